@@ -1,0 +1,44 @@
+package io.nvent;
+
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Which entries of a run's history to read.
+ *
+ * @param types only these types; empty for all
+ * @param afterSeq only entries with a sequence number greater than this
+ * @param limit maximum entries (1..10000)
+ * @param newestFirst order by descending sequence number
+ * @since 0.1
+ */
+public record EventQuery(Set<EventType> types, long afterSeq, int limit, boolean newestFirst) {
+
+    /** Largest page a single read may return. */
+    public static final int MAX_LIMIT = 10_000;
+
+    public EventQuery {
+        types = Set.copyOf(Objects.requireNonNull(types, "types"));
+        if (afterSeq < 0) {
+            throw new IllegalArgumentException("afterSeq must be >= 0, was " + afterSeq);
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be within 1.." + MAX_LIMIT + ", was " + limit);
+        }
+    }
+
+    /** Everything, oldest first, up to {@link #MAX_LIMIT} entries. */
+    public static EventQuery all() {
+        return new EventQuery(Set.of(), 0, MAX_LIMIT, false);
+    }
+
+    /** Entries after the given sequence number, oldest first. */
+    public static EventQuery after(long seq) {
+        return new EventQuery(Set.of(), seq, MAX_LIMIT, false);
+    }
+
+    /** Whether an entry passes the type and sequence filters. */
+    public boolean matches(HistoryEvent event) {
+        return event.seq() > afterSeq && (types.isEmpty() || types.contains(event.type()));
+    }
+}

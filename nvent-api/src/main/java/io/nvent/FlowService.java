@@ -1,0 +1,76 @@
+package io.nvent;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts, steers and inspects flow runs. Inject it into any CDI bean or EJB:
+ *
+ * <pre>{@code
+ * @Inject FlowService flows;
+ * String runId = flows.start("order", new Order("A-1", 3));
+ * }</pre>
+ *
+ * <p>When called inside a JTA transaction, the jobs a call schedules are delivered only if the
+ * transaction commits.
+ *
+ * @since 0.1
+ */
+public interface FlowService {
+
+    /**
+     * Starts a run of a flow.
+     *
+     * @param flow flow name
+     * @param input input of the entry step, converted to JSON with JSON-B; may be {@code null}
+     * @return the new run's id
+     * @throws FlowNotFoundException if no flow has that name
+     * @throws InvalidPayloadException if the input cannot be converted or is too large
+     */
+    String start(String flow, Object input);
+
+    /**
+     * Starts a run with input that is already JSON text.
+     *
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     */
+    String startWithJson(String flow, String jsonInput);
+
+    /**
+     * Emits an event into a run from outside, as if a step had emitted it.
+     *
+     * @throws RunNotFoundException if the run does not exist
+     * @throws IllegalRunTransitionException if the run has ended
+     */
+    void emit(String runId, String event, Object payload);
+
+    /**
+     * Cancels a run. Steps already executing finish, but nothing further is scheduled.
+     *
+     * @return {@code true} if the run was canceled, {@code false} if it had already ended
+     * @throws RunNotFoundException if the run does not exist
+     */
+    boolean cancel(String runId);
+
+    /** One run, if it exists. */
+    Optional<RunInfo> run(String runId);
+
+    /** Runs matching a query, newest first. */
+    List<RunInfo> runs(RunQuery query);
+
+    /**
+     * Entries of a run's history.
+     *
+     * @throws RunNotFoundException if the run does not exist
+     */
+    List<HistoryEvent> events(String runId, EventQuery query);
+
+    /** Every registered flow, with its steps and event edges. */
+    List<FlowDefinition> flows();
+
+    /** One registered flow. */
+    Optional<FlowDefinition> flow(String name);
+
+    /** Counts of a flow's runs by status. */
+    FlowStats stats(String flow);
+}

@@ -1,0 +1,80 @@
+package io.nvent;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Stereotype;
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a CDI bean as one step of a flow. The class must implement {@link Step}.
+ *
+ * <p>The annotation is a stereotype that makes the class an {@code @ApplicationScoped} bean, so it
+ * is discovered in {@code annotated} bean-discovery mode without any other annotation. Step
+ * instances are shared by concurrent runs and must therefore be thread-safe; declare another scope
+ * on the class to change that.
+ *
+ * <pre>{@code
+ * @FlowStep(flow = "order", name = "validate", role = StepRole.ENTRY, emits = "order.validated")
+ * public class ValidateOrder implements Step<Order, Void> {
+ *     public Void execute(Order order, StepContext ctx) {
+ *         ctx.emit("order.validated", order);
+ *         return null;
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The flow graph is validated when the application deploys: a flow needs exactly one entry
+ * step, unique step names, and every subscription must name an event some step of the flow
+ * declares in {@link #emits()}. Mistakes fail the deployment with a message naming the class.
+ *
+ * @since 0.1
+ */
+@Stereotype
+@ApplicationScoped
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface FlowStep {
+
+    /** Name of the flow this step belongs to. */
+    String flow();
+
+    /** Step name, unique within the flow. Defaults to the simple class name. */
+    String name() default "";
+
+    /** Whether this is the flow's entry step (exactly one per flow) or a downstream step. */
+    StepRole role() default StepRole.STEP;
+
+    /** Queue the step's jobs go to. Defaults to the flow name. */
+    String queue() default "";
+
+    /**
+     * Events this step waits for. The step is scheduled once per run, when every one of them has
+     * been emitted in the run (join). Required for {@link StepRole#STEP} steps.
+     */
+    String[] subscribes() default {};
+
+    /** Events this step may emit; they draw the flow graph and are checked against subscriptions. */
+    String[] emits() default {};
+
+    /** Total attempts (first try included); {@code 0} takes {@code nvent.step.max-attempts}. */
+    int maxAttempts() default 0;
+
+    /** How the delay between attempts grows. */
+    BackoffType backoff() default BackoffType.EXPONENTIAL;
+
+    /** Delay before the second attempt, in milliseconds; {@code -1} takes the configured default. */
+    long backoffDelayMs() default -1;
+
+    /** Upper bound of the retry delay, in milliseconds; {@code -1} takes the configured default. */
+    long backoffMaxDelayMs() default -1;
+
+    /** Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}. */
+    long timeoutMs() default 0;
+
+    /** Job priority on the step's queue: higher values run first. */
+    int priority() default 0;
+}

@@ -1,0 +1,100 @@
+package io.nvent;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How often, and how far apart, a failing job is attempted. Immutable; built with
+ * {@link #newBuilder()}, which validates eagerly.
+ *
+ * @param maxAttempts total attempts, the first included (&ge; 1)
+ * @param backoff how the delay grows
+ * @param initialDelay delay before the second attempt
+ * @param maxDelay cap on the delay
+ * @since 0.1
+ */
+public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initialDelay, Duration maxDelay) {
+
+    /** One attempt, no retry. */
+    public static final RetryPolicy NO_RETRY = newBuilder().maxAttempts(1).build();
+
+    public RetryPolicy {
+        Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(initialDelay, "initialDelay");
+        Objects.requireNonNull(maxDelay, "maxDelay");
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+        }
+        if (initialDelay.isNegative()) {
+            throw new IllegalArgumentException("initialDelay must not be negative, was " + initialDelay);
+        }
+        if (maxDelay.compareTo(initialDelay) < 0) {
+            throw new IllegalArgumentException("maxDelay " + maxDelay + " is shorter than initialDelay " + initialDelay);
+        }
+    }
+
+    /**
+     * Delay before the given attempt.
+     *
+     * @param nextAttempt the attempt about to be scheduled (2 for the first retry)
+     */
+    public Duration delayBefore(int nextAttempt) {
+        if (nextAttempt <= 1) {
+            return Duration.ZERO;
+        }
+        if (backoff == BackoffType.FIXED) {
+            return initialDelay;
+        }
+        int doublings = Math.min(nextAttempt - 2, 40);
+        long millis = initialDelay.toMillis();
+        long grown = doublings >= 62 || millis > (Long.MAX_VALUE >> doublings) ? Long.MAX_VALUE : millis << doublings;
+        return grown > maxDelay.toMillis() ? maxDelay : Duration.ofMillis(grown);
+    }
+
+    /** A builder with the defaults: 1 attempt, exponential backoff from 1 s, capped at 5 min. */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** A builder initialised from this policy. */
+    public Builder toBuilder() {
+        return new Builder().maxAttempts(maxAttempts).backoff(backoff).initialDelay(initialDelay).maxDelay(maxDelay);
+    }
+
+    /** Builder of {@link RetryPolicy}. */
+    public static final class Builder {
+        private int maxAttempts = 1;
+        private BackoffType backoff = BackoffType.EXPONENTIAL;
+        private Duration initialDelay = Duration.ofSeconds(1);
+        private Duration maxDelay = Duration.ofMinutes(5);
+
+        private Builder() {
+        }
+
+        public Builder maxAttempts(int value) {
+            this.maxAttempts = value;
+            return this;
+        }
+
+        public Builder backoff(BackoffType value) {
+            this.backoff = value;
+            return this;
+        }
+
+        public Builder initialDelay(Duration value) {
+            this.initialDelay = value;
+            return this;
+        }
+
+        public Builder maxDelay(Duration value) {
+            this.maxDelay = value;
+            return this;
+        }
+
+        /** Builds the policy; throws {@link IllegalArgumentException} for invalid values. */
+        public RetryPolicy build() {
+            Duration cap = maxDelay.compareTo(initialDelay) < 0 ? initialDelay : maxDelay;
+            return new RetryPolicy(maxAttempts, backoff, initialDelay, cap);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.nvent;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Lifecycle of a run, with the transitions the engine may make. This table is the single place
+ * the run state machine is defined; stores reject any other transition.
+ *
+ * <pre>
+ *   RUNNING  -> AWAITING, COMPLETED, FAILED, CANCELED, STALLED
+ *   AWAITING -> RUNNING, COMPLETED, FAILED, CANCELED, STALLED
+ *   STALLED  -> RUNNING, FAILED, CANCELED
+ *   COMPLETED, FAILED, CANCELED: terminal
+ * </pre>
+ *
+ * @since 0.1
+ */
+public enum RunStatus {
+    /** Steps are queued or executing. */
+    RUNNING,
+    /** Nothing executes; the run waits for time, a webhook or an event. */
+    AWAITING,
+    /** Every scheduled step completed. */
+    COMPLETED,
+    /** A step failed finally. */
+    FAILED,
+    /** Canceled by a user or a step. */
+    CANCELED,
+    /** A step made no progress within the stall timeout. */
+    STALLED;
+
+    private static final Map<RunStatus, Set<RunStatus>> ALLOWED = Map.of(
+            RUNNING, EnumSet.of(AWAITING, COMPLETED, FAILED, CANCELED, STALLED),
+            AWAITING, EnumSet.of(RUNNING, COMPLETED, FAILED, CANCELED, STALLED),
+            STALLED, EnumSet.of(RUNNING, FAILED, CANCELED),
+            COMPLETED, EnumSet.noneOf(RunStatus.class),
+            FAILED, EnumSet.noneOf(RunStatus.class),
+            CANCELED, EnumSet.noneOf(RunStatus.class));
+
+    /** Whether the run can change no more. */
+    public boolean isTerminal() {
+        return ALLOWED.get(this).isEmpty();
+    }
+
+    /** Whether a run in this status is considered active (running or awaiting). */
+    public boolean isActive() {
+        return this == RUNNING || this == AWAITING;
+    }
+
+    /** Whether the state machine allows moving from this status to {@code next}. */
+    public boolean canTransitionTo(RunStatus next) {
+        return ALLOWED.get(this).contains(next);
+    }
+
+    /** Lower-case name used on the wire ({@code "running"}). */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,60 @@
+package io.nvent;
+
+import java.util.List;
+
+/**
+ * What a step knows about, and can do to, the run it executes in. Valid only during
+ * {@link Step#execute}.
+ *
+ * @since 0.1
+ */
+public interface StepContext {
+
+    /** Id of the current run. */
+    String runId();
+
+    /** Name of the current flow. */
+    String flow();
+
+    /** Name of the executing step. */
+    String step();
+
+    /** Id of the queue job executing this step. */
+    String jobId();
+
+    /** Queue the job was taken from. */
+    String queue();
+
+    /** 1-based number of this attempt. */
+    int attempt();
+
+    /** Logger whose entries become {@code log} events in the run's history. */
+    StepLogger logger();
+
+    /** Key/value state shared by all steps of this run. */
+    RunState state();
+
+    /**
+     * Emits an event in this run. Steps subscribed to it are scheduled once this step completes.
+     *
+     * @param event event name
+     * @param payload payload, converted to JSON with JSON-B; may be {@code null}
+     */
+    void emit(String event, Object payload);
+
+    /**
+     * Starts another, independent run whose parent is the current run.
+     *
+     * @return the new run's id
+     */
+    String startFlow(String flow, Object input);
+
+    /** Cancels the current run: no further steps are scheduled. */
+    void cancel();
+
+    /** Whether the given run of the given flow is running or awaiting. */
+    boolean isRunning(String flow, String runId);
+
+    /** Runs of the given flow that are running or awaiting, the current run excluded. */
+    List<RunInfo> runningFlows(String flow);
+}

@@ -1,0 +1,31 @@
+package io.nvent;
+
+/**
+ * Status of one step within one run.
+ *
+ * @since 0.1
+ */
+public enum StepStatus {
+    /** Scheduled on its queue, not yet started. */
+    QUEUED,
+    /** An attempt is executing. */
+    RUNNING,
+    /** An attempt failed and another is scheduled. */
+    RETRYING,
+    /** Waiting for an await to resolve. */
+    AWAITING,
+    /** Finished successfully. */
+    COMPLETED,
+    /** Failed on its last attempt. */
+    FAILED;
+
+    /** Whether the step can change no more. */
+    public boolean isFinal() {
+        return this == COMPLETED || this == FAILED;
+    }
+
+    /** Lower-case name used on the wire. */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,26 @@
+package io.nvent.spi;
+
+import io.nvent.HistoryEvent;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Fire-and-forget distribution of stored history entries to live listeners (the WebSocket
+ * endpoint), across instances where the adapter supports it. The engine never depends on it for
+ * correctness: a listener that misses entries re-reads them from the store by sequence number.
+ *
+ * @since 0.1
+ */
+public interface EventStream {
+
+    /** Publishes stored entries of one run, in order, to every subscriber. */
+    void publish(String flow, List<HistoryEvent> events);
+
+    /**
+     * Subscribes to every published entry.
+     *
+     * @param listener receives each entry; must return quickly and not throw
+     * @return call {@link AutoCloseable#close()} to unsubscribe
+     */
+    AutoCloseable subscribe(Consumer<PublishedEvent> listener);
+}

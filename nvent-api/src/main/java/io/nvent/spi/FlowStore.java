@@ -1,0 +1,87 @@
+package io.nvent.spi;
+
+import io.nvent.EventQuery;
+import io.nvent.FlowStats;
+import io.nvent.HistoryEvent;
+import io.nvent.RunQuery;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable home of runs, their histories and their state.
+ *
+ * <p>Contract (checked by the shared store contract test):
+ * <ul>
+ *   <li>Each run's history is append-only; sequence numbers start at 1 and have no gaps and no
+ *       duplicates, also under concurrent appends to the same run.</li>
+ *   <li>{@link #updateRun} is atomic: the run's new state and the appended entries are stored
+ *       together or not at all, and concurrent updates of the same run are serialised (optimistic
+ *       locking with retry, or a row lock). It refuses transitions {@link io.nvent.RunStatus}
+ *       does not allow by throwing {@link io.nvent.IllegalRunTransitionException}.</li>
+ *   <li>State entries whose expiry has passed are never returned.</li>
+ *   <li>When a JTA transaction is active, the store joins it.</li>
+ * </ul>
+ *
+ * @since 0.1
+ */
+public interface FlowStore {
+
+    /**
+     * Stores a new run together with its first history entries.
+     *
+     * @return the entries as stored, with sequence numbers
+     * @throws io.nvent.NventException if a run with that id exists
+     */
+    List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events);
+
+    /** The run with this id. */
+    Optional<RunRecord> findRun(String runId);
+
+    /**
+     * Changes a run atomically.
+     *
+     * @param runId run to change
+     * @param mutation computes the change from the current state; may be called several times
+     * @return the stored result: the run after the change and the appended entries; empty if the
+     *     mutation declined to change anything
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     */
+    Optional<StoredChange> updateRun(String runId, RunMutation mutation);
+
+    /**
+     * Appends entries to a run's history without changing the run (e.g. log entries).
+     *
+     * @return the entries as stored
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     */
+    List<HistoryEvent> appendEvents(String runId, List<EventDraft> events);
+
+    /** Entries of a run's history matching the query, in sequence order. */
+    List<HistoryEvent> readEvents(String runId, EventQuery query);
+
+    /** Runs matching the query, newest first. */
+    List<RunRecord> findRuns(RunQuery query);
+
+    /** Counts of a flow's runs by status. */
+    FlowStats stats(String flow);
+
+    /** A state value of a run, if present and not expired at {@code now}. */
+    Optional<String> getState(String runId, String key, Instant now);
+
+    /**
+     * Stores a state value of a run.
+     *
+     * @param expiresAt when it stops being visible; empty for never
+     */
+    void putState(String runId, String key, String json, Optional<Instant> expiresAt);
+
+    /** Removes one state value. */
+    void deleteState(String runId, String key);
+
+    /** Removes every state value of a run. */
+    void clearState(String runId);
+
+    /** Removes expired state values; returns how many. */
+    int purgeExpiredState(Instant now);
+}

@@ -1,0 +1,23 @@
+package io.nvent.spi;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One attempt in a job's history.
+ *
+ * @param attempt 1-based attempt number
+ * @param startedAt start of the attempt
+ * @param endedAt end of the attempt, once it ended
+ * @param error failure message and stack trace, if it failed
+ * @since 0.1
+ */
+public record JobAttempt(int attempt, Instant startedAt, Optional<Instant> endedAt, Optional<String> error) {
+
+    public JobAttempt {
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(endedAt, "endedAt");
+        Objects.requireNonNull(error, "error");
+    }
+}

@@ -1,0 +1,19 @@
+package io.nvent.spi;
+
+import io.nvent.HistoryEvent;
+import java.util.Objects;
+
+/**
+ * A history entry delivered by an {@link EventStream}.
+ *
+ * @param flow flow of the run the entry belongs to
+ * @param event the entry
+ * @since 0.1
+ */
+public record PublishedEvent(String flow, HistoryEvent event) {
+
+    public PublishedEvent {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(event, "event");
+    }
+}

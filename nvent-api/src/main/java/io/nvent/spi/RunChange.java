@@ -1,0 +1,19 @@
+package io.nvent.spi;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The outcome of a {@link RunMutation}: the run's next state and the entries to append with it.
+ *
+ * @param updated the next state of the run (its version is ignored; the store sets it)
+ * @param events entries to append in the same atomic step
+ * @since 0.1
+ */
+public record RunChange(RunRecord updated, List<EventDraft> events) {
+
+    public RunChange {
+        Objects.requireNonNull(updated, "updated");
+        events = List.copyOf(events);
+    }
+}

@@ -1,0 +1,95 @@
+package io.nvent.spi;
+
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The stored state of one run, as the engine reads and writes it. Immutable; the engine derives
+ * changed copies with the {@code with…} methods and stores them through
+ * {@link FlowStore#updateRun}.
+ *
+ * @param runId run id
+ * @param flow flow name
+ * @param status run status
+ * @param input the run's input as JSON text
+ * @param result JSON result of the last completed step, if any
+ * @param parentRunId run that started this one, if any
+ * @param startedAt start time
+ * @param endedAt end time, once terminal
+ * @param steps status of each scheduled step
+ * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+ * @param version optimistic-locking version; stores increment it on every update
+ * @since 0.1
+ */
+public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                        Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                        Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
+
+    public RunRecord {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(result, "result");
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(endedAt, "endedAt");
+        steps = Map.copyOf(steps);
+        emitted = Map.copyOf(emitted);
+    }
+
+    /** A new run in status {@code RUNNING}, version 0. */
+    public static RunRecord started(String runId, String flow, String input, Optional<String> parentRunId,
+                                    Instant startedAt) {
+        return new RunRecord(runId, flow, RunStatus.RUNNING, input, Optional.empty(), parentRunId, startedAt,
+                Optional.empty(), Map.of(), Map.of(), 0);
+    }
+
+    /** This run in another status; terminal statuses set the end time. */
+    public RunRecord withStatus(RunStatus next, Instant at) {
+        return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
+                next.isTerminal() ? Optional.of(at) : endedAt, steps, emitted, version);
+    }
+
+    /** This run with one step's status changed. */
+    public RunRecord withStep(String step, StepStatus stepStatus) {
+        Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
+        copy.put(step, stepStatus);
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
+                version);
+    }
+
+    /** This run with an emitted event recorded, unless that event was emitted before. */
+    public RunRecord withEmitted(String event, String payloadJson) {
+        if (emitted.containsKey(event)) {
+            return this;
+        }
+        Map<String, String> copy = new LinkedHashMap<>(emitted);
+        copy.put(event, payloadJson);
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
+                version);
+    }
+
+    /** This run with a result. */
+    public RunRecord withResult(String resultJson) {
+        return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
+                steps, emitted, version);
+    }
+
+    /** This run with the given version (used by stores). */
+    public RunRecord withVersion(long newVersion) {
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
+                newVersion);
+    }
+
+    /** The public view of this run. */
+    public RunInfo toInfo() {
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps);
+    }
+}
