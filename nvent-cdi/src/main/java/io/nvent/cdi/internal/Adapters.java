@@ -1,0 +1,56 @@
+package io.nvent.cdi.internal;
+
+import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.EventStream;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.DeploymentException;
+import java.time.Clock;
+
+/**
+ * Chooses the store, queue and stream adapters named in configuration
+ * ({@code nvent.store.adapter}, {@code nvent.queue.adapter}, {@code nvent.stream.adapter}).
+ */
+@ApplicationScoped
+public class Adapters {
+
+    @Produces
+    @ApplicationScoped
+    FlowStore store(@Any Instance<FlowStore> candidates, NventConfig config) {
+        return select(candidates, "nvent.store.adapter", config);
+    }
+
+    @Produces
+    @ApplicationScoped
+    JobQueue queue(@Any Instance<JobQueue> candidates, NventConfig config) {
+        return select(candidates, "nvent.queue.adapter", config);
+    }
+
+    @Produces
+    @ApplicationScoped
+    EventStream stream(@Any Instance<EventStream> candidates, NventConfig config) {
+        return select(candidates, "nvent.stream.adapter", config);
+    }
+
+    /** The engine's clock; replace it with an {@code @Alternative} producer in tests. */
+    @Produces
+    @ApplicationScoped
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    private static <T> T select(Instance<T> candidates, String key, NventConfig config) {
+        String name = config.get(key, "memory");
+        Instance<T> chosen = candidates.select(Adapter.Literal.of(name));
+        if (chosen.isUnsatisfied()) {
+            throw new DeploymentException("NVENT-0002 " + key + "=" + name + " names no adapter; add the module "
+                    + "providing it (e.g. nvent-jpa-store for 'jpa', nvent-jms-queue for 'jms') or use 'memory'");
+        }
+        return chosen.get();
+    }
+}

@@ -1,0 +1,40 @@
+package io.nvent.cdi.internal;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+
+/**
+ * Threads for workers and timers: the server's managed thread factory when there is one, so
+ * steps run with the application's context (CDI, JNDI, security); plain daemon threads otherwise.
+ */
+@ApplicationScoped
+public class Threads {
+
+    private static final System.Logger LOG = System.getLogger(Threads.class.getName());
+
+    @Produces
+    @ApplicationScoped
+    @Worker
+    ThreadFactory workerThreads() {
+        try {
+            return (ThreadFactory) new InitialContext().lookup("java:comp/DefaultManagedThreadFactory");
+        } catch (NamingException | RuntimeException noContainer) {
+            LOG.log(System.Logger.Level.DEBUG, "no managed thread factory, using plain threads");
+            return daemonThreads("nvent-worker");
+        }
+    }
+
+    /** Daemon threads named {@code prefix-N}. */
+    public static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

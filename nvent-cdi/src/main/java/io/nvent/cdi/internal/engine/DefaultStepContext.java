@@ -1,0 +1,173 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunState;
+import io.nvent.RunStatus;
+import io.nvent.StepContext;
+import io.nvent.StepLogger;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobExecution;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The context of one step attempt. Emissions are buffered and applied with the step's completion,
+ * so a failed attempt never triggers downstream steps; log entries and state are written at once.
+ */
+final class DefaultStepContext implements StepContext {
+
+    record Emission(String event, String payloadJson, Instant at) {
+    }
+
+    private final FlowEngine engine;
+    private final String runId;
+    private final String flow;
+    private final String step;
+    private final JobExecution job;
+    private final FlowStore store;
+    private final Json json;
+    private final Clock clock;
+    private final List<Emission> emissions = new ArrayList<>();
+    private final StepLogger logger = this::log;
+    private final RunState state = new StoreRunState();
+
+    DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
+                       Json json, Clock clock) {
+        this.engine = engine;
+        this.runId = runId;
+        this.flow = flow;
+        this.step = step;
+        this.job = job;
+        this.store = store;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    @Override
+    public String flow() {
+        return flow;
+    }
+
+    @Override
+    public String step() {
+        return step;
+    }
+
+    @Override
+    public String jobId() {
+        return job.jobId();
+    }
+
+    @Override
+    public String queue() {
+        return job.queue();
+    }
+
+    @Override
+    public int attempt() {
+        return job.attempt();
+    }
+
+    @Override
+    public StepLogger logger() {
+        return logger;
+    }
+
+    @Override
+    public RunState state() {
+        return state;
+    }
+
+    @Override
+    public synchronized void emit(String event, Object payload) {
+        Objects.requireNonNull(event, "event");
+        if (event.isBlank()) {
+            throw new IllegalArgumentException("event name must not be blank");
+        }
+        emissions.add(new Emission(event, json.toJson(payload, "payload of event '" + event + "'"), clock.instant()));
+    }
+
+    synchronized List<Emission> emissions() {
+        return List.copyOf(emissions);
+    }
+
+    @Override
+    public String startFlow(String otherFlow, Object input) {
+        return engine.startChild(otherFlow, input, runId);
+    }
+
+    @Override
+    public void cancel() {
+        engine.cancel(runId);
+    }
+
+    @Override
+    public boolean isRunning(String otherFlow, String otherRunId) {
+        return store.findRun(otherRunId)
+                .filter(r -> r.flow().equals(otherFlow))
+                .map(r -> r.status().isActive())
+                .orElse(false);
+    }
+
+    @Override
+    public List<RunInfo> runningFlows(String otherFlow) {
+        RunQuery query = RunQuery.ofFlow(otherFlow).page(0, 1000);
+        return Stream.of(RunStatus.RUNNING, RunStatus.AWAITING)
+                .flatMap(status -> engine.runs(query.withStatus(status)).stream())
+                .filter(r -> !r.runId().equals(runId))
+                .toList();
+    }
+
+    private void log(StepLogger.Level level, String message, Map<String, ?> meta) {
+        String data = JsonText.object()
+                .str("level", level.name().toLowerCase(java.util.Locale.ROOT))
+                .str("message", message)
+                .raw("meta", json.toJson(meta == null ? Map.of() : meta, "log details"))
+                .build();
+        engine.publish(flow, store.appendEvents(runId,
+                List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data))));
+    }
+
+    private final class StoreRunState implements RunState {
+
+        @Override
+        public <T> Optional<T> get(String key, Class<T> type) {
+            return store.getState(runId, key, clock.instant())
+                    .map(text -> type.cast(json.fromJson(text, type, "state '" + key + "'")));
+        }
+
+        @Override
+        public void set(String key, Object value) {
+            store.putState(runId, key, json.toJson(value, "state '" + key + "'"), Optional.empty());
+        }
+
+        @Override
+        public void set(String key, Object value, Duration ttl) {
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("ttl must be positive, was " + ttl);
+            }
+            store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
+                    Optional.of(clock.instant().plus(ttl)));
+        }
+
+        @Override
+        public void delete(String key) {
+            store.deleteState(runId, key);
+        }
+    }
+}

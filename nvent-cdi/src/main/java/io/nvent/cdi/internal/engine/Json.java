@@ -1,0 +1,94 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.InvalidPayloadException;
+import jakarta.json.JsonException;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.json.bind.JsonbException;
+import jakarta.json.stream.JsonParser;
+import java.io.StringReader;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * JSON conversion for payloads: JSON-B for user objects, JSON-P to validate text.
+ */
+public final class Json {
+
+    private final Jsonb jsonb = JsonbBuilder.create();
+    private final int maxPayloadBytes;
+
+    public Json(int maxPayloadBytes) {
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /** Converts a user object to JSON text ({@code "null"} for null) and checks its size. */
+    public String toJson(Object value, String what) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof jakarta.json.JsonValue jsonValue) {
+            return checkSize(jsonValue.toString(), what);
+        }
+        try {
+            return checkSize(jsonb.toJson(value), what);
+        } catch (JsonbException e) {
+            throw new InvalidPayloadException(what + " cannot be converted to JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks that text is one well-formed JSON value within the size limit; returns it. */
+    public String validate(String text, String what) {
+        if (text == null || text.isBlank()) {
+            return "null";
+        }
+        checkSize(text, what);
+        try (JsonParser parser = jakarta.json.Json.createParser(new StringReader(text))) {
+            int depth = 0;
+            do {
+                if (!parser.hasNext()) {
+                    throw new InvalidPayloadException(what + " is empty");
+                }
+                JsonParser.Event event = parser.next();
+                if (event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) {
+                    depth++;
+                } else if (event == JsonParser.Event.END_OBJECT || event == JsonParser.Event.END_ARRAY) {
+                    depth--;
+                }
+            } while (depth > 0);
+            if (parser.hasNext()) {
+                throw new InvalidPayloadException(what + " has content after the JSON value");
+            }
+        } catch (JsonException e) {
+            throw new InvalidPayloadException(what + " is not valid JSON: " + e.getMessage(), e);
+        }
+        return text;
+    }
+
+    /** Converts JSON text to the given type. */
+    public Object fromJson(String text, Type type, String what) {
+        try {
+            if (type == String.class && !text.startsWith("\"")) {
+                return text;
+            }
+            return jsonb.fromJson(text, type);
+        } catch (JsonbException e) {
+            throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** JSON string literal for a Java string. */
+    public static String quote(String value) {
+        return value == null ? "null" : jakarta.json.Json.createValue(value).toString();
+    }
+
+    private String checkSize(String text, String what) {
+        // Cheap bound first: a char is at most 3 UTF-8 bytes in the BMP.
+        if ((long) text.length() * 3 > maxPayloadBytes
+                && text.getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
+            throw new InvalidPayloadException(what + " is larger than the limit of " + maxPayloadBytes
+                    + " bytes (nvent.payload.max-bytes)");
+        }
+        return text;
+    }
+}

@@ -1,0 +1,44 @@
+package io.nvent.cdi.internal.engine;
+
+/**
+ * Builds the small JSON objects the engine writes into history entries. Values that are already
+ * validated JSON text are embedded as they are, which saves parsing them again.
+ */
+public final class JsonText {
+
+    private final StringBuilder out = new StringBuilder(64).append('{');
+    private boolean first = true;
+
+    public static JsonText object() {
+        return new JsonText();
+    }
+
+    private JsonText key(String key) {
+        if (!first) {
+            out.append(',');
+        }
+        first = false;
+        out.append(Json.quote(key)).append(':');
+        return this;
+    }
+
+    public JsonText str(String key, String value) {
+        key(key).out.append(Json.quote(value));
+        return this;
+    }
+
+    public JsonText num(String key, long value) {
+        key(key).out.append(value);
+        return this;
+    }
+
+    /** Embeds validated JSON text. */
+    public JsonText raw(String key, String json) {
+        key(key).out.append(json == null ? "null" : json);
+        return this;
+    }
+
+    public String build() {
+        return out.append('}').toString();
+    }
+}

@@ -1,0 +1,226 @@
+package io.nvent.cdi.internal.memory;
+
+import io.nvent.EventQuery;
+import io.nvent.FlowStats;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.NventException;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunQuery;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The zero-setup store: everything in memory, lost on restart. Each run is guarded by its own
+ * lock, so runs proceed in parallel while changes to one run are serialised.
+ */
+@ApplicationScoped
+@Adapter("memory")
+public class MemoryFlowStore implements FlowStore {
+
+    private final Map<String, RunSlot> runs = new ConcurrentHashMap<>();
+
+    private static final class RunSlot {
+        RunRecord run;
+        final List<HistoryEvent> events = new ArrayList<>();
+        final Map<String, StateEntry> state = new HashMap<>();
+
+        RunSlot(RunRecord run) {
+            this.run = run;
+        }
+
+        List<HistoryEvent> append(List<EventDraft> drafts) {
+            List<HistoryEvent> stored = new ArrayList<>(drafts.size());
+            for (EventDraft draft : drafts) {
+                HistoryEvent event = new HistoryEvent(run.runId(), events.size() + 1L, draft.type(), draft.step(),
+                        draft.attempt(), draft.timestamp(), draft.data());
+                events.add(event);
+                stored.add(event);
+            }
+            return stored;
+        }
+    }
+
+    private record StateEntry(String json, Optional<Instant> expiresAt) {
+        boolean visibleAt(Instant now) {
+            return expiresAt.map(now::isBefore).orElse(true);
+        }
+    }
+
+    @Override
+    public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+        RunSlot slot = new RunSlot(run.withVersion(0));
+        synchronized (slot) {
+            if (runs.putIfAbsent(run.runId(), slot) != null) {
+                throw new NventException("NVENT-0301 run '" + run.runId() + "' already exists");
+            }
+            return slot.append(events);
+        }
+    }
+
+    @Override
+    public Optional<RunRecord> findRun(String runId) {
+        RunSlot slot = runs.get(runId);
+        if (slot == null) {
+            return Optional.empty();
+        }
+        synchronized (slot) {
+            return Optional.of(slot.run);
+        }
+    }
+
+    @Override
+    public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+        RunSlot slot = slot(runId);
+        synchronized (slot) {
+            Optional<RunChange> change = mutation.apply(slot.run);
+            if (change.isEmpty()) {
+                return Optional.empty();
+            }
+            RunRecord updated = change.get().updated();
+            if (updated.status() != slot.run.status() && !slot.run.status().canTransitionTo(updated.status())) {
+                throw new IllegalRunTransitionException(runId, slot.run.status(),
+                        "become " + updated.status().wireName());
+            }
+            slot.run = updated.withVersion(slot.run.version() + 1);
+            return Optional.of(new StoredChange(slot.run, slot.append(change.get().events())));
+        }
+    }
+
+    @Override
+    public List<HistoryEvent> appendEvents(String runId, List<EventDraft> events) {
+        RunSlot slot = slot(runId);
+        synchronized (slot) {
+            return slot.append(events);
+        }
+    }
+
+    @Override
+    public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+        RunSlot slot = runs.get(runId);
+        if (slot == null) {
+            return List.of();
+        }
+        List<HistoryEvent> matching;
+        synchronized (slot) {
+            matching = slot.events.stream().filter(query::matches).toList();
+        }
+        if (query.newestFirst()) {
+            matching = new ArrayList<>(matching);
+            java.util.Collections.reverse(matching);
+        }
+        return matching.size() > query.limit() ? List.copyOf(matching.subList(0, query.limit())) : matching;
+    }
+
+    @Override
+    public List<RunRecord> findRuns(RunQuery query) {
+        return snapshot().stream()
+                .filter(r -> query.flow().map(r.flow()::equals).orElse(true))
+                .filter(r -> query.status().map(s -> r.status() == s).orElse(true))
+                .sorted(Comparator.comparing(RunRecord::startedAt).reversed().thenComparing(RunRecord::runId))
+                .skip(query.offset())
+                .limit(query.limit())
+                .toList();
+    }
+
+    @Override
+    public FlowStats stats(String flow) {
+        FlowStats stats = FlowStats.empty(flow);
+        for (RunRecord run : snapshot()) {
+            if (run.flow().equals(flow)) {
+                stats = stats.plus(run.status(), 1);
+            }
+        }
+        return stats;
+    }
+
+    @Override
+    public Optional<String> getState(String runId, String key, Instant now) {
+        RunSlot slot = runs.get(runId);
+        if (slot == null) {
+            return Optional.empty();
+        }
+        synchronized (slot) {
+            StateEntry entry = slot.state.get(key);
+            return entry != null && entry.visibleAt(now) ? Optional.of(entry.json()) : Optional.empty();
+        }
+    }
+
+    @Override
+    public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
+        RunSlot slot = slot(runId);
+        synchronized (slot) {
+            slot.state.put(key, new StateEntry(json, expiresAt));
+        }
+    }
+
+    @Override
+    public void deleteState(String runId, String key) {
+        RunSlot slot = runs.get(runId);
+        if (slot != null) {
+            synchronized (slot) {
+                slot.state.remove(key);
+            }
+        }
+    }
+
+    @Override
+    public void clearState(String runId) {
+        RunSlot slot = runs.get(runId);
+        if (slot != null) {
+            synchronized (slot) {
+                slot.state.clear();
+            }
+        }
+    }
+
+    @Override
+    public int purgeExpiredState(Instant now) {
+        int purged = 0;
+        for (RunSlot slot : runs.values()) {
+            synchronized (slot) {
+                int before = slot.state.size();
+                slot.state.values().removeIf(entry -> !entry.visibleAt(now));
+                purged += before - slot.state.size();
+            }
+        }
+        return purged;
+    }
+
+    /** Forgets everything (tests and benchmarks). */
+    public void clear() {
+        runs.clear();
+    }
+
+    private RunSlot slot(String runId) {
+        RunSlot slot = runs.get(runId);
+        if (slot == null) {
+            throw new RunNotFoundException(runId);
+        }
+        return slot;
+    }
+
+    private List<RunRecord> snapshot() {
+        List<RunRecord> all = new ArrayList<>(runs.size());
+        for (RunSlot slot : runs.values()) {
+            synchronized (slot) {
+                all.add(slot.run);
+            }
+        }
+        return all;
+    }
+}

@@ -1,0 +1,327 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class OrchestrationTest {
+
+    // ------------------------------------------------------------ a fan-out / join flow
+
+    @FlowStep(flow = "order", name = "validate", role = StepRole.ENTRY, emits = "order.validated")
+    static class Validate implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            ctx.logger().info("validating " + input.get("id"));
+            ctx.emit("order.validated", Map.of("id", input.get("id")));
+            return "valid";
+        }
+    }
+
+    @FlowStep(flow = "order", name = "charge", subscribes = "order.validated", emits = "payment.charged")
+    static class Charge implements Step<Map<String, Object>, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            runs.incrementAndGet();
+            ctx.emit("payment.charged", Map.of("amount", 42));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "order", name = "reserve", subscribes = "order.validated", emits = "stock.reserved")
+    static class Reserve implements Step<Map<String, Object>, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            runs.incrementAndGet();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            ctx.emit("stock.reserved", Map.of("sku", "A"));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "order", name = "ship", subscribes = {"payment.charged", "stock.reserved"})
+    static class Ship implements Step<Map<String, Map<String, Object>>, String> {
+        final AtomicInteger runs = new AtomicInteger();
+        volatile Map<String, Map<String, Object>> received;
+
+        @Override
+        public String execute(Map<String, Map<String, Object>> input, StepContext ctx) {
+            runs.incrementAndGet();
+            received = input;
+            return "shipped";
+        }
+    }
+
+    @Test
+    void joinStepWaitsForAllOfItsSubscriptionsAndReceivesEachPayload() {
+        Charge charge = new Charge();
+        Reserve reserve = new Reserve();
+        Ship ship = new Ship();
+        try (EngineHarness h = new EngineHarness(new Validate(), charge, reserve, ship)) {
+            String runId = h.engine.start("order", Map.of("id", "A-1"));
+
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("charge") == StepStatus.COMPLETED);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("ship");
+            assertThat(ship.runs).hasValue(0);
+
+            reserve.release.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(ship.runs).hasValue(1);
+            assertThat(ship.received).containsOnlyKeys("payment.charged", "stock.reserved");
+            assertThat(((Number) ship.received.get("payment.charged").get("amount")).intValue()).isEqualTo(42);
+            assertThat(run.steps()).containsOnlyKeys("validate", "charge", "reserve", "ship")
+                    .allSatisfy((step, status) -> assertThat(status).isEqualTo(StepStatus.COMPLETED));
+            assertThat(run.endedAt()).isPresent();
+        }
+    }
+
+    @Test
+    void historyIsOrderedGaplessAndEndsWithFlowCompleted() {
+        Reserve reserve = new Reserve();
+        reserve.release.countDown();
+        try (EngineHarness h = new EngineHarness(new Validate(), new Charge(), reserve, new Ship())) {
+            String runId = h.engine.start("order", Map.of("id", "A-2"));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            List<HistoryEvent> history = h.history(runId);
+            assertThat(history).extracting(HistoryEvent::seq)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, history.size()).boxed().toList());
+            assertThat(history.get(0).type()).isEqualTo(EventType.FLOW_START);
+            assertThat(history.get(0).data()).contains("\"A-2\"");
+            assertThat(history.get(history.size() - 1).type()).isEqualTo(EventType.FLOW_COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).extracting(e -> e.step().orElseThrow())
+                    .containsExactlyInAnyOrder("validate", "charge", "reserve", "ship");
+            assertThat(h.eventsOf(runId, EventType.LOG)).singleElement()
+                    .satisfies(log -> assertThat(log.data()).contains("validating A-2"));
+            int lastFanOut = Math.max(indexOfCompleted(history, "charge"), indexOfCompleted(history, "reserve"));
+            assertThat(indexOfStarted(history, "ship")).isGreaterThan(lastFanOut);
+        }
+    }
+
+    private static int indexOfCompleted(List<HistoryEvent> history, String step) {
+        return indexOf(history, EventType.STEP_COMPLETED, step);
+    }
+
+    private static int indexOfStarted(List<HistoryEvent> history, String step) {
+        return indexOf(history, EventType.STEP_STARTED, step);
+    }
+
+    private static int indexOf(List<HistoryEvent> history, EventType type, String step) {
+        for (int i = 0; i < history.size(); i++) {
+            if (history.get(i).type() == type && history.get(i).step().orElse("").equals(step)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------ each step once per run
+
+    @FlowStep(flow = "twice", name = "start", role = StepRole.ENTRY, emits = "ping")
+    static class EmitTwice implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("ping", 1);
+            ctx.emit("ping", 2);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "twice", name = "listen", subscribes = "ping")
+    static class Listen implements Step<Map<String, Integer>, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+        volatile Integer seen;
+
+        @Override
+        public Void execute(Map<String, Integer> input, StepContext ctx) {
+            runs.incrementAndGet();
+            seen = input.get("ping");
+            return null;
+        }
+    }
+
+    @Test
+    void aStepRunsOncePerRunEvenWhenItsEventIsEmittedTwice() {
+        Listen listen = new Listen();
+        try (EngineHarness h = new EngineHarness(new EmitTwice(), listen)) {
+            String runId = h.engine.start("twice", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.emit(runId, "ping", 3))
+                    .isInstanceOf(io.nvent.IllegalRunTransitionException.class)
+                    .hasMessageContaining(runId);
+            assertThat(listen.runs).hasValue(1);
+            assertThat(listen.seen).as("the first emission's payload").isEqualTo(1);
+            assertThat(h.eventsOf(runId, EventType.EMIT)).hasSize(2);
+        }
+    }
+
+    // ------------------------------------------------------------ retries
+
+    @FlowStep(flow = "flaky", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 5,
+            emits = "called")
+    static class FlakyCall implements Step<Object, String> {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (calls.incrementAndGet() < 3) {
+                ctx.emit("called", "from a failing attempt");
+                throw new IllegalStateException("remote service unavailable (call " + calls.get() + ")");
+            }
+            ctx.emit("called", "ok");
+            return "answer after " + ctx.attempt() + " attempts";
+        }
+    }
+
+    @FlowStep(flow = "flaky", name = "after", subscribes = "called")
+    static class AfterCall implements Step<Map<String, String>, Void> {
+        volatile String seen;
+
+        @Override
+        public Void execute(Map<String, String> input, StepContext ctx) {
+            seen = input.get("called");
+            return null;
+        }
+    }
+
+    @Test
+    void aStepThatFailsTwiceAndThenSucceedsRecordsTwoRetriesWithAttemptNumbers() {
+        AfterCall after = new AfterCall();
+        try (EngineHarness h = new EngineHarness(new FlakyCall(), after)) {
+            String runId = h.engine.start("flaky", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            List<HistoryEvent> retries = h.eventsOf(runId, EventType.STEP_RETRY);
+            assertThat(retries).extracting(HistoryEvent::attempt).containsExactly(1, 2);
+            assertThat(retries.get(0).data()).contains("remote service unavailable (call 1)", "\"nextAttempt\":2",
+                    "\"maxAttempts\":3");
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED))
+                    .filteredOn(e -> e.step().orElseThrow().equals("call"))
+                    .extracting(HistoryEvent::attempt).containsExactly(1, 2, 3);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED).get(0).attempt()).isEqualTo(3);
+            assertThat(after.seen).as("emissions of failed attempts are discarded").isEqualTo("ok");
+        }
+    }
+
+    @FlowStep(flow = "doomed", name = "try", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1,
+            emits = "tried")
+    static class AlwaysFails implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("tried", true);
+            throw new IllegalArgumentException("card declined");
+        }
+    }
+
+    @FlowStep(flow = "doomed", name = "dependent", subscribes = "tried")
+    static class Dependent implements Step<Object, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void finalFailureFailsTheRunAndSchedulesNoDependents() {
+        Dependent dependent = new Dependent();
+        try (EngineHarness h = new EngineHarness(new AlwaysFails(), dependent)) {
+            String runId = h.engine.start("doomed", null);
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(run.steps()).containsEntry("try", StepStatus.FAILED).doesNotContainKey("dependent");
+            assertThat(h.types(runId)).containsSubsequence("step.retry", "step.failed", "flow.failed");
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED).get(0).data()).contains("card declined");
+            assertThat(dependent.runs).hasValue(0);
+            await().during(Duration.ofMillis(200)).until(() -> dependent.runs.get() == 0);
+            assertThat(h.queue.counts("doomed").failed()).isEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------ cancel
+
+    @FlowStep(flow = "cancelable", name = "slow", role = StepRole.ENTRY, emits = "slow.done")
+    static class Slow implements Step<Object, Void> {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            started.countDown();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            ctx.emit("slow.done", null);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "cancelable", name = "next", subscribes = "slow.done")
+    static class Next implements Step<Object, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void cancelStopsFurtherStepsWhileTheRunningStepFinishes() throws InterruptedException {
+        Slow slow = new Slow();
+        Next next = new Next();
+        try (EngineHarness h = new EngineHarness(slow, next)) {
+            String runId = h.engine.start("cancelable", null);
+            assertThat(slow.started.await(5, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(h.engine.cancel(runId)).isTrue();
+            slow.release.countDown();
+
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("slow") == StepStatus.COMPLETED);
+            RunInfo run = h.engine.run(runId).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(run.steps()).doesNotContainKey("next");
+            assertThat(next.runs).hasValue(0);
+            assertThat(h.types(runId)).contains("flow.cancel").doesNotContain("flow.completed");
+            assertThat(h.engine.cancel(runId)).as("a second cancel changes nothing").isFalse();
+        }
+    }
+
+    @Test
+    void unknownFlowsAndRunsAreReportedByName() {
+        try (EngineHarness h = new EngineHarness(new Slow(), new Next())) {
+            assertThatThrownBy(() -> h.engine.start("nope", null))
+                    .isInstanceOf(io.nvent.FlowNotFoundException.class).hasMessageContaining("'nope'");
+            assertThatThrownBy(() -> h.engine.cancel("missing-run"))
+                    .isInstanceOf(io.nvent.RunNotFoundException.class).hasMessageContaining("missing-run");
+            assertThatThrownBy(() -> h.engine.startWithJson("cancelable", "{\"a\":"))
+                    .isInstanceOf(io.nvent.InvalidPayloadException.class).hasMessageContaining("not valid JSON");
+            assertThat(h.engine.runs(io.nvent.RunQuery.all())).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.nvent.cdi.internal.registry;
+
+import io.nvent.FlowStep;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FlowGraphValidatorTest {
+
+    private static List<String> problemsOf(Class<?>... classes) {
+        return FlowGraphValidator.validate(Arrays.stream(classes)
+                .map(c -> StepDeclaration.of(c, c.getAnnotation(FlowStep.class))).toList());
+    }
+
+    @FlowStep(flow = "ok", name = "a", role = StepRole.ENTRY, emits = "a.done")
+    static class OkEntry implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "ok", name = "b", subscribes = "a.done")
+    static class OkStep implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aConsistentFlowHasNoProblems() {
+        assertThat(problemsOf(OkEntry.class, OkStep.class)).isEmpty();
+    }
+
+    @Test
+    void aFlowWithoutEntryIsRejectedNamingItsClasses() {
+        assertThat(problemsOf(OkStep.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0102", "flow 'ok' has no entry step", OkStep.class.getName()));
+    }
+
+    @FlowStep(flow = "ok", name = "a2", role = StepRole.ENTRY)
+    static class SecondEntry implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aFlowWithTwoEntriesIsRejected() {
+        assertThat(problemsOf(OkEntry.class, SecondEntry.class, OkStep.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0103", "2 entry steps", SecondEntry.class.getName()));
+    }
+
+    @FlowStep(flow = "ok", name = "b", subscribes = "a.done")
+    static class SameName implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void duplicateStepNamesAreRejected() {
+        assertThat(problemsOf(OkEntry.class, OkStep.class, SameName.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0104", "2 steps named 'b'", SameName.class.getName()));
+    }
+
+    @FlowStep(flow = "ok", name = "c", subscribes = "nobody.emits.this")
+    static class DanglingSubscription implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aSubscriptionToAnEventNoStepEmitsIsRejected() {
+        assertThat(problemsOf(OkEntry.class, DanglingSubscription.class)).singleElement().satisfies(p -> assertThat(p)
+                .contains("NVENT-0105", "'nobody.emits.this'", "[a.done]", DanglingSubscription.class.getName()));
+    }
+
+    @FlowStep(flow = "ok", name = "d")
+    static class NoSubscriptions implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aNonEntryStepWithoutSubscriptionsIsRejected() {
+        assertThat(problemsOf(OkEntry.class, NoSubscriptions.class)).singleElement().satisfies(p -> assertThat(p)
+                .contains("NVENT-0101", "must subscribe to at least one event", NoSubscriptions.class.getName()));
+    }
+
+    @FlowStep(flow = "ok", name = "e", subscribes = "a.done")
+    static class NotAStep {
+    }
+
+    @SuppressWarnings("rawtypes")
+    @FlowStep(flow = "ok", name = "f", subscribes = "a.done")
+    static class RawStep implements Step {
+        public Object execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aClassWhoseSignatureCannotBeCalledIsRejected() {
+        assertThat(problemsOf(OkEntry.class, NotAStep.class, RawStep.class))
+                .anySatisfy(p -> assertThat(p).contains("does not implement io.nvent.Step", NotAStep.class.getName()))
+                .anySatisfy(p -> assertThat(p).contains("without a concrete input type", RawStep.class.getName()));
+    }
+
+    @FlowStep(flow = "loop", name = "start", role = StepRole.ENTRY, emits = "start.done")
+    static class LoopEntry implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "loop", name = "x", subscribes = "y.done", emits = "x.done")
+    static class CycleX implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "loop", name = "y", subscribes = "x.done", emits = "y.done")
+    static class CycleY implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void stepsWaitingForEachOtherInACycleAreRejected() {
+        assertThat(problemsOf(LoopEntry.class, CycleX.class, CycleY.class)).hasSize(2)
+                .allSatisfy(p -> assertThat(p).contains("NVENT-0106", "can never run"));
+    }
+
+    abstract static class Base<T> implements Step<T, Void> {
+    }
+
+    @FlowStep(flow = "generic", name = "g", role = StepRole.ENTRY)
+    static class Concrete extends Base<List<String>> {
+        public Void execute(List<String> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void inputTypesAreResolvedThroughGenericSuperclasses() {
+        assertThat(problemsOf(Concrete.class)).isEmpty();
+        assertThat(StepTypes.inputType(Concrete.class)).hasValueSatisfying(t ->
+                assertThat(t.getTypeName()).isEqualTo("java.util.List<java.lang.String>"));
+    }
+}
