@@ -1,0 +1,98 @@
+package io.nvent.cdi.internal;
+
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.memory.MemoryEventStream;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.inject.Inject;
+import java.util.Map;
+import org.jboss.weld.environment.se.Weld;
+import org.jboss.weld.junit5.WeldInitiator;
+import org.jboss.weld.junit5.WeldJunit5Extension;
+import org.jboss.weld.junit5.WeldSetup;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The extension and the engine inside a real CDI container (Weld). */
+@ExtendWith(WeldJunit5Extension.class)
+class CdiIntegrationTest {
+
+    @FlowStep(flow = "greeting", name = "hello", role = StepRole.ENTRY, emits = "greeted")
+    public static class Hello implements Step<Map<String, String>, String> {
+        @Override
+        public String execute(Map<String, String> input, StepContext ctx) {
+            ctx.state().set("name", input.get("name"));
+            ctx.emit("greeted", Map.of("text", "hello " + input.get("name")));
+            return "ok";
+        }
+    }
+
+    @FlowStep(flow = "greeting", name = "reply", subscribes = "greeted")
+    public static class Reply implements Step<Map<String, Map<String, String>>, String> {
+        @Override
+        public String execute(Map<String, Map<String, String>> input, StepContext ctx) {
+            String name = ctx.state().get("name", String.class).orElseThrow();
+            return input.get("greeted").get("text") + ", " + name;
+        }
+    }
+
+    @WeldSetup
+    WeldInitiator weld = WeldInitiator.from(WeldInitiator.createWeld()
+                    .addExtension(new NventExtension())
+                    .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                            MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class,
+                            Hello.class, Reply.class))
+            .build();
+
+    @Inject
+    FlowService flows;
+
+    @Test
+    void flowStepBeansAreDiscoveredAndAFlowRunsToCompletion() {
+        assertThat(flows.flows()).singleElement().satisfies(flow -> {
+            assertThat(flow.name()).isEqualTo("greeting");
+            assertThat(flow.entry().name()).isEqualTo("hello");
+            assertThat(flow.subscribersOf("greeted")).extracting(s -> s.name()).containsExactly("reply");
+        });
+
+        String runId = flows.start("greeting", Map.of("name", "Ada"));
+
+        await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        assertThat(flows.events(runId, io.nvent.EventQuery.all()))
+                .filteredOn(e -> e.type() == io.nvent.EventType.STEP_COMPLETED && e.step().orElseThrow().equals("reply"))
+                .singleElement().satisfies(e -> assertThat(e.data()).contains("hello Ada, Ada"));
+        assertThat(flows.stats("greeting").completed()).isEqualTo(1);
+    }
+
+    @FlowStep(flow = "broken", name = "orphan", subscribes = "never.emitted")
+    public static class Orphan implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aBrokenFlowGraphFailsTheDeploymentWithAMessageNamingTheClass() {
+        Weld broken = WeldInitiator.createWeld()
+                .addExtension(new NventExtension())
+                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, Orphan.class);
+        assertThatThrownBy(broken::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("flow 'broken' has no entry step")
+                .hasMessageContaining(Orphan.class.getName());
+    }
+}
