@@ -1,0 +1,56 @@
+package io.nvent.war;
+
+import io.nvent.war.userapp.SignupService;
+import io.nvent.war.userapp.WelcomeStep;
+import jakarta.json.JsonObject;
+import java.net.URL;
+import java.time.Duration;
+import java.util.List;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.jboss.shrinkwrap.resolver.api.maven.Maven;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A team's own WAR, built only from the dependencies the README documents plus one flow step and
+ * one EJB: the EJB starts a run and it completes.
+ */
+@ExtendWith(ArquillianExtension.class)
+class UserWarIT {
+
+    @Deployment(testable = false)
+    static WebArchive userApplication() {
+        String version = System.getProperty("nvent.version");
+        return ShrinkWrap.create(WebArchive.class, "shop.war")
+                .addClasses(WelcomeStep.class, SignupService.class)
+                .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version).withTransitivity().asFile())
+                .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" "
+                        + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml");
+    }
+
+    @ArquillianResource
+    URL base;
+
+    @Test
+    void theUsersEjbStartsARunThatCompletes() {
+        Http http = new Http(base);
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            List<JsonObject> runs = http.get("api/nvent/runs?flow=welcome").array().getValuesAs(JsonObject.class);
+            return runs.size() == 1 && runs.get(0).getString("status").equals("completed");
+        });
+        String runId = http.get("api/nvent/runs?flow=welcome").array().getJsonObject(0).getString("runId");
+        List<JsonObject> events = http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class);
+        assertThat(events).extracting(e -> e.getString("type"))
+                .containsExactly("flow.start", "step.started", "log", "step.completed", "flow.completed");
+        assertThat(events.get(3).getJsonObject("data").getString("result")).isEqualTo("welcome, Ada");
+    }
+}

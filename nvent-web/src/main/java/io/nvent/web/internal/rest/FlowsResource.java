@@ -1,0 +1,62 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.FlowNotFoundException;
+import io.nvent.FlowService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+
+/** The flow registry, and starting runs. */
+@ApplicationScoped
+@Path("flows")
+@Produces(MediaType.APPLICATION_JSON)
+public class FlowsResource {
+
+    @Inject
+    FlowService flows;
+
+    @GET
+    public String list() {
+        JsonArrayBuilder all = Json.createArrayBuilder();
+        flows.flows().forEach(flow -> all.add(Representations.flow(flow, flows.stats(flow.name()))));
+        return all.build().toString();
+    }
+
+    @GET
+    @Path("{flow}")
+    public String get(@PathParam("flow") String name) {
+        return flows.flow(name)
+                .map(flow -> Representations.flow(flow, flows.stats(name)).toString())
+                .orElseThrow(() -> new FlowNotFoundException(name));
+    }
+
+    @GET
+    @Path("{flow}/stats")
+    public String stats(@PathParam("flow") String name) {
+        return Representations.stats(flows.stats(name)).toString();
+    }
+
+    /** Starts a run; the body is the entry step's input (any JSON value, or empty for null). */
+    @POST
+    @Path("{flow}/runs")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri) {
+        String runId = flows.startWithJson(name, body);
+        URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
+        return Response.created(location)
+                .entity(Json.createObjectBuilder().add("runId", runId).build().toString())
+                .build();
+    }
+}

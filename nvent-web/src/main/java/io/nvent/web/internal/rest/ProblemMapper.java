@@ -1,0 +1,39 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.ConcurrentRunModificationException;
+import io.nvent.FlowNotFoundException;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.InvalidPayloadException;
+import io.nvent.NventException;
+import io.nvent.RunNotFoundException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/** Turns nvent's exceptions into problem responses with the matching 4xx status. */
+@Provider
+public class ProblemMapper implements ExceptionMapper<NventException> {
+
+    private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());
+
+    @Override
+    public Response toResponse(NventException e) {
+        if (e instanceof FlowNotFoundException) {
+            return Problems.of(404, "Flow not found", e.getMessage());
+        }
+        if (e instanceof RunNotFoundException) {
+            return Problems.of(404, "Run not found", e.getMessage());
+        }
+        if (e instanceof InvalidPayloadException) {
+            return Problems.of(400, "Invalid payload", e.getMessage());
+        }
+        if (e instanceof IllegalRunTransitionException) {
+            return Problems.of(409, "Run cannot change that way", e.getMessage());
+        }
+        if (e instanceof ConcurrentRunModificationException) {
+            return Problems.of(409, "Concurrent modification", e.getMessage());
+        }
+        LOG.log(System.Logger.Level.ERROR, "NVENT-0601 request failed", e);
+        return Problems.of(500, "nvent error", e.getMessage());
+    }
+}

@@ -1,0 +1,26 @@
+package io.nvent.web.internal.rest;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Builds RFC 9457 {@code application/problem+json} responses. */
+final class Problems {
+
+    static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
+
+    private Problems() {
+    }
+
+    static Response of(int status, String title, String detail) {
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("type", "about:blank")
+                .add("title", title)
+                .add("status", status);
+        if (detail != null) {
+            body.add("detail", detail);
+        }
+        return Response.status(status).type(PROBLEM_JSON).entity(body.build().toString()).build();
+    }
+}
