@@ -52,6 +52,34 @@ public interface FlowService {
      */
     boolean cancel(String runId);
 
+    /**
+     * Starts a new run of the same flow with the same input. An active original is canceled first.
+     *
+     * @return the new run's id
+     * @throws RunNotFoundException if the run does not exist
+     */
+    String restart(String runId);
+
+    /**
+     * Starts a new run that re-executes the flow from one step: the new run begins with the
+     * original's input and with the emissions of every step the chosen step does not depend on
+     * transitively downstream of it, so the chosen step and everything after it run again.
+     *
+     * @return the new run's id
+     * @throws RunNotFoundException if the run does not exist
+     * @throws IllegalArgumentException if the flow has no such step
+     */
+    String rerunFrom(String runId, String step);
+
+    /**
+     * Retries a step that failed finally: the run goes back to running and the step gets a fresh
+     * set of attempts.
+     *
+     * @throws RunNotFoundException if the run does not exist
+     * @throws IllegalRunTransitionException if that step has not failed
+     */
+    void retryStep(String runId, String step);
+
     /** One run, if it exists. */
     Optional<RunInfo> run(String runId);
 

@@ -12,8 +12,12 @@ import java.util.Set;
  *   RUNNING  -> AWAITING, COMPLETED, FAILED, CANCELED, STALLED
  *   AWAITING -> RUNNING, COMPLETED, FAILED, CANCELED, STALLED
  *   STALLED  -> RUNNING, FAILED, CANCELED
- *   COMPLETED, FAILED, CANCELED: terminal
+ *   FAILED   -> RUNNING   (only when an operator retries the failed step)
+ *   COMPLETED, CANCELED: final
  * </pre>
+ *
+ * <p>COMPLETED, FAILED and CANCELED are <em>terminal</em>: the run has ended and nothing happens
+ * to it on its own.
  *
  * @since 0.1
  */
@@ -36,12 +40,12 @@ public enum RunStatus {
             AWAITING, EnumSet.of(RUNNING, COMPLETED, FAILED, CANCELED, STALLED),
             STALLED, EnumSet.of(RUNNING, FAILED, CANCELED),
             COMPLETED, EnumSet.noneOf(RunStatus.class),
-            FAILED, EnumSet.noneOf(RunStatus.class),
+            FAILED, EnumSet.of(RUNNING),
             CANCELED, EnumSet.noneOf(RunStatus.class));
 
-    /** Whether the run can change no more. */
+    /** Whether the run has ended: completed, failed or canceled. */
     public boolean isTerminal() {
-        return ALLOWED.get(this).isEmpty();
+        return this == COMPLETED || this == FAILED || this == CANCELED;
     }
 
     /** Whether a run in this status is considered active (running or awaiting). */

@@ -51,10 +51,10 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                 Optional.empty(), Map.of(), Map.of(), 0);
     }
 
-    /** This run in another status; terminal statuses set the end time. */
+    /** This run in another status; terminal statuses set the end time, others clear it. */
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
-                next.isTerminal() ? Optional.of(at) : endedAt, steps, emitted, version);
+                next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version);
     }
 
     /** This run with one step's status changed. */

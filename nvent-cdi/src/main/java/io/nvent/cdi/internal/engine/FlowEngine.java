@@ -30,6 +30,9 @@ import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,16 +102,29 @@ public final class FlowEngine implements FlowService {
 
     String start(String flowName, String inputJson, Optional<String> parentRunId) {
         FlowDefinition flow = registry.require(flowName);
-        StepDefinition entry = flow.entry();
+        JsonText data = JsonText.object();
+        parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
+        return createAndEnqueue(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
+    }
+
+    /** Creates a run whose given steps and emissions are already done, and enqueues its first step. */
+    private String createAndEnqueue(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                                    Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                    StepDefinition first, JsonText startData) {
         Instant now = clock.instant();
         String runId = UUID.randomUUID().toString();
-        RunRecord run = RunRecord.started(runId, flowName, inputJson, parentRunId, now)
-                .withStep(entry.name(), StepStatus.QUEUED);
-        JsonText data = JsonText.object().raw("input", inputJson);
-        parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
-        List<HistoryEvent> stored = store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, now, data.build())));
-        publish(flowName, stored);
-        enqueue(runId, flowName, entry);
+        RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
+        for (Map.Entry<String, StepStatus> step : doneSteps.entrySet()) {
+            run = run.withStep(step.getKey(), step.getValue());
+        }
+        for (Map.Entry<String, String> event : doneEvents.entrySet()) {
+            run = run.withEmitted(event.getKey(), event.getValue());
+        }
+        run = run.withStep(first.name(), StepStatus.QUEUED);
+        List<HistoryEvent> stored = store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, now,
+                startData.raw("input", inputJson).build())));
+        publish(flow.name(), stored);
+        enqueue(runId, flow.name(), first);
         return runId;
     }
 
@@ -146,6 +162,69 @@ public final class FlowEngine implements FlowService {
         });
         change.ifPresent(c -> publish(c.run().flow(), c.events()));
         return change.isPresent();
+    }
+
+    @Override
+    public String restart(String runId) {
+        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        if (original.status().isActive() || original.status() == RunStatus.STALLED) {
+            cancel(runId);
+        }
+        FlowDefinition flow = registry.require(original.flow());
+        return createAndEnqueue(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),
+                flow.entry(), JsonText.object().str("restartOf", runId));
+    }
+
+    @Override
+    public String rerunFrom(String runId, String stepName) {
+        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(original.flow());
+        StepDefinition chosen = flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
+                "flow '" + flow.name() + "' has no step '" + stepName + "'"));
+        Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
+        Set<String> rerunEvents = new HashSet<>();
+        flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));
+        Map<String, StepStatus> kept = new LinkedHashMap<>();
+        original.steps().forEach((name, status) -> {
+            if (!rerun.contains(name) && status == StepStatus.COMPLETED) {
+                kept.put(name, status);
+            }
+        });
+        Map<String, String> keptEvents = new LinkedHashMap<>(original.emitted());
+        keptEvents.keySet().removeAll(rerunEvents);
+        if (!keptEvents.keySet().containsAll(chosen.subscribes())) {
+            throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
+                    + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
+        }
+        return createAndEnqueue(flow, original.input(), original.parentRunId(), kept, keptEvents, chosen,
+                JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
+    }
+
+    @Override
+    public void retryStep(String runId, String stepName) {
+        Instant now = clock.instant();
+        RunRecord current = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        StepDefinition step = registry.require(current.flow()).step(stepName).orElseThrow(() ->
+                new IllegalArgumentException("flow '" + current.flow() + "' has no step '" + stepName + "'"));
+        Optional<StoredChange> change = store.updateRun(runId, run -> {
+            if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
+                throw new IllegalRunTransitionException(runId, run.status(),
+                        "retry step '" + stepName + "', which has not failed");
+            }
+            RunRecord next = run.withStep(stepName, StepStatus.QUEUED);
+            if (next.status() != RunStatus.RUNNING) {
+                next = next.withStatus(RunStatus.RUNNING, now);
+            }
+            return Optional.of(new RunChange(next, List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
+                    JsonText.object().str("reason", "manual retry").build()))));
+        });
+        change.ifPresent(c -> {
+            publish(c.run().flow(), c.events());
+            String jobId = StepJob.jobId(runId, stepName);
+            if (!queue.retry(step.queue(), jobId)) {
+                enqueue(runId, current.flow(), step, jobId + ":retry-" + c.run().version());
+            }
+        });
     }
 
     @Override
@@ -348,7 +427,11 @@ public final class FlowEngine implements FlowService {
     }
 
     private void enqueue(String runId, String flow, StepDefinition step) {
-        queue.enqueue(new JobRequest(step.queue(), StepJob.jobId(runId, step.name()), step.name(),
+        enqueue(runId, flow, step, StepJob.jobId(runId, step.name()));
+    }
+
+    private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
+        queue.enqueue(new JobRequest(step.queue(), jobId, step.name(),
                 new StepJob(runId, flow, step.name()).toJson(), java.time.Duration.ZERO, step.priority(),
                 step.retry(), step.timeout()));
     }

@@ -50,6 +50,21 @@ final class Orchestration {
         return new Advance(next, allEvents, ready);
     }
 
+    /** The step and every step that (transitively) waits for something it emits. */
+    static java.util.Set<String> downstreamOf(FlowDefinition flow, StepDefinition from) {
+        java.util.Set<String> steps = new java.util.LinkedHashSet<>();
+        java.util.Deque<StepDefinition> todo = new java.util.ArrayDeque<>(List.of(from));
+        while (!todo.isEmpty()) {
+            StepDefinition step = todo.pop();
+            if (steps.add(step.name())) {
+                for (String event : step.emits()) {
+                    todo.addAll(flow.subscribersOf(event));
+                }
+            }
+        }
+        return steps;
+    }
+
     static boolean nothingInFlight(RunRecord run) {
         return run.steps().values().stream().allMatch(StepStatus::isFinal);
     }

@@ -1,0 +1,138 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Restart, rerun from a step, and retry of a failed step. */
+class RecoveryActionsTest {
+
+    static final AtomicInteger fetches = new AtomicInteger();
+    static final AtomicInteger transforms = new AtomicInteger();
+    static final AtomicInteger loads = new AtomicInteger();
+    static final AtomicBoolean loadFails = new AtomicBoolean();
+
+    @FlowStep(flow = "etl", name = "fetch", role = StepRole.ENTRY, emits = "fetched")
+    static class Fetch implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            fetches.incrementAndGet();
+            ctx.emit("fetched", Map.of("rows", input.get("rows")));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "etl", name = "transform", subscribes = "fetched", emits = "transformed")
+    static class Transform implements Step<Map<String, Map<String, Object>>, Void> {
+        @Override
+        public Void execute(Map<String, Map<String, Object>> input, StepContext ctx) {
+            transforms.incrementAndGet();
+            ctx.emit("transformed", input.get("fetched"));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "etl", name = "load", subscribes = "transformed")
+    static class Load implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            loads.incrementAndGet();
+            if (loadFails.get()) {
+                throw new IllegalStateException("warehouse offline");
+            }
+            return "loaded";
+        }
+    }
+
+    private static void reset(boolean failLoad) {
+        fetches.set(0);
+        transforms.set(0);
+        loads.set(0);
+        loadFails.set(failLoad);
+    }
+
+    @Test
+    void retryingAFailedStepResumesTheRunAndCompletesIt() {
+        reset(true);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 3));
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            loadFails.set(false);
+            h.engine.retryStep(runId, "load");
+            RunInfo run = h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(run.steps()).containsEntry("load", StepStatus.COMPLETED);
+            assertThat(run.endedAt()).isPresent();
+            assertThat(loads).hasValue(2);
+            assertThat(fetches).hasValue(1);
+            assertThat(h.types(runId)).containsSubsequence("step.failed", "flow.failed", "step.retry",
+                    "step.started", "step.completed", "flow.completed");
+            assertThat(h.queue.job("etl", runId + ":load").orElseThrow().attempts()).hasSize(2);
+        }
+    }
+
+    @Test
+    void onlyFailedStepsCanBeRetried() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 1));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.retryStep(runId, "load"))
+                    .isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessageContaining(runId).hasMessageContaining("has not failed");
+        }
+    }
+
+    @Test
+    void rerunFromAStepReusesEarlierEmissionsAndRunsOnlyThatStepAndItsDependents() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String original = h.engine.start("etl", Map.of("rows", 7));
+            h.awaitStatus(original, RunStatus.COMPLETED);
+
+            String rerun = h.engine.rerunFrom(original, "transform");
+            RunInfo run = h.awaitStatus(rerun, RunStatus.COMPLETED);
+
+            assertThat(rerun).isNotEqualTo(original);
+            assertThat(fetches).as("fetch is not repeated").hasValue(1);
+            assertThat(transforms).hasValue(2);
+            assertThat(loads).hasValue(2);
+            assertThat(run.steps()).containsOnlyKeys("fetch", "transform", "load");
+            assertThat(h.eventsOf(rerun, EventType.FLOW_START).get(0).data())
+                    .contains("\"rerunOf\":\"" + original + "\"", "\"fromStep\":\"transform\"");
+            assertThat(h.eventsOf(rerun, EventType.STEP_STARTED)).extracting(e -> e.step().orElseThrow())
+                    .containsExactly("transform", "load");
+        }
+    }
+
+    @Test
+    void restartStartsAFreshRunWithTheSameInput() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String original = h.engine.start("etl", Map.of("rows", 5));
+            h.awaitStatus(original, RunStatus.COMPLETED);
+
+            String restarted = h.engine.restart(original);
+            h.awaitStatus(restarted, RunStatus.COMPLETED);
+
+            assertThat(fetches).hasValue(2);
+            assertThat(h.eventsOf(restarted, EventType.FLOW_START).get(0).data())
+                    .contains("\"restartOf\":\"" + original + "\"", "\"rows\":5");
+        }
+    }
+}
