@@ -1,0 +1,402 @@
+package io.nvent.jms;
+
+import io.nvent.jms.internal.AttemptKey;
+import io.nvent.jms.internal.AttemptRunner;
+import io.nvent.jms.internal.JobEntry;
+import io.nvent.jms.internal.JobMessage;
+import io.nvent.jms.internal.JobRegistry;
+import io.nvent.jms.internal.ProducerContexts;
+import io.nvent.jms.internal.QueueControl;
+import io.nvent.jms.internal.QueueRuntime;
+import io.nvent.jms.internal.QueueWorker;
+import io.nvent.jms.internal.TransactionHooks;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.InvalidDestinationRuntimeException;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.Message;
+import jakarta.jms.QueueBrowser;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link JobQueue} on Jakarta Messaging 2.0, for any JMS connection factory: a container-managed one
+ * (a resource adapter in Payara, WildFly's built-in Artemis) or a plain client one.
+ *
+ * <p>How it works:
+ * <ul>
+ *   <li>Each nvent queue is a JMS queue {@code <prefix><queue>} with a dead-letter queue
+ *       {@code <prefix><queue>.dlq}. A job is one text message; its properties carry the job's
+ *       settings and attempt history, so the message is the job's durable record.</li>
+ *   <li>Delay and retry backoff are JMS delivery delays; priority is the JMS priority
+ *       ({@code 4 + priority}, clamped to 0–9).</li>
+ *   <li>Workers are threads of the given thread factory, each with its own locally transacted
+ *       context and a synchronous receive. A failed attempt sends the next attempt's message (with
+ *       the backoff as delivery delay) or the dead letter, and commits that together with consuming
+ *       the attempt's message.</li>
+ *   <li>Job ids are deduplicated by this node's job registry, by Artemis duplicate detection across
+ *       nodes and restarts, and on receipt: a redelivered or duplicated message of an attempt that
+ *       already ended here is not run again.</li>
+ *   <li>Counts and job records are this node's view, in memory: jobs it enqueued or consumed, the
+ *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
+ *       when the queue is first used. Pause is per node and not persisted.</li>
+ * </ul>
+ *
+ * <p>An enqueue inside a JTA transaction takes part in it when the connection factory is managed
+ * and XA: the message is delivered only if the transaction commits.
+ *
+ * @since 0.1
+ */
+public final class JmsJobQueue implements JobQueue {
+
+    private static final System.Logger LOG = System.getLogger(JmsJobQueue.class.getName());
+    /** How long retry() waits for the dead letter it browsed or believes is there. */
+    private static final long DEAD_LETTER_RECEIVE_MILLIS = 2_000;
+    private static final long REDRIVE_RECEIVE_MILLIS = 300;
+    private static final int REDRIVE_BATCH = 100;
+
+    private final ConnectionFactory factory;
+    private final ThreadFactory threadFactory;
+    private final Clock clock;
+    private final JmsJobQueueOptions options;
+    private final TransactionHooks transactions;
+    private final JobRegistry registry;
+    private final ProducerContexts producers;
+    private final ScheduledThreadPoolExecutor watchdog;
+    private final QueueRuntime runtime;
+    private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A queue with {@link JmsJobQueueOptions#DEFAULTS}, for a plain connection factory. */
+    public JmsJobQueue(ConnectionFactory factory, ThreadFactory threadFactory, Clock clock) {
+        this(factory, threadFactory, clock, JmsJobQueueOptions.DEFAULTS);
+    }
+
+    /**
+     * A queue.
+     *
+     * @param factory connection factory; workers need locally transacted contexts from it
+     * @param threadFactory makes the worker threads and the timeout watchdog (in a container: a
+     *     {@code ManagedThreadFactory})
+     * @param clock time of job records and retry backoff
+     * @param options settings
+     */
+    public JmsJobQueue(ConnectionFactory factory, ThreadFactory threadFactory, Clock clock,
+                       JmsJobQueueOptions options) {
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.options = Objects.requireNonNull(options, "options");
+        this.transactions = TransactionHooks.of(options.transactions());
+        this.registry = new JobRegistry(options.completedRetention());
+        this.producers = new ProducerContexts(factory, options.shareConnection());
+        this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
+        this.watchdog.setRemoveOnCancelPolicy(true);
+        this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
+                options.receiveTimeout().toMillis(), options.maxErrorLength());
+    }
+
+    @Override
+    public void enqueue(JobRequest request) {
+        requireOpen();
+        Instant now = clock.instant();
+        JobMessage job = new JobMessage(request.queue(), request.jobId(), request.name(), request.payload(),
+                request.priority(), request.retry(), request.timeout(), now, now.plus(request.delay()),
+                AttemptKey.FIRST, List.of());
+        control(request.queue());
+        Optional<JobEntry> reserved = registry.reserve(job);
+        if (reserved.isEmpty()) {
+            LOG.log(Level.DEBUG, () -> "job " + request.jobId() + " already in queue " + request.queue() + "; ignored");
+            return;
+        }
+        boolean inTransaction = transactions.inTransaction();
+        try {
+            producers.call(context -> {
+                Message message = job.toMessage(context);
+                if (options.brokerDuplicateDetection() && !inTransaction) {
+                    // Not inside a JTA transaction: there Artemis would fail the caller's whole
+                    // transaction on a duplicate instead of ignoring the one message.
+                    message.setStringProperty("_AMQ_DUPL_ID", options.prefix() + request.queue() + "/" + request.jobId());
+                }
+                context.createProducer().setPriority(job.jmsPriority())
+                        .setDeliveryDelay(job.deliveryDelayMillis(now))
+                        .send(context.createQueue(runtime.mainQueue(request.queue())), message);
+                return null;
+            });
+        } catch (JMSException | JMSRuntimeException e) {
+            registry.release(reserved.get());
+            throw new JmsQueueException("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
+                    + request.queue() + ": " + e.getMessage(), e);
+        }
+        transactions.afterCompletion(committed -> {
+            if (!committed) {
+                registry.release(reserved.get());
+            }
+        });
+    }
+
+    @Override
+    public void registerWorker(String queue, int concurrency, JobHandler handler) {
+        requireOpen();
+        Objects.requireNonNull(handler, "handler");
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
+        }
+        QueueControl control = control(queue);
+        hydrate(control);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < concurrency; i++) {
+            threads.add(threadFactory.newThread(new QueueWorker(runtime, control, handler)));
+        }
+        if (!control.setWorkers(threads)) {
+            throw new IllegalStateException("queue '" + queue + "' already has workers on this node");
+        }
+        threads.forEach(Thread::start);
+        LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue));
+    }
+
+    @Override
+    public void pause(String queue) {
+        control(queue).pause();
+    }
+
+    @Override
+    public void resume(String queue) {
+        control(queue).resume();
+    }
+
+    @Override
+    public boolean isPaused(String queue) {
+        return control(queue).isPaused();
+    }
+
+    @Override
+    public Set<String> queues() {
+        Set<String> names = new TreeSet<>(controls.keySet());
+        names.addAll(registry.queueNames());
+        return Collections.unmodifiableSet(names);
+    }
+
+    @Override
+    public JobCounts counts(String queue) {
+        hydrate(control(queue));
+        return registry.counts(queue, clock.instant());
+    }
+
+    @Override
+    public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
+        hydrate(control(queue));
+        return registry.list(queue, state, offset, limit, clock.instant());
+    }
+
+    @Override
+    public Optional<JobRecord> job(String queue, String jobId) {
+        hydrate(control(queue));
+        return registry.record(queue, jobId, clock.instant());
+    }
+
+    @Override
+    public boolean retry(String queue, String jobId) {
+        requireOpen();
+        hydrate(control(queue));
+        Optional<JobEntry> entry = registry.entry(queue, jobId);
+        if (entry.isPresent() && !registry.isFailed(entry.get())) {
+            return false;
+        }
+        // The dead-letter queue is the truth (another node may have retried it already); browsing
+        // answers at once where a receive would wait out its timeout for a missing message.
+        if (deadLetterBrowse(queue, Optional.of(jobId)).isEmpty()) {
+            return false;
+        }
+        List<JobMessage> moved = moveDeadLetters(queue, Optional.of(jobId), DEAD_LETTER_RECEIVE_MILLIS);
+        return !moved.isEmpty();
+    }
+
+    @Override
+    public int redrive(String queue) {
+        requireOpen();
+        hydrate(control(queue));
+        int total = 0;
+        while (true) {
+            int moved = moveDeadLetters(queue, Optional.empty(), REDRIVE_RECEIVE_MILLIS).size();
+            total += moved;
+            if (moved < REDRIVE_BATCH) {
+                return total;
+            }
+        }
+    }
+
+    /** Moves dead letters back to the main queue as the first attempt of a new round, in one transaction. */
+    private List<JobMessage> moveDeadLetters(String queue, Optional<String> jobId, long receiveMillis) {
+        boolean inTransaction = transactions.inTransaction();
+        List<JobMessage> moved;
+        try {
+            moved = producers.callTransacted(context -> {
+                List<JobMessage> resent = new ArrayList<>();
+                try (JMSConsumer consumer = jobId.isPresent()
+                        ? context.createConsumer(context.createQueue(runtime.deadLetterQueue(queue)),
+                                JobMessage.selectorFor(jobId.get()))
+                        : context.createConsumer(context.createQueue(runtime.deadLetterQueue(queue)))) {
+                    while (resent.size() < (jobId.isPresent() ? 1 : REDRIVE_BATCH)) {
+                        Message message = consumer.receive(receiveMillis);
+                        if (message == null) {
+                            break;
+                        }
+                        Optional<JobMessage> dead = JobMessage.from(message);
+                        if (dead.isEmpty()) {
+                            continue; // not an nvent job: consumed and dropped from the dead-letter queue
+                        }
+                        Instant now = clock.instant();
+                        JobMessage retried = dead.get().forAttempt(dead.get().key().nextRound(), now,
+                                dead.get().history());
+                        context.createProducer().setPriority(retried.jmsPriority())
+                                .send(context.createQueue(runtime.mainQueue(queue)), retried.toMessage(context));
+                        resent.add(retried);
+                    }
+                }
+                return resent;
+            }, inTransaction);
+        } catch (JMSException | JMSRuntimeException e) {
+            throw new JmsQueueException("NVENT-0612 could not move dead letters of queue " + queue
+                    + " back to the queue: " + e.getMessage(), e);
+        }
+        transactions.afterCompletion(committed -> {
+            if (committed) {
+                moved.forEach(registry::retried);
+            }
+        });
+        return moved;
+    }
+
+    /**
+     * Learns, once per queue, of the dead letters and waiting jobs the broker holds: after a restart
+     * or for jobs enqueued by other nodes. Jobs whose delay has not passed are not browsable and
+     * appear when delivered.
+     */
+    private void hydrate(QueueControl control) {
+        if (control.isHydrated() || closed) {
+            return;
+        }
+        synchronized (control) {
+            if (control.isHydrated()) {
+                return;
+            }
+            try {
+                producers.call(context -> {
+                    browse(context, runtime.deadLetterQueue(control.name())).forEach(registry::hydrateFailed);
+                    browse(context, runtime.mainQueue(control.name())).forEach(registry::hydratePending);
+                    return null;
+                });
+                control.markHydrated();
+            } catch (JMSException | JMSRuntimeException e) {
+                LOG.log(Level.WARNING, "NVENT-0613 could not read queue " + control.name()
+                        + " from the broker; counts show this node's jobs only until it can: " + e);
+            }
+        }
+    }
+
+    private List<JobMessage> deadLetterBrowse(String queue, Optional<String> jobId) {
+        try {
+            return producers.call(context -> browse(context, runtime.deadLetterQueue(queue),
+                    jobId.map(JobMessage::selectorFor)));
+        } catch (JMSException | JMSRuntimeException e) {
+            throw new JmsQueueException("NVENT-0614 could not read the dead letters of queue " + queue + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static List<JobMessage> browse(JMSContext context, String queueName) throws JMSException {
+        return browse(context, queueName, Optional.empty());
+    }
+
+    private static List<JobMessage> browse(JMSContext context, String queueName, Optional<String> selector)
+            throws JMSException {
+        List<JobMessage> jobs = new ArrayList<>();
+        try (QueueBrowser browser = selector.isPresent()
+                ? context.createBrowser(context.createQueue(queueName), selector.get())
+                : context.createBrowser(context.createQueue(queueName))) {
+            Enumeration<?> messages = browser.getEnumeration();
+            while (messages.hasMoreElements()) {
+                JobMessage.from((Message) messages.nextElement()).ifPresent(jobs::add);
+            }
+        } catch (InvalidDestinationRuntimeException e) {
+            // The broker does not create queues for browsing: no queue yet means no jobs yet.
+            LOG.log(Level.DEBUG, () -> "queue " + queueName + " does not exist yet");
+        } catch (JMSException e) {
+            if (e instanceof jakarta.jms.InvalidDestinationException) {
+                LOG.log(Level.DEBUG, () -> "queue " + queueName + " does not exist yet");
+            } else {
+                throw e;
+            }
+        }
+        return jobs;
+    }
+
+    private QueueControl control(String queue) {
+        Objects.requireNonNull(queue, "queue");
+        return controls.computeIfAbsent(queue, QueueControl::new);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the JMS job queue is closed");
+        }
+    }
+
+    /**
+     * Stops the workers: running attempts get {@link JmsJobQueueOptions#shutdownGrace()} to end, then
+     * they are interrupted and their messages return to the broker. Jobs stay on the broker.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        controls.values().forEach(QueueControl::stop);
+        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
+        List<Thread> workers = controls.values().stream().flatMap(c -> c.workers().stream()).toList();
+        for (Thread worker : workers) {
+            try {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    worker.join(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Thread worker : workers) {
+            if (worker.isAlive()) {
+                LOG.log(Level.WARNING, "NVENT-0621 interrupting worker " + worker.getName()
+                        + " still running after the shutdown grace of " + options.shutdownGrace());
+                worker.interrupt();
+            }
+        }
+        watchdog.shutdownNow();
+        producers.close();
+    }
+}

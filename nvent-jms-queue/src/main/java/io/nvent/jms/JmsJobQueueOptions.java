@@ -1,0 +1,131 @@
+package io.nvent.jms;
+
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Settings of a {@link JmsJobQueue}. Immutable; built with {@link #newBuilder()}, which validates
+ * eagerly. {@link #DEFAULTS} suits a plain (unmanaged) connection factory.
+ *
+ * @param prefix prepended to a queue name to form the JMS queue name; the dead-letter queue adds
+ *     {@code .dlq}, e.g. {@code nvent.mail} and {@code nvent.mail.dlq}
+ * @param receiveTimeout how long a worker blocks in one receive; bounds how fast pause and close
+ *     take effect on an idle worker
+ * @param completedRetention completed job records kept in memory per queue; older ones are
+ *     forgotten (their ids then rely on the broker's duplicate-id cache)
+ * @param brokerDuplicateDetection whether a first enqueue outside a JTA transaction carries the
+ *     Artemis duplicate id {@code _AMQ_DUPL_ID}, so the broker drops a second enqueue of the same
+ *     job id from any node and after a restart; ignored by other brokers
+ * @param shareConnection whether sends and browsing reuse one connection of this queue; right for
+ *     a plain connection factory (a new connection per send would be slow), wrong for a
+ *     container-managed one, which pools connections and enlists each in the caller's transaction
+ * @param transactions when present, bookkeeping of an enqueue inside a JTA transaction waits for its
+ *     outcome, so a rolled-back enqueue leaves no job record and the job id stays free
+ * @param shutdownGrace how long {@link JmsJobQueue#close()} waits for running attempts before it
+ *     interrupts them
+ * @param maxErrorLength characters of an attempt's error (message and stack trace) kept in its record
+ * @since 0.1
+ */
+public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
+                                 boolean brokerDuplicateDetection, boolean shareConnection,
+                                 Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
+                                 int maxErrorLength) {
+
+    /** Prefix {@code nvent.}, 200 ms receive timeout, 10,000 completed records, shared connection. */
+    public static final JmsJobQueueOptions DEFAULTS = newBuilder().build();
+
+    public JmsJobQueueOptions {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(receiveTimeout, "receiveTimeout");
+        Objects.requireNonNull(transactions, "transactions");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        if (receiveTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("receiveTimeout must be at least 1 ms, was " + receiveTimeout);
+        }
+        if (completedRetention < 0) {
+            throw new IllegalArgumentException("completedRetention must be >= 0, was " + completedRetention);
+        }
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative, was " + shutdownGrace);
+        }
+        if (maxErrorLength < 100) {
+            throw new IllegalArgumentException("maxErrorLength must be >= 100, was " + maxErrorLength);
+        }
+    }
+
+    /** A builder with the defaults. */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** A builder initialised from these options. */
+    public Builder toBuilder() {
+        return new Builder().prefix(prefix).receiveTimeout(receiveTimeout).completedRetention(completedRetention)
+                .brokerDuplicateDetection(brokerDuplicateDetection).shareConnection(shareConnection)
+                .transactions(transactions.orElse(null)).shutdownGrace(shutdownGrace).maxErrorLength(maxErrorLength);
+    }
+
+    /** Builder of {@link JmsJobQueueOptions}. */
+    public static final class Builder {
+        private String prefix = "nvent.";
+        private Duration receiveTimeout = Duration.ofMillis(200);
+        private int completedRetention = 10_000;
+        private boolean brokerDuplicateDetection = true;
+        private boolean shareConnection = true;
+        private TransactionSynchronizationRegistry transactions;
+        private Duration shutdownGrace = Duration.ofSeconds(10);
+        private int maxErrorLength = 4000;
+
+        private Builder() {
+        }
+
+        public Builder prefix(String value) {
+            this.prefix = value;
+            return this;
+        }
+
+        public Builder receiveTimeout(Duration value) {
+            this.receiveTimeout = value;
+            return this;
+        }
+
+        public Builder completedRetention(int value) {
+            this.completedRetention = value;
+            return this;
+        }
+
+        public Builder brokerDuplicateDetection(boolean value) {
+            this.brokerDuplicateDetection = value;
+            return this;
+        }
+
+        public Builder shareConnection(boolean value) {
+            this.shareConnection = value;
+            return this;
+        }
+
+        /** The container's registry; {@code null} for none. */
+        public Builder transactions(TransactionSynchronizationRegistry value) {
+            this.transactions = value;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration value) {
+            this.shutdownGrace = value;
+            return this;
+        }
+
+        public Builder maxErrorLength(int value) {
+            this.maxErrorLength = value;
+            return this;
+        }
+
+        /** Builds the options; throws {@link IllegalArgumentException} for invalid values. */
+        public JmsJobQueueOptions build() {
+            return new JmsJobQueueOptions(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection,
+                    shareConnection, Optional.ofNullable(transactions), shutdownGrace, maxErrorLength);
+        }
+    }
+}

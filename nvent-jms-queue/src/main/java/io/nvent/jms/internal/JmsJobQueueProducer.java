@@ -1,0 +1,103 @@
+package io.nvent.jms.internal;
+
+import io.nvent.jms.JmsJobQueue;
+import io.nvent.jms.JmsJobQueueOptions;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.JobQueue;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.jms.ConnectionFactory;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Makes the JMS job queue the CDI bean {@code @Adapter("jms") JobQueue}, configured with
+ * MicroProfile Config:
+ * <ul>
+ *   <li>{@code nvent.queue.jms.connection-factory}: JNDI name of the connection factory, default
+ *       {@value #DEFAULT_CONNECTION_FACTORY}. The application defines it (e.g. with
+ *       {@code @ConnectionFactoryDefinition}) so that the properties the queue relies on — XA for
+ *       enqueue in the caller's transaction, local transactions for the workers, no consumer
+ *       prefetch — are set in one place; a platform default such as
+ *       {@code java:comp/DefaultJMSConnectionFactory} lacks some of them and Payara Micro has none.</li>
+ *   <li>{@code nvent.queue.jms.prefix}: JMS queue name prefix, default {@code nvent.}</li>
+ *   <li>{@code nvent.queue.jms.thread-factory}: JNDI name of the managed thread factory, default
+ *       {@code java:comp/DefaultManagedThreadFactory}</li>
+ *   <li>{@code nvent.queue.jms.completed-retention}: completed records kept per queue, default 10000</li>
+ *   <li>{@code nvent.queue.jms.broker-duplicate-detection}: default {@code true}</li>
+ *   <li>{@code nvent.queue.jms.shutdown-grace}: ISO-8601 duration, default {@code PT10S}</li>
+ * </ul>
+ * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
+ * queue adapter.
+ */
+@ApplicationScoped
+public class JmsJobQueueProducer {
+
+    static final String DEFAULT_CONNECTION_FACTORY = "java:app/nvent/jms/ConnectionFactory";
+    private static final System.Logger LOG = System.getLogger(JmsJobQueueProducer.class.getName());
+
+    @Produces
+    @ApplicationScoped
+    @Adapter("jms")
+    JobQueue jmsJobQueue() {
+        Config config = ConfigProvider.getConfig();
+        String factoryName = config.getOptionalValue("nvent.queue.jms.connection-factory", String.class)
+                .orElse(DEFAULT_CONNECTION_FACTORY);
+        String threadFactoryName = config.getOptionalValue("nvent.queue.jms.thread-factory", String.class)
+                .orElse("java:comp/DefaultManagedThreadFactory");
+        ConnectionFactory factory = lookup(factoryName, ConnectionFactory.class, "nvent.queue.jms.connection-factory",
+                "define it, e.g. @ConnectionFactoryDefinition(name=\"" + DEFAULT_CONNECTION_FACTORY
+                        + "\", resourceAdapter=..., transactionSupport=XATransaction), or point the key at an "
+                        + "existing one");
+        ThreadFactory threads = lookup(threadFactoryName, ThreadFactory.class, "nvent.queue.jms.thread-factory",
+                "use a ManagedThreadFactory of the server");
+        Optional<TransactionSynchronizationRegistry> transactions = optionalLookup(
+                "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class);
+        JmsJobQueueOptions options = JmsJobQueueOptions.newBuilder()
+                .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
+                .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)
+                        .orElse(10_000))
+                .brokerDuplicateDetection(config.getOptionalValue("nvent.queue.jms.broker-duplicate-detection",
+                        Boolean.class).orElse(true))
+                .shutdownGrace(config.getOptionalValue("nvent.queue.jms.shutdown-grace", String.class)
+                        .map(Duration::parse).orElse(Duration.ofSeconds(10)))
+                // The container pools connections and enlists each new context in the caller's transaction.
+                .shareConnection(false)
+                .transactions(transactions.orElse(null))
+                .build();
+        LOG.log(Level.INFO, "NVENT-0630 JMS job queue on " + factoryName + " with prefix '" + options.prefix() + "'");
+        return new JmsJobQueue(factory, threads, Clock.systemUTC(), options);
+    }
+
+    void close(@Disposes @Adapter("jms") JobQueue queue) {
+        queue.close();
+    }
+
+    private static <T> T lookup(String name, Class<T> type, String key, String fix) {
+        try {
+            return type.cast(new InitialContext().lookup(name));
+        } catch (NamingException | ClassCastException e) {
+            throw new IllegalStateException("NVENT-0631 " + key + "=" + name + " names no " + type.getSimpleName()
+                    + " (" + e + "); " + fix, e);
+        }
+    }
+
+    private static <T> Optional<T> optionalLookup(String name, Class<T> type) {
+        try {
+            return Optional.of(type.cast(new InitialContext().lookup(name)));
+        } catch (NamingException | ClassCastException e) {
+            LOG.log(Level.WARNING, "NVENT-0632 no " + name + ": enqueue inside a transaction that rolls back "
+                    + "will keep its job id taken on this node");
+            return Optional.empty();
+        }
+    }
+}

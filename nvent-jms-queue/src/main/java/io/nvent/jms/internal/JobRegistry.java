@@ -1,0 +1,299 @@
+package io.nvent.jms.internal;
+
+import io.nvent.jms.internal.JobEntry.Phase;
+import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * This node's knowledge of jobs, per queue: the source of counts and job records, the first line of
+ * job-id deduplication, and the memory of attempt outcomes that turns redelivery after a broker or
+ * connection failure into a replay instead of a second execution.
+ *
+ * <p>In memory only. Completed records are bounded per queue; failed ones mirror the dead-letter
+ * queue and are reloaded from it at start ({@link #hydrateFailed}).
+ */
+public final class JobRegistry {
+
+    private final Map<String, QueueJobs> queues = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final int completedRetention;
+
+    public JobRegistry(int completedRetention) {
+        this.completedRetention = completedRetention;
+    }
+
+    private static final class QueueJobs {
+        final Map<String, JobEntry> jobs = new ConcurrentHashMap<>();
+        final Deque<JobEntry> completed = new ArrayDeque<>();
+    }
+
+    private QueueJobs jobs(String queue) {
+        return queues.computeIfAbsent(queue, q -> new QueueJobs());
+    }
+
+    /** Queues this node has seen jobs of. */
+    public Set<String> queueNames() {
+        return new TreeSet<>(queues.keySet());
+    }
+
+    /**
+     * Claims a job id for a new job.
+     *
+     * @return the new entry, or empty when the queue already holds the id
+     */
+    public Optional<JobEntry> reserve(JobMessage job) {
+        JobEntry fresh = new JobEntry(sequence.incrementAndGet(), job, Phase.PENDING);
+        JobEntry existing = jobs(job.queue()).jobs.putIfAbsent(job.jobId(), fresh);
+        return existing == null ? Optional.of(fresh) : Optional.empty();
+    }
+
+    /** Undoes {@link #reserve} after a failed or rolled-back send, unless a worker already took the job. */
+    public void release(JobEntry entry) {
+        synchronized (entry) {
+            if (entry.phase != Phase.PENDING || !entry.current.equals(Optional.of(AttemptKey.FIRST))
+                    || !entry.attempts.isEmpty()) {
+                return;
+            }
+            jobs(entry.queue).jobs.remove(entry.jobId, entry);
+        }
+    }
+
+    /** Decides what to do with a received job message and, for {@link Decision.Run}, marks it active. */
+    public Decision begin(JobMessage message, Instant now) {
+        JobEntry entry = jobs(message.queue()).jobs.computeIfAbsent(message.jobId(),
+                id -> new JobEntry(sequence.incrementAndGet(), message, Phase.PENDING));
+        synchronized (entry) {
+            AttemptKey key = message.key();
+            if (entry.inFlight.isPresent()) {
+                return key.compareTo(entry.inFlight.get()) < 0
+                        ? new Decision.Drop("attempt " + key + " is older than the running " + entry.inFlight.get())
+                        : new Decision.Await(entry.inFlightDone);
+            }
+            Outcome outcome = entry.outcomes.get(key);
+            if (outcome != null) {
+                return outcome.committed()
+                        ? new Decision.Drop("attempt " + key + " already ended " + outcome.kind())
+                        : new Decision.Replay(entry, outcome);
+            }
+            switch (entry.phase) {
+                case COMPLETED -> {
+                    return new Decision.Drop("the job already completed");
+                }
+                case FAILED -> {
+                    // Another node retried the dead letter: a later round is legitimate.
+                    if (entry.outcomes.keySet().stream().anyMatch(done -> done.round() >= key.round())) {
+                        return new Decision.Drop("the job failed and " + key + " is not a later round");
+                    }
+                }
+                case PENDING -> {
+                    if (entry.current.isPresent() && key.compareTo(entry.current.get()) < 0) {
+                        return new Decision.Drop("attempt " + key + " is older than the expected "
+                                + entry.current.get());
+                    }
+                }
+                case ACTIVE -> throw new IllegalStateException("active job " + entry.jobId + " without an attempt");
+            }
+            if (message.history().size() > entry.attempts.size()) {
+                // Attempts made elsewhere (another node, before a restart) arrive with the message.
+                entry.attempts.clear();
+                entry.attempts.addAll(message.history());
+            }
+            entry.job = message;
+            entry.availableAt = message.availableAt();
+            entry.phase = Phase.ACTIVE;
+            entry.current = Optional.of(key);
+            entry.inFlight = Optional.of(key);
+            entry.inFlightDone = new CompletableFuture<>();
+            entry.attempts.add(new JobAttempt(key.attempt(), now, Optional.empty(), Optional.empty()));
+            return new Decision.Run(entry);
+        }
+    }
+
+    /** Records a successful attempt. */
+    public Outcome completed(JobEntry entry, AttemptKey key, Instant end) {
+        Outcome outcome = new Outcome(key, Outcome.Kind.COMPLETED, Optional.empty(), false);
+        synchronized (entry) {
+            entry.endAttempt(end, Optional.empty());
+            entry.phase = Phase.COMPLETED;
+            entry.current = Optional.empty();
+            entry.outcomes.put(key, outcome);
+        }
+        QueueJobs jobs = jobs(entry.queue);
+        synchronized (jobs.completed) {
+            jobs.completed.addLast(entry);
+            while (jobs.completed.size() > completedRetention) {
+                JobEntry old = jobs.completed.removeFirst();
+                synchronized (old) {
+                    if (old.phase == Phase.COMPLETED) {
+                        jobs.jobs.remove(old.jobId, old);
+                    }
+                }
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * Records a failed attempt.
+     *
+     * @param nextAttemptAt when the next attempt is due; empty when this was the last
+     */
+    public Outcome failed(JobEntry entry, AttemptKey key, String error, Instant end, Optional<Instant> nextAttemptAt) {
+        Outcome outcome = new Outcome(key, nextAttemptAt.isPresent() ? Outcome.Kind.RETRY : Outcome.Kind.DEAD,
+                nextAttemptAt, false);
+        synchronized (entry) {
+            entry.endAttempt(end, Optional.of(error));
+            entry.outcomes.put(key, outcome);
+            if (nextAttemptAt.isPresent()) {
+                entry.phase = Phase.PENDING;
+                entry.availableAt = nextAttemptAt.get();
+                entry.current = Optional.of(key.next());
+            } else {
+                entry.phase = Phase.FAILED;
+                entry.current = Optional.empty();
+            }
+        }
+        return outcome;
+    }
+
+    /** Ends the in-flight attempt once its JMS transaction committed or failed. */
+    public void settle(JobEntry entry, AttemptKey key, boolean committed) {
+        synchronized (entry) {
+            if (committed) {
+                entry.outcomes.computeIfPresent(key, (k, outcome) -> outcome.settled());
+            }
+            if (entry.inFlight.equals(Optional.of(key))) {
+                entry.inFlight = Optional.empty();
+                entry.inFlightDone.complete(null);
+            }
+        }
+    }
+
+    /** Forgets an attempt that was interrupted by shutdown; its message goes back to the queue. */
+    public void abandon(JobEntry entry, AttemptKey key) {
+        synchronized (entry) {
+            if (entry.phase == Phase.ACTIVE && entry.inFlight.equals(Optional.of(key))) {
+                entry.attempts.remove(entry.attempts.size() - 1);
+                entry.phase = Phase.PENDING;
+            }
+            if (entry.inFlight.equals(Optional.of(key))) {
+                entry.inFlight = Optional.empty();
+                entry.inFlightDone.complete(null);
+            }
+        }
+    }
+
+    /** The message that follows an outcome: the next attempt or the dead letter; empty when completed. */
+    public Optional<JobMessage> followUp(JobEntry entry, Outcome outcome) {
+        synchronized (entry) {
+            List<JobAttempt> history = List.copyOf(entry.attempts);
+            return switch (outcome.kind()) {
+                case COMPLETED -> Optional.empty();
+                case RETRY -> Optional.of(entry.job.forAttempt(outcome.key().next(),
+                        outcome.nextAttemptAt().orElseThrow(), history));
+                case DEAD -> Optional.of(entry.job.forAttempt(outcome.key(), entry.job.availableAt(), history));
+            };
+        }
+    }
+
+    /** Learns of a dead letter found in the dead-letter queue (at start, or from another node). */
+    public void hydrateFailed(JobMessage deadLetter) {
+        JobEntry fresh = new JobEntry(sequence.incrementAndGet(), deadLetter, Phase.FAILED);
+        fresh.outcomes.put(deadLetter.key(), new Outcome(deadLetter.key(), Outcome.Kind.DEAD, Optional.empty(), true));
+        jobs(deadLetter.queue()).jobs.putIfAbsent(deadLetter.jobId(), fresh);
+    }
+
+    /** Learns of a job waiting on the main queue (at start). */
+    public void hydratePending(JobMessage waiting) {
+        jobs(waiting.queue()).jobs.putIfAbsent(waiting.jobId(),
+                new JobEntry(sequence.incrementAndGet(), waiting, Phase.PENDING));
+    }
+
+    /** Records that a dead letter was sent back to the main queue as {@code retried}. */
+    public void retried(JobMessage retried) {
+        JobEntry entry = jobs(retried.queue()).jobs.computeIfAbsent(retried.jobId(),
+                id -> new JobEntry(sequence.incrementAndGet(), retried, Phase.PENDING));
+        synchronized (entry) {
+            if (entry.phase == Phase.FAILED) {
+                entry.job = retried;
+                entry.phase = Phase.PENDING;
+                entry.availableAt = retried.availableAt();
+                entry.current = Optional.of(retried.key());
+            }
+        }
+    }
+
+    /** One job's entry. */
+    public Optional<JobEntry> entry(String queue, String jobId) {
+        return Optional.ofNullable(jobs(queue).jobs.get(jobId));
+    }
+
+    /** Whether the entry is a failed job (a dead letter). */
+    public boolean isFailed(JobEntry entry) {
+        synchronized (entry) {
+            return entry.phase == Phase.FAILED;
+        }
+    }
+
+    /** The round the entry's job is in. */
+    public int round(JobEntry entry) {
+        synchronized (entry) {
+            return entry.outcomes.keySet().stream().mapToInt(AttemptKey::round).max().orElse(0);
+        }
+    }
+
+    /** Counts per state. */
+    public JobCounts counts(String queue, Instant now) {
+        long[] counts = new long[JobState.values().length];
+        for (JobEntry entry : jobs(queue).jobs.values()) {
+            synchronized (entry) {
+                counts[entry.state(now).ordinal()]++;
+            }
+        }
+        return new JobCounts(counts[JobState.WAITING.ordinal()], counts[JobState.DELAYED.ordinal()],
+                counts[JobState.ACTIVE.ordinal()], counts[JobState.COMPLETED.ordinal()],
+                counts[JobState.FAILED.ordinal()]);
+    }
+
+    /** Records in a state, newest first. */
+    public List<JobRecord> list(String queue, JobState state, int offset, int limit, Instant now) {
+        record Row(long seq, JobRecord record) {
+        }
+        return jobs(queue).jobs.values().stream()
+                .map(entry -> {
+                    synchronized (entry) {
+                        return new Row(entry.seq, entry.toRecord(now));
+                    }
+                })
+                .filter(row -> row.record().state() == state)
+                .sorted(Comparator.comparing((Row row) -> row.record().createdAt())
+                        .thenComparingLong(Row::seq).reversed())
+                .skip(offset)
+                .limit(limit)
+                .map(Row::record)
+                .toList();
+    }
+
+    /** One job's record. */
+    public Optional<JobRecord> record(String queue, String jobId, Instant now) {
+        return entry(queue, jobId).map(entry -> {
+            synchronized (entry) {
+                return entry.toRecord(now);
+            }
+        });
+    }
+}

@@ -1,0 +1,167 @@
+package io.nvent.jms.internal;
+
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import java.lang.System.Logger.Level;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * JMS contexts for sends, browsing and dead-letter moves.
+ *
+ * <p>With a container-managed connection factory each call creates and closes its own context:
+ * the container pools the connections and enlists each new one in the caller's JTA transaction,
+ * which is what makes an enqueue part of that transaction. With a plain connection factory a new
+ * context means a new TCP connection, so calls share one connection and reuse idle sessions on it;
+ * when that connection breaks it is dropped and the next call opens a new one.
+ */
+public final class ProducerContexts implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ProducerContexts.class.getName());
+
+    private final ConnectionFactory factory;
+    private final boolean share;
+    private final Queue<JMSContext> idle = new ConcurrentLinkedQueue<>();
+    private final Queue<JMSContext> idleTransacted = new ConcurrentLinkedQueue<>();
+    private JMSContext root;
+    private long generation;
+
+    public ProducerContexts(ConnectionFactory factory, boolean share) {
+        this.factory = factory;
+        this.share = share;
+    }
+
+    /** Work on a context. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(JMSContext context) throws JMSException;
+    }
+
+    /** Runs work on a non-transacted context (in a container: part of the caller's JTA transaction, if any). */
+    public <T> T call(Work<T> work) throws JMSException {
+        if (!share) {
+            try (JMSContext context = factory.createContext()) {
+                return work.run(context);
+            }
+        }
+        return onShared(work, JMSContext.AUTO_ACKNOWLEDGE, idle);
+    }
+
+    /**
+     * Runs work on a locally transacted context and commits it. Inside a JTA transaction the
+     * container ignores the session mode: the work then joins that transaction and commits with it.
+     */
+    public <T> T callTransacted(Work<T> work, boolean inJtaTransaction) throws JMSException {
+        if (inJtaTransaction) {
+            try (JMSContext context = factory.createContext()) {
+                return work.run(context);
+            }
+        }
+        if (!share) {
+            try (JMSContext context = factory.createContext(JMSContext.SESSION_TRANSACTED)) {
+                T result = work.run(context);
+                context.commit();
+                return result;
+            }
+        }
+        return onShared(context -> {
+            try {
+                T result = work.run(context);
+                context.commit();
+                return result;
+            } catch (JMSException | RuntimeException e) {
+                context.rollback();
+                throw e;
+            }
+        }, JMSContext.SESSION_TRANSACTED, idleTransacted);
+    }
+
+    private <T> T onShared(Work<T> work, int mode, Queue<JMSContext> pool) throws JMSException {
+        JMSContext context = pool.poll();
+        long borrowedIn;
+        synchronized (this) {
+            borrowedIn = generation;
+        }
+        if (context == null) {
+            context = newSession(mode);
+        }
+        boolean ok = false;
+        try {
+            T result = work.run(context);
+            ok = true;
+            return result;
+        } finally {
+            if (ok) {
+                giveBack(context, pool, borrowedIn);
+            } else {
+                closeQuietly(context);
+                reset(borrowedIn);
+            }
+        }
+    }
+
+    private synchronized JMSContext newSession(int mode) {
+        if (root == null) {
+            JMSContext connection = factory.createContext(JMSContext.AUTO_ACKNOWLEDGE);
+            long current = generation;
+            // A dead connection is noticed here before the next send trips over it.
+            connection.setExceptionListener(e -> reset(current));
+            root = connection;
+        }
+        return root.createContext(mode);
+    }
+
+    private void giveBack(JMSContext context, Queue<JMSContext> pool, long borrowedIn) {
+        synchronized (this) {
+            if (borrowedIn == generation && root != null) {
+                pool.offer(context);
+                return;
+            }
+        }
+        closeQuietly(context);
+    }
+
+    /** Drops the shared connection if it is still the one of {@code failedGeneration}. */
+    private void reset(long failedGeneration) {
+        JMSContext dead;
+        synchronized (this) {
+            if (failedGeneration != generation) {
+                return;
+            }
+            generation++;
+            dead = root;
+            root = null;
+        }
+        drain(idle);
+        drain(idleTransacted);
+        if (dead != null) {
+            LOG.log(Level.DEBUG, "NVENT-0611 dropping the shared JMS connection after a failure");
+            closeQuietly(dead);
+        }
+    }
+
+    private static void drain(Queue<JMSContext> pool) {
+        for (JMSContext context = pool.poll(); context != null; context = pool.poll()) {
+            closeQuietly(context);
+        }
+    }
+
+    static void closeQuietly(JMSContext context) {
+        try {
+            context.close();
+        } catch (JMSRuntimeException e) {
+            LOG.log(Level.DEBUG, "closing a JMS context failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        long current;
+        synchronized (this) {
+            current = generation;
+        }
+        reset(current);
+    }
+}

@@ -1,0 +1,47 @@
+package io.nvent.jms.internal;
+
+import jakarta.jms.ConnectionFactory;
+import java.time.Clock;
+
+/**
+ * What the workers of all queues share.
+ *
+ * @param factory connection factory for the workers' own contexts
+ * @param registry this node's job knowledge
+ * @param runner runs attempts with their timeout
+ * @param clock time of records and backoff
+ * @param prefix JMS queue name prefix
+ * @param receiveTimeoutMillis how long one receive blocks
+ * @param maxErrorLength characters of an error kept in a record
+ */
+public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
+                           String prefix, long receiveTimeoutMillis, int maxErrorLength) {
+
+    /** JMS queue of an nvent queue. */
+    public String mainQueue(String queue) {
+        return prefix + queue;
+    }
+
+    /** JMS dead-letter queue of an nvent queue. */
+    public String deadLetterQueue(String queue) {
+        return prefix + queue + ".dlq";
+    }
+
+    /** An error as kept in a job record: its text and stack trace, cut to the configured length. */
+    public String describe(Throwable error) {
+        StringBuilder text = new StringBuilder(String.valueOf(error));
+        for (Throwable current = error; current != null && text.length() < maxErrorLength;
+             current = current.getCause() == current ? null : current.getCause()) {
+            if (current != error) {
+                text.append("\nCaused by: ").append(current);
+            }
+            for (StackTraceElement frame : current.getStackTrace()) {
+                if (text.length() >= maxErrorLength) {
+                    break;
+                }
+                text.append("\n\tat ").append(frame);
+            }
+        }
+        return text.length() > maxErrorLength ? text.substring(0, maxErrorLength) : text.toString();
+    }
+}

@@ -1,0 +1,66 @@
+package io.nvent.jms;
+
+import java.nio.file.Path;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+
+/**
+ * An Artemis broker for tests, persistent in a directory, configured the way nvent needs it.
+ */
+final class EmbeddedBroker implements AutoCloseable {
+
+    private final EmbeddedActiveMQ server;
+
+    private EmbeddedBroker(EmbeddedActiveMQ server) {
+        this.server = server;
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @param dataDir journal, bindings, paging and large messages
+     * @param acceptorUrl e.g. {@code vm://0} or {@code tcp://127.0.0.1:61616}
+     */
+    static EmbeddedBroker start(Path dataDir, String acceptorUrl) throws Exception {
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(configuration(dataDir, acceptorUrl));
+        server.start();
+        return new EmbeddedBroker(server);
+    }
+
+    static Configuration configuration(Path dataDir, String acceptorUrl) throws Exception {
+        Configuration config = new ConfigurationImpl()
+                .setName("nvent-test-broker")
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(false)
+                .setJournalType(JournalType.NIO)
+                .setJournalDirectory(dataDir.resolve("journal").toString())
+                .setBindingsDirectory(dataDir.resolve("bindings").toString())
+                .setPagingDirectory(dataDir.resolve("paging").toString())
+                .setLargeMessagesDirectory(dataDir.resolve("large").toString())
+                .setJournalFileSize(10 * 1024 * 1024)
+                .setJournalMinFiles(2)
+                .setCriticalAnalyzer(false)
+                // Job ids are deduplicated by the broker for as long as they stay in this cache.
+                .setIDCacheSize(100_000)
+                .addAcceptorConfiguration("nvent", acceptorUrl)
+                // nvent owns retries and dead letters; a broker-side limit would drop jobs after
+                // a few rolled-back deliveries (crashes, reconnects).
+                .addAddressSetting("nvent.#", new AddressSettings()
+                        .setMaxDeliveryAttempts(-1)
+                        .setRedeliveryDelay(100)
+                        .setAutoCreateQueues(true)
+                        .setAutoCreateAddresses(true)
+                        .setAutoDeleteQueues(false)
+                        .setAutoDeleteAddresses(false));
+        return config;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+}

@@ -1,0 +1,443 @@
+package io.nvent.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.BackoffType;
+import io.nvent.RetryPolicy;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link JobQueue} adapter shares. Subclass it once per adapter and implement
+ * {@link #createQueue()}.
+ *
+ * <p>The contract runs in real time with sub-second delays, so the queue under test must use the
+ * system clock. Each test works on its own, freshly named queue: a backend may therefore keep one
+ * broker or database for the whole class. What needs a JTA transaction (enqueue visible only on
+ * commit) is not covered here; container tests check it.
+ *
+ * @since 0.1
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+public abstract class JobQueueContractTest {
+
+    /** Long enough for a slow shared machine, short enough to fail fast. */
+    private static final Duration PATIENCE = Duration.ofSeconds(10);
+    /** How long "nothing happens" is watched for. */
+    private static final Duration QUIET = Duration.ofMillis(400);
+
+    /** The queue under test, created before each test and closed after it. */
+    protected JobQueue queue;
+    /** A queue name no other test uses. */
+    protected String name;
+    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+
+    /**
+     * Creates the adapter under test. Called before each test; the instance is closed after it.
+     * It must use the system clock.
+     */
+    protected abstract JobQueue createQueue();
+
+    @BeforeEach
+    void openQueue() {
+        queue = createQueue();
+        name = "contract-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void closeQueue() {
+        // Handlers still blocked on a test latch would keep close() waiting.
+        latches.forEach(CountDownLatch::countDown);
+        queue.close();
+    }
+
+    // ---------------------------------------------------------------- enqueue
+
+    @Test
+    void enqueuing_a_job_id_the_queue_already_holds_is_ignored() {
+        queue.pause(name);
+        queue.enqueue(job("same", "{\"n\":1}"));
+        queue.enqueue(job("same", "{\"n\":2}"));
+
+        assertThat(queue.counts(name).waiting()).isEqualTo(1);
+        assertThat(queue.job(name, "same")).get().extracting(JobRecord::payload).isEqualTo("{\"n\":1}");
+
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 2, handler);
+        queue.resume(name);
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.completed).extracting(JobExecution::payload).containsExactly("{\"n\":1}");
+    }
+
+    @Test
+    void a_job_id_stays_taken_after_its_job_completed() {
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("once"));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+
+        queue.enqueue(job("once"));
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, 1, 0));
+    }
+
+    @Test
+    void a_delayed_job_starts_no_earlier_than_its_delay() {
+        Duration delay = Duration.ofMillis(800);
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+
+        long enqueuedAt = System.nanoTime();
+        queue.enqueue(job("later").withDelay(delay));
+
+        assertThat(queue.counts(name).delayed()).isEqualTo(1);
+        assertThat(queue.job(name, "later")).get().extracting(JobRecord::state).isEqualTo(JobState.DELAYED);
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(Duration.ofNanos(handler.started.get(0).nanoTime() - enqueuedAt)).isGreaterThanOrEqualTo(delay);
+    }
+
+    @Test
+    void among_available_jobs_the_higher_priority_runs_first() {
+        queue.pause(name);
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("low").withPriority(0));
+        queue.enqueue(job("high").withPriority(3));
+        queue.enqueue(job("middle").withPriority(1));
+        queue.enqueue(job("low-too").withPriority(0));
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 4);
+        assertThat(handler.completed).extracting(JobExecution::jobId)
+                .containsExactly("high", "middle", "low", "low-too");
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    @Test
+    void no_more_jobs_run_at_once_than_the_worker_concurrency() {
+        queue.pause(name);
+        RecordingHandler handler = new RecordingHandler(job -> Thread.sleep(150));
+        queue.registerWorker(name, 3, handler);
+        for (int i = 0; i < 9; i++) {
+            queue.enqueue(job("job-" + i));
+        }
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 9);
+        assertThat(handler.mostAtOnce.get()).as("most attempts running at once").isEqualTo(3);
+    }
+
+    @Test
+    void a_paused_queue_starts_nothing_until_resumed() {
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 2, handler);
+        queue.pause(name);
+        queue.enqueue(job("held"));
+
+        assertThat(queue.isPaused(name)).isTrue();
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(queue.counts(name).waiting()).isEqualTo(1);
+
+        queue.resume(name);
+
+        assertThat(queue.isPaused(name)).isFalse();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    // ---------------------------------------------------------------- retries
+
+    @Test
+    void a_failing_job_is_retried_after_its_backoff_and_each_failure_is_reported_with_the_next_attempt_time() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.EXPONENTIAL)
+                .initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofMillis(300)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.attempt() < 3) {
+                throw new IllegalStateException("boom " + job.attempt());
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("flaky").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 2, 3);
+        assertThat(handler.started).allSatisfy(start -> assertThat(start.execution().maxAttempts()).isEqualTo(3));
+        assertThat(handler.failures).extracting(Failure::attempt).containsExactly(1, 2);
+        assertThat(handler.failures).allSatisfy(failure -> assertThat(failure.nextAttemptAt()).isPresent());
+        assertThat(handler.failures).extracting(failure -> failure.error().getMessage())
+                .containsExactly("boom 1", "boom 2");
+        assertThat(handler.gapBefore(2)).as("backoff before attempt 2").isGreaterThanOrEqualTo(retry.delayBefore(2));
+        assertThat(handler.gapBefore(3)).as("backoff before attempt 3").isGreaterThanOrEqualTo(retry.delayBefore(3));
+        assertThat(handler.failures.get(0).nextAttemptAt().orElseThrow())
+                .isAfterOrEqualTo(handler.failures.get(0).reportedAt().plus(retry.delayBefore(2)).minusMillis(50));
+    }
+
+    @Test
+    void a_job_failing_its_last_attempt_is_failed_and_held_as_a_dead_letter() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(50)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            throw new IllegalArgumentException("always " + job.attempt());
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("doomed").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.failures).extracting(Failure::attempt).containsExactly(1, 2);
+        assertThat(handler.failures.get(0).nextAttemptAt()).isPresent();
+        assertThat(handler.failures.get(1).nextAttemptAt()).as("no next attempt after the last").isEmpty();
+        assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, 0, 1));
+        assertThat(queue.jobs(name, JobState.FAILED, 0, 10)).extracting(JobRecord::jobId).containsExactly("doomed");
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 2);
+    }
+
+    @Test
+    void an_attempt_exceeding_its_timeout_fails_with_a_TimeoutException() {
+        CountDownLatch never = latch();
+        RecordingHandler handler = new RecordingHandler(job -> never.await());
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("slow").withTimeout(Duration.ofMillis(300)));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.failures).singleElement().satisfies(failure -> {
+            assertThat(failure.error()).isInstanceOf(TimeoutException.class);
+            assertThat(failure.nextAttemptAt()).isEmpty();
+        });
+        assertThat(queue.job(name, "slow")).get().satisfies(record -> {
+            assertThat(record.attempts()).singleElement().satisfies(attempt -> assertThat(attempt.error()).isPresent());
+            assertThat(record.lastError()).get().asString().contains("TimeoutException");
+        });
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    @Test
+    void counts_tell_how_many_jobs_are_in_each_state() {
+        CountDownLatch release = latch();
+        queue.pause(name);
+        queue.enqueue(job("hold"));
+        queue.enqueue(job("ok"));
+        queue.enqueue(job("fail"));
+        queue.enqueue(job("later").withDelay(Duration.ofHours(1)));
+
+        assertThat(queue.counts(name)).isEqualTo(new JobCounts(3, 1, 0, 0, 0));
+
+        queue.registerWorker(name, 3, new RecordingHandler(job -> {
+            switch (job.jobId()) {
+                case "hold" -> release.await();
+                case "fail" -> throw new IllegalStateException("fails on purpose");
+                default -> { }
+            }
+        }));
+        queue.resume(name);
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 1, 1, 1, 1)));
+        assertThat(queue.job(name, "hold")).get().extracting(JobRecord::state).isEqualTo(JobState.ACTIVE);
+        assertThat(queue.queues()).contains(name);
+
+        release.countDown();
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 1, 0, 2, 1)));
+    }
+
+    @Test
+    void job_records_keep_every_attempt_with_its_error() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(50)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.attempt() == 1) {
+                throw new IllegalStateException("first try fails");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+        Instant before = Instant.now();
+
+        queue.enqueue(job("recorded", "{\"k\":\"v\"}").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        JobRecord record = queue.job(name, "recorded").orElseThrow();
+        assertThat(record.queue()).isEqualTo(name);
+        assertThat(record.name()).isEqualTo("recorded-step");
+        assertThat(record.payload()).isEqualTo("{\"k\":\"v\"}");
+        assertThat(record.state()).isEqualTo(JobState.COMPLETED);
+        assertThat(record.maxAttempts()).isEqualTo(3);
+        assertThat(record.createdAt()).isBetween(before.minusSeconds(1), Instant.now());
+        assertThat(record.attempts()).extracting(a -> a.attempt()).containsExactly(1, 2);
+        assertThat(record.attempts().get(0).error()).get().asString().contains("first try fails");
+        assertThat(record.attempts().get(1).error()).isEmpty();
+        assertThat(record.attempts()).allSatisfy(a -> assertThat(a.endedAt()).get().matches(end -> !end.isBefore(a.startedAt())));
+        assertThat(record.lastError()).get().asString().contains("first try fails");
+        assertThat(queue.job(name, "unknown")).isEmpty();
+    }
+
+    @Test
+    void jobs_in_a_state_are_listed_newest_first_a_page_at_a_time() {
+        queue.pause(name);
+        queue.enqueue(job("a"));
+        queue.enqueue(job("b"));
+        queue.enqueue(job("c"));
+
+        assertThat(queue.jobs(name, JobState.WAITING, 0, 10)).extracting(JobRecord::jobId).containsExactly("c", "b", "a");
+        assertThat(queue.jobs(name, JobState.WAITING, 1, 1)).extracting(JobRecord::jobId).containsExactly("b");
+        assertThat(queue.jobs(name, JobState.COMPLETED, 0, 10)).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    @Test
+    void retry_runs_a_failed_job_again_with_a_fresh_set_of_attempts() {
+        AtomicInteger runs = new AtomicInteger();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException("fails the first time");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("again").withRetry(RetryPolicy.NO_RETRY));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+
+        assertThat(queue.retry(name, "again")).isTrue();
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 1);
+        assertThat(queue.counts(name).failed()).isZero();
+        assertThat(queue.retry(name, "again")).as("a completed job is not retried").isFalse();
+        assertThat(queue.retry(name, "unknown")).as("an unknown job is not retried").isFalse();
+    }
+
+    @Test
+    void redrive_retries_every_failed_job_of_the_queue() {
+        AtomicInteger failuresLeft = new AtomicInteger(3);
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("not yet");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+        for (String id : List.of("x", "y", "z")) {
+            queue.enqueue(job(id));
+        }
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 3));
+
+        assertThat(queue.redrive(name)).isEqualTo(3);
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 3));
+        assertThat(queue.counts(name).failed()).isZero();
+        assertThat(queue.redrive(name)).isZero();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A job of the queue under test: no delay, priority 0, no retry, a 10 s timeout, payload {@code {}}. */
+    protected JobRequest job(String id) {
+        return job(id, "{}");
+    }
+
+    /** A job of the queue under test with a payload. */
+    protected JobRequest job(String id, String payload) {
+        return JobRequest.of(name, id, id + "-step", payload).withTimeout(Duration.ofSeconds(10));
+    }
+
+    private boolean queueHas(JobState state, long count) {
+        return queue.counts(name).of(state) == count;
+    }
+
+    private CountDownLatch latch() {
+        CountDownLatch latch = new CountDownLatch(1);
+        latches.add(latch);
+        return latch;
+    }
+
+    /** What an attempt does. */
+    @FunctionalInterface
+    protected interface Behaviour {
+        void run(JobExecution job) throws Exception;
+    }
+
+    /** An attempt as the handler saw it start. */
+    protected record Start(JobExecution execution, long nanoTime) {
+        int attempt() {
+            return execution.attempt();
+        }
+    }
+
+    /** A failed attempt as reported to the handler. */
+    protected record Failure(JobExecution execution, Throwable error, Optional<Instant> nextAttemptAt,
+                             Instant reportedAt) {
+        int attempt() {
+            return execution.attempt();
+        }
+    }
+
+    /** Runs a behaviour and records starts, completions, failures and the most attempts at once. */
+    protected static final class RecordingHandler implements JobHandler {
+        final List<Start> started = new CopyOnWriteArrayList<>();
+        final List<JobExecution> completed = new CopyOnWriteArrayList<>();
+        final List<Failure> failures = new CopyOnWriteArrayList<>();
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger mostAtOnce = new AtomicInteger();
+        private final Behaviour behaviour;
+
+        RecordingHandler(Behaviour behaviour) {
+            this.behaviour = behaviour;
+        }
+
+        @Override
+        public void handle(JobExecution job) throws Exception {
+            started.add(new Start(job, System.nanoTime()));
+            mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                behaviour.run(job);
+                completed.add(job);
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            failures.add(new Failure(job, error, nextAttemptAt, Instant.now()));
+        }
+
+        /** Time between the start of the attempt before {@code attempt} and its own start. */
+        Duration gapBefore(int attempt) {
+            Predicate<Start> isAttempt = s -> s.attempt() == attempt;
+            Predicate<Start> isPrevious = s -> s.attempt() == attempt - 1;
+            long start = started.stream().filter(isAttempt).findFirst().orElseThrow().nanoTime();
+            long previous = started.stream().filter(isPrevious).findFirst().orElseThrow().nanoTime();
+            return Duration.ofNanos(start - previous);
+        }
+    }
+}
