@@ -80,6 +80,34 @@ public interface FlowService {
      */
     void retryStep(String runId, String step);
 
+    /**
+     * Publishes a named event to every flow: event triggers of that name start their flows, and
+     * runs awaiting it ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the
+     * same way when the step completes.
+     */
+    EventDelivery publishEvent(String event, Object payload);
+
+    /** Awaits, newest first; only those still waiting if {@code pendingOnly}. */
+    List<AwaitInfo> awaits(boolean pendingOnly, int limit);
+
+    /**
+     * Resolves a waiting await by its id, as an operator.
+     *
+     * @param data resolution data, converted to JSON
+     * @throws AwaitNotFoundException if there is no such await
+     * @throws AwaitClosedException if it no longer waits
+     */
+    void resolveAwait(String awaitId, Object data);
+
+    /**
+     * Resolves a webhook await by the secret token of its URL.
+     *
+     * @param jsonBody the request body (JSON), which becomes the step's trigger data
+     * @throws AwaitNotFoundException if no await has that token
+     * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410)
+     */
+    void resolveWebhook(String token, String jsonBody);
+
     /** One run, if it exists. */
     Optional<RunInfo> run(String runId);
 

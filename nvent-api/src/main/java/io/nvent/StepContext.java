@@ -28,6 +28,13 @@ public interface StepContext {
     /** 1-based number of this attempt. */
     int attempt();
 
+    /**
+     * The data that resolved this step's {@link AwaitBefore} (a webhook's body, an event's payload,
+     * {@code {"scheduledAt": ...}} for schedules) as JSON; empty without await or after a timeout
+     * that continued.
+     */
+    java.util.Optional<String> triggerData();
+
     /** Logger whose entries become {@code log} events in the run's history. */
     StepLogger logger();
 

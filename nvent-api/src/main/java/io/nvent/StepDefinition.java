@@ -3,6 +3,7 @@ package io.nvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One step of a registered flow.
@@ -16,10 +17,13 @@ import java.util.Objects;
  * @param timeout time one attempt may take
  * @param priority job priority
  * @param beanClass class implementing the step
+ * @param awaitBefore pause before the step runs, if any
+ * @param awaitAfter pause after it completed, before its events take effect, if any
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
-                             RetryPolicy retry, Duration timeout, int priority, String beanClass) {
+                             RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                             Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter) {
 
     public StepDefinition {
         Objects.requireNonNull(name, "name");
@@ -30,5 +34,12 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(beanClass, "beanClass");
+        Objects.requireNonNull(awaitBefore, "awaitBefore");
+        Objects.requireNonNull(awaitAfter, "awaitAfter");
+    }
+
+    /** The await at the given position, if any. */
+    public Optional<AwaitSpec> await(AwaitPosition position) {
+        return position == AwaitPosition.BEFORE ? awaitBefore : awaitAfter;
     }
 }

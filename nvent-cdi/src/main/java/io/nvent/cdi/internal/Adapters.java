@@ -5,6 +5,7 @@ import io.nvent.spi.Adapter;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
@@ -22,6 +23,12 @@ public class Adapters {
     @Produces
     @ApplicationScoped
     FlowStore store(@Any Instance<FlowStore> candidates, NventConfig config) {
+        return select(candidates, "nvent.store.adapter", config);
+    }
+
+    @Produces
+    @ApplicationScoped
+    SchedulingStore schedulingStore(@Any Instance<SchedulingStore> candidates, NventConfig config) {
         return select(candidates, "nvent.store.adapter", config);
     }
 

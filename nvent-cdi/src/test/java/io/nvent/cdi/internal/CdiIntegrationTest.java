@@ -11,6 +11,7 @@ import io.nvent.cdi.internal.engine.EngineBean;
 import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.inject.Inject;
 import java.util.Map;
@@ -52,7 +53,7 @@ class CdiIntegrationTest {
     WeldInitiator weld = WeldInitiator.from(WeldInitiator.createWeld()
                     .addExtension(new NventExtension())
                     .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                            MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class,
+                            MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
                             Hello.class, Reply.class))
             .build();
 
@@ -89,7 +90,7 @@ class CdiIntegrationTest {
         Weld broken = WeldInitiator.createWeld()
                 .addExtension(new NventExtension())
                 .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, Orphan.class);
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class, Orphan.class);
         assertThatThrownBy(broken::initialize)
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("flow 'broken' has no entry step")

@@ -26,9 +26,6 @@ import java.util.stream.Stream;
  */
 final class DefaultStepContext implements StepContext {
 
-    record Emission(String event, String payloadJson, Instant at) {
-    }
-
     private final FlowEngine engine;
     private final String runId;
     private final String flow;
@@ -39,10 +36,12 @@ final class DefaultStepContext implements StepContext {
     private final Clock clock;
     private final List<Emission> emissions = new ArrayList<>();
     private final StepLogger logger = this::log;
+    private final Optional<String> triggerData;
     private final RunState state = new StoreRunState();
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       Json json, Clock clock) {
+                       Json json, Clock clock, Optional<String> triggerData) {
+        this.triggerData = triggerData;
         this.engine = engine;
         this.runId = runId;
         this.flow = flow;
@@ -81,6 +80,11 @@ final class DefaultStepContext implements StepContext {
     @Override
     public int attempt() {
         return job.attempt();
+    }
+
+    @Override
+    public Optional<String> triggerData() {
+        return triggerData;
     }
 
     @Override

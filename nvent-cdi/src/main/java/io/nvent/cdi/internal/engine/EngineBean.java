@@ -2,13 +2,18 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowService;
 import io.nvent.Step;
+import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.config.NventConfig;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
+import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
+import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -16,11 +21,20 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
+import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 
 /**
- * Builds the engine from the collected steps and the selected adapters, starts its workers once
- * the application is up and stops them on shutdown.
+ * Builds the engine from the collected steps and the selected adapters, starts its workers,
+ * triggers and maintenance sweep once the application is up, and stops them on shutdown.
  */
 @ApplicationScoped
 public class EngineBean {
@@ -34,6 +48,8 @@ public class EngineBean {
     @Inject
     FlowStore store;
     @Inject
+    SchedulingStore scheduling;
+    @Inject
     JobQueue queue;
     @Inject
     EventStream stream;
@@ -43,6 +59,10 @@ public class EngineBean {
     BeanManager beanManager;
 
     private volatile FlowEngine engine;
+    private volatile TriggerManager triggers;
+    private ScheduledExecutorService executor;
+    private boolean ownExecutor;
+    private ScheduledFuture<?> sweep;
 
     /** The engine, built on first use. */
     public FlowEngine engine() {
@@ -50,7 +70,7 @@ public class EngineBean {
         if (current == null) {
             synchronized (this) {
                 if (engine == null) {
-                    engine = build();
+                    build();
                 }
                 current = engine;
             }
@@ -58,16 +78,33 @@ public class EngineBean {
         return current;
     }
 
-    private FlowEngine build() {
+    /** The trigger manager, built with the engine. */
+    public TriggerManager triggers() {
+        engine();
+        return triggers;
+    }
+
+    private void build() {
         StepDefaults defaults = new StepDefaults(
                 config.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts()),
                 config.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
                 config.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
-                config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout()));
+                config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout()),
+                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
         Json json = new Json(config.getInt("nvent.payload.max-bytes", 1024 * 1024));
-        return new FlowEngine(registry, store, queue, stream, json, clock,
-                beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get());
+        EngineSettings settings = new EngineSettings(
+                config.get("nvent.instance-id", defaultInstanceId()),
+                stripSlash(config.get("nvent.webhooks.base-url", "http://localhost:8080")),
+                config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60)),
+                config.getBoolean("nvent.stall.recover", true));
+        executor = scheduledExecutor();
+        FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
+                beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get(),
+                event -> beanManager.getEvent().fire(event), settings);
+        built.useTimers(executor);
+        triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock));
+        engine = built;
     }
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
@@ -76,20 +113,71 @@ public class EngineBean {
             return;
         }
         int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4);
-        engine().startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
+        FlowEngine started = engine();
+        started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
                 defaultConcurrency));
+        triggers.start();
+        Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock,
+                config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10)));
+        long pollMs = config.getLong("nvent.scheduler.poll-ms", 500);
+        sweep = executor.scheduleWithFixedDelay(maintenance::sweep, pollMs, pollMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Hands schedule triggers to the EJB timer service once it is available. */
+    public void useTickScheduler(TickScheduler scheduler) {
+        triggers().useTickScheduler(scheduler);
     }
 
     @PreDestroy
     void shutdown() {
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+        if (triggers != null) {
+            triggers.stop();
+        }
         queue.close();
+        if (ownExecutor && executor != null) {
+            executor.shutdownNow();
+        }
         LOG.log(System.Logger.Level.INFO, "NVENT-0116 engine stopped");
     }
 
-    /** The public service, backed by the engine. */
+    /** The public flow service, backed by the engine. */
     @Produces
     @ApplicationScoped
     FlowService flowService() {
         return engine();
+    }
+
+    /** The public trigger service. */
+    @Produces
+    @ApplicationScoped
+    TriggerService triggerService() {
+        return triggers();
+    }
+
+    private ScheduledExecutorService scheduledExecutor() {
+        try {
+            return (ScheduledExecutorService) new InitialContext()
+                    .lookup("java:comp/DefaultManagedScheduledExecutorService");
+        } catch (NamingException | RuntimeException noContainer) {
+            ownExecutor = true;
+            return Executors.newScheduledThreadPool(2, Threads.daemonThreads("nvent-scheduler"));
+        }
+    }
+
+    private static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "host";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

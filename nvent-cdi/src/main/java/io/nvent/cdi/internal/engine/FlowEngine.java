@@ -1,5 +1,16 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitClosedException;
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitNotFoundException;
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitRegistered;
+import io.nvent.AwaitResolved;
+import io.nvent.AwaitSpec;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitTimedOut;
+import io.nvent.AwaitType;
+import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
@@ -14,9 +25,13 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
+import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepBinding;
+import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
@@ -26,19 +41,31 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
@@ -53,26 +80,37 @@ import java.util.function.ToIntFunction;
 public final class FlowEngine implements FlowService {
 
     private static final System.Logger LOG = System.getLogger(FlowEngine.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FlowRegistry registry;
     private final FlowStore store;
+    private final SchedulingStore scheduling;
     private final JobQueue queue;
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
     private final Function<Class<?>, Step<?, ?>> stepInstances;
+    private final Consumer<Object> hooks;
+    private final EngineSettings settings;
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
+    private final Set<String> leasedSteps = ConcurrentHashMap.newKeySet();
     private final JobHandler jobHandler = new StepJobHandler();
+    private volatile ScheduledExecutorService timers;
+    private volatile EventTriggers eventTriggers = EventTriggers.NONE;
 
-    public FlowEngine(FlowRegistry registry, FlowStore store, JobQueue queue, EventStream stream, Json json,
-                      Clock clock, Function<Class<?>, Step<?, ?>> stepInstances) {
+    public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
+                      EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
+                      Consumer<Object> hooks, EngineSettings settings) {
         this.registry = registry;
         this.store = store;
+        this.scheduling = scheduling;
         this.queue = queue;
         this.stream = stream;
         this.json = json;
         this.clock = clock;
         this.stepInstances = stepInstances;
+        this.hooks = hooks;
+        this.settings = settings;
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -80,15 +118,30 @@ public final class FlowEngine implements FlowService {
         for (String name : registry.queues()) {
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine started: flows {0}, queues {1}",
-                registry.flows().stream().map(FlowDefinition::name).toList(), registry.queues());
+        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
+                settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
+                registry.queues());
+    }
+
+    /** Lets time and schedule awaits resolve on time instead of at the next maintenance sweep. */
+    public void useTimers(ScheduledExecutorService executor) {
+        this.timers = executor;
+    }
+
+    /** Connects the triggers that fire on named events. */
+    void useEventTriggers(EventTriggers triggers) {
+        this.eventTriggers = triggers;
     }
 
     public FlowRegistry registry() {
         return registry;
     }
 
-    // ---------------------------------------------------------------- FlowService
+    EngineSettings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- FlowService: runs
 
     @Override
     public String start(String flow, Object input) {
@@ -104,13 +157,20 @@ public final class FlowEngine implements FlowService {
         FlowDefinition flow = registry.require(flowName);
         JsonText data = JsonText.object();
         parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
-        return createAndEnqueue(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
+        return createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
     }
 
-    /** Creates a run whose given steps and emissions are already done, and enqueues its first step. */
-    private String createAndEnqueue(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
-                                    Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
-                                    StepDefinition first, JsonText startData) {
+    /** Starts a run for a trigger fire; the payload is the run's input. */
+    String startFromTrigger(String flowName, String payloadJson, String trigger) {
+        FlowDefinition flow = registry.require(flowName);
+        return createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
+                JsonText.object().str("trigger", trigger));
+    }
+
+    /** Creates a run whose given steps and emissions are already done, and schedules its first step. */
+    private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                                     Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                     StepDefinition first, JsonText startData) {
         Instant now = clock.instant();
         String runId = UUID.randomUUID().toString();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
@@ -120,11 +180,23 @@ public final class FlowEngine implements FlowService {
         for (Map.Entry<String, String> event : doneEvents.entrySet()) {
             run = run.withEmitted(event.getKey(), event.getValue());
         }
-        run = run.withStep(first.name(), StepStatus.QUEUED);
-        List<HistoryEvent> stored = store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, now,
-                startData.raw("input", inputJson).build())));
+        List<EventDraft> events = new ArrayList<>();
+        events.add(EventDraft.ofRun(EventType.FLOW_START, now, startData.raw("input", inputJson).build()));
+        List<AwaitRecord> awaits = new ArrayList<>();
+        if (first.awaitBefore().isPresent()) {
+            run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
+            AwaitRecord await = newAwait(run, first, AwaitPosition.BEFORE, now, "[]");
+            awaits.add(await);
+            events.add(registeredEvent(await));
+        } else {
+            run = run.withStep(first.name(), StepStatus.QUEUED);
+        }
+        List<HistoryEvent> stored = store.createRun(run, events);
         publish(flow.name(), stored);
-        enqueue(runId, flow.name(), first);
+        saveAwaits(awaits);
+        if (awaits.isEmpty()) {
+            enqueue(runId, flow.name(), first);
+        }
         return runId;
     }
 
@@ -132,20 +204,17 @@ public final class FlowEngine implements FlowService {
     public void emit(String runId, String event, Object payload) {
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
-        RunRecord current = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        FlowDefinition flow = registry.require(current.flow());
-        ReadyHolder holder = new ReadyHolder();
+        FlowDefinition flow = flowOf(runId);
+        Pending pending = new Pending();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
-            RunRecord next = run.withEmitted(event, payloadJson);
+            pending.reset();
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, emitData(event, payloadJson));
-            Orchestration.Advance advance = Orchestration.advance(flow, next, List.of(emitted), now);
-            holder.ready = advance.ready();
-            return Optional.of(new RunChange(advance.run(), advance.events()));
+            return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
-        change.ifPresent(c -> afterChange(flow.name(), c, holder.ready));
+        change.ifPresent(c -> afterChange(flow.name(), c, pending));
     }
 
     @Override
@@ -160,18 +229,21 @@ public final class FlowEngine implements FlowService {
             return Optional.of(new RunChange(run.withStatus(RunStatus.CANCELED, now),
                     List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, data))));
         });
-        change.ifPresent(c -> publish(c.run().flow(), c.events()));
+        change.ifPresent(c -> {
+            publish(c.run().flow(), c.events());
+            closeAwaitsOf(runId, now);
+        });
         return change.isPresent();
     }
 
     @Override
     public String restart(String runId) {
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        if (original.status().isActive() || original.status() == RunStatus.STALLED) {
+        if (!original.status().isTerminal()) {
             cancel(runId);
         }
         FlowDefinition flow = registry.require(original.flow());
-        return createAndEnqueue(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),
+        return createAndSchedule(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),
                 flow.entry(), JsonText.object().str("restartOf", runId));
     }
 
@@ -179,8 +251,7 @@ public final class FlowEngine implements FlowService {
     public String rerunFrom(String runId, String stepName) {
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
-        StepDefinition chosen = flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
-                "flow '" + flow.name() + "' has no step '" + stepName + "'"));
+        StepDefinition chosen = stepOf(flow, stepName);
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
         Set<String> rerunEvents = new HashSet<>();
         flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));
@@ -196,16 +267,15 @@ public final class FlowEngine implements FlowService {
             throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
                     + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
         }
-        return createAndEnqueue(flow, original.input(), original.parentRunId(), kept, keptEvents, chosen,
+        return createAndSchedule(flow, original.input(), original.parentRunId(), kept, keptEvents, chosen,
                 JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
     }
 
     @Override
     public void retryStep(String runId, String stepName) {
         Instant now = clock.instant();
-        RunRecord current = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        StepDefinition step = registry.require(current.flow()).step(stepName).orElseThrow(() ->
-                new IllegalArgumentException("flow '" + current.flow() + "' has no step '" + stepName + "'"));
+        FlowDefinition flow = flowOf(runId);
+        StepDefinition step = stepOf(flow, stepName);
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
@@ -222,7 +292,7 @@ public final class FlowEngine implements FlowService {
             publish(c.run().flow(), c.events());
             String jobId = StepJob.jobId(runId, stepName);
             if (!queue.retry(step.queue(), jobId)) {
-                enqueue(runId, current.flow(), step, jobId + ":retry-" + c.run().version());
+                enqueue(runId, flow.name(), step, jobId + ":retry-" + c.run().version());
             }
         });
     }
@@ -261,6 +331,236 @@ public final class FlowEngine implements FlowService {
         return store.stats(flow);
     }
 
+    // ---------------------------------------------------------------- FlowService: events and awaits
+
+    @Override
+    public EventDelivery publishEvent(String event, Object payload) {
+        return deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
+    }
+
+    /** Hands a named event to event triggers and to runs awaiting it. */
+    EventDelivery deliverEvent(String event, String payloadJson) {
+        List<String> started = eventTriggers.fireOnEvent(event, payloadJson);
+        int resolved = 0;
+        if (registry.awaitedEvents().contains(event)) {
+            for (AwaitRecord await : scheduling.waitingForEvent(event)) {
+                if (matchesFilter(await, payloadJson) && resolve(await, payloadJson, AwaitStatus.RESOLVED)) {
+                    resolved++;
+                }
+            }
+        }
+        return new EventDelivery(started, resolved);
+    }
+
+    @Override
+    public List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
+        return scheduling.listAwaits(pendingOnly, limit).stream().map(AwaitRecord::toInfo).toList();
+    }
+
+    @Override
+    public void resolveAwait(String awaitId, Object data) {
+        AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
+                + awaitId));
+        resolveOrExplain(await, json.toJson(data, "resolution data"));
+    }
+
+    @Override
+    public void resolveWebhook(String token, String jsonBody) {
+        AwaitRecord await = scheduling.findAwaitByToken(token)
+                .filter(a -> a.type() == AwaitType.WEBHOOK)
+                .orElseThrow(() -> new AwaitNotFoundException("for this webhook URL"));
+        resolveOrExplain(await, json.validate(jsonBody, "webhook body"));
+    }
+
+    private void resolveOrExplain(AwaitRecord await, String data) {
+        if (!resolve(await, data, AwaitStatus.RESOLVED)) {
+            AwaitStatus status = scheduling.findAwait(await.awaitId()).map(AwaitRecord::status)
+                    .orElse(AwaitStatus.CANCELED);
+            throw new AwaitClosedException(await.awaitId(), await.runId(), status);
+        }
+    }
+
+    /**
+     * Closes an await and lets its run go on: a before-await queues its step, an after-await
+     * releases the step's held emissions.
+     *
+     * @return {@code false} if the await was not waiting any more
+     */
+    boolean resolve(AwaitRecord await, String data, AwaitStatus closeAs) {
+        Instant now = clock.instant();
+        Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
+        if (closed.isEmpty()) {
+            return false;
+        }
+        FlowDefinition flow = registry.require(await.flow());
+        Pending pending = new Pending();
+        String eventData = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
+                .raw("data", data).build();
+        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+            pending.reset();
+            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
+            return Optional.of(pending.release(this, flow, run, await, List.of(resolvedEvent), now));
+        });
+        change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        fireHook(new AwaitResolved(closed.get().toInfo(), data));
+        return true;
+    }
+
+    /** Handles an await whose timeout passed, by its timeout action. */
+    void timeOut(AwaitRecord await) {
+        Instant now = clock.instant();
+        Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
+                Optional.empty(), now);
+        if (closed.isEmpty()) {
+            return;
+        }
+        FlowDefinition flow = registry.require(await.flow());
+        StepDefinition step = stepOf(flow, await.step());
+        Pending pending = new Pending();
+        String timeoutData = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("action", await.timeoutAction().name().toLowerCase())
+                .str("registeredAt", await.registeredAt().toString()).str("timedOutAt", now.toString()).build();
+        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+            pending.reset();
+            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            List<EventDraft> events = new ArrayList<>();
+            events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, timeoutData));
+            switch (await.timeoutAction()) {
+                case CONTINUE:
+                    return Optional.of(pending.release(this, flow, run, await, events, now));
+                case RETRY:
+                    AwaitRecord again = newAwait(run, step, await.position(), now, await.held());
+                    pending.awaits.add(again);
+                    events.add(registeredEvent(again));
+                    return Optional.of(new RunChange(run, events));
+                case FAIL:
+                default:
+                    String error = "await " + await.type().name().toLowerCase() + " " + await.position().wireName()
+                            + " step '" + await.step() + "' timed out after "
+                            + Duration.between(await.registeredAt(), now).toMillis() + " ms";
+                    events.add(EventDraft.ofStep(EventType.STEP_FAILED, await.step(), 0, now,
+                            JsonText.object().str("error", error).build()));
+                    events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                            .str("step", await.step()).str("error", error).build()));
+                    return Optional.of(new RunChange(run.withStep(await.step(), StepStatus.FAILED)
+                            .withStatus(RunStatus.FAILED, now), events));
+            }
+        });
+        change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        fireHook(new AwaitTimedOut(closed.get().toInfo(), await.timeoutAction()));
+    }
+
+    /** Resolves a time or schedule await whose moment has come, or times out one whose timeout passed. */
+    void handleDue(AwaitRecord await, Instant now) {
+        if (await.resolveAt().map(t -> !t.isAfter(now)).orElse(false)) {
+            String data = await.type() == AwaitType.SCHEDULE
+                    ? JsonText.object().str("scheduledAt", await.resolveAt().get().toString()).build() : "{}";
+            resolve(await, data, AwaitStatus.RESOLVED);
+        } else if (await.timeoutAt().map(t -> !t.isAfter(now)).orElse(false)) {
+            timeOut(await);
+        }
+    }
+
+    private boolean matchesFilter(AwaitRecord await, String payloadJson) {
+        if (await.filterValue().isEmpty()) {
+            return true;
+        }
+        String filter = await.filterValue().get();
+        int eq = filter.indexOf('=');
+        String key = filter.substring(0, eq);
+        String expected = filter.substring(eq + 1);
+        return topLevelField(payloadJson, key).map(v -> v.toString().equals(expected)).orElse(false);
+    }
+
+    private static Optional<JsonValue> topLevelField(String jsonText, String key) {
+        try (JsonReader reader = jakarta.json.Json.createReader(new StringReader(jsonText))) {
+            JsonValue value = reader.readValue();
+            if (value instanceof JsonObject object && object.containsKey(key)) {
+                return Optional.of(object.get(key));
+            }
+        } catch (RuntimeException notAnObject) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
+                                 String held) {
+        AwaitSpec spec = step.await(position).orElseThrow();
+        Optional<Instant> resolveAt = switch (spec.type()) {
+            case TIME -> Optional.of(now.plus(spec.delay()));
+            case SCHEDULE -> Cron.parse(spec.cron().orElseThrow()).nextAfter(now, spec.timezone());
+            default -> Optional.empty();
+        };
+        Optional<String> filterValue = spec.filterKey()
+                .map(key -> key + "=" + topLevelField(run.input(), key).map(JsonValue::toString).orElse("null"));
+        byte[] token = new byte[24];
+        RANDOM.nextBytes(token);
+        return new AwaitRecord(UUID.randomUUID().toString(), Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(token), run.runId(), run.flow(), step.name(), position, spec.type(),
+                AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
+                spec.event(), filterValue, held, Optional.empty(), Optional.empty());
+    }
+
+    private EventDraft registeredEvent(AwaitRecord await) {
+        JsonText data = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
+                .str("timeoutAction", await.timeoutAction().name().toLowerCase());
+        await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
+        await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
+        await.event().ifPresent(e -> data.str("event", e));
+        return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
+    }
+
+    private void saveAwaits(List<AwaitRecord> awaits) {
+        for (AwaitRecord await : awaits) {
+            scheduling.saveAwait(await);
+            await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
+            Optional<String> url = await.type() == AwaitType.WEBHOOK
+                    ? Optional.of(settings.webhookBaseUrl() + "/api/nvent/awaits/" + await.token()) : Optional.empty();
+            fireHook(new AwaitRegistered(await.toInfo(), url));
+        }
+    }
+
+    private void scheduleResolution(AwaitRecord await, Instant at) {
+        ScheduledExecutorService executor = timers;
+        if (executor != null) {
+            long delayMs = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+            executor.schedule(() -> {
+                try {
+                    scheduling.findAwait(await.awaitId()).filter(a -> a.status() == AwaitStatus.WAITING)
+                            .ifPresent(a -> handleDue(a, clock.instant()));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0120 await " + await.awaitId()
+                            + " could not be resolved on time; the maintenance sweep retries", e);
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void closeAwaitsOf(String runId, Instant now) {
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.status() == AwaitStatus.WAITING) {
+                scheduling.closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
+            }
+        }
+    }
+
+    private void fireHook(Object event) {
+        try {
+            hooks.accept(event);
+        } catch (RuntimeException e) {
+            // A failing application hook must not undo or block the run's progress.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0121 an await hook failed for " + event, e);
+        }
+    }
+
     // ---------------------------------------------------------------- step execution
 
     /** Receives step jobs from the queue. */
@@ -279,37 +579,61 @@ public final class FlowEngine implements FlowService {
 
     private void execute(JobExecution job) throws Exception {
         StepJob ref = StepJob.parse(job.payload());
-        Optional<StepBinding> found = registry.binding(ref.flow(), ref.step());
-        if (found.isEmpty()) {
-            // A job of a step that no longer exists (redeployed code): fail it visibly, never drop silently.
-            throw new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
-                    + "' has no step '" + ref.step() + "' in this deployment");
-        }
-        StepBinding binding = found.get();
+        StepBinding binding = registry.binding(ref.flow(), ref.step()).orElseThrow(() ->
+                // A job of a step that no longer exists (redeployed code): fail it visibly, never drop it silently.
+                new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
+                        + "' has no step '" + ref.step() + "' in this deployment"));
         Instant startedAt = clock.instant();
-        Optional<StoredChange> started = store.updateRun(ref.runId(), run -> {
-            StepStatus status = run.steps().get(ref.step());
-            if (run.status().isTerminal() || status == null || status.isFinal()) {
-                // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
-                return Optional.empty();
-            }
-            String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue()).build();
-            return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.RUNNING),
-                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, ref.step(), job.attempt(), startedAt, data))));
-        });
-        if (started.isEmpty()) {
-            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended or step already finished", job.jobId());
+        String leaseKey = ref.runId() + ":" + ref.step();
+        if (!scheduling.acquireLease(ref.runId(), ref.step(), settings.instanceId(),
+                startedAt.plus(settings.leaseDuration()), startedAt)) {
+            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: another instance executes the step", job.jobId());
             return;
         }
-        RunRecord run = started.get().run();
-        publish(run.flow(), started.get().events());
+        leasedSteps.add(leaseKey);
+        try {
+            Optional<StoredChange> started = store.updateRun(ref.runId(), run -> {
+                StepStatus status = run.steps().get(ref.step());
+                if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+                    // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
+                    return Optional.empty();
+                }
+                RunRecord next = run.withStep(ref.step(), StepStatus.RUNNING);
+                if (next.status() != RunStatus.RUNNING) {
+                    next = next.withStatus(RunStatus.RUNNING, startedAt);
+                }
+                String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue())
+                        .str("instance", settings.instanceId()).build();
+                return Optional.of(new RunChange(next, List.of(EventDraft.ofStep(EventType.STEP_STARTED, ref.step(),
+                        job.attempt(), startedAt, data))));
+            });
+            if (started.isEmpty()) {
+                LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended or step finished", job.jobId());
+                return;
+            }
+            RunRecord run = started.get().run();
+            publish(run.flow(), started.get().events());
 
-        Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
-                "input of " + binding.step() + " in run " + run.runId());
-        DefaultStepContext context = new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job,
-                store, json, clock);
-        Object result = invoke(binding, input, context);
-        complete(binding, job, context, json.toJson(result, "result of step '" + binding.step() + "'"));
+            Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
+                    "input of " + binding.step() + " in run " + run.runId());
+            Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
+                    ? resolvedData(run.runId(), binding.step()) : Optional.empty();
+            DefaultStepContext context = new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job,
+                    store, json, clock, triggerData);
+            Object result = invoke(binding, input, context);
+            complete(binding, job, context, json.toJson(result, "result of step '" + binding.step() + "'"));
+        } finally {
+            leasedSteps.remove(leaseKey);
+            scheduling.releaseLease(ref.runId(), ref.step(), settings.instanceId());
+        }
+    }
+
+    private Optional<String> resolvedData(String runId, String step) {
+        return scheduling.awaitsOfRun(runId).stream()
+                .filter(a -> a.step().equals(step) && a.position() == AwaitPosition.BEFORE
+                        && a.status() == AwaitStatus.RESOLVED)
+                .reduce((first, second) -> second)
+                .flatMap(AwaitRecord::data);
     }
 
     @SuppressWarnings("unchecked")
@@ -320,7 +644,7 @@ public final class FlowEngine implements FlowService {
     }
 
     private String inputOf(StepBinding binding, RunRecord run) {
-        if (binding.definition().role() == io.nvent.StepRole.ENTRY) {
+        if (binding.definition().role() == StepRole.ENTRY) {
             return run.input();
         }
         JsonText inputs = JsonText.object();
@@ -332,28 +656,39 @@ public final class FlowEngine implements FlowService {
 
     private void complete(StepBinding binding, JobExecution job, DefaultStepContext context, String resultJson) {
         FlowDefinition flow = registry.require(binding.flow());
-        String step = binding.step();
+        StepDefinition step = binding.definition();
         Instant now = clock.instant();
-        ReadyHolder holder = new ReadyHolder();
-        List<DefaultStepContext.Emission> emissions = context.emissions();
+        Pending pending = new Pending();
+        List<Emission> emissions = context.emissions();
         Optional<StoredChange> change = store.updateRun(context.runId(), run -> {
-            if (run.steps().get(step) != StepStatus.RUNNING) {
+            pending.reset();
+            if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
             }
             List<EventDraft> events = new ArrayList<>();
-            RunRecord next = run.withStep(step, StepStatus.COMPLETED).withResult(resultJson);
-            for (DefaultStepContext.Emission emission : emissions) {
-                next = next.withEmitted(emission.event(), emission.payloadJson());
-                events.add(EventDraft.ofStep(EventType.EMIT, step, job.attempt(), emission.at(),
+            for (Emission emission : emissions) {
+                events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(),
                         emitData(emission.event(), emission.payloadJson())));
             }
-            events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step, job.attempt(), now,
+            events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
                     JsonText.object().raw("result", resultJson).build()));
-            Orchestration.Advance advance = Orchestration.advance(flow, next, events, now);
-            holder.ready = advance.ready();
-            return Optional.of(new RunChange(advance.run(), advance.events()));
+            RunRecord next = run.withResult(resultJson);
+            if (step.awaitAfter().isPresent() && !run.status().isTerminal()) {
+                // The step's effects wait: its emissions are held in the await until it resolves.
+                next = next.withStep(step.name(), StepStatus.AWAITING);
+                AwaitRecord await = newAwait(next, step, AwaitPosition.AFTER, now, Emission.toJson(emissions));
+                pending.awaits.add(await);
+                events.add(registeredEvent(await));
+                return Optional.of(pending.advance(this, flow, next, events, now));
+            }
+            next = next.withStep(step.name(), StepStatus.COMPLETED);
+            for (Emission emission : emissions) {
+                next = next.withEmitted(emission.event(), emission.payloadJson());
+            }
+            pending.released.addAll(emissions);
+            return Optional.of(pending.advance(this, flow, next, events, now));
         });
-        change.ifPresent(c -> afterChange(flow.name(), c, holder.ready));
+        change.ifPresent(c -> afterChange(flow.name(), c, pending));
     }
 
     private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
@@ -373,7 +708,7 @@ public final class FlowEngine implements FlowService {
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
                 StepStatus status = run.steps().get(ref.step());
-                if (status == null || status.isFinal()) {
+                if (status == null || status.isFinal() || status == StepStatus.AWAITING) {
                     return Optional.empty();
                 }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
@@ -401,7 +736,64 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    // ---------------------------------------------------------------- helpers used by the step context
+    // ---------------------------------------------------------------- stall detection
+
+    /** Extends the leases of the steps this instance executes. */
+    void renewLeases() {
+        if (!leasedSteps.isEmpty()) {
+            scheduling.renewLeases(settings.instanceId(), clock.instant().plus(settings.leaseDuration()));
+        }
+    }
+
+    /**
+     * Marks the run of a step whose lease ran out (its instance died or hung) as stalled and, when
+     * recovery is on, queues the step again so a live instance executes it.
+     */
+    void handleExpiredLease(StepLease lease) {
+        Instant now = clock.instant();
+        scheduling.releaseLease(lease.runId(), lease.step(), lease.owner());
+        Optional<RunRecord> found = store.findRun(lease.runId());
+        if (found.isEmpty()) {
+            return;
+        }
+        FlowDefinition flow = registry.require(found.get().flow());
+        Optional<StepDefinition> step = flow.step(lease.step());
+        if (step.isEmpty()) {
+            return;
+        }
+        boolean recover = settings.recoverStalled();
+        Optional<StoredChange> change = store.updateRun(lease.runId(), run -> {
+            StepStatus status = run.steps().get(lease.step());
+            if (run.status().isTerminal() || status != StepStatus.RUNNING) {
+                return Optional.empty();
+            }
+            String reason = "step '" + lease.step() + "' made no progress: the lease of instance " + lease.owner()
+                    + " expired at " + lease.expiresAt();
+            List<EventDraft> events = new ArrayList<>();
+            events.add(EventDraft.ofStep(EventType.STEP_STALLED, lease.step(), 0, now,
+                    JsonText.object().str("reason", reason).str("owner", lease.owner()).build()));
+            events.add(EventDraft.ofRun(EventType.FLOW_STALLED, now, JsonText.object().str("reason", reason)
+                    .str("previousStatus", run.status().wireName()).str("stalledAt", now.toString()).build()));
+            RunRecord next = run.withStatus(RunStatus.STALLED, now);
+            if (recover) {
+                next = next.withStep(lease.step(), StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
+                events.add(EventDraft.ofStep(EventType.STEP_RETRY, lease.step(), 0, now,
+                        JsonText.object().str("reason", "recovered after stall").build()));
+            }
+            return Optional.of(new RunChange(next, events));
+        });
+        change.ifPresent(c -> {
+            publish(flow.name(), c.events());
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1} (instance {2}){3}",
+                    lease.runId(), lease.step(), lease.owner(), recover ? "; step queued again" : "");
+            if (recover) {
+                enqueue(lease.runId(), flow.name(), step.get(),
+                        StepJob.jobId(lease.runId(), lease.step()) + ":recover-" + c.run().version());
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
 
     String startChild(String flow, Object input, String parentRunId) {
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.of(parentRunId));
@@ -419,11 +811,22 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    private void afterChange(String flow, StoredChange change, List<StepDefinition> ready) {
+    private void afterChange(String flow, StoredChange change, Pending pending) {
         publish(flow, change.events());
-        for (StepDefinition step : ready) {
+        saveAwaits(pending.awaits);
+        for (StepDefinition step : pending.ready) {
             enqueue(change.run().runId(), flow, step);
         }
+        for (Emission emission : pending.released) {
+            if (mayBeAwaitedOrTriggering(emission.event())) {
+                deliverEvent(emission.event(), emission.payloadJson());
+            }
+        }
+    }
+
+    /** Cheap check on the hot path: only events something could listen to are delivered. */
+    private boolean mayBeAwaitedOrTriggering(String event) {
+        return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);
     }
 
     private void enqueue(String runId, String flow, StepDefinition step) {
@@ -432,8 +835,18 @@ public final class FlowEngine implements FlowService {
 
     private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
         queue.enqueue(new JobRequest(step.queue(), jobId, step.name(),
-                new StepJob(runId, flow, step.name()).toJson(), java.time.Duration.ZERO, step.priority(),
+                new StepJob(runId, flow, step.name()).toJson(), Duration.ZERO, step.priority(),
                 step.retry(), step.timeout()));
+    }
+
+    private FlowDefinition flowOf(String runId) {
+        RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        return registry.require(run.flow());
+    }
+
+    private static StepDefinition stepOf(FlowDefinition flow, String stepName) {
+        return flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
+                "flow '" + flow.name() + "' has no step '" + stepName + "'"));
     }
 
     private static String emitData(String event, String payloadJson) {
@@ -453,8 +866,52 @@ public final class FlowEngine implements FlowService {
         return out.length() > 8000 ? out.substring(0, 8000) + "..." : out.toString();
     }
 
-    /** Carries the steps made ready out of a mutation; the last invocation is the one stored. */
-    private static final class ReadyHolder {
-        List<StepDefinition> ready = List.of();
+    /**
+     * What a run mutation decided beyond the stored change: steps to enqueue, awaits to save and
+     * emissions to deliver. Stores may call a mutation several times; only the last call counts,
+     * hence {@link #reset()} at its start.
+     */
+    private static final class Pending {
+        final List<StepDefinition> ready = new ArrayList<>();
+        final List<AwaitRecord> awaits = new ArrayList<>();
+        final List<Emission> released = new ArrayList<>();
+
+        void reset() {
+            ready.clear();
+            awaits.clear();
+            released.clear();
+        }
+
+        RunChange advance(FlowEngine engine, FlowDefinition flow, RunRecord run, List<EventDraft> events,
+                          Instant now) {
+            Orchestration.Advance advance = Orchestration.advance(flow, run, events, now);
+            ready.addAll(advance.ready());
+            List<EventDraft> all = new ArrayList<>(advance.events());
+            for (Orchestration.AwaitStart start : advance.awaits()) {
+                AwaitRecord await = engine.newAwait(advance.run(), start.step(), start.position(), now, "[]");
+                awaits.add(await);
+                all.add(engine.registeredEvent(await));
+            }
+            return new RunChange(advance.run(), all);
+        }
+
+        /** The step of a closed await goes on: queued (before) or completed with its held emissions (after). */
+        RunChange release(FlowEngine engine, FlowDefinition flow, RunRecord run, AwaitRecord await,
+                          List<EventDraft> events, Instant now) {
+            if (await.position() == AwaitPosition.BEFORE) {
+                StepDefinition step = stepOf(flow, await.step());
+                ready.add(step);
+                RunRecord next = Orchestration.settleStatus(run.withStep(await.step(), StepStatus.QUEUED),
+                        new ArrayList<>(), now);
+                return new RunChange(next, events);
+            }
+            RunRecord next = run.withStep(await.step(), StepStatus.COMPLETED);
+            List<Emission> held = Emission.fromJson(await.held());
+            for (Emission emission : held) {
+                next = next.withEmitted(emission.event(), emission.payloadJson());
+            }
+            released.addAll(held);
+            return advance(engine, flow, next, events, now);
+        }
     }
 }

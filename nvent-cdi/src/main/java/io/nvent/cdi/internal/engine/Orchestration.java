@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitPosition;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.RunStatus;
@@ -9,51 +10,84 @@ import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * The pure rules that move a run forward: which steps are ready, and when the run is done.
- * Kept free of I/O so the rules can be tested and reasoned about on their own.
+ * The pure rules that move a run forward: which steps are ready, which must wait first, and what
+ * the run's status is. Free of I/O so the rules can be tested and reasoned about on their own.
  */
 final class Orchestration {
 
     private Orchestration() {
     }
 
-    /** A run advanced by the rules, with the steps that must now be enqueued. */
-    record Advance(RunRecord run, List<EventDraft> events, List<StepDefinition> ready) {
+    /** A step that must start waiting, and where. */
+    record AwaitStart(StepDefinition step, AwaitPosition position) {
+    }
+
+    /** A run advanced by the rules: steps to enqueue, awaits to register. */
+    record Advance(RunRecord run, List<EventDraft> events, List<StepDefinition> ready, List<AwaitStart> awaits) {
     }
 
     /**
-     * Schedules every step whose subscriptions are all satisfied and that was never scheduled,
-     * then completes the run if nothing is left in flight.
+     * Schedules every step whose subscriptions are all satisfied and that was never scheduled
+     * (or makes it wait for its {@code awaitBefore}), then derives the run's status.
      */
     static Advance advance(FlowDefinition flow, RunRecord run, List<EventDraft> events, Instant now) {
         List<EventDraft> allEvents = new ArrayList<>(events);
         List<StepDefinition> ready = new ArrayList<>();
+        List<AwaitStart> awaits = new ArrayList<>();
         RunRecord next = run;
         if (!next.status().isTerminal()) {
             for (StepDefinition step : flow.steps()) {
                 if (step.role() == StepRole.STEP && !next.steps().containsKey(step.name())
                         && next.emitted().keySet().containsAll(step.subscribes())) {
-                    next = next.withStep(step.name(), StepStatus.QUEUED);
-                    ready.add(step);
+                    if (step.awaitBefore().isPresent()) {
+                        next = next.withStep(step.name(), StepStatus.AWAITING);
+                        awaits.add(new AwaitStart(step, AwaitPosition.BEFORE));
+                    } else {
+                        next = next.withStep(step.name(), StepStatus.QUEUED);
+                        ready.add(step);
+                    }
                 }
             }
-            if (ready.isEmpty() && nothingInFlight(next) && next.status().canTransitionTo(RunStatus.COMPLETED)) {
-                next = next.withStatus(RunStatus.COMPLETED, now);
-                allEvents.add(EventDraft.ofRun(EventType.FLOW_COMPLETED, now,
-                        JsonText.object().raw("result", next.result().orElse("null")).build()));
-            }
+            next = settleStatus(next, allEvents, now);
         }
-        return new Advance(next, allEvents, ready);
+        return new Advance(next, allEvents, ready, awaits);
+    }
+
+    /**
+     * The status a live run has given its steps: running while anything is queued or executing,
+     * awaiting while only awaits remain, completed when nothing remains.
+     */
+    static RunRecord settleStatus(RunRecord run, List<EventDraft> events, Instant now) {
+        if (run.status().isTerminal()) {
+            return run;
+        }
+        boolean inFlight = run.steps().values().stream()
+                .anyMatch(s -> s == StepStatus.QUEUED || s == StepStatus.RUNNING || s == StepStatus.RETRYING);
+        boolean awaiting = run.steps().values().stream().anyMatch(s -> s == StepStatus.AWAITING);
+        RunStatus target = inFlight ? RunStatus.RUNNING : awaiting ? RunStatus.AWAITING : RunStatus.COMPLETED;
+        if (target == run.status() || !run.status().canTransitionTo(target)) {
+            return run;
+        }
+        RunRecord next = run.withStatus(target, now);
+        if (target == RunStatus.COMPLETED) {
+            events.add(EventDraft.ofRun(EventType.FLOW_COMPLETED, now,
+                    JsonText.object().raw("result", next.result().orElse("null")).build()));
+        }
+        return next;
     }
 
     /** The step and every step that (transitively) waits for something it emits. */
-    static java.util.Set<String> downstreamOf(FlowDefinition flow, StepDefinition from) {
-        java.util.Set<String> steps = new java.util.LinkedHashSet<>();
-        java.util.Deque<StepDefinition> todo = new java.util.ArrayDeque<>(List.of(from));
+    static Set<String> downstreamOf(FlowDefinition flow, StepDefinition from) {
+        Set<String> steps = new LinkedHashSet<>();
+        Deque<StepDefinition> todo = new ArrayDeque<>(List.of(from));
         while (!todo.isEmpty()) {
             StepDefinition step = todo.pop();
             if (steps.add(step.name())) {
@@ -63,9 +97,5 @@ final class Orchestration {
             }
         }
         return steps;
-    }
-
-    static boolean nothingInFlight(RunRecord run) {
-        return run.steps().values().stream().allMatch(StepStatus::isFinal);
     }
 }

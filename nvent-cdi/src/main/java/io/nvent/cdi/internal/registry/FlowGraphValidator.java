@@ -1,7 +1,10 @@
 package io.nvent.cdi.internal.registry;
 
 import io.nvent.Step;
+import io.nvent.AwaitType;
 import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -29,6 +32,7 @@ public final class FlowGraphValidator {
                 .filter(d -> !d.flow().isBlank())
                 .collect(Collectors.groupingBy(StepDeclaration::flow, LinkedHashMap::new, Collectors.toList()));
         byFlow.forEach((flow, steps) -> checkFlow(flow, steps, problems));
+        checkTriggerConsistency(declarations, problems);
         return problems;
     }
 
@@ -56,9 +60,76 @@ public final class FlowGraphValidator {
             problems.add(where + "maxAttempts must be >= 1 (or 0 for the configured default), was "
                     + step.maxAttempts());
         }
+        step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
+                a.timezone(), a.event(), problems));
+        step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
+                a.timezone(), a.event(), problems));
+        for (Trigger trigger : step.triggers()) {
+            checkTrigger(where + "@Trigger '" + trigger.name() + "': ", step, trigger, problems);
+        }
         if (step.timeoutMs() < 0) {
             problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was "
                     + step.timeoutMs());
+        }
+    }
+
+    private static void checkAwait(String where, AwaitType type, long delayMs, String cron, String zone, String event,
+                                   List<String> problems) {
+        if (type == AwaitType.TIME && delayMs <= 0) {
+            problems.add(where + "a TIME await needs delayMs > 0");
+        }
+        if (type == AwaitType.SCHEDULE) {
+            checkCron(where, cron, problems);
+        }
+        if (type == AwaitType.EVENT && event.isBlank()) {
+            problems.add(where + "an EVENT await needs event = \"...\"");
+        }
+        checkZone(where, zone, problems);
+    }
+
+    private static void checkTrigger(String where, StepDeclaration step, Trigger trigger, List<String> problems) {
+        if (step.role() != StepRole.ENTRY) {
+            problems.add(where + "triggers start flows, so they belong on the entry step");
+        }
+        if (!trigger.name().matches("[A-Za-z0-9._-]{1,100}")) {
+            problems.add(where + "the name must be 1-100 letters, digits, '.', '_' or '-'");
+        }
+        if (trigger.type() == TriggerType.SCHEDULE) {
+            checkCron(where, trigger.cron(), problems);
+        }
+        if (trigger.type() == TriggerType.EVENT && trigger.event().isBlank()) {
+            problems.add(where + "an EVENT trigger needs event = \"...\"");
+        }
+        checkZone(where, trigger.timezone(), problems);
+    }
+
+    private static void checkCron(String where, String cron, List<String> problems) {
+        try {
+            io.nvent.cdi.internal.schedule.Cron.parse(cron);
+        } catch (io.nvent.InvalidTriggerException e) {
+            problems.add(where + e.getMessage());
+        }
+    }
+
+    private static void checkZone(String where, String zone, List<String> problems) {
+        try {
+            java.time.ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            problems.add(where + "unknown time zone '" + zone + "'");
+        }
+    }
+
+    private static void checkTriggerConsistency(List<StepDeclaration> declarations, List<String> problems) {
+        Map<String, Trigger> byName = new LinkedHashMap<>();
+        for (StepDeclaration step : declarations) {
+            for (Trigger trigger : step.triggers()) {
+                Trigger first = byName.putIfAbsent(trigger.name(), trigger);
+                if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
+                        || !first.event().equals(trigger.event()) || !first.timezone().equals(trigger.timezone()))) {
+                    problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "
+                            + step.describe() + " than elsewhere; declarations of one trigger must agree");
+                }
+            }
         }
     }
 

@@ -4,6 +4,8 @@ import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,10 +24,20 @@ public final class FlowRegistry {
 
     private final Map<String, FlowDefinition> flows;
     private final Map<String, Map<String, StepBinding>> bindings;
+    private final Map<String, TriggerSpec> declaredTriggers;
+    private final Set<String> awaitedEvents;
 
-    private FlowRegistry(Map<String, FlowDefinition> flows, Map<String, Map<String, StepBinding>> bindings) {
+    private FlowRegistry(Map<String, FlowDefinition> flows, Map<String, Map<String, StepBinding>> bindings,
+                         Map<String, TriggerSpec> declaredTriggers) {
         this.flows = flows;
         this.bindings = bindings;
+        this.declaredTriggers = declaredTriggers;
+        Set<String> events = new TreeSet<>();
+        flows.values().forEach(f -> f.steps().forEach(s -> {
+            s.awaitBefore().flatMap(io.nvent.AwaitSpec::event).ifPresent(events::add);
+            s.awaitAfter().flatMap(io.nvent.AwaitSpec::event).ifPresent(events::add);
+        }));
+        this.awaitedEvents = Set.copyOf(events);
     }
 
     /** Builds the registry from valid declarations (see {@link FlowGraphValidator}). */
@@ -49,7 +61,38 @@ public final class FlowRegistry {
             flows.put(flow, new FlowDefinition(flow, definitions));
             bindings.put(flow, Map.copyOf(flowBindings));
         });
-        return new FlowRegistry(Map.copyOf(flows), Map.copyOf(bindings));
+        return new FlowRegistry(Map.copyOf(flows), Map.copyOf(bindings), triggersOf(declarations));
+    }
+
+    private static Map<String, TriggerSpec> triggersOf(Collection<StepDeclaration> declarations) {
+        Map<String, TriggerSpec> triggers = new LinkedHashMap<>();
+        for (StepDeclaration step : declarations) {
+            for (Trigger t : step.triggers()) {
+                TriggerSpec known = triggers.get(t.name());
+                List<String> flows = new ArrayList<>(known == null ? List.of() : known.flows());
+                flows.add(step.flow());
+                TriggerSpec.Builder spec = TriggerSpec.newBuilder(t.name(), t.type()).flows(flows)
+                        .timezone(java.time.ZoneId.of(t.timezone())).description(t.description()).enabled(t.enabled());
+                if (!t.cron().isBlank()) {
+                    spec.cron(t.cron());
+                }
+                if (!t.event().isBlank()) {
+                    spec.event(t.event());
+                }
+                triggers.put(t.name(), spec.build());
+            }
+        }
+        return Map.copyOf(triggers);
+    }
+
+    /** Triggers declared with {@link Trigger} annotations, by name. */
+    public Map<String, TriggerSpec> declaredTriggers() {
+        return declaredTriggers;
+    }
+
+    /** Names of the events some step's await waits for. */
+    public Set<String> awaitedEvents() {
+        return awaitedEvents;
     }
 
     public List<FlowDefinition> flows() {

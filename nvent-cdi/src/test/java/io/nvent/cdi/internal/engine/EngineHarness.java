@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
@@ -10,42 +11,73 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.cdi.internal.registry.StepDefaults;
-import io.nvent.FlowStep;
+import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.TickScheduler;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A real engine on the in-memory adapters, without a container: the fast way to test orchestration.
+ * A real engine on the in-memory adapters, without a container: the fast way to test
+ * orchestration. Time-driven work runs only when the test calls {@link #sweep()}, against a
+ * {@link MutableClock} it moves by hand.
  */
 final class EngineHarness implements AutoCloseable {
 
-    final MemoryFlowStore store = new MemoryFlowStore();
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
+    final MemoryFlowStore store;
+    final MemorySchedulingStore scheduling;
     final MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
     final MemoryEventStream stream = new MemoryEventStream();
+    final List<Object> hooks = new CopyOnWriteArrayList<>();
+    final ManualTicks ticks = new ManualTicks();
     final FlowEngine engine;
+    final TriggerManager triggers;
+    final Maintenance maintenance;
 
     EngineHarness(Step<?, ?>... steps) {
+        this(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", steps);
+    }
+
+    /** An engine over existing stores, as a second instance or after a restart would be. */
+    EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, Step<?, ?>... steps) {
+        this.store = store;
+        this.scheduling = scheduling;
         Map<Class<?>, Step<?, ?>> instances = new ConcurrentHashMap<>();
         List<StepDeclaration> declarations = Arrays.stream(steps).map(step -> {
             instances.put(step.getClass(), step);
             return StepDeclaration.of(step.getClass(), step.getClass().getAnnotation(FlowStep.class));
         }).toList();
         assertThat(FlowGraphValidator.validate(declarations)).as("graph problems").isEmpty();
-        StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(30));
-        engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, queue, stream,
-                new Json(1024 * 1024), Clock.systemUTC(), instances::get);
+        StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofHours(1));
+        engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
+                new Json(1024 * 1024), clock, instances::get, hooks::add,
+                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true));
+        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
+        maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
         engine.startWorkers(queueName -> 4);
+        triggers.start();
+    }
+
+    /** Runs one maintenance sweep at the clock's current time. */
+    void sweep() {
+        maintenance.sweep();
     }
 
     RunInfo awaitStatus(String runId, RunStatus status) {
@@ -65,8 +97,38 @@ final class EngineHarness implements AutoCloseable {
         return history(runId).stream().filter(e -> e.type() == type).toList();
     }
 
+    /** The n-th (0-based) await registration hook call, waiting for it to happen. */
+    io.nvent.AwaitRegistered registration(int index) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> hooksOf(io.nvent.AwaitRegistered.class).size() > index);
+        return hooksOf(io.nvent.AwaitRegistered.class).get(index);
+    }
+
+    <T> List<T> hooksOf(Class<T> type) {
+        return hooks.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
     @Override
     public void close() {
         queue.close();
+    }
+
+    /** Records armed schedules; the test fires ticks itself. */
+    static final class ManualTicks implements TickScheduler {
+        final Map<String, Cron> armed = new ConcurrentHashMap<>();
+
+        @Override
+        public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
+            armed.put(trigger, cron);
+        }
+
+        @Override
+        public void disarm(String trigger) {
+            armed.remove(trigger);
+        }
+
+        @Override
+        public void disarmAll() {
+            armed.clear();
+        }
     }
 }

@@ -1,0 +1,53 @@
+package io.nvent;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Holds back the effects of the annotated {@link FlowStep} after it completes: the events it
+ * emitted reach their subscribers only when the await resolves (e.g. an approval webhook arrives).
+ * The resolution data is recorded in the {@code await.resolved} event.
+ *
+ * <pre>{@code
+ * @FlowStep(flow = "expense", name = "pay", subscribes = "expense.submitted")
+ * @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000, timeoutAction = TimeoutAction.FAIL)
+ * public class Pay implements Step<Map<String, Object>, Void> { ... }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface AwaitAfter {
+
+    /** What to wait for. */
+    AwaitType type();
+
+    /** For {@link AwaitType#TIME}: how long, in milliseconds. */
+    long delayMs() default 0;
+
+    /** For {@link AwaitType#SCHEDULE}: a 5-field cron expression, or 6 fields with seconds first. */
+    String cron() default "";
+
+    /** Time zone of {@link #cron()}. */
+    String timezone() default "UTC";
+
+    /** For {@link AwaitType#EVENT}: the event name. */
+    String event() default "";
+
+    /**
+     * For {@link AwaitType#EVENT}: a top-level field of the run's input; only events whose payload
+     * has the same value in that field resolve this run's await. Empty: any such event resolves it.
+     */
+    String filterKey() default "";
+
+    /** Time to wait at most, in milliseconds; {@code 0} takes the configured default. */
+    long timeoutMs() default 0;
+
+    /** What happens on timeout. */
+    TimeoutAction timeoutAction() default TimeoutAction.FAIL;
+}

@@ -1,0 +1,33 @@
+package io.nvent;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One await of a run, as operators see it. The webhook token is not part of it: only the hook
+ * ({@link AwaitRegistered}) learns the URL.
+ *
+ * @param awaitId id for operators (resolve through the management API)
+ * @param runId run
+ * @param flow flow
+ * @param step step
+ * @param position before or after the step
+ * @param type what it waits for
+ * @param status where it is
+ * @param registeredAt when it started waiting
+ * @param resolveAt when a time or schedule await resolves
+ * @param timeoutAt when it times out
+ * @since 0.1
+ */
+public record AwaitInfo(String awaitId, String runId, String flow, String step, AwaitPosition position, AwaitType type,
+                        AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
+                        Optional<Instant> timeoutAt) {
+
+    public AwaitInfo {
+        Objects.requireNonNull(awaitId, "awaitId");
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(resolveAt, "resolveAt");
+        Objects.requireNonNull(timeoutAt, "timeoutAt");
+    }
+}

@@ -1,0 +1,35 @@
+package io.nvent;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A step's await, as declared with {@link AwaitBefore} or {@link AwaitAfter}, defaults applied.
+ *
+ * @param type what to wait for
+ * @param delay for {@link AwaitType#TIME}
+ * @param cron for {@link AwaitType#SCHEDULE}
+ * @param timezone zone of the cron expression
+ * @param event for {@link AwaitType#EVENT}
+ * @param filterKey for {@link AwaitType#EVENT}: input field an event must match
+ * @param timeout longest wait, if any
+ * @param timeoutAction what happens on timeout
+ * @since 0.1
+ */
+public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, ZoneId timezone,
+                        Optional<String> event, Optional<String> filterKey, Optional<Duration> timeout,
+                        TimeoutAction timeoutAction) {
+
+    public AwaitSpec {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(cron, "cron");
+        Objects.requireNonNull(timezone, "timezone");
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(filterKey, "filterKey");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(timeoutAction, "timeoutAction");
+    }
+}

@@ -1,0 +1,15 @@
+package io.nvent;
+
+/**
+ * A trigger definition is invalid (bad cron, unknown flow, name taken, declared trigger deleted).
+ *
+ * @since 0.1
+ */
+public class InvalidTriggerException extends NventException {
+
+    private static final long serialVersionUID = 1L;
+
+    public InvalidTriggerException(String message) {
+        super("NVENT-0210 " + message);
+    }
+}

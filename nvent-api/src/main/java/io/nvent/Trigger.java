@@ -1,0 +1,51 @@
+package io.nvent;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Repeatable;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Starts the flow of the annotated entry step when the trigger fires. Several flows may declare
+ * a trigger of the same name; one fire then starts each of them.
+ *
+ * <pre>{@code
+ * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)
+ * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
+ * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
+ * }</pre>
+ *
+ * <p>The fire's payload (the webhook body, the event payload, {@code {"scheduledAt": ...}}) is
+ * the run's input. An invalid cron expression fails the deployment.
+ *
+ * @since 0.1
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+@Repeatable(Triggers.class)
+public @interface Trigger {
+
+    /** Unique trigger name. */
+    String name();
+
+    /** How it fires. */
+    TriggerType type();
+
+    /** For {@link TriggerType#SCHEDULE}: 5 cron fields, or 6 with seconds first. */
+    String cron() default "";
+
+    /** Time zone of {@link #cron()}. */
+    String timezone() default "UTC";
+
+    /** For {@link TriggerType#EVENT}: the event name. */
+    String event() default "";
+
+    /** Shown in the UI. */
+    String description() default "";
+
+    /** Whether it fires from the start; operators can change it at run time. */
+    boolean enabled() default true;
+}

@@ -1,0 +1,25 @@
+package io.nvent;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One entry of a trigger's history ({@code trigger.registered}, {@code trigger.updated},
+ * {@code trigger.enabled}, {@code trigger.disabled}, {@code trigger.fired}, {@code trigger.failed}).
+ *
+ * @param trigger trigger name
+ * @param seq 1-based position in the trigger's history
+ * @param type entry type
+ * @param timestamp when it happened
+ * @param data JSON details
+ * @since 0.1
+ */
+public record TriggerEvent(String trigger, long seq, String type, Instant timestamp, String data) {
+
+    public TriggerEvent {
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(timestamp, "timestamp");
+        Objects.requireNonNull(data, "data");
+    }
+}

@@ -1,0 +1,33 @@
+package io.nvent;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A trigger with its statistics.
+ *
+ * @param spec its definition
+ * @param declared whether it comes from a {@link Trigger} annotation (it cannot be deleted then)
+ * @param fires how often it fired
+ * @param runsStarted runs its fires started
+ * @param lastFiredAt last fire
+ * @param lastError last failure to start a run
+ * @param nextFireAt next tick of a schedule trigger
+ * @since 0.1
+ */
+public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long runsStarted,
+                          Optional<Instant> lastFiredAt, Optional<String> lastError, Optional<Instant> nextFireAt) {
+
+    public TriggerInfo {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(lastFiredAt, "lastFiredAt");
+        Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(nextFireAt, "nextFireAt");
+    }
+
+    /** The trigger's name. */
+    public String name() {
+        return spec.name();
+    }
+}

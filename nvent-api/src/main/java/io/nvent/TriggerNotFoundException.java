@@ -1,0 +1,15 @@
+package io.nvent;
+
+/**
+ * No trigger has the given name.
+ *
+ * @since 0.1
+ */
+public class TriggerNotFoundException extends NventException {
+
+    private static final long serialVersionUID = 1L;
+
+    public TriggerNotFoundException(String name) {
+        super("NVENT-0208 no trigger named '" + name + "' exists");
+    }
+}

@@ -1,0 +1,22 @@
+package io.nvent;
+
+/**
+ * How a trigger fires.
+ *
+ * @since 0.1
+ */
+public enum TriggerType {
+    /** On the ticks of a cron expression, once per tick across all instances. */
+    SCHEDULE,
+    /** On an HTTP POST to {@code /api/nvent/triggers/{name}/webhook}, optionally HMAC-signed. */
+    WEBHOOK,
+    /** Only when fired through the API or the UI. */
+    MANUAL,
+    /** When an event of the given name is published or emitted by any run. */
+    EVENT;
+
+    /** Lower-case name used on the wire. */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

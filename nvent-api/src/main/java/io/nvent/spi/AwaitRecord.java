@@ -1,0 +1,69 @@
+package io.nvent.spi;
+
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.TimeoutAction;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A stored await.
+ *
+ * @param awaitId id for operators
+ * @param token secret part of the webhook URL (&ge; 128 random bits)
+ * @param runId run
+ * @param flow flow
+ * @param step step
+ * @param position before or after the step
+ * @param type what it waits for
+ * @param status where it is
+ * @param registeredAt start of the wait
+ * @param resolveAt when a time/schedule await resolves by itself
+ * @param timeoutAt when it times out
+ * @param timeoutAction what happens on timeout
+ * @param event for event awaits: the event name
+ * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must carry
+ * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
+ * @param data resolution data (JSON), once resolved
+ * @param closedAt when it stopped waiting
+ * @since 0.1
+ */
+public record AwaitRecord(String awaitId, String token, String runId, String flow, String step, AwaitPosition position,
+                          AwaitType type, AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
+                          Optional<Instant> timeoutAt, TimeoutAction timeoutAction, Optional<String> event,
+                          Optional<String> filterValue, String held, Optional<String> data, Optional<Instant> closedAt) {
+
+    public AwaitRecord {
+        Objects.requireNonNull(awaitId, "awaitId");
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(position, "position");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(registeredAt, "registeredAt");
+        Objects.requireNonNull(resolveAt, "resolveAt");
+        Objects.requireNonNull(timeoutAt, "timeoutAt");
+        Objects.requireNonNull(timeoutAction, "timeoutAction");
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(filterValue, "filterValue");
+        Objects.requireNonNull(held, "held");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(closedAt, "closedAt");
+    }
+
+    /** This await closed with a status and data. */
+    public AwaitRecord closed(AwaitStatus newStatus, Optional<String> newData, Instant at) {
+        return new AwaitRecord(awaitId, token, runId, flow, step, position, type, newStatus, registeredAt, resolveAt,
+                timeoutAt, timeoutAction, event, filterValue, held, newData, Optional.of(at));
+    }
+
+    /** The operator's view. */
+    public AwaitInfo toInfo() {
+        return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt);
+    }
+}

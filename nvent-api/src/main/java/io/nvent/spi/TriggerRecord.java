@@ -1,0 +1,34 @@
+package io.nvent.spi;
+
+import io.nvent.TriggerSpec;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A stored trigger with its statistics.
+ *
+ * @param spec definition
+ * @param declared from an annotation
+ * @param createdAt first registration
+ * @param fires fires so far
+ * @param runsStarted runs started by its fires
+ * @param lastFiredAt last fire
+ * @param lastError last failure
+ * @since 0.1
+ */
+public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdAt, long fires, long runsStarted,
+                            Optional<Instant> lastFiredAt, Optional<String> lastError) {
+
+    public TriggerRecord {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(lastFiredAt, "lastFiredAt");
+        Objects.requireNonNull(lastError, "lastError");
+    }
+
+    /** This record with another definition, statistics kept. */
+    public TriggerRecord withSpec(TriggerSpec newSpec) {
+        return new TriggerRecord(newSpec, declared, createdAt, fires, runsStarted, lastFiredAt, lastError);
+    }
+}

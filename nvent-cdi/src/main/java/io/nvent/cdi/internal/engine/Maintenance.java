@@ -1,0 +1,84 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
+ * overdue ones (also those registered on instances that have since died), renews this
+ * instance's step leases, detects steps whose lease ran out, purges expired run state, and picks
+ * up trigger changes made on other instances. Each action claims its work atomically in the
+ * store, so concurrent sweeps on several instances do everything once.
+ */
+public final class Maintenance {
+
+    private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
+    private static final int BATCH = 200;
+
+    private final FlowEngine engine;
+    private final TriggerManager triggers;
+    private final FlowStore store;
+    private final SchedulingStore scheduling;
+    private final Clock clock;
+    private final Duration triggerRefresh;
+    private Instant lastRefresh = Instant.EPOCH;
+    private Instant lastPurge = Instant.EPOCH;
+    private Instant lastRenewal = Instant.EPOCH;
+
+    public Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling,
+                       Clock clock, Duration triggerRefresh) {
+        this.engine = engine;
+        this.triggers = triggers;
+        this.store = store;
+        this.scheduling = scheduling;
+        this.clock = clock;
+        this.triggerRefresh = triggerRefresh;
+    }
+
+    /** One sweep; safe to call from a timer at any rate. */
+    public synchronized void sweep() {
+        Instant now = clock.instant();
+        step("lease renewal", () -> {
+            if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
+                engine.renewLeases();
+                lastRenewal = now;
+            }
+        });
+        step("due awaits", () -> {
+            for (AwaitRecord await : scheduling.dueAwaits(now, BATCH)) {
+                engine.handleDue(await, now);
+            }
+        });
+        step("stall detection", () -> {
+            for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
+                engine.handleExpiredLease(lease);
+            }
+        });
+        step("trigger refresh", () -> {
+            if (Duration.between(lastRefresh, now).compareTo(triggerRefresh) >= 0) {
+                triggers.refresh();
+                lastRefresh = now;
+            }
+        });
+        step("state purge", () -> {
+            if (Duration.between(lastPurge, now).toMinutes() >= 1) {
+                store.purgeExpiredState(now);
+                lastPurge = now;
+            }
+        });
+    }
+
+    private static void step(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            // One failing part (e.g. the database briefly away) must not stop the others or later sweeps.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + what + " failed; retried next sweep", e);
+        }
+    }
+}

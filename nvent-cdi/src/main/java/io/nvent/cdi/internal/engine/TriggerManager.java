@@ -1,0 +1,298 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.InvalidTriggerException;
+import io.nvent.TriggerDisabledException;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerNotFoundException;
+import io.nvent.TriggerService;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.TickScheduler;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.TriggerRecord;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Triggers: keeps the declared ones in the store, arms schedule triggers, and starts the
+ * subscribed flows when a trigger fires. Each schedule tick is claimed in the store before it
+ * fires, so several instances arming the same trigger start its flows once per tick.
+ */
+public final class TriggerManager implements TriggerService, EventTriggers {
+
+    private static final System.Logger LOG = System.getLogger(TriggerManager.class.getName());
+
+    private final FlowEngine engine;
+    private final SchedulingStore store;
+    private final Json json;
+    private final Clock clock;
+    private volatile TickScheduler ticks;
+    /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
+    private volatile Map<String, List<String>> eventTriggers = Map.of();
+    /** Schedule triggers armed on this instance, with the definition they were armed with. */
+    private final Map<String, TriggerSpec> armed = new ConcurrentHashMap<>();
+
+    public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks) {
+        this.engine = engine;
+        this.store = store;
+        this.json = json;
+        this.clock = clock;
+        this.ticks = ticks;
+        engine.useEventTriggers(this);
+    }
+
+    /** Stores the declared triggers (code wins for the definition, operators for enabled) and arms them. */
+    public void start() {
+        Instant now = clock.instant();
+        for (TriggerSpec declared : engine.registry().declaredTriggers().values()) {
+            Optional<TriggerRecord> stored = store.findTrigger(declared.name());
+            if (stored.isEmpty()) {
+                store.saveTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(), Optional.empty()));
+                history(declared.name(), "trigger.registered", describe(declared));
+            } else {
+                TriggerSpec merged = declared.withEnabled(stored.get().spec().enabled());
+                if (!merged.equals(stored.get().spec()) || !stored.get().declared()) {
+                    store.saveTrigger(new TriggerRecord(merged, true, stored.get().createdAt(), stored.get().fires(),
+                            stored.get().runsStarted(), stored.get().lastFiredAt(), stored.get().lastError()));
+                    history(declared.name(), "trigger.updated", describe(merged));
+                }
+            }
+        }
+        refresh();
+    }
+
+    /** Switches to another tick scheduler (the EJB timer service once it is up). */
+    public void useTickScheduler(TickScheduler scheduler) {
+        TickScheduler previous = this.ticks;
+        previous.disarmAll();
+        armed.clear();
+        this.ticks = scheduler;
+        refresh();
+    }
+
+    /** Stops every schedule of this instance. */
+    public void stop() {
+        ticks.disarmAll();
+        armed.clear();
+    }
+
+    /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
+    public void refresh() {
+        List<TriggerRecord> all = store.listTriggers();
+        Map<String, List<String>> byEvent = new ConcurrentHashMap<>();
+        Set<String> schedules = new java.util.HashSet<>();
+        for (TriggerRecord trigger : all) {
+            TriggerSpec spec = trigger.spec();
+            if (!spec.enabled()) {
+                continue;
+            }
+            if (spec.type() == TriggerType.EVENT) {
+                byEvent.computeIfAbsent(spec.event().orElseThrow(), e -> new ArrayList<>()).add(spec.name());
+            } else if (spec.type() == TriggerType.SCHEDULE) {
+                schedules.add(spec.name());
+                if (!spec.equals(armed.get(spec.name()))) {
+                    ticks.arm(spec.name(), Cron.parse(spec.cron().orElseThrow()), spec.timezone(), this::onTick);
+                    armed.put(spec.name(), spec);
+                }
+            }
+        }
+        for (String name : Set.copyOf(armed.keySet())) {
+            if (!schedules.contains(name)) {
+                ticks.disarm(name);
+                armed.remove(name);
+            }
+        }
+        eventTriggers = Map.copyOf(byEvent);
+    }
+
+    /** A tick of a schedule trigger: fires once per tick across all instances. */
+    public void onTick(String name, Instant scheduledAt) {
+        if (!store.claimTick(name, scheduledAt)) {
+            return;
+        }
+        Optional<TriggerRecord> trigger = store.findTrigger(name);
+        if (trigger.isEmpty() || !trigger.get().spec().enabled()) {
+            return;
+        }
+        TriggerSpec spec = trigger.get().spec();
+        fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
+                .str("timezone", spec.timezone().getId()).build());
+    }
+
+    @Override
+    public boolean listensTo(String event) {
+        return eventTriggers.containsKey(event);
+    }
+
+    @Override
+    public List<String> fireOnEvent(String event, String payloadJson) {
+        List<String> started = new ArrayList<>();
+        for (String name : eventTriggers.getOrDefault(event, List.of())) {
+            store.findTrigger(name).filter(t -> t.spec().enabled())
+                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson)));
+        }
+        return started;
+    }
+
+    // ---------------------------------------------------------------- TriggerService
+
+    @Override
+    public List<TriggerInfo> triggers() {
+        return store.listTriggers().stream().map(this::info)
+                .sorted(Comparator.comparing(TriggerInfo::name)).toList();
+    }
+
+    @Override
+    public Optional<TriggerInfo> trigger(String name) {
+        return store.findTrigger(name).map(this::info);
+    }
+
+    @Override
+    public synchronized TriggerInfo create(TriggerSpec spec) {
+        validate(spec);
+        if (store.findTrigger(spec.name()).isPresent()) {
+            throw new InvalidTriggerException("a trigger named '" + spec.name() + "' exists already");
+        }
+        TriggerRecord record = new TriggerRecord(spec, false, clock.instant(), 0, 0, Optional.empty(),
+                Optional.empty());
+        store.saveTrigger(record);
+        history(spec.name(), "trigger.registered", describe(spec));
+        refresh();
+        return info(record);
+    }
+
+    @Override
+    public synchronized TriggerInfo update(TriggerSpec spec) {
+        TriggerRecord existing = require(spec.name());
+        if (existing.spec().type() != spec.type()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + existing.spec().type().wireName()
+                    + " trigger; its type cannot change to " + spec.type().wireName());
+        }
+        validate(spec);
+        TriggerRecord updated = existing.withSpec(spec);
+        store.saveTrigger(updated);
+        history(spec.name(), "trigger.updated", describe(spec));
+        refresh();
+        return info(updated);
+    }
+
+    @Override
+    public synchronized TriggerInfo setEnabled(String name, boolean enabled) {
+        TriggerRecord existing = require(name);
+        TriggerRecord updated = existing.withSpec(existing.spec().withEnabled(enabled));
+        store.saveTrigger(updated);
+        history(name, enabled ? "trigger.enabled" : "trigger.disabled", "{}");
+        refresh();
+        return info(updated);
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        TriggerRecord existing = require(name);
+        if (existing.declared()) {
+            throw new InvalidTriggerException("trigger '" + name + "' is declared with @Trigger in the code; "
+                    + "disable it instead of deleting it");
+        }
+        store.deleteTrigger(name);
+        refresh();
+    }
+
+    @Override
+    public List<String> fire(String name, String jsonPayload) {
+        TriggerRecord trigger = require(name);
+        if (!trigger.spec().enabled()) {
+            throw new TriggerDisabledException(name);
+        }
+        return fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"));
+    }
+
+    @Override
+    public List<TriggerEvent> history(String name, int limit) {
+        require(name);
+        return store.triggerHistory(name, limit);
+    }
+
+    @Override
+    public List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count) {
+        return Cron.parse(cron).nextTicks(after, zone, Math.min(count, 100));
+    }
+
+    @Override
+    public String describe(String cron) {
+        return Cron.parse(cron).describe();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private List<String> fireNow(TriggerSpec spec, String payloadJson) {
+        Instant now = clock.instant();
+        List<String> started = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String flow : spec.flows()) {
+            try {
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name()));
+            } catch (RuntimeException e) {
+                errors.add(flow + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
+                        + flow, e);
+            }
+        }
+        Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
+        store.recordFire(spec.name(), now, started.size(), error);
+        StringBuilder runs = new StringBuilder("[");
+        started.forEach(id -> runs.append(runs.length() > 1 ? "," : "").append(Json.quote(id)));
+        JsonText data = JsonText.object().raw("payload", payloadJson).raw("runs", runs.append(']').toString());
+        error.ifPresent(e -> data.str("error", e));
+        history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+        return started;
+    }
+
+    private void validate(TriggerSpec spec) {
+        if (spec.flows().isEmpty()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
+        }
+        for (String flow : spec.flows()) {
+            if (engine.registry().flow(flow).isEmpty()) {
+                throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow
+                        + "', which is not registered");
+            }
+        }
+        spec.cron().ifPresent(Cron::parse);
+    }
+
+    private TriggerRecord require(String name) {
+        return store.findTrigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+    }
+
+    private TriggerInfo info(TriggerRecord record) {
+        TriggerSpec spec = record.spec();
+        Optional<Instant> next = spec.type() == TriggerType.SCHEDULE && spec.enabled()
+                ? Cron.parse(spec.cron().orElseThrow()).nextAfter(clock.instant(), spec.timezone()) : Optional.empty();
+        return new TriggerInfo(spec, record.declared(), record.fires(), record.runsStarted(), record.lastFiredAt(),
+                record.lastError(), next);
+    }
+
+    private void history(String name, String type, String data) {
+        store.appendTriggerEvent(name, type, clock.instant(), data);
+    }
+
+    private static String describe(TriggerSpec spec) {
+        StringBuilder flows = new StringBuilder("[");
+        spec.flows().forEach(f -> flows.append(flows.length() > 1 ? "," : "").append(Json.quote(f)));
+        JsonText data = JsonText.object().str("type", spec.type().wireName()).raw("flows", flows.append(']').toString())
+                .raw("enabled", String.valueOf(spec.enabled()));
+        spec.cron().ifPresent(c -> data.str("cron", c).str("timezone", spec.timezone().getId()));
+        spec.event().ifPresent(e -> data.str("event", e));
+        return data.build();
+    }
+}

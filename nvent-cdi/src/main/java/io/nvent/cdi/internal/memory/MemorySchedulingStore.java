@@ -1,0 +1,172 @@
+package io.nvent.cdi.internal.memory;
+
+import io.nvent.AwaitStatus;
+import io.nvent.TriggerEvent;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.TriggerRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The zero-setup scheduling store: awaits, triggers, tick claims and leases in memory. One lock
+ * guards it all; these operations are rare compared with step execution.
+ */
+@ApplicationScoped
+@Adapter("memory")
+public class MemorySchedulingStore implements SchedulingStore {
+
+    private final Map<String, AwaitRecord> awaits = new LinkedHashMap<>();
+    private final Map<String, String> awaitIdByToken = new HashMap<>();
+    private final Map<String, TriggerRecord> triggers = new LinkedHashMap<>();
+    private final Map<String, List<TriggerEvent>> triggerHistory = new HashMap<>();
+    private final Set<String> claimedTicks = new HashSet<>();
+    private final Map<String, StepLease> leases = new HashMap<>();
+
+    @Override
+    public synchronized void saveAwait(AwaitRecord await) {
+        awaits.put(await.awaitId(), await);
+        awaitIdByToken.put(await.token(), await.awaitId());
+    }
+
+    @Override
+    public synchronized Optional<AwaitRecord> findAwait(String awaitId) {
+        return Optional.ofNullable(awaits.get(awaitId));
+    }
+
+    @Override
+    public synchronized Optional<AwaitRecord> findAwaitByToken(String token) {
+        return Optional.ofNullable(awaitIdByToken.get(token)).map(awaits::get);
+    }
+
+    @Override
+    public synchronized Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data,
+                                                         Instant at) {
+        AwaitRecord current = awaits.get(awaitId);
+        if (current == null || current.status() != AwaitStatus.WAITING) {
+            return Optional.empty();
+        }
+        AwaitRecord closed = current.closed(status, data, at);
+        awaits.put(awaitId, closed);
+        return Optional.of(closed);
+    }
+
+    @Override
+    public synchronized List<AwaitRecord> dueAwaits(Instant now, int limit) {
+        return awaits.values().stream()
+                .filter(a -> a.status() == AwaitStatus.WAITING)
+                .filter(a -> a.resolveAt().map(t -> !t.isAfter(now)).orElse(false)
+                        || a.timeoutAt().map(t -> !t.isAfter(now)).orElse(false))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt))
+                .limit(limit)
+                .toList();
+    }
+
+    @Override
+    public synchronized List<AwaitRecord> waitingForEvent(String event) {
+        return awaits.values().stream()
+                .filter(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent())
+                .toList();
+    }
+
+    @Override
+    public synchronized List<AwaitRecord> awaitsOfRun(String runId) {
+        return awaits.values().stream().filter(a -> a.runId().equals(runId)).toList();
+    }
+
+    @Override
+    public synchronized List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
+        List<AwaitRecord> all = new ArrayList<>(awaits.values());
+        java.util.Collections.reverse(all);
+        return all.stream().filter(a -> !waitingOnly || a.status() == AwaitStatus.WAITING).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized void saveTrigger(TriggerRecord trigger) {
+        triggers.put(trigger.spec().name(), trigger);
+    }
+
+    @Override
+    public synchronized Optional<TriggerRecord> findTrigger(String name) {
+        return Optional.ofNullable(triggers.get(name));
+    }
+
+    @Override
+    public synchronized List<TriggerRecord> listTriggers() {
+        return List.copyOf(triggers.values());
+    }
+
+    @Override
+    public synchronized boolean deleteTrigger(String name) {
+        triggerHistory.remove(name);
+        return triggers.remove(name) != null;
+    }
+
+    @Override
+    public synchronized void recordFire(String name, Instant at, int runsStarted, Optional<String> error) {
+        TriggerRecord t = triggers.get(name);
+        if (t != null) {
+            triggers.put(name, new TriggerRecord(t.spec(), t.declared(), t.createdAt(), t.fires() + 1,
+                    t.runsStarted() + runsStarted, Optional.of(at), error.isPresent() ? error : t.lastError()));
+        }
+    }
+
+    @Override
+    public synchronized TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
+        List<TriggerEvent> history = triggerHistory.computeIfAbsent(name, n -> new ArrayList<>());
+        TriggerEvent event = new TriggerEvent(name, history.size() + 1L, type, at, data);
+        history.add(event);
+        return event;
+    }
+
+    @Override
+    public synchronized List<TriggerEvent> triggerHistory(String name, int limit) {
+        List<TriggerEvent> history = new ArrayList<>(triggerHistory.getOrDefault(name, List.of()));
+        java.util.Collections.reverse(history);
+        return history.stream().limit(limit).toList();
+    }
+
+    @Override
+    public synchronized boolean claimTick(String trigger, Instant scheduledAt) {
+        return claimedTicks.add(trigger + "@" + scheduledAt);
+    }
+
+    @Override
+    public synchronized boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+        String key = runId + ":" + step;
+        StepLease existing = leases.get(key);
+        if (existing != null && !existing.owner().equals(owner) && existing.expiresAt().isAfter(now)) {
+            return false;
+        }
+        leases.put(key, new StepLease(runId, step, owner, until));
+        return true;
+    }
+
+    @Override
+    public synchronized void renewLeases(String owner, Instant until) {
+        leases.replaceAll((key, lease) -> lease.owner().equals(owner)
+                ? new StepLease(lease.runId(), lease.step(), owner, until) : lease);
+    }
+
+    @Override
+    public synchronized void releaseLease(String runId, String step, String owner) {
+        leases.computeIfPresent(runId + ":" + step, (key, lease) -> lease.owner().equals(owner) ? null : lease);
+    }
+
+    @Override
+    public synchronized List<StepLease> expiredLeases(Instant now, int limit) {
+        return leases.values().stream().filter(l -> !l.expiresAt().isAfter(now))
+                .sorted(Comparator.comparing(StepLease::expiresAt)).limit(limit).toList();
+    }
+}

@@ -1,0 +1,300 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitClosedException;
+import io.nvent.AwaitRegistered;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.AwaitTimedOut;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class AwaitsTest {
+
+    static final AtomicReference<Optional<String>> approvalData = new AtomicReference<>();
+    static final AtomicInteger payouts = new AtomicInteger();
+
+    @FlowStep(flow = "expense", name = "submit", role = StepRole.ENTRY, emits = "expense.submitted")
+    static class Submit implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("expense.submitted", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "expense", name = "pay", subscribes = "expense.submitted")
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    static class Pay implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            approvalData.set(ctx.triggerData());
+            payouts.incrementAndGet();
+            return "paid";
+        }
+    }
+
+    private static EngineHarness expenseFlow() {
+        approvalData.set(null);
+        payouts.set(0);
+        return new EngineHarness(new Submit(), new Pay());
+    }
+
+    private static String tokenOf(AwaitRegistered registered) {
+        String url = registered.webhookUrl().orElseThrow();
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    @Test
+    void aWebhookAwaitPausesTheRunAndTheBodyOfTheCallReachesTheStep() {
+        try (EngineHarness h = expenseFlow()) {
+            String runId = h.engine.start("expense", Map.of("amount", 120));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            AwaitRegistered registered = h.registration(0);
+            assertThat(registered.webhookUrl()).hasValueSatisfying(url -> assertThat(url)
+                    .startsWith("http://test/api/nvent/awaits/"));
+            assertThat(tokenOf(registered)).as("at least 128 random bits").hasSizeGreaterThanOrEqualTo(22);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("pay", StepStatus.AWAITING);
+            assertThat(payouts).hasValue(0);
+
+            h.engine.resolveWebhook(tokenOf(registered), "{\"approvedBy\":\"ceo\"}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(approvalData.get()).hasValue("{\"approvedBy\":\"ceo\"}");
+            assertThat(h.types(runId)).containsSubsequence("await.registered", "await.resolved", "step.started",
+                    "step.completed", "flow.completed");
+            assertThatThrownBy(() -> h.engine.resolveWebhook(tokenOf(registered), "{}"))
+                    .isInstanceOfSatisfying(AwaitClosedException.class,
+                            e -> assertThat(e.status()).isEqualTo(AwaitStatus.RESOLVED));
+        }
+    }
+
+    @Test
+    void anAwaitThatTimesOutWithFailFailsTheRunAndLaterCallsAreGone() {
+        try (EngineHarness h = expenseFlow()) {
+            String runId = h.engine.start("expense", Map.of("amount", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            String token = tokenOf(h.registration(0));
+
+            h.clock.advance(Duration.ofSeconds(59));
+            h.sweep();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofSeconds(2));
+            h.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.types(runId)).containsSubsequence("await.registered", "await.timeout", "step.failed",
+                    "flow.failed");
+            assertThat(h.hooksOf(AwaitTimedOut.class)).singleElement()
+                    .satisfies(t -> assertThat(t.action()).isEqualTo(TimeoutAction.FAIL));
+            assertThatThrownBy(() -> h.engine.resolveWebhook(token, "{}"))
+                    .isInstanceOfSatisfying(AwaitClosedException.class,
+                            e -> assertThat(e.status()).isEqualTo(AwaitStatus.TIMED_OUT));
+            assertThat(payouts).hasValue(0);
+        }
+    }
+
+    @Test
+    void cancelingAnAwaitingRunClosesItsAwait() {
+        try (EngineHarness h = expenseFlow()) {
+            String runId = h.engine.start("expense", Map.of("amount", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            String token = tokenOf(h.registration(0));
+
+            h.engine.cancel(runId);
+
+            assertThatThrownBy(() -> h.engine.resolveWebhook(token, "{}"))
+                    .isInstanceOfSatisfying(AwaitClosedException.class,
+                            e -> assertThat(e.status()).isEqualTo(AwaitStatus.CANCELED));
+            assertThat(h.engine.awaits(true, 10)).isEmpty();
+        }
+    }
+
+    // ------------------------------------------------------------ timeout actions continue and retry
+
+    static final AtomicInteger reminders = new AtomicInteger();
+
+    @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 1_000, timeoutAction = TimeoutAction.CONTINUE)
+    static class Remind implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            assertThat(ctx.triggerData()).isEmpty();
+            reminders.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void anEntryStepAwaitThatTimesOutWithContinueRunsTheStepWithoutData() {
+        reminders.set(0);
+        try (EngineHarness h = new EngineHarness(new Remind())) {
+            String runId = h.engine.start("reminder", null);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofSeconds(2));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(reminders).hasValue(1);
+            assertThat(h.types(runId)).containsSubsequence("flow.start", "await.registered", "await.timeout",
+                    "step.started", "step.completed", "flow.completed");
+        }
+    }
+
+    @FlowStep(flow = "nag", name = "nag", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 1_000, timeoutAction = TimeoutAction.RETRY)
+    static class Nag implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitThatTimesOutWithRetryRegistersAgainWithANewUrl() {
+        try (EngineHarness h = new EngineHarness(new Nag())) {
+            String runId = h.engine.start("nag", null);
+            String first = tokenOf(h.registration(0));
+
+            h.clock.advance(Duration.ofSeconds(2));
+            h.sweep();
+
+            String second = tokenOf(h.registration(1));
+            assertThat(second).isNotEqualTo(first);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThatThrownBy(() -> h.engine.resolveWebhook(first, "{}")).isInstanceOf(AwaitClosedException.class);
+
+            h.engine.resolveWebhook(second, "{}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    // ------------------------------------------------------------ time awaits
+
+    @FlowStep(flow = "cooldown", name = "start", role = StepRole.ENTRY, emits = "started")
+    static class Start implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("started", null);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "cooldown", name = "follow-up", subscribes = "started")
+    @AwaitBefore(type = AwaitType.TIME, delayMs = 300_000)
+    static class FollowUp implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aTimeAwaitResolvesWhenItsDelayHasPassedAndNotBefore() {
+        try (EngineHarness h = new EngineHarness(new Start(), new FollowUp())) {
+            String runId = h.engine.start("cooldown", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofMinutes(4));
+            h.sweep();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    // ------------------------------------------------------------ after-awaits
+
+    static final AtomicInteger shipments = new AtomicInteger();
+
+    @FlowStep(flow = "release", name = "build", role = StepRole.ENTRY, emits = "built")
+    @AwaitAfter(type = AwaitType.WEBHOOK)
+    static class Build implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("built", Map.of("version", "1.2"));
+            return "built";
+        }
+    }
+
+    @FlowStep(flow = "release", name = "ship", subscribes = "built")
+    static class ShipIt implements Step<Map<String, Map<String, String>>, Void> {
+        @Override
+        public Void execute(Map<String, Map<String, String>> input, StepContext ctx) {
+            assertThat(input.get("built")).containsEntry("version", "1.2");
+            shipments.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void anAfterAwaitHoldsTheStepsEmissionsUntilItResolves() {
+        shipments.set(0);
+        try (EngineHarness h = new EngineHarness(new Build(), new ShipIt())) {
+            String runId = h.engine.start("release", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            await().during(Duration.ofMillis(150)).until(() -> shipments.get() == 0);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("build", StepStatus.AWAITING)
+                    .doesNotContainKey("ship");
+
+            h.registration(0);
+            h.engine.resolveAwait(h.engine.awaits(true, 10).get(0).awaitId(), Map.of("approved", true));
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(shipments).hasValue(1);
+        }
+    }
+
+    // ------------------------------------------------------------ event awaits with a filter
+
+    static final Map<String, Integer> confirmations = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @FlowStep(flow = "checkout", name = "confirm", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.EVENT, event = "payment.received", filterKey = "orderId")
+    static class Confirm implements Step<Map<String, String>, Void> {
+        @Override
+        public Void execute(Map<String, String> input, StepContext ctx) {
+            confirmations.merge(input.get("orderId"), 1, Integer::sum);
+            return null;
+        }
+    }
+
+    @Test
+    void anEventResolvesOnlyTheAwaitsWhoseFilterKeyMatches() {
+        confirmations.clear();
+        try (EngineHarness h = new EngineHarness(new Confirm())) {
+            String a = h.engine.start("checkout", Map.of("orderId", "A"));
+            String b = h.engine.start("checkout", Map.of("orderId", "B"));
+
+            assertThat(h.engine.publishEvent("payment.received", Map.of("orderId", "B", "amount", 5))
+                    .resolvedAwaits()).isEqualTo(1);
+
+            h.awaitStatus(b, RunStatus.COMPLETED);
+            assertThat(h.engine.run(a).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(confirmations).containsOnlyKeys("B");
+            assertThat(h.eventsOf(b, EventType.AWAIT_RESOLVED).get(0).data()).contains("\"amount\":5");
+        }
+    }
+}
