@@ -1,0 +1,112 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class StallDetectionTest {
+
+    static final CountDownLatch firstAttemptHangs = new CountDownLatch(1);
+    static final AtomicInteger executions = new AtomicInteger();
+
+    @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
+    static class Load implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (executions.incrementAndGet() == 1) {
+                // The first execution stands for an instance that died mid-step: it never finishes in time.
+                assertThat(firstAttemptHangs.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            return "loaded";
+        }
+    }
+
+    @FlowStep(flow = "approval", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    static class Approve implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepWhoseInstanceStoppedRenewingItsLeaseIsMarkedStalledAndRecovered() {
+        executions.set(0);
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(),
+                     new Approve())) {
+            String runId = dead.engine.start("import", null);
+            await().until(() -> executions.get() == 1);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled",
+                    "step.retry", "step.started", "step.completed", "flow.completed");
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+            await().during(Duration.ofMillis(100)).until(() ->
+                    survivor.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void healthyRunsAreNotMarkedStalledAfterARestartOrALongWait() {
+        try (EngineHarness before = new EngineHarness(new Approve())) {
+            String awaiting = before.engine.start("approval", null);
+            before.close();
+
+            try (EngineHarness restarted = new EngineHarness(before.store, before.scheduling, "instance-restarted",
+                    new Approve())) {
+                restarted.clock.advance(Duration.ofHours(2));
+                restarted.sweep();
+
+                assertThat(restarted.engine.run(awaiting).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+                assertThat(restarted.types(awaiting)).doesNotContain("flow.stalled");
+            }
+        }
+    }
+
+    @FlowStep(flow = "long", name = "crunch", role = StepRole.ENTRY)
+    static class Crunch implements Step<Object, Void> {
+        static final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @Test
+    void aLongStepWhoseInstanceRenewsItsLeaseIsNotStalled() {
+        try (EngineHarness h = new EngineHarness(new Crunch())) {
+            String runId = h.engine.start("long", null);
+            await().until(() -> h.types(runId).contains("step.started"));
+
+            for (int i = 0; i < 5; i++) {
+                h.clock.advance(Duration.ofSeconds(30));
+                h.sweep();
+            }
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+            Crunch.release.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.types(runId)).doesNotContain("flow.stalled");
+        }
+    }
+}

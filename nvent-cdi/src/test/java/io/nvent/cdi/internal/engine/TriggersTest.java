@@ -1,0 +1,155 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.FlowStep;
+import io.nvent.InvalidTriggerException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerDisabledException;
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class TriggersTest {
+
+    @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY, emits = "report.ready")
+    @Trigger(name = "hourly", type = TriggerType.SCHEDULE, cron = "0 * * * *")
+    @Trigger(name = "on-demand", type = TriggerType.MANUAL)
+    @Trigger(name = "on-order", type = TriggerType.EVENT, event = "order.placed")
+    static class Generate implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("report.ready", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "archive", name = "store", role = StepRole.ENTRY)
+    static class Store implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private static List<String> runsOf(EngineHarness h, String flow) {
+        return h.engine.runs(RunQuery.ofFlow(flow)).stream().map(r -> r.runId()).toList();
+    }
+
+    @Test
+    void declaredTriggersAreStoredAndScheduleTriggersArmed() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThat(h.triggers.triggers()).extracting(TriggerInfo::name)
+                    .containsExactly("hourly", "on-demand", "on-order");
+            assertThat(h.ticks.armed).containsOnlyKeys("hourly");
+            assertThat(h.triggers.trigger("hourly").orElseThrow().nextFireAt())
+                    .hasValue(Instant.parse("2026-11-30T11:00:00Z"));
+            assertThat(h.triggers.trigger("hourly").orElseThrow().declared()).isTrue();
+        }
+    }
+
+    @Test
+    void aScheduleTickFiresOnceEvenWhenTwoInstancesReceiveIt() {
+        try (EngineHarness a = new EngineHarness(new Generate(), new Store());
+             EngineHarness b = new EngineHarness(a.store, a.scheduling, "instance-b", new Generate(), new Store())) {
+            Instant tick = Instant.parse("2026-11-30T11:00:00Z");
+
+            a.triggers.onTick("hourly", tick);
+            b.triggers.onTick("hourly", tick);
+
+            assertThat(runsOf(a, "report")).hasSize(1);
+            b.triggers.onTick("hourly", tick.plusSeconds(3600));
+            assertThat(runsOf(a, "report")).hasSize(2);
+            TriggerInfo info = a.triggers.trigger("hourly").orElseThrow();
+            assertThat(info.fires()).isEqualTo(2);
+            assertThat(info.runsStarted()).isEqualTo(2);
+            assertThat(info.lastFiredAt()).isPresent();
+            String runId = runsOf(a, "report").get(0);
+            a.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(a.history(runId).get(0).data()).contains("\"trigger\":\"hourly\"", "scheduledAt");
+        }
+    }
+
+    @Test
+    void aManualFireStartsTheFlowWithThePayloadAndIsRecordedInTheHistory() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            List<String> runs = h.triggers.fire("on-demand", "{\"region\":\"EU\"}");
+
+            assertThat(runs).hasSize(1);
+            h.awaitStatus(runs.get(0), RunStatus.COMPLETED);
+            assertThat(h.history(runs.get(0)).get(0).data()).contains("\"region\":\"EU\"");
+            assertThat(h.triggers.history("on-demand", 10)).extracting(e -> e.type())
+                    .containsExactly("trigger.fired", "trigger.registered");
+        }
+    }
+
+    @Test
+    void disabledTriggersDoNotFire() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            h.triggers.setEnabled("on-demand", false);
+            h.triggers.setEnabled("hourly", false);
+
+            assertThatThrownBy(() -> h.triggers.fire("on-demand", "{}"))
+                    .isInstanceOf(TriggerDisabledException.class).hasMessageContaining("on-demand");
+            h.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
+            assertThat(h.ticks.armed).doesNotContainKey("hourly");
+            assertThat(runsOf(h, "report")).isEmpty();
+        }
+    }
+
+    @Test
+    void eventTriggersStartFlowsForPublishedAndEmittedEvents() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            h.triggers.create(TriggerSpec.newBuilder("archive-reports", TriggerType.EVENT).event("report.ready")
+                    .flow("archive").build());
+
+            assertThat(h.engine.publishEvent("order.placed", Map.of("id", 1)).startedRuns()).hasSize(1);
+
+            await().until(() -> runsOf(h, "archive").size() == 1);
+            h.awaitStatus(runsOf(h, "archive").get(0), RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void invalidTriggersAreRejectedWithTheReason() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("bad", TriggerType.SCHEDULE)
+                    .cron("99 * * * *").flow("report").build()))
+                    .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'99 * * * *'");
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("ghost", TriggerType.MANUAL)
+                    .flow("no-such-flow").build())).hasMessageContaining("no-such-flow");
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
+                    .flow("report").build())).hasMessageContaining("exists already");
+            assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
+        }
+    }
+
+    @Test
+    void runtimeScheduleTriggersAreArmedAndReArmedOnUpdate() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            h.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .timezone(ZoneId.of("Europe/Berlin")).flow("archive").build());
+            assertThat(h.ticks.armed.get("nightly").expression()).isEqualTo("0 2 * * *");
+
+            h.triggers.update(h.triggers.trigger("nightly").orElseThrow().spec().toBuilder().cron("30 3 * * *").build());
+            assertThat(h.ticks.armed.get("nightly").expression()).isEqualTo("30 3 * * *");
+            assertThat(h.triggers.nextTicks("30 3 * * *", ZoneId.of("UTC"), Instant.parse("2026-11-30T10:00:00Z"), 2))
+                    .containsExactly(Instant.parse("2026-12-01T03:30:00Z"), Instant.parse("2026-12-02T03:30:00Z"));
+
+            h.triggers.delete("nightly");
+            assertThat(h.ticks.armed).doesNotContainKey("nightly");
+        }
+    }
+}
