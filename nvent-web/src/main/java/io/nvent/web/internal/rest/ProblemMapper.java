@@ -21,6 +21,20 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof FlowNotFoundException) {
             return Problems.of(404, "Flow not found", e.getMessage());
         }
+        if (e instanceof io.nvent.AwaitNotFoundException || e instanceof io.nvent.TriggerNotFoundException) {
+            return Problems.of(404, "Not found", e.getMessage());
+        }
+        if (e instanceof io.nvent.AwaitClosedException closed) {
+            return closed.status() == io.nvent.AwaitStatus.RESOLVED
+                    ? Problems.of(409, "Already resolved", e.getMessage())
+                    : Problems.of(410, "No longer waiting", e.getMessage());
+        }
+        if (e instanceof io.nvent.TriggerDisabledException) {
+            return Problems.of(409, "Trigger disabled", e.getMessage());
+        }
+        if (e instanceof io.nvent.InvalidTriggerException) {
+            return Problems.of(400, "Invalid trigger", e.getMessage());
+        }
         if (e instanceof RunNotFoundException) {
             return Problems.of(404, "Run not found", e.getMessage());
         }

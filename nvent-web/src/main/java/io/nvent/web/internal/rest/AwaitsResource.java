@@ -1,0 +1,72 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.AwaitInfo;
+import io.nvent.FlowService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Awaits: the operator's list and resolve action, and the public webhook
+ * {@code POST /api/nvent/awaits/{token}} whose unguessable token authenticates the caller.
+ */
+@ApplicationScoped
+@Path("awaits")
+@Produces(MediaType.APPLICATION_JSON)
+public class AwaitsResource {
+
+    @Inject
+    FlowService flows;
+
+    /** Awaits, newest first: {@code ?status=pending} (default) or {@code ?status=all}. */
+    @GET
+    public String list(@QueryParam("status") @DefaultValue("pending") String status,
+                       @QueryParam("limit") @DefaultValue("100") int limit) {
+        JsonArrayBuilder all = Json.createArrayBuilder();
+        flows.awaits(!"all".equalsIgnoreCase(status), Math.max(1, Math.min(limit, 1000)))
+                .forEach(a -> all.add(await(a)));
+        return all.build().toString();
+    }
+
+    /** Resolves a waiting await as an operator; the body (JSON) becomes its data. */
+    @POST
+    @Path("id/{awaitId}/resolve")
+    public String resolve(@PathParam("awaitId") String awaitId, String body) {
+        flows.resolveAwait(awaitId, JsonInput.parse(body == null || body.isBlank() ? "{}" : body, "resolution data"));
+        return Json.createObjectBuilder().add("awaitId", awaitId).add("resolved", true).build().toString();
+    }
+
+    /**
+     * The webhook of a webhook await. Unknown token → 404; already resolved → 409; timed out or
+     * canceled → 410 (see the problem mapper).
+     */
+    @POST
+    @Path("{token}")
+    public String webhook(@PathParam("token") String token, byte[] raw) {
+        String body = raw == null || raw.length == 0 ? "{}" : new String(raw, StandardCharsets.UTF_8);
+        flows.resolveWebhook(token, body);
+        return Json.createObjectBuilder().add("resolved", true)
+                .add("message", "the run resumes shortly").build().toString();
+    }
+
+    static JsonObjectBuilder await(AwaitInfo a) {
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("awaitId", a.awaitId()).add("runId", a.runId()).add("flow", a.flow()).add("step", a.step())
+                .add("position", a.position().wireName()).add("type", a.type().name().toLowerCase())
+                .add("status", a.status().wireName()).add("registeredAt", a.registeredAt().toString());
+        a.resolveAt().ifPresent(t -> body.add("resolveAt", t.toString()));
+        a.timeoutAt().ifPresent(t -> body.add("timeoutAt", t.toString()));
+        return body;
+    }
+}

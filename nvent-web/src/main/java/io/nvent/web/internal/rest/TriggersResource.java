@@ -1,0 +1,246 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.InvalidTriggerException;
+import io.nvent.TriggerDisabledException;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerNotFoundException;
+import io.nvent.TriggerService;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Triggers: list, detail with history, create/update, enable/disable, fire, cron preview, and the
+ * public webhook endpoint {@code POST /api/nvent/triggers/{name}/webhook}.
+ */
+@ApplicationScoped
+@Path("triggers")
+@Produces(MediaType.APPLICATION_JSON)
+public class TriggersResource {
+
+    @Inject
+    TriggerService triggers;
+
+    @GET
+    public String list() {
+        JsonArrayBuilder all = Json.createArrayBuilder();
+        triggers.triggers().forEach(t -> all.add(trigger(t)));
+        return all.build().toString();
+    }
+
+    @GET
+    @Path("{name}")
+    public String get(@PathParam("name") String name, @QueryParam("history") @DefaultValue("50") int history) {
+        TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+        JsonArrayBuilder events = Json.createArrayBuilder();
+        for (TriggerEvent event : triggers.history(name, Math.max(1, Math.min(history, 1000)))) {
+            events.add(Json.createObjectBuilder().add("seq", event.seq()).add("type", event.type())
+                    .add("ts", event.timestamp().toString())
+                    .add("data", JsonInput.parse(event.data(), "history entry")));
+        }
+        return Json.createObjectBuilder(trigger(info)).add("history", events).build().toString();
+    }
+
+    /** Creates a trigger: {@code {"name","type","flows":[...],"cron","timezone","event","description","enabled"}}. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response create(String body) {
+        TriggerInfo created = triggers.create(spec(JsonInput.parse(body, "trigger").asJsonObject(), Optional.empty()));
+        return Response.status(201).entity(trigger(created).toString()).build();
+    }
+
+    @PUT
+    @Path("{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public String update(@PathParam("name") String name, String body) {
+        TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+        return trigger(triggers.update(spec(JsonInput.parse(body, "trigger").asJsonObject(), Optional.of(existing))))
+                .toString();
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Response delete(@PathParam("name") String name) {
+        triggers.delete(name);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{name}/enable")
+    public String enable(@PathParam("name") String name) {
+        return trigger(triggers.setEnabled(name, true)).toString();
+    }
+
+    @POST
+    @Path("{name}/disable")
+    public String disable(@PathParam("name") String name) {
+        return trigger(triggers.setEnabled(name, false)).toString();
+    }
+
+    /** Fires a trigger now; the body (JSON, may be empty) becomes the input of the runs it starts. */
+    @POST
+    @Path("{name}/fire")
+    public String fire(@PathParam("name") String name, String body) {
+        return runs(name, triggers.fire(name, body == null || body.isBlank() ? "{}" : body));
+    }
+
+    /**
+     * The public webhook of a webhook trigger. Unknown trigger → 404, disabled → 409, wrong method
+     * → 405, bad signature → 401, oversized body → 413.
+     */
+    @POST
+    @Path("{name}/webhook")
+    public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
+                            @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature, byte[] raw) {
+        TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+        if (info.spec().type() != TriggerType.WEBHOOK) {
+            throw new TriggerNotFoundException(name + "' as a webhook trigger ('" + name + "' is a "
+                    + info.spec().type().wireName() + " trigger");
+        }
+        Config config = ConfigProvider.getConfig();
+        int maxBytes = config.getOptionalValue("nvent.payload.max-bytes", Integer.class).orElse(1024 * 1024);
+        if (raw != null && raw.length > maxBytes) {
+            return Problems.of(413, "Payload too large", "the body has " + raw.length + " bytes; the limit is "
+                    + maxBytes + " (nvent.payload.max-bytes)");
+        }
+        String body = raw == null || raw.length == 0 ? "{}" : new String(raw, StandardCharsets.UTF_8);
+        Optional<String> secret = config.getOptionalValue("nvent.triggers." + name + ".secret", String.class);
+        if (secret.isPresent()) {
+            Duration window = Duration.ofSeconds(config.getOptionalValue("nvent.webhooks.replay-window-s", Long.class)
+                    .orElse(300L));
+            Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, Instant.now(),
+                    window);
+            if (problem.isPresent()) {
+                return Problems.of(401, "Invalid signature", problem.get());
+            }
+        }
+        if (!info.spec().enabled()) {
+            throw new TriggerDisabledException(name);
+        }
+        return Response.accepted(runs(name, triggers.fire(name, body))).build();
+    }
+
+    /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
+    @GET
+    @Path("cron-preview")
+    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") @DefaultValue("UTC") String zone,
+                              @QueryParam("count") @DefaultValue("5") int count) {
+        if (cron == null || cron.isBlank()) {
+            throw new InvalidTriggerException("give the expression as ?cron=...");
+        }
+        ZoneId zoneId = zone(zone);
+        JsonArrayBuilder ticks = Json.createArrayBuilder();
+        triggers.nextTicks(cron, zoneId, Instant.now(), Math.max(1, Math.min(count, 20)))
+                .forEach(t -> ticks.add(t.toString()));
+        return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
+                .add("description", triggers.describe(cron)).add("next", ticks).build().toString();
+    }
+
+    private static String runs(String name, List<String> runIds) {
+        return Json.createObjectBuilder().add("trigger", name).add("runs", Json.createArrayBuilder(runIds))
+                .build().toString();
+    }
+
+    private static TriggerSpec spec(JsonObject body, Optional<TriggerInfo> existing) {
+        String name = existing.map(TriggerInfo::name).orElseGet(() -> required(body, "name"));
+        TriggerType type = existing.map(e -> e.spec().type()).orElseGet(() -> type(required(body, "type")));
+        TriggerSpec.Builder spec = TriggerSpec.newBuilder(name, type)
+                .description(body.getString("description", existing.map(e -> e.spec().description()).orElse("")))
+                .enabled(body.getBoolean("enabled", existing.map(e -> e.spec().enabled()).orElse(true)))
+                .timezone(zone(body.getString("timezone", existing.map(e -> e.spec().timezone().getId())
+                        .orElse("UTC"))));
+        if (body.containsKey("flows")) {
+            spec.flows(body.getJsonArray("flows").getValuesAs(JsonString.class).stream()
+                    .map(JsonString::getString).toList());
+        } else {
+            existing.ifPresent(e -> spec.flows(e.spec().flows()));
+        }
+        Optional.ofNullable(body.get("cron")).filter(v -> v.getValueType() == JsonValue.ValueType.STRING)
+                .map(v -> ((JsonString) v).getString()).or(() -> existing.flatMap(e -> e.spec().cron()))
+                .ifPresent(spec::cron);
+        Optional.ofNullable(body.get("event")).filter(v -> v.getValueType() == JsonValue.ValueType.STRING)
+                .map(v -> ((JsonString) v).getString()).or(() -> existing.flatMap(e -> e.spec().event()))
+                .ifPresent(spec::event);
+        return spec.build();
+    }
+
+    private static String required(JsonObject body, String key) {
+        if (!body.containsKey(key) || body.get(key).getValueType() != JsonValue.ValueType.STRING) {
+            throw new IllegalArgumentException("the trigger needs \"" + key + "\"");
+        }
+        return body.getString(key);
+    }
+
+    private static TriggerType type(String value) {
+        try {
+            return TriggerType.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown trigger type '" + value
+                    + "'; use schedule, webhook, manual or event", e);
+        }
+    }
+
+    private static ZoneId zone(String value) {
+        try {
+            return ZoneId.of(value);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("unknown time zone '" + value + "'", e);
+        }
+    }
+
+    static JsonObject trigger(TriggerInfo info) {
+        TriggerSpec spec = info.spec();
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("name", spec.name())
+                .add("type", spec.type().wireName())
+                .add("flows", Json.createArrayBuilder(spec.flows()))
+                .add("enabled", spec.enabled())
+                .add("declared", info.declared())
+                .add("description", spec.description())
+                .add("timezone", spec.timezone().getId())
+                .add("stats", Json.createObjectBuilder().add("fires", info.fires())
+                        .add("runsStarted", info.runsStarted())
+                        .add("lastFiredAt", info.lastFiredAt().map(t -> (JsonValue) Json.createValue(t.toString()))
+                                .orElse(JsonValue.NULL))
+                        .add("lastError", info.lastError().map(e -> (JsonValue) Json.createValue(e))
+                                .orElse(JsonValue.NULL)));
+        spec.cron().ifPresent(c -> body.add("cron", c));
+        spec.event().ifPresent(e -> body.add("event", e));
+        info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
+        if (spec.type() == TriggerType.WEBHOOK) {
+            body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
+        }
+        return body.build();
+    }
+}
