@@ -230,9 +230,11 @@ public class MemoryJobQueue implements JobQueue {
                 return;
             }
         }
-        job.running.cancel(true);
+        Future<?> running = job.running;
+        // Fail the attempt first, so the interrupted handler's own exception is ignored as stale.
         fail(q, job, token, execution, handler, new TimeoutException("job " + execution.jobId() + " attempt "
                 + execution.attempt() + " exceeded its timeout of " + job.request.timeout().toMillis() + " ms"));
+        running.cancel(true);
     }
 
     private void fail(QueueState q, Job job, long token, JobExecution execution, JobHandler handler, Throwable error) {
