@@ -25,7 +25,18 @@ final class EmbeddedBroker implements AutoCloseable {
      * @param acceptorUrl e.g. {@code vm://0} or {@code tcp://127.0.0.1:61616}
      */
     static EmbeddedBroker start(Path dataDir, String acceptorUrl) throws Exception {
-        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(configuration(dataDir, acceptorUrl));
+        return start(dataDir, acceptorUrl, true);
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @param syncJournal whether a durable send or commit waits for the disk (fsync); false trades
+     *     durability on power loss for speed
+     */
+    static EmbeddedBroker start(Path dataDir, String acceptorUrl, boolean syncJournal) throws Exception {
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(
+                configuration(dataDir, acceptorUrl).setJournalDatasync(syncJournal));
         server.start();
         return new EmbeddedBroker(server);
     }

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
+import org.apache.activemq.artemis.core.remoting.impl.invm.InVMConnector;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
@@ -24,6 +26,7 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
  * <pre>
  * mvn -f nvent-jms-queue/pom.xml test-compile exec:java                       # 20000 jobs, 16 threads
  * mvn -f nvent-jms-queue/pom.xml test-compile exec:java -Dbenchmark.jobs=5000 -Dbenchmark.threads=8
+ * mvn -f nvent-jms-queue/pom.xml test-compile exec:java -Dbenchmark.sync=false    # journal without fsync
  * </pre>
  */
 public final class QueueThroughputBenchmark {
@@ -36,10 +39,13 @@ public final class QueueThroughputBenchmark {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "artemis")), "benchmark");
         String queueName = "benchmark";
+        long started = System.nanoTime();
         AtomicInteger processed = new AtomicInteger();
         CountDownLatch allDone = new CountDownLatch(jobs);
-        try (EmbeddedBroker broker = EmbeddedBroker.start(data, "vm://0");
+        boolean sync = !"false".equals(System.getProperty("benchmark.sync"));
+        try (EmbeddedBroker broker = EmbeddedBroker.start(data, "vm://0", sync);
              ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0")) {
+            System.out.printf("broker started in %,d ms%n", Duration.ofNanos(System.nanoTime() - started).toMillis());
             JmsJobQueue queue = new JmsJobQueue(factory, new TestThreads("bench-worker"), Clock.systemUTC(),
                     JmsJobQueueOptions.DEFAULTS);
             try {
@@ -81,14 +87,20 @@ public final class QueueThroughputBenchmark {
                 }
                 Duration processTime = Duration.ofNanos(System.nanoTime() - processStart);
 
-                System.out.printf("jobs=%d producers=%d workers=%d%n", jobs, threads, threads);
+                System.out.printf("jobs=%d producers=%d workers=%d journal-sync=%s%n", jobs, threads, threads, sync);
                 System.out.printf("enqueue: %,d ms, %,.0f jobs/s%n", enqueueTime.toMillis(), rate(jobs, enqueueTime));
                 System.out.printf("process: %,d ms, %,.0f jobs/s%n", processTime.toMillis(), rate(jobs, processTime));
                 System.out.printf("counts after the run: %s%n", queue.counts(queueName));
             } finally {
+                long closeStart = System.nanoTime();
                 queue.close();
+                System.out.printf("queue closed in %,d ms%n", Duration.ofNanos(System.nanoTime() - closeStart).toMillis());
             }
         }
+        // Artemis keeps idle pool threads for a minute; exec:java would wait for them.
+        ActiveMQClient.clearThreadPools();
+        InVMConnector.resetThreadPool();
+        System.out.printf("broker stopped; %,d ms in all%n", Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 
     private static double rate(int jobs, Duration time) {

@@ -1,0 +1,151 @@
+package io.nvent.jms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What only the JMS queue promises beyond the contract: several nodes on one broker, and what a
+ * new queue instance (a restarted node) learns from the broker.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class JmsJobQueueTest {
+
+    private static EmbeddedBroker broker;
+    private static ActiveMQConnectionFactory factory;
+    private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
+    private String queue;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "artemis"));
+        broker = EmbeddedBroker.start(Files.createTempDirectory(dir, "nodes"), "vm://1");
+        factory = new ActiveMQConnectionFactory("vm://1?consumerWindowSize=0");
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        factory.close();
+        broker.close();
+    }
+
+    @BeforeEach
+    void name() {
+        queue = "nodes-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void closeNodes() {
+        nodes.forEach(JmsJobQueue::close);
+    }
+
+    @Test
+    void a_job_id_enqueued_on_two_nodes_is_one_message_and_runs_once() {
+        JmsJobQueue first = node();
+        JmsJobQueue second = node();
+        Recorder handler = new Recorder(false);
+
+        first.enqueue(job("shared"));
+        second.enqueue(job("shared"));
+
+        JmsJobQueue third = node();
+        assertThat(third.counts(queue).waiting()).as("messages on the broker").isEqualTo(1);
+        third.registerWorker(queue, 1, handler);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
+    void a_restarted_node_knows_the_dead_letters_and_can_retry_them() {
+        JmsJobQueue before = node();
+        before.registerWorker(queue, 1, new Recorder(true));
+        before.enqueue(job("broken"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> before.counts(queue).failed() == 1);
+        before.close();
+
+        JmsJobQueue after = node();
+
+        assertThat(after.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 0, 1));
+        JobRecord record = after.job(queue, "broken").orElseThrow();
+        assertThat(record.state()).isEqualTo(JobState.FAILED);
+        assertThat(record.lastError()).get().asString().contains("broken on purpose");
+        Recorder handler = new Recorder(false);
+        after.registerWorker(queue, 1, handler);
+        assertThat(after.retry(queue, "broken")).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.counts(queue).completed() == 1);
+        assertThat(after.job(queue, "broken").orElseThrow().attempts()).hasSize(2);
+    }
+
+    @Test
+    void a_restarted_node_counts_the_jobs_waiting_on_the_broker() {
+        JmsJobQueue before = node();
+        before.enqueue(job("one"));
+        before.enqueue(job("two"));
+        before.close();
+
+        JmsJobQueue after = node();
+
+        assertThat(after.counts(queue).waiting()).isEqualTo(2);
+        after.enqueue(job("one"));
+        Recorder handler = new Recorder(false);
+        after.registerWorker(queue, 2, handler);
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.counts(queue).completed() == 2);
+        assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("one", "two");
+    }
+
+    private JmsJobQueue node() {
+        JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("node-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        return node;
+    }
+
+    private JobRequest job(String id) {
+        return JobRequest.of(queue, id, "step", "{}");
+    }
+
+    private static final class Recorder implements JobHandler {
+        final List<JobExecution> started = new CopyOnWriteArrayList<>();
+        private final boolean fail;
+
+        Recorder(boolean fail) {
+            this.fail = fail;
+        }
+
+        @Override
+        public void handle(JobExecution job) {
+            started.add(job);
+            if (fail) {
+                throw new IllegalStateException("broken on purpose");
+            }
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+        }
+    }
+}
