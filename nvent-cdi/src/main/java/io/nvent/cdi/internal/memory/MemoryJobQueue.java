@@ -119,6 +119,8 @@ public class MemoryJobQueue implements JobQueue {
                 .comparingInt((Job j) -> -j.request.priority())
                 .thenComparingLong(j -> j.seq));
         final Deque<String> completed = new ArrayDeque<>();
+        /** Completed jobs since start, including those whose records were pruned. */
+        long completedTotal;
         JobHandler handler;
         int concurrency = 1;
         int active;
@@ -212,6 +214,7 @@ public class MemoryJobQueue implements JobQueue {
                 endAttempt(job, Optional.empty());
                 job.state = JobState.COMPLETED;
                 q.completed.addLast(job.request.jobId());
+                q.completedTotal++;
                 while (q.completed.size() > KEEP_COMPLETED) {
                     q.jobs.remove(q.completed.removeFirst());
                 }
@@ -339,9 +342,12 @@ public class MemoryJobQueue implements JobQueue {
         synchronized (q) {
             q.jobs.values().forEach(job -> counts[job.state.ordinal()]++);
         }
+        long completedTotal;
+        synchronized (q) {
+            completedTotal = q.completedTotal;
+        }
         return new JobCounts(counts[JobState.WAITING.ordinal()], counts[JobState.DELAYED.ordinal()],
-                counts[JobState.ACTIVE.ordinal()], counts[JobState.COMPLETED.ordinal()],
-                counts[JobState.FAILED.ordinal()]);
+                counts[JobState.ACTIVE.ordinal()], completedTotal, counts[JobState.FAILED.ordinal()]);
     }
 
     @Override

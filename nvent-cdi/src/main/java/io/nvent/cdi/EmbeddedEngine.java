@@ -1,0 +1,238 @@
+package io.nvent.cdi;
+
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.NventException;
+import io.nvent.Step;
+import io.nvent.TriggerService;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.engine.EngineSettings;
+import io.nvent.cdi.internal.engine.FlowEngine;
+import io.nvent.cdi.internal.engine.Json;
+import io.nvent.cdi.internal.engine.Maintenance;
+import io.nvent.cdi.internal.engine.TriggerManager;
+import io.nvent.cdi.internal.registry.FlowGraphValidator;
+import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.cdi.internal.registry.StepDeclaration;
+import io.nvent.cdi.internal.registry.StepDefaults;
+import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
+import io.nvent.spi.EventStream;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The engine without a container: the same orchestration, adapters and rules as inside CDI, for
+ * plain-JVM tests, tools and benchmarks. Steps are given as instances instead of beans.
+ *
+ * <pre>{@code
+ * try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Validate()).step(new Ship()).build()) {
+ *     String runId = engine.flows().start("order", order);
+ * }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class EmbeddedEngine implements AutoCloseable {
+
+    private final FlowEngine engine;
+    private final TriggerManager triggers;
+    private final Maintenance maintenance;
+    private final JobQueue queue;
+    private final FlowStore store;
+    private final ScheduledExecutorService executor;
+
+    private EmbeddedEngine(Builder b) {
+        List<StepDeclaration> declarations = new ArrayList<>();
+        Map<Class<?>, Step<?, ?>> instances = new HashMap<>();
+        for (Step<?, ?> step : b.steps) {
+            FlowStep annotation = step.getClass().getAnnotation(FlowStep.class);
+            if (annotation == null) {
+                throw new NventException("NVENT-0150 " + step.getClass().getName() + " is not annotated @FlowStep");
+            }
+            declarations.add(StepDeclaration.of(step.getClass(), annotation));
+            instances.put(step.getClass(), step);
+        }
+        List<String> problems = FlowGraphValidator.validate(declarations);
+        if (!problems.isEmpty()) {
+            throw new NventException("NVENT-0151 the flows are invalid:\n  " + String.join("\n  ", problems));
+        }
+        this.queue = b.queue;
+        this.store = b.store;
+        this.executor = Executors.newScheduledThreadPool(2, Threads.daemonThreads("nvent-embedded"));
+        Json json = new Json(b.maxPayloadBytes);
+        engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
+                b.stream, json, b.clock, instances::get, b.hooks,
+                new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true));
+        engine.useTimers(executor);
+        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
+        maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
+        engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency));
+        triggers.start();
+        executor.scheduleWithFixedDelay(maintenance::sweep, b.sweepEvery.toMillis(), b.sweepEvery.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** A builder with in-memory adapters and the standard defaults. */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** Starts, steers and inspects runs. */
+    public FlowService flows() {
+        return engine;
+    }
+
+    /** Manages triggers. */
+    public TriggerService triggers() {
+        return triggers;
+    }
+
+    /** The queue adapter in use. */
+    public JobQueue queue() {
+        return queue;
+    }
+
+    /** The store adapter in use. */
+    public FlowStore store() {
+        return store;
+    }
+
+    /** Runs one maintenance sweep now (due awaits, leases, stalls). */
+    public void sweep() {
+        maintenance.sweep();
+    }
+
+    @Override
+    public void close() {
+        triggers.stop();
+        executor.shutdownNow();
+        queue.close();
+    }
+
+    /** Builder of {@link EmbeddedEngine}. */
+    public static final class Builder {
+        private final List<Step<?, ?>> steps = new ArrayList<>();
+        private final Map<String, Integer> queueConcurrency = new HashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private FlowStore store = MemoryAdapters.store();
+        private SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        private JobQueue queue;
+        private EventStream stream = MemoryAdapters.stream();
+        private StepDefaults defaults = StepDefaults.STANDARD;
+        private int concurrency = 4;
+        private int maxPayloadBytes = 1024 * 1024;
+        private String instanceId = "embedded-" + UUID.randomUUID().toString().substring(0, 8);
+        private String webhookBaseUrl = "http://localhost:8080";
+        private Duration leaseDuration = Duration.ofSeconds(60);
+        private Duration sweepEvery = Duration.ofMillis(500);
+        private Consumer<Object> hooks = event -> { };
+
+        private Builder() {
+        }
+
+        /** Adds a step; its class must carry {@link FlowStep}. */
+        public Builder step(Step<?, ?> step) {
+            steps.add(Objects.requireNonNull(step, "step"));
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder store(FlowStore value) {
+            this.store = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder schedulingStore(SchedulingStore value) {
+            this.scheduling = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder queue(JobQueue value) {
+            this.queue = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder stream(EventStream value) {
+            this.stream = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Workers per queue (default 4). */
+        public Builder concurrency(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, was " + value);
+            }
+            this.concurrency = value;
+            return this;
+        }
+
+        /** Workers of one queue. */
+        public Builder concurrency(String queueName, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, was " + value);
+            }
+            queueConcurrency.put(queueName, value);
+            return this;
+        }
+
+        public Builder maxPayloadBytes(int value) {
+            this.maxPayloadBytes = value;
+            return this;
+        }
+
+        public Builder instanceId(String value) {
+            this.instanceId = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder webhookBaseUrl(String value) {
+            this.webhookBaseUrl = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder leaseDuration(Duration value) {
+            this.leaseDuration = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder sweepEvery(Duration value) {
+            this.sweepEvery = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Receives the await hooks ({@code AwaitRegistered}, …) that CDI observers get in a container. */
+        public Builder hooks(Consumer<Object> value) {
+            this.hooks = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * Validates the flows and starts the engine.
+         *
+         * @throws NventException listing every problem of the flow graph
+         */
+        public EmbeddedEngine build() {
+            if (queue == null) {
+                queue = MemoryAdapters.queue(clock);
+            }
+            return new EmbeddedEngine(this);
+        }
+    }
+}

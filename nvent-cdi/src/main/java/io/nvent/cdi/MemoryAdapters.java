@@ -1,0 +1,44 @@
+package io.nvent.cdi;
+
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryEventStream;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventStream;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
+
+/**
+ * The zero-setup adapters (everything in memory, lost on restart), for use outside CDI, e.g. with
+ * {@link EmbeddedEngine}. Inside a container they are the beans selected by {@code memory}.
+ *
+ * @since 0.1
+ */
+public final class MemoryAdapters {
+
+    private MemoryAdapters() {
+    }
+
+    /** A new, empty in-memory store. */
+    public static FlowStore store() {
+        return new MemoryFlowStore();
+    }
+
+    /** A new, empty in-memory scheduling store. */
+    public static SchedulingStore schedulingStore() {
+        return new MemorySchedulingStore();
+    }
+
+    /** A new in-memory queue whose workers are daemon threads. */
+    public static JobQueue queue(Clock clock) {
+        return new MemoryJobQueue(clock, Threads.daemonThreads("nvent-worker"));
+    }
+
+    /** A new in-memory event stream. */
+    public static EventStream stream() {
+        return new MemoryEventStream();
+    }
+}
