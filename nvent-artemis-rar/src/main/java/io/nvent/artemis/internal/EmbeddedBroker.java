@@ -1,0 +1,121 @@
+package io.nvent.artemis.internal;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.remoting.impl.invm.InVMAcceptorFactory;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+
+/**
+ * An Artemis broker running inside the application server's JVM, reachable only through the
+ * in-VM acceptor. Persistent by default (NIO journal below {@link Settings#dataDirectory()}).
+ */
+final class EmbeddedBroker {
+
+    private static final System.Logger LOG = System.getLogger(EmbeddedBroker.class.getName());
+
+    /** Dead-letter address used for messages that exceeded {@link Settings#maxDeliveryAttempts()}. */
+    static final String DEAD_LETTER_ADDRESS = "DLQ";
+    /** Expiry address for messages whose time-to-live elapsed. */
+    static final String EXPIRY_ADDRESS = "ExpiryQueue";
+
+    /**
+     * What the embedded broker needs to know.
+     *
+     * @param dataDirectory       parent directory of journal, bindings, paging and large messages
+     * @param persistenceEnabled  {@code false} keeps messages in memory only
+     * @param serverId            the in-VM server id the {@code InVMConnectorFactory} connects to
+     * @param maxDeliveryAttempts deliveries before a message moves to {@value #DEAD_LETTER_ADDRESS}
+     * @param lockTimeoutMillis   how long to wait for the journal lock held by another process
+     */
+    record Settings(Path dataDirectory, boolean persistenceEnabled, int serverId,
+                    int maxDeliveryAttempts, long lockTimeoutMillis) {
+    }
+
+    private final Settings settings;
+    private final EmbeddedActiveMQ server;
+
+    private EmbeddedBroker(Settings settings, EmbeddedActiveMQ server) {
+        this.settings = settings;
+        this.server = server;
+    }
+
+    static Configuration configuration(Settings settings) {
+        Path dir = settings.dataDirectory().toAbsolutePath();
+        ConfigurationImpl config = new ConfigurationImpl();
+        config.setName("nvent-embedded-" + settings.serverId());
+        config.setPersistenceEnabled(settings.persistenceEnabled());
+        config.setSecurityEnabled(false);
+        config.setJMXManagementEnabled(false);
+        config.setJournalType(JournalType.NIO);
+        config.setJournalDirectory(dir.resolve("journal").toString());
+        config.setBindingsDirectory(dir.resolve("bindings").toString());
+        config.setPagingDirectory(dir.resolve("paging").toString());
+        config.setLargeMessagesDirectory(dir.resolve("large-messages").toString());
+        config.setNodeManagerLockDirectory(dir.toString());
+        config.setJournalLockAcquisitionTimeout(settings.lockTimeoutMillis());
+        config.addAcceptorConfiguration(new TransportConfiguration(
+                InVMAcceptorFactory.class.getName(),
+                Map.of("serverId", settings.serverId()),
+                "in-vm"));
+
+        AddressSettings all = new AddressSettings()
+                .setAutoCreateAddresses(true)
+                .setAutoCreateQueues(true)
+                .setDeadLetterAddress(SimpleString.of(DEAD_LETTER_ADDRESS))
+                .setAutoCreateDeadLetterResources(true)
+                .setExpiryAddress(SimpleString.of(EXPIRY_ADDRESS))
+                .setAutoCreateExpiryResources(true)
+                .setMaxDeliveryAttempts(settings.maxDeliveryAttempts());
+        config.addAddressSetting("#", all);
+        return config;
+    }
+
+    /** Starts a broker; the thread context class loader is the RAR's while it starts. */
+    static EmbeddedBroker start(Settings settings) throws Exception {
+        if (settings.persistenceEnabled()) {
+            createDirectories(settings.dataDirectory());
+        }
+        long begin = System.nanoTime();
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ();
+        server.setConfiguration(configuration(settings));
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(EmbeddedBroker.class.getClassLoader());
+        try {
+            server.start();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        LOG.log(Level.INFO, "NVENT-0901 Embedded Artemis broker started in {0} ms (data directory {1}, persistence {2})",
+                (System.nanoTime() - begin) / 1_000_000, settings.dataDirectory().toAbsolutePath(),
+                settings.persistenceEnabled());
+        return new EmbeddedBroker(settings, server);
+    }
+
+    void stop() {
+        try {
+            server.stop();
+            LOG.log(Level.INFO, "NVENT-0902 Embedded Artemis broker stopped (data directory {0})",
+                    settings.dataDirectory().toAbsolutePath());
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "NVENT-0903 Embedded Artemis broker did not stop cleanly", e);
+        }
+    }
+
+    boolean isActive() {
+        return server.getActiveMQServer() != null && server.getActiveMQServer().isActive();
+    }
+
+    private static void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir);
+    }
+}

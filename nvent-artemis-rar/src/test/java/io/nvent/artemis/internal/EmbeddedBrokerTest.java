@@ -1,0 +1,61 @@
+package io.nvent.artemis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.JMSContext;
+import jakarta.jms.Queue;
+import java.nio.file.Path;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedBrokerTest {
+
+    private static final int SERVER_ID = 17;
+
+    @TempDir
+    Path dataDir;
+
+    private EmbeddedBroker.Settings settings(boolean persistent) {
+        return new EmbeddedBroker.Settings(dataDir, persistent, SERVER_ID, 10, 5_000L);
+    }
+
+    @Test
+    void persistentMessageSurvivesBrokerRestart() throws Exception {
+        EmbeddedBroker broker = EmbeddedBroker.start(settings(true));
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
+             JMSContext ctx = cf.createContext()) {
+            Queue queue = ctx.createQueue("restart.test");
+            ctx.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT).send(queue, "survives");
+        } finally {
+            broker.stop();
+        }
+        assertThat(dataDir.resolve("journal")).isDirectory();
+
+        EmbeddedBroker again = EmbeddedBroker.start(settings(true));
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
+             JMSContext ctx = cf.createContext()) {
+            assertThat(again.isActive()).isTrue();
+            String body = ctx.createConsumer(ctx.createQueue("restart.test")).receiveBody(String.class, 5_000);
+            assertThat(body).isEqualTo("survives");
+        } finally {
+            again.stop();
+        }
+    }
+
+    @Test
+    void nonPersistentBrokerWritesNothing() throws Exception {
+        Path dir = dataDir.resolve("unused");
+        EmbeddedBroker broker = EmbeddedBroker.start(new EmbeddedBroker.Settings(dir, false, SERVER_ID, 10, 5_000L));
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
+             JMSContext ctx = cf.createContext()) {
+            Queue queue = ctx.createQueue("memory.test");
+            ctx.createProducer().send(queue, "hello");
+            assertThat(ctx.createConsumer(queue).receiveBody(String.class, 5_000)).isEqualTo("hello");
+        } finally {
+            broker.stop();
+        }
+        assertThat(dir).doesNotExist();
+    }
+}
