@@ -9,11 +9,16 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.QueueBrowser;
+import jakarta.jms.TextMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -115,6 +120,27 @@ class JmsJobQueueTest {
         after.registerWorker(queue, 2, handler);
         await().atMost(Duration.ofSeconds(10)).until(() -> after.counts(queue).completed() == 2);
         assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("one", "two");
+    }
+
+    @Test
+    void a_message_that_is_no_job_is_parked_in_the_dead_letter_queue_and_the_worker_goes_on() {
+        try (JMSContext context = factory.createContext()) {
+            context.createProducer().send(context.createQueue("nvent." + queue), "not a job");
+        }
+        JmsJobQueue node = node();
+        Recorder handler = new Recorder(false);
+        node.registerWorker(queue, 1, handler);
+
+        node.enqueue(job("real"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.counts(queue).completed() == 1);
+        try (JMSContext context = factory.createContext();
+             QueueBrowser browser = context.createBrowser(context.createQueue("nvent." + queue + ".dlq"))) {
+            assertThat(Collections.list(browser.getEnumeration())).singleElement()
+                    .satisfies(message -> assertThat(((TextMessage) message).getText()).isEqualTo("not a job"));
+        } catch (JMSException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private JmsJobQueue node() {

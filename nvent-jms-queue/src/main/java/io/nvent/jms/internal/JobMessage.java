@@ -100,8 +100,17 @@ public record JobMessage(String queue, String jobId, String name, String payload
         return message;
     }
 
-    /** Reads a job message; empty when the message is not one (e.g. sent by someone else). */
+    /** Reads a job message; empty when the message is not one (e.g. sent by someone else, or malformed). */
     public static Optional<JobMessage> from(Message message) throws JMSException {
+        try {
+            return read(message);
+        } catch (IllegalArgumentException | NullPointerException | IndexOutOfBoundsException e) {
+            // Malformed properties (NumberFormatException is an IllegalArgumentException): not a job we can run.
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<JobMessage> read(Message message) throws JMSException {
         if (!(message instanceof TextMessage text) || !message.propertyExists(JOB_ID)
                 || !message.propertyExists(ATTEMPT)) {
             return Optional.empty();

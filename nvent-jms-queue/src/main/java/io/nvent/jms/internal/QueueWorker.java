@@ -72,8 +72,22 @@ public final class QueueWorker implements Runnable {
                     if (control.isStopped()) {
                         break;
                     }
-                    LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
-                            + "session; reconnecting in " + reconnectMillis + " ms: " + e);
+                    if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
+                        // Misconfiguration, not an outage: say what to change.
+                        LOG.log(Level.ERROR, "NVENT-0606 the connection factory of queue " + control.name()
+                                + " refuses locally transacted sessions outside JTA, which the workers need; set "
+                                + "AllowLocalTransactions=true on it (@ConnectionFactoryDefinition properties, or "
+                                + "allow-local-transactions on a WildFly pooled-connection-factory): " + e);
+                    } else {
+                        LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
+                                + "session; reconnecting in " + reconnectMillis + " ms: " + e);
+                    }
+                    closeContext();
+                    control.pauseFor(reconnectMillis);
+                    reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
+                } catch (RuntimeException e) {
+                    // A bug must not silently kill the worker: roll back (the message returns) and go on.
+                    LOG.log(Level.ERROR, "NVENT-0607 worker of queue " + control.name() + " failed unexpectedly", e);
                     closeContext();
                     control.pauseFor(reconnectMillis);
                     reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
