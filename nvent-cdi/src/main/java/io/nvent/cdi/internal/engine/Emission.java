@@ -26,7 +26,7 @@ record Emission(String event, String payloadJson, Instant at) {
 
     static List<Emission> fromJson(String json) {
         List<Emission> emissions = new ArrayList<>();
-        try (JsonReader reader = jakarta.json.Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
             JsonArray array = reader.readArray();
             for (JsonObject o : array.getValuesAs(JsonObject.class)) {
                 emissions.add(new Emission(o.getString("event"), o.get("payload").toString(),

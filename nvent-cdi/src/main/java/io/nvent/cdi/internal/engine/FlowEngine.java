@@ -479,7 +479,7 @@ public final class FlowEngine implements FlowService {
     }
 
     private static Optional<JsonValue> topLevelField(String jsonText, String key) {
-        try (JsonReader reader = jakarta.json.Json.createReader(new StringReader(jsonText))) {
+        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(jsonText))) {
             JsonValue value = reader.readValue();
             if (value instanceof JsonObject object && object.containsKey(key)) {
                 return Optional.of(object.get(key));

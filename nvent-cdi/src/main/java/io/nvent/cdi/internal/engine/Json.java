@@ -5,6 +5,7 @@ import jakarta.json.JsonException;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.lang.reflect.Type;
@@ -14,6 +15,12 @@ import java.nio.charset.StandardCharsets;
  * JSON conversion for payloads: JSON-B for user objects, JSON-P to validate text.
  */
 public final class Json {
+
+    /**
+     * One provider for the whole engine: {@code jakarta.json.Json}'s static methods look the
+     * provider up through the service loader on every call, which is far too slow on the hot path.
+     */
+    public static final JsonProvider PROVIDER = JsonProvider.provider();
 
     private final Jsonb jsonb = JsonbBuilder.create();
     private final int maxPayloadBytes;
@@ -43,7 +50,7 @@ public final class Json {
             return "null";
         }
         checkSize(text, what);
-        try (JsonParser parser = jakarta.json.Json.createParser(new StringReader(text))) {
+        try (JsonParser parser = PROVIDER.createParser(new StringReader(text))) {
             int depth = 0;
             do {
                 if (!parser.hasNext()) {
@@ -79,7 +86,7 @@ public final class Json {
 
     /** JSON string literal for a Java string. */
     public static String quote(String value) {
-        return value == null ? "null" : jakarta.json.Json.createValue(value).toString();
+        return value == null ? "null" : PROVIDER.createValue(value).toString();
     }
 
     private String checkSize(String text, String what) {

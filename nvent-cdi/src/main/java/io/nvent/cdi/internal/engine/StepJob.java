@@ -19,7 +19,7 @@ record StepJob(String runId, String flow, String step) {
     }
 
     static StepJob parse(String json) {
-        try (JsonReader reader = jakarta.json.Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
             JsonObject o = reader.readObject();
             return new StepJob(o.getString("runId"), o.getString("flow"), o.getString("step"));
         }
