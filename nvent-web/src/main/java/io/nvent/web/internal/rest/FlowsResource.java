@@ -1,6 +1,11 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
+import io.nvent.RunInfo;
+import io.nvent.RunNotFoundException;
+import jakarta.ws.rs.QueryParam;
+import java.util.Optional;
 import io.nvent.FlowService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,7 +23,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 
-/** The flow registry, and starting runs. */
+/** The flow registry, flow graphs and statistics, and starting runs. */
 @ApplicationScoped
 @Path("flows")
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,6 +51,26 @@ public class FlowsResource {
     @Path("{flow}/stats")
     public String stats(@PathParam("flow") String name) {
         return Representations.stats(flows.stats(name)).toString();
+    }
+
+    /**
+     * The flow as a layered graph of steps and event edges, for drawing; with {@code runId},
+     * each step carries its status in that run.
+     */
+    @GET
+    @Path("{flow}/graph")
+    public String graph(@PathParam("flow") String name, @QueryParam("runId") String runId) {
+        FlowDefinition flow = flows.flow(name).orElseThrow(() -> new FlowNotFoundException(name));
+        Optional<RunInfo> run = Optional.empty();
+        if (runId != null && !runId.isBlank()) {
+            RunInfo found = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
+            if (!found.flow().equals(name)) {
+                throw new IllegalArgumentException("run '" + runId + "' belongs to flow '" + found.flow()
+                        + "', not to '" + name + "'");
+            }
+            run = Optional.of(found);
+        }
+        return Representations.graph(flow, run).toString();
     }
 
     /** Starts a run; the body is the entry step's input (any JSON value, or empty for null). */

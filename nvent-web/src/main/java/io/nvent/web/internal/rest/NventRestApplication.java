@@ -13,7 +13,7 @@ public class NventRestApplication extends Application {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(FlowsResource.class, RunsResource.class, ProblemMapper.class, WebProblemMapper.class,
-                UnexpectedProblemMapper.class);
+        return Set.of(FlowsResource.class, RunsResource.class, QueuesResource.class, SessionResource.class,
+                OpenApiResource.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
     }
 }

@@ -11,15 +11,27 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
+import io.nvent.StepStatus;
+import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobRecord;
 import java.io.StringReader;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
-/** The JSON shapes of the REST API, kept in one place so they stay consistent. */
-final class Representations {
+/**
+ * The JSON shapes of the REST API and the live stream, kept in one place so they stay consistent.
+ */
+public final class Representations {
 
     private Representations() {
     }
 
-    static JsonObject flow(FlowDefinition flow, FlowStats stats) {
+    public static JsonObject flow(FlowDefinition flow, FlowStats stats) {
         JsonArrayBuilder steps = Json.createArrayBuilder();
         for (StepDefinition step : flow.steps()) {
             steps.add(Json.createObjectBuilder()
@@ -39,7 +51,7 @@ final class Representations {
                 .build();
     }
 
-    static JsonObject stats(FlowStats stats) {
+    public static JsonObject stats(FlowStats stats) {
         return Json.createObjectBuilder()
                 .add("total", stats.total())
                 .add("running", stats.running())
@@ -51,7 +63,7 @@ final class Representations {
                 .build();
     }
 
-    static JsonObject run(RunInfo run) {
+    public static JsonObject run(RunInfo run) {
         JsonObjectBuilder steps = Json.createObjectBuilder();
         run.steps().forEach((step, status) -> steps.add(step, status.wireName()));
         JsonObjectBuilder body = Json.createObjectBuilder()
@@ -65,7 +77,7 @@ final class Representations {
         return body.build();
     }
 
-    static JsonObject event(HistoryEvent event) {
+    public static JsonObject event(HistoryEvent event) {
         return Json.createObjectBuilder()
                 .add("seq", event.seq())
                 .add("type", event.type().wireName())
@@ -76,9 +88,149 @@ final class Representations {
                 .build();
     }
 
-    private static JsonValue parse(String json) {
+    /**
+     * A flow as a layered graph: nodes are steps with their level (the longest chain of
+     * subscriptions from the entry), edges go from the steps emitting an event to the steps
+     * subscribing to it. With a run, every node carries that run's step status.
+     */
+    public static JsonObject graph(FlowDefinition flow, Optional<RunInfo> run) {
+        Map<String, Integer> levels = levels(flow);
+        JsonArrayBuilder nodes = Json.createArrayBuilder();
+        for (StepDefinition step : flow.steps()) {
+            JsonObjectBuilder node = Json.createObjectBuilder()
+                    .add("id", step.name())
+                    .add("role", step.role().name().toLowerCase(Locale.ROOT))
+                    .add("queue", step.queue())
+                    .add("level", levels.get(step.name()))
+                    .add("subscribes", Json.createArrayBuilder(step.subscribes()))
+                    .add("emits", Json.createArrayBuilder(step.emits()))
+                    .add("maxAttempts", step.retry().maxAttempts())
+                    .add("timeoutMs", step.timeout().toMillis());
+            run.ifPresent(r -> node.add("status", Optional.ofNullable(r.steps().get(step.name()))
+                    .map(StepStatus::wireName).orElse("idle")));
+            nodes.add(node);
+        }
+        JsonArrayBuilder edges = Json.createArrayBuilder();
+        for (StepDefinition target : flow.steps()) {
+            for (String event : target.subscribes()) {
+                for (StepDefinition source : flow.steps()) {
+                    if (source.emits().contains(event)) {
+                        edges.add(Json.createObjectBuilder().add("from", source.name()).add("to", target.name())
+                                .add("event", event));
+                    }
+                }
+            }
+        }
+        JsonObjectBuilder graph = Json.createObjectBuilder()
+                .add("flow", flow.name())
+                .add("entry", flow.entry().name())
+                .add("levels", levels.values().stream().mapToInt(Integer::intValue).max().orElse(0) + 1)
+                .add("nodes", nodes)
+                .add("edges", edges);
+        run.ifPresent(r -> graph.add("run", run(r)));
+        return graph.build();
+    }
+
+    private static Map<String, Integer> levels(FlowDefinition flow) {
+        Map<String, Integer> levels = new LinkedHashMap<>();
+        flow.steps().forEach(step -> level(flow, step, levels, new HashSet<>()));
+        return levels;
+    }
+
+    private static int level(FlowDefinition flow, StepDefinition step, Map<String, Integer> levels, Set<String> path) {
+        Integer known = levels.get(step.name());
+        if (known != null) {
+            return known;
+        }
+        int level = 0;
+        if (path.add(step.name())) {   // the registry rejects cycles; the guard only keeps this total
+            for (String event : step.subscribes()) {
+                for (StepDefinition source : flow.steps()) {
+                    if (source.emits().contains(event) && !source.name().equals(step.name())) {
+                        level = Math.max(level, level(flow, source, levels, path) + 1);
+                    }
+                }
+            }
+            path.remove(step.name());
+        }
+        levels.put(step.name(), level);
+        return level;
+    }
+
+    /** Job counts of a queue by state. */
+    public static JsonObject counts(JobCounts counts) {
+        return Json.createObjectBuilder()
+                .add("waiting", counts.waiting())
+                .add("delayed", counts.delayed())
+                .add("active", counts.active())
+                .add("completed", counts.completed())
+                .add("failed", counts.failed())
+                .build();
+    }
+
+    /** A queue with its pause flag and counts. */
+    public static JsonObject queue(String name, boolean paused, JobCounts counts) {
+        return Json.createObjectBuilder().add("name", name).add("paused", paused).add("counts", counts(counts)).build();
+    }
+
+    /** A job in a list: no payload, no stack traces. */
+    public static JsonObject jobSummary(JobRecord job) {
+        JsonObjectBuilder body = jobBase(job)
+                .add("attemptsMade", job.attempts().size())
+                .add("lastError", job.lastError().map(e -> (JsonValue) Json.createValue(firstLine(e)))
+                        .orElse(JsonValue.NULL));
+        return body.build();
+    }
+
+    /** A job with its payload and every attempt, errors with stack traces included. */
+    public static JsonObject jobDetail(JobRecord job) {
+        JsonArrayBuilder attempts = Json.createArrayBuilder();
+        for (JobAttempt attempt : job.attempts()) {
+            attempts.add(Json.createObjectBuilder()
+                    .add("attempt", attempt.attempt())
+                    .add("startedAt", attempt.startedAt().toString())
+                    .add("endedAt", attempt.endedAt().map(t -> (JsonValue) Json.createValue(t.toString()))
+                            .orElse(JsonValue.NULL))
+                    .add("error", attempt.error().map(e -> (JsonValue) Json.createValue(e)).orElse(JsonValue.NULL)));
+        }
+        return jobBase(job)
+                .add("attemptsMade", job.attempts().size())
+                .add("payload", parseLenient(job.payload()))
+                .add("attempts", attempts)
+                .add("lastError", job.lastError().map(e -> (JsonValue) Json.createValue(e)).orElse(JsonValue.NULL))
+                .build();
+    }
+
+    private static JsonObjectBuilder jobBase(JobRecord job) {
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("queue", job.queue())
+                .add("jobId", job.jobId())
+                .add("name", job.name())
+                .add("state", job.state().name().toLowerCase(Locale.ROOT))
+                .add("maxAttempts", job.maxAttempts())
+                .add("createdAt", job.createdAt().toString())
+                .add("availableAt", job.availableAt().toString());
+        StepJobs.of(job).ifPresent(ref -> body.add("runId", ref.runId()).add("flow", ref.flow()).add("step", ref.step()));
+        return body;
+    }
+
+    private static String firstLine(String text) {
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    static JsonValue parse(String json) {
         try (JsonReader reader = Json.createReader(new StringReader(json))) {
             return reader.readValue();
+        }
+    }
+
+    /** JSON as a value, or as a string when it is not valid JSON (payloads of foreign jobs). */
+    static JsonValue parseLenient(String text) {
+        try {
+            return parse(text);
+        } catch (RuntimeException notJson) {
+            return Json.createValue(text);
         }
     }
 }

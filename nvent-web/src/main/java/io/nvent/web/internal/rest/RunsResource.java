@@ -10,7 +10,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
+import io.nvent.RunInfo;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.util.List;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -24,7 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Runs: listing, detail, history, cancel. */
+/** Runs: listing, detail, history, and the actions cancel, restart, rerun from a step, retry a step, emit. */
 @ApplicationScoped
 @Path("runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -33,15 +43,24 @@ public class RunsResource {
     @Inject
     FlowService flows;
 
+    /**
+     * Runs, newest first. When the page is full, a {@code Link: <...>; rel="next"} header points
+     * to the next one.
+     */
     @GET
-    public String list(@QueryParam("flow") String flow, @QueryParam("status") String status,
-                       @QueryParam("offset") @DefaultValue("0") int offset,
-                       @QueryParam("limit") @DefaultValue("50") int limit) {
+    public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
+                         @QueryParam("offset") @DefaultValue("0") int offset,
+                         @QueryParam("limit") @DefaultValue("50") int limit, @Context UriInfo uri) {
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
                 Optional.ofNullable(status).filter(s -> !s.isBlank()).map(RunsResource::status), offset, limit);
         JsonArrayBuilder runs = Json.createArrayBuilder();
-        flows.runs(query).forEach(run -> runs.add(Representations.run(run)));
-        return runs.build().toString();
+        List<RunInfo> page = flows.runs(query);
+        page.forEach(run -> runs.add(Representations.run(run)));
+        Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
+        if (page.size() == limit) {
+            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", offset + limit).build(), "next");
+        }
+        return response.build();
     }
 
     @GET
@@ -77,6 +96,63 @@ public class RunsResource {
         return Json.createObjectBuilder().add("runId", runId).add("canceled", canceled)
                 .add("status", flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId)).status().wireName())
                 .build().toString();
+    }
+
+    /** Starts a new run with the same input; an active original is canceled first. */
+    @POST
+    @Path("{runId}/restart")
+    public Response restart(@PathParam("runId") String runId, @Context UriInfo uri) {
+        String newRunId = flows.restart(runId);
+        return created(uri, newRunId, Json.createObjectBuilder().add("runId", newRunId).add("restartOf", runId));
+    }
+
+    /** Starts a new run that executes the flow again from one step, keeping what came before it. */
+    @POST
+    @Path("{runId}/steps/{step}/rerun")
+    public Response rerun(@PathParam("runId") String runId, @PathParam("step") String step, @Context UriInfo uri) {
+        requireStep(runId, step);
+        String newRunId;
+        try {
+            newRunId = flows.rerunFrom(runId, step);
+        } catch (IllegalArgumentException notPossible) {
+            throw new ClientErrorException(notPossible.getMessage(), Response.Status.CONFLICT);
+        }
+        return created(uri, newRunId, Json.createObjectBuilder().add("runId", newRunId).add("rerunOf", runId)
+                .add("fromStep", step));
+    }
+
+    /** Retries a step that failed finally; the run goes back to running. 409 if it has not failed. */
+    @POST
+    @Path("{runId}/steps/{step}/retry")
+    public String retry(@PathParam("runId") String runId, @PathParam("step") String step) {
+        requireStep(runId, step);
+        flows.retryStep(runId, step);
+        return get(runId);
+    }
+
+    /** Emits an event into a run from outside, as if a step had emitted it; the body is its payload. */
+    @POST
+    @Path("{runId}/emit/{event}")
+    @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
+    public String emit(@PathParam("runId") String runId, @PathParam("event") String event, String body) {
+        flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        Object payload = body == null || body.isBlank() ? null : JsonInput.parse(body, "payload of event '" + event + "'");
+        flows.emit(runId, event, payload);
+        return get(runId);
+    }
+
+    private void requireStep(String runId, String step) {
+        RunInfo run = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        boolean known = flows.flow(run.flow()).flatMap(f -> f.step(step)).isPresent();
+        if (!known) {
+            throw new NotFoundException("NVENT-0618 flow '" + run.flow() + "' of run '" + runId + "' has no step '"
+                    + step + "'");
+        }
+    }
+
+    private static Response created(UriInfo uri, String runId, JsonObjectBuilder body) {
+        URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
+        return Response.created(location).entity(body.build().toString()).type(MediaType.APPLICATION_JSON).build();
     }
 
     private static RunStatus status(String value) {

@@ -1,0 +1,36 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.FlowDefinition;
+import io.nvent.FlowService;
+import io.nvent.spi.JobQueue;
+import jakarta.ws.rs.NotFoundException;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The queues worth showing: those the flows use plus any other the queue adapter knows.
+ * Asking the adapter about an unknown name could create it, so names are checked here first.
+ */
+public final class Queues {
+
+    private Queues() {
+    }
+
+    /** Every known queue name, sorted. */
+    public static Set<String> names(FlowService flows, JobQueue queue) {
+        Set<String> names = new TreeSet<>(queue.queues());
+        for (FlowDefinition flow : flows.flows()) {
+            flow.steps().forEach(step -> names.add(step.queue()));
+        }
+        return names;
+    }
+
+    /** The name, if known; otherwise a 404. */
+    public static String require(FlowService flows, JobQueue queue, String name) {
+        if (!names(flows, queue).contains(name)) {
+            throw new NotFoundException("NVENT-0611 no queue named '" + name + "'; known queues are "
+                    + names(flows, queue));
+        }
+        return name;
+    }
+}

@@ -1,0 +1,189 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.FlowService;
+import io.nvent.RunInfo;
+import io.nvent.StepStatus;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Queues and their jobs: counts, pause/resume, jobs by state, one job with its attempts, retry of
+ * a failed job and redrive of a queue's dead letters.
+ *
+ * <p>A failed job of a flow step is retried through {@link FlowService#retryStep}, so the run
+ * resumes too; any other job through {@link JobQueue#retry}.
+ */
+@ApplicationScoped
+@Path("queues")
+@Produces(MediaType.APPLICATION_JSON)
+public class QueuesResource {
+
+    private static final System.Logger LOG = System.getLogger(QueuesResource.class.getName());
+    private static final int REDRIVE_PAGE = 500;
+
+    @Inject
+    FlowService flows;
+    @Inject
+    JobQueue queue;
+
+    @GET
+    public String list() {
+        JsonArrayBuilder all = Json.createArrayBuilder();
+        for (String name : Queues.names(flows, queue)) {
+            all.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
+        }
+        return all.build().toString();
+    }
+
+    @GET
+    @Path("{queue}")
+    public String get(@PathParam("queue") String name) {
+        Queues.require(flows, queue, name);
+        return Representations.queue(name, queue.isPaused(name), queue.counts(name)).toString();
+    }
+
+    @POST
+    @Path("{queue}/pause")
+    public String pause(@PathParam("queue") String name) {
+        Queues.require(flows, queue, name);
+        queue.pause(name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0612 queue {0} paused", name);
+        return get(name);
+    }
+
+    @POST
+    @Path("{queue}/resume")
+    public String resume(@PathParam("queue") String name) {
+        Queues.require(flows, queue, name);
+        queue.resume(name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0613 queue {0} resumed", name);
+        return get(name);
+    }
+
+    /**
+     * Jobs of a queue in one state, newest first.
+     *
+     * @param state {@code waiting}, {@code delayed}, {@code active}, {@code completed} or {@code failed}
+     */
+    @GET
+    @Path("{queue}/jobs")
+    public String jobs(@PathParam("queue") String name, @QueryParam("state") @DefaultValue("failed") String state,
+                       @QueryParam("offset") @DefaultValue("0") int offset,
+                       @QueryParam("limit") @DefaultValue("50") int limit) {
+        Queues.require(flows, queue, name);
+        JobState jobState = state(state);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
+        }
+        JsonArrayBuilder jobs = Json.createArrayBuilder();
+        queue.jobs(name, jobState, offset, limit).forEach(job -> jobs.add(Representations.jobSummary(job)));
+        return Json.createObjectBuilder()
+                .add("queue", name)
+                .add("state", jobState.name().toLowerCase(Locale.ROOT))
+                .add("total", queue.counts(name).of(jobState))
+                .add("offset", offset)
+                .add("limit", limit)
+                .add("jobs", jobs)
+                .build().toString();
+    }
+
+    @GET
+    @Path("{queue}/jobs/{jobId}")
+    public String job(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
+        return Representations.jobDetail(find(name, jobId)).toString();
+    }
+
+    /** Makes a failed job available again with a fresh set of attempts; 409 unless it has failed. */
+    @POST
+    @Path("{queue}/jobs/{jobId}/retry")
+    public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
+        JobRecord job = find(name, jobId);
+        if (job.state() != JobState.FAILED) {
+            throw new ClientErrorException("NVENT-0614 job '" + jobId + "' is "
+                    + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be retried",
+                    Response.Status.CONFLICT);
+        }
+        if (!retry(job)) {
+            throw new ClientErrorException("NVENT-0614 job '" + jobId + "' could not be retried; it is no longer failed",
+                    Response.Status.CONFLICT);
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0615 job {0} of queue {1} retried", jobId, name);
+        return Representations.jobDetail(find(name, jobId)).toString();
+    }
+
+    /** Retries every failed job (dead letter) of the queue. */
+    @POST
+    @Path("{queue}/redrive")
+    public String redrive(@PathParam("queue") String name) {
+        Queues.require(flows, queue, name);
+        List<JobRecord> failed = new ArrayList<>();
+        for (int offset = 0; ; offset += REDRIVE_PAGE) {
+            List<JobRecord> page = queue.jobs(name, JobState.FAILED, offset, REDRIVE_PAGE);
+            failed.addAll(page);
+            if (page.size() < REDRIVE_PAGE) {
+                break;
+            }
+        }
+        int redriven = 0;
+        for (JobRecord job : failed) {
+            if (retry(job)) {
+                redriven++;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0616 redrove {0} failed jobs of queue {1}", redriven, name);
+        return Json.createObjectBuilder().add("queue", name).add("redriven", redriven)
+                .add("counts", Representations.counts(queue.counts(name))).build().toString();
+    }
+
+    private boolean retry(JobRecord job) {
+        Optional<StepJobs.Ref> step = StepJobs.of(job);
+        if (step.isPresent()) {
+            Optional<RunInfo> run = flows.run(step.get().runId());
+            if (run.isPresent() && run.get().steps().get(step.get().step()) == StepStatus.FAILED
+                    && run.get().status() != io.nvent.RunStatus.CANCELED) {
+                flows.retryStep(step.get().runId(), step.get().step());
+                return true;
+            }
+        }
+        return queue.retry(job.queue(), job.jobId());
+    }
+
+    private JobRecord find(String name, String jobId) {
+        Queues.require(flows, queue, name);
+        return queue.job(name, jobId).orElseThrow(() -> new NotFoundException(
+                "NVENT-0617 queue '" + name + "' has no job '" + jobId + "'"));
+    }
+
+    private static JobState state(String value) {
+        try {
+            return JobState.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown job state '" + value + "'; use one of "
+                    + Arrays.stream(JobState.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), e);
+        }
+    }
+}
