@@ -1,0 +1,47 @@
+package io.nvent.web.internal;
+
+import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.web.internal.live.LiveEndpointRegistrar;
+import io.nvent.web.internal.security.NventSecurityFilter;
+import io.nvent.web.internal.ui.ConsoleServlet;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Wires the web layer into the application that includes this jar, with the paths from
+ * configuration: the security filter before the API, the console and the stream; the console
+ * servlet; and the WebSocket endpoint (registered once the WebSocket container is ready).
+ */
+public final class NventWebInitializer implements ServletContainerInitializer {
+
+    private static final System.Logger LOG = System.getLogger(NventWebInitializer.class.getName());
+
+    @Override
+    public void onStartup(Set<Class<?>> classes, ServletContext context) {
+        WebSettings settings = WebSettings.read(new NventConfig());
+        FilterRegistration.Dynamic filter = context.addFilter("nvent-security", new NventSecurityFilter(settings));
+        filter.setAsyncSupported(true);
+        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false,
+                WebSettings.API_PATH + "/*", settings.uiPath() + "/*");
+        if (settings.uiEnabled()) {
+            ServletRegistration.Dynamic console = context.addServlet("nvent-console", new ConsoleServlet(settings));
+            console.addMapping(settings.uiPath() + "/*");
+        }
+        context.addListener(LiveEndpointRegistrar.class);
+        if (!settings.securityEnabled()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0706 nvent.security.enabled=false: the console at {0}, the "
+                    + "API and the stream are open to anyone who can reach this server", settings.uiPath());
+        } else if (settings.usesDefaultPassword()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0707 the nvent console and API accept the default login "
+                    + "{0}/{1}; set nvent.security.password (or nvent.security.identity-store=application)",
+                    settings.username(), WebSettings.DEFAULT_PASSWORD);
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0708 nvent console at {0}{1}/, API at {0}{2}, stream at {0}{3}",
+                context.getContextPath(), settings.uiPath(), WebSettings.API_PATH, WebSettings.WS_PATH);
+    }
+}

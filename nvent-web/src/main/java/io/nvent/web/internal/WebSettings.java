@@ -1,0 +1,82 @@
+package io.nvent.web.internal;
+
+import io.nvent.cdi.internal.config.NventConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of the web layer, read once at deployment from MicroProfile Config
+ * ({@code nvent.ui.*}, {@code nvent.security.*}, {@code nvent.ws.*}).
+ *
+ * @param uiEnabled whether the console is served ({@code nvent.ui.enabled}, default true)
+ * @param uiPath path of the console within the application ({@code nvent.ui.path}, default {@code /_nvent})
+ * @param securityEnabled whether the console, API and stream require the admin role ({@code nvent.security.enabled})
+ * @param role role required ({@code nvent.security.role}, default {@code nvent-admin})
+ * @param realm realm named in the Basic challenge ({@code nvent.security.realm}, default {@code nvent})
+ * @param identityStores where credentials are checked, in order ({@code nvent.security.identity-store}):
+ *        {@code config} (the user below) and/or {@code application} (the application's Jakarta Security identity stores)
+ * @param username the {@code config} store's user ({@code nvent.security.username}, default {@code admin})
+ * @param password the {@code config} store's password ({@code nvent.security.password}, default {@code admin})
+ * @param publicPaths paths reachable without login (webhooks authenticate by token or signature)
+ */
+public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnabled, String role, String realm,
+                          List<String> identityStores, String username, String password, List<Pattern> publicPaths) {
+
+    /** Base path of the REST API, the stream and the webhooks. */
+    public static final String API_PATH = "/api/nvent";
+    /** Path of the WebSocket endpoint. */
+    public static final String WS_PATH = API_PATH + "/ws";
+    /** Default credentials, documented for the demo; a warning is logged while they are in use. */
+    public static final String DEFAULT_USER = "admin";
+    public static final String DEFAULT_PASSWORD = "admin";
+
+    /** Reads the settings. */
+    public static WebSettings read(NventConfig config) {
+        String uiPath = normalize(config.get("nvent.ui.path", "/_nvent"));
+        List<String> stores = new ArrayList<>();
+        for (String store : config.get("nvent.security.identity-store", "config").split(",")) {
+            String name = store.trim().toLowerCase(Locale.ROOT);
+            if (!name.equals("config") && !name.equals("application")) {
+                throw new IllegalArgumentException("NVENT-0701 nvent.security.identity-store has value '" + store
+                        + "'; use 'config', 'application' or both, comma-separated");
+            }
+            stores.add(name);
+        }
+        return new WebSettings(config.getBoolean("nvent.ui.enabled", true), uiPath,
+                config.getBoolean("nvent.security.enabled", true),
+                config.get("nvent.security.role", "nvent-admin"),
+                config.get("nvent.security.realm", "nvent"),
+                List.copyOf(stores),
+                config.get("nvent.security.username", DEFAULT_USER),
+                config.get("nvent.security.password", DEFAULT_PASSWORD),
+                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook(/.*)?$"),
+                        Pattern.compile("^" + API_PATH + "/awaits(/.*)?$")));
+    }
+
+    private static String normalize(String path) {
+        String p = path.trim();
+        if (!p.startsWith("/")) {
+            p = "/" + p;
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        if (p.isEmpty() || p.startsWith(API_PATH) || !p.matches("(/[A-Za-z0-9._~-]+)+")) {
+            throw new IllegalArgumentException("NVENT-0702 nvent.ui.path '" + path + "' must be a path like /_nvent "
+                    + "outside " + API_PATH);
+        }
+        return p;
+    }
+
+    /** Whether a path (within the application) is reachable without login. */
+    public boolean isPublic(String path) {
+        return publicPaths.stream().anyMatch(p -> p.matcher(path).matches());
+    }
+
+    /** Whether the built-in user still has the documented default password. */
+    public boolean usesDefaultPassword() {
+        return securityEnabled && identityStores.contains("config") && DEFAULT_PASSWORD.equals(password);
+    }
+}

@@ -1,0 +1,15 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.HistoryEvent;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads run histories from the store: the source of backfill and of gap repair. */
+interface History {
+
+    /** The flow of a run, if the run exists. */
+    Optional<String> flowOf(String runId);
+
+    /** Up to {@code limit} entries with a sequence number above {@code afterSeq}, in order. */
+    List<HistoryEvent> read(String runId, long afterSeq, int limit);
+}

@@ -1,0 +1,384 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.spi.PublishedEvent;
+import jakarta.json.Json;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One connected client: its subscriptions and its outbox.
+ *
+ * <p>Nothing a client does can block the engine. Live entries are handed over in O(1) and
+ * queued; messages are written one at a time with asynchronous sends. The outbox is bounded:
+ * a client that falls {@link LiveLimits#maxQueued()} messages behind is closed with 1013 ("try
+ * again later") rather than silently skipping entries, and catches up by re-subscribing with the
+ * last {@code seq} it saw. Statistics and heartbeats are not queued but kept in one slot each,
+ * so only the newest is sent. Backfill pauses while the outbox is not nearly empty.
+ *
+ * <p>Lock order: a cursor may call into its client while holding its own lock; the client never
+ * calls a cursor while holding the client's lock.
+ */
+final class LiveClient {
+
+    private static final System.Logger LOG = System.getLogger(LiveClient.class.getName());
+
+    /** Close code for a client that cannot keep up (RFC 6455 registry: "Try Again Later"). */
+    static final int TRY_AGAIN_LATER = 1013;
+
+    private final Outlet outlet;
+    private final LiveRuntime runtime;
+    private final Object lock = new Object();
+    private final ArrayDeque<String> outbox = new ArrayDeque<>();
+    private final Map<String, RunCursor> runs = new HashMap<>();
+    private final Set<String> flows = new HashSet<>();
+    private final List<RunCursor> parked = new ArrayList<>();
+    private boolean all;
+    private boolean stats;
+    private String statsSlot;
+    private boolean heartbeatDue;
+    private boolean sending;
+    private boolean closed;
+    private long lastActivity = System.nanoTime();
+    private final StatsRequests statsRequests;
+
+    /** Gives a new stats subscriber the current statistics. */
+    interface StatsRequests {
+        void initialStats(LiveClient client);
+    }
+
+    LiveClient(Outlet outlet, LiveRuntime runtime, StatsRequests statsRequests) {
+        this.outlet = outlet;
+        this.runtime = runtime;
+        this.statsRequests = statsRequests;
+    }
+
+    String id() {
+        return outlet.id();
+    }
+
+    // ------------------------------------------------------------------ from the engine
+
+    /** A live history entry of any run. */
+    void offer(PublishedEvent published) {
+        RunCursor cursor;
+        boolean forward;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            cursor = runs.get(published.event().runId());
+            forward = cursor == null && (all || flows.contains(published.flow()));
+        }
+        if (cursor != null) {
+            cursor.onLive(published.event());
+        } else if (forward) {
+            enqueue(Messages.event(published.flow(), published.event()));
+        }
+    }
+
+    boolean wantsStats() {
+        synchronized (lock) {
+            return stats && !closed;
+        }
+    }
+
+    /** The newest statistics replace any not yet sent. */
+    void stats(String message) {
+        synchronized (lock) {
+            if (!stats || closed) {
+                return;
+            }
+            statsSlot = message;
+        }
+        pump();
+    }
+
+    /** Sends a heartbeat if nothing else was sent for a while. */
+    void heartbeat() {
+        synchronized (lock) {
+            long idle = System.nanoTime() - lastActivity;
+            if (closed || idle < runtime.limits().heartbeatInterval().toNanos() / 2) {
+                return;
+            }
+            heartbeatDue = true;
+        }
+        pump();
+    }
+
+    // ------------------------------------------------------------------ from the client
+
+    /** Handles one message of the client. */
+    void receive(String text) {
+        JsonObject request;
+        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+            request = reader.readObject();
+        } catch (RuntimeException e) {
+            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\": " + e.getMessage(), null));
+            return;
+        }
+        String type = string(request, "type").orElse("");
+        try {
+            switch (type) {
+                case "subscribe" -> subscribe(request);
+                case "unsubscribe" -> unsubscribe(request);
+                case "subscribe.stats" -> subscribeStats(true, request);
+                case "unsubscribe.stats" -> subscribeStats(false, request);
+                case "ping" -> enqueue(Messages.pong(request));
+                default -> enqueue(Messages.error(400, "unknown message type '" + type + "'; use subscribe, "
+                        + "unsubscribe, subscribe.stats, unsubscribe.stats or ping", request));
+            }
+        } catch (IllegalArgumentException bad) {
+            enqueue(Messages.error(400, bad.getMessage(), request));
+        }
+    }
+
+    private void subscribe(JsonObject request) {
+        Optional<String> runId = string(request, "runId");
+        Optional<String> flow = string(request, "flow");
+        boolean everything = request.getBoolean("all", false);
+        if (runId.isPresent()) {
+            long afterSeq = number(request, "afterSeq");
+            Optional<String> runFlow = runtime.history().flowOf(runId.get());
+            if (runFlow.isEmpty()) {
+                enqueue(Messages.error(404, "NVENT-0202 run '" + runId.get() + "' does not exist", request));
+                return;
+            }
+            RunCursor cursor = new RunCursor(this, runtime, runId.get(), runFlow.get(), afterSeq);
+            RunCursor replaced;
+            synchronized (lock) {
+                if (!runs.containsKey(runId.get()) && runs.size() >= runtime.limits().maxRunsPerClient()) {
+                    throw new IllegalArgumentException("at most " + runtime.limits().maxRunsPerClient()
+                            + " run subscriptions per connection");
+                }
+                replaced = runs.put(runId.get(), cursor);
+            }
+            if (replaced != null) {
+                replaced.close();
+            }
+            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("runId", runId.get())
+                    .add("flow", runFlow.get()).add("afterSeq", afterSeq).build()));
+            cursor.start();
+        } else if (flow.isPresent()) {
+            synchronized (lock) {
+                flows.add(flow.get());
+            }
+            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("flow", flow.get()).build()));
+        } else if (everything) {
+            synchronized (lock) {
+                all = true;
+            }
+            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("all", true).build()));
+        } else {
+            throw new IllegalArgumentException("subscribe needs \"runId\" (with optional \"afterSeq\"), \"flow\" "
+                    + "or \"all\": true");
+        }
+    }
+
+    private void unsubscribe(JsonObject request) {
+        Optional<String> runId = string(request, "runId");
+        Optional<String> flow = string(request, "flow");
+        RunCursor removed = null;
+        synchronized (lock) {
+            if (runId.isPresent()) {
+                removed = runs.remove(runId.get());
+            } else if (flow.isPresent()) {
+                flows.remove(flow.get());
+            } else if (request.getBoolean("all", false)) {
+                all = false;
+            } else {
+                throw new IllegalArgumentException("unsubscribe needs \"runId\", \"flow\" or \"all\": true");
+            }
+        }
+        if (removed != null) {
+            removed.close();
+        }
+        var topic = Json.createObjectBuilder();
+        runId.ifPresent(r -> topic.add("runId", r));
+        flow.ifPresent(f -> topic.add("flow", f));
+        if (runId.isEmpty() && flow.isEmpty()) {
+            topic.add("all", true);
+        }
+        enqueue(Messages.subscribed("unsubscribed", topic.build()));
+    }
+
+    private void subscribeStats(boolean on, JsonObject request) {
+        synchronized (lock) {
+            stats = on;
+            if (!on) {
+                statsSlot = null;
+            }
+        }
+        enqueue(Json.createObjectBuilder().add("type", on ? "stats.subscribed" : "stats.unsubscribed").build()
+                .toString());
+        if (on) {
+            statsRequests.initialStats(this);
+        }
+    }
+
+    /** Ends a run subscription that cannot continue, telling the client why. */
+    void dropRun(String runId, int status, String message) {
+        RunCursor removed;
+        synchronized (lock) {
+            removed = runs.remove(runId);
+        }
+        if (removed != null) {
+            removed.close();
+        }
+        enqueue(Messages.error(status, message, Json.createObjectBuilder().add("type", "subscribe")
+                .add("runId", runId).build()));
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /** Number of messages waiting to be sent. */
+    int backlog() {
+        synchronized (lock) {
+            return outbox.size() + (sending ? 1 : 0);
+        }
+    }
+
+    /** A backfill waits for the outbox to drain; it is resumed by {@link #pump()}. */
+    void park(RunCursor cursor) {
+        boolean resumeNow;
+        synchronized (lock) {
+            parked.add(cursor);
+            resumeNow = !sending && outbox.isEmpty();
+        }
+        if (resumeNow) {
+            pump();
+        }
+    }
+
+    /** Queues a message; closes the client if it is too far behind. */
+    void enqueue(String message) {
+        boolean overflow = false;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (outbox.size() >= runtime.limits().maxQueued()) {
+                overflow = true;
+            } else {
+                outbox.add(message);
+            }
+        }
+        if (overflow) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0721 live client {0} is {1} messages behind; closing it "
+                    + "(it resumes by re-subscribing with afterSeq)", id(), runtime.limits().maxQueued());
+            close(TRY_AGAIN_LATER, "client too slow: more than " + runtime.limits().maxQueued()
+                    + " messages queued; reconnect and re-subscribe with afterSeq");
+            return;
+        }
+        pump();
+    }
+
+    private void pump() {
+        String next;
+        List<RunCursor> resume = List.of();
+        synchronized (lock) {
+            if (sending || closed) {
+                return;
+            }
+            next = outbox.poll();
+            if (next == null && statsSlot != null) {
+                next = statsSlot;
+                statsSlot = null;
+            }
+            if (next == null && heartbeatDue) {
+                next = Messages.heartbeat();
+            }
+            heartbeatDue = false;
+            if (outbox.size() <= 1 && !parked.isEmpty()) {
+                resume = new ArrayList<>(parked);
+                parked.clear();
+            }
+            if (next != null) {
+                sending = true;
+                lastActivity = System.nanoTime();
+            }
+        }
+        for (RunCursor cursor : resume) {
+            runtime.executor().execute(cursor::resume);
+        }
+        if (next == null) {
+            return;
+        }
+        outlet.send(next, error -> {
+            synchronized (lock) {
+                sending = false;
+            }
+            if (error != null) {
+                LOG.log(System.Logger.Level.DEBUG, "live client {0}: send failed: {1}", id(), error.toString());
+                close(1011, "send failed");
+            } else {
+                runtime.executor().execute(this::pump);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Closes the connection and drops every subscription. */
+    void close(int code, String reason) {
+        if (!release()) {
+            return;
+        }
+        try {
+            outlet.close(code, reason);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing live client {0}: {1}", id(), e.toString());
+        }
+    }
+
+    /** The connection is gone: drops every subscription. Returns whether it was open. */
+    boolean release() {
+        List<RunCursor> cursors;
+        synchronized (lock) {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            outbox.clear();
+            statsSlot = null;
+            cursors = new ArrayList<>(runs.values());
+            runs.clear();
+            parked.clear();
+        }
+        cursors.forEach(RunCursor::close);
+        return true;
+    }
+
+    private static Optional<String> string(JsonObject o, String key) {
+        JsonValue value = o.get(key);
+        if (value == null || value == JsonValue.NULL) {
+            return Optional.empty();
+        }
+        if (!(value instanceof JsonString s) || s.getString().isBlank()) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a non-empty string");
+        }
+        return Optional.of(s.getString());
+    }
+
+    private static long number(JsonObject o, String key) {
+        JsonValue value = o.get(key);
+        if (value == null || value == JsonValue.NULL) {
+            return 0;
+        }
+        if (!(value instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 0) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a sequence number >= 0");
+        }
+        return n.longValue();
+    }
+}

@@ -1,0 +1,200 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.EventQuery;
+import io.nvent.FlowDefinition;
+import io.nvent.FlowService;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.cdi.internal.Worker;
+import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.spi.EventStream;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.PublishedEvent;
+import io.nvent.web.internal.rest.Queues;
+import io.nvent.web.internal.rest.Representations;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.websocket.CloseReason;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Holds the live stream's clients and feeds them: history entries from the {@link EventStream}
+ * (every entry the engine stores, and with a distributed stream adapter those of other instances
+ * too), statistics once a second while changed, heartbeats. Clients reach it through
+ * {@code CDI.current()} from the programmatic endpoint; nothing is injected into endpoints.
+ *
+ * <p>Created on the first connection; on shutdown every client is closed with 1001 ("going away").
+ */
+@ApplicationScoped
+public class LiveHub {
+
+    private static final System.Logger LOG = System.getLogger(LiveHub.class.getName());
+
+    @Inject
+    FlowService flows;
+    @Inject
+    JobQueue queue;
+    @Inject
+    EventStream stream;
+    @Inject
+    NventConfig config;
+    @Inject
+    @Worker
+    ThreadFactory threads;
+
+    private final Map<String, LiveClient> clients = new ConcurrentHashMap<>();
+    private LiveRuntime runtime;
+    private ExecutorService executor;
+    private ScheduledExecutorService timer;
+    private AutoCloseable subscription;
+    private volatile String lastStats;
+
+    @PostConstruct
+    void start() {
+        LiveLimits limits = LiveLimits.from(config);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threads);
+        pool.allowCoreThreadTimeOut(true);
+        executor = pool;
+        timer = Executors.newSingleThreadScheduledExecutor(threads);
+        runtime = new LiveRuntime(executor, timer, new StoreHistory(flows), limits);
+        subscription = stream.subscribe(this::onEvent);
+        long stats = limits.statsInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::publishStats, stats, stats, TimeUnit.MILLISECONDS);
+        long heartbeat = limits.heartbeatInterval().toMillis();
+        timer.scheduleWithFixedDelay(() -> clients.values().forEach(LiveClient::heartbeat), heartbeat, heartbeat,
+                TimeUnit.MILLISECONDS);
+        LOG.log(System.Logger.Level.DEBUG, "live stream started with {0}", limits);
+    }
+
+    @PreDestroy
+    void stop() {
+        try {
+            subscription.close();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the event stream subscription: {0}", e.toString());
+        }
+        clients.values().forEach(c -> c.close(CloseReason.CloseCodes.GOING_AWAY.getCode(), "server shutting down"));
+        clients.clear();
+        timer.shutdownNow();
+        executor.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    /** A client connected. */
+    LiveClient open(Outlet outlet) {
+        LiveClient client = new LiveClient(outlet, runtime, this::initialStats);
+        clients.put(outlet.id(), client);
+        client.enqueue(Messages.connected(outlet.id(), runtime.limits().heartbeatInterval().toMillis()));
+        return client;
+    }
+
+    /** A client disconnected. */
+    void closed(String id) {
+        LiveClient client = clients.remove(id);
+        if (client != null) {
+            client.release();
+        }
+    }
+
+    /** Time one message may take to be written before its client is closed. */
+    java.time.Duration sendTimeout() {
+        return runtime.limits().sendTimeout();
+    }
+
+    /** Number of connected clients. */
+    public int clientCount() {
+        return clients.size();
+    }
+
+    private void onEvent(PublishedEvent event) {
+        for (LiveClient client : clients.values()) {
+            client.offer(event);
+        }
+    }
+
+    // ------------------------------------------------------------------ statistics
+
+    private void initialStats(LiveClient client) {
+        executor.execute(() -> {
+            try {
+                client.stats(snapshot());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0722 could not compute statistics", e);
+            }
+        });
+    }
+
+    private void publishStats() {
+        try {
+            List<LiveClient> subscribers = clients.values().stream().filter(LiveClient::wantsStats).toList();
+            if (subscribers.isEmpty()) {
+                lastStats = null;
+                return;
+            }
+            String body = statsBody();
+            if (body.equals(lastStats)) {
+                return;
+            }
+            lastStats = body;
+            String message = withTimestamp(body);
+            subscribers.forEach(c -> c.stats(message));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0722 could not compute statistics", e);
+        }
+    }
+
+    private String snapshot() {
+        return withTimestamp(statsBody());
+    }
+
+    private static String withTimestamp(String body) {
+        return "{\"type\":\"stats\",\"ts\":\"" + Instant.now() + "\"," + body.substring(1);
+    }
+
+    /** Flow statistics and queue counts, without a timestamp so that unchanged numbers compare equal. */
+    private String statsBody() {
+        JsonArrayBuilder flowStats = Json.createArrayBuilder();
+        for (FlowDefinition flow : flows.flows()) {
+            flowStats.add(Json.createObjectBuilder().add("name", flow.name())
+                    .add("stats", Representations.stats(flows.stats(flow.name()))));
+        }
+        JsonArrayBuilder queues = Json.createArrayBuilder();
+        Set<String> names = Queues.names(flows, queue);
+        for (String name : names) {
+            queues.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
+        }
+        return Json.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
+    }
+
+    /** Reads histories through the public service. */
+    private record StoreHistory(FlowService flows) implements History {
+
+        @Override
+        public Optional<String> flowOf(String runId) {
+            return flows.run(runId).map(RunInfo::flow);
+        }
+
+        @Override
+        public List<HistoryEvent> read(String runId, long afterSeq, int limit) {
+            return flows.events(runId, new EventQuery(Set.of(), afterSeq, limit, false));
+        }
+    }
+}

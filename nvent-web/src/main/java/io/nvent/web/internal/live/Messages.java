@@ -1,0 +1,65 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.HistoryEvent;
+import io.nvent.web.internal.rest.Representations;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import java.time.Instant;
+import java.util.List;
+
+/** The server's messages of the live protocol (JSON text frames, each with a {@code type}). */
+final class Messages {
+
+    /** Version of the protocol, sent in {@code connected}. */
+    static final int PROTOCOL = 1;
+
+    private Messages() {
+    }
+
+    static String connected(String clientId, long heartbeatMs) {
+        return Json.createObjectBuilder().add("type", "connected").add("protocol", PROTOCOL).add("client", clientId)
+                .add("heartbeatMs", heartbeatMs).add("ts", Instant.now().toString()).build().toString();
+    }
+
+    static String event(String flow, HistoryEvent event) {
+        return Json.createObjectBuilder().add("type", "event").add("runId", event.runId()).add("flow", flow)
+                .add("event", Representations.event(event)).build().toString();
+    }
+
+    static String history(String runId, String flow, List<HistoryEvent> events, boolean complete) {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        events.forEach(e -> array.add(Representations.event(e)));
+        return Json.createObjectBuilder().add("type", "history").add("runId", runId).add("flow", flow)
+                .add("events", array).add("complete", complete).build().toString();
+    }
+
+    static String subscribed(String type, JsonObject topic) {
+        JsonObjectBuilder body = Json.createObjectBuilder().add("type", type);
+        topic.forEach(body::add);
+        return body.build().toString();
+    }
+
+    static String pong(JsonObject request) {
+        JsonObjectBuilder body = Json.createObjectBuilder().add("type", "pong").add("ts", Instant.now().toString());
+        if (request.containsKey("id")) {
+            body.add("id", request.get("id"));
+        }
+        return body.build().toString();
+    }
+
+    static String heartbeat() {
+        return Json.createObjectBuilder().add("type", "heartbeat").add("ts", Instant.now().toString()).build()
+                .toString();
+    }
+
+    static String error(int status, String message, JsonObject request) {
+        JsonObjectBuilder body = Json.createObjectBuilder().add("type", "error").add("status", status)
+                .add("message", message);
+        if (request != null) {
+            body.add("request", request);
+        }
+        return body.build().toString();
+    }
+}

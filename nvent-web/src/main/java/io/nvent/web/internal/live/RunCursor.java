@@ -1,0 +1,206 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.HistoryEvent;
+import io.nvent.RunNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client's subscription to one run: sends the run's history after {@code afterSeq} in pages,
+ * then its live entries, in sequence order, without gaps or duplicates.
+ *
+ * <p>Every run's history has gapless sequence numbers starting at 1, so {@code lastSeq} (the
+ * last entry handed to the client) is the whole state of the seam:
+ * <ul>
+ *   <li>while the history is read ("catching up"), live entries are held in {@code pending};
+ *       once the store has nothing more, held entries that continue the sequence are sent and
+ *       the cursor goes live;</li>
+ *   <li>live, an entry at or below {@code lastSeq} is a duplicate and dropped; the next one is
+ *       sent at once; one further ahead means entries are missing (published out of order, or
+ *       lost by the stream), so it is held, and if the gap is still open after a short delay the
+ *       missing entries are read from the store.</li>
+ * </ul>
+ * So the stream needs no ordering or delivery guarantee: a stream adapter spanning instances can
+ * deliver late, twice or never, and the client still sees each entry exactly once, in order.
+ */
+final class RunCursor {
+
+    private static final System.Logger LOG = System.getLogger(RunCursor.class.getName());
+
+    private final LiveClient client;
+    private final LiveRuntime runtime;
+    private final String runId;
+    private final TreeMap<Long, HistoryEvent> pending = new TreeMap<>();
+    private String flow;
+    private long lastSeq;
+    private boolean catchingUp;
+    private boolean backfill;
+    private boolean overflowed;
+    private boolean parked;
+    private boolean closed;
+    private ScheduledFuture<?> repair;
+
+    RunCursor(LiveClient client, LiveRuntime runtime, String runId, String flow, long afterSeq) {
+        this.client = client;
+        this.runtime = runtime;
+        this.runId = runId;
+        this.flow = flow;
+        this.lastSeq = afterSeq;
+        this.catchingUp = true;   // live entries are held from the moment the cursor exists
+        this.backfill = true;
+    }
+
+    String runId() {
+        return runId;
+    }
+
+    synchronized long lastSeq() {
+        return lastSeq;
+    }
+
+    /** Starts the backfill. */
+    void start() {
+        runtime.executor().execute(this::catchUp);
+    }
+
+    /** A live entry of this run. */
+    synchronized void onLive(HistoryEvent event) {
+        if (closed || event.seq() <= lastSeq) {
+            return;
+        }
+        if (catchingUp) {
+            hold(event);
+            return;
+        }
+        if (event.seq() == lastSeq + 1) {
+            List<HistoryEvent> batch = new ArrayList<>();
+            batch.add(event);
+            lastSeq = event.seq();
+            drainPending(batch);
+            batch.forEach(e -> client.enqueue(Messages.event(flow, e)));
+            return;
+        }
+        hold(event);
+        if (repair == null) {
+            repair = runtime.timer().schedule(this::repairGap, runtime.limits().repairDelay().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void hold(HistoryEvent event) {
+        if (pending.size() < runtime.limits().maxPending()) {
+            pending.put(event.seq(), event);
+        } else {
+            overflowed = true;   // re-read from the store instead of holding more
+        }
+    }
+
+    private void drainPending(List<HistoryEvent> batch) {
+        HistoryEvent next;
+        while ((next = pending.remove(lastSeq + 1)) != null) {
+            batch.add(next);
+            lastSeq = next.seq();
+        }
+        pending.headMap(lastSeq, true).clear();
+    }
+
+    private void repairGap() {
+        synchronized (this) {
+            repair = null;
+            if (closed || catchingUp || pending.isEmpty()) {
+                return;
+            }
+            catchingUp = true;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "run {0}: entries after {1} missing from the stream, reading the store",
+                runId, lastSeq);
+        catchUp();
+    }
+
+    /** Resumes a backfill that waited for the client to drain its messages. */
+    void resume() {
+        synchronized (this) {
+            if (!parked || closed) {
+                return;
+            }
+            parked = false;
+        }
+        catchUp();
+    }
+
+    private void catchUp() {
+        for (int round = 0; ; round++) {
+            long from;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                if (client.backlog() >= runtime.limits().pauseBackfillAt()) {
+                    parked = true;
+                    client.park(this);
+                    return;
+                }
+                from = lastSeq;
+            }
+            List<HistoryEvent> page;
+            try {
+                page = runtime.history().read(runId, from, runtime.limits().pageSize());
+            } catch (RunNotFoundException gone) {
+                client.dropRun(runId, 404, gone.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0720 could not read the history of run " + runId
+                        + "; retrying in 1 s", e);
+                runtime.timer().schedule(() -> runtime.executor().execute(this::catchUp), 1, TimeUnit.SECONDS);
+                return;
+            }
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                List<HistoryEvent> batch = new ArrayList<>();
+                for (HistoryEvent event : page) {
+                    if (event.seq() == lastSeq + 1) {
+                        batch.add(event);
+                        lastSeq = event.seq();
+                    }
+                }
+                boolean exhausted = page.size() < runtime.limits().pageSize();
+                boolean done = false;
+                if (exhausted) {
+                    drainPending(batch);
+                    // Entries held beyond a gap the store could not fill yet: read once more, then leave
+                    // it to the repair timer. An overflow means entries were not held: read again.
+                    done = !overflowed && (pending.isEmpty() || round >= 3);
+                    overflowed = false;
+                }
+                if (backfill) {
+                    client.enqueue(Messages.history(runId, flow, batch, done));
+                } else {
+                    batch.forEach(e -> client.enqueue(Messages.event(flow, e)));
+                }
+                if (done) {
+                    catchingUp = false;
+                    backfill = false;
+                    if (!pending.isEmpty() && repair == null) {
+                        repair = runtime.timer().schedule(this::repairGap,
+                                runtime.limits().repairDelay().toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Stops the subscription. */
+    synchronized void close() {
+        closed = true;
+        pending.clear();
+        if (repair != null) {
+            repair.cancel(false);
+        }
+    }
+}

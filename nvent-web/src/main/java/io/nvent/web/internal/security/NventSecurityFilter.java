@@ -1,0 +1,216 @@
+package io.nvent.web.internal.security;
+
+import io.nvent.web.internal.WebSettings;
+import jakarta.json.Json;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Guards the console, the management API and the WebSocket handshake: the caller must hold the
+ * admin role ({@code nvent-admin}). Unauthenticated requests get {@code 401} with a Basic
+ * challenge, callers without the role {@code 403}, both as {@code application/problem+json}.
+ *
+ * <p>A caller is accepted when
+ * <ol>
+ *   <li>the server or the application's own Jakarta Security mechanism already authenticated
+ *       the request (then {@code isUserInRole} decides), or</li>
+ *   <li>the request carries HTTP Basic credentials valid in the configured identity stores, or</li>
+ *   <li>the HTTP session was started by such a Basic login to the console. Such cookie-only
+ *       callers must send {@code X-Requested-With} on state-changing requests.</li>
+ * </ol>
+ * A browser request that changes something, or opens the stream, must come from the console's own
+ * origin ({@code Origin} header), so a page on another site cannot ride cached credentials.
+ * Webhook paths ({@code /api/nvent/triggers/{name}/webhook}, {@code /api/nvent/awaits/...}) stay
+ * public: they authenticate by token or signature themselves.
+ */
+public final class NventSecurityFilter implements Filter {
+
+    private static final System.Logger LOG = System.getLogger(NventSecurityFilter.class.getName());
+    static final String SESSION_CALLER = NventSecurityFilter.class.getName() + ".caller";
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
+    private final WebSettings settings;
+    private final CredentialCheck credentials;
+
+    public NventSecurityFilter(WebSettings settings) {
+        this.settings = settings;
+        this.credentials = new CredentialCheck(settings);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (!settings.securityEnabled() || settings.isPublic(path)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        Optional<Caller> authenticated;
+        try {
+            authenticated = authenticate(request, path);
+        } catch (IllegalArgumentException malformed) {
+            problem(response, 400, "Bad credentials header", malformed.getMessage(), false);
+            return;
+        }
+        if (authenticated.isEmpty()) {
+            problem(response, 401, "Authentication required",
+                    "log in with a user holding the role '" + settings.role() + "'", true);
+            return;
+        }
+        Caller caller = authenticated.get();
+        if (!caller.roles().contains(settings.role())) {
+            LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}", caller.name(),
+                    settings.role(), path);
+            problem(response, 403, "Forbidden", "user '" + caller.name() + "' does not have the role '"
+                    + settings.role() + "'", false);
+            return;
+        }
+        boolean changes = !SAFE_METHODS.contains(request.getMethod()) || isWebSocketHandshake(request);
+        if (changes && (!sameOrigin(request) || caller.source() == Caller.Source.SESSION
+                && !isWebSocketHandshake(request) && request.getHeader("X-Requested-With") == null)) {
+            problem(response, 403, "Cross-site request refused", "browsers may change things and open the stream "
+                    + "only from the console's own origin; cookie-authenticated calls need an X-Requested-With header",
+                    false);
+            return;
+        }
+        chain.doFilter(new CallerRequest(request, caller), res);
+    }
+
+    private Optional<Caller> authenticate(HttpServletRequest request, String path) {
+        Principal principal = request.getUserPrincipal();
+        if (principal != null) {
+            Set<String> roles = request.isUserInRole(settings.role()) ? Set.of(settings.role()) : Set.of();
+            return Optional.of(new Caller(principal.getName(), roles, Caller.Source.CONTAINER));
+        }
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            String[] userAndPassword = decode(authorization.substring(6).trim());
+            Optional<Caller> caller = credentials.validate(userAndPassword[0], userAndPassword[1]);
+            if (caller.isPresent() && caller.get().roles().contains(settings.role()) && startsSession(request, path)) {
+                remember(request, caller.get());
+            }
+            if (caller.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0705 failed login of user ''{0}'' from {1}",
+                        userAndPassword[0], request.getRemoteAddr());
+            }
+            return caller;
+        }
+        HttpSession session = request.getSession(false);
+        if (session != null && session.getAttribute(SESSION_CALLER) instanceof Caller caller) {
+            return Optional.of(caller.inSession());
+        }
+        return Optional.empty();
+    }
+
+    /** The console's own pages start a session, so its scripts and WebSocket can use the cookie. */
+    private boolean startsSession(HttpServletRequest request, String path) {
+        return path.equals(settings.uiPath()) || path.startsWith(settings.uiPath() + "/")
+                || request.getHeader("X-Requested-With") != null;
+    }
+
+    private static void remember(HttpServletRequest request, Caller caller) {
+        HttpSession existing = request.getSession(false);
+        if (existing != null && existing.getAttribute(SESSION_CALLER) instanceof Caller known
+                && known.name().equals(caller.name())) {
+            return;
+        }
+        if (existing != null) {
+            request.changeSessionId();   // no session fixation across a login
+        }
+        request.getSession(true).setAttribute(SESSION_CALLER, caller.inSession());
+    }
+
+    private static String[] decode(String token) {
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the Basic credentials are not valid Base64", e);
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("the Basic credentials must be user:password");
+        }
+        return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+    }
+
+    private static boolean isWebSocketHandshake(HttpServletRequest request) {
+        return "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    }
+
+    private static boolean sameOrigin(HttpServletRequest request) {
+        String origin = request.getHeader("Origin");
+        if (origin == null) {
+            return true;   // not a browser: cannot be a cross-site page riding the browser's credentials
+        }
+        try {
+            URI uri = URI.create(origin);
+            String forwarded = request.getHeader("X-Forwarded-Host");
+            String host = forwarded != null ? forwarded.split(",")[0].trim() : request.getHeader("Host");
+            String originHost = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+            return host != null && host.toLowerCase(Locale.ROOT).equals(originHost.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    private void problem(HttpServletResponse response, int status, String title, String detail, boolean challenge)
+            throws IOException {
+        if (challenge) {
+            response.setHeader("WWW-Authenticate", "Basic realm=\"" + settings.realm() + "\", charset=\"UTF-8\"");
+        }
+        response.setStatus(status);
+        response.setContentType("application/problem+json");
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(Json.createObjectBuilder().add("type", "about:blank").add("title", title)
+                .add("status", status).add("detail", detail).build().toString());
+    }
+
+    /** The request as seen by the API: with the authenticated caller. */
+    private static final class CallerRequest extends HttpServletRequestWrapper {
+
+        private final Caller caller;
+
+        CallerRequest(HttpServletRequest request, Caller caller) {
+            super(request);
+            this.caller = caller;
+        }
+
+        @Override
+        public Principal getUserPrincipal() {
+            return caller;
+        }
+
+        @Override
+        public String getRemoteUser() {
+            return caller.name();
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return caller.roles().contains(role) || super.isUserInRole(role);
+        }
+
+        @Override
+        public String getAuthType() {
+            return caller.source() == Caller.Source.CONTAINER ? super.getAuthType() : HttpServletRequest.BASIC_AUTH;
+        }
+    }
+}

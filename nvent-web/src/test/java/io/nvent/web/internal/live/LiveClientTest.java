@@ -1,0 +1,201 @@
+package io.nvent.web.internal.live;
+
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.spi.PublishedEvent;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The seam between backfill and live entries, and the slow-client policy, without a container. */
+class LiveClientTest {
+
+    private static final String RUN = "run-1";
+
+    private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final StoredHistory store = new StoredHistory();
+    private final Recorder outlet = new Recorder();
+
+    @AfterEach
+    void stop() {
+        executor.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    private LiveClient client(LiveLimits limits) {
+        return new LiveClient(outlet, new LiveRuntime(executor, timer, store, limits), c -> { });
+    }
+
+    private static LiveLimits limits(int maxQueued, int pageSize) {
+        return new LiveLimits(maxQueued, pageSize, 8, 10_000, Duration.ofMillis(50), Duration.ofSeconds(5),
+                Duration.ofSeconds(1), Duration.ofSeconds(20), 10);
+    }
+
+    @Test
+    void aClientSubscribingMidRunGetsTheWholeHistoryThenLiveEntriesExactlyOnceInOrder() {
+        store.append(250);
+        LiveClient client = client(limits(10_000, 100));
+
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\"}");
+        for (int i = 0; i < 150; i++) {
+            HistoryEvent stored = store.append(1).get(0);
+            client.offer(new PublishedEvent("flow", stored));
+            if (i % 10 == 0) {
+                client.offer(new PublishedEvent("flow", store.get(stored.seq() - 5)));   // a late duplicate
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> outlet.seqs().size() >= 400);
+        assertThat(outlet.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, 400).boxed().toList());
+        assertThat(outlet.types().get(0)).isEqualTo("subscribed");
+        assertThat(outlet.types()).contains("history");
+        assertThat(outlet.messages()).filteredOn(m -> m.getString("type").equals("history"))
+                .last().satisfies(m -> assertThat(m.getBoolean("complete")).isTrue());
+    }
+
+    @Test
+    void liveEntriesPublishedOutOfOrderOrLostAreDeliveredInOrderFromTheStore() {
+        store.append(3);
+        LiveClient client = client(limits(10_000, 100));
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\",\"afterSeq\":1}");
+        await().until(() -> outlet.seqs().size() == 2);
+
+        List<HistoryEvent> more = store.append(4);   // seq 4..7
+        client.offer(new PublishedEvent("flow", more.get(1)));   // 5 before 4
+        client.offer(new PublishedEvent("flow", more.get(0)));
+        client.offer(new PublishedEvent("flow", more.get(3)));   // 7; 6 never arrives live
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> outlet.seqs().size() == 6);
+        assertThat(outlet.seqs()).containsExactly(2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
+    @Test
+    void aClientThatStopsReadingIsClosedWithTryAgainLaterInsteadOfSkippingEntries() {
+        outlet.stall = true;
+        LiveClient client = client(limits(20, 100));
+        client.receive("{\"type\":\"subscribe\",\"all\":true}");
+
+        for (HistoryEvent event : store.append(50)) {
+            client.offer(new PublishedEvent("flow", event));
+        }
+
+        assertThat(outlet.closedWith).isEqualTo(LiveClient.TRY_AGAIN_LATER);
+    }
+
+    @Test
+    void badRequestsAreAnsweredWithErrorsAndTheConnectionStaysOpen() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("not json");
+        client.receive("{\"type\":\"subscribe\"}");
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"nope\"}");
+        client.receive("{\"type\":\"ping\",\"id\":7}");
+
+        await().until(() -> outlet.messages().size() == 4);
+        assertThat(outlet.messages()).extracting(m -> m.getString("type"))
+                .containsExactly("error", "error", "error", "pong");
+        assertThat(outlet.messages().get(2).getInt("status")).isEqualTo(404);
+        assertThat(outlet.closedWith).isNull();
+    }
+
+    /** A run's history in memory, gapless from 1. */
+    private static final class StoredHistory implements History {
+
+        private final List<HistoryEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+        List<HistoryEvent> append(int count) {
+            List<HistoryEvent> added = new ArrayList<>();
+            synchronized (events) {
+                for (int i = 0; i < count; i++) {
+                    HistoryEvent e = new HistoryEvent(RUN, events.size() + 1, EventType.LOG, Optional.of("s"), 1,
+                            Instant.now(), "{\"message\":\"line " + (events.size() + 1) + "\"}");
+                    events.add(e);
+                    added.add(e);
+                }
+            }
+            return added;
+        }
+
+        HistoryEvent get(long seq) {
+            return events.get((int) seq - 1);
+        }
+
+        @Override
+        public Optional<String> flowOf(String runId) {
+            return runId.equals(RUN) ? Optional.of("flow") : Optional.empty();
+        }
+
+        @Override
+        public List<HistoryEvent> read(String runId, long afterSeq, int limit) {
+            synchronized (events) {
+                return List.copyOf(events.subList((int) Math.min(afterSeq, events.size()),
+                        (int) Math.min(afterSeq + limit, events.size())));
+            }
+        }
+    }
+
+    /** Records what is sent; completes each send at once unless stalled. */
+    private static final class Recorder implements Outlet {
+
+        final List<String> sent = new CopyOnWriteArrayList<>();
+        volatile boolean stall;
+        volatile Integer closedWith;
+
+        @Override
+        public String id() {
+            return "test";
+        }
+
+        @Override
+        public void send(String text, Consumer<Throwable> done) {
+            sent.add(text);
+            if (!stall) {
+                done.accept(null);
+            }
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            closedWith = code;
+        }
+
+        List<JsonObject> messages() {
+            return sent.stream().map(t -> Json.createReader(new StringReader(t)).readObject()).toList();
+        }
+
+        List<String> types() {
+            return messages().stream().map(m -> m.getString("type")).toList();
+        }
+
+        List<Long> seqs() {
+            List<Long> seqs = new ArrayList<>();
+            for (JsonObject m : messages()) {
+                if (m.getString("type").equals("history")) {
+                    m.getJsonArray("events").getValuesAs(JsonObject.class)
+                            .forEach(e -> seqs.add(e.getJsonNumber("seq").longValue()));
+                } else if (m.getString("type").equals("event")) {
+                    seqs.add(m.getJsonObject("event").getJsonNumber("seq").longValue());
+                }
+            }
+            return seqs;
+        }
+    }
+}
