@@ -1,0 +1,59 @@
+// REST client of the console. Every call is same-origin; X-Requested-With marks it as the console's own.
+const base = document.querySelector('meta[name="nvent-api"]').content;
+
+export class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail || title || `HTTP ${status}`);
+    this.status = status;
+    this.title = title;
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, headers: { 'X-Requested-With': 'nvent-console', 'Accept': 'application/json' }, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  // absolute, from the origin: a page opened as http://user:pw@host/... must not hand its credentials to fetch
+  const response = await fetch(location.origin + base + path, init);
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+  if (!response.ok) {
+    throw new ApiError(response.status, json && json.title, json && json.detail || text);
+  }
+  return json;
+}
+
+const q = (params) => {
+  const s = new URLSearchParams();
+  Object.entries(params).forEach(([k, v]) => { if (v !== undefined && v !== null && v !== '') s.set(k, v); });
+  const t = s.toString();
+  return t ? '?' + t : '';
+};
+const e = encodeURIComponent;
+
+export const api = {
+  base,
+  session: () => call('GET', '/session'),
+  flows: () => call('GET', '/flows'),
+  flow: (name) => call('GET', `/flows/${e(name)}`),
+  graph: (name, runId) => call('GET', `/flows/${e(name)}/graph${q({ runId })}`),
+  startRun: (name, json) => call('POST', `/flows/${e(name)}/runs`, json),
+  runs: (params) => call('GET', `/runs${q(params)}`),
+  run: (id) => call('GET', `/runs/${e(id)}`),
+  events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
+  cancel: (id) => call('POST', `/runs/${e(id)}/cancel`),
+  restart: (id) => call('POST', `/runs/${e(id)}/restart`),
+  rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
+  retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
+  queues: () => call('GET', '/queues'),
+  queue: (name) => call('GET', `/queues/${e(name)}`),
+  pause: (name) => call('POST', `/queues/${e(name)}/pause`),
+  resume: (name) => call('POST', `/queues/${e(name)}/resume`),
+  redrive: (name) => call('POST', `/queues/${e(name)}/redrive`),
+  jobs: (name, params) => call('GET', `/queues/${e(name)}/jobs${q(params)}`),
+  job: (name, id) => call('GET', `/queues/${e(name)}/jobs/${e(id)}`),
+  retryJob: (name, id) => call('POST', `/queues/${e(name)}/jobs/${e(id)}/retry`),
+};

@@ -1,0 +1,83 @@
+// Entry of the console: a hash router (#/flows/order), the shell's nav, live status and user.
+import { api } from './api.js';
+import { live } from './live.js';
+import { h, clear, fill } from './ui.js';
+import { dashboard } from './views/dashboard.js';
+import { flowsView, flowView } from './views/flows.js';
+import { runsView, runView } from './views/runs.js';
+import { queuesView, queueView } from './views/queues.js';
+import { placeholder } from './views/placeholder.js';
+
+const routes = [
+  [/^\/?$/, 'dashboard', dashboard],
+  [/^\/flows$/, 'flows', flowsView],
+  [/^\/flows\/([^/]+)$/, 'flows', flowView],
+  [/^\/runs$/, 'runs', runsView],
+  [/^\/runs\/([^/]+)$/, 'runs', runView],
+  [/^\/queues$/, 'queues', queuesView],
+  [/^\/queues\/([^/]+)$/, 'queues', queueView],
+  [/^\/(triggers|awaits)$/, null, placeholder],
+];
+
+let cleanup = null;
+
+export function navigate(path) { location.hash = '#' + path; }
+
+function parse() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const [path, query = ''] = raw.split('?');
+  return { path, query: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+function render() {
+  const { path, query } = parse();
+  const view = document.getElementById('view');
+  if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
+  clear(view);
+  clear(document.getElementById('actions'));
+  for (const [re, nav, fn] of routes) {
+    const m = re.exec(path);
+    if (!m) continue;
+    const navKey = nav || m[1];
+    document.querySelectorAll('#nav a').forEach((a) => a.classList.toggle('active', a.dataset.nav === navKey));
+    const ctx = {
+      params: m.slice(1).map(decodeURIComponent),
+      query,
+      view,
+      crumbs: (...parts) => setCrumbs(parts),
+      actions: (...nodes) => fill(document.getElementById('actions'), ...nodes.filter(Boolean)),
+      setQuery: (q) => {
+        const s = new URLSearchParams(Object.entries({ ...query, ...q }).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+        history.replaceState(null, '', '#' + path + (s.toString() ? '?' + s : ''));
+      },
+    };
+    cleanup = fn(ctx) || null;
+    return;
+  }
+  setCrumbs(['Not found']);
+  view.append(h('div', { class: 'card placeholder' }, 'No such page. ', h('a', { href: '#/' }, 'Back to the dashboard')));
+}
+
+function setCrumbs(parts) {
+  const el = clear(document.getElementById('crumbs'));
+  parts.forEach((p, i) => {
+    if (i) el.append(h('span', { class: 'sep' }, '/'));
+    const last = i === parts.length - 1;
+    if (Array.isArray(p)) el.append(h('a', { href: p[1] }, p[0]));
+    else el.append(last ? h('strong', {}, p) : h('span', {}, p));
+  });
+  document.title = `${parts.map((p) => (Array.isArray(p) ? p[0] : p)).join(' / ')} · nvent`;
+}
+
+window.addEventListener('hashchange', render);
+live.onStatus((state) => {
+  const el = document.getElementById('live-status');
+  el.className = 'live-status ' + (state === 'up' ? 'up' : state === 'down' ? 'down' : '');
+  el.querySelector('.label').textContent = state === 'up' ? 'live' : state === 'down' ? 'disconnected – retrying' : 'connecting…';
+  el.dataset.state = state;
+});
+api.session().then((s) => {
+  document.getElementById('user').textContent = s.user ? `signed in as ${s.user}` : 'security off';
+}).catch(() => {});
+live.start();
+render();

@@ -1,0 +1,97 @@
+// The console's single WebSocket to /api/nvent/ws: reconnects with backoff and, after a reconnect,
+// re-subscribes every run after the last sequence number it saw, so nothing is missed or repeated.
+import { api } from './api.js';
+
+const listeners = new Set();
+const statusListeners = new Set();
+const runs = new Map();      // runId -> { lastSeq, handlers:Set }
+let flowsWanted = new Map(); // flow -> count
+let statsWanted = 0;
+let socket = null;
+let attempt = 0;
+let state = 'connecting';
+let pingTimer = null;
+
+function url() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}${api.base}/ws`;
+}
+
+function setState(next) {
+  state = next;
+  statusListeners.forEach((fn) => fn(state));
+}
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function connect() {
+  setState(attempt ? 'reconnecting' : 'connecting');
+  socket = new WebSocket(url());
+  socket.onopen = () => {
+    attempt = 0;
+    setState('up');
+    runs.forEach((sub, runId) => send({ type: 'subscribe', runId, afterSeq: sub.lastSeq }));
+    flowsWanted.forEach((n, flow) => send({ type: 'subscribe', flow }));
+    if (statsWanted > 0) send({ type: 'subscribe.stats' });
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => send({ type: 'ping' }), 25000);
+  };
+  socket.onmessage = (m) => {
+    let msg;
+    try { msg = JSON.parse(m.data); } catch { return; }
+    if ((msg.type === 'history' || msg.type === 'event') && runs.has(msg.runId)) {
+      const sub = runs.get(msg.runId);
+      const events = msg.type === 'history' ? msg.events : [msg.event];
+      const fresh = events.filter((ev) => ev.seq > sub.lastSeq);
+      if (fresh.length) sub.lastSeq = fresh[fresh.length - 1].seq;
+      sub.handlers.forEach((fn) => fn({ ...msg, events: fresh, live: msg.type === 'event' }));
+    }
+    listeners.forEach((fn) => fn(msg));
+  };
+  socket.onclose = () => {
+    clearInterval(pingTimer);
+    setState('down');
+    const delay = Math.min(10000, 500 * 2 ** attempt) + Math.random() * 300;
+    attempt++;
+    setTimeout(connect, delay);
+  };
+}
+
+export const live = {
+  start() { if (!socket) connect(); },
+  state: () => state,
+  onStatus(fn) { statusListeners.add(fn); fn(state); return () => statusListeners.delete(fn); },
+  on(fn) { listeners.add(fn); return () => listeners.delete(fn); },
+  /** Entries of one run, history first then live: handler({events, complete, live}). */
+  run(runId, handler) {
+    let sub = runs.get(runId);
+    if (!sub) {
+      sub = { lastSeq: 0, handlers: new Set() };
+      runs.set(runId, sub);
+      send({ type: 'subscribe', runId, afterSeq: 0 });
+    }
+    sub.handlers.add(handler);
+    return () => {
+      sub.handlers.delete(handler);
+      if (!sub.handlers.size) { runs.delete(runId); send({ type: 'unsubscribe', runId }); }
+    };
+  },
+  flow(flow, handler) {
+    flowsWanted.set(flow, (flowsWanted.get(flow) || 0) + 1);
+    if (flowsWanted.get(flow) === 1) send({ type: 'subscribe', flow });
+    const off = live.on((msg) => { if (msg.type === 'event' && msg.flow === flow) handler(msg); });
+    return () => {
+      off();
+      const n = flowsWanted.get(flow) - 1;
+      if (n <= 0) { flowsWanted.delete(flow); send({ type: 'unsubscribe', flow }); } else flowsWanted.set(flow, n);
+    };
+  },
+  stats(handler) {
+    statsWanted++;
+    if (statsWanted === 1) send({ type: 'subscribe.stats' });
+    const off = live.on((msg) => { if (msg.type === 'stats') handler(msg); });
+    return () => { off(); statsWanted--; if (statsWanted === 0) send({ type: 'unsubscribe.stats' }); };
+  },
+};

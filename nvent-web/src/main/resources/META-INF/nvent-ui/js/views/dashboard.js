@@ -1,0 +1,84 @@
+import { api } from '../api.js';
+import { live } from '../live.js';
+import { h, clear, fill, badge, card, kpi, num, ago, duration, short, statusBar } from '../ui.js';
+
+export function dashboard(ctx) {
+  ctx.crumbs('Dashboard');
+  const kpis = h('div', { class: 'grid kpis', id: 'kpis' });
+  const activeBody = h('div', { class: 'card-body flush' });
+  const failedBody = h('div', { class: 'card-body flush' });
+  const queuesBody = h('div', { class: 'card-body flush' });
+  const flowsBody = h('div', { class: 'card-body flush' });
+  ctx.view.append(kpis,
+    h('div', { class: 'grid two' },
+      card('Active runs', 'running and awaiting, newest first', activeBody, h('a', { href: '#/runs?status=running' }, 'all runs →')),
+      card('Recent failures', 'failed runs with the step and error', failedBody, h('a', { href: '#/runs?status=failed' }, 'all failed →'))),
+    h('div', { class: 'grid halves' },
+      card('Queues', 'jobs by state', queuesBody, h('a', { href: '#/queues' }, 'job inspector →')),
+      card('Flows', 'runs by outcome', flowsBody, h('a', { href: '#/flows' }, 'all flows →'))));
+
+  let last = null;
+  let listTimer = null;
+  const renderStats = (stats) => {
+    const sum = (k) => stats.flows.reduce((a, f) => a + f.stats[k], 0);
+    const q = (k) => stats.queues.reduce((a, x) => a + x.counts[k], 0);
+    fill(kpis, 
+      kpi('Running', num(sum('running')), 'run', `${num(sum('awaiting'))} awaiting`),
+      kpi('Completed', num(sum('completed')), 'ok', `${num(sum('total'))} runs in total`),
+      kpi('Failed runs', num(sum('failed')), 'fail', `${num(sum('canceled'))} canceled`),
+      kpi('Jobs waiting', num(q('waiting') + q('delayed')), '', `${num(q('delayed'))} delayed`),
+      kpi('Jobs active', num(q('active')), 'run', `${stats.queues.length} queues`),
+      kpi('Dead letters', num(q('failed')), q('failed') ? 'fail' : '', 'failed jobs'));
+    fill(queuesBody, stats.queues.length ? h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, ''), h('th', { class: 'num' }, 'Waiting'), h('th', { class: 'num' }, 'Active'),
+        h('th', { class: 'num' }, 'Delayed'), h('th', { class: 'num' }, 'Failed'), h('th', { class: 'num' }, 'Done'))),
+      h('tbody', {}, stats.queues.map((x) => h('tr', { class: 'click', onclick: () => { location.hash = `#/queues/${encodeURIComponent(x.name)}`; } },
+        h('td', {}, h('strong', {}, x.name)), h('td', {}, x.paused ? badge('paused') : ''),
+        h('td', { class: 'num' }, num(x.counts.waiting)), h('td', { class: 'num' }, num(x.counts.active)),
+        h('td', { class: 'num' }, num(x.counts.delayed)), h('td', { class: 'num' }, x.counts.failed ? h('strong', { class: 'muted' }, num(x.counts.failed)) : '0'),
+        h('td', { class: 'num' }, num(x.counts.completed)))))) : h('div', { class: 'empty' }, 'No queues yet'));
+    fill(flowsBody, h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Flow'), h('th', { class: 'num' }, 'Runs'), h('th', { class: 'num' }, 'Running'), h('th', { class: 'num' }, 'Failed'), h('th', {}, 'Outcome'))),
+      h('tbody', {}, stats.flows.map((f) => h('tr', { class: 'click', onclick: () => { location.hash = `#/flows/${encodeURIComponent(f.name)}`; } },
+        h('td', {}, h('strong', {}, f.name)), h('td', { class: 'num' }, num(f.stats.total)), h('td', { class: 'num' }, num(f.stats.running)),
+        h('td', { class: 'num' }, num(f.stats.failed)), h('td', {}, statusBar(f.stats)))))));
+    const key = stats.flows.map((f) => `${f.stats.total}/${f.stats.running}/${f.stats.awaiting}/${f.stats.failed}`).join(',');
+    if (key !== last) {
+      last = key;
+      clearTimeout(listTimer);
+      listTimer = setTimeout(loadLists, 150);
+    }
+  };
+
+  async function loadLists() {
+    const [running, awaiting, failed] = await Promise.all([
+      api.runs({ status: 'running', limit: 8 }), api.runs({ status: 'awaiting', limit: 8 }), api.runs({ status: 'failed', limit: 8 })]);
+    const active = [...running, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 8);
+    fill(activeBody, active.length ? h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Steps'), h('th', {}, 'Running for'))),
+      h('tbody', {}, active.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
+        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', {}, r.flow), h('td', {}, badge(r.status)),
+        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
+    const reasons = await Promise.all(failed.map((r) => api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
+    fill(failedBody, failed.length ? h('table', { id: 'recent-failures', class: 'fixed' },
+      h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:28%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:84px' }, 'When'))),
+      h('tbody', {}, failed.map((r, i) => {
+        const ev = reasons[i][0];
+        return h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
+          h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))),
+          h('td', { class: 'ellipsis' }, r.flow, h('span', { class: 'muted' }, ' · '), ev ? (ev.step || ev.data.step || '–') : '–'),
+          h('td', { class: 'ellipsis small', title: ev ? ev.data.error : '' }, ev ? ev.data.error : ''),
+          h('td', { class: 'muted small' }, ago(r.endedAt)));
+      }))) : h('div', { class: 'empty' }, 'No failures'));
+  }
+
+  const off = live.stats(renderStats);
+  loadLists();
+  return () => { off(); clearTimeout(listTimer); };
+}
+
+export function stepSummary(run) {
+  const all = Object.values(run.steps);
+  const done = all.filter((s) => s === 'completed').length;
+  return `${done}/${all.length} done`;
+}

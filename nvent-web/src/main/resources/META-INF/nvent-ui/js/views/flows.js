@@ -1,0 +1,118 @@
+import { api } from '../api.js';
+import { live } from '../live.js';
+import { flowGraph } from '../graph.js';
+import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonProblem } from '../ui.js';
+import { stepSummary } from './dashboard.js';
+
+export function flowsView(ctx) {
+  ctx.crumbs('Flows');
+  const body = h('div', { class: 'card-body flush' }, h('div', { class: 'empty' }, h('span', { class: 'spin' })));
+  ctx.view.append(card('Registered flows', 'steps, event edges and run statistics', body));
+  const load = async () => {
+    const flows = await api.flows();
+    fill(body, h('table', { id: 'flows-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Flow'), h('th', {}, 'Entry'), h('th', { class: 'num' }, 'Steps'), h('th', { class: 'num' }, 'Runs'),
+        h('th', { class: 'num' }, 'Running'), h('th', { class: 'num' }, 'Completed'), h('th', { class: 'num' }, 'Failed'), h('th', {}, 'Outcome'), h('th', {}, ''))),
+      h('tbody', {}, flows.map((f) => h('tr', { class: 'click', dataset: { flow: f.name }, onclick: () => { location.hash = `#/flows/${encodeURIComponent(f.name)}`; } },
+        h('td', {}, h('strong', {}, f.name)), h('td', {}, h('span', { class: 'pill' }, f.entry)), h('td', { class: 'num' }, f.steps.length),
+        h('td', { class: 'num' }, num(f.stats.total)), h('td', { class: 'num' }, num(f.stats.running)), h('td', { class: 'num' }, num(f.stats.completed)),
+        h('td', { class: 'num' }, num(f.stats.failed)), h('td', {}, statusBar(f.stats)),
+        h('td', {}, h('button', { class: 'btn small', onclick: (e) => { e.stopPropagation(); startRunDialog(f.name); } }, '▶ Start')))))));
+  };
+  load();
+  let timer;
+  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 200); });
+  return () => { off(); clearTimeout(timer); };
+}
+
+export function flowView(ctx) {
+  const [name] = ctx.params;
+  ctx.crumbs(['Flows', '#/flows'], name);
+  ctx.actions(h('button', { class: 'btn primary', id: 'start-run', onclick: () => startRunDialog(name) }, '▶ Start run'));
+  const graphBody = h('div', { class: 'card-body flush' });
+  const graphSub = h('span', {}, 'select a run to color the steps by its state');
+  const runsBody = h('div', { class: 'card-body flush' });
+  const stepsBody = h('div', { class: 'card-body flush' });
+  ctx.view.append(
+    card('Diagram', graphSub, graphBody),
+    h('div', { class: 'grid two' }, card('Runs', 'newest first, live', runsBody), card('Steps', 'configuration', stepsBody)));
+
+  let graph = null;
+  let selected = ctx.query.run || null;
+  const refreshGraph = async () => {
+    if (!graph) return;
+    if (!selected) { graph.update({}); return; }
+    try {
+      const g = await api.graph(name, selected);
+      graph.update(Object.fromEntries(g.nodes.map((n) => [n.id, n.status])));
+      fill(graphSub, 'run ', h('a', { href: `#/runs/${selected}`, class: 'mono' }, short(selected)), ' ', badge(g.run.status));
+    } catch (e) { selected = null; graph.update({}); }
+  };
+  const loadRuns = async () => {
+    const runs = await api.runs({ flow: name, limit: 15 });
+    if (!selected && runs.length) selected = runs[0].runId;
+    fill(runsBody, runs.length ? h('table', { id: 'flow-runs' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Steps'), h('th', {}, 'Duration'))),
+      h('tbody', {}, runs.map((r) => h('tr', { class: 'click' + (r.runId === selected ? ' selected' : ''), dataset: { run: r.runId },
+        onclick: () => { selected = r.runId; ctx.setQuery({ run: r.runId }); loadRuns(); refreshGraph(); } },
+        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono', onclick: (e) => e.stopPropagation() }, short(r.runId))),
+        h('td', {}, badge(r.status)), h('td', { class: 'small' }, dateTime(r.startedAt)), h('td', { class: 'small muted' }, stepSummary(r)),
+        h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)))))) : h('div', { class: 'empty' }, 'No runs yet. Start one.'));
+    refreshGraph();
+  };
+  (async () => {
+    try {
+      const [g, flow] = await Promise.all([api.graph(name), api.flow(name)]);
+      graph = flowGraph(g, { onSelect: (step) => { document.querySelector(`[data-step-row="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'nearest' }); } });
+      fill(graphBody, graph.el);
+      fill(stepsBody, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Subscribes'), h('th', {}, 'Emits'), h('th', { class: 'num' }, 'Attempts'))),
+        h('tbody', {}, flow.steps.map((s) => h('tr', { dataset: { stepRow: s.name } },
+          h('td', {}, h('strong', {}, s.name), s.role === 'entry' ? h('div', { class: 'small muted' }, 'entry') : null),
+          h('td', {}, s.subscribes.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))),
+          h('td', {}, s.emits.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))),
+          h('td', { class: 'num' }, s.maxAttempts))))));
+      loadRuns();
+    } catch (e) {
+      fill(graphBody, h('div', { class: 'empty' }, e.message));
+    }
+  })();
+  let timer;
+  const off = live.flow(name, () => { clearTimeout(timer); timer = setTimeout(loadRuns, 250); });
+  return () => { off(); clearTimeout(timer); };
+}
+
+/** The "start a run" dialog: a JSON editor that reports invalid JSON before anything is sent. */
+export async function startRunDialog(flow) {
+  let example = '{\n  \n}';
+  try {
+    const [latest] = await api.runs({ flow, limit: 1 });
+    if (latest) {
+      const [start] = await api.events(latest.runId, { types: 'flow.start', limit: 1 });
+      if (start && start.data.input !== undefined && start.data.input !== null) example = JSON.stringify(start.data.input, null, 2);
+    }
+  } catch { /* no example */ }
+  const input = h('textarea', { class: 'json-input', id: 'run-input', spellcheck: 'false', 'aria-label': 'run input (JSON)' });
+  input.value = example;
+  const msg = h('div', { class: 'field-msg', id: 'run-input-msg' });
+  const startBtn = h('button', { class: 'btn primary', id: 'run-submit' }, 'Start run');
+  const check = () => {
+    const problem = input.value.trim() === '' ? null : jsonProblem(input.value);
+    input.classList.toggle('invalid', !!problem);
+    msg.className = 'field-msg ' + (problem ? 'bad' : 'good');
+    msg.textContent = problem ? `Invalid JSON – ${problem}` : input.value.trim() === '' ? 'Empty input: the entry step receives null' : 'Valid JSON';
+    startBtn.disabled = !!problem;
+    return !problem;
+  };
+  input.addEventListener('input', check);
+  const close = modal(`Start a run of ${flow}`, h('div', {},
+    h('p', { class: 'muted small' }, 'The JSON below becomes the input of the entry step.'), input, msg), (closeFn) => [
+    h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), startBtn]);
+  startBtn.addEventListener('click', async () => {
+    if (!check()) return;
+    const result = await act(startBtn, () => api.startRun(flow, input.value.trim() === '' ? '' : input.value), (r) => `Started run ${short(r.runId)}`);
+    if (result) { close(); location.hash = `#/runs/${result.runId}`; }
+  });
+  check();
+  input.focus();
+}

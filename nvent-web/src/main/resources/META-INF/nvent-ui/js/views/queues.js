@@ -1,0 +1,120 @@
+import { api } from '../api.js';
+import { live } from '../live.js';
+import { h, clear, fill, badge, card, num, dateTime, ago, duration, short, act, jsonView } from '../ui.js';
+
+const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed'];
+
+export function queuesView(ctx) {
+  ctx.crumbs('Queues & jobs');
+  const body = h('div', { class: 'card-body flush' }, h('div', { class: 'empty' }, h('span', { class: 'spin' })));
+  ctx.view.append(card('Queues', 'live counts; open a queue to inspect its jobs', body));
+  const render = (queues) => {
+    fill(body, h('table', { id: 'queues-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s)), h('th', {}, ''))),
+      h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
+        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active')),
+        STATES.map((s) => h('td', { class: 'num' }, num(q.counts[s]))),
+        h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
+  };
+  api.queues().then(render);
+  const off = live.stats((m) => render(m.queues));
+  return off;
+}
+
+function pauseButton(q, after) {
+  return h('button', { class: 'btn small', dataset: { action: q.paused ? 'resume' : 'pause' }, onclick: (e) => {
+    e.stopPropagation();
+    act(e.currentTarget, () => (q.paused ? api.resume(q.name) : api.pause(q.name)), q.paused ? `Resumed ${q.name}` : `Paused ${q.name}`).then(after);
+  } }, q.paused ? '▶ Resume' : '❚❚ Pause');
+}
+
+export function queueView(ctx) {
+  const [name] = ctx.params;
+  ctx.crumbs(['Queues & jobs', '#/queues'], name);
+  let state = STATES.includes(ctx.query.state) ? ctx.query.state : 'failed';
+  let selectedJob = ctx.query.job || null;
+  let offset = 0;
+  const PAGE = 25;
+  const tabs = h('div', { class: 'seg', id: 'state-tabs', role: 'tablist' });
+  const listBody = h('div', { class: 'card-body flush' });
+  const pager = h('div', { class: 'toolbar' });
+  const detail = h('div', { class: 'card-body', id: 'job-detail' }, h('div', { class: 'empty' }, 'Select a job to see its attempts'));
+  ctx.view.append(h('div', { class: 'grid two' },
+    h('div', { class: 'card' }, h('div', { class: 'card-head' }, tabs, pager), listBody),
+    card('Job', null, detail)));
+
+  let queue = null;
+  const renderHead = () => {
+    fill(tabs, STATES.map((s) => h('button', { class: s === state ? 'on' : '', dataset: { state: s }, role: 'tab',
+      onclick: () => { state = s; offset = 0; ctx.setQuery({ state: s, job: selectedJob }); renderHead(); loadJobs(); } },
+      s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
+    if (!queue) return;
+    ctx.actions(
+      badge(queue.paused ? 'paused' : 'active'),
+      h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
+        () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
+      queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
+      h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => api.redrive(name),
+        (r) => `Redrove ${r.redriven} failed job${r.redriven === 1 ? '' : 's'}`).then(() => { loadQueue(); loadJobs(); }) }, `↻ Redrive ${num(queue.counts.failed)} failed`));
+  };
+  async function loadQueue() {
+    try { queue = await api.queue(name); renderHead(); } catch (e) { fill(listBody, h('div', { class: 'empty' }, e.message)); }
+  }
+  async function loadJobs() {
+    const page = await api.jobs(name, { state, offset, limit: PAGE });
+    fill(listBody, page.jobs.length ? h('table', { id: 'jobs-table', class: 'fixed' },
+      h('thead', {}, h('tr', {}, h('th', { style: 'width:22%' }, 'Step'), h('th', { style: 'width:104px' }, 'Run'), h('th', { class: 'num', style: 'width:84px' }, 'Attempts'),
+        h('th', { style: 'width:84px' }, 'Created'), h('th', {}, state === 'failed' ? 'Last error' : 'Job'))),
+      h('tbody', {}, page.jobs.map((j) => h('tr', { class: 'click' + (j.jobId === selectedJob ? ' selected' : ''), dataset: { job: j.jobId },
+        onclick: () => { selectedJob = j.jobId; ctx.setQuery({ state, job: j.jobId }); loadJobs(); loadJob(); } },
+        h('td', { class: 'ellipsis' }, h('strong', {}, j.name)),
+        h('td', {}, j.runId ? h('a', { href: `#/runs/${j.runId}`, class: 'mono', onclick: (e) => e.stopPropagation() }, short(j.runId)) : '–'),
+        h('td', { class: 'num' }, `${j.attemptsMade}/${j.maxAttempts}`), h('td', { class: 'small muted' }, ago(j.createdAt)),
+        state === 'failed' ? h('td', { class: 'ellipsis small', title: j.lastError || '' }, j.lastError || '')
+          : h('td', { class: 'ellipsis mono small', title: j.jobId }, j.jobId))))) : h('div', { class: 'empty' }, `No ${state} jobs`));
+    fill(pager, 
+      h('span', { class: 'muted small' }, page.total ? `${offset + 1}–${offset + page.jobs.length} of ${num(page.total)}` : ''),
+      h('button', { class: 'btn small', disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); loadJobs(); } }, '←'),
+      h('button', { class: 'btn small', disabled: offset + page.jobs.length >= page.total, onclick: () => { offset += PAGE; loadJobs(); } }, '→'));
+  }
+  async function loadJob() {
+    if (!selectedJob) return;
+    let job;
+    try { job = await api.job(name, selectedJob); } catch (e) { fill(detail, h('div', { class: 'empty' }, e.message)); return; }
+    fill(detail, 
+      h('div', { class: 'toolbar', style: 'justify-content:space-between;margin-bottom:12px' },
+        h('div', {}, h('div', { class: 'mono small' }, job.jobId), h('div', { style: 'margin-top:4px' }, badge(job.state))),
+        job.state === 'failed' ? h('button', { class: 'btn primary', id: 'retry-job', onclick: (e) => act(e.currentTarget, () => api.retryJob(name, job.jobId),
+          'Job retried').then(() => { loadQueue(); loadJobs(); loadJob(); }) }, '↻ Retry job') : null),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Step'), h('dd', {}, job.name),
+        job.runId ? [h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${job.runId}`, class: 'mono' }, job.runId))] : null,
+        h('dt', {}, 'Attempts'), h('dd', { id: 'job-attempts', dataset: { made: job.attemptsMade } }, `${job.attemptsMade} of ${job.maxAttempts} per round`),
+        h('dt', {}, 'Created'), h('dd', {}, dateTime(job.createdAt)),
+        h('dt', {}, 'Available'), h('dd', {}, dateTime(job.availableAt))),
+      h('h3', { style: 'margin-top:16px' }, 'Attempts'),
+      job.attempts.length ? [...job.attempts].reverse().map((a) => h('div', { class: 'attempt' },
+        h('div', { class: 'head' }, h('strong', {}, `#${a.attempt}`), badge(a.error ? 'failed' : a.endedAt ? 'completed' : 'running'),
+          h('span', { class: 'muted small' }, `${dateTime(a.startedAt)} · ${duration(a.startedAt, a.endedAt)}`)),
+        a.error ? h('pre', { class: 'stack' }, a.error) : null)) : h('div', { class: 'muted small' }, 'No attempt yet'),
+      h('h3', { style: 'margin-top:16px' }, 'Payload'), jsonView(job.payload));
+  }
+  let timer;
+  let lastCounts = '';
+  const off = live.stats((m) => {
+    const q = m.queues.find((x) => x.name === name);
+    if (!q) return;
+    const key = JSON.stringify(q);
+    if (key === lastCounts) return;
+    lastCounts = key;
+    queue = q;
+    renderHead();
+    clearTimeout(timer);
+    timer = setTimeout(() => { loadJobs(); loadJob(); }, 200);
+  });
+  renderHead();
+  loadQueue();
+  loadJobs();
+  loadJob();
+  return () => { off(); clearTimeout(timer); };
+}

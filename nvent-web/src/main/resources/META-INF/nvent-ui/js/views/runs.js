@@ -1,0 +1,189 @@
+import { api } from '../api.js';
+import { live } from '../live.js';
+import { flowGraph } from '../graph.js';
+import { h, clear, fill, badge, card, dateTime, time, duration, short, act, modal, jsonView } from '../ui.js';
+import { stepSummary } from './dashboard.js';
+
+const STATUSES = ['running', 'awaiting', 'completed', 'failed', 'canceled', 'stalled'];
+const PAGE = 25;
+
+export function runsView(ctx) {
+  ctx.crumbs('Runs');
+  const flowSel = h('select', { 'aria-label': 'flow' }, h('option', { value: '' }, 'All flows'));
+  const statusSel = h('select', { 'aria-label': 'status' }, h('option', { value: '' }, 'Any status'), STATUSES.map((s) => h('option', { value: s }, s)));
+  const body = h('div', { class: 'card-body flush' });
+  const pager = h('div', { class: 'toolbar' });
+  let offset = Number(ctx.query.offset || 0);
+  flowSel.value = ctx.query.flow || '';
+  statusSel.value = ctx.query.status || '';
+  api.flows().then((flows) => {
+    flows.forEach((f) => flowSel.append(h('option', { value: f.name }, f.name)));
+    flowSel.value = ctx.query.flow || '';
+  });
+  const load = async () => {
+    const runs = await api.runs({ flow: flowSel.value, status: statusSel.value, offset, limit: PAGE });
+    fill(body, runs.length ? h('table', { id: 'runs-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
+      h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
+        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, r.runId)), h('td', {}, r.flow), h('td', {}, badge(r.status)),
+        h('td', { class: 'small' }, dateTime(r.startedAt)), h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)),
+        h('td', { class: 'small muted' }, stepSummary(r)))))) : h('div', { class: 'empty' }, 'No runs match'));
+    fill(pager, 
+      h('button', { class: 'btn small', disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); sync(); } }, '← Newer'),
+      h('span', { class: 'muted small' }, `${offset + 1}–${offset + runs.length}`),
+      h('button', { class: 'btn small', disabled: runs.length < PAGE, onclick: () => { offset += PAGE; sync(); } }, 'Older →'));
+  };
+  const sync = () => { ctx.setQuery({ flow: flowSel.value, status: statusSel.value, offset: offset || '' }); load(); };
+  flowSel.addEventListener('change', () => { offset = 0; sync(); });
+  statusSel.addEventListener('change', () => { offset = 0; sync(); });
+  ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
+  load();
+  let timer;
+  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 300); });
+  return () => { off(); clearTimeout(timer); };
+}
+
+const TYPE_CLASS = {
+  'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
+  'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', log: 'log', emit: 'flow',
+};
+
+function describe(ev) {
+  const d = ev.data || {};
+  const more = (label, value) => h('details', { class: 'data' }, h('summary', {}, label), jsonView(value));
+  switch (ev.type) {
+    case 'flow.start': {
+      const origin = d.restartOf ? ['restart of ', h('a', { href: `#/runs/${d.restartOf}`, class: 'mono' }, short(d.restartOf))]
+        : d.rerunOf ? ['rerun of ', h('a', { href: `#/runs/${d.rerunOf}`, class: 'mono' }, short(d.rerunOf)), ` from ${d.fromStep}`]
+        : d.parentRunId ? ['child of ', h('a', { href: `#/runs/${d.parentRunId}`, class: 'mono' }, short(d.parentRunId))] : ['run started'];
+      return [h('span', {}, ...origin), more('input', d.input)];
+    }
+    case 'step.started': return `attempt ${ev.attempt} on queue ${d.queue || '–'}`;
+    case 'log': {
+      const meta = d.meta && Object.keys(d.meta).length ? more('details', d.meta) : null;
+      return [h('span', { class: `lvl ${d.level}` }, d.level), d.message, meta];
+    }
+    case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name)), more('payload', d.payload)];
+    case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
+    case 'step.retry': return d.reason ? `${d.reason}: the step is queued again`
+      : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at ${time(d.nextAttemptAt)}`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'step.failed': return [h('span', {}, `${d.error} (attempt ${d.attempt}/${d.maxAttempts})`), d.stack ? h('details', { class: 'data', open: true }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
+    case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
+    case 'flow.completed': return 'run completed';
+    default: return Object.keys(d).length ? more('data', d) : '';
+  }
+}
+
+export function runView(ctx) {
+  const [runId] = ctx.params;
+  ctx.crumbs(['Runs', '#/runs'], short(runId));
+  const facts = h('dl', { class: 'facts', id: 'run-facts' });
+  const graphBody = h('div', { class: 'card-body flush' });
+  const stepsBody = h('div', { class: 'card-body flush' });
+  const list = h('ul', { class: 'timeline', id: 'timeline' });
+  const counter = h('span', { class: 'sub', id: 'timeline-count' }, 'loading…');
+  const stepSel = h('select', { 'aria-label': 'step filter', id: 'step-filter' }, h('option', { value: '' }, 'All steps'));
+  let kind = 'all';
+  const levelSel = h('select', { 'aria-label': 'log level', id: 'level-filter' }, ['', 'debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l }, l ? `${l} and above` : 'Any level')));
+  const kinds = h('div', { class: 'seg', role: 'group', 'aria-label': 'event kind' }, ['all', 'events', 'logs', 'errors'].map((k) =>
+    h('button', { class: k === kind ? 'on' : '', dataset: { kind: k }, onclick: (e) => { kind = k; kinds.querySelectorAll('button').forEach((b) => b.classList.toggle('on', b === e.currentTarget)); redraw(); } }, k)));
+  ctx.view.append(h('div', { class: 'grid two' },
+    h('div', { class: 'card' },
+      h('div', { class: 'card-head' }, h('div', {}, h('h2', {}, 'Timeline'), counter), h('div', { class: 'toolbar' }, stepSel, kinds, levelSel)),
+      h('div', { class: 'card-body flush' }, list)),
+    h('div', { class: 'grid', style: 'align-content:start' },
+      card('Overview', null, h('div', { class: 'card-body' }, facts)),
+      card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody)))));
+
+  const events = [];
+  let run = null;
+  let flowDef = null;
+  let graph = null;
+  let complete = false;
+  const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
+  const visible = (ev) => {
+    if (stepSel.value && ev.step !== stepSel.value) return false;
+    if (kind === 'events' && ev.type === 'log') return false;
+    if (kind === 'logs' && ev.type !== 'log') return false;
+    if (kind === 'errors' && !(['step.failed', 'step.retry', 'flow.failed'].includes(ev.type) || (ev.type === 'log' && ev.data.level === 'error'))) return false;
+    if (levelSel.value && ev.type === 'log' && LEVELS[ev.data.level] < LEVELS[levelSel.value]) return false;
+    return true;
+  };
+  const row = (ev, fresh) => h('li', { class: fresh ? 'new' : '', dataset: { seq: ev.seq, type: ev.type } },
+    h('span', { class: 'seq' }, ev.seq), h('span', { class: 'ts' }, time(ev.ts)),
+    h('span', { class: `type ${TYPE_CLASS[ev.type] ?? ''}` }, ev.type), h('span', { class: 'step', title: ev.step || '' }, ev.step || ''),
+    h('span', { class: 'msg' }, describe(ev)));
+  const updateCount = () => {
+    const shown = list.children.length;
+    counter.textContent = `${events.length} entries${shown !== events.length ? `, ${shown} shown` : ''}${complete ? ' · live' : ' · loading history…'}`;
+    counter.dataset.total = events.length;
+  };
+  const redraw = () => { fill(list, ...events.filter(visible).map((ev) => row(ev, false))); updateCount(); };
+  stepSel.addEventListener('change', redraw);
+  levelSel.addEventListener('change', redraw);
+
+  const renderRun = () => {
+    if (!run) return;
+    const active = run.status === 'running' || run.status === 'awaiting';
+    const failedSteps = Object.entries(run.steps).filter(([, s]) => s === 'failed').map(([k]) => k);
+    fill(facts,
+      h('dt', {}, 'Status'), h('dd', { id: 'run-status', dataset: { status: run.status } }, badge(run.status)),
+      h('dt', {}, 'Run id'), h('dd', { class: 'mono' }, run.runId),
+      h('dt', {}, 'Flow'), h('dd', {}, h('a', { href: `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}` }, run.flow)),
+      h('dt', {}, 'Started'), h('dd', {}, dateTime(run.startedAt)),
+      h('dt', {}, 'Ended'), h('dd', {}, run.endedAt ? dateTime(run.endedAt) : '–'),
+      h('dt', {}, 'Duration'), h('dd', {}, duration(run.startedAt, run.endedAt)),
+      run.parentRunId ? [h('dt', {}, 'Parent'), h('dd', {}, h('a', { href: `#/runs/${run.parentRunId}`, class: 'mono' }, short(run.parentRunId)))] : null);
+    ctx.actions(
+      active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: (e) => act(e.currentTarget, () => api.cancel(runId), 'Cancel requested').then(refresh) }, '■ Cancel') : null,
+      failedSteps.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failedSteps, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
+      flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s).then((r) => { location.hash = `#/runs/${r.runId}`; })) }, '⤼ Rerun from…') : null,
+      h('button', { class: 'btn', id: 'restart-run', onclick: (e) => act(e.currentTarget, () => api.restart(runId), (r) => `Restarted as ${short(r.runId)}`).then((r) => { if (r) location.hash = `#/runs/${r.runId}`; }) }, '⟲ Restart'));
+    if (graph) graph.update(Object.fromEntries(flowDef.steps.map((s) => [s.name, run.steps[s.name] || 'idle'])));
+    if (flowDef) {
+      fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {
+        const st = run.steps[s.name];
+        return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled')),
+          h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
+      }))));
+    }
+  };
+  let refreshTimer = null;
+  async function refresh() {
+    try { run = await api.run(runId); renderRun(); } catch (e) { fill(facts, h('dd', {}, e.message)); }
+  }
+  const scheduleRefresh = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 150); };
+
+  (async () => {
+    await refresh();
+    if (!run) return;
+    flowDef = await api.flow(run.flow).catch(() => null);
+    if (flowDef) {
+      flowDef.steps.forEach((s) => stepSel.append(h('option', { value: s.name }, s.name)));
+      const g = await api.graph(run.flow);
+      graph = flowGraph(g, { fit: true, onSelect: (step) => { stepSel.value = stepSel.value === step ? '' : step; redraw(); } });
+      fill(graphBody, graph.el);
+      renderRun();
+    }
+  })();
+
+  const off = live.run(runId, (msg) => {
+    if (msg.type === 'history' && msg.complete) complete = true;
+    if (msg.live) complete = true;
+    const fresh = msg.events;
+    events.push(...fresh);
+    const rows = fresh.filter(visible).map((ev) => row(ev, msg.live));
+    list.append(...rows);
+    updateCount();
+    if (fresh.length) scheduleRefresh();
+  });
+  return () => { off(); clearTimeout(refreshTimer); };
+}
+
+function chooseStep(title, text, steps, verb, run) {
+  const sel = h('select', { id: 'step-choice', 'aria-label': 'step' }, steps.map((s) => h('option', { value: s }, s)));
+  modal(title, h('div', {}, h('p', { class: 'muted' }, text), sel), (close) => [
+    h('button', { class: 'btn', onclick: close }, 'Cancel'),
+    h('button', { class: 'btn primary', id: 'step-choice-go', onclick: async (e) => { const r = await act(e.currentTarget, () => run(sel.value), `${verb}: ${sel.value}`); if (r !== undefined) close(); } }, verb)]);
+}
