@@ -2,7 +2,14 @@ package io.nvent.war;
 
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import io.nvent.war.fixtures.AfterCall;
+import io.nvent.war.fixtures.Chatter;
+import io.nvent.war.fixtures.FailsOnce;
+import io.nvent.war.fixtures.ViewerIdentityStore;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URL;
 import java.time.Duration;
 import java.util.List;
@@ -10,21 +17,44 @@ import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The packaged demo WAR on a real Payara Micro, driven over HTTP like a user would. */
+/**
+ * The packaged demo WAR on a real Payara Micro, driven like a user would: over HTTP (flows, runs,
+ * queues, jobs, security), over the live WebSocket, and through the console in a real browser.
+ * One deployment, one server boot, for all of it.
+ */
 @ExtendWith(ArquillianExtension.class)
 class DemoApplicationIT {
 
+    private static final String CONFIG = "/WEB-INF/classes/META-INF/microprofile-config.properties";
+
+    /**
+     * The packaged demo plus test flows (a step that fails once, a long talkative step) and an
+     * application identity store, which the configuration adds after the built-in admin user.
+     */
     @Deployment(testable = false)
-    static WebArchive demo() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("nvent.war")));
+    static WebArchive demo() throws IOException {
+        WebArchive war = ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("nvent.war")));
+        String config;
+        try (InputStream in = war.get(CONFIG).getAsset().openStream()) {
+            config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        war.delete(CONFIG);
+        return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, ViewerIdentityStore.class)
+                .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"),
+                        "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -146,5 +176,355 @@ class DemoApplicationIT {
         String status = http.get("api/nvent/runs/" + runId).json().getString("status");
         assertThat(status).isIn("canceled", "completed");
         assertThat(cancel.json().getBoolean("canceled")).isEqualTo(status.equals("canceled"));
+    }
+
+    // ------------------------------------------------------------------ runs: restart, rerun, retry
+
+    private String start(String flow, String input) {
+        Http.Reply started = http.post("api/nvent/flows/" + flow + "/runs", input);
+        assertThat(started.status()).isEqualTo(201);
+        return started.json().getString("runId");
+    }
+
+    private List<JsonObject> events(String runId) {
+        return http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class);
+    }
+
+    @Test
+    void aRunCanBeRestartedRerunFromAStepAndHaveItsFailedStepRetried() {
+        String original = start("order", "{\"id\":\"R-1\",\"item\":\"cup\",\"quantity\":1}");
+        awaitRun(original, "completed");
+
+        Http.Reply restarted = http.post("api/nvent/runs/" + original + "/restart", "");
+        assertThat(restarted.status()).isEqualTo(201);
+        String restart = restarted.json().getString("runId");
+        assertThat(restart).isNotEqualTo(original);
+        assertThat(restarted.location()).hasValueSatisfying(l -> assertThat(l).endsWith("/api/nvent/runs/" + restart));
+        awaitRun(restart, "completed");
+        assertThat(events(restart).get(0).getJsonObject("data").getString("restartOf")).isEqualTo(original);
+
+        Http.Reply rerun = http.post("api/nvent/runs/" + original + "/steps/ship/rerun", "");
+        assertThat(rerun.status()).isEqualTo(201);
+        String fromShip = rerun.json().getString("runId");
+        awaitRun(fromShip, "completed");
+        assertThat(events(fromShip)).filteredOn(e -> e.getString("type").equals("step.started"))
+                .extracting(e -> e.getString("step")).containsExactly("ship");
+
+        String failing = start("flaky-once", "{}");
+        awaitRun(failing, "failed");
+        Http.Reply retried = http.post("api/nvent/runs/" + failing + "/steps/call/retry", "");
+        assertThat(retried.status()).isEqualTo(200);
+        awaitRun(failing, "completed");
+        assertThat(http.post("api/nvent/runs/" + failing + "/steps/call/retry", "").status()).isEqualTo(409);
+
+        assertThat(http.post("api/nvent/runs/" + original + "/steps/no-such-step/rerun", "").status()).isEqualTo(404);
+        assertThat(http.post("api/nvent/runs/no-such-run/restart", "").status()).isEqualTo(404);
+        Http.Reply notFailed = http.post("api/nvent/runs/" + original + "/steps/validate/retry", "");
+        assertThat(notFailed.status()).isEqualTo(409);
+        assertThat(notFailed.contentType()).startsWith("application/problem+json");
+    }
+
+    // ------------------------------------------------------------------ queues and jobs
+
+    @Test
+    void queuesShowTheirJobsAndFailedJobsCanBeInspectedRetriedAndRedriven() {
+        String first = start("flaky-once", "{}");
+        awaitRun(first, "failed");
+
+        assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
+                .extracting(q -> q.getString("name")).contains("order", "retry-demo", "flaky-once", "chatter");
+        JsonObject failedJobs = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json();
+        JsonObject job = failedJobs.getJsonArray("jobs").getValuesAs(JsonObject.class).stream()
+                .filter(j -> j.getString("runId").equals(first)).findFirst().orElseThrow();
+        assertThat(job.getString("step")).isEqualTo("call");
+        assertThat(job.getString("lastError")).contains("partner refused the call");
+
+        String jobPath = "api/nvent/queues/flaky-once/jobs/" + job.getString("jobId");
+        JsonObject detail = http.get(jobPath).json();
+        assertThat(detail.getJsonArray("attempts")).hasSize(1);
+        assertThat(detail.getJsonArray("attempts").getJsonObject(0).getString("error"))
+                .contains("partner refused the call").contains("\tat ");
+        assertThat(detail.getJsonObject("payload").getString("runId")).isEqualTo(first);
+
+        assertThat(http.post(jobPath + "/retry", "").status()).isEqualTo(200);
+        awaitRun(first, "completed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.get(jobPath).json().getString("state").equals("completed"));
+        assertThat(http.get(jobPath).json().getJsonArray("attempts")).hasSize(2);
+        assertThat(http.post(jobPath + "/retry", "").status()).isEqualTo(409);
+
+        String second = start("flaky-once", "{}");
+        String third = start("flaky-once", "{}");
+        awaitRun(second, "failed");
+        awaitRun(third, "failed");
+        JsonObject redriven = http.post("api/nvent/queues/flaky-once/redrive", "").json();
+        assertThat(redriven.getInt("redriven")).isGreaterThanOrEqualTo(2);
+        awaitRun(second, "completed");
+        awaitRun(third, "completed");
+    }
+
+    @Test
+    void aPausedQueueHoldsItsJobsUntilResumed() {
+        assertThat(http.post("api/nvent/queues/retry-demo/pause", "").json().getBoolean("paused")).isTrue();
+        try {
+            String runId = start("retry-demo", "{}");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    http.get("api/nvent/queues/retry-demo").json().getJsonObject("counts").getInt("waiting") >= 1);
+            assertThat(http.get("api/nvent/runs/" + runId).json().getString("status")).isEqualTo("running");
+            assertThat(http.get("api/nvent/queues/retry-demo/jobs?state=waiting").json().getJsonArray("jobs")
+                    .getValuesAs(JsonObject.class)).extracting(j -> j.getString("runId")).contains(runId);
+
+            assertThat(http.post("api/nvent/queues/retry-demo/resume", "").json().getBoolean("paused")).isFalse();
+            awaitRun(runId, "completed");
+        } finally {
+            http.post("api/nvent/queues/retry-demo/resume", "");
+        }
+    }
+
+    @Test
+    void badQueueAndJobRequestsGetProblems() {
+        assertThat(http.get("api/nvent/queues/no-such-queue").status()).isEqualTo(404);
+        assertThat(http.post("api/nvent/queues/no-such-queue/pause", "").status()).isEqualTo(404);
+        Http.Reply badState = http.get("api/nvent/queues/order/jobs?state=sleeping");
+        assertThat(badState.status()).isEqualTo(400);
+        assertThat(badState.contentType()).startsWith("application/problem+json");
+        assertThat(badState.json().getString("detail")).contains("sleeping");
+        assertThat(http.get("api/nvent/queues/order/jobs?limit=0").status()).isEqualTo(400);
+        assertThat(http.get("api/nvent/queues/order/jobs/no-such-job").status()).isEqualTo(404);
+        assertThat(http.post("api/nvent/queues/order/jobs/no-such-job/retry", "").status()).isEqualTo(404);
+        assertThat(http.get("api/nvent/runs?limit=5000").status()).isEqualTo(400);
+        assertThat(http.get("api/nvent/runs/x/events?types=nonsense").status()).isIn(400, 404);
+    }
+
+    // ------------------------------------------------------------------ graph and API description
+
+    @Test
+    void theFlowGraphHasLayeredStepsAndEventEdgesColoredByARun() {
+        JsonObject graph = http.get("api/nvent/flows/order/graph").json();
+        assertThat(graph.getInt("levels")).isEqualTo(3);
+        assertThat(graph.getJsonArray("nodes").getValuesAs(JsonObject.class))
+                .extracting(n -> n.getString("id") + "@" + n.getInt("level"))
+                .containsExactlyInAnyOrder("validate@0", "charge@1", "reserve@1", "ship@2");
+        assertThat(graph.getJsonArray("edges").getValuesAs(JsonObject.class))
+                .extracting(e -> e.getString("from") + "-" + e.getString("event") + "->" + e.getString("to"))
+                .containsExactlyInAnyOrder("validate-order.validated->charge", "validate-order.validated->reserve",
+                        "charge-payment.charged->ship", "reserve-stock.reserved->ship");
+
+        String runId = start("order", "{\"id\":\"G-1\",\"item\":\"map\",\"quantity\":1}");
+        awaitRun(runId, "completed");
+        JsonObject colored = http.get("api/nvent/flows/order/graph?runId=" + runId).json();
+        assertThat(colored.getJsonArray("nodes").getValuesAs(JsonObject.class))
+                .extracting(n -> n.getString("status")).containsOnly("completed");
+
+        assertThat(http.get("api/nvent/flows/retry-demo/graph?runId=" + runId).status()).isEqualTo(400);
+        assertThat(http.get("api/nvent/flows/order/graph?runId=nope").status()).isEqualTo(404);
+        assertThat(http.get("api/nvent/flows/nope/graph").status()).isEqualTo(404);
+
+        Http.Reply openApi = http.get("api/nvent/openapi.yaml");
+        assertThat(openApi.status()).isEqualTo(200);
+        assertThat(openApi.body()).contains("openapi: 3.0.3", "/runs/{runId}/steps/{step}/rerun", "/queues/{queue}/redrive");
+    }
+
+    @Test
+    void theRunListPagesWithALinkToTheNextPage() {
+        start("order", "{\"id\":\"P-1\",\"item\":\"a\",\"quantity\":1}");
+        start("order", "{\"id\":\"P-2\",\"item\":\"b\",\"quantity\":1}");
+        Http.Reply page = http.get("api/nvent/runs?flow=order&limit=1");
+        assertThat(page.array()).hasSize(1);
+        assertThat(page.headers().firstValue("Link")).hasValueSatisfying(l -> assertThat(l).contains("offset=1", "rel=\"next\""));
+    }
+
+    // ------------------------------------------------------------------ security
+
+    @Test
+    void theApiConsoleAndStreamRequireTheAdminRoleButWebhooksStayOpen() throws Exception {
+        Http anonymous = Http.anonymous(base);
+        Http.Reply noLogin = anonymous.get("api/nvent/flows");
+        assertThat(noLogin.status()).isEqualTo(401);
+        assertThat(noLogin.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic realm=\"nvent\""));
+        assertThat(noLogin.contentType()).startsWith("application/problem+json");
+        assertThat(anonymous.get("_nvent/").status()).isEqualTo(401);
+        assertThat(Http.as(base, "admin", "wrong").get("api/nvent/flows").status()).isEqualTo(401);
+
+        Http.Reply viewer = Http.as(base, "viewer", "viewer").get("api/nvent/flows");
+        assertThat(viewer.status()).isEqualTo(403);
+        assertThat(viewer.json().getString("detail")).contains("nvent-admin");
+        assertThat(Http.as(base, "operator", "s3cret").get("api/nvent/flows").status())
+                .as("a user of the application's own identity store with the role").isEqualTo(200);
+
+        Http.Reply console = http.get("_nvent/");
+        assertThat(console.status()).isEqualTo(200);
+        assertThat(console.body()).contains("nvent console", "js/app.js");
+        assertThat(http.get("_nvent/js/app.js").contentType()).startsWith("text/javascript");
+        assertThat(http.get("_nvent/../WEB-INF/beans.xml").status()).isNotEqualTo(200);
+
+        assertThat(anonymous.post("api/nvent/awaits/some-token", "{}").status()).isNotIn(401, 403);
+        assertThat(anonymous.post("api/nvent/triggers/signup/webhook", "{}").status()).isNotIn(401, 403);
+
+        Http.Reply crossSite = http.post("api/nvent/flows/order/runs", "{}", "Origin", "http://evil.example");
+        assertThat(crossSite.status()).isEqualTo(403);
+
+        assertThat(LiveSocket.handshakeStatus(http.base(), null)).as("stream without login").isEqualTo(401);
+        assertThat(LiveSocket.handshakeStatus(http.base(), Http.basic("viewer", "viewer"))).as("stream without role")
+                .isEqualTo(403);
+        assertThat(LiveSocket.handshakeStatus(http.base(), Http.basic(Http.ADMIN, Http.ADMIN_PASSWORD))).isEqualTo(101);
+    }
+
+    // ------------------------------------------------------------------ live stream
+
+    @Test
+    void aClientSubscribingMidRunGetsTheCompleteHistoryThenLiveEntriesInOrderWithoutDuplicates() throws Exception {
+        String runId = start("chatter", "{\"lines\":400,\"pauseMs\":8}");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                !http.get("api/nvent/runs/" + runId + "/events?after=150&limit=1").array().isEmpty());
+
+        try (LiveSocket live = LiveSocket.open(http.base(), Http.basic(Http.ADMIN, Http.ADMIN_PASSWORD))) {
+            live.send("{\"type\":\"subscribe\",\"runId\":\"" + runId + "\"}");
+            await().atMost(Duration.ofSeconds(60)).until(() -> live.entriesOf(runId).stream()
+                    .anyMatch(e -> e.getString("type").equals("flow.completed")));
+
+            List<JsonObject> entries = live.entriesOf(runId);
+            int total = events(runId).size();
+            assertThat(total).isGreaterThan(400);
+            assertThat(entries).extracting(e -> e.getJsonNumber("seq").longValue())
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, total).boxed().toList());
+            assertThat(live.ofType("connected")).hasSize(1);
+            assertThat(live.ofType("subscribed")).singleElement()
+                    .satisfies(m -> assertThat(m.getString("flow")).isEqualTo("chatter"));
+            List<JsonObject> history = live.ofType("history");
+            assertThat(history.stream().mapToInt(h -> h.getJsonArray("events").size()).sum())
+                    .as("history is backfilled completely, not cut at 100").isGreaterThan(150);
+            assertThat(history.get(history.size() - 1).getBoolean("complete")).isTrue();
+            assertThat(live.ofType("event")).as("entries after the backfill arrive live").isNotEmpty();
+            int lastHistory = live.received().indexOf(history.get(history.size() - 1));
+            assertThat(live.received().indexOf(live.ofType("event").get(0))).isGreaterThan(lastHistory);
+
+            live.send("{\"type\":\"subscribe\",\"runId\":\"" + runId + "\",\"afterSeq\":" + (total - 3) + "}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.ofType("history").size() > history.size()
+                    && live.ofType("history").get(live.ofType("history").size() - 1).getBoolean("complete"));
+            List<JsonObject> resumed = live.ofType("history").subList(history.size(), live.ofType("history").size());
+            assertThat(resumed.stream().flatMap(h -> h.getJsonArray("events").getValuesAs(JsonObject.class).stream())
+                    .map(e -> e.getJsonNumber("seq").longValue()).toList())
+                    .as("re-subscribing with afterSeq resumes after it").containsExactly((long) total - 2, (long) total - 1, (long) total);
+        }
+    }
+
+    @Test
+    void theStreamSendsStatisticsAnswersPingsAndReportsBadRequests() throws Exception {
+        try (LiveSocket live = LiveSocket.open(http.base(), Http.basic(Http.ADMIN, Http.ADMIN_PASSWORD))) {
+            live.send("{\"type\":\"subscribe.stats\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !live.ofType("stats").isEmpty());
+            JsonObject stats = live.ofType("stats").get(0);
+            assertThat(stats.getJsonArray("flows").getValuesAs(JsonObject.class)).extracting(f -> f.getString("name"))
+                    .contains("order", "retry-demo");
+            assertThat(stats.getJsonArray("queues").getValuesAs(JsonObject.class)).extracting(q -> q.getString("name"))
+                    .contains("order");
+
+            int before = live.ofType("stats").size();
+            String runId = start("order", "{\"id\":\"S-1\",\"item\":\"pen\",\"quantity\":1}");
+            awaitRun(runId, "completed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.ofType("stats").size() > before);
+
+            live.send("{\"type\":\"subscribe\",\"all\":true}");
+            String other = start("order", "{\"id\":\"S-2\",\"item\":\"pen\",\"quantity\":1}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.entriesOf(other).stream()
+                    .anyMatch(e -> e.getString("type").equals("flow.completed")));
+
+            live.send("{\"type\":\"ping\",\"id\":42}");
+            live.send("{\"type\":\"subscribe\",\"runId\":\"no-such-run\"}");
+            live.send("{\"type\":\"dance\"}");
+            live.send("not json");
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.ofType("error").size() == 3 && !live.ofType("pong").isEmpty());
+            assertThat(live.ofType("pong").get(0).getInt("id")).isEqualTo(42);
+            assertThat(live.ofType("error")).extracting(e -> e.getInt("status")).containsExactly(404, 400, 400);
+        }
+    }
+
+    // ------------------------------------------------------------------ the console in a browser
+
+    private static final java.nio.file.Path SCREENSHOTS = java.nio.file.Path.of("target", "screenshots");
+
+    @Test
+    void anOperatorStartsAFlowWatchesItLiveRetriesAFailedJobAndVisitsEveryScreen() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String finished = start("order", "{\"id\":\"B-1\",\"item\":\"lamp\",\"quantity\":2}");
+        awaitRun(finished, "completed");
+        String broken = start("flaky-once", "{}");
+        awaitRun(broken, "failed");
+
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+            console.go("#/");
+            console.awaitVisible(By.cssSelector("#live-status[data-state=up]"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 6);
+            console.awaitVisible(By.cssSelector("#recent-failures"));
+            assertThat(console.find(By.id("recent-failures")).getText()).contains("flaky-once");
+            console.screenshot("01-dashboard");
+
+            console.go("#/flows");
+            console.awaitVisible(By.cssSelector("#flows-table tr[data-flow=order]"));
+            console.screenshot("02-flows");
+
+            console.go("#/flows/chatter");
+            console.awaitVisible(By.cssSelector(".graph .node"));
+            console.find(By.id("start-run")).click();
+            WebElement input = console.awaitVisible(By.id("run-input"));
+            input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            input.sendKeys("{\"lines\": 120, \"pauseMs\": 25,");
+            await().atMost(Duration.ofSeconds(5)).until(() -> console.find(By.id("run-input-msg")).getText().startsWith("Invalid JSON"));
+            assertThat(console.find(By.id("run-submit")).isEnabled()).isFalse();
+            console.screenshot("03-start-run-invalid-json");
+            input.sendKeys(Keys.BACK_SPACE, "}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> console.find(By.id("run-input-msg")).getText().equals("Valid JSON"));
+            console.find(By.id("run-submit")).click();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> console.hash().startsWith("#/runs/"));
+            String runId = console.hash().substring("#/runs/".length());
+            console.awaitVisible(By.cssSelector("#timeline li"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> console.all(By.cssSelector("#timeline li")).size() > 20
+                    && console.find(By.id("run-status")).getAttribute("data-status").equals("running"));
+            console.screenshot("04-run-live");
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    !console.all(By.cssSelector("#timeline li[data-type='flow.completed']")).isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    console.find(By.id("run-status")).getAttribute("data-status").equals("completed"));
+            List<Long> shown = console.all(By.cssSelector("#timeline li")).stream()
+                    .map(li -> Long.parseLong(li.getAttribute("data-seq"))).toList();
+            assertThat(shown).containsExactlyElementsOf(
+                    java.util.stream.LongStream.rangeClosed(1, events(runId).size()).boxed().toList());
+            console.find(By.cssSelector("[data-kind=events]")).click();
+            assertThat(console.all(By.cssSelector("#timeline li[data-type=log]"))).isEmpty();
+            console.screenshot("05-run-completed");
+
+            console.go("#/flows/order?run=" + finished);
+            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector(".graph .node.completed")).size() == 4);
+            console.screenshot("06-flow-diagram");
+
+            String jobId = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json().getJsonArray("jobs")
+                    .getValuesAs(JsonObject.class).stream().filter(j -> j.getString("runId").equals(broken))
+                    .findFirst().orElseThrow().getString("jobId");
+            console.go("#/queues/flaky-once?state=failed&job=" + jobId);
+            console.awaitVisible(By.id("retry-job"));
+            assertThat(console.find(By.id("job-detail")).getText()).contains("partner refused the call");
+            console.screenshot("07-job-inspector");
+            console.find(By.id("retry-job")).click();
+            awaitRun(broken, "completed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
+                    .noneMatch(tr -> jobId.equals(tr.getAttribute("data-job"))));
+
+            console.go("#/runs/" + broken);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    console.find(By.id("run-status")).getAttribute("data-status").equals("completed"));
+            console.screenshot("08-run-after-retry");
+
+            console.go("#/queues");
+            console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));
+            console.screenshot("09-queues");
+
+            console.go("#/runs");
+            console.awaitVisible(By.cssSelector("#runs-table"));
+            console.screenshot("10-runs");
+
+            console.go("#/triggers");
+            console.awaitVisible(By.cssSelector("[data-placeholder=triggers]"));
+        }
     }
 }

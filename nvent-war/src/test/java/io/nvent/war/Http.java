@@ -11,22 +11,58 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
 
-/** A small JSON-over-HTTP client for the container tests. */
+/** A small JSON-over-HTTP client for the container tests, logged in as the demo admin by default. */
 public final class Http {
+
+    /** The documented default login of the console and API. */
+    public static final String ADMIN = "admin";
+    public static final String ADMIN_PASSWORD = "admin";
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI base;
+    private final Optional<String> authorization;
 
+    /** A client logged in as the default admin. */
     public Http(URL base) {
+        this(base, Optional.of(basic(ADMIN, ADMIN_PASSWORD)));
+    }
+
+    private Http(URL base, Optional<String> authorization) {
         this.base = URI.create(base.toExternalForm());
+        this.authorization = authorization;
+    }
+
+    /** A client sending no credentials. */
+    public static Http anonymous(URL base) {
+        return new Http(base, Optional.empty());
+    }
+
+    /** A client logged in as the given user. */
+    public static Http as(URL base, String user, String password) {
+        return new Http(base, Optional.of(basic(user, password)));
+    }
+
+    /** The value of an HTTP Basic {@code Authorization} header. */
+    public static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The base URI. */
+    public URI base() {
+        return base;
     }
 
     /** A response with its body parsed on demand. */
-    public record Reply(int status, String contentType, String body, java.util.Optional<String> location) {
+    public record Reply(int status, String contentType, String body, Optional<String> location,
+                        HttpHeaders headers) {
 
         public JsonObject json() {
             return (JsonObject) parse();
@@ -57,12 +93,20 @@ public final class Http {
         return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }
 
+    /** A request with extra headers, e.g. to play a browser on another site. */
+    public Reply post(String path, String body, String... headers) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).headers(headers)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     private Reply send(HttpRequest.Builder request) {
         try {
+            authorization.ifPresent(value -> request.header("Authorization", value));
             HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    response.body(), response.headers().firstValue("Location"));
+                    response.body(), response.headers().firstValue("Location"), response.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -21,7 +21,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A team's own WAR, built only from the dependencies the README documents plus one flow step and
- * one EJB: the EJB starts a run and it completes.
+ * one EJB: the EJB starts a run and it completes. This WAR turns security off
+ * ({@code nvent.security.enabled=false}), so the API is open without credentials.
  */
 @ExtendWith(ArquillianExtension.class)
 class UserWarIT {
@@ -33,7 +34,8 @@ class UserWarIT {
                 .addClasses(WelcomeStep.class, SignupService.class)
                 .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version).withTransitivity().asFile())
                 .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" "
-                        + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml");
+                        + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml")
+                .addAsResource(new StringAsset("nvent.security.enabled=false\n"), "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -41,7 +43,7 @@ class UserWarIT {
 
     @Test
     void theUsersEjbStartsARunThatCompletes() {
-        Http http = new Http(base);
+        Http http = Http.anonymous(base);
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
             List<JsonObject> runs = http.get("api/nvent/runs?flow=welcome").array().getValuesAs(JsonObject.class);
@@ -52,5 +54,6 @@ class UserWarIT {
         assertThat(events).extracting(e -> e.getString("type"))
                 .containsExactly("flow.start", "step.started", "log", "step.completed", "flow.completed");
         assertThat(events.get(3).getJsonObject("data").getString("result")).isEqualTo("welcome, Ada");
+        assertThat(http.get("_nvent/").status()).as("the console, open as security is off").isEqualTo(200);
     }
 }
