@@ -253,12 +253,14 @@ public final class JmsJobQueue implements JobQueue {
         boolean inTransaction = transactions.inTransaction();
         List<JobMessage> moved;
         try {
-            moved = producers.callTransacted(context -> {
+            moved = producers.callTransacted(session -> {
                 List<JobMessage> resent = new ArrayList<>();
-                try (JMSConsumer consumer = jobId.isPresent()
-                        ? context.createConsumer(context.createQueue(runtime.deadLetterQueue(queue)),
-                                JobMessage.selectorFor(jobId.get()))
-                        : context.createConsumer(context.createQueue(runtime.deadLetterQueue(queue)))) {
+                jakarta.jms.Queue deadLetters = session.createQueue(runtime.deadLetterQueue(queue));
+                try (jakarta.jms.MessageConsumer consumer = jobId.isPresent()
+                        ? session.createConsumer(deadLetters, JobMessage.selectorFor(jobId.get()))
+                        : session.createConsumer(deadLetters);
+                     jakarta.jms.MessageProducer producer = session.createProducer(
+                             session.createQueue(runtime.mainQueue(queue)))) {
                     while (resent.size() < (jobId.isPresent() ? 1 : REDRIVE_BATCH)) {
                         Message message = consumer.receive(receiveMillis);
                         if (message == null) {
@@ -271,8 +273,8 @@ public final class JmsJobQueue implements JobQueue {
                         Instant now = clock.instant();
                         JobMessage retried = dead.get().forAttempt(dead.get().key().nextRound(), now,
                                 dead.get().history());
-                        context.createProducer().setPriority(retried.jmsPriority())
-                                .send(context.createQueue(runtime.mainQueue(queue)), retried.toMessage(context));
+                        producer.setPriority(retried.jmsPriority());
+                        producer.send(retried.toMessage(session));
                         resent.add(retried);
                     }
                 }

@@ -76,6 +76,14 @@ final class EmbeddedBroker {
                 .setAutoCreateExpiryResources(true)
                 .setMaxDeliveryAttempts(settings.maxDeliveryAttempts());
         config.addAddressSetting("#", all);
+        // nvent keeps its own dead letters (<queue>.dlq) and counts attempts itself: a delivery
+        // rolled back by a crash or shutdown must come back, never land in the broker's DLA.
+        AddressSettings nvent = new AddressSettings()
+                .setAutoCreateAddresses(true)
+                .setAutoCreateQueues(true)
+                .setMaxDeliveryAttempts(-1);
+        config.addAddressSetting("nvent.#", nvent);
+        config.setIDCacheSize(200_000);
         return config;
     }
 

@@ -80,7 +80,15 @@ public record JobMessage(String queue, String jobId, String name, String payload
 
     /** A text message carrying this job. */
     public TextMessage toMessage(JMSContext context) throws JMSException {
-        TextMessage message = context.createTextMessage(payload);
+        return fill(context.createTextMessage(payload));
+    }
+
+    /** The job as a message of a classic session (the API resource adapters allow local transactions on). */
+    public TextMessage toMessage(jakarta.jms.Session session) throws JMSException {
+        return fill(session.createTextMessage(payload));
+    }
+
+    private TextMessage fill(TextMessage message) throws JMSException {
         message.setStringProperty(QUEUE, queue);
         message.setStringProperty(JOB_ID, jobId);
         message.setStringProperty(NAME, name);

@@ -24,7 +24,6 @@ public final class ProducerContexts implements AutoCloseable {
     private final ConnectionFactory factory;
     private final boolean share;
     private final Queue<JMSContext> idle = new ConcurrentLinkedQueue<>();
-    private final Queue<JMSContext> idleTransacted = new ConcurrentLinkedQueue<>();
     private JMSContext root;
     private long generation;
 
@@ -49,33 +48,37 @@ public final class ProducerContexts implements AutoCloseable {
         return onShared(work, JMSContext.AUTO_ACKNOWLEDGE, idle);
     }
 
+    /** Work on a classic session. */
+    @FunctionalInterface
+    public interface SessionWork<T> {
+        T run(jakarta.jms.Session session) throws JMSException;
+    }
+
     /**
-     * Runs work on a locally transacted context and commits it. Inside a JTA transaction the
-     * container ignores the session mode: the work then joins that transaction and commits with it.
+     * Runs work on a transacted session and commits it. Inside a JTA transaction the session joins
+     * that transaction and commits with it. The classic API is used on purpose: resource adapters
+     * (Artemis) refuse {@code createContext(SESSION_TRANSACTED)} outside JTA but honour
+     * {@code AllowLocalTransactions} for {@code createSession(true, ...)}.
      */
-    public <T> T callTransacted(Work<T> work, boolean inJtaTransaction) throws JMSException {
-        if (inJtaTransaction) {
-            try (JMSContext context = factory.createContext()) {
-                return work.run(context);
-            }
-        }
-        if (!share) {
-            try (JMSContext context = factory.createContext(JMSContext.SESSION_TRANSACTED)) {
-                T result = work.run(context);
-                context.commit();
-                return result;
-            }
-        }
-        return onShared(context -> {
+    public <T> T callTransacted(SessionWork<T> work, boolean inJtaTransaction) throws JMSException {
+        try (jakarta.jms.Connection connection = factory.createConnection()) {
+            jakarta.jms.Session session = inJtaTransaction
+                    ? connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE)
+                    : connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
+            connection.start();
             try {
-                T result = work.run(context);
-                context.commit();
+                T result = work.run(session);
+                if (!inJtaTransaction) {
+                    session.commit();
+                }
                 return result;
             } catch (JMSException | RuntimeException e) {
-                context.rollback();
+                if (!inJtaTransaction) {
+                    session.rollback();
+                }
                 throw e;
             }
-        }, JMSContext.SESSION_TRANSACTED, idleTransacted);
+        }
     }
 
     private <T> T onShared(Work<T> work, int mode, Queue<JMSContext> pool) throws JMSException {
@@ -135,7 +138,6 @@ public final class ProducerContexts implements AutoCloseable {
             root = null;
         }
         drain(idle);
-        drain(idleTransacted);
         if (dead != null) {
             LOG.log(Level.DEBUG, "NVENT-0611 dropping the shared JMS connection after a failure");
             closeQuietly(dead);

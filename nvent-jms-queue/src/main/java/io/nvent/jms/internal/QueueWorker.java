@@ -35,8 +35,10 @@ public final class QueueWorker implements Runnable {
     private final QueueRuntime runtime;
     private final QueueControl control;
     private final JobHandler handler;
-    private JMSContext context;
-    private JMSConsumer consumer;
+    /** Classic API on purpose: resource adapters allow local transactions on sessions, not on contexts. */
+    private jakarta.jms.Connection connection;
+    private jakarta.jms.Session session;
+    private jakarta.jms.MessageConsumer consumer;
 
     public QueueWorker(QueueRuntime runtime, QueueControl control, JobHandler handler) {
         this.runtime = runtime;
@@ -101,14 +103,24 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    private JMSConsumer consumer() {
-        if (context == null) {
-            context = runtime.factory().createContext(JMSContext.SESSION_TRANSACTED);
+    private jakarta.jms.MessageConsumer consumer() throws JMSException {
+        if (session == null) {
+            connection = runtime.factory().createConnection();
+            session = connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
+            connection.start();
         }
         if (consumer == null) {
-            consumer = context.createConsumer(context.createQueue(runtime.mainQueue(control.name())));
+            consumer = session.createConsumer(session.createQueue(runtime.mainQueue(control.name())));
         }
         return consumer;
+    }
+
+    private void send(String destination, Message message, int priority, long delayMillis) throws JMSException {
+        try (jakarta.jms.MessageProducer producer = session.createProducer(session.createQueue(destination))) {
+            producer.setPriority(priority);
+            producer.setDeliveryDelay(delayMillis);
+            producer.send(message);
+        }
     }
 
     private void process(Message message) throws JMSException, InterruptedException {
@@ -117,8 +129,8 @@ public final class QueueWorker implements Runnable {
             // Not a job message: park it in the dead-letter queue rather than loop on it.
             LOG.log(Level.WARNING, "NVENT-0602 queue " + control.name() + " received a message that is no nvent "
                     + "job (id " + message.getJMSMessageID() + "); moved to " + runtime.deadLetterQueue(control.name()));
-            context.createProducer().send(context.createQueue(runtime.deadLetterQueue(control.name())), message);
-            context.commit();
+            send(runtime.deadLetterQueue(control.name()), message, message.getJMSPriority(), 0);
+            session.commit();
             return;
         }
         JobMessage job = read.get();
@@ -134,7 +146,7 @@ public final class QueueWorker implements Runnable {
                 LOG.log(level, () -> "NVENT-0605 acknowledged " + (level == Level.INFO ? "redelivered " : "")
                         + "message of job " + job.jobId() + " attempt " + job.key() + " without running it: "
                         + drop.reason());
-                context.commit();
+                session.commit();
             } else if (decision instanceof Decision.Replay replay) {
                 LOG.log(Level.INFO, "NVENT-0603 job " + job.jobId() + " attempt " + job.key() + " was redelivered "
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
@@ -199,10 +211,9 @@ public final class QueueWorker implements Runnable {
                 boolean dead = outcome.kind() == Outcome.Kind.DEAD;
                 String destination = dead ? runtime.deadLetterQueue(control.name()) : runtime.mainQueue(control.name());
                 long delay = dead ? 0 : next.deliveryDelayMillis(runtime.clock().instant());
-                context.createProducer().setPriority(next.jmsPriority()).setDeliveryDelay(delay)
-                        .send(context.createQueue(destination), next.toMessage(context));
+                send(destination, next.toMessage(session), next.jmsPriority(), delay);
             }
-            context.commit();
+            session.commit();
             committed = true;
         } finally {
             runtime.registry().settle(entry, outcome.key(), committed);
@@ -222,7 +233,7 @@ public final class QueueWorker implements Runnable {
         if (consumer != null) {
             try {
                 consumer.close();
-            } catch (JMSRuntimeException e) {
+            } catch (JMSException | JMSRuntimeException e) {
                 closeContext();
             }
             consumer = null;
@@ -231,9 +242,14 @@ public final class QueueWorker implements Runnable {
 
     private void closeContext() {
         consumer = null;
-        if (context != null) {
-            ProducerContexts.closeQuietly(context);
-            context = null;
+        session = null;
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (JMSException | JMSRuntimeException e) {
+                LOG.log(Level.DEBUG, "closing the connection of a worker of queue " + control.name() + " failed", e);
+            }
+            connection = null;
         }
     }
 }
