@@ -358,6 +358,7 @@ class DemoApplicationIT {
         assertThat(http.get("_nvent/../WEB-INF/beans.xml").status()).isNotEqualTo(200);
 
         assertThat(anonymous.post("api/nvent/awaits/some-token", "{}").status()).isNotIn(401, 403);
+        assertThat(anonymous.get("api/nvent/awaits").status()).as("the await list is not a webhook").isEqualTo(401);
         assertThat(anonymous.post("api/nvent/triggers/signup/webhook", "{}").status()).isNotIn(401, 403);
 
         Http.Reply crossSite = http.post("api/nvent/flows/order/runs", "{}", "Origin", "http://evil.example");

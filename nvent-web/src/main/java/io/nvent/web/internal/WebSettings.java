@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *        {@code config} (the user below) and/or {@code application} (the application's Jakarta Security identity stores)
  * @param username the {@code config} store's user ({@code nvent.security.username}, default {@code admin})
  * @param password the {@code config} store's password ({@code nvent.security.password}, default {@code admin})
- * @param publicPaths paths reachable without login (webhooks authenticate by token or signature)
+ * @param publicPaths paths reachable without login: the webhooks {@code /api/nvent/triggers/{name}/webhook}
+ *        and {@code /api/nvent/awaits/{token}}, which authenticate by signature or secret token
  */
 public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnabled, String role, String realm,
                           List<String> identityStores, String username, String password, List<Pattern> publicPaths) {
@@ -51,8 +52,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 List.copyOf(stores),
                 config.get("nvent.security.username", DEFAULT_USER),
                 config.get("nvent.security.password", DEFAULT_PASSWORD),
-                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook(/.*)?$"),
-                        Pattern.compile("^" + API_PATH + "/awaits(/.*)?$")));
+                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
+                        // POST /awaits/{token}; the list (/awaits) and operator resolve (/awaits/id/...) stay protected
+                        Pattern.compile("^" + API_PATH + "/awaits/(?!id$)[^/]+$")));
     }
 
     private static String normalize(String path) {

@@ -1,7 +1,8 @@
 package io.nvent.web.internal.live;
 
+import jakarta.json.spi.JsonProvider;
+import io.nvent.web.internal.rest.Representations;
 import io.nvent.spi.PublishedEvent;
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -31,6 +32,9 @@ import java.util.Set;
  * calls a cursor while holding the client's lock.
  */
 final class LiveClient {
+
+    private static final JsonProvider JSON = Representations.JSON;
+
 
     private static final System.Logger LOG = System.getLogger(LiveClient.class.getName());
 
@@ -122,7 +126,7 @@ final class LiveClient {
     /** Handles one message of the client. */
     void receive(String text) {
         JsonObject request;
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
             request = reader.readObject();
         } catch (RuntimeException e) {
             enqueue(Messages.error(400, "messages must be JSON objects with a \"type\": " + e.getMessage(), null));
@@ -167,19 +171,19 @@ final class LiveClient {
             if (replaced != null) {
                 replaced.close();
             }
-            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("runId", runId.get())
+            enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("runId", runId.get())
                     .add("flow", runFlow.get()).add("afterSeq", afterSeq).build()));
             cursor.start();
         } else if (flow.isPresent()) {
             synchronized (lock) {
                 flows.add(flow.get());
             }
-            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("flow", flow.get()).build()));
+            enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("flow", flow.get()).build()));
         } else if (everything) {
             synchronized (lock) {
                 all = true;
             }
-            enqueue(Messages.subscribed("subscribed", Json.createObjectBuilder().add("all", true).build()));
+            enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("all", true).build()));
         } else {
             throw new IllegalArgumentException("subscribe needs \"runId\" (with optional \"afterSeq\"), \"flow\" "
                     + "or \"all\": true");
@@ -204,7 +208,7 @@ final class LiveClient {
         if (removed != null) {
             removed.close();
         }
-        var topic = Json.createObjectBuilder();
+        var topic = JSON.createObjectBuilder();
         runId.ifPresent(r -> topic.add("runId", r));
         flow.ifPresent(f -> topic.add("flow", f));
         if (runId.isEmpty() && flow.isEmpty()) {
@@ -220,7 +224,7 @@ final class LiveClient {
                 statsSlot = null;
             }
         }
-        enqueue(Json.createObjectBuilder().add("type", on ? "stats.subscribed" : "stats.unsubscribed").build()
+        enqueue(JSON.createObjectBuilder().add("type", on ? "stats.subscribed" : "stats.unsubscribed").build()
                 .toString());
         if (on) {
             statsRequests.initialStats(this);
@@ -236,7 +240,7 @@ final class LiveClient {
         if (removed != null) {
             removed.close();
         }
-        enqueue(Messages.error(status, message, Json.createObjectBuilder().add("type", "subscribe")
+        enqueue(Messages.error(status, message, JSON.createObjectBuilder().add("type", "subscribe")
                 .add("runId", runId).build()));
     }
 

@@ -1,5 +1,7 @@
 package io.nvent.web.internal.live;
 
+import jakarta.json.spi.JsonProvider;
+import io.nvent.web.internal.rest.Representations;
 import io.nvent.EventQuery;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
@@ -16,7 +18,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.websocket.CloseReason;
 import java.time.Instant;
@@ -43,6 +44,9 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 public class LiveHub {
+
+    private static final JsonProvider JSON = Representations.JSON;
+
 
     private static final System.Logger LOG = System.getLogger(LiveHub.class.getName());
 
@@ -171,17 +175,17 @@ public class LiveHub {
 
     /** Flow statistics and queue counts, without a timestamp so that unchanged numbers compare equal. */
     private String statsBody() {
-        JsonArrayBuilder flowStats = Json.createArrayBuilder();
+        JsonArrayBuilder flowStats = JSON.createArrayBuilder();
         for (FlowDefinition flow : flows.flows()) {
-            flowStats.add(Json.createObjectBuilder().add("name", flow.name())
+            flowStats.add(JSON.createObjectBuilder().add("name", flow.name())
                     .add("stats", Representations.stats(flows.stats(flow.name()))));
         }
-        JsonArrayBuilder queues = Json.createArrayBuilder();
+        JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
         for (String name : names) {
             queues.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
         }
-        return Json.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
+        return JSON.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
     }
 
     /** Reads histories through the public service. */

@@ -1,8 +1,9 @@
 package io.nvent.web.internal.live;
 
+import jakarta.json.spi.JsonProvider;
+import io.nvent.web.internal.rest.Representations;
 import io.nvent.HistoryEvent;
 import io.nvent.web.internal.rest.Representations;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -12,6 +13,9 @@ import java.util.List;
 /** The server's messages of the live protocol (JSON text frames, each with a {@code type}). */
 final class Messages {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     /** Version of the protocol, sent in {@code connected}. */
     static final int PROTOCOL = 1;
 
@@ -19,30 +23,30 @@ final class Messages {
     }
 
     static String connected(String clientId, long heartbeatMs) {
-        return Json.createObjectBuilder().add("type", "connected").add("protocol", PROTOCOL).add("client", clientId)
+        return JSON.createObjectBuilder().add("type", "connected").add("protocol", PROTOCOL).add("client", clientId)
                 .add("heartbeatMs", heartbeatMs).add("ts", Instant.now().toString()).build().toString();
     }
 
     static String event(String flow, HistoryEvent event) {
-        return Json.createObjectBuilder().add("type", "event").add("runId", event.runId()).add("flow", flow)
+        return JSON.createObjectBuilder().add("type", "event").add("runId", event.runId()).add("flow", flow)
                 .add("event", Representations.event(event)).build().toString();
     }
 
     static String history(String runId, String flow, List<HistoryEvent> events, boolean complete) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = JSON.createArrayBuilder();
         events.forEach(e -> array.add(Representations.event(e)));
-        return Json.createObjectBuilder().add("type", "history").add("runId", runId).add("flow", flow)
+        return JSON.createObjectBuilder().add("type", "history").add("runId", runId).add("flow", flow)
                 .add("events", array).add("complete", complete).build().toString();
     }
 
     static String subscribed(String type, JsonObject topic) {
-        JsonObjectBuilder body = Json.createObjectBuilder().add("type", type);
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("type", type);
         topic.forEach(body::add);
         return body.build().toString();
     }
 
     static String pong(JsonObject request) {
-        JsonObjectBuilder body = Json.createObjectBuilder().add("type", "pong").add("ts", Instant.now().toString());
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("type", "pong").add("ts", Instant.now().toString());
         if (request.containsKey("id")) {
             body.add("id", request.get("id"));
         }
@@ -50,12 +54,12 @@ final class Messages {
     }
 
     static String heartbeat() {
-        return Json.createObjectBuilder().add("type", "heartbeat").add("ts", Instant.now().toString()).build()
+        return JSON.createObjectBuilder().add("type", "heartbeat").add("ts", Instant.now().toString()).build()
                 .toString();
     }
 
     static String error(int status, String message, JsonObject request) {
-        JsonObjectBuilder body = Json.createObjectBuilder().add("type", "error").add("status", status)
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("type", "error").add("status", status)
                 .add("message", message);
         if (request != null) {
             body.add("request", request);

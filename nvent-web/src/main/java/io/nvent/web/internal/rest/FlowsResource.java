@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.RunInfo;
@@ -9,7 +10,6 @@ import java.util.Optional;
 import io.nvent.FlowService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -29,12 +29,15 @@ import java.net.URI;
 @Produces(MediaType.APPLICATION_JSON)
 public class FlowsResource {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     @Inject
     FlowService flows;
 
     @GET
     public String list() {
-        JsonArrayBuilder all = Json.createArrayBuilder();
+        JsonArrayBuilder all = JSON.createArrayBuilder();
         flows.flows().forEach(flow -> all.add(Representations.flow(flow, flows.stats(flow.name()))));
         return all.build().toString();
     }
@@ -81,7 +84,7 @@ public class FlowsResource {
         String runId = flows.startWithJson(name, body);
         URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
         return Response.created(location)
-                .entity(Json.createObjectBuilder().add("runId", runId).build().toString())
+                .entity(JSON.createObjectBuilder().add("runId", runId).build().toString())
                 .build();
     }
 }

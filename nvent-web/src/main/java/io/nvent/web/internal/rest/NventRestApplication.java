@@ -14,6 +14,7 @@ public class NventRestApplication extends Application {
     @Override
     public Set<Class<?>> getClasses() {
         return Set.of(FlowsResource.class, RunsResource.class, QueuesResource.class, SessionResource.class,
-                OpenApiResource.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
+                OpenApiResource.class, TriggersResource.class, AwaitsResource.class, EventsResource.class,
+                ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
     }
 }

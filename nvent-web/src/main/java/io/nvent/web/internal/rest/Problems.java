@@ -1,6 +1,6 @@
 package io.nvent.web.internal.rest;
 
-import jakarta.json.Json;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -8,13 +8,16 @@ import jakarta.ws.rs.core.Response;
 /** Builds RFC 9457 {@code application/problem+json} responses. */
 final class Problems {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     static final MediaType PROBLEM_JSON = new MediaType("application", "problem+json");
 
     private Problems() {
     }
 
     static Response of(int status, String title, String detail) {
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("type", "about:blank")
                 .add("title", title)
                 .add("status", status);

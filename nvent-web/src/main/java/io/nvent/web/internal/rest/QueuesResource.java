@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowService;
 import io.nvent.RunInfo;
 import io.nvent.StepStatus;
@@ -8,7 +9,6 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.DefaultValue;
@@ -39,6 +39,9 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 public class QueuesResource {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     private static final System.Logger LOG = System.getLogger(QueuesResource.class.getName());
     private static final int REDRIVE_PAGE = 500;
 
@@ -49,7 +52,7 @@ public class QueuesResource {
 
     @GET
     public String list() {
-        JsonArrayBuilder all = Json.createArrayBuilder();
+        JsonArrayBuilder all = JSON.createArrayBuilder();
         for (String name : Queues.names(flows, queue)) {
             all.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
         }
@@ -99,9 +102,9 @@ public class QueuesResource {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
         }
-        JsonArrayBuilder jobs = Json.createArrayBuilder();
+        JsonArrayBuilder jobs = JSON.createArrayBuilder();
         queue.jobs(name, jobState, offset, limit).forEach(job -> jobs.add(Representations.jobSummary(job)));
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("queue", name)
                 .add("state", jobState.name().toLowerCase(Locale.ROOT))
                 .add("total", queue.counts(name).of(jobState))
@@ -155,7 +158,7 @@ public class QueuesResource {
             }
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0616 redrove {0} failed jobs of queue {1}", redriven, name);
-        return Json.createObjectBuilder().add("queue", name).add("redriven", redriven)
+        return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven)
                 .add("counts", Representations.counts(queue.counts(name))).build().toString();
     }
 

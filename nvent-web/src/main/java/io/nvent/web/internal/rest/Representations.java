@@ -1,11 +1,11 @@
 package io.nvent.web.internal.rest;
 
+import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.StepDefinition;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -28,22 +28,26 @@ import java.util.Set;
  */
 public final class Representations {
 
+    /** The JSON-P provider, looked up once: {@code jakarta.json.Json} looks it up on every call. */
+    public static final JsonProvider JSON = JsonProvider.provider();
+
+
     private Representations() {
     }
 
     public static JsonObject flow(FlowDefinition flow, FlowStats stats) {
-        JsonArrayBuilder steps = Json.createArrayBuilder();
+        JsonArrayBuilder steps = JSON.createArrayBuilder();
         for (StepDefinition step : flow.steps()) {
-            steps.add(Json.createObjectBuilder()
+            steps.add(JSON.createObjectBuilder()
                     .add("name", step.name())
                     .add("role", step.role().name().toLowerCase(java.util.Locale.ROOT))
                     .add("queue", step.queue())
-                    .add("subscribes", Json.createArrayBuilder(step.subscribes()))
-                    .add("emits", Json.createArrayBuilder(step.emits()))
+                    .add("subscribes", JSON.createArrayBuilder(step.subscribes()))
+                    .add("emits", JSON.createArrayBuilder(step.emits()))
                     .add("maxAttempts", step.retry().maxAttempts())
                     .add("timeoutMs", step.timeout().toMillis()));
         }
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("name", flow.name())
                 .add("entry", flow.entry().name())
                 .add("steps", steps)
@@ -52,7 +56,7 @@ public final class Representations {
     }
 
     public static JsonObject stats(FlowStats stats) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("total", stats.total())
                 .add("running", stats.running())
                 .add("awaiting", stats.awaiting())
@@ -64,24 +68,24 @@ public final class Representations {
     }
 
     public static JsonObject run(RunInfo run) {
-        JsonObjectBuilder steps = Json.createObjectBuilder();
+        JsonObjectBuilder steps = JSON.createObjectBuilder();
         run.steps().forEach((step, status) -> steps.add(step, status.wireName()));
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("runId", run.runId())
                 .add("flow", run.flow())
                 .add("status", run.status().wireName())
                 .add("startedAt", run.startedAt().toString())
-                .add("endedAt", run.endedAt().map(t -> (JsonValue) Json.createValue(t.toString())).orElse(JsonValue.NULL))
+                .add("endedAt", run.endedAt().map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL))
                 .add("steps", steps);
         run.parentRunId().ifPresent(parent -> body.add("parentRunId", parent));
         return body.build();
     }
 
     public static JsonObject event(HistoryEvent event) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("seq", event.seq())
                 .add("type", event.type().wireName())
-                .add("step", event.step().map(s -> (JsonValue) Json.createValue(s)).orElse(JsonValue.NULL))
+                .add("step", event.step().map(s -> (JsonValue) JSON.createValue(s)).orElse(JsonValue.NULL))
                 .add("attempt", event.attempt())
                 .add("ts", event.timestamp().toString())
                 .add("data", parse(event.data()))
@@ -95,33 +99,33 @@ public final class Representations {
      */
     public static JsonObject graph(FlowDefinition flow, Optional<RunInfo> run) {
         Map<String, Integer> levels = levels(flow);
-        JsonArrayBuilder nodes = Json.createArrayBuilder();
+        JsonArrayBuilder nodes = JSON.createArrayBuilder();
         for (StepDefinition step : flow.steps()) {
-            JsonObjectBuilder node = Json.createObjectBuilder()
+            JsonObjectBuilder node = JSON.createObjectBuilder()
                     .add("id", step.name())
                     .add("role", step.role().name().toLowerCase(Locale.ROOT))
                     .add("queue", step.queue())
                     .add("level", levels.get(step.name()))
-                    .add("subscribes", Json.createArrayBuilder(step.subscribes()))
-                    .add("emits", Json.createArrayBuilder(step.emits()))
+                    .add("subscribes", JSON.createArrayBuilder(step.subscribes()))
+                    .add("emits", JSON.createArrayBuilder(step.emits()))
                     .add("maxAttempts", step.retry().maxAttempts())
                     .add("timeoutMs", step.timeout().toMillis());
             run.ifPresent(r -> node.add("status", Optional.ofNullable(r.steps().get(step.name()))
                     .map(StepStatus::wireName).orElse("idle")));
             nodes.add(node);
         }
-        JsonArrayBuilder edges = Json.createArrayBuilder();
+        JsonArrayBuilder edges = JSON.createArrayBuilder();
         for (StepDefinition target : flow.steps()) {
             for (String event : target.subscribes()) {
                 for (StepDefinition source : flow.steps()) {
                     if (source.emits().contains(event)) {
-                        edges.add(Json.createObjectBuilder().add("from", source.name()).add("to", target.name())
+                        edges.add(JSON.createObjectBuilder().add("from", source.name()).add("to", target.name())
                                 .add("event", event));
                     }
                 }
             }
         }
-        JsonObjectBuilder graph = Json.createObjectBuilder()
+        JsonObjectBuilder graph = JSON.createObjectBuilder()
                 .add("flow", flow.name())
                 .add("entry", flow.entry().name())
                 .add("levels", levels.values().stream().mapToInt(Integer::intValue).max().orElse(0) + 1)
@@ -159,7 +163,7 @@ public final class Representations {
 
     /** Job counts of a queue by state. */
     public static JsonObject counts(JobCounts counts) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("waiting", counts.waiting())
                 .add("delayed", counts.delayed())
                 .add("active", counts.active())
@@ -170,39 +174,39 @@ public final class Representations {
 
     /** A queue with its pause flag and counts. */
     public static JsonObject queue(String name, boolean paused, JobCounts counts) {
-        return Json.createObjectBuilder().add("name", name).add("paused", paused).add("counts", counts(counts)).build();
+        return JSON.createObjectBuilder().add("name", name).add("paused", paused).add("counts", counts(counts)).build();
     }
 
     /** A job in a list: no payload, no stack traces. */
     public static JsonObject jobSummary(JobRecord job) {
         JsonObjectBuilder body = jobBase(job)
                 .add("attemptsMade", job.attempts().size())
-                .add("lastError", job.lastError().map(e -> (JsonValue) Json.createValue(firstLine(e)))
+                .add("lastError", job.lastError().map(e -> (JsonValue) JSON.createValue(firstLine(e)))
                         .orElse(JsonValue.NULL));
         return body.build();
     }
 
     /** A job with its payload and every attempt, errors with stack traces included. */
     public static JsonObject jobDetail(JobRecord job) {
-        JsonArrayBuilder attempts = Json.createArrayBuilder();
+        JsonArrayBuilder attempts = JSON.createArrayBuilder();
         for (JobAttempt attempt : job.attempts()) {
-            attempts.add(Json.createObjectBuilder()
+            attempts.add(JSON.createObjectBuilder()
                     .add("attempt", attempt.attempt())
                     .add("startedAt", attempt.startedAt().toString())
-                    .add("endedAt", attempt.endedAt().map(t -> (JsonValue) Json.createValue(t.toString()))
+                    .add("endedAt", attempt.endedAt().map(t -> (JsonValue) JSON.createValue(t.toString()))
                             .orElse(JsonValue.NULL))
-                    .add("error", attempt.error().map(e -> (JsonValue) Json.createValue(e)).orElse(JsonValue.NULL)));
+                    .add("error", attempt.error().map(e -> (JsonValue) JSON.createValue(e)).orElse(JsonValue.NULL)));
         }
         return jobBase(job)
                 .add("attemptsMade", job.attempts().size())
                 .add("payload", parseLenient(job.payload()))
                 .add("attempts", attempts)
-                .add("lastError", job.lastError().map(e -> (JsonValue) Json.createValue(e)).orElse(JsonValue.NULL))
+                .add("lastError", job.lastError().map(e -> (JsonValue) JSON.createValue(e)).orElse(JsonValue.NULL))
                 .build();
     }
 
     private static JsonObjectBuilder jobBase(JobRecord job) {
-        JsonObjectBuilder body = Json.createObjectBuilder()
+        JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("queue", job.queue())
                 .add("jobId", job.jobId())
                 .add("name", job.name())
@@ -220,7 +224,7 @@ public final class Representations {
     }
 
     static JsonValue parse(String json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json))) {
             return reader.readValue();
         }
     }
@@ -230,7 +234,7 @@ public final class Representations {
         try {
             return parse(text);
         } catch (RuntimeException notJson) {
-            return Json.createValue(text);
+            return JSON.createValue(text);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import jakarta.json.spi.JsonProvider;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
@@ -8,7 +9,6 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
@@ -40,6 +40,9 @@ import java.util.stream.Collectors;
 @Produces(MediaType.APPLICATION_JSON)
 public class RunsResource {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     @Inject
     FlowService flows;
 
@@ -53,7 +56,7 @@ public class RunsResource {
                          @QueryParam("limit") @DefaultValue("50") int limit, @Context UriInfo uri) {
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
                 Optional.ofNullable(status).filter(s -> !s.isBlank()).map(RunsResource::status), offset, limit);
-        JsonArrayBuilder runs = Json.createArrayBuilder();
+        JsonArrayBuilder runs = JSON.createArrayBuilder();
         List<RunInfo> page = flows.runs(query);
         page.forEach(run -> runs.add(Representations.run(run)));
         Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
@@ -84,7 +87,7 @@ public class RunsResource {
                          @QueryParam("limit") @DefaultValue("1000") int limit, @QueryParam("types") String types,
                          @QueryParam("order") @DefaultValue("asc") String order) {
         EventQuery query = new EventQuery(types(types), after, limit, "desc".equalsIgnoreCase(order));
-        JsonArrayBuilder events = Json.createArrayBuilder();
+        JsonArrayBuilder events = JSON.createArrayBuilder();
         flows.events(runId, query).forEach(event -> events.add(Representations.event(event)));
         return events.build().toString();
     }
@@ -93,7 +96,7 @@ public class RunsResource {
     @Path("{runId}/cancel")
     public String cancel(@PathParam("runId") String runId) {
         boolean canceled = flows.cancel(runId);
-        return Json.createObjectBuilder().add("runId", runId).add("canceled", canceled)
+        return JSON.createObjectBuilder().add("runId", runId).add("canceled", canceled)
                 .add("status", flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId)).status().wireName())
                 .build().toString();
     }
@@ -103,7 +106,7 @@ public class RunsResource {
     @Path("{runId}/restart")
     public Response restart(@PathParam("runId") String runId, @Context UriInfo uri) {
         String newRunId = flows.restart(runId);
-        return created(uri, newRunId, Json.createObjectBuilder().add("runId", newRunId).add("restartOf", runId));
+        return created(uri, newRunId, JSON.createObjectBuilder().add("runId", newRunId).add("restartOf", runId));
     }
 
     /** Starts a new run that executes the flow again from one step, keeping what came before it. */
@@ -117,7 +120,7 @@ public class RunsResource {
         } catch (IllegalArgumentException notPossible) {
             throw new ClientErrorException(notPossible.getMessage(), Response.Status.CONFLICT);
         }
-        return created(uri, newRunId, Json.createObjectBuilder().add("runId", newRunId).add("rerunOf", runId)
+        return created(uri, newRunId, JSON.createObjectBuilder().add("runId", newRunId).add("rerunOf", runId)
                 .add("fromStep", step));
     }
 

@@ -1,6 +1,6 @@
 package io.nvent.web.internal.rest;
 
-import jakarta.json.Json;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -14,9 +14,12 @@ import jakarta.ws.rs.core.SecurityContext;
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {
 
+    private static final JsonProvider JSON = Representations.JSON;
+
+
     @GET
     public String get(@Context SecurityContext security) {
-        JsonObjectBuilder body = Json.createObjectBuilder();
+        JsonObjectBuilder body = JSON.createObjectBuilder();
         if (security.getUserPrincipal() == null) {
             body.addNull("user").add("authenticated", false);
         } else {

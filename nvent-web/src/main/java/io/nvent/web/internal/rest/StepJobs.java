@@ -1,7 +1,7 @@
 package io.nvent.web.internal.rest;
 
+import jakarta.json.spi.JsonProvider;
 import io.nvent.spi.JobRecord;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -14,6 +14,9 @@ import java.util.Optional;
  * step ({@code {"runId","flow","step"}}). Jobs of other producers yield nothing.
  */
 public final class StepJobs {
+
+    private static final JsonProvider JSON = Representations.JSON;
+
 
     /** The run and step a job executes. */
     public record Ref(String runId, String flow, String step) {
@@ -31,7 +34,7 @@ public final class StepJobs {
         if (payload == null || !payload.trim().startsWith("{")) {
             return Optional.empty();
         }
-        try (JsonReader reader = Json.createReader(new StringReader(payload))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(payload))) {
             JsonObject o = reader.readObject();
             String runId = text(o, "runId");
             String flow = text(o, "flow");

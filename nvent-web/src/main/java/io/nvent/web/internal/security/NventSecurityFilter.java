@@ -1,7 +1,8 @@
 package io.nvent.web.internal.security;
 
+import jakarta.json.spi.JsonProvider;
+import io.nvent.web.internal.rest.Representations;
 import io.nvent.web.internal.WebSettings;
-import jakarta.json.Json;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -39,6 +40,9 @@ import java.util.Set;
  * public: they authenticate by token or signature themselves.
  */
 public final class NventSecurityFilter implements Filter {
+
+    private static final JsonProvider JSON = Representations.JSON;
+
 
     private static final System.Logger LOG = System.getLogger(NventSecurityFilter.class.getName());
     static final String SESSION_CALLER = NventSecurityFilter.class.getName() + ".caller";
@@ -179,7 +183,7 @@ public final class NventSecurityFilter implements Filter {
         response.setStatus(status);
         response.setContentType("application/problem+json");
         response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(Json.createObjectBuilder().add("type", "about:blank").add("title", title)
+        response.getWriter().write(JSON.createObjectBuilder().add("type", "about:blank").add("title", title)
                 .add("status", status).add("detail", detail).build().toString());
     }
 

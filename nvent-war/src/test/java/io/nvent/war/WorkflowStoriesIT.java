@@ -1,0 +1,228 @@
+package io.nvent.war;
+
+import io.nvent.war.stories.DelayedJobProbe;
+import io.nvent.war.stories.StoriesResource;
+import io.nvent.war.stories.TimeoutFlows;
+import io.nvent.war.stories.TransactionProbe;
+import jakarta.json.JsonObject;
+import java.io.File;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The demo WAR plus a few test flows on Payara Micro, with the queue on JMS (embedded Artemis
+ * RAR): transactions, delayed jobs, schedule triggers, approvals by webhook, await timeouts and
+ * signed webhook triggers — each a story a user would try.
+ */
+@ExtendWith(ArquillianExtension.class)
+class WorkflowStoriesIT {
+
+    @Deployment(testable = false)
+    static WebArchive demoWithTestFlows() {
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("nvent.war")))
+                .addClasses(TimeoutFlows.class, TimeoutFlows.FailsOnTimeout.class,
+                        TimeoutFlows.ContinuesOnTimeout.class, TransactionProbe.class, TransactionProbe.Count.class,
+                        DelayedJobProbe.class, StoriesResource.class, StoriesResource.StoriesApplication.class);
+    }
+
+    @ArquillianResource
+    URL base;
+
+    Http http;
+
+    @BeforeEach
+    void client() {
+        http = new Http(base);
+    }
+
+    private JsonObject awaitRun(String runId, String status) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        return http.get("api/nvent/runs/" + runId).json();
+    }
+
+    private List<String> eventTypes(String runId) {
+        return http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class).stream()
+                .map(e -> e.getString("type")).toList();
+    }
+
+    private String start(String flow, String input) {
+        Http.Reply reply = http.post("api/nvent/flows/" + flow + "/runs", input);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+        return reply.json().getString("runId");
+    }
+
+    /** The approval URL the demo's hook received, as a path on this server. */
+    private String approvalPathOf(String runId) {
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                !http.get("api/demo/approvals?runId=" + runId).array().isEmpty());
+        String url = http.get("api/demo/approvals?runId=" + runId).array().getJsonObject(0).getString("url");
+        return URI.create(url).getPath().substring(1);
+    }
+
+    // ------------------------------------------------------------ queue on JMS
+
+    @Test
+    void flowsRunOverJmsAndRetriesShowEveryAttempt() {
+        String order = start("order", "{\"id\":\"J-1\",\"item\":\"lamp\",\"quantity\":1}");
+        String flaky = start("retry-demo", "{}");
+
+        awaitRun(order, "completed");
+        awaitRun(flaky, "completed");
+        assertThat(http.get("api/nvent/runs/" + flaky + "/events?types=step.retry").array()
+                .getValuesAs(JsonObject.class)).extracting(e -> e.getInt("attempt")).containsExactly(1, 2);
+    }
+
+    @Test
+    void aDelayedJobStartsNoEarlierThanItsDelay() {
+        assertThat(http.post("api/stories/delayed/late-1/1500", "").status()).isEqualTo(204);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> http.get("api/stories/delayed/late-1").status() == 200);
+        long lateness = Long.parseLong(http.get("api/stories/delayed/late-1").body());
+        assertThat(lateness).as("ms after the due time").isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void aRunStartedInARolledBackTransactionNeverExecutesAndACommittedOneDoes() {
+        int before = Integer.parseInt(http.get("api/stories/tx/executions").body());
+
+        http.post("api/stories/tx/rollback", "");
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                Integer.parseInt(http.get("api/stories/tx/executions").body()) == before);
+
+        String committed = http.post("api/stories/tx/commit", "").body();
+        awaitRun(committed, "completed");
+        assertThat(Integer.parseInt(http.get("api/stories/tx/executions").body())).isEqualTo(before + 1);
+    }
+
+    // ------------------------------------------------------------ triggers
+
+    @Test
+    void aScheduleTriggerFiringEverySecondStartsOneRunPerTick() {
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"every-second\",\"type\":\"schedule\","
+                + "\"cron\":\"* * * * * *\",\"flows\":[\"inventory-sync\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                http.get("api/nvent/triggers/every-second").json().getJsonObject("stats").getInt("fires") >= 3);
+        assertThat(http.post("api/nvent/triggers/every-second/disable", "").status()).isEqualTo(200);
+
+        List<JsonObject> fired = http.get("api/nvent/triggers/every-second?history=100").json()
+                .getJsonArray("history").getValuesAs(JsonObject.class).stream()
+                .filter(e -> e.getString("type").equals("trigger.fired")).toList();
+        Set<String> ticks = fired.stream().map(e -> e.getJsonObject("data").getJsonObject("payload")
+                .getString("scheduledAt")).collect(Collectors.toSet());
+        assertThat(ticks).as("one fire per tick").hasSize(fired.size());
+        String runId = fired.get(0).getJsonObject("data").getJsonArray("runs").getString(0);
+        awaitRun(runId, "completed");
+    }
+
+    @Test
+    void invalidCronExpressionsAreRejectedWithTheReason() {
+        Http.Reply bad = http.post("api/nvent/triggers", "{\"name\":\"broken\",\"type\":\"schedule\","
+                + "\"cron\":\"99 * * * *\",\"flows\":[\"inventory-sync\"]}");
+
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().getString("detail")).contains("99 * * * *");
+        Http.Reply preview = http.get("api/nvent/triggers/cron-preview?cron=*/5%20*%20*%20*%20*");
+        assertThat(preview.json().getString("description")).containsIgnoringCase("5 minutes");
+        assertThat(preview.json().getJsonArray("next")).hasSize(5);
+    }
+
+    @Test
+    void signedWebhookTriggersRejectWrongSignaturesAndStartRunsForRightOnes() throws Exception {
+        String body = "{\"partner\":\"acme\",\"sku\":\"A-7\"}";
+        String timestamp = String.valueOf(Instant.now().getEpochSecond());
+        Http anonymous = Http.anonymous(base);
+
+        Http.Reply wrong = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + "00".repeat(32));
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(wrong.contentType()).startsWith("application/problem+json");
+
+        Http.Reply unsigned = anonymous.post("api/nvent/triggers/partner-order/webhook", body);
+        assertThat(unsigned.status()).isEqualTo(401);
+
+        Http.Reply signed = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "." + body));
+        assertThat(signed.status()).as(signed.body()).isEqualTo(202);
+        awaitRun(signed.json().getJsonArray("runs").getString(0), "completed");
+
+        assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(404);
+        assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
+    }
+
+    private static String sign(String message) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    // ------------------------------------------------------------ awaits
+
+    @Test
+    void anApprovalPausesTheRunUntilTheWebhookFromTheHookIsCalledOnce() {
+        String runId = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");
+        awaitRun(runId, "awaiting");
+        String approval = approvalPathOf(runId);
+        Http anonymous = Http.anonymous(base);
+
+        Http.Reply approved = anonymous.post(approval, "{\"approvedBy\":\"boss\"}");
+        assertThat(approved.status()).as(approved.body()).isEqualTo(200);
+
+        awaitRun(runId, "completed");
+        JsonObject paid = http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
+                .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("step").equals("pay")).findFirst()
+                .orElseThrow();
+        assertThat(paid.getJsonObject("data").getJsonObject("result").getString("approval")).contains("boss");
+        assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.resolved", "flow.completed");
+
+        Http.Reply again = anonymous.post(approval, "{\"approvedBy\":\"boss\"}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(anonymous.post("api/nvent/awaits/not-a-real-token", "{}").status()).isEqualTo(404);
+    }
+
+    @Test
+    void anAwaitTimingOutWithFailFailsTheRunAndItsUrlIsGone() {
+        String runId = start("approval-fails", "{}");
+        String approval = approvalPathOf(runId);
+
+        awaitRun(runId, "failed");
+
+        assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.timeout", "step.failed",
+                "flow.failed");
+        assertThat(Http.anonymous(base).post(approval, "{}").status()).isEqualTo(410);
+    }
+
+    @Test
+    void anAwaitTimingOutWithContinueRunsTheStepWithoutApproval() {
+        String runId = start("approval-continues", "{}");
+
+        awaitRun(runId, "completed");
+
+        assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.timeout", "step.started",
+                "step.completed", "flow.completed");
+        assertThat(http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array().getJsonObject(0)
+                .getJsonObject("data").getString("result")).isEqualTo("went on without approval");
+    }
+}
