@@ -119,8 +119,8 @@ public class MemoryJobQueue implements JobQueue {
                 .comparingInt((Job j) -> -j.request.priority())
                 .thenComparingLong(j -> j.seq));
         final Deque<String> completed = new ArrayDeque<>();
-        /** Completed jobs since start, including those whose records were pruned. */
-        long completedTotal;
+        /** Jobs per state; completed ones stay counted after their records are pruned. */
+        final long[] inState = new long[JobState.values().length];
         JobHandler handler;
         int concurrency = 1;
         int active;
@@ -157,13 +157,22 @@ public class MemoryJobQueue implements JobQueue {
         drain(q);
     }
 
+    /** Changes a job's state and the queue's per-state counts; called holding the queue's lock. */
+    private static void setState(QueueState q, Job job, JobState state) {
+        if (job.state != null) {
+            q.inState[job.state.ordinal()]--;
+        }
+        q.inState[state.ordinal()]++;
+        job.state = state;
+    }
+
     private void makeReady(QueueState q, Job job) {
-        job.state = JobState.WAITING;
+        setState(q, job, JobState.WAITING);
         q.ready.add(job);
     }
 
     private void delay(QueueState q, Job job, Duration delay) {
-        job.state = JobState.DELAYED;
+        setState(q, job, JobState.DELAYED);
         job.availableAt = clock.instant().plus(delay);
         long token = job.token;
         timer().schedule(() -> {
@@ -183,7 +192,7 @@ public class MemoryJobQueue implements JobQueue {
             while (!q.paused && q.handler != null && q.active < q.concurrency && !q.ready.isEmpty()) {
                 Job job = q.ready.poll();
                 q.active++;
-                job.state = JobState.ACTIVE;
+                setState(q, job, JobState.ACTIVE);
                 job.token++;
                 int attempt = job.attemptsInRound() + 1;
                 job.attempts.add(new JobAttempt(attempt, clock.instant(), Optional.empty(), Optional.empty()));
@@ -212,9 +221,8 @@ public class MemoryJobQueue implements JobQueue {
             if (current && failure == null) {
                 job.timeout.cancel(false);
                 endAttempt(job, Optional.empty());
-                job.state = JobState.COMPLETED;
+                setState(q, job, JobState.COMPLETED);
                 q.completed.addLast(job.request.jobId());
-                q.completedTotal++;
                 while (q.completed.size() > KEEP_COMPLETED) {
                     q.jobs.remove(q.completed.removeFirst());
                 }
@@ -252,11 +260,11 @@ public class MemoryJobQueue implements JobQueue {
             if (execution.attempt() < execution.maxAttempts()) {
                 backoff = job.request.retry().delayBefore(execution.attempt() + 1);
                 nextAttemptAt = Optional.of(clock.instant().plus(backoff));
-                job.state = JobState.DELAYED;
+                setState(q, job, JobState.DELAYED);
                 job.availableAt = nextAttemptAt.get();
             } else {
                 nextAttemptAt = Optional.empty();
-                job.state = JobState.FAILED;
+                setState(q, job, JobState.FAILED);
             }
         }
         // Report before the retry can start, so the handler records attempt n before attempt n+1.
@@ -338,16 +346,13 @@ public class MemoryJobQueue implements JobQueue {
     @Override
     public JobCounts counts(String queueName) {
         QueueState q = queue(queueName);
-        long[] counts = new long[JobState.values().length];
+        long[] counts;
         synchronized (q) {
-            q.jobs.values().forEach(job -> counts[job.state.ordinal()]++);
-        }
-        long completedTotal;
-        synchronized (q) {
-            completedTotal = q.completedTotal;
+            counts = q.inState.clone();
         }
         return new JobCounts(counts[JobState.WAITING.ordinal()], counts[JobState.DELAYED.ordinal()],
-                counts[JobState.ACTIVE.ordinal()], completedTotal, counts[JobState.FAILED.ordinal()]);
+                counts[JobState.ACTIVE.ordinal()], counts[JobState.COMPLETED.ordinal()],
+                counts[JobState.FAILED.ordinal()]);
     }
 
     @Override
