@@ -1,0 +1,901 @@
+package io.nvent.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowStats;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.NventException;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link FlowStore} shows. Subclass it once per backend and implement
+ * {@link #createStore()}:
+ *
+ * <pre>{@code
+ * class MemoryFlowStoreTest extends FlowStoreContractTest {
+ *     @Override
+ *     protected FlowStore createStore() {
+ *         return new MemoryFlowStore();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Every test starts from an empty store: return a new store from {@link #createStore()}, or
+ * return a shared one and empty it in {@link #wipe(FlowStore)}. Tests never read the wall clock;
+ * all times derive from {@link #T0} with millisecond precision, which every backend can store
+ * exactly.
+ *
+ * <p>Beyond the Javadoc of {@link FlowStore}, these tests pin down:
+ * <ul>
+ *   <li>{@code readEvents}: filter by type and {@code seq > afterSeq}, order by {@code seq}
+ *       (descending if {@code newestFirst}), then keep the first {@code limit}; an unknown run has no
+ *       entries (empty list, no exception).</li>
+ *   <li>Entries appended by one call get consecutive sequence numbers.</li>
+ *   <li>{@code updateRun}: the version of the record the mutation returns is ignored; the stored
+ *       version is the previous one plus one, also when the change alters nothing else. A status
+ *       change is checked with {@link RunStatus#canTransitionTo}; keeping the status is always
+ *       allowed. An exception thrown by the mutation propagates unchanged and nothing is stored.</li>
+ *   <li>{@code findRuns}: newest {@code startedAt} first.</li>
+ *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
+ *       {@code purgeExpiredState(now)} removes exactly the values with {@code e <= now}. Writing a
+ *       value replaces its expiry. {@code putState} on an unknown run throws
+ *       {@link RunNotFoundException}; reading, deleting or clearing state of an unknown run does
+ *       not.</li>
+ *   <li>Payloads (input, result, emitted payloads, entry data, state) come back as the same JSON
+ *       value, not necessarily the same text.</li>
+ * </ul>
+ *
+ * @since 0.1
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class FlowStoreContractTest {
+
+    /** The instant all test times derive from. */
+    protected static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+
+    private static final String INPUT = "{\"order\":\"A-1\",\"qty\":3}";
+
+    private FlowStore store;
+    private String idPrefix;
+    private final AtomicInteger counter = new AtomicInteger();
+
+    /**
+     * The store under test; called before each test. May return the same instance every time if
+     * {@link #wipe(FlowStore)} empties it.
+     */
+    protected abstract FlowStore createStore();
+
+    /**
+     * Removes every run, history entry and state value, so that the next test starts from an empty
+     * store. The default does nothing, which is right for stores created fresh per test.
+     */
+    protected void wipe(FlowStore storeToWipe) {
+        // fresh stores are empty already
+    }
+
+    /** The store the current test uses. */
+    protected final FlowStore store() {
+        return store;
+    }
+
+    @BeforeEach
+    void openStore(TestInfo info) {
+        store = createStore();
+        wipe(store);
+        // Run ids name the test, which makes leftovers in a shared database easy to attribute.
+        idPrefix = info.getTestMethod().map(Method::getName).orElse("test") + "-";
+    }
+
+    @AfterEach
+    void forgetStore() {
+        store = null;
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    @Test
+    void createsRunAndFindsItById() {
+        RunRecord run = newRun("orders");
+
+        List<HistoryEvent> stored = store.createRun(run, List.of(
+                EventDraft.ofRun(EventType.FLOW_START, T0, INPUT),
+                EventDraft.ofStep(EventType.STEP_STARTED, "reserve", 1, T0.plusMillis(1), "{}")));
+
+        assertThat(stored).extracting(HistoryEvent::seq).containsExactly(1L, 2L);
+        assertThat(stored).extracting(HistoryEvent::runId).containsOnly(run.runId());
+        assertSameRun(store.findRun(run.runId()).orElseThrow(), run);
+    }
+
+    @Test
+    void findsNothingForAnUnknownRunId() {
+        assertThat(store.findRun("no-such-run")).isEmpty();
+    }
+
+    @Test
+    void keepsEveryFieldOfARun() {
+        RunRecord run = new RunRecord(newRunId(), "orders", RunStatus.COMPLETED,
+                "{\"nested\":{\"list\":[1,2.5,-3e2,true,false,null],\"text\":\"Grüße \\\"quoted\\\" 😀\"}}",
+                Optional.of("{\"total\":42}"), Optional.of("parent-1"), T0, Optional.of(T0.plusSeconds(5)),
+                Map.of("reserve", StepStatus.COMPLETED, "pay", StepStatus.FAILED, "ship", StepStatus.QUEUED,
+                        "notify", StepStatus.RUNNING, "audit", StepStatus.RETRYING, "wait", StepStatus.AWAITING),
+                Map.of("reserved", "{\"sku\":\"X\"}", "paid", "[1,2]", "noted", "\"text\"", "empty", "null"), 0);
+
+        store.createRun(run, List.of());
+
+        assertSameRun(store.findRun(run.runId()).orElseThrow(), run);
+    }
+
+    @Test
+    void refusesToCreateARunWhoseIdExists() {
+        RunRecord run = createRun("orders");
+
+        RunRecord duplicate = RunRecord.started(run.runId(), "other", "{}", Optional.empty(), T0.plusSeconds(9));
+        assertThatThrownBy(() -> store.createRun(duplicate, List.of(log(1))))
+                .isInstanceOf(NventException.class);
+
+        assertSameRun(store.findRun(run.runId()).orElseThrow(), run);
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    // ---------------------------------------------------------------- history
+
+    @Test
+    void appendsEventsWithGaplessSequenceNumbers() {
+        RunRecord run = createRun("orders");
+
+        List<HistoryEvent> first = store.appendEvents(run.runId(), List.of(log(1), log(2), log(3)));
+        List<HistoryEvent> second = store.appendEvents(run.runId(), List.of(log(4), log(5)));
+
+        assertThat(first).extracting(HistoryEvent::seq).containsExactly(2L, 3L, 4L);
+        assertThat(second).extracting(HistoryEvent::seq).containsExactly(5L, 6L);
+        assertThat(store.readEvents(run.runId(), EventQuery.all()))
+                .extracting(HistoryEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void startsHistoryAtOneWhenARunIsCreatedWithoutEvents() {
+        RunRecord run = newRun("orders");
+        assertThat(store.createRun(run, List.of())).isEmpty();
+
+        assertThat(store.appendEvents(run.runId(), List.of(log(1)))).extracting(HistoryEvent::seq).containsExactly(1L);
+    }
+
+    @Test
+    void appendingNoEventsConsumesNoSequenceNumber() {
+        RunRecord run = createRun("orders");
+
+        assertThat(store.appendEvents(run.runId(), List.of())).isEmpty();
+
+        assertThat(store.appendEvents(run.runId(), List.of(log(1)))).extracting(HistoryEvent::seq).containsExactly(2L);
+    }
+
+    @Test
+    void keepsEveryFieldOfAnEvent() {
+        RunRecord run = createRun("orders");
+        EventDraft draft = EventDraft.ofStep(EventType.STEP_RETRY, "pay", 3, T0.plusMillis(1234),
+                "{\"error\":\"timeout\",\"next\":[1,{\"in\":\"5s\"}],\"ü\":\"😀\"}");
+
+        HistoryEvent appended = store.appendEvents(run.runId(), List.of(draft)).get(0);
+        HistoryEvent read = store.readEvents(run.runId(), EventQuery.after(1)).get(0);
+
+        for (HistoryEvent event : List.of(appended, read)) {
+            assertThat(event.runId()).isEqualTo(run.runId());
+            assertThat(event.seq()).isEqualTo(2);
+            assertThat(event.type()).isEqualTo(EventType.STEP_RETRY);
+            assertThat(event.step()).contains("pay");
+            assertThat(event.attempt()).isEqualTo(3);
+            assertThat(event.timestamp()).isEqualTo(T0.plusMillis(1234));
+            assertSameJson(event.data(), draft.data());
+        }
+    }
+
+    @Test
+    void storesEveryEventType() {
+        RunRecord run = createRun("orders");
+        List<EventDraft> drafts = new ArrayList<>();
+        for (EventType type : EventType.values()) {
+            drafts.add(EventDraft.ofRun(type, T0, "{}"));
+        }
+
+        store.appendEvents(run.runId(), drafts);
+
+        assertThat(store.readEvents(run.runId(), EventQuery.after(1)))
+                .extracting(HistoryEvent::type).containsExactly(EventType.values());
+    }
+
+    @Test
+    void refusesToAppendToAnUnknownRun() {
+        assertThatThrownBy(() -> store.appendEvents("no-such-run", List.of(log(1))))
+                .isInstanceOf(RunNotFoundException.class);
+    }
+
+    @Test
+    void readsNoEventsOfAnUnknownRun() {
+        assertThat(store.readEvents("no-such-run", EventQuery.all())).isEmpty();
+    }
+
+    @Test
+    void filtersEventsByType() {
+        RunRecord run = runWithAlternatingHistory();
+
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(EventType.EMIT), 0, 100, false)))
+                .extracting(HistoryEvent::seq).containsExactly(3L, 5L, 7L, 9L);
+        assertThat(store.readEvents(run.runId(),
+                new EventQuery(Set.of(EventType.EMIT, EventType.FLOW_START), 0, 100, false)))
+                .extracting(HistoryEvent::seq).containsExactly(1L, 3L, 5L, 7L, 9L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(EventType.FLOW_FAILED), 0, 100, false)))
+                .isEmpty();
+    }
+
+    @Test
+    void readsOnlyEventsAfterTheGivenSequenceNumber() {
+        RunRecord run = runWithAlternatingHistory();
+
+        assertThat(store.readEvents(run.runId(), EventQuery.after(7)))
+                .extracting(HistoryEvent::seq).containsExactly(8L, 9L, 10L);
+        assertThat(store.readEvents(run.runId(), EventQuery.after(10))).isEmpty();
+        assertThat(store.readEvents(run.runId(), EventQuery.after(99))).isEmpty();
+    }
+
+    @Test
+    void limitsTheNumberOfEventsRead() {
+        RunRecord run = runWithAlternatingHistory();
+
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 0, 3, false)))
+                .extracting(HistoryEvent::seq).containsExactly(1L, 2L, 3L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 4, 2, false)))
+                .extracting(HistoryEvent::seq).containsExactly(5L, 6L);
+    }
+
+    @Test
+    void readsNewestEventsFirstWhenAsked() {
+        RunRecord run = runWithAlternatingHistory();
+
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 0, 100, true)))
+                .extracting(HistoryEvent::seq).containsExactly(10L, 9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L);
+        // Filters first, then orders, then limits: the two newest LOG entries after seq 2.
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(EventType.LOG), 2, 2, true)))
+                .extracting(HistoryEvent::seq).containsExactly(10L, 8L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(EventType.LOG), 7, 10, true)))
+                .extracting(HistoryEvent::seq).containsExactly(10L, 8L);
+    }
+
+    // ---------------------------------------------------------------- updates
+
+    @Test
+    void appliesAMutationAndAppendsItsEventsInOneStep() {
+        RunRecord run = createRun("orders");
+
+        StoredChange change = store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStep("reserve", StepStatus.RUNNING),
+                List.of(EventDraft.ofStep(EventType.STEP_STARTED, "reserve", 1, T0.plusMillis(5), "{}")))))
+                .orElseThrow();
+
+        assertThat(change.run().steps()).containsEntry("reserve", StepStatus.RUNNING);
+        assertThat(change.run().version()).isEqualTo(1);
+        assertThat(change.events()).extracting(HistoryEvent::seq).containsExactly(2L);
+        assertThat(change.events()).extracting(HistoryEvent::type).containsExactly(EventType.STEP_STARTED);
+        assertSameRun(store.findRun(run.runId()).orElseThrow(), change.run());
+        assertThat(store.readEvents(run.runId(), EventQuery.all()))
+                .extracting(HistoryEvent::type).containsExactly(EventType.FLOW_START, EventType.STEP_STARTED);
+    }
+
+    @Test
+    void storesEveryPartOfAnUpdatedRun() {
+        RunRecord run = createRun("orders");
+
+        RunRecord expected = store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStep("reserve", StepStatus.COMPLETED)
+                        .withEmitted("reserved", "{\"sku\":\"X\",\"n\":1.50}")
+                        .withResult("{\"ok\":true}")
+                        .withStatus(RunStatus.COMPLETED, T0.plusSeconds(3)),
+                List.of()))).orElseThrow().run();
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertSameRun(stored, expected);
+        assertThat(stored.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(stored.endedAt()).contains(T0.plusSeconds(3));
+        assertSameJson(stored.emitted().get("reserved"), "{\"n\":1.5,\"sku\":\"X\"}");
+        assertSameJson(stored.result().orElseThrow(), "{\"ok\":true}");
+    }
+
+    @Test
+    void incrementsTheVersionOnEveryUpdate() {
+        RunRecord run = createRun("orders");
+
+        for (int i = 1; i <= 3; i++) {
+            int step = i;
+            StoredChange change = store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withStep("s" + step, StepStatus.QUEUED), List.of()))).orElseThrow();
+            assertThat(change.run().version()).isEqualTo(i);
+        }
+        // A change that alters nothing still counts as an update.
+        StoredChange same = store.updateRun(run.runId(), current -> Optional.of(new RunChange(current, List.of())))
+                .orElseThrow();
+
+        assertThat(same.run().version()).isEqualTo(4);
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isEqualTo(4);
+    }
+
+    @Test
+    void ignoresTheVersionOfTheRecordTheMutationReturns() {
+        RunRecord run = createRun("orders");
+
+        StoredChange change = store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStep("a", StepStatus.QUEUED).withVersion(99), List.of()))).orElseThrow();
+
+        assertThat(change.run().version()).isEqualTo(1);
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void handsTheMutationTheRunAsStored() {
+        RunRecord run = createRun("orders");
+        store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStep("a", StepStatus.RUNNING), List.of())));
+
+        List<RunRecord> seen = new ArrayList<>();
+        store.updateRun(run.runId(), current -> {
+            seen.add(current);
+            return Optional.empty();
+        });
+
+        assertThat(seen).isNotEmpty();
+        assertThat(seen.get(seen.size() - 1).version()).isEqualTo(1);
+        assertThat(seen.get(seen.size() - 1).steps()).containsEntry("a", StepStatus.RUNNING);
+    }
+
+    @Test
+    void leavesTheRunUntouchedWhenTheMutationDeclines() {
+        RunRecord run = createRun("orders");
+
+        assertThat(store.updateRun(run.runId(), current -> Optional.empty())).isEmpty();
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertThat(stored.version()).isZero();
+        assertSameRun(stored, run);
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    @Test
+    void propagatesAFailingMutationAndStoresNothing() {
+        RunRecord run = createRun("orders");
+        IllegalStateException failure = new IllegalStateException("mutation failed");
+
+        assertThatThrownBy(() -> store.updateRun(run.runId(), current -> {
+            throw failure;
+        })).isSameAs(failure);
+
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isZero();
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    @Test
+    void refusesAnIllegalTransitionAndStoresNothing() {
+        RunRecord run = createRun("orders");
+        store.updateRun(run.runId(), setStatus(RunStatus.COMPLETED));
+
+        assertThatThrownBy(() -> store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.RUNNING, T0).withStep("late", StepStatus.QUEUED),
+                List.of(log(7), log(8))))))
+                .isInstanceOfSatisfying(IllegalRunTransitionException.class, e -> {
+                    assertThat(e.runId()).isEqualTo(run.runId());
+                    assertThat(e.from()).isEqualTo(RunStatus.COMPLETED);
+                });
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(stored.steps()).doesNotContainKey("late");
+        assertThat(stored.version()).isEqualTo(1);
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    @Test
+    void enforcesTheRunStatusTransitionTable() {
+        for (RunStatus from : RunStatus.values()) {
+            for (RunStatus to : RunStatus.values()) {
+                RunRecord run = newRun("transitions").withStatus(from, T0.plusSeconds(1));
+                store.createRun(run, List.of());
+                RunMutation change = current -> Optional.of(new RunChange(current.withStatus(to, T0.plusSeconds(2)),
+                        List.of(log(1))));
+                String description = from + " -> " + to;
+
+                if (from == to || from.canTransitionTo(to)) {
+                    assertThat(store.updateRun(run.runId(), change)).as(description).isPresent();
+                    assertThat(store.findRun(run.runId()).orElseThrow().status()).as(description).isEqualTo(to);
+                } else {
+                    assertThatThrownBy(() -> store.updateRun(run.runId(), change)).as(description)
+                            .isInstanceOf(IllegalRunTransitionException.class);
+                    RunRecord stored = store.findRun(run.runId()).orElseThrow();
+                    assertThat(stored.status()).as(description).isEqualTo(from);
+                    assertThat(stored.version()).as(description).isZero();
+                    assertThat(store.readEvents(run.runId(), EventQuery.all())).as(description).isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesToUpdateAnUnknownRun() {
+        assertThatThrownBy(() -> store.updateRun("no-such-run", current -> Optional.empty()))
+                .isInstanceOfSatisfying(RunNotFoundException.class, e -> assertThat(e.runId()).isEqualTo("no-such-run"));
+    }
+
+    @Test
+    void appliesConcurrentUpdatesWithoutLosingAny() {
+        RunRecord run = createRun("orders");
+        int threads = 8;
+        int updatesPerThread = 5;
+
+        runConcurrently(threads, thread -> {
+            for (int i = 0; i < updatesPerThread; i++) {
+                String step = "step-" + thread + "-" + i;
+                store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                        current.withStep(step, StepStatus.COMPLETED),
+                        List.of(EventDraft.ofStep(EventType.STEP_COMPLETED, step, 1, T0, "{}")))));
+            }
+        });
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        Set<String> expectedSteps = new HashSet<>();
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < updatesPerThread; i++) {
+                expectedSteps.add("step-" + t + "-" + i);
+            }
+        }
+        assertThat(stored.steps().keySet()).containsExactlyInAnyOrderElementsOf(expectedSteps);
+        assertThat(stored.version()).isEqualTo(threads * updatesPerThread);
+        assertGapless(store.readEvents(run.runId(), EventQuery.all()), 1 + threads * updatesPerThread);
+    }
+
+    // ---------------------------------------------------------------- concurrency of appends
+
+    @Test
+    void appendsTenThousandEventsFromEightThreadsWithoutGapsOrDuplicates() {
+        RunRecord run = newRun("orders");
+        store.createRun(run, List.of());
+        int threads = 8;
+        int perThread = 1_250;
+        int batch = 10;
+        List<List<HistoryEvent>> batches = Collections.synchronizedList(new ArrayList<>());
+
+        runConcurrently(threads, thread -> {
+            for (int i = 0; i < perThread; i += batch) {
+                List<EventDraft> drafts = new ArrayList<>();
+                for (int j = i; j < i + batch; j++) {
+                    drafts.add(EventDraft.ofStep(EventType.LOG, "t" + thread, j, T0, "{}"));
+                }
+                batches.add(store.appendEvents(run.runId(), drafts));
+            }
+        });
+
+        List<HistoryEvent> history = store.readEvents(run.runId(), EventQuery.all());
+        assertGapless(history, threads * perThread);
+        assertThat(history.stream().map(e -> e.step().orElseThrow() + "/" + e.attempt()).collect(Collectors.toSet()))
+                .as("every appended entry exactly once").hasSize(threads * perThread);
+        assertThat(batches).allSatisfy(b -> assertThat(b.get(b.size() - 1).seq() - b.get(0).seq())
+                .as("one call's entries are consecutive").isEqualTo(b.size() - 1));
+    }
+
+    @Test
+    void interleavesUpdatesAndAppendsWithoutGapsOrLostSteps() {
+        RunRecord run = createRun("orders");
+        int appenders = 4;
+        int updaters = 4;
+        int calls = 20;
+
+        runConcurrently(appenders + updaters, thread -> {
+            for (int i = 0; i < calls; i++) {
+                if (thread < appenders) {
+                    store.appendEvents(run.runId(), List.of(log(i), log(i), log(i)));
+                } else {
+                    String step = "step-" + thread + "-" + i;
+                    EventDraft entry = log(i);
+                    store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                            current.withStep(step, StepStatus.QUEUED), List.of(entry))));
+                }
+            }
+        });
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertThat(stored.steps()).hasSize(updaters * calls);
+        assertThat(stored.version()).isEqualTo(updaters * calls);
+        assertGapless(store.readEvents(run.runId(), EventQuery.all()), 1 + appenders * calls * 3 + updaters * calls);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Test
+    void findsRunsOfAFlowNewestFirst() {
+        List<RunRecord> orders = createRunsStartedOneSecondApart("orders", 5);
+        createRunsStartedOneSecondApart("invoices", 3);
+
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(orders));
+        assertThat(store.findRuns(RunQuery.ofFlow("unknown"))).isEmpty();
+    }
+
+    @Test
+    void findsRunsOfAllFlowsNewestFirst() {
+        List<RunRecord> all = new ArrayList<>(createRunsStartedOneSecondApart("orders", 3));
+        all.addAll(createRunsStartedOneSecondApart("invoices", 3));
+
+        assertThat(store.findRuns(RunQuery.all())).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(all));
+    }
+
+    @Test
+    void findsRunsByStatus() {
+        List<RunRecord> orders = createRunsStartedOneSecondApart("orders", 6);
+        List<RunRecord> invoices = createRunsStartedOneSecondApart("invoices", 2);
+        for (RunRecord run : List.of(orders.get(1), orders.get(3), orders.get(4), invoices.get(0))) {
+            store.updateRun(run.runId(), setStatus(RunStatus.COMPLETED));
+        }
+
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.COMPLETED)))
+                .extracting(RunRecord::runId)
+                .containsExactly(orders.get(4).runId(), orders.get(3).runId(), orders.get(1).runId());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.RUNNING)))
+                .extracting(RunRecord::runId)
+                .containsExactly(orders.get(5).runId(), orders.get(2).runId(), orders.get(0).runId());
+        assertThat(store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.COMPLETED), 0, 50)))
+                .extracting(RunRecord::runId).hasSize(4).contains(invoices.get(0).runId());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.STALLED))).isEmpty();
+    }
+
+    @Test
+    void pagesThroughRuns() {
+        List<String> newestFirst = idsNewestFirst(createRunsStartedOneSecondApart("orders", 7));
+
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").page(0, 3))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(newestFirst.subList(0, 3));
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").page(3, 3))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(newestFirst.subList(3, 6));
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").page(6, 3))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(newestFirst.subList(6, 7));
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").page(7, 3))).isEmpty();
+    }
+
+    @Test
+    void countsRunsOfAFlowByStatus() {
+        Map<RunStatus, Integer> wanted = Map.of(RunStatus.RUNNING, 3, RunStatus.AWAITING, 1, RunStatus.COMPLETED, 4,
+                RunStatus.FAILED, 2, RunStatus.CANCELED, 1, RunStatus.STALLED, 1);
+        FlowStats expected = FlowStats.empty("orders");
+        for (Map.Entry<RunStatus, Integer> entry : wanted.entrySet()) {
+            for (int i = 0; i < entry.getValue(); i++) {
+                RunRecord run = createRun("orders");
+                if (entry.getKey() != RunStatus.RUNNING) {
+                    store.updateRun(run.runId(), setStatus(entry.getKey()));
+                }
+            }
+            expected = expected.plus(entry.getKey(), entry.getValue());
+        }
+        createRunsStartedOneSecondApart("invoices", 2);
+
+        assertThat(store.stats("orders")).isEqualTo(expected);
+        assertThat(store.stats("orders").total()).isEqualTo(12);
+        assertThat(store.stats("invoices")).isEqualTo(FlowStats.empty("invoices").plus(RunStatus.RUNNING, 2));
+        assertThat(store.stats("unknown")).isEqualTo(FlowStats.empty("unknown"));
+    }
+
+    @Test
+    void keepsStatsConsistentWithStatusChanges() {
+        RunRecord a = createRun("orders");
+        RunRecord b = createRun("orders");
+        store.updateRun(a.runId(), setStatus(RunStatus.AWAITING));
+        store.updateRun(a.runId(), setStatus(RunStatus.RUNNING));
+        store.updateRun(a.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(b.runId(), setStatus(RunStatus.STALLED));
+
+        FlowStats stats = store.stats("orders");
+
+        assertThat(stats).isEqualTo(FlowStats.empty("orders").plus(RunStatus.COMPLETED, 1).plus(RunStatus.STALLED, 1));
+        assertThat(stats.total()).isEqualTo(store.findRuns(RunQuery.ofFlow("orders")).size());
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Test
+    void storesReadsAndOverwritesStateValues() {
+        RunRecord run = createRun("orders");
+
+        assertThat(store.getState(run.runId(), "cart", T0)).isEmpty();
+        store.putState(run.runId(), "cart", "{\"items\":[1,2]}", Optional.empty());
+        assertSameJson(store.getState(run.runId(), "cart", T0).orElseThrow(), "{\"items\":[1,2]}");
+
+        store.putState(run.runId(), "cart", "{\"items\":[]}", Optional.empty());
+        assertSameJson(store.getState(run.runId(), "cart", T0).orElseThrow(), "{\"items\":[]}");
+        assertThat(store.getState(run.runId(), "other", T0)).isEmpty();
+    }
+
+    @Test
+    void keepsStateSeparatePerRun() {
+        RunRecord a = createRun("orders");
+        RunRecord b = createRun("orders");
+
+        store.putState(a.runId(), "k", "1", Optional.empty());
+        store.putState(b.runId(), "k", "2", Optional.empty());
+
+        assertSameJson(store.getState(a.runId(), "k", T0).orElseThrow(), "1");
+        assertSameJson(store.getState(b.runId(), "k", T0).orElseThrow(), "2");
+    }
+
+    @Test
+    void deletesOneStateValue() {
+        RunRecord run = createRun("orders");
+        store.putState(run.runId(), "a", "\"x\"", Optional.empty());
+        store.putState(run.runId(), "b", "\"y\"", Optional.empty());
+
+        store.deleteState(run.runId(), "a");
+        store.deleteState(run.runId(), "never-set");
+
+        assertThat(store.getState(run.runId(), "a", T0)).isEmpty();
+        assertThat(store.getState(run.runId(), "b", T0)).isPresent();
+    }
+
+    @Test
+    void clearsAllStateOfOneRun() {
+        RunRecord run = createRun("orders");
+        RunRecord other = createRun("orders");
+        store.putState(run.runId(), "a", "1", Optional.empty());
+        store.putState(run.runId(), "b", "2", Optional.of(T0.plusSeconds(60)));
+        store.putState(other.runId(), "a", "3", Optional.empty());
+
+        store.clearState(run.runId());
+
+        assertThat(store.getState(run.runId(), "a", T0)).isEmpty();
+        assertThat(store.getState(run.runId(), "b", T0)).isEmpty();
+        assertThat(store.getState(other.runId(), "a", T0)).isPresent();
+    }
+
+    @Test
+    void neverReturnsExpiredState() {
+        RunRecord run = createRun("orders");
+        Instant expiry = T0.plusSeconds(10);
+        store.putState(run.runId(), "token", "\"abc\"", Optional.of(expiry));
+        store.putState(run.runId(), "forever", "true", Optional.empty());
+
+        assertThat(store.getState(run.runId(), "token", T0)).isPresent();
+        assertThat(store.getState(run.runId(), "token", expiry.minusMillis(1))).isPresent();
+        assertThat(store.getState(run.runId(), "token", expiry)).isEmpty();
+        assertThat(store.getState(run.runId(), "token", expiry.plusSeconds(3600))).isEmpty();
+        assertThat(store.getState(run.runId(), "forever", T0.plus(Duration.ofDays(36_500)))).isPresent();
+    }
+
+    @Test
+    void replacesTheExpiryWhenAValueIsWrittenAgain() {
+        RunRecord run = createRun("orders");
+        store.putState(run.runId(), "k", "1", Optional.of(T0.plusSeconds(10)));
+        store.putState(run.runId(), "k", "2", Optional.empty());
+        store.putState(run.runId(), "j", "1", Optional.empty());
+        store.putState(run.runId(), "j", "2", Optional.of(T0.plusSeconds(10)));
+
+        assertSameJson(store.getState(run.runId(), "k", T0.plusSeconds(20)).orElseThrow(), "2");
+        assertThat(store.getState(run.runId(), "j", T0.plusSeconds(20))).isEmpty();
+    }
+
+    @Test
+    void purgesExactlyTheExpiredState() {
+        RunRecord run = createRun("orders");
+        RunRecord other = createRun("orders");
+        store.putState(run.runId(), "old", "1", Optional.of(T0.plusSeconds(5)));
+        store.putState(run.runId(), "due", "2", Optional.of(T0.plusSeconds(10)));
+        store.putState(run.runId(), "fresh", "3", Optional.of(T0.plusSeconds(11)));
+        store.putState(run.runId(), "forever", "4", Optional.empty());
+        store.putState(other.runId(), "old", "5", Optional.of(T0.plusSeconds(1)));
+
+        assertThat(store.purgeExpiredState(T0.plusSeconds(10))).isEqualTo(3);
+
+        assertThat(store.getState(run.runId(), "old", T0)).as("removed, not just hidden").isEmpty();
+        assertThat(store.getState(run.runId(), "due", T0)).isEmpty();
+        assertThat(store.getState(other.runId(), "old", T0)).isEmpty();
+        assertThat(store.getState(run.runId(), "fresh", T0.plusSeconds(10))).isPresent();
+        assertThat(store.getState(run.runId(), "forever", T0.plusSeconds(10))).isPresent();
+        assertThat(store.purgeExpiredState(T0.plusSeconds(10))).isZero();
+    }
+
+    @Test
+    void writesOneStateKeyFromManyThreadsAtOnce() {
+        RunRecord run = createRun("orders");
+        int threads = 8;
+
+        runConcurrently(threads, thread -> {
+            for (int i = 0; i < 5; i++) {
+                store.putState(run.runId(), "shared", "{\"thread\":" + thread + "}", Optional.empty());
+                store.putState(run.runId(), "own-" + thread, String.valueOf(i), Optional.empty());
+            }
+        });
+
+        assertThat(JsonValues.canonical(store.getState(run.runId(), "shared", T0).orElseThrow()))
+                .isIn(IntStream.range(0, threads).mapToObj(t -> JsonValues.canonical("{\"thread\":" + t + "}")).toList());
+        for (int t = 0; t < threads; t++) {
+            assertSameJson(store.getState(run.runId(), "own-" + t, T0).orElseThrow(), "4");
+        }
+    }
+
+    @Test
+    void refusesStateOfAnUnknownRun() {
+        assertThatThrownBy(() -> store.putState("no-such-run", "k", "1", Optional.empty()))
+                .isInstanceOf(RunNotFoundException.class);
+    }
+
+    @Test
+    void treatsStateOfAnUnknownRunAsEmpty() {
+        assertThat(store.getState("no-such-run", "k", T0)).isEmpty();
+        store.deleteState("no-such-run", "k");
+        store.clearState("no-such-run");
+    }
+
+    // ---------------------------------------------------------------- helpers for subclasses
+
+    /** A new run id, unique within the test. */
+    protected final String newRunId() {
+        return idPrefix + counter.incrementAndGet();
+    }
+
+    /**
+     * A new, not yet stored, running run of the flow, started one second after the previous one
+     * of this test.
+     */
+    protected final RunRecord newRun(String flow) {
+        String runId = newRunId();
+        return RunRecord.started(runId, flow, INPUT, Optional.empty(), T0.plusSeconds(counter.get()));
+    }
+
+    /** Stores a new running run with one {@code FLOW_START} entry. */
+    protected final RunRecord createRun(String flow) {
+        RunRecord run = newRun(flow);
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        return run;
+    }
+
+    /** A log entry whose data names {@code i}. */
+    protected static EventDraft log(int i) {
+        return EventDraft.ofRun(EventType.LOG, T0.plusMillis(i), "{\"i\":" + i + "}");
+    }
+
+    /** A mutation moving the run to another status (terminal ones end at {@code T0 + 1h}). */
+    protected static RunMutation setStatus(RunStatus status) {
+        return change(current -> current.withStatus(status, T0.plusSeconds(3600)));
+    }
+
+    /** A mutation applying {@code update} and appending {@code events}. */
+    protected static RunMutation change(UnaryOperator<RunRecord> update, EventDraft... events) {
+        return current -> Optional.of(new RunChange(update.apply(current), List.of(events)));
+    }
+
+    /** Asserts two JSON texts denote the same value. */
+    protected static void assertSameJson(String actual, String expected) {
+        assertThat(JsonValues.canonical(actual)).as("JSON %s vs %s", actual, expected)
+                .isEqualTo(JsonValues.canonical(expected));
+    }
+
+    /** Asserts two runs are equal, comparing payloads as JSON values. */
+    protected static void assertSameRun(RunRecord actual, RunRecord expected) {
+        assertThat(actual.runId()).isEqualTo(expected.runId());
+        assertThat(actual.flow()).isEqualTo(expected.flow());
+        assertThat(actual.status()).isEqualTo(expected.status());
+        assertSameJson(actual.input(), expected.input());
+        assertThat(actual.result().map(JsonValues::canonical)).isEqualTo(expected.result().map(JsonValues::canonical));
+        assertThat(actual.parentRunId()).isEqualTo(expected.parentRunId());
+        assertThat(actual.startedAt()).isEqualTo(expected.startedAt());
+        assertThat(actual.endedAt()).isEqualTo(expected.endedAt());
+        assertThat(actual.steps()).isEqualTo(expected.steps());
+        assertThat(canonicalValues(actual.emitted())).isEqualTo(canonicalValues(expected.emitted()));
+        assertThat(actual.version()).isEqualTo(expected.version());
+    }
+
+    /** Asserts a run's history holds exactly the sequence numbers 1..count, in order. */
+    protected static void assertGapless(List<HistoryEvent> history, int count) {
+        assertThat(history).extracting(HistoryEvent::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, count).boxed().toList());
+    }
+
+    /**
+     * Runs {@code body} on {@code threads} threads at once (released together), waits for all of
+     * them and rethrows the first failure.
+     */
+    protected static void runConcurrently(int threads, ThrowingIntConsumer body) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = IntStream.range(0, threads).<Future<?>>mapToObj(t -> pool.submit(() -> {
+                start.await();
+                body.accept(t);
+                return null;
+            })).toList();
+            start.countDown();
+            await().atMost(Duration.ofSeconds(55)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> futures.stream().allMatch(Future::isDone));
+            for (Future<?> future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    throw new AssertionError("a concurrent caller failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Body of one thread in {@link #runConcurrently}. */
+    @FunctionalInterface
+    protected interface ThrowingIntConsumer {
+        /** Runs on thread number {@code thread} (0-based). */
+        void accept(int thread) throws Exception;
+    }
+
+    // ---------------------------------------------------------------- private
+
+    private RunRecord runWithAlternatingHistory() {
+        // seq 1 FLOW_START, then EMIT at odd and LOG at even sequence numbers up to 10
+        RunRecord run = createRun("orders");
+        List<EventDraft> drafts = new ArrayList<>();
+        for (int seq = 2; seq <= 10; seq++) {
+            drafts.add(seq % 2 == 0 ? log(seq) : EventDraft.ofRun(EventType.EMIT, T0, "{\"seq\":" + seq + "}"));
+        }
+        store.appendEvents(run.runId(), drafts);
+        return run;
+    }
+
+    private List<RunRecord> createRunsStartedOneSecondApart(String flow, int count) {
+        List<RunRecord> runs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            runs.add(createRun(flow));
+        }
+        return runs;
+    }
+
+    private static List<String> idsNewestFirst(Collection<RunRecord> runs) {
+        return runs.stream().sorted((a, b) -> b.startedAt().compareTo(a.startedAt())).map(RunRecord::runId).toList();
+    }
+
+    private static Map<String, Object> canonicalValues(Map<String, String> json) {
+        return json.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> JsonValues.canonical(e.getValue())));
+    }
+}
