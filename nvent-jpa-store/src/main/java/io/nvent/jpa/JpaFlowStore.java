@@ -1,0 +1,80 @@
+package io.nvent.jpa;
+
+import io.nvent.jpa.internal.JpaFlowStoreImpl;
+import io.nvent.spi.FlowStore;
+import java.time.Instant;
+import javax.sql.DataSource;
+
+/**
+ * A {@link FlowStore} on Jakarta Persistence with Hibernate ORM; the schema is created and upgraded
+ * by Flyway migrations shipped in this jar. Supported databases: PostgreSQL 14+ (payloads in
+ * {@code jsonb} columns) and H2 2.2+.
+ *
+ * <p>Outside a container, create one per database and close it when done; transactions are then
+ * local ({@code RESOURCE_LOCAL}):
+ *
+ * <pre>{@code
+ * try (JpaFlowStore store = JpaFlowStore.create(dataSource, JpaStoreOptions.defaults())) {
+ *     store.createRun(run, events);
+ * }
+ * }</pre>
+ *
+ * <p>In a Jakarta EE container, inject {@code @Adapter("jpa") FlowStore} (or {@code JpaFlowStore})
+ * instead: that bean uses JTA and joins the caller's transaction when one is active.
+ *
+ * <p>Besides the {@link FlowStore} contract, every payload is checked to be JSON and at most
+ * {@link JpaStoreOptions#maxPayloadBytes()} long; otherwise {@link io.nvent.InvalidPayloadException}
+ * is thrown and nothing is stored. JSON strings must not contain {@code \u0000} or unpaired
+ * surrogates, which PostgreSQL cannot store.
+ *
+ * @since 0.1
+ */
+public interface JpaFlowStore extends FlowStore, AutoCloseable {
+
+    /**
+     * A store on a JDBC data source, with local transactions. Applies the schema migrations unless
+     * {@link JpaStoreOptions#migrateSchema()} is off. The data source should pool connections.
+     *
+     * @throws io.nvent.NventException if the database cannot be reached or migrated
+     */
+    static JpaFlowStore create(DataSource dataSource, JpaStoreOptions options) {
+        return JpaFlowStoreImpl.resourceLocal(dataSource, options);
+    }
+
+    /**
+     * A store on a JDBC URL, with local transactions and Hibernate's built-in connection pool (for
+     * tests and tools; production code should pass a pooled {@link DataSource}).
+     *
+     * @throws io.nvent.NventException if the database cannot be reached or migrated
+     */
+    static JpaFlowStore create(String jdbcUrl, String user, String password, JpaStoreOptions options) {
+        return JpaFlowStoreImpl.resourceLocal(jdbcUrl, user, password, options);
+    }
+
+    /** The options this store runs with. */
+    JpaStoreOptions options();
+
+    /**
+     * Deletes finished runs, with their history, state and awaits, that the configured
+     * {@link JpaStoreOptions#retention()} no longer keeps.
+     *
+     * @param now the current time
+     * @return how many runs were deleted; {@code 0} when retention is off
+     */
+    int purgeFinishedRuns(Instant now);
+
+    /**
+     * Deletes finished runs, with their history, state and awaits, that {@code policy} no longer
+     * keeps. Works in chunks, each in its own transaction, unless called inside a JTA transaction.
+     *
+     * @return how many runs were deleted
+     */
+    int purgeFinishedRuns(RetentionPolicy policy, Instant now);
+
+    /**
+     * Releases the connection pool and Hibernate resources. Container-managed instances ignore
+     * this; the container closes them.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,177 @@
+package io.nvent.jpa;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of a {@link JpaFlowStore}. Immutable; start from {@link #defaults()} or
+ * {@link #newBuilder()}; {@link Builder#build()} validates.
+ *
+ * <p>In a container the same settings come from MicroProfile Config:
+ * <table>
+ *   <caption>Configuration keys</caption>
+ *   <tr><th>key</th><th>default</th><th>option</th></tr>
+ *   <tr><td>{@code nvent.store.datasource}</td><td>{@code java:comp/DefaultDataSource}</td>
+ *       <td>JNDI name of the JTA datasource (container only)</td></tr>
+ *   <tr><td>{@code nvent.store.table-prefix}</td><td>{@code nvent_}</td><td>{@link #tablePrefix()}</td></tr>
+ *   <tr><td>{@code nvent.store.schema}</td><td>(connection default)</td><td>{@link #schema()}</td></tr>
+ *   <tr><td>{@code nvent.store.max-payload-bytes}</td><td>{@code 1048576}</td>
+ *       <td>{@link #maxPayloadBytes()}</td></tr>
+ *   <tr><td>{@code nvent.store.max-attempts}</td><td>{@code 10}</td><td>{@link #maxAttempts()}</td></tr>
+ *   <tr><td>{@code nvent.store.migrate}</td><td>{@code true}</td><td>{@link #migrateSchema()}</td></tr>
+ *   <tr><td>{@code nvent.store.retention.max-age}</td><td>(off)</td>
+ *       <td>ISO-8601 duration, e.g. {@code P30D}; see {@link RetentionPolicy}</td></tr>
+ *   <tr><td>{@code nvent.store.retention.max-finished-runs-per-flow}</td><td>(off)</td>
+ *       <td>see {@link RetentionPolicy}</td></tr>
+ * </table>
+ *
+ * @param tablePrefix prefix of every table and index name (letters, digits, underscore; may be
+ *     empty); lets several stores share one schema
+ * @param schema schema holding the tables, created if missing; empty for the connection's default
+ * @param maxPayloadBytes largest payload (UTF-8 bytes) accepted for run input, result, emitted
+ *     payloads, history entry data and state values
+ * @param maxAttempts how often an operation is tried when it loses a race for a row lock or a
+ *     version check, before {@link io.nvent.ConcurrentRunModificationException}
+ * @param retention which finished runs {@link JpaFlowStore#purgeFinishedRuns(java.time.Instant)}
+ *     deletes
+ * @param migrateSchema whether the store applies its Flyway migrations when it starts; turn off
+ *     when a DBA applies them
+ * @param hibernateProperties extra Hibernate settings (e.g. {@code hibernate.jdbc.batch_size}),
+ *     applied last
+ * @since 0.1
+ */
+public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int maxPayloadBytes, int maxAttempts,
+                              RetentionPolicy retention, boolean migrateSchema,
+                              Map<String, String> hibernateProperties) {
+
+    /** Default payload limit: 1 MiB. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+    /** Default table prefix. */
+    public static final String DEFAULT_TABLE_PREFIX = "nvent_";
+
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_]{0,20}");
+    private static final Pattern SCHEMA = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    private static final JpaStoreOptions DEFAULTS = newBuilder().build();
+
+    public JpaStoreOptions {
+        Objects.requireNonNull(tablePrefix, "tablePrefix");
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(retention, "retention");
+        // Prefix and schema end up inside SQL text, so only plain identifiers are allowed.
+        if (!PREFIX.matcher(tablePrefix).matches()) {
+            throw new IllegalArgumentException(
+                    "tablePrefix must be at most 20 letters, digits or underscores, was '" + tablePrefix + "'");
+        }
+        schema.ifPresent(s -> {
+            if (!SCHEMA.matcher(s).matches()) {
+                throw new IllegalArgumentException("schema must be a plain SQL identifier, was '" + s + "'");
+            }
+        });
+        if (maxPayloadBytes < 16) {
+            throw new IllegalArgumentException("maxPayloadBytes must be >= 16, was " + maxPayloadBytes);
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+        }
+        hibernateProperties = Map.copyOf(hibernateProperties);
+    }
+
+    /** The defaults: prefix {@code nvent_}, default schema, 1 MiB payloads, 10 attempts, no retention. */
+    public static JpaStoreOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.tablePrefix = tablePrefix;
+        builder.schema = schema;
+        builder.maxPayloadBytes = maxPayloadBytes;
+        builder.maxAttempts = maxAttempts;
+        builder.retention = retention;
+        builder.migrateSchema = migrateSchema;
+        builder.hibernateProperties.putAll(hibernateProperties);
+        return builder;
+    }
+
+    /** Builds {@link JpaStoreOptions}; not thread-safe. */
+    public static final class Builder {
+        private String tablePrefix = DEFAULT_TABLE_PREFIX;
+        private Optional<String> schema = Optional.empty();
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private int maxAttempts = 10;
+        private RetentionPolicy retention = RetentionPolicy.off();
+        private boolean migrateSchema = true;
+        private final Map<String, String> hibernateProperties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** See {@link JpaStoreOptions#tablePrefix()}. */
+        public Builder tablePrefix(String prefix) {
+            this.tablePrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /** See {@link JpaStoreOptions#schema()}. */
+        public Builder schema(String name) {
+            this.schema = Optional.of(name);
+            return this;
+        }
+
+        /** Use the connection's default schema. */
+        public Builder defaultSchema() {
+            this.schema = Optional.empty();
+            return this;
+        }
+
+        /** See {@link JpaStoreOptions#maxPayloadBytes()}. */
+        public Builder maxPayloadBytes(int bytes) {
+            this.maxPayloadBytes = bytes;
+            return this;
+        }
+
+        /** See {@link JpaStoreOptions#maxAttempts()}. */
+        public Builder maxAttempts(int attempts) {
+            this.maxAttempts = attempts;
+            return this;
+        }
+
+        /** See {@link JpaStoreOptions#retention()}. */
+        public Builder retention(RetentionPolicy policy) {
+            this.retention = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** See {@link JpaStoreOptions#migrateSchema()}. */
+        public Builder migrateSchema(boolean migrate) {
+            this.migrateSchema = migrate;
+            return this;
+        }
+
+        /** Adds one Hibernate setting; see {@link JpaStoreOptions#hibernateProperties()}. */
+        public Builder hibernateProperty(String name, String value) {
+            hibernateProperties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public JpaStoreOptions build() {
+            return new JpaStoreOptions(tablePrefix, schema, maxPayloadBytes, maxAttempts, retention, migrateSchema,
+                    hibernateProperties);
+        }
+    }
+}

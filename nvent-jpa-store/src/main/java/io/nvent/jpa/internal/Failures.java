@@ -1,0 +1,74 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.NventException;
+import jakarta.persistence.LockTimeoutException;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.PessimisticLockException;
+import java.sql.SQLException;
+import java.util.Set;
+import org.hibernate.HibernateException;
+import org.hibernate.StaleStateException;
+import org.hibernate.exception.LockAcquisitionException;
+
+/** Sorts database failures into "lost a race, try again" and the rest. */
+final class Failures {
+
+    /** SQL states of lost races: serialization failure, deadlock, lock not available. */
+    private static final Set<String> CONFLICT_STATES = Set.of("40001", "40P01", "55P03");
+    /** H2 error codes: lock timeout, deadlock, concurrent update. */
+    private static final Set<Integer> H2_CONFLICT_CODES = Set.of(50200, 40001, 90131);
+
+    private Failures() {
+    }
+
+    /** Whether repeating the transaction may succeed because it only lost a race. */
+    static boolean isConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OptimisticLockException || t instanceof PessimisticLockException
+                    || t instanceof LockTimeoutException || t instanceof StaleStateException
+                    || t instanceof LockAcquisitionException
+                    || t instanceof org.hibernate.PessimisticLockException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && (CONFLICT_STATES.contains(sql.getSQLState())
+                    || (isH2(sql) && H2_CONFLICT_CODES.contains(sql.getErrorCode())))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What to throw for {@code failure}: nvent exceptions and exceptions from caller code (e.g. a
+     * mutation) as they are, persistence failures wrapped in a {@link StoreException}.
+     */
+    static RuntimeException translate(RuntimeException failure) {
+        if (failure instanceof NventException) {
+            return failure;
+        }
+        if (failure instanceof PersistenceException || failure instanceof HibernateException) {
+            return new StoreException("NVENT-0502 store operation failed: " + failure.getMessage(), failure,
+                    isTransient(failure));
+        }
+        return failure;
+    }
+
+    /** Wraps a checked failure of the transaction manager. */
+    static StoreException transactionFailure(String what, Exception failure) {
+        return new StoreException("NVENT-0502 " + what + ": " + failure, failure, isTransient(failure));
+    }
+
+    private static boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return isConflict(failure);
+    }
+
+    private static boolean isH2(SQLException e) {
+        return e.getClass().getName().startsWith("org.h2.");
+    }
+}

@@ -1,0 +1,482 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.EventQuery;
+import io.nvent.FlowStats;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.NventException;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.jpa.JpaFlowStore;
+import io.nvent.jpa.JpaStoreOptions;
+import io.nvent.jpa.RetentionPolicy;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceException;
+import jakarta.persistence.TypedQuery;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.hibernate.exception.ConstraintViolationException;
+
+/**
+ * The {@link JpaFlowStore} implementation, for both transaction modes.
+ *
+ * <p>Concurrency: every write to a run first takes that run's row lock (a locking read or an
+ * {@code UPDATE}) and keeps it until commit, so writes to one run are serialised by the database.
+ * Sequence numbers come from the run's {@code last_seq} column, advanced under that lock in the
+ * same transaction as the entries are inserted: a rollback returns them, and no two transactions
+ * can hand out the same numbers. Locking, rather than only optimistic version checks, matters
+ * because a transaction the store joins cannot be retried by the store. The {@code version} column
+ * is still maintained and checked by Hibernate, guarding against writers that bypass the lock.
+ */
+public final class JpaFlowStoreImpl implements JpaFlowStore {
+
+    private static final System.Logger LOG = System.getLogger(JpaFlowStore.class.getName());
+    private static final Set<RunStatus> FINISHED = EnumSet.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
+    private static final int PURGE_CHUNK = 500;
+
+    private final Transactions transactions;
+    private final JpaStoreOptions options;
+    private final Payloads payloads;
+    private final Database database;
+    private final String runTable;
+
+    private JpaFlowStoreImpl(Transactions transactions, JpaStoreOptions options, Database database) {
+        this.transactions = transactions;
+        this.options = options;
+        this.database = database;
+        this.payloads = new Payloads(options.maxPayloadBytes());
+        this.runTable = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix() + "run";
+    }
+
+    /** A store with local transactions on a data source. */
+    public static JpaFlowStoreImpl resourceLocal(DataSource dataSource, JpaStoreOptions options) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(options, "options");
+        Database database = Database.detect(dataSource);
+        if (options.migrateSchema()) {
+            SchemaMigrator.migrate(dataSource, database, options);
+        }
+        EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(dataSource, options);
+        return started(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database, "RESOURCE_LOCAL");
+    }
+
+    /** A store with local transactions on a JDBC URL. */
+    public static JpaFlowStoreImpl resourceLocal(String url, String user, String password, JpaStoreOptions options) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(options, "options");
+        DataSource unpooled = new UrlDataSource(url, user, password);
+        Database database = Database.detect(unpooled);
+        if (options.migrateSchema()) {
+            SchemaMigrator.migrate(unpooled, database, options);
+        }
+        EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(url, user, password, options);
+        return started(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database, "RESOURCE_LOCAL");
+    }
+
+    /**
+     * A store on a container's JTA datasource. Call outside any transaction: the migration needs
+     * connections of its own.
+     */
+    static JpaFlowStoreImpl jta(DataSource dataSource, ContainerJta jta, TransactionDemarcation demarcation,
+                                JpaStoreOptions options) {
+        Database database = Database.detect(dataSource);
+        if (options.migrateSchema()) {
+            SchemaMigrator.migrate(dataSource, database, options);
+        }
+        EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
+        return started(new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts()), options,
+                database, "JTA");
+    }
+
+    private static JpaFlowStoreImpl started(Transactions transactions, JpaStoreOptions options, Database database,
+                                            String mode) {
+        LOG.log(System.Logger.Level.INFO, "NVENT-0500 JPA flow store ready: {0}, {1} transactions, tables {2}*",
+                database, mode, options.schema().map(s -> s + ".").orElse("") + options.tablePrefix());
+        return new JpaFlowStoreImpl(transactions, options, database);
+    }
+
+    @Override
+    public JpaStoreOptions options() {
+        return options;
+    }
+
+    // ------------------------------------------------------------------ runs
+
+    @Override
+    public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+        payloads.checkRun(run, null);
+        payloads.checkEvents(run.runId(), events);
+        return transactions.write(run.runId(), em -> {
+            if (em.find(RunEntity.class, run.runId()) != null) {
+                throw duplicate(run.runId(), null);
+            }
+            em.persist(RunEntity.of(run, events.size()));
+            List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
+            try {
+                em.flush();
+            } catch (PersistenceException e) {
+                // Lost a race with a creator of the same id between the check and the insert.
+                if (causedBy(e, ConstraintViolationException.class)) {
+                    throw duplicate(run.runId(), e);
+                }
+                throw e;
+            }
+            return stored;
+        });
+    }
+
+    @Override
+    public Optional<RunRecord> findRun(String runId) {
+        return transactions.read(em -> Optional.ofNullable(em.find(RunEntity.class, runId)).map(RunEntity::toRecord));
+    }
+
+    @Override
+    public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+        Objects.requireNonNull(mutation, "mutation");
+        return transactions.write(runId, em -> {
+            RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
+            if (entity == null) {
+                throw new RunNotFoundException(runId);
+            }
+            RunRecord current = entity.toRecord();
+            Optional<RunChange> change = mutation.apply(current);
+            if (change.isEmpty()) {
+                return Optional.empty();
+            }
+            RunRecord next = change.get().updated();
+            List<EventDraft> drafts = change.get().events();
+            if (!next.runId().equals(runId)) {
+                throw new IllegalArgumentException("a mutation of run '" + runId + "' returned run '" + next.runId() + "'");
+            }
+            if (next.status() != current.status() && !current.status().canTransitionTo(next.status())) {
+                throw new IllegalRunTransitionException(runId, current.status(), "become " + next.status().wireName());
+            }
+            payloads.checkRun(next, current);
+            payloads.checkEvents(runId, drafts);
+
+            long firstSeq = entity.lastSeq + 1;
+            boolean changed = entity.update(current, next);
+            if (!drafts.isEmpty()) {
+                entity.lastSeq += drafts.size();
+            } else if (!changed) {
+                // Nothing to write, but every update counts: bump the version now, under our lock.
+                em.lock(entity, LockModeType.PESSIMISTIC_FORCE_INCREMENT);
+            }
+            List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
+            em.flush();
+            return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
+        });
+    }
+
+    // ------------------------------------------------------------------ history
+
+    @Override
+    public List<HistoryEvent> appendEvents(String runId, List<EventDraft> events) {
+        if (events.isEmpty()) {
+            if (findRun(runId).isEmpty()) {
+                throw new RunNotFoundException(runId);
+            }
+            return List.of();
+        }
+        payloads.checkEvents(runId, events);
+        return transactions.write(runId, em -> {
+            long lastSeq = allocate(em, runId, events.size());
+            return persistEvents(em, runId, lastSeq - events.size() + 1, events);
+        });
+    }
+
+    /**
+     * Advances the run's {@code last_seq} by {@code count} and returns the new value. The
+     * {@code UPDATE} takes the run's row lock, held until commit, which is what makes the numbers
+     * gapless and unique under concurrency.
+     */
+    private long allocate(EntityManager em, String runId, int count) {
+        if (database == Database.POSTGRESQL) {
+            // One round trip instead of two.
+            @SuppressWarnings("unchecked")
+            List<Number> result = em.createNativeQuery(
+                            "update " + runTable + " set last_seq = last_seq + ?1 where run_id = ?2 returning last_seq")
+                    .setParameter(1, count).setParameter(2, runId).getResultList();
+            if (result.isEmpty()) {
+                throw new RunNotFoundException(runId);
+            }
+            return result.get(0).longValue();
+        }
+        // A bulk update leaves the version alone: appending does not change the run.
+        int updated = em.createQuery("update NventRun r set r.lastSeq = r.lastSeq + :count where r.runId = :runId")
+                .setParameter("count", (long) count).setParameter("runId", runId).executeUpdate();
+        if (updated == 0) {
+            throw new RunNotFoundException(runId);
+        }
+        return em.createQuery("select r.lastSeq from NventRun r where r.runId = :runId", Long.class)
+                .setParameter("runId", runId).getSingleResult();
+    }
+
+    private static List<HistoryEvent> persistEvents(EntityManager em, String runId, long firstSeq,
+                                                    List<EventDraft> drafts) {
+        List<HistoryEvent> stored = new ArrayList<>(drafts.size());
+        long seq = firstSeq;
+        for (EventDraft draft : drafts) {
+            EventEntity entity = new EventEntity(runId, seq++, draft);
+            em.persist(entity);
+            stored.add(entity.toEvent());
+        }
+        return stored;
+    }
+
+    @Override
+    public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+        StringBuilder jpql = new StringBuilder("select e from NventEvent e where e.runId = :runId and e.seq > :after");
+        if (!query.types().isEmpty()) {
+            jpql.append(" and e.type in :types");
+        }
+        jpql.append(query.newestFirst() ? " order by e.seq desc" : " order by e.seq");
+        return transactions.read(em -> {
+            TypedQuery<EventEntity> q = em.createQuery(jpql.toString(), EventEntity.class)
+                    .setParameter("runId", runId).setParameter("after", query.afterSeq())
+                    .setMaxResults(query.limit());
+            if (!query.types().isEmpty()) {
+                q.setParameter("types", query.types());
+            }
+            return q.getResultList().stream().map(EventEntity::toEvent).toList();
+        });
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    @Override
+    public List<RunRecord> findRuns(RunQuery query) {
+        StringBuilder jpql = new StringBuilder("select r from NventRun r where 1 = 1");
+        query.flow().ifPresent(flow -> jpql.append(" and r.flow = :flow"));
+        query.status().ifPresent(status -> jpql.append(" and r.status = :status"));
+        jpql.append(" order by r.startedAt desc, r.runId desc");
+        return transactions.read(em -> {
+            TypedQuery<RunEntity> q = em.createQuery(jpql.toString(), RunEntity.class)
+                    .setFirstResult(query.offset()).setMaxResults(query.limit());
+            query.flow().ifPresent(flow -> q.setParameter("flow", flow));
+            query.status().ifPresent(status -> q.setParameter("status", status));
+            return q.getResultList().stream().map(RunEntity::toRecord).toList();
+        });
+    }
+
+    @Override
+    public FlowStats stats(String flow) {
+        return transactions.read(em -> {
+            FlowStats stats = FlowStats.empty(flow);
+            for (Object[] row : em.createQuery(
+                            "select r.status, count(r) from NventRun r where r.flow = :flow group by r.status", Object[].class)
+                    .setParameter("flow", flow).getResultList()) {
+                stats = stats.plus((RunStatus) row[0], ((Number) row[1]).longValue());
+            }
+            return stats;
+        });
+    }
+
+    // ------------------------------------------------------------------ state
+
+    @Override
+    public Optional<String> getState(String runId, String key, Instant now) {
+        Objects.requireNonNull(now, "now");
+        return transactions.read(em -> em.createQuery("select s.payload from NventState s where s.runId = :runId"
+                        + " and s.key = :key and (s.expiresAt is null or s.expiresAt > :now)", String.class)
+                .setParameter("runId", runId).setParameter("key", key).setParameter("now", now)
+                .getResultStream().findFirst());
+    }
+
+    @Override
+    public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Payloads.checkName(key, "state key");
+        payloads.check(json, "state '" + key + "' of run '" + runId + "'");
+        transactions.write(runId, em -> {
+            // The run's row lock makes concurrent writers of one key take turns (no duplicate insert)
+            // and proves the run exists.
+            lockRun(em, runId);
+            StateEntity entity = em.find(StateEntity.class, new StateKey(runId, key));
+            if (entity == null) {
+                em.persist(new StateEntity(runId, key, json, expiresAt.orElse(null)));
+            } else {
+                entity.payload = json;
+                entity.expiresAt = expiresAt.orElse(null);
+            }
+            return null;
+        });
+    }
+
+    private void lockRun(EntityManager em, String runId) {
+        String lock = database == Database.POSTGRESQL ? " for no key update" : " for update";
+        List<?> found = em.createNativeQuery("select run_id from " + runTable + " where run_id = ?1" + lock)
+                .setParameter(1, runId).getResultList();
+        if (found.isEmpty()) {
+            throw new RunNotFoundException(runId);
+        }
+    }
+
+    @Override
+    public void deleteState(String runId, String key) {
+        transactions.write(runId, em -> em.createQuery("delete from NventState s where s.runId = :runId and s.key = :key")
+                .setParameter("runId", runId).setParameter("key", key).executeUpdate());
+    }
+
+    @Override
+    public void clearState(String runId) {
+        transactions.write(runId, em -> em.createQuery("delete from NventState s where s.runId = :runId")
+                .setParameter("runId", runId).executeUpdate());
+    }
+
+    @Override
+    public int purgeExpiredState(Instant now) {
+        Objects.requireNonNull(now, "now");
+        return transactions.write("(state purge)", em -> em.createQuery(
+                        "delete from NventState s where s.expiresAt is not null and s.expiresAt <= :now")
+                .setParameter("now", now).executeUpdate());
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    @Override
+    public int purgeFinishedRuns(Instant now) {
+        return purgeFinishedRuns(options.retention(), now);
+    }
+
+    @Override
+    public int purgeFinishedRuns(RetentionPolicy policy, Instant now) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(now, "now");
+        int deleted = 0;
+        if (policy.maxAge().isPresent()) {
+            Instant cutoff = now.minus(policy.maxAge().get());
+            deleted += purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.status in :finished"
+                            + " and coalesce(r.endedAt, r.startedAt) < :cutoff order by r.runId", String.class)
+                    .setParameter("finished", FINISHED).setParameter("cutoff", cutoff).setMaxResults(PURGE_CHUNK)
+                    .getResultList());
+        }
+        if (policy.maxFinishedRunsPerFlow().isPresent()) {
+            int keep = policy.maxFinishedRunsPerFlow().getAsInt();
+            List<String> flows = transactions.read(em -> em.createQuery(
+                            "select distinct r.flow from NventRun r where r.status in :finished", String.class)
+                    .setParameter("finished", FINISHED).getResultList());
+            for (String flow : flows) {
+                // Always skip the newest `keep`: earlier chunks are gone by the time the next one is read.
+                deleted += purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
+                                + " and r.status in :finished"
+                                + " order by coalesce(r.endedAt, r.startedAt) desc, r.runId desc", String.class)
+                        .setParameter("flow", flow).setParameter("finished", FINISHED)
+                        .setFirstResult(keep).setMaxResults(PURGE_CHUNK).getResultList());
+            }
+        }
+        if (deleted > 0) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0503 deleted {0} finished run(s) with their history ({1})",
+                    deleted, policy);
+        }
+        return deleted;
+    }
+
+    private int purgeChunks(java.util.function.Function<EntityManager, List<String>> nextChunk) {
+        int deleted = 0;
+        while (true) {
+            List<String> ids = transactions.read(nextChunk);
+            if (ids.isEmpty()) {
+                return deleted;
+            }
+            // History, state and awaits go with the run (on delete cascade).
+            deleted += transactions.write("(retention)", em -> em.createQuery(
+                            "delete from NventRun r where r.runId in :ids and r.status in :finished")
+                    .setParameter("ids", ids).setParameter("finished", FINISHED).executeUpdate());
+            if (ids.size() < PURGE_CHUNK) {
+                return deleted;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void close() {
+        transactions.close();
+    }
+
+    private static NventException duplicate(String runId, Throwable cause) {
+        return new NventException("NVENT-0510 run '" + runId + "' exists already", cause);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A non-pooling data source for the migration and the database check in URL mode. */
+    private record UrlDataSource(String url, String user, String password) implements DataSource {
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return DriverManager.getConnection(url, user, password);
+        }
+
+        @Override
+        public Connection getConnection(String otherUser, String otherPassword) throws SQLException {
+            return DriverManager.getConnection(url, otherUser, otherPassword);
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) {
+            // not used
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            // not used
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() {
+            return java.util.logging.Logger.getLogger(UrlDataSource.class.getName());
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "UrlDataSource[" + url + "]"; // never the password
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.ConcurrentRunModificationException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.util.function.Function;
+import org.hibernate.Session;
+
+/**
+ * JTA transactions in a Jakarta EE container, on a {@code JTA} persistence unit.
+ *
+ * <ul>
+ *   <li>Caller's transaction active: the store joins it. Its writes commit or roll back with the
+ *       caller's work; a lost race cannot be retried inside it, so it surfaces at once as
+ *       {@link ConcurrentRunModificationException} (retryable) and the caller repeats its
+ *       transaction.</li>
+ *   <li>No transaction: each call runs in a new transaction begun by the container's
+ *       {@code @Transactional(REQUIRES_NEW)} interceptor (see {@link TransactionDemarcation} for
+ *       why not the transaction manager), and lost races are retried like in local mode.</li>
+ * </ul>
+ *
+ * <p>Each call uses its own entity manager, closed when the call returns; in a joined transaction
+ * the persistence context lives on until that transaction completes (Jakarta Persistence 3.1,
+ * section 7.7). Each call flushes before it returns, so that constraint violations surface in the
+ * call that caused them.
+ */
+final class JtaTransactions implements Transactions {
+
+    private static final System.Logger LOG = System.getLogger(JtaTransactions.class.getName());
+
+    private final EntityManagerFactory emf;
+    private final TransactionSynchronizationRegistry registry;
+    private final TransactionDemarcation demarcation;
+    private final int maxAttempts;
+
+    JtaTransactions(EntityManagerFactory emf, TransactionSynchronizationRegistry registry,
+                    TransactionDemarcation demarcation, int maxAttempts) {
+        this.emf = emf;
+        this.registry = registry;
+        this.demarcation = demarcation;
+        this.maxAttempts = maxAttempts;
+    }
+
+    @Override
+    public <T> T write(String runId, Function<EntityManager, T> work) {
+        if (callerTransactionActive()) {
+            return joined(runId, work, false);
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return demarcation.inNewTransaction(() -> inTransaction(work, false));
+            } catch (RuntimeException e) {
+                if (!Failures.isConflict(e)) {
+                    throw Failures.translate(e);
+                }
+                if (attempt >= maxAttempts) {
+                    ConcurrentRunModificationException gaveUp = new ConcurrentRunModificationException(runId, attempt);
+                    gaveUp.initCause(e);
+                    throw gaveUp;
+                }
+                LOG.log(System.Logger.Level.DEBUG, "conflict on run {0}, attempt {1}: {2}", runId, attempt, e);
+                Backoff.pause(attempt);
+            }
+        }
+    }
+
+    @Override
+    public <T> T read(Function<EntityManager, T> work) {
+        try {
+            return callerTransactionActive() ? joined(null, work, true)
+                    : demarcation.inNewTransaction(() -> inTransaction(work, true));
+        } catch (RuntimeException e) {
+            throw Failures.translate(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        emf.close();
+    }
+
+    private boolean callerTransactionActive() {
+        int status = registry.getTransactionStatus();
+        if (status == Status.STATUS_ACTIVE) {
+            return true;
+        }
+        if (status == Status.STATUS_NO_TRANSACTION) {
+            return false;
+        }
+        // Marked for rollback, committing, ...: writing now could only fail later or confuse the caller.
+        throw new StoreException("NVENT-0504 the caller's transaction is not active (JTA status " + status
+                + "); the store cannot work in it", null, false);
+    }
+
+    private <T> T joined(String runId, Function<EntityManager, T> work, boolean readOnly) {
+        try {
+            return inTransaction(work, readOnly);
+        } catch (RuntimeException e) {
+            if (!readOnly && Failures.isConflict(e)) {
+                ConcurrentRunModificationException conflict = new ConcurrentRunModificationException(runId, 1);
+                conflict.initCause(e);
+                throw conflict;
+            }
+            throw Failures.translate(e);
+        }
+    }
+
+    private <T> T inTransaction(Function<EntityManager, T> work, boolean readOnly) {
+        EntityManager em = emf.createEntityManager();
+        try {
+            em.joinTransaction();
+            if (readOnly) {
+                em.unwrap(Session.class).setDefaultReadOnly(true);
+            }
+            T result = work.apply(em);
+            if (!readOnly) {
+                em.flush();
+            }
+            return result;
+        } finally {
+            em.close();
+        }
+    }
+}

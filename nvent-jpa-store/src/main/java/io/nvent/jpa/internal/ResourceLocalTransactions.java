@@ -1,0 +1,84 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.ConcurrentRunModificationException;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import java.util.function.Function;
+import org.hibernate.Session;
+
+/** Local transactions on a {@code RESOURCE_LOCAL} persistence unit: one per store call. */
+final class ResourceLocalTransactions implements Transactions {
+
+    private static final System.Logger LOG = System.getLogger(ResourceLocalTransactions.class.getName());
+
+    private final EntityManagerFactory emf;
+    private final int maxAttempts;
+
+    ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts) {
+        this.emf = emf;
+        this.maxAttempts = maxAttempts;
+    }
+
+    @Override
+    public <T> T write(String runId, Function<EntityManager, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            EntityManager em = emf.createEntityManager();
+            EntityTransaction tx = em.getTransaction();
+            try {
+                tx.begin();
+                T result = work.apply(em);
+                tx.commit();
+                return result;
+            } catch (RuntimeException e) {
+                rollbackQuietly(tx);
+                if (!Failures.isConflict(e)) {
+                    throw Failures.translate(e);
+                }
+                if (attempt >= maxAttempts) {
+                    ConcurrentRunModificationException gaveUp = new ConcurrentRunModificationException(runId, attempt);
+                    gaveUp.initCause(e);
+                    throw gaveUp;
+                }
+                LOG.log(System.Logger.Level.DEBUG, "conflict on run {0}, attempt {1}: {2}", runId, attempt, e);
+                Backoff.pause(attempt);
+            } finally {
+                em.close();
+            }
+        }
+    }
+
+    @Override
+    public <T> T read(Function<EntityManager, T> work) {
+        EntityManager em = emf.createEntityManager();
+        EntityTransaction tx = em.getTransaction();
+        try {
+            // Nothing read is changed, so spare Hibernate the snapshots for dirty checking.
+            em.unwrap(Session.class).setDefaultReadOnly(true);
+            tx.begin();
+            T result = work.apply(em);
+            tx.commit();
+            return result;
+        } catch (RuntimeException e) {
+            rollbackQuietly(tx);
+            throw Failures.translate(e);
+        } finally {
+            em.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        emf.close();
+    }
+
+    private static void rollbackQuietly(EntityTransaction tx) {
+        try {
+            if (tx.isActive()) {
+                tx.rollback();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0505 rollback failed", e);
+        }
+    }
+}

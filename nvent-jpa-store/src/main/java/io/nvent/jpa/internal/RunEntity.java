@@ -1,0 +1,163 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
+import io.nvent.spi.RunRecord;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.hibernate.annotations.DynamicUpdate;
+import org.hibernate.annotations.Type;
+
+/**
+ * One run. The step map and the emitted map are JSON objects in one row, so that a run update is a
+ * single-row write; {@code last_seq} is the highest sequence number handed out for the run's
+ * history, advanced in the same transaction as the entries are inserted.
+ */
+@Entity(name = "NventRun")
+@Table(name = "run")
+// Only changed columns are written: the input may be large and never changes after creation.
+@DynamicUpdate
+class RunEntity {
+
+    @Id
+    @Column(name = "run_id", nullable = false, updatable = false)
+    String runId;
+
+    @Column(name = "flow", nullable = false)
+    String flow;
+
+    @Convert(converter = RunStatusConverter.class)
+    @Column(name = "status", nullable = false)
+    RunStatus status;
+
+    @Type(JsonTextType.class)
+    @Column(name = "input_json", nullable = false)
+    String input;
+
+    @Type(JsonTextType.class)
+    @Column(name = "result_json")
+    String result;
+
+    @Column(name = "parent_run_id")
+    String parentRunId;
+
+    /** {@code {"step": "queued", ...}} with wire names. */
+    @Type(JsonTextType.class)
+    @Column(name = "steps_json", nullable = false)
+    String steps;
+
+    /** {@code {"event": <payload>, ...}}. */
+    @Type(JsonTextType.class)
+    @Column(name = "emitted_json", nullable = false)
+    String emitted;
+
+    @Column(name = "started_at", nullable = false)
+    Instant startedAt;
+
+    @Column(name = "ended_at")
+    Instant endedAt;
+
+    @Column(name = "last_seq", nullable = false)
+    long lastSeq;
+
+    @Version
+    @Column(name = "version", nullable = false)
+    long version;
+
+    protected RunEntity() {
+    }
+
+    static RunEntity of(RunRecord run, long lastSeq) {
+        RunEntity entity = new RunEntity();
+        entity.runId = run.runId();
+        entity.version = run.version();
+        entity.lastSeq = lastSeq;
+        entity.flow = run.flow();
+        entity.status = run.status();
+        entity.input = run.input();
+        entity.result = run.result().orElse(null);
+        entity.parentRunId = run.parentRunId().orElse(null);
+        entity.startedAt = run.startedAt();
+        entity.endedAt = run.endedAt().orElse(null);
+        entity.steps = stepsJson(run.steps());
+        entity.emitted = emittedJson(run.emitted());
+        return entity;
+    }
+
+    /**
+     * Copies what differs between {@code current} (this entity as a record) and {@code next} into
+     * this entity, so that Hibernate writes only those columns.
+     *
+     * @return whether anything differed
+     */
+    boolean update(RunRecord current, RunRecord next) {
+        boolean changed = false;
+        if (!current.flow().equals(next.flow())) {
+            flow = next.flow();
+            changed = true;
+        }
+        if (current.status() != next.status()) {
+            status = next.status();
+            changed = true;
+        }
+        if (!current.input().equals(next.input())) {
+            input = next.input();
+            changed = true;
+        }
+        if (!current.result().equals(next.result())) {
+            result = next.result().orElse(null);
+            changed = true;
+        }
+        if (!current.parentRunId().equals(next.parentRunId())) {
+            parentRunId = next.parentRunId().orElse(null);
+            changed = true;
+        }
+        if (!current.startedAt().equals(next.startedAt())) {
+            startedAt = next.startedAt();
+            changed = true;
+        }
+        if (!current.endedAt().equals(next.endedAt())) {
+            endedAt = next.endedAt().orElse(null);
+            changed = true;
+        }
+        if (!current.steps().equals(next.steps())) {
+            steps = stepsJson(next.steps());
+            changed = true;
+        }
+        if (!current.emitted().equals(next.emitted())) {
+            emitted = emittedJson(next.emitted());
+            changed = true;
+        }
+        return changed;
+    }
+
+    RunRecord toRecord() {
+        Map<String, StepStatus> stepMap = new LinkedHashMap<>();
+        Json.members(steps).forEach((name, value) ->
+                stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
+        return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
+                startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version);
+    }
+
+    // Sorted: the same map always gives the same text.
+    private static String stepsJson(Map<String, StepStatus> stepMap) {
+        Map<String, String> values = new TreeMap<>();
+        stepMap.forEach((name, stepStatus) -> values.put(name, Json.quote(stepStatus.wireName())));
+        return Json.object(values);
+    }
+
+    private static String emittedJson(Map<String, String> emittedMap) {
+        return Json.object(new TreeMap<>(Objects.requireNonNull(emittedMap)));
+    }
+}

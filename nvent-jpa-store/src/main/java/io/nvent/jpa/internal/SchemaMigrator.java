@@ -1,0 +1,151 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.NventException;
+import io.nvent.jpa.JpaStoreOptions;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.ClassProvider;
+import org.flywaydb.core.api.ResourceProvider;
+import org.flywaydb.core.api.migration.JavaMigration;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.core.api.resource.LoadableResource;
+
+/**
+ * Applies the store's Flyway migrations.
+ *
+ * <p>The scripts are listed in {@link #SCRIPTS} and loaded by name instead of found by classpath
+ * scanning, which differs between servers (WildFly's VFS, Payara's class loaders). Column types that
+ * differ between databases are placeholders ({@code ${json_type}}, {@code ${text_type}}), so one set
+ * of scripts serves PostgreSQL and H2; a script that needs different SQL per database can be put in
+ * {@code <vendor>/} next to the common ones (see {@link #script}).
+ *
+ * <p>The history table is {@code <prefix>schema_history}, so the application's own Flyway history
+ * (and other nvent stores with another prefix) stay separate. {@code baselineOnMigrate} at version 0
+ * lets the store migrate into a schema that already holds other tables.
+ */
+final class SchemaMigrator {
+
+    private static final System.Logger LOG = System.getLogger(SchemaMigrator.class.getName());
+
+    /** Where the scripts live on the class path. */
+    static final String LOCATION = "io/nvent/jpa/migration/";
+
+    /** Every migration, in version order. Add new scripts here. */
+    static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql");
+
+    private SchemaMigrator() {
+    }
+
+    static void migrate(DataSource dataSource, Database database, JpaStoreOptions options) {
+        var configuration = Flyway.configure(SchemaMigrator.class.getClassLoader())
+                .dataSource(dataSource)
+                .table(database.storedCase(options.tablePrefix() + "schema_history"))
+                .placeholders(Map.of(
+                        "prefix", options.tablePrefix(),
+                        "json_type", database.jsonType(),
+                        "text_type", database.textType()))
+                .resourceProvider(new ScriptProvider(database))
+                .javaMigrationClassProvider(new NoJavaMigrations())
+                .locations("classpath:" + LOCATION)
+                .failOnMissingLocations(false)
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
+                .baselineDescription("nvent store baseline")
+                .cleanDisabled(true);
+        options.schema().map(database::storedCase)
+                .ifPresent(schema -> configuration.schemas(schema).defaultSchema(schema));
+        try {
+            MigrateResult result = configuration.load().migrate();
+            LOG.log(System.Logger.Level.INFO, "NVENT-0501 store schema (prefix ''{0}'', {1}) at version {2}; "
+                    + "{3} migration(s) applied", options.tablePrefix(), database,
+                    result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
+                    result.migrationsExecuted);
+        } catch (RuntimeException e) {
+            throw new NventException("NVENT-0509 cannot migrate the store schema: " + e.getMessage(), e);
+        }
+    }
+
+    /** The resource path of a script: the vendor-specific one if it exists, else the common one. */
+    static String script(Database database, String name) {
+        String vendor = LOCATION + database.name().toLowerCase(java.util.Locale.ROOT) + "/" + name;
+        return SchemaMigrator.class.getClassLoader().getResource(vendor) != null ? vendor : LOCATION + name;
+    }
+
+    private static final class ScriptProvider implements ResourceProvider {
+        private final Database database;
+
+        ScriptProvider(Database database) {
+            this.database = database;
+        }
+
+        @Override
+        public LoadableResource getResource(String name) {
+            return SCRIPTS.contains(name) ? new Script(script(database, name), name) : null;
+        }
+
+        @Override
+        public Collection<LoadableResource> getResources(String prefix, String[] suffixes) {
+            List<LoadableResource> found = new ArrayList<>();
+            for (String name : SCRIPTS) {
+                if (name.startsWith(prefix) && List.of(suffixes).stream().anyMatch(name::endsWith)) {
+                    found.add(new Script(script(database, name), name));
+                }
+            }
+            return found;
+        }
+    }
+
+    private static final class Script extends LoadableResource {
+        private final String path;
+        private final String name;
+
+        Script(String path, String name) {
+            this.path = path;
+            this.name = name;
+        }
+
+        @Override
+        public Reader read() {
+            InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(path);
+            if (in == null) {
+                throw new IllegalStateException("migration script missing from the class path: " + path);
+            }
+            return new InputStreamReader(in, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String getAbsolutePath() {
+            return path;
+        }
+
+        @Override
+        public String getAbsolutePathOnDisk() {
+            return path;
+        }
+
+        @Override
+        public String getFilename() {
+            return name;
+        }
+
+        @Override
+        public String getRelativePath() {
+            return name;
+        }
+    }
+
+    private static final class NoJavaMigrations implements ClassProvider<JavaMigration> {
+        @Override
+        public Collection<Class<? extends JavaMigration>> getClasses() {
+            return List.of();
+        }
+    }
+}

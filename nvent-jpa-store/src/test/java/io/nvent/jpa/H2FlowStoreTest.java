@@ -1,0 +1,34 @@
+package io.nvent.jpa;
+
+import io.nvent.spi.FlowStore;
+import io.nvent.testkit.FlowStoreContractTest;
+import org.junit.jupiter.api.AfterAll;
+
+/** The store contract on in-memory H2 (the database behind Payara's default datasource), URL mode. */
+class H2FlowStoreTest extends FlowStoreContractTest {
+
+    private static final String URL = TestDatabases.newH2Url();
+    private static JpaFlowStore store;
+
+    @Override
+    protected FlowStore createStore() {
+        if (store == null) {
+            store = JpaFlowStore.create(URL, "sa", "", JpaStoreOptions.defaults());
+        }
+        return store;
+    }
+
+    @Override
+    protected void wipe(FlowStore storeToWipe) {
+        // History and state go with their runs (on delete cascade).
+        TestDatabases.execute(URL, "delete from nvent_run");
+    }
+
+    @AfterAll
+    static void closeStore() {
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+}

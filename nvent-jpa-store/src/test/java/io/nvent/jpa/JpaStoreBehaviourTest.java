@@ -1,0 +1,301 @@
+package io.nvent.jpa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.InvalidPayloadException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunRecord;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the JPA store does beyond the shared contract: payload checks, retention, schema handling.
+ * Subclassed per database.
+ */
+abstract class JpaStoreBehaviourTest {
+
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static final int LIMIT = 1024;
+
+    private JpaFlowStore store;
+
+    /** The database under test. */
+    abstract DataSource dataSource();
+
+    /** Whether it is PostgreSQL. */
+    abstract boolean postgres();
+
+    @BeforeEach
+    void openStore() {
+        store = JpaFlowStore.create(dataSource(), options("behaviour_").maxPayloadBytes(LIMIT).build());
+        TestDatabases.execute(dataSource(), "delete from behaviour_run");
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    // ---------------------------------------------------------------- payloads
+
+    @Test
+    void refusesARunWhoseInputIsNotJson() {
+        RunRecord run = run("orders", "{\"open\":");
+
+        assertThatThrownBy(() -> store.createRun(run, List.of())).isInstanceOf(InvalidPayloadException.class)
+                .hasMessageContaining("NVENT-0204").hasMessageContaining("input of run '" + run.runId() + "'");
+        assertThat(store.findRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void refusesABatchWithOneBadEntryAndKeepsTheHistory() {
+        RunRecord run = created("orders");
+
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log("{}"), log("{'single':'quotes'}"))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("entry #2");
+
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+        assertThat(store.appendEvents(run.runId(), List.of(log("{}")))).extracting(HistoryEvent::seq).containsExactly(2L);
+    }
+
+    @Test
+    void refusesPayloadsOverTheLimitInUtf8Bytes() {
+        RunRecord run = created("orders");
+        String exactly = "\"" + "x".repeat(LIMIT - 2) + "\"";
+        String oneOver = "\"" + "x".repeat(LIMIT - 1) + "\"";
+        String umlautsOver = "\"" + "ü".repeat(LIMIT / 2) + "\"";
+
+        assertThat(store.appendEvents(run.runId(), List.of(log(exactly)))).hasSize(1);
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log(oneOver))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("limit of " + LIMIT + " bytes");
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log(umlautsOver))))
+                .isInstanceOf(InvalidPayloadException.class);
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(2);
+    }
+
+    @Test
+    void refusesABadResultAndLeavesTheRunAsItWas() {
+        RunRecord run = created("orders");
+
+        assertThatThrownBy(() -> store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withResult("not json").withStatus(RunStatus.COMPLETED, T0), List.of(log("{}"))))))
+                .isInstanceOf(InvalidPayloadException.class);
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(stored.result()).isEmpty();
+        assertThat(stored.version()).isZero();
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    @Test
+    void refusesABadEmittedPayload() {
+        RunRecord run = created("orders");
+
+        assertThatThrownBy(() -> store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withEmitted("paid", "{\"amount\":}"), List.of()))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("event 'paid'");
+        assertThat(store.findRun(run.runId()).orElseThrow().emitted()).isEmpty();
+    }
+
+    @Test
+    void refusesABadStateValueAndKeepsThePreviousOne() {
+        RunRecord run = created("orders");
+        store.putState(run.runId(), "cart", "[1]", Optional.empty());
+
+        assertThatThrownBy(() -> store.putState(run.runId(), "cart", "[1,]", Optional.empty()))
+                .isInstanceOf(InvalidPayloadException.class);
+        assertThatThrownBy(() -> store.putState(run.runId(), "cart", "\"" + "y".repeat(LIMIT) + "\"", Optional.empty()))
+                .isInstanceOf(InvalidPayloadException.class);
+
+        assertThat(store.getState(run.runId(), "cart", T0)).hasValueSatisfying(v -> assertThat(v).contains("1"));
+    }
+
+    @Test
+    void refusesWhatPostgresCannotStoreOnEveryDatabase() {
+        RunRecord run = created("orders");
+
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log("\"nul \\u0000 char\""))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("\\u0000");
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log("\"lone \\ud800 surrogate\""))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("surrogate");
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log("\"lone \ud800 raw\""))))
+                .isInstanceOf(InvalidPayloadException.class);
+        assertThat(store.appendEvents(run.runId(), List.of(log("\"pair \\ud83d\\ude00 and raw 😀\"")))).hasSize(1);
+    }
+
+    @Test
+    void storesPayloadsUpToTheDefaultLimitOfOneMebibyte() {
+        try (JpaFlowStore big = JpaFlowStore.create(dataSource(), options("behaviour_").build())) {
+            RunRecord run = run("orders", "{}");
+            big.createRun(run, List.of());
+            // exactly the limit: {"blob":"zzz...z"}
+            String data = "{\"blob\":\"" + "z".repeat(JpaStoreOptions.DEFAULT_MAX_PAYLOAD_BYTES - 11) + "\"}";
+
+            big.appendEvents(run.runId(), List.of(log(data)));
+
+            assertThat(big.readEvents(run.runId(), EventQuery.all()).get(0).data()).contains("z".repeat(1000));
+            assertThatThrownBy(() -> big.appendEvents(run.runId(), List.of(log(data.replace("{", "{ ")))))
+                    .isInstanceOf(InvalidPayloadException.class);
+        }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    @Test
+    void purgesFinishedRunsOlderThanTheMaximumAgeWithTheirHistoryAndState() {
+        RunRecord old = finished("orders", T0);
+        RunRecord recent = finished("orders", T0.plus(Duration.ofDays(9)));
+        RunRecord active = created("orders");
+        store.putState(old.runId(), "k", "1", Optional.empty());
+
+        int deleted = store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(7)), T0.plus(Duration.ofDays(10)));
+
+        assertThat(deleted).isEqualTo(1);
+        assertThat(store.findRun(old.runId())).isEmpty();
+        assertThat(store.readEvents(old.runId(), EventQuery.all())).isEmpty();
+        assertThat(store.getState(old.runId(), "k", T0)).isEmpty();
+        assertThat(store.findRun(recent.runId())).isPresent();
+        assertThat(store.findRun(active.runId())).isPresent();
+    }
+
+    @Test
+    void keepsOnlyTheNewestFinishedRunsPerFlow() {
+        for (int day = 0; day < 5; day++) {
+            finished("orders", T0.plus(Duration.ofDays(day)));
+        }
+        finished("invoices", T0);
+        RunRecord stalled = created("orders");
+        store.updateRun(stalled.runId(), current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.STALLED, T0), List.of())));
+
+        int deleted = store.purgeFinishedRuns(RetentionPolicy.maxFinishedRunsPerFlow(2), T0.plus(Duration.ofDays(30)));
+
+        assertThat(deleted).isEqualTo(3);
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.COMPLETED)))
+                .extracting(r -> r.endedAt().orElseThrow())
+                .containsExactlyInAnyOrder(T0.plus(Duration.ofDays(4)), T0.plus(Duration.ofDays(3)));
+        assertThat(store.findRuns(RunQuery.ofFlow("invoices"))).hasSize(1);
+        assertThat(store.findRun(stalled.runId())).isPresent();
+    }
+
+    @Test
+    void purgesNothingWhenRetentionIsOff() {
+        finished("orders", T0);
+
+        assertThat(store.purgeFinishedRuns(T0.plus(Duration.ofDays(10_000)))).isZero();
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).hasSize(1);
+    }
+
+    // ---------------------------------------------------------------- schema
+
+    @Test
+    void keepsStoresWithDifferentPrefixesOrSchemasApart() {
+        RunRecord run = created("orders");
+        try (JpaFlowStore other = JpaFlowStore.create(dataSource(), options("other_").build());
+             JpaFlowStore schema = JpaFlowStore.create(dataSource(), options("behaviour_").schema("nvent_alt").build())) {
+            assertThat(other.findRun(run.runId())).isEmpty();
+            assertThat(schema.findRun(run.runId())).isEmpty();
+            RunRecord elsewhere = run("orders", "{}");
+            schema.createRun(elsewhere, List.of(log("{}")));
+            assertThat(schema.readEvents(elsewhere.runId(), EventQuery.all())).hasSize(1);
+            assertThat(store.findRun(elsewhere.runId())).isEmpty();
+        }
+    }
+
+    @Test
+    void appliesEachMigrationOnceAndKeepsTheData() {
+        RunRecord run = created("orders");
+
+        try (JpaFlowStore again = JpaFlowStore.create(dataSource(), options("behaviour_").build())) {
+            assertThat(again.findRun(run.runId())).isPresent();
+        }
+
+        assertThat(queryLong("select count(*) from behaviour_schema_history where \"version\" = '1' and \"success\" = true"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void migratesIntoASchemaThatHoldsOtherTables() {
+        TestDatabases.execute(dataSource(), "create schema if not exists nvent_busy",
+                "create table if not exists nvent_busy.app_table (id integer primary key)");
+
+        try (JpaFlowStore busy = JpaFlowStore.create(dataSource(), options("busy_").schema("nvent_busy").build())) {
+            RunRecord run = run("orders", "{}");
+            busy.createRun(run, List.of());
+            assertThat(busy.findRun(run.runId())).isPresent();
+        }
+    }
+
+    @Test
+    void storesPayloadsAsJsonbOnPostgres() {
+        if (!postgres()) {
+            return;
+        }
+        assertThat(queryString("select data_type from information_schema.columns"
+                + " where table_name = 'behaviour_run_event' and column_name = 'payload'")).isEqualTo("jsonb");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private JpaStoreOptions.Builder options(String prefix) {
+        return JpaStoreOptions.newBuilder().tablePrefix(prefix);
+    }
+
+    private static RunRecord run(String flow, String input) {
+        return RunRecord.started("run-" + IDS.incrementAndGet(), flow, input, Optional.empty(),
+                T0.plusSeconds(IDS.get()));
+    }
+
+    private RunRecord created(String flow) {
+        RunRecord run = run(flow, "{}");
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}")));
+        return run;
+    }
+
+    private RunRecord finished(String flow, Instant endedAt) {
+        RunRecord run = created(flow);
+        store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStep("only", StepStatus.COMPLETED).withStatus(RunStatus.COMPLETED, endedAt),
+                List.of(EventDraft.ofRun(EventType.FLOW_COMPLETED, endedAt, "{}")))));
+        return run;
+    }
+
+    private static EventDraft log(String data) {
+        return EventDraft.ofRun(EventType.LOG, T0, data);
+    }
+
+    private long queryLong(String sql) {
+        return Long.parseLong(queryString(sql));
+    }
+
+    private String queryString(String sql) {
+        try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

