@@ -32,7 +32,7 @@ function connect() {
   socket.onopen = () => {
     attempt = 0;
     setState('up');
-    runs.forEach((sub, runId) => send({ type: 'subscribe', runId, afterSeq: sub.lastSeq }));
+    runs.forEach((sub, runId) => { sub.acked = false; send({ type: 'subscribe', runId, afterSeq: sub.lastSeq }); });
     flowsWanted.forEach((n, flow) => send({ type: 'subscribe', flow }));
     if (statsWanted > 0) send({ type: 'subscribe.stats' });
     clearInterval(pingTimer);
@@ -41,8 +41,11 @@ function connect() {
   socket.onmessage = (m) => {
     let msg;
     try { msg = JSON.parse(m.data); } catch { return; }
-    if ((msg.type === 'history' || msg.type === 'event') && runs.has(msg.runId)) {
-      const sub = runs.get(msg.runId);
+    const sub = msg.runId ? runs.get(msg.runId) : undefined;
+    // The run's entries count from the server's acknowledgement on: anything before it is left over
+    // from a flow or "all" subscription and would be repeated by the backfill.
+    if (sub && msg.type === 'subscribed') sub.acked = true;
+    if (sub && sub.acked && (msg.type === 'history' || msg.type === 'event')) {
       const events = msg.type === 'history' ? msg.events : [msg.event];
       const fresh = events.filter((ev) => ev.seq > sub.lastSeq);
       if (fresh.length) sub.lastSeq = fresh[fresh.length - 1].seq;
@@ -68,7 +71,7 @@ export const live = {
   run(runId, handler) {
     let sub = runs.get(runId);
     if (!sub) {
-      sub = { lastSeq: 0, handlers: new Set() };
+      sub = { lastSeq: 0, acked: false, handlers: new Set() };
       runs.set(runId, sub);
       send({ type: 'subscribe', runId, afterSeq: 0 });
     }

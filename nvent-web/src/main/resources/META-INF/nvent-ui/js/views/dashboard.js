@@ -61,7 +61,7 @@ export function dashboard(ctx) {
         h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
     const reasons = await Promise.all(failed.map((r) => api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
     fill(failedBody, failed.length ? h('table', { id: 'recent-failures', class: 'fixed' },
-      h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:28%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:84px' }, 'When'))),
+      h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:36%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:76px' }, 'When'))),
       h('tbody', {}, failed.map((r, i) => {
         const ev = reasons[i][0];
         return h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
