@@ -42,7 +42,8 @@ import java.util.logging.LogManager;
  * {@code bench.threads} (16), {@code bench.batches} ({@code 1,10,100}), {@code bench.seconds} (8),
  * {@code bench.warmup} (seconds of warm-up per case before anything is measured, 3),
  * {@code bench.rounds} (2; the best round is reported, since other load on the machine only ever
- * makes a round slower).
+ * makes a round slower), {@code bench.durable} (embedded server with {@code fsync} and
+ * {@code synchronous_commit} on, as in production; {@code true}).
  */
 public final class AppendBenchmark {
 
@@ -68,7 +69,10 @@ public final class AppendBenchmark {
         String user = Optional.ofNullable(System.getenv("NVENT_BENCH_JDBC_USER")).orElse("postgres");
         String password = Optional.ofNullable(System.getenv("NVENT_BENCH_JDBC_PASSWORD")).orElse("postgres");
         if (url == null || url.isBlank()) {
-            embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "100").start();
+            // zonky turns fsync and synchronous_commit off by default; production runs with them on.
+            String durable = Boolean.parseBoolean(System.getProperty("bench.durable", "true")) ? "on" : "off";
+            embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "100")
+                    .setServerConfig("fsync", durable).setServerConfig("synchronous_commit", durable).start();
             url = embedded.getJdbcUrl("postgres", "postgres");
         }
         // reWriteBatchedInserts turns a JDBC batch into multi-row INSERTs: fewer round trips.
