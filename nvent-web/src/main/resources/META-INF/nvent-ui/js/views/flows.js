@@ -66,12 +66,12 @@ export function flowView(ctx) {
       graph = flowGraph(g, { onSelect: (step) => { document.querySelector(`[data-step-row="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'nearest' }); } });
       fill(graphBody, graph.el);
       fill(stepsBody, h('table', {},
-        h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Subscribes'), h('th', {}, 'Emits'), h('th', { class: 'num' }, 'Attempts'))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Subscribes'), h('th', {}, 'Emits'))),
         h('tbody', {}, flow.steps.map((s) => h('tr', { dataset: { stepRow: s.name } },
-          h('td', {}, h('strong', {}, s.name), s.role === 'entry' ? h('div', { class: 'small muted' }, 'entry') : null),
+          h('td', {}, h('strong', {}, s.name), h('div', { class: 'small muted' },
+            `${s.role === 'entry' ? 'entry · ' : ''}${s.maxAttempts} attempt${s.maxAttempts === 1 ? '' : 's'} · ${Math.round(s.timeoutMs / 1000)} s`)),
           h('td', {}, s.subscribes.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))),
-          h('td', {}, s.emits.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))),
-          h('td', { class: 'num' }, s.maxAttempts))))));
+          h('td', {}, s.emits.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))))))));
       loadRuns();
     } catch (e) {
       fill(graphBody, h('div', { class: 'empty' }, e.message));

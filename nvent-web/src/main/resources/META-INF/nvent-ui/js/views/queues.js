@@ -69,7 +69,7 @@ export function queueView(ctx) {
         onclick: () => { selectedJob = j.jobId; ctx.setQuery({ state, job: j.jobId }); loadJobs(); loadJob(); } },
         h('td', { class: 'ellipsis' }, h('strong', {}, j.name)),
         h('td', {}, j.runId ? h('a', { href: `#/runs/${j.runId}`, class: 'mono', onclick: (e) => e.stopPropagation() }, short(j.runId)) : '–'),
-        h('td', { class: 'num' }, `${j.attemptsMade}/${j.maxAttempts}`), h('td', { class: 'small muted' }, ago(j.createdAt)),
+        h('td', { class: 'num', title: `${j.maxAttempts} per round; a retry starts a new round` }, num(j.attemptsMade)), h('td', { class: 'small muted' }, ago(j.createdAt)),
         state === 'failed' ? h('td', { class: 'ellipsis small', title: j.lastError || '' }, j.lastError || '')
           : h('td', { class: 'ellipsis mono small', title: j.jobId }, j.jobId))))) : h('div', { class: 'empty' }, `No ${state} jobs`));
     fill(pager, 
@@ -89,7 +89,7 @@ export function queueView(ctx) {
       h('dl', { class: 'facts' },
         h('dt', {}, 'Step'), h('dd', {}, job.name),
         job.runId ? [h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${job.runId}`, class: 'mono' }, job.runId))] : null,
-        h('dt', {}, 'Attempts'), h('dd', { id: 'job-attempts', dataset: { made: job.attemptsMade } }, `${job.attemptsMade} of ${job.maxAttempts} per round`),
+        h('dt', {}, 'Attempts'), h('dd', { id: 'job-attempts', dataset: { made: job.attemptsMade } }, `${job.attemptsMade} made · ${job.maxAttempts} allowed per round`),
         h('dt', {}, 'Created'), h('dd', {}, dateTime(job.createdAt)),
         h('dt', {}, 'Available'), h('dd', {}, dateTime(job.availableAt))),
       h('h3', { style: 'margin-top:16px' }, 'Attempts'),

@@ -67,7 +67,7 @@ function describe(ev) {
     case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
     case 'step.retry': return d.reason ? `${d.reason}: the step is queued again`
       : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at ${time(d.nextAttemptAt)}`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
-    case 'step.failed': return [h('span', {}, `${d.error} (attempt ${d.attempt}/${d.maxAttempts})`), d.stack ? h('details', { class: 'data', open: true }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'step.failed': return [h('span', {}, `${d.error} (attempt ${d.attempt}/${d.maxAttempts})`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'flow.completed': return 'run completed';
@@ -88,7 +88,7 @@ export function runView(ctx) {
   const levelSel = h('select', { 'aria-label': 'log level', id: 'level-filter' }, ['', 'debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l }, l ? `${l} and above` : 'Any level')));
   const kinds = h('div', { class: 'seg', role: 'group', 'aria-label': 'event kind' }, ['all', 'events', 'logs', 'errors'].map((k) =>
     h('button', { class: k === kind ? 'on' : '', dataset: { kind: k }, onclick: (e) => { kind = k; kinds.querySelectorAll('button').forEach((b) => b.classList.toggle('on', b === e.currentTarget)); redraw(); } }, k)));
-  ctx.view.append(h('div', { class: 'grid two' },
+  ctx.view.append(h('div', { class: 'grid main-side' },
     h('div', { class: 'card' },
       h('div', { class: 'card-head' }, h('div', {}, h('h2', {}, 'Timeline'), counter), h('div', { class: 'toolbar' }, stepSel, kinds, levelSel)),
       h('div', { class: 'card-body flush' }, list)),

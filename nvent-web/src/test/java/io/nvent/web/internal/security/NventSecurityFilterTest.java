@@ -1,0 +1,149 @@
+package io.nvent.web.internal.security;
+
+import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.web.internal.WebSettings;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The security filter's decisions, without a container. */
+class NventSecurityFilterTest {
+
+    private static final String ADMIN = "Basic " + Base64.getEncoder()
+            .encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+
+    private final Map<String, String> config = new HashMap<>();
+    private final Map<String, Object> sessionAttributes = new HashMap<>();
+    private boolean hasSession;
+
+    private Outcome call(String method, String path, Map<String, String> headers) throws Exception {
+        NventSecurityFilter filter = new NventSecurityFilter(WebSettings.read(
+                new NventConfig(key -> Optional.ofNullable(config.get(key)))));
+        Outcome outcome = new Outcome();
+        filter.doFilter(request(method, path, headers), response(outcome), chain(outcome));
+        return outcome;
+    }
+
+    @Test
+    void aRequestWithoutCredentialsIsChallengedWithBasic() throws Exception {
+        Outcome outcome = call("GET", "/api/nvent/flows", Map.of());
+
+        assertThat(outcome.status).isEqualTo(401);
+        assertThat(outcome.headers.get("WWW-Authenticate")).startsWith("Basic realm=\"nvent\"");
+        assertThat(outcome.body.toString()).contains("\"status\":401");
+        assertThat(outcome.passed.get()).isNull();
+    }
+
+    @Test
+    void theDefaultAdminPassesWithItsRoleAndAWrongPasswordDoesNot() throws Exception {
+        Outcome admin = call("POST", "/api/nvent/runs/r/cancel", Map.of("Authorization", ADMIN));
+        assertThat(admin.passed.get()).isNotNull();
+        assertThat(((HttpServletRequest) admin.passed.get()).isUserInRole("nvent-admin")).isTrue();
+        assertThat(((HttpServletRequest) admin.passed.get()).getUserPrincipal().getName()).isEqualTo("admin");
+        assertThat(hasSession).as("API calls by curl start no session").isFalse();
+
+        String wrong = "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(StandardCharsets.UTF_8));
+        assertThat(call("GET", "/api/nvent/flows", Map.of("Authorization", wrong)).status).isEqualTo(401);
+    }
+
+    @Test
+    void webhooksArePublicButTheAwaitListIsNot() throws Exception {
+        assertThat(call("POST", "/api/nvent/triggers/signup/webhook", Map.of()).passed.get()).isNotNull();
+        assertThat(call("POST", "/api/nvent/awaits/3f9a1c", Map.of()).passed.get()).isNotNull();
+        assertThat(call("GET", "/api/nvent/awaits", Map.of()).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/awaits/id/a-1/resolve", Map.of()).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/triggers/signup/fire", Map.of()).status).isEqualTo(401);
+    }
+
+    @Test
+    void theConsoleLoginStartsASessionThatOnlyTheConsoleItselfCanUseToChangeThings() throws Exception {
+        assertThat(call("GET", "/_nvent/", Map.of("Authorization", ADMIN)).passed.get()).isNotNull();
+        assertThat(hasSession).isTrue();
+
+        assertThat(call("GET", "/api/nvent/flows", Map.of()).passed.get()).as("read by cookie").isNotNull();
+        assertThat(call("POST", "/api/nvent/runs/r/cancel", Map.of()).status).as("no X-Requested-With").isEqualTo(403);
+        assertThat(call("POST", "/api/nvent/runs/r/cancel", Map.of("X-Requested-With", "nvent-console",
+                "Origin", "http://localhost:8080", "Host", "localhost:8080")).passed.get()).isNotNull();
+        assertThat(call("POST", "/api/nvent/runs/r/cancel", Map.of("X-Requested-With", "x",
+                "Origin", "http://evil.example", "Host", "localhost:8080")).status).isEqualTo(403);
+    }
+
+    @Test
+    void securityCanBeSwitchedOff() throws Exception {
+        config.put("nvent.security.enabled", "false");
+
+        assertThat(call("POST", "/api/nvent/runs/r/cancel", Map.of()).passed.get()).isNotNull();
+    }
+
+    // ------------------------------------------------------------------ fakes
+
+    private static final class Outcome {
+        int status = 200;
+        final Map<String, String> headers = new HashMap<>();
+        final StringWriter body = new StringWriter();
+        final AtomicReference<ServletRequest> passed = new AtomicReference<>();
+    }
+
+    private HttpServletRequest request(String method, String path, Map<String, String> headers) {
+        HttpSession session = (HttpSession) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {HttpSession.class}, (p, m, args) -> switch (m.getName()) {
+                    case "getAttribute" -> sessionAttributes.get((String) args[0]);
+                    case "setAttribute" -> sessionAttributes.put((String) args[0], args[1]);
+                    default -> null;
+                });
+        return (HttpServletRequest) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {HttpServletRequest.class}, (p, m, args) -> switch (m.getName()) {
+                    case "getRequestURI" -> path;
+                    case "getContextPath" -> "";
+                    case "getMethod" -> method;
+                    case "getHeader" -> headers.get((String) args[0]);
+                    case "getRemoteAddr" -> "127.0.0.1";
+                    case "getUserPrincipal" -> null;
+                    case "isUserInRole" -> false;
+                    case "getSession" -> {
+                        boolean create = args != null && args.length == 1 && (Boolean) args[0] || args == null;
+                        if (create) {
+                            hasSession = true;
+                        }
+                        yield hasSession ? session : null;
+                    }
+                    case "changeSessionId" -> "new";
+                    default -> null;
+                });
+    }
+
+    private static HttpServletResponse response(Outcome outcome) {
+        PrintWriter writer = new PrintWriter(outcome.body);
+        return (HttpServletResponse) Proxy.newProxyInstance(NventSecurityFilterTest.class.getClassLoader(),
+                new Class<?>[] {HttpServletResponse.class}, (p, m, args) -> {
+                    switch (m.getName()) {
+                        case "setStatus" -> outcome.status = (Integer) args[0];
+                        case "setHeader" -> outcome.headers.put((String) args[0], (String) args[1]);
+                        case "getWriter" -> {
+                            return writer;
+                        }
+                        default -> {
+                        }
+                    }
+                    return null;
+                });
+    }
+
+    private static FilterChain chain(Outcome outcome) {
+        return (request, response) -> outcome.passed.set(request);
+    }
+}
