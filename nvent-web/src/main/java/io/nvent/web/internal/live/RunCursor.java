@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 final class RunCursor {
 
     private static final System.Logger LOG = System.getLogger(RunCursor.class.getName());
+    /** Rough upper bound of the entries' JSON in one history message. */
+    static final long MAX_MESSAGE_CHARS = 256 * 1024;
 
     private final LiveClient client;
     private final LiveRuntime runtime;
@@ -178,7 +180,10 @@ final class RunCursor {
                     overflowed = false;
                 }
                 if (backfill) {
-                    client.enqueue(Messages.history(runId, flow, batch, done));
+                    List<List<HistoryEvent>> chunks = chunks(batch);
+                    for (int i = 0; i < chunks.size(); i++) {
+                        client.enqueue(Messages.history(runId, flow, chunks.get(i), done && i == chunks.size() - 1));
+                    }
                 } else {
                     batch.forEach(e -> client.enqueue(Messages.event(flow, e)));
                 }
@@ -193,6 +198,29 @@ final class RunCursor {
                 }
             }
         }
+    }
+
+    /**
+     * Splits a page so that no message carries much more than {@link #MAX_MESSAGE_CHARS} of
+     * payload (entries may hold up to {@code nvent.payload.max-bytes} each); at least one entry,
+     * and an empty page stays one (empty) message.
+     */
+    static List<List<HistoryEvent>> chunks(List<HistoryEvent> batch) {
+        List<List<HistoryEvent>> chunks = new ArrayList<>();
+        List<HistoryEvent> current = new ArrayList<>();
+        long size = 0;
+        for (HistoryEvent event : batch) {
+            long eventSize = event.data().length() + 200L;
+            if (!current.isEmpty() && size + eventSize > MAX_MESSAGE_CHARS) {
+                chunks.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(event);
+            size += eventSize;
+        }
+        chunks.add(current);
+        return chunks;
     }
 
     /** Stops the subscription. */

@@ -101,6 +101,20 @@ class LiveClientTest {
     }
 
     @Test
+    void largeEntriesAreSpreadOverSeveralHistoryMessages() {
+        String big = "{\"blob\":\"" + "x".repeat(100_000) + "\"}";
+        List<HistoryEvent> batch = LongStream.rangeClosed(1, 10).mapToObj(seq -> new HistoryEvent(RUN, seq,
+                EventType.LOG, Optional.of("s"), 1, Instant.now(), big)).toList();
+
+        List<List<HistoryEvent>> chunks = RunCursor.chunks(batch);
+
+        assertThat(chunks).hasSizeGreaterThan(3).allSatisfy(c -> assertThat(c).isNotEmpty().hasSizeLessThanOrEqualTo(3));
+        assertThat(chunks.stream().flatMap(List::stream).map(HistoryEvent::seq).toList())
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
+        assertThat(RunCursor.chunks(List.of())).containsExactly(List.of());
+    }
+
+    @Test
     void badRequestsAreAnsweredWithErrorsAndTheConnectionStaysOpen() {
         LiveClient client = client(limits(100, 100));
 
