@@ -62,13 +62,13 @@ final class ContainerJta implements JtaPlatform {
                 }
             }
             if (tm == null) {
-                throw new NventException("NVENT-0506 no JTA TransactionManager found under "
+                throw new NventException("NVENT-0305 no JTA TransactionManager found under "
                         + jndiName.map(List::of).orElse(TRANSACTION_MANAGER_NAMES)
                         + "; set nvent.store.transaction-manager to its JNDI name on this server");
             }
             return new ContainerJta(tm, lookup(context, REGISTRY_NAME, TransactionSynchronizationRegistry.class));
         } catch (NamingException e) {
-            throw new NventException("NVENT-0506 JNDI is not available: " + e, e);
+            throw new NventException("NVENT-0305 JNDI is not available: " + e, e);
         }
     }
 
@@ -88,7 +88,7 @@ final class ContainerJta implements JtaPlatform {
      */
     TransactionSynchronizationRegistry registry() {
         if (registry == null) {
-            throw new NventException("NVENT-0506 no TransactionSynchronizationRegistry under " + REGISTRY_NAME);
+            throw new NventException("NVENT-0305 no TransactionSynchronizationRegistry under " + REGISTRY_NAME);
         }
         return registry;
     }
@@ -130,7 +130,7 @@ final class ContainerJta implements JtaPlatform {
                 tm.getTransaction().registerSynchronization(synchronization);
             }
         } catch (Exception e) {
-            throw new NventException("NVENT-0506 cannot register a JTA synchronization: " + e, e);
+            throw new NventException("NVENT-0305 cannot register a JTA synchronization: " + e, e);
         }
     }
 

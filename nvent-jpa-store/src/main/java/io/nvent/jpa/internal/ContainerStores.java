@@ -28,10 +28,10 @@ public final class ContainerStores {
             if (found instanceof DataSource dataSource) {
                 return dataSource;
             }
-            throw new NventException("NVENT-0507 '" + name + "' (nvent.store.datasource) is a "
+            throw new NventException("NVENT-0306 '" + name + "' (nvent.store.datasource) is a "
                     + (found == null ? "null" : found.getClass().getName()) + ", not a DataSource");
         } catch (NamingException e) {
-            throw new NventException("NVENT-0507 no datasource under '" + name
+            throw new NventException("NVENT-0306 no datasource under '" + name
                     + "' (nvent.store.datasource); define one, e.g. with @DataSourceDefinition, or fix the name: " + e, e);
         }
     }

@@ -64,7 +64,7 @@ enum Database {
         try (Connection connection = dataSource.getConnection()) {
             return of(connection.getMetaData().getDatabaseProductName());
         } catch (SQLException e) {
-            throw new NventException("NVENT-0507 cannot connect to the store's database: " + e.getMessage(), e);
+            throw new NventException("NVENT-0306 cannot connect to the store's database: " + e.getMessage(), e);
         }
     }
 }

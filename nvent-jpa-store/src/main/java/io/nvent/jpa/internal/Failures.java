@@ -48,7 +48,7 @@ final class Failures {
             return failure;
         }
         if (failure instanceof PersistenceException || failure instanceof HibernateException) {
-            return new StoreException("NVENT-0502 store operation failed: " + failure.getMessage(), failure,
+            return new StoreException("NVENT-0302 store operation failed: " + failure.getMessage(), failure,
                     isTransient(failure));
         }
         return failure;
@@ -56,7 +56,7 @@ final class Failures {
 
     /** Wraps a checked failure of the transaction manager. */
     static StoreException transactionFailure(String what, Exception failure) {
-        return new StoreException("NVENT-0502 " + what + ": " + failure, failure, isTransient(failure));
+        return new StoreException("NVENT-0302 " + what + ": " + failure, failure, isTransient(failure));
     }
 
     private static boolean isTransient(Throwable failure) {

@@ -107,7 +107,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     private static JpaFlowStoreImpl started(Transactions transactions, JpaStoreOptions options, Database database,
                                             String mode) {
-        LOG.log(System.Logger.Level.INFO, "NVENT-0500 JPA flow store ready: {0}, {1} transactions, tables {2}*",
+        LOG.log(System.Logger.Level.INFO, "NVENT-0310 JPA flow store ready: {0}, {1} transactions, tables {2}*",
                 database, mode, options.schema().map(s -> s + ".").orElse("") + options.tablePrefix());
         return new JpaFlowStoreImpl(transactions, options, database);
     }
@@ -383,7 +383,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             }
         }
         if (deleted > 0) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0503 deleted {0} finished run(s) with their history ({1})",
+            LOG.log(System.Logger.Level.INFO, "NVENT-0312 deleted {0} finished run(s) with their history ({1})",
                     deleted, policy);
         }
         return deleted;
@@ -414,7 +414,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     }
 
     private static NventException duplicate(String runId, Throwable cause) {
-        return new NventException("NVENT-0510 run '" + runId + "' exists already", cause);
+        return new NventException("NVENT-0301 run '" + runId + "' exists already", cause);
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {

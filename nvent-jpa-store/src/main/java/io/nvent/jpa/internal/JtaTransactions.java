@@ -90,7 +90,7 @@ final class JtaTransactions implements Transactions {
             return false;
         }
         // Marked for rollback, committing, ...: writing now could only fail later or confuse the caller.
-        throw new StoreException("NVENT-0504 the caller's transaction is not active (JTA status " + status
+        throw new StoreException("NVENT-0303 the caller's transaction is not active (JTA status " + status
                 + "); the store cannot work in it", null, false);
     }
 

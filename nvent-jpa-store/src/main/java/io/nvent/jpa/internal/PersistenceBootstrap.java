@@ -71,7 +71,7 @@ final class PersistenceBootstrap {
         try {
             return new HibernatePersistenceProvider().createContainerEntityManagerFactory(unit, settings);
         } catch (RuntimeException e) {
-            throw new NventException("NVENT-0508 cannot start the store's persistence unit: " + e.getMessage(), e);
+            throw new NventException("NVENT-0307 cannot start the store's persistence unit: " + e.getMessage(), e);
         } finally {
             thread.setContextClassLoader(previous);
         }

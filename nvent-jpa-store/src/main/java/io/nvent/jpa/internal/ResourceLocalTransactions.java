@@ -78,7 +78,7 @@ final class ResourceLocalTransactions implements Transactions {
                 tx.rollback();
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0505 rollback failed", e);
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0304 rollback failed", e);
         }
     }
 }

@@ -64,12 +64,12 @@ final class SchemaMigrator {
                 .ifPresent(schema -> configuration.schemas(schema).defaultSchema(schema));
         try {
             MigrateResult result = configuration.load().migrate();
-            LOG.log(System.Logger.Level.INFO, "NVENT-0501 store schema (prefix ''{0}'', {1}) at version {2}; "
+            LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
                     + "{3} migration(s) applied", options.tablePrefix(), database,
                     result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
                     result.migrationsExecuted);
         } catch (RuntimeException e) {
-            throw new NventException("NVENT-0509 cannot migrate the store schema: " + e.getMessage(), e);
+            throw new NventException("NVENT-0308 cannot migrate the store schema: " + e.getMessage(), e);
         }
     }
 

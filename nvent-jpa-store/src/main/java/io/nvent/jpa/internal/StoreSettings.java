@@ -56,7 +56,7 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             return new StoreSettings(source.apply(DATASOURCE).filter(s -> !s.isBlank()).orElse(DEFAULT_DATASOURCE),
                     source.apply(TRANSACTION_MANAGER).filter(s -> !s.isBlank()), options.build());
         } catch (IllegalArgumentException e) {
-            throw new NventException("NVENT-0511 invalid store configuration: " + e.getMessage(), e);
+            throw new NventException("NVENT-0309 invalid store configuration: " + e.getMessage(), e);
         }
     }
 

@@ -79,7 +79,7 @@ public class JpaFlowStoreBean implements JpaFlowStore {
             try {
                 started.close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0512 closing the JPA flow store failed", e);
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0313 closing the JPA flow store failed", e);
             }
         }
     }
