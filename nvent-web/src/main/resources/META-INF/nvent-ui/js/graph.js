@@ -1,7 +1,8 @@
 // Draws a flow as a layered DAG in SVG: steps in columns by level (longest chain of subscriptions
 // from the entry), edges from emitters to subscribers labelled with the event. No library needed.
 const NS = 'http://www.w3.org/2000/svg';
-const W = 196, H = 66, GAP_X = 104, GAP_Y = 30, PAD = 24;
+const W = 196, H = 66, GAP_Y = 30, PAD = 24;
+let GAP_X = 104;
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(NS, tag);
@@ -11,6 +12,8 @@ function s(tag, attrs = {}, ...children) {
 }
 
 function layout(graph) {
+  // room between columns for the longest event label
+  GAP_X = Math.max(104, ...graph.edges.map((e) => e.event.length * 6.4 + 36));
   const columns = [];
   graph.nodes.forEach((n) => { (columns[n.level] ||= []).push(n); });
   const pos = new Map();

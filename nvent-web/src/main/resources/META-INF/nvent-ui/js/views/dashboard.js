@@ -10,7 +10,7 @@ export function dashboard(ctx) {
   const queuesBody = h('div', { class: 'card-body flush' });
   const flowsBody = h('div', { class: 'card-body flush' });
   ctx.view.append(kpis,
-    h('div', { class: 'grid two' },
+    h('div', { class: 'grid halves' },
       card('Active runs', 'running and awaiting, newest first', activeBody, h('a', { href: '#/runs?status=running' }, 'all runs →')),
       card('Recent failures', 'failed runs with the step and error', failedBody, h('a', { href: '#/runs?status=failed' }, 'all failed →'))),
     h('div', { class: 'grid halves' },
@@ -35,7 +35,7 @@ export function dashboard(ctx) {
       h('tbody', {}, stats.queues.map((x) => h('tr', { class: 'click', onclick: () => { location.hash = `#/queues/${encodeURIComponent(x.name)}`; } },
         h('td', {}, h('strong', {}, x.name)), h('td', {}, x.paused ? badge('paused') : ''),
         h('td', { class: 'num' }, num(x.counts.waiting)), h('td', { class: 'num' }, num(x.counts.active)),
-        h('td', { class: 'num' }, num(x.counts.delayed)), h('td', { class: 'num' }, x.counts.failed ? h('strong', { class: 'muted' }, num(x.counts.failed)) : '0'),
+        h('td', { class: 'num' }, num(x.counts.delayed)), h('td', { class: 'num' }, x.counts.failed ? h('strong', { class: 'fail-num' }, num(x.counts.failed)) : '0'),
         h('td', { class: 'num' }, num(x.counts.completed)))))) : h('div', { class: 'empty' }, 'No queues yet'));
     fill(flowsBody, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'Flow'), h('th', { class: 'num' }, 'Runs'), h('th', { class: 'num' }, 'Running'), h('th', { class: 'num' }, 'Failed'), h('th', {}, 'Outcome'))),
@@ -61,14 +61,14 @@ export function dashboard(ctx) {
         h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
     const reasons = await Promise.all(failed.map((r) => api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
     fill(failedBody, failed.length ? h('table', { id: 'recent-failures', class: 'fixed' },
-      h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:36%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:76px' }, 'When'))),
+      h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:32%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:84px' }, 'When'))),
       h('tbody', {}, failed.map((r, i) => {
         const ev = reasons[i][0];
         return h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
           h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))),
           h('td', { class: 'ellipsis' }, r.flow, h('span', { class: 'muted' }, ' · '), ev ? (ev.step || ev.data.step || '–') : '–'),
           h('td', { class: 'ellipsis small', title: ev ? ev.data.error : '' }, ev ? ev.data.error : ''),
-          h('td', { class: 'muted small' }, ago(r.endedAt)));
+          h('td', { class: 'muted small', style: 'white-space:nowrap' }, ago(r.endedAt)));
       }))) : h('div', { class: 'empty' }, 'No failures'));
   }
 

@@ -35,7 +35,7 @@ export function flowView(ctx) {
   const stepsBody = h('div', { class: 'card-body flush' });
   ctx.view.append(
     card('Diagram', graphSub, graphBody),
-    h('div', { class: 'grid two' }, card('Runs', 'newest first, live', runsBody), card('Steps', 'configuration', stepsBody)));
+    h('div', { class: 'grid main-side' }, card('Runs', 'newest first, live', runsBody), card('Steps', 'configuration', stepsBody)));
 
   let graph = null;
   let selected = ctx.query.run || null;
@@ -66,12 +66,14 @@ export function flowView(ctx) {
       graph = flowGraph(g, { onSelect: (step) => { document.querySelector(`[data-step-row="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'nearest' }); } });
       fill(graphBody, graph.el);
       fill(stepsBody, h('table', {},
-        h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Subscribes'), h('th', {}, 'Emits'))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Waits for → emits'))),
         h('tbody', {}, flow.steps.map((s) => h('tr', { dataset: { stepRow: s.name } },
           h('td', {}, h('strong', {}, s.name), h('div', { class: 'small muted' },
             `${s.role === 'entry' ? 'entry · ' : ''}${s.maxAttempts} attempt${s.maxAttempts === 1 ? '' : 's'} · ${Math.round(s.timeoutMs / 1000)} s`)),
-          h('td', {}, s.subscribes.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))),
-          h('td', {}, s.emits.map((e) => h('div', {}, h('span', { class: 'pill' }, e)))))))));
+          h('td', { class: 'events-cell' },
+            s.subscribes.map((e) => h('div', {}, h('span', { class: 'muted small' }, '← '), h('span', { class: 'pill' }, e))),
+            s.emits.map((e) => h('div', {}, h('span', { class: 'muted small' }, '→ '), h('span', { class: 'pill' }, e))),
+            !s.subscribes.length && !s.emits.length ? h('span', { class: 'muted small' }, '–') : null))))));
       loadRuns();
     } catch (e) {
       fill(graphBody, h('div', { class: 'empty' }, e.message));

@@ -46,6 +46,7 @@ export function runsView(ctx) {
 const TYPE_CLASS = {
   'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
   'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', log: 'log', emit: 'flow',
+  'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
 };
 
 function describe(ev) {
@@ -71,6 +72,12 @@ function describe(ev) {
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'flow.completed': return 'run completed';
+    case 'await.registered': return [h('span', {}, `waits ${d.position || ''} the step for ${d.type === 'time' ? 'a time' : `a ${d.type || 'signal'}`}`,
+      d.timeoutAt ? ` · times out ${dateTime(d.timeoutAt)} (${d.timeoutAction || 'fail'})` : ''), more('details', d)];
+    case 'await.resolved': return [h('span', {}, `${d.type || 'await'} resolved`), d.data !== undefined && d.data !== null ? more('data', d.data) : null];
+    case 'await.timeout': return `${d.type || 'await'} timed out (${d.action || 'fail'})`;
+    case 'trigger.fired': return [h('span', {}, `trigger ${d.trigger || d.name || ''} fired`), more('data', d)];
+    case 'flow.stalled': case 'step.stalled': return d.reason ? `stalled: ${d.reason}` : 'stalled';
     default: return Object.keys(d).length ? more('data', d) : '';
   }
 }
@@ -81,6 +88,7 @@ export function runView(ctx) {
   const facts = h('dl', { class: 'facts', id: 'run-facts' });
   const graphBody = h('div', { class: 'card-body flush' });
   const stepsBody = h('div', { class: 'card-body flush' });
+  const diagramLink = h('a', { class: 'small' }, 'full diagram →');
   const list = h('ul', { class: 'timeline', id: 'timeline' });
   const counter = h('span', { class: 'sub', id: 'timeline-count' }, 'loading…');
   const stepSel = h('select', { 'aria-label': 'step filter', id: 'step-filter' }, h('option', { value: '' }, 'All steps'));
@@ -94,7 +102,7 @@ export function runView(ctx) {
       h('div', { class: 'card-body flush' }, list)),
     h('div', { class: 'grid', style: 'align-content:start' },
       card('Overview', null, h('div', { class: 'card-body' }, facts)),
-      card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody)))));
+      card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody), diagramLink))));
 
   const events = [];
   let run = null;
@@ -125,6 +133,7 @@ export function runView(ctx) {
 
   const renderRun = () => {
     if (!run) return;
+    diagramLink.href = `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}`;
     const active = run.status === 'running' || run.status === 'awaiting';
     const failedSteps = Object.entries(run.steps).filter(([, s]) => s === 'failed').map(([k]) => k);
     fill(facts,
