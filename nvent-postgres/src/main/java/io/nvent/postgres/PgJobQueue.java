@@ -1,0 +1,429 @@
+package io.nvent.postgres;
+
+import io.nvent.postgres.internal.Enqueuer;
+import io.nvent.postgres.internal.Jdbc;
+import io.nvent.postgres.internal.JobStore;
+import io.nvent.postgres.internal.Lease;
+import io.nvent.postgres.internal.NewJob;
+import io.nvent.postgres.internal.NotificationListener;
+import io.nvent.postgres.internal.QueueSql;
+import io.nvent.postgres.internal.QueueWorker;
+import io.nvent.postgres.internal.Schema;
+import io.nvent.postgres.internal.Wakeups;
+import io.nvent.postgres.internal.WorkerContext;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/**
+ * {@link JobQueue} on PostgreSQL: durable jobs, shared by every instance on the same database.
+ *
+ * <p>How it works:
+ * <ul>
+ *   <li>A job is a row of {@code <prefix>job}, unique per (queue, job id): enqueue is an
+ *       {@code INSERT ... ON CONFLICT DO NOTHING}, so a known id is ignored for as long as the row
+ *       is kept ({@link PgQueueOptions#completedRetention()} after completion). Enqueues from
+ *       concurrent callers outside a JTA transaction are grouped into one insert and one commit.</li>
+ *   <li>Each queue with a worker on this instance has a pump thread that claims available jobs
+ *       with {@code FOR UPDATE SKIP LOCKED}, as many as there are free worker slots, highest
+ *       priority first, and marks them ACTIVE with a lease ({@code locked_by},
+ *       {@code locked_until}). The same statement records the attempts completed since the last
+ *       round, so a completion costs a fraction of one update.</li>
+ *   <li>Wake-ups: enqueues {@code NOTIFY} the channel {@code <prefix>jobs}; one listener connection
+ *       per instance wakes the idle pumps within milliseconds, and arms a timer for jobs due later.
+ *       A fallback poll ({@link PgQueueOptions#pollInterval()}) covers lost notifications.</li>
+ *   <li>Leases of running attempts are renewed every third of
+ *       {@link PgQueueOptions#leaseDuration()}. Every instance hands jobs whose lease ran out back to
+ *       their queue, so the jobs of a crashed instance run again elsewhere (the lost attempt does
+ *       not count against the job's attempts).</li>
+ *   <li>A failed attempt is retried after {@link io.nvent.RetryPolicy#delayBefore} or, after the
+ *       last one, held as FAILED with its attempt history (a JSON column) and last error. An
+ *       attempt exceeding its timeout is interrupted and fails with a
+ *       {@link java.util.concurrent.TimeoutException}.</li>
+ *   <li>Pause is a row of {@code <prefix>queue}, checked by every claim: it holds for all instances
+ *       and across restarts.</li>
+ * </ul>
+ *
+ * <p><b>Transactions.</b> With a container-managed (JTA) data source and
+ * {@link PgQueueOptions#transactions()} set, an enqueue inside a JTA transaction inserts on the
+ * caller's enlisted connection: the job exists only if the transaction commits, and the wake-up is
+ * sent after the commit. Outside a transaction an enqueue returns once its job is committed.
+ * Workers never run inside a JTA transaction.
+ *
+ * <p>Instances must have clocks in sync (NTP) to well below the lease duration: due times and
+ * leases are written with this instance's clock and compared with others'.
+ *
+ * @since 0.1
+ */
+public final class PgJobQueue implements JobQueue {
+
+    private static final System.Logger LOG = System.getLogger(PgJobQueue.class.getName());
+    private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+
+    private final DataSource dataSource;
+    private final Clock clock;
+    private final PgQueueOptions options;
+    private final String instanceId;
+    private final JobStore store;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ScheduledThreadPoolExecutor maintenance;
+    private final Enqueuer enqueuer;
+    private final NotificationListener listener;
+    private final WorkerContext context;
+    private final Map<String, QueueWorker> workers = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A queue with {@link PgQueueOptions#DEFAULTS}. */
+    public PgJobQueue(DataSource dataSource, ThreadFactory threadFactory, Clock clock) {
+        this(dataSource, threadFactory, clock, PgQueueOptions.DEFAULTS);
+    }
+
+    /**
+     * A queue. Creates its tables if absent (unless {@link PgQueueOptions#createSchema()} is off)
+     * and starts listening for wake-ups; workers start with {@link #registerWorker}.
+     *
+     * @param dataSource connections to PostgreSQL; pooled (the queue borrows a connection per
+     *     operation and keeps one per queue with workers, one for grouped enqueues and one for LISTEN)
+     * @param threadFactory makes every thread of the queue (in a container: a
+     *     {@code ManagedThreadFactory})
+     * @param clock time of due dates, leases and attempt records
+     * @param options settings
+     * @throws PgQueueException if the schema cannot be created
+     */
+    public PgJobQueue(DataSource dataSource, ThreadFactory threadFactory, Clock clock, PgQueueOptions options) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(threadFactory, "threadFactory");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.options = Objects.requireNonNull(options, "options");
+        this.instanceId = options.instanceId().orElseGet(PgJobQueue::defaultInstanceId);
+        QueueSql sql = new QueueSql(options.tablePrefix());
+        this.store = new JobStore(dataSource, sql);
+        if (options.createSchema()) {
+            Jdbc.withConnection(dataSource, "NVENT-0830 could not create the queue tables with prefix "
+                    + options.tablePrefix(), c -> {
+                        Schema.create(c, "queue-schema.sql", options.tablePrefix());
+                        return null;
+                    });
+        }
+        this.timer = new ScheduledThreadPoolExecutor(1, threadFactory);
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.maintenance = new ScheduledThreadPoolExecutor(1, threadFactory);
+        this.enqueuer = new Enqueuer(dataSource, store, threadFactory, options.maxEnqueueBatch(), this::wakeLocal);
+        this.context = new WorkerContext(dataSource, store, clock, threadFactory, timer, maintenance, instanceId,
+                options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.maxErrorLength(),
+                enqueuer::wake);
+        this.listener = new NotificationListener(dataSource, sql.channel, threadFactory, c -> caughtUp(),
+                (c, payload) -> onNotification(payload), () -> { });
+        long renew = Math.max(100, options.leaseDuration().toMillis() / 3);
+        maintenance.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);
+        long poll = options.pollInterval().toMillis();
+        maintenance.scheduleWithFixedDelay(this::requeueExpired, poll, poll, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::purgeCompleted, PURGE_INTERVAL.toMillis(), PURGE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.log(Level.DEBUG, () -> "queue instance " + instanceId + " on tables " + options.tablePrefix() + "*");
+    }
+
+    private static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException | SecurityException e) {
+            host = "host";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** This instance's name in leases ({@code locked_by}). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    // ---------------------------------------------------------------- enqueue
+
+    @Override
+    public void enqueue(JobRequest request) {
+        requireOpen();
+        Instant now = clock.instant();
+        NewJob job = new NewJob(request, Jdbc.micros(now), Jdbc.micros(now.plus(request.delay())));
+        Optional<TransactionSynchronizationRegistry> transaction = options.transactions()
+                .filter(registry -> registry.getTransactionKey() != null);
+        if (transaction.isPresent()) {
+            insertNow(job);
+            // The job becomes visible at commit; wake workers then, not before (and not on rollback).
+            transaction.get().registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED && !closed) {
+                        enqueuer.wake(request.queue(), job.availableMillis());
+                    }
+                }
+            });
+        } else if (options.batchEnqueue()) {
+            enqueuer.enqueue(job);
+        } else {
+            insertNow(job);
+            enqueuer.wake(request.queue(), job.availableMillis());
+        }
+    }
+
+    /** Inserts on a connection of the data source: inside JTA the caller's enlisted one. */
+    private void insertNow(NewJob job) {
+        Jdbc.withConnection(dataSource, "NVENT-0810 could not enqueue job " + job.request().jobId() + " of queue "
+                + job.request().queue(), c -> {
+                    store.insert(c, List.of(job));
+                    return null;
+                });
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    @Override
+    public void registerWorker(String queue, int concurrency, JobHandler handler) {
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(handler, "handler");
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
+        }
+        requireOpen();
+        store.knowQueue(queue);
+        boolean paused = store.isPaused(queue);
+        workers.compute(queue, (name, existing) -> {
+            if (existing == null) {
+                return new QueueWorker(name, concurrency, handler, paused, context);
+            }
+            existing.update(concurrency, handler);
+            return existing;
+        });
+        LOG.log(Level.DEBUG, () -> "workers of queue " + queue + " started, concurrency " + concurrency);
+    }
+
+    @Override
+    public void pause(String queue) {
+        requireOpen();
+        store.setPaused(queue, true, Wakeups.paused(queue, true));
+        Optional.ofNullable(workers.get(queue)).ifPresent(w -> w.setPaused(true));
+    }
+
+    @Override
+    public void resume(String queue) {
+        requireOpen();
+        store.setPaused(queue, false, Wakeups.paused(queue, false));
+        Optional.ofNullable(workers.get(queue)).ifPresent(w -> w.setPaused(false));
+    }
+
+    @Override
+    public boolean isPaused(String queue) {
+        return store.isPaused(queue);
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    @Override
+    public Set<String> queues() {
+        return store.queues();
+    }
+
+    @Override
+    public JobCounts counts(String queue) {
+        return store.counts(queue, clock.instant());
+    }
+
+    @Override
+    public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
+        return store.jobs(queue, state, offset, limit, clock.instant());
+    }
+
+    @Override
+    public Optional<JobRecord> job(String queue, String jobId) {
+        return store.job(queue, jobId, clock.instant());
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    @Override
+    public boolean retry(String queue, String jobId) {
+        requireOpen();
+        boolean retried = store.retry(queue, jobId, clock.instant());
+        if (retried) {
+            enqueuer.wake(queue, clock.millis());
+        }
+        return retried;
+    }
+
+    @Override
+    public int redrive(String queue) {
+        requireOpen();
+        int retried = store.redrive(queue, clock.instant());
+        if (retried > 0) {
+            enqueuer.wake(queue, clock.millis());
+        }
+        return retried;
+    }
+
+    // ---------------------------------------------------------------- wake-ups and maintenance
+
+    private void onNotification(String payload) {
+        Wakeups.parse(payload).ifPresent(wakeup -> {
+            switch (wakeup.kind()) {
+                case 'j' -> wakeLocal(wakeup.queue(), wakeup.value());
+                case 'p' -> Optional.ofNullable(workers.get(wakeup.queue())).ifPresent(w -> w.setPaused(wakeup.value() == 1));
+                default -> LOG.log(Level.DEBUG, () -> "unknown notification " + payload);
+            }
+        });
+    }
+
+    /** Jobs of a queue are committed; the earliest is due at an epoch-millisecond time. */
+    private void wakeLocal(String queue, long dueMillis) {
+        QueueWorker worker = workers.get(queue);
+        if (worker == null) {
+            return;
+        }
+        if (dueMillis <= clock.millis()) {
+            worker.signal(true);
+        } else {
+            worker.wakeAt(Instant.ofEpochMilli(dueMillis));
+        }
+    }
+
+    /** The listener (re)connected: notifications may have been missed, so re-read and re-claim. */
+    private void caughtUp() {
+        for (QueueWorker worker : workers.values()) {
+            try {
+                worker.setPaused(store.isPaused(worker.queue()));
+            } catch (PgQueueException e) {
+                LOG.log(Level.DEBUG, () -> "could not re-read the pause state of " + worker.queue() + ": " + e);
+            }
+            worker.signal(true);
+        }
+    }
+
+    private void renewLeases() {
+        List<Lease> leases = workers.values().stream().flatMap(w -> w.leases().stream()).toList();
+        if (leases.isEmpty()) {
+            return;
+        }
+        try {
+            store.renew(leases, clock.instant().plus(options.leaseDuration()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0813 could not renew the leases of " + leases.size() + " running jobs ("
+                    + e.getMessage() + "); if this lasts " + options.leaseDuration()
+                    + ", other instances run them again");
+        }
+    }
+
+    private void requeueExpired() {
+        try {
+            List<Map.Entry<String, String>> jobs = store.requeueExpired(clock.instant());
+            if (jobs.isEmpty()) {
+                return;
+            }
+            LOG.log(Level.WARNING, "NVENT-0814 " + jobs.size() + " job(s) whose lease expired are run again: "
+                    + jobs.stream().limit(20).map(e -> e.getKey() + "/" + e.getValue()).collect(Collectors.joining(", ")));
+            long now = clock.millis();
+            for (String queue : new TreeSet<>(jobs.stream().map(Map.Entry::getKey).toList())) {
+                enqueuer.wake(queue, now);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "looking for expired leases failed: " + e);
+        }
+    }
+
+    private void purgeCompleted() {
+        try {
+            Instant before = clock.instant().minus(options.completedRetention());
+            for (String queue : store.queues()) {
+                int purged;
+                do {
+                    purged = store.purgeCompleted(queue, before);
+                } while (purged >= 5000 && !closed);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0815 could not purge completed jobs: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the PostgreSQL job queue " + instanceId + " is closed");
+        }
+    }
+
+    /**
+     * Stops claiming, waits up to {@link PgQueueOptions#shutdownGrace()} for running attempts,
+     * records what completed, and hands the jobs of attempts still running back to their queue
+     * (they run again, here after a restart or on another instance). Waiting and delayed jobs stay
+     * in the database.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listener.close();
+        workers.values().forEach(QueueWorker::stopClaiming);
+        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
+        try {
+            for (QueueWorker worker : workers.values()) {
+                worker.awaitIdle(deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Lease> abandoned = new ArrayList<>();
+        workers.values().forEach(worker -> abandoned.addAll(worker.stop()));
+        timer.shutdownNow();
+        maintenance.shutdown();
+        try {
+            maintenance.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!abandoned.isEmpty()) {
+            try {
+                Set<String> queues = store.release(abandoned, clock.instant(), "instance shut down before the attempt "
+                        + "ended, job handed back: ");
+                LOG.log(Level.INFO, "NVENT-0816 " + abandoned.size() + " running job(s) handed back to queue(s) "
+                        + queues + " at shutdown");
+                queues.forEach(queue -> enqueuer.wake(queue, clock.millis()));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "NVENT-0816 could not hand back " + abandoned.size() + " running job(s) at "
+                        + "shutdown; they run again when their lease expires", e);
+            }
+        }
+        enqueuer.close();
+        workers.clear();
+    }
+}

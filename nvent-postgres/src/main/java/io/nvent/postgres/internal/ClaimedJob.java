@@ -1,0 +1,24 @@
+package io.nvent.postgres.internal;
+
+import io.nvent.RetryPolicy;
+import io.nvent.spi.JobExecution;
+import java.time.Duration;
+
+/**
+ * A job this instance claimed: what the handler gets, plus what the queue needs to end the attempt.
+ *
+ * @param id row id
+ * @param fence claim number; completions and failures apply only while it is current
+ * @param priority job priority (claims come back unordered; dispatch restores the order)
+ * @param execution the attempt as the handler sees it
+ * @param retry the job's retry policy
+ * @param timeout how long the attempt may take
+ */
+public record ClaimedJob(long id, int fence, int priority, JobExecution execution, RetryPolicy retry,
+                         Duration timeout) {
+
+    /** This attempt's lease. */
+    public Lease lease() {
+        return new Lease(id, fence);
+    }
+}

@@ -1,0 +1,201 @@
+package io.nvent.postgres.internal;
+
+import io.nvent.postgres.PgQueueException;
+import java.lang.System.Logger.Level;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import javax.sql.DataSource;
+
+/**
+ * Group commit for enqueues outside a JTA transaction, and the sender of wake-up notifications.
+ *
+ * <p>Callers hand their job to one committer thread and wait. The committer takes whatever has
+ * piled up while its previous insert was committing (up to a maximum) and inserts it with one
+ * statement and one commit, so 16 concurrent producers cost about one commit per round instead of
+ * sixteen. A caller returns only after its job is committed, so an enqueue that returned is durable.
+ *
+ * <p>Wake-ups ({@code NOTIFY}) are sent in a short transaction of their own after the insert
+ * committed, never inside it: PostgreSQL serialises the commits of all notifying transactions,
+ * and holding that lock during a WAL flush would serialise every enqueuer in the cluster.
+ */
+public final class Enqueuer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Enqueuer.class.getName());
+
+    private final JobStore store;
+    private final HeldConnection connection;
+    private final int maxBatch;
+    private final BiConsumer<String, Long> onCommitted;
+    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private record Pending(NewJob job, CompletableFuture<Void> done) {
+    }
+
+    /** A wake-up to send for jobs committed elsewhere (inside a JTA transaction). */
+    private record Wake(String queue, long dueMillis) {
+    }
+
+    /**
+     * @param onCommitted told (queue, earliest due epoch millis) after jobs of that queue committed,
+     *     to wake this instance's own workers without waiting for the notification's round trip
+     */
+    public Enqueuer(DataSource dataSource, JobStore store, ThreadFactory threads, int maxBatch,
+                    BiConsumer<String, Long> onCommitted) {
+        this.store = store;
+        this.connection = new HeldConnection(dataSource, false);
+        this.maxBatch = maxBatch;
+        this.onCommitted = onCommitted;
+        this.thread = threads.newThread(this::run);
+        this.thread.start();
+    }
+
+    /** Inserts a job as part of the next group and waits until it is committed. */
+    public void enqueue(NewJob job) {
+        if (!running) {
+            throw new IllegalStateException("the queue is closed");
+        }
+        Pending pending = new Pending(job, new CompletableFuture<>());
+        inbox.add(pending);
+        try {
+            while (true) {
+                try {
+                    pending.done().get(1, TimeUnit.SECONDS);
+                    break;
+                } catch (TimeoutException slow) {
+                    if (!thread.isAlive() && inbox.remove(pending)) {
+                        throw new IllegalStateException("the queue is closed");
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new PgQueueException("NVENT-0810 could not enqueue job " + job.request().jobId(), e.getCause(), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgQueueException("NVENT-0810 interrupted while enqueuing job " + job.request().jobId()
+                    + " of queue " + job.request().queue() + "; it may or may not have been enqueued", e, true);
+        }
+    }
+
+    /** Sends a wake-up for jobs committed by someone else (e.g. a JTA transaction). */
+    public void wake(String queue, long dueMillis) {
+        inbox.add(new Wake(queue, dueMillis));
+    }
+
+    private void run() {
+        List<Object> batch = new ArrayList<>();
+        while (running || !inbox.isEmpty()) {
+            try {
+                Object first = inbox.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                inbox.drainTo(batch, maxBatch - 1);
+                process(batch);
+            } catch (InterruptedException e) {
+                running = false;
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "NVENT-0811 enqueue committer failed unexpectedly", e);
+                batch.stream().filter(Pending.class::isInstance).map(Pending.class::cast)
+                        .forEach(p -> p.done().completeExceptionally(e));
+            } finally {
+                batch.clear();
+            }
+        }
+        connection.close();
+        // Enqueues that slipped in after the last round: refuse them rather than leave them waiting.
+        List<Object> late = new ArrayList<>();
+        inbox.drainTo(late);
+        late.stream().filter(Pending.class::isInstance).map(Pending.class::cast).forEach(p -> p.done()
+                .completeExceptionally(new IllegalStateException("the queue is closed")));
+    }
+
+    private void process(List<Object> batch) {
+        List<Pending> jobs = new ArrayList<>(batch.size());
+        Map<String, Long> wakes = new LinkedHashMap<>();
+        for (Object item : batch) {
+            if (item instanceof Pending pending) {
+                jobs.add(pending);
+            } else if (item instanceof Wake wake) {
+                wakes.merge(wake.queue(), wake.dueMillis(), Math::min);
+            }
+        }
+        if (!jobs.isEmpty()) {
+            insert(jobs, wakes);
+        }
+        if (!wakes.isEmpty()) {
+            sendWakes(wakes);
+        }
+    }
+
+    private void insert(List<Pending> jobs, Map<String, Long> wakes) {
+        SQLException error = null;
+        // A second try on a fresh connection: pooled connections go stale. Re-inserting is safe
+        // even if the first try committed after all: ids already present are skipped.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                store.insert(connection.get(), jobs.stream().map(Pending::job).toList());
+                error = null;
+                break;
+            } catch (SQLException e) {
+                connection.discard();
+                error = e;
+                if (!Jdbc.isTransient(e)) {
+                    break;
+                }
+            }
+        }
+        if (error == null) {
+            for (Pending pending : jobs) {
+                wakes.merge(pending.job().request().queue(), pending.job().availableMillis(), Math::min);
+                pending.done().complete(null);
+            }
+        } else if (jobs.size() > 1 && !Jdbc.isTransient(error)) {
+            // One bad job (e.g. a NUL character PostgreSQL text refuses) must not fail its group.
+            jobs.forEach(job -> insert(List.of(job), wakes));
+        } else {
+            PgQueueException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
+                    + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error);
+            jobs.forEach(p -> p.done().completeExceptionally(failure));
+        }
+    }
+
+    private void sendWakes(Map<String, Long> wakes) {
+        wakes.forEach(onCommitted);
+        List<String> payloads = new ArrayList<>(wakes.size());
+        wakes.forEach((queue, due) -> payloads.add(Wakeups.jobs(queue, due)));
+        try {
+            store.notify(connection.get(), payloads);
+        } catch (SQLException e) {
+            connection.discard();
+            // Other instances still find the jobs by their fallback poll.
+            LOG.log(Level.WARNING, "NVENT-0812 could not send wake-ups for queues " + wakes.keySet() + ": " + e);
+        }
+    }
+
+    /** Commits what is pending, then stops. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

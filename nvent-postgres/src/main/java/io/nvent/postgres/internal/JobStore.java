@@ -1,0 +1,405 @@
+package io.nvent.postgres.internal;
+
+import io.nvent.BackoffType;
+import io.nvent.RetryPolicy;
+import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+
+/**
+ * The queue's JDBC: each method is one statement (one round trip). Methods taking a
+ * {@link Connection} run on a connection the caller holds; the others borrow one from the data
+ * source for the call.
+ */
+public final class JobStore {
+
+    private final DataSource dataSource;
+    private final QueueSql sql;
+
+    public JobStore(DataSource dataSource, QueueSql sql) {
+        this.dataSource = dataSource;
+        this.sql = sql;
+    }
+
+    public QueueSql sql() {
+        return sql;
+    }
+
+    // ---------------------------------------------------------------- enqueue and wake-ups
+
+    /** Inserts jobs in order; ids already present in their queue are skipped. */
+    public void insert(Connection connection, List<NewJob> jobs) throws SQLException {
+        int n = jobs.size();
+        String[] queues = new String[n];
+        String[] ids = new String[n];
+        String[] names = new String[n];
+        String[] payloads = new String[n];
+        Integer[] priorities = new Integer[n];
+        Integer[] maxAttempts = new Integer[n];
+        String[] backoffs = new String[n];
+        Long[] initialDelays = new Long[n];
+        Long[] maxDelays = new Long[n];
+        Long[] timeouts = new Long[n];
+        Long[] created = new Long[n];
+        Long[] available = new Long[n];
+        for (int i = 0; i < n; i++) {
+            NewJob job = jobs.get(i);
+            var r = job.request();
+            queues[i] = r.queue();
+            ids[i] = r.jobId();
+            names[i] = r.name();
+            payloads[i] = r.payload();
+            priorities[i] = r.priority();
+            maxAttempts[i] = r.retry().maxAttempts();
+            backoffs[i] = r.retry().backoff().name();
+            initialDelays[i] = r.retry().initialDelay().toMillis();
+            maxDelays[i] = r.retry().maxDelay().toMillis();
+            timeouts[i] = Math.max(1, r.timeout().toMillis());
+            created[i] = job.createdMicros();
+            available[i] = job.availableMicros();
+        }
+        try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
+            insert.setArray(1, Jdbc.array(connection, "text", queues));
+            insert.setArray(2, Jdbc.array(connection, "text", ids));
+            insert.setArray(3, Jdbc.array(connection, "text", names));
+            insert.setArray(4, Jdbc.array(connection, "text", payloads));
+            insert.setArray(5, Jdbc.array(connection, "int4", priorities));
+            insert.setArray(6, Jdbc.array(connection, "int4", maxAttempts));
+            insert.setArray(7, Jdbc.array(connection, "text", backoffs));
+            insert.setArray(8, Jdbc.array(connection, "int8", initialDelays));
+            insert.setArray(9, Jdbc.array(connection, "int8", maxDelays));
+            insert.setArray(10, Jdbc.array(connection, "int8", timeouts));
+            insert.setArray(11, Jdbc.array(connection, "int8", created));
+            insert.setArray(12, Jdbc.array(connection, "int8", available));
+            insert.executeUpdate();
+        }
+    }
+
+    /** Sends notifications on the queue's channel, in order. */
+    public void notify(Connection connection, List<String> payloads) throws SQLException {
+        try (PreparedStatement notify = connection.prepareStatement(sql.notify)) {
+            notify.setArray(1, Jdbc.array(connection, "text", payloads.toArray(String[]::new)));
+            notify.execute();
+        }
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    /**
+     * Records completed attempts and claims up to {@code limit} available jobs of a queue, in one
+     * statement.
+     */
+    public List<ClaimedJob> flushAndClaim(Connection connection, String queue, List<Finished> done, int limit,
+                                          Instant now, String instance, Instant lockedUntil) throws SQLException {
+        int n = done.size();
+        Long[] ids = new Long[n];
+        Integer[] fences = new Integer[n];
+        Long[] ends = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Finished f = done.get(i);
+            ids[i] = f.lease().id();
+            fences[i] = f.lease().fence();
+            ends[i] = f.endedMicros();
+        }
+        try (PreparedStatement claim = connection.prepareStatement(sql.flushAndClaim)) {
+            claim.setArray(1, Jdbc.array(connection, "int8", ids));
+            claim.setArray(2, Jdbc.array(connection, "int4", fences));
+            claim.setArray(3, Jdbc.array(connection, "int8", ends));
+            claim.setString(4, queue);
+            claim.setObject(5, Jdbc.timestamp(now));
+            claim.setString(6, queue);
+            claim.setInt(7, limit);
+            claim.setString(8, instance);
+            claim.setObject(9, Jdbc.timestamp(lockedUntil));
+            claim.setObject(10, Jdbc.timestamp(now));
+            List<ClaimedJob> claimed = new ArrayList<>(limit);
+            try (ResultSet rows = claim.executeQuery()) {
+                while (rows.next()) {
+                    RetryPolicy retry = new RetryPolicy(rows.getInt("max_attempts"),
+                            BackoffType.valueOf(rows.getString("backoff")),
+                            Duration.ofMillis(rows.getLong("initial_delay_ms")),
+                            Duration.ofMillis(rows.getLong("max_delay_ms")));
+                    JobExecution execution = new JobExecution(queue, rows.getString("job_id"), rows.getString("name"),
+                            rows.getString("payload"), rows.getInt("attempt"), retry.maxAttempts());
+                    claimed.add(new ClaimedJob(rows.getLong("id"), rows.getInt("fence"), rows.getInt("priority"),
+                            execution, retry, Duration.ofMillis(rows.getLong("timeout_ms"))));
+                }
+            }
+            return claimed;
+        }
+    }
+
+    /** When the next not-yet-due job of a queue becomes due. */
+    public Optional<Instant> nextDue(Connection connection, String queue, Instant now) throws SQLException {
+        try (PreparedStatement next = connection.prepareStatement(sql.nextDue)) {
+            next.setString(1, queue);
+            next.setObject(2, Jdbc.timestamp(now));
+            try (ResultSet rows = next.executeQuery()) {
+                return rows.next() ? Jdbc.instant(rows, "min") : Optional.empty();
+            }
+        }
+    }
+
+    /** Extends leases this instance holds; returns how many were still current. */
+    public int renew(List<Lease> leases, Instant until) {
+        return Jdbc.withConnection(dataSource, "NVENT-0820 renewing " + leases.size() + " leases", c -> {
+            try (PreparedStatement renew = c.prepareStatement(sql.renew)) {
+                renew.setObject(1, Jdbc.timestamp(until));
+                renew.setArray(2, Jdbc.array(c, "int8", leases.stream().map(Lease::id).toArray(Long[]::new)));
+                renew.setArray(3, Jdbc.array(c, "int4", leases.stream().map(Lease::fence).toArray(Integer[]::new)));
+                return renew.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Ends a failed attempt: back to waiting (due at {@code availableAt}) or, after the last
+     * attempt, failed.
+     *
+     * @return whether the attempt was still current
+     */
+    public boolean fail(Lease lease, boolean again, Instant availableAt, Instant endedAt, String error) {
+        return Jdbc.withConnection(dataSource, "NVENT-0821 recording a failed attempt", c -> {
+            try (PreparedStatement fail = c.prepareStatement(sql.fail)) {
+                fail.setString(1, again ? "WAITING" : "FAILED");
+                fail.setObject(2, Jdbc.timestamp(availableAt));
+                if (again) {
+                    fail.setNull(3, Types.TIMESTAMP_WITH_TIMEZONE);
+                } else {
+                    fail.setObject(3, Jdbc.timestamp(endedAt));
+                }
+                fail.setString(4, error);
+                fail.setObject(5, Jdbc.timestamp(endedAt));
+                fail.setString(6, error);
+                fail.setLong(7, lease.id());
+                fail.setInt(8, lease.fence());
+                return fail.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Hands jobs whose lease ran out back to the queue.
+     *
+     * @return queue and job id of each
+     */
+    public List<Map.Entry<String, String>> requeueExpired(Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0822 looking for expired leases", c -> {
+            try (PreparedStatement requeue = c.prepareStatement(sql.requeueExpired)) {
+                requeue.setObject(1, Jdbc.timestamp(now));
+                requeue.setObject(2, Jdbc.timestamp(now));
+                requeue.setString(3, "lease expired before the attempt ended (instance died or lost the database): ");
+                requeue.setObject(4, Jdbc.timestamp(now));
+                List<Map.Entry<String, String>> jobs = new ArrayList<>();
+                try (ResultSet rows = requeue.executeQuery()) {
+                    while (rows.next()) {
+                        jobs.add(Map.entry(rows.getString(1), rows.getString(2)));
+                    }
+                }
+                return jobs;
+            }
+        });
+    }
+
+    /**
+     * Hands jobs back whose attempts this instance gives up (shutdown).
+     *
+     * @return the queues concerned
+     */
+    public Set<String> release(List<Lease> leases, Instant now, String why) {
+        return Jdbc.withConnection(dataSource, "NVENT-0823 releasing " + leases.size() + " jobs", c -> {
+            try (PreparedStatement release = c.prepareStatement(sql.release)) {
+                release.setObject(1, Jdbc.timestamp(now));
+                release.setObject(2, Jdbc.timestamp(now));
+                release.setString(3, why);
+                release.setArray(4, Jdbc.array(c, "int8", leases.stream().map(Lease::id).toArray(Long[]::new)));
+                release.setArray(5, Jdbc.array(c, "int4", leases.stream().map(Lease::fence).toArray(Integer[]::new)));
+                Set<String> queues = new TreeSet<>();
+                try (ResultSet rows = release.executeQuery()) {
+                    while (rows.next()) {
+                        queues.add(rows.getString(1));
+                    }
+                }
+                return queues;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    public boolean retry(String queue, String jobId, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0824 retrying job " + jobId + " of queue " + queue, c -> {
+            try (PreparedStatement retry = c.prepareStatement(sql.retry)) {
+                retry.setObject(1, Jdbc.timestamp(now));
+                retry.setString(2, queue);
+                retry.setString(3, jobId);
+                return retry.executeUpdate() == 1;
+            }
+        });
+    }
+
+    public int redrive(String queue, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0825 redriving queue " + queue, c -> {
+            try (PreparedStatement redrive = c.prepareStatement(sql.redrive)) {
+                redrive.setObject(1, Jdbc.timestamp(now));
+                redrive.setString(2, queue);
+                return redrive.executeUpdate();
+            }
+        });
+    }
+
+    /** Persists the pause state and tells every instance. */
+    public void setPaused(String queue, boolean paused, String notification) {
+        Jdbc.withConnection(dataSource, "NVENT-0826 " + (paused ? "pausing" : "resuming") + " queue " + queue, c -> {
+            try (PreparedStatement set = c.prepareStatement(sql.setPaused)) {
+                set.setString(1, queue);
+                set.setBoolean(2, paused);
+                set.setString(3, notification);
+                set.execute();
+                return null;
+            }
+        });
+    }
+
+    public boolean isPaused(String queue) {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading the state of queue " + queue, c -> {
+            try (PreparedStatement read = c.prepareStatement(sql.isPaused)) {
+                read.setString(1, queue);
+                try (ResultSet rows = read.executeQuery()) {
+                    return rows.next() && rows.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    /** Adds a queue to the known ones (for {@link #queues()}). */
+    public void knowQueue(String queue) {
+        Jdbc.withConnection(dataSource, "NVENT-0827 registering queue " + queue, c -> {
+            try (PreparedStatement know = c.prepareStatement(sql.knowQueue)) {
+                know.setString(1, queue);
+                know.executeUpdate();
+                return null;
+            }
+        });
+    }
+
+    public Set<String> queues() {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 listing queues", c -> {
+            Set<String> queues = new TreeSet<>();
+            try (PreparedStatement list = c.prepareStatement(sql.queues); ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    queues.add(rows.getString(1));
+                }
+            }
+            return queues;
+        });
+    }
+
+    public JobCounts counts(String queue, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 counting jobs of queue " + queue, c -> {
+            try (PreparedStatement count = c.prepareStatement(sql.counts)) {
+                count.setObject(1, Jdbc.timestamp(now));
+                count.setObject(2, Jdbc.timestamp(now));
+                count.setString(3, queue);
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    return new JobCounts(rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
+                            rows.getLong(5));
+                }
+            }
+        });
+    }
+
+    public List<JobRecord> jobs(String queue, JobState state, int offset, int limit, Instant now) {
+        String condition = switch (state) {
+            case WAITING -> "state = 'WAITING' AND available_at <= ?";
+            case DELAYED -> "state = 'WAITING' AND available_at > ?";
+            default -> "state = ?";
+        };
+        return Jdbc.withConnection(dataSource, "NVENT-0827 listing jobs of queue " + queue, c -> {
+            try (PreparedStatement list = c.prepareStatement(sql.jobs(condition))) {
+                list.setString(1, queue);
+                if (state == JobState.WAITING || state == JobState.DELAYED) {
+                    list.setObject(2, Jdbc.timestamp(now));
+                } else {
+                    list.setString(2, state.name());
+                }
+                list.setInt(3, Math.max(0, offset));
+                list.setInt(4, Math.max(0, limit));
+                return records(list, queue, now);
+            }
+        });
+    }
+
+    public Optional<JobRecord> job(String queue, String jobId, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading job " + jobId + " of queue " + queue, c -> {
+            try (PreparedStatement read = c.prepareStatement(sql.jobs("job_id = ?"))) {
+                read.setString(1, queue);
+                read.setString(2, jobId);
+                read.setInt(3, 0);
+                read.setInt(4, 1);
+                return records(read, queue, now).stream().findFirst();
+            }
+        });
+    }
+
+    /** Deletes completed jobs that finished before a time, at most a few thousand per call. */
+    public int purgeCompleted(String queue, Instant before) {
+        return Jdbc.withConnection(dataSource, "NVENT-0828 purging completed jobs of queue " + queue, c -> {
+            try (PreparedStatement purge = c.prepareStatement(sql.purgeCompleted)) {
+                purge.setString(1, queue);
+                purge.setObject(2, Jdbc.timestamp(before));
+                return purge.executeUpdate();
+            }
+        });
+    }
+
+    private static List<JobRecord> records(PreparedStatement query, String queue, Instant now) throws SQLException {
+        Map<Long, Row> rows = new LinkedHashMap<>();
+        try (ResultSet result = query.executeQuery()) {
+            while (result.next()) {
+                long id = result.getLong("id");
+                Row row = rows.get(id);
+                if (row == null) {
+                    Instant availableAt = Jdbc.instant(result, "available_at").orElseThrow();
+                    JobState state = JobState.valueOf(result.getString("state"));
+                    if (state == JobState.WAITING && availableAt.isAfter(now)) {
+                        state = JobState.DELAYED;
+                    }
+                    row = new Row(result.getString("job_id"), result.getString("name"), state,
+                            result.getString("payload"), result.getInt("max_attempts"),
+                            Jdbc.instant(result, "created_at").orElseThrow(), availableAt, new ArrayList<>());
+                    rows.put(id, row);
+                }
+                Optional<Instant> started = Jdbc.instant(result, "a_started");
+                if (started.isPresent()) {
+                    row.attempts().add(new JobAttempt(result.getInt("a_attempt"), started.get(),
+                            Jdbc.instant(result, "a_ended"), Optional.ofNullable(result.getString("a_error"))));
+                }
+            }
+        }
+        return rows.values().stream().map(r -> new JobRecord(queue, r.jobId(), r.name(), r.state(), r.payload(),
+                r.maxAttempts(), r.createdAt(), r.availableAt(), r.attempts())).toList();
+    }
+
+    private record Row(String jobId, String name, JobState state, String payload, int maxAttempts, Instant createdAt,
+                       Instant availableAt, List<JobAttempt> attempts) {
+    }
+}

@@ -1,0 +1,158 @@
+package io.nvent.postgres.internal;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * One connection that {@code LISTEN}s on a channel and hands each notification's payload to a
+ * consumer, on its own thread, in the order PostgreSQL delivers them (commit order). When the
+ * connection breaks it reconnects with backoff; notifications sent meanwhile are lost, so the
+ * owner is told through {@code onConnected} to catch up.
+ */
+public final class NotificationListener implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(NotificationListener.class.getName());
+    /** How long one wait for notifications blocks; bounds how fast close() returns. */
+    private static final int WAIT_MILLIS = 200;
+    /** An idle connection is checked this often, so a silently dead one is noticed. */
+    private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+    private final DataSource dataSource;
+    private final String channel;
+    private final Consumer<Connection> onConnected;
+    private final Handler handler;
+    private final Runnable onIdle;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile boolean connected;
+
+    /** Receives notifications; may run queries on the listening connection (e.g. to resolve a reference). */
+    @FunctionalInterface
+    public interface Handler {
+        void onNotification(Connection connection, String payload) throws SQLException;
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @param onConnected called on the listener thread after each (re)connect, once LISTEN is active
+     * @param onIdle called on the listener thread between waits (at least every {@value #WAIT_MILLIS} ms)
+     */
+    public NotificationListener(DataSource dataSource, String channel, ThreadFactory threads,
+                                Consumer<Connection> onConnected, Handler handler, Runnable onIdle) {
+        this.dataSource = dataSource;
+        this.channel = channel;
+        this.onConnected = onConnected;
+        this.handler = handler;
+        this.onIdle = onIdle;
+        this.thread = threads.newThread(this::run);
+        this.thread.start();
+    }
+
+    /** Whether LISTEN is active right now. */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    private void run() {
+        long backoff = 100;
+        try {
+            while (running) {
+                try (Connection connection = dataSource.getConnection()) {
+                    PGConnection pg;
+                    try {
+                        pg = connection.unwrap(PGConnection.class);
+                    } catch (SQLException notPostgres) {
+                        LOG.log(Level.WARNING, "NVENT-0801 the data source's connections are not PostgreSQL JDBC "
+                                + "connections (" + notPostgres.getMessage() + "); no LISTEN on " + channel
+                                + ", instances notice work only by polling. Let the server's PostgreSQL driver be the "
+                                + "only one on the application's class path.");
+                        return;
+                    }
+                    connection.setAutoCommit(true);
+                    try (Statement listen = connection.createStatement()) {
+                        listen.execute("LISTEN " + channel);
+                    }
+                    connected = true;
+                    if (backoff > 100) {
+                        LOG.log(Level.INFO, "NVENT-0803 listening on " + channel + " again");
+                    }
+                    backoff = 100;
+                    onConnected.accept(connection);
+                    listen(connection, pg);
+                } catch (SQLException | RuntimeException e) {
+                    connected = false;
+                    if (!running) {
+                        return;
+                    }
+                    LOG.log(Level.WARNING, "NVENT-0802 listener connection on " + channel + " lost (" + e
+                            + "); reconnecting in " + backoff + " ms");
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                }
+            }
+        } finally {
+            connected = false;
+            stopped.countDown();
+        }
+    }
+
+    private void listen(Connection connection, PGConnection pg) throws SQLException {
+        long lastActivity = System.nanoTime();
+        while (running) {
+            PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
+            if (notifications != null && notifications.length > 0) {
+                lastActivity = System.nanoTime();
+                for (PGNotification notification : notifications) {
+                    try {
+                        handler.onNotification(connection, notification.getParameter());
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "NVENT-0804 handling a notification on " + channel + " failed", e);
+                    }
+                }
+            } else if (System.nanoTime() - lastActivity > CHECK_NANOS) {
+                try (Statement check = connection.createStatement()) {
+                    check.execute("SELECT 1");
+                }
+                lastActivity = System.nanoTime();
+            }
+            onIdle.run();
+        }
+    }
+
+    private void sleep(long millis) {
+        try {
+            closing.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            running = false;
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops listening and waits (briefly) for the thread to end. */
+    @Override
+    public void close() {
+        running = false;
+        closing.countDown();
+        try {
+            if (!stopped.await(Duration.ofSeconds(2).toMillis(), TimeUnit.MILLISECONDS)) {
+                thread.interrupt();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

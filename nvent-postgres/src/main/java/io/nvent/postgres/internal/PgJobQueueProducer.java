@@ -1,0 +1,76 @@
+package io.nvent.postgres.internal;
+
+import io.nvent.postgres.PgJobQueue;
+import io.nvent.postgres.PgQueueOptions;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.JobQueue;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Makes the PostgreSQL job queue the CDI bean {@code @Adapter("postgres") JobQueue}, configured with
+ * MicroProfile Config:
+ * <ul>
+ *   <li>{@code nvent.queue.postgres.datasource}: JNDI name of a PostgreSQL data source, default
+ *       {@value #DEFAULT_DATA_SOURCE} (Payara's default is H2: define your own). Use an XA (or at
+ *       least JTA-enlisted) data source so enqueues join the caller's transaction.</li>
+ *   <li>{@code nvent.queue.postgres.table-prefix}: default {@code nvent_q_}</li>
+ *   <li>{@code nvent.queue.postgres.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
+ *   <li>{@code nvent.queue.postgres.lease-duration}, {@code .poll-interval},
+ *       {@code .completed-retention}, {@code .shutdown-grace}: ISO-8601 durations (defaults
+ *       {@code PT30S}, {@code PT1S}, {@code P7D}, {@code PT10S})</li>
+ *   <li>{@code nvent.queue.postgres.create-schema}: default {@code true}</li>
+ *   <li>{@code nvent.queue.postgres.durable-claims}: default {@code false}</li>
+ * </ul>
+ * The bean is created on first use, so the lookups happen only when {@code postgres} is the
+ * selected queue adapter ({@code nvent.queue.adapter=postgres}).
+ */
+@ApplicationScoped
+public class PgJobQueueProducer {
+
+    static final String DEFAULT_DATA_SOURCE = "java:comp/DefaultDataSource";
+    private static final System.Logger LOG = System.getLogger(PgJobQueueProducer.class.getName());
+    private static final String KEY = "nvent.queue.postgres.";
+
+    @Produces
+    @ApplicationScoped
+    @Adapter("postgres")
+    JobQueue postgresJobQueue() {
+        Config config = ConfigProvider.getConfig();
+        String name = config.getOptionalValue(KEY + "datasource", String.class).orElse(DEFAULT_DATA_SOURCE);
+        DataSource dataSource = ContainerLookup.dataSource(name, KEY + "datasource");
+        PgQueueOptions defaults = PgQueueOptions.DEFAULTS;
+        PgQueueOptions options = PgQueueOptions.newBuilder()
+                .tablePrefix(config.getOptionalValue(KEY + "table-prefix", String.class).orElse(defaults.tablePrefix()))
+                .leaseDuration(duration(config, "lease-duration", defaults.leaseDuration()))
+                .pollInterval(duration(config, "poll-interval", defaults.pollInterval()))
+                .completedRetention(duration(config, "completed-retention", defaults.completedRetention()))
+                .shutdownGrace(duration(config, "shutdown-grace", defaults.shutdownGrace()))
+                .createSchema(config.getOptionalValue(KEY + "create-schema", Boolean.class).orElse(true))
+                .durableClaims(config.getOptionalValue(KEY + "durable-claims", Boolean.class).orElse(false))
+                .transactions(ContainerLookup.transactions().orElse(null))
+                .build();
+        PgJobQueue queue = new PgJobQueue(dataSource, ContainerLookup.threadFactory(
+                config.getOptionalValue(KEY + "thread-factory", String.class)
+                        .orElse("java:comp/DefaultManagedThreadFactory"), KEY + "thread-factory"),
+                Clock.systemUTC(), options);
+        LOG.log(Level.INFO, "NVENT-0833 PostgreSQL job queue on " + name + ", tables " + options.tablePrefix()
+                + "*, instance " + queue.instanceId());
+        return queue;
+    }
+
+    void close(@Disposes @Adapter("postgres") JobQueue queue) {
+        queue.close();
+    }
+
+    private static Duration duration(Config config, String key, Duration fallback) {
+        return config.getOptionalValue(KEY + key, String.class).map(Duration::parse).orElse(fallback);
+    }
+}

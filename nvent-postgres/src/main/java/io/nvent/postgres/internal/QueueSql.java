@@ -1,0 +1,118 @@
+package io.nvent.postgres.internal;
+
+/**
+ * Every statement of the job queue, with the table prefix filled in once. The prefix is validated
+ * as an identifier by the options, so splicing it is safe.
+ */
+public final class QueueSql {
+
+    /** Epoch microseconds (bigint) to {@code timestamptz}, exactly. */
+    private static final String MICROS = "timestamptz 'epoch' + %s * interval '1 microsecond'";
+    /** The last element of {@code attempts} with more fields merged in. */
+    private static final String END_ATTEMPT = "jsonb_set(%1$sattempts, ARRAY[(jsonb_array_length(%1$sattempts) - 1)::text], "
+            + "(%1$sattempts -> -1) || %2$s)";
+
+    public final String channel;
+    public final String insert;
+    public final String notify;
+    public final String flushAndClaim;
+    public final String nextDue;
+    public final String renew;
+    public final String fail;
+    public final String requeueExpired;
+    public final String release;
+    public final String retry;
+    public final String redrive;
+    public final String setPaused;
+    public final String isPaused;
+    public final String knowQueue;
+    public final String queues;
+    public final String counts;
+    public final String purgeCompleted;
+    private final String job;
+
+    public QueueSql(String p) {
+        channel = p + "jobs";
+        insert = "INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts, backoff, "
+                + "initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at) "
+                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, " + MICROS.formatted("c") + ", " + MICROS.formatted("a")
+                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], "
+                + "?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
+                + "AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, c, a, ord) ORDER BY ord "
+                + "ON CONFLICT (queue, job_id) DO NOTHING";
+        notify = "SELECT pg_notify('" + channel + "', m) FROM unnest(?::text[]) AS m";
+        // One round trip: record the finished attempts of this instance (done), then claim up to the
+        // free worker slots. Both touch disjoint rows (ACTIVE vs WAITING), so one snapshot is fine.
+        flushAndClaim = "WITH done AS ("
+                + "UPDATE " + p + "job j SET state = 'COMPLETED', finished_at = " + MICROS.formatted("d.ended")
+                + ", locked_by = NULL, locked_until = NULL, attempts = "
+                + END_ATTEMPT.formatted("j.", "jsonb_build_object('endedAt', " + MICROS.formatted("d.ended") + ")")
+                + " FROM unnest(?::bigint[], ?::int[], ?::bigint[]) AS d(id, fence, ended)"
+                + " WHERE j.id = d.id AND j.fence = d.fence AND j.state = 'ACTIVE' RETURNING j.id"
+                + "), next AS ("
+                + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= ?"
+                + " AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
+                + " ORDER BY priority DESC, id LIMIT ? FOR UPDATE SKIP LOCKED"
+                + ") UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
+                + " locked_by = ?, locked_until = ?,"
+                + " attempts = j.attempts || jsonb_build_object('attempt', j.attempt + 1, 'startedAt', ?::timestamptz)"
+                + " FROM next WHERE j.id = next.id"
+                + " RETURNING j.id, j.fence, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
+                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms";
+        nextDue = "SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at > ?";
+        // SKIP LOCKED: a row locked right now is being completed or failed; waiting for it could deadlock.
+        renew = "UPDATE " + p + "job j SET locked_until = ? WHERE j.id IN (SELECT s.id FROM " + p + "job s"
+                + " JOIN unnest(?::bigint[], ?::int[]) AS u(id, fence) ON s.id = u.id AND s.fence = u.fence"
+                + " WHERE s.state = 'ACTIVE' FOR UPDATE OF s SKIP LOCKED)";
+        fail = "UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
+                + " locked_until = NULL, last_error = ?, attempts = "
+                + END_ATTEMPT.formatted("", "jsonb_build_object('endedAt', ?::timestamptz, 'error', ?::text)")
+                + " WHERE id = ? AND fence = ? AND state = 'ACTIVE'";
+        // A lost attempt (its instance died or left) does not use up an attempt: it runs again with
+        // the same number; its history entry says what happened.
+        String lost = "state = 'WAITING', available_at = ?, locked_by = NULL, locked_until = NULL,"
+                + " attempt = greatest(j.attempt - 1, 0), attempts = "
+                + END_ATTEMPT.formatted("j.", "jsonb_build_object('endedAt', ?::timestamptz, 'error', ?::text || coalesce(j.locked_by, 'unknown'))");
+        requeueExpired = "UPDATE " + p + "job j SET " + lost + " WHERE j.id IN (SELECT id FROM " + p + "job"
+                + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+                + " RETURNING j.queue, j.job_id";
+        release = "UPDATE " + p + "job j SET " + lost + " FROM unnest(?::bigint[], ?::int[]) AS u(id, fence)"
+                + " WHERE j.id = u.id AND j.fence = u.fence AND j.state = 'ACTIVE' RETURNING j.queue";
+        String again = "SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
+        retry = "UPDATE " + p + "job " + again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'";
+        redrive = "UPDATE " + p + "job " + again + " WHERE queue = ? AND state = 'FAILED'";
+        setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now() RETURNING queue)"
+                + " SELECT pg_notify('" + channel + "', ?) FROM s";
+        isPaused = "SELECT paused FROM " + p + "queue WHERE queue = ?";
+        knowQueue = "INSERT INTO " + p + "queue (queue) VALUES (?) ON CONFLICT (queue) DO NOTHING";
+        // Queues with jobs, found by a loose index scan (one probe per queue, not a scan of all
+        // jobs), plus queues only paused or given workers so far.
+        queues = "WITH RECURSIVE q AS ((SELECT queue FROM " + p + "job ORDER BY queue LIMIT 1) UNION ALL"
+                + " SELECT (SELECT j.queue FROM " + p + "job j WHERE j.queue > q.queue ORDER BY j.queue LIMIT 1)"
+                + " FROM q WHERE q.queue IS NOT NULL)"
+                + " SELECT queue FROM q WHERE queue IS NOT NULL UNION SELECT queue FROM " + p + "queue";
+        counts = "SELECT count(*) FILTER (WHERE state = 'WAITING' AND available_at <= ?),"
+                + " count(*) FILTER (WHERE state = 'WAITING' AND available_at > ?),"
+                + " count(*) FILTER (WHERE state = 'ACTIVE'), count(*) FILTER (WHERE state = 'COMPLETED'),"
+                + " count(*) FILTER (WHERE state = 'FAILED') FROM " + p + "job WHERE queue = ?";
+        purgeCompleted = "DELETE FROM " + p + "job WHERE id IN (SELECT id FROM " + p + "job WHERE queue = ?"
+                + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000)";
+        job = "SELECT j.id, j.job_id, j.name, j.state, j.payload, j.max_attempts, j.created_at, j.available_at,"
+                + " (a.e ->> 'attempt')::int AS a_attempt, (a.e ->> 'startedAt')::timestamptz AS a_started,"
+                + " (a.e ->> 'endedAt')::timestamptz AS a_ended, a.e ->> 'error' AS a_error"
+                + " FROM (SELECT * FROM " + p + "job WHERE queue = ? AND %s ORDER BY id DESC OFFSET ? LIMIT ?) j"
+                + " LEFT JOIN LATERAL jsonb_array_elements(j.attempts) WITH ORDINALITY AS a(e, ord) ON true"
+                + " ORDER BY j.id DESC, a.ord";
+    }
+
+    /**
+     * Job records with their attempts, one row per attempt (newest job first). Parameters: queue,
+     * then those of the condition, then offset and limit.
+     *
+     * @param condition {@code state = ?} or an availability test
+     */
+    public String jobs(String condition) {
+        return job.formatted(condition);
+    }
+}

@@ -1,0 +1,482 @@
+package io.nvent.postgres.internal;
+
+import io.nvent.postgres.PgQueueException;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import java.lang.System.Logger.Level;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The workers of one queue on this instance: a pump thread that claims jobs and records
+ * completions, and up to {@code concurrency} worker threads that run the handler.
+ *
+ * <p>The pump claims only as many jobs as there are free worker slots, so at most
+ * {@code concurrency} attempts of this instance are ACTIVE. Each round is one statement that both
+ * records the attempts completed since the last round and claims the next jobs. It claims when
+ * jobs may be available ({@link #signal}: a notification, a timer for a delayed job, the fallback
+ * poll) and keeps claiming while rounds come back full; a round that finds fewer jobs than slots
+ * means the queue is drained until the next signal. Completed attempts wait at most
+ * {@link #LINGER_NANOS} for a round, so a burst of completions costs one update.
+ */
+public final class QueueWorker {
+
+    private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
+    /** Longest a completed attempt waits to be recorded when no claim round is due anyway. */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final String queue;
+    private final WorkerContext context;
+    private final HeldConnection connection;
+    private final ThreadPoolExecutor workers;
+    private final Thread pump;
+    /** Claimed attempts not yet recorded as ended (their leases are renewed). */
+    private final Map<Long, Attempt> attempts = new ConcurrentHashMap<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    // guarded by lock
+    private JobHandler handler;
+    private int concurrency;
+    private int inFlight;
+    private boolean paused;
+    private boolean more = true;
+    private boolean dueStale = true;
+    private long wakeups;
+    private List<Finished> finished = new ArrayList<>();
+    private long firstFinishedAt;
+    private boolean claiming = true;
+    private boolean stopping;
+    private Instant pendingWakeAt;
+    private int failedRounds;
+    private long lastFailureLog;
+
+    public QueueWorker(String queue, int concurrency, JobHandler handler, boolean paused, WorkerContext context) {
+        this.queue = queue;
+        this.context = context;
+        this.handler = handler;
+        this.concurrency = concurrency;
+        this.paused = paused;
+        this.connection = new HeldConnection(context.dataSource(), context.asyncCommit());
+        this.workers = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), context.threads());
+        this.workers.allowCoreThreadTimeOut(true);
+        this.pump = context.threads().newThread(this::pump);
+        this.pump.start();
+    }
+
+    public String queue() {
+        return queue;
+    }
+
+    /** Replaces the handler and the concurrency (a second registration of the same queue). */
+    public void update(int newConcurrency, JobHandler newHandler) {
+        lock.lock();
+        try {
+            handler = newHandler;
+            if (newConcurrency > concurrency) {
+                workers.setMaximumPoolSize(newConcurrency);
+                workers.setCorePoolSize(newConcurrency);
+            } else {
+                workers.setCorePoolSize(newConcurrency);
+                workers.setMaximumPoolSize(newConcurrency);
+            }
+            concurrency = newConcurrency;
+            more = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes a pause or resume (own or another instance's) into account. */
+    public void setPaused(boolean value) {
+        lock.lock();
+        try {
+            paused = value;
+            if (!value) {
+                more = true;
+                dueStale = true;
+                wakeups++;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Jobs may be available: claim at the next chance.
+     *
+     * @param lookUpDue also look up when the next delayed job is due once the queue is drained
+     */
+    public void signal(boolean lookUpDue) {
+        lock.lock();
+        try {
+            more = true;
+            dueStale |= lookUpDue;
+            wakeups++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Signals at a time (a delayed job or a retry becomes due). */
+    public void wakeAt(Instant due) {
+        long delay = Duration.between(context.clock().instant(), due).toNanos();
+        if (delay <= 0) {
+            signal(true);
+            return;
+        }
+        lock.lock();
+        try {
+            if (pendingWakeAt != null && !pendingWakeAt.isAfter(due) || stopping) {
+                return;
+            }
+            pendingWakeAt = due;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            context.timer().schedule(() -> {
+                lock.lock();
+                try {
+                    if (due.equals(pendingWakeAt)) {
+                        pendingWakeAt = null;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                signal(true);
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            // shutting down: nothing left to wake
+        }
+    }
+
+    /** Leases of the attempts this worker holds, to renew them. */
+    public List<Lease> leases() {
+        return attempts.values().stream().map(Attempt::lease).toList();
+    }
+
+    // ---------------------------------------------------------------- pump
+
+    private void pump() {
+        long nextPoll = System.nanoTime();
+        long pollNanos = context.pollInterval().toNanos();
+        while (!Thread.currentThread().isInterrupted()) {
+            int limit;
+            long seen;
+            List<Finished> done;
+            lock.lock();
+            try {
+                while (true) {
+                    long now = System.nanoTime();
+                    if (now - nextPoll >= 0) {
+                        more = true;
+                        dueStale = true;
+                        nextPoll = now + pollNanos;
+                    }
+                    boolean claim = claiming && !paused && more && inFlight < concurrency;
+                    boolean flush = !finished.isEmpty()
+                            && (claim || !claiming || now - firstFinishedAt >= LINGER_NANOS);
+                    if (claim || flush) {
+                        limit = claim ? concurrency - inFlight : 0;
+                        break;
+                    }
+                    if (stopping && finished.isEmpty()) {
+                        connection.close();
+                        return;
+                    }
+                    long wait = nextPoll - now;
+                    if (!finished.isEmpty()) {
+                        wait = Math.min(wait, firstFinishedAt + LINGER_NANOS - now);
+                    }
+                    changed.awaitNanos(Math.max(wait, 10_000));
+                }
+                seen = wakeups;
+                done = finished;
+                finished = new ArrayList<>();
+                firstFinishedAt = 0;
+            } catch (InterruptedException e) {
+                // Only close() interrupts the pump, after the final flush had its chance.
+                connection.close();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            round(done, limit, seen);
+        }
+        connection.close();
+    }
+
+    private void round(List<Finished> done, int limit, long seen) {
+        Instant now = context.clock().instant();
+        List<ClaimedJob> claimed;
+        try {
+            claimed = context.store().flushAndClaim(connection.get(), queue, done, limit, now, context.instanceId(),
+                    now.plus(context.leaseDuration()));
+        } catch (SQLException | RuntimeException e) {
+            connection.discard();
+            roundFailed(done, e);
+            return;
+        }
+        done.forEach(f -> attempts.remove(f.lease().id()));
+        boolean lookUpDue = false;
+        lock.lock();
+        try {
+            failedRounds = 0;
+            if (limit > 0 && claimed.size() < limit && wakeups == seen) {
+                more = false;
+                lookUpDue = dueStale;
+                dueStale = false;
+            }
+            inFlight += claimed.size();
+        } finally {
+            lock.unlock();
+        }
+        dispatch(claimed);
+        if (lookUpDue) {
+            lookUpNextDue();
+        }
+    }
+
+    private void roundFailed(List<Finished> done, Exception e) {
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            // Completed attempts stay held (and their leases renewed) until a round records them.
+            done.addAll(finished);
+            finished = done;
+            if (!finished.isEmpty() && firstFinishedAt == 0) {
+                firstFinishedAt = now;
+            }
+            failedRounds++;
+            if (failedRounds == 1 || now - lastFailureLog > TimeUnit.SECONDS.toNanos(30)) {
+                lastFailureLog = now;
+                LOG.log(Level.WARNING, "NVENT-0805 workers of queue " + queue + " cannot reach the database ("
+                        + e + "); retrying with backoff, " + finished.size() + " completions pending");
+            }
+            long backoff = Math.min(MAX_RETRY_NANOS, TimeUnit.MILLISECONDS.toNanos(50) << Math.min(failedRounds, 10));
+            long until = now + backoff;
+            while (!stopping && System.nanoTime() - until < 0) {
+                changed.awaitNanos(until - System.nanoTime());
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void lookUpNextDue() {
+        try {
+            context.store().nextDue(connection.get(), queue, context.clock().instant()).ifPresent(this::wakeAt);
+        } catch (SQLException e) {
+            connection.discard();
+            lock.lock();
+            try {
+                dueStale = true;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void dispatch(List<ClaimedJob> claimed) {
+        if (claimed.isEmpty()) {
+            return;
+        }
+        JobHandler current;
+        lock.lock();
+        try {
+            current = handler;
+        } finally {
+            lock.unlock();
+        }
+        // The claim returns rows unordered; start them in queue order.
+        List<ClaimedJob> ordered = new ArrayList<>(claimed);
+        ordered.sort(Comparator.comparingInt(ClaimedJob::priority).reversed().thenComparingLong(ClaimedJob::id));
+        for (ClaimedJob job : ordered) {
+            Attempt attempt = new Attempt(job);
+            attempts.put(job.id(), attempt);
+            try {
+                workers.execute(() -> run(attempt, current));
+            } catch (RejectedExecutionException closing) {
+                // Claimed while shutting down: stop() hands the job back.
+                releaseSlot();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- attempts
+
+    private void run(Attempt attempt, JobHandler current) {
+        Thread.interrupted();
+        if (!attempt.start(Thread.currentThread())) {
+            releaseSlot();
+            return;
+        }
+        ClaimedJob job = attempt.job;
+        var watchdog = context.timer().schedule(() -> timeOut(attempt, current), job.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        Throwable failure = null;
+        try {
+            current.handle(job.execution());
+        } catch (Exception | Error e) {
+            failure = e;
+        }
+        watchdog.cancel(false);
+        if (!attempt.finish()) {
+            releaseSlot();
+        } else if (failure == null) {
+            completed(attempt);
+        } else {
+            try {
+                fail(attempt, current, failure);
+            } finally {
+                releaseSlot();
+            }
+        }
+    }
+
+    private void completed(Attempt attempt) {
+        Finished done = new Finished(attempt.lease(), Jdbc.micros(context.clock().instant()));
+        lock.lock();
+        try {
+            if (finished.isEmpty()) {
+                firstFinishedAt = System.nanoTime();
+            }
+            finished.add(done);
+            inFlight--;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseSlot() {
+        lock.lock();
+        try {
+            inFlight--;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void timeOut(Attempt attempt, JobHandler current) {
+        if (attempt.timeOut()) {
+            JobExecution execution = attempt.job.execution();
+            TimeoutException timedOut = new TimeoutException("job " + execution.jobId() + " attempt "
+                    + execution.attempt() + " exceeded its timeout of " + attempt.job.timeout().toMillis() + " ms");
+            context.maintenance().execute(() -> fail(attempt, current, timedOut));
+        }
+    }
+
+    /**
+     * Ends a failed attempt: tells the handler first (so it records attempt n before attempt n + 1
+     * can start anywhere), then makes the job due again after its backoff, or dead.
+     */
+    private void fail(Attempt attempt, JobHandler current, Throwable error) {
+        ClaimedJob job = attempt.job;
+        JobExecution execution = job.execution();
+        boolean again = execution.attempt() < execution.maxAttempts();
+        Instant now = context.clock().instant();
+        Optional<Instant> next = again ? Optional.of(now.plus(job.retry().delayBefore(execution.attempt() + 1)))
+                : Optional.empty();
+        try {
+            current.onAttemptFailed(execution, error, next);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0806 failure handler of queue " + queue + " failed for job "
+                    + execution.jobId(), e);
+        }
+        String text = Errors.describe(error, context.maxErrorLength());
+        try {
+            boolean recorded = context.store().fail(attempt.lease(), again, next.orElse(now), now, text);
+            if (!recorded) {
+                LOG.log(Level.DEBUG, () -> "attempt " + execution.attempt() + " of job " + execution.jobId()
+                        + " was no longer this instance's (lease expired); its failure is not recorded");
+            }
+        } catch (PgQueueException e) {
+            // The lease runs out and the job runs again: at least once, attempt not counted.
+            LOG.log(Level.WARNING, "NVENT-0807 could not record failed attempt " + execution.attempt() + " of job "
+                    + execution.jobId() + " in queue " + queue + "; it runs again once its lease expires", e);
+        } finally {
+            attempts.remove(job.id());
+        }
+        if (next.isPresent()) {
+            wakeAt(next.get());
+            context.wakeOthers().accept(queue, next.get().toEpochMilli());
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /** Stops claiming; running attempts go on. */
+    public void stopClaiming() {
+        lock.lock();
+        try {
+            claiming = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        workers.shutdown();
+    }
+
+    /** Waits for running attempts until a deadline ({@link System#nanoTime()}); true if none is left. */
+    public boolean awaitIdle(long deadline) throws InterruptedException {
+        return workers.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Gives up the attempts still running (interrupting them), records the completed ones, stops
+     * the pump and returns the leases of the jobs given up, for the caller to hand back.
+     */
+    public List<Lease> stop() {
+        List<Lease> abandoned = new ArrayList<>();
+        for (Attempt attempt : attempts.values()) {
+            if (attempt.abandon()) {
+                abandoned.add(attempt.lease());
+            }
+        }
+        lock.lock();
+        try {
+            stopping = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            pump.join(TimeUnit.SECONDS.toMillis(5));
+            if (pump.isAlive()) {
+                pump.interrupt();
+                pump.join(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (workers.getActiveCount() > 0) {
+            LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
+                    + " ignored the interrupt and still run; their jobs are handed back and may run twice");
+        }
+        return abandoned;
+    }
+}

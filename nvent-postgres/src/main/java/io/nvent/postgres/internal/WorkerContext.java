@@ -1,0 +1,31 @@
+package io.nvent.postgres.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.BiConsumer;
+import javax.sql.DataSource;
+
+/**
+ * What the workers of every queue share.
+ *
+ * @param dataSource connections
+ * @param store the queue's statements
+ * @param clock time of claims, leases and attempt records
+ * @param threads makes pump and worker threads
+ * @param timer light timers only: timeouts and wake-ups; never blocks on the database
+ * @param maintenance runs database work off the timer (recording timed-out attempts)
+ * @param instanceId this instance, as recorded in leases
+ * @param leaseDuration lease given by each claim
+ * @param pollInterval fallback poll
+ * @param asyncCommit whether claims and completions commit without waiting for the WAL flush
+ * @param maxErrorLength characters of an error kept
+ * @param wakeOthers notifies other instances that a queue has a job due at an epoch-millisecond time
+ */
+public record WorkerContext(DataSource dataSource, JobStore store, Clock clock, ThreadFactory threads,
+                            ScheduledExecutorService timer, Executor maintenance, String instanceId,
+                            Duration leaseDuration, Duration pollInterval, boolean asyncCommit, int maxErrorLength,
+                            BiConsumer<String, Long> wakeOthers) {
+}
