@@ -20,6 +20,8 @@ import java.time.Clock;
 @ApplicationScoped
 public class Adapters {
 
+    private static final System.Logger LOG = System.getLogger(Adapters.class.getName());
+
     @Produces
     @ApplicationScoped
     FlowStore store(@Any Instance<FlowStore> candidates, NventConfig config) {
@@ -29,7 +31,13 @@ public class Adapters {
     @Produces
     @ApplicationScoped
     SchedulingStore schedulingStore(@Any Instance<SchedulingStore> candidates, NventConfig config) {
-        return select(candidates, "nvent.store.adapter", config);
+        String name = config.get("nvent.store.adapter", "memory");
+        if (candidates.select(Adapter.Literal.of(name)).isUnsatisfied()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0003 store adapter ''{0}'' has no scheduling store: awaits, "
+                    + "triggers and leases are kept in memory and do not survive a restart", name);
+            return candidates.select(Adapter.Literal.of("memory")).get();
+        }
+        return candidates.select(Adapter.Literal.of(name)).get();
     }
 
     @Produces

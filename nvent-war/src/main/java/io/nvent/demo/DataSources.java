@@ -1,0 +1,33 @@
+package io.nvent.demo;
+
+import jakarta.annotation.sql.DataSourceDefinition;
+import jakarta.ejb.Singleton;
+
+/**
+ * The demo's databases. By default nvent stores runs in an H2 file (system property
+ * {@code nvent.demo.h2}, set by the run command to {@code ~/.nvent/h2/nvent}), so the demo's data
+ * survives a restart without any setup. Switch to PostgreSQL by configuration alone:
+ * {@code -Dnvent.store.datasource=java:app/nvent/PostgresDataSource} plus {@code nvent.demo.pg.*}
+ * (see the README). Payara resolves the {@code ${...}} references from system properties.
+ */
+@DataSourceDefinition(
+        name = "java:app/nvent/DemoDataSource",
+        className = "org.h2.jdbcx.JdbcDataSource",
+        url = "jdbc:h2:file:${nvent.demo.h2};DB_CLOSE_ON_EXIT=FALSE",
+        user = "sa",
+        password = "sa",
+        minPoolSize = 0,
+        maxPoolSize = 32)
+@DataSourceDefinition(
+        name = "java:app/nvent/PostgresDataSource",
+        className = "org.postgresql.ds.PGSimpleDataSource",
+        serverName = "${nvent.demo.pg.host}",
+        databaseName = "${nvent.demo.pg.database}",
+        user = "${nvent.demo.pg.user}",
+        password = "${nvent.demo.pg.password}",
+        properties = {"portNumber=${nvent.demo.pg.port}"},
+        minPoolSize = 0,
+        maxPoolSize = 32)
+@Singleton
+public class DataSources {
+}
