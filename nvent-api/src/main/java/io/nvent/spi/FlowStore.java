@@ -84,4 +84,14 @@ public interface FlowStore {
 
     /** Removes expired state values; returns how many. */
     int purgeExpiredState(Instant now);
+
+    /**
+     * Deletes finished runs that the store's retention policy no longer keeps (age or count per
+     * flow). The engine calls it periodically; stores without retention keep everything.
+     *
+     * @return how many runs were deleted
+     */
+    default int purgeFinishedRuns(Instant now) {
+        return 0;
+    }
 }

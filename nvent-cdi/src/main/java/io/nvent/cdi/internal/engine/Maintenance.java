@@ -12,7 +12,7 @@ import java.time.Instant;
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
  * overdue ones (also those registered on instances that have since died), renews this
  * instance's step leases, detects steps whose lease ran out, purges expired run state, and picks
- * up trigger changes made on other instances. Each action claims its work atomically in the
+ * up trigger changes made on other instances, and applies the store's retention policy. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
 public final class Maintenance {
@@ -68,6 +68,10 @@ public final class Maintenance {
         step("state purge", () -> {
             if (Duration.between(lastPurge, now).toMinutes() >= 1) {
                 store.purgeExpiredState(now);
+                int purged = store.purgeFinishedRuns(now);
+                if (purged > 0) {
+                    LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs", purged);
+                }
                 lastPurge = now;
             }
         });
