@@ -72,10 +72,51 @@ final class Console implements AutoCloseable {
         awaitVisible(By.cssSelector("#view > *"));
     }
 
+    /**
+     * Waits until an element is displayed and returns it. The console re-renders parts of the page
+     * as live data arrives, so elements may be replaced at any time: every wait here tolerates
+     * stale references and looks again.
+     */
     WebElement awaitVisible(By by) {
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                .until(() -> driver.findElements(by).stream().anyMatch(WebElement::isDisplayed));
-        return driver.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElseThrow();
+        java.util.concurrent.atomic.AtomicReference<WebElement> found = new java.util.concurrent.atomic.AtomicReference<>();
+        until(() -> {
+            found.set(driver.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
+            return found.get() != null;
+        });
+        return found.get();
+    }
+
+    /** Waits (up to 30 s) until the condition holds, looking again when the page changed underneath. */
+    void until(java.util.concurrent.Callable<Boolean> condition) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
+    }
+
+    /** Clicks an element, finding it again if the page replaced it. */
+    void click(By by) {
+        until(() -> {
+            driver.findElement(by).click();
+            return true;
+        });
+    }
+
+    /** The text of an element. */
+    String text(By by) {
+        java.util.concurrent.atomic.AtomicReference<String> text = new java.util.concurrent.atomic.AtomicReference<>();
+        until(() -> {
+            text.set(driver.findElement(by).getText());
+            return true;
+        });
+        return text.get();
+    }
+
+    /** An attribute of an element, or "" when it has none. */
+    String attribute(By by, String name) {
+        java.util.concurrent.atomic.AtomicReference<String> value = new java.util.concurrent.atomic.AtomicReference<>();
+        until(() -> {
+            value.set(String.valueOf(driver.findElement(by).getAttribute(name)));
+            return true;
+        });
+        return value.get();
     }
 
     List<WebElement> all(By by) {

@@ -455,9 +455,9 @@ class DemoApplicationIT {
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
             console.go("#/");
             console.awaitVisible(By.cssSelector("#live-status[data-state=up]"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 6);
+            console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 6);
             console.awaitVisible(By.cssSelector("#recent-failures"));
-            assertThat(console.find(By.id("recent-failures")).getText()).contains("flaky-once");
+            assertThat(console.text(By.id("recent-failures"))).contains("flaky-once");
             console.screenshot("01-dashboard");
 
             console.go("#/flows");
@@ -466,37 +466,37 @@ class DemoApplicationIT {
 
             console.go("#/flows/chatter");
             console.awaitVisible(By.cssSelector(".graph .node"));
-            console.find(By.id("start-run")).click();
+            console.click(By.id("start-run"));
             WebElement input = console.awaitVisible(By.id("run-input"));
             input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
             input.sendKeys("{\"lines\": 120, \"pauseMs\": 25,");
-            await().atMost(Duration.ofSeconds(5)).until(() -> console.find(By.id("run-input-msg")).getText().startsWith("Invalid JSON"));
+            console.until(() -> console.text(By.id("run-input-msg")).startsWith("Invalid JSON"));
             assertThat(console.find(By.id("run-submit")).isEnabled()).isFalse();
             console.screenshot("03-start-run-invalid-json");
             input.sendKeys(Keys.BACK_SPACE, "}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> console.find(By.id("run-input-msg")).getText().equals("Valid JSON"));
-            console.find(By.id("run-submit")).click();
+            console.until(() -> console.text(By.id("run-input-msg")).equals("Valid JSON"));
+            console.click(By.id("run-submit"));
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.hash().startsWith("#/runs/"));
+            console.until(() -> console.hash().startsWith("#/runs/"));
             String runId = console.hash().substring("#/runs/".length());
             console.awaitVisible(By.cssSelector("#timeline li"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> console.all(By.cssSelector("#timeline li")).size() > 20
-                    && console.find(By.id("run-status")).getAttribute("data-status").equals("running"));
+            console.until(() -> console.all(By.cssSelector("#timeline li")).size() > 20
+                    && console.attribute(By.id("run-status"), "data-status").equals("running"));
             console.screenshot("04-run-live");
-            await().atMost(Duration.ofSeconds(30)).until(() ->
+            console.until(() ->
                     !console.all(By.cssSelector("#timeline li[data-type='flow.completed']")).isEmpty());
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    console.find(By.id("run-status")).getAttribute("data-status").equals("completed"));
+            console.until(() ->
+                    console.attribute(By.id("run-status"), "data-status").equals("completed"));
             List<Long> shown = console.all(By.cssSelector("#timeline li")).stream()
                     .map(li -> Long.parseLong(li.getAttribute("data-seq"))).toList();
             assertThat(shown).containsExactlyElementsOf(
                     java.util.stream.LongStream.rangeClosed(1, events(runId).size()).boxed().toList());
-            console.find(By.cssSelector("[data-kind=events]")).click();
+            console.click(By.cssSelector("[data-kind=events]"));
             assertThat(console.all(By.cssSelector("#timeline li[data-type=log]"))).isEmpty();
             console.screenshot("05-run-completed");
 
             console.go("#/flows/order?run=" + finished);
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector(".graph .node.completed")).size() == 4);
+            console.until(() -> console.all(By.cssSelector(".graph .node.completed")).size() == 4);
             console.screenshot("06-flow-diagram");
 
             String jobId = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json().getJsonArray("jobs")
@@ -504,16 +504,16 @@ class DemoApplicationIT {
                     .findFirst().orElseThrow().getString("jobId");
             console.go("#/queues/flaky-once?state=failed&job=" + jobId);
             console.awaitVisible(By.id("retry-job"));
-            assertThat(console.find(By.id("job-detail")).getText()).contains("partner refused the call");
+            assertThat(console.text(By.id("job-detail"))).contains("partner refused the call");
             console.screenshot("07-job-inspector");
-            console.find(By.id("retry-job")).click();
+            console.click(By.id("retry-job"));
             awaitRun(broken, "completed");
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
+            console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> jobId.equals(tr.getAttribute("data-job"))));
 
             console.go("#/runs/" + broken);
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    console.find(By.id("run-status")).getAttribute("data-status").equals("completed"));
+            console.until(() ->
+                    console.attribute(By.id("run-status"), "data-status").equals("completed"));
             console.screenshot("08-run-after-retry");
 
             console.go("#/queues");

@@ -36,8 +36,16 @@ public final class Http {
     }
 
     private Http(URL base, Optional<String> authorization) {
-        this.base = URI.create(base.toExternalForm());
+        this.base = loopback(URI.create(base.toExternalForm()));
         this.authorization = authorization;
+    }
+
+    /**
+     * The same server on the loopback address: Payara Micro listens on every interface but reports
+     * the machine's external address, and tests talk only to this machine.
+     */
+    static URI loopback(URI uri) {
+        return URI.create(uri.getScheme() + "://127.0.0.1:" + uri.getPort() + uri.getRawPath());
     }
 
     /** A client sending no credentials. */
