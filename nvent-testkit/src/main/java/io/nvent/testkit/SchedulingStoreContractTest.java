@@ -1,0 +1,880 @@
+package io.nvent.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.TimeoutAction;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.TriggerRecord;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link SchedulingStore} shows. Subclass it once per backend and implement
+ * {@link #createStore()}:
+ *
+ * <pre>{@code
+ * class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
+ *     @Override
+ *     protected SchedulingStore createStore() {
+ *         return new MemorySchedulingStore();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Every test starts from an empty store: return a new store from {@link #createStore()}, or
+ * return a shared one and empty it in {@link #wipe(SchedulingStore)}. Stores whose awaits and
+ * leases belong to stored runs (a foreign key) create those runs in {@link #runExists(String)}.
+ * Tests never read the wall clock; all times derive from {@link #T0} with millisecond precision.
+ *
+ * <p>The tests a backend may need to switch off while a known gap is open are {@code protected}:
+ * override them with {@code @Test @Disabled("reason")}.
+ *
+ * <p>Beyond the Javadoc of {@link SchedulingStore}, these tests pin down:
+ * <ul>
+ *   <li>Awaits: {@code closeAwait} succeeds only from {@link AwaitStatus#WAITING}, exactly once
+ *       however many callers race, and returns the closed await; an unknown id gives empty.</li>
+ *   <li>{@code dueAwaits(now)}: waiting awaits with {@code resolveAt <= now} or
+ *       {@code timeoutAt <= now}, oldest {@code registeredAt} first, at most {@code limit}.</li>
+ *   <li>"Newest" and "oldest" mean by {@code registeredAt}, not by the order the awaits were
+ *       saved in: {@code listAwaits} newest first, {@code awaitsOfRun} oldest first (the engine
+ *       takes the last resolved await of a step as the newest).</li>
+ *   <li>Triggers: {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
+ *       adds one fire atomically, sets {@code lastFiredAt}, replaces {@code lastError} only with a
+ *       new error, and ignores unknown triggers; {@code deleteTrigger} removes the history, so a
+ *       trigger created again under the same name starts at sequence number 1.</li>
+ *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
+ *       also under concurrency; read newest first.</li>
+ *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
+ *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
+ *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
+ *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
+ *       earliest first.</li>
+ *   <li>JSON fields ({@code held}, {@code data}, trigger history data) come back as the same JSON
+ *       value, not necessarily the same text.</li>
+ * </ul>
+ *
+ * @since 0.1
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class SchedulingStoreContractTest {
+
+    /** The instant all test times derive from. */
+    protected static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+
+    private SchedulingStore store;
+    private String idPrefix;
+    private final AtomicInteger counter = new AtomicInteger();
+
+    /**
+     * The store under test; called before each test. May return the same instance every time if
+     * {@link #wipe(SchedulingStore)} empties it.
+     */
+    protected abstract SchedulingStore createStore();
+
+    /**
+     * Removes every await, trigger (with its history), tick claim and lease, so that the next test
+     * starts from an empty store. The default does nothing, which is right for stores created fresh
+     * per test.
+     */
+    protected void wipe(SchedulingStore storeToWipe) {
+        // fresh stores are empty already
+    }
+
+    /**
+     * Makes sure a run with this id exists before the test saves awaits or leases for it. The
+     * default does nothing; stores whose awaits and leases reference stored runs create the run here
+     * (e.g. through their flow store).
+     */
+    protected void runExists(String runId) {
+        // no runs needed
+    }
+
+    /** The store the current test uses. */
+    protected final SchedulingStore store() {
+        return store;
+    }
+
+    @BeforeEach
+    void openStore(TestInfo info) {
+        store = createStore();
+        wipe(store);
+        // Ids name the test, which makes leftovers in a shared database easy to attribute.
+        idPrefix = info.getTestMethod().map(Method::getName).orElse("test");
+        if (idPrefix.length() > 60) {
+            idPrefix = idPrefix.substring(0, 60);
+        }
+    }
+
+    @AfterEach
+    void forgetStore() {
+        store = null;
+    }
+
+    // ---------------------------------------------------------------- awaits: save and find
+
+    @Test
+    void savesAnAwaitAndFindsItByIdAndByToken() {
+        AwaitRecord await = webhookAwait(newRun(), T0);
+
+        store.saveAwait(await);
+
+        assertSameAwait(store.findAwait(await.awaitId()).orElseThrow(), await);
+        assertSameAwait(store.findAwaitByToken(await.token()).orElseThrow(), await);
+    }
+
+    @Test
+    void findsNoAwaitForAnUnknownIdOrToken() {
+        store.saveAwait(webhookAwait(newRun(), T0));
+
+        assertThat(store.findAwait("no-such-await")).isEmpty();
+        assertThat(store.findAwaitByToken("no-such-token")).isEmpty();
+    }
+
+    @Test
+    void keepsEveryFieldOfAnAwait() {
+        String runId = newRun();
+        AwaitRecord event = new AwaitRecord(id("await"), id("token"), runId, "orders", "ship", AwaitPosition.AFTER,
+                AwaitType.EVENT, AwaitStatus.WAITING, T0.plusMillis(123), Optional.of(T0.plusSeconds(60)),
+                Optional.of(T0.plusSeconds(3600)), TimeoutAction.RETRY, Optional.of("order.paid"),
+                Optional.of("orderId=\"A-1\""), "[{\"event\":\"order.shipped\",\"payload\":{\"box\":3}}]",
+                Optional.empty(), Optional.empty());
+        AwaitRecord minimal = new AwaitRecord(id("await"), id("token"), runId, "orders", "pay", AwaitPosition.BEFORE,
+                AwaitType.WEBHOOK, AwaitStatus.WAITING, T0, Optional.empty(), Optional.empty(), TimeoutAction.FAIL,
+                Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+
+        store.saveAwait(event);
+        store.saveAwait(minimal);
+
+        assertSameAwait(store.findAwait(event.awaitId()).orElseThrow(), event);
+        assertSameAwait(store.findAwait(minimal.awaitId()).orElseThrow(), minimal);
+    }
+
+    // ---------------------------------------------------------------- awaits: close
+
+    @Test
+    void closesAWaitingAwaitWithItsStatusDataAndTime() {
+        AwaitRecord await = webhookAwait(newRun(), T0);
+        store.saveAwait(await);
+
+        Optional<AwaitRecord> closed = store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED,
+                Optional.of("{\"approvedBy\":\"ada\"}"), T0.plusSeconds(5));
+
+        AwaitRecord expected = await.closed(AwaitStatus.RESOLVED, Optional.of("{\"approvedBy\":\"ada\"}"),
+                T0.plusSeconds(5));
+        assertSameAwait(closed.orElseThrow(), expected);
+        assertSameAwait(store.findAwait(await.awaitId()).orElseThrow(), expected);
+        assertSameAwait(store.findAwaitByToken(await.token()).orElseThrow(), expected);
+    }
+
+    @Test
+    void closesAnAwaitWithoutData() {
+        AwaitRecord await = webhookAwait(newRun(), T0);
+        store.saveAwait(await);
+
+        Optional<AwaitRecord> closed = store.closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT, Optional.empty(),
+                T0.plusSeconds(5));
+
+        assertSameAwait(closed.orElseThrow(), await.closed(AwaitStatus.TIMED_OUT, Optional.empty(), T0.plusSeconds(5)));
+        assertThat(store.findAwait(await.awaitId()).orElseThrow().data()).isEmpty();
+    }
+
+    @Test
+    void closesAnAwaitOnlyOnce() {
+        AwaitRecord await = webhookAwait(newRun(), T0);
+        store.saveAwait(await);
+        store.closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0.plusSeconds(1));
+
+        Optional<AwaitRecord> second = store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"),
+                T0.plusSeconds(2));
+
+        assertThat(second).isEmpty();
+        AwaitRecord stored = store.findAwait(await.awaitId()).orElseThrow();
+        assertThat(stored.status()).isEqualTo(AwaitStatus.CANCELED);
+        assertThat(stored.closedAt()).contains(T0.plusSeconds(1));
+        assertThat(stored.data()).isEmpty();
+    }
+
+    @Test
+    void closesNoUnknownAwait() {
+        assertThat(store.closeAwait("no-such-await", AwaitStatus.RESOLVED, Optional.of("{}"), T0)).isEmpty();
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingCallersCloseAnAwait() {
+        String runId = newRun();
+        List<AwaitRecord> awaits = IntStream.range(0, 10).mapToObj(i -> webhookAwait(runId, T0.plusMillis(i))).toList();
+        awaits.forEach(store::saveAwait);
+        List<List<Integer>> winners = IntStream.range(0, awaits.size())
+                .<List<Integer>>mapToObj(i -> Collections.synchronizedList(new ArrayList<>())).toList();
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < awaits.size(); i++) {
+                AwaitStatus status = thread % 2 == 0 ? AwaitStatus.RESOLVED : AwaitStatus.TIMED_OUT;
+                if (store.closeAwait(awaits.get(i).awaitId(), status, Optional.of("{\"thread\":" + thread + "}"),
+                        T0.plusSeconds(thread)).isPresent()) {
+                    winners.get(i).add(thread);
+                }
+            }
+        });
+
+        for (int i = 0; i < awaits.size(); i++) {
+            assertThat(winners.get(i)).as("callers that closed await #%d", i).hasSize(1);
+            int winner = winners.get(i).get(0);
+            AwaitRecord stored = store.findAwait(awaits.get(i).awaitId()).orElseThrow();
+            assertThat(stored.status()).isEqualTo(winner % 2 == 0 ? AwaitStatus.RESOLVED : AwaitStatus.TIMED_OUT);
+            assertSameJson(stored.data().orElseThrow(), "{\"thread\":" + winner + "}");
+            assertThat(stored.closedAt()).contains(T0.plusSeconds(winner));
+        }
+    }
+
+    // ---------------------------------------------------------------- awaits: queries
+
+    @Test
+    void findsWaitingAwaitsWhoseResolveTimeOrTimeoutHasCome() {
+        String runId = newRun();
+        Instant now = T0.plusSeconds(100);
+        AwaitRecord resolvesNow = timeAwait(runId, T0.plusSeconds(3), Optional.of(now), Optional.empty());
+        AwaitRecord timedOut = timeAwait(runId, T0.plusSeconds(1), Optional.empty(), Optional.of(now.minusMillis(1)));
+        AwaitRecord resolvesLaterButTimedOut = timeAwait(runId, T0.plusSeconds(2), Optional.of(now.plusSeconds(1)),
+                Optional.of(T0.plusSeconds(50)));
+        AwaitRecord notYet = timeAwait(runId, T0, Optional.of(now.plusMillis(1)), Optional.of(now.plusSeconds(10)));
+        AwaitRecord neverByItself = webhookAwait(runId, T0);
+        AwaitRecord alreadyClosed = timeAwait(runId, T0, Optional.of(T0.plusSeconds(10)), Optional.empty());
+        List.of(notYet, resolvesNow, neverByItself, timedOut, alreadyClosed, resolvesLaterButTimedOut)
+                .forEach(store::saveAwait);
+        store.closeAwait(alreadyClosed.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(10));
+
+        assertThat(store.dueAwaits(now, 100)).extracting(AwaitRecord::awaitId)
+                .containsExactly(timedOut.awaitId(), resolvesLaterButTimedOut.awaitId(), resolvesNow.awaitId());
+    }
+
+    @Test
+    void treatsAnAwaitAsDueExactlyFromItsResolveTime() {
+        AwaitRecord await = timeAwait(newRun(), T0, Optional.of(T0.plusSeconds(30)), Optional.empty());
+        store.saveAwait(await);
+
+        assertThat(store.dueAwaits(T0.plusSeconds(30).minusMillis(1), 10)).isEmpty();
+        assertThat(store.dueAwaits(T0.plusSeconds(30), 10)).extracting(AwaitRecord::awaitId)
+                .containsExactly(await.awaitId());
+    }
+
+    @Test
+    void limitsDueAwaitsToTheOldest() {
+        String runId = newRun();
+        List<AwaitRecord> awaits = IntStream.range(0, 5)
+                .mapToObj(i -> timeAwait(runId, T0.plusSeconds(10 - i), Optional.of(T0.plusSeconds(20)), Optional.empty()))
+                .toList();
+        awaits.forEach(store::saveAwait);
+
+        assertThat(store.dueAwaits(T0.plusSeconds(20), 2)).extracting(AwaitRecord::awaitId)
+                .containsExactly(awaits.get(4).awaitId(), awaits.get(3).awaitId());
+    }
+
+    @Test
+    void findsTheWaitingAwaitsOfAnEvent() {
+        String runId = newRun();
+        AwaitRecord paid = eventAwait(runId, T0, "order.paid");
+        AwaitRecord paidToo = eventAwait(runId, T0.plusSeconds(1), "order.paid");
+        AwaitRecord paidButClosed = eventAwait(runId, T0.plusSeconds(2), "order.paid");
+        AwaitRecord shipped = eventAwait(runId, T0.plusSeconds(3), "order.shipped");
+        List.of(paid, paidToo, paidButClosed, shipped, webhookAwait(runId, T0)).forEach(store::saveAwait);
+        store.closeAwait(paidButClosed.awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0.plusSeconds(4));
+
+        assertThat(store.waitingForEvent("order.paid")).extracting(AwaitRecord::awaitId)
+                .containsExactlyInAnyOrder(paid.awaitId(), paidToo.awaitId());
+        assertThat(store.waitingForEvent("order.shipped")).extracting(AwaitRecord::awaitId)
+                .containsExactly(shipped.awaitId());
+        assertThat(store.waitingForEvent("order.lost")).isEmpty();
+    }
+
+    @Test
+    void listsEveryAwaitOfARunOldestFirst() {
+        String runId = newRun();
+        String otherRun = newRun();
+        AwaitRecord first = webhookAwait(runId, T0);
+        AwaitRecord second = timeAwait(runId, T0.plusSeconds(1), Optional.of(T0.plusSeconds(9)), Optional.empty());
+        AwaitRecord third = eventAwait(runId, T0.plusSeconds(2), "order.paid");
+        List.of(first, second, webhookAwait(otherRun, T0.plusSeconds(1)), third).forEach(store::saveAwait);
+        store.closeAwait(first.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(5));
+
+        assertThat(store.awaitsOfRun(runId)).extracting(AwaitRecord::awaitId)
+                .containsExactly(first.awaitId(), second.awaitId(), third.awaitId());
+        assertThat(store.awaitsOfRun(runId).get(0).status()).isEqualTo(AwaitStatus.RESOLVED);
+        assertThat(store.awaitsOfRun("no-such-run")).isEmpty();
+    }
+
+    @Test
+    protected void listsTheAwaitsOfARunByRegistrationTimeWhateverTheSaveOrder() {
+        String runId = newRun();
+        AwaitRecord later = webhookAwait(runId, T0.plusSeconds(2));
+        AwaitRecord earlier = webhookAwait(runId, T0.plusSeconds(1));
+        store.saveAwait(later);
+        store.saveAwait(earlier);
+
+        assertThat(store.awaitsOfRun(runId)).extracting(AwaitRecord::awaitId)
+                .containsExactly(earlier.awaitId(), later.awaitId());
+    }
+
+    @Test
+    void listsAwaitsNewestFirst() {
+        String runId = newRun();
+        List<AwaitRecord> awaits = IntStream.range(0, 4).mapToObj(i -> webhookAwait(runId, T0.plusSeconds(i))).toList();
+        awaits.forEach(store::saveAwait);
+        store.closeAwait(awaits.get(2).awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(9));
+
+        assertThat(store.listAwaits(false, 10)).extracting(AwaitRecord::awaitId).containsExactly(
+                awaits.get(3).awaitId(), awaits.get(2).awaitId(), awaits.get(1).awaitId(), awaits.get(0).awaitId());
+        assertThat(store.listAwaits(false, 2)).extracting(AwaitRecord::awaitId)
+                .containsExactly(awaits.get(3).awaitId(), awaits.get(2).awaitId());
+    }
+
+    @Test
+    void listsOnlyWaitingAwaitsWhenAsked() {
+        String runId = newRun();
+        List<AwaitRecord> awaits = IntStream.range(0, 4).mapToObj(i -> webhookAwait(runId, T0.plusSeconds(i))).toList();
+        awaits.forEach(store::saveAwait);
+        store.closeAwait(awaits.get(3).awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(9));
+        store.closeAwait(awaits.get(1).awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0.plusSeconds(9));
+
+        assertThat(store.listAwaits(true, 10)).extracting(AwaitRecord::awaitId)
+                .containsExactly(awaits.get(2).awaitId(), awaits.get(0).awaitId());
+        assertThat(store.listAwaits(true, 1)).extracting(AwaitRecord::awaitId)
+                .containsExactly(awaits.get(2).awaitId());
+    }
+
+    @Test
+    protected void listsAwaitsByRegistrationTimeWhateverTheSaveOrder() {
+        String runId = newRun();
+        AwaitRecord later = webhookAwait(runId, T0.plusSeconds(2));
+        AwaitRecord earlier = webhookAwait(runId, T0.plusSeconds(1));
+        store.saveAwait(later);
+        store.saveAwait(earlier);
+
+        assertThat(store.listAwaits(false, 10)).extracting(AwaitRecord::awaitId)
+                .containsExactly(later.awaitId(), earlier.awaitId());
+    }
+
+    // ---------------------------------------------------------------- triggers
+
+    @Test
+    void savesATriggerAndFindsItByName() {
+        TriggerRecord schedule = new TriggerRecord(TriggerSpec.newBuilder(id("nightly"), TriggerType.SCHEDULE)
+                .flows(List.of("report", "cleanup")).cron("0 2 * * *").timezone(ZoneId.of("Europe/Berlin"))
+                .description("Nightly report, then cleanup").enabled(false).build(),
+                true, T0, 12, 20, Optional.of(T0.plusSeconds(7)), Optional.of("cleanup: boom"));
+        TriggerRecord event = new TriggerRecord(TriggerSpec.newBuilder(id("on-paid"), TriggerType.EVENT)
+                .flow("ship").event("order.paid").build(), false, T0.plusSeconds(1), 0, 0, Optional.empty(),
+                Optional.empty());
+
+        store.saveTrigger(schedule);
+        store.saveTrigger(event);
+
+        assertThat(store.findTrigger(schedule.spec().name())).contains(schedule);
+        assertThat(store.findTrigger(event.spec().name())).contains(event);
+        assertThat(store.findTrigger("no-such-trigger")).isEmpty();
+    }
+
+    @Test
+    void replacesATriggerSavedAgainUnderItsName() {
+        TriggerRecord original = manualTrigger(id("manual"));
+        store.saveTrigger(original);
+        TriggerRecord replaced = new TriggerRecord(original.spec().toBuilder().flows(List.of("b", "c"))
+                .description("now two flows").enabled(false).build(), true, T0.plusSeconds(1), 7, 9,
+                Optional.of(T0.plusSeconds(8)), Optional.of("b: failed"));
+
+        store.saveTrigger(replaced);
+
+        assertThat(store.findTrigger(original.spec().name())).contains(replaced);
+        assertThat(store.listTriggers()).containsExactly(replaced);
+    }
+
+    @Test
+    void listsEveryTrigger() {
+        TriggerRecord a = manualTrigger(id("a"));
+        TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),
+                false, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord c = manualTrigger(id("c"));
+        List.of(b, c, a).forEach(store::saveTrigger);
+
+        assertThat(store.listTriggers()).containsExactlyInAnyOrder(a, b, c);
+    }
+
+    @Test
+    void deletesATriggerWithItsHistory() {
+        TriggerRecord trigger = manualTrigger(id("doomed"));
+        TriggerRecord survivor = manualTrigger(id("survivor"));
+        store.saveTrigger(trigger);
+        store.saveTrigger(survivor);
+        store.appendTriggerEvent(trigger.spec().name(), "trigger.registered", T0, "{}");
+        store.appendTriggerEvent(trigger.spec().name(), "trigger.fired", T0.plusSeconds(1), "{}");
+        store.appendTriggerEvent(survivor.spec().name(), "trigger.registered", T0, "{}");
+
+        assertThat(store.deleteTrigger(trigger.spec().name())).isTrue();
+
+        assertThat(store.findTrigger(trigger.spec().name())).isEmpty();
+        assertThat(store.triggerHistory(trigger.spec().name(), 10)).isEmpty();
+        assertThat(store.listTriggers()).containsExactly(survivor);
+        assertThat(store.triggerHistory(survivor.spec().name(), 10)).hasSize(1);
+        assertThat(store.deleteTrigger(trigger.spec().name())).isFalse();
+        assertThat(store.deleteTrigger("no-such-trigger")).isFalse();
+    }
+
+    @Test
+    void startsTheHistoryAfreshWhenADeletedTriggerIsCreatedAgain() {
+        TriggerRecord trigger = manualTrigger(id("again"));
+        store.saveTrigger(trigger);
+        store.appendTriggerEvent(trigger.spec().name(), "trigger.registered", T0, "{}");
+        store.appendTriggerEvent(trigger.spec().name(), "trigger.fired", T0, "{}");
+        store.deleteTrigger(trigger.spec().name());
+
+        store.saveTrigger(trigger);
+        TriggerEvent first = store.appendTriggerEvent(trigger.spec().name(), "trigger.registered", T0.plusSeconds(9),
+                "{}");
+
+        assertThat(first.seq()).isEqualTo(1);
+        assertThat(store.triggerHistory(trigger.spec().name(), 10)).extracting(TriggerEvent::seq).containsExactly(1L);
+    }
+
+    // ---------------------------------------------------------------- trigger statistics
+
+    @Test
+    void recordsFiresInTheStatistics() {
+        TriggerRecord trigger = manualTrigger(id("fired"));
+        store.saveTrigger(trigger);
+
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(1), 2, Optional.empty());
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(2), 1, Optional.of("b: flow not found"));
+
+        TriggerRecord stored = store.findTrigger(trigger.spec().name()).orElseThrow();
+        assertThat(stored.fires()).isEqualTo(2);
+        assertThat(stored.runsStarted()).isEqualTo(3);
+        assertThat(stored.lastFiredAt()).contains(T0.plusSeconds(2));
+        assertThat(stored.lastError()).contains("b: flow not found");
+        assertThat(stored.spec()).isEqualTo(trigger.spec());
+        assertThat(stored.createdAt()).isEqualTo(trigger.createdAt());
+        assertThat(stored.declared()).isEqualTo(trigger.declared());
+    }
+
+    @Test
+    void keepsTheLastErrorWhenALaterFireHasNone() {
+        TriggerRecord trigger = manualTrigger(id("flaky"));
+        store.saveTrigger(trigger);
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(1), 0, Optional.of("a: boom"));
+
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(2), 1, Optional.empty());
+
+        TriggerRecord stored = store.findTrigger(trigger.spec().name()).orElseThrow();
+        assertThat(stored.lastError()).contains("a: boom");
+        assertThat(stored.lastFiredAt()).contains(T0.plusSeconds(2));
+        assertThat(stored.fires()).isEqualTo(2);
+    }
+
+    @Test
+    void ignoresFiresOfAnUnknownTrigger() {
+        store.recordFire("no-such-trigger", T0, 1, Optional.of("boom"));
+
+        assertThat(store.findTrigger("no-such-trigger")).isEmpty();
+        assertThat(store.listTriggers()).isEmpty();
+    }
+
+    @Test
+    void countsEveryOneOfEightHundredConcurrentFires() {
+        TriggerRecord trigger = manualTrigger(id("busy"));
+        store.saveTrigger(trigger);
+        store.recordFire(trigger.spec().name(), T0, 0, Optional.of("first fire failed"));
+        int threads = 16;
+        int firesPerThread = 50;
+
+        runConcurrently(threads, thread -> {
+            for (int i = 0; i < firesPerThread; i++) {
+                store.recordFire(trigger.spec().name(), T0.plusSeconds(1), thread % 3, Optional.empty());
+            }
+        });
+
+        TriggerRecord stored = store.findTrigger(trigger.spec().name()).orElseThrow();
+        assertThat(stored.fires()).isEqualTo(1 + threads * firesPerThread);
+        assertThat(stored.runsStarted()).isEqualTo(IntStream.range(0, threads).map(t -> t % 3).sum() * firesPerThread);
+        assertThat(stored.lastError()).contains("first fire failed");
+        assertThat(stored.lastFiredAt()).contains(T0.plusSeconds(1));
+    }
+
+    // ---------------------------------------------------------------- trigger history
+
+    @Test
+    void appendsTriggerHistoryNumberedFromOne() {
+        TriggerRecord trigger = manualTrigger(id("history"));
+        store.saveTrigger(trigger);
+
+        TriggerEvent registered = store.appendTriggerEvent(trigger.spec().name(), "trigger.registered", T0,
+                "{\"type\":\"manual\",\"flows\":[\"a\"]}");
+        TriggerEvent fired = store.appendTriggerEvent(trigger.spec().name(), "trigger.fired", T0.plusMillis(1500),
+                "{\"runs\":[\"r-1\"]}");
+
+        assertThat(registered.trigger()).isEqualTo(trigger.spec().name());
+        assertThat(registered.seq()).isEqualTo(1);
+        assertThat(registered.type()).isEqualTo("trigger.registered");
+        assertThat(registered.timestamp()).isEqualTo(T0);
+        assertSameJson(registered.data(), "{\"type\":\"manual\",\"flows\":[\"a\"]}");
+        assertThat(fired.seq()).isEqualTo(2);
+        List<TriggerEvent> history = store.triggerHistory(trigger.spec().name(), 10);
+        assertThat(history).extracting(TriggerEvent::seq).containsExactly(2L, 1L);
+        assertThat(history).extracting(TriggerEvent::type).containsExactly("trigger.fired", "trigger.registered");
+        assertThat(history.get(0).timestamp()).isEqualTo(T0.plusMillis(1500));
+        assertSameJson(history.get(0).data(), "{\"runs\":[\"r-1\"]}");
+        assertThat(history.get(1).trigger()).isEqualTo(trigger.spec().name());
+    }
+
+    @Test
+    void readsTheNewestHistoryEntriesUpToALimit() {
+        TriggerRecord trigger = manualTrigger(id("long-history"));
+        store.saveTrigger(trigger);
+        for (int i = 0; i < 7; i++) {
+            store.appendTriggerEvent(trigger.spec().name(), "trigger.fired", T0.plusSeconds(i), "{\"i\":" + i + "}");
+        }
+
+        List<TriggerEvent> newest = store.triggerHistory(trigger.spec().name(), 3);
+
+        assertThat(newest).extracting(TriggerEvent::seq).containsExactly(7L, 6L, 5L);
+        assertSameJson(newest.get(0).data(), "{\"i\":6}");
+        assertThat(store.triggerHistory("no-such-trigger", 3)).isEmpty();
+    }
+
+    @Test
+    void numbersTheHistoryOfEachTriggerSeparately() {
+        TriggerRecord a = manualTrigger(id("a"));
+        TriggerRecord b = manualTrigger(id("b"));
+        store.saveTrigger(a);
+        store.saveTrigger(b);
+
+        store.appendTriggerEvent(a.spec().name(), "trigger.registered", T0, "{}");
+        store.appendTriggerEvent(a.spec().name(), "trigger.fired", T0, "{}");
+        TriggerEvent firstOfB = store.appendTriggerEvent(b.spec().name(), "trigger.registered", T0, "{}");
+
+        assertThat(firstOfB.seq()).isEqualTo(1);
+        assertThat(store.triggerHistory(a.spec().name(), 10)).extracting(TriggerEvent::seq).containsExactly(2L, 1L);
+    }
+
+    @Test
+    void appendsConcurrentHistoryWithoutGapsOrDuplicates() {
+        TriggerRecord trigger = manualTrigger(id("crowded"));
+        store.saveTrigger(trigger);
+        int threads = 8;
+        int perThread = 25;
+        List<Long> handedOut = Collections.synchronizedList(new ArrayList<>());
+
+        runConcurrently(threads, thread -> {
+            for (int i = 0; i < perThread; i++) {
+                handedOut.add(store.appendTriggerEvent(trigger.spec().name(), "trigger.fired", T0.plusSeconds(i),
+                        "{\"thread\":" + thread + "}").seq());
+            }
+        });
+
+        List<Long> expected = LongStream.rangeClosed(1, threads * perThread).boxed().toList();
+        assertThat(handedOut).containsExactlyInAnyOrderElementsOf(expected);
+        List<Long> newestFirst = new ArrayList<>(expected);
+        Collections.reverse(newestFirst);
+        assertThat(store.triggerHistory(trigger.spec().name(), 1000)).extracting(TriggerEvent::seq)
+                .containsExactlyElementsOf(newestFirst);
+    }
+
+    // ---------------------------------------------------------------- schedule ticks
+
+    @Test
+    void claimsATickOnlyOnce() {
+        String trigger = id("nightly");
+
+        assertThat(store.claimTick(trigger, T0)).isTrue();
+        assertThat(store.claimTick(trigger, T0)).isFalse();
+    }
+
+    @Test
+    void claimsTicksPerTriggerAndScheduledTime() {
+        String nightly = id("nightly");
+        String hourly = id("hourly");
+        assertThat(store.claimTick(nightly, T0)).isTrue();
+
+        assertThat(store.claimTick(nightly, T0.plusSeconds(60))).isTrue();
+        assertThat(store.claimTick(hourly, T0)).isTrue();
+        assertThat(store.claimTick(nightly, T0.plusMillis(1))).isTrue();
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingInstancesClaimATick() {
+        int ticks = 20;
+        String trigger = id("every-second");
+        AtomicInteger[] claims = IntStream.range(0, ticks).mapToObj(i -> new AtomicInteger()).toArray(AtomicInteger[]::new);
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < ticks; i++) {
+                if (store.claimTick(trigger, T0.plusSeconds(i))) {
+                    claims[i].incrementAndGet();
+                }
+            }
+        });
+
+        assertThat(claims).extracting(AtomicInteger::get).containsOnly(1);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    @Test
+    void acquiresAFreeLease() {
+        String runId = newRun();
+
+        assertThat(store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0)).isTrue();
+
+        assertThat(store.expiredLeases(T0.plusSeconds(30), 10))
+                .containsExactly(new StepLease(runId, "ship", "node-a", T0.plusSeconds(30)));
+    }
+
+    @Test
+    void letsTheOwnerTakeItsLeaseAgainToRenewIt() {
+        String runId = newRun();
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0);
+
+        assertThat(store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(60), T0.plusSeconds(10))).isTrue();
+
+        assertThat(store.expiredLeases(T0.plusSeconds(59), 10)).isEmpty();
+        assertThat(store.expiredLeases(T0.plusSeconds(60), 10))
+                .containsExactly(new StepLease(runId, "ship", "node-a", T0.plusSeconds(60)));
+    }
+
+    @Test
+    void refusesALeaseAnotherOwnerHoldsUntilItExpires() {
+        String runId = newRun();
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0);
+
+        assertThat(store.acquireLease(runId, "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(1))).isFalse();
+        assertThat(store.acquireLease(runId, "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(30).minusMillis(1)))
+                .isFalse();
+        assertThat(store.expiredLeases(T0.plusSeconds(30), 10))
+                .containsExactly(new StepLease(runId, "ship", "node-a", T0.plusSeconds(30)));
+
+        assertThat(store.acquireLease(runId, "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(30))).isTrue();
+        assertThat(store.expiredLeases(T0.plusSeconds(60), 10))
+                .containsExactly(new StepLease(runId, "ship", "node-b", T0.plusSeconds(60)));
+        assertThat(store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(90), T0.plusSeconds(31))).isFalse();
+    }
+
+    @Test
+    void keepsLeasesOfDifferentStepsApart() {
+        String runId = newRun();
+        String otherRun = newRun();
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0);
+
+        assertThat(store.acquireLease(runId, "charge", "node-b", T0.plusSeconds(30), T0)).isTrue();
+        assertThat(store.acquireLease(otherRun, "ship", "node-b", T0.plusSeconds(30), T0)).isTrue();
+    }
+
+    @Test
+    void releasesALeaseOnlyForItsOwner() {
+        String runId = newRun();
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0);
+
+        store.releaseLease(runId, "ship", "node-b");
+        assertThat(store.acquireLease(runId, "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(1))).isFalse();
+
+        store.releaseLease(runId, "ship", "node-a");
+        assertThat(store.expiredLeases(T0.plusSeconds(3600), 10)).isEmpty();
+        assertThat(store.acquireLease(runId, "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(1))).isTrue();
+    }
+
+    @Test
+    void releasingAnUnknownLeaseDoesNothing() {
+        store.releaseLease("no-such-run", "ship", "node-a");
+
+        assertThat(store.expiredLeases(T0.plusSeconds(3600), 10)).isEmpty();
+    }
+
+    @Test
+    void renewsEveryLeaseOfOneOwnerAndNoOther() {
+        String runId = newRun();
+        store.acquireLease(runId, "a", "node-a", T0.plusSeconds(10), T0);
+        store.acquireLease(runId, "b", "node-a", T0.plusSeconds(20), T0);
+        store.acquireLease(runId, "c", "node-b", T0.plusSeconds(10), T0);
+
+        store.renewLeases("node-a", T0.plusSeconds(100));
+
+        assertThat(store.expiredLeases(T0.plusSeconds(99), 10))
+                .containsExactly(new StepLease(runId, "c", "node-b", T0.plusSeconds(10)));
+        assertThat(store.expiredLeases(T0.plusSeconds(100), 10)).containsExactlyInAnyOrder(
+                new StepLease(runId, "c", "node-b", T0.plusSeconds(10)),
+                new StepLease(runId, "a", "node-a", T0.plusSeconds(100)),
+                new StepLease(runId, "b", "node-a", T0.plusSeconds(100)));
+        assertThat(store.acquireLease(runId, "a", "node-b", T0.plusSeconds(200), T0.plusSeconds(50))).isFalse();
+    }
+
+    @Test
+    void listsExpiredLeasesEarliestFirstUpToALimit() {
+        String runId = newRun();
+        store.acquireLease(runId, "late", "node-a", T0.plusSeconds(30), T0);
+        store.acquireLease(runId, "early", "node-b", T0.plusSeconds(10), T0);
+        store.acquireLease(runId, "middle", "node-a", T0.plusSeconds(20), T0);
+        store.acquireLease(runId, "alive", "node-a", T0.plusSeconds(31), T0);
+
+        assertThat(store.expiredLeases(T0.plusSeconds(30), 10)).containsExactly(
+                new StepLease(runId, "early", "node-b", T0.plusSeconds(10)),
+                new StepLease(runId, "middle", "node-a", T0.plusSeconds(20)),
+                new StepLease(runId, "late", "node-a", T0.plusSeconds(30)));
+        assertThat(store.expiredLeases(T0.plusSeconds(30), 2)).extracting(StepLease::step)
+                .containsExactly("early", "middle");
+        assertThat(store.expiredLeases(T0.plusSeconds(10).minusMillis(1), 10)).isEmpty();
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingOwnersTakeALease() {
+        String runId = newRun();
+        int steps = 10;
+        // Even steps are free, odd ones held by an owner whose lease has run out.
+        for (int i = 1; i < steps; i += 2) {
+            store.acquireLease(runId, "step-" + i, "dead-node", T0.plusSeconds(5), T0);
+        }
+        List<List<String>> winners = IntStream.range(0, steps)
+                .<List<String>>mapToObj(i -> Collections.synchronizedList(new ArrayList<>())).toList();
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < steps; i++) {
+                if (store.acquireLease(runId, "step-" + i, "node-" + thread, T0.plusSeconds(60), T0.plusSeconds(10))) {
+                    winners.get(i).add("node-" + thread);
+                }
+            }
+        });
+
+        for (int i = 0; i < steps; i++) {
+            assertThat(winners.get(i)).as("owners that took the lease of step-%d", i).hasSize(1);
+            assertThat(store.acquireLease(runId, "step-" + i, "someone-else", T0.plusSeconds(90), T0.plusSeconds(11)))
+                    .isFalse();
+        }
+        assertThat(store.expiredLeases(T0.plusSeconds(60), 100)).extracting(StepLease::owner)
+                .hasSize(steps).doesNotContain("dead-node");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A unique id for this test, starting with {@code what}. */
+    protected final String id(String what) {
+        return idPrefix + "-" + what + "-" + counter.incrementAndGet();
+    }
+
+    /** A new run id, made to exist through {@link #runExists(String)}. */
+    protected final String newRun() {
+        String runId = id("run");
+        runExists(runId);
+        return runId;
+    }
+
+    /** A waiting webhook await before step {@code pay}, registered at {@code registeredAt}, no timeout. */
+    protected final AwaitRecord webhookAwait(String runId, Instant registeredAt) {
+        return new AwaitRecord(id("await"), id("token"), runId, "expense", "pay", AwaitPosition.BEFORE,
+                AwaitType.WEBHOOK, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+    }
+
+    /** A waiting time await with the given resolve and timeout times. */
+    protected final AwaitRecord timeAwait(String runId, Instant registeredAt, Optional<Instant> resolveAt,
+                                          Optional<Instant> timeoutAt) {
+        return new AwaitRecord(id("await"), id("token"), runId, "orders", "ship", AwaitPosition.BEFORE,
+                AwaitType.TIME, AwaitStatus.WAITING, registeredAt, resolveAt, timeoutAt, TimeoutAction.CONTINUE,
+                Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+    }
+
+    /** A waiting event await after step {@code charge}, holding one emission. */
+    protected final AwaitRecord eventAwait(String runId, Instant registeredAt, String event) {
+        return new AwaitRecord(id("await"), id("token"), runId, "orders", "charge", AwaitPosition.AFTER,
+                AwaitType.EVENT, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.of(event), Optional.empty(),
+                "[{\"event\":\"charged\",\"payload\":{\"amount\":5}}]", Optional.empty(), Optional.empty());
+    }
+
+    /** An enabled manual trigger starting flow {@code a}, created at {@code T0}, never fired. */
+    protected static TriggerRecord manualTrigger(String name) {
+        return new TriggerRecord(TriggerSpec.newBuilder(name, TriggerType.MANUAL).flow("a").description("test").build(),
+                false, T0, 0, 0, Optional.empty(), Optional.empty());
+    }
+
+    /** Asserts two JSON texts denote the same value. */
+    protected static void assertSameJson(String actual, String expected) {
+        assertThat(JsonValues.canonical(actual)).as("JSON %s vs %s", actual, expected)
+                .isEqualTo(JsonValues.canonical(expected));
+    }
+
+    /** Asserts two awaits are equal, comparing their JSON fields as JSON values. */
+    protected static void assertSameAwait(AwaitRecord actual, AwaitRecord expected) {
+        assertThat(withoutJson(actual)).isEqualTo(withoutJson(expected));
+        assertSameJson(actual.held(), expected.held());
+        assertThat(actual.data().map(JsonValues::canonical)).isEqualTo(expected.data().map(JsonValues::canonical));
+    }
+
+    private static AwaitRecord withoutJson(AwaitRecord a) {
+        return new AwaitRecord(a.awaitId(), a.token(), a.runId(), a.flow(), a.step(), a.position(), a.type(),
+                a.status(), a.registeredAt(), a.resolveAt(), a.timeoutAt(), a.timeoutAction(), a.event(),
+                a.filterValue(), "", a.data().map(d -> ""), a.closedAt());
+    }
+
+    /**
+     * Runs {@code body} on {@code threads} threads at once (released together), waits for all of
+     * them and rethrows the first failure.
+     */
+    protected static void runConcurrently(int threads, ThrowingIntConsumer body) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = IntStream.range(0, threads).<Future<?>>mapToObj(t -> pool.submit(() -> {
+                start.await();
+                body.accept(t);
+                return null;
+            })).toList();
+            start.countDown();
+            await().atMost(Duration.ofSeconds(55)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> futures.stream().allMatch(Future::isDone));
+            for (Future<?> future : futures) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    throw new AssertionError("a concurrent caller failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Body of one thread in {@link #runConcurrently}. */
+    @FunctionalInterface
+    protected interface ThrowingIntConsumer {
+        /** Runs on thread number {@code thread} (0-based). */
+        void accept(int thread) throws Exception;
+    }
+}
