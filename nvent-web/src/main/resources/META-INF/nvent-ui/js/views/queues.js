@@ -10,10 +10,10 @@ export function queuesView(ctx) {
   ctx.view.append(card('Queues', 'live counts; open a queue to inspect its jobs', body));
   const render = (queues) => {
     fill(body, h('table', { id: 'queues-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s)), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))), h('th', {}, ''))),
       h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
         h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active')),
-        STATES.map((s) => h('td', { class: 'num' }, num(q.counts[s]))),
+        STATES.map((s) => h('td', { class: 'num' }, s === 'failed' && q.counts[s] ? h('strong', { class: 'fail-num' }, num(q.counts[s])) : num(q.counts[s]))),
         h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
   };
   api.queues().then(render);
