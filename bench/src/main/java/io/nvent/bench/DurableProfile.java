@@ -1,12 +1,153 @@
 package io.nvent.bench;
 
-/** PostgreSQL store + JMS queue on a persistent Artemis journal (wired once those adapters land). */
-final class DurableProfile {
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.nvent.jms.JmsJobQueue;
+import io.nvent.jpa.JpaFlowStore;
+import io.nvent.jpa.JpaStoreOptions;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.remoting.impl.invm.InVMAcceptorFactory;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
-    private DurableProfile() {
+/**
+ * The production configuration: the JPA store on PostgreSQL (127.0.0.1:5432 when
+ * {@code NVENT_BENCH_JDBC_URL} points there, else an embedded PostgreSQL) and the JMS queue on an
+ * embedded Artemis broker with a persistent, fsync'ed journal. Everything is wiped before the run.
+ */
+final class DurableProfile implements Profile {
+
+    private final EmbeddedPostgres embedded;
+    private final HikariDataSource dataSource;
+    private final JpaFlowStore store;
+    private final EmbeddedActiveMQ broker;
+    private final Path brokerData;
+    private final ActiveMQConnectionFactory connections;
+    private final AtomicInteger queues = new AtomicInteger();
+
+    private DurableProfile() throws Exception {
+        String url = System.getenv("NVENT_BENCH_JDBC_URL");
+        String user = System.getenv().getOrDefault("NVENT_BENCH_JDBC_USER", "postgres");
+        String password = System.getenv().getOrDefault("NVENT_BENCH_JDBC_PASSWORD", "postgres");
+        if (url == null) {
+            embedded = EmbeddedPostgres.builder().setCleanDataDirectory(true)
+                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("max_connections", "200").start();
+            url = embedded.getJdbcUrl("postgres", "postgres");
+            user = "postgres";
+            password = "postgres";
+        } else {
+            embedded = null;
+        }
+        wipe(url, user, password);
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(url);
+        pool.setUsername(user);
+        pool.setPassword(password);
+        pool.setMaximumPoolSize(40);
+        pool.setAutoCommit(false);
+        dataSource = new HikariDataSource(pool);
+        store = JpaFlowStore.create(dataSource, JpaStoreOptions.newBuilder().tablePrefix("bench_").build());
+
+        brokerData = Files.createTempDirectory("nvent-bench-artemis");
+        broker = new EmbeddedActiveMQ().setConfiguration(brokerConfiguration(brokerData));
+        broker.start();
+        connections = new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0");
     }
 
     static Profile start() {
-        throw new UnsupportedOperationException("the durable profile needs nvent-jpa-store and nvent-jms-queue");
+        try {
+            return new DurableProfile();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the durable profile: " + e.getMessage(), e);
+        }
+    }
+
+    private static Configuration brokerConfiguration(Path dir) throws Exception {
+        Configuration config = new ConfigurationImpl()
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(false)
+                .setJMXManagementEnabled(false)
+                .setJournalType(JournalType.NIO)
+                .setJournalDatasync(true)
+                .setJournalDirectory(dir.resolve("journal").toString())
+                .setBindingsDirectory(dir.resolve("bindings").toString())
+                .setPagingDirectory(dir.resolve("paging").toString())
+                .setLargeMessagesDirectory(dir.resolve("large").toString());
+        config.addAcceptorConfiguration(new TransportConfiguration(InVMAcceptorFactory.class.getName()));
+        config.addAddressSetting("#", new AddressSettings().setAutoCreateAddresses(true).setAutoCreateQueues(true)
+                .setMaxDeliveryAttempts(-1));
+        config.setIDCacheSize(200_000);
+        return config;
+    }
+
+    /** Drops the benchmark's tables so every run starts empty (not timed). */
+    private static void wipe(String url, String user, String password) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA public CASCADE");
+            s.execute("CREATE SCHEMA public");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "durable";
+    }
+
+    @Override
+    public FlowStore store() {
+        return store;
+    }
+
+    @Override
+    public SchedulingStore scheduling() {
+        // Awaits and triggers play no part in W1-W3; the JPA scheduling store is not needed here.
+        return io.nvent.cdi.MemoryAdapters.schedulingStore();
+    }
+
+    @Override
+    public JobQueue queue() {
+        queues.incrementAndGet();
+        return new JmsJobQueue(connections, runnable -> {
+            Thread thread = new Thread(runnable, "bench-worker");
+            thread.setDaemon(true);
+            return thread;
+        }, Clock.systemUTC());
+    }
+
+    @Override
+    public void close() {
+        try {
+            connections.close();
+            broker.stop();
+            store.close();
+            dataSource.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            try (var files = Files.walk(brokerData)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        } catch (Exception e) {
+            System.err.println("cleanup failed: " + e);
+        }
     }
 }
