@@ -594,9 +594,18 @@ public final class FlowEngine implements FlowService {
         try {
             Optional<StoredChange> started = store.updateRun(ref.runId(), run -> {
                 StepStatus status = run.steps().get(ref.step());
-                if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+                // A failed step's job only runs again when an operator retried it in the queue
+                // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
+                boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
+                if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
+                        || status == StepStatus.AWAITING)) {
                     // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
                     return Optional.empty();
+                }
+                List<EventDraft> events = new ArrayList<>();
+                if (retriedAfterFailure) {
+                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), 0, startedAt,
+                            JsonText.object().str("reason", "job retried in queue " + job.queue()).build()));
                 }
                 RunRecord next = run.withStep(ref.step(), StepStatus.RUNNING);
                 if (next.status() != RunStatus.RUNNING) {
@@ -604,8 +613,8 @@ public final class FlowEngine implements FlowService {
                 }
                 String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue())
                         .str("instance", settings.instanceId()).build();
-                return Optional.of(new RunChange(next, List.of(EventDraft.ofStep(EventType.STEP_STARTED, ref.step(),
-                        job.attempt(), startedAt, data))));
+                events.add(EventDraft.ofStep(EventType.STEP_STARTED, ref.step(), job.attempt(), startedAt, data));
+                return Optional.of(new RunChange(next, events));
             });
             if (started.isEmpty()) {
                 LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended or step finished", job.jobId());

@@ -86,6 +86,22 @@ class RecoveryActionsTest {
     }
 
     @Test
+    void retryingTheFailedJobInTheQueueAlsoResumesTheRun() {
+        reset(true);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 2));
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            loadFails.set(false);
+            assertThat(h.queue.retry("etl", runId + ":load")).isTrue();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.types(runId)).containsSubsequence("step.failed", "flow.failed", "step.retry",
+                    "step.started", "step.completed", "flow.completed");
+        }
+    }
+
+    @Test
     void onlyFailedStepsCanBeRetried() {
         reset(false);
         try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
