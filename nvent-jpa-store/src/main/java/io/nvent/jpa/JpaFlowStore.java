@@ -2,6 +2,7 @@ package io.nvent.jpa;
 
 import io.nvent.jpa.internal.JpaFlowStoreImpl;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
 import java.time.Instant;
 import javax.sql.DataSource;
 
@@ -55,12 +56,26 @@ public interface JpaFlowStore extends FlowStore, AutoCloseable {
     JpaStoreOptions options();
 
     /**
-     * Deletes finished runs, with their history, state and awaits, that the configured
-     * {@link JpaStoreOptions#retention()} no longer keeps.
+     * The {@link SchedulingStore} on the same database, tables and transactions: awaits, triggers
+     * with their history, schedule-tick claims and step leases. Its atomic operations
+     * ({@code closeAwait}, {@code claimTick}, {@code acquireLease}, {@code recordFire}) hold across
+     * every instance that shares the database. Awaits and leases belong to stored runs: saving one
+     * for an unknown run throws {@link io.nvent.RunNotFoundException}, and they are deleted with
+     * their run. Closed together with this store.
+     *
+     * <p>In a container, inject {@code @Adapter("jpa") SchedulingStore} instead.
+     */
+    SchedulingStore schedulingStore();
+
+    /**
+     * Deletes finished runs, with their history, state, awaits and leases, that the configured
+     * {@link JpaStoreOptions#retention()} no longer keeps. This is the store's implementation of
+     * {@link FlowStore#purgeFinishedRuns(Instant)}, which the engine's maintenance sweep calls.
      *
      * @param now the current time
      * @return how many runs were deleted; {@code 0} when retention is off
      */
+    @Override
     int purgeFinishedRuns(Instant now);
 
     /**

@@ -15,6 +15,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -56,6 +57,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private final Payloads payloads;
     private final Database database;
     private final String runTable;
+    private final JpaSchedulingStoreImpl scheduling;
 
     private JpaFlowStoreImpl(Transactions transactions, JpaStoreOptions options, Database database) {
         this.transactions = transactions;
@@ -63,6 +65,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.runTable = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix() + "run";
+        this.scheduling = new JpaSchedulingStoreImpl(transactions, database, options);
     }
 
     /** A store with local transactions on a data source. */
@@ -115,6 +118,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public JpaStoreOptions options() {
         return options;
+    }
+
+    @Override
+    public SchedulingStore schedulingStore() {
+        return scheduling;
     }
 
     // ------------------------------------------------------------------ runs

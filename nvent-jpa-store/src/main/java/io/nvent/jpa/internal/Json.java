@@ -143,6 +143,51 @@ public final class Json {
         }
     }
 
+    /** A JSON array of strings. */
+    static String strings(java.util.List<String> values) {
+        StringBuilder out = new StringBuilder("[");
+        for (String value : values) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append(quote(value));
+        }
+        return out.append(']').toString();
+    }
+
+    /**
+     * The elements of a JSON array of strings, in order.
+     *
+     * @throws IllegalStateException if {@code text} is not such an array (the store wrote it, so
+     *     this means the row was damaged outside the store)
+     */
+    static java.util.List<String> strings(String text) {
+        Json json = new Json(text);
+        try {
+            java.util.List<String> values = new java.util.ArrayList<>();
+            json.skipWhitespace();
+            json.expect('[');
+            json.skipWhitespace();
+            if (json.peek() == ']') {
+                return values;
+            }
+            while (true) {
+                json.skipWhitespace();
+                values.add(json.readString());
+                json.skipWhitespace();
+                char c = json.next();
+                if (c == ']') {
+                    return values;
+                }
+                if (c != ',') {
+                    throw json.error("expected ',' or ']'");
+                }
+            }
+        } catch (NotJsonException e) {
+            throw new IllegalStateException("stored JSON array of strings is damaged: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * The value of a JSON string literal.
      *

@@ -1,6 +1,6 @@
 package io.nvent.jpa.internal;
 
-import io.nvent.ConcurrentRunModificationException;
+import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.transaction.Status;
@@ -14,7 +14,7 @@ import org.hibernate.Session;
  * <ul>
  *   <li>Caller's transaction active: the store joins it. Its writes commit or roll back with the
  *       caller's work; a lost race cannot be retried inside it, so it surfaces at once as
- *       {@link ConcurrentRunModificationException} (retryable) and the caller repeats its
+ *       {@link io.nvent.ConcurrentRunModificationException} (retryable) and the caller repeats its
  *       transaction.</li>
  *   <li>No transaction: each call runs in a new transaction begun by the container's
  *       {@code @Transactional(REQUIRES_NEW)} interceptor (see {@link TransactionDemarcation} for
@@ -44,9 +44,9 @@ final class JtaTransactions implements Transactions {
     }
 
     @Override
-    public <T> T write(String runId, Function<EntityManager, T> work) {
+    public <T> T write(Contended subject, Function<EntityManager, T> work) {
         if (callerTransactionActive()) {
-            return joined(runId, work, false);
+            return joined(subject, work, false);
         }
         for (int attempt = 1; ; attempt++) {
             try {
@@ -56,11 +56,11 @@ final class JtaTransactions implements Transactions {
                     throw Failures.translate(e);
                 }
                 if (attempt >= maxAttempts) {
-                    ConcurrentRunModificationException gaveUp = new ConcurrentRunModificationException(runId, attempt);
+                    NventException gaveUp = subject.gaveUp(attempt);
                     gaveUp.initCause(e);
                     throw gaveUp;
                 }
-                LOG.log(System.Logger.Level.DEBUG, "conflict on run {0}, attempt {1}: {2}", runId, attempt, e);
+                LOG.log(System.Logger.Level.DEBUG, "conflict, attempt {0}: {1}", attempt, e);
                 Backoff.pause(attempt);
             }
         }
@@ -94,12 +94,12 @@ final class JtaTransactions implements Transactions {
                 + "); the store cannot work in it", null, false);
     }
 
-    private <T> T joined(String runId, Function<EntityManager, T> work, boolean readOnly) {
+    private <T> T joined(Contended subject, Function<EntityManager, T> work, boolean readOnly) {
         try {
             return inTransaction(work, readOnly);
         } catch (RuntimeException e) {
             if (!readOnly && Failures.isConflict(e)) {
-                ConcurrentRunModificationException conflict = new ConcurrentRunModificationException(runId, 1);
+                NventException conflict = subject.gaveUp(1);
                 conflict.initCause(e);
                 throw conflict;
             }

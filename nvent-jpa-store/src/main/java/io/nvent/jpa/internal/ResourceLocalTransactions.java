@@ -1,6 +1,6 @@
 package io.nvent.jpa.internal;
 
-import io.nvent.ConcurrentRunModificationException;
+import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
@@ -21,7 +21,7 @@ final class ResourceLocalTransactions implements Transactions {
     }
 
     @Override
-    public <T> T write(String runId, Function<EntityManager, T> work) {
+    public <T> T write(Contended subject, Function<EntityManager, T> work) {
         for (int attempt = 1; ; attempt++) {
             EntityManager em = emf.createEntityManager();
             EntityTransaction tx = em.getTransaction();
@@ -36,11 +36,11 @@ final class ResourceLocalTransactions implements Transactions {
                     throw Failures.translate(e);
                 }
                 if (attempt >= maxAttempts) {
-                    ConcurrentRunModificationException gaveUp = new ConcurrentRunModificationException(runId, attempt);
+                    NventException gaveUp = subject.gaveUp(attempt);
                     gaveUp.initCause(e);
                     throw gaveUp;
                 }
-                LOG.log(System.Logger.Level.DEBUG, "conflict on run {0}, attempt {1}: {2}", runId, attempt, e);
+                LOG.log(System.Logger.Level.DEBUG, "conflict, attempt {0}: {1}", attempt, e);
                 Backoff.pause(attempt);
             } finally {
                 em.close();

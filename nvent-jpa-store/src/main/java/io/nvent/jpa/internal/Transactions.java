@@ -1,5 +1,7 @@
 package io.nvent.jpa.internal;
 
+import io.nvent.ConcurrentRunModificationException;
+import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import java.util.function.Function;
 
@@ -14,13 +16,35 @@ interface Transactions {
      * Runs {@code work} in a transaction and commits it. If the transaction only lost a race (lock
      * timeout, deadlock, version check) and this object started it, {@code work} runs again in a
      * new transaction, up to the configured number of attempts; then
-     * {@link io.nvent.ConcurrentRunModificationException} names {@code runId}.
+     * {@link ConcurrentRunModificationException} names {@code runId}.
      */
-    <T> T write(String runId, Function<EntityManager, T> work);
+    default <T> T write(String runId, Function<EntityManager, T> work) {
+        return write(Contended.run(runId), work);
+    }
+
+    /**
+     * Like {@link #write(String, Function)}, for work on something other than a run: when it keeps
+     * losing races (or loses one inside the caller's transaction), {@code subject} makes the
+     * exception to throw.
+     */
+    <T> T write(Contended subject, Function<EntityManager, T> work);
 
     /** Runs read-only {@code work}; inside the caller's transaction if one is active. */
     <T> T read(Function<EntityManager, T> work);
 
     /** Releases resources. */
     void close();
+
+    /** What a transaction works on, as far as the exception for lost races is concerned. */
+    @FunctionalInterface
+    interface Contended {
+
+        /** The retryable exception after {@code attempts} lost races. */
+        NventException gaveUp(int attempts);
+
+        /** Work on one run: {@link ConcurrentRunModificationException}. */
+        static Contended run(String runId) {
+            return attempts -> new ConcurrentRunModificationException(runId, attempts);
+        }
+    }
 }

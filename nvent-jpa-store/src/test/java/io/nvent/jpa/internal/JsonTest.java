@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,6 +60,16 @@ class JsonTest {
         assertThat(Json.members(json)).containsExactlyEntriesOf(values);
         assertThat(Json.members("{ \"a\" : 1 , \"b\": [2, 3] }")).containsEntry("a", "1").containsEntry("b", "[2, 3]");
         assertThat(Json.members("{}")).isEmpty();
+    }
+
+    @Test
+    void writesAndReadsArraysOfStrings() {
+        List<String> values = List.of("orders", "with \"quotes\"", "ü 😀");
+
+        assertThat(Json.strings(Json.strings(values))).containsExactlyElementsOf(values);
+        assertThat(Json.strings(" [ \"a\" , \"b\" ] ")).containsExactly("a", "b");
+        assertThat(Json.strings("[]")).isEmpty();
+        assertThat(Json.strings(List.of())).isEqualTo("[]");
     }
 
     @Test

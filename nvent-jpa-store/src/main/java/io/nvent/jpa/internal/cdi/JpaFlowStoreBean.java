@@ -14,6 +14,7 @@ import io.nvent.spi.Adapter;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -147,6 +148,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     @Override
     public JpaStoreOptions options() {
         return delegate().options();
+    }
+
+    @Override
+    public SchedulingStore schedulingStore() {
+        return delegate().schedulingStore();
     }
 
     @Override

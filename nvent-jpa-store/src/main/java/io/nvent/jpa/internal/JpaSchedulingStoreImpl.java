@@ -1,0 +1,728 @@
+package io.nvent.jpa.internal;
+
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.RunNotFoundException;
+import io.nvent.TimeoutAction;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerNotFoundException;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.jpa.JpaStoreOptions;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.TriggerRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.hibernate.Session;
+
+/**
+ * The JPA store's {@link SchedulingStore}: awaits, triggers with their history, schedule-tick claims
+ * and step leases in the tables of the V1 migration, on the flow store's persistence unit and
+ * transactions (so it joins the caller's JTA transaction like the flow store does).
+ *
+ * <p>Plain JDBC on the persistence unit's connection ({@link Session#doReturningWork}) rather than
+ * entities, because every operation is one or two single-row statements whose atomicity comes from
+ * the SQL itself:
+ * <ul>
+ *   <li>{@code closeAwait}: {@code UPDATE ... WHERE status = 'waiting'} — the database lets one
+ *       caller change the row; the others update nothing.</li>
+ *   <li>{@code claimTick}: the primary key of {@code schedule_tick} — PostgreSQL
+ *       {@code INSERT ... ON CONFLICT DO NOTHING}; on H2 the duplicate-key error of the losers is
+ *       caught (H2 rolls back only the failed statement).</li>
+ *   <li>{@code acquireLease}: PostgreSQL {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE owner is
+ *       the same or the lease expired}; elsewhere a conditional {@code UPDATE}, else an
+ *       {@code INSERT} whose duplicate-key error means "held".</li>
+ *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}.</li>
+ *   <li>Trigger history numbers: {@code last_seq} of the trigger advanced by an {@code UPDATE} that
+ *       holds the trigger's row lock until commit, like run histories.</li>
+ * </ul>
+ * Expected failures (a lost tick or lease) never reach Hibernate, so they cannot mark the caller's
+ * JTA transaction for rollback, and on PostgreSQL they never happen at all (a failed statement would
+ * abort the whole transaction there). Nothing is cached in a persistence context, so a conditional
+ * update and the read after it cannot disagree. Instants are bound as UTC {@link OffsetDateTime}s
+ * into {@code timestamp with time zone} columns, independent of JVM and server zones.
+ */
+public final class JpaSchedulingStoreImpl implements SchedulingStore {
+
+    private static final String AWAIT_COLUMNS = "await_id, token, run_id, flow, step_name, await_position, "
+            + "await_type, status, registered_at, resolve_at, timeout_at, timeout_action, event_name, filter_value, "
+            + "held, payload, closed_at";
+    private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, time_zone, event_name, "
+            + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error";
+    private static final String WAITING = "waiting";
+    private static final int MAX_TRIGGER_NAME = 100;
+    private static final int MAX_EVENT_TYPE = 32;
+    private static final int MAX_ZONE = 64;
+
+    private final Transactions transactions;
+    private final Database database;
+    private final Payloads payloads;
+    private final boolean postgres;
+    private final String runs;
+    private final String awaits;
+    private final String triggers;
+    private final String history;
+    private final String ticks;
+    private final String leases;
+
+    JpaSchedulingStoreImpl(Transactions transactions, Database database, JpaStoreOptions options) {
+        this.transactions = transactions;
+        this.database = database;
+        this.payloads = new Payloads(options.maxPayloadBytes());
+        this.postgres = database == Database.POSTGRESQL;
+        String tables = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix();
+        this.runs = tables + "run";
+        this.awaits = tables + "run_await";
+        this.triggers = tables + "flow_trigger";
+        this.history = tables + "trigger_event";
+        this.ticks = tables + "schedule_tick";
+        this.leases = tables + "step_lease";
+    }
+
+    // ------------------------------------------------------------------ awaits
+
+    @Override
+    public void saveAwait(AwaitRecord await) {
+        Objects.requireNonNull(await, "await");
+        Payloads.checkName(await.awaitId(), "await id");
+        Payloads.checkName(await.token(), "await token");
+        Payloads.checkName(await.runId(), "run id");
+        Payloads.checkName(await.flow(), "flow name");
+        Payloads.checkName(await.step(), "step name");
+        await.event().ifPresent(event -> Payloads.checkName(event, "event name"));
+        payloads.check(await.held(), "held emissions of await '" + await.awaitId() + "'");
+        await.data().ifPresent(data -> payloads.check(data, "data of await '" + await.awaitId() + "'"));
+        write("await '" + await.awaitId() + "'", connection -> {
+            // Insert only for an existing run: a missing run is reported as such rather than as a
+            // foreign-key violation, which on PostgreSQL would also abort a joined transaction.
+            try (PreparedStatement insert = connection.prepareStatement("insert into " + awaits + " ("
+                    + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + json()
+                    + ", " + json() + ", ?, 0 from " + runs + " where run_id = ?")) {
+                int i = bindAwait(insert, 1, await);
+                insert.setString(i, await.runId());
+                if (insert.executeUpdate() == 0) {
+                    throw new RunNotFoundException(await.runId());
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<AwaitRecord> findAwait(String awaitId) {
+        return read(connection -> first(selectAwaits(connection, "where await_id = ?", awaitId)));
+    }
+
+    @Override
+    public Optional<AwaitRecord> findAwaitByToken(String token) {
+        return read(connection -> first(selectAwaits(connection, "where token = ?", token)));
+    }
+
+    @Override
+    public Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant at) {
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(at, "at");
+        if (status == AwaitStatus.WAITING) {
+            throw new IllegalArgumentException("an await cannot be closed as " + status);
+        }
+        data.ifPresent(json -> payloads.check(json, "data of await '" + awaitId + "'"));
+        return write("await '" + awaitId + "'", connection -> {
+            String update = "update " + awaits + " set status = ?, payload = " + json()
+                    + ", closed_at = ?, version = version + 1 where await_id = ? and status = '" + WAITING + "'";
+            // Only one caller's update finds the row still waiting: the database serialises the
+            // updates of one row and re-checks the condition for the later ones.
+            if (postgres) {
+                try (PreparedStatement statement = connection.prepareStatement(update + " returning " + AWAIT_COLUMNS)) {
+                    bindClose(statement, status, data, at, awaitId);
+                    try (ResultSet rows = statement.executeQuery()) {
+                        return rows.next() ? Optional.of(await(rows)) : Optional.<AwaitRecord>empty();
+                    }
+                }
+            }
+            try (PreparedStatement statement = connection.prepareStatement(update)) {
+                bindClose(statement, status, data, at, awaitId);
+                if (statement.executeUpdate() == 0) {
+                    return Optional.<AwaitRecord>empty();
+                }
+            }
+            return first(selectAwaits(connection, "where await_id = ?", awaitId));
+        });
+    }
+
+    @Override
+    public List<AwaitRecord> dueAwaits(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        return read(connection -> selectAwaits(connection, "where status = '" + WAITING
+                + "' and (resolve_at <= ? or timeout_at <= ?) order by registered_at, await_id " + limit(limit),
+                now, now));
+    }
+
+    @Override
+    public List<AwaitRecord> waitingForEvent(String event) {
+        return read(connection -> selectAwaits(connection, "where event_name = ? and status = '" + WAITING
+                + "' order by registered_at, await_id", event));
+    }
+
+    @Override
+    public List<AwaitRecord> awaitsOfRun(String runId) {
+        return read(connection -> selectAwaits(connection, "where run_id = ? order by registered_at, await_id",
+                runId));
+    }
+
+    @Override
+    public List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
+        return read(connection -> selectAwaits(connection, (waitingOnly ? "where status = '" + WAITING + "' " : "")
+                + "order by registered_at desc, await_id desc " + limit(limit)));
+    }
+
+    private int bindAwait(PreparedStatement statement, int first, AwaitRecord await) throws SQLException {
+        int i = first;
+        statement.setString(i++, await.awaitId());
+        statement.setString(i++, await.token());
+        statement.setString(i++, await.runId());
+        statement.setString(i++, await.flow());
+        statement.setString(i++, await.step());
+        statement.setString(i++, wire(await.position()));
+        statement.setString(i++, wire(await.type()));
+        statement.setString(i++, wire(await.status()));
+        setInstant(statement, i++, Optional.of(await.registeredAt()));
+        setInstant(statement, i++, await.resolveAt());
+        setInstant(statement, i++, await.timeoutAt());
+        statement.setString(i++, wire(await.timeoutAction()));
+        statement.setString(i++, await.event().orElse(null));
+        setText(statement, i++, await.filterValue());
+        setJson(statement, i++, Optional.of(await.held()));
+        setJson(statement, i++, await.data());
+        setInstant(statement, i++, await.closedAt());
+        return i;
+    }
+
+    private void bindClose(PreparedStatement statement, AwaitStatus status, Optional<String> data, Instant at,
+                           String awaitId) throws SQLException {
+        statement.setString(1, wire(status));
+        setJson(statement, 2, data);
+        setInstant(statement, 3, Optional.of(at));
+        statement.setString(4, awaitId);
+    }
+
+    private List<AwaitRecord> selectAwaits(Connection connection, String condition, Object... parameters)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select " + AWAIT_COLUMNS + " from " + awaits
+                + " " + condition)) {
+            bind(statement, parameters);
+            try (ResultSet rows = statement.executeQuery()) {
+                List<AwaitRecord> found = new ArrayList<>();
+                while (rows.next()) {
+                    found.add(await(rows));
+                }
+                return found;
+            }
+        }
+    }
+
+    private static AwaitRecord await(ResultSet row) throws SQLException {
+        return new AwaitRecord(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                row.getString(5), AwaitPosition.valueOf(unwire(row.getString(6))),
+                AwaitType.valueOf(unwire(row.getString(7))), AwaitStatus.valueOf(unwire(row.getString(8))),
+                getInstant(row, 9).orElseThrow(), getInstant(row, 10), getInstant(row, 11),
+                TimeoutAction.valueOf(unwire(row.getString(12))), Optional.ofNullable(row.getString(13)),
+                Optional.ofNullable(row.getString(14)), row.getString(15), Optional.ofNullable(row.getString(16)),
+                getInstant(row, 17));
+    }
+
+    // ------------------------------------------------------------------ triggers
+
+    @Override
+    public void saveTrigger(TriggerRecord trigger) {
+        Objects.requireNonNull(trigger, "trigger");
+        TriggerSpec spec = trigger.spec();
+        spec.flows().forEach(flow -> Payloads.checkName(flow, "flow name"));
+        spec.cron().ifPresent(cron -> Payloads.checkName(cron, "cron expression"));
+        spec.event().ifPresent(event -> Payloads.checkName(event, "event name"));
+        if (spec.timezone().getId().length() > MAX_ZONE) {
+            throw new IllegalArgumentException("time zone id must have at most " + MAX_ZONE + " characters, was "
+                    + spec.timezone().getId());
+        }
+        write("trigger '" + spec.name() + "'", connection -> {
+            if (postgres) {
+                // Statistics as given; the history counter (last_seq) stays with the existing row.
+                try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
+                        + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
+                        + "time_zone = excluded.time_zone, event_name = excluded.event_name, "
+                        + "description = excluded.description, enabled = excluded.enabled, "
+                        + "declared = excluded.declared, created_at = excluded.created_at, fires = excluded.fires, "
+                        + "runs_started = excluded.runs_started, last_fired_at = excluded.last_fired_at, "
+                        + "last_error = excluded.last_error, version = t.version + 1")) {
+                    bindTrigger(upsert, trigger);
+                    upsert.executeUpdate();
+                }
+                return null;
+            }
+            // Elsewhere: update, else insert; a concurrent first save makes the insert fail, and then
+            // the row exists and the update applies.
+            if (updateTrigger(connection, trigger) == 0) {
+                try (PreparedStatement insert = connection.prepareStatement("insert into " + triggers + " ("
+                        + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
+                    bindTrigger(insert, trigger);
+                    insert.executeUpdate();
+                } catch (SQLException e) {
+                    if (!isDuplicateKey(e) || updateTrigger(connection, trigger) == 0) {
+                        throw e;
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private int updateTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update " + triggers + " set trigger_type = ?, "
+                + "flows = " + json() + ", cron = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
+                + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
+                + "version = version + 1 where trigger_name = ?")) {
+            int i = bindTriggerValues(update, 1, trigger);
+            update.setString(i, trigger.spec().name());
+            return update.executeUpdate();
+        }
+    }
+
+    private void bindTrigger(PreparedStatement statement, TriggerRecord trigger) throws SQLException {
+        statement.setString(1, trigger.spec().name());
+        bindTriggerValues(statement, 2, trigger);
+    }
+
+    /** Binds every trigger column but the name, in {@link #TRIGGER_COLUMNS} order. */
+    private int bindTriggerValues(PreparedStatement statement, int first, TriggerRecord trigger) throws SQLException {
+        TriggerSpec spec = trigger.spec();
+        int i = first;
+        statement.setString(i++, spec.type().wireName());
+        setJson(statement, i++, Optional.of(Json.strings(spec.flows())));
+        statement.setString(i++, spec.cron().orElse(null));
+        statement.setString(i++, spec.timezone().getId());
+        statement.setString(i++, spec.event().orElse(null));
+        setText(statement, i++, Optional.of(spec.description()));
+        statement.setBoolean(i++, spec.enabled());
+        statement.setBoolean(i++, trigger.declared());
+        setInstant(statement, i++, Optional.of(trigger.createdAt()));
+        statement.setLong(i++, trigger.fires());
+        statement.setLong(i++, trigger.runsStarted());
+        setInstant(statement, i++, trigger.lastFiredAt());
+        setText(statement, i++, trigger.lastError());
+        return i;
+    }
+
+    @Override
+    public Optional<TriggerRecord> findTrigger(String name) {
+        return read(connection -> first(selectTriggers(connection, "where trigger_name = ?", name)));
+    }
+
+    @Override
+    public List<TriggerRecord> listTriggers() {
+        return read(connection -> selectTriggers(connection, "order by trigger_name"));
+    }
+
+    @Override
+    public boolean deleteTrigger(String name) {
+        // The history goes with the trigger (on delete cascade).
+        return write("trigger '" + name + "'", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + triggers
+                    + " where trigger_name = ?")) {
+                delete.setString(1, name);
+                return delete.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public void recordFire(String name, Instant at, int runsStarted, Optional<String> error) {
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(error, "error");
+        write("trigger '" + name + "'", connection -> {
+            // One statement: concurrent fires queue on the row lock and each adds its own.
+            try (PreparedStatement update = connection.prepareStatement("update " + triggers
+                    + " set fires = fires + 1, runs_started = runs_started + ?, last_fired_at = ?"
+                    + (error.isPresent() ? ", last_error = ?" : "") + " where trigger_name = ?")) {
+                int i = 1;
+                update.setLong(i++, runsStarted);
+                setInstant(update, i++, Optional.of(at));
+                if (error.isPresent()) {
+                    setText(update, i++, error);
+                }
+                update.setString(i, name);
+                update.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private List<TriggerRecord> selectTriggers(Connection connection, String condition, Object... parameters)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select " + TRIGGER_COLUMNS + " from "
+                + triggers + " " + condition)) {
+            bind(statement, parameters);
+            try (ResultSet rows = statement.executeQuery()) {
+                List<TriggerRecord> found = new ArrayList<>();
+                while (rows.next()) {
+                    found.add(trigger(rows));
+                }
+                return found;
+            }
+        }
+    }
+
+    private static TriggerRecord trigger(ResultSet row) throws SQLException {
+        TriggerSpec spec = new TriggerSpec(row.getString(1), TriggerType.valueOf(unwire(row.getString(2))),
+                Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), ZoneId.of(row.getString(5)),
+                Optional.ofNullable(row.getString(6)), row.getString(7), row.getBoolean(8));
+        return new TriggerRecord(spec, row.getBoolean(9), getInstant(row, 10).orElseThrow(), row.getLong(11),
+                row.getLong(12), getInstant(row, 13), Optional.ofNullable(row.getString(14)));
+    }
+
+    // ------------------------------------------------------------------ trigger history
+
+    @Override
+    public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
+        checkTriggerName(name);
+        Objects.requireNonNull(at, "at");
+        if (type == null || type.isEmpty() || type.length() > MAX_EVENT_TYPE) {
+            throw new IllegalArgumentException("trigger history type must have 1.." + MAX_EVENT_TYPE
+                    + " characters, was " + type);
+        }
+        payloads.check(data, type + " entry of trigger '" + name + "'");
+        return write("trigger '" + name + "'", connection -> {
+            // Takes the trigger's row lock until commit: numbers are unique and a rollback returns them.
+            long seq;
+            if (postgres) {
+                try (PreparedStatement next = connection.prepareStatement("update " + triggers
+                        + " set last_seq = last_seq + 1 where trigger_name = ? returning last_seq")) {
+                    next.setString(1, name);
+                    try (ResultSet row = next.executeQuery()) {
+                        if (!row.next()) {
+                            throw new TriggerNotFoundException(name);
+                        }
+                        seq = row.getLong(1);
+                    }
+                }
+            } else {
+                try (PreparedStatement next = connection.prepareStatement("update " + triggers
+                        + " set last_seq = last_seq + 1 where trigger_name = ?")) {
+                    next.setString(1, name);
+                    if (next.executeUpdate() == 0) {
+                        throw new TriggerNotFoundException(name);
+                    }
+                }
+                try (PreparedStatement current = connection.prepareStatement("select last_seq from " + triggers
+                        + " where trigger_name = ?")) {
+                    current.setString(1, name);
+                    try (ResultSet row = current.executeQuery()) {
+                        row.next();
+                        seq = row.getLong(1);
+                    }
+                }
+            }
+            try (PreparedStatement insert = connection.prepareStatement("insert into " + history
+                    + " (trigger_name, seq, event_type, occurred_at, payload) values (?, ?, ?, ?, " + json() + ")")) {
+                insert.setString(1, name);
+                insert.setLong(2, seq);
+                insert.setString(3, type);
+                setInstant(insert, 4, Optional.of(at));
+                setJson(insert, 5, Optional.of(data));
+                insert.executeUpdate();
+            }
+            return new TriggerEvent(name, seq, type, at, data);
+        });
+    }
+
+    @Override
+    public List<TriggerEvent> triggerHistory(String name, int limit) {
+        return read(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("select trigger_name, seq, event_type, "
+                    + "occurred_at, payload from " + history + " where trigger_name = ? order by seq desc "
+                    + limit(limit))) {
+                statement.setString(1, name);
+                try (ResultSet rows = statement.executeQuery()) {
+                    List<TriggerEvent> found = new ArrayList<>();
+                    while (rows.next()) {
+                        found.add(new TriggerEvent(rows.getString(1), rows.getLong(2), rows.getString(3),
+                                getInstant(rows, 4).orElseThrow(), rows.getString(5)));
+                    }
+                    return found;
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ schedule ticks
+
+    @Override
+    public boolean claimTick(String trigger, Instant scheduledAt) {
+        checkTriggerName(trigger);
+        Objects.requireNonNull(scheduledAt, "scheduledAt");
+        return write("tick " + scheduledAt + " of trigger '" + trigger + "'", connection -> {
+            String insert = "insert into " + ticks + " (trigger_name, scheduled_at, claimed_at) "
+                    + "values (?, ?, current_timestamp)";
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict do nothing" : insert)) {
+                statement.setString(1, trigger);
+                setInstant(statement, 2, Optional.of(scheduledAt));
+                return statement.executeUpdate() == 1;
+            } catch (SQLException e) {
+                // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
+                if (isDuplicateKey(e)) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    @Override
+    public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+        Payloads.checkName(runId, "run id");
+        Payloads.checkName(step, "step name");
+        Payloads.checkName(owner, "lease owner");
+        Objects.requireNonNull(until, "until");
+        Objects.requireNonNull(now, "now");
+        return write("lease of step '" + step + "' in run '" + runId + "'", connection -> {
+            boolean acquired = postgres ? upsertLease(connection, runId, step, owner, until, now)
+                    : updateOrInsertLease(connection, runId, step, owner, until, now);
+            if (!acquired && !runExists(connection, runId)) {
+                throw new RunNotFoundException(runId);
+            }
+            return acquired;
+        });
+    }
+
+    /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
+    private boolean upsertLease(Connection connection, String runId, String step, String owner, Instant until,
+                                Instant now) throws SQLException {
+        try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
+                + " as l (run_id, step_name, owner, expires_at) select ?, ?, ?, ? from " + runs + " where run_id = ?"
+                + " on conflict (run_id, step_name) do update set owner = excluded.owner,"
+                + " expires_at = excluded.expires_at where l.owner = excluded.owner or l.expires_at <= ?")) {
+            upsert.setString(1, runId);
+            upsert.setString(2, step);
+            upsert.setString(3, owner);
+            setInstant(upsert, 4, Optional.of(until));
+            upsert.setString(5, runId);
+            setInstant(upsert, 6, Optional.of(now));
+            return upsert.executeUpdate() == 1;
+        }
+    }
+
+    /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
+    private boolean updateOrInsertLease(Connection connection, String runId, String step, String owner,
+                                        Instant until, Instant now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update " + leases
+                + " set owner = ?, expires_at = ? where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
+            update.setString(1, owner);
+            setInstant(update, 2, Optional.of(until));
+            update.setString(3, runId);
+            update.setString(4, step);
+            update.setString(5, owner);
+            setInstant(update, 6, Optional.of(now));
+            if (update.executeUpdate() == 1) {
+                return true;
+            }
+        }
+        try (PreparedStatement insert = connection.prepareStatement("insert into " + leases
+                + " (run_id, step_name, owner, expires_at) select ?, ?, ?, ? from " + runs + " where run_id = ?")) {
+            insert.setString(1, runId);
+            insert.setString(2, step);
+            insert.setString(3, owner);
+            setInstant(insert, 4, Optional.of(until));
+            insert.setString(5, runId);
+            return insert.executeUpdate() == 1;
+        } catch (SQLException e) {
+            // Someone holds it (the row exists and was not ours to take); only this statement failed.
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private boolean runExists(Connection connection, String runId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select 1 from " + runs + " where run_id = ?")) {
+            statement.setString(1, runId);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    @Override
+    public void renewLeases(String owner, Instant until) {
+        Objects.requireNonNull(until, "until");
+        write("leases of '" + owner + "'", connection -> {
+            try (PreparedStatement update = connection.prepareStatement("update " + leases
+                    + " set expires_at = ? where owner = ?")) {
+                setInstant(update, 1, Optional.of(until));
+                update.setString(2, owner);
+                update.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void releaseLease(String runId, String step, String owner) {
+        write("lease of step '" + step + "' in run '" + runId + "'", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
+                    + " where run_id = ? and step_name = ? and owner = ?")) {
+                delete.setString(1, runId);
+                delete.setString(2, step);
+                delete.setString(3, owner);
+                delete.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<StepLease> expiredLeases(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        return read(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("select run_id, step_name, owner, "
+                    + "expires_at from " + leases + " where expires_at <= ? order by expires_at, run_id, step_name "
+                    + limit(limit))) {
+                setInstant(statement, 1, Optional.of(now));
+                try (ResultSet rows = statement.executeQuery()) {
+                    List<StepLease> found = new ArrayList<>();
+                    while (rows.next()) {
+                        found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
+                                getInstant(rows, 4).orElseThrow()));
+                    }
+                    return found;
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ JDBC plumbing
+
+    /** JDBC work on the transaction's connection. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T write(String subject, Work<T> work) {
+        return transactions.write(attempts -> new StoreException("NVENT-0314 " + subject
+                + " was changed concurrently; gave up after " + attempts + " attempt(s)", null, true),
+                em -> em.unwrap(Session.class).doReturningWork(work::run));
+    }
+
+    private <T> T read(Work<T> work) {
+        return transactions.read(em -> em.unwrap(Session.class).doReturningWork(work::run));
+    }
+
+    /**
+     * The placeholder of a JSON parameter. The cast gives PostgreSQL the parameter's type also where
+     * it cannot take it from a column (the select list of {@code INSERT ... SELECT}).
+     */
+    private String json() {
+        return postgres ? "cast(? as jsonb)" : "?";
+    }
+
+    private void setJson(PreparedStatement statement, int index, Optional<String> json) throws SQLException {
+        if (postgres) {
+            // Sent untyped, so the server parses it into jsonb (as JsonTextType does for the entities).
+            if (json.isPresent()) {
+                statement.setObject(index, json.get(), Types.OTHER);
+            } else {
+                statement.setNull(index, Types.OTHER);
+            }
+        } else {
+            setText(statement, index, json);
+        }
+    }
+
+    private void setText(PreparedStatement statement, int index, Optional<String> text) throws SQLException {
+        if (text.isPresent()) {
+            statement.setString(index, text.get());
+        } else {
+            statement.setNull(index, postgres ? Types.VARCHAR : Types.CLOB);
+        }
+    }
+
+    private static void setInstant(PreparedStatement statement, int index, Optional<Instant> instant)
+            throws SQLException {
+        if (instant.isPresent()) {
+            statement.setObject(index, instant.get().atOffset(ZoneOffset.UTC));
+        } else {
+            statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+    }
+
+    private static Optional<Instant> getInstant(ResultSet row, int index) throws SQLException {
+        return Optional.ofNullable(row.getObject(index, OffsetDateTime.class)).map(OffsetDateTime::toInstant);
+    }
+
+    private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
+        for (int i = 0; i < parameters.length; i++) {
+            Object parameter = parameters[i];
+            if (parameter instanceof Instant instant) {
+                setInstant(statement, i + 1, Optional.of(instant));
+            } else {
+                statement.setString(i + 1, (String) parameter);
+            }
+        }
+    }
+
+    private static String limit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0, was " + limit);
+        }
+        return "limit " + limit;
+    }
+
+    private boolean isDuplicateKey(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return database == Database.OTHER && e.getSQLState() != null && e.getSQLState().startsWith("23");
+    }
+
+    private static <T> Optional<T> first(List<T> found) {
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    private static void checkTriggerName(String name) {
+        if (name == null || name.isEmpty() || name.length() > MAX_TRIGGER_NAME) {
+            throw new IllegalArgumentException("trigger name must have 1.." + MAX_TRIGGER_NAME + " characters, was "
+                    + (name == null ? "null" : name.length() + " characters"));
+        }
+    }
+
+    private static String wire(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String unwire(String value) {
+        return value.toUpperCase(Locale.ROOT);
+    }
+}

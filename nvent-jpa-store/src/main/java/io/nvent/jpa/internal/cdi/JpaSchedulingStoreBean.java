@@ -1,0 +1,141 @@
+package io.nvent.jpa.internal.cdi;
+
+import io.nvent.AwaitStatus;
+import io.nvent.TriggerEvent;
+import io.nvent.spi.Adapter;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.TriggerRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JPA scheduling store as a CDI bean: {@code @Inject @Adapter("jpa") SchedulingStore store;},
+ * chosen by the engine when {@code nvent.store.adapter=jpa}. It shares everything with the
+ * {@code @Adapter("jpa")} flow store bean — datasource, configuration, persistence unit and JTA
+ * transactions (joins the caller's, else a new one per call) — and starts with it.
+ */
+@ApplicationScoped
+@Adapter("jpa")
+public class JpaSchedulingStoreBean implements SchedulingStore {
+
+    private final JpaFlowStoreBean flowStore;
+
+    /** For the container's proxy. */
+    protected JpaSchedulingStoreBean() {
+        this.flowStore = null;
+    }
+
+    @Inject
+    public JpaSchedulingStoreBean(@Adapter("jpa") JpaFlowStoreBean flowStore) {
+        this.flowStore = flowStore;
+    }
+
+    private SchedulingStore delegate() {
+        return flowStore.schedulingStore();
+    }
+
+    @Override
+    public void saveAwait(AwaitRecord await) {
+        delegate().saveAwait(await);
+    }
+
+    @Override
+    public Optional<AwaitRecord> findAwait(String awaitId) {
+        return delegate().findAwait(awaitId);
+    }
+
+    @Override
+    public Optional<AwaitRecord> findAwaitByToken(String token) {
+        return delegate().findAwaitByToken(token);
+    }
+
+    @Override
+    public Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant at) {
+        return delegate().closeAwait(awaitId, status, data, at);
+    }
+
+    @Override
+    public List<AwaitRecord> dueAwaits(Instant now, int limit) {
+        return delegate().dueAwaits(now, limit);
+    }
+
+    @Override
+    public List<AwaitRecord> waitingForEvent(String event) {
+        return delegate().waitingForEvent(event);
+    }
+
+    @Override
+    public List<AwaitRecord> awaitsOfRun(String runId) {
+        return delegate().awaitsOfRun(runId);
+    }
+
+    @Override
+    public List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
+        return delegate().listAwaits(waitingOnly, limit);
+    }
+
+    @Override
+    public void saveTrigger(TriggerRecord trigger) {
+        delegate().saveTrigger(trigger);
+    }
+
+    @Override
+    public Optional<TriggerRecord> findTrigger(String name) {
+        return delegate().findTrigger(name);
+    }
+
+    @Override
+    public List<TriggerRecord> listTriggers() {
+        return delegate().listTriggers();
+    }
+
+    @Override
+    public boolean deleteTrigger(String name) {
+        return delegate().deleteTrigger(name);
+    }
+
+    @Override
+    public void recordFire(String name, Instant at, int runsStarted, Optional<String> error) {
+        delegate().recordFire(name, at, runsStarted, error);
+    }
+
+    @Override
+    public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
+        return delegate().appendTriggerEvent(name, type, at, data);
+    }
+
+    @Override
+    public List<TriggerEvent> triggerHistory(String name, int limit) {
+        return delegate().triggerHistory(name, limit);
+    }
+
+    @Override
+    public boolean claimTick(String trigger, Instant scheduledAt) {
+        return delegate().claimTick(trigger, scheduledAt);
+    }
+
+    @Override
+    public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+        return delegate().acquireLease(runId, step, owner, until, now);
+    }
+
+    @Override
+    public void renewLeases(String owner, Instant until) {
+        delegate().renewLeases(owner, until);
+    }
+
+    @Override
+    public void releaseLease(String runId, String step, String owner) {
+        delegate().releaseLease(runId, step, owner);
+    }
+
+    @Override
+    public List<StepLease> expiredLeases(Instant now, int limit) {
+        return delegate().expiredLeases(now, limit);
+    }
+}

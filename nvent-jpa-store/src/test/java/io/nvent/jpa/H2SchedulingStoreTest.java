@@ -1,0 +1,44 @@
+package io.nvent.jpa;
+
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.testkit.SchedulingStoreContractTest;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+
+/** The scheduling store contract on in-memory H2 (the database behind Payara's default datasource), URL mode. */
+class H2SchedulingStoreTest extends SchedulingStoreContractTest {
+
+    private static final String URL = TestDatabases.newH2Url();
+    private static JpaFlowStore store;
+
+    @Override
+    protected SchedulingStore createStore() {
+        if (store == null) {
+            store = JpaFlowStore.create(URL, "sa", "", JpaStoreOptions.defaults());
+        }
+        return store.schedulingStore();
+    }
+
+    @Override
+    protected void wipe(SchedulingStore storeToWipe) {
+        // Awaits and leases go with their runs, trigger history with its trigger (on delete cascade).
+        TestDatabases.execute(URL, "delete from nvent_run", "delete from nvent_flow_trigger",
+                "delete from nvent_schedule_tick");
+    }
+
+    @Override
+    protected void runExists(String runId) {
+        // Awaits and leases reference their run.
+        store.createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0), List.of());
+    }
+
+    @AfterAll
+    static void closeStore() {
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package io.nvent.jpa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.InvalidPayloadException;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunStatus;
+import io.nvent.TimeoutAction;
+import io.nvent.TriggerNotFoundException;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.TriggerRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the JPA scheduling store does beyond the shared contract: atomicity across store instances
+ * sharing one database (as several application instances do), awaits and leases bound to stored
+ * runs, payload checks. Subclassed per database; two stores stay open on one database per class.
+ */
+abstract class JpaSchedulingBehaviourTest {
+
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private static final String PREFIX = "twice_";
+    private static DataSource openedOn;
+    private static JpaFlowStore first;
+    private static JpaFlowStore second;
+
+    /** The database under test. */
+    abstract DataSource dataSource();
+
+    @BeforeEach
+    void openStoresAndEmptyTables() {
+        if (openedOn != dataSource()) {
+            closeStores();
+            first = JpaFlowStore.create(dataSource(), options().build());
+            second = JpaFlowStore.create(dataSource(), options().build());
+            openedOn = dataSource();
+        }
+        TestDatabases.execute(dataSource(), "delete from " + PREFIX + "run", "delete from " + PREFIX + "flow_trigger",
+                "delete from " + PREFIX + "schedule_tick");
+    }
+
+    @AfterAll
+    static void closeStores() {
+        if (first != null) {
+            first.close();
+            second.close();
+            first = null;
+            second = null;
+            openedOn = null;
+        }
+    }
+
+    /** Store of "instance A". */
+    private static JpaFlowStore first() {
+        return first;
+    }
+
+    /** Another store on the same database and tables: "instance B". */
+    private static JpaFlowStore second() {
+        return second;
+    }
+
+    private static JpaStoreOptions.Builder options() {
+        return JpaStoreOptions.newBuilder().tablePrefix(PREFIX);
+    }
+
+    // ---------------------------------------------------------------- several instances, one database
+
+    @Test
+    void twoInstancesOnOneDatabaseCloseEachAwaitClaimEachTickAndTakeEachLeaseOnce() {
+        String runId = created(first());
+        List<AwaitRecord> awaits = IntStream.range(0, 10).mapToObj(i -> await(runId, T0.plusMillis(i))).toList();
+        awaits.forEach(first().schedulingStore()::saveAwait);
+        AtomicInteger closed = new AtomicInteger();
+        AtomicInteger ticks = new AtomicInteger();
+        List<String> leaseWinners = Collections.synchronizedList(new ArrayList<>());
+
+        runConcurrently(8, thread -> {
+            SchedulingStore mine = (thread % 2 == 0 ? first() : second()).schedulingStore();
+            for (int i = 0; i < 10; i++) {
+                if (mine.closeAwait(awaits.get(i).awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0).isPresent()) {
+                    closed.incrementAndGet();
+                }
+                if (mine.claimTick("every-second", T0.plusSeconds(i))) {
+                    ticks.incrementAndGet();
+                }
+                if (mine.acquireLease(runId, "step-" + i, "node-" + thread, T0.plusSeconds(60), T0)) {
+                    leaseWinners.add("step-" + i);
+                }
+            }
+        });
+
+        assertThat(closed).hasValue(10);
+        assertThat(ticks).hasValue(10);
+        assertThat(leaseWinners).hasSize(10).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void twoInstancesOnOneDatabaseCountEveryFireAndNumberTheHistoryWithoutGaps() {
+        first().schedulingStore().saveTrigger(new TriggerRecord(
+                TriggerSpec.newBuilder("shared", TriggerType.MANUAL).flow("a").build(), false, T0, 0, 0,
+                Optional.empty(), Optional.empty()));
+        List<Long> seqs = Collections.synchronizedList(new ArrayList<>());
+
+        runConcurrently(8, thread -> {
+            SchedulingStore mine = (thread % 2 == 0 ? first() : second()).schedulingStore();
+            for (int i = 0; i < 20; i++) {
+                mine.recordFire("shared", T0, 1, Optional.empty());
+                seqs.add(mine.appendTriggerEvent("shared", "trigger.fired", T0, "{}").seq());
+            }
+        });
+
+        assertThat(second().schedulingStore().findTrigger("shared").orElseThrow().fires()).isEqualTo(160);
+        assertThat(seqs).containsExactlyInAnyOrderElementsOf(
+                LongStream.rangeClosed(1, 160).boxed().toList());
+    }
+
+    // ---------------------------------------------------------------- awaits and leases belong to runs
+
+    @Test
+    void refusesAwaitsAndLeasesOfUnknownRuns() {
+        SchedulingStore store = first().schedulingStore();
+        AwaitRecord orphan = await("no-such-run", T0);
+
+        assertThatThrownBy(() -> store.saveAwait(orphan)).isInstanceOf(RunNotFoundException.class)
+                .hasMessageContaining("no-such-run");
+        assertThatThrownBy(() -> store.acquireLease("no-such-run", "ship", "node-a", T0.plusSeconds(30), T0))
+                .isInstanceOf(RunNotFoundException.class);
+        assertThat(store.findAwait(orphan.awaitId())).isEmpty();
+        assertThat(store.expiredLeases(T0.plusSeconds(3600), 10)).isEmpty();
+    }
+
+    @Test
+    void deletesAwaitsAndLeasesWithTheirRun() {
+        String finished = created(first());
+        String active = created(first());
+        SchedulingStore store = first().schedulingStore();
+        AwaitRecord gone = await(finished, T0);
+        AwaitRecord kept = await(active, T0);
+        store.saveAwait(gone);
+        store.saveAwait(kept);
+        store.acquireLease(finished, "ship", "node-a", T0.plusSeconds(30), T0);
+        store.acquireLease(active, "ship", "node-a", T0.plusSeconds(30), T0);
+        first().updateRun(finished, run -> Optional.of(new RunChange(run.withStatus(RunStatus.COMPLETED, T0), List.of())));
+
+        assertThat(first().purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)), T0.plus(Duration.ofDays(2))))
+                .isEqualTo(1);
+
+        assertThat(store.findAwait(gone.awaitId())).isEmpty();
+        assertThat(store.findAwait(kept.awaitId())).isPresent();
+        assertThat(store.expiredLeases(T0.plusSeconds(3600), 10)).extracting(StepLease::runId).containsExactly(active);
+    }
+
+    @Test
+    void appliesTheRetentionPolicyWhenCalledThroughTheFlowStoreInterface() {
+        try (JpaFlowStore retaining = JpaFlowStore.create(dataSource(),
+                options().retention(RetentionPolicy.maxAge(Duration.ofDays(1))).build())) {
+            String finished = created(retaining);
+            String active = created(retaining);
+            retaining.updateRun(finished, run -> Optional.of(new RunChange(run.withStatus(RunStatus.FAILED, T0),
+                    List.of())));
+            FlowStore engineView = retaining;
+
+            assertThat(engineView.purgeFinishedRuns(T0.plus(Duration.ofDays(2)))).isEqualTo(1);
+
+            assertThat(retaining.findRun(finished)).isEmpty();
+            assertThat(retaining.findRun(active)).isPresent();
+        }
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    @Test
+    void refusesHistoryOfAnUnknownTrigger() {
+        assertThatThrownBy(() -> first().schedulingStore().appendTriggerEvent("no-such-trigger", "trigger.fired", T0,
+                "{}")).isInstanceOf(TriggerNotFoundException.class).hasMessageContaining("no-such-trigger");
+    }
+
+    @Test
+    void refusesAwaitDataThatIsNotJsonAndKeepsTheAwaitWaiting() {
+        SchedulingStore store = first().schedulingStore();
+        AwaitRecord await = await(created(first()), T0);
+        store.saveAwait(await);
+
+        assertThatThrownBy(() -> store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.of("{'no':json}"),
+                T0)).isInstanceOf(InvalidPayloadException.class);
+        assertThatThrownBy(() -> store.appendTriggerEvent("any", "trigger.fired", T0, "not json"))
+                .isInstanceOf(InvalidPayloadException.class);
+
+        assertThat(store.findAwait(await.awaitId()).orElseThrow().status()).isEqualTo(AwaitStatus.WAITING);
+        assertThat(store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.of("{\"ok\":true}"), T0))
+                .isPresent();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String created(JpaFlowStore store) {
+        String runId = "run-" + IDS.incrementAndGet();
+        store.createRun(RunRecord.started(runId, "orders", "{}", Optional.empty(), T0), List.of());
+        return runId;
+    }
+
+    private static AwaitRecord await(String runId, Instant registeredAt) {
+        int id = IDS.incrementAndGet();
+        return new AwaitRecord("await-" + id, "token-" + id, runId, "orders", "pay", AwaitPosition.BEFORE,
+                AwaitType.WEBHOOK, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+    }
+
+    /** Runs {@code body} on {@code threads} threads released together; rethrows the first failure. */
+    private static void runConcurrently(int threads, ThreadBody body) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = IntStream.range(0, threads).<Future<?>>mapToObj(t -> pool.submit(() -> {
+                start.await();
+                body.run(t);
+                return null;
+            })).toList();
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(55, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            throw new AssertionError("a concurrent caller failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("concurrent callers did not finish", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface ThreadBody {
+        void run(int thread) throws Exception;
+    }
+}

@@ -1,0 +1,45 @@
+package io.nvent.jpa;
+
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.testkit.SchedulingStoreContractTest;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * The scheduling store contract on a real PostgreSQL (embedded, or {@code NVENT_TEST_JDBC_URL}), on
+ * a pooled data source, with tables of its own prefix.
+ */
+class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
+
+    private static JpaFlowStore store;
+
+    @Override
+    protected SchedulingStore createStore() {
+        if (store == null) {
+            store = JpaFlowStore.create(TestDatabases.postgres(),
+                    JpaStoreOptions.newBuilder().tablePrefix("scheduling_").build());
+        }
+        return store.schedulingStore();
+    }
+
+    @Override
+    protected void wipe(SchedulingStore storeToWipe) {
+        TestDatabases.execute(TestDatabases.postgres(), "delete from scheduling_run",
+                "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick");
+    }
+
+    @Override
+    protected void runExists(String runId) {
+        store.createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0), List.of());
+    }
+
+    @AfterAll
+    static void closeStore() {
+        if (store != null) {
+            store.close();
+            store = null;
+        }
+    }
+}
