@@ -23,7 +23,11 @@ CREATE TABLE IF NOT EXISTS ${prefix}job (
     attempt          integer     NOT NULL DEFAULT 0,
     -- claims ever made: a completion or failure applies only to the claim it belongs to
     fence            integer     NOT NULL DEFAULT 0,
-    -- [{"attempt":1,"startedAt":"...","endedAt":"...","error":"..."}, ...], oldest first
+    -- start of the latest attempt (the running one while ACTIVE, the successful one once COMPLETED)
+    started_at       timestamptz,
+    -- attempts that failed or were lost, oldest first:
+    -- [{"attempt":1,"startedAt":"...","endedAt":"...","error":"..."}, ...]
+    -- (kept out of the claim/complete path: they touch only plain columns)
     attempts         jsonb       NOT NULL DEFAULT '[]',
     last_error       text,
     created_at       timestamptz NOT NULL,

@@ -1,7 +1,6 @@
 package io.nvent.postgres.internal;
 
 import io.nvent.postgres.PgQueueException;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -69,11 +68,6 @@ public final class Jdbc {
     public static Optional<Instant> instant(ResultSet rows, String column) throws SQLException {
         OffsetDateTime value = rows.getObject(column, OffsetDateTime.class);
         return Optional.ofNullable(value).map(OffsetDateTime::toInstant);
-    }
-
-    /** A SQL array of the given element type. */
-    public static Array array(Connection connection, String type, Object[] values) throws SQLException {
-        return connection.createArrayOf(type, values);
     }
 
     /** Executes statements in one transaction, holding an advisory lock so instances do not race. */

@@ -51,14 +51,14 @@ public final class JobStore {
         String[] ids = new String[n];
         String[] names = new String[n];
         String[] payloads = new String[n];
-        Integer[] priorities = new Integer[n];
-        Integer[] maxAttempts = new Integer[n];
+        int[] priorities = new int[n];
+        int[] maxAttempts = new int[n];
         String[] backoffs = new String[n];
-        Long[] initialDelays = new Long[n];
-        Long[] maxDelays = new Long[n];
-        Long[] timeouts = new Long[n];
-        Long[] created = new Long[n];
-        Long[] available = new Long[n];
+        long[] initialDelays = new long[n];
+        long[] maxDelays = new long[n];
+        long[] timeouts = new long[n];
+        long[] created = new long[n];
+        long[] available = new long[n];
         for (int i = 0; i < n; i++) {
             NewJob job = jobs.get(i);
             var r = job.request();
@@ -76,18 +76,12 @@ public final class JobStore {
             available[i] = job.availableMicros();
         }
         try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
-            insert.setArray(1, Jdbc.array(connection, "text", queues));
-            insert.setArray(2, Jdbc.array(connection, "text", ids));
-            insert.setArray(3, Jdbc.array(connection, "text", names));
-            insert.setArray(4, Jdbc.array(connection, "text", payloads));
-            insert.setArray(5, Jdbc.array(connection, "int4", priorities));
-            insert.setArray(6, Jdbc.array(connection, "int4", maxAttempts));
-            insert.setArray(7, Jdbc.array(connection, "text", backoffs));
-            insert.setArray(8, Jdbc.array(connection, "int8", initialDelays));
-            insert.setArray(9, Jdbc.array(connection, "int8", maxDelays));
-            insert.setArray(10, Jdbc.array(connection, "int8", timeouts));
-            insert.setArray(11, Jdbc.array(connection, "int8", created));
-            insert.setArray(12, Jdbc.array(connection, "int8", available));
+            // Java arrays go over the wire as binary PostgreSQL arrays: no per-value formatting.
+            Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
+                maxDelays, timeouts, created, available};
+            for (int i = 0; i < columns.length; i++) {
+                insert.setObject(i + 1, columns[i]);
+            }
             insert.executeUpdate();
         }
     }
@@ -95,7 +89,7 @@ public final class JobStore {
     /** Sends notifications on the queue's channel, in order. */
     public void notify(Connection connection, List<String> payloads) throws SQLException {
         try (PreparedStatement notify = connection.prepareStatement(sql.notify)) {
-            notify.setArray(1, Jdbc.array(connection, "text", payloads.toArray(String[]::new)));
+            notify.setObject(1, payloads.toArray(String[]::new));
             notify.execute();
         }
     }
@@ -109,9 +103,9 @@ public final class JobStore {
     public List<ClaimedJob> flushAndClaim(Connection connection, String queue, List<Finished> done, int limit,
                                           Instant now, String instance, Instant lockedUntil) throws SQLException {
         int n = done.size();
-        Long[] ids = new Long[n];
-        Integer[] fences = new Integer[n];
-        Long[] ends = new Long[n];
+        long[] ids = new long[n];
+        int[] fences = new int[n];
+        long[] ends = new long[n];
         for (int i = 0; i < n; i++) {
             Finished f = done.get(i);
             ids[i] = f.lease().id();
@@ -119,16 +113,16 @@ public final class JobStore {
             ends[i] = f.endedMicros();
         }
         try (PreparedStatement claim = connection.prepareStatement(sql.flushAndClaim)) {
-            claim.setArray(1, Jdbc.array(connection, "int8", ids));
-            claim.setArray(2, Jdbc.array(connection, "int4", fences));
-            claim.setArray(3, Jdbc.array(connection, "int8", ends));
+            claim.setObject(1, ids);
+            claim.setObject(2, fences);
+            claim.setObject(3, ends);
             claim.setString(4, queue);
-            claim.setObject(5, Jdbc.timestamp(now));
+            claim.setLong(5, Jdbc.micros(now));
             claim.setString(6, queue);
             claim.setInt(7, limit);
-            claim.setString(8, instance);
-            claim.setObject(9, Jdbc.timestamp(lockedUntil));
-            claim.setObject(10, Jdbc.timestamp(now));
+            claim.setLong(8, Jdbc.micros(now));
+            claim.setString(9, instance);
+            claim.setLong(10, Jdbc.micros(lockedUntil));
             List<ClaimedJob> claimed = new ArrayList<>(limit);
             try (ResultSet rows = claim.executeQuery()) {
                 while (rows.next()) {
@@ -162,8 +156,8 @@ public final class JobStore {
         return Jdbc.withConnection(dataSource, "NVENT-0820 renewing " + leases.size() + " leases", c -> {
             try (PreparedStatement renew = c.prepareStatement(sql.renew)) {
                 renew.setObject(1, Jdbc.timestamp(until));
-                renew.setArray(2, Jdbc.array(c, "int8", leases.stream().map(Lease::id).toArray(Long[]::new)));
-                renew.setArray(3, Jdbc.array(c, "int4", leases.stream().map(Lease::fence).toArray(Integer[]::new)));
+                renew.setObject(2, leases.stream().mapToLong(Lease::id).toArray());
+                renew.setObject(3, leases.stream().mapToInt(Lease::fence).toArray());
                 return renew.executeUpdate();
             }
         });
@@ -229,8 +223,8 @@ public final class JobStore {
                 release.setObject(1, Jdbc.timestamp(now));
                 release.setObject(2, Jdbc.timestamp(now));
                 release.setString(3, why);
-                release.setArray(4, Jdbc.array(c, "int8", leases.stream().map(Lease::id).toArray(Long[]::new)));
-                release.setArray(5, Jdbc.array(c, "int4", leases.stream().map(Lease::fence).toArray(Integer[]::new)));
+                release.setObject(4, leases.stream().mapToLong(Lease::id).toArray());
+                release.setObject(5, leases.stream().mapToInt(Lease::fence).toArray());
                 Set<String> queues = new TreeSet<>();
                 try (ResultSet rows = release.executeQuery()) {
                     while (rows.next()) {
@@ -383,23 +377,36 @@ public final class JobStore {
                     if (state == JobState.WAITING && availableAt.isAfter(now)) {
                         state = JobState.DELAYED;
                     }
+                    Optional<JobAttempt> latest = Optional.empty();
+                    Optional<Instant> latestStart = Jdbc.instant(result, "started_at");
+                    if ((state == JobState.ACTIVE || state == JobState.COMPLETED) && latestStart.isPresent()) {
+                        // The running or successful attempt lives in plain columns, not in the history.
+                        latest = Optional.of(new JobAttempt(result.getInt("attempt"), latestStart.get(),
+                                Jdbc.instant(result, "finished_at"), Optional.empty()));
+                    }
                     row = new Row(result.getString("job_id"), result.getString("name"), state,
                             result.getString("payload"), result.getInt("max_attempts"),
-                            Jdbc.instant(result, "created_at").orElseThrow(), availableAt, new ArrayList<>());
+                            Jdbc.instant(result, "created_at").orElseThrow(), availableAt, new ArrayList<>(), latest);
                     rows.put(id, row);
                 }
                 Optional<Instant> started = Jdbc.instant(result, "a_started");
                 if (started.isPresent()) {
-                    row.attempts().add(new JobAttempt(result.getInt("a_attempt"), started.get(),
+                    row.history().add(new JobAttempt(result.getInt("a_attempt"), started.get(),
                             Jdbc.instant(result, "a_ended"), Optional.ofNullable(result.getString("a_error"))));
                 }
             }
         }
-        return rows.values().stream().map(r -> new JobRecord(queue, r.jobId(), r.name(), r.state(), r.payload(),
-                r.maxAttempts(), r.createdAt(), r.availableAt(), r.attempts())).toList();
+        return rows.values().stream().map(row -> row.toRecord(queue)).toList();
     }
 
+    /** A job as read: the failed or lost attempts from the history, then the latest one. */
     private record Row(String jobId, String name, JobState state, String payload, int maxAttempts, Instant createdAt,
-                       Instant availableAt, List<JobAttempt> attempts) {
+                       Instant availableAt, List<JobAttempt> history, Optional<JobAttempt> latest) {
+
+        JobRecord toRecord(String queue) {
+            List<JobAttempt> attempts = new ArrayList<>(history);
+            latest.ifPresent(attempts::add);
+            return new JobRecord(queue, jobId, name, state, payload, maxAttempts, createdAt, availableAt, attempts);
+        }
     }
 }

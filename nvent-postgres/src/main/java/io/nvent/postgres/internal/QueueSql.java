@@ -8,9 +8,9 @@ public final class QueueSql {
 
     /** Epoch microseconds (bigint) to {@code timestamptz}, exactly. */
     private static final String MICROS = "timestamptz 'epoch' + %s * interval '1 microsecond'";
-    /** The last element of {@code attempts} with more fields merged in. */
-    private static final String END_ATTEMPT = "jsonb_set(%1$sattempts, ARRAY[(jsonb_array_length(%1$sattempts) - 1)::text], "
-            + "(%1$sattempts -> -1) || %2$s)";
+    /** Appends the latest attempt, ended, to the history ({@code %s}: its error). */
+    private static final String ENDED_ATTEMPT = "%1$sattempts || jsonb_build_object('attempt', %1$sattempt,"
+            + " 'startedAt', %1$sstarted_at, 'endedAt', ?::timestamptz, 'error', %2$s)";
 
     public final String channel;
     public final String insert;
@@ -45,17 +45,16 @@ public final class QueueSql {
         // free worker slots. Both touch disjoint rows (ACTIVE vs WAITING), so one snapshot is fine.
         flushAndClaim = "WITH done AS ("
                 + "UPDATE " + p + "job j SET state = 'COMPLETED', finished_at = " + MICROS.formatted("d.ended")
-                + ", locked_by = NULL, locked_until = NULL, attempts = "
-                + END_ATTEMPT.formatted("j.", "jsonb_build_object('endedAt', " + MICROS.formatted("d.ended") + ")")
+                + ", locked_by = NULL, locked_until = NULL"
                 + " FROM unnest(?::bigint[], ?::int[], ?::bigint[]) AS d(id, fence, ended)"
                 + " WHERE j.id = d.id AND j.fence = d.fence AND j.state = 'ACTIVE' RETURNING j.id"
                 + "), next AS ("
-                + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= ?"
-                + " AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
+                + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= "
+                + MICROS.formatted("?::bigint") + " AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
                 + " ORDER BY priority DESC, id LIMIT ? FOR UPDATE SKIP LOCKED"
                 + ") UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
-                + " locked_by = ?, locked_until = ?,"
-                + " attempts = j.attempts || jsonb_build_object('attempt', j.attempt + 1, 'startedAt', ?::timestamptz)"
+                + " started_at = " + MICROS.formatted("?::bigint") + ", locked_by = ?, locked_until = "
+                + MICROS.formatted("?::bigint")
                 + " FROM next WHERE j.id = next.id"
                 + " RETURNING j.id, j.fence, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
                 + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms";
@@ -65,14 +64,13 @@ public final class QueueSql {
                 + " JOIN unnest(?::bigint[], ?::int[]) AS u(id, fence) ON s.id = u.id AND s.fence = u.fence"
                 + " WHERE s.state = 'ACTIVE' FOR UPDATE OF s SKIP LOCKED)";
         fail = "UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
-                + " locked_until = NULL, last_error = ?, attempts = "
-                + END_ATTEMPT.formatted("", "jsonb_build_object('endedAt', ?::timestamptz, 'error', ?::text)")
+                + " locked_until = NULL, last_error = ?, attempts = " + ENDED_ATTEMPT.formatted("", "?::text")
                 + " WHERE id = ? AND fence = ? AND state = 'ACTIVE'";
         // A lost attempt (its instance died or left) does not use up an attempt: it runs again with
         // the same number; its history entry says what happened.
         String lost = "state = 'WAITING', available_at = ?, locked_by = NULL, locked_until = NULL,"
                 + " attempt = greatest(j.attempt - 1, 0), attempts = "
-                + END_ATTEMPT.formatted("j.", "jsonb_build_object('endedAt', ?::timestamptz, 'error', ?::text || coalesce(j.locked_by, 'unknown'))");
+                + ENDED_ATTEMPT.formatted("j.", "?::text || coalesce(j.locked_by, 'unknown')");
         requeueExpired = "UPDATE " + p + "job j SET " + lost + " WHERE j.id IN (SELECT id FROM " + p + "job"
                 + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED)"
                 + " RETURNING j.queue, j.job_id";
@@ -99,6 +97,7 @@ public final class QueueSql {
         purgeCompleted = "DELETE FROM " + p + "job WHERE id IN (SELECT id FROM " + p + "job WHERE queue = ?"
                 + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000)";
         job = "SELECT j.id, j.job_id, j.name, j.state, j.payload, j.max_attempts, j.created_at, j.available_at,"
+                + " j.attempt, j.started_at, j.finished_at,"
                 + " (a.e ->> 'attempt')::int AS a_attempt, (a.e ->> 'startedAt')::timestamptz AS a_started,"
                 + " (a.e ->> 'endedAt')::timestamptz AS a_ended, a.e ->> 'error' AS a_error"
                 + " FROM (SELECT * FROM " + p + "job WHERE queue = ? AND %s ORDER BY id DESC OFFSET ? LIMIT ?) j"

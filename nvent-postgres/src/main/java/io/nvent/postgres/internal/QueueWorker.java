@@ -38,6 +38,13 @@ public final class QueueWorker {
     private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
     /** Longest a completed attempt waits to be recorded when no claim round is due anyway. */
     static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /**
+     * While a backlog is worked off, how long the pump waits for more slots to free up before it
+     * claims for the ones free so far. Claiming at the first free slot would alternate rounds of 1
+     * and concurrency - 1 jobs; waiting a moment fills rounds, and a round costs about as much for
+     * 16 jobs as for one.
+     */
+    static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final String queue;
@@ -60,11 +67,20 @@ public final class QueueWorker {
     private long wakeups;
     private List<Finished> finished = new ArrayList<>();
     private long firstFinishedAt;
+    /** The last round claimed every slot it asked for: more jobs are waiting. */
+    private boolean backlog;
+    /** When the first slot freed up since the last claim; 0 when none did. */
+    private long firstFreedAt;
     private boolean claiming = true;
     private boolean stopping;
     private Instant pendingWakeAt;
     private int failedRounds;
     private long lastFailureLog;
+    // pump thread only: statistics for the shutdown log
+    private long rounds;
+    private long claimedTotal;
+    private long recordedTotal;
+    private long roundNanos;
 
     public QueueWorker(String queue, int concurrency, JobHandler handler, boolean paused, WorkerContext context) {
         this.queue = queue;
@@ -193,7 +209,10 @@ public final class QueueWorker {
                         dueStale = true;
                         nextPoll = now + pollNanos;
                     }
-                    boolean claim = claiming && !paused && more && inFlight < concurrency;
+                    boolean canClaim = claiming && !paused && more && inFlight < concurrency;
+                    boolean gathering = canClaim && backlog && inFlight > 0
+                            && now - firstFreedAt < GATHER_NANOS;
+                    boolean claim = canClaim && !gathering;
                     boolean flush = !finished.isEmpty()
                             && (claim || !claiming || now - firstFinishedAt >= LINGER_NANOS);
                     if (claim || flush) {
@@ -207,6 +226,9 @@ public final class QueueWorker {
                     long wait = nextPoll - now;
                     if (!finished.isEmpty()) {
                         wait = Math.min(wait, firstFinishedAt + LINGER_NANOS - now);
+                    }
+                    if (gathering) {
+                        wait = Math.min(wait, firstFreedAt + GATHER_NANOS - now);
                     }
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
@@ -229,9 +251,14 @@ public final class QueueWorker {
     private void round(List<Finished> done, int limit, long seen) {
         Instant now = context.clock().instant();
         List<ClaimedJob> claimed;
+        long started = System.nanoTime();
         try {
             claimed = context.store().flushAndClaim(connection.get(), queue, done, limit, now, context.instanceId(),
                     now.plus(context.leaseDuration()));
+            rounds++;
+            roundNanos += System.nanoTime() - started;
+            claimedTotal += claimed.size();
+            recordedTotal += done.size();
         } catch (SQLException | RuntimeException e) {
             connection.discard();
             roundFailed(done, e);
@@ -247,7 +274,12 @@ public final class QueueWorker {
                 lookUpDue = dueStale;
                 dueStale = false;
             }
+            if (limit > 0) {
+                backlog = claimed.size() == limit;
+            }
             inFlight += claimed.size();
+            // Slots freed while the round ran count from now.
+            firstFreedAt = inFlight < concurrency ? System.nanoTime() : 0;
         } finally {
             lock.unlock();
         }
@@ -360,8 +392,12 @@ public final class QueueWorker {
         Finished done = new Finished(attempt.lease(), Jdbc.micros(context.clock().instant()));
         lock.lock();
         try {
+            long now = System.nanoTime();
             if (finished.isEmpty()) {
-                firstFinishedAt = System.nanoTime();
+                firstFinishedAt = now;
+            }
+            if (firstFreedAt == 0) {
+                firstFreedAt = now;
             }
             finished.add(done);
             inFlight--;
@@ -374,6 +410,9 @@ public final class QueueWorker {
     private void releaseSlot() {
         lock.lock();
         try {
+            if (firstFreedAt == 0) {
+                firstFreedAt = System.nanoTime();
+            }
             inFlight--;
             changed.signalAll();
         } finally {
@@ -473,6 +512,9 @@ public final class QueueWorker {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LOG.log(Level.DEBUG, () -> "queue " + queue + ": " + rounds + " rounds, " + claimedTotal + " claimed, "
+                + recordedTotal + " completions recorded, " + (rounds == 0 ? 0 : roundNanos / rounds / 1000)
+                + " µs per round");
         if (workers.getActiveCount() > 0) {
             LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
                     + " ignored the interrupt and still run; their jobs are handed back and may run twice");
