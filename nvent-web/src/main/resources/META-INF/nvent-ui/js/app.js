@@ -6,7 +6,8 @@ import { dashboard } from './views/dashboard.js';
 import { flowsView, flowView } from './views/flows.js';
 import { runsView, runView } from './views/runs.js';
 import { queuesView, queueView } from './views/queues.js';
-import { placeholder } from './views/placeholder.js';
+import { triggersView, triggerView, newTriggerView, editTriggerView } from './views/triggers.js';
+import { awaitsView } from './views/awaits.js';
 
 const routes = [
   [/^\/?$/, 'dashboard', dashboard],
@@ -16,7 +17,11 @@ const routes = [
   [/^\/runs\/([^/]+)$/, 'runs', runView],
   [/^\/queues$/, 'queues', queuesView],
   [/^\/queues\/([^/]+)$/, 'queues', queueView],
-  [/^\/(triggers|awaits)$/, null, placeholder],
+  [/^\/triggers$/, 'triggers', triggersView],
+  [/^\/triggers\/new$/, 'triggers', newTriggerView],
+  [/^\/triggers\/([^/]+)\/edit$/, 'triggers', editTriggerView],
+  [/^\/triggers\/([^/]+)\/?$/, 'triggers', triggerView],
+  [/^\/awaits$/, 'awaits', awaitsView],
 ];
 
 let cleanup = null;
@@ -79,5 +84,13 @@ live.onStatus((state) => {
 api.session().then((s) => {
   document.getElementById('user').textContent = s.user ? `signed in as ${s.user}` : 'security off';
 }).catch(() => {});
+// runs paused on an await, next to the Awaits entry of the navigation
+live.stats((m) => {
+  const n = m.flows.reduce((a, f) => a + f.stats.awaiting, 0);
+  const tag = document.getElementById('nav-awaiting');
+  tag.hidden = n === 0;
+  tag.textContent = n > 99 ? '99+' : String(n);
+  tag.title = `${n} run${n === 1 ? '' : 's'} awaiting`;
+});
 live.start();
 render();

@@ -7,6 +7,7 @@ const statusListeners = new Set();
 const runs = new Map();      // runId -> { lastSeq, handlers:Set }
 let flowsWanted = new Map(); // flow -> count
 let statsWanted = 0;
+let lastStats = null;        // the latest statistics, handed to subscribers that join later
 let socket = null;
 let attempt = 0;
 let state = 'connecting';
@@ -45,6 +46,7 @@ function connect() {
     // The run's entries count from the server's acknowledgement on: anything before it is left over
     // from a flow or "all" subscription and would be repeated by the backfill.
     if (sub && msg.type === 'subscribed') sub.acked = true;
+    if (msg.type === 'stats') lastStats = msg;
     if (sub && sub.acked && (msg.type === 'history' || msg.type === 'event')) {
       const events = msg.type === 'history' ? msg.events : [msg.event];
       const fresh = events.filter((ev) => ev.seq > sub.lastSeq);
@@ -55,6 +57,7 @@ function connect() {
   };
   socket.onclose = () => {
     clearInterval(pingTimer);
+    lastStats = null;
     setState('down');
     const delay = Math.min(10000, 500 * 2 ** attempt) + Math.random() * 300;
     attempt++;
@@ -91,10 +94,19 @@ export const live = {
       if (n <= 0) { flowsWanted.delete(flow); send({ type: 'unsubscribe', flow }); } else flowsWanted.set(flow, n);
     };
   },
+  /** Statistics: the latest known at once (the server sends them only when they change), then every change. */
   stats(handler) {
     statsWanted++;
     if (statsWanted === 1) send({ type: 'subscribe.stats' });
+    let active = true;
     const off = live.on((msg) => { if (msg.type === 'stats') handler(msg); });
-    return () => { off(); statsWanted--; if (statsWanted === 0) send({ type: 'unsubscribe.stats' }); };
+    const known = lastStats;
+    if (known) queueMicrotask(() => { if (active && lastStats === known) handler(known); });
+    return () => {
+      active = false;
+      off();
+      statsWanted--;
+      if (statsWanted === 0) { lastStats = null; send({ type: 'unsubscribe.stats' }); }
+    };
   },
 };

@@ -103,8 +103,8 @@ export function card(title, sub, body, tools) {
     body);
 }
 
-export function kpi(label, value, cls, hint) {
-  return h('div', { class: `card kpi ${cls || ''}` }, h('div', { class: 'label' }, label),
+export function kpi(label, value, cls, hint, href) {
+  return h(href ? 'a' : 'div', { class: `card kpi ${cls || ''}${href ? ' link' : ''}`, href }, h('div', { class: 'label' }, label),
     h('div', { class: 'value', dataset: { kpi: label } }, value), hint ? h('div', { class: 'hint' }, hint) : null);
 }
 
@@ -120,15 +120,205 @@ export function jsonView(value) {
   return h('pre', { class: 'json', html });
 }
 
+/** Where JSON text breaks: { line, column, offset, message }, or null when it parses. */
+export function jsonError(text) {
+  try { JSON.parse(text); return null; } catch (e) {
+    const found = scanJson(text);
+    if (!found) return { line: null, column: null, offset: null, message: String(e.message) };
+    const before = text.slice(0, found.offset).split('\n');
+    return { line: before.length, column: before[before.length - 1].length + 1, offset: found.offset, message: found.message };
+  }
+}
+
+/** A strict JSON scanner that says where the first error is (engines' messages differ and often omit it). */
+function scanJson(text) {
+  const n = text.length;
+  let i = 0;
+  const fail = (message, at = i) => { throw { offset: Math.min(at, n), message }; };
+  const what = () => {
+    if (i >= n) return 'the end of the input';
+    const c = text[i];
+    return c === '\n' || c === '\r' ? 'a line break' : c === "'" ? 'a single quote (JSON uses double quotes)' : c === '\t' ? 'a tab' : `'${c}'`;
+  };
+  const ws = () => { while (i < n && ' \t\n\r'.includes(text[i])) i++; };
+  const string = () => {
+    const start = i++;
+    while (i < n) {
+      const c = text[i];
+      if (c === '"') { i++; return; }
+      if (c === '\\') {
+        const x = text[i + 1];
+        if (x !== undefined && '"\\/bfnrt'.includes(x)) { i += 2; continue; }
+        if (x === 'u' && /^[0-9a-fA-F]{4}$/.test(text.substr(i + 2, 4))) { i += 6; continue; }
+        fail('Invalid escape sequence in a string');
+      }
+      if (c.charCodeAt(0) < 0x20) fail(c === '\n' ? 'Line break inside a string (missing closing quote?)' : 'Unescaped control character in a string');
+      i++;
+    }
+    fail('Unterminated string (missing closing quote)', start);
+  };
+  const value = () => {
+    ws();
+    if (i >= n) fail('Unexpected end of input, expected a value');
+    const c = text[i];
+    if (c === '{') {
+      i++; ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(`Expected a double-quoted property name, found ${what()}`);
+        string(); ws();
+        if (text[i] !== ':') fail(`Expected ':' after the property name, found ${what()}`);
+        i++; value(); ws();
+        if (text[i] === ',') { i++; ws(); if (text[i] === '}') fail("Trailing comma before '}'"); continue; }
+        if (text[i] === '}') { i++; return; }
+        fail(`Expected ',' or '}' after a property value, found ${what()}`);
+      }
+    }
+    if (c === '[') {
+      i++; ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value(); ws();
+        if (text[i] === ',') { i++; ws(); if (text[i] === ']') fail("Trailing comma before ']'"); continue; }
+        if (text[i] === ']') { i++; return; }
+        fail(`Expected ',' or ']' after an array element, found ${what()}`);
+      }
+    }
+    if (c === '"') { string(); return; }
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+      m.lastIndex = i;
+      const r = m.exec(text);
+      if (!r || r[0] === '-') fail('Invalid number');
+      i += r[0].length;
+      return;
+    }
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) { i += word.length; return; }
+      if (word[0] === c) {
+        let k = 0;
+        while (text[i + k] === word[k]) k++;
+        fail(`Invalid literal, expected ${word}`, i + k);
+      }
+    }
+    fail(`Unexpected ${what()}, expected a value${c === "'" ? ' (JSON strings use double quotes)' : ''}`);
+  };
+  try {
+    value(); ws();
+    if (i < n) fail(`Unexpected ${what()} after the end of the JSON value`);
+    return null;
+  } catch (e) {
+    if (e && typeof e.offset === 'number') return e;
+    throw e;
+  }
+}
+
 /** Where JSON text breaks, as "line L, column C: message". */
 export function jsonProblem(text) {
-  try { JSON.parse(text); return null; } catch (e) {
-    const m = /position (\d+)/.exec(e.message);
-    if (!m) return e.message;
-    const pos = Number(m[1]);
-    const before = text.slice(0, pos).split('\n');
-    return `line ${before.length}, column ${before[before.length - 1].length + 1}: ${e.message.replace(/ in JSON at position \d+.*/, '')}`;
-  }
+  const e = jsonError(text);
+  if (!e) return null;
+  return e.line ? `line ${e.line}, column ${e.column}: ${e.message}` : e.message;
+}
+
+/**
+ * A JSON editor that reports invalid JSON (line and column) as you type, before anything is sent.
+ * Returns { el, input, msg, check(), value() }; value() is the text, or '' for an empty editor.
+ */
+export function jsonEditor({ id, value = '{\n  \n}', label = 'JSON', allowEmpty = true, emptyText = 'Empty: sent as {}', compact = false, onChange } = {}) {
+  const input = h('textarea', { class: 'json-input' + (compact ? ' compact' : ''), id, spellcheck: 'false', autocomplete: 'off', 'aria-label': label });
+  input.value = value;
+  const msg = h('div', { class: 'field-msg', id: id ? `${id}-msg` : undefined, role: 'status' });
+  let problem = null;
+  const check = () => {
+    const text = input.value;
+    const empty = text.trim() === '';
+    problem = empty ? (allowEmpty ? null : { message: 'Enter a JSON value' }) : jsonError(text);
+    input.classList.toggle('invalid', !!problem);
+    input.setAttribute('aria-invalid', problem ? 'true' : 'false');
+    msg.className = 'field-msg ' + (problem ? 'bad' : 'good');
+    if (problem) {
+      fill(msg, `Invalid JSON – ${problem.line ? `line ${problem.line}, column ${problem.column}: ` : ''}${problem.message}`,
+        problem.offset !== null && problem.offset !== undefined ? h('button', { type: 'button', class: 'link-btn', onclick: () => {
+          input.focus();
+          input.setSelectionRange(problem.offset, Math.min(problem.offset + 1, input.value.length));
+        } }, 'show') : null);
+    } else {
+      fill(msg, empty ? emptyText : 'Valid JSON');
+    }
+    if (onChange) onChange(!problem);
+    return !problem;
+  };
+  input.addEventListener('input', check);
+  const el = h('div', { class: 'json-editor' }, input, msg);
+  return { el, input, msg, check, value: () => input.value.trim() };
+}
+
+/** "in 4m" or "4m ago", for times either side of now. */
+export function relative(iso) {
+  if (!iso) return '–';
+  const ms = new Date(iso).getTime() - Date.now();
+  const s = Math.round(Math.abs(ms) / 1000);
+  let text;
+  if (s < 5) return ms > 0 ? 'in a few seconds' : 'just now';
+  if (s < 60) text = `${s}s`;
+  else if (s < 3600) text = `${Math.floor(s / 60)}m${s < 600 && s % 60 ? ` ${s % 60}s` : ''}`;
+  else if (s < 86400) text = `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? ` ${Math.floor((s % 3600) / 60)}m` : ''}`;
+  else text = `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600) ? ` ${Math.floor((s % 86400) / 3600)}h` : ''}`;
+  return ms > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A time element that shows a relative time and keeps the exact one in its tooltip. */
+export function when(iso, cls = '') {
+  if (!iso) return h('span', { class: 'muted' }, '–');
+  return h('time', { datetime: iso, class: `rel ${cls}`, title: new Date(iso).toLocaleString(undefined, { hour12: false }) }, relative(iso));
+}
+
+/** Refreshes every relative time under a root (cheap: no request). */
+export function tickRelative(root) {
+  root.querySelectorAll('time.rel[datetime]').forEach((t) => { t.textContent = relative(t.getAttribute('datetime')); });
+}
+
+/** Copies text to the clipboard (also over plain http, where navigator.clipboard is missing). */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); return true; }
+  } catch { /* fall back */ }
+  const area = h('textarea', { style: 'position:fixed;left:-9999px;top:0', readonly: true });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch { ok = false; }
+  area.remove();
+  return ok;
+}
+
+export function copyButton(text, label = 'Copy') {
+  return h('button', { type: 'button', class: 'btn small copy', title: 'copy to the clipboard', onclick: async (e) => {
+    const b = e.currentTarget;
+    const ok = await copyText(typeof text === 'function' ? text() : text);
+    b.textContent = ok ? 'Copied ✓' : 'Copy failed';
+    setTimeout(() => { b.textContent = label; }, 1500);
+  } }, label);
+}
+
+/** Asks before doing something; resolves when done (or never, when canceled). */
+export function confirmDialog(title, text, verb, fn, { danger = false, id } = {}) {
+  modal(title, h('p', { class: 'confirm-text' }, text), (close) => [
+    h('button', { class: 'btn', onclick: close }, 'Cancel'),
+    h('button', { class: `btn ${danger ? 'danger solid' : 'primary'}`, id, onclick: async (e) => {
+      const r = await act(e.currentTarget, fn);
+      if (r !== undefined) close();
+    } }, verb)]);
+}
+
+/** An on/off switch (a checkbox with role=switch). */
+export function toggle(on, onchange, { label, id, disabled } = {}) {
+  const input = h('input', { type: 'checkbox', role: 'switch', id, checked: on, disabled, 'aria-label': label });
+  input.addEventListener('change', (e) => onchange(e.currentTarget.checked, e.currentTarget));
+  input.addEventListener('click', (e) => e.stopPropagation());
+  return h('label', { class: 'switch', title: label, onclick: (e) => e.stopPropagation() }, input, h('span', { class: 'track' }, h('span', { class: 'thumb' })));
 }
 
 export function statusBar(stats) {

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonProblem } from '../ui.js';
+import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 
 export function flowsView(ctx) {
@@ -94,27 +94,17 @@ export async function startRunDialog(flow) {
       if (start && start.data.input !== undefined && start.data.input !== null) example = JSON.stringify(start.data.input, null, 2);
     }
   } catch { /* no example */ }
-  const input = h('textarea', { class: 'json-input', id: 'run-input', spellcheck: 'false', 'aria-label': 'run input (JSON)' });
-  input.value = example;
-  const msg = h('div', { class: 'field-msg', id: 'run-input-msg' });
   const startBtn = h('button', { class: 'btn primary', id: 'run-submit' }, 'Start run');
-  const check = () => {
-    const problem = input.value.trim() === '' ? null : jsonProblem(input.value);
-    input.classList.toggle('invalid', !!problem);
-    msg.className = 'field-msg ' + (problem ? 'bad' : 'good');
-    msg.textContent = problem ? `Invalid JSON – ${problem}` : input.value.trim() === '' ? 'Empty input: the entry step receives null' : 'Valid JSON';
-    startBtn.disabled = !!problem;
-    return !problem;
-  };
-  input.addEventListener('input', check);
+  const editor = jsonEditor({ id: 'run-input', value: example, label: 'run input (JSON)', emptyText: 'Empty input: the entry step receives null',
+    onChange: (ok) => { startBtn.disabled = !ok; } });
   const close = modal(`Start a run of ${flow}`, h('div', {},
-    h('p', { class: 'muted small' }, 'The JSON below becomes the input of the entry step.'), input, msg), (closeFn) => [
+    h('p', { class: 'muted small' }, 'The JSON below becomes the input of the entry step.'), editor.el), (closeFn) => [
     h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), startBtn]);
   startBtn.addEventListener('click', async () => {
-    if (!check()) return;
-    const result = await act(startBtn, () => api.startRun(flow, input.value.trim() === '' ? '' : input.value), (r) => `Started run ${short(r.runId)}`);
+    if (!editor.check()) return;
+    const result = await act(startBtn, () => api.startRun(flow, editor.value()), (r) => `Started run ${short(r.runId)}`);
     if (result) { close(); location.hash = `#/runs/${result.runId}`; }
   });
-  check();
-  input.focus();
+  editor.check();
+  editor.input.focus();
 }

@@ -1,0 +1,172 @@
+// Awaits: runs paused for a time, a schedule tick, a webhook or an event. Pending ones (or all), an
+// operator's "Resolve" with JSON data, and publishing a named event (starts event triggers' flows and
+// resumes runs awaiting it).
+import { api } from '../api.js';
+import { live } from '../live.js';
+import { h, fill, card, kpi, num, short, act, modal, jsonEditor, when, tickRelative, relative, toast } from '../ui.js';
+
+const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦' };
+const TYPE_TEXT = {
+  time: 'resumes after a delay',
+  schedule: 'resumes at the next cron tick',
+  webhook: 'resumes when its secret URL is called',
+  event: 'resumes when the event is published or emitted',
+};
+const STATUS = {
+  waiting: ['awaiting', 'waiting'], resolved: ['completed', 'resolved'], timed_out: ['failed', 'timed out'], canceled: ['canceled', 'canceled'],
+};
+
+function statusBadge(status) {
+  const [cls, text] = STATUS[status] || ['', status];
+  return h('span', { class: `badge ${cls}` }, text);
+}
+
+function awaitType(type) {
+  return h('span', { class: `atype ${type}`, title: TYPE_TEXT[type] || '' }, h('span', { class: 'ico', 'aria-hidden': 'true' }, TYPE_ICON[type] || '•'), type);
+}
+
+function due(label, iso, a, cls) {
+  const overdue = a.status === 'waiting' && new Date(iso) < new Date();
+  return h('div', { class: 'due', dataset: { due: label } }, h('span', { class: 'muted small' }, `${label} `), when(iso, overdue ? 'overdue' : cls),
+    h('span', { class: 'muted small' }, ` · ${new Date(iso).toLocaleTimeString(undefined, { hour12: false })}`));
+}
+
+function dueCell(a) {
+  if (a.status !== 'waiting') return h('span', { class: 'muted small' }, a.status === 'resolved' ? 'closed' : a.status === 'timed_out' ? 'timed out' : 'closed');
+  if (!a.resolveAt && !a.timeoutAt) return h('span', { class: 'muted small' }, 'no timeout');
+  return [a.resolveAt ? due('resolves', a.resolveAt, a, 'soon') : null, a.timeoutAt ? due('times out', a.timeoutAt, a, '') : null];
+}
+
+export function awaitsView(ctx) {
+  ctx.crumbs('Awaits');
+  let scope = ctx.query.status === 'all' ? 'all' : 'pending';
+  let awaits = null;
+  let user = 'operator';
+  api.session().then((s) => { if (s.user) user = s.user; }).catch(() => {});
+
+  const kpis = h('div', { class: 'grid kpis', id: 'await-kpis' });
+  const seg = h('div', { class: 'seg', id: 'await-scope', role: 'group', 'aria-label': 'which awaits' });
+  const body = h('div', { class: 'card-body flush' }, h('div', { class: 'empty' }, h('span', { class: 'spin' })));
+  const sub = h('span', {}, '');
+  const publish = publishForm(ctx.query.event || '', () => load());
+  ctx.view.append(kpis, card('Awaits', sub, body, seg), h('div', { class: 'grid halves top' }, publish,
+      card('About awaits', null, h('div', { class: 'card-body small about' },
+        h('p', {}, '@AwaitBefore pauses a run before a step, @AwaitAfter holds back what a completed step emitted. While it waits the run is ', h('strong', {}, 'awaiting'), '.'),
+        h('ul', {}, Object.entries(TYPE_TEXT).map(([t, text]) => h('li', {}, awaitType(t), ' ', text))),
+        h('p', { class: 'muted' }, 'Resolve hands JSON data to the step (ctx.triggerData()), as the webhook or event would. A timed-out await fails, continues or retries, as its timeoutAction says.')))));
+
+  const render = () => {
+    fill(seg, [['pending', 'Pending'], ['all', 'All']].map(([k, label]) => h('button', { class: k === scope ? 'on' : '', dataset: { scope: k },
+      onclick: () => { scope = k; ctx.setQuery({ status: k === 'all' ? 'all' : '' }); load(); } }, label)));
+    const pending = awaits.filter((a) => a.status === 'waiting');
+    const soonest = pending.filter((a) => a.timeoutAt).sort((a, b) => a.timeoutAt.localeCompare(b.timeoutAt))[0];
+    const runsWaiting = new Set(pending.map((a) => a.runId)).size;
+    const byType = (t) => pending.filter((a) => a.type === t).length;
+    fill(kpis,
+      kpi('Pending awaits', num(pending.length), pending.length ? 'wait' : '', `${runsWaiting} run${runsWaiting === 1 ? '' : 's'} awaiting`),
+      kpi('Webhook · event', `${num(byType('webhook'))} · ${num(byType('event'))}`, '', 'wait for someone else'),
+      kpi('Time · schedule', `${num(byType('time'))} · ${num(byType('schedule'))}`, 'run', 'resume by themselves'),
+      kpi('Next timeout', soonest ? relative(soonest.timeoutAt) : '–', soonest ? 'fail' : '', soonest ? `${soonest.flow} · ${soonest.step}` : 'nothing times out'));
+    sub.textContent = scope === 'all' ? 'newest first: waiting, resolved, timed out and canceled' : 'runs waiting right now, newest first';
+    const all = scope === 'all';
+    fill(body, awaits.length ? h('table', { id: 'awaits-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow · step'), h('th', {}, 'Type'), all ? h('th', {}, 'Status') : null,
+        h('th', {}, 'Registered'), h('th', {}, 'Resolves · times out'), h('th', {}, ''))),
+      h('tbody', {}, awaits.map((a) => h('tr', { class: 'click' + (a.status === 'waiting' ? '' : ' done'), dataset: { await: a.awaitId, run: a.runId, status: a.status, flow: a.flow },
+        onclick: () => { location.hash = `#/runs/${a.runId}`; } },
+        h('td', {}, h('a', { href: `#/runs/${a.runId}`, class: 'mono', title: a.runId, onclick: (e) => e.stopPropagation() }, short(a.runId))),
+        h('td', { class: 'flow-step' }, h('a', { href: `#/flows/${encodeURIComponent(a.flow)}?run=${a.runId}`, onclick: (e) => e.stopPropagation() }, a.flow),
+          h('span', { class: 'muted' }, ' · '), h('strong', {}, a.step), ' ',
+          h('span', { class: `pill pos ${a.position}`, title: a.position === 'after' ? 'after the step: holds back what it emitted' : 'before the step runs' }, a.position)),
+        h('td', {}, awaitType(a.type)),
+        all ? h('td', {}, statusBadge(a.status)) : null,
+        h('td', {}, when(a.registeredAt)),
+        h('td', {}, dueCell(a)),
+        h('td', { class: 'num' }, a.status === 'waiting'
+          ? h('button', { class: 'btn small primary', dataset: { resolve: a.awaitId }, onclick: (e) => { e.stopPropagation(); resolveDialog(a, user, load); } }, '✓ Resolve…')
+          : null)))))
+      : h('div', { class: 'empty', id: 'awaits-empty' }, scope === 'all' ? 'No awaits yet' : 'No run is waiting right now'));
+  };
+
+  async function load() {
+    try {
+      awaits = await api.awaits(scope === 'all' ? 'all' : 'pending', 200);
+      render();
+    } catch (e) {
+      fill(body, h('div', { class: 'empty' }, e.message));
+    }
+  }
+  load();
+  let timer;
+  let lastKey = null;
+  // awaiting counts move when an await registers or resolves; other changes matter for "all"
+  const off = live.stats((m) => {
+    const key = scope === 'all' ? JSON.stringify(m.flows) : m.flows.map((f) => f.stats.awaiting).join(',');
+    if (key === lastKey) return;
+    lastKey = key;
+    clearTimeout(timer);
+    timer = setTimeout(load, 300);
+  });
+  const poll = setInterval(load, 10000);
+  const tick = setInterval(() => tickRelative(ctx.view), 1000);
+  return () => { off(); clearTimeout(timer); clearInterval(poll); clearInterval(tick); };
+}
+
+/** The operator's resolve: JSON data for the step, checked before it is sent. */
+function resolveDialog(a, user, after) {
+  const go = h('button', { class: 'btn primary', id: 'resolve-submit' }, '✓ Resolve');
+  const editor = jsonEditor({ id: 'resolve-input', value: JSON.stringify({ resolvedBy: user }, null, 2), label: 'resolution data (JSON)',
+    emptyText: 'Empty: the step receives {}', onChange: (ok) => { go.disabled = !ok; } });
+  const close = modal(`Resolve the ${a.type} await of ${a.flow} · ${a.step}`, h('div', {},
+    h('dl', { class: 'facts compact' },
+      h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${a.runId}`, class: 'mono' }, a.runId)),
+      h('dt', {}, 'Waits'), h('dd', {}, `${a.position} step `, h('strong', {}, a.step), ` for ${a.type === 'time' ? 'a delay' : `a ${a.type}`}`),
+      a.timeoutAt ? [h('dt', {}, 'Times out'), h('dd', {}, relative(a.timeoutAt))] : null),
+    h('p', { class: 'muted small' }, 'The run resumes now. The JSON below is the await\'s data: the step sees it as ctx.triggerData(), as if the ', a.type, ' had arrived.'),
+    editor.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), go]);
+  go.addEventListener('click', async () => {
+    if (!editor.check()) return;
+    const r = await act(go, () => api.resolveAwait(a.awaitId, editor.value() || '{}'), `Resolved: run ${short(a.runId)} resumes`);
+    if (r) { close(); after(); }
+  });
+  editor.check();
+  editor.input.focus();
+}
+
+/** Publishes a named event with a JSON payload and shows what it did. */
+function publishForm(initialEvent, after) {
+  const nameInput = h('input', { type: 'text', id: 'event-name', list: 'known-events', placeholder: 'e.g. books.closed', autocomplete: 'off', spellcheck: 'false', value: initialEvent });
+  const known = h('datalist', { id: 'known-events' });
+  const nameMsg = h('div', { class: 'field-msg', id: 'event-name-msg' });
+  const go = h('button', { class: 'btn primary', id: 'event-publish', type: 'submit' }, 'Publish event');
+  const editor = jsonEditor({ id: 'event-payload', value: '{\n  \n}', label: 'event payload (JSON)', compact: true, emptyText: 'Empty: published as {}', onChange: (ok) => { go.disabled = !ok; } });
+  const result = h('div', { id: 'event-result', 'aria-live': 'polite' });
+  const form = h('form', { class: 'publish-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'event-name' }, 'Event'), nameInput, known, nameMsg),
+    h('div', { class: 'field' }, h('label', { for: 'event-payload' }, 'Payload'), editor.el),
+    h('div', { class: 'form-foot' }, go), result);
+  Promise.all([api.flows(), api.triggers().catch(() => [])]).then(([flows, triggers]) => {
+    const events = new Set(flows.flatMap((f) => f.steps.flatMap((s) => s.emits)));
+    triggers.filter((t) => t.type === 'event').forEach((t) => events.add(t.event));
+    fill(known, [...events].sort().map((ev) => h('option', { value: ev })));
+  }).catch(() => {});
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = nameInput.value.trim();
+    nameMsg.className = 'field-msg ' + (name ? '' : 'bad');
+    nameMsg.textContent = name ? '' : 'Name the event';
+    nameInput.classList.toggle('invalid', !name);
+    if (!name || !editor.check()) return;
+    const r = await act(go, () => api.publishEvent(name, editor.value() || '{}'));
+    if (!r) return;
+    fill(result, h('div', { class: 'alert ' + (r.startedRuns.length || r.resolvedAwaits ? 'ok' : 'info'), id: 'event-outcome' },
+      h('div', {}, h('strong', {}, r.event), ' published: ',
+        h('span', { dataset: { started: r.startedRuns.length } }, `${r.startedRuns.length} run${r.startedRuns.length === 1 ? '' : 's'} started`), ', ',
+        h('span', { dataset: { resolved: r.resolvedAwaits } }, `${r.resolvedAwaits} await${r.resolvedAwaits === 1 ? '' : 's'} resolved`), '.'),
+      r.startedRuns.length ? h('div', { class: 'chips' }, r.startedRuns.map((id) => h('a', { class: 'pill run-link', href: `#/runs/${id}` }, short(id)))) : null,
+      !r.startedRuns.length && !r.resolvedAwaits ? h('div', { class: 'small muted' }, 'No enabled event trigger and no waiting run listens to it.') : null));
+    toast(`Published ${r.event}`);
+    after();
+  });
+  return card('Publish an event', 'starts event triggers · resumes awaiting runs', h('div', { class: 'card-body' }, form));
+}

@@ -1,0 +1,682 @@
+// Triggers: what starts flows. The list with live statistics, a trigger's detail with its history and
+// the runs it started, fire-with-payload, enable/disable, delete, and the create/edit form with a live
+// cron preview (validated by the server) and the webhook instructions.
+import { api } from '../api.js';
+import { live } from '../live.js';
+import {
+  h, fill, badge, card, kpi, num, dateTime, short, act, modal, jsonView, jsonEditor, relative, when, tickRelative,
+  copyButton, confirmDialog, toggle, toast,
+} from '../ui.js';
+
+export const TYPES = {
+  schedule: { icon: '◷', label: 'Schedule', short: 'on a cron schedule', text: 'Starts the flows on a cron schedule, once per tick across all instances.' },
+  webhook: { icon: '⇣', label: 'Webhook', short: 'when a system POSTs to its URL', text: 'Starts the flows when another system POSTs JSON to its URL.' },
+  manual: { icon: '▶', label: 'Manual', short: 'on demand, from here or the API', text: 'Starts the flows on demand: from the console or the API.' },
+  event: { icon: '✦', label: 'Event', short: 'when a named event happens', text: 'Starts the flows when a named event is emitted by a step or published.' },
+};
+
+const NAME = /^[A-Za-z0-9._-]{1,100}$/;
+const PRESETS = [
+  ['every minute', '* * * * *'], ['every 5 minutes', '*/5 * * * *'], ['hourly', '0 * * * *'],
+  ['daily 09:00', '0 9 * * *'], ['weekdays 09:00', '0 9 * * MON-FRI'], ['every 10 s', '*/10 * * * * *'],
+];
+
+/** The console address of a trigger ("new" is the create form, so that name gets a trailing slash). */
+export function triggerHref(name) {
+  return `#/triggers/${encodeURIComponent(name)}${name === 'new' ? '/' : ''}`;
+}
+
+export function typeBadge(type) {
+  return h('span', { class: `ttype ${type}`, title: TYPES[type] ? TYPES[type].text : '' }, h('span', { class: 'ico', 'aria-hidden': 'true' }, TYPES[type] ? TYPES[type].icon : '•'), type);
+}
+
+function origin(t) {
+  return t.declared
+    ? h('span', { class: 'pill origin', title: 'declared with @Trigger in the code' }, 'declared')
+    : h('span', { class: 'pill origin runtime', title: 'created at run time (console or API)' }, 'runtime');
+}
+
+function flowLinks(flows) {
+  return h('div', { class: 'chips' }, flows.map((f) => h('a', { class: 'pill flow-link', href: `#/flows/${encodeURIComponent(f)}`, onclick: (e) => e.stopPropagation() }, f)));
+}
+
+export function webhookUrl(name) {
+  return `${location.origin}${api.base}/triggers/${encodeURIComponent(name)}/webhook`;
+}
+
+/** "NVENT-0210 cron expression … is invalid" → the message, with the code kept apart. */
+function problemText(message) {
+  const m = /^(NVENT-\d{4}) ([\s\S]*)$/.exec(message || '');
+  return m ? [m[2], ' ', h('span', { class: 'code-tag' }, m[1])] : [message];
+}
+
+/** "10:15:21" today, "28 Nov 10:15:21" before. */
+function stamp(iso) {
+  const d = new Date(iso);
+  const t = d.toLocaleTimeString(undefined, { hour12: false });
+  return new Date().toDateString() === d.toDateString() ? t : `${d.toLocaleDateString('en-GB', { day: '2-digit', month: 'short' })} ${t}`;
+}
+
+function inZone(iso, zone) {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', day: '2-digit', month: 'short', year: 'numeric',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' }).format(new Date(iso));
+  } catch {
+    return new Date(iso).toISOString();
+  }
+}
+
+const descriptions = new Map();
+/** The human description of a cron expression (asked once per expression). */
+async function describeCron(cron) {
+  if (!descriptions.has(cron)) {
+    descriptions.set(cron, api.cronPreview(cron, 'UTC', 1).then((p) => p.description).catch(() => null));
+  }
+  return descriptions.get(cron);
+}
+
+function scheduleCell(t) {
+  const desc = h('div', { class: 'small muted cron-desc' });
+  describeCron(t.cron).then((d) => { desc.textContent = d || ''; });
+  return h('div', { class: 'schedule' },
+    h('div', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` ${t.timezone}`)),
+    desc,
+    t.enabled && t.nextFireAt
+      ? h('div', { class: 'small next-fire', dataset: { next: t.nextFireAt } }, 'next ', when(t.nextFireAt), h('span', { class: 'muted' }, ` · ${dateTime(t.nextFireAt)}`))
+      : h('div', { class: 'small muted' }, t.enabled ? 'no upcoming tick' : 'paused while disabled'));
+}
+
+function sourceCell(t) {
+  switch (t.type) {
+    case 'schedule': return scheduleCell(t);
+    case 'webhook': return h('div', { class: 'webhook-cell' },
+      h('div', { class: 'mono small path', title: webhookUrl(t.name) }, h('span', { class: 'method' }, 'POST'), ' ', t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`),
+      copyButton(() => webhookUrl(t.name), 'Copy URL'));
+    case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event));
+    default: return h('span', { class: 'muted small' }, 'fired on demand');
+  }
+}
+
+function activityCell(t) {
+  const s = t.stats;
+  return h('div', { class: 'activity' },
+    h('div', { class: 'small' }, h('strong', {}, num(s.fires)), ` fire${s.fires === 1 ? '' : 's'} · `, h('strong', {}, num(s.runsStarted)), ` run${s.runsStarted === 1 ? '' : 's'} started`),
+    h('div', { class: 'small muted' }, s.lastFiredAt ? ['last ', when(s.lastFiredAt)] : 'never fired'),
+    s.lastError ? h('div', { class: 'small error-line ellipsis', title: s.lastError }, '⚠ ', s.lastError) : null);
+}
+
+async function setEnabled(t, on, after) {
+  const r = await act(null, () => (on ? api.enableTrigger(t.name) : api.disableTrigger(t.name)), on ? `Enabled ${t.name}` : `Disabled ${t.name}`);
+  after(r);
+}
+
+// ------------------------------------------------------------------------------------------ list
+
+export function triggersView(ctx) {
+  ctx.crumbs('Triggers');
+  ctx.actions(h('a', { class: 'btn primary', href: '#/triggers/new', id: 'new-trigger' }, '+ New trigger'));
+  let filter = TYPES[ctx.query.type] ? ctx.query.type : 'all';
+  let triggers = null;
+  const kpis = h('div', { class: 'grid kpis', id: 'trigger-kpis' });
+  const seg = h('div', { class: 'seg', id: 'type-filter', role: 'group', 'aria-label': 'trigger type' });
+  const body = h('div', { class: 'card-body flush' }, h('div', { class: 'empty' }, h('span', { class: 'spin' })));
+  ctx.view.append(kpis, card('Triggers', 'schedules, webhooks, manual fires and events that start flows', body, seg));
+
+  const render = () => {
+    const count = (type) => triggers.filter((t) => type === 'all' || t.type === type).length;
+    fill(seg, ['all', ...Object.keys(TYPES)].map((type) => h('button', { class: type === filter ? 'on' : '', dataset: { type },
+      onclick: () => { filter = type; ctx.setQuery({ type: type === 'all' ? '' : type }); render(); } },
+    type === 'all' ? 'all' : TYPES[type].label.toLowerCase(), h('span', { class: 'count' }, count(type)))));
+    const next = triggers.filter((t) => t.enabled && t.nextFireAt).sort((a, b) => a.nextFireAt.localeCompare(b.nextFireAt))[0];
+    const failing = triggers.filter((t) => t.stats.lastError);
+    fill(kpis,
+      kpi('Triggers', num(triggers.length), '', `${triggers.filter((t) => t.enabled).length} enabled · ${triggers.filter((t) => !t.declared).length} runtime`),
+      kpi('Next scheduled fire', next ? relative(next.nextFireAt) : '–', 'run', next ? `${next.name} at ${dateTime(next.nextFireAt)}` : 'no schedule enabled'),
+      kpi('Fires', num(triggers.reduce((a, t) => a + t.stats.fires, 0)), 'ok', `${num(triggers.reduce((a, t) => a + t.stats.runsStarted, 0))} runs started`),
+      kpi('With errors', num(failing.length), failing.length ? 'fail' : '', failing.length ? failing.map((t) => t.name).join(', ') : 'last fires all fine'));
+    const shown = triggers.filter((t) => filter === 'all' || t.type === filter);
+    fill(body, shown.length ? h('table', { id: 'triggers-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Trigger'), h('th', {}, 'Type'), h('th', {}, 'Flows'), h('th', {}, 'Schedule · source'),
+        h('th', {}, 'Activity'), h('th', {}, 'Enabled'), h('th', {}, ''))),
+      h('tbody', {}, shown.map((t) => h('tr', { class: 'click' + (t.enabled ? '' : ' off'), dataset: { trigger: t.name, enabled: String(t.enabled) },
+        onclick: () => { location.hash = triggerHref(t.name); } },
+        h('td', { class: 'trigger-name' }, h('div', {}, h('a', { href: triggerHref(t.name), onclick: (e) => e.stopPropagation() }, h('strong', {}, t.name)), ' ', origin(t)),
+          t.description ? h('div', { class: 'small muted ellipsis', title: t.description }, t.description) : null),
+        h('td', {}, typeBadge(t.type)),
+        h('td', {}, flowLinks(t.flows)),
+        h('td', {}, sourceCell(t)),
+        h('td', {}, activityCell(t)),
+        h('td', {}, toggle(t.enabled, (on, input) => { input.disabled = true; setEnabled(t, on, load); }, { label: `${t.enabled ? 'disable' : 'enable'} ${t.name}` })),
+        h('td', { class: 'num' }, h('button', { class: 'btn small', dataset: { fire: t.name }, disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
+          onclick: (e) => { e.stopPropagation(); fireDialog(t, load); } }, '⚡ Fire'))))))
+      : h('div', { class: 'empty' }, triggers.length ? `No ${filter} triggers` : h('span', {}, 'No triggers yet. ', h('a', { href: '#/triggers/new' }, 'Create one'), ' or declare them with @Trigger.')));
+  };
+
+  async function load() {
+    try {
+      triggers = await api.triggers();
+      render();
+    } catch (e) {
+      fill(body, h('div', { class: 'empty' }, e.message));
+    }
+  }
+  load();
+  let timer;
+  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 400); });
+  const poll = setInterval(load, 15000);
+  const tick = setInterval(() => tickRelative(ctx.view), 5000);
+  return () => { off(); clearTimeout(timer); clearInterval(poll); clearInterval(tick); };
+}
+
+// ------------------------------------------------------------------------------------------ fire
+
+/** Fires a trigger with a JSON payload, checked (line and column) before anything is sent. */
+export async function fireDialog(t, after) {
+  let example = '{\n  \n}';
+  try {
+    const detail = await api.trigger(t.name, 20);
+    const last = detail.history.find((e) => (e.type === 'trigger.fired' || e.type === 'trigger.failed') && e.data && e.data.payload !== undefined);
+    if (last) example = JSON.stringify(last.data.payload, null, 2);
+  } catch { /* no example */ }
+  const fireBtn = h('button', { class: 'btn primary', id: 'fire-submit' }, '⚡ Fire');
+  const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => { fireBtn.disabled = !ok; } });
+  const close = modal(`Fire ${t.name}`, h('div', {},
+    h('p', { class: 'muted small' }, 'Starts ', t.flows.map((f, i) => [i ? ', ' : '', h('strong', {}, f)]),
+      ' now. The JSON below becomes the input of each flow\'s entry step.'),
+    editor.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), fireBtn]);
+  fireBtn.addEventListener('click', async () => {
+    if (!editor.check()) return;
+    const r = await act(fireBtn, () => api.fireTrigger(t.name, editor.value() || '{}'),
+      (res) => `Fired ${t.name}: ${res.runs.length} run${res.runs.length === 1 ? '' : 's'} started`);
+    if (r) { close(); if (after) after(r); }
+  });
+  editor.check();
+  editor.input.focus();
+}
+
+// ------------------------------------------------------------------------------------------ detail
+
+const HISTORY_CLASS = {
+  'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
+  'trigger.fired': 'ok', 'trigger.failed': 'bad',
+};
+
+function definition(d) {
+  return h('span', {}, d.type ? typeBadge(d.type) : null,
+    d.cron ? [' ', h('code', { class: 'cron' }, d.cron), h('span', { class: 'muted small' }, ` ${d.timezone || 'UTC'}`)] : null,
+    d.event ? [' on ', h('span', { class: 'pill' }, d.event)] : null,
+    d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
+    d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
+}
+
+export function triggerView(ctx) {
+  const [name] = ctx.params;
+  ctx.crumbs(['Triggers', '#/triggers'], name);
+  const kpis = h('div', { class: 'grid kpis', id: 'trigger-stats' });
+  const facts = h('dl', { class: 'facts', id: 'trigger-facts' });
+  const howBody = h('div', { class: 'card-body how' });
+  const howTitle = h('h2', {}, 'How it fires');
+  const list = h('ul', { class: 'timeline history', id: 'trigger-history' });
+  const counter = h('span', { class: 'sub' }, 'loading…');
+  ctx.view.append(kpis, h('div', { class: 'grid main-side top' },
+    h('div', { class: 'card' }, h('div', { class: 'card-head' }, h('div', {}, h('h2', {}, 'History'), counter),
+      h('span', { class: 'muted small' }, 'newest first · runs update live')), h('div', { class: 'card-body flush' }, list)),
+    h('div', { class: 'grid', style: 'align-content:start' },
+      card('Overview', null, h('div', { class: 'card-body' }, facts)),
+      h('div', { class: 'card' }, h('div', { class: 'card-head' }, howTitle), howBody))));
+
+  let t = null;
+  let lastSeq = null;
+  const statuses = new Map();  // runId -> status
+  let howFor = null;
+
+  const runChip = (id) => {
+    const st = statuses.get(id);
+    return h('a', { class: 'run-chip', href: `#/runs/${id}`, dataset: { run: id, status: st || '' } }, h('span', { class: 'mono' }, short(id)), st ? badge(st) : h('span', { class: 'spin' }));
+  };
+
+  const describe = (e) => {
+    const d = e.data || {};
+    switch (e.type) {
+      case 'trigger.registered': return [h('span', {}, 'registered '), definition(d)];
+      case 'trigger.updated': return [h('span', {}, 'definition updated '), definition(d)];
+      case 'trigger.enabled': return 'enabled: fires again';
+      case 'trigger.disabled': return 'disabled: no longer fires';
+      case 'trigger.fired':
+      case 'trigger.failed': {
+        const runs = d.runs || [];
+        return [
+          d.error ? h('div', { class: 'error-line' }, d.error) : null,
+          h('div', { class: 'fired' }, runs.length ? [h('span', {}, `started ${runs.length} run${runs.length === 1 ? '' : 's'}`), h('span', { class: 'chips' }, runs.map(runChip))]
+            : h('span', { class: 'muted' }, 'no run started')),
+          d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null];
+      }
+      default: return Object.keys(d).length ? h('details', { class: 'data' }, h('summary', {}, 'data'), jsonView(d)) : '';
+    }
+  };
+
+  const renderHistory = (history) => {
+    const entries = [...history].sort((a, b) => b.seq - a.seq);
+    const newest = entries.length ? entries[0].seq : 0;
+    fill(list, entries.length ? entries.map((e) => h('li', { class: lastSeq !== null && e.seq > lastSeq ? 'new' : '', dataset: { seq: e.seq, type: e.type } },
+      h('span', { class: 'seq' }, e.seq), h('span', { class: 'ts', title: new Date(e.ts).toLocaleString(undefined, { hour12: false }) }, stamp(e.ts)),
+      h('span', { class: `type ${HISTORY_CLASS[e.type] || ''}` }, e.type), h('span', { class: 'msg' }, describe(e))))
+      : h('li', { class: 'empty-row' }, h('span', { class: 'muted' }, 'No history yet')));
+    lastSeq = newest;
+    counter.textContent = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${entries.length >= 100 ? ' (latest 100)' : ''}`;
+  };
+
+  const renderFacts = () => {
+    fill(facts,
+      h('dt', {}, 'State'), h('dd', { id: 'trigger-state', dataset: { enabled: String(t.enabled) } }, h('span', { class: `badge ${t.enabled ? 'ok' : 'canceled'}` }, t.enabled ? 'enabled' : 'disabled')),
+      h('dt', {}, 'Type'), h('dd', {}, typeBadge(t.type)),
+      h('dt', {}, 'Origin'), h('dd', {}, origin(t), h('div', { class: 'small muted' }, t.declared
+        ? 'Declared with @Trigger: disable it instead of deleting it; the code\'s definition applies again on restart.'
+        : 'Created at run time; edit or delete it here.')),
+      t.description ? [h('dt', {}, 'Description'), h('dd', {}, t.description)] : null,
+      h('dt', {}, 'Starts'), h('dd', {}, flowLinks(t.flows)),
+      t.type === 'event' ? [h('dt', {}, 'Event'), h('dd', {}, h('span', { class: 'pill' }, t.event))] : null,
+      t.type === 'schedule' ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
+      h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
+    const s = t.stats;
+    fill(kpis,
+      kpi('Fires', num(s.fires), '', s.lastFiredAt ? `last ${relative(s.lastFiredAt)}` : 'never fired'),
+      kpi('Runs started', num(s.runsStarted), 'ok', `into ${t.flows.length} flow${t.flows.length === 1 ? '' : 's'}`),
+      t.type === 'schedule'
+        ? kpi('Next fire', t.enabled && t.nextFireAt ? relative(t.nextFireAt) : '–', 'run', t.enabled && t.nextFireAt ? inZone(t.nextFireAt, t.timezone) : 'disabled: no ticks')
+        : kpi('State', t.enabled ? 'enabled' : 'disabled', t.enabled ? 'ok' : 'wait', t.enabled ? 'fires when asked' : 'fires nothing until enabled'),
+      kpi('Last error', s.lastError ? 'yes' : 'none', s.lastError ? 'fail' : '', s.lastError ? s.lastError.slice(0, 60) : 'every fire started its flows'));
+    ctx.actions(
+      t.enabled
+        ? h('button', { class: 'btn', id: 'trigger-disable', onclick: (e) => act(e.currentTarget, () => api.disableTrigger(name), `Disabled ${name}`).then(load) }, '❚❚ Disable')
+        : h('button', { class: 'btn', id: 'trigger-enable', onclick: (e) => act(e.currentTarget, () => api.enableTrigger(name), `Enabled ${name}`).then(load) }, '▶ Enable'),
+      h('a', { class: 'btn', id: 'trigger-edit', href: `${triggerHref(name).replace(/\/$/, '')}/edit` }, '✎ Edit'),
+      h('button', { class: 'btn danger', id: 'trigger-delete', disabled: t.declared,
+        title: t.declared ? 'declared in the code: disable it instead' : 'delete this runtime trigger',
+        onclick: () => confirmDialog(`Delete ${name}?`, `The trigger stops firing and its history is removed. Runs it started are kept.`, 'Delete trigger',
+          async () => { await api.deleteTrigger(name); toast(`Deleted ${name}`); location.hash = '#/triggers'; }, { danger: true, id: 'confirm-delete' }) }, 'Delete'),
+      h('button', { class: 'btn primary', id: 'fire-trigger', disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
+        onclick: () => fireDialog(t, load) }, '⚡ Fire…'));
+  };
+
+  const renderHow = async () => {
+    const key = `${t.type}|${t.cron}|${t.timezone}|${t.enabled}|${t.event}`;
+    if (key === howFor) return;
+    howFor = key;
+    fill(howTitle, t.type === 'schedule' ? 'Next ticks' : t.type === 'webhook' ? 'Give the sender this URL' : 'How it fires');
+    if (t.type === 'schedule') {
+      fill(howBody, h('span', { class: 'spin' }));
+      try {
+        const p = await api.cronPreview(t.cron, t.timezone, 5);
+        fill(howBody, h('div', { class: 'cron-human' }, p.description), h('div', { class: 'small muted' }, `${t.cron} · ${t.timezone}`),
+          !t.enabled ? h('div', { class: 'alert warn' }, 'Disabled: these ticks do not fire until the trigger is enabled.') : null,
+          tickList(p.next, t.timezone));
+      } catch (e) {
+        fill(howBody, h('div', { class: 'alert bad' }, problemText(e.message)));
+      }
+    } else if (t.type === 'webhook') {
+      fill(howBody, webhookHelp(t.name));
+    } else if (t.type === 'event') {
+      fill(howBody, h('p', {}, 'Fires when a step emits ', h('span', { class: 'pill' }, t.event), ' or when anyone publishes it:'),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -H 'Content-Type: application/json' -d '{"id": 1}'`),
+        h('p', { class: 'small' }, h('a', { href: `#/awaits?event=${encodeURIComponent(t.event)}`, id: 'publish-link' }, 'Publish it from the console →')));
+    } else {
+      fill(howBody, h('p', {}, 'Fires only when someone fires it: the ', h('strong', {}, 'Fire'), ' button above, or the API with a JSON body:'),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/triggers/${encodeURIComponent(t.name)}/fire \\\n  -u admin -H 'Content-Type: application/json' -d '{}'`));
+    }
+  };
+
+  async function loadStatuses(history) {
+    const ids = [...new Set(history.flatMap((e) => (e.data && e.data.runs) || []))].slice(0, 30);
+    const wanted = ids.filter((id) => !['completed', 'failed', 'canceled'].includes(statuses.get(id)));
+    if (!wanted.length) return false;
+    const runs = await Promise.all(wanted.map((id) => api.run(id).catch(() => null)));
+    let changed = false;
+    runs.forEach((r, i) => {
+      const st = r ? r.status : 'gone';
+      if (statuses.get(wanted[i]) !== st) { statuses.set(wanted[i], st); changed = true; }
+    });
+    return changed;
+  }
+
+  let history = [];
+  async function load() {
+    try {
+      const detail = await api.trigger(name, 100);
+      t = detail;
+      history = detail.history;
+      renderFacts();
+      renderHow();
+      await loadStatuses(history);
+      renderHistory(history);
+    } catch (e) {
+      if (e.status === 404) {
+        fill(ctx.view, h('div', { class: 'card placeholder' }, h('h2', {}, `No trigger named ${name}`), h('p', {}, h('a', { href: '#/triggers' }, 'Back to the triggers'))));
+      } else {
+        toast(e.message, true);
+      }
+    }
+  }
+  const refreshRuns = async () => { if (await loadStatuses(history)) renderHistory(history); };
+  load();
+  let timer;
+  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(() => { load(); }, 300); });
+  const poll = setInterval(refreshRuns, 2000);
+  const slow = setInterval(load, 15000);
+  return () => { off(); clearTimeout(timer); clearInterval(poll); clearInterval(slow); };
+}
+
+function codeBlock(text) {
+  return h('div', { class: 'codeblock' }, h('pre', {}, text), copyButton(text));
+}
+
+function tickParts(iso, zone) {
+  try {
+    const d = new Date(iso);
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', day: '2-digit', month: 'short', year: 'numeric' }).format(d);
+    const clock = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZoneName: 'short' }).format(d);
+    return [day, clock];
+  } catch {
+    return [iso, ''];
+  }
+}
+
+function tickList(ticks, zone) {
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return h('ol', { class: 'ticks', id: 'cron-ticks' }, ticks.map((iso) => {
+    const [day, clock] = tickParts(iso, zone);
+    return h('li', { dataset: { tick: iso } },
+      h('div', { class: 'tick-main' }, h('span', { class: 'when' }, h('span', { class: 'day' }, day), ' ', h('strong', {}, clock)),
+        h('time', { class: 'rel muted small', datetime: iso }, relative(iso))),
+      local && local !== zone ? h('div', { class: 'small muted' }, `${tickParts(iso, local).join(' ')} your time`) : null);
+  }));
+}
+
+/** What to give the sender of a webhook, and how to sign when the server has a secret for it. */
+function webhookHelp(name) {
+  const url = webhookUrl(name || '<name>');
+  return h('div', { class: 'webhook-help' },
+    h('div', { class: 'url-row' }, h('code', { class: 'url', id: 'webhook-url' }, url), copyButton(url, 'Copy URL')),
+    h('p', { class: 'small muted' }, 'A POST with a JSON body starts the flows; the body becomes their input. The answer is 202 with the started run ids. ',
+      'Unknown trigger 404 · disabled 409 · body over nvent.payload.max-bytes 413.'),
+    h('div', { class: 'alert info', id: 'signature-note' },
+      h('div', {}, h('strong', {}, 'Signed requests. '), 'When the server configures a secret (', h('code', {}, `nvent.triggers.${name || '<name>'}.secret`),
+        '), every request must carry two headers:'),
+      h('dl', { class: 'headers' },
+        h('dt', {}, 'X-Nvent-Timestamp'), h('dd', {}, 'unix seconds, at most nvent.webhooks.replay-window-s (default 300 s) from the server\'s clock'),
+        h('dt', {}, 'X-Nvent-Signature'), h('dd', {}, h('code', {}, 'sha256=<hex>'), ' where hex is HMAC-SHA256(secret, ', h('code', {}, '"<timestamp>.<body>"'), ')')),
+      h('div', {}, 'Unsigned or wrongly signed requests are answered 401; the secret itself never leaves the server.')),
+    codeBlock(`url='${url}'\nbody='{"id":"A-1"}'; ts=$(date +%s)\nsig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')\ncurl -X POST "$url" -H 'Content-Type: application/json' \\\n  -H "X-Nvent-Timestamp: $ts" \\\n  -H "X-Nvent-Signature: sha256=$sig" \\\n  -d "$body"`));
+}
+
+// ------------------------------------------------------------------------------------------ create / edit
+
+export function newTriggerView(ctx) {
+  ctx.crumbs(['Triggers', '#/triggers'], 'New trigger');
+  return triggerForm(ctx, null);
+}
+
+export function editTriggerView(ctx) {
+  const [name] = ctx.params;
+  ctx.crumbs(['Triggers', '#/triggers'], [name, triggerHref(name)], 'Edit');
+  let cleanup = null;
+  let gone = false;
+  api.trigger(name, 1).then((t) => { if (!gone) cleanup = triggerForm(ctx, t); })
+    .catch((e) => fill(ctx.view, h('div', { class: 'card placeholder' }, h('h2', {}, e.message), h('a', { href: '#/triggers' }, 'Back to the triggers'))));
+  return () => { gone = true; if (cleanup) cleanup(); };
+}
+
+function timeZones(current) {
+  let all = [];
+  try { all = Intl.supportedValuesOf('timeZone'); } catch { all = []; }
+  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const first = ['UTC', local, current].filter((z, i, a) => z && a.indexOf(z) === i);
+  return { local, zones: [...first, ...all.filter((z) => !first.includes(z))] };
+}
+
+function triggerForm(ctx, existing) {
+  const editing = !!existing;
+  const state = {
+    type: existing ? existing.type : (TYPES[ctx.query.type] ? ctx.query.type : 'schedule'),
+    name: existing ? existing.name : '',
+    description: existing ? existing.description || '' : '',
+    flows: new Set(existing ? existing.flows : ctx.query.flow ? [ctx.query.flow] : []),
+    cron: existing && existing.cron ? existing.cron : '*/5 * * * *',
+    timezone: existing ? existing.timezone : 'UTC',
+    event: existing && existing.event ? existing.event : '',
+    enabled: existing ? existing.enabled : true,
+  };
+  let names = new Set();
+  let flows = [];
+  let cron = { state: 'idle' };   // idle | checking | ok | bad
+  let seq = 0;
+  let cronTimer = null;
+
+  // --- fields
+  const typeChoice = h('div', { class: 'type-choice', role: 'radiogroup', 'aria-label': 'trigger type', id: 'tf-type' });
+  const nameInput = h('input', { type: 'text', id: 'tf-name', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. nightly-report', value: state.name, readonly: editing, maxlength: 100 });
+  const nameMsg = h('div', { class: 'field-msg', id: 'tf-name-msg' });
+  const descInput = h('input', { type: 'text', id: 'tf-description', placeholder: 'what it is for (optional)', value: state.description });
+  const flowList = h('div', { class: 'flow-choice', id: 'tf-flows' }, h('span', { class: 'spin' }));
+  const flowMsg = h('div', { class: 'field-msg', id: 'tf-flows-msg' });
+  const cronInput = h('input', { type: 'text', id: 'tf-cron', class: 'mono', autocomplete: 'off', spellcheck: 'false', value: state.cron, 'aria-describedby': 'tf-cron-msg' });
+  const cronMsg = h('div', { class: 'field-msg', id: 'tf-cron-msg', role: 'status' });
+  const { local, zones } = timeZones(state.timezone);
+  const zoneSel = h('select', { id: 'tf-timezone', 'aria-label': 'time zone' }, zones.map((z) => h('option', { value: z }, z === local && z !== 'UTC' ? `${z} (your time zone)` : z)));
+  zoneSel.value = state.timezone;
+  const eventInput = h('input', { type: 'text', id: 'tf-event', list: 'tf-known-events', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. books.closed', value: state.event });
+  const eventMsg = h('div', { class: 'field-msg', id: 'tf-event-msg' });
+  const knownEvents = h('datalist', { id: 'tf-known-events' });
+  const enabledToggle = toggle(state.enabled, (on) => { state.enabled = on; renderApi(); }, { id: 'tf-enabled', label: 'enabled' });
+  const errorBox = h('div', { class: 'alert bad', id: 'tf-error', hidden: true });
+  const submit = h('button', { class: 'btn primary', id: 'tf-submit', type: 'submit' }, editing ? 'Save changes' : 'Create trigger');
+
+  const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-cron' }, 'Cron expression'), cronInput),
+      h('div', { class: 'field' }, h('label', { for: 'tf-timezone' }, 'Time zone'), zoneSel)),
+    cronMsg,
+    h('div', { class: 'presets' }, h('span', { class: 'muted small' }, 'Presets:'), PRESETS.map(([label, expr]) => h('button', { type: 'button', class: 'chip', dataset: { cron: expr },
+      onclick: () => { cronInput.value = expr; state.cron = expr; checkCron(0); } }, label))),
+    h('div', { class: 'hint' }, '5 fields: minute hour day-of-month month day-of-week (e.g. ', h('code', {}, '0 9 * * MON-FRI'), '), or 6 with seconds first.'));
+  const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
+    h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
+    h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'));
+
+  const preview = h('div', { class: 'card-body', id: 'tf-preview' });
+  const apiBody = h('div', {});
+  const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', {}, 'Type'), typeChoice),
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
+    h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
+    scheduleFields, eventFields,
+    h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
+      h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
+    editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
+    errorBox,
+    h('div', { class: 'form-foot' }, h('a', { class: 'btn', href: editing ? triggerHref(existing.name) : '#/triggers' }, 'Cancel'), submit));
+  ctx.view.append(h('div', { class: 'grid two' },
+    card(editing ? `Edit ${existing.name}` : 'New trigger', editing ? 'the name and type of a trigger cannot change' : 'what starts which flows, and when', h('div', { class: 'card-body' }, form)),
+    h('div', { class: 'grid', style: 'align-content:start' },
+      h('div', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { id: 'tf-preview-title' }, 'Preview')), preview),
+      card('Same with the API', null, h('div', { class: 'card-body' }, apiBody)))));
+
+  // --- validation
+  const nameProblem = () => {
+    if (editing) return null;
+    const v = nameInput.value.trim();
+    if (!v) return 'Give the trigger a name';
+    if (!NAME.test(v)) return 'Use letters, digits, dot, underscore and hyphen (up to 100)';
+    if (v === 'new') return 'This name is reserved by the console';
+    if (names.has(v)) return `A trigger named ${v} exists already`;
+    return null;
+  };
+  const showName = (force) => {
+    const p = nameProblem();
+    const v = nameInput.value.trim();
+    nameMsg.className = 'field-msg ' + (p && (force || v) ? 'bad' : '');
+    nameMsg.textContent = p && (force || v) ? p : editing ? 'The name cannot change' : v ? '✓ available' : 'Letters, digits, dot, underscore and hyphen';
+    if (!p && v && !editing) nameMsg.className = 'field-msg good';
+    nameInput.classList.toggle('invalid', !!p && (force || !!v));
+    return !p;
+  };
+  const showFlows = (force) => {
+    const ok = state.flows.size > 0;
+    flowMsg.className = 'field-msg ' + (!ok && force ? 'bad' : '');
+    flowMsg.textContent = !ok && force ? 'Choose at least one flow' : ok ? `${state.flows.size} flow${state.flows.size === 1 ? '' : 's'} selected` : '';
+    return ok;
+  };
+  const showEvent = (force) => {
+    if (state.type !== 'event') return true;
+    const ok = eventInput.value.trim() !== '';
+    eventMsg.className = 'field-msg ' + (!ok && force ? 'bad' : '');
+    eventMsg.textContent = !ok && force ? 'Name the event that fires the trigger' : '';
+    eventInput.classList.toggle('invalid', !ok && !!force);
+    return ok;
+  };
+
+  function checkCron(delay = 300) {
+    clearTimeout(cronTimer);
+    const expr = cronInput.value.trim();
+    const zone = zoneSel.value;
+    state.cron = expr;
+    state.timezone = zone;
+    renderApi();
+    if (!expr) {
+      cron = { state: 'bad', error: 'Enter a cron expression' };
+      renderCron();
+      return;
+    }
+    cron = { state: 'checking' };
+    renderCron();
+    const mine = ++seq;
+    cronTimer = setTimeout(async () => {
+      try {
+        const p = await api.cronPreview(expr, zone, 5);
+        if (mine !== seq) return;
+        cron = { state: 'ok', preview: p };
+      } catch (e) {
+        if (mine !== seq) return;
+        cron = { state: 'bad', error: e.message };
+      }
+      renderCron();
+    }, delay);
+  }
+
+  function renderCron() {
+    cronInput.classList.toggle('invalid', cron.state === 'bad');
+    cronInput.setAttribute('aria-invalid', cron.state === 'bad' ? 'true' : 'false');
+    cronMsg.dataset.state = cron.state;
+    if (cron.state === 'checking') fill(cronMsg, h('span', { class: 'spin' }), ' checking…');
+    else if (cron.state === 'bad') fill(cronMsg, '✕ ', problemText(cron.error));
+    else if (cron.state === 'ok') fill(cronMsg, '✓ ', cron.preview.description);
+    else fill(cronMsg);
+    cronMsg.className = 'field-msg ' + (cron.state === 'bad' ? 'bad' : cron.state === 'ok' ? 'good' : '');
+    if (state.type === 'schedule') renderPreview();
+  }
+
+  // --- preview and API equivalent
+  const previewTitle = () => document.getElementById('tf-preview-title');
+  function renderPreview() {
+    const title = previewTitle();
+    if (state.type === 'schedule') {
+      if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
+      if (cron.state === 'ok') {
+        fill(preview, h('div', { class: 'cron-human', id: 'cron-description' }, cron.preview.description),
+          h('div', { class: 'small muted' }, `${cron.preview.cron} · ${cron.preview.timezone}`), tickList(cron.preview.next, cron.preview.timezone));
+      } else if (cron.state === 'bad') {
+        fill(preview, h('div', { class: 'alert bad', id: 'cron-error' }, h('strong', {}, 'The server rejects this schedule. '), problemText(cron.error)));
+      } else {
+        fill(preview, h('div', { class: 'empty' }, h('span', { class: 'spin' })));
+      }
+    } else if (state.type === 'webhook') {
+      if (title) title.textContent = 'Give the sender this URL';
+      fill(preview, webhookHelp(nameInput.value.trim() || null));
+    } else if (state.type === 'manual') {
+      if (title) title.textContent = 'How it fires';
+      fill(preview, h('p', {}, 'Only on demand: the ', h('strong', {}, '⚡ Fire'), ' button on the trigger\'s page asks for a JSON payload and starts the flows with it. The API does the same:'),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/triggers/${nameInput.value.trim() || '<name>'}/fire \\\n  -u admin -H 'Content-Type: application/json' -d '{}'`));
+    } else {
+      if (title) title.textContent = 'How it fires';
+      const ev = eventInput.value.trim() || '<event>';
+      const emitters = flows.filter((f) => f.steps.some((s) => s.emits.includes(ev))).map((f) => f.name);
+      fill(preview, h('p', {}, 'Fires whenever ', h('span', { class: 'pill' }, ev), ' is emitted by a step',
+        emitters.length ? [' (flows ', emitters.join(', '), ' emit it)'] : '', ' or published:'),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${ev} \\\n  -u admin -H 'Content-Type: application/json' -d '{}'`),
+        h('p', { class: 'small muted' }, 'The event\'s payload becomes the input of the flows it starts. Runs awaiting the event resume too.'));
+    }
+  }
+  function spec() {
+    const body = { name: editing ? existing.name : nameInput.value.trim(), type: state.type, flows: [...state.flows], description: descInput.value.trim(), enabled: state.enabled };
+    if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
+    if (state.type === 'event') body.event = eventInput.value.trim();
+    return body;
+  }
+  function renderApi() {
+    const b = spec();
+    fill(apiBody, h('div', { class: 'small muted' }, editing ? `PUT ${api.base}/triggers/${b.name}` : `POST ${api.base}/triggers`), jsonView(b));
+  }
+
+  function renderType() {
+    fill(typeChoice, Object.entries(TYPES).map(([type, d]) => h('button', { type: 'button', role: 'radio', class: 'type-card' + (type === state.type ? ' on' : ''),
+      'aria-checked': String(type === state.type), disabled: editing && type !== state.type, dataset: { type },
+      onclick: () => { state.type = type; renderType(); } },
+    h('span', { class: `ttype-ico ${type}` }, d.icon), h('span', { class: 'tc-text', title: d.text }, h('strong', {}, d.label), h('span', { class: 'small muted' }, d.short)))));
+    scheduleFields.hidden = state.type !== 'schedule';
+    eventFields.hidden = state.type !== 'event';
+    if (state.type === 'schedule' && cron.state === 'idle') checkCron(0);
+    renderPreview();
+    renderApi();
+  }
+
+  // --- events
+  nameInput.addEventListener('input', () => { showName(false); renderApi(); if (state.type === 'webhook' || state.type === 'manual') renderPreview(); });
+  descInput.addEventListener('input', renderApi);
+  cronInput.addEventListener('input', () => checkCron());
+  zoneSel.addEventListener('change', () => checkCron(0));
+  eventInput.addEventListener('input', () => { showEvent(false); renderApi(); renderPreview(); });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ok = [showName(true), showFlows(true), showEvent(true)].every(Boolean);
+    if (state.type === 'schedule' && cron.state !== 'ok') {
+      if (cron.state === 'checking') { toast('Still checking the cron expression…'); return; }
+      cronInput.focus();
+      return;
+    }
+    if (!ok) return;
+    errorBox.hidden = true;
+    submit.disabled = true;
+    try {
+      const saved = editing ? await api.updateTrigger(existing.name, spec()) : await api.createTrigger(spec());
+      toast(editing ? `Saved ${saved.name}` : `Created ${saved.name}`);
+      location.hash = triggerHref(saved.name);
+    } catch (err) {
+      fill(errorBox, h('strong', {}, editing ? 'Not saved. ' : 'Not created. '), problemText(err.message));
+      errorBox.hidden = false;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  // --- data
+  Promise.all([api.flows(), editing ? Promise.resolve([]) : api.triggers()]).then(([fl, ts]) => {
+    flows = fl;
+    names = new Set(ts.map((t) => t.name));
+    fill(flowList, flows.map((f) => {
+      const box = h('input', { type: 'checkbox', value: f.name, checked: state.flows.has(f.name), dataset: { flow: f.name } });
+      box.addEventListener('change', () => { if (box.checked) state.flows.add(f.name); else state.flows.delete(f.name); showFlows(false); renderApi(); });
+      return h('label', { class: 'flow-option' }, box, h('span', {}, h('strong', {}, f.name), h('span', { class: 'small muted' }, ` entry ${f.entry} · ${f.steps.length} step${f.steps.length === 1 ? '' : 's'}`)));
+    }));
+    const events = [...new Set(flows.flatMap((f) => f.steps.flatMap((s) => s.emits)))].sort();
+    fill(knownEvents, events.map((ev) => h('option', { value: ev })));
+    showName(false);
+    showFlows(false);
+    if (state.type === 'event') renderPreview();
+  }).catch((e) => fill(flowList, h('span', { class: 'error-line' }, e.message)));
+
+  renderType();
+  if (!editing) nameInput.focus();
+  return () => clearTimeout(cronTimer);
+}
