@@ -159,6 +159,14 @@ public final class PgJobQueue implements JobQueue {
         return host + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /**
+     * Whether this instance receives wake-up notifications right now (for health checks); while it
+     * does not, idle workers notice new jobs only by the fallback poll.
+     */
+    public boolean isListening() {
+        return listener.isConnected();
+    }
+
     /** This instance's name in leases ({@code locked_by}). */
     public String instanceId() {
         return instanceId;

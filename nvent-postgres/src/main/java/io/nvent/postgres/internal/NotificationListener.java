@@ -71,7 +71,9 @@ public final class NotificationListener implements AutoCloseable {
         long backoff = 100;
         try {
             while (running) {
-                try (Connection connection = dataSource.getConnection()) {
+                Connection connection = null;
+                try {
+                    connection = dataSource.getConnection();
                     PGConnection pg;
                     try {
                         pg = connection.unwrap(PGConnection.class);
@@ -100,8 +102,11 @@ public final class NotificationListener implements AutoCloseable {
                     }
                     LOG.log(Level.WARNING, "NVENT-0802 listener connection on " + channel + " lost (" + e
                             + "); reconnecting in " + backoff + " ms");
+                    revealBroken(connection);
                     sleep(backoff);
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                } finally {
+                    Jdbc.closeQuietly(connection);
                 }
             }
         } finally {
@@ -130,6 +135,22 @@ public final class NotificationListener implements AutoCloseable {
                 lastActivity = System.nanoTime();
             }
             onIdle.run();
+        }
+    }
+
+    /**
+     * Runs a statement through the pool's wrapper of a connection that failed underneath it (the
+     * listener talks to the unwrapped driver connection), so the pool sees the error and discards
+     * the connection instead of handing it to the next caller.
+     */
+    private static void revealBroken(Connection connection) {
+        if (connection == null) {
+            return;
+        }
+        try (Statement probe = connection.createStatement()) {
+            probe.execute("SELECT 1");
+        } catch (SQLException | RuntimeException expected) {
+            // the point: the pool has now seen the failure
         }
     }
 

@@ -261,6 +261,18 @@ public final class QueueWorker {
             recordedTotal += done.size();
         } catch (SQLException | RuntimeException e) {
             connection.discard();
+            if (isStopping()) {
+                // Shutting down without the database: the leases run out and the jobs run again.
+                LOG.log(Level.WARNING, "NVENT-0805 could not record " + done.size() + " completed attempt(s) of queue "
+                        + queue + " at shutdown (" + e + "); they run again once their leases expire");
+                lock.lock();
+                try {
+                    finished.clear();
+                } finally {
+                    lock.unlock();
+                }
+                return;
+            }
             roundFailed(done, e);
             return;
         }
@@ -286,6 +298,15 @@ public final class QueueWorker {
         dispatch(claimed);
         if (lookUpDue) {
             lookUpNextDue();
+        }
+    }
+
+    private boolean isStopping() {
+        lock.lock();
+        try {
+            return stopping;
+        } finally {
+            lock.unlock();
         }
     }
 

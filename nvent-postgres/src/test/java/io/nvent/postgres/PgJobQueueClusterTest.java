@@ -1,0 +1,274 @@
+package io.nvent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Several queue instances on one database, as several servers of a cluster would be. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PgJobQueueClusterTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private static TestDatabase database;
+    private static DataSource dataSource;
+
+    private final List<PgJobQueue> instances = new ArrayList<>();
+    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    private String queue;
+
+    @BeforeAll
+    static void startDatabase() {
+        database = TestDatabase.start();
+        dataSource = database.pool(40);
+    }
+
+    @AfterAll
+    static void stopDatabase() throws Exception {
+        database.close();
+    }
+
+    @BeforeEach
+    void nameQueue() {
+        queue = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void closeInstances() {
+        latches.forEach(CountDownLatch::countDown);
+        instances.forEach(PgJobQueue::close);
+    }
+
+    @Test
+    void two_instances_on_one_database_run_every_one_of_2000_jobs_exactly_once() throws Exception {
+        PgJobQueue a = instance(dataSource, options());
+        PgJobQueue b = instance(dataSource, options());
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        AtomicInteger ranOnA = new AtomicInteger();
+        AtomicInteger ranOnB = new AtomicInteger();
+        a.registerWorker(queue, 8, handler(job -> {
+            runs.computeIfAbsent(job.jobId(), id -> new AtomicInteger()).incrementAndGet();
+            ranOnA.incrementAndGet();
+        }));
+        b.registerWorker(queue, 8, handler(job -> {
+            runs.computeIfAbsent(job.jobId(), id -> new AtomicInteger()).incrementAndGet();
+            ranOnB.incrementAndGet();
+        }));
+
+        List<Thread> producers = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+            PgJobQueue via = p % 2 == 0 ? a : b;
+            int first = p;
+            Thread producer = new Thread(() -> {
+                for (int i = first; i < 2000; i += 4) {
+                    via.enqueue(JobRequest.of(queue, "job-" + i, "work", "{\"i\":" + i + "}"));
+                }
+            });
+            producer.start();
+            producers.add(producer);
+        }
+        for (Thread producer : producers) {
+            producer.join();
+        }
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(a.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 2000, 0)));
+        assertThat(runs).hasSize(2000);
+        assertThat(runs.values()).allSatisfy(count -> assertThat(count.get()).as("runs of one job").isEqualTo(1));
+        assertThat(ranOnA.get()).as("jobs run by instance A").isPositive();
+        assertThat(ranOnB.get()).as("jobs run by instance B").isPositive();
+    }
+
+    @Test
+    void a_job_whose_instance_stopped_renewing_its_lease_runs_again_on_another_instance_once_the_lease_expired() {
+        PgQueueOptions shortLeases = options().toBuilder().leaseDuration(Duration.ofSeconds(1))
+                .pollInterval(Duration.ofMillis(200)).shutdownGrace(Duration.ofMillis(100)).build();
+        CuttableDataSource crashing = new CuttableDataSource(dataSource);
+        PgJobQueue a = instance(crashing, shortLeases);
+        PgJobQueue b = instance(dataSource, shortLeases);
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        CountDownLatch hang = latch();
+        a.registerWorker(queue, 1, handler(job -> {
+            ranOn.add("a");
+            hang.await();
+        }));
+        a.enqueue(JobRequest.of(queue, "survivor", "work", "{}").withTimeout(Duration.ofMinutes(5)));
+        await().atMost(PATIENCE).until(() -> ranOn.contains("a"));
+
+        crashing.cut();
+        long cutAt = System.nanoTime();
+        b.registerWorker(queue, 1, handler(job -> ranOn.add("b")));
+
+        await().atMost(PATIENCE).until(() -> b.job(queue, "survivor").map(JobRecord::state)
+                .filter(JobState.COMPLETED::equals).isPresent());
+        assertThat(Duration.ofNanos(System.nanoTime() - cutAt)).as("time until run again")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(ranOn).containsExactly("a", "b");
+        JobRecord record = b.job(queue, "survivor").orElseThrow();
+        assertThat(record.attempts()).extracting(JobAttempt::attempt).as("the lost attempt does not count")
+                .containsExactly(1, 1);
+        assertThat(record.attempts().get(0).error()).get().asString().contains("lease expired")
+                .contains(a.instanceId());
+        assertThat(record.attempts().get(1).error()).isEmpty();
+    }
+
+    @Test
+    void a_queue_paused_on_one_instance_starts_nothing_on_any_instance_until_resumed() {
+        PgJobQueue a = instance(dataSource, options());
+        PgJobQueue b = instance(dataSource, options());
+        List<String> ran = new CopyOnWriteArrayList<>();
+        b.registerWorker(queue, 2, handler(job -> ran.add(job.jobId())));
+
+        a.pause(queue);
+        a.enqueue(JobRequest.of(queue, "held", "work", "{}"));
+
+        assertThat(b.isPaused(queue)).isTrue();
+        await().during(Duration.ofMillis(600)).atMost(PATIENCE).until(ran::isEmpty);
+
+        a.resume(queue);
+
+        await().atMost(PATIENCE).until(() -> ran.contains("held"));
+        assertThat(b.isPaused(queue)).isFalse();
+    }
+
+    @Test
+    void an_idle_worker_wakes_within_milliseconds_of_an_enqueue_on_another_instance() {
+        PgQueueOptions noPolling = options().toBuilder().pollInterval(Duration.ofMinutes(1)).build();
+        PgJobQueue a = instance(dataSource, noPolling);
+        PgJobQueue b = instance(dataSource, noPolling);
+        List<Long> startedAt = new CopyOnWriteArrayList<>();
+        b.registerWorker(queue, 1, handler(job -> startedAt.add(System.nanoTime())));
+        await().atMost(PATIENCE).until(b::isListening);
+
+        long enqueuedAt = System.nanoTime();
+        a.enqueue(JobRequest.of(queue, "prompt", "work", "{}"));
+
+        await().atMost(PATIENCE).until(() -> startedAt.size() == 1);
+        assertThat(Duration.ofNanos(startedAt.get(0) - enqueuedAt)).as("enqueue to start, fallback poll 1 min")
+                .isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void a_worker_whose_listener_connection_was_killed_catches_up_on_reconnecting() {
+        PgQueueOptions noPolling = options().toBuilder().pollInterval(Duration.ofMinutes(1)).build();
+        PgJobQueue worker = instance(dataSource, noPolling);
+        List<String> ran = new CopyOnWriteArrayList<>();
+        worker.registerWorker(queue, 1, handler(job -> ran.add(job.jobId())));
+        await().atMost(PATIENCE).until(worker::isListening);
+
+        long killed = database.queryLong(dataSource, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                + " WHERE query = 'LISTEN " + database.prefix() + "jobs'");
+        // Enqueued elsewhere, so only a notification (maybe lost) or the catch-up after reconnecting
+        // can wake the worker; its fallback poll is a minute away.
+        instance(dataSource, noPolling).enqueue(JobRequest.of(queue, "while-deaf", "work", "{}"));
+
+        assertThat(killed).as("listener connections killed").isEqualTo(1);
+        await().atMost(PATIENCE).until(() -> ran.contains("while-deaf"));
+        await().atMost(PATIENCE).until(worker::isListening);
+    }
+
+    @Test
+    void jobs_enqueued_before_a_restart_run_after_it_including_delayed_ones() {
+        PgJobQueue before = instance(dataSource, options());
+        before.enqueue(JobRequest.of(queue, "waiting", "work", "{}"));
+        before.enqueue(JobRequest.of(queue, "delayed", "work", "{}").withDelay(Duration.ofMillis(700)));
+        before.close();
+
+        PgJobQueue after = instance(dataSource, options());
+        List<String> ran = new CopyOnWriteArrayList<>();
+        after.registerWorker(queue, 2, handler(job -> ran.add(job.jobId())));
+
+        await().atMost(PATIENCE).until(() -> ran.size() == 2);
+        assertThat(ran).containsExactly("waiting", "delayed");
+        assertThat(after.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 2, 0));
+    }
+
+    @Test
+    void an_instance_shutting_down_mid_attempt_hands_the_job_back_without_using_up_an_attempt() {
+        PgQueueOptions impatient = options().toBuilder().shutdownGrace(Duration.ofMillis(200)).build();
+        PgJobQueue leaving = instance(dataSource, impatient);
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        leaving.registerWorker(queue, 1, handler(job -> {
+            ranOn.add("leaving");
+            Thread.sleep(Duration.ofMinutes(1).toMillis());
+        }));
+        leaving.enqueue(JobRequest.of(queue, "handed-back", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> ranOn.contains("leaving"));
+
+        leaving.close();
+
+        PgJobQueue staying = instance(dataSource, options());
+        assertThat(staying.job(queue, "handed-back")).get().extracting(JobRecord::state).isEqualTo(JobState.WAITING);
+        staying.registerWorker(queue, 1, handler(job -> ranOn.add("staying " + job.attempt())));
+        await().atMost(PATIENCE).until(() -> ranOn.contains("staying 1"));
+        assertThat(staying.job(queue, "handed-back").orElseThrow().attempts().get(0).error()).get().asString()
+                .contains("shut down");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private PgQueueOptions options() {
+        return PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build();
+    }
+
+    private PgJobQueue instance(DataSource source, PgQueueOptions options) {
+        PgJobQueue instance = new PgJobQueue(source, new TestThreads("cluster"), Clock.systemUTC(), options);
+        instances.add(instance);
+        return instance;
+    }
+
+    private CountDownLatch latch() {
+        CountDownLatch latch = new CountDownLatch(1);
+        latches.add(latch);
+        return latch;
+    }
+
+    /** What an attempt does. */
+    @FunctionalInterface
+    private interface Behaviour {
+        void run(JobExecution job) throws Exception;
+    }
+
+    private static JobHandler handler(Behaviour behaviour) {
+        return new JobHandler() {
+            @Override
+            public void handle(JobExecution job) throws Exception {
+                behaviour.run(job);
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        };
+    }
+}
