@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs one benchmark workload: bench/run.sh W1|W2|W3 memory|durable
+# Runs one benchmark workload: bench/run.sh W1|W2|W3 memory|durable|durable-pg
 # Builds what it needs, runs the workload once and prints one JSON line as the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-workload="${1:?usage: bench/run.sh W1|W2|W3 memory|durable}"
+workload="${1:?usage: bench/run.sh W1|W2|W3 memory|durable|durable-pg}"
 profile="${2:-memory}"
 if [ "${NVENT_BENCH_SKIP_BUILD:-}" != "1" ]; then
   mvn -B -q -ntp install -DskipTests -pl bench -am >&2

@@ -8,7 +8,7 @@ import java.util.Locale;
  * adapters and code path as inside the application server, minus CDI wiring and HTTP) and prints
  * one JSON line, last on stdout.
  *
- * <p>Usage: {@code Bench W1|W2|W3 memory|durable}. Sizes can be lowered for smoke runs with
+ * <p>Usage: {@code Bench W1|W2|W3 memory|durable|durable-pg}. Sizes can be lowered for smoke runs with
  * {@code -Dnvent.bench.n=...}.
  */
 public final class Bench {
@@ -41,8 +41,10 @@ public final class Bench {
     static Profile profile(String name) {
         return switch (name) {
             case "memory" -> new MemoryProfile();
-            case "durable" -> DurableProfile.start();
-            default -> throw new IllegalArgumentException("unknown profile " + name + "; use memory or durable");
+            case "durable" -> DurableProfile.start(DurableProfile.QueueBackend.JMS);
+            case "durable-pg" -> DurableProfile.start(DurableProfile.QueueBackend.POSTGRES);
+            default -> throw new IllegalArgumentException("unknown profile " + name
+                    + "; use memory, durable (JPA store + JMS queue) or durable-pg (JPA store + PostgreSQL queue)");
         };
     }
 }

@@ -30,20 +30,28 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
  * The production configuration: the JPA store on PostgreSQL (127.0.0.1:5432 when
- * {@code NVENT_BENCH_JDBC_URL} points there, else an embedded PostgreSQL) and the JMS queue on an
- * embedded Artemis broker with a persistent, fsync'ed journal. Everything is wiped before the run.
+ * {@code NVENT_BENCH_JDBC_URL} points there, else an embedded PostgreSQL) and either the JMS queue
+ * on an embedded Artemis broker with a persistent, fsync'ed journal ({@code durable}) or the
+ * PostgreSQL queue in the same database ({@code durable-pg}). Everything is wiped before the run.
  */
 final class DurableProfile implements Profile {
 
+    /** Which durable queue the profile uses. */
+    enum QueueBackend { JMS, POSTGRES }
+
+    private final QueueBackend backend;
+
     private final EmbeddedPostgres embedded;
     private final HikariDataSource dataSource;
+    private final HikariDataSource queueDataSource;
     private final JpaFlowStore store;
     private final EmbeddedActiveMQ broker;
     private final Path brokerData;
     private final ActiveMQConnectionFactory connections;
     private final AtomicInteger queues = new AtomicInteger();
 
-    private DurableProfile() throws Exception {
+    private DurableProfile(QueueBackend backend) throws Exception {
+        this.backend = backend;
         String url = System.getenv("NVENT_BENCH_JDBC_URL");
         String user = System.getenv().getOrDefault("NVENT_BENCH_JDBC_USER", "postgres");
         String password = System.getenv().getOrDefault("NVENT_BENCH_JDBC_PASSWORD", "postgres");
@@ -62,9 +70,15 @@ final class DurableProfile implements Profile {
         pool.setJdbcUrl(url);
         pool.setUsername(user);
         pool.setPassword(password);
-        pool.setMaximumPoolSize(40);
+        pool.setMaximumPoolSize(48);
         pool.setAutoCommit(false);
         dataSource = new HikariDataSource(pool);
+        HikariConfig queuePool = new HikariConfig();
+        queuePool.setJdbcUrl(url);
+        queuePool.setUsername(user);
+        queuePool.setPassword(password);
+        queuePool.setMaximumPoolSize(24);
+        queueDataSource = new HikariDataSource(queuePool);
         store = JpaFlowStore.create(dataSource, JpaStoreOptions.newBuilder().tablePrefix("bench_").build());
 
         brokerData = Files.createTempDirectory("nvent-bench-artemis");
@@ -73,9 +87,9 @@ final class DurableProfile implements Profile {
         connections = new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0");
     }
 
-    static Profile start() {
+    static Profile start(QueueBackend backend) {
         try {
-            return new DurableProfile();
+            return new DurableProfile(backend);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the durable profile: " + e.getMessage(), e);
         }
@@ -109,7 +123,7 @@ final class DurableProfile implements Profile {
 
     @Override
     public String name() {
-        return "durable";
+        return backend == QueueBackend.JMS ? "durable" : "durable-pg";
     }
 
     @Override
@@ -126,11 +140,13 @@ final class DurableProfile implements Profile {
     @Override
     public JobQueue queue() {
         queues.incrementAndGet();
-        return new JmsJobQueue(connections, runnable -> {
+        java.util.concurrent.ThreadFactory threads = runnable -> {
             Thread thread = new Thread(runnable, "bench-worker");
             thread.setDaemon(true);
             return thread;
-        }, Clock.systemUTC());
+        };
+        return backend == QueueBackend.JMS ? new JmsJobQueue(connections, threads, Clock.systemUTC())
+                : new io.nvent.postgres.PgJobQueue(queueDataSource, threads, Clock.systemUTC());
     }
 
     @Override
@@ -140,6 +156,7 @@ final class DurableProfile implements Profile {
             broker.stop();
             store.close();
             dataSource.close();
+            queueDataSource.close();
             if (embedded != null) {
                 embedded.close();
             }
