@@ -341,7 +341,7 @@ public final class PgJobQueue implements JobQueue {
             return;
         }
         try {
-            store.renew(leases, clock.instant().plus(options.leaseDuration()));
+            store.renew(leases, instanceId, clock.instant().plus(options.leaseDuration()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NVENT-0813 could not renew the leases of " + leases.size() + " running jobs ("
                     + e.getMessage() + "); if this lasts " + options.leaseDuration()
@@ -421,7 +421,7 @@ public final class PgJobQueue implements JobQueue {
         }
         if (!abandoned.isEmpty()) {
             try {
-                Set<String> queues = store.release(abandoned, clock.instant(), "instance shut down before the attempt "
+                Set<String> queues = store.release(abandoned, instanceId, clock.instant(), "instance shut down before the attempt "
                         + "ended, job handed back: ");
                 LOG.log(Level.INFO, "NVENT-0816 " + abandoned.size() + " running job(s) handed back to queue(s) "
                         + queues + " at shutdown");

@@ -77,6 +77,10 @@ public final class QueueThroughputBenchmark {
                     PgQueueOptions.newBuilder().tablePrefix(PREFIX).durableClaims(durableClaims)
                             .batchEnqueue(batchEnqueue).build());
             try {
+                String experiment = System.getProperty("benchmark.experimentSql", "");
+                if (!experiment.isBlank()) {
+                    execute(dataSource, experiment.split(";"));
+                }
                 if (warmup > 0) {
                     // Not timed, like start-up: a server runs warm, so let the JIT compile the hot paths first.
                     run(queue, dataSource, "warmup", warmup, threads);

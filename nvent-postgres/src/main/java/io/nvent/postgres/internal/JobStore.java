@@ -113,16 +113,19 @@ public final class JobStore {
             ends[i] = f.endedMicros();
         }
         try (PreparedStatement claim = connection.prepareStatement(sql.flushAndClaim)) {
-            claim.setObject(1, ids);
-            claim.setObject(2, fences);
-            claim.setObject(3, ends);
-            claim.setString(4, queue);
-            claim.setLong(5, Jdbc.micros(now));
-            claim.setString(6, queue);
-            claim.setInt(7, limit);
-            claim.setLong(8, Jdbc.micros(now));
-            claim.setString(9, instance);
-            claim.setLong(10, Jdbc.micros(lockedUntil));
+            int p = 1;
+            claim.setObject(p++, ids);
+            claim.setObject(p++, fences);
+            claim.setObject(p++, ends);
+            claim.setString(p++, instance);
+            claim.setString(p++, queue);
+            claim.setString(p++, queue);
+            claim.setLong(p++, Jdbc.micros(now));
+            claim.setString(p++, queue);
+            claim.setInt(p++, limit);
+            claim.setLong(p++, Jdbc.micros(now));
+            claim.setString(p++, instance);
+            claim.setLong(p, Jdbc.micros(lockedUntil));
             List<ClaimedJob> claimed = new ArrayList<>(limit);
             try (ResultSet rows = claim.executeQuery()) {
                 while (rows.next()) {
@@ -152,12 +155,13 @@ public final class JobStore {
     }
 
     /** Extends leases this instance holds; returns how many were still current. */
-    public int renew(List<Lease> leases, Instant until) {
+    public int renew(List<Lease> leases, String instance, Instant until) {
         return Jdbc.withConnection(dataSource, "NVENT-0820 renewing " + leases.size() + " leases", c -> {
             try (PreparedStatement renew = c.prepareStatement(sql.renew)) {
                 renew.setObject(1, Jdbc.timestamp(until));
                 renew.setObject(2, leases.stream().mapToLong(Lease::id).toArray());
                 renew.setObject(3, leases.stream().mapToInt(Lease::fence).toArray());
+                renew.setString(4, instance);
                 return renew.executeUpdate();
             }
         });
@@ -217,7 +221,7 @@ public final class JobStore {
      *
      * @return the queues concerned
      */
-    public Set<String> release(List<Lease> leases, Instant now, String why) {
+    public Set<String> release(List<Lease> leases, String instance, Instant now, String why) {
         return Jdbc.withConnection(dataSource, "NVENT-0823 releasing " + leases.size() + " jobs", c -> {
             try (PreparedStatement release = c.prepareStatement(sql.release)) {
                 release.setObject(1, Jdbc.timestamp(now));
@@ -225,6 +229,7 @@ public final class JobStore {
                 release.setString(3, why);
                 release.setObject(4, leases.stream().mapToLong(Lease::id).toArray());
                 release.setObject(5, leases.stream().mapToInt(Lease::fence).toArray());
+                release.setString(6, instance);
                 Set<String> queues = new TreeSet<>();
                 try (ResultSet rows = release.executeQuery()) {
                     while (rows.next()) {
@@ -309,9 +314,13 @@ public final class JobStore {
     public JobCounts counts(String queue, Instant now) {
         return Jdbc.withConnection(dataSource, "NVENT-0827 counting jobs of queue " + queue, c -> {
             try (PreparedStatement count = c.prepareStatement(sql.counts)) {
-                count.setObject(1, Jdbc.timestamp(now));
+                count.setString(1, queue);
                 count.setObject(2, Jdbc.timestamp(now));
                 count.setString(3, queue);
+                count.setObject(4, Jdbc.timestamp(now));
+                count.setString(5, queue);
+                count.setString(6, queue);
+                count.setString(7, queue);
                 try (ResultSet rows = count.executeQuery()) {
                     rows.next();
                     return new JobCounts(rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
@@ -322,21 +331,23 @@ public final class JobStore {
     }
 
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit, Instant now) {
+        // Literal states, so the planner can use the partial indexes.
         String condition = switch (state) {
             case WAITING -> "state = 'WAITING' AND available_at <= ?";
             case DELAYED -> "state = 'WAITING' AND available_at > ?";
-            default -> "state = ?";
+            case ACTIVE -> "state = 'ACTIVE'";
+            case COMPLETED -> "state = 'COMPLETED'";
+            case FAILED -> "state = 'FAILED'";
         };
         return Jdbc.withConnection(dataSource, "NVENT-0827 listing jobs of queue " + queue, c -> {
             try (PreparedStatement list = c.prepareStatement(sql.jobs(condition))) {
-                list.setString(1, queue);
+                int parameter = 1;
+                list.setString(parameter++, queue);
                 if (state == JobState.WAITING || state == JobState.DELAYED) {
-                    list.setObject(2, Jdbc.timestamp(now));
-                } else {
-                    list.setString(2, state.name());
+                    list.setObject(parameter++, Jdbc.timestamp(now));
                 }
-                list.setInt(3, Math.max(0, offset));
-                list.setInt(4, Math.max(0, limit));
+                list.setInt(parameter++, Math.max(0, offset));
+                list.setInt(parameter, Math.max(0, limit));
                 return records(list, queue, now);
             }
         });

@@ -47,7 +47,12 @@ public final class QueueSql {
                 + "UPDATE " + p + "job j SET state = 'COMPLETED', finished_at = " + MICROS.formatted("d.ended")
                 + ", locked_by = NULL, locked_until = NULL"
                 + " FROM unnest(?::bigint[], ?::int[], ?::bigint[]) AS d(id, fence, ended)"
-                + " WHERE j.id = d.id AND j.fence = d.fence AND j.state = 'ACTIVE' RETURNING j.id"
+                // Matched on the lease (locked_by), not on state = 'ACTIVE': that would let the planner
+                // walk the ACTIVE index, which holds an entry for every job that ever ran until vacuumed.
+                + " WHERE j.id = d.id AND j.fence = d.fence AND j.locked_by = ? RETURNING j.id"
+                + "), counted AS ("
+                + "INSERT INTO " + p + "queue AS q (queue, completed) SELECT ?, count(*) FROM done HAVING count(*) > 0"
+                + " ON CONFLICT (queue) DO UPDATE SET completed = q.completed + EXCLUDED.completed"
                 + "), next AS ("
                 + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= "
                 + MICROS.formatted("?::bigint") + " AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
@@ -62,7 +67,7 @@ public final class QueueSql {
         // SKIP LOCKED: a row locked right now is being completed or failed; waiting for it could deadlock.
         renew = "UPDATE " + p + "job j SET locked_until = ? WHERE j.id IN (SELECT s.id FROM " + p + "job s"
                 + " JOIN unnest(?::bigint[], ?::int[]) AS u(id, fence) ON s.id = u.id AND s.fence = u.fence"
-                + " WHERE s.state = 'ACTIVE' FOR UPDATE OF s SKIP LOCKED)";
+                + " WHERE s.locked_by = ? FOR UPDATE OF s SKIP LOCKED)";
         fail = "UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
                 + " locked_until = NULL, last_error = ?, attempts = " + ENDED_ATTEMPT.formatted("", "?::text")
                 + " WHERE id = ? AND fence = ? AND state = 'ACTIVE'";
@@ -75,7 +80,7 @@ public final class QueueSql {
                 + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED)"
                 + " RETURNING j.queue, j.job_id";
         release = "UPDATE " + p + "job j SET " + lost + " FROM unnest(?::bigint[], ?::int[]) AS u(id, fence)"
-                + " WHERE j.id = u.id AND j.fence = u.fence AND j.state = 'ACTIVE' RETURNING j.queue";
+                + " WHERE j.id = u.id AND j.fence = u.fence AND j.locked_by = ? RETURNING j.queue";
         String again = "SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
         retry = "UPDATE " + p + "job " + again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'";
         redrive = "UPDATE " + p + "job " + again + " WHERE queue = ? AND state = 'FAILED'";
@@ -90,12 +95,15 @@ public final class QueueSql {
                 + " SELECT (SELECT j.queue FROM " + p + "job j WHERE j.queue > q.queue ORDER BY j.queue LIMIT 1)"
                 + " FROM q WHERE q.queue IS NOT NULL)"
                 + " SELECT queue FROM q WHERE queue IS NOT NULL UNION SELECT queue FROM " + p + "queue";
-        counts = "SELECT count(*) FILTER (WHERE state = 'WAITING' AND available_at <= ?),"
-                + " count(*) FILTER (WHERE state = 'WAITING' AND available_at > ?),"
-                + " count(*) FILTER (WHERE state = 'ACTIVE'), count(*) FILTER (WHERE state = 'COMPLETED'),"
-                + " count(*) FILTER (WHERE state = 'FAILED') FROM " + p + "job WHERE queue = ?";
+        // Each count reads a small partial index, except waiting jobs in a backlog; completed jobs
+        // are a counter, not a scan of the history.
+        counts = "SELECT (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= ?),"
+                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at > ?),"
+                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'),"
+                + " (SELECT coalesce(max(completed), 0) FROM " + p + "queue WHERE queue = ?),"
+                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'FAILED')";
         purgeCompleted = "DELETE FROM " + p + "job WHERE id IN (SELECT id FROM " + p + "job WHERE queue = ?"
-                + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000)";
+                + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED)";
         job = "SELECT j.id, j.job_id, j.name, j.state, j.payload, j.max_attempts, j.created_at, j.available_at,"
                 + " j.attempt, j.started_at, j.finished_at,"
                 + " (a.e ->> 'attempt')::int AS a_attempt, (a.e ->> 'startedAt')::timestamptz AS a_started,"
