@@ -127,6 +127,11 @@ final class Console implements AutoCloseable {
         return driver.findElement(by);
     }
 
+    /** Runs a script in the page, e.g. to scroll before a screenshot. */
+    Object script(String javascript, Object... args) {
+        return driver.executeScript(javascript, args);
+    }
+
     String hash() {
         String url = driver.getCurrentUrl();
         return url.contains("#") ? url.substring(url.indexOf('#')) : "";

@@ -321,7 +321,8 @@ class DemoApplicationIT {
 
         Http.Reply openApi = http.get("api/nvent/openapi.yaml");
         assertThat(openApi.status()).isEqualTo(200);
-        assertThat(openApi.body()).contains("openapi: 3.0.3", "/runs/{runId}/steps/{step}/rerun", "/queues/{queue}/redrive");
+        assertThat(openApi.body()).contains("openapi: 3.0.3", "/runs/{runId}/steps/{step}/rerun", "/queues/{queue}/redrive",
+                "/triggers/{name}/fire", "/triggers/cron-preview", "/awaits/id/{awaitId}/resolve", "/events/{event}");
     }
 
     @Test
@@ -455,7 +456,7 @@ class DemoApplicationIT {
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
             console.go("#/");
             console.awaitVisible(By.cssSelector("#live-status[data-state=up]"));
-            console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 6);
+            console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 7);
             console.awaitVisible(By.cssSelector("#recent-failures"));
             assertThat(console.text(By.id("recent-failures"))).contains("flaky-once");
             console.screenshot("01-dashboard");
@@ -523,9 +524,156 @@ class DemoApplicationIT {
             console.go("#/runs");
             console.awaitVisible(By.cssSelector("#runs-table"));
             console.screenshot("10-runs");
+        }
+    }
 
+    @Test
+    void anOperatorFiresATriggerWithJsonCreatesAScheduleAndResolvesAnApprovalInTheConsole() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String approval = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");
+        String other = start("expense", "{\"amount\":7,\"employee\":\"grace\"}");
+        awaitRun(approval, "awaiting");
+        awaitRun(other, "awaiting");
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class)
+                .stream().filter(a -> a.getString("runId").equals(approval) || a.getString("runId").equals(other)).count() == 2);
+        Http.Reply eventTrigger = http.post("api/nvent/triggers", "{\"name\":\"on-books-closed\",\"type\":\"event\","
+                + "\"event\":\"books.closed\",\"flows\":[\"inventory-sync\"],\"description\":\"Syncs when the books close\"}");
+        assertThat(eventTrigger.status()).as(eventTrigger.body()).isEqualTo(201);
+
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+            console.go("#/");
+            console.until(() -> Integer.parseInt(console.text(By.cssSelector("#kpis [data-kpi=Awaiting]"))) >= 2);
+            console.until(() -> console.find(By.id("nav-awaiting")).isDisplayed());
+
+            // the list: every kind of trigger, with schedule, webhook path and statistics
             console.go("#/triggers");
-            console.awaitVisible(By.cssSelector("[data-placeholder=triggers]"));
+            console.awaitVisible(By.cssSelector("#triggers-table tr[data-trigger=sync-now]"));
+            console.until(() -> console.text(By.cssSelector("#triggers-table tr[data-trigger=every-5-minutes]"))
+                    .contains("every 5 minutes") && console.text(By.cssSelector("#triggers-table tr[data-trigger=every-5-minutes]")).contains("next in"));
+            assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=partner-order]")).toLowerCase())
+                    .contains("webhook", "/api/nvent/triggers/partner-order/webhook", "declared");
+            assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=on-books-closed]")).toLowerCase())
+                    .contains("event", "books.closed", "runtime");
+            console.screenshot("11-triggers");
+
+            // fire the demo's manual trigger with a JSON payload; invalid JSON is caught before sending
+            console.click(By.cssSelector("#triggers-table tr[data-trigger=sync-now] td.trigger-name a"));
+            console.until(() -> console.hash().equals("#/triggers/sync-now"));
+            assertThat(console.find(By.id("trigger-delete")).isEnabled()).as("a declared trigger is disabled, not deleted").isFalse();
+            int firesBefore = http.get("api/nvent/triggers/sync-now").json().getJsonObject("stats").getInt("fires");
+            console.click(By.id("fire-trigger"));
+            WebElement payload = console.awaitVisible(By.id("fire-input"));
+            payload.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            payload.sendKeys("{\"reason\": \"stock check\",\n\"warehouse\" \"north\"}");
+            console.until(() -> console.text(By.id("fire-input-msg")).startsWith("Invalid JSON"));
+            assertThat(console.text(By.id("fire-input-msg"))).contains("line 2, column 13", "Expected ':'");
+            assertThat(console.find(By.id("fire-submit")).isEnabled()).isFalse();
+            payload.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            payload.sendKeys("{\"reason\": \"stock check\", \"warehouse\": \"north\"}");
+            console.until(() -> console.text(By.id("fire-input-msg")).equals("Valid JSON"));
+            console.click(By.id("fire-submit"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    http.get("api/nvent/triggers/sync-now").json().getJsonObject("stats").getInt("fires") == firesBefore + 1);
+            JsonObject lastFire = http.get("api/nvent/triggers/sync-now").json().getJsonArray("history").getJsonObject(0);
+            assertThat(lastFire.getString("type")).isEqualTo("trigger.fired");
+            String runId = lastFire.getJsonObject("data").getJsonArray("runs").getString(0);
+            String chip = "#trigger-history li[data-type='trigger.fired'] a.run-chip[data-run='" + runId + "']";
+            console.awaitVisible(By.cssSelector(chip));
+            console.until(() -> console.attribute(By.cssSelector(chip), "data-status").equals("completed"));
+            assertThat(http.get("api/nvent/runs/" + runId).json().getString("status")).isEqualTo("completed");
+            assertThat(events(runId).get(0).getJsonObject("data").getJsonObject("input").getString("warehouse")).isEqualTo("north");
+            assertThat(console.text(By.id("trigger-stats"))).contains(String.valueOf(firesBefore + 1));
+            console.screenshot("12-trigger-detail");
+            console.click(By.cssSelector(chip));
+            console.until(() -> console.attribute(By.id("run-status"), "data-status").equals("completed"));
+            assertThat(console.text(By.cssSelector("#timeline li[data-type='flow.start']"))).contains("started by trigger sync-now");
+
+            // create a schedule: the server's verdict on the cron shows inline, then the next ticks in the zone
+            console.go("#/triggers");
+            console.click(By.id("new-trigger"));
+            console.awaitVisible(By.id("tf-name")).sendKeys("ui-nightly");
+            console.find(By.id("tf-description")).sendKeys("Nightly stock sync, created in the console");
+            console.click(By.cssSelector("#tf-flows input[data-flow=inventory-sync]"));
+            WebElement cron = console.find(By.id("tf-cron"));
+            cron.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            cron.sendKeys("61 * * * *");
+            console.until(() -> console.attribute(By.id("tf-cron-msg"), "data-state").equals("bad")
+                    && console.text(By.id("tf-cron-msg")).contains("'61 * * * *'"));
+            assertThat(console.text(By.id("tf-cron-msg"))).contains("not in range");
+            assertThat(console.text(By.id("cron-error"))).contains("The server rejects this schedule");
+            console.click(By.id("tf-submit"));
+            assertThat(console.hash()).as("an invalid schedule is not submitted").isEqualTo("#/triggers/new");
+            cron.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            cron.sendKeys("30 2 * * MON-FRI");
+            new org.openqa.selenium.support.ui.Select(console.find(By.id("tf-timezone"))).selectByValue("Europe/Paris");
+            console.until(() -> console.attribute(By.id("tf-cron-msg"), "data-state").equals("ok")
+                    && console.all(By.cssSelector("#cron-ticks li")).size() == 5
+                    && console.text(By.id("tf-preview-title")).contains("Europe/Paris")
+                    && console.text(By.id("cron-description")).contains("Friday"));
+            assertThat(console.text(By.id("cron-description"))).contains("02:30", "Monday");
+            assertThat(console.all(By.cssSelector("#cron-ticks li"))).allSatisfy(li ->
+                    assertThat(li.getText()).contains("02:30:00").containsAnyOf("CET", "CEST", "GMT+1", "GMT+2"));
+            console.script("document.activeElement.blur(); window.scrollTo(0, 0);");
+            console.screenshot("13-trigger-create");
+            console.click(By.id("tf-submit"));
+            console.until(() -> console.hash().equals("#/triggers/ui-nightly"));
+            JsonObject created = http.get("api/nvent/triggers/ui-nightly").json();
+            assertThat(created.getString("cron")).isEqualTo("30 2 * * MON-FRI");
+            assertThat(created.getString("timezone")).isEqualTo("Europe/Paris");
+            assertThat(created.getBoolean("declared")).isFalse();
+            assertThat(created.getBoolean("enabled")).isTrue();
+            console.awaitVisible(By.cssSelector("#cron-ticks li"));
+
+            console.click(By.id("trigger-disable"));
+            console.until(() -> console.attribute(By.id("trigger-state"), "data-enabled").equals("false"));
+            console.awaitVisible(By.cssSelector("#trigger-history li[data-type='trigger.disabled']"));
+            assertThat(http.get("api/nvent/triggers/ui-nightly").json().getBoolean("enabled")).isFalse();
+            assertThat(console.find(By.id("fire-trigger")).isEnabled()).as("a disabled trigger cannot be fired").isFalse();
+            console.click(By.id("trigger-delete"));
+            console.click(By.id("confirm-delete"));
+            console.until(() -> console.hash().equals("#/triggers"));
+            assertThat(http.get("api/nvent/triggers/ui-nightly").status()).isEqualTo(404);
+
+            // awaits: resolve the pending approval with JSON, the run completes
+            console.go("#/awaits");
+            String row = "#awaits-table tr[data-run='" + approval + "']";
+            console.awaitVisible(By.cssSelector(row + " [data-resolve]"));
+            assertThat(console.text(By.cssSelector(row)).toLowerCase()).contains("expense", "pay", "before", "webhook", "times out", "in ");
+            console.until(() -> console.all(By.cssSelector("#toasts .toast")).isEmpty());
+            console.screenshot("14-awaits");
+            console.click(By.cssSelector(row + " [data-resolve]"));
+            WebElement data = console.awaitVisible(By.id("resolve-input"));
+            data.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            data.sendKeys("{\"approvedBy\": \"console\"");
+            console.until(() -> console.text(By.id("resolve-input-msg")).startsWith("Invalid JSON"));
+            assertThat(console.text(By.id("resolve-input-msg"))).contains("line 1, column 25", "end of the input");
+            data.sendKeys("}");
+            console.until(() -> console.text(By.id("resolve-input-msg")).equals("Valid JSON"));
+            console.click(By.id("resolve-submit"));
+            awaitRun(approval, "completed");
+            console.until(() -> console.all(By.cssSelector(row)).isEmpty());
+            JsonObject paid = http.get("api/nvent/runs/" + approval + "/events?types=step.completed").array()
+                    .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("step").equals("pay")).findFirst()
+                    .orElseThrow();
+            assertThat(paid.getJsonObject("data").getJsonObject("result").getString("approval")).contains("console");
+            console.click(By.cssSelector("#await-scope [data-scope=all]"));
+            console.until(() -> console.attribute(By.cssSelector(row), "data-status").equals("resolved"));
+
+            // publish an event: the event trigger starts its flow
+            console.find(By.id("event-name")).sendKeys("books.closed");
+            WebElement eventPayload = console.find(By.id("event-payload"));
+            eventPayload.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            eventPayload.sendKeys("{\"period\": \"2026-11\"}");
+            console.click(By.id("event-publish"));
+            console.until(() -> console.text(By.id("event-outcome")).contains("1 run started"));
+            String started = console.attribute(By.cssSelector("#event-outcome a.run-link"), "href");
+            String eventRun = started.substring(started.indexOf("#/runs/") + "#/runs/".length());
+            awaitRun(eventRun, "completed");
+            assertThat(events(eventRun).get(0).getJsonObject("data").getJsonObject("input").getString("period")).isEqualTo("2026-11");
+        } finally {
+            http.post("api/nvent/runs/" + other + "/cancel", "");
+            http.delete("api/nvent/triggers/on-books-closed");
         }
     }
 }

@@ -40,6 +40,7 @@ function render() {
   if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
   clear(view);
   clear(document.getElementById('actions'));
+  clear(document.getElementById('modal-root'));   // a link followed from a dialog closes it
   for (const [re, nav, fn] of routes) {
     const m = re.exec(path);
     if (!m) continue;

@@ -87,7 +87,9 @@ export async function act(button, fn, okMessage) {
 
 export function modal(title, body, buttons) {
   const root = document.getElementById('modal-root');
-  const close = () => clear(root);
+  const onKey = (e) => { if (e.key === 'Escape') close(); };
+  const close = () => { document.removeEventListener('keydown', onKey); clear(root); };
+  document.addEventListener('keydown', onKey);
   const box = h('div', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': title },
     h('div', { class: 'card-head' }, h('h2', {}, title), h('button', { class: 'btn small', onclick: close, 'aria-label': 'close' }, '✕')),
     h('div', { class: 'card-body' }, body),

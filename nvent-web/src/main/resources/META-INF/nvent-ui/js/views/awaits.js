@@ -66,7 +66,8 @@ export function awaitsView(ctx) {
       kpi('Pending awaits', num(pending.length), pending.length ? 'wait' : '', `${runsWaiting} run${runsWaiting === 1 ? '' : 's'} awaiting`),
       kpi('Webhook · event', `${num(byType('webhook'))} · ${num(byType('event'))}`, '', 'wait for someone else'),
       kpi('Time · schedule', `${num(byType('time'))} · ${num(byType('schedule'))}`, 'run', 'resume by themselves'),
-      kpi('Next timeout', soonest ? relative(soonest.timeoutAt) : '–', soonest ? 'fail' : '', soonest ? `${soonest.flow} · ${soonest.step}` : 'nothing times out'));
+      kpi('Next timeout', soonest ? relative(soonest.timeoutAt) : '–', !soonest ? '' : new Date(soonest.timeoutAt) - Date.now() < 600000 ? 'fail' : 'wait',
+        soonest ? `${soonest.flow} · ${soonest.step}` : 'nothing times out'));
     sub.textContent = scope === 'all' ? 'newest first: waiting, resolved, timed out and canceled' : 'runs waiting right now, newest first';
     const all = scope === 'all';
     fill(body, awaits.length ? h('table', { id: 'awaits-table' },
@@ -139,7 +140,7 @@ function publishForm(initialEvent, after) {
   const known = h('datalist', { id: 'known-events' });
   const nameMsg = h('div', { class: 'field-msg', id: 'event-name-msg' });
   const go = h('button', { class: 'btn primary', id: 'event-publish', type: 'submit' }, 'Publish event');
-  const editor = jsonEditor({ id: 'event-payload', value: '{\n  \n}', label: 'event payload (JSON)', compact: true, emptyText: 'Empty: published as {}', onChange: (ok) => { go.disabled = !ok; } });
+  const editor = jsonEditor({ id: 'event-payload', value: '{}', label: 'event payload (JSON)', compact: true, emptyText: 'Empty: published as {}', onChange: (ok) => { go.disabled = !ok; } });
   const result = h('div', { id: 'event-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'publish-form', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'event-name' }, 'Event'), nameInput, known, nameMsg),
@@ -168,5 +169,6 @@ function publishForm(initialEvent, after) {
     toast(`Published ${r.event}`);
     after();
   });
+  editor.check();
   return card('Publish an event', 'starts event triggers · resumes awaiting runs', h('div', { class: 'card-body' }, form));
 }

@@ -3,6 +3,7 @@ import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
 import { h, clear, fill, badge, card, dateTime, time, duration, short, act, modal, jsonView } from '../ui.js';
 import { stepSummary } from './dashboard.js';
+import { triggerHref } from './triggers.js';
 
 const STATUSES = ['running', 'awaiting', 'completed', 'failed', 'canceled', 'stalled'];
 const PAGE = 25;
@@ -56,7 +57,8 @@ function describe(ev) {
     case 'flow.start': {
       const origin = d.restartOf ? ['restart of ', h('a', { href: `#/runs/${d.restartOf}`, class: 'mono' }, short(d.restartOf))]
         : d.rerunOf ? ['rerun of ', h('a', { href: `#/runs/${d.rerunOf}`, class: 'mono' }, short(d.rerunOf)), ` from ${d.fromStep}`]
-        : d.parentRunId ? ['child of ', h('a', { href: `#/runs/${d.parentRunId}`, class: 'mono' }, short(d.parentRunId))] : ['run started'];
+        : d.parentRunId ? ['child of ', h('a', { href: `#/runs/${d.parentRunId}`, class: 'mono' }, short(d.parentRunId))]
+        : d.trigger ? ['started by trigger ', h('a', { href: triggerHref(d.trigger) }, d.trigger)] : ['run started'];
       return [h('span', {}, ...origin), more('input', d.input)];
     }
     case 'step.started': return `attempt ${ev.attempt} on queue ${d.queue || '–'}`;

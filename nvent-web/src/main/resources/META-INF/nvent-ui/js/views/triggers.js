@@ -10,9 +10,9 @@ import {
 
 export const TYPES = {
   schedule: { icon: '◷', label: 'Schedule', short: 'on a cron schedule', text: 'Starts the flows on a cron schedule, once per tick across all instances.' },
-  webhook: { icon: '⇣', label: 'Webhook', short: 'when a system POSTs to its URL', text: 'Starts the flows when another system POSTs JSON to its URL.' },
-  manual: { icon: '▶', label: 'Manual', short: 'on demand, from here or the API', text: 'Starts the flows on demand: from the console or the API.' },
-  event: { icon: '✦', label: 'Event', short: 'when a named event happens', text: 'Starts the flows when a named event is emitted by a step or published.' },
+  webhook: { icon: '⇣', label: 'Webhook', short: 'POSTed by another system', text: 'Starts the flows when another system POSTs JSON to its URL.' },
+  manual: { icon: '▶', label: 'Manual', short: 'fired on demand', text: 'Starts the flows on demand: from the console or the API.' },
+  event: { icon: '✦', label: 'Event', short: 'on a named event', text: 'Starts the flows when a named event is emitted by a step or published.' },
 };
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -20,6 +20,8 @@ const PRESETS = [
   ['every minute', '* * * * *'], ['every 5 minutes', '*/5 * * * *'], ['hourly', '0 * * * *'],
   ['daily 09:00', '0 9 * * *'], ['weekdays 09:00', '0 9 * * MON-FRI'], ['every 10 s', '*/10 * * * * *'],
 ];
+
+const plural = (n, word) => `${num(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** The console address of a trigger ("new" is the create form, so that name gets a trailing slash). */
 export function triggerHref(name) {
@@ -132,7 +134,7 @@ export function triggersView(ctx) {
     fill(kpis,
       kpi('Triggers', num(triggers.length), '', `${triggers.filter((t) => t.enabled).length} enabled · ${triggers.filter((t) => !t.declared).length} runtime`),
       kpi('Next scheduled fire', next ? relative(next.nextFireAt) : '–', 'run', next ? `${next.name} at ${dateTime(next.nextFireAt)}` : 'no schedule enabled'),
-      kpi('Fires', num(triggers.reduce((a, t) => a + t.stats.fires, 0)), 'ok', `${num(triggers.reduce((a, t) => a + t.stats.runsStarted, 0))} runs started`),
+      kpi('Fires', num(triggers.reduce((a, t) => a + t.stats.fires, 0)), 'ok', plural(triggers.reduce((a, t) => a + t.stats.runsStarted, 0), 'run') + ' started'),
       kpi('With errors', num(failing.length), failing.length ? 'fail' : '', failing.length ? failing.map((t) => t.name).join(', ') : 'last fires all fine'));
     const shown = triggers.filter((t) => filter === 'all' || t.type === filter);
     fill(body, shown.length ? h('table', { id: 'triggers-table' },
@@ -478,7 +480,7 @@ function triggerForm(ctx, existing) {
     cronMsg,
     h('div', { class: 'presets' }, h('span', { class: 'muted small' }, 'Presets:'), PRESETS.map(([label, expr]) => h('button', { type: 'button', class: 'chip', dataset: { cron: expr },
       onclick: () => { cronInput.value = expr; state.cron = expr; checkCron(0); } }, label))),
-    h('div', { class: 'hint' }, '5 fields: minute hour day-of-month month day-of-week (e.g. ', h('code', {}, '0 9 * * MON-FRI'), '), or 6 with seconds first.'));
+    h('div', { class: 'hint' }, 'minute hour day-of-month month day-of-week, e.g. ', h('code', {}, '0 9 * * MON-FRI'), ' — or 6 fields with seconds first'));
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
     h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'));
@@ -667,7 +669,7 @@ function triggerForm(ctx, existing) {
     fill(flowList, flows.map((f) => {
       const box = h('input', { type: 'checkbox', value: f.name, checked: state.flows.has(f.name), dataset: { flow: f.name } });
       box.addEventListener('change', () => { if (box.checked) state.flows.add(f.name); else state.flows.delete(f.name); showFlows(false); renderApi(); });
-      return h('label', { class: 'flow-option' }, box, h('span', {}, h('strong', {}, f.name), h('span', { class: 'small muted' }, ` entry ${f.entry} · ${f.steps.length} step${f.steps.length === 1 ? '' : 's'}`)));
+      return h('label', { class: 'flow-option', title: `entry step ${f.entry} · ${plural(f.steps.length, 'step')}` }, box, h('span', {}, h('strong', {}, f.name)));
     }));
     const events = [...new Set(flows.flatMap((f) => f.steps.flatMap((s) => s.emits)))].sort();
     fill(knownEvents, events.map((ev) => h('option', { value: ev })));
