@@ -131,6 +131,13 @@ public final class PgJobQueue implements JobQueue {
                         return null;
                     });
         }
+        if (options.instanceId().isPresent()) {
+            Set<String> queues = store.requeueOwn(instanceId, clock.instant());
+            if (!queues.isEmpty()) {
+                LOG.log(Level.INFO, "NVENT-0817 jobs that " + instanceId + " was running before it restarted are handed "
+                        + "back to queue(s) " + queues);
+            }
+        }
         this.timer = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.timer.setRemoveOnCancelPolicy(true);
         this.maintenance = new ScheduledThreadPoolExecutor(1, threadFactory);

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  * @param tablePrefix prefix of the queue's tables and of its notification channel, e.g.
  *     {@code nvent_q_} gives {@code nvent_q_job}, {@code nvent_q_queue} and channel
  *     {@code nvent_q_jobs}; lower-case letters, digits and {@code _}, starting with a letter or {@code _}
- * @param instanceId names this instance in the leases it takes ({@code locked_by}), for operators;
- *     empty (the default) for the host name plus a random suffix, chosen per queue object
+ * @param instanceId names this instance in the leases it takes ({@code locked_by}); empty (the
+ *     default) for the host name plus a random suffix, chosen per queue object. A stable name (e.g.
+ *     the server instance's) lets a restarted instance hand back at once the jobs it was running
+ *     when it died, instead of leaving them until their leases run out; it must then be unique
+ *     among the instances running at the same time
  * @param leaseDuration how long a claimed job stays reserved for this instance without renewal.
  *     Running jobs are renewed every third of it; when an instance dies, its jobs run again elsewhere
  *     once their lease ran out. Must exceed the clock skew between instances by far

@@ -143,6 +143,30 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void an_instance_restarted_under_the_same_name_takes_back_at_once_the_jobs_it_was_running() {
+        PgQueueOptions named = options().toBuilder().instanceId("node-1").leaseDuration(Duration.ofMinutes(10))
+                .shutdownGrace(Duration.ofMillis(100)).build();
+        CuttableDataSource crashing = new CuttableDataSource(dataSource);
+        PgJobQueue first = instance(crashing, named);
+        List<String> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch hang = latch();
+        first.registerWorker(queue, 1, handler(job -> {
+            ran.add("first life");
+            hang.await();
+        }));
+        first.enqueue(JobRequest.of(queue, "interrupted", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> ran.contains("first life"));
+        crashing.cut();
+
+        PgJobQueue second = instance(dataSource, named);
+        second.registerWorker(queue, 1, handler(job -> ran.add("second life")));
+
+        await().atMost(PATIENCE).until(() -> ran.contains("second life"));
+        assertThat(second.job(queue, "interrupted").orElseThrow().attempts().get(0).error()).get().asString()
+                .contains("restarted");
+    }
+
+    @Test
     void a_queue_paused_on_one_instance_starts_nothing_on_any_instance_until_resumed() {
         PgJobQueue a = instance(dataSource, options());
         PgJobQueue b = instance(dataSource, options());

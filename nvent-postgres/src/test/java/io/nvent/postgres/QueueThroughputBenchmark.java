@@ -84,8 +84,11 @@ public final class QueueThroughputBenchmark {
                 if (warmup > 0) {
                     // Not timed, like start-up: a server runs warm, so let the JIT compile the hot paths first.
                     run(queue, dataSource, "warmup", warmup, threads);
-                    execute(dataSource, "TRUNCATE " + PREFIX + "job, " + PREFIX + "queue");
+                    execute(dataSource, "TRUNCATE " + PREFIX + "job, " + PREFIX + "queue", "VACUUM ANALYZE " + PREFIX + "job");
+                    // Let the JIT finish what the warm-up queued for compilation.
+                    Thread.sleep(Long.getLong("benchmark.settleMillis", 3000));
                 }
+                System.out.println("--- timed run starts");
                 var threadsBefore = CpuMeter.threadTicks();
                 Timing t = run(queue, dataSource, QUEUE, jobs, threads);
                 var threadsAfter = CpuMeter.threadTicks();

@@ -241,6 +241,30 @@ public final class JobStore {
         });
     }
 
+    /**
+     * Hands back the jobs an instance of the same name held before it restarted: it is not running
+     * them any more, so they need not wait for their leases to run out.
+     *
+     * @return the queues concerned
+     */
+    public Set<String> requeueOwn(String instance, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0823 handing back jobs of a previous run of " + instance, c -> {
+            try (PreparedStatement requeue = c.prepareStatement(sql.requeueOwn)) {
+                requeue.setObject(1, Jdbc.timestamp(now));
+                requeue.setObject(2, Jdbc.timestamp(now));
+                requeue.setString(3, "instance restarted before the attempt ended: ");
+                requeue.setString(4, instance);
+                Set<String> queues = new TreeSet<>();
+                try (ResultSet rows = requeue.executeQuery()) {
+                    while (rows.next()) {
+                        queues.add(rows.getString(1));
+                    }
+                }
+                return queues;
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- operations
 
     public boolean retry(String queue, String jobId, Instant now) {

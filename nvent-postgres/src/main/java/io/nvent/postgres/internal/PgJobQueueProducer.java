@@ -26,6 +26,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *   <li>{@code nvent.queue.postgres.lease-duration}, {@code .poll-interval},
  *       {@code .completed-retention}, {@code .shutdown-grace}: ISO-8601 durations (defaults
  *       {@code PT30S}, {@code PT1S}, {@code P7D}, {@code PT10S})</li>
+ *   <li>{@code nvent.queue.postgres.instance-id}: stable, unique name of this server instance (optional)</li>
  *   <li>{@code nvent.queue.postgres.create-schema}: default {@code true}</li>
  *   <li>{@code nvent.queue.postgres.durable-claims}: default {@code false}</li>
  * </ul>
@@ -55,6 +56,7 @@ public class PgJobQueueProducer {
                 .shutdownGrace(duration(config, "shutdown-grace", defaults.shutdownGrace()))
                 .createSchema(config.getOptionalValue(KEY + "create-schema", Boolean.class).orElse(true))
                 .durableClaims(config.getOptionalValue(KEY + "durable-claims", Boolean.class).orElse(false))
+                .instanceId(config.getOptionalValue(KEY + "instance-id", String.class).orElse(null))
                 .transactions(ContainerLookup.transactions().orElse(null))
                 .build();
         PgJobQueue queue = new PgJobQueue(dataSource, ContainerLookup.threadFactory(

@@ -21,6 +21,7 @@ public final class QueueSql {
     public final String fail;
     public final String requeueExpired;
     public final String release;
+    public final String requeueOwn;
     public final String retry;
     public final String redrive;
     public final String setPaused;
@@ -81,6 +82,7 @@ public final class QueueSql {
                 + " RETURNING j.queue, j.job_id";
         release = "UPDATE " + p + "job j SET " + lost + " FROM unnest(?::bigint[], ?::int[]) AS u(id, fence)"
                 + " WHERE j.id = u.id AND j.fence = u.fence AND j.locked_by = ? RETURNING j.queue";
+        requeueOwn = "UPDATE " + p + "job j SET " + lost + " WHERE j.state = 'ACTIVE' AND j.locked_by = ? RETURNING j.queue";
         String again = "SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
         retry = "UPDATE " + p + "job " + again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'";
         redrive = "UPDATE " + p + "job " + again + " WHERE queue = ? AND state = 'FAILED'";
