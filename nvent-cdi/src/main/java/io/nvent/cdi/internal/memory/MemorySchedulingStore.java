@@ -82,14 +82,14 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized List<AwaitRecord> awaitsOfRun(String runId) {
-        return awaits.values().stream().filter(a -> a.runId().equals(runId)).toList();
+        return awaits.values().stream().filter(a -> a.runId().equals(runId))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt)).toList();
     }
 
     @Override
     public synchronized List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
-        List<AwaitRecord> all = new ArrayList<>(awaits.values());
-        java.util.Collections.reverse(all);
-        return all.stream().filter(a -> !waitingOnly || a.status() == AwaitStatus.WAITING).limit(limit).toList();
+        return awaits.values().stream().filter(a -> !waitingOnly || a.status() == AwaitStatus.WAITING)
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).reversed()).limit(limit).toList();
     }
 
     @Override
