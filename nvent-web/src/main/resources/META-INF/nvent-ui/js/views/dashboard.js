@@ -24,7 +24,7 @@ export function dashboard(ctx) {
     const q = (k) => stats.queues.reduce((a, x) => a + x.counts[k], 0);
     fill(kpis, 
       kpi('Running', num(sum('running')), 'run', `${num(sum('stalled'))} stalled`),
-      kpi('Awaiting', num(sum('awaiting')), sum('awaiting') ? 'wait' : '', 'resolve on Awaits →', '#/awaits'),
+      kpi('Awaiting', num(sum('awaiting')), sum('awaiting') ? 'wait' : '', 'open Awaits →', '#/awaits'),
       kpi('Completed', num(sum('completed')), 'ok', `${num(sum('total'))} runs in total`),
       kpi('Failed runs', num(sum('failed')), 'fail', `${num(sum('canceled'))} canceled`),
       kpi('Jobs waiting', num(q('waiting') + q('delayed')), '', `${num(q('delayed'))} delayed`),
