@@ -141,10 +141,11 @@ public final class PgJobQueue implements JobQueue {
         this.timer = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.timer.setRemoveOnCancelPolicy(true);
         this.maintenance = new ScheduledThreadPoolExecutor(1, threadFactory);
-        this.enqueuer = new Enqueuer(dataSource, store, threadFactory, options.maxEnqueueBatch(), this::wakeLocal);
+        this.enqueuer = new Enqueuer(dataSource, store, threadFactory, options.maxEnqueueBatch(),
+                wakeup -> wakeLocal(wakeup.queue(), wakeup.value(), wakeup.priority()));
         this.context = new WorkerContext(dataSource, store, clock, threadFactory, timer, maintenance, instanceId,
                 options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.maxErrorLength(),
-                enqueuer::wake);
+                (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN));
         this.listener = new NotificationListener(dataSource, sql.channel, threadFactory, c -> caughtUp(),
                 (c, payload) -> onNotification(payload), () -> { });
         long renew = Math.max(100, options.leaseDuration().toMillis() / 3);
@@ -199,7 +200,7 @@ public final class PgJobQueue implements JobQueue {
                 @Override
                 public void afterCompletion(int status) {
                     if (status == Status.STATUS_COMMITTED && !closed) {
-                        enqueuer.wake(request.queue(), job.availableMillis());
+                        enqueuer.wake(request.queue(), job.availableMillis(), request.priority());
                     }
                 }
             });
@@ -207,7 +208,7 @@ public final class PgJobQueue implements JobQueue {
             enqueuer.enqueue(job);
         } else {
             insertNow(job);
-            enqueuer.wake(request.queue(), job.availableMillis());
+            enqueuer.wake(request.queue(), job.availableMillis(), request.priority());
         }
     }
 
@@ -290,7 +291,7 @@ public final class PgJobQueue implements JobQueue {
         requireOpen();
         boolean retried = store.retry(queue, jobId, clock.instant());
         if (retried) {
-            enqueuer.wake(queue, clock.millis());
+            enqueuer.wake(queue, clock.millis(), Wakeups.RESCAN);
         }
         return retried;
     }
@@ -300,7 +301,7 @@ public final class PgJobQueue implements JobQueue {
         requireOpen();
         int retried = store.redrive(queue, clock.instant());
         if (retried > 0) {
-            enqueuer.wake(queue, clock.millis());
+            enqueuer.wake(queue, clock.millis(), Wakeups.RESCAN);
         }
         return retried;
     }
@@ -310,21 +311,25 @@ public final class PgJobQueue implements JobQueue {
     private void onNotification(String payload) {
         Wakeups.parse(payload).ifPresent(wakeup -> {
             switch (wakeup.kind()) {
-                case 'j' -> wakeLocal(wakeup.queue(), wakeup.value());
+                case 'j' -> wakeLocal(wakeup.queue(), wakeup.value(), wakeup.priority());
                 case 'p' -> Optional.ofNullable(workers.get(wakeup.queue())).ifPresent(w -> w.setPaused(wakeup.value() == 1));
                 default -> LOG.log(Level.DEBUG, () -> "unknown notification " + payload);
             }
         });
     }
 
-    /** Jobs of a queue are committed; the earliest is due at an epoch-millisecond time. */
-    private void wakeLocal(String queue, long dueMillis) {
+    /**
+     * Jobs of a queue became available; the earliest is due at an epoch-millisecond time.
+     *
+     * @param priority highest priority among them, {@link Wakeups#RESCAN} if they are not new jobs
+     */
+    private void wakeLocal(String queue, long dueMillis, int priority) {
         QueueWorker worker = workers.get(queue);
         if (worker == null) {
             return;
         }
         if (dueMillis <= clock.millis()) {
-            worker.signal(true);
+            worker.signal(true, priority);
         } else {
             worker.wakeAt(Instant.ofEpochMilli(dueMillis));
         }
@@ -338,7 +343,7 @@ public final class PgJobQueue implements JobQueue {
             } catch (PgQueueException e) {
                 LOG.log(Level.DEBUG, () -> "could not re-read the pause state of " + worker.queue() + ": " + e);
             }
-            worker.signal(true);
+            worker.signal(true, Wakeups.RESCAN);
         }
     }
 
@@ -366,7 +371,7 @@ public final class PgJobQueue implements JobQueue {
                     + jobs.stream().limit(20).map(e -> e.getKey() + "/" + e.getValue()).collect(Collectors.joining(", ")));
             long now = clock.millis();
             for (String queue : new TreeSet<>(jobs.stream().map(Map.Entry::getKey).toList())) {
-                enqueuer.wake(queue, now);
+                enqueuer.wake(queue, now, Wakeups.RESCAN);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, () -> "looking for expired leases failed: " + e);
@@ -432,7 +437,7 @@ public final class PgJobQueue implements JobQueue {
                         + "ended, job handed back: ");
                 LOG.log(Level.INFO, "NVENT-0816 " + abandoned.size() + " running job(s) handed back to queue(s) "
                         + queues + " at shutdown");
-                queues.forEach(queue -> enqueuer.wake(queue, clock.millis()));
+                queues.forEach(queue -> enqueuer.wake(queue, clock.millis(), Wakeups.RESCAN));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "NVENT-0816 could not hand back " + abandoned.size() + " running job(s) at "
                         + "shutdown; they run again when their lease expires", e);

@@ -13,7 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -37,7 +37,7 @@ public final class Enqueuer implements AutoCloseable {
     private final HeldConnection connection;
     private final HeldConnection notifier;
     private final int maxBatch;
-    private final BiConsumer<String, Long> onCommitted;
+    private final Consumer<Wakeups.Wakeup> onCommitted;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
@@ -49,16 +49,17 @@ public final class Enqueuer implements AutoCloseable {
     private record Pending(NewJob job, CompletableFuture<Void> done) {
     }
 
-    /** A wake-up to send for jobs committed elsewhere (inside a JTA transaction). */
-    private record Wake(String queue, long dueMillis) {
+    /** A wake-up to send for jobs committed elsewhere (inside a JTA transaction) or available again. */
+    private record Wake(Wakeups.Wakeup wakeup) {
     }
 
     /**
-     * @param onCommitted told (queue, earliest due epoch millis) after jobs of that queue committed,
-     *     to wake this instance's own workers without waiting for the notification's round trip
+     * @param onCommitted told (queue, earliest due time, highest priority) after jobs of a queue
+     *     became available, to wake this instance's own workers without waiting for the
+     *     notification's round trip
      */
     public Enqueuer(DataSource dataSource, JobStore store, ThreadFactory threads, int maxBatch,
-                    BiConsumer<String, Long> onCommitted) {
+                    Consumer<Wakeups.Wakeup> onCommitted) {
         this.store = store;
         this.connection = new HeldConnection(dataSource, false);
         // A NOTIFY gets a transaction id, so its commit would wait for a WAL flush of its own; a lost
@@ -100,9 +101,14 @@ public final class Enqueuer implements AutoCloseable {
         }
     }
 
-    /** Sends a wake-up for jobs committed by someone else (e.g. a JTA transaction). */
-    public void wake(String queue, long dueMillis) {
-        inbox.add(new Wake(queue, dueMillis));
+    /**
+     * Sends a wake-up for jobs committed by someone else (e.g. a JTA transaction) or available
+     * again (retried, handed back).
+     *
+     * @param priority highest priority among them, {@link Wakeups#RESCAN} if they are not new jobs
+     */
+    public void wake(String queue, long dueMillis, int priority) {
+        inbox.add(new Wake(new Wakeups.Wakeup('j', dueMillis, priority, queue)));
     }
 
     private void run() {
@@ -139,12 +145,12 @@ public final class Enqueuer implements AutoCloseable {
 
     private void process(List<Object> batch) {
         List<Pending> jobs = new ArrayList<>(batch.size());
-        Map<String, Long> wakes = new LinkedHashMap<>();
+        Map<String, Wakeups.Wakeup> wakes = new LinkedHashMap<>();
         for (Object item : batch) {
             if (item instanceof Pending pending) {
                 jobs.add(pending);
             } else if (item instanceof Wake wake) {
-                wakes.merge(wake.queue(), wake.dueMillis(), Math::min);
+                wakes.merge(wake.wakeup().queue(), wake.wakeup(), Enqueuer::merge);
             }
         }
         if (!jobs.isEmpty()) {
@@ -155,7 +161,12 @@ public final class Enqueuer implements AutoCloseable {
         }
     }
 
-    private void insert(List<Pending> jobs, Map<String, Long> wakes) {
+    /** One wake-up for two: the earlier due time, the higher priority. */
+    private static Wakeups.Wakeup merge(Wakeups.Wakeup a, Wakeups.Wakeup b) {
+        return new Wakeups.Wakeup('j', Math.min(a.value(), b.value()), Math.max(a.priority(), b.priority()), a.queue());
+    }
+
+    private void insert(List<Pending> jobs, Map<String, Wakeups.Wakeup> wakes) {
         SQLException error = null;
         // A second try on a fresh connection: pooled connections go stale. Re-inserting is safe
         // even if the first try committed after all: ids already present are skipped.
@@ -178,7 +189,9 @@ public final class Enqueuer implements AutoCloseable {
         }
         if (error == null) {
             for (Pending pending : jobs) {
-                wakes.merge(pending.job().request().queue(), pending.job().availableMillis(), Math::min);
+                String queue = pending.job().request().queue();
+                wakes.merge(queue, new Wakeups.Wakeup('j', pending.job().availableMillis(),
+                        pending.job().request().priority(), queue), Enqueuer::merge);
                 pending.done().complete(null);
             }
         } else if (jobs.size() > 1 && !Jdbc.isTransient(error)) {
@@ -191,10 +204,10 @@ public final class Enqueuer implements AutoCloseable {
         }
     }
 
-    private void sendWakes(Map<String, Long> wakes) {
-        wakes.forEach(onCommitted);
+    private void sendWakes(Map<String, Wakeups.Wakeup> wakes) {
+        wakes.values().forEach(onCommitted);
         List<String> payloads = new ArrayList<>(wakes.size());
-        wakes.forEach((queue, due) -> payloads.add(Wakeups.jobs(queue, due)));
+        wakes.values().forEach(w -> payloads.add(Wakeups.jobs(w.queue(), w.value(), w.priority())));
         try {
             store.notify(notifier.get(), payloads);
         } catch (SQLException e) {

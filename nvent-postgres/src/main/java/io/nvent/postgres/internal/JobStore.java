@@ -99,9 +99,12 @@ public final class JobStore {
     /**
      * Records completed attempts and claims up to {@code limit} available jobs of a queue, in one
      * statement.
+     *
+     * @param after when present, claim only jobs after this one in claim order
      */
     public List<ClaimedJob> flushAndClaim(Connection connection, String queue, List<Finished> done, int limit,
-                                          Instant now, String instance, Instant lockedUntil) throws SQLException {
+                                          Optional<ClaimedJob> after, Instant now, String instance,
+                                          Instant lockedUntil) throws SQLException {
         int n = done.size();
         long[] ids = new long[n];
         int[] fences = new int[n];
@@ -112,15 +115,22 @@ public final class JobStore {
             fences[i] = f.lease().fence();
             ends[i] = f.endedMicros();
         }
-        try (PreparedStatement claim = connection.prepareStatement(sql.flushAndClaim)) {
+        try (PreparedStatement claim = connection.prepareStatement(after.isPresent() ? sql.flushAndClaimAfter
+                : sql.flushAndClaim)) {
             int p = 1;
+            claim.setObject(p++, ends);
+            claim.setObject(p++, ids);
             claim.setObject(p++, ids);
             claim.setObject(p++, fences);
-            claim.setObject(p++, ends);
+            claim.setObject(p++, ids);
             claim.setString(p++, instance);
             claim.setString(p++, queue);
             claim.setString(p++, queue);
             claim.setLong(p++, Jdbc.micros(now));
+            if (after.isPresent()) {
+                claim.setInt(p++, after.get().priority());
+                claim.setLong(p++, after.get().id());
+            }
             claim.setString(p++, queue);
             claim.setInt(p++, limit);
             claim.setLong(p++, Jdbc.micros(now));
@@ -159,9 +169,11 @@ public final class JobStore {
         return Jdbc.withConnection(dataSource, "NVENT-0820 renewing " + leases.size() + " leases", c -> {
             try (PreparedStatement renew = c.prepareStatement(sql.renew)) {
                 renew.setObject(1, Jdbc.timestamp(until));
-                renew.setObject(2, leases.stream().mapToLong(Lease::id).toArray());
+                long[] ids = leases.stream().mapToLong(Lease::id).toArray();
+                renew.setObject(2, ids);
                 renew.setObject(3, leases.stream().mapToInt(Lease::fence).toArray());
-                renew.setString(4, instance);
+                renew.setObject(4, ids);
+                renew.setString(5, instance);
                 return renew.executeUpdate();
             }
         });
@@ -227,9 +239,11 @@ public final class JobStore {
                 release.setObject(1, Jdbc.timestamp(now));
                 release.setObject(2, Jdbc.timestamp(now));
                 release.setString(3, why);
-                release.setObject(4, leases.stream().mapToLong(Lease::id).toArray());
+                long[] ids = leases.stream().mapToLong(Lease::id).toArray();
+                release.setObject(4, ids);
                 release.setObject(5, leases.stream().mapToInt(Lease::fence).toArray());
-                release.setString(6, instance);
+                release.setObject(6, ids);
+                release.setString(7, instance);
                 Set<String> queues = new TreeSet<>();
                 try (ResultSet rows = release.executeQuery()) {
                     while (rows.next()) {

@@ -16,6 +16,8 @@ public final class QueueSql {
     public final String insert;
     public final String notify;
     public final String flushAndClaim;
+    /** {@link #flushAndClaim} for jobs after a (priority, id) in claim order only. */
+    public final String flushAndClaimAfter;
     public final String nextDue;
     public final String renew;
     public final String fail;
@@ -44,31 +46,36 @@ public final class QueueSql {
         notify = "SELECT pg_notify('" + channel + "', m) FROM unnest(?::text[]) AS m";
         // One round trip: record the finished attempts of this instance (done), then claim up to the
         // free worker slots. Both touch disjoint rows (ACTIVE vs WAITING), so one snapshot is fine.
-        flushAndClaim = "WITH done AS ("
-                + "UPDATE " + p + "job j SET state = 'COMPLETED', finished_at = " + MICROS.formatted("d.ended")
+        // Rows are reached only through "id = ANY(array)" index conditions: a join the planner may
+        // turn around (it does, on a table whose statistics still say "empty") would walk the whole
+        // table once per round. Completions match on the lease (locked_by), not on state = 'ACTIVE',
+        // which would offer the ACTIVE index, holding an entry for every job that ever ran until vacuumed.
+        String claim = "WITH done AS ("
+                + "UPDATE " + p + "job j SET state = 'COMPLETED', finished_at = "
+                + MICROS.formatted("(?::bigint[])[array_position(?::bigint[], j.id)]")
                 + ", locked_by = NULL, locked_until = NULL"
-                + " FROM unnest(?::bigint[], ?::int[], ?::bigint[]) AS d(id, fence, ended)"
-                // Matched on the lease (locked_by), not on state = 'ACTIVE': that would let the planner
-                // walk the ACTIVE index, which holds an entry for every job that ever ran until vacuumed.
-                + " WHERE j.id = d.id AND j.fence = d.fence AND j.locked_by = ? RETURNING j.id"
+                + " WHERE j.id = ANY(?::bigint[]) AND j.fence = (?::int[])[array_position(?::bigint[], j.id)]"
+                + " AND j.locked_by = ? RETURNING j.id"
                 + "), counted AS ("
                 + "INSERT INTO " + p + "queue AS q (queue, completed) SELECT ?, count(*) FROM done HAVING count(*) > 0"
                 + " ON CONFLICT (queue) DO UPDATE SET completed = q.completed + EXCLUDED.completed"
                 + "), next AS ("
                 + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= "
-                + MICROS.formatted("?::bigint") + " AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
-                + " ORDER BY priority DESC, id LIMIT ? FOR UPDATE SKIP LOCKED"
+                + MICROS.formatted("?::bigint") + "%s AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
+                + " ORDER BY (-priority), id LIMIT ? FOR UPDATE SKIP LOCKED"
                 + ") UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
                 + " started_at = " + MICROS.formatted("?::bigint") + ", locked_by = ?, locked_until = "
                 + MICROS.formatted("?::bigint")
-                + " FROM next WHERE j.id = next.id"
+                + " WHERE j.id = ANY(ARRAY(SELECT id FROM next))"
                 + " RETURNING j.id, j.fence, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
                 + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms";
+        flushAndClaim = claim.formatted("");
+        flushAndClaimAfter = claim.formatted(" AND ((-priority), id) > (-?::int, ?::bigint)");
         nextDue = "SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at > ?";
         // SKIP LOCKED: a row locked right now is being completed or failed; waiting for it could deadlock.
-        renew = "UPDATE " + p + "job j SET locked_until = ? WHERE j.id IN (SELECT s.id FROM " + p + "job s"
-                + " JOIN unnest(?::bigint[], ?::int[]) AS u(id, fence) ON s.id = u.id AND s.fence = u.fence"
-                + " WHERE s.locked_by = ? FOR UPDATE OF s SKIP LOCKED)";
+        renew = "UPDATE " + p + "job j SET locked_until = ? WHERE j.id = ANY(ARRAY(SELECT s.id FROM " + p + "job s"
+                + " WHERE s.id = ANY(?::bigint[]) AND s.fence = (?::int[])[array_position(?::bigint[], s.id)]"
+                + " AND s.locked_by = ? FOR UPDATE SKIP LOCKED))";
         fail = "UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
                 + " locked_until = NULL, last_error = ?, attempts = " + ENDED_ATTEMPT.formatted("", "?::text")
                 + " WHERE id = ? AND fence = ? AND state = 'ACTIVE'";
@@ -77,11 +84,11 @@ public final class QueueSql {
         String lost = "state = 'WAITING', available_at = ?, locked_by = NULL, locked_until = NULL,"
                 + " attempt = greatest(j.attempt - 1, 0), attempts = "
                 + ENDED_ATTEMPT.formatted("j.", "?::text || coalesce(j.locked_by, 'unknown')");
-        requeueExpired = "UPDATE " + p + "job j SET " + lost + " WHERE j.id IN (SELECT id FROM " + p + "job"
-                + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+        requeueExpired = "UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(ARRAY(SELECT id FROM " + p + "job"
+                + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED))"
                 + " RETURNING j.queue, j.job_id";
-        release = "UPDATE " + p + "job j SET " + lost + " FROM unnest(?::bigint[], ?::int[]) AS u(id, fence)"
-                + " WHERE j.id = u.id AND j.fence = u.fence AND j.locked_by = ? RETURNING j.queue";
+        release = "UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(?::bigint[])"
+                + " AND j.fence = (?::int[])[array_position(?::bigint[], j.id)] AND j.locked_by = ? RETURNING j.queue";
         requeueOwn = "UPDATE " + p + "job j SET " + lost + " WHERE j.state = 'ACTIVE' AND j.locked_by = ? RETURNING j.queue";
         String again = "SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
         retry = "UPDATE " + p + "job " + again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'";
@@ -104,8 +111,8 @@ public final class QueueSql {
                 + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'),"
                 + " (SELECT coalesce(max(completed), 0) FROM " + p + "queue WHERE queue = ?),"
                 + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'FAILED')";
-        purgeCompleted = "DELETE FROM " + p + "job WHERE id IN (SELECT id FROM " + p + "job WHERE queue = ?"
-                + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED)";
+        purgeCompleted = "DELETE FROM " + p + "job WHERE id = ANY(ARRAY(SELECT id FROM " + p + "job WHERE queue = ?"
+                + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED))";
         job = "SELECT j.id, j.job_id, j.name, j.state, j.payload, j.max_attempts, j.created_at, j.available_at,"
                 + " j.attempt, j.started_at, j.finished_at,"
                 + " (a.e ->> 'attempt')::int AS a_attempt, (a.e ->> 'startedAt')::timestamptz AS a_started,"

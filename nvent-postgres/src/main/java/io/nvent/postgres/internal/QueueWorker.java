@@ -47,6 +47,10 @@ public final class QueueWorker {
     static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+    /** The order jobs are claimed in: priority descending, then id (enqueue order). */
+    private static final Comparator<ClaimedJob> CLAIM_ORDER = Comparator.comparingInt(ClaimedJob::priority).reversed()
+            .thenComparingLong(ClaimedJob::id);
+
     private final String queue;
     private final WorkerContext context;
     private final HeldConnection connection;
@@ -71,6 +75,14 @@ public final class QueueWorker {
     private boolean backlog;
     /** When the first slot freed up since the last claim; 0 when none did. */
     private long firstFreedAt;
+    /**
+     * The last job of the last full round, in claim order: while a backlog drains, the next round
+     * claims only after it, seeking past the index entries of jobs claimed before (dead until
+     * vacuumed) instead of stepping over them every round.
+     */
+    private ClaimedJob seekAfter;
+    /** Jobs may have become available before {@link #seekAfter}: the next round looks at the whole queue. */
+    private boolean rescan = true;
     private boolean claiming = true;
     private boolean stopping;
     private Instant pendingWakeAt;
@@ -114,6 +126,7 @@ public final class QueueWorker {
             }
             concurrency = newConcurrency;
             more = true;
+            rescan = true;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -128,6 +141,7 @@ public final class QueueWorker {
             if (!value) {
                 more = true;
                 dueStale = true;
+                rescan = true;
                 wakeups++;
             }
             changed.signalAll();
@@ -140,12 +154,18 @@ public final class QueueWorker {
      * Jobs may be available: claim at the next chance.
      *
      * @param lookUpDue also look up when the next delayed job is due once the queue is drained
+     * @param priority highest priority among them; {@link Wakeups#RESCAN} when they are not new
+     *     jobs (they may sit anywhere in claim order)
      */
-    public void signal(boolean lookUpDue) {
+    public void signal(boolean lookUpDue, int priority) {
         lock.lock();
         try {
             more = true;
             dueStale |= lookUpDue;
+            // New jobs of no higher priority come after the seek position (ids only grow); others may not.
+            if (seekAfter != null && priority > seekAfter.priority()) {
+                rescan = true;
+            }
             wakeups++;
             changed.signalAll();
         } finally {
@@ -157,7 +177,7 @@ public final class QueueWorker {
     public void wakeAt(Instant due) {
         long delay = Duration.between(context.clock().instant(), due).toNanos();
         if (delay <= 0) {
-            signal(true);
+            signal(true, Wakeups.RESCAN);
             return;
         }
         lock.lock();
@@ -179,7 +199,7 @@ public final class QueueWorker {
                 } finally {
                     lock.unlock();
                 }
-                signal(true);
+                signal(true, Wakeups.RESCAN);
             }, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             // shutting down: nothing left to wake
@@ -199,6 +219,7 @@ public final class QueueWorker {
         while (!Thread.currentThread().isInterrupted()) {
             int limit;
             long seen;
+            ClaimedJob after;
             List<Finished> done;
             lock.lock();
             try {
@@ -207,6 +228,7 @@ public final class QueueWorker {
                     if (now - nextPoll >= 0) {
                         more = true;
                         dueStale = true;
+                        rescan = true;
                         nextPoll = now + pollNanos;
                     }
                     boolean canClaim = claiming && !paused && more && inFlight < concurrency;
@@ -233,6 +255,10 @@ public final class QueueWorker {
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
                 seen = wakeups;
+                after = limit > 0 && !rescan ? seekAfter : null;
+                if (limit > 0) {
+                    rescan = false;
+                }
                 done = finished;
                 finished = new ArrayList<>();
                 firstFinishedAt = 0;
@@ -243,18 +269,18 @@ public final class QueueWorker {
             } finally {
                 lock.unlock();
             }
-            round(done, limit, seen);
+            round(done, limit, seen, after);
         }
         connection.close();
     }
 
-    private void round(List<Finished> done, int limit, long seen) {
+    private void round(List<Finished> done, int limit, long seen, ClaimedJob after) {
         Instant now = context.clock().instant();
         List<ClaimedJob> claimed;
         long started = System.nanoTime();
         try {
-            claimed = context.store().flushAndClaim(connection.get(), queue, done, limit, now, context.instanceId(),
-                    now.plus(context.leaseDuration()));
+            claimed = context.store().flushAndClaim(connection.get(), queue, done, limit, Optional.ofNullable(after),
+                    now, context.instanceId(), now.plus(context.leaseDuration()));
             rounds++;
             roundNanos += System.nanoTime() - started;
             claimedTotal += claimed.size();
@@ -281,13 +307,22 @@ public final class QueueWorker {
         lock.lock();
         try {
             failedRounds = 0;
-            if (limit > 0 && claimed.size() < limit && wakeups == seen) {
-                more = false;
-                lookUpDue = dueStale;
-                dueStale = false;
-            }
-            if (limit > 0) {
-                backlog = claimed.size() == limit;
+            if (limit > 0 && claimed.size() == limit) {
+                backlog = true;
+                seekAfter = claimed.stream().max(CLAIM_ORDER).orElseThrow();
+            } else if (limit > 0 && after != null) {
+                // The part after the seek position is drained; what about the rest? Look at once.
+                backlog = false;
+                seekAfter = null;
+                rescan = true;
+            } else if (limit > 0) {
+                backlog = false;
+                seekAfter = null;
+                if (wakeups == seen) {
+                    more = false;
+                    lookUpDue = dueStale;
+                    dueStale = false;
+                }
             }
             inFlight += claimed.size();
             // Slots freed while the round ran count from now.
@@ -365,7 +400,7 @@ public final class QueueWorker {
         }
         // The claim returns rows unordered; start them in queue order.
         List<ClaimedJob> ordered = new ArrayList<>(claimed);
-        ordered.sort(Comparator.comparingInt(ClaimedJob::priority).reversed().thenComparingLong(ClaimedJob::id));
+        ordered.sort(CLAIM_ORDER);
         for (ClaimedJob job : ordered) {
             Attempt attempt = new Attempt(job);
             attempts.put(job.id(), attempt);

@@ -22,7 +22,8 @@ import javax.sql.DataSource;
  * @param pollInterval fallback poll
  * @param asyncCommit whether claims and completions commit without waiting for the WAL flush
  * @param maxErrorLength characters of an error kept
- * @param wakeOthers notifies other instances that a queue has a job due at an epoch-millisecond time
+ * @param wakeOthers notifies every instance that a queue has a job (not a new one) due at an
+ *     epoch-millisecond time
  */
 public record WorkerContext(DataSource dataSource, JobStore store, Clock clock, ThreadFactory threads,
                             ScheduledExecutorService timer, Executor maintenance, String instanceId,
