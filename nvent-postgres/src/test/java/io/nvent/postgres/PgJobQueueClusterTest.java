@@ -222,6 +222,29 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void a_higher_priority_job_enqueued_elsewhere_while_a_backlog_drains_runs_before_the_rest_of_it() {
+        PgJobQueue worker = instance(dataSource, options());
+        PgJobQueue producer = instance(dataSource, options());
+        List<String> order = new CopyOnWriteArrayList<>();
+        producer.pause(queue);
+        for (int i = 0; i < 300; i++) {
+            producer.enqueue(JobRequest.of(queue, "backlog-" + i, "work", "{}"));
+        }
+        worker.registerWorker(queue, 2, handler(job -> {
+            order.add(job.jobId());
+            Thread.sleep(5);
+        }));
+        await().atMost(PATIENCE).until(worker::isListening);
+        producer.resume(queue);
+        await().atMost(PATIENCE).until(() -> order.size() >= 20);
+
+        producer.enqueue(JobRequest.of(queue, "urgent", "work", "{}").withPriority(5));
+
+        await().atMost(PATIENCE).until(() -> order.contains("urgent"));
+        assertThat(order.indexOf("urgent")).as("position of the urgent job").isLessThan(150);
+    }
+
+    @Test
     void jobs_enqueued_before_a_restart_run_after_it_including_delayed_ones() {
         PgJobQueue before = instance(dataSource, options());
         before.enqueue(JobRequest.of(queue, "waiting", "work", "{}"));

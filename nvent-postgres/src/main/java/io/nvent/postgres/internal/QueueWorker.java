@@ -83,6 +83,8 @@ public final class QueueWorker {
     private ClaimedJob seekAfter;
     /** Jobs may have become available before {@link #seekAfter}: the next round looks at the whole queue. */
     private boolean rescan = true;
+    /** Highest priority signalled since the current round began. */
+    private int signalledPriority = Integer.MIN_VALUE;
     private boolean claiming = true;
     private boolean stopping;
     private Instant pendingWakeAt;
@@ -163,6 +165,7 @@ public final class QueueWorker {
             more = true;
             dueStale |= lookUpDue;
             // New jobs of no higher priority come after the seek position (ids only grow); others may not.
+            signalledPriority = Math.max(signalledPriority, priority);
             if (seekAfter != null && priority > seekAfter.priority()) {
                 rescan = true;
             }
@@ -258,6 +261,7 @@ public final class QueueWorker {
                 after = limit > 0 && !rescan ? seekAfter : null;
                 if (limit > 0) {
                     rescan = false;
+                    signalledPriority = Integer.MIN_VALUE;
                 }
                 done = finished;
                 finished = new ArrayList<>();
@@ -310,6 +314,8 @@ public final class QueueWorker {
             if (limit > 0 && claimed.size() == limit) {
                 backlog = true;
                 seekAfter = claimed.stream().max(CLAIM_ORDER).orElseThrow();
+                // A job signalled while the round ran may sort before the new seek position.
+                rescan |= signalledPriority > seekAfter.priority();
             } else if (limit > 0 && after != null) {
                 // The part after the seek position is drained; what about the rest? Look at once.
                 backlog = false;
