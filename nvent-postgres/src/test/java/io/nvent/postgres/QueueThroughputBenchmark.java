@@ -121,9 +121,9 @@ public final class QueueThroughputBenchmark {
                         + ",\"ts\":\"" + Instant.now() + "\""
                         + ",\"queue\":\"postgres\",\"database\":\"" + database + "\",\"server\":\"" + version + "\""
                         + ",\"durable_claims\":" + durableClaims + ",\"batch_enqueue\":" + batchEnqueue
-                        + ",\"warmup_jobs\":" + warmup + ",\"cpu_ms_per_job\":{\"jvm\":"
-                        + fmt(t.afterProcess().jvmSeconds() * 1e3 / jobs) + ",\"postgres\":"
-                        + fmt(t.afterProcess().dbSeconds() * 1e3 / jobs) + "}}");
+                        + ",\"warmup_jobs\":" + warmup + ",\"cpu_us_per_job\":{\"jvm\":"
+                        + Math.round(t.afterProcess().jvmSeconds() * 1e6 / jobs) + ",\"postgres\":"
+                        + Math.round(t.afterProcess().dbSeconds() * 1e6 / jobs) + "}}");
             } finally {
                 queue.close();
             }

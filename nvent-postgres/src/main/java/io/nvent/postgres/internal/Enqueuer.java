@@ -23,11 +23,14 @@ import javax.sql.DataSource;
  * piled up while its previous insert was committing (up to a maximum) and inserts it with one
  * statement and one commit, so 16 concurrent producers cost about one commit per round instead of
  * sixteen. A caller returns only after its job is committed, so an enqueue that returned is durable.
+ * The committer does nothing else between two inserts: with producers that wait for their
+ * commit, the time between two WAL flushes bounds the enqueue rate.
  *
- * <p>Wake-ups ({@code NOTIFY}) are sent in a short transaction of their own after the insert
- * committed, never inside it: PostgreSQL serialises the commits of all notifying transactions,
- * and holding that lock during a WAL flush would serialise every enqueuer in the cluster. That
- * transaction commits asynchronously (no WAL flush wait).
+ * <p>Wake-ups go to this instance's workers at once and to the others by {@code NOTIFY}, sent by a
+ * notifier thread of its own, merged per queue, in a short transaction after the insert committed,
+ * never inside it: PostgreSQL serialises the commits of all notifying transactions, and holding
+ * that lock during a WAL flush would serialise every enqueuer in the cluster. The notifying
+ * transaction commits asynchronously (a lost wake-up costs at most one poll interval).
  */
 public final class Enqueuer implements AutoCloseable {
 
@@ -35,11 +38,13 @@ public final class Enqueuer implements AutoCloseable {
 
     private final JobStore store;
     private final HeldConnection connection;
-    private final HeldConnection notifier;
+    private final HeldConnection notifierConnection;
     private final int maxBatch;
-    private final Consumer<Wakeups.Wakeup> onCommitted;
-    private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final Consumer<Wakeups.Wakeup> wakeLocal;
+    private final LinkedBlockingQueue<Pending> inbox = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Wakeups.Wakeup> outbox = new LinkedBlockingQueue<>();
+    private final Thread committer;
+    private final Thread notifier;
     private volatile boolean running = true;
     // committer thread only: statistics for the shutdown log
     private long inserts;
@@ -49,26 +54,21 @@ public final class Enqueuer implements AutoCloseable {
     private record Pending(NewJob job, CompletableFuture<Void> done) {
     }
 
-    /** A wake-up to send for jobs committed elsewhere (inside a JTA transaction) or available again. */
-    private record Wake(Wakeups.Wakeup wakeup) {
-    }
-
     /**
-     * @param onCommitted told (queue, earliest due time, highest priority) after jobs of a queue
-     *     became available, to wake this instance's own workers without waiting for the
-     *     notification's round trip
+     * @param wakeLocal told (queue, earliest due time, highest priority) when jobs of a queue became
+     *     available, to wake this instance's own workers without the notification's round trip
      */
     public Enqueuer(DataSource dataSource, JobStore store, ThreadFactory threads, int maxBatch,
-                    Consumer<Wakeups.Wakeup> onCommitted) {
+                    Consumer<Wakeups.Wakeup> wakeLocal) {
         this.store = store;
         this.connection = new HeldConnection(dataSource, false);
-        // A NOTIFY gets a transaction id, so its commit would wait for a WAL flush of its own; a lost
-        // wake-up costs at most one poll interval, so it need not.
-        this.notifier = new HeldConnection(dataSource, true);
+        this.notifierConnection = new HeldConnection(dataSource, true);
         this.maxBatch = maxBatch;
-        this.onCommitted = onCommitted;
-        this.thread = threads.newThread(this::run);
-        this.thread.start();
+        this.wakeLocal = wakeLocal;
+        this.committer = threads.newThread(this::commitLoop);
+        this.notifier = threads.newThread(this::notifyLoop);
+        this.committer.start();
+        this.notifier.start();
     }
 
     /** Inserts a job as part of the next group and waits until it is committed. */
@@ -84,7 +84,7 @@ public final class Enqueuer implements AutoCloseable {
                     pending.done().get(1, TimeUnit.SECONDS);
                     break;
                 } catch (TimeoutException slow) {
-                    if (!thread.isAlive() && inbox.remove(pending)) {
+                    if (!committer.isAlive() && inbox.remove(pending)) {
                         throw new IllegalStateException("the queue is closed");
                     }
                 }
@@ -102,68 +102,49 @@ public final class Enqueuer implements AutoCloseable {
     }
 
     /**
-     * Sends a wake-up for jobs committed by someone else (e.g. a JTA transaction) or available
-     * again (retried, handed back).
+     * Wakes the workers of every instance for jobs that became available without this object's
+     * inserts: committed by a JTA transaction, retried, handed back.
      *
      * @param priority highest priority among them, {@link Wakeups#RESCAN} if they are not new jobs
      */
     public void wake(String queue, long dueMillis, int priority) {
-        inbox.add(new Wake(new Wakeups.Wakeup('j', dueMillis, priority, queue)));
+        Wakeups.Wakeup wakeup = new Wakeups.Wakeup('j', dueMillis, priority, queue);
+        wakeLocal.accept(wakeup);
+        outbox.add(wakeup);
     }
 
-    private void run() {
-        List<Object> batch = new ArrayList<>();
+    // ---------------------------------------------------------------- committer
+
+    private void commitLoop() {
+        List<Pending> batch = new ArrayList<>();
         while (running || !inbox.isEmpty()) {
             try {
-                Object first = inbox.poll(200, TimeUnit.MILLISECONDS);
+                Pending first = inbox.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 batch.add(first);
                 inbox.drainTo(batch, maxBatch - 1);
-                process(batch);
+                Map<String, Wakeups.Wakeup> wakes = new LinkedHashMap<>();
+                insert(batch, wakes);
+                wakes.values().forEach(wakeLocal);
+                outbox.addAll(wakes.values());
             } catch (InterruptedException e) {
                 running = false;
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "NVENT-0811 enqueue committer failed unexpectedly", e);
-                batch.stream().filter(Pending.class::isInstance).map(Pending.class::cast)
-                        .forEach(p -> p.done().completeExceptionally(e));
+                batch.forEach(p -> p.done().completeExceptionally(e));
             } finally {
                 batch.clear();
             }
         }
         connection.close();
-        notifier.close();
         LOG.log(Level.DEBUG, () -> inserts + " grouped inserts of " + inserted + " jobs, "
                 + (inserts == 0 ? 0 : insertNanos / inserts / 1000) + " µs each");
         // Enqueues that slipped in after the last round: refuse them rather than leave them waiting.
-        List<Object> late = new ArrayList<>();
+        List<Pending> late = new ArrayList<>();
         inbox.drainTo(late);
-        late.stream().filter(Pending.class::isInstance).map(Pending.class::cast).forEach(p -> p.done()
-                .completeExceptionally(new IllegalStateException("the queue is closed")));
-    }
-
-    private void process(List<Object> batch) {
-        List<Pending> jobs = new ArrayList<>(batch.size());
-        Map<String, Wakeups.Wakeup> wakes = new LinkedHashMap<>();
-        for (Object item : batch) {
-            if (item instanceof Pending pending) {
-                jobs.add(pending);
-            } else if (item instanceof Wake wake) {
-                wakes.merge(wake.wakeup().queue(), wake.wakeup(), Enqueuer::merge);
-            }
-        }
-        if (!jobs.isEmpty()) {
-            insert(jobs, wakes);
-        }
-        if (!wakes.isEmpty()) {
-            sendWakes(wakes);
-        }
-    }
-
-    /** One wake-up for two: the earlier due time, the higher priority. */
-    private static Wakeups.Wakeup merge(Wakeups.Wakeup a, Wakeups.Wakeup b) {
-        return new Wakeups.Wakeup('j', Math.min(a.value(), b.value()), Math.max(a.priority(), b.priority()), a.queue());
+        late.forEach(p -> p.done().completeExceptionally(new IllegalStateException("the queue is closed")));
     }
 
     private void insert(List<Pending> jobs, Map<String, Wakeups.Wakeup> wakes) {
@@ -204,25 +185,55 @@ public final class Enqueuer implements AutoCloseable {
         }
     }
 
-    private void sendWakes(Map<String, Wakeups.Wakeup> wakes) {
-        wakes.values().forEach(onCommitted);
+    /** One wake-up for two: the earlier due time, the higher priority. */
+    private static Wakeups.Wakeup merge(Wakeups.Wakeup a, Wakeups.Wakeup b) {
+        return new Wakeups.Wakeup('j', Math.min(a.value(), b.value()), Math.max(a.priority(), b.priority()),
+                a.queue());
+    }
+
+    // ---------------------------------------------------------------- notifier
+
+    private void notifyLoop() {
+        List<Wakeups.Wakeup> batch = new ArrayList<>();
+        while (running || !outbox.isEmpty()) {
+            try {
+                Wakeups.Wakeup first = outbox.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                outbox.drainTo(batch);
+                Map<String, Wakeups.Wakeup> merged = new LinkedHashMap<>();
+                batch.forEach(w -> merged.merge(w.queue(), w, Enqueuer::merge));
+                send(merged);
+            } catch (InterruptedException e) {
+                running = false;
+            } finally {
+                batch.clear();
+            }
+        }
+        notifierConnection.close();
+    }
+
+    private void send(Map<String, Wakeups.Wakeup> wakes) {
         List<String> payloads = new ArrayList<>(wakes.size());
         wakes.values().forEach(w -> payloads.add(Wakeups.jobs(w.queue(), w.value(), w.priority())));
         try {
-            store.notify(notifier.get(), payloads);
-        } catch (SQLException e) {
-            notifier.discard();
+            store.notify(notifierConnection.get(), payloads);
+        } catch (SQLException | RuntimeException e) {
+            notifierConnection.discard();
             // Other instances still find the jobs by their fallback poll.
             LOG.log(Level.WARNING, "NVENT-0812 could not send wake-ups for queues " + wakes.keySet() + ": " + e);
         }
     }
 
-    /** Commits what is pending, then stops. */
+    /** Commits what is pending, sends the last wake-ups, then stops. */
     @Override
     public void close() {
         running = false;
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
+            committer.join(TimeUnit.SECONDS.toMillis(10));
+            notifier.join(TimeUnit.SECONDS.toMillis(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

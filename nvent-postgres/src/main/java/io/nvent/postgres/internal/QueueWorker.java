@@ -454,16 +454,11 @@ public final class QueueWorker {
         Finished done = new Finished(attempt.lease(), Jdbc.micros(context.clock().instant()));
         lock.lock();
         try {
-            long now = System.nanoTime();
             if (finished.isEmpty()) {
-                firstFinishedAt = now;
-            }
-            if (firstFreedAt == 0) {
-                firstFreedAt = now;
+                firstFinishedAt = System.nanoTime();
             }
             finished.add(done);
-            inFlight--;
-            changed.signalAll();
+            slotFreed();
         } finally {
             lock.unlock();
         }
@@ -472,13 +467,26 @@ public final class QueueWorker {
     private void releaseSlot() {
         lock.lock();
         try {
-            if (firstFreedAt == 0) {
-                firstFreedAt = System.nanoTime();
-            }
-            inFlight--;
-            changed.signalAll();
+            slotFreed();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Counts a slot free and wakes the pump if that changes what it does; called holding the lock.
+     * While a backlog drains, the pump gathers slots for up to {@link #GATHER_NANOS} after the first
+     * one freed: it needs waking for the first (to start that clock) and the last (to claim at
+     * once), not for each one in between. Fewer wake-ups, fewer context switches per job.
+     */
+    private void slotFreed() {
+        boolean first = firstFreedAt == 0;
+        if (first) {
+            firstFreedAt = System.nanoTime();
+        }
+        inFlight--;
+        if (first || inFlight == 0 || !backlog || stopping || !claiming) {
+            changed.signalAll();
         }
     }
 
