@@ -27,13 +27,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
@@ -240,30 +233,7 @@ abstract class JpaSchedulingBehaviourTest {
     }
 
     /** Runs {@code body} on {@code threads} threads released together; rethrows the first failure. */
-    private static void runConcurrently(int threads, ThreadBody body) {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> futures = IntStream.range(0, threads).<Future<?>>mapToObj(t -> pool.submit(() -> {
-                start.await();
-                body.run(t);
-                return null;
-            })).toList();
-            start.countDown();
-            for (Future<?> future : futures) {
-                future.get(55, TimeUnit.SECONDS);
-            }
-        } catch (ExecutionException e) {
-            throw new AssertionError("a concurrent caller failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new AssertionError("concurrent callers did not finish", e);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @FunctionalInterface
-    private interface ThreadBody {
-        void run(int thread) throws Exception;
+    private static void runConcurrently(int threads, io.nvent.testkit.Concurrently.Body body) {
+        io.nvent.testkit.Concurrently.run(threads, body);
     }
 }

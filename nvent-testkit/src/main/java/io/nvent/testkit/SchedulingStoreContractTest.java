@@ -15,18 +15,12 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -840,41 +834,8 @@ public abstract class SchedulingStoreContractTest {
                 a.filterValue(), "", a.data().map(d -> ""), a.closedAt());
     }
 
-    /**
-     * Runs {@code body} on {@code threads} threads at once (released together), waits for all of
-     * them and rethrows the first failure.
-     */
-    protected static void runConcurrently(int threads, ThrowingIntConsumer body) {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> futures = IntStream.range(0, threads).<Future<?>>mapToObj(t -> pool.submit(() -> {
-                start.await();
-                body.accept(t);
-                return null;
-            })).toList();
-            start.countDown();
-            await().atMost(Duration.ofSeconds(55)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> futures.stream().allMatch(Future::isDone));
-            for (Future<?> future : futures) {
-                try {
-                    future.get();
-                } catch (ExecutionException e) {
-                    throw new AssertionError("a concurrent caller failed: " + e.getCause(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError("interrupted", e);
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** Body of one thread in {@link #runConcurrently}. */
-    @FunctionalInterface
-    protected interface ThrowingIntConsumer {
-        /** Runs on thread number {@code thread} (0-based). */
-        void accept(int thread) throws Exception;
+    /** Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}. */
+    protected static void runConcurrently(int threads, Concurrently.Body body) {
+        Concurrently.run(threads, body);
     }
 }
