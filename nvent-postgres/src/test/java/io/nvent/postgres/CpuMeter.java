@@ -60,6 +60,27 @@ final class CpuMeter {
         return ticks;
     }
 
+    /** Context switches of all JVM threads alive now (voluntary + involuntary). */
+    static long contextSwitches() {
+        long[] total = {0};
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            tasks.forEach(task -> {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.contains("ctxt_switches:")) {
+                            total[0] += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // thread ended
+                }
+            });
+        } catch (IOException e) {
+            return 0;
+        }
+        return total[0];
+    }
+
     int processes() {
         return pids.size();
     }

@@ -26,15 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Workload W1 of {@code shared/bench/WORKLOADS.md} on the PostgreSQL queue: 16 producers enqueue
  * N no-op jobs (single-job API) while the queue is paused, then the queue resumes with concurrency
  * 16; completion is confirmed by polling the queue's counts every 10 ms after the last handler
- * returned. Prints one JSON line last.
+ * returned. Before the timed run, an untimed warm-up (default 40,000 jobs on another queue, then
+ * the tables are wiped) lets the JIT compile the hot paths, as in a server that has been running;
+ * {@code -Dbenchmark.warmup=0} measures a cold JVM. Drops and recreates the tables
+ * {@code bench_q_*} of the target database. Prints the CPU used per phase by the JVM and by the
+ * PostgreSQL server processes (when on this machine), then the JSON line of WORKLOADS.md last.
  *
  * <pre>
  * # embedded PostgreSQL 14 (zonky), durable settings (fsync and synchronous_commit on):
  * mvn -f nvent-postgres/pom.xml -o test-compile exec:exec
- * # the local PostgreSQL 15:
+ * # the local PostgreSQL 15 (pg_ctlcluster --skip-systemctl-redirect 15 main start; a password for TCP):
  * mvn -f nvent-postgres/pom.xml -o test-compile exec:exec -Dbenchmark.jdbc.url=jdbc:postgresql://127.0.0.1:5432/postgres \
  *     -Dbenchmark.jdbc.user=postgres -Dbenchmark.jdbc.password=postgres
- * # options: -Dbenchmark.jobs=N -Dbenchmark.threads=N -Dbenchmark.durableClaims=true -Dbenchmark.batchEnqueue=false
+ * # options: -Dbenchmark.jobs=N -Dbenchmark.threads=N -Dbenchmark.warmup=N -Dbenchmark.durableClaims=true
+ * #          -Dbenchmark.batchEnqueue=false
  * </pre>
  */
 public final class QueueThroughputBenchmark {
@@ -51,7 +56,7 @@ public final class QueueThroughputBenchmark {
         String url = System.getProperty("benchmark.jdbc.url", "embedded");
         boolean durableClaims = Boolean.getBoolean("benchmark.durableClaims");
         boolean batchEnqueue = !"false".equals(System.getProperty("benchmark.batchEnqueue"));
-        int warmup = Integer.getInteger("benchmark.warmup", 5_000);
+        int warmup = Integer.getInteger("benchmark.warmup", 40_000);
         Optional<EmbeddedPostgres> embedded = Optional.empty();
         String database;
         if ("embedded".equals(url)) {
@@ -90,8 +95,11 @@ public final class QueueThroughputBenchmark {
                 }
                 System.out.println("--- timed run starts");
                 var threadsBefore = CpuMeter.threadTicks();
+                long switchesBefore = CpuMeter.contextSwitches();
                 Timing t = run(queue, dataSource, QUEUE, jobs, threads);
                 var threadsAfter = CpuMeter.threadTicks();
+                System.out.printf(Locale.ROOT, "context switches of long-lived jvm threads per job: %.1f%n",
+                        (CpuMeter.contextSwitches() - switchesBefore) / (double) jobs);
                 threadsAfter.forEach((thread, ticks) -> {
                     long used = ticks - threadsBefore.getOrDefault(thread, 0L);
                     if (used >= 5) {
