@@ -1,5 +1,7 @@
 package io.nvent.jms;
 
+import io.nvent.testkit.TestThreads;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

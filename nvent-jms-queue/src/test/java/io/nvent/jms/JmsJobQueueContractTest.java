@@ -1,5 +1,7 @@
 package io.nvent.jms;
 
+import io.nvent.testkit.TestThreads;
+
 import io.nvent.spi.JobQueue;
 import io.nvent.testkit.JobQueueContractTest;
 import java.nio.file.Files;

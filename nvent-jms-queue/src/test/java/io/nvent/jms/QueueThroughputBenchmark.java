@@ -1,5 +1,7 @@
 package io.nvent.jms;
 
+import io.nvent.testkit.TestThreads;
+
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;

@@ -1,5 +1,7 @@
 package io.nvent.postgres;
 
+import io.nvent.testkit.TestThreads;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,7 @@
 package io.nvent.postgres;
 
+import io.nvent.testkit.TestThreads;
+
 import io.nvent.spi.JobQueue;
 import io.nvent.testkit.JobQueueContractTest;
 import java.time.Clock;

@@ -1,5 +1,7 @@
 package io.nvent.postgres;
 
+import io.nvent.testkit.TestThreads;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.spi.JobExecution;

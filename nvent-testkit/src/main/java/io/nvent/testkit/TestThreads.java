@@ -1,15 +1,19 @@
-package io.nvent.jms;
+package io.nvent.testkit;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Named daemon threads, standing in for a container's managed thread factory. */
-final class TestThreads implements ThreadFactory {
+/**
+ * Named daemon threads, standing in for a container's managed thread factory in adapter tests.
+ *
+ * @since 0.1
+ */
+public final class TestThreads implements ThreadFactory {
 
     private final String prefix;
     private final AtomicInteger count = new AtomicInteger();
 
-    TestThreads(String prefix) {
+    public TestThreads(String prefix) {
         this.prefix = prefix;
     }
 
