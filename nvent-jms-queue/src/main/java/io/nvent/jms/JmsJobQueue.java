@@ -110,7 +110,7 @@ public final class JmsJobQueue implements JobQueue {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.options = Objects.requireNonNull(options, "options");
         this.transactions = TransactionHooks.of(options.transactions());
-        this.registry = new JobRegistry(options.completedRetention());
+        this.registry = new JobRegistry(options.completedRetention(), clock);
         this.producers = new ProducerContexts(factory, options.shareConnection());
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);

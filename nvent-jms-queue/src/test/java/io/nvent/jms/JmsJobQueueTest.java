@@ -145,9 +145,28 @@ class JmsJobQueueTest {
         }
     }
 
+    @Test
+    void counts_include_every_completed_job_beyond_the_completed_records_kept_in_memory() {
+        // A W1 run of 20,000 jobs never saw more than the default retention of 10,000 completed.
+        JmsJobQueue node = node(JmsJobQueueOptions.newBuilder().completedRetention(5));
+        for (int i = 0; i < 20; i++) {
+            node.enqueue(job("job-" + i));
+        }
+
+        node.registerWorker(queue, 4, new Recorder(false));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> node.counts(queue).completed() == 20);
+        assertThat(node.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 20, 0));
+        assertThat(node.jobs(queue, JobState.COMPLETED, 0, 100)).as("records kept").hasSize(5);
+    }
+
     private JmsJobQueue node() {
+        return node(JmsJobQueueOptions.newBuilder());
+    }
+
+    private JmsJobQueue node(JmsJobQueueOptions.Builder options) {
         JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("node-worker"), Clock.systemUTC(),
-                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+                options.shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
         return node;
     }

@@ -34,6 +34,10 @@ public final class JobEntry {
     final Map<AttemptKey, Outcome> outcomes = new HashMap<>();
     Optional<AttemptKey> inFlight = Optional.empty();
     CompletableFuture<Void> inFlightDone = CompletableFuture.completedFuture(null);
+    /** What {@link StateTally} counts this entry as; empty while not counted. */
+    Optional<Phase> counted = Optional.empty();
+    /** Where {@link StateTally} lists this entry as delayed; empty when it does not. */
+    Optional<StateTally.Due> listedDue = Optional.empty();
 
     JobEntry(long seq, JobMessage job, Phase phase) {
         this.queue = job.queue();
@@ -44,6 +48,14 @@ public final class JobEntry {
         this.phase = phase;
         this.current = phase == Phase.PENDING || phase == Phase.ACTIVE ? Optional.of(job.key()) : Optional.empty();
         this.attempts.addAll(job.history());
+    }
+
+    /**
+     * What the entry counts as: an attempt stays active until its outcome committed together with
+     * its message's acknowledgement, so counts never run ahead of the broker.
+     */
+    Phase countedPhase() {
+        return inFlight.isPresent() ? Phase.ACTIVE : phase;
     }
 
     JobState state(Instant now) {

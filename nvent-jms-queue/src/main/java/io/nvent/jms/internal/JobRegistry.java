@@ -5,6 +5,7 @@ import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -17,6 +18,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * This node's knowledge of jobs, per queue: the source of counts and job records, the first line of
@@ -24,21 +26,54 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection failure into a replay instead of a second execution.
  *
  * <p>In memory only. Completed records are bounded per queue; failed ones mirror the dead-letter
- * queue and are reloaded from it at start ({@link #hydrateFailed}).
+ * queue and are reloaded from it at start ({@link #hydrateFailed}). Counts are kept as running
+ * tallies ({@link StateTally}), so they cost the same whatever the number of jobs, and completed
+ * jobs stay counted after their records were dropped.
  */
 public final class JobRegistry {
 
     private final Map<String, QueueJobs> queues = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final int completedRetention;
+    private final Clock clock;
 
-    public JobRegistry(int completedRetention) {
+    /**
+     * A registry.
+     *
+     * @param completedRetention completed records kept per queue
+     * @param clock tells waiting from delayed jobs
+     */
+    public JobRegistry(int completedRetention, Clock clock) {
         this.completedRetention = completedRetention;
+        this.clock = clock;
     }
 
     private static final class QueueJobs {
         final Map<String, JobEntry> jobs = new ConcurrentHashMap<>();
         final Deque<JobEntry> completed = new ArrayDeque<>();
+        final StateTally tally = new StateTally();
+    }
+
+    /**
+     * Runs a change of an entry under its monitor and brings the queue's tally up to date with it;
+     * every change of what an entry counts as goes through here.
+     */
+    private void change(JobEntry entry, Consumer<JobEntry> mutation) {
+        synchronized (entry) {
+            mutation.accept(entry);
+            jobs(entry.queue).tally.recount(entry, clock.instant());
+        }
+    }
+
+    /** Adds a new entry unless the queue holds the id; the entry that is there afterwards. */
+    private JobEntry add(JobEntry fresh) {
+        QueueJobs queue = jobs(fresh.queue);
+        JobEntry existing = queue.jobs.putIfAbsent(fresh.jobId, fresh);
+        if (existing != null) {
+            return existing;
+        }
+        change(fresh, entry -> { });
+        return fresh;
     }
 
     private QueueJobs jobs(String queue) {
@@ -57,8 +92,7 @@ public final class JobRegistry {
      */
     public Optional<JobEntry> reserve(JobMessage job) {
         JobEntry fresh = new JobEntry(sequence.incrementAndGet(), job, Phase.PENDING);
-        JobEntry existing = jobs(job.queue()).jobs.putIfAbsent(job.jobId(), fresh);
-        return existing == null ? Optional.of(fresh) : Optional.empty();
+        return add(fresh) == fresh ? Optional.of(fresh) : Optional.empty();
     }
 
     /** Undoes {@link #reserve} after a failed or rolled-back send, unless a worker already took the job. */
@@ -68,14 +102,18 @@ public final class JobRegistry {
                     || !entry.attempts.isEmpty()) {
                 return;
             }
-            jobs(entry.queue).jobs.remove(entry.jobId, entry);
+            QueueJobs queue = jobs(entry.queue);
+            if (queue.jobs.remove(entry.jobId, entry)) {
+                queue.tally.forget(entry);
+            }
         }
     }
 
     /** Decides what to do with a received job message and, for {@link Decision.Run}, marks it active. */
     public Decision begin(JobMessage message, Instant now) {
-        JobEntry entry = jobs(message.queue()).jobs.computeIfAbsent(message.jobId(),
-                id -> new JobEntry(sequence.incrementAndGet(), message, Phase.PENDING));
+        JobEntry known = jobs(message.queue()).jobs.get(message.jobId());
+        JobEntry entry = known != null ? known
+                : add(new JobEntry(sequence.incrementAndGet(), message, Phase.PENDING));
         synchronized (entry) {
             AttemptKey key = message.key();
             if (entry.inFlight.isPresent()) {
@@ -119,6 +157,7 @@ public final class JobRegistry {
             entry.inFlight = Optional.of(key);
             entry.inFlightDone = new CompletableFuture<>();
             entry.attempts.add(new JobAttempt(key.attempt(), now, Optional.empty(), Optional.empty()));
+            jobs(entry.queue).tally.recount(entry, now);
             return new Decision.Run(entry);
         }
     }
@@ -126,12 +165,12 @@ public final class JobRegistry {
     /** Records a successful attempt. */
     public Outcome completed(JobEntry entry, AttemptKey key, Instant end) {
         Outcome outcome = new Outcome(key, Outcome.Kind.COMPLETED, Optional.empty(), false);
-        synchronized (entry) {
-            entry.endAttempt(end, Optional.empty());
-            entry.phase = Phase.COMPLETED;
-            entry.current = Optional.empty();
-            entry.outcomes.put(key, outcome);
-        }
+        change(entry, e -> {
+            e.endAttempt(end, Optional.empty());
+            e.phase = Phase.COMPLETED;
+            e.current = Optional.empty();
+            e.outcomes.put(key, outcome);
+        });
         QueueJobs jobs = jobs(entry.queue);
         synchronized (jobs.completed) {
             jobs.completed.addLast(entry);
@@ -155,46 +194,46 @@ public final class JobRegistry {
     public Outcome failed(JobEntry entry, AttemptKey key, String error, Instant end, Optional<Instant> nextAttemptAt) {
         Outcome outcome = new Outcome(key, nextAttemptAt.isPresent() ? Outcome.Kind.RETRY : Outcome.Kind.DEAD,
                 nextAttemptAt, false);
-        synchronized (entry) {
-            entry.endAttempt(end, Optional.of(error));
-            entry.outcomes.put(key, outcome);
+        change(entry, e -> {
+            e.endAttempt(end, Optional.of(error));
+            e.outcomes.put(key, outcome);
             if (nextAttemptAt.isPresent()) {
-                entry.phase = Phase.PENDING;
-                entry.availableAt = nextAttemptAt.get();
-                entry.current = Optional.of(key.next());
+                e.phase = Phase.PENDING;
+                e.availableAt = nextAttemptAt.get();
+                e.current = Optional.of(key.next());
             } else {
-                entry.phase = Phase.FAILED;
-                entry.current = Optional.empty();
+                e.phase = Phase.FAILED;
+                e.current = Optional.empty();
             }
-        }
+        });
         return outcome;
     }
 
     /** Ends the in-flight attempt once its JMS transaction committed or failed. */
     public void settle(JobEntry entry, AttemptKey key, boolean committed) {
-        synchronized (entry) {
+        change(entry, e -> {
             if (committed) {
-                entry.outcomes.computeIfPresent(key, (k, outcome) -> outcome.settled());
+                e.outcomes.computeIfPresent(key, (k, outcome) -> outcome.settled());
             }
-            if (entry.inFlight.equals(Optional.of(key))) {
-                entry.inFlight = Optional.empty();
-                entry.inFlightDone.complete(null);
+            if (e.inFlight.equals(Optional.of(key))) {
+                e.inFlight = Optional.empty();
+                e.inFlightDone.complete(null);
             }
-        }
+        });
     }
 
     /** Forgets an attempt that was interrupted by shutdown; its message goes back to the queue. */
     public void abandon(JobEntry entry, AttemptKey key) {
-        synchronized (entry) {
-            if (entry.phase == Phase.ACTIVE && entry.inFlight.equals(Optional.of(key))) {
-                entry.attempts.remove(entry.attempts.size() - 1);
-                entry.phase = Phase.PENDING;
+        change(entry, e -> {
+            if (e.phase == Phase.ACTIVE && e.inFlight.equals(Optional.of(key))) {
+                e.attempts.remove(e.attempts.size() - 1);
+                e.phase = Phase.PENDING;
             }
-            if (entry.inFlight.equals(Optional.of(key))) {
-                entry.inFlight = Optional.empty();
-                entry.inFlightDone.complete(null);
+            if (e.inFlight.equals(Optional.of(key))) {
+                e.inFlight = Optional.empty();
+                e.inFlightDone.complete(null);
             }
-        }
+        });
     }
 
     /** The message that follows an outcome: the next attempt or the dead letter; empty when completed. */
@@ -214,27 +253,25 @@ public final class JobRegistry {
     public void hydrateFailed(JobMessage deadLetter) {
         JobEntry fresh = new JobEntry(sequence.incrementAndGet(), deadLetter, Phase.FAILED);
         fresh.outcomes.put(deadLetter.key(), new Outcome(deadLetter.key(), Outcome.Kind.DEAD, Optional.empty(), true));
-        jobs(deadLetter.queue()).jobs.putIfAbsent(deadLetter.jobId(), fresh);
+        add(fresh);
     }
 
     /** Learns of a job waiting on the main queue (at start). */
     public void hydratePending(JobMessage waiting) {
-        jobs(waiting.queue()).jobs.putIfAbsent(waiting.jobId(),
-                new JobEntry(sequence.incrementAndGet(), waiting, Phase.PENDING));
+        add(new JobEntry(sequence.incrementAndGet(), waiting, Phase.PENDING));
     }
 
     /** Records that a dead letter was sent back to the main queue as {@code retried}. */
     public void retried(JobMessage retried) {
-        JobEntry entry = jobs(retried.queue()).jobs.computeIfAbsent(retried.jobId(),
-                id -> new JobEntry(sequence.incrementAndGet(), retried, Phase.PENDING));
-        synchronized (entry) {
-            if (entry.phase == Phase.FAILED) {
-                entry.job = retried;
-                entry.phase = Phase.PENDING;
-                entry.availableAt = retried.availableAt();
-                entry.current = Optional.of(retried.key());
+        JobEntry entry = add(new JobEntry(sequence.incrementAndGet(), retried, Phase.PENDING));
+        change(entry, e -> {
+            if (e.phase == Phase.FAILED) {
+                e.job = retried;
+                e.phase = Phase.PENDING;
+                e.availableAt = retried.availableAt();
+                e.current = Optional.of(retried.key());
             }
-        }
+        });
     }
 
     /** One job's entry. */
@@ -256,17 +293,9 @@ public final class JobRegistry {
         }
     }
 
-    /** Counts per state. */
+    /** Counts per state; completed counts every job completed here, also those whose records were dropped. */
     public JobCounts counts(String queue, Instant now) {
-        long[] counts = new long[JobState.values().length];
-        for (JobEntry entry : jobs(queue).jobs.values()) {
-            synchronized (entry) {
-                counts[entry.state(now).ordinal()]++;
-            }
-        }
-        return new JobCounts(counts[JobState.WAITING.ordinal()], counts[JobState.DELAYED.ordinal()],
-                counts[JobState.ACTIVE.ordinal()], counts[JobState.COMPLETED.ordinal()],
-                counts[JobState.FAILED.ordinal()]);
+        return jobs(queue).tally.counts(now);
     }
 
     /** Records in a state, newest first. */
