@@ -39,12 +39,16 @@ import java.util.regex.Pattern;
  *     deletes
  * @param migrateSchema whether the store applies its Flyway migrations when it starts; turn off
  *     when a DBA applies them
+ * @param groupCommitThreads how many threads commit the writes of concurrent callers together
+ *     when the store begins its own transactions (outside a container): every caller still returns
+ *     only after its write committed, but one commit serves many callers; {@code 0} commits each
+ *     write alone. Writes that join a caller's JTA transaction are never grouped.
  * @param hibernateProperties extra Hibernate settings (e.g. {@code hibernate.jdbc.batch_size}),
  *     applied last
  * @since 0.1
  */
 public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int maxPayloadBytes, int maxAttempts,
-                              RetentionPolicy retention, boolean migrateSchema,
+                              RetentionPolicy retention, boolean migrateSchema, int groupCommitThreads,
                               Map<String, String> hibernateProperties) {
 
     /** Default payload limit: 1 MiB. */
@@ -77,6 +81,9 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
         }
+        if (groupCommitThreads < 0 || groupCommitThreads > 64) {
+            throw new IllegalArgumentException("groupCommitThreads must be 0..64, was " + groupCommitThreads);
+        }
         hibernateProperties = Map.copyOf(hibernateProperties);
     }
 
@@ -99,6 +106,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         builder.maxAttempts = maxAttempts;
         builder.retention = retention;
         builder.migrateSchema = migrateSchema;
+        builder.groupCommitThreads = groupCommitThreads;
         builder.hibernateProperties.putAll(hibernateProperties);
         return builder;
     }
@@ -111,6 +119,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         private int maxAttempts = 10;
         private RetentionPolicy retention = RetentionPolicy.off();
         private boolean migrateSchema = true;
+        private int groupCommitThreads = 4;
         private final Map<String, String> hibernateProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -158,6 +167,12 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
             return this;
         }
 
+        /** See {@link JpaStoreOptions#groupCommitThreads()}. */
+        public Builder groupCommitThreads(int threads) {
+            this.groupCommitThreads = threads;
+            return this;
+        }
+
         /** Adds one Hibernate setting; see {@link JpaStoreOptions#hibernateProperties()}. */
         public Builder hibernateProperty(String name, String value) {
             hibernateProperties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
@@ -171,7 +186,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
          */
         public JpaStoreOptions build() {
             return new JpaStoreOptions(tablePrefix, schema, maxPayloadBytes, maxAttempts, retention, migrateSchema,
-                    hibernateProperties);
+                    groupCommitThreads, hibernateProperties);
         }
     }
 }

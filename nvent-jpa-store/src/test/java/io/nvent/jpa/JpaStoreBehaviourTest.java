@@ -13,16 +13,28 @@ import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
+import io.nvent.testkit.Concurrently;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import javax.sql.DataSource;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -254,6 +266,110 @@ abstract class JpaStoreBehaviourTest {
         }
         assertThat(queryString("select data_type from information_schema.columns"
                 + " where table_name = 'behaviour_run_event' and column_name = 'payload'")).isEqualTo("jsonb");
+    }
+
+    // ---------------------------------------------------------------- grouped commits
+
+    @Test
+    void concurrentWritersToManyRunsEachGetGaplessHistoriesAndEveryChange() {
+        List<RunRecord> runs = IntStream.range(0, 24).mapToObj(i -> created("orders")).toList();
+        int updatesPerRun = 10;
+
+        Concurrently.run(12, thread -> {
+            for (int round = 0; round < updatesPerRun; round++) {
+                for (int r = thread; r < runs.size(); r += 12) {
+                    String step = "step-" + round;
+                    store.updateRun(runs.get(r).runId(), current -> Optional.of(new RunChange(
+                            current.withStep(step, StepStatus.COMPLETED), List.of(log("{}"), log("{}")))));
+                }
+            }
+        });
+
+        for (RunRecord run : runs) {
+            assertThat(store.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::seq)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, 1 + 2L * updatesPerRun)
+                            .boxed().toList());
+            RunRecord stored = store.findRun(run.runId()).orElseThrow();
+            assertThat(stored.steps()).hasSize(updatesPerRun);
+            assertThat(stored.version()).isEqualTo(updatesPerRun);
+        }
+    }
+
+    @Test
+    void aWriterWhoseChangeFailsInsideAGroupGetsItsOwnErrorAndTheOthersCommit() throws Exception {
+        try (JpaFlowStore oneCommitter = JpaFlowStore.create(dataSource(),
+                options("behaviour_").groupCommitThreads(1).migrateSchema(false).build())) {
+            RunRecord blocker = created("orders");
+            List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
+            String failing = others.get(3).runId();
+            CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+            ExecutorService writers = Executors.newCachedThreadPool();
+            try {
+                // The only committer is busy with the blocker, so the other writes queue up and
+                // are committed together once it is released.
+                Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(),
+                        current -> {
+                            blocking.countDown();
+                            awaitQuietly(release);
+                            return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of()));
+                        }));
+                assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+                List<Future<?>> rest = others.stream().<Future<?>>map(run ->
+                        writers.submit(() -> oneCommitter.updateRun(run.runId(), current -> {
+                            calls.computeIfAbsent(run.runId(), id -> new AtomicInteger()).incrementAndGet();
+                            if (run.runId().equals(failing)) {
+                                throw new IllegalStateException("no change for " + run.runId());
+                            }
+                            return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
+                                    List.of(log("{}"))));
+                        }))).toList();
+                Awaitility.await().atMost(Duration.ofSeconds(30))
+                        .until(() -> waitingWriters() >= others.size() + 1);
+                release.countDown();
+                first.get(30, TimeUnit.SECONDS);
+                for (int i = 0; i < others.size(); i++) {
+                    Future<?> write = rest.get(i);
+                    if (others.get(i).runId().equals(failing)) {
+                        assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
+                                .hasCauseInstanceOf(IllegalStateException.class)
+                                .hasMessageContaining("no change for " + failing);
+                    } else {
+                        write.get(30, TimeUnit.SECONDS);
+                    }
+                }
+            } finally {
+                writers.shutdownNow();
+            }
+
+            for (RunRecord run : others) {
+                boolean failed = run.runId().equals(failing);
+                assertThat(oneCommitter.findRun(run.runId()).orElseThrow().steps()).hasSize(failed ? 0 : 1);
+                assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(failed ? 1 : 2);
+            }
+            // The failing change ran in the group, then once more on its own; the group's changes
+            // ran again alone (those queued before it) or only alone (after it), never more.
+            assertThat(calls.get(failing)).hasValue(2);
+            assertThat(calls.values()).extracting(AtomicInteger::get).allMatch(n -> n == 1 || n == 2);
+        }
+    }
+
+    /** Writers parked until their commit is done (the blocker's included). */
+    private static long waitingWriters() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getState() == Thread.State.WAITING)
+                .filter(e -> Arrays.stream(e.getValue()).anyMatch(frame ->
+                        frame.getClassName().endsWith("GroupCommit") && frame.getMethodName().equals("write")))
+                .count();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -49,23 +49,28 @@ import org.hibernate.exception.ConstraintViolationException;
 public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     private static final System.Logger LOG = System.getLogger(JpaFlowStore.class.getName());
+    /** Most writes one grouped commit carries. */
+    private static final int MAX_GROUP = 64;
     private static final Set<RunStatus> FINISHED = EnumSet.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
     private static final int PURGE_CHUNK = 500;
 
     private final Transactions transactions;
+    private final GroupCommit commits;
     private final JpaStoreOptions options;
     private final Payloads payloads;
     private final Database database;
     private final String runTable;
     private final JpaSchedulingStoreImpl scheduling;
 
-    private JpaFlowStoreImpl(Transactions transactions, JpaStoreOptions options, Database database) {
+    private JpaFlowStoreImpl(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
+                             Database database) {
         this.transactions = transactions;
+        this.commits = commits;
         this.options = options;
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.runTable = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix() + "run";
-        this.scheduling = new JpaSchedulingStoreImpl(transactions, database, options);
+        this.scheduling = new JpaSchedulingStoreImpl(transactions, commits, database, options);
     }
 
     /** A store with local transactions on a data source. */
@@ -77,7 +82,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             SchemaMigrator.migrate(dataSource, database, options);
         }
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(dataSource, options);
-        return started(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database, "RESOURCE_LOCAL");
+        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database);
     }
 
     /** A store with local transactions on a JDBC URL. */
@@ -90,7 +95,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             SchemaMigrator.migrate(unpooled, database, options);
         }
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(url, user, password, options);
-        return started(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database, "RESOURCE_LOCAL");
+        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database);
     }
 
     /**
@@ -104,15 +109,23 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             SchemaMigrator.migrate(dataSource, database, options);
         }
         EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
-        return started(new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts()), options,
-                database, "JTA");
+        // Writes join callers' transactions or run in container-begun ones: nothing to group.
+        Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
+        return started(transactions, GroupCommit.none(transactions), options, database, "JTA");
     }
 
-    private static JpaFlowStoreImpl started(Transactions transactions, JpaStoreOptions options, Database database,
-                                            String mode) {
+    private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,
+                                                  Database database) {
+        GroupCommit commits = options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
+                : new GroupCommit(transactions, options.groupCommitThreads(), MAX_GROUP, Thread::new);
+        return started(transactions, commits, options, database, "RESOURCE_LOCAL");
+    }
+
+    private static JpaFlowStoreImpl started(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
+                                            Database database, String mode) {
         LOG.log(System.Logger.Level.INFO, "NVENT-0310 JPA flow store ready: {0}, {1} transactions, tables {2}*",
                 database, mode, options.schema().map(s -> s + ".").orElse("") + options.tablePrefix());
-        return new JpaFlowStoreImpl(transactions, options, database);
+        return new JpaFlowStoreImpl(transactions, commits, options, database);
     }
 
     @Override
@@ -131,7 +144,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
         payloads.checkRun(run, null);
         payloads.checkEvents(run.runId(), events);
-        return transactions.write(run.runId(), em -> {
+        return commits.write(run.runId(), Transactions.Contended.run(run.runId()), false, em -> {
             if (em.find(RunEntity.class, run.runId()) != null) {
                 throw duplicate(run.runId(), null);
             }
@@ -158,7 +171,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
         Objects.requireNonNull(mutation, "mutation");
-        return transactions.write(runId, em -> {
+        return commits.write(runId, Transactions.Contended.run(runId), true, em -> {
             RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
             if (entity == null) {
                 throw new RunNotFoundException(runId);
@@ -418,6 +431,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public void close() {
+        commits.close();
         transactions.close();
     }
 

@@ -70,6 +70,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final int MAX_ZONE = 64;
 
     private final Transactions transactions;
+    private final GroupCommit commits;
     private final Database database;
     private final Payloads payloads;
     private final boolean postgres;
@@ -80,8 +81,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String ticks;
     private final String leases;
 
-    JpaSchedulingStoreImpl(Transactions transactions, Database database, JpaStoreOptions options) {
+    JpaSchedulingStoreImpl(Transactions transactions, GroupCommit commits, Database database,
+                           JpaStoreOptions options) {
         this.transactions = transactions;
+        this.commits = commits;
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.postgres = database == Database.POSTGRESQL;
@@ -504,7 +507,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         Payloads.checkName(owner, "lease owner");
         Objects.requireNonNull(until, "until");
         Objects.requireNonNull(now, "now");
-        return write("lease of step '" + step + "' in run '" + runId + "'", connection -> {
+        return writeForRun(runId, "lease of step '" + step + "' in run '" + runId + "'", connection -> {
             boolean acquired = postgres ? upsertLease(connection, runId, step, owner, until, now)
                     : updateOrInsertLease(connection, runId, step, owner, until, now);
             if (!acquired && !runExists(connection, runId)) {
@@ -588,7 +591,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public void releaseLease(String runId, String step, String owner) {
-        write("lease of step '" + step + "' in run '" + runId + "'", connection -> {
+        writeForRun(runId, "lease of step '" + step + "' in run '" + runId + "'", connection -> {
             try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
                     + " where run_id = ? and step_name = ? and owner = ?")) {
                 delete.setString(1, runId);
@@ -629,9 +632,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     private <T> T write(String subject, Work<T> work) {
-        return transactions.write(attempts -> new StoreException("NVENT-0314 " + subject
-                + " was changed concurrently; gave up after " + attempts + " attempt(s)", null, true),
-                em -> em.unwrap(Session.class).doReturningWork(work::run));
+        return transactions.write(conflict(subject), em -> em.unwrap(Session.class).doReturningWork(work::run));
+    }
+
+    /** Like {@link #write}, on the hot path of a step: may share its commit with other writes of other runs. */
+    private <T> T writeForRun(String runId, String subject, Work<T> work) {
+        return commits.write(runId, conflict(subject), false, em -> em.unwrap(Session.class).doReturningWork(work::run));
+    }
+
+    private static Transactions.Contended conflict(String subject) {
+        return attempts -> new StoreException("NVENT-0314 " + subject
+                + " was changed concurrently; gave up after " + attempts + " attempt(s)", null, true);
     }
 
     private <T> T read(Work<T> work) {
