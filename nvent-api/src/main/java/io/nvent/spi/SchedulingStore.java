@@ -85,6 +85,49 @@ public interface SchedulingStore {
     /** Gives a lease up. */
     void releaseLease(String runId, String step, String owner);
 
+    /**
+     * Starts a step: takes its lease and, only if that succeeded, changes its run. A store that
+     * keeps runs and leases in one database does both in one transaction (one commit on the hot
+     * path of every step); this default does them one after the other and gives the lease back
+     * if the run was not changed.
+     *
+     * @param runs the store of the run
+     * @param lease the lease to take (run, step, owner, expiry)
+     * @param now the current time, to decide whether another owner's lease has expired
+     * @param mutation the run change; may be called several times
+     * @return the stored change; empty if another owner holds an unexpired lease of the step or the
+     *     mutation declined to change anything — in both cases the caller holds no lease
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     */
+    default Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+        if (!acquireLease(lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)) {
+            return Optional.empty();
+        }
+        Optional<StoredChange> change = Optional.empty();
+        try {
+            change = runs.updateRun(lease.runId(), mutation);
+            return change;
+        } finally {
+            if (change.isEmpty()) {
+                releaseLease(lease.runId(), lease.step(), lease.owner());
+            }
+        }
+    }
+
+    /**
+     * Finishes a step: changes its run and gives the step's lease up, in one transaction where the
+     * store can (see {@link #startStep}). The lease is given up also when the change fails.
+     *
+     * @return the stored change; empty if the mutation declined to change anything
+     */
+    default Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+        try {
+            return runs.updateRun(lease.runId(), mutation);
+        } finally {
+            releaseLease(lease.runId(), lease.step(), lease.owner());
+        }
+    }
+
     /** Leases that ran out, oldest first. */
     List<StepLease> expiredLeases(Instant now, int limit);
 }

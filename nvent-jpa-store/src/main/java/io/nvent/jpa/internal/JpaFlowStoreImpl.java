@@ -70,7 +70,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.runTable = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix() + "run";
-        this.scheduling = new JpaSchedulingStoreImpl(transactions, commits, database, options);
+        this.scheduling = new JpaSchedulingStoreImpl(transactions, commits, database, options, this);
     }
 
     /** A store with local transactions on a data source. */
@@ -171,39 +171,42 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
         Objects.requireNonNull(mutation, "mutation");
-        return commits.write(runId, Transactions.Contended.run(runId), true, em -> {
-            RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
-            if (entity == null) {
-                throw new RunNotFoundException(runId);
-            }
-            RunRecord current = entity.toRecord();
-            Optional<RunChange> change = mutation.apply(current);
-            if (change.isEmpty()) {
-                return Optional.empty();
-            }
-            RunRecord next = change.get().updated();
-            List<EventDraft> drafts = change.get().events();
-            if (!next.runId().equals(runId)) {
-                throw new IllegalArgumentException("a mutation of run '" + runId + "' returned run '" + next.runId() + "'");
-            }
-            if (next.status() != current.status() && !current.status().canTransitionTo(next.status())) {
-                throw new IllegalRunTransitionException(runId, current.status(), "become " + next.status().wireName());
-            }
-            payloads.checkRun(next, current);
-            payloads.checkEvents(runId, drafts);
+        return commits.write(runId, Transactions.Contended.run(runId), true, em -> changeRun(em, runId, mutation));
+    }
 
-            long firstSeq = entity.lastSeq + 1;
-            boolean changed = entity.update(current, next);
-            if (!drafts.isEmpty()) {
-                entity.lastSeq += drafts.size();
-            } else if (!changed) {
-                // Nothing to write, but every update counts: bump the version now, under our lock.
-                em.lock(entity, LockModeType.PESSIMISTIC_FORCE_INCREMENT);
-            }
-            List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
-            em.flush();
-            return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
-        });
+    /** The work of {@link #updateRun}, inside a transaction; also used by the scheduling store's step start/finish. */
+    Optional<StoredChange> changeRun(EntityManager em, String runId, RunMutation mutation) {
+        RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
+        if (entity == null) {
+            throw new RunNotFoundException(runId);
+        }
+        RunRecord current = entity.toRecord();
+        Optional<RunChange> change = mutation.apply(current);
+        if (change.isEmpty()) {
+            return Optional.empty();
+        }
+        RunRecord next = change.get().updated();
+        List<EventDraft> drafts = change.get().events();
+        if (!next.runId().equals(runId)) {
+            throw new IllegalArgumentException("a mutation of run '" + runId + "' returned run '" + next.runId() + "'");
+        }
+        if (next.status() != current.status() && !current.status().canTransitionTo(next.status())) {
+            throw new IllegalRunTransitionException(runId, current.status(), "become " + next.status().wireName());
+        }
+        payloads.checkRun(next, current);
+        payloads.checkEvents(runId, drafts);
+
+        long firstSeq = entity.lastSeq + 1;
+        boolean changed = entity.update(current, next);
+        if (!drafts.isEmpty()) {
+            entity.lastSeq += drafts.size();
+        } else if (!changed) {
+            // Nothing to write, but every update counts: bump the version now, under our lock.
+            em.lock(entity, LockModeType.PESSIMISTIC_FORCE_INCREMENT);
+        }
+        List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
+        em.flush();
+        return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
     }
 
     // ------------------------------------------------------------------ history

@@ -3,6 +3,7 @@ package io.nvent.jpa.internal;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
@@ -11,8 +12,11 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -71,6 +75,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     private final Transactions transactions;
     private final GroupCommit commits;
+    private final JpaFlowStoreImpl runStore;
     private final Database database;
     private final Payloads payloads;
     private final boolean postgres;
@@ -82,9 +87,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String leases;
 
     JpaSchedulingStoreImpl(Transactions transactions, GroupCommit commits, Database database,
-                           JpaStoreOptions options) {
+                           JpaStoreOptions options, JpaFlowStoreImpl runStore) {
         this.transactions = transactions;
         this.commits = commits;
+        this.runStore = runStore;
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.postgres = database == Database.POSTGRESQL;
@@ -517,6 +523,75 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    /** The run change and the lease in one transaction, when the runs live in this store's database. */
+    @Override
+    public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+        if (runs != runStore) {
+            return SchedulingStore.super.startStep(runs, lease, now, mutation);
+        }
+        checkLease(lease);
+        Objects.requireNonNull(now, "now");
+        try {
+            return commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
+                Optional<StoredChange> change = runStore.changeRun(em, lease.runId(), mutation);
+                if (change.isPresent() && !em.unwrap(Session.class).doReturningWork(connection -> postgres
+                        ? upsertLease(connection, lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)
+                        : updateOrInsertLease(connection, lease.runId(), lease.step(), lease.owner(),
+                                lease.expiresAt(), now))) {
+                    // Undo the run change with the transaction: the step belongs to another live owner.
+                    throw new LeaseHeld(lease);
+                }
+                return change;
+            });
+        } catch (LeaseHeld held) {
+            return Optional.empty();
+        }
+    }
+
+    /** The run change and giving the lease up in one transaction, when the runs live in this store's database. */
+    @Override
+    public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+        if (runs != runStore) {
+            return SchedulingStore.super.finishStep(runs, lease, mutation);
+        }
+        checkLease(lease);
+        boolean released = false;
+        try {
+            Optional<StoredChange> change = commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
+                Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
+                em.unwrap(Session.class).doWork(connection -> deleteLease(connection, lease.runId(), lease.step(),
+                        lease.owner()));
+                return stored;
+            });
+            released = true;
+            return change;
+        } finally {
+            if (!released) {
+                releaseLease(lease.runId(), lease.step(), lease.owner());
+            }
+        }
+    }
+
+    private static void checkLease(StepLease lease) {
+        Objects.requireNonNull(lease, "lease");
+        Payloads.checkName(lease.runId(), "run id");
+        Payloads.checkName(lease.step(), "step name");
+        Payloads.checkName(lease.owner(), "lease owner");
+    }
+
+    private static String describe(StepLease lease) {
+        return "lease of step '" + lease.step() + "' in run '" + lease.runId() + "'";
+    }
+
+    /** Rolls a step start back when another live owner holds the step's lease. */
+    private static final class LeaseHeld extends NventException {
+        private static final long serialVersionUID = 1L;
+
+        LeaseHeld(StepLease lease) {
+            super("NVENT-0315 " + describe(lease) + " is held by another owner");
+        }
+    }
+
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
     private boolean upsertLease(Connection connection, String runId, String step, String owner, Instant until,
                                 Instant now) throws SQLException {
@@ -592,15 +667,19 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public void releaseLease(String runId, String step, String owner) {
         writeForRun(runId, "lease of step '" + step + "' in run '" + runId + "'", connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
-                    + " where run_id = ? and step_name = ? and owner = ?")) {
-                delete.setString(1, runId);
-                delete.setString(2, step);
-                delete.setString(3, owner);
-                delete.executeUpdate();
-            }
+            deleteLease(connection, runId, step, owner);
             return null;
         });
+    }
+
+    private void deleteLease(Connection connection, String runId, String step, String owner) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
+                + " where run_id = ? and step_name = ? and owner = ?")) {
+            delete.setString(1, runId);
+            delete.setString(2, step);
+            delete.setString(3, owner);
+            delete.executeUpdate();
+        }
     }
 
     @Override

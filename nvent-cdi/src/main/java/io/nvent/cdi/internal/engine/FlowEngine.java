@@ -585,14 +585,13 @@ public final class FlowEngine implements FlowService {
                         + "' has no step '" + ref.step() + "' in this deployment"));
         Instant startedAt = clock.instant();
         String leaseKey = ref.runId() + ":" + ref.step();
-        if (!scheduling.acquireLease(ref.runId(), ref.step(), settings.instanceId(),
-                startedAt.plus(settings.leaseDuration()), startedAt)) {
-            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: another instance executes the step", job.jobId());
-            return;
-        }
+        StepLease lease = new StepLease(ref.runId(), ref.step(), settings.instanceId(),
+                startedAt.plus(settings.leaseDuration()));
         leasedSteps.add(leaseKey);
+        boolean holdingLease = false;
         try {
-            Optional<StoredChange> started = store.updateRun(ref.runId(), run -> {
+            // The lease and the step.started entry are written together (one commit per step start).
+            Optional<StoredChange> started = scheduling.startStep(store, lease, startedAt, run -> {
                 StepStatus status = run.steps().get(ref.step());
                 // A failed step's job only runs again when an operator retried it in the queue
                 // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
@@ -617,9 +616,11 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(new RunChange(next, events));
             });
             if (started.isEmpty()) {
-                LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended or step finished", job.jobId());
+                LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
+                        + " another instance", job.jobId());
                 return;
             }
+            holdingLease = true;
             RunRecord run = started.get().run();
             publish(run.flow(), started.get().events());
 
@@ -630,10 +631,14 @@ public final class FlowEngine implements FlowService {
             DefaultStepContext context = new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job,
                     store, json, clock, triggerData);
             Object result = invoke(binding, input, context);
-            complete(binding, job, context, json.toJson(result, "result of step '" + binding.step() + "'"));
+            String resultJson = json.toJson(result, "result of step '" + binding.step() + "'");
+            holdingLease = false;
+            complete(binding, job, context, resultJson, lease);
         } finally {
             leasedSteps.remove(leaseKey);
-            scheduling.releaseLease(ref.runId(), ref.step(), settings.instanceId());
+            if (holdingLease) {
+                scheduling.releaseLease(ref.runId(), ref.step(), settings.instanceId());
+            }
         }
     }
 
@@ -663,13 +668,15 @@ public final class FlowEngine implements FlowService {
         return inputs.build();
     }
 
-    private void complete(StepBinding binding, JobExecution job, DefaultStepContext context, String resultJson) {
+    /** Stores the step's completion and gives its lease up (also if storing fails). */
+    private void complete(StepBinding binding, JobExecution job, DefaultStepContext context, String resultJson,
+                          StepLease lease) {
         FlowDefinition flow = registry.require(binding.flow());
         StepDefinition step = binding.definition();
         Instant now = clock.instant();
         Pending pending = new Pending();
         List<Emission> emissions = context.emissions();
-        Optional<StoredChange> change = store.updateRun(context.runId(), run -> {
+        Optional<StoredChange> change = scheduling.finishStep(store, lease, run -> {
             pending.reset();
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -800,6 +807,57 @@ public final class FlowEngine implements FlowService {
                         StepJob.jobId(lease.runId(), lease.step()) + ":recover-" + c.run().version());
             }
         });
+    }
+
+    /**
+     * Queues again the steps whose job was lost: a step's completion is stored before the next
+     * steps' jobs are enqueued, so an instance that dies in between leaves those steps
+     * {@code queued} with no job. A run is suspect when it still has queued steps and has not
+     * changed since the previous check (at least a lease duration ago); its steps are enqueued
+     * again only if the queue has no job for them. Enqueueing uses the step's usual job id, so a
+     * job that appears meanwhile is deduplicated by the queue.
+     *
+     * @param previous the suspects of the previous check: run id to version
+     * @return the suspects of this check, for the next one
+     */
+    Map<String, Long> requeueLostSteps(Map<String, Long> previous, int limit) {
+        Map<String, Long> suspects = new LinkedHashMap<>();
+        RunQuery query = new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING), 0, Math.min(limit, 1000));
+        for (int offset = 0; offset < limit; offset += query.limit()) {
+            List<RunRecord> page = store.findRuns(query.page(offset, query.limit()));
+            for (RunRecord run : page) {
+                List<String> queued = run.steps().entrySet().stream()
+                        .filter(e -> e.getValue() == StepStatus.QUEUED).map(Map.Entry::getKey).toList();
+                if (queued.isEmpty()) {
+                    continue;
+                }
+                suspects.put(run.runId(), run.version());
+                if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
+                    requeueIfLost(run, queued);
+                }
+            }
+            if (page.size() < query.limit()) {
+                break;
+            }
+        }
+        return suspects;
+    }
+
+    private void requeueIfLost(RunRecord run, List<String> queuedSteps) {
+        Optional<FlowDefinition> flow = registry.flow(run.flow());
+        if (flow.isEmpty()) {
+            return;
+        }
+        for (String name : queuedSteps) {
+            Optional<StepDefinition> step = flow.get().step(name);
+            String jobId = StepJob.jobId(run.runId(), name);
+            if (step.isPresent() && queue.job(step.get().queue(), jobId).isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was queued but its job was lost"
+                        + " (an instance stopped between storing a step and enqueueing the next); queued again",
+                        run.runId(), name);
+                enqueue(run.runId(), run.flow(), step.get(), jobId);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -7,11 +7,13 @@ import io.nvent.spi.StepLease;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
  * overdue ones (also those registered on instances that have since died), renews this
- * instance's step leases, detects steps whose lease ran out, purges expired run state, and picks
+ * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
+ * when an instance died, purges expired run state, and picks
  * up trigger changes made on other instances, and applies the store's retention policy. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
@@ -19,6 +21,8 @@ public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
     private static final int BATCH = 200;
+    /** Most running runs one lost-job check looks at. */
+    private static final int LOST_JOB_SCAN = 10_000;
 
     private final FlowEngine engine;
     private final TriggerManager triggers;
@@ -29,6 +33,8 @@ public final class Maintenance {
     private Instant lastRefresh = Instant.EPOCH;
     private Instant lastPurge = Instant.EPOCH;
     private Instant lastRenewal = Instant.EPOCH;
+    private Instant lastLostJobCheck = Instant.EPOCH;
+    private Map<String, Long> lostJobSuspects = Map.of();
 
     public Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling,
                        Clock clock, Duration triggerRefresh) {
@@ -57,6 +63,12 @@ public final class Maintenance {
         step("stall detection", () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
                 engine.handleExpiredLease(lease);
+            }
+        });
+        step("lost job check", () -> {
+            if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
+                lostJobSuspects = engine.requeueLostSteps(lostJobSuspects, LOST_JOB_SCAN);
+                lastLostJobCheck = now;
             }
         });
         step("trigger refresh", () -> {

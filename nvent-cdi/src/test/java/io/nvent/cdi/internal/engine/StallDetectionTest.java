@@ -7,6 +7,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +108,78 @@ class StallDetectionTest {
             Crunch.release.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(h.types(runId)).doesNotContain("flow.stalled");
+        }
+    }
+
+    @FlowStep(flow = "pipeline", name = "extract", role = StepRole.ENTRY, emits = "extracted", queue = "etl")
+    static class Extract implements Step<Object, String> {
+        static volatile Runnable whileRunning = () -> { };
+        static final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            whileRunning.run();
+            ctx.emit("extracted", "rows");
+            return "extracted";
+        }
+    }
+
+    @FlowStep(flow = "pipeline", name = "load", subscribes = "extracted", queue = "etl")
+    static class LoadRows implements Step<Object, String> {
+        static final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            return "loaded";
+        }
+    }
+
+    @Test
+    void aStepQueuedByAnInstanceThatDiedBeforeItsJobWasDeliveredIsQueuedAgainBySurvivors() {
+        try (EngineHarness dead = new EngineHarness(new Extract(), new LoadRows());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Extract(),
+                     new LoadRows())) {
+            // The next step's job only reaches the dying instance's queue, which never delivers it.
+            Extract.whileRunning = () -> dead.queue.pause("etl");
+            String runId = dead.engine.start("pipeline", null);
+            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.QUEUED);
+            dead.close();
+
+            survivor.sweep();
+            assertThat(LoadRows.runs).as("not yet suspect: the run may just be waiting in a queue").hasValue(0);
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(Extract.runs).hasValue(1);
+            assertThat(LoadRows.runs).hasValue(1);
+            assertThat(survivor.types(runId)).containsSubsequence("step.completed", "step.started", "step.completed",
+                    "flow.completed");
+        } finally {
+            Extract.whileRunning = () -> { };
+        }
+    }
+
+    @Test
+    void aRunWaitingInABusyQueueIsNotQueuedTwice() {
+        try (EngineHarness h = new EngineHarness(new Extract(), new LoadRows())) {
+            int loadsBefore = LoadRows.runs.get();
+            Extract.whileRunning = () -> h.queue.pause("etl");
+            String runId = h.engine.start("pipeline", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.QUEUED);
+
+            h.sweep();
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+            h.queue.resume("etl");
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(LoadRows.runs.get() - loadsBefore).isEqualTo(1);
+            assertThat(h.queue.counts("etl").completed()).isEqualTo(2);
+        } finally {
+            Extract.whileRunning = () -> { };
         }
     }
 }

@@ -58,6 +58,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
         }
     }
 
+    /** The store this bean stands for; lets the scheduling store bean change runs and leases in one transaction. */
+    public JpaFlowStoreImpl implementation() {
+        return delegate();
+    }
+
     private JpaFlowStoreImpl delegate() {
         JpaFlowStoreImpl started = store;
         if (started == null) {

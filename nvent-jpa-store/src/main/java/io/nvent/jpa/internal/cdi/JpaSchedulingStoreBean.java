@@ -4,8 +4,11 @@ import io.nvent.AwaitStatus;
 import io.nvent.TriggerEvent;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,6 +40,21 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
 
     private SchedulingStore delegate() {
         return flowStore.schedulingStore();
+    }
+
+    @Override
+    public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+        return delegate().startStep(unwrap(runs), lease, now, mutation);
+    }
+
+    @Override
+    public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+        return delegate().finishStep(unwrap(runs), lease, mutation);
+    }
+
+    /** The JPA store behind the bean, so that runs and leases change in one transaction. */
+    private static FlowStore unwrap(FlowStore runs) {
+        return runs instanceof JpaFlowStoreBean bean ? bean.implementation() : runs;
     }
 
     @Override
