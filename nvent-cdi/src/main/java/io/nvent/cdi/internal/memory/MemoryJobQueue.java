@@ -17,33 +17,37 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The zero-setup queue: jobs in memory (lost on restart), with the full queue contract — delays,
  * priorities, per-queue concurrency, retries with backoff, attempt timeouts, a dead-letter state,
  * pause/resume and job records. When a JTA transaction is active, jobs are enqueued only when it
  * commits.
+ *
+ * <p>How it works: each queue has as many long-lived worker threads as its concurrency; a worker
+ * takes the next ready job itself (lock-free, see {@link ReadyJobs}) and runs it on its own thread,
+ * so the concurrency limit holds by construction and a job costs no hand-over between threads
+ * while work is waiting. Idle workers wait on the queue's condition and are woken one per job made
+ * ready. Delays, backoffs and attempt timeouts share one timer thread ({@link QueueTimer}); counts
+ * are per-state adders; a job's own fields change under the job's lock, which nothing else
+ * contends for.
  */
 @ApplicationScoped
 @Adapter("memory")
@@ -52,13 +56,16 @@ public class MemoryJobQueue implements JobQueue {
     private static final System.Logger LOG = System.getLogger(MemoryJobQueue.class.getName());
     /** Completed job records kept per queue for the inspector; older ones are forgotten. */
     private static final int KEEP_COMPLETED = 1000;
+    private static final JobState[] STATES = JobState.values();
+    private static final JobAttempt[] NO_ATTEMPTS = {};
+    /** Held by a worker's current-attempt slot while the timeout check takes the attempt over. */
+    private static final Attempt TIMING_OUT = new Attempt(null, null, null, 0);
 
     private final Map<String, QueueState> queues = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private Clock clock;
     private ThreadFactory threadFactory;
-    private ScheduledExecutorService timer;
-    private ExecutorService workers;
+    private QueueTimer timer;
 
     /** For CDI. */
     protected MemoryJobQueue() {
@@ -68,71 +75,234 @@ public class MemoryJobQueue implements JobQueue {
     public MemoryJobQueue(Clock clock, @Worker ThreadFactory threadFactory) {
         this.clock = clock;
         this.threadFactory = threadFactory;
+        this.timer = new QueueTimer(Threads.daemonThreads("nvent-queue-timer"), this::timeOutOverdueAttempts);
+        MemoryTransactions.lookUp();
     }
 
-    private synchronized ScheduledExecutorService timer() {
-        if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(Threads.daemonThreads("nvent-queue-timer"));
-        }
-        return timer;
-    }
-
-    private synchronized ExecutorService workers() {
-        if (workers == null) {
-            workers = Executors.newCachedThreadPool(threadFactory);
-        }
-        return workers;
-    }
-
+    /** A job and its history. Its mutable fields change under its own lock. */
     private final class Job {
+        final QueueState queue;
         final JobRequest request;
         final long seq = sequence.incrementAndGet();
         final Instant createdAt;
-        final List<JobAttempt> attempts = new ArrayList<>();
-        JobState state;
+        volatile JobState state;
         Instant availableAt;
+        /** The failed attempts, oldest first; replaced, never changed, so a record can share it. */
+        JobAttempt[] failed = NO_ATTEMPTS;
+        /** Start of the attempt running or completed, {@code null} if none; kept apart from {@link #failed}
+         *  so that a job that succeeds at once costs no attempt objects until someone reads its record. */
+        Instant startedAt;
+        /** End of the completed attempt. */
+        Instant completedAt;
+        /** Failed attempts before the latest {@link #retry}: the current round numbers from 1 again. */
         int attemptBase;
-        long token;
-        Future<?> running;
-        ScheduledFuture<?> timeout;
 
-        Job(JobRequest request, Instant now) {
+        Job(QueueState queue, JobRequest request, Instant now) {
+            this.queue = queue;
             this.request = request;
             this.createdAt = now;
-            this.availableAt = now.plus(request.delay());
+            this.availableAt = request.delay().isZero() ? now : now.plus(request.delay());
+            this.state = request.delay().isZero() ? JobState.WAITING : JobState.DELAYED;
         }
 
-        int attemptsInRound() {
-            return attempts.size() - attemptBase;
+        /** Moves the job to another state; called holding the job's lock. */
+        void moveTo(JobState next) {
+            queue.inState[state.ordinal()].decrement();
+            queue.inState[next.ordinal()].increment();
+            state = next;
         }
 
-        JobRecord toRecord(String queue) {
-            return new JobRecord(queue, request.jobId(), request.name(), state, request.payload(),
+        /** Number of the next (or running) attempt in the current round; called holding the job's lock. */
+        int attemptNumber() {
+            return failed.length - attemptBase + 1;
+        }
+
+        /** Records the running attempt as failed; called holding the job's lock. */
+        void attemptFailed(Instant now, String error) {
+            JobAttempt[] grown = Arrays.copyOf(failed, failed.length + 1);
+            grown[failed.length] = new JobAttempt(attemptNumber(), startedAt, Optional.of(now), Optional.of(error));
+            failed = grown;
+            startedAt = null;
+        }
+
+        synchronized JobRecord toRecord() {
+            List<JobAttempt> attempts = Arrays.asList(failed);
+            if (startedAt != null) {
+                attempts = new ArrayList<>(attempts);
+                attempts.add(new JobAttempt(attemptNumber(), startedAt, Optional.ofNullable(completedAt),
+                        Optional.empty()));
+            }
+            return new JobRecord(queue.name, request.jobId(), request.name(), state, request.payload(),
                     request.retry().maxAttempts(), createdAt, availableAt, attempts);
+        }
+    }
+
+    /** One running attempt, as its worker and the timeout check see it. */
+    private record Attempt(Job job, JobExecution execution, JobHandler handler, long deadline) {
+    }
+
+    /** A worker thread of a queue: runs one attempt at a time, as long as its slot is within the concurrency. */
+    private final class JobWorker implements Runnable {
+        final QueueState queue;
+        final int slot;
+        /** The attempt running now; taken over (CAS) by whoever ends it: the worker or the timeout check. */
+        final AtomicReference<Attempt> current = new AtomicReference<>();
+        volatile boolean stopped;
+        Thread thread;
+
+        JobWorker(QueueState queue, int slot) {
+            this.queue = queue;
+            this.slot = slot;
+        }
+
+        boolean mayRun() {
+            return !stopped && slot < queue.concurrency;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Job job = queue.take(this);
+                if (job != null) {
+                    execute(this, job);
+                } else if (queue.retire(this)) {
+                    return;
+                }
+            }
         }
     }
 
     private final class QueueState {
         final String name;
-        final Map<String, Job> jobs = new LinkedHashMap<>();
-        final PriorityQueue<Job> ready = new PriorityQueue<>(Comparator
-                .comparingInt((Job j) -> -j.request.priority())
-                .thenComparingLong(j -> j.seq));
-        final Deque<String> completed = new ArrayDeque<>();
+        final Map<String, Job> jobs = new ConcurrentHashMap<>();
+        final ReadyJobs<Job> ready = new ReadyJobs<>();
         /** Jobs per state; completed ones stay counted after their records are pruned. */
-        final long[] inState = new long[JobState.values().length];
-        JobHandler handler;
-        int concurrency = 1;
-        int active;
-        boolean paused;
+        final LongAdder[] inState = new LongAdder[STATES.length];
+        /** The latest completed jobs, whose records are kept: a ring, the oldest overwritten. */
+        final AtomicReferenceArray<Job> lastCompleted = new AtomicReferenceArray<>(KEEP_COMPLETED);
+        final AtomicLong completions = new AtomicLong();
+        /** Guards the worker slots and idle workers' waiting; never held while a job runs. */
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition jobReady = lock.newCondition();
+        /** Slot i holds the worker i, which runs while i &lt; concurrency. Replaced, never changed. */
+        volatile JobWorker[] workers = new JobWorker[0];
+        volatile JobHandler handler;
+        volatile int concurrency;
+        volatile boolean paused;
+        /** Workers waiting for a job; changed holding the lock. */
+        volatile int idle;
 
         QueueState(String name) {
             this.name = name;
+            Arrays.setAll(inState, i -> new LongAdder());
+        }
+
+        /** Makes a waiting job available to the workers. */
+        void offer(Job job) {
+            ready.add(job.request.priority(), job);
+            if (idle > 0 && !paused) {
+                lock.lock();
+                try {
+                    jobReady.signal();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /** The next job a worker may start, or {@code null} once it should stop. */
+        Job take(JobWorker worker) {
+            Job job = poll(worker);
+            if (job != null) {
+                return job;
+            }
+            lock.lock();
+            try {
+                // Counted as idle before looking again: an offer either sees the count or is seen here.
+                idle++;
+                try {
+                    while (worker.mayRun()) {
+                        job = poll(worker);
+                        if (job != null) {
+                            return job;
+                        }
+                        jobReady.awaitUninterruptibly();
+                    }
+                    return null;
+                } finally {
+                    idle--;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private Job poll(JobWorker worker) {
+            if (paused || !worker.mayRun()) {
+                return null;
+            }
+            Job job = ready.poll();
+            if (job != null && paused) {
+                // Paused meanwhile: the pause wins, as if it had come before the job was taken.
+                ready.putBack(job.request.priority(), job);
+                return null;
+            }
+            if (job != null) {
+                // An interrupt meant for an earlier attempt or for waiting must not hit this one.
+                Thread.interrupted();
+            }
+            return job;
+        }
+
+        /** Whether a worker that found nothing to do leaves: decided holding the lock, as slots change. */
+        boolean retire(JobWorker worker) {
+            lock.lock();
+            try {
+                if (worker.mayRun()) {
+                    return false;
+                }
+                JobWorker[] slots = workers;
+                if (worker.slot < slots.length && slots[worker.slot] == worker) {
+                    JobWorker[] fewer = slots.clone();
+                    fewer[worker.slot] = null;
+                    workers = fewer;
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void wakeAll() {
+            lock.lock();
+            try {
+                jobReady.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Stops every worker, interrupting the attempts they run. */
+        void stop() {
+            lock.lock();
+            try {
+                for (JobWorker worker : workers) {
+                    if (worker != null) {
+                        worker.stopped = true;
+                        worker.thread.interrupt();
+                    }
+                }
+                workers = new JobWorker[0];
+                jobReady.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     private QueueState queue(String name) {
-        return queues.computeIfAbsent(name, QueueState::new);
+        QueueState q = queues.get(name);
+        return q != null ? q : queues.computeIfAbsent(name, QueueState::new);
     }
 
     @Override
@@ -142,150 +312,143 @@ public class MemoryJobQueue implements JobQueue {
 
     private void add(JobRequest request) {
         QueueState q = queue(request.queue());
-        synchronized (q) {
-            if (q.jobs.containsKey(request.jobId())) {
+        Job job = new Job(q, request, clock.instant());
+        if (q.jobs.putIfAbsent(request.jobId(), job) != null) {
+            return;
+        }
+        q.inState[job.state.ordinal()].increment();
+        if (job.state == JobState.WAITING) {
+            q.offer(job);
+        } else {
+            timer.schedule(timer.after(request.delay()), () -> makeReady(job));
+        }
+    }
+
+    /** A delayed job's time has come. */
+    private void makeReady(Job job) {
+        synchronized (job) {
+            if (job.state != JobState.DELAYED) {
                 return;
             }
-            Job job = new Job(request, clock.instant());
-            q.jobs.put(request.jobId(), job);
-            if (request.delay().isZero()) {
-                makeReady(q, job);
-            } else {
-                delay(q, job, request.delay());
-            }
+            job.moveTo(JobState.WAITING);
         }
-        drain(q);
+        job.queue.offer(job);
     }
 
-    /** Changes a job's state and the queue's per-state counts; called holding the queue's lock. */
-    private static void setState(QueueState q, Job job, JobState state) {
-        if (job.state != null) {
-            q.inState[job.state.ordinal()]--;
-        }
-        q.inState[state.ordinal()]++;
-        job.state = state;
-    }
-
-    private void makeReady(QueueState q, Job job) {
-        setState(q, job, JobState.WAITING);
-        q.ready.add(job);
-    }
-
-    private void delay(QueueState q, Job job, Duration delay) {
-        setState(q, job, JobState.DELAYED);
-        job.availableAt = clock.instant().plus(delay);
-        long token = job.token;
-        timer().schedule(() -> {
-            synchronized (q) {
-                if (job.state != JobState.DELAYED || job.token != token) {
-                    return;
-                }
-                makeReady(q, job);
-            }
-            drain(q);
-        }, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-    }
-
-    /** Starts as many attempts as the queue's concurrency allows. */
-    private void drain(QueueState q) {
-        synchronized (q) {
-            while (!q.paused && q.handler != null && q.active < q.concurrency && !q.ready.isEmpty()) {
-                Job job = q.ready.poll();
-                q.active++;
-                setState(q, job, JobState.ACTIVE);
-                job.token++;
-                int attempt = job.attemptsInRound() + 1;
-                job.attempts.add(new JobAttempt(attempt, clock.instant(), Optional.empty(), Optional.empty()));
-                JobExecution execution = new JobExecution(q.name, job.request.jobId(), job.request.name(),
-                        job.request.payload(), attempt, job.request.retry().maxAttempts());
-                long token = job.token;
-                JobHandler handler = q.handler;
-                job.running = workers().submit(() -> run(q, job, token, execution, handler));
-                job.timeout = timer().schedule(() -> timedOut(q, job, token, execution, handler),
-                        job.request.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            }
-        }
-    }
-
-    private void run(QueueState q, Job job, long token, JobExecution execution, JobHandler handler) {
+    private void execute(JobWorker worker, Job job) {
+        Attempt attempt = start(job, worker.queue.handler);
+        worker.current.set(attempt);
+        timer.watch(attempt.deadline());
         Throwable failure = null;
         try {
-            handler.handle(execution);
+            attempt.handler().handle(attempt.execution());
         } catch (Exception | Error e) {
             failure = e;
         }
-        boolean current;
-        synchronized (q) {
-            q.active--;
-            current = job.token == token && job.state == JobState.ACTIVE;
-            if (current && failure == null) {
-                job.timeout.cancel(false);
-                endAttempt(job, Optional.empty());
-                setState(q, job, JobState.COMPLETED);
-                q.completed.addLast(job.request.jobId());
-                while (q.completed.size() > KEEP_COMPLETED) {
-                    q.jobs.remove(q.completed.removeFirst());
-                }
+        if (!worker.current.compareAndSet(attempt, null)) {
+            // The timeout check failed this attempt and interrupted us: once it is done, the interrupt is stale.
+            while (worker.current.get() == TIMING_OUT) {
+                Thread.yield();
             }
+            Thread.interrupted();
+            return;
         }
-        if (current && failure != null) {
-            job.timeout.cancel(false);
-            fail(q, job, token, execution, handler, failure);
+        if (failure == null) {
+            complete(job);
+        } else {
+            fail(attempt, failure);
         }
-        drain(q);
     }
 
-    private void timedOut(QueueState q, Job job, long token, JobExecution execution, JobHandler handler) {
-        synchronized (q) {
-            if (job.token != token || job.state != JobState.ACTIVE) {
-                return;
-            }
+    private Attempt start(Job job, JobHandler handler) {
+        Instant now = clock.instant();
+        JobRequest request = job.request;
+        int attempt;
+        synchronized (job) {
+            job.moveTo(JobState.ACTIVE);
+            attempt = job.attemptNumber();
+            job.startedAt = now;
         }
-        Future<?> running = job.running;
-        // Fail the attempt first, so the interrupted handler's own exception is ignored as stale.
-        fail(q, job, token, execution, handler, new TimeoutException("job " + execution.jobId() + " attempt "
-                + execution.attempt() + " exceeded its timeout of " + job.request.timeout().toMillis() + " ms"));
-        running.cancel(true);
+        JobExecution execution = new JobExecution(job.queue.name, request.jobId(), request.name(), request.payload(),
+                attempt, request.retry().maxAttempts());
+        return new Attempt(job, execution, handler, timer.after(request.timeout()));
     }
 
-    private void fail(QueueState q, Job job, long token, JobExecution execution, JobHandler handler, Throwable error) {
+    private void complete(Job job) {
+        Instant now = clock.instant();
+        synchronized (job) {
+            job.completedAt = now;
+            job.moveTo(JobState.COMPLETED);
+        }
+        QueueState q = job.queue;
+        int slot = (int) Math.floorMod(q.completions.getAndIncrement(), (long) KEEP_COMPLETED);
+        Job forgotten = q.lastCompleted.getAndSet(slot, job);
+        if (forgotten != null) {
+            q.jobs.remove(forgotten.request.jobId(), forgotten);
+        }
+    }
+
+    private void fail(Attempt attempt, Throwable error) {
+        Job job = attempt.job();
+        JobExecution execution = attempt.execution();
+        Instant now = clock.instant();
         Optional<Instant> nextAttemptAt;
         Duration backoff = Duration.ZERO;
-        synchronized (q) {
-            if (job.token != token || job.state != JobState.ACTIVE) {
-                return;
-            }
-            job.token++;
-            endAttempt(job, Optional.of(describe(error)));
+        synchronized (job) {
+            job.attemptFailed(now, describe(error));
             if (execution.attempt() < execution.maxAttempts()) {
                 backoff = job.request.retry().delayBefore(execution.attempt() + 1);
-                nextAttemptAt = Optional.of(clock.instant().plus(backoff));
-                setState(q, job, JobState.DELAYED);
-                job.availableAt = nextAttemptAt.get();
+                job.availableAt = now.plus(backoff);
+                nextAttemptAt = Optional.of(job.availableAt);
+                job.moveTo(JobState.DELAYED);
             } else {
                 nextAttemptAt = Optional.empty();
-                setState(q, job, JobState.FAILED);
+                job.moveTo(JobState.FAILED);
             }
         }
         // Report before the retry can start, so the handler records attempt n before attempt n+1.
         try {
-            handler.onAttemptFailed(execution, error, nextAttemptAt);
+            attempt.handler().onAttemptFailed(execution, error, nextAttemptAt);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0501 failure handler of queue " + q.name + " failed", e);
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0501 failure handler of queue " + job.queue.name + " failed", e);
         }
         if (nextAttemptAt.isPresent()) {
-            synchronized (q) {
-                if (job.state == JobState.DELAYED) {
-                    delay(q, job, backoff);
-                }
+            if (backoff.isZero()) {
+                makeReady(job);
+            } else {
+                timer.schedule(timer.after(backoff), () -> makeReady(job));
             }
         }
     }
 
-    private void endAttempt(Job job, Optional<String> error) {
-        JobAttempt last = job.attempts.get(job.attempts.size() - 1);
-        job.attempts.set(job.attempts.size() - 1,
-                new JobAttempt(last.attempt(), last.startedAt(), Optional.of(clock.instant()), error));
+    /** On the timer thread: fails the attempts past their deadline; returns the earliest other deadline. */
+    private long timeOutOverdueAttempts(long now) {
+        long next = QueueTimer.NONE;
+        for (QueueState q : queues.values()) {
+            for (JobWorker worker : q.workers) {
+                Attempt attempt = worker == null ? null : worker.current.get();
+                if (attempt == null || attempt == TIMING_OUT) {
+                    continue;
+                }
+                if (attempt.deadline() <= now) {
+                    timeOut(worker, attempt);
+                } else {
+                    next = Math.min(next, attempt.deadline());
+                }
+            }
+        }
+        return next;
+    }
+
+    private void timeOut(JobWorker worker, Attempt attempt) {
+        if (!worker.current.compareAndSet(attempt, TIMING_OUT)) {
+            return; // it just ended on its own
+        }
+        worker.thread.interrupt();
+        worker.current.set(null);
+        JobExecution execution = attempt.execution();
+        fail(attempt, new TimeoutException("job " + execution.jobId() + " attempt " + execution.attempt()
+                + " exceeded its timeout of " + attempt.job().request.timeout().toMillis() + " ms"));
     }
 
     private static String describe(Throwable error) {
@@ -306,36 +469,42 @@ public class MemoryJobQueue implements JobQueue {
                     + concurrency);
         }
         QueueState q = queue(queueName);
-        synchronized (q) {
+        q.lock.lock();
+        try {
             q.handler = handler;
             q.concurrency = concurrency;
+            JobWorker[] slots = Arrays.copyOf(q.workers, Math.max(q.workers.length, concurrency));
+            for (int slot = 0; slot < concurrency; slot++) {
+                if (slots[slot] == null) {
+                    JobWorker worker = new JobWorker(q, slot);
+                    worker.thread = threadFactory.newThread(worker);
+                    slots[slot] = worker;
+                    worker.thread.start();
+                }
+            }
+            q.workers = slots;
+            // Wakes surplus workers too, so that they leave.
+            q.jobReady.signalAll();
+        } finally {
+            q.lock.unlock();
         }
-        drain(q);
     }
 
     @Override
     public void pause(String queueName) {
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            q.paused = true;
-        }
+        queue(queueName).paused = true;
     }
 
     @Override
     public void resume(String queueName) {
         QueueState q = queue(queueName);
-        synchronized (q) {
-            q.paused = false;
-        }
-        drain(q);
+        q.paused = false;
+        q.wakeAll();
     }
 
     @Override
     public boolean isPaused(String queueName) {
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            return q.paused;
-        }
+        return queue(queueName).paused;
     }
 
     @Override
@@ -345,80 +514,64 @@ public class MemoryJobQueue implements JobQueue {
 
     @Override
     public JobCounts counts(String queueName) {
-        QueueState q = queue(queueName);
-        long[] counts;
-        synchronized (q) {
-            counts = q.inState.clone();
-        }
-        return new JobCounts(counts[JobState.WAITING.ordinal()], counts[JobState.DELAYED.ordinal()],
-                counts[JobState.ACTIVE.ordinal()], counts[JobState.COMPLETED.ordinal()],
-                counts[JobState.FAILED.ordinal()]);
+        LongAdder[] inState = queue(queueName).inState;
+        return new JobCounts(inState[JobState.WAITING.ordinal()].sum(), inState[JobState.DELAYED.ordinal()].sum(),
+                inState[JobState.ACTIVE.ordinal()].sum(), inState[JobState.COMPLETED.ordinal()].sum(),
+                inState[JobState.FAILED.ordinal()].sum());
     }
 
     @Override
     public List<JobRecord> jobs(String queueName, JobState state, int offset, int limit) {
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            return q.jobs.values().stream()
-                    .filter(job -> job.state == state)
-                    .sorted(Comparator.comparingLong((Job j) -> j.seq).reversed())
-                    .skip(offset)
-                    .limit(limit)
-                    .map(job -> job.toRecord(queueName))
-                    .toList();
-        }
+        return queue(queueName).jobs.values().stream()
+                .filter(job -> job.state == state)
+                .sorted(Comparator.comparingLong((Job j) -> j.seq).reversed())
+                .skip(offset)
+                .limit(limit)
+                .map(Job::toRecord)
+                .toList();
     }
 
     @Override
     public Optional<JobRecord> job(String queueName, String jobId) {
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            return Optional.ofNullable(q.jobs.get(jobId)).map(job -> job.toRecord(queueName));
-        }
+        return Optional.ofNullable(queue(queueName).jobs.get(jobId)).map(Job::toRecord);
     }
 
     @Override
     public boolean retry(String queueName, String jobId) {
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            Job job = q.jobs.get(jobId);
-            if (job == null || job.state != JobState.FAILED) {
+        Job job = queue(queueName).jobs.get(jobId);
+        if (job == null) {
+            return false;
+        }
+        synchronized (job) {
+            if (job.state != JobState.FAILED) {
                 return false;
             }
-            job.attemptBase = job.attempts.size();
+            job.attemptBase = job.failed.length;
             job.availableAt = clock.instant();
-            makeReady(q, job);
+            job.moveTo(JobState.WAITING);
         }
-        drain(q);
+        job.queue.offer(job);
         return true;
     }
 
     @Override
     public int redrive(String queueName) {
-        List<String> failed;
-        QueueState q = queue(queueName);
-        synchronized (q) {
-            failed = q.jobs.values().stream().filter(j -> j.state == JobState.FAILED)
-                    .map(j -> j.request.jobId()).toList();
-        }
+        List<String> failed = queue(queueName).jobs.values().stream().filter(j -> j.state == JobState.FAILED)
+                .map(j -> j.request.jobId()).toList();
         return (int) failed.stream().filter(id -> retry(queueName, id)).count();
     }
 
+    /** Stops the workers (interrupting running attempts) and the timer; jobs stay in memory. */
     @PreDestroy
     @Override
-    public synchronized void close() {
-        if (workers != null) {
-            workers.shutdownNow();
-        }
-        if (timer != null) {
-            timer.shutdownNow();
-        }
-        workers = null;
-        timer = null;
+    public void close() {
+        queues.values().forEach(QueueState::stop);
+        timer.close();
     }
 
-    /** Forgets every job and handler (tests and benchmarks). */
+    /** Forgets every job and handler, stopping their workers (tests and benchmarks). */
     public void clear() {
+        queues.values().forEach(QueueState::stop);
         queues.clear();
     }
 }

@@ -44,6 +44,17 @@ final class MemoryTransactions {
 
     private static TransactionSynchronizationRegistry registry() {
         if (!lookedUp) {
+            lookUp();
+        }
+        return registry;
+    }
+
+    /**
+     * Finds the container's transaction registry, once: adapters call it when they are created, so
+     * that their first enqueue does not pay for the naming lookup (nor do concurrent callers repeat it).
+     */
+    static synchronized void lookUp() {
+        if (!lookedUp) {
             try {
                 registry = (TransactionSynchronizationRegistry) new InitialContext()
                         .lookup("java:comp/TransactionSynchronizationRegistry");
@@ -52,6 +63,5 @@ final class MemoryTransactions {
             }
             lookedUp = true;
         }
-        return registry;
     }
 }

@@ -1,0 +1,72 @@
+package io.nvent.cdi.internal.memory;
+
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * The jobs of one queue that may start now: higher priority first, first in first out within a
+ * priority. Lock-free: one lane (a concurrent deque) per priority level in use, kept in a small
+ * copy-on-write array ordered by priority, so adding and taking cost one lane lookup and one
+ * deque operation. Queues use a handful of priority levels; a lane, once created, stays.
+ *
+ * @param <T> the job type
+ */
+final class ReadyJobs<T> {
+
+    private record Lane<T>(int priority, ConcurrentLinkedDeque<T> jobs) {
+    }
+
+    /** Highest priority first; replaced (never changed) when a priority level is first used. */
+    private volatile Lane<T>[] lanes = newLanes(0);
+
+    /** Adds a job behind the jobs of its priority. */
+    void add(int priority, T job) {
+        lane(priority).jobs().offerLast(job);
+    }
+
+    /** Puts a job just taken back in front of its priority, as if it had not been taken. */
+    void putBack(int priority, T job) {
+        lane(priority).jobs().offerFirst(job);
+    }
+
+    /** Takes the first job of the highest priority that has one, or returns {@code null}. */
+    T poll() {
+        for (Lane<T> lane : lanes) {
+            T job = lane.jobs().pollFirst();
+            if (job != null) {
+                return job;
+            }
+        }
+        return null;
+    }
+
+    private Lane<T> lane(int priority) {
+        for (Lane<T> lane : lanes) {
+            if (lane.priority() == priority) {
+                return lane;
+            }
+        }
+        return addLane(priority);
+    }
+
+    private synchronized Lane<T> addLane(int priority) {
+        Lane<T>[] current = lanes;
+        int at = 0;
+        while (at < current.length && current[at].priority() > priority) {
+            at++;
+        }
+        if (at < current.length && current[at].priority() == priority) {
+            return current[at];
+        }
+        Lane<T>[] grown = newLanes(current.length + 1);
+        System.arraycopy(current, 0, grown, 0, at);
+        System.arraycopy(current, at, grown, at + 1, current.length - at);
+        grown[at] = new Lane<>(priority, new ConcurrentLinkedDeque<>());
+        lanes = grown;
+        return grown[at];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Lane<T>[] newLanes(int length) {
+        return (Lane<T>[]) new Lane<?>[length];
+    }
+}
