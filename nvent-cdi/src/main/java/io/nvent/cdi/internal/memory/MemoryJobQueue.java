@@ -29,9 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -60,6 +58,8 @@ public class MemoryJobQueue implements JobQueue {
     private static final JobAttempt[] NO_ATTEMPTS = {};
     /** Held by a worker's current-attempt slot while the timeout check takes the attempt over. */
     private static final Attempt TIMING_OUT = new Attempt(null, null, null, 0);
+    private static final AtomicReferenceFieldUpdater<JobWorker, Attempt> CURRENT =
+            AtomicReferenceFieldUpdater.newUpdater(JobWorker.class, Attempt.class, "current");
 
     private final Map<String, QueueState> queues = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -107,8 +107,8 @@ public class MemoryJobQueue implements JobQueue {
 
         /** Moves the job to another state; called holding the job's lock. */
         void moveTo(JobState next) {
-            queue.inState[state.ordinal()].decrement();
-            queue.inState[next.ordinal()].increment();
+            queue.inState[state.ordinal()].decrementAndGet();
+            queue.inState[next.ordinal()].incrementAndGet();
             state = next;
         }
 
@@ -145,8 +145,9 @@ public class MemoryJobQueue implements JobQueue {
     private final class JobWorker implements Runnable {
         final QueueState queue;
         final int slot;
-        /** The attempt running now; taken over (CAS) by whoever ends it: the worker or the timeout check. */
-        final AtomicReference<Attempt> current = new AtomicReference<>();
+        /** The attempt running now; taken over ({@link #CURRENT} CAS) by whoever ends it: the worker or the
+         *  timeout check. */
+        volatile Attempt current;
         volatile boolean stopped;
         Thread thread;
 
@@ -177,10 +178,10 @@ public class MemoryJobQueue implements JobQueue {
         final Map<String, Job> jobs = new ConcurrentHashMap<>();
         final ReadyJobs<Job> ready = new ReadyJobs<>();
         /** Jobs per state; completed ones stay counted after their records are pruned. */
-        final LongAdder[] inState = new LongAdder[STATES.length];
-        /** The latest completed jobs, whose records are kept: a ring, the oldest overwritten. */
-        final AtomicReferenceArray<Job> lastCompleted = new AtomicReferenceArray<>(KEEP_COMPLETED);
-        final AtomicLong completions = new AtomicLong();
+        final AtomicLong[] inState = new AtomicLong[STATES.length];
+        /** The latest completed jobs, whose records are kept: a ring, the oldest overwritten; guarded by itself. */
+        final Job[] lastCompleted = new Job[KEEP_COMPLETED];
+        int nextCompleted;
         /** Guards the worker slots and idle workers' waiting; never held while a job runs. */
         final ReentrantLock lock = new ReentrantLock();
         final Condition jobReady = lock.newCondition();
@@ -194,7 +195,7 @@ public class MemoryJobQueue implements JobQueue {
 
         QueueState(String name) {
             this.name = name;
-            Arrays.setAll(inState, i -> new LongAdder());
+            Arrays.setAll(inState, i -> new AtomicLong());
         }
 
         /** Makes a waiting job available to the workers. */
@@ -316,7 +317,7 @@ public class MemoryJobQueue implements JobQueue {
         if (q.jobs.putIfAbsent(request.jobId(), job) != null) {
             return;
         }
-        q.inState[job.state.ordinal()].increment();
+        q.inState[job.state.ordinal()].incrementAndGet();
         if (job.state == JobState.WAITING) {
             q.offer(job);
         } else {
@@ -337,7 +338,7 @@ public class MemoryJobQueue implements JobQueue {
 
     private void execute(JobWorker worker, Job job) {
         Attempt attempt = start(job, worker.queue.handler);
-        worker.current.set(attempt);
+        worker.current = attempt;
         timer.watch(attempt.deadline());
         Throwable failure = null;
         try {
@@ -345,9 +346,9 @@ public class MemoryJobQueue implements JobQueue {
         } catch (Exception | Error e) {
             failure = e;
         }
-        if (!worker.current.compareAndSet(attempt, null)) {
+        if (!CURRENT.compareAndSet(worker, attempt, null)) {
             // The timeout check failed this attempt and interrupted us: once it is done, the interrupt is stale.
-            while (worker.current.get() == TIMING_OUT) {
+            while (worker.current == TIMING_OUT) {
                 Thread.yield();
             }
             Thread.interrupted();
@@ -381,8 +382,12 @@ public class MemoryJobQueue implements JobQueue {
             job.moveTo(JobState.COMPLETED);
         }
         QueueState q = job.queue;
-        int slot = (int) Math.floorMod(q.completions.getAndIncrement(), (long) KEEP_COMPLETED);
-        Job forgotten = q.lastCompleted.getAndSet(slot, job);
+        Job forgotten;
+        synchronized (q.lastCompleted) {
+            forgotten = q.lastCompleted[q.nextCompleted];
+            q.lastCompleted[q.nextCompleted] = job;
+            q.nextCompleted = (q.nextCompleted + 1) % KEEP_COMPLETED;
+        }
         if (forgotten != null) {
             q.jobs.remove(forgotten.request.jobId(), forgotten);
         }
@@ -426,7 +431,7 @@ public class MemoryJobQueue implements JobQueue {
         long next = QueueTimer.NONE;
         for (QueueState q : queues.values()) {
             for (JobWorker worker : q.workers) {
-                Attempt attempt = worker == null ? null : worker.current.get();
+                Attempt attempt = worker == null ? null : worker.current;
                 if (attempt == null || attempt == TIMING_OUT) {
                     continue;
                 }
@@ -441,11 +446,11 @@ public class MemoryJobQueue implements JobQueue {
     }
 
     private void timeOut(JobWorker worker, Attempt attempt) {
-        if (!worker.current.compareAndSet(attempt, TIMING_OUT)) {
+        if (!CURRENT.compareAndSet(worker, attempt, TIMING_OUT)) {
             return; // it just ended on its own
         }
         worker.thread.interrupt();
-        worker.current.set(null);
+        worker.current = null;
         JobExecution execution = attempt.execution();
         fail(attempt, new TimeoutException("job " + execution.jobId() + " attempt " + execution.attempt()
                 + " exceeded its timeout of " + attempt.job().request.timeout().toMillis() + " ms"));
@@ -514,10 +519,10 @@ public class MemoryJobQueue implements JobQueue {
 
     @Override
     public JobCounts counts(String queueName) {
-        LongAdder[] inState = queue(queueName).inState;
-        return new JobCounts(inState[JobState.WAITING.ordinal()].sum(), inState[JobState.DELAYED.ordinal()].sum(),
-                inState[JobState.ACTIVE.ordinal()].sum(), inState[JobState.COMPLETED.ordinal()].sum(),
-                inState[JobState.FAILED.ordinal()].sum());
+        AtomicLong[] inState = queue(queueName).inState;
+        return new JobCounts(inState[JobState.WAITING.ordinal()].get(), inState[JobState.DELAYED.ordinal()].get(),
+                inState[JobState.ACTIVE.ordinal()].get(), inState[JobState.COMPLETED.ordinal()].get(),
+                inState[JobState.FAILED.ordinal()].get());
     }
 
     @Override

@@ -1,18 +1,20 @@
 package io.nvent.cdi.internal.memory;
 
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.ArrayDeque;
 
 /**
  * The jobs of one queue that may start now: higher priority first, first in first out within a
- * priority. Lock-free: one lane (a concurrent deque) per priority level in use, kept in a small
- * copy-on-write array ordered by priority, so adding and taking cost one lane lookup and one
- * deque operation. Queues use a handful of priority levels; a lane, once created, stays.
+ * priority. One lane per priority level in use, kept in a small copy-on-write array ordered by
+ * priority; a lane is an array deque under its own lock, held for one deque operation only.
+ * (A lock this short costs less than the lock-free deques, whose VarHandle-based code is slow
+ * until the JIT has compiled it, which matters for a queue that must be fast from its first job.)
+ * Queues use a handful of priority levels; a lane, once created, stays.
  *
  * @param <T> the job type
  */
 final class ReadyJobs<T> {
 
-    private record Lane<T>(int priority, ConcurrentLinkedDeque<T> jobs) {
+    private record Lane<T>(int priority, ArrayDeque<T> jobs) {
     }
 
     /** Highest priority first; replaced (never changed) when a priority level is first used. */
@@ -20,18 +22,27 @@ final class ReadyJobs<T> {
 
     /** Adds a job behind the jobs of its priority. */
     void add(int priority, T job) {
-        lane(priority).jobs().offerLast(job);
+        Lane<T> lane = lane(priority);
+        synchronized (lane) {
+            lane.jobs().addLast(job);
+        }
     }
 
     /** Puts a job just taken back in front of its priority, as if it had not been taken. */
     void putBack(int priority, T job) {
-        lane(priority).jobs().offerFirst(job);
+        Lane<T> lane = lane(priority);
+        synchronized (lane) {
+            lane.jobs().addFirst(job);
+        }
     }
 
     /** Takes the first job of the highest priority that has one, or returns {@code null}. */
     T poll() {
         for (Lane<T> lane : lanes) {
-            T job = lane.jobs().pollFirst();
+            T job;
+            synchronized (lane) {
+                job = lane.jobs().pollFirst();
+            }
             if (job != null) {
                 return job;
             }
@@ -60,7 +71,7 @@ final class ReadyJobs<T> {
         Lane<T>[] grown = newLanes(current.length + 1);
         System.arraycopy(current, 0, grown, 0, at);
         System.arraycopy(current, at, grown, at + 1, current.length - at);
-        grown[at] = new Lane<>(priority, new ConcurrentLinkedDeque<>());
+        grown[at] = new Lane<>(priority, new ArrayDeque<>());
         lanes = grown;
         return grown[at];
     }
