@@ -1,0 +1,89 @@
+package io.nvent.cdi.internal.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.cdi.internal.Threads;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class QueueTimerTest {
+
+    /** Deadlines the timer's check reports as still running; the check records when it ran. */
+    private final List<Long> running = new CopyOnWriteArrayList<>();
+    private final List<Long> checks = new CopyOnWriteArrayList<>();
+    private final QueueTimer timer = new QueueTimer(Threads.daemonThreads("timer-test"), now -> {
+        checks.add(now);
+        running.removeIf(deadline -> deadline <= now);
+        return running.stream().mapToLong(Long::longValue).min().orElse(QueueTimer.NONE);
+    });
+
+    @AfterEach
+    void close() {
+        timer.close();
+    }
+
+    @Test
+    void actions_run_in_due_order_and_never_before_they_are_due() {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        List<Long> early = new CopyOnWriteArrayList<>();
+        long base = timer.now();
+        for (int i = 5; i >= 1; i--) {
+            long due = base + TimeUnit.MILLISECONDS.toNanos(40L * i);
+            String name = "action-" + i;
+            timer.schedule(due, () -> {
+                if (timer.now() < due) {
+                    early.add(due);
+                }
+                ran.add(name);
+            });
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> ran.size() == 5);
+        assertThat(ran).containsExactly("action-1", "action-2", "action-3", "action-4", "action-5");
+        assertThat(early).isEmpty();
+    }
+
+    @Test
+    void a_deadline_earlier_than_the_planned_check_gets_a_check_of_its_own() {
+        long late = timer.after(Duration.ofMinutes(10));
+        running.add(late);
+        timer.watch(late);
+        long soon = timer.after(Duration.ofMillis(100));
+        running.add(soon);
+
+        timer.watch(soon);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running.contains(soon));
+        assertThat(checks).singleElement().satisfies(at -> assertThat(at).isGreaterThanOrEqualTo(soon));
+        assertThat(running).containsExactly(late);
+    }
+
+    @Test
+    void a_deadline_later_than_the_planned_check_adds_no_check() {
+        AtomicLong first = new AtomicLong(timer.after(Duration.ofMillis(150)));
+        running.add(first.get());
+        timer.watch(first.get());
+        long later = timer.after(Duration.ofMillis(300));
+        running.add(later);
+
+        timer.watch(later);
+
+        await().atMost(Duration.ofSeconds(10)).until(running::isEmpty);
+        assertThat(checks).as("one check per deadline, the second planned by the first").hasSize(2);
+    }
+
+    @Test
+    void delays_too_long_to_add_to_the_clock_are_capped_rather_than_overflowing() {
+        assertThat(timer.after(Duration.ofSeconds(Long.MAX_VALUE))).isGreaterThan(timer.now());
+        assertThat(timer.after(Duration.ZERO)).isGreaterThanOrEqualTo(0);
+    }
+}
