@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -46,14 +47,13 @@ final class Workloads {
     static Result w1(Profile profile, int n) throws Exception {
         JobQueue queue = profile.queue();
         String name = "w1";
-        LongAccumulator lastHandlerEnd = new LongAccumulator(Math::max, 0);
+        AtomicLong lastHandlerEnd = new AtomicLong();
         try {
             queue.pause(name);
-            queue.registerWorker(name, CONCURRENCY, handler(job -> lastHandlerEnd.accumulate(System.nanoTime())));
+            queue.registerWorker(name, CONCURRENCY, handler(job -> latest(lastHandlerEnd, System.nanoTime())));
 
-            long firstEnqueue = System.nanoTime();
-            produce(n, i -> queue.enqueue(JobRequest.of(name, "w1-" + i, "noop",
-                    "{\"i\":" + i + ",\"pad\":\"" + PAD + "\"}")));
+            w1Job(name, -1); // links the call site (start-up, not timed)
+            long firstEnqueue = produce(n, i -> queue.enqueue(w1Job(name, i)));
             long enqueued = System.nanoTime();
 
             queue.resume(name);
@@ -71,6 +71,10 @@ final class Workloads {
         } finally {
             queue.close();
         }
+    }
+
+    private static JobRequest w1Job(String queue, int i) {
+        return JobRequest.of(queue, "w1-" + i, "noop", "{\"i\":" + i + ",\"pad\":\"" + PAD + "\"}");
     }
 
     // ---------------------------------------------------------------- W2: 3-step chain
@@ -166,20 +170,18 @@ final class Workloads {
         JobQueue queue = profile.queue();
         String name = "w3";
         Map<Integer, Double> lateness = new ConcurrentHashMap<>();
-        LongAccumulator lastHandlerEnd = new LongAccumulator(Math::max, 0);
+        AtomicLong lastHandlerEnd = new AtomicLong();
         try {
             queue.registerWorker(name, CONCURRENCY, handler(job -> {
                 long startedWallMs = System.currentTimeMillis();
-                JsonObject payload = JSON.createReader(new StringReader(job.payload())).readObject();
+                JsonObject payload = parse(job.payload());
                 lateness.put(payload.getInt("i"), (double) (startedWallMs - payload.getJsonNumber("due").longValue()));
-                lastHandlerEnd.accumulate(System.nanoTime());
+                latest(lastHandlerEnd, System.nanoTime());
             }));
-            long firstEnqueue = System.nanoTime();
-            produce(n, i -> {
-                long due = System.currentTimeMillis() + delay.toMillis();
-                queue.enqueue(JobRequest.of(name, "w3-" + i, "delayed",
-                        "{\"i\":" + i + ",\"due\":" + due + ",\"pad\":\"" + PAD + "\"}").withDelay(delay));
-            });
+            // Start-up, not timed: links the call site and loads the JSON parser, so that neither delays the first jobs.
+            parse(w3Job(name, -1, 0, delay).payload());
+            long firstEnqueue = produce(n, i -> queue.enqueue(w3Job(name, i, System.currentTimeMillis() + delay.toMillis(),
+                    delay)));
             long scheduled = System.nanoTime();
             long confirmed = waitUntil(() -> queue.counts(name).completed(), n);
             double[] values = lateness.values().stream().mapToDouble(Double::doubleValue).toArray();
@@ -192,6 +194,15 @@ final class Workloads {
         } finally {
             queue.close();
         }
+    }
+
+    private static JobRequest w3Job(String queue, int i, long due, Duration delay) {
+        return JobRequest.of(queue, "w3-" + i, "delayed", "{\"i\":" + i + ",\"due\":" + due + ",\"pad\":\"" + PAD + "\"}")
+                .withDelay(delay);
+    }
+
+    private static JsonObject parse(String json) {
+        return JSON.createReader(new StringReader(json)).readObject();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -214,24 +225,41 @@ final class Workloads {
         };
     }
 
-    /** Runs {@code n} calls spread over {@link #PRODUCERS} threads and waits for all of them. */
-    static void produce(int n, IntConsumer call) throws Exception {
+    /**
+     * Runs {@code n} calls spread over {@link #PRODUCERS} threads and waits for all of them. The
+     * threads are started first (start-up, not timed); returns the time they were let go.
+     */
+    static long produce(int n, IntConsumer call) throws Exception {
         ExecutorService producers = Executors.newFixedThreadPool(PRODUCERS);
         try {
+            CountDownLatch go = new CountDownLatch(1);
             Future<?>[] done = new Future<?>[PRODUCERS];
             for (int p = 0; p < PRODUCERS; p++) {
                 int producer = p;
                 done[p] = producers.submit(() -> {
+                    go.await();
                     for (int i = producer; i < n; i += PRODUCERS) {
                         call.accept(i);
                     }
+                    return null;
                 });
             }
+            long started = System.nanoTime();
+            go.countDown();
             for (Future<?> f : done) {
                 f.get();
             }
+            return started;
         } finally {
             producers.shutdown();
+        }
+    }
+
+    /** Raises {@code latest} to {@code nanos} if that is later (cheaper than a LongAccumulator until JIT-compiled). */
+    static void latest(AtomicLong latest, long nanos) {
+        long seen = latest.get();
+        while (seen < nanos && !latest.compareAndSet(seen, nanos)) {
+            seen = latest.get();
         }
     }
 
