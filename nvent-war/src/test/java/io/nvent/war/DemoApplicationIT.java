@@ -551,7 +551,7 @@ class DemoApplicationIT {
             console.until(() -> console.text(By.cssSelector("#triggers-table tr[data-trigger=every-5-minutes]"))
                     .contains("every 5 minutes") && console.text(By.cssSelector("#triggers-table tr[data-trigger=every-5-minutes]")).contains("next in"));
             assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=partner-order]")).toLowerCase())
-                    .contains("webhook", "/api/nvent/triggers/partner-order/webhook", "declared");
+                    .contains("webhook", "/api/nvent/triggers/partner-order/webhook", "signed (hmac-sha256)", "declared");
             assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=on-books-closed]")).toLowerCase())
                     .contains("event", "books.closed", "runtime");
             console.screenshot("11-triggers");

@@ -154,6 +154,7 @@ class WorkflowStoriesIT {
         String body = "{\"partner\":\"acme\",\"sku\":\"A-7\"}";
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
         Http anonymous = Http.anonymous(base);
+        assertThat(http.get("api/nvent/triggers/partner-order").json().getBoolean("signed")).isTrue();
 
         Http.Reply wrong = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
                 "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + "00".repeat(32));

@@ -93,6 +93,8 @@ function sourceCell(t) {
     case 'schedule': return scheduleCell(t);
     case 'webhook': return h('div', { class: 'webhook-cell' },
       h('div', { class: 'mono small path', title: webhookUrl(t.name) }, h('span', { class: 'method' }, 'POST'), ' ', t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`),
+      t.signed ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)')
+        : h('div', { class: 'small muted' }, 'unsigned'),
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
     case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event));
     default: return h('span', { class: 'muted small' }, 'fired on demand');

@@ -135,7 +135,7 @@ public class TriggersResource {
                     + maxBytes + " (nvent.payload.max-bytes)");
         }
         String body = raw == null || raw.length == 0 ? "{}" : new String(raw, StandardCharsets.UTF_8);
-        Optional<String> secret = config.getOptionalValue("nvent.triggers." + name + ".secret", String.class);
+        Optional<String> secret = secretOf(name);
         if (secret.isPresent()) {
             Duration window = Duration.ofSeconds(config.getOptionalValue("nvent.webhooks.replay-window-s", Long.class)
                     .orElse(300L));
@@ -219,7 +219,11 @@ public class TriggersResource {
         }
     }
 
-    static JsonObject trigger(TriggerInfo info) {
+    private static Optional<String> secretOf(String trigger) {
+        return ConfigProvider.getConfig().getOptionalValue("nvent.triggers." + trigger + ".secret", String.class);
+    }
+
+    JsonObject trigger(TriggerInfo info) {
         TriggerSpec spec = info.spec();
         JsonObjectBuilder body = Json.createObjectBuilder()
                 .add("name", spec.name())
@@ -240,6 +244,8 @@ public class TriggersResource {
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
+            // Callers must know whether to sign; the secret itself never leaves the server.
+            body.add("signed", secretOf(spec.name()).isPresent());
         }
         return body.build();
     }
