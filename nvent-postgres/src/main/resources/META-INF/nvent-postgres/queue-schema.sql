@@ -48,17 +48,35 @@ WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0
 CREATE INDEX IF NOT EXISTS ${prefix}job_claim_idx ON ${prefix}job (queue, (-priority), id) WHERE state = 'WAITING';
 -- Running jobs: counts, listings and finding expired leases.
 CREATE INDEX IF NOT EXISTS ${prefix}job_lease_idx ON ${prefix}job (locked_until) WHERE state = 'ACTIVE';
--- Dead letters: counts, listings, redrive.
+-- Jobs due later (enqueued with a delay, retries waiting for their backoff): counting delayed jobs
+-- and finding the next one due. Jobs enqueued without a delay (available_at = created_at) have
+-- no entry, so the common enqueue writes no entry here.
+CREATE INDEX IF NOT EXISTS ${prefix}job_due_idx ON ${prefix}job (queue, available_at)
+    WHERE state = 'WAITING' AND available_at > created_at;
+-- Dead letters: listings, redrive.
 CREATE INDEX IF NOT EXISTS ${prefix}job_failed_idx ON ${prefix}job (queue, id) WHERE state = 'FAILED';
 -- Deliberately no index on state for all rows: each job changes state twice, and every index a
--- state change touches costs on the hot path. Completed jobs are counted in ${prefix}queue and
--- listed newest first by the primary key.
+-- state change touches costs on the hot path. Completed jobs are listed newest first by the
+-- primary key.
 
--- Queues known, whether they are paused (for every instance), and how many jobs completed
--- (counted when completions are recorded; purged completed jobs stay counted).
+-- Queues known and whether they are paused (for every instance).
 CREATE TABLE IF NOT EXISTS ${prefix}queue (
     queue      text        PRIMARY KEY,
     paused     boolean     NOT NULL DEFAULT false,
-    completed  bigint      NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Job counts per state, changed by the same statement that changes the jobs, in rows per
+-- (queue, slot): the slot is the writing backend's process id, so concurrent transactions never
+-- wait for each other's counter row; a queue's count is the sum of its rows (slot 0 collects the
+-- rows of backends gone, folded in now and then). WAITING includes delayed jobs; completed jobs
+-- stay counted after they are purged.
+CREATE TABLE IF NOT EXISTS ${prefix}count (
+    queue     text    NOT NULL,
+    slot      integer NOT NULL,
+    waiting   bigint  NOT NULL DEFAULT 0,
+    active    bigint  NOT NULL DEFAULT 0,
+    failed    bigint  NOT NULL DEFAULT 0,
+    completed bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (queue, slot)
 );

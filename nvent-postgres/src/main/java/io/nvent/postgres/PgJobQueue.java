@@ -386,9 +386,10 @@ public final class PgJobQueue implements JobQueue {
                 do {
                     purged = store.purgeCompleted(queue, before);
                 } while (purged >= 5000 && !closed);
+                store.compactCounts(queue);
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "NVENT-0815 could not purge completed jobs: " + e.getMessage());
+            LOG.log(Level.WARNING, "NVENT-0815 could not purge completed jobs or compact the counts: " + e.getMessage());
         }
     }
 

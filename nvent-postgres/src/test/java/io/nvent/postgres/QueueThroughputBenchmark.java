@@ -79,7 +79,8 @@ public final class QueueThroughputBenchmark {
         config.setPoolName("benchmark");
         try (HikariDataSource dataSource = new HikariDataSource(config)) {
             String version = serverVersion(dataSource);
-            execute(dataSource, "DROP TABLE IF EXISTS " + PREFIX + "job", "DROP TABLE IF EXISTS " + PREFIX + "queue");
+            execute(dataSource, "DROP TABLE IF EXISTS " + PREFIX + "job", "DROP TABLE IF EXISTS " + PREFIX + "queue",
+                    "DROP TABLE IF EXISTS " + PREFIX + "count");
             PgJobQueue queue = new PgJobQueue(dataSource, new TestThreads("bench"), Clock.systemUTC(),
                     PgQueueOptions.newBuilder().tablePrefix(PREFIX).durableClaims(durableClaims)
                             .batchEnqueue(batchEnqueue).build());
@@ -91,7 +92,7 @@ public final class QueueThroughputBenchmark {
                 if (warmup > 0) {
                     // Not timed, like start-up: a server runs warm, so let the JIT compile the hot paths first.
                     run(queue, dataSource, "warmup", warmup, threads);
-                    execute(dataSource, "TRUNCATE " + PREFIX + "job, " + PREFIX + "queue", "VACUUM ANALYZE " + PREFIX + "job");
+                    execute(dataSource, "TRUNCATE " + PREFIX + "job, " + PREFIX + "queue, " + PREFIX + "count", "VACUUM ANALYZE " + PREFIX + "job");
                     // Let the JIT finish what the warm-up queued for compilation.
                     Thread.sleep(Long.getLong("benchmark.settleMillis", 3000));
                 }

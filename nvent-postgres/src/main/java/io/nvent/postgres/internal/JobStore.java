@@ -82,7 +82,7 @@ public final class JobStore {
             for (int i = 0; i < columns.length; i++) {
                 insert.setObject(i + 1, columns[i]);
             }
-            insert.executeUpdate();
+            insert.execute();
         }
     }
 
@@ -124,7 +124,6 @@ public final class JobStore {
             claim.setObject(p++, fences);
             claim.setObject(p++, ids);
             claim.setString(p++, instance);
-            claim.setString(p++, queue);
             claim.setString(p++, queue);
             claim.setLong(p++, Jdbc.micros(now));
             if (after.isPresent()) {
@@ -200,7 +199,7 @@ public final class JobStore {
                 fail.setString(6, error);
                 fail.setLong(7, lease.id());
                 fail.setInt(8, lease.fence());
-                return fail.executeUpdate() == 1;
+                return count(fail) == 1;
             }
         });
     }
@@ -287,7 +286,7 @@ public final class JobStore {
                 retry.setObject(1, Jdbc.timestamp(now));
                 retry.setString(2, queue);
                 retry.setString(3, jobId);
-                return retry.executeUpdate() == 1;
+                return count(retry) == 1;
             }
         });
     }
@@ -297,7 +296,7 @@ public final class JobStore {
             try (PreparedStatement redrive = c.prepareStatement(sql.redrive)) {
                 redrive.setObject(1, Jdbc.timestamp(now));
                 redrive.setString(2, queue);
-                return redrive.executeUpdate();
+                return (int) count(redrive);
             }
         });
     }
@@ -355,10 +354,6 @@ public final class JobStore {
                 count.setString(1, queue);
                 count.setObject(2, Jdbc.timestamp(now));
                 count.setString(3, queue);
-                count.setObject(4, Jdbc.timestamp(now));
-                count.setString(5, queue);
-                count.setString(6, queue);
-                count.setString(7, queue);
                 try (ResultSet rows = count.executeQuery()) {
                     rows.next();
                     return new JobCounts(rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
@@ -412,6 +407,24 @@ public final class JobStore {
                 return purge.executeUpdate();
             }
         });
+    }
+
+    /** Folds the count rows of backends into one row per queue, so they do not pile up. */
+    public long compactCounts(String queue) {
+        return Jdbc.withConnection(dataSource, "NVENT-0828 compacting the counts of queue " + queue, c -> {
+            try (PreparedStatement compact = c.prepareStatement(sql.compactCounts)) {
+                compact.setString(1, queue);
+                return count(compact);
+            }
+        });
+    }
+
+    /** The single number a statement ending in {@code SELECT count(*) ...} returns. */
+    private static long count(PreparedStatement statement) throws SQLException {
+        try (ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static List<JobRecord> records(PreparedStatement query, String queue, Instant now) throws SQLException {

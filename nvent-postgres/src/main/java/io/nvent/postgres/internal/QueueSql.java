@@ -31,18 +31,24 @@ public final class QueueSql {
     public final String knowQueue;
     public final String queues;
     public final String counts;
+    public final String compactCounts;
     public final String purgeCompleted;
     private final String job;
+    private final String countTable;
 
     public QueueSql(String p) {
+        countTable = p + "count";
         channel = p + "jobs";
-        insert = "INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts, backoff, "
+        String insertRows = "INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts, backoff, "
                 + "initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at) "
                 + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, " + MICROS.formatted("c") + ", " + MICROS.formatted("a")
                 + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], "
                 + "?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
                 + "AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, c, a, ord) ORDER BY ord "
-                + "ON CONFLICT (queue, job_id) DO NOTHING";
+                + "ON CONFLICT (queue, job_id) DO NOTHING RETURNING queue";
+        // Ids already present are skipped (ON CONFLICT): only the rows inserted are counted.
+        insert = "WITH ins AS (" + insertRows + "), " + tally("SELECT queue, 1, 0, 0, 0 FROM ins")
+                + " SELECT count(*) FROM ins";
         notify = "SELECT pg_notify('" + channel + "', m) FROM unnest(?::text[]) AS m";
         // One round trip: record the finished attempts of this instance (done), then claim up to the
         // free worker slots. Both touch disjoint rows (ACTIVE vs WAITING), so one snapshot is fine.
@@ -55,44 +61,51 @@ public final class QueueSql {
                 + MICROS.formatted("(?::bigint[])[array_position(?::bigint[], j.id)]")
                 + ", locked_by = NULL, locked_until = NULL"
                 + " WHERE j.id = ANY(?::bigint[]) AND j.fence = (?::int[])[array_position(?::bigint[], j.id)]"
-                + " AND j.locked_by = ? RETURNING j.id"
-                + "), counted AS ("
-                + "INSERT INTO " + p + "queue AS q (queue, completed) SELECT ?, count(*) FROM done HAVING count(*) > 0"
-                + " ON CONFLICT (queue) DO UPDATE SET completed = q.completed + EXCLUDED.completed"
+                + " AND j.locked_by = ? RETURNING j.queue"
                 + "), next AS ("
                 + "SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= "
                 + MICROS.formatted("?::bigint") + "%s AND NOT EXISTS (SELECT 1 FROM " + p + "queue q WHERE q.queue = ? AND q.paused)"
                 + " ORDER BY (-priority), id LIMIT ? FOR UPDATE SKIP LOCKED"
-                + ") UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
+                + "), claimed AS (UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
                 + " started_at = " + MICROS.formatted("?::bigint") + ", locked_by = ?, locked_until = "
                 + MICROS.formatted("?::bigint")
                 + " WHERE j.id = ANY(ARRAY(SELECT id FROM next))"
-                + " RETURNING j.id, j.fence, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
-                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms";
+                + " RETURNING j.id, j.fence, j.queue, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
+                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms"
+                + "), " + tally("SELECT queue, 0, -1, 0, 1 FROM done UNION ALL SELECT queue, -1, 1, 0, 0 FROM claimed")
+                + " SELECT * FROM claimed";
         flushAndClaim = claim.formatted("");
         flushAndClaimAfter = claim.formatted(" AND ((-priority), id) > (-?::int, ?::bigint)");
-        nextDue = "SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at > ?";
+        // Any job due later was enqueued with a delay or made due again later: the due index holds it.
+        nextDue = "SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
+                + " AND available_at > created_at AND available_at > ?";
         // SKIP LOCKED: a row locked right now is being completed or failed; waiting for it could deadlock.
         renew = "UPDATE " + p + "job j SET locked_until = ? WHERE j.id = ANY(ARRAY(SELECT s.id FROM " + p + "job s"
                 + " WHERE s.id = ANY(?::bigint[]) AND s.fence = (?::int[])[array_position(?::bigint[], s.id)]"
                 + " AND s.locked_by = ? FOR UPDATE SKIP LOCKED))";
-        fail = "UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
+        fail = "WITH f AS (UPDATE " + p + "job SET state = ?, available_at = ?, finished_at = ?, locked_by = NULL,"
                 + " locked_until = NULL, last_error = ?, attempts = " + ENDED_ATTEMPT.formatted("", "?::text")
-                + " WHERE id = ? AND fence = ? AND state = 'ACTIVE'";
+                + " WHERE id = ? AND fence = ? AND state = 'ACTIVE' RETURNING queue, state), "
+                + tally("SELECT queue, (state = 'WAITING')::int, -1, (state = 'FAILED')::int, 0 FROM f")
+                + " SELECT count(*) FROM f";
         // A lost attempt (its instance died or left) does not use up an attempt: it runs again with
         // the same number; its history entry says what happened.
         String lost = "state = 'WAITING', available_at = ?, locked_by = NULL, locked_until = NULL,"
                 + " attempt = greatest(j.attempt - 1, 0), attempts = "
                 + ENDED_ATTEMPT.formatted("j.", "?::text || coalesce(j.locked_by, 'unknown')");
-        requeueExpired = "UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(ARRAY(SELECT id FROM " + p + "job"
+        String requeued = "), " + tally("SELECT queue, 1, -1, 0, 0 FROM r") + " SELECT * FROM r";
+        requeueExpired = "WITH r AS (UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(ARRAY(SELECT id FROM " + p + "job"
                 + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED))"
-                + " RETURNING j.queue, j.job_id";
-        release = "UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(?::bigint[])"
-                + " AND j.fence = (?::int[])[array_position(?::bigint[], j.id)] AND j.locked_by = ? RETURNING j.queue";
-        requeueOwn = "UPDATE " + p + "job j SET " + lost + " WHERE j.state = 'ACTIVE' AND j.locked_by = ? RETURNING j.queue";
-        String again = "SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
-        retry = "UPDATE " + p + "job " + again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'";
-        redrive = "UPDATE " + p + "job " + again + " WHERE queue = ? AND state = 'FAILED'";
+                + " RETURNING j.queue, j.job_id" + requeued;
+        release = "WITH r AS (UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(?::bigint[])"
+                + " AND j.fence = (?::int[])[array_position(?::bigint[], j.id)] AND j.locked_by = ? RETURNING j.queue"
+                + requeued;
+        requeueOwn = "WITH r AS (UPDATE " + p + "job j SET " + lost + " WHERE j.state = 'ACTIVE' AND j.locked_by = ?"
+                + " RETURNING j.queue" + requeued;
+        String again = "WITH r AS (UPDATE " + p + "job SET state = 'WAITING', attempt = 0, available_at = ?, finished_at = NULL";
+        String retried = " RETURNING queue), " + tally("SELECT queue, 1, 0, -1, 0 FROM r") + " SELECT count(*) FROM r";
+        retry = again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'" + retried;
+        redrive = again + " WHERE queue = ? AND state = 'FAILED'" + retried;
         setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at) VALUES (?, ?, now())"
                 + " ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now() RETURNING queue)"
                 + " SELECT pg_notify('" + channel + "', ?) FROM s";
@@ -104,13 +117,16 @@ public final class QueueSql {
                 + " SELECT (SELECT j.queue FROM " + p + "job j WHERE j.queue > q.queue ORDER BY j.queue LIMIT 1)"
                 + " FROM q WHERE q.queue IS NOT NULL)"
                 + " SELECT queue FROM q WHERE queue IS NOT NULL UNION SELECT queue FROM " + p + "queue";
-        // Each count reads a small partial index, except waiting jobs in a backlog; completed jobs
-        // are a counter, not a scan of the history.
-        counts = "SELECT (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at <= ?),"
-                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'WAITING' AND available_at > ?),"
-                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'),"
-                + " (SELECT coalesce(max(completed), 0) FROM " + p + "queue WHERE queue = ?),"
-                + " (SELECT count(*) FROM " + p + "job WHERE queue = ? AND state = 'FAILED')";
+        // Counters for all but the delayed jobs, which only the due index knows (they become due by
+        // time passing, without a write): no count walks a backlog.
+        counts = "SELECT coalesce(sum(c.waiting), 0) - d.n, d.n, coalesce(sum(c.active), 0), coalesce(sum(c.completed), 0),"
+                + " coalesce(sum(c.failed), 0) FROM (SELECT count(*) AS n FROM " + p + "job WHERE queue = ?"
+                + " AND state = 'WAITING' AND available_at > created_at AND available_at > ?) d"
+                + " LEFT JOIN " + p + "count c ON c.queue = ? GROUP BY d.n";
+        // The slots of backends come and go: fold them into slot 0 now and then.
+        compactCounts = "WITH gone AS (DELETE FROM " + p + "count WHERE queue = ? AND slot <> 0"
+                + " RETURNING queue, waiting, active, failed, completed), "
+                + tally("SELECT * FROM gone", "0") + " SELECT count(*) FROM gone";
         purgeCompleted = "DELETE FROM " + p + "job WHERE id = ANY(ARRAY(SELECT id FROM " + p + "job WHERE queue = ?"
                 + " AND state = 'COMPLETED' AND finished_at < ? ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED))";
         job = "SELECT j.id, j.job_id, j.name, j.state, j.payload, j.max_attempts, j.created_at, j.available_at,"
@@ -120,6 +136,31 @@ public final class QueueSql {
                 + " FROM (SELECT * FROM " + p + "job WHERE queue = ? AND %s ORDER BY id DESC OFFSET ? LIMIT ?) j"
                 + " LEFT JOIN LATERAL jsonb_array_elements(j.attempts) WITH ORDINALITY AS a(e, ord) ON true"
                 + " ORDER BY j.id DESC, a.ord";
+    }
+
+    /**
+     * A data-modifying CTE named {@code tally} that adds changes of the job counts to this backend's
+     * row of the count table.
+     *
+     * @param changes a query of rows (queue, waiting, active, failed, completed): one change each
+     */
+    private String tally(String changes) {
+        return tally(changes, "pg_backend_pid()");
+    }
+
+    /**
+     * Counts are kept in rows per (queue, slot), the slot being the writing backend: one transaction
+     * at a time per backend, so concurrent writers never wait for each other's row, and counts() sums
+     * a handful of rows instead of walking the jobs. Every statement that changes a job's state adds
+     * its changes here, in the same transaction.
+     */
+    private String tally(String changes, String slot) {
+        return "tally AS (INSERT INTO " + countTable + " AS c (queue, slot, waiting, active, failed, completed)"
+                + " SELECT t.q, " + slot + ", sum(t.w), sum(t.a), sum(t.f), sum(t.d)"
+                + " FROM (" + changes + ") AS t(q, w, a, f, d) GROUP BY t.q"
+                + " ON CONFLICT (queue, slot) DO UPDATE SET waiting = c.waiting + EXCLUDED.waiting,"
+                + " active = c.active + EXCLUDED.active, failed = c.failed + EXCLUDED.failed,"
+                + " completed = c.completed + EXCLUDED.completed)";
     }
 
     /**
