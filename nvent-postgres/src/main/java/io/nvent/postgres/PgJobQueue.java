@@ -144,7 +144,8 @@ public final class PgJobQueue implements JobQueue {
         this.enqueuer = new Enqueuer(dataSource, store, threadFactory, options.maxEnqueueBatch(),
                 wakeup -> wakeLocal(wakeup.queue(), wakeup.value(), wakeup.priority()));
         this.context = new WorkerContext(dataSource, store, clock, threadFactory, timer, maintenance, instanceId,
-                options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.maxErrorLength(),
+                options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.prefetch(),
+                options.maxErrorLength(),
                 (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN));
         this.listener = new NotificationListener(dataSource, sql.channel, threadFactory, c -> caughtUp(),
                 (c, payload) -> onNotification(payload), () -> { });

@@ -4,6 +4,7 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +40,12 @@ import java.util.regex.Pattern;
  *     server may then undo the last few hundred milliseconds of them, and the affected jobs run again
  *     (delivery is at least once anyway). Enqueues, failures and dead letters always commit
  *     synchronously
+ * @param prefetch how many jobs per queue the workers claim beyond their free slots, so a worker
+ *     finishing a job starts the next without waiting for a round trip to the database and claims
+ *     overlap running jobs; at most {@code concurrency} handlers still run at once. Prefetched jobs
+ *     count as active, hold a lease like running ones, and are handed back unchanged if the queue
+ *     is paused before they start. Empty (the default): as many as the queue's concurrency; 0
+ *     claims only for free slots
  * @param maxErrorLength characters of an attempt's error (message and stack trace) kept in its record
  * @param transactions the container's registry; when present and a JTA transaction is active, an
  *     enqueue inserts on the caller's (enlisted) connection so the job exists only if the
@@ -47,7 +54,8 @@ import java.util.regex.Pattern;
  */
 public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Duration leaseDuration, Duration pollInterval,
                              Duration completedRetention, Duration shutdownGrace, boolean createSchema,
-                             boolean batchEnqueue, int maxEnqueueBatch, boolean durableClaims, int maxErrorLength,
+                             boolean batchEnqueue, int maxEnqueueBatch, boolean durableClaims, OptionalInt prefetch,
+                             int maxErrorLength,
                              Optional<TransactionSynchronizationRegistry> transactions) {
 
     /** Identifiers the prefix may form; they are spliced into SQL, so nothing else is allowed. */
@@ -64,6 +72,7 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
         Objects.requireNonNull(completedRetention, "completedRetention");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(transactions, "transactions");
+        Objects.requireNonNull(prefetch, "prefetch");
         if (!IDENTIFIER.matcher(tablePrefix).matches()) {
             throw new IllegalArgumentException("tablePrefix must match " + IDENTIFIER + " (lower-case SQL identifier "
                     + "of at most 40 characters), was '" + tablePrefix + "'");
@@ -86,6 +95,9 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
         if (maxEnqueueBatch < 1 || maxEnqueueBatch > 10_000) {
             throw new IllegalArgumentException("maxEnqueueBatch must be 1-10000, was " + maxEnqueueBatch);
         }
+        if (prefetch.isPresent() && (prefetch.getAsInt() < 0 || prefetch.getAsInt() > 10_000)) {
+            throw new IllegalArgumentException("prefetch must be 0-10000, was " + prefetch.getAsInt());
+        }
         if (maxErrorLength < 100) {
             throw new IllegalArgumentException("maxErrorLength must be >= 100, was " + maxErrorLength);
         }
@@ -101,7 +113,8 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
         return new Builder().tablePrefix(tablePrefix).instanceId(instanceId.orElse(null)).leaseDuration(leaseDuration)
                 .pollInterval(pollInterval).completedRetention(completedRetention).shutdownGrace(shutdownGrace)
                 .createSchema(createSchema).batchEnqueue(batchEnqueue).maxEnqueueBatch(maxEnqueueBatch)
-                .durableClaims(durableClaims).maxErrorLength(maxErrorLength).transactions(transactions.orElse(null));
+                .durableClaims(durableClaims).prefetch(prefetch.isPresent() ? prefetch.getAsInt() : null)
+                .maxErrorLength(maxErrorLength).transactions(transactions.orElse(null));
     }
 
     /** Builder of {@link PgQueueOptions}. */
@@ -116,6 +129,7 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
         private boolean batchEnqueue = true;
         private int maxEnqueueBatch = 500;
         private boolean durableClaims;
+        private Integer prefetch;
         private int maxErrorLength = 4000;
         private TransactionSynchronizationRegistry transactions;
 
@@ -173,6 +187,12 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
             return this;
         }
 
+        /** {@code null} for the default: as many as each queue's concurrency. */
+        public Builder prefetch(Integer value) {
+            this.prefetch = value;
+            return this;
+        }
+
         public Builder maxErrorLength(int value) {
             this.maxErrorLength = value;
             return this;
@@ -188,7 +208,9 @@ public record PgQueueOptions(String tablePrefix, Optional<String> instanceId, Du
         public PgQueueOptions build() {
             return new PgQueueOptions(tablePrefix, Optional.ofNullable(instanceId),
                     leaseDuration, pollInterval, completedRetention, shutdownGrace, createSchema, batchEnqueue,
-                    maxEnqueueBatch, durableClaims, maxErrorLength, Optional.ofNullable(transactions));
+                    maxEnqueueBatch, durableClaims,
+                    prefetch == null ? OptionalInt.empty() : OptionalInt.of(prefetch), maxErrorLength,
+                    Optional.ofNullable(transactions));
         }
     }
 }

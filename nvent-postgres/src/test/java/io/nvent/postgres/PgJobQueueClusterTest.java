@@ -284,6 +284,36 @@ class PgJobQueueClusterTest {
                 .contains("shut down");
     }
 
+    @Test
+    void jobs_claimed_ahead_that_had_not_started_when_the_queue_was_paused_go_back_unchanged_and_run_after_resume() {
+        PgJobQueue worker = instance(dataSource, options().toBuilder().prefetch(2).build());
+        CountDownLatch release = latch();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        worker.registerWorker(queue, 1, handler(job -> {
+            ran.add(job.jobId() + " attempt " + job.attempt());
+            release.await();
+        }));
+        for (String id : List.of("first", "second", "third", "fourth")) {
+            worker.enqueue(JobRequest.of(queue, id, "work", "{}"));
+        }
+        await().atMost(PATIENCE).until(() -> worker.counts(queue).active() == 3);
+        assertThat(ran).containsExactly("first attempt 1");
+
+        worker.pause(queue);
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(worker.counts(queue)).isEqualTo(new JobCounts(3, 0, 1, 0, 0)));
+        assertThat(worker.job(queue, "second")).get().satisfies(job -> {
+            assertThat(job.state()).isEqualTo(JobState.WAITING);
+            assertThat(job.attempts()).isEmpty();
+        });
+        release.countDown();
+        worker.resume(queue);
+        await().atMost(PATIENCE).until(() -> worker.counts(queue).completed() == 4);
+        assertThat(ran).containsExactly("first attempt 1", "second attempt 1", "third attempt 1", "fourth attempt 1");
+        assertThat(worker.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 4, 0));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private PgQueueOptions options() {

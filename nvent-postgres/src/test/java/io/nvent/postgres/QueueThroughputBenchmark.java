@@ -101,6 +101,7 @@ public final class QueueThroughputBenchmark {
                 long switchesBefore = CpuMeter.contextSwitches();
                 Timing t = run(queue, dataSource, QUEUE, jobs, threads);
                 var threadsAfter = CpuMeter.threadTicks();
+                String handoff = handoffLatency(queue, Integer.getInteger("benchmark.latencySamples", 300));
                 System.out.printf(Locale.ROOT, "context switches of long-lived jvm threads per job: %.1f%n",
                         (CpuMeter.contextSwitches() - switchesBefore) / (double) jobs);
                 threadsAfter.forEach((thread, ticks) -> {
@@ -132,7 +133,7 @@ public final class QueueThroughputBenchmark {
                         + ",\"ts\":\"" + Instant.now() + "\""
                         + ",\"queue\":\"postgres\",\"database\":\"" + database + "\",\"server\":\"" + version + "\""
                         + ",\"durable_claims\":" + durableClaims + ",\"batch_enqueue\":" + batchEnqueue
-                        + ",\"warmup_jobs\":" + warmup + ",\"cpu_us_per_job\":{\"jvm\":"
+                        + ",\"warmup_jobs\":" + warmup + handoff + ",\"cpu_us_per_job\":{\"jvm\":"
                         + Math.round(t.afterProcess().jvmSeconds() * 1e6 / jobs) + ",\"postgres\":"
                         + Math.round(t.afterProcess().dbSeconds() * 1e6 / jobs) + "}}");
             } finally {
@@ -199,6 +200,56 @@ public final class QueueThroughputBenchmark {
         long confirmed = System.nanoTime();
         return new Timing(enqueueStart, enqueueEnd, lastHandler, confirmed, afterEnqueue, cpu.sample(),
                 cpu.processes(), failures.get());
+    }
+
+    /**
+     * Enqueue-to-start latency with idle workers (concurrency 16, as in W2): one job at a time, each
+     * enqueued after the previous one started. Reports, in ms, the time from the enqueue call to
+     * the handler's start, and from the enqueue's return (its commit) to the start: the wake-up
+     * and claim alone.
+     */
+    private static String handoffLatency(PgJobQueue queue, int samples) throws InterruptedException {
+        if (samples <= 0) {
+            return "";
+        }
+        java.util.concurrent.ConcurrentHashMap<String, Long> startedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        queue.registerWorker("handoff", 16, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                startedAt.put(job.jobId(), System.nanoTime());
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> next) {
+            }
+        });
+        double[] total = new double[samples];
+        double[] afterCommit = new double[samples];
+        for (int i = 0; i < samples; i++) {
+            String id = "h-" + i;
+            long called = System.nanoTime();
+            queue.enqueue(JobRequest.of("handoff", id, "noop", "{}"));
+            long returned = System.nanoTime();
+            Long started;
+            while ((started = startedAt.get(id)) == null) {
+                Thread.onSpinWait();
+            }
+            total[i] = (started - called) / 1e6;
+            afterCommit[i] = (started - returned) / 1e6;
+            Thread.sleep(2);
+        }
+        java.util.Arrays.sort(total);
+        java.util.Arrays.sort(afterCommit);
+        System.out.printf(Locale.ROOT, "enqueue-to-start (ms, %d samples): p50 %.2f p95 %.2f p99 %.2f; "
+                        + "commit-to-start p50 %.2f p95 %.2f p99 %.2f%n", samples, pct(total, 50), pct(total, 95),
+                pct(total, 99), pct(afterCommit, 50), pct(afterCommit, 95), pct(afterCommit, 99));
+        return ",\"enqueue_to_start_ms\":{\"p50\":" + fmt(pct(total, 50)) + ",\"p99\":" + fmt(pct(total, 99))
+                + "},\"commit_to_start_ms\":{\"p50\":" + fmt(pct(afterCommit, 50)) + ",\"p99\":"
+                + fmt(pct(afterCommit, 99)) + "}";
+    }
+
+    private static double pct(double[] sorted, int percentile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1)];
     }
 
     private static String serverVersion(HikariDataSource dataSource) throws SQLException {

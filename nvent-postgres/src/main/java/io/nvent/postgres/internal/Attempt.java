@@ -11,11 +11,26 @@ final class Attempt {
     private enum Phase { CLAIMED, RUNNING, FINISHED, TIMED_OUT, ABANDONED }
 
     final ClaimedJob job;
+    private final QueueWorker worker;
     private Phase phase = Phase.CLAIMED;
     private Thread thread;
 
-    Attempt(ClaimedJob job) {
+    Attempt(ClaimedJob job, QueueWorker worker) {
         this.job = job;
+        this.worker = worker;
+    }
+
+    QueueWorker worker() {
+        return worker;
+    }
+
+    /** Takes back a claimed job before it started (paused queue); false if it started or was given up. */
+    synchronized boolean withdraw() {
+        if (phase != Phase.CLAIMED) {
+            return false;
+        }
+        phase = Phase.ABANDONED;
+        return true;
     }
 
     Lease lease() {

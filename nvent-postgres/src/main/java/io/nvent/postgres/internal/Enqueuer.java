@@ -127,7 +127,6 @@ public final class Enqueuer implements AutoCloseable {
                 inbox.drainTo(batch, maxBatch - 1);
                 Map<String, Wakeups.Wakeup> wakes = new LinkedHashMap<>();
                 insert(batch, wakes);
-                wakes.values().forEach(wakeLocal);
                 outbox.addAll(wakes.values());
             } catch (InterruptedException e) {
                 running = false;
@@ -169,12 +168,16 @@ public final class Enqueuer implements AutoCloseable {
             }
         }
         if (error == null) {
+            Map<String, Wakeups.Wakeup> inserted = new LinkedHashMap<>();
             for (Pending pending : jobs) {
                 String queue = pending.job().request().queue();
-                wakes.merge(queue, new Wakeups.Wakeup('j', pending.job().availableMillis(),
+                inserted.merge(queue, new Wakeups.Wakeup('j', pending.job().availableMillis(),
                         pending.job().request().priority(), queue), Enqueuer::merge);
-                pending.done().complete(null);
             }
+            // This instance's workers first: the shortest path from a committed job to its start.
+            inserted.values().forEach(wakeLocal);
+            inserted.forEach((queue, wakeup) -> wakes.merge(queue, wakeup, Enqueuer::merge));
+            jobs.forEach(pending -> pending.done().complete(null));
         } else if (jobs.size() > 1 && !Jdbc.isTransient(error)) {
             // One bad job (e.g. a NUL character PostgreSQL text refuses) must not fail its group.
             jobs.forEach(job -> insert(List.of(job), wakes));

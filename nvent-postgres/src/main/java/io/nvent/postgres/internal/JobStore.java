@@ -254,6 +254,26 @@ public final class JobStore {
         });
     }
 
+    /** Undoes claims whose attempts never started; returns how many were still this instance's. */
+    public int unclaim(List<Lease> leases, String instance) {
+        return Jdbc.withConnection(dataSource, "NVENT-0823 handing back " + leases.size() + " jobs not started", c -> {
+            try (PreparedStatement unclaim = c.prepareStatement(sql.unclaim)) {
+                long[] ids = leases.stream().mapToLong(Lease::id).toArray();
+                unclaim.setObject(1, ids);
+                unclaim.setObject(2, leases.stream().mapToInt(Lease::fence).toArray());
+                unclaim.setObject(3, ids);
+                unclaim.setString(4, instance);
+                int count = 0;
+                try (ResultSet rows = unclaim.executeQuery()) {
+                    while (rows.next()) {
+                        count++;
+                    }
+                }
+                return count;
+            }
+        });
+    }
+
     /**
      * Hands back the jobs an instance of the same name held before it restarted: it is not running
      * them any more, so they need not wait for their leases to run out.

@@ -23,6 +23,7 @@ public final class QueueSql {
     public final String fail;
     public final String requeueExpired;
     public final String release;
+    public final String unclaim;
     public final String requeueOwn;
     public final String retry;
     public final String redrive;
@@ -98,6 +99,11 @@ public final class QueueSql {
                 + " WHERE state = 'ACTIVE' AND locked_until < ? ORDER BY locked_until LIMIT 1000 FOR UPDATE SKIP LOCKED))"
                 + " RETURNING j.queue, j.job_id" + requeued;
         release = "WITH r AS (UPDATE " + p + "job j SET " + lost + " WHERE j.id = ANY(?::bigint[])"
+                + " AND j.fence = (?::int[])[array_position(?::bigint[], j.id)] AND j.locked_by = ? RETURNING j.queue"
+                + requeued;
+        // A claim undone before its attempt started: no attempt used, nothing in the history.
+        unclaim = "WITH r AS (UPDATE " + p + "job j SET state = 'WAITING', attempt = j.attempt - 1, started_at = NULL,"
+                + " locked_by = NULL, locked_until = NULL WHERE j.id = ANY(?::bigint[])"
                 + " AND j.fence = (?::int[])[array_position(?::bigint[], j.id)] AND j.locked_by = ? RETURNING j.queue"
                 + requeued;
         requeueOwn = "WITH r AS (UPDATE " + p + "job j SET " + lost + " WHERE j.state = 'ACTIVE' AND j.locked_by = ?"

@@ -25,13 +25,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * The workers of one queue on this instance: a pump thread that claims jobs and records
  * completions, and up to {@code concurrency} worker threads that run the handler.
  *
- * <p>The pump claims only as many jobs as there are free worker slots, so at most
- * {@code concurrency} attempts of this instance are ACTIVE. Each round is one statement that both
+ * <p>The pump claims up to the free worker slots plus a prefetch: at most {@code concurrency}
+ * handlers run at once (the worker threads), and up to {@code prefetch} more claimed jobs wait in
+ * the executor's queue, so the workers go from one job to the next without waiting for a round
+ * trip, and the next claim overlaps the jobs running. Each round is one statement that both
  * records the attempts completed since the last round and claims the next jobs. It claims when
  * jobs may be available ({@link #signal}: a notification, a timer for a delayed job, the fallback
- * poll) and keeps claiming while rounds come back full; a round that finds fewer jobs than slots
- * means the queue is drained until the next signal. Completed attempts wait at most
- * {@link #LINGER_NANOS} for a round, so a burst of completions costs one update.
+ * poll) and keeps claiming while rounds come back full; a round that finds fewer jobs than it
+ * asked for means the queue is drained until the next signal. Completed attempts wait at most
+ * {@link #LINGER_NANOS} for a round, so a burst of completions costs one update. Claimed jobs
+ * that had not started when the queue was paused are handed back unchanged.
  */
 public final class QueueWorker {
 
@@ -64,8 +67,13 @@ public final class QueueWorker {
     // guarded by lock
     private JobHandler handler;
     private int concurrency;
+    /** Worker slots plus prefetch: the most claimed jobs not yet ended. */
+    private int capacity;
+    /** Claimed jobs not yet ended: running or waiting for a worker thread. */
     private int inFlight;
-    private boolean paused;
+    private volatile boolean paused;
+    /** Claimed jobs that must not start (the queue was paused): to be handed back by the pump. */
+    private List<Attempt> handBack = new ArrayList<>();
     private boolean more = true;
     private boolean dueStale = true;
     private long wakeups;
@@ -101,6 +109,7 @@ public final class QueueWorker {
         this.context = context;
         this.handler = handler;
         this.concurrency = concurrency;
+        this.capacity = concurrency + context.prefetch(concurrency);
         this.paused = paused;
         this.connection = new HeldConnection(context.dataSource(), context.asyncCommit());
         this.workers = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
@@ -127,6 +136,7 @@ public final class QueueWorker {
                 workers.setMaximumPoolSize(newConcurrency);
             }
             concurrency = newConcurrency;
+            capacity = newConcurrency + context.prefetch(newConcurrency);
             more = true;
             rescan = true;
             changed.signalAll();
@@ -140,7 +150,14 @@ public final class QueueWorker {
         lock.lock();
         try {
             paused = value;
-            if (!value) {
+            if (value) {
+                // Prefetched jobs waiting for a thread must not start now: the pump hands them back.
+                List<Runnable> waiting = new ArrayList<>();
+                workers.getQueue().drainTo(waiting);
+                for (Runnable task : waiting) {
+                    handBack.add(((Run) task).attempt());
+                }
+            } else {
                 more = true;
                 dueStale = true;
                 rescan = true;
@@ -220,10 +237,11 @@ public final class QueueWorker {
         long nextPoll = System.nanoTime();
         long pollNanos = context.pollInterval().toNanos();
         while (!Thread.currentThread().isInterrupted()) {
-            int limit;
-            long seen;
-            ClaimedJob after;
-            List<Finished> done;
+            int limit = 0;
+            List<Attempt> returned = List.of();
+            long seen = 0;
+            ClaimedJob after = null;
+            List<Finished> done = List.of();
             lock.lock();
             try {
                 while (true) {
@@ -234,14 +252,20 @@ public final class QueueWorker {
                         rescan = true;
                         nextPoll = now + pollNanos;
                     }
-                    boolean canClaim = claiming && !paused && more && inFlight < concurrency;
-                    boolean gathering = canClaim && backlog && inFlight > 0
+                    if (!handBack.isEmpty()) {
+                        returned = handBack;
+                        handBack = new ArrayList<>();
+                        break;
+                    }
+                    boolean canClaim = claiming && !paused && more && inFlight < capacity;
+                    // Gather freed slots into a full round, unless a full round's worth is free already.
+                    boolean gathering = canClaim && backlog && capacity - inFlight < concurrency
                             && now - firstFreedAt < GATHER_NANOS;
                     boolean claim = canClaim && !gathering;
                     boolean flush = !finished.isEmpty()
                             && (claim || !claiming || now - firstFinishedAt >= LINGER_NANOS);
                     if (claim || flush) {
-                        limit = claim ? concurrency - inFlight : 0;
+                        limit = claim ? capacity - inFlight : 0;
                         break;
                     }
                     if (stopping && finished.isEmpty()) {
@@ -257,15 +281,17 @@ public final class QueueWorker {
                     }
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
-                seen = wakeups;
-                after = limit > 0 && !rescan ? seekAfter : null;
-                if (limit > 0) {
-                    rescan = false;
-                    signalledPriority = Integer.MIN_VALUE;
+                if (returned.isEmpty()) {
+                    seen = wakeups;
+                    after = limit > 0 && !rescan ? seekAfter : null;
+                    if (limit > 0) {
+                        rescan = false;
+                        signalledPriority = Integer.MIN_VALUE;
+                    }
+                    done = finished;
+                    finished = new ArrayList<>();
+                    firstFinishedAt = 0;
                 }
-                done = finished;
-                finished = new ArrayList<>();
-                firstFinishedAt = 0;
             } catch (InterruptedException e) {
                 // Only close() interrupts the pump, after the final flush had its chance.
                 connection.close();
@@ -273,7 +299,11 @@ public final class QueueWorker {
             } finally {
                 lock.unlock();
             }
-            round(done, limit, seen, after);
+            if (!returned.isEmpty()) {
+                handBack(returned);
+            } else {
+                round(done, limit, seen, after);
+            }
         }
         connection.close();
     }
@@ -332,7 +362,7 @@ public final class QueueWorker {
             }
             inFlight += claimed.size();
             // Slots freed while the round ran count from now.
-            firstFreedAt = inFlight < concurrency ? System.nanoTime() : 0;
+            firstFreedAt = inFlight < capacity ? System.nanoTime() : 0;
         } finally {
             lock.unlock();
         }
@@ -408,10 +438,10 @@ public final class QueueWorker {
         List<ClaimedJob> ordered = new ArrayList<>(claimed);
         ordered.sort(CLAIM_ORDER);
         for (ClaimedJob job : ordered) {
-            Attempt attempt = new Attempt(job);
+            Attempt attempt = new Attempt(job, this);
             attempts.put(job.id(), attempt);
             try {
-                workers.execute(() -> run(attempt, current));
+                workers.execute(new Run(attempt, current));
             } catch (RejectedExecutionException closing) {
                 // Claimed while shutting down: stop() hands the job back.
                 releaseSlot();
@@ -421,8 +451,26 @@ public final class QueueWorker {
 
     // ---------------------------------------------------------------- attempts
 
+    /** A claimed job for a worker thread; a class of its own so a pause can find the ones not started. */
+    private record Run(Attempt attempt, JobHandler handler) implements Runnable {
+        @Override
+        public void run() {
+            attempt.worker().run(attempt, handler);
+        }
+    }
+
     private void run(Attempt attempt, JobHandler current) {
         Thread.interrupted();
+        if (paused) {
+            lock.lock();
+            try {
+                handBack.add(attempt);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
         if (!attempt.start(Thread.currentThread())) {
             releaseSlot();
             return;
@@ -485,8 +533,33 @@ public final class QueueWorker {
             firstFreedAt = System.nanoTime();
         }
         inFlight--;
-        if (first || inFlight == 0 || !backlog || stopping || !claiming) {
+        if (first || capacity - inFlight == concurrency || !backlog || stopping || !claiming) {
             changed.signalAll();
+        }
+    }
+
+    /**
+     * Hands back claimed jobs that never started (the queue was paused meanwhile) as if they had not
+     * been claimed. If that fails their leases run out and they run again then.
+     */
+    private void handBack(List<Attempt> returned) {
+        List<Attempt> untouched = returned.stream().filter(Attempt::withdraw).toList();
+        try {
+            if (!untouched.isEmpty()) {
+                context.store().unclaim(untouched.stream().map(Attempt::lease).toList(), context.instanceId());
+                context.wakeOthers().accept(queue, context.clock().millis());
+            }
+        } catch (PgQueueException e) {
+            LOG.log(Level.WARNING, "NVENT-0807 could not hand back " + untouched.size() + " job(s) of paused queue "
+                    + queue + "; they run again once their leases expire", e);
+        } finally {
+            returned.forEach(a -> attempts.remove(a.lease().id()));
+            lock.lock();
+            try {
+                returned.forEach(a -> slotFreed());
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.nvent.postgres.internal;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -21,12 +22,18 @@ import javax.sql.DataSource;
  * @param leaseDuration lease given by each claim
  * @param pollInterval fallback poll
  * @param asyncCommit whether claims and completions commit without waiting for the WAL flush
+ * @param prefetch jobs claimed beyond the free worker slots; empty for as many as the concurrency
  * @param maxErrorLength characters of an error kept
  * @param wakeOthers notifies every instance that a queue has a job (not a new one) due at an
  *     epoch-millisecond time
  */
 public record WorkerContext(DataSource dataSource, JobStore store, Clock clock, ThreadFactory threads,
                             ScheduledExecutorService timer, Executor maintenance, String instanceId,
-                            Duration leaseDuration, Duration pollInterval, boolean asyncCommit, int maxErrorLength,
-                            BiConsumer<String, Long> wakeOthers) {
+                            Duration leaseDuration, Duration pollInterval, boolean asyncCommit, OptionalInt prefetch,
+                            int maxErrorLength, BiConsumer<String, Long> wakeOthers) {
+
+    /** Jobs a queue with this concurrency claims beyond its free worker slots. */
+    int prefetch(int concurrency) {
+        return prefetch.orElse(concurrency);
+    }
 }
