@@ -29,6 +29,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *   <li>{@code nvent.queue.postgres.instance-id}: stable, unique name of this server instance (optional)</li>
  *   <li>{@code nvent.queue.postgres.create-schema}: default {@code true}</li>
  *   <li>{@code nvent.queue.postgres.durable-claims}: default {@code false}</li>
+ *   <li>{@code nvent.queue.postgres.prefetch}: jobs claimed beyond free worker slots per queue
+ *       (default: as many as the queue's concurrency)</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code postgres} is the
  * selected queue adapter ({@code nvent.queue.adapter=postgres}).
@@ -56,6 +58,7 @@ public class PgJobQueueProducer {
                 .shutdownGrace(duration(config, "shutdown-grace", defaults.shutdownGrace()))
                 .createSchema(config.getOptionalValue(KEY + "create-schema", Boolean.class).orElse(true))
                 .durableClaims(config.getOptionalValue(KEY + "durable-claims", Boolean.class).orElse(false))
+                .prefetch(config.getOptionalValue(KEY + "prefetch", Integer.class).orElse(null))
                 .instanceId(config.getOptionalValue(KEY + "instance-id", String.class).orElse(null))
                 .transactions(ContainerLookup.transactions().orElse(null))
                 .build();
