@@ -55,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>Workers are threads of the given thread factory, each with its own locally transacted
  *       context and a synchronous receive. A failed attempt sends the next attempt's message (with
  *       the backoff as delivery delay) or the dead letter, and commits that together with consuming
- *       the attempt's message.</li>
+ *       the attempt's message. While more jobs are available at once, a worker runs several in one
+ *       transaction and commits them together (see {@link JmsJobQueueOptions#maxAttemptsPerCommit()}).</li>
  *   <li>Job ids are deduplicated by this node's job registry, by Artemis duplicate detection across
  *       nodes and restarts, and on receipt: a redelivered or duplicated message of an attempt that
  *       already ended here is not run again.</li>
@@ -115,7 +116,8 @@ public final class JmsJobQueue implements JobQueue {
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
         this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
-                options.receiveTimeout().toMillis(), options.maxErrorLength());
+                options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
+                options.maxCommitDelay().toNanos());
     }
 
     @Override

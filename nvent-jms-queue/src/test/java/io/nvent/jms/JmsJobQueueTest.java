@@ -87,6 +87,27 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void a_second_message_of_a_job_taken_into_the_same_commit_group_neither_runs_it_again_nor_blocks_the_worker() {
+        // Without the broker's duplicate detection (as inside JTA) two nodes send two messages.
+        JmsJobQueue first = node(JmsJobQueueOptions.newBuilder().brokerDuplicateDetection(false));
+        JmsJobQueue second = node(JmsJobQueueOptions.newBuilder().brokerDuplicateDetection(false));
+        first.enqueue(job("twice"));
+        second.enqueue(job("twice"));
+        first.enqueue(job("after"));
+        JmsJobQueue worker = node(JmsJobQueueOptions.newBuilder().maxCommitDelay(Duration.ofSeconds(5)));
+        worker.pause(queue);
+        Recorder handler = new Recorder(false);
+        worker.registerWorker(queue, 1, handler);
+
+        worker.resume(queue);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.counts(queue).completed() == 2);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .until(() -> handler.started.size() == 2 && brokerHolds("nvent." + queue) == 0);
+        assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("twice", "after");
+    }
+
+    @Test
     void a_restarted_node_knows_the_dead_letters_and_can_retry_them() {
         JmsJobQueue before = node();
         before.registerWorker(queue, 1, new Recorder(true));
@@ -158,6 +179,15 @@ class JmsJobQueueTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> node.counts(queue).completed() == 20);
         assertThat(node.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 20, 0));
         assertThat(node.jobs(queue, JobState.COMPLETED, 0, 100)).as("records kept").hasSize(5);
+    }
+
+    private int brokerHolds(String jmsQueue) {
+        try (JMSContext context = factory.createContext();
+             QueueBrowser browser = context.createBrowser(context.createQueue(jmsQueue))) {
+            return Collections.list(browser.getEnumeration()).size();
+        } catch (JMSException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private JmsJobQueue node() {

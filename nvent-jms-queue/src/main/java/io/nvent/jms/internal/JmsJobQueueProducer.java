@@ -35,6 +35,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *   <li>{@code nvent.queue.jms.completed-retention}: completed records kept per queue, default 10000</li>
  *   <li>{@code nvent.queue.jms.broker-duplicate-detection}: default {@code true}</li>
  *   <li>{@code nvent.queue.jms.shutdown-grace}: ISO-8601 duration, default {@code PT10S}</li>
+ *   <li>{@code nvent.queue.jms.max-attempts-per-commit}: default 32</li>
+ *   <li>{@code nvent.queue.jms.max-commit-delay}: ISO-8601 duration, default {@code PT0.05S}</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * queue adapter.
@@ -62,7 +64,12 @@ public class JmsJobQueueProducer {
                 "use a ManagedThreadFactory of the server");
         Optional<TransactionSynchronizationRegistry> transactions = optionalLookup(
                 "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class);
-        JmsJobQueueOptions options = JmsJobQueueOptions.newBuilder()
+        JmsJobQueueOptions.Builder builder = JmsJobQueueOptions.newBuilder();
+        config.getOptionalValue("nvent.queue.jms.max-attempts-per-commit", Integer.class)
+                .ifPresent(builder::maxAttemptsPerCommit);
+        config.getOptionalValue("nvent.queue.jms.max-commit-delay", String.class).map(Duration::parse)
+                .ifPresent(builder::maxCommitDelay);
+        JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
                 .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)
                         .orElse(10_000))

@@ -13,9 +13,12 @@ import java.time.Clock;
  * @param prefix JMS queue name prefix
  * @param receiveTimeoutMillis how long one receive blocks
  * @param maxErrorLength characters of an error kept in a record
+ * @param maxAttemptsPerCommit most messages a worker consumes in one transaction
+ * @param maxCommitDelayNanos how long after its first message a worker stops adding more to a transaction
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
-                           String prefix, long receiveTimeoutMillis, int maxErrorLength) {
+                           String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
+                           long maxCommitDelayNanos) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {
