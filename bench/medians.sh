@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every workload of every profile N times (default 3) and prints the medians as a Markdown
+# table; the raw JSON lines go to bench/results/<timestamp>.jsonl.
+#   bench/medians.sh                      # W1 W2 W3 x memory durable durable-pg, 3 runs each
+#   NVENT_BENCH_RUNS=5 bench/medians.sh W2 durable-pg
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${NVENT_BENCH_RUNS:-3}"
+workloads="${1:-W1 W2 W3}"
+profiles="${2:-memory durable durable-pg}"
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+if [ "${NVENT_BENCH_SKIP_BUILD:-}" != "1" ]; then
+  mvn -B -q -ntp install -DskipTests -pl bench -am >&2
+fi
+for workload in $workloads; do
+  for profile in $profiles; do
+    for i in $(seq 1 "$runs"); do
+      echo "== $workload $profile run $i/$runs (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      NVENT_BENCH_SKIP_BUILD=1 bench/run.sh "$workload" "$profile" 2>/dev/null | tail -n 1 >> "$out" \
+        || echo "   failed: $workload $profile run $i" >&2
+    done
+  done
+done
+echo "raw results: $out" >&2
+python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+groups = {}
+for r in rows:
+    groups.setdefault((r["workload"], r["profile"]), []).append(r)
+def med(rs, f):
+    return statistics.median(f(r) for r in rs)
+print("| workload | profile | runs | median | other medians | load (1 min) |")
+print("|---|---|---|---|---|---|")
+for (w, p), rs in sorted(groups.items()):
+    load = ", ".join(f'{r["loadavg_1m"]:.1f}' for r in rs)
+    if w == "W1":
+        main = f'{med(rs, lambda r: r["e2e_per_s"]):,.0f} jobs/s e2e'
+        other = (f'enqueue {med(rs, lambda r: r["enqueue_per_s"]):,.0f}/s, '
+                 f'process {med(rs, lambda r: r["process_per_s"]):,.0f}/s')
+    elif w == "W2":
+        main = f'{med(rs, lambda r: r["runs_per_s"]):,.1f} runs/s'
+        other = (f'handoff p50 {med(rs, lambda r: r["handoff_ms"]["p50"]):,.0f} ms, '
+                 f'run p50 {med(rs, lambda r: r["run_ms"]["p50"]):,.0f} ms')
+    else:
+        main = f'p99 {med(rs, lambda r: r["lateness_ms"]["p99"]):,.0f} ms'
+        other = (f'p50 {med(rs, lambda r: r["lateness_ms"]["p50"]):,.0f} ms, '
+                 f'early {max(r["early_jobs"] for r in rs)}')
+    print(f"| {w} | {p} | {len(rs)} | {main} | {other} | {load} |")
+PY
