@@ -1,6 +1,6 @@
 package io.nvent.cdi.internal;
 
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal;
 
+import io.nvent.cdi.Worker;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.util.concurrent.ThreadFactory;

@@ -1,6 +1,6 @@
 package io.nvent.web.internal;
 
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import io.nvent.web.internal.live.LiveEndpointRegistrar;
 import io.nvent.web.internal.security.NventSecurityFilter;
 import io.nvent.web.internal.ui.ConsoleServlet;

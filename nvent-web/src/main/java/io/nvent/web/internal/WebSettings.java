@@ -1,6 +1,6 @@
 package io.nvent.web.internal;
 
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -5,7 +5,7 @@ import io.nvent.Step;
 import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;

@@ -1,7 +1,7 @@
 package io.nvent.cdi.internal.memory;
 
 import io.nvent.cdi.internal.Threads;
-import io.nvent.cdi.internal.Worker;
+import io.nvent.cdi.Worker;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;

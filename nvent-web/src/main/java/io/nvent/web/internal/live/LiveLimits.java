@@ -1,6 +1,6 @@
 package io.nvent.web.internal.live;
 
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import java.time.Duration;
 
 /**

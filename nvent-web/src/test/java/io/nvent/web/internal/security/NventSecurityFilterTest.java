@@ -1,6 +1,6 @@
 package io.nvent.web.internal.security;
 
-import io.nvent.cdi.internal.config.NventConfig;
+import io.nvent.cdi.NventConfig;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletRequest;

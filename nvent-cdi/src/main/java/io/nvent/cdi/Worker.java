@@ -1,4 +1,4 @@
-package io.nvent.cdi.internal;
+package io.nvent.cdi;
 
 import jakarta.inject.Qualifier;
 import java.lang.annotation.ElementType;

@@ -1,4 +1,4 @@
-package io.nvent.cdi.internal.config;
+package io.nvent.cdi;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
