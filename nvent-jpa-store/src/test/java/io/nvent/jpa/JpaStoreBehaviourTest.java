@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -274,13 +275,18 @@ abstract class JpaStoreBehaviourTest {
     void concurrentWritersToManyRunsEachGetGaplessHistoriesAndEveryChange() {
         List<RunRecord> runs = IntStream.range(0, 24).mapToObj(i -> created("orders")).toList();
         int updatesPerRun = 10;
+        Map<String, List<Long>> versions = new ConcurrentHashMap<>();
 
         Concurrently.run(12, thread -> {
             for (int round = 0; round < updatesPerRun; round++) {
                 for (int r = thread; r < runs.size(); r += 12) {
                     String step = "step-" + round;
-                    store.updateRun(runs.get(r).runId(), current -> Optional.of(new RunChange(
-                            current.withStep(step, StepStatus.COMPLETED), List.of(log("{}"), log("{}")))));
+                    String runId = runs.get(r).runId();
+                    long version = store.updateRun(runId, current -> Optional.of(new RunChange(
+                            current.withStep(step, StepStatus.COMPLETED), List.of(log("{}"), log("{}")))))
+                            .orElseThrow().run().version();
+                    versions.computeIfAbsent(runId, id -> new CopyOnWriteArrayList<>())
+                            .add(version);
                 }
             }
         });
@@ -292,6 +298,9 @@ abstract class JpaStoreBehaviourTest {
             RunRecord stored = store.findRun(run.runId()).orElseThrow();
             assertThat(stored.steps()).hasSize(updatesPerRun);
             assertThat(stored.version()).isEqualTo(updatesPerRun);
+            // Every caller is told the version its own change produced.
+            assertThat(versions.get(run.runId())).containsExactlyElementsOf(
+                    LongStream.rangeClosed(1, updatesPerRun).boxed().toList());
         }
     }
 

@@ -3,6 +3,7 @@ package io.nvent.jpa.internal;
 import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,8 +36,11 @@ import org.hibernate.Session;
 final class GroupCommit implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(GroupCommit.class.getName());
-    private static final Transactions.Contended BATCH = attempts -> new NventException(
+    private static final Transactions.Contended BATCH_CONFLICT = attempts -> new NventException(
             "NVENT-0316 a grouped commit kept losing races; its writes are retried one by one");
+
+    /** The entity manager of the batch the current committer thread runs, if any. */
+    private static final ThreadLocal<EntityManager> BATCH = new ThreadLocal<>();
 
     private final Transactions transactions;
     private final Committer[] committers;
@@ -87,6 +91,14 @@ final class GroupCommit implements AutoCloseable {
             }
             throw new NventException("NVENT-0318 write to run '" + runId + "' failed: " + e.getCause());
         }
+    }
+
+    /**
+     * Whether work on {@code em} may leave its changes to the batch's single flush at the end
+     * (predicting the version the flush gives the run) instead of flushing on its own.
+     */
+    static boolean defersFlush(EntityManager em) {
+        return BATCH.get() == em;
     }
 
     /** Writes committed one by one, each in its own transaction. */
@@ -165,10 +177,24 @@ final class GroupCommit implements AutoCloseable {
                 return;
             }
             try {
-                transactions.write(BATCH, em -> {
+                transactions.write(BATCH_CONFLICT, em -> {
                     lockRunsUpFront(em, batch);
-                    for (Piece<?> piece : batch) {
-                        piece.runIn(em);
+                    BATCH.set(em);
+                    try {
+                        Set<String> changed = new HashSet<>();
+                        for (Piece<?> piece : batch) {
+                            if (!changed.add(piece.runId)) {
+                                // A second change of a run: the first one's version must be flushed first.
+                                em.flush();
+                                changed.clear();
+                                changed.add(piece.runId);
+                            }
+                            piece.runIn(em);
+                        }
+                        // One round trip per statement kind for the whole batch (JDBC batching).
+                        em.flush();
+                    } finally {
+                        BATCH.remove();
                     }
                     return null;
                 });

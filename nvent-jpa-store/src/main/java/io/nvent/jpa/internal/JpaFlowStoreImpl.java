@@ -205,6 +205,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             em.lock(entity, LockModeType.PESSIMISTIC_FORCE_INCREMENT);
         }
         List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
+        if (GroupCommit.defersFlush(em)) {
+            // The batch flushes once at its end; a dirty run gets exactly one version increment there.
+            long version = changed || !drafts.isEmpty() ? entity.version + 1 : entity.version;
+            return Optional.of(new StoredChange(next.withVersion(version), stored));
+        }
         em.flush();
         return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
     }
