@@ -3,9 +3,12 @@ package io.nvent.jpa.internal;
 import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +44,8 @@ final class GroupCommit implements AutoCloseable {
 
     /** The entity manager of the batch the current committer thread runs, if any. */
     private static final ThreadLocal<EntityManager> BATCH = new ThreadLocal<>();
+    /** The runs the current batch locked up front, by id. */
+    private static final ThreadLocal<Map<String, RunEntity>> LOCKED = ThreadLocal.withInitial(HashMap::new);
 
     private final Transactions transactions;
     private final Committer[] committers;
@@ -99,6 +104,11 @@ final class GroupCommit implements AutoCloseable {
      */
     static boolean defersFlush(EntityManager em) {
         return BATCH.get() == em;
+    }
+
+    /** The run with this id if the batch running on {@code em} locked it up front. */
+    static Optional<RunEntity> lockedUpFront(EntityManager em, String runId) {
+        return defersFlush(em) ? Optional.ofNullable(LOCKED.get().get(runId)) : Optional.empty();
     }
 
     /** Writes committed one by one, each in its own transaction. */
@@ -178,8 +188,8 @@ final class GroupCommit implements AutoCloseable {
             }
             try {
                 transactions.write(BATCH_CONFLICT, em -> {
-                    lockRunsUpFront(em, batch);
                     BATCH.set(em);
+                    lockRunsUpFront(em, batch);
                     try {
                         Set<String> changed = new HashSet<>();
                         for (Piece<?> piece : batch) {
@@ -195,6 +205,7 @@ final class GroupCommit implements AutoCloseable {
                         em.flush();
                     } finally {
                         BATCH.remove();
+                        LOCKED.get().clear();
                     }
                     return null;
                 });
@@ -215,10 +226,17 @@ final class GroupCommit implements AutoCloseable {
                     ids.add(piece.runId);
                 }
             }
-            if (ids.size() > 1) {
-                em.unwrap(Session.class).byMultipleIds(RunEntity.class)
-                        .with(new LockOptions(LockMode.PESSIMISTIC_WRITE))
-                        .multiLoad(new ArrayList<>(ids));
+            if (ids.isEmpty()) {
+                return;
+            }
+            List<RunEntity> locked = em.unwrap(Session.class).byMultipleIds(RunEntity.class)
+                    .with(new LockOptions(LockMode.PESSIMISTIC_WRITE))
+                    .multiLoad(new ArrayList<>(ids));
+            Map<String, RunEntity> byId = LOCKED.get();
+            for (RunEntity run : locked) {
+                if (run != null) {
+                    byId.put(run.runId, run);
+                }
             }
         }
 

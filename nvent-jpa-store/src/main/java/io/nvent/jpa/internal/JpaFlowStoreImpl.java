@@ -145,11 +145,16 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         payloads.checkRun(run, null);
         payloads.checkEvents(run.runId(), events);
         return commits.write(run.runId(), Transactions.Contended.run(run.runId()), false, em -> {
-            if (em.find(RunEntity.class, run.runId()) != null) {
+            boolean grouped = GroupCommit.defersFlush(em);
+            // In a group, a duplicate id fails the group's flush and shows when the write runs again alone.
+            if (!grouped && em.find(RunEntity.class, run.runId()) != null) {
                 throw duplicate(run.runId(), null);
             }
             em.persist(RunEntity.of(run, events.size()));
             List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
+            if (grouped) {
+                return stored;
+            }
             try {
                 em.flush();
             } catch (PersistenceException e) {
@@ -176,7 +181,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /** The work of {@link #updateRun}, inside a transaction; also used by the scheduling store's step start/finish. */
     Optional<StoredChange> changeRun(EntityManager em, String runId, RunMutation mutation) {
-        RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
+        RunEntity entity = GroupCommit.lockedUpFront(em, runId)
+                .orElseGet(() -> em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE));
         if (entity == null) {
             throw new RunNotFoundException(runId);
         }
