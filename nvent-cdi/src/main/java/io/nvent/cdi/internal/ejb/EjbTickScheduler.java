@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.ejb;
 
 import io.nvent.cdi.internal.engine.EngineBean;
 import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.TickCursor;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -35,7 +36,7 @@ public class EjbTickScheduler implements TickScheduler {
 
     private static final System.Logger LOG = System.getLogger(EjbTickScheduler.class.getName());
 
-    private record Armed(Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick, Timer timer) {
+    private record Armed(TickCursor ticks, BiConsumer<String, Instant> onTick, Timer timer) {
     }
 
     @Resource
@@ -61,7 +62,7 @@ public class EjbTickScheduler implements TickScheduler {
     public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
         disarm(trigger);
         Timer timer = timerService.createCalendarTimer(cron.toScheduleExpression(zone), new TimerConfig(trigger, false));
-        armed.put(trigger, new Armed(cron, zone, onTick, timer));
+        armed.put(trigger, new Armed(new TickCursor(cron, zone, clock.instant()), onTick, timer));
         LOG.log(System.Logger.Level.DEBUG, "armed schedule trigger {0} ({1} {2})", trigger, cron.expression(), zone);
     }
 
@@ -89,8 +90,10 @@ public class EjbTickScheduler implements TickScheduler {
         if (current == null) {
             return;
         }
-        // The tick this expiration stands for: the latest cron time at or before now.
-        current.cron().latestAtOrBefore(clock.instant(), current.zone())
-                .ifPresent(scheduledAt -> current.onTick().accept(trigger, scheduledAt));
+        // The ticks this expiration stands for: the latest cron time at or before now, and those a
+        // late timer (busy or paused server) skipped since the previous expiration.
+        for (Instant scheduledAt : current.ticks().dueAt(clock.instant())) {
+            current.onTick().accept(trigger, scheduledAt);
+        }
     }
 }

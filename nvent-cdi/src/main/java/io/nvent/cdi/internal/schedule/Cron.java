@@ -83,7 +83,10 @@ public final class Cron {
 
     /** The first tick strictly after {@code after}. */
     public Optional<Instant> nextAfter(Instant after, ZoneId zone) {
-        return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+        // cron-utils keeps the fraction of a second of "after" for some 6-field expressions (every
+        // second: 10:00:01.5 -> 10:00:02.5); ticks are whole seconds, or instances would claim the
+        // same tick under different keys.
+        return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(t -> t.withNano(0).toInstant());
     }
 
     /** The latest tick at or before {@code at}. */
@@ -92,7 +95,7 @@ public final class Cron {
         if (executionTime.isMatch(time.withNano(0)) && (fields.length == 6 || time.getSecond() == 0)) {
             return Optional.of(time.withNano(0).toInstant());
         }
-        return executionTime.lastExecution(time).map(ZonedDateTime::toInstant);
+        return executionTime.lastExecution(time).map(t -> t.withNano(0).toInstant());
     }
 
     /** The next {@code count} ticks after {@code after}. */

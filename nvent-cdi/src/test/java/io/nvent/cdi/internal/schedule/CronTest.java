@@ -35,6 +35,18 @@ class CronTest {
     }
 
     @Test
+    void everySecondTicksOnWholeSecondsWhateverTheFractionOfTheStart() {
+        Cron cron = Cron.parse("* * * * * *");
+
+        assertThat(cron.nextAfter(Instant.parse("2026-11-30T12:12:54.549820Z"), UTC))
+                .hasValue(Instant.parse("2026-11-30T12:12:55Z"));
+        assertThat(cron.nextTicks(Instant.parse("2026-11-30T12:12:54.999Z"), UTC, 2))
+                .containsExactly(Instant.parse("2026-11-30T12:12:55Z"), Instant.parse("2026-11-30T12:12:56Z"));
+        assertThat(cron.latestAtOrBefore(Instant.parse("2026-11-30T12:12:55.549820Z"), UTC))
+                .hasValue(Instant.parse("2026-11-30T12:12:55Z"));
+    }
+
+    @Test
     void timeZonesShiftTheTicks() {
         Cron cron = Cron.parse("0 9 * * *");
 
