@@ -11,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * One application instance: a Payara Micro process of its own running the cluster WAR, started
@@ -24,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PayaraInstance implements AutoCloseable {
 
-    private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
 
     private final String name;
     private final URI base;
@@ -57,6 +59,9 @@ final class PayaraInstance implements AutoCloseable {
         command.addAll(List.of("-jar", microJar.toString(), "--deploy", war.toString(), "--contextroot", "/",
                 "--port", Integer.toString(port), "--nocluster", "--rootdir", workDir.resolve(name).toString()));
         try {
+            // A fresh runtime directory: Payara Micro would otherwise also redeploy the application a
+            // previous run left in it, and undeploy that copy while the test is already running.
+            deleteRecursively(workDir.resolve(name));
             Files.createDirectories(workDir);
             Path log = workDir.resolve(name + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -135,6 +140,17 @@ final class PayaraInstance implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
