@@ -40,12 +40,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * commits.
  *
  * <p>How it works: each queue has as many long-lived worker threads as its concurrency; a worker
- * takes the next ready job itself (lock-free, see {@link ReadyJobs}) and runs it on its own thread,
- * so the concurrency limit holds by construction and a job costs no hand-over between threads
- * while work is waiting. Idle workers wait on the queue's condition and are woken one per job made
- * ready. Delays, backoffs and attempt timeouts share one timer thread ({@link QueueTimer}); counts
- * are per-state adders; a job's own fields change under the job's lock, which nothing else
- * contends for.
+ * takes the next ready job itself ({@link ReadyJobs}: per-priority deques, each locked for one
+ * operation) and runs it on its own thread, so the concurrency limit holds by construction and a
+ * job costs no hand-over between threads while work is waiting. Idle workers wait on the queue's
+ * condition and are woken one per job made ready. Delays, backoffs and attempt timeouts share one
+ * timer thread ({@link QueueTimer}); counts are per-state atomic counters; a job's own fields
+ * change under the job's lock, which nothing else contends for. The hot path keeps to primitives
+ * built on {@code Unsafe} (atomics, field updaters, monitors, {@code ConcurrentHashMap}): the
+ * VarHandle-based concurrent classes cost about twice the CPU until the JIT has compiled them, and
+ * a queue is judged from its first jobs.
  */
 @ApplicationScoped
 @Adapter("memory")
@@ -165,7 +168,13 @@ public class MemoryJobQueue implements JobQueue {
             while (true) {
                 Job job = queue.take(this);
                 if (job != null) {
-                    execute(this, job);
+                    try {
+                        execute(this, job);
+                    } catch (RuntimeException | Error e) {
+                        // Thrown past the handler (e.g. by a failure report): the worker stays, its slot must not go empty.
+                        LOG.log(System.Logger.Level.ERROR, "NVENT-0503 worker of queue " + queue.name
+                                + " failed after job " + job.request.jobId(), e);
+                    }
                 } else if (queue.retire(this)) {
                     return;
                 }

@@ -153,6 +153,31 @@ class MemoryJobQueueTest {
     }
 
     @Test
+    void a_failure_report_that_throws_an_error_does_not_cost_the_queue_its_worker() {
+        List<String> completed = new CopyOnWriteArrayList<>();
+        queue.registerWorker("reporting", 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                if (job.jobId().equals("failing")) {
+                    throw new IllegalStateException("fails on purpose");
+                }
+                completed.add(job.jobId());
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                throw new AssertionError("a broken failure report");
+            }
+        });
+
+        queue.enqueue(JobRequest.of("reporting", "failing", "fails", "{}"));
+        queue.enqueue(JobRequest.of("reporting", "after", "fine", "{}"));
+
+        await().atMost(PATIENCE).until(() -> completed.contains("after"));
+        assertThat(queue.counts("reporting").failed()).isEqualTo(1);
+    }
+
+    @Test
     void only_the_latest_completed_jobs_keep_their_records_but_every_completion_is_counted() {
         queue.pause("history");
         queue.registerWorker("history", 2, new Handler(job -> { }));
