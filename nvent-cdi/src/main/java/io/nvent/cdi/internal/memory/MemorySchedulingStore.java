@@ -18,10 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The zero-setup scheduling store: awaits, triggers, tick claims and leases in memory. One lock
- * guards it all; these operations are rare compared with step execution.
+ * guards awaits, triggers and ticks, which are rare compared with step execution; step leases,
+ * taken and given up by every step, live in a concurrent map of their own, changed atomically per
+ * step.
  */
 @ApplicationScoped
 @Adapter("memory")
@@ -32,7 +36,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, TriggerRecord> triggers = new LinkedHashMap<>();
     private final Map<String, List<TriggerEvent>> triggerHistory = new HashMap<>();
     private final Set<String> claimedTicks = new HashSet<>();
-    private final Map<String, StepLease> leases = new HashMap<>();
+    private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -143,29 +147,27 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
-    public synchronized boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
-        String key = runId + ":" + step;
-        StepLease existing = leases.get(key);
-        if (existing != null && !existing.owner().equals(owner) && existing.expiresAt().isAfter(now)) {
-            return false;
-        }
-        leases.put(key, new StepLease(runId, step, owner, until));
-        return true;
+    public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+        StepLease wanted = new StepLease(runId, step, owner, until);
+        StepLease result = leases.compute(runId + ":" + step, (key, existing) ->
+                existing != null && !existing.owner().equals(owner) && existing.expiresAt().isAfter(now)
+                        ? existing : wanted);
+        return result == wanted;
     }
 
     @Override
-    public synchronized void renewLeases(String owner, Instant until) {
+    public void renewLeases(String owner, Instant until) {
         leases.replaceAll((key, lease) -> lease.owner().equals(owner)
                 ? new StepLease(lease.runId(), lease.step(), owner, until) : lease);
     }
 
     @Override
-    public synchronized void releaseLease(String runId, String step, String owner) {
+    public void releaseLease(String runId, String step, String owner) {
         leases.computeIfPresent(runId + ":" + step, (key, lease) -> lease.owner().equals(owner) ? null : lease);
     }
 
     @Override
-    public synchronized List<StepLease> expiredLeases(Instant now, int limit) {
+    public List<StepLease> expiredLeases(Instant now, int limit) {
         return leases.values().stream().filter(l -> !l.expiresAt().isAfter(now))
                 .sorted(Comparator.comparing(StepLease::expiresAt)).limit(limit).toList();
     }
