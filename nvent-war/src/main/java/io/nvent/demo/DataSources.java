@@ -8,7 +8,8 @@ import jakarta.ejb.Singleton;
  * {@code nvent.demo.h2}, set by the run command to {@code ~/.nvent/h2/nvent}), so the demo's data
  * survives a restart without any setup. Switch to PostgreSQL by configuration alone:
  * {@code -Dnvent.store.datasource=java:app/nvent/PostgresDataSource} plus {@code nvent.demo.pg.*}
- * (see the README). Payara resolves the {@code ${...}} references from system properties.
+ * (see the README). The server resolves the {@code ${...}} references from system properties (Payara by
+ * itself, WildFly with the EE subsystem's {@code annotation-property-replacement} on).
  */
 @DataSourceDefinition(
         name = "java:app/nvent/DemoDataSource",
