@@ -93,7 +93,8 @@ public final class FlowEngine implements FlowService {
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
-    private final Set<String> leasedSteps = ConcurrentHashMap.newKeySet();
+    /** Steps this instance executes right now (run:step), with how many executions of each. */
+    private final Map<String, Integer> leasedSteps = new ConcurrentHashMap<>();
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ScheduledExecutorService timers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
@@ -587,7 +588,7 @@ public final class FlowEngine implements FlowService {
         String leaseKey = ref.runId() + ":" + ref.step();
         StepLease lease = new StepLease(ref.runId(), ref.step(), settings.instanceId(),
                 startedAt.plus(settings.leaseDuration()));
-        leasedSteps.add(leaseKey);
+        boolean alreadyRunningHere = leasedSteps.merge(leaseKey, 1, Integer::sum) > 1;
         boolean holdingLease = false;
         try {
             // The lease and the step.started entry are written together (one commit per step start).
@@ -599,6 +600,11 @@ public final class FlowEngine implements FlowService {
                 if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
                         || status == StepStatus.AWAITING)) {
                     // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
+                    return Optional.empty();
+                }
+                if (alreadyRunningHere && status == StepStatus.RUNNING) {
+                    // A second job of a step this instance is executing (e.g. a stall-recovery job and the
+                    // queue's redelivery of the original): our own lease would let it in, so refuse here.
                     return Optional.empty();
                 }
                 List<EventDraft> events = new ArrayList<>();
@@ -635,7 +641,7 @@ public final class FlowEngine implements FlowService {
             holdingLease = false;
             complete(binding, job, context, resultJson, lease);
         } finally {
-            leasedSteps.remove(leaseKey);
+            leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
             if (holdingLease) {
                 scheduling.releaseLease(ref.runId(), ref.step(), settings.instanceId());
             }

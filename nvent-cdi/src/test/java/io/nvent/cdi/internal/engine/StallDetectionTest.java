@@ -6,8 +6,10 @@ import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.RetryPolicy;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.spi.JobRequest;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +182,38 @@ class StallDetectionTest {
             assertThat(h.queue.counts("etl").completed()).isEqualTo(2);
         } finally {
             Extract.whileRunning = () -> { };
+        }
+    }
+
+    @FlowStep(flow = "report", name = "render", role = StepRole.ENTRY, queue = "reports")
+    static class Render implements Step<Object, Void> {
+        static final CountDownLatch release = new CountDownLatch(1);
+        static final AtomicInteger bodies = new AtomicInteger();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            bodies.incrementAndGet();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @Test
+    void aSecondJobOfAStepThisInstanceIsExecutingDoesNotRunItAgain() {
+        try (EngineHarness h = new EngineHarness(new Render())) {
+            String runId = h.engine.start("report", null);
+            await().until(() -> Render.bodies.get() == 1);
+
+            // E.g. a stall-recovery job and the queue's redelivery of the original, both on this instance.
+            h.queue.enqueue(new JobRequest("reports", StepJob.jobId(runId, "render") + ":again", "render",
+                    new StepJob(runId, "report", "render").toJson(), Duration.ZERO, 0,
+                    RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+            await().until(() -> h.queue.counts("reports").completed() == 1);
+            Render.release.countDown();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(Render.bodies).hasValue(1);
+            assertThat(h.types(runId).stream().filter("step.started"::equals)).hasSize(1);
         }
     }
 }
