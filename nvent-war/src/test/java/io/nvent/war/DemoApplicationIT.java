@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The packaged demo WAR on a real Payara Micro, driven like a user would: over HTTP (flows, runs,
+ * The packaged demo WAR on a real application server (Payara Micro here, WildFly 38 in
+ * nvent-wildfly-it), driven like a user would: over HTTP (flows, runs,
  * queues, jobs, security), over the live WebSocket, and through the console in a real browser.
  * One deployment, one server boot, for all of it.
  */

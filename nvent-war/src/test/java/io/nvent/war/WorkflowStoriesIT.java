@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The demo WAR plus a few test flows on Payara Micro, with the queue on JMS (embedded Artemis
- * RAR): transactions, delayed jobs, schedule triggers, approvals by webhook, await timeouts and
+ * The demo WAR plus a few test flows on Payara Micro (and on WildFly 38 in nvent-wildfly-it), with
+ * the queue on JMS (embedded Artemis RAR on Payara, WildFly's own broker there): transactions, delayed jobs, schedule triggers, approvals by webhook, await timeouts and
  * signed webhook triggers — each a story a user would try.
  */
 @ExtendWith(ArquillianExtension.class)
