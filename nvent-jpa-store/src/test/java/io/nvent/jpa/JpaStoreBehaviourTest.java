@@ -364,6 +364,54 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    @Test
+    void runsCreatedInTheSameGroupAsChangesOfOtherRunsCommitTogetherWithTheirHistories() throws Exception {
+        try (JpaFlowStore oneCommitter = JpaFlowStore.create(dataSource(),
+                options("behaviour_").groupCommitThreads(1).migrateSchema(false).build())) {
+            RunRecord blocker = created("orders");
+            List<RunRecord> existing = IntStream.range(0, 4).mapToObj(i -> created("orders")).toList();
+            List<RunRecord> fresh = IntStream.range(0, 4).mapToObj(i -> run("orders", "{}")).toList();
+            CountDownLatch blocking = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+            ExecutorService writers = Executors.newCachedThreadPool();
+            try {
+                Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(), current -> {
+                    blocking.countDown();
+                    awaitQuietly(release);
+                    return Optional.empty();
+                }));
+                assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+                List<Future<?>> writes = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    RunRecord change = existing.get(i);
+                    RunRecord creation = fresh.get(i);
+                    writes.add(writers.submit(() -> oneCommitter.updateRun(change.runId(), current -> {
+                        calls.computeIfAbsent(change.runId(), id -> new AtomicInteger()).incrementAndGet();
+                        return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
+                                List.of(log("{}"))));
+                    })));
+                    writes.add(writers.submit(() -> oneCommitter.createRun(creation,
+                            List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}"), log("{}")))));
+                }
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingWriters() >= 9);
+                release.countDown();
+                first.get(30, TimeUnit.SECONDS);
+                for (Future<?> write : writes) {
+                    write.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                writers.shutdownNow();
+            }
+
+            for (RunRecord run : fresh) {
+                assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(2);
+            }
+            // One group, committed at the first attempt: no change had to run again on its own.
+            assertThat(calls.values()).extracting(AtomicInteger::get).containsOnly(1);
+        }
+    }
+
     /** Writers parked until their commit is done (the blocker's included). */
     private static long waitingWriters() {
         return Thread.getAllStackTraces().entrySet().stream()

@@ -131,6 +131,8 @@ final class GroupCommit implements AutoCloseable {
         final Function<EntityManager, T> work;
         final CompletableFuture<T> result = new CompletableFuture<>();
         T value;
+        /** Already run in the current batch attempt. */
+        boolean done;
 
         Piece(String runId, Transactions.Contended subject, boolean lockRun, Function<EntityManager, T> work) {
             this.runId = runId;
@@ -141,6 +143,10 @@ final class GroupCommit implements AutoCloseable {
 
         void runIn(EntityManager em) {
             value = work.apply(em);
+        }
+
+        void reset() {
+            done = false;
         }
 
         void publish() {
@@ -188,11 +194,27 @@ final class GroupCommit implements AutoCloseable {
             }
             try {
                 transactions.write(BATCH_CONFLICT, em -> {
+                    batch.forEach(Piece::reset);
                     BATCH.set(em);
                     lockRunsUpFront(em, batch);
                     try {
+                        // Writes that lock no run (creations, lease writes) first, flushed on their own:
+                        // Hibernate orders a batch's inserts by entity type, and history rows must not
+                        // reach the database before their run.
+                        List<Piece<?>> ordered = new ArrayList<>(batch.size());
+                        batch.stream().filter(piece -> !piece.lockRun).forEach(ordered::add);
+                        if (!ordered.isEmpty() && ordered.size() < batch.size()) {
+                            for (Piece<?> piece : ordered) {
+                                piece.runIn(em);
+                            }
+                            em.flush();
+                            ordered.forEach(piece -> piece.done = true);
+                        }
                         Set<String> changed = new HashSet<>();
                         for (Piece<?> piece : batch) {
+                            if (piece.done) {
+                                continue;
+                            }
                             if (!changed.add(piece.runId)) {
                                 // A second change of a run: the first one's version must be flushed first.
                                 em.flush();
