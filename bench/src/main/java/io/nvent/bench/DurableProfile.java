@@ -79,7 +79,10 @@ final class DurableProfile implements Profile {
         queuePool.setPassword(password);
         queuePool.setMaximumPoolSize(24);
         queueDataSource = new HikariDataSource(queuePool);
-        store = JpaFlowStore.create(dataSource, JpaStoreOptions.newBuilder().tablePrefix("bench_").build());
+        store = JpaFlowStore.create(dataSource, JpaStoreOptions.newBuilder().tablePrefix("bench_")
+                .groupCommitThreads(Integer.getInteger("nvent.bench.group-commit-threads",
+                        JpaStoreOptions.defaults().groupCommitThreads()))
+                .build());
 
         brokerData = Files.createTempDirectory("nvent-bench-artemis");
         broker = new EmbeddedActiveMQ().setConfiguration(brokerConfiguration(brokerData));
