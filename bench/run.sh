@@ -8,6 +8,6 @@ profile="${2:-memory}"
 if [ "${NVENT_BENCH_SKIP_BUILD:-}" != "1" ]; then
   mvn -B -q -ntp install -DskipTests -pl bench -am >&2
 fi
-exec java -Xms1g -Xmx2g -XX:+UseParallelGC ${NVENT_BENCH_JAVA_OPTS:-} \
+exec java -Xms1g -Xmx2g -XX:+UseParallelGC -XX:MetaspaceSize=256m ${NVENT_BENCH_JAVA_OPTS:-} \
   -cp "bench/target/nvent-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" \
   io.nvent.bench.Bench "$workload" "$profile"

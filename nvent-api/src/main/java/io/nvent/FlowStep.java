@@ -75,6 +75,11 @@ public @interface FlowStep {
     /** Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}. */
     long timeoutMs() default 0;
 
-    /** Job priority on the step's queue: higher values run first. */
+    /**
+     * Job priority on the step's queue: higher values run first. Among steps of equal priority,
+     * steps of runs already under way (handoffs, retries) run before the first steps of new runs,
+     * so a burst of new runs does not delay the runs in progress; the queue sees twice this value,
+     * plus one for such a step.
+     */
     int priority() default 0;
 }

@@ -196,7 +196,7 @@ public final class FlowEngine implements FlowService {
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {
-            enqueue(runId, flow.name(), first);
+            enqueue(runId, flow.name(), first, StepJob.jobId(runId, first.name()), false);
         }
         return runId;
     }
@@ -906,10 +906,26 @@ public final class FlowEngine implements FlowService {
         enqueue(runId, flow, step, StepJob.jobId(runId, step.name()));
     }
 
+    /** Enqueues a step of a run that is already under way (a handoff, a retry, a recovery). */
     private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
+        enqueue(runId, flow, step, jobId, true);
+    }
+
+    private void enqueue(String runId, String flow, StepDefinition step, String jobId, boolean continuesRun) {
         queue.enqueue(new JobRequest(step.queue(), jobId, step.name(),
-                new StepJob(runId, flow, step.name()).toJson(), Duration.ZERO, step.priority(),
-                step.retry(), step.timeout()));
+                new StepJob(runId, flow, step.name()).toJson(), Duration.ZERO,
+                queuePriority(step.priority(), continuesRun), step.retry(), step.timeout()));
+    }
+
+    /**
+     * The job priority for a step: twice the step's priority, plus one when the step continues a
+     * run already under way. Steps of higher priority still run first; among steps of equal
+     * priority, runs in progress finish before new runs start, so a burst of new runs does not
+     * push every handoff of the runs already started behind the whole burst (FIFO would).
+     */
+    static int queuePriority(int stepPriority, boolean continuesRun) {
+        long doubled = 2L * stepPriority + (continuesRun ? 1 : 0);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, doubled));
     }
 
     private FlowDefinition flowOf(String runId) {

@@ -51,11 +51,21 @@ final class EngineHarness implements AutoCloseable {
     final Maintenance maintenance;
 
     EngineHarness(Step<?, ?>... steps) {
-        this(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", steps);
+        this(4, steps);
+    }
+
+    /** An engine whose queues run at most {@code concurrency} jobs at a time. */
+    EngineHarness(int concurrency, Step<?, ?>... steps) {
+        this(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", concurrency, steps);
     }
 
     /** An engine over existing stores, as a second instance or after a restart would be. */
     EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, Step<?, ?>... steps) {
+        this(store, scheduling, instanceId, 4, steps);
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
+                          Step<?, ?>... steps) {
         this.store = store;
         this.scheduling = scheduling;
         Map<Class<?>, Step<?, ?>> instances = new ConcurrentHashMap<>();
@@ -71,7 +81,7 @@ final class EngineHarness implements AutoCloseable {
                 new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true));
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
-        engine.startWorkers(queueName -> 4);
+        engine.startWorkers(queueName -> concurrency);
         triggers.start();
     }
 

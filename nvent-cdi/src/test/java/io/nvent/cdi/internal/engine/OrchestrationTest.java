@@ -324,4 +324,65 @@ class OrchestrationTest {
             assertThat(h.engine.runs(io.nvent.RunQuery.all())).isEmpty();
         }
     }
+
+    // ------------------------------------------------------------ runs under way go first
+
+    @FlowStep(flow = "chain", name = "first", role = StepRole.ENTRY, emits = "first.done")
+    static class First implements Step<Map<String, Object>, Void> {
+        final List<String> executed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            executed.add("first of " + ctx.runId());
+            started.countDown();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            ctx.emit("first.done", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "chain", name = "second", subscribes = "first.done")
+    static class Second implements Step<Map<String, Object>, Void> {
+        final List<String> executed;
+
+        Second(List<String> executed) {
+            this.executed = executed;
+        }
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            executed.add("second of " + ctx.runId());
+            return null;
+        }
+    }
+
+    @Test
+    void theNextStepOfARunUnderWayRunsBeforeTheFirstStepsOfRunsStartedLater() {
+        First first = new First();
+        try (EngineHarness h = new EngineHarness(1, first, new Second(first.executed))) {
+            String a = h.engine.start("chain", null);
+            await().until(() -> first.started.getCount() == 0);
+            String b = h.engine.start("chain", null);
+            String c = h.engine.start("chain", null);
+
+            first.release.countDown();
+            List.of(a, b, c).forEach(runId -> h.awaitStatus(runId, RunStatus.COMPLETED));
+
+            assertThat(first.executed).as("one worker; B and C were queued before A's handoff")
+                    .startsWith("first of " + a, "second of " + a)
+                    .containsExactlyInAnyOrder("first of " + a, "second of " + a, "first of " + b, "second of " + b,
+                            "first of " + c, "second of " + c);
+        }
+    }
+
+    @Test
+    void stepPriorityStillComesBeforeRunsUnderWay() {
+        assertThat(FlowEngine.queuePriority(1, false)).isGreaterThan(FlowEngine.queuePriority(0, true));
+        assertThat(FlowEngine.queuePriority(0, true)).isGreaterThan(FlowEngine.queuePriority(0, false));
+        assertThat(FlowEngine.queuePriority(-1, true)).isLessThan(FlowEngine.queuePriority(0, false));
+        assertThat(FlowEngine.queuePriority(Integer.MAX_VALUE, true)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(FlowEngine.queuePriority(Integer.MIN_VALUE, false)).isEqualTo(Integer.MIN_VALUE);
+    }
 }
