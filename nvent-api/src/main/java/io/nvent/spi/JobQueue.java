@@ -3,6 +3,8 @@ package io.nvent.spi;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A job queue with workers, retries and a dead-letter state.
@@ -25,8 +27,26 @@ import java.util.Set;
  */
 public interface JobQueue {
 
-    /** Adds a job; a job id the queue already holds is ignored. */
+    /** Adds a job; a job id the queue already holds is ignored. Returns once the job is durable. */
     void enqueue(JobRequest request);
+
+    /**
+     * Adds a job like {@link #enqueue}, without making the caller wait for it to become durable
+     * where the adapter can do so (e.g. by committing it with the next group of enqueues); the
+     * returned stage completes when it is durable, or exceptionally when it could not be added.
+     * A caller that does not wait for the stage must be able to recover a job lost in a crash
+     * before that point (the engine does: a queued step whose job is missing is enqueued again).
+     *
+     * <p>The default enqueues synchronously and returns a completed stage.
+     */
+    default CompletionStage<Void> enqueueAsync(JobRequest request) {
+        try {
+            enqueue(request);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Starts workers for a queue.

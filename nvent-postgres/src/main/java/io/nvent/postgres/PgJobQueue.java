@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -186,10 +187,8 @@ public final class PgJobQueue implements JobQueue {
     @Override
     public void enqueue(JobRequest request) {
         requireOpen();
-        Instant now = clock.instant();
-        NewJob job = new NewJob(request, Jdbc.micros(now), Jdbc.micros(now.plus(request.delay())));
-        Optional<TransactionSynchronizationRegistry> transaction = options.transactions()
-                .filter(registry -> registry.getTransactionKey() != null);
+        NewJob job = newJob(request);
+        Optional<TransactionSynchronizationRegistry> transaction = activeTransaction();
         if (transaction.isPresent()) {
             insertNow(job);
             // The job becomes visible at commit; wake workers then, not before (and not on rollback).
@@ -211,6 +210,25 @@ public final class PgJobQueue implements JobQueue {
             insertNow(job);
             enqueuer.wake(request.queue(), job.availableMillis(), request.priority());
         }
+    }
+
+    /** Outside a JTA transaction, with grouped enqueues: joins the next group without waiting for its commit. */
+    @Override
+    public CompletionStage<Void> enqueueAsync(JobRequest request) {
+        if (activeTransaction().isPresent() || !options.batchEnqueue()) {
+            return JobQueue.super.enqueueAsync(request);
+        }
+        requireOpen();
+        return enqueuer.submit(newJob(request));
+    }
+
+    private Optional<TransactionSynchronizationRegistry> activeTransaction() {
+        return options.transactions().filter(registry -> registry.getTransactionKey() != null);
+    }
+
+    private NewJob newJob(JobRequest request) {
+        Instant now = clock.instant();
+        return new NewJob(request, Jdbc.micros(now), Jdbc.micros(now.plus(request.delay())));
     }
 
     /** Inserts on a connection of the data source: inside JTA the caller's enlisted one. */

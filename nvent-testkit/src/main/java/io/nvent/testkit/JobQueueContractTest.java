@@ -14,9 +14,11 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,27 @@ public abstract class JobQueueContractTest {
         queue.resume(name);
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
         assertThat(handler.completed).extracting(JobExecution::payload).containsExactly("{\"n\":1}");
+    }
+
+    @Test
+    void a_job_enqueued_without_waiting_is_held_once_its_stage_completes_and_then_runs() throws Exception {
+        queue.pause(name);
+        List<CompletableFuture<Void>> stages = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            stages.add(queue.enqueueAsync(job("async-" + i)).toCompletableFuture());
+        }
+        stages.add(queue.enqueueAsync(job("async-0")).toCompletableFuture());
+
+        CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new))
+                .get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(queue.counts(name).waiting()).as("the duplicate id is ignored").isEqualTo(20);
+        assertThat(queue.job(name, "async-19")).get().extracting(JobRecord::state).isEqualTo(JobState.WAITING);
+
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 4, handler);
+        queue.resume(name);
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 20));
+        assertThat(handler.completed).hasSize(20);
     }
 
     @Test

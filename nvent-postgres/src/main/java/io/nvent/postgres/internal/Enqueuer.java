@@ -71,13 +71,17 @@ public final class Enqueuer implements AutoCloseable {
         this.notifier.start();
     }
 
+    /**
+     * Hands a job to the next group without waiting; the future completes when the group holding
+     * it has committed (or could not).
+     */
+    public CompletableFuture<Void> submit(NewJob job) {
+        return add(job).done();
+    }
+
     /** Inserts a job as part of the next group and waits until it is committed. */
     public void enqueue(NewJob job) {
-        if (!running) {
-            throw new IllegalStateException("the queue is closed");
-        }
-        Pending pending = new Pending(job, new CompletableFuture<>());
-        inbox.add(pending);
+        Pending pending = add(job);
         try {
             while (true) {
                 try {
@@ -99,6 +103,15 @@ public final class Enqueuer implements AutoCloseable {
             throw new PgQueueException("NVENT-0810 interrupted while enqueuing job " + job.request().jobId()
                     + " of queue " + job.request().queue() + "; it may or may not have been enqueued", e, true);
         }
+    }
+
+    private Pending add(NewJob job) {
+        if (!running) {
+            throw new IllegalStateException("the queue is closed");
+        }
+        Pending pending = new Pending(job, new CompletableFuture<>());
+        inbox.add(pending);
+        return pending;
     }
 
     /**
