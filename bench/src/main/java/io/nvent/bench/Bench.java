@@ -9,7 +9,8 @@ import java.util.Locale;
  * one JSON line, last on stdout.
  *
  * <p>Usage: {@code Bench W1|W2|W3 memory|durable|durable-pg}. Sizes can be lowered for smoke runs with
- * {@code -Dnvent.bench.n=...}.
+ * {@code -Dnvent.bench.n=...}; {@code -Dnvent.bench.warmup=N} runs the workload with N jobs or runs
+ * first, untimed, on state that is thrown away.
  */
 public final class Bench {
 
@@ -28,14 +29,34 @@ public final class Bench {
     }
 
     static Result run(String workload, String profileName, int n) throws Exception {
-        try (Profile profile = profile(profileName)) {
-            return switch (workload) {
-                case "W1" -> Workloads.w1(profile, n > 0 ? n : 20_000);
-                case "W2" -> Workloads.w2(profile, n > 0 ? n : 1_000);
-                case "W3" -> Workloads.w3(profile, n > 0 ? n : 2_000, Duration.ofMillis(2_000));
-                default -> throw new IllegalArgumentException("unknown workload " + workload + "; use W1, W2 or W3");
-            };
+        return run(workload, profileName, n, Integer.getInteger("nvent.bench.warmup", 0));
+    }
+
+    /**
+     * Runs the workload once, timed, on a freshly wiped profile. With {@code warmup > 0} the same
+     * workload first runs that many jobs or runs on a profile of its own, which is then closed
+     * and its state thrown away (start-up, not timed): the timed run then finds compiled code, as
+     * on a server that has been up a while, instead of a cold JVM whose JIT competes with the
+     * workload for the two cores. The profile is then reported as {@code <profile>, warm}.
+     */
+    static Result run(String workload, String profileName, int n, int warmup) throws Exception {
+        if (warmup > 0) {
+            try (Profile profile = profile(profileName)) {
+                runOnce(workload, profile, warmup);
+            }
         }
+        try (Profile profile = profile(profileName)) {
+            return runOnce(workload, profile, n).str("profile", warmup > 0 ? profile.name() + ", warm" : profile.name());
+        }
+    }
+
+    private static Result runOnce(String workload, Profile profile, int n) throws Exception {
+        return switch (workload) {
+            case "W1" -> Workloads.w1(profile, n > 0 ? n : 20_000);
+            case "W2" -> Workloads.w2(profile, n > 0 ? n : 1_000);
+            case "W3" -> Workloads.w3(profile, n > 0 ? n : 2_000, Duration.ofMillis(2_000));
+            default -> throw new IllegalArgumentException("unknown workload " + workload + "; use W1, W2 or W3");
+        };
     }
 
     static Profile profile(String name) {

@@ -7,6 +7,7 @@ import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,6 +51,16 @@ class WorkloadSmokeTest {
         assertThat(line.getInt("early_jobs")).isZero();
         assertThat(line.getJsonObject("lateness_ms").getInt("count")).isEqualTo(100);
         assertThat(line.getJsonObject("lateness_ms").getJsonNumber("min").doubleValue()).isNotNegative();
+    }
+
+    @Test
+    void aWarmRunThrowsTheWarmUpsStateAwayAndCountsOnlyItsOwnRuns() throws Exception {
+        JsonObject line = Json.createReader(new StringReader(Bench.run("W2", "durable-pg", 30, 20).json())).readObject();
+
+        assertThat(line.getString("profile")).isEqualTo("durable-pg, warm");
+        assertThat(line.getInt("runs")).isEqualTo(30);
+        assertThat(line.getJsonObject("run_ms").getInt("count")).isEqualTo(30);
+        assertThat(line.getJsonObject("handoff_ms").getInt("count")).isEqualTo(60);
     }
 
     @FunctionalInterface
