@@ -196,7 +196,7 @@ public final class FlowEngine implements FlowService {
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {
-            enqueue(runId, flow.name(), first, StepJob.jobId(runId, first.name()), false);
+            handOver(runId, flow.name(), first, false);
         }
         return runId;
     }
@@ -888,7 +888,7 @@ public final class FlowEngine implements FlowService {
         publish(flow, change.events());
         saveAwaits(pending.awaits);
         for (StepDefinition step : pending.ready) {
-            handOver(change.run().runId(), flow, step);
+            handOver(change.run().runId(), flow, step, true);
         }
         for (Emission emission : pending.released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
@@ -902,19 +902,15 @@ public final class FlowEngine implements FlowService {
         return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);
     }
 
-    private void enqueue(String runId, String flow, StepDefinition step) {
-        enqueue(runId, flow, step, StepJob.jobId(runId, step.name()));
-    }
-
     /**
-     * Enqueues the next step of a run without waiting for the job to be durable, so the worker
-     * that finished the previous step is free one commit earlier. The step is stored as queued
-     * already: if the job is lost in a crash before it is durable, the maintenance sweep enqueues
+     * Enqueues a step stored as queued without waiting for its job to be durable, so the worker
+     * that finished the previous step (or the caller that started the run) is free one commit
+     * earlier. If the job is lost in a crash before it is durable, the maintenance sweep enqueues
      * it again (see {@link #requeueLostSteps}).
      */
-    private void handOver(String runId, String flow, StepDefinition step) {
+    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun) {
         String jobId = StepJob.jobId(runId, step.name());
-        queue.enqueueAsync(stepJob(runId, flow, step, jobId, true)).whenComplete((done, failure) -> {
+        queue.enqueueAsync(stepJob(runId, flow, step, jobId, continuesRun)).whenComplete((done, failure) -> {
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0125 could not enqueue step ''{0}'' of run {1}"
                         + " (job {2}); the maintenance sweep enqueues it again: {3}", step.name(), runId, jobId,
@@ -925,11 +921,7 @@ public final class FlowEngine implements FlowService {
 
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
     private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
-        enqueue(runId, flow, step, jobId, true);
-    }
-
-    private void enqueue(String runId, String flow, StepDefinition step, String jobId, boolean continuesRun) {
-        queue.enqueue(stepJob(runId, flow, step, jobId, continuesRun));
+        queue.enqueue(stepJob(runId, flow, step, jobId, true));
     }
 
     private static JobRequest stepJob(String runId, String flow, StepDefinition step, String jobId,
