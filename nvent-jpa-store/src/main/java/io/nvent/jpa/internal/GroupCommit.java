@@ -3,11 +3,8 @@ package io.nvent.jpa.internal;
 import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -16,8 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
-import org.hibernate.LockMode;
-import org.hibernate.LockOptions;
 import org.hibernate.Session;
 
 /**
@@ -33,6 +28,12 @@ import org.hibernate.Session;
  * again alone, so each writer gets exactly its own outcome. Work therefore must be repeatable,
  * which {@link Transactions#write} already demands.
  *
+ * <p>Run creations and changes in a batch do not go through Hibernate entities: the batch locks
+ * every run its pieces change with one statement up front and the pieces work on that in-memory
+ * {@link RunBatch} ({@link #batch}), which is written with a few JDBC batches at the end. Every batch
+ * takes this path, also one of a single piece; running alone (the fallback, and every write when
+ * there are no committer threads) goes through Hibernate.
+ *
  * <p>With no committer threads (a container's JTA transactions, or turned off) every write runs
  * alone in its own transaction, as {@link Transactions#write} does.
  */
@@ -42,20 +43,20 @@ final class GroupCommit implements AutoCloseable {
     private static final Transactions.Contended BATCH_CONFLICT = attempts -> new NventException(
             "NVENT-0316 a grouped commit kept losing races; its writes are retried one by one");
 
-    /** The entity manager of the batch the current committer thread runs, if any. */
-    private static final ThreadLocal<EntityManager> BATCH = new ThreadLocal<>();
-    /** The runs the current batch locked up front, by id. */
-    private static final ThreadLocal<Map<String, RunEntity>> LOCKED = ThreadLocal.withInitial(HashMap::new);
+    /** The batch the current committer thread runs, if any. */
+    private static final ThreadLocal<Running> RUNNING = new ThreadLocal<>();
 
     private final Transactions transactions;
+    private final RunTables tables;
     private final Committer[] committers;
     private final int maxBatch;
 
-    GroupCommit(Transactions transactions, int threads, int maxBatch, ThreadFactory threadFactory) {
+    GroupCommit(Transactions transactions, RunTables tables, int threads, int maxBatch, ThreadFactory threadFactory) {
         if (threads < 0 || maxBatch < 1) {
             throw new IllegalArgumentException("threads must be >= 0 and maxBatch >= 1");
         }
         this.transactions = transactions;
+        this.tables = tables;
         this.maxBatch = maxBatch;
         this.committers = new Committer[threads];
         for (int i = 0; i < threads; i++) {
@@ -72,8 +73,8 @@ final class GroupCommit implements AutoCloseable {
      * committed.
      *
      * @param subject what a lost race is reported as when the work runs alone
-     * @param lockRun whether the work locks the run's row ({@code PESSIMISTIC_WRITE}): the batch
-     *     then locks all such rows with one statement up front
+     * @param lockRun whether the work changes the run (locking its row): the batch then reads and
+     *     locks all such rows with one statement up front
      */
     <T> T write(String runId, Transactions.Contended subject, boolean lockRun, Function<EntityManager, T> work) {
         if (committers.length == 0) {
@@ -99,21 +100,17 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * Whether work on {@code em} may leave its changes to the batch's single flush at the end
-     * (predicting the version the flush gives the run) instead of flushing on its own.
+     * The runs of the batch whose transaction {@code em} is, if it is one: creations and changes of
+     * runs then go there instead of through Hibernate.
      */
-    static boolean defersFlush(EntityManager em) {
-        return BATCH.get() == em;
-    }
-
-    /** The run with this id if the batch running on {@code em} locked it up front. */
-    static Optional<RunEntity> lockedUpFront(EntityManager em, String runId) {
-        return defersFlush(em) ? Optional.ofNullable(LOCKED.get().get(runId)) : Optional.empty();
+    static Optional<RunBatch> batch(EntityManager em) {
+        Running running = RUNNING.get();
+        return running != null && running.em() == em ? Optional.of(running.runs()) : Optional.empty();
     }
 
     /** Writes committed one by one, each in its own transaction. */
     static GroupCommit none(Transactions transactions) {
-        return new GroupCommit(transactions, 0, 1, Thread::new);
+        return new GroupCommit(transactions, null, 0, 1, Thread::new);
     }
 
     @Override
@@ -121,6 +118,10 @@ final class GroupCommit implements AutoCloseable {
         for (Committer committer : committers) {
             committer.stop();
         }
+    }
+
+    /** A batch in progress on a committer thread. */
+    private record Running(EntityManager em, RunBatch runs) {
     }
 
     /** One writer's work and its outcome. */
@@ -131,8 +132,6 @@ final class GroupCommit implements AutoCloseable {
         final Function<EntityManager, T> work;
         final CompletableFuture<T> result = new CompletableFuture<>();
         T value;
-        /** Already run in the current batch attempt. */
-        boolean done;
 
         Piece(String runId, Transactions.Contended subject, boolean lockRun, Function<EntityManager, T> work) {
             this.runId = runId;
@@ -143,10 +142,6 @@ final class GroupCommit implements AutoCloseable {
 
         void runIn(EntityManager em) {
             value = work.apply(em);
-        }
-
-        void reset() {
-            done = false;
         }
 
         void publish() {
@@ -188,46 +183,24 @@ final class GroupCommit implements AutoCloseable {
         }
 
         private void commit(List<Piece<?>> batch) {
-            if (batch.size() == 1) {
-                batch.get(0).runAlone(transactions);
-                return;
-            }
             try {
                 transactions.write(BATCH_CONFLICT, em -> {
-                    batch.forEach(Piece::reset);
-                    BATCH.set(em);
-                    lockRunsUpFront(em, batch);
+                    Session session = em.unwrap(Session.class);
+                    RunBatch runs = new RunBatch(tables);
+                    session.doWork(connection -> runs.lock(connection, lockedRuns(batch)));
+                    RUNNING.set(new Running(em, runs));
                     try {
-                        // Writes that lock no run (creations, lease writes) first, flushed on their own:
-                        // Hibernate orders a batch's inserts by entity type, and history rows must not
-                        // reach the database before their run.
-                        List<Piece<?>> ordered = new ArrayList<>(batch.size());
-                        batch.stream().filter(piece -> !piece.lockRun).forEach(ordered::add);
-                        if (!ordered.isEmpty() && ordered.size() < batch.size()) {
-                            for (Piece<?> piece : ordered) {
-                                piece.runIn(em);
-                            }
-                            em.flush();
-                            ordered.forEach(piece -> piece.done = true);
+                        // Writes that change no run (creations, lease writes) first, and the new runs
+                        // inserted before the changes: a change, and the statements of its piece (a
+                        // lease), may concern a run created in the same batch.
+                        batch.stream().filter(piece -> !piece.lockRun).forEach(piece -> piece.runIn(em));
+                        if (batch.stream().anyMatch(piece -> piece.lockRun)) {
+                            session.doWork(runs::insertCreated);
+                            batch.stream().filter(piece -> piece.lockRun).forEach(piece -> piece.runIn(em));
                         }
-                        Set<String> changed = new HashSet<>();
-                        for (Piece<?> piece : batch) {
-                            if (piece.done) {
-                                continue;
-                            }
-                            if (!changed.add(piece.runId)) {
-                                // A second change of a run: the first one's version must be flushed first.
-                                em.flush();
-                                changed.clear();
-                                changed.add(piece.runId);
-                            }
-                            piece.runIn(em);
-                        }
-                        // One round trip per statement kind for the whole batch (JDBC batching).
-                        em.flush();
+                        session.doWork(runs::write);
                     } finally {
-                        BATCH.remove();
-                        LOCKED.get().clear();
+                        RUNNING.remove();
                     }
                     return null;
                 });
@@ -240,26 +213,14 @@ final class GroupCommit implements AutoCloseable {
             batch.forEach(Piece::publish);
         }
 
-        /** One {@code SELECT ... FOR UPDATE} for every run the batch locks, instead of one each. */
-        private void lockRunsUpFront(EntityManager em, List<Piece<?>> batch) {
+        private static Set<String> lockedRuns(List<Piece<?>> batch) {
             Set<String> ids = new LinkedHashSet<>();
             for (Piece<?> piece : batch) {
                 if (piece.lockRun) {
                     ids.add(piece.runId);
                 }
             }
-            if (ids.isEmpty()) {
-                return;
-            }
-            List<RunEntity> locked = em.unwrap(Session.class).byMultipleIds(RunEntity.class)
-                    .with(new LockOptions(LockMode.PESSIMISTIC_WRITE))
-                    .multiLoad(new ArrayList<>(ids));
-            Map<String, RunEntity> byId = LOCKED.get();
-            for (RunEntity run : locked) {
-                if (run != null) {
-                    byId.put(run.runId, run);
-                }
-            }
+            return ids;
         }
 
         void stop() {

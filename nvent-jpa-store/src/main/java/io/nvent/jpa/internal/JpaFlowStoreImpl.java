@@ -69,7 +69,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         this.options = options;
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
-        this.runTable = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix() + "run";
+        this.runTable = tablesOf(options) + "run";
         this.scheduling = new JpaSchedulingStoreImpl(transactions, commits, database, options, this);
     }
 
@@ -117,15 +117,21 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,
                                                   Database database) {
         GroupCommit commits = options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
-                : new GroupCommit(transactions, options.groupCommitThreads(), MAX_GROUP, Thread::new);
+                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)), options.groupCommitThreads(),
+                        MAX_GROUP, Thread::new);
         return started(transactions, commits, options, database, "RESOURCE_LOCAL");
     }
 
     private static JpaFlowStoreImpl started(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
                                             Database database, String mode) {
         LOG.log(System.Logger.Level.INFO, "NVENT-0310 JPA flow store ready: {0}, {1} transactions, tables {2}*",
-                database, mode, options.schema().map(s -> s + ".").orElse("") + options.tablePrefix());
+                database, mode, tablesOf(options));
         return new JpaFlowStoreImpl(transactions, commits, options, database);
+    }
+
+    /** Schema (with its dot) and prefix of the store's tables. */
+    private static String tablesOf(JpaStoreOptions options) {
+        return options.schema().map(s -> s + ".").orElse("") + options.tablePrefix();
     }
 
     @Override
@@ -145,16 +151,20 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         payloads.checkRun(run, null);
         payloads.checkEvents(run.runId(), events);
         return commits.write(run.runId(), Transactions.Contended.run(run.runId()), false, em -> {
-            boolean grouped = GroupCommit.defersFlush(em);
-            // In a group, a duplicate id fails the group's flush and shows when the write runs again alone.
-            if (!grouped && em.find(RunEntity.class, run.runId()) != null) {
+            Optional<RunBatch> batch = GroupCommit.batch(em);
+            if (batch.isPresent()) {
+                // A run in the database with the same id fails the batch's insert, and the error
+                // shows when the write runs again alone.
+                if (batch.get().find(run.runId()).isPresent()) {
+                    throw duplicate(run.runId(), null);
+                }
+                return batch.get().create(run, events);
+            }
+            if (em.find(RunEntity.class, run.runId()) != null) {
                 throw duplicate(run.runId(), null);
             }
             em.persist(RunEntity.of(run, events.size()));
             List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
-            if (grouped) {
-                return stored;
-            }
             try {
                 em.flush();
             } catch (PersistenceException e) {
@@ -181,27 +191,24 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /** The work of {@link #updateRun}, inside a transaction; also used by the scheduling store's step start/finish. */
     Optional<StoredChange> changeRun(EntityManager em, String runId, RunMutation mutation) {
-        RunEntity entity = GroupCommit.lockedUpFront(em, runId)
-                .orElseGet(() -> em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE));
+        Optional<RunBatch> batch = GroupCommit.batch(em);
+        if (batch.isPresent()) {
+            // Locked by the batch up front (or created by it); written at its end.
+            RunRecord current = batch.get().find(runId).orElseThrow(() -> new RunNotFoundException(runId));
+            return checkedChange(runId, current, mutation)
+                    .map(change -> batch.get().change(change.updated(), change.events()));
+        }
+        RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
         if (entity == null) {
             throw new RunNotFoundException(runId);
         }
         RunRecord current = entity.toRecord();
-        Optional<RunChange> change = mutation.apply(current);
+        Optional<RunChange> change = checkedChange(runId, current, mutation);
         if (change.isEmpty()) {
             return Optional.empty();
         }
         RunRecord next = change.get().updated();
         List<EventDraft> drafts = change.get().events();
-        if (!next.runId().equals(runId)) {
-            throw new IllegalArgumentException("a mutation of run '" + runId + "' returned run '" + next.runId() + "'");
-        }
-        if (next.status() != current.status() && !current.status().canTransitionTo(next.status())) {
-            throw new IllegalRunTransitionException(runId, current.status(), "become " + next.status().wireName());
-        }
-        payloads.checkRun(next, current);
-        payloads.checkEvents(runId, drafts);
-
         long firstSeq = entity.lastSeq + 1;
         boolean changed = entity.update(current, next);
         if (!drafts.isEmpty()) {
@@ -211,13 +218,26 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             em.lock(entity, LockModeType.PESSIMISTIC_FORCE_INCREMENT);
         }
         List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
-        if (GroupCommit.defersFlush(em)) {
-            // The batch flushes once at its end; a dirty run gets exactly one version increment there.
-            long version = changed || !drafts.isEmpty() ? entity.version + 1 : entity.version;
-            return Optional.of(new StoredChange(next.withVersion(version), stored));
-        }
         em.flush();
         return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
+    }
+
+    /** What {@code mutation} makes of the run, refused if it is not a legal change with valid payloads. */
+    private Optional<RunChange> checkedChange(String runId, RunRecord current, RunMutation mutation) {
+        Optional<RunChange> change = mutation.apply(current);
+        if (change.isEmpty()) {
+            return change;
+        }
+        RunRecord next = change.get().updated();
+        if (!next.runId().equals(runId)) {
+            throw new IllegalArgumentException("a mutation of run '" + runId + "' returned run '" + next.runId() + "'");
+        }
+        if (next.status() != current.status() && !current.status().canTransitionTo(next.status())) {
+            throw new IllegalRunTransitionException(runId, current.status(), "become " + next.status().wireName());
+        }
+        payloads.checkRun(next, current);
+        payloads.checkEvents(runId, change.get().events());
+        return change;
     }
 
     // ------------------------------------------------------------------ history

@@ -1,5 +1,8 @@
 package io.nvent.jpa.internal;
 
+import static io.nvent.jpa.internal.JdbcValues.getInstant;
+import static io.nvent.jpa.internal.JdbcValues.setInstant;
+
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
@@ -22,11 +25,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -737,37 +738,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     private void setJson(PreparedStatement statement, int index, Optional<String> json) throws SQLException {
-        if (postgres) {
-            // Sent untyped, so the server parses it into jsonb (as JsonTextType does for the entities).
-            if (json.isPresent()) {
-                statement.setObject(index, json.get(), Types.OTHER);
-            } else {
-                statement.setNull(index, Types.OTHER);
-            }
-        } else {
-            setText(statement, index, json);
-        }
+        JdbcValues.setJson(statement, index, json, database);
     }
 
     private void setText(PreparedStatement statement, int index, Optional<String> text) throws SQLException {
-        if (text.isPresent()) {
-            statement.setString(index, text.get());
-        } else {
-            statement.setNull(index, postgres ? Types.VARCHAR : Types.CLOB);
-        }
-    }
-
-    private static void setInstant(PreparedStatement statement, int index, Optional<Instant> instant)
-            throws SQLException {
-        if (instant.isPresent()) {
-            statement.setObject(index, instant.get().atOffset(ZoneOffset.UTC));
-        } else {
-            statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-        }
-    }
-
-    private static Optional<Instant> getInstant(ResultSet row, int index) throws SQLException {
-        return Optional.ofNullable(row.getObject(index, OffsetDateTime.class)).map(OffsetDateTime::toInstant);
+        JdbcValues.setText(statement, index, text, database);
     }
 
     private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {

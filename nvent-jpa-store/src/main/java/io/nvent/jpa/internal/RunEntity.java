@@ -143,6 +143,13 @@ class RunEntity {
     }
 
     RunRecord toRecord() {
+        return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version);
+    }
+
+    /** A run from its column values; shared with the plain JDBC reads of {@link RunTables}. */
+    static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
+                            String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
+                            long version) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
@@ -150,14 +157,15 @@ class RunEntity {
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version);
     }
 
-    // Sorted: the same map always gives the same text.
-    private static String stepsJson(Map<String, StepStatus> stepMap) {
+    /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */
+    static String stepsJson(Map<String, StepStatus> stepMap) {
         Map<String, String> values = new TreeMap<>();
         stepMap.forEach((name, stepStatus) -> values.put(name, Json.quote(stepStatus.wireName())));
         return Json.object(values);
     }
 
-    private static String emittedJson(Map<String, String> emittedMap) {
+    /** The text of the {@code emitted_json} column. */
+    static String emittedJson(Map<String, String> emittedMap) {
         return Json.object(new TreeMap<>(Objects.requireNonNull(emittedMap)));
     }
 }

@@ -1,0 +1,168 @@
+package io.nvent.jpa.internal;
+
+import static io.nvent.jpa.internal.JdbcValues.getInstant;
+import static io.nvent.jpa.internal.JdbcValues.setInstant;
+import static io.nvent.jpa.internal.JdbcValues.setJson;
+
+import io.nvent.HistoryEvent;
+import io.nvent.spi.RunRecord;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The run and history tables in plain JDBC: the statements of a grouped commit ({@link RunBatch})
+ * and how their rows map to records, column for column as {@link RunEntity} and
+ * {@link EventEntity} map them for Hibernate.
+ */
+final class RunTables {
+
+    /** Every column of {@link RunEntity}, in the order {@link #read} and {@link #bindInsert} use. */
+    private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
+            + "steps_json, emitted_json, started_at, ended_at, last_seq, version";
+    private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
+    private static final RunStatusConverter STATUS = new RunStatusConverter();
+    private static final EventTypeConverter EVENT_TYPE = new EventTypeConverter();
+
+    private final Database database;
+    private final String runs;
+    private final String lockClause;
+    private final String insertRun;
+    private final String updateRun;
+    private final String insertEvent;
+
+    /**
+     * @param tables schema (with its dot) and prefix of the store's tables
+     */
+    RunTables(Database database, String tables) {
+        this.database = database;
+        this.runs = tables + "run";
+        // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
+        // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
+        this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
+        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        // Large columns that rarely change are bound as null when unchanged and then keep their value
+        // (they are never null), so that an update does not send, parse and store them again.
+        this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
+                + " result_json = ?, parent_run_id = ?, steps_json = coalesce(?, steps_json),"
+                + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?"
+                + " where run_id = ? and version = ?";
+        this.insertEvent = "insert into " + tables + "run_event (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
+    }
+
+    /** A run as stored, with the highest sequence number handed out for its history. */
+    record StoredRun(RunRecord run, long lastSeq) {
+    }
+
+    /**
+     * Reads and locks (until commit) the runs with these ids with one statement; ids with no run
+     * are left out.
+     */
+    void lock(Connection connection, Collection<String> ids, Consumer<StoredRun> found) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        String select = "select " + RUN_COLUMNS + " from " + runs;
+        if (database == Database.POSTGRESQL) {
+            // One statement text whatever the number of ids, so the server prepares it once.
+            try (PreparedStatement statement = connection.prepareStatement(
+                    select + " where run_id = any(?)" + lockClause)) {
+                statement.setArray(1, connection.createArrayOf("varchar", ids.toArray()));
+                readAll(statement, found);
+            }
+        } else {
+            try (PreparedStatement statement = connection.prepareStatement(select + " where run_id in ("
+                    + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")" + lockClause)) {
+                int i = 1;
+                for (String id : ids) {
+                    statement.setString(i++, id);
+                }
+                readAll(statement, found);
+            }
+        }
+    }
+
+    private static void readAll(PreparedStatement statement, Consumer<StoredRun> found) throws SQLException {
+        try (ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                found.accept(read(rows));
+            }
+        }
+    }
+
+    private static StoredRun read(ResultSet row) throws SQLException {
+        RunRecord run = RunEntity.record(row.getString(1), row.getString(2), STATUS.convertToEntityAttribute(
+                        row.getString(3)), row.getString(4), row.getString(5), row.getString(6),
+                getInstant(row, 9).orElseThrow(), getInstant(row, 10).orElse(null), row.getString(7),
+                row.getString(8), row.getLong(12));
+        return new StoredRun(run, row.getLong(11));
+    }
+
+    PreparedStatement prepareInsertRun(Connection connection) throws SQLException {
+        return connection.prepareStatement(insertRun);
+    }
+
+    void bindInsert(PreparedStatement insert, RunRecord run, long lastSeq) throws SQLException {
+        insert.setString(1, run.runId());
+        insert.setString(2, run.flow());
+        insert.setString(3, STATUS.convertToDatabaseColumn(run.status()));
+        setJson(insert, 4, Optional.of(run.input()), database);
+        setJson(insert, 5, run.result(), database);
+        insert.setString(6, run.parentRunId().orElse(null));
+        setJson(insert, 7, Optional.of(RunEntity.stepsJson(run.steps())), database);
+        setJson(insert, 8, Optional.of(RunEntity.emittedJson(run.emitted())), database);
+        setInstant(insert, 9, Optional.of(run.startedAt()));
+        setInstant(insert, 10, run.endedAt());
+        insert.setLong(11, lastSeq);
+        insert.setLong(12, run.version());
+    }
+
+    PreparedStatement prepareUpdateRun(Connection connection) throws SQLException {
+        return connection.prepareStatement(updateRun);
+    }
+
+    /**
+     * Binds the update of a stored run ({@code before}, at its version) to {@code after}, whose
+     * version is the new one.
+     */
+    void bindUpdate(PreparedStatement update, RunRecord before, RunRecord after, long lastSeq) throws SQLException {
+        update.setString(1, after.flow());
+        update.setString(2, STATUS.convertToDatabaseColumn(after.status()));
+        setJson(update, 3, ifChanged(before.input(), after.input(), Function.identity()), database);
+        setJson(update, 4, after.result(), database);
+        update.setString(5, after.parentRunId().orElse(null));
+        setJson(update, 6, ifChanged(before.steps(), after.steps(), RunEntity::stepsJson), database);
+        setJson(update, 7, ifChanged(before.emitted(), after.emitted(), RunEntity::emittedJson), database);
+        setInstant(update, 8, Optional.of(after.startedAt()));
+        setInstant(update, 9, after.endedAt());
+        update.setLong(10, lastSeq);
+        update.setLong(11, after.version());
+        update.setString(12, after.runId());
+        update.setLong(13, before.version());
+    }
+
+    /** The text of a never-null JSON column for the update: none (keep the stored one) if unchanged. */
+    private static <T> Optional<String> ifChanged(T before, T after, Function<T, String> text) {
+        return after.equals(before) ? Optional.empty() : Optional.of(text.apply(after));
+    }
+
+    PreparedStatement prepareInsertEvent(Connection connection) throws SQLException {
+        return connection.prepareStatement(insertEvent);
+    }
+
+    void bindEvent(PreparedStatement insert, HistoryEvent event) throws SQLException {
+        insert.setString(1, event.runId());
+        insert.setLong(2, event.seq());
+        insert.setString(3, EVENT_TYPE.convertToDatabaseColumn(event.type()));
+        insert.setString(4, event.step().orElse(null));
+        insert.setInt(5, event.attempt());
+        setInstant(insert, 6, Optional.of(event.timestamp()));
+        setJson(insert, 7, Optional.of(event.data()), database);
+    }
+}
