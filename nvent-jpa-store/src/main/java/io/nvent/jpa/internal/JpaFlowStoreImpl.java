@@ -44,7 +44,13 @@ import org.hibernate.exception.ConstraintViolationException;
  * same transaction as the entries are inserted: a rollback returns them, and no two transactions
  * can hand out the same numbers. Locking, rather than only optimistic version checks, matters
  * because a transaction the store joins cannot be retried by the store. The {@code version} column
- * is still maintained and checked by Hibernate, guarding against writers that bypass the lock.
+ * is still maintained and checked (by Hibernate, or by the {@code WHERE} of a grouped commit's
+ * update), guarding against writers that bypass the lock.
+ *
+ * <p>Writes of concurrent callers share transactions through {@link GroupCommit}; inside such a
+ * group, run creations and changes work on the group's {@link RunBatch} and are written with plain
+ * JDBC, while a write running alone (and every write in a container's transaction) uses the
+ * entities.
  */
 public final class JpaFlowStoreImpl implements JpaFlowStore {
 
