@@ -136,8 +136,9 @@ final class DurableProfile implements Profile {
 
     @Override
     public SchedulingStore scheduling() {
-        // Awaits and triggers play no part in W1-W3; the JPA scheduling store is not needed here.
-        return io.nvent.cdi.MemoryAdapters.schedulingStore();
+        // As in production: step leases (stall detection) are written with each step's start and
+        // finish, in the same transaction as the run change.
+        return store.schedulingStore();
     }
 
     @Override
