@@ -123,8 +123,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,
                                                   Database database) {
         GroupCommit commits = options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
-                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)), options.groupCommitThreads(),
-                        MAX_GROUP, Thread::new);
+                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
+                        options.groupCommitThreads(), MAX_GROUP, Thread::new);
         return started(transactions, commits, options, database, "RESOURCE_LOCAL");
     }
 
