@@ -108,15 +108,6 @@ final class GroupCommit implements AutoCloseable {
         return running != null && running.em() == em ? Optional.of(running.runs()) : Optional.empty();
     }
 
-    /**
-     * Statements the writes of the batch whose transaction {@code em} is may leave to the batch's
-     * end, if it is one: each statement text then costs one round trip for the whole batch.
-     */
-    static Optional<DeferredStatements> deferredStatements(EntityManager em) {
-        Running running = RUNNING.get();
-        return running != null && running.em() == em ? Optional.of(running.deferred()) : Optional.empty();
-    }
-
     /** Writes committed one by one, each in its own transaction. */
     static GroupCommit none(Transactions transactions) {
         return new GroupCommit(transactions, null, 0, 1, Thread::new);
@@ -130,7 +121,7 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /** A batch in progress on a committer thread. */
-    private record Running(EntityManager em, RunBatch runs, DeferredStatements deferred) {
+    private record Running(EntityManager em, RunBatch runs) {
     }
 
     /** One writer's work and its outcome. */
@@ -197,8 +188,7 @@ final class GroupCommit implements AutoCloseable {
                     Session session = em.unwrap(Session.class);
                     RunBatch runs = new RunBatch(tables);
                     session.doWork(connection -> runs.lock(connection, lockedRuns(batch)));
-                    DeferredStatements deferred = new DeferredStatements();
-                    RUNNING.set(new Running(em, runs, deferred));
+                    RUNNING.set(new Running(em, runs));
                     try {
                         // Writes that change no run (creations, lease writes) first, and the new runs
                         // inserted before the changes: a change, and the statements of its piece (a
@@ -209,7 +199,6 @@ final class GroupCommit implements AutoCloseable {
                             batch.stream().filter(piece -> piece.lockRun).forEach(piece -> piece.runIn(em));
                         }
                         session.doWork(runs::write);
-                        session.doWork(deferred::execute);
                     } finally {
                         RUNNING.remove();
                     }

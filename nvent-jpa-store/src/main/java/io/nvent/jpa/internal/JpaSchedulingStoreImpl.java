@@ -535,13 +535,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try {
             return commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
                 Optional<StoredChange> change = runStore.changeRun(em, lease.runId(), mutation);
-                Optional<DeferredStatements> deferred = GroupCommit.deferredStatements(em).filter(d -> postgres);
-                if (change.isPresent() && deferred.isPresent()) {
-                    // With the other leases of the group in one batch; a held lease fails the group,
-                    // whose writes then run one by one, this one ending below.
-                    deferred.get().addExpectingOneRow(upsertLeaseSql(), upsert -> bindUpsertLease(upsert,
-                            lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now), () -> new LeaseHeld(lease));
-                } else if (change.isPresent() && !em.unwrap(Session.class).doReturningWork(connection -> postgres
+                if (change.isPresent() && !em.unwrap(Session.class).doReturningWork(connection -> postgres
                         ? upsertLease(connection, lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)
                         : updateOrInsertLease(connection, lease.runId(), lease.step(), lease.owner(),
                                 lease.expiresAt(), now))) {
@@ -566,14 +560,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try {
             Optional<StoredChange> change = commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
                 Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
-                Optional<DeferredStatements> deferred = GroupCommit.deferredStatements(em);
-                if (deferred.isPresent()) {
-                    deferred.get().add(deleteLeaseSql(), delete -> bindDeleteLease(delete, lease.runId(), lease.step(),
-                            lease.owner()));
-                } else {
-                    em.unwrap(Session.class).doWork(connection -> deleteLease(connection, lease.runId(), lease.step(),
-                            lease.owner()));
-                }
+                em.unwrap(Session.class).doWork(connection -> deleteLease(connection, lease.runId(), lease.step(),
+                        lease.owner()));
                 return stored;
             });
             released = true;
@@ -608,27 +596,18 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
     private boolean upsertLease(Connection connection, String runId, String step, String owner, Instant until,
                                 Instant now) throws SQLException {
-        try (PreparedStatement upsert = connection.prepareStatement(upsertLeaseSql())) {
-            bindUpsertLease(upsert, runId, step, owner, until, now);
-            return upsert.executeUpdate() == 1;
-        }
-    }
-
-    private String upsertLeaseSql() {
-        return "insert into " + leases
+        try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
                 + " as l (run_id, step_name, owner, expires_at) select ?, ?, ?, ? from " + runs + " where run_id = ?"
                 + " on conflict (run_id, step_name) do update set owner = excluded.owner,"
-                + " expires_at = excluded.expires_at where l.owner = excluded.owner or l.expires_at <= ?";
-    }
-
-    private static void bindUpsertLease(PreparedStatement upsert, String runId, String step, String owner,
-                                        Instant until, Instant now) throws SQLException {
-        upsert.setString(1, runId);
-        upsert.setString(2, step);
-        upsert.setString(3, owner);
-        setInstant(upsert, 4, Optional.of(until));
-        upsert.setString(5, runId);
-        setInstant(upsert, 6, Optional.of(now));
+                + " expires_at = excluded.expires_at where l.owner = excluded.owner or l.expires_at <= ?")) {
+            upsert.setString(1, runId);
+            upsert.setString(2, step);
+            upsert.setString(3, owner);
+            setInstant(upsert, 4, Optional.of(until));
+            upsert.setString(5, runId);
+            setInstant(upsert, 6, Optional.of(now));
+            return upsert.executeUpdate() == 1;
+        }
     }
 
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
@@ -695,21 +674,13 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     private void deleteLease(Connection connection, String runId, String step, String owner) throws SQLException {
-        try (PreparedStatement delete = connection.prepareStatement(deleteLeaseSql())) {
-            bindDeleteLease(delete, runId, step, owner);
+        try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
+                + " where run_id = ? and step_name = ? and owner = ?")) {
+            delete.setString(1, runId);
+            delete.setString(2, step);
+            delete.setString(3, owner);
             delete.executeUpdate();
         }
-    }
-
-    private String deleteLeaseSql() {
-        return "delete from " + leases + " where run_id = ? and step_name = ? and owner = ?";
-    }
-
-    private static void bindDeleteLease(PreparedStatement delete, String runId, String step, String owner)
-            throws SQLException {
-        delete.setString(1, runId);
-        delete.setString(2, step);
-        delete.setString(3, owner);
     }
 
     @Override
