@@ -14,6 +14,8 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
 import java.sql.Connection;
@@ -473,6 +475,37 @@ abstract class JpaStoreBehaviourTest {
         assertThat(oneCommitter.readEvents(other.runId(), EventQuery.all())).hasSize(2);
         // Once in the group, once alone.
         assertThat(calls.get(run.runId())).hasValue(2);
+    }
+
+    @Test
+    void stepStartsAndFinishesInOneGroupTakeAndGiveUpTheirLeasesAndALeaseHeldElsewhereRefusesOnlyItsStart()
+            throws Exception {
+        SchedulingStore leases = oneCommitter.schedulingStore();
+        RunRecord held = created("orders");
+        RunRecord free = created("orders");
+        RunRecord finishing = created("orders");
+        Instant until = T0.plusSeconds(60);
+        assertThat(leases.acquireLease(held.runId(), "a", "other-instance", until, T0)).isTrue();
+        assertThat(leases.acquireLease(finishing.runId(), "a", "me", until, T0)).isTrue();
+        RunMutation start = current -> Optional.of(new RunChange(current.withStep("a", StepStatus.RUNNING),
+                List.of(log("{}"))));
+
+        List<Object> outcomes = inOneGroup(List.of(
+                () -> leases.startStep(oneCommitter, new StepLease(held.runId(), "a", "me", until), T0, start),
+                () -> leases.startStep(oneCommitter, new StepLease(free.runId(), "a", "me", until), T0, start),
+                () -> leases.finishStep(oneCommitter, new StepLease(finishing.runId(), "a", "me", until),
+                        current -> Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
+                                List.of(log("{}")))))));
+
+        assertThat((Optional<?>) outcomes.get(0)).as("held by another instance").isEmpty();
+        assertThat((Optional<?>) outcomes.get(1)).isPresent();
+        assertThat((Optional<?>) outcomes.get(2)).isPresent();
+        assertThat(oneCommitter.findRun(held.runId()).orElseThrow().steps()).doesNotContainKey("a");
+        assertThat(oneCommitter.findRun(free.runId()).orElseThrow().steps()).containsEntry("a", StepStatus.RUNNING);
+        assertThat(leases.acquireLease(free.runId(), "a", "other-instance", until, T0)).as("taken").isFalse();
+        assertThat(leases.acquireLease(held.runId(), "a", "other-instance", until, T0)).as("still the other's")
+                .isTrue();
+        assertThat(leases.acquireLease(finishing.runId(), "a", "other-instance", until, T0)).as("given up").isTrue();
     }
 
     /**
