@@ -1,5 +1,7 @@
 package io.nvent.postgres;
 
+import io.nvent.testkit.HandlerLatches;
+import io.nvent.testkit.JobBehaviour;
 import io.nvent.testkit.TestThreads;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,7 +48,7 @@ class PgJobQueueClusterTest {
     private static DataSource dataSource;
 
     private final List<PgJobQueue> instances = new ArrayList<>();
-    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    private final HandlerLatches latches = new HandlerLatches();
     private String queue;
 
     @BeforeAll
@@ -67,7 +69,7 @@ class PgJobQueueClusterTest {
 
     @AfterEach
     void closeInstances() {
-        latches.forEach(CountDownLatch::countDown);
+        latches.releaseAll();
         instances.forEach(PgJobQueue::close);
     }
 
@@ -119,7 +121,7 @@ class PgJobQueueClusterTest {
         PgJobQueue a = instance(crashing, shortLeases);
         PgJobQueue b = instance(dataSource, shortLeases);
         List<String> ranOn = new CopyOnWriteArrayList<>();
-        CountDownLatch hang = latch();
+        CountDownLatch hang = latches.newLatch();
         a.registerWorker(queue, 1, handler(job -> {
             ranOn.add("a");
             hang.await();
@@ -151,7 +153,7 @@ class PgJobQueueClusterTest {
         CuttableDataSource crashing = new CuttableDataSource(dataSource);
         PgJobQueue first = instance(crashing, named);
         List<String> ran = new CopyOnWriteArrayList<>();
-        CountDownLatch hang = latch();
+        CountDownLatch hang = latches.newLatch();
         first.registerWorker(queue, 1, handler(job -> {
             ran.add("first life");
             hang.await();
@@ -287,7 +289,7 @@ class PgJobQueueClusterTest {
     @Test
     void jobs_claimed_ahead_that_had_not_started_when_the_queue_was_paused_go_back_unchanged_and_run_after_resume() {
         PgJobQueue worker = instance(dataSource, options().toBuilder().prefetch(2).build());
-        CountDownLatch release = latch();
+        CountDownLatch release = latches.newLatch();
         List<String> ran = new CopyOnWriteArrayList<>();
         worker.registerWorker(queue, 1, handler(job -> {
             ran.add(job.jobId() + " attempt " + job.attempt());
@@ -326,19 +328,7 @@ class PgJobQueueClusterTest {
         return instance;
     }
 
-    private CountDownLatch latch() {
-        CountDownLatch latch = new CountDownLatch(1);
-        latches.add(latch);
-        return latch;
-    }
-
-    /** What an attempt does. */
-    @FunctionalInterface
-    private interface Behaviour {
-        void run(JobExecution job) throws Exception;
-    }
-
-    private static JobHandler handler(Behaviour behaviour) {
+    private static JobHandler handler(JobBehaviour behaviour) {
         return new JobHandler() {
             @Override
             public void handle(JobExecution job) throws Exception {

@@ -56,7 +56,7 @@ public abstract class JobQueueContractTest {
     protected JobQueue queue;
     /** A queue name no other test uses. */
     protected String name;
-    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    private final HandlerLatches latches = new HandlerLatches();
 
     /**
      * Creates the adapter under test. Called before each test; the instance is closed after it.
@@ -73,7 +73,7 @@ public abstract class JobQueueContractTest {
     @AfterEach
     void closeQueue() {
         // Handlers still blocked on a test latch would keep close() waiting.
-        latches.forEach(CountDownLatch::countDown);
+        latches.releaseAll();
         queue.close();
     }
 
@@ -245,7 +245,7 @@ public abstract class JobQueueContractTest {
 
     @Test
     void an_attempt_exceeding_its_timeout_fails_with_a_TimeoutException() {
-        CountDownLatch never = latch();
+        CountDownLatch never = latches.newLatch();
         RecordingHandler handler = new RecordingHandler(job -> never.await());
         queue.registerWorker(name, 1, handler);
 
@@ -266,7 +266,7 @@ public abstract class JobQueueContractTest {
 
     @Test
     void counts_tell_how_many_jobs_are_in_each_state() {
-        CountDownLatch release = latch();
+        CountDownLatch release = latches.newLatch();
         queue.pause(name);
         queue.enqueue(job("hold"));
         queue.enqueue(job("ok"));
@@ -397,17 +397,6 @@ public abstract class JobQueueContractTest {
         return queue.counts(name).of(state) == count;
     }
 
-    private CountDownLatch latch() {
-        CountDownLatch latch = new CountDownLatch(1);
-        latches.add(latch);
-        return latch;
-    }
-
-    /** What an attempt does. */
-    @FunctionalInterface
-    protected interface Behaviour {
-        void run(JobExecution job) throws Exception;
-    }
 
     /** An attempt as the handler saw it start. */
     protected record Start(JobExecution execution, long nanoTime) {
@@ -431,9 +420,9 @@ public abstract class JobQueueContractTest {
         final List<Failure> failures = new CopyOnWriteArrayList<>();
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
-        private final Behaviour behaviour;
+        private final JobBehaviour behaviour;
 
-        RecordingHandler(Behaviour behaviour) {
+        RecordingHandler(JobBehaviour behaviour) {
             this.behaviour = behaviour;
         }
 

@@ -10,6 +10,8 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.testkit.Concurrently;
+import io.nvent.testkit.HandlerLatches;
+import io.nvent.testkit.JobBehaviour;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,11 +42,11 @@ class MemoryJobQueueTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 
     private final MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("memq-test-worker"));
-    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    private final HandlerLatches latches = new HandlerLatches();
 
     @AfterEach
     void close() {
-        latches.forEach(CountDownLatch::countDown);
+        latches.releaseAll();
         queue.close();
     }
 
@@ -72,7 +74,7 @@ class MemoryJobQueueTest {
 
     @Test
     void registering_again_with_a_lower_concurrency_runs_fewer_jobs_at_once() {
-        CountDownLatch release = latch();
+        CountDownLatch release = latches.newLatch();
         Handler wide = new Handler(job -> release.await());
         queue.registerWorker("narrowing", 3, wide);
         for (int i = 0; i < 3; i++) {
@@ -93,7 +95,7 @@ class MemoryJobQueueTest {
 
     @Test
     void registering_again_with_a_higher_concurrency_runs_more_jobs_at_once() {
-        CountDownLatch release = latch();
+        CountDownLatch release = latches.newLatch();
         Handler handler = new Handler(job -> release.await());
         queue.registerWorker("widening", 1, handler);
         for (int i = 0; i < 3; i++) {
@@ -109,7 +111,7 @@ class MemoryJobQueueTest {
 
     @Test
     void a_timed_out_attempt_that_ignores_its_interrupt_does_not_disturb_the_next_job_of_its_worker() {
-        CountDownLatch stuck = latch();
+        CountDownLatch stuck = latches.newLatch();
         List<Boolean> nextSawInterrupt = new CopyOnWriteArrayList<>();
         Handler handler = new Handler(job -> {
             if (job.jobId().equals("stubborn")) {
@@ -139,7 +141,7 @@ class MemoryJobQueueTest {
 
     @Test
     void attempts_with_different_timeouts_each_time_out_at_their_own_deadline() {
-        CountDownLatch never = latch();
+        CountDownLatch never = latches.newLatch();
         Handler handler = new Handler(job -> never.await());
         queue.registerWorker("deadlines", 2, handler);
 
@@ -214,25 +216,14 @@ class MemoryJobQueueTest {
                 .filter(thread -> thread.getName().startsWith("memq-test-worker") && thread.isAlive()).count();
     }
 
-    private CountDownLatch latch() {
-        CountDownLatch latch = new CountDownLatch(1);
-        latches.add(latch);
-        return latch;
-    }
-
-    @FunctionalInterface
-    private interface Behaviour {
-        void run(JobExecution job) throws Exception;
-    }
-
     /** Runs a behaviour, counting the attempts running at once and collecting failures. */
     private static final class Handler implements JobHandler {
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
         final List<Throwable> failures = new CopyOnWriteArrayList<>();
-        private final Behaviour behaviour;
+        private final JobBehaviour behaviour;
 
-        Handler(Behaviour behaviour) {
+        Handler(JobBehaviour behaviour) {
             this.behaviour = behaviour;
         }
 
