@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.function.IntConsumer;
@@ -48,16 +49,20 @@ final class Workloads {
         JobQueue queue = profile.queue();
         String name = "w1";
         AtomicLong lastHandlerEnd = new AtomicLong();
+        CountDownLatch handled = new CountDownLatch(n);
         try {
             queue.pause(name);
-            queue.registerWorker(name, CONCURRENCY, handler(job -> latest(lastHandlerEnd, System.nanoTime())));
+            queue.registerWorker(name, CONCURRENCY, handler(job -> {
+                latest(lastHandlerEnd, System.nanoTime());
+                handled.countDown();
+            }));
 
             w1Job(name, -1); // links the call site (start-up, not timed)
             long firstEnqueue = produce(n, i -> queue.enqueue(w1Job(name, i)));
             long enqueued = System.nanoTime();
 
             queue.resume(name);
-            long confirmed = waitUntil(() -> queue.counts(name).completed(), n);
+            long confirmed = waitUntil(handled, () -> queue.counts(name).completed(), n);
 
             double enqueueMs = millis(enqueued - firstEnqueue);
             double processMs = millis(confirmed - enqueued);
@@ -84,6 +89,12 @@ final class Workloads {
         final Map<String, long[]> handoffs = new ConcurrentHashMap<>();
         final Map<String, Long> runLatency = new ConcurrentHashMap<>();
         final LongAccumulator lastStepEnd = new LongAccumulator(Math::max, 0);
+        /** Counts the runs whose last step has returned. */
+        final CountDownLatch finishedRuns;
+
+        ChainTimings(int runs) {
+            finishedRuns = new CountDownLatch(runs);
+        }
     }
 
     @FlowStep(flow = "w2", name = "step1", role = StepRole.ENTRY, emits = "step1.done")
@@ -132,14 +143,16 @@ final class Workloads {
             timings.handoffs.computeIfAbsent(ctx.runId(), id -> new long[2])[1] =
                     started - previous.getJsonNumber("tPrev").longValue();
             long end = System.nanoTime();
-            timings.runLatency.put(ctx.runId(), end - previous.getJsonNumber("tRun0").longValue());
             timings.lastStepEnd.accumulate(end);
+            if (timings.runLatency.put(ctx.runId(), end - previous.getJsonNumber("tRun0").longValue()) == null) {
+                timings.finishedRuns.countDown();
+            }
             return null;
         }
     }
 
     static Result w2(Profile profile, int runs) throws Exception {
-        ChainTimings timings = new ChainTimings();
+        ChainTimings timings = new ChainTimings(runs);
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder()
                 .store(profile.store()).schedulingStore(profile.scheduling()).queue(profile.queue())
                 .concurrency(CONCURRENCY)
@@ -149,7 +162,7 @@ final class Workloads {
             produce(runs, i -> engine.flows().startWithJson("w2",
                     "{\"i\":" + i + ",\"pad\":\"" + PAD + "\",\"tRun0\":" + System.nanoTime() + "}"));
             long started = System.nanoTime();
-            long confirmed = waitUntil(() -> engine.flows().stats("w2").completed(), runs);
+            long confirmed = waitUntil(timings.finishedRuns, () -> engine.flows().stats("w2").completed(), runs);
 
             double[] handoffs = timings.handoffs.values().stream()
                     .flatMapToLong(pair -> java.util.stream.LongStream.of(pair)).filter(v -> v > 0)
@@ -171,19 +184,21 @@ final class Workloads {
         String name = "w3";
         Map<Integer, Double> lateness = new ConcurrentHashMap<>();
         AtomicLong lastHandlerEnd = new AtomicLong();
+        CountDownLatch handled = new CountDownLatch(n);
         try {
             queue.registerWorker(name, CONCURRENCY, handler(job -> {
                 long startedWallMs = System.currentTimeMillis();
                 JsonObject payload = parse(job.payload());
                 lateness.put(payload.getInt("i"), (double) (startedWallMs - payload.getJsonNumber("due").longValue()));
                 latest(lastHandlerEnd, System.nanoTime());
+                handled.countDown();
             }));
             // Start-up, not timed: links the call site and loads the JSON parser, so that neither delays the first jobs.
             parse(w3Job(name, -1, 0, delay).payload());
             long firstEnqueue = produce(n, i -> queue.enqueue(w3Job(name, i, System.currentTimeMillis() + delay.toMillis(),
                     delay)));
             long scheduled = System.nanoTime();
-            long confirmed = waitUntil(() -> queue.counts(name).completed(), n);
+            long confirmed = waitUntil(handled, () -> queue.counts(name).completed(), n);
             double[] values = lateness.values().stream().mapToDouble(Double::doubleValue).toArray();
             long early = lateness.values().stream().filter(v -> v < 0).count();
             return new Result("W3", profile.name()).num("n", n).num("delay_ms", delay.toMillis())
@@ -263,9 +278,18 @@ final class Workloads {
         }
     }
 
-    /** Polls the store every 10 ms until it reports {@code target}; returns the time it did. */
-    static long waitUntil(LongSupplier reported, long target) throws InterruptedException {
+    /**
+     * Waits until the handlers have returned, then polls the store every 10 ms until it reports
+     * {@code target}; returns the time it did. WORKLOADS.md starts the polling after the last
+     * handler returned: polling during the run would spend the CPU the run needs on queries.
+     */
+    static long waitUntil(CountDownLatch handlersReturned, LongSupplier reported, long target)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        if (!handlersReturned.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+            throw new IllegalStateException("gave up: " + handlersReturned.getCount() + " of " + target
+                    + " handlers have not returned; store reports " + reported.getAsLong());
+        }
         while (reported.getAsLong() < target) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("gave up: store reports " + reported.getAsLong() + " of " + target);

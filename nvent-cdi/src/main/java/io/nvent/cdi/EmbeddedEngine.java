@@ -75,7 +75,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         Json json = new Json(b.maxPayloadBytes);
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
-                new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true));
+                new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay));
         engine.useTimers(executor);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
@@ -137,6 +137,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private String instanceId = "embedded-" + UUID.randomUUID().toString().substring(0, 8);
         private String webhookBaseUrl = "http://localhost:8080";
         private Duration leaseDuration = Duration.ofSeconds(60);
+        private Duration startWriteDelay = EngineSettings.DEFAULT_START_WRITE_DELAY;
         private Duration sweepEvery = Duration.ofMillis(500);
         private Consumer<Object> hooks = event -> { };
 
@@ -209,6 +210,15 @@ public final class EmbeddedEngine implements AutoCloseable {
 
         public Builder leaseDuration(Duration value) {
             this.leaseDuration = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * How long a step may run before its start is stored on its own; a step that returns sooner
+         * stores its start with its result, in one write. Zero stores every start before the step runs.
+         */
+        public Builder startWriteDelay(Duration value) {
+            this.startWriteDelay = Objects.requireNonNull(value);
             return this;
         }
 

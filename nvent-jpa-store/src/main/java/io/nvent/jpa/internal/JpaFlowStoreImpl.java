@@ -68,6 +68,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private final String runTable;
     private final JpaSchedulingStoreImpl scheduling;
 
+    /** Reads runs with plain JDBC: the engine reads the run before each step, and the entity loader costs far more. */
+    private final RunTables tables;
+
     private JpaFlowStoreImpl(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
                              Database database) {
         this.transactions = transactions;
@@ -76,6 +79,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.runTable = tablesOf(options) + "run";
+        this.tables = new RunTables(database, tablesOf(options));
         this.scheduling = new JpaSchedulingStoreImpl(transactions, commits, database, options, this);
     }
 
@@ -88,7 +92,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             SchemaMigrator.migrate(dataSource, database, options);
         }
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(dataSource, options);
-        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database);
+        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts(), Optional.of(dataSource)), options,
+                database);
     }
 
     /** A store with local transactions on a JDBC URL. */
@@ -186,7 +191,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public Optional<RunRecord> findRun(String runId) {
-        return transactions.read(em -> Optional.ofNullable(em.find(RunEntity.class, runId)).map(RunEntity::toRecord));
+        return transactions.readJdbc(connection -> tables.find(connection, runId));
     }
 
     @Override

@@ -4,7 +4,11 @@ import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import org.hibernate.Session;
 
 /** Local transactions on a {@code RESOURCE_LOCAL} persistence unit: one per store call. */
@@ -14,10 +18,40 @@ final class ResourceLocalTransactions implements Transactions {
 
     private final EntityManagerFactory emf;
     private final int maxAttempts;
+    private final Optional<DataSource> pool;
 
     ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts) {
+        this(emf, maxAttempts, Optional.empty());
+    }
+
+    /**
+     * @param pool the pooled data source Hibernate gets its connections from, if the store was
+     *     given one: plain JDBC reads then take their connections from it directly
+     */
+    ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts, Optional<DataSource> pool) {
         this.emf = emf;
         this.maxAttempts = maxAttempts;
+        this.pool = pool;
+    }
+
+    @Override
+    public <T> T readJdbc(JdbcWork<T> work) {
+        if (pool.isEmpty()) {
+            return Transactions.super.readJdbc(work);
+        }
+        try (Connection connection = pool.get().getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            try {
+                return work.run(connection);
+            } finally {
+                if (!autoCommit) {
+                    // End the read's transaction before the connection goes back to the pool.
+                    connection.rollback();
+                }
+            }
+        } catch (SQLException e) {
+            throw Failures.transactionFailure("store read failed", e);
+        }
     }
 
     @Override

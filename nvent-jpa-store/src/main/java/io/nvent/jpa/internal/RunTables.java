@@ -88,6 +88,17 @@ final class RunTables {
         }
     }
 
+    /** The run with this id, without locking it. */
+    Optional<RunRecord> find(Connection connection, String runId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select " + RUN_COLUMNS + " from " + runs + " where run_id = ?")) {
+            statement.setString(1, runId);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.of(read(row).run()) : Optional.empty();
+            }
+        }
+    }
+
     private static void readAll(PreparedStatement statement, Consumer<StoredRun> found) throws SQLException {
         try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {

@@ -3,7 +3,10 @@ package io.nvent.jpa.internal;
 import io.nvent.ConcurrentRunModificationException;
 import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.function.Function;
+import org.hibernate.Session;
 
 /**
  * How the store gets an {@link EntityManager} inside a transaction. Two implementations: local
@@ -31,6 +34,21 @@ interface Transactions {
 
     /** Runs read-only {@code work}; inside the caller's transaction if one is active. */
     <T> T read(Function<EntityManager, T> work);
+
+    /**
+     * Runs read-only JDBC {@code work}; on a connection of its own where the store has a pool of
+     * them, which spares the read a Hibernate session and transaction (the engine reads a run
+     * before every step).
+     */
+    default <T> T readJdbc(JdbcWork<T> work) {
+        return read(em -> em.unwrap(Session.class).doReturningWork(work::run));
+    }
+
+    /** Work on a JDBC connection. */
+    @FunctionalInterface
+    interface JdbcWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
 
     /** Releases resources. */
     void close();

@@ -11,11 +11,29 @@ import java.util.UUID;
  * @param leaseDuration how long a step lease lasts without renewal ({@code nvent.stall.timeout-ms});
  *     a running step whose lease ran out is considered stalled
  * @param recoverStalled re-enqueue a stalled step so another instance executes it
+ * @param startWriteDelay how long a step may run before its start is stored on its own
+ *     ({@code nvent.step.start-write-delay-ms}); a step that returns sooner stores its start with
+ *     its result, in one write. Zero stores every start before the step runs.
  */
-public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled) {
+public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
+                             Duration startWriteDelay) {
+
+    /** The default of {@link #startWriteDelay}: short enough that a step running longer shows as running at once. */
+    public static final Duration DEFAULT_START_WRITE_DELAY = Duration.ofMillis(200);
+
+    public EngineSettings {
+        if (startWriteDelay.isNegative()) {
+            throw new IllegalArgumentException("startWriteDelay must not be negative: " + startWriteDelay);
+        }
+        if (!startWriteDelay.isZero() && startWriteDelay.compareTo(leaseDuration) >= 0) {
+            throw new IllegalArgumentException("startWriteDelay (" + startWriteDelay
+                    + ") must be shorter than the lease duration (" + leaseDuration + ")");
+        }
+    }
 
     /** Settings for tests and embedded use. */
     public static EngineSettings defaults() {
-        return new EngineSettings(UUID.randomUUID().toString(), "http://localhost:8080", Duration.ofSeconds(60), true);
+        return new EngineSettings(UUID.randomUUID().toString(), "http://localhost:8080", Duration.ofSeconds(60), true,
+                DEFAULT_START_WRITE_DELAY);
     }
 }

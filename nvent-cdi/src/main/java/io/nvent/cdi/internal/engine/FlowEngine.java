@@ -40,6 +40,7 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -63,6 +64,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -97,6 +99,7 @@ public final class FlowEngine implements FlowService {
     private final Map<String, Integer> leasedSteps = new ConcurrentHashMap<>();
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ScheduledExecutorService timers;
+    private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
@@ -127,6 +130,16 @@ public final class FlowEngine implements FlowService {
     /** Lets time and schedule awaits resolve on time instead of at the next maintenance sweep. */
     public void useTimers(ScheduledExecutorService executor) {
         this.timers = executor;
+        this.startTimers = executor;
+    }
+
+    /**
+     * Lets steps run before their start is stored (see {@link EngineSettings#startWriteDelay()});
+     * {@code executor} stores the start of a step that runs longer. Without it, every start is
+     * stored before its step runs.
+     */
+    void useStartTimers(ScheduledExecutorService executor) {
+        this.startTimers = executor;
     }
 
     /** Connects the triggers that fire on named events. */
@@ -586,66 +599,183 @@ public final class FlowEngine implements FlowService {
                         + "' has no step '" + ref.step() + "' in this deployment"));
         Instant startedAt = clock.instant();
         String leaseKey = ref.runId() + ":" + ref.step();
-        StepLease lease = new StepLease(ref.runId(), ref.step(), settings.instanceId(),
-                startedAt.plus(settings.leaseDuration()));
         boolean alreadyRunningHere = leasedSteps.merge(leaseKey, 1, Integer::sum) > 1;
-        boolean holdingLease = false;
         try {
-            // The lease and the step.started entry are written together (one commit per step start).
-            Optional<StoredChange> started = scheduling.startStep(store, lease, startedAt, run -> {
-                StepStatus status = run.steps().get(ref.step());
-                // A failed step's job only runs again when an operator retried it in the queue
-                // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
-                boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
-                if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
-                        || status == StepStatus.AWAITING)) {
-                    // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
-                    return Optional.empty();
+            ScheduledExecutorService executor = startTimers;
+            if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere) {
+                Optional<RunRecord> before = store.findRun(ref.runId());
+                if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
+                    executeWithDeferredStart(binding, job, before.get(),
+                            run -> lateStartChange(run, ref.step(), job, startedAt), executor);
+                    return;
                 }
-                if (alreadyRunningHere && status == StepStatus.RUNNING) {
-                    // A second job of a step this instance is executing (e.g. a stall-recovery job and the
-                    // queue's redelivery of the original): our own lease would let it in, so refuse here.
-                    return Optional.empty();
-                }
-                List<EventDraft> events = new ArrayList<>();
-                if (retriedAfterFailure) {
-                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), 0, startedAt,
-                            JsonText.object().str("reason", "job retried in queue " + job.queue()).build()));
-                }
-                RunRecord next = run.withStep(ref.step(), StepStatus.RUNNING);
-                if (next.status() != RunStatus.RUNNING) {
-                    next = next.withStatus(RunStatus.RUNNING, startedAt);
-                }
-                String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue())
-                        .str("instance", settings.instanceId()).build();
-                events.add(EventDraft.ofStep(EventType.STEP_STARTED, ref.step(), job.attempt(), startedAt, data));
-                return Optional.of(new RunChange(next, events));
-            });
-            if (started.isEmpty()) {
-                LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
-                        + " another instance", job.jobId());
-                return;
             }
-            holdingLease = true;
-            RunRecord run = started.get().run();
-            publish(run.flow(), started.get().events());
-
-            Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
-                    "input of " + binding.step() + " in run " + run.runId());
-            Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
-                    ? resolvedData(run.runId(), binding.step()) : Optional.empty();
-            DefaultStepContext context = new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job,
-                    store, json, clock, triggerData);
-            Object result = invoke(binding, input, context);
-            String resultJson = json.toJson(result, "result of step '" + binding.step() + "'");
-            holdingLease = false;
-            complete(binding, job, context, resultJson, lease);
+            executeStarted(binding, job, run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
         } finally {
             leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
+        }
+    }
+
+    /** A run that goes on and a step waiting for this job: the common case, which may defer its start. */
+    private static boolean startsCleanly(RunRecord run, String step) {
+        StepStatus status = run.steps().get(step);
+        return !run.status().isTerminal() && (status == StepStatus.QUEUED || status == StepStatus.RETRYING);
+    }
+
+    /** Stores the step's start (with its lease) before invoking the step. */
+    private void executeStarted(StepBinding binding, JobExecution job, RunMutation start) throws Exception {
+        Optional<StoredChange> started = writeStart(binding, job, start);
+        if (started.isEmpty()) {
+            return;
+        }
+        boolean holdingLease = true;
+        try {
+            RunRecord run = started.get().run();
+            DefaultStepContext context = contextOf(binding, job, run);
+            String resultJson = invokeForResult(binding, run, context);
+            holdingLease = false;
+            complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
+        } finally {
             if (holdingLease) {
-                scheduling.releaseLease(ref.runId(), ref.step(), settings.instanceId());
+                scheduling.releaseLease(started.get().run().runId(), binding.step(), settings.instanceId());
             }
         }
+    }
+
+    /**
+     * Invokes the step before its start is stored, on the state read just before; a step that
+     * returns within {@link EngineSettings#startWriteDelay()} stores its start and its result in
+     * one write (no lease: nothing else can take the step meanwhile, the write checks that it is
+     * still waiting for this job). A step that runs longer gets its start (and lease) stored by a
+     * timer, so it shows as running and stall detection covers it; a failing attempt stores its
+     * start before its failure, so the history reads the same either way.
+     */
+    private void executeWithDeferredStart(StepBinding binding, JobExecution job, RunRecord before, RunMutation start,
+                                          ScheduledExecutorService executor) throws Exception {
+        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, start));
+        ScheduledFuture<?> timer = executor.schedule(deferred::writeIfPending,
+                settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
+        String resultJson;
+        DefaultStepContext context = contextOf(binding, job, before);
+        boolean holdingLease = false;
+        try {
+            try {
+                resultJson = invokeForResult(binding, before, context);
+            } finally {
+                timer.cancel(false);
+            }
+            if (deferred.takeOver()) {
+                complete(binding, job, context, resultJson, Optional.empty(), start);
+                return;
+            }
+            Optional<StoredChange> started = deferred.outcome();
+            if (started.isEmpty()) {
+                // The run was canceled or the step taken over while it ran: its result is not stored.
+                return;
+            }
+            holdingLease = false;
+            complete(binding, job, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
+        } catch (Exception | Error failure) {
+            try {
+                deferred.writeIfPending();
+                holdingLease = deferred.outcome().isPresent();
+            } catch (RuntimeException notStored) {
+                failure.addSuppressed(notStored);
+            }
+            throw failure;
+        } finally {
+            if (holdingLease) {
+                scheduling.releaseLease(before.runId(), binding.step(), settings.instanceId());
+            }
+        }
+    }
+
+    /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
+    private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, RunMutation start) {
+        Optional<StoredChange> started = scheduling.startStep(store, leaseOf(
+                StepJob.parse(job.payload()).runId(), binding.step()), clock.instant(), start);
+        if (started.isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
+                    + " another instance", job.jobId());
+            return started;
+        }
+        publish(started.get().run().flow(), started.get().events());
+        return started;
+    }
+
+    private StepLease leaseOf(String runId, String step) {
+        return new StepLease(runId, step, settings.instanceId(), clock.instant().plus(settings.leaseDuration()));
+    }
+
+    /**
+     * The step's start: running, with a {@code step.started} entry; empty when the job must not run
+     * (canceled run, a redelivered job of a finished step, or one this instance already executes).
+     */
+    private Optional<RunChange> startChange(RunRecord run, String step, JobExecution job, Instant startedAt,
+                                            boolean alreadyRunningHere) {
+        StepStatus status = run.steps().get(step);
+        // A failed step's job only runs again when an operator retried it in the queue
+        // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
+        boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
+        if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
+                || status == StepStatus.AWAITING)) {
+            // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
+            return Optional.empty();
+        }
+        if (alreadyRunningHere && !retriedAfterFailure) {
+            // A second job of a step this instance is executing (e.g. a stall-recovery job and the
+            // queue's redelivery of the original): our own lease would let it in, and the first
+            // execution may not have stored its start yet, so refuse here.
+            return Optional.empty();
+        }
+        List<EventDraft> events = new ArrayList<>();
+        if (retriedAfterFailure) {
+            events.add(EventDraft.ofStep(EventType.STEP_RETRY, step, 0, startedAt,
+                    JsonText.object().str("reason", "job retried in queue " + job.queue()).build()));
+        }
+        RunRecord next = run.withStep(step, StepStatus.RUNNING);
+        if (next.status() != RunStatus.RUNNING) {
+            next = next.withStatus(RunStatus.RUNNING, startedAt);
+        }
+        events.add(startedEvent(step, job, startedAt));
+        return Optional.of(new RunChange(next, events));
+    }
+
+    /**
+     * The start of a step that began before it was stored: stored as if it had been at once, so a
+     * run canceled meanwhile still records the step that ran (as it would had it been running);
+     * empty if the step is no longer waiting (another instance took it, or it finished).
+     */
+    private Optional<RunChange> lateStartChange(RunRecord run, String step, JobExecution job, Instant startedAt) {
+        StepStatus status = run.steps().get(step);
+        if (status != StepStatus.QUEUED && status != StepStatus.RETRYING) {
+            return Optional.empty();
+        }
+        RunRecord next = run.withStep(step, StepStatus.RUNNING);
+        if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING) {
+            next = next.withStatus(RunStatus.RUNNING, startedAt);
+        }
+        return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));
+    }
+
+    private EventDraft startedEvent(String step, JobExecution job, Instant startedAt) {
+        String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue())
+                .str("instance", settings.instanceId()).build();
+        return EventDraft.ofStep(EventType.STEP_STARTED, step, job.attempt(), startedAt, data);
+    }
+
+    private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run) {
+        Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
+                ? resolvedData(run.runId(), binding.step()) : Optional.empty();
+        return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
+                triggerData);
+    }
+
+    private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context) throws Exception {
+        Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
+                "input of " + binding.step() + " in run " + run.runId());
+        Object result = invoke(binding, input, context);
+        return json.toJson(result, "result of step '" + binding.step() + "'");
     }
 
     private Optional<String> resolvedData(String runId, String step) {
@@ -674,15 +804,18 @@ public final class FlowEngine implements FlowService {
         return inputs.build();
     }
 
-    /** Stores the step's completion and gives its lease up (also if storing fails). */
+    /**
+     * Stores the step's completion and gives its lease up (also if storing fails). Without a lease
+     * the step's start was not stored yet: {@code start} then runs first, in the same write.
+     */
     private void complete(StepBinding binding, JobExecution job, DefaultStepContext context, String resultJson,
-                          StepLease lease) {
+                          Optional<StepLease> lease, RunMutation start) {
         FlowDefinition flow = registry.require(binding.flow());
         StepDefinition step = binding.definition();
         Instant now = clock.instant();
         Pending pending = new Pending();
         List<Emission> emissions = context.emissions();
-        Optional<StoredChange> change = scheduling.finishStep(store, lease, run -> {
+        RunMutation finish = run -> {
             pending.reset();
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -709,8 +842,20 @@ public final class FlowEngine implements FlowService {
             }
             pending.released.addAll(emissions);
             return Optional.of(pending.advance(this, flow, next, events, now));
-        });
+        };
+        Optional<StoredChange> change = lease.isPresent()
+                ? scheduling.finishStep(store, lease.get(), finish)
+                : store.updateRun(context.runId(), startThen(start, finish));
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+    }
+
+    /** {@code start} and then {@code finish} as one change, with the entries of both in order. */
+    private static RunMutation startThen(RunMutation start, RunMutation finish) {
+        return run -> start.apply(run).flatMap(started -> finish.apply(started.updated()).map(finished -> {
+            List<EventDraft> events = new ArrayList<>(started.events());
+            events.addAll(finished.events());
+            return new RunChange(finished.updated(), events);
+        }));
     }
 
     private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {

@@ -26,6 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 
@@ -46,6 +48,9 @@ final class EngineHarness implements AutoCloseable {
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
     final ManualTicks ticks = new ManualTicks();
+    /** Stores the start of steps that run longer than the start-write delay. */
+    final ScheduledExecutorService startTimers = Executors.newSingleThreadScheduledExecutor(
+            Threads.daemonThreads("test-start-timer"));
     final FlowEngine engine;
     final TriggerManager triggers;
     final Maintenance maintenance;
@@ -61,11 +66,22 @@ final class EngineHarness implements AutoCloseable {
 
     /** An engine over existing stores, as a second instance or after a restart would be. */
     EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, Step<?, ?>... steps) {
-        this(store, scheduling, instanceId, 4, steps);
+        this(store, scheduling, instanceId, 4, EngineSettings.DEFAULT_START_WRITE_DELAY, steps);
     }
 
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
                           Step<?, ?>... steps) {
+        this(store, scheduling, instanceId, concurrency, EngineSettings.DEFAULT_START_WRITE_DELAY, steps);
+    }
+
+    /** An engine that stores a step's start on its own once the step has run for {@code startWriteDelay}. */
+    static EngineHarness withStartWriteDelay(Duration startWriteDelay, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", 4, startWriteDelay,
+                steps);
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
+                          Duration startWriteDelay, Step<?, ?>... steps) {
         this.store = store;
         this.scheduling = scheduling;
         Map<Class<?>, Step<?, ?>> instances = new ConcurrentHashMap<>();
@@ -78,7 +94,8 @@ final class EngineHarness implements AutoCloseable {
                 Duration.ofSeconds(30), Duration.ofHours(1));
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 new Json(1024 * 1024), clock, instances::get, hooks::add,
-                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true));
+                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true, startWriteDelay));
+        engine.useStartTimers(startTimers);
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
         engine.startWorkers(queueName -> concurrency);
@@ -120,6 +137,7 @@ final class EngineHarness implements AutoCloseable {
     @Override
     public void close() {
         queue.close();
+        startTimers.shutdownNow();
     }
 
     /** Records armed schedules; the test fires ticks itself. */

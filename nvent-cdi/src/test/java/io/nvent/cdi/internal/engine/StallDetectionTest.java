@@ -53,6 +53,8 @@ class StallDetectionTest {
                      new Approve())) {
             String runId = dead.engine.start("import", null);
             await().until(() -> executions.get() == 1);
+            // A step that runs past the start-write delay has its start and lease stored while it runs.
+            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
 
             survivor.clock.advance(Duration.ofSeconds(61));
             survivor.sweep();

@@ -1,0 +1,124 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.spi.StepLease;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A step runs before its start is stored: a step that returns within the start-write delay stores
+ * its start and its result in one write; one that runs longer has its start and lease stored while
+ * it runs.
+ */
+class DeferredStartTest {
+
+    /** Records how the run showed the step while it ran. */
+    @FlowStep(flow = "quick", name = "look", role = StepRole.ENTRY)
+    static class Look implements Step<Object, String> {
+        final AtomicReference<StepStatus> seen = new AtomicReference<>();
+        volatile FlowEngine engine;
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            seen.set(engine.run(ctx.runId()).orElseThrow().steps().get("look"));
+            return "looked";
+        }
+    }
+
+    @FlowStep(flow = "long", name = "wait", role = StepRole.ENTRY)
+    static class Wait implements Step<Object, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "broken", name = "fail", role = StepRole.ENTRY)
+    static class Fail implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("upstream refused");
+        }
+    }
+
+    @Test
+    void aStepThatReturnsAtOnceStoresItsStartWithItsResultInOneWrite() {
+        Look look = new Look();
+        long deferredVersion;
+        try (EngineHarness h = new EngineHarness(look)) {
+            look.engine = h.engine;
+            String runId = h.engine.start("quick", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(look.seen).as("the step ran before its start was stored").hasValue(StepStatus.QUEUED);
+            assertThat(h.types(runId)).containsSubsequence("step.started", "step.completed", "flow.completed");
+            deferredVersion = h.store.findRun(runId).orElseThrow().version();
+        }
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, look)) {
+            look.engine = h.engine;
+            String runId = h.engine.start("quick", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(look.seen).as("with no delay the start is stored first").hasValue(StepStatus.RUNNING);
+            assertThat(h.store.findRun(runId).orElseThrow().version())
+                    .as("storing the start on its own takes one write more").isEqualTo(deferredVersion + 1);
+        }
+    }
+
+    @Test
+    void aStepRunningPastTheDelayShowsAsRunningAndHoldsALease() {
+        Wait wait = new Wait();
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ofMillis(50), wait)) {
+            String runId = h.engine.start("long", null);
+
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("wait") == StepStatus.RUNNING);
+            assertThat(leasesOf(h)).extracting(StepLease::runId, StepLease::step).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(runId, "wait"));
+
+            wait.release.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.types(runId).stream().filter("step.started"::equals)).hasSize(1);
+            assertThat(leasesOf(h)).as("the finish gave the lease up").isEmpty();
+        }
+    }
+
+    @Test
+    void aStepThatFailsAtOnceRecordsItsStartBeforeItsFailureAndLeavesNoLease() {
+        try (EngineHarness h = new EngineHarness(new Fail())) {
+            String runId = h.engine.start("broken", null);
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.types(runId)).containsSubsequence("step.started", "step.failed", "flow.failed");
+            assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStartWriteDelayMustBeShorterThanTheLease() {
+        assertThatThrownBy(() -> new EngineSettings("i", "http://x", Duration.ofSeconds(1), true, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than the lease");
+        assertThatThrownBy(() -> new EngineSettings("i", "http://x", Duration.ofSeconds(1), true, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+    }
+
+    private static List<StepLease> leasesOf(EngineHarness h) {
+        return h.scheduling.expiredLeases(Instant.MAX, 100);
+    }
+}
