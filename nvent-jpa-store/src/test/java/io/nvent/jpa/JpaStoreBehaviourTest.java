@@ -320,6 +320,35 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void aChangeAfterAnotherInstanceChangedTheRunAppliesToTheLatestStateAndARefusalIsCheckedOnIt() {
+        String runId = created("orders").runId();
+        // This store now holds the run's state at version 1, and another instance moves it on.
+        store.updateRun(runId, current -> Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
+                List.of(log("{}")))));
+        oneCommitter.updateRun(runId, current -> Optional.of(new RunChange(current.withStep("b", StepStatus.COMPLETED),
+                List.of(log("{}")))));
+
+        Optional<StoredChange> refusedOnlyIfBehind = store.updateRun(runId, current ->
+                current.steps().containsKey("b")
+                        ? Optional.of(new RunChange(current.withStep("c", StepStatus.COMPLETED), List.of(log("{}"))))
+                        : Optional.empty());
+        StoredChange next = store.updateRun(runId, current -> Optional.of(new RunChange(
+                current.withStep("d", StepStatus.COMPLETED), List.of(log("{}"))))).orElseThrow();
+
+        oneCommitter.updateRun(runId, current -> Optional.of(new RunChange(current.withStep("e", StepStatus.COMPLETED),
+                List.of(log("{}")))));
+        StoredChange last = store.updateRun(runId, current -> Optional.of(new RunChange(
+                current.withStep("f", StepStatus.COMPLETED), List.of(log("{}"))))).orElseThrow();
+
+        assertThat(refusedOnlyIfBehind).as("decided on the latest state, which has step b").isPresent();
+        assertThat(next.run().version()).isEqualTo(4);
+        assertThat(last.run().version()).as("written over the other instance's change, not under it").isEqualTo(6);
+        assertThat(store.findRun(runId).orElseThrow().steps()).containsOnlyKeys("a", "b", "c", "d", "e", "f");
+        assertThat(store.readEvents(runId, EventQuery.all())).extracting(HistoryEvent::seq)
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    }
+
+    @Test
     void aWriterWhoseChangeFailsInsideAGroupGetsItsOwnErrorAndTheOthersCommit() throws Exception {
         List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
         String failing = others.get(3).runId();

@@ -48,15 +48,26 @@ final class GroupCommit implements AutoCloseable {
 
     private final Transactions transactions;
     private final RunTables tables;
+    private final Optional<RunCache> cache;
     private final Committer[] committers;
     private final int maxBatch;
 
     GroupCommit(Transactions transactions, RunTables tables, int threads, int maxBatch, ThreadFactory threadFactory) {
+        this(transactions, tables, Optional.empty(), threads, maxBatch, threadFactory);
+    }
+
+    /**
+     * @param cache the latest states of runs under way, which spare a group reading and locking
+     *     them (see {@link RunCache})
+     */
+    GroupCommit(Transactions transactions, RunTables tables, Optional<RunCache> cache, int threads, int maxBatch,
+                ThreadFactory threadFactory) {
         if (threads < 0 || maxBatch < 1) {
             throw new IllegalArgumentException("threads must be >= 0 and maxBatch >= 1");
         }
         this.transactions = transactions;
         this.tables = tables;
+        this.cache = cache;
         this.maxBatch = maxBatch;
         this.committers = new Committer[threads];
         for (int i = 0; i < threads; i++) {
@@ -106,6 +117,16 @@ final class GroupCommit implements AutoCloseable {
     static Optional<RunBatch> batch(EntityManager em) {
         Running running = RUNNING.get();
         return running != null && running.em() == em ? Optional.of(running.runs()) : Optional.empty();
+    }
+
+    /** Keeps the state of a run this instance has just read or written, for the next group that changes it. */
+    void remember(RunTables.StoredRun run) {
+        cache.ifPresent(c -> c.remember(run));
+    }
+
+    /** Drops what the cache holds of a run written outside the groups. */
+    void forget(String runId) {
+        cache.ifPresent(c -> c.forget(runId));
     }
 
     /** Writes committed one by one, each in its own transaction. */
@@ -183,10 +204,12 @@ final class GroupCommit implements AutoCloseable {
         }
 
         private void commit(List<Piece<?>> batch) {
+            RunBatch[] written = new RunBatch[1];
             try {
                 transactions.write(BATCH_CONFLICT, em -> {
                     Session session = em.unwrap(Session.class);
-                    RunBatch runs = new RunBatch(tables);
+                    RunBatch runs = new RunBatch(tables, cache);
+                    written[0] = runs;
                     session.doWork(connection -> runs.lock(connection, lockedRuns(batch)));
                     RUNNING.set(new Running(em, runs));
                     try {
@@ -207,9 +230,12 @@ final class GroupCommit implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.DEBUG, "grouped commit of {0} writes failed, running them alone: {1}",
                         batch.size(), e);
+                // Whatever the group held may be behind the database now.
+                batch.forEach(piece -> forget(piece.runId));
                 batch.forEach(piece -> piece.runAlone(transactions));
                 return;
             }
+            written[0].committed().forEach(GroupCommit.this::remember);
             batch.forEach(Piece::publish);
         }
 

@@ -57,6 +57,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private static final System.Logger LOG = System.getLogger(JpaFlowStore.class.getName());
     /** Most writes one grouped commit carries. */
     private static final int MAX_GROUP = 64;
+    /** Runs under way whose latest state the grouped commits keep (see {@link RunCache}): ~1 KB each. */
+    private static final int CACHED_RUNS = 10_000;
     private static final Set<RunStatus> FINISHED = EnumSet.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
     private static final int PURGE_CHUNK = 500;
 
@@ -129,6 +131,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                                                   Database database) {
         GroupCommit commits = options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
                 : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
+                        Optional.of(new RunCache(CACHED_RUNS)),
                         options.groupCommitThreads(), MAX_GROUP, Thread::new);
         return started(transactions, commits, options, database, "RESOURCE_LOCAL");
     }
@@ -191,7 +194,10 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public Optional<RunRecord> findRun(String runId) {
-        return transactions.readJdbc(connection -> tables.find(connection, runId));
+        Optional<RunTables.StoredRun> found = transactions.readJdbc(connection -> tables.find(connection, runId));
+        // The engine reads a run before each step, and then changes it: spare that change a locking read.
+        found.ifPresent(commits::remember);
+        return found.map(RunTables.StoredRun::run);
     }
 
     @Override
@@ -206,9 +212,14 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         if (batch.isPresent()) {
             // Locked by the batch up front (or created by it); written at its end.
             RunRecord current = batch.get().find(runId).orElseThrow(() -> new RunNotFoundException(runId));
-            return checkedChange(runId, current, mutation)
-                    .map(change -> batch.get().change(change.updated(), change.events()));
+            Optional<RunChange> change = checkedChange(runId, current, mutation);
+            if (change.isEmpty()) {
+                batch.get().checkRefusal(runId);
+            }
+            return change.map(c -> batch.get().change(c.updated(), c.events()));
         }
+        // Written outside the groups: what the cache holds of the run is about to fall behind.
+        commits.forget(runId);
         RunEntity entity = em.find(RunEntity.class, runId, LockModeType.PESSIMISTIC_WRITE);
         if (entity == null) {
             throw new RunNotFoundException(runId);
@@ -262,6 +273,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             return List.of();
         }
         payloads.checkEvents(runId, events);
+        commits.forget(runId);
         return transactions.write(runId, em -> {
             long lastSeq = allocate(em, runId, events.size());
             return persistEvents(em, runId, lastSeq - events.size() + 1, events);
@@ -329,17 +341,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public List<RunRecord> findRuns(RunQuery query) {
-        StringBuilder jpql = new StringBuilder("select r from NventRun r where 1 = 1");
-        query.flow().ifPresent(flow -> jpql.append(" and r.flow = :flow"));
-        query.status().ifPresent(status -> jpql.append(" and r.status = :status"));
-        jpql.append(" order by r.startedAt desc, r.runId desc");
-        return transactions.read(em -> {
-            TypedQuery<RunEntity> q = em.createQuery(jpql.toString(), RunEntity.class)
-                    .setFirstResult(query.offset()).setMaxResults(query.limit());
-            query.flow().ifPresent(flow -> q.setParameter("flow", flow));
-            query.status().ifPresent(status -> q.setParameter("status", status));
-            return q.getResultList().stream().map(RunEntity::toRecord).toList();
-        });
+        // Plain JDBC: the lost-job check pages through every running run, and entities cost far more.
+        return transactions.readJdbc(connection -> tables.find(connection, query));
     }
 
     @Override

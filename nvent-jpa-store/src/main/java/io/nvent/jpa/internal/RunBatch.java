@@ -2,6 +2,7 @@ package io.nvent.jpa.internal;
 
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
+import io.nvent.jpa.internal.RunTables.StoredRun;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
@@ -21,7 +22,10 @@ import java.util.Optional;
  * dirty checks and insert ordering cost far more CPU than the statements themselves).
  *
  * <p>The group first reads and locks every run its changes touch with one statement; the lock is
- * held until commit, as {@link JpaFlowStoreImpl} requires. Creations and changes then only update
+ * held until commit, as {@link JpaFlowStoreImpl} requires. A run whose latest state the
+ * {@link RunCache} holds is neither read nor locked: the update checks its version instead, and a
+ * change the cached state refuses fails the group ({@link #checkRefusal}), whose writes then run
+ * again one by one on locked rows. Creations and changes then only update
  * this view: a change gets the next version and the next sequence numbers of its run, also when an
  * earlier write of the group changed the same run. {@link #write} then inserts the new runs,
  * updates every changed run once (where its version is still the one read) and inserts the
@@ -30,18 +34,58 @@ import java.util.Optional;
 final class RunBatch {
 
     private final RunTables tables;
+    private final Optional<RunCache> cache;
     /** Insertion order, so the statements of a group are always issued in the same order. */
     private final Map<String, Run> runs = new LinkedHashMap<>();
     private final List<HistoryEvent> history = new ArrayList<>();
 
     RunBatch(RunTables tables) {
-        this.tables = tables;
+        this(tables, Optional.empty());
     }
 
-    /** Reads and locks these runs until commit; ids with no run are left out. */
+    RunBatch(RunTables tables, Optional<RunCache> cache) {
+        this.tables = tables;
+        this.cache = cache;
+    }
+
+    /**
+     * Reads and locks these runs until commit, or takes their state from the cache; ids with no
+     * run are left out.
+     */
     void lock(Connection connection, Collection<String> runIds) throws SQLException {
-        tables.lock(connection, runIds, found ->
-                runs.put(found.run().runId(), new Run(found.run(), found.run(), found.lastSeq())));
+        List<String> uncached = new ArrayList<>(runIds.size());
+        for (String runId : runIds) {
+            Optional<StoredRun> cached = cache.flatMap(c -> c.get(runId));
+            if (cached.isPresent()) {
+                runs.put(runId, new Run(cached.get().run(), cached.get().run(), cached.get().lastSeq(), true));
+            } else {
+                uncached.add(runId);
+            }
+        }
+        tables.lock(connection, uncached, found ->
+                runs.put(found.run().runId(), new Run(found.run(), found.run(), found.lastSeq(), false)));
+    }
+
+    /**
+     * Fails the group if a change of this run was refused on its cached state: the cache may be
+     * behind the database, and only a locked row may refuse a change.
+     */
+    void checkRefusal(String runId) {
+        Run run = runs.get(runId);
+        if (run != null && run.cached) {
+            throw new StaleRunException("NVENT-0320 a change of run '" + runId
+                    + "' was refused on its cached state; it runs again on the locked row");
+        }
+    }
+
+    /** The state the group leaves every run it read, created or changed in, once it has committed. */
+    List<StoredRun> committed() {
+        return runs.values().stream().map(run -> new StoredRun(run.current, run.lastSeq)).toList();
+    }
+
+    /** The runs the group took from the cache. */
+    List<String> cachedRuns() {
+        return runs.values().stream().filter(run -> run.cached).map(run -> run.current.runId()).toList();
     }
 
     /** The run as the group left it so far (version included), if the group locked or created it. */
@@ -55,7 +99,7 @@ final class RunBatch {
      * insert.
      */
     List<HistoryEvent> create(RunRecord run, List<EventDraft> events) {
-        Run created = new Run(null, run, 0);
+        Run created = new Run(null, run, 0, false);
         runs.put(run.runId(), created);
         return created.append(events);
     }
@@ -106,11 +150,12 @@ final class RunBatch {
                 int[] counts = update.executeBatch();
                 for (int i = 0; i < counts.length; i++) {
                     if (counts[i] != 1) {
-                        // Impossible under the row lock unless something bypassed it; fail the group,
-                        // whose writes then run again one by one.
-                        throw new NventException("NVENT-0319 run '" + changed.get(i).current.runId()
+                        // A cached state that fell behind, or (impossible under the row lock) a write that
+                        // bypassed it; fail the group, whose writes then run again one by one.
+                        String message = "NVENT-0319 run '" + changed.get(i).current.runId()
                                 + "' was not at version " + changed.get(i).stored.version()
-                                + " when a grouped commit wrote it");
+                                + " when a grouped commit wrote it";
+                        throw changed.get(i).cached ? new StaleRunException(message) : new NventException(message);
                     }
                 }
             }
@@ -135,11 +180,14 @@ final class RunBatch {
         RunRecord current;
         /** Highest sequence number handed out for its history. */
         long lastSeq;
+        /** Taken from the cache: not locked, its version checked only by the update. */
+        final boolean cached;
 
-        Run(RunRecord stored, RunRecord current, long lastSeq) {
+        Run(RunRecord stored, RunRecord current, long lastSeq, boolean cached) {
             this.stored = stored;
             this.current = current;
             this.lastSeq = lastSeq;
+            this.cached = cached;
         }
 
         /** History entries for these drafts, with the run's next sequence numbers; written by {@link #write}. */

@@ -5,12 +5,15 @@ import static io.nvent.jpa.internal.JdbcValues.setInstant;
 import static io.nvent.jpa.internal.JdbcValues.setJson;
 
 import io.nvent.HistoryEvent;
+import io.nvent.RunQuery;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -89,13 +92,35 @@ final class RunTables {
     }
 
     /** The run with this id, without locking it. */
-    Optional<RunRecord> find(Connection connection, String runId) throws SQLException {
+    Optional<StoredRun> find(Connection connection, String runId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "select " + RUN_COLUMNS + " from " + runs + " where run_id = ?")) {
             statement.setString(1, runId);
             try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? Optional.of(read(row).run()) : Optional.empty();
+                return row.next() ? Optional.of(read(row)) : Optional.empty();
             }
+        }
+    }
+
+    /** A page of runs, newest first, as {@link RunQuery} selects them. */
+    List<RunRecord> find(Connection connection, RunQuery query) throws SQLException {
+        StringBuilder sql = new StringBuilder("select " + RUN_COLUMNS + " from " + runs + " where 1 = 1");
+        query.flow().ifPresent(flow -> sql.append(" and flow = ?"));
+        query.status().ifPresent(status -> sql.append(" and status = ?"));
+        sql.append(" order by started_at desc, run_id desc limit ? offset ?");
+        try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (query.flow().isPresent()) {
+                statement.setString(i++, query.flow().get());
+            }
+            if (query.status().isPresent()) {
+                statement.setString(i++, STATUS.convertToDatabaseColumn(query.status().get()));
+            }
+            statement.setInt(i++, query.limit());
+            statement.setInt(i, query.offset());
+            List<RunRecord> page = new ArrayList<>(Math.min(query.limit(), 100));
+            readAll(statement, found -> page.add(found.run()));
+            return page;
         }
     }
 

@@ -38,6 +38,8 @@ final class DefaultStepContext implements StepContext {
     private final StepLogger logger = this::log;
     private final Optional<String> triggerData;
     private final RunState state = new StoreRunState();
+    /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
+    private volatile Runnable beforeHistory = () -> { };
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        Json json, Clock clock, Optional<String> triggerData) {
@@ -115,8 +117,17 @@ final class DefaultStepContext implements StepContext {
         return engine.startChild(otherFlow, input, runId);
     }
 
+    /**
+     * Makes the step store its start (if it has not yet) before it writes to its run's history, so
+     * that a log entry or a cancel never precedes {@code step.started}.
+     */
+    void storeStartBeforeHistory(Runnable storeStart) {
+        this.beforeHistory = storeStart;
+    }
+
     @Override
     public void cancel() {
+        beforeHistory.run();
         engine.cancel(runId);
     }
 
@@ -143,6 +154,7 @@ final class DefaultStepContext implements StepContext {
                 .str("message", message)
                 .raw("meta", json.toJson(meta == null ? Map.of() : meta, "log details"))
                 .build();
+        beforeHistory.run();
         engine.publish(flow, store.appendEvents(runId,
                 List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data))));
     }

@@ -657,6 +657,10 @@ public final class FlowEngine implements FlowService {
                 settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
         String resultJson;
         DefaultStepContext context = contextOf(binding, job, before);
+        context.storeStartBeforeHistory(() -> {
+            deferred.writeIfPending();
+            deferred.outcome();
+        });
         boolean holdingLease = false;
         try {
             try {

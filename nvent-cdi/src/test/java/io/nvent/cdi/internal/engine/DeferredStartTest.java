@@ -50,6 +50,16 @@ class DeferredStartTest {
         }
     }
 
+    @FlowStep(flow = "chatty", name = "talk", role = StepRole.ENTRY)
+    static class Talk implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.logger().info("working");
+            ctx.cancel();
+            return null;
+        }
+    }
+
     @FlowStep(flow = "broken", name = "fail", role = StepRole.ENTRY)
     static class Fail implements Step<Object, Void> {
         @Override
@@ -107,6 +117,17 @@ class DeferredStartTest {
             h.awaitStatus(runId, RunStatus.FAILED);
             assertThat(h.types(runId)).containsSubsequence("step.started", "step.failed", "flow.failed");
             assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStepThatLogsOrCancelsStoresItsStartFirstSoTheHistoryKeepsItsOrder() {
+        try (EngineHarness h = new EngineHarness(new Talk())) {
+            String runId = h.engine.start("chatty", null);
+
+            await().until(() -> h.types(runId).contains("step.completed"));
+            assertThat(h.types(runId)).containsExactly("flow.start", "step.started", "log", "flow.cancel",
+                    "step.completed");
         }
     }
 
