@@ -655,8 +655,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public void renewLeases(String owner, Instant until) {
         Objects.requireNonNull(until, "until");
         write("leases of '" + owner + "'", connection -> {
-            try (PreparedStatement update = connection.prepareStatement("update " + leases
-                    + " set expires_at = ? where owner = ?")) {
+            // On PostgreSQL rows that a step start or finish has locked are skipped rather than waited
+            // for (they get a new expiry or go away anyway), so a renewal never deadlocks with a
+            // grouped commit that holds one lease row and waits for another.
+            try (PreparedStatement update = connection.prepareStatement(postgres
+                    ? "update " + leases + " l set expires_at = ? from (select run_id, step_name from " + leases
+                            + " where owner = ? for update skip locked) s"
+                            + " where l.run_id = s.run_id and l.step_name = s.step_name"
+                    : "update " + leases + " set expires_at = ? where owner = ?")) {
                 setInstant(update, 1, Optional.of(until));
                 update.setString(2, owner);
                 update.executeUpdate();
