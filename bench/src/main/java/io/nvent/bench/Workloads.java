@@ -156,6 +156,7 @@ final class Workloads {
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder()
                 .store(profile.store()).schedulingStore(profile.scheduling()).queue(profile.queue())
                 .concurrency(CONCURRENCY)
+                .startWriteDelay(Duration.ofMillis(200))
                 .step(new Step1()).step(new Step2(timings)).step(new Step3(timings))
                 .build()) {
             long t0 = System.nanoTime();
