@@ -919,10 +919,30 @@ public final class FlowEngine implements FlowService {
     /**
      * Marks the run of a step whose lease ran out (its instance died or hung) as stalled and, when
      * recovery is on, queues the step again so a live instance executes it.
+     *
+     * <p>The sweep takes the expired lease over, under an owner of its own, before it changes the
+     * run: the lease is the step's mutex. If the step's queue job was redelivered meanwhile and its
+     * execution already took the lease, the step is running again and the sweep leaves it alone;
+     * if the sweep wins, that execution is refused its start and the recovery job runs the step.
+     * Either way the step runs once.
      */
     void handleExpiredLease(StepLease lease) {
         Instant now = clock.instant();
-        scheduling.releaseLease(lease.runId(), lease.step(), lease.owner());
+        String recoveryOwner = settings.instanceId() + "/stall-recovery";
+        if (!scheduling.acquireLease(lease.runId(), lease.step(), recoveryOwner, now.plus(settings.leaseDuration()),
+                now)) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the expired lease of step {1} was taken over meanwhile",
+                    lease.runId(), lease.step());
+            return;
+        }
+        try {
+            recoverStalled(lease, now);
+        } finally {
+            scheduling.releaseLease(lease.runId(), lease.step(), recoveryOwner);
+        }
+    }
+
+    private void recoverStalled(StepLease lease, Instant now) {
         Optional<RunRecord> found = store.findRun(lease.runId());
         if (found.isEmpty()) {
             return;

@@ -10,6 +10,7 @@ import io.nvent.RetryPolicy;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.StepLease;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 class StallDetectionTest {
 
-    static final CountDownLatch firstAttemptHangs = new CountDownLatch(1);
+    static volatile CountDownLatch firstAttemptHangs = new CountDownLatch(1);
     static final AtomicInteger executions = new AtomicInteger();
 
     @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
@@ -48,6 +49,7 @@ class StallDetectionTest {
     @Test
     void aStepWhoseInstanceStoppedRenewingItsLeaseIsMarkedStalledAndRecovered() {
         executions.set(0);
+        firstAttemptHangs = new CountDownLatch(1);
         try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
              EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(),
                      new Approve())) {
@@ -216,6 +218,32 @@ class StallDetectionTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(Render.bodies).hasValue(1);
             assertThat(h.types(runId).stream().filter("step.started"::equals)).hasSize(1);
+        }
+    }
+
+    @Test
+    void anExpiredLeaseThatAnotherInstanceTookOverMeanwhileIsNotMarkedStalled() {
+        executions.set(0);
+        firstAttemptHangs = new CountDownLatch(1);
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(),
+                     new Approve())) {
+            String runId = dead.engine.start("import", null);
+            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+            survivor.clock.advance(Duration.ofSeconds(61));
+            java.time.Instant now = survivor.clock.instant();
+            StepLease expired = dead.scheduling.expiredLeases(now, 10).get(0);
+
+            // The sweep listed the expired lease; before it handles it, the queue's redelivery of the
+            // step's job starts the step on the survivor and takes the lease over.
+            assertThat(dead.scheduling.acquireLease(runId, "load", "instance-b", now.plusSeconds(60), now)).isTrue();
+            survivor.engine.handleExpiredLease(expired);
+
+            assertThat(survivor.types(runId)).doesNotContain("step.stalled", "flow.stalled", "step.retry");
+            assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("load", StepStatus.RUNNING);
+            assertThat(dead.scheduling.expiredLeases(now.plusSeconds(59), 10)).isEmpty();
+            assertThat(survivor.queue.counts("import").waiting() + survivor.queue.counts("import").delayed()).isZero();
+            firstAttemptHangs.countDown();
         }
     }
 }
