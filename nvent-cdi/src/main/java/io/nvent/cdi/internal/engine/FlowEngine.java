@@ -83,6 +83,7 @@ public final class FlowEngine implements FlowService {
 
     private static final System.Logger LOG = System.getLogger(FlowEngine.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String RECOVERY_JOB_SUFFIX = ":recover-";
 
     private final FlowRegistry registry;
     private final FlowStore store;
@@ -602,7 +603,8 @@ public final class FlowEngine implements FlowService {
         boolean alreadyRunningHere = leasedSteps.merge(leaseKey, 1, Integer::sum) > 1;
         try {
             ScheduledExecutorService executor = startTimers;
-            if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere) {
+            if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
+                    && isFirstDelivery(job)) {
                 Optional<RunRecord> before = store.findRun(ref.runId());
                 if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
                     executeWithDeferredStart(binding, job, before.get(),
@@ -614,6 +616,16 @@ public final class FlowEngine implements FlowService {
         } finally {
             leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
         }
+    }
+
+    /**
+     * The first attempt of a step's usual job. A retried attempt, a redelivery after a lost
+     * instance that the queue counts as a new attempt (the PostgreSQL queue does) and a
+     * stall-recovery job may meet another job of the same step, so they store their start, and
+     * take the step's lease, before running.
+     */
+    private static boolean isFirstDelivery(JobExecution job) {
+        return job.attempt() == 1 && !job.jobId().contains(RECOVERY_JOB_SUFFIX);
     }
 
     /** A run that goes on and a step waiting for this job: the common case, which may defer its start. */
@@ -979,7 +991,7 @@ public final class FlowEngine implements FlowService {
                     lease.runId(), lease.step(), lease.owner(), recover ? "; step queued again" : "");
             if (recover) {
                 enqueue(lease.runId(), flow.name(), step.get(),
-                        StepJob.jobId(lease.runId(), lease.step()) + ":recover-" + c.run().version());
+                        StepJob.jobId(lease.runId(), lease.step()) + RECOVERY_JOB_SUFFIX + c.run().version());
             }
         });
     }

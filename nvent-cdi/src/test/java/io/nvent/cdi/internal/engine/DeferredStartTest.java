@@ -68,6 +68,22 @@ class DeferredStartTest {
         }
     }
 
+    /** Fails its first attempt; records how the run showed the step during the second. */
+    @FlowStep(flow = "flaky", name = "retry", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 0)
+    static class Retry implements Step<Object, String> {
+        final AtomicReference<StepStatus> seenOnRetry = new AtomicReference<>();
+        volatile FlowEngine engine;
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            seenOnRetry.set(engine.run(ctx.runId()).orElseThrow().steps().get("retry"));
+            return "second time lucky";
+        }
+    }
+
     @Test
     void aStepThatReturnsAtOnceStoresItsStartWithItsResultInOneWrite() {
         Look look = new Look();
@@ -128,6 +144,21 @@ class DeferredStartTest {
             await().until(() -> h.types(runId).contains("step.completed"));
             assertThat(h.types(runId)).containsExactly("flow.start", "step.started", "log", "flow.cancel",
                     "step.completed");
+        }
+    }
+
+    @Test
+    void aRetriedAttemptStoresItsStartAndTakesTheLeaseBeforeItRuns() {
+        // A retry or a redelivery may meet another job of the same step: only the lease keeps them apart.
+        Retry retry = new Retry();
+        try (EngineHarness h = new EngineHarness(retry)) {
+            retry.engine = h.engine;
+            String runId = h.engine.start("flaky", null);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(retry.seenOnRetry).hasValue(StepStatus.RUNNING);
+            assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started",
+                    "step.completed", "flow.completed");
         }
     }
 
