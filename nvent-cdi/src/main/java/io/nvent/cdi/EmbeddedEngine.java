@@ -137,7 +137,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private String instanceId = "embedded-" + UUID.randomUUID().toString().substring(0, 8);
         private String webhookBaseUrl = "http://localhost:8080";
         private Duration leaseDuration = Duration.ofSeconds(60);
-        private Duration startWriteDelay = Duration.ZERO;
+        private Duration startWriteDelay = EngineSettings.DEFAULT_START_WRITE_DELAY;
         private Duration sweepEvery = Duration.ofMillis(500);
         private Consumer<Object> hooks = event -> { };
 

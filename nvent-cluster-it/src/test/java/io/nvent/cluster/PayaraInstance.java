@@ -52,6 +52,9 @@ final class PayaraInstance implements AutoCloseable {
         properties.put("nvent.instance-id", name);
         properties.put("nvent.queue.postgres.instance-id", name);
         properties.put("nvent.webhooks.base-url", "http://127.0.0.1:" + port);
+        // Lets one run the cluster tests with other engine settings, e.g. -Dcluster.nvent.step.start-write-delay-ms=200.
+        System.getProperties().stringPropertyNames().stream().filter(key -> key.startsWith("cluster.nvent."))
+                .forEach(key -> properties.put(key.substring("cluster.".length()), System.getProperty(key)));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
