@@ -46,7 +46,10 @@ public final class Enqueuer implements AutoCloseable {
     private final Thread committer;
     private final Thread notifier;
     private volatile boolean running = true;
-    // committer thread only: statistics for the shutdown log
+    /** Longest the committer waits for the callers of its previous group (see {@link #gather}). */
+    private static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    // committer thread only: size of the previous group, and statistics for the shutdown log
+    private int previousBatch = 1;
     private long inserts;
     private long inserted;
     private long insertNanos;
@@ -138,6 +141,8 @@ public final class Enqueuer implements AutoCloseable {
                 }
                 batch.add(first);
                 inbox.drainTo(batch, maxBatch - 1);
+                gather(batch, Math.min(previousBatch, maxBatch));
+                previousBatch = batch.size();
                 Map<String, Wakeups.Wakeup> wakes = new LinkedHashMap<>();
                 insert(batch, wakes);
                 outbox.addAll(wakes.values());
@@ -157,6 +162,29 @@ public final class Enqueuer implements AutoCloseable {
         List<Pending> late = new ArrayList<>();
         inbox.drainTo(late);
         late.forEach(p -> p.done().completeExceptionally(new IllegalStateException("the queue is closed")));
+    }
+
+    /**
+     * Waits a moment for the callers of the previous group to come back. They were all released
+     * by one commit and come back within microseconds of each other, but the first to arrive
+     * would otherwise start a group of its own, and the rest wait a whole round for the next:
+     * groups fragment, and each one costs a WAL flush. A caller on its own (previous group of
+     * one) never waits.
+     */
+    private void gather(List<Pending> batch, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + GATHER_NANOS;
+        while (batch.size() < expected) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Pending next = inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            inbox.drainTo(batch, maxBatch - batch.size());
+        }
     }
 
     private void insert(List<Pending> jobs, Map<String, Wakeups.Wakeup> wakes) {
