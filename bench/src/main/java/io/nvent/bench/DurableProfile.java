@@ -17,7 +17,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -79,6 +81,8 @@ final class DurableProfile implements Profile {
         queuePool.setPassword(password);
         queuePool.setMaximumPoolSize(24);
         queueDataSource = new HikariDataSource(queuePool);
+        fill(dataSource);
+        fill(queueDataSource);
         store = JpaFlowStore.create(dataSource, JpaStoreOptions.newBuilder().tablePrefix("bench_")
                 .groupCommitThreads(Integer.getInteger("nvent.bench.group-commit-threads",
                         JpaStoreOptions.defaults().groupCommitThreads()))
@@ -114,6 +118,25 @@ final class DurableProfile implements Profile {
                 .setMaxDeliveryAttempts(-1));
         config.setIDCacheSize(200_000);
         return config;
+    }
+
+    /**
+     * Opens every connection of a pool before the workload, as a server's pool is full long before
+     * its load comes: the pool would otherwise open them in the background, and each login's
+     * SCRAM-SHA-256 key derivation (4,096 HMAC rounds) takes a few ms of CPU, so on a fast machine
+     * some of them could fall into the timed part.
+     */
+    private static void fill(HikariDataSource pool) throws SQLException {
+        List<Connection> held = new ArrayList<>();
+        try {
+            while (held.size() < pool.getMaximumPoolSize()) {
+                held.add(pool.getConnection());
+            }
+        } finally {
+            for (Connection connection : held) {
+                connection.close();
+            }
+        }
     }
 
     /** Drops the benchmark's tables so every run starts empty (not timed). */

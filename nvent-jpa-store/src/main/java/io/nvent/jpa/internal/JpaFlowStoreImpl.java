@@ -59,6 +59,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     private static final int MAX_GROUP = 64;
     /** Runs under way whose latest state the grouped commits keep (see {@link RunCache}): ~1 KB each. */
     private static final int CACHED_RUNS = 10_000;
+    private static final String PURGE_EXPIRED_STATE =
+            "delete from NventState s where s.expiresAt is not null and s.expiresAt <= :now";
     private static final Set<RunStatus> FINISHED = EnumSet.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
     private static final int PURGE_CHUNK = 500;
 
@@ -133,6 +135,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                 : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
                         Optional.of(new RunCache(CACHED_RUNS)),
                         options.groupCommitThreads(), MAX_GROUP, Thread::new);
+        // The first HQL query initialises Hibernate's query parser (a few hundred ms of CPU on a
+        // cold JVM): do it now rather than in the engine's first maintenance sweep, under load.
+        transactions.read(em -> em.createQuery(PURGE_EXPIRED_STATE));
         return started(transactions, commits, options, database, "RESOURCE_LOCAL");
     }
 
@@ -413,8 +418,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public int purgeExpiredState(Instant now) {
         Objects.requireNonNull(now, "now");
-        return transactions.write("(state purge)", em -> em.createQuery(
-                        "delete from NventState s where s.expiresAt is not null and s.expiresAt <= :now")
+        return transactions.write("(state purge)", em -> em.createQuery(PURGE_EXPIRED_STATE)
                 .setParameter("now", now).executeUpdate());
     }
 
