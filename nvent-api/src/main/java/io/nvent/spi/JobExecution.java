@@ -11,15 +11,24 @@ import java.util.Objects;
  * @param payload JSON payload
  * @param attempt 1-based attempt number
  * @param maxAttempts attempts the job's retry policy allows
+ * @param redelivered whether this attempt may have run before: the queue hands it out again after
+ *     losing track of an earlier delivery (its instance died, its commit was lost). A queue that
+ *     cannot tell says {@code true} when in doubt; a first delivery is {@code false}
  * @since 0.1
  */
-public record JobExecution(String queue, String jobId, String name, String payload, int attempt, int maxAttempts) {
+public record JobExecution(String queue, String jobId, String name, String payload, int attempt, int maxAttempts,
+                           boolean redelivered) {
 
     public JobExecution {
         Objects.requireNonNull(queue, "queue");
         Objects.requireNonNull(jobId, "jobId");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(payload, "payload");
+    }
+
+    /** A first delivery of an attempt. */
+    public JobExecution(String queue, String jobId, String name, String payload, int attempt, int maxAttempts) {
+        this(queue, jobId, name, payload, attempt, maxAttempts, false);
     }
 
     /** Whether no attempt follows this one if it fails. */

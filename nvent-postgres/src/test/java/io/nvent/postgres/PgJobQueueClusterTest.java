@@ -121,9 +121,11 @@ class PgJobQueueClusterTest {
         PgJobQueue a = instance(crashing, shortLeases);
         PgJobQueue b = instance(dataSource, shortLeases);
         List<String> ranOn = new CopyOnWriteArrayList<>();
+        List<Boolean> redelivered = new CopyOnWriteArrayList<>();
         CountDownLatch hang = latches.newLatch();
         a.registerWorker(queue, 1, handler(job -> {
             ranOn.add("a");
+            redelivered.add(job.redelivered());
             hang.await();
         }));
         a.enqueue(JobRequest.of(queue, "survivor", "work", "{}").withTimeout(Duration.ofMinutes(5)));
@@ -131,13 +133,18 @@ class PgJobQueueClusterTest {
 
         crashing.cut();
         long cutAt = System.nanoTime();
-        b.registerWorker(queue, 1, handler(job -> ranOn.add("b")));
+        b.registerWorker(queue, 1, handler(job -> {
+            ranOn.add("b");
+            redelivered.add(job.redelivered());
+        }));
 
         await().atMost(PATIENCE).until(() -> b.job(queue, "survivor").map(JobRecord::state)
                 .filter(JobState.COMPLETED::equals).isPresent());
         assertThat(Duration.ofNanos(System.nanoTime() - cutAt)).as("time until run again")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(500));
         assertThat(ranOn).containsExactly("a", "b");
+        assertThat(redelivered).as("the same attempt, handed out again: the handler is told").containsExactly(false,
+                true);
         JobRecord record = b.job(queue, "survivor").orElseThrow();
         assertThat(record.attempts()).extracting(JobAttempt::attempt).as("the lost attempt does not count")
                 .containsExactly(1, 1);

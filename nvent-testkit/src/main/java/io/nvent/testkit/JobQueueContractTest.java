@@ -213,6 +213,8 @@ public abstract class JobQueueContractTest {
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
         assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 2, 3);
         assertThat(handler.started).allSatisfy(start -> assertThat(start.execution().maxAttempts()).isEqualTo(3));
+        assertThat(handler.started).as("a retry is a new attempt, not a redelivery")
+                .allSatisfy(start -> assertThat(start.execution().redelivered()).isFalse());
         assertThat(handler.failures).extracting(Failure::attempt).containsExactly(1, 2);
         assertThat(handler.failures).allSatisfy(failure -> assertThat(failure.nextAttemptAt()).isPresent());
         assertThat(handler.failures).extracting(failure -> failure.error().getMessage())

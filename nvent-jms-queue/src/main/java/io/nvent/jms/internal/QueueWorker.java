@@ -218,7 +218,7 @@ public final class QueueWorker implements Runnable {
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
                 finish(replay.entry(), replay.outcome());
             } else if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job);
+                execute(run.entry(), job, message.getJMSRedelivered());
             }
             return;
         }
@@ -244,7 +244,7 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    private void execute(JobEntry entry, JobMessage job) throws JMSException, InterruptedException {
+    private void execute(JobEntry entry, JobMessage job, boolean redelivered) throws JMSException, InterruptedException {
         AttemptKey key = job.key();
         try {
             waitUntilDue(job.availableAt());
@@ -253,7 +253,7 @@ public final class QueueWorker implements Runnable {
             throw e;
         }
         JobExecution execution = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), key.attempt(),
-                job.retry().maxAttempts());
+                job.retry().maxAttempts(), redelivered);
         Optional<Throwable> failure = runtime.runner().run(handler, execution, job.timeout());
         Instant end = runtime.clock().instant();
         if (failure.isPresent() && control.isStopped() && failure.get() instanceof InterruptedException) {

@@ -142,8 +142,12 @@ public final class JobStore {
                             BackoffType.valueOf(rows.getString("backoff")),
                             Duration.ofMillis(rows.getLong("initial_delay_ms")),
                             Duration.ofMillis(rows.getLong("max_delay_ms")));
+                    // Every claim counts the fence up, every attempt that ends counts the attempt up; an
+                    // attempt handed back unfinished (lost lease, shutdown, unclaimed) counts it down
+                    // again, so the fence runs ahead once a claim did not end in an outcome.
+                    int attempt = rows.getInt("attempt");
                     JobExecution execution = new JobExecution(queue, rows.getString("job_id"), rows.getString("name"),
-                            rows.getString("payload"), rows.getInt("attempt"), retry.maxAttempts());
+                            rows.getString("payload"), attempt, retry.maxAttempts(), rows.getInt("fence") > attempt);
                     claimed.add(new ClaimedJob(rows.getLong("id"), rows.getInt("fence"), rows.getInt("priority"),
                             execution, retry, Duration.ofMillis(rows.getLong("timeout_ms"))));
                 }

@@ -619,13 +619,12 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The first attempt of a step's usual job. A retried attempt, a redelivery after a lost
-     * instance that the queue counts as a new attempt (the PostgreSQL queue does) and a
-     * stall-recovery job may meet another job of the same step, so they store their start, and
-     * take the step's lease, before running.
+     * The first delivery of the first attempt of a step's usual job. A retried attempt, a
+     * redelivery after a lost instance and a stall-recovery job may meet another job of the same
+     * step, so they store their start, and take the step's lease, before running.
      */
     private static boolean isFirstDelivery(JobExecution job) {
-        return job.attempt() == 1 && !job.jobId().contains(RECOVERY_JOB_SUFFIX);
+        return job.attempt() == 1 && !job.redelivered() && !job.jobId().contains(RECOVERY_JOB_SUFFIX);
     }
 
     /** A run that goes on and a step waiting for this job: the common case, which may defer its start. */
