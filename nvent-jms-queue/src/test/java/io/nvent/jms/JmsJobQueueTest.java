@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +85,38 @@ class JmsJobQueueTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
+    void an_attempt_whose_node_went_away_before_committing_its_outcome_runs_again_marked_as_redelivered()
+            throws Exception {
+        JmsJobQueue leaving = new JmsJobQueue(factory, new TestThreads("leaving-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofMillis(100)).build());
+        List<JobExecution> onLeaving = new CopyOnWriteArrayList<>();
+        CountDownLatch never = new CountDownLatch(1);
+        leaving.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) throws InterruptedException {
+                onLeaving.add(job);
+                never.await();
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+        leaving.enqueue(job("orphan"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> onLeaving.size() == 1);
+
+        leaving.close();
+        JmsJobQueue survivor = node();
+        Recorder handler = new Recorder(false);
+        survivor.registerWorker(queue, 1, handler);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !handler.started.isEmpty());
+        assertThat(onLeaving.get(0).redelivered()).as("first delivery").isFalse();
+        assertThat(handler.started.get(0).attempt()).as("the same attempt").isEqualTo(1);
+        assertThat(handler.started.get(0).redelivered()).as("handed out again").isTrue();
     }
 
     @Test
