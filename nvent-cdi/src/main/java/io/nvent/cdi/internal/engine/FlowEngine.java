@@ -946,22 +946,26 @@ public final class FlowEngine implements FlowService {
                     lease.runId(), lease.step());
             return;
         }
+        Optional<Runnable> requeue;
         try {
-            recoverStalled(lease, now);
+            requeue = markStalled(lease, now);
         } finally {
             scheduling.releaseLease(lease.runId(), lease.step(), recoveryOwner);
         }
+        // Only now: the recovery job, picked up at once, would find the sweep's lease and be refused.
+        requeue.ifPresent(Runnable::run);
     }
 
-    private void recoverStalled(StepLease lease, Instant now) {
+    /** Marks the run stalled (and the step queued again); returns the enqueue of the recovery job, if any. */
+    private Optional<Runnable> markStalled(StepLease lease, Instant now) {
         Optional<RunRecord> found = store.findRun(lease.runId());
         if (found.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         FlowDefinition flow = registry.require(found.get().flow());
         Optional<StepDefinition> step = flow.step(lease.step());
         if (step.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         boolean recover = settings.recoverStalled();
         Optional<StoredChange> change = store.updateRun(lease.runId(), run -> {
@@ -984,15 +988,17 @@ public final class FlowEngine implements FlowService {
             }
             return Optional.of(new RunChange(next, events));
         });
-        change.ifPresent(c -> {
-            publish(flow.name(), c.events());
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1} (instance {2}){3}",
-                    lease.runId(), lease.step(), lease.owner(), recover ? "; step queued again" : "");
-            if (recover) {
-                enqueue(lease.runId(), flow.name(), step.get(),
-                        StepJob.jobId(lease.runId(), lease.step()) + RECOVERY_JOB_SUFFIX + c.run().version());
-            }
-        });
+        if (change.isEmpty()) {
+            return Optional.empty();
+        }
+        publish(flow.name(), change.get().events());
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1} (instance {2}){3}",
+                lease.runId(), lease.step(), lease.owner(), recover ? "; step queued again" : "");
+        if (!recover) {
+            return Optional.empty();
+        }
+        String jobId = StepJob.jobId(lease.runId(), lease.step()) + RECOVERY_JOB_SUFFIX + change.get().run().version();
+        return Optional.of(() -> enqueue(lease.runId(), flow.name(), step.get(), jobId));
     }
 
     /**

@@ -12,9 +12,11 @@ import io.nvent.StepStatus;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.StepLease;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,17 +48,31 @@ class StallDetectionTest {
         }
     }
 
-    @Test
-    void aStepWhoseInstanceStoppedRenewingItsLeaseIsMarkedStalledAndRecovered() {
+    @BeforeEach
+    void firstLoadHangs() {
         executions.set(0);
         firstAttemptHangs = new CountDownLatch(1);
+    }
+
+    /** An instance sharing the store of {@code dead}, as a second node of a cluster. */
+    private static EngineHarness survivorOf(EngineHarness dead) {
+        return new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(), new Approve());
+    }
+
+    /** Starts an import whose step hangs on {@code dead}, and waits until the step's start and lease are stored. */
+    private static String startHungImport(EngineHarness dead) {
+        String runId = dead.engine.start("import", null);
+        // A step that runs past the start-write delay has its start and lease stored while it runs.
+        await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+        return runId;
+    }
+
+    @Test
+    void aStepWhoseInstanceStoppedRenewingItsLeaseIsMarkedStalledAndRecovered() {
         try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
-             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(),
-                     new Approve())) {
-            String runId = dead.engine.start("import", null);
-            await().until(() -> executions.get() == 1);
-            // A step that runs past the start-write delay has its start and lease stored while it runs.
-            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+             EngineHarness survivor = survivorOf(dead)) {
+            String runId = startHungImport(dead);
+            assertThat(executions).hasValue(1);
 
             survivor.clock.advance(Duration.ofSeconds(61));
             survivor.sweep();
@@ -223,15 +239,11 @@ class StallDetectionTest {
 
     @Test
     void anExpiredLeaseThatAnotherInstanceTookOverMeanwhileIsNotMarkedStalled() {
-        executions.set(0);
-        firstAttemptHangs = new CountDownLatch(1);
         try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
-             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new Load(),
-                     new Approve())) {
-            String runId = dead.engine.start("import", null);
-            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+             EngineHarness survivor = survivorOf(dead)) {
+            String runId = startHungImport(dead);
             survivor.clock.advance(Duration.ofSeconds(61));
-            java.time.Instant now = survivor.clock.instant();
+            Instant now = survivor.clock.instant();
             StepLease expired = dead.scheduling.expiredLeases(now, 10).get(0);
 
             // The sweep listed the expired lease; before it handles it, the queue's redelivery of the
