@@ -83,7 +83,6 @@ public final class FlowEngine implements FlowService {
 
     private static final System.Logger LOG = System.getLogger(FlowEngine.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String RECOVERY_JOB_SUFFIX = ":recover-";
 
     private final FlowRegistry registry;
     private final FlowStore store;
@@ -612,7 +611,8 @@ public final class FlowEngine implements FlowService {
                     return;
                 }
             }
-            executeStarted(binding, job, run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
+            executeStarted(binding, job, ref.runId(),
+                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
         } finally {
             leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
         }
@@ -624,7 +624,7 @@ public final class FlowEngine implements FlowService {
      * step, so they store their start, and take the step's lease, before running.
      */
     private static boolean isFirstDelivery(JobExecution job) {
-        return job.attempt() == 1 && !job.redelivered() && !job.jobId().contains(RECOVERY_JOB_SUFFIX);
+        return job.attempt() == 1 && !job.redelivered() && !StepJob.isRecoveryJob(job.jobId());
     }
 
     /** A run that goes on and a step waiting for this job: the common case, which may defer its start. */
@@ -634,8 +634,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Stores the step's start (with its lease) before invoking the step. */
-    private void executeStarted(StepBinding binding, JobExecution job, RunMutation start) throws Exception {
-        Optional<StoredChange> started = writeStart(binding, job, start);
+    private void executeStarted(StepBinding binding, JobExecution job, String runId, RunMutation start)
+            throws Exception {
+        Optional<StoredChange> started = writeStart(binding, job, runId, start);
         if (started.isEmpty()) {
             return;
         }
@@ -663,7 +664,7 @@ public final class FlowEngine implements FlowService {
      */
     private void executeWithDeferredStart(StepBinding binding, JobExecution job, RunRecord before, RunMutation start,
                                           ScheduledExecutorService executor) throws Exception {
-        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, start));
+        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, before.runId(), start));
         ScheduledFuture<?> timer = executor.schedule(deferred::writeIfPending,
                 settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
         String resultJson;
@@ -706,9 +707,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
-    private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, RunMutation start) {
-        Optional<StoredChange> started = scheduling.startStep(store, leaseOf(
-                StepJob.parse(job.payload()).runId(), binding.step()), clock.instant(), start);
+    private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, String runId, RunMutation start) {
+        Optional<StoredChange> started = scheduling.startStep(store, leaseOf(runId, binding.step()), clock.instant(),
+                start);
         if (started.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
                     + " another instance", job.jobId());
@@ -997,7 +998,7 @@ public final class FlowEngine implements FlowService {
         if (!recover) {
             return Optional.empty();
         }
-        String jobId = StepJob.jobId(lease.runId(), lease.step()) + RECOVERY_JOB_SUFFIX + change.get().run().version();
+        String jobId = StepJob.recoveryJobId(lease.runId(), lease.step(), change.get().run().version());
         return Optional.of(() -> enqueue(lease.runId(), flow.name(), step.get(), jobId));
     }
 

@@ -10,8 +10,19 @@ import java.io.StringReader;
  */
 record StepJob(String runId, String flow, String step) {
 
+    private static final String RECOVERY_SUFFIX = ":recover-";
+
     static String jobId(String runId, String step) {
         return runId + ":" + step;
+    }
+
+    /** The id of the job that runs a step again after a stall, unique per run version. */
+    static String recoveryJobId(String runId, String step, long runVersion) {
+        return jobId(runId, step) + RECOVERY_SUFFIX + runVersion;
+    }
+
+    static boolean isRecoveryJob(String jobId) {
+        return jobId.contains(RECOVERY_SUFFIX);
     }
 
     String toJson() {
