@@ -40,14 +40,17 @@ final class ResourceLocalTransactions implements Transactions {
             return Transactions.super.readJdbc(work);
         }
         try (Connection connection = pool.get().getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
+            if (connection.getAutoCommit()) {
+                return work.run(connection);
+            }
+            // A read of one statement needs no transaction of its own: in auto-commit it is one round
+            // trip, without the BEGIN and the ROLLBACK that would end it (the engine reads a run before
+            // every step). The pool restores the setting when the connection goes back.
+            connection.setAutoCommit(true);
             try {
                 return work.run(connection);
             } finally {
-                if (!autoCommit) {
-                    // End the read's transaction before the connection goes back to the pool.
-                    connection.rollback();
-                }
+                connection.setAutoCommit(false);
             }
         } catch (SQLException e) {
             throw Failures.transactionFailure("store read failed", e);

@@ -36,9 +36,10 @@ interface Transactions {
     <T> T read(Function<EntityManager, T> work);
 
     /**
-     * Runs read-only JDBC {@code work}; on a connection of its own where the store has a pool of
-     * them, which spares the read a Hibernate session and transaction (the engine reads a run
-     * before every step).
+     * Runs read-only JDBC {@code work} of one statement; on a connection of its own in auto-commit
+     * where the store has a pool of them, which spares the read a Hibernate session and a
+     * transaction (the engine reads a run before every step). Work of several statements that must
+     * see one snapshot belongs in {@link #read}.
      */
     default <T> T readJdbc(JdbcWork<T> work) {
         return read(em -> em.unwrap(Session.class).doReturningWork(work::run));
