@@ -5,6 +5,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Refuses payloads that are not JSON or larger than the configured limit, before anything is written. */
 final class Payloads {
@@ -19,18 +20,27 @@ final class Payloads {
     }
 
     void check(String json, String what) {
+        check(json, () -> what);
+    }
+
+    /**
+     * @param what says what the payload is; only asked for when it is refused, so that the
+     *     thousands of payloads that pass build no message
+     */
+    void check(String json, Supplier<String> what) {
         if (json == null) {
-            throw new InvalidPayloadException(what + " is missing");
+            throw new InvalidPayloadException(what.get() + " is missing");
         }
-        // Every char is at least one UTF-8 byte, so long strings fail without a full scan.
-        if (json.length() > maxBytes || Json.utf8Length(json, maxBytes) > maxBytes) {
-            throw new InvalidPayloadException(what + " is larger than the limit of " + maxBytes
+        // A char is 1 to 3 UTF-8 bytes (a surrogate pair 4 for 2): only lengths in between need a scan.
+        if (json.length() > maxBytes
+                || (json.length() > maxBytes / 3 && Json.utf8Length(json, maxBytes) > maxBytes)) {
+            throw new InvalidPayloadException(what.get() + " is larger than the limit of " + maxBytes
                     + " bytes (nvent.store.max-payload-bytes)");
         }
         try {
             Json.check(json);
         } catch (Json.NotJsonException e) {
-            throw new InvalidPayloadException(what + " is not valid JSON: " + e.getMessage());
+            throw new InvalidPayloadException(what.get() + " is not valid JSON: " + e.getMessage());
         }
     }
 
@@ -40,14 +50,14 @@ final class Payloads {
         checkName(run.flow(), "flow name");
         run.parentRunId().ifPresent(id -> checkName(id, "parent run id"));
         if (before == null || !run.input().equals(before.input())) {
-            check(run.input(), "input of run '" + run.runId() + "'");
+            check(run.input(), () -> "input of run '" + run.runId() + "'");
         }
         if (run.result().isPresent() && (before == null || !run.result().equals(before.result()))) {
-            check(run.result().get(), "result of run '" + run.runId() + "'");
+            check(run.result().get(), () -> "result of run '" + run.runId() + "'");
         }
         for (Map.Entry<String, String> emitted : run.emitted().entrySet()) {
             if (before == null || !emitted.getValue().equals(before.emitted().get(emitted.getKey()))) {
-                check(emitted.getValue(), "payload of event '" + emitted.getKey() + "' in run '" + run.runId() + "'");
+                check(emitted.getValue(), () -> "payload of event '" + emitted.getKey() + "' in run '" + run.runId() + "'");
             }
         }
     }
@@ -56,7 +66,8 @@ final class Payloads {
         for (int i = 0; i < events.size(); i++) {
             EventDraft draft = events.get(i);
             draft.step().ifPresent(step -> checkName(step, "step name"));
-            check(draft.data(), "data of " + draft.type().wireName() + " entry #" + (i + 1) + " for run '" + runId + "'");
+            int entry = i + 1;
+            check(draft.data(), () -> "data of " + draft.type().wireName() + " entry #" + entry + " for run '" + runId + "'");
         }
     }
 
