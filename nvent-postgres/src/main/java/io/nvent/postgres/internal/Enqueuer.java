@@ -30,7 +30,8 @@ import javax.sql.DataSource;
  * notifier thread of its own, merged per queue, in a short transaction after the insert committed,
  * never inside it: PostgreSQL serialises the commits of all notifying transactions, and holding
  * that lock during a WAL flush would serialise every enqueuer in the cluster. The notifying
- * transaction commits asynchronously (a lost wake-up costs at most one poll interval).
+ * transaction commits asynchronously (a lost wake-up costs at most one poll interval), and at most
+ * one is sent every {@link #NOTIFY_INTERVAL_NANOS}.
  */
 public final class Enqueuer implements AutoCloseable {
 

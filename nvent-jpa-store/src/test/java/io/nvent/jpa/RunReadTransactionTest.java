@@ -1,0 +1,96 @@
+package io.nvent.jpa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.nvent.spi.RunRecord;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The run read the engine makes before every step, on a pool whose connections are not in
+ * auto-commit (as a server's pools and the benchmark's are): one statement in auto-commit, no
+ * transaction of its own to roll back, and the connection handed back as it came. Real PostgreSQL;
+ * the data source only records what the store does with the connections.
+ */
+class RunReadTransactionTest {
+
+    private HikariDataSource pool;
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    private JpaFlowStore store;
+
+    @BeforeEach
+    void createStore() {
+        DataSource shared = TestDatabases.postgres();
+        pool = new HikariDataSource();
+        pool.setDataSource(shared);
+        pool.setAutoCommit(false);
+        pool.setMaximumPoolSize(2);
+        store = JpaFlowStore.create(recording(pool), JpaStoreOptions.newBuilder().tablePrefix("readtx_").build());
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+        pool.close();
+    }
+
+    @Test
+    void aRunReadRunsInAutoCommitAndHandsTheConnectionBackAsItCame() throws SQLException {
+        RunRecord run = RunRecord.started("read-tx-" + System.nanoTime(), "orders", "{}", Optional.empty(),
+                Instant.parse("2026-12-01T00:00:00Z"));
+        store.createRun(run, List.of());
+        calls.clear();
+
+        assertThat(store.findRun(run.runId())).map(RunRecord::flow).contains("orders");
+
+        assertThat(calls).doesNotContain("rollback", "commit").containsSubsequence("setAutoCommit(true)",
+                "setAutoCommit(false)");
+        try (Connection connection = pool.getConnection()) {
+            assertThat(connection.getAutoCommit()).isFalse();
+        }
+    }
+
+    /** Connections of {@code target} that record the transaction calls made on them. */
+    private DataSource recording(DataSource target) {
+        InvocationHandler dataSource = (proxy, method, args) -> {
+            Object result = invoke(target, method, args);
+            return result instanceof Connection connection ? recording(connection) : result;
+        };
+        return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
+                dataSource);
+    }
+
+    private Connection recording(Connection target) {
+        InvocationHandler connection = (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "commit", "rollback" -> calls.add(method.getName());
+                case "setAutoCommit" -> calls.add("setAutoCommit(" + args[0] + ")");
+                default -> {
+                }
+            }
+            return invoke(target, method, args);
+        };
+        return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                connection);
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
