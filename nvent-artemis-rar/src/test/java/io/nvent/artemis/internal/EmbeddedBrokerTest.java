@@ -6,6 +6,12 @@ import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Queue;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +47,54 @@ class EmbeddedBrokerTest {
             assertThat(body).isEqualTo("survives");
         } finally {
             again.stop();
+        }
+    }
+
+    @Test
+    void sendingAndReceivingAMessageWritesNoAuditLinesToTheServerLog() throws Exception {
+        List<LogRecord> audited = new CopyOnWriteArrayList<>();
+        Handler recorder = new Handler() {
+            @Override
+            public void publish(LogRecord entry) {
+                if (entry.getLoggerName() != null && entry.getLoggerName().startsWith("org.apache.activemq.audit")
+                        && entry.getLevel().intValue() < Level.WARNING.intValue()) {
+                    audited.add(entry);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(recorder);
+        EmbeddedBroker broker = EmbeddedBroker.start(settings(true));
+        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
+             JMSContext ctx = cf.createContext()) {
+            Queue queue = ctx.createQueue("audit.test");
+            ctx.createProducer().send(queue, "quiet");
+            assertThat(ctx.createConsumer(queue).receiveBody(String.class, 5_000)).isEqualTo("quiet");
+        } finally {
+            broker.stop();
+            root.removeHandler(recorder);
+        }
+        assertThat(audited).isEmpty();
+    }
+
+    @Test
+    void anAuditLevelTheServerConfiguredIsLeftAsItIs() {
+        Logger message = Logger.getLogger("org.apache.activemq.audit.message");
+        Level before = message.getLevel();
+        try {
+            message.setLevel(Level.INFO);
+            EmbeddedBroker.quietAuditLogging();
+            assertThat(message.getLevel()).isEqualTo(Level.INFO);
+        } finally {
+            message.setLevel(before);
         }
     }
 
