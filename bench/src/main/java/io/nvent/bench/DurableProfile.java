@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -47,6 +48,11 @@ final class DurableProfile implements Profile {
     private final HikariDataSource dataSource;
     private final HikariDataSource queueDataSource;
     private final JpaFlowStore store;
+    /** Held: the logging framework keeps loggers only weakly, and a collected logger forgets its level. */
+    private static final List<java.util.logging.Logger> AUDIT_LOGGERS = Stream.of(
+            "org.apache.activemq.audit.base", "org.apache.activemq.audit.message",
+            "org.apache.activemq.audit.resource").map(java.util.logging.Logger::getLogger).toList();
+
     private final EmbeddedActiveMQ broker;
     private final Path brokerData;
     private final ActiveMQConnectionFactory connections;
@@ -88,6 +94,7 @@ final class DurableProfile implements Profile {
                         JpaStoreOptions.defaults().groupCommitThreads()))
                 .build());
 
+        quietAuditLogging();
         brokerData = Files.createTempDirectory("nvent-bench-artemis");
         broker = new EmbeddedActiveMQ().setConfiguration(brokerConfiguration(brokerData));
         broker.start();
@@ -99,6 +106,22 @@ final class DurableProfile implements Profile {
             return new DurableProfile(backend);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the durable profile: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * As the product's embedded broker does (nvent-artemis-rar): Artemis's audit loggers, which
+     * write lines at INFO for every message sent, delivered and acknowledged, let warnings through
+     * only. {@code -Dnvent.bench.artemis-audit=true} leaves them as they are.
+     */
+    private static void quietAuditLogging() {
+        if (Boolean.getBoolean("nvent.bench.artemis-audit")) {
+            return;
+        }
+        for (java.util.logging.Logger audit : AUDIT_LOGGERS) {
+            if (audit.getLevel() == null) {
+                audit.setLevel(java.util.logging.Level.WARNING);
+            }
         }
     }
 
