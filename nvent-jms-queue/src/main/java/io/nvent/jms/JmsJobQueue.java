@@ -2,6 +2,7 @@ package io.nvent.jms;
 
 import io.nvent.jms.internal.AttemptKey;
 import io.nvent.jms.internal.AttemptRunner;
+import io.nvent.jms.internal.Destinations;
 import io.nvent.jms.internal.JobEntry;
 import io.nvent.jms.internal.JobMessage;
 import io.nvent.jms.internal.JobRegistry;
@@ -117,7 +118,7 @@ public final class JmsJobQueue implements JobQueue {
         this.watchdog.setRemoveOnCancelPolicy(true);
         this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
-                options.maxCommitDelay().toNanos());
+                options.maxCommitDelay().toNanos(), new Destinations());
     }
 
     @Override
@@ -144,7 +145,7 @@ public final class JmsJobQueue implements JobQueue {
                 }
                 context.createProducer().setPriority(job.jmsPriority())
                         .setDeliveryDelay(job.deliveryDelayMillis(now))
-                        .send(context.createQueue(runtime.mainQueue(request.queue())), message);
+                        .send(runtime.destinations().queue(runtime.mainQueue(request.queue()), context::createQueue), message);
                 return null;
             });
         } catch (JMSException | JMSRuntimeException e) {

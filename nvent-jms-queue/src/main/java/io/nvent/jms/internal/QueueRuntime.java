@@ -15,10 +15,11 @@ import java.time.Clock;
  * @param maxErrorLength characters of an error kept in a record
  * @param maxAttemptsPerCommit most messages a worker consumes in one transaction
  * @param maxCommitDelayNanos how long after its first message a worker stops adding more to a transaction
+ * @param destinations the queue objects, made once per name
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
                            String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
-                           long maxCommitDelayNanos) {
+                           long maxCommitDelayNanos, Destinations destinations) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {

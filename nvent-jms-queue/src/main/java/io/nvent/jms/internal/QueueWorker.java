@@ -129,13 +129,13 @@ public final class QueueWorker implements Runnable {
             connection.start();
         }
         if (consumer == null) {
-            consumer = session.createConsumer(session.createQueue(runtime.mainQueue(control.name())));
+            consumer = session.createConsumer(runtime.destinations().queue(runtime.mainQueue(control.name()), session::createQueue));
         }
         return consumer;
     }
 
     private void send(String destination, Message message, int priority, long delayMillis) throws JMSException {
-        try (jakarta.jms.MessageProducer producer = session.createProducer(session.createQueue(destination))) {
+        try (jakarta.jms.MessageProducer producer = session.createProducer(runtime.destinations().queue(destination, session::createQueue))) {
             producer.setPriority(priority);
             producer.setDeliveryDelay(delayMillis);
             producer.send(message);
