@@ -33,16 +33,28 @@ import java.util.Optional;
  *     once, as always). 1 commits every attempt on its own
  * @param maxCommitDelay how long after a transaction's first message a worker stops adding more to
  *     it; bounds how long an ended attempt stays uncommitted (and counted as active)
+ * @param raisedPriorityDelay the least delivery delay of a job enqueued above the default priority
+ *     (a run's next step, a step of raised priority). Works around an ActiveMQ Artemis defect
+ *     (ARTEMIS-4985, present up to at least 2.42): a consumer that found the higher priority empty
+ *     for a moment goes on taking lower-priority messages, and is not sent back up while the newer
+ *     messages keep arriving at one priority, so under load the higher ones wait behind the whole
+ *     lower backlog. A scheduled message that falls due makes every consumer of the queue start again
+ *     from the highest priority. Costs the broker a scheduling per such job; {@link Duration#ZERO}
+ *     turns it off (for a broker without the defect)
  * @since 0.1
  */
 public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
                                  boolean brokerDuplicateDetection, boolean shareConnection,
                                  Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
-                                 int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay) {
+                                 int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
+                                 Duration raisedPriorityDelay) {
+
+    /** The largest {@link #raisedPriorityDelay()}: it is there to re-sort the queue, not to hold jobs back. */
+    public static final Duration MAX_RAISED_PRIORITY_DELAY = Duration.ofSeconds(1);
 
     /**
      * Prefix {@code nvent.}, 200 ms receive timeout, 10,000 completed records, shared connection,
-     * up to 32 attempts per commit within 50 ms.
+     * up to 32 attempts per commit within 50 ms, jobs above the default priority delayed by at least 1 ms.
      */
     public static final JmsJobQueueOptions DEFAULTS = newBuilder().build();
 
@@ -52,6 +64,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         Objects.requireNonNull(transactions, "transactions");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(maxCommitDelay, "maxCommitDelay");
+        Objects.requireNonNull(raisedPriorityDelay, "raisedPriorityDelay");
         if (receiveTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("receiveTimeout must be at least 1 ms, was " + receiveTimeout);
         }
@@ -70,6 +83,10 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         if (maxCommitDelay.isNegative()) {
             throw new IllegalArgumentException("maxCommitDelay must not be negative, was " + maxCommitDelay);
         }
+        if (raisedPriorityDelay.isNegative() || raisedPriorityDelay.compareTo(MAX_RAISED_PRIORITY_DELAY) > 0) {
+            throw new IllegalArgumentException("raisedPriorityDelay must be between PT0S and " + MAX_RAISED_PRIORITY_DELAY
+                    + ", was " + raisedPriorityDelay);
+        }
     }
 
     /** A builder with the defaults. */
@@ -82,7 +99,8 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         return new Builder().prefix(prefix).receiveTimeout(receiveTimeout).completedRetention(completedRetention)
                 .brokerDuplicateDetection(brokerDuplicateDetection).shareConnection(shareConnection)
                 .transactions(transactions.orElse(null)).shutdownGrace(shutdownGrace).maxErrorLength(maxErrorLength)
-                .maxAttemptsPerCommit(maxAttemptsPerCommit).maxCommitDelay(maxCommitDelay);
+                .maxAttemptsPerCommit(maxAttemptsPerCommit).maxCommitDelay(maxCommitDelay)
+                .raisedPriorityDelay(raisedPriorityDelay);
     }
 
     /** Builder of {@link JmsJobQueueOptions}. */
@@ -97,6 +115,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         private int maxErrorLength = 4000;
         private int maxAttemptsPerCommit = 32;
         private Duration maxCommitDelay = Duration.ofMillis(50);
+        private Duration raisedPriorityDelay = Duration.ofMillis(1);
 
         private Builder() {
         }
@@ -152,11 +171,16 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
             return this;
         }
 
+        public Builder raisedPriorityDelay(Duration value) {
+            this.raisedPriorityDelay = value;
+            return this;
+        }
+
         /** Builds the options; throws {@link IllegalArgumentException} for invalid values. */
         public JmsJobQueueOptions build() {
             return new JmsJobQueueOptions(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection,
                     shareConnection, Optional.ofNullable(transactions), shutdownGrace, maxErrorLength,
-                    maxAttemptsPerCommit, maxCommitDelay);
+                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay);
         }
     }
 }

@@ -214,6 +214,73 @@ class JmsJobQueueTest {
         assertThat(node.jobs(queue, JobState.COMPLETED, 0, 100)).as("records kept").hasSize(5);
     }
 
+    @Test
+    void a_job_of_raised_priority_does_not_wait_behind_the_backlog_of_lower_priority_jobs() throws Exception {
+        List<Integer> overtaken = newJobsStartedBeforeEachRaisedJob(JmsJobQueueOptions.newBuilder());
+
+        assertThat(overtaken).hasSize(RAISED_JOBS);
+        assertThat(overtaken).as("jobs of default priority that started while a raised job waited")
+                .allSatisfy(count -> assertThat(count).isLessThan(NEW_JOBS / 4));
+    }
+
+    @Test
+    void without_the_raised_priority_delay_artemis_lets_raised_jobs_wait_behind_the_lower_backlog() throws Exception {
+        // Documents the broker defect the delay works around (ARTEMIS-4985); when this fails, the
+        // broker honours priorities without help and the delay may go.
+        List<Integer> overtaken = newJobsStartedBeforeEachRaisedJob(
+                JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ZERO));
+
+        assertThat(overtaken).hasSize(RAISED_JOBS);
+        assertThat(overtaken.stream().mapToInt(Integer::intValue).max().orElseThrow())
+                .as("jobs of default priority that started while some raised job waited").isGreaterThan(NEW_JOBS / 2);
+    }
+
+    private static final int WORKERS = 8;
+    private static final int NEW_JOBS = 400;
+    private static final int RAISED_JOBS = 150;
+
+    /**
+     * A backlog of jobs of default priority, each of the first {@link #RAISED_JOBS} handing over to a
+     * job of raised priority as its last action (as a run's step hands over to the next): for each
+     * raised job, how many jobs of default priority started between its enqueue and its start.
+     */
+    private List<Integer> newJobsStartedBeforeEachRaisedJob(JmsJobQueueOptions.Builder options) throws Exception {
+        JmsJobQueue node = node(options);
+        node.pause(queue);
+        for (int i = 0; i < NEW_JOBS; i++) {
+            node.enqueue(job("new-" + i));
+        }
+        java.util.concurrent.atomic.AtomicInteger newStarted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Map<String, Integer> atEnqueue = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Integer> overtaken = new CopyOnWriteArrayList<>();
+        node.registerWorker(queue, WORKERS, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) throws InterruptedException {
+                if (job.jobId().startsWith("raised-")) {
+                    overtaken.add(newStarted.get() - atEnqueue.get(job.jobId()));
+                    return;
+                }
+                int i = Integer.parseInt(job.jobId().substring("new-".length()));
+                newStarted.incrementAndGet();
+                Thread.sleep(2);
+                if (i < RAISED_JOBS) {
+                    atEnqueue.put("raised-" + i, newStarted.get());
+                    node.enqueue(new JobRequest(queue, "raised-" + i, "step", "{}", Duration.ZERO, 1,
+                            io.nvent.RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+                }
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+
+        node.resume(queue);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> node.counts(queue).completed() == NEW_JOBS + RAISED_JOBS);
+        return overtaken;
+    }
+
     private int brokerHolds(String jmsQueue) {
         try (JMSContext context = factory.createContext();
              QueueBrowser browser = context.createBrowser(context.createQueue(jmsQueue))) {

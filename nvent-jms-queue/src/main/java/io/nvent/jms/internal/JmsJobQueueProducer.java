@@ -37,6 +37,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *   <li>{@code nvent.queue.jms.shutdown-grace}: ISO-8601 duration, default {@code PT10S}</li>
  *   <li>{@code nvent.queue.jms.max-attempts-per-commit}: default 32</li>
  *   <li>{@code nvent.queue.jms.max-commit-delay}: ISO-8601 duration, default {@code PT0.05S}</li>
+ *   <li>{@code nvent.queue.jms.raised-priority-delay}: ISO-8601 duration, default {@code PT0.001S}
+ *       ({@code PT0S} turns the Artemis priority work-around off)</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * queue adapter.
@@ -69,6 +71,8 @@ public class JmsJobQueueProducer {
                 .ifPresent(builder::maxAttemptsPerCommit);
         config.getOptionalValue("nvent.queue.jms.max-commit-delay", String.class).map(Duration::parse)
                 .ifPresent(builder::maxCommitDelay);
+        config.getOptionalValue("nvent.queue.jms.raised-priority-delay", String.class).map(Duration::parse)
+                .ifPresent(builder::raisedPriorityDelay);
         JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
                 .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)

@@ -1,0 +1,31 @@
+package io.nvent.jms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class JmsJobQueueOptionsTest {
+
+    @Test
+    void jobsAboveTheDefaultPriorityAreDelayedByAMillisecondByDefault() {
+        assertThat(JmsJobQueueOptions.DEFAULTS.raisedPriorityDelay()).isEqualTo(Duration.ofMillis(1));
+    }
+
+    @Test
+    void theRaisedPriorityDelayCanBeTurnedOffAndSurvivesACopy() {
+        JmsJobQueueOptions off = JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ZERO).build();
+
+        assertThat(off.toBuilder().build().raisedPriorityDelay()).isZero();
+    }
+
+    @Test
+    void aNegativeOrLongRaisedPriorityDelayIsRefusedWithItsValue() {
+        assertThatThrownBy(() -> JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ofMillis(-1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raisedPriorityDelay")
+                .hasMessageContaining("PT-0.001S");
+        assertThatThrownBy(() -> JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ofSeconds(2)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT2S");
+    }
+}
