@@ -38,7 +38,9 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -1008,7 +1010,8 @@ public final class FlowEngine implements FlowService {
      * {@code queued} with no job. A run is suspect when it still has queued steps and has not
      * changed since the previous check (at least a lease duration ago); its steps are enqueued
      * again only if the queue has no job for them. Enqueueing uses the step's usual job id, so a
-     * job that appears meanwhile is deduplicated by the queue.
+     * job that appears meanwhile is deduplicated by the queue. A step whose job completed although
+     * the step is still queued (its start was refused) gets a recovery job instead.
      *
      * @param previous the suspects of the previous check: run id to version
      * @return the suspects of this check, for the next one
@@ -1043,12 +1046,27 @@ public final class FlowEngine implements FlowService {
         }
         for (String name : queuedSteps) {
             Optional<StepDefinition> step = flow.get().step(name);
+            if (step.isEmpty()) {
+                continue;
+            }
+            String queueName = step.get().queue();
             String jobId = StepJob.jobId(run.runId(), name);
-            if (step.isPresent() && queue.job(step.get().queue(), jobId).isEmpty()) {
+            Optional<JobRecord> job = queue.job(queueName, jobId);
+            if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was queued but its job was lost"
                         + " (an instance stopped between storing a step and enqueueing the next); queued again",
                         run.runId(), name);
                 enqueue(run.runId(), run.flow(), step.get(), jobId);
+            } else if (job.get().state() == JobState.COMPLETED) {
+                // The job ended without running the step: its start was refused, e.g. by the lease of
+                // an instance that died while storing its own start. Nothing else would run the step.
+                // The stall-recovery job of this version of the run, if there is one, is the same job.
+                String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
+                if (queue.job(queueName, recoveryJobId).isEmpty()) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
+                            + " running the step, which is still queued; queued again", run.runId(), name);
+                    enqueue(run.runId(), run.flow(), step.get(), recoveryJobId);
+                }
             }
         }
     }

@@ -205,6 +205,35 @@ class StallDetectionTest {
         }
     }
 
+    @Test
+    void aStepWhoseJobEndedWithoutRunningItIsQueuedAgain() {
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, new Extract(), new LoadRows())) {
+            int loadsBefore = LoadRows.runs.get();
+            Extract.whileRunning = () -> h.queue.pause("etl");
+            String runId = h.engine.start("pipeline", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.QUEUED);
+            // An instance that died while storing the step's start left its lease and nothing else:
+            // the step's job, delivered now, is refused its start and ends without running the step.
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "load", "instance-gone", now.plusSeconds(60), now)).isTrue();
+            h.queue.resume("etl");
+            await().until(() -> h.queue.counts("etl").completed() == 2);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("load", StepStatus.QUEUED);
+
+            for (int check = 0; check < 2; check++) {
+                h.clock.advance(Duration.ofSeconds(61));
+                h.sweep();
+            }
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(LoadRows.runs.get() - loadsBefore).isEqualTo(1);
+            assertThat(h.history(runId).stream().filter(e -> e.type().wireName().equals("step.started")
+                    && "load".equals(e.step().orElse(null)))).hasSize(1);
+        } finally {
+            Extract.whileRunning = () -> { };
+        }
+    }
+
     @FlowStep(flow = "report", name = "render", role = StepRole.ENTRY, queue = "reports")
     static class Render implements Step<Object, Void> {
         static final CountDownLatch release = new CountDownLatch(1);
