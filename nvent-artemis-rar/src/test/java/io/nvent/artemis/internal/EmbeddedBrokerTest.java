@@ -72,14 +72,9 @@ class EmbeddedBrokerTest {
         };
         Logger root = Logger.getLogger("");
         root.addHandler(recorder);
-        EmbeddedBroker broker = EmbeddedBroker.start(settings(true));
-        try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
-             JMSContext ctx = cf.createContext()) {
-            Queue queue = ctx.createQueue("audit.test");
-            ctx.createProducer().send(queue, "quiet");
-            assertThat(ctx.createConsumer(queue).receiveBody(String.class, 5_000)).isEqualTo("quiet");
+        try {
+            sendAndReceiveOne(settings(true), "audit.test");
         } finally {
-            broker.stop();
             root.removeHandler(recorder);
         }
         assertThat(audited).isEmpty();
@@ -101,15 +96,20 @@ class EmbeddedBrokerTest {
     @Test
     void nonPersistentBrokerWritesNothing() throws Exception {
         Path dir = dataDir.resolve("unused");
-        EmbeddedBroker broker = EmbeddedBroker.start(new EmbeddedBroker.Settings(dir, false, SERVER_ID, 10, 5_000L));
+        sendAndReceiveOne(new EmbeddedBroker.Settings(dir, false, SERVER_ID, 10, 5_000L), "memory.test");
+        assertThat(dir).doesNotExist();
+    }
+
+    /** Starts a broker, sends a message through one of its queues, receives it back, and stops the broker. */
+    private static void sendAndReceiveOne(EmbeddedBroker.Settings settings, String queueName) throws Exception {
+        EmbeddedBroker broker = EmbeddedBroker.start(settings);
         try (ActiveMQConnectionFactory cf = new ActiveMQConnectionFactory("vm://" + SERVER_ID);
              JMSContext ctx = cf.createContext()) {
-            Queue queue = ctx.createQueue("memory.test");
+            Queue queue = ctx.createQueue(queueName);
             ctx.createProducer().send(queue, "hello");
             assertThat(ctx.createConsumer(queue).receiveBody(String.class, 5_000)).isEqualTo("hello");
         } finally {
             broker.stop();
         }
-        assertThat(dir).doesNotExist();
     }
 }
