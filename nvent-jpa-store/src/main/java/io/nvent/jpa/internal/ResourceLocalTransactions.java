@@ -45,7 +45,7 @@ final class ResourceLocalTransactions implements Transactions {
             }
             // A read of one statement needs no transaction of its own: in auto-commit it is one round
             // trip, without the BEGIN and the ROLLBACK that would end it (the engine reads a run before
-            // every step). The pool restores the setting when the connection goes back.
+            // every step). The pool's connections are in manual commit: set back before it goes back.
             connection.setAutoCommit(true);
             try {
                 return work.run(connection);
