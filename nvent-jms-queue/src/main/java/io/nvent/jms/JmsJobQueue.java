@@ -86,8 +86,6 @@ public final class JmsJobQueue implements JobQueue {
     private final TransactionHooks transactions;
     private final JobRegistry registry;
     private final ProducerContexts producers;
-    /** {@link JmsJobQueueOptions#raisedPriorityDelay()} in whole milliseconds, rounded up (brokers schedule in ms). */
-    private final long raisedPriorityDelayMillis;
     private final ScheduledThreadPoolExecutor watchdog;
     private final QueueRuntime runtime;
     private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
@@ -116,12 +114,13 @@ public final class JmsJobQueue implements JobQueue {
         this.transactions = TransactionHooks.of(options.transactions());
         this.registry = new JobRegistry(options.completedRetention(), clock);
         this.producers = new ProducerContexts(factory, options.shareConnection());
-        this.raisedPriorityDelayMillis = (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000;
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
         this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
-                options.maxCommitDelay().toNanos(), new Destinations());
+                options.maxCommitDelay().toNanos(), new Destinations(),
+                // Brokers schedule in whole milliseconds: rounded up.
+                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000);
     }
 
     @Override
@@ -147,7 +146,7 @@ public final class JmsJobQueue implements JobQueue {
                     message.setStringProperty("_AMQ_DUPL_ID", options.prefix() + request.queue() + "/" + request.jobId());
                 }
                 context.createProducer().setPriority(job.jmsPriority())
-                        .setDeliveryDelay(deliveryDelayMillis(job, now))
+                        .setDeliveryDelay(runtime.deliveryDelayMillis(job))
                         .send(runtime.destinations().queue(runtime.mainQueue(request.queue()), context::createQueue), message);
                 return null;
             });
@@ -161,15 +160,6 @@ public final class JmsJobQueue implements JobQueue {
                 registry.release(reserved.get());
             }
         });
-    }
-
-    /**
-     * The job's delivery delay; a job above the default priority waits at least
-     * {@link JmsJobQueueOptions#raisedPriorityDelay()}, which makes Artemis honour its priority.
-     */
-    private long deliveryDelayMillis(JobMessage job, Instant now) {
-        long due = job.deliveryDelayMillis(now);
-        return job.priority() > 0 ? Math.max(due, raisedPriorityDelayMillis) : due;
     }
 
     @Override

@@ -16,14 +16,26 @@ import java.time.Clock;
  * @param maxAttemptsPerCommit most messages a worker consumes in one transaction
  * @param maxCommitDelayNanos how long after its first message a worker stops adding more to a transaction
  * @param destinations the queue objects, made once per name
+ * @param raisedPriorityDelayMillis least delivery delay of a job above the default priority, whole ms
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
                            String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
-                           long maxCommitDelayNanos, Destinations destinations) {
+                           long maxCommitDelayNanos, Destinations destinations,
+                           long raisedPriorityDelayMillis) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {
         return prefix + queue;
+    }
+
+    /**
+     * The delivery delay to send a job's message with: until it is due, and for a job above the
+     * default priority at least {@link #raisedPriorityDelayMillis()}, which makes Artemis honour
+     * its priority (see {@code JmsJobQueueOptions#raisedPriorityDelay()}).
+     */
+    public long deliveryDelayMillis(JobMessage job) {
+        long due = job.deliveryDelayMillis(clock.instant());
+        return job.priority() > 0 ? Math.max(due, raisedPriorityDelayMillis) : due;
     }
 
     /** JMS dead-letter queue of an nvent queue. */

@@ -233,7 +233,7 @@ public final class QueueWorker implements Runnable {
         LOG.log(Level.DEBUG, () -> "job " + job.jobId() + " attempt " + job.key() + " is in progress on this node; "
                 + "its message goes back to the queue");
         send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(),
-                job.deliveryDelayMillis(runtime.clock().instant()));
+                runtime.deliveryDelayMillis(job));
     }
 
     private void awaitOther(Decision.Await await) throws InterruptedException {
@@ -290,7 +290,7 @@ public final class QueueWorker implements Runnable {
             JobMessage next = followUp.get();
             boolean dead = outcome.kind() == Outcome.Kind.DEAD;
             String destination = dead ? runtime.deadLetterQueue(control.name()) : runtime.mainQueue(control.name());
-            long delay = dead ? 0 : next.deliveryDelayMillis(runtime.clock().instant());
+            long delay = dead ? 0 : runtime.deliveryDelayMillis(next);
             send(destination, next.toMessage(session), next.jmsPriority(), delay);
         }
     }
