@@ -4,6 +4,7 @@ import io.nvent.EventQuery;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunQuery;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -37,6 +38,24 @@ public interface FlowStore {
 
     /** The run with this id. */
     Optional<RunRecord> findRun(String runId);
+
+    /**
+     * The run as this store instance itself last committed or read it, without asking the
+     * database: a state that may already be behind, for callers that check it again when they
+     * write (the engine's first delivery of a step job does, see {@link RunMutation}). Never a
+     * guess: a store returns a state only if it committed or read exactly that state within
+     * {@code maxAge} and its version is at least {@code minVersion} (the version the caller knows
+     * the run reached). Everything else, and a store that keeps no such states (the default), is
+     * empty; the caller then reads with {@link #findRun}.
+     *
+     * @param runId the run
+     * @param minVersion the lowest acceptable {@linkplain RunRecord#version() version}
+     * @param maxAge how long ago the state may have been committed or read; not negative
+     * @since 0.1
+     */
+    default Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
+        return Optional.empty();
+    }
 
     /**
      * Changes a run atomically.

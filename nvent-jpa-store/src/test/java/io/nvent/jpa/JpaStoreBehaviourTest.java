@@ -349,6 +349,36 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void aRunThisInstanceJustChangedIsRecentAtThatVersionWithoutAskingTheDatabase() {
+        String runId = created("orders").runId();
+        StoredChange changed = store.updateRun(runId, current -> Optional.of(new RunChange(
+                current.withEmitted("paid", "{\"amount\":3}"), List.of(log("{}"))))).orElseThrow();
+        TestDatabases.execute(dataSource(), "update behaviour_run set emitted_json = '{}' where run_id = '" + runId + "'");
+
+        assertThat(store.recentRun(runId, changed.run().version(), Duration.ofMinutes(1)))
+                .as("the committed state, not the row as it is now").map(RunRecord::emitted)
+                .contains(Map.of("paid", "{\"amount\":3}"));
+        assertThat(store.recentRun(runId, changed.run().version() + 1, Duration.ofMinutes(1))).isEmpty();
+        Awaitility.await().until(() -> store.recentRun(runId, changed.run().version(), Duration.ofMillis(1)).isEmpty());
+        assertThatThrownBy(() -> store.recentRun(runId, 0, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAge");
+    }
+
+    @Test
+    void aRunAnotherInstanceMovedOnIsNotRecentAtItsNewVersionUntilThisInstanceReadsIt() {
+        String runId = created("orders").runId();
+        store.updateRun(runId, current -> Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED),
+                List.of(log("{}")))));
+        StoredChange elsewhere = oneCommitter.updateRun(runId, current -> Optional.of(new RunChange(
+                current.withStep("b", StepStatus.QUEUED), List.of(log("{}"))))).orElseThrow();
+
+        assertThat(store.recentRun(runId, elsewhere.run().version(), Duration.ofMinutes(1))).isEmpty();
+        store.findRun(runId);
+        assertThat(store.recentRun(runId, elsewhere.run().version(), Duration.ofMinutes(1)))
+                .map(RunRecord::steps).contains(Map.of("a", StepStatus.COMPLETED, "b", StepStatus.QUEUED));
+    }
+
+    @Test
     void aWriterWhoseChangeFailsInsideAGroupGetsItsOwnErrorAndTheOthersCommit() throws Exception {
         List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
         String failing = others.get(3).runId();

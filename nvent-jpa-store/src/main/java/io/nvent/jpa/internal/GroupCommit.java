@@ -2,6 +2,7 @@ package io.nvent.jpa.internal;
 
 import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -122,6 +123,11 @@ final class GroupCommit implements AutoCloseable {
     /** Keeps the state of a run this instance has just read or written, for the next group that changes it. */
     void remember(RunTables.StoredRun run) {
         cache.ifPresent(c -> c.remember(run));
+    }
+
+    /** A state of the run this instance committed or read within {@code maxAge}, at {@code minVersion} or later. */
+    Optional<RunTables.StoredRun> recent(String runId, long minVersion, Duration maxAge) {
+        return cache.flatMap(c -> c.recent(runId, minVersion, maxAge));
     }
 
     /** Drops what the cache holds of a run written outside the groups. */

@@ -25,6 +25,7 @@ import jakarta.persistence.TypedQuery;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -203,6 +204,18 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         // The engine reads a run before each step, and then changes it: spare that change a locking read.
         found.ifPresent(commits::remember);
         return found.map(RunTables.StoredRun::run);
+    }
+
+    /**
+     * From the states the grouped commits keep: the runs this instance committed or read lately
+     * (none when writes are not grouped, e.g. in a container's JTA transactions).
+     */
+    @Override
+    public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("maxAge must not be negative, was " + maxAge);
+        }
+        return commits.recent(runId, minVersion, maxAge).map(RunTables.StoredRun::run);
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.nvent.jpa.internal;
 
 import io.nvent.jpa.internal.RunTables.StoredRun;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The last state this instance read or wrote of the runs under way, with their versions, so that
@@ -11,34 +13,64 @@ import java.util.Optional;
  * that the row is still at the cached version, and a group that finds it is not (another instance,
  * or a write outside the groups, changed the run) rolls back and runs its writes one by one on
  * locked rows. A refusal decided on a cached state is never trusted either (see {@link RunBatch}).
- * Finished runs are not kept; at most {@code capacity} runs are, the least recently used dropped first.
+ * The same states answer {@link io.nvent.spi.FlowStore#recentRun}, which also asks how long ago a
+ * state was seen ({@link #recent}). Finished runs are not kept; at most {@code capacity} runs are,
+ * the least recently used dropped first.
  */
 final class RunCache {
 
-    private final Map<String, StoredRun> runs;
+    private final Map<String, Entry> runs;
+    private final LongSupplier nanoTime;
 
     RunCache(int capacity) {
+        this(capacity, System::nanoTime);
+    }
+
+    /** @param nanoTime a monotonic clock in nanoseconds, for the age of an entry */
+    RunCache(int capacity, LongSupplier nanoTime) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
         }
+        this.nanoTime = nanoTime;
         this.runs = new LinkedHashMap<>(Math.min(capacity, 1024), 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, StoredRun> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
                 return size() > capacity;
             }
         };
     }
 
     synchronized Optional<StoredRun> get(String runId) {
-        return Optional.ofNullable(runs.get(runId));
+        return Optional.ofNullable(runs.get(runId)).map(Entry::run);
     }
 
-    /** Keeps {@code run} as the latest state of its run, unless it is finished. */
+    /**
+     * The run's state if it was remembered within {@code maxAge} and is at least at
+     * {@code minVersion}.
+     */
+    synchronized Optional<StoredRun> recent(String runId, long minVersion, Duration maxAge) {
+        Entry entry = runs.get(runId);
+        if (entry == null || entry.run().run().version() < minVersion
+                || nanoTime.getAsLong() - entry.seenAt() > maxAge.toNanos()) {
+            return Optional.empty();
+        }
+        return Optional.of(entry.run());
+    }
+
+    /**
+     * Keeps {@code run} as the latest state of its run, unless it is finished or an entry of a
+     * later version is kept already: a read that started before a commit may come back after the
+     * commit was remembered, and must not take the run back to where it was.
+     */
     synchronized void remember(StoredRun run) {
+        String runId = run.run().runId();
         if (run.run().status().isTerminal()) {
-            runs.remove(run.run().runId());
-        } else {
-            runs.put(run.run().runId(), run);
+            runs.remove(runId);
+            return;
+        }
+        Entry kept = runs.get(runId);
+        if (kept == null || kept.run().run().version() <= run.run().version()) {
+            runs.put(runId, new Entry(run, nanoTime.getAsLong()));
         }
     }
 
@@ -48,5 +80,8 @@ final class RunCache {
 
     synchronized int size() {
         return runs.size();
+    }
+
+    private record Entry(StoredRun run, long seenAt) {
     }
 }

@@ -62,6 +62,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -211,7 +212,7 @@ public final class FlowEngine implements FlowService {
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {
-            handOver(runId, flow.name(), first, false);
+            handOver(runId, flow.name(), first, false, run.version());
         }
         return runId;
     }
@@ -606,7 +607,7 @@ public final class FlowEngine implements FlowService {
             ScheduledExecutorService executor = startTimers;
             if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
-                Optional<RunRecord> before = store.findRun(ref.runId());
+                Optional<RunRecord> before = stateBeforeFirstDelivery(ref);
                 if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
                     executeWithDeferredStart(binding, job, before.get(),
                             run -> lateStartChange(run, ref.step(), job, startedAt), executor);
@@ -618,6 +619,21 @@ public final class FlowEngine implements FlowService {
         } finally {
             leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
         }
+    }
+
+    /**
+     * The run's state for a step's first delivery: the one this instance committed or read lately,
+     * if it is at least as new as the write that queued the job, instead of a read. The deferred
+     * start already lets a step run for {@link EngineSettings#startWriteDelay()} before the store
+     * shows it started, and its write checks that the step is still waiting for it; a state no
+     * older than that delay adds no other kind of race (a run canceled on another instance within
+     * it may see its queued step run, as it may see a step just begun run on).
+     */
+    private Optional<RunRecord> stateBeforeFirstDelivery(StepJob ref) {
+        Optional<RunRecord> recent = ref.queuedAtVersion().isPresent()
+                ? store.recentRun(ref.runId(), ref.queuedAtVersion().getAsLong(), settings.startWriteDelay())
+                : Optional.empty();
+        return recent.isPresent() ? recent : store.findRun(ref.runId());
     }
 
     /**
@@ -1093,7 +1109,7 @@ public final class FlowEngine implements FlowService {
         publish(flow, change.events());
         saveAwaits(pending.awaits);
         for (StepDefinition step : pending.ready) {
-            handOver(change.run().runId(), flow, step, true);
+            handOver(change.run().runId(), flow, step, true, change.run().version());
         }
         for (Emission emission : pending.released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
@@ -1113,9 +1129,10 @@ public final class FlowEngine implements FlowService {
      * earlier. If the job is lost in a crash before it is durable, the maintenance sweep enqueues
      * it again (see {@link #requeueLostSteps}).
      */
-    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun) {
+    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());
-        queue.enqueueAsync(stepJob(runId, flow, step, jobId, continuesRun)).whenComplete((done, failure) -> {
+        queue.enqueueAsync(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
+                        continuesRun)).whenComplete((done, failure) -> {
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0125 could not enqueue step ''{0}'' of run {1}"
                         + " (job {2}); the maintenance sweep enqueues it again: {3}", step.name(), runId, jobId,
@@ -1126,12 +1143,11 @@ public final class FlowEngine implements FlowService {
 
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
     private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
-        queue.enqueue(stepJob(runId, flow, step, jobId, true));
+        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()), step, jobId, true));
     }
 
-    private static JobRequest stepJob(String runId, String flow, StepDefinition step, String jobId,
-                                      boolean continuesRun) {
-        return new JobRequest(step.queue(), jobId, step.name(), new StepJob(runId, flow, step.name()).toJson(),
+    private static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
+        return new JobRequest(step.queue(), jobId, step.name(), ref.toJson(),
                 Duration.ZERO, queuePriority(step.priority(), continuesRun), step.retry(), step.timeout());
     }
 

@@ -1,14 +1,19 @@
 package io.nvent.cdi.internal.engine;
 
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import java.io.StringReader;
+import java.util.OptionalLong;
 
 /**
- * The payload of a step's queue job: which step of which run to execute. The step input is read
- * from the run when the job executes, so jobs stay small and never carry stale data.
+ * The payload of a step's queue job: which step of which run to execute, and the version of the
+ * run whose write queued it. The step input is read from the run when the job executes, so jobs
+ * stay small and never carry stale data; the version tells the worker how recent a state of the
+ * run it already holds must be to stand in for that read (see
+ * {@link io.nvent.spi.FlowStore#recentRun}). Jobs queued before the version was recorded have none.
  */
-record StepJob(String runId, String flow, String step) {
+record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
 
@@ -26,13 +31,17 @@ record StepJob(String runId, String flow, String step) {
     }
 
     String toJson() {
-        return JsonText.object().str("runId", runId).str("flow", flow).str("step", step).build();
+        JsonText json = JsonText.object().str("runId", runId).str("flow", flow).str("step", step);
+        queuedAtVersion.ifPresent(version -> json.raw("version", Long.toString(version)));
+        return json.build();
     }
 
     static StepJob parse(String json) {
         try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
             JsonObject o = reader.readObject();
-            return new StepJob(o.getString("runId"), o.getString("flow"), o.getString("step"));
+            JsonNumber version = o.getJsonNumber("version");
+            return new StepJob(o.getString("runId"), o.getString("flow"), o.getString("step"),
+                    version == null ? OptionalLong.empty() : OptionalLong.of(version.longValueExact()));
         }
     }
 }

@@ -13,6 +13,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.StepLease;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -255,7 +256,7 @@ class StallDetectionTest {
 
             // E.g. a stall-recovery job and the queue's redelivery of the original, both on this instance.
             h.queue.enqueue(new JobRequest("reports", StepJob.jobId(runId, "render") + ":again", "render",
-                    new StepJob(runId, "report", "render").toJson(), Duration.ZERO, 0,
+                    new StepJob(runId, "report", "render", OptionalLong.empty()).toJson(), Duration.ZERO, 0,
                     RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
             await().until(() -> h.queue.counts("reports").completed() == 1);
             Render.release.countDown();
