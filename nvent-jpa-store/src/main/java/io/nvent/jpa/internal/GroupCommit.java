@@ -35,8 +35,10 @@ import org.hibernate.Session;
  * takes this path, also one of a single piece; running alone (the fallback, and every write when
  * there are no committer threads) goes through Hibernate.
  *
- * <p>With no committer threads (a container's JTA transactions, or turned off) every write runs
- * alone in its own transaction, as {@link Transactions#write} does.
+ * <p>A write inside the caller's transaction (JTA) runs there, alone. With no committer threads
+ * (turned off) every write runs alone in its own transaction, as {@link Transactions#write} does.
+ * In a container the committers are the container's threads and each group is a JTA transaction
+ * of its own.
  */
 final class GroupCommit implements AutoCloseable {
 
@@ -89,7 +91,7 @@ final class GroupCommit implements AutoCloseable {
      *     locks all such rows with one statement up front
      */
     <T> T write(String runId, Transactions.Contended subject, boolean lockRun, Function<EntityManager, T> work) {
-        if (committers.length == 0) {
+        if (committers.length == 0 || transactions.inCallerTransaction()) {
             return transactions.write(subject, work);
         }
         Piece<T> piece = new Piece<>(runId, subject, lockRun, work);
@@ -133,6 +135,11 @@ final class GroupCommit implements AutoCloseable {
     /** Drops what the cache holds of a run written outside the groups. */
     void forget(String runId) {
         cache.ifPresent(c -> c.forget(runId));
+    }
+
+    /** How many committer threads group writes; 0 when each write commits alone. */
+    int threads() {
+        return committers.length;
     }
 
     /** Writes committed one by one, each in its own transaction. */

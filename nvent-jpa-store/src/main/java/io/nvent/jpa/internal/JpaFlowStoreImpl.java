@@ -32,6 +32,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.hibernate.exception.ConstraintViolationException;
@@ -119,15 +120,21 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
      * connections of its own.
      */
     static JpaFlowStoreImpl jta(DataSource dataSource, ContainerJta jta, TransactionDemarcation demarcation,
-                                JpaStoreOptions options) {
+                                JpaStoreOptions options, Optional<ThreadFactory> containerThreads) {
         Database database = Database.detect(dataSource);
         if (options.migrateSchema()) {
             SchemaMigrator.migrate(dataSource, database, options);
         }
         EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
-        // Writes join callers' transactions or run in container-begun ones: nothing to group.
+        // Writes join callers' transactions; the others are grouped into container-begun ones, on
+        // the container's threads (a thread of our own may not use its transactions and naming).
         Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
-        return started(transactions, GroupCommit.none(transactions), options, database, "JTA");
+        GroupCommit commits = options.groupCommitThreads() == 0 || containerThreads.isEmpty()
+                ? GroupCommit.none(transactions)
+                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
+                        Optional.of(new RunCache(CACHED_RUNS)), options.groupCommitThreads(), MAX_GROUP,
+                        containerThreads.get());
+        return started(transactions, commits, options, database, "JTA");
     }
 
     private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,
@@ -144,8 +151,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     private static JpaFlowStoreImpl started(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
                                             Database database, String mode) {
-        LOG.log(System.Logger.Level.INFO, "NVENT-0310 JPA flow store ready: {0}, {1} transactions, tables {2}*",
-                database, mode, tablesOf(options));
+        LOG.log(System.Logger.Level.INFO, "NVENT-0310 JPA flow store ready: {0}, {1} transactions, tables {2}*, {3}",
+                database, mode, tablesOf(options), commits.threads() == 0 ? "each write committed alone"
+                        : "writes grouped by " + commits.threads() + " committer threads");
         return new JpaFlowStoreImpl(transactions, commits, options, database);
     }
 
@@ -201,8 +209,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public Optional<RunRecord> findRun(String runId) {
         Optional<RunTables.StoredRun> found = transactions.readJdbc(connection -> tables.find(connection, runId));
-        // The engine reads a run before each step, and then changes it: spare that change a locking read.
-        found.ifPresent(commits::remember);
+        // The engine reads a run before each step, and then changes it: spare that change a locking
+        // read. Not inside the caller's transaction, whose writes the row may show and never commit.
+        if (!transactions.inCallerTransaction()) {
+            found.ifPresent(commits::remember);
+        }
         return found.map(RunTables.StoredRun::run);
     }
 

@@ -45,7 +45,7 @@ final class JtaTransactions implements Transactions {
 
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {
-        if (callerTransactionActive()) {
+        if (inCallerTransaction()) {
             return joined(subject, work, false);
         }
         for (int attempt = 1; ; attempt++) {
@@ -69,7 +69,7 @@ final class JtaTransactions implements Transactions {
     @Override
     public <T> T read(Function<EntityManager, T> work) {
         try {
-            return callerTransactionActive() ? joined(null, work, true)
+            return inCallerTransaction() ? joined(null, work, true)
                     : demarcation.inNewTransaction(() -> inTransaction(work, true));
         } catch (RuntimeException e) {
             throw Failures.translate(e);
@@ -81,7 +81,8 @@ final class JtaTransactions implements Transactions {
         emf.close();
     }
 
-    private boolean callerTransactionActive() {
+    @Override
+    public boolean inCallerTransaction() {
         int status = registry.getTransactionStatus();
         if (status == Status.STATUS_ACTIVE) {
             return true;

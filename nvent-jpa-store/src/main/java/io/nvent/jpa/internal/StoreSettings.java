@@ -29,6 +29,7 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
     public static final String MAX_PAYLOAD_BYTES = "nvent.store.max-payload-bytes";
     public static final String MAX_ATTEMPTS = "nvent.store.max-attempts";
     public static final String MIGRATE = "nvent.store.migrate";
+    public static final String GROUP_COMMIT_THREADS = "nvent.store.group-commit-threads";
     public static final String RETENTION_MAX_AGE = "nvent.store.retention.max-age";
     public static final String RETENTION_MAX_RUNS = "nvent.store.retention.max-finished-runs-per-flow";
     public static final String DEFAULT_DATASOURCE = "java:comp/DefaultDataSource";
@@ -42,6 +43,8 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             source.apply(MAX_PAYLOAD_BYTES).map(v -> parseInt(MAX_PAYLOAD_BYTES, v)).ifPresent(options::maxPayloadBytes);
             source.apply(MAX_ATTEMPTS).map(v -> parseInt(MAX_ATTEMPTS, v)).ifPresent(options::maxAttempts);
             source.apply(MIGRATE).map(v -> Boolean.parseBoolean(v.trim())).ifPresent(options::migrateSchema);
+            source.apply(GROUP_COMMIT_THREADS).filter(s -> !s.isBlank()).map(v -> parseInt(GROUP_COMMIT_THREADS, v))
+                    .ifPresent(options::groupCommitThreads);
             RetentionPolicy retention = RetentionPolicy.off();
             Optional<Duration> maxAge = source.apply(RETENTION_MAX_AGE).filter(s -> !s.isBlank()).map(StoreSettings::parseDuration);
             if (maxAge.isPresent()) {

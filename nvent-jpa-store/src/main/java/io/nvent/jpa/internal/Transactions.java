@@ -32,6 +32,15 @@ interface Transactions {
      */
     <T> T write(Contended subject, Function<EntityManager, T> work);
 
+    /**
+     * Whether work runs inside a transaction of the caller's (a JTA transaction active on this
+     * thread): it then commits or rolls back with the caller's, so it cannot be grouped with other
+     * writers' work, and what it reads or writes may never be committed.
+     */
+    default boolean inCallerTransaction() {
+        return false;
+    }
+
     /** Runs read-only {@code work}; inside the caller's transaction if one is active. */
     <T> T read(Function<EntityManager, T> work);
 

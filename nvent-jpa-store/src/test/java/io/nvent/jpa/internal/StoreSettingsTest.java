@@ -32,6 +32,7 @@ class StoreSettingsTest {
                 "nvent.store.max-payload-bytes", "2048",
                 "nvent.store.max-attempts", "3",
                 "nvent.store.migrate", "false",
+                "nvent.store.group-commit-threads", "0",
                 "nvent.store.retention.max-age", "P30D",
                 "nvent.store.retention.max-finished-runs-per-flow", "1000");
 
@@ -45,6 +46,7 @@ class StoreSettingsTest {
         assertThat(options.maxPayloadBytes()).isEqualTo(2048);
         assertThat(options.maxAttempts()).isEqualTo(3);
         assertThat(options.migrateSchema()).isFalse();
+        assertThat(options.groupCommitThreads()).isZero();
         assertThat(options.retention().maxAge()).contains(Duration.ofDays(30));
         assertThat(options.retention().maxFinishedRunsPerFlow()).hasValue(1000);
     }
@@ -60,5 +62,8 @@ class StoreSettingsTest {
         assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.retention.max-age")
                 ? Optional.of("30 days") : Optional.empty()))
                 .isInstanceOf(NventException.class).hasMessageContaining("P30D");
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.group-commit-threads")
+                ? Optional.of("65") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("groupCommitThreads");
     }
 }
