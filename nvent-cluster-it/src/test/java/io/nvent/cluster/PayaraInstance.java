@@ -119,6 +119,15 @@ final class PayaraInstance implements AutoCloseable {
         }
     }
 
+    /** The instance's output so far. */
+    String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the log of instance " + name, e);
+        }
+    }
+
     /** The last lines of the instance's output, for failure messages. */
     String logTail() {
         try {
