@@ -4,8 +4,6 @@ import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -36,25 +34,7 @@ final class ResourceLocalTransactions implements Transactions {
 
     @Override
     public <T> T readJdbc(JdbcWork<T> work) {
-        if (pool.isEmpty()) {
-            return Transactions.super.readJdbc(work);
-        }
-        try (Connection connection = pool.get().getConnection()) {
-            if (connection.getAutoCommit()) {
-                return work.run(connection);
-            }
-            // A read of one statement needs no transaction of its own: in auto-commit it is one round
-            // trip, without the BEGIN and the ROLLBACK that would end it (the engine reads a run before
-            // every step). The pool's connections are in manual commit: set back before it goes back.
-            connection.setAutoCommit(true);
-            try {
-                return work.run(connection);
-            } finally {
-                connection.setAutoCommit(false);
-            }
-        } catch (SQLException e) {
-            throw Failures.transactionFailure("store read failed", e);
-        }
+        return pool.isPresent() ? Transactions.readInAutoCommit(pool.get(), work) : Transactions.super.readJdbc(work);
     }
 
     @Override
