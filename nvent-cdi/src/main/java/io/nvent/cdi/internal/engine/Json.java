@@ -84,9 +84,27 @@ public final class Json {
         }
     }
 
-    /** JSON string literal for a Java string. */
+    /**
+     * JSON string literal for a Java string. Ids, names and keys need no escaping and are only put in
+     * quotes (every step writes several of them into its history entries); anything else is escaped
+     * by JSON-P.
+     */
     public static String quote(String value) {
-        return value == null ? "null" : PROVIDER.createValue(value).toString();
+        if (value == null) {
+            return "null";
+        }
+        return needsEscaping(value) ? PROVIDER.createValue(value).toString() : '"' + value + '"';
+    }
+
+    /** Whether a string holds a quote, a backslash or a control character (RFC 8259, section 7). */
+    private static boolean needsEscaping(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\' || c < 0x20) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String checkSize(String text, String what) {
