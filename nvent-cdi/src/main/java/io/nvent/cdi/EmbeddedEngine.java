@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -71,7 +70,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         }
         this.queue = b.queue;
         this.store = b.store;
-        this.executor = Executors.newScheduledThreadPool(2, Threads.daemonThreads("nvent-embedded"));
+        this.executor = Threads.daemonScheduler("nvent-embedded", 2);
         Json json = new Json(b.maxPayloadBytes);
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,

@@ -3,6 +3,8 @@ package io.nvent.cdi.internal;
 import io.nvent.cdi.Worker;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.naming.InitialContext;
@@ -27,6 +29,18 @@ public class Threads {
             LOG.log(System.Logger.Level.DEBUG, "no managed thread factory, using plain threads");
             return daemonThreads("nvent-worker");
         }
+    }
+
+    /**
+     * A scheduler on {@code threads} daemon threads named {@code prefix-N} that drops a task as soon
+     * as it is canceled. Every step that returns within the start-write delay cancels the timer
+     * that would have stored its start: kept until due, thousands of canceled timers a second would
+     * each wake a scheduler thread for nothing.
+     */
+    public static ScheduledExecutorService daemonScheduler(String prefix, int threads) {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(threads, daemonThreads(prefix));
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
     }
 
     /** Daemon threads named {@code prefix-N}. */

@@ -25,7 +25,6 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -164,7 +163,7 @@ public class EngineBean {
                     .lookup("java:comp/DefaultManagedScheduledExecutorService");
         } catch (NamingException | RuntimeException noContainer) {
             ownExecutor = true;
-            return Executors.newScheduledThreadPool(2, Threads.daemonThreads("nvent-scheduler"));
+            return Threads.daemonScheduler("nvent-scheduler", 2);
         }
     }
 
