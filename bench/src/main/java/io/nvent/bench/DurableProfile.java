@@ -140,6 +140,8 @@ final class DurableProfile implements Profile {
         config.addAddressSetting("#", new AddressSettings().setAutoCreateAddresses(true).setAutoCreateQueues(true)
                 .setMaxDeliveryAttempts(-1));
         config.setIDCacheSize(200_000);
+        // The product's embedded broker's default (nvent-artemis-rar, JournalBufferTimeout: 1 ms).
+        config.setJournalBufferTimeout_NIO(Integer.getInteger("nvent.bench.journal-buffer-timeout-ns", 1_000_000));
         return config;
     }
 

@@ -48,6 +48,7 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
     private Boolean persistenceEnabled = Boolean.TRUE;
     private Integer maxDeliveryAttempts = 10;
     private Long journalLockTimeout = 30_000L;
+    private Long journalBufferTimeout = EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS;
 
     private transient EmbeddedBroker broker;
 
@@ -57,7 +58,9 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
             EmbeddedBroker.Settings settings = new EmbeddedBroker.Settings(
                     resolveDataDirectory(), Boolean.TRUE.equals(persistenceEnabled), inVmServerId(),
                     maxDeliveryAttempts == null ? 10 : maxDeliveryAttempts,
-                    journalLockTimeout == null ? -1L : journalLockTimeout);
+                    journalLockTimeout == null ? -1L : journalLockTimeout,
+                    journalBufferTimeout == null ? EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS
+                            : journalBufferTimeout);
             try {
                 broker = EmbeddedBroker.start(settings);
             } catch (Exception e) {
@@ -185,6 +188,14 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
         this.journalLockTimeout = journalLockTimeout;
     }
 
+    public Long getJournalBufferTimeout() {
+        return journalBufferTimeout;
+    }
+
+    public void setJournalBufferTimeout(Long journalBufferTimeout) {
+        this.journalBufferTimeout = journalBufferTimeout;
+    }
+
     @Override
     public boolean equals(Object obj) {
         if (!super.equals(obj) || !(obj instanceof NventArtemisResourceAdapter other)) {
@@ -193,12 +204,13 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
         return Objects.equals(dataDirectory, other.dataDirectory)
                 && Objects.equals(persistenceEnabled, other.persistenceEnabled)
                 && Objects.equals(maxDeliveryAttempts, other.maxDeliveryAttempts)
-                && Objects.equals(journalLockTimeout, other.journalLockTimeout);
+                && Objects.equals(journalLockTimeout, other.journalLockTimeout)
+                && Objects.equals(journalBufferTimeout, other.journalBufferTimeout);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), dataDirectory, persistenceEnabled, maxDeliveryAttempts,
-                journalLockTimeout);
+                journalLockTimeout, journalBufferTimeout);
     }
 }

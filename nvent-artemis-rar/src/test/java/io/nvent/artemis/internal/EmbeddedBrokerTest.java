@@ -1,6 +1,7 @@
 package io.nvent.artemis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
@@ -24,7 +25,17 @@ class EmbeddedBrokerTest {
     Path dataDir;
 
     private EmbeddedBroker.Settings settings(boolean persistent) {
-        return new EmbeddedBroker.Settings(dataDir, persistent, SERVER_ID, 10, 5_000L);
+        return new EmbeddedBroker.Settings(dataDir, persistent, SERVER_ID, 10, 5_000L,
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS);
+    }
+
+    @Test
+    void durableWritesShareADiskSyncForAtMostTheConfiguredBufferTimeout() {
+        assertThat(EmbeddedBroker.configuration(settings(true)).getJournalBufferTimeout_NIO()).isEqualTo(1_000_000);
+        assertThat(EmbeddedBroker.configuration(new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L,
+                250_000L)).getJournalBufferTimeout_NIO()).isEqualTo(250_000);
+        assertThatThrownBy(() -> new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L, 0L))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JournalBufferTimeout");
     }
 
     @Test
@@ -96,7 +107,8 @@ class EmbeddedBrokerTest {
     @Test
     void nonPersistentBrokerWritesNothing() throws Exception {
         Path dir = dataDir.resolve("unused");
-        sendAndReceiveOne(new EmbeddedBroker.Settings(dir, false, SERVER_ID, 10, 5_000L), "memory.test");
+        sendAndReceiveOne(new EmbeddedBroker.Settings(dir, false, SERVER_ID, 10, 5_000L,
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS), "memory.test");
         assertThat(dir).doesNotExist();
     }
 
