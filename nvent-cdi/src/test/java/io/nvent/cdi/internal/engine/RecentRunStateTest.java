@@ -101,38 +101,37 @@ class RecentRunStateTest {
         }
     }
 
-    @Test
-    void eachStepRunsOnTheStateCommittedByTheWriteThatQueuedItWithoutReadingTheRun() {
-        RememberingStore store = new RememberingStore(true);
+    /** Runs a parcel to completion on an engine over {@code store}; what its second step received. */
+    private static String parcelSentOver(RememberingStore store) {
         Send send = new Send();
         try (EngineHarness harness = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Pack(),
                 send)) {
             String runId = harness.engine.start("parcel", null);
-
             harness.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(send.received).hasToString("{packed={box=7}}");
-            String within = " within " + EngineSettings.DEFAULT_START_WRITE_DELAY;
-            assertThat(store.versionThatQueuedSend.get()).isPositive();
-            assertThat(store.recentRequests).containsExactly("version >= 0" + within,
-                    "version >= " + store.versionThatQueuedSend.get() + within);
-            assertThat(store.readsByWorkers).hasValue(0);
+            return String.valueOf(send.received);
         }
+    }
+
+    @Test
+    void eachStepRunsOnTheStateCommittedByTheWriteThatQueuedItWithoutReadingTheRun() {
+        RememberingStore store = new RememberingStore(true);
+
+        assertThat(parcelSentOver(store)).isEqualTo("{packed={box=7}}");
+
+        String within = " within " + EngineSettings.DEFAULT_START_WRITE_DELAY;
+        assertThat(store.versionThatQueuedSend.get()).isPositive();
+        assertThat(store.recentRequests).containsExactly("version >= 0" + within,
+                "version >= " + store.versionThatQueuedSend.get() + within);
+        assertThat(store.readsByWorkers).hasValue(0);
     }
 
     @Test
     void aStepReadsTheRunWhenTheStoreHasNoRecentStateOfIt() {
         RememberingStore store = new RememberingStore(false);
-        Send send = new Send();
-        try (EngineHarness harness = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Pack(),
-                send)) {
-            String runId = harness.engine.start("parcel", null);
 
-            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        assertThat(parcelSentOver(store)).isEqualTo("{packed={box=7}}");
 
-            assertThat(send.received).hasToString("{packed={box=7}}");
-            assertThat(store.recentRequests).hasSize(2);
-            assertThat(store.readsByWorkers).hasValue(2);
-        }
+        assertThat(store.recentRequests).hasSize(2);
+        assertThat(store.readsByWorkers).hasValue(2);
     }
 }
