@@ -32,8 +32,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadFactory;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
 import javax.sql.DataSource;
 import org.hibernate.exception.ConstraintViolationException;
 
@@ -220,7 +220,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /**
      * From the states the grouped commits keep: the runs this instance committed or read lately
-     * (none when writes are not grouped, e.g. in a container's JTA transactions).
+     * (none when writes are not grouped: no committer threads, or a container without a managed
+     * thread factory).
      */
     @Override
     public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
