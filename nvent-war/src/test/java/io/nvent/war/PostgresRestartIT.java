@@ -43,6 +43,7 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -230,8 +231,15 @@ class PostgresRestartIT {
     }
 
     private static void awaitRun(Http http, String runId, String status) {
-        await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        try {
+            await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                    .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        } catch (ConditionTimeoutException e) {
+            // Say where the run stands: a CI failure leaves no server log behind.
+            throw new AssertionError("run " + runId + " not " + status + " within " + RUN_TIMEOUT + ": "
+                    + http.get("api/nvent/runs/" + runId).body() + "\nhistory:\n"
+                    + String.join("\n", history(http, runId)), e);
+        }
     }
 
     /** The history as {@code seq type step} lines. */

@@ -128,8 +128,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
         // Writes join callers' transactions; the others are grouped into container-begun ones, on
         // the container's threads (a thread of our own may not use its transactions and naming).
-        Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts(),
-                dataSource);
+        Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
         GroupCommit commits = options.groupCommitThreads() == 0 || containerThreads.isEmpty()
                 ? GroupCommit.none(transactions)
                 : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),

@@ -6,7 +6,6 @@ import jakarta.persistence.EntityManagerFactory;
 import jakarta.transaction.Status;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.util.function.Function;
-import javax.sql.DataSource;
 import org.hibernate.Session;
 
 /**
@@ -35,12 +34,9 @@ final class JtaTransactions implements Transactions {
     private final TransactionSynchronizationRegistry registry;
     private final TransactionDemarcation demarcation;
     private final int maxAttempts;
-    private final DataSource dataSource;
 
-    /** @param dataSource the JTA datasource, for reads outside a transaction */
     JtaTransactions(EntityManagerFactory emf, TransactionSynchronizationRegistry registry,
-                    TransactionDemarcation demarcation, int maxAttempts, DataSource dataSource) {
-        this.dataSource = dataSource;
+                    TransactionDemarcation demarcation, int maxAttempts) {
         this.emf = emf;
         this.registry = registry;
         this.demarcation = demarcation;
@@ -78,19 +74,6 @@ final class JtaTransactions implements Transactions {
         } catch (RuntimeException e) {
             throw Failures.translate(e);
         }
-    }
-
-    /**
-     * Inside the caller's transaction, there (it sees the caller's writes); otherwise on a connection
-     * the container hands out unenlisted, in auto-commit, without a transaction begun and ended
-     * around one statement.
-     */
-    @Override
-    public <T> T readJdbc(JdbcWork<T> work) {
-        if (inCallerTransaction()) {
-            return Transactions.super.readJdbc(work);
-        }
-        return Transactions.readInAutoCommit(dataSource, work);
     }
 
     @Override

@@ -43,8 +43,9 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             source.apply(MAX_PAYLOAD_BYTES).map(v -> parseInt(MAX_PAYLOAD_BYTES, v)).ifPresent(options::maxPayloadBytes);
             source.apply(MAX_ATTEMPTS).map(v -> parseInt(MAX_ATTEMPTS, v)).ifPresent(options::maxAttempts);
             source.apply(MIGRATE).map(v -> Boolean.parseBoolean(v.trim())).ifPresent(options::migrateSchema);
-            source.apply(GROUP_COMMIT_THREADS).filter(s -> !s.isBlank()).map(v -> parseInt(GROUP_COMMIT_THREADS, v))
-                    .ifPresent(options::groupCommitThreads);
+            // In a container writes are grouped only when asked to (see the README): each commits alone by default.
+            options.groupCommitThreads(source.apply(GROUP_COMMIT_THREADS).filter(s -> !s.isBlank())
+                    .map(v -> parseInt(GROUP_COMMIT_THREADS, v)).orElse(0));
             RetentionPolicy retention = RetentionPolicy.off();
             Optional<Duration> maxAge = source.apply(RETENTION_MAX_AGE).filter(s -> !s.isBlank()).map(StoreSettings::parseDuration);
             if (maxAge.isPresent()) {

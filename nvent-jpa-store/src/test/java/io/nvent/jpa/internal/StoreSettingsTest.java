@@ -18,7 +18,7 @@ class StoreSettingsTest {
 
         assertThat(settings.dataSource()).isEqualTo("java:comp/DefaultDataSource");
         assertThat(settings.transactionManager()).isEmpty();
-        assertThat(settings.options()).isEqualTo(JpaStoreOptions.defaults());
+        assertThat(settings.options()).isEqualTo(JpaStoreOptions.newBuilder().groupCommitThreads(0).build());
         assertThat(settings.options().retention().isOff()).isTrue();
     }
 
@@ -32,7 +32,7 @@ class StoreSettingsTest {
                 "nvent.store.max-payload-bytes", "2048",
                 "nvent.store.max-attempts", "3",
                 "nvent.store.migrate", "false",
-                "nvent.store.group-commit-threads", "0",
+                "nvent.store.group-commit-threads", "3",
                 "nvent.store.retention.max-age", "P30D",
                 "nvent.store.retention.max-finished-runs-per-flow", "1000");
 
@@ -46,7 +46,7 @@ class StoreSettingsTest {
         assertThat(options.maxPayloadBytes()).isEqualTo(2048);
         assertThat(options.maxAttempts()).isEqualTo(3);
         assertThat(options.migrateSchema()).isFalse();
-        assertThat(options.groupCommitThreads()).isZero();
+        assertThat(options.groupCommitThreads()).isEqualTo(3);
         assertThat(options.retention().maxAge()).contains(Duration.ofDays(30));
         assertThat(options.retention().maxFinishedRunsPerFlow()).hasValue(1000);
     }
