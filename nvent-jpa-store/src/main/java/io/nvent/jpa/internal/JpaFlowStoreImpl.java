@@ -129,20 +129,22 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         // Writes join callers' transactions; the others are grouped into container-begun ones, on
         // the container's threads (a thread of our own may not use its transactions and naming).
         Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
-        GroupCommit commits = options.groupCommitThreads() == 0 || containerThreads.isEmpty()
-                ? GroupCommit.none(transactions)
-                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
-                        Optional.of(new RunCache(CACHED_RUNS)), options.groupCommitThreads(), MAX_GROUP,
-                        containerThreads.get());
+        GroupCommit commits = containerThreads.isEmpty() ? GroupCommit.none(transactions)
+                : groupCommit(transactions, options, database, containerThreads.get());
         return started(transactions, commits, options, database, "JTA");
+    }
+
+    /** Grouped commits on {@code threads}, with the run cache; none if the options ask for no committer threads. */
+    private static GroupCommit groupCommit(Transactions transactions, JpaStoreOptions options, Database database,
+                                           ThreadFactory threads) {
+        return options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
+                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
+                        Optional.of(new RunCache(CACHED_RUNS)), options.groupCommitThreads(), MAX_GROUP, threads);
     }
 
     private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,
                                                   Database database) {
-        GroupCommit commits = options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
-                : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
-                        Optional.of(new RunCache(CACHED_RUNS)),
-                        options.groupCommitThreads(), MAX_GROUP, Thread::new);
+        GroupCommit commits = groupCommit(transactions, options, database, Thread::new);
         // The first HQL query initialises Hibernate's query parser (a few hundred ms of CPU on a
         // cold JVM): do it now rather than in the engine's first maintenance sweep, under load.
         transactions.read(em -> em.createQuery(PURGE_EXPIRED_STATE));

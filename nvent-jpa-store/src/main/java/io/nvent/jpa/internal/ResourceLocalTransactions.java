@@ -4,6 +4,8 @@ import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -34,8 +36,31 @@ final class ResourceLocalTransactions implements Transactions {
 
     @Override
     public <T> T readJdbc(JdbcWork<T> work) {
-        return pool.isPresent() ? Transactions.readInAutoCommit(pool.get(), work) : Transactions.super.readJdbc(work);
+        return pool.isPresent() ? readInAutoCommit(pool.get(), work) : Transactions.super.readJdbc(work);
     }
+
+    /**
+     * Runs read-only JDBC {@code work} on a connection of {@code pool} in auto-commit. A read of one
+     * statement needs no transaction of its own: in auto-commit it is one round trip, without the
+     * BEGIN and the ROLLBACK that would end it (the engine reads a run before every step). A
+     * connection handed out in manual commit is set back before it goes back.
+     */
+    private static <T> T readInAutoCommit(DataSource pool, JdbcWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            if (connection.getAutoCommit()) {
+                return work.run(connection);
+            }
+            connection.setAutoCommit(true);
+            try {
+                return work.run(connection);
+            } finally {
+                connection.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            throw Failures.transactionFailure("store read failed", e);
+        }
+    }
+
 
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {

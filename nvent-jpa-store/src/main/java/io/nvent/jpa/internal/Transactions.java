@@ -6,7 +6,6 @@ import jakarta.persistence.EntityManager;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.Function;
-import javax.sql.DataSource;
 import org.hibernate.Session;
 
 /**
@@ -53,28 +52,6 @@ interface Transactions {
      */
     default <T> T readJdbc(JdbcWork<T> work) {
         return read(em -> em.unwrap(Session.class).doReturningWork(work::run));
-    }
-
-    /**
-     * Runs read-only JDBC {@code work} on a connection of {@code pool} in auto-commit. A read of one
-     * statement needs no transaction of its own: in auto-commit it is one round trip, without the
-     * BEGIN and the ROLLBACK that would end it (the engine reads a run before every step). A
-     * connection handed out in manual commit is set back before it goes back.
-     */
-    static <T> T readInAutoCommit(DataSource pool, JdbcWork<T> work) {
-        try (Connection connection = pool.getConnection()) {
-            if (connection.getAutoCommit()) {
-                return work.run(connection);
-            }
-            connection.setAutoCommit(true);
-            try {
-                return work.run(connection);
-            } finally {
-                connection.setAutoCommit(false);
-            }
-        } catch (SQLException e) {
-            throw Failures.transactionFailure("store read failed", e);
-        }
     }
 
     /** Work on a JDBC connection. */
