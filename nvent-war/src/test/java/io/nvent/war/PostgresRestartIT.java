@@ -147,6 +147,8 @@ class PostgresRestartIT {
         assertThat(pendingAwaitRuns(http)).contains(ledger, expense);
         assertThat(database.count("run_await where status = 'waiting'")).as("waiting awaits in PostgreSQL")
                 .isGreaterThanOrEqualTo(2);
+        assertThat(http.get("api/restart/threads").body()).as("what a timeout would report")
+                .contains("at io.nvent.jms.");
 
         before = new Before(Http.loopback(URI.create(base.toExternalForm())), order, history(http, order), ledger,
                 history(http, ledger), ledgerApproval, expense, expenseApproval, balance.body());
@@ -238,7 +240,8 @@ class PostgresRestartIT {
             // Say where the run stands: a CI failure leaves no server log behind.
             throw new AssertionError("run " + runId + " not " + status + " within " + RUN_TIMEOUT + ": "
                     + http.get("api/nvent/runs/" + runId).body() + "\nhistory:\n"
-                    + String.join("\n", history(http, runId)), e);
+                    + String.join("\n", history(http, runId)) + "\nthreads in nvent code:\n"
+                    + http.get("api/restart/threads").body(), e);
         }
     }
 
