@@ -1,5 +1,6 @@
 package io.nvent.jpa;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +23,10 @@ import java.util.regex.Pattern;
  *       <td>{@link #maxPayloadBytes()}</td></tr>
  *   <tr><td>{@code nvent.store.max-attempts}</td><td>{@code 10}</td><td>{@link #maxAttempts()}</td></tr>
  *   <tr><td>{@code nvent.store.migrate}</td><td>{@code true}</td><td>{@link #migrateSchema()}</td></tr>
+ *   <tr><td>{@code nvent.store.group-commit-threads}</td><td>{@code 0} in a container</td>
+ *       <td>{@link #groupCommitThreads()}</td></tr>
+ *   <tr><td>{@code nvent.store.slow-write-warning}</td><td>{@code PT10S}</td>
+ *       <td>ISO-8601 duration; {@link #slowWriteWarning()}</td></tr>
  *   <tr><td>{@code nvent.store.retention.max-age}</td><td>(off)</td>
  *       <td>ISO-8601 duration, e.g. {@code P30D}; see {@link RetentionPolicy}</td></tr>
  *   <tr><td>{@code nvent.store.retention.max-finished-runs-per-flow}</td><td>(off)</td>
@@ -45,13 +50,17 @@ import java.util.regex.Pattern;
  *     write alone. Writes that join a caller's JTA transaction are never grouped. Default: the
  *     number of processors, at least 2 and at most 8 (a committer spends its time on the CPU
  *     preparing its group, so more committers than cores only compete for them)
+ * @param slowWriteWarning how long a write may wait for its grouped commit before the store logs a
+ *     warning ({@code NVENT-0322}) naming the run and showing where the committer thread is (for
+ *     example waiting for a row lock another transaction holds); the write goes on waiting, and a
+ *     second message ({@code NVENT-0323}) says when it committed
  * @param hibernateProperties extra Hibernate settings (e.g. {@code hibernate.jdbc.batch_size}),
  *     applied last
  * @since 0.1
  */
 public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int maxPayloadBytes, int maxAttempts,
                               RetentionPolicy retention, boolean migrateSchema, int groupCommitThreads,
-                              Map<String, String> hibernateProperties) {
+                              Duration slowWriteWarning, Map<String, String> hibernateProperties) {
 
     /** Default payload limit: 1 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -67,6 +76,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         Objects.requireNonNull(tablePrefix, "tablePrefix");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(slowWriteWarning, "slowWriteWarning");
         // Prefix and schema end up inside SQL text, so only plain identifiers are allowed.
         if (!PREFIX.matcher(tablePrefix).matches()) {
             throw new IllegalArgumentException(
@@ -85,6 +95,9 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         }
         if (groupCommitThreads < 0 || groupCommitThreads > 64) {
             throw new IllegalArgumentException("groupCommitThreads must be 0..64, was " + groupCommitThreads);
+        }
+        if (slowWriteWarning.isNegative() || slowWriteWarning.isZero()) {
+            throw new IllegalArgumentException("slowWriteWarning must be positive, was " + slowWriteWarning);
         }
         hibernateProperties = Map.copyOf(hibernateProperties);
     }
@@ -109,6 +122,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         builder.retention = retention;
         builder.migrateSchema = migrateSchema;
         builder.groupCommitThreads = groupCommitThreads;
+        builder.slowWriteWarning = slowWriteWarning;
         builder.hibernateProperties.putAll(hibernateProperties);
         return builder;
     }
@@ -122,6 +136,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         private RetentionPolicy retention = RetentionPolicy.off();
         private boolean migrateSchema = true;
         private int groupCommitThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        private Duration slowWriteWarning = Duration.ofSeconds(10);
         private final Map<String, String> hibernateProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -175,6 +190,12 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
             return this;
         }
 
+        /** See {@link JpaStoreOptions#slowWriteWarning()}. */
+        public Builder slowWriteWarning(Duration after) {
+            this.slowWriteWarning = Objects.requireNonNull(after, "after");
+            return this;
+        }
+
         /** Adds one Hibernate setting; see {@link JpaStoreOptions#hibernateProperties()}. */
         public Builder hibernateProperty(String name, String value) {
             hibernateProperties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
@@ -188,7 +209,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
          */
         public JpaStoreOptions build() {
             return new JpaStoreOptions(tablePrefix, schema, maxPayloadBytes, maxAttempts, retention, migrateSchema,
-                    groupCommitThreads, hibernateProperties);
+                    groupCommitThreads, slowWriteWarning, hibernateProperties);
         }
     }
 }

@@ -38,6 +38,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
@@ -567,6 +571,67 @@ abstract class JpaStoreBehaviourTest {
         assertThat(leases.acquireLease(finishing.runId(), "a", "other-instance", until, T0)).as("given up").isTrue();
     }
 
+    @Test
+    void aWriteThatWaitsLongForItsGroupSaysSoAndWhereTheCommitterIsThenWhenItEnded() throws Exception {
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler recorder = new Handler() {
+            @Override
+            public void publish(LogRecord entry) {
+                if (String.valueOf(entry.getMessage()).startsWith("NVENT-032")) {
+                    logged.add(entry);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(recorder);
+        try (JpaFlowStore slow = JpaFlowStore.create(dataSource(), options("behaviour_").groupCommitThreads(1)
+                .slowWriteWarning(Duration.ofMillis(200)).migrateSchema(false).build())) {
+            RunRecord blocker = created("orders");
+            RunRecord waiting = created("orders");
+            CountDownLatch blocking = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<?> first = writers.submit(() -> slow.updateRun(blocker.runId(), current -> {
+                blocking.countDown();
+                awaitQuietly(release);
+                return Optional.empty();
+            }));
+            assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<?> second = writers.submit(() -> slow.updateRun(waiting.runId(),
+                    current -> Optional.of(new RunChange(current.withStep("a", StepStatus.RUNNING), List.of()))));
+
+            String about = "run '" + waiting.runId() + "'";
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> about(logged, about).size() == 1);
+            LogRecord warning = about(logged, about).get(0);
+            assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
+            assertThat(warning.getMessage()).startsWith("NVENT-0322 a write to " + about + " has waited")
+                    .contains("committer nvent-store-commit-0 is TIMED_WAITING")
+                    .as("where the committer is: in the blocked write").contains("JpaStoreBehaviourTest");
+            assertThat(second).isNotDone();
+
+            release.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+            assertThat(slow.findRun(waiting.runId()).orElseThrow().steps()).containsEntry("a", StepStatus.RUNNING);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> about(logged, about).size() == 2);
+            assertThat(about(logged, about).get(1).getMessage())
+                    .startsWith("NVENT-0323 the slow write to " + about + " ended after");
+        } finally {
+            root.removeHandler(recorder);
+        }
+    }
+
+    private static List<LogRecord> about(List<LogRecord> logged, String subject) {
+        return logged.stream().filter(entry -> entry.getMessage().contains(subject)).toList();
+    }
+
     /**
      * Runs {@code writes} on {@link #oneCommitter} while its only committer is busy with another
      * write, each queued after the one before, so that they are committed as one group in this
@@ -612,7 +677,8 @@ abstract class JpaStoreBehaviourTest {
     /** Writers parked until their commit is done (the blocker's included). */
     private static long waitingWriters() {
         return Thread.getAllStackTraces().entrySet().stream()
-                .filter(e -> e.getKey().getState() == Thread.State.WAITING)
+                .filter(e -> e.getKey().getState() == Thread.State.WAITING
+                        || e.getKey().getState() == Thread.State.TIMED_WAITING)
                 .filter(e -> Arrays.stream(e.getValue()).anyMatch(frame ->
                         frame.getClassName().endsWith("GroupCommit") && frame.getMethodName().equals("write")))
                 .count();

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.hibernate.Session;
 
@@ -54,17 +56,15 @@ final class GroupCommit implements AutoCloseable {
     private final Optional<RunCache> cache;
     private final Committer[] committers;
     private final int maxBatch;
-
-    GroupCommit(Transactions transactions, RunTables tables, int threads, int maxBatch, ThreadFactory threadFactory) {
-        this(transactions, tables, Optional.empty(), threads, maxBatch, threadFactory);
-    }
+    private final long slowWriteWarningNanos;
 
     /**
      * @param cache the latest states of runs under way, which spare a group reading and locking
      *     them (see {@link RunCache})
+     * @param slowWriteWarning how long a writer waits for its group before that is logged
      */
     GroupCommit(Transactions transactions, RunTables tables, Optional<RunCache> cache, int threads, int maxBatch,
-                ThreadFactory threadFactory) {
+                Duration slowWriteWarning, ThreadFactory threadFactory) {
         if (threads < 0 || maxBatch < 1) {
             throw new IllegalArgumentException("threads must be >= 0 and maxBatch >= 1");
         }
@@ -72,6 +72,7 @@ final class GroupCommit implements AutoCloseable {
         this.tables = tables;
         this.cache = cache;
         this.maxBatch = maxBatch;
+        this.slowWriteWarningNanos = slowWriteWarning.toNanos();
         this.committers = new Committer[threads];
         for (int i = 0; i < threads; i++) {
             committers[i] = new Committer();
@@ -95,9 +96,10 @@ final class GroupCommit implements AutoCloseable {
             return transactions.write(subject, work);
         }
         Piece<T> piece = new Piece<>(runId, subject, lockRun, work);
-        committers[Math.floorMod(runId.hashCode(), committers.length)].queue.add(piece);
+        Committer committer = committers[Math.floorMod(runId.hashCode(), committers.length)];
+        committer.queue.add(piece);
         try {
-            return piece.result.get();
+            return awaitCommit(piece, committer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NventException("NVENT-0317 interrupted while waiting for the commit of a write to run '"
@@ -110,6 +112,27 @@ final class GroupCommit implements AutoCloseable {
                 throw error;
             }
             throw new NventException("NVENT-0318 write to run '" + runId + "' failed: " + e.getCause());
+        }
+    }
+
+    /**
+     * Waits for the piece's group; a wait longer than the warning threshold is logged with where
+     * the committer is (a row lock another transaction holds, a slow disk), and again once it ends.
+     */
+    private <T> T awaitCommit(Piece<T> piece, Committer committer) throws InterruptedException, ExecutionException {
+        long started = System.nanoTime();
+        try {
+            return piece.result.get(slowWriteWarningNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException slow) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0322 a write to run '" + piece.runId + "' has waited "
+                    + Duration.ofNanos(System.nanoTime() - started) + " for its grouped commit, and waits on; "
+                    + committer.describe());
+        }
+        try {
+            return piece.result.get();
+        } finally {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0323 the slow write to run '" + piece.runId + "' ended after "
+                    + Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
@@ -144,7 +167,7 @@ final class GroupCommit implements AutoCloseable {
 
     /** Writes committed one by one, each in its own transaction. */
     static GroupCommit none(Transactions transactions) {
-        return new GroupCommit(transactions, null, 0, 1, Thread::new);
+        return new GroupCommit(transactions, null, Optional.empty(), 0, 1, Duration.ofSeconds(10), Thread::new);
     }
 
     @Override
@@ -260,6 +283,21 @@ final class GroupCommit implements AutoCloseable {
                 }
             }
             return ids;
+        }
+
+        /** Where the committer thread is now, for a log message. */
+        String describe() {
+            Thread current = thread;
+            if (current == null) {
+                return "its committer thread has not started";
+            }
+            StringBuilder where = new StringBuilder("committer ").append(current.getName()).append(" is ")
+                    .append(current.getState()).append(" with ").append(queue.size())
+                    .append(" more writes queued, at:");
+            for (StackTraceElement frame : current.getStackTrace()) {
+                where.append("\n    at ").append(frame);
+            }
+            return where.toString();
         }
 
         void stop() {

@@ -139,7 +139,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                                            ThreadFactory threads) {
         return options.groupCommitThreads() == 0 ? GroupCommit.none(transactions)
                 : new GroupCommit(transactions, new RunTables(database, tablesOf(options)),
-                        Optional.of(new RunCache(CACHED_RUNS)), options.groupCommitThreads(), MAX_GROUP, threads);
+                        Optional.of(new RunCache(CACHED_RUNS)), options.groupCommitThreads(), MAX_GROUP,
+                        options.slowWriteWarning(), threads);
     }
 
     private static JpaFlowStoreImpl resourceLocal(Transactions transactions, JpaStoreOptions options,

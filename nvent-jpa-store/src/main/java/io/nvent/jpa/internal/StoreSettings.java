@@ -30,6 +30,7 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
     public static final String MAX_ATTEMPTS = "nvent.store.max-attempts";
     public static final String MIGRATE = "nvent.store.migrate";
     public static final String GROUP_COMMIT_THREADS = "nvent.store.group-commit-threads";
+    public static final String SLOW_WRITE_WARNING = "nvent.store.slow-write-warning";
     public static final String RETENTION_MAX_AGE = "nvent.store.retention.max-age";
     public static final String RETENTION_MAX_RUNS = "nvent.store.retention.max-finished-runs-per-flow";
     public static final String DEFAULT_DATASOURCE = "java:comp/DefaultDataSource";
@@ -43,11 +44,14 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             source.apply(MAX_PAYLOAD_BYTES).map(v -> parseInt(MAX_PAYLOAD_BYTES, v)).ifPresent(options::maxPayloadBytes);
             source.apply(MAX_ATTEMPTS).map(v -> parseInt(MAX_ATTEMPTS, v)).ifPresent(options::maxAttempts);
             source.apply(MIGRATE).map(v -> Boolean.parseBoolean(v.trim())).ifPresent(options::migrateSchema);
-            // In a container writes are grouped only when asked to (see the README): each commits alone by default.
+            // In a container writes are grouped only when asked to (see the README); each commits alone by default.
             options.groupCommitThreads(source.apply(GROUP_COMMIT_THREADS).filter(s -> !s.isBlank())
                     .map(v -> parseInt(GROUP_COMMIT_THREADS, v)).orElse(0));
+            source.apply(SLOW_WRITE_WARNING).filter(s -> !s.isBlank())
+                    .map(v -> parseDuration(SLOW_WRITE_WARNING, v)).ifPresent(options::slowWriteWarning);
             RetentionPolicy retention = RetentionPolicy.off();
-            Optional<Duration> maxAge = source.apply(RETENTION_MAX_AGE).filter(s -> !s.isBlank()).map(StoreSettings::parseDuration);
+            Optional<Duration> maxAge = source.apply(RETENTION_MAX_AGE).filter(s -> !s.isBlank())
+                    .map(v -> parseDuration(RETENTION_MAX_AGE, v));
             if (maxAge.isPresent()) {
                 retention = retention.andMaxAge(maxAge.get());
             }
@@ -89,11 +93,11 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
         }
     }
 
-    private static Duration parseDuration(String value) {
+    private static Duration parseDuration(String key, String value) {
         try {
             return Duration.parse(value.trim());
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(RETENTION_MAX_AGE + " must be an ISO-8601 duration such as P30D, was '"
+            throw new IllegalArgumentException(key + " must be an ISO-8601 duration such as P30D or PT10S, was '"
                     + value + "'");
         }
     }

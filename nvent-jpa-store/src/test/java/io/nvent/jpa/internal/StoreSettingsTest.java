@@ -24,17 +24,18 @@ class StoreSettingsTest {
 
     @Test
     void readsEveryKey() {
-        Map<String, String> config = Map.of(
-                "nvent.store.datasource", "jdbc/nvent",
-                "nvent.store.transaction-manager", "java:/TM",
-                "nvent.store.table-prefix", "wf_",
-                "nvent.store.schema", "flows",
-                "nvent.store.max-payload-bytes", "2048",
-                "nvent.store.max-attempts", "3",
-                "nvent.store.migrate", "false",
-                "nvent.store.group-commit-threads", "3",
-                "nvent.store.retention.max-age", "P30D",
-                "nvent.store.retention.max-finished-runs-per-flow", "1000");
+        Map<String, String> config = Map.ofEntries(
+                Map.entry("nvent.store.datasource", "jdbc/nvent"),
+                Map.entry("nvent.store.transaction-manager", "java:/TM"),
+                Map.entry("nvent.store.table-prefix", "wf_"),
+                Map.entry("nvent.store.schema", "flows"),
+                Map.entry("nvent.store.max-payload-bytes", "2048"),
+                Map.entry("nvent.store.max-attempts", "3"),
+                Map.entry("nvent.store.migrate", "false"),
+                Map.entry("nvent.store.group-commit-threads", "3"),
+                Map.entry("nvent.store.slow-write-warning", "PT30S"),
+                Map.entry("nvent.store.retention.max-age", "P30D"),
+                Map.entry("nvent.store.retention.max-finished-runs-per-flow", "1000"));
 
         StoreSettings settings = StoreSettings.read(key -> Optional.ofNullable(config.get(key)));
 
@@ -47,6 +48,7 @@ class StoreSettingsTest {
         assertThat(options.maxAttempts()).isEqualTo(3);
         assertThat(options.migrateSchema()).isFalse();
         assertThat(options.groupCommitThreads()).isEqualTo(3);
+        assertThat(options.slowWriteWarning()).isEqualTo(Duration.ofSeconds(30));
         assertThat(options.retention().maxAge()).contains(Duration.ofDays(30));
         assertThat(options.retention().maxFinishedRunsPerFlow()).hasValue(1000);
     }
@@ -65,5 +67,11 @@ class StoreSettingsTest {
         assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.group-commit-threads")
                 ? Optional.of("65") : Optional.empty()))
                 .isInstanceOf(NventException.class).hasMessageContaining("groupCommitThreads");
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.slow-write-warning")
+                ? Optional.of("10s") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("nvent.store.slow-write-warning");
+        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.slow-write-warning")
+                ? Optional.of("PT0S") : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining("slowWriteWarning must be positive");
     }
 }
