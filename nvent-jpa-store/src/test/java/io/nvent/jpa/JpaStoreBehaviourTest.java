@@ -18,6 +18,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
+import io.nvent.testkit.LogRecorder;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,10 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import javax.sql.DataSource;
@@ -573,63 +572,52 @@ abstract class JpaStoreBehaviourTest {
 
     @Test
     void aWriteThatWaitsLongForItsGroupSaysSoAndWhereTheCommitterIsThenWhenItEnded() throws Exception {
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler recorder = new Handler() {
-            @Override
-            public void publish(LogRecord entry) {
-                if (String.valueOf(entry.getMessage()).startsWith("NVENT-032")) {
-                    logged.add(entry);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(recorder);
-        try (JpaFlowStore slow = JpaFlowStore.create(dataSource(), options("behaviour_").groupCommitThreads(1)
-                .slowWriteWarning(Duration.ofMillis(200)).migrateSchema(false).build())) {
-            RunRecord blocker = created("orders");
+        try (LogRecorder log = LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-032"));
+             JpaFlowStore slow = JpaFlowStore.create(dataSource(), options("behaviour_").groupCommitThreads(1)
+                     .slowWriteWarning(Duration.ofMillis(200)).migrateSchema(false).build())) {
             RunRecord waiting = created("orders");
-            CountDownLatch blocking = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Future<?> first = writers.submit(() -> slow.updateRun(blocker.runId(), current -> {
-                blocking.countDown();
-                awaitQuietly(release);
-                return Optional.empty();
-            }));
-            assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
-            Future<?> second = writers.submit(() -> slow.updateRun(waiting.runId(),
+            BlockedCommitter blocked = blockCommitter(slow);
+            Future<?> write = writers.submit(() -> slow.updateRun(waiting.runId(),
                     current -> Optional.of(new RunChange(current.withStep("a", StepStatus.RUNNING), List.of()))));
 
             String about = "run '" + waiting.runId() + "'";
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> about(logged, about).size() == 1);
-            LogRecord warning = about(logged, about).get(0);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.containing(about).size() == 1);
+            LogRecord warning = log.containing(about).get(0);
             assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
             assertThat(warning.getMessage()).startsWith("NVENT-0322 a write to " + about + " has waited")
                     .contains("committer nvent-store-commit-0 is TIMED_WAITING")
                     .as("where the committer is: in the blocked write").contains("JpaStoreBehaviourTest");
-            assertThat(second).isNotDone();
+            assertThat(write).isNotDone();
 
-            release.countDown();
-            first.get(30, TimeUnit.SECONDS);
-            second.get(30, TimeUnit.SECONDS);
+            blocked.release();
+            write.get(30, TimeUnit.SECONDS);
             assertThat(slow.findRun(waiting.runId()).orElseThrow().steps()).containsEntry("a", StepStatus.RUNNING);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> about(logged, about).size() == 2);
-            assertThat(about(logged, about).get(1).getMessage())
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.containing(about).size() == 2);
+            assertThat(log.containing(about).get(1).getMessage())
                     .startsWith("NVENT-0323 the slow write to " + about + " ended after");
-        } finally {
-            root.removeHandler(recorder);
         }
     }
 
-    private static List<LogRecord> about(List<LogRecord> logged, String subject) {
-        return logged.stream().filter(entry -> entry.getMessage().contains(subject)).toList();
+    /** A write whose work holds the only committer of a store until {@link #release()}. */
+    private record BlockedCommitter(CountDownLatch latch, Future<?> write) {
+        void release() throws Exception {
+            latch.countDown();
+            write.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private BlockedCommitter blockCommitter(JpaFlowStore on) throws InterruptedException {
+        RunRecord blocker = created("orders");
+        CountDownLatch blocking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<?> write = writers.submit(() -> on.updateRun(blocker.runId(), current -> {
+            blocking.countDown();
+            awaitQuietly(release);
+            return Optional.empty();
+        }));
+        assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+        return new BlockedCommitter(release, write);
     }
 
     /**
@@ -646,23 +634,14 @@ abstract class JpaStoreBehaviourTest {
     }
 
     private List<Future<Object>> submitInOneGroup(List<Callable<Object>> writes) throws Exception {
-        RunRecord blocker = created("orders");
-        CountDownLatch blocking = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Future<?> first = writers.submit(() -> oneCommitter.updateRun(blocker.runId(), current -> {
-            blocking.countDown();
-            awaitQuietly(release);
-            return Optional.empty();
-        }));
-        assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+        BlockedCommitter blocked = blockCommitter(oneCommitter);
         List<Future<Object>> outcomes = new ArrayList<>();
         for (Callable<Object> write : writes) {
             long waiting = waitingWriters();
             outcomes.add(writers.submit(write));
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingWriters() > waiting);
         }
-        release.countDown();
-        first.get(30, TimeUnit.SECONDS);
+        blocked.release();
         return outcomes;
     }
 

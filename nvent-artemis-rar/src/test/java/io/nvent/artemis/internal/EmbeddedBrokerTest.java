@@ -3,15 +3,12 @@ package io.nvent.artemis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nvent.testkit.LogRecorder;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Queue;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.Test;
@@ -63,32 +60,12 @@ class EmbeddedBrokerTest {
 
     @Test
     void sendingAndReceivingAMessageWritesNoAuditLinesToTheServerLog() throws Exception {
-        List<LogRecord> audited = new CopyOnWriteArrayList<>();
-        Handler recorder = new Handler() {
-            @Override
-            public void publish(LogRecord entry) {
-                if (entry.getLoggerName() != null && entry.getLoggerName().startsWith("org.apache.activemq.audit")
-                        && entry.getLevel().intValue() < Level.WARNING.intValue()) {
-                    audited.add(entry);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(recorder);
-        try {
+        try (LogRecorder audit = LogRecorder.recording(entry -> entry.getLoggerName() != null
+                && entry.getLoggerName().startsWith("org.apache.activemq.audit")
+                && entry.getLevel().intValue() < Level.WARNING.intValue())) {
             sendAndReceiveOne(settings(true), "audit.test");
-        } finally {
-            root.removeHandler(recorder);
+            assertThat(audit.records()).isEmpty();
         }
-        assertThat(audited).isEmpty();
     }
 
     @Test

@@ -1,0 +1,70 @@
+package io.nvent.testkit;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Records what reaches {@code java.util.logging}'s root logger while it is open: where
+ * {@link System.Logger} writes by default, and what an application server shows in its log. Lets a
+ * test check what an operator would read.
+ *
+ * <pre>{@code
+ * try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-"))) {
+ *     ...
+ *     assertThat(log.containing("run 'r-1'")).hasSize(1);
+ * }
+ * }</pre>
+ */
+public final class LogRecorder implements AutoCloseable {
+
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+    private final Handler handler;
+
+    private LogRecorder(Predicate<LogRecord> which) {
+        handler = new Handler() {
+            @Override
+            public void publish(LogRecord entry) {
+                if (which.test(entry)) {
+                    records.add(entry);
+                }
+            }
+
+            @Override
+            public void flush() {
+                // kept in memory
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        };
+        Logger.getLogger("").addHandler(handler);
+    }
+
+    /** Starts recording the entries {@code which} accepts. */
+    public static LogRecorder recording(Predicate<LogRecord> which) {
+        return new LogRecorder(Objects.requireNonNull(which, "which"));
+    }
+
+    /** What was recorded so far, oldest first. */
+    public List<LogRecord> records() {
+        return List.copyOf(records);
+    }
+
+    /** The recorded entries whose message (unformatted) contains {@code text}, oldest first. */
+    public List<LogRecord> containing(String text) {
+        return records.stream().filter(entry -> String.valueOf(entry.getMessage()).contains(text)).toList();
+    }
+
+    /** Stops recording. */
+    @Override
+    public void close() {
+        Logger.getLogger("").removeHandler(handler);
+    }
+}
