@@ -55,23 +55,16 @@ class StoreSettingsTest {
 
     @Test
     void reportsBadValuesWithTheirKey() {
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.max-payload-bytes")
-                ? Optional.of("1MB") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("nvent.store.max-payload-bytes");
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.table-prefix")
-                ? Optional.of("drop table;") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("tablePrefix");
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.retention.max-age")
-                ? Optional.of("30 days") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("P30D");
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.group-commit-threads")
-                ? Optional.of("65") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("groupCommitThreads");
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.slow-write-warning")
-                ? Optional.of("10s") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("nvent.store.slow-write-warning");
-        assertThatThrownBy(() -> StoreSettings.read(key -> key.equals("nvent.store.slow-write-warning")
-                ? Optional.of("PT0S") : Optional.empty()))
-                .isInstanceOf(NventException.class).hasMessageContaining("slowWriteWarning must be positive");
+        assertRefused("nvent.store.max-payload-bytes", "1MB", "nvent.store.max-payload-bytes");
+        assertRefused("nvent.store.table-prefix", "drop table;", "tablePrefix");
+        assertRefused("nvent.store.retention.max-age", "30 days", "P30D");
+        assertRefused("nvent.store.group-commit-threads", "65", "groupCommitThreads");
+        assertRefused("nvent.store.slow-write-warning", "10s", "nvent.store.slow-write-warning");
+        assertRefused("nvent.store.slow-write-warning", "PT0S", "slowWriteWarning must be positive");
+    }
+
+    private static void assertRefused(String key, String value, String explanation) {
+        assertThatThrownBy(() -> StoreSettings.read(k -> k.equals(key) ? Optional.of(value) : Optional.empty()))
+                .isInstanceOf(NventException.class).hasMessageContaining(explanation);
     }
 }
