@@ -1,6 +1,7 @@
 package io.nvent.jpa.internal;
 
 import io.nvent.NventException;
+import io.nvent.jpa.JpaStoreOptions;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,7 +168,8 @@ final class GroupCommit implements AutoCloseable {
 
     /** Writes committed one by one, each in its own transaction. */
     static GroupCommit none(Transactions transactions) {
-        return new GroupCommit(transactions, null, Optional.empty(), 0, 1, Duration.ofSeconds(10), Thread::new);
+        return new GroupCommit(transactions, null, Optional.empty(), 0, 1,
+                JpaStoreOptions.defaults().slowWriteWarning(), Thread::new);
     }
 
     @Override
