@@ -129,8 +129,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         // Writes join callers' transactions; the others are grouped into container-begun ones, on
         // the container's threads (a thread of our own may not use its transactions and naming).
         Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
-        GroupCommit commits = containerThreads.isEmpty() ? GroupCommit.none(transactions)
-                : groupCommit(transactions, options, database, containerThreads.get());
+        GroupCommit commits = containerThreads.map(threads -> groupCommit(transactions, options, database, threads))
+                .orElseGet(() -> GroupCommit.none(transactions));
         return started(transactions, commits, options, database, "JTA");
     }
 

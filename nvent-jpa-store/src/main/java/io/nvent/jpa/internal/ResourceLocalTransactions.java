@@ -61,7 +61,6 @@ final class ResourceLocalTransactions implements Transactions {
         }
     }
 
-
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {
         for (int attempt = 1; ; attempt++) {
