@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every workload of every profile N times (default 3) and prints the medians as a Markdown
-# table; the raw JSON lines go to bench/results/<timestamp>.jsonl.
+# table; the raw JSON lines go to bench/results/<timestamp>.jsonl. Throughput on a durable profile is
+# also shown scaled to the machine of the peers' figures: each run's figure x 17,600 / the pgbench
+# insert rate measured just before it (bench/README.md, "The machine's baseline").
 #   bench/medians.sh                      # W1 W2 W3 x memory durable durable-pg, 3 runs each
 #   NVENT_BENCH_RUNS=5 bench/medians.sh W2 durable-pg
 set -euo pipefail
@@ -31,21 +33,36 @@ for r in rows:
     groups.setdefault((r["workload"], r["profile"]), []).append(r)
 def med(rs, f):
     return statistics.median(f(r) for r in rs)
-print("| workload | profile | runs | median | other medians | load (1 min) |")
-print("|---|---|---|---|---|---|")
+REFERENCE = 17_600  # pgbench single-row inserts/s, 16 clients, on the peers' machine (WORKLOADS.md)
+def baseline(rs):
+    values = [r["baseline_pg_inserts_per_s"] for r in rs if "baseline_pg_inserts_per_s" in r]
+    return statistics.median(values) if values else None
+def scaled(rs, f):
+    # Each run against its own minute's machine, then the median: the machine moves within the hour.
+    pairs = [(f(r), r["baseline_pg_inserts_per_s"]) for r in rs if "baseline_pg_inserts_per_s" in r]
+    return statistics.median(v * REFERENCE / b for v, b in pairs) if pairs else None
+print("| workload | profile | runs | median | other medians | machine: pgbench inserts/s | median on the peers' machine | load (1 min) |")
+print("|---|---|---|---|---|---|---|---|")
 for (w, p), rs in sorted(groups.items()):
     load = ", ".join(f'{r["loadavg_1m"]:.1f}' for r in rs)
     if w == "W1":
         main = f'{med(rs, lambda r: r["e2e_per_s"]):,.0f} jobs/s e2e'
+        peers = scaled(rs, lambda r: r["e2e_per_s"])
+        peers = f'{peers:,.0f} jobs/s' if peers else '—'
         other = (f'enqueue {med(rs, lambda r: r["enqueue_per_s"]):,.0f}/s, '
                  f'process {med(rs, lambda r: r["process_per_s"]):,.0f}/s')
     elif w == "W2":
         main = f'{med(rs, lambda r: r["runs_per_s"]):,.1f} runs/s'
+        peers = scaled(rs, lambda r: r["runs_per_s"])
+        peers = f'{peers:,.1f} runs/s' if peers else '—'
         other = (f'handoff p50 {med(rs, lambda r: r["handoff_ms"]["p50"]):,.0f} ms, '
                  f'run p50 {med(rs, lambda r: r["run_ms"]["p50"]):,.0f} ms')
     else:
         main = f'p99 {med(rs, lambda r: r["lateness_ms"]["p99"]):,.0f} ms'
+        peers = '—'
         other = (f'p50 {med(rs, lambda r: r["lateness_ms"]["p50"]):,.0f} ms, '
                  f'early {max(r["early_jobs"] for r in rs)}')
-    print(f"| {w} | {p} | {len(rs)} | {main} | {other} | {load} |")
+    machine = baseline(rs)
+    machine = f'{machine:,.0f}' if machine else '—'
+    print(f"| {w} | {p} | {len(rs)} | {main} | {other} | {machine} | {peers} | {load} |")
 PY

@@ -2,6 +2,7 @@ package io.nvent.bench;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.OptionalDouble;
 
 /**
  * Runs one workload of {@code shared/bench/WORKLOADS.md} on the embedded engine (the same engine,
@@ -10,7 +11,8 @@ import java.util.Locale;
  *
  * <p>Usage: {@code Bench W1|W2|W3 memory|durable|durable-pg}. Sizes can be lowered for smoke runs with
  * {@code -Dnvent.bench.n=...}; {@code -Dnvent.bench.warmup=N} runs the workload with N jobs or runs
- * first, untimed, on state that is thrown away.
+ * first, untimed, on state that is thrown away; {@code -Dnvent.bench.baseline=false} skips the
+ * machine's baseline ({@link MachineBaseline}).
  */
 public final class Bench {
 
@@ -24,12 +26,10 @@ public final class Bench {
         }
         String workload = args[0].toUpperCase(Locale.ROOT);
         String profileName = args.length > 1 ? args[1].toLowerCase(Locale.ROOT) : "memory";
-        System.out.println(run(workload, profileName, Integer.getInteger("nvent.bench.n", -1)).json());
+        boolean baseline = Boolean.parseBoolean(System.getProperty("nvent.bench.baseline", "true"));
+        System.out.println(run(workload, profileName, Integer.getInteger("nvent.bench.n", -1),
+                Integer.getInteger("nvent.bench.warmup", 0), baseline).json());
         System.exit(0);
-    }
-
-    static Result run(String workload, String profileName, int n) throws Exception {
-        return run(workload, profileName, n, Integer.getInteger("nvent.bench.warmup", 0));
     }
 
     /**
@@ -37,16 +37,22 @@ public final class Bench {
      * workload first runs that many jobs or runs on a profile of its own, which is then closed
      * and its state thrown away (start-up, not timed): the timed run then finds compiled code, as
      * on a server that has been up a while, instead of a cold JVM whose JIT competes with the
-     * workload for the two cores. The profile is then reported as {@code <profile>, warm}.
+     * workload for the two cores. The profile is then reported as {@code <profile>, warm}. With
+     * {@code baseline}, the machine's speed is measured just before the timed part (not timed) and
+     * reported as {@code baseline_pg_inserts_per_s}, where the profile has a PostgreSQL.
      */
-    static Result run(String workload, String profileName, int n, int warmup) throws Exception {
+    static Result run(String workload, String profileName, int n, int warmup, boolean baseline) throws Exception {
         if (warmup > 0) {
             try (Profile profile = profile(profileName)) {
                 runOnce(workload, profile, warmup);
             }
         }
         try (Profile profile = profile(profileName)) {
-            return runOnce(workload, profile, n).str("profile", warmup > 0 ? profile.name() + ", warm" : profile.name());
+            OptionalDouble machine = baseline ? profile.measureBaseline() : OptionalDouble.empty();
+            Result result = runOnce(workload, profile, n)
+                    .str("profile", warmup > 0 ? profile.name() + ", warm" : profile.name());
+            machine.ifPresent(insertsPerSecond -> result.num("baseline_pg_inserts_per_s", Math.rint(insertsPerSecond)));
+            return result;
         }
     }
 

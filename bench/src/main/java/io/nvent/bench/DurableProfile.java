@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
@@ -45,6 +46,9 @@ final class DurableProfile implements Profile {
     private final QueueBackend backend;
 
     private final EmbeddedPostgres embedded;
+    private final String url;
+    private final String user;
+    private final String password;
     private final HikariDataSource dataSource;
     private final HikariDataSource queueDataSource;
     private final JpaFlowStore store;
@@ -73,6 +77,9 @@ final class DurableProfile implements Profile {
         } else {
             embedded = null;
         }
+        this.url = url;
+        this.user = user;
+        this.password = password;
         wipe(url, user, password);
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(url);
@@ -169,21 +176,38 @@ final class DurableProfile implements Profile {
         try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA public CASCADE");
             s.execute("CREATE SCHEMA public");
-            try {
-                // Writes the previous runs' dirty pages out now, untimed, so that a timed run does
-                // not share the disk with a checkpoint: it made WAL flushes, and with them W1's
-                // enqueue rate, vary by 2x between runs.
-                s.execute("CHECKPOINT");
-            } catch (SQLException notSuperuser) {
-                System.err.println("no CHECKPOINT before the run (needs a superuser or pg_checkpoint): "
-                        + notSuperuser.getMessage());
-            }
+        }
+        checkpoint(url, user, password);
+    }
+
+    /**
+     * Writes the dirty pages of what ran before out now, untimed, so that a timed run does not share
+     * the disk with a checkpoint: it made WAL flushes, and with them W1's enqueue rate, vary by 2x
+     * between runs.
+     */
+    private static void checkpoint(String url, String user, String password) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
+        } catch (SQLException notSuperuser) {
+            System.err.println("no CHECKPOINT before the run (needs a superuser or pg_checkpoint): "
+                    + notSuperuser.getMessage());
         }
     }
 
     @Override
     public String name() {
         return backend == QueueBackend.JMS ? "durable" : "durable-pg";
+    }
+
+    @Override
+    public OptionalDouble measureBaseline() {
+        OptionalDouble insertsPerSecond = MachineBaseline.insertsPerSecond(url, user, password, 2);
+        try {
+            checkpoint(url, user, password);
+        } catch (SQLException e) {
+            throw new IllegalStateException("no CHECKPOINT after the baseline: " + e.getMessage(), e);
+        }
+        return insertsPerSecond;
     }
 
     @Override

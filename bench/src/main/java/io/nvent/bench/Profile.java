@@ -3,6 +3,7 @@ package io.nvent.bench;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.SchedulingStore;
+import java.util.OptionalDouble;
 
 /** The adapters a workload runs on, freshly wiped. */
 interface Profile extends AutoCloseable {
@@ -15,6 +16,14 @@ interface Profile extends AutoCloseable {
 
     /** A fresh queue adapter; the workload closes it. */
     JobQueue queue();
+
+    /**
+     * The machine's speed now, on this profile's PostgreSQL ({@link MachineBaseline}); empty for a
+     * profile without one.
+     */
+    default OptionalDouble measureBaseline() {
+        return OptionalDouble.empty();
+    }
 
     @Override
     void close();

@@ -55,7 +55,7 @@ class WorkloadSmokeTest {
 
     @Test
     void aWarmRunThrowsTheWarmUpsStateAwayAndCountsOnlyItsOwnRuns() throws Exception {
-        JsonObject line = Json.createReader(new StringReader(Bench.run("W2", "durable-pg", 30, 20).json())).readObject();
+        JsonObject line = Json.createReader(new StringReader(Bench.run("W2", "durable-pg", 30, 20, false).json())).readObject();
 
         assertThat(line.getString("profile")).isEqualTo("durable-pg, warm");
         assertThat(line.getInt("runs")).isEqualTo(30);
