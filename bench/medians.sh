@@ -19,11 +19,14 @@ for workload in $workloads; do
   for profile in $profiles; do
     for i in $(seq 1 "$runs"); do
       echo "== $workload $profile run $i/$runs (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-      NVENT_BENCH_SKIP_BUILD=1 bench/run.sh "$workload" "$profile" 2>/dev/null | tail -n 1 >> "$out" \
-        || echo "   failed: $workload $profile run $i" >&2
+      if ! NVENT_BENCH_SKIP_BUILD=1 bench/run.sh "$workload" "$profile" 2>"$out.err" | tail -n 1 >> "$out"; then
+        echo "   failed: $workload $profile run $i; its last lines:" >&2
+        tail -n 5 "$out.err" | sed 's/^/   | /' >&2
+      fi
     done
   done
 done
+rm -f "$out.err"
 echo "raw results: $out" >&2
 python3 - "$out" <<'PY'
 import json, statistics, sys
