@@ -46,26 +46,28 @@ def scaled(rs, f):
     return statistics.median(v * REFERENCE / b for v, b in pairs) if pairs else None
 print("| workload | profile | runs | median | other medians | machine: pgbench inserts/s | median on the peers' machine | load (1 min) |")
 print("|---|---|---|---|---|---|---|---|")
+# The throughput of each workload (key, format, unit); W3 reports lateness instead.
+THROUGHPUT = {"W1": ("e2e_per_s", ",.0f", "jobs/s"), "W2": ("runs_per_s", ",.1f", "runs/s")}
 for (w, p), rs in sorted(groups.items()):
     load = ", ".join(f'{r["loadavg_1m"]:.1f}' for r in rs)
+    peers = None
+    if w in THROUGHPUT:
+        key, fmt, unit = THROUGHPUT[w]
+        main = f'{med(rs, lambda r: r[key]):{fmt}} {unit}' + (' e2e' if w == "W1" else '')
+        peers = scaled(rs, lambda r: r[key])
+        peers = f'{peers:{fmt}} {unit}' if peers else None
+    else:
+        main = f'p99 {med(rs, lambda r: r["lateness_ms"]["p99"]):,.0f} ms'
     if w == "W1":
-        main = f'{med(rs, lambda r: r["e2e_per_s"]):,.0f} jobs/s e2e'
-        peers = scaled(rs, lambda r: r["e2e_per_s"])
-        peers = f'{peers:,.0f} jobs/s' if peers else '—'
         other = (f'enqueue {med(rs, lambda r: r["enqueue_per_s"]):,.0f}/s, '
                  f'process {med(rs, lambda r: r["process_per_s"]):,.0f}/s')
     elif w == "W2":
-        main = f'{med(rs, lambda r: r["runs_per_s"]):,.1f} runs/s'
-        peers = scaled(rs, lambda r: r["runs_per_s"])
-        peers = f'{peers:,.1f} runs/s' if peers else '—'
         other = (f'handoff p50 {med(rs, lambda r: r["handoff_ms"]["p50"]):,.0f} ms, '
                  f'run p50 {med(rs, lambda r: r["run_ms"]["p50"]):,.0f} ms')
     else:
-        main = f'p99 {med(rs, lambda r: r["lateness_ms"]["p99"]):,.0f} ms'
-        peers = '—'
         other = (f'p50 {med(rs, lambda r: r["lateness_ms"]["p50"]):,.0f} ms, '
                  f'early {max(r["early_jobs"] for r in rs)}')
     machine = baseline(rs)
     machine = f'{machine:,.0f}' if machine else '—'
-    print(f"| {w} | {p} | {len(rs)} | {main} | {other} | {machine} | {peers} | {load} |")
+    print(f"| {w} | {p} | {len(rs)} | {main} | {other} | {machine} | {peers or '—'} | {load} |")
 PY
