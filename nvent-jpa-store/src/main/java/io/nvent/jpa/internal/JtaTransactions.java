@@ -28,8 +28,6 @@ import org.hibernate.Session;
  */
 final class JtaTransactions implements Transactions {
 
-    private static final System.Logger LOG = System.getLogger(JtaTransactions.class.getName());
-
     private final EntityManagerFactory emf;
     private final TransactionSynchronizationRegistry registry;
     private final TransactionDemarcation demarcation;
@@ -48,22 +46,8 @@ final class JtaTransactions implements Transactions {
         if (inCallerTransaction()) {
             return joined(subject, work, false);
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return demarcation.inNewTransaction(() -> inTransaction(work, false));
-            } catch (RuntimeException e) {
-                if (!Failures.isConflict(e)) {
-                    throw Failures.translate(e);
-                }
-                if (attempt >= maxAttempts) {
-                    NventException gaveUp = subject.gaveUp(attempt);
-                    gaveUp.initCause(e);
-                    throw gaveUp;
-                }
-                LOG.log(System.Logger.Level.DEBUG, "conflict, attempt {0}: {1}", attempt, e);
-                Backoff.pause(attempt);
-            }
-        }
+        return Backoff.retryingConflicts(subject, maxAttempts,
+                () -> demarcation.inNewTransaction(() -> inTransaction(work, false)));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.nvent.jpa.internal;
 
-import io.nvent.NventException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
@@ -63,7 +62,7 @@ final class ResourceLocalTransactions implements Transactions {
 
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {
-        for (int attempt = 1; ; attempt++) {
+        return Backoff.retryingConflicts(subject, maxAttempts, () -> {
             EntityManager em = emf.createEntityManager();
             EntityTransaction tx = em.getTransaction();
             try {
@@ -73,20 +72,11 @@ final class ResourceLocalTransactions implements Transactions {
                 return result;
             } catch (RuntimeException e) {
                 rollbackQuietly(tx);
-                if (!Failures.isConflict(e)) {
-                    throw Failures.translate(e);
-                }
-                if (attempt >= maxAttempts) {
-                    NventException gaveUp = subject.gaveUp(attempt);
-                    gaveUp.initCause(e);
-                    throw gaveUp;
-                }
-                LOG.log(System.Logger.Level.DEBUG, "conflict, attempt {0}: {1}", attempt, e);
-                Backoff.pause(attempt);
+                throw e;
             } finally {
                 em.close();
             }
-        }
+        });
     }
 
     @Override
