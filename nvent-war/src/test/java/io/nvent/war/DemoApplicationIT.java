@@ -68,12 +68,6 @@ class DemoApplicationIT {
         http = new Http(base);
     }
 
-    private JsonObject awaitRun(String runId, String status) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals(status));
-        return http.get("api/nvent/runs/" + runId).json();
-    }
-
     private static List<String> types(List<JsonObject> events) {
         return events.stream().map(e -> e.getString("type")).toList();
     }
@@ -96,7 +90,7 @@ class DemoApplicationIT {
         String runId = started.json().getString("runId");
         assertThat(started.location()).hasValueSatisfying(l -> assertThat(l).endsWith("/api/nvent/runs/" + runId));
 
-        JsonObject run = awaitRun(runId, "completed");
+        JsonObject run = http.awaitRun(runId, "completed");
         assertThat(run.getString("flow")).isEqualTo("order");
         assertThat(run.getString("endedAt")).isNotBlank();
         assertThat(run.getJsonObject("steps")).containsOnlyKeys("validate", "charge", "reserve", "ship");
@@ -123,7 +117,7 @@ class DemoApplicationIT {
     void theRetryFlowShowsTwoRetriesBeforeSucceeding() {
         String runId = http.post("api/nvent/flows/retry-demo/runs", "{}").json().getString("runId");
 
-        awaitRun(runId, "completed");
+        http.awaitRun(runId, "completed");
 
         List<JsonObject> retries = http.get("api/nvent/runs/" + runId + "/events?types=step.retry").array()
                 .getValuesAs(JsonObject.class);
@@ -194,28 +188,28 @@ class DemoApplicationIT {
     @Test
     void aRunCanBeRestartedRerunFromAStepAndHaveItsFailedStepRetried() {
         String original = start("order", "{\"id\":\"R-1\",\"item\":\"cup\",\"quantity\":1}");
-        awaitRun(original, "completed");
+        http.awaitRun(original, "completed");
 
         Http.Reply restarted = http.post("api/nvent/runs/" + original + "/restart", "");
         assertThat(restarted.status()).isEqualTo(201);
         String restart = restarted.json().getString("runId");
         assertThat(restart).isNotEqualTo(original);
         assertThat(restarted.location()).hasValueSatisfying(l -> assertThat(l).endsWith("/api/nvent/runs/" + restart));
-        awaitRun(restart, "completed");
+        http.awaitRun(restart, "completed");
         assertThat(events(restart).get(0).getJsonObject("data").getString("restartOf")).isEqualTo(original);
 
         Http.Reply rerun = http.post("api/nvent/runs/" + original + "/steps/ship/rerun", "");
         assertThat(rerun.status()).isEqualTo(201);
         String fromShip = rerun.json().getString("runId");
-        awaitRun(fromShip, "completed");
+        http.awaitRun(fromShip, "completed");
         assertThat(events(fromShip)).filteredOn(e -> e.getString("type").equals("step.started"))
                 .extracting(e -> e.getString("step")).containsExactly("ship");
 
         String failing = start("flaky-once", "{}");
-        awaitRun(failing, "failed");
+        http.awaitRun(failing, "failed");
         Http.Reply retried = http.post("api/nvent/runs/" + failing + "/steps/call/retry", "");
         assertThat(retried.status()).isEqualTo(200);
-        awaitRun(failing, "completed");
+        http.awaitRun(failing, "completed");
         assertThat(http.post("api/nvent/runs/" + failing + "/steps/call/retry", "").status()).isEqualTo(409);
 
         assertThat(http.post("api/nvent/runs/" + original + "/steps/no-such-step/rerun", "").status()).isEqualTo(404);
@@ -230,7 +224,7 @@ class DemoApplicationIT {
     @Test
     void queuesShowTheirJobsAndFailedJobsCanBeInspectedRetriedAndRedriven() {
         String first = start("flaky-once", "{}");
-        awaitRun(first, "failed");
+        http.awaitRun(first, "failed");
 
         assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
                 .extracting(q -> q.getString("name")).contains("order", "retry-demo", "flaky-once", "chatter");
@@ -248,19 +242,19 @@ class DemoApplicationIT {
         assertThat(detail.getJsonObject("payload").getString("runId")).isEqualTo(first);
 
         assertThat(http.post(jobPath + "/retry", "").status()).isEqualTo(200);
-        awaitRun(first, "completed");
+        http.awaitRun(first, "completed");
         await().atMost(Duration.ofSeconds(10)).until(() -> http.get(jobPath).json().getString("state").equals("completed"));
         assertThat(http.get(jobPath).json().getJsonArray("attempts")).hasSize(2);
         assertThat(http.post(jobPath + "/retry", "").status()).isEqualTo(409);
 
         String second = start("flaky-once", "{}");
         String third = start("flaky-once", "{}");
-        awaitRun(second, "failed");
-        awaitRun(third, "failed");
+        http.awaitRun(second, "failed");
+        http.awaitRun(third, "failed");
         JsonObject redriven = http.post("api/nvent/queues/flaky-once/redrive", "").json();
         assertThat(redriven.getInt("redriven")).isGreaterThanOrEqualTo(2);
-        awaitRun(second, "completed");
-        awaitRun(third, "completed");
+        http.awaitRun(second, "completed");
+        http.awaitRun(third, "completed");
     }
 
     @Test
@@ -275,7 +269,7 @@ class DemoApplicationIT {
                     .getValuesAs(JsonObject.class)).extracting(j -> j.getString("runId")).contains(runId);
 
             assertThat(http.post("api/nvent/queues/retry-demo/resume", "").json().getBoolean("paused")).isFalse();
-            awaitRun(runId, "completed");
+            http.awaitRun(runId, "completed");
         } finally {
             http.post("api/nvent/queues/retry-demo/resume", "");
         }
@@ -311,7 +305,7 @@ class DemoApplicationIT {
                         "charge-payment.charged->ship", "reserve-stock.reserved->ship");
 
         String runId = start("order", "{\"id\":\"G-1\",\"item\":\"map\",\"quantity\":1}");
-        awaitRun(runId, "completed");
+        http.awaitRun(runId, "completed");
         JsonObject colored = http.get("api/nvent/flows/order/graph?runId=" + runId).json();
         assertThat(colored.getJsonArray("nodes").getValuesAs(JsonObject.class))
                 .extracting(n -> n.getString("status")).containsOnly("completed");
@@ -424,7 +418,7 @@ class DemoApplicationIT {
 
             int before = live.ofType("stats").size();
             String runId = start("order", "{\"id\":\"S-1\",\"item\":\"pen\",\"quantity\":1}");
-            awaitRun(runId, "completed");
+            http.awaitRun(runId, "completed");
             await().atMost(Duration.ofSeconds(10)).until(() -> live.ofType("stats").size() > before);
 
             live.send("{\"type\":\"subscribe\",\"all\":true}");
@@ -450,9 +444,9 @@ class DemoApplicationIT {
     void anOperatorStartsAFlowWatchesItLiveRetriesAFailedJobAndVisitsEveryScreen() throws Exception {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
         String finished = start("order", "{\"id\":\"B-1\",\"item\":\"lamp\",\"quantity\":2}");
-        awaitRun(finished, "completed");
+        http.awaitRun(finished, "completed");
         String broken = start("flaky-once", "{}");
-        awaitRun(broken, "failed");
+        http.awaitRun(broken, "failed");
 
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
             console.go("#/");
@@ -509,7 +503,7 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("job-detail"))).contains("partner refused the call");
             console.screenshot("07-job-inspector");
             console.click(By.id("retry-job"));
-            awaitRun(broken, "completed");
+            http.awaitRun(broken, "completed");
             console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> jobId.equals(tr.getAttribute("data-job"))));
 
@@ -533,8 +527,8 @@ class DemoApplicationIT {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
         String approval = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");
         String other = start("expense", "{\"amount\":7,\"employee\":\"grace\"}");
-        awaitRun(approval, "awaiting");
-        awaitRun(other, "awaiting");
+        http.awaitRun(approval, "awaiting");
+        http.awaitRun(other, "awaiting");
         await().atMost(Duration.ofSeconds(30)).until(() -> http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class)
                 .stream().filter(a -> a.getString("runId").equals(approval) || a.getString("runId").equals(other)).count() == 2);
         Http.Reply eventTrigger = http.post("api/nvent/triggers", "{\"name\":\"on-books-closed\",\"type\":\"event\","
@@ -652,7 +646,7 @@ class DemoApplicationIT {
             data.sendKeys("}");
             console.until(() -> console.text(By.id("resolve-input-msg")).equals("Valid JSON"));
             console.click(By.id("resolve-submit"));
-            awaitRun(approval, "completed");
+            http.awaitRun(approval, "completed");
             console.until(() -> console.all(By.cssSelector(row)).isEmpty());
             JsonObject paid = http.get("api/nvent/runs/" + approval + "/events?types=step.completed").array()
                     .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("step").equals("pay")).findFirst()
@@ -670,7 +664,7 @@ class DemoApplicationIT {
             console.until(() -> console.text(By.id("event-outcome")).contains("1 run started"));
             String started = console.attribute(By.cssSelector("#event-outcome a.run-link"), "href");
             String eventRun = started.substring(started.indexOf("#/runs/") + "#/runs/".length());
-            awaitRun(eventRun, "completed");
+            http.awaitRun(eventRun, "completed");
             assertThat(events(eventRun).get(0).getJsonObject("data").getJsonObject("input").getString("period")).isEqualTo("2026-11");
         } finally {
             http.post("api/nvent/runs/" + other + "/cancel", "");

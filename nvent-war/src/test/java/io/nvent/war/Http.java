@@ -1,5 +1,7 @@
 package io.nvent.war;
 
+import static org.awaitility.Awaitility.await;
+
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -85,6 +87,13 @@ public final class Http {
                 return reader.read();
             }
         }
+    }
+
+    /** The run as the API shows it, once its status is {@code status} (within 30 s). */
+    public JsonObject awaitRun(String runId, String status) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        return get("api/nvent/runs/" + runId).json();
     }
 
     public Reply get(String path) {

@@ -55,12 +55,6 @@ class WorkflowStoriesIT {
         http = new Http(base);
     }
 
-    private JsonObject awaitRun(String runId, String status) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals(status));
-        return http.get("api/nvent/runs/" + runId).json();
-    }
-
     private List<String> eventTypes(String runId) {
         return http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class).stream()
                 .map(e -> e.getString("type")).toList();
@@ -87,8 +81,8 @@ class WorkflowStoriesIT {
         String order = start("order", "{\"id\":\"J-1\",\"item\":\"lamp\",\"quantity\":1}");
         String flaky = start("retry-demo", "{}");
 
-        awaitRun(order, "completed");
-        awaitRun(flaky, "completed");
+        http.awaitRun(order, "completed");
+        http.awaitRun(flaky, "completed");
         assertThat(http.get("api/nvent/runs/" + flaky + "/events?types=step.retry").array()
                 .getValuesAs(JsonObject.class)).extracting(e -> e.getInt("attempt")).containsExactly(1, 2);
     }
@@ -111,7 +105,7 @@ class WorkflowStoriesIT {
                 Integer.parseInt(http.get("api/stories/tx/executions").body()) == before);
 
         String committed = http.post("api/stories/tx/commit", "").body();
-        awaitRun(committed, "completed");
+        http.awaitRun(committed, "completed");
         assertThat(Integer.parseInt(http.get("api/stories/tx/executions").body())).isEqualTo(before + 1);
     }
 
@@ -134,7 +128,7 @@ class WorkflowStoriesIT {
                 .getString("scheduledAt")).collect(Collectors.toSet());
         assertThat(ticks).as("one fire per tick").hasSize(fired.size());
         String runId = fired.get(0).getJsonObject("data").getJsonArray("runs").getString(0);
-        awaitRun(runId, "completed");
+        http.awaitRun(runId, "completed");
     }
 
     @Test
@@ -167,7 +161,7 @@ class WorkflowStoriesIT {
         Http.Reply signed = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
                 "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "." + body));
         assertThat(signed.status()).as(signed.body()).isEqualTo(202);
-        awaitRun(signed.json().getJsonArray("runs").getString(0), "completed");
+        http.awaitRun(signed.json().getJsonArray("runs").getString(0), "completed");
 
         assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(404);
         assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
@@ -184,14 +178,14 @@ class WorkflowStoriesIT {
     @Test
     void anApprovalPausesTheRunUntilTheWebhookFromTheHookIsCalledOnce() {
         String runId = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");
-        awaitRun(runId, "awaiting");
+        http.awaitRun(runId, "awaiting");
         String approval = approvalPathOf(runId);
         Http anonymous = Http.anonymous(base);
 
         Http.Reply approved = anonymous.post(approval, "{\"approvedBy\":\"boss\"}");
         assertThat(approved.status()).as(approved.body()).isEqualTo(200);
 
-        awaitRun(runId, "completed");
+        http.awaitRun(runId, "completed");
         JsonObject paid = http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
                 .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("step").equals("pay")).findFirst()
                 .orElseThrow();
@@ -208,7 +202,7 @@ class WorkflowStoriesIT {
         String runId = start("approval-fails", "{}");
         String approval = approvalPathOf(runId);
 
-        awaitRun(runId, "failed");
+        http.awaitRun(runId, "failed");
 
         assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.timeout", "step.failed",
                 "flow.failed");
@@ -219,7 +213,7 @@ class WorkflowStoriesIT {
     void anAwaitTimingOutWithContinueRunsTheStepWithoutApproval() {
         String runId = start("approval-continues", "{}");
 
-        awaitRun(runId, "completed");
+        http.awaitRun(runId, "completed");
 
         assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.timeout", "step.started",
                 "step.completed", "flow.completed");
