@@ -95,6 +95,12 @@ final class Workloads {
         ChainTimings(int runs) {
             finishedRuns = new CountDownLatch(runs);
         }
+
+        /** Handoff {@code index} of a run: from the previous step's {@code tPrev} to {@code started}. */
+        void handoff(String runId, int index, long started, JsonObject previous) {
+            handoffs.computeIfAbsent(runId, id -> new long[2])[index] =
+                    started - previous.getJsonNumber("tPrev").longValue();
+        }
     }
 
     @FlowStep(flow = "w2", name = "step1", role = StepRole.ENTRY, emits = "step1.done")
@@ -120,8 +126,7 @@ final class Workloads {
         public Void execute(JsonObject input, StepContext ctx) {
             long started = System.nanoTime();
             JsonObject previous = input.getJsonObject("step1.done");
-            timings.handoffs.computeIfAbsent(ctx.runId(), id -> new long[2])[0] =
-                    started - previous.getJsonNumber("tPrev").longValue();
+            timings.handoff(ctx.runId(), 0, started, previous);
             long tPrev = System.nanoTime();
             ctx.emit("step2.done", Map.of("tRun0", previous.getJsonNumber("tRun0").longValue(), "tPrev", tPrev));
             return null;
@@ -140,8 +145,7 @@ final class Workloads {
         public Void execute(JsonObject input, StepContext ctx) {
             long started = System.nanoTime();
             JsonObject previous = input.getJsonObject("step2.done");
-            timings.handoffs.computeIfAbsent(ctx.runId(), id -> new long[2])[1] =
-                    started - previous.getJsonNumber("tPrev").longValue();
+            timings.handoff(ctx.runId(), 1, started, previous);
             long end = System.nanoTime();
             timings.lastStepEnd.accumulate(end);
             if (timings.runLatency.put(ctx.runId(), end - previous.getJsonNumber("tRun0").longValue()) == null) {
