@@ -237,8 +237,8 @@ class OrchestrationTest {
         }
     }
 
-    @FlowStep(flow = "doomed", name = "dependent", subscribes = "tried")
-    static class Dependent implements Step<Object, Void> {
+    /** A step that only counts how often it ran; each flow declares its own subclass. */
+    abstract static class CountsRuns implements Step<Object, Void> {
         final AtomicInteger runs = new AtomicInteger();
 
         @Override
@@ -246,6 +246,10 @@ class OrchestrationTest {
             runs.incrementAndGet();
             return null;
         }
+    }
+
+    @FlowStep(flow = "doomed", name = "dependent", subscribes = "tried")
+    static class Dependent extends CountsRuns {
     }
 
     @Test
@@ -281,14 +285,7 @@ class OrchestrationTest {
     }
 
     @FlowStep(flow = "cancelable", name = "next", subscribes = "slow.done")
-    static class Next implements Step<Object, Void> {
-        final AtomicInteger runs = new AtomicInteger();
-
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            runs.incrementAndGet();
-            return null;
-        }
+    static class Next extends CountsRuns {
     }
 
     @Test
