@@ -4,6 +4,7 @@ import static io.nvent.jpa.internal.JdbcValues.getInstant;
 import static io.nvent.jpa.internal.JdbcValues.setInstant;
 import static io.nvent.jpa.internal.JdbcValues.setJson;
 
+import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunQuery;
 import io.nvent.spi.RunRecord;
@@ -121,6 +122,21 @@ final class RunTables {
             List<RunRecord> page = new ArrayList<>(Math.min(query.limit(), 100));
             readAll(statement, found -> page.add(found.run()));
             return page;
+        }
+    }
+
+    /** How many runs of {@code flow} are in each status. */
+    FlowStats stats(Connection connection, String flow) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select status, count(*) from " + runs + " where flow = ? group by status")) {
+            statement.setString(1, flow);
+            FlowStats stats = FlowStats.empty(flow);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    stats = stats.plus(STATUS.convertToEntityAttribute(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return stats;
         }
     }
 
