@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,6 +41,7 @@ final class RunTables {
     private final String insertRun;
     private final String updateRun;
     private final String insertEvent;
+    private final String deleteExpiredState;
 
     /**
      * @param tables schema (with its dot) and prefix of the store's tables
@@ -58,6 +60,7 @@ final class RunTables {
                 + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?"
                 + " where run_id = ? and version = ?";
         this.insertEvent = "insert into " + tables + "run_event (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
+        this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
     }
 
     /** A run as stored, with the highest sequence number handed out for its history. */
@@ -122,6 +125,14 @@ final class RunTables {
             List<RunRecord> page = new ArrayList<>(Math.min(query.limit(), 100));
             readAll(statement, found -> page.add(found.run()));
             return page;
+        }
+    }
+
+    /** Deletes the state values that expired at {@code now}; how many. */
+    int deleteExpiredState(Connection connection, Instant now) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(deleteExpiredState)) {
+            setInstant(statement, 1, Optional.of(now));
+            return statement.executeUpdate();
         }
     }
 
