@@ -73,6 +73,7 @@ final class MachineBaseline {
     private static OptionalDouble run(Path pgbench, URI database, String user, String password, int seconds)
             throws IOException, InterruptedException {
         Path script = Files.createTempFile("nvent-baseline", ".sql");
+        Path log = Files.createTempFile("nvent-baseline", ".log");
         try {
             Files.writeString(script, "\\set i random(1, 1000000000)\nINSERT INTO " + TABLE
                     + " (i, pad) VALUES (:i, repeat('x', 96));\n");
@@ -83,13 +84,17 @@ final class MachineBaseline {
                 command.add("--port=" + database.getPort());
             }
             command.add(database.getPath().substring(1));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // Output to a file, not a pipe: reading a pipe would wait for a hung pgbench forever.
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("PGPASSWORD", password);
             Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(seconds + 30L, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            boolean ended = process.waitFor(seconds + 30L, TimeUnit.SECONDS);
+            if (!ended) {
                 process.destroyForcibly();
-                System.err.println("no machine baseline: pgbench failed: " + output.strip());
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            if (!ended || process.exitValue() != 0) {
+                System.err.println("no machine baseline: pgbench " + (ended ? "failed" : "hung") + ": " + output.strip());
                 return OptionalDouble.empty();
             }
             Matcher tps = TPS.matcher(output);
@@ -100,6 +105,7 @@ final class MachineBaseline {
             return OptionalDouble.of(Double.parseDouble(tps.group(1)));
         } finally {
             Files.deleteIfExists(script);
+            Files.deleteIfExists(log);
         }
     }
 

@@ -55,7 +55,8 @@ class WorkloadSmokeTest {
 
     @Test
     void aWarmRunThrowsTheWarmUpsStateAwayAndCountsOnlyItsOwnRuns() throws Exception {
-        JsonObject line = Json.createReader(new StringReader(Bench.run("W2", "durable-pg", 30, 20, false).json())).readObject();
+        String json = Bench.run("W2", "durable-pg", 30, 20, false).json();
+        JsonObject line = Json.createReader(new StringReader(json)).readObject();
 
         assertThat(line.getString("profile")).isEqualTo("durable-pg, warm");
         assertThat(line.getInt("runs")).isEqualTo(30);
