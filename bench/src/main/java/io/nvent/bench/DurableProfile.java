@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -57,9 +58,8 @@ final class DurableProfile implements Profile {
             "org.apache.activemq.audit.base", "org.apache.activemq.audit.message",
             "org.apache.activemq.audit.resource").map(java.util.logging.Logger::getLogger).toList();
 
-    private final EmbeddedActiveMQ broker;
-    private final Path brokerData;
-    private final ActiveMQConnectionFactory connections;
+    /** The JMS profile's broker; the PostgreSQL profile runs none. */
+    private final Optional<Broker> broker;
     private final AtomicInteger queues = new AtomicInteger();
 
     private DurableProfile(QueueBackend backend) throws Exception {
@@ -101,11 +101,27 @@ final class DurableProfile implements Profile {
                         JpaStoreOptions.defaults().groupCommitThreads()))
                 .build());
 
-        quietAuditLogging();
-        brokerData = Files.createTempDirectory("nvent-bench-artemis");
-        broker = new EmbeddedActiveMQ().setConfiguration(brokerConfiguration(brokerData));
-        broker.start();
-        connections = new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0");
+        broker = backend == QueueBackend.JMS ? Optional.of(Broker.start()) : Optional.empty();
+    }
+
+    /** An embedded Artemis broker with its journal in a fresh directory, and an in-VM connection factory. */
+    private record Broker(EmbeddedActiveMQ server, Path data, ActiveMQConnectionFactory connections) {
+
+        static Broker start() throws Exception {
+            quietAuditLogging();
+            Path data = Files.createTempDirectory("nvent-bench-artemis");
+            EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(brokerConfiguration(data));
+            server.start();
+            return new Broker(server, data, new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0"));
+        }
+
+        void stop() throws Exception {
+            connections.close();
+            server.stop();
+            try (var files = Files.walk(data)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     static Profile start(QueueBackend backend) {
@@ -230,23 +246,21 @@ final class DurableProfile implements Profile {
             thread.setDaemon(true);
             return thread;
         };
-        return backend == QueueBackend.JMS ? new JmsJobQueue(connections, threads, Clock.systemUTC())
+        return broker.isPresent() ? new JmsJobQueue(broker.get().connections(), threads, Clock.systemUTC())
                 : new io.nvent.postgres.PgJobQueue(queueDataSource, threads, Clock.systemUTC());
     }
 
     @Override
     public void close() {
         try {
-            connections.close();
-            broker.stop();
+            if (broker.isPresent()) {
+                broker.get().stop();
+            }
             store.close();
             dataSource.close();
             queueDataSource.close();
             if (embedded != null) {
                 embedded.close();
-            }
-            try (var files = Files.walk(brokerData)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         } catch (Exception e) {
             System.err.println("cleanup failed: " + e);
