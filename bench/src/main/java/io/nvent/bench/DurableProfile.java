@@ -22,7 +22,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -60,7 +59,6 @@ final class DurableProfile implements Profile {
 
     /** The JMS profile's broker; the PostgreSQL profile runs none. */
     private final Optional<Broker> broker;
-    private final AtomicInteger queues = new AtomicInteger();
 
     private DurableProfile(QueueBackend backend) throws Exception {
         this.backend = backend;
@@ -240,7 +238,6 @@ final class DurableProfile implements Profile {
 
     @Override
     public JobQueue queue() {
-        queues.incrementAndGet();
         java.util.concurrent.ThreadFactory threads = runnable -> {
             Thread thread = new Thread(runnable, "bench-worker");
             thread.setDaemon(true);
