@@ -49,6 +49,32 @@ public interface JobQueue {
     }
 
     /**
+     * Offers the job that continues the one the calling thread executes, to run in the same worker
+     * slot right after it, without storing it first: a flow hands a run to its next step without a
+     * round trip through the queue's storage, and the worker goes on with the run it knows.
+     *
+     * <p>Only for a caller that keeps its own durable record that the job is due, and enqueues it
+     * again should it be lost (the engine does: a queued step whose job is missing is enqueued
+     * again, a step whose instance died is recovered by its lease). A job taken here is not in the
+     * queue until it ends: if this instance stops first, nothing of it is left here.
+     *
+     * <p>An adapter takes the job only while the calling thread runs a job of the same queue for
+     * it and has offered no other job yet, when the job has no delay and no lower priority than the
+     * running one, and while the queue is neither paused nor shutting down. A continued job runs
+     * as the first attempt of a job just claimed, with its timeout: if it fails, it is stored like
+     * any failed attempt (due again after its backoff, or dead); once it ended it is stored, or
+     * counted, like any other.
+     *
+     * <p>The default takes nothing.
+     *
+     * @param next the job to continue with
+     * @return whether the adapter took the job; if not, the caller enqueues it
+     */
+    default boolean continueWith(JobRequest next) {
+        return false;
+    }
+
+    /**
      * Starts workers for a queue.
      *
      * @param queue queue name

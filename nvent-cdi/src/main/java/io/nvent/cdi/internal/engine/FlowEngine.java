@@ -1023,11 +1023,14 @@ public final class FlowEngine implements FlowService {
     /**
      * Queues again the steps whose job was lost: a step's completion is stored before the next
      * steps' jobs are enqueued, so an instance that dies in between leaves those steps
-     * {@code queued} with no job. A run is suspect when it still has queued steps and has not
-     * changed since the previous check (at least a lease duration ago); its steps are enqueued
-     * again only if the queue has no job for them. Enqueueing uses the step's usual job id, so a
-     * job that appears meanwhile is deduplicated by the queue. A step whose job completed although
-     * the step is still queued (its start was refused) gets a recovery job instead.
+     * {@code queued} with no job. Likewise a failed attempt is stored before the queue stores its
+     * retry; a step continued in a worker slot ({@link JobQueue#continueWith}) has no job before
+     * that, so a crash in between leaves it {@code retrying} with no job. A run is suspect when it
+     * still has such steps and has not changed since the previous check (at least a lease duration
+     * ago); its steps are enqueued again only if the queue has no job for them. Enqueueing uses the
+     * step's usual job id, so a job that appears meanwhile is deduplicated by the queue. A step
+     * whose job completed although the step is still queued (its start was refused) gets a
+     * recovery job instead.
      *
      * @param previous the suspects of the previous check: run id to version
      * @return the suspects of this check, for the next one
@@ -1038,14 +1041,14 @@ public final class FlowEngine implements FlowService {
         for (int offset = 0; offset < limit; offset += query.limit()) {
             List<RunRecord> page = store.findRuns(query.page(offset, query.limit()));
             for (RunRecord run : page) {
-                List<String> queued = run.steps().entrySet().stream()
-                        .filter(e -> e.getValue() == StepStatus.QUEUED).map(Map.Entry::getKey).toList();
-                if (queued.isEmpty()) {
+                Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
+                waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING);
+                if (waiting.isEmpty()) {
                     continue;
                 }
                 suspects.put(run.runId(), run.version());
                 if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
-                    requeueIfLost(run, queued);
+                    requeueIfLost(run, waiting);
                 }
             }
             if (page.size() < query.limit()) {
@@ -1055,12 +1058,13 @@ public final class FlowEngine implements FlowService {
         return suspects;
     }
 
-    private void requeueIfLost(RunRecord run, List<String> queuedSteps) {
+    private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
         Optional<FlowDefinition> flow = registry.flow(run.flow());
         if (flow.isEmpty()) {
             return;
         }
-        for (String name : queuedSteps) {
+        for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
+            String name = waiting.getKey();
             Optional<StepDefinition> step = flow.get().step(name);
             if (step.isEmpty()) {
                 continue;
@@ -1069,11 +1073,11 @@ public final class FlowEngine implements FlowService {
             String jobId = StepJob.jobId(run.runId(), name);
             Optional<JobRecord> job = queue.job(queueName, jobId);
             if (job.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was queued but its job was lost"
-                        + " (an instance stopped between storing a step and enqueueing the next); queued again",
-                        run.runId(), name);
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
+                        + " (an instance stopped between storing the step and storing its job); queued again",
+                        run.runId(), name, waiting.getValue().wireName());
                 enqueue(run.runId(), run.flow(), step.get(), jobId);
-            } else if (job.get().state() == JobState.COMPLETED) {
+            } else if (job.get().state() == JobState.COMPLETED && waiting.getValue() == StepStatus.QUEUED) {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
@@ -1124,15 +1128,21 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Enqueues a step stored as queued without waiting for its job to be durable, so the worker
-     * that finished the previous step (or the caller that started the run) is free one commit
-     * earlier. If the job is lost in a crash before it is durable, the maintenance sweep enqueues
-     * it again (see {@link #requeueLostSteps}).
+     * Hands a step stored as queued to the queue. A step that continues a run goes on in the worker
+     * slot of the step that queued it where the queue can do so ({@link JobQueue#continueWith}), and
+     * is otherwise enqueued without waiting for its job to be durable, so the worker that finished
+     * the previous step (or the caller that started the run) is free one commit earlier. Either
+     * way the run row says the step is queued before its job exists: if the job is lost in a crash,
+     * the maintenance sweep enqueues it again (see {@link #requeueLostSteps}).
      */
     private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());
-        queue.enqueueAsync(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
-                        continuesRun)).whenComplete((done, failure) -> {
+        JobRequest job = stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
+                continuesRun);
+        if (continuesRun && queue.continueWith(job)) {
+            return;
+        }
+        queue.enqueueAsync(job).whenComplete((done, failure) -> {
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0125 could not enqueue step ''{0}'' of run {1}"
                         + " (job {2}); the maintenance sweep enqueues it again: {3}", step.name(), runId, jobId,

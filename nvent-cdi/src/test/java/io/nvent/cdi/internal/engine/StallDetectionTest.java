@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
+import io.nvent.BackoffType;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -182,6 +183,41 @@ class StallDetectionTest {
                     "flow.completed");
         } finally {
             Extract.whileRunning = () -> { };
+        }
+    }
+
+    @FlowStep(flow = "flaky", name = "fetch", role = StepRole.ENTRY, queue = "flaky", maxAttempts = 3,
+            backoff = BackoffType.FIXED, backoffDelayMs = 600_000)
+    static class FetchFailingOnce implements Step<Object, String> {
+        static final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException("remote service unavailable");
+            }
+            return "fetched";
+        }
+    }
+
+    @Test
+    void aRetryingStepWhoseInstanceDiedBeforeItsRetryWasStoredIsQueuedAgainBySurvivors() {
+        FetchFailingOnce.runs.set(0);
+        try (EngineHarness dead = new EngineHarness(new FetchFailingOnce());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b",
+                     new FetchFailingOnce())) {
+            String runId = dead.engine.start("flaky", null);
+            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("fetch") == StepStatus.RETRYING);
+            // The retry is only in the dying instance's (memory) queue, as if it never got stored.
+            dead.close();
+
+            survivor.sweep();
+            survivor.clock.advance(Duration.ofSeconds(61));
+            assertThat(FetchFailingOnce.runs).as("the first attempt only, before the run is suspect").hasValue(1);
+            survivor.sweep();
+
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(FetchFailingOnce.runs).hasValue(2);
         }
     }
 
