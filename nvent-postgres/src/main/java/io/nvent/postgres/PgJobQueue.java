@@ -147,7 +147,7 @@ public final class PgJobQueue implements JobQueue {
         this.context = new WorkerContext(dataSource, store, clock, threadFactory, timer, maintenance, instanceId,
                 options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.prefetch(),
                 options.maxErrorLength(),
-                (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN));
+                (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN), this::enqueueContinuation);
         this.listener = new NotificationListener(dataSource, sql.channel, threadFactory, c -> caughtUp(),
                 (c, payload) -> onNotification(payload), () -> { });
         long renew = Math.max(100, options.leaseDuration().toMillis() / 3);
@@ -220,6 +220,36 @@ public final class PgJobQueue implements JobQueue {
         }
         requireOpen();
         return enqueuer.submit(newJob(request));
+    }
+
+    /**
+     * Runs the job in the calling worker's slot once its attempt ends, when the thread runs a job of
+     * the same queue here; see {@link JobQueue#continueWith}. A continuation has a row only once it
+     * ended: completed ones are inserted with the next round of their queue's worker, failed ones
+     * at once.
+     */
+    @Override
+    public boolean continueWith(JobRequest next) {
+        QueueWorker worker = workers.get(next.queue());
+        return worker != null && !closed && worker.offerContinuation(next);
+    }
+
+    /** A continuation that cannot run in its slot after all (pause, shutdown): into the queue. */
+    private void enqueueContinuation(JobRequest request) {
+        try {
+            enqueueAsync(request).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    logLostContinuation(request, failure);
+                }
+            });
+        } catch (RuntimeException e) {
+            logLostContinuation(request, e);
+        }
+    }
+
+    private static void logLostContinuation(JobRequest request, Throwable failure) {
+        LOG.log(Level.WARNING, "NVENT-0818 could not enqueue job " + request.jobId() + " of queue " + request.queue()
+                + ", which was to continue in a worker slot; its owner enqueues it again: " + failure);
     }
 
     private Optional<TransactionSynchronizationRegistry> activeTransaction() {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
+import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -262,6 +264,125 @@ public abstract class JobQueueContractTest {
             assertThat(record.attempts()).singleElement().satisfies(attempt -> assertThat(attempt.error()).isPresent());
             assertThat(record.lastError()).get().asString().contains("TimeoutException");
         });
+    }
+
+    // ---------------------------------------------------------------- continuations
+
+    /**
+     * Whether the adapter runs continuations ({@link JobQueue#continueWith}); an adapter that
+     * takes none only has to refuse them.
+     */
+    protected boolean continuesInWorkerSlots() {
+        return true;
+    }
+
+    @Test
+    void a_job_offered_by_a_running_handler_runs_next_in_its_slot_and_is_held_as_completed_once_it_ended() {
+        List<Boolean> taken = new CopyOnWriteArrayList<>();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            threads.add(Thread.currentThread().getName());
+            if (job.jobId().equals("first")) {
+                taken.add(queue.continueWith(job("second")));
+            }
+        });
+        queue.registerWorker(name, 2, handler);
+
+        queue.enqueue(job("first"));
+
+        if (!continuesInWorkerSlots()) {
+            await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+            assertThat(taken).containsExactly(false);
+            return;
+        }
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 2));
+        assertThat(taken).containsExactly(true);
+        assertThat(handler.completed).extracting(JobExecution::jobId).containsExactly("first", "second");
+        assertThat(threads).as("the worker thread of the first job").hasSize(2).containsOnly(threads.get(0));
+        assertThat(handler.started.get(1).execution().attempt()).isEqualTo(1);
+        assertThat(handler.started.get(1).execution().redelivered()).isFalse();
+        assertThat(queue.job(name, "second")).get().satisfies(record -> {
+            assertThat(record.state()).isEqualTo(JobState.COMPLETED);
+            assertThat(record.attempts()).singleElement().satisfies(attempt -> {
+                assertThat(attempt.attempt()).isEqualTo(1);
+                assertThat(attempt.endedAt()).isPresent();
+            });
+        });
+        assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, 2, 0));
+    }
+
+    @Test
+    void a_continuation_is_refused_outside_a_worker_when_delayed_of_lower_priority_or_a_second_one() {
+        List<Boolean> taken = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                taken.add(queue.continueWith(job("delayed").withDelay(Duration.ofSeconds(1))));
+                taken.add(queue.continueWith(job("lower").withPriority(-1)));
+                taken.add(queue.continueWith(JobRequest.of(name + "-other", "elsewhere", "other", "{}")));
+                taken.add(queue.continueWith(job("second")));
+                taken.add(queue.continueWith(job("third")));
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+
+        assertThat(queue.continueWith(job("outside"))).as("offered by no worker").isFalse();
+        queue.enqueue(job("first"));
+
+        await().atMost(PATIENCE).until(() -> taken.size() == 5);
+        assertThat(taken).containsExactly(false, false, false, continuesInWorkerSlots(), false);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.completed.size() == (continuesInWorkerSlots() ? 2 : 1));
+        assertThat(queue.job(name, "outside")).isEmpty();
+    }
+
+    @Test
+    void a_failing_continuation_is_held_with_its_first_attempt_and_retried_after_its_backoff() {
+        Assumptions.assumeTrue(continuesInWorkerSlots(), "the adapter takes no continuations");
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(200)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("flaky").withRetry(retry))).isTrue();
+            } else if (job.attempt() == 1) {
+                throw new IllegalStateException("boom in continuation");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("first"));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 2));
+        assertThat(handler.failures).singleElement().satisfies(failure -> {
+            assertThat(failure.attempt()).isEqualTo(1);
+            assertThat(failure.execution().jobId()).isEqualTo("flaky");
+            assertThat(failure.nextAttemptAt()).isPresent();
+        });
+        assertThat(handler.started).extracting(start -> start.execution().jobId() + "#" + start.attempt())
+                .containsExactly("first#1", "flaky#1", "flaky#2");
+        assertThat(handler.gapBefore(2)).as("backoff before attempt 2").isGreaterThanOrEqualTo(retry.delayBefore(2));
+        assertThat(queue.job(name, "flaky")).get().satisfies(record -> {
+            assertThat(record.attempts()).extracting(JobAttempt::attempt).containsExactly(1, 2);
+            assertThat(record.attempts().get(0).error()).get().asString().contains("boom in continuation");
+        });
+    }
+
+    @Test
+    void a_continuation_failing_its_only_attempt_is_held_as_a_dead_letter() {
+        Assumptions.assumeTrue(continuesInWorkerSlots(), "the adapter takes no continuations");
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("doomed"))).isTrue();
+            } else {
+                throw new IllegalArgumentException("always");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("first"));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.failures).singleElement().satisfies(failure -> assertThat(failure.nextAttemptAt()).isEmpty());
+        assertThat(queue.jobs(name, JobState.FAILED, 0, 10)).extracting(JobRecord::jobId).containsExactly("doomed");
+        assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, 1, 1));
     }
 
     // ---------------------------------------------------------------- inspection

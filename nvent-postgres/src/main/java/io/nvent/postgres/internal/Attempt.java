@@ -1,5 +1,8 @@
 package io.nvent.postgres.internal;
 
+import io.nvent.spi.JobRequest;
+import java.util.Optional;
+
 /**
  * One claimed job on its way through a worker. Decides, exactly once, who ends the attempt: the
  * worker when the handler returns, the watchdog when the timeout strikes first, or shutdown when
@@ -14,10 +17,28 @@ final class Attempt {
     private final QueueWorker worker;
     private Phase phase = Phase.CLAIMED;
     private Thread thread;
+    private long startedMicros;
+
+    /** The job the handler offered to run next in this attempt's slot. */
+    private JobRequest continuation;
 
     Attempt(ClaimedJob job, QueueWorker worker) {
         this.job = job;
         this.worker = worker;
+    }
+
+    /** Takes the job to run next in this slot, unless one was taken already or the attempt ended. */
+    synchronized boolean offer(JobRequest next) {
+        if (phase != Phase.RUNNING || continuation != null) {
+            return false;
+        }
+        continuation = next;
+        return true;
+    }
+
+    /** The job offered to run next in this slot, if any. */
+    synchronized Optional<JobRequest> continuation() {
+        return Optional.ofNullable(continuation);
     }
 
     QueueWorker worker() {
@@ -38,13 +59,19 @@ final class Attempt {
     }
 
     /** The worker starts the attempt; false if shutdown gave it back first. */
-    synchronized boolean start(Thread worker) {
+    synchronized boolean start(Thread worker, long micros) {
         if (phase != Phase.CLAIMED) {
             return false;
         }
         phase = Phase.RUNNING;
         thread = worker;
+        startedMicros = micros;
         return true;
+    }
+
+    /** When the attempt started, epoch microseconds. */
+    synchronized long startedMicros() {
+        return startedMicros;
     }
 
     /** The watchdog ends the attempt as timed out and interrupts the handler; false if it had ended. */

@@ -2,6 +2,7 @@ package io.nvent.postgres.internal;
 
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobRequest;
 import java.time.Duration;
 
 /**
@@ -16,6 +17,18 @@ import java.time.Duration;
  */
 public record ClaimedJob(long id, int fence, int priority, JobExecution execution, RetryPolicy retry,
                          Duration timeout) {
+
+    /** A job taken as a continuation: its first attempt, with no row (id 0) until it ends. */
+    static ClaimedJob continuing(JobRequest request) {
+        JobExecution execution = new JobExecution(request.queue(), request.jobId(), request.name(), request.payload(),
+                1, request.retry().maxAttempts(), false);
+        return new ClaimedJob(0, 0, request.priority(), execution, request.retry(), request.timeout());
+    }
+
+    /** Whether the job has a row: claimed jobs do, continuations get theirs when they end. */
+    boolean isStored() {
+        return id != 0;
+    }
 
     /** This attempt's lease. */
     public Lease lease() {

@@ -86,6 +86,65 @@ public final class JobStore {
         }
     }
 
+    /**
+     * Inserts jobs that ran as continuations, each with the outcome of its one attempt; ids already
+     * present in their queue are skipped.
+     *
+     * @return how many were inserted
+     */
+    public long insertContinued(Connection connection, List<ContinuedJob> jobs) throws SQLException {
+        int n = jobs.size();
+        String[] queues = new String[n];
+        String[] ids = new String[n];
+        String[] names = new String[n];
+        String[] payloads = new String[n];
+        int[] priorities = new int[n];
+        int[] maxAttempts = new int[n];
+        String[] backoffs = new String[n];
+        long[] initialDelays = new long[n];
+        long[] maxDelays = new long[n];
+        long[] timeouts = new long[n];
+        long[] started = new long[n];
+        long[] ended = new long[n];
+        long[] available = new long[n];
+        String[] states = new String[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            ContinuedJob job = jobs.get(i);
+            ClaimedJob claimed = job.job();
+            JobExecution execution = claimed.execution();
+            queues[i] = execution.queue();
+            ids[i] = execution.jobId();
+            names[i] = execution.name();
+            payloads[i] = execution.payload();
+            priorities[i] = claimed.priority();
+            maxAttempts[i] = claimed.retry().maxAttempts();
+            backoffs[i] = claimed.retry().backoff().name();
+            initialDelays[i] = claimed.retry().initialDelay().toMillis();
+            maxDelays[i] = claimed.retry().maxDelay().toMillis();
+            timeouts[i] = Math.max(1, claimed.timeout().toMillis());
+            started[i] = job.startedMicros();
+            ended[i] = job.endedMicros();
+            available[i] = job.availableMicros();
+            states[i] = job.state().name();
+            errors[i] = job.error().orElse(null);
+        }
+        try (PreparedStatement insert = connection.prepareStatement(sql.insertContinued)) {
+            Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
+                maxDelays, timeouts, started, ended, available, states, errors};
+            for (int i = 0; i < columns.length; i++) {
+                insert.setObject(i + 1, columns[i]);
+            }
+            return count(insert);
+        }
+    }
+
+    /** {@link #insertContinued} on a connection of its own. */
+    public long insertContinued(List<ContinuedJob> jobs) {
+        return Jdbc.withConnection(dataSource, "NVENT-0829 recording " + jobs.size() + " continued job(s)",
+                c -> insertContinued(c, jobs));
+    }
+
     /** Sends notifications on the queue's channel, in order. */
     public void notify(Connection connection, List<String> payloads) throws SQLException {
         try (PreparedStatement notify = connection.prepareStatement(sql.notify)) {

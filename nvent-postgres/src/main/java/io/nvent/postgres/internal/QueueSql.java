@@ -14,6 +14,8 @@ public final class QueueSql {
 
     public final String channel;
     public final String insert;
+    /** Inserts jobs that ran as continuations, with their one attempt's outcome. */
+    public final String insertContinued;
     public final String notify;
     public final String flushAndClaim;
     /** {@link #flushAndClaim} for jobs after a (priority, id) in claim order only. */
@@ -50,6 +52,22 @@ public final class QueueSql {
         // Ids already present are skipped (ON CONFLICT): only the rows inserted are counted.
         insert = "WITH ins AS (" + insertRows + "), " + tally("SELECT queue, 1, 0, 0, 0 FROM ins")
                 + " SELECT count(*) FROM ins";
+        // A continued job ran before it had a row: it gets one with the outcome of its first attempt
+        // (completed, due again after its backoff, or dead), as a claimed job would have after it.
+        String started = MICROS.formatted("s");
+        insertContinued = "WITH ins AS (INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts,"
+                + " backoff, initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at, state, attempt, fence,"
+                + " started_at, finished_at, last_error, attempts) "
+                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, " + started + ", " + MICROS.formatted("a") + ", st, 1, 1, "
+                + started + ", CASE WHEN st = 'WAITING' THEN NULL ELSE " + MICROS.formatted("e") + " END, err,"
+                + " CASE WHEN err IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object('attempt', 1,"
+                + " 'startedAt', " + started + ", 'endedAt', " + MICROS.formatted("e") + ", 'error', err)) END"
+                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[],"
+                + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])"
+                + " AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, s, e, a, st, err)"
+                + " ON CONFLICT (queue, job_id) DO NOTHING RETURNING queue, state), "
+                + tally("SELECT queue, (state = 'WAITING')::int, 0, (state = 'FAILED')::int, (state = 'COMPLETED')::int"
+                + " FROM ins") + " SELECT count(*) FROM ins";
         notify = "SELECT pg_notify('" + channel + "', m) FROM unnest(?::text[]) AS m";
         // One round trip: record the finished attempts of this instance (done), then claim up to the
         // free worker slots. Both touch disjoint rows (ACTIVE vs WAITING), so one snapshot is fine.

@@ -3,6 +3,8 @@ package io.nvent.postgres.internal;
 import io.nvent.postgres.PgQueueException;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,6 +52,13 @@ public final class QueueWorker {
      */
     static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * Continuations one slot runs back to back; the next one goes through the queue, so a run of
+     * many steps cannot hold a slot past the jobs waiting in the queue's order for ever.
+     */
+    static final int MAX_CONTINUATIONS = 100;
+    /** The attempt each worker thread runs, so that its handler can offer the job to continue with. */
+    private static final ThreadLocal<Attempt> RUNNING = new ThreadLocal<>();
 
     /** The order jobs are claimed in: priority descending, then id (enqueue order). */
     private static final Comparator<ClaimedJob> CLAIM_ORDER = Comparator.comparingInt(ClaimedJob::priority).reversed()
@@ -61,6 +71,8 @@ public final class QueueWorker {
     private final Thread pump;
     /** Claimed attempts not yet recorded as ended (their leases are renewed). */
     private final Map<Long, Attempt> attempts = new ConcurrentHashMap<>();
+    /** Continuations running (they have no row, hence no lease): shutdown interrupts them. */
+    private final Set<Attempt> continuing = ConcurrentHashMap.newKeySet();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -78,6 +90,8 @@ public final class QueueWorker {
     private boolean dueStale = true;
     private long wakeups;
     private List<Finished> finished = new ArrayList<>();
+    /** Continuations that completed, to be inserted by the next round. */
+    private List<ContinuedJob> continued = new ArrayList<>();
     private long firstFinishedAt;
     /** The last round claimed every slot it asked for: more jobs are waiting. */
     private boolean backlog;
@@ -231,6 +245,16 @@ public final class QueueWorker {
         return attempts.values().stream().map(Attempt::lease).toList();
     }
 
+    /**
+     * Takes the job to run in the calling worker thread's slot once its attempt ends, without a
+     * row until it ends (see {@link io.nvent.spi.JobQueue#continueWith}).
+     */
+    public boolean offerContinuation(JobRequest next) {
+        Attempt running = RUNNING.get();
+        return running != null && running.worker() == this && next.delay().isZero()
+                && next.priority() >= running.job.priority() && !paused && isClaiming() && running.offer(next);
+    }
+
     // ---------------------------------------------------------------- pump
 
     private void pump() {
@@ -242,6 +266,7 @@ public final class QueueWorker {
             long seen = 0;
             ClaimedJob after = null;
             List<Finished> done = List.of();
+            List<ContinuedJob> ran = List.of();
             lock.lock();
             try {
                 while (true) {
@@ -262,18 +287,18 @@ public final class QueueWorker {
                     boolean gathering = canClaim && backlog && capacity - inFlight < concurrency
                             && now - firstFreedAt < GATHER_NANOS;
                     boolean claim = canClaim && !gathering;
-                    boolean flush = !finished.isEmpty()
+                    boolean flush = hasUnrecorded()
                             && (claim || !claiming || now - firstFinishedAt >= LINGER_NANOS);
                     if (claim || flush) {
                         limit = claim ? capacity - inFlight : 0;
                         break;
                     }
-                    if (stopping && finished.isEmpty()) {
+                    if (stopping && !hasUnrecorded()) {
                         connection.close();
                         return;
                     }
                     long wait = nextPoll - now;
-                    if (!finished.isEmpty()) {
+                    if (hasUnrecorded()) {
                         wait = Math.min(wait, firstFinishedAt + LINGER_NANOS - now);
                     }
                     if (gathering) {
@@ -290,6 +315,8 @@ public final class QueueWorker {
                     }
                     done = finished;
                     finished = new ArrayList<>();
+                    ran = continued;
+                    continued = new ArrayList<>();
                     firstFinishedAt = 0;
                 }
             } catch (InterruptedException e) {
@@ -302,17 +329,28 @@ public final class QueueWorker {
             if (!returned.isEmpty()) {
                 handBack(returned);
             } else {
-                round(done, limit, seen, after);
+                round(done, ran, limit, seen, after);
             }
         }
         connection.close();
     }
 
-    private void round(List<Finished> done, int limit, long seen, ClaimedJob after) {
+    /** Whether completed attempts wait for a round to record them; called holding the lock. */
+    private boolean hasUnrecorded() {
+        return !finished.isEmpty() || !continued.isEmpty();
+    }
+
+    private void round(List<Finished> done, List<ContinuedJob> ran, int limit, long seen, ClaimedJob after) {
         Instant now = context.clock().instant();
         List<ClaimedJob> claimed;
         long started = System.nanoTime();
         try {
+            if (!ran.isEmpty()) {
+                context.store().insertContinued(connection.get(), ran);
+                // Inserted (committed on its own): a failure of the claim below must not insert them again.
+                recordedTotal += ran.size();
+                ran = List.of();
+            }
             claimed = context.store().flushAndClaim(connection.get(), queue, done, limit, Optional.ofNullable(after),
                     now, context.instanceId(), now.plus(context.leaseDuration()));
             rounds++;
@@ -323,17 +361,19 @@ public final class QueueWorker {
             connection.discard();
             if (isStopping()) {
                 // Shutting down without the database: the leases run out and the jobs run again.
-                LOG.log(Level.WARNING, "NVENT-0805 could not record " + done.size() + " completed attempt(s) of queue "
-                        + queue + " at shutdown (" + e + "); they run again once their leases expire");
+                LOG.log(Level.WARNING, "NVENT-0805 could not record " + (done.size() + ran.size()) + " completed"
+                        + " attempt(s) of queue " + queue + " at shutdown (" + e + "); claimed jobs run again once their"
+                        + " leases expire, continued ones leave no row");
                 lock.lock();
                 try {
                     finished.clear();
+                    continued.clear();
                 } finally {
                     lock.unlock();
                 }
                 return;
             }
-            roundFailed(done, e);
+            roundFailed(done, ran, e);
             return;
         }
         done.forEach(f -> attempts.remove(f.lease().id()));
@@ -381,21 +421,26 @@ public final class QueueWorker {
         }
     }
 
-    private void roundFailed(List<Finished> done, Exception e) {
+    private void roundFailed(List<Finished> done, List<ContinuedJob> ran, Exception e) {
         long now = System.nanoTime();
         lock.lock();
         try {
             // Completed attempts stay held (and their leases renewed) until a round records them.
             done.addAll(finished);
             finished = done;
-            if (!finished.isEmpty() && firstFinishedAt == 0) {
+            if (!ran.isEmpty()) {
+                List<ContinuedJob> all = new ArrayList<>(ran);
+                all.addAll(continued);
+                continued = all;
+            }
+            if (hasUnrecorded() && firstFinishedAt == 0) {
                 firstFinishedAt = now;
             }
             failedRounds++;
             if (failedRounds == 1 || now - lastFailureLog > TimeUnit.SECONDS.toNanos(30)) {
                 lastFailureLog = now;
                 LOG.log(Level.WARNING, "NVENT-0805 workers of queue " + queue + " cannot reach the database ("
-                        + e + "); retrying with backoff, " + finished.size() + " completions pending");
+                        + e + "); retrying with backoff, " + (finished.size() + continued.size()) + " completions pending");
             }
             long backoff = Math.min(MAX_RETRY_NANOS, TimeUnit.MILLISECONDS.toNanos(50) << Math.min(failedRounds, 10));
             long until = now + backoff;
@@ -471,42 +516,95 @@ public final class QueueWorker {
             }
             return;
         }
-        if (!attempt.start(Thread.currentThread())) {
+        if (!attempt.start(Thread.currentThread(), Jdbc.micros(context.clock().instant()))) {
             releaseSlot();
             return;
         }
-        ClaimedJob job = attempt.job;
-        var watchdog = context.timer().schedule(() -> timeOut(attempt, current), job.timeout().toNanos(),
-                TimeUnit.NANOSECONDS);
-        Throwable failure = null;
-        try {
-            current.handle(job.execution());
-        } catch (Exception | Error e) {
-            failure = e;
-        }
-        watchdog.cancel(false);
-        if (!attempt.finish()) {
-            releaseSlot();
-        } else if (failure == null) {
-            completed(attempt);
-        } else {
-            try {
-                fail(attempt, current, failure);
-            } finally {
+        Optional<JobRequest> next = execute(attempt, current);
+        for (int continuations = 1; next.isPresent(); continuations++) {
+            if (continuations > MAX_CONTINUATIONS || paused || !isClaiming()) {
+                context.enqueue().accept(next.get());
                 releaseSlot();
+                return;
+            }
+            Attempt continuation = new Attempt(ClaimedJob.continuing(next.get()), this);
+            continuation.start(Thread.currentThread(), Jdbc.micros(context.clock().instant()));
+            continuing.add(continuation);
+            try {
+                next = execute(continuation, current);
+            } finally {
+                continuing.remove(continuation);
             }
         }
     }
 
-    private void completed(Attempt attempt) {
-        Finished done = new Finished(attempt.lease(), Jdbc.micros(context.clock().instant()));
+    /**
+     * Runs a started attempt and records its outcome. Frees the slot, unless the handler offered a
+     * job to continue with, which this returns.
+     */
+    private Optional<JobRequest> execute(Attempt attempt, JobHandler current) {
+        ClaimedJob job = attempt.job;
+        var watchdog = context.timer().schedule(() -> timeOut(attempt, current), job.timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        Throwable failure = null;
+        RUNNING.set(attempt);
+        try {
+            current.handle(job.execution());
+        } catch (Exception | Error e) {
+            failure = e;
+        } finally {
+            RUNNING.remove();
+        }
+        watchdog.cancel(false);
+        Optional<JobRequest> next = attempt.continuation();
+        boolean releasesSlot = next.isEmpty();
+        if (!attempt.finish()) {
+            if (releasesSlot) {
+                releaseSlot();
+            }
+        } else if (failure == null) {
+            completed(attempt, releasesSlot);
+        } else {
+            try {
+                fail(attempt, current, failure);
+            } finally {
+                if (releasesSlot) {
+                    releaseSlot();
+                }
+            }
+        }
+        return next;
+    }
+
+    private void completed(Attempt attempt, boolean releasesSlot) {
+        long ended = Jdbc.micros(context.clock().instant());
         lock.lock();
         try {
-            if (finished.isEmpty()) {
+            boolean first = !hasUnrecorded();
+            if (first) {
                 firstFinishedAt = System.nanoTime();
             }
-            finished.add(done);
-            slotFreed();
+            if (attempt.job.isStored()) {
+                finished.add(new Finished(attempt.lease(), ended));
+            } else {
+                continued.add(new ContinuedJob(attempt.job, JobState.COMPLETED, attempt.startedMicros(), ended, ended,
+                        Optional.empty()));
+            }
+            if (releasesSlot) {
+                slotFreed();
+            } else if (first) {
+                // No slot freed to wake the pump: wake it to start the linger clock of this completion.
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isClaiming() {
+        lock.lock();
+        try {
+            return claiming && !stopping;
         } finally {
             lock.unlock();
         }
@@ -590,8 +688,21 @@ public final class QueueWorker {
                     + execution.jobId(), e);
         }
         String text = Errors.describe(error, context.maxErrorLength());
+        if (job.isStored()) {
+            failStored(attempt, again, next.orElse(now), now, text);
+        } else {
+            failContinued(attempt, again, next.orElse(now), now, text);
+        }
+        if (next.isPresent()) {
+            wakeAt(next.get());
+            context.wakeOthers().accept(queue, next.get().toEpochMilli());
+        }
+    }
+
+    private void failStored(Attempt attempt, boolean again, Instant availableAt, Instant now, String error) {
+        JobExecution execution = attempt.job.execution();
         try {
-            boolean recorded = context.store().fail(attempt.lease(), again, next.orElse(now), now, text);
+            boolean recorded = context.store().fail(attempt.lease(), again, availableAt, now, error);
             if (!recorded) {
                 LOG.log(Level.DEBUG, () -> "attempt " + execution.attempt() + " of job " + execution.jobId()
                         + " was no longer this instance's (lease expired); its failure is not recorded");
@@ -601,11 +712,21 @@ public final class QueueWorker {
             LOG.log(Level.WARNING, "NVENT-0807 could not record failed attempt " + execution.attempt() + " of job "
                     + execution.jobId() + " in queue " + queue + "; it runs again once its lease expires", e);
         } finally {
-            attempts.remove(job.id());
+            attempts.remove(attempt.job.id());
         }
-        if (next.isPresent()) {
-            wakeAt(next.get());
-            context.wakeOthers().accept(queue, next.get().toEpochMilli());
+    }
+
+    /** A continuation that failed gets its row now: due again after its backoff, or dead. */
+    private void failContinued(Attempt attempt, boolean again, Instant availableAt, Instant now, String error) {
+        JobExecution execution = attempt.job.execution();
+        ContinuedJob ended = new ContinuedJob(attempt.job, again ? JobState.WAITING : JobState.FAILED,
+                attempt.startedMicros(), Jdbc.micros(now), Jdbc.micros(availableAt), Optional.of(error));
+        try {
+            context.store().insertContinued(List.of(ended));
+        } catch (PgQueueException e) {
+            // The caller of continueWith keeps the job's due state and enqueues it again (the engine's sweep).
+            LOG.log(Level.WARNING, "NVENT-0809 could not store failed attempt 1 of continued job " + execution.jobId()
+                    + " in queue " + queue + "; it is not in the queue until its owner enqueues it again", e);
         }
     }
 
@@ -639,6 +760,8 @@ public final class QueueWorker {
                 abandoned.add(attempt.lease());
             }
         }
+        // A continuation has no row to hand back: its owner queues it again (the engine's sweep).
+        continuing.forEach(Attempt::abandon);
         lock.lock();
         try {
             stopping = true;

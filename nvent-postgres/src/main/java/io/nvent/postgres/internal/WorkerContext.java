@@ -1,5 +1,6 @@
 package io.nvent.postgres.internal;
 
+import io.nvent.spi.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalInt;
@@ -7,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -26,11 +28,14 @@ import javax.sql.DataSource;
  * @param maxErrorLength characters of an error kept
  * @param wakeOthers notifies every instance that a queue has a job (not a new one) due at an
  *     epoch-millisecond time
+ * @param enqueue enqueues a job without waiting for it to be durable (a continuation that cannot
+ *     run in its slot after all)
  */
 public record WorkerContext(DataSource dataSource, JobStore store, Clock clock, ThreadFactory threads,
                             ScheduledExecutorService timer, Executor maintenance, String instanceId,
                             Duration leaseDuration, Duration pollInterval, boolean asyncCommit, OptionalInt prefetch,
-                            int maxErrorLength, BiConsumer<String, Long> wakeOthers) {
+                            int maxErrorLength, BiConsumer<String, Long> wakeOthers,
+                            Consumer<JobRequest> enqueue) {
 
     /** Jobs a queue with this concurrency claims beyond its free worker slots. */
     int prefetch(int concurrency) {
