@@ -1,6 +1,5 @@
 package io.nvent.jms;
 
-import io.nvent.jms.internal.AttemptKey;
 import io.nvent.jms.internal.AttemptRunner;
 import io.nvent.jms.internal.Destinations;
 import io.nvent.jms.internal.JobEntry;
@@ -127,9 +126,7 @@ public final class JmsJobQueue implements JobQueue {
     public void enqueue(JobRequest request) {
         requireOpen();
         Instant now = clock.instant();
-        JobMessage job = new JobMessage(request.queue(), request.jobId(), request.name(), request.payload(),
-                request.priority(), request.retry(), request.timeout(), now, now.plus(request.delay()),
-                AttemptKey.FIRST, List.of());
+        JobMessage job = JobMessage.first(request, now);
         control(request.queue());
         Optional<JobEntry> reserved = registry.reserve(job);
         if (reserved.isEmpty()) {
@@ -160,6 +157,17 @@ public final class JmsJobQueue implements JobQueue {
                 registry.release(reserved.get());
             }
         });
+    }
+
+    /**
+     * Runs the job on the calling worker once its attempt ends, in the same JMS transaction, when
+     * the thread runs a job of the same queue here; see {@link io.nvent.spi.JobQueue#continueWith}.
+     * The continuation has no message: it ends like a delivered job, and a retry or dead letter it
+     * needs is sent with the transaction.
+     */
+    @Override
+    public boolean continueWith(JobRequest next) {
+        return !closed && QueueWorker.offerContinuation(runtime, next);
     }
 
     @Override

@@ -37,9 +37,4 @@ class JmsJobQueueContractTest extends JobQueueContractTest {
         return new JmsJobQueue(factory, new TestThreads("contract-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
     }
-
-    @Override
-    protected boolean continuesInWorkerSlots() {
-        return false;
-    }
 }

@@ -3,6 +3,7 @@ package io.nvent.jms.internal;
 import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobRequest;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -72,6 +73,12 @@ public record JobMessage(String queue, String jobId, String name, String payload
         Objects.requireNonNull(queue, "queue");
         Objects.requireNonNull(jobId, "jobId");
         history = List.copyOf(history);
+    }
+
+    /** The first attempt of a job just enqueued (or taken as a continuation) at {@code now}. */
+    public static JobMessage first(JobRequest request, Instant now) {
+        return new JobMessage(request.queue(), request.jobId(), request.name(), request.payload(), request.priority(),
+                request.retry(), request.timeout(), now, now.plus(request.delay()), AttemptKey.FIRST, List.of());
     }
 
     /** JMS priorities are 0–9 with 4 the default: nvent priority 0 maps to 4, and -4..5 keep their order. */

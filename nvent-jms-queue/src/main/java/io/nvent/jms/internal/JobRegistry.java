@@ -222,6 +222,19 @@ public final class JobRegistry {
         });
     }
 
+    /**
+     * Forgets a job that had no message (a continuation) and whose transaction rolled back: nothing
+     * brings it back, so the queue must not claim to hold it; its owner enqueues it again.
+     */
+    public void forget(JobEntry entry) {
+        synchronized (entry) {
+            QueueJobs queue = jobs(entry.queue);
+            if (queue.jobs.remove(entry.jobId, entry)) {
+                queue.tally.forget(entry);
+            }
+        }
+    }
+
     /** Forgets an attempt that was interrupted by shutdown; its message goes back to the queue. */
     public void abandon(JobEntry entry, AttemptKey key) {
         change(entry, e -> {

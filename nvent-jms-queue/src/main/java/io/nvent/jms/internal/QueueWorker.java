@@ -2,6 +2,7 @@ package io.nvent.jms.internal;
 
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
@@ -43,6 +44,13 @@ public final class QueueWorker implements Runnable {
     private static final Duration MAX_EARLY_WAIT = Duration.ofSeconds(1);
     /** How long a worker waits for one more message for its open transaction before committing it. */
     private static final long GATHER_WAIT_MILLIS = 2;
+    /**
+     * Continuations one worker runs back to back; the next one goes through the queue, so a run of
+     * many steps cannot hold a worker past the jobs waiting in the queue's order for ever.
+     */
+    static final int MAX_CONTINUATIONS = 100;
+    /** The worker whose handler runs on this thread, so that the handler can offer a continuation. */
+    private static final ThreadLocal<QueueWorker> RUNNING = new ThreadLocal<>();
 
     private final QueueRuntime runtime;
     private final QueueControl control;
@@ -53,10 +61,21 @@ public final class QueueWorker implements Runnable {
     private jakarta.jms.MessageConsumer consumer;
     /** Attempts that ended in the open transaction, settled when it commits or rolls back. */
     private final List<Ended> uncommitted = new ArrayList<>();
-    /** Messages consumed in the open transaction. */
+    /** Messages consumed, and continuations run, in the open transaction. */
     private int consumed;
+    /** Priority of the job whose handler runs: a continuation may not have a lower one. */
+    private int runningPriority;
+    /** The job the running handler offered to continue with. */
+    private JobRequest continuation;
 
-    private record Ended(JobEntry entry, AttemptKey key) {
+    /**
+     * An attempt that ended in the open transaction, or a job sent in it.
+     *
+     * @param continued the job had no message (a continuation): if the transaction rolls back,
+     *     nothing brings it back
+     * @param sent the job was only sent (a continuation that could not run here); no attempt ended
+     */
+    private record Ended(JobEntry entry, AttemptKey key, boolean continued, boolean sent) {
     }
 
     public QueueWorker(QueueRuntime runtime, QueueControl control, JobHandler handler) {
@@ -152,6 +171,7 @@ public final class QueueWorker implements Runnable {
         while (true) {
             consumed++;
             process(message);
+            runContinuations();
             if (consumed >= runtime.maxAttemptsPerCommit()
                     || System.nanoTime() - opened >= runtime.maxCommitDelayNanos()
                     || control.isPaused() || control.isStopped()) {
@@ -181,7 +201,16 @@ public final class QueueWorker implements Runnable {
     /** Settles the ended attempts of the open transaction; after a rollback their messages come again. */
     private void settleAll(boolean committed) {
         for (Ended ended : uncommitted) {
+            if (ended.sent()) {
+                if (!committed) {
+                    runtime.registry().release(ended.entry());
+                }
+                continue;
+            }
             runtime.registry().settle(ended.entry(), ended.key(), committed);
+            if (!committed && ended.continued()) {
+                runtime.registry().forget(ended.entry());
+            }
         }
         uncommitted.clear();
         consumed = 0;
@@ -216,9 +245,9 @@ public final class QueueWorker implements Runnable {
             } else if (decision instanceof Decision.Replay replay) {
                 LOG.log(Level.INFO, "NVENT-0603 job " + job.jobId() + " attempt " + job.key() + " was redelivered "
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
-                finish(replay.entry(), replay.outcome());
+                finish(replay.entry(), replay.outcome(), false);
             } else if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job, message.getJMSRedelivered());
+                execute(run.entry(), job, message.getJMSRedelivered(), false);
             }
             return;
         }
@@ -244,7 +273,55 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    private void execute(JobEntry entry, JobMessage job, boolean redelivered) throws JMSException, InterruptedException {
+    /**
+     * Takes the job the calling thread's handler offers to continue with, when the thread is a
+     * worker of the job's queue for this runtime; see {@link io.nvent.spi.JobQueue#continueWith}.
+     */
+    public static boolean offerContinuation(QueueRuntime runtime, JobRequest next) {
+        QueueWorker worker = RUNNING.get();
+        return worker != null && worker.runtime == runtime && worker.control.name().equals(next.queue())
+                && worker.takeContinuation(next);
+    }
+
+    private boolean takeContinuation(JobRequest next) {
+        if (continuation != null || !next.delay().isZero() || next.priority() < runningPriority
+                || control.isPaused() || control.isStopped()) {
+            return false;
+        }
+        continuation = next;
+        return true;
+    }
+
+    /**
+     * Runs the jobs the handlers offered to continue with, one after the other in the open
+     * transaction, as if their messages had been received: no message is sent for them, and a
+     * retry or dead letter one needs is sent in the transaction.
+     */
+    private void runContinuations() throws JMSException, InterruptedException {
+        for (int continued = 1; continuation != null; continued++) {
+            JobMessage job = JobMessage.first(continuation, runtime.clock().instant());
+            continuation = null;
+            Optional<JobEntry> reserved = runtime.registry().reserve(job);
+            if (reserved.isEmpty()) {
+                LOG.log(Level.DEBUG, () -> "continuation " + job.jobId() + " is in queue " + control.name()
+                        + " already; it runs from there");
+                return;
+            }
+            if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped()) {
+                send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(), 0);
+                uncommitted.add(new Ended(reserved.get(), job.key(), true, true));
+                return;
+            }
+            consumed++;
+            Decision decision = runtime.registry().begin(job, runtime.clock().instant());
+            if (decision instanceof Decision.Run run) {
+                execute(run.entry(), job, false, true);
+            }
+        }
+    }
+
+    private void execute(JobEntry entry, JobMessage job, boolean redelivered, boolean continued)
+            throws JMSException, InterruptedException {
         AttemptKey key = job.key();
         try {
             waitUntilDue(job.availableAt());
@@ -254,11 +331,22 @@ public final class QueueWorker implements Runnable {
         }
         JobExecution execution = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), key.attempt(),
                 job.retry().maxAttempts(), redelivered);
-        Optional<Throwable> failure = runtime.runner().run(handler, execution, job.timeout());
+        RUNNING.set(this);
+        runningPriority = job.priority();
+        Optional<Throwable> failure;
+        try {
+            failure = runtime.runner().run(handler, execution, job.timeout());
+        } finally {
+            RUNNING.remove();
+        }
         Instant end = runtime.clock().instant();
         if (failure.isPresent() && control.isStopped() && failure.get() instanceof InterruptedException) {
             // Interrupted by shutdown, not failed: the message returns to the queue untouched.
             runtime.registry().abandon(entry, key);
+            if (continued) {
+                // No message returns for it: its owner enqueues it again.
+                runtime.registry().forget(entry);
+            }
             throw (InterruptedException) failure.get();
         }
         Outcome outcome;
@@ -276,15 +364,15 @@ public final class QueueWorker implements Runnable {
                 LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
             }
         }
-        finish(entry, outcome);
+        finish(entry, outcome, continued);
     }
 
     /**
      * Sends the outcome's follow-up in the open transaction, which commits it together with
      * consuming the attempt's message.
      */
-    private void finish(JobEntry entry, Outcome outcome) throws JMSException {
-        uncommitted.add(new Ended(entry, outcome.key()));
+    private void finish(JobEntry entry, Outcome outcome, boolean continued) throws JMSException {
+        uncommitted.add(new Ended(entry, outcome.key(), continued, false));
         Optional<JobMessage> followUp = runtime.registry().followUp(entry, outcome);
         if (followUp.isPresent()) {
             JobMessage next = followUp.get();
@@ -316,7 +404,9 @@ public final class QueueWorker implements Runnable {
     }
 
     private void closeContext() {
-        // Closing rolls the open transaction back: its messages return to the queue.
+        // Closing rolls the open transaction back: its messages return to the queue. A continuation
+        // not run yet has none: its owner enqueues it again.
+        continuation = null;
         settleAll(false);
         consumer = null;
         session = null;
