@@ -61,6 +61,13 @@ public class MemoryJobQueue implements JobQueue {
     private static final JobAttempt[] NO_ATTEMPTS = {};
     /** Held by a worker's current-attempt slot while the timeout check takes the attempt over. */
     private static final Attempt TIMING_OUT = new Attempt(null, null, null, 0);
+    /**
+     * Continuations one worker runs back to back; the next one goes through the ready jobs, so a
+     * run of many steps cannot hold a worker past the jobs waiting in the queue's order for ever.
+     */
+    static final int MAX_CONTINUATIONS = 100;
+    /** The worker whose handler runs on this thread, so that the handler can offer a continuation. */
+    private static final ThreadLocal<JobWorker> RUNNING = new ThreadLocal<>();
     private static final AtomicReferenceFieldUpdater<JobWorker, Attempt> CURRENT =
             AtomicReferenceFieldUpdater.newUpdater(JobWorker.class, Attempt.class, "current");
 
@@ -153,6 +160,8 @@ public class MemoryJobQueue implements JobQueue {
         volatile Attempt current;
         volatile boolean stopped;
         Thread thread;
+        /** The job the running handler offered to continue with; this worker's thread only. */
+        JobRequest continuation;
 
         JobWorker(QueueState queue, int slot) {
             this.queue = queue;
@@ -163,21 +172,58 @@ public class MemoryJobQueue implements JobQueue {
             return !stopped && slot < queue.concurrency;
         }
 
+        boolean belongsTo(MemoryJobQueue owner) {
+            return MemoryJobQueue.this == owner;
+        }
+
+        /** Takes the job to run once the running attempt ends, if it may continue this one. */
+        boolean takeContinuation(JobRequest next) {
+            Attempt running = current;
+            if (continuation != null || running == null || running == TIMING_OUT || !next.delay().isZero()
+                    || next.priority() < running.job().request.priority() || queue.paused || !mayRun()) {
+                return false;
+            }
+            continuation = next;
+            return true;
+        }
+
         @Override
         public void run() {
             while (true) {
                 Job job = queue.take(this);
                 if (job != null) {
-                    try {
-                        execute(this, job);
-                    } catch (RuntimeException | Error e) {
-                        // Thrown past the handler (e.g. by a failure report): the worker stays, its slot must not go empty.
-                        LOG.log(System.Logger.Level.ERROR, "NVENT-0503 worker of queue " + queue.name
-                                + " failed after job " + job.request.jobId(), e);
-                    }
+                    executeLogged(job);
+                    runContinuations();
                 } else if (queue.retire(this)) {
                     return;
                 }
+            }
+        }
+
+        private void executeLogged(Job job) {
+            try {
+                execute(this, job);
+            } catch (RuntimeException | Error e) {
+                // Thrown past the handler (e.g. by a failure report): the worker stays, its slot must not go empty.
+                LOG.log(System.Logger.Level.ERROR, "NVENT-0503 worker of queue " + queue.name
+                        + " failed after job " + job.request.jobId(), e);
+            }
+        }
+
+        /** Runs the jobs the handlers offered to continue with, one after the other. */
+        private void runContinuations() {
+            for (int continued = 1; continuation != null; continued++) {
+                Job job = new Job(queue, continuation, clock.instant());
+                continuation = null;
+                if (queue.jobs.putIfAbsent(job.request.jobId(), job) != null) {
+                    return;
+                }
+                queue.inState[job.state.ordinal()].incrementAndGet();
+                if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun()) {
+                    queue.offer(job);
+                    return;
+                }
+                executeLogged(job);
             }
         }
     }
@@ -350,10 +396,13 @@ public class MemoryJobQueue implements JobQueue {
         worker.current = attempt;
         timer.watch(attempt.deadline());
         Throwable failure = null;
+        RUNNING.set(worker);
         try {
             attempt.handler().handle(attempt.execution());
         } catch (Exception | Error e) {
             failure = e;
+        } finally {
+            RUNNING.remove();
         }
         if (!CURRENT.compareAndSet(worker, attempt, null)) {
             // The timeout check failed this attempt and interrupted us: once it is done, the interrupt is stale.
@@ -474,6 +523,17 @@ public class MemoryJobQueue implements JobQueue {
             text.append("\n\tat ").append(frame);
         }
         return text.toString();
+    }
+
+    /**
+     * Runs the job on the calling worker once its attempt ends, when the thread runs a job of the
+     * same queue here; see {@link JobQueue#continueWith}.
+     */
+    @Override
+    public boolean continueWith(JobRequest next) {
+        JobWorker worker = RUNNING.get();
+        return worker != null && worker.belongsTo(this) && worker.queue.name.equals(next.queue())
+                && worker.takeContinuation(next);
     }
 
     @Override

@@ -374,6 +374,59 @@ class OrchestrationTest {
         }
     }
 
+    // ------------------------------------------------------------ a run goes on in its worker
+
+    @FlowStep(flow = "relay", name = "pass", role = StepRole.ENTRY, emits = "passed", queue = "relay")
+    static class Pass implements Step<Object, Void> {
+        final List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            threads.add("pass on " + Thread.currentThread().getName());
+            ctx.emit("passed", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "relay", name = "catch", subscribes = "passed", queue = "relay", maxAttempts = 2,
+            backoffDelayMs = 5)
+    static class CatchFailingOnce implements Step<Map<String, Object>, Void> {
+        final List<String> threads;
+
+        CatchFailingOnce(List<String> threads) {
+            this.threads = threads;
+        }
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            threads.add("catch attempt " + ctx.attempt() + " on " + Thread.currentThread().getName());
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("dropped it");
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void aRunsNextStepGoesOnInTheWorkerOfTheStepBeforeAndItsFailedAttemptIsRetriedFromTheQueue() {
+        Pass pass = new Pass();
+        try (EngineHarness h = new EngineHarness(4, pass, new CatchFailingOnce(pass.threads))) {
+            String runId = h.engine.start("relay", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            String worker = pass.threads.get(0).substring("pass on ".length());
+            assertThat(pass.threads).startsWith("pass on " + worker, "catch attempt 1 on " + worker).hasSize(3);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(e -> e.step().orElseThrow() + "#"
+                    + e.attempt()).containsExactly("pass#1", "catch#1", "catch#2");
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement()
+                    .satisfies(retry -> assertThat(retry.data()).contains("dropped it", "\"nextAttempt\":2"));
+            assertThat(h.queue.job("relay", runId + ":catch")).get().satisfies(job -> {
+                assertThat(job.state()).isEqualTo(io.nvent.spi.JobState.COMPLETED);
+                assertThat(job.attempts()).extracting(io.nvent.spi.JobAttempt::attempt).containsExactly(1, 2);
+            });
+        }
+    }
+
     @Test
     void stepPriorityStillComesBeforeRunsUnderWay() {
         assertThat(FlowEngine.queuePriority(1, false)).isGreaterThan(FlowEngine.queuePriority(0, true));

@@ -12,9 +12,4 @@ class MemoryJobQueueContractTest extends JobQueueContractTest {
     protected JobQueue createQueue() {
         return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("contract-worker"));
     }
-
-    @Override
-    protected boolean continuesInWorkerSlots() {
-        return false;
-    }
 }
