@@ -97,7 +97,8 @@ public class EngineBean {
                 stripSlash(config.get("nvent.webhooks.base-url", "http://localhost:8080")),
                 config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60)),
                 config.getBoolean("nvent.stall.recover", true),
-                config.getMillis("nvent.step.start-write-delay-ms", EngineSettings.DEFAULT_START_WRITE_DELAY));
+                config.getMillis("nvent.step.start-write-delay-ms", EngineSettings.DEFAULT_START_WRITE_DELAY),
+                config.getBoolean("nvent.step.continue-in-worker", true));
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get(),

@@ -14,9 +14,12 @@ import java.util.UUID;
  * @param startWriteDelay how long a step may run before its start is stored on its own
  *     ({@code nvent.step.start-write-delay-ms}); a step that returns sooner stores its start with
  *     its result, in one write. Zero stores every start before the step runs.
+ * @param continueInWorker a step that continues a run goes on in the worker that ran the step
+ *     before it, where the queue adapter can do so ({@code nvent.step.continue-in-worker}); false
+ *     sends every step through the queue
  */
 public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
-                             Duration startWriteDelay) {
+                             Duration startWriteDelay, boolean continueInWorker) {
 
     /** The default of {@link #startWriteDelay}: short enough that a step running longer shows as running at once. */
     public static final Duration DEFAULT_START_WRITE_DELAY = Duration.ofMillis(200);
@@ -29,6 +32,17 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
             throw new IllegalArgumentException("startWriteDelay (" + startWriteDelay
                     + ") must be shorter than the lease duration (" + leaseDuration + ")");
         }
+    }
+
+    /** Settings in which a run's steps continue in their worker where the queue can do so. */
+    public EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
+                          Duration startWriteDelay) {
+        this(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, true);
+    }
+
+    /** These settings with steps that continue a run sent through the queue, or not. */
+    public EngineSettings withContinueInWorker(boolean value) {
+        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, value);
     }
 
     /** Settings for tests and embedded use. */

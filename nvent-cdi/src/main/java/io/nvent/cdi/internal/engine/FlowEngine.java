@@ -1139,7 +1139,7 @@ public final class FlowEngine implements FlowService {
         String jobId = StepJob.jobId(runId, step.name());
         JobRequest job = stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
                 continuesRun);
-        if (continuesRun && queue.continueWith(job)) {
+        if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
             return;
         }
         queue.enqueueAsync(job).whenComplete((done, failure) -> {

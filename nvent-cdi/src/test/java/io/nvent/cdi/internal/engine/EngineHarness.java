@@ -44,7 +44,7 @@ final class EngineHarness implements AutoCloseable {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
     final MemoryFlowStore store;
     final MemorySchedulingStore scheduling;
-    final MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+    final MemoryJobQueue queue;
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
     final ManualTicks ticks = new ManualTicks();
@@ -66,23 +66,32 @@ final class EngineHarness implements AutoCloseable {
 
     /** An engine over existing stores, as a second instance or after a restart would be. */
     EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, Step<?, ?>... steps) {
-        this(store, scheduling, instanceId, 4, EngineSettings.DEFAULT_START_WRITE_DELAY, steps);
+        this(store, scheduling, instanceId, 4, steps);
     }
 
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
                           Step<?, ?>... steps) {
-        this(store, scheduling, instanceId, concurrency, EngineSettings.DEFAULT_START_WRITE_DELAY, steps);
+        this(store, scheduling, instanceId, concurrency, EngineSettings.DEFAULT_START_WRITE_DELAY, true,
+                new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker")), steps);
     }
 
     /** An engine that stores a step's start on its own once the step has run for {@code startWriteDelay}. */
     static EngineHarness withStartWriteDelay(Duration startWriteDelay, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", 4, startWriteDelay,
-                steps);
+                true, new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker")), steps);
+    }
+
+    /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
+    static EngineHarness onQueue(MemoryJobQueue queue, boolean continueInWorker, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", 4,
+                EngineSettings.DEFAULT_START_WRITE_DELAY, continueInWorker, queue, steps);
     }
 
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
-                          Duration startWriteDelay, Step<?, ?>... steps) {
+                          Duration startWriteDelay, boolean continueInWorker, MemoryJobQueue queue,
+                          Step<?, ?>... steps) {
         this.store = store;
+        this.queue = queue;
         this.scheduling = scheduling;
         Map<Class<?>, Step<?, ?>> instances = new ConcurrentHashMap<>();
         List<StepDeclaration> declarations = Arrays.stream(steps).map(step -> {
@@ -94,7 +103,8 @@ final class EngineHarness implements AutoCloseable {
                 Duration.ofSeconds(30), Duration.ofHours(1));
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 new Json(1024 * 1024), clock, instances::get, hooks::add,
-                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true, startWriteDelay));
+                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true, startWriteDelay,
+                        continueInWorker));
         engine.useStartTimers(startTimers);
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));

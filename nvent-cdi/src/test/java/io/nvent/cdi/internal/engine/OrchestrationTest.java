@@ -9,6 +9,12 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobAttempt;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -421,9 +427,42 @@ class OrchestrationTest {
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement()
                     .satisfies(retry -> assertThat(retry.data()).contains("dropped it", "\"nextAttempt\":2"));
             assertThat(h.queue.job("relay", runId + ":catch")).get().satisfies(job -> {
-                assertThat(job.state()).isEqualTo(io.nvent.spi.JobState.COMPLETED);
-                assertThat(job.attempts()).extracting(io.nvent.spi.JobAttempt::attempt).containsExactly(1, 2);
+                assertThat(job.state()).isEqualTo(JobState.COMPLETED);
+                assertThat(job.attempts()).extracting(JobAttempt::attempt).containsExactly(1, 2);
             });
+        }
+    }
+
+    /** A memory queue that counts the continuations it is offered. */
+    static final class CountingOffers extends MemoryJobQueue {
+        final AtomicInteger offers = new AtomicInteger();
+
+        CountingOffers() {
+            super(Clock.systemUTC(), Threads.daemonThreads("offers-worker"));
+        }
+
+        @Override
+        public boolean continueWith(JobRequest next) {
+            offers.incrementAndGet();
+            return super.continueWith(next);
+        }
+    }
+
+    @Test
+    void withContinuationsInWorkersOffAStepThatContinuesARunGoesThroughTheQueue() {
+        CountingOffers on = new CountingOffers();
+        CountingOffers off = new CountingOffers();
+        Pass pass = new Pass();
+        try (EngineHarness continuing = EngineHarness.onQueue(on, true, pass, new CatchFailingOnce(pass.threads));
+             EngineHarness queued = EngineHarness.onQueue(off, false, new Pass(), new CatchFailingOnce(pass.threads))) {
+            continuing.awaitStatus(continuing.engine.start("relay", null), RunStatus.COMPLETED);
+            String runId = queued.engine.start("relay", null);
+            queued.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(on.offers).as("the handoff from pass to catch").hasValue(1);
+            assertThat(off.offers).hasValue(0);
+            assertThat(queued.eventsOf(runId, EventType.STEP_STARTED)).extracting(e -> e.step().orElseThrow() + "#"
+                    + e.attempt()).containsExactly("pass#1", "catch#1", "catch#2");
         }
     }
 
