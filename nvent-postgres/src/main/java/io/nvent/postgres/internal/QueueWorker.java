@@ -38,6 +38,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * asked for means the queue is drained until the next signal. Completed attempts wait at most
  * {@link #LINGER_NANOS} for a round, so a burst of completions costs one update. Claimed jobs
  * that had not started when the queue was paused are handed back unchanged.
+ *
+ * <p>A handler may offer a continuation ({@link #offerContinuation}): the job runs in the same slot
+ * once the handler's attempt ended, with no row until it ends itself; completed continuations are
+ * inserted by the next round, a failed one at once.
  */
 public final class QueueWorker {
 
