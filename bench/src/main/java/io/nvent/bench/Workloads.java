@@ -161,6 +161,8 @@ final class Workloads {
                 .store(profile.store()).schedulingStore(profile.scheduling()).queue(profile.queue())
                 .concurrency(CONCURRENCY)
                 .startWriteDelay(Duration.ofMillis(200))
+                // false: every step through the queue, as before session 11 (for comparisons)
+                .continueInWorker(Boolean.parseBoolean(System.getProperty("nvent.bench.continue-in-worker", "true")))
                 .step(new Step1()).step(new Step2(timings)).step(new Step3(timings))
                 .build()) {
             long t0 = System.nanoTime();

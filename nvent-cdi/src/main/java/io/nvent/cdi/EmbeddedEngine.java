@@ -74,7 +74,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         Json json = new Json(b.maxPayloadBytes);
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
-                new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay));
+                new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
+                        b.continueInWorker));
         engine.useTimers(executor);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
@@ -137,6 +138,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private String webhookBaseUrl = "http://localhost:8080";
         private Duration leaseDuration = Duration.ofSeconds(60);
         private Duration startWriteDelay = EngineSettings.DEFAULT_START_WRITE_DELAY;
+        private boolean continueInWorker = true;
         private Duration sweepEvery = Duration.ofMillis(500);
         private Consumer<Object> hooks = event -> { };
 
@@ -218,6 +220,15 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder startWriteDelay(Duration value) {
             this.startWriteDelay = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * Whether a step that continues a run goes on in the worker that ran the step before it, where
+         * the queue can do so (the default), or goes through the queue like a run's first step.
+         */
+        public Builder continueInWorker(boolean value) {
+            this.continueInWorker = value;
             return this;
         }
 

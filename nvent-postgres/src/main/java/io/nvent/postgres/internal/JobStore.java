@@ -47,41 +47,18 @@ public final class JobStore {
     /** Inserts jobs in order; ids already present in their queue are skipped. */
     public void insert(Connection connection, List<NewJob> jobs) throws SQLException {
         int n = jobs.size();
-        String[] queues = new String[n];
-        String[] ids = new String[n];
-        String[] names = new String[n];
-        String[] payloads = new String[n];
-        int[] priorities = new int[n];
-        int[] maxAttempts = new int[n];
-        String[] backoffs = new String[n];
-        long[] initialDelays = new long[n];
-        long[] maxDelays = new long[n];
-        long[] timeouts = new long[n];
+        JobColumns columns = new JobColumns(n);
         long[] created = new long[n];
         long[] available = new long[n];
         for (int i = 0; i < n; i++) {
             NewJob job = jobs.get(i);
             var r = job.request();
-            queues[i] = r.queue();
-            ids[i] = r.jobId();
-            names[i] = r.name();
-            payloads[i] = r.payload();
-            priorities[i] = r.priority();
-            maxAttempts[i] = r.retry().maxAttempts();
-            backoffs[i] = r.retry().backoff().name();
-            initialDelays[i] = r.retry().initialDelay().toMillis();
-            maxDelays[i] = r.retry().maxDelay().toMillis();
-            timeouts[i] = Math.max(1, r.timeout().toMillis());
+            columns.set(i, r.queue(), r.jobId(), r.name(), r.payload(), r.priority(), r.retry(), r.timeout());
             created[i] = job.createdMicros();
             available[i] = job.availableMicros();
         }
         try (PreparedStatement insert = connection.prepareStatement(sql.insert)) {
-            // Java arrays go over the wire as binary PostgreSQL arrays: no per-value formatting.
-            Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
-                maxDelays, timeouts, created, available};
-            for (int i = 0; i < columns.length; i++) {
-                insert.setObject(i + 1, columns[i]);
-            }
+            columns.bind(insert, created, available);
             insert.execute();
         }
     }
@@ -94,16 +71,7 @@ public final class JobStore {
      */
     public long insertContinued(Connection connection, List<ContinuedJob> jobs) throws SQLException {
         int n = jobs.size();
-        String[] queues = new String[n];
-        String[] ids = new String[n];
-        String[] names = new String[n];
-        String[] payloads = new String[n];
-        int[] priorities = new int[n];
-        int[] maxAttempts = new int[n];
-        String[] backoffs = new String[n];
-        long[] initialDelays = new long[n];
-        long[] maxDelays = new long[n];
-        long[] timeouts = new long[n];
+        JobColumns columns = new JobColumns(n);
         long[] started = new long[n];
         long[] ended = new long[n];
         long[] available = new long[n];
@@ -112,17 +80,9 @@ public final class JobStore {
         for (int i = 0; i < n; i++) {
             ContinuedJob job = jobs.get(i);
             ClaimedJob claimed = job.job();
-            JobExecution execution = claimed.execution();
-            queues[i] = execution.queue();
-            ids[i] = execution.jobId();
-            names[i] = execution.name();
-            payloads[i] = execution.payload();
-            priorities[i] = claimed.priority();
-            maxAttempts[i] = claimed.retry().maxAttempts();
-            backoffs[i] = claimed.retry().backoff().name();
-            initialDelays[i] = claimed.retry().initialDelay().toMillis();
-            maxDelays[i] = claimed.retry().maxDelay().toMillis();
-            timeouts[i] = Math.max(1, claimed.timeout().toMillis());
+            JobExecution e = claimed.execution();
+            columns.set(i, e.queue(), e.jobId(), e.name(), e.payload(), claimed.priority(), claimed.retry(),
+                    claimed.timeout());
             started[i] = job.startedMicros();
             ended[i] = job.endedMicros();
             available[i] = job.availableMicros();
@@ -130,12 +90,63 @@ public final class JobStore {
             errors[i] = job.error().orElse(null);
         }
         try (PreparedStatement insert = connection.prepareStatement(sql.insertContinued)) {
-            Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
-                maxDelays, timeouts, started, ended, available, states, errors};
-            for (int i = 0; i < columns.length; i++) {
-                insert.setObject(i + 1, columns[i]);
-            }
+            columns.bind(insert, started, ended, available, states, errors);
             return count(insert);
+        }
+    }
+
+    /** The columns every inserted job has, as arrays: one element per job. */
+    private static final class JobColumns {
+        final String[] queues;
+        final String[] ids;
+        final String[] names;
+        final String[] payloads;
+        final int[] priorities;
+        final int[] maxAttempts;
+        final String[] backoffs;
+        final long[] initialDelays;
+        final long[] maxDelays;
+        final long[] timeouts;
+
+        JobColumns(int n) {
+            queues = new String[n];
+            ids = new String[n];
+            names = new String[n];
+            payloads = new String[n];
+            priorities = new int[n];
+            maxAttempts = new int[n];
+            backoffs = new String[n];
+            initialDelays = new long[n];
+            maxDelays = new long[n];
+            timeouts = new long[n];
+        }
+
+        void set(int i, String queue, String jobId, String name, String payload, int priority, RetryPolicy retry,
+                 Duration timeout) {
+            queues[i] = queue;
+            ids[i] = jobId;
+            names[i] = name;
+            payloads[i] = payload;
+            priorities[i] = priority;
+            maxAttempts[i] = retry.maxAttempts();
+            backoffs[i] = retry.backoff().name();
+            initialDelays[i] = retry.initialDelay().toMillis();
+            maxDelays[i] = retry.maxDelay().toMillis();
+            timeouts[i] = Math.max(1, timeout.toMillis());
+        }
+
+        /** Binds these columns, then the statement's own ones, as its parameters in order. */
+        void bind(PreparedStatement statement, Object... more) throws SQLException {
+            // Java arrays go over the wire as binary PostgreSQL arrays: no per-value formatting.
+            Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
+                maxDelays, timeouts};
+            int p = 1;
+            for (Object column : columns) {
+                statement.setObject(p++, column);
+            }
+            for (Object column : more) {
+                statement.setObject(p++, column);
+            }
         }
     }
 
