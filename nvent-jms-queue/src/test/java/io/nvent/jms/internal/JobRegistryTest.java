@@ -7,7 +7,6 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
