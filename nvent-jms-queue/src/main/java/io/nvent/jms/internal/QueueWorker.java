@@ -68,14 +68,18 @@ public final class QueueWorker implements Runnable {
     /** The job the running handler offered to continue with. */
     private JobRequest continuation;
 
-    /**
-     * An attempt that ended in the open transaction, or a job sent in it.
-     *
-     * @param continued the job had no message (a continuation): if the transaction rolls back,
-     *     nothing brings it back
-     * @param sent the job was only sent (a continuation that could not run here); no attempt ended
-     */
-    private record Ended(JobEntry entry, AttemptKey key, boolean continued, boolean sent) {
+    /** Where a job settled with the open transaction came from. */
+    private enum Source {
+        /** A message consumed in the transaction: a rollback brings it back. */
+        MESSAGE,
+        /** A continuation run in the transaction, with no message: a rollback leaves nothing of it. */
+        CONTINUATION,
+        /** A continuation that could not run here, sent in the transaction; no attempt of it ended. */
+        SENT
+    }
+
+    /** An attempt that ended in the open transaction, or a job sent in it. */
+    private record Ended(JobEntry entry, AttemptKey key, Source source) {
     }
 
     public QueueWorker(QueueRuntime runtime, QueueControl control, JobHandler handler) {
@@ -201,14 +205,14 @@ public final class QueueWorker implements Runnable {
     /** Settles the ended attempts of the open transaction; after a rollback their messages come again. */
     private void settleAll(boolean committed) {
         for (Ended ended : uncommitted) {
-            if (ended.sent()) {
+            if (ended.source() == Source.SENT) {
                 if (!committed) {
                     runtime.registry().release(ended.entry());
                 }
                 continue;
             }
             runtime.registry().settle(ended.entry(), ended.key(), committed);
-            if (!committed && ended.continued()) {
+            if (!committed && ended.source() == Source.CONTINUATION) {
                 runtime.registry().forget(ended.entry());
             }
         }
@@ -309,7 +313,7 @@ public final class QueueWorker implements Runnable {
             }
             if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped()) {
                 send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(), 0);
-                uncommitted.add(new Ended(reserved.get(), job.key(), true, true));
+                uncommitted.add(new Ended(reserved.get(), job.key(), Source.SENT));
                 return;
             }
             consumed++;
@@ -372,7 +376,7 @@ public final class QueueWorker implements Runnable {
      * consuming the attempt's message.
      */
     private void finish(JobEntry entry, Outcome outcome, boolean continued) throws JMSException {
-        uncommitted.add(new Ended(entry, outcome.key(), continued, false));
+        uncommitted.add(new Ended(entry, outcome.key(), continued ? Source.CONTINUATION : Source.MESSAGE));
         Optional<JobMessage> followUp = runtime.registry().followUp(entry, outcome);
         if (followUp.isPresent()) {
             JobMessage next = followUp.get();
