@@ -85,12 +85,15 @@ final class DurableProfile implements Profile {
         pool.setPassword(password);
         pool.setMaximumPoolSize(48);
         pool.setAutoCommit(false);
+        // As the README recommends for a PostgreSQL data source: batched inserts go as multi-row ones.
+        pool.addDataSourceProperty("reWriteBatchedInserts", "true");
         dataSource = new HikariDataSource(pool);
         HikariConfig queuePool = new HikariConfig();
         queuePool.setJdbcUrl(url);
         queuePool.setUsername(user);
         queuePool.setPassword(password);
         queuePool.setMaximumPoolSize(24);
+        queuePool.addDataSourceProperty("reWriteBatchedInserts", "true");
         queueDataSource = new HikariDataSource(queuePool);
         fill(dataSource);
         fill(queueDataSource);

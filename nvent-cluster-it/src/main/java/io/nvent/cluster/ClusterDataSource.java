@@ -16,7 +16,8 @@ import jakarta.ejb.Singleton;
         databaseName = "${nvent.cluster.pg.database}",
         user = "${nvent.cluster.pg.user}",
         password = "${nvent.cluster.pg.password}",
-        properties = {"portNumber=${nvent.cluster.pg.port}"},
+        // As the README recommends for the store's data source.
+        properties = {"portNumber=${nvent.cluster.pg.port}", "reWriteBatchedInserts=true"},
         minPoolSize = 0,
         maxPoolSize = 40)
 @Singleton

@@ -26,7 +26,9 @@ import jakarta.ejb.Singleton;
         databaseName = "${nvent.demo.pg.database}",
         user = "${nvent.demo.pg.user}",
         password = "${nvent.demo.pg.password}",
-        properties = {"portNumber=${nvent.demo.pg.port}"},
+        // reWriteBatchedInserts: the store's batched history inserts go as multi-row statements
+        // (W2 benchmark x1.08 cold, x1.11 warm; bench/README.md, session 12).
+        properties = {"portNumber=${nvent.demo.pg.port}", "reWriteBatchedInserts=true"},
         minPoolSize = 0,
         maxPoolSize = 32)
 @Singleton

@@ -334,6 +334,7 @@ class PostgresRestartIT {
                         <user>%4$s</user>
                         <password>%5$s</password>
                         <property><name>portNumber</name><value>%2$d</value></property>
+                        <property><name>reWriteBatchedInserts</name><value>true</value></property>
                         <max-pool-size>32</max-pool-size>
                         <min-pool-size>0</min-pool-size>
                       </data-source>
