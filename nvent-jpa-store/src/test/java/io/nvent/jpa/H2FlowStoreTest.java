@@ -21,7 +21,7 @@ class H2FlowStoreTest extends FlowStoreContractTest {
     @Override
     protected void wipe(FlowStore storeToWipe) {
         // History and state go with their runs (on delete cascade).
-        TestDatabases.execute(URL, "delete from nvent_run");
+        TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run");
     }
 
     @AfterAll

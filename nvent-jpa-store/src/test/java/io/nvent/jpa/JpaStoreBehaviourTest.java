@@ -10,6 +10,7 @@ import io.nvent.InvalidPayloadException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
+import io.nvent.jpa.internal.OlderSchemas;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
@@ -74,7 +75,7 @@ abstract class JpaStoreBehaviourTest {
     @BeforeEach
     void openStore() {
         store = JpaFlowStore.create(dataSource(), options("behaviour_").maxPayloadBytes(LIMIT).build());
-        TestDatabases.execute(dataSource(), "delete from behaviour_run");
+        TestDatabases.execute(dataSource(), "delete from behaviour_run_event", "delete from behaviour_run");
         oneCommitter = JpaFlowStore.create(dataSource(),
                 options("behaviour_").groupCommitThreads(1).migrateSchema(false).build());
         writers = Executors.newCachedThreadPool();
@@ -205,6 +206,8 @@ abstract class JpaStoreBehaviourTest {
         assertThat(deleted).isEqualTo(1);
         assertThat(store.findRun(old.runId())).isEmpty();
         assertThat(store.readEvents(old.runId(), EventQuery.all())).isEmpty();
+        assertThat(queryLong("select count(*) from behaviour_run_event where run_id = '" + old.runId() + "'")).isZero();
+        assertThat(store.readEvents(recent.runId(), EventQuery.all())).isNotEmpty();
         assertThat(store.getState(old.runId(), "k", T0)).isEmpty();
         assertThat(store.findRun(recent.runId())).isPresent();
         assertThat(store.findRun(active.runId())).isPresent();
@@ -267,6 +270,37 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
+        JpaStoreOptions upgrade = options("upgrade_").build();
+        TestDatabases.execute(dataSource(), "drop table if exists upgrade_job_attempt", "drop table if exists upgrade_job",
+                "drop table if exists upgrade_step_lease", "drop table if exists upgrade_schedule_tick",
+                "drop table if exists upgrade_trigger_event", "drop table if exists upgrade_flow_trigger",
+                "drop table if exists upgrade_run_await", "drop table if exists upgrade_run_state",
+                "drop table if exists upgrade_run_event", "drop table if exists upgrade_run",
+                "drop table if exists upgrade_schema_history");
+        OlderSchemas.migrateTo(dataSource(), upgrade, "1");
+        RunRecord run = run("orders", "{}");
+        try (JpaFlowStore version1 = JpaFlowStore.create(dataSource(),
+                options("upgrade_").migrateSchema(false).build())) {
+            version1.createRun(run, List.of(log("{\"before\":\"upgrade\"}")));
+            version1.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withStatus(RunStatus.COMPLETED, T0), List.of(log("{}")))));
+        }
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), upgrade)) {
+            assertThat(upgraded.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::data)
+                    .map(data -> data.replace(" ", "")).containsExactly("{\"before\":\"upgrade\"}", "{}");
+            upgraded.appendEvents(run.runId(), List.of(log("{\"after\":true}")));
+
+            assertThat(upgraded.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)), T0.plus(Duration.ofDays(2))))
+                    .isEqualTo(1);
+        }
+        assertThat(queryLong("select count(*) from upgrade_run_event")).isZero();
+        assertThat(queryLong("select count(*) from upgrade_schema_history where \"success\" = true and \"version\" = '2'"))
+                .isEqualTo(1);
+    }
+
+    @Test
     void migratesIntoASchemaThatHoldsOtherTables() {
         TestDatabases.execute(dataSource(), "create schema if not exists nvent_busy",
                 "create table if not exists nvent_busy.app_table (id integer primary key)");
@@ -279,12 +313,19 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
-    void storesPayloadsAsJsonbOnPostgres() {
+    void storesRunPayloadsAsJsonbAndHistoryPayloadsAsWrittenOnPostgres() {
         if (!postgres()) {
             return;
         }
         assertThat(queryString("select data_type from information_schema.columns"
-                + " where table_name = 'behaviour_run_event' and column_name = 'payload'")).isEqualTo("jsonb");
+                + " where table_name = 'behaviour_run' and column_name = 'input_json'")).isEqualTo("jsonb");
+        assertThat(queryString("select data_type from information_schema.columns"
+                + " where table_name = 'behaviour_run_event' and column_name = 'payload'")).isEqualTo("text");
+        RunRecord run = created("orders");
+        store.appendEvents(run.runId(), List.of(log("{\"b\":1,  \"a\":[true]}")));
+
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).last()
+                .extracting(HistoryEvent::data).isEqualTo("{\"b\":1,  \"a\":[true]}");
     }
 
     // ---------------------------------------------------------------- grouped commits

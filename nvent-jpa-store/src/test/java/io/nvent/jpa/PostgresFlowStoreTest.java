@@ -23,7 +23,7 @@ class PostgresFlowStoreTest extends FlowStoreContractTest {
 
     @Override
     protected void wipe(FlowStore storeToWipe) {
-        TestDatabases.execute(TestDatabases.postgres(), "delete from contract_run");
+        TestDatabases.execute(TestDatabases.postgres(), "delete from contract_run_event", "delete from contract_run");
     }
 
     @AfterAll

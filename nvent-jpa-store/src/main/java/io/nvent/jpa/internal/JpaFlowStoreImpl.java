@@ -493,10 +493,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             if (ids.isEmpty()) {
                 return deleted;
             }
-            // History, state and awaits go with the run (on delete cascade).
-            deleted += transactions.write("(retention)", em -> em.createQuery(
-                            "delete from NventRun r where r.runId in :ids and r.status in :finished")
-                    .setParameter("ids", ids).setParameter("finished", FINISHED).executeUpdate());
+            // The history is deleted here; state, awaits and leases go with the run (on delete cascade).
+            deleted += transactions.write("(retention)", em -> em.unwrap(Session.class)
+                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, FINISHED)));
             if (ids.size() < PURGE_CHUNK) {
                 return deleted;
             }

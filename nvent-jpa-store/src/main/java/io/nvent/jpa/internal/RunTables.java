@@ -7,6 +7,7 @@ import static io.nvent.jpa.internal.JdbcValues.setJson;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunQuery;
+import io.nvent.RunStatus;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +19,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -37,6 +39,7 @@ final class RunTables {
 
     private final Database database;
     private final String runs;
+    private final String events;
     private final String lockClause;
     private final String insertRun;
     private final String updateRun;
@@ -49,6 +52,7 @@ final class RunTables {
     RunTables(Database database, String tables) {
         this.database = database;
         this.runs = tables + "run";
+        this.events = tables + "run_event";
         // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
         // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
         this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
@@ -59,7 +63,7 @@ final class RunTables {
                 + " result_json = ?, parent_run_id = ?, steps_json = coalesce(?, steps_json),"
                 + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?"
                 + " where run_id = ? and version = ?";
-        this.insertEvent = "insert into " + tables + "run_event (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
+        this.insertEvent = "insert into " + events + " (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
         this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
     }
 
@@ -72,27 +76,59 @@ final class RunTables {
      * are left out.
      */
     void lock(Connection connection, Collection<String> ids, Consumer<StoredRun> found) throws SQLException {
+        lock(connection, ids, lockClause, found);
+    }
+
+    private void lock(Connection connection, Collection<String> ids, String lock, Consumer<StoredRun> found)
+            throws SQLException {
         if (ids.isEmpty()) {
             return;
         }
-        String select = "select " + RUN_COLUMNS + " from " + runs;
+        try (PreparedStatement statement = byRunIds(connection, "select " + RUN_COLUMNS + " from " + runs, ids,
+                lock)) {
+            readAll(statement, found);
+        }
+    }
+
+    /**
+     * Deletes those of these runs that are finished, with their history; how many runs. The runs are
+     * locked first, so a writer appending to one of them has either committed (and its rows go too)
+     * or finds no run afterwards: no history outlives its run (the table has no foreign key to it).
+     */
+    int deleteFinished(Connection connection, Collection<String> ids, Set<RunStatus> finished) throws SQLException {
+        List<String> doomed = new ArrayList<>(ids.size());
+        lock(connection, ids, " for update", found -> {
+            if (finished.contains(found.run().status())) {
+                doomed.add(found.run().runId());
+            }
+        });
+        if (doomed.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement history = byRunIds(connection, "delete from " + events, doomed, "")) {
+            history.executeUpdate();
+        }
+        try (PreparedStatement deleteRuns = byRunIds(connection, "delete from " + runs, doomed, "")) {
+            return deleteRuns.executeUpdate();
+        }
+    }
+
+    /** {@code head where run_id in (ids) tail}, bound. */
+    private PreparedStatement byRunIds(Connection connection, String head, Collection<String> ids, String tail)
+            throws SQLException {
         if (database == Database.POSTGRESQL) {
             // One statement text whatever the number of ids, so the server prepares it once.
-            try (PreparedStatement statement = connection.prepareStatement(
-                    select + " where run_id = any(?)" + lockClause)) {
-                statement.setArray(1, connection.createArrayOf("varchar", ids.toArray()));
-                readAll(statement, found);
-            }
-        } else {
-            try (PreparedStatement statement = connection.prepareStatement(select + " where run_id in ("
-                    + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")" + lockClause)) {
-                int i = 1;
-                for (String id : ids) {
-                    statement.setString(i++, id);
-                }
-                readAll(statement, found);
-            }
+            PreparedStatement statement = connection.prepareStatement(head + " where run_id = any(?)" + tail);
+            statement.setArray(1, connection.createArrayOf("varchar", ids.toArray()));
+            return statement;
         }
+        PreparedStatement statement = connection.prepareStatement(head + " where run_id in ("
+                + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")" + tail);
+        int i = 1;
+        for (String id : ids) {
+            statement.setString(i++, id);
+        }
+        return statement;
     }
 
     /** The run with this id, without locking it. */

@@ -39,13 +39,19 @@ final class SchemaMigrator {
     static final String LOCATION = "io/nvent/jpa/migration/";
 
     /** Every migration, in version order. Add new scripts here. */
-    static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql");
+    static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql", "V2__lean_history.sql");
 
     private SchemaMigrator() {
     }
 
     static void migrate(DataSource dataSource, Database database, JpaStoreOptions options) {
+        migrate(dataSource, database, options, "latest");
+    }
+
+    /** Migrates up to {@code target} (a version, or {@code latest}); tests upgrade older schemas with it. */
+    static void migrate(DataSource dataSource, Database database, JpaStoreOptions options, String target) {
         var configuration = Flyway.configure(SchemaMigrator.class.getClassLoader())
+                .target(target)
                 .dataSource(dataSource)
                 .table(database.storedCase(options.tablePrefix() + "schema_history"))
                 .placeholders(Map.of(

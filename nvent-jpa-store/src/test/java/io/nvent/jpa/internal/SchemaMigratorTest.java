@@ -26,5 +26,9 @@ class SchemaMigratorTest {
     void prefersVendorSpecificScripts() {
         assertThat(SchemaMigrator.script(Database.POSTGRESQL, "V1__create_store_schema.sql"))
                 .isEqualTo(SchemaMigrator.LOCATION + "V1__create_store_schema.sql");
+        assertThat(SchemaMigrator.script(Database.POSTGRESQL, "V2__lean_history.sql"))
+                .isEqualTo(SchemaMigrator.LOCATION + "postgresql/V2__lean_history.sql");
+        assertThat(SchemaMigrator.script(Database.H2, "V2__lean_history.sql"))
+                .isEqualTo(SchemaMigrator.LOCATION + "V2__lean_history.sql");
     }
 }
