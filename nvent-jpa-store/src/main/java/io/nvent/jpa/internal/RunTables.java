@@ -116,19 +116,24 @@ final class RunTables {
     /** {@code head where run_id in (ids) tail}, bound. */
     private PreparedStatement byRunIds(Connection connection, String head, Collection<String> ids, String tail)
             throws SQLException {
-        if (database == Database.POSTGRESQL) {
-            // One statement text whatever the number of ids, so the server prepares it once.
-            PreparedStatement statement = connection.prepareStatement(head + " where run_id = any(?)" + tail);
-            statement.setArray(1, connection.createArrayOf("varchar", ids.toArray()));
+        // One statement text whatever the number of ids on PostgreSQL, so the server prepares it once.
+        boolean array = database == Database.POSTGRESQL;
+        PreparedStatement statement = connection.prepareStatement(head + (array ? " where run_id = any(?)"
+                : " where run_id in (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")") + tail);
+        try {
+            if (array) {
+                statement.setArray(1, connection.createArrayOf("varchar", ids.toArray()));
+            } else {
+                int i = 1;
+                for (String id : ids) {
+                    statement.setString(i++, id);
+                }
+            }
             return statement;
+        } catch (SQLException | RuntimeException e) {
+            statement.close();
+            throw e;
         }
-        PreparedStatement statement = connection.prepareStatement(head + " where run_id in ("
-                + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")" + tail);
-        int i = 1;
-        for (String id : ids) {
-            statement.setString(i++, id);
-        }
-        return statement;
     }
 
     /** The run with this id, without locking it. */
