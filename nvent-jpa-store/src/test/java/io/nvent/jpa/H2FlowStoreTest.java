@@ -20,7 +20,7 @@ class H2FlowStoreTest extends FlowStoreContractTest {
 
     @Override
     protected void wipe(FlowStore storeToWipe) {
-        // History and state go with their runs (on delete cascade).
+        // State goes with its run (on delete cascade); the history has no key to its run.
         TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run");
     }
 

@@ -24,8 +24,8 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     @Override
     protected void wipe(SchedulingStore storeToWipe) {
         // Awaits and leases go with their runs, trigger history with its trigger (on delete cascade).
-        TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run", "delete from nvent_flow_trigger",
-                "delete from nvent_schedule_tick");
+        TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run",
+                "delete from nvent_flow_trigger", "delete from nvent_schedule_tick");
     }
 
     @Override

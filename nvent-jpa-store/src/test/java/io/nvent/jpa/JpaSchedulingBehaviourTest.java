@@ -60,8 +60,8 @@ abstract class JpaSchedulingBehaviourTest {
             second = JpaFlowStore.create(dataSource(), options().build());
             openedOn = dataSource();
         }
-        TestDatabases.execute(dataSource(), "delete from " + PREFIX + "run_event", "delete from " + PREFIX + "run", "delete from " + PREFIX + "flow_trigger",
-                "delete from " + PREFIX + "schedule_tick");
+        TestDatabases.execute(dataSource(), "delete from " + PREFIX + "run_event", "delete from " + PREFIX + "run",
+                "delete from " + PREFIX + "flow_trigger", "delete from " + PREFIX + "schedule_tick");
     }
 
     @AfterAll

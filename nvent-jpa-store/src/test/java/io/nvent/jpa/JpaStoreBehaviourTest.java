@@ -44,6 +44,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -206,7 +207,8 @@ abstract class JpaStoreBehaviourTest {
         assertThat(deleted).isEqualTo(1);
         assertThat(store.findRun(old.runId())).isEmpty();
         assertThat(store.readEvents(old.runId(), EventQuery.all())).isEmpty();
-        assertThat(queryLong("select count(*) from behaviour_run_event where run_id = '" + old.runId() + "'")).isZero();
+        assertThat(queryLong("select count(*) from behaviour_run_event where run_id = '" + old.runId() + "'"))
+                .isZero();
         assertThat(store.readEvents(recent.runId(), EventQuery.all())).isNotEmpty();
         assertThat(store.getState(old.runId(), "k", T0)).isEmpty();
         assertThat(store.findRun(recent.runId())).isPresent();
@@ -272,12 +274,9 @@ abstract class JpaStoreBehaviourTest {
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = options("upgrade_").build();
-        TestDatabases.execute(dataSource(), "drop table if exists upgrade_job_attempt", "drop table if exists upgrade_job",
-                "drop table if exists upgrade_step_lease", "drop table if exists upgrade_schedule_tick",
-                "drop table if exists upgrade_trigger_event", "drop table if exists upgrade_flow_trigger",
-                "drop table if exists upgrade_run_await", "drop table if exists upgrade_run_state",
-                "drop table if exists upgrade_run_event", "drop table if exists upgrade_run",
-                "drop table if exists upgrade_schema_history");
+        TestDatabases.execute(dataSource(), Stream.of("job_attempt", "job", "step_lease", "schedule_tick",
+                        "trigger_event", "flow_trigger", "run_await", "run_state", "run_event", "run", "schema_history")
+                .map(table -> "drop table if exists upgrade_" + table).toArray(String[]::new));
         OlderSchemas.migrateTo(dataSource(), upgrade, "1");
         RunRecord run = run("orders", "{}");
         try (JpaFlowStore version1 = JpaFlowStore.create(dataSource(),
@@ -292,12 +291,12 @@ abstract class JpaStoreBehaviourTest {
                     .map(data -> data.replace(" ", "")).containsExactly("{\"before\":\"upgrade\"}", "{}");
             upgraded.appendEvents(run.runId(), List.of(log("{\"after\":true}")));
 
-            assertThat(upgraded.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)), T0.plus(Duration.ofDays(2))))
-                    .isEqualTo(1);
+            assertThat(upgraded.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)),
+                    T0.plus(Duration.ofDays(2)))).isEqualTo(1);
         }
         assertThat(queryLong("select count(*) from upgrade_run_event")).isZero();
-        assertThat(queryLong("select count(*) from upgrade_schema_history where \"success\" = true and \"version\" = '2'"))
-                .isEqualTo(1);
+        assertThat(queryLong("select count(*) from upgrade_schema_history"
+                + " where \"success\" = true and \"version\" = '2'")).isEqualTo(1);
     }
 
     @Test

@@ -26,8 +26,8 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
 
     @Override
     protected void wipe(SchedulingStore storeToWipe) {
-        TestDatabases.execute(TestDatabases.postgres(), "delete from scheduling_run_event", "delete from scheduling_run",
-                "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick");
+        TestDatabases.execute(TestDatabases.postgres(), "delete from scheduling_run_event",
+                "delete from scheduling_run", "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick");
     }
 
     @Override
