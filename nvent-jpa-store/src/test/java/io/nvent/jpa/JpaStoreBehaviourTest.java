@@ -7,6 +7,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.InvalidPayloadException;
+import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.stream.IntStream;
@@ -213,6 +216,39 @@ abstract class JpaStoreBehaviourTest {
         assertThat(store.getState(old.runId(), "k", T0)).isEmpty();
         assertThat(store.findRun(recent.runId())).isPresent();
         assertThat(store.findRun(active.runId())).isPresent();
+    }
+
+    @Test
+    void leavesNoHistoryBehindWhenRunsArePurgedWhileWritersAppendToThem() throws Exception {
+        List<RunRecord> runs = IntStream.range(0, 30).mapToObj(i -> finished("orders", T0)).toList();
+        CountDownLatch writing = new CountDownLatch(2);
+        Future<?> appends = writers.submit(() -> keepWriting(runs, writing,
+                run -> store.appendEvents(run.runId(), List.of(log("{}")))));
+        Future<?> updates = writers.submit(() -> keepWriting(runs, writing,
+                run -> store.updateRun(run.runId(), current -> Optional.of(new RunChange(current, List.of(log("{}")))))));
+        writing.await();
+
+        int deleted = store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)), T0.plus(Duration.ofDays(2)));
+        appends.get(30, TimeUnit.SECONDS);
+        updates.get(30, TimeUnit.SECONDS);
+
+        assertThat(deleted).isEqualTo(runs.size());
+        assertThat(queryLong("select count(*) from behaviour_run_event")).isZero();
+    }
+
+    /** Writes to every run in turn until none is left; a run gone means the purge took it. */
+    private static void keepWriting(List<RunRecord> runs, CountDownLatch writing, Consumer<RunRecord> write) {
+        List<RunRecord> left = new ArrayList<>(runs);
+        writing.countDown();
+        while (!left.isEmpty()) {
+            for (Iterator<RunRecord> it = left.iterator(); it.hasNext(); ) {
+                try {
+                    write.accept(it.next());
+                } catch (RunNotFoundException gone) {
+                    it.remove();
+                }
+            }
+        }
     }
 
     @Test
