@@ -224,8 +224,8 @@ abstract class JpaStoreBehaviourTest {
         CountDownLatch writing = new CountDownLatch(2);
         Future<?> appends = writers.submit(() -> keepWriting(runs, writing,
                 run -> store.appendEvents(run.runId(), List.of(log("{}")))));
-        Future<?> updates = writers.submit(() -> keepWriting(runs, writing,
-                run -> store.updateRun(run.runId(), current -> Optional.of(new RunChange(current, List.of(log("{}")))))));
+        Future<?> updates = writers.submit(() -> keepWriting(runs, writing, run -> store.updateRun(run.runId(),
+                current -> Optional.of(new RunChange(current, List.of(log("{}")))))));
         writing.await();
 
         int deleted = store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(1)), T0.plus(Duration.ofDays(2)));
