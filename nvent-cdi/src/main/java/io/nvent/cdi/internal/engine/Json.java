@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.InvalidPayloadException;
 import jakarta.json.JsonException;
+import jakarta.json.JsonStructure;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
@@ -10,9 +11,11 @@ import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
- * JSON conversion for payloads: JSON-B for user objects, JSON-P to validate text.
+ * JSON conversion for payloads: JSON-B for user objects (values already shaped like JSON are written
+ * directly, see {@link PlainJson}), JSON-P to validate text.
  */
 public final class Json {
 
@@ -36,6 +39,10 @@ public final class Json {
         }
         if (value instanceof jakarta.json.JsonValue jsonValue) {
             return checkSize(jsonValue.toString(), what);
+        }
+        Optional<String> plain = PlainJson.write(value);
+        if (plain.isPresent()) {
+            return checkSize(plain.get(), what);
         }
         try {
             return checkSize(jsonb.toJson(value), what);
@@ -78,8 +85,9 @@ public final class Json {
             if (type == String.class && !text.startsWith("\"")) {
                 return text;
             }
-            return jsonb.fromJson(text, type);
-        } catch (JsonbException e) {
+            Optional<JsonStructure> structure = PlainJson.read(text, type);
+            return structure.isPresent() ? structure.get() : jsonb.fromJson(text, type);
+        } catch (JsonbException | JsonException e) {
             throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": " + e.getMessage(), e);
         }
     }
