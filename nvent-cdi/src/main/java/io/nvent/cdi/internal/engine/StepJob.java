@@ -1,8 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
-import jakarta.json.JsonNumber;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
+import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.util.OptionalLong;
 
@@ -36,12 +34,51 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         return json.build();
     }
 
+    /**
+     * Reads a job's payload. Streamed rather than read into a {@code JsonObject}: every step's job
+     * is parsed, and its four fields need no tree.
+     *
+     * @throws IllegalArgumentException if it is not a step job's payload
+     */
     static StepJob parse(String json) {
-        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
-            JsonObject o = reader.readObject();
-            JsonNumber version = o.getJsonNumber("version");
-            return new StepJob(o.getString("runId"), o.getString("flow"), o.getString("step"),
-                    version == null ? OptionalLong.empty() : OptionalLong.of(version.longValueExact()));
+        String runId = null;
+        String flow = null;
+        String step = null;
+        OptionalLong version = OptionalLong.empty();
+        try (JsonParser parser = Json.PROVIDER.createParser(new StringReader(json))) {
+            while (parser.hasNext()) {
+                if (parser.next() != JsonParser.Event.KEY_NAME) {
+                    continue;
+                }
+                String key = parser.getString();
+                JsonParser.Event value = parser.next();
+                switch (key) {
+                    case "runId" -> runId = text(value, parser, json);
+                    case "flow" -> flow = text(value, parser, json);
+                    case "step" -> step = text(value, parser, json);
+                    case "version" -> version = OptionalLong.of(parser.getLong());
+                    default -> skip(value, parser); // a field of a later release, not needed here
+                }
+            }
         }
+        if (runId == null || flow == null || step == null) {
+            throw new IllegalArgumentException("not a step job (runId, flow and step are required): " + json);
+        }
+        return new StepJob(runId, flow, step, version);
+    }
+
+    private static void skip(JsonParser.Event value, JsonParser parser) {
+        if (value == JsonParser.Event.START_OBJECT) {
+            parser.skipObject();
+        } else if (value == JsonParser.Event.START_ARRAY) {
+            parser.skipArray();
+        }
+    }
+
+    private static String text(JsonParser.Event value, JsonParser parser, String json) {
+        if (value != JsonParser.Event.VALUE_STRING) {
+            throw new IllegalArgumentException("not a step job (" + value + " where a string belongs): " + json);
+        }
+        return parser.getString();
     }
 }
