@@ -37,6 +37,8 @@ final class PlainJson {
 
     /** The JSON text of {@code value}, if it is plain; empty for anything JSON-B should convert. */
     static Optional<String> write(Object value) {
+        // Checked whole before anything is written: a value that turns out not to be plain half-way
+        // would otherwise leave a half-written text behind for JSON-B to start over.
         if (!isPlain(value, 0)) {
             return Optional.empty();
         }
