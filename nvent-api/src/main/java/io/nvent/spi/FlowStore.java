@@ -6,6 +6,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunQuery;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,6 +39,19 @@ public interface FlowStore {
 
     /** The run with this id. */
     Optional<RunRecord> findRun(String runId);
+
+    /**
+     * The runs with these ids, read at once, each as {@link #findRun} reads it (a store that keeps
+     * the states it read for {@link #recentRun} keeps these too). For a caller about to need many
+     * runs, such as a queue handing a batch of claimed step jobs to the engine: one query instead
+     * of one per run. Ids with no run are left out; the order is unspecified.
+     *
+     * @param runIds the runs; duplicates count once
+     * @since 0.1
+     */
+    default List<RunRecord> readRuns(Collection<String> runIds) {
+        return runIds.stream().distinct().map(this::findRun).flatMap(Optional::stream).toList();
+    }
 
     /**
      * The run as this store instance itself last committed or read it, without asking the

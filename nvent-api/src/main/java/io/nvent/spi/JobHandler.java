@@ -1,6 +1,7 @@
 package io.nvent.spi;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,6 +19,19 @@ public interface JobHandler {
      * @throws Exception the attempt failed
      */
     void handle(JobExecution job) throws Exception;
+
+    /**
+     * Announces jobs a queue claimed together, before it calls {@link #handle} for any of them, so
+     * that the handler can prepare them at once (the engine reads their runs with one query rather
+     * than one per job). Called on the queue's claiming thread; only queues that claim in batches
+     * call it, and it must not be needed for correctness: a queue logs what it throws and goes on.
+     * The default does nothing.
+     *
+     * @param claimed the attempts about to start, in the order the queue starts them
+     * @since 0.1
+     */
+    default void prepare(List<JobExecution> claimed) {
+    }
 
     /**
      * Reports a failed attempt.

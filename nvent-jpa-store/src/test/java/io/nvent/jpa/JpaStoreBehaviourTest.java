@@ -458,6 +458,23 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void runsReadTogetherAreRecentAtTheVersionsReadAsIfEachHadBeenFound() {
+        List<StoredChange> elsewhere = IntStream.range(0, 3).mapToObj(i -> created("orders").runId())
+                .map(runId -> oneCommitter.updateRun(runId, current -> Optional.of(new RunChange(
+                        current.withStep("b", StepStatus.QUEUED), List.of(log("{}"))))).orElseThrow())
+                .toList();
+        List<String> runIds = elsewhere.stream().map(change -> change.run().runId()).toList();
+        assertThat(runIds).allSatisfy(runId -> assertThat(store.recentRun(runId, 1, Duration.ofMinutes(1))).isEmpty());
+
+        assertThat(store.readRuns(runIds)).hasSize(3);
+
+        for (StoredChange change : elsewhere) {
+            assertThat(store.recentRun(change.run().runId(), change.run().version(), Duration.ofMinutes(1)))
+                    .map(RunRecord::steps).contains(Map.of("b", StepStatus.QUEUED));
+        }
+    }
+
+    @Test
     void aWriterWhoseChangeFailsInsideAGroupGetsItsOwnErrorAndTheOthersCommit() throws Exception {
         List<RunRecord> others = IntStream.range(0, 6).mapToObj(i -> created("orders")).toList();
         String failing = others.get(3).runId();

@@ -148,6 +148,23 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void readsManyRunsAtOnceLeavingOutIdsWithoutARun() {
+        RunRecord first = createRun("orders");
+        RunRecord second = createRun("invoices");
+        RunRecord changed = store.updateRun(second.runId(), change(run -> run.withStep("bill", StepStatus.QUEUED)))
+                .orElseThrow().run();
+
+        List<RunRecord> read = store.readRuns(List.of(first.runId(), "no-such-run", second.runId(), first.runId()));
+
+        assertThat(read).extracting(RunRecord::runId).containsExactlyInAnyOrder(first.runId(), second.runId());
+        assertSameRun(read.stream().filter(run -> run.runId().equals(first.runId())).findFirst().orElseThrow(), first);
+        assertSameRun(read.stream().filter(run -> run.runId().equals(second.runId())).findFirst().orElseThrow(),
+                changed);
+        assertThat(store.readRuns(List.of())).isEmpty();
+        assertThat(store.readRuns(List.of("no-such-run"))).isEmpty();
+    }
+
+    @Test
     void keepsEveryFieldOfARun() {
         RunRecord run = new RunRecord(newRunId(), "orders", RunStatus.COMPLETED,
                 "{\"nested\":{\"list\":[1,2.5,-3e2,true,false,null],\"text\":\"Grüße \\\"quoted\\\" 😀\"}}",

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class JobQueueContractTest {
 
     /** Long enough for a slow shared machine, short enough to fail fast. */
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
+    protected static final Duration PATIENCE = Duration.ofSeconds(10);
     /** How long "nothing happens" is watched for. */
     private static final Duration QUIET = Duration.ofMillis(400);
 
@@ -195,6 +195,36 @@ public abstract class JobQueueContractTest {
 
         assertThat(queue.isPaused(name)).isFalse();
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    @Test
+    void a_handler_that_cannot_prepare_claimed_jobs_still_runs_every_one() {
+        queue.pause(name);
+        for (int i = 0; i < 6; i++) {
+            queue.enqueue(job("unprepared-" + i));
+        }
+        RecordingHandler recording = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 4, new JobHandler() {
+            @Override
+            public void prepare(List<JobExecution> claimed) {
+                throw new IllegalStateException("the database behind the preparation is down");
+            }
+
+            @Override
+            public void handle(JobExecution job) throws Exception {
+                recording.handle(job);
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                recording.onAttemptFailed(job, error, nextAttemptAt);
+            }
+        });
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 6));
+        assertThat(recording.completed).hasSize(6);
+        assertThat(recording.failures).isEmpty();
     }
 
     // ---------------------------------------------------------------- retries

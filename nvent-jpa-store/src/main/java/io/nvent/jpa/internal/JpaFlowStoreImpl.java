@@ -28,7 +28,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -219,6 +221,23 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             found.ifPresent(commits::remember);
         }
         return found.map(RunTables.StoredRun::run);
+    }
+
+    @Override
+    public List<RunRecord> readRuns(Collection<String> runIds) {
+        if (runIds.isEmpty()) {
+            return List.of();
+        }
+        List<RunTables.StoredRun> found = transactions.readJdbc(connection -> {
+            List<RunTables.StoredRun> rows = new ArrayList<>(runIds.size());
+            tables.read(connection, new LinkedHashSet<>(runIds), rows::add);
+            return rows;
+        });
+        // As findRun: the engine reads these runs because steps of them are about to change them.
+        if (!transactions.inCallerTransaction()) {
+            found.forEach(commits::remember);
+        }
+        return found.stream().map(RunTables.StoredRun::run).toList();
     }
 
     /**

@@ -79,6 +79,11 @@ final class RunTables {
         lock(connection, ids, lockClause, found);
     }
 
+    /** Reads the runs with these ids with one statement, without locking them; ids with no run are left out. */
+    void read(Connection connection, Collection<String> ids, Consumer<StoredRun> found) throws SQLException {
+        lock(connection, ids, "", found);
+    }
+
     private void lock(Connection connection, Collection<String> ids, String lock, Consumer<StoredRun> found)
             throws SQLException {
         if (ids.isEmpty()) {

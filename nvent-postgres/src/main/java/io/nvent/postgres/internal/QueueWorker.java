@@ -486,6 +486,7 @@ public final class QueueWorker {
         // The claim returns rows unordered; start them in queue order.
         List<ClaimedJob> ordered = new ArrayList<>(claimed);
         ordered.sort(CLAIM_ORDER);
+        prepare(ordered, current);
         for (ClaimedJob job : ordered) {
             Attempt attempt = new Attempt(job, this);
             attempts.put(job.id(), attempt);
@@ -495,6 +496,19 @@ public final class QueueWorker {
                 // Claimed while shutting down: stop() hands the job back.
                 releaseSlot();
             }
+        }
+    }
+
+    /** Lets the handler prepare a batch of claimed jobs at once; what it throws only costs the preparation. */
+    private void prepare(List<ClaimedJob> ordered, JobHandler current) {
+        if (ordered.size() < 2) {
+            return;
+        }
+        try {
+            current.prepare(ordered.stream().map(ClaimedJob::execution).toList());
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "the handler of queue " + queue + " could not prepare " + ordered.size()
+                    + " claimed jobs; they run unprepared: " + e);
         }
     }
 

@@ -59,6 +59,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -589,8 +590,44 @@ public final class FlowEngine implements FlowService {
         }
 
         @Override
+        public void prepare(List<JobExecution> claimed) {
+            readAheadForFirstDeliveries(claimed);
+        }
+
+        @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
             recordFailure(job, error, nextAttemptAt);
+        }
+    }
+
+    /**
+     * Reads, with one query, the runs whose steps a queue just claimed together and whose first
+     * delivery would otherwise each read its run (see {@link #stateBeforeFirstDelivery}): the store
+     * keeps what it read, and each step then starts on that state. Runs the store still has a
+     * recent state of are not read; one run alone is left to its step.
+     */
+    private void readAheadForFirstDeliveries(List<JobExecution> claimed) {
+        if (startTimers == null || settings.startWriteDelay().isZero()) {
+            return;
+        }
+        Set<String> runIds = new LinkedHashSet<>();
+        for (JobExecution job : claimed) {
+            if (!isFirstDelivery(job)) {
+                continue;
+            }
+            StepJob ref;
+            try {
+                ref = StepJob.parse(job.payload());
+            } catch (IllegalArgumentException notAStepJob) {
+                continue; // its attempt reports it
+            }
+            if (ref.queuedAtVersion().isPresent() && store.recentRun(ref.runId(),
+                    ref.queuedAtVersion().getAsLong(), settings.startWriteDelay()).isEmpty()) {
+                runIds.add(ref.runId());
+            }
+        }
+        if (runIds.size() > 1) {
+            store.readRuns(runIds);
         }
     }
 

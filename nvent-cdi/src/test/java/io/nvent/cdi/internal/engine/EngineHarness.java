@@ -87,6 +87,12 @@ final class EngineHarness implements AutoCloseable {
                 EngineSettings.DEFAULT_START_WRITE_DELAY, continueInWorker, queue, steps);
     }
 
+    /** An engine over a store and on a queue of the test's. */
+    static EngineHarness over(MemoryFlowStore store, MemoryJobQueue queue, Step<?, ?>... steps) {
+        return new EngineHarness(store, new MemorySchedulingStore(), "instance-a", 4,
+                EngineSettings.DEFAULT_START_WRITE_DELAY, true, queue, steps);
+    }
+
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
                           Duration startWriteDelay, boolean continueInWorker, MemoryJobQueue queue,
                           Step<?, ?>... steps) {

@@ -9,13 +9,19 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +104,94 @@ class RecentRunStateTest {
                 readsByWorkers.incrementAndGet();
             }
             return super.findRun(runId);
+        }
+    }
+
+    /**
+     * Answers for the states it read together and those it committed by changing runs, as the JPA
+     * store does for runs created on another instance; counts what is read, and how.
+     */
+    static final class ReadAheadStore extends MemoryFlowStore {
+        final Map<String, RunRecord> known = new ConcurrentHashMap<>();
+        final List<List<String>> readTogether = new CopyOnWriteArrayList<>();
+        final AtomicInteger readsByWorkers = new AtomicInteger();
+
+        @Override
+        public List<RunRecord> readRuns(Collection<String> runIds) {
+            readTogether.add(List.copyOf(runIds));
+            List<RunRecord> read = super.readRuns(runIds);
+            read.forEach(run -> known.put(run.runId(), run));
+            return read;
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            Optional<StoredChange> change = super.updateRun(runId, mutation);
+            change.ifPresent(c -> known.put(runId, c.run()));
+            return change;
+        }
+
+        @Override
+        public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
+            return Optional.ofNullable(known.get(runId)).filter(run -> run.version() >= minVersion);
+        }
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            if (Thread.currentThread().getName().startsWith("test-worker")) {
+                readsByWorkers.incrementAndGet();
+            }
+            return super.findRun(runId);
+        }
+    }
+
+    /** A queue that lets the test see the handler the engine registered. */
+    static final class HandlerKeepingQueue extends MemoryJobQueue {
+        volatile JobHandler handler;
+
+        HandlerKeepingQueue() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void registerWorker(String queue, int concurrency, JobHandler handler) {
+            this.handler = handler;
+            super.registerWorker(queue, concurrency, handler);
+        }
+    }
+
+    @Test
+    void stepsClaimedTogetherStartOnTheirRunsReadWithOneQueryInsteadOfOneEach() {
+        ReadAheadStore store = new ReadAheadStore();
+        HandlerKeepingQueue queue = new HandlerKeepingQueue();
+        try (EngineHarness harness = EngineHarness.over(store, queue, new Pack(), new Send())) {
+            queue.pause("parcel");
+            List<String> runIds = List.of(harness.engine.start("parcel", null), harness.engine.start("parcel", null),
+                    harness.engine.start("parcel", null));
+            List<JobExecution> claimed = runIds.stream()
+                    .map(runId -> queue.job("parcel", StepJob.jobId(runId, "pack")).orElseThrow())
+                    .map(job -> new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), 1,
+                            job.maxAttempts()))
+                    .toList();
+
+            queue.handler.prepare(claimed);
+            queue.resume("parcel");
+
+            runIds.forEach(runId -> harness.awaitStatus(runId, RunStatus.COMPLETED));
+            assertThat(store.readTogether).containsExactly(runIds);
+            assertThat(store.readsByWorkers).as("runs read by the steps themselves").hasValue(0);
+        }
+    }
+
+    @Test
+    void withoutAPreparedBatchEachFirstStepReadsItsRun() {
+        ReadAheadStore store = new ReadAheadStore();
+        try (EngineHarness harness = EngineHarness.over(store, new HandlerKeepingQueue(), new Pack(), new Send())) {
+            List<String> runIds = List.of(harness.engine.start("parcel", null), harness.engine.start("parcel", null));
+
+            runIds.forEach(runId -> harness.awaitStatus(runId, RunStatus.COMPLETED));
+            assertThat(store.readTogether).isEmpty();
+            assertThat(store.readsByWorkers).hasValue(2);
         }
     }
 

@@ -21,7 +21,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -98,6 +100,16 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     @Override
     public Optional<RunRecord> findRun(String runId) {
         return delegate().findRun(runId);
+    }
+
+    @Override
+    public List<RunRecord> readRuns(Collection<String> runIds) {
+        return delegate().readRuns(runIds);
+    }
+
+    @Override
+    public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
+        return delegate().recentRun(runId, minVersion, maxAge);
     }
 
     @Override
