@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -455,6 +456,31 @@ abstract class JpaStoreBehaviourTest {
         store.findRun(runId);
         assertThat(store.recentRun(runId, elsewhere.run().version(), Duration.ofMinutes(1)))
                 .map(RunRecord::steps).contains(Map.of("a", StepStatus.COMPLETED, "b", StepStatus.QUEUED));
+    }
+
+    @Test
+    void instantsAreStoredToTheMicrosecondRoundedHalfUpBeforeTheEpochAndPastYear9999() {
+        Map<Instant, Instant> storedAs = new LinkedHashMap<>();
+        storedAs.put(Instant.parse("2030-05-06T07:08:09.123456Z"), Instant.parse("2030-05-06T07:08:09.123456Z"));
+        storedAs.put(Instant.parse("2030-05-06T07:08:09.123456499Z"), Instant.parse("2030-05-06T07:08:09.123456Z"));
+        storedAs.put(Instant.parse("2030-05-06T07:08:09.123456500Z"), Instant.parse("2030-05-06T07:08:09.123457Z"));
+        storedAs.put(Instant.parse("2030-12-31T23:59:59.999999900Z"), Instant.parse("2031-01-01T00:00:00Z"));
+        storedAs.put(Instant.parse("1900-01-01T00:00:00.000000500Z"), Instant.parse("1900-01-01T00:00:00.000001Z"));
+        storedAs.put(Instant.parse("9999-12-31T23:59:59.000001Z"), Instant.parse("9999-12-31T23:59:59.000001Z"));
+        storedAs.put(Instant.parse("+12000-01-01T00:00:00Z"), Instant.parse("+12000-01-01T00:00:00Z"));
+
+        storedAs.forEach((instant, expected) -> {
+            RunRecord run = RunRecord.started("run-" + IDS.incrementAndGet(), "clock", "{}", Optional.empty(), instant);
+            store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, instant, "{}")));
+            store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withStatus(RunStatus.COMPLETED, instant), List.of(log("{}")))));
+
+            RunRecord read = oneCommitter.findRun(run.runId()).orElseThrow();
+            assertThat(read.startedAt()).as("started at %s", instant).isEqualTo(expected);
+            assertThat(read.endedAt()).as("ended at %s", instant).contains(expected);
+            assertThat(oneCommitter.readEvents(run.runId(), EventQuery.all()).get(0).timestamp())
+                    .as("history at %s", instant).isEqualTo(expected);
+        });
     }
 
     @Test

@@ -211,15 +211,15 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, wire(await.position()));
         statement.setString(i++, wire(await.type()));
         statement.setString(i++, wire(await.status()));
-        setInstant(statement, i++, Optional.of(await.registeredAt()));
-        setInstant(statement, i++, await.resolveAt());
-        setInstant(statement, i++, await.timeoutAt());
+        setInstant(statement, i++, Optional.of(await.registeredAt()), database);
+        setInstant(statement, i++, await.resolveAt(), database);
+        setInstant(statement, i++, await.timeoutAt(), database);
         statement.setString(i++, wire(await.timeoutAction()));
         statement.setString(i++, await.event().orElse(null));
         setText(statement, i++, await.filterValue());
         setJson(statement, i++, Optional.of(await.held()));
         setJson(statement, i++, await.data());
-        setInstant(statement, i++, await.closedAt());
+        setInstant(statement, i++, await.closedAt(), database);
         return i;
     }
 
@@ -227,7 +227,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                            String awaitId) throws SQLException {
         statement.setString(1, wire(status));
         setJson(statement, 2, data);
-        setInstant(statement, 3, Optional.of(at));
+        setInstant(statement, 3, Optional.of(at), database);
         statement.setString(4, awaitId);
     }
 
@@ -332,10 +332,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         setText(statement, i++, Optional.of(spec.description()));
         statement.setBoolean(i++, spec.enabled());
         statement.setBoolean(i++, trigger.declared());
-        setInstant(statement, i++, Optional.of(trigger.createdAt()));
+        setInstant(statement, i++, Optional.of(trigger.createdAt()), database);
         statement.setLong(i++, trigger.fires());
         statement.setLong(i++, trigger.runsStarted());
-        setInstant(statement, i++, trigger.lastFiredAt());
+        setInstant(statement, i++, trigger.lastFiredAt(), database);
         setText(statement, i++, trigger.lastError());
         return i;
     }
@@ -373,7 +373,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + (error.isPresent() ? ", last_error = ?" : "") + " where trigger_name = ?")) {
                 int i = 1;
                 update.setLong(i++, runsStarted);
-                setInstant(update, i++, Optional.of(at));
+                setInstant(update, i++, Optional.of(at), database);
                 if (error.isPresent()) {
                     setText(update, i++, error);
                 }
@@ -454,7 +454,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 insert.setString(1, name);
                 insert.setLong(2, seq);
                 insert.setString(3, type);
-                setInstant(insert, 4, Optional.of(at));
+                setInstant(insert, 4, Optional.of(at), database);
                 setJson(insert, 5, Optional.of(data));
                 insert.executeUpdate();
             }
@@ -493,7 +493,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             try (PreparedStatement statement = connection.prepareStatement(
                     postgres ? insert + " on conflict do nothing" : insert)) {
                 statement.setString(1, trigger);
-                setInstant(statement, 2, Optional.of(scheduledAt));
+                setInstant(statement, 2, Optional.of(scheduledAt), database);
                 return statement.executeUpdate() == 1;
             } catch (SQLException e) {
                 // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
@@ -603,9 +603,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             upsert.setString(1, runId);
             upsert.setString(2, step);
             upsert.setString(3, owner);
-            setInstant(upsert, 4, Optional.of(until));
+            setInstant(upsert, 4, Optional.of(until), database);
             upsert.setString(5, runId);
-            setInstant(upsert, 6, Optional.of(now));
+            setInstant(upsert, 6, Optional.of(now), database);
             return upsert.executeUpdate() == 1;
         }
     }
@@ -616,11 +616,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (PreparedStatement update = connection.prepareStatement("update " + leases
                 + " set owner = ?, expires_at = ? where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
             update.setString(1, owner);
-            setInstant(update, 2, Optional.of(until));
+            setInstant(update, 2, Optional.of(until), database);
             update.setString(3, runId);
             update.setString(4, step);
             update.setString(5, owner);
-            setInstant(update, 6, Optional.of(now));
+            setInstant(update, 6, Optional.of(now), database);
             if (update.executeUpdate() == 1) {
                 return true;
             }
@@ -630,7 +630,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             insert.setString(1, runId);
             insert.setString(2, step);
             insert.setString(3, owner);
-            setInstant(insert, 4, Optional.of(until));
+            setInstant(insert, 4, Optional.of(until), database);
             insert.setString(5, runId);
             return insert.executeUpdate() == 1;
         } catch (SQLException e) {
@@ -663,7 +663,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                             + " where owner = ? for update skip locked) s"
                             + " where l.run_id = s.run_id and l.step_name = s.step_name"
                     : "update " + leases + " set expires_at = ? where owner = ?")) {
-                setInstant(update, 1, Optional.of(until));
+                setInstant(update, 1, Optional.of(until), database);
                 update.setString(2, owner);
                 update.executeUpdate();
             }
@@ -696,7 +696,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             try (PreparedStatement statement = connection.prepareStatement("select run_id, step_name, owner, "
                     + "expires_at from " + leases + " where expires_at <= ? order by expires_at, run_id, step_name "
                     + limit(limit))) {
-                setInstant(statement, 1, Optional.of(now));
+                setInstant(statement, 1, Optional.of(now), database);
                 try (ResultSet rows = statement.executeQuery()) {
                     List<StepLease> found = new ArrayList<>();
                     while (rows.next()) {
@@ -751,11 +751,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         JdbcValues.setText(statement, index, text, database);
     }
 
-    private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
+    private void bind(PreparedStatement statement, Object... parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             Object parameter = parameters[i];
             if (parameter instanceof Instant instant) {
-                setInstant(statement, i + 1, Optional.of(instant));
+                setInstant(statement, i + 1, Optional.of(instant), database);
             } else {
                 statement.setString(i + 1, (String) parameter);
             }

@@ -177,7 +177,7 @@ final class RunTables {
     /** Deletes the state values that expired at {@code now}; how many. */
     int deleteExpiredState(Connection connection, Instant now) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(deleteExpiredState)) {
-            setInstant(statement, 1, Optional.of(now));
+            setInstant(statement, 1, Optional.of(now), database);
             return statement.executeUpdate();
         }
     }
@@ -226,8 +226,8 @@ final class RunTables {
         insert.setString(6, run.parentRunId().orElse(null));
         setJson(insert, 7, Optional.of(RunEntity.stepsJson(run.steps())), database);
         setJson(insert, 8, Optional.of(RunEntity.emittedJson(run.emitted())), database);
-        setInstant(insert, 9, Optional.of(run.startedAt()));
-        setInstant(insert, 10, run.endedAt());
+        setInstant(insert, 9, Optional.of(run.startedAt()), database);
+        setInstant(insert, 10, run.endedAt(), database);
         insert.setLong(11, lastSeq);
         insert.setLong(12, run.version());
     }
@@ -248,8 +248,8 @@ final class RunTables {
         update.setString(5, after.parentRunId().orElse(null));
         setJson(update, 6, ifChanged(before.steps(), after.steps(), RunEntity::stepsJson), database);
         setJson(update, 7, ifChanged(before.emitted(), after.emitted(), RunEntity::emittedJson), database);
-        setInstant(update, 8, Optional.of(after.startedAt()));
-        setInstant(update, 9, after.endedAt());
+        setInstant(update, 8, Optional.of(after.startedAt()), database);
+        setInstant(update, 9, after.endedAt(), database);
         update.setLong(10, lastSeq);
         update.setLong(11, after.version());
         update.setString(12, after.runId());
@@ -271,7 +271,7 @@ final class RunTables {
         insert.setString(3, EVENT_TYPE.convertToDatabaseColumn(event.type()));
         insert.setString(4, event.step().orElse(null));
         insert.setInt(5, event.attempt());
-        setInstant(insert, 6, Optional.of(event.timestamp()));
+        setInstant(insert, 6, Optional.of(event.timestamp()), database);
         setJson(insert, 7, Optional.of(event.data()), database);
     }
 }
