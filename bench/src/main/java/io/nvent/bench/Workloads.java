@@ -58,11 +58,17 @@ final class Workloads {
             }));
 
             w1Job(name, -1); // links the call site (start-up, not timed)
-            long firstEnqueue = produce(n, i -> queue.enqueue(w1Job(name, i)));
-            long enqueued = System.nanoTime();
-
-            queue.resume(name);
-            long confirmed = waitUntil(handled, () -> queue.counts(name).completed(), n);
+            long firstEnqueue;
+            long enqueued;
+            try (TimedPartProfiler profiling = TimedPartProfiler.start("enqueue")) {
+                firstEnqueue = produce(n, i -> queue.enqueue(w1Job(name, i)));
+                enqueued = System.nanoTime();
+            }
+            long confirmed;
+            try (TimedPartProfiler profiling = TimedPartProfiler.start("process")) {
+                queue.resume(name);
+                confirmed = waitUntil(handled, () -> queue.counts(name).completed(), n);
+            }
 
             double enqueueMs = millis(enqueued - firstEnqueue);
             double processMs = millis(confirmed - enqueued);
@@ -165,11 +171,16 @@ final class Workloads {
                 .continueInWorker(Boolean.parseBoolean(System.getProperty("nvent.bench.continue-in-worker", "true")))
                 .step(new Step1()).step(new Step2(timings)).step(new Step3(timings))
                 .build()) {
-            long t0 = System.nanoTime();
-            produce(runs, i -> engine.flows().startWithJson("w2",
-                    "{\"i\":" + i + ",\"pad\":\"" + PAD + "\",\"tRun0\":" + System.nanoTime() + "}"));
-            long started = System.nanoTime();
-            long confirmed = waitUntil(timings.finishedRuns, () -> engine.flows().stats("w2").completed(), runs);
+            long t0;
+            long started;
+            long confirmed;
+            try (TimedPartProfiler profiling = TimedPartProfiler.start("runs")) {
+                t0 = System.nanoTime();
+                produce(runs, i -> engine.flows().startWithJson("w2",
+                        "{\"i\":" + i + ",\"pad\":\"" + PAD + "\",\"tRun0\":" + System.nanoTime() + "}"));
+                started = System.nanoTime();
+                confirmed = waitUntil(timings.finishedRuns, () -> engine.flows().stats("w2").completed(), runs);
+            }
 
             double[] handoffs = timings.handoffs.values().stream()
                     .flatMapToLong(pair -> java.util.stream.LongStream.of(pair)).filter(v -> v > 0)
