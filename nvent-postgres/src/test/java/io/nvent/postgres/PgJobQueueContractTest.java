@@ -72,4 +72,50 @@ class PgJobQueueContractTest extends JobQueueContractTest {
         assertThat(seen.get(0)).isEqualTo("prepare [batch-0, batch-1, batch-2, batch-3, batch-4, batch-5]");
         assertThat(seen).hasSize(7);
     }
+
+    @Test
+    void a_batch_whose_preparation_outlasts_the_lease_is_still_held_and_runs_once() {
+        Duration lease = Duration.ofMillis(500);
+        PgJobQueue shortLeases = new PgJobQueue(dataSource, new TestThreads("short-leases"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).leaseDuration(lease)
+                        .pollInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofSeconds(2)).build());
+        try {
+            shortLeases.pause(name);
+            for (int i = 0; i < 4; i++) {
+                shortLeases.enqueue(job("slow-" + i));
+            }
+            List<JobExecution> handled = new CopyOnWriteArrayList<>();
+            List<Integer> prepared = new CopyOnWriteArrayList<>();
+            shortLeases.registerWorker(name, 8, new JobHandler() {
+                @Override
+                public void prepare(List<JobExecution> claimed) {
+                    prepared.add(claimed.size());
+                    try {
+                        Thread.sleep(lease.multipliedBy(4).toMillis()); // a store that answers slowly
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+
+                @Override
+                public void handle(JobExecution job) {
+                    handled.add(job);
+                }
+
+                @Override
+                public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                }
+            });
+            shortLeases.resume(name);
+
+            await().atMost(PATIENCE).until(() -> handled.size() >= 4);
+            await().during(lease.multipliedBy(3)).atMost(PATIENCE).until(() -> handled.size() == 4);
+            assertThat(prepared).as("batches prepared").containsExactly(4);
+            assertThat(handled).extracting(JobExecution::redelivered).containsOnly(false);
+            assertThat(handled).extracting(JobExecution::jobId)
+                    .containsExactlyInAnyOrder("slow-0", "slow-1", "slow-2", "slow-3");
+        } finally {
+            shortLeases.close();
+        }
+    }
 }

@@ -486,10 +486,15 @@ public final class QueueWorker {
         // The claim returns rows unordered; start them in queue order.
         List<ClaimedJob> ordered = new ArrayList<>(claimed);
         ordered.sort(CLAIM_ORDER);
-        prepare(ordered, current);
+        List<Attempt> claimedAttempts = new ArrayList<>(ordered.size());
         for (ClaimedJob job : ordered) {
             Attempt attempt = new Attempt(job, this);
+            // Held from here on: their leases are renewed while the handler prepares them.
             attempts.put(job.id(), attempt);
+            claimedAttempts.add(attempt);
+        }
+        prepare(ordered, current);
+        for (Attempt attempt : claimedAttempts) {
             try {
                 workers.execute(new Run(attempt, current));
             } catch (RejectedExecutionException closing) {
