@@ -57,14 +57,26 @@ class RecentRunStateTest {
         }
     }
 
+    /** Counts the runs the queue's worker threads read. */
+    static class WorkerReadCountingStore extends MemoryFlowStore {
+        final AtomicInteger readsByWorkers = new AtomicInteger();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            if (Thread.currentThread().getName().startsWith("test-worker")) {
+                readsByWorkers.incrementAndGet();
+            }
+            return super.findRun(runId);
+        }
+    }
+
     /**
      * Keeps the states it committed, as the JPA store's grouped commits do, and records what the
      * engine asks for.
      */
-    static final class RememberingStore extends MemoryFlowStore {
+    static final class RememberingStore extends WorkerReadCountingStore {
         final Map<String, RunRecord> committed = new ConcurrentHashMap<>();
         final List<String> recentRequests = new CopyOnWriteArrayList<>();
-        final AtomicInteger readsByWorkers = new AtomicInteger();
         final AtomicLong versionThatQueuedSend = new AtomicLong(-1);
         final boolean answers;
 
@@ -97,24 +109,15 @@ class RecentRunStateTest {
             return answers ? Optional.ofNullable(committed.get(runId)).filter(run -> run.version() >= minVersion)
                     : Optional.empty();
         }
-
-        @Override
-        public Optional<RunRecord> findRun(String runId) {
-            if (Thread.currentThread().getName().startsWith("test-worker")) {
-                readsByWorkers.incrementAndGet();
-            }
-            return super.findRun(runId);
-        }
     }
 
     /**
      * Answers for the states it read together and those it committed by changing runs, as the JPA
      * store does for runs created on another instance; counts what is read, and how.
      */
-    static final class ReadAheadStore extends MemoryFlowStore {
+    static final class ReadAheadStore extends WorkerReadCountingStore {
         final Map<String, RunRecord> known = new ConcurrentHashMap<>();
         final List<List<String>> readTogether = new CopyOnWriteArrayList<>();
-        final AtomicInteger readsByWorkers = new AtomicInteger();
 
         @Override
         public List<RunRecord> readRuns(Collection<String> runIds) {
@@ -134,14 +137,6 @@ class RecentRunStateTest {
         @Override
         public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
             return Optional.ofNullable(known.get(runId)).filter(run -> run.version() >= minVersion);
-        }
-
-        @Override
-        public Optional<RunRecord> findRun(String runId) {
-            if (Thread.currentThread().getName().startsWith("test-worker")) {
-                readsByWorkers.incrementAndGet();
-            }
-            return super.findRun(runId);
         }
     }
 
