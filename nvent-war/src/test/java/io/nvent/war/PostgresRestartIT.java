@@ -240,7 +240,8 @@ class PostgresRestartIT {
             // Say where the run stands: a CI failure leaves no server log behind.
             throw new AssertionError("run " + runId + " not " + status + " within " + RUN_TIMEOUT + ": "
                     + http.get("api/nvent/runs/" + runId).body() + "\nhistory:\n"
-                    + String.join("\n", history(http, runId)) + "\nthreads in nvent code:\n"
+                    + String.join("\n", history(http, runId)) + "\nevents with their data:\n"
+                    + http.get("api/nvent/runs/" + runId + "/events").body() + "\nthreads in nvent code:\n"
                     + http.get("api/restart/threads").body(), e);
         }
     }

@@ -59,7 +59,9 @@ final class JdbcValues {
     static void setInstant(PreparedStatement statement, int index, Optional<Instant> instant, Database database)
             throws SQLException {
         if (instant.isEmpty()) {
-            statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+            // Untyped on PostgreSQL as the text is, so that the rows of one batch bind the same types
+            // (the driver prepares a statement again when they change).
+            statement.setNull(index, database == Database.POSTGRESQL ? Types.OTHER : Types.TIMESTAMP_WITH_TIMEZONE);
         } else if (database == Database.POSTGRESQL && instant.get().getEpochSecond() >= FIRST_ISO_SECOND
                 && instant.get().getEpochSecond() <= LAST_ISO_SECOND) {
             statement.setObject(index, toMicros(instant.get()).toString(), Types.OTHER);
