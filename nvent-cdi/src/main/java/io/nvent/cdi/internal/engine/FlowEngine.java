@@ -729,6 +729,7 @@ public final class FlowEngine implements FlowService {
             deferred.outcome();
         });
         boolean holdingLease = false;
+        boolean startTakenOver = false;
         try {
             try {
                 resultJson = invokeForResult(binding, before, context);
@@ -736,6 +737,7 @@ public final class FlowEngine implements FlowService {
                 timer.cancel(false);
             }
             if (deferred.takeOver()) {
+                startTakenOver = true;
                 complete(binding, job, context, resultJson, Optional.empty(), start);
                 return;
             }
@@ -748,8 +750,14 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
         } catch (Exception | Error failure) {
             try {
-                deferred.writeIfPending();
-                holdingLease = deferred.outcome().isPresent();
+                if (startTakenOver) {
+                    // The write of start and result together failed: the start alone goes first, so
+                    // the failure recorded next does not read as if the step never ran.
+                    holdingLease = writeStart(binding, job, before.runId(), start).isPresent();
+                } else {
+                    deferred.writeIfPending();
+                    holdingLease = deferred.outcome().isPresent();
+                }
             } catch (RuntimeException notStored) {
                 failure.addSuppressed(notStored);
             }

@@ -10,12 +10,22 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.EventType;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -133,6 +143,44 @@ class DeferredStartTest {
             h.awaitStatus(runId, RunStatus.FAILED);
             assertThat(h.types(runId)).containsSubsequence("step.started", "step.failed", "flow.failed");
             assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStepWhoseResultCannotBeStoredRecordsItsStartBeforeItsFailure() {
+        // The write that would store start and result together fails (the database went away):
+        // the failure that follows must not read as if the step never started.
+        StoreFailingOnCompletion store = new StoreFailingOnCompletion();
+        Look look = new Look();
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), look)) {
+            look.engine = h.engine;
+            String runId = h.engine.start("quick", null);
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(store.failedWrites).hasValue(1);
+            assertThat(h.types(runId)).containsExactly("flow.start", "step.started", "step.failed", "flow.failed");
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("connection to the database lost"));
+            assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
+    /** Fails the first write that stores a step's result, as a store whose database went away would. */
+    static final class StoreFailingOnCompletion extends MemoryFlowStore {
+        final AtomicInteger failedWrites = new AtomicInteger();
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            return super.updateRun(runId, run -> {
+                Optional<RunChange> change = mutation.apply(run);
+                if (change.isPresent() && change.get().events().stream()
+                        .anyMatch(event -> event.type() == EventType.STEP_COMPLETED)
+                        && failedWrites.compareAndSet(0, 1)) {
+                    throw new IllegalStateException("connection to the database lost");
+                }
+                return change;
+            });
         }
     }
 
