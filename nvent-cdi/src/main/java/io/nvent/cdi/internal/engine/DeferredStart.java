@@ -44,6 +44,21 @@ final class DeferredStart {
     }
 
     /**
+     * Stores the start of an attempt that failed, unless the timer stored it already, so that the
+     * failure recorded next follows a start in the history. That includes a completion that took
+     * the start over and then failed to store start and result together.
+     *
+     * @return the stored start; empty if the step must not run. Rethrows the write's failure.
+     */
+    Optional<StoredChange> storeBeforeFailure() {
+        if (state.get() == TAKEN_OVER) {
+            return write.get();
+        }
+        writeIfPending();
+        return outcome();
+    }
+
+    /**
      * The stored start, once the timer's write is done; empty if the step must not run (or the
      * completion took the start over). Rethrows the write's failure.
      */

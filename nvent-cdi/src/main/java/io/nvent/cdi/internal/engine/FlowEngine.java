@@ -729,7 +729,6 @@ public final class FlowEngine implements FlowService {
             deferred.outcome();
         });
         boolean holdingLease = false;
-        boolean startTakenOver = false;
         try {
             try {
                 resultJson = invokeForResult(binding, before, context);
@@ -737,7 +736,6 @@ public final class FlowEngine implements FlowService {
                 timer.cancel(false);
             }
             if (deferred.takeOver()) {
-                startTakenOver = true;
                 complete(binding, job, context, resultJson, Optional.empty(), start);
                 return;
             }
@@ -750,14 +748,7 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
         } catch (Exception | Error failure) {
             try {
-                if (startTakenOver) {
-                    // The write of start and result together failed: the start alone goes first, so
-                    // the failure recorded next does not read as if the step never ran.
-                    holdingLease = writeStart(binding, job, before.runId(), start).isPresent();
-                } else {
-                    deferred.writeIfPending();
-                    holdingLease = deferred.outcome().isPresent();
-                }
+                holdingLease = deferred.storeBeforeFailure().isPresent();
             } catch (RuntimeException notStored) {
                 failure.addSuppressed(notStored);
             }
