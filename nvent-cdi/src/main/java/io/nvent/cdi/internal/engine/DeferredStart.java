@@ -10,7 +10,9 @@ import java.util.function.Supplier;
 /**
  * The start of a step that runs before its start is stored: either a timer stores it while the
  * step runs ({@link #writeIfPending}), or the step finishes first and its completion stores the
- * start along with the result ({@link #takeOver}). Exactly one of the two happens.
+ * start along with the result ({@link #takeOver}). Exactly one of the two happens, unless that
+ * completion then fails to store start and result together: the start is then stored alone
+ * ({@link #storeBeforeFailure}).
  */
 final class DeferredStart {
 
