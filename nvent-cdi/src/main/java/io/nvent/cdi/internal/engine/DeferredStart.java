@@ -10,9 +10,7 @@ import java.util.function.Supplier;
 /**
  * The start of a step that runs before its start is stored: either a timer stores it while the
  * step runs ({@link #writeIfPending}), or the step finishes first and its completion stores the
- * start along with the result ({@link #takeOver}). Exactly one of the two happens, unless that
- * completion then fails to store start and result together: the start is then stored alone
- * ({@link #storeBeforeFailure}).
+ * start along with the result ({@link #takeOver}). Exactly one of the two happens.
  */
 final class DeferredStart {
 
@@ -43,21 +41,6 @@ final class DeferredStart {
     /** Whether the completion stores the start itself: true unless the timer began to store it. */
     boolean takeOver() {
         return state.compareAndSet(PENDING, TAKEN_OVER);
-    }
-
-    /**
-     * Stores the start of an attempt that failed, unless the timer stored it already, so that the
-     * failure recorded next follows a start in the history. That includes a completion that took
-     * the start over and then failed to store start and result together.
-     *
-     * @return the stored start; empty if the step must not run. Rethrows the write's failure.
-     */
-    Optional<StoredChange> storeBeforeFailure() {
-        if (state.get() == TAKEN_OVER) {
-            return write.get();
-        }
-        writeIfPending();
-        return outcome();
     }
 
     /**

@@ -748,7 +748,8 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
         } catch (Exception | Error failure) {
             try {
-                holdingLease = deferred.storeBeforeFailure().isPresent();
+                deferred.writeIfPending();
+                holdingLease = deferred.outcome().isPresent();
             } catch (RuntimeException notStored) {
                 failure.addSuppressed(notStored);
             }
@@ -948,18 +949,22 @@ public final class FlowEngine implements FlowService {
                 if (status == null || status.isFinal() || status == StepStatus.AWAITING) {
                     return Optional.empty();
                 }
+                // An attempt that failed before its start was stored (a start left to be written with
+                // the result, or a start whose write failed) is recorded as started first, so that
+                // every failure in the history follows the start of its attempt.
+                Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), job, now);
+                RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
+                List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
                         .num("attempt", job.attempt()).num("maxAttempts", job.maxAttempts());
                 if (nextAttemptAt.isPresent()) {
                     data.num("nextAttempt", job.attempt() + 1L).str("nextAttemptAt", nextAttemptAt.get().toString());
-                    return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.RETRYING),
-                            List.of(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now,
-                                    data.build()))));
+                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data.build()));
+                    return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
-                List<EventDraft> events = new ArrayList<>();
                 events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), job.attempt(), now, data.build()));
-                RunRecord next = run.withStep(ref.step(), StepStatus.FAILED);
-                if (run.status().canTransitionTo(RunStatus.FAILED)) {
+                RunRecord next = started.withStep(ref.step(), StepStatus.FAILED);
+                if (started.status().canTransitionTo(RunStatus.FAILED)) {
                     next = next.withStatus(RunStatus.FAILED, now);
                     events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                             .str("step", ref.step()).str("error", finalMessage).build()));

@@ -150,8 +150,8 @@ class DeferredStartTest {
     void aStepWhoseResultCannotBeStoredRecordsItsStartBeforeItsFailure() {
         // The write that would store start and result together fails (the database went away):
         // the failure that follows must not read as if the step never started.
-        StoreFailingOnCompletion store = new StoreFailingOnCompletion();
         Look look = new Look();
+        StoreFailingOnce store = new StoreFailingOnce(EventType.STEP_COMPLETED);
         try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
                 Threads.daemonThreads("test-worker")), look)) {
             look.engine = h.engine;
@@ -166,16 +166,37 @@ class DeferredStartTest {
         }
     }
 
-    /** Fails the first write that stores a step's result, as a store whose database went away would. */
-    static final class StoreFailingOnCompletion extends MemoryFlowStore {
+    @Test
+    void aStepWhoseStartCannotBeStoredWhenItLogsRecordsItsStartBeforeItsFailure() {
+        // Logging stores the deferred start first; when that write fails, so does the step.
+        StoreFailingOnce store = new StoreFailingOnce(EventType.STEP_STARTED);
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new Talk())) {
+            String runId = h.engine.start("chatty", null);
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(store.failedWrites).hasValue(1);
+            assertThat(h.types(runId)).containsExactly("flow.start", "step.started", "step.failed", "flow.failed");
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).singleElement()
+                    .satisfies(started -> assertThat(started.attempt()).isEqualTo(1));
+            assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
+    /** Fails the first write that stores an event of one type, as a store whose database went away would. */
+    static final class StoreFailingOnce extends MemoryFlowStore {
         final AtomicInteger failedWrites = new AtomicInteger();
+        private final EventType failingType;
+
+        StoreFailingOnce(EventType failingType) {
+            this.failingType = failingType;
+        }
 
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
             return super.updateRun(runId, run -> {
                 Optional<RunChange> change = mutation.apply(run);
-                if (change.isPresent() && change.get().events().stream()
-                        .anyMatch(event -> event.type() == EventType.STEP_COMPLETED)
+                if (change.isPresent() && change.get().events().stream().anyMatch(e -> e.type() == failingType)
                         && failedWrites.compareAndSet(0, 1)) {
                     throw new IllegalStateException("connection to the database lost");
                 }
