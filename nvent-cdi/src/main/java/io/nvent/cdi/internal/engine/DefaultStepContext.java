@@ -34,6 +34,7 @@ final class DefaultStepContext implements StepContext {
     private final FlowStore store;
     private final Json json;
     private final Clock clock;
+    private final StateCleanup stateCleanup;
     private final List<Emission> emissions = new ArrayList<>();
     private final StepLogger logger = this::log;
     private final Optional<String> triggerData;
@@ -42,7 +43,7 @@ final class DefaultStepContext implements StepContext {
     private volatile Runnable beforeHistory = () -> { };
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       Json json, Clock clock, Optional<String> triggerData) {
+                       Json json, Clock clock, StateCleanup stateCleanup, Optional<String> triggerData) {
         this.triggerData = triggerData;
         this.engine = engine;
         this.runId = runId;
@@ -52,6 +53,7 @@ final class DefaultStepContext implements StepContext {
         this.store = store;
         this.json = json;
         this.clock = clock;
+        this.stateCleanup = stateCleanup;
     }
 
     @Override
@@ -169,7 +171,8 @@ final class DefaultStepContext implements StepContext {
 
         @Override
         public void set(String key, Object value) {
-            store.putState(runId, key, json.toJson(value, "state '" + key + "'"), Optional.empty());
+            store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
+                    stateCleanup.expiryOfUntimedValue(clock.instant()));
         }
 
         @Override

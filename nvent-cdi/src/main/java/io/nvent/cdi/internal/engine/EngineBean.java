@@ -98,7 +98,9 @@ public class EngineBean {
                 config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60)),
                 config.getBoolean("nvent.stall.recover", true),
                 config.getMillis("nvent.step.start-write-delay-ms", EngineSettings.DEFAULT_START_WRITE_DELAY),
-                config.getBoolean("nvent.step.continue-in-worker", true));
+                config.getBoolean("nvent.step.continue-in-worker", true),
+                StateCleanup.of(config.get("nvent.store.state.cleanup.strategy", "never"),
+                        config.getMillis("nvent.store.state.cleanup.ttl-ms", StateCleanup.DEFAULT_TTL)));
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get(),

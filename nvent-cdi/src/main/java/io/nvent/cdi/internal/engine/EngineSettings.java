@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -17,14 +18,16 @@ import java.util.UUID;
  * @param continueInWorker a step that continues a run goes on in the worker that ran the step
  *     before it, where the queue adapter can do so ({@code nvent.step.continue-in-worker}); false
  *     sends every step through the queue
+ * @param stateCleanup when a run's state is removed ({@code nvent.store.state.cleanup.*})
  */
 public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
-                             Duration startWriteDelay, boolean continueInWorker) {
+                             Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup) {
 
     /** The default of {@link #startWriteDelay}: short enough that a step running longer shows as running at once. */
     public static final Duration DEFAULT_START_WRITE_DELAY = Duration.ofMillis(200);
 
     public EngineSettings {
+        Objects.requireNonNull(stateCleanup, "stateCleanup");
         if (startWriteDelay.isNegative()) {
             throw new IllegalArgumentException("startWriteDelay must not be negative: " + startWriteDelay);
         }
@@ -40,9 +43,23 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
         this(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, true);
     }
 
+    /** Settings that keep a run's state until retention removes the run. */
+    public EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
+                          Duration startWriteDelay, boolean continueInWorker) {
+        this(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, continueInWorker,
+                StateCleanup.NEVER);
+    }
+
     /** These settings with steps that continue a run sent through the queue, or not. */
     public EngineSettings withContinueInWorker(boolean value) {
-        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, value);
+        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, value,
+                stateCleanup);
+    }
+
+    /** These settings with another cleanup of run state. */
+    public EngineSettings withStateCleanup(StateCleanup value) {
+        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
+                continueInWorker, value);
     }
 
     /** Settings for tests and embedded use. */

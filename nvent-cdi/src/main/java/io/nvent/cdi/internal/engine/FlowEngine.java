@@ -839,7 +839,7 @@ public final class FlowEngine implements FlowService {
         Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
                 ? resolvedData(run.runId(), binding.step()) : Optional.empty();
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
-                triggerData);
+                settings.stateCleanup(), triggerData);
     }
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context) throws Exception {
@@ -1138,6 +1138,7 @@ public final class FlowEngine implements FlowService {
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.of(parentRunId));
     }
 
+    /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
@@ -1147,6 +1148,15 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException e) {
             // Live listeners catch up from the store; a stream hiccup must not fail the run.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0114 could not publish events of flow " + flow, e);
+        }
+        for (String runId : settings.stateCleanup().runsToClearAfter(events)) {
+            try {
+                store.clearState(runId);
+            } catch (RuntimeException e) {
+                // The run's outcome is stored; left-over state goes with the run's retention.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0117 could not remove the state of run " + runId
+                        + " (" + settings.stateCleanup().strategy().configValue() + ")", e);
+            }
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -71,31 +72,44 @@ final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
                           Step<?, ?>... steps) {
-        this(store, scheduling, instanceId, concurrency, EngineSettings.DEFAULT_START_WRITE_DELAY, true,
-                new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker")), steps);
+        this(store, scheduling, concurrency, settings(instanceId), newQueue(), steps);
     }
 
     /** An engine that stores a step's start on its own once the step has run for {@code startWriteDelay}. */
     static EngineHarness withStartWriteDelay(Duration startWriteDelay, Step<?, ?>... steps) {
-        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", 4, startWriteDelay,
-                true, new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker")), steps);
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
+                new EngineSettings("instance-a", "http://test", Duration.ofMinutes(1), true, startWriteDelay),
+                newQueue(), steps);
+    }
+
+    /** An engine whose settings the test adjusts. */
+    static EngineHarness withSettings(UnaryOperator<EngineSettings> adjust, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
+                adjust.apply(settings("instance-a")), newQueue(), steps);
     }
 
     /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
     static EngineHarness onQueue(MemoryJobQueue queue, boolean continueInWorker, Step<?, ?>... steps) {
-        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), "instance-a", 4,
-                EngineSettings.DEFAULT_START_WRITE_DELAY, continueInWorker, queue, steps);
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
+                settings("instance-a").withContinueInWorker(continueInWorker), queue, steps);
     }
 
     /** An engine over a store and on a queue of the test's. */
     static EngineHarness over(MemoryFlowStore store, MemoryJobQueue queue, Step<?, ?>... steps) {
-        return new EngineHarness(store, new MemorySchedulingStore(), "instance-a", 4,
-                EngineSettings.DEFAULT_START_WRITE_DELAY, true, queue, steps);
+        return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), queue, steps);
     }
 
-    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId, int concurrency,
-                          Duration startWriteDelay, boolean continueInWorker, MemoryJobQueue queue,
-                          Step<?, ?>... steps) {
+    private static EngineSettings settings(String instanceId) {
+        return new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true,
+                EngineSettings.DEFAULT_START_WRITE_DELAY);
+    }
+
+    private static MemoryJobQueue newQueue() {
+        return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
+                          EngineSettings settings, MemoryJobQueue queue, Step<?, ?>... steps) {
         this.store = store;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -108,9 +122,7 @@ final class EngineHarness implements AutoCloseable {
         StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),
                 Duration.ofSeconds(30), Duration.ofHours(1));
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
-                new Json(1024 * 1024), clock, instances::get, hooks::add,
-                new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true, startWriteDelay,
-                        continueInWorker));
+                new Json(1024 * 1024), clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
