@@ -10,6 +10,7 @@ import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.Json;
 import io.nvent.cdi.internal.engine.Maintenance;
+import io.nvent.cdi.internal.engine.StateCleanup;
 import io.nvent.cdi.internal.engine.TriggerManager;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
@@ -75,7 +76,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
-                        b.continueInWorker));
+                        b.continueInWorker, b.stateCleanup));
         engine.useTimers(executor);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
@@ -139,6 +140,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private Duration leaseDuration = Duration.ofSeconds(60);
         private Duration startWriteDelay = EngineSettings.DEFAULT_START_WRITE_DELAY;
         private boolean continueInWorker = true;
+        private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
         private Consumer<Object> hooks = event -> { };
 
@@ -229,6 +231,19 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder continueInWorker(boolean value) {
             this.continueInWorker = value;
+            return this;
+        }
+
+        /**
+         * When a run's state is removed, as {@code nvent.store.state.cleanup.strategy} and
+         * {@code .ttl-ms} say in a container: {@code never} (the default), {@code on-complete},
+         * {@code immediate} or {@code ttl}, with the time to live {@code ttl} gives values set
+         * without one.
+         *
+         * @throws IllegalArgumentException for another strategy or a time to live below one millisecond
+         */
+        public Builder stateCleanup(String strategy, Duration ttl) {
+            this.stateCleanup = StateCleanup.of(strategy, ttl);
             return this;
         }
 
