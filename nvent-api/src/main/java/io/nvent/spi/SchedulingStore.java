@@ -66,11 +66,28 @@ public interface SchedulingStore {
     List<TriggerEvent> triggerHistory(String name, int limit);
 
     /**
+     * Keeps the newest {@code keep} entries of every trigger's history and removes the older ones.
+     * Entries appended later go on with the next sequence number; numbers are never reused.
+     *
+     * @param keep entries kept per trigger, at least 1
+     * @return entries removed
+     */
+    int trimTriggerHistory(int keep);
+
+    /**
      * Claims one tick of a schedule trigger.
      *
      * @return {@code true} for exactly one caller per (trigger, scheduled time), across instances
      */
     boolean claimTick(String trigger, Instant scheduledAt);
+
+    /**
+     * Forgets the claims of ticks scheduled before {@code before}, which no instance fires any more;
+     * a claim of such a tick afterwards would succeed again.
+     *
+     * @return claims removed
+     */
+    int purgeTickClaims(Instant before);
 
     /**
      * Takes or renews the lease of a step for an owner.

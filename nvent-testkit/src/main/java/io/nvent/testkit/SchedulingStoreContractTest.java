@@ -1,6 +1,7 @@
 package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitPosition;
@@ -600,6 +601,28 @@ public abstract class SchedulingStoreContractTest {
                 .containsExactlyElementsOf(newestFirst);
     }
 
+    @Test
+    void trimsEachTriggersHistoryToItsNewestEntriesAndNumbersLaterOnesOn() {
+        TriggerRecord busy = manualTrigger(id("busy"));
+        TriggerRecord quiet = manualTrigger(id("quiet"));
+        store.saveTrigger(busy);
+        store.saveTrigger(quiet);
+        for (int i = 1; i <= 7; i++) {
+            store.appendTriggerEvent(busy.spec().name(), "trigger.fired", T0.plusSeconds(i), "{\"i\":" + i + "}");
+        }
+        store.appendTriggerEvent(quiet.spec().name(), "trigger.registered", T0, "{}");
+
+        assertThat(store.trimTriggerHistory(3)).isEqualTo(4);
+        assertThat(store.trimTriggerHistory(3)).isZero();
+
+        assertThat(store.triggerHistory(busy.spec().name(), 10)).extracting(TriggerEvent::seq)
+                .containsExactly(7L, 6L, 5L);
+        assertThat(store.triggerHistory(quiet.spec().name(), 10)).extracting(TriggerEvent::seq).containsExactly(1L);
+        TriggerEvent next = store.appendTriggerEvent(busy.spec().name(), "trigger.fired", T0.plusSeconds(8), "{}");
+        assertThat(next.seq()).isEqualTo(8);
+        assertThatThrownBy(() -> store.trimTriggerHistory(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---------------------------------------------------------------- schedule ticks
 
     @Test
@@ -636,6 +659,19 @@ public abstract class SchedulingStoreContractTest {
         });
 
         assertThat(claims).extracting(AtomicInteger::get).containsOnly(1);
+    }
+
+    @Test
+    void forgetsTheClaimsOfTicksScheduledBeforeACutOffOnly() {
+        String trigger = id("hourly");
+        store.claimTick(trigger, T0);
+        store.claimTick(trigger, T0.plusSeconds(3600));
+        store.claimTick(trigger, T0.plusSeconds(7200));
+
+        assertThat(store.purgeTickClaims(T0.plusSeconds(3600))).isEqualTo(1);
+
+        assertThat(store.claimTick(trigger, T0.plusSeconds(3600))).as("a claim kept").isFalse();
+        assertThat(store.claimTick(trigger, T0)).as("a claim forgotten").isTrue();
     }
 
     // ---------------------------------------------------------------- leases

@@ -29,8 +29,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.hibernate.Session;
@@ -481,6 +483,37 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    @Override
+    public int trimTriggerHistory(int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("entries to keep per trigger must be at least 1, was " + keep);
+        }
+        return write("trigger history", connection -> {
+            // Numbers are gapless per trigger up to last_seq, so "seq <= last_seq - keep" leaves the
+            // newest keep; each delete is a range of the primary key.
+            Map<String, Long> oldestKept = new LinkedHashMap<>();
+            try (PreparedStatement select = connection.prepareStatement("select trigger_name, last_seq from "
+                    + triggers + " where last_seq > ?")) {
+                select.setLong(1, keep);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        oldestKept.put(rows.getString(1), rows.getLong(2) - keep + 1);
+                    }
+                }
+            }
+            int removed = 0;
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + history
+                    + " where trigger_name = ? and seq < ?")) {
+                for (Map.Entry<String, Long> trigger : oldestKept.entrySet()) {
+                    delete.setString(1, trigger.getKey());
+                    delete.setLong(2, trigger.getValue());
+                    removed += delete.executeUpdate();
+                }
+            }
+            return removed;
+        });
+    }
+
     // ------------------------------------------------------------------ schedule ticks
 
     @Override
@@ -501,6 +534,18 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     return false;
                 }
                 throw e;
+            }
+        });
+    }
+
+    @Override
+    public int purgeTickClaims(Instant before) {
+        Objects.requireNonNull(before, "before");
+        return write("tick claims", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + ticks
+                    + " where scheduled_at < ?")) {
+                setInstant(delete, 1, Optional.of(before), database);
+                return delete.executeUpdate();
             }
         });
     }

@@ -253,7 +253,8 @@ export function triggerView(ctx) {
           d.error ? h('div', { class: 'error-line' }, d.error) : null,
           h('div', { class: 'fired' }, runs.length ? [h('span', {}, `started ${runs.length} run${runs.length === 1 ? '' : 's'}`), h('span', { class: 'chips' }, runs.map(runChip))]
             : h('span', { class: 'muted' }, 'no run started')),
-          d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null];
+          d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null,
+          d.payloadOmitted ? h('details', { class: 'data' }, h('summary', {}, `payload of ${d.payloadOmitted.bytes} bytes: in full in the runs' input`), h('pre', {}, `${d.payloadOmitted.start}…`)) : null];
       }
       default: return Object.keys(d).length ? h('details', { class: 'data' }, h('summary', {}, 'data'), jsonView(d)) : '';
     }

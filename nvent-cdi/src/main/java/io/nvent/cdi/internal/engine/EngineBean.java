@@ -106,7 +106,12 @@ public class EngineBean {
                 beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get(),
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(executor);
-        triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock));
+        triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
+                TriggerHistoryLimits.DEFAULTS
+                        .withMaxEntries(config.getInt("nvent.triggers.history.max-entries",
+                                TriggerHistoryLimits.DEFAULTS.maxEntries()))
+                        .withMaxPayloadBytes(config.getInt("nvent.triggers.history.max-payload-bytes",
+                                TriggerHistoryLimits.DEFAULTS.maxPayloadBytes())));
         engine = built;
     }
 

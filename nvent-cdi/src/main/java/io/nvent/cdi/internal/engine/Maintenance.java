@@ -13,8 +13,9 @@ import java.util.Map;
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
  * overdue ones (also those registered on instances that have since died), renews this
  * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
- * when an instance died, purges expired run state, and picks
- * up trigger changes made on other instances, and applies the store's retention policy. Each action claims its work atomically in the
+ * when an instance died, purges expired run state, picks up trigger changes made on other
+ * instances, keeps triggers' histories to their newest entries, and applies the store's retention
+ * policy. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
 public final class Maintenance {
@@ -32,6 +33,7 @@ public final class Maintenance {
     private final Duration triggerRefresh;
     private Instant lastRefresh = Instant.EPOCH;
     private Instant lastPurge = Instant.EPOCH;
+    private Instant lastHistoryTrim = Instant.EPOCH;
     private Instant lastRenewal = Instant.EPOCH;
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Map<String, Long> lostJobSuspects = Map.of();
@@ -75,6 +77,12 @@ public final class Maintenance {
             if (Duration.between(lastRefresh, now).compareTo(triggerRefresh) >= 0) {
                 triggers.refresh();
                 lastRefresh = now;
+            }
+        });
+        step("trigger history trim", () -> {
+            if (Duration.between(lastHistoryTrim, now).toMinutes() >= 1) {
+                triggers.trimHistory();
+                lastHistoryTrim = now;
             }
         });
         step("state purge", () -> {

@@ -12,6 +12,7 @@ import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TriggerRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,11 +33,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TriggerManager implements TriggerService, EventTriggers {
 
     private static final System.Logger LOG = System.getLogger(TriggerManager.class.getName());
+    /** Characters of an omitted payload the history keeps, to tell fires apart. */
+    private static final int PAYLOAD_START_CHARS = 256;
 
     private final FlowEngine engine;
     private final SchedulingStore store;
     private final Json json;
     private final Clock clock;
+    private final TriggerHistoryLimits historyLimits;
     private volatile TickScheduler ticks;
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
@@ -43,6 +48,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Map<String, TriggerSpec> armed = new ConcurrentHashMap<>();
 
     public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks) {
+        this(engine, store, json, clock, ticks, TriggerHistoryLimits.DEFAULTS);
+    }
+
+    public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks,
+                          TriggerHistoryLimits historyLimits) {
+        this.historyLimits = Objects.requireNonNull(historyLimits, "historyLimits");
         this.engine = engine;
         this.store = store;
         this.json = json;
@@ -251,10 +262,40 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         store.recordFire(spec.name(), now, started.size(), error);
         StringBuilder runs = new StringBuilder("[");
         started.forEach(id -> runs.append(runs.length() > 1 ? "," : "").append(Json.quote(id)));
-        JsonText data = JsonText.object().raw("payload", payloadJson).raw("runs", runs.append(']').toString());
+        JsonText data = JsonText.object();
+        int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
+        if (error.isEmpty() && payloadBytes > historyLimits.maxPayloadBytes()) {
+            // The runs hold the payload whole as their input; the history keeps what identifies it.
+            data.raw("payloadOmitted", JsonText.object().num("bytes", payloadBytes)
+                    .str("start", startOf(payloadJson)).build());
+        } else {
+            data.raw("payload", payloadJson);
+        }
+        data.raw("runs", runs.append(']').toString());
         error.ifPresent(e -> data.str("error", e));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
         return started;
+    }
+
+    /**
+     * Keeps the newest entries of every trigger's history and forgets old tick claims; part of the
+     * maintenance sweep.
+     */
+    public void trimHistory() {
+        int removed = store.trimTriggerHistory(historyLimits.maxEntries());
+        int claims = store.purgeTickClaims(clock.instant().minus(historyLimits.tickClaimRetention()));
+        if (removed > 0 || claims > 0) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "trigger history: removed " + removed + " entries beyond the newest "
+                    + historyLimits.maxEntries() + " per trigger and " + claims + " old tick claims");
+        }
+    }
+
+    private static String startOf(String payloadJson) {
+        int end = Math.min(payloadJson.length(), PAYLOAD_START_CHARS);
+        if (end < payloadJson.length() && Character.isHighSurrogate(payloadJson.charAt(end - 1))) {
+            end--;
+        }
+        return payloadJson.substring(0, end);
     }
 
     private void validate(TriggerSpec spec) {

@@ -35,7 +35,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, String> awaitIdByToken = new HashMap<>();
     private final Map<String, TriggerRecord> triggers = new LinkedHashMap<>();
     private final Map<String, List<TriggerEvent>> triggerHistory = new HashMap<>();
-    private final Set<String> claimedTicks = new HashSet<>();
+    private final Set<TickClaim> claimedTicks = new HashSet<>();
     private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
 
     @Override
@@ -129,9 +129,24 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
         List<TriggerEvent> history = triggerHistory.computeIfAbsent(name, n -> new ArrayList<>());
-        TriggerEvent event = new TriggerEvent(name, history.size() + 1L, type, at, data);
+        long seq = history.isEmpty() ? 1 : history.get(history.size() - 1).seq() + 1;
+        TriggerEvent event = new TriggerEvent(name, seq, type, at, data);
         history.add(event);
         return event;
+    }
+
+    @Override
+    public synchronized int trimTriggerHistory(int keep) {
+        if (keep < 1) {
+            throw new IllegalArgumentException("entries to keep per trigger must be at least 1, was " + keep);
+        }
+        int removed = 0;
+        for (List<TriggerEvent> history : triggerHistory.values()) {
+            int excess = Math.max(0, history.size() - keep);
+            history.subList(0, excess).clear();
+            removed += excess;
+        }
+        return removed;
     }
 
     @Override
@@ -143,7 +158,17 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized boolean claimTick(String trigger, Instant scheduledAt) {
-        return claimedTicks.add(trigger + "@" + scheduledAt);
+        return claimedTicks.add(new TickClaim(trigger, scheduledAt));
+    }
+
+    @Override
+    public synchronized int purgeTickClaims(Instant before) {
+        int claims = claimedTicks.size();
+        claimedTicks.removeIf(claim -> claim.scheduledAt().isBefore(before));
+        return claims - claimedTicks.size();
+    }
+
+    private record TickClaim(String trigger, Instant scheduledAt) {
     }
 
     @Override

@@ -88,6 +88,12 @@ final class EngineHarness implements AutoCloseable {
                 adjust.apply(settings("instance-a")), newQueue(), steps);
     }
 
+    /** An engine over a store of the test's whose triggers keep a history within these limits. */
+    static EngineHarness withTriggerHistory(TriggerHistoryLimits limits, MemoryFlowStore store, Step<?, ?>... steps) {
+        return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), limits, newQueue(),
+                steps);
+    }
+
     /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
     static EngineHarness onQueue(MemoryJobQueue queue, boolean continueInWorker, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
@@ -110,6 +116,12 @@ final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
                           EngineSettings settings, MemoryJobQueue queue, Step<?, ?>... steps) {
+        this(store, scheduling, concurrency, settings, TriggerHistoryLimits.DEFAULTS, queue, steps);
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
+                          EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
+                          Step<?, ?>... steps) {
         this.store = store;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -124,7 +136,7 @@ final class EngineHarness implements AutoCloseable {
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 new Json(1024 * 1024), clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
-        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks);
+        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
         engine.startWorkers(queueName -> concurrency);
         triggers.start();

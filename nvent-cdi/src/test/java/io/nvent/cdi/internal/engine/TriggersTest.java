@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.InvalidTriggerException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -9,9 +10,14 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerDisabledException;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunRecord;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -92,6 +98,81 @@ class TriggersTest {
             assertThat(h.history(runs.get(0)).get(0).data()).contains("\"region\":\"EU\"");
             assertThat(h.triggers.history("on-demand", 10)).extracting(e -> e.type())
                     .containsExactly("trigger.fired", "trigger.registered");
+        }
+    }
+
+    @Test
+    void aTriggersHistoryKeepsItsNewestEntriesOnceTheSweepHasRun() {
+        try (EngineHarness h = EngineHarness.withTriggerHistory(TriggerHistoryLimits.DEFAULTS.withMaxEntries(3),
+                new MemoryFlowStore(), new Generate(), new Store())) {
+            for (int i = 1; i <= 5; i++) {
+                h.triggers.fire("on-demand", "{\"i\":" + i + "}");
+            }
+            assertThat(h.triggers.history("on-demand", 10)).hasSize(6);
+
+            h.sweep();
+
+            assertThat(h.triggers.history("on-demand", 10)).extracting(TriggerEvent::seq).containsExactly(6L, 5L, 4L);
+            assertThat(h.triggers.history("on-demand", 10).get(0).data()).contains("\"i\":5");
+            assertThat(h.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.registered");
+        }
+    }
+
+    @Test
+    void aLargePayloadIsRecordedByItsSizeAndStartWhileTheRunItStartedHoldsItWhole() {
+        String pad = "x".repeat(400);
+        try (EngineHarness h = EngineHarness.withTriggerHistory(TriggerHistoryLimits.DEFAULTS.withMaxPayloadBytes(100),
+                new MemoryFlowStore(), new Generate(), new Store())) {
+            String runId = h.triggers.fire("on-demand", "{\"region\":\"EU\",\"pad\":\"" + pad + "\"}").get(0);
+
+            String fired = h.triggers.history("on-demand", 1).get(0).data();
+            assertThat(fired).doesNotContain("\"payload\":").contains("\"payloadOmitted\":{\"bytes\":424",
+                    "\"start\":\"{\\\"region\\\":\\\"EU\\\"", runId);
+            assertThat(fired.length()).isLessThan(424);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.history(runId).get(0).data()).contains(pad);
+
+            List<String> small = h.triggers.fire("on-demand", "{\"region\":\"US\"}");
+            assertThat(h.triggers.history("on-demand", 1).get(0).data()).contains("\"payload\":{\"region\":\"US\"}",
+                    small.get(0));
+        }
+    }
+
+    /** A store that cannot create runs: a trigger's flows do not start. */
+    static final class StoreRefusingRuns extends MemoryFlowStore {
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            throw new IllegalStateException("database away");
+        }
+    }
+
+    @Test
+    void aFireThatCouldNotStartItsFlowKeepsALargePayloadWholeInItsHistory() {
+        String pad = "x".repeat(400);
+        try (EngineHarness h = EngineHarness.withTriggerHistory(TriggerHistoryLimits.DEFAULTS.withMaxPayloadBytes(100),
+                new StoreRefusingRuns(), new Generate(), new Store())) {
+            assertThat(h.triggers.fire("on-demand", "{\"pad\":\"" + pad + "\"}")).isEmpty();
+
+            TriggerEvent failed = h.triggers.history("on-demand", 1).get(0);
+            assertThat(failed.type()).isEqualTo("trigger.failed");
+            assertThat(failed.data()).contains("\"payload\":{\"pad\":\"" + pad + "\"}", "database away");
+        }
+    }
+
+    @Test
+    void theClaimsOfTicksOlderThanADayAreForgottenBySweep() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            Instant tick = Instant.parse("2026-11-30T11:00:00Z");
+            h.triggers.onTick("hourly", tick);
+            h.clock.advance(Duration.ofHours(20));
+            h.sweep();
+            assertThat(h.scheduling.claimTick("hourly", tick)).as("claimed within the day").isFalse();
+
+            h.clock.advance(Duration.ofHours(6));
+            h.sweep();
+
+            assertThat(h.scheduling.claimTick("hourly", tick)).as("claimed more than a day ago").isTrue();
         }
     }
 

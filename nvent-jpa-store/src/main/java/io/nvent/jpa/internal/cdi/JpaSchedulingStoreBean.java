@@ -133,8 +133,18 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public int trimTriggerHistory(int keep) {
+        return delegate().trimTriggerHistory(keep);
+    }
+
+    @Override
     public boolean claimTick(String trigger, Instant scheduledAt) {
         return delegate().claimTick(trigger, scheduledAt);
+    }
+
+    @Override
+    public int purgeTickClaims(Instant before) {
+        return delegate().purgeTickClaims(before);
     }
 
     @Override
