@@ -274,6 +274,60 @@ class OrchestrationTest {
         }
     }
 
+    @FlowStep(flow = "notify", name = "book", role = StepRole.ENTRY, emits = "booked")
+    static class Book implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("booked", Map.of());
+            return null;
+        }
+    }
+
+    /** A leaf branch: nothing subscribes to what it would emit. */
+    @FlowStep(flow = "notify", name = "sms", subscribes = "booked")
+    static class Sms implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("no phone number");
+        }
+    }
+
+    /** The sibling branch, held until the test lets it finish after the leaf has failed. */
+    @FlowStep(flow = "notify", name = "email", subscribes = "booked", emits = "emailed")
+    static class Email implements Step<Object, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            ctx.emit("emailed", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "notify", name = "archive", subscribes = "emailed")
+    static class Archive extends CountsRuns {
+    }
+
+    @Test
+    void aFailedLeafBranchFailsTheRunWhileItsRunningSiblingFinishesAndSchedulesNothingMore() {
+        Email email = new Email();
+        Archive archive = new Archive();
+        try (EngineHarness h = new EngineHarness(new Book(), new Sms(), email, archive)) {
+            String runId = h.engine.start("notify", null);
+
+            RunInfo failed = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(failed.steps()).containsEntry("sms", StepStatus.FAILED);
+            email.release.countDown();
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("email") == StepStatus.COMPLETED);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            await().during(Duration.ofMillis(200)).until(() -> archive.runs.get() == 0);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("archive");
+            assertThat(h.types(runId)).containsOnlyOnce("flow.failed").doesNotContain("flow.completed");
+        }
+    }
+
     // ------------------------------------------------------------ cancel
 
     @FlowStep(flow = "cancelable", name = "slow", role = StepRole.ENTRY, emits = "slow.done")
