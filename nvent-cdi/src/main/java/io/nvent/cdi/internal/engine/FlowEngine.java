@@ -237,13 +237,19 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public boolean cancel(String runId) {
+        return cancel(runId, Optional.empty());
+    }
+
+    private boolean cancel(String runId, Optional<String> reason) {
         Instant now = clock.instant();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.status().isTerminal()) {
                 return Optional.empty();
             }
-            String data = JsonText.object().str("canceledAt", now.toString())
-                    .str("previousStatus", run.status().wireName()).build();
+            JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
+                    .str("previousStatus", run.status().wireName());
+            reason.ifPresent(r -> cancelData.str("reason", r));
+            String data = cancelData.build();
             return Optional.of(new RunChange(run.withStatus(RunStatus.CANCELED, now),
                     List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, data))));
         });
@@ -258,7 +264,7 @@ public final class FlowEngine implements FlowService {
     public String restart(String runId) {
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         if (!original.status().isTerminal()) {
-            cancel(runId);
+            cancel(runId, Optional.of("restarted"));
         }
         FlowDefinition flow = registry.require(original.flow());
         return createAndSchedule(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),

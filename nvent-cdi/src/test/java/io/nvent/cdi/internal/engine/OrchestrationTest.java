@@ -365,6 +365,8 @@ class OrchestrationTest {
             assertThat(run.steps()).doesNotContainKey("next");
             assertThat(next.runs).hasValue(0);
             assertThat(h.types(runId)).contains("flow.cancel").doesNotContain("flow.completed");
+            assertThat(h.eventsOf(runId, EventType.FLOW_CANCEL)).singleElement().satisfies(cancel ->
+                    assertThat(cancel.data()).contains("\"previousStatus\":\"running\"").doesNotContain("reason"));
             assertThat(h.engine.cancel(runId)).as("a second cancel changes nothing").isFalse();
         }
     }

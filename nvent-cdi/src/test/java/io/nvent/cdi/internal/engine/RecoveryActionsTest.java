@@ -1,5 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.IllegalRunTransitionException;
@@ -149,6 +151,34 @@ class RecoveryActionsTest {
             assertThat(fetches).hasValue(2);
             assertThat(h.eventsOf(restarted, EventType.FLOW_START).get(0).data())
                     .contains("\"restartOf\":\"" + original + "\"", "\"rows\":5");
+        }
+    }
+
+    @FlowStep(flow = "signup", name = "confirm", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    static class Confirm implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void restartingAnActiveRunCancelsItSayingWhyAndStartsAFreshOneWithTheSameInput() {
+        try (EngineHarness h = new EngineHarness(new Confirm())) {
+            String original = h.engine.start("signup", Map.of("email", "ann@example.com"));
+            h.awaitStatus(original, RunStatus.AWAITING);
+
+            String restarted = h.engine.restart(original);
+
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.eventsOf(original, EventType.FLOW_CANCEL)).singleElement().satisfies(cancel ->
+                    assertThat(cancel.data()).contains("\"previousStatus\":\"awaiting\"", "\"reason\":\"restarted\""));
+            h.awaitStatus(restarted, RunStatus.AWAITING);
+            assertThat(h.eventsOf(restarted, EventType.FLOW_START).get(0).data())
+                    .contains("\"restartOf\":\"" + original + "\"", "ann@example.com");
+            assertThat(h.engine.awaits(true, 10)).singleElement()
+                    .satisfies(await -> assertThat(await.runId()).isEqualTo(restarted));
         }
     }
 }
