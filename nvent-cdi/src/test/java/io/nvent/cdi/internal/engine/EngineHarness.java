@@ -88,6 +88,13 @@ final class EngineHarness implements AutoCloseable {
                 adjust.apply(settings("instance-a")), newQueue(), steps);
     }
 
+    /** Another instance over the stores of {@code other}, with settings the test adjusts. */
+    static EngineHarness beside(EngineHarness other, String instanceId, UnaryOperator<EngineSettings> adjust,
+                                Step<?, ?>... steps) {
+        return new EngineHarness(other.store, other.scheduling, 4, adjust.apply(settings(instanceId)), newQueue(),
+                steps);
+    }
+
     /** An engine over a store of the test's whose triggers keep a history within these limits. */
     static EngineHarness withTriggerHistory(TriggerHistoryLimits limits, MemoryFlowStore store, Step<?, ?>... steps) {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), limits, newQueue(),

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.BackoffType;
+import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -86,6 +87,32 @@ class StallDetectionTest {
             firstAttemptHangs.countDown();
             await().during(Duration.ofMillis(100)).until(() ->
                     survivor.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void withoutRecoveryAStalledRunStaysStalledUntilAnOperatorActs() {
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = EngineHarness.beside(dead, "instance-b", s -> new EngineSettings(s.instanceId(),
+                     s.webhookBaseUrl(), s.leaseDuration(), false, s.startWriteDelay()), new Load(), new Approve())) {
+            String runId = startHungImport(dead);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(survivor.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled")
+                    .doesNotContain("step.retry");
+            survivor.clock.advance(Duration.ofMinutes(5));
+            survivor.sweep();
+            assertThat(survivor.types(runId)).as("marked stalled once, not at every sweep").containsOnlyOnce("flow.stalled");
+            assertThat(executions).hasValue(1);
+
+            assertThat(survivor.engine.cancel(runId)).isTrue();
+            assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(survivor.eventsOf(runId, EventType.FLOW_CANCEL).get(0).data())
+                    .contains("\"previousStatus\":\"stalled\"");
+            firstAttemptHangs.countDown();
         }
     }
 
