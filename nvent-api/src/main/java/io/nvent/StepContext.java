@@ -62,6 +62,14 @@ public interface StepContext {
     /** Whether the given run of the given flow is running or awaiting. */
     boolean isRunning(String flow, String runId);
 
+    /**
+     * Whether any run of the given flow other than the current one is running or awaiting, e.g. to
+     * skip an import while another is still under way.
+     */
+    default boolean isRunning(String flow) {
+        return !runningFlows(flow).isEmpty();
+    }
+
     /** Runs of the given flow that are running or awaiting, the current run excluded. */
     List<RunInfo> runningFlows(String flow);
 }

@@ -142,6 +142,15 @@ final class DefaultStepContext implements StepContext {
     }
 
     @Override
+    public boolean isRunning(String otherFlow) {
+        // Two of each status are enough to find one that is not the current run.
+        RunQuery query = RunQuery.ofFlow(otherFlow).page(0, 2);
+        return Stream.of(RunStatus.RUNNING, RunStatus.AWAITING)
+                .anyMatch(status -> engine.runs(query.withStatus(status)).stream()
+                        .anyMatch(r -> !r.runId().equals(runId)));
+    }
+
+    @Override
     public List<RunInfo> runningFlows(String otherFlow) {
         RunQuery query = RunQuery.ofFlow(otherFlow).page(0, 1000);
         return Stream.of(RunStatus.RUNNING, RunStatus.AWAITING)

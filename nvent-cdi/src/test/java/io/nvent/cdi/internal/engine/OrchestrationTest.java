@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -283,11 +284,15 @@ class OrchestrationTest {
         }
     }
 
+    /** Counted down when the sibling branch runs: the leaf fails only then. */
+    static volatile CountDownLatch emailRunning = new CountDownLatch(1);
+
     /** A leaf branch: nothing subscribes to what it would emit. */
     @FlowStep(flow = "notify", name = "sms", subscribes = "booked")
     static class Sms implements Step<Object, Void> {
         @Override
-        public Void execute(Object input, StepContext ctx) {
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(emailRunning.await(10, TimeUnit.SECONDS)).isTrue();
             throw new IllegalStateException("no phone number");
         }
     }
@@ -299,6 +304,7 @@ class OrchestrationTest {
 
         @Override
         public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            emailRunning.countDown();
             assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
             ctx.emit("emailed", Map.of());
             return null;
@@ -311,6 +317,7 @@ class OrchestrationTest {
 
     @Test
     void aFailedLeafBranchFailsTheRunWhileItsRunningSiblingFinishesAndSchedulesNothingMore() {
+        emailRunning = new CountDownLatch(1);
         Email email = new Email();
         Archive archive = new Archive();
         try (EngineHarness h = new EngineHarness(new Book(), new Sms(), email, archive)) {
@@ -325,6 +332,44 @@ class OrchestrationTest {
             await().during(Duration.ofMillis(200)).until(() -> archive.runs.get() == 0);
             assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("archive");
             assertThat(h.types(runId)).containsOnlyOnce("flow.failed").doesNotContain("flow.completed");
+        }
+    }
+
+    // ------------------------------------------------------------ other runs of a flow
+
+    /** What a step saw of the other runs of its flow. */
+    record Sighting(boolean anyOther, boolean itself, List<String> others) {
+    }
+
+    @FlowStep(flow = "sync", name = "pull", role = StepRole.ENTRY)
+    static class Pull implements Step<Map<String, Object>, Void> {
+        final Map<String, Sighting> seen = new ConcurrentHashMap<>();
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            seen.put(ctx.runId(), new Sighting(ctx.isRunning("sync"), ctx.isRunning("sync", ctx.runId()),
+                    ctx.runningFlows("sync").stream().map(RunInfo::runId).toList()));
+            if (Boolean.TRUE.equals(input.get("hold"))) {
+                assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void aStepSeesTheOtherActiveRunsOfAFlowButNotItsOwn() {
+        Pull pull = new Pull();
+        try (EngineHarness h = new EngineHarness(pull)) {
+            String first = h.engine.start("sync", Map.of("hold", true));
+            await().until(() -> pull.seen.containsKey(first));
+            String second = h.engine.start("sync", Map.of());
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            pull.release.countDown();
+            h.awaitStatus(first, RunStatus.COMPLETED);
+
+            assertThat(pull.seen.get(first)).isEqualTo(new Sighting(false, true, List.of()));
+            assertThat(pull.seen.get(second)).isEqualTo(new Sighting(true, true, List.of(first)));
         }
     }
 
