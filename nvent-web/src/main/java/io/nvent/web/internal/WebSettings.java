@@ -72,9 +72,24 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
         return p;
     }
 
-    /** Whether a path (within the application) is reachable without login. */
+    /**
+     * Whether a path (within the application, as received: not decoded) is reachable without login.
+     * A path with path parameters ({@code ;…}) or a dot segment is never public: the container or
+     * JAX-RS would route it elsewhere than it reads, e.g. {@code /awaits/;} to the protected list.
+     */
     public boolean isPublic(String path) {
-        return publicPaths.stream().anyMatch(p -> p.matcher(path).matches());
+        return path.indexOf(';') < 0 && !hasDotSegment(path)
+                && publicPaths.stream().anyMatch(p -> p.matcher(path).matches());
+    }
+
+    private static boolean hasDotSegment(String path) {
+        for (String segment : path.split("/", -1)) {
+            String decodedDots = segment.replace("%2e", ".").replace("%2E", ".");
+            if (decodedDots.equals(".") || decodedDots.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the built-in user still has the documented default password. */

@@ -166,6 +166,9 @@ public final class NventSecurityFilter implements Filter {
         }
         try {
             URI uri = URI.create(origin);
+            if (uri.getHost() == null) {
+                return false;   // "null" (sandboxed frames, file: pages) or no host: not the console's origin
+            }
             String forwarded = request.getHeader("X-Forwarded-Host");
             String host = forwarded != null ? forwarded.split(",")[0].trim() : request.getHeader("Host");
             String originHost = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();

@@ -70,6 +70,28 @@ class NventSecurityFilterTest {
     }
 
     @Test
+    void pathsThatRouteElsewhereThanTheyReadAreNeverPublic() throws Exception {
+        assertThat(call("GET", "/api/nvent/awaits/;", Map.of()).status).as("routed to the await list").isEqualTo(401);
+        assertThat(call("GET", "/api/nvent/awaits/;x=1", Map.of()).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/triggers/signup;x/webhook", Map.of()).status).isEqualTo(401);
+        assertThat(call("GET", "/api/nvent/awaits/..", Map.of()).status).isEqualTo(401);
+        assertThat(call("GET", "/api/nvent/awaits/%2E%2e", Map.of()).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/triggers/../webhook", Map.of()).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/awaits/a.b-c_d", Map.of()).passed.get()).as("a token").isNotNull();
+    }
+
+    @Test
+    void aChangeFromAnOpaqueOriginIsRefusedAsCrossSite() throws Exception {
+        Outcome opaque = call("POST", "/api/nvent/queues/order/resume", Map.of("Authorization", ADMIN,
+                "Origin", "null", "Host", "localhost:8080"));
+
+        assertThat(opaque.status).isEqualTo(403);
+        assertThat(opaque.body.toString()).contains("Cross-site request refused");
+        assertThat(call("POST", "/api/nvent/queues/order/resume", Map.of("Authorization", ADMIN,
+                "Origin", "file://", "Host", "localhost:8080")).status).isEqualTo(403);
+    }
+
+    @Test
     void theConsoleLoginStartsASessionThatOnlyTheConsoleItselfCanUseToChangeThings() throws Exception {
         assertThat(call("GET", "/_nvent/", Map.of("Authorization", ADMIN)).passed.get()).isNotNull();
         assertThat(hasSession).isTrue();
