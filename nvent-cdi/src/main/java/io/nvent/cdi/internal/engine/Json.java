@@ -25,6 +25,12 @@ public final class Json {
      */
     public static final JsonProvider PROVIDER = JsonProvider.provider();
 
+    /**
+     * Deepest nesting of arrays and objects a payload may have: what the JPA store accepts, and below
+     * the parser's own limit, whose error is not a JSON error.
+     */
+    public static final int MAX_DEPTH = 512;
+
     private final Jsonb jsonb = JsonbBuilder.create();
     private final int maxPayloadBytes;
 
@@ -65,7 +71,9 @@ public final class Json {
                 }
                 JsonParser.Event event = parser.next();
                 if (event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) {
-                    depth++;
+                    if (++depth > MAX_DEPTH) {
+                        throw new InvalidPayloadException(what + " is nested deeper than " + MAX_DEPTH + " levels");
+                    }
                 } else if (event == JsonParser.Event.END_OBJECT || event == JsonParser.Event.END_ARRAY) {
                     depth--;
                 }

@@ -1,0 +1,39 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.InvalidPayloadException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the engine accepts as a JSON payload, and how it says what it refuses. */
+class JsonValidationTest {
+
+    private final Json json = new Json(1024 * 1024);
+
+    private static String nested(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
+    }
+
+    @Test
+    void acceptsNestingUpToTheStoresLimit() {
+        assertThat(json.validate(nested(Json.MAX_DEPTH), "input")).isEqualTo(nested(Json.MAX_DEPTH));
+    }
+
+    @Test
+    void refusesDeeperNestingWithAnErrorNamingTheLimitInsteadOfTheParsersOwnFailure() {
+        assertThatThrownBy(() -> json.validate(nested(Json.MAX_DEPTH + 1), "input of flow 'order'"))
+                .isInstanceOf(InvalidPayloadException.class)
+                .hasMessageContaining("input of flow 'order' is nested deeper than 512 levels");
+        assertThatThrownBy(() -> json.validate(nested(100_000), "input"))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("nested deeper");
+    }
+
+    @Test
+    void refusesMalformedEmptyAndTrailingContent() {
+        assertThatThrownBy(() -> json.validate("{\"a\":", "input")).isInstanceOf(InvalidPayloadException.class)
+                .hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> json.validate("{} {}", "input")).hasMessageContaining("input is not valid JSON");
+        assertThat(json.validate("  ", "input")).isEqualTo("null");
+    }
+}
