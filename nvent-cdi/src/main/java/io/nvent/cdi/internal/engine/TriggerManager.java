@@ -259,6 +259,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
+        try {
+            recordFire(spec, now, started, error, payloadJson);
+        } catch (RuntimeException e) {
+            // The runs are started and stored: failing the call now would make its caller fire again.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + started
+                    + " but its statistics or history entry could not be stored", e);
+        }
+        return started;
+    }
+
+    private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
+                            String payloadJson) {
         store.recordFire(spec.name(), now, started.size(), error);
         StringBuilder runs = new StringBuilder("[");
         started.forEach(id -> runs.append(runs.length() > 1 ? "," : "").append(Json.quote(id)));
@@ -274,7 +286,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         data.raw("runs", runs.append(']').toString());
         error.ifPresent(e -> data.str("error", e));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
-        return started;
     }
 
     /**

@@ -15,6 +15,7 @@ import io.nvent.TriggerInfo;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import java.time.Duration;
@@ -157,6 +158,34 @@ class TriggersTest {
             TriggerEvent failed = h.triggers.history("on-demand", 1).get(0);
             assertThat(failed.type()).isEqualTo("trigger.failed");
             assertThat(failed.data()).contains("\"payload\":{\"pad\":\"" + pad + "\"}", "database away");
+        }
+    }
+
+    /** A scheduling store whose trigger history writes fail once the test says so. */
+    static final class HistoryRefusingStore extends MemorySchedulingStore {
+        volatile boolean refuse;
+
+        @Override
+        public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
+            if (refuse) {
+                throw new IllegalArgumentException("trigger.fired entry of trigger '" + name + "' is too large");
+            }
+            return super.appendTriggerEvent(name, type, at, data);
+        }
+    }
+
+    @Test
+    void aFireWhoseHistoryEntryCannotBeStoredStillAnswersWithTheRunsItStarted() {
+        HistoryRefusingStore scheduling = new HistoryRefusingStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store())) {
+            scheduling.refuse = true;
+
+            List<String> runs = h.triggers.fire("on-demand", "{\"region\":\"EU\"}");
+
+            assertThat(runs).hasSize(1);
+            h.awaitStatus(runs.get(0), RunStatus.COMPLETED);
+            assertThat(h.triggers.trigger("on-demand").orElseThrow().fires()).isEqualTo(1);
         }
     }
 
