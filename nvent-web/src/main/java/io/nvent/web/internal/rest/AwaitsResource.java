@@ -7,7 +7,6 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -31,10 +30,10 @@ public class AwaitsResource {
 
     /** Awaits, newest first: {@code ?status=pending} (default) or {@code ?status=all}. */
     @GET
-    public String list(@QueryParam("status") @DefaultValue("pending") String status,
-                       @QueryParam("limit") @DefaultValue("100") int limit) {
+    public String list(@QueryParam("status") String status, @QueryParam("limit") String limit) {
+        boolean pendingOnly = QueryParams.choice("status", status, "pending", "pending", "all").equals("pending");
         JsonArrayBuilder all = Json.createArrayBuilder();
-        flows.awaits(!"all".equalsIgnoreCase(status), Math.max(1, Math.min(limit, 1000)))
+        flows.awaits(pendingOnly, QueryParams.intWithin("limit", limit, 100, 1, 1000))
                 .forEach(a -> all.add(await(a)));
         return all.build().toString();
     }

@@ -38,6 +38,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof RunNotFoundException) {
             return Problems.of(404, "Run not found", e.getMessage());
         }
+        if (e instanceof PayloadTooLargeException) {
+            return Problems.of(413, "Payload too large", e.getMessage());
+        }
         if (e instanceof InvalidPayloadException) {
             return Problems.of(400, "Invalid payload", e.getMessage());
         }

@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.ClientErrorException;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -22,7 +21,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -91,17 +89,13 @@ public class QueuesResource {
      */
     @GET
     @Path("{queue}/jobs")
-    public String jobs(@PathParam("queue") String name, @QueryParam("state") @DefaultValue("failed") String state,
-                       @QueryParam("offset") @DefaultValue("0") int offset,
-                       @QueryParam("limit") @DefaultValue("50") int limit) {
+    public String jobs(@PathParam("queue") String name, @QueryParam("state") String state,
+                       @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam) {
         Queues.require(flows, queue, name);
-        JobState jobState = state(state);
-        if (offset < 0) {
-            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
-        }
-        if (limit < 1 || limit > 1000) {
-            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
-        }
+        JobState jobState = QueryParams.optionalChoice("state", state, List.of(JobState.values()),
+                s -> s.name().toLowerCase(Locale.ROOT)).orElse(JobState.FAILED);
+        int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
+        int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         JsonArrayBuilder jobs = JSON.createArrayBuilder();
         queue.jobs(name, jobState, offset, limit).forEach(job -> jobs.add(Representations.jobSummary(job)));
         return JSON.createObjectBuilder()
@@ -179,14 +173,5 @@ public class QueuesResource {
         Queues.require(flows, queue, name);
         return queue.job(name, jobId).orElseThrow(() -> new NotFoundException(
                 "NVENT-0617 queue '" + name + "' has no job '" + jobId + "'"));
-    }
-
-    private static JobState state(String value) {
-        try {
-            return JobState.valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown job state '" + value + "'; use one of "
-                    + Arrays.stream(JobState.values()).map(s -> s.name().toLowerCase(Locale.ROOT)).toList(), e);
-        }
     }
 }

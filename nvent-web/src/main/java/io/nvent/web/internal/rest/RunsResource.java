@@ -14,7 +14,6 @@ import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
@@ -29,7 +28,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -52,16 +50,19 @@ public class RunsResource {
      */
     @GET
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
-                         @QueryParam("offset") @DefaultValue("0") int offset,
-                         @QueryParam("limit") @DefaultValue("50") int limit, @Context UriInfo uri) {
+                         @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
+                         @Context UriInfo uri) {
+        int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
+        int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
-                Optional.ofNullable(status).filter(s -> !s.isBlank()).map(RunsResource::status), offset, limit);
+                QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
+                offset, limit);
         JsonArrayBuilder runs = JSON.createArrayBuilder();
         List<RunInfo> page = flows.runs(query);
         page.forEach(run -> runs.add(Representations.run(run)));
         Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
         if (page.size() == limit) {
-            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", offset + limit).build(), "next");
+            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", (long) offset + limit).build(), "next");
         }
         return response.build();
     }
@@ -83,10 +84,13 @@ public class RunsResource {
      */
     @GET
     @Path("{runId}/events")
-    public String events(@PathParam("runId") String runId, @QueryParam("after") @DefaultValue("0") long after,
-                         @QueryParam("limit") @DefaultValue("1000") int limit, @QueryParam("types") String types,
-                         @QueryParam("order") @DefaultValue("asc") String order) {
-        EventQuery query = new EventQuery(types(types), after, limit, "desc".equalsIgnoreCase(order));
+    public String events(@PathParam("runId") String runId, @QueryParam("after") String after,
+                         @QueryParam("limit") String limit, @QueryParam("types") String types,
+                         @QueryParam("order") String order) {
+        EventQuery query = new EventQuery(types(types),
+                QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE),
+                QueryParams.intWithin("limit", limit, 1000, 1, EventQuery.MAX_LIMIT),
+                QueryParams.choice("order", order, "asc", "asc", "desc").equals("desc"));
         JsonArrayBuilder events = JSON.createArrayBuilder();
         flows.events(runId, query).forEach(event -> events.add(Representations.event(event)));
         return events.build().toString();
@@ -156,15 +160,6 @@ public class RunsResource {
     private static Response created(UriInfo uri, String runId, JsonObjectBuilder body) {
         URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
         return Response.created(location).entity(body.build().toString()).type(MediaType.APPLICATION_JSON).build();
-    }
-
-    private static RunStatus status(String value) {
-        try {
-            return RunStatus.valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown status '" + value + "'; use one of "
-                    + Arrays.stream(RunStatus.values()).map(RunStatus::wireName).toList(), e);
-        }
     }
 
     private static Set<EventType> types(String value) {

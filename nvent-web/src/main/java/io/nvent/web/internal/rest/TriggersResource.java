@@ -37,7 +37,6 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -61,10 +60,11 @@ public class TriggersResource {
 
     @GET
     @Path("{name}")
-    public String get(@PathParam("name") String name, @QueryParam("history") @DefaultValue("50") int history) {
+    public String get(@PathParam("name") String name, @QueryParam("history") String history) {
         TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         JsonArrayBuilder events = Json.createArrayBuilder();
-        for (TriggerEvent event : triggers.history(name, Math.max(1, Math.min(history, 1000)))) {
+        for (TriggerEvent event : triggers.history(name,
+                QueryParams.intWithin("history", history, 50, 1, 1000))) {
             events.add(Json.createObjectBuilder().add("seq", event.seq()).add("type", event.type())
                     .add("ts", event.timestamp().toString())
                     .add("data", JsonInput.parse(event.data(), "history entry")));
@@ -116,29 +116,25 @@ public class TriggersResource {
     }
 
     /**
-     * The public webhook of a webhook trigger. Unknown trigger → 404, disabled → 409, wrong method
-     * → 405, bad signature → 401, oversized body → 413.
+     * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404,
+     * disabled → 409, wrong method → 405, bad signature → 401, body over the limit → 413 (by
+     * {@link PayloadLimit}, before the body is read whole). The signature covers the bytes received.
      */
     @POST
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
                             @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature, byte[] raw) {
-        TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
-        if (info.spec().type() != TriggerType.WEBHOOK) {
-            throw new TriggerNotFoundException(name + "' as a webhook trigger ('" + name + "' is a "
-                    + info.spec().type().wireName() + " trigger");
+        // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
+        Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
+        if (webhook.isEmpty()) {
+            return Problems.of(404, "Not found", "no webhook trigger named '" + name + "'");
         }
-        Config config = ConfigProvider.getConfig();
-        int maxBytes = config.getOptionalValue("nvent.payload.max-bytes", Integer.class).orElse(1024 * 1024);
-        if (raw != null && raw.length > maxBytes) {
-            return Problems.of(413, "Payload too large", "the body has " + raw.length + " bytes; the limit is "
-                    + maxBytes + " (nvent.payload.max-bytes)");
-        }
-        String body = raw == null || raw.length == 0 ? "{}" : new String(raw, StandardCharsets.UTF_8);
+        TriggerInfo info = webhook.get();
+        byte[] body = raw == null ? new byte[0] : raw;
         Optional<String> secret = secretOf(name);
         if (secret.isPresent()) {
-            Duration window = Duration.ofSeconds(config.getOptionalValue("nvent.webhooks.replay-window-s", Long.class)
-                    .orElse(300L));
+            Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
+                    .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
             Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, Instant.now(),
                     window);
             if (problem.isPresent()) {
@@ -148,20 +144,21 @@ public class TriggersResource {
         if (!info.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
-        return Response.accepted(runs(name, triggers.fire(name, body))).build();
+        String payload = body.length == 0 ? "{}" : new String(body, StandardCharsets.UTF_8);
+        return Response.accepted(runs(name, triggers.fire(name, payload))).build();
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
     @GET
     @Path("cron-preview")
     public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") @DefaultValue("UTC") String zone,
-                              @QueryParam("count") @DefaultValue("5") int count) {
+                              @QueryParam("count") String count) {
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
         ZoneId zoneId = zone(zone);
         JsonArrayBuilder ticks = Json.createArrayBuilder();
-        triggers.nextTicks(cron, zoneId, Instant.now(), Math.max(1, Math.min(count, 20)))
+        triggers.nextTicks(cron, zoneId, Instant.now(), QueryParams.intWithin("count", count, 5, 1, 20))
                 .forEach(t -> ticks.add(t.toString()));
         return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString();

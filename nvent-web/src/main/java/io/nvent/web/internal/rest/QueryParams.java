@@ -1,0 +1,70 @@
+package io.nvent.web.internal.rest;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads query parameters given as text, so that a value out of range or not a number answers 400
+ * naming the parameter and what it accepts (a JAX-RS {@code int} parameter would answer 404). An
+ * absent or empty parameter takes its default.
+ */
+final class QueryParams {
+
+    private QueryParams() {
+    }
+
+    /** A whole number within {@code min..max}. */
+    static int intWithin(String name, String value, int defaultValue, int min, int max) {
+        return (int) longWithin(name, value, defaultValue, min, max);
+    }
+
+    /** A whole number within {@code min..max}. */
+    static long longWithin(String name, String value, long defaultValue, long min, long max) {
+        if (isAbsent(value)) {
+            return defaultValue;
+        }
+        long number;
+        try {
+            number = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw invalid(name, value, "a whole number " + range(min, max));
+        }
+        if (number < min || number > max) {
+            throw invalid(name, value, "a whole number " + range(min, max));
+        }
+        return number;
+    }
+
+    /** One of the given options, matched by name ignoring case; empty when the parameter is absent. */
+    static <T> Optional<T> optionalChoice(String name, String value, List<T> options, Function<T, String> nameOf) {
+        if (isAbsent(value)) {
+            return Optional.empty();
+        }
+        String wanted = value.trim().toLowerCase(Locale.ROOT);
+        return Optional.of(options.stream().filter(o -> nameOf.apply(o).toLowerCase(Locale.ROOT).equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> invalid(name, value,
+                        "one of " + String.join(", ", options.stream().map(nameOf).toList()))));
+    }
+
+    /** One of the given names, matched ignoring case and returned as listed. */
+    static String choice(String name, String value, String defaultValue, String... options) {
+        return optionalChoice(name, value, List.of(options), Function.identity()).orElse(defaultValue);
+    }
+
+    private static boolean isAbsent(String value) {
+        return value == null || value.isBlank();
+    }
+
+    private static String range(long min, long max) {
+        return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? "of at least " + min
+                : "within " + min + ".." + max;
+    }
+
+    private static IllegalArgumentException invalid(String name, String value, String expected) {
+        return new IllegalArgumentException("query parameter '" + name + "' must be " + expected + "; was '"
+                + value + "'");
+    }
+}

@@ -1,0 +1,47 @@
+package io.nvent.web.internal.rest;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Query parameters: a bad value is refused naming the parameter and what it accepts, never clamped. */
+class QueryParamsTest {
+
+    @Test
+    void anAbsentOrEmptyNumberTakesItsDefaultAndAValueInRangeIsTaken() {
+        assertThat(QueryParams.intWithin("limit", null, 50, 1, 1000)).isEqualTo(50);
+        assertThat(QueryParams.intWithin("limit", " ", 50, 1, 1000)).isEqualTo(50);
+        assertThat(QueryParams.intWithin("limit", "1000", 50, 1, 1000)).isEqualTo(1000);
+        assertThat(QueryParams.longWithin("after", "12345678901", 0, 0, Long.MAX_VALUE)).isEqualTo(12345678901L);
+    }
+
+    @Test
+    void aValueThatIsNotANumberIsRefusedWithTheRange() {
+        assertThatThrownBy(() -> QueryParams.intWithin("limit", "abc", 50, 1, 1000))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("query parameter 'limit' must be a whole number within 1..1000; was 'abc'");
+        assertThatThrownBy(() -> QueryParams.intWithin("offset", "1.5", 0, 0, Integer.MAX_VALUE))
+                .hasMessage("query parameter 'offset' must be a whole number of at least 0; was '1.5'");
+    }
+
+    @Test
+    void aValueOutOfRangeIsRefusedNotClamped() {
+        assertThatThrownBy(() -> QueryParams.intWithin("limit", "-4", 100, 1, 1000))
+                .hasMessageContaining("'limit'").hasMessageContaining("1..1000").hasMessageContaining("'-4'");
+        assertThatThrownBy(() -> QueryParams.intWithin("limit", "99999999999", 50, 1, 1000))
+                .hasMessageContaining("1..1000");
+        assertThatThrownBy(() -> QueryParams.longWithin("after", "-1", 0, 0, Long.MAX_VALUE))
+                .hasMessageContaining("'after'").hasMessageContaining("at least 0");
+    }
+
+    @Test
+    void aChoiceMatchesIgnoringCaseAndAnUnknownOneListsTheAcceptedValues() {
+        assertThat(QueryParams.choice("order", "DESC", "asc", "asc", "desc")).isEqualTo("desc");
+        assertThat(QueryParams.choice("order", null, "asc", "asc", "desc")).isEqualTo("asc");
+        assertThat(QueryParams.optionalChoice("state", null, List.of("failed"), s -> s)).isEmpty();
+        assertThatThrownBy(() -> QueryParams.choice("order", "sideways", "asc", "asc", "desc"))
+                .hasMessage("query parameter 'order' must be one of asc, desc; was 'sideways'");
+    }
+}
