@@ -14,7 +14,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -27,16 +26,20 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -47,6 +50,9 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @Path("triggers")
 @Produces(MediaType.APPLICATION_JSON)
 public class TriggersResource {
+
+    /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
+    private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
     @Inject
     TriggerService triggers;
@@ -72,12 +78,27 @@ public class TriggersResource {
         return Json.createObjectBuilder(trigger(info)).add("history", events).build().toString();
     }
 
-    /** Creates a trigger: {@code {"name","type","flows":[...],"cron","timezone","event","description","enabled"}}. */
+    /**
+     * Creates a trigger: {@code {"name","type","flows":[...],"cron","timezone","event","description","enabled"}}
+     * → 201 with its {@code Location}; 409 if the name is taken.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(String body) {
-        TriggerInfo created = triggers.create(spec(JsonInput.parse(body, "trigger").asJsonObject(), Optional.empty()));
-        return Response.status(201).entity(trigger(created).toString()).build();
+    public Response create(String body, @Context UriInfo uri) {
+        JsonFields fields = fields(body);
+        String name = fields.string("name").orElseThrow(() -> new InvalidTriggerException(
+                "the trigger needs \"name\""));
+        if (RESERVED_NAMES.contains(name)) {
+            throw new InvalidTriggerException("the name '" + name + "' is reserved (GET /api/nvent/triggers/" + name
+                    + " previews cron expressions); choose another");
+        }
+        if (triggers.trigger(name).isPresent()) {
+            return Problems.of(409, "Trigger exists", "a trigger named '" + name + "' exists already; change it with "
+                    + "PUT /api/nvent/triggers/" + name + " or choose another name");
+        }
+        TriggerInfo created = triggers.create(spec(fields, name, Optional.empty()));
+        return Response.created(uri.getBaseUriBuilder().path("triggers").path(name).build())
+                .entity(trigger(created).toString()).build();
     }
 
     @PUT
@@ -85,13 +106,18 @@ public class TriggersResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public String update(@PathParam("name") String name, String body) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
-        return trigger(triggers.update(spec(JsonInput.parse(body, "trigger").asJsonObject(), Optional.of(existing))))
-                .toString();
+        return trigger(triggers.update(spec(fields(body), name, Optional.of(existing)))).toString();
     }
 
+    /** Deletes a trigger created at run time; 409 for one declared with {@code @Trigger} in the code. */
     @DELETE
     @Path("{name}")
     public Response delete(@PathParam("name") String name) {
+        TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+        if (existing.declared()) {
+            return Problems.of(409, "Declared trigger", "trigger '" + name + "' is declared with @Trigger in the "
+                    + "code and cannot be deleted; disable it with POST /api/nvent/triggers/" + name + "/disable");
+        }
         triggers.delete(name);
         return Response.noContent().build();
     }
@@ -169,34 +195,49 @@ public class TriggersResource {
                 .build().toString();
     }
 
-    private static TriggerSpec spec(JsonObject body, Optional<TriggerInfo> existing) {
-        String name = existing.map(TriggerInfo::name).orElseGet(() -> required(body, "name"));
-        TriggerType type = existing.map(e -> e.spec().type()).orElseGet(() -> type(required(body, "type")));
-        TriggerSpec.Builder spec = TriggerSpec.newBuilder(name, type)
-                .description(body.getString("description", existing.map(e -> e.spec().description()).orElse("")))
-                .enabled(body.getBoolean("enabled", existing.map(e -> e.spec().enabled()).orElse(true)))
-                .timezone(zone(body.getString("timezone", existing.map(e -> e.spec().timezone().getId())
-                        .orElse("UTC"))));
-        if (body.containsKey("flows")) {
-            spec.flows(body.getJsonArray("flows").getValuesAs(JsonString.class).stream()
-                    .map(JsonString::getString).toList());
-        } else {
-            existing.ifPresent(e -> spec.flows(e.spec().flows()));
-        }
-        Optional.ofNullable(body.get("cron")).filter(v -> v.getValueType() == JsonValue.ValueType.STRING)
-                .map(v -> ((JsonString) v).getString()).or(() -> existing.flatMap(e -> e.spec().cron()))
-                .ifPresent(spec::cron);
-        Optional.ofNullable(body.get("event")).filter(v -> v.getValueType() == JsonValue.ValueType.STRING)
-                .map(v -> ((JsonString) v).getString()).or(() -> existing.flatMap(e -> e.spec().event()))
-                .ifPresent(spec::event);
-        return spec.build();
+    private static JsonFields fields(String body) {
+        return JsonFields.of(JsonInput.parse(body, "trigger"), "the trigger",
+                "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}");
     }
 
-    private static String required(JsonObject body, String key) {
-        if (!body.containsKey(key) || body.get(key).getValueType() != JsonValue.ValueType.STRING) {
-            throw new IllegalArgumentException("the trigger needs \"" + key + "\"");
+    /** The trigger a body describes; on update, what the body leaves out stays as it was. */
+    private TriggerSpec spec(JsonFields body, String name, Optional<TriggerInfo> existing) {
+        Optional<TriggerSpec> old = existing.map(TriggerInfo::spec);
+        TriggerType type = old.map(TriggerSpec::type).orElseGet(() -> type(body.string("type")
+                .orElseThrow(() -> new InvalidTriggerException("the trigger needs \"type\""))));
+        List<String> flows = body.strings("flows", "flow names")
+                .orElseGet(() -> old.map(TriggerSpec::flows).orElse(List.of()));
+        rejectDuplicates(flows);
+        TriggerSpec.Builder spec = TriggerSpec.newBuilder(name, type)
+                .flows(flows)
+                .description(body.string("description").orElseGet(() -> old.map(TriggerSpec::description).orElse("")))
+                .enabled(body.bool("enabled").orElseGet(() -> old.map(TriggerSpec::enabled).orElse(true)))
+                .timezone(zone(body.string("timezone").orElseGet(() -> old.map(o -> o.timezone().getId())
+                        .orElse("UTC"))));
+        body.string("cron").or(() -> old.flatMap(TriggerSpec::cron)).ifPresent(spec::cron);
+        body.string("event").or(() -> old.flatMap(TriggerSpec::event)).ifPresent(spec::event);
+        TriggerSpec built = spec.build();
+        if (built.type() == TriggerType.SCHEDULE) {
+            rejectCronThatNeverFires(built.cron().orElseThrow(), built.timezone());
         }
-        return body.getString(key);
+        return built;
+    }
+
+    private static void rejectDuplicates(List<String> flows) {
+        Set<String> seen = new HashSet<>();
+        for (String flow : flows) {
+            if (!seen.add(flow)) {
+                throw new InvalidTriggerException("\"flows\" names '" + flow + "' twice; each fire would start it "
+                        + "twice, so name each flow once");
+            }
+        }
+    }
+
+    private void rejectCronThatNeverFires(String cron, ZoneId zone) {
+        if (triggers.nextTicks(cron, zone, Instant.now(), 1).isEmpty()) {
+            throw new InvalidTriggerException("cron '" + cron.trim() + "' (" + triggers.describe(cron)
+                    + ") never fires: no date matches it");
+        }
     }
 
     private static TriggerType type(String value) {

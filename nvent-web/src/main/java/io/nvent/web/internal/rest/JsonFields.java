@@ -1,0 +1,104 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.InvalidPayloadException;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The fields of a JSON object sent as a request body, read with their expected types: a body that
+ * is not an object, or a field of another type, answers 400 naming the field and what it must be.
+ * An absent field, or one set to {@code null}, is empty.
+ */
+final class JsonFields {
+
+    private final JsonObject body;
+    private final String what;
+
+    private JsonFields(JsonObject body, String what) {
+        this.body = body;
+        this.what = what;
+    }
+
+    /**
+     * The fields of a body that must be a JSON object.
+     *
+     * @param what what the body describes, for messages ("the trigger")
+     * @param example the shape expected, for messages
+     */
+    static JsonFields of(JsonValue value, String what, String example) {
+        if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new InvalidPayloadException(what + " must be a JSON object like " + example + ", was "
+                    + kindOf(value));
+        }
+        return new JsonFields(value.asJsonObject(), what);
+    }
+
+    Optional<String> string(String key) {
+        return value(key).map(v -> {
+            if (v.getValueType() != JsonValue.ValueType.STRING) {
+                throw wrongType(key, "a string", v);
+            }
+            return ((JsonString) v).getString();
+        });
+    }
+
+    Optional<Boolean> bool(String key) {
+        return value(key).map(v -> switch (v.getValueType()) {
+            case TRUE -> true;
+            case FALSE -> false;
+            default -> throw wrongType(key, "true or false", v);
+        });
+    }
+
+    /**
+     * An array of strings.
+     *
+     * @param items what the strings are, for messages ("flow names")
+     */
+    Optional<List<String>> strings(String key, String items) {
+        return value(key).map(v -> {
+            String expected = "an array of " + items + " (strings)";
+            if (v.getValueType() != JsonValue.ValueType.ARRAY) {
+                throw wrongType(key, expected, v);
+            }
+            List<String> strings = new ArrayList<>();
+            for (JsonValue item : (JsonArray) v) {
+                if (item.getValueType() != JsonValue.ValueType.STRING) {
+                    throw wrongType(key, expected, v);
+                }
+                strings.add(((JsonString) item).getString());
+            }
+            return List.copyOf(strings);
+        });
+    }
+
+    private Optional<JsonValue> value(String key) {
+        return Optional.ofNullable(body.get(key)).filter(v -> v.getValueType() != JsonValue.ValueType.NULL);
+    }
+
+    private InvalidPayloadException wrongType(String key, String expected, JsonValue given) {
+        return new InvalidPayloadException("\"" + key + "\" of " + what + " must be " + expected + ", was "
+                + abbreviated(given));
+    }
+
+    private static String kindOf(JsonValue value) {
+        return switch (value.getValueType()) {
+            case ARRAY -> "an array";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case TRUE, FALSE -> "a boolean";
+            default -> value.getValueType().name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private static String abbreviated(JsonValue value) {
+        String text = value.toString();
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+}
