@@ -17,11 +17,17 @@ public enum StepStatus {
     /** Finished successfully. */
     COMPLETED,
     /** Failed on its last attempt. */
-    FAILED;
+    FAILED,
+    /**
+     * Will not run: its run ended (canceled, or failed in another step) while the step was queued,
+     * retrying or awaiting. Only {@link RunInfo} reports it; retrying the failed step of such a run
+     * schedules the step again.
+     */
+    CANCELED;
 
     /** Whether the step can change no more. */
     public boolean isFinal() {
-        return this == COMPLETED || this == FAILED;
+        return this == COMPLETED || this == FAILED || this == CANCELED;
     }
 
     /** Lower-case name used on the wire. */

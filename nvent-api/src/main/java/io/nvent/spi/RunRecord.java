@@ -88,8 +88,17 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                 newVersion);
     }
 
-    /** The public view of this run. */
+    /**
+     * The public view of this run. Once the run has ended, a step it still held queued, retrying or
+     * awaiting shows as {@link StepStatus#CANCELED}: it will not run.
+     */
     public RunInfo toInfo() {
-        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps);
+        if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
+            return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps);
+        }
+        Map<String, StepStatus> shown = new LinkedHashMap<>();
+        steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
+                ? stepStatus : StepStatus.CANCELED));
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown);
     }
 }

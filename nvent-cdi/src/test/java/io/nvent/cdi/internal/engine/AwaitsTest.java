@@ -122,6 +122,8 @@ class AwaitsTest {
 
             h.engine.cancel(runId);
 
+            assertThat(h.engine.run(runId).orElseThrow().steps()).as("an awaiting step that will not run")
+                    .containsValue(StepStatus.CANCELED).doesNotContainValue(StepStatus.AWAITING);
             assertThatThrownBy(() -> h.engine.resolveWebhook(token, "{}"))
                     .isInstanceOfSatisfying(AwaitClosedException.class,
                             e -> assertThat(e.status()).isEqualTo(AwaitStatus.CANCELED));
