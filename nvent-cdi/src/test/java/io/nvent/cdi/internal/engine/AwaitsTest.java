@@ -269,6 +269,50 @@ class AwaitsTest {
         }
     }
 
+    static final AtomicInteger reports = new AtomicInteger();
+
+    @FlowStep(flow = "settle", name = "book", role = StepRole.ENTRY, emits = "booked")
+    @AwaitAfter(type = AwaitType.TIME, delayMs = 600_000)
+    static class BookThenSettle implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("booked", Map.of("amount", 10));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "settle", name = "report", subscribes = "booked")
+    static class Report implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            reports.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void anAfterTimeAwaitReleasesTheStepsEmissionsOnlyOnceItsDelayHasPassed() {
+        reports.set(0);
+        try (EngineHarness h = new EngineHarness(new BookThenSettle(), new Report())) {
+            String runId = h.engine.start("settle", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofMinutes(9));
+            h.sweep();
+            await().during(Duration.ofMillis(150)).until(() -> reports.get() == 0);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("book", StepStatus.AWAITING)
+                    .doesNotContainKey("report");
+
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(reports).hasValue(1);
+            assertThat(h.types(runId)).containsSubsequence("step.completed", "await.registered", "await.resolved",
+                    "step.started", "flow.completed");
+        }
+    }
+
     // ------------------------------------------------------------ event awaits with a filter
 
     static final Map<String, Integer> confirmations = new java.util.concurrent.ConcurrentHashMap<>();
