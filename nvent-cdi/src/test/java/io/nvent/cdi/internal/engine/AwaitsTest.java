@@ -163,6 +163,46 @@ class AwaitsTest {
         }
     }
 
+    static final AtomicInteger escalations = new AtomicInteger();
+
+    @FlowStep(flow = "escalation", name = "open", role = StepRole.ENTRY, emits = "opened")
+    static class OpenTicket implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("opened", Map.of("ticket", 7));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "escalation", name = "escalate", subscribes = "opened")
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 1_000, timeoutAction = TimeoutAction.CONTINUE)
+    static class Escalate implements Step<Map<String, Map<String, Integer>>, Void> {
+        @Override
+        public Void execute(Map<String, Map<String, Integer>> input, StepContext ctx) {
+            assertThat(ctx.triggerData()).isEmpty();
+            assertThat(input.get("opened")).containsEntry("ticket", 7);
+            escalations.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void aLaterStepsAwaitThatTimesOutWithContinueRunsTheStepOnItsInputWithoutData() {
+        escalations.set(0);
+        try (EngineHarness h = new EngineHarness(new OpenTicket(), new Escalate())) {
+            String runId = h.engine.start("escalation", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofSeconds(2));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(escalations).hasValue(1);
+            assertThat(h.types(runId)).containsSubsequence("await.registered", "await.timeout", "step.started",
+                    "step.completed", "flow.completed");
+        }
+    }
+
     @FlowStep(flow = "nag", name = "nag", role = StepRole.ENTRY)
     @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 1_000, timeoutAction = TimeoutAction.RETRY)
     static class Nag implements Step<Object, Void> {
