@@ -290,6 +290,50 @@ class DemoApplicationIT {
         assertThat(http.get("api/nvent/runs/x/events?types=nonsense").status()).isIn(400, 404);
     }
 
+    @Test
+    void badQueryParametersAnswer400NamingTheParameterAndWhatItAccepts() {
+        String run = start("order", "{\"id\":\"Q-1\",\"item\":\"a\",\"quantity\":1}");
+        assertBadParameter("api/nvent/runs?limit=abc", "'limit'", "1..1000", "'abc'");
+        assertBadParameter("api/nvent/runs?offset=abc", "'offset'", "at least 0");
+        assertBadParameter("api/nvent/runs?limit=99999999999", "'limit'", "1..1000");
+        assertBadParameter("api/nvent/runs?limit=0", "'limit'", "1..1000");
+        assertBadParameter("api/nvent/runs/" + run + "/events?after=abc", "'after'", "at least 0");
+        assertBadParameter("api/nvent/runs/" + run + "/events?order=sideways", "'order'", "asc, desc");
+        assertBadParameter("api/nvent/triggers/sync-now?history=abc", "'history'", "1..1000");
+        assertBadParameter("api/nvent/triggers/sync-now?history=-1", "'history'", "1..1000");
+        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=abc", "'count'", "1..20");
+        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=-5", "'count'", "1..20");
+        assertBadParameter("api/nvent/awaits?limit=abc", "'limit'", "1..1000");
+        assertBadParameter("api/nvent/awaits?limit=-4", "'limit'", "1..1000");
+        assertBadParameter("api/nvent/awaits?status=bogus", "'status'", "pending, all");
+        assertBadParameter("api/nvent/queues/order/jobs?limit=abc", "'limit'", "1..1000");
+
+        assertThat(http.get("api/nvent/runs/" + run + "/events?order=DESC&after=0&limit=1").array()).hasSize(1);
+        assertThat(http.get("api/nvent/awaits?status=all&limit=1000").status()).isEqualTo(200);
+    }
+
+    private void assertBadParameter(String path, String... detailParts) {
+        Http.Reply reply = http.get(path);
+        assertThat(reply.status()).as(path + " -> " + reply.body()).isEqualTo(400);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.json().getString("detail")).contains(detailParts);
+    }
+
+    @Test
+    void bodiesOverThePayloadLimitAnswer413() {
+        String tooLarge = "{\"blob\":\"" + "x".repeat(1024 * 1024) + "\"}";
+
+        for (String path : List.of("api/nvent/flows/order/runs", "api/nvent/triggers/sync-now/fire",
+                "api/nvent/events/books.closed", "api/nvent/awaits/id/some-await/resolve",
+                "api/nvent/awaits/some-token")) {
+            Http.Reply refused = http.postChunked(path, tooLarge);
+            assertThat(refused.status()).as(path + " -> " + refused.body()).isEqualTo(413);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.json().getString("detail")).contains("limit of 1048576 bytes");
+        }
+        assertThat(http.postDeclaringLength("api/nvent/flows/order/runs", 2 * 1024 * 1024).status()).isEqualTo(413);
+    }
+
     // ------------------------------------------------------------------ graph and API description
 
     @Test

@@ -167,6 +167,93 @@ class WorkflowStoriesIT {
         assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
     }
 
+    @Test
+    void aSignedWebhookWithAnEmptyBodyStartsARun() throws Exception {
+        String timestamp = String.valueOf(Instant.now().getEpochSecond());
+
+        Http.Reply signed = Http.anonymous(base).post("api/nvent/triggers/partner-order/webhook", "",
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "."));
+
+        assertThat(signed.status()).as(signed.body()).isEqualTo(202);
+        assertThat(signed.json().getJsonArray("runs")).hasSize(1);
+    }
+
+    @Test
+    void theWebhookOfATriggerThatIsNoWebhookIsNotFoundWithoutSayingWhatItIs() {
+        Http.Reply manual = Http.anonymous(base).post("api/nvent/triggers/sync-now/webhook", "{}");
+
+        assertThat(manual.status()).isEqualTo(404);
+        assertThat(manual.contentType()).startsWith("application/problem+json");
+        assertThat(manual.json().getString("detail")).isEqualTo("no webhook trigger named 'sync-now'");
+        assertThat(Http.anonymous(base).post("api/nvent/triggers/no-such-trigger/webhook", "{}").json()
+                .getString("detail")).isEqualTo("no webhook trigger named 'no-such-trigger'");
+    }
+
+    @Test
+    void webhookBodiesOverThePayloadLimitAreRefusedWith413BeforeTheyAreRead() {
+        String tooLarge = "\"" + "x".repeat(1024 * 1024) + "\"";
+        Http anonymous = Http.anonymous(base);
+
+        for (Http.Reply refused : List.of(
+                anonymous.postDeclaringLength("api/nvent/triggers/partner-order/webhook", 300_000_000),
+                anonymous.postChunked("api/nvent/triggers/partner-order/webhook", tooLarge),
+                anonymous.postDeclaringLength("api/nvent/awaits/some-token", 300_000_000),
+                anonymous.postChunked("api/nvent/awaits/some-token", tooLarge))) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(413);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.json().getString("detail")).contains("limit of 1048576 bytes",
+                    "nvent.payload.max-bytes");
+        }
+    }
+
+    @Test
+    void triggerBodiesOfTheWrongShapeAreRefusedNamingTheField() {
+        assertBadTrigger(http.post("api/nvent/triggers", "[]"), "must be a JSON object");
+        assertBadTrigger(http.post("api/nvent/triggers", trigger("shape-1", "\"flows\":\"order\"")),
+                "\"flows\"", "array of flow names");
+        assertBadTrigger(http.post("api/nvent/triggers", trigger("shape-2", "\"flows\":[1,2]")),
+                "\"flows\"", "array of flow names");
+        assertBadTrigger(http.post("api/nvent/triggers", trigger("shape-3",
+                "\"flows\":[\"order\"],\"enabled\":\"yes\"")), "\"enabled\"", "true or false");
+        assertBadTrigger(http.post("api/nvent/triggers", "{\"name\":\"shape-4\",\"type\":\"event\","
+                + "\"flows\":[\"order\"],\"event\":5}"), "\"event\"", "a string");
+        assertBadTrigger(http.put("api/nvent/triggers/sync-now", "[1]"), "must be a JSON object");
+        assertThat(http.get("api/nvent/triggers/shape-3").status()).isEqualTo(404);
+    }
+
+    @Test
+    void triggersThatCouldNotWorkAsMeantAreRefusedAndConflictsAnswer409() {
+        assertBadTrigger(http.post("api/nvent/triggers", trigger("twice", "\"flows\":[\"order\",\"order\"]")),
+                "'order' twice");
+        assertBadTrigger(http.post("api/nvent/triggers", "{\"name\":\"never\",\"type\":\"schedule\","
+                + "\"cron\":\"0 0 30 2 *\",\"flows\":[\"inventory-sync\"]}"), "0 0 30 2 *", "never fires");
+        assertBadTrigger(http.post("api/nvent/triggers", trigger("cron-preview", "\"flows\":[\"order\"]")),
+                "reserved");
+
+        Http.Reply created = http.post("api/nvent/triggers", trigger("ship-now", "\"flows\":[\"inventory-sync\"]"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.location()).hasValueSatisfying(l -> assertThat(l).endsWith("/api/nvent/triggers/ship-now"));
+        Http.Reply again = http.post("api/nvent/triggers", trigger("ship-now", "\"flows\":[\"inventory-sync\"]"));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().getString("detail")).contains("'ship-now' exists already");
+
+        Http.Reply declared = http.delete("api/nvent/triggers/sync-now");
+        assertThat(declared.status()).isEqualTo(409);
+        assertThat(declared.json().getString("detail")).contains("@Trigger", "disable");
+        assertThat(http.delete("api/nvent/triggers/ship-now").status()).isEqualTo(204);
+    }
+
+    /** A manual trigger with the given name and further fields. */
+    private static String trigger(String name, String fields) {
+        return "{\"name\":\"" + name + "\",\"type\":\"manual\"," + fields + "}";
+    }
+
+    private static void assertBadTrigger(Http.Reply reply, String... detailParts) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.json().getString("detail")).contains(detailParts);
+    }
+
     private static String sign(String message) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

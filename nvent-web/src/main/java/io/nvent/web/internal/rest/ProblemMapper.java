@@ -39,7 +39,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
             return Problems.of(404, "Run not found", e.getMessage());
         }
         if (e instanceof PayloadTooLargeException) {
-            return Problems.of(413, "Payload too large", e.getMessage());
+            // The rest of the body is not read; closing spares the server from skipping it.
+            return Response.fromResponse(Problems.of(413, "Payload too large", e.getMessage()))
+                    .header("Connection", "close").build();
         }
         if (e instanceof InvalidPayloadException) {
             return Problems.of(400, "Invalid payload", e.getMessage());
