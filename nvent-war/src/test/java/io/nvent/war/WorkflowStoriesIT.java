@@ -163,6 +163,14 @@ class WorkflowStoriesIT {
         assertThat(signed.status()).as(signed.body()).isEqualTo(202);
         http.awaitRun(signed.json().getJsonArray("runs").getString(0), "completed");
 
+        Http.Reply replayed = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "." + body));
+        assertThat(replayed.status()).as(replayed.body()).isEqualTo(409);
+        assertThat(replayed.json().getString("detail")).contains("accepted before");
+        String later = String.valueOf(Long.parseLong(timestamp) + 1);
+        assertThat(anonymous.post("api/nvent/triggers/partner-order/webhook", body, "X-Nvent-Timestamp", later,
+                "X-Nvent-Signature", "sha256=" + sign(later + "." + body)).status()).as("signed anew").isEqualTo(202);
+
         assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(404);
         assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
     }

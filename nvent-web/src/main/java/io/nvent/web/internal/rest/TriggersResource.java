@@ -54,6 +54,8 @@ public class TriggersResource {
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
+    private final SeenSignatures seenSignatures = new SeenSignatures();
+
     @Inject
     TriggerService triggers;
 
@@ -161,15 +163,34 @@ public class TriggersResource {
         if (secret.isPresent()) {
             Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                     .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
-            Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, Instant.now(),
-                    window);
+            Instant now = Instant.now();
+            Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
             if (problem.isPresent()) {
                 return Problems.of(401, "Invalid signature", problem.get());
+            }
+            if (!info.spec().enabled()) {
+                throw new TriggerDisabledException(name);
+            }
+            Instant validUntil = Instant.ofEpochSecond(Long.parseLong(ts.trim())).plus(window);
+            Optional<String> accepted = seenSignatures.accept(name, ts, signature, now, validUntil);
+            if (accepted.isEmpty()) {
+                return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
+                        + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
+            }
+            try {
+                return fire(name, body);
+            } catch (RuntimeException e) {
+                seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
+                throw e;
             }
         }
         if (!info.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
+        return fire(name, body);
+    }
+
+    private Response fire(String name, byte[] body) {
         String payload = body.length == 0 ? "{}" : new String(body, StandardCharsets.UTF_8);
         return Response.accepted(runs(name, triggers.fire(name, payload))).build();
     }
