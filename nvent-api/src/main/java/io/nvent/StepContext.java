@@ -35,6 +35,15 @@ public interface StepContext {
      */
     java.util.Optional<String> triggerData();
 
+    /**
+     * The name of the trigger whose firing started this run (a schedule, webhook, event or manual
+     * trigger); empty for a run started through {@link FlowService} or the REST API, or as a child run.
+     * A restarted or rerun run was started by an operator, not by the trigger of its original.
+     */
+    default java.util.Optional<String> startedByTrigger() {
+        return java.util.Optional.empty();
+    }
+
     /** Logger whose entries become {@code log} events in the run's history. */
     StepLogger logger();
 

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -10,6 +11,8 @@ import io.nvent.StepLogger;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
+import jakarta.json.JsonString;
+import java.io.StringReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -131,6 +135,16 @@ final class DefaultStepContext implements StepContext {
     public void cancel() {
         beforeHistory.run();
         engine.cancel(runId);
+    }
+
+    @Override
+    public Optional<String> startedByTrigger() {
+        // Read on demand: few steps ask, and the start entry is the run's first.
+        return store.readEvents(runId, new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream()
+                .findFirst()
+                .map(start -> Json.PROVIDER.createReader(new StringReader(start.data())).readObject())
+                .filter(data -> data.get("trigger") instanceof JsonString)
+                .map(data -> data.getString("trigger"));
     }
 
     @Override

@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -202,6 +204,32 @@ class TriggersTest {
             h.sweep();
 
             assertThat(h.scheduling.claimTick("hourly", tick)).as("claimed more than a day ago").isTrue();
+        }
+    }
+
+    @FlowStep(flow = "audit", name = "check", role = StepRole.ENTRY)
+    @Trigger(name = "audit-now", type = TriggerType.MANUAL)
+    static class Check implements Step<Object, Void> {
+        final Map<String, Optional<String>> startedBy = new ConcurrentHashMap<>();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            startedBy.put(ctx.runId(), ctx.startedByTrigger());
+            return null;
+        }
+    }
+
+    @Test
+    void aStepKnowsWhichTriggerStartedItsRunIfAny() {
+        Check check = new Check();
+        try (EngineHarness h = new EngineHarness(check)) {
+            String fired = h.triggers.fire("audit-now", "{}").get(0);
+            String direct = h.engine.start("audit", null);
+            h.awaitStatus(fired, RunStatus.COMPLETED);
+            h.awaitStatus(direct, RunStatus.COMPLETED);
+
+            assertThat(check.startedBy.get(fired)).contains("audit-now");
+            assertThat(check.startedBy.get(direct)).isEmpty();
         }
     }
 
