@@ -52,7 +52,7 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof ConcurrentRunModificationException) {
             return Problems.of(409, "Concurrent modification", e.getMessage());
         }
-        LOG.log(System.Logger.Level.ERROR, "NVENT-0601 request failed", e);
+        LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
         return Problems.of(500, "nvent error", e.getMessage());
     }
 }

@@ -28,7 +28,7 @@ public final class Queues {
     /** The name, if known; otherwise a 404. */
     public static String require(FlowService flows, JobQueue queue, String name) {
         if (!names(flows, queue).contains(name)) {
-            throw new NotFoundException("NVENT-0611 no queue named '" + name + "'; known queues are "
+            throw new NotFoundException("NVENT-0740 no queue named '" + name + "'; known queues are "
                     + names(flows, queue));
         }
         return name;

@@ -69,7 +69,7 @@ public class QueuesResource {
     public String pause(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
         queue.pause(name);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0612 queue {0} paused", name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
         return get(name);
     }
 
@@ -78,7 +78,7 @@ public class QueuesResource {
     public String resume(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
         queue.resume(name);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0613 queue {0} resumed", name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0742 queue {0} resumed", name);
         return get(name);
     }
 
@@ -120,15 +120,15 @@ public class QueuesResource {
     public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
         JobRecord job = find(name, jobId);
         if (job.state() != JobState.FAILED) {
-            throw new ClientErrorException("NVENT-0614 job '" + jobId + "' is "
+            throw new ClientErrorException("NVENT-0743 job '" + jobId + "' is "
                     + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be retried",
                     Response.Status.CONFLICT);
         }
         if (!retry(job)) {
-            throw new ClientErrorException("NVENT-0614 job '" + jobId + "' could not be retried; it is no longer failed",
+            throw new ClientErrorException("NVENT-0743 job '" + jobId + "' could not be retried; it is no longer failed",
                     Response.Status.CONFLICT);
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0615 job {0} of queue {1} retried", jobId, name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0744 job {0} of queue {1} retried", jobId, name);
         return Representations.jobDetail(find(name, jobId)).toString();
     }
 
@@ -151,7 +151,7 @@ public class QueuesResource {
                 redriven++;
             }
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0616 redrove {0} failed jobs of queue {1}", redriven, name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1}", redriven, name);
         return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven)
                 .add("counts", Representations.counts(queue.counts(name))).build().toString();
     }
@@ -172,6 +172,6 @@ public class QueuesResource {
     private JobRecord find(String name, String jobId) {
         Queues.require(flows, queue, name);
         return queue.job(name, jobId).orElseThrow(() -> new NotFoundException(
-                "NVENT-0617 queue '" + name + "' has no job '" + jobId + "'"));
+                "NVENT-0746 queue '" + name + "' has no job '" + jobId + "'"));
     }
 }

@@ -152,7 +152,7 @@ public class RunsResource {
         RunInfo run = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
         boolean known = flows.flow(run.flow()).flatMap(f -> f.step(step)).isPresent();
         if (!known) {
-            throw new NotFoundException("NVENT-0618 flow '" + run.flow() + "' of run '" + runId + "' has no step '"
+            throw new NotFoundException("NVENT-0747 flow '" + run.flow() + "' of run '" + runId + "' has no step '"
                     + step + "'");
         }
     }

@@ -15,7 +15,7 @@ public class UnexpectedProblemMapper implements ExceptionMapper<RuntimeException
         if (e instanceof IllegalArgumentException) {
             return Problems.of(400, "Bad request", e.getMessage());
         }
-        LOG.log(System.Logger.Level.ERROR, "NVENT-0602 unexpected error", e);
-        return Problems.of(500, "Internal error", "see the server log (NVENT-0602)");
+        LOG.log(System.Logger.Level.ERROR, "NVENT-0731 unexpected error", e);
+        return Problems.of(500, "Internal error", "see the server log (NVENT-0731)");
     }
 }
