@@ -40,20 +40,51 @@ public class NventConfig {
         return get(key).orElse(defaultValue);
     }
 
+    /** A whole number, not negative. */
     public int getInt(String key, int defaultValue) {
-        return get(key).map(v -> parse(key, v, Integer::parseInt)).orElse(defaultValue);
+        return getInt(key, defaultValue, 0);
     }
 
+    /**
+     * A whole number of at least {@code min}.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0001}, naming the key) for a smaller value or no number
+     */
+    public int getInt(String key, int defaultValue, int min) {
+        return (int) atLeast(key, get(key).map(v -> parse(key, v, Integer::parseInt)).orElse(defaultValue), min, "");
+    }
+
+    /** A whole number, not negative. */
     public long getLong(String key, long defaultValue) {
-        return get(key).map(v -> parse(key, v, Long::parseLong)).orElse(defaultValue);
+        return getLong(key, defaultValue, 0);
+    }
+
+    /** A whole number of at least {@code min}; see {@link #getInt(String, int, int)}. */
+    public long getLong(String key, long defaultValue, long min) {
+        return atLeast(key, get(key).map(v -> parse(key, v, Long::parseLong)).orElse(defaultValue), min, "");
     }
 
     public boolean getBoolean(String key, boolean defaultValue) {
         return get(key).map(Boolean::parseBoolean).orElse(defaultValue);
     }
 
+    /** A duration given in milliseconds, not negative. */
     public Duration getMillis(String key, Duration defaultValue) {
-        return get(key).map(v -> Duration.ofMillis(parse(key, v, Long::parseLong))).orElse(defaultValue);
+        return getMillis(key, defaultValue, Duration.ZERO);
+    }
+
+    /** A duration given in milliseconds, of at least {@code min}; see {@link #getInt(String, int, int)}. */
+    public Duration getMillis(String key, Duration defaultValue, Duration min) {
+        return Duration.ofMillis(atLeast(key, get(key).map(v -> parse(key, v, Long::parseLong))
+                .orElse(defaultValue.toMillis()), min.toMillis(), " ms"));
+    }
+
+    private static long atLeast(String key, long value, long min, String unit) {
+        if (value < min) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " must be at least " + min
+                    + unit + ", was " + value + unit);
+        }
+        return value;
     }
 
     private static <T> T parse(String key, String value, Function<String, T> parser) {

@@ -30,7 +30,11 @@ public class Adapters {
 
     @Produces
     @ApplicationScoped
-    SchedulingStore schedulingStore(@Any Instance<SchedulingStore> candidates, NventConfig config) {
+    SchedulingStore schedulingStore(@Any Instance<SchedulingStore> candidates, @Any Instance<FlowStore> stores,
+                                    NventConfig config) {
+        // The engine needs its scheduling store at start-up, its flow store only later: an adapter
+        // name that is no store at all has to fail the deployment here.
+        select(stores, "nvent.store.adapter", config);
         String name = config.get("nvent.store.adapter", "memory");
         if (candidates.select(Adapter.Literal.of(name)).isUnsatisfied()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0003 store adapter ''{0}'' has no scheduling store: awaits, "

@@ -57,6 +57,11 @@ public class EngineBean {
     @Inject
     BeanManager beanManager;
 
+    /** A step lease renewed by sweeps every {@code nvent.scheduler.poll-ms} must outlast a few of them. */
+    private static final Duration MIN_LEASE = Duration.ofSeconds(1);
+    /** Below this, a step's own log entries and emits would not fit. */
+    private static final int MIN_PAYLOAD_BYTES = 1024;
+
     private volatile FlowEngine engine;
     private volatile TriggerManager triggers;
     private ScheduledExecutorService executor;
@@ -85,19 +90,27 @@ public class EngineBean {
 
     private void build() {
         StepDefaults defaults = new StepDefaults(
-                config.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts()),
+                config.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
                 config.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
                 config.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
-                config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout()),
-                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout()));
+                config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
+                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
-        Json json = new Json(config.getInt("nvent.payload.max-bytes", 1024 * 1024));
+        Json json = new Json(config.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES));
+        Duration leaseDuration = config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), MIN_LEASE);
+        Duration startWriteDelay = config.getMillis("nvent.step.start-write-delay-ms",
+                EngineSettings.DEFAULT_START_WRITE_DELAY);
+        if (!startWriteDelay.isZero() && startWriteDelay.compareTo(leaseDuration) >= 0) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key nvent.step.start-write-delay-ms ("
+                    + startWriteDelay.toMillis() + " ms) must be 0 or shorter than nvent.stall.timeout-ms ("
+                    + leaseDuration.toMillis() + " ms)");
+        }
         EngineSettings settings = new EngineSettings(
                 config.get("nvent.instance-id", defaultInstanceId()),
                 stripSlash(config.get("nvent.webhooks.base-url", "http://localhost:8080")),
-                config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60)),
+                leaseDuration,
                 config.getBoolean("nvent.stall.recover", true),
-                config.getMillis("nvent.step.start-write-delay-ms", EngineSettings.DEFAULT_START_WRITE_DELAY),
+                startWriteDelay,
                 config.getBoolean("nvent.step.continue-in-worker", true),
                 StateCleanup.of(config.get("nvent.store.state.cleanup.strategy", "never"),
                         config.getMillis("nvent.store.state.cleanup.ttl-ms", StateCleanup.DEFAULT_TTL)));
@@ -120,14 +133,14 @@ public class EngineBean {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
             return;
         }
-        int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4);
+        int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4, 1);
         FlowEngine started = engine();
         started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
-                defaultConcurrency));
+                defaultConcurrency, 1));
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock,
-                config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10)));
-        long pollMs = config.getLong("nvent.scheduler.poll-ms", 500);
+                config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
+        long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
         sweep = executor.scheduleWithFixedDelay(maintenance::sweep, pollMs, pollMs, TimeUnit.MILLISECONDS);
     }
 

@@ -25,14 +25,14 @@ record LiveLimits(int maxQueued, int pageSize, int pauseBackfillAt, int maxPendi
 
     static LiveLimits from(NventConfig config) {
         return new LiveLimits(
-                config.getInt("nvent.ws.max-queued-messages", DEFAULTS.maxQueued),
-                config.getInt("nvent.ws.history-page-size", DEFAULTS.pageSize),
+                config.getInt("nvent.ws.max-queued-messages", DEFAULTS.maxQueued, 1),
+                config.getInt("nvent.ws.history-page-size", DEFAULTS.pageSize, 1),
                 DEFAULTS.pauseBackfillAt,
                 DEFAULTS.maxPending,
                 DEFAULTS.repairDelay,
-                config.getMillis("nvent.ws.send-timeout-ms", DEFAULTS.sendTimeout),
-                config.getMillis("nvent.ws.stats-interval-ms", DEFAULTS.statsInterval),
-                config.getMillis("nvent.ws.heartbeat-ms", DEFAULTS.heartbeatInterval),
+                config.getMillis("nvent.ws.send-timeout-ms", DEFAULTS.sendTimeout, Duration.ofMillis(1)),
+                config.getMillis("nvent.ws.stats-interval-ms", DEFAULTS.statsInterval, Duration.ofMillis(1)),
+                config.getMillis("nvent.ws.heartbeat-ms", DEFAULTS.heartbeatInterval, Duration.ofMillis(1)),
                 DEFAULTS.maxRunsPerClient);
     }
 }

@@ -24,7 +24,7 @@ public class PayloadLimit implements ReaderInterceptor {
     private final int maxBytes;
 
     public PayloadLimit() {
-        this(new NventConfig().getInt(MAX_BYTES_KEY, DEFAULT_MAX_BYTES));
+        this(new NventConfig().getInt(MAX_BYTES_KEY, DEFAULT_MAX_BYTES, 1024));
     }
 
     PayloadLimit(int maxBytes) {
