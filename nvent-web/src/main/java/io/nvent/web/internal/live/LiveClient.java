@@ -132,8 +132,8 @@ final class LiveClient {
             enqueue(Messages.error(400, "messages must be JSON objects with a \"type\": " + e.getMessage(), null));
             return;
         }
-        String type = string(request, "type").orElse("");
         try {
+            String type = string(request, "type").orElse("");
             switch (type) {
                 case "subscribe" -> subscribe(request);
                 case "unsubscribe" -> unsubscribe(request);
@@ -380,9 +380,13 @@ final class LiveClient {
         if (value == null || value == JsonValue.NULL) {
             return 0;
         }
-        if (!(value instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 0) {
-            throw new IllegalArgumentException("\"" + key + "\" must be a sequence number >= 0");
+        try {
+            if (value instanceof JsonNumber n && n.isIntegral() && n.longValueExact() >= 0) {
+                return n.longValueExact();
+            }
+        } catch (ArithmeticException beyondLong) {
+            // falls through to the same answer as any other number that is no sequence number
         }
-        return n.longValue();
+        throw new IllegalArgumentException("\"" + key + "\" must be a sequence number >= 0");
     }
 }
