@@ -141,6 +141,9 @@ class WorkflowStoriesIT {
         Http.Reply preview = http.get("api/nvent/triggers/cron-preview?cron=*/5%20*%20*%20*%20*");
         assertThat(preview.json().getString("description")).containsIgnoringCase("5 minutes");
         assertThat(preview.json().getJsonArray("next")).hasSize(5);
+        Http.Reply never = http.get("api/nvent/triggers/cron-preview?cron=0%200%2031%202%20*");
+        assertThat(never.status()).isEqualTo(400);
+        assertThat(never.json().getString("detail")).contains("never fires");
     }
 
     @Test

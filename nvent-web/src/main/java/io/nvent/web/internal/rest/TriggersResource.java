@@ -204,6 +204,8 @@ public class TriggersResource {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
         ZoneId zoneId = zone(zone);
+        // The preview validates what creating the trigger would: a cron that never fires is refused here too.
+        rejectCronThatNeverFires(cron, zoneId);
         JsonArrayBuilder ticks = Json.createArrayBuilder();
         triggers.nextTicks(cron, zoneId, Instant.now(), QueryParams.intWithin("count", count, 5, 1, 20))
                 .forEach(t -> ticks.add(t.toString()));
