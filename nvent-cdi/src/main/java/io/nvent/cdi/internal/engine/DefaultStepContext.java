@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunState;
@@ -13,6 +14,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
 import jakarta.json.JsonString;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -174,10 +176,28 @@ final class DefaultStepContext implements StepContext {
     }
 
     private void log(StepLogger.Level level, String message, Map<String, ?> meta) {
+        // A diagnostic too large to store is cut down rather than failing the step that wrote it.
+        int room = json.maxPayloadBytes() / 2;
+        String metaJson;
+        try {
+            metaJson = json.toJson(meta == null ? Map.of() : meta, "log details");
+        } catch (InvalidPayloadException tooLargeOrNotJson) {
+            metaJson = JsonText.object().str("omitted", tooLargeOrNotJson.getMessage()).build();
+        }
+        if ((long) metaJson.length() * 3 > room && metaJson.getBytes(StandardCharsets.UTF_8).length > room) {
+            metaJson = JsonText.object().str("omitted", "log details of " + metaJson.length()
+                    + " characters, more than half of nvent.payload.max-bytes").build();
+        }
+        String text = message == null ? "" : message;
+        int keep = room / 6;   // at most 3 UTF-8 bytes a char: a quarter of the limit
+        if (text.length() > keep) {
+            int cut = Character.isHighSurrogate(text.charAt(keep - 1)) ? keep - 1 : keep;
+            text = text.substring(0, cut) + "… (" + text.length() + " characters, cut)";
+        }
         String data = JsonText.object()
                 .str("level", level.name().toLowerCase(java.util.Locale.ROOT))
-                .str("message", message)
-                .raw("meta", json.toJson(meta == null ? Map.of() : meta, "log details"))
+                .str("message", text)
+                .raw("meta", metaJson)
                 .build();
         beforeHistory.run();
         engine.publish(flow, store.appendEvents(runId,

@@ -38,6 +38,11 @@ public final class Json {
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
+    /** The largest payload accepted, in UTF-8 bytes ({@code nvent.payload.max-bytes}). */
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
     /** Converts a user object to JSON text ({@code "null"} for null) and checks its size. */
     public String toJson(Object value, String what) {
         if (value == null) {

@@ -7,6 +7,7 @@ import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepLogger;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.Threads;
@@ -332,6 +333,31 @@ class OrchestrationTest {
             await().during(Duration.ofMillis(200)).until(() -> archive.runs.get() == 0);
             assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("archive");
             assertThat(h.types(runId)).containsOnlyOnce("flow.failed").doesNotContain("flow.completed");
+        }
+    }
+
+    @FlowStep(flow = "chatty", name = "dump", role = StepRole.ENTRY)
+    static class Dump implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            String huge = "y".repeat(2 * 1024 * 1024);
+            ctx.logger().log(StepLogger.Level.INFO, huge, Map.of("response", huge));
+            ctx.logger().log(StepLogger.Level.INFO, "small", Map.of("status", 200));
+            return "done";
+        }
+    }
+
+    @Test
+    void aLogEntryTooLargeToStoreIsCutDownInsteadOfFailingTheStep() {
+        try (EngineHarness h = new EngineHarness(new Dump())) {
+            String runId = h.engine.start("chatty", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            List<HistoryEvent> logs = h.eventsOf(runId, EventType.LOG);
+            assertThat(logs).hasSize(2);
+            assertThat(logs.get(0).data()).contains("characters, cut)", "\"omitted\"")
+                    .hasSizeLessThan(1024 * 1024);
+            assertThat(logs.get(1).data()).contains("\"message\":\"small\"", "\"status\":200");
         }
     }
 
