@@ -556,6 +556,9 @@ class DemoApplicationIT {
                     console.attribute(By.id("run-status"), "data-status").equals("completed"));
             console.screenshot("08-run-after-retry");
 
+            console.go("#/runs/no-such-run");
+            console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));
+
             console.go("#/queues");
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));
             console.screenshot("09-queues");

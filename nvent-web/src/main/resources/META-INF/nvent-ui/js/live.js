@@ -53,6 +53,9 @@ function connect() {
       if (fresh.length) sub.lastSeq = fresh[fresh.length - 1].seq;
       sub.handlers.forEach((fn) => fn({ ...msg, events: fresh, live: msg.type === 'event' }));
     }
+    // A refused run subscription (e.g. no such run) ends that run's loading with the server's reason.
+    const refused = msg.type === 'error' && msg.request && msg.request.type === 'subscribe' ? runs.get(msg.request.runId) : undefined;
+    if (refused) refused.handlers.forEach((fn) => fn({ type: 'error', message: msg.message, events: [] }));
     listeners.forEach((fn) => fn(msg));
   };
   socket.onclose = () => {

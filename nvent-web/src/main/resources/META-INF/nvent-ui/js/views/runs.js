@@ -180,6 +180,7 @@ export function runView(ctx) {
   })();
 
   const off = live.run(runId, (msg) => {
+    if (msg.type === 'error') { counter.textContent = msg.message; return; }
     if (msg.type === 'history' && msg.complete) complete = true;
     if (msg.live) complete = true;
     const fresh = msg.events;

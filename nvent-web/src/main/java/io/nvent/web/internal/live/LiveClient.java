@@ -152,6 +152,10 @@ final class LiveClient {
         Optional<String> runId = string(request, "runId");
         Optional<String> flow = string(request, "flow");
         boolean everything = request.getBoolean("all", false);
+        if ((runId.isPresent() ? 1 : 0) + (flow.isPresent() ? 1 : 0) + (everything ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("subscribe to one of \"runId\", \"flow\" or \"all\": true per "
+                    + "message");
+        }
         if (runId.isPresent()) {
             long afterSeq = number(request, "afterSeq");
             Optional<String> runFlow = runtime.history().flowOf(runId.get());

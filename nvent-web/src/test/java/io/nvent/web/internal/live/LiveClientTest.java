@@ -123,11 +123,13 @@ class LiveClientTest {
         client.receive("{\"type\":\"subscribe\",\"runId\":\"nope\"}");
         client.receive("{\"type\":123}");
         client.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\",\"afterSeq\":99999999999999999999999}");
+        client.receive("{\"type\":\"subscribe\",\"all\":true,\"flow\":\"order\"}");
         client.receive("{\"type\":\"ping\",\"id\":7}");
 
-        await().until(() -> outlet.messages().size() == 6);
+        await().until(() -> outlet.messages().size() == 7);
         assertThat(outlet.messages()).extracting(m -> m.getString("type"))
-                .containsExactly("error", "error", "error", "error", "error", "pong");
+                .containsExactly("error", "error", "error", "error", "error", "error", "pong");
+        assertThat(outlet.messages().get(5).getString("message")).contains("one of");
         assertThat(outlet.messages().get(2).getInt("status")).isEqualTo(404);
         assertThat(outlet.messages().get(3).getString("message")).contains("\"type\" must be a non-empty string");
         assertThat(outlet.messages().get(4).getString("message")).contains("\"afterSeq\" must be a sequence number");
