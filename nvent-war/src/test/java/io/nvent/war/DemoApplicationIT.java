@@ -477,6 +477,9 @@ class DemoApplicationIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> live.ofType("error").size() == 3 && !live.ofType("pong").isEmpty());
             assertThat(live.ofType("pong").get(0).getInt("id")).isEqualTo(42);
             assertThat(live.ofType("error")).extracting(e -> e.getInt("status")).containsExactly(404, 400, 400);
+
+            live.send("{\"type\":\"ping\",\"id\":\"" + "x".repeat(100 * 1024) + "\"}");
+            assertThat(live.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).as("message too big").isEqualTo(1009);
         }
     }
 

@@ -17,15 +17,36 @@ public final class LiveEndpoint extends Endpoint {
 
     private static final System.Logger LOG = System.getLogger(LiveEndpoint.class.getName());
 
+    /** The largest message a client may send. */
+    static final int MAX_CLIENT_MESSAGE_CHARS = 64 * 1024;
+
     private LiveHub hub;
 
     @Override
     public void onOpen(Session session, EndpointConfig config) {
         hub = CDI.current().select(LiveHub.class).get();
         session.setMaxIdleTimeout(0);
+        // Client messages are small requests; a larger one closes the connection with 1009 (too big).
+        session.setMaxTextMessageBufferSize(MAX_CLIENT_MESSAGE_CHARS);
         session.getAsyncRemote().setSendTimeout(hub.sendTimeout().toMillis());
         LiveClient client = hub.open(new SessionOutlet(session));
-        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) client::receive);
+        session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
+            // Not every container enforces the buffer size (Undertow hands the message over whole).
+            if (text.length() > MAX_CLIENT_MESSAGE_CHARS) {
+                closeTooBig(session, text.length());
+            } else {
+                client.receive(text);
+            }
+        });
+    }
+
+    private static void closeTooBig(Session session, int length) {
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.TOO_BIG, "a message of " + length
+                    + " characters; at most " + MAX_CLIENT_MESSAGE_CHARS));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "live client {0} already gone: {1}", session.getId(), e.toString());
+        }
     }
 
     @Override
