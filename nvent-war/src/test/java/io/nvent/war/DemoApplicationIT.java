@@ -561,6 +561,8 @@ class DemoApplicationIT {
 
             console.go("#/runs/no-such-run");
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));
+            console.go("#/queues/no-such-queue");
+            console.until(() -> console.text(By.id("queue-error")).contains("no queue named 'no-such-queue'"));
 
             console.go("#/queues");
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));

@@ -58,10 +58,11 @@ export function queueView(ctx) {
         (r) => `Redrove ${r.redriven} failed job${r.redriven === 1 ? '' : 's'}`).then(() => { loadQueue(); loadJobs(); }) }, `↻ Redrive ${num(queue.counts.failed)} failed`));
   };
   async function loadQueue() {
-    try { queue = await api.queue(name); renderHead(); } catch (e) { fill(listBody, h('div', { class: 'empty' }, e.message)); }
+    try { queue = await api.queue(name); renderHead(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
   }
   async function loadJobs() {
-    const page = await api.jobs(name, { state, offset, limit: PAGE });
+    let page;
+    try { page = await api.jobs(name, { state, offset, limit: PAGE }); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); return; }
     fill(listBody, page.jobs.length ? h('table', { id: 'jobs-table', class: 'fixed' },
       h('thead', {}, h('tr', {}, h('th', { style: 'width:22%' }, 'Step'), h('th', { style: 'width:104px' }, 'Run'), h('th', { class: 'num', style: 'width:84px' }, 'Attempts'),
         h('th', { style: 'width:84px' }, 'Created'), h('th', {}, state === 'failed' ? 'Last error' : 'Job'))),
