@@ -10,6 +10,9 @@ interface History {
     /** The flow of a run, if the run exists. */
     Optional<String> flowOf(String runId);
 
+    /** Whether a flow of this name is registered. */
+    boolean flowExists(String flow);
+
     /** Up to {@code limit} entries with a sequence number above {@code afterSeq}, in order. */
     List<HistoryEvent> read(String runId, long afterSeq, int limit);
 }

@@ -179,6 +179,10 @@ final class LiveClient {
                     .add("flow", runFlow.get()).add("afterSeq", afterSeq).build()));
             cursor.start();
         } else if (flow.isPresent()) {
+            if (!runtime.history().flowExists(flow.get())) {
+                enqueue(Messages.error(404, "NVENT-0201 no flow named '" + flow.get() + "'", request));
+                return;
+            }
             synchronized (lock) {
                 flows.add(flow.get());
             }

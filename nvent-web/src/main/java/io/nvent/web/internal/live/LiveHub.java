@@ -197,6 +197,11 @@ public class LiveHub {
         }
 
         @Override
+        public boolean flowExists(String flow) {
+            return flows.flow(flow).isPresent();
+        }
+
+        @Override
         public List<HistoryEvent> read(String runId, long afterSeq, int limit) {
             return flows.events(runId, new EventQuery(Set.of(), afterSeq, limit, false));
         }

@@ -124,12 +124,15 @@ class LiveClientTest {
         client.receive("{\"type\":123}");
         client.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\",\"afterSeq\":99999999999999999999999}");
         client.receive("{\"type\":\"subscribe\",\"all\":true,\"flow\":\"order\"}");
+        client.receive("{\"type\":\"subscribe\",\"flow\":\"no-such-flow\"}");
         client.receive("{\"type\":\"ping\",\"id\":7}");
 
-        await().until(() -> outlet.messages().size() == 7);
+        await().until(() -> outlet.messages().size() == 8);
         assertThat(outlet.messages()).extracting(m -> m.getString("type"))
-                .containsExactly("error", "error", "error", "error", "error", "error", "pong");
+                .containsExactly("error", "error", "error", "error", "error", "error", "error", "pong");
         assertThat(outlet.messages().get(5).getString("message")).contains("one of");
+        assertThat(outlet.messages().get(6).getInt("status")).isEqualTo(404);
+        assertThat(outlet.messages().get(6).getString("message")).contains("no flow named 'no-such-flow'");
         assertThat(outlet.messages().get(2).getInt("status")).isEqualTo(404);
         assertThat(outlet.messages().get(3).getString("message")).contains("\"type\" must be a non-empty string");
         assertThat(outlet.messages().get(4).getString("message")).contains("\"afterSeq\" must be a sequence number");
@@ -161,6 +164,11 @@ class LiveClientTest {
         @Override
         public Optional<String> flowOf(String runId) {
             return runId.equals(RUN) ? Optional.of("flow") : Optional.empty();
+        }
+
+        @Override
+        public boolean flowExists(String flow) {
+            return flow.equals("flow");
         }
 
         @Override
