@@ -563,6 +563,9 @@ class DemoApplicationIT {
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));
             console.go("#/queues/no-such-queue");
             console.until(() -> console.text(By.id("queue-error")).contains("no queue named 'no-such-queue'"));
+            console.go("#/flows/no-such-flow");
+            console.until(() -> console.text(By.id("flow-error")).contains("no-such-flow"));
+            assertThat(console.all(By.id("start-run"))).as("nothing to start").isEmpty();
 
             console.go("#/queues");
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));

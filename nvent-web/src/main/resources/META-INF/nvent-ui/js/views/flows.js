@@ -76,7 +76,8 @@ export function flowView(ctx) {
             !s.subscribes.length && !s.emits.length ? h('span', { class: 'muted small' }, '–') : null))))));
       loadRuns();
     } catch (e) {
-      fill(graphBody, h('div', { class: 'empty' }, e.message));
+      ctx.actions();   // no flow to start
+      fill(graphBody, h('div', { class: 'empty', id: 'flow-error' }, e.message));
     }
   })();
   let timer;
