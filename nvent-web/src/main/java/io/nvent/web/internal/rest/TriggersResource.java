@@ -160,34 +160,36 @@ public class TriggersResource {
         TriggerInfo info = webhook.get();
         byte[] body = raw == null ? new byte[0] : raw;
         Optional<String> secret = secretOf(name);
-        if (secret.isPresent()) {
-            Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
-                    .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
-            Instant now = Instant.now();
-            Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
-            if (problem.isPresent()) {
-                return Problems.of(401, "Invalid signature", problem.get());
-            }
-            if (!info.spec().enabled()) {
-                throw new TriggerDisabledException(name);
-            }
-            Instant validUntil = Instant.ofEpochSecond(Long.parseLong(ts.trim())).plus(window);
-            Optional<String> accepted = seenSignatures.accept(name, ts, signature, now, validUntil);
-            if (accepted.isEmpty()) {
-                return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
-                        + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
-            }
-            try {
-                return fire(name, body);
-            } catch (RuntimeException e) {
-                seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
-                throw e;
-            }
+        if (secret.isEmpty()) {
+            requireEnabled(info);
+            return fire(name, body);
         }
+        Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
+                .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
+        Instant now = Instant.now();
+        Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
+        if (problem.isPresent()) {
+            return Problems.of(401, "Invalid signature", problem.get());
+        }
+        requireEnabled(info);
+        Instant validUntil = Instant.ofEpochSecond(Long.parseLong(ts.trim())).plus(window);
+        Optional<String> accepted = seenSignatures.accept(name, ts, signature, now, validUntil);
+        if (accepted.isEmpty()) {
+            return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
+                    + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
+        }
+        try {
+            return fire(name, body);
+        } catch (RuntimeException e) {
+            seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
+            throw e;
+        }
+    }
+
+    private static void requireEnabled(TriggerInfo info) {
         if (!info.spec().enabled()) {
-            throw new TriggerDisabledException(name);
+            throw new TriggerDisabledException(info.spec().name());
         }
-        return fire(name, body);
     }
 
     private Response fire(String name, byte[] body) {
