@@ -65,7 +65,7 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
         while (p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
         }
-        if (p.isEmpty() || p.startsWith(API_PATH) || !p.matches("(/[A-Za-z0-9._~-]+)+")) {
+        if (p.isEmpty() || p.startsWith(API_PATH) || !p.matches("(/[A-Za-z0-9._~-]+)+") || hasDotSegment(p)) {
             throw new IllegalArgumentException("NVENT-0702 nvent.ui.path '" + path + "' must be a path like /_nvent "
                     + "outside " + API_PATH);
         }
