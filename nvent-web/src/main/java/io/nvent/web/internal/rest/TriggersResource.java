@@ -54,7 +54,10 @@ public class TriggersResource {
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
+    private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
+
     private final SeenSignatures seenSignatures = new SeenSignatures();
+    private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
 
     @Inject
     TriggerService triggers;
@@ -169,6 +172,8 @@ public class TriggersResource {
         Instant now = Instant.now();
         Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
         if (problem.isPresent()) {
+            refusedCalls.refused(name, problem.get(), now)
+                    .ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
             return Problems.of(401, "Invalid signature", problem.get());
         }
         requireEnabled(info);

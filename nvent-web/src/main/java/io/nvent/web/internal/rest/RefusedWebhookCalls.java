@@ -1,0 +1,46 @@
+package io.nvent.web.internal.rest;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Makes webhook calls refused for their signature visible in the server log, without letting an
+ * anonymous caller flood it: the first refusal for a trigger is reported at once, later ones at most
+ * once a minute, with how many there were. They are not written to the trigger's history, which is
+ * bounded: anyone who can reach the endpoint could push its real entries out.
+ */
+final class RefusedWebhookCalls {
+
+    static final Duration REPORT_EVERY = Duration.ofMinutes(1);
+
+    private record Tally(Instant reportedAt, long unreported) {
+    }
+
+    private final Map<String, Tally> byTrigger = new ConcurrentHashMap<>();
+
+    /**
+     * Counts a refused call of a (known) webhook trigger.
+     *
+     * @return the warning to log now, if one is due
+     */
+    Optional<String> refused(String trigger, String reason, Instant now) {
+        long[] toReport = {0};
+        byTrigger.compute(trigger, (name, tally) -> {
+            long calls = tally == null ? 1 : tally.unreported() + 1;
+            if (tally == null || !now.isBefore(tally.reportedAt().plus(REPORT_EVERY))) {
+                toReport[0] = calls;
+                return new Tally(now, 0);
+            }
+            return new Tally(tally.reportedAt(), calls);
+        });
+        if (toReport[0] == 0) {
+            return Optional.empty();
+        }
+        return Optional.of("NVENT-0725 the webhook of trigger '" + trigger + "' refused " + toReport[0]
+                + (toReport[0] == 1 ? " call" : " calls") + " (answered 401), the last because: " + reason
+                + "; further refusals are reported at most once a minute");
+    }
+}
