@@ -1,14 +1,14 @@
 package io.nvent.web.internal.live;
 
 import jakarta.json.spi.JsonProvider;
+import io.nvent.web.internal.rest.JsonInput;
 import io.nvent.web.internal.rest.Representations;
 import io.nvent.spi.PublishedEvent;
 import jakarta.json.JsonNumber;
+import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -125,13 +125,24 @@ final class LiveClient {
 
     /** Handles one message of the client. */
     void receive(String text) {
-        JsonObject request;
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            request = reader.readObject();
-        } catch (RuntimeException e) {
-            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\": " + e.getMessage(), null));
+        JsonValue value;
+        try {
+            value = JsonInput.read(text);
+        } catch (JsonException e) {
+            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is "
+                    + JsonInput.whatIsWrong(e), null));
+            return;
+        } catch (RuntimeException tooDeep) {
+            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is nested too deeply",
+                    null));
             return;
         }
+        if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is "
+                    + JsonInput.kindOf(value), null));
+            return;
+        }
+        JsonObject request = value.asJsonObject();
         try {
             String type = string(request, "type").orElse("");
             switch (type) {

@@ -5,24 +5,95 @@ import io.nvent.InvalidPayloadException;
 import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonLocation;
+import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Parses request bodies, turning malformed JSON into a 400 problem that says where it broke. */
-final class JsonInput {
+/**
+ * Parses what clients send, turning malformed JSON into bad input that says where it broke, in
+ * the client's terms rather than the parser's internal states.
+ */
+public final class JsonInput {
 
     private static final JsonProvider JSON = Representations.JSON;
+    private static final Pattern EXPECTED = Pattern.compile("Expected tokens are: \\[([A-Z, ]+)]");
+    private static final Map<String, String> TOKENS = Map.ofEntries(Map.entry("CURLYOPEN", "'{'"),
+            Map.entry("CURLYCLOSE", "'}'"), Map.entry("SQUAREOPEN", "'['"), Map.entry("SQUARECLOSE", "']'"),
+            Map.entry("COLON", "':'"), Map.entry("COMMA", "','"), Map.entry("STRING", "a string"),
+            Map.entry("NUMBER", "a number"), Map.entry("TRUE", "true"), Map.entry("FALSE", "false"),
+            Map.entry("NULL", "null"), Map.entry("EOF", "the end"));
 
     private JsonInput() {
     }
 
+    /**
+     * Reads a request body.
+     *
+     * @param what what the body is, for the message ("trigger definition")
+     * @throws InvalidPayloadException if it is not JSON
+     */
     static JsonValue parse(String body, String what) {
-        try (JsonReader reader = JSON.createReader(new StringReader(body))) {
-            return reader.readValue();
+        try {
+            return read(body);
         } catch (JsonException e) {
-            throw new InvalidPayloadException(what + " is not valid JSON: " + e.getMessage(), e);
+            throw new InvalidPayloadException(what + " is " + whatIsWrong(e), e);
         } catch (RuntimeException e) {
             // Parsson reports nesting beyond its limit with a plain RuntimeException; it is still bad input.
-            throw new InvalidPayloadException(what + " cannot be read as JSON: " + e.getMessage(), e);
+            throw new InvalidPayloadException(what + " cannot be read as JSON: it is nested too deeply", e);
         }
+    }
+
+    /**
+     * Reads any JSON value.
+     *
+     * @throws JsonException if the text is not JSON (describe it with {@link #whatIsWrong})
+     * @throws RuntimeException for nesting beyond the parser's limit
+     */
+    public static JsonValue read(String text) {
+        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
+            return reader.readValue();
+        }
+    }
+
+    /**
+     * Why text could not be read: "not valid JSON at line 1, column 6: expected ':'", "not valid JSON:
+     * it ends too early, expected a string".
+     */
+    public static String whatIsWrong(JsonException e) {
+        StringBuilder description = new StringBuilder("not valid JSON");
+        if (String.valueOf(e.getMessage()).startsWith("Invalid token=EOF")) {
+            // Parsson's column at the end of the text is not where the text ends: say that it ends instead.
+            description.append(": it ends too early");
+        } else if (e instanceof JsonParsingException parsing && parsing.getLocation() != null
+                && parsing.getLocation().getLineNumber() > 0) {
+            JsonLocation at = parsing.getLocation();
+            description.append(" at line ").append(at.getLineNumber()).append(", column ").append(at.getColumnNumber());
+        }
+        Matcher expected = EXPECTED.matcher(String.valueOf(e.getMessage()));
+        if (expected.find()) {
+            List<String> tokens = new ArrayList<>();
+            for (String token : expected.group(1).split(",\\s*")) {
+                tokens.add(TOKENS.getOrDefault(token.trim(), token.trim().toLowerCase()));
+            }
+            description.append(description.indexOf(":") < 0 ? ": expected " : ", expected ").append(String.join(" or ", tokens));
+        }
+        return description.toString();
+    }
+
+    /** The kind of a JSON value in words ("an array"), for messages about a value of the wrong kind. */
+    public static String kindOf(JsonValue value) {
+        return switch (value.getValueType()) {
+            case OBJECT -> "an object";
+            case ARRAY -> "an array";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case TRUE, FALSE -> "a boolean";
+            case NULL -> "null";
+        };
     }
 }

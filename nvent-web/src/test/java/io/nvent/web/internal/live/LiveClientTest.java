@@ -139,6 +139,23 @@ class LiveClientTest {
         assertThat(outlet.closedWith).isNull();
     }
 
+    @Test
+    void messagesThatAreNoJsonObjectsAreToldWhatIsWrongInTheClientsTerms() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("{\"type\" \"ping\"}");
+        client.receive("[{\"type\":\"ping\"}]");
+        client.receive("\"ping\"");
+
+        await().until(() -> outlet.messages().size() == 3);
+        assertThat(outlet.messages()).extracting(m -> m.getString("message")).containsExactly(
+                "messages must be JSON objects with a \"type\"; this one is not valid JSON at line 1, column 14: "
+                        + "expected ':'",
+                "messages must be JSON objects with a \"type\"; this one is an array",
+                "messages must be JSON objects with a \"type\"; this one is a string");
+        assertThat(outlet.messages()).allSatisfy(m -> assertThat(m.toString()).doesNotContain("Parser", "token"));
+    }
+
     /** A run's history in memory, gapless from 1. */
     private static final class StoredHistory implements History {
 

@@ -23,6 +23,10 @@ class JsonInputTest {
         assertThatThrownBy(() -> JsonInput.parse("{\"a\":", "input"))
                 .isInstanceOf(InvalidPayloadException.class)
                 .hasMessageContaining("input is not valid JSON");
+        assertThatThrownBy(() -> JsonInput.parse("{\"a\" 1}", "input"))
+                .hasMessageEndingWith("input is not valid JSON at line 1, column 6: expected ':'");
+        assertThatThrownBy(() -> JsonInput.parse("{\"a\":1,", "input"))
+                .hasMessageEndingWith("input is not valid JSON: it ends too early, expected a string");
         assertThat(JsonInput.parse("{\"a\":[1]}", "input").asJsonObject().getJsonArray("a")).hasSize(1);
     }
 }
