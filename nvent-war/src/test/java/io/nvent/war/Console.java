@@ -127,6 +127,32 @@ final class Console implements AutoCloseable {
         return driver.findElement(by);
     }
 
+    /** Resizes the browser window. */
+    void resize(int width, int height) {
+        driver.manage().window().setSize(new Dimension(width, height));
+    }
+
+    /**
+     * The tables of the page's cards that do not fit their card, so that some of their columns are
+     * only seen by scrolling sideways, described as "Queues: 612 px in 488 px".
+     */
+    @SuppressWarnings("unchecked")
+    List<String> tablesWiderThanTheirCards() {
+        return (List<String>) driver.executeScript("""
+                const wide = [];
+                for (const card of document.querySelectorAll('.card')) {
+                  for (const table of card.querySelectorAll('table')) {
+                    const room = table.parentElement.clientWidth;
+                    if (table.scrollWidth > room + 1) {
+                      const head = card.querySelector('.card-head');
+                      wide.push((head ? head.innerText.split('\\n')[0] : 'a card') + ': '
+                          + table.scrollWidth + ' px in ' + room + ' px');
+                    }
+                  }
+                }
+                return wide;""");
+    }
+
     /** Runs a script in the page, e.g. to scroll before a screenshot. */
     Object script(String javascript, Object... args) {
         return driver.executeScript(javascript, args);

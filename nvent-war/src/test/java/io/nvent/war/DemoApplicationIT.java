@@ -502,6 +502,11 @@ class DemoApplicationIT {
             console.awaitVisible(By.cssSelector("#recent-failures"));
             assertThat(console.text(By.id("recent-failures"))).contains("flaky-once");
             console.screenshot("01-dashboard");
+            console.resize(1280, 960);
+            console.until(() -> ((Number) console.script("return window.innerWidth;")).intValue() <= 1280);
+            assertThat(console.tablesWiderThanTheirCards()).as("dashboard tables at 1280 px").isEmpty();
+            console.screenshot("01-dashboard-1280");
+            console.resize(1440, 960);
 
             console.go("#/flows");
             console.awaitVisible(By.cssSelector("#flows-table tr[data-flow=order]"));

@@ -31,10 +31,10 @@ export function dashboard(ctx) {
       kpi('Jobs active', num(q('active')), 'run', `${stats.queues.length} queues`),
       kpi('Dead letters', num(q('failed')), q('failed') ? 'fail' : '', 'failed jobs'));
     fill(queuesBody, stats.queues.length ? h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, ''), h('th', { class: 'num' }, 'Waiting'), h('th', { class: 'num' }, 'Active'),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', { class: 'num' }, 'Waiting'), h('th', { class: 'num' }, 'Active'),
         h('th', { class: 'num' }, 'Delayed'), h('th', { class: 'num' }, 'Failed'), h('th', { class: 'num' }, 'Done'))),
       h('tbody', {}, stats.queues.map((x) => h('tr', { class: 'click', onclick: () => { location.hash = `#/queues/${encodeURIComponent(x.name)}`; } },
-        h('td', {}, h('strong', {}, x.name)), h('td', {}, x.paused ? badge('paused') : ''),
+        h('td', {}, h('strong', {}, x.name), x.paused ? ' ' : '', x.paused ? badge('paused') : ''),
         h('td', { class: 'num' }, num(x.counts.waiting)), h('td', { class: 'num' }, num(x.counts.active)),
         h('td', { class: 'num' }, num(x.counts.delayed)), h('td', { class: 'num' }, x.counts.failed ? h('strong', { class: 'fail-num' }, num(x.counts.failed)) : '0'),
         h('td', { class: 'num' }, num(x.counts.completed)))))) : h('div', { class: 'empty' }, 'No queues yet'));
