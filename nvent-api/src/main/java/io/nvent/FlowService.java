@@ -129,4 +129,7 @@ public interface FlowService {
 
     /** Counts of a flow's runs by status. */
     FlowStats stats(String flow);
+
+    /** This instance's health, from what its engine observed; costs no database round trip. */
+    HealthReport health();
 }

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -82,8 +81,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency));
         triggers.start();
-        executor.scheduleWithFixedDelay(maintenance::sweep, b.sweepEvery.toMillis(), b.sweepEvery.toMillis(),
-                TimeUnit.MILLISECONDS);
+        maintenance.scheduleOn(executor, b.sweepEvery);
     }
 
     /** A builder with in-memory adapters and the standard defaults. */
@@ -118,6 +116,7 @@ public final class EmbeddedEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        engine.healthMonitor().stopped();
         triggers.stop();
         executor.shutdownNow();
         queue.close();

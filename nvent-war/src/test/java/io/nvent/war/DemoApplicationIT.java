@@ -114,6 +114,21 @@ class DemoApplicationIT {
     }
 
     @Test
+    void probesAnswerWithoutLoginAndOnlyOperatorsSeeTheDetailedReport() {
+        Http anonymous = Http.anonymous(base);
+        await().atMost(Duration.ofSeconds(10)).until(() -> anonymous.get("api/nvent/health/ready").status() == 200);
+
+        assertThat(anonymous.get("api/nvent/health/ready").body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(anonymous.get("api/nvent/health/live").body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(anonymous.get("api/nvent/health").status()).isEqualTo(401);
+        Http.Reply report = http.get("api/nvent/health");
+        assertThat(report.status()).isEqualTo(200);
+        assertThat(report.json().getJsonArray("checks").getValuesAs(JsonObject.class))
+                .extracting(c -> c.getString("name") + " " + c.getString("status"))
+                .containsExactly("engine UP", "maintenance UP", "store UP");
+    }
+
+    @Test
     void theRetryFlowShowsTwoRetriesBeforeSucceeding() {
         String runId = http.post("api/nvent/flows/retry-demo/runs", "{}").json().getString("runId");
 

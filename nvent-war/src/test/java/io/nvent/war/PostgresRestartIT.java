@@ -220,6 +220,37 @@ class PostgresRestartIT {
 
     @Test
     @Order(6)
+    void whileTheDatabaseRefusesConnectionsTheInstanceIsNotReadyAndAfterwardsItRecoversOnItsOwn(
+            @ArquillianResource @OperateOnDeployment(APP) URL base) {
+        assumeThat(database.embedded()).as("takes only a PostgreSQL of its own away").isPresent();
+        Http http = new Http(base);
+        Http anonymous = Http.anonymous(base);
+        assertThat(anonymous.get("api/nvent/health/ready").status()).isEqualTo(200);
+
+        database.refuseConnections(true);
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> anonymous.get("api/nvent/health/ready").status() == 503);
+            Http.Reply report = http.get("api/nvent/health");
+            assertThat(report.status()).isEqualTo(503);
+            JsonObject store = report.json().getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                    .filter(c -> c.getString("name").equals("store")).findFirst().orElseThrow();
+            assertThat(store.getString("status")).isEqualTo("DOWN");
+            assertThat(store.getString("detail")).as("what failed, since when").contains("fails since");
+            assertThat(anonymous.get("api/nvent/health/live").status()).as("no reason to restart the instance")
+                    .isEqualTo(200);
+        } finally {
+            database.refuseConnections(false);
+        }
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> anonymous.get("api/nvent/health/ready").status() == 200);
+        String order = start(http, "order", "{\"id\":\"R-2\",\"item\":\"lamp\",\"quantity\":1}");
+        awaitRun(http, order, "completed");
+    }
+
+    @Test
+    @Order(7)
     void theServerStops() {
         deployer.undeploy(APP);
     }
@@ -358,6 +389,26 @@ class PostgresRestartIT {
                 return row.getLong(1);
             } catch (SQLException e) {
                 throw new IllegalStateException("query failed: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Makes the database refuse new connections and ends the open ones (the server's pooled ones
+         * with them), as a database that went away would; or accepts connections again.
+         */
+        void refuseConnections(boolean refuse) {
+            String admin = name.equals("template1") ? "postgres" : "template1";
+            try (Connection connection = DriverManager.getConnection(
+                    "jdbc:postgresql://" + host + ":" + port + "/" + admin, user, password);
+                 Statement statement = connection.createStatement()) {
+                statement.execute("alter database \"" + name + "\" allow_connections " + !refuse);
+                if (refuse) {
+                    statement.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '"
+                            + name + "'");
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("could not " + (refuse ? "refuse" : "accept") + " connections: "
+                        + e.getMessage(), e);
             }
         }
 

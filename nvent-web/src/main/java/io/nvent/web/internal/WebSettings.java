@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * @param username the {@code config} store's user ({@code nvent.security.username}, default {@code admin})
  * @param password the {@code config} store's password ({@code nvent.security.password}, default {@code admin})
  * @param publicPaths paths reachable without login: the webhooks {@code /api/nvent/triggers/{name}/webhook}
- *        and {@code /api/nvent/awaits/{token}}, which authenticate by signature or secret token
+ *        and {@code /api/nvent/awaits/{token}}, which authenticate by signature or secret token, and the
+ *        probes {@code /api/nvent/health/live} and {@code /ready}, which answer UP or DOWN only
  */
 public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnabled, String role, String realm,
                           List<String> identityStores, String username, String password, List<Pattern> publicPaths) {
@@ -54,7 +55,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 config.get("nvent.security.password", DEFAULT_PASSWORD),
                 List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
                         // POST /awaits/{token}; the list (/awaits) and operator resolve (/awaits/id/...) stay protected
-                        Pattern.compile("^" + API_PATH + "/awaits/(?!id$)[^/]+$")));
+                        Pattern.compile("^" + API_PATH + "/awaits/(?!id$)[^/]+$"),
+                        // probes: status only; the report with details (/health) stays protected
+                        Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
     }
 
     private static String normalize(String path) {

@@ -47,6 +47,16 @@ class WebSettingsTest {
                 .hasMessageContaining("NVENT-0701 nvent.security.identity-store has value 'ldap'");
     }
 
+    @Test
+    void theProbesArePublicAndTheDetailedHealthReportIsNot() {
+        WebSettings settings = read(Map.of());
+
+        assertThat(settings.isPublic("/api/nvent/health/live")).isTrue();
+        assertThat(settings.isPublic("/api/nvent/health/ready")).isTrue();
+        assertThat(settings.isPublic("/api/nvent/health")).isFalse();
+        assertThat(settings.isPublic("/api/nvent/health/ready/../../runs")).isFalse();
+    }
+
     /** Stands for the engine, which starts its workers when the application's scope starts. */
     @ApplicationScoped
     public static class StartsWithTheApplication {

@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 
@@ -131,6 +130,7 @@ public class EngineBean {
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         if (!config.getBoolean("nvent.engine.enabled", true)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
+            engine().healthMonitor().disabled();
             return;
         }
         int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4, 1);
@@ -141,7 +141,7 @@ public class EngineBean {
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock,
                 config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
         long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
-        sweep = executor.scheduleWithFixedDelay(maintenance::sweep, pollMs, pollMs, TimeUnit.MILLISECONDS);
+        sweep = maintenance.scheduleOn(executor, Duration.ofMillis(pollMs));
     }
 
     /** Hands schedule triggers to the EJB timer service once it is available. */
@@ -151,6 +151,9 @@ public class EngineBean {
 
     @PreDestroy
     void shutdown() {
+        if (engine != null) {
+            engine.healthMonitor().stopped();
+        }
         if (sweep != null) {
             sweep.cancel(false);
         }

@@ -16,6 +16,7 @@ import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
+import io.nvent.HealthReport;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
@@ -105,6 +106,7 @@ public final class FlowEngine implements FlowService {
     private volatile ScheduledExecutorService timers;
     private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
+    private final HealthMonitor health = new HealthMonitor();
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -126,6 +128,7 @@ public final class FlowEngine implements FlowService {
         for (String name : registry.queues()) {
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }
+        health.started();
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
@@ -347,6 +350,16 @@ public final class FlowEngine implements FlowService {
     @Override
     public Optional<FlowDefinition> flow(String name) {
         return registry.flow(name);
+    }
+
+    @Override
+    public HealthReport health() {
+        return health.report(clock.instant());
+    }
+
+    /** Where the engine's own observations of its health are kept. */
+    public HealthMonitor healthMonitor() {
+        return health;
     }
 
     @Override

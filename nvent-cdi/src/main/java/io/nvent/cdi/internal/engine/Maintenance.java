@@ -8,6 +8,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
@@ -48,44 +52,51 @@ public final class Maintenance {
         this.triggerRefresh = triggerRefresh;
     }
 
+    /** Runs a sweep every {@code interval} on the executor, and lets the engine's health know to expect them. */
+    public ScheduledFuture<?> scheduleOn(ScheduledExecutorService executor, Duration interval) {
+        engine.healthMonitor().sweepsEvery(interval, clock.instant());
+        return executor.scheduleWithFixedDelay(this::sweep, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
     /** One sweep; safe to call from a timer at any rate. */
     public synchronized void sweep() {
         Instant now = clock.instant();
-        step("lease renewal", () -> {
+        step("lease renewal", now, () -> {
             if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
                 engine.renewLeases();
                 lastRenewal = now;
             }
         });
-        step("due awaits", () -> {
+        step("due awaits", now, () -> {
             for (AwaitRecord await : scheduling.dueAwaits(now, BATCH)) {
                 engine.handleDue(await, now);
             }
         });
-        step("stall detection", () -> {
+        step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
                 engine.handleExpiredLease(lease);
             }
         });
-        step("lost job check", () -> {
+        step("lost job check", now, () -> {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
                 lostJobSuspects = engine.requeueLostSteps(lostJobSuspects, LOST_JOB_SCAN);
                 lastLostJobCheck = now;
             }
         });
-        step("trigger refresh", () -> {
+        step("trigger refresh", now, () -> {
             if (Duration.between(lastRefresh, now).compareTo(triggerRefresh) >= 0) {
                 triggers.refresh();
                 lastRefresh = now;
             }
         });
-        step("trigger history trim", () -> {
+        step("trigger history trim", now, () -> {
             if (Duration.between(lastHistoryTrim, now).toMinutes() >= 1) {
                 triggers.trimHistory();
                 lastHistoryTrim = now;
             }
         });
-        step("state purge", () -> {
+        step("state purge", now, () -> {
             if (Duration.between(lastPurge, now).toMinutes() >= 1) {
                 store.purgeExpiredState(now);
                 int purged = store.purgeFinishedRuns(now);
@@ -95,14 +106,20 @@ public final class Maintenance {
                 lastPurge = now;
             }
         });
+        engine.healthMonitor().sweepEnded(clock.instant());
     }
 
-    private static void step(String what, Runnable action) {
+    private void step(String what, Instant now, Runnable action) {
+        HealthMonitor health = engine.healthMonitor();
+        Optional<HealthMonitor.Notice> notice;
         try {
             action.run();
+            notice = health.partSucceeded(what, now);
         } catch (RuntimeException e) {
             // One failing part (e.g. the database briefly away) must not stop the others or later sweeps.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + what + " failed; retried next sweep", e);
+            notice = health.partFailed(what, e, now);
         }
+        notice.ifPresent(n -> n.cause().ifPresentOrElse(cause -> LOG.log(n.level(), n.message(), cause),
+                () -> LOG.log(n.level(), n.message())));
     }
 }

@@ -1,0 +1,158 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.HealthReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What an engine observed about its own health: whether it started, and how its maintenance sweeps
+ * went. It also decides what a failing part of the sweep logs, so that a database that is away for
+ * minutes gives one warning with its cause, a reminder every few minutes and one line when it is
+ * back, instead of a stack trace every sweep.
+ */
+public final class HealthMonitor {
+
+    /** How often a part that keeps failing is reported again. */
+    static final Duration REMIND_EVERY = Duration.ofMinutes(5);
+    /** Sweeps missing for this long (at least) mean the instance is wedged. */
+    static final Duration MIN_STALE_AFTER = Duration.ofMinutes(2);
+    private static final int SWEEPS_MISSED_WHEN_STALE = 20;
+    private static final int MAX_ERROR_LENGTH = 300;
+
+    /** What to log about a part of the sweep. */
+    public record Notice(System.Logger.Level level, String message, Optional<Throwable> cause) {
+    }
+
+    private enum EngineState { NOT_STARTED, STARTED, DISABLED, STOPPED }
+
+    private record Failure(Instant since, long times, String error, Instant remindedAt) {
+    }
+
+    private EngineState state = EngineState.NOT_STARTED;
+    private Duration sweepInterval;
+    private Instant sweepsScheduledAt;
+    private Instant lastSweep;
+    private final Map<String, Failure> failing = new TreeMap<>();
+
+    synchronized void started() {
+        state = EngineState.STARTED;
+    }
+
+    /** The engine is switched off on purpose ({@code nvent.engine.enabled=false}). */
+    public synchronized void disabled() {
+        state = EngineState.DISABLED;
+    }
+
+    public synchronized void stopped() {
+        state = EngineState.STOPPED;
+    }
+
+    synchronized void sweepsEvery(Duration interval, Instant now) {
+        sweepInterval = interval;
+        sweepsScheduledAt = now;
+    }
+
+    synchronized void sweepEnded(Instant now) {
+        lastSweep = now;
+    }
+
+    /** A part of the sweep worked; a notice if it had been failing. */
+    synchronized Optional<Notice> partSucceeded(String part, Instant now) {
+        Failure ended = failing.remove(part);
+        if (ended == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Notice(System.Logger.Level.INFO, "NVENT-0142 maintenance " + part + " works again after "
+                + ended.times() + " failed sweeps over " + seconds(Duration.between(ended.since(), now)), Optional.empty()));
+    }
+
+    /** A part of the sweep failed; a notice the first time and then every {@link #REMIND_EVERY}. */
+    synchronized Optional<Notice> partFailed(String part, RuntimeException error, Instant now) {
+        Failure before = failing.get(part);
+        if (before == null) {
+            failing.put(part, new Failure(now, 1, describe(error), now));
+            return Optional.of(new Notice(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + part
+                    + " failed; it is retried every sweep, and reported again every "
+                    + REMIND_EVERY.toMinutes() + " minutes while it fails", Optional.of(error)));
+        }
+        boolean remind = !now.isBefore(before.remindedAt().plus(REMIND_EVERY));
+        Failure updated = new Failure(before.since(), before.times() + 1, describe(error), remind ? now : before.remindedAt());
+        failing.put(part, updated);
+        if (!remind) {
+            return Optional.empty();
+        }
+        return Optional.of(new Notice(System.Logger.Level.WARNING, "NVENT-0143 maintenance " + part + " still fails, "
+                + "since " + updated.since() + " (" + updated.times() + " sweeps): " + updated.error(), Optional.empty()));
+    }
+
+    /** The report at the given time. */
+    synchronized HealthReport report(Instant now) {
+        List<HealthReport.Check> checks = new ArrayList<>();
+        boolean engineUp = state == EngineState.STARTED || state == EngineState.DISABLED;
+        checks.add(new HealthReport.Check("engine", engineUp, switch (state) {
+            case NOT_STARTED -> "not started yet";
+            case STARTED -> "started";
+            case DISABLED -> "switched off by nvent.engine.enabled=false: this instance serves the API only";
+            case STOPPED -> "stopped";
+        }));
+        boolean sweeping = isSweeping(now);
+        checks.add(new HealthReport.Check("maintenance", sweeping, sweepDetail(now)));
+        boolean storeUp = failing.isEmpty();
+        checks.add(new HealthReport.Check("store", storeUp, storeUp
+                ? (lastSweep == null ? "no maintenance sweep has read it yet" : "answered the last maintenance sweep")
+                : failureDetail()));
+        return new HealthReport(sweeping, engineUp && sweeping && storeUp, checks);
+    }
+
+    private boolean isSweeping(Instant now) {
+        if (sweepInterval == null || state != EngineState.STARTED) {
+            return true;
+        }
+        Instant since = lastSweep == null ? sweepsScheduledAt : lastSweep;
+        return Duration.between(since, now).compareTo(staleAfter()) < 0;
+    }
+
+    private Duration staleAfter() {
+        Duration missed = sweepInterval.multipliedBy(SWEEPS_MISSED_WHEN_STALE);
+        return missed.compareTo(MIN_STALE_AFTER) > 0 ? missed : MIN_STALE_AFTER;
+    }
+
+    private String sweepDetail(Instant now) {
+        if (sweepInterval == null) {
+            return "no periodic sweep scheduled";
+        }
+        String every = " (every " + sweepInterval.toMillis() + " ms; none for " + seconds(staleAfter())
+                + " means the instance is wedged)";
+        if (lastSweep == null) {
+            return "no sweep yet, scheduled " + seconds(Duration.between(sweepsScheduledAt, now)) + " ago" + every;
+        }
+        return "last sweep ended " + seconds(Duration.between(lastSweep, now)) + " ago" + every;
+    }
+
+    private String failureDetail() {
+        StringBuilder detail = new StringBuilder();
+        failing.forEach((part, failure) -> detail.append(detail.isEmpty() ? "" : "; ").append(part)
+                .append(" fails since ").append(failure.since()).append(" (").append(failure.times())
+                .append(failure.times() == 1 ? " sweep): " : " sweeps): ").append(failure.error()));
+        return detail.toString();
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", Math.max(0, duration.toMillis()) / 1000.0);
+    }
+
+    /** The innermost cause, which names what is wrong (e.g. the connection refused), not the layers above. */
+    private static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH) + "…";
+    }
+}

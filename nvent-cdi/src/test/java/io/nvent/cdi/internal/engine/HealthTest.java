@@ -1,0 +1,139 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.FlowStep;
+import io.nvent.HealthReport;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** An engine reports its health from what it observes: its start, its sweeps and the store's answers. */
+class HealthTest {
+
+    @FlowStep(flow = "noop", name = "noop", role = StepRole.ENTRY)
+    static class Noop implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "done";
+        }
+    }
+
+    /** A scheduling store whose database can be taken away. */
+    static final class SchedulingStoreThatCanFail extends MemorySchedulingStore {
+        volatile boolean down;
+
+        @Override
+        public synchronized List<AwaitRecord> dueAwaits(Instant now, int limit) {
+            if (down) {
+                throw new IllegalStateException("could not read awaits",
+                        new java.sql.SQLException("Connection to 127.0.0.1:5432 refused"));
+            }
+            return super.dueAwaits(now, limit);
+        }
+    }
+
+    private static HealthReport.Check check(HealthReport report, String name) {
+        return report.checks().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aStartedEngineWhoseSweepsWorkIsLiveAndReady() {
+        try (EngineHarness harness = new EngineHarness(new Noop())) {
+            harness.sweep();
+
+            HealthReport report = harness.engine.health();
+
+            assertThat(report.live()).isTrue();
+            assertThat(report.ready()).isTrue();
+            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store");
+            assertThat(check(report, "store").detail()).isEqualTo("answered the last maintenance sweep");
+        }
+    }
+
+    @Test
+    void aStoreThatFailsTheSweepMakesTheInstanceNotReadyUntilItAnswersAgain() {
+        SchedulingStoreThatCanFail scheduling = new SchedulingStoreThatCanFail();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Noop())) {
+            scheduling.down = true;
+            harness.sweep();
+            harness.clock.advance(Duration.ofSeconds(1));
+            harness.sweep();
+
+            HealthReport outage = harness.engine.health();
+            assertThat(outage.ready()).isFalse();
+            assertThat(outage.live()).as("a database away is no reason to restart the instance").isTrue();
+            assertThat(check(outage, "store").detail())
+                    .isEqualTo("due awaits fails since 2026-11-30T10:00:00Z (2 sweeps): "
+                            + "SQLException: Connection to 127.0.0.1:5432 refused");
+
+            scheduling.down = false;
+            harness.sweep();
+            assertThat(harness.engine.health().ready()).isTrue();
+        }
+    }
+
+    @Test
+    void aFailingPartIsReportedOnceWithItsCauseThenEveryFiveMinutesAndWhenItWorksAgain() {
+        HealthMonitor monitor = new HealthMonitor();
+        Instant start = Instant.parse("2026-12-02T10:00:00Z");
+        RuntimeException refused = new IllegalStateException("refused");
+
+        Optional<HealthMonitor.Notice> first = monitor.partFailed("due awaits", refused, start);
+        assertThat(first).hasValueSatisfying(n -> {
+            assertThat(n.level()).isEqualTo(System.Logger.Level.WARNING);
+            assertThat(n.message()).startsWith("NVENT-0140 maintenance due awaits failed");
+            assertThat(n.cause()).contains(refused);
+        });
+        for (int sweep = 1; sweep < 600; sweep++) {
+            assertThat(monitor.partFailed("due awaits", refused, start.plusMillis(500L * sweep))).isEmpty();
+        }
+        assertThat(monitor.partFailed("due awaits", refused, start.plus(HealthMonitor.REMIND_EVERY)))
+                .hasValueSatisfying(n -> assertThat(n.message())
+                        .isEqualTo("NVENT-0143 maintenance due awaits still fails, since 2026-12-02T10:00:00Z "
+                                + "(601 sweeps): IllegalStateException: refused")
+                        .satisfies(m -> assertThat(n.cause()).isEmpty()));
+        assertThat(monitor.partSucceeded("due awaits", start.plusSeconds(310)))
+                .hasValueSatisfying(n -> assertThat(n.message())
+                        .isEqualTo("NVENT-0142 maintenance due awaits works again after 601 failed sweeps over 310.0 s"));
+        assertThat(monitor.partSucceeded("due awaits", start.plusSeconds(311))).isEmpty();
+    }
+
+    @Test
+    void anEngineWhoseSweepsStoppedIsNoLongerLive() {
+        HealthMonitor monitor = new HealthMonitor();
+        Instant start = Instant.parse("2026-12-02T10:00:00Z");
+        monitor.started();
+        monitor.sweepsEvery(Duration.ofMillis(500), start);
+        monitor.sweepEnded(start.plusMillis(500));
+
+        assertThat(monitor.report(start.plusSeconds(60)).live()).isTrue();
+        HealthReport wedged = monitor.report(start.plusSeconds(121));
+        assertThat(wedged.live()).isFalse();
+        assertThat(wedged.ready()).isFalse();
+        assertThat(check(wedged, "maintenance").detail()).startsWith("last sweep ended 120.5 s ago (every 500 ms");
+    }
+
+    @Test
+    void anEngineNotStartedYetIsNotReadyAndOneSwitchedOffOnPurposeIs() {
+        HealthMonitor monitor = new HealthMonitor();
+        Instant now = Instant.parse("2026-12-02T10:00:00Z");
+        assertThat(monitor.report(now).ready()).isFalse();
+        assertThat(check(monitor.report(now), "engine").detail()).isEqualTo("not started yet");
+
+        monitor.disabled();
+        assertThat(monitor.report(now).ready()).isTrue();
+        assertThat(check(monitor.report(now), "engine").detail()).startsWith("switched off by nvent.engine.enabled=false");
+
+        monitor.stopped();
+        assertThat(monitor.report(now).ready()).isFalse();
+    }
+}
