@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URL;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -50,6 +51,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * The demo with the JPA store on a real PostgreSQL, across a server restart: runs, their histories,
@@ -221,30 +224,49 @@ class PostgresRestartIT {
     @Test
     @Order(6)
     void whileTheDatabaseRefusesConnectionsTheInstanceIsNotReadyAndAfterwardsItRecoversOnItsOwn(
-            @ArquillianResource @OperateOnDeployment(APP) URL base) {
+            @ArquillianResource @OperateOnDeployment(APP) URL base) throws IOException {
         assumeThat(database.embedded()).as("takes only a PostgreSQL of its own away").isPresent();
         Http http = new Http(base);
         Http anonymous = Http.anonymous(base);
         assertThat(anonymous.get("api/nvent/health/ready").status()).isEqualTo(200);
-
-        database.refuseConnections(true);
+        Optional<Console> console = Console.available() ? Optional.of(Console.open(URI.create(base.toExternalForm()),
+                Http.ADMIN, Http.ADMIN_PASSWORD, Path.of("target", "screenshots"))) : Optional.empty();
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> anonymous.get("api/nvent/health/ready").status() == 503);
-            Http.Reply report = http.get("api/nvent/health");
-            assertThat(report.status()).isEqualTo(503);
-            JsonObject store = report.json().getJsonArray("checks").getValuesAs(JsonObject.class).stream()
-                    .filter(c -> c.getString("name").equals("store")).findFirst().orElseThrow();
-            assertThat(store.getString("status")).isEqualTo("DOWN");
-            assertThat(store.getString("detail")).as("what failed, since when").contains("fails since");
-            assertThat(anonymous.get("api/nvent/health/live").status()).as("no reason to restart the instance")
-                    .isEqualTo(200);
-        } finally {
-            database.refuseConnections(false);
-        }
+            console.ifPresent(c -> {
+                c.go("#/");
+                c.until(() -> !c.find(By.id("health-banner")).isDisplayed());
+            });
 
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> anonymous.get("api/nvent/health/ready").status() == 200);
+            database.refuseConnections(true);
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                        .until(() -> anonymous.get("api/nvent/health/ready").status() == 503);
+                Http.Reply report = http.get("api/nvent/health");
+                assertThat(report.status()).isEqualTo(503);
+                JsonObject store = report.json().getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                        .filter(c -> c.getString("name").equals("store")).findFirst().orElseThrow();
+                assertThat(store.getString("status")).isEqualTo("DOWN");
+                assertThat(store.getString("detail")).as("what failed, since when").contains("fails since");
+                assertThat(anonymous.get("api/nvent/health/live").status()).as("no reason to restart the instance")
+                        .isEqualTo(200);
+                console.ifPresent(c -> {
+                    WebElement banner = c.awaitVisible(By.id("health-banner"));
+                    assertThat(banner.getText()).startsWith("This instance is not ready.").contains("store: ")
+                            .contains("fails since");
+                    c.screenshot("pg-outage-banner");
+                });
+            } finally {
+                database.refuseConnections(false);
+            }
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> anonymous.get("api/nvent/health/ready").status() == 200);
+            console.ifPresent(c -> {
+                c.until(() -> !c.find(By.id("health-banner")).isDisplayed());
+            });
+        } finally {
+            console.ifPresent(Console::close);
+        }
         String order = start(http, "order", "{\"id\":\"R-2\",\"item\":\"lamp\",\"quantity\":1}");
         awaitRun(http, order, "completed");
     }

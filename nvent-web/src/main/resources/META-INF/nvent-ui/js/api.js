@@ -21,7 +21,9 @@ async function call(method, path, body) {
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!response.ok) {
-    throw new ApiError(response.status, json && json.title, json && json.detail || text);
+    const error = new ApiError(response.status, json && json.title, json && json.detail || text);
+    if (json && json.checks) error.report = json;
+    throw error;
   }
   return json;
 }
@@ -37,6 +39,11 @@ const e = encodeURIComponent;
 export const api = {
   base,
   session: () => call('GET', '/session'),
+  // 503 is an answer here (not ready), not a failure
+  health: () => call('GET', '/health').catch((err) => {
+    if (err.status === 503 && err.report) return err.report;
+    throw err;
+  }),
   flows: () => call('GET', '/flows'),
   flow: (name) => call('GET', `/flows/${e(name)}`),
   graph: (name, runId) => call('GET', `/flows/${e(name)}/graph${q({ runId })}`),

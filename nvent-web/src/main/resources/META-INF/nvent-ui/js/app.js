@@ -93,5 +93,21 @@ live.stats((m) => {
   tag.textContent = n > 99 ? '99+' : String(n);
   tag.title = `${n} run${n === 1 ? '' : 's'} awaiting`;
 });
+// this instance's readiness: a store failing the engine's sweeps is shown on every page until it answers again
+async function checkHealth() {
+  const banner = document.getElementById('health-banner');
+  try {
+    const report = await api.health();
+    const down = report.checks.filter((c) => c.status !== 'UP');
+    banner.hidden = report.ready;
+    fill(banner, h('strong', {}, 'This instance is not ready. '),
+      ...down.map((c) => h('span', { class: 'check', 'data-check': c.name }, `${c.name}: ${c.detail}. `)));
+  } catch (e) {
+    // unreachable or signed out: the live status says so already
+  }
+}
+checkHealth();
+setInterval(checkHealth, 10000);
+live.onStatus(() => checkHealth());
 live.start();
 render();

@@ -31,7 +31,7 @@ final class Failures {
                     || t instanceof org.hibernate.PessimisticLockException) {
                 return true;
             }
-            if (t instanceof SQLException sql && (CONFLICT_STATES.contains(sql.getSQLState())
+            if (t instanceof SQLException sql && ((sql.getSQLState() != null && CONFLICT_STATES.contains(sql.getSQLState()))
                     || (isH2(sql) && H2_CONFLICT_CODES.contains(sql.getErrorCode())))) {
                 return true;
             }

@@ -75,7 +75,7 @@ public final class HealthMonitor {
     synchronized Optional<Notice> partFailed(String part, RuntimeException error, Instant now) {
         Failure before = failing.get(part);
         if (before == null) {
-            failing.put(part, new Failure(now, 1, describe(error), now));
+            failing.put(part, new Failure(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), 1, describe(error), now));
             return Optional.of(new Notice(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + part
                     + " failed; it is retried every sweep, and reported again every "
                     + REMIND_EVERY.toMinutes() + " minutes while it fails", Optional.of(error)));
@@ -146,13 +146,25 @@ public final class HealthMonitor {
         return String.format(java.util.Locale.ROOT, "%.1f s", Math.max(0, duration.toMillis()) / 1000.0);
     }
 
-    /** The innermost cause, which names what is wrong (e.g. the connection refused), not the layers above. */
-    private static String describe(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+    /**
+     * What went wrong, in the words closest to its source: the first database error in the chain of
+     * causes (it names the database and what it refused), else the innermost cause with a message.
+     * Layers in between (persistence, transactions) only wrap it.
+     */
+    static String describe(Throwable error) {
+        Throwable chosen = null;
+        Throwable innermostWithMessage = null;
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 50; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (chosen == null && t instanceof java.sql.SQLException) {
+                chosen = t;
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                innermostWithMessage = t;
+            }
         }
-        String text = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        Throwable shown = chosen != null ? chosen : innermostWithMessage != null ? innermostWithMessage : error;
+        String text = shown.getClass().getSimpleName() + (shown.getMessage() == null ? "" : ": " + shown.getMessage());
         return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH) + "…";
     }
 }

@@ -28,6 +28,9 @@ public final class Maintenance {
     private static final int BATCH = 200;
     /** Most running runs one lost-job check looks at. */
     private static final int LOST_JOB_SCAN = 10_000;
+    /** Pause after the first sweep in which every part failed; it doubles with each such sweep. */
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final FlowEngine engine;
     private final TriggerManager triggers;
@@ -41,6 +44,8 @@ public final class Maintenance {
     private Instant lastRenewal = Instant.EPOCH;
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Map<String, Long> lostJobSuspects = Map.of();
+    private int failedSweeps;
+    private Instant resumeAfter = Instant.EPOCH;
 
     public Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling,
                        Clock clock, Duration triggerRefresh) {
@@ -59,21 +64,31 @@ public final class Maintenance {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** One sweep; safe to call from a timer at any rate. */
+    /**
+     * One sweep; safe to call from a timer at any rate. While both parts that read the store on every
+     * sweep fail (the store is away), sweeps back off up to {@link #MAX_BACKOFF}, so that an
+     * outage does not fill the server's log with the pool's and the persistence provider's warnings
+     * every sweep.
+     */
     public synchronized void sweep() {
         Instant now = clock.instant();
+        if (now.isBefore(resumeAfter)) {
+            engine.healthMonitor().sweepEnded(now);
+            return;
+        }
         step("lease renewal", now, () -> {
             if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
                 engine.renewLeases();
                 lastRenewal = now;
             }
         });
-        step("due awaits", now, () -> {
+        // These two read the store on every sweep; the other parts mostly have nothing to do.
+        boolean awaitsRead = step("due awaits", now, () -> {
             for (AwaitRecord await : scheduling.dueAwaits(now, BATCH)) {
                 engine.handleDue(await, now);
             }
         });
-        step("stall detection", now, () -> {
+        boolean leasesRead = step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
                 engine.handleExpiredLease(lease);
             }
@@ -106,20 +121,31 @@ public final class Maintenance {
                 lastPurge = now;
             }
         });
+        if (!awaitsRead && !leasesRead) {
+            failedSweeps++;
+            long backoffMs = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failedSweeps - 1, 10));
+            resumeAfter = now.plusMillis(backoffMs);
+        } else {
+            failedSweeps = 0;
+        }
         engine.healthMonitor().sweepEnded(clock.instant());
     }
 
-    private void step(String what, Instant now, Runnable action) {
+    /** Runs one part of the sweep; whether it worked. */
+    private boolean step(String what, Instant now, Runnable action) {
         HealthMonitor health = engine.healthMonitor();
         Optional<HealthMonitor.Notice> notice;
+        boolean worked = true;
         try {
             action.run();
             notice = health.partSucceeded(what, now);
         } catch (RuntimeException e) {
             // One failing part (e.g. the database briefly away) must not stop the others or later sweeps.
+            worked = false;
             notice = health.partFailed(what, e, now);
         }
         notice.ifPresent(n -> n.cause().ifPresentOrElse(cause -> LOG.log(n.level(), n.message(), cause),
                 () -> LOG.log(n.level(), n.message())));
+        return worked;
     }
 }

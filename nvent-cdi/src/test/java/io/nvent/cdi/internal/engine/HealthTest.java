@@ -30,9 +30,11 @@ class HealthTest {
     /** A scheduling store whose database can be taken away. */
     static final class SchedulingStoreThatCanFail extends MemorySchedulingStore {
         volatile boolean down;
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public synchronized List<AwaitRecord> dueAwaits(Instant now, int limit) {
+            reads.incrementAndGet();
             if (down) {
                 throw new IllegalStateException("could not read awaits",
                         new java.sql.SQLException("Connection to 127.0.0.1:5432 refused"));
@@ -76,8 +78,43 @@ class HealthTest {
                             + "SQLException: Connection to 127.0.0.1:5432 refused");
 
             scheduling.down = false;
+            harness.clock.advance(Maintenance.MAX_BACKOFF);
             harness.sweep();
             assertThat(harness.engine.health().ready()).isTrue();
+        }
+    }
+
+    /** Stands for a store that is away: every part of the sweep fails. */
+    static final class StoreAway extends MemorySchedulingStore {
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public synchronized List<AwaitRecord> dueAwaits(Instant now, int limit) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("database away");
+        }
+
+        @Override
+        public synchronized List<io.nvent.spi.StepLease> expiredLeases(Instant now, int limit) {
+            throw new IllegalStateException("database away");
+        }
+    }
+
+    @Test
+    void whileEveryPartOfTheSweepFailsSweepsBackOffUpToTenSecondsAndLivenessHolds() {
+        StoreAway away = new StoreAway();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), away, "instance-a", new Noop())) {
+            harness.sweep();   // the first sweep renews leases etc.; parts that do nothing succeed
+            int afterFirst = away.calls.get();
+
+            for (int i = 0; i < 40; i++) {
+                harness.clock.advance(Duration.ofMillis(500));
+                harness.sweep();
+            }
+
+            int reads = away.calls.get() - afterFirst;
+            assertThat(reads).as("store reads in 20 s of sweeps every 500 ms while it is away").isBetween(3, 8);
+            assertThat(harness.engine.health().live()).isTrue();
         }
     }
 
@@ -105,6 +142,19 @@ class HealthTest {
                 .hasValueSatisfying(n -> assertThat(n.message())
                         .isEqualTo("NVENT-0142 maintenance due awaits works again after 601 failed sweeps over 310.0 s"));
         assertThat(monitor.partSucceeded("due awaits", start.plusSeconds(311))).isEmpty();
+    }
+
+    @Test
+    void aFailureIsDescribedByTheDatabasesOwnErrorRatherThanTheLayersAroundIt() {
+        java.sql.SQLException refused = new java.sql.SQLException(
+                "FATAL: database \"nvent\" is not currently accepting connections", new NullPointerException());
+        RuntimeException wrapped = new IllegalStateException("transaction rolled back",
+                new RuntimeException("could not open connection", refused));
+
+        assertThat(HealthMonitor.describe(wrapped))
+                .isEqualTo("SQLException: FATAL: database \"nvent\" is not currently accepting connections");
+        assertThat(HealthMonitor.describe(new IllegalStateException("outer", new NullPointerException())))
+                .as("no database error: the innermost cause that says something").isEqualTo("IllegalStateException: outer");
     }
 
     @Test

@@ -1,0 +1,32 @@
+package io.nvent.jpa.internal;
+
+import jakarta.persistence.PersistenceException;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Database failures are sorted without losing what the database said. */
+class FailuresTest {
+
+    @Test
+    void aFailureWithoutSqlStateKeepsItsCauseInsteadOfFailingToBeSorted() {
+        // Payara's pool reports a database that refuses connections with no SQL state at all.
+        SQLException refused = new SQLException("Error in allocating a connection. Cause: FATAL: database "
+                + "\"nvent\" is not currently accepting connections");
+        PersistenceException failure = new PersistenceException("could not open connection", refused);
+
+        RuntimeException translated = Failures.translate(failure);
+
+        assertThat(translated).isInstanceOf(StoreException.class).hasRootCause(refused)
+                .hasMessageContaining("NVENT-0302 store operation failed: could not open connection");
+        assertThat(Failures.isConflict(failure)).isFalse();
+    }
+
+    @Test
+    void aSerializationFailureIsAConflictAndAConnectionFailureIsTransient() {
+        assertThat(Failures.isConflict(new PersistenceException(new SQLException("deadlock", "40P01")))).isTrue();
+        assertThat(((StoreException) Failures.translate(
+                new PersistenceException(new SQLException("connection reset", "08006")))).isRetryable()).isTrue();
+    }
+}
