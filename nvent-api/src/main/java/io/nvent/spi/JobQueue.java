@@ -116,4 +116,14 @@ public interface JobQueue {
 
     /** Stops workers and releases resources. Jobs not yet executed stay queued where durable. */
     void close();
+
+    /**
+     * What keeps this queue from taking or running jobs right now, if anything, in words for an
+     * operator, e.g. "workers of queue order cannot reach the broker since …: …". Answered from
+     * what the queue observed, without a round trip to its broker or database: readiness probes ask
+     * often. The default knows of nothing.
+     */
+    default Optional<String> problem() {
+        return Optional.empty();
+    }
 }

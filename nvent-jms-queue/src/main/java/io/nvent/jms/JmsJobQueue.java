@@ -369,6 +369,11 @@ public final class JmsJobQueue implements JobQueue {
         return jobs;
     }
 
+    @Override
+    public Optional<String> problem() {
+        return controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst();
+    }
+
     private QueueControl control(String queue) {
         Objects.requireNonNull(queue, "queue");
         return controls.computeIfAbsent(queue, QueueControl::new);

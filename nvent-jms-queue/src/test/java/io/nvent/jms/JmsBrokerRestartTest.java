@@ -119,6 +119,9 @@ class JmsBrokerRestartTest {
                 .isInstanceOf(JmsQueueException.class);
         Duration refusedAfter = Duration.ofNanos(System.nanoTime() - before);
         assertThat(refusedAfter).isLessThan(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(queue.problem())
+                .as("what readiness probes are told").hasValueSatisfying(problem -> assertThat(problem)
+                        .startsWith("workers of queue " + QUEUE + " cannot reach the broker since ")));
 
         broker = BrokerProcess.start(port, data);
         queue.enqueue(job("during-outage"));
@@ -127,6 +130,7 @@ class JmsBrokerRestartTest {
 
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
                 assertThat(completions.keySet()).containsExactlyInAnyOrderElementsOf(accepted));
+        assertThat(queue.problem()).as("once the workers are back").isEmpty();
         assertThat(accepted).hasSize(JOBS + 1);
         assertThat(completions).as("completions per job").allSatisfy((id, count) -> assertThat(count).isOne());
         assertThat(starts).as("attempts per job").allSatisfy((id, count) ->

@@ -273,6 +273,11 @@ public final class PgJobQueue implements JobQueue {
     // ---------------------------------------------------------------- workers
 
     @Override
+    public Optional<String> problem() {
+        return workers.values().stream().map(QueueWorker::problem).flatMap(Optional::stream).findFirst();
+    }
+
+    @Override
     public void registerWorker(String queue, int concurrency, JobHandler handler) {
         Objects.requireNonNull(queue, "queue");
         Objects.requireNonNull(handler, "handler");

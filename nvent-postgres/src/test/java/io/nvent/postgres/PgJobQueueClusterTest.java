@@ -151,6 +151,10 @@ class PgJobQueueClusterTest {
         assertThat(record.attempts().get(0).error()).get().asString().contains("lease expired")
                 .contains(a.instanceId());
         assertThat(record.attempts().get(1).error()).isEmpty();
+        assertThat(a.problem()).as("what the cut-off instance tells readiness probes").hasValueSatisfying(
+                problem -> assertThat(problem).startsWith("workers of queue " + queue + " cannot reach the database since ")
+                        .contains("connection cut by the test"));
+        assertThat(b.problem()).isEmpty();
     }
 
     @Test

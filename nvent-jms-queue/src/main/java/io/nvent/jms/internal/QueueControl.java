@@ -1,5 +1,7 @@
 package io.nvent.jms.internal;
 
+import java.time.Instant;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +12,8 @@ public final class QueueControl {
     private boolean paused;
     private boolean stopped;
     private volatile boolean hydrated;
+    private volatile Instant failingSince;
+    private String failure;
     private final List<Thread> workers = new ArrayList<>();
 
     public QueueControl(String name) {
@@ -55,6 +59,30 @@ public final class QueueControl {
         if (!stopped && millis > 0) {
             wait(millis);
         }
+    }
+
+    /** A worker lost its connection to the broker. */
+    public synchronized void connectionFailed(String error, Instant now) {
+        if (failingSince == null) {
+            failingSince = now;
+        }
+        failure = error;
+    }
+
+    /** A worker reached the broker; called on every receive, so it only writes after a failure. */
+    public void connectionWorks() {
+        if (failingSince != null) {
+            synchronized (this) {
+                failingSince = null;
+                failure = null;
+            }
+        }
+    }
+
+    /** Why the workers cannot take jobs, while they cannot. */
+    public synchronized Optional<String> problem() {
+        return failingSince == null ? Optional.empty() : Optional.of("workers of queue " + name
+                + " cannot reach the broker since " + failingSince + ": " + failure);
     }
 
     public boolean isHydrated() {

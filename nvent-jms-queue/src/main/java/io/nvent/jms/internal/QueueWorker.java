@@ -11,6 +11,7 @@ import jakarta.jms.Message;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -103,6 +104,7 @@ public final class QueueWorker implements Runnable {
                     }
                     Message message = consumer().receive(runtime.receiveTimeoutMillis());
                     reconnectMillis = MIN_RECONNECT_MILLIS;
+                    control.connectionWorks();
                     if (message == null) {
                         continue;
                     }
@@ -116,6 +118,7 @@ public final class QueueWorker implements Runnable {
                     if (control.isStopped()) {
                         break;
                     }
+                    control.connectionFailed(String.valueOf(e), runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS));
                     if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
                         // Misconfiguration, not an outage: say what to change.
                         LOG.log(Level.ERROR, "NVENT-0606 the connection factory of queue " + control.name()

@@ -116,6 +116,9 @@ public final class QueueWorker {
     private Instant pendingWakeAt;
     private int failedRounds;
     private long lastFailureLog;
+    /** Since when, and why, rounds fail; read by readiness probes without taking the lock. */
+    private volatile Instant failingSince;
+    private volatile String failure;
     // pump thread only: statistics for the shutdown log
     private long rounds;
     private long claimedTotal;
@@ -385,6 +388,7 @@ public final class QueueWorker {
         lock.lock();
         try {
             failedRounds = 0;
+            failingSince = null;
             if (limit > 0 && claimed.size() == limit) {
                 backlog = true;
                 seekAfter = claimed.stream().max(CLAIM_ORDER).orElseThrow();
@@ -441,6 +445,10 @@ public final class QueueWorker {
                 firstFinishedAt = now;
             }
             failedRounds++;
+            failure = String.valueOf(e);
+            if (failingSince == null) {
+                failingSince = context.clock().instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            }
             if (failedRounds == 1 || now - lastFailureLog > TimeUnit.SECONDS.toNanos(30)) {
                 lastFailureLog = now;
                 LOG.log(Level.WARNING, "NVENT-0805 workers of queue " + queue + " cannot reach the database ("
@@ -456,6 +464,13 @@ public final class QueueWorker {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Why the workers cannot take jobs, while their rounds fail. */
+    public Optional<String> problem() {
+        Instant since = failingSince;
+        return since == null ? Optional.empty()
+                : Optional.of("workers of queue " + queue + " cannot reach the database since " + since + ": " + failure);
     }
 
     private void lookUpNextDue() {

@@ -36,6 +36,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
@@ -354,7 +355,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public HealthReport health() {
-        return health.report(clock.instant());
+        return health.report(clock.instant(), queue.problem());
     }
 
     /** Where the engine's own observations of its health are kept. */
@@ -1102,7 +1103,8 @@ public final class FlowEngine implements FlowService {
             List<RunRecord> page = store.findRuns(query.page(offset, query.limit()));
             for (RunRecord run : page) {
                 Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
-                waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING);
+                waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
+                        && status != StepStatus.RUNNING);
                 if (waiting.isEmpty()) {
                     continue;
                 }
@@ -1132,7 +1134,13 @@ public final class FlowEngine implements FlowService {
             String queueName = step.get().queue();
             String jobId = StepJob.jobId(run.runId(), name);
             Optional<JobRecord> job = queue.job(queueName, jobId);
-            if (job.isEmpty()) {
+            if (job.isPresent() && job.get().state() == JobState.FAILED) {
+                // The queue gave up on the job, but the run never heard: storing the final failure
+                // failed (e.g. the database went away at that moment). Record it now from the job.
+                recordFailureOfDeadJob(run, name, job.get());
+            } else if (waiting.getValue() == StepStatus.RUNNING) {
+                continue;   // running steps are watched by their leases
+            } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
                         run.runId(), name, waiting.getValue().wireName());
@@ -1149,6 +1157,36 @@ public final class FlowEngine implements FlowService {
                 }
             }
         }
+    }
+
+    private void recordFailureOfDeadJob(RunRecord run, String step, JobRecord job) {
+        // The step's lease is its mutex: held by anyone, the step is running again (e.g. a recovery job).
+        String owner = settings.instanceId() + "/dead-job";
+        Instant now = clock.instant();
+        if (!scheduling.acquireLease(run.runId(), step, owner, now.plus(settings.leaseDuration()), now)) {
+            return;
+        }
+        try {
+            recordFailureOfDeadJobHoldingLease(run, step, job);
+        } finally {
+            scheduling.releaseLease(run.runId(), step, owner);
+        }
+    }
+
+    private void recordFailureOfDeadJobHoldingLease(RunRecord run, String step, JobRecord job) {
+        Optional<JobAttempt> last = job.attempts().isEmpty() ? Optional.empty()
+                : Optional.of(job.attempts().get(job.attempts().size() - 1));
+        String error = last.flatMap(JobAttempt::error).orElse("the queue gave up on the job");
+        int attempts = last.map(JobAttempt::attempt).orElse(job.maxAttempts());
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} after"
+                + " {2} attempts, but the run never recorded it (storing the failure failed); recorded now",
+                run.runId(), step, attempts);
+        // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
+        int lineEnd = error.indexOf('\n');
+        RuntimeException failure = new RuntimeException(lineEnd < 0 ? error : error.substring(0, lineEnd));
+        failure.setStackTrace(new StackTraceElement[0]);
+        recordFailure(new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), attempts, job.maxAttempts()),
+                failure, Optional.empty());
     }
 
     // ---------------------------------------------------------------- helpers

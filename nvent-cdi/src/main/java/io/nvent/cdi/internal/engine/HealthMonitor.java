@@ -90,8 +90,12 @@ public final class HealthMonitor {
                 + "since " + updated.since() + " (" + updated.times() + " sweeps): " + updated.error(), Optional.empty()));
     }
 
-    /** The report at the given time. */
-    synchronized HealthReport report(Instant now) {
+    /**
+     * The report at the given time.
+     *
+     * @param queueProblem what keeps the queue from working, as the queue adapter reports it
+     */
+    synchronized HealthReport report(Instant now, Optional<String> queueProblem) {
         List<HealthReport.Check> checks = new ArrayList<>();
         boolean engineUp = state == EngineState.STARTED || state == EngineState.DISABLED;
         checks.add(new HealthReport.Check("engine", engineUp, switch (state) {
@@ -106,7 +110,9 @@ public final class HealthMonitor {
         checks.add(new HealthReport.Check("store", storeUp, storeUp
                 ? (lastSweep == null ? "no maintenance sweep has read it yet" : "answered the last maintenance sweep")
                 : failureDetail()));
-        return new HealthReport(sweeping, engineUp && sweeping && storeUp, checks);
+        checks.add(new HealthReport.Check("queue", queueProblem.isEmpty(),
+                queueProblem.orElse("its workers reach its broker or database")));
+        return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueProblem.isEmpty(), checks);
     }
 
     private boolean isSweeping(Instant now) {

@@ -183,6 +183,34 @@ class DeferredStartTest {
         }
     }
 
+    @FlowStep(flow = "doomed", name = "call", role = StepRole.ENTRY, maxAttempts = 1)
+    public static class Doomed implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("partner refused the call");
+        }
+    }
+
+    @Test
+    void aFinalFailureThatCouldNotBeStoredIsRecordedByTheSweepFromTheQueuesFailedJob() {
+        StoreFailingOnce store = new StoreFailingOnce(EventType.STEP_FAILED);
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new Doomed())) {
+            String runId = h.engine.start("doomed", null);
+            await().until(() -> store.failedWrites.get() == 1);
+            await().until(() -> h.queue.counts("doomed").failed() == 1);
+            assertThat(h.engine.run(runId).orElseThrow().status()).as("the run never heard").isEqualTo(RunStatus.RUNNING);
+
+            h.sweep();   // the run becomes a suspect
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();   // unchanged a lease later: the job's failure is recorded
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("partner refused the call"));
+        }
+    }
+
     /** Fails the first write that stores an event of one type, as a store whose database went away would. */
     static final class StoreFailingOnce extends MemoryFlowStore {
         final AtomicInteger failedWrites = new AtomicInteger();

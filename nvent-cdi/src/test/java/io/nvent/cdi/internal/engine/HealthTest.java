@@ -56,7 +56,7 @@ class HealthTest {
 
             assertThat(report.live()).isTrue();
             assertThat(report.ready()).isTrue();
-            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store");
+            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue");
             assertThat(check(report, "store").detail()).isEqualTo("answered the last maintenance sweep");
         }
     }
@@ -165,25 +165,38 @@ class HealthTest {
         monitor.sweepsEvery(Duration.ofMillis(500), start);
         monitor.sweepEnded(start.plusMillis(500));
 
-        assertThat(monitor.report(start.plusSeconds(60)).live()).isTrue();
-        HealthReport wedged = monitor.report(start.plusSeconds(121));
+        assertThat(monitor.report(start.plusSeconds(60), Optional.empty()).live()).isTrue();
+        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty());
         assertThat(wedged.live()).isFalse();
         assertThat(wedged.ready()).isFalse();
         assertThat(check(wedged, "maintenance").detail()).startsWith("last sweep ended 120.5 s ago (every 500 ms");
     }
 
     @Test
+    void aQueueThatCannotReachItsBrokerMakesTheInstanceNotReady() {
+        HealthMonitor monitor = new HealthMonitor();
+        Instant now = Instant.parse("2026-12-02T10:00:00Z");
+        monitor.started();
+
+        HealthReport report = monitor.report(now, Optional.of("workers of queue order cannot reach the broker"));
+
+        assertThat(report.ready()).isFalse();
+        assertThat(report.live()).isTrue();
+        assertThat(check(report, "queue").detail()).isEqualTo("workers of queue order cannot reach the broker");
+    }
+
+    @Test
     void anEngineNotStartedYetIsNotReadyAndOneSwitchedOffOnPurposeIs() {
         HealthMonitor monitor = new HealthMonitor();
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
-        assertThat(monitor.report(now).ready()).isFalse();
-        assertThat(check(monitor.report(now), "engine").detail()).isEqualTo("not started yet");
+        assertThat(monitor.report(now, Optional.empty()).ready()).isFalse();
+        assertThat(check(monitor.report(now, Optional.empty()), "engine").detail()).isEqualTo("not started yet");
 
         monitor.disabled();
-        assertThat(monitor.report(now).ready()).isTrue();
-        assertThat(check(monitor.report(now), "engine").detail()).startsWith("switched off by nvent.engine.enabled=false");
+        assertThat(monitor.report(now, Optional.empty()).ready()).isTrue();
+        assertThat(check(monitor.report(now, Optional.empty()), "engine").detail()).startsWith("switched off by nvent.engine.enabled=false");
 
         monitor.stopped();
-        assertThat(monitor.report(now).ready()).isFalse();
+        assertThat(monitor.report(now, Optional.empty()).ready()).isFalse();
     }
 }
