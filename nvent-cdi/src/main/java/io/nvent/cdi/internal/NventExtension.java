@@ -7,7 +7,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.Extension;
+import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
+import jakarta.enterprise.inject.spi.ProcessSessionBean;
+import jakarta.enterprise.inject.spi.WithAnnotations;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,16 +25,36 @@ public class NventExtension implements Extension {
     private static final System.Logger LOG = System.getLogger(NventExtension.class.getName());
 
     private final List<StepDeclaration> declarations = new ArrayList<>();
+    /** Steps declared where the container makes no step of them. */
+    private final List<String> misplaced = new ArrayList<>();
 
-    void collect(@Observes ProcessManagedBean<?> bean) {
-        FlowStep step = bean.getAnnotatedBeanClass().getAnnotation(FlowStep.class);
-        if (step != null) {
-            declarations.add(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), step));
+    void checkPlacement(@Observes @WithAnnotations(FlowStep.class) ProcessAnnotatedType<?> type) {
+        Class<?> javaClass = type.getAnnotatedType().getJavaClass();
+        if (type.getAnnotatedType().isAnnotationPresent(FlowStep.class)
+                && (javaClass.isInterface() || Modifier.isAbstract(javaClass.getModifiers()))) {
+            misplaced.add("NVENT-0108 " + javaClass.getName() + " is " + (javaClass.isInterface() ? "an interface"
+                    : "an abstract class") + " annotated @FlowStep, which makes no step (the annotation is not "
+                    + "inherited); annotate the concrete class that implements io.nvent.Step");
         }
     }
 
+    void collect(@Observes ProcessManagedBean<?> bean) {
+        FlowStep step = bean.getAnnotatedBeanClass().getAnnotation(FlowStep.class);
+        if (step == null) {
+            return;
+        }
+        if (bean instanceof ProcessSessionBean<?>) {
+            misplaced.add("NVENT-0109 " + bean.getAnnotatedBeanClass().getJavaClass().getName() + " is an EJB session "
+                    + "bean annotated @FlowStep; the engine runs steps as CDI beans: remove @Stateless/@Singleton/"
+                    + "@Stateful, and put @Transactional on the step for a transaction");
+            return;
+        }
+        declarations.add(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), step));
+    }
+
     void validate(@Observes AfterBeanDiscovery event) {
-        List<String> problems = FlowGraphValidator.validate(declarations);
+        List<String> problems = new ArrayList<>(misplaced);
+        problems.addAll(FlowGraphValidator.validate(declarations));
         problems.forEach(problem -> event.addDefinitionError(new DefinitionException(problem)));
         if (problems.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0100 found {0} flow steps", declarations.size());

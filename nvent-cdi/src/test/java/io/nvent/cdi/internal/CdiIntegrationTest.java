@@ -96,4 +96,21 @@ class CdiIntegrationTest {
                 .hasMessageContaining("flow 'broken' has no entry step")
                 .hasMessageContaining(Orphan.class.getName());
     }
+
+    @FlowStep(flow = "abstract", name = "base", role = StepRole.ENTRY)
+    public abstract static class AbstractStep implements Step<Object, Void> {
+    }
+
+    @Test
+    void aFlowStepOnAnAbstractClassFailsTheDeploymentSayingWhereTheAnnotationBelongs() {
+        Weld misplaced = WeldInitiator.createWeld()
+                .addExtension(new NventExtension())
+                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
+                        AbstractStep.class);
+        assertThatThrownBy(misplaced::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0108 " + AbstractStep.class.getName() + " is an abstract class annotated "
+                        + "@FlowStep");
+    }
 }

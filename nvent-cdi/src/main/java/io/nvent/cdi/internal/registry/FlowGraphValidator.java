@@ -67,6 +67,14 @@ public final class FlowGraphValidator {
         for (Trigger trigger : step.triggers()) {
             checkTrigger(where + "@Trigger '" + trigger.name() + "': ", step, trigger, problems);
         }
+        if (step.backoffDelayMs() < -1 || step.backoffMaxDelayMs() < -1) {
+            problems.add(where + "backoffDelayMs and backoffMaxDelayMs must be >= 0 (or -1 for the configured "
+                    + "default), were " + step.backoffDelayMs() + " and " + step.backoffMaxDelayMs());
+        } else if (step.backoffDelayMs() >= 0 && step.backoffMaxDelayMs() >= 0
+                && step.backoffMaxDelayMs() < step.backoffDelayMs()) {
+            problems.add(where + "backoffMaxDelayMs (" + step.backoffMaxDelayMs() + ") is shorter than backoffDelayMs ("
+                    + step.backoffDelayMs() + "); the upper bound of the delay cannot be below its start");
+        }
         if (step.timeoutMs() < 0) {
             problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was "
                     + step.timeoutMs());
@@ -134,6 +142,7 @@ public final class FlowGraphValidator {
     }
 
     private static void checkFlow(String flow, List<StepDeclaration> steps, List<String> problems) {
+        int problemsBefore = problems.size();
         List<StepDeclaration> entries = steps.stream().filter(s -> s.role() == StepRole.ENTRY).toList();
         if (entries.isEmpty()) {
             problems.add("NVENT-0102 flow '" + flow + "' has no entry step; mark exactly one of "
@@ -160,7 +169,8 @@ public final class FlowGraphValidator {
                 }
             }
         }
-        if (problems.isEmpty()) {
+        if (problems.size() == problemsBefore) {
+            // Only a graph without the mistakes above can be walked; other flows' mistakes do not matter.
             checkReachable(flow, steps, problems);
         }
     }

@@ -141,6 +141,42 @@ class FlowGraphValidatorTest {
                 .allSatisfy(p -> assertThat(p).contains("NVENT-0106", "can never run"));
     }
 
+    @FlowStep(flow = "other", name = "lonely", subscribes = "never.emitted")
+    static class BrokenElsewhere implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aCycleIsReportedAlsoWhenAnotherFlowHasMistakesToo() {
+        assertThat(problemsOf(LoopEntry.class, CycleX.class, CycleY.class, BrokenElsewhere.class))
+                .anySatisfy(p -> assertThat(p).startsWith("NVENT-0102 flow 'other'"))
+                .filteredOn(p -> p.contains("NVENT-0106")).hasSize(2);
+    }
+
+    @FlowStep(flow = "slow", name = "s", role = StepRole.ENTRY, backoffDelayMs = -50, backoffMaxDelayMs = -7)
+    static class NegativeBackoff implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "slower", name = "s", role = StepRole.ENTRY, backoffDelayMs = 5000, backoffMaxDelayMs = 1000)
+    static class BoundBelowStart implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void negativeBackoffsAndAnUpperBoundBelowTheFirstDelayAreRejected() {
+        assertThat(problemsOf(NegativeBackoff.class)).singleElement().asString()
+                .contains("NVENT-0101", "backoffDelayMs and backoffMaxDelayMs must be >= 0", "were -50 and -7");
+        assertThat(problemsOf(BoundBelowStart.class)).singleElement().asString()
+                .contains("backoffMaxDelayMs (1000) is shorter than backoffDelayMs (5000)");
+    }
+
     abstract static class Base<T> implements Step<T, Void> {
     }
 
