@@ -40,12 +40,31 @@ class CdiIntegrationTest {
         }
     }
 
+    /** A request-scoped bean, as many applications have (e.g. an audit context). */
+    @jakarta.enterprise.context.RequestScoped
+    public static class Audit {
+        private final java.util.List<String> entries = new java.util.ArrayList<>();
+
+        void note(String entry) {
+            entries.add(entry);
+        }
+
+        int size() {
+            return entries.size();
+        }
+    }
+
     @FlowStep(flow = "greeting", name = "reply", subscribes = "greeted")
     public static class Reply implements Step<Map<String, Map<String, String>>, String> {
+        @Inject
+        Audit audit;
+
         @Override
         public String execute(Map<String, Map<String, String>> input, StepContext ctx) {
             String name = ctx.state().get("name", String.class).orElseThrow();
-            return input.get("greeted").get("text") + ", " + name;
+            audit.note("replied to " + name);
+            return input.get("greeted").get("text") + ", " + name + " (audit entries in this request: "
+                    + audit.size() + ")";
         }
     }
 
@@ -54,7 +73,7 @@ class CdiIntegrationTest {
                     .addExtension(new NventExtension())
                     .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
                             MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
-                            Hello.class, Reply.class))
+                            Hello.class, Reply.class, Audit.class))
             .build();
 
     @Inject
@@ -73,7 +92,8 @@ class CdiIntegrationTest {
         await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
         assertThat(flows.events(runId, io.nvent.EventQuery.all()))
                 .filteredOn(e -> e.type() == io.nvent.EventType.STEP_COMPLETED && e.step().orElseThrow().equals("reply"))
-                .singleElement().satisfies(e -> assertThat(e.data()).contains("hello Ada, Ada"));
+                .singleElement().satisfies(e -> assertThat(e.data()).contains("hello Ada, Ada")
+                        .as("a request context of its own").contains("audit entries in this request: 1"));
         assertThat(flows.stats("greeting").completed()).isEqualTo(1);
     }
 

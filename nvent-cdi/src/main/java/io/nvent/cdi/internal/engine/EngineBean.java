@@ -17,7 +17,9 @@ import io.nvent.spi.SchedulingStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.context.control.RequestContextController;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
@@ -115,7 +117,7 @@ public class EngineBean {
                         config.getMillis("nvent.store.state.cleanup.ttl-ms", StateCleanup.DEFAULT_TTL)));
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
-                beanClass -> (Step<?, ?>) beanManager.createInstance().select(beanClass).get(),
+                beanClass -> inRequestContext(beanManager.createInstance().select(beanClass).get()),
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(executor);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
@@ -142,6 +144,29 @@ public class EngineBean {
                 config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
         long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
         sweep = maintenance.scheduleOn(executor, Duration.ofMillis(pollMs));
+    }
+
+    /**
+     * The step bean, run in a request context of its own: steps run on worker threads outside any
+     * request, and a step may use {@code @RequestScoped} beans as a message-driven bean could.
+     */
+    @SuppressWarnings("unchecked")
+    private Step<?, ?> inRequestContext(Object bean) {
+        Step<Object, Object> step = (Step<Object, Object>) bean;
+        return (input, context) -> {
+            Instance<RequestContextController> controllers = beanManager.createInstance()
+                    .select(RequestContextController.class);
+            RequestContextController controller = controllers.get();
+            boolean activated = controller.activate();
+            try {
+                return step.execute(input, context);
+            } finally {
+                if (activated) {
+                    controller.deactivate();
+                }
+                controllers.destroy(controller);
+            }
+        };
     }
 
     /** Hands schedule triggers to the EJB timer service once it is available. */
