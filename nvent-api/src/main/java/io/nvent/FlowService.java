@@ -11,8 +11,10 @@ import java.util.Optional;
  * String runId = flows.start("order", new Order("A-1", 3));
  * }</pre>
  *
- * <p>When called inside a JTA transaction, the jobs a call schedules are delivered only if the
- * transaction commits.
+ * <p>Inside a JTA transaction, with the JPA store ({@code nvent.store.adapter=jpa}) and a
+ * transactional queue (JMS or PostgreSQL), what a call stores and schedules takes effect only if the
+ * transaction commits: a run started in a transaction that rolls back does not exist. The in-memory
+ * store and queue (the defaults) take no part in transactions: such a run exists and runs.
  *
  * @since 0.1
  */

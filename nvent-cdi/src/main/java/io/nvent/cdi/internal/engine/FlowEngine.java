@@ -992,6 +992,12 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(new RunChange(next, events));
             });
             change.ifPresent(c -> publish(c.run().flow(), c.events()));
+            if (change.isPresent() && nextAttemptAt.isEmpty()) {
+                // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
+                        + "attempt {3} of {4}: {5}", ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
+                        job.maxAttempts(), finalMessage);
+            }
         } catch (RunNotFoundException gone) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
                     job.jobId(), ref.runId());
