@@ -137,10 +137,11 @@ public class EngineBean {
         }
         int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4, 1);
         FlowEngine started = engine();
-        String store = config.get("nvent.store.adapter", "memory");
+        String storeAdapter = config.get("nvent.store.adapter", "memory");
         String queueAdapter = config.get("nvent.queue.adapter", "memory");
-        LOG.log(System.Logger.Level.INFO, "NVENT-0118 adapters: store {0}, queue {1}, stream {2}{3}", store, queueAdapter,
-                config.get("nvent.stream.adapter", "memory"), store.equals("memory") || queueAdapter.equals("memory")
+        LOG.log(System.Logger.Level.INFO, "NVENT-0118 adapters: store {0}, queue {1}, stream {2}{3}", storeAdapter,
+                queueAdapter, config.get("nvent.stream.adapter", "memory"),
+                storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
         started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
                 defaultConcurrency, 1));

@@ -17,6 +17,7 @@ import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.HealthReport;
+import io.nvent.InvalidPayloadException;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
@@ -54,6 +55,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.security.SecureRandom;
+import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,6 +179,7 @@ public final class FlowEngine implements FlowService {
 
     String start(String flowName, String inputJson, Optional<String> parentRunId) {
         FlowDefinition flow = registry.require(flowName);
+        requireReadableByEntry(flow, inputJson);
         JsonText data = JsonText.object();
         parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
         return createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
@@ -185,8 +188,37 @@ public final class FlowEngine implements FlowService {
     /** Starts a run for a trigger fire; the payload is the run's input. */
     String startFromTrigger(String flowName, String payloadJson, String trigger) {
         FlowDefinition flow = registry.require(flowName);
+        requireReadableByEntry(flow, payloadJson);
         return createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger));
+    }
+
+    /**
+     * Refuses input that the entry step could not read, before a run exists: the caller gets the
+     * error (a 400 on the API) instead of a run that fails. JSON objects for JSON-P or map inputs are
+     * only checked for being objects: reading them twice would cost every start.
+     */
+    private void requireReadableByEntry(FlowDefinition flow, String inputJson) {
+        Optional<StepBinding> entry = registry.binding(flow.name(), flow.entry().name());
+        if (entry.isEmpty()) {
+            return;
+        }
+        Type type = entry.get().inputType();
+        Class<?> raw = type instanceof Class<?> c ? c
+                : type instanceof java.lang.reflect.ParameterizedType p && p.getRawType() instanceof Class<?> c ? c : null;
+        if (raw == Object.class || raw == String.class || raw == jakarta.json.JsonValue.class
+                || inputJson.strip().equals("null")) {
+            return;   // any JSON reads as these types, and null as any (a step may take no input)
+        }
+        String what = "input of flow '" + flow.name() + "'";
+        if (raw == jakarta.json.JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
+            if (!inputJson.stripLeading().startsWith("{")) {
+                throw new InvalidPayloadException(what + " must be a JSON object for step '" + flow.entry().name()
+                        + "' (" + type.getTypeName() + "); it is " + Json.kindOf(inputJson));
+            }
+            return;
+        }
+        json.fromJson(inputJson, type, what + " for step '" + flow.entry().name() + "'");
     }
 
     /** Creates a run whose given steps and emissions are already done, and schedules its first step. */

@@ -101,8 +101,28 @@ public final class Json {
             Optional<JsonStructure> structure = PlainJson.read(text, type);
             return structure.isPresent() ? structure.get() : jsonb.fromJson(text, type);
         } catch (JsonbException | JsonException e) {
-            throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": " + e.getMessage(), e);
+            throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
+                    + (isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
         }
+    }
+
+    /** JSON-B says "Internal error: null" for, e.g., a string where an object was expected. */
+    private static boolean isUnhelpful(String message) {
+        return message == null || message.startsWith("Internal error");
+    }
+
+    /** The kind of a JSON text, by its first character: enough to say why it does not fit a type. */
+    static String kindOf(String text) {
+        String trimmed = text.strip();
+        char first = trimmed.isEmpty() ? ' ' : trimmed.charAt(0);
+        return switch (first) {
+            case '{' -> "a JSON object that does not fit it";
+            case '[' -> "a JSON array";
+            case '"' -> "a JSON string";
+            case 't', 'f' -> "a JSON boolean";
+            case 'n' -> "JSON null";
+            default -> "a JSON number";
+        };
     }
 
     /**

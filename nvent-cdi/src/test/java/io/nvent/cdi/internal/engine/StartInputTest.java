@@ -1,0 +1,68 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import jakarta.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Input the entry step cannot read is refused when the run is started, and no run is left behind. */
+class StartInputTest {
+
+    public record Order(String id, int quantity) {
+    }
+
+    @FlowStep(flow = "typed", name = "take", role = StepRole.ENTRY)
+    public static class TakeOrder implements Step<Order, String> {
+        @Override
+        public String execute(Order order, StepContext ctx) {
+            return order.id();
+        }
+    }
+
+    @FlowStep(flow = "plain", name = "look", role = StepRole.ENTRY)
+    public static class Look implements Step<JsonObject, Void> {
+        @Override
+        public Void execute(JsonObject input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void inputOfTheWrongShapeIsRefusedAtTheStartAndNoRunExists() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder(), new Look())) {
+            assertThatThrownBy(() -> h.engine.start("typed", List.of(1, 2)))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("input of flow 'typed' for step 'take' cannot be read as "
+                            + Order.class.getTypeName());
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "\"A-1\""))
+                    .isInstanceOf(InvalidPayloadException.class).hasMessageEndingWith("it is a JSON string");
+            assertThatThrownBy(() -> h.engine.startWithJson("plain", "[1,2]"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("input of flow 'plain' must be a JSON object for step 'look'")
+                    .hasMessageEndingWith("it is a JSON array");
+
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    @Test
+    void inputThatFitsStartsTheRun() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder(), new Look())) {
+            String typed = h.engine.start("typed", Map.of("id", "A-1", "quantity", 2));
+            String plain = h.engine.startWithJson("plain", "{\"a\":1}");
+
+            h.awaitStatus(typed, RunStatus.COMPLETED);
+            h.awaitStatus(plain, RunStatus.COMPLETED);
+        }
+    }
+}
