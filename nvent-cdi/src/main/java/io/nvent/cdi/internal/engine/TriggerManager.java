@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
@@ -252,6 +253,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         for (String flow : spec.flows()) {
             try {
                 started.add(engine.startFromTrigger(flow, payloadJson, spec.name()));
+            } catch (InvalidPayloadException badInput) {
+                // The sender's mistake, recorded in the trigger's history; no stack trace needed.
+                errors.add(flow + ": " + badInput.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
+                        + flow + ": " + badInput.getMessage());
             } catch (RuntimeException e) {
                 errors.add(flow + ": " + e.getMessage());
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
