@@ -30,8 +30,8 @@ public interface StepContext {
 
     /**
      * The data that resolved this step's {@link AwaitBefore} (a webhook's body, an event's payload,
-     * {@code {"scheduledAt": ...}} for schedules) as JSON; empty without await or after a timeout
-     * that continued.
+     * {@code {"scheduledAt": ...}} for schedules, {@code {}} for a time await) as JSON; empty without
+     * await or after a timeout that continued.
      */
     java.util.Optional<String> triggerData();
 
