@@ -803,7 +803,10 @@ public final class FlowEngine implements FlowService {
                 deferred.writeIfPending();
                 holdingLease = deferred.outcome().isPresent();
             } catch (RuntimeException notStored) {
-                failure.addSuppressed(notStored);
+                // The failure may be the start's own write failing, rethrown here once more.
+                if (notStored != failure) {
+                    failure.addSuppressed(notStored);
+                }
             }
             throw failure;
         } finally {

@@ -179,6 +179,9 @@ class DeferredStartTest {
             assertThat(h.types(runId)).containsExactly("flow.start", "step.started", "step.failed", "flow.failed");
             assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).singleElement()
                     .satisfies(started -> assertThat(started.attempt()).isEqualTo(1));
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).as("the store's own error, not a follow-up")
+                            .contains("connection to the database lost").doesNotContain("Self-suppression"));
             assertThat(leasesOf(h)).isEmpty();
         }
     }
