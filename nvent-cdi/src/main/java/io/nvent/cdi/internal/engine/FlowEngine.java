@@ -110,6 +110,12 @@ public final class FlowEngine implements FlowService {
     private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
+    /**
+     * Owner of this engine's step leases: the instance id plus a token of this start. An instance
+     * restarted under the same id must not renew the leases its crashed predecessor held (renewal
+     * goes by owner), or those steps would never be found stalled.
+     */
+    private final String leaseOwner;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -124,6 +130,7 @@ public final class FlowEngine implements FlowService {
         this.stepInstances = stepInstances;
         this.hooks = hooks;
         this.settings = settings;
+        this.leaseOwner = settings.instanceId() + "@" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -756,7 +763,7 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
             if (holdingLease) {
-                scheduling.releaseLease(started.get().run().runId(), binding.step(), settings.instanceId());
+                scheduling.releaseLease(started.get().run().runId(), binding.step(), leaseOwner);
             }
         }
     }
@@ -811,7 +818,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease) {
-                scheduling.releaseLease(before.runId(), binding.step(), settings.instanceId());
+                scheduling.releaseLease(before.runId(), binding.step(), leaseOwner);
             }
         }
     }
@@ -830,7 +837,7 @@ public final class FlowEngine implements FlowService {
     }
 
     private StepLease leaseOf(String runId, String step) {
-        return new StepLease(runId, step, settings.instanceId(), clock.instant().plus(settings.leaseDuration()));
+        return new StepLease(runId, step, leaseOwner, clock.instant().plus(settings.leaseDuration()));
     }
 
     /**
@@ -1044,7 +1051,7 @@ public final class FlowEngine implements FlowService {
     /** Extends the leases of the steps this instance executes. */
     void renewLeases() {
         if (!leasedSteps.isEmpty()) {
-            scheduling.renewLeases(settings.instanceId(), clock.instant().plus(settings.leaseDuration()));
+            scheduling.renewLeases(leaseOwner, clock.instant().plus(settings.leaseDuration()));
         }
     }
 

@@ -162,6 +162,40 @@ class StallDetectionTest {
         }
     }
 
+    @FlowStep(flow = "hold", name = "hold", role = StepRole.ENTRY)
+    static class Hold implements Step<Object, Void> {
+        static final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @Test
+    void anInstanceRestartedUnderTheSameIdDoesNotKeepTheLeasesOfItsCrashedPredecessorAlive() {
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve(), new Hold());
+             EngineHarness restarted = new EngineHarness(crashed.store, crashed.scheduling, "instance-a", new Load(),
+                     new Approve(), new Hold())) {
+            String orphaned = startHungImport(crashed);
+            // The restarted instance holds a lease of its own, so it renews leases at every sweep.
+            String busy = restarted.engine.start("hold", null);
+            await().until(() -> restarted.types(busy).contains("step.started"));
+
+            for (int i = 0; i < 3; i++) {
+                restarted.clock.advance(Duration.ofSeconds(30));
+                restarted.sweep();
+            }
+
+            restarted.awaitStatus(orphaned, RunStatus.COMPLETED);
+            assertThat(restarted.types(orphaned)).contains("step.stalled");
+            assertThat(restarted.engine.run(busy).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+            Hold.release.countDown();
+            firstAttemptHangs.countDown();
+        }
+    }
+
     @FlowStep(flow = "pipeline", name = "extract", role = StepRole.ENTRY, emits = "extracted", queue = "etl")
     static class Extract implements Step<Object, String> {
         static volatile Runnable whileRunning = () -> { };
