@@ -249,6 +249,11 @@ class PostgresRestartIT {
                 assertThat(store.getString("detail")).as("what failed, since when").contains("fails since");
                 assertThat(anonymous.get("api/nvent/health/live").status()).as("no reason to restart the instance")
                         .isEqualTo(200);
+                Http.Reply list = http.get("api/nvent/runs");
+                assertThat(list.status()).as(list.body()).isEqualTo(503);
+                assertThat(list.headers().firstValue("Retry-After")).hasValue("5");
+                Http.Reply start = http.post("api/nvent/flows/order/runs", "{\"id\":\"R-X\",\"item\":\"pen\",\"quantity\":1}");
+                assertThat(start.status()).as(start.body()).isEqualTo(503);
                 console.ifPresent(c -> {
                     WebElement banner = c.awaitVisible(By.id("health-banner"));
                     assertThat(banner.getText()).startsWith("This instance is not ready.").contains("store: ")

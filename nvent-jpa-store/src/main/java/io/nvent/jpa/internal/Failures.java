@@ -19,6 +19,9 @@ final class Failures {
     /** H2 error codes: lock timeout, deadlock, concurrent update. */
     private static final Set<Integer> H2_CONFLICT_CODES = Set.of(50200, 40001, 90131);
 
+    /** Hibernate's message when the data source gave no connection, whatever the pool's SQL state. */
+    private static final String NO_CONNECTION = "Unable to acquire JDBC Connection";
+
     private Failures() {
     }
 
@@ -59,9 +62,18 @@ final class Failures {
         return new StoreException("NVENT-0302 " + what + ": " + failure, failure, isTransient(failure));
     }
 
-    private static boolean isTransient(Throwable failure) {
+    /**
+     * Whether the database could not be reached (SQL state class 08, or no connection to be had from
+     * the pool, which Payara's pool reports without SQL state) or the transaction lost a race: both
+     * may pass if the call is repeated later.
+     */
+    static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+            if (t instanceof org.hibernate.exception.JDBCConnectionException
+                    || String.valueOf(t.getMessage()).startsWith(NO_CONNECTION)) {
                 return true;
             }
         }

@@ -24,6 +24,17 @@ class FailuresTest {
     }
 
     @Test
+    void noConnectionFromThePoolIsTransientEvenWithoutSqlState() {
+        SQLException refused = new SQLException("Error in allocating a connection");
+        PersistenceException failure = new org.hibernate.exception.GenericJDBCException(
+                "Unable to acquire JDBC Connection [Error in allocating a connection] [n/a]", refused);
+
+        assertThat(((StoreException) Failures.translate(failure)).isRetryable()).isTrue();
+        assertThat(((StoreException) Failures.translate(new PersistenceException("constraint violated",
+                new SQLException("duplicate key", "23505")))).isRetryable()).isFalse();
+    }
+
+    @Test
     void aSerializationFailureIsAConflictAndAConnectionFailureIsTransient() {
         assertThat(Failures.isConflict(new PersistenceException(new SQLException("deadlock", "40P01")))).isTrue();
         assertThat(((StoreException) Failures.translate(

@@ -15,6 +15,8 @@ import jakarta.ws.rs.ext.Provider;
 public class ProblemMapper implements ExceptionMapper<NventException> {
 
     private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());
+    /** A sweep of a recovering instance finds the store again within this (its backoff ends at 10 s). */
+    static final String RETRY_AFTER_SECONDS = "5";
 
     @Override
     public Response toResponse(NventException e) {
@@ -51,6 +53,12 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         }
         if (e instanceof ConcurrentRunModificationException) {
             return Problems.of(409, "Concurrent modification", e.getMessage());
+        }
+        if (e.isRetryable()) {
+            // The store or queue cannot be reached now. Not the caller's fault, and not logged per
+            // request: the engine's health report and maintenance log say it once for the outage.
+            return Response.fromResponse(Problems.of(503, "Temporarily unavailable", e.getMessage()))
+                    .header("Retry-After", RETRY_AFTER_SECONDS).build();
         }
         LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
         return Problems.of(500, "nvent error", e.getMessage());
