@@ -68,7 +68,8 @@ public class Adapters {
         Instance<T> chosen = candidates.select(Adapter.Literal.of(name));
         if (chosen.isUnsatisfied()) {
             throw new DeploymentException("NVENT-0002 " + key + "=" + name + " names no adapter; add the module "
-                    + "providing it (e.g. nvent-jpa-store for 'jpa', nvent-jms-queue for 'jms') or use 'memory'");
+                    + "providing it to the WAR (nvent-jpa-store for 'jpa', nvent-jms-queue for 'jms', nvent-postgres for "
+                    + "'postgres') or use 'memory'");
         }
         return chosen.get();
     }
