@@ -51,15 +51,18 @@ final class Failures {
             return failure;
         }
         if (failure instanceof PersistenceException || failure instanceof HibernateException) {
-            return new StoreException("NVENT-0302 store operation failed: " + failure.getMessage(), failure,
-                    isTransient(failure));
+            boolean mayPass = isTransient(failure);
+            // NVENT-0325 marks failures that may pass; the engine recognises it in job records too.
+            return new StoreException((mayPass ? "NVENT-0325 store unavailable or busy: " : "NVENT-0302 store operation "
+                    + "failed: ") + failure.getMessage(), failure, mayPass);
         }
         return failure;
     }
 
     /** Wraps a checked failure of the transaction manager. */
     static StoreException transactionFailure(String what, Exception failure) {
-        return new StoreException("NVENT-0302 " + what + ": " + failure, failure, isTransient(failure));
+        boolean mayPass = isTransient(failure);
+        return new StoreException((mayPass ? "NVENT-0325 " : "NVENT-0302 ") + what + ": " + failure, failure, mayPass);
     }
 
     /**

@@ -110,6 +110,10 @@ public final class FlowEngine implements FlowService {
     private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
+    /** How long a step whose attempt failed for the store waits before it runs again. */
+    static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
+    /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
+    private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /**
      * Owner of this engine's step leases: the instance id plus a token of this start. An instance
      * restarted under the same id must not renew the leases its crashed predecessor held (renewal
@@ -1005,6 +1009,10 @@ public final class FlowEngine implements FlowService {
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }
         String finalMessage = message;
+        if (nextAttemptAt.isEmpty() && isStoreUnavailable(error)) {
+            requeueAfterStoreFailure(ref, job, finalMessage, now);
+            return;
+        }
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
                 StepStatus status = run.steps().get(ref.step());
@@ -1207,6 +1215,54 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /**
+     * Whether an attempt failed because the engine's store could not be reached (a retryable nvent
+     * exception, e.g. the database away), not because of the step. Such a failure says nothing about
+     * the step, so it does not use up the step's attempts.
+     */
+    static boolean isStoreUnavailable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.nvent.NventException nvent && nvent.isRetryable()
+                    && !(nvent instanceof io.nvent.ConcurrentRunModificationException)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The last attempt of a step failed because the store could not be reached: the step is queued
+     * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
+     * that says why. If even that cannot be stored, the queue's failed job is found by the sweep
+     * ({@link #requeueLostSteps}), which queues the step again in the same way.
+     */
+    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
+        Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
+        if (step.isEmpty()) {
+            return;
+        }
+        Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
+            StepStatus status = run.steps().get(ref.step());
+            if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.QUEUED), List.of(EventDraft.ofStep(
+                    EventType.STEP_RETRY, ref.step(), job.attempt(), now, JsonText.object()
+                            .str("reason", "the store could not be reached; the attempt does not count")
+                            .str("error", message).str("nextAttemptAt", now.plus(STORE_RETRY_DELAY).toString())
+                            .build()))));
+        });
+        if (change.isEmpty()) {
+            return;
+        }
+        publish(change.get().run().flow(), change.get().events());
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again in"
+                + " {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
+        String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
+        queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty()), step.get(), jobId,
+                true).withDelay(STORE_RETRY_DELAY));
+    }
+
     private void recordFailureOfDeadJob(RunRecord run, String step, JobRecord job) {
         // The step's lease is its mutex: held by anyone, the step is running again (e.g. a recovery job).
         String owner = settings.instanceId() + "/dead-job";
@@ -1226,15 +1282,25 @@ public final class FlowEngine implements FlowService {
                 : Optional.of(job.attempts().get(job.attempts().size() - 1));
         String error = last.flatMap(JobAttempt::error).orElse("the queue gave up on the job");
         int attempts = last.map(JobAttempt::attempt).orElse(job.maxAttempts());
+        // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
+        int lineEnd = error.indexOf('\n');
+        String message = lineEnd < 0 ? error : error.substring(0, lineEnd);
+        JobExecution lastAttempt = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), attempts,
+                job.maxAttempts());
+        if (error.contains(STORE_UNAVAILABLE_ID)) {
+            // Its last attempt failed for the store, not for the step: run it again instead of failing the run.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
+                    + " the store could not be reached, and the run never heard; the step is queued again",
+                    run.runId(), step);
+            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant());
+            return;
+        }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} after"
                 + " {2} attempts, but the run never recorded it (storing the failure failed); recorded now",
                 run.runId(), step, attempts);
-        // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
-        int lineEnd = error.indexOf('\n');
-        RuntimeException failure = new RuntimeException(lineEnd < 0 ? error : error.substring(0, lineEnd));
+        RuntimeException failure = new RuntimeException(message);
         failure.setStackTrace(new StackTraceElement[0]);
-        recordFailure(new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), attempts, job.maxAttempts()),
-                failure, Optional.empty());
+        recordFailure(lastAttempt, failure, Optional.empty());
     }
 
     // ---------------------------------------------------------------- helpers

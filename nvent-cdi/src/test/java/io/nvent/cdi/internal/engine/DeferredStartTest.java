@@ -214,6 +214,78 @@ class DeferredStartTest {
         }
     }
 
+    @FlowStep(flow = "once", name = "work", role = StepRole.ENTRY, maxAttempts = 1)
+    public static class WorkOnce implements Step<Object, String> {
+        static final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            return "done";
+        }
+    }
+
+    /** Fails the first {@code times} writes that store a step's end, as a store that is briefly away does. */
+    static final class StoreBrieflyAway extends MemoryFlowStore {
+        final AtomicInteger refusals;
+
+        StoreBrieflyAway(int times) {
+            refusals = new AtomicInteger(times);
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            return super.updateRun(runId, run -> {
+                Optional<RunChange> change = mutation.apply(run);
+                if (change.isPresent() && change.get().events().stream().anyMatch(e -> e.type() == EventType.STEP_COMPLETED
+                        || e.type() == EventType.STEP_RETRY) && refusals.getAndDecrement() > 0) {
+                    throw new io.nvent.NventException("NVENT-0325 store unavailable or busy: connection refused") {
+                        @Override
+                        public boolean isRetryable() {
+                            return true;
+                        }
+                    };
+                }
+                return change;
+            });
+        }
+    }
+
+    @Test
+    void aLastAttemptThatFailedOnlyBecauseTheStoreWasAwayRunsAgainInsteadOfFailingTheRun() {
+        WorkOnce.runs.set(0);
+        StoreBrieflyAway store = new StoreBrieflyAway(1);
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new WorkOnce())) {
+            String runId = h.engine.start("once", null);
+
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    h.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement()
+                    .satisfies(retry -> assertThat(retry.data()).contains("the store could not be reached"));
+            assertThat(h.types(runId)).doesNotContain("step.failed");
+            assertThat(WorkOnce.runs).as("the step ran again, its first result was not stored").hasValue(2);
+        }
+    }
+
+    @Test
+    void aJobGivenUpWhileTheStoreWasAwayIsQueuedAgainByTheSweepInsteadOfFailingItsRun() {
+        WorkOnce.runs.set(0);
+        StoreBrieflyAway store = new StoreBrieflyAway(2);   // the result, and then the step.retry entry
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new WorkOnce())) {
+            String runId = h.engine.start("once", null);
+            await().until(() -> h.queue.counts("once").failed() == 1);
+
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.types(runId)).doesNotContain("step.failed");
+        }
+    }
+
     /** Fails the first write that stores an event of one type, as a store whose database went away would. */
     static final class StoreFailingOnce extends MemoryFlowStore {
         final AtomicInteger failedWrites = new AtomicInteger();
