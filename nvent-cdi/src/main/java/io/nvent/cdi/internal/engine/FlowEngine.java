@@ -370,7 +370,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<RunInfo> run(String runId) {
-        return store.findRun(runId).map(RunRecord::toInfo);
+        return store.findRun(java.util.Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
     }
 
     @Override
