@@ -55,6 +55,7 @@ class StallDetectionTest {
     void firstLoadHangs() {
         executions.set(0);
         firstAttemptHangs = new CountDownLatch(1);
+        Crunch.release = new CountDownLatch(1);
     }
 
     /** An instance sharing the store of {@code dead}, as a second node of a cluster. */
@@ -135,11 +136,11 @@ class StallDetectionTest {
 
     @FlowStep(flow = "long", name = "crunch", role = StepRole.ENTRY)
     static class Crunch implements Step<Object, Void> {
-        static final CountDownLatch release = new CountDownLatch(1);
+        static volatile CountDownLatch release = new CountDownLatch(1);
 
         @Override
         public Void execute(Object input, StepContext ctx) throws InterruptedException {
-            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
             return null;
         }
     }
@@ -162,25 +163,14 @@ class StallDetectionTest {
         }
     }
 
-    @FlowStep(flow = "hold", name = "hold", role = StepRole.ENTRY)
-    static class Hold implements Step<Object, Void> {
-        static final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public Void execute(Object input, StepContext ctx) throws InterruptedException {
-            assertThat(release.await(20, TimeUnit.SECONDS)).isTrue();
-            return null;
-        }
-    }
-
     @Test
     void anInstanceRestartedUnderTheSameIdDoesNotKeepTheLeasesOfItsCrashedPredecessorAlive() {
-        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve(), new Hold());
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve(), new Crunch());
              EngineHarness restarted = new EngineHarness(crashed.store, crashed.scheduling, "instance-a", new Load(),
-                     new Approve(), new Hold())) {
+                     new Approve(), new Crunch())) {
             String orphaned = startHungImport(crashed);
             // The restarted instance holds a lease of its own, so it renews leases at every sweep.
-            String busy = restarted.engine.start("hold", null);
+            String busy = restarted.engine.start("long", null);
             await().until(() -> restarted.types(busy).contains("step.started"));
 
             for (int i = 0; i < 3; i++) {
@@ -191,7 +181,7 @@ class StallDetectionTest {
             restarted.awaitStatus(orphaned, RunStatus.COMPLETED);
             assertThat(restarted.types(orphaned)).contains("step.stalled");
             assertThat(restarted.engine.run(busy).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
-            Hold.release.countDown();
+            Crunch.release.countDown();
             firstAttemptHangs.countDown();
         }
     }
