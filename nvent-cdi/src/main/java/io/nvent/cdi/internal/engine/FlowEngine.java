@@ -12,6 +12,7 @@ import io.nvent.AwaitTimedOut;
 import io.nvent.AwaitType;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
+import io.nvent.ConcurrentRunModificationException;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
@@ -55,6 +56,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.security.SecureRandom;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +68,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -216,13 +219,13 @@ public final class FlowEngine implements FlowService {
         }
         Type type = entry.get().inputType();
         Class<?> raw = type instanceof Class<?> c ? c
-                : type instanceof java.lang.reflect.ParameterizedType p && p.getRawType() instanceof Class<?> c ? c : null;
-        if (raw == Object.class || raw == String.class || raw == jakarta.json.JsonValue.class
+                : type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c ? c : null;
+        if (raw == Object.class || raw == String.class || raw == JsonValue.class
                 || inputJson.strip().equals("null")) {
             return;   // any JSON reads as these types, and null as any (a step may take no input)
         }
         String what = "input of flow '" + flow.name() + "'";
-        if (raw == jakarta.json.JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
+        if (raw == JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
             if (!inputJson.stripLeading().startsWith("{")) {
                 throw new InvalidPayloadException(what + " must be a JSON object for step '" + flow.entry().name()
                         + "' (" + type.getTypeName() + "); it is " + Json.kindOf(inputJson));
@@ -370,7 +373,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<RunInfo> run(String runId) {
-        return store.findRun(java.util.Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
+        return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
     }
 
     @Override
@@ -1222,8 +1225,8 @@ public final class FlowEngine implements FlowService {
      */
     static boolean isStoreUnavailable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof io.nvent.NventException nvent && nvent.isRetryable()
-                    && !(nvent instanceof io.nvent.ConcurrentRunModificationException)) {
+            if (t instanceof NventException nvent && nvent.isRetryable()
+                    && !(nvent instanceof ConcurrentRunModificationException)) {
                 return true;
             }
         }
