@@ -55,7 +55,13 @@ public class NventExtension implements Extension {
     void validate(@Observes AfterBeanDiscovery event) {
         List<String> problems = new ArrayList<>(misplaced);
         problems.addAll(FlowGraphValidator.validate(declarations));
-        problems.forEach(problem -> event.addDefinitionError(new DefinitionException(problem)));
+        if (problems.size() == 1) {
+            event.addDefinitionError(new DefinitionException(problems.get(0)));
+        } else if (problems.size() > 1) {
+            // One error listing all: servers print each definition error with its stack trace, several times.
+            event.addDefinitionError(new DefinitionException(problems.size() + " problems in the declared flows:\n- "
+                    + String.join("\n- ", problems)));
+        }
         if (problems.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0100 found {0} flow steps", declarations.size());
         }

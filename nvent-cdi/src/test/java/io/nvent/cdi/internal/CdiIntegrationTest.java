@@ -114,7 +114,8 @@ class CdiIntegrationTest {
         assertThatThrownBy(broken::initialize)
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("flow 'broken' has no entry step")
-                .hasMessageContaining(Orphan.class.getName());
+                .hasMessageContaining(Orphan.class.getName())
+                .as("every mistake in one error, one per line").hasMessageContaining("problems in the declared flows:\n- NVENT-");
     }
 
     @FlowStep(flow = "abstract", name = "base", role = StepRole.ENTRY)
