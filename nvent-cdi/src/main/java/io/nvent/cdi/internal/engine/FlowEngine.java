@@ -108,6 +108,12 @@ public final class FlowEngine implements FlowService {
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
     /** Steps this instance executes right now (run:step), with how many executions of each. */
     private final Map<String, Integer> leasedSteps = new ConcurrentHashMap<>();
+    /**
+     * Leases of steps that ended here but could not be given up (the store was away), as run id and
+     * step. Renewal goes by owner: left in the store, they would be renewed with this instance's
+     * other leases for as long as it runs steps, and their steps never found stalled.
+     */
+    private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ScheduledExecutorService timers;
     private volatile ScheduledExecutorService startTimers;
@@ -770,7 +776,7 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
             if (holdingLease) {
-                scheduling.releaseLease(started.get().run().runId(), binding.step(), leaseOwner);
+                releaseOwnLease(started.get().run().runId(), binding.step());
             }
         }
     }
@@ -825,7 +831,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease) {
-                scheduling.releaseLease(before.runId(), binding.step(), leaseOwner);
+                releaseOwnLease(before.runId(), binding.step());
             }
         }
     }
@@ -1059,8 +1065,24 @@ public final class FlowEngine implements FlowService {
 
     // ---------------------------------------------------------------- stall detection
 
+    /** Gives up the lease of a step that ended here; if the store is away, the sweep does it later. */
+    private void releaseOwnLease(String runId, String step) {
+        try {
+            scheduling.releaseLease(runId, step, leaseOwner);
+        } catch (RuntimeException storeAway) {
+            unreleasedLeases.add(Map.entry(runId, step));
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
+                    runId, step, storeAway);
+        }
+    }
+
     /** Extends the leases of the steps this instance executes. */
     void renewLeases() {
+        for (Map.Entry<String, String> lease : unreleasedLeases) {
+            // Failing here (the store still away) skips the renewal too, which would extend this lease.
+            scheduling.releaseLease(lease.getKey(), lease.getValue(), leaseOwner);
+            unreleasedLeases.remove(lease);
+        }
         if (!leasedSteps.isEmpty()) {
             scheduling.renewLeases(leaseOwner, clock.instant().plus(settings.leaseDuration()));
         }

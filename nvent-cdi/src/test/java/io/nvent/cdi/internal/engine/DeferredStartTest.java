@@ -342,6 +342,39 @@ class DeferredStartTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
     }
 
+    /** A scheduling store that cannot give up leases while it is away. */
+    static final class LeasesStuckWhileAway extends io.nvent.cdi.internal.memory.MemorySchedulingStore {
+        volatile boolean away;
+
+        @Override
+        public void releaseLease(String runId, String step, String owner) {
+            if (away) {
+                throw new IllegalStateException("database away");
+            }
+            super.releaseLease(runId, step, owner);
+        }
+    }
+
+    @Test
+    void aLeaseThatCouldNotBeGivenUpIsGivenUpByTheNextSweepInsteadOfBeingRenewed() {
+        LeasesStuckWhileAway scheduling = new LeasesStuckWhileAway();
+        Wait first = new Wait();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", first)) {
+            String runId = h.engine.start("long", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("wait") == StepStatus.RUNNING);
+
+            scheduling.away = true;
+            first.release.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(leasesOf(h)).as("left behind while the store was away").hasSize(1);
+
+            scheduling.away = false;
+            h.clock.advance(Duration.ofSeconds(20));
+            h.sweep();
+            assertThat(leasesOf(h)).isEmpty();
+        }
+    }
+
     private static List<StepLease> leasesOf(EngineHarness h) {
         return h.scheduling.expiredLeases(Instant.MAX, 100);
     }
