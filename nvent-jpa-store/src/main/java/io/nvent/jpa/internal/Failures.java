@@ -50,6 +50,12 @@ final class Failures {
         if (failure instanceof NventException) {
             return failure;
         }
+        if (failure instanceof jakarta.transaction.TransactionalException) {
+            // The container could not begin or commit the store's own transaction (e.g. the connection
+            // was lost at commit, outcome unknown). Repeating is safe: every write checks the run's version.
+            return new StoreException("NVENT-0325 the store's transaction could not complete: " + failure.getMessage(),
+                    failure, true);
+        }
         if (failure instanceof PersistenceException || failure instanceof HibernateException) {
             boolean mayPass = isTransient(failure);
             // NVENT-0325 marks failures that may pass; the engine recognises it in job records too.

@@ -35,6 +35,18 @@ class FailuresTest {
     }
 
     @Test
+    void aContainerTransactionThatCouldNotCommitIsTransient() {
+        RuntimeException commitFailed = new jakarta.transaction.TransactionalException("Managed bean with "
+                + "Transactional annotation and TxType of REQUIRES_NEW encountered exception during commit",
+                new IllegalStateException("org.omg.CORBA.INTERNAL completed: Maybe"));
+
+        RuntimeException translated = Failures.translate(commitFailed);
+
+        assertThat(translated).isInstanceOf(StoreException.class).hasMessageStartingWith("NVENT-0325");
+        assertThat(((StoreException) translated).isRetryable()).isTrue();
+    }
+
+    @Test
     void aSerializationFailureIsAConflictAndAConnectionFailureIsTransient() {
         assertThat(Failures.isConflict(new PersistenceException(new SQLException("deadlock", "40P01")))).isTrue();
         assertThat(((StoreException) Failures.translate(
