@@ -30,12 +30,31 @@ public class NventExtension implements Extension {
 
     void checkPlacement(@Observes @WithAnnotations(FlowStep.class) ProcessAnnotatedType<?> type) {
         Class<?> javaClass = type.getAnnotatedType().getJavaClass();
-        if (type.getAnnotatedType().isAnnotationPresent(FlowStep.class)
-                && (javaClass.isInterface() || Modifier.isAbstract(javaClass.getModifiers()))) {
+        if (!type.getAnnotatedType().isAnnotationPresent(FlowStep.class)) {
+            return;
+        }
+        if (javaClass.isInterface() || Modifier.isAbstract(javaClass.getModifiers())) {
             misplaced.add("NVENT-0108 " + javaClass.getName() + " is " + (javaClass.isInterface() ? "an interface"
                     : "an abstract class") + " annotated @FlowStep, which makes no step (the annotation is not "
                     + "inherited); annotate the concrete class that implements io.nvent.Step");
+        } else if (isSessionBean(type.getAnnotatedType())) {
+            misplaced.add(sessionBeanProblem(javaClass));
+            // Vetoed, or the container rejects the stereotype's scope on a stateless bean first, with
+            // a message that does not say what to do instead.
+            type.veto();
         }
+    }
+
+    private static boolean isSessionBean(jakarta.enterprise.inject.spi.AnnotatedType<?> type) {
+        return type.getAnnotations().stream().map(a -> a.annotationType().getName())
+                .anyMatch(name -> name.equals("jakarta.ejb.Stateless") || name.equals("jakarta.ejb.Stateful")
+                        || name.equals("jakarta.ejb.Singleton"));
+    }
+
+    private static String sessionBeanProblem(Class<?> javaClass) {
+        return "NVENT-0109 " + javaClass.getName() + " is an EJB session bean annotated @FlowStep; the engine runs "
+                + "steps as CDI beans: remove @Stateless/@Singleton/@Stateful, and put @Transactional on the step "
+                + "for a transaction";
     }
 
     void collect(@Observes ProcessManagedBean<?> bean) {
@@ -44,9 +63,8 @@ public class NventExtension implements Extension {
             return;
         }
         if (bean instanceof ProcessSessionBean<?>) {
-            misplaced.add("NVENT-0109 " + bean.getAnnotatedBeanClass().getJavaClass().getName() + " is an EJB session "
-                    + "bean annotated @FlowStep; the engine runs steps as CDI beans: remove @Stateless/@Singleton/"
-                    + "@Stateful, and put @Transactional on the step for a transaction");
+            // A session bean that the annotation check above did not see (e.g. declared in ejb-jar.xml).
+            misplaced.add(sessionBeanProblem(bean.getAnnotatedBeanClass().getJavaClass()));
             return;
         }
         declarations.add(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), step));

@@ -134,4 +134,26 @@ class CdiIntegrationTest {
                 .hasMessageContaining("NVENT-0108 " + AbstractStep.class.getName() + " is an abstract class annotated "
                         + "@FlowStep");
     }
+
+    @FlowStep(flow = "ejb", name = "charge", role = StepRole.ENTRY)
+    @jakarta.ejb.Stateless
+    public static class StatelessStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepThatIsAStatelessEjbFailsTheDeploymentSayingWhatToDoInstead() {
+        // Weld SE has no EJB container; the annotation alone is what a server's deployment shows first.
+        Weld ejb = WeldInitiator.createWeld()
+                .addExtension(new NventExtension())
+                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
+                        StatelessStep.class);
+        assertThatThrownBy(ejb::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0109 " + StatelessStep.class.getName() + " is an EJB session bean");
+    }
 }
