@@ -367,6 +367,10 @@ public final class QueueWorker implements Runnable {
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {
                 handler.onAttemptFailed(execution, error, next);
+            } catch (io.nvent.NventException unavailable) {
+                // The store away (the engine's health reports it): no stack trace for every such job.
+                LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw: "
+                        + unavailable.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
             }

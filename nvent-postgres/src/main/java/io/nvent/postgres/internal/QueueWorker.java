@@ -721,6 +721,10 @@ public final class QueueWorker {
                 : Optional.empty();
         try {
             current.onAttemptFailed(execution, error, next);
+        } catch (io.nvent.NventException unavailable) {
+            // E.g. the store away (the engine's health reports it): no stack trace for every such job.
+            LOG.log(Level.WARNING, "NVENT-0806 failure handler of queue " + queue + " failed for job "
+                    + execution.jobId() + ": " + unavailable.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NVENT-0806 failure handler of queue " + queue + " failed for job "
                     + execution.jobId(), e);

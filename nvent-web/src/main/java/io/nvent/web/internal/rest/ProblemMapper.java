@@ -57,7 +57,11 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e.isRetryable()) {
             // The store or queue cannot be reached now. Not the caller's fault, and not logged per
             // request: the engine's health report and maintenance log say it once for the outage.
-            return Response.fromResponse(Problems.of(503, "Temporarily unavailable", e.getMessage()))
+            // The detail stays generic: the store's own error can name hosts and ports, and some
+            // endpoints (webhooks, awaits) answer anyone. Operators find it at /api/nvent/health.
+            return Response.fromResponse(Problems.of(503, "Temporarily unavailable", "nvent's store or queue cannot "
+                            + "be reached right now; try again in " + RETRY_AFTER_SECONDS + " s (operators: GET "
+                            + "/api/nvent/health says what fails)"))
                     .header("Retry-After", RETRY_AFTER_SECONDS).build();
         }
         LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
