@@ -106,9 +106,12 @@ public final class Json {
         }
     }
 
-    /** JSON-B says "Internal error: null" for, e.g., a string where an object was expected. */
+    /**
+     * JSON-B says "Internal error: null" for a string where an object was expected, and names its
+     * parser's events ("Incorrect position … START_ARRAY") for an array: neither helps the sender.
+     */
     private static boolean isUnhelpful(String message) {
-        return message == null || message.startsWith("Internal error");
+        return message == null || message.startsWith("Internal error") || message.startsWith("Incorrect position");
     }
 
     /** The kind of a JSON text, by its first character: enough to say why it does not fit a type. */

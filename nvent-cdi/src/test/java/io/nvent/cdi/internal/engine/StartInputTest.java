@@ -43,7 +43,8 @@ class StartInputTest {
             assertThatThrownBy(() -> h.engine.start("typed", List.of(1, 2)))
                     .isInstanceOf(InvalidPayloadException.class)
                     .hasMessageContaining("input of flow 'typed' for step 'take' cannot be read as "
-                            + Order.class.getTypeName());
+                            + Order.class.getTypeName())
+                    .hasMessageEndingWith("it is a JSON array");
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "\"A-1\""))
                     .isInstanceOf(InvalidPayloadException.class).hasMessageEndingWith("it is a JSON string");
             assertThatThrownBy(() -> h.engine.startWithJson("plain", "[1,2]"))
