@@ -376,7 +376,8 @@ class DemoApplicationIT {
         Http.Reply openApi = http.get("api/nvent/openapi.yaml");
         assertThat(openApi.status()).isEqualTo(200);
         assertThat(openApi.body()).contains("openapi: 3.0.3", "/runs/{runId}/steps/{step}/rerun", "/queues/{queue}/redrive",
-                "/triggers/{name}/fire", "/triggers/cron-preview", "/awaits/id/{awaitId}/resolve", "/events/{event}");
+                "/triggers/{name}/fire", "/triggers/cron-preview", "/awaits/id/{awaitId}/resolve", "/events/{event}",
+                "/health/ready");
     }
 
     @Test
