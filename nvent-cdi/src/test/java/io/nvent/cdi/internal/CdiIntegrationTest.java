@@ -30,6 +30,15 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(WeldJunit5Extension.class)
 class CdiIntegrationTest {
 
+    /** The extension, the engine on the in-memory adapters, and the given classes, in Weld. */
+    private static Weld engineWith(Class<?>... classes) {
+        return WeldInitiator.createWeld()
+                .addExtension(new NventExtension())
+                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class)
+                .addBeanClasses(classes);
+    }
+
     @FlowStep(flow = "greeting", name = "hello", role = StepRole.ENTRY, emits = "greeted")
     public static class Hello implements Step<Map<String, String>, String> {
         @Override
@@ -69,11 +78,7 @@ class CdiIntegrationTest {
     }
 
     @WeldSetup
-    WeldInitiator weld = WeldInitiator.from(WeldInitiator.createWeld()
-                    .addExtension(new NventExtension())
-                    .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                            MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
-                            Hello.class, Reply.class, Audit.class))
+    WeldInitiator weld = WeldInitiator.from(engineWith(Hello.class, Reply.class, Audit.class))
             .build();
 
     @Inject
@@ -107,10 +112,7 @@ class CdiIntegrationTest {
 
     @Test
     void aBrokenFlowGraphFailsTheDeploymentWithAMessageNamingTheClass() {
-        Weld broken = WeldInitiator.createWeld()
-                .addExtension(new NventExtension())
-                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class, Orphan.class);
+        Weld broken = engineWith(Orphan.class);
         assertThatThrownBy(broken::initialize)
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("flow 'broken' has no entry step")
@@ -124,11 +126,7 @@ class CdiIntegrationTest {
 
     @Test
     void aFlowStepOnAnAbstractClassFailsTheDeploymentSayingWhereTheAnnotationBelongs() {
-        Weld misplaced = WeldInitiator.createWeld()
-                .addExtension(new NventExtension())
-                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
-                        AbstractStep.class);
+        Weld misplaced = engineWith(AbstractStep.class);
         assertThatThrownBy(misplaced::initialize)
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("NVENT-0108 " + AbstractStep.class.getName() + " is an abstract class annotated "
@@ -147,11 +145,7 @@ class CdiIntegrationTest {
     @Test
     void aStepThatIsAStatelessEjbFailsTheDeploymentSayingWhatToDoInstead() {
         // Weld SE has no EJB container; the annotation alone is what a server's deployment shows first.
-        Weld ejb = WeldInitiator.createWeld()
-                .addExtension(new NventExtension())
-                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class,
-                        StatelessStep.class);
+        Weld ejb = engineWith(StatelessStep.class);
         assertThatThrownBy(ejb::initialize)
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("NVENT-0109 " + StatelessStep.class.getName() + " is an EJB session bean");
