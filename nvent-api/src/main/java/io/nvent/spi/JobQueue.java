@@ -114,6 +114,16 @@ public interface JobQueue {
     /** Retries every failed job of a queue; returns how many. */
     int redrive(String queue);
 
+    /**
+     * Removes a failed job (a dead letter) for good, e.g. one an operator has dealt with another
+     * way: it is no longer counted, listed or found, and no redrive runs it. Jobs in any other state
+     * are left alone, so that nothing a run waits for can be lost this way. A later enqueue may use
+     * the id again.
+     *
+     * @return {@code false} if the job does not exist or is not failed
+     */
+    boolean discard(String queue, String jobId);
+
     /** Stops workers and releases resources. Jobs not yet executed stay queued where durable. */
     void close();
 

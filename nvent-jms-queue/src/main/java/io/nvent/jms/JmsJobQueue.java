@@ -261,6 +261,39 @@ public final class JmsJobQueue implements JobQueue {
         }
     }
 
+    @Override
+    public boolean discard(String queue, String jobId) {
+        requireOpen();
+        hydrate(control(queue));
+        Optional<JobEntry> entry = registry.entry(queue, jobId);
+        if (entry.isPresent() && !registry.isFailed(entry.get())) {
+            return false;
+        }
+        if (deadLetterBrowse(queue, Optional.of(jobId)).isEmpty()) {
+            return false;
+        }
+        boolean removed;
+        try {
+            removed = producers.callTransacted(session -> {
+                try (jakarta.jms.MessageConsumer consumer = session.createConsumer(
+                        session.createQueue(runtime.deadLetterQueue(queue)), JobMessage.selectorFor(jobId))) {
+                    return consumer.receive(DEAD_LETTER_RECEIVE_MILLIS) != null;
+                }
+            }, transactions.inTransaction());
+        } catch (JMSException | JMSRuntimeException e) {
+            throw new JmsQueueException("NVENT-0633 could not discard job " + jobId + " of queue " + queue + ": "
+                    + e.getMessage(), e);
+        }
+        if (removed) {
+            transactions.afterCompletion(committed -> {
+                if (committed) {
+                    registry.discarded(queue, jobId);
+                }
+            });
+        }
+        return removed;
+    }
+
     /** Moves dead letters back to the main queue as the first attempt of a new round, in one transaction. */
     private List<JobMessage> moveDeadLetters(String queue, Optional<String> jobId, long receiveMillis) {
         boolean inTransaction = transactions.inTransaction();

@@ -360,6 +360,12 @@ public final class PgJobQueue implements JobQueue {
         return retried;
     }
 
+    @Override
+    public boolean discard(String queue, String jobId) {
+        requireOpen();
+        return store.discard(queue, jobId);
+    }
+
     // ---------------------------------------------------------------- wake-ups and maintenance
 
     private void onNotification(String payload) {

@@ -534,6 +534,42 @@ public abstract class JobQueueContractTest {
         assertThat(queue.redrive(name)).isZero();
     }
 
+    @Test
+    void discard_removes_a_failed_job_for_good() {
+        RecordingHandler handler = new RecordingHandler(job -> {
+            throw new IllegalStateException("always fails");
+        });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("dealt-with").withRetry(RetryPolicy.NO_RETRY));
+        queue.enqueue(job("kept").withRetry(RetryPolicy.NO_RETRY));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 2));
+
+        assertThat(queue.discard(name, "dealt-with")).isTrue();
+
+        assertThat(queue.job(name, "dealt-with")).isEmpty();
+        assertThat(queue.counts(name).failed()).isEqualTo(1);
+        assertThat(queue.jobs(name, JobState.FAILED, 0, 10)).extracting(JobRecord::jobId).containsExactly("kept");
+        assertThat(queue.discard(name, "dealt-with")).as("a job is discarded once").isFalse();
+        assertThat(queue.discard(name, "unknown")).as("an unknown job is not discarded").isFalse();
+        assertThat(queue.redrive(name)).as("a redrive leaves the discarded job out").isEqualTo(1);
+        await().atMost(PATIENCE).until(() -> handler.started.size() == 3);
+        assertThat(handler.started).extracting(start -> start.execution().jobId()).containsExactlyInAnyOrder("dealt-with", "kept", "kept");
+    }
+
+    @Test
+    void discard_leaves_a_job_that_has_not_failed() {
+        queue.pause(name);
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        queue.enqueue(job("waiting"));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.WAITING, 1));
+
+        assertThat(queue.discard(name, "waiting")).isFalse();
+
+        assertThat(queue.job(name, "waiting")).map(JobRecord::state).contains(JobState.WAITING);
+        queue.resume(name);
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** A job of the queue under test: no delay, priority 0, no retry, a 10 s timeout, payload {@code {}}. */

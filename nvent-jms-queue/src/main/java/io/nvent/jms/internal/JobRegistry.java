@@ -287,6 +287,17 @@ public final class JobRegistry {
         });
     }
 
+    /** Forgets a failed job whose dead letter was removed from the broker. */
+    public void discarded(String queue, String jobId) {
+        entry(queue, jobId).ifPresent(entry -> {
+            synchronized (entry) {
+                if (entry.phase == Phase.FAILED) {
+                    forget(entry);
+                }
+            }
+        });
+    }
+
     /** One job's entry. */
     public Optional<JobEntry> entry(String queue, String jobId) {
         return Optional.ofNullable(jobs(queue).jobs.get(jobId));

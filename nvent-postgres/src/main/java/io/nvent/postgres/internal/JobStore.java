@@ -395,6 +395,16 @@ public final class JobStore {
         });
     }
 
+    public boolean discard(String queue, String jobId) {
+        return Jdbc.withConnection(dataSource, "NVENT-0845 discarding job " + jobId + " of queue " + queue, c -> {
+            try (PreparedStatement discard = c.prepareStatement(sql.discard)) {
+                discard.setString(1, queue);
+                discard.setString(2, jobId);
+                return count(discard) == 1;
+            }
+        });
+    }
+
     /** Persists the pause state and tells every instance. */
     public void setPaused(String queue, boolean paused, String notification) {
         Jdbc.withConnection(dataSource, "NVENT-0826 " + (paused ? "pausing" : "resuming") + " queue " + queue, c -> {

@@ -29,6 +29,7 @@ public final class QueueSql {
     public final String requeueOwn;
     public final String retry;
     public final String redrive;
+    public final String discard;
     public final String setPaused;
     public final String isPaused;
     public final String knowQueue;
@@ -130,6 +131,8 @@ public final class QueueSql {
         String retried = " RETURNING queue), " + tally("SELECT queue, 1, 0, -1, 0 FROM r") + " SELECT count(*) FROM r";
         retry = again + " WHERE queue = ? AND job_id = ? AND state = 'FAILED'" + retried;
         redrive = again + " WHERE queue = ? AND state = 'FAILED'" + retried;
+        discard = "WITH r AS (DELETE FROM " + p + "job WHERE queue = ? AND job_id = ? AND state = 'FAILED'"
+                + " RETURNING queue), " + tally("SELECT queue, 0, 0, -1, 0 FROM r") + " SELECT count(*) FROM r";
         setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at) VALUES (?, ?, now())"
                 + " ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now() RETURNING queue)"
                 + " SELECT pg_notify('" + channel + "', ?) FROM s";

@@ -635,6 +635,23 @@ public class MemoryJobQueue implements JobQueue {
         return (int) failed.stream().filter(id -> retry(queueName, id)).count();
     }
 
+    @Override
+    public boolean discard(String queueName, String jobId) {
+        QueueState queue = queue(queueName);
+        Job job = queue.jobs.get(jobId);
+        if (job == null) {
+            return false;
+        }
+        synchronized (job) {
+            // Removed under the job's lock, which a retry takes too: a job is either retried or gone.
+            if (job.state != JobState.FAILED || !queue.jobs.remove(jobId, job)) {
+                return false;
+            }
+            queue.inState[JobState.FAILED.ordinal()].decrementAndGet();
+        }
+        return true;
+    }
+
     /** Stops the workers (interrupting running attempts) and the timer; jobs stay in memory. */
     @PreDestroy
     @Override
