@@ -993,6 +993,29 @@ public final class FlowEngine implements FlowService {
                 ? scheduling.finishStep(store, lease.get(), finish)
                 : store.updateRun(context.runId(), startThen(start, finish));
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        if (change.isPresent() && StepJob.isRecoveryJob(job.jobId())) {
+            discardReplacedJob(context.runId(), step);
+        }
+    }
+
+    /**
+     * A step completed by a recovery job may have left its usual job dead in the queue: one whose last
+     * attempt failed only because the store could not be reached ({@link #requeueAfterStoreFailure}).
+     * The run no longer needs it, so it is discarded: the queue's failed jobs stay the ones that need
+     * an operator. A usual job in any other state is left alone (the queue discards failed jobs only).
+     */
+    private void discardReplacedJob(String runId, StepDefinition step) {
+        String jobId = StepJob.jobId(runId, step.name());
+        try {
+            if (queue.discard(step.queue(), jobId)) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0152 run {0}: step {1} completed in a recovery job;"
+                        + " its failed job {2} was discarded", runId, step.name(), jobId);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0152 run {0}: step {1} completed in a recovery job, but its"
+                    + " failed job {2} could not be discarded and still counts as failed: {3}", runId, step.name(),
+                    jobId, e.toString());
+        }
     }
 
     /** {@code start} and then {@code finish} as one change, with the entries of both in order. */

@@ -265,6 +265,8 @@ class DeferredStartTest {
                     .satisfies(retry -> assertThat(retry.data()).contains("the store could not be reached"));
             assertThat(h.types(runId)).doesNotContain("step.failed");
             assertThat(WorkOnce.runs).as("the step ran again, its first result was not stored").hasValue(2);
+            await().untilAsserted(() -> assertThat(h.queue.counts("once").failed())
+                    .as("the job given up for the store is discarded once its step completed").isZero());
         }
     }
 
@@ -283,6 +285,8 @@ class DeferredStartTest {
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(h.types(runId)).doesNotContain("step.failed");
+            await().untilAsserted(() -> assertThat(h.queue.counts("once").failed())
+                    .as("the job given up for the store is discarded once its step completed").isZero());
         }
     }
 
