@@ -266,10 +266,46 @@ class DemoApplicationIT {
         String third = start("flaky-once", "{}");
         http.awaitRun(second, "failed");
         http.awaitRun(third, "failed");
-        JsonObject redriven = http.post("api/nvent/queues/flaky-once/redrive", "").json();
-        assertThat(redriven.getInt("redriven")).isGreaterThanOrEqualTo(2);
+        JsonObject firstBatch = http.post("api/nvent/queues/flaky-once/redrive?limit=1", "").json();
+        assertThat(firstBatch.getInt("redriven")).as("one job per call with limit=1").isEqualTo(1);
+        JsonObject secondBatch = http.post("api/nvent/queues/flaky-once/redrive", "").json();
+        assertThat(secondBatch.getInt("redriven")).isGreaterThanOrEqualTo(1);
+        assertThat(secondBatch.getInt("remaining")).isEqualTo(secondBatch.getJsonObject("counts").getInt("failed"));
         http.awaitRun(second, "completed");
         http.awaitRun(third, "completed");
+        assertThat(http.post("api/nvent/queues/flaky-once/redrive?limit=0", "").status()).isEqualTo(400);
+    }
+
+    @Test
+    void aFailedJobCanBeDiscardedForGoodWhileItsRunKeepsItsHistory() {
+        String runId = start("flaky-once", "{}");
+        http.awaitRun(runId, "failed");
+        String jobPath = "api/nvent/queues/flaky-once/jobs/" + failedJobOf("flaky-once", runId);
+        long failedBefore = http.get("api/nvent/queues/flaky-once").json().getJsonObject("counts").getInt("failed");
+
+        assertThat(http.delete(jobPath).status()).isEqualTo(204);
+
+        assertThat(http.get(jobPath).status()).isEqualTo(404);
+        assertThat(http.get("api/nvent/queues/flaky-once").json().getJsonObject("counts").getInt("failed"))
+                .isEqualTo(failedBefore - 1);
+        assertThat(http.get("api/nvent/runs/" + runId).json().getString("status")).isEqualTo("failed");
+        assertThat(http.delete(jobPath).status()).as("discarded once").isEqualTo(404);
+
+        String done = start("flaky-once", "{}");
+        http.awaitRun(done, "failed");
+        String donePath = "api/nvent/queues/flaky-once/jobs/" + failedJobOf("flaky-once", done);
+        assertThat(http.post(donePath + "/retry", "").status()).isEqualTo(200);
+        http.awaitRun(done, "completed");
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.get(donePath).json().getString("state").equals("completed"));
+        Http.Reply notFailed = http.delete(donePath);
+        assertThat(notFailed.status()).isEqualTo(409);
+        assertThat(notFailed.json().getString("detail")).contains("only failed jobs can be discarded");
+    }
+
+    private String failedJobOf(String queue, String runId) {
+        return http.get("api/nvent/queues/" + queue + "/jobs?state=failed&limit=1000").json().getJsonArray("jobs")
+                .getValuesAs(JsonObject.class).stream().filter(j -> j.getString("runId").equals(runId))
+                .findFirst().orElseThrow().getString("jobId");
     }
 
     @Test
@@ -579,6 +615,16 @@ class DemoApplicationIT {
             console.until(() ->
                     console.attribute(By.id("run-status"), "data-status").equals("completed"));
             console.screenshot("08-run-after-retry");
+
+            String dropped = start("flaky-once", "{}");
+            http.awaitRun(dropped, "failed");
+            String droppedJob = failedJobOf("flaky-once", dropped);
+            console.go("#/queues/flaky-once?state=failed&job=" + droppedJob);
+            console.click(By.id("discard-job"));
+            console.click(By.id("confirm-discard"));
+            console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
+                    .noneMatch(tr -> droppedJob.equals(tr.getAttribute("data-job"))));
+            assertThat(http.get("api/nvent/queues/flaky-once/jobs/" + droppedJob).status()).isEqualTo(404);
 
             console.go("#/runs/no-such-run");
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, clear, fill, badge, card, num, dateTime, ago, duration, short, act, jsonView } from '../ui.js';
+import { h, clear, fill, badge, card, num, dateTime, ago, duration, short, act, jsonView, confirmDialog, toast } from '../ui.js';
 
 const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed'];
 
@@ -54,9 +54,19 @@ export function queueView(ctx) {
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
         () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
-      h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => api.redrive(name),
-        (r) => `Redrove ${r.redriven} failed job${r.redriven === 1 ? '' : 's'}`).then(() => { loadQueue(); loadJobs(); }) }, `↻ Redrive ${num(queue.counts.failed)} failed`));
+      h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => redriveAll(e.currentTarget),
+        (total) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`).then(() => { loadQueue(); loadJobs(); }) }, `↻ Redrive ${num(queue.counts.failed)} failed`));
   };
+  // The server redrives a batch per call; the button shows how far it got until none remain.
+  async function redriveAll(button) {
+    let total = 0;
+    for (;;) {
+      const r = await api.redrive(name);
+      total += r.redriven;
+      button.textContent = `↻ Redriving… ${num(total)} done, ${num(r.remaining)} left`;
+      if (!r.remaining || !r.redriven) return total;
+    }
+  }
   async function loadQueue() {
     try { queue = await api.queue(name); renderHead(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
   }
@@ -85,8 +95,14 @@ export function queueView(ctx) {
     fill(detail, 
       h('div', { class: 'toolbar', style: 'justify-content:space-between;margin-bottom:12px' },
         h('div', {}, h('div', { class: 'mono small' }, job.jobId), h('div', { style: 'margin-top:4px' }, badge(job.state))),
-        job.state === 'failed' ? h('button', { class: 'btn primary', id: 'retry-job', onclick: (e) => act(e.currentTarget, () => api.retryJob(name, job.jobId),
-          'Job retried').then(() => { loadQueue(); loadJobs(); loadJob(); }) }, '↻ Retry job') : null),
+        job.state === 'failed' ? h('div', { class: 'toolbar' },
+          h('button', { class: 'btn', id: 'discard-job', title: 'remove the job for good; its run keeps its history',
+            onclick: () => confirmDialog('Discard this failed job?', 'The job is removed from the queue for good: it is no longer counted, listed or redriven. '
+              + (job.runId ? 'Its run is not changed; its history keeps the failure.' : ''), 'Discard job',
+            async () => { await api.discardJob(name, job.jobId); toast('Job discarded'); selectedJob = null; ctx.setQuery({ state, job: null });
+              fill(detail, h('div', { class: 'empty' }, 'Select a job to see its attempts')); loadQueue(); loadJobs(); }, { danger: true, id: 'confirm-discard' }) }, '✕ Discard'),
+          h('button', { class: 'btn primary', id: 'retry-job', onclick: (e) => act(e.currentTarget, () => api.retryJob(name, job.jobId),
+            'Job retried').then(() => { loadQueue(); loadJobs(); loadJob(); }) }, '↻ Retry job')) : null),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Step'), h('dd', {}, job.name),
         job.runId ? [h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${job.runId}`, class: 'mono' }, job.runId))] : null,

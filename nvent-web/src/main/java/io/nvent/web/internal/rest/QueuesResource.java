@@ -4,6 +4,7 @@ import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowService;
 import io.nvent.RunInfo;
 import io.nvent.StepStatus;
+import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -20,14 +22,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Queues and their jobs: counts, pause/resume, jobs by state, one job with its attempts, retry of
- * a failed job and redrive of a queue's dead letters.
+ * Queues and their jobs: counts, pause/resume, jobs by state, one job with its attempts, retry or
+ * discard of a failed job, and redrive of a queue's dead letters.
  *
  * <p>A failed job of a flow step is retried through {@link FlowService#retryStep}, so the run
  * resumes too; any other job through {@link JobQueue#retry}.
@@ -132,28 +135,63 @@ public class QueuesResource {
         return Representations.jobDetail(find(name, jobId)).toString();
     }
 
-    /** Retries every failed job (dead letter) of the queue. */
+    /**
+     * Retries up to {@code limit} failed jobs (dead letters) of the queue, newest first, and says how
+     * many are still failed. Each job of a step goes through {@link FlowService#retryStep}, one run
+     * at a time, so a large backlog is redriven in several calls, each short enough for a request's
+     * timeout and each showing progress (the console calls until none remain).
+     *
+     * @param limitParam at most this many jobs (1 to 5,000; default 500)
+     */
     @POST
     @Path("{queue}/redrive")
-    public String redrive(@PathParam("queue") String name) {
+    public String redrive(@PathParam("queue") String name, @QueryParam("limit") String limitParam) {
         Queues.require(flows, queue, name);
-        List<JobRecord> failed = new ArrayList<>();
-        for (int offset = 0; ; offset += REDRIVE_PAGE) {
-            List<JobRecord> page = queue.jobs(name, JobState.FAILED, offset, REDRIVE_PAGE);
-            failed.addAll(page);
-            if (page.size() < REDRIVE_PAGE) {
+        int limit = QueryParams.intWithin("limit", limitParam, REDRIVE_PAGE, 1, 5000);
+        // A job may fail again, and be listed again, while this call still runs: each is tried once.
+        Set<String> tried = new HashSet<>();
+        int redriven = 0;
+        int stillFailed = 0;
+        while (redriven < limit) {
+            int wanted = Math.min(REDRIVE_PAGE, limit - redriven);
+            List<JobRecord> page = queue.jobs(name, JobState.FAILED, stillFailed, wanted);
+            for (JobRecord job : page) {
+                if (tried.add(job.jobId()) && retry(job)) {
+                    redriven++;
+                } else {
+                    stillFailed++;
+                }
+            }
+            if (page.size() < wanted) {
                 break;
             }
         }
-        int redriven = 0;
-        for (JobRecord job : failed) {
-            if (retry(job)) {
-                redriven++;
-            }
-        }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1}", redriven, name);
+        JobCounts counts = queue.counts(name);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1}; {2} still failed",
+                redriven, name, counts.failed());
         return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven)
-                .add("counts", Representations.counts(queue.counts(name))).build().toString();
+                .add("remaining", counts.failed()).add("counts", Representations.counts(counts)).build().toString();
+    }
+
+    /**
+     * Removes a failed job for good (it is no longer counted, listed or redriven); 409 unless it has
+     * failed. The run of a step's job is not changed: its history keeps the failure.
+     */
+    @DELETE
+    @Path("{queue}/jobs/{jobId}")
+    public Response discard(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
+        JobRecord job = find(name, jobId);
+        if (job.state() != JobState.FAILED) {
+            throw new ClientErrorException("NVENT-0748 job '" + jobId + "' is "
+                    + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be discarded",
+                    Response.Status.CONFLICT);
+        }
+        if (!queue.discard(name, jobId)) {
+            throw new ClientErrorException("NVENT-0748 job '" + jobId + "' could not be discarded; it is no longer"
+                    + " failed", Response.Status.CONFLICT);
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0749 failed job {0} of queue {1} discarded", jobId, name);
+        return Response.noContent().build();
     }
 
     private boolean retry(JobRecord job) {
