@@ -113,6 +113,15 @@ public interface FlowService {
     /** One run, if it exists. */
     Optional<RunInfo> run(String runId);
 
+    /**
+     * What the steps of a run that have not started are waiting for, right now: a worker, a paused
+     * queue, a retry's backoff, an await. Steps that run or have finished are left out, and a run that
+     * has ended waits for nothing.
+     *
+     * @throws RunNotFoundException if the run does not exist
+     */
+    List<StepWait> waits(String runId);
+
     /** Runs matching a query, newest first. */
     List<RunInfo> runs(RunQuery query);
 

@@ -315,7 +315,12 @@ class DemoApplicationIT {
             String runId = start("retry-demo", "{}");
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     http.get("api/nvent/queues/retry-demo").json().getJsonObject("counts").getInt("waiting") >= 1);
-            assertThat(http.get("api/nvent/runs/" + runId).json().getString("status")).isEqualTo("running");
+            JsonObject held = http.get("api/nvent/runs/" + runId).json();
+            assertThat(held.getString("status")).isEqualTo("running");
+            assertThat(held.getJsonArray("waits").getValuesAs(JsonObject.class)).singleElement().satisfies(wait -> {
+                assertThat(wait.getString("reason")).isEqualTo("queue_paused");
+                assertThat(wait.getString("detail")).contains("queue 'retry-demo' is paused");
+            });
             assertThat(http.get("api/nvent/queues/retry-demo/jobs?state=waiting").json().getJsonArray("jobs")
                     .getValuesAs(JsonObject.class)).extracting(j -> j.getString("runId")).contains(runId);
 
@@ -625,6 +630,17 @@ class DemoApplicationIT {
             console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> droppedJob.equals(tr.getAttribute("data-job"))));
             assertThat(http.get("api/nvent/queues/flaky-once/jobs/" + droppedJob).status()).isEqualTo(404);
+
+            http.post("api/nvent/queues/flaky-once/pause", "");
+            try {
+                String held = start("flaky-once", "{}");
+                console.go("#/runs/" + held);
+                console.until(() -> console.text(By.cssSelector("#run-steps .step-wait[data-reason=queue_paused]"))
+                        .contains("queue 'flaky-once' is paused"));
+                console.screenshot("08b-run-waiting-for-a-paused-queue");
+            } finally {
+                http.post("api/nvent/queues/flaky-once/resume", "");
+            }
 
             console.go("#/runs/no-such-run");
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));

@@ -155,14 +155,20 @@ export function runView(ctx) {
     if (flowDef) {
       fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {
         const st = run.steps[s.name];
-        return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled')),
+        const wait = (run.waits || []).find((w) => w.step === s.name);
+        return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, wait.detail) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
   };
   let refreshTimer = null;
+  let waitTimer = null;
   async function refresh() {
     try { run = await api.run(runId); renderRun(); } catch (e) { fill(facts, h('dd', {}, e.message)); }
+    // What waiting steps wait for changes without an entry in the history (a queue resumed, a backlog shrinking).
+    clearTimeout(waitTimer);
+    if (run && run.waits && run.waits.length) waitTimer = setTimeout(refresh, 5000);
   }
   const scheduleRefresh = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 150); };
 
@@ -190,7 +196,7 @@ export function runView(ctx) {
     updateCount();
     if (fresh.length) scheduleRefresh();
   });
-  return () => { off(); clearTimeout(refreshTimer); };
+  return () => { off(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
 }
 
 function chooseStep(title, text, steps, verb, run) {

@@ -30,6 +30,7 @@ import io.nvent.Step;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepBinding;
@@ -380,6 +381,13 @@ public final class FlowEngine implements FlowService {
     @Override
     public Optional<RunInfo> run(String runId) {
         return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
+    }
+
+    @Override
+    public List<StepWait> waits(String runId) {
+        RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
+                .orElseThrow(() -> new RunNotFoundException(runId));
+        return new StepWaits(registry, queue, scheduling).of(run);
     }
 
     @Override

@@ -12,6 +12,7 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRecord;
@@ -79,6 +80,19 @@ public final class Representations {
                 .add("steps", steps);
         run.parentRunId().ifPresent(parent -> body.add("parentRunId", parent));
         return body.build();
+    }
+
+    /** What a waiting step waits for ({@link io.nvent.FlowService#waits}). */
+    public static JsonObject wait(StepWait wait) {
+        return JSON.createObjectBuilder()
+                .add("step", wait.step())
+                .add("status", wait.status().wireName())
+                .add("reason", wait.reason().wireName())
+                .add("queue", wait.queue())
+                .add("until", wait.until().map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL))
+                .add("awaitId", wait.awaitId().map(id -> (JsonValue) JSON.createValue(id)).orElse(JsonValue.NULL))
+                .add("detail", wait.detail())
+                .build();
     }
 
     public static JsonObject event(HistoryEvent event) {

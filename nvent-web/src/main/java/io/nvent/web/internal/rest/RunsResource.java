@@ -70,8 +70,12 @@ public class RunsResource {
     @GET
     @Path("{runId}")
     public String get(@PathParam("runId") String runId) {
-        return flows.run(runId).map(run -> Representations.run(run).toString())
-                .orElseThrow(() -> new RunNotFoundException(runId));
+        RunInfo run = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        JsonArrayBuilder waits = JSON.createArrayBuilder();
+        if (!run.status().isTerminal()) {
+            flows.waits(runId).forEach(wait -> waits.add(Representations.wait(wait)));
+        }
+        return JSON.createObjectBuilder(Representations.run(run)).add("waits", waits).build().toString();
     }
 
     /**

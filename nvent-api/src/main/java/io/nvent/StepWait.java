@@ -1,0 +1,59 @@
+package io.nvent;
+
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Why a step of an unfinished run has not started, as the engine sees it at the moment of the
+ * question: the answer to "what is this run waiting for?" ({@link FlowService#waits}).
+ *
+ * @param step the step
+ * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or
+ *               {@link StepStatus#AWAITING}
+ * @param reason what it waits for
+ * @param queue the queue of the step's job
+ * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
+ *              await's resolution, or else an await's timeout
+ * @param awaitId the await, for {@link Reason#AWAIT}
+ * @param detail the same in words for an operator
+ * @since 0.1
+ */
+public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                       Optional<String> awaitId, String detail) {
+
+    /** What a step waits for. */
+    public enum Reason {
+        /** Its job waits for a free worker of its queue. */
+        WORKER,
+        /** Its queue is paused: nothing of it runs until it is resumed. */
+        QUEUE_PAUSED,
+        /** Its next attempt is due later: a retry's backoff, or a delay. */
+        DUE_LATER,
+        /** A worker has taken its job and is starting it. */
+        STARTING,
+        /** An await: a time, a schedule tick, a webhook call or an event. */
+        AWAIT,
+        /**
+         * The queue holds no waiting job for it under its usual id: it runs under a recovery job, or
+         * its job was lost and the engine's sweep queues it again.
+         */
+        NO_JOB;
+
+        /** The name in JSON: {@code worker}, {@code queue_paused}, ... */
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public StepWait {
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(until, "until");
+        Objects.requireNonNull(awaitId, "awaitId");
+        Objects.requireNonNull(detail, "detail");
+    }
+}

@@ -1,0 +1,119 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitStatus;
+import io.nvent.FlowDefinition;
+import io.nvent.StepDefinition;
+import io.nvent.StepStatus;
+import io.nvent.StepWait;
+import io.nvent.StepWait.Reason;
+import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Answers what the waiting steps of a run wait for ({@link io.nvent.FlowService#waits}), from the
+ * queue's view of each step's job and the run's open awaits. Read only, and only when asked: the
+ * engine keeps no such state of its own.
+ */
+final class StepWaits {
+
+    private final FlowRegistry registry;
+    private final JobQueue queue;
+    private final SchedulingStore scheduling;
+
+    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling) {
+        this.registry = registry;
+        this.queue = queue;
+        this.scheduling = scheduling;
+    }
+
+    List<StepWait> of(RunRecord run) {
+        Optional<FlowDefinition> flow = registry.flow(run.flow());
+        if (run.status().isTerminal() || flow.isEmpty()) {
+            return List.of();
+        }
+        List<StepWait> waits = new ArrayList<>();
+        List<AwaitRecord> awaits = null;
+        for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
+            StepStatus status = entry.getValue();
+            Optional<StepDefinition> step = flow.get().step(entry.getKey());
+            if (step.isEmpty()) {
+                continue;
+            }
+            if (status == StepStatus.QUEUED || status == StepStatus.RETRYING) {
+                waits.add(inQueue(run.runId(), step.get(), status));
+            } else if (status == StepStatus.AWAITING) {
+                if (awaits == null) {
+                    awaits = scheduling.awaitsOfRun(run.runId());
+                }
+                waits.add(awaiting(step.get(), awaits));
+            }
+        }
+        return waits;
+    }
+
+    private StepWait inQueue(String runId, StepDefinition step, StepStatus status) {
+        String name = step.queue();
+        if (queue.isPaused(name)) {
+            return new StepWait(step.name(), status, Reason.QUEUE_PAUSED, name, Optional.empty(), Optional.empty(),
+                    "queue '" + name + "' is paused; the step runs once it is resumed");
+        }
+        Optional<JobRecord> job = queue.job(name, StepJob.jobId(runId, step.name()));
+        if (job.isEmpty()) {
+            return noJob(step, status);
+        }
+        return switch (job.get().state()) {
+            case WAITING -> {
+                JobCounts counts = queue.counts(name);
+                yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
+                        "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
+                                + counts.active() + " running)");
+            }
+            case DELAYED -> {
+                Instant due = job.get().availableAt();
+                yield new StepWait(step.name(), status, Reason.DUE_LATER, name, Optional.of(due), Optional.empty(),
+                        (status == StepStatus.RETRYING ? "its next attempt is due at " : "it is due at ") + due);
+            }
+            case ACTIVE -> new StepWait(step.name(), status, Reason.STARTING, name, Optional.empty(), Optional.empty(),
+                    "a worker of queue '" + name + "' has taken its job and is starting it");
+            case COMPLETED, FAILED -> noJob(step, status);
+        };
+    }
+
+    private static StepWait noJob(StepDefinition step, StepStatus status) {
+        return new StepWait(step.name(), status, Reason.NO_JOB, step.queue(), Optional.empty(), Optional.empty(),
+                "no job of its own waits in queue '" + step.queue() + "': it runs under a recovery job, or, if"
+                        + " its job was lost, the engine's sweep queues it again");
+    }
+
+    private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits) {
+        Optional<AwaitRecord> open = awaits.stream()
+                .filter(a -> a.step().equals(step.name()) && a.status() == AwaitStatus.WAITING).findFirst();
+        if (open.isEmpty()) {
+            return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(), Optional.empty(),
+                    Optional.empty(), "its await has just closed; the step goes on");
+        }
+        AwaitRecord await = open.get();
+        String timeout = await.timeoutAt().map(t -> "; it times out at " + t).orElse("");
+        String detail = switch (await.type()) {
+            case TIME -> "waits until " + await.resolveAt().map(Instant::toString).orElse("its time") + timeout;
+            case SCHEDULE -> "waits for the schedule tick at "
+                    + await.resolveAt().map(Instant::toString).orElse("its next tick") + timeout;
+            case WEBHOOK -> "waits for a call of its webhook" + timeout;
+            case EVENT -> "waits for event '" + await.event().orElse("?") + "'" + timeout;
+        };
+        return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
+                await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),
+                (await.position() == io.nvent.AwaitPosition.BEFORE ? "before it runs, it " : "after it ran, it ")
+                        + detail);
+    }
+}

@@ -1,0 +1,121 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.BackoffType;
+import io.nvent.FlowStep;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.StepWait;
+import io.nvent.StepWait.Reason;
+import io.nvent.TimeoutAction;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class StepWaitsTest {
+
+    @FlowStep(flow = "approval", name = "request", role = StepRole.ENTRY, emits = "requested")
+    static class Request implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("requested", "{}");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "approval", name = "approve", subscribes = "requested")
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 3_600_000, timeoutAction = TimeoutAction.FAIL)
+    static class Approve implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "approved";
+        }
+    }
+
+    @FlowStep(flow = "flaky", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
+            backoffDelayMs = 600_000)
+    static class FailsFirst implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("partner away");
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void aStepInAPausedQueueSaysItsQueueIsPaused() {
+        try (EngineHarness h = new EngineHarness(new Request(), new Approve())) {
+            String queue = h.engine.registry().flow("approval").orElseThrow().step("request").orElseThrow().queue();
+            h.queue.pause(queue);
+            String runId = h.engine.start("approval", null);
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.step()).isEqualTo("request");
+                assertThat(wait.status()).isEqualTo(StepStatus.QUEUED);
+                assertThat(wait.reason()).isEqualTo(Reason.QUEUE_PAUSED);
+                assertThat(wait.queue()).isEqualTo(queue);
+                assertThat(wait.detail()).contains("queue '" + queue + "' is paused");
+            });
+
+            h.queue.resume(queue);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+        }
+    }
+
+    @Test
+    void aStepBehindAWebhookAwaitSaysSoWithItsTimeout() {
+        try (EngineHarness h = new EngineHarness(new Request(), new Approve())) {
+            String runId = h.engine.start("approval", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            StepWait wait = h.engine.waits(runId).get(0);
+
+            assertThat(h.engine.waits(runId)).hasSize(1);
+            assertThat(wait.step()).isEqualTo("approve");
+            assertThat(wait.reason()).isEqualTo(Reason.AWAIT);
+            assertThat(wait.awaitId()).isPresent();
+            assertThat(wait.until()).hasValue(h.clock.instant().plusSeconds(3600));
+            assertThat(wait.detail()).isEqualTo("before it runs, it waits for a call of its webhook; it times out at "
+                    + h.clock.instant().plusSeconds(3600));
+        }
+    }
+
+    @Test
+    void aRetryingStepSaysWhenItsNextAttemptIsDue() {
+        try (EngineHarness h = new EngineHarness(new FailsFirst())) {
+            Instant before = Instant.now();
+            String runId = h.engine.start("flaky", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("call") == StepStatus.RETRYING
+                    && !h.engine.waits(runId).isEmpty() && h.engine.waits(runId).get(0).reason() == Reason.DUE_LATER);
+
+            StepWait wait = h.engine.waits(runId).get(0);
+
+            assertThat(wait.status()).isEqualTo(StepStatus.RETRYING);
+            assertThat(wait.until()).hasValueSatisfying(due -> assertThat(due)
+                    .isBetween(before.plusSeconds(600), Instant.now().plusSeconds(600)));
+            assertThat(wait.detail()).startsWith("its next attempt is due at ");
+        }
+    }
+
+    @Test
+    void aFinishedRunWaitsForNothingAndAnUnknownRunIsNotFound() {
+        try (EngineHarness h = new EngineHarness(new Request(), new Approve())) {
+            String runId = h.engine.start("approval", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            h.engine.cancel(runId);
+
+            assertThat(h.engine.waits(runId)).isEmpty();
+            assertThatThrownBy(() -> h.engine.waits("no-such-run")).isInstanceOf(RunNotFoundException.class);
+        }
+    }
+}
