@@ -132,6 +132,29 @@ class WorkflowStoriesIT {
     }
 
     @Test
+    void schedulesWithStepsInListsAndRangesAndAnOffsetZoneArmOnTheServersTimerAndFire() {
+        Http.Reply stepped = http.post("api/nvent/triggers", "{\"name\":\"every-other-second\",\"type\":\"schedule\","
+                + "\"cron\":\"*/2,*/3 * * * * *\",\"timezone\":\"+01:00\",\"flows\":[\"inventory-sync\"]}");
+        assertThat(stepped.status()).as(stepped.body()).isEqualTo(201);
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> http.get("api/nvent/triggers/every-other-second").json()
+                    .getJsonObject("stats").getInt("fires") >= 2);
+        } finally {
+            http.post("api/nvent/triggers/every-other-second/disable", "");
+        }
+        Http.Reply refused = http.post("api/nvent/triggers/sync-now/fire", "[1]");
+        assertThat(refused.status()).as("a fire that starts nothing is no success").isEqualTo(400);
+        assertThat(refused.json().getString("detail")).contains("trigger 'sync-now' started no run");
+        Http.Reply surrogate = http.post("api/nvent/triggers/sync-now/fire", "{\"s\":\"\\ud800\"}");
+        assertThat(surrogate.status()).isEqualTo(400);
+        assertThat(surrogate.json().getString("detail")).contains("unpaired surrogate");
+        Http.Reply dated = http.post("api/nvent/triggers", "{\"name\":\"odd-days\",\"type\":\"schedule\","
+                + "\"cron\":\"0 0 1-31/2 JAN-DEC/2 *\",\"flows\":[\"inventory-sync\"]}");
+        assertThat(dated.status()).as(dated.body()).isEqualTo(201);
+        assertThat(http.delete("api/nvent/triggers/odd-days").status()).isEqualTo(204);
+    }
+
+    @Test
     void invalidCronExpressionsAreRejectedWithTheReason() {
         Http.Reply bad = http.post("api/nvent/triggers", "{\"name\":\"broken\",\"type\":\"schedule\","
                 + "\"cron\":\"99 * * * *\",\"flows\":[\"inventory-sync\"]}");

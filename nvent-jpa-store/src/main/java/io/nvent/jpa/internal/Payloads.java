@@ -50,7 +50,9 @@ final class Payloads {
         checkName(run.flow(), "flow name");
         run.parentRunId().ifPresent(id -> checkName(id, "parent run id"));
         if (before == null || !run.input().equals(before.input())) {
-            check(run.input(), () -> "input of run '" + run.runId() + "'");
+            // A run refused at its start never exists: name its flow rather than an id nobody can look up.
+            check(run.input(), () -> before == null ? "input of the new run of flow '" + run.flow() + "'"
+                    : "input of run '" + run.runId() + "'");
         }
         if (run.result().isPresent() && (before == null || !run.result().equals(before.result()))) {
             check(run.result().get(), () -> "result of run '" + run.runId() + "'");

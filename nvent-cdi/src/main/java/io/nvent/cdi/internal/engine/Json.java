@@ -68,6 +68,7 @@ public final class Json {
             return "null";
         }
         checkSize(text, what);
+        boolean mayHoldSurrogates = mayHoldSurrogates(text);
         try (JsonParser parser = PROVIDER.createParser(new StringReader(text))) {
             int depth = 0;
             do {
@@ -75,6 +76,13 @@ public final class Json {
                     throw new InvalidPayloadException(what + " is empty");
                 }
                 JsonParser.Event event = parser.next();
+                if (mayHoldSurrogates && (event == JsonParser.Event.KEY_NAME || event == JsonParser.Event.VALUE_STRING)
+                        && hasUnpairedSurrogate(parser.getString())) {
+                    // JSON-P reads it, but it is no Unicode text: a database refuses it later, and
+                    // the payload would be lost after the caller was told it was taken.
+                    throw new InvalidPayloadException(what + " is not valid JSON: a string holds an unpaired"
+                            + " surrogate (\\ud800 to \\udfff without its pair)");
+                }
                 if (event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) {
                     if (++depth > MAX_DEPTH) {
                         throw new InvalidPayloadException(what + " is nested deeper than " + MAX_DEPTH + " levels");
@@ -90,6 +98,33 @@ public final class Json {
             throw new InvalidPayloadException(what + " is not valid JSON: " + e.getMessage(), e);
         }
         return text;
+    }
+
+    /** Whether the text has a surrogate, raw or as a {@code \\u} escape: only then are its strings read. */
+    private static boolean mayHoldSurrogates(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isSurrogate(c)) {
+                return true;
+            }
+            if (c == '\\' && i + 2 < text.length() && text.charAt(i + 1) == 'u'
+                    && (text.charAt(i + 2) == 'd' || text.charAt(i + 2) == 'D')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasUnpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Converts JSON text to the given type. */

@@ -47,6 +47,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
     private final Map<String, TriggerSpec> armed = new ConcurrentHashMap<>();
+    /** Schedule triggers the timer service refused, with the definition it refused. */
+    private final Map<String, TriggerSpec> unarmable = new ConcurrentHashMap<>();
 
     public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks) {
         this(engine, store, json, clock, ticks, TriggerHistoryLimits.DEFAULTS);
@@ -88,6 +90,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         TickScheduler previous = this.ticks;
         previous.disarmAll();
         armed.clear();
+        unarmable.clear();
         this.ticks = scheduler;
         refresh();
     }
@@ -96,6 +99,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     public void stop() {
         ticks.disarmAll();
         armed.clear();
+        unarmable.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -112,12 +116,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 byEvent.computeIfAbsent(spec.event().orElseThrow(), e -> new ArrayList<>()).add(spec.name());
             } else if (spec.type() == TriggerType.SCHEDULE) {
                 schedules.add(spec.name());
-                if (!spec.equals(armed.get(spec.name()))) {
-                    ticks.arm(spec.name(), Cron.parse(spec.cron().orElseThrow()), spec.timezone(), this::onTick);
-                    armed.put(spec.name(), spec);
+                if (!spec.equals(armed.get(spec.name())) && !spec.equals(unarmable.get(spec.name()))) {
+                    try {
+                        arm(spec);
+                    } catch (InvalidTriggerException e) {
+                        // One schedule the timer service refuses must not keep the others, or the
+                        // deployment, from starting; it is said once per definition.
+                        unarmable.put(spec.name(), spec);
+                        LOG.log(System.Logger.Level.ERROR, e.getMessage());
+                    }
                 }
             }
         }
+        unarmable.keySet().retainAll(schedules);
         for (String name : Set.copyOf(armed.keySet())) {
             if (!schedules.contains(name)) {
                 ticks.disarm(name);
@@ -125,6 +136,41 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         eventTriggers = Map.copyOf(byEvent);
+    }
+
+    /**
+     * Arms a schedule trigger on this instance's timer service.
+     *
+     * @throws InvalidTriggerException if the timer service refuses its schedule
+     */
+    private void arm(TriggerSpec spec) {
+        try {
+            ticks.arm(spec.name(), Cron.parse(spec.cron().orElseThrow()), spec.timezone(), this::onTick);
+        } catch (InvalidTriggerException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            armed.remove(spec.name());
+            throw new InvalidTriggerException("NVENT-0153 schedule trigger '" + spec.name() + "' (cron '"
+                    + spec.cron().orElse("") + "', zone " + spec.timezone().getId() + ") cannot be armed on the"
+                    + " server's timer service: " + e.getMessage());
+        }
+        armed.put(spec.name(), spec);
+        unarmable.remove(spec.name());
+    }
+
+    /**
+     * Arms a schedule that is about to be stored, so that one the timer service refuses is refused
+     * before anything is stored; nothing to do for other triggers and disabled ones.
+     */
+    private void armBeforeStoring(TriggerSpec spec) {
+        if (spec.type() == TriggerType.SCHEDULE && spec.enabled() && !spec.equals(armed.get(spec.name()))) {
+            try {
+                arm(spec);
+            } catch (InvalidTriggerException e) {
+                refresh();   // the stored definition, if any, is armed again
+                throw e;
+            }
+        }
     }
 
     /** A tick of a schedule trigger: fires once per tick across all instances. */
@@ -151,7 +197,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<String> started = new ArrayList<>();
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).filter(t -> t.spec().enabled())
-                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson)));
+                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson).started()));
         }
         return started;
     }
@@ -177,6 +223,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerRecord record = new TriggerRecord(spec, false, clock.instant(), 0, 0, Optional.empty(),
                 Optional.empty());
+        armBeforeStoring(spec);
         store.saveTrigger(record);
         history(spec.name(), "trigger.registered", describe(spec));
         refresh();
@@ -192,6 +239,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         validate(spec);
         TriggerRecord updated = existing.withSpec(spec);
+        armBeforeStoring(spec);
         store.saveTrigger(updated);
         history(spec.name(), "trigger.updated", describe(spec));
         refresh();
@@ -202,6 +250,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     public synchronized TriggerInfo setEnabled(String name, boolean enabled) {
         TriggerRecord existing = require(name);
         TriggerRecord updated = existing.withSpec(existing.spec().withEnabled(enabled));
+        armBeforeStoring(updated.spec());
         store.saveTrigger(updated);
         history(name, enabled ? "trigger.enabled" : "trigger.disabled", "{}");
         refresh();
@@ -225,7 +274,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (!trigger.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
-        return fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"));
+        Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"));
+        if (fire.started().isEmpty() && !fire.failures().isEmpty()) {
+            // The caller must not believe it started something. The payload is in the trigger's history.
+            RuntimeException first = fire.failures().get(0);
+            if (fire.failures().stream().allMatch(InvalidPayloadException.class::isInstance)) {
+                throw new InvalidPayloadException("trigger '" + name + "' started no run: "
+                        + String.join("; ", fire.errors()));
+            }
+            throw first;
+        }
+        return fire.started();
+    }
+
+    /** What a fire did: the runs it started, and why the other flows did not start. */
+    private record Fire(List<String> started, List<RuntimeException> failures, List<String> errors) {
     }
 
     @Override
@@ -246,20 +309,23 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     // ---------------------------------------------------------------- internals
 
-    private List<String> fireNow(TriggerSpec spec, String payloadJson) {
+    private Fire fireNow(TriggerSpec spec, String payloadJson) {
         Instant now = clock.instant();
         List<String> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        List<RuntimeException> failures = new ArrayList<>();
         for (String flow : spec.flows()) {
             try {
                 started.add(engine.startFromTrigger(flow, payloadJson, spec.name()));
             } catch (InvalidPayloadException badInput) {
                 // The sender's mistake, recorded in the trigger's history; no stack trace needed.
                 errors.add(flow + ": " + badInput.getMessage());
+                failures.add(badInput);
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + ": " + badInput.getMessage());
             } catch (RuntimeException e) {
                 errors.add(flow + ": " + e.getMessage());
+                failures.add(e);
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow, e);
             }
@@ -272,7 +338,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + started
                     + " but its statistics or history entry could not be stored", e);
         }
-        return started;
+        return new Fire(started, failures, errors);
     }
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,

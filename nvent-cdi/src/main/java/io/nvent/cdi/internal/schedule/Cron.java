@@ -118,16 +118,73 @@ public final class Cron {
         return CronDescriptor.instance(Locale.ENGLISH).describe(parsed);
     }
 
-    /** The same schedule for the EJB timer service. */
+    /**
+     * The same schedule for the EJB timer service. Cron allows more than the EJB syntax does: steps
+     * on ranges ({@code 1-59/2}), in lists ({@code *}{@code /5,*}{@code /7}) and in the date fields
+     * ({@code JAN-DEC/2}), and names. A field with a step or a name is written out as the list of
+     * the values it stands for, which every EJB container reads the same way; other fields (values,
+     * ranges, lists of them, {@code *}) are passed as they are.
+     */
     public ScheduleExpression toScheduleExpression(ZoneId zone) {
         int offset = fields.length == 6 ? 1 : 0;
         return new ScheduleExpression()
-                .second(fields.length == 6 ? fields[0] : "0")
-                .minute(fields[offset])
-                .hour(fields[offset + 1])
-                .dayOfMonth(fields[offset + 2])
-                .month(fields[offset + 3])
-                .dayOfWeek(fields[offset + 4])
-                .timezone(zone.getId());
+                .second(fields.length == 6 ? ejbField(fields[0], 0, 59, List.of()) : "0")
+                .minute(ejbField(fields[offset], 0, 59, List.of()))
+                .hour(ejbField(fields[offset + 1], 0, 23, List.of()))
+                .dayOfMonth(ejbField(fields[offset + 2], 1, 31, List.of()))
+                .month(ejbField(fields[offset + 3], 1, 12, MONTHS))
+                .dayOfWeek(ejbField(fields[offset + 4], 0, 7, DAYS))
+                .timezone(ejbTimeZone(zone));
+    }
+
+    /** Month names at their cron values less one (JAN is 1). */
+    private static final List<String> MONTHS = List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG",
+            "SEP", "OCT", "NOV", "DEC");
+    /** Day names at their cron values (SUN is 0, as is 7). */
+    private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+
+    private static String ejbField(String field, int min, int max, List<String> names) {
+        String upper = field.toUpperCase(Locale.ROOT);
+        if (!upper.contains("/") && names.stream().noneMatch(upper::contains)) {
+            return field;
+        }
+        java.util.SortedSet<Integer> values = new java.util.TreeSet<>();
+        for (String item : upper.split(",")) {
+            int slash = item.indexOf('/');
+            int step = slash < 0 ? 1 : Integer.parseInt(item.substring(slash + 1));
+            String range = slash < 0 ? item : item.substring(0, slash);
+            int dash = range.indexOf('-');
+            int from = range.equals("*") ? min : value(dash < 0 ? range : range.substring(0, dash), names);
+            int to = range.equals("*") ? max : dash >= 0 ? value(range.substring(dash + 1), names)
+                    : slash >= 0 ? max : from;
+            for (int value = from; value <= to; value += step) {   // cron-utils refuses ranges that wrap
+                values.add(value);
+            }
+        }
+        if (names == DAYS && values.remove(7)) {
+            values.add(0);   // Sunday is 0 and 7 in cron; one of them is enough
+        }
+        return values.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private static int value(String text, List<String> names) {
+        int named = names.indexOf(text);
+        if (named >= 0) {
+            return names == MONTHS ? named + 1 : named;
+        }
+        return Integer.parseInt(text);
+    }
+
+    /**
+     * The zone as the EJB timer service understands it: it reads the id as a
+     * {@link java.util.TimeZone}, which takes an offset only as {@code GMT+hh:mm} and any id it does
+     * not know (such as {@code +01:00} or {@code UTC+01:00}) silently as GMT.
+     */
+    static String ejbTimeZone(ZoneId zone) {
+        ZoneId normalized = zone.normalized();
+        if (normalized instanceof java.time.ZoneOffset offset) {
+            return offset.getTotalSeconds() == 0 ? "UTC" : "GMT" + offset.getId();
+        }
+        return zone.getId();
     }
 }

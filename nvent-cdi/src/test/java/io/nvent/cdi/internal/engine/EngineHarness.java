@@ -190,9 +190,15 @@ final class EngineHarness implements AutoCloseable {
     /** Records armed schedules; the test fires ticks itself. */
     static final class ManualTicks implements TickScheduler {
         final Map<String, Cron> armed = new ConcurrentHashMap<>();
+        /** Expressions this timer service refuses, as a server's own schedule parser may. */
+        final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
         @Override
         public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
+            armed.remove(trigger);
+            if (refused.contains(cron.expression())) {
+                throw new IllegalArgumentException("Invalid minute value: " + cron.expression());
+            }
             armed.put(trigger, cron);
         }
 

@@ -36,4 +36,22 @@ class JsonValidationTest {
         assertThatThrownBy(() -> json.validate("{} {}", "input")).hasMessageContaining("input is not valid JSON");
         assertThat(json.validate("  ", "input")).isEqualTo("null");
     }
+
+    @Test
+    void refusesStringsWithAnUnpairedSurrogateWrittenAsEscapesOrRaw() {
+        for (String bad : new String[] {"{\"s\":\"\\ud800\"}", "{\"\\uDC00\":1}", "[\"a\\ud800b\"]",
+                "{\"s\":\"\ud800\"}", "{\"s\":\"\\udc00\\ud800\"}"}) {
+            assertThatThrownBy(() -> json.validate(bad, "payload of trigger 'hook'")).as(bad)
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("payload of trigger 'hook' is not valid JSON: a string holds an unpaired surrogate");
+        }
+    }
+
+    @Test
+    void acceptsSurrogatePairsAndOtherEscapes() {
+        for (String good : new String[] {"{\"s\":\"\\ud83d\\ude00\"}", "{\"s\":\"\ud83d\ude00\"}",
+                "{\"s\":\"\\u00e9\\u4e2d\\\\ud800\"}"}) {
+            assertThat(json.validate(good, "input")).as(good).isEqualTo(good);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -18,6 +19,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.TriggerRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -151,15 +153,29 @@ class TriggersTest {
     }
 
     @Test
-    void aFireThatCouldNotStartItsFlowKeepsALargePayloadWholeInItsHistory() {
+    void aFireThatCouldNotStartItsFlowFailsForItsCallerAndKeepsALargePayloadWholeInItsHistory() {
         String pad = "x".repeat(400);
         try (EngineHarness h = EngineHarness.withTriggerHistory(TriggerHistoryLimits.DEFAULTS.withMaxPayloadBytes(100),
                 new StoreRefusingRuns(), new Generate(), new Store())) {
-            assertThat(h.triggers.fire("on-demand", "{\"pad\":\"" + pad + "\"}")).isEmpty();
+            assertThatThrownBy(() -> h.triggers.fire("on-demand", "{\"pad\":\"" + pad + "\"}"))
+                    .as("the caller must not believe it started something").hasMessageContaining("database away");
 
             TriggerEvent failed = h.triggers.history("on-demand", 1).get(0);
             assertThat(failed.type()).isEqualTo("trigger.failed");
             assertThat(failed.data()).contains("\"payload\":{\"pad\":\"" + pad + "\"}", "database away");
+        }
+    }
+
+    @Test
+    void aFireWhosePayloadNoFlowCanTakeIsRefusedAndTheRefusalIsInTheHistory() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThatThrownBy(() -> h.triggers.fire("on-demand", "[1]")).isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("trigger 'on-demand' started no run: report: ");
+
+            TriggerEvent failed = h.triggers.history("on-demand", 1).get(0);
+            assertThat(failed.type()).isEqualTo("trigger.failed");
+            assertThat(failed.data()).contains("\"payload\":[1]");
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
         }
     }
 
@@ -271,6 +287,47 @@ class TriggersTest {
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
                     .flow("report").build())).hasMessageContaining("exists already");
             assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
+        }
+    }
+
+    @Test
+    void aScheduleTheTimerServiceRefusesIsRefusedBeforeAnythingIsStored() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            h.ticks.refused.add("7 * * * *");
+            TriggerSpec odd = TriggerSpec.newBuilder("odd", TriggerType.SCHEDULE).cron("7 * * * *").flow("archive").build();
+
+            assertThatThrownBy(() -> h.triggers.create(odd)).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("NVENT-0153 schedule trigger 'odd' (cron '7 * * * *', zone UTC) cannot be"
+                            + " armed on the server's timer service: Invalid minute value");
+            assertThat(h.triggers.trigger("odd")).isEmpty();
+
+            h.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *").flow("archive")
+                    .build());
+            assertThatThrownBy(() -> h.triggers.update(h.triggers.trigger("nightly").orElseThrow().spec().toBuilder()
+                    .cron("7 * * * *").build())).isInstanceOf(InvalidTriggerException.class);
+            assertThat(h.triggers.trigger("nightly").orElseThrow().spec().cron()).hasValue("0 2 * * *");
+            assertThat(h.ticks.armed.get("nightly").expression()).as("the stored schedule is armed again")
+                    .isEqualTo("0 2 * * *");
+        }
+    }
+
+    @Test
+    void aStoredScheduleTheTimerServiceRefusesKeepsNoOtherTriggerFromWorking() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            h.ticks.refused.add("7 * * * *");
+            // stored by an instance whose timer service took it, or by an older version
+            h.scheduling.saveTrigger(new TriggerRecord(TriggerSpec.newBuilder("legacy", TriggerType.SCHEDULE)
+                    .cron("7 * * * *").flow("archive").build(), false, h.clock.instant(), 0, 0, Optional.empty(),
+                    Optional.empty()));
+
+            h.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *").flow("archive")
+                    .build());
+            h.triggers.create(TriggerSpec.newBuilder("on-low-stock", TriggerType.EVENT).event("stock.low").flow("archive")
+                    .build());
+            h.triggers.refresh();
+
+            assertThat(h.ticks.armed).containsKey("nightly").doesNotContainKey("legacy");
+            assertThat(h.triggers.listensTo("stock.low")).isTrue();
         }
     }
 

@@ -4,6 +4,9 @@ import io.nvent.InvalidTriggerException;
 import jakarta.ejb.ScheduleExpression;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,10 +70,48 @@ class CronTest {
         ScheduleExpression expression = Cron.parse("30 */5 9-17 * * 1-5").toScheduleExpression(UTC);
 
         assertThat(expression.getSecond()).isEqualTo("30");
-        assertThat(expression.getMinute()).isEqualTo("*/5");
+        assertThat(expression.getMinute()).isEqualTo("0,5,10,15,20,25,30,35,40,45,50,55");
         assertThat(expression.getHour()).isEqualTo("9-17");
         assertThat(expression.getDayOfWeek()).isEqualTo("1-5");
         assertThat(expression.getTimezone()).isEqualTo("UTC");
         assertThat(Cron.parse("*/5 * * * *").describe()).containsIgnoringCase("every 5 minutes");
+    }
+
+    /** What the EJB syntax reads: *, values, ranges, and lists of values and ranges; steps only alone in second, minute, hour. */
+    private static final String EJB_FIELD = "\\*|\\d+(-\\d+)?(,\\d+(-\\d+)?)*";
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1-59/2 * * * *", "*/5,*/7 * * * *", "0 0 1-31/2 * *", "0 0 * JAN-DEC/2 *",
+            "0,30 9-17/2 * * *", "10-40/10 * * * * *", "0 9 * * MON-FRI/2", "0 0 * * SUN,7"})
+    void stepsRangesAndNamesBecomeListsTheEjbTimerServiceReads(String cron) {
+        ScheduleExpression expression = Cron.parse(cron).toScheduleExpression(UTC);
+
+        assertThat(List.of(expression.getSecond(), expression.getMinute(), expression.getHour(),
+                expression.getDayOfMonth(), expression.getMonth(), expression.getDayOfWeek()))
+                .allSatisfy(field -> assertThat(field).matches(EJB_FIELD));
+    }
+
+    @Test
+    void writtenOutFieldsHoldExactlyTheValuesOfTheCronField() {
+        ScheduleExpression expression = Cron.parse("1-59/20 20-23/2 1-31/10 JAN-DEC/4 MON,FRI-SAT").toScheduleExpression(UTC);
+
+        assertThat(expression.getMinute()).isEqualTo("1,21,41");
+        assertThat(expression.getHour()).isEqualTo("20,22");
+        assertThat(expression.getDayOfMonth()).isEqualTo("1,11,21,31");
+        assertThat(expression.getMonth()).isEqualTo("1,5,9");
+        assertThat(expression.getDayOfWeek()).isEqualTo("1,5,6");
+    }
+
+    @Test
+    void offsetZonesReachTheEjbTimerServiceAsGmtOffsetsItKnows() {
+        Cron cron = Cron.parse("0 7 * * *");
+
+        assertThat(cron.toScheduleExpression(ZoneId.of("+01:00")).getTimezone()).isEqualTo("GMT+01:00");
+        assertThat(cron.toScheduleExpression(ZoneId.of("UTC+01:00")).getTimezone()).isEqualTo("GMT+01:00");
+        assertThat(cron.toScheduleExpression(ZoneId.of("Etc/GMT-1")).getTimezone()).isEqualTo("GMT+01:00");
+        assertThat(cron.toScheduleExpression(ZoneId.of("Z")).getTimezone()).isEqualTo("UTC");
+        assertThat(cron.toScheduleExpression(ZoneId.of("Europe/Paris")).getTimezone()).isEqualTo("Europe/Paris");
+        assertThat(java.util.TimeZone.getTimeZone(cron.toScheduleExpression(ZoneId.of("-05:30")).getTimezone())
+                .getRawOffset()).isEqualTo(-(5 * 60 + 30) * 60_000);
     }
 }
