@@ -23,6 +23,18 @@ import java.util.Optional;
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron, ZoneId timezone,
                           Optional<String> event, String description, boolean enabled) {
 
+    /** What {@link #isValidName} asks of a name, in words. */
+    public static final String NAME_RULE = "must be 1-100 letters, digits, '.', '_' or '-', and not dots only";
+
+    /**
+     * Whether a trigger name can be used: it is part of URLs ({@code /triggers/{name}/webhook}), so
+     * it is 1-100 letters, digits, {@code . _ -}, and not {@code .} or {@code ..}, which clients
+     * resolve away as path segments.
+     */
+    public static boolean isValidName(String name) {
+        return name.matches("[A-Za-z0-9._-]{1,100}") && !name.matches("\\.+");
+    }
+
     public TriggerSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -31,9 +43,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(timezone, "timezone");
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(description, "description");
-        if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
-            throw new IllegalArgumentException("trigger name '" + name
-                    + "' must be 1-100 letters, digits, '.', '_' or '-'");
+        if (!isValidName(name)) {
+            throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
         if (type == TriggerType.SCHEDULE && cron.filter(c -> !c.isBlank()).isEmpty()) {
             throw new IllegalArgumentException("schedule trigger '" + name + "' needs a cron expression");

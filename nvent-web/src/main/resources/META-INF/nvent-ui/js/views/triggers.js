@@ -514,6 +514,7 @@ function triggerForm(ctx, existing) {
     const v = nameInput.value.trim();
     if (!v) return 'Give the trigger a name';
     if (!NAME.test(v)) return 'Use letters, digits, dot, underscore and hyphen (up to 100)';
+    if (/^\.+$/.test(v)) return 'A name of dots only would be lost from its URLs';
     if (v === 'new') return 'This name is reserved by the console';
     if (names.has(v)) return `A trigger named ${v} exists already`;
     return null;

@@ -4,6 +4,7 @@ import io.nvent.Step;
 import io.nvent.AwaitType;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -99,8 +100,8 @@ public final class FlowGraphValidator {
         if (step.role() != StepRole.ENTRY) {
             problems.add(where + "triggers start flows, so they belong on the entry step");
         }
-        if (!trigger.name().matches("[A-Za-z0-9._-]{1,100}")) {
-            problems.add(where + "the name must be 1-100 letters, digits, '.', '_' or '-'");
+        if (!TriggerSpec.isValidName(trigger.name())) {
+            problems.add(where + "the name " + TriggerSpec.NAME_RULE);
         }
         if (trigger.type() == TriggerType.SCHEDULE) {
             checkCron(where, trigger.cron(), problems);

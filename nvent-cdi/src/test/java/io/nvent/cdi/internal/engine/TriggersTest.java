@@ -284,6 +284,11 @@ class TriggersTest {
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'99 * * * *'");
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("ghost", TriggerType.MANUAL)
                     .flow("no-such-flow").build())).hasMessageContaining("no-such-flow");
+            for (String lostInUrls : List.of(".", "..")) {
+                assertThatThrownBy(() -> TriggerSpec.newBuilder(lostInUrls, TriggerType.MANUAL).flow("report").build())
+                        .as(lostInUrls).hasMessageContaining("not dots only");
+            }
+            assertThat(TriggerSpec.isValidName("v1.2")).isTrue();
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
                     .flow("report").build())).hasMessageContaining("exists already");
             assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
