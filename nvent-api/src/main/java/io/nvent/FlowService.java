@@ -43,6 +43,7 @@ public interface FlowService {
      *
      * @throws RunNotFoundException if the run does not exist
      * @throws IllegalRunTransitionException if the run has ended
+     * @throws IllegalArgumentException if the event's name is blank
      */
     void emit(String runId, String event, Object payload);
 
@@ -86,6 +87,8 @@ public interface FlowService {
      * Publishes a named event to every flow: event triggers of that name start their flows, and
      * runs awaiting it ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the
      * same way when the step completes.
+     *
+     * @throws IllegalArgumentException if the event's name is blank
      */
     EventDelivery publishEvent(String event, Object payload);
 

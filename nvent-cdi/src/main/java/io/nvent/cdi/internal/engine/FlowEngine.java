@@ -277,6 +277,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void emit(String runId, String event, Object payload) {
+        requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
@@ -433,7 +434,16 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public EventDelivery publishEvent(String event, Object payload) {
+        requireEventName(event);
         return deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
+    }
+
+    /** An event is found by its name: a blank one could never be awaited or subscribed to. */
+    private static void requireEventName(String event) {
+        if (event == null || event.isBlank()) {
+            throw new IllegalArgumentException("NVENT-0155 an event needs a name; this one is "
+                    + (event == null ? "missing" : "blank"));
+        }
     }
 
     /** Hands a named event to event triggers and to runs awaiting it. */

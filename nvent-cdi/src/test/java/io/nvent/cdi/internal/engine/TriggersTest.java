@@ -273,6 +273,8 @@ class TriggersTest {
 
             await().until(() -> runsOf(h, "archive").size() == 1);
             h.awaitStatus(runsOf(h, "archive").get(0), RunStatus.COMPLETED);
+            assertThatThrownBy(() -> h.engine.publishEvent(" ", Map.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NVENT-0155 an event needs a name; this one is blank");
         }
     }
 
