@@ -67,6 +67,17 @@ public final class Cron {
                         + "', which nvent does not support; use plain values, lists, ranges and steps");
             }
         }
+        for (String field : fields) {
+            // cron-utils' own words for these two are "Invalid chars: " and "Period 0 not in range".
+            if (field.startsWith(",") || field.endsWith(",") || field.contains(",,")) {
+                throw new InvalidTriggerException("cron expression '" + trimmed + "' is invalid: field '" + field
+                        + "' has an empty item in its list");
+            }
+            if (field.matches(".*/0*(,.*)?")) {
+                throw new InvalidTriggerException("cron expression '" + trimmed + "' is invalid: field '" + field
+                        + "' has a step of 0; a step is 1 or more");
+            }
+        }
         try {
             com.cronutils.model.Cron parsed = (fields.length == 5 ? FIVE_FIELDS : SIX_FIELDS).parse(trimmed);
             parsed.validate();

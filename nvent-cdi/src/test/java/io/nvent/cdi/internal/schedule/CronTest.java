@@ -63,6 +63,9 @@ class CronTest {
                 .hasMessageContaining("'61 * * * *' is invalid");
         assertThatThrownBy(() -> Cron.parse("* * *")).hasMessageContaining("has 3 fields");
         assertThatThrownBy(() -> Cron.parse("0 0 L * *")).hasMessageContaining("does not support");
+        assertThatThrownBy(() -> Cron.parse("1,2,,3 * * * *")).hasMessageContaining("field '1,2,,3' has an empty item");
+        assertThatThrownBy(() -> Cron.parse("*/0 * * * *")).hasMessageContaining("field '*/0' has a step of 0");
+        assertThat(Cron.parse("*/10 * * * *").expression()).as("a step ending in 0 is fine").isEqualTo("*/10 * * * *");
     }
 
     @Test
