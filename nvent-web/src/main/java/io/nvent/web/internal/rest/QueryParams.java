@@ -1,5 +1,7 @@
 package io.nvent.web.internal.rest;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -35,6 +37,18 @@ final class QueryParams {
             throw invalid(name, value, "a whole number " + range(min, max));
         }
         return number;
+    }
+
+    /** A time zone id such as {@code Europe/Paris} or {@code UTC}. */
+    static ZoneId zone(String name, String value, ZoneId defaultValue) {
+        if (isAbsent(value)) {
+            return defaultValue;
+        }
+        try {
+            return ZoneId.of(value.trim());
+        } catch (DateTimeException e) {
+            throw invalid(name, value, "a time zone id like Europe/Paris or UTC");
+        }
     }
 
     /** One of the given options, matched by name ignoring case; empty when the parameter is absent. */

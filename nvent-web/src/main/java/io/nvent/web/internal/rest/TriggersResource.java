@@ -17,7 +17,6 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -53,6 +52,9 @@ public class TriggersResource {
 
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
+
+    /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
+    private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
 
@@ -205,12 +207,12 @@ public class TriggersResource {
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
     @GET
     @Path("cron-preview")
-    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") @DefaultValue("UTC") String zone,
+    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
                               @QueryParam("count") String count) {
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
-        ZoneId zoneId = zone(zone);
+        ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         // The preview validates what creating the trigger would: a cron that never fires is refused here too.
         rejectCronThatNeverFires(cron, zoneId);
         JsonArrayBuilder ticks = Json.createArrayBuilder();
@@ -242,8 +244,8 @@ public class TriggersResource {
                 .flows(flows)
                 .description(body.string("description").orElseGet(() -> old.map(TriggerSpec::description).orElse("")))
                 .enabled(body.bool("enabled").orElseGet(() -> old.map(TriggerSpec::enabled).orElse(true)))
-                .timezone(zone(body.string("timezone").orElseGet(() -> old.map(o -> o.timezone().getId())
-                        .orElse("UTC"))));
+                .timezone(body.string("timezone").map(TriggersResource::zone)
+                        .orElseGet(() -> old.map(TriggerSpec::timezone).orElse(DEFAULT_ZONE)));
         body.string("cron").or(() -> old.flatMap(TriggerSpec::cron)).ifPresent(spec::cron);
         body.string("event").or(() -> old.flatMap(TriggerSpec::event)).ifPresent(spec::event);
         TriggerSpec built = spec.build();

@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +44,16 @@ class QueryParamsTest {
         assertThat(QueryParams.optionalChoice("state", null, List.of("failed"), s -> s)).isEmpty();
         assertThatThrownBy(() -> QueryParams.choice("order", "sideways", "asc", "asc", "desc"))
                 .hasMessage("query parameter 'order' must be one of asc, desc; was 'sideways'");
+    }
+
+    @Test
+    void anAbsentOrEmptyTimeZoneTakesItsDefaultAndAnUnknownOneIsRefused() {
+        ZoneId utc = ZoneId.of("UTC");
+
+        assertThat(QueryParams.zone("timezone", null, utc)).isEqualTo(utc);
+        assertThat(QueryParams.zone("timezone", "", utc)).isEqualTo(utc);
+        assertThat(QueryParams.zone("timezone", " Europe/Paris ", utc)).isEqualTo(ZoneId.of("Europe/Paris"));
+        assertThatThrownBy(() -> QueryParams.zone("timezone", "Mars/Base", utc))
+                .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; was 'Mars/Base'");
     }
 }
