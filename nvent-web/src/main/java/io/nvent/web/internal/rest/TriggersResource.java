@@ -163,30 +163,35 @@ public class TriggersResource {
             return Problems.of(404, "Not found", "no webhook trigger named '" + name + "'");
         }
         TriggerInfo info = webhook.get();
+        // The stored name, not the path's spelling, finds the secret and identifies replays: a store
+        // that matches names ignoring case must not let a respelt path skip either.
+        String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
-        Optional<String> secret = secretOf(name);
+        Optional<String> secret = secretOf(trigger);
         if (secret.isEmpty()) {
             requireEnabled(info);
-            return fire(name, body);
+            return fire(trigger, body);
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
         Instant now = Instant.now();
-        Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
-        if (problem.isPresent()) {
-            refusedCalls.refused(name, problem.get(), now)
+        WebhookSignature.Check check = WebhookSignature.check(secret.get(), Optional.ofNullable(ts),
+                Optional.ofNullable(signature), body, now, window);
+        if (check instanceof WebhookSignature.Refused refused) {
+            refusedCalls.refused(trigger, refused.problem(), now)
                     .ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-            return Problems.of(401, "Invalid signature", problem.get());
+            return Problems.of(401, "Invalid signature", refused.problem());
         }
+        WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
-        Instant validUntil = Instant.ofEpochSecond(Long.parseLong(ts.trim())).plus(window);
-        Optional<String> accepted = seenSignatures.accept(name, ts, signature, now, validUntil);
+        Optional<SeenSignatures.Request> accepted = seenSignatures.accept(trigger, signed, now,
+                signed.validUntil(window));
         if (accepted.isEmpty()) {
             return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
                     + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
         }
         try {
-            return fire(name, body);
+            return fire(trigger, body);
         } catch (RuntimeException e) {
             seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
             throw e;
