@@ -50,6 +50,13 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @Produces(MediaType.APPLICATION_JSON)
 public class TriggersResource {
 
+    /**
+     * The fields of a trigger that POST and PUT take; the others a GET returns (declared, stats …)
+     * are the server's to report.
+     */
+    private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "timezone", "event",
+            "description", "enabled");
+
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
@@ -108,12 +115,42 @@ public class TriggersResource {
                 .entity(trigger(created).toString()).build();
     }
 
+    /**
+     * Changes a trigger: the fields given replace theirs, the others keep their value. Name and type
+     * cannot change: a body that gives others answers 400 rather than leaving them as they were
+     * unnoticed.
+     */
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     public String update(@PathParam("name") String name, String body) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
-        return trigger(triggers.update(spec(fields(body), name, Optional.of(existing)))).toString();
+        JsonFields fields = fields(body);
+        rejectRename(fields, name);
+        rejectTypeChange(fields, existing);
+        return trigger(triggers.update(spec(fields, name, Optional.of(existing)))).toString();
+    }
+
+    private static void rejectRename(JsonFields body, String name) {
+        Optional<String> otherName = body.string("name").filter(given -> !given.equals(name));
+        if (otherName.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0750 the body names trigger '" + otherName.get() + "', the path '"
+                    + name + "'; a trigger cannot be renamed: create '" + otherName.get() + "' with POST "
+                    + "/api/nvent/triggers, or leave \"name\" out to change '" + name + "'");
+        }
+    }
+
+    private static void rejectTypeChange(JsonFields body, TriggerInfo existing) {
+        TriggerType current = existing.spec().type();
+        Optional<TriggerType> otherType = body.string("type").map(TriggersResource::type)
+                .filter(given -> given != current);
+        if (otherType.isPresent()) {
+            String name = existing.spec().name();
+            throw new IllegalArgumentException("NVENT-0751 the type of trigger '" + name + "' cannot change ("
+                    + current.wireName() + " → " + otherType.get().wireName() + "); "
+                    + (existing.declared() ? "it is declared with @Trigger in the code: change it there"
+                            : "delete it and create a new one"));
+        }
     }
 
     /** Deletes a trigger created at run time; 409 for one declared with {@code @Trigger} in the code. */
@@ -234,7 +271,7 @@ public class TriggersResource {
 
     private static JsonFields fields(String body) {
         return JsonFields.of(JsonInput.parse(body, "trigger"), "the trigger",
-                "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}");
+                "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}").allowOnly(SPEC_FIELDS);
     }
 
     /** The trigger a body describes; on update, what the body leaves out stays as it was. */
