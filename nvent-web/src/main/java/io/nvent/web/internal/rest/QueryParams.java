@@ -24,8 +24,13 @@ final class QueryParams {
 
     /** A whole number within {@code min..max}. */
     static long longWithin(String name, String value, long defaultValue, long min, long max) {
+        return optionalLongWithin(name, value, min, max).orElse(defaultValue);
+    }
+
+    /** A whole number within {@code min..max}; empty when the parameter is absent. */
+    static Optional<Long> optionalLongWithin(String name, String value, long min, long max) {
         if (isAbsent(value)) {
-            return defaultValue;
+            return Optional.empty();
         }
         long number;
         try {
@@ -36,7 +41,7 @@ final class QueryParams {
         if (number < min || number > max) {
             throw invalid(name, value, "a whole number " + range(min, max));
         }
-        return number;
+        return Optional.of(number);
     }
 
     /** A time zone id such as {@code Europe/Paris} or {@code UTC}. */

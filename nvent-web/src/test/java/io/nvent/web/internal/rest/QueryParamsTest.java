@@ -16,6 +16,8 @@ class QueryParamsTest {
         assertThat(QueryParams.intWithin("limit", " ", 50, 1, 1000)).isEqualTo(50);
         assertThat(QueryParams.intWithin("limit", "1000", 50, 1, 1000)).isEqualTo(1000);
         assertThat(QueryParams.longWithin("after", "12345678901", 0, 0, Long.MAX_VALUE)).isEqualTo(12345678901L);
+        assertThat(QueryParams.optionalLongWithin("before", "", 1, Long.MAX_VALUE)).isEmpty();
+        assertThat(QueryParams.optionalLongWithin("before", "15", 1, Long.MAX_VALUE)).contains(15L);
     }
 
     @Test
@@ -35,6 +37,8 @@ class QueryParamsTest {
                 .hasMessageContaining("1..1000");
         assertThatThrownBy(() -> QueryParams.longWithin("after", "-1", 0, 0, Long.MAX_VALUE))
                 .hasMessageContaining("'after'").hasMessageContaining("at least 0");
+        assertThatThrownBy(() -> QueryParams.optionalLongWithin("before", "0", 1, Long.MAX_VALUE))
+                .hasMessage("query parameter 'before' must be a whole number of at least 1; was '0'");
     }
 
     @Test
@@ -54,6 +58,7 @@ class QueryParamsTest {
         assertThat(QueryParams.zone("timezone", "", utc)).isEqualTo(utc);
         assertThat(QueryParams.zone("timezone", " Europe/Paris ", utc)).isEqualTo(ZoneId.of("Europe/Paris"));
         assertThatThrownBy(() -> QueryParams.zone("timezone", "Mars/Base", utc))
-                .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; was 'Mars/Base'");
+                .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; "
+                        + "was 'Mars/Base'");
     }
 }
