@@ -12,7 +12,14 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.net.URL;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -368,6 +375,15 @@ class DemoApplicationIT {
         assertThat(http.get("api/nvent/awaits?status=all&limit=1000").status()).isEqualTo(200);
     }
 
+    @Test
+    void anEmptyQueryParameterTakesItsDefault() {
+        Http.Reply preview = http.get("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&timezone=&count=");
+
+        assertThat(preview.status()).as(preview.body()).isEqualTo(200);
+        assertThat(preview.json().getString("timezone")).isEqualTo("UTC");
+        assertThat(preview.json().getJsonArray("next")).hasSize(5);
+    }
+
     private void assertBadParameter(String path, String... detailParts) {
         Http.Reply reply = http.get(path);
         assertThat(reply.status()).as(path + " -> " + reply.body()).isEqualTo(400);
@@ -428,6 +444,118 @@ class DemoApplicationIT {
         Http.Reply page = http.get("api/nvent/runs?flow=order&limit=1");
         assertThat(page.array()).hasSize(1);
         assertThat(page.headers().firstValue("Link")).hasValueSatisfying(l -> assertThat(l).contains("offset=1", "rel=\"next\""));
+    }
+
+    @Test
+    void aRunsHistoryPagesNewestFirstWithBeforeAndOldestFirstWithAfter() {
+        String run = start("order", "{\"id\":\"H-1\",\"item\":\"atlas\",\"quantity\":1}");
+        http.awaitRun(run, "completed");
+        String history = "api/nvent/runs/" + run + "/events";
+        List<Long> oldestFirst = seqs(history);
+
+        List<Long> pagedNewestFirst = new ArrayList<>();
+        for (List<Long> page = seqs(history + "?order=desc&limit=3"); !page.isEmpty();
+                page = seqs(history + "?order=desc&limit=3&before=" + page.get(page.size() - 1))) {
+            pagedNewestFirst.addAll(page);
+        }
+        List<Long> pagedOldestFirst = new ArrayList<>();
+        for (List<Long> page = seqs(history + "?limit=3"); !page.isEmpty();
+                page = seqs(history + "?limit=3&after=" + page.get(page.size() - 1))) {
+            pagedOldestFirst.addAll(page);
+        }
+
+        assertThat(oldestFirst).hasSizeGreaterThan(6);
+        assertThat(pagedOldestFirst).containsExactlyElementsOf(oldestFirst);
+        List<Long> newestFirst = new ArrayList<>(oldestFirst);
+        Collections.reverse(newestFirst);
+        assertThat(pagedNewestFirst).containsExactlyElementsOf(newestFirst);
+        assertThat(seqs(history + "?after=2&before=6")).containsExactly(3L, 4L, 5L);
+        assertBadParameter(history + "?before=0", "'before'", "at least 1");
+    }
+
+    private List<Long> seqs(String path) {
+        Http.Reply page = http.get(path);
+        assertThat(page.status()).as(path + " -> " + page.body()).isEqualTo(200);
+        return page.array().getValuesAs(JsonObject.class).stream().map(e -> e.getJsonNumber("seq").longValue())
+                .toList();
+    }
+
+    // ------------------------------------------------------------------ triggers
+
+    @Test
+    void aTriggerKeepsItsNameAndTypeAndFieldsATriggerCannotHaveAreRefused() {
+        Http.Reply created = http.post("api/nvent/triggers",
+                "{\"name\":\"qa-man\",\"type\":\"manual\",\"flows\":[\"inventory-sync\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        try {
+            assertBadBody(http.put("api/nvent/triggers/qa-man", "{\"type\":\"schedule\",\"cron\":\"* * * * *\"}"),
+                    "NVENT-0751", "(manual → schedule)", "delete it and create a new one");
+            assertBadBody(http.put("api/nvent/triggers/qa-man", "{\"name\":\"qa-auto\"}"), "NVENT-0750", "'qa-auto'");
+            assertBadBody(http.put("api/nvent/triggers/qa-man", "{\"descripton\":\"typo\",\"stats\":{}}"),
+                    "NVENT-0752", "\"descripton\", \"stats\"");
+            assertBadBody(http.post("api/nvent/triggers", "{\"name\":\"qa-typo\",\"type\":\"manual\","
+                    + "\"flows\":[\"inventory-sync\"],\"enabeld\":false}"), "NVENT-0752", "\"enabeld\"");
+
+            JsonObject unchanged = http.get("api/nvent/triggers/qa-man").json();
+            assertThat(unchanged.getString("type")).isEqualTo("manual");
+            assertThat(unchanged).doesNotContainKey("cron");
+            assertThat(http.get("api/nvent/triggers/qa-typo").status()).isEqualTo(404);
+            Http.Reply changed = http.put("api/nvent/triggers/qa-man",
+                    "{\"name\":\"qa-man\",\"type\":\"manual\",\"description\":\"by hand\"}");
+            assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+            assertThat(changed.json().getString("description")).isEqualTo("by hand");
+        } finally {
+            http.delete("api/nvent/triggers/qa-man");
+        }
+    }
+
+    private static void assertBadBody(Http.Reply reply, String... detailParts) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.json().getString("detail")).contains(detailParts);
+    }
+
+    @Test
+    void aSignedWebhookRequestSentAgainIsRefusedHoweverItsHeadersAreRespelt() throws Exception {
+        String webhook = "api/nvent/triggers/partner-order/webhook";
+        String body = "{\"partner\":\"acme\",\"sku\":\"R-1\"}";
+        String timestamp = String.valueOf(Instant.now().getEpochSecond());
+        String hex = hmacHex(timestamp + "." + body);
+        Http anonymous = Http.anonymous(base);
+        long firesBefore = fires("partner-order");
+
+        Http.Reply accepted = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp,
+                "X-Nvent-Signature", "sha256=" + hex);
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+
+        for (String signature : List.of("sha256=" + hex, hex, "sha256=" + hex.toUpperCase(Locale.ROOT))) {
+            Http.Reply replayed = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp,
+                    "X-Nvent-Signature", signature);
+            assertThat(replayed.status()).as(signature + " -> " + replayed.body()).isEqualTo(409);
+        }
+        for (String respelt : List.of("0" + timestamp, "00" + timestamp, "+" + timestamp)) {
+            Http.Reply replayed = anonymous.post(webhook, body, "X-Nvent-Timestamp", respelt,
+                    "X-Nvent-Signature", "sha256=" + hex);
+            assertThat(replayed.status()).as(respelt + " -> " + replayed.body()).isEqualTo(401);
+            assertThat(replayed.json().getString("detail")).contains("leading zeros");
+        }
+        assertThat(fires("partner-order")).as("fires of the replays").isEqualTo(firesBefore + 1);
+
+        String later = String.valueOf(Long.parseLong(timestamp) + 1);
+        assertThat(anonymous.post(webhook, body, "X-Nvent-Timestamp", later,
+                "X-Nvent-Signature", hmacHex(later + "." + body)).status()).as("signed anew, bare hex").isEqualTo(202);
+    }
+
+    private long fires(String trigger) {
+        return http.get("api/nvent/triggers/" + trigger).json().getJsonObject("stats").getJsonNumber("fires")
+                .longValue();
+    }
+
+    /** The signature of the demo's partner-order trigger (secret demo-secret), as lower-case hex. */
+    private static String hmacHex(String message) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
     }
 
     // ------------------------------------------------------------------ security

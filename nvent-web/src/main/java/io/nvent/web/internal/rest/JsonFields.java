@@ -9,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The fields of a JSON object sent as a request body, read with their expected types: a body that
  * is not an object, or a field of another type, answers 400 naming the field and what it must be.
- * An absent field, or one set to {@code null}, is empty.
+ * An absent field, or one set to {@code null}, is empty. A body may be held to the fields it can
+ * have ({@link #allowOnly}).
  */
 final class JsonFields {
 
@@ -37,6 +39,22 @@ final class JsonFields {
                     + kindOf(value));
         }
         return new JsonFields(value.asJsonObject(), what);
+    }
+
+    /**
+     * Refuses a body with fields other than these: a misspelt field, or one that only responses
+     * carry, would otherwise be ignored while the caller believes it was taken.
+     *
+     * @return these fields, for reading on
+     */
+    JsonFields allowOnly(List<String> accepted) {
+        List<String> unknown = body.keySet().stream().filter(key -> !accepted.contains(key)).toList();
+        if (!unknown.isEmpty()) {
+            String listed = unknown.stream().map(key -> '"' + key + '"').collect(Collectors.joining(", "));
+            throw new IllegalArgumentException("NVENT-0752 " + what + " has " + (unknown.size() == 1 ? "a field" : "fields")
+                    + " it cannot have: " + listed + "; it takes only " + String.join(", ", accepted));
+        }
+        return this;
     }
 
     Optional<String> string(String key) {

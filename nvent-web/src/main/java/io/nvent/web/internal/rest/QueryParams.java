@@ -1,5 +1,7 @@
 package io.nvent.web.internal.rest;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,8 +24,13 @@ final class QueryParams {
 
     /** A whole number within {@code min..max}. */
     static long longWithin(String name, String value, long defaultValue, long min, long max) {
+        return optionalLongWithin(name, value, min, max).orElse(defaultValue);
+    }
+
+    /** A whole number within {@code min..max}; empty when the parameter is absent. */
+    static Optional<Long> optionalLongWithin(String name, String value, long min, long max) {
         if (isAbsent(value)) {
-            return defaultValue;
+            return Optional.empty();
         }
         long number;
         try {
@@ -34,7 +41,19 @@ final class QueryParams {
         if (number < min || number > max) {
             throw invalid(name, value, "a whole number " + range(min, max));
         }
-        return number;
+        return Optional.of(number);
+    }
+
+    /** A time zone id such as {@code Europe/Paris} or {@code UTC}. */
+    static ZoneId zone(String name, String value, ZoneId defaultValue) {
+        if (isAbsent(value)) {
+            return defaultValue;
+        }
+        try {
+            return ZoneId.of(value.trim());
+        } catch (DateTimeException e) {
+            throw invalid(name, value, "a time zone id like Europe/Paris or UTC");
+        }
     }
 
     /** One of the given options, matched by name ignoring case; empty when the parameter is absent. */

@@ -81,22 +81,26 @@ public class RunsResource {
     /**
      * The run's history in sequence order.
      *
-     * @param after only entries after this sequence number (for paging and catching up)
+     * @param after only entries after this sequence number: the last one seen, to page oldest first
+     *     or catch up; with {@code desc} a lower bound, not a cursor
+     * @param before only entries before this sequence number: the oldest one seen, to page newest first
      * @param limit page size (1..10000)
      * @param types comma-separated event types, e.g. {@code step.completed,log}
-     * @param order {@code asc} (default) or {@code desc}
+     * @param order {@code asc} (default) or {@code desc}: the oldest or the newest {@code limit} entries
+     *     between the bounds
      */
     @GET
     @Path("{runId}/events")
     public String events(@PathParam("runId") String runId, @QueryParam("after") String after,
-                         @QueryParam("limit") String limit, @QueryParam("types") String types,
-                         @QueryParam("order") String order) {
-        EventQuery query = new EventQuery(types(types),
+                         @QueryParam("before") String before, @QueryParam("limit") String limit,
+                         @QueryParam("types") String types, @QueryParam("order") String order) {
+        HistoryPage page = new HistoryPage(types(types),
                 QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE),
+                QueryParams.optionalLongWithin("before", before, 1, Long.MAX_VALUE),
                 QueryParams.intWithin("limit", limit, 1000, 1, EventQuery.MAX_LIMIT),
                 QueryParams.choice("order", order, "asc", "asc", "desc").equals("desc"));
         JsonArrayBuilder events = JSON.createArrayBuilder();
-        flows.events(runId, query).forEach(event -> events.add(Representations.event(event)));
+        page.read(query -> flows.events(runId, query)).forEach(event -> events.add(Representations.event(event)));
         return events.build().toString();
     }
 

@@ -17,7 +17,6 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -51,8 +50,18 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @Produces(MediaType.APPLICATION_JSON)
 public class TriggersResource {
 
+    /**
+     * The fields of a trigger that POST and PUT take; the others a GET returns (declared, stats …)
+     * are the server's to report.
+     */
+    private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "timezone", "event",
+            "description", "enabled");
+
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
+
+    /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
+    private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
 
@@ -106,12 +115,42 @@ public class TriggersResource {
                 .entity(trigger(created).toString()).build();
     }
 
+    /**
+     * Changes a trigger: the fields given replace theirs, the others keep their value. Name and type
+     * cannot change: a body that gives others answers 400 rather than leaving them as they were
+     * unnoticed.
+     */
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     public String update(@PathParam("name") String name, String body) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
-        return trigger(triggers.update(spec(fields(body), name, Optional.of(existing)))).toString();
+        JsonFields fields = fields(body);
+        rejectRename(fields, name);
+        rejectTypeChange(fields, existing);
+        return trigger(triggers.update(spec(fields, name, Optional.of(existing)))).toString();
+    }
+
+    private static void rejectRename(JsonFields body, String name) {
+        Optional<String> otherName = body.string("name").filter(given -> !given.equals(name));
+        if (otherName.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0750 the body names trigger '" + otherName.get() + "', the path '"
+                    + name + "'; a trigger cannot be renamed: create '" + otherName.get() + "' with POST "
+                    + "/api/nvent/triggers, or leave \"name\" out to change '" + name + "'");
+        }
+    }
+
+    private static void rejectTypeChange(JsonFields body, TriggerInfo existing) {
+        TriggerType current = existing.spec().type();
+        Optional<TriggerType> otherType = body.string("type").map(TriggersResource::type)
+                .filter(given -> given != current);
+        if (otherType.isPresent()) {
+            String name = existing.spec().name();
+            throw new IllegalArgumentException("NVENT-0751 the type of trigger '" + name + "' cannot change ("
+                    + current.wireName() + " → " + otherType.get().wireName() + "); "
+                    + (existing.declared() ? "it is declared with @Trigger in the code: change it there"
+                            : "delete it and create a new one"));
+        }
     }
 
     /** Deletes a trigger created at run time; 409 for one declared with {@code @Trigger} in the code. */
@@ -161,30 +200,35 @@ public class TriggersResource {
             return Problems.of(404, "Not found", "no webhook trigger named '" + name + "'");
         }
         TriggerInfo info = webhook.get();
+        // The stored name, not the path's spelling, finds the secret and identifies replays: a store
+        // that matches names ignoring case must not let a respelt path skip either.
+        String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
-        Optional<String> secret = secretOf(name);
+        Optional<String> secret = secretOf(trigger);
         if (secret.isEmpty()) {
             requireEnabled(info);
-            return fire(name, body);
+            return fire(trigger, body);
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
         Instant now = Instant.now();
-        Optional<String> problem = WebhookSignature.problem(secret.get(), ts, signature, body, now, window);
-        if (problem.isPresent()) {
-            refusedCalls.refused(name, problem.get(), now)
+        WebhookSignature.Check check = WebhookSignature.check(secret.get(), Optional.ofNullable(ts),
+                Optional.ofNullable(signature), body, now, window);
+        if (check instanceof WebhookSignature.Refused refused) {
+            refusedCalls.refused(trigger, refused.problem(), now)
                     .ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-            return Problems.of(401, "Invalid signature", problem.get());
+            return Problems.of(401, "Invalid signature", refused.problem());
         }
+        WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
-        Instant validUntil = Instant.ofEpochSecond(Long.parseLong(ts.trim())).plus(window);
-        Optional<String> accepted = seenSignatures.accept(name, ts, signature, now, validUntil);
+        Optional<SeenSignatures.Request> accepted = seenSignatures.accept(trigger, signed, now,
+                signed.validUntil(window));
         if (accepted.isEmpty()) {
             return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
                     + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
         }
         try {
-            return fire(name, body);
+            return fire(trigger, body);
         } catch (RuntimeException e) {
             seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
             throw e;
@@ -205,12 +249,12 @@ public class TriggersResource {
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
     @GET
     @Path("cron-preview")
-    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") @DefaultValue("UTC") String zone,
+    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
                               @QueryParam("count") String count) {
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
-        ZoneId zoneId = zone(zone);
+        ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         // The preview validates what creating the trigger would: a cron that never fires is refused here too.
         rejectCronThatNeverFires(cron, zoneId);
         JsonArrayBuilder ticks = Json.createArrayBuilder();
@@ -227,7 +271,7 @@ public class TriggersResource {
 
     private static JsonFields fields(String body) {
         return JsonFields.of(JsonInput.parse(body, "trigger"), "the trigger",
-                "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}");
+                "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}").allowOnly(SPEC_FIELDS);
     }
 
     /** The trigger a body describes; on update, what the body leaves out stays as it was. */
@@ -242,8 +286,8 @@ public class TriggersResource {
                 .flows(flows)
                 .description(body.string("description").orElseGet(() -> old.map(TriggerSpec::description).orElse("")))
                 .enabled(body.bool("enabled").orElseGet(() -> old.map(TriggerSpec::enabled).orElse(true)))
-                .timezone(zone(body.string("timezone").orElseGet(() -> old.map(o -> o.timezone().getId())
-                        .orElse("UTC"))));
+                .timezone(body.string("timezone").map(TriggersResource::zone)
+                        .orElseGet(() -> old.map(TriggerSpec::timezone).orElse(DEFAULT_ZONE)));
         body.string("cron").or(() -> old.flatMap(TriggerSpec::cron)).ifPresent(spec::cron);
         body.string("event").or(() -> old.flatMap(TriggerSpec::event)).ifPresent(spec::event);
         TriggerSpec built = spec.build();

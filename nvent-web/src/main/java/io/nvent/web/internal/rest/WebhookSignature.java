@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -22,34 +23,75 @@ final class WebhookSignature {
     static final String TIMESTAMP_HEADER = "X-Nvent-Timestamp";
     static final String SIGNATURE_HEADER = "X-Nvent-Signature";
 
+    private static final String SIGNATURE_PREFIX = "sha256=";
+
+    /**
+     * Unix seconds written as the sender writes them: digits, no sign, no leading zeros. A timestamp
+     * has one spelling only, so a captured request cannot pass for another by respelling it.
+     */
+    private static final Pattern CANONICAL_SECONDS = Pattern.compile("0|[1-9][0-9]{0,18}");
+
     private WebhookSignature() {
     }
 
-    /** Why a request is not properly signed, or empty when it is. */
-    static Optional<String> problem(String secret, String timestamp, String signature, byte[] body, Instant now,
-                                    Duration replayWindow) {
-        if (timestamp == null || signature == null) {
-            return Optional.of("this webhook requires the headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER);
+    /** The outcome of checking a request's signature headers. */
+    sealed interface Check permits Signed, Refused {
+    }
+
+    /**
+     * A properly signed request, identified by what the headers mean rather than how they were
+     * written: the timestamp as a number and the signature as lower-case hex without its prefix.
+     * Two requests with the same identity are the same request, sent again.
+     *
+     * @param seconds the timestamp, unix seconds
+     * @param signatureHex the signature's bytes as lower-case hex
+     */
+    record Signed(long seconds, String signatureHex) implements Check {
+
+        /** When the timestamp leaves the replay window, after which the check refuses the request anyway. */
+        Instant validUntil(Duration replayWindow) {
+            return Instant.ofEpochSecond(seconds).plus(replayWindow);
+        }
+    }
+
+    /** A request that is not properly signed, and why (for the 401 and the log). */
+    record Refused(String problem) implements Check {
+    }
+
+    /** Checks a request's signature headers against its body. */
+    static Check check(String secret, Optional<String> timestamp, Optional<String> signature, byte[] body,
+                       Instant now, Duration replayWindow) {
+        if (timestamp.isEmpty() || signature.isEmpty()) {
+            return new Refused("this webhook requires the headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER);
+        }
+        String secondsText = timestamp.get().trim();
+        if (!CANONICAL_SECONDS.matcher(secondsText).matches()) {
+            return new Refused(TIMESTAMP_HEADER + " must be unix seconds, written as digits without sign or "
+                    + "leading zeros");
         }
         long seconds;
         try {
-            seconds = Long.parseLong(timestamp.trim());
-        } catch (NumberFormatException e) {
-            return Optional.of(TIMESTAMP_HEADER + " must be unix seconds");
+            seconds = Long.parseLong(secondsText);
+        } catch (NumberFormatException tooLarge) {
+            return new Refused(TIMESTAMP_HEADER + " must be unix seconds");
         }
         if (Math.abs(now.getEpochSecond() - seconds) > replayWindow.toSeconds()) {
-            return Optional.of(TIMESTAMP_HEADER + " is outside the replay window of " + replayWindow.toSeconds() + " s");
+            return new Refused(TIMESTAMP_HEADER + " is outside the replay window of " + replayWindow.toSeconds()
+                    + " s");
         }
-        byte[] expected = sign(secret, signedMessage(seconds, body));
-        String given = signature.trim().startsWith("sha256=") ? signature.trim().substring(7) : signature.trim();
+        // The prefix is optional for senders that always sent bare hex; the identity of the request
+        // does not depend on it.
+        String given = signature.get().trim();
+        String hex = given.startsWith(SIGNATURE_PREFIX) ? given.substring(SIGNATURE_PREFIX.length()) : given;
         byte[] givenBytes;
         try {
-            givenBytes = HexFormat.of().parseHex(given);
+            givenBytes = HexFormat.of().parseHex(hex);
         } catch (IllegalArgumentException e) {
-            return Optional.of(SIGNATURE_HEADER + " must be sha256=<hex>");
+            return new Refused(SIGNATURE_HEADER + " must be sha256=<hex>");
         }
-        return MessageDigest.isEqual(expected, givenBytes) ? Optional.empty()
-                : Optional.of("the signature does not match the body");
+        byte[] expected = sign(secret, signedMessage(seconds, body));
+        return MessageDigest.isEqual(expected, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
+                : new Refused("the signature does not match the body");
     }
 
     /** What the sender signs: {@code <unix seconds>.} followed by the body exactly as sent. */

@@ -4,6 +4,7 @@ import io.nvent.InvalidPayloadException;
 import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,5 +50,14 @@ class JsonFieldsTest {
                 .hasMessageContaining("\"enabled\" of the trigger must be true or false, was \"yes\"");
         assertThatThrownBy(() -> trigger("{\"event\":5}").string("event"))
                 .hasMessageContaining("\"event\" of the trigger must be a string, was 5");
+    }
+
+    @Test
+    void aBodyHeldToItsFieldsRefusesOthersNamingThemAndWhatItTakes() {
+        assertThat(trigger("{\"name\":\"t\",\"enabled\":null}").allowOnly(List.of("name", "enabled")).string("name"))
+                .contains("t");
+        assertThatThrownBy(() -> trigger("{\"name\":\"t\",\"nmae\":\"u\"}").allowOnly(List.of("name", "enabled")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0752 the trigger has a field it cannot have: \"nmae\"; it takes only name, enabled");
     }
 }

@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import java.time.ZoneId;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,8 @@ class QueryParamsTest {
         assertThat(QueryParams.intWithin("limit", " ", 50, 1, 1000)).isEqualTo(50);
         assertThat(QueryParams.intWithin("limit", "1000", 50, 1, 1000)).isEqualTo(1000);
         assertThat(QueryParams.longWithin("after", "12345678901", 0, 0, Long.MAX_VALUE)).isEqualTo(12345678901L);
+        assertThat(QueryParams.optionalLongWithin("before", "", 1, Long.MAX_VALUE)).isEmpty();
+        assertThat(QueryParams.optionalLongWithin("before", "15", 1, Long.MAX_VALUE)).contains(15L);
     }
 
     @Test
@@ -34,6 +37,8 @@ class QueryParamsTest {
                 .hasMessageContaining("1..1000");
         assertThatThrownBy(() -> QueryParams.longWithin("after", "-1", 0, 0, Long.MAX_VALUE))
                 .hasMessageContaining("'after'").hasMessageContaining("at least 0");
+        assertThatThrownBy(() -> QueryParams.optionalLongWithin("before", "0", 1, Long.MAX_VALUE))
+                .hasMessage("query parameter 'before' must be a whole number of at least 1; was '0'");
     }
 
     @Test
@@ -43,5 +48,17 @@ class QueryParamsTest {
         assertThat(QueryParams.optionalChoice("state", null, List.of("failed"), s -> s)).isEmpty();
         assertThatThrownBy(() -> QueryParams.choice("order", "sideways", "asc", "asc", "desc"))
                 .hasMessage("query parameter 'order' must be one of asc, desc; was 'sideways'");
+    }
+
+    @Test
+    void anAbsentOrEmptyTimeZoneTakesItsDefaultAndAnUnknownOneIsRefused() {
+        ZoneId utc = ZoneId.of("UTC");
+
+        assertThat(QueryParams.zone("timezone", null, utc)).isEqualTo(utc);
+        assertThat(QueryParams.zone("timezone", "", utc)).isEqualTo(utc);
+        assertThat(QueryParams.zone("timezone", " Europe/Paris ", utc)).isEqualTo(ZoneId.of("Europe/Paris"));
+        assertThatThrownBy(() -> QueryParams.zone("timezone", "Mars/Base", utc))
+                .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; "
+                        + "was 'Mars/Base'");
     }
 }

@@ -1,6 +1,11 @@
 package io.nvent.web.internal.rest;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,40 +15,63 @@ class SeenSignaturesTest {
 
     private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
     private static final Instant VALID_UNTIL = NOW.plusSeconds(300);
+    private static final WebhookSignature.Signed SIGNED = new WebhookSignature.Signed(1_700_000_000L, "abcd");
 
     private final SeenSignatures seen = new SeenSignatures();
 
     @Test
     void theSameSignedRequestIsAcceptedOnlyOnceWithinItsWindow() {
-        assertThat(seen.accept("orders", "1700000000", "sha256=ABCD", NOW, VALID_UNTIL)).isPresent();
+        assertThat(seen.accept("orders", SIGNED, NOW, VALID_UNTIL)).isPresent();
 
-        assertThat(seen.accept("orders", "1700000000", "sha256=abcd", NOW.plusSeconds(60), VALID_UNTIL))
-                .as("the same signature, hex in another case").isEmpty();
+        assertThat(seen.accept("orders", new WebhookSignature.Signed(1_700_000_000L, "abcd"), NOW.plusSeconds(60),
+                VALID_UNTIL)).as("the same request sent again").isEmpty();
+    }
+
+    @Test
+    void aReplayWithItsSignatureRespeltIsStillTheSameRequest() {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        String hex = HexFormat.of().formatHex(WebhookSignature.sign("secret",
+                WebhookSignature.signedMessage(NOW.getEpochSecond(), body)));
+        String timestamp = String.valueOf(NOW.getEpochSecond());
+
+        assertThat(seen.accept("orders", signed(timestamp, "sha256=" + hex, body), NOW, VALID_UNTIL)).isPresent();
+
+        assertThat(seen.accept("orders", signed(timestamp, hex, body), NOW, VALID_UNTIL)).as("without sha256=")
+                .isEmpty();
+        assertThat(seen.accept("orders", signed(timestamp, "sha256=" + hex.toUpperCase(Locale.ROOT), body), NOW,
+                VALID_UNTIL)).as("in upper-case hex").isEmpty();
+    }
+
+    private static WebhookSignature.Signed signed(String timestamp, String signature, byte[] body) {
+        return (WebhookSignature.Signed) WebhookSignature.check("secret", Optional.of(timestamp),
+                Optional.of(signature), body, NOW, Duration.ofMinutes(5));
     }
 
     @Test
     void anotherTimestampSignatureOrTriggerIsAnotherRequest() {
-        seen.accept("orders", "1700000000", "sha256=abcd", NOW, VALID_UNTIL);
+        seen.accept("orders", SIGNED, NOW, VALID_UNTIL);
 
-        assertThat(seen.accept("orders", "1700000001", "sha256=abcd", NOW, VALID_UNTIL)).isPresent();
-        assertThat(seen.accept("orders", "1700000000", "sha256=abce", NOW, VALID_UNTIL)).isPresent();
-        assertThat(seen.accept("refunds", "1700000000", "sha256=abcd", NOW, VALID_UNTIL)).isPresent();
+        assertThat(seen.accept("orders", new WebhookSignature.Signed(1_700_000_001L, "abcd"), NOW, VALID_UNTIL))
+                .isPresent();
+        assertThat(seen.accept("orders", new WebhookSignature.Signed(1_700_000_000L, "abce"), NOW, VALID_UNTIL))
+                .isPresent();
+        assertThat(seen.accept("refunds", SIGNED, NOW, VALID_UNTIL)).isPresent();
     }
 
     @Test
     void aRequestIsForgottenOnceItsTimestampHasLeftTheWindow() {
-        seen.accept("orders", "1700000000", "sha256=abcd", NOW, VALID_UNTIL);
+        seen.accept("orders", SIGNED, NOW, VALID_UNTIL);
 
-        assertThat(seen.accept("orders", "1700000000", "sha256=abcd", VALID_UNTIL.plusSeconds(1),
-                VALID_UNTIL.plusSeconds(301))).isPresent();
+        assertThat(seen.accept("orders", SIGNED, VALID_UNTIL.plusSeconds(1), VALID_UNTIL.plusSeconds(301)))
+                .isPresent();
     }
 
     @Test
     void aForgottenRequestIsAcceptedAgain() {
-        String key = seen.accept("orders", "1700000000", "sha256=abcd", NOW, VALID_UNTIL).orElseThrow();
+        SeenSignatures.Request request = seen.accept("orders", SIGNED, NOW, VALID_UNTIL).orElseThrow();
 
-        seen.forget(key);
+        seen.forget(request);
 
-        assertThat(seen.accept("orders", "1700000000", "sha256=abcd", NOW, VALID_UNTIL)).isPresent();
+        assertThat(seen.accept("orders", SIGNED, NOW, VALID_UNTIL)).isPresent();
     }
 }

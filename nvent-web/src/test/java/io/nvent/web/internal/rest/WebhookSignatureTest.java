@@ -4,7 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,41 +17,93 @@ class WebhookSignatureTest {
 
     private static final String SECRET = "demo-secret";
     private static final Instant NOW = Instant.parse("2024-05-01T10:00:00Z");
+    private static final String TIMESTAMP = String.valueOf(NOW.getEpochSecond());
     private static final Duration WINDOW = Duration.ofMinutes(5);
+    private static final byte[] BODY = "{\"sku\":\"A-7\"}".getBytes(StandardCharsets.UTF_8);
+
+    private static String hexSignatureOf(byte[] message) {
+        return HexFormat.of().formatHex(WebhookSignature.sign(SECRET, message));
+    }
 
     private static String signatureOf(String message) {
-        return "sha256=" + HexFormat.of().formatHex(
-                WebhookSignature.sign(SECRET, message.getBytes(StandardCharsets.UTF_8)));
+        return "sha256=" + hexSignatureOf(message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static WebhookSignature.Check check(String timestamp, String signature, byte[] body) {
+        return WebhookSignature.check(SECRET, Optional.of(timestamp), Optional.of(signature), body, NOW, WINDOW);
+    }
+
+    private static Optional<String> problemOf(WebhookSignature.Check check) {
+        return check instanceof WebhookSignature.Refused refused ? Optional.of(refused.problem()) : Optional.empty();
     }
 
     @Test
     void anEmptyBodySignedAsEmptyIsAccepted() {
-        String timestamp = String.valueOf(NOW.getEpochSecond());
-
-        assertThat(WebhookSignature.problem(SECRET, timestamp, signatureOf(timestamp + "."), new byte[0], NOW,
-                WINDOW)).isEmpty();
+        assertThat(check(TIMESTAMP, signatureOf(TIMESTAMP + "."), new byte[0]))
+                .isInstanceOf(WebhookSignature.Signed.class);
     }
 
     @Test
     void aBodyThatIsNotUtf8IsVerifiedByteForByte() {
-        String timestamp = String.valueOf(NOW.getEpochSecond());
         byte[] latin1 = "café".getBytes(StandardCharsets.ISO_8859_1);
-        byte[] message = WebhookSignature.signedMessage(NOW.getEpochSecond(), latin1);
-        String signature = "sha256=" + HexFormat.of().formatHex(WebhookSignature.sign(SECRET, message));
+        String signature = "sha256=" + hexSignatureOf(WebhookSignature.signedMessage(NOW.getEpochSecond(), latin1));
 
-        assertThat(WebhookSignature.problem(SECRET, timestamp, signature, latin1, NOW, WINDOW)).isEmpty();
-        assertThat(WebhookSignature.problem(SECRET, timestamp, signature, "café".getBytes(StandardCharsets.UTF_8),
-                NOW, WINDOW)).contains("the signature does not match the body");
+        assertThat(check(TIMESTAMP, signature, latin1)).isInstanceOf(WebhookSignature.Signed.class);
+        assertThat(problemOf(check(TIMESTAMP, signature, "café".getBytes(StandardCharsets.UTF_8))))
+                .contains("the signature does not match the body");
     }
 
     @Test
     void aSignatureOfAnotherBodyOrAnOldTimestampIsRefused() {
-        String timestamp = String.valueOf(NOW.getEpochSecond());
         String stale = String.valueOf(NOW.minus(Duration.ofMinutes(6)).getEpochSecond());
 
-        assertThat(WebhookSignature.problem(SECRET, timestamp, signatureOf(timestamp + ".{}"), new byte[0], NOW,
-                WINDOW)).contains("the signature does not match the body");
-        assertThat(WebhookSignature.problem(SECRET, stale, signatureOf(stale + "."), new byte[0], NOW, WINDOW))
+        assertThat(problemOf(check(TIMESTAMP, signatureOf(TIMESTAMP + ".{}"), new byte[0])))
+                .contains("the signature does not match the body");
+        assertThat(problemOf(check(stale, signatureOf(stale + "."), new byte[0])))
                 .hasValueSatisfying(p -> assertThat(p).contains("replay window"));
+    }
+
+    @Test
+    void missingHeadersAreRefusedNamingBoth() {
+        WebhookSignature.Check unstamped = WebhookSignature.check(SECRET, Optional.empty(),
+                Optional.of(signatureOf("x")), BODY, NOW, WINDOW);
+
+        assertThat(problemOf(unstamped))
+                .hasValueSatisfying(p -> assertThat(p).contains("X-Nvent-Timestamp", "X-Nvent-Signature"));
+    }
+
+    @ParameterizedTest(name = "X-Nvent-Timestamp: {0}<seconds>")
+    @ValueSource(strings = {"0", "00", "+"})
+    void aTimestampRespeltWithASignOrLeadingZerosIsRefusedThoughItsNumberWasSigned(String respelling) {
+        String signature = "sha256=" + hexSignatureOf(WebhookSignature.signedMessage(NOW.getEpochSecond(), BODY));
+
+        assertThat(problemOf(check(respelling + TIMESTAMP, signature, BODY)))
+                .hasValueSatisfying(p -> assertThat(p).contains("X-Nvent-Timestamp", "leading zeros"));
+    }
+
+    @Test
+    void aTimestampThatIsNoNumberOrTooLargeForOneIsRefused() {
+        assertThat(problemOf(check("yesterday", signatureOf("x"), BODY))).isPresent();
+        assertThat(problemOf(check("99999999999999999999", signatureOf("x"), BODY))).isPresent();
+        assertThat(problemOf(check("-" + TIMESTAMP, signatureOf("x"), BODY))).isPresent();
+    }
+
+    @Test
+    void aSignedRequestIsIdentifiedByItsNumberAndSignatureBytesHoweverTheHeadersSpellThem() {
+        String hex = hexSignatureOf(WebhookSignature.signedMessage(NOW.getEpochSecond(), BODY));
+        WebhookSignature.Signed expected = new WebhookSignature.Signed(NOW.getEpochSecond(), hex);
+
+        assertThat(check(TIMESTAMP, "sha256=" + hex, BODY)).isEqualTo(expected);
+        assertThat(check(TIMESTAMP, hex, BODY)).as("without the prefix").isEqualTo(expected);
+        assertThat(check(TIMESTAMP, "sha256=" + hex.toUpperCase(Locale.ROOT), BODY)).as("upper-case hex")
+                .isEqualTo(expected);
+        assertThat(check(" " + TIMESTAMP + " ", " sha256=" + hex + " ", BODY)).as("surrounded by blanks")
+                .isEqualTo(expected);
+    }
+
+    @Test
+    void aSignedRequestIsValidUntilItsTimestampLeavesTheWindow() {
+        assertThat(new WebhookSignature.Signed(NOW.getEpochSecond(), "ab").validUntil(WINDOW))
+                .isEqualTo(NOW.plus(WINDOW));
     }
 }
