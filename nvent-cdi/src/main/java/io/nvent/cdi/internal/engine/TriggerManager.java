@@ -391,6 +391,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         + "', which is not registered");
             }
         }
+        // A field of another type's would be kept and shown, though nothing ever reads it.
+        if (spec.type() != TriggerType.SCHEDULE && spec.cron().filter(c -> !c.isBlank()).isPresent()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
+                    + " trigger; a cron expression belongs to schedule triggers only");
+        }
+        if (spec.type() != TriggerType.EVENT && spec.event().filter(e -> !e.isBlank()).isPresent()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
+                    + " trigger; an event name belongs to event triggers only");
+        }
         spec.cron().ifPresent(Cron::parse);
     }
 

@@ -291,6 +291,12 @@ class TriggersTest {
                         .as(lostInUrls).hasMessageContaining("not dots only");
             }
             assertThat(TriggerSpec.isValidName("v1.2")).isTrue();
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("manual-with-cron", TriggerType.MANUAL)
+                    .cron("* * * * *").flow("report").build())).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("is a manual trigger; a cron expression belongs to schedule triggers only");
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hook-with-event", TriggerType.WEBHOOK)
+                    .event("order.placed").flow("report").build()))
+                    .hasMessageContaining("an event name belongs to event triggers only");
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
                     .flow("report").build())).hasMessageContaining("exists already");
             assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
