@@ -100,7 +100,7 @@ abstract class JpaStoreBehaviourTest {
         RunRecord run = run("orders", "{\"open\":");
 
         assertThatThrownBy(() -> store.createRun(run, List.of())).isInstanceOf(InvalidPayloadException.class)
-                .hasMessageContaining("NVENT-0204").hasMessageContaining("input of run '" + run.runId() + "'");
+                .hasMessageContaining("NVENT-0204").hasMessageContaining("input of the new run of flow 'orders'");
         assertThat(store.findRun(run.runId())).isEmpty();
     }
 
