@@ -230,9 +230,8 @@ public final class JmsJobQueue implements JobQueue {
         return registry.record(queue, jobId, clock.instant());
     }
 
-    @Override
-    public boolean retry(String queue, String jobId) {
-        requireOpen();
+    /** Whether the job is a dead letter of the queue, one this node may retry or discard. */
+    private boolean holdsDeadLetter(String queue, String jobId) {
         hydrate(control(queue));
         Optional<JobEntry> entry = registry.entry(queue, jobId);
         if (entry.isPresent() && !registry.isFailed(entry.get())) {
@@ -240,7 +239,13 @@ public final class JmsJobQueue implements JobQueue {
         }
         // The dead-letter queue is the truth (another node may have retried it already); browsing
         // answers at once where a receive would wait out its timeout for a missing message.
-        if (deadLetterBrowse(queue, Optional.of(jobId)).isEmpty()) {
+        return !deadLetterBrowse(queue, Optional.of(jobId)).isEmpty();
+    }
+
+    @Override
+    public boolean retry(String queue, String jobId) {
+        requireOpen();
+        if (!holdsDeadLetter(queue, jobId)) {
             return false;
         }
         List<JobMessage> moved = moveDeadLetters(queue, Optional.of(jobId), DEAD_LETTER_RECEIVE_MILLIS);
@@ -264,12 +269,7 @@ public final class JmsJobQueue implements JobQueue {
     @Override
     public boolean discard(String queue, String jobId) {
         requireOpen();
-        hydrate(control(queue));
-        Optional<JobEntry> entry = registry.entry(queue, jobId);
-        if (entry.isPresent() && !registry.isFailed(entry.get())) {
-            return false;
-        }
-        if (deadLetterBrowse(queue, Optional.of(jobId)).isEmpty()) {
+        if (!holdsDeadLetter(queue, jobId)) {
             return false;
         }
         boolean removed;

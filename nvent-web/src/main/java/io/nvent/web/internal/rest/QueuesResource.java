@@ -121,15 +121,9 @@ public class QueuesResource {
     @POST
     @Path("{queue}/jobs/{jobId}/retry")
     public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
-        JobRecord job = find(name, jobId);
-        if (job.state() != JobState.FAILED) {
-            throw new ClientErrorException("NVENT-0743 job '" + jobId + "' is "
-                    + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be retried",
-                    Response.Status.CONFLICT);
-        }
+        JobRecord job = findFailed(name, jobId, "NVENT-0743", "retried");
         if (!retry(job)) {
-            throw new ClientErrorException("NVENT-0743 job '" + jobId + "' could not be retried; it is no longer failed",
-                    Response.Status.CONFLICT);
+            throw noLongerFailed(jobId, "NVENT-0743", "retried");
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0744 job {0} of queue {1} retried", jobId, name);
         return Representations.jobDetail(find(name, jobId)).toString();
@@ -180,15 +174,9 @@ public class QueuesResource {
     @DELETE
     @Path("{queue}/jobs/{jobId}")
     public Response discard(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
-        JobRecord job = find(name, jobId);
-        if (job.state() != JobState.FAILED) {
-            throw new ClientErrorException("NVENT-0748 job '" + jobId + "' is "
-                    + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be discarded",
-                    Response.Status.CONFLICT);
-        }
+        findFailed(name, jobId, "NVENT-0748", "discarded");
         if (!queue.discard(name, jobId)) {
-            throw new ClientErrorException("NVENT-0748 job '" + jobId + "' could not be discarded; it is no longer"
-                    + " failed", Response.Status.CONFLICT);
+            throw noLongerFailed(jobId, "NVENT-0748", "discarded");
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0749 failed job {0} of queue {1} discarded", jobId, name);
         return Response.noContent().build();
@@ -205,6 +193,23 @@ public class QueuesResource {
             }
         }
         return queue.retry(job.queue(), job.jobId());
+    }
+
+    /** The job, which must have failed to be {@code done} (409 otherwise). */
+    private JobRecord findFailed(String name, String jobId, String messageId, String done) {
+        JobRecord job = find(name, jobId);
+        if (job.state() != JobState.FAILED) {
+            throw new ClientErrorException(messageId + " job '" + jobId + "' is "
+                    + job.state().name().toLowerCase(Locale.ROOT) + "; only failed jobs can be " + done,
+                    Response.Status.CONFLICT);
+        }
+        return job;
+    }
+
+    /** A failed job that changed state while it was being {@code done}, e.g. retried from elsewhere. */
+    private static ClientErrorException noLongerFailed(String jobId, String messageId, String done) {
+        return new ClientErrorException(messageId + " job '" + jobId + "' could not be " + done
+                + "; it is no longer failed", Response.Status.CONFLICT);
     }
 
     private JobRecord find(String name, String jobId) {
