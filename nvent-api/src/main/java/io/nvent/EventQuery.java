@@ -6,13 +6,19 @@ import java.util.Set;
 /**
  * Which entries of a run's history to read.
  *
+ * <p>The entries between the two bounds that pass the type filter are put in order, and the first
+ * {@code limit} of them read: oldest first, a page starts after the last entry seen
+ * ({@code afterSeq}); newest first, before the oldest one seen ({@code beforeSeq}).
+ *
  * @param types only these types; empty for all
  * @param afterSeq only entries with a sequence number greater than this
+ * @param beforeSeq only entries with a sequence number smaller than this; {@link Long#MAX_VALUE}
+ *                  for no upper bound
  * @param limit maximum entries (1..10000)
  * @param newestFirst order by descending sequence number
  * @since 0.1
  */
-public record EventQuery(Set<EventType> types, long afterSeq, int limit, boolean newestFirst) {
+public record EventQuery(Set<EventType> types, long afterSeq, long beforeSeq, int limit, boolean newestFirst) {
 
     /** Largest page a single read may return. */
     public static final int MAX_LIMIT = 10_000;
@@ -22,9 +28,22 @@ public record EventQuery(Set<EventType> types, long afterSeq, int limit, boolean
         if (afterSeq < 0) {
             throw new IllegalArgumentException("afterSeq must be >= 0, was " + afterSeq);
         }
+        if (beforeSeq < 1) {
+            throw new IllegalArgumentException("beforeSeq must be >= 1, was " + beforeSeq);
+        }
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be within 1.." + MAX_LIMIT + ", was " + limit);
         }
+    }
+
+    /** A query with no upper bound. */
+    public EventQuery(Set<EventType> types, long afterSeq, int limit, boolean newestFirst) {
+        this(types, afterSeq, Long.MAX_VALUE, limit, newestFirst);
+    }
+
+    /** The same query, of entries before {@code seq} only. */
+    public EventQuery before(long seq) {
+        return new EventQuery(types, afterSeq, seq, limit, newestFirst);
     }
 
     /** Everything, oldest first, up to {@link #MAX_LIMIT} entries. */
@@ -39,6 +58,6 @@ public record EventQuery(Set<EventType> types, long afterSeq, int limit, boolean
 
     /** Whether an entry passes the type and sequence filters. */
     public boolean matches(HistoryEvent event) {
-        return event.seq() > afterSeq && (types.isEmpty() || types.contains(event.type()));
+        return event.seq() > afterSeq && event.seq() < beforeSeq && (types.isEmpty() || types.contains(event.type()));
     }
 }

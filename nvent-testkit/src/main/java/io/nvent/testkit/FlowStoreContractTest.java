@@ -313,6 +313,19 @@ public abstract class FlowStoreContractTest {
                 .extracting(HistoryEvent::seq).containsExactly(10L, 8L);
     }
 
+    @Test
+    void pagesNewestFirstBelowTheOldestEntrySeen() {
+        RunRecord run = runWithAlternatingHistory();
+
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 0, 3, true).before(8)))
+                .extracting(HistoryEvent::seq).containsExactly(7L, 6L, 5L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(EventType.LOG), 0, 2, true).before(8)))
+                .extracting(HistoryEvent::seq).containsExactly(6L, 4L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 3, 10, false).before(6)))
+                .as("both bounds, oldest first").extracting(HistoryEvent::seq).containsExactly(4L, 5L);
+        assertThat(store.readEvents(run.runId(), new EventQuery(Set.of(), 0, 10, true).before(1))).isEmpty();
+    }
+
     // ---------------------------------------------------------------- updates
 
     @Test

@@ -374,7 +374,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public List<HistoryEvent> readEvents(String runId, EventQuery query) {
-        StringBuilder jpql = new StringBuilder("select e from NventEvent e where e.runId = :runId and e.seq > :after");
+        StringBuilder jpql = new StringBuilder("select e from NventEvent e where e.runId = :runId and e.seq > :after"
+                + " and e.seq < :before");
         if (!query.types().isEmpty()) {
             jpql.append(" and e.type in :types");
         }
@@ -382,6 +383,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.read(em -> {
             TypedQuery<EventEntity> q = em.createQuery(jpql.toString(), EventEntity.class)
                     .setParameter("runId", runId).setParameter("after", query.afterSeq())
+                    .setParameter("before", query.beforeSeq())
                     .setMaxResults(query.limit());
             if (!query.types().isEmpty()) {
                 q.setParameter("types", query.types());

@@ -94,13 +94,13 @@ public class RunsResource {
     public String events(@PathParam("runId") String runId, @QueryParam("after") String after,
                          @QueryParam("before") String before, @QueryParam("limit") String limit,
                          @QueryParam("types") String types, @QueryParam("order") String order) {
-        HistoryPage page = new HistoryPage(types(types),
+        EventQuery query = new EventQuery(types(types),
                 QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE),
-                QueryParams.optionalLongWithin("before", before, 1, Long.MAX_VALUE),
+                QueryParams.longWithin("before", before, Long.MAX_VALUE, 1, Long.MAX_VALUE),
                 QueryParams.intWithin("limit", limit, 1000, 1, EventQuery.MAX_LIMIT),
                 QueryParams.choice("order", order, "asc", "asc", "desc").equals("desc"));
         JsonArrayBuilder events = JSON.createArrayBuilder();
-        page.read(query -> flows.events(runId, query)).forEach(event -> events.add(Representations.event(event)));
+        flows.events(runId, query).forEach(event -> events.add(Representations.event(event)));
         return events.build().toString();
     }
 
