@@ -15,11 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -520,7 +517,7 @@ class DemoApplicationIT {
         String webhook = "api/nvent/triggers/partner-order/webhook";
         String body = "{\"partner\":\"acme\",\"sku\":\"R-1\"}";
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
-        String hex = hmacHex(timestamp + "." + body);
+        String hex = Http.demoSignature(timestamp + "." + body);
         Http anonymous = Http.anonymous(base);
         long firesBefore = fires("partner-order");
 
@@ -543,19 +540,12 @@ class DemoApplicationIT {
 
         String later = String.valueOf(Long.parseLong(timestamp) + 1);
         assertThat(anonymous.post(webhook, body, "X-Nvent-Timestamp", later,
-                "X-Nvent-Signature", hmacHex(later + "." + body)).status()).as("signed anew, bare hex").isEqualTo(202);
+                "X-Nvent-Signature", Http.demoSignature(later + "." + body)).status()).as("signed anew, bare hex").isEqualTo(202);
     }
 
     private long fires(String trigger) {
         return http.get("api/nvent/triggers/" + trigger).json().getJsonObject("stats").getJsonNumber("fires")
                 .longValue();
-    }
-
-    /** The signature of the demo's partner-order trigger (secret demo-secret), as lower-case hex. */
-    private static String hmacHex(String message) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
     }
 
     // ------------------------------------------------------------------ security

@@ -181,6 +181,16 @@ public final class Http {
         return line.toString();
     }
 
+    /**
+     * The signature of a request to the demo's signed webhook trigger (secret {@code demo-secret}):
+     * HMAC-SHA256 of {@code message} as lower-case hex.
+     */
+    static String demoSignature(String message) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+    }
+
     public Reply delete(String path) {
         return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }

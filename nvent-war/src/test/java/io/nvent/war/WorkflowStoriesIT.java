@@ -8,15 +8,11 @@ import jakarta.json.JsonObject;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -185,17 +181,17 @@ class WorkflowStoriesIT {
         assertThat(unsigned.status()).isEqualTo(401);
 
         Http.Reply signed = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
-                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "." + body));
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
         assertThat(signed.status()).as(signed.body()).isEqualTo(202);
         http.awaitRun(signed.json().getJsonArray("runs").getString(0), "completed");
 
         Http.Reply replayed = anonymous.post("api/nvent/triggers/partner-order/webhook", body,
-                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "." + body));
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
         assertThat(replayed.status()).as(replayed.body()).isEqualTo(409);
         assertThat(replayed.json().getString("detail")).contains("accepted before");
         String later = String.valueOf(Long.parseLong(timestamp) + 1);
         assertThat(anonymous.post("api/nvent/triggers/partner-order/webhook", body, "X-Nvent-Timestamp", later,
-                "X-Nvent-Signature", "sha256=" + sign(later + "." + body)).status()).as("signed anew").isEqualTo(202);
+                "X-Nvent-Signature", "sha256=" + Http.demoSignature(later + "." + body)).status()).as("signed anew").isEqualTo(202);
 
         assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(404);
         assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
@@ -206,7 +202,7 @@ class WorkflowStoriesIT {
         String timestamp = String.valueOf(Instant.now().getEpochSecond());
 
         Http.Reply signed = Http.anonymous(base).post("api/nvent/triggers/partner-order/webhook", "",
-                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + sign(timestamp + "."));
+                "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "."));
 
         assertThat(signed.status()).as(signed.body()).isEqualTo(202);
         assertThat(signed.json().getJsonArray("runs")).hasSize(1);
@@ -289,12 +285,6 @@ class WorkflowStoriesIT {
         assertThat(reply.status()).as(reply.body()).isEqualTo(400);
         assertThat(reply.contentType()).startsWith("application/problem+json");
         assertThat(reply.json().getString("detail")).contains(detailParts);
-    }
-
-    private static String sign(String message) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
     }
 
     // ------------------------------------------------------------ awaits
