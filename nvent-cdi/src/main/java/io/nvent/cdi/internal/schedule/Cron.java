@@ -124,10 +124,26 @@ public final class Cron {
         return ticks;
     }
 
-    /** A human-readable description, e.g. "every 5 minutes". */
+    /** A human-readable description, e.g. "every 5 minutes" or "at 00:00 on day 29 in February". */
     public String describe() {
-        return CronDescriptor.instance(Locale.ENGLISH).describe(parsed);
+        String words = CronDescriptor.instance(Locale.ENGLISH).describe(parsed);
+        // cron-utils names single days and months as "at 29 day", "at 1 and 15 days", "at Sunday day",
+        // "at February month"; the console shows these words to operators.
+        for (String[] rewrite : DESCRIPTION_REWRITES) {
+            words = words.replaceAll(rewrite[0], rewrite[1]);
+        }
+        return words;
     }
+
+    private static final String[][] DESCRIPTION_REWRITES = {
+        {"at ((?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:(?:, | and )"
+                + "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))*) days?\\b", "on $1"},
+        {"at (\\d+) day\\b", "on day $1"},
+        {"at (\\d+(?:(?:, | and )\\d+)+) days\\b", "on days $1"},
+        {"at ((?:January|February|March|April|May|June|July|August|September|October|November|December)"
+                + "(?:(?:, | and )(?:January|February|March|April|May|June|July|August|September|October|November"
+                + "|December))*) months?\\b", "in $1"},
+    };
 
     /**
      * The same schedule for the EJB timer service. Cron allows more than the EJB syntax does: steps

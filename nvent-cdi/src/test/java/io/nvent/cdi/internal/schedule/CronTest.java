@@ -95,6 +95,14 @@ class CronTest {
     }
 
     @Test
+    void descriptionsNameDaysAndMonthsTheWayPeopleSayThem() {
+        assertThat(Cron.parse("0 0 29 2 *").describe()).isEqualTo("at 00:00 on day 29 in February");
+        assertThat(Cron.parse("15 10 1,15 * *").describe()).isEqualTo("at 10:15 on days 1 and 15");
+        assertThat(Cron.parse("0 12 * * 0").describe()).isEqualTo("at 12:00 on Sunday");
+        assertThat(Cron.parse("0 9 * * MON-FRI").describe()).isEqualTo("at 09:00 every day between Monday and Friday");
+    }
+
+    @Test
     void writtenOutFieldsHoldExactlyTheValuesOfTheCronField() {
         ScheduleExpression expression = Cron.parse("1-59/20 20-23/2 1-31/10 JAN-DEC/4 MON,FRI-SAT").toScheduleExpression(UTC);
 
