@@ -40,7 +40,7 @@ public enum RunStatus {
             AWAITING, EnumSet.of(RUNNING, COMPLETED, FAILED, CANCELED, STALLED),
             STALLED, EnumSet.of(RUNNING, FAILED, CANCELED),
             COMPLETED, EnumSet.noneOf(RunStatus.class),
-            FAILED, EnumSet.of(RUNNING),
+            FAILED, EnumSet.of(RUNNING, AWAITING),   // a retried step runs, or waits for its await again
             CANCELED, EnumSet.noneOf(RunStatus.class));
 
     /** Whether the run has ended: completed, failed or canceled. */

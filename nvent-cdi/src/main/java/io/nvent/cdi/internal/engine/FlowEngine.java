@@ -358,20 +358,38 @@ public final class FlowEngine implements FlowService {
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
         StepDefinition step = stepOf(flow, stepName);
+        // A step behind an await that never let it through (it timed out and failed the step) must
+        // wait for it again: a retry is no way around an approval.
+        boolean gatePassed = step.awaitBefore().isEmpty() || scheduling.awaitsOfRun(runId).stream().anyMatch(a ->
+                a.step().equals(stepName) && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED);
+        List<AwaitRecord> awaits = new ArrayList<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
                         "retry step '" + stepName + "', which has not failed");
             }
-            RunRecord next = run.withStep(stepName, StepStatus.QUEUED);
+            awaits.clear();
+            List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
+                    JsonText.object().str("reason", gatePassed ? "manual retry"
+                            : "manual retry; the step waits for its await again").build())));
+            RunRecord next = run.withStep(stepName, gatePassed ? StepStatus.QUEUED : StepStatus.AWAITING);
             if (next.status() != RunStatus.RUNNING) {
                 next = next.withStatus(RunStatus.RUNNING, now);
             }
-            return Optional.of(new RunChange(next, List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                    JsonText.object().str("reason", "manual retry").build()))));
+            if (!gatePassed) {
+                next = Orchestration.settleStatus(next, events, now);
+                AwaitRecord await = newAwait(next, step, AwaitPosition.BEFORE, now, "[]");
+                awaits.add(await);
+                events.add(registeredEvent(await));
+            }
+            return Optional.of(new RunChange(next, events));
         });
         change.ifPresent(c -> {
             publish(c.run().flow(), c.events());
+            if (!gatePassed) {
+                saveAwaits(awaits);
+                return;
+            }
             String jobId = StepJob.jobId(runId, stepName);
             if (!queue.retry(step.queue(), jobId)) {
                 enqueue(runId, flow.name(), step, jobId + ":retry-" + c.run().version());

@@ -88,6 +88,26 @@ class AwaitsTest {
     }
 
     @Test
+    void retryingAStepWhoseApprovalTimedOutWaitsForANewApprovalInsteadOfRunningTheStep() {
+        try (EngineHarness h = expenseFlow()) {
+            String runId = h.engine.start("expense", Map.of("amount", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "pay");
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("pay", StepStatus.AWAITING);
+            assertThat(payouts).as("no payment without an approval").hasValue(0);
+            h.engine.resolveWebhook(tokenOf(h.registration(1)), "{\"approvedBy\":\"cfo\"}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(payouts).hasValue(1);
+        }
+    }
+
+    @Test
     void anAwaitThatTimesOutWithFailFailsTheRunAndLaterCallsAreGone() {
         try (EngineHarness h = expenseFlow()) {
             String runId = h.engine.start("expense", Map.of("amount", 1));
