@@ -68,9 +68,9 @@ function describe(ev) {
     }
     case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name)), more('payload', d.payload)];
     case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
-    case 'step.retry': return d.reason ? `${d.reason}: the step is queued again`
+    case 'step.retry': return d.reason ? (d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
       : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at ${time(d.nextAttemptAt)}`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
-    case 'step.failed': return [h('span', {}, `${d.error} (attempt ${d.attempt}/${d.maxAttempts})`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'flow.completed': return 'run completed';

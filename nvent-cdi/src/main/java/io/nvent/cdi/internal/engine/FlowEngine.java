@@ -499,11 +499,20 @@ public final class FlowEngine implements FlowService {
     }
 
     private void resolveOrExplain(AwaitRecord await, String data) {
+        if (isPastTimeout(await, clock.instant())) {
+            // The sweep applies its timeout action within a poll; the caller is answered as after it.
+            throw new AwaitClosedException(await.awaitId(), await.runId(), AwaitStatus.TIMED_OUT);
+        }
         if (!resolve(await, data, AwaitStatus.RESOLVED)) {
             AwaitStatus status = scheduling.findAwait(await.awaitId()).map(AwaitRecord::status)
                     .orElse(AwaitStatus.CANCELED);
             throw new AwaitClosedException(await.awaitId(), await.runId(), status);
         }
+    }
+
+    /** Whether a waiting await's timeout has passed, though the sweep may not have closed it yet. */
+    private static boolean isPastTimeout(AwaitRecord await, Instant now) {
+        return await.status() == AwaitStatus.WAITING && await.timeoutAt().filter(t -> !now.isBefore(t)).isPresent();
     }
 
     /**
@@ -514,6 +523,9 @@ public final class FlowEngine implements FlowService {
      */
     boolean resolve(AwaitRecord await, String data, AwaitStatus closeAs) {
         Instant now = clock.instant();
+        if (closeAs == AwaitStatus.RESOLVED && isPastTimeout(await, now)) {
+            return false;
+        }
         Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
         if (closed.isEmpty()) {
             return false;

@@ -119,6 +119,9 @@ class AwaitsTest {
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
             h.clock.advance(Duration.ofSeconds(2));
+            assertThatThrownBy(() -> h.engine.resolveWebhook(token, "{}")).as("past its timeout, before the sweep")
+                    .isInstanceOfSatisfying(AwaitClosedException.class,
+                            e -> assertThat(e.status()).isEqualTo(AwaitStatus.TIMED_OUT));
             h.sweep();
 
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
