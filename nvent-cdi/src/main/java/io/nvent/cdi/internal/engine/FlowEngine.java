@@ -287,6 +287,8 @@ public final class FlowEngine implements FlowService {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
             pending.reset();
+            // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
+            pending.released.add(new Emission(event, payloadJson, now));
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, emitData(event, payloadJson));
             return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
@@ -613,6 +615,11 @@ public final class FlowEngine implements FlowService {
         int eq = filter.indexOf('=');
         String key = filter.substring(0, eq);
         String expected = filter.substring(eq + 1);
+        if (expected.equals("null")) {
+            // The run's input has no value under the key: no event is its event. It resolves by its
+            // timeout or by an operator, not by the first event that lacks the key too.
+            return false;
+        }
         return topLevelField(payloadJson, key).map(v -> v.toString().equals(expected)).orElse(false);
     }
 

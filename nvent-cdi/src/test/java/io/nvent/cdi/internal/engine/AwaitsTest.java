@@ -406,4 +406,33 @@ class AwaitsTest {
             assertThat(h.eventsOf(b, EventType.AWAIT_RESOLVED).get(0).data()).contains("\"amount\":5");
         }
     }
+
+    @Test
+    void anEventEmittedIntoARunResolvesItsOwnEventAwait() {
+        confirmations.clear();
+        try (EngineHarness h = new EngineHarness(new Confirm())) {
+            String runId = h.engine.start("checkout", Map.of("orderId", "A"));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.engine.emit(runId, "payment.received", Map.of("orderId", "A"));
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(confirmations).containsOnlyKeys("A");
+        }
+    }
+
+    @Test
+    void anAwaitFilteredOnAKeyTheInputLacksIsResolvedByNoEvent() {
+        confirmations.clear();
+        try (EngineHarness h = new EngineHarness(new Confirm())) {
+            String runId = h.engine.start("checkout", Map.of("x", "1"));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            jakarta.json.JsonObject withNull = jakarta.json.Json.createObjectBuilder().addNull("orderId").build();
+            assertThat(h.engine.publishEvent("payment.received", withNull).resolvedAwaits()).isZero();
+            assertThat(h.engine.publishEvent("payment.received", Map.of("amount", 5)).resolvedAwaits()).isZero();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+        }
+    }
 }
