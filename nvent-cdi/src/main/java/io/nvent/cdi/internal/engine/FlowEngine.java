@@ -74,6 +74,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -107,8 +108,8 @@ public final class FlowEngine implements FlowService {
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
-    /** Steps this instance executes right now (run:step), with how many executions of each. */
-    private final Map<String, Integer> leasedSteps = new ConcurrentHashMap<>();
+    /** Steps this instance executes right now. */
+    private final StepExecutions executionsHere = new StepExecutions();
     /**
      * Leases of steps that ended here but could not be given up (the store was away), as run id and
      * step. Renewal goes by owner: left in the store, they would be renewed with this instance's
@@ -765,23 +766,23 @@ public final class FlowEngine implements FlowService {
                 new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
                         + "' has no step '" + ref.step() + "' in this deployment"));
         Instant startedAt = clock.instant();
-        String leaseKey = ref.runId() + ":" + ref.step();
-        boolean alreadyRunningHere = leasedSteps.merge(leaseKey, 1, Integer::sum) > 1;
+        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
+        boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         try {
             ScheduledExecutorService executor = startTimers;
             if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
                 Optional<RunRecord> before = stateBeforeFirstDelivery(ref);
                 if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
-                    executeWithDeferredStart(binding, job, before.get(),
+                    executeWithDeferredStart(binding, job, self, before.get(),
                             run -> lateStartChange(run, ref.step(), job, startedAt), executor);
                     return;
                 }
             }
-            executeStarted(binding, job, ref.runId(),
+            executeStarted(binding, job, self, ref.runId(),
                     run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
         } finally {
-            leasedSteps.computeIfPresent(leaseKey, (key, executions) -> executions == 1 ? null : executions - 1);
+            executionsHere.end(self);
         }
     }
 
@@ -816,8 +817,8 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Stores the step's start (with its lease) before invoking the step. */
-    private void executeStarted(StepBinding binding, JobExecution job, String runId, RunMutation start)
-            throws Exception {
+    private void executeStarted(StepBinding binding, JobExecution job, StepExecution self, String runId,
+                                RunMutation start) throws Exception {
         Optional<StoredChange> started = writeStart(binding, job, runId, start);
         if (started.isEmpty()) {
             return;
@@ -826,11 +827,11 @@ public final class FlowEngine implements FlowService {
         try {
             RunRecord run = started.get().run();
             DefaultStepContext context = contextOf(binding, job, run);
-            String resultJson = invokeForResult(binding, run, context);
+            String resultJson = invokeForResult(binding, run, context, self);
             holdingLease = false;
             complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
-            if (holdingLease) {
+            if (holdingLease && !self.isPastTimeout()) {
                 releaseOwnLease(started.get().run().runId(), binding.step());
             }
         }
@@ -844,8 +845,8 @@ public final class FlowEngine implements FlowService {
      * timer, so it shows as running and stall detection covers it; a failing attempt stores its
      * start before its failure, so the history reads the same either way.
      */
-    private void executeWithDeferredStart(StepBinding binding, JobExecution job, RunRecord before, RunMutation start,
-                                          ScheduledExecutorService executor) throws Exception {
+    private void executeWithDeferredStart(StepBinding binding, JobExecution job, StepExecution self, RunRecord before,
+                                          RunMutation start, ScheduledExecutorService executor) throws Exception {
         DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, before.runId(), start));
         ScheduledFuture<?> timer = executor.schedule(deferred::writeIfPending,
                 settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
@@ -858,7 +859,7 @@ public final class FlowEngine implements FlowService {
         boolean holdingLease = false;
         try {
             try {
-                resultJson = invokeForResult(binding, before, context);
+                resultJson = invokeForResult(binding, before, context, self);
             } finally {
                 timer.cancel(false);
             }
@@ -885,7 +886,7 @@ public final class FlowEngine implements FlowService {
             }
             throw failure;
         } finally {
-            if (holdingLease) {
+            if (holdingLease && !self.isPastTimeout()) {
                 releaseOwnLease(before.runId(), binding.step());
             }
         }
@@ -972,11 +973,32 @@ public final class FlowEngine implements FlowService {
                 settings.stateCleanup(), triggerData);
     }
 
-    private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context) throws Exception {
+    private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
+                                   StepExecution self) throws Exception {
         Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
         Object result = invoke(binding, input, context);
+        refuseLateResult(binding, run.runId(), context, self);
         return json.toJson(result, "result of step '" + binding.step() + "'");
+    }
+
+    /**
+     * Fails an attempt that returned after its timeout. The queue counts such an attempt as failed
+     * (its watchdog interrupted the step, which went on regardless), and may have recorded the failure
+     * and scheduled the retry already: storing the result as well would complete a step whose retry
+     * then runs it again. So the late result and the step's emits are dropped, as a timed-out attempt's.
+     */
+    private void refuseLateResult(StepBinding binding, String runId, DefaultStepContext context, StepExecution self)
+            throws TimeoutException {
+        if (!self.isPastTimeout()) {
+            return;
+        }
+        Duration timeout = binding.definition().timeout();
+        String message = "step '" + binding.step() + "' of run " + runId + " returned after " + self.elapsed().toMillis()
+                + " ms, past its timeout of " + timeout.toMillis() + " ms; its result and its "
+                + context.emissions().size() + " emit(s) were dropped";
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0154 " + message);
+        throw new TimeoutException(message);
     }
 
     private Optional<String> resolvedData(String runId, String step) {
@@ -1129,6 +1151,9 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(new RunChange(next, events));
             });
             change.ifPresent(c -> publish(c.run().flow(), c.events()));
+            if (change.isPresent() && error instanceof TimeoutException) {
+                giveUpTimedOutAttempt(ref, job);
+            }
             if (change.isPresent() && nextAttemptAt.isEmpty()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
@@ -1139,6 +1164,21 @@ public final class FlowEngine implements FlowService {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
                     job.jobId(), ref.runId());
         }
+    }
+
+    /**
+     * The queue failed an attempt for its timeout; the step may still run here, past its interrupt.
+     * Its lease goes now, so its retry can start on any instance (here too: the attempt no longer
+     * counts as this step's execution), and the attempt keeps no lease to give up when it ends; its
+     * result will be refused ({@link #refuseLateResult}).
+     */
+    private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
+        if (executionsHere.markTimedOut(ref.runId(), ref.step(), job)) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: step {1} goes on past the timeout of its"
+                    + " attempt {2}, ignoring its interrupt; its retry may run beside it, and its result will be"
+                    + " dropped", ref.runId(), ref.step(), job.attempt());
+        }
+        releaseOwnLease(ref.runId(), ref.step());
     }
 
     // ---------------------------------------------------------------- stall detection
@@ -1161,7 +1201,7 @@ public final class FlowEngine implements FlowService {
             scheduling.releaseLease(lease.getKey(), lease.getValue(), leaseOwner);
             unreleasedLeases.remove(lease);
         }
-        if (!leasedSteps.isEmpty()) {
+        if (!executionsHere.isEmpty()) {
             scheduling.renewLeases(leaseOwner, clock.instant().plus(settings.leaseDuration()));
         }
     }

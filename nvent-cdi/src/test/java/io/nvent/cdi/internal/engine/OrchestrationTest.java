@@ -235,6 +235,66 @@ class OrchestrationTest {
         }
     }
 
+    @FlowStep(flow = "stubborn", name = "call", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 500, emits = "called")
+    static class IgnoresInterrupts implements Step<Object, String> {
+        final CountDownLatch secondAttemptStarted = new CountDownLatch(1);
+        final CountDownLatch firstAttemptReturned = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (ctx.attempt() == 1) {
+                // Goes on past its timeout, ignoring the interrupt, until its retry runs.
+                awaitUninterruptibly(secondAttemptStarted);
+                ctx.emit("called", "late attempt 1");
+                firstAttemptReturned.countDown();
+                return "late attempt 1";
+            }
+            secondAttemptStarted.countDown();
+            assertThat(firstAttemptReturned.await(10, TimeUnit.SECONDS)).isTrue();
+            ctx.emit("called", "attempt 2");
+            return "attempt 2";
+        }
+
+        private static void awaitUninterruptibly(CountDownLatch latch) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+                    break;
+                } catch (InterruptedException ignored) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @FlowStep(flow = "stubborn", name = "after", subscribes = "called")
+    static class AfterStubbornCall extends AfterCall {
+    }
+
+    @Test
+    void aStepThatReturnsAfterItsTimeoutHasItsResultAndEmitsDroppedAndItsRetryCompletesIt() {
+        AfterStubbornCall after = new AfterStubbornCall();
+        try (EngineHarness h = new EngineHarness(new IgnoresInterrupts(), after)) {
+            String runId = h.engine.start("stubborn", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
+                    assertThat(retry.data()).contains("exceeded its timeout"));
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED))
+                    .filteredOn(e -> e.step().orElseThrow().equals("call")).singleElement()
+                    .satisfies(completed -> {
+                        assertThat(completed.attempt()).isEqualTo(2);
+                        assertThat(completed.data()).contains("\"attempt 2\"");
+                    });
+            assertThat(after.seen).isEqualTo("attempt 2");
+        }
+    }
+
     @FlowStep(flow = "doomed", name = "try", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1,
             emits = "tried")
     static class AlwaysFails implements Step<Object, Void> {
