@@ -769,6 +769,10 @@ public final class FlowEngine implements FlowService {
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         try {
+            if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
+                    && leftStalledInsteadOfRunningAgain(ref)) {
+                return;
+            }
             ScheduledExecutorService executor = startTimers;
             if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
@@ -1227,7 +1231,8 @@ public final class FlowEngine implements FlowService {
         }
         Optional<Runnable> requeue;
         try {
-            requeue = markStalled(lease, now);
+            requeue = markStalled(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
+                    + " expired at " + lease.expiresAt(), Optional.of(lease.owner()), now);
         } finally {
             scheduling.releaseLease(lease.runId(), lease.step(), recoveryOwner);
         }
@@ -1235,34 +1240,41 @@ public final class FlowEngine implements FlowService {
         requeue.ifPresent(Runnable::run);
     }
 
-    /** Marks the run stalled (and the step queued again); returns the enqueue of the recovery job, if any. */
-    private Optional<Runnable> markStalled(StepLease lease, Instant now) {
-        Optional<RunRecord> found = store.findRun(lease.runId());
+    /**
+     * Marks the run stalled (and the step queued again, when recovery is on); returns the enqueue of
+     * the recovery job, if any. The caller holds the step's lease.
+     *
+     * @param cause why the step counts as stalled, for the history and the log
+     * @param owner the instance that executed the step, where known
+     */
+    private Optional<Runnable> markStalled(String runId, String stepName, String cause, Optional<String> owner,
+                                           Instant now) {
+        Optional<RunRecord> found = store.findRun(runId);
         if (found.isEmpty()) {
             return Optional.empty();
         }
         FlowDefinition flow = registry.require(found.get().flow());
-        Optional<StepDefinition> step = flow.step(lease.step());
+        Optional<StepDefinition> step = flow.step(stepName);
         if (step.isEmpty()) {
             return Optional.empty();
         }
         boolean recover = settings.recoverStalled();
-        Optional<StoredChange> change = store.updateRun(lease.runId(), run -> {
-            StepStatus status = run.steps().get(lease.step());
+        Optional<StoredChange> change = store.updateRun(runId, run -> {
+            StepStatus status = run.steps().get(stepName);
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
             }
-            String reason = "step '" + lease.step() + "' made no progress: the lease of instance " + lease.owner()
-                    + " expired at " + lease.expiresAt();
+            String reason = "step '" + stepName + "' made no progress: " + cause;
+            JsonText stalled = JsonText.object().str("reason", reason);
+            owner.ifPresent(o -> stalled.str("owner", o));
             List<EventDraft> events = new ArrayList<>();
-            events.add(EventDraft.ofStep(EventType.STEP_STALLED, lease.step(), 0, now,
-                    JsonText.object().str("reason", reason).str("owner", lease.owner()).build()));
+            events.add(EventDraft.ofStep(EventType.STEP_STALLED, stepName, 0, now, stalled.build()));
             events.add(EventDraft.ofRun(EventType.FLOW_STALLED, now, JsonText.object().str("reason", reason)
                     .str("previousStatus", run.status().wireName()).str("stalledAt", now.toString()).build()));
             RunRecord next = run.withStatus(RunStatus.STALLED, now);
             if (recover) {
-                next = next.withStep(lease.step(), StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
-                events.add(EventDraft.ofStep(EventType.STEP_RETRY, lease.step(), 0, now,
+                next = next.withStep(stepName, StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
+                events.add(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
                         JsonText.object().str("reason", "recovered after stall").build()));
             }
             return Optional.of(new RunChange(next, events));
@@ -1271,13 +1283,46 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         publish(flow.name(), change.get().events());
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1} (instance {2}){3}",
-                lease.runId(), lease.step(), lease.owner(), recover ? "; step queued again" : "");
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1}: {2}{3}",
+                runId, stepName, cause, recover ? "; step queued again" : "");
         if (!recover) {
             return Optional.empty();
         }
-        String jobId = StepJob.recoveryJobId(lease.runId(), lease.step(), change.get().run().version());
-        return Optional.of(() -> enqueue(lease.runId(), flow.name(), step.get(), jobId));
+        String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
+        return Optional.of(() -> enqueue(runId, flow.name(), step.get(), jobId));
+    }
+
+    /**
+     * With stall recovery off ({@code nvent.stall.recover=false}), the queue's redelivery of the job
+     * of a step recorded running (its instance was lost mid-step) does not run the step again: the
+     * run is marked stalled, as the sweep marks it when the step's lease runs out, and left to an
+     * operator. While the lost execution's lease still holds, the job just ends: the sweep marks
+     * the run once the lease runs out.
+     *
+     * @return whether the job must not run the step
+     */
+    private boolean leftStalledInsteadOfRunningAgain(StepJob ref) {
+        Optional<RunRecord> run = store.findRun(ref.runId());
+        if (run.isEmpty() || run.get().status().isTerminal()
+                || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
+            return false;
+        }
+        Instant now = clock.instant();
+        String recoveryOwner = settings.instanceId() + "/stall-recovery";
+        if (!scheduling.acquireLease(ref.runId(), ref.step(), recoveryOwner, now.plus(settings.leaseDuration()),
+                now)) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
+                    + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
+                    + " once the lease runs out", ref.runId(), ref.step());
+            return true;
+        }
+        try {
+            markStalled(ref.runId(), ref.step(), "its job was delivered again after the execution that started it"
+                    + " was lost, and nvent.stall.recover=false leaves it to an operator", Optional.empty(), now);
+        } finally {
+            scheduling.releaseLease(ref.runId(), ref.step(), recoveryOwner);
+        }
+        return true;
     }
 
     /**

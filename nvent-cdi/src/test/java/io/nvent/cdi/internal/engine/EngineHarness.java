@@ -95,6 +95,12 @@ final class EngineHarness implements AutoCloseable {
                 steps);
     }
 
+    /** Another instance over the stores of {@code other}, on a queue of the test's. */
+    static EngineHarness beside(EngineHarness other, String instanceId, UnaryOperator<EngineSettings> adjust,
+                                MemoryJobQueue queue, Step<?, ?>... steps) {
+        return new EngineHarness(other.store, other.scheduling, 4, adjust.apply(settings(instanceId)), queue, steps);
+    }
+
     /** An engine over a store of the test's whose triggers keep a history within these limits. */
     static EngineHarness withTriggerHistory(TriggerHistoryLimits limits, MemoryFlowStore store, Step<?, ?>... steps) {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), limits, newQueue(),

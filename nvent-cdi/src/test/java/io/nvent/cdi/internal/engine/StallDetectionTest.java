@@ -11,11 +11,18 @@ import io.nvent.StepContext;
 import io.nvent.RetryPolicy;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.StepLease;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -113,6 +120,75 @@ class StallDetectionTest {
             assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
             assertThat(survivor.eventsOf(runId, EventType.FLOW_CANCEL).get(0).data())
                     .contains("\"previousStatus\":\"stalled\"");
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    /** A memory queue that hands the test the handler of each queue, to deliver jobs as a broker redelivers them. */
+    static final class RedeliveringQueue extends MemoryJobQueue {
+        final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();
+
+        RedeliveringQueue() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void registerWorker(String queueName, int concurrency, JobHandler handler) {
+            handlers.put(queueName, handler);
+            super.registerWorker(queueName, concurrency, handler);
+        }
+
+        void redeliver(String queueName, String runId, String flow, String step) throws Exception {
+            handlers.get(queueName).handle(new JobExecution(queueName, StepJob.jobId(runId, step), step,
+                    new StepJob(runId, flow, step, OptionalLong.empty()).toJson(), 1, 1, true));
+        }
+    }
+
+    private static EngineHarness survivorWithoutRecovery(EngineHarness dead, MemoryJobQueue queue) {
+        return EngineHarness.beside(dead, "instance-b", s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
+                s.leaseDuration(), false, s.startWriteDelay()), queue, new Load(), new Approve());
+    }
+
+    @Test
+    void withoutRecoveryAJobRedeliveredAfterItsInstanceWasLostMarksTheRunStalledInsteadOfRunningTheStepAgain()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = survivorWithoutRecovery(dead, queue)) {
+            String runId = startHungImport(dead);
+
+            queue.redeliver("import", runId, "import", "load");
+            assertThat(survivor.engine.run(runId).orElseThrow().status())
+                    .as("the lost execution's lease still holds: the sweep marks the run when it runs out")
+                    .isEqualTo(RunStatus.RUNNING);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            queue.redeliver("import", runId, "import", "load");
+
+            assertThat(executions).hasValue(1);
+            assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(survivor.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("delivered again", "nvent.stall.recover=false"));
+            assertThat(survivor.types(runId)).doesNotContain("step.retry");
+            assertThat(dead.scheduling.expiredLeases(survivor.clock.instant().plus(Duration.ofHours(1)), 10))
+                    .as("no lease left behind").isEmpty();
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void withRecoveryAJobRedeliveredAfterItsInstanceWasLostRunsTheStepAgain() throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = EngineHarness.beside(dead, "instance-b", s -> s, queue, new Load(),
+                     new Approve())) {
+            String runId = startHungImport(dead);
+            survivor.clock.advance(Duration.ofSeconds(61));
+
+            queue.redeliver("import", runId, "import", "load");
+
+            assertThat(executions).hasValue(2);
+            assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
             firstAttemptHangs.countDown();
         }
     }
