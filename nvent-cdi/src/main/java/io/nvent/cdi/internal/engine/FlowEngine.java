@@ -395,7 +395,7 @@ public final class FlowEngine implements FlowService {
             }
             String jobId = StepJob.jobId(runId, stepName);
             if (!queue.retry(step.queue(), jobId)) {
-                enqueue(runId, flow.name(), step, jobId + ":retry-" + c.run().version());
+                enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
             }
         });
     }

@@ -24,6 +24,14 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         return jobId(runId, step) + RECOVERY_SUFFIX + runVersion;
     }
 
+    /**
+     * The id of the job of an operator's retry of a failed step whose usual job the queue no longer
+     * holds, unique per run version.
+     */
+    static String manualRetryJobId(String runId, String step, long runVersion) {
+        return jobId(runId, step) + ":retry-" + runVersion;
+    }
+
     static boolean isRecoveryJob(String jobId) {
         return jobId.contains(RECOVERY_SUFFIX);
     }

@@ -11,6 +11,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import java.time.Instant;
@@ -50,7 +51,7 @@ final class StepWaits {
                 continue;
             }
             if (status == StepStatus.QUEUED || status == StepStatus.RETRYING) {
-                waits.add(inQueue(run.runId(), step.get(), status));
+                waits.add(inQueue(run, step.get(), status));
             } else if (status == StepStatus.AWAITING) {
                 if (awaits == null) {
                     awaits = scheduling.awaitsOfRun(run.runId());
@@ -61,13 +62,13 @@ final class StepWaits {
         return waits;
     }
 
-    private StepWait inQueue(String runId, StepDefinition step, StepStatus status) {
+    private StepWait inQueue(RunRecord run, StepDefinition step, StepStatus status) {
         String name = step.queue();
         if (queue.isPaused(name)) {
             return new StepWait(step.name(), status, Reason.QUEUE_PAUSED, name, Optional.empty(), Optional.empty(),
                     "queue '" + name + "' is paused; the step runs once it is resumed");
         }
-        Optional<JobRecord> job = queue.job(name, StepJob.jobId(runId, step.name()));
+        Optional<JobRecord> job = pendingJob(run, step);
         if (job.isEmpty()) {
             return noJob(step, status);
         }
@@ -87,6 +88,31 @@ final class StepWaits {
                     "a worker of queue '" + name + "' has taken its job and is starting it");
             case COMPLETED, FAILED -> noJob(step, status);
         };
+    }
+
+    /**
+     * The step's job that has yet to run: its usual one, or the one an operator's retry or a stall
+     * recovery queued in its place, whose id names the run version that queued it. That is the
+     * run's current version unless the run changed since, which a failed or stalled run rarely does
+     * before the step runs; otherwise the step shows as having no job.
+     */
+    private Optional<JobRecord> pendingJob(RunRecord run, StepDefinition step) {
+        Optional<JobRecord> usual = queue.job(step.queue(), StepJob.jobId(run.runId(), step.name()));
+        if (usual.isPresent() && isPending(usual.get())) {
+            return usual;
+        }
+        for (String replacement : List.of(StepJob.manualRetryJobId(run.runId(), step.name(), run.version()),
+                StepJob.recoveryJobId(run.runId(), step.name(), run.version()))) {
+            Optional<JobRecord> job = queue.job(step.queue(), replacement);
+            if (job.isPresent() && isPending(job.get())) {
+                return job;
+            }
+        }
+        return usual;
+    }
+
+    private static boolean isPending(JobRecord job) {
+        return job.state() != JobState.COMPLETED && job.state() != JobState.FAILED;
     }
 
     private static StepWait noJob(StepDefinition step, StepStatus status) {

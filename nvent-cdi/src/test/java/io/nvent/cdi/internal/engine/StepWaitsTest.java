@@ -14,6 +14,9 @@ import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.TimeoutAction;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -104,6 +107,54 @@ class StepWaitsTest {
             assertThat(wait.until()).hasValueSatisfying(due -> assertThat(due)
                     .isBetween(before.plusSeconds(600), Instant.now().plusSeconds(600)));
             assertThat(wait.detail()).startsWith("its next attempt is due at ");
+        }
+    }
+
+    @FlowStep(flow = "fragile", name = "send", role = StepRole.ENTRY, queue = "shared")
+    static class FailsOnce implements Step<Object, Void> {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("mail server away");
+            }
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "busy", name = "hold", role = StepRole.ENTRY, queue = "shared")
+    static class Holds implements Step<Object, Void> {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            started.countDown();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @Test
+    void aStepRetriedByAnOperatorAfterItsJobWasDiscardedSaysItWaitsForAWorker() throws InterruptedException {
+        Holds holds = new Holds();
+        try (EngineHarness h = new EngineHarness(1, new FailsOnce(), holds)) {
+            String runId = h.engine.start("fragile", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.queue.discard("shared", StepJob.jobId(runId, "send"))).isTrue();
+            h.engine.start("busy", null);
+            assertThat(holds.started.await(5, TimeUnit.SECONDS)).isTrue();
+
+            h.engine.retryStep(runId, "send");
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.status()).isEqualTo(StepStatus.QUEUED);
+                assertThat(wait.reason()).isEqualTo(Reason.WORKER);
+                assertThat(wait.detail()).contains("waits for a worker of queue 'shared' (1 waiting, 1 running)");
+            });
+            holds.release.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
         }
     }
 
