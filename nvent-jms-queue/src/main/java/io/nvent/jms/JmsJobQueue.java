@@ -1,6 +1,7 @@
 package io.nvent.jms;
 
 import io.nvent.jms.internal.AttemptRunner;
+import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.jms.internal.Destinations;
 import io.nvent.jms.internal.JobEntry;
 import io.nvent.jms.internal.JobMessage;
@@ -119,7 +120,7 @@ public final class JmsJobQueue implements JobQueue {
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.
-                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000);
+                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections());
     }
 
     @Override
@@ -186,6 +187,7 @@ public final class JmsJobQueue implements JobQueue {
         if (!control.setWorkers(threads)) {
             throw new IllegalStateException("queue '" + queue + "' already has workers on this node");
         }
+        runtime.connections().workersStarted(concurrency);
         threads.forEach(Thread::start);
         LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue));
     }
@@ -404,7 +406,8 @@ public final class JmsJobQueue implements JobQueue {
 
     @Override
     public Optional<String> problem() {
-        return controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst();
+        return runtime.connections().problem().or(() ->
+                controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst());
     }
 
     private QueueControl control(String queue) {

@@ -141,6 +141,36 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void workers_a_too_small_connection_pool_starves_are_reported_with_the_pool_size_they_need() {
+        JmsJobQueue starved = new JmsJobQueue(BoundedConnectionPool.of(factory, 2), new TestThreads("starved-worker"),
+                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().build());
+        nodes.add(starved);
+
+        starved.registerWorker(queue, 3, new Recorder(false));
+
+        // The broker answers the other workers: the refusal points at the pool, not at an outage.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                starved.problem().filter(problem -> problem.contains("workers hold one")).isPresent());
+        assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
+                + " could not get a JMS connection while", "of this node's 3 workers hold one",
+                "the pool must hold at least 3 plus room for enqueues");
+    }
+
+    @Test
+    void workers_that_all_get_a_connection_report_no_problem() {
+        JmsJobQueue node = new JmsJobQueue(BoundedConnectionPool.of(factory, 3), new TestThreads("pooled-worker"),
+                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().build());
+        nodes.add(node);
+        Recorder handler = new Recorder(false);
+        node.registerWorker(queue, 3, handler);
+
+        node.enqueue(job("fits"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
+        assertThat(node.problem()).isEmpty();
+    }
+
+    @Test
     void a_restarted_node_knows_the_dead_letters_and_can_retry_them() {
         JmsJobQueue before = node();
         before.registerWorker(queue, 1, new Recorder(true));

@@ -17,11 +17,12 @@ import java.time.Clock;
  * @param maxCommitDelayNanos how long after its first message a worker stops adding more to a transaction
  * @param destinations the queue objects, made once per name
  * @param raisedPriorityDelayMillis least delivery delay of a job above the default priority, whole ms
+ * @param connections the connections the workers of all queues hold
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
                            String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
                            long maxCommitDelayNanos, Destinations destinations,
-                           long raisedPriorityDelayMillis) {
+                           long raisedPriorityDelayMillis, WorkerConnections connections) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {

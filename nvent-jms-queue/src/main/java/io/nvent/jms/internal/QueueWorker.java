@@ -148,9 +148,22 @@ public final class QueueWorker implements Runnable {
         }
     }
 
+    private jakarta.jms.Connection connect() throws JMSException {
+        jakarta.jms.Connection granted;
+        try {
+            granted = runtime.factory().createConnection();
+        } catch (JMSException | JMSRuntimeException refused) {
+            runtime.connections().refused(control.name()).ifPresent(diagnosis ->
+                    LOG.log(Level.ERROR, "NVENT-0608 " + diagnosis + ": " + refused));
+            throw refused;
+        }
+        runtime.connections().granted();
+        return granted;
+    }
+
     private jakarta.jms.MessageConsumer consumer() throws JMSException {
         if (session == null) {
-            connection = runtime.factory().createConnection();
+            connection = connect();
             session = connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
             connection.start();
         }
@@ -428,6 +441,7 @@ public final class QueueWorker implements Runnable {
                 LOG.log(Level.DEBUG, "closing the connection of a worker of queue " + control.name() + " failed", e);
             }
             connection = null;
+            runtime.connections().returned();
         }
     }
 }
