@@ -36,6 +36,19 @@ public interface StepContext {
     java.util.Optional<String> triggerData();
 
     /**
+     * The data that resolved the {@link AwaitAfter} of a step of this run, as JSON: e.g. the body of
+     * the approval webhook that let the run go on past {@code step}, for the steps that follow it.
+     * Empty if that step's await has not resolved (yet), or timed out and the run continued without
+     * it; a step that ran more than once gives the data of its latest await.
+     *
+     * @param step the name of a step of this run's flow that has an {@link AwaitAfter}
+     * @throws IllegalArgumentException if the flow has no such step, or the step no after-await
+     */
+    default java.util.Optional<String> afterAwaitData(String step) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The name of the trigger whose firing started this run (a schedule, webhook, event or manual
      * trigger); empty for a run started through {@link FlowService} or the REST API, or as a child run.
      * A restarted or rerun run was started by an operator, not by the trigger of its original.

@@ -98,6 +98,11 @@ final class DefaultStepContext implements StepContext {
     }
 
     @Override
+    public Optional<String> afterAwaitData(String awaitedStep) {
+        return engine.afterAwaitData(runId, flow, awaitedStep);
+    }
+
+    @Override
     public StepLogger logger() {
         return logger;
     }

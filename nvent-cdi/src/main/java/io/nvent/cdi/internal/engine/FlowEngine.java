@@ -972,7 +972,7 @@ public final class FlowEngine implements FlowService {
 
     private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run) {
         Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
-                ? resolvedData(run.runId(), binding.step()) : Optional.empty();
+                ? resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE) : Optional.empty();
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), triggerData);
     }
@@ -1005,10 +1005,20 @@ public final class FlowEngine implements FlowService {
         throw new TimeoutException(message);
     }
 
-    private Optional<String> resolvedData(String runId, String step) {
+    /** See {@link io.nvent.StepContext#afterAwaitData}. */
+    Optional<String> afterAwaitData(String runId, String flow, String step) {
+        Objects.requireNonNull(step, "step must not be null");
+        StepDefinition awaited = registry.flow(flow).flatMap(f -> f.step(step)).orElseThrow(() ->
+                new IllegalArgumentException("flow '" + flow + "' has no step '" + step + "'"));
+        if (awaited.awaitAfter().isEmpty()) {
+            throw new IllegalArgumentException("step '" + step + "' of flow '" + flow + "' has no after-await");
+        }
+        return resolvedData(runId, step, AwaitPosition.AFTER);
+    }
+
+    private Optional<String> resolvedData(String runId, String step, AwaitPosition position) {
         return scheduling.awaitsOfRun(runId).stream()
-                .filter(a -> a.step().equals(step) && a.position() == AwaitPosition.BEFORE
-                        && a.status() == AwaitStatus.RESOLVED)
+                .filter(a -> a.step().equals(step) && a.position() == position && a.status() == AwaitStatus.RESOLVED)
                 .reduce((first, second) -> second)
                 .flatMap(AwaitRecord::data);
     }

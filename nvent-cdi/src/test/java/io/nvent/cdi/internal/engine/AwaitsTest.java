@@ -293,6 +293,7 @@ class AwaitsTest {
     // ------------------------------------------------------------ after-awaits
 
     static final AtomicInteger shipments = new AtomicInteger();
+    static final java.util.Queue<String> seenByShip = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @FlowStep(flow = "release", name = "build", role = StepRole.ENTRY, emits = "built")
     @AwaitAfter(type = AwaitType.WEBHOOK)
@@ -309,14 +310,21 @@ class AwaitsTest {
         @Override
         public Void execute(Map<String, Map<String, String>> input, StepContext ctx) {
             assertThat(input.get("built")).containsEntry("version", "1.2");
+            seenByShip.add("approval " + ctx.afterAwaitData("build").orElse("none"));
+            try {
+                ctx.afterAwaitData("ship");
+            } catch (IllegalArgumentException noAwait) {
+                seenByShip.add(noAwait.getMessage());
+            }
             shipments.incrementAndGet();
             return null;
         }
     }
 
     @Test
-    void anAfterAwaitHoldsTheStepsEmissionsUntilItResolves() {
+    void anAfterAwaitHoldsTheStepsEmissionsUntilItResolvesAndTheNextStepReadsWhatResolvedIt() {
         shipments.set(0);
+        seenByShip.clear();
         try (EngineHarness h = new EngineHarness(new Build(), new ShipIt())) {
             String runId = h.engine.start("release", null);
             h.awaitStatus(runId, RunStatus.AWAITING);
@@ -329,6 +337,8 @@ class AwaitsTest {
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(shipments).hasValue(1);
+            assertThat(seenByShip).containsExactly("approval {\"approved\":true}",
+                    "step 'ship' of flow 'release' has no after-await");
         }
     }
 
