@@ -6,12 +6,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Why a step of an unfinished run has not started, as the engine sees it at the moment of the
- * question: the answer to "what is this run waiting for?" ({@link FlowService#waits}).
+ * Why a step of an unfinished run has not started, or a running one makes no progress, as the
+ * engine sees it at the moment of the question: the answer to "what is this run waiting for?"
+ * ({@link FlowService#waits}).
  *
  * @param step the step
  * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or
- *               {@link StepStatus#AWAITING}
+ *               {@link StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
  * @param reason what it waits for
  * @param queue the queue of the step's job
  * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
@@ -39,7 +40,12 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
          * The queue holds no waiting job for it under its usual id: it runs under a recovery job, or
          * its job was lost and the engine's sweep queues it again.
          */
-        NO_JOB;
+        NO_JOB,
+        /**
+         * A step recorded running whose instance stopped renewing its lease (it died or hangs): the
+         * engine's sweep marks the run stalled and, with stall recovery on, queues the step again.
+         */
+        LEASE_EXPIRED;
 
         /** The name in JSON: {@code worker}, {@code queue_paused}, ... */
         public String wireName() {

@@ -147,4 +147,10 @@ public interface SchedulingStore {
 
     /** Leases that ran out, oldest first. */
     List<StepLease> expiredLeases(Instant now, int limit);
+
+    /**
+     * The leases of a run's steps, those that ran out included: who executes which step, and until
+     * when it has renewed its claim. Read when an operator asks what a run waits for.
+     */
+    List<StepLease> leasesOfRun(String runId);
 }

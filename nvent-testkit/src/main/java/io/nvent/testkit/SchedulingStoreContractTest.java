@@ -72,7 +72,7 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
  *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
- *       earliest first.</li>
+ *       earliest first; {@code leasesOfRun} lists a run's leases, expired or not, by step.</li>
  *   <li>JSON fields ({@code held}, {@code data}, trigger history data) come back as the same JSON
  *       value, not necessarily the same text.</li>
  * </ul>
@@ -684,6 +684,23 @@ public abstract class SchedulingStoreContractTest {
 
         assertThat(store.expiredLeases(T0.plusSeconds(30), 10))
                 .containsExactly(new StepLease(runId, "ship", "node-a", T0.plusSeconds(30)));
+    }
+
+    @Test
+    void listsTheLeasesOfOneRunExpiredOrNotAndNoneReleased() {
+        String runId = newRun();
+        String otherRun = newRun();
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(30), T0);
+        store.acquireLease(runId, "bill", "node-b", T0.plusSeconds(90), T0);
+        store.acquireLease(runId, "pack", "node-a", T0.plusSeconds(30), T0);
+        store.acquireLease(otherRun, "ship", "node-a", T0.plusSeconds(30), T0);
+
+        store.releaseLease(runId, "pack", "node-a");
+
+        assertThat(store.leasesOfRun(runId)).containsExactly(
+                new StepLease(runId, "bill", "node-b", T0.plusSeconds(90)),
+                new StepLease(runId, "ship", "node-a", T0.plusSeconds(30)));
+        assertThat(store.leasesOfRun("no-such-run")).isEmpty();
     }
 
     @Test

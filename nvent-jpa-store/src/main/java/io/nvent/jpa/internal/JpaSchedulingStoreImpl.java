@@ -742,16 +742,32 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + "expires_at from " + leases + " where expires_at <= ? order by expires_at, run_id, step_name "
                     + limit(limit))) {
                 setInstant(statement, 1, Optional.of(now), database);
-                try (ResultSet rows = statement.executeQuery()) {
-                    List<StepLease> found = new ArrayList<>();
-                    while (rows.next()) {
-                        found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
-                                getInstant(rows, 4).orElseThrow()));
-                    }
-                    return found;
-                }
+                return leasesOf(statement);
             }
         });
+    }
+
+    @Override
+    public List<StepLease> leasesOfRun(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return read(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("select run_id, step_name, owner, "
+                    + "expires_at from " + leases + " where run_id = ? order by step_name")) {
+                statement.setString(1, runId);
+                return leasesOf(statement);
+            }
+        });
+    }
+
+    private List<StepLease> leasesOf(PreparedStatement query) throws SQLException {
+        try (ResultSet rows = query.executeQuery()) {
+            List<StepLease> found = new ArrayList<>();
+            while (rows.next()) {
+                found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
+                        getInstant(rows, 4).orElseThrow()));
+            }
+            return found;
+        }
     }
 
     // ------------------------------------------------------------------ JDBC plumbing

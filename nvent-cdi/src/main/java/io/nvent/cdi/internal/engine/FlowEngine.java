@@ -409,7 +409,7 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
-        return new StepWaits(registry, queue, scheduling).of(run);
+        return new StepWaits(registry, queue, scheduling, clock.instant()).of(run);
     }
 
     @Override

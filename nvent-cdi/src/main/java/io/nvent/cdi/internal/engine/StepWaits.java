@@ -14,6 +14,7 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +31,13 @@ final class StepWaits {
     private final FlowRegistry registry;
     private final JobQueue queue;
     private final SchedulingStore scheduling;
+    private final Instant now;
 
-    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling) {
+    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
+        this.now = now;
     }
 
     List<StepWait> of(RunRecord run) {
@@ -44,6 +47,7 @@ final class StepWaits {
         }
         List<StepWait> waits = new ArrayList<>();
         List<AwaitRecord> awaits = null;
+        List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
             StepStatus status = entry.getValue();
             Optional<StepDefinition> step = flow.get().step(entry.getKey());
@@ -57,6 +61,11 @@ final class StepWaits {
                     awaits = scheduling.awaitsOfRun(run.runId());
                 }
                 waits.add(awaiting(step.get(), awaits));
+            } else if (status == StepStatus.RUNNING) {
+                if (leases == null) {
+                    leases = scheduling.leasesOfRun(run.runId());
+                }
+                expiredLease(step.get(), leases).ifPresent(waits::add);
             }
         }
         return waits;
@@ -119,6 +128,15 @@ final class StepWaits {
         return new StepWait(step.name(), status, Reason.NO_JOB, step.queue(), Optional.empty(), Optional.empty(),
                 "no job of its own waits in queue '" + step.queue() + "': it runs under a recovery job, or, if"
                         + " its job was lost, the engine's sweep queues it again");
+    }
+
+    /** A running step whose executing instance stopped renewing its lease: it waits for the sweep. */
+    private Optional<StepWait> expiredLease(StepDefinition step, List<StepLease> leases) {
+        return leases.stream().filter(l -> l.step().equals(step.name()) && !l.expiresAt().isAfter(now)).findFirst()
+                .map(lease -> new StepWait(step.name(), StepStatus.RUNNING, Reason.LEASE_EXPIRED, step.queue(),
+                        Optional.empty(), Optional.empty(), "instance " + lease.owner() + " stopped renewing its"
+                                + " lease at " + lease.expiresAt() + " (it died or hangs): the engine's sweep marks"
+                                + " the run stalled and, if stall recovery is on, queues the step again"));
     }
 
     private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits) {

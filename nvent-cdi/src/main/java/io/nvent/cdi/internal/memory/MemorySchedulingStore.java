@@ -192,6 +192,12 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public List<StepLease> leasesOfRun(String runId) {
+        return leases.values().stream().filter(l -> l.runId().equals(runId))
+                .sorted(Comparator.comparing(StepLease::step)).toList();
+    }
+
+    @Override
     public List<StepLease> expiredLeases(Instant now, int limit) {
         return leases.values().stream().filter(l -> !l.expiresAt().isAfter(now))
                 .sorted(Comparator.comparing(StepLease::expiresAt)).limit(limit).toList();

@@ -11,6 +11,7 @@ import io.nvent.StepContext;
 import io.nvent.RetryPolicy;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobExecution;
@@ -84,8 +85,14 @@ class StallDetectionTest {
              EngineHarness survivor = survivorOf(dead)) {
             String runId = startHungImport(dead);
             assertThat(executions).hasValue(1);
+            assertThat(survivor.engine.waits(runId)).as("a step whose lease holds waits for nothing").isEmpty();
 
             survivor.clock.advance(Duration.ofSeconds(61));
+            assertThat(survivor.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.status()).isEqualTo(StepStatus.RUNNING);
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.LEASE_EXPIRED);
+                assertThat(wait.detail()).startsWith("instance instance-a").contains("stopped renewing its lease at");
+            });
             survivor.sweep();
 
             survivor.awaitStatus(runId, RunStatus.COMPLETED);

@@ -166,4 +166,9 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     public List<StepLease> expiredLeases(Instant now, int limit) {
         return delegate().expiredLeases(now, limit);
     }
+
+    @Override
+    public List<StepLease> leasesOfRun(String runId) {
+        return delegate().leasesOfRun(runId);
+    }
 }
