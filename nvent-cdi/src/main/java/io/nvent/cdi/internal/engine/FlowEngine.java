@@ -567,6 +567,7 @@ public final class FlowEngine implements FlowService {
         boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
         int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
         int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);
+        // Past its bound a RETRY await fails the step: an await nobody answers must not keep the run open for ever.
         boolean exhausted = retrying && timeouts > retries;
         TimeoutAction taken = exhausted ? TimeoutAction.FAIL : await.timeoutAction();
         JsonText timeoutData = JsonText.object().str("awaitId", await.awaitId())
