@@ -50,4 +50,11 @@ public @interface AwaitAfter {
 
     /** What happens on timeout. */
     TimeoutAction timeoutAction() default TimeoutAction.FAIL;
+
+    /**
+     * With {@link TimeoutAction#RETRY}: how many times a timed-out await is registered again before
+     * its timeout fails the step (and the run); {@code 0} fails at the first timeout. {@code -1}
+     * takes the configured default {@code nvent.await.timeout-retries} (3).
+     */
+    int timeoutRetries() default -1;
 }

@@ -16,11 +16,13 @@ import java.util.Optional;
  * @param filterKey for {@link AwaitType#EVENT}: input field an event must match
  * @param timeout longest wait, if any
  * @param timeoutAction what happens on timeout
+ * @param timeoutRetries with {@link TimeoutAction#RETRY}: how many times a timed-out await is
+ *                       registered again before its timeout fails the step (&ge; 0)
  * @since 0.1
  */
 public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, ZoneId timezone,
                         Optional<String> event, Optional<String> filterKey, Optional<Duration> timeout,
-                        TimeoutAction timeoutAction) {
+                        TimeoutAction timeoutAction, int timeoutRetries) {
 
     public AwaitSpec {
         Objects.requireNonNull(type, "type");
@@ -31,5 +33,8 @@ public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, Z
         Objects.requireNonNull(filterKey, "filterKey");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(timeoutAction, "timeoutAction");
+        if (timeoutRetries < 0) {
+            throw new IllegalArgumentException("timeoutRetries must be >= 0, was " + timeoutRetries);
+        }
     }
 }

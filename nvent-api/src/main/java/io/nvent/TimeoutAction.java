@@ -10,6 +10,13 @@ public enum TimeoutAction {
     FAIL,
     /** The run goes on as if the await had resolved, without trigger data. */
     CONTINUE,
-    /** The await is registered again (webhook awaits get a new URL) with the same timeout. */
+    /**
+     * The await is registered again (webhook awaits get a new URL) with the same timeout, up to
+     * {@code timeoutRetries} times ({@link AwaitBefore#timeoutRetries()},
+     * {@link AwaitAfter#timeoutRetries()}; default {@code nvent.await.timeout-retries}, 3); the
+     * timeout after that fails the step and the run, as {@link #FAIL} does, so an await nobody
+     * answers cannot keep a run open for ever. An operator's retry of the failed step starts the
+     * count afresh.
+     */
     RETRY
 }

@@ -95,7 +95,8 @@ public class EngineBean {
                 config.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
                 config.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
                 config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
-                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)));
+                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
+                config.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
         Json json = new Json(config.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES));
         Duration leaseDuration = config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), MIN_LEASE);

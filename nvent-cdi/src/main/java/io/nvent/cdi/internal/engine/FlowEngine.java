@@ -551,7 +551,10 @@ public final class FlowEngine implements FlowService {
         return true;
     }
 
-    /** Handles an await whose timeout passed, by its timeout action. */
+    /**
+     * Handles an await whose timeout passed, by its timeout action; a {@code RETRY} await that has
+     * used up its {@link AwaitSpec#timeoutRetries()} fails the step instead.
+     */
     void timeOut(AwaitRecord await) {
         Instant now = clock.instant();
         Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
@@ -561,18 +564,35 @@ public final class FlowEngine implements FlowService {
         }
         FlowDefinition flow = registry.require(await.flow());
         StepDefinition step = stepOf(flow, await.step());
+        boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
+        int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
+        int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);
+        // Past its bound a RETRY await fails the step: an await nobody answers must not keep the run open for ever.
+        boolean exhausted = retrying && timeouts > retries;
+        TimeoutAction taken = exhausted ? TimeoutAction.FAIL : await.timeoutAction();
+        JsonText timeoutData = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("action", taken.name().toLowerCase());
+        if (taken == TimeoutAction.RETRY) {
+            timeoutData.num("retry", timeouts);
+        }
+        if (retrying) {
+            timeoutData.num("retries", retries);
+        }
+        String eventData = timeoutData.str("registeredAt", await.registeredAt().toString())
+                .str("timedOutAt", now.toString()).build();
+        String failure = "await " + await.type().name().toLowerCase() + " " + await.position().wireName()
+                + " step '" + await.step() + "' timed out " + (exhausted
+                        ? timeouts + " times (registered again " + (timeouts - 1) + " times); last after " : "after ")
+                + Duration.between(await.registeredAt(), now).toMillis() + " ms";
         Pending pending = new Pending();
-        String timeoutData = JsonText.object().str("awaitId", await.awaitId())
-                .str("position", await.position().wireName()).str("action", await.timeoutAction().name().toLowerCase())
-                .str("registeredAt", await.registeredAt().toString()).str("timedOutAt", now.toString()).build();
         Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
             pending.reset();
             if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
                 return Optional.empty();
             }
             List<EventDraft> events = new ArrayList<>();
-            events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, timeoutData));
-            switch (await.timeoutAction()) {
+            events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, eventData));
+            switch (taken) {
                 case CONTINUE:
                     return Optional.of(pending.release(this, flow, run, await, events, now));
                 case RETRY:
@@ -582,19 +602,33 @@ public final class FlowEngine implements FlowService {
                     return Optional.of(new RunChange(run, events));
                 case FAIL:
                 default:
-                    String error = "await " + await.type().name().toLowerCase() + " " + await.position().wireName()
-                            + " step '" + await.step() + "' timed out after "
-                            + Duration.between(await.registeredAt(), now).toMillis() + " ms";
                     events.add(EventDraft.ofStep(EventType.STEP_FAILED, await.step(), 0, now,
-                            JsonText.object().str("error", error).build()));
+                            JsonText.object().str("error", failure).build()));
                     events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                            .str("step", await.step()).str("error", error).build()));
+                            .str("step", await.step()).str("error", failure).build()));
                     return Optional.of(new RunChange(run.withStep(await.step(), StepStatus.FAILED)
                             .withStatus(RunStatus.FAILED, now), events));
             }
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
-        fireHook(new AwaitTimedOut(closed.get().toInfo(), await.timeoutAction()));
+        fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
+    }
+
+    /**
+     * How many awaits of this await's step and position have timed out since the step last began
+     * anew, this one included. A {@code step.retry} entry (an operator's retry, a queue retry)
+     * precedes every await registered for the step after it, so only awaits registered since the
+     * step's newest one count: a retried step gets a fresh budget of timeout retries.
+     */
+    private int timeoutsSinceStepBegan(AwaitRecord await) {
+        Instant since = store.readEvents(await.runId(),
+                        new EventQuery(Set.of(EventType.STEP_RETRY), 0, EventQuery.MAX_LIMIT, true)).stream()
+                .filter(e -> e.step().filter(await.step()::equals).isPresent())
+                .findFirst().map(HistoryEvent::timestamp).orElse(Instant.MIN);
+        return (int) scheduling.awaitsOfRun(await.runId()).stream()
+                .filter(a -> a.step().equals(await.step()) && a.position() == await.position()
+                        && a.status() == AwaitStatus.TIMED_OUT && !a.registeredAt().isBefore(since))
+                .count();
     }
 
     /** Resolves a time or schedule await whose moment has come, or times out one whose timeout passed. */

@@ -62,9 +62,9 @@ public final class FlowGraphValidator {
                     + step.maxAttempts());
         }
         step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), problems));
+                a.timezone(), a.event(), a.timeoutRetries(), problems));
         step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), problems));
+                a.timezone(), a.event(), a.timeoutRetries(), problems));
         for (Trigger trigger : step.triggers()) {
             checkTrigger(where + "@Trigger '" + trigger.name() + "': ", step, trigger, problems);
         }
@@ -83,7 +83,7 @@ public final class FlowGraphValidator {
     }
 
     private static void checkAwait(String where, AwaitType type, long delayMs, String cron, String zone, String event,
-                                   List<String> problems) {
+                                   int timeoutRetries, List<String> problems) {
         if (type == AwaitType.TIME && delayMs <= 0) {
             problems.add(where + "a TIME await needs delayMs > 0");
         }
@@ -92,6 +92,10 @@ public final class FlowGraphValidator {
         }
         if (type == AwaitType.EVENT && event.isBlank()) {
             problems.add(where + "an EVENT await needs event = \"...\"");
+        }
+        if (timeoutRetries < -1) {
+            problems.add(where + "timeoutRetries must be >= 0 (or -1 for the configured default), was "
+                    + timeoutRetries);
         }
         checkZone(where, zone, problems);
     }

@@ -9,12 +9,14 @@ import io.nvent.AwaitType;
 import io.nvent.AwaitTimedOut;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.EmbeddedEngine;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -252,6 +254,116 @@ class AwaitsTest {
             h.engine.resolveWebhook(second, "{}");
             h.awaitStatus(runId, RunStatus.COMPLETED);
         }
+    }
+
+    @FlowStep(flow = "chase", name = "chase", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 1_000, timeoutAction = TimeoutAction.RETRY, timeoutRetries = 2)
+    static class Chase implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Lets the current await of a run time out, as the sweep finds it. */
+    private static void letTheAwaitTimeOut(EngineHarness h) {
+        h.clock.advance(Duration.ofSeconds(2));
+        h.sweep();
+    }
+
+    private static String errorOfTheFailedRun(EngineHarness h, String runId) {
+        return h.eventsOf(runId, EventType.FLOW_FAILED).get(0).data();
+    }
+
+    @Test
+    void aRetryingAwaitIsRegisteredAgainUpToItsBoundAndThenFailsTheStepAndTheRun() {
+        try (EngineHarness h = new EngineHarness(new Chase())) {
+            String runId = h.engine.start("chase", null);
+            h.registration(0);
+
+            letTheAwaitTimeOut(h);
+            letTheAwaitTimeOut(h);
+
+            assertThat(h.registration(2).webhookUrl()).isPresent();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.eventsOf(runId, EventType.AWAIT_TIMEOUT)).extracting(e -> e.data())
+                    .satisfiesExactly(
+                            first -> assertThat(first).contains("\"action\":\"retry\",\"retry\":1,\"retries\":2"),
+                            second -> assertThat(second).contains("\"action\":\"retry\",\"retry\":2,\"retries\":2"));
+
+            letTheAwaitTimeOut(h);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("chase", StepStatus.FAILED);
+            assertThat(h.hooksOf(AwaitRegistered.class)).as("no fourth registration").hasSize(3);
+            assertThat(errorOfTheFailedRun(h, runId)).contains("await webhook before step 'chase' timed out 3 times "
+                    + "(registered again 2 times); last after 2000 ms");
+            assertThat(h.eventsOf(runId, EventType.AWAIT_TIMEOUT)).last().extracting(e -> e.data()).asString()
+                    .contains("\"action\":\"fail\",\"retries\":2");
+            assertThat(h.hooksOf(AwaitTimedOut.class)).extracting(AwaitTimedOut::action)
+                    .containsExactly(TimeoutAction.RETRY, TimeoutAction.RETRY, TimeoutAction.FAIL);
+        }
+    }
+
+    @Test
+    void aRetryingAwaitWithoutABoundOfItsOwnIsRegisteredAgainThreeTimesByDefault() {
+        try (EngineHarness h = new EngineHarness(new Nag())) {
+            String runId = h.engine.start("nag", null);
+
+            for (int retry = 1; retry <= 3; retry++) {
+                letTheAwaitTimeOut(h);
+                assertThat(h.registration(retry).webhookUrl()).isPresent();
+                assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            }
+            letTheAwaitTimeOut(h);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(errorOfTheFailedRun(h, runId)).contains("timed out 4 times (registered again 3 times)");
+        }
+    }
+
+    @Test
+    void anOperatorsRetryOfTheFailedStepGivesTheAwaitAFreshBudgetOfRetries() {
+        try (EngineHarness h = new EngineHarness(new Chase())) {
+            String runId = h.engine.start("chase", null);
+            letTheAwaitTimeOut(h);
+            letTheAwaitTimeOut(h);
+            letTheAwaitTimeOut(h);
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "chase");
+            letTheAwaitTimeOut(h);
+            letTheAwaitTimeOut(h);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).as("two timeouts since the retry")
+                    .isEqualTo(RunStatus.AWAITING);
+            assertThat(h.eventsOf(runId, EventType.AWAIT_TIMEOUT)).last().extracting(e -> e.data()).asString()
+                    .contains("\"retry\":2,\"retries\":2");
+
+            letTheAwaitTimeOut(h);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).last().extracting(e -> e.data()).asString()
+                    .contains("timed out 3 times (registered again 2 times)");
+        }
+    }
+
+    @FlowStep(flow = "sloppy", name = "sign", role = StepRole.ENTRY)
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutAction = TimeoutAction.RETRY, timeoutRetries = -2)
+    static class NegativeRetries implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aNegativeTimeoutRetriesOtherThanMinusOneIsRejectedNamingTheFlowAndStep() {
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new NegativeRetries()).build())
+                .isInstanceOf(NventException.class)
+                .hasMessageContaining("step 'sign' of flow 'sloppy'")
+                .hasMessageContaining("@AwaitAfter: timeoutRetries must be >= 0 (or -1 for the configured default), "
+                        + "was -2");
     }
 
     // ------------------------------------------------------------ time awaits

@@ -145,7 +145,7 @@ final class EngineHarness implements AutoCloseable {
         }).toList();
         assertThat(FlowGraphValidator.validate(declarations)).as("graph problems").isEmpty();
         StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),
-                Duration.ofSeconds(30), Duration.ofHours(1));
+                Duration.ofSeconds(30), Duration.ofHours(1), StepDefaults.STANDARD.awaitTimeoutRetries());
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 new Json(1024 * 1024), clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
