@@ -886,8 +886,15 @@ public final class FlowEngine implements FlowService {
     private void executeWithDeferredStart(StepBinding binding, JobExecution job, StepExecution self, RunRecord before,
                                           RunMutation start, ScheduledExecutorService executor) throws Exception {
         DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, before.runId(), start));
-        ScheduledFuture<?> timer = executor.schedule(deferred::writeIfPending,
-                settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timer = executor.schedule(() -> {
+            if (self.isPastTimeout()) {
+                // The queue failed the attempt already, or will: its failure stores the start, and a
+                // start stored now would show a step running that its retry is about to take over.
+                deferred.takeOver();
+            } else {
+                deferred.writeIfPending();
+            }
+        }, settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
         String resultJson;
         DefaultStepContext context = contextOf(binding, job, before);
         context.storeStartBeforeHistory(() -> {

@@ -235,9 +235,8 @@ class OrchestrationTest {
         }
     }
 
-    @FlowStep(flow = "stubborn", name = "call", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
-            timeoutMs = 500, emits = "called")
-    static class IgnoresInterrupts implements Step<Object, String> {
+    /** A step whose first attempt goes on past its timeout, ignoring the interrupt, until its retry runs. */
+    abstract static class IgnoresInterrupts implements Step<Object, String> {
         final CountDownLatch secondAttemptStarted = new CountDownLatch(1);
         final CountDownLatch firstAttemptReturned = new CountDownLatch(1);
 
@@ -272,27 +271,57 @@ class OrchestrationTest {
         }
     }
 
+    @FlowStep(flow = "stubborn", name = "call", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 500, emits = "called")
+    static class StubbornCall extends IgnoresInterrupts {
+    }
+
     @FlowStep(flow = "stubborn", name = "after", subscribes = "called")
     static class AfterStubbornCall extends AfterCall {
+    }
+
+    /** Times out before its start is stored: the start-write delay is 200 ms. */
+    @FlowStep(flow = "hasty", name = "call", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 300,
+            timeoutMs = 50, emits = "called")
+    static class HastyCall extends IgnoresInterrupts {
+    }
+
+    @FlowStep(flow = "hasty", name = "after", subscribes = "called")
+    static class AfterHastyCall extends AfterCall {
     }
 
     @Test
     void aStepThatReturnsAfterItsTimeoutHasItsResultAndEmitsDroppedAndItsRetryCompletesIt() {
         AfterStubbornCall after = new AfterStubbornCall();
-        try (EngineHarness h = new EngineHarness(new IgnoresInterrupts(), after)) {
+        try (EngineHarness h = new EngineHarness(new StubbornCall(), after)) {
             String runId = h.engine.start("stubborn", null);
             h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
-                    assertThat(retry.data()).contains("exceeded its timeout"));
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED))
-                    .filteredOn(e -> e.step().orElseThrow().equals("call")).singleElement()
-                    .satisfies(completed -> {
-                        assertThat(completed.attempt()).isEqualTo(2);
-                        assertThat(completed.data()).contains("\"attempt 2\"");
-                    });
-            assertThat(after.seen).isEqualTo("attempt 2");
+            assertThatOnlyTheRetryCompletedTheCall(h, runId, after);
         }
+    }
+
+    @Test
+    void aStepThatTimesOutBeforeItsStartIsStoredShowsOneStartPerAttempt() {
+        AfterHastyCall after = new AfterHastyCall();
+        try (EngineHarness h = new EngineHarness(new HastyCall(), after)) {
+            String runId = h.engine.start("hasty", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThatOnlyTheRetryCompletedTheCall(h, runId, after);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).filteredOn(e -> e.step().orElseThrow().equals("call"))
+                    .extracting(HistoryEvent::attempt).containsExactly(1, 2);
+        }
+    }
+
+    private static void assertThatOnlyTheRetryCompletedTheCall(EngineHarness h, String runId, AfterCall after) {
+        assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
+                assertThat(retry.data()).contains("exceeded its timeout"));
+        assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED))
+                .filteredOn(e -> e.step().orElseThrow().equals("call")).singleElement()
+                .satisfies(completed -> {
+                    assertThat(completed.attempt()).isEqualTo(2);
+                    assertThat(completed.data()).contains("\"attempt 2\"");
+                });
+        assertThat(after.seen).isEqualTo("attempt 2");
     }
 
     @FlowStep(flow = "doomed", name = "try", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1,
