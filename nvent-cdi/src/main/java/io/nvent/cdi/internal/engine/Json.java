@@ -32,6 +32,7 @@ public final class Json {
     public static final int MAX_DEPTH = 512;
 
     private final Jsonb jsonb = JsonbBuilder.create();
+    private final NumberFidelity numbers = new NumberFidelity();
     private final int maxPayloadBytes;
 
     public Json(int maxPayloadBytes) {
@@ -134,7 +135,17 @@ public final class Json {
                 return text;
             }
             Optional<JsonStructure> structure = PlainJson.read(text, type);
-            return structure.isPresent() ? structure.get() : jsonb.fromJson(text, type);
+            if (structure.isPresent()) {
+                return structure.get();
+            }
+            Object bound = jsonb.fromJson(text, type);
+            if (bound != null && numbers.mayNarrow(type)) {
+                NumberFidelity.firstChanged(text, jsonb.toJson(bound)).ifPresent(changed -> {
+                    throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
+                            + changed);
+                });
+            }
+            return bound;
         } catch (JsonbException | JsonException e) {
             throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
                     + (isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);

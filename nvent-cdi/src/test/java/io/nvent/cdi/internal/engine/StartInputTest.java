@@ -47,6 +47,10 @@ class StartInputTest {
                     .hasMessageEndingWith("it is a JSON array");
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "\"A-1\""))
                     .isInstanceOf(InvalidPayloadException.class).hasMessageEndingWith("it is a JSON string");
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":\"A-1\",\"quantity\":1.5}"))
+                    .as("a number the step's type would change").isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageEndingWith("'quantity' is 1.5, which does not fit the step's whole-number type"
+                            + " (it would read as 1)");
             assertThatThrownBy(() -> h.engine.startWithJson("plain", "[1,2]"))
                     .isInstanceOf(InvalidPayloadException.class)
                     .hasMessageContaining("input of flow 'plain' must be a JSON object for step 'look'")
