@@ -306,6 +306,25 @@ class DemoApplicationIT {
         assertThat(notFailed.json().getString("detail")).contains("only failed jobs can be discarded");
     }
 
+    @Test
+    void aStepThatKeepsFailingKeepsOneDeadJobHoweverOftenItIsRetried() {
+        String runId = start("order", "");
+        http.awaitRun(runId, "failed");
+        // Its usual job gone, the step's first retry runs under a job of its own.
+        assertThat(http.delete("api/nvent/queues/order/jobs/" + failedJobOf("order", runId)).status()).isEqualTo(204);
+
+        for (int retry = 1; retry <= 2; retry++) {
+            assertThat(http.post("api/nvent/runs/" + runId + "/steps/validate/retry", "").status()).isEqualTo(200);
+            http.awaitRun(runId, "failed");
+        }
+
+        List<JsonObject> deadJobsOfRun = http.get("api/nvent/queues/order/jobs?state=failed&limit=1000").json()
+                .getJsonArray("jobs").getValuesAs(JsonObject.class).stream()
+                .filter(j -> j.getString("runId").equals(runId)).toList();
+        assertThat(deadJobsOfRun).singleElement().satisfies(job ->
+                assertThat(job.getString("jobId")).startsWith(runId + ":validate:retry-"));
+    }
+
     private String failedJobOf(String queue, String runId) {
         return http.get("api/nvent/queues/" + queue + "/jobs?state=failed&limit=1000").json().getJsonArray("jobs")
                 .getValuesAs(JsonObject.class).stream().filter(j -> j.getString("runId").equals(runId))

@@ -55,16 +55,22 @@ export function queueView(ctx) {
         () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
       h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => redriveAll(e.currentTarget),
-        (total) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`).then(() => { loadQueue(); loadJobs(); }) }, `↻ Redrive ${num(queue.counts.failed)} failed`));
+        ({ total, discarded }) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`
+          + (discarded ? `; discarded ${num(discarded)} their runs no longer need` : '')).then(() => { loadQueue(); loadJobs(); }) },
+      `↻ Redrive ${num(queue.counts.failed)} failed`));
   };
-  // The server redrives a batch per call; the button shows how far it got until none remain.
+  // The server redrives a batch per call; the button shows how far it got. Jobs that fail again
+  // meanwhile are failed once more: it stops after as many jobs as had failed at the click.
   async function redriveAll(button) {
+    const failedAtClick = queue.counts.failed;
     let total = 0;
+    let discarded = 0;
     for (;;) {
       const r = await api.redrive(name);
       total += r.redriven;
-      button.textContent = `↻ Redriving… ${num(total)} done, ${num(r.remaining)} left`;
-      if (!r.remaining || !r.redriven) return total;
+      discarded += r.discarded;
+      button.textContent = `↻ Redriving… ${num(total + discarded)} done, ${num(r.remaining)} left`;
+      if (!r.remaining || !(r.redriven + r.discarded) || total + discarded >= failedAtClick) return { total, discarded };
     }
   }
   async function loadQueue() {

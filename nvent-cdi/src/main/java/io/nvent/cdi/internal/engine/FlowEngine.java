@@ -70,6 +70,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import jakarta.json.JsonString;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -393,11 +394,25 @@ public final class FlowEngine implements FlowService {
                 saveAwaits(awaits);
                 return;
             }
-            String jobId = StepJob.jobId(runId, stepName);
-            if (!queue.retry(step.queue(), jobId)) {
+            // The job that ran the step last goes again if it failed: each failure leaves one dead
+            // job per step, not one more per retry. A step failed otherwise (its await timed out)
+            // gets a job of its own.
+            String usualJob = StepJob.jobId(runId, stepName);
+            boolean retried = lastJobOf(runId, stepName).filter(id -> !id.equals(usualJob))
+                    .map(id -> queue.retry(step.queue(), id)).orElse(false);
+            if (!retried && !queue.retry(step.queue(), usualJob)) {
                 enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
             }
         });
+    }
+
+    /** The job of the step's latest start, from its {@code step.started} entry. */
+    private Optional<String> lastJobOf(String runId, String step) {
+        return store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_STARTED), 0, EventQuery.MAX_LIMIT, true))
+                .stream().filter(e -> e.step().filter(step::equals).isPresent()).findFirst()
+                .map(started -> Json.PROVIDER.createReader(new StringReader(started.data())).readObject())
+                .filter(data -> data.get("jobId") instanceof JsonString)
+                .map(data -> data.getString("jobId"));
     }
 
     @Override

@@ -88,6 +88,30 @@ class RecoveryActionsTest {
     }
 
     @Test
+    void retryingAStepThatFailsAgainReusesItsFailedJobSoTheQueueKeepsOneDeadJobPerStep() {
+        reset(true);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 4));
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.queue.discard("etl", runId + ":load")).isTrue();
+
+            h.engine.retryStep(runId, "load");
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.queue.counts("etl").failed()).as("the retry's own job failed").isEqualTo(1);
+            h.engine.retryStep(runId, "load");
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.queue.counts("etl").failed()).as("that job went again and failed again").isEqualTo(1);
+
+            loadFails.set(false);
+            h.engine.retryStep(runId, "load");
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(loads).hasValue(4);
+            assertThat(h.queue.counts("etl").failed()).isZero();
+        }
+    }
+
+    @Test
     void retryingTheFailedJobInTheQueueAlsoResumesTheRun() {
         reset(true);
         try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {

@@ -117,13 +117,22 @@ public class QueuesResource {
         return Representations.jobDetail(find(name, jobId)).toString();
     }
 
-    /** Makes a failed job available again with a fresh set of attempts; 409 unless it has failed. */
+    /**
+     * Makes a failed job available again with a fresh set of attempts; 409 unless it has failed. A
+     * job of a step whose run no longer needs it (the run ended, the step completed or went again
+     * through a newer job) is discarded instead of running again: the answer says so.
+     */
     @POST
     @Path("{queue}/jobs/{jobId}/retry")
     public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
         JobRecord job = findFailed(name, jobId, "NVENT-0743", "retried");
-        if (!retry(job)) {
+        Redriven outcome = retry(job);
+        if (outcome == Redriven.NOT_FAILED) {
             throw noLongerFailed(jobId, "NVENT-0743", "retried");
+        }
+        if (outcome == Redriven.SUPERSEDED) {
+            return JSON.createObjectBuilder().add("jobId", jobId).add("queue", name).add("state", "discarded")
+                    .add("reason", "its run no longer needs it: " + supersededWhy(job)).build().toString();
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0744 job {0} of queue {1} retried", jobId, name);
         return Representations.jobDetail(find(name, jobId)).toString();
@@ -145,15 +154,17 @@ public class QueuesResource {
         // A job may fail again, and be listed again, while this call still runs: each is tried once.
         Set<String> tried = new HashSet<>();
         int redriven = 0;
+        int discarded = 0;
         int stillFailed = 0;
-        while (redriven < limit) {
-            int wanted = Math.min(REDRIVE_PAGE, limit - redriven);
+        while (redriven + discarded < limit) {
+            int wanted = Math.min(REDRIVE_PAGE, limit - redriven - discarded);
             List<JobRecord> page = queue.jobs(name, JobState.FAILED, stillFailed, wanted);
             for (JobRecord job : page) {
-                if (tried.add(job.jobId()) && retry(job)) {
-                    redriven++;
-                } else {
-                    stillFailed++;
+                Redriven outcome = tried.add(job.jobId()) ? retry(job) : Redriven.NOT_FAILED;
+                switch (outcome) {
+                    case RETRIED -> redriven++;
+                    case SUPERSEDED -> discarded++;
+                    default -> stillFailed++;
                 }
             }
             if (page.size() < wanted) {
@@ -161,9 +172,9 @@ public class QueuesResource {
             }
         }
         JobCounts counts = queue.counts(name);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1}; {2} still failed",
-                redriven, name, counts.failed());
-        return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven)
+        LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1} and discarded {2} that"
+                + " their runs no longer need; {3} still failed", redriven, name, discarded, counts.failed());
+        return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven).add("discarded", discarded)
                 .add("remaining", counts.failed()).add("counts", Representations.counts(counts)).build().toString();
     }
 
@@ -182,17 +193,57 @@ public class QueuesResource {
         return Response.noContent().build();
     }
 
-    private boolean retry(JobRecord job) {
+    /** What retrying one failed job came to. */
+    private enum Redriven {
+        /** The job, or its failed step, goes again. */
+        RETRIED,
+        /** The job's run no longer needs it (see {@link #supersededWhy}): discarded. */
+        SUPERSEDED,
+        /** The job was no longer failed when it was to be retried. */
+        NOT_FAILED
+    }
+
+    /**
+     * Retries a failed job. A step's job resumes the run through {@link FlowService#retryStep} when
+     * the step failed, which sends the job that ran the step last again: an older job of the step
+     * stays failed and is discarded, as is a job of a step that completed or of a run that ended
+     * otherwise. Run again, such a job would only run a step its run did not ask for.
+     */
+    private Redriven retry(JobRecord job) {
         Optional<StepJobs.Ref> step = StepJobs.of(job);
-        if (step.isPresent()) {
-            Optional<RunInfo> run = flows.run(step.get().runId());
-            if (run.isPresent() && run.get().steps().get(step.get().step()) == StepStatus.FAILED
-                    && run.get().status() != io.nvent.RunStatus.CANCELED) {
+        Optional<RunInfo> run = step.flatMap(ref -> flows.run(ref.runId()));
+        if (run.isPresent()) {
+            StepStatus status = run.get().steps().get(step.get().step());
+            if (status == StepStatus.FAILED && run.get().status() != io.nvent.RunStatus.CANCELED) {
                 flows.retryStep(step.get().runId(), step.get().step());
-                return true;
+                return isFailed(job) ? discardSuperseded(job) : Redriven.RETRIED;
+            }
+            if (status == StepStatus.COMPLETED || run.get().status().isTerminal()) {
+                return discardSuperseded(job);
             }
         }
-        return queue.retry(job.queue(), job.jobId());
+        return queue.retry(job.queue(), job.jobId()) ? Redriven.RETRIED : Redriven.NOT_FAILED;
+    }
+
+    private boolean isFailed(JobRecord job) {
+        return queue.job(job.queue(), job.jobId()).filter(j -> j.state() == JobState.FAILED).isPresent();
+    }
+
+    private Redriven discardSuperseded(JobRecord job) {
+        if (!queue.discard(job.queue(), job.jobId())) {
+            return Redriven.NOT_FAILED;
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0753 failed job {0} of queue {1} discarded instead of retried: {2}",
+                job.jobId(), job.queue(), supersededWhy(job));
+        return Redriven.SUPERSEDED;
+    }
+
+    /** Why a step's failed job is no longer needed by its run, in words. */
+    private String supersededWhy(JobRecord job) {
+        StepJobs.Ref ref = StepJobs.of(job).orElseThrow();
+        return flows.run(ref.runId()).map(run -> "step '" + ref.step() + "' of run " + ref.runId() + " is "
+                + Optional.ofNullable(run.steps().get(ref.step())).map(StepStatus::wireName).orElse("not started")
+                + " and the run " + run.status().wireName()).orElse("run " + ref.runId() + " is gone");
     }
 
     /** The job, which must have failed to be {@code done} (409 otherwise). */
