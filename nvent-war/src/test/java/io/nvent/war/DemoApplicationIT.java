@@ -176,6 +176,9 @@ class DemoApplicationIT {
         Http.Reply badStatus = http.get("api/nvent/runs?status=sleeping");
         assertThat(badStatus.status()).isEqualTo(400);
         assertThat(badStatus.json().getString("detail")).contains("sleeping");
+        Http.Reply runsOfUnknownFlow = http.get("api/nvent/runs?flow=no-such-flow");
+        assertThat(runsOfUnknownFlow.status()).isEqualTo(404);
+        assertThat(runsOfUnknownFlow.json().getString("detail")).contains("no flow 'no-such-flow' is deployed");
 
         Http.Reply wrongMethod = http.delete("api/nvent/flows/order/runs");
         assertThat(wrongMethod.status()).isEqualTo(405);
@@ -420,6 +423,24 @@ class DemoApplicationIT {
             assertThat(refused.json().getString("detail")).contains("limit of 1048576 bytes");
         }
         assertThat(http.postDeclaringLength("api/nvent/flows/order/runs", 2 * 1024 * 1024).status()).isEqualTo(413);
+    }
+
+    @Test
+    void bodiesThatAreNotUtf8AndNumbersTheStepCannotHoldAnswer400() {
+        byte[] notUtf8 = "{\"id\":\"??\",\"item\":\"b\",\"quantity\":1}".getBytes(StandardCharsets.UTF_8);
+        notUtf8[7] = (byte) 0xff;
+        notUtf8[8] = (byte) 0xfe;
+        for (String path : List.of("api/nvent/flows/order/runs", "api/nvent/triggers/sync-now/fire",
+                "api/nvent/events/books.closed", "api/nvent/awaits/some-token")) {
+            Http.Reply refused = http.postBytes(path, notUtf8);
+            assertThat(refused.status()).as(path + " -> " + refused.body()).isEqualTo(400);
+            assertThat(refused.json().getString("detail")).contains("not valid UTF-8: byte 7");
+        }
+
+        Http.Reply overflow = http.post("api/nvent/flows/order/runs",
+                "{\"id\":\"T\",\"item\":\"b\",\"quantity\":99999999999999999999}");
+        assertThat(overflow.status()).isEqualTo(400);
+        assertThat(overflow.json().getString("detail")).contains("'quantity' is 99999999999999999999");
     }
 
     // ------------------------------------------------------------------ graph and API description
@@ -674,6 +695,11 @@ class DemoApplicationIT {
 
             live.send("{\"type\":\"ping\",\"id\":\"" + "x".repeat(100 * 1024) + "\"}");
             assertThat(live.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).as("message too big").isEqualTo(1009);
+        }
+        try (LiveSocket binary = LiveSocket.open(http.base(), Http.basic(Http.ADMIN, Http.ADMIN_PASSWORD))) {
+            binary.sendBinary(new byte[] {1, 2, 3});
+            assertThat(binary.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).as("binary: cannot accept")
+                    .isEqualTo(1003);
         }
     }
 

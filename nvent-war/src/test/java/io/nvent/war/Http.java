@@ -120,6 +120,13 @@ public final class Http {
                 .PUT(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A POST of these very bytes as JSON. */
+    public Reply postBytes(String path, byte[] body) {
+        return send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     /** A POST whose body is sent in chunks, without a {@code Content-Length}. */
     public Reply postChunked(String path, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

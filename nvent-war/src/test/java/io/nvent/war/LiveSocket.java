@@ -66,6 +66,11 @@ public final class LiveSocket implements AutoCloseable {
         socket.sendText(json, true).join();
     }
 
+    /** Sends one binary message, which the protocol does not have. */
+    public void sendBinary(byte[] data) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+    }
+
     /** Everything received so far, in order. */
     public List<JsonObject> received() {
         return List.copyOf(received);

@@ -7,6 +7,7 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 /**
@@ -38,12 +39,21 @@ public final class LiveEndpoint extends Endpoint {
                 client.receive(text);
             }
         });
+        // The protocol is JSON text: a binary message is refused as a data type the endpoint cannot accept.
+        session.setMaxBinaryMessageBufferSize(1024);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) binary ->
+                close(session, CloseReason.CloseCodes.CANNOT_ACCEPT, "binary messages are not understood;"
+                        + " send JSON text"));
     }
 
     private static void closeTooBig(Session session, int length) {
+        close(session, CloseReason.CloseCodes.TOO_BIG, "a message of " + length + " characters; at most "
+                + MAX_CLIENT_MESSAGE_CHARS);
+    }
+
+    private static void close(Session session, CloseReason.CloseCode code, String why) {
         try {
-            session.close(new CloseReason(CloseReason.CloseCodes.TOO_BIG, "a message of " + length
-                    + " characters; at most " + MAX_CLIENT_MESSAGE_CHARS));
+            session.close(new CloseReason(code, why));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "live client {0} already gone: {1}", session.getId(), e.toString());
         }

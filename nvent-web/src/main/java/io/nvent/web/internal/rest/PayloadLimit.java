@@ -1,19 +1,29 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.InvalidPayloadException;
 import io.nvent.cdi.NventConfig;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Keeps request bodies within {@code nvent.payload.max-bytes} (1 MiB by default), the limit the
  * engine applies to every payload, and answers 413 for a larger one before it is held in memory: a
  * declared {@code Content-Length} above the limit is refused without reading, and any other body
- * (chunked) is read no further than one byte past the limit.
+ * (chunked) is read no further than one byte past the limit. A body meant as text (JSON, without
+ * another charset) must be UTF-8: one that is not is refused with 400, rather than read with its
+ * bad bytes replaced and stored as if the sender had sent replacement characters.
  */
 @Provider
 public class PayloadLimit implements ReaderInterceptor {
@@ -33,9 +43,40 @@ public class PayloadLimit implements ReaderInterceptor {
 
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext context) throws IOException {
-        context.setInputStream(new ByteArrayInputStream(
-                read(context.getHeaders().getFirst(HttpHeaders.CONTENT_LENGTH), context.getInputStream())));
+        byte[] body = read(context.getHeaders().getFirst(HttpHeaders.CONTENT_LENGTH), context.getInputStream());
+        if (isUtf8(context.getMediaType())) {
+            requireUtf8(body);
+        }
+        context.setInputStream(new ByteArrayInputStream(body));
         return context.proceed();
+    }
+
+    /** Whether a body of this type is UTF-8 text: JSON, or anything that names no other charset. */
+    private static boolean isUtf8(MediaType type) {
+        String charset = type == null ? null : type.getParameters().get(MediaType.CHARSET_PARAMETER);
+        return charset == null ? type == null || !type.isCompatible(MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                : charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("utf8");
+    }
+
+    /**
+     * Checks that the body is well-formed UTF-8.
+     *
+     * @throws InvalidPayloadException naming the offset of the first bad byte (answered with 400)
+     */
+    static void requireUtf8(byte[] body) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer out = CharBuffer.allocate(4096);
+        CoderResult result;
+        do {
+            out.clear();
+            result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                throw new InvalidPayloadException("NVENT-0754 the body is not valid UTF-8: byte " + in.position()
+                        + " starts no UTF-8 character; JSON must be sent as UTF-8");
+            }
+        } while (result.isOverflow());
     }
 
     /**

@@ -59,6 +59,11 @@ public class RunsResource {
                 offset, limit);
         JsonArrayBuilder runs = JSON.createArrayBuilder();
         List<RunInfo> page = flows.runs(query);
+        if (page.isEmpty() && offset == 0 && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
+            // Runs of a flow no longer deployed are still listed; a name that is neither is a typo.
+            throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
+                    + " it is stored");
+        }
         page.forEach(run -> runs.add(Representations.run(run)));
         Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
         if (page.size() == limit) {

@@ -24,6 +24,19 @@ class PayloadLimitTest {
     }
 
     @Test
+    void aBodyThatIsNotUtf8IsRefusedNamingTheFirstBadByte() {
+        byte[] body = "{\"id\":\"??\"}".getBytes(StandardCharsets.UTF_8);
+        body[7] = (byte) 0xff;
+        body[8] = (byte) 0xfe;
+
+        assertThatThrownBy(() -> PayloadLimit.requireUtf8(body))
+                .isInstanceOf(io.nvent.InvalidPayloadException.class)
+                .hasMessageContaining("not valid UTF-8: byte 7 starts no UTF-8 character");
+        PayloadLimit.requireUtf8("{\"id\":\"äöü €𝄞\"}".getBytes(StandardCharsets.UTF_8));
+        PayloadLimit.requireUtf8("x".repeat(10_000).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void aDeclaredLengthOverTheLimitIsRefusedWithoutReadingTheBody() {
         EndlessBody body = new EndlessBody();
 
