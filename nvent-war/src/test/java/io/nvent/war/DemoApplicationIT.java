@@ -820,6 +820,17 @@ class DemoApplicationIT {
             console.go("#/runs");
             console.awaitVisible(By.cssSelector("#runs-table"));
             console.screenshot("10-runs");
+
+            console.go("#/runs?flow=flaky-once");
+            console.until(() -> {
+                List<String> flows = console.all(By.cssSelector("#runs-table tbody td:nth-child(2)")).stream()
+                        .map(org.openqa.selenium.WebElement::getText).toList();
+                return !flows.isEmpty() && flows.stream().allMatch("flaky-once"::equals);
+            });
+            console.go("#/runs?flow=no-such-flow");
+            console.until(() -> console.text(By.id("runs-error")).contains("no flow 'no-such-flow' is deployed"));
+            console.go("#/runs?status=bogus");
+            console.until(() -> console.text(By.id("runs-error")).contains("bogus"));
         }
     }
 

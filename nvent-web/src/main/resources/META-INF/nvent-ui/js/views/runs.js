@@ -15,14 +15,28 @@ export function runsView(ctx) {
   const body = h('div', { class: 'card-body flush' });
   const pager = h('div', { class: 'toolbar' });
   let offset = Number(ctx.query.offset || 0);
-  flowSel.value = ctx.query.flow || '';
-  statusSel.value = ctx.query.status || '';
+  // The filters of the address hold until the user changes them, also before the flows are listed,
+  // and also a flow no longer deployed (its runs stay) or a value the server will refuse (it says why).
+  let flow = ctx.query.flow || '';
+  let status = ctx.query.status || '';
+  const keep = (sel, value, label) => {
+    if (value && ![...sel.options].some((o) => o.value === value)) sel.append(h('option', { value }, label));
+    sel.value = value;
+  };
+  keep(statusSel, status, status);
   api.flows().then((flows) => {
     flows.forEach((f) => flowSel.append(h('option', { value: f.name }, f.name)));
-    flowSel.value = ctx.query.flow || '';
+    keep(flowSel, flow, `${flow} (not deployed)`);
   });
   const load = async () => {
-    const runs = await api.runs({ flow: flowSel.value, status: statusSel.value, offset, limit: PAGE });
+    let runs;
+    try {
+      runs = await api.runs({ flow, status, offset, limit: PAGE });
+    } catch (e) {
+      fill(body, h('div', { class: 'empty', id: 'runs-error' }, e.message));
+      fill(pager);
+      return;
+    }
     fill(body, runs.length ? h('table', { id: 'runs-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
@@ -34,9 +48,9 @@ export function runsView(ctx) {
       h('span', { class: 'muted small' }, `${offset + 1}–${offset + runs.length}`),
       h('button', { class: 'btn small', disabled: runs.length < PAGE, onclick: () => { offset += PAGE; sync(); } }, 'Older →'));
   };
-  const sync = () => { ctx.setQuery({ flow: flowSel.value, status: statusSel.value, offset: offset || '' }); load(); };
-  flowSel.addEventListener('change', () => { offset = 0; sync(); });
-  statusSel.addEventListener('change', () => { offset = 0; sync(); });
+  const sync = () => { ctx.setQuery({ flow, status, offset: offset || '' }); load(); };
+  flowSel.addEventListener('change', () => { flow = flowSel.value; offset = 0; sync(); });
+  statusSel.addEventListener('change', () => { status = statusSel.value; offset = 0; sync(); });
   ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
   load();
   let timer;
