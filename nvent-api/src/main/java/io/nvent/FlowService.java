@@ -129,6 +129,16 @@ public interface FlowService {
     List<RunInfo> runs(RunQuery query);
 
     /**
+     * Clears a flow's history: deletes its finished runs (completed, failed, canceled) with their
+     * history and state. Runs under way are kept. Works for a flow no longer deployed whose runs
+     * are still stored.
+     *
+     * @return how many runs were deleted
+     * @throws FlowNotFoundException if the flow is neither deployed nor has runs
+     */
+    int clearHistory(String flow);
+
+    /**
      * Entries of a run's history.
      *
      * @throws RunNotFoundException if the run does not exist

@@ -127,4 +127,13 @@ public interface FlowStore {
     default int purgeFinishedRuns(Instant now) {
         return 0;
     }
+
+    /**
+     * Deletes the finished runs (completed, failed or canceled) of one flow with their history and
+     * state: an operator clearing the flow's history. Runs still under way are kept, as is a run
+     * that is no longer finished by the time it would be deleted (retried meanwhile).
+     *
+     * @return how many runs were deleted
+     */
+    int deleteFinishedRuns(String flow);
 }

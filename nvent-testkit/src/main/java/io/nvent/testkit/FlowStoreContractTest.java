@@ -741,6 +741,29 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void deletesTheFinishedRunsOfOneFlowWithTheirHistoryAndKeepsTheRest() {
+        RunRecord completed = createRun("orders");
+        RunRecord failed = createRun("orders");
+        RunRecord running = createRun("orders");
+        RunRecord otherFlow = createRun("invoices");
+        store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(failed.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(otherFlow.runId(), setStatus(RunStatus.COMPLETED));
+        store.putState(failed.runId(), "k", "1", Optional.empty());
+
+        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(2);
+
+        assertThat(store.findRun(completed.runId())).isEmpty();
+        assertThat(store.findRun(failed.runId())).isEmpty();
+        assertThat(store.readEvents(completed.runId(), EventQuery.all())).isEmpty();
+        assertThat(store.getState(failed.runId(), "k", T0)).isEmpty();
+        assertThat(store.findRun(running.runId())).isPresent();
+        assertThat(store.readEvents(running.runId(), EventQuery.all())).hasSize(1);
+        assertThat(store.findRun(otherFlow.runId())).isPresent();
+        assertThat(store.deleteFinishedRuns("orders")).isZero();
+    }
+
+    @Test
     void purgesExactlyTheExpiredState() {
         RunRecord run = createRun("orders");
         RunRecord other = createRun("orders");

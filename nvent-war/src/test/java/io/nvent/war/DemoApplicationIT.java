@@ -180,7 +180,7 @@ class DemoApplicationIT {
         assertThat(runsOfUnknownFlow.status()).isEqualTo(404);
         assertThat(runsOfUnknownFlow.json().getString("detail")).contains("no flow 'no-such-flow' is deployed");
 
-        Http.Reply wrongMethod = http.delete("api/nvent/flows/order/runs");
+        Http.Reply wrongMethod = http.put("api/nvent/flows/order/runs", "{}");
         assertThat(wrongMethod.status()).isEqualTo(405);
     }
 
@@ -831,6 +831,18 @@ class DemoApplicationIT {
             console.until(() -> console.text(By.id("runs-error")).contains("no flow 'no-such-flow' is deployed"));
             console.go("#/runs?status=bogus");
             console.until(() -> console.text(By.id("runs-error")).contains("bogus"));
+
+            String toClear = start("chatter", "{\"lines\":1}");
+            http.awaitRun(toClear, "completed");
+            console.go("#/flows/chatter");
+            console.awaitVisible(By.cssSelector("#flow-runs tr[data-run='" + toClear + "']"));
+            console.click(By.id("clear-history"));
+            console.click(By.id("confirm-clear-history"));
+            console.until(() -> console.all(By.cssSelector("#flow-runs tr[data-run]")).isEmpty());
+            assertThat(http.get("api/nvent/runs/" + toClear).status()).isEqualTo(404);
+            Http.Reply unknown = http.delete("api/nvent/flows/no-such-flow/runs");
+            assertThat(unknown.status()).isEqualTo(404);
+            assertThat(unknown.json().getString("detail")).contains("no-such-flow");
         }
     }
 

@@ -55,6 +55,7 @@ export const api = {
   restart: (id) => call('POST', `/runs/${e(id)}/restart`),
   rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
   retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
+  clearHistory: (flow) => call('DELETE', `/flows/${e(flow)}/runs`),
   queues: () => call('GET', '/queues'),
   queue: (name) => call('GET', `/queues/${e(name)}`),
   pause: (name) => call('POST', `/queues/${e(name)}/pause`),

@@ -507,6 +507,18 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return deleted;
     }
 
+    @Override
+    public int deleteFinishedRuns(String flow) {
+        Objects.requireNonNull(flow, "flow");
+        int deleted = purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
+                        + " and r.status in :finished order by r.runId", String.class)
+                .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(PURGE_CHUNK)
+                .getResultList());
+        LOG.log(System.Logger.Level.INFO, "NVENT-0313 deleted {0} finished run(s) of flow {1} with their history",
+                deleted, flow);
+        return deleted;
+    }
+
     private int purgeChunks(java.util.function.Function<EntityManager, List<String>> nextChunk) {
         int deleted = 0;
         while (true) {

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor } from '../ui.js';
+import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor, confirmDialog, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 
 export function flowsView(ctx) {
@@ -28,7 +28,13 @@ export function flowsView(ctx) {
 export function flowView(ctx) {
   const [name] = ctx.params;
   ctx.crumbs(['Flows', '#/flows'], name);
-  ctx.actions(h('button', { class: 'btn primary', id: 'start-run', onclick: () => startRunDialog(name) }, '▶ Start run'));
+  ctx.actions(
+    h('button', { class: 'btn', id: 'clear-history', title: 'delete the finished runs of this flow',
+      onclick: () => confirmDialog(`Clear the history of ${name}?`, 'Its completed, failed and canceled runs are deleted for good, '
+        + 'with their histories and state. Runs under way are kept.', 'Clear history',
+      async () => { const r = await api.clearHistory(name); toast(`Deleted ${num(r.deleted)} finished run${r.deleted === 1 ? '' : 's'}`);
+        selected = null; ctx.setQuery({ run: null }); loadRuns(); return r; }, { danger: true, id: 'confirm-clear-history' }) }, '✕ Clear history'),
+    h('button', { class: 'btn primary', id: 'start-run', onclick: () => startRunDialog(name) }, '▶ Start run'));
   const graphBody = h('div', { class: 'card-body flush' });
   const graphSub = h('span', {}, 'select a run to color the steps by its state');
   const runsBody = h('div', { class: 'card-body flush' });

@@ -15,6 +15,7 @@ import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
+import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.HealthReport;
@@ -413,6 +414,18 @@ public final class FlowEngine implements FlowService {
                 .map(started -> Json.PROVIDER.createReader(new StringReader(started.data())).readObject())
                 .filter(data -> data.get("jobId") instanceof JsonString)
                 .map(data -> data.getString("jobId"));
+    }
+
+    @Override
+    public int clearHistory(String flow) {
+        Objects.requireNonNull(flow, "flow must not be null");
+        if (registry.flow(flow).isEmpty() && store.findRuns(RunQuery.ofFlow(flow).page(0, 1)).isEmpty()) {
+            throw new FlowNotFoundException(flow);
+        }
+        int deleted = store.deleteFinishedRuns(flow);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted",
+                flow, deleted);
+        return deleted;
     }
 
     @Override

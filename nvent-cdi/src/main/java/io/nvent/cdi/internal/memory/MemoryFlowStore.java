@@ -189,6 +189,20 @@ public class MemoryFlowStore implements FlowStore {
     }
 
     @Override
+    public int deleteFinishedRuns(String flow) {
+        int deleted = 0;
+        for (Map.Entry<String, RunSlot> entry : runs.entrySet()) {
+            RunSlot slot = entry.getValue();
+            synchronized (slot) {
+                if (slot.run.flow().equals(flow) && slot.run.status().isTerminal() && runs.remove(entry.getKey(), slot)) {
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
+    }
+
+    @Override
     public int purgeExpiredState(Instant now) {
         int purged = 0;
         for (RunSlot slot : runs.values()) {

@@ -112,6 +112,28 @@ class RecoveryActionsTest {
     }
 
     @Test
+    void clearingAFlowsHistoryDeletesItsFinishedRunsAndKeepsThoseUnderWay() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String completed = h.engine.start("etl", Map.of("rows", 1));
+            h.awaitStatus(completed, RunStatus.COMPLETED);
+            loadFails.set(true);
+            String failed = h.engine.start("etl", Map.of("rows", 2));
+            h.awaitStatus(failed, RunStatus.FAILED);
+            h.queue.pause("etl");
+            String waiting = h.engine.start("etl", Map.of("rows", 3));
+
+            assertThat(h.engine.clearHistory("etl")).isEqualTo(2);
+
+            assertThat(h.engine.runs(io.nvent.RunQuery.ofFlow("etl"))).extracting(RunInfo::runId)
+                    .containsExactly(waiting);
+            assertThat(h.engine.run(failed)).isEmpty();
+            assertThatThrownBy(() -> h.engine.clearHistory("no-such-flow"))
+                    .isInstanceOf(io.nvent.FlowNotFoundException.class).hasMessageContaining("no-such-flow");
+        }
+    }
+
+    @Test
     void retryingTheFailedJobInTheQueueAlsoResumesTheRun() {
         reset(true);
         try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {

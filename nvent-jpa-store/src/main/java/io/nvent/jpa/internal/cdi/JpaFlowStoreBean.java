@@ -178,6 +178,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public int deleteFinishedRuns(String flow) {
+        return delegate().deleteFinishedRuns(flow);
+    }
+
+    @Override
     public int purgeFinishedRuns(RetentionPolicy policy, Instant now) {
         return delegate().purgeFinishedRuns(policy, now);
     }

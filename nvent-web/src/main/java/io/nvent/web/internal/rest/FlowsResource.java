@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -86,5 +87,14 @@ public class FlowsResource {
         return Response.created(location)
                 .entity(JSON.createObjectBuilder().add("runId", runId).build().toString())
                 .build();
+    }
+
+    /** Clears the flow's history: deletes its finished runs; runs under way stay. */
+    @DELETE
+    @Path("{flow}/runs")
+    public String clearHistory(@PathParam("flow") String name) {
+        int deleted = flows.clearHistory(name);
+        return JSON.createObjectBuilder().add("flow", name).add("deleted", deleted)
+                .add("stats", Representations.stats(flows.stats(name))).build().toString();
     }
 }
