@@ -64,8 +64,22 @@ public class NventConfig {
         return atLeast(key, get(key).map(v -> parse(key, v, Long::parseLong)).orElse(defaultValue), min, "");
     }
 
+    /**
+     * {@code true} or {@code false} (any case), nothing else: a typo such as {@code flase} for
+     * {@code nvent.security.enabled} must fail the deployment, not read as {@code false}.
+     */
     public boolean getBoolean(String key, boolean defaultValue) {
-        return get(key).map(Boolean::parseBoolean).orElse(defaultValue);
+        return get(key).map(v -> parseBoolean(key, v)).orElse(defaultValue);
+    }
+
+    /** {@code true} or {@code false} (any case, spaces around ignored) for {@code key}; anything else fails. */
+    public static boolean parseBoolean(String key, String value) {
+        String trimmed = value.trim();
+        if (trimmed.equalsIgnoreCase("true") || trimmed.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(trimmed);
+        }
+        throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has value '" + value
+                + "', which is neither true nor false");
     }
 
     /** A duration given in milliseconds, not negative. */

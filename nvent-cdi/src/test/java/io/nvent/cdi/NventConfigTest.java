@@ -47,4 +47,17 @@ class NventConfigTest {
         assertThatThrownBy(() -> config.getInt("nvent.ws.max-queued-messages", 1000, 1))
                 .hasMessageContaining("nvent.ws.max-queued-messages has value 'abc', which is not a number");
     }
+
+    @Test
+    void aSwitchIsTrueOrFalseAndATypoFailsInsteadOfReadingAsFalse() {
+        NventConfig config = of(Map.of("nvent.security.enabled", "flase", "nvent.ui.enabled", " FALSE ",
+                "nvent.stall.recover", "yes"));
+
+        assertThatThrownBy(() -> config.getBoolean("nvent.security.enabled", true))
+                .hasMessage("NVENT-0001 configuration key nvent.security.enabled has value 'flase', which is neither"
+                        + " true nor false");
+        assertThatThrownBy(() -> config.getBoolean("nvent.stall.recover", true)).hasMessageContaining("'yes'");
+        assertThat(config.getBoolean("nvent.ui.enabled", true)).isFalse();
+        assertThat(config.getBoolean("nvent.engine.enabled", true)).isTrue();
+    }
 }

@@ -71,14 +71,19 @@ final class Failures {
         return new StoreException((mayPass ? "NVENT-0325 " : "NVENT-0302 ") + what + ": " + failure, failure, mayPass);
     }
 
+    /** PostgreSQL's admin_shutdown, crash_shutdown and cannot_connect_now: the next connection may work. */
+    private static final java.util.Set<String> ADMINISTRATOR_ENDED = java.util.Set.of("57P01", "57P02", "57P03");
+
     /**
-     * Whether the database could not be reached (SQL state class 08, or no connection to be had from
+     * Whether the database could not be reached (SQL state class 08, a session PostgreSQL ended for a
+     * restart, failover or administrator, or no connection to be had from
      * the pool, which Payara's pool reports without SQL state) or the transaction lost a race: both
      * may pass if the call is repeated later.
      */
     static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && (sql.getSQLState().startsWith("08")
+                    || ADMINISTRATOR_ENDED.contains(sql.getSQLState()))) {
                 return true;
             }
             if (t instanceof org.hibernate.exception.JDBCConnectionException

@@ -514,7 +514,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                         + " and r.status in :finished order by r.runId", String.class)
                 .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(PURGE_CHUNK)
                 .getResultList());
-        LOG.log(System.Logger.Level.INFO, "NVENT-0313 deleted {0} finished run(s) of flow {1} with their history",
+        LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
                 deleted, flow);
         return deleted;
     }

@@ -43,7 +43,7 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             source.apply(SCHEMA).filter(s -> !s.isBlank()).ifPresent(options::schema);
             source.apply(MAX_PAYLOAD_BYTES).map(v -> parseInt(MAX_PAYLOAD_BYTES, v)).ifPresent(options::maxPayloadBytes);
             source.apply(MAX_ATTEMPTS).map(v -> parseInt(MAX_ATTEMPTS, v)).ifPresent(options::maxAttempts);
-            source.apply(MIGRATE).map(v -> Boolean.parseBoolean(v.trim())).ifPresent(options::migrateSchema);
+            source.apply(MIGRATE).map(v -> parseBoolean(MIGRATE, v)).ifPresent(options::migrateSchema);
             // In a container writes are grouped only when asked to (see the README); each commits alone by default.
             options.groupCommitThreads(source.apply(GROUP_COMMIT_THREADS).filter(s -> !s.isBlank())
                     .map(v -> parseInt(GROUP_COMMIT_THREADS, v)).orElse(0));
@@ -83,6 +83,14 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
             return property.or(() -> Optional.ofNullable(
                     System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'))));
         }
+    }
+
+    private static boolean parseBoolean(String key, String value) {
+        String trimmed = value.trim();
+        if (!trimmed.equalsIgnoreCase("true") && !trimmed.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(key + " must be true or false, was '" + value + "'");
+        }
+        return Boolean.parseBoolean(trimmed);
     }
 
     private static int parseInt(String key, String value) {

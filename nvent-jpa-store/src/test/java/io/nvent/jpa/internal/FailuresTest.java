@@ -52,4 +52,15 @@ class FailuresTest {
         assertThat(((StoreException) Failures.translate(
                 new PersistenceException(new SQLException("connection reset", "08006")))).isRetryable()).isTrue();
     }
+
+    @Test
+    void aSessionPostgresEndedForARestartOrFailoverIsTransient() {
+        for (String state : new String[] {"57P01", "57P02", "57P03"}) {
+            assertThat(((StoreException) Failures.translate(new PersistenceException(new SQLException(
+                    "FATAL: terminating connection due to administrator command", state)))).isRetryable())
+                    .as(state).isTrue();
+        }
+        assertThat(((StoreException) Failures.translate(new PersistenceException(new SQLException(
+                "canceling statement due to user request", "57014")))).isRetryable()).isFalse();
+    }
 }

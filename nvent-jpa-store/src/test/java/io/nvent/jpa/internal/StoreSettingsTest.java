@@ -61,6 +61,7 @@ class StoreSettingsTest {
         assertRefused("nvent.store.group-commit-threads", "65", "groupCommitThreads");
         assertRefused("nvent.store.slow-write-warning", "10s", "nvent.store.slow-write-warning");
         assertRefused("nvent.store.slow-write-warning", "PT0S", "slowWriteWarning must be positive");
+        assertRefused("nvent.store.migrate", "flase", "nvent.store.migrate must be true or false, was 'flase'");
     }
 
     private static void assertRefused(String key, String value, String explanation) {

@@ -49,19 +49,7 @@ public class PgJobQueueProducer {
         Config config = ConfigProvider.getConfig();
         String name = config.getOptionalValue(KEY + "datasource", String.class).orElse(DEFAULT_DATA_SOURCE);
         DataSource dataSource = ContainerLookup.dataSource(name, KEY + "datasource");
-        PgQueueOptions defaults = PgQueueOptions.DEFAULTS;
-        PgQueueOptions options = PgQueueOptions.newBuilder()
-                .tablePrefix(config.getOptionalValue(KEY + "table-prefix", String.class).orElse(defaults.tablePrefix()))
-                .leaseDuration(duration(config, "lease-duration", defaults.leaseDuration()))
-                .pollInterval(duration(config, "poll-interval", defaults.pollInterval()))
-                .completedRetention(duration(config, "completed-retention", defaults.completedRetention()))
-                .shutdownGrace(duration(config, "shutdown-grace", defaults.shutdownGrace()))
-                .createSchema(config.getOptionalValue(KEY + "create-schema", Boolean.class).orElse(true))
-                .durableClaims(config.getOptionalValue(KEY + "durable-claims", Boolean.class).orElse(false))
-                .prefetch(config.getOptionalValue(KEY + "prefetch", Integer.class).orElse(null))
-                .instanceId(config.getOptionalValue(KEY + "instance-id", String.class).orElse(null))
-                .transactions(ContainerLookup.transactions().orElse(null))
-                .build();
+        PgQueueOptions options = options(config);
         PgJobQueue queue = new PgJobQueue(dataSource, ContainerLookup.threadFactory(
                 config.getOptionalValue(KEY + "thread-factory", String.class)
                         .orElse("java:comp/DefaultManagedThreadFactory"), KEY + "thread-factory"),
@@ -75,7 +63,54 @@ public class PgJobQueueProducer {
         queue.close();
     }
 
+    /** The options from the configuration; a bad value fails naming its key. */
+    private static PgQueueOptions options(Config config) {
+        PgQueueOptions defaults = PgQueueOptions.DEFAULTS;
+        PgQueueOptions.Builder builder = PgQueueOptions.newBuilder()
+                .transactions(ContainerLookup.transactions().orElse(null));
+        try {
+            builder.tablePrefix(config.getOptionalValue(KEY + "table-prefix", String.class)
+                    .orElse(defaults.tablePrefix()));
+            builder.leaseDuration(duration(config, "lease-duration", defaults.leaseDuration()));
+            builder.pollInterval(duration(config, "poll-interval", defaults.pollInterval()));
+            builder.completedRetention(duration(config, "completed-retention", defaults.completedRetention()));
+            builder.shutdownGrace(duration(config, "shutdown-grace", defaults.shutdownGrace()));
+            builder.createSchema(value(config, "create-schema", PgJobQueueProducer::strictBoolean,
+                    "true or false").orElse(true));
+            builder.durableClaims(value(config, "durable-claims", PgJobQueueProducer::strictBoolean,
+                    "true or false").orElse(false));
+            builder.prefetch(value(config, "prefetch", Integer::valueOf, "a whole number").orElse(null));
+            builder.instanceId(config.getOptionalValue(KEY + "instance-id", String.class).orElse(null));
+            return builder.build();
+        } catch (IllegalArgumentException | java.time.DateTimeException bad) {
+            if (bad.getMessage() != null && bad.getMessage().startsWith("NVENT-0835")) {
+                throw bad;
+            }
+            // The builder's own checks name the option, not the key: say which key it was.
+            throw new IllegalArgumentException("NVENT-0835 " + KEY + "*: " + bad.getMessage(), bad);
+        }
+    }
+
     private static Duration duration(Config config, String key, Duration fallback) {
-        return config.getOptionalValue(KEY + key, String.class).map(Duration::parse).orElse(fallback);
+        return value(config, key, Duration::parse, "an ISO-8601 duration such as PT30S").orElse(fallback);
+    }
+
+    private static <T> java.util.Optional<T> value(Config config, String key,
+                                                    java.util.function.Function<String, T> parse, String expected) {
+        return config.getOptionalValue(KEY + key, String.class).map(text -> {
+            try {
+                return parse.apply(text.trim());
+            } catch (RuntimeException notParsed) {
+                throw new IllegalArgumentException("NVENT-0835 " + KEY + key + " must be " + expected + ", was '"
+                        + text + "'", notParsed);
+            }
+        });
+    }
+
+    private static Boolean strictBoolean(String text) {
+        if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("neither true nor false");
+        }
+        return Boolean.valueOf(text);
     }
 }

@@ -16,9 +16,11 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.SchedulingStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.context.control.RequestContextController;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Reception;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.enterprise.inject.spi.BeanManager;
@@ -67,6 +69,7 @@ public class EngineBean {
     private volatile TriggerManager triggers;
     private ScheduledExecutorService executor;
     private boolean ownExecutor;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> sweep;
 
     /** The engine, built on first use. */
@@ -181,8 +184,22 @@ public class EngineBean {
         triggers().useTickScheduler(scheduler);
     }
 
+    /**
+     * Stops the engine before the application's beans are destroyed: the queue's workers finish the
+     * steps under way (within its shutdown grace) while the store still works. Stopped only when the
+     * application's context goes, the store could be gone first, and steps that were still running
+     * failed for good on a graceful shutdown instead of being handed back.
+     */
+    void beforeShutdown(@Observes(notifyObserver = Reception.IF_EXISTS) @BeforeDestroyed(ApplicationScoped.class)
+                        Object ignored) {
+        shutdown();
+    }
+
     @PreDestroy
     void shutdown() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         if (engine != null) {
             engine.healthMonitor().stopped();
         }

@@ -1300,23 +1300,35 @@ public final class FlowEngine implements FlowService {
      * Either way the step runs once.
      */
     void handleExpiredLease(StepLease lease) {
-        Instant now = clock.instant();
-        String recoveryOwner = settings.instanceId() + "/stall-recovery";
-        if (!scheduling.acquireLease(lease.runId(), lease.step(), recoveryOwner, now.plus(settings.leaseDuration()),
-                now)) {
+        if (!markStalledUnderLease(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
+                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()))) {
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the expired lease of step {1} was taken over meanwhile",
                     lease.runId(), lease.step());
-            return;
+        }
+    }
+
+    /**
+     * Takes the step's lease under an owner of the sweep's own (only if nobody else holds it, or
+     * theirs ran out), marks the run stalled, gives the lease back and then, when recovery is on,
+     * queues the step again.
+     *
+     * @return false if another owner holds the step's lease: nothing was changed
+     */
+    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner) {
+        Instant now = clock.instant();
+        String recoveryOwner = settings.instanceId() + "/stall-recovery";
+        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), now)) {
+            return false;
         }
         Optional<Runnable> requeue;
         try {
-            requeue = markStalled(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
-                    + " expired at " + lease.expiresAt(), Optional.of(lease.owner()), now);
+            requeue = markStalled(runId, step, cause, owner, now);
         } finally {
-            scheduling.releaseLease(lease.runId(), lease.step(), recoveryOwner);
+            scheduling.releaseLease(runId, step, recoveryOwner);
         }
         // Only now: the recovery job, picked up at once, would find the sweep's lease and be refused.
         requeue.ifPresent(Runnable::run);
+        return true;
     }
 
     /**
@@ -1386,20 +1398,11 @@ public final class FlowEngine implements FlowService {
                 || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
             return false;
         }
-        Instant now = clock.instant();
-        String recoveryOwner = settings.instanceId() + "/stall-recovery";
-        if (!scheduling.acquireLease(ref.runId(), ref.step(), recoveryOwner, now.plus(settings.leaseDuration()),
-                now)) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), "its job was delivered again after the execution that"
+                + " started it was lost, and nvent.stall.recover=false leaves it to an operator", Optional.empty())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
                     + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
                     + " once the lease runs out", ref.runId(), ref.step());
-            return true;
-        }
-        try {
-            markStalled(ref.runId(), ref.step(), "its job was delivered again after the execution that started it"
-                    + " was lost, and nvent.stall.recover=false leaves it to an operator", Optional.empty(), now);
-        } finally {
-            scheduling.releaseLease(ref.runId(), ref.step(), recoveryOwner);
         }
         return true;
     }
@@ -1448,6 +1451,7 @@ public final class FlowEngine implements FlowService {
         if (flow.isEmpty()) {
             return;
         }
+        List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
             String name = waiting.getKey();
             Optional<StepDefinition> step = flow.get().step(name);
@@ -1462,7 +1466,18 @@ public final class FlowEngine implements FlowService {
                 // failed (e.g. the database went away at that moment). Record it now from the job.
                 recordFailureOfDeadJob(run, name, job.get());
             } else if (waiting.getValue() == StepStatus.RUNNING) {
-                continue;   // running steps are watched by their leases
+                // Running steps are watched by their leases; one that has none lost its execution.
+                if (leases == null) {
+                    leases = scheduling.leasesOfRun(run.runId());
+                }
+                if (leases.stream().noneMatch(lease -> lease.step().equals(name))
+                        && !executionsHere.isRunning(run.runId(), name)) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0159 run {0}: step {1} is recorded running but no"
+                            + " instance holds its lease: its execution was lost (the store was away when it ended?)",
+                            run.runId(), name);
+                    markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
+                            + " lease: its execution was lost", Optional.empty());
+                }
             } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",

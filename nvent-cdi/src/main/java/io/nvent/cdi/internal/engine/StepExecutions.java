@@ -58,6 +58,11 @@ final class StepExecutions {
                 .anyMatch(other -> other != execution && !other.timedOut);
     }
 
+    /** Whether an execution of the step runs here that has not been failed for its timeout. */
+    boolean isRunning(String runId, String step) {
+        return byStep.getOrDefault(runId + ":" + step, List.of()).stream().anyMatch(e -> !e.timedOut);
+    }
+
     /**
      * Records that the queue failed this attempt for its timeout while it may still run here;
      * true if it does.

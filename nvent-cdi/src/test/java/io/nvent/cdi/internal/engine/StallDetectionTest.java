@@ -106,6 +106,28 @@ class StallDetectionTest {
     }
 
     @Test
+    void aStepRecordedRunningWhoseLeaseIsGoneIsMarkedStalledAndRecoveredOnceTheRunStaysUnchanged() {
+        try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
+             EngineHarness survivor = survivorOf(dead)) {
+            String runId = startHungImport(dead);
+            // E.g. the store was away when the step ended: its lease was given up, its end never stored.
+            StepLease lease = dead.scheduling.leasesOfRun(runId).get(0);
+            dead.scheduling.releaseLease(runId, "load", lease.owner());
+
+            survivor.sweep();
+            assertThat(survivor.types(runId)).as("not yet: the run may be changing").doesNotContain("step.stalled");
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("no instance holds its lease"));
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
     void withoutRecoveryAStalledRunStaysStalledUntilAnOperatorActs() {
         try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
              EngineHarness survivor = EngineHarness.beside(dead, "instance-b", s -> new EngineSettings(s.instanceId(),

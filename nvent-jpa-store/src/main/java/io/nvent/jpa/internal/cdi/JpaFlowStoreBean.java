@@ -43,6 +43,8 @@ public class JpaFlowStoreBean implements JpaFlowStore {
 
     private final ContainerTransactions transactions;
     private volatile JpaFlowStoreImpl store;
+    /** Once the application stops, the store is not started again by a late caller. */
+    private volatile boolean shutDown;
 
     /** For the container's proxy. */
     protected JpaFlowStoreBean() {
@@ -70,6 +72,9 @@ public class JpaFlowStoreBean implements JpaFlowStore {
         if (started == null) {
             synchronized (this) {
                 started = store;
+                if (shutDown) {
+                    throw io.nvent.jpa.internal.StoreException.shutDown();
+                }
                 if (started == null) {
                     started = ContainerStores.start(StoreSettings.fromEnvironment(), transactions);
                     store = started;
@@ -81,8 +86,12 @@ public class JpaFlowStoreBean implements JpaFlowStore {
 
     @PreDestroy
     void shutdown() {
-        JpaFlowStoreImpl started = store;
-        store = null;
+        JpaFlowStoreImpl started;
+        synchronized (this) {
+            shutDown = true;
+            started = store;
+            store = null;
+        }
         if (started != null) {
             try {
                 started.close();
