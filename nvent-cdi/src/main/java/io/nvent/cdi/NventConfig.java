@@ -40,6 +40,25 @@ public class NventConfig {
         return get(key).orElse(defaultValue);
     }
 
+    /**
+     * An absolute http(s) URL: handed out to callers (webhook URLs), a value without its scheme
+     * ({@code localhost:8080}) would give them addresses no client can call.
+     */
+    public String getHttpUrl(String key, String defaultValue) {
+        String value = get(key, defaultValue).trim();
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            if (("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+                    && uri.getHost() != null) {
+                return value;
+            }
+        } catch (java.net.URISyntaxException notAUri) {
+            // reported below
+        }
+        throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has value '" + value
+                + "', which is not an absolute http:// or https:// URL");
+    }
+
     /** A whole number, not negative. */
     public int getInt(String key, int defaultValue) {
         return getInt(key, defaultValue, 0);

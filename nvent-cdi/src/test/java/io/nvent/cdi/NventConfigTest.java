@@ -60,4 +60,16 @@ class NventConfigTest {
         assertThat(config.getBoolean("nvent.ui.enabled", true)).isFalse();
         assertThat(config.getBoolean("nvent.engine.enabled", true)).isTrue();
     }
+
+    @Test
+    void aBaseUrlMustBeAnAbsoluteHttpUrl() {
+        NventConfig config = of(Map.of("nvent.webhooks.base-url", "localhost:8080",
+                "b", " https://nvent.example.com/x "));
+
+        assertThatThrownBy(() -> config.getHttpUrl("nvent.webhooks.base-url", "http://localhost:8080"))
+                .hasMessage("NVENT-0001 configuration key nvent.webhooks.base-url has value 'localhost:8080', which is"
+                        + " not an absolute http:// or https:// URL");
+        assertThat(config.getHttpUrl("b", "http://localhost:8080")).isEqualTo("https://nvent.example.com/x");
+        assertThat(config.getHttpUrl("absent", "http://localhost:8080")).isEqualTo("http://localhost:8080");
+    }
 }

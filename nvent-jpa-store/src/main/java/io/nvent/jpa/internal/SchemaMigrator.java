@@ -69,11 +69,14 @@ final class SchemaMigrator {
         options.schema().map(database::storedCase)
                 .ifPresent(schema -> configuration.schemas(schema).defaultSchema(schema));
         try {
-            MigrateResult result = configuration.load().migrate();
+            org.flywaydb.core.Flyway flyway = configuration.load();
+            MigrateResult result = flyway.migrate();
+            // Flyway names a target version only when it applied something: ask it for the current one.
+            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
+                    : java.util.Optional.ofNullable(flyway.info().current()).map(m -> m.getVersion().getVersion())
+                    .orElse("none");
             LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
-                    + "{3} migration(s) applied", options.tablePrefix(), database,
-                    result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion,
-                    result.migrationsExecuted);
+                    + "{3} migration(s) applied", options.tablePrefix(), database, version, result.migrationsExecuted);
         } catch (RuntimeException e) {
             throw new NventException("NVENT-0308 cannot migrate the store schema: " + e.getMessage(), e);
         }

@@ -112,7 +112,7 @@ public class EngineBean {
         }
         EngineSettings settings = new EngineSettings(
                 config.get("nvent.instance-id", defaultInstanceId()),
-                stripSlash(config.get("nvent.webhooks.base-url", "http://localhost:8080")),
+                stripSlash(config.getHttpUrl("nvent.webhooks.base-url", "http://localhost:8080")),
                 leaseDuration,
                 config.getBoolean("nvent.stall.recover", true),
                 startWriteDelay,

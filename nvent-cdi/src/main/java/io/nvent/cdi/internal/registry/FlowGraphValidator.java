@@ -37,10 +37,21 @@ public final class FlowGraphValidator {
         return problems;
     }
 
+    /** The longest flow, step or queue name the stores keep. */
+    static final int MAX_NAME_LENGTH = 255;
+
     private static void checkStepClass(StepDeclaration step, List<String> problems) {
         String where = "NVENT-0101 " + step.describe() + ": ";
         if (step.flow().isBlank()) {
             problems.add(where + "@FlowStep(flow = ...) must name a flow");
+        }
+        // Stores keep names in columns of this width: a longer one would deploy, then refuse every start.
+        for (String[] name : new String[][] {{"flow", step.flow()}, {"name", step.name()}, {"queue", step.queue()}}) {
+            boolean queueNamedAfterFlow = name[0].equals("queue") && step.queue().equals(step.flow().trim());
+            if (name[1].length() > MAX_NAME_LENGTH && !queueNamedAfterFlow) {
+                problems.add(where + "the " + name[0] + " has " + name[1].length() + " characters, more than the "
+                        + MAX_NAME_LENGTH + " a store keeps");
+            }
         }
         if (!Step.class.isAssignableFrom(step.beanClass())) {
             problems.add(where + "the class is annotated @FlowStep but does not implement io.nvent.Step; "

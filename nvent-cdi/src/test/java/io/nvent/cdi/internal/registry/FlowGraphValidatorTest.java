@@ -63,6 +63,21 @@ class FlowGraphValidatorTest {
         }
     }
 
+    @FlowStep(flow = "a-flow-whose-name-is-far-too-long-for-any-store-to-keep-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            name = "start", role = StepRole.ENTRY)
+    static class LongFlowName implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aFlowNameLongerThanTheStoresKeepIsRejectedAtDeployment() {
+        assertThat(problemsOf(LongFlowName.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", "the flow has 260 characters, more than the 255 a store keeps"));
+    }
+
     @Test
     void duplicateStepNamesAreRejected() {
         assertThat(problemsOf(OkEntry.class, OkStep.class, SameName.class)).anySatisfy(p -> assertThat(p)
