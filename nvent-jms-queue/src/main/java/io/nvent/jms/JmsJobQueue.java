@@ -27,6 +27,7 @@ import jakarta.jms.Message;
 import jakarta.jms.QueueBrowser;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -90,6 +91,11 @@ public final class JmsJobQueue implements JobQueue {
     private final QueueRuntime runtime;
     private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
     private volatile boolean closed;
+
+    /** How long a failed read of a queue from the broker keeps {@link #registerWorker} from trying again. */
+    private static final Duration UNREACHABLE_MEMORY = Duration.ofSeconds(30);
+    /** When reading a queue from the broker last failed ({@link System#nanoTime()}), 0 if it worked since. */
+    private volatile long hydrateFailedAt;
 
     /** A queue with {@link JmsJobQueueOptions#DEFAULTS}, for a plain connection factory. */
     public JmsJobQueue(ConnectionFactory factory, ThreadFactory threadFactory, Clock clock) {
@@ -179,7 +185,14 @@ public final class JmsJobQueue implements JobQueue {
             throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
         }
         QueueControl control = control(queue);
-        hydrate(control);
+        if (brokerRecentlyUnreachable()) {
+            // Each attempt waits out the factory's connection timeout: with the broker away, trying for
+            // every queue would hold the deployment up by that much per queue. Later reads try again.
+            LOG.log(Level.DEBUG, "not reading queue {0} from the broker at start: it was unreachable moments ago",
+                    queue);
+        } else {
+            hydrate(control);
+        }
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < concurrency; i++) {
             threads.add(threadFactory.newThread(new QueueWorker(runtime, control, handler)));
@@ -345,6 +358,12 @@ public final class JmsJobQueue implements JobQueue {
      * or for jobs enqueued by other nodes. Jobs whose delay has not passed are not browsable and
      * appear when delivered.
      */
+    /** Whether reading a queue from the broker failed within the last {@link #UNREACHABLE_MEMORY}. */
+    private boolean brokerRecentlyUnreachable() {
+        long failedAt = hydrateFailedAt;
+        return failedAt != 0 && System.nanoTime() - failedAt < UNREACHABLE_MEMORY.toNanos();
+    }
+
     private void hydrate(QueueControl control) {
         if (control.isHydrated() || closed) {
             return;
@@ -360,7 +379,9 @@ public final class JmsJobQueue implements JobQueue {
                     return null;
                 });
                 control.markHydrated();
+                hydrateFailedAt = 0;
             } catch (JMSException | JMSRuntimeException e) {
+                hydrateFailedAt = System.nanoTime();
                 LOG.log(Level.WARNING, "NVENT-0613 could not read queue " + control.name()
                         + " from the broker; counts show this node's jobs only until it can: " + e);
             }

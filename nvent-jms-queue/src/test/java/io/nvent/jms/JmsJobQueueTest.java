@@ -11,10 +11,14 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.QueueBrowser;
 import jakarta.jms.TextMessage;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,6 +30,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -154,6 +159,37 @@ class JmsJobQueueTest {
         assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
                 + " could not get a JMS connection while", "of this node's 3 workers hold one",
                 "the pool must hold at least 3 plus room for enqueues");
+    }
+
+    @Test
+    void a_broker_that_cannot_be_reached_is_tried_once_when_many_queues_start_not_once_per_queue() throws Exception {
+        int deadPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            deadPort = free.getLocalPort();
+        }
+        ActiveMQConnectionFactory unreachable = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + deadPort);
+        AtomicInteger contexts = new AtomicInteger();
+        ConnectionFactory counting = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("createContext")) {
+                        contexts.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(unreachable, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        JmsJobQueue node = new JmsJobQueue(counting, new TestThreads("unreachable-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().build());
+        nodes.add(node);
+
+        for (String name : List.of(queue + "-a", queue + "-b", queue + "-c")) {
+            node.registerWorker(name, 1, new Recorder(false));
+        }
+
+        assertThat(contexts).as("one read of the broker at start, not one per queue").hasValue(1);
+        unreachable.close();
     }
 
     @Test
