@@ -69,18 +69,16 @@ public class JmsJobQueueProducer {
         JmsJobQueueOptions.Builder builder = JmsJobQueueOptions.newBuilder();
         config.getOptionalValue("nvent.queue.jms.max-attempts-per-commit", Integer.class)
                 .ifPresent(builder::maxAttemptsPerCommit);
-        config.getOptionalValue("nvent.queue.jms.max-commit-delay", String.class).map(Duration::parse)
-                .ifPresent(builder::maxCommitDelay);
-        config.getOptionalValue("nvent.queue.jms.raised-priority-delay", String.class).map(Duration::parse)
-                .ifPresent(builder::raisedPriorityDelay);
+        duration(config, "nvent.queue.jms.max-commit-delay").ifPresent(builder::maxCommitDelay);
+        duration(config, "nvent.queue.jms.raised-priority-delay").ifPresent(builder::raisedPriorityDelay);
         JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
                 .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)
                         .orElse(10_000))
                 .brokerDuplicateDetection(config.getOptionalValue("nvent.queue.jms.broker-duplicate-detection",
-                        Boolean.class).orElse(true))
-                .shutdownGrace(config.getOptionalValue("nvent.queue.jms.shutdown-grace", String.class)
-                        .map(Duration::parse).orElse(Duration.ofSeconds(10)))
+                        String.class).map(v -> strictBoolean("nvent.queue.jms.broker-duplicate-detection", v))
+                        .orElse(true))
+                .shutdownGrace(duration(config, "nvent.queue.jms.shutdown-grace").orElse(Duration.ofSeconds(10)))
                 // The container pools connections and enlists each new context in the caller's transaction.
                 .shareConnection(false)
                 .transactions(transactions.orElse(null))
@@ -110,5 +108,26 @@ public class JmsJobQueueProducer {
                     + "will keep its job id taken on this node");
             return Optional.empty();
         }
+    }
+
+    /** An ISO-8601 duration; a bad one fails naming its key. */
+    private static Optional<Duration> duration(Config config, String key) {
+        return config.getOptionalValue(key, String.class).map(text -> {
+            try {
+                return Duration.parse(text.trim());
+            } catch (java.time.format.DateTimeParseException bad) {
+                throw new IllegalArgumentException("NVENT-0634 " + key + " must be an ISO-8601 duration such as"
+                        + " PT10S, was '" + text + "'", bad);
+            }
+        });
+    }
+
+    /** {@code true} or {@code false}; anything else fails naming the key, rather than reading as false. */
+    private static boolean strictBoolean(String key, String text) {
+        String trimmed = text.trim();
+        if (!trimmed.equalsIgnoreCase("true") && !trimmed.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("NVENT-0634 " + key + " must be true or false, was '" + text + "'");
+        }
+        return Boolean.parseBoolean(trimmed);
     }
 }
