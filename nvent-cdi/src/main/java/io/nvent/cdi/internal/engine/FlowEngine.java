@@ -409,11 +409,16 @@ public final class FlowEngine implements FlowService {
 
     /** The job of the step's latest start, from its {@code step.started} entry. */
     private Optional<String> lastJobOf(String runId, String step) {
-        return store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_STARTED), 0, EventQuery.MAX_LIMIT, true))
-                .stream().filter(e -> e.step().filter(step::equals).isPresent()).findFirst()
+        return latestEntryOfStep(runId, EventType.STEP_STARTED, step)
                 .map(started -> Json.PROVIDER.createReader(new StringReader(started.data())).readObject())
                 .filter(data -> data.get("jobId") instanceof JsonString)
                 .map(data -> data.getString("jobId"));
+    }
+
+    /** The newest history entry of this type for the step; read only on an operator's or a timeout's behalf. */
+    private Optional<HistoryEvent> latestEntryOfStep(String runId, EventType type, String step) {
+        return store.readEvents(runId, new EventQuery(Set.of(type), 0, EventQuery.MAX_LIMIT, true)).stream()
+                .filter(e -> e.step().filter(step::equals).isPresent()).findFirst();
     }
 
     @Override
@@ -649,10 +654,8 @@ public final class FlowEngine implements FlowService {
      * step's newest one count: a retried step gets a fresh budget of timeout retries.
      */
     private int timeoutsSinceStepBegan(AwaitRecord await) {
-        Instant since = store.readEvents(await.runId(),
-                        new EventQuery(Set.of(EventType.STEP_RETRY), 0, EventQuery.MAX_LIMIT, true)).stream()
-                .filter(e -> e.step().filter(await.step()::equals).isPresent())
-                .findFirst().map(HistoryEvent::timestamp).orElse(Instant.MIN);
+        Instant since = latestEntryOfStep(await.runId(), EventType.STEP_RETRY, await.step())
+                .map(HistoryEvent::timestamp).orElse(Instant.MIN);
         return (int) scheduling.awaitsOfRun(await.runId()).stream()
                 .filter(a -> a.step().equals(await.step()) && a.position() == await.position()
                         && a.status() == AwaitStatus.TIMED_OUT && !a.registeredAt().isBefore(since))
