@@ -2,8 +2,10 @@ package io.nvent.cdi;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Reads {@code nvent.*} settings. MicroProfile Config is used when the server provides it (Payara,
@@ -13,23 +15,37 @@ import java.util.function.Function;
 public class NventConfig {
 
     private final Function<String, Optional<String>> source;
+    private final Supplier<Iterable<String>> names;
 
     public NventConfig() {
-        this(defaultSource());
-    }
-
-    /** A configuration reading from the given source (tests). */
-    public NventConfig(Function<String, Optional<String>> source) {
-        this.source = source;
-    }
-
-    private static Function<String, Optional<String>> defaultSource() {
+        Function<String, Optional<String>> values;
+        Supplier<Iterable<String>> configured;
         try {
             org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-            return key -> config.getOptionalValue(key, String.class);
+            values = key -> config.getOptionalValue(key, String.class);
+            configured = config::getPropertyNames;
         } catch (LinkageError | RuntimeException noMicroProfileConfig) {
-            return key -> Optional.ofNullable(System.getProperty(key));
+            values = key -> Optional.ofNullable(System.getProperty(key));
+            configured = System.getProperties()::stringPropertyNames;
         }
+        this.source = values;
+        this.names = configured;
+    }
+
+    /** A configuration reading from the given source (tests), which lists no names. */
+    public NventConfig(Function<String, Optional<String>> source) {
+        this(source, List::of);
+    }
+
+    /** A configuration reading from the given source, whose names {@code names} lists (tests). */
+    public NventConfig(Function<String, Optional<String>> source, Supplier<Iterable<String>> names) {
+        this.source = source;
+        this.names = names;
+    }
+
+    /** Every name the configuration holds, nvent's and others'. */
+    public Iterable<String> names() {
+        return names.get();
     }
 
     public Optional<String> get(String key) {

@@ -150,4 +150,35 @@ class CdiIntegrationTest {
                 .isInstanceOf(DefinitionException.class)
                 .hasMessageContaining("NVENT-0109 " + StatelessStep.class.getName() + " is an EJB session bean");
     }
+
+    @Test
+    void aMisspeltSettingIsReportedAtStartWithTheNameItProbablyMeant() {
+        java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger engineLog = java.util.logging.Logger.getLogger(EngineBean.class.getName());
+        java.util.logging.Handler collector = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord entry) {
+                warnings.add(entry);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        engineLog.addHandler(collector);
+        System.setProperty("nvent.queue.concurency", "8");
+        try (var container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            assertThat(warnings).filteredOn(entry -> entry.getLevel() == java.util.logging.Level.WARNING)
+                    .extracting(java.util.logging.LogRecord::getMessage)
+                    .containsExactly("NVENT-0004 setting nvent.queue.concurency is read by no module of this "
+                            + "deployment, so it has no effect; did you mean nvent.queue.concurrency?");
+        } finally {
+            System.clearProperty("nvent.queue.concurency");
+            engineLog.removeHandler(collector);
+        }
+    }
 }

@@ -28,6 +28,7 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -134,6 +135,7 @@ public class EngineBean {
     }
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        warnAboutUnknownSettings();
         if (!config.getBoolean("nvent.engine.enabled", true)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
             engine().healthMonitor().disabled();
@@ -154,6 +156,20 @@ public class EngineBean {
                 config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
         long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
         sweep = maintenance.scheduleOn(executor, Duration.ofMillis(pollMs));
+    }
+
+    /**
+     * A misspelt key ({@code nvent.queue.concurency}) or one of a module the application lacks does
+     * nothing at all; saying so at start spares a user the hunt for why a setting does not take effect.
+     * A warning, not a failure: the application works, on the defaults.
+     */
+    private void warnAboutUnknownSettings() {
+        ClassLoader loader = Optional.ofNullable(Thread.currentThread().getContextClassLoader())
+                .orElse(EngineBean.class.getClassLoader());
+        KnownSettings known = KnownSettings.declaredIn(loader);
+        for (String unknown : known.unknownAmong(config.names())) {
+            LOG.log(System.Logger.Level.WARNING, known.warningFor(unknown));
+        }
     }
 
     /**
