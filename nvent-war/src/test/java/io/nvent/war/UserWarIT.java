@@ -1,5 +1,7 @@
 package io.nvent.war;
 
+import io.nvent.war.userapp.ApprovalMail;
+import io.nvent.war.userapp.RefundRequest;
 import io.nvent.war.userapp.SignupService;
 import io.nvent.war.userapp.WelcomeStep;
 import jakarta.json.JsonObject;
@@ -31,7 +33,7 @@ class UserWarIT {
     static WebArchive userApplication() {
         String version = System.getProperty("nvent.version");
         return ShrinkWrap.create(WebArchive.class, "shop.war")
-                .addClasses(WelcomeStep.class, SignupService.class)
+                .addClasses(WelcomeStep.class, SignupService.class, RefundRequest.class, ApprovalMail.class)
                 .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version).withTransitivity().asFile())
                 .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" "
                         + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml")
@@ -45,15 +47,43 @@ class UserWarIT {
     void theUsersEjbStartsARunThatCompletes() {
         Http http = Http.anonymous(base);
 
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            List<JsonObject> runs = http.get("api/nvent/runs?flow=welcome").array().getValuesAs(JsonObject.class);
-            return runs.size() == 1 && runs.get(0).getString("status").equals("completed");
-        });
-        String runId = http.get("api/nvent/runs?flow=welcome").array().getJsonObject(0).getString("runId");
+        String runId = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("api/nvent/runs?flow=welcome").array().getValuesAs(JsonObject.class).stream()
+                        .filter(run -> run.getString("status").equals("completed"))
+                        .map(run -> run.getString("runId"))
+                        .filter(run -> resultOf(http, run).equals("welcome, Ada")).findFirst(),
+                        java.util.Optional::isPresent).orElseThrow();
         List<JsonObject> events = http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class);
         assertThat(events).extracting(e -> e.getString("type"))
                 .containsExactly("flow.start", "step.started", "log", "step.completed", "flow.completed");
         assertThat(events.get(3).getJsonObject("data").getString("result")).isEqualTo("welcome, Ada");
         assertThat(http.get("_nvent/").status()).as("the console, open as security is off").isEqualTo(200);
+    }
+
+    @Test
+    void aWebhookAwaitsUrlLiesUnderTheApplicationsContextRootAndResolvesTheAwait() {
+        Http http = Http.anonymous(base);
+        String refund = http.post("api/nvent/flows/refund/runs", "{\"amount\":\"12.50\"}").json().getString("runId");
+
+        String url = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("api/nvent/runs?flow=welcome").array().getValuesAs(JsonObject.class).stream()
+                        .filter(run -> run.getString("status").equals("completed"))
+                        .map(run -> resultOf(http, run.getString("runId")))
+                        .filter(result -> result.contains("/awaits/")).findFirst(), java.util.Optional::isPresent)
+                .orElseThrow().substring("welcome, ".length());
+        String path = java.net.URI.create(url).getPath();
+        assertThat(path).as("under the WAR's context root, " + base.getPath())
+                .startsWith(base.getPath() + "api/nvent/awaits/");
+
+        assertThat(http.post(path.substring(base.getPath().length()), "{\"approvedBy\":\"Grace\"}").status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("api/nvent/runs/" + refund).json().getString("status").equals("completed"));
+    }
+
+    private static String resultOf(Http http, String runId) {
+        return http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class).stream()
+                .filter(e -> e.getString("type").equals("step.completed"))
+                .map(e -> e.getJsonObject("data").getString("result")).findFirst().orElse("");
     }
 }

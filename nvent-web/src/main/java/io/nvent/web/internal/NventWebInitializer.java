@@ -33,6 +33,7 @@ public final class NventWebInitializer implements ServletContainerInitializer {
             console.addMapping(settings.uiPath() + "/*");
         }
         context.addListener(LiveEndpointRegistrar.class);
+        context.addListener(WebModuleAnnouncer.class);
         if (!settings.securityEnabled()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0706 nvent.security.enabled=false: the console at {0}, the "
                     + "API and the stream are open to anyone who can reach this server", settings.uiPath());

@@ -6,6 +6,7 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
@@ -43,6 +44,7 @@ import javax.naming.NamingException;
 public class EngineBean {
 
     private static final System.Logger LOG = System.getLogger(EngineBean.class.getName());
+    private static final String DEVELOPMENT_BASE_URL = "http://localhost:8080";
 
     @Inject
     NventExtension extension;
@@ -113,7 +115,7 @@ public class EngineBean {
         }
         EngineSettings settings = new EngineSettings(
                 config.get("nvent.instance-id", defaultInstanceId()),
-                stripSlash(config.getHttpUrl("nvent.webhooks.base-url", "http://localhost:8080")),
+                webhookBaseUrl(),
                 leaseDuration,
                 config.getBoolean("nvent.stall.recover", true),
                 startWriteDelay,
@@ -264,6 +266,28 @@ public class EngineBean {
             host = "host";
         }
         return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** The configured base URL; unset, this server on its default port (the context root is added at start). */
+    private String webhookBaseUrl() {
+        return config.get("nvent.webhooks.base-url").isPresent()
+                ? stripSlash(config.getHttpUrl("nvent.webhooks.base-url", "")) : DEVELOPMENT_BASE_URL;
+    }
+
+    /**
+     * Unless a base URL is configured, webhook-await URLs take the application's context root: a WAR
+     * deployed at {@code /shop} serves its awaits under {@code /shop/api/nvent}, and URLs without it
+     * would answer 404. Only the web layer knows the context root, once its module has started (in
+     * Payara after the engine's workers), so it tells the engine.
+     */
+    void onWebModuleStarted(@Observes WebModuleStarted started) {
+        if (config.get("nvent.webhooks.base-url").isPresent()) {
+            return;
+        }
+        String url = DEVELOPMENT_BASE_URL + stripSlash(started.contextPath());
+        engine().useWebhookBaseUrl(url);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0119 webhook-await URLs start with {0}; set nvent.webhooks.base-url "
+                + "to the address their callers reach", url);
     }
 
     private static String stripSlash(String url) {

@@ -109,6 +109,7 @@ public final class FlowEngine implements FlowService {
     private final Function<Class<?>, Step<?, ?>> stepInstances;
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
+    private volatile String webhookBaseUrl;
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
@@ -147,6 +148,7 @@ public final class FlowEngine implements FlowService {
         this.stepInstances = stepInstances;
         this.hooks = hooks;
         this.settings = settings;
+        this.webhookBaseUrl = settings.webhookBaseUrl();
         this.leaseOwner = settings.instanceId() + "@" + UUID.randomUUID().toString().substring(0, 8);
     }
 
@@ -159,6 +161,14 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
+    }
+
+    /**
+     * Where webhook-await URLs start from now on: the container knows the application's context root
+     * only once the application has started, after the engine may have been built.
+     */
+    public void useWebhookBaseUrl(String url) {
+        this.webhookBaseUrl = url;
     }
 
     /** Lets time and schedule awaits resolve on time instead of at the next maintenance sweep. */
@@ -734,7 +744,7 @@ public final class FlowEngine implements FlowService {
             scheduling.saveAwait(await);
             await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
             Optional<String> url = await.type() == AwaitType.WEBHOOK
-                    ? Optional.of(settings.webhookBaseUrl() + "/api/nvent/awaits/" + await.token()) : Optional.empty();
+                    ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
             fireHook(new AwaitRegistered(await.toInfo(), url));
         }
     }
