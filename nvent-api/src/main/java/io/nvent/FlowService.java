@@ -39,6 +39,30 @@ public interface FlowService {
     String startWithJson(String flow, String jsonInput);
 
     /**
+     * Starts a run of a flow with options; with an idempotency key, a repeated start (a client's
+     * retry after a timeout, a redelivered message) returns the run the first one created instead
+     * of starting another. See {@link StartOptions#idempotencyKey()}.
+     *
+     * @param input input of the entry step, converted to JSON with JSON-B; may be {@code null}
+     * @return the run, and whether this call created it
+     * @throws FlowNotFoundException if no flow has that name
+     * @throws InvalidPayloadException if the input cannot be converted or is too large
+     * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
+     *     another input
+     */
+    StartedRun start(String flow, Object input, StartOptions options);
+
+    /**
+     * {@link #start(String, Object, StartOptions)} with input that is already JSON text; two inputs
+     * are the same if they are equal as JSON values (spacing and the order of members do not count).
+     *
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
+     *     another input
+     */
+    StartedRun startWithJson(String flow, String jsonInput, StartOptions options);
+
+    /**
      * Emits an event into a run from outside, as if a step had emitted it.
      *
      * @throws RunNotFoundException if the run does not exist

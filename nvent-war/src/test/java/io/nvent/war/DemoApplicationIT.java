@@ -159,6 +159,33 @@ class DemoApplicationIT {
     }
 
     @Test
+    void aStartSentAgainWithItsIdempotencyKeyReturnsTheFirstRunAndAnotherBodyWithTheKeyIsRefused() {
+        String body = "{\"id\":\"K-1\",\"item\":\"mug\",\"quantity\":1}";
+        Http.Reply first = http.post("api/nvent/flows/order/runs", body, "Idempotency-Key", "checkout-K-1");
+        Http.Reply retried = http.post("api/nvent/flows/order/runs", body, "Idempotency-Key", "checkout-K-1");
+
+        assertThat(first.status()).isEqualTo(201);
+        String runId = first.json().getString("runId");
+        assertThat(retried.status()).isEqualTo(200);
+        assertThat(retried.json().getString("runId")).isEqualTo(runId);
+        assertThat(retried.json().getBoolean("created")).isFalse();
+        assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(retried.location()).hasValueSatisfying(l -> assertThat(l).endsWith("/api/nvent/runs/" + runId));
+        http.awaitRun(runId, "completed");
+
+        Http.Reply reused = http.post("api/nvent/flows/order/runs", "{\"id\":\"K-2\",\"item\":\"mug\",\"quantity\":1}",
+                "Idempotency-Key", "checkout-K-1");
+        assertThat(reused.status()).isEqualTo(422);
+        assertThat(reused.contentType()).startsWith("application/problem+json");
+        assertThat(reused.json().getString("detail")).contains("already started run " + runId + " with another input");
+        Http.Reply tooLong = http.post("api/nvent/flows/order/runs", body, "Idempotency-Key", "k".repeat(256));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().getString("detail")).contains("Idempotency-Key").contains("at most 255 characters");
+        assertThat(http.get("api/nvent/runs?flow=order").array().getValuesAs(JsonObject.class))
+                .filteredOn(run -> run.getString("runId").equals(runId)).hasSize(1);
+    }
+
+    @Test
     void badRequestsGetProblemResponsesThatSayWhatIsWrong() {
         Http.Reply malformed = http.post("api/nvent/flows/order/runs", "{\"id\": ");
         assertThat(malformed.status()).isEqualTo(400);

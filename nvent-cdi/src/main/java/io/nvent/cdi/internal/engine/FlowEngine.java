@@ -21,12 +21,15 @@ import io.nvent.FlowStats;
 import io.nvent.HealthReport;
 import io.nvent.InvalidPayloadException;
 import io.nvent.HistoryEvent;
+import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
@@ -211,6 +214,67 @@ public final class FlowEngine implements FlowService {
         return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), Optional.empty());
     }
 
+    @Override
+    public StartedRun start(String flow, Object input, StartOptions options) {
+        return start(flow, json.toJson(input, "input of flow '" + flow + "'"), options);
+    }
+
+    @Override
+    public StartedRun startWithJson(String flow, String jsonInput, StartOptions options) {
+        return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), options);
+    }
+
+    /**
+     * A start with a key gets a run id derived from flow and key, so the store's refusal of a second
+     * run with one id is what makes the key's first start the only one, across instances and without
+     * a table of keys: a racing second start fails to create the run and returns the first's.
+     */
+    private StartedRun start(String flowName, String inputJson, StartOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (options.idempotencyKey().isEmpty()) {
+            return new StartedRun(start(flowName, inputJson, Optional.empty()), true);
+        }
+        String key = options.idempotencyKey().get();
+        FlowDefinition flow = registry.require(flowName);
+        String runId = idempotentRunId(flowName, key);
+        Optional<StartedRun> earlier = earlierStart(runId, flowName, key, inputJson);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        requireReadableByEntry(flow, inputJson);
+        try {
+            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
+                    JsonText.object().str("idempotencyKey", key));
+            return new StartedRun(runId, true);
+        } catch (NventException raced) {
+            return earlierStart(runId, flowName, key, inputJson).orElseThrow(() -> raced);
+        }
+    }
+
+    static String idempotentRunId(String flow, String key) {
+        return UUID.nameUUIDFromBytes((flow + '\u0000' + key).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString();
+    }
+
+    private Optional<StartedRun> earlierStart(String runId, String flow, String key, String inputJson) {
+        return store.findRun(runId).map(run -> {
+            if (!sameJson(run.input(), inputJson)) {
+                throw new IdempotencyKeyConflictException(flow, key, runId);
+            }
+            return new StartedRun(runId, false);
+        });
+    }
+
+    private static boolean sameJson(String stored, String given) {
+        if (stored.equals(given)) {
+            return true;
+        }
+        try (jakarta.json.JsonReader first = Json.PROVIDER.createReader(new java.io.StringReader(stored));
+             jakarta.json.JsonReader second = Json.PROVIDER.createReader(new java.io.StringReader(given))) {
+            return first.readValue().equals(second.readValue());
+        }
+    }
+
     String start(String flowName, String inputJson, Optional<String> parentRunId) {
         FlowDefinition flow = registry.require(flowName);
         requireReadableByEntry(flow, inputJson);
@@ -259,8 +323,14 @@ public final class FlowEngine implements FlowService {
     private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData) {
+        return createAndSchedule(UUID.randomUUID().toString(), flow, inputJson, parentRunId, doneSteps, doneEvents,
+                first, startData);
+    }
+
+    private String createAndSchedule(String runId, FlowDefinition flow, String inputJson,
+                                     Optional<String> parentRunId, Map<String, StepStatus> doneSteps,
+                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
         Instant now = clock.instant();
-        String runId = UUID.randomUUID().toString();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
         for (Map.Entry<String, StepStatus> step : doneSteps.entrySet()) {
             run = run.withStep(step.getKey(), step.getValue());

@@ -1,28 +1,32 @@
 package io.nvent.web.internal.rest;
 
-import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
+import io.nvent.FlowService;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
-import jakarta.ws.rs.QueryParam;
-import java.util.Optional;
-import io.nvent.FlowService;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
+import jakarta.json.spi.JsonProvider;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
+import java.util.Optional;
 
 /** The flow registry, flow graphs and statistics, and starting runs. */
 @ApplicationScoped
@@ -30,8 +34,11 @@ import java.net.URI;
 @Produces(MediaType.APPLICATION_JSON)
 public class FlowsResource {
 
-    private static final JsonProvider JSON = Representations.JSON;
+    /** The IETF draft's header (draft-ietf-httpapi-idempotency-key-header), as Stripe and others use it. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String IDEMPOTENT_REPLAY = "Idempotent-Replayed";
 
+    private static final JsonProvider JSON = Representations.JSON;
 
     @Inject
     FlowService flows;
@@ -81,12 +88,27 @@ public class FlowsResource {
     @POST
     @Path("{flow}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
-    public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri) {
-        String runId = flows.startWithJson(name, body);
-        URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
-        return Response.created(location)
-                .entity(JSON.createObjectBuilder().add("runId", runId).build().toString())
-                .build();
+    public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
+                          @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+        StartedRun run = flows.startWithJson(name, body, startOptions(idempotencyKey));
+        URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
+        String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()
+                .toString();
+        // A repeated request gets what the first got, but says that it created nothing this time.
+        return (run.created() ? Response.created(location) : Response.ok().location(location)
+                .header(IDEMPOTENT_REPLAY, "true"))
+                .entity(entity).build();
+    }
+
+    private static StartOptions startOptions(String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return StartOptions.DEFAULTS;
+        }
+        try {
+            return StartOptions.idempotent(idempotencyKey);
+        } catch (IllegalArgumentException bad) {
+            throw new InvalidPayloadException("header " + IDEMPOTENCY_KEY + ": " + bad.getMessage());
+        }
     }
 
     /** Clears the flow's history: deletes its finished runs; runs under way stay. */

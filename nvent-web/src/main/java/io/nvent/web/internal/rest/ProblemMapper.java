@@ -51,6 +51,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof IllegalRunTransitionException) {
             return Problems.of(409, "Run cannot change that way", e.getMessage());
         }
+        if (e instanceof io.nvent.IdempotencyKeyConflictException) {
+            return Problems.of(422, "Idempotency key reused", e.getMessage());
+        }
         if (e instanceof ConcurrentRunModificationException) {
             return Problems.of(409, "Concurrent modification", e.getMessage());
         }

@@ -1,0 +1,78 @@
+package io.nvent;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How {@link FlowService#start(String, Object, StartOptions)} starts a run. Immutable; built with
+ * {@link #newBuilder()}, which validates eagerly.
+ *
+ * <pre>{@code
+ * StartedRun run = flows.start("payment", payment, StartOptions.idempotent("payment-" + payment.id()));
+ * }</pre>
+ *
+ * @param idempotencyKey a key of the caller's choosing (an order number, a request id) that makes a
+ *     start safe to repeat: the first start with a key creates a run of the flow, and a later start of
+ *     the same flow with the same key and the same input returns that run instead of creating
+ *     another, for as long as the run is stored (until retention removes it). The same key with
+ *     another input is refused ({@link IdempotencyKeyConflictException}): it is a different request
+ *     that reused the key by mistake. Keys are per flow; a start inside a transaction that rolls back
+ *     leaves the key unused. At most {@value #MAX_KEY_LENGTH} characters, not blank, no control
+ *     characters
+ * @since 0.1
+ */
+public record StartOptions(Optional<String> idempotencyKey) {
+
+    /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
+    public static final int MAX_KEY_LENGTH = 255;
+
+    /** A plain start: every call creates a run. */
+    public static final StartOptions DEFAULTS = newBuilder().build();
+
+    public StartOptions {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        idempotencyKey.ifPresent(StartOptions::requireValidKey);
+    }
+
+    /** Options that start a run once per {@code key} (see {@link #idempotencyKey()}). */
+    public static StartOptions idempotent(String key) {
+        return newBuilder().idempotencyKey(key).build();
+    }
+
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    private static void requireValidKey(String key) {
+        if (key.isBlank()) {
+            throw new IllegalArgumentException("an idempotency key must not be blank");
+        }
+        if (key.length() > MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("an idempotency key has at most " + MAX_KEY_LENGTH
+                    + " characters, this one " + key.length());
+        }
+        if (key.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("an idempotency key must not contain control characters");
+        }
+    }
+
+    /** Builds {@link StartOptions}; every setter validates at once. */
+    public static final class Builder {
+
+        private String idempotencyKey;
+
+        private Builder() {
+        }
+
+        /** See {@link StartOptions#idempotencyKey()}. */
+        public Builder idempotencyKey(String key) {
+            requireValidKey(Objects.requireNonNull(key, "key"));
+            this.idempotencyKey = key;
+            return this;
+        }
+
+        public StartOptions build() {
+            return new StartOptions(Optional.ofNullable(idempotencyKey));
+        }
+    }
+}

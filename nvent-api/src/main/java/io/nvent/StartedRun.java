@@ -1,0 +1,18 @@
+package io.nvent;
+
+import java.util.Objects;
+
+/**
+ * What {@link FlowService#start(String, Object, StartOptions)} did.
+ *
+ * @param runId the run's id
+ * @param created {@code true} if this call created the run; {@code false} if an earlier start with
+ *     the same idempotency key had (the run may since have ended)
+ * @since 0.1
+ */
+public record StartedRun(String runId, boolean created) {
+
+    public StartedRun {
+        Objects.requireNonNull(runId, "runId");
+    }
+}

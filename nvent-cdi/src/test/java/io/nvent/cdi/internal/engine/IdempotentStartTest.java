@@ -1,0 +1,141 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A start with an idempotency key creates its run once, however often it is repeated. */
+class IdempotentStartTest {
+
+    static final AtomicInteger CHARGES = new AtomicInteger();
+
+    @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY)
+    public static class Charge implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            CHARGES.incrementAndGet();
+            return "charged " + input.get("amount");
+        }
+    }
+
+    @FlowStep(flow = "refund", name = "refund", role = StepRole.ENTRY)
+    public static class Refund implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "refunded";
+        }
+    }
+
+    @Test
+    void aRepeatedStartWithTheSameKeyAndInputReturnsTheFirstRunAndRunsItOnce() {
+        CHARGES.set(0);
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.start("payment", Map.of("amount", 12), StartOptions.idempotent("order-7"));
+            h.awaitStatus(first.runId(), RunStatus.COMPLETED);
+
+            StartedRun again = h.engine.startWithJson("payment", " { \"amount\" : 12 } ",
+                    StartOptions.idempotent("order-7"));
+
+            assertThat(first.created()).isTrue();
+            assertThat(again).isEqualTo(new StartedRun(first.runId(), false));
+            assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+            assertThat(CHARGES).hasValue(1);
+            assertThat(h.engine.events(first.runId(), EventQuery.all()))
+                    .filteredOn(e -> e.type() == EventType.FLOW_START).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"idempotencyKey\":\"order-7\""));
+        }
+    }
+
+    @Test
+    void theSameKeyWithAnotherInputIsRefusedNamingTheRunItStartedAndStartsNothing() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.start("payment", Map.of("amount", 12), StartOptions.idempotent("order-7"));
+
+            assertThatThrownBy(() -> h.engine.start("payment", Map.of("amount", 13), StartOptions.idempotent("order-7")))
+                    .isInstanceOf(IdempotencyKeyConflictException.class)
+                    .hasMessage("NVENT-0160 idempotency key 'order-7' of flow 'payment' already started run "
+                            + first.runId() + " with another input; a new request needs a new key")
+                    .satisfies(e -> assertThat(((IdempotencyKeyConflictException) e).runId()).isEqualTo(first.runId()));
+            assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+        }
+    }
+
+    @Test
+    void keysArePerFlowAndStartsWithoutAKeyAlwaysCreateARun() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun payment = h.engine.start("payment", Map.of("amount", 1), StartOptions.idempotent("A-1"));
+            StartedRun refund = h.engine.start("refund", Map.of("amount", 1), StartOptions.idempotent("A-1"));
+            StartedRun plain = h.engine.start("payment", Map.of("amount", 1), StartOptions.DEFAULTS);
+            StartedRun plainAgain = h.engine.start("payment", Map.of("amount", 1), StartOptions.DEFAULTS);
+
+            assertThat(List.of(payment, refund, plain, plainAgain)).allMatch(StartedRun::created)
+                    .extracting(StartedRun::runId).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void concurrentStartsWithOneKeyOnTwoInstancesCreateOneRun() throws Exception {
+        CHARGES.set(0);
+        try (EngineHarness a = new EngineHarness(new Charge(), new Refund());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Charge(),
+                     new Refund())) {
+            ExecutorService callers = Executors.newFixedThreadPool(8);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<StartedRun>> starts = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    EngineHarness instance = i % 2 == 0 ? a : b;
+                    Callable<StartedRun> start = () -> {
+                        go.await();
+                        return instance.engine.start("payment", Map.of("amount", 5), StartOptions.idempotent("retry-me"));
+                    };
+                    starts.add(callers.submit(start));
+                }
+                go.countDown();
+                List<StartedRun> results = new ArrayList<>();
+                for (Future<StartedRun> start : starts) {
+                    results.add(start.get());
+                }
+
+                assertThat(results).extracting(StartedRun::runId).containsOnly(results.get(0).runId());
+                assertThat(results).filteredOn(StartedRun::created).hasSize(1);
+                a.awaitStatus(results.get(0).runId(), RunStatus.COMPLETED);
+                assertThat(CHARGES).hasValue(1);
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aKeyMustBeShortPrintableTextAndIsCheckedWhenTheOptionsAreBuilt() {
+        assertThatThrownBy(() -> StartOptions.idempotent(" ")).hasMessage("an idempotency key must not be blank");
+        assertThatThrownBy(() -> StartOptions.idempotent("x".repeat(256)))
+                .hasMessage("an idempotency key has at most 255 characters, this one 256");
+        assertThatThrownBy(() -> StartOptions.idempotent("a\nb"))
+                .hasMessage("an idempotency key must not contain control characters");
+        assertThat(StartOptions.idempotent("x".repeat(255)).idempotencyKey()).hasValue("x".repeat(255));
+    }
+}
