@@ -1,7 +1,9 @@
 package io.nvent.war;
 
 import io.nvent.war.userapp.ApprovalMail;
+import io.nvent.war.userapp.OrdersResource;
 import io.nvent.war.userapp.RefundRequest;
+import io.nvent.war.userapp.ShopApi;
 import io.nvent.war.userapp.SignupService;
 import io.nvent.war.userapp.WelcomeStep;
 import jakarta.json.JsonObject;
@@ -33,7 +35,8 @@ class UserWarIT {
     static WebArchive userApplication() {
         String version = System.getProperty("nvent.version");
         return ShrinkWrap.create(WebArchive.class, "shop.war")
-                .addClasses(WelcomeStep.class, SignupService.class, RefundRequest.class, ApprovalMail.class)
+                .addClasses(WelcomeStep.class, SignupService.class, RefundRequest.class, ApprovalMail.class, ShopApi.class,
+                        OrdersResource.class)
                 .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version).withTransitivity().asFile())
                 .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" "
                         + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml")
@@ -79,6 +82,21 @@ class UserWarIT {
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> http.get("api/nvent/runs/" + refund).json().getString("status").equals("completed"));
+    }
+
+    @Test
+    void theUsersOwnRestApplicationServesNoneOfNventsResourcesAndKeepsItsOwnErrors() {
+        Http http = Http.anonymous(base);
+
+        assertThat(http.get("api/shop/flows").status()).as("nvent's registry under the user's path").isEqualTo(404);
+        assertThat(http.get("api/shop/session").status()).isEqualTo(404);
+        assertThat(http.post("api/shop/flows/welcome/runs", "{}").status()).isEqualTo(404);
+        assertThat(http.get("api/nvent/flows").status()).as("nvent's API where it belongs").isEqualTo(200);
+
+        Http.Reply own = http.get("api/shop/orders");
+        assertThat(own.status()).isEqualTo(418);
+        assertThat(own.body()).isEqualTo("the shop's own answer");
+        assertThat(own.contentType()).doesNotStartWith("application/problem+json");
     }
 
     private static String resultOf(Http http, String runId) {

@@ -4,7 +4,6 @@ import io.nvent.InvalidPayloadException;
 import io.nvent.cdi.NventConfig;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
 import java.io.ByteArrayInputStream;
@@ -25,7 +24,6 @@ import java.nio.charset.StandardCharsets;
  * another charset) must be UTF-8: one that is not is refused with 400, rather than read with its
  * bad bytes replaced and stored as if the sender had sent replacement characters.
  */
-@Provider
 public class PayloadLimit implements ReaderInterceptor {
 
     static final String MAX_BYTES_KEY = "nvent.payload.max-bytes";

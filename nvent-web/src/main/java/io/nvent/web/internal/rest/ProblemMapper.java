@@ -8,10 +8,8 @@ import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import jakarta.ws.rs.ext.Provider;
 
 /** Turns nvent's exceptions into problem responses with the matching 4xx status. */
-@Provider
 public class ProblemMapper implements ExceptionMapper<NventException> {
 
     private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());

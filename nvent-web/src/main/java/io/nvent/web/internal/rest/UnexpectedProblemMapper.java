@@ -2,10 +2,8 @@ package io.nvent.web.internal.rest;
 
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import jakarta.ws.rs.ext.Provider;
 
 /** Last resort: a bug is logged in full and answered with a 500 problem, never a stack trace. */
-@Provider
 public class UnexpectedProblemMapper implements ExceptionMapper<RuntimeException> {
 
     private static final System.Logger LOG = System.getLogger(UnexpectedProblemMapper.class.getName());

@@ -3,10 +3,8 @@ package io.nvent.web.internal.rest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import jakarta.ws.rs.ext.Provider;
 
 /** Gives the container's own HTTP errors (404, 405, 415 …) the same problem format. */
-@Provider
 public class WebProblemMapper implements ExceptionMapper<WebApplicationException> {
 
     @Override
