@@ -181,4 +181,27 @@ class CdiIntegrationTest {
             engineLog.removeHandler(collector);
         }
     }
+
+    /** A stream adapter whose data source cannot be reached, as a wrong JNDI name gives. */
+    public static class UnreachableStreamProducer {
+        @jakarta.enterprise.inject.Produces
+        @jakarta.enterprise.context.ApplicationScoped
+        @io.nvent.spi.Adapter("unreachable")
+        io.nvent.spi.EventStream stream() {
+            throw new IllegalStateException("NVENT-0831 nvent.stream.postgres.datasource=java:app/jdbc/nope: cannot "
+                    + "connect");
+        }
+    }
+
+    @Test
+    void aStreamAdapterThatCannotStartFailsTheDeploymentNotEveryPublishLater() {
+        System.setProperty("nvent.stream.adapter", "unreachable");
+        try {
+            Weld unreachable = engineWith(Hello.class, Reply.class, Audit.class, UnreachableStreamProducer.class);
+            assertThatThrownBy(unreachable::initialize)
+                    .hasStackTraceContaining("NVENT-0831 nvent.stream.postgres.datasource=java:app/jdbc/nope");
+        } finally {
+            System.clearProperty("nvent.stream.adapter");
+        }
+    }
 }

@@ -33,8 +33,7 @@ public class PgEventStreamProducer {
     @Adapter("postgres")
     EventStream postgresEventStream() {
         Config config = ConfigProvider.getConfig();
-        String name = config.getOptionalValue(KEY + "datasource", String.class)
-                .orElse(PgJobQueueProducer.DEFAULT_DATA_SOURCE);
+        String name = PgJobQueueProducer.dataSourceName(config, KEY);
         PgStreamOptions defaults = PgStreamOptions.DEFAULTS;
         PgStreamOptions options = PgStreamOptions.newBuilder()
                 .channel(config.getOptionalValue(KEY + "channel", String.class).orElse(defaults.channel()))

@@ -39,6 +39,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class PgJobQueueProducer {
 
     static final String DEFAULT_DATA_SOURCE = "java:comp/DefaultDataSource";
+    private static final String STORE_DATA_SOURCE = "nvent.store.datasource";
     private static final System.Logger LOG = System.getLogger(PgJobQueueProducer.class.getName());
     private static final String KEY = "nvent.queue.postgres.";
 
@@ -47,7 +48,7 @@ public class PgJobQueueProducer {
     @Adapter("postgres")
     JobQueue postgresJobQueue() {
         Config config = ConfigProvider.getConfig();
-        String name = config.getOptionalValue(KEY + "datasource", String.class).orElse(DEFAULT_DATA_SOURCE);
+        String name = dataSourceName(config, KEY);
         DataSource dataSource = ContainerLookup.dataSource(name, KEY + "datasource");
         PgQueueOptions options = options(config);
         PgJobQueue queue = new PgJobQueue(dataSource, ContainerLookup.threadFactory(
@@ -64,6 +65,16 @@ public class PgJobQueueProducer {
     }
 
     /** The options from the configuration; a bad value fails naming its key. */
+    /**
+     * The adapter's own data source, else the store's: the queue and the stream belong in the store's
+     * database (an enqueue then commits with the store's change), so naming it once is enough.
+     */
+    static String dataSourceName(Config config, String key) {
+        return config.getOptionalValue(key + "datasource", String.class)
+                .or(() -> config.getOptionalValue(STORE_DATA_SOURCE, String.class))
+                .orElse(DEFAULT_DATA_SOURCE);
+    }
+
     private static PgQueueOptions options(Config config) {
         PgQueueOptions defaults = PgQueueOptions.DEFAULTS;
         PgQueueOptions.Builder builder = PgQueueOptions.newBuilder()

@@ -138,6 +138,10 @@ public class EngineBean {
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         warnAboutUnknownSettings();
+        // The stream is created on first use, which would be the first event published: a wrong
+        // data source would then fail every publish instead of the deployment, as the store's and
+        // the queue's do. Publishing nothing creates it now.
+        stream.publish("", java.util.List.of());
         if (!config.getBoolean("nvent.engine.enabled", true)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
             engine().healthMonitor().disabled();

@@ -85,6 +85,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -113,6 +114,9 @@ public final class FlowEngine implements FlowService {
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
     private volatile String webhookBaseUrl;
+    private static final Duration PUBLISH_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
+    private final AtomicLong lastPublishFailureReport = new AtomicLong();
+    private final AtomicLong unreportedPublishFailures = new AtomicLong();
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
@@ -1675,6 +1679,20 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */
+    private void reportPublishFailure(String flow, RuntimeException failure) {
+        long now = clock.millis();
+        long last = lastPublishFailureReport.get();
+        if (now - last < PUBLISH_FAILURE_REPORT_INTERVAL.toMillis() && last != 0) {
+            unreportedPublishFailures.incrementAndGet();
+            return;
+        }
+        if (lastPublishFailureReport.compareAndSet(last, now)) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0114 could not publish events of flow " + flow + " to the live "
+                    + "stream (" + unreportedPublishFailures.getAndSet(0) + " more failures since the last report; "
+                    + "at most one report a minute); runs go on, live listeners catch up from the store", failure);
+        }
+    }
+
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
@@ -1682,8 +1700,9 @@ public final class FlowEngine implements FlowService {
         try {
             stream.publish(flow, events);
         } catch (RuntimeException e) {
-            // Live listeners catch up from the store; a stream hiccup must not fail the run.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0114 could not publish events of flow " + flow, e);
+            // Live listeners catch up from the store; a stream hiccup must not fail the run. Every
+            // publish fails while the stream is away: one report a minute, not a stack trace per step.
+            reportPublishFailure(flow, e);
         }
         for (String runId : settings.stateCleanup().runsToClearAfter(events)) {
             try {
