@@ -14,11 +14,13 @@ import java.lang.annotation.Target;
  * <pre>{@code
  * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
+ * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
  * <p>The fire's payload (the webhook body, the event payload, {@code {"scheduledAt": ...}}) is
- * the run's input. An invalid cron expression fails the deployment.
+ * the run's input. An invalid cron expression or interval, or a schedule with both or neither, fails
+ * the deployment.
  *
  * @since 0.1
  */
@@ -34,8 +36,17 @@ public @interface Trigger {
     /** How it fires. */
     TriggerType type();
 
-    /** For {@link TriggerType#SCHEDULE}: 5 cron fields, or 6 with seconds first. */
+    /** For {@link TriggerType#SCHEDULE}: 5 cron fields, or 6 with seconds first. Give this or {@link #every()}. */
     String cron() default "";
+
+    /**
+     * For {@link TriggerType#SCHEDULE}: an interval as an ISO-8601 duration, such as {@code "PT90S"} or
+     * {@code "PT36H"}; a whole number of seconds, at least one. Give this or {@link #cron()}. The ticks fall
+     * on multiples of the interval since 1970-01-01T00:00:00Z, whatever the {@link #timezone()}.
+     *
+     * @see TriggerSpec#every()
+     */
+    String every() default "";
 
     /** Time zone of {@link #cron()}. */
     String timezone() default "UTC";

@@ -22,7 +22,7 @@ public interface TriggerService {
     /**
      * Creates a trigger.
      *
-     * @throws InvalidTriggerException if the name is taken, a flow is unknown or the cron is invalid
+     * @throws InvalidTriggerException if the name is taken, a flow is unknown or the cron or interval is invalid
      */
     TriggerInfo create(TriggerSpec spec);
 

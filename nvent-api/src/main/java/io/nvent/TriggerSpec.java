@@ -1,5 +1,6 @@
 package io.nvent;
 
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Objects;
@@ -10,18 +11,31 @@ import java.util.Optional;
  * {@link #newBuilder(String, TriggerType)}, which validates eagerly (the cron syntax is checked by
  * the engine when the trigger is saved).
  *
+ * <p>A schedule ticks either on a {@code cron} expression or {@code every} so long: exactly one of
+ * the two. An interval's ticks fall on multiples of it since 1970-01-01T00:00:00Z, so that every
+ * instance computes the same instants and the store's tick claim lets each start the flows once;
+ * {@code PT1H} ticks on the hour, {@code PT36H} at midnight and noon UTC on alternate days. The
+ * interval is a whole number of seconds and at least one: ticks are whole seconds (as a cron's are,
+ * they are the keys of the tick claims), and each tick costs a claim written to the store, which a
+ * sub-second schedule would keep busy for nothing a step could not do better in a loop.
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
- * @param cron for schedules
- * @param timezone zone of the cron expression
+ * @param cron for schedules on a cron expression
+ * @param every for schedules at a fixed interval (see above)
+ * @param timezone zone of the cron expression; an interval's ticks do not depend on it
  * @param event for event triggers
  * @param description shown in the UI
  * @param enabled whether it fires
  * @since 0.1
  */
-public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron, ZoneId timezone,
-                          Optional<String> event, String description, boolean enabled) {
+public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                          Optional<Duration> every, ZoneId timezone, Optional<String> event, String description,
+                          boolean enabled) {
+
+    /** The shortest interval a schedule can have; see the class description for why. */
+    public static final Duration MIN_EVERY = Duration.ofSeconds(1);
 
     /** What {@link #isValidName} asks of a name, in words. */
     public static final String NAME_RULE = "must be 1-100 letters, digits, '.', '_' or '-', and not dots only";
@@ -40,17 +54,33 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(type, "type");
         flows = List.copyOf(flows);
         Objects.requireNonNull(cron, "cron");
+        Objects.requireNonNull(every, "every");
         Objects.requireNonNull(timezone, "timezone");
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(description, "description");
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
-        if (type == TriggerType.SCHEDULE && cron.filter(c -> !c.isBlank()).isEmpty()) {
-            throw new IllegalArgumentException("schedule trigger '" + name + "' needs a cron expression");
+        boolean hasCron = cron.filter(c -> !c.isBlank()).isPresent();
+        if (type == TriggerType.SCHEDULE && hasCron == every.isPresent()) {
+            throw new IllegalArgumentException("schedule trigger '" + name + "' needs "
+                    + (hasCron ? "either a cron expression or an interval (every), not both"
+                            : "a cron expression or an interval (every)"));
         }
+        if (type != TriggerType.SCHEDULE && every.isPresent()) {
+            throw new IllegalArgumentException("trigger '" + name + "' is a " + type.wireName()
+                    + " trigger; an interval (every) belongs to schedule triggers only");
+        }
+        every.ifPresent(interval -> checkEvery(name, interval));
         if (type == TriggerType.EVENT && event.filter(e -> !e.isBlank()).isEmpty()) {
             throw new IllegalArgumentException("event trigger '" + name + "' needs an event name");
+        }
+    }
+
+    private static void checkEvery(String name, Duration every) {
+        if (every.compareTo(MIN_EVERY) < 0 || every.getNano() != 0) {
+            throw new IllegalArgumentException("the interval (every) of schedule trigger '" + name + "' is " + every
+                    + "; it must be a whole number of seconds, at least " + MIN_EVERY);
         }
     }
 
@@ -64,13 +94,14 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Builder builder = new Builder(name, type).flows(flows).timezone(timezone).description(description)
                 .enabled(enabled);
         cron.ifPresent(builder::cron);
+        every.ifPresent(builder::every);
         event.ifPresent(builder::event);
         return builder;
     }
 
     /** This spec enabled or disabled. */
     public TriggerSpec withEnabled(boolean newEnabled) {
-        return new TriggerSpec(name, type, flows, cron, timezone, event, description, newEnabled);
+        return new TriggerSpec(name, type, flows, cron, every, timezone, event, description, newEnabled);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -79,6 +110,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private final TriggerType type;
         private List<String> flows = List.of();
         private String cron;
+        private Duration every;
         private ZoneId timezone = ZoneId.of("UTC");
         private String event;
         private String description = "";
@@ -104,6 +136,15 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
             return this;
         }
 
+        /**
+         * Ticks at this interval instead of on a cron expression: a whole number of seconds, at
+         * least {@link #MIN_EVERY}; checked by {@link #build()}.
+         */
+        public Builder every(Duration value) {
+            this.every = value;
+            return this;
+        }
+
         public Builder timezone(ZoneId value) {
             this.timezone = value;
             return this;
@@ -126,8 +167,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
 
         /** Builds the spec; throws {@link IllegalArgumentException} for invalid values. */
         public TriggerSpec build() {
-            return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim), timezone,
-                    Optional.ofNullable(event).map(String::trim), description, enabled);
+            return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim),
+                    Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim), description,
+                    enabled);
         }
     }
 }

@@ -6,7 +6,7 @@ package io.nvent;
  * @since 0.1
  */
 public enum TriggerType {
-    /** On the ticks of a cron expression, once per tick across all instances. */
+    /** On the ticks of a cron expression or at a fixed interval, once per tick across all instances. */
     SCHEDULE,
     /** On an HTTP POST to {@code /api/nvent/triggers/{name}/webhook}, optionally HMAC-signed. */
     WEBHOOK,

@@ -16,6 +16,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -390,11 +391,17 @@ public abstract class SchedulingStoreContractTest {
                 .flow("ship").event("order.paid").build(), false, T0.plusSeconds(1), 0, 0, Optional.empty(),
                 Optional.empty());
 
+        TriggerRecord interval = new TriggerRecord(TriggerSpec.newBuilder(id("every-36-h"), TriggerType.SCHEDULE)
+                .flow("report").every(Duration.ofHours(36)).build(), false, T0, 0, 0, Optional.empty(),
+                Optional.empty());
+
         store.saveTrigger(schedule);
         store.saveTrigger(event);
+        store.saveTrigger(interval);
 
         assertThat(store.findTrigger(schedule.spec().name())).contains(schedule);
         assertThat(store.findTrigger(event.spec().name())).contains(event);
+        assertThat(store.findTrigger(interval.spec().name())).contains(interval);
         assertThat(store.findTrigger("no-such-trigger")).isEmpty();
     }
 
@@ -410,6 +417,20 @@ public abstract class SchedulingStoreContractTest {
 
         assertThat(store.findTrigger(original.spec().name())).contains(replaced);
         assertThat(store.listTriggers()).containsExactly(replaced);
+    }
+
+    @Test
+    void aScheduleChangedFromACronExpressionToAnIntervalKeepsOnlyTheInterval() {
+        TriggerRecord cron = new TriggerRecord(TriggerSpec.newBuilder(id("poll"), TriggerType.SCHEDULE).flow("orders")
+                .cron("*/5 * * * *").build(), false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(cron);
+        TriggerRecord interval = cron.withSpec(cron.spec().toBuilder().cron(null).every(Duration.ofSeconds(90)).build());
+
+        store.saveTrigger(interval);
+
+        assertThat(store.findTrigger(cron.spec().name())).map(TriggerRecord::spec)
+                .hasValueSatisfying(spec -> assertThat(spec.cron()).isEmpty())
+                .hasValueSatisfying(spec -> assertThat(spec.every()).hasValue(Duration.ofSeconds(90)));
     }
 
     @Test

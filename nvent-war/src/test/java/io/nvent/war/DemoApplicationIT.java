@@ -573,6 +573,33 @@ class DemoApplicationIT {
         }
     }
 
+    @Test
+    void aScheduleTicksAtAnIntervalOnItsMultiplesAndABadIntervalIsRefusedNamingIt() {
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"qa-every\",\"type\":\"schedule\","
+                + "\"flows\":[\"inventory-sync\"],\"every\":\"PT90S\",\"enabled\":false}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        try {
+            Http.Reply enabled = http.post("api/nvent/triggers/qa-every/enable", "");
+            assertThat(enabled.status()).as("armed on the server's timer service: " + enabled.body()).isEqualTo(200);
+            JsonObject trigger = http.get("api/nvent/triggers/qa-every").json();
+            assertThat(trigger.getString("every")).isEqualTo("PT1M30S");
+            assertThat(trigger).doesNotContainKey("cron");
+            assertThat(Instant.parse(trigger.getString("nextFireAt")).getEpochSecond() % 90).isZero();
+
+            assertBadBody(http.put("api/nvent/triggers/qa-every", "{\"every\":\"90s\"}"), "\"every\"", "ISO-8601");
+            assertBadBody(http.put("api/nvent/triggers/qa-every", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}"),
+                    "gives both");
+            assertBadBody(http.post("api/nvent/triggers", "{\"name\":\"qa-man-every\",\"type\":\"manual\","
+                    + "\"flows\":[\"inventory-sync\"],\"every\":\"PT1M\"}"), "belongs to schedule triggers only");
+            Http.Reply toCron = http.put("api/nvent/triggers/qa-every", "{\"cron\":\"0 3 * * *\",\"enabled\":false}");
+            assertThat(toCron.status()).as(toCron.body()).isEqualTo(200);
+            assertThat(toCron.json().getString("cron")).isEqualTo("0 3 * * *");
+            assertThat(toCron.json()).doesNotContainKey("every");
+        } finally {
+            http.delete("api/nvent/triggers/qa-every");
+        }
+    }
+
     private static void assertBadBody(Http.Reply reply, String... detailParts) {
         assertThat(reply.status()).as(reply.body()).isEqualTo(400);
         assertThat(reply.contentType()).startsWith("application/problem+json");

@@ -25,6 +25,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -69,7 +71,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final String AWAIT_COLUMNS = "await_id, token, run_id, flow, step_name, await_position, "
             + "await_type, status, registered_at, resolve_at, timeout_at, timeout_action, event_name, filter_value, "
             + "held, payload, closed_at";
-    private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, time_zone, event_name, "
+    private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
+            + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error";
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
@@ -276,9 +279,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
-                        + "time_zone = excluded.time_zone, event_name = excluded.event_name, "
+                        + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
                         + "declared = excluded.declared, created_at = excluded.created_at, fires = excluded.fires, "
                         + "runs_started = excluded.runs_started, last_fired_at = excluded.last_fired_at, "
@@ -293,7 +296,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             if (updateTrigger(connection, trigger) == 0) {
                 try (PreparedStatement insert = connection.prepareStatement("insert into " + triggers + " ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
                     bindTrigger(insert, trigger);
                     insert.executeUpdate();
                 } catch (SQLException e) {
@@ -308,7 +311,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     private int updateTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + triggers + " set trigger_type = ?, "
-                + "flows = " + json() + ", cron = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
+                + "flows = " + json() + ", cron = ?, every_s = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "version = version + 1 where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
@@ -329,6 +332,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, spec.type().wireName());
         setJson(statement, i++, Optional.of(Json.strings(spec.flows())));
         statement.setString(i++, spec.cron().orElse(null));
+        statement.setObject(i++, spec.every().map(Duration::getSeconds).orElse(null), Types.BIGINT);
         statement.setString(i++, spec.timezone().getId());
         statement.setString(i++, spec.event().orElse(null));
         setText(statement, i++, Optional.of(spec.description()));
@@ -402,11 +406,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     private static TriggerRecord trigger(ResultSet row) throws SQLException {
+        long everySeconds = row.getLong(5);
+        Optional<Duration> every = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofSeconds(everySeconds));
         TriggerSpec spec = new TriggerSpec(row.getString(1), TriggerType.valueOf(unwire(row.getString(2))),
-                Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), ZoneId.of(row.getString(5)),
-                Optional.ofNullable(row.getString(6)), row.getString(7), row.getBoolean(8));
-        return new TriggerRecord(spec, row.getBoolean(9), getInstant(row, 10).orElseThrow(), row.getLong(11),
-                row.getLong(12), getInstant(row, 13), Optional.ofNullable(row.getString(14)));
+                Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), every,
+                ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)), row.getString(8),
+                row.getBoolean(9));
+        return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
+                row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }
 
     // ------------------------------------------------------------------ trigger history

@@ -39,7 +39,8 @@ final class SchemaMigrator {
     static final String LOCATION = "io/nvent/jpa/migration/";
 
     /** Every migration, in version order. Add new scripts here. */
-    static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql", "V2__lean_history.sql");
+    static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql", "V2__lean_history.sql",
+            "V3__trigger_interval.sql");
 
     private SchemaMigrator() {
     }

@@ -1,6 +1,6 @@
 // Triggers: what starts flows. The list with live statistics, a trigger's detail with its history and
 // the runs it started, fire-with-payload, enable/disable, delete, and the create/edit form with a live
-// cron preview (validated by the server) and the webhook instructions.
+// cron preview (validated by the server), an interval's next ticks and the webhook instructions.
 import { api } from '../api.js';
 import { live } from '../live.js';
 import {
@@ -9,7 +9,7 @@ import {
 } from '../ui.js';
 
 export const TYPES = {
-  schedule: { icon: '◷', label: 'Schedule', short: 'on a cron schedule', text: 'Starts the flows on a cron schedule, once per tick across all instances.' },
+  schedule: { icon: '◷', label: 'Schedule', short: 'on a cron schedule or interval', text: 'Starts the flows on a cron schedule or at a fixed interval, once per tick across all instances.' },
   webhook: { icon: '⇣', label: 'Webhook', short: 'POSTed by another system', text: 'Starts the flows when another system POSTs JSON to its URL.' },
   manual: { icon: '▶', label: 'Manual', short: 'fired on demand', text: 'Starts the flows on demand: from the console or the API.' },
   event: { icon: '✦', label: 'Event', short: 'on a named event', text: 'Starts the flows when a named event is emitted by a step or published.' },
@@ -22,6 +22,36 @@ const PRESETS = [
 ];
 
 const plural = (n, word) => `${num(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** Interval units, largest first: an interval is shown in the largest that divides it. */
+const UNITS = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+
+/** "PT1M30S", "PT36H", "P2D" (as java.time writes a Duration) → seconds; null for anything else. */
+function everySeconds(iso) {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso || '');
+  return m ? (+m[1] || 0) * 86400 + (+m[2] || 0) * 3600 + (+m[3] || 0) * 60 + (+m[4] || 0) : null;
+}
+
+/** 90 → [90, 'second'], 129600 → [36, 'hour']. */
+function everyIn(seconds) {
+  const [unit, size] = UNITS.find(([, size]) => seconds % size === 0);
+  return [seconds / size, unit];
+}
+
+/** "every 90 seconds", "every hour": the words the server uses for an interval. */
+function describeEvery(seconds) {
+  const [n, unit] = everyIn(seconds);
+  return n === 1 ? `every ${unit}` : `every ${plural(n, unit)}`;
+}
+
+/**
+ * The next ticks of an interval from its first one. Without one from the server (a trigger not yet
+ * saved), the first is the interval's next multiple since 1970-01-01T00:00:00Z, as the server counts.
+ */
+function intervalTicks(seconds, count, firstIso) {
+  const first = firstIso ? Date.parse(firstIso) / 1000 : (Math.floor(Date.now() / 1000 / seconds) + 1) * seconds;
+  return Array.from({ length: count }, (_, i) => new Date((first + i * seconds) * 1000).toISOString().replace('.000Z', 'Z'));
+}
 
 /** The console address of a trigger ("new" is the create form, so that name gets a trailing slash). */
 export function triggerHref(name) {
@@ -79,9 +109,11 @@ async function describeCron(cron) {
 
 function scheduleCell(t) {
   const desc = h('div', { class: 'small muted cron-desc' });
-  describeCron(t.cron).then((d) => { desc.textContent = d || ''; });
+  if (t.every) desc.textContent = describeEvery(everySeconds(t.every));
+  else describeCron(t.cron).then((d) => { desc.textContent = d || ''; });
   return h('div', { class: 'schedule' },
-    h('div', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` ${t.timezone}`)),
+    t.every ? h('div', {}, h('code', { class: 'cron every' }, t.every))
+      : h('div', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` ${t.timezone}`)),
     desc,
     t.enabled && t.nextFireAt
       ? h('div', { class: 'small next-fire', dataset: { next: t.nextFireAt } }, 'next ', when(t.nextFireAt), h('span', { class: 'muted' }, ` · ${dateTime(t.nextFireAt)}`))
@@ -208,6 +240,7 @@ const HISTORY_CLASS = {
 function definition(d) {
   return h('span', {}, d.type ? typeBadge(d.type) : null,
     d.cron ? [' ', h('code', { class: 'cron' }, d.cron), h('span', { class: 'muted small' }, ` ${d.timezone || 'UTC'}`)] : null,
+    d.every ? [' ', h('code', { class: 'cron every' }, d.every)] : null,
     d.event ? [' on ', h('span', { class: 'pill' }, d.event)] : null,
     d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
     d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
@@ -281,7 +314,8 @@ export function triggerView(ctx) {
       t.description ? [h('dt', {}, 'Description'), h('dd', {}, t.description)] : null,
       h('dt', {}, 'Starts'), h('dd', {}, flowLinks(t.flows)),
       t.type === 'event' ? [h('dt', {}, 'Event'), h('dd', {}, h('span', { class: 'pill' }, t.event))] : null,
-      t.type === 'schedule' ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
+      t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
+      t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
@@ -305,11 +339,16 @@ export function triggerView(ctx) {
   };
 
   const renderHow = async () => {
-    const key = `${t.type}|${t.cron}|${t.timezone}|${t.enabled}|${t.event}`;
+    const key = `${t.type}|${t.cron}|${t.every}|${t.nextFireAt}|${t.timezone}|${t.enabled}|${t.event}`;
     if (key === howFor) return;
     howFor = key;
     fill(howTitle, t.type === 'schedule' ? 'Next ticks' : t.type === 'webhook' ? 'Give the sender this URL' : 'How it fires');
-    if (t.type === 'schedule') {
+    if (t.type === 'schedule' && t.every) {
+      const seconds = everySeconds(t.every);
+      fill(howBody, h('div', { class: 'cron-human' }, describeEvery(seconds)), h('div', { class: 'small muted' }, `${t.every} · on its multiples since 1970-01-01 00:00 UTC`),
+        !t.enabled ? h('div', { class: 'alert warn' }, 'Disabled: these ticks do not fire until the trigger is enabled.') : null,
+        tickList(intervalTicks(seconds, 5, t.nextFireAt), t.timezone));
+    } else if (t.type === 'schedule') {
       fill(howBody, h('span', { class: 'spin' }));
       try {
         const p = await api.cronPreview(t.cron, t.timezone, 5);
@@ -447,6 +486,7 @@ function triggerForm(ctx, existing) {
     description: existing ? existing.description || '' : '',
     flows: new Set(existing ? existing.flows : ctx.query.flow ? [ctx.query.flow] : []),
     cron: existing && existing.cron ? existing.cron : '*/5 * * * *',
+    schedule: existing && existing.every ? 'every' : 'cron',   // ticks on a cron expression or at an interval
     timezone: existing ? existing.timezone : 'UTC',
     event: existing && existing.event ? existing.event : '',
     enabled: existing ? existing.enabled : true,
@@ -466,6 +506,12 @@ function triggerForm(ctx, existing) {
   const flowMsg = h('div', { class: 'field-msg', id: 'tf-flows-msg' });
   const cronInput = h('input', { type: 'text', id: 'tf-cron', class: 'mono', autocomplete: 'off', spellcheck: 'false', value: state.cron, 'aria-describedby': 'tf-cron-msg' });
   const cronMsg = h('div', { class: 'field-msg', id: 'tf-cron-msg', role: 'status' });
+  const [everyN, everyUnit] = existing && existing.every ? everyIn(everySeconds(existing.every)) : [90, 'second'];
+  const everyInput = h('input', { type: 'number', id: 'tf-every', min: 1, step: 1, value: everyN, 'aria-describedby': 'tf-every-msg' });
+  const unitSel = h('select', { id: 'tf-every-unit', 'aria-label': 'interval unit' }, UNITS.map(([unit]) => h('option', { value: unit }, `${unit}s`)));
+  unitSel.value = everyUnit;
+  const everyMsg = h('div', { class: 'field-msg', id: 'tf-every-msg', role: 'status' });
+  const scheduleKind = h('div', { class: 'seg', id: 'tf-schedule-kind', role: 'group', 'aria-label': 'schedule kind' });
   const { local, zones } = timeZones(state.timezone);
   const zoneSel = h('select', { id: 'tf-timezone', 'aria-label': 'time zone' }, zones.map((z) => h('option', { value: z }, z === local && z !== 'UTC' ? `${z} (your time zone)` : z)));
   zoneSel.value = state.timezone;
@@ -476,7 +522,7 @@ function triggerForm(ctx, existing) {
   const errorBox = h('div', { class: 'alert bad', id: 'tf-error', hidden: true });
   const submit = h('button', { class: 'btn primary', id: 'tf-submit', type: 'submit' }, editing ? 'Save changes' : 'Create trigger');
 
-  const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
+  const cronFields = h('div', { id: 'tf-cron-fields' },
     h('div', { class: 'field-row' },
       h('div', { class: 'field grow' }, h('label', { for: 'tf-cron' }, 'Cron expression'), cronInput),
       h('div', { class: 'field' }, h('label', { for: 'tf-timezone' }, 'Time zone'), zoneSel)),
@@ -484,6 +530,14 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'presets' }, h('span', { class: 'muted small' }, 'Presets:'), PRESETS.map(([label, expr]) => h('button', { type: 'button', class: 'chip', dataset: { cron: expr },
       onclick: () => { cronInput.value = expr; state.cron = expr; checkCron(0); } }, label))),
     h('div', { class: 'hint' }, 'minute hour day-of-month month day-of-week, e.g. ', h('code', {}, '0 9 * * MON-FRI'), ' — or 6 fields with seconds first'));
+  const everyFields = h('div', { id: 'tf-every-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field' }, h('label', { for: 'tf-every' }, 'Every'), everyInput),
+      h('div', { class: 'field' }, h('label', { for: 'tf-every-unit' }, 'Unit'), unitSel)),
+    everyMsg,
+    h('div', { class: 'hint' }, 'Ticks fall on the interval\'s multiples since 1970-01-01 00:00 UTC (every hour: on the hour), the same on every instance.'));
+  const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
+    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
     h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'));
@@ -543,6 +597,31 @@ function triggerForm(ctx, existing) {
     return ok;
   };
 
+  /** The interval the form gives, in seconds; null while it is not a whole number of at least one. */
+  const everyGiven = () => {
+    const n = Number(everyInput.value);
+    return Number.isInteger(n) && n >= 1 ? n * UNITS.find(([unit]) => unit === unitSel.value)[1] : null;
+  };
+  function checkEvery() {
+    const seconds = everyGiven();
+    everyInput.classList.toggle('invalid', seconds === null);
+    everyInput.setAttribute('aria-invalid', seconds === null ? 'true' : 'false');
+    everyMsg.className = 'field-msg ' + (seconds === null ? 'bad' : 'good');
+    fill(everyMsg, seconds === null ? '✕ Enter a whole number, at least 1' : `✓ ${describeEvery(seconds)}`);
+    renderApi();
+    if (state.type === 'schedule') renderPreview();
+  }
+
+  function renderScheduleKind() {
+    fill(scheduleKind, [['cron', 'On a cron expression'], ['every', 'At an interval']].map(([kind, label]) => h('button', { type: 'button', class: kind === state.schedule ? 'on' : '',
+      'aria-pressed': String(kind === state.schedule), dataset: { kind }, onclick: () => { state.schedule = kind; renderScheduleKind(); } }, label)));
+    cronFields.hidden = state.schedule !== 'cron';
+    everyFields.hidden = state.schedule !== 'every';
+    if (state.schedule === 'every') checkEvery();
+    else if (cron.state === 'idle') checkCron(0);
+    else { renderPreview(); renderApi(); }
+  }
+
   function checkCron(delay = 300) {
     clearTimeout(cronTimer);
     const expr = cronInput.value.trim();
@@ -587,7 +666,12 @@ function triggerForm(ctx, existing) {
   const previewTitle = () => document.getElementById('tf-preview-title');
   function renderPreview() {
     const title = previewTitle();
-    if (state.type === 'schedule') {
+    if (state.type === 'schedule' && state.schedule === 'every') {
+      if (title) title.textContent = 'Next 5 ticks · UTC';
+      const seconds = everyGiven();
+      fill(preview, seconds === null ? h('div', { class: 'alert bad', id: 'every-error' }, 'Enter the interval as a whole number, at least 1.')
+        : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)), tickList(intervalTicks(seconds, 5), 'UTC')]);
+    } else if (state.type === 'schedule') {
       if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
       if (cron.state === 'ok') {
         fill(preview, h('div', { class: 'cron-human', id: 'cron-description' }, cron.preview.description),
@@ -616,7 +700,8 @@ function triggerForm(ctx, existing) {
   }
   function spec() {
     const body = { name: editing ? existing.name : nameInput.value.trim(), type: state.type, flows: [...state.flows], description: descInput.value.trim(), enabled: state.enabled };
-    if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
+    if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
+    else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
     if (state.type === 'event') body.event = eventInput.value.trim();
     return body;
   }
@@ -632,7 +717,7 @@ function triggerForm(ctx, existing) {
     h('span', { class: `ttype-ico ${type}` }, d.icon), h('span', { class: 'tc-text', title: d.text }, h('strong', {}, d.label), h('span', { class: 'small muted' }, d.short)))));
     scheduleFields.hidden = state.type !== 'schedule';
     eventFields.hidden = state.type !== 'event';
-    if (state.type === 'schedule' && cron.state === 'idle') checkCron(0);
+    if (state.type === 'schedule') renderScheduleKind();
     renderPreview();
     renderApi();
   }
@@ -642,11 +727,17 @@ function triggerForm(ctx, existing) {
   descInput.addEventListener('input', renderApi);
   cronInput.addEventListener('input', () => checkCron());
   zoneSel.addEventListener('change', () => checkCron(0));
+  everyInput.addEventListener('input', checkEvery);
+  unitSel.addEventListener('change', checkEvery);
   eventInput.addEventListener('input', () => { showEvent(false); renderApi(); renderPreview(); });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const ok = [showName(true), showFlows(true), showEvent(true)].every(Boolean);
-    if (state.type === 'schedule' && cron.state !== 'ok') {
+    if (state.type === 'schedule' && state.schedule === 'every' && everyGiven() === null) {
+      everyInput.focus();
+      return;
+    }
+    if (state.type === 'schedule' && state.schedule === 'cron' && cron.state !== 'ok') {
       if (cron.state === 'checking') { toast('Still checking the cron expression…'); return; }
       cronInput.focus();
       return;

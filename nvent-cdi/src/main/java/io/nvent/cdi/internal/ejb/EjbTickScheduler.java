@@ -1,7 +1,9 @@
 package io.nvent.cdi.internal.ejb;
 
 import io.nvent.cdi.internal.engine.EngineBean;
-import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.CronSchedule;
+import io.nvent.cdi.internal.schedule.IntervalSchedule;
+import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickCursor;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import jakarta.annotation.PostConstruct;
@@ -18,14 +20,15 @@ import jakarta.ejb.TimerService;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
+import java.util.Date;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * Runs schedule triggers on the EJB timer service: one non-persistent calendar timer per trigger
- * and instance, built from its cron expression. Timers are not persistent because every instance
+ * Runs schedule triggers on the EJB timer service: one non-persistent timer per trigger and
+ * instance, a calendar timer built from a cron expression or an interval timer whose first
+ * expiration is the interval's next tick. Timers are not persistent because every instance
  * re-arms them from the store at start-up, and the store's tick claim keeps a tick from firing on
  * more than one instance.
  */
@@ -59,11 +62,23 @@ public class EjbTickScheduler implements TickScheduler {
     }
 
     @Override
-    public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
+    public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
         disarm(trigger);
-        Timer timer = timerService.createCalendarTimer(cron.toScheduleExpression(zone), new TimerConfig(trigger, false));
-        armed.put(trigger, new Armed(new TickCursor(cron, zone, clock.instant()), onTick, timer));
-        LOG.log(System.Logger.Level.DEBUG, "armed schedule trigger {0} ({1} {2})", trigger, cron.expression(), zone);
+        Instant now = clock.instant();
+        Timer timer = timer(schedule, now, new TimerConfig(trigger, false));
+        armed.put(trigger, new Armed(new TickCursor(schedule, now), onTick, timer));
+        LOG.log(System.Logger.Level.DEBUG, "armed schedule trigger {0} ({1})", trigger, schedule);
+    }
+
+    private Timer timer(Schedule schedule, Instant now, TimerConfig config) {
+        if (schedule instanceof CronSchedule cron) {
+            return timerService.createCalendarTimer(cron.cron().toScheduleExpression(cron.zone()), config);
+        }
+        IntervalSchedule interval = (IntervalSchedule) schedule;
+        // Expirations only wake the cursor: it works out the ticks from the clock, so a timer that
+        // drifts from the interval's instants neither moves nor repeats a tick.
+        Instant first = interval.nextAfter(now).orElseThrow();
+        return timerService.createIntervalTimer(Date.from(first), interval.every().toMillis(), config);
     }
 
     @Override

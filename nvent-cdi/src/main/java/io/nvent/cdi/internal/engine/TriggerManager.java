@@ -10,6 +10,7 @@ import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TriggerRecord;
@@ -145,14 +146,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private void arm(TriggerSpec spec) {
         try {
-            ticks.arm(spec.name(), Cron.parse(spec.cron().orElseThrow()), spec.timezone(), this::onTick);
+            ticks.arm(spec.name(), Schedule.of(spec), this::onTick);
         } catch (InvalidTriggerException e) {
             throw e;
         } catch (RuntimeException e) {
             armed.remove(spec.name());
-            throw new InvalidTriggerException("NVENT-0153 schedule trigger '" + spec.name() + "' (cron '"
-                    + spec.cron().orElse("") + "', zone " + spec.timezone().getId() + ") cannot be armed on the"
-                    + " server's timer service: " + e.getMessage());
+            String schedule = spec.every().map(every -> "every " + every).orElseGet(() -> "cron '"
+                    + spec.cron().orElse("") + "', zone " + spec.timezone().getId());
+            throw new InvalidTriggerException("NVENT-0153 schedule trigger '" + spec.name() + "' (" + schedule
+                    + ") cannot be armed on the server's timer service: " + e.getMessage());
         }
         armed.put(spec.name(), spec);
         unarmable.remove(spec.name());
@@ -410,7 +412,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private TriggerInfo info(TriggerRecord record) {
         TriggerSpec spec = record.spec();
         Optional<Instant> next = spec.type() == TriggerType.SCHEDULE && spec.enabled()
-                ? Cron.parse(spec.cron().orElseThrow()).nextAfter(clock.instant(), spec.timezone()) : Optional.empty();
+                ? Schedule.of(spec).nextAfter(clock.instant()) : Optional.empty();
         return new TriggerInfo(spec, record.declared(), record.fires(), record.runsStarted(), record.lastFiredAt(),
                 record.lastError(), next);
     }
@@ -425,6 +427,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         JsonText data = JsonText.object().str("type", spec.type().wireName()).raw("flows", flows.append(']').toString())
                 .raw("enabled", String.valueOf(spec.enabled()));
         spec.cron().ifPresent(c -> data.str("cron", c).str("timezone", spec.timezone().getId()));
+        spec.every().ifPresent(every -> data.str("every", every.toString()));
         spec.event().ifPresent(e -> data.str("event", e));
         return data.build();
     }

@@ -119,12 +119,35 @@ public final class FlowGraphValidator {
             problems.add(where + "the name " + TriggerSpec.NAME_RULE);
         }
         if (trigger.type() == TriggerType.SCHEDULE) {
-            checkCron(where, trigger.cron(), problems);
+            checkSchedule(where, trigger, problems);
+        } else if (!trigger.every().isBlank()) {
+            problems.add(where + "every = \"" + trigger.every() + "\" belongs to SCHEDULE triggers only; this one is "
+                    + trigger.type());
         }
         if (trigger.type() == TriggerType.EVENT && trigger.event().isBlank()) {
             problems.add(where + "an EVENT trigger needs event = \"...\"");
         }
         checkZone(where, trigger.timezone(), problems);
+    }
+
+    private static void checkSchedule(String where, Trigger trigger, List<String> problems) {
+        boolean cron = !trigger.cron().isBlank();
+        boolean every = !trigger.every().isBlank();
+        if (cron && every) {
+            problems.add(where + "a SCHEDULE trigger ticks on cron = \"...\" or every = \"...\"; it has both, "
+                    + "remove one");
+        } else if (every) {
+            try {
+                io.nvent.cdi.internal.schedule.IntervalSchedule.parse(trigger.every());
+            } catch (io.nvent.InvalidTriggerException e) {
+                problems.add(where + e.getMessage());
+            }
+        } else if (cron) {
+            checkCron(where, trigger.cron(), problems);
+        } else {
+            problems.add(where + "a SCHEDULE trigger needs cron = \"...\" (e.g. \"0 9 * * MON-FRI\") or every = "
+                    + "\"...\" (an ISO-8601 duration, e.g. \"PT90S\")");
+        }
     }
 
     private static void checkCron(String where, String cron, List<String> problems) {
@@ -149,6 +172,7 @@ public final class FlowGraphValidator {
             for (Trigger trigger : step.triggers()) {
                 Trigger first = byName.putIfAbsent(trigger.name(), trigger);
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
+                        || !first.every().equals(trigger.every())
                         || !first.event().equals(trigger.event()) || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "
                             + step.describe() + " than elsewhere; declarations of one trigger must agree");

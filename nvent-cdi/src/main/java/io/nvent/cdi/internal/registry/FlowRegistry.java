@@ -76,6 +76,9 @@ public final class FlowRegistry {
                 if (!t.cron().isBlank()) {
                     spec.cron(t.cron());
                 }
+                if (!t.every().isBlank()) {
+                    spec.every(io.nvent.cdi.internal.schedule.IntervalSchedule.parse(t.every()).every());
+                }
                 if (!t.event().isBlank()) {
                     spec.event(t.event());
                 }

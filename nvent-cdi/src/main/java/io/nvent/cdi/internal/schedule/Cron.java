@@ -11,7 +11,6 @@ import jakarta.ejb.ScheduleExpression;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -111,17 +110,7 @@ public final class Cron {
 
     /** The next {@code count} ticks after {@code after}. */
     public List<Instant> nextTicks(Instant after, ZoneId zone, int count) {
-        List<Instant> ticks = new ArrayList<>();
-        Instant cursor = after;
-        for (int i = 0; i < count; i++) {
-            Optional<Instant> next = nextAfter(cursor, zone);
-            if (next.isEmpty()) {
-                break;
-            }
-            ticks.add(next.get());
-            cursor = next.get();
-        }
-        return ticks;
+        return new CronSchedule(this, zone).nextTicks(after, count);
     }
 
     /** A human-readable description, e.g. "every 5 minutes" or "at 00:00 on day 29 in February". */

@@ -3,7 +3,6 @@ package io.nvent.cdi.internal.schedule;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,9 +29,9 @@ public final class ExecutorTickScheduler implements TickScheduler {
     }
 
     @Override
-    public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
+    public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
         disarm(trigger);
-        Optional<Instant> next = cron.nextAfter(clock.instant(), zone);
+        Optional<Instant> next = schedule.nextAfter(clock.instant());
         if (next.isEmpty()) {
             return;
         }
@@ -44,7 +43,7 @@ public final class ExecutorTickScheduler implements TickScheduler {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0130 tick of trigger " + trigger + " failed", e);
             } finally {
                 if (armed.containsKey(trigger)) {
-                    arm(trigger, cron, zone, onTick);
+                    arm(trigger, schedule, onTick);
                 }
             }
         }, delay, TimeUnit.MILLISECONDS));

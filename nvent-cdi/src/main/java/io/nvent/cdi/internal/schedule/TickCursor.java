@@ -1,7 +1,6 @@
 package io.nvent.cdi.internal.schedule;
 
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,15 +18,13 @@ public final class TickCursor {
     public static final int MAX_CATCH_UP = 10;
     private static final int MAX_WALK = 1_000;
 
-    private final Cron cron;
-    private final ZoneId zone;
+    private final Schedule schedule;
     private final AtomicReference<Instant> last;
 
     /** A cursor that starts after the tick at or before {@code armedAt}: earlier ticks are not this timer's. */
-    public TickCursor(Cron cron, ZoneId zone, Instant armedAt) {
-        this.cron = cron;
-        this.zone = zone;
-        this.last = new AtomicReference<>(cron.latestAtOrBefore(armedAt, zone).orElse(armedAt));
+    public TickCursor(Schedule schedule, Instant armedAt) {
+        this.schedule = schedule;
+        this.last = new AtomicReference<>(schedule.latestAtOrBefore(armedAt).orElse(armedAt));
     }
 
     /**
@@ -35,7 +32,7 @@ public final class TickCursor {
      * concurrent expirations: each tick is handed out once per cursor.
      */
     public List<Instant> dueAt(Instant now) {
-        Optional<Instant> latest = cron.latestAtOrBefore(now, zone);
+        Optional<Instant> latest = schedule.latestAtOrBefore(now);
         if (latest.isEmpty()) {
             return List.of();
         }
@@ -46,7 +43,7 @@ public final class TickCursor {
         List<Instant> due = new ArrayList<>();
         Instant cursor = previous;
         for (int walked = 0; walked < MAX_WALK; walked++) {
-            Optional<Instant> next = cron.nextAfter(cursor, zone);
+            Optional<Instant> next = schedule.nextAfter(cursor);
             if (next.isEmpty() || next.get().isAfter(latest.get())) {
                 return due;
             }

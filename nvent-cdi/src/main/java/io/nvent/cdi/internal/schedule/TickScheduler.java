@@ -1,7 +1,6 @@
 package io.nvent.cdi.internal.schedule;
 
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.function.BiConsumer;
 
 /**
@@ -16,7 +15,7 @@ public interface TickScheduler {
      *
      * @param onTick called with the trigger name and the tick's scheduled time
      */
-    void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick);
+    void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick);
 
     /** Disarms a trigger; unknown names are ignored. */
     void disarm(String trigger);

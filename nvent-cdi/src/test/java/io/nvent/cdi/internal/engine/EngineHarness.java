@@ -16,12 +16,12 @@ import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.cdi.internal.registry.StepDefaults;
-import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.cdi.internal.schedule.Schedule;
+import io.nvent.cdi.internal.schedule.TickCursor;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +48,7 @@ final class EngineHarness implements AutoCloseable {
     final MemoryJobQueue queue;
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
-    final ManualTicks ticks = new ManualTicks();
+    final ManualTicks ticks = new ManualTicks(clock);
     /** Stores the start of steps that run longer than the start-write delay. */
     final ScheduledExecutorService startTimers = Executors.newSingleThreadScheduledExecutor(
             Threads.daemonThreads("test-start-timer"));
@@ -193,29 +193,51 @@ final class EngineHarness implements AutoCloseable {
         startTimers.shutdownNow();
     }
 
-    /** Records armed schedules; the test fires ticks itself. */
+    /**
+     * Records armed schedules; the test fires ticks itself, or has {@link #fireDue()} hand out what a
+     * timer expiring now would, as the EJB timer service's does.
+     */
     static final class ManualTicks implements TickScheduler {
-        final Map<String, Cron> armed = new ConcurrentHashMap<>();
+        private record Timer(TickCursor cursor, BiConsumer<String, Instant> onTick) {
+        }
+
+        private final Clock clock;
+        final Map<String, Schedule> armed = new ConcurrentHashMap<>();
+        private final Map<String, Timer> timers = new ConcurrentHashMap<>();
         /** Expressions this timer service refuses, as a server's own schedule parser may. */
         final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
+        ManualTicks(Clock clock) {
+            this.clock = clock;
+        }
+
+        /** Expires every armed timer at the clock's time: each hands out the ticks due since it last did. */
+        void fireDue() {
+            timers.forEach((trigger, timer) -> timer.cursor().dueAt(clock.instant())
+                    .forEach(tick -> timer.onTick().accept(trigger, tick)));
+        }
+
         @Override
-        public void arm(String trigger, Cron cron, ZoneId zone, BiConsumer<String, Instant> onTick) {
+        public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
             armed.remove(trigger);
-            if (refused.contains(cron.expression())) {
-                throw new IllegalArgumentException("Invalid minute value: " + cron.expression());
+            timers.remove(trigger);
+            if (refused.contains(schedule.expression())) {
+                throw new IllegalArgumentException("Invalid minute value: " + schedule.expression());
             }
-            armed.put(trigger, cron);
+            armed.put(trigger, schedule);
+            timers.put(trigger, new Timer(new TickCursor(schedule, clock.instant()), onTick));
         }
 
         @Override
         public void disarm(String trigger) {
             armed.remove(trigger);
+            timers.remove(trigger);
         }
 
         @Override
         public void disarmAll() {
             armed.clear();
+            timers.clear();
         }
     }
 }

@@ -4,6 +4,8 @@ import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -190,6 +192,50 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0101", "backoffDelayMs and backoffMaxDelayMs must be >= 0", "were -50 and -7");
         assertThat(problemsOf(BoundBelowStart.class)).singleElement().asString()
                 .contains("backoffMaxDelayMs (1000) is shorter than backoffDelayMs (5000)");
+    }
+
+    @FlowStep(flow = "both", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "both", type = TriggerType.SCHEDULE, cron = "* * * * *", every = "PT1M")
+    static class CronAndEvery implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "neither", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "neither", type = TriggerType.SCHEDULE)
+    static class NoCronNorEvery implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "sloppy", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "sloppy", type = TriggerType.SCHEDULE, every = "90s")
+    @Trigger(name = "hasty", type = TriggerType.SCHEDULE, every = "PT0.1S")
+    @Trigger(name = "by-hand", type = TriggerType.MANUAL, every = "PT1M")
+    static class BadIntervals implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aScheduleTriggerNeedsACronOrAnIntervalButNotBoth() {
+        assertThat(problemsOf(CronAndEvery.class)).singleElement().asString().contains("NVENT-0101",
+                CronAndEvery.class.getName(), "@Trigger 'both'", "has both, remove one");
+        assertThat(problemsOf(NoCronNorEvery.class)).singleElement().asString().contains(
+                NoCronNorEvery.class.getName(), "a SCHEDULE trigger needs cron = \"...\"", "or every = \"...\"");
+    }
+
+    @Test
+    void anIntervalThatIsNoWholeSecondsDurationOrIsOnAnotherTypeFailsDeploymentNamingTheClass() {
+        assertThat(problemsOf(BadIntervals.class)).hasSize(3).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadIntervals.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'sloppy'", "interval '90s' is not an ISO-8601 duration"),
+                        p -> assertThat(p).contains("@Trigger 'hasty'", "a whole number of seconds, at least PT1S"),
+                        p -> assertThat(p).contains("@Trigger 'by-hand'",
+                                "every = \"PT1M\" belongs to SCHEDULE triggers only; this one is MANUAL"));
     }
 
     abstract static class Base<T> implements Step<T, Void> {

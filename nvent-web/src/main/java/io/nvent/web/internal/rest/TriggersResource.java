@@ -54,8 +54,8 @@ public class TriggersResource {
      * The fields of a trigger that POST and PUT take; the others a GET returns (declared, stats …)
      * are the server's to report.
      */
-    private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "timezone", "event",
-            "description", "enabled");
+    private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
+            "event", "description", "enabled");
 
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
@@ -93,8 +93,9 @@ public class TriggersResource {
     }
 
     /**
-     * Creates a trigger: {@code {"name","type","flows":[...],"cron","timezone","event","description","enabled"}}
-     * → 201 with its {@code Location}; 409 if the name is taken.
+     * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","description",
+     * "enabled"}} → 201 with its {@code Location}; 409 if the name is taken. A schedule gives {@code cron} or
+     * {@code every} (an ISO-8601 duration such as {@code "PT90S"}).
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -116,9 +117,9 @@ public class TriggersResource {
     }
 
     /**
-     * Changes a trigger: the fields given replace theirs, the others keep their value. Name and type
-     * cannot change: a body that gives others answers 400 rather than leaving them as they were
-     * unnoticed.
+     * Changes a trigger: the fields given replace theirs, the others keep their value; a schedule given
+     * {@code cron} or {@code every} ticks on that alone. Name and type cannot change: a body that gives
+     * others answers 400 rather than leaving them as they were unnoticed.
      */
     @PUT
     @Path("{name}")
@@ -288,13 +289,34 @@ public class TriggersResource {
                 .enabled(body.bool("enabled").orElseGet(() -> old.map(TriggerSpec::enabled).orElse(true)))
                 .timezone(body.string("timezone").map(TriggersResource::zone)
                         .orElseGet(() -> old.map(TriggerSpec::timezone).orElse(DEFAULT_ZONE)));
-        body.string("cron").or(() -> old.flatMap(TriggerSpec::cron)).ifPresent(spec::cron);
+        Optional<String> cron = body.string("cron");
+        Optional<Duration> every = body.string("every").map(TriggersResource::every);
+        if (cron.isPresent() && every.isPresent()) {
+            throw new InvalidTriggerException("a schedule ticks on \"cron\" or \"every\"; the body gives both, "
+                    + "leave one out");
+        }
+        // A schedule given either ticks on that alone: the other, kept from before, would make it both.
+        if (cron.isEmpty() && every.isEmpty()) {
+            cron = old.flatMap(TriggerSpec::cron);
+            every = old.flatMap(TriggerSpec::every);
+        }
+        cron.ifPresent(spec::cron);
+        every.ifPresent(spec::every);
         body.string("event").or(() -> old.flatMap(TriggerSpec::event)).ifPresent(spec::event);
         TriggerSpec built = spec.build();
         if (built.type() == TriggerType.SCHEDULE) {
-            rejectCronThatNeverFires(built.cron().orElseThrow(), built.timezone());
+            built.cron().ifPresent(c -> rejectCronThatNeverFires(c, built.timezone()));
         }
         return built;
+    }
+
+    private static Duration every(String value) {
+        try {
+            return Duration.parse(value.trim());
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" "
+                    + "or \"PT36H\", was \"" + value + "\"", e);
+        }
     }
 
     private static void rejectDuplicates(List<String> flows) {
@@ -352,6 +374,7 @@ public class TriggersResource {
                         .add("lastError", info.lastError().map(e -> (JsonValue) Json.createValue(e))
                                 .orElse(JsonValue.NULL)));
         spec.cron().ifPresent(c -> body.add("cron", c));
+        spec.every().ifPresent(every -> body.add("every", every.toString()));
         spec.event().ifPresent(e -> body.add("event", e));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.WEBHOOK) {

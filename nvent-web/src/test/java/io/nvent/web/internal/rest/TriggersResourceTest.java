@@ -5,6 +5,7 @@ import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -68,9 +69,48 @@ class TriggersResourceTest {
         assertThatThrownBy(() -> resource.update("qa-man", "{\"crn\":\"* * * * *\",\"stats\":{},\"enabled\":false}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
-                        + "name, type, flows, cron, timezone, event, description, enabled");
+                        + "name, type, flows, cron, every, timezone, event, description, enabled");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
+    }
+
+    @Test
+    void aScheduleGivenAnIntervalTicksOnItAloneAndShowsIt() {
+        resource.update("nightly", "{\"every\":\"PT90S\"}");
+
+        assertThat(stored.spec("nightly").every()).hasValue(Duration.ofSeconds(90));
+        assertThat(stored.spec("nightly").cron()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getString("every")).isEqualTo("PT1M30S");
+
+        resource.update("nightly", "{\"cron\":\"0 3 * * *\"}");
+
+        assertThat(stored.spec("nightly").cron()).hasValue("0 3 * * *");
+        assertThat(stored.spec("nightly").every()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow())).doesNotContainKey("every");
+    }
+
+    @Test
+    void anIntervalThatIsNoDurationOrNoWholeSecondOrBesideACronIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"90s\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
+                        + "was \"90s\"");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.5S\"}"))
+                .hasMessageContaining("the interval (every) of schedule trigger 'nightly' is PT0.5S; it must be a "
+                        + "whole number of seconds, at least PT1S");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}"))
+                .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}"))
+                .hasMessageContaining("\"every\" of the trigger must be a string");
+
+        assertThat(stored.spec("nightly").cron()).hasValue("0 2 * * *");
+    }
+
+    @Test
+    void anIntervalOnATriggerOtherThanAScheduleIsRefused() {
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"every\":\"PT1M\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("trigger 'qa-man' is a manual trigger; an interval (every) belongs to schedule triggers only");
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */
