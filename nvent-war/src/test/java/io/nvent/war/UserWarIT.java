@@ -92,6 +92,8 @@ class UserWarIT {
         assertThat(http.get("api/shop/session").status()).isEqualTo(404);
         assertThat(http.post("api/shop/flows/welcome/runs", "{}").status()).isEqualTo(404);
         assertThat(http.get("api/nvent/flows").status()).as("nvent's API where it belongs").isEqualTo(200);
+        assertThat(http.get("api/nvent/openapi.yaml").body()).as("the API's address for generated clients")
+                .contains("servers:\n  - url: " + base.getPath() + "api/nvent\n");
 
         Http.Reply own = http.get("api/shop/orders");
         assertThat(own.status()).isEqualTo(418);

@@ -34,6 +34,7 @@ public final class NventWebInitializer implements ServletContainerInitializer {
         }
         context.addListener(LiveEndpointRegistrar.class);
         context.addListener(WebModuleAnnouncer.class);
+        context.addListener(WebhookSecretsCheck.class);
         if (!settings.securityEnabled()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0706 nvent.security.enabled=false: the console at {0}, the "
                     + "API and the stream are open to anyone who can reach this server", settings.uiPath());

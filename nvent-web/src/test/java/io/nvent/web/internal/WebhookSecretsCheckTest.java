@@ -1,0 +1,73 @@
+package io.nvent.web.internal;
+
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the start-up check says about webhook triggers and their secrets. */
+class WebhookSecretsCheckTest {
+
+    private static TriggerInfo trigger(String name, TriggerType type) {
+        TriggerSpec.Builder spec = TriggerSpec.newBuilder(name, type).flows(List.of("orders"));
+        if (type == TriggerType.EVENT) {
+            spec.event("orders.placed");
+        }
+        return new TriggerInfo(spec.build(), true, 0, 0, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    private static List<String> warningsOf(Runnable check) {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Logger log = Logger.getLogger(WebhookSecretsCheck.class.getName());
+        Handler collector = new Handler() {
+            @Override
+            public void publish(LogRecord entry) {
+                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(entry));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(collector);
+        try {
+            check.run();
+        } finally {
+            log.removeHandler(collector);
+        }
+        return warnings;
+    }
+
+    @Test
+    void aSecretUnderAMisspeltNameIsReportedAndTheRealTriggerShownOpen() {
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
+                List.of("nvent.triggers.erp-hok.secret", "nvent.queue.concurrency")));
+
+        assertThat(warnings).containsExactly(
+                "NVENT-0711 nvent.triggers.erp-hok.secret names no webhook trigger, so it signs nothing; the webhook "
+                        + "triggers are [erp-hook]",
+                "NVENT-0712 webhook trigger erp-hook takes unsigned requests: anyone who reaches "
+                        + "/api/nvent/triggers/erp-hook/webhook starts its flows; set nvent.triggers.erp-hook.secret "
+                        + "to require a signature");
+    }
+
+    @Test
+    void signedWebhooksAndOtherTriggersSayNothing() {
+        assertThat(warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
+                List.of("nvent.triggers.erp-hook.secret")))).isEmpty();
+    }
+}
