@@ -54,6 +54,20 @@ public interface TriggerService {
      */
     List<String> fire(String name, String jsonPayload);
 
+    /**
+     * Fires a trigger now, once per idempotency key: a webhook sender's retry of a delivery (same
+     * key, same payload) returns the runs the first fire started, with {@code created} false, and
+     * counts as no fire of its own. Keys are per trigger and flow; the same key with another payload
+     * is refused. See {@link StartOptions#idempotencyKey()}.
+     *
+     * @return the runs of the trigger's flows
+     * @throws TriggerNotFoundException if there is no such trigger
+     * @throws TriggerDisabledException if it is disabled
+     * @throws InvalidPayloadException if the payload is not valid JSON
+     * @throws IdempotencyKeyConflictException if the key started runs with another payload
+     */
+    List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
+
     /** The newest entries of a trigger's history, newest first. */
     List<TriggerEvent> history(String name, int limit);
 

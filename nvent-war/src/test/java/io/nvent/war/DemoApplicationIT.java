@@ -183,6 +183,14 @@ class DemoApplicationIT {
         assertThat(tooLong.json().getString("detail")).contains("Idempotency-Key").contains("at most 255 characters");
         assertThat(http.get("api/nvent/runs?flow=order").array().getValuesAs(JsonObject.class))
                 .filteredOn(run -> run.getString("runId").equals(runId)).hasSize(1);
+
+        Http.Reply fired = http.post("api/nvent/triggers/sync-now/fire", "{}", "Idempotency-Key", "sync-K-1");
+        Http.Reply firedAgain = http.post("api/nvent/triggers/sync-now/fire", "{}", "Idempotency-Key", "sync-K-1");
+        assertThat(fired.status()).isEqualTo(200);
+        assertThat(fired.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(firedAgain.status()).isEqualTo(200);
+        assertThat(firedAgain.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(firedAgain.json().getJsonArray("runs")).isEqualTo(fired.json().getJsonArray("runs")).hasSize(1);
     }
 
     @Test

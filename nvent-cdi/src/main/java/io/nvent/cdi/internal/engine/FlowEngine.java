@@ -239,19 +239,26 @@ public final class FlowEngine implements FlowService {
             return new StartedRun(start(flowName, inputJson, Optional.empty()), true);
         }
         String key = options.idempotencyKey().get();
-        FlowDefinition flow = registry.require(flowName);
-        String runId = idempotentRunId(flowName, key);
-        Optional<StartedRun> earlier = earlierStart(runId, flowName, key, inputJson);
+        return startOnce(registry.require(flowName), inputJson, key, key, JsonText.object().str("idempotencyKey", key));
+    }
+
+    /**
+     * Starts the run of {@code flow} whose id {@code idSeed} derives, unless it exists: then it is
+     * the run an earlier start with the same key created, and must have had the same input.
+     */
+    private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String idSeed,
+                                 JsonText startData) {
+        String runId = idempotentRunId(flow.name(), idSeed);
+        Optional<StartedRun> earlier = earlierStart(runId, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
         }
         requireReadableByEntry(flow, inputJson);
         try {
-            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                    JsonText.object().str("idempotencyKey", key));
+            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(), startData);
             return new StartedRun(runId, true);
         } catch (NventException raced) {
-            return earlierStart(runId, flowName, key, inputJson).orElseThrow(() -> raced);
+            return earlierStart(runId, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
     }
 
@@ -287,12 +294,20 @@ public final class FlowEngine implements FlowService {
         return createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
     }
 
-    /** Starts a run for a trigger fire; the payload is the run's input. */
-    String startFromTrigger(String flowName, String payloadJson, String trigger) {
+    /**
+     * Starts a run for a trigger fire; the payload is the run's input. With a key (a webhook
+     * sender's delivery id), once per trigger, flow and key: the key's runs are the trigger's own,
+     * apart from runs started directly with the same key.
+     */
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, Optional<String> key) {
         FlowDefinition flow = registry.require(flowName);
+        if (key.isPresent()) {
+            return startOnce(flow, payloadJson, key.get(), "trigger " + trigger + '\u0000' + key.get(),
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get()));
+        }
         requireReadableByEntry(flow, payloadJson);
-        return createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger));
+        return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
+                JsonText.object().str("trigger", trigger)), true);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
@@ -186,7 +188,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build());
+                .str("timezone", spec.timezone().getId()).build(), Optional.empty());
     }
 
     @Override
@@ -199,7 +201,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<String> started = new ArrayList<>();
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).filter(t -> t.spec().enabled())
-                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson).started()));
+                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson, Optional.empty()).startedIds()));
         }
         return started;
     }
@@ -272,11 +274,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     @Override
     public List<String> fire(String name, String jsonPayload) {
+        return fire(name, jsonPayload, StartOptions.DEFAULTS).stream().map(StartedRun::runId).toList();
+    }
+
+    @Override
+    public List<StartedRun> fire(String name, String jsonPayload, StartOptions options) {
         TriggerRecord trigger = require(name);
         if (!trigger.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
-        Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"));
+        Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"),
+                options.idempotencyKey());
         if (fire.started().isEmpty() && !fire.failures().isEmpty()) {
             // The caller must not believe it started something. The payload is in the trigger's history.
             RuntimeException first = fire.failures().get(0);
@@ -289,8 +297,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return fire.started();
     }
 
-    /** What a fire did: the runs it started, and why the other flows did not start. */
-    private record Fire(List<String> started, List<RuntimeException> failures, List<String> errors) {
+    /** What a fire did: the runs it started (or an earlier fire with its key did), and why the other flows did not start. */
+    private record Fire(List<StartedRun> started, List<RuntimeException> failures, List<String> errors) {
+
+        List<String> startedIds() {
+            return started.stream().map(StartedRun::runId).toList();
+        }
     }
 
     @Override
@@ -311,14 +323,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     // ---------------------------------------------------------------- internals
 
-    private Fire fireNow(TriggerSpec spec, String payloadJson) {
+    private Fire fireNow(TriggerSpec spec, String payloadJson, Optional<String> idempotencyKey) {
         Instant now = clock.instant();
-        List<String> started = new ArrayList<>();
+        List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
         for (String flow : spec.flows()) {
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name()));
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), idempotencyKey));
             } catch (InvalidPayloadException badInput) {
                 // The sender's mistake, recorded in the trigger's history; no stack trace needed.
                 errors.add(flow + ": " + badInput.getMessage());
@@ -333,11 +345,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
+        List<String> created = started.stream().filter(StartedRun::created).map(StartedRun::runId).toList();
+        if (created.isEmpty() && error.isEmpty() && !started.isEmpty()) {
+            // A sender's retry of a fire that started every flow already: not a fire of its own.
+            return new Fire(started, failures, errors);
+        }
         try {
-            recordFire(spec, now, started, error, payloadJson);
+            recordFire(spec, now, created, error, payloadJson);
         } catch (RuntimeException e) {
             // The runs are started and stored: failing the call now would make its caller fire again.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + started
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + created
                     + " but its statistics or history entry could not be stored", e);
         }
         return new Fire(started, failures, errors);

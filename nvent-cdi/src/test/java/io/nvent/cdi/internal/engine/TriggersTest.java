@@ -2,10 +2,13 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -103,6 +106,28 @@ class TriggersTest {
             assertThat(h.history(runs.get(0)).get(0).data()).contains("\"region\":\"EU\"");
             assertThat(h.triggers.history("on-demand", 10)).extracting(e -> e.type())
                     .containsExactly("trigger.fired", "trigger.registered");
+        }
+    }
+
+    @Test
+    void aFireSentAgainWithItsIdempotencyKeyReturnsTheFirstFiresRunsAndCountsAsNoFire() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            StartOptions delivery = StartOptions.idempotent("delivery-42");
+            List<StartedRun> first = h.triggers.fire("on-demand", "{\"region\":\"EU\"}", delivery);
+            List<StartedRun> again = h.triggers.fire("on-demand", "{ \"region\": \"EU\" }", delivery);
+            List<StartedRun> other = h.triggers.fire("on-demand", "{\"region\":\"EU\"}",
+                    StartOptions.idempotent("delivery-43"));
+
+            assertThat(first).singleElement().satisfies(run -> assertThat(run.created()).isTrue());
+            assertThat(again).containsExactly(new StartedRun(first.get(0).runId(), false));
+            assertThat(other).singleElement().satisfies(run -> assertThat(run.runId()).isNotEqualTo(first.get(0).runId()));
+            assertThat(h.triggers.trigger("on-demand").orElseThrow().fires()).isEqualTo(2);
+            assertThat(h.triggers.history("on-demand", 10)).extracting(e -> e.type())
+                    .containsExactly("trigger.fired", "trigger.fired", "trigger.registered");
+            assertThat(h.history(first.get(0).runId()).get(0).data())
+                    .contains("\"trigger\":\"on-demand\"", "\"idempotencyKey\":\"delivery-42\"");
+            assertThatThrownBy(() -> h.triggers.fire("on-demand", "{\"region\":\"US\"}", delivery))
+                    .isInstanceOf(IdempotencyKeyConflictException.class).hasMessageContaining("delivery-42");
         }
     }
 

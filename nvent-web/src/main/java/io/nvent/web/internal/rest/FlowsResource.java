@@ -3,10 +3,8 @@ package io.nvent.web.internal.rest;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
-import io.nvent.InvalidPayloadException;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
-import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,10 +31,6 @@ import java.util.Optional;
 @Path("flows")
 @Produces(MediaType.APPLICATION_JSON)
 public class FlowsResource {
-
-    /** The IETF draft's header (draft-ietf-httpapi-idempotency-key-header), as Stripe and others use it. */
-    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-    static final String IDEMPOTENT_REPLAY = "Idempotent-Replayed";
 
     private static final JsonProvider JSON = Representations.JSON;
 
@@ -89,27 +83,17 @@ public class FlowsResource {
     @Path("{flow}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
-                          @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
-        StartedRun run = flows.startWithJson(name, body, startOptions(idempotencyKey));
+                          @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey) {
+        StartedRun run = flows.startWithJson(name, body, IdempotencyKeyHeader.startOptions(idempotencyKey));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
         String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()
                 .toString();
         // A repeated request gets what the first got, but says that it created nothing this time.
         return (run.created() ? Response.created(location) : Response.ok().location(location)
-                .header(IDEMPOTENT_REPLAY, "true"))
+                .header(IdempotencyKeyHeader.REPLAYED, "true"))
                 .entity(entity).build();
     }
 
-    private static StartOptions startOptions(String idempotencyKey) {
-        if (idempotencyKey == null) {
-            return StartOptions.DEFAULTS;
-        }
-        try {
-            return StartOptions.idempotent(idempotencyKey);
-        } catch (IllegalArgumentException bad) {
-            throw new InvalidPayloadException("header " + IDEMPOTENCY_KEY + ": " + bad.getMessage());
-        }
-    }
 
     /** Clears the flow's history: deletes its finished runs; runs under way stay. */
     @DELETE

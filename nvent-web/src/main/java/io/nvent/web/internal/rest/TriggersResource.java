@@ -1,6 +1,8 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.InvalidTriggerException;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
@@ -182,8 +184,18 @@ public class TriggersResource {
     /** Fires a trigger now; the body (JSON, may be empty) becomes the input of the runs it starts. */
     @POST
     @Path("{name}/fire")
-    public String fire(@PathParam("name") String name, String body) {
-        return runs(name, triggers.fire(name, body == null || body.isBlank() ? "{}" : body));
+    public Response fire(@PathParam("name") String name, String body,
+                         @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey) {
+        List<StartedRun> runs = triggers.fire(name, body == null || body.isBlank() ? "{}" : body,
+                IdempotencyKeyHeader.startOptions(idempotencyKey));
+        return fired(name, runs, Response.ok());
+    }
+
+    /** A fire's answer: the runs, and whether an earlier request with the same key started them all. */
+    private static Response fired(String name, List<StartedRun> runs, Response.ResponseBuilder firstTime) {
+        boolean replayed = !runs.isEmpty() && runs.stream().noneMatch(StartedRun::created);
+        String body = runs(name, runs.stream().map(StartedRun::runId).toList());
+        return (replayed ? Response.ok().header(IdempotencyKeyHeader.REPLAYED, "true") : firstTime).entity(body).build();
     }
 
     /**
@@ -194,7 +206,9 @@ public class TriggersResource {
     @POST
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
-                            @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature, byte[] raw) {
+                            @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature,
+                            @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey, byte[] raw) {
+        StartOptions options = IdempotencyKeyHeader.startOptions(idempotencyKey);
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
         if (webhook.isEmpty()) {
@@ -208,7 +222,7 @@ public class TriggersResource {
         Optional<String> secret = secretOf(trigger);
         if (secret.isEmpty()) {
             requireEnabled(info);
-            return fire(trigger, body);
+            return fire(trigger, body, options);
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
@@ -229,7 +243,7 @@ public class TriggersResource {
                     + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
         }
         try {
-            return fire(trigger, body);
+            return fire(trigger, body, options);
         } catch (RuntimeException e) {
             seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
             throw e;
@@ -242,9 +256,9 @@ public class TriggersResource {
         }
     }
 
-    private Response fire(String name, byte[] body) {
+    private Response fire(String name, byte[] body, StartOptions options) {
         String payload = body.length == 0 ? "{}" : new String(body, StandardCharsets.UTF_8);
-        return Response.accepted(runs(name, triggers.fire(name, payload))).build();
+        return fired(name, triggers.fire(name, payload, options), Response.accepted());
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */

@@ -169,6 +169,11 @@ class TriggersResourceTest {
         }
 
         @Override
+        public List<io.nvent.StartedRun> fire(String name, String jsonPayload, io.nvent.StartOptions options) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public List<TriggerEvent> history(String name, int limit) {
             throw new UnsupportedOperationException();
         }
