@@ -18,7 +18,7 @@ public class IdempotencyKeyConflictException extends NventException {
     private final String runId;
 
     public IdempotencyKeyConflictException(String flow, String idempotencyKey, String runId) {
-        super("NVENT-0160 idempotency key '" + idempotencyKey + "' of flow '" + flow + "' already started run "
+        super("NVENT-0211 idempotency key '" + idempotencyKey + "' of flow '" + flow + "' already started run "
                 + runId + " with another input; a new request needs a new key");
         this.flow = Objects.requireNonNull(flow, "flow");
         this.idempotencyKey = Objects.requireNonNull(idempotencyKey, "idempotencyKey");

@@ -75,7 +75,7 @@ class IdempotentStartTest {
 
             assertThatThrownBy(() -> h.engine.start("payment", Map.of("amount", 13), StartOptions.idempotent("order-7")))
                     .isInstanceOf(IdempotencyKeyConflictException.class)
-                    .hasMessage("NVENT-0160 idempotency key 'order-7' of flow 'payment' already started run "
+                    .hasMessage("NVENT-0211 idempotency key 'order-7' of flow 'payment' already started run "
                             + first.runId() + " with another input; a new request needs a new key")
                     .satisfies(e -> assertThat(((IdempotencyKeyConflictException) e).runId()).isEqualTo(first.runId()));
             assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
