@@ -49,7 +49,7 @@ export function span(ms) {
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${unit}`;
 }
 
-const ACTIONS = { fail: 'the step and the run fail', continue: 'the step runs without data', retry: 'it is registered again' };
+const ACTIONS = { fail: 'the step and the run fail', continue: 'the run goes on without its data', retry: 'it is registered again' };
 
 /**
  * What an await of the registry ({type, delayMs, cron, timezone, event, filterKey, timeoutMs, timeoutAction,
