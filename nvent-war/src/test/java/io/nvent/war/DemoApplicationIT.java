@@ -852,6 +852,8 @@ class DemoApplicationIT {
                     .contains("before the step", "webhook", "times out after 1 h", "the step and the run fail");
             assertThat(console.text(By.cssSelector("tr[data-step-settings=pay] .step-await[data-position=before]")))
                     .contains("before · webhook", "times out after 1 h");
+            console.until(() -> !console.all(By.cssSelector("#flow-triggers tr.manual-start")).isEmpty());
+            assertThat(console.tablesWiderThanTheirCards()).as("flow page tables").isEmpty();
             console.screenshot("06b-flow-with-an-await");
 
             console.go("#/flows/inventory-sync");
