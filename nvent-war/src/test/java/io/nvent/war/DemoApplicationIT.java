@@ -971,7 +971,7 @@ class DemoApplicationIT {
             // fire the demo's manual trigger with a JSON payload; invalid JSON is caught before sending
             console.click(By.cssSelector("#triggers-table tr[data-trigger=sync-now] td.trigger-name a"));
             console.until(() -> console.hash().equals("#/triggers/sync-now"));
-            assertThat(console.find(By.id("trigger-delete")).isEnabled()).as("a declared trigger is disabled, not deleted").isFalse();
+            assertThat(console.awaitVisible(By.id("trigger-delete")).isEnabled()).as("a declared trigger is disabled, not deleted").isFalse();
             int firesBefore = http.get("api/nvent/triggers/sync-now").json().getJsonObject("stats").getInt("fires");
             console.click(By.id("fire-trigger"));
             WebElement payload = console.awaitVisible(By.id("fire-input"));
