@@ -156,6 +156,19 @@ class DemoApplicationIT {
                 .satisfies(s -> assertThat(s.getJsonArray("subscribes").getValuesAs(jakarta.json.JsonString.class))
                         .extracting(jakarta.json.JsonString::getString)
                         .containsExactly("payment.charged", "stock.reserved"));
+
+        JsonObject expense = flows.stream().filter(f -> f.getString("name").equals("expense")).findFirst().orElseThrow();
+        JsonObject pay = expense.getJsonArray("steps").getValuesAs(JsonObject.class).stream()
+                .filter(s -> s.getString("name").equals("pay")).findFirst().orElseThrow();
+        assertThat(pay.getJsonObject("awaitBefore").toString())
+                .isEqualTo("{\"type\":\"webhook\",\"timeoutMs\":3600000,\"timeoutAction\":\"fail\"}");
+        assertThat(pay.containsKey("awaitAfter")).isFalse();
+        assertThat(pay.getInt("priority")).isZero();
+        assertThat(pay.getJsonObject("retry").getInt("maxAttempts")).isEqualTo(pay.getInt("maxAttempts"));
+        assertThat(pay.getJsonObject("retry").getString("backoff")).isEqualTo("exponential");
+        assertThat(pay.getJsonObject("retry").keySet()).containsExactlyInAnyOrder("maxAttempts", "backoff", "delayMs", "maxDelayMs");
+        assertThat(order.getJsonArray("steps").getValuesAs(JsonObject.class))
+                .noneMatch(s -> s.containsKey("awaitBefore") || s.containsKey("awaitAfter"));
     }
 
     @Test
@@ -498,6 +511,16 @@ class DemoApplicationIT {
         assertThat(colored.getJsonArray("nodes").getValuesAs(JsonObject.class))
                 .extracting(n -> n.getString("status")).containsOnly("completed");
 
+        JsonObject expense = http.get("api/nvent/flows/expense/graph").json();
+        assertThat(expense.getJsonArray("nodes").getValuesAs(JsonObject.class))
+                .extracting(n -> n.getString("id") + "@" + n.getInt("level") + ":"
+                        + (n.containsKey("awaitBefore") ? n.getJsonObject("awaitBefore").getString("type") : "-"))
+                .containsExactlyInAnyOrder("submit@0:-", "pay@1:webhook");
+        assertThat(expense.getJsonArray("nodes").getValuesAs(JsonObject.class))
+                .filteredOn(n -> n.getString("id").equals("pay")).singleElement()
+                .satisfies(n -> assertThat(n.getJsonObject("awaitBefore").getJsonNumber("timeoutMs").longValue())
+                        .isEqualTo(3_600_000L));
+
         assertThat(http.get("api/nvent/flows/retry-demo/graph?runId=" + runId).status()).isEqualTo(400);
         assertThat(http.get("api/nvent/flows/order/graph?runId=nope").status()).isEqualTo(404);
         assertThat(http.get("api/nvent/flows/nope/graph").status()).isEqualTo(404);
@@ -829,6 +852,22 @@ class DemoApplicationIT {
             console.until(() -> console.all(By.cssSelector(".graph .node.completed")).size() == 4);
             console.screenshot("06-flow-diagram");
 
+            console.go("#/flows/expense");
+            By payAwait = By.cssSelector(".graph .node[data-step=pay] .await-badge.before[data-type=webhook]");
+            console.until(() -> !console.all(payAwait).isEmpty());
+            assertThat(console.all(By.cssSelector(".graph .node[data-step=submit] .await-badge"))).isEmpty();
+            assertThat((String) console.script("return arguments[0].querySelector('title').textContent;", console.find(payAwait)))
+                    .contains("before the step", "webhook", "times out after 1 h", "the step and the run fail");
+            assertThat(console.text(By.cssSelector("tr[data-step-settings=pay] .step-await[data-position=before]")))
+                    .contains("before · webhook", "times out after 1 h");
+            console.until(() -> !console.all(By.cssSelector("#flow-triggers tr.manual-start")).isEmpty());
+            assertThat(console.tablesWiderThanTheirCards()).as("flow page tables").isEmpty();
+            console.screenshot("06b-flow-with-an-await");
+
+            console.go("#/flows/inventory-sync");
+            console.awaitVisible(By.cssSelector("#flow-triggers tr[data-trigger=every-5-minutes]"));
+            assertThat(console.text(By.id("flow-triggers"))).contains("every-5-minutes", "schedule", "*/5 * * * *", "sync-now");
+
             String jobId = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json().getJsonArray("jobs")
                     .getValuesAs(JsonObject.class).stream().filter(j -> j.getString("runId").equals(broken))
                     .findFirst().orElseThrow().getString("jobId");
@@ -940,7 +979,7 @@ class DemoApplicationIT {
             // fire the demo's manual trigger with a JSON payload; invalid JSON is caught before sending
             console.click(By.cssSelector("#triggers-table tr[data-trigger=sync-now] td.trigger-name a"));
             console.until(() -> console.hash().equals("#/triggers/sync-now"));
-            assertThat(console.find(By.id("trigger-delete")).isEnabled()).as("a declared trigger is disabled, not deleted").isFalse();
+            assertThat(console.awaitVisible(By.id("trigger-delete")).isEnabled()).as("a declared trigger is disabled, not deleted").isFalse();
             int firesBefore = http.get("api/nvent/triggers/sync-now").json().getJsonObject("stats").getInt("fires");
             console.click(By.id("fire-trigger"));
             WebElement payload = console.awaitVisible(By.id("fire-input"));

@@ -39,6 +39,68 @@ function layout(graph) {
   return { pos, width: PAD * 2 + columns.length * W + (columns.length - 1) * GAP_X, height: PAD * 2 + tallest * H + (tallest - 1) * GAP_Y };
 }
 
+/** 500 → "500 ms", 90000 → "90 s", 300000 → "5 min", 86400000 → "24 h", 129600000 → "36 h", 172800000 → "2 d". */
+export function span(ms) {
+  if (ms < 1000) return `${ms} ms`;
+  // days from two on: "24 h" reads better than "1 d"
+  const units = [['d', 86400000], ['h', 3600000], ['min', 60000], ['s', 1000]].filter(([u]) => u !== 'd' || ms >= 172800000);
+  const [unit, size] = units.find(([, size]) => ms % size === 0) || units.find(([, size]) => ms >= size);
+  const n = ms / size;
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${unit}`;
+}
+
+const ACTIONS = { fail: 'the step and the run fail', continue: 'the run goes on without its data', retry: 'it is registered again' };
+
+/**
+ * What an await of the registry ({type, delayMs, cron, timezone, event, filterKey, timeoutMs, timeoutAction,
+ * timeoutRetries}) waits for, in words: "waits 5 min", "waits for a POST to its webhook URL", ….
+ */
+export function awaitWhat(a) {
+  switch (a.type) {
+    case 'time': return `waits ${span(a.delayMs)}`;
+    case 'schedule': return `waits for the next tick of ${a.cron} (${a.timezone})`;
+    case 'webhook': return 'waits for a POST to its webhook URL';
+    case 'event': return `waits for event ${a.event}${a.filterKey ? ` with the run input's ${a.filterKey}` : ''}`;
+    default: return `waits (${a.type})`;
+  }
+}
+
+/** "times out after 1 h: the step and the run fail"; null for an await without timeout. */
+export function awaitTimeout(a) {
+  if (a.timeoutMs === undefined || a.timeoutMs === null) return null;
+  const action = ACTIONS[a.timeoutAction] || a.timeoutAction;
+  const retries = a.timeoutAction === 'retry' && a.timeoutRetries !== undefined
+    ? ` (at most ${a.timeoutRetries} time${a.timeoutRetries === 1 ? '' : 's'}, then the step fails)` : '';
+  return `times out after ${span(a.timeoutMs)}: ${action}${retries}`;
+}
+
+/** An await in one line, for tooltips: "before the step: waits 5 min; times out after …". */
+export function awaitLine(a, position) {
+  const timeout = awaitTimeout(a);
+  return `${position === 'before' ? 'before the step' : 'after the step, before its events'}: ${awaitWhat(a)}${timeout ? `; ${timeout}` : ''}`;
+}
+
+/** "3 attempts, exponential backoff from 1 s up to 5 min"; "1 attempt, no retry". */
+export function retryLine(r) {
+  if (!r || r.maxAttempts <= 1) return '1 attempt, no retry';
+  return r.backoff === 'fixed'
+    ? `${r.maxAttempts} attempts, ${span(r.delayMs)} apart`
+    : `${r.maxAttempts} attempts, exponential backoff from ${span(r.delayMs)} up to ${span(r.maxDelayMs)}`;
+}
+
+const BADGE_H = 16;
+
+/** The "‖ webhook" pill on a node's top edge: before the step on the left, after it on the right. */
+function awaitBadge(a, position) {
+  const label = `‖ ${a.type}`;
+  const w = label.length * 6.2 + 14;
+  const x = position === 'before' ? 16 : W - 16 - w;
+  return s('g', { class: `await-badge ${position}`, 'data-position': position, 'data-type': a.type },
+    s('rect', { x, y: -BADGE_H / 2, width: w, height: BADGE_H, rx: BADGE_H / 2 }),
+    s('text', { x: x + w / 2, y: 3.5, 'text-anchor': 'middle' }, label),
+    s('title', {}, awaitLine(a, position)));
+}
+
 /**
  * Renders the graph. statuses: {step: status}; onSelect(step) when a node is clicked.
  * Returns {el, update(statuses), select(step)}.
@@ -73,7 +135,12 @@ export function flowGraph(graph, { statuses = {}, onSelect, selected, fit = fals
       status,
       s('text', { class: 'meta', x: 20, y: 44 }, `${n.role === 'entry' ? 'entry · ' : ''}queue ${n.queue}`),
       s('text', { class: 'meta', x: 20, y: 58 }, `${n.maxAttempts} attempt${n.maxAttempts === 1 ? '' : 's'} · emits ${n.emits.length}`),
-      s('title', {}, `${n.id}\nsubscribes: ${n.subscribes.join(', ') || '–'}\nemits: ${n.emits.join(', ') || '–'}`));
+      s('title', {}, [`${n.id}`, `subscribes: ${n.subscribes.join(', ') || '–'}`, `emits: ${n.emits.join(', ') || '–'}`,
+        n.retry ? `retry: ${retryLine(n.retry)}` : null,
+        n.awaitBefore ? `await ${awaitLine(n.awaitBefore, 'before')}` : null,
+        n.awaitAfter ? `await ${awaitLine(n.awaitAfter, 'after')}` : null].filter(Boolean).join('\n')),
+      n.awaitBefore ? awaitBadge(n.awaitBefore, 'before') : null,
+      n.awaitAfter ? awaitBadge(n.awaitAfter, 'after') : null);
     if (onSelect) {
       g.addEventListener('click', () => onSelect(n.id));
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onSelect(n.id); });

@@ -1,8 +1,9 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { flowGraph } from '../graph.js';
+import { flowGraph, awaitWhat, awaitTimeout, retryLine, span } from '../graph.js';
 import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor, confirmDialog, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
+import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
 export function flowsView(ctx) {
   ctx.crumbs('Flows');
@@ -39,9 +40,13 @@ export function flowView(ctx) {
   const graphSub = h('span', {}, 'select a run to color the steps by its state');
   const runsBody = h('div', { class: 'card-body flush' });
   const stepsBody = h('div', { class: 'card-body flush' });
+  const triggersBody = h('div', { class: 'card-body flush', id: 'flow-triggers' });
   ctx.view.append(
     card('Diagram', graphSub, graphBody),
-    h('div', { class: 'grid main-side' }, card('Runs', 'newest first, live', runsBody), card('Steps', 'configuration', stepsBody)));
+    h('div', { class: 'grid main-side' }, card('Runs', 'newest first, live', runsBody),
+      h('div', { class: 'grid', style: 'align-content:start' },
+        card('Started by', 'triggers of this flow', triggersBody),
+        card('Steps', 'configuration', stepsBody))));
 
   let graph = null;
   let selected = ctx.query.run || null;
@@ -66,21 +71,42 @@ export function flowView(ctx) {
         h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)))))) : h('div', { class: 'empty' }, 'No runs yet. Start one.'));
     refreshGraph();
   };
+  const loadTriggers = async () => {
+    try {
+      const triggers = (await api.triggers()).filter((t) => t.flows.includes(name));
+      fill(triggersBody, h('table', {}, h('tbody', {},
+        triggers.map((t) => h('tr', { dataset: { trigger: t.name } },
+          h('td', {}, h('a', { href: triggerHref(t.name) }, h('strong', {}, t.name)), ' ', typeBadge(t.type),
+            t.enabled ? null : [' ', h('span', { class: 'pill' }, 'disabled')],
+            h('div', { class: 'small muted' }, triggerSource(t))))),
+        h('tr', { class: 'manual-start' }, h('td', { class: 'small muted' },
+          triggers.length ? 'and ' : 'No triggers: ', h('strong', {}, '▶ Start run'), ' here or ',
+          h('code', {}, `POST ${api.base}/flows/${name}/runs`))))));
+    } catch (e) {
+      fill(triggersBody, h('div', { class: 'empty' }, e.message));
+    }
+  };
   (async () => {
     try {
       const [g, flow] = await Promise.all([api.graph(name), api.flow(name)]);
       graph = flowGraph(g, { onSelect: (step) => { document.querySelector(`[data-step-row="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'nearest' }); } });
       fill(graphBody, graph.el);
-      fill(stepsBody, h('table', {},
+      fill(stepsBody, h('table', { id: 'flow-steps' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Waits for → emits'))),
-        h('tbody', {}, flow.steps.map((s) => h('tr', { dataset: { stepRow: s.name } },
+        h('tbody', {}, flow.steps.map((s) => [h('tr', { class: 'step-head', dataset: { stepRow: s.name } },
           h('td', {}, h('strong', {}, s.name), h('div', { class: 'small muted' },
-            `${s.role === 'entry' ? 'entry · ' : ''}${s.maxAttempts} attempt${s.maxAttempts === 1 ? '' : 's'} · ${Math.round(s.timeoutMs / 1000)} s`)),
+            `${s.role === 'entry' ? 'entry · ' : ''}queue ${s.queue}${s.priority ? ` · priority ${s.priority}` : ''}`)),
           h('td', { class: 'events-cell' },
             s.subscribes.map((e) => h('div', {}, h('span', { class: 'muted small' }, '← '), h('span', { class: 'pill' }, e))),
             s.emits.map((e) => h('div', {}, h('span', { class: 'muted small' }, '→ '), h('span', { class: 'pill' }, e))),
-            !s.subscribes.length && !s.emits.length ? h('span', { class: 'muted small' }, '–') : null))))));
+            !s.subscribes.length && !s.emits.length ? h('span', { class: 'muted small' }, '–') : null)),
+        // retry and awaits below, across both columns: sentences need the room
+        h('tr', { class: 'step-settings', dataset: { stepSettings: s.name } }, h('td', { colspan: 2 },
+          h('div', { class: 'small muted step-retry' }, s.retry ? retryLine(s.retry) : `${s.maxAttempts} attempt${s.maxAttempts === 1 ? '' : 's'}`,
+            `; each attempt up to ${span(s.timeoutMs)}`),
+          stepAwait(s.awaitBefore, 'before'), stepAwait(s.awaitAfter, 'after')))]))));
       loadRuns();
+      loadTriggers();
     } catch (e) {
       ctx.actions();   // no flow to start
       fill(graphBody, h('div', { class: 'empty', id: 'flow-error' }, e.message));
@@ -89,6 +115,15 @@ export function flowView(ctx) {
   let timer;
   const off = live.flow(name, () => { clearTimeout(timer); timer = setTimeout(loadRuns, 250); });
   return () => { off(); clearTimeout(timer); };
+}
+
+/** A step's await in its row of the Steps table: where, what it waits for, and its timeout. */
+function stepAwait(a, position) {
+  if (!a) return null;
+  const timeout = awaitTimeout(a);
+  return h('div', { class: 'step-await small', dataset: { position, type: a.type } },
+    h('span', { class: 'badge awaiting' }, `‖ ${position} · ${a.type}`), ' ', awaitWhat(a),
+    timeout ? h('div', { class: 'muted' }, timeout) : null);
 }
 
 /** The "start a run" dialog: a JSON editor that reports invalid JSON before anything is sent. */

@@ -120,6 +120,20 @@ function scheduleCell(t) {
       : h('div', { class: 'small muted' }, t.enabled ? 'no upcoming tick' : 'paused while disabled'));
 }
 
+/** How a trigger starts its flows, in one line of text (the flow page's "Started by"). */
+export function triggerSource(t) {
+  switch (t.type) {
+    case 'schedule': {
+      const seconds = t.every ? everySeconds(t.every) : null;
+      const tick = seconds ? describeEvery(seconds) : `cron ${t.cron || t.every} (${t.timezone})`;
+      return t.enabled && t.nextFireAt ? `${tick} · next ${dateTime(t.nextFireAt)}` : tick;
+    }
+    case 'webhook': return `POST ${t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`}${t.signed ? ' (signed)' : ''}`;
+    case 'event': return `on event ${t.event}`;
+    default: return 'fired on demand';
+  }
+}
+
 function sourceCell(t) {
   switch (t.type) {
     case 'schedule': return scheduleCell(t);

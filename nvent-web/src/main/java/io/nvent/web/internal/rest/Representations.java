@@ -1,11 +1,14 @@
 package io.nvent.web.internal.rest;
 
 import jakarta.json.spi.JsonProvider;
+import io.nvent.AwaitSpec;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
+import io.nvent.RetryPolicy;
 import io.nvent.StepDefinition;
+import io.nvent.TimeoutAction;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -41,12 +44,13 @@ public final class Representations {
         for (StepDefinition step : flow.steps()) {
             steps.add(JSON.createObjectBuilder()
                     .add("name", step.name())
-                    .add("role", step.role().name().toLowerCase(java.util.Locale.ROOT))
+                    .add("role", step.role().name().toLowerCase(Locale.ROOT))
                     .add("queue", step.queue())
                     .add("subscribes", JSON.createArrayBuilder(step.subscribes()))
                     .add("emits", JSON.createArrayBuilder(step.emits()))
                     .add("maxAttempts", step.retry().maxAttempts())
-                    .add("timeoutMs", step.timeout().toMillis()));
+                    .add("timeoutMs", step.timeout().toMillis())
+                    .addAll(settings(step)));
         }
         return JSON.createObjectBuilder()
                 .add("name", flow.name())
@@ -54,6 +58,55 @@ public final class Representations {
                 .add("steps", steps)
                 .add("stats", stats(stats))
                 .build();
+    }
+
+    /**
+     * What a step's definition says beyond its events, the same in the registry and the graph:
+     * {@code priority}, {@code retry} and, when the step has them, {@code awaitBefore} /
+     * {@code awaitAfter}.
+     */
+    static JsonObjectBuilder settings(StepDefinition step) {
+        RetryPolicy retry = step.retry();
+        JsonObjectBuilder body = JSON.createObjectBuilder()
+                .add("priority", step.priority())
+                .add("retry", JSON.createObjectBuilder()
+                        .add("maxAttempts", retry.maxAttempts())
+                        .add("backoff", retry.backoff().name().toLowerCase(Locale.ROOT))
+                        .add("delayMs", retry.initialDelay().toMillis())
+                        .add("maxDelayMs", retry.maxDelay().toMillis()));
+        step.awaitBefore().ifPresent(a -> body.add("awaitBefore", await(a)));
+        step.awaitAfter().ifPresent(a -> body.add("awaitAfter", await(a)));
+        return body;
+    }
+
+    /**
+     * An await as declared, defaults applied: its type and only the fields that apply to it
+     * ({@code delayMs} of a time await, {@code cron} and {@code timezone} of a schedule,
+     * {@code event} and {@code filterKey} of an event await); {@code timeoutMs} and
+     * {@code timeoutAction} when it times out, {@code timeoutRetries} when a timeout registers it again.
+     */
+    static JsonObject await(AwaitSpec await) {
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("type", await.type().name().toLowerCase(Locale.ROOT));
+        switch (await.type()) {
+            case TIME -> body.add("delayMs", await.delay().toMillis());
+            case SCHEDULE -> {
+                await.cron().ifPresent(cron -> body.add("cron", cron));
+                body.add("timezone", await.timezone().getId());
+            }
+            case EVENT -> {
+                await.event().ifPresent(event -> body.add("event", event));
+                await.filterKey().ifPresent(key -> body.add("filterKey", key));
+            }
+            case WEBHOOK -> { }   // its URL is made when it registers
+        }
+        await.timeout().ifPresent(timeout -> {
+            body.add("timeoutMs", timeout.toMillis())
+                    .add("timeoutAction", await.timeoutAction().name().toLowerCase(Locale.ROOT));
+            if (await.timeoutAction() == TimeoutAction.RETRY) {
+                body.add("timeoutRetries", await.timeoutRetries());
+            }
+        });
+        return body.build();
     }
 
     public static JsonObject stats(FlowStats stats) {
@@ -123,7 +176,8 @@ public final class Representations {
                     .add("subscribes", JSON.createArrayBuilder(step.subscribes()))
                     .add("emits", JSON.createArrayBuilder(step.emits()))
                     .add("maxAttempts", step.retry().maxAttempts())
-                    .add("timeoutMs", step.timeout().toMillis());
+                    .add("timeoutMs", step.timeout().toMillis())
+                    .addAll(settings(step));
             run.ifPresent(r -> node.add("status", Optional.ofNullable(r.steps().get(step.name()))
                     .map(StepStatus::wireName).orElse("idle")));
             nodes.add(node);

@@ -1,0 +1,106 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.AwaitSpec;
+import io.nvent.AwaitType;
+import io.nvent.BackoffType;
+import io.nvent.FlowDefinition;
+import io.nvent.FlowStats;
+import io.nvent.RetryPolicy;
+import io.nvent.StepDefinition;
+import io.nvent.StepRole;
+import io.nvent.TimeoutAction;
+import jakarta.json.JsonObject;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The registry and the graph show a step's awaits, retry policy and priority, not only its events. */
+class RepresentationsTest {
+
+    private static final RetryPolicy RETRY = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+            .initialDelay(Duration.ofMillis(500)).maxDelay(Duration.ofSeconds(10)).build();
+
+    private static AwaitSpec await(AwaitType type, Duration delay, String cron, String event, String filterKey,
+                                   Duration timeout, TimeoutAction action, int retries) {
+        return new AwaitSpec(type, delay, Optional.ofNullable(cron), ZoneId.of("Europe/Paris"), Optional.ofNullable(event),
+                Optional.ofNullable(filterKey), Optional.ofNullable(timeout), action, retries);
+    }
+
+    private static StepDefinition step(String name, StepRole role, List<String> subscribes, List<String> emits,
+                                       int priority, Optional<AwaitSpec> before, Optional<AwaitSpec> after) {
+        return new StepDefinition(name, role, "expense", subscribes, emits, role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : RETRY,
+                Duration.ofMinutes(5), priority, "com.acme." + name, before, after);
+    }
+
+    private static final FlowDefinition FLOW = new FlowDefinition("expense", List.of(
+            step("submit", StepRole.ENTRY, List.of(), List.of("submitted"), 0, Optional.empty(),
+                    Optional.of(await(AwaitType.TIME, Duration.ofMinutes(5), null, null, null, null, TimeoutAction.FAIL, 3))),
+            step("pay", StepRole.STEP, List.of("submitted"), List.of("paid"), 7,
+                    Optional.of(await(AwaitType.WEBHOOK, Duration.ZERO, null, null, null, Duration.ofHours(1),
+                            TimeoutAction.RETRY, 2)),
+                    Optional.of(await(AwaitType.EVENT, Duration.ZERO, null, "books.closed", "customerId",
+                            Duration.ofHours(24), TimeoutAction.CONTINUE, 3))),
+            step("report", StepRole.STEP, List.of("paid"), List.of(), 0,
+                    Optional.of(await(AwaitType.SCHEDULE, Duration.ZERO, "0 9 * * MON-FRI", null, null, null,
+                            TimeoutAction.FAIL, 3)), Optional.empty())));
+
+    private static JsonObject stepOf(JsonObject flow, String name) {
+        return flow.getJsonArray("steps").getValuesAs(JsonObject.class).stream()
+                .filter(s -> s.getString("name").equals(name)).findFirst().orElseThrow();
+    }
+
+    private static JsonObject nodeOf(JsonObject graph, String id) {
+        return graph.getJsonArray("nodes").getValuesAs(JsonObject.class).stream()
+                .filter(n -> n.getString("id").equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void eachAwaitCarriesItsTypeAndOnlyTheFieldsThatApplyToIt() {
+        JsonObject flow = Representations.flow(FLOW, FlowStats.empty("expense"));
+
+        JsonObject pay = stepOf(flow, "pay");
+        assertThat(pay.getJsonObject("awaitBefore").toString())
+                .isEqualTo("{\"type\":\"webhook\",\"timeoutMs\":3600000,\"timeoutAction\":\"retry\",\"timeoutRetries\":2}");
+        assertThat(pay.getJsonObject("awaitAfter").toString()).isEqualTo("{\"type\":\"event\",\"event\":\"books.closed\","
+                + "\"filterKey\":\"customerId\",\"timeoutMs\":86400000,\"timeoutAction\":\"continue\"}");
+        assertThat(stepOf(flow, "submit").getJsonObject("awaitAfter").toString())
+                .isEqualTo("{\"type\":\"time\",\"delayMs\":300000}");
+        assertThat(stepOf(flow, "submit").containsKey("awaitBefore")).isFalse();
+        assertThat(stepOf(flow, "report").getJsonObject("awaitBefore").toString())
+                .isEqualTo("{\"type\":\"schedule\",\"cron\":\"0 9 * * MON-FRI\",\"timezone\":\"Europe/Paris\"}");
+        assertThat(stepOf(flow, "report").containsKey("awaitAfter")).isFalse();
+    }
+
+    @Test
+    void everyStepCarriesItsRetryPolicyAndPriorityNextToTheFieldsItHadBefore() {
+        JsonObject pay = stepOf(Representations.flow(FLOW, FlowStats.empty("expense")), "pay");
+
+        assertThat(pay.getInt("priority")).isEqualTo(7);
+        assertThat(pay.getInt("maxAttempts")).isEqualTo(3);
+        assertThat(pay.getJsonNumber("timeoutMs").longValue()).isEqualTo(300_000);
+        assertThat(pay.getJsonObject("retry").toString())
+                .isEqualTo("{\"maxAttempts\":3,\"backoff\":\"fixed\",\"delayMs\":500,\"maxDelayMs\":10000}");
+        assertThat(stepOf(Representations.flow(FLOW, FlowStats.empty("expense")), "submit")
+                .getJsonObject("retry").getString("backoff")).isEqualTo("exponential");
+    }
+
+    @Test
+    void theGraphsNodesCarryTheSameSettingsAsTheRegistry() {
+        JsonObject graph = Representations.graph(FLOW, Optional.empty());
+        JsonObject flow = Representations.flow(FLOW, FlowStats.empty("expense"));
+
+        for (String step : List.of("submit", "pay", "report")) {
+            JsonObject node = nodeOf(graph, step);
+            JsonObject registered = stepOf(flow, step);
+            for (String field : List.of("priority", "retry", "awaitBefore", "awaitAfter")) {
+                assertThat(node.get(field)).as(step + "." + field).isEqualTo(registered.get(field));
+            }
+        }
+        assertThat(nodeOf(graph, "pay").getInt("level")).isEqualTo(1);
+        assertThat(nodeOf(graph, "report").getInt("level")).isEqualTo(2);
+    }
+}
