@@ -137,6 +137,12 @@ public interface FlowService {
      */
     void resolveWebhook(String token, String jsonBody);
 
+    /**
+     * The webhook await whose URL carries this token, in whatever state it is now: what a person
+     * who opens the URL is about to answer.
+     */
+    Optional<AwaitInfo> webhookAwait(String token);
+
     /** One run, if it exists. */
     Optional<RunInfo> run(String runId);
 

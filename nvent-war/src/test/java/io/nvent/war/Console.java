@@ -86,6 +86,11 @@ final class Console implements AutoCloseable {
         return found.get();
     }
 
+    /** Opens a page outside the console, such as a webhook await's answer page. */
+    void visit(java.net.URI page) {
+        driver.get(page.toString());
+    }
+
     /** Waits (up to 30 s) until the condition holds, looking again when the page changed underneath. */
     void until(java.util.concurrent.Callable<Boolean> condition) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);

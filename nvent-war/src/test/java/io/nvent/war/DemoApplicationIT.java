@@ -1082,6 +1082,25 @@ class DemoApplicationIT {
             console.click(By.cssSelector("#await-scope [data-scope=all]"));
             console.until(() -> console.attribute(By.cssSelector(row), "data-status").equals("resolved"));
 
+            // the approval link of the other run, opened as from an email: a page, and the answer sent from it
+            String link = http.get("api/demo/approvals?runId=" + other).array().getJsonObject(0).getString("url");
+            java.net.URI page = base.toURI().resolve(java.net.URI.create(link).getPath().substring(1));
+            assertThat(http.get(page.getPath().substring(base.getPath().length())).contentType()).startsWith("text/html");
+            assertThat(http.get("api/nvent/runs/" + other).json().getString("status")).as("opening answers nothing")
+                    .isEqualTo("awaiting");
+            console.visit(page);
+            console.awaitVisible(By.id("send"));
+            assertThat(console.text(By.tagName("main"))).contains("A run waits for your answer", "expense", "pay", other);
+            WebElement answer = console.find(By.id("data"));
+            answer.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            answer.sendKeys("{\"approvedBy\": \"mail\"}");
+            console.click(By.id("send"));
+            console.until(() -> console.text(By.id("result")).equals("Sent. The run goes on."));
+            http.awaitRun(other, "completed");
+            console.visit(page);
+            console.until(() -> console.text(By.tagName("main")).contains("It was answered already."));
+            console.go("#/awaits");
+
             // publish an event: the event trigger starts its flow
             console.find(By.id("event-name")).sendKeys("books.closed");
             WebElement eventPayload = console.find(By.id("event-payload"));

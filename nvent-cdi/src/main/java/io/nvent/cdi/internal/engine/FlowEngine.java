@@ -633,6 +633,11 @@ public final class FlowEngine implements FlowService {
         resolveOrExplain(await, json.validate(jsonBody, "webhook body"));
     }
 
+    @Override
+    public Optional<AwaitInfo> webhookAwait(String token) {
+        return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);
+    }
+
     private void resolveOrExplain(AwaitRecord await, String data) {
         if (isPastTimeout(await, clock.instant())) {
             // The sweep applies its timeout action within a poll; the caller is answered as after it.

@@ -14,6 +14,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -50,6 +51,17 @@ public class AwaitsResource {
      * The webhook of a webhook await. Unknown token → 404; already resolved → 409; timed out or
      * canceled → 410 (see the problem mapper).
      */
+    /**
+     * The webhook URL opened in a browser: a page saying what waits and a button that sends the
+     * answer by POST. Opening it answers nothing (link scanners open every link of an email).
+     */
+    @GET
+    @Path("{token}")
+    @Produces(MediaType.TEXT_HTML)
+    public Response answerPage(@PathParam("token") String token) {
+        return flows.webhookAwait(token).map(AnswerPage::of).orElseGet(AnswerPage::unknown).toResponse();
+    }
+
     @POST
     @Path("{token}")
     public String webhook(@PathParam("token") String token, byte[] raw) {
