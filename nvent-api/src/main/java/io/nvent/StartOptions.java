@@ -1,5 +1,6 @@
 package io.nvent;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,9 +20,13 @@ import java.util.Optional;
  *     that reused the key by mistake. Keys are per flow; a start inside a transaction that rolls back
  *     leaves the key unused. At most {@value #MAX_KEY_LENGTH} characters, not blank, no control
  *     characters
+ * @param delay how long after the start the entry step is queued: the run exists at once, waiting
+ *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
+ *     resolves when it falls due, across restarts and instances; an operator may resolve it sooner.
+ *     Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
  * @since 0.1
  */
-public record StartOptions(Optional<String> idempotencyKey) {
+public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -31,7 +36,20 @@ public record StartOptions(Optional<String> idempotencyKey) {
 
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(delay, "delay");
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
+        delay.ifPresent(StartOptions::requirePositive);
+    }
+
+    /** Options that start a run whose entry step is queued after {@code delay} (see {@link #delay()}). */
+    public static StartOptions delayed(Duration delay) {
+        return newBuilder().delay(delay).build();
+    }
+
+    private static void requirePositive(Duration delay) {
+        if (delay.isNegative() || delay.isZero()) {
+            throw new IllegalArgumentException("a start delay must be positive, was " + delay);
+        }
     }
 
     /** Options that start a run once per {@code key} (see {@link #idempotencyKey()}). */
@@ -60,6 +78,7 @@ public record StartOptions(Optional<String> idempotencyKey) {
     public static final class Builder {
 
         private String idempotencyKey;
+        private Duration delay;
 
         private Builder() {
         }
@@ -71,8 +90,15 @@ public record StartOptions(Optional<String> idempotencyKey) {
             return this;
         }
 
+        /** See {@link StartOptions#delay()}. */
+        public Builder delay(Duration value) {
+            requirePositive(Objects.requireNonNull(value, "delay"));
+            this.delay = value;
+            return this;
+        }
+
         public StartOptions build() {
-            return new StartOptions(Optional.ofNullable(idempotencyKey));
+            return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay));
         }
     }
 }

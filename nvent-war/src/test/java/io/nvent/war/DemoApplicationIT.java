@@ -197,6 +197,17 @@ class DemoApplicationIT {
         assertThat(http.get("api/nvent/runs?flow=order").array().getValuesAs(JsonObject.class))
                 .filteredOn(run -> run.getString("runId").equals(runId)).hasSize(1);
 
+        Http.Reply delayed = http.post("api/nvent/flows/order/runs?delay=PT1H", "{\"id\":\"K-3\",\"item\":\"pen\",\"quantity\":1}");
+        assertThat(delayed.status()).isEqualTo(201);
+        String later = delayed.json().getString("runId");
+        JsonObject waiting = http.get("api/nvent/runs/" + later).json();
+        assertThat(waiting.getString("status")).isEqualTo("awaiting");
+        assertThat(waiting.getJsonArray("waits").getJsonObject(0).getString("reason")).isEqualTo("await");
+        assertThat(http.post("api/nvent/runs/" + later + "/cancel", "").status()).isEqualTo(200);
+        Http.Reply badDelay = http.post("api/nvent/flows/order/runs?delay=soon", "{}");
+        assertThat(badDelay.status()).isEqualTo(400);
+        assertThat(badDelay.json().getString("detail")).contains("delay", "ISO-8601");
+
         Http.Reply fired = http.post("api/nvent/triggers/sync-now/fire", "{}", "Idempotency-Key", "sync-K-1");
         Http.Reply firedAgain = http.post("api/nvent/triggers/sync-now/fire", "{}", "Idempotency-Key", "sync-K-1");
         assertThat(fired.status()).isEqualTo(200);

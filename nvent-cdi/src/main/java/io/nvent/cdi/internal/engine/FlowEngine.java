@@ -235,11 +235,20 @@ public final class FlowEngine implements FlowService {
      */
     private StartedRun start(String flowName, String inputJson, StartOptions options) {
         Objects.requireNonNull(options, "options");
+        FlowDefinition flow = registry.require(flowName);
+        Optional<Duration> delay = options.delay();
+        if (delay.isPresent() && flow.entry().awaitBefore().isPresent()) {
+            throw new IllegalArgumentException("flow '" + flowName + "' cannot start delayed: its entry step '"
+                    + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
+        }
+        JsonText data = JsonText.object();
         if (options.idempotencyKey().isEmpty()) {
-            return new StartedRun(start(flowName, inputJson, Optional.empty()), true);
+            requireReadableByEntry(flow, inputJson);
+            return new StartedRun(createAndSchedule(UUID.randomUUID().toString(), flow, inputJson, Optional.empty(),
+                    Map.of(), Map.of(), flow.entry(), data, delay), true);
         }
         String key = options.idempotencyKey().get();
-        return startOnce(registry.require(flowName), inputJson, key, key, JsonText.object().str("idempotencyKey", key));
+        return startOnce(flow, inputJson, key, key, data.str("idempotencyKey", key), delay);
     }
 
     /**
@@ -247,7 +256,7 @@ public final class FlowEngine implements FlowService {
      * the run an earlier start with the same key created, and must have had the same input.
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String idSeed,
-                                 JsonText startData) {
+                                 JsonText startData, Optional<Duration> delay) {
         String runId = idempotentRunId(flow.name(), idSeed);
         Optional<StartedRun> earlier = earlierStart(runId, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
@@ -255,7 +264,8 @@ public final class FlowEngine implements FlowService {
         }
         requireReadableByEntry(flow, inputJson);
         try {
-            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(), startData);
+            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(), startData,
+                    delay);
             return new StartedRun(runId, true);
         } catch (NventException raced) {
             return earlierStart(runId, flow.name(), key, inputJson).orElseThrow(() -> raced);
@@ -303,7 +313,7 @@ public final class FlowEngine implements FlowService {
         FlowDefinition flow = registry.require(flowName);
         if (key.isPresent()) {
             return startOnce(flow, payloadJson, key.get(), "trigger " + trigger + '\u0000' + key.get(),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get()));
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get()), Optional.empty());
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
@@ -343,12 +353,18 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData) {
         return createAndSchedule(UUID.randomUUID().toString(), flow, inputJson, parentRunId, doneSteps, doneEvents,
-                first, startData);
+                first, startData, Optional.empty());
     }
 
+    /**
+     * Creates a run and schedules its first step, at once, after its before-await, or after
+     * {@code delay}: a delayed start is a time await of the first step, so it is stored, swept,
+     * shown and resolvable as any other.
+     */
     private String createAndSchedule(String runId, FlowDefinition flow, String inputJson,
                                      Optional<String> parentRunId, Map<String, StepStatus> doneSteps,
-                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
+                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData,
+                                     Optional<Duration> delay) {
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
         for (Map.Entry<String, StepStatus> step : doneSteps.entrySet()) {
@@ -358,9 +374,15 @@ public final class FlowEngine implements FlowService {
             run = run.withEmitted(event.getKey(), event.getValue());
         }
         List<EventDraft> events = new ArrayList<>();
+        delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
         events.add(EventDraft.ofRun(EventType.FLOW_START, now, startData.raw("input", inputJson).build()));
         List<AwaitRecord> awaits = new ArrayList<>();
-        if (first.awaitBefore().isPresent()) {
+        if (delay.isPresent()) {
+            run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
+            AwaitRecord await = delayedStart(run, first, now, delay.get());
+            awaits.add(await);
+            events.add(registeredEvent(await));
+        } else if (first.awaitBefore().isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
             AwaitRecord await = newAwait(run, first, AwaitPosition.BEFORE, now, "[]");
             awaits.add(await);
@@ -815,12 +837,23 @@ public final class FlowEngine implements FlowService {
         };
         Optional<String> filterValue = spec.filterKey()
                 .map(key -> key + "=" + topLevelField(run.input(), key).map(JsonValue::toString).orElse("null"));
+        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step.name(), position,
+                spec.type(), AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
+                spec.event(), filterValue, held, Optional.empty(), Optional.empty());
+    }
+
+    /** The time await of a delayed start: no timeout, as it resolves by itself. */
+    private static AwaitRecord delayedStart(RunRecord run, StepDefinition first, Instant now, Duration delay) {
+        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), first.name(),
+                AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, now, Optional.of(now.plus(delay)),
+                Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+    }
+
+    private static String newToken() {
         byte[] token = new byte[24];
         RANDOM.nextBytes(token);
-        return new AwaitRecord(UUID.randomUUID().toString(), Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(token), run.runId(), run.flow(), step.name(), position, spec.type(),
-                AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
-                spec.event(), filterValue, held, Optional.empty(), Optional.empty());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(token);
     }
 
     private EventDraft registeredEvent(AwaitRecord await) {

@@ -83,14 +83,16 @@ public class FlowsResource {
     @Path("{flow}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
-                          @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey) {
-        StartedRun run = flows.startWithJson(name, body, IdempotencyKeyHeader.startOptions(idempotencyKey));
+                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
+                          @QueryParam("delay") String delay) {
+        StartedRun run = flows.startWithJson(name, body, StartRequests.startOptions(idempotencyKey,
+                QueryParams.optionalPositiveDuration("delay", delay)));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
         String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()
                 .toString();
         // A repeated request gets what the first got, but says that it created nothing this time.
         return (run.created() ? Response.created(location) : Response.ok().location(location)
-                .header(IdempotencyKeyHeader.REPLAYED, "true"))
+                .header(StartRequests.REPLAYED, "true"))
                 .entity(entity).build();
     }
 

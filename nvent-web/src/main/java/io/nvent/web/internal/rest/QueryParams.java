@@ -56,6 +56,22 @@ final class QueryParams {
         }
     }
 
+    /** A positive ISO-8601 duration such as {@code PT10M}; empty when the parameter is absent. */
+    static Optional<java.time.Duration> optionalPositiveDuration(String name, String value) {
+        if (isAbsent(value)) {
+            return Optional.empty();
+        }
+        try {
+            java.time.Duration duration = java.time.Duration.parse(value.trim());
+            if (!duration.isNegative() && !duration.isZero()) {
+                return Optional.of(duration);
+            }
+        } catch (DateTimeException e) {
+            // answered below
+        }
+        throw invalid(name, value, "a positive ISO-8601 duration like PT10M or P3D");
+    }
+
     /** One of the given options, matched by name ignoring case; empty when the parameter is absent. */
     static <T> Optional<T> optionalChoice(String name, String value, List<T> options, Function<T, String> nameOf) {
         if (isAbsent(value)) {

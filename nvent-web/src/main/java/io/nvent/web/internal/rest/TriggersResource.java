@@ -185,9 +185,9 @@ public class TriggersResource {
     @POST
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
-                         @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey) {
+                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
         List<StartedRun> runs = triggers.fire(name, body == null || body.isBlank() ? "{}" : body,
-                IdempotencyKeyHeader.startOptions(idempotencyKey));
+                StartRequests.startOptions(idempotencyKey));
         return fired(name, runs, Response.ok());
     }
 
@@ -195,7 +195,7 @@ public class TriggersResource {
     private static Response fired(String name, List<StartedRun> runs, Response.ResponseBuilder firstTime) {
         boolean replayed = !runs.isEmpty() && runs.stream().noneMatch(StartedRun::created);
         String body = runs(name, runs.stream().map(StartedRun::runId).toList());
-        return (replayed ? Response.ok().header(IdempotencyKeyHeader.REPLAYED, "true") : firstTime).entity(body).build();
+        return (replayed ? Response.ok().header(StartRequests.REPLAYED, "true") : firstTime).entity(body).build();
     }
 
     /**
@@ -207,8 +207,8 @@ public class TriggersResource {
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
                             @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature,
-                            @HeaderParam(IdempotencyKeyHeader.NAME) String idempotencyKey, byte[] raw) {
-        StartOptions options = IdempotencyKeyHeader.startOptions(idempotencyKey);
+                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, byte[] raw) {
+        StartOptions options = StartRequests.startOptions(idempotencyKey);
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
         if (webhook.isEmpty()) {

@@ -1,0 +1,108 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A run started with a delay exists at once and runs its entry step when the delay has passed. */
+class DelayedStartTest {
+
+    static final AtomicInteger REMINDERS = new AtomicInteger();
+
+    @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    public static class Remind implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            REMINDERS.incrementAndGet();
+            return "reminded " + input.get("who");
+        }
+    }
+
+    @FlowStep(flow = "approval", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    public static class Approve implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void theRunWaitsVisiblyUntilItsDelayHasPassedThenRunsItsEntryStep() {
+        REMINDERS.set(0);
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            StartedRun run = h.engine.start("reminder", Map.of("who", "Ada"), StartOptions.delayed(Duration.ofMinutes(10)));
+
+            h.awaitStatus(run.runId(), RunStatus.AWAITING);
+            assertThat(h.engine.waits(run.runId())).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.AWAIT);
+                assertThat(wait.until()).contains(h.clock.instant().plus(Duration.ofMinutes(10)));
+            });
+            assertThat(h.eventsOf(run.runId(), EventType.FLOW_START)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"startAt\":\"2026-11-30T10:10:00Z\""));
+            h.clock.advance(Duration.ofMinutes(9));
+            h.sweep();
+            assertThat(h.engine.run(run.runId()).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(REMINDERS).hasValue(0);
+
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();
+
+            h.awaitStatus(run.runId(), RunStatus.COMPLETED);
+            assertThat(REMINDERS).hasValue(1);
+        }
+    }
+
+    @Test
+    void anOperatorMayStartADelayedRunSoonerByResolvingItsAwait() {
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            StartedRun run = h.engine.start("reminder", Map.of("who", "Grace"), StartOptions.delayed(Duration.ofDays(3)));
+            h.awaitStatus(run.runId(), RunStatus.AWAITING);
+
+            h.engine.resolveAwait(h.engine.waits(run.runId()).get(0).awaitId().orElseThrow(), Map.of());
+
+            h.awaitStatus(run.runId(), RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aDelayedStartWithAnIdempotencyKeyIsStartedOnce() {
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            StartOptions options = StartOptions.newBuilder().idempotencyKey("remind-ada").delay(Duration.ofHours(1))
+                    .build();
+            StartedRun first = h.engine.start("reminder", Map.of("who", "Ada"), options);
+            StartedRun again = h.engine.start("reminder", Map.of("who", "Ada"), options);
+
+            assertThat(again).isEqualTo(new StartedRun(first.runId(), false));
+            assertThat(h.engine.awaits(true, 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFlowWhoseEntryWaitsAlreadyCannotStartDelayedAndADelayMustBePositive() {
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            assertThatThrownBy(() -> h.engine.start("approval", Map.of(), StartOptions.delayed(Duration.ofMinutes(1))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("flow 'approval' cannot start delayed: its entry step 'approve' waits before it runs "
+                            + "already (@AwaitBefore)");
+        }
+        assertThatThrownBy(() -> StartOptions.delayed(Duration.ZERO)).hasMessage("a start delay must be positive, was PT0S");
+        assertThatThrownBy(() -> StartOptions.delayed(Duration.ofSeconds(-1)))
+                .hasMessage("a start delay must be positive, was PT-1S");
+    }
+}
