@@ -52,9 +52,10 @@ class WebhookSecretsCheckTest {
 
     @Test
     void aSecretUnderAMisspeltNameIsReportedAndTheRealTriggerShownOpen() {
+        List<String> configured = List.of("nvent.triggers.erp-hok.secret", "nvent.queue.concurrency");
         List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
-                List.of("nvent.triggers.erp-hok.secret", "nvent.queue.concurrency")));
+                configured, trigger -> configured.contains("nvent.triggers." + trigger + ".secret")));
 
         assertThat(warnings).containsExactly(
                 "NVENT-0711 nvent.triggers.erp-hok.secret names no webhook trigger, so it signs nothing; the webhook "
@@ -68,6 +69,17 @@ class WebhookSecretsCheckTest {
     void signedWebhooksAndOtherTriggersSayNothing() {
         assertThat(warningsOf(() -> WebhookSecretsCheck.report(
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
-                List.of("nvent.triggers.erp-hook.secret")))).isEmpty();
+                List.of("nvent.triggers.erp-hook.secret"), trigger -> true))).isEmpty();
+    }
+
+    @Test
+    void aSecretGivenAsAnEnvironmentVariableSignsItsTriggerAndAMisspeltOneIsReported() {
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
+                List.of("NVENT_TRIGGERS_ERP_HOOK_SECRET", "NVENT_TRIGGERS_PARTNER_ORDR_SECRET"),
+                trigger -> true));
+
+        assertThat(warnings).containsExactly("NVENT-0711 NVENT_TRIGGERS_PARTNER_ORDR_SECRET names no webhook trigger, "
+                + "so it signs nothing; the webhook triggers are [erp-hook, partner-order]");
     }
 }

@@ -87,11 +87,15 @@ public final class KnownSettings {
         return true;
     }
 
-    /** The configured names that are nvent's but read by no module, sorted. */
+    /**
+     * The configured names that are nvent's but read by no module, sorted. An environment variable
+     * counts only when it is close to a known one: the environment is shared with scripts and
+     * images, whose {@code NVENT_HOME} is no misspelt setting.
+     */
     public List<String> unknownAmong(Iterable<String> configured) {
         TreeSet<String> unknown = new TreeSet<>();
         configured.forEach(name -> {
-            if (!isKnown(name)) {
+            if (!isKnown(name) && (!name.startsWith(ENVIRONMENT_PREFIX) || closestTo(name).isPresent())) {
                 unknown.add(name);
             }
         });

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.StartOptions;
@@ -331,6 +332,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         for (String flow : spec.flows()) {
             try {
                 started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), idempotencyKey));
+            } catch (IdempotencyKeyConflictException reusedKey) {
+                // The caller's mistake, answered with the conflict; the trigger did not fire.
+                errors.add(flow + ": " + reusedKey.getMessage());
+                failures.add(reusedKey);
             } catch (InvalidPayloadException badInput) {
                 // The sender's mistake, recorded in the trigger's history; no stack trace needed.
                 errors.add(flow + ": " + badInput.getMessage());
@@ -346,8 +351,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
         List<String> created = started.stream().filter(StartedRun::created).map(StartedRun::runId).toList();
-        if (created.isEmpty() && error.isEmpty() && !started.isEmpty()) {
-            // A sender's retry of a fire that started every flow already: not a fire of its own.
+        boolean onlyReplayed = created.isEmpty()
+                && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance);
+        if (onlyReplayed && (!started.isEmpty() || !failures.isEmpty())) {
+            // A sender's retry of a fire that started every flow already, or a key reused with
+            // another payload: neither is a fire of its own.
             return new Fire(started, failures, errors);
         }
         try {

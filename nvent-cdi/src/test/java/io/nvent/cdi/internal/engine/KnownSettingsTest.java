@@ -57,6 +57,12 @@ class KnownSettingsTest {
     }
 
     @Test
+    void anEnvironmentVariableFarFromEveryKnownNameIsSomeoneElses() {
+        assertThat(known.unknownAmong(List.of("NVENT_HOME", "NVENT_QUEUE_CONCURENCY")))
+                .containsExactly("NVENT_QUEUE_CONCURENCY");
+    }
+
+    @Test
     void namesThatAreNotNventsAreNoneOfItsBusiness() {
         assertThat(known.unknownAmong(List.of("payara.instance", "PATH", "nventx.foo", "java.home"))).isEmpty();
     }

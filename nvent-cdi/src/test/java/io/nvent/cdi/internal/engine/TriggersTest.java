@@ -128,6 +128,9 @@ class TriggersTest {
                     .contains("\"trigger\":\"on-demand\"", "\"idempotencyKey\":\"delivery-42\"");
             assertThatThrownBy(() -> h.triggers.fire("on-demand", "{\"region\":\"US\"}", delivery))
                     .isInstanceOf(IdempotencyKeyConflictException.class).hasMessageContaining("delivery-42");
+            assertThat(h.triggers.history("on-demand", 10)).as("a reused key is the caller's mistake, no fire")
+                    .hasSize(3);
+            assertThat(h.triggers.trigger("on-demand").orElseThrow().lastError()).isEmpty();
         }
     }
 
