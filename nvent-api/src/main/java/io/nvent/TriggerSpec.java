@@ -37,6 +37,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
 
+    /** The longest interval, a year: longer ones tick past any date the timer service can arm. */
+    public static final Duration MAX_EVERY = Duration.ofDays(366);
+
     /** What {@link #isValidName} asks of a name, in words. */
     public static final String NAME_RULE = "must be 1-100 letters, digits, '.', '_' or '-', and not dots only";
 
@@ -78,9 +81,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     private static void checkEvery(String name, Duration every) {
-        if (every.compareTo(MIN_EVERY) < 0 || every.getNano() != 0) {
+        if (every.compareTo(MIN_EVERY) < 0 || every.compareTo(MAX_EVERY) > 0 || every.getNano() != 0) {
             throw new IllegalArgumentException("the interval (every) of schedule trigger '" + name + "' is " + every
-                    + "; it must be a whole number of seconds, at least " + MIN_EVERY);
+                    + "; it must be a whole number of seconds, at least " + MIN_EVERY + " and at most " + MAX_EVERY);
         }
     }
 

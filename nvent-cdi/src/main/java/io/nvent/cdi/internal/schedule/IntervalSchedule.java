@@ -22,9 +22,10 @@ public record IntervalSchedule(Duration every) implements Schedule {
 
     public IntervalSchedule {
         Objects.requireNonNull(every, "every");
-        if (every.compareTo(TriggerSpec.MIN_EVERY) < 0 || every.getNano() != 0) {
+        if (every.compareTo(TriggerSpec.MIN_EVERY) < 0 || every.compareTo(TriggerSpec.MAX_EVERY) > 0
+                || every.getNano() != 0) {
             throw new IllegalArgumentException("an interval is a whole number of seconds, at least "
-                    + TriggerSpec.MIN_EVERY + "; was " + every);
+                    + TriggerSpec.MIN_EVERY + " and at most " + TriggerSpec.MAX_EVERY + "; was " + every);
         }
     }
 
@@ -38,7 +39,7 @@ public record IntervalSchedule(Duration every) implements Schedule {
         Duration every;
         try {
             every = Duration.parse(trimmed);
-        } catch (DateTimeException e) {
+        } catch (DateTimeException | ArithmeticException e) {
             throw new InvalidTriggerException("interval '" + trimmed + "' is not an ISO-8601 duration such as PT90S,"
                     + " PT15M or PT36H");
         }

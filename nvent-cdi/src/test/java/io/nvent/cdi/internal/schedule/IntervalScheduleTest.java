@@ -51,9 +51,18 @@ class IntervalScheduleTest {
     }
 
     @Test
-    void anIntervalThatWouldTickPastTheEndOfTimeHasNoNextTick() {
-        IntervalSchedule everyTenBillionYears = new IntervalSchedule(Duration.ofDays(365L * 10_000_000_000L));
+    void anIntervalThatWouldTickPastTheEndOfTimeIsRefused() {
+        assertThatThrownBy(() -> new IntervalSchedule(Duration.ofDays(365L * 10_000_000_000L)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most PT8784H");
+        assertThat(new IntervalSchedule(Duration.ofDays(366)).nextAfter(Instant.parse("2026-11-30T10:00:00Z")))
+                .isPresent();
+    }
 
-        assertThat(everyTenBillionYears.nextAfter(Instant.parse("2026-11-30T10:00:00Z"))).isEmpty();
+    @Test
+    void anIntervalOfMoreThanAYearOrOneTooLargeToReadIsRefused() {
+        assertThatThrownBy(() -> IntervalSchedule.parse("P367D"))
+                .hasMessageContaining("at most PT8784H; was PT8808H");
+        assertThatThrownBy(() -> IntervalSchedule.parse("PT99999999999999999H"))
+                .hasMessageContaining("is not an ISO-8601 duration");
     }
 }

@@ -64,13 +64,17 @@ final class AnswerPage {
     }
 
     private static String facts(AwaitInfo await) {
+        boolean waiting = await.status() == AwaitStatus.WAITING;
+        String step = await.step() + (!waiting ? "" : await.position() == AwaitPosition.BEFORE
+                ? " (runs once answered)" : " (has run; the run goes on once answered)");
         StringBuilder facts = new StringBuilder("<dl>")
                 .append(fact("Flow", await.flow()))
-                .append(fact("Step", await.step() + (await.position() == AwaitPosition.BEFORE
-                        ? " (runs once answered)" : " (has run; the run goes on once answered)")))
+                .append(fact("Step", step))
                 .append(fact("Run", await.runId()))
-                .append(fact("Waiting since", await.registeredAt().toString()));
-        await.timeoutAt().ifPresent(at -> facts.append(fact("Answer by", at.toString())));
+                .append(fact(waiting ? "Waiting since" : "Waited since", await.registeredAt().toString()));
+        if (waiting) {
+            await.timeoutAt().ifPresent(at -> facts.append(fact("Answer by", at.toString())));
+        }
         return facts.append("</dl>").toString();
     }
 

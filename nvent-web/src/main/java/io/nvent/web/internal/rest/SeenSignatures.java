@@ -26,7 +26,20 @@ final class SeenSignatures {
     record Request(String trigger, WebhookSignature.Signed signed) {
     }
 
-    private final Map<Request, Instant> acceptedUntil = new ConcurrentHashMap<>();
+    /** Until when a request counts as seen, and the idempotency key it came with. */
+    private record Seen(Instant until, Optional<String> idempotencyKey) {
+    }
+
+    /**
+     * A request let through.
+     *
+     * @param repeat the same signed request sent again with the same idempotency key: the sender's
+     *     retry, which the key answers with the first request's runs
+     */
+    record Acceptance(Request request, boolean repeat) {
+    }
+
+    private final Map<Request, Seen> seen = new ConcurrentHashMap<>();
 
     /**
      * Records a signed request as accepted.
@@ -37,23 +50,40 @@ final class SeenSignatures {
      *     before and is still valid
      */
     Optional<Request> accept(String trigger, WebhookSignature.Signed signed, Instant now, Instant validUntil) {
-        if (acceptedUntil.size() > PRUNE_ABOVE) {
-            acceptedUntil.values().removeIf(until -> until.isBefore(now));
+        return accept(trigger, signed, Optional.empty(), now, validUntil).filter(a -> !a.repeat())
+                .map(Acceptance::request);
+    }
+
+    /**
+     * Records a signed request as accepted, or lets it through again when it carries the idempotency
+     * key it first came with: the key cannot be forged into a second fire, since a replay with
+     * another key (the header is not signed) is refused like one without.
+     *
+     * @return empty if the same signed request was accepted before, still valid, with another key or none
+     */
+    Optional<Acceptance> accept(String trigger, WebhookSignature.Signed signed, Optional<String> idempotencyKey,
+                                Instant now, Instant validUntil) {
+        if (seen.size() > PRUNE_ABOVE) {
+            seen.values().removeIf(entry -> entry.until().isBefore(now));
         }
         Request request = new Request(trigger, signed);
         boolean[] first = {false};
-        acceptedUntil.compute(request, (k, until) -> {
-            if (until != null && !until.isBefore(now)) {
-                return until;
+        Seen current = seen.compute(request, (k, earlier) -> {
+            if (earlier != null && !earlier.until().isBefore(now)) {
+                return earlier;
             }
             first[0] = true;
-            return validUntil;
+            return new Seen(validUntil, idempotencyKey);
         });
-        return first[0] ? Optional.of(request) : Optional.empty();
+        if (first[0]) {
+            return Optional.of(new Acceptance(request, false));
+        }
+        boolean sameKey = idempotencyKey.isPresent() && current.idempotencyKey().equals(idempotencyKey);
+        return sameKey ? Optional.of(new Acceptance(request, true)) : Optional.empty();
     }
 
     /** Forgets an accepted request that was not carried out, so that sending it again is no replay. */
     void forget(Request request) {
-        acceptedUntil.remove(request);
+        seen.remove(request);
     }
 }

@@ -236,16 +236,19 @@ public class TriggersResource {
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
-        Optional<SeenSignatures.Request> accepted = seenSignatures.accept(trigger, signed, now,
-                signed.validUntil(window));
+        Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
+                options.idempotencyKey(), now, signed.validUntil(window));
         if (accepted.isEmpty()) {
             return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
-                    + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER);
+                    + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER
+                    + ", or send the " + StartRequests.IDEMPOTENCY_KEY + " it came with");
         }
         try {
             return fire(trigger, body, options);
         } catch (RuntimeException e) {
-            seenSignatures.forget(accepted.get());   // not fired: the sender's retry must get through
+            if (!accepted.get().repeat()) {
+                seenSignatures.forget(accepted.get().request());   // not fired: the sender's retry must get through
+            }
             throw e;
         }
     }
@@ -327,7 +330,7 @@ public class TriggersResource {
     private static Duration every(String value) {
         try {
             return Duration.parse(value.trim());
-        } catch (DateTimeException e) {
+        } catch (DateTimeException | ArithmeticException e) {
             throw new IllegalArgumentException("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" "
                     + "or \"PT36H\", was \"" + value + "\"", e);
         }

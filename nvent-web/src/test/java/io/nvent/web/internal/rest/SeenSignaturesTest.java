@@ -74,4 +74,16 @@ class SeenSignaturesTest {
 
         assertThat(seen.accept("orders", SIGNED, NOW, VALID_UNTIL)).isPresent();
     }
+
+    @Test
+    void theSameSignedRequestWithTheKeyItCameWithIsARepeatAndWithAnotherKeyOrNoneAReplay() {
+        assertThat(seen.accept("orders", SIGNED, java.util.Optional.of("delivery-1"), NOW, VALID_UNTIL))
+                .hasValueSatisfying(first -> assertThat(first.repeat()).isFalse());
+
+        assertThat(seen.accept("orders", SIGNED, java.util.Optional.of("delivery-1"), NOW, VALID_UNTIL))
+                .hasValueSatisfying(again -> assertThat(again.repeat()).isTrue());
+        assertThat(seen.accept("orders", SIGNED, java.util.Optional.of("delivery-2"), NOW, VALID_UNTIL))
+                .as("the key is not signed: another one must not make a replay new").isEmpty();
+        assertThat(seen.accept("orders", SIGNED, java.util.Optional.empty(), NOW, VALID_UNTIL)).isEmpty();
+    }
 }
