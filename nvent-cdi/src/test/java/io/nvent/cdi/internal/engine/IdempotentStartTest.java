@@ -130,6 +130,21 @@ class IdempotentStartTest {
     }
 
     @Test
+    void inputsAreTheSameWhenTheyAreEqualAsJsonWhateverTheirSpellingOfNumbersOrOrderOfMembers() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.startWithJson("payment", "{\"amount\":2,\"lines\":[1,{\"a\":1,\"b\":2}]}",
+                    StartOptions.idempotent("K-9"));
+
+            StartedRun again = h.engine.startWithJson("payment", "{\"lines\":[1.0,{\"b\":2,\"a\":1e0}],\"amount\":2.00}",
+                    StartOptions.idempotent("K-9"));
+
+            assertThat(again).isEqualTo(new StartedRun(first.runId(), false));
+            assertThatThrownBy(() -> h.engine.startWithJson("payment", "{\"amount\":2,\"lines\":[1,{\"a\":1}]}",
+                    StartOptions.idempotent("K-9"))).isInstanceOf(IdempotencyKeyConflictException.class);
+        }
+    }
+
+    @Test
     void aKeyMustBeShortPrintableTextAndIsCheckedWhenTheOptionsAreBuilt() {
         assertThatThrownBy(() -> StartOptions.idempotent(" ")).hasMessage("an idempotency key must not be blank");
         assertThatThrownBy(() -> StartOptions.idempotent("x".repeat(256)))
