@@ -54,8 +54,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 config.get("nvent.security.username", DEFAULT_USER),
                 config.get("nvent.security.password", DEFAULT_PASSWORD),
                 List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
-                        // POST /awaits/{token}; the list (/awaits) and operator resolve (/awaits/id/...) stay protected
-                        Pattern.compile("^" + API_PATH + "/awaits/(?!id$)[^/]+$"),
+                        // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
+                        // operator resolve (/awaits/id/...) stay protected
+                        Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"),
                         // probes: status only; the report with details (/health) stays protected
                         Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
     }

@@ -57,6 +57,19 @@ class WebSettingsTest {
         assertThat(settings.isPublic("/api/nvent/health/ready/../../runs")).isFalse();
     }
 
+    @Test
+    void anAwaitsWebhookUrlIsPublicWithOrWithoutATrailingSlashButTheListAndOperatorActionsAreNot() {
+        WebSettings settings = read(Map.of());
+
+        assertThat(settings.isPublic("/api/nvent/awaits/SOg3vDcCCDkh26CsNZmGKv7q0T79jRK9")).isTrue();
+        assertThat(settings.isPublic("/api/nvent/awaits/SOg3vDcCCDkh26CsNZmGKv7q0T79jRK9/")).isTrue();
+        assertThat(settings.isPublic("/api/nvent/awaits")).isFalse();
+        assertThat(settings.isPublic("/api/nvent/awaits/")).isFalse();
+        assertThat(settings.isPublic("/api/nvent/awaits/id")).isFalse();
+        assertThat(settings.isPublic("/api/nvent/awaits/id/")).isFalse();
+        assertThat(settings.isPublic("/api/nvent/awaits/id/a-1/resolve")).isFalse();
+    }
+
     /** Stands for the engine, which starts its workers when the application's scope starts. */
     @ApplicationScoped
     public static class StartsWithTheApplication {
