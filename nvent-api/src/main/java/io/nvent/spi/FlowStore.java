@@ -37,8 +37,29 @@ public interface FlowStore {
      */
     List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events);
 
+    /**
+     * Stores a new run that holds an idempotency key, together with its first history entries. A
+     * key is held by one run at a time: from this call until the run is deleted (its flow's history
+     * cleared, or retention), after which the key is free for a new run. The store decides races:
+     * of concurrent creations with one key, one succeeds.
+     *
+     * @param idempotencyKey the key as the engine derives it from the flow, the caller's key and
+     *                       its scope: a name-based UUID, 36 characters
+     * @return the entries as stored, with sequence numbers
+     * @throws io.nvent.NventException if a run with that id exists, or another run holds the key
+     * @since 0.1
+     */
+    List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey);
+
     /** The run with this id. */
     Optional<RunRecord> findRun(String runId);
+
+    /**
+     * The run that holds this idempotency key (see {@link #createRun(RunRecord, List, String)}).
+     *
+     * @since 0.1
+     */
+    Optional<RunRecord> findRunByKey(String idempotencyKey);
 
     /**
      * The runs with these ids, read at once, each as {@link #findRun} reads it (a store that keeps

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -188,6 +189,91 @@ public abstract class FlowStoreContractTest {
 
         assertSameRun(store.findRun(run.runId()).orElseThrow(), run);
         assertThat(store.readEvents(run.runId(), EventQuery.all())).hasSize(1);
+    }
+
+    // ---------------------------------------------------------------- idempotency keys
+
+    @Test
+    void findsARunByTheIdempotencyKeyItHoldsAlsoAfterUpdates() {
+        String key = newKey();
+        RunRecord run = newRun("orders");
+        store.createRun(run, List.of(log(1)), key);
+        store.updateRun(run.runId(), setStatus(RunStatus.COMPLETED));
+
+        assertThat(store.findRunByKey(key)).get().satisfies(found -> {
+            assertThat(found.runId()).isEqualTo(run.runId());
+            assertThat(found.status()).isEqualTo(RunStatus.COMPLETED);
+        });
+        assertThat(store.findRunByKey(newKey())).isEmpty();
+    }
+
+    @Test
+    void aRunCreatedWithoutAKeyHoldsNone() {
+        RunRecord plain = createRun("orders");
+
+        assertThat(store.findRunByKey(plain.runId())).isEmpty();
+    }
+
+    @Test
+    void refusesASecondRunWithAKeyAnotherRunHoldsAndStoresNothingOfIt() {
+        String key = newKey();
+        RunRecord first = newRun("orders");
+        store.createRun(first, List.of(log(1)), key);
+
+        RunRecord second = newRun("orders");
+        assertThatThrownBy(() -> store.createRun(second, List.of(log(2)), key))
+                .isInstanceOf(NventException.class);
+
+        assertThat(store.findRun(second.runId())).isEmpty();
+        assertThat(store.readEvents(second.runId(), EventQuery.all())).isEmpty();
+        assertThat(store.findRunByKey(key)).get().extracting(RunRecord::runId).isEqualTo(first.runId());
+    }
+
+    @Test
+    void letsExactlyOneOfConcurrentCreationsWithOneKeySucceed() {
+        String key = newKey();
+        List<RunRecord> contenders = IntStream.range(0, 8).mapToObj(i -> newRun("orders")).toList();
+        Set<String> created = Collections.synchronizedSet(new HashSet<>());
+
+        runConcurrently(contenders.size(), thread -> {
+            RunRecord run = contenders.get(thread);
+            try {
+                store.createRun(run, List.of(log(thread)), key);
+                created.add(run.runId());
+            } catch (NventException refused) {
+                // another contender holds the key
+            }
+        });
+
+        assertThat(created).hasSize(1);
+        assertThat(store.findRunByKey(key)).get().extracting(RunRecord::runId).isEqualTo(created.iterator().next());
+        assertThat(contenders).filteredOn(run -> store.findRun(run.runId()).isPresent()).hasSize(1);
+    }
+
+    @Test
+    void freesTheKeyOfARunWhenTheRunIsDeleted() {
+        String key = newKey();
+        RunRecord first = newRun("orders");
+        store.createRun(first, List.of(log(1)), key);
+        store.updateRun(first.runId(), setStatus(RunStatus.COMPLETED));
+
+        store.deleteFinishedRuns("orders");
+
+        assertThat(store.findRunByKey(key)).isEmpty();
+        RunRecord next = newRun("orders");
+        store.createRun(next, List.of(log(2)), key);
+        assertThat(store.findRunByKey(key)).get().extracting(RunRecord::runId).isEqualTo(next.runId());
+    }
+
+    @Test
+    void aRefusedRunIdDoesNotTakeTheKey() {
+        RunRecord existing = createRun("orders");
+        String key = newKey();
+
+        RunRecord sameId = RunRecord.started(existing.runId(), "orders", "{}", Optional.empty(), T0);
+        assertThatThrownBy(() -> store.createRun(sameId, List.of(log(1)), key)).isInstanceOf(NventException.class);
+
+        assertThat(store.findRunByKey(key)).isEmpty();
     }
 
     // ---------------------------------------------------------------- history
@@ -829,6 +915,11 @@ public abstract class FlowStoreContractTest {
     protected final RunRecord newRun(String flow) {
         String runId = newRunId();
         return RunRecord.started(runId, flow, INPUT, Optional.empty(), T0.plusSeconds(counter.get()));
+    }
+
+    /** A new idempotency key, shaped as the engine's (a 36-character UUID). */
+    protected static String newKey() {
+        return UUID.randomUUID().toString();
     }
 
     /** Stores a new running run with one {@code FLOW_START} entry. */

@@ -194,22 +194,51 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                 }
                 return batch.get().create(run, events);
             }
-            if (em.find(RunEntity.class, run.runId()) != null) {
-                throw duplicate(run.runId(), null);
-            }
-            em.persist(RunEntity.of(run, events.size()));
-            List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
-            try {
-                em.flush();
-            } catch (PersistenceException e) {
-                // Lost a race with a creator of the same id between the check and the insert.
-                if (causedBy(e, ConstraintViolationException.class)) {
-                    throw duplicate(run.runId(), e);
-                }
-                throw e;
-            }
-            return stored;
+            return insertRun(em, run, events, Optional.empty());
         });
+    }
+
+    /**
+     * Not in a grouped commit: another run holding the key would fail the whole group's insert, and
+     * keyed starts are few.
+     */
+    @Override
+    public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        payloads.checkRun(run, null);
+        payloads.checkEvents(run.runId(), events);
+        return transactions.write(Transactions.Contended.run(run.runId()),
+                em -> insertRun(em, run, events, Optional.of(idempotencyKey)));
+    }
+
+    private List<HistoryEvent> insertRun(EntityManager em, RunRecord run, List<EventDraft> events,
+                                         Optional<String> idempotencyKey) {
+        if (em.find(RunEntity.class, run.runId()) != null) {
+            throw duplicate(run.runId(), null);
+        }
+        RunEntity entity = RunEntity.of(run, events.size());
+        entity.idempotencyKey = idempotencyKey.orElse(null);
+        em.persist(entity);
+        List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
+        try {
+            em.flush();
+        } catch (PersistenceException e) {
+            // Lost a race with a creator of the same id, or of the same key, between the check and the insert.
+            if (causedBy(e, ConstraintViolationException.class)) {
+                throw idempotencyKey.isPresent()
+                        ? new NventException("NVENT-0327 run '" + run.runId() + "' not created: it exists, or "
+                                + "another run holds its idempotency key", e)
+                        : duplicate(run.runId(), e);
+            }
+            throw e;
+        }
+        return stored;
+    }
+
+    @Override
+    public Optional<RunRecord> findRunByKey(String idempotencyKey) {
+        return transactions.readJdbc(connection -> tables.findByKey(connection, idempotencyKey))
+                .map(RunTables.StoredRun::run);
     }
 
     @Override

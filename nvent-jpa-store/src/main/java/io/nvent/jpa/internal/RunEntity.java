@@ -71,6 +71,10 @@ class RunEntity {
     @Column(name = "last_seq", nullable = false)
     long lastSeq;
 
+    /** Held from creation until the run is deleted (unique); none for most runs. */
+    @Column(name = "idempotency_key", updatable = false)
+    String idempotencyKey;
+
     @Version
     @Column(name = "version", nullable = false)
     long version;

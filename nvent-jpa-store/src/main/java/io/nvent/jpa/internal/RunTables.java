@@ -143,9 +143,18 @@ final class RunTables {
 
     /** The run with this id, without locking it. */
     Optional<StoredRun> find(Connection connection, String runId) throws SQLException {
+        return findOne(connection, "run_id", runId);
+    }
+
+    /** The run that holds this idempotency key. */
+    Optional<StoredRun> findByKey(Connection connection, String idempotencyKey) throws SQLException {
+        return findOne(connection, "idempotency_key", idempotencyKey);
+    }
+
+    private Optional<StoredRun> findOne(Connection connection, String uniqueColumn, String value) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
-                "select " + RUN_COLUMNS + " from " + runs + " where run_id = ?")) {
-            statement.setString(1, runId);
+                "select " + RUN_COLUMNS + " from " + runs + " where " + uniqueColumn + " = ?")) {
+            statement.setString(1, value);
             try (ResultSet row = statement.executeQuery()) {
                 return row.next() ? Optional.of(read(row)) : Optional.empty();
             }

@@ -231,9 +231,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * A start with a key gets a run id derived from flow and key, so the store's refusal of a second
-     * run with one id is what makes the key's first start the only one, across instances and without
-     * a table of keys: a racing second start fails to create the run and returns the first's.
+     * A start with a key creates a run that holds the key in the store, whose refusal of a second
+     * holder makes the key's first start the only one, across instances: a racing second start
+     * fails to create its run and returns the first's.
      */
     private StartedRun start(String flowName, String inputJson, StartOptions options) {
         Objects.requireNonNull(options, "options");
@@ -246,45 +246,51 @@ public final class FlowEngine implements FlowService {
         JsonText data = JsonText.object();
         if (options.idempotencyKey().isEmpty()) {
             requireReadableByEntry(flow, inputJson);
-            return new StartedRun(createAndSchedule(UUID.randomUUID().toString(), flow, inputJson, Optional.empty(),
-                    Map.of(), Map.of(), flow.entry(), data, delay), true);
+            return new StartedRun(createAndSchedule(flow, inputJson, Optional.empty(), Map.of(), Map.of(),
+                    flow.entry(), data, delay, Optional.empty()), true);
         }
         String key = options.idempotencyKey().get();
         return startOnce(flow, inputJson, key, key, data.str("idempotencyKey", key), delay);
     }
 
     /**
-     * Starts the run of {@code flow} whose id {@code idSeed} derives, unless it exists: then it is
-     * the run an earlier start with the same key created, and must have had the same input.
+     * Starts a run of {@code flow} holding the key that {@code keySeed} derives, unless a run holds
+     * it: then it is the run an earlier start with the same key created, and must have had the same
+     * input. A deleted run frees its key, and the next start gets a new run with a new id: an id of
+     * its own, since queues remember the jobs of a run id long after the run is gone.
      */
-    private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String idSeed,
+    private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String keySeed,
                                  JsonText startData, Optional<Duration> delay) {
-        String runId = idempotentRunId(flow.name(), idSeed);
-        Optional<StartedRun> earlier = earlierStart(runId, flow.name(), key, inputJson);
+        String storedKey = storedKey(flow.name(), keySeed);
+        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
         }
         requireReadableByEntry(flow, inputJson);
         try {
-            createAndSchedule(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(), flow.entry(), startData,
-                    delay);
-            return new StartedRun(runId, true);
+            return new StartedRun(createAndSchedule(flow, inputJson, Optional.empty(), Map.of(), Map.of(),
+                    flow.entry(), startData, delay, Optional.of(storedKey)), true);
         } catch (NventException raced) {
-            return earlierStart(runId, flow.name(), key, inputJson).orElseThrow(() -> raced);
+            return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
     }
 
-    static String idempotentRunId(String flow, String key) {
-        return UUID.nameUUIDFromBytes((flow + '\u0000' + key).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    /** The key as stores hold it: fixed length, whatever the caller's key, and per flow and scope. */
+    static String storedKey(String flow, String keySeed) {
+        return UUID.nameUUIDFromBytes((flow + '\u0000' + keySeed).getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .toString();
     }
 
-    private Optional<StartedRun> earlierStart(String runId, String flow, String key, String inputJson) {
-        return store.findRun(runId).map(run -> {
+    /**
+     * The run holding the key; else one whose id is the stored key, as runs of keyed starts were
+     * identified before stores held keys.
+     */
+    private Optional<StartedRun> earlierStart(String storedKey, String flow, String key, String inputJson) {
+        return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey)).map(run -> {
             if (!sameJson(run.input(), inputJson)) {
-                throw new IdempotencyKeyConflictException(flow, key, runId);
+                throw new IdempotencyKeyConflictException(flow, key, run.runId());
             }
-            return new StartedRun(runId, false);
+            return new StartedRun(run.runId(), false);
         });
     }
 
@@ -376,8 +382,8 @@ public final class FlowEngine implements FlowService {
     private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData) {
-        return createAndSchedule(UUID.randomUUID().toString(), flow, inputJson, parentRunId, doneSteps, doneEvents,
-                first, startData, Optional.empty());
+        return createAndSchedule(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData,
+                Optional.empty(), Optional.empty());
     }
 
     /**
@@ -385,10 +391,11 @@ public final class FlowEngine implements FlowService {
      * {@code delay}: a delayed start is a time await of the first step, so it is stored, swept,
      * shown and resolvable as any other.
      */
-    private String createAndSchedule(String runId, FlowDefinition flow, String inputJson,
-                                     Optional<String> parentRunId, Map<String, StepStatus> doneSteps,
-                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData,
-                                     Optional<Duration> delay) {
+    private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                                     Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                     StepDefinition first, JsonText startData, Optional<Duration> delay,
+                                     Optional<String> idempotencyKey) {
+        String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
         for (Map.Entry<String, StepStatus> step : doneSteps.entrySet()) {
@@ -414,7 +421,8 @@ public final class FlowEngine implements FlowService {
         } else {
             run = run.withStep(first.name(), StepStatus.QUEUED);
         }
-        List<HistoryEvent> stored = store.createRun(run, events);
+        List<HistoryEvent> stored = idempotencyKey.isPresent()
+                ? store.createRun(run, events, idempotencyKey.get()) : store.createRun(run, events);
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,14 +34,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public class MemoryFlowStore implements FlowStore {
 
     private final Map<String, RunSlot> runs = new ConcurrentHashMap<>();
+    /** Run id by idempotency key, for the runs that hold one. */
+    private final Map<String, String> runIdsByKey = new ConcurrentHashMap<>();
 
     private static final class RunSlot {
         RunRecord run;
+        final Optional<String> idempotencyKey;
         final List<HistoryEvent> events = new ArrayList<>();
         final Map<String, StateEntry> state = new HashMap<>();
 
-        RunSlot(RunRecord run) {
+        RunSlot(RunRecord run, Optional<String> idempotencyKey) {
             this.run = run;
+            this.idempotencyKey = idempotencyKey;
         }
 
         List<HistoryEvent> append(List<EventDraft> drafts) {
@@ -63,13 +68,38 @@ public class MemoryFlowStore implements FlowStore {
 
     @Override
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
-        RunSlot slot = new RunSlot(run.withVersion(0));
+        return create(run, events, Optional.empty());
+    }
+
+    @Override
+    public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        String holder = runIdsByKey.putIfAbsent(idempotencyKey, run.runId());
+        if (holder != null) {
+            throw new NventException("NVENT-0327 run '" + run.runId() + "' not created: run '" + holder
+                    + "' holds its idempotency key");
+        }
+        try {
+            return create(run, events, Optional.of(idempotencyKey));
+        } catch (RuntimeException notCreated) {
+            runIdsByKey.remove(idempotencyKey, run.runId());
+            throw notCreated;
+        }
+    }
+
+    private List<HistoryEvent> create(RunRecord run, List<EventDraft> events, Optional<String> idempotencyKey) {
+        RunSlot slot = new RunSlot(run.withVersion(0), idempotencyKey);
         synchronized (slot) {
             if (runs.putIfAbsent(run.runId(), slot) != null) {
                 throw new NventException("NVENT-0301 run '" + run.runId() + "' already exists");
             }
             return slot.append(events);
         }
+    }
+
+    @Override
+    public Optional<RunRecord> findRunByKey(String idempotencyKey) {
+        return Optional.ofNullable(runIdsByKey.get(idempotencyKey)).flatMap(this::findRun);
     }
 
     @Override
@@ -195,6 +225,7 @@ public class MemoryFlowStore implements FlowStore {
             RunSlot slot = entry.getValue();
             synchronized (slot) {
                 if (slot.run.flow().equals(flow) && slot.run.status().isTerminal() && runs.remove(entry.getKey(), slot)) {
+                    slot.idempotencyKey.ifPresent(key -> runIdsByKey.remove(key, entry.getKey()));
                     deleted++;
                 }
             }

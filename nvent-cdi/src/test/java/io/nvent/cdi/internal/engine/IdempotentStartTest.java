@@ -11,9 +11,12 @@ import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.spi.RunRecord;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -126,6 +129,40 @@ class IdempotentStartTest {
             } finally {
                 callers.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    void aKeyWhoseRunWasDeletedStartsANewRunWithAnIdOfItsOwn() {
+        CHARGES.set(0);
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.start("payment", Map.of("amount", 12), StartOptions.idempotent("order-8"));
+            h.awaitStatus(first.runId(), RunStatus.COMPLETED);
+            h.engine.clearHistory("payment");
+
+            StartedRun next = h.engine.start("payment", Map.of("amount", 99), StartOptions.idempotent("order-8"));
+
+            assertThat(next.created()).isTrue();
+            assertThat(next.runId()).as("the queue may still remember the jobs of the first run's id")
+                    .isNotEqualTo(first.runId());
+            h.awaitStatus(next.runId(), RunStatus.COMPLETED);
+            assertThat(CHARGES).hasValue(2);
+            assertThat(h.engine.start("payment", Map.of("amount", 99), StartOptions.idempotent("order-8")))
+                    .isEqualTo(new StartedRun(next.runId(), false));
+        }
+    }
+
+    @Test
+    void aRunStartedWithAKeyBeforeStoresHeldKeysIsFoundByItsIdStill() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            String legacyId = FlowEngine.storedKey("payment", "order-1");
+            h.store.createRun(RunRecord.started(legacyId, "payment", "{\"amount\":3}", Optional.empty(), Instant.now()),
+                    List.of());
+
+            assertThat(h.engine.start("payment", Map.of("amount", 3), StartOptions.idempotent("order-1")))
+                    .isEqualTo(new StartedRun(legacyId, false));
+            assertThatThrownBy(() -> h.engine.start("payment", Map.of("amount", 4), StartOptions.idempotent("order-1")))
+                    .isInstanceOf(IdempotencyKeyConflictException.class);
         }
     }
 

@@ -107,8 +107,18 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+        return delegate().createRun(run, events, idempotencyKey);
+    }
+
+    @Override
     public Optional<RunRecord> findRun(String runId) {
         return delegate().findRun(runId);
+    }
+
+    @Override
+    public Optional<RunRecord> findRunByKey(String idempotencyKey) {
+        return delegate().findRunByKey(idempotencyKey);
     }
 
     @Override
