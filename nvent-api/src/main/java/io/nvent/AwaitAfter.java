@@ -40,8 +40,9 @@ public @interface AwaitAfter {
     String event() default "";
 
     /**
-     * For {@link AwaitType#EVENT}: a top-level field of the run's input; only events whose payload
-     * has the same value in that field resolve this run's await. Empty: any such event resolves it.
+     * For {@link AwaitType#EVENT}: a top-level field; only events whose payload has the same value
+     * in it as the step's result, or where that has no such field the run's input, resolve this
+     * run's await. Empty: any such event resolves it.
      */
     String filterKey() default "";
 

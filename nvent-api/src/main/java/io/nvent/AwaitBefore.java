@@ -40,8 +40,10 @@ public @interface AwaitBefore {
     String event() default "";
 
     /**
-     * For {@link AwaitType#EVENT}: a top-level field of the run's input; only events whose payload
-     * has the same value in that field resolve this run's await. Empty: any such event resolves it.
+     * For {@link AwaitType#EVENT}: a top-level field; only events whose payload has the same value
+     * in it as the payloads of the events the step subscribes to (the first, in the order it names
+     * them, that has the field), or else the run's input, resolve this run's await. Empty: any such
+     * event resolves it.
      */
     String filterKey() default "";
 

@@ -13,7 +13,7 @@ import java.util.Optional;
  * @param cron for {@link AwaitType#SCHEDULE}
  * @param timezone zone of the cron expression
  * @param event for {@link AwaitType#EVENT}
- * @param filterKey for {@link AwaitType#EVENT}: input field an event must match
+ * @param filterKey for {@link AwaitType#EVENT}: top-level field an event must match (see {@link AwaitBefore#filterKey()})
  * @param timeout longest wait, if any
  * @param timeoutAction what happens on timeout
  * @param timeoutRetries with {@link TimeoutAction#RETRY}: how many times a timed-out await is

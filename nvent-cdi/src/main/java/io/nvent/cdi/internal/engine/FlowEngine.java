@@ -787,7 +787,9 @@ public final class FlowEngine implements FlowService {
                 case CONTINUE:
                     return Optional.of(pending.release(this, flow, run, await, events, now));
                 case RETRY:
-                    AwaitRecord again = newAwait(run, step, await.position(), now, await.held());
+                    // Waiting for the same answer: the run's last result may be another step's by now.
+                    AwaitRecord again = newAwait(run, step, await.position(), now, await.held(),
+                            await.filterValue());
                     pending.awaits.add(again);
                     events.add(registeredEvent(again));
                     return Optional.of(new RunChange(run, events));
@@ -861,17 +863,40 @@ public final class FlowEngine implements FlowService {
 
     private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
                                  String held) {
+        Optional<String> filterValue = step.await(position).orElseThrow().filterKey().map(key -> key + "="
+                + correlationValue(run, step, position, key).map(JsonValue::toString).orElse("null"));
+        return newAwait(run, step, position, now, held, filterValue);
+    }
+
+    private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
+                                 String held, Optional<String> filterValue) {
         AwaitSpec spec = step.await(position).orElseThrow();
         Optional<Instant> resolveAt = switch (spec.type()) {
             case TIME -> Optional.of(now.plus(spec.delay()));
             case SCHEDULE -> Cron.parse(spec.cron().orElseThrow()).nextAfter(now, spec.timezone());
             default -> Optional.empty();
         };
-        Optional<String> filterValue = spec.filterKey()
-                .map(key -> key + "=" + topLevelField(run.input(), key).map(JsonValue::toString).orElse("null"));
         return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step.name(), position,
                 spec.type(), AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
                 spec.event(), filterValue, held, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The value an event await's events must carry under {@code key}: from the step's own data where
+     * it has the field (after the step, its result; before a step that subscribes to events, their
+     * payloads in the order it names them), else from the run's input. A step that asked a partner
+     * for something awaits the answer to its own request, not to the run's.
+     */
+    private static Optional<JsonValue> correlationValue(RunRecord run, StepDefinition step, AwaitPosition position,
+                                                        String key) {
+        List<String> own = new ArrayList<>();
+        if (position == AwaitPosition.AFTER) {
+            run.result().ifPresent(own::add);
+        } else {
+            step.subscribes().stream().map(run.emitted()::get).filter(Objects::nonNull).forEach(own::add);
+        }
+        own.add(run.input());
+        return own.stream().map(json -> topLevelField(json, key)).flatMap(Optional::stream).findFirst();
     }
 
     /** The time await of a delayed start: no timeout, as it resolves by itself. */
@@ -895,6 +920,10 @@ public final class FlowEngine implements FlowService {
         await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
         await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
         await.event().ifPresent(e -> data.str("event", e));
+        await.filterValue().ifPresent(filter -> {
+            int eq = filter.indexOf('=');
+            data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
+        });
         return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
     }
 

@@ -512,6 +512,75 @@ class AwaitsTest {
         }
     }
 
+    @FlowStep(flow = "partner-request", name = "ask", role = StepRole.ENTRY, emits = "answered")
+    @AwaitAfter(type = AwaitType.EVENT, event = "partner.answered", filterKey = "requestId")
+    static class AskPartner implements Step<Map<String, Object>, Map<String, String>> {
+        @Override
+        public Map<String, String> execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("answered", Map.of());
+            return Map.of("requestId", "R-" + input.get("n"));
+        }
+    }
+
+    @FlowStep(flow = "partner-request", name = "use-answer", subscribes = "answered")
+    static class UseAnswer implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitAfterAStepWaitsForTheEventThatAnswersTheStepsOwnResult() {
+        try (EngineHarness h = new EngineHarness(new AskPartner(), new UseAnswer())) {
+            String first = h.engine.start("partner-request", Map.of("n", 1));
+            String second = h.engine.start("partner-request", Map.of("n", 2));
+            h.awaitStatus(first, RunStatus.AWAITING);
+            h.awaitStatus(second, RunStatus.AWAITING);
+
+            assertThat(h.engine.publishEvent("partner.answered", Map.of("requestId", "R-2")).resolvedAwaits())
+                    .isEqualTo(1);
+
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(h.engine.run(first).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.eventsOf(first, EventType.AWAIT_REGISTERED).get(0).data())
+                    .as("an operator sees what the await waits for").contains("\"match\":{\"requestId\":\"R-1\"}");
+        }
+    }
+
+    @FlowStep(flow = "shipping", name = "place", role = StepRole.ENTRY, emits = "placed")
+    static class Place implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("placed", Map.of("orderId", "O-" + input.get("orderId")));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "shipping", name = "ship", subscribes = "placed")
+    @AwaitBefore(type = AwaitType.EVENT, event = "payment.received", filterKey = "orderId")
+    static class Ship implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitBeforeASubscriberMatchesTheEventItSubscribesToBeforeTheRunsInput() {
+        try (EngineHarness h = new EngineHarness(new Place(), new Ship())) {
+            String run = h.engine.start("shipping", Map.of("orderId", "7"));
+            h.awaitStatus(run, RunStatus.AWAITING);
+
+            assertThat(h.engine.publishEvent("payment.received", Map.of("orderId", "7")).resolvedAwaits())
+                    .as("the run's input says 7, the step's own event O-7").isZero();
+            assertThat(h.engine.publishEvent("payment.received", Map.of("orderId", "O-7")).resolvedAwaits())
+                    .isEqualTo(1);
+
+            h.awaitStatus(run, RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void anEventResolvesOnlyTheAwaitsWhoseFilterKeyMatches() {
         confirmations.clear();
