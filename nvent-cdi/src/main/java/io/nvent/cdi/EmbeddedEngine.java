@@ -99,6 +99,14 @@ public final class EmbeddedEngine implements AutoCloseable {
         return triggers;
     }
 
+    /**
+     * The engine's metrics in the Prometheus text format, as {@code GET /api/nvent/metrics} serves
+     * them in a container (see {@link PrometheusMetrics}).
+     */
+    public String prometheusMetrics() {
+        return PrometheusMetrics.render(engine, triggers, queue);
+    }
+
     /** The queue adapter in use. */
     public JobQueue queue() {
         return queue;

@@ -544,6 +544,22 @@ class DemoApplicationIT {
     }
 
     @Test
+    void prometheusScrapesTheMetricsWithTheApisLogin() {
+        String run = start("order", "{\"id\":\"M-1\",\"item\":\"atlas\",\"quantity\":1}");
+        http.awaitRun(run, "completed");
+
+        Http.Reply metrics = http.get("api/nvent/metrics");
+
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.contentType()).startsWith("text/plain").contains("version=0.0.4");
+        assertThat(metrics.body()).contains("# TYPE nvent_step_execution_seconds histogram\n",
+                "nvent_runs_ended_total{flow=\"order\",status=\"completed\"} ",
+                "nvent_step_execution_seconds_count{flow=\"order\",step=\"validate\"} ",
+                "nvent_runs{flow=\"order\",status=\"completed\"} ", "nvent_scrape_errors{part=\"runs\"} 0\n");
+        assertThat(Http.anonymous(base).get("api/nvent/metrics").status()).isEqualTo(401);
+    }
+
+    @Test
     void theRunListPagesWithALinkToTheNextPage() {
         start("order", "{\"id\":\"P-1\",\"item\":\"a\",\"quantity\":1}");
         start("order", "{\"id\":\"P-2\",\"item\":\"b\",\"quantity\":1}");

@@ -112,6 +112,7 @@ public final class FlowEngine implements FlowService {
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
+    private final EngineMetrics metrics = new EngineMetrics();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
@@ -1251,7 +1252,15 @@ public final class FlowEngine implements FlowService {
                                    StepExecution self) throws Exception {
         Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
-        Object result = invoke(binding, input, context);
+        long began = System.nanoTime();
+        boolean succeeded = false;
+        Object result;
+        try {
+            result = invoke(binding, input, context);
+            succeeded = true;
+        } finally {
+            metrics.executed(binding.flow(), binding.step(), System.nanoTime() - began, succeeded);
+        }
         refuseLateResult(binding, run.runId(), context, self);
         return json.toJson(result, "result of step '" + binding.step() + "'");
     }
@@ -1807,10 +1816,16 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /** What this instance did since it started, for the metrics endpoint. */
+    public EngineMetrics metrics() {
+        return metrics;
+    }
+
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
         }
+        metrics.stored(flow, events);
         try {
             stream.publish(flow, events);
         } catch (RuntimeException e) {

@@ -15,7 +15,7 @@ public class NventRestApplication extends Application {
     public Set<Class<?>> getClasses() {
         return Set.of(FlowsResource.class, RunsResource.class, QueuesResource.class, SessionResource.class,
                 OpenApiResource.class, TriggersResource.class, AwaitsResource.class, EventsResource.class,
-                HealthResource.class,
+                HealthResource.class, MetricsResource.class,
                 PayloadLimit.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
     }
 }

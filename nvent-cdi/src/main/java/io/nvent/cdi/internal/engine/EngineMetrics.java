@@ -1,0 +1,184 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.HistoryEvent;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What this instance's engine did since it started: runs started and ended, step executions and
+ * their durations, retries, failures, stalls and awaits. Counted from the history entries this
+ * instance stores (each entry is stored by exactly one instance, so the instances' counts add up
+ * to the cluster's) and from the step executions it runs; read by the Prometheus endpoint.
+ */
+public final class EngineMetrics {
+
+    /** Upper bounds (seconds) of the step duration histogram's buckets. */
+    static final double[] DURATION_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+
+    /** A counted series: the metric and the values of its labels ({@code detail} is the second label's). */
+    public record Series(Counter counter, String flow, String detail) {
+    }
+
+    /** The counters, with the name of their second label (none for some). */
+    public enum Counter {
+        RUNS_STARTED("nvent_runs_started_total", "Runs started", ""),
+        RUNS_ENDED("nvent_runs_ended_total", "Runs that ended, by final status", "status"),
+        STEP_RETRIES("nvent_step_retries_total", "Steps scheduled again: failed attempts with attempts left, and operators' retries", "step"),
+        STEPS_FAILED("nvent_steps_failed_total", "Steps that failed for good (their run fails)", "step"),
+        STEPS_STALLED("nvent_steps_stalled_total", "Steps whose instance stopped renewing their lease", "step"),
+        AWAITS_REGISTERED("nvent_awaits_registered_total", "Awaits registered, by type", "type"),
+        AWAITS_RESOLVED("nvent_awaits_resolved_total", "Awaits resolved", "step"),
+        AWAITS_TIMED_OUT("nvent_awaits_timed_out_total", "Awaits that timed out", "step");
+
+        private final String metric;
+        private final String help;
+        private final String detailLabel;
+
+        Counter(String metric, String help, String detailLabel) {
+            this.metric = metric;
+            this.help = help;
+            this.detailLabel = detailLabel;
+        }
+
+        public String metric() {
+            return metric;
+        }
+
+        public String help() {
+            return help;
+        }
+
+        /** Name of the label after {@code flow}; empty if the counter has only {@code flow}. */
+        public String detailLabel() {
+            return detailLabel;
+        }
+    }
+
+    /** Executions of one step on this instance: how many, how many threw, and how long they took. */
+    public static final class StepTimes {
+        private final LongAdder[] buckets = new LongAdder[DURATION_BUCKETS.length];
+        private final LongAdder count = new LongAdder();
+        private final LongAdder failed = new LongAdder();
+        private final DoubleAdder seconds = new DoubleAdder();
+
+        StepTimes() {
+            for (int i = 0; i < buckets.length; i++) {
+                buckets[i] = new LongAdder();
+            }
+        }
+
+        void record(double took, boolean succeeded) {
+            for (int i = 0; i < DURATION_BUCKETS.length; i++) {
+                if (took <= DURATION_BUCKETS[i]) {
+                    buckets[i].increment();
+                    break;
+                }
+            }
+            seconds.add(took);
+            count.increment();
+            if (!succeeded) {
+                failed.increment();
+            }
+        }
+
+        /** Upper bounds of the buckets, in seconds. */
+        public static double[] bucketBounds() {
+            return DURATION_BUCKETS.clone();
+        }
+
+        /** Executions per bucket, cumulative: element {@code i} counts those that took at most bound {@code i}. */
+        public long[] cumulativeBuckets() {
+            long[] cumulative = new long[buckets.length];
+            long sum = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                sum += buckets[i].sum();
+                cumulative[i] = sum;
+            }
+            return cumulative;
+        }
+
+        public long count() {
+            return count.sum();
+        }
+
+        public long failed() {
+            return failed.sum();
+        }
+
+        public double seconds() {
+            return seconds.sum();
+        }
+    }
+
+    /** A step of a flow. */
+    public record StepKey(String flow, String step) {
+    }
+
+    private final Map<Series, LongAdder> counts = new ConcurrentHashMap<>();
+    private final Map<StepKey, StepTimes> steps = new ConcurrentHashMap<>();
+
+    /** Counts what these entries, just stored for runs of {@code flow}, record. */
+    void stored(String flow, List<HistoryEvent> events) {
+        for (HistoryEvent event : events) {
+            switch (event.type()) {
+                case FLOW_START -> count(Counter.RUNS_STARTED, flow, "");
+                case FLOW_COMPLETED -> count(Counter.RUNS_ENDED, flow, "completed");
+                case FLOW_FAILED -> count(Counter.RUNS_ENDED, flow, "failed");
+                case FLOW_CANCEL -> count(Counter.RUNS_ENDED, flow, "canceled");
+                case FLOW_STALLED -> count(Counter.RUNS_ENDED, flow, "stalled");
+                case STEP_RETRY -> count(Counter.STEP_RETRIES, flow, stepOf(event));
+                case STEP_FAILED -> count(Counter.STEPS_FAILED, flow, stepOf(event));
+                case STEP_STALLED -> count(Counter.STEPS_STALLED, flow, stepOf(event));
+                case AWAIT_REGISTERED -> count(Counter.AWAITS_REGISTERED, flow, awaitType(event.data()));
+                case AWAIT_RESOLVED -> count(Counter.AWAITS_RESOLVED, flow, stepOf(event));
+                case AWAIT_TIMEOUT -> count(Counter.AWAITS_TIMED_OUT, flow, stepOf(event));
+                default -> {
+                    // step starts, completions, emits and logs are counted by executions
+                }
+            }
+        }
+    }
+
+    /** Records one execution of a step's code on this instance. */
+    void executed(String flow, String step, long nanos, boolean succeeded) {
+        steps.computeIfAbsent(new StepKey(flow, step), key -> new StepTimes()).record(nanos / 1e9, succeeded);
+    }
+
+    /** The counters' current values. */
+    public Map<Series, Long> counts() {
+        Map<Series, Long> snapshot = new java.util.TreeMap<>(java.util.Comparator.comparing((Series s) -> s.counter())
+                .thenComparing(Series::flow).thenComparing(Series::detail));
+        counts.forEach((series, adder) -> snapshot.put(series, adder.sum()));
+        return snapshot;
+    }
+
+    /** Step executions by step. */
+    public Map<StepKey, StepTimes> stepTimes() {
+        Map<StepKey, StepTimes> snapshot = new java.util.TreeMap<>(
+                java.util.Comparator.comparing(StepKey::flow).thenComparing(StepKey::step));
+        snapshot.putAll(steps);
+        return snapshot;
+    }
+
+    private void count(Counter counter, String flow, String detail) {
+        counts.computeIfAbsent(new Series(counter, flow, detail), series -> new LongAdder()).increment();
+    }
+
+    private static String stepOf(HistoryEvent event) {
+        return event.step().orElse("");
+    }
+
+    /** The {@code type} of an {@code await.registered} entry, which the engine writes as {@code "type":"…"}. */
+    private static String awaitType(String data) {
+        int at = data.indexOf("\"type\":\"");
+        if (at < 0) {
+            return "";
+        }
+        int start = at + 8;
+        int end = data.indexOf('"', start);
+        return end < 0 ? "" : data.substring(start, end);
+    }
+}
