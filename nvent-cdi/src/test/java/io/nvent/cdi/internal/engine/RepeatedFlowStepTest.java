@@ -12,12 +12,15 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.cdi.EmbeddedEngine;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** One class that is a step of several flows ({@code @FlowStep} repeated). */
 class RepeatedFlowStepTest {
@@ -98,6 +101,20 @@ class RepeatedFlowStepTest {
             assertThat(inRefund.retry().maxAttempts()).isEqualTo(2);
             assertThat(inRefund.subscribes()).containsExactly("refund.paid");
             assertThat(h.engine.flow("refund").orElseThrow().step("notify")).isEmpty();
+        }
+    }
+
+    @Test
+    void theEmbeddedEngineTakesARepeatedStepAsAStepOfEachOfItsFlows() {
+        NotifyCustomer notify = new NotifyCustomer();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new ShipOrder()).step(new PayBack()).step(notify)
+                .build()) {
+            String order = engine.flows().start("order", Map.of("order", "C-3"));
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> engine.flows().run(order).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(engine.flows().flows()).extracting(FlowDefinition::name).containsExactly("order", "refund");
+            assertThat(notify.calls).containsExactly("order/notify#1");
         }
     }
 
