@@ -17,6 +17,9 @@ import java.lang.annotation.Target;
  * public class Pay implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
+ * <p>On a class that is a step of several flows (a repeated {@link FlowStep}), the await applies
+ * to its step in each of them.
+ *
  * @since 0.1
  */
 @Documented

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Stereotype;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
+import java.lang.annotation.Repeatable;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
@@ -30,6 +31,24 @@ import java.lang.annotation.Target;
  * step, unique step names, and every subscription must name an event some step of the flow
  * declares in {@link #emits()}. Mistakes fail the deployment with a message naming the class.
  *
+ * <p>The annotation is repeatable: a class annotated once per flow is a step of each, with the
+ * name, role, subscriptions, emits, queue and retry settings of that flow's annotation (one
+ * annotation per flow; two naming the same flow fail the deployment). The same bean instance runs
+ * in every flow and reads which one it runs in from {@link StepContext#flow()}. The class's other
+ * annotations apply to each of its flows: {@link AwaitBefore} and {@link AwaitAfter} to its step in
+ * every flow, a {@link Trigger} to every flow the class is the entry step of.
+ *
+ * <pre>{@code
+ * @FlowStep(flow = "order", name = "notify", subscribes = "order.shipped")
+ * @FlowStep(flow = "refund", name = "notify", subscribes = "refund.paid", maxAttempts = 5)
+ * public class NotifyCustomer implements Step<Map<String, Object>, Void> {
+ *     public Void execute(Map<String, Object> input, StepContext ctx) {
+ *         mail.send(ctx.flow().equals("order") ? "Your order is on its way" : "Your refund is paid");
+ *         return null;
+ *     }
+ * }
+ * }</pre>
+ *
  * @since 0.1
  */
 @Stereotype
@@ -37,6 +56,7 @@ import java.lang.annotation.Target;
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
+@Repeatable(FlowSteps.class)
 public @interface FlowStep {
 
     /** Name of the flow this step belongs to. */

@@ -9,7 +9,10 @@ import java.lang.annotation.Target;
 
 /**
  * Starts the flow of the annotated entry step when the trigger fires. Several flows may declare
- * a trigger of the same name; one fire then starts each of them.
+ * a trigger of the same name; one fire then starts each of them. On a class that is a step of
+ * several flows (a repeated {@link FlowStep}), the trigger starts every flow the class is the entry
+ * step of, and none it is a later step of; a class that is the entry step of none of its flows
+ * cannot carry a trigger.
  *
  * <pre>{@code
  * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)

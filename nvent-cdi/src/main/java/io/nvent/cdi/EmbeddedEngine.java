@@ -57,11 +57,11 @@ public final class EmbeddedEngine implements AutoCloseable {
         List<StepDeclaration> declarations = new ArrayList<>();
         Map<Class<?>, Step<?, ?>> instances = new HashMap<>();
         for (Step<?, ?> step : b.steps) {
-            FlowStep annotation = step.getClass().getAnnotation(FlowStep.class);
-            if (annotation == null) {
+            List<StepDeclaration> ofStep = StepDeclaration.allOf(step.getClass());
+            if (ofStep.isEmpty()) {
                 throw new NventException("NVENT-0150 " + step.getClass().getName() + " is not annotated @FlowStep");
             }
-            declarations.add(StepDeclaration.of(step.getClass(), annotation));
+            declarations.addAll(ofStep);
             instances.put(step.getClass(), step);
         }
         List<String> problems = FlowGraphValidator.validate(declarations);

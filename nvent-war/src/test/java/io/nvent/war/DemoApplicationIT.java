@@ -172,6 +172,37 @@ class DemoApplicationIT {
     }
 
     @Test
+    void oneStepClassIsAStepOfTwoFlowsAndKnowsWhichOneItRunsIn() {
+        // RecordAnswer carries @FlowStep twice: at run time only the container, which must make it a bean.
+        List<JsonObject> flows = http.get("api/nvent/flows").array().getValuesAs(JsonObject.class);
+        for (String[] flowAndEvent : new String[][] {{"retry-demo", "partner.answered"},
+                {"partner-order", "partner-order.received"}}) {
+            JsonObject flow = flows.stream().filter(f -> f.getString("name").equals(flowAndEvent[0])).findFirst()
+                    .orElseThrow();
+            assertThat(flow.getJsonArray("steps").getValuesAs(JsonObject.class))
+                    .filteredOn(step -> step.getString("name").equals("record")).singleElement()
+                    .satisfies(step -> assertThat(step.getJsonArray("subscribes").getString(0))
+                            .isEqualTo(flowAndEvent[1]));
+            assertThat(http.get("api/nvent/flows/" + flowAndEvent[0] + "/graph").json().getJsonArray("edges")
+                    .getValuesAs(JsonObject.class)).extracting(e -> e.getString("to")).contains("record");
+        }
+
+        String partnerOrder = start("partner-order", "{\"partner\":\"acme\",\"sku\":\"R-9\"}");
+        String retry = start("retry-demo", "{}");
+
+        http.awaitRun(partnerOrder, "completed");
+        http.awaitRun(retry, "completed");
+        assertThat(recorded(partnerOrder)).contains("in flow partner-order", "R-9");
+        assertThat(recorded(retry)).contains("in flow retry-demo", "attempts=3");
+    }
+
+    private String recorded(String runId) {
+        return http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
+                .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("step").equals("record"))
+                .map(e -> e.getJsonObject("data").toString()).findFirst().orElseThrow();
+    }
+
+    @Test
     void aStartSentAgainWithItsIdempotencyKeyReturnsTheFirstRunAndAnotherBodyWithTheKeyIsRefused() {
         String body = "{\"id\":\"K-1\",\"item\":\"mug\",\"quantity\":1}";
         Http.Reply first = http.post("api/nvent/flows/order/runs", body, "Idempotency-Key", "checkout-K-1");

@@ -1,10 +1,12 @@
 package io.nvent.cdi.internal;
 
 import io.nvent.FlowStep;
+import io.nvent.FlowSteps;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.Annotated;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
@@ -28,9 +30,10 @@ public class NventExtension implements Extension {
     /** Steps declared where the container makes no step of them. */
     private final List<String> misplaced = new ArrayList<>();
 
-    void checkPlacement(@Observes @WithAnnotations(FlowStep.class) ProcessAnnotatedType<?> type) {
+    // A class annotated @FlowStep more than once carries only the container, @FlowSteps.
+    void checkPlacement(@Observes @WithAnnotations({FlowStep.class, FlowSteps.class}) ProcessAnnotatedType<?> type) {
         Class<?> javaClass = type.getAnnotatedType().getJavaClass();
-        if (!type.getAnnotatedType().isAnnotationPresent(FlowStep.class)) {
+        if (flowSteps(type.getAnnotatedType()).isEmpty()) {
             return;
         }
         if (javaClass.isInterface() || Modifier.isAbstract(javaClass.getModifiers())) {
@@ -57,9 +60,26 @@ public class NventExtension implements Extension {
                 + "for a transaction";
     }
 
+    /**
+     * The {@link FlowStep} annotations of a type, one or repeated (in their {@link FlowSteps}
+     * container), in their order; read from the annotated type, so that an extension's changes count.
+     */
+    static List<FlowStep> flowSteps(Annotated type) {
+        List<FlowStep> steps = new ArrayList<>();
+        FlowStep single = type.getAnnotation(FlowStep.class);
+        if (single != null) {
+            steps.add(single);
+        }
+        FlowSteps repeated = type.getAnnotation(FlowSteps.class);
+        if (repeated != null) {
+            steps.addAll(List.of(repeated.value()));
+        }
+        return steps;
+    }
+
     void collect(@Observes ProcessManagedBean<?> bean) {
-        FlowStep step = bean.getAnnotatedBeanClass().getAnnotation(FlowStep.class);
-        if (step == null) {
+        List<FlowStep> steps = flowSteps(bean.getAnnotatedBeanClass());
+        if (steps.isEmpty()) {
             return;
         }
         if (bean instanceof ProcessSessionBean<?>) {
@@ -67,7 +87,7 @@ public class NventExtension implements Extension {
             misplaced.add(sessionBeanProblem(bean.getAnnotatedBeanClass().getJavaClass()));
             return;
         }
-        declarations.add(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), step));
+        declarations.addAll(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), steps));
     }
 
     void validate(@Observes AfterBeanDiscovery event) {

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal;
 
+import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
@@ -12,10 +13,12 @@ import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.inject.Inject;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
+import org.jboss.weld.environment.se.WeldContainer;
 import org.jboss.weld.junit5.WeldInitiator;
 import org.jboss.weld.junit5.WeldJunit5Extension;
 import org.jboss.weld.junit5.WeldSetup;
@@ -100,6 +103,76 @@ class CdiIntegrationTest {
                 .singleElement().satisfies(e -> assertThat(e.data()).contains("hello Ada, Ada")
                         .as("a request context of its own").contains("audit entries in this request: 1"));
         assertThat(flows.stats("greeting").completed()).isEqualTo(1);
+    }
+
+    /** Signs the greeting's reply and is the whole of flow "farewell". */
+    @FlowStep(flow = "greeting", name = "sign", subscribes = "greeted")
+    @FlowStep(flow = "farewell", name = "sign", role = StepRole.ENTRY)
+    public static class Sign implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "signed in flow " + ctx.flow();
+        }
+    }
+
+    @Test
+    void aClassAnnotatedFlowStepTwiceIsAnApplicationScopedStepOfBothFlowsAndRunsInEach() {
+        assertThat(Sign.class.getAnnotation(FlowStep.class)).as("only the container is on the class")
+                .isNull();
+        try (WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class, Sign.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            assertThat(container.getBeanManager().getBeans(Sign.class)).singleElement()
+                    .satisfies(bean -> assertThat(bean.getScope()).isEqualTo(ApplicationScoped.class));
+            assertThat(flows.flows()).extracting(FlowDefinition::name).containsExactly("farewell", "greeting");
+            assertThat(flows.flow("greeting").orElseThrow().subscribersOf("greeted")).extracting(s -> s.name())
+                    .containsExactlyInAnyOrder("reply", "sign");
+
+            String greeting = flows.start("greeting", Map.of("name", "Ada"));
+            String farewell = flows.start("farewell", Map.of());
+
+            await().until(() -> flows.run(greeting).orElseThrow().status() == RunStatus.COMPLETED
+                    && flows.run(farewell).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(signature(flows, greeting)).contains("signed in flow greeting");
+            assertThat(signature(flows, farewell)).contains("signed in flow farewell");
+        }
+    }
+
+    private static String signature(FlowService flows, String runId) {
+        return flows.events(runId, io.nvent.EventQuery.all()).stream()
+                .filter(e -> e.type() == io.nvent.EventType.STEP_COMPLETED && e.step().orElseThrow().equals("sign"))
+                .map(e -> e.data()).findFirst().orElseThrow();
+    }
+
+    @FlowStep(flow = "abstract", name = "base", role = StepRole.ENTRY)
+    @FlowStep(flow = "abstract-too", name = "base", role = StepRole.ENTRY)
+    public abstract static class AbstractStepOfTwoFlows implements Step<Object, Void> {
+    }
+
+    @Test
+    void aClassWithOnlyTheContainerOfRepeatedFlowStepsIsCheckedWhereItIsDeclared() {
+        Weld misplaced = engineWith(AbstractStepOfTwoFlows.class);
+        assertThatThrownBy(misplaced::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0108 " + AbstractStepOfTwoFlows.class.getName() + " is an abstract "
+                        + "class annotated @FlowStep");
+    }
+
+    @FlowStep(flow = "greeting", name = "greet-again", subscribes = "greeted")
+    @FlowStep(flow = "greeting", name = "greet-once-more", subscribes = "greeted")
+    public static class GreetsTwice implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void twoFlowStepsOfOneClassForTheSameFlowFailTheDeploymentNamingClassAndFlow() {
+        Weld twice = engineWith(Hello.class, Reply.class, Audit.class, GreetsTwice.class);
+        assertThatThrownBy(twice::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0180 " + GreetsTwice.class.getName() + " is annotated @FlowStep 2 times "
+                        + "for flow 'greeting'");
     }
 
     @FlowStep(flow = "broken", name = "orphan", subscribes = "never.emitted")

@@ -26,21 +26,47 @@ public final class FlowGraphValidator {
     /** All problems found; empty when the declarations form valid flows. */
     public static List<String> validate(List<StepDeclaration> declarations) {
         List<String> problems = new ArrayList<>();
-        for (StepDeclaration step : declarations) {
-            checkStepClass(step, problems);
-        }
-        Map<String, List<StepDeclaration>> byFlow = declarations.stream()
+        Map<Class<?>, List<StepDeclaration>> byClass = declarations.stream()
+                .collect(Collectors.groupingBy(StepDeclaration::beanClass, LinkedHashMap::new, Collectors.toList()));
+        // A class is one step of a flow: its further annotations for a flow it already has are reported
+        // once, here, not again as a flow's second entry or second step of the same name.
+        List<StepDeclaration> steps = new ArrayList<>();
+        byClass.forEach((beanClass, ofClass) -> {
+            for (StepDeclaration step : ofClass) {
+                checkStep(step, problems);
+            }
+            checkStepClass(ofClass, problems);
+            steps.addAll(withoutRepeatedFlows(ofClass, problems));
+        });
+        Map<String, List<StepDeclaration>> byFlow = steps.stream()
                 .filter(d -> !d.flow().isBlank())
                 .collect(Collectors.groupingBy(StepDeclaration::flow, LinkedHashMap::new, Collectors.toList()));
-        byFlow.forEach((flow, steps) -> checkFlow(flow, steps, problems));
-        checkTriggerConsistency(declarations, problems);
+        byFlow.forEach((flow, ofFlow) -> checkFlow(flow, ofFlow, problems));
+        checkTriggerConsistency(byClass, problems);
         return problems;
+    }
+
+    private static List<StepDeclaration> withoutRepeatedFlows(List<StepDeclaration> ofClass, List<String> problems) {
+        Map<String, List<StepDeclaration>> byFlow = ofClass.stream()
+                .collect(Collectors.groupingBy(StepDeclaration::flow, LinkedHashMap::new, Collectors.toList()));
+        List<StepDeclaration> kept = new ArrayList<>();
+        byFlow.forEach((flow, same) -> {
+            kept.add(same.get(0));
+            if (same.size() > 1 && !flow.isBlank()) {
+                problems.add("NVENT-0180 " + same.get(0).beanClass().getName() + " is annotated @FlowStep "
+                        + same.size() + " times for flow '" + flow + "' (steps " + same.stream()
+                        .map(d -> "'" + d.name() + "'").collect(Collectors.joining(", ")) + "); a class is one step "
+                        + "of a flow: keep one @FlowStep per flow, or write a class for each step");
+            }
+        });
+        return kept;
     }
 
     /** The longest flow, step or queue name the stores keep. */
     static final int MAX_NAME_LENGTH = 255;
 
-    private static void checkStepClass(StepDeclaration step, List<String> problems) {
+    /** What one annotation declares. */
+    private static void checkStep(StepDeclaration step, List<String> problems) {
         String where = "NVENT-0101 " + step.describe() + ": ";
         if (step.flow().isBlank()) {
             problems.add(where + "@FlowStep(flow = ...) must name a flow");
@@ -52,13 +78,6 @@ public final class FlowGraphValidator {
                 problems.add(where + "the " + name[0] + " has " + name[1].length() + " characters, more than the "
                         + MAX_NAME_LENGTH + " a store keeps");
             }
-        }
-        if (!Step.class.isAssignableFrom(step.beanClass())) {
-            problems.add(where + "the class is annotated @FlowStep but does not implement io.nvent.Step; "
-                    + "implement Step<Input, Output> with an execute(Input, StepContext) method");
-        } else if (StepTypes.inputType(step.beanClass()).isEmpty()) {
-            problems.add(where + "the class implements io.nvent.Step without a concrete input type; "
-                    + "declare it as Step<Input, Output>, e.g. Step<Map<String, Object>, Void>");
         }
         if (step.role() == StepRole.STEP && step.subscribes().isEmpty()) {
             problems.add(where + "a non-entry step must subscribe to at least one event; "
@@ -72,13 +91,6 @@ public final class FlowGraphValidator {
             problems.add(where + "maxAttempts must be >= 1 (or 0 for the configured default), was "
                     + step.maxAttempts());
         }
-        step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), a.timeoutRetries(), problems));
-        step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), a.timeoutRetries(), problems));
-        for (Trigger trigger : step.triggers()) {
-            checkTrigger(where + "@Trigger '" + trigger.name() + "': ", step, trigger, problems);
-        }
         if (step.backoffDelayMs() < -1 || step.backoffMaxDelayMs() < -1) {
             problems.add(where + "backoffDelayMs and backoffMaxDelayMs must be >= 0 (or -1 for the configured "
                     + "default), were " + step.backoffDelayMs() + " and " + step.backoffMaxDelayMs());
@@ -90,6 +102,39 @@ public final class FlowGraphValidator {
         if (step.timeoutMs() < 0) {
             problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was "
                     + step.timeoutMs());
+        }
+    }
+
+    /**
+     * What the class declares for all its flows (its type, awaits and triggers), checked once
+     * however many flows it is a step of.
+     */
+    private static void checkStepClass(List<StepDeclaration> ofClass, List<String> problems) {
+        StepDeclaration step = ofClass.get(0);
+        String where = "NVENT-0101 " + (ofClass.size() == 1 ? step.describe()
+                : ofClass.stream().map(d -> "step '" + d.name() + "' of flow '" + d.flow() + "'")
+                .collect(Collectors.joining(", ")) + " (" + step.beanClass().getName() + ")") + ": ";
+        if (!Step.class.isAssignableFrom(step.beanClass())) {
+            problems.add(where + "the class is annotated @FlowStep but does not implement io.nvent.Step; "
+                    + "implement Step<Input, Output> with an execute(Input, StepContext) method");
+        } else if (StepTypes.inputType(step.beanClass()).isEmpty()) {
+            problems.add(where + "the class implements io.nvent.Step without a concrete input type; "
+                    + "declare it as Step<Input, Output>, e.g. Step<Map<String, Object>, Void>");
+        }
+        step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
+                a.timezone(), a.event(), a.timeoutRetries(), problems));
+        step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
+                a.timezone(), a.event(), a.timeoutRetries(), problems));
+        List<String> entryOf = ofClass.stream().filter(d -> d.role() == StepRole.ENTRY).map(StepDeclaration::flow)
+                .toList();
+        for (Trigger trigger : step.triggers()) {
+            String at = where + "@Trigger '" + trigger.name() + "': ";
+            if (entryOf.isEmpty()) {
+                problems.add(at + "triggers start flows, so they belong on the entry step" + (ofClass.size() == 1 ? ""
+                        : "; the class is the entry step of none of its flows " + ofClass.stream()
+                        .map(StepDeclaration::flow).toList()));
+            }
+            checkTrigger(at, trigger, problems);
         }
     }
 
@@ -111,10 +156,7 @@ public final class FlowGraphValidator {
         checkZone(where, zone, problems);
     }
 
-    private static void checkTrigger(String where, StepDeclaration step, Trigger trigger, List<String> problems) {
-        if (step.role() != StepRole.ENTRY) {
-            problems.add(where + "triggers start flows, so they belong on the entry step");
-        }
+    private static void checkTrigger(String where, Trigger trigger, List<String> problems) {
         if (!TriggerSpec.isValidName(trigger.name())) {
             problems.add(where + "the name " + TriggerSpec.NAME_RULE);
         }
@@ -166,9 +208,11 @@ public final class FlowGraphValidator {
         }
     }
 
-    private static void checkTriggerConsistency(List<StepDeclaration> declarations, List<String> problems) {
+    private static void checkTriggerConsistency(Map<Class<?>, List<StepDeclaration>> byClass,
+                                                List<String> problems) {
         Map<String, Trigger> byName = new LinkedHashMap<>();
-        for (StepDeclaration step : declarations) {
+        for (List<StepDeclaration> ofClass : byClass.values()) {
+            StepDeclaration step = ofClass.get(0);
             for (Trigger trigger : step.triggers()) {
                 Trigger first = byName.putIfAbsent(trigger.name(), trigger);
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())

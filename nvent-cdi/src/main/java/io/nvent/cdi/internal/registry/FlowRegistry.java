@@ -66,7 +66,8 @@ public final class FlowRegistry {
 
     private static Map<String, TriggerSpec> triggersOf(Collection<StepDeclaration> declarations) {
         Map<String, TriggerSpec> triggers = new LinkedHashMap<>();
-        for (StepDeclaration step : declarations) {
+        // A class's triggers start every flow it is the entry step of, and none it is a later step of.
+        for (StepDeclaration step : declarations.stream().filter(d -> d.role() == StepRole.ENTRY).toList()) {
             for (Trigger t : step.triggers()) {
                 TriggerSpec known = triggers.get(t.name());
                 List<String> flows = new ArrayList<>(known == null ? List.of() : known.flows());

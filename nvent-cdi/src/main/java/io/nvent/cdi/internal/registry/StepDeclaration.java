@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What one {@link FlowStep} annotation declares, before defaults from configuration apply.
+ * What one {@link FlowStep} annotation declares, before defaults from configuration apply. A class
+ * annotated once per flow gives one declaration per annotation; its class-level annotations
+ * ({@link AwaitBefore}, {@link AwaitAfter}, {@link Trigger}) are in each of them.
  */
 public record StepDeclaration(Class<?> beanClass, String flow, String name, StepRole role, String queue,
                               List<String> subscribes, List<String> emits, int maxAttempts, BackoffType backoff,
@@ -22,6 +24,16 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
         subscribes = List.copyOf(subscribes);
         emits = List.copyOf(emits);
         triggers = List.copyOf(triggers);
+    }
+
+    /** The declarations of a class, one per {@link FlowStep} on it (repeated or not), in their order. */
+    public static List<StepDeclaration> allOf(Class<?> beanClass) {
+        return of(beanClass, List.of(beanClass.getAnnotationsByType(FlowStep.class)));
+    }
+
+    /** The declarations of a class, one per annotation given. */
+    public static List<StepDeclaration> of(Class<?> beanClass, List<FlowStep> steps) {
+        return steps.stream().map(step -> of(beanClass, step)).toList();
     }
 
     /** The declaration read from a class's annotation. */

@@ -2,7 +2,6 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
-import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
@@ -139,9 +138,9 @@ final class EngineHarness implements AutoCloseable {
         this.queue = queue;
         this.scheduling = scheduling;
         Map<Class<?>, Step<?, ?>> instances = new ConcurrentHashMap<>();
-        List<StepDeclaration> declarations = Arrays.stream(steps).map(step -> {
+        List<StepDeclaration> declarations = Arrays.stream(steps).flatMap(step -> {
             instances.put(step.getClass(), step);
-            return StepDeclaration.of(step.getClass(), step.getClass().getAnnotation(FlowStep.class));
+            return StepDeclaration.allOf(step.getClass()).stream();
         }).toList();
         assertThat(FlowGraphValidator.validate(declarations)).as("graph problems").isEmpty();
         StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),

@@ -17,7 +17,7 @@ class FlowGraphValidatorTest {
 
     private static List<String> problemsOf(Class<?>... classes) {
         return FlowGraphValidator.validate(Arrays.stream(classes)
-                .map(c -> StepDeclaration.of(c, c.getAnnotation(FlowStep.class))).toList());
+                .flatMap(c -> StepDeclaration.allOf(c).stream()).toList());
     }
 
     @FlowStep(flow = "ok", name = "a", role = StepRole.ENTRY, emits = "a.done")
@@ -253,5 +253,85 @@ class FlowGraphValidatorTest {
         assertThat(problemsOf(Concrete.class)).isEmpty();
         assertThat(StepTypes.inputType(Concrete.class)).hasValueSatisfying(t ->
                 assertThat(t.getTypeName()).isEqualTo("java.util.List<java.lang.String>"));
+    }
+
+    // ------------------------------------------------------------ one class in several flows
+
+    @FlowStep(flow = "ok", name = "b2", subscribes = "a.done")
+    @FlowStep(flow = "solo", name = "start", role = StepRole.ENTRY)
+    static class InTwoFlows implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aClassMayBeAStepOfSeveralFlowsWithARoleInEach() {
+        assertThat(problemsOf(OkEntry.class, InTwoFlows.class)).isEmpty();
+    }
+
+    @FlowStep(flow = "ok", name = "b3", subscribes = "a.done")
+    @FlowStep(flow = "stray", name = "late", subscribes = "a.done")
+    static class StrayInSecondFlow implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void eachFlowOfARepeatedStepIsCheckedOnItsOwn() {
+        assertThat(problemsOf(OkEntry.class, StrayInSecondFlow.class)).hasSize(2)
+                .allSatisfy(p -> assertThat(p).contains("flow 'stray'", StrayInSecondFlow.class.getName())
+                        .doesNotContain("flow 'ok'"))
+                .anySatisfy(p -> assertThat(p).contains("NVENT-0102", "has no entry step"))
+                .anySatisfy(p -> assertThat(p).contains("NVENT-0105", "step 'late'",
+                        "'a.done', which no step of flow 'stray' emits"));
+    }
+
+    @FlowStep(flow = "twice", name = "x", role = StepRole.ENTRY)
+    @FlowStep(flow = "twice", name = "y", role = StepRole.ENTRY)
+    static class SameFlowTwice implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void twoAnnotationsNamingTheSameFlowAreOneMistakeNamingTheClassAndTheFlow() {
+        assertThat(problemsOf(SameFlowTwice.class)).singleElement().asString().contains("NVENT-0180",
+                SameFlowTwice.class.getName() + " is annotated @FlowStep 2 times for flow 'twice' (steps 'x', 'y')",
+                "keep one @FlowStep per flow");
+    }
+
+    @FlowStep(flow = "ok", name = "b4", subscribes = "a.done")
+    @FlowStep(flow = "loop", name = "b4", subscribes = "start.done")
+    @Trigger(name = "nowhere", type = TriggerType.MANUAL)
+    static class TriggeredNowhere implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aTriggerOnAClassThatIsTheEntryStepOfNoneOfItsFlowsIsRejected() {
+        assertThat(problemsOf(OkEntry.class, LoopEntry.class, TriggeredNowhere.class)).singleElement().asString()
+                .contains("NVENT-0101", TriggeredNowhere.class.getName(), "@Trigger 'nowhere'",
+                        "belong on the entry step", "the class is the entry step of none of its flows [ok, loop]");
+    }
+
+    @FlowStep(flow = "ok", name = "e2", subscribes = "a.done")
+    @FlowStep(flow = "solo", name = "start", role = StepRole.ENTRY)
+    @Trigger(name = "bad zone", type = TriggerType.MANUAL, timezone = "Mars/Olympus")
+    static class NotAStepInTwoFlows {
+    }
+
+    @Test
+    void whatTheClassDeclaresForAllItsFlowsIsReportedOnceNamingEachStep() {
+        assertThat(problemsOf(OkEntry.class, NotAStepInTwoFlows.class)).hasSize(3)
+                .allSatisfy(p -> assertThat(p).contains("NVENT-0101 step 'e2' of flow 'ok', step 'start' of flow "
+                        + "'solo' (" + NotAStepInTwoFlows.class.getName() + ")"))
+                .anySatisfy(p -> assertThat(p).contains("does not implement io.nvent.Step"))
+                .anySatisfy(p -> assertThat(p).contains("@Trigger 'bad zone': the name"))
+                .anySatisfy(p -> assertThat(p).contains("unknown time zone 'Mars/Olympus'"));
     }
 }
