@@ -60,9 +60,9 @@ class WebhookSecretsCheckTest {
         assertThat(warnings).containsExactly(
                 "NVENT-0711 nvent.triggers.erp-hok.secret names no webhook trigger, so it signs nothing; the webhook "
                         + "triggers are [erp-hook]",
-                "NVENT-0712 webhook trigger erp-hook takes unsigned requests: anyone who reaches "
+                "NVENT-0712 webhook trigger erp-hook takes unauthenticated requests: anyone who reaches "
                         + "/api/nvent/triggers/erp-hook/webhook starts its flows; set nvent.triggers.erp-hook.secret "
-                        + "to require a signature");
+                        + "to require a signature or nvent.triggers.erp-hook.api-key to require an API key");
     }
 
     @Test
@@ -81,5 +81,31 @@ class WebhookSecretsCheckTest {
 
         assertThat(warnings).containsExactly("NVENT-0711 NVENT_TRIGGERS_PARTNER_ORDR_SECRET names no webhook trigger, "
                 + "so it signs nothing; the webhook triggers are [erp-hook, partner-order]");
+    }
+
+    @Test
+    void anApiKeyProtectsItsTriggerAndOneUnderAMisspeltNameIsReportedDottedOrAsAVariable() {
+        List<String> configured = List.of("nvent.triggers.erp-hook.api-key", "nvent.triggers.erp-hook.api-key-header",
+                "nvent.triggers.partner-ordr.api-key", "NVENT_TRIGGERS_PARTNER_ORDR_API_KEY");
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
+                configured, trigger -> configured.contains("nvent.triggers." + trigger + ".api-key")));
+
+        assertThat(warnings).containsExactly(
+                "NVENT-0711 nvent.triggers.partner-ordr.api-key names no webhook trigger, so no request needs that "
+                        + "key; the webhook triggers are [erp-hook, partner-order]",
+                "NVENT-0711 NVENT_TRIGGERS_PARTNER_ORDR_API_KEY names no webhook trigger, so no request needs that "
+                        + "key; the webhook triggers are [erp-hook, partner-order]",
+                "NVENT-0712 webhook trigger partner-order takes unauthenticated requests: anyone who reaches "
+                        + "/api/nvent/triggers/partner-order/webhook starts its flows; set "
+                        + "nvent.triggers.partner-order.secret to require a signature or "
+                        + "nvent.triggers.partner-order.api-key to require an API key");
+    }
+
+    @Test
+    void anApiKeyGivenAsAnEnvironmentVariableNamesItsTrigger() {
+        assertThat(warningsOf(() -> WebhookSecretsCheck.report(List.of(trigger("erp-hook", TriggerType.WEBHOOK)),
+                List.of("NVENT_TRIGGERS_ERP_HOOK_API_KEY", "NVENT_TRIGGERS_ERP_HOOK_API_KEY_HEADER"),
+                trigger -> true))).isEmpty();
     }
 }
