@@ -46,14 +46,17 @@ class DemoApplicationIT {
     private static final String CONFIG = "/WEB-INF/classes/META-INF/microprofile-config.properties";
 
     /**
-     * API keys of two webhook triggers the test creates: two keys in rotation in the default header,
-     * and a key sent as a bearer token to a trigger that requires a signature as well.
+     * The protection of webhook triggers the tests create: two API keys in rotation in the default
+     * header; a key sent as a bearer token to a trigger that requires a signature as well; a
+     * signature as GitHub signs.
      */
     private static final String API_KEYS = """
             nvent.triggers.qa-keyed.api-key=qa-old-key,qa-new-key
             nvent.triggers.qa-bearer.api-key=qa-bearer-key
             nvent.triggers.qa-bearer.api-key-header=Authorization
             nvent.triggers.qa-bearer.secret=demo-secret
+            nvent.triggers.qa-github.secret=demo-secret
+            nvent.triggers.qa-github.signature-scheme=github
             """;
 
     /**
@@ -736,6 +739,43 @@ class DemoApplicationIT {
         } finally {
             http.delete("api/nvent/triggers/qa-keyed");
             http.delete("api/nvent/triggers/qa-bearer");
+        }
+    }
+
+    @Test
+    void aWebhookSignedAsGithubSignsIsCheckedOnItsBodyAndARedeliveryStartsNothingAgain() throws Exception {
+        assertThat(http.post("api/nvent/triggers", "{\"name\":\"qa-github\",\"type\":\"webhook\","
+                + "\"flows\":[\"partner-order\"]}").status()).isEqualTo(201);
+        try {
+            assertThat(http.get("api/nvent/triggers/qa-github").json().getString("signatureScheme")).isEqualTo("github");
+            String webhook = "api/nvent/triggers/qa-github/webhook";
+            String body = "{\"action\":\"opened\",\"number\":7}";
+            String signature = "sha256=" + Http.demoSignature(body);
+            String delivery = java.util.UUID.randomUUID().toString();
+            Http anonymous = Http.anonymous(base);
+
+            Http.Reply delivered = anonymous.post(webhook, body, "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", delivery);
+            assertThat(delivered.status()).as(delivered.body()).isEqualTo(202);
+            Http.Reply redelivered = anonymous.post(webhook, body, "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", delivery);
+            assertThat(redelivered.status()).as(redelivered.body()).isEqualTo(200);
+            assertThat(redelivered.headers().firstValue("Idempotent-Replayed")).contains("true");
+            assertThat(redelivered.json().getJsonArray("runs")).isEqualTo(delivered.json().getJsonArray("runs"));
+
+            Http.Reply otherBody = anonymous.post(webhook, "{\"number\":8}", "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", java.util.UUID.randomUUID().toString());
+            assertThat(otherBody.status()).isEqualTo(401);
+            assertThat(otherBody.json().getString("detail")).isEqualTo("the signature does not match the body");
+            String timestamp = String.valueOf(Instant.now().getEpochSecond());
+            Http.Reply nventSigned = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp,
+                    "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
+            assertThat(nventSigned.status()).isEqualTo(401);
+            assertThat(nventSigned.json().getString("detail"))
+                    .isEqualTo("this webhook requires the header X-Hub-Signature-256");
+            assertThat(fires("qa-github")).isEqualTo(1);
+        } finally {
+            http.delete("api/nvent/triggers/qa-github");
         }
     }
 

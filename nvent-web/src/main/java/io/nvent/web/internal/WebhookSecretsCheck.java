@@ -9,7 +9,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
@@ -37,7 +37,9 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.secret"), Pattern.compile("NVENT_TRIGGERS_(.+)_SECRET"),
                     "it signs nothing"),
             new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.api-key"),
-                    Pattern.compile("NVENT_TRIGGERS_(.+)_API_KEY"), "no request needs that key"));
+                    Pattern.compile("NVENT_TRIGGERS_(.+)_API_KEY"), "no request needs that key"),
+            new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.signature-scheme"),
+                    Pattern.compile("NVENT_TRIGGERS_(.+)_SIGNATURE_SCHEME"), "it changes nothing"));
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -46,7 +48,7 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             org.eclipse.microprofile.config.Config config = ConfigProvider.getConfig();
             Iterable<String> names = config.getPropertyNames();
             report(triggers, StreamSupport.stream(names.spliterator(), false).toList(),
-                    trigger -> !WebhookProtection.of(config, trigger).open());
+                    trigger -> WebhookProtection.of(config, trigger));
         } catch (RuntimeException | LinkageError unavailable) {
             // Triggers or configuration cannot be read now (a store that is away): the API still
             // refuses unsigned calls wherever a secret is set, this is only advice.
@@ -55,12 +57,14 @@ public final class WebhookSecretsCheck implements ServletContextListener {
     }
 
     /**
-     * Reports secrets and API keys that name no webhook trigger, and webhook triggers with neither.
-     * Whether a trigger is protected is asked the way the webhook asks ({@code isProtected}), so a
-     * secret or key given as an environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET},
-     * {@code NVENT_TRIGGERS_ERP_HOOK_API_KEY}) counts.
+     * Reports secrets, API keys and signature schemes that name no webhook trigger, webhook triggers
+     * with neither a secret nor a key, and signed ones whose scheme is none. A trigger's protection is
+     * read the way the webhook reads it ({@code protectionOf}), so a secret or key given as an
+     * environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET}, {@code NVENT_TRIGGERS_ERP_HOOK_API_KEY})
+     * counts.
      */
-    static void report(List<TriggerInfo> triggers, List<String> configuredNames, Predicate<String> isProtected) {
+    static void report(List<TriggerInfo> triggers, List<String> configuredNames,
+                       Function<String, WebhookProtection> protectionOf) {
         List<String> webhooks = triggers.stream().filter(t -> t.spec().type() == TriggerType.WEBHOOK)
                 .map(t -> t.spec().name()).sorted().toList();
         for (String configured : configuredNames) {
@@ -77,7 +81,13 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             }
         }
         for (String webhook : webhooks) {
-            if (!isProtected.test(webhook)) {
+            WebhookProtection protection = protectionOf.apply(webhook);
+            if (protection.signed() && protection.scheme().isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0770 nvent.triggers.{0}.signature-scheme is ''{1}'', "
+                        + "which is neither nvent nor github: its webhook answers every request 500 until it is "
+                        + "fixed", webhook, protection.signatureScheme());
+            }
+            if (protection.open()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unauthenticated "
                         + "requests: anyone who reaches /api/nvent/triggers/{0}/webhook starts its flows; set "
                         + "nvent.triggers.{0}.secret to require a signature or nvent.triggers.{0}.api-key to "

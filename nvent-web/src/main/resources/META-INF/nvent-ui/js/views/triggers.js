@@ -142,7 +142,8 @@ function sourceCell(t) {
     case 'schedule': return scheduleCell(t);
     case 'webhook': return h('div', { class: 'webhook-cell' },
       h('div', { class: 'mono small path', title: webhookUrl(t.name) }, h('span', { class: 'method' }, 'POST'), ' ', t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`),
-      t.signed ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
+      t.signed && t.signatureScheme === 'github' ? h('div', { class: 'small muted', title: 'GitHub signs the body with HMAC-SHA256 (X-Hub-Signature-256)' }, 'signed (GitHub)') : null,
+      t.signed && t.signatureScheme !== 'github' ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
       t.apiKey ? h('div', { class: 'small muted', title: 'callers send one of the configured keys; the keys never leave the server' }, `API key (${apiKeyHeaderText(t)})`) : null,
       !t.signed && !t.apiKey ? h('div', { class: 'small muted' }, 'unsigned') : null,
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
@@ -470,7 +471,7 @@ function webhookHelp(name, t) {
     h('div', { class: 'url-row' }, h('code', { class: 'url', id: 'webhook-url' }, url), copyButton(url, 'Copy URL')),
     h('p', { class: 'small muted' }, 'A POST with a JSON body starts the flows; the body becomes their input. The answer is 202 with the started run ids. ',
       'Unknown trigger 404 · disabled 409 · body over nvent.payload.max-bytes 413.'),
-    h('div', { class: 'alert info', id: 'signature-note' },
+    t && t.signed && t.signatureScheme === 'github' ? githubNote(name) : h('div', { class: 'alert info', id: 'signature-note' },
       h('div', {}, h('strong', {}, 'Signed requests. '), 'When the server configures a secret (', h('code', {}, `nvent.triggers.${name || '<name>'}.secret`),
         '), every request must carry two headers:'),
       h('dl', { class: 'headers' },
@@ -486,8 +487,20 @@ function webhookHelp(name, t) {
     codeBlock(webhookCurl(url, t)));
 }
 
+/** How GitHub is set up to call a webhook whose trigger has signature-scheme github. */
+function githubNote(name) {
+  return h('div', { class: 'alert info', id: 'signature-note' },
+    h('div', {}, h('strong', {}, 'Signed as GitHub signs. '), 'In the repository\'s Settings → Webhooks give this URL, content type ',
+      h('code', {}, 'application/json'), ' and the secret ', h('code', {}, `nvent.triggers.${name}.secret`), '. GitHub sends:'),
+    h('dl', { class: 'headers' },
+      h('dt', {}, 'X-Hub-Signature-256'), h('dd', {}, h('code', {}, 'sha256=<hex>'), ' where hex is HMAC-SHA256(secret, body)'),
+      h('dt', {}, 'X-GitHub-Delivery'), h('dd', {}, 'the delivery\'s id, its idempotency key: a redelivery starts no runs again')),
+    h('div', {}, 'Nothing signed says when a request was sent: a captured request can be sent again under another delivery id. Unsigned or wrongly signed requests are answered 401.'));
+}
+
 /**
- * The curl that calls a webhook: signed (unless the trigger is known to take an API key alone), and
+ * The curl that calls a webhook: signed (as GitHub signs for a github trigger; not at all when the
+ * trigger is known to take an API key alone), and
  * with its API key header when it needs one.
  */
 function webhookCurl(url, t) {
@@ -495,7 +508,10 @@ function webhookCurl(url, t) {
   const key = keyed ? apiKeyHeaderText(t).replace('<key>', '$API_KEY') : null;
   const headers = [`-H 'Content-Type: application/json'`];
   let prelude = `url='${url}'\nbody='{"id":"A-1"}'`;
-  if (!keyed || t.signed) {
+  if (t && t.signed && t.signatureScheme === 'github') {
+    prelude += `\nsig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')`;
+    headers.push('-H "X-Hub-Signature-256: sha256=$sig"', '-H "X-GitHub-Delivery: $(uuidgen)"');
+  } else if (!keyed || t.signed) {
     prelude += `; ts=$(date +%s)\nsig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')`;
     headers.push('-H "X-Nvent-Timestamp: $ts"', '-H "X-Nvent-Signature: sha256=$sig"');
   }

@@ -68,6 +68,9 @@ public class TriggersResource {
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
 
+    /** GitHub's id of a webhook delivery, the same when GitHub delivers it again. */
+    static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
+
     private final SeenSignatures seenSignatures = new SeenSignatures();
     private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
 
@@ -238,6 +241,14 @@ public class TriggersResource {
             requireEnabled(info);
             return fire(trigger, body, options);
         }
+        if (protection.scheme().isEmpty()) {
+            // Fails closed: a scheme nobody can sign for must not open the webhook (NVENT-0770 at start too).
+            return Problems.of(500, "Webhook misconfigured", "NVENT-0770 nvent.triggers." + trigger
+                    + ".signature-scheme is '" + protection.signatureScheme() + "'; use nvent or github");
+        }
+        if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
+            return githubDelivery(info, protection.secret().get(), headers, body, options, now);
+        }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
         WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
@@ -262,6 +273,25 @@ public class TriggersResource {
             }
             throw e;
         }
+    }
+
+    /**
+     * A webhook call signed as GitHub signs: the body alone, no timestamp, so nothing signed tells a
+     * redelivery from a new call. GitHub's delivery id, the same when GitHub delivers again, is the
+     * idempotency key unless the request has one.
+     */
+    private Response githubDelivery(TriggerInfo info, String secret, HttpHeaders headers, byte[] body,
+                                    StartOptions options, Instant now) {
+        String trigger = info.spec().name();
+        Optional<String> refusal = WebhookSignature.checkGithub(secret,
+                Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
+        if (refusal.isPresent()) {
+            return refused(trigger, "Invalid signature", refusal.get(), now);
+        }
+        requireEnabled(info);
+        String delivery = headers.getHeaderString(GITHUB_DELIVERY);
+        return fire(trigger, body, options.idempotencyKey().isEmpty() && delivery != null
+                ? StartRequests.startOptions(delivery) : options);
     }
 
     /** A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or secret. */
@@ -413,6 +443,9 @@ public class TriggersResource {
             // themselves never leave the server.
             WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), spec.name());
             body.add("signed", protection.signed()).add("apiKey", protection.apiKeyRequired());
+            if (protection.signed()) {
+                body.add("signatureScheme", protection.signatureScheme());
+            }
             if (protection.apiKeyRequired()) {
                 body.add("apiKeyHeader", protection.apiKeyHeader());
             }

@@ -9,10 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A webhook request carries one of its trigger's API keys in the configured header, or is refused saying why. */
 class WebhookApiKeyTest {
 
-    private static final WebhookProtection TWO_KEYS = new WebhookProtection(Optional.empty(),
+    private static final WebhookProtection TWO_KEYS = new WebhookProtection(Optional.empty(), "nvent",
             List.of("old-key-1", "new-key-2"), WebhookProtection.DEFAULT_API_KEY_HEADER);
-    private static final WebhookProtection BEARER = new WebhookProtection(Optional.empty(), List.of("token-3"),
-            "authorization");
+    private static final WebhookProtection BEARER = new WebhookProtection(Optional.empty(), "nvent",
+            List.of("token-3"), "authorization");
 
     @Test
     void eitherKeyOfARotationIsAccepted() {
@@ -46,10 +46,12 @@ class WebhookApiKeyTest {
 
     @Test
     void aProtectionShowsWhichChecksAreOnButNeverTheSecretOrAKey() {
-        WebhookProtection both = new WebhookProtection(Optional.of("demo-secret"), List.of("k-1"), "X-API-Key");
+        WebhookProtection both = new WebhookProtection(Optional.of("demo-secret"), "github", List.of("k-1"),
+                "X-API-Key");
 
-        assertThat(both).hasToString("WebhookProtection[signed=true, apiKey=true, apiKeyHeader=X-API-Key]");
+        assertThat(both).hasToString("WebhookProtection[signed=true, signatureScheme=github, apiKey=true, "
+                + "apiKeyHeader=X-API-Key]");
         assertThat(both.open()).isFalse();
-        assertThat(new WebhookProtection(Optional.empty(), List.of(), "X-API-Key").open()).isTrue();
+        assertThat(new WebhookProtection(Optional.empty(), "nvent", List.of(), "X-API-Key").open()).isTrue();
     }
 }
