@@ -204,9 +204,9 @@ public class TriggersResource {
 
     /**
      * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404,
-     * disabled → 409, wrong method → 405, missing or wrong API key or bad signature → 401, body over
-     * the limit → 413 (by {@link PayloadLimit}, before the body is read whole). The signature covers
-     * the bytes received.
+     * disabled → 409, wrong method → 405, missing or wrong API key or bad signature → 401, a
+     * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
+     * the body is read whole). The signature covers the bytes received.
      */
     @POST
     @Path("{name}/webhook")
