@@ -46,6 +46,20 @@ class DemoApplicationIT {
     private static final String CONFIG = "/WEB-INF/classes/META-INF/microprofile-config.properties";
 
     /**
+     * The protection of webhook triggers the tests create: two API keys in rotation in the default
+     * header; a key sent as a bearer token to a trigger that requires a signature as well; a
+     * signature as GitHub signs.
+     */
+    private static final String API_KEYS = """
+            nvent.triggers.qa-keyed.api-key=qa-old-key,qa-new-key
+            nvent.triggers.qa-bearer.api-key=qa-bearer-key
+            nvent.triggers.qa-bearer.api-key-header=Authorization
+            nvent.triggers.qa-bearer.secret=demo-secret
+            nvent.triggers.qa-github.secret=demo-secret
+            nvent.triggers.qa-github.signature-scheme=github
+            """;
+
+    /**
      * The packaged demo plus test flows (a step that fails once, a long talkative step) and an
      * application identity store, which the configuration adds after the built-in admin user.
      */
@@ -58,8 +72,8 @@ class DemoApplicationIT {
         }
         war.delete(CONFIG);
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, ViewerIdentityStore.class)
-                .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"),
-                        "META-INF/microprofile-config.properties");
+                .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
+                                + API_KEYS), "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -724,6 +738,92 @@ class DemoApplicationIT {
         String later = String.valueOf(Long.parseLong(timestamp) + 1);
         assertThat(anonymous.post(webhook, body, "X-Nvent-Timestamp", later,
                 "X-Nvent-Signature", Http.demoSignature(later + "." + body)).status()).as("signed anew, bare hex").isEqualTo(202);
+    }
+
+    @Test
+    void aWebhookWithApiKeysTakesEitherKeyInItsHeaderAndRefusesAMissingOrWrongOne() throws Exception {
+        String body = "{\"partner\":\"acme\",\"sku\":\"K-1\"}";
+        Http anonymous = Http.anonymous(base);
+        for (String name : List.of("qa-keyed", "qa-bearer")) {
+            assertThat(http.post("api/nvent/triggers", "{\"name\":\"" + name + "\",\"type\":\"webhook\","
+                    + "\"flows\":[\"partner-order\"]}").status()).isEqualTo(201);
+        }
+        try {
+            JsonObject keyed = http.get("api/nvent/triggers/qa-keyed").json();
+            assertThat(keyed.getBoolean("apiKey")).isTrue();
+            assertThat(keyed.getString("apiKeyHeader")).isEqualTo("X-API-Key");
+            assertThat(keyed.getBoolean("signed")).isFalse();
+            assertThat(http.get("api/nvent/triggers").body()).contains("\"apiKeyHeader\":\"Authorization\"")
+                    .doesNotContain("qa-old-key", "qa-new-key", "qa-bearer-key");
+
+            String webhook = "api/nvent/triggers/qa-keyed/webhook";
+            for (String key : List.of("qa-old-key", "qa-new-key")) {
+                Http.Reply accepted = anonymous.post(webhook, body, "X-API-Key", key);
+                assertThat(accepted.status()).as(key + " -> " + accepted.body()).isEqualTo(202);
+            }
+            Http.Reply missing = anonymous.post(webhook, body);
+            assertThat(missing.status()).isEqualTo(401);
+            assertThat(missing.contentType()).startsWith("application/problem+json");
+            assertThat(missing.json().getString("detail"))
+                    .isEqualTo("this webhook requires an API key in the header X-API-Key");
+            Http.Reply wrong = anonymous.post(webhook, body, "X-API-Key", "qa-old-kez");
+            assertThat(wrong.status()).isEqualTo(401);
+            assertThat(wrong.body()).contains("the X-API-Key header holds no valid API key").doesNotContain("qa-old-kez");
+            assertThat(fires("qa-keyed")).as("fires of the accepted keys only").isEqualTo(2);
+
+            String bearer = "api/nvent/triggers/qa-bearer/webhook";
+            String timestamp = String.valueOf(Instant.now().getEpochSecond());
+            String signature = "sha256=" + Http.demoSignature(timestamp + "." + body);
+            Http.Reply keyAlone = anonymous.post(bearer, body, "Authorization", "Bearer qa-bearer-key");
+            assertThat(keyAlone.status()).as("a key without the signature").isEqualTo(401);
+            Http.Reply bareKey = anonymous.post(bearer, body, "Authorization", "qa-bearer-key",
+                    "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", signature);
+            assertThat(bareKey.status()).as("a signature and the key without Bearer").isEqualTo(401);
+            assertThat(bareKey.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+            Http.Reply both = anonymous.post(bearer, body, "Authorization", "Bearer qa-bearer-key",
+                    "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", signature);
+            assertThat(both.status()).as(both.body()).isEqualTo(202);
+        } finally {
+            http.delete("api/nvent/triggers/qa-keyed");
+            http.delete("api/nvent/triggers/qa-bearer");
+        }
+    }
+
+    @Test
+    void aWebhookSignedAsGithubSignsIsCheckedOnItsBodyAndARedeliveryStartsNothingAgain() throws Exception {
+        assertThat(http.post("api/nvent/triggers", "{\"name\":\"qa-github\",\"type\":\"webhook\","
+                + "\"flows\":[\"partner-order\"]}").status()).isEqualTo(201);
+        try {
+            assertThat(http.get("api/nvent/triggers/qa-github").json().getString("signatureScheme")).isEqualTo("github");
+            String webhook = "api/nvent/triggers/qa-github/webhook";
+            String body = "{\"action\":\"opened\",\"number\":7}";
+            String signature = "sha256=" + Http.demoSignature(body);
+            String delivery = java.util.UUID.randomUUID().toString();
+            Http anonymous = Http.anonymous(base);
+
+            Http.Reply delivered = anonymous.post(webhook, body, "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", delivery);
+            assertThat(delivered.status()).as(delivered.body()).isEqualTo(202);
+            Http.Reply redelivered = anonymous.post(webhook, body, "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", delivery);
+            assertThat(redelivered.status()).as(redelivered.body()).isEqualTo(200);
+            assertThat(redelivered.headers().firstValue("Idempotent-Replayed")).contains("true");
+            assertThat(redelivered.json().getJsonArray("runs")).isEqualTo(delivered.json().getJsonArray("runs"));
+
+            Http.Reply otherBody = anonymous.post(webhook, "{\"number\":8}", "X-Hub-Signature-256", signature,
+                    "X-GitHub-Delivery", java.util.UUID.randomUUID().toString());
+            assertThat(otherBody.status()).isEqualTo(401);
+            assertThat(otherBody.json().getString("detail")).isEqualTo("the signature does not match the body");
+            String timestamp = String.valueOf(Instant.now().getEpochSecond());
+            Http.Reply nventSigned = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp,
+                    "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
+            assertThat(nventSigned.status()).isEqualTo(401);
+            assertThat(nventSigned.json().getString("detail"))
+                    .isEqualTo("this webhook requires the header X-Hub-Signature-256");
+            assertThat(fires("qa-github")).isEqualTo(1);
+        } finally {
+            http.delete("api/nvent/triggers/qa-github");
+        }
     }
 
     private long fires(String trigger) {

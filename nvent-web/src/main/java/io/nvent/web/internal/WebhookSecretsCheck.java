@@ -3,27 +3,43 @@ package io.nvent.web.internal;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
 import io.nvent.TriggerType;
+import io.nvent.web.internal.rest.WebhookProtection;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Locale;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * Says at start which webhook triggers take unsigned requests. A secret under a misspelt trigger
- * name ({@code nvent.triggers.erp-hok.secret}) is a setting like any other to the check for unknown
- * keys, since trigger names are the user's; it leaves the real trigger open to anyone, and nothing
- * else would tell.
+ * Says at start which webhook triggers take requests from anyone. A secret or an API key under a
+ * misspelt trigger name ({@code nvent.triggers.erp-hok.secret}) is a setting like any other to the
+ * check for unknown keys, since trigger names are the user's; it leaves the real trigger open to
+ * anyone, and nothing else would tell.
  */
 public final class WebhookSecretsCheck implements ServletContextListener {
 
     private static final System.Logger LOG = System.getLogger(WebhookSecretsCheck.class.getName());
-    private static final Pattern SECRET_KEY = Pattern.compile("nvent\\.triggers\\.(.+)\\.secret");
-    private static final Pattern SECRET_VARIABLE = Pattern.compile("NVENT_TRIGGERS_(.+)_SECRET");
+
+    /**
+     * A setting that protects the webhook of the trigger it names: its name, dotted and as an
+     * environment variable, with the trigger's name as group 1; and what it does for a name that
+     * is no webhook trigger's.
+     */
+    private record Guard(Pattern dotted, Pattern environment, String effect) {
+    }
+
+    private static final List<Guard> GUARDS = List.of(
+            new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.secret"), Pattern.compile("NVENT_TRIGGERS_(.+)_SECRET"),
+                    "it signs nothing"),
+            new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.api-key"),
+                    Pattern.compile("NVENT_TRIGGERS_(.+)_API_KEY"), "no request needs that key"),
+            new Guard(Pattern.compile("nvent\\.triggers\\.(.+)\\.signature-scheme"),
+                    Pattern.compile("NVENT_TRIGGERS_(.+)_SIGNATURE_SCHEME"), "it changes nothing"));
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -32,8 +48,7 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             org.eclipse.microprofile.config.Config config = ConfigProvider.getConfig();
             Iterable<String> names = config.getPropertyNames();
             report(triggers, StreamSupport.stream(names.spliterator(), false).toList(),
-                    trigger -> config.getOptionalValue("nvent.triggers." + trigger + ".secret", String.class)
-                            .isPresent());
+                    trigger -> WebhookProtection.of(config, trigger));
         } catch (RuntimeException | LinkageError unavailable) {
             // Triggers or configuration cannot be read now (a store that is away): the API still
             // refuses unsigned calls wherever a secret is set, this is only advice.
@@ -42,33 +57,46 @@ public final class WebhookSecretsCheck implements ServletContextListener {
     }
 
     /**
-     * Reports secrets that name no webhook trigger and webhook triggers without one. Whether a
-     * trigger has a secret is asked the way the webhook asks ({@code hasSecret}), so one given as an
-     * environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET}) counts.
+     * Reports secrets, API keys and signature schemes that name no webhook trigger, webhook triggers
+     * with neither a secret nor a key, and signed ones whose scheme is none. A trigger's protection is
+     * read the way the webhook reads it ({@code protectionOf}), so a secret or key given as an
+     * environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET}, {@code NVENT_TRIGGERS_ERP_HOOK_API_KEY})
+     * counts.
      */
-    static void report(List<TriggerInfo> triggers, List<String> configuredNames, Predicate<String> hasSecret) {
+    static void report(List<TriggerInfo> triggers, List<String> configuredNames,
+                       Function<String, WebhookProtection> protectionOf) {
         List<String> webhooks = triggers.stream().filter(t -> t.spec().type() == TriggerType.WEBHOOK)
                 .map(t -> t.spec().name()).sorted().toList();
         for (String configured : configuredNames) {
-            Matcher dotted = SECRET_KEY.matcher(configured);
-            Matcher environment = SECRET_VARIABLE.matcher(configured);
-            boolean names = dotted.matches() ? webhooks.contains(dotted.group(1))
-                    : environment.matches() && webhooks.stream().anyMatch(w -> environmentForm(w).equals(environment.group(1)));
-            if ((dotted.matches() || environment.matches()) && !names) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0711 {0} names no webhook trigger, so it signs nothing; "
-                        + "the webhook triggers are {1}", configured, webhooks);
+            for (Guard guard : GUARDS) {
+                Matcher dotted = guard.dotted().matcher(configured);
+                Matcher environment = guard.environment().matcher(configured);
+                boolean names = dotted.matches() ? webhooks.contains(dotted.group(1))
+                        : environment.matches()
+                        && webhooks.stream().anyMatch(w -> environmentForm(w).equals(environment.group(1)));
+                if ((dotted.matches() || environment.matches()) && !names) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0711 {0} names no webhook trigger, so {2}; "
+                            + "the webhook triggers are {1}", configured, webhooks, guard.effect());
+                }
             }
         }
         for (String webhook : webhooks) {
-            if (!hasSecret.test(webhook)) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unsigned requests: "
-                        + "anyone who reaches /api/nvent/triggers/{0}/webhook starts its flows; set "
-                        + "nvent.triggers.{0}.secret to require a signature", webhook);
+            WebhookProtection protection = protectionOf.apply(webhook);
+            if (protection.signed() && protection.scheme().isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0770 nvent.triggers.{0}.signature-scheme is ''{1}'', "
+                        + "which is neither nvent nor github: its webhook answers every request 500 until it is "
+                        + "fixed", webhook, protection.signatureScheme());
+            }
+            if (protection.open()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unauthenticated "
+                        + "requests: anyone who reaches /api/nvent/triggers/{0}/webhook starts its flows; set "
+                        + "nvent.triggers.{0}.secret to require a signature or nvent.triggers.{0}.api-key to "
+                        + "require an API key", webhook);
             }
         }
     }
 
     private static String environmentForm(String triggerName) {
-        return triggerName.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
+        return triggerName.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
     }
 }

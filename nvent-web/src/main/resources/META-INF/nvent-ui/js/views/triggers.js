@@ -128,7 +128,10 @@ export function triggerSource(t) {
       const tick = seconds ? describeEvery(seconds) : `cron ${t.cron || t.every} (${t.timezone})`;
       return t.enabled && t.nextFireAt ? `${tick} · next ${dateTime(t.nextFireAt)}` : tick;
     }
-    case 'webhook': return `POST ${t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`}${t.signed ? ' (signed)' : ''}`;
+    case 'webhook': {
+      const guards = [t.signed ? 'signed' : null, t.apiKey ? 'API key' : null].filter(Boolean);
+      return `POST ${t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`}${guards.length ? ` (${guards.join(', ')})` : ''}`;
+    }
     case 'event': return `on event ${t.event}`;
     default: return 'fired on demand';
   }
@@ -139,8 +142,10 @@ function sourceCell(t) {
     case 'schedule': return scheduleCell(t);
     case 'webhook': return h('div', { class: 'webhook-cell' },
       h('div', { class: 'mono small path', title: webhookUrl(t.name) }, h('span', { class: 'method' }, 'POST'), ' ', t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`),
-      t.signed ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)')
-        : h('div', { class: 'small muted' }, 'unsigned'),
+      t.signed && t.signatureScheme === 'github' ? h('div', { class: 'small muted', title: 'GitHub signs the body with HMAC-SHA256 (X-Hub-Signature-256)' }, 'signed (GitHub)') : null,
+      t.signed && t.signatureScheme !== 'github' ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
+      t.apiKey ? h('div', { class: 'small muted', title: 'callers send one of the configured keys; the keys never leave the server' }, `API key (${apiKeyHeaderText(t)})`) : null,
+      !t.signed && !t.apiKey ? h('div', { class: 'small muted' }, 'unsigned') : null,
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
     case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event));
     default: return h('span', { class: 'muted small' }, 'fired on demand');
@@ -373,7 +378,7 @@ export function triggerView(ctx) {
         fill(howBody, h('div', { class: 'alert bad' }, problemText(e.message)));
       }
     } else if (t.type === 'webhook') {
-      fill(howBody, webhookHelp(t.name));
+      fill(howBody, webhookHelp(t.name, t));
     } else if (t.type === 'event') {
       fill(howBody, h('p', {}, 'Fires when a step emits ', h('span', { class: 'pill' }, t.event), ' or when anyone publishes it:'),
         codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -H 'Content-Type: application/json' -d '{"id": 1}'`),
@@ -450,21 +455,70 @@ function tickList(ticks, zone) {
   }));
 }
 
-/** What to give the sender of a webhook, and how to sign when the server has a secret for it. */
-function webhookHelp(name) {
+/** How a webhook's caller sends its API key: the header, as a bearer token when it is Authorization. */
+function apiKeyHeaderText(t) {
+  const header = t.apiKeyHeader || 'X-API-Key';
+  return header.toLowerCase() === 'authorization' ? `${header}: Bearer <key>` : header;
+}
+
+/**
+ * What to give the sender of a webhook, and how to sign when the server has a secret for it or which
+ * header carries the API key when it has keys (t: the trigger, absent while it is being created).
+ */
+function webhookHelp(name, t) {
   const url = webhookUrl(name || '<name>');
   return h('div', { class: 'webhook-help' },
     h('div', { class: 'url-row' }, h('code', { class: 'url', id: 'webhook-url' }, url), copyButton(url, 'Copy URL')),
     h('p', { class: 'small muted' }, 'A POST with a JSON body starts the flows; the body becomes their input. The answer is 202 with the started run ids. ',
       'Unknown trigger 404 · disabled 409 · body over nvent.payload.max-bytes 413.'),
-    h('div', { class: 'alert info', id: 'signature-note' },
+    t && t.signed && t.signatureScheme === 'github' ? githubNote(name) : h('div', { class: 'alert info', id: 'signature-note' },
       h('div', {}, h('strong', {}, 'Signed requests. '), 'When the server configures a secret (', h('code', {}, `nvent.triggers.${name || '<name>'}.secret`),
         '), every request must carry two headers:'),
       h('dl', { class: 'headers' },
         h('dt', {}, 'X-Nvent-Timestamp'), h('dd', {}, 'unix seconds, at most nvent.webhooks.replay-window-s (default 300 s) from the server\'s clock'),
         h('dt', {}, 'X-Nvent-Signature'), h('dd', {}, h('code', {}, 'sha256=<hex>'), ' where hex is HMAC-SHA256(secret, ', h('code', {}, '"<timestamp>.<body>"'), ')')),
       h('div', {}, 'Unsigned or wrongly signed requests are answered 401; the secret itself never leaves the server.')),
-    codeBlock(`url='${url}'\nbody='{"id":"A-1"}'; ts=$(date +%s)\nsig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')\ncurl -X POST "$url" -H 'Content-Type: application/json' \\\n  -H "X-Nvent-Timestamp: $ts" \\\n  -H "X-Nvent-Signature: sha256=$sig" \\\n  -d "$body"`));
+    h('div', { class: 'alert info', id: 'api-key-note' },
+      h('div', {}, h('strong', {}, 'API key. '), 'When the server configures keys (', h('code', {}, `nvent.triggers.${name || '<name>'}.api-key`),
+        ', several comma-separated while one replaces another), every request must carry one in the header ',
+        h('code', {}, t && t.apiKey ? apiKeyHeaderText(t) : 'X-API-Key'),
+        t && t.apiKey ? '.' : [' (or the one ', h('code', {}, `nvent.triggers.${name || '<name>'}.api-key-header`), ' names; Authorization takes ', h('code', {}, 'Bearer <key>'), ').']),
+      h('div', {}, 'A missing or wrong key is answered 401; the keys never leave the server. With a secret too, both are required.')),
+    codeBlock(webhookCurl(url, t)));
+}
+
+/** How GitHub is set up to call a webhook whose trigger has signature-scheme github. */
+function githubNote(name) {
+  return h('div', { class: 'alert info', id: 'signature-note' },
+    h('div', {}, h('strong', {}, 'Signed as GitHub signs. '), 'In the repository\'s Settings → Webhooks give this URL, content type ',
+      h('code', {}, 'application/json'), ' and the secret ', h('code', {}, `nvent.triggers.${name}.secret`), '. GitHub sends:'),
+    h('dl', { class: 'headers' },
+      h('dt', {}, 'X-Hub-Signature-256'), h('dd', {}, h('code', {}, 'sha256=<hex>'), ' where hex is HMAC-SHA256(secret, body)'),
+      h('dt', {}, 'X-GitHub-Delivery'), h('dd', {}, 'the delivery\'s id, its idempotency key: a redelivery starts no runs again')),
+    h('div', {}, 'Nothing signed says when a request was sent: a captured request can be sent again under another delivery id. Unsigned or wrongly signed requests are answered 401.'));
+}
+
+/**
+ * The curl that calls a webhook: signed (as GitHub signs for a github trigger; not at all when the
+ * trigger is known to take an API key alone), and
+ * with its API key header when it needs one.
+ */
+function webhookCurl(url, t) {
+  const keyed = t && t.apiKey;
+  const key = keyed ? apiKeyHeaderText(t).replace('<key>', '$API_KEY') : null;
+  const headers = [`-H 'Content-Type: application/json'`];
+  let prelude = `url='${url}'\nbody='{"id":"A-1"}'`;
+  if (t && t.signed && t.signatureScheme === 'github') {
+    prelude += `\nsig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')`;
+    headers.push('-H "X-Hub-Signature-256: sha256=$sig"', '-H "X-GitHub-Delivery: $(uuidgen)"');
+  } else if (!keyed || t.signed) {
+    prelude += `; ts=$(date +%s)\nsig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')`;
+    headers.push('-H "X-Nvent-Timestamp: $ts"', '-H "X-Nvent-Signature: sha256=$sig"');
+  }
+  if (keyed) {
+    headers.push(key.includes(':') ? `-H "${key}"` : `-H "${key}: $API_KEY"`);
+  }
+  return `${prelude}\ncurl -X POST "$url" ${headers[0]} \\\n${headers.slice(1).map((x) => `  ${x} \\\n`).join('')}  -d "$body"`;
 }
 
 // ------------------------------------------------------------------------------------------ create / edit

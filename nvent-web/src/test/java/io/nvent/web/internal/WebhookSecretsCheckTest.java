@@ -3,6 +3,7 @@ package io.nvent.web.internal;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.web.internal.rest.WebhookProtection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the start-up check says about webhook triggers and their secrets. */
 class WebhookSecretsCheckTest {
+
+    private static final WebhookProtection OPEN = new WebhookProtection(Optional.empty(), "nvent", List.of(),
+            "X-API-Key");
+    private static final WebhookProtection SIGNED = new WebhookProtection(Optional.of("demo-secret"), "nvent",
+            List.of(), "X-API-Key");
+    private static final WebhookProtection KEYED = new WebhookProtection(Optional.empty(), "nvent",
+            List.of("demo-key"), "X-API-Key");
 
     private static TriggerInfo trigger(String name, TriggerType type) {
         TriggerSpec.Builder spec = TriggerSpec.newBuilder(name, type).flows(List.of("orders"));
@@ -55,21 +63,21 @@ class WebhookSecretsCheckTest {
         List<String> configured = List.of("nvent.triggers.erp-hok.secret", "nvent.queue.concurrency");
         List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
-                configured, trigger -> configured.contains("nvent.triggers." + trigger + ".secret")));
+                configured, trigger -> configured.contains("nvent.triggers." + trigger + ".secret") ? SIGNED : OPEN));
 
         assertThat(warnings).containsExactly(
                 "NVENT-0711 nvent.triggers.erp-hok.secret names no webhook trigger, so it signs nothing; the webhook "
                         + "triggers are [erp-hook]",
-                "NVENT-0712 webhook trigger erp-hook takes unsigned requests: anyone who reaches "
+                "NVENT-0712 webhook trigger erp-hook takes unauthenticated requests: anyone who reaches "
                         + "/api/nvent/triggers/erp-hook/webhook starts its flows; set nvent.triggers.erp-hook.secret "
-                        + "to require a signature");
+                        + "to require a signature or nvent.triggers.erp-hook.api-key to require an API key");
     }
 
     @Test
     void signedWebhooksAndOtherTriggersSayNothing() {
         assertThat(warningsOf(() -> WebhookSecretsCheck.report(
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
-                List.of("nvent.triggers.erp-hook.secret"), trigger -> true))).isEmpty();
+                List.of("nvent.triggers.erp-hook.secret"), trigger -> SIGNED))).isEmpty();
     }
 
     @Test
@@ -77,9 +85,51 @@ class WebhookSecretsCheckTest {
         List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
                 List.of("NVENT_TRIGGERS_ERP_HOOK_SECRET", "NVENT_TRIGGERS_PARTNER_ORDR_SECRET"),
-                trigger -> true));
+                trigger -> SIGNED));
 
         assertThat(warnings).containsExactly("NVENT-0711 NVENT_TRIGGERS_PARTNER_ORDR_SECRET names no webhook trigger, "
                 + "so it signs nothing; the webhook triggers are [erp-hook, partner-order]");
+    }
+
+    @Test
+    void anApiKeyProtectsItsTriggerAndOneUnderAMisspeltNameIsReportedDottedOrAsAVariable() {
+        List<String> configured = List.of("nvent.triggers.erp-hook.api-key", "nvent.triggers.erp-hook.api-key-header",
+                "nvent.triggers.partner-ordr.api-key", "NVENT_TRIGGERS_PARTNER_ORDR_API_KEY");
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
+                configured, trigger -> configured.contains("nvent.triggers." + trigger + ".api-key") ? KEYED : OPEN));
+
+        assertThat(warnings).containsExactly(
+                "NVENT-0711 nvent.triggers.partner-ordr.api-key names no webhook trigger, so no request needs that "
+                        + "key; the webhook triggers are [erp-hook, partner-order]",
+                "NVENT-0711 NVENT_TRIGGERS_PARTNER_ORDR_API_KEY names no webhook trigger, so no request needs that "
+                        + "key; the webhook triggers are [erp-hook, partner-order]",
+                "NVENT-0712 webhook trigger partner-order takes unauthenticated requests: anyone who reaches "
+                        + "/api/nvent/triggers/partner-order/webhook starts its flows; set "
+                        + "nvent.triggers.partner-order.secret to require a signature or "
+                        + "nvent.triggers.partner-order.api-key to require an API key");
+    }
+
+    @Test
+    void anApiKeyGivenAsAnEnvironmentVariableNamesItsTrigger() {
+        assertThat(warningsOf(() -> WebhookSecretsCheck.report(List.of(trigger("erp-hook", TriggerType.WEBHOOK)),
+                List.of("NVENT_TRIGGERS_ERP_HOOK_API_KEY", "NVENT_TRIGGERS_ERP_HOOK_API_KEY_HEADER"),
+                trigger -> SIGNED))).isEmpty();
+    }
+
+    @Test
+    void aSignatureSchemeThatIsNoneIsReportedAndOneUnderAMisspeltNameToo() {
+        WebhookProtection unknownScheme = new WebhookProtection(Optional.of("demo-secret"), "gitlab", List.of(),
+                "X-API-Key");
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+                List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("gh-push", TriggerType.WEBHOOK)),
+                List.of("nvent.triggers.erp-hook.signature-scheme", "NVENT_TRIGGERS_GH_PUSHH_SIGNATURE_SCHEME"),
+                trigger -> trigger.equals("erp-hook") ? unknownScheme : SIGNED));
+
+        assertThat(warnings).containsExactly(
+                "NVENT-0711 NVENT_TRIGGERS_GH_PUSHH_SIGNATURE_SCHEME names no webhook trigger, so it changes "
+                        + "nothing; the webhook triggers are [erp-hook, gh-push]",
+                "NVENT-0770 nvent.triggers.erp-hook.signature-scheme is 'gitlab', which is neither nvent nor "
+                        + "github: its webhook answers every request 500 until it is fixed");
     }
 }

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Makes webhook calls refused for their signature visible in the server log, without letting an
+ * Makes webhook calls refused for their signature or API key visible in the server log, without letting an
  * anonymous caller flood it: the first refusal for a trigger is reported at once, later ones at most
  * once a minute, with how many there were. They are not written to the trigger's history, which is
  * bounded: anyone who can reach the endpoint could push its real entries out.

@@ -28,6 +28,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -66,6 +67,9 @@ public class TriggersResource {
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
+
+    /** GitHub's id of a webhook delivery, the same when GitHub delivers it again. */
+    static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
 
     private final SeenSignatures seenSignatures = new SeenSignatures();
     private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
@@ -200,14 +204,16 @@ public class TriggersResource {
 
     /**
      * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404,
-     * disabled → 409, wrong method → 405, bad signature → 401, body over the limit → 413 (by
-     * {@link PayloadLimit}, before the body is read whole). The signature covers the bytes received.
+     * disabled → 409, wrong method → 405, missing or wrong API key or bad signature → 401, a
+     * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
+     * the body is read whole). The signature covers the bytes received.
      */
     @POST
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
                             @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature,
-                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, byte[] raw) {
+                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
+                            @Context HttpHeaders headers, byte[] raw) {
         StartOptions options = StartRequests.startOptions(idempotencyKey);
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
@@ -219,20 +225,36 @@ public class TriggersResource {
         // that matches names ignoring case must not let a respelt path skip either.
         String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
-        Optional<String> secret = secretOf(trigger);
-        if (secret.isEmpty()) {
+        WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), trigger);
+        Instant now = Instant.now();
+        if (protection.apiKeyRequired()) {
+            Optional<String> refusal = WebhookApiKey.refusal(protection,
+                    Optional.ofNullable(headers.getHeaderString(protection.apiKeyHeader())));
+            if (refusal.isPresent()) {
+                Response refused = refused(trigger, "Invalid API key", refusal.get(), now);
+                // RFC 9110: a 401 names the scheme the caller must use.
+                return protection.bearer() ? Response.fromResponse(refused).header("WWW-Authenticate", "Bearer")
+                        .build() : refused;
+            }
+        }
+        if (!protection.signed()) {
             requireEnabled(info);
             return fire(trigger, body, options);
         }
+        if (protection.scheme().isEmpty()) {
+            // Fails closed: a scheme nobody can sign for must not open the webhook (NVENT-0770 at start too).
+            return Problems.of(500, "Webhook misconfigured", "NVENT-0770 nvent.triggers." + trigger
+                    + ".signature-scheme is '" + protection.signatureScheme() + "'; use nvent or github");
+        }
+        if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
+            return githubDelivery(info, protection.secret().get(), headers, body, options, now);
+        }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
-        Instant now = Instant.now();
-        WebhookSignature.Check check = WebhookSignature.check(secret.get(), Optional.ofNullable(ts),
+        WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
-            refusedCalls.refused(trigger, refused.problem(), now)
-                    .ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-            return Problems.of(401, "Invalid signature", refused.problem());
+            return refused(trigger, "Invalid signature", refused.problem(), now);
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
@@ -251,6 +273,31 @@ public class TriggersResource {
             }
             throw e;
         }
+    }
+
+    /**
+     * A webhook call signed as GitHub signs: the body alone, no timestamp, so nothing signed tells a
+     * redelivery from a new call. GitHub's delivery id, the same when GitHub delivers again, is the
+     * idempotency key unless the request has one.
+     */
+    private Response githubDelivery(TriggerInfo info, String secret, HttpHeaders headers, byte[] body,
+                                    StartOptions options, Instant now) {
+        String trigger = info.spec().name();
+        Optional<String> refusal = WebhookSignature.checkGithub(secret,
+                Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
+        if (refusal.isPresent()) {
+            return refused(trigger, "Invalid signature", refusal.get(), now);
+        }
+        requireEnabled(info);
+        String delivery = headers.getHeaderString(GITHUB_DELIVERY);
+        return fire(trigger, body, options.idempotencyKey().isEmpty() && delivery != null
+                ? StartRequests.startOptions(delivery) : options);
+    }
+
+    /** A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or secret. */
+    private Response refused(String trigger, String title, String reason, Instant now) {
+        refusedCalls.refused(trigger, reason, now).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+        return Problems.of(401, title, reason);
     }
 
     private static void requireEnabled(TriggerInfo info) {
@@ -370,10 +417,6 @@ public class TriggersResource {
         }
     }
 
-    private static Optional<String> secretOf(String trigger) {
-        return ConfigProvider.getConfig().getOptionalValue("nvent.triggers." + trigger + ".secret", String.class);
-    }
-
     JsonObject trigger(TriggerInfo info) {
         TriggerSpec spec = info.spec();
         JsonObjectBuilder body = Json.createObjectBuilder()
@@ -396,8 +439,16 @@ public class TriggersResource {
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
-            // Callers must know whether to sign; the secret itself never leaves the server.
-            body.add("signed", secretOf(spec.name()).isPresent());
+            // Callers must know whether to sign and which header carries a key; the secret and the keys
+            // themselves never leave the server.
+            WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), spec.name());
+            body.add("signed", protection.signed()).add("apiKey", protection.apiKeyRequired());
+            if (protection.signed()) {
+                body.add("signatureScheme", protection.signatureScheme());
+            }
+            if (protection.apiKeyRequired()) {
+                body.add("apiKeyHeader", protection.apiKeyHeader());
+            }
         }
         return body.build();
     }

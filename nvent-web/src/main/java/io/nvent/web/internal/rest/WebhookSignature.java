@@ -16,12 +16,14 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 webhook signatures: the sender signs {@code <unix seconds>.<body>} with the
  * trigger's secret and sends {@code X-Nvent-Timestamp: <unix seconds>} and
  * {@code X-Nvent-Signature: sha256=<hex>}. A timestamp outside the replay window is refused, so a
- * captured request cannot be replayed later.
+ * captured request cannot be replayed later. GitHub's scheme ({@link #checkGithub}) signs the body
+ * alone, with no timestamp.
  */
 final class WebhookSignature {
 
     static final String TIMESTAMP_HEADER = "X-Nvent-Timestamp";
     static final String SIGNATURE_HEADER = "X-Nvent-Signature";
+    static final String GITHUB_SIGNATURE_HEADER = "X-Hub-Signature-256";
 
     private static final String SIGNATURE_PREFIX = "sha256=";
 
@@ -92,6 +94,31 @@ final class WebhookSignature {
         byte[] expected = sign(secret, signedMessage(seconds, body));
         return MessageDigest.isEqual(expected, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
                 : new Refused("the signature does not match the body");
+    }
+
+    /**
+     * Checks a request signed as GitHub signs webhook deliveries: {@code X-Hub-Signature-256:
+     * sha256=<hex HMAC-SHA256 of the body>}.
+     *
+     * @return why the request is refused, or empty if it is signed with the secret
+     */
+    static Optional<String> checkGithub(String secret, Optional<String> signature, byte[] body) {
+        if (signature.isEmpty()) {
+            return Optional.of("this webhook requires the header " + GITHUB_SIGNATURE_HEADER);
+        }
+        String given = signature.get().trim();
+        Optional<String> malformed = Optional.of(GITHUB_SIGNATURE_HEADER + " must be sha256=<hex>");
+        if (!given.startsWith(SIGNATURE_PREFIX)) {
+            return malformed;
+        }
+        byte[] givenBytes;
+        try {
+            givenBytes = HexFormat.of().parseHex(given.substring(SIGNATURE_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            return malformed;
+        }
+        return MessageDigest.isEqual(sign(secret, body), givenBytes) ? Optional.empty()
+                : Optional.of("the signature does not match the body");
     }
 
     /** What the sender signs: {@code <unix seconds>.} followed by the body exactly as sent. */

@@ -106,4 +106,39 @@ class WebhookSignatureTest {
         assertThat(new WebhookSignature.Signed(NOW.getEpochSecond(), "ab").validUntil(WINDOW))
                 .isEqualTo(NOW.plus(WINDOW));
     }
+
+    @Test
+    void aGithubSignatureIsCheckedAsGithubDocumentsIt() {
+        // The example of GitHub's "Validating webhook deliveries".
+        byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
+        String signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+
+        assertThat(WebhookSignature.checkGithub("It's a Secret to Everybody", Optional.of(signature), body)).isEmpty();
+        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of(signature), body))
+                .contains("the signature does not match the body");
+    }
+
+    @Test
+    void aGithubSignatureMissingOrWithoutItsPrefixIsRefused() {
+        String hex = hexSignatureOf(BODY);
+
+        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of("sha256=" + hex), BODY)).isEmpty();
+        assertThat(WebhookSignature.checkGithub(SECRET, Optional.empty(), BODY))
+                .contains("this webhook requires the header X-Hub-Signature-256");
+        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of(hex), BODY))
+                .contains("X-Hub-Signature-256 must be sha256=<hex>");
+        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of("sha256=xyz"), BODY))
+                .contains("X-Hub-Signature-256 must be sha256=<hex>");
+    }
+
+    @Test
+    void theSchemeIsNventOrGithubAndNothingElse() {
+        assertThat(scheme("github")).contains(WebhookProtection.Scheme.GITHUB);
+        assertThat(scheme("nvent")).contains(WebhookProtection.Scheme.NVENT);
+        assertThat(scheme("gitlab")).isEmpty();
+    }
+
+    private static Optional<WebhookProtection.Scheme> scheme(String configured) {
+        return new WebhookProtection(Optional.of(SECRET), configured, java.util.List.of(), "X-API-Key").scheme();
+    }
 }

@@ -1,0 +1,93 @@
+package io.nvent.web.internal.rest;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * How the callers of a webhook trigger must prove who they are, as configured: a secret to sign
+ * with ({@code nvent.triggers.<name>.secret}, as nvent or as GitHub signs,
+ * {@code nvent.triggers.<name>.signature-scheme}), API keys to send in a header
+ * ({@code nvent.triggers.<name>.api-key}, several, comma-separated, while one is being replaced; the
+ * header {@code nvent.triggers.<name>.api-key-header}, by default {@value #DEFAULT_API_KEY_HEADER}),
+ * both (then both are required) or neither. Read from MicroProfile Config, so the environment
+ * variable form ({@code NVENT_TRIGGERS_ERP_HOOK_API_KEY}) counts. {@link #toString()} names which
+ * protections are on and never the secret or a key.
+ *
+ * @param secret the HMAC secret requests are signed with
+ * @param signatureScheme how requests are signed, as configured (trimmed, lower case): {@code nvent}
+ *     unless set; see {@link #scheme()}
+ * @param apiKeys the keys a request may carry, none when no key is required
+ * @param apiKeyHeader the header that carries the key
+ */
+public record WebhookProtection(Optional<String> secret, String signatureScheme, List<String> apiKeys,
+                                String apiKeyHeader) {
+
+    /** The header that carries the API key unless {@code nvent.triggers.<name>.api-key-header} names another. */
+    public static final String DEFAULT_API_KEY_HEADER = "X-API-Key";
+
+    /** The signature scheme unless {@code nvent.triggers.<name>.signature-scheme} names another. */
+    public static final String DEFAULT_SIGNATURE_SCHEME = "nvent";
+
+    /** How a signed request is signed. */
+    public enum Scheme {
+        /** {@code X-Nvent-Timestamp} and {@code X-Nvent-Signature} over {@code "<timestamp>.<body>"}. */
+        NVENT,
+        /** GitHub's {@code X-Hub-Signature-256: sha256=<hex>} over the body alone. */
+        GITHUB
+    }
+
+    /** The header that, when named, takes the key as {@code Bearer <key>}. */
+    static final String AUTHORIZATION = "Authorization";
+
+    public WebhookProtection {
+        apiKeys = List.copyOf(apiKeys);
+    }
+
+    /** The protection configured for a trigger, by its name as stored. */
+    public static WebhookProtection of(Config config, String trigger) {
+        String prefix = "nvent.triggers." + trigger + ".";
+        List<String> keys = config.getOptionalValues(prefix + "api-key", String.class).orElse(List.of()).stream()
+                .map(String::trim).filter(key -> !key.isEmpty()).toList();
+        String header = config.getOptionalValue(prefix + "api-key-header", String.class).map(String::trim)
+                .filter(name -> !name.isEmpty()).orElse(DEFAULT_API_KEY_HEADER);
+        String scheme = config.getOptionalValue(prefix + "signature-scheme", String.class)
+                .map(name -> name.trim().toLowerCase(Locale.ROOT)).filter(name -> !name.isEmpty())
+                .orElse(DEFAULT_SIGNATURE_SCHEME);
+        return new WebhookProtection(config.getOptionalValue(prefix + "secret", String.class), scheme, keys, header);
+    }
+
+    /** Whether requests must be signed. */
+    public boolean signed() {
+        return secret.isPresent();
+    }
+
+    /** The scheme signed requests follow, or empty if {@link #signatureScheme()} names none. */
+    public Optional<Scheme> scheme() {
+        return Arrays.stream(Scheme.values()).filter(s -> s.name().toLowerCase(Locale.ROOT).equals(signatureScheme))
+                .findFirst();
+    }
+
+    /** Whether requests must carry one of the API keys. */
+    public boolean apiKeyRequired() {
+        return !apiKeys.isEmpty();
+    }
+
+    /** Whether anyone who reaches the webhook can fire the trigger. */
+    public boolean open() {
+        return !signed() && !apiKeyRequired();
+    }
+
+    /** Whether the key is sent as {@code Authorization: Bearer <key>}. */
+    boolean bearer() {
+        return apiKeyHeader.equalsIgnoreCase(AUTHORIZATION);
+    }
+
+    @Override
+    public String toString() {
+        return "WebhookProtection[signed=" + signed() + ", signatureScheme=" + signatureScheme + ", apiKey="
+                + apiKeyRequired() + ", apiKeyHeader=" + apiKeyHeader + "]";
+    }
+}

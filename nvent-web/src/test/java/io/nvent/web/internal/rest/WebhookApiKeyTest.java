@@ -1,0 +1,57 @@
+package io.nvent.web.internal.rest;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A webhook request carries one of its trigger's API keys in the configured header, or is refused saying why. */
+class WebhookApiKeyTest {
+
+    private static final WebhookProtection TWO_KEYS = new WebhookProtection(Optional.empty(), "nvent",
+            List.of("old-key-1", "new-key-2"), WebhookProtection.DEFAULT_API_KEY_HEADER);
+    private static final WebhookProtection BEARER = new WebhookProtection(Optional.empty(), "nvent",
+            List.of("token-3"), "authorization");
+
+    @Test
+    void eitherKeyOfARotationIsAccepted() {
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.of("old-key-1"))).isEmpty();
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.of(" new-key-2 "))).isEmpty();
+    }
+
+    @Test
+    void aMissingOrWrongKeyIsRefusedWithoutEchoingIt() {
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.empty()))
+                .contains("this webhook requires an API key in the header X-API-Key");
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.of(" ")))
+                .contains("this webhook requires an API key in the header X-API-Key");
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.of("old-key-")))
+                .contains("the X-API-Key header holds no valid API key");
+        assertThat(WebhookApiKey.refusal(TWO_KEYS, Optional.of("old-key-1,new-key-2")))
+                .hasValueSatisfying(reason -> assertThat(reason).doesNotContain("key-1", "key-2"));
+    }
+
+    @Test
+    void inTheAuthorizationHeaderTheKeyComesAsABearerToken() {
+        assertThat(WebhookApiKey.refusal(BEARER, Optional.of("Bearer token-3"))).isEmpty();
+        assertThat(WebhookApiKey.refusal(BEARER, Optional.of("bearer  token-3"))).isEmpty();
+        assertThat(WebhookApiKey.refusal(BEARER, Optional.of("token-3")))
+                .contains("the authorization header must be 'Bearer <key>'");
+        assertThat(WebhookApiKey.refusal(BEARER, Optional.of("Bearer token-4")))
+                .contains("the authorization header holds no valid API key");
+        assertThat(WebhookApiKey.refusal(BEARER, Optional.empty()))
+                .contains("this webhook requires an API key in the header authorization: Bearer <key>");
+    }
+
+    @Test
+    void aProtectionShowsWhichChecksAreOnButNeverTheSecretOrAKey() {
+        WebhookProtection both = new WebhookProtection(Optional.of("demo-secret"), "github", List.of("k-1"),
+                "X-API-Key");
+
+        assertThat(both).hasToString("WebhookProtection[signed=true, signatureScheme=github, apiKey=true, "
+                + "apiKeyHeader=X-API-Key]");
+        assertThat(both.open()).isFalse();
+        assertThat(new WebhookProtection(Optional.empty(), "nvent", List.of(), "X-API-Key").open()).isTrue();
+    }
+}
