@@ -108,8 +108,9 @@ public interface FlowService {
     void retryStep(String runId, String step);
 
     /**
-     * Publishes a named event to every flow: event triggers of that name start their flows, and
-     * runs awaiting it ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the
+     * Publishes a named event to every flow: event triggers of that name start their flows (those
+     * with a {@link TriggerSpec#filter() filter} only if the payload contains it), and runs awaiting it
+     * ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the
      * same way when the step completes.
      *
      * @throws IllegalArgumentException if the event's name is blank

@@ -18,6 +18,7 @@ import java.lang.annotation.Target;
  * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
+ * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
@@ -56,6 +57,16 @@ public @interface Trigger {
 
     /** For {@link TriggerType#EVENT}: the event name. */
     String event() default "";
+
+    /**
+     * For {@link TriggerType#EVENT}: a JSON object, such as {@code "{\"region\":\"eu\"}"}; the trigger
+     * then fires only for events whose payload contains each of its members with an equal value (nested
+     * objects as subsets, numbers by value). Empty for every event. Text that is not a JSON object, or a
+     * filter on another type, fails the deployment.
+     *
+     * @see TriggerSpec#filter()
+     */
+    String filter() default "";
 
     /** Shown in the UI. */
     String description() default "";

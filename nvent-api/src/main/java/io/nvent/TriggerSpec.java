@@ -19,6 +19,13 @@ import java.util.Optional;
  * they are the keys of the tick claims), and each tick costs a claim written to the store, which a
  * sub-second schedule would keep busy for nothing a step could not do better in a loop.
  *
+ * <p>An event trigger may carry a {@code filter}, a JSON object: it then fires only for events whose
+ * payload contains every member of the filter with an equal value. Nested objects match as subsets
+ * ({@code {"order":{"region":"eu"}}} matches an order with more members), arrays and other values
+ * as whole JSON values, numbers by value ({@code 2} equals {@code 2.0}). A payload that is not an
+ * object never matches a filter with members. An event the filter rejects is no fire of the trigger.
+ * The filter is kept as compact JSON text (members in the order given).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -26,13 +33,14 @@ import java.util.Optional;
  * @param every for schedules at a fixed interval (see above)
  * @param timezone zone of the cron expression; an interval's ticks do not depend on it
  * @param event for event triggers
+ * @param filter for event triggers: a JSON object the event's payload must contain (see above)
  * @param description shown in the UI
  * @param enabled whether it fires
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
-                          Optional<Duration> every, ZoneId timezone, Optional<String> event, String description,
-                          boolean enabled) {
+                          Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                          String description, boolean enabled) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -60,6 +68,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(every, "every");
         Objects.requireNonNull(timezone, "timezone");
         Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(description, "description");
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
@@ -78,6 +87,11 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         if (type == TriggerType.EVENT && event.filter(e -> !e.isBlank()).isEmpty()) {
             throw new IllegalArgumentException("event trigger '" + name + "' needs an event name");
         }
+        if (type != TriggerType.EVENT && filter.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0221 trigger '" + name + "' is a " + type.wireName()
+                    + " trigger; a filter belongs to event triggers only");
+        }
+        filter = filter.map(text -> EventFilterText.compact(name, text));
     }
 
     private static void checkEvery(String name, Duration every) {
@@ -99,12 +113,18 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         cron.ifPresent(builder::cron);
         every.ifPresent(builder::every);
         event.ifPresent(builder::event);
+        filter.ifPresent(builder::filter);
         return builder;
     }
 
     /** This spec enabled or disabled. */
     public TriggerSpec withEnabled(boolean newEnabled) {
-        return new TriggerSpec(name, type, flows, cron, every, timezone, event, description, newEnabled);
+        return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled);
+    }
+
+    /** This spec with another filter, or none; validated as {@link Builder#filter} is. */
+    public TriggerSpec withFilter(Optional<String> newFilter) {
+        return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -116,6 +136,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private Duration every;
         private ZoneId timezone = ZoneId.of("UTC");
         private String event;
+        private String filter;
         private String description = "";
         private boolean enabled = true;
 
@@ -158,6 +179,16 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
             return this;
         }
 
+        /**
+         * For event triggers: a JSON object, such as {@code {"region":"eu"}}, the event's payload must
+         * contain for the trigger to fire (see the class description); {@code null} for none. Checked by
+         * {@link #build()}: text that is not a JSON object, or a filter on another type, is refused.
+         */
+        public Builder filter(String value) {
+            this.filter = value;
+            return this;
+        }
+
         public Builder description(String value) {
             this.description = value;
             return this;
@@ -171,8 +202,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         /** Builds the spec; throws {@link IllegalArgumentException} for invalid values. */
         public TriggerSpec build() {
             return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim),
-                    Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim), description,
-                    enabled);
+                    Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
+                    Optional.ofNullable(filter), description, enabled);
         }
     }
 }

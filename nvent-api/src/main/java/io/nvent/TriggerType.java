@@ -12,7 +12,10 @@ public enum TriggerType {
     WEBHOOK,
     /** Only when fired through the API or the UI. */
     MANUAL,
-    /** When an event of the given name is published or emitted by any run. */
+    /**
+     * When an event of the given name is published or emitted by any run; with a
+     * {@link TriggerSpec#filter() filter}, only when the event's payload contains it.
+     */
     EVENT;
 
     /** Lower-case name used on the wire. */

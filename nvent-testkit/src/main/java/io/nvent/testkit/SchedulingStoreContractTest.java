@@ -434,6 +434,22 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheFilterOfAnEventTriggerUntilItIsRemoved() {
+        TriggerRecord filtered = new TriggerRecord(TriggerSpec.newBuilder(id("eu-orders"), TriggerType.EVENT)
+                .flow("ship").event("order.placed").filter("{\"region\":\"eu\",\"order\":{\"total\":2.50,"
+                        + "\"tags\":[\"x\",\"é\"]}}").build(), false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(filtered);
+
+        assertThat(store.findTrigger(filtered.spec().name())).contains(filtered);
+
+        TriggerRecord unfiltered = filtered.withSpec(filtered.spec().withFilter(Optional.empty()));
+        store.saveTrigger(unfiltered);
+
+        assertThat(store.findTrigger(filtered.spec().name())).map(TriggerRecord::spec)
+                .hasValueSatisfying(spec -> assertThat(spec.filter()).isEmpty());
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

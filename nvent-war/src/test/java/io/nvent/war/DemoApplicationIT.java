@@ -703,6 +703,33 @@ class DemoApplicationIT {
         }
     }
 
+    @Test
+    void anEventTriggerWithAFilterStartsItsFlowOnlyForPayloadsThatContainIt() {
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"qa-eu\",\"type\":\"event\",\"event\":"
+                + "\"qa.order\",\"flows\":[\"inventory-sync\"],\"filter\":{\"region\":\"eu\",\"lines\":2}}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        try {
+            assertThat(created.json().getJsonObject("filter")).hasToString("{\"region\":\"eu\",\"lines\":2}");
+            assertThat(http.post("api/nvent/events/qa.order", "{\"region\":\"us\",\"lines\":2}").json()
+                    .getJsonArray("startedRuns")).isEmpty();
+            assertThat(http.post("api/nvent/events/qa.order", "{\"region\":\"eu\",\"lines\":2.0,\"id\":7}").json()
+                    .getJsonArray("startedRuns")).hasSize(1);
+            assertThat(fires("qa-eu")).as("the rejected event is no fire").isEqualTo(1);
+
+            assertBadBody(http.put("api/nvent/triggers/qa-eu", "{\"filter\":\"region=eu\"}"), "NVENT-0204",
+                    "\"filter\"", "must be a JSON object");
+            assertBadBody(http.post("api/nvent/triggers", "{\"name\":\"qa-man-filter\",\"type\":\"manual\","
+                    + "\"flows\":[\"inventory-sync\"],\"filter\":{\"region\":\"eu\"}}"), "NVENT-0221");
+            Http.Reply unfiltered = http.put("api/nvent/triggers/qa-eu", "{\"filter\":null}");
+            assertThat(unfiltered.status()).as(unfiltered.body()).isEqualTo(200);
+            assertThat(unfiltered.json()).doesNotContainKey("filter");
+            assertThat(http.post("api/nvent/events/qa.order", "{\"region\":\"us\"}").json().getJsonArray("startedRuns"))
+                    .hasSize(1);
+        } finally {
+            http.delete("api/nvent/triggers/qa-eu");
+        }
+    }
+
     private static void assertBadBody(Http.Reply reply, String... detailParts) {
         assertThat(reply.status()).as(reply.body()).isEqualTo(400);
         assertThat(reply.contentType()).startsWith("application/problem+json");
@@ -1115,7 +1142,8 @@ class DemoApplicationIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class)
                 .stream().filter(a -> a.getString("runId").equals(approval) || a.getString("runId").equals(other)).count() == 2);
         Http.Reply eventTrigger = http.post("api/nvent/triggers", "{\"name\":\"on-books-closed\",\"type\":\"event\","
-                + "\"event\":\"books.closed\",\"flows\":[\"inventory-sync\"],\"description\":\"Syncs when the books close\"}");
+                + "\"event\":\"books.closed\",\"flows\":[\"inventory-sync\"],\"description\":\"Syncs when the books close\","
+                + "\"filter\":{\"period\":\"2026-11\"}}");
         assertThat(eventTrigger.status()).as(eventTrigger.body()).isEqualTo(201);
 
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
@@ -1131,8 +1159,22 @@ class DemoApplicationIT {
             assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=partner-order]")).toLowerCase())
                     .contains("webhook", "/api/nvent/triggers/partner-order/webhook", "signed (hmac-sha256)", "declared");
             assertThat(console.text(By.cssSelector("#triggers-table tr[data-trigger=on-books-closed]")).toLowerCase())
-                    .contains("event", "books.closed", "runtime");
+                    .contains("event", "books.closed", "where {\"period\":\"2026-11\"}", "runtime");
             console.screenshot("11-triggers");
+            console.go("#/triggers/on-books-closed");
+            console.until(() -> console.text(By.id("trigger-filter")).contains("{\"period\":\"2026-11\"}"));
+            console.screenshot("11b-event-trigger-filter");
+            console.go("#/triggers/on-books-closed/edit");
+            WebElement filter = console.awaitVisible(By.id("tf-filter"));
+            assertThat(filter.getAttribute("value")).contains("\"period\": \"2026-11\"");
+            filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            filter.sendKeys("[\"2026-11\"]");
+            console.until(() -> console.text(By.id("tf-filter-msg")).contains("must be a JSON object"));
+            console.click(By.id("tf-submit"));
+            assertThat(console.hash()).as("a filter that is no object is not sent").isEqualTo("#/triggers/on-books-closed/edit");
+            console.screenshot("11c-event-trigger-filter-form");
+            console.go("#/triggers");
+            console.awaitVisible(By.cssSelector("#triggers-table tr[data-trigger=sync-now]"));
 
             // fire the demo's manual trigger with a JSON payload; invalid JSON is caught before sending
             console.click(By.cssSelector("#triggers-table tr[data-trigger=sync-now] td.trigger-name a"));

@@ -120,6 +120,16 @@ function scheduleCell(t) {
       : h('div', { class: 'small muted' }, t.enabled ? 'no upcoming tick' : 'paused while disabled'));
 }
 
+/** An event trigger's filter as compact JSON text, as the server keeps it. */
+function filterText(filter) {
+  return JSON.stringify(filter);
+}
+
+/** "where {…}" after an event name: the filter that payloads must contain, for lists and history. */
+function filterNote(filter) {
+  return filter ? [h('span', { class: 'muted small' }, ' where '), h('code', { class: 'filter', title: 'fires only for events whose payload contains this' }, filterText(filter))] : null;
+}
+
 /** How a trigger starts its flows, in one line of text (the flow page's "Started by"). */
 export function triggerSource(t) {
   switch (t.type) {
@@ -132,7 +142,7 @@ export function triggerSource(t) {
       const guards = [t.signed ? 'signed' : null, t.apiKey ? 'API key' : null].filter(Boolean);
       return `POST ${t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`}${guards.length ? ` (${guards.join(', ')})` : ''}`;
     }
-    case 'event': return `on event ${t.event}`;
+    case 'event': return `on event ${t.event}${t.filter ? ` where ${filterText(t.filter)}` : ''}`;
     default: return 'fired on demand';
   }
 }
@@ -147,7 +157,7 @@ function sourceCell(t) {
       t.apiKey ? h('div', { class: 'small muted', title: 'callers send one of the configured keys; the keys never leave the server' }, `API key (${apiKeyHeaderText(t)})`) : null,
       !t.signed && !t.apiKey ? h('div', { class: 'small muted' }, 'unsigned') : null,
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
-    case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event));
+    case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event), filterNote(t.filter));
     default: return h('span', { class: 'muted small' }, 'fired on demand');
   }
 }
@@ -260,7 +270,7 @@ function definition(d) {
   return h('span', {}, d.type ? typeBadge(d.type) : null,
     d.cron ? [' ', h('code', { class: 'cron' }, d.cron), h('span', { class: 'muted small' }, ` ${d.timezone || 'UTC'}`)] : null,
     d.every ? [' ', h('code', { class: 'cron every' }, d.every)] : null,
-    d.event ? [' on ', h('span', { class: 'pill' }, d.event)] : null,
+    d.event ? [' on ', h('span', { class: 'pill' }, d.event), filterNote(d.filter)] : null,
     d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
     d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
 }
@@ -333,6 +343,9 @@ export function triggerView(ctx) {
       t.description ? [h('dt', {}, 'Description'), h('dd', {}, t.description)] : null,
       h('dt', {}, 'Starts'), h('dd', {}, flowLinks(t.flows)),
       t.type === 'event' ? [h('dt', {}, 'Event'), h('dd', {}, h('span', { class: 'pill' }, t.event))] : null,
+      t.type === 'event' ? [h('dt', {}, 'Filter'), h('dd', { id: 'trigger-filter' }, t.filter
+        ? [h('code', { class: 'filter' }, filterText(t.filter)), h('div', { class: 'small muted' }, 'Fires only for events whose payload contains this (nested objects as subsets, numbers by value); ⚡ Fire starts the flows whatever the payload.')]
+        : h('span', { class: 'muted' }, 'none: fires on every event'))] : null,
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
@@ -358,7 +371,7 @@ export function triggerView(ctx) {
   };
 
   const renderHow = async () => {
-    const key = `${t.type}|${t.cron}|${t.every}|${t.nextFireAt}|${t.timezone}|${t.enabled}|${t.event}`;
+    const key = `${t.type}|${t.cron}|${t.every}|${t.nextFireAt}|${t.timezone}|${t.enabled}|${t.event}|${t.filter ? filterText(t.filter) : ''}`;
     if (key === howFor) return;
     howFor = key;
     fill(howTitle, t.type === 'schedule' ? 'Next ticks' : t.type === 'webhook' ? 'Give the sender this URL' : 'How it fires');
@@ -380,8 +393,9 @@ export function triggerView(ctx) {
     } else if (t.type === 'webhook') {
       fill(howBody, webhookHelp(t.name, t));
     } else if (t.type === 'event') {
-      fill(howBody, h('p', {}, 'Fires when a step emits ', h('span', { class: 'pill' }, t.event), ' or when anyone publishes it:'),
-        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -H 'Content-Type: application/json' -d '{"id": 1}'`),
+      fill(howBody, h('p', {}, 'Fires when a step emits ', h('span', { class: 'pill' }, t.event), ' or when anyone publishes it',
+        t.filter ? [' with a payload that contains ', h('code', { class: 'filter' }, filterText(t.filter))] : null, ':'),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -H 'Content-Type: application/json' -d '${shellQuoted(t.filter ? filterText(t.filter) : '{"id": 1}')}'`),
         h('p', { class: 'small' }, h('a', { href: `#/awaits?event=${encodeURIComponent(t.event)}`, id: 'publish-link' }, 'Publish it from the console →')));
     } else {
       fill(howBody, h('p', {}, 'Fires only when someone fires it: the ', h('strong', {}, 'Fire'), ' button above, or the API with a JSON body:'),
@@ -427,6 +441,11 @@ export function triggerView(ctx) {
   const poll = setInterval(refreshRuns, 2000);
   const slow = setInterval(load, 15000);
   return () => { off(); clearTimeout(timer); clearInterval(poll); clearInterval(slow); };
+}
+
+/** Text to put between single quotes in a shell command. */
+function shellQuoted(text) {
+  return text.replace(/'/g, "'\\''");
 }
 
 function codeBlock(text) {
@@ -557,6 +576,7 @@ function triggerForm(ctx, existing) {
     schedule: existing && existing.every ? 'every' : 'cron',   // ticks on a cron expression or at an interval
     timezone: existing ? existing.timezone : 'UTC',
     event: existing && existing.event ? existing.event : '',
+    filter: existing && existing.filter ? JSON.stringify(existing.filter, null, 2) : '',
     enabled: existing ? existing.enabled : true,
   };
   let names = new Set();
@@ -586,6 +606,8 @@ function triggerForm(ctx, existing) {
   const eventInput = h('input', { type: 'text', id: 'tf-event', list: 'tf-known-events', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. books.closed', value: state.event });
   const eventMsg = h('div', { class: 'field-msg', id: 'tf-event-msg' });
   const knownEvents = h('datalist', { id: 'tf-known-events' });
+  const filterEditor = jsonEditor({ id: 'tf-filter', value: state.filter, label: 'event filter (JSON object)', compact: true,
+    emptyText: 'Empty: fires on every event', onChange: (json) => { if (json) markNoObject(); renderApi(); renderPreview(); } });
   const enabledToggle = toggle(state.enabled, (on) => { state.enabled = on; renderApi(); }, { id: 'tf-enabled', label: 'enabled' });
   const errorBox = h('div', { class: 'alert bad', id: 'tf-error', hidden: true });
   const submit = h('button', { class: 'btn primary', id: 'tf-submit', type: 'submit' }, editing ? 'Save changes' : 'Create trigger');
@@ -608,7 +630,9 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
-    h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'));
+    h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'),
+    h('div', { class: 'field' }, h('label', { for: 'tf-filter' }, 'Filter (optional)'), filterEditor.el),
+    h('div', { class: 'hint' }, 'A JSON object such as {"region": "eu"}: the trigger fires only for events whose payload contains each of its members with an equal value (nested objects as subsets, 2 equals 2.0).'));
 
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
@@ -662,6 +686,32 @@ function triggerForm(ctx, existing) {
     eventMsg.className = 'field-msg ' + (!ok && force ? 'bad' : '');
     eventMsg.textContent = !ok && force ? 'Name the event that fires the trigger' : '';
     eventInput.classList.toggle('invalid', !ok && !!force);
+    return ok;
+  };
+
+  /** The filter the form gives: undefined while it is no JSON object, null when empty. */
+  const filterGiven = () => {
+    const text = filterEditor.value();
+    if (text === '') return null;
+    try {
+      const value = JSON.parse(text);
+      return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+    } catch (e) {
+      return undefined;
+    }
+  };
+  /** Valid JSON that is no object (an array, a string) is no filter either. */
+  const markNoObject = () => {
+    if (filterGiven() !== undefined) return;
+    filterEditor.msg.className = 'field-msg bad';
+    fill(filterEditor.msg, 'The filter must be a JSON object, like {"region": "eu"}');
+    filterEditor.input.classList.add('invalid');
+    filterEditor.input.setAttribute('aria-invalid', 'true');
+  };
+  const showFilter = (force) => {
+    if (state.type !== 'event') return true;
+    const ok = filterEditor.check() && filterGiven() !== undefined;
+    if (!ok && force) filterEditor.input.focus();
     return ok;
   };
 
@@ -762,7 +812,7 @@ function triggerForm(ctx, existing) {
       const emitters = flows.filter((f) => f.steps.some((s) => s.emits.includes(ev))).map((f) => f.name);
       fill(preview, h('p', {}, 'Fires whenever ', h('span', { class: 'pill' }, ev), ' is emitted by a step',
         emitters.length ? [' (flows ', emitters.join(', '), ' emit it)'] : '', ' or published:'),
-        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${ev} \\\n  -u admin -H 'Content-Type: application/json' -d '{}'`),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${ev} \\\n  -u admin -H 'Content-Type: application/json' -d '${shellQuoted(filterGiven() ? filterText(filterGiven()) : '{}')}'`),
         h('p', { class: 'small muted' }, 'The event\'s payload becomes the input of the flows it starts. Runs awaiting the event resume too.'));
     }
   }
@@ -770,7 +820,12 @@ function triggerForm(ctx, existing) {
     const body = { name: editing ? existing.name : nameInput.value.trim(), type: state.type, flows: [...state.flows], description: descInput.value.trim(), enabled: state.enabled };
     if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
     else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
-    if (state.type === 'event') body.event = eventInput.value.trim();
+    if (state.type === 'event') {
+      body.event = eventInput.value.trim();
+      const filter = filterGiven();
+      if (filter) body.filter = filter;
+      else if (filter === null && editing && existing.filter) body.filter = null;   // removes it
+    }
     return body;
   }
   function renderApi() {
@@ -800,7 +855,7 @@ function triggerForm(ctx, existing) {
   eventInput.addEventListener('input', () => { showEvent(false); renderApi(); renderPreview(); });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const ok = [showName(true), showFlows(true), showEvent(true)].every(Boolean);
+    const ok = [showName(true), showFlows(true), showEvent(true), showFilter(true)].every(Boolean);
     if (state.type === 'schedule' && state.schedule === 'every' && everyGiven() === null) {
       everyInput.focus();
       return;

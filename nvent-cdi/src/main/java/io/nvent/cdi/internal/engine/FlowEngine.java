@@ -57,8 +57,6 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -288,43 +286,11 @@ public final class FlowEngine implements FlowService {
      */
     private Optional<StartedRun> earlierStart(String storedKey, String flow, String key, String inputJson) {
         return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey)).map(run -> {
-            if (!sameJson(run.input(), inputJson)) {
+            if (!JsonMatch.sameJson(run.input(), inputJson)) {
                 throw new IdempotencyKeyConflictException(flow, key, run.runId());
             }
             return new StartedRun(run.runId(), false);
         });
-    }
-
-    private static boolean sameJson(String stored, String given) {
-        if (stored.equals(given)) {
-            return true;
-        }
-        try (JsonReader first = Json.PROVIDER.createReader(new java.io.StringReader(stored));
-             JsonReader second = Json.PROVIDER.createReader(new java.io.StringReader(given))) {
-            return sameValue(first.readValue(), second.readValue());
-        }
-    }
-
-    /** Equal as JSON values: members in any order, and numbers by value ({@code 2} is {@code 2.0}). */
-    static boolean sameValue(JsonValue a, JsonValue b) {
-        if (a instanceof JsonNumber x && b instanceof JsonNumber y) {
-            return x.bigDecimalValue().compareTo(y.bigDecimalValue()) == 0;
-        }
-        if (a instanceof JsonObject x && b instanceof JsonObject y) {
-            return x.keySet().equals(y.keySet()) && x.keySet().stream().allMatch(k -> sameValue(x.get(k), y.get(k)));
-        }
-        if (a instanceof JsonArray x && b instanceof JsonArray y) {
-            if (x.size() != y.size()) {
-                return false;
-            }
-            for (int i = 0; i < x.size(); i++) {
-                if (!sameValue(x.get(i), y.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return a.equals(b);
     }
 
     String start(String flowName, String inputJson, Optional<String> parentRunId) {

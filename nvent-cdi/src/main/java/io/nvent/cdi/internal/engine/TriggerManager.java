@@ -17,6 +17,7 @@ import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TriggerRecord;
+import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -197,14 +198,39 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return eventTriggers.containsKey(event);
     }
 
+    /**
+     * Fires the enabled triggers of the event whose filter the payload passes; an event a trigger's
+     * filter rejects is no fire of it (no statistics, no history entry).
+     */
     @Override
     public List<String> fireOnEvent(String event, String payloadJson) {
         List<String> started = new ArrayList<>();
+        EventPayload payload = new EventPayload(payloadJson);
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
-            store.findTrigger(name).filter(t -> t.spec().enabled())
-                    .ifPresent(t -> started.addAll(fireNow(t.spec(), payloadJson, Optional.empty()).startedIds()));
+            store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
+                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, Optional.empty()).startedIds()));
         }
         return started;
+    }
+
+    /** An event's payload, parsed at most once, for the filters of all the triggers of the event. */
+    private static final class EventPayload {
+        private final String json;
+        private JsonValue value;
+
+        EventPayload(String json) {
+            this.json = json;
+        }
+
+        boolean passes(TriggerSpec trigger) {
+            if (trigger.filter().isEmpty()) {
+                return true;
+            }
+            if (value == null) {
+                value = JsonMatch.read(json);
+            }
+            return JsonMatch.contains(value, JsonMatch.read(trigger.filter().get()).asJsonObject());
+        }
     }
 
     // ---------------------------------------------------------------- TriggerService
@@ -454,6 +480,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.cron().ifPresent(c -> data.str("cron", c).str("timezone", spec.timezone().getId()));
         spec.every().ifPresent(every -> data.str("every", every.toString()));
         spec.event().ifPresent(e -> data.str("event", e));
+        spec.filter().ifPresent(filter -> data.raw("filter", filter));
         return data.build();
     }
 }

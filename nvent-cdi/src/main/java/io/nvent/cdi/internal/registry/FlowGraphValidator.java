@@ -169,7 +169,25 @@ public final class FlowGraphValidator {
         if (trigger.type() == TriggerType.EVENT && trigger.event().isBlank()) {
             problems.add(where + "an EVENT trigger needs event = \"...\"");
         }
+        if (!trigger.filter().isBlank()) {
+            checkFilter(where, trigger, problems);
+        }
         checkZone(where, trigger.timezone(), problems);
+    }
+
+    private static void checkFilter(String where, Trigger trigger, List<String> problems) {
+        if (trigger.type() != TriggerType.EVENT) {
+            problems.add(where + "filter = \"" + trigger.filter() + "\" belongs to EVENT triggers only; "
+                    + "this one is " + trigger.type());
+            return;
+        }
+        try {
+            // The name is in the message; an invalid one is a problem of its own, reported above.
+            String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
+            TriggerSpec.newBuilder(name, TriggerType.EVENT).event("event").filter(trigger.filter()).build();
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
+        }
     }
 
     private static void checkSchedule(String where, Trigger trigger, List<String> problems) {
@@ -217,7 +235,8 @@ public final class FlowGraphValidator {
                 Trigger first = byName.putIfAbsent(trigger.name(), trigger);
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
                         || !first.every().equals(trigger.every())
-                        || !first.event().equals(trigger.event()) || !first.timezone().equals(trigger.timezone()))) {
+                        || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
+                        || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "
                             + step.describe() + " than elsewhere; declarations of one trigger must agree");
                 }

@@ -83,6 +83,9 @@ public final class FlowRegistry {
                 if (!t.event().isBlank()) {
                     spec.event(t.event());
                 }
+                if (!t.filter().isBlank()) {
+                    spec.filter(t.filter());
+                }
                 triggers.put(t.name(), spec.build());
             }
         }

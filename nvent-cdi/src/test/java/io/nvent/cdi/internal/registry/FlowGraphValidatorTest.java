@@ -238,6 +238,42 @@ class FlowGraphValidatorTest {
                                 "every = \"PT1M\" belongs to SCHEDULE triggers only; this one is MANUAL"));
     }
 
+    @FlowStep(flow = "filters", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "by-hand", type = TriggerType.MANUAL, filter = "{\"region\":\"eu\"}")
+    @Trigger(name = "a-list", type = TriggerType.EVENT, event = "order.placed", filter = "[\"eu\"]")
+    @Trigger(name = "broken", type = TriggerType.EVENT, event = "order.placed", filter = "{region: eu}")
+    @Trigger(name = "fine", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
+    static class BadFilters implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "other-filter", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "fine", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"us\"}")
+    static class OtherFilter implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aFilterThatIsNoJsonObjectOrOnAnotherTypeThanEventFailsDeploymentNamingTheClass() {
+        assertThat(problemsOf(BadFilters.class)).hasSize(3).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadFilters.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'by-hand'",
+                                "filter = \"{\"region\":\"eu\"}\" belongs to EVENT triggers only; this one is MANUAL"),
+                        p -> assertThat(p).contains("@Trigger 'a-list'", "NVENT-0220", "must be a JSON object",
+                                "was [\"eu\"]"),
+                        p -> assertThat(p).contains("@Trigger 'broken'", "NVENT-0220", "not valid JSON"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentFiltersDisagree() {
+        assertThat(problemsOf(BadFilters.class, OtherFilter.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'fine' is declared differently"));
+    }
+
     abstract static class Base<T> implements Step<T, Void> {
     }
 

@@ -96,6 +96,26 @@ final class JsonFields {
         });
     }
 
+    /**
+     * A JSON object.
+     *
+     * @param example an object of the kind expected, for messages
+     */
+    Optional<JsonObject> object(String key, String example) {
+        return value(key).map(v -> {
+            if (v.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw wrongType(key, "a JSON object such as " + example
+                        + (v.getValueType() == JsonValue.ValueType.STRING ? " (the object itself, not a string)" : ""), v);
+            }
+            return v.asJsonObject();
+        });
+    }
+
+    /** Whether the body has the field at all, set to {@code null} included: on an update that removes a value. */
+    boolean has(String key) {
+        return body.containsKey(key);
+    }
+
     private Optional<JsonValue> value(String key) {
         return Optional.ofNullable(body.get(key)).filter(v -> v.getValueType() != JsonValue.ValueType.NULL);
     }

@@ -58,7 +58,7 @@ public class TriggersResource {
      * are the server's to report.
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
-            "event", "description", "enabled");
+            "event", "filter", "description", "enabled");
 
     /** Names a trigger cannot have: a GET of the trigger would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
@@ -99,9 +99,10 @@ public class TriggersResource {
     }
 
     /**
-     * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","description",
-     * "enabled"}} → 201 with its {@code Location}; 409 if the name is taken. A schedule gives {@code cron} or
-     * {@code every} (an ISO-8601 duration such as {@code "PT90S"}).
+     * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
+     * "description","enabled"}} → 201 with its {@code Location}; 409 if the name is taken. A schedule gives
+     * {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}); an event trigger may give
+     * a {@code filter}, a JSON object its events' payloads must contain.
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -124,7 +125,7 @@ public class TriggersResource {
 
     /**
      * Changes a trigger: the fields given replace theirs, the others keep their value; a schedule given
-     * {@code cron} or {@code every} ticks on that alone. Name and type cannot change: a body that gives
+     * {@code cron} or {@code every} ticks on that alone, and {@code "filter": null} removes an event trigger's filter. Name and type cannot change: a body that gives
      * others answers 400 rather than leaving them as they were unnoticed.
      */
     @PUT
@@ -367,6 +368,9 @@ public class TriggersResource {
         cron.ifPresent(spec::cron);
         every.ifPresent(spec::every);
         body.string("event").or(() -> old.flatMap(TriggerSpec::event)).ifPresent(spec::event);
+        // A filter given replaces the old one, null removes it, none keeps it.
+        (body.has("filter") ? body.object("filter", "{\"region\":\"eu\"}").map(JsonValue::toString)
+                : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
         TriggerSpec built = spec.build();
         if (built.type() == TriggerType.SCHEDULE) {
             built.cron().ifPresent(c -> rejectCronThatNeverFires(c, built.timezone()));
@@ -436,6 +440,7 @@ public class TriggersResource {
         spec.cron().ifPresent(c -> body.add("cron", c));
         spec.every().ifPresent(every -> body.add("every", every.toString()));
         spec.event().ifPresent(e -> body.add("event", e));
+        spec.filter().ifPresent(filter -> body.add("filter", JsonInput.read(filter)));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");

@@ -30,6 +30,8 @@ class TriggersResourceTest {
         stored.put(TriggerSpec.newBuilder("qa-man", TriggerType.MANUAL).flows(List.of("order")).build(), false);
         stored.put(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).flows(List.of("order")).cron("0 2 * * *")
                 .build(), true);
+        stored.put(TriggerSpec.newBuilder("eu-orders", TriggerType.EVENT).flows(List.of("order")).event("order.placed")
+                .build(), false);
     }
 
     @Test
@@ -69,7 +71,7 @@ class TriggersResourceTest {
         assertThatThrownBy(() -> resource.update("qa-man", "{\"crn\":\"* * * * *\",\"stats\":{},\"enabled\":false}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
-                        + "name, type, flows, cron, every, timezone, event, description, enabled");
+                        + "name, type, flows, cron, every, timezone, event, filter, description, enabled");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -111,6 +113,40 @@ class TriggersResourceTest {
         assertThatThrownBy(() -> resource.update("qa-man", "{\"every\":\"PT1M\"}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("trigger 'qa-man' is a manual trigger; an interval (every) belongs to schedule triggers only");
+    }
+
+    @Test
+    void anEventTriggersFilterIsTakenAsAJsonObjectShownAsOneKeptWhenLeftOutAndRemovedWithNull() {
+        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"order\":{\"priority\":2.0}}}");
+
+        assertThat(stored.spec("eu-orders").filter()).hasValue("{\"region\":\"eu\",\"order\":{\"priority\":2.0}}");
+        assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow()).getJsonObject("filter"))
+                .hasToString("{\"region\":\"eu\",\"order\":{\"priority\":2.0}}");
+
+        resource.update("eu-orders", "{\"description\":\"EU only\"}");
+
+        assertThat(stored.spec("eu-orders").filter()).isPresent();
+
+        resource.update("eu-orders", "{\"filter\":null}");
+
+        assertThat(stored.spec("eu-orders").filter()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow())).doesNotContainKey("filter");
+    }
+
+    @Test
+    void aFilterThatIsNoJsonObjectOrOnAnotherTypeThanEventIsRefusedAndNothingChanges() {
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":\"{\\\"region\\\":\\\"eu\\\"}\"}"))
+                .isInstanceOf(io.nvent.InvalidPayloadException.class)
+                .hasMessageContaining("NVENT-0204 \"filter\" of the trigger must be a JSON object such as "
+                        + "{\"region\":\"eu\"} (the object itself, not a string)");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":[\"eu\"]}"))
+                .hasMessageContaining("must be a JSON object").hasMessageEndingWith("was [\"eu\"]");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"filter\":{\"region\":\"eu\"}}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0221 trigger 'qa-man' is a manual trigger; a filter belongs to event triggers only");
+
+        assertThat(stored.spec("eu-orders").filter()).isEmpty();
+        assertThat(stored.spec("qa-man").filter()).isEmpty();
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */

@@ -1,0 +1,81 @@
+package io.nvent.cdi.internal.engine;
+
+import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.util.Map;
+
+/**
+ * Comparisons of JSON values as values, not texts: members in any order, numbers by value
+ * ({@code 2} is {@code 2.0}). Used for idempotency keys (the same input again) and the filters of
+ * event triggers (a payload that contains the filter).
+ */
+final class JsonMatch {
+
+    private JsonMatch() {
+    }
+
+    /** Two JSON texts equal as values; see {@link #sameValue}. */
+    static boolean sameJson(String a, String b) {
+        return a.equals(b) || sameValue(read(a), read(b));
+    }
+
+    /** Equal as JSON values: members in any order, and numbers by value ({@code 2} is {@code 2.0}). */
+    static boolean sameValue(JsonValue a, JsonValue b) {
+        if (a instanceof JsonNumber x && b instanceof JsonNumber y) {
+            return x.bigDecimalValue().compareTo(y.bigDecimalValue()) == 0;
+        }
+        if (a instanceof JsonObject x && b instanceof JsonObject y) {
+            return x.keySet().equals(y.keySet()) && x.keySet().stream().allMatch(k -> sameValue(x.get(k), y.get(k)));
+        }
+        if (a instanceof JsonArray x && b instanceof JsonArray y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (!sameValue(x.get(i), y.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
+    /**
+     * Whether {@code value} is an object holding every member of {@code filter} with an equal value:
+     * a member that is an object itself matches as a subset again, anything else (arrays included) as
+     * a whole value by {@link #sameValue}. An empty filter matches every value.
+     */
+    static boolean contains(JsonValue value, JsonObject filter) {
+        if (filter.isEmpty()) {
+            return true;
+        }
+        if (!(value instanceof JsonObject object)) {
+            return false;
+        }
+        for (Map.Entry<String, JsonValue> member : filter.entrySet()) {
+            JsonValue actual = object.get(member.getKey());
+            if (actual == null) {
+                return false;
+            }
+            boolean matches = member.getValue() instanceof JsonObject nested
+                    ? actual instanceof JsonObject && contains(actual, nested)
+                    : sameValue(actual, member.getValue());
+            if (!matches) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Parses a JSON text that is known to be valid. */
+    static JsonValue read(String json) {
+        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
+            return reader.readValue();
+        }
+    }
+}

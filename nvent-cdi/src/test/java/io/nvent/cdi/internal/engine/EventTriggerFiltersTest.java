@@ -1,0 +1,151 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.FlowStep;
+import io.nvent.RunQuery;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Event triggers with a filter fire only for events whose payload contains it. */
+class EventTriggerFiltersTest {
+
+    @FlowStep(flow = "ship", name = "ship", role = StepRole.ENTRY)
+    @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed",
+            filter = "{\"region\": \"eu\", \"order\": {\"priority\": 2}}")
+    static class Ship implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "audit", name = "audit", role = StepRole.ENTRY)
+    @Trigger(name = "every-order", type = TriggerType.EVENT, event = "order.placed")
+    static class Audit implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private static int shipped(EngineHarness h, Object payload) {
+        List<String> started = h.engine.publishEvent("order.placed", payload).startedRuns();
+        List<String> ships = h.engine.runs(RunQuery.ofFlow("ship")).stream().map(r -> r.runId()).toList();
+        return (int) started.stream().filter(ships::contains).count();
+    }
+
+    @Test
+    void aFilteredTriggerFiresForAPayloadThatContainsTheFilterAndNotForOneThatDoesNot() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", 2, "total", 30), "rush", true)))
+                    .isEqualTo(1);
+            assertThat(shipped(h, Map.of("region", "us", "order", Map.of("priority", 2)))).isZero();
+            assertThat(shipped(h, Map.of("region", "eu"))).isZero();
+        }
+    }
+
+    @Test
+    void nestedObjectsMatchAsSubsetsAndOtherValuesAsWholeValues() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", 2, "lines", List.of(1, 2)))))
+                    .isEqualTo(1);
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", 3)))).isZero();
+            assertThat(shipped(h, Map.of("region", "eu", "order", "priority 2"))).isZero();
+            assertThat(shipped(h, Map.of("region", List.of("eu"), "order", Map.of("priority", 2)))).isZero();
+        }
+    }
+
+    @Test
+    void numbersInTheFilterMatchByValue() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", 2.0)))).isEqualTo(1);
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", new java.math.BigDecimal("2.00")))))
+                    .isEqualTo(1);
+            assertThat(shipped(h, Map.of("region", "eu", "order", Map.of("priority", "2")))).isZero();
+        }
+    }
+
+    @Test
+    void aPayloadThatIsNoObjectNeverMatchesAFilterButStillFiresUnfilteredTriggers() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            for (Object payload : List.of(List.of(Map.of("region", "eu")), "eu", 2)) {
+                assertThat(shipped(h, payload)).as(String.valueOf(payload)).isZero();
+            }
+            assertThat(h.triggers.trigger("every-order").orElseThrow().fires()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anEventTheFilterRejectsIsNoFireOfTheTrigger() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            shipped(h, Map.of("region", "us"));
+            shipped(h, Map.of("region", "eu", "order", Map.of("priority", 2)));
+
+            TriggerInfo info = h.triggers.trigger("eu-orders").orElseThrow();
+            assertThat(info.fires()).isEqualTo(1);
+            assertThat(info.runsStarted()).isEqualTo(1);
+            assertThat(h.triggers.history("eu-orders", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.fired", "trigger.registered");
+            assertThat(h.triggers.history("eu-orders", 10).get(0).data()).contains("\"region\":\"eu\"")
+                    .doesNotContain("\"us\"");
+        }
+    }
+
+    @Test
+    void aTriggerCreatedAtRunTimeKeepsItsFilterCompactAndFiresForEveryEventOnceItIsRemoved() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            TriggerInfo created = h.triggers.create(TriggerSpec.newBuilder("big-orders", TriggerType.EVENT)
+                    .event("order.big").flow("audit").filter(" { \"size\" : \"XL\" } ").build());
+
+            assertThat(created.spec().filter()).hasValue("{\"size\":\"XL\"}");
+            assertThat(h.triggers.history("big-orders", 1).get(0).data()).contains("\"filter\":{\"size\":\"XL\"}");
+            assertThat(h.engine.publishEvent("order.big", Map.of("size", "S")).startedRuns()).isEmpty();
+            assertThat(h.engine.publishEvent("order.big", Map.of("size", "XL")).startedRuns()).hasSize(1);
+
+            h.triggers.update(created.spec().withFilter(Optional.empty()));
+
+            assertThat(h.engine.publishEvent("order.big", Map.of("size", "S")).startedRuns()).hasSize(1);
+            assertThat(h.engine.publishEvent("order.big", List.of()).startedRuns()).hasSize(1);
+        }
+    }
+
+    @Test
+    void anEmptyFilterMatchesEveryPayload() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            h.triggers.create(TriggerSpec.newBuilder("any-order", TriggerType.EVENT).event("order.any").flow("audit")
+                    .filter("{}").build());
+
+            assertThat(h.engine.publishEvent("order.any", "plain text").startedRuns()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFilterThatIsNoJsonObjectOrOnAnotherTypeOfTriggerIsRefusedByTheBuilder() {
+        TriggerSpec.Builder event = TriggerSpec.newBuilder("eu-orders", TriggerType.EVENT).event("order.placed")
+                .flow("ship");
+
+        assertThatThrownBy(() -> event.filter("[\"eu\"]").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0220 the filter of event trigger 'eu-orders' must be a JSON object")
+                .hasMessageEndingWith("was [\"eu\"]");
+        assertThatThrownBy(() -> event.filter("{\"region\": eu}").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0220", "not valid JSON");
+        assertThatThrownBy(() -> event.filter("").build()).hasMessageContaining("NVENT-0220");
+        assertThatThrownBy(() -> TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("ship")
+                .filter("{\"region\":\"eu\"}").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0221 trigger 'by-hand' is a manual trigger; a filter belongs to event "
+                        + "triggers only");
+        assertThat(event.filter(null).build().filter()).isEmpty();
+    }
+}
