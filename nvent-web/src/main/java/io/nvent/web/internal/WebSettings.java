@@ -19,17 +19,24 @@ import java.util.regex.Pattern;
  *        {@code config} (the user below) and/or {@code application} (the application's Jakarta Security identity stores)
  * @param username the {@code config} store's user ({@code nvent.security.username}, default {@code admin})
  * @param password the {@code config} store's password ({@code nvent.security.password}, default {@code admin})
+ * @param metricsTokens tokens that let a scraper read {@code GET /api/nvent/metrics} as {@code Authorization:
+ *        Bearer <token>} without a user ({@code nvent.security.metrics-tokens}, comma-separated; none by default)
  * @param publicPaths paths reachable without login: the webhooks {@code /api/nvent/triggers/{name}/webhook}
  *        and {@code /api/nvent/awaits/{token}}, which authenticate by signature or secret token, and the
  *        probes {@code /api/nvent/health/live} and {@code /ready}, which answer UP or DOWN only
  */
 public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnabled, String role, String realm,
-                          List<String> identityStores, String username, String password, List<Pattern> publicPaths) {
+                          List<String> identityStores, String username, String password, List<String> metricsTokens,
+                          List<Pattern> publicPaths) {
 
     /** Base path of the REST API, the stream and the webhooks. */
     public static final String API_PATH = "/api/nvent";
     /** Path of the WebSocket endpoint. */
     public static final String WS_PATH = API_PATH + "/ws";
+    /** The metrics endpoint, which a scrape token may read. */
+    public static final String METRICS_PATH = API_PATH + "/metrics";
+    /** Shorter tokens could be guessed. */
+    static final int MIN_METRICS_TOKEN_LENGTH = 16;
     /** Default credentials, documented for the demo; a warning is logged while they are in use. */
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
@@ -53,12 +60,30 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 List.copyOf(stores),
                 config.get("nvent.security.username", DEFAULT_USER),
                 config.get("nvent.security.password", DEFAULT_PASSWORD),
+                metricsTokens(config),
                 List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
                         // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
                         // operator resolve (/awaits/id/...) stay protected
                         Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"),
                         // probes: status only; the report with details (/health) stays protected
                         Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
+    }
+
+    private static List<String> metricsTokens(NventConfig config) {
+        List<String> tokens = new ArrayList<>();
+        for (String token : config.get("nvent.security.metrics-tokens", "").split(",")) {
+            String trimmed = token.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (trimmed.length() < MIN_METRICS_TOKEN_LENGTH) {
+                throw new IllegalArgumentException("NVENT-0713 nvent.security.metrics-tokens holds a token of "
+                        + trimmed.length() + " characters; use at least " + MIN_METRICS_TOKEN_LENGTH
+                        + " random ones (e.g. openssl rand -hex 24)");
+            }
+            tokens.add(trimmed);
+        }
+        return List.copyOf(tokens);
     }
 
     private static String normalize(String path) {

@@ -1,8 +1,6 @@
 package io.nvent.web.internal.rest;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.nvent.web.internal.security.Secrets;
 import java.util.Optional;
 
 /**
@@ -36,19 +34,7 @@ final class WebhookApiKey {
             }
             given = given.substring(BEARER.length()).trim();
         }
-        byte[] givenDigest = digest(given);
-        boolean matches = false;
-        for (String key : protection.apiKeys()) {
-            matches |= MessageDigest.isEqual(digest(key), givenDigest);
-        }
+        boolean matches = Secrets.matchesAny(given, protection.apiKeys());
         return matches ? Optional.empty() : Optional.of("the " + header + " header holds no valid API key");
-    }
-
-    private static byte[] digest(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }

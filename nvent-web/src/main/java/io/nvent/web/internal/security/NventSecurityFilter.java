@@ -66,6 +66,10 @@ public final class NventSecurityFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
+        if (isScrapeWithToken(request, path)) {
+            chain.doFilter(req, res);
+            return;
+        }
         Optional<Caller> authenticated;
         try {
             authenticated = authenticate(request, path);
@@ -95,6 +99,18 @@ public final class NventSecurityFilter implements Filter {
             return;
         }
         chain.doFilter(new CallerRequest(request, caller), res);
+    }
+
+    /**
+     * A metrics scrape with one of the configured tokens: a scraper reads metrics and nothing else,
+     * so it needs no user with the admin role.
+     */
+    private boolean isScrapeWithToken(HttpServletRequest request, String path) {
+        String authorization = request.getHeader("Authorization");
+        return !settings.metricsTokens().isEmpty() && path.equals(WebSettings.METRICS_PATH)
+                && request.getMethod().equals("GET") && authorization != null
+                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                && Secrets.matchesAny(authorization.substring(7).trim(), settings.metricsTokens());
     }
 
     private Optional<Caller> authenticate(HttpServletRequest request, String path) {

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The security filter's decisions, without a container. */
 class NventSecurityFilterTest {
@@ -58,6 +59,32 @@ class NventSecurityFilterTest {
 
         String wrong = "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(StandardCharsets.UTF_8));
         assertThat(call("GET", "/api/nvent/flows", Map.of("Authorization", wrong)).status).isEqualTo(401);
+    }
+
+    @Test
+    void aScrapeTokenReadsTheMetricsAndNothingElse() throws Exception {
+        String token = "0123456789abcdef0123";
+        config.put("nvent.security.metrics-tokens", "older-token-still-valid, " + token);
+        Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+
+        assertThat(call("GET", "/api/nvent/metrics", bearer).passed.get()).isNotNull();
+        assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", "Bearer older-token-still-valid"))
+                .passed.get()).as("rotation: every listed token").isNotNull();
+        assertThat(call("GET", "/api/nvent/flows", bearer).status).isEqualTo(401);
+        assertThat(call("POST", "/api/nvent/metrics", bearer).status).isEqualTo(401);
+        assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", "Bearer " + token + "x")).status)
+                .isEqualTo(401);
+        assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", ADMIN)).passed.get())
+                .as("the admin reads them too").isNotNull();
+    }
+
+    @Test
+    void withoutScrapeTokensABearerHeaderOpensNothingAndShortTokensAreRefused() throws Exception {
+        assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", "Bearer ")).status).isEqualTo(401);
+
+        config.put("nvent.security.metrics-tokens", "short");
+        assertThatThrownBy(() -> call("GET", "/api/nvent/metrics", Map.of()))
+                .hasMessageContaining("NVENT-0713").hasMessageContaining("at least 16");
     }
 
     @Test
