@@ -243,9 +243,13 @@ public class TriggersResource {
             return fire(trigger, body, options);
         }
         if (protection.scheme().isEmpty()) {
-            // Fails closed: a scheme nobody can sign for must not open the webhook (NVENT-0770 at start too).
-            return Problems.of(500, "Webhook misconfigured", "NVENT-0770 nvent.triggers." + trigger
-                    + ".signature-scheme is '" + protection.signatureScheme() + "'; use nvent or github");
+            // Fails closed: a scheme nobody can sign for must not open the webhook. The sender learns no
+            // setting; the operator finds it in the log (at start too), at most once a minute per trigger.
+            refusedCalls.refused(trigger, "NVENT-0770 nvent.triggers." + trigger + ".signature-scheme is '"
+                    + protection.signatureScheme() + "'; use nvent or github", now)
+                    .ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+            return Problems.of(500, "Webhook misconfigured", "NVENT-0770 this webhook is misconfigured on the "
+                    + "server; its operator finds the reason in the server's log");
         }
         if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
             return githubDelivery(info, protection.secret().get(), headers, body, options, now);
