@@ -148,6 +148,16 @@ public interface FlowService {
     Optional<RunInfo> run(String runId);
 
     /**
+     * The run a start of {@code flow} with this idempotency key created (see
+     * {@link StartOptions#idempotent}), while it is stored: for a caller that lost the answer to its
+     * start and wants the run without sending the input again. Keys of trigger fires are the
+     * trigger's own and are not found here.
+     *
+     * @since 0.1
+     */
+    Optional<RunInfo> runByIdempotencyKey(String flow, String idempotencyKey);
+
+    /**
      * What the steps of a run that have not started are waiting for, right now: a worker, a paused
      * queue, a retry's backoff, an await. Steps that run or have finished are left out, and a run that
      * has ended waits for nothing.

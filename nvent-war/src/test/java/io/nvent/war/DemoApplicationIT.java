@@ -241,6 +241,10 @@ class DemoApplicationIT {
         assertThat(tooLong.json().getString("detail")).contains("Idempotency-Key").contains("at most 255 characters");
         assertThat(http.get("api/nvent/runs?flow=order").array().getValuesAs(JsonObject.class))
                 .filteredOn(run -> run.getString("runId").equals(runId)).hasSize(1);
+        assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=checkout-K-1").array()
+                .getValuesAs(JsonObject.class)).extracting(run -> run.getString("runId")).containsExactly(runId);
+        assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=never-used").array()).isEmpty();
+        assertThat(http.get("api/nvent/runs?idempotencyKey=checkout-K-1").status()).isEqualTo(400);
 
         Http.Reply delayed = http.post("api/nvent/flows/order/runs?delay=PT1H", "{\"id\":\"K-3\",\"item\":\"pen\",\"quantity\":1}");
         assertThat(delayed.status()).isEqualTo(201);

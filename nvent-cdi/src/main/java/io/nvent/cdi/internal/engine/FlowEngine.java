@@ -280,12 +280,23 @@ public final class FlowEngine implements FlowService {
                 .toString();
     }
 
+    @Override
+    public Optional<RunInfo> runByIdempotencyKey(String flow, String idempotencyKey) {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        return runHoldingKey(storedKey(flow, idempotencyKey)).map(RunRecord::toInfo);
+    }
+
     /**
      * The run holding the key; else one whose id is the stored key, as runs of keyed starts were
      * identified before stores held keys.
      */
+    private Optional<RunRecord> runHoldingKey(String storedKey) {
+        return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey));
+    }
+
     private Optional<StartedRun> earlierStart(String storedKey, String flow, String key, String inputJson) {
-        return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey)).map(run -> {
+        return runHoldingKey(storedKey).map(run -> {
             if (!JsonMatch.sameJson(run.input(), inputJson)) {
                 throw new IdempotencyKeyConflictException(flow, key, run.runId());
             }

@@ -4,6 +4,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -149,6 +150,11 @@ class IdempotentStartTest {
             assertThat(CHARGES).hasValue(2);
             assertThat(h.engine.start("payment", Map.of("amount", 99), StartOptions.idempotent("order-8")))
                     .isEqualTo(new StartedRun(next.runId(), false));
+            assertThat(h.engine.runByIdempotencyKey("payment", "order-8")).get()
+                    .extracting(RunInfo::runId).isEqualTo(next.runId());
+            assertThat(h.engine.runByIdempotencyKey("refund", "order-8")).as("keys are per flow").isEmpty();
+            h.engine.clearHistory("payment");
+            assertThat(h.engine.runByIdempotencyKey("payment", "order-8")).isEmpty();
         }
     }
 

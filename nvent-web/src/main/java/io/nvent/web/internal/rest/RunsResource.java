@@ -7,6 +7,7 @@ import io.nvent.FlowService;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
@@ -51,7 +52,10 @@ public class RunsResource {
     @GET
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
-                         @Context UriInfo uri) {
+                         @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
+        if (idempotencyKey != null) {
+            return keyed(flow, idempotencyKey);
+        }
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
@@ -70,6 +74,17 @@ public class RunsResource {
             response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", (long) offset + limit).build(), "next");
         }
         return response.build();
+    }
+
+    /** The run a keyed start of the flow created, as a list of none or one, like any filter of the list. */
+    private Response keyed(String flow, String idempotencyKey) {
+        if (flow == null || flow.isBlank()) {
+            throw new IllegalArgumentException("NVENT-0756 idempotencyKey needs flow: keys are per flow");
+        }
+        StartOptions.idempotent(idempotencyKey);   // the same checks as a start's key: a 400 saying what is wrong
+        JsonArrayBuilder runs = JSON.createArrayBuilder();
+        flows.runByIdempotencyKey(flow, idempotencyKey).ifPresent(run -> runs.add(Representations.run(run)));
+        return Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON).build();
     }
 
     @GET
