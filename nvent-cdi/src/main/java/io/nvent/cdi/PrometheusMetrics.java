@@ -91,11 +91,11 @@ public class PrometheusMetrics {
                 text.sample(histogram + "_bucket", labels("flow", step.flow(), "step", step.step(), "le",
                         number(bounds[i])), cumulative[i]);
             }
+            long count = cumulative[bounds.length];
             String stepLabels = labels("flow", step.flow(), "step", step.step());
-            text.sample(histogram + "_bucket", labels("flow", step.flow(), "step", step.step(), "le", "+Inf"),
-                    times.count());
+            text.sample(histogram + "_bucket", labels("flow", step.flow(), "step", step.step(), "le", "+Inf"), count);
             text.sample(histogram + "_sum", stepLabels, times.seconds());
-            text.sample(histogram + "_count", stepLabels, times.count());
+            text.sample(histogram + "_count", stepLabels, count);
         });
         text.family("nvent_step_executions_failed_total", "counter",
                 "Step executions on this instance whose code threw");

@@ -207,8 +207,19 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         payloads.checkRun(run, null);
         payloads.checkEvents(run.runId(), events);
-        return transactions.write(Transactions.Contended.run(run.runId()),
-                em -> insertRun(em, run, events, Optional.of(idempotencyKey)));
+        return transactions.write(Transactions.Contended.run(run.runId()), em -> {
+            // Creators of one key take turns, and a later one finds the key taken: no insert fails on
+            // the unique index, whose error the driver and Hibernate log with the run's input.
+            Optional<RunTables.StoredRun> holder = em.unwrap(Session.class).doReturningWork(connection -> {
+                tables.lockKey(connection, idempotencyKey);
+                return tables.findByKey(connection, idempotencyKey);
+            });
+            if (holder.isPresent()) {
+                throw new NventException("NVENT-0327 run '" + run.runId() + "' not created: run '"
+                        + holder.get().run().runId() + "' holds its idempotency key");
+            }
+            return insertRun(em, run, events, Optional.of(idempotencyKey));
+        });
     }
 
     private List<HistoryEvent> insertRun(EntityManager em, RunRecord run, List<EventDraft> events,

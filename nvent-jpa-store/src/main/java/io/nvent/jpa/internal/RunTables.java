@@ -34,6 +34,8 @@ final class RunTables {
     private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
             + "steps_json, emitted_json, started_at, ended_at, last_seq, version";
     private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
+    /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
+    private static final int KEY_LOCK_CLASS = 0x6e760001;
     private static final RunStatusConverter STATUS = new RunStatusConverter();
     private static final EventTypeConverter EVENT_TYPE = new EventTypeConverter();
 
@@ -144,6 +146,21 @@ final class RunTables {
     /** The run with this id, without locking it. */
     Optional<StoredRun> find(Connection connection, String runId) throws SQLException {
         return findOne(connection, "run_id", runId);
+    }
+
+    /**
+     * Makes creators of runs with this idempotency key take turns until their transactions end, on
+     * PostgreSQL (a transaction-scoped advisory lock); elsewhere the key's unique index decides.
+     */
+    void lockKey(Connection connection, String idempotencyKey) throws SQLException {
+        if (database != Database.POSTGRESQL) {
+            return;
+        }
+        try (PreparedStatement lock = connection.prepareStatement("select pg_advisory_xact_lock(?, hashtext(?))")) {
+            lock.setInt(1, KEY_LOCK_CLASS);
+            lock.setString(2, idempotencyKey);
+            lock.execute();
+        }
     }
 
     /** The run that holds this idempotency key. */

@@ -147,13 +147,19 @@ export function triggerSource(t) {
   }
 }
 
+/** The signature scheme as the server reads it (any case). */
+function schemeOf(t) {
+  return (t.signatureScheme || 'nvent').toLowerCase();
+}
+
 function sourceCell(t) {
   switch (t.type) {
     case 'schedule': return scheduleCell(t);
     case 'webhook': return h('div', { class: 'webhook-cell' },
       h('div', { class: 'mono small path', title: webhookUrl(t.name) }, h('span', { class: 'method' }, 'POST'), ' ', t.webhookPath || `/api/nvent/triggers/${t.name}/webhook`),
-      t.signed && t.signatureScheme === 'github' ? h('div', { class: 'small muted', title: 'GitHub signs the body with HMAC-SHA256 (X-Hub-Signature-256)' }, 'signed (GitHub)') : null,
-      t.signed && t.signatureScheme !== 'github' ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
+      t.signed && schemeOf(t) === 'github' ? h('div', { class: 'small muted', title: 'GitHub signs the body with HMAC-SHA256 (X-Hub-Signature-256)' }, 'signed (GitHub)') : null,
+      t.signed && schemeOf(t) === 'nvent' ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
+      t.signed && !['nvent', 'github'].includes(schemeOf(t)) ? h('div', { class: 'small bad', title: 'every call answers 500 until the setting names nvent or github' }, `misconfigured: signature scheme '${t.signatureScheme}'`) : null,
       t.apiKey ? h('div', { class: 'small muted', title: 'callers send one of the configured keys; the keys never leave the server' }, `API key (${apiKeyHeaderText(t)})`) : null,
       !t.signed && !t.apiKey ? h('div', { class: 'small muted' }, 'unsigned') : null,
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
@@ -395,7 +401,7 @@ export function triggerView(ctx) {
     } else if (t.type === 'event') {
       fill(howBody, h('p', {}, 'Fires when a step emits ', h('span', { class: 'pill' }, t.event), ' or when anyone publishes it',
         t.filter ? [' with a payload that contains ', h('code', { class: 'filter' }, filterText(t.filter))] : null, ':'),
-        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -H 'Content-Type: application/json' -d '${shellQuoted(t.filter ? filterText(t.filter) : '{"id": 1}')}'`),
+        codeBlock(`curl -X POST ${location.origin}${api.base}/events/${encodeURIComponent(t.event)} \\\n  -u admin -H 'Content-Type: application/json' -d '${shellQuoted(t.filter ? filterText(t.filter) : '{"id": 1}')}'`),
         h('p', { class: 'small' }, h('a', { href: `#/awaits?event=${encodeURIComponent(t.event)}`, id: 'publish-link' }, 'Publish it from the console →')));
     } else {
       fill(howBody, h('p', {}, 'Fires only when someone fires it: the ', h('strong', {}, 'Fire'), ' button above, or the API with a JSON body:'),
@@ -490,7 +496,7 @@ function webhookHelp(name, t) {
     h('div', { class: 'url-row' }, h('code', { class: 'url', id: 'webhook-url' }, url), copyButton(url, 'Copy URL')),
     h('p', { class: 'small muted' }, 'A POST with a JSON body starts the flows; the body becomes their input. The answer is 202 with the started run ids. ',
       'Unknown trigger 404 · disabled 409 · body over nvent.payload.max-bytes 413.'),
-    t && t.signed && t.signatureScheme === 'github' ? githubNote(name) : h('div', { class: 'alert info', id: 'signature-note' },
+    t && t.signed && schemeOf(t) === 'github' ? githubNote(name) : h('div', { class: 'alert info', id: 'signature-note' },
       h('div', {}, h('strong', {}, 'Signed requests. '), 'When the server configures a secret (', h('code', {}, `nvent.triggers.${name || '<name>'}.secret`),
         '), every request must carry two headers:'),
       h('dl', { class: 'headers' },
@@ -527,7 +533,7 @@ function webhookCurl(url, t) {
   const key = keyed ? apiKeyHeaderText(t).replace('<key>', '$API_KEY') : null;
   const headers = [`-H 'Content-Type: application/json'`];
   let prelude = `url='${url}'\nbody='{"id":"A-1"}'`;
-  if (t && t.signed && t.signatureScheme === 'github') {
+  if (t && t.signed && schemeOf(t) === 'github') {
     prelude += `\nsig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')`;
     headers.push('-H "X-Hub-Signature-256: sha256=$sig"', '-H "X-GitHub-Delivery: $(uuidgen)"');
   } else if (!keyed || t.signed) {

@@ -59,8 +59,8 @@ public final class EngineMetrics {
 
     /** Executions of one step on this instance: how many, how many threw, and how long they took. */
     public static final class StepTimes {
-        private final LongAdder[] buckets = new LongAdder[DURATION_BUCKETS.length];
-        private final LongAdder count = new LongAdder();
+        /** One per bound, and one for executions above the last. */
+        private final LongAdder[] buckets = new LongAdder[DURATION_BUCKETS.length + 1];
         private final LongAdder failed = new LongAdder();
         private final DoubleAdder seconds = new DoubleAdder();
 
@@ -71,17 +71,15 @@ public final class EngineMetrics {
         }
 
         void record(double took, boolean succeeded) {
-            for (int i = 0; i < DURATION_BUCKETS.length; i++) {
-                if (took <= DURATION_BUCKETS[i]) {
-                    buckets[i].increment();
-                    break;
-                }
+            int bucket = 0;
+            while (bucket < DURATION_BUCKETS.length && took > DURATION_BUCKETS[bucket]) {
+                bucket++;
             }
             seconds.add(took);
-            count.increment();
             if (!succeeded) {
                 failed.increment();
             }
+            buckets[bucket].increment();
         }
 
         /** Upper bounds of the buckets, in seconds. */
@@ -89,7 +87,12 @@ public final class EngineMetrics {
             return DURATION_BUCKETS.clone();
         }
 
-        /** Executions per bucket, cumulative: element {@code i} counts those that took at most bound {@code i}. */
+        /**
+         * Executions per bucket, cumulative, read once: element {@code i} counts those that took at most
+         * bound {@code i}, and the last element, one past the bounds, all of them. The count is that
+         * last element, so a scrape never shows a bucket above its total, however many executions end
+         * while it reads.
+         */
         public long[] cumulativeBuckets() {
             long[] cumulative = new long[buckets.length];
             long sum = 0;
@@ -98,10 +101,6 @@ public final class EngineMetrics {
                 cumulative[i] = sum;
             }
             return cumulative;
-        }
-
-        public long count() {
-            return count.sum();
         }
 
         public long failed() {

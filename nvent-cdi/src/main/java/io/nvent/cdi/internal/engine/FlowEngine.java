@@ -111,6 +111,7 @@ public final class FlowEngine implements FlowService {
     private final Json json;
     private final Clock clock;
     private final EngineMetrics metrics = new EngineMetrics();
+    private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
     private final Consumer<Object> hooks;
     private final EngineSettings settings;
@@ -261,6 +262,15 @@ public final class FlowEngine implements FlowService {
     private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String keySeed,
                                  JsonText startData, Optional<Duration> delay) {
         String storedKey = storedKey(flow.name(), keySeed);
+        // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
+        // rather than failing an insert (which stores log); across instances the store decides.
+        synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
+            return startOnceHoldingStripe(flow, inputJson, key, storedKey, startData, delay);
+        }
+    }
+
+    private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, String key, String storedKey,
+                                              JsonText startData, Optional<Duration> delay) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
@@ -824,7 +834,9 @@ public final class FlowEngine implements FlowService {
             // timeout or by an operator, not by the first event that lacks the key too.
             return false;
         }
-        return topLevelField(payloadJson, key).map(v -> v.toString().equals(expected)).orElse(false);
+        // By value, as idempotency keys and trigger filters compare: a result's 7 is an event's 7.0.
+        return topLevelField(payloadJson, key).map(v -> JsonMatch.sameValue(v, JsonMatch.read(expected)))
+                .orElse(false);
     }
 
     private static Optional<JsonValue> topLevelField(String jsonText, String key) {
@@ -874,7 +886,9 @@ public final class FlowEngine implements FlowService {
             step.subscribes().stream().map(run.emitted()::get).filter(Objects::nonNull).forEach(own::add);
         }
         own.add(run.input());
-        return own.stream().map(json -> topLevelField(json, key)).flatMap(Optional::stream).findFirst();
+        // A field that is null names nothing to wait for: the next source may.
+        return own.stream().map(json -> topLevelField(json, key)).flatMap(Optional::stream)
+                .filter(value -> value.getValueType() != JsonValue.ValueType.NULL).findFirst();
     }
 
     /** The time await of a delayed start: no timeout, as it resolves by itself. */

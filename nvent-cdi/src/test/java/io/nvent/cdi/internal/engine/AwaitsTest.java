@@ -581,6 +581,33 @@ class AwaitsTest {
         }
     }
 
+    @FlowStep(flow = "numbered", name = "number", role = StepRole.ENTRY)
+    @AwaitAfter(type = AwaitType.EVENT, event = "numbered.done", filterKey = "id")
+    static class Number implements Step<Map<String, Object>, Map<String, Object>> {
+        @Override
+        public Map<String, Object> execute(Map<String, Object> input, StepContext ctx) {
+            Map<String, Object> result = new java.util.HashMap<>();
+            result.put("id", input.get("resultId"));
+            return result;
+        }
+    }
+
+    @Test
+    void aCorrelationValueMatchesByJsonValueAndANullOneFallsBackToTheRunsInput() {
+        try (EngineHarness h = new EngineHarness(new Number())) {
+            String seven = h.engine.start("numbered", Map.of("resultId", 7));
+            String fromInput = h.engine.startWithJson("numbered", "{\"resultId\":null,\"id\":\"in-input\"}");
+            h.awaitStatus(seven, RunStatus.AWAITING);
+            h.awaitStatus(fromInput, RunStatus.AWAITING);
+
+            assertThat(h.engine.publishEvent("numbered.done", Map.of("id", 7.0)).resolvedAwaits()).isEqualTo(1);
+            assertThat(h.engine.publishEvent("numbered.done", Map.of("id", "in-input")).resolvedAwaits()).isEqualTo(1);
+
+            h.awaitStatus(seven, RunStatus.COMPLETED);
+            h.awaitStatus(fromInput, RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void anEventResolvesOnlyTheAwaitsWhoseFilterKeyMatches() {
         confirmations.clear();

@@ -142,6 +142,12 @@ class EventTriggerFiltersTest {
         assertThatThrownBy(() -> event.filter("{\"region\": eu}").build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NVENT-0220", "not valid JSON");
         assertThatThrownBy(() -> event.filter("").build()).hasMessageContaining("NVENT-0220");
+        assertThatThrownBy(() -> event.filter("{\"region\":\"eu\"}, {\"region\":\"us\"}").build())
+                .hasMessageContaining("NVENT-0220", "an object followed by more text");
+        assertThatThrownBy(() -> event.filter("{\"a\":1}}").build()).hasMessageContaining("NVENT-0220");
+        assertThatThrownBy(() -> event.filter("{\"a\":[\"x\\u0000\"]}").build())
+                .hasMessageContaining("NVENT-0222", "U+0000");
+        assertThat(event.filter(" {\"a\": 1} \n").build().filter()).hasValue("{\"a\":1}");
         assertThatThrownBy(() -> TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("ship")
                 .filter("{\"region\":\"eu\"}").build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NVENT-0221 trigger 'by-hand' is a manual trigger; a filter belongs to event "

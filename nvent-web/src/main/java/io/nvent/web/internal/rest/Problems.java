@@ -24,6 +24,8 @@ final class Problems {
         if (detail != null) {
             body.add("detail", detail);
         }
-        return Response.status(status).type(PROBLEM_JSON).entity(body.build().toString()).build();
+        // JAX-RS has no constant for 422: without its phrase, servers send "422 CUSTOM".
+        return (status == 422 ? Response.status(status, "Unprocessable Content") : Response.status(status))
+                .type(PROBLEM_JSON).entity(body.build().toString()).build();
     }
 }

@@ -215,7 +215,6 @@ public class TriggersResource {
                             @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature,
                             @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                             @Context HttpHeaders headers, byte[] raw) {
-        StartOptions options = StartRequests.startOptions(idempotencyKey);
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
         if (webhook.isEmpty()) {
@@ -240,7 +239,7 @@ public class TriggersResource {
         }
         if (!protection.signed()) {
             requireEnabled(info);
-            return fire(trigger, body, options);
+            return fire(trigger, body, StartRequests.startOptions(idempotencyKey));
         }
         if (protection.scheme().isEmpty()) {
             // Fails closed: a scheme nobody can sign for must not open the webhook. The sender learns no
@@ -252,7 +251,7 @@ public class TriggersResource {
                     + "server; its operator finds the reason in the server's log");
         }
         if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
-            return githubDelivery(info, protection.secret().get(), headers, body, options, now);
+            return githubDelivery(info, protection.secret().get(), headers, body, idempotencyKey, now);
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
@@ -263,6 +262,8 @@ public class TriggersResource {
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
+        // Read after the caller proved who it is: an anonymous caller's bad key is a 401, not a 400.
+        StartOptions options = StartRequests.startOptions(idempotencyKey);
         Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
                 options.idempotencyKey(), now, signed.validUntil(window));
         if (accepted.isEmpty()) {
@@ -286,7 +287,7 @@ public class TriggersResource {
      * idempotency key unless the request has one.
      */
     private Response githubDelivery(TriggerInfo info, String secret, HttpHeaders headers, byte[] body,
-                                    StartOptions options, Instant now) {
+                                    String idempotencyKey, Instant now) {
         String trigger = info.spec().name();
         Optional<String> refusal = WebhookSignature.checkGithub(secret,
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
@@ -295,8 +296,7 @@ public class TriggersResource {
         }
         requireEnabled(info);
         String delivery = headers.getHeaderString(GITHUB_DELIVERY);
-        return fire(trigger, body, options.idempotencyKey().isEmpty() && delivery != null
-                ? StartRequests.startOptions(delivery) : options);
+        return fire(trigger, body, StartRequests.startOptions(idempotencyKey == null ? delivery : idempotencyKey));
     }
 
     /** A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or secret. */
