@@ -87,6 +87,11 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         if (type == TriggerType.EVENT && event.filter(e -> !e.isBlank()).isEmpty()) {
             throw new IllegalArgumentException("event trigger '" + name + "' needs an event name");
         }
+        // Text no store keeps: PostgreSQL refuses it, and a store that took it would hand it back unreadable.
+        if (event.filter(e -> e.indexOf('\u0000') >= 0).isPresent() || description.indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException("NVENT-0223 the " + (description.indexOf('\u0000') >= 0
+                    ? "description" : "event name") + " of trigger '" + name + "' holds the character U+0000");
+        }
         if (type != TriggerType.EVENT && filter.isPresent()) {
             throw new IllegalArgumentException("NVENT-0221 trigger '" + name + "' is a " + type.wireName()
                     + " trigger; a filter belongs to event triggers only");

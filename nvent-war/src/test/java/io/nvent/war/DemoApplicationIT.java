@@ -244,6 +244,10 @@ class DemoApplicationIT {
         assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=checkout-K-1").array()
                 .getValuesAs(JsonObject.class)).extracting(run -> run.getString("runId")).containsExactly(runId);
         assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=never-used").array()).isEmpty();
+        assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=checkout-K-1&status=failed").array())
+                .as("the list's other filters apply").isEmpty();
+        assertThat(http.get("api/nvent/runs?flow=order&idempotencyKey=checkout-K-1&status=bogus").status())
+                .isEqualTo(400);
         assertThat(http.get("api/nvent/runs?idempotencyKey=checkout-K-1").status()).isEqualTo(400);
 
         Http.Reply delayed = http.post("api/nvent/flows/order/runs?delay=PT1H", "{\"id\":\"K-3\",\"item\":\"pen\",\"quantity\":1}");

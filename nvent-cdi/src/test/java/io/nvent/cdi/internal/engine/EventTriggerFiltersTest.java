@@ -148,6 +148,11 @@ class EventTriggerFiltersTest {
         assertThatThrownBy(() -> event.filter("{\"a\":[\"x\\u0000\"]}").build())
                 .hasMessageContaining("NVENT-0222", "U+0000");
         assertThat(event.filter(" {\"a\": 1} \n").build().filter()).hasValue("{\"a\":1}");
+        assertThatThrownBy(() -> TriggerSpec.newBuilder("nul", TriggerType.EVENT).event("a\u0000b").flow("ship")
+                .build()).hasMessageContaining("NVENT-0223 the event name of trigger 'nul' holds the character U+0000");
+        assertThatThrownBy(() -> TriggerSpec.newBuilder("nul", TriggerType.EVENT).event("e").flow("ship")
+                .description("a\u0000b").build())
+                .hasMessageContaining("NVENT-0223 the description");
         assertThatThrownBy(() -> TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("ship")
                 .filter("{\"region\":\"eu\"}").build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("NVENT-0221 trigger 'by-hand' is a manual trigger; a filter belongs to event "

@@ -24,8 +24,6 @@ final class Problems {
         if (detail != null) {
             body.add("detail", detail);
         }
-        // JAX-RS has no constant for 422: without its phrase, servers send "422 CUSTOM".
-        return (status == 422 ? Response.status(status, "Unprocessable Content") : Response.status(status))
-                .type(PROBLEM_JSON).entity(body.build().toString()).build();
+        return Response.status(status).type(PROBLEM_JSON).entity(body.build().toString()).build();
     }
 }

@@ -53,16 +53,13 @@ public class RunsResource {
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
                          @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
-        if (idempotencyKey != null) {
-            return keyed(flow, idempotencyKey);
-        }
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
                 QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
                 offset, limit);
         JsonArrayBuilder runs = JSON.createArrayBuilder();
-        List<RunInfo> page = flows.runs(query);
+        List<RunInfo> page = idempotencyKey == null ? flows.runs(query) : keyed(query, idempotencyKey);
         if (page.isEmpty() && offset == 0 && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
             // Runs of a flow no longer deployed are still listed; a name that is neither is a typo.
             throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
@@ -76,15 +73,15 @@ public class RunsResource {
         return response.build();
     }
 
-    /** The run a keyed start of the flow created, as a list of none or one, like any filter of the list. */
-    private Response keyed(String flow, String idempotencyKey) {
-        if (flow == null || flow.isBlank()) {
+    /** The run a keyed start of the flow created, if the query's other filters take it: a page of none or one. */
+    private List<RunInfo> keyed(RunQuery query, String idempotencyKey) {
+        if (query.flow().isEmpty()) {
             throw new IllegalArgumentException("NVENT-0756 idempotencyKey needs flow: keys are per flow");
         }
         StartOptions.idempotent(idempotencyKey);   // the same checks as a start's key: a 400 saying what is wrong
-        JsonArrayBuilder runs = JSON.createArrayBuilder();
-        flows.runByIdempotencyKey(flow, idempotencyKey).ifPresent(run -> runs.add(Representations.run(run)));
-        return Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON).build();
+        return flows.runByIdempotencyKey(query.flow().get(), idempotencyKey).stream()
+                .filter(run -> query.status().map(run.status()::equals).orElse(true))
+                .skip(query.offset()).limit(query.limit()).toList();
     }
 
     @GET

@@ -78,8 +78,10 @@ public final class NventSecurityFilter implements Filter {
             return;
         }
         if (authenticated.isEmpty()) {
-            problem(response, 401, "Authentication required",
-                    "log in with a user holding the role '" + settings.role() + "'", true);
+            boolean tokenWouldDo = !settings.metricsTokens().isEmpty() && path.equals(WebSettings.METRICS_PATH);
+            problem(response, 401, "Authentication required", "log in with a user holding the role '"
+                    + settings.role() + "'" + (tokenWouldDo ? ", or send a scrape token as Authorization: Bearer <token>"
+                    : ""), true);
             return;
         }
         Caller caller = authenticated.get();
