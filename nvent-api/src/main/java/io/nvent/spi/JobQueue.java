@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
  *       delay until the attempts are used up; then the job is {@link JobState#FAILED} (dead
  *       letter). Each failed attempt is reported to {@link JobHandler#onAttemptFailed}.</li>
  *   <li>A paused queue starts no new attempts; jobs enqueued meanwhile wait.</li>
+ *   <li>A queue with a {@link RateLimit} starts no more attempts in any span than it allows.</li>
  *   <li>Delivery is at least once: a handler must tolerate seeing a job again after a crash.</li>
  *   <li>When a JTA transaction is active, enqueued jobs become visible only if it commits.</li>
  * </ul>
@@ -82,6 +83,32 @@ public interface JobQueue {
      * @param handler executes the jobs
      */
     void registerWorker(String queue, int concurrency, JobHandler handler);
+
+    /**
+     * Limits how fast this instance's workers of a queue start attempts; empty lifts the limit. Set
+     * before {@link #registerWorker}, it holds from the first attempt; set later, it holds for the
+     * jobs workers take from then on (a worker already waiting for one may start it unlimited). Jobs held back wait in the queue, in its order, and are counted as waiting. A job a
+     * handler offers to {@link #continueWith} on a limited queue is refused, so that it goes through
+     * the queue and the limit like any other.
+     *
+     * <p>The default supports no limit: it throws for one and accepts lifting it.
+     *
+     * @param queue queue name
+     * @param limit the limit, or empty for none
+     * @throws UnsupportedOperationException if the adapter cannot limit rates
+     * @since 0.1
+     */
+    default void limitRate(String queue, Optional<RateLimit> limit) {
+        if (limit.isPresent()) {
+            throw new UnsupportedOperationException("NVENT-0242 queue adapter " + getClass().getName()
+                    + " cannot limit the rate of queue " + queue + "; remove its rate limit setting");
+        }
+    }
+
+    /** The rate limit of a queue on this instance, if it has one. */
+    default Optional<RateLimit> rateLimit(String queue) {
+        return Optional.empty();
+    }
 
     /** Stops starting attempts on a queue. */
     void pause(String queue);

@@ -20,6 +20,7 @@ import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.SchedulingStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -79,7 +81,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         engine.useTimers(executor);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
-        engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency));
+        engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
+                name -> b.queueRateLimits.getOrDefault(name, b.rateLimit));
         triggers.start();
         maintenance.scheduleOn(executor, b.sweepEvery);
     }
@@ -134,6 +137,8 @@ public final class EmbeddedEngine implements AutoCloseable {
     public static final class Builder {
         private final List<Step<?, ?>> steps = new ArrayList<>();
         private final Map<String, Integer> queueConcurrency = new HashMap<>();
+        private final Map<String, Optional<RateLimit>> queueRateLimits = new HashMap<>();
+        private Optional<RateLimit> rateLimit = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private FlowStore store = MemoryAdapters.store();
         private SchedulingStore scheduling = MemoryAdapters.schedulingStore();
@@ -200,6 +205,18 @@ public final class EmbeddedEngine implements AutoCloseable {
                 throw new IllegalArgumentException("concurrency must be >= 1, was " + value);
             }
             queueConcurrency.put(queueName, value);
+            return this;
+        }
+
+        /** How fast every queue starts attempts (default: no limit); see {@link RateLimit}. */
+        public Builder rateLimit(RateLimit value) {
+            this.rateLimit = Optional.of(value);
+            return this;
+        }
+
+        /** How fast one queue starts attempts; empty exempts it from {@link #rateLimit(RateLimit)}. */
+        public Builder rateLimit(String queueName, Optional<RateLimit> value) {
+            queueRateLimits.put(Objects.requireNonNull(queueName, "queueName"), Objects.requireNonNull(value, "value"));
             return this;
         }
 

@@ -17,6 +17,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.InvalidDestinationRuntimeException;
 import jakarta.jms.JMSConsumer;
@@ -203,6 +204,16 @@ public final class JmsJobQueue implements JobQueue {
         runtime.connections().workersStarted(concurrency);
         threads.forEach(Thread::start);
         LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue));
+    }
+
+    @Override
+    public void limitRate(String queue, Optional<RateLimit> limit) {
+        control(queue).limitRate(limit);
+    }
+
+    @Override
+    public Optional<RateLimit> rateLimit(String queue) {
+        return control(queue).rateLimit();
     }
 
     @Override

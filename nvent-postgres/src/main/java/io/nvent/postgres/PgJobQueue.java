@@ -17,6 +17,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -98,6 +99,8 @@ public final class PgJobQueue implements JobQueue {
     private final NotificationListener listener;
     private final WorkerContext context;
     private final Map<String, QueueWorker> workers = new ConcurrentHashMap<>();
+    /** Rate limits set, also for queues whose workers are not registered yet. */
+    private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** A queue with {@link PgQueueOptions#DEFAULTS}. */
@@ -289,12 +292,32 @@ public final class PgJobQueue implements JobQueue {
         boolean paused = store.isPaused(queue);
         workers.compute(queue, (name, existing) -> {
             if (existing == null) {
-                return new QueueWorker(name, concurrency, handler, paused, context);
+                return new QueueWorker(name, concurrency, handler, paused, Optional.ofNullable(rateLimits.get(name)),
+                        context);
             }
             existing.update(concurrency, handler);
             return existing;
         });
         LOG.log(Level.DEBUG, () -> "workers of queue " + queue + " started, concurrency " + concurrency);
+    }
+
+    @Override
+    public void limitRate(String queue, Optional<RateLimit> limit) {
+        Objects.requireNonNull(queue, "queue");
+        // Kept for a worker registered later; applied in the same compute as a registration, so
+        // that neither misses the other.
+        workers.compute(queue, (name, existing) -> {
+            limit.ifPresentOrElse(l -> rateLimits.put(name, l), () -> rateLimits.remove(name));
+            if (existing != null) {
+                existing.limitRate(limit);
+            }
+            return existing;
+        });
+    }
+
+    @Override
+    public Optional<RateLimit> rateLimit(String queue) {
+        return Optional.ofNullable(rateLimits.get(queue));
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +54,11 @@ public abstract class JobQueueContractTest {
     protected static final Duration PATIENCE = Duration.ofSeconds(10);
     /** How long "nothing happens" is watched for. */
     private static final Duration QUIET = Duration.ofMillis(400);
+    /**
+     * How much earlier than its limit allows a handler may see an attempt start: an adapter counts a
+     * start when it takes the job, a moment before the handler runs, and that moment varies.
+     */
+    private static final Duration START_SLACK = Duration.ofMillis(50);
 
     /** The queue under test, created before each test and closed after it. */
     protected JobQueue queue;
@@ -195,6 +201,67 @@ public abstract class JobQueueContractTest {
 
         assertThat(queue.isPaused(name)).isFalse();
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    // ---------------------------------------------------------------- rate limits
+
+    @Test
+    void a_rate_limited_queue_starts_no_more_attempts_in_any_span_than_its_limit() {
+        RateLimit threeInHalfASecond = new RateLimit(3, Duration.ofMillis(500));
+        queue.pause(name);
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.limitRate(name, Optional.of(threeInHalfASecond));
+        queue.registerWorker(name, 4, handler);
+        for (int i = 0; i < 9; i++) {
+            queue.enqueue(job("job-" + i));
+        }
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 9);
+        assertThat(queue.rateLimit(name)).contains(threeInHalfASecond);
+        List<Long> starts = handler.started.stream().map(Start::nanoTime).sorted().toList();
+        for (int i = 3; i < starts.size(); i++) {
+            assertThat(Duration.ofNanos(starts.get(i) - starts.get(i - 3)))
+                    .as("from start %d to start %d", i - 3, i)
+                    .isGreaterThanOrEqualTo(threeInHalfASecond.per().minus(START_SLACK));
+        }
+    }
+
+    @Test
+    void jobs_held_back_by_a_rate_limit_wait_until_it_is_lifted() {
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.limitRate(name, Optional.of(new RateLimit(1, Duration.ofDays(1))));
+        queue.registerWorker(name, 2, handler);
+        for (int i = 0; i < 3; i++) {
+            queue.enqueue(job("job-" + i));
+        }
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(queue.counts(name).waiting()).as("held back, waiting").isEqualTo(2);
+
+        queue.limitRate(name, Optional.empty());
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(queue.rateLimit(name)).isEmpty();
+    }
+
+    @Test
+    void a_rate_limited_queue_refuses_continuations_so_that_they_go_through_the_limit() {
+        List<Boolean> taken = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                taken.add(queue.continueWith(job("second")));
+            }
+        });
+        queue.limitRate(name, Optional.of(new RateLimit(1000, Duration.ofSeconds(1))));
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("first"));
+
+        await().atMost(PATIENCE).until(() -> taken.size() == 1);
+        assertThat(taken).containsExactly(false);
     }
 
     @Test

@@ -1,9 +1,12 @@
 package io.nvent.jms.internal;
 
+import io.nvent.spi.RateLimit;
+import io.nvent.spi.StartWindow;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /** Pause state and workers of one queue on this node. */
 public final class QueueControl {
@@ -15,6 +18,20 @@ public final class QueueControl {
     private volatile Instant failingSince;
     private String failure;
     private final List<Thread> workers = new ArrayList<>();
+    /** The starts within the rate limit's span; {@code null} without a limit. */
+    private volatile StartWindow startWindow;
+
+    /** A start taken under the rate limit before receiving, given back if no message came. */
+    public record StartReservation(StartWindow window, long takenAt) {
+        static final StartReservation UNLIMITED = new StartReservation(null, 0);
+
+        /** Gives the start back: no attempt used it. */
+        public void giveBack() {
+            if (window != null) {
+                window.giveBack(1, takenAt);
+            }
+        }
+    }
 
     public QueueControl(String name) {
         this.name = name;
@@ -45,6 +62,58 @@ public final class QueueControl {
 
     public synchronized boolean isStopped() {
         return stopped;
+    }
+
+    /** Limits the starts of this node's workers from now on; empty lifts the limit. */
+    public synchronized void limitRate(Optional<RateLimit> limit) {
+        startWindow = limit.map(StartWindow::new).orElse(null);
+        notifyAll();
+    }
+
+    public Optional<RateLimit> rateLimit() {
+        return Optional.ofNullable(startWindow).map(StartWindow::limit);
+    }
+
+    public boolean isRateLimited() {
+        return startWindow != null;
+    }
+
+    /**
+     * Takes the start of the attempt a worker is about to receive, waiting while the rate limit
+     * allows none; empty when the queue was paused or stopped meanwhile. Taken before receiving, so
+     * that only as many workers as may start take messages from the broker: the others' jobs stay
+     * in the queue, in its order, for any node.
+     */
+    public Optional<StartReservation> reserveStart() throws InterruptedException {
+        while (true) {
+            Optional<StartReservation> taken = tryReserveStart();
+            if (taken.isPresent()) {
+                return taken;
+            }
+            synchronized (this) {
+                StartWindow window = startWindow;
+                if (paused || stopped) {
+                    return Optional.empty();
+                }
+                if (window != null) {
+                    long untilFree = window.nanosUntilFree(System.nanoTime());
+                    if (untilFree > 0) {
+                        // Whole milliseconds, rounded up: waking early would only wait again.
+                        wait(TimeUnit.NANOSECONDS.toMillis(untilFree) + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Takes the start of an attempt if the rate limit allows one now. */
+    public Optional<StartReservation> tryReserveStart() {
+        StartWindow window = startWindow;
+        if (window == null) {
+            return Optional.of(StartReservation.UNLIMITED);
+        }
+        long now = System.nanoTime();
+        return window.tryTake(now) ? Optional.of(new StartReservation(window, now)) : Optional.empty();
     }
 
     /** Blocks while the queue is paused and not stopped. */

@@ -102,10 +102,15 @@ public final class QueueWorker implements Runnable {
                         control.awaitResumed();
                         continue;
                     }
+                    Optional<QueueControl.StartReservation> start = control.reserveStart();
+                    if (start.isEmpty()) {
+                        continue;
+                    }
                     Message message = consumer().receive(runtime.receiveTimeoutMillis());
                     reconnectMillis = MIN_RECONNECT_MILLIS;
                     control.connectionWorks();
                     if (message == null) {
+                        start.get().giveBack();
                         continue;
                     }
                     // Paused while receiving: hold the message, start nothing until resumed.
@@ -197,10 +202,16 @@ public final class QueueWorker implements Runnable {
                     || control.isPaused() || control.isStopped()) {
                 break;
             }
+            Optional<QueueControl.StartReservation> start = control.tryReserveStart();
+            if (start.isEmpty()) {
+                // The rate limit allows no start now: commit what ended rather than hold it back.
+                break;
+            }
             // Not receiveNoWait: without prefetch (consumer window 0) it answers before the broker
             // could deliver and ends every group after one message.
             message = consumer.receive(GATHER_WAIT_MILLIS);
             if (message == null) {
+                start.get().giveBack();
                 break;
             }
         }
@@ -305,7 +316,7 @@ public final class QueueWorker implements Runnable {
 
     private boolean takeContinuation(JobRequest next) {
         if (continuation != null || !next.delay().isZero() || next.priority() < runningPriority
-                || control.isPaused() || control.isStopped()) {
+                || control.isPaused() || control.isStopped() || control.isRateLimited()) {
             return false;
         }
         continuation = next;
@@ -327,7 +338,8 @@ public final class QueueWorker implements Runnable {
                         + " already; it runs from there");
                 return;
             }
-            if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped()) {
+            if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped()
+                    || control.isRateLimited()) {
                 send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(), 0);
                 uncommitted.add(new Ended(reserved.get(), job.key(), Source.SENT));
                 return;

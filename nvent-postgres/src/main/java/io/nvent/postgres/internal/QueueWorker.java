@@ -4,6 +4,8 @@ import io.nvent.postgres.PgQueueException;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.RateLimit;
+import io.nvent.spi.StartWindow;
 import io.nvent.spi.JobState;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
@@ -85,6 +87,11 @@ public final class QueueWorker {
     private int concurrency;
     /** Worker slots plus prefetch: the most claimed jobs not yet ended. */
     private int capacity;
+    /**
+     * The starts within the rate limit's span; {@code null} without a limit. Changed holding the lock;
+     * volatile for the worker threads offering continuations.
+     */
+    private volatile StartWindow startWindow;
     /** Claimed jobs not yet ended: running or waiting for a worker thread. */
     private int inFlight;
     private volatile boolean paused;
@@ -125,8 +132,10 @@ public final class QueueWorker {
     private long recordedTotal;
     private long roundNanos;
 
-    public QueueWorker(String queue, int concurrency, JobHandler handler, boolean paused, WorkerContext context) {
+    public QueueWorker(String queue, int concurrency, JobHandler handler, boolean paused, Optional<RateLimit> rateLimit,
+                       WorkerContext context) {
         this.queue = queue;
+        this.startWindow = rateLimit.map(StartWindow::new).orElse(null);
         this.context = context;
         this.handler = handler;
         this.concurrency = concurrency;
@@ -164,6 +173,26 @@ public final class QueueWorker {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Limits the starts of this worker's attempts from its next claim on; empty lifts the limit. */
+    public void limitRate(Optional<RateLimit> limit) {
+        lock.lock();
+        try {
+            startWindow = limit.map(StartWindow::new).orElse(null);
+            more = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The most claimed jobs not yet ended; called holding the lock. Under a rate limit no prefetch: a
+     * start is counted when its job is claimed, so a claimed job must start at once.
+     */
+    private int capacity() {
+        return startWindow == null ? capacity : concurrency;
     }
 
     /** Takes a pause or resume (own or another instance's) into account. */
@@ -259,7 +288,8 @@ public final class QueueWorker {
     public boolean offerContinuation(JobRequest next) {
         Attempt running = RUNNING.get();
         return running != null && running.worker() == this && next.delay().isZero()
-                && next.priority() >= running.job.priority() && !paused && isClaiming() && running.offer(next);
+                && next.priority() >= running.job.priority() && !paused && startWindow == null && isClaiming()
+                && running.offer(next);
     }
 
     // ---------------------------------------------------------------- pump
@@ -274,6 +304,8 @@ public final class QueueWorker {
             ClaimedJob after = null;
             List<Finished> done = List.of();
             List<ContinuedJob> ran = List.of();
+            StartWindow window = null;
+            long takenAt = 0;
             lock.lock();
             try {
                 while (true) {
@@ -289,15 +321,22 @@ public final class QueueWorker {
                         handBack = new ArrayList<>();
                         break;
                     }
-                    boolean canClaim = claiming && !paused && more && inFlight < capacity;
+                    int freeStarts = startWindow == null ? Integer.MAX_VALUE : startWindow.free(now);
+                    boolean wouldClaim = claiming && !paused && more && inFlight < capacity();
+                    boolean canClaim = wouldClaim && freeStarts > 0;
                     // Gather freed slots into a full round, unless a full round's worth is free already.
-                    boolean gathering = canClaim && backlog && capacity - inFlight < concurrency
+                    boolean gathering = canClaim && backlog && capacity() - inFlight < concurrency
                             && now - firstFreedAt < GATHER_NANOS;
                     boolean claim = canClaim && !gathering;
                     boolean flush = hasUnrecorded()
                             && (claim || !claiming || now - firstFinishedAt >= LINGER_NANOS);
                     if (claim || flush) {
-                        limit = claim ? capacity - inFlight : 0;
+                        limit = claim ? Math.min(capacity() - inFlight, freeStarts) : 0;
+                        if (limit > 0 && startWindow != null) {
+                            window = startWindow;
+                            takenAt = now;
+                            window.take(limit, now);
+                        }
                         break;
                     }
                     if (stopping && !hasUnrecorded()) {
@@ -310,6 +349,9 @@ public final class QueueWorker {
                     }
                     if (gathering) {
                         wait = Math.min(wait, firstFreedAt + GATHER_NANOS - now);
+                    }
+                    if (wouldClaim && freeStarts == 0) {
+                        wait = Math.min(wait, startWindow.nanosUntilFree(now));
                     }
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
@@ -336,7 +378,12 @@ public final class QueueWorker {
             if (!returned.isEmpty()) {
                 handBack(returned);
             } else {
+                long claimedBefore = claimedTotal;
                 round(done, ran, limit, seen, after);
+                if (window != null) {
+                    // Starts were taken for the whole limit; the jobs not found start nothing.
+                    window.giveBack(limit - (int) (claimedTotal - claimedBefore), takenAt);
+                }
             }
         }
         connection.close();
@@ -410,7 +457,7 @@ public final class QueueWorker {
             }
             inFlight += claimed.size();
             // Slots freed while the round ran count from now.
-            firstFreedAt = inFlight < capacity ? System.nanoTime() : 0;
+            firstFreedAt = inFlight < capacity() ? System.nanoTime() : 0;
         } finally {
             lock.unlock();
         }
@@ -669,7 +716,7 @@ public final class QueueWorker {
             firstFreedAt = System.nanoTime();
         }
         inFlight--;
-        if (first || capacity - inFlight == concurrency || !backlog || stopping || !claiming) {
+        if (first || capacity() - inFlight == concurrency || !backlog || stopping || !claiming) {
             changed.signalAll();
         }
     }

@@ -156,7 +156,7 @@ public class EngineBean {
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
         started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
-                defaultConcurrency, 1));
+                defaultConcurrency, 1), queueName -> QueueRateLimits.of(config, queueName));
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock,
                 config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));

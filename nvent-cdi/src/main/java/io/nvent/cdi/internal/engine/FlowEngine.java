@@ -51,6 +51,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -162,8 +163,16 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Starts a worker for every queue the flows use. */
-    public void startWorkers(ToIntFunction<String> concurrencyOfQueue) {
+    public void startWorkers(ToIntFunction<String> concurrencyOfQueue,
+                             Function<String, Optional<RateLimit>> rateLimitOfQueue) {
         for (String name : registry.queues()) {
+            // Before the workers, so that the limit holds from their first attempt.
+            Optional<RateLimit> limit = rateLimitOfQueue.apply(name);
+            if (limit.isPresent()) {
+                queue.limitRate(name, limit);
+                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempts per {2} ms on "
+                        + "this instance", name, limit.get().max(), limit.get().per().toMillis());
+            }
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }
         health.started();

@@ -11,6 +11,8 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
+import io.nvent.spi.StartWindow;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -180,7 +182,8 @@ public class MemoryJobQueue implements JobQueue {
         boolean takeContinuation(JobRequest next) {
             Attempt running = current;
             if (continuation != null || running == null || running == TIMING_OUT || !next.delay().isZero()
-                    || next.priority() < running.job().request.priority() || queue.paused || !mayRun()) {
+                    || next.priority() < running.job().request.priority() || queue.paused || !mayRun()
+                    || queue.startWindow != null) {
                 return false;
             }
             continuation = next;
@@ -219,7 +222,7 @@ public class MemoryJobQueue implements JobQueue {
                     return;
                 }
                 queue.inState[job.state.ordinal()].incrementAndGet();
-                if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun()) {
+                if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun() || queue.startWindow != null) {
                     queue.offer(job);
                     return;
                 }
@@ -245,6 +248,8 @@ public class MemoryJobQueue implements JobQueue {
         volatile JobHandler handler;
         volatile int concurrency;
         volatile boolean paused;
+        /** The starts within the rate limit's span; {@code null} without a limit. */
+        volatile StartWindow startWindow;
         /** Workers waiting for a job; changed holding the lock. */
         volatile int idle;
 
@@ -282,7 +287,7 @@ public class MemoryJobQueue implements JobQueue {
                         if (job != null) {
                             return job;
                         }
-                        jobReady.awaitUninterruptibly();
+                        awaitJobOrFreeStart();
                     }
                     return null;
                 } finally {
@@ -293,13 +298,30 @@ public class MemoryJobQueue implements JobQueue {
             }
         }
 
+        /** Waits, holding the lock, for a job to be offered, or for the rate limit to allow a start. */
+        private void awaitJobOrFreeStart() {
+            StartWindow window = startWindow;
+            long untilFree = window == null ? 0 : window.nanosUntilFree(System.nanoTime());
+            if (untilFree <= 0) {
+                jobReady.awaitUninterruptibly();
+                return;
+            }
+            try {
+                jobReady.awaitNanos(untilFree);
+            } catch (InterruptedException e) {
+                // Only stop() interrupts a waiting worker, and mayRun() tells the worker so.
+            }
+        }
+
         private Job poll(JobWorker worker) {
             if (paused || !worker.mayRun()) {
                 return null;
             }
             Job job = ready.poll();
-            if (job != null && paused) {
+            StartWindow window = startWindow;
+            if (job != null && (paused || window != null && !window.tryTake(System.nanoTime()))) {
                 // Paused meanwhile: the pause wins, as if it had come before the job was taken.
+                // Or the rate limit allows no start now: the job waits in its place.
                 ready.putBack(job.request.priority(), job);
                 return null;
             }
@@ -562,6 +584,18 @@ public class MemoryJobQueue implements JobQueue {
         } finally {
             q.lock.unlock();
         }
+    }
+
+    @Override
+    public void limitRate(String queueName, Optional<RateLimit> limit) {
+        QueueState q = queue(queueName);
+        q.startWindow = limit.map(StartWindow::new).orElse(null);
+        q.wakeAll();
+    }
+
+    @Override
+    public Optional<RateLimit> rateLimit(String queueName) {
+        return Optional.ofNullable(queues.get(queueName)).map(q -> q.startWindow).map(StartWindow::limit);
     }
 
     @Override

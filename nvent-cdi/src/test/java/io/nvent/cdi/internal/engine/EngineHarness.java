@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -150,7 +151,7 @@ final class EngineHarness implements AutoCloseable {
         engine.useStartTimers(startTimers);
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
-        engine.startWorkers(queueName -> concurrency);
+        engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty());
         triggers.start();
     }
 
