@@ -30,6 +30,11 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         WORKER,
         /** Its queue is paused: nothing of it runs until it is resumed. */
         QUEUE_PAUSED,
+        /**
+         * Its job waits in a queue with a rate limit ({@link io.nvent.spi.RateLimit}): for a start
+         * the limit allows, or for a free worker.
+         */
+        RATE_LIMIT,
         /** Its next attempt is due later: a retry's backoff, or a delay. */
         DUE_LATER,
         /** A worker has taken its job and is starting it. */

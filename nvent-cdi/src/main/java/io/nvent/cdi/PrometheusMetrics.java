@@ -143,6 +143,12 @@ public class PrometheusMetrics {
         for (String name : names) {
             text.sample("nvent_queue_paused", labels("queue", name), queue.isPaused(name) ? 1 : 0);
         }
+        text.family("nvent_queue_rate_limit_per_second", "gauge",
+                "Attempts per second the queue's rate limit allows on this instance (queues with a limit only)");
+        for (String name : names) {
+            queue.rateLimit(name).ifPresent(limit -> text.sample("nvent_queue_rate_limit_per_second",
+                    labels("queue", name), limit.max() * 1e9 / limit.per().toNanos()));
+        }
     }
 
     private static void writeTriggers(Text text, List<TriggerInfo> triggers) {

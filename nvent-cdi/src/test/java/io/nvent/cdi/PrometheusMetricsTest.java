@@ -13,9 +13,11 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.spi.RateLimit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -60,7 +62,7 @@ class PrometheusMetricsTest {
     void countsRunsStepsRetriesAndAwaitsAndShowsWhatStoreAndQueueHold() {
         SHIP_CALLS.set(0);
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship()).step(new Pay())
-                .build()) {
+                .rateLimit("orders", Optional.of(new RateLimit(600, Duration.ofMinutes(1)))).build()) {
             String first = engine.flows().start("orders", Map.of("n", 1));
             awaitStatus(engine, first, RunStatus.COMPLETED);
             List<String> fired = engine.triggers().fire("order-now", "{\"n\":2}");
@@ -82,10 +84,12 @@ class PrometheusMetricsTest {
                     "nvent_runs{flow=\"orders\",status=\"completed\"} 2\n",
                     "nvent_runs{flow=\"expense \\\"q\\\"\",status=\"awaiting\"} 1\n",
                     "nvent_queue_paused{queue=\"orders\"} 0\n",
+                    "nvent_queue_rate_limit_per_second{queue=\"orders\"} 10.0\n",
                     "nvent_trigger_fires_total{trigger=\"order-now\",type=\"manual\"} 1\n",
                     "nvent_health_live 1\n",
                     "nvent_scrape_errors{part=\"runs\"} 0\n");
             assertThat(text).doesNotContain("nvent_runs_ended_total{flow=\"expense");
+            assertThat(text).doesNotContain("nvent_queue_rate_limit_per_second{queue=\"expense");
         }
     }
 

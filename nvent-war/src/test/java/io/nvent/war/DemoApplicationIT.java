@@ -1,5 +1,6 @@
 package io.nvent.war;
 
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import io.nvent.war.fixtures.AfterCall;
@@ -362,6 +363,10 @@ class DemoApplicationIT {
 
         assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
                 .extracting(q -> q.getString("name")).contains("order", "retry-demo", "flaky-once", "chatter");
+        assertThat(http.get("api/nvent/queues/partner-order").json().getJsonObject("rateLimit"))
+                .as("nvent.queue.partner-order.limiter.*").isEqualTo(Json.createObjectBuilder().add("max", 50)
+                        .add("durationMs", 1000).build());
+        assertThat(http.get("api/nvent/queues/order").json().isNull("rateLimit")).isTrue();
         JsonObject failedJobs = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json();
         JsonObject job = failedJobs.getJsonArray("jobs").getValuesAs(JsonObject.class).stream()
                 .filter(j -> j.getString("runId").equals(first)).findFirst().orElseThrow();
@@ -1109,6 +1114,9 @@ class DemoApplicationIT {
 
             console.go("#/queues");
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));
+            console.until(() -> console.text(By.cssSelector("#queues-table tr[data-queue=partner-order] .rate-limit"))
+                    .equals("≤ 50 / 1 s"));
+            assertThat(console.all(By.cssSelector("#queues-table tr[data-queue=order] .rate-limit"))).isEmpty();
             console.screenshot("09-queues");
 
             console.go("#/runs");

@@ -12,13 +12,23 @@ export function queuesView(ctx) {
     fill(body, h('table', { id: 'queues-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))), h('th', {}, ''))),
       h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
-        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active')),
+        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q)),
         STATES.map((s) => h('td', { class: 'num' }, s === 'failed' && q.counts[s] ? h('strong', { class: 'fail-num' }, num(q.counts[s])) : num(q.counts[s]))),
         h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
   };
   api.queues().then(render);
   const off = live.stats((m) => render(m.queues));
   return off;
+}
+
+/** The queue's rate limit, e.g. "≤ 100 / 1 min", with what it means on hover; nothing without one. */
+function rateLimitTag(q) {
+  if (!q.rateLimit) return null;
+  const { max, durationMs } = q.rateLimit;
+  const span = durationMs % 3600000 === 0 ? `${durationMs / 3600000} h` : durationMs % 60000 === 0 ? `${durationMs / 60000} min`
+    : durationMs % 1000 === 0 ? `${durationMs / 1000} s` : `${num(durationMs)} ms`;
+  return h('span', { class: 'pill rate-limit', title: `starts at most ${num(max)} attempts in any ${span} on each instance; jobs it holds back wait in the queue` },
+    `≤ ${num(max)} / ${span}`);
 }
 
 function pauseButton(q, after) {
@@ -50,7 +60,7 @@ export function queueView(ctx) {
       s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
     if (!queue) return;
     ctx.actions(
-      badge(queue.paused ? 'paused' : 'active'),
+      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue),
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
         () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),

@@ -12,6 +12,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -84,6 +85,14 @@ final class StepWaits {
         return switch (job.get().state()) {
             case WAITING -> {
                 JobCounts counts = queue.counts(name);
+                Optional<RateLimit> limit = queue.rateLimit(name);
+                if (limit.isPresent()) {
+                    yield new StepWait(step.name(), status, Reason.RATE_LIMIT, name, Optional.empty(), Optional.empty(),
+                            "waits for a start within the rate limit of queue '" + name + "' (at most "
+                                    + limit.get().max() + " per " + limit.get().per().toMillis() + " ms on each instance)"
+                                    + " or for a worker (" + counts.waiting() + " waiting, " + counts.active()
+                                    + " running)");
+                }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
                         "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
                                 + counts.active() + " running)");

@@ -9,6 +9,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepWait.Reason;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RateLimit;
@@ -69,6 +70,22 @@ class RateLimitedQueueTest {
         }
         assertThat(Duration.ofNanos(sorted.get(5) - sorted.get(0))).as("six starts at two per span take two spans")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(850));
+    }
+
+    @Test
+    void aStepHeldBackByTheRateLimitSaysSoInTheRunsWaits() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain())
+                .rateLimit(new RateLimit(1, Duration.ofDays(1))).build()) {
+            String first = engine.flows().start("quota", Map.of("call", 1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !engine.flows().waits(first).isEmpty());
+
+            assertThat(engine.flows().waits(first)).singleElement().satisfies(wait -> {
+                assertThat(wait.step()).isEqualTo("call-again");
+                assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
+                assertThat(wait.detail()).isEqualTo("waits for a start within the rate limit of queue 'quota' (at most"
+                        + " 1 per 86400000 ms on each instance) or for a worker (1 waiting, 0 running)");
+            });
+        }
     }
 
     @Test

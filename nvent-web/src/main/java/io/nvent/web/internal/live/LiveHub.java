@@ -183,7 +183,7 @@ public class LiveHub {
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
         for (String name : names) {
-            queues.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
+            queues.add(Representations.queue(queue, name));
         }
         return JSON.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
     }

@@ -55,7 +55,7 @@ public class QueuesResource {
     public String list() {
         JsonArrayBuilder all = JSON.createArrayBuilder();
         for (String name : Queues.names(flows, queue)) {
-            all.add(Representations.queue(name, queue.isPaused(name), queue.counts(name)));
+            all.add(Representations.queue(queue, name));
         }
         return all.build().toString();
     }
@@ -64,7 +64,7 @@ public class QueuesResource {
     @Path("{queue}")
     public String get(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
-        return Representations.queue(name, queue.isPaused(name), queue.counts(name)).toString();
+        return Representations.queue(queue, name).toString();
     }
 
     @POST

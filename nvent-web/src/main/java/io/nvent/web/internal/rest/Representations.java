@@ -18,6 +18,7 @@ import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import java.io.StringReader;
 import java.util.HashSet;
@@ -240,9 +241,12 @@ public final class Representations {
                 .build();
     }
 
-    /** A queue with its pause flag and counts. */
-    public static JsonObject queue(String name, boolean paused, JobCounts counts) {
-        return JSON.createObjectBuilder().add("name", name).add("paused", paused).add("counts", counts(counts)).build();
+    /** A queue as the queue adapter sees it: pause flag, rate limit (or null) and counts. */
+    public static JsonObject queue(JobQueue queue, String name) {
+        JsonValue rateLimit = queue.rateLimit(name).map(limit -> (JsonValue) JSON.createObjectBuilder()
+                .add("max", limit.max()).add("durationMs", limit.per().toMillis()).build()).orElse(JsonValue.NULL);
+        return JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
+                .add("rateLimit", rateLimit).add("counts", counts(queue.counts(name))).build();
     }
 
     /** A job in a list: no payload, no stack traces. */
