@@ -5,6 +5,7 @@ import io.nvent.TriggerEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Durable home of everything time- and trigger-related: awaits, triggers with their history and
@@ -153,4 +154,22 @@ public interface SchedulingStore {
      * when it has renewed its claim. Read when an operator asks what a run waits for.
      */
     List<StepLease> leasesOfRun(String runId);
+
+    /**
+     * Records that a queue is paused, or no longer is, for every instance and across restarts: the
+     * engine applies the record to its queue adapter when it starts and about a second after a
+     * change. Repeating a call changes nothing. The default keeps nothing, for a store that cannot:
+     * a pause then holds on the instance that was asked only, until it restarts.
+     *
+     * @param queue queue name
+     * @param paused whether the queue is paused from now on
+     * @since 0.1
+     */
+    default void setQueuePaused(String queue, boolean paused) {
+    }
+
+    /** The queues recorded paused ({@link #setQueuePaused}); the default: none. */
+    default Set<String> pausedQueues() {
+        return Set.of();
+    }
 }

@@ -81,10 +81,24 @@ public final class EmbeddedEngine implements AutoCloseable {
         engine.useTimers(executor);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
+        engine.queuePauses().follow();
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
                 name -> b.queueRateLimits.getOrDefault(name, b.rateLimit));
         triggers.start();
         maintenance.scheduleOn(executor, b.sweepEvery);
+    }
+
+    /**
+     * Pauses a queue: its workers start no new attempts, here and on every engine sharing the
+     * scheduling store (within about a second), also after a restart, until {@link #resumeQueue}.
+     */
+    public void pauseQueue(String name) {
+        engine.queuePauses().pause(name);
+    }
+
+    /** Resumes a paused queue, here and on every engine sharing the scheduling store. */
+    public void resumeQueue(String name) {
+        engine.queuePauses().resume(name);
     }
 
     /** A builder with in-memory adapters and the standard defaults. */

@@ -65,7 +65,8 @@ import java.util.concurrent.TimeUnit;
  *       already ended here is not run again.</li>
  *   <li>Counts and job records are this node's view, in memory: jobs it enqueued or consumed, the
  *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
- *       when the queue is first used. Pause is per node and not persisted.</li>
+ *       when the queue is first used. Pause is per node and not persisted here: the engine records
+ *       pauses in its scheduling store and applies them on every node.</li>
  * </ul>
  *
  * <p>An enqueue inside a JTA transaction takes part in it when the connection factory is managed

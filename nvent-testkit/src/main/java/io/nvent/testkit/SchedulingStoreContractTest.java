@@ -70,6 +70,7 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
  *       also under concurrency; read newest first.</li>
  *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
+ *   <li>Queue pauses: {@code setQueuePaused} is idempotent, also when instances race.</li>
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
  *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
@@ -658,6 +659,33 @@ public abstract class SchedulingStoreContractTest {
         TriggerEvent next = store.appendTriggerEvent(busy.spec().name(), "trigger.fired", T0.plusSeconds(8), "{}");
         assertThat(next.seq()).isEqualTo(8);
         assertThatThrownBy(() -> store.trimTriggerHistory(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---------------------------------------------------------------- queue pauses
+
+    @Test
+    void keepsAQueuePausedUntilItIsResumedAndTakesEitherAgainAsNoChange() {
+        String orders = id("orders");
+        String mail = id("mail");
+        store.setQueuePaused(orders, true);
+        store.setQueuePaused(orders, true);
+        store.setQueuePaused(mail, true);
+
+        assertThat(store.pausedQueues()).contains(orders, mail);
+
+        store.setQueuePaused(orders, false);
+        store.setQueuePaused(orders, false);
+
+        assertThat(store.pausedQueues()).contains(mail).doesNotContain(orders);
+    }
+
+    @Test
+    void recordsOnePauseOfAQueueThatEightInstancesPauseAtOnce() {
+        String queue = id("busy");
+
+        runConcurrently(8, thread -> store.setQueuePaused(queue, true));
+
+        assertThat(store.pausedQueues()).containsOnlyOnce(queue);
     }
 
     // ---------------------------------------------------------------- schedule ticks

@@ -37,6 +37,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.hibernate.Session;
 
 /**
@@ -76,6 +78,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter";
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
+    private static final int MAX_QUEUE_NAME = 200;
     private static final int MAX_EVENT_TYPE = 32;
     private static final int MAX_ZONE = 64;
 
@@ -91,6 +94,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String history;
     private final String ticks;
     private final String leases;
+    private final String pauses;
 
     JpaSchedulingStoreImpl(Transactions transactions, GroupCommit commits, Database database,
                            JpaStoreOptions options, JpaFlowStoreImpl runStore) {
@@ -107,6 +111,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
         this.leases = tables + "step_lease";
+        this.pauses = tables + "queue_pause";
     }
 
     // ------------------------------------------------------------------ awaits
@@ -519,6 +524,52 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
             return removed;
+        });
+    }
+
+    // ------------------------------------------------------------------ queue pauses
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused) {
+        Objects.requireNonNull(queue, "queue");
+        if (queue.isEmpty() || queue.length() > MAX_QUEUE_NAME) {
+            throw new IllegalArgumentException("NVENT-0328 a queue name must be 1 to " + MAX_QUEUE_NAME
+                    + " characters to be paused, was " + queue.length());
+        }
+        write("pause of queue '" + queue + "'", connection -> {
+            if (!paused) {
+                try (PreparedStatement delete = connection.prepareStatement("delete from " + pauses
+                        + " where queue_name = ?")) {
+                    delete.setString(1, queue);
+                    return delete.executeUpdate();
+                }
+            }
+            String insert = "insert into " + pauses + " (queue_name, paused_at) values (?, current_timestamp)";
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict do nothing" : insert)) {
+                statement.setString(1, queue);
+                return statement.executeUpdate();
+            } catch (SQLException e) {
+                // Not PostgreSQL: paused already (only this statement failed).
+                if (isDuplicateKey(e)) {
+                    return 0;
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return read(connection -> {
+            Set<String> paused = new TreeSet<>();
+            try (PreparedStatement select = connection.prepareStatement("select queue_name from " + pauses);
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    paused.add(rows.getString(1));
+                }
+            }
+            return paused;
         });
     }
 

@@ -155,6 +155,7 @@ public class EngineBean {
                 queueAdapter, config.get("nvent.stream.adapter", "memory"),
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
+        followRecordedPauses(started);
         started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
                 defaultConcurrency, 1), queueName -> QueueRateLimits.of(config, queueName));
         triggers.start();
@@ -162,6 +163,20 @@ public class EngineBean {
                 config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
         long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
         sweep = maintenance.scheduleOn(executor, Duration.ofMillis(pollMs));
+    }
+
+    /**
+     * Applies the queue pauses recorded in the store before any worker starts, so that a restart
+     * does not run what an operator paused. A store that is away only delays it: the maintenance
+     * sweep applies them once it can read them.
+     */
+    private static void followRecordedPauses(FlowEngine started) {
+        try {
+            started.queuePauses().follow();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0514 could not read the recorded queue pauses at start; "
+                    + "queues run until the sweep reads them: " + e);
+        }
     }
 
     /**

@@ -108,6 +108,7 @@ public final class FlowEngine implements FlowService {
     private final FlowStore store;
     private final SchedulingStore scheduling;
     private final JobQueue queue;
+    private final QueuePauses queuePauses;
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
@@ -152,6 +153,7 @@ public final class FlowEngine implements FlowService {
         this.store = store;
         this.scheduling = scheduling;
         this.queue = queue;
+        this.queuePauses = new QueuePauses(queue, scheduling);
         this.stream = stream;
         this.json = json;
         this.clock = clock;
@@ -207,6 +209,11 @@ public final class FlowEngine implements FlowService {
     /** Connects the triggers that fire on named events. */
     void useEventTriggers(EventTriggers triggers) {
         this.eventTriggers = triggers;
+    }
+
+    /** Pauses and resumes of queues, recorded for every instance. */
+    public QueuePauses queuePauses() {
+        return queuePauses;
     }
 
     public FlowRegistry registry() {

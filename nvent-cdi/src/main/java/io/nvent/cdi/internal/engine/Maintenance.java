@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * overdue ones (also those registered on instances that have since died), renews this
  * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
  * when an instance died, purges expired run state, picks up trigger changes made on other
- * instances, keeps triggers' histories to their newest entries, and applies the store's retention
+ * instances, follows queue pauses and resumes recorded by other instances, keeps triggers' histories to their newest entries, and applies the store's retention
  * policy. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
@@ -31,6 +31,8 @@ public final class Maintenance {
     /** Pause after the first sweep in which every part failed; it doubles with each such sweep. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** How soon a pause or resume recorded by another instance takes effect here. */
+    static final Duration PAUSE_CHECK = Duration.ofSeconds(1);
 
     private final FlowEngine engine;
     private final TriggerManager triggers;
@@ -43,6 +45,7 @@ public final class Maintenance {
     private Instant lastHistoryTrim = Instant.EPOCH;
     private Instant lastRenewal = Instant.EPOCH;
     private Instant lastLostJobCheck = Instant.EPOCH;
+    private Instant lastPauseCheck = Instant.EPOCH;
     private Map<String, Long> lostJobSuspects = Map.of();
     private int failedSweeps;
     private Instant resumeAfter = Instant.EPOCH;
@@ -97,6 +100,12 @@ public final class Maintenance {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
                 lostJobSuspects = engine.requeueLostSteps(lostJobSuspects, LOST_JOB_SCAN);
                 lastLostJobCheck = now;
+            }
+        });
+        step("queue pauses", now, () -> {
+            if (Duration.between(lastPauseCheck, now).compareTo(PAUSE_CHECK) >= 0) {
+                engine.queuePauses().follow();
+                lastPauseCheck = now;
             }
         });
         step("trigger refresh", now, () -> {

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, List<TriggerEvent>> triggerHistory = new HashMap<>();
     private final Set<TickClaim> claimedTicks = new HashSet<>();
     private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
+    private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -201,5 +203,20 @@ public class MemorySchedulingStore implements SchedulingStore {
     public List<StepLease> expiredLeases(Instant now, int limit) {
         return leases.values().stream().filter(l -> !l.expiresAt().isAfter(now))
                 .sorted(Comparator.comparing(StepLease::expiresAt)).limit(limit).toList();
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused) {
+        Objects.requireNonNull(queue, "queue");
+        if (paused) {
+            pausedQueues.add(queue);
+        } else {
+            pausedQueues.remove(queue);
+        }
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return Set.copyOf(pausedQueues);
     }
 }

@@ -4,6 +4,7 @@ import jakarta.json.spi.JsonProvider;
 import io.nvent.FlowService;
 import io.nvent.RunInfo;
 import io.nvent.StepStatus;
+import io.nvent.cdi.QueueControls;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
@@ -50,6 +51,8 @@ public class QueuesResource {
     FlowService flows;
     @Inject
     JobQueue queue;
+    @Inject
+    QueueControls controls;
 
     @GET
     public String list() {
@@ -71,7 +74,7 @@ public class QueuesResource {
     @Path("{queue}/pause")
     public String pause(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
-        queue.pause(name);
+        controls.pause(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
         return get(name);
     }
@@ -80,7 +83,7 @@ public class QueuesResource {
     @Path("{queue}/resume")
     public String resume(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
-        queue.resume(name);
+        controls.resume(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0742 queue {0} resumed", name);
         return get(name);
     }

@@ -1,0 +1,65 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Queue pauses an operator asks for, kept in the scheduling store so that every instance follows
+ * them and a restart does not undo them: a JMS broker and the in-memory queue keep no pause of their
+ * own beyond one instance's life. Each instance applies what changed in the store since it last
+ * looked (a pause recorded, or one removed), not the store's whole state: a queue adapter that keeps
+ * pauses itself (PostgreSQL) and a pause made there directly are left as they are.
+ */
+public final class QueuePauses {
+
+    private static final System.Logger LOG = System.getLogger(QueuePauses.class.getName());
+
+    private final JobQueue queue;
+    private final SchedulingStore scheduling;
+    /** The pauses recorded when this instance last looked; guarded by {@code this}. */
+    private Set<String> seen = Set.of();
+
+    QueuePauses(JobQueue queue, SchedulingStore scheduling) {
+        this.queue = queue;
+        this.scheduling = scheduling;
+    }
+
+    /** Pauses a queue on this instance and records it for the others and for restarts. */
+    public void pause(String name) {
+        Objects.requireNonNull(name, "name");
+        // Recorded first: a store that is away fails the request before anything changed.
+        scheduling.setQueuePaused(name, true);
+        queue.pause(name);
+    }
+
+    /** Resumes a queue on this instance and removes its recorded pause. */
+    public void resume(String name) {
+        Objects.requireNonNull(name, "name");
+        scheduling.setQueuePaused(name, false);
+        queue.resume(name);
+    }
+
+    /**
+     * Applies the pauses recorded or removed since the last call; the first call (at start, before
+     * any worker runs) applies every recorded pause and resumes nothing.
+     */
+    public synchronized void follow() {
+        Set<String> recorded = scheduling.pausedQueues();
+        for (String name : recorded) {
+            if (!seen.contains(name) && !queue.isPaused(name)) {
+                queue.pause(name);
+                LOG.log(System.Logger.Level.INFO, "NVENT-0512 queue {0} paused: its pause is recorded in the store", name);
+            }
+        }
+        for (String name : seen) {
+            if (!recorded.contains(name) && queue.isPaused(name)) {
+                queue.resume(name);
+                LOG.log(System.Logger.Level.INFO, "NVENT-0513 queue {0} resumed: its recorded pause was removed", name);
+            }
+        }
+        seen = new HashSet<>(recorded);
+    }
+}

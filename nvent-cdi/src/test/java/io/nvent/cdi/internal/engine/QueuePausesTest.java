@@ -1,0 +1,84 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Queue pauses recorded in the store, which every engine sharing it follows, also after a restart. */
+class QueuePausesTest {
+
+    @FlowStep(flow = "mailing", name = "send", role = StepRole.ENTRY)
+    static class Send implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
+    private final SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+    private final FlowStore runs = MemoryAdapters.store();
+
+    private EmbeddedEngine instance() {
+        return EmbeddedEngine.newBuilder().step(new Send()).store(runs).schedulingStore(scheduling)
+                .sweepEvery(Duration.ofMillis(50)).build();
+    }
+
+    @Test
+    void aQueuePausedOnOneInstanceIsPausedOnEveryInstanceSharingTheStoreUntilItIsResumedOnAny() {
+        try (EmbeddedEngine first = instance(); EmbeddedEngine second = instance()) {
+            first.pauseQueue("mailing");
+
+            assertThat(first.queue().isPaused("mailing")).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> second.queue().isPaused("mailing"));
+            String run = second.flows().start("mailing", Map.of());
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> second.flows().run(run).orElseThrow().status() == RunStatus.RUNNING);
+
+            second.resumeQueue("mailing");
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !first.queue().isPaused("mailing"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> second.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aRestartedInstanceKeepsAQueuePausedFromBeforeItsWorkersStart() {
+        try (EmbeddedEngine before = instance()) {
+            before.pauseQueue("mailing");
+        }
+
+        try (EmbeddedEngine after = instance()) {
+            assertThat(after.queue().isPaused("mailing")).isTrue();
+            assertThat(scheduling.pausedQueues()).containsExactly("mailing");
+        }
+    }
+
+    @Test
+    void aPauseMadeOnTheQueueAdapterItselfIsLeftAloneByTheStoresRecord() {
+        MemoryJobQueue queue = (MemoryJobQueue) MemoryAdapters.queue(Clock.systemUTC());
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Send()).schedulingStore(scheduling)
+                .queue(queue).sweepEvery(Duration.ofMillis(50)).build()) {
+            queue.pause("mailing");
+            engine.pauseQueue("other");
+            engine.resumeQueue("other");
+
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> queue.isPaused("mailing"));
+        }
+    }
+}
