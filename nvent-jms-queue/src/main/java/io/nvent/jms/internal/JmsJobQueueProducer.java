@@ -91,7 +91,7 @@ public class JmsJobQueueProducer {
         queue.close();
     }
 
-    private static <T> T lookup(String name, Class<T> type, String key, String fix) {
+    static <T> T lookup(String name, Class<T> type, String key, String fix) {
         try {
             return type.cast(new InitialContext().lookup(name));
         } catch (NamingException | ClassCastException e) {

@@ -1,0 +1,217 @@
+package io.nvent.jms;
+
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.NventException;
+import io.nvent.spi.EventStream;
+import io.nvent.spi.PublishedEvent;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.DeliveryMode;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.Message;
+import jakarta.jms.StreamMessage;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * {@link EventStream} on a JMS topic: every instance's subscribers see every instance's published
+ * events, for clusters that share a broker but not PostgreSQL (whose stream is
+ * {@code nvent.stream.adapter=postgres}).
+ *
+ * <p>{@link #publish} sends the events of one call as one non-persistent message, so they arrive
+ * together and in order; live listeners that miss some (a broker restart) re-read them from the
+ * store, as the SPI allows, so nothing is written to the broker's journal. Each instance keeps one
+ * subscription on a thread of its own and hands each event to its local subscribers on it; local
+ * subscribers too are served through the topic, so every instance sees one order per publisher.
+ * When the subscription breaks it reconnects with backoff.
+ *
+ * <p>A publish inside a JTA transaction, through a managed connection factory, is delivered when
+ * that transaction commits, and not at all if it rolls back.
+ *
+ * @since 0.1
+ */
+public final class JmsEventStream implements EventStream, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(JmsEventStream.class.getName());
+    /** How long one receive blocks; bounds how long {@link #close()} waits for the listener. */
+    private static final long RECEIVE_MILLIS = 500;
+    private static final long MIN_RECONNECT_MILLIS = 100;
+    private static final long MAX_RECONNECT_MILLIS = 5_000;
+    /** How long the constructor waits for the first subscription, so that early events are not missed. */
+    private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(10);
+
+    private final ConnectionFactory factory;
+    private final String topic;
+    private final List<Consumer<PublishedEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final CountDownLatch subscribed = new CountDownLatch(1);
+    private final Thread listener;
+    private volatile boolean closed;
+    private volatile boolean listening;
+
+    /**
+     * A stream on a topic. Subscribes at once, waiting up to ten seconds for the broker.
+     *
+     * @param factory connections to the broker (one is kept for the subscription)
+     * @param threadFactory makes the listener thread
+     * @param topic the topic's name, the same on every instance
+     */
+    public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic) {
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.listener = Objects.requireNonNull(threadFactory, "threadFactory").newThread(this::listen);
+        listener.setName("nvent-event-stream-" + topic);
+        listener.start();
+        try {
+            if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " could not subscribe within "
+                        + SUBSCRIBE_WAIT.toSeconds() + " s; it keeps trying, live views miss events until then");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void publish(String flow, List<HistoryEvent> events) {
+        Objects.requireNonNull(flow, "flow");
+        if (events.isEmpty()) {
+            return;
+        }
+        try (JMSContext context = factory.createContext()) {
+            StreamMessage message = context.createStreamMessage();
+            message.writeString(flow);
+            message.writeInt(events.size());
+            for (HistoryEvent event : events) {
+                write(message, event);
+            }
+            context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT)
+                    .send(context.createTopic(topic), message);
+        } catch (JMSException | JMSRuntimeException e) {
+            throw new NventException("NVENT-0642 could not publish " + events.size() + " event(s) of flow " + flow
+                    + " on topic " + topic + ": " + e, e);
+        }
+    }
+
+    private static void write(StreamMessage message, HistoryEvent event) throws JMSException {
+        message.writeString(event.runId());
+        message.writeLong(event.seq());
+        message.writeString(event.type().wireName());
+        message.writeString(event.step().orElse(null));
+        message.writeInt(event.attempt());
+        message.writeString(event.timestamp().toString());
+        message.writeString(event.data());
+    }
+
+    private static List<PublishedEvent> read(StreamMessage message) throws JMSException {
+        String flow = message.readString();
+        int count = message.readInt();
+        List<PublishedEvent> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String runId = message.readString();
+            long seq = message.readLong();
+            String type = message.readString();
+            Optional<String> step = Optional.ofNullable(message.readString());
+            int attempt = message.readInt();
+            Instant at = Instant.parse(message.readString());
+            String data = message.readString();
+            EventType eventType = EventType.fromWireName(type)
+                    .orElseThrow(() -> new IllegalArgumentException("unknown event type " + type));
+            events.add(new PublishedEvent(flow, new HistoryEvent(runId, seq, eventType, step, attempt, at, data)));
+        }
+        return events;
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<PublishedEvent> subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        subscribers.add(subscriber);
+        return () -> subscribers.remove(subscriber);
+    }
+
+    /** Whether this instance's subscription works right now (for health checks). */
+    public boolean isListening() {
+        return listening;
+    }
+
+    private void listen() {
+        long reconnectMillis = MIN_RECONNECT_MILLIS;
+        while (!closed) {
+            try (JMSContext context = factory.createContext();
+                 JMSConsumer consumer = context.createConsumer(context.createTopic(topic))) {
+                listening = true;
+                subscribed.countDown();
+                reconnectMillis = MIN_RECONNECT_MILLIS;
+                while (!closed) {
+                    Message message = consumer.receive(RECEIVE_MILLIS);
+                    if (message != null) {
+                        deliver(message);
+                    }
+                }
+            } catch (JMSRuntimeException e) {
+                listening = false;
+                if (closed) {
+                    return;
+                }
+                LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " lost its subscription; "
+                        + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
+                try {
+                    Thread.sleep(reconnectMillis);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
+            }
+        }
+        listening = false;
+    }
+
+    private void deliver(Message message) {
+        List<PublishedEvent> events;
+        try {
+            if (!(message instanceof StreamMessage stream)) {
+                throw new IllegalArgumentException("not a stream message");
+            }
+            events = read(stream);
+        } catch (JMSException | RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0643 ignored a malformed message on topic " + topic + ": " + e);
+            return;
+        }
+        for (PublishedEvent event : events) {
+            for (Consumer<PublishedEvent> subscriber : subscribers) {
+                try {
+                    subscriber.accept(event);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "NVENT-0644 an event subscriber failed", e);
+                }
+            }
+        }
+    }
+
+    /** Ends the subscription; waits for the listener thread up to a receive's length. */
+    @Override
+    public void close() {
+        closed = true;
+        subscribers.clear();
+        try {
+            listener.join(RECEIVE_MILLIS * 4);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (listener.isAlive()) {
+            listener.interrupt();
+        }
+    }
+}
