@@ -4,6 +4,7 @@ import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.spi.EventStream;
+import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +55,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     private final ConnectionFactory factory;
     private final String topic;
-    private final List<Consumer<PublishedEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final EventSubscribers subscribers = new EventSubscribers();
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final Thread listener;
     private volatile boolean closed;
@@ -136,9 +136,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     @Override
     public AutoCloseable subscribe(Consumer<PublishedEvent> subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        subscribers.add(subscriber);
-        return () -> subscribers.remove(subscriber);
+        return subscribers.add(subscriber);
     }
 
     /** Whether this instance's subscription works right now (for health checks). */
@@ -189,15 +187,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
             LOG.log(Level.WARNING, "NVENT-0643 ignored a malformed message on topic " + topic + ": " + e);
             return;
         }
-        for (PublishedEvent event : events) {
-            for (Consumer<PublishedEvent> subscriber : subscribers) {
-                try {
-                    subscriber.accept(event);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "NVENT-0644 an event subscriber failed", e);
-                }
-            }
-        }
+        subscribers.deliver(events);
     }
 
     /** Ends the subscription; waits for the listener thread up to a receive's length. */

@@ -6,6 +6,7 @@ import io.nvent.postgres.internal.Jdbc;
 import io.nvent.postgres.internal.NotificationListener;
 import io.nvent.postgres.internal.Schema;
 import io.nvent.spi.EventStream;
+import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -52,7 +52,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
 
     private final DataSource dataSource;
     private final PgStreamOptions options;
-    private final List<Consumer<PublishedEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final EventSubscribers subscribers = new EventSubscribers();
     private final String notifySql;
     private final String storeSql;
     private final String readSql;
@@ -144,9 +144,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
 
     @Override
     public AutoCloseable subscribe(Consumer<PublishedEvent> subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        subscribers.add(subscriber);
-        return () -> subscribers.remove(subscriber);
+        return subscribers.add(subscriber);
     }
 
     /** Whether this instance is listening right now (for health checks). */
@@ -176,15 +174,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                     + e.getMessage());
             return;
         }
-        for (PublishedEvent event : events) {
-            for (Consumer<PublishedEvent> subscriber : subscribers) {
-                try {
-                    subscriber.accept(event);
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "NVENT-0841 an event subscriber failed", e);
-                }
-            }
-        }
+        subscribers.deliver(events);
     }
 
     private void purgeNow() {

@@ -136,6 +136,20 @@ public abstract class EventStreamContractTest {
         assertThat(late).hasSize(1);
     }
 
+    @Test
+    void a_subscriber_that_throws_keeps_no_event_from_the_others() {
+        b.subscribe(event -> {
+            throw new IllegalStateException("a broken live view");
+        });
+        List<PublishedEvent> after = new CopyOnWriteArrayList<>();
+        b.subscribe(after::add);
+
+        a.publish("orders", List.of(event("run-1", 1, "{}"), event("run-1", 2, "{}")));
+
+        await().atMost(PATIENCE).until(() -> after.size() == 2);
+        assertThat(seenOnB).hasSize(2);
+    }
+
     /** An event whose data is about 20 kB of JSON text with escapes and non-ASCII characters. */
     protected static HistoryEvent largeEvent() {
         StringBuilder data = new StringBuilder("{\"text\":\"");
