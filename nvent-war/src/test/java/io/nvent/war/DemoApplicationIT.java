@@ -801,6 +801,7 @@ class DemoApplicationIT {
             assertThat(missing.contentType()).startsWith("application/problem+json");
             assertThat(missing.json().getString("detail"))
                     .isEqualTo("this webhook requires an API key in the header X-API-Key");
+            assertThat(missing.headers().allValues("WWW-Authenticate")).containsExactly("ApiKey header=\"X-API-Key\"");
             Http.Reply wrong = anonymous.post(webhook, body, "X-API-Key", "qa-old-kez");
             assertThat(wrong.status()).isEqualTo(401);
             assertThat(wrong.body()).contains("the X-API-Key header holds no valid API key").doesNotContain("qa-old-kez");
@@ -811,6 +812,8 @@ class DemoApplicationIT {
             String signature = "sha256=" + Http.demoSignature(timestamp + "." + body);
             Http.Reply keyAlone = anonymous.post(bearer, body, "Authorization", "Bearer qa-bearer-key");
             assertThat(keyAlone.status()).as("a key without the signature").isEqualTo(401);
+            assertThat(keyAlone.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge -> assertThat(
+                    challenge).startsWith("Signature scheme=\"nvent\"").contains("X-Nvent-Timestamp X-Nvent-Signature"));
             Http.Reply bareKey = anonymous.post(bearer, body, "Authorization", "qa-bearer-key",
                     "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", signature);
             assertThat(bareKey.status()).as("a signature and the key without Bearer").isEqualTo(401);
@@ -849,6 +852,8 @@ class DemoApplicationIT {
                     "X-GitHub-Delivery", java.util.UUID.randomUUID().toString());
             assertThat(otherBody.status()).isEqualTo(401);
             assertThat(otherBody.json().getString("detail")).isEqualTo("the signature does not match the body");
+            assertThat(otherBody.headers().firstValue("WWW-Authenticate")).contains("Signature scheme=\"github\", "
+                    + "algorithm=\"hmac-sha256\", headers=\"X-Hub-Signature-256\"");
             String timestamp = String.valueOf(Instant.now().getEpochSecond());
             Http.Reply nventSigned = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp,
                     "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
