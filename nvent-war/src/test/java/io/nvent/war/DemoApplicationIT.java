@@ -728,6 +728,10 @@ class DemoApplicationIT {
                     "\"filter\"", "must be a JSON object");
             assertBadBody(http.post("api/nvent/triggers", "{\"name\":\"qa-man-filter\",\"type\":\"manual\","
                     + "\"flows\":[\"inventory-sync\"],\"filter\":{\"region\":\"eu\"}}"), "NVENT-0221");
+            assertBadBody(http.put("api/nvent/triggers/qa-eu", "{\"filter\":{\"region\":\"eu\",\"region\":\"us\"}}"),
+                    "NVENT-0780", "\"filter.region\" twice", "one trigger per value");
+            assertThat(http.get("api/nvent/triggers/qa-eu").json().getJsonObject("filter"))
+                    .as("a refused change changes nothing").hasToString("{\"region\":\"eu\",\"lines\":2}");
             Http.Reply unfiltered = http.put("api/nvent/triggers/qa-eu", "{\"filter\":null}");
             assertThat(unfiltered.status()).as(unfiltered.body()).isEqualTo(200);
             assertThat(unfiltered.json()).doesNotContainKey("filter");
@@ -1185,6 +1189,12 @@ class DemoApplicationIT {
             console.until(() -> console.text(By.id("tf-filter-msg")).contains("must be a JSON object"));
             console.click(By.id("tf-submit"));
             assertThat(console.hash()).as("a filter that is no object is not sent").isEqualTo("#/triggers/on-books-closed/edit");
+            filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            filter.sendKeys("{\"period\": \"2026-11\", \"period\": \"2026-12\"}");
+            console.until(() -> console.text(By.id("tf-filter-msg")).contains("gives a member twice"));
+            console.click(By.id("tf-submit"));
+            assertThat(console.hash()).as("a filter that gives a member twice is not sent")
+                    .isEqualTo("#/triggers/on-books-closed/edit");
             console.screenshot("11c-event-trigger-filter-form");
             console.go("#/triggers");
             console.awaitVisible(By.cssSelector("#triggers-table tr[data-trigger=sync-now]"));

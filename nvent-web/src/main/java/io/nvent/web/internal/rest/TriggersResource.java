@@ -341,7 +341,8 @@ public class TriggersResource {
     }
 
     private static JsonFields fields(String body) {
-        return JsonFields.of(JsonInput.parse(body, "trigger"), "the trigger",
+        return JsonFields.of(JsonInput.parseDefinition(body, "trigger", member -> member.startsWith("filter")
+                ? " (a filter cannot say \"either value\": create one trigger per value)" : ""), "the trigger",
                 "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}").allowOnly(SPEC_FIELDS);
     }
 
