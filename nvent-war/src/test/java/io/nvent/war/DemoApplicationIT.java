@@ -597,6 +597,21 @@ class DemoApplicationIT {
     }
 
     @Test
+    void aWebhookAwaitsUrlStartsWithTheAddressThisServerIsReachedAt() {
+        String run = start("expense", "{\"amount\":5,\"employee\":\"linus\"}");
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                !http.get("api/demo/approvals?runId=" + run).array().isEmpty());
+
+        String url = http.get("api/demo/approvals?runId=" + run).array().getJsonObject(0).getString("url");
+
+        // Arquillian's Payara listens on a random port: the default of nvent.webhooks.base-url follows it.
+        assertThat(url).startsWith(base.toString().replaceFirst("/$", "") + "/api/nvent/awaits/");
+        assertThat(Http.anonymous(base).post(url.substring(base.toString().length()), "{\"approvedBy\":\"it\"}")
+                .status()).isEqualTo(200);
+        http.awaitRun(run, "completed");
+    }
+
+    @Test
     void prometheusScrapesTheMetricsWithTheApisLogin() {
         String run = start("order", "{\"id\":\"M-1\",\"item\":\"atlas\",\"quantity\":1}");
         http.awaitRun(run, "completed");

@@ -6,6 +6,7 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
@@ -74,6 +75,8 @@ public class EngineBean {
     private boolean ownExecutor;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> sweep;
+    /** Whether the web module told the address it is reached at: the context root alone then says less. */
+    private volatile boolean addressSeen;
 
     /** The engine, built on first use. */
     public FlowEngine engine() {
@@ -272,7 +275,10 @@ public class EngineBean {
         return host + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** The configured base URL; unset, this server on its default port (the context root is added at start). */
+    /**
+     * The configured base URL; unset, this server on its default port (the context root is added at
+     * start, the real address at the first request).
+     */
     private String webhookBaseUrl() {
         return config.get("nvent.webhooks.base-url").isPresent()
                 ? stripSlash(config.getHttpUrl("nvent.webhooks.base-url", "")) : DEVELOPMENT_BASE_URL;
@@ -285,13 +291,30 @@ public class EngineBean {
      * Payara after the engine's workers), so it tells the engine.
      */
     void onWebModuleStarted(@Observes WebModuleStarted started) {
-        if (config.get("nvent.webhooks.base-url").isPresent()) {
+        if (config.get("nvent.webhooks.base-url").isPresent() || addressSeen) {
             return;
         }
         String url = DEVELOPMENT_BASE_URL + stripSlash(started.contextPath());
         engine().useWebhookBaseUrl(url);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0119 webhook-await URLs start with {0}; set nvent.webhooks.base-url "
-                + "to the address their callers reach", url);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0119 webhook-await URLs start with {0} until the first request "
+                + "shows the address this server listens on; set nvent.webhooks.base-url to the address their callers "
+                + "reach", url);
+    }
+
+    /**
+     * Unless a base URL is configured, webhook-await URLs follow the address the server listens on,
+     * as the first request to the web module shows it: the server's real port, not 8080.
+     */
+    void onWebModuleAddress(@Observes WebModuleAddress address) {
+        if (config.get("nvent.webhooks.base-url").isPresent()) {
+            return;
+        }
+        addressSeen = true;
+        String url = stripSlash(address.baseUrl());
+        engine().useWebhookBaseUrl(url);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0190 webhook-await URLs start with {0}, the address the first "
+                + "request came in on; in production set nvent.webhooks.base-url to the address their callers reach",
+                url);
     }
 
     private static String stripSlash(String url) {
