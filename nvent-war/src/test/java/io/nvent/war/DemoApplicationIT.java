@@ -597,21 +597,6 @@ class DemoApplicationIT {
     }
 
     @Test
-    void aWebhookAwaitsUrlStartsWithTheAddressThisServerIsReachedAt() {
-        String run = start("expense", "{\"amount\":5,\"employee\":\"linus\"}");
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                !http.get("api/demo/approvals?runId=" + run).array().isEmpty());
-
-        String url = http.get("api/demo/approvals?runId=" + run).array().getJsonObject(0).getString("url");
-
-        // Arquillian's Payara listens on a random port: the default of nvent.webhooks.base-url follows it.
-        assertThat(url).startsWith(base.toString().replaceFirst("/$", "") + "/api/nvent/awaits/");
-        assertThat(Http.anonymous(base).post(url.substring(base.toString().length()), "{\"approvedBy\":\"it\"}")
-                .status()).isEqualTo(200);
-        http.awaitRun(run, "completed");
-    }
-
-    @Test
     void prometheusScrapesTheMetricsWithTheApisLogin() {
         String run = start("order", "{\"id\":\"M-1\",\"item\":\"atlas\",\"quantity\":1}");
         http.awaitRun(run, "completed");
@@ -1289,7 +1274,8 @@ class DemoApplicationIT {
             console.until(() -> console.attribute(By.id("trigger-state"), "data-enabled").equals("false"));
             console.awaitVisible(By.cssSelector("#trigger-history li[data-type='trigger.disabled']"));
             assertThat(http.get("api/nvent/triggers/ui-nightly").json().getBoolean("enabled")).isFalse();
-            assertThat(console.find(By.id("fire-trigger")).isEnabled()).as("a disabled trigger cannot be fired").isFalse();
+            // The page renders again as the trigger's history arrives: ask the element of the moment.
+            console.until(() -> !console.find(By.id("fire-trigger")).isEnabled());   // a disabled trigger cannot be fired
             console.click(By.id("trigger-delete"));
             console.click(By.id("confirm-delete"));
             console.until(() -> console.hash().equals("#/triggers"));
