@@ -8,6 +8,11 @@ import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 
 /** Checks the filter of an event trigger ({@link TriggerSpec#filter()}) and writes it compactly. */
 final class EventFilterText {
@@ -42,6 +47,13 @@ final class EventFilterText {
             // Not the first object alone: {"a":1}, {"a":2} hoped for "either", and got the first.
             throw notAnObject(trigger, "an object followed by more text: " + abbreviated(text.strip()));
         }
+        Optional<String> twice = memberGivenTwice(text);
+        if (twice.isPresent()) {
+            // JSON keeps one of them (which one depends on the parser): the filter would not say what was written.
+            throw new IllegalArgumentException("NVENT-0230 the filter of event trigger '" + trigger + "' gives the "
+                    + "member \"" + twice.get() + "\" twice; give each member once (a filter cannot say \"either "
+                    + "value\": declare one trigger per value)");
+        }
         if (holdsNul(value)) {
             throw new IllegalArgumentException("NVENT-0222 the filter of event trigger '" + trigger
                     + "' holds the character U+0000, which no store keeps and no event payload can carry");
@@ -58,6 +70,56 @@ final class EventFilterText {
             return parser.hasNext();
         } catch (JsonException garbage) {
             return true;
+        }
+    }
+
+    /**
+     * The first member given twice in one object of valid JSON text, by its path from the top
+     * ({@code order.region}, {@code items[1].sku}), or empty if every object names each member once.
+     */
+    private static Optional<String> memberGivenTwice(String text) {
+        Deque<Container> open = new ArrayDeque<>();
+        try (JsonParser parser = Provider.JSON.createParser(new StringReader(text))) {
+            while (parser.hasNext()) {
+                JsonParser.Event event = parser.next();
+                switch (event) {
+                    case START_OBJECT, START_ARRAY -> open.push(new Container(
+                            open.isEmpty() ? "" : open.peek().nextValue(), event == JsonParser.Event.START_ARRAY));
+                    case END_OBJECT, END_ARRAY -> open.pop();
+                    case KEY_NAME -> {
+                        if (!open.peek().member(parser.getString())) {
+                            return Optional.of(open.peek().nextValue());
+                        }
+                    }
+                    default -> open.peek().nextValue();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** An object or array being read, with its path and the members or elements read so far. */
+    private static final class Container {
+        private final String path;
+        private final boolean array;
+        private final Set<String> members = new HashSet<>();
+        private String member;
+        private int elements;
+
+        Container(String path, boolean array) {
+            this.path = path;
+            this.array = array;
+        }
+
+        /** Whether the member is new in this object; it names the next value. */
+        boolean member(String name) {
+            member = name;
+            return members.add(name);
+        }
+
+        /** The path of the value read next in this container. */
+        String nextValue() {
+            return array ? path + "[" + elements++ + "]" : path.isEmpty() ? member : path + "." + member;
         }
     }
 

@@ -61,8 +61,8 @@ public @interface Trigger {
     /**
      * For {@link TriggerType#EVENT}: a JSON object, such as {@code "{\"region\":\"eu\"}"}; the trigger
      * then fires only for events whose payload contains each of its members with an equal value (nested
-     * objects as subsets, numbers by value). Empty for every event. Text that is not a JSON object, or a
-     * filter on another type, fails the deployment.
+     * objects as subsets, numbers by value). Empty for every event. Text that is not a JSON object, one
+     * that gives a member twice in one object, or a filter on another type, fails the deployment.
      *
      * @see TriggerSpec#filter()
      */

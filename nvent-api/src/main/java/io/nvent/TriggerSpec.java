@@ -24,7 +24,9 @@ import java.util.Optional;
  * ({@code {"order":{"region":"eu"}}} matches an order with more members), arrays and other values
  * as whole JSON values, numbers by value ({@code 2} equals {@code 2.0}). A payload that is not an
  * object never matches a filter with members. An event the filter rejects is no fire of the trigger.
- * The filter is kept as compact JSON text (members in the order given).
+ * The filter is kept as compact JSON text (members in the order given). A filter that gives a member
+ * twice in one object ({@code {"region":"eu","region":"us"}}) is refused ({@code NVENT-0230}): JSON
+ * would keep only one of the two values.
  *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires

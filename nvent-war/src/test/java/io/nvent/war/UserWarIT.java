@@ -77,6 +77,12 @@ class UserWarIT {
         String path = java.net.URI.create(url).getPath();
         assertThat(path).as("under the WAR's context root, " + base.getPath())
                 .startsWith(base.getPath() + "api/nvent/awaits/");
+        // Arquillian's Payara listens on a random port: without nvent.webhooks.base-url the URL follows it, not
+        // 8080. The host is the one the first request named (the test's or Arquillian's own, both this machine).
+        assertThat(java.net.URI.create(url)).satisfies(webhook -> {
+            assertThat(webhook.getScheme()).isEqualTo(base.getProtocol());
+            assertThat(webhook.getPort()).as(url).isEqualTo(base.getPort());
+        });
 
         assertThat(http.post(path.substring(base.getPath().length()), "{\"approvedBy\":\"Grace\"}").status())
                 .isEqualTo(200);

@@ -277,4 +277,63 @@ class CdiIntegrationTest {
             System.clearProperty("nvent.stream.adapter");
         }
     }
+
+    @Test
+    void everyInvalidSettingOfTheEngineFailsTheDeploymentAtOnce() {
+        Map<String, String> invalid = Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
+                "nvent.triggers.history.max-entries", "0", "nvent.scheduler.poll-ms", "1");
+        invalid.forEach(System::setProperty);
+        try {
+            Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 4 settings are invalid")
+                    .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0")
+                    .hasStackTraceContaining("nvent.stall.timeout-ms must be at least 1000 ms, was 5 ms")
+                    .hasStackTraceContaining("nvent.triggers.history.max-entries must be at least 1, was 0")
+                    .hasStackTraceContaining("nvent.scheduler.poll-ms must be at least 10, was 1");
+        } finally {
+            invalid.keySet().forEach(System::clearProperty);
+        }
+    }
+
+    @FlowStep(flow = "approval", name = "ask", role = StepRole.ENTRY)
+    @io.nvent.AwaitAfter(type = io.nvent.AwaitType.WEBHOOK)
+    public static class Ask implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "asked";
+        }
+    }
+
+    /** Keeps the webhook URLs of the awaits registered, as an application mailing them would. */
+    @ApplicationScoped
+    public static class AwaitUrls {
+        private final java.util.List<String> urls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        java.util.List<String> urls() {
+            return urls;
+        }
+
+        void registered(@jakarta.enterprise.event.Observes io.nvent.AwaitRegistered await) {
+            await.webhookUrl().ifPresent(urls::add);
+        }
+    }
+
+    @Test
+    void webhookAwaitUrlsFollowTheAddressTheFirstRequestShowsOnceTheWebModuleTellsIt() {
+        try (WeldContainer container = engineWith(Ask.class, AwaitUrls.class).initialize()) {
+            FlowService service = container.select(FlowService.class).get();
+            AwaitUrls registered = container.select(AwaitUrls.class).get();
+            container.getBeanManager().getEvent().fire(new io.nvent.cdi.WebModuleStarted("/shop"));
+            service.start("approval", Map.of());
+            await().until(() -> registered.urls().size() == 1);
+
+            container.getBeanManager().getEvent().fire(new io.nvent.cdi.WebModuleAddress("http://build-host:8181/shop"));
+            container.getBeanManager().getEvent().fire(new io.nvent.cdi.WebModuleStarted("/shop"));
+            service.start("approval", Map.of());
+            await().until(() -> registered.urls().size() == 2);
+
+            assertThat(registered.urls().get(0)).as("before any request").startsWith("http://localhost:8080/shop/api/nvent/awaits/");
+            assertThat(registered.urls().get(1)).startsWith("http://build-host:8181/shop/api/nvent/awaits/");
+        }
+    }
 }

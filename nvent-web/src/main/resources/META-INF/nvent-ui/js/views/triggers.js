@@ -125,6 +125,18 @@ function filterText(filter) {
   return JSON.stringify(filter);
 }
 
+/**
+ * Whether valid JSON text gives a member twice in one object, which JSON.parse would merge silently (the
+ * server refuses it, NVENT-0780): in valid JSON a string followed by ':' is a member name, so such text
+ * names more members than the value has.
+ */
+function givesAMemberTwice(text, value) {
+  const members = (v) => v !== null && typeof v === 'object'
+    ? (Array.isArray(v) ? 0 : Object.keys(v).length) + Object.values(v).reduce((n, x) => n + members(x), 0) : 0;
+  // Every string in turn (outside strings valid JSON has no quotes), counting those followed by ':'.
+  return [...text.matchAll(/"(?:[^"\\]|\\.)*"(\s*:)?/g)].filter((m) => m[1]).length !== members(value);
+}
+
 /** "where {…}" after an event name: the filter that payloads must contain, for lists and history. */
 function filterNote(filter) {
   return filter ? [h('span', { class: 'muted small' }, ' where '), h('code', { class: 'filter', title: 'fires only for events whose payload contains this' }, filterText(filter))] : null;
@@ -695,22 +707,26 @@ function triggerForm(ctx, existing) {
     return ok;
   };
 
-  /** The filter the form gives: undefined while it is no JSON object, null when empty. */
+  /** The filter the form gives: undefined while it is no JSON object or gives a member twice, null when empty. */
   const filterGiven = () => {
     const text = filterEditor.value();
     if (text === '') return null;
     try {
       const value = JSON.parse(text);
-      return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+      return value !== null && typeof value === 'object' && !Array.isArray(value) && !givesAMemberTwice(text, value)
+        ? value : undefined;
     } catch (e) {
       return undefined;
     }
   };
-  /** Valid JSON that is no object (an array, a string) is no filter either. */
+  /** Valid JSON that is no object (an array, a string), or gives a member twice, is no filter either. */
   const markNoObject = () => {
     if (filterGiven() !== undefined) return;
+    const value = JSON.parse(filterEditor.value());
     filterEditor.msg.className = 'field-msg bad';
-    fill(filterEditor.msg, 'The filter must be a JSON object, like {"region": "eu"}');
+    fill(filterEditor.msg, value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? 'The filter gives a member twice in one object; give each once (for either of two values, create one trigger per value)'
+      : 'The filter must be a JSON object, like {"region": "eu"}');
     filterEditor.input.classList.add('invalid');
     filterEditor.input.setAttribute('aria-invalid', 'true');
   };

@@ -6,6 +6,7 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
@@ -14,6 +15,7 @@ import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.SchedulingStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -74,6 +76,14 @@ public class EngineBean {
     private boolean ownExecutor;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> sweep;
+    /** Settings read with the others when the engine is built, used when it starts. */
+    private boolean enabled;
+    private java.util.Map<String, Integer> queueConcurrency;
+    private java.util.Map<String, Optional<RateLimit>> queueRateLimits;
+    private Duration triggerRefresh;
+    private Duration sweepInterval;
+    /** Whether the web module told the address it is reached at: the context root alone then says less. */
+    private volatile boolean addressSeen;
 
     /** The engine, built on first use. */
     public FlowEngine engine() {
@@ -96,43 +106,56 @@ public class EngineBean {
     }
 
     private void build() {
+        // Every invalid value is reported at once (NVENT-0191), so a user fixes them in one redeploy.
+        SettingsReading read = new SettingsReading(config);
         StepDefaults defaults = new StepDefaults(
-                config.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
-                config.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
-                config.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
-                config.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
-                config.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
-                config.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
+                read.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
+                read.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
+                read.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
+                read.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
+                read.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
+                read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
-        Json json = new Json(config.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES));
-        Duration leaseDuration = config.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), MIN_LEASE);
-        Duration startWriteDelay = config.getMillis("nvent.step.start-write-delay-ms",
+        Json json = new Json(read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES));
+        Duration leaseDuration = read.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), MIN_LEASE);
+        Duration startWriteDelay = read.getMillis("nvent.step.start-write-delay-ms",
                 EngineSettings.DEFAULT_START_WRITE_DELAY);
         if (!startWriteDelay.isZero() && startWriteDelay.compareTo(leaseDuration) >= 0) {
-            throw new IllegalArgumentException("NVENT-0001 configuration key nvent.step.start-write-delay-ms ("
-                    + startWriteDelay.toMillis() + " ms) must be 0 or shorter than nvent.stall.timeout-ms ("
-                    + leaseDuration.toMillis() + " ms)");
+            read.invalid("NVENT-0001 configuration key nvent.step.start-write-delay-ms (" + startWriteDelay.toMillis()
+                    + " ms) must be 0 or shorter than nvent.stall.timeout-ms (" + leaseDuration.toMillis() + " ms)");
         }
-        EngineSettings settings = new EngineSettings(
-                config.get("nvent.instance-id", defaultInstanceId()),
-                webhookBaseUrl(),
-                leaseDuration,
-                config.getBoolean("nvent.stall.recover", true),
-                startWriteDelay,
-                config.getBoolean("nvent.step.continue-in-worker", true),
-                StateCleanup.of(config.get("nvent.store.state.cleanup.strategy", "never"),
-                        config.getMillis("nvent.store.state.cleanup.ttl-ms", StateCleanup.DEFAULT_TTL)));
+        String webhookBaseUrl = read.valid(this::webhookBaseUrl, DEVELOPMENT_BASE_URL);
+        boolean recoverStalled = read.getBoolean("nvent.stall.recover", true);
+        boolean continueInWorker = read.getBoolean("nvent.step.continue-in-worker", true);
+        StateCleanup stateCleanup = read.valid(() -> StateCleanup.of(read.get("nvent.store.state.cleanup.strategy",
+                "never"), read.getMillis("nvent.store.state.cleanup.ttl-ms", StateCleanup.DEFAULT_TTL)),
+                StateCleanup.of("never", StateCleanup.DEFAULT_TTL));
+        TriggerHistoryLimits historyLimits = TriggerHistoryLimits.DEFAULTS
+                .withMaxEntries(read.getInt("nvent.triggers.history.max-entries",
+                        TriggerHistoryLimits.DEFAULTS.maxEntries(), 1))
+                .withMaxPayloadBytes(read.getInt("nvent.triggers.history.max-payload-bytes",
+                        TriggerHistoryLimits.DEFAULTS.maxPayloadBytes()));
+        // Read here, not at start, so that they are reported with the others.
+        enabled = read.getBoolean("nvent.engine.enabled", true);
+        int defaultConcurrency = read.getInt("nvent.queue.concurrency", 4, 1);
+        queueConcurrency = new java.util.TreeMap<>();
+        registry.queues().forEach(queueName -> queueConcurrency.put(queueName,
+                read.getInt("nvent.queue." + queueName + ".concurrency", defaultConcurrency, 1)));
+        queueRateLimits = new java.util.TreeMap<>();
+        registry.queues().forEach(queueName -> queueRateLimits.put(queueName,
+                read.valid(() -> QueueRateLimits.of(config, queueName), Optional.empty())));
+        triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
+        sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
+        read.failIfInvalid();
+        EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
+                leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup);
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 beanClass -> inRequestContext(beanManager.createInstance().select(beanClass).get()),
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(executor);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
-                TriggerHistoryLimits.DEFAULTS
-                        .withMaxEntries(config.getInt("nvent.triggers.history.max-entries",
-                                TriggerHistoryLimits.DEFAULTS.maxEntries()))
-                        .withMaxPayloadBytes(config.getInt("nvent.triggers.history.max-payload-bytes",
-                                TriggerHistoryLimits.DEFAULTS.maxPayloadBytes())));
+                historyLimits);
         engine = built;
     }
 
@@ -142,13 +165,12 @@ public class EngineBean {
         // data source would then fail every publish instead of the deployment, as the store's and
         // the queue's do. Publishing nothing creates it now.
         stream.publish("", java.util.List.of());
-        if (!config.getBoolean("nvent.engine.enabled", true)) {
+        FlowEngine started = engine();
+        if (!enabled) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
-            engine().healthMonitor().disabled();
+            started.healthMonitor().disabled();
             return;
         }
-        int defaultConcurrency = config.getInt("nvent.queue.concurrency", 4, 1);
-        FlowEngine started = engine();
         String storeAdapter = config.get("nvent.store.adapter", "memory");
         String queueAdapter = config.get("nvent.queue.adapter", "memory");
         LOG.log(System.Logger.Level.INFO, "NVENT-0118 adapters: store {0}, queue {1}, stream {2}{3}", storeAdapter,
@@ -156,13 +178,10 @@ public class EngineBean {
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
         followRecordedPauses(started);
-        started.startWorkers(queueName -> config.getInt("nvent.queue." + queueName + ".concurrency",
-                defaultConcurrency, 1), queueName -> QueueRateLimits.of(config, queueName));
+        started.startWorkers(queueConcurrency::get, queueRateLimits::get);
         triggers.start();
-        Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock,
-                config.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100)));
-        long pollMs = config.getLong("nvent.scheduler.poll-ms", 500, 10);
-        sweep = maintenance.scheduleOn(executor, Duration.ofMillis(pollMs));
+        Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
+        sweep = maintenance.scheduleOn(executor, sweepInterval);
     }
 
     /**
@@ -287,7 +306,10 @@ public class EngineBean {
         return host + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** The configured base URL; unset, this server on its default port (the context root is added at start). */
+    /**
+     * The configured base URL; unset, this server on its default port (the context root is added at
+     * start, the real address at the first request).
+     */
     private String webhookBaseUrl() {
         return config.get("nvent.webhooks.base-url").isPresent()
                 ? stripSlash(config.getHttpUrl("nvent.webhooks.base-url", "")) : DEVELOPMENT_BASE_URL;
@@ -300,13 +322,30 @@ public class EngineBean {
      * Payara after the engine's workers), so it tells the engine.
      */
     void onWebModuleStarted(@Observes WebModuleStarted started) {
-        if (config.get("nvent.webhooks.base-url").isPresent()) {
+        if (config.get("nvent.webhooks.base-url").isPresent() || addressSeen) {
             return;
         }
         String url = DEVELOPMENT_BASE_URL + stripSlash(started.contextPath());
         engine().useWebhookBaseUrl(url);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0119 webhook-await URLs start with {0}; set nvent.webhooks.base-url "
-                + "to the address their callers reach", url);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0119 webhook-await URLs start with {0} until the first request "
+                + "shows the address this server listens on; set nvent.webhooks.base-url to the address their callers "
+                + "reach", url);
+    }
+
+    /**
+     * Unless a base URL is configured, webhook-await URLs follow the address the server listens on,
+     * as the first request to the web module shows it: the server's real port, not 8080.
+     */
+    void onWebModuleAddress(@Observes WebModuleAddress address) {
+        if (config.get("nvent.webhooks.base-url").isPresent()) {
+            return;
+        }
+        addressSeen = true;
+        String url = stripSlash(address.baseUrl());
+        engine().useWebhookBaseUrl(url);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0190 webhook-await URLs start with {0}, the address the first "
+                + "request came in on; in production set nvent.webhooks.base-url to the address their callers reach",
+                url);
     }
 
     private static String stripSlash(String url) {

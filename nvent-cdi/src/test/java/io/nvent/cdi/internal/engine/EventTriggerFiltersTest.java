@@ -159,4 +159,23 @@ class EventTriggerFiltersTest {
                         + "triggers only");
         assertThat(event.filter(null).build().filter()).isEmpty();
     }
+
+    @Test
+    void aFilterThatGivesAMemberTwiceInOneObjectIsRefusedNamingIt() {
+        TriggerSpec.Builder event = TriggerSpec.newBuilder("eu-orders", TriggerType.EVENT).event("order.placed")
+                .flow("ship");
+
+        assertThatThrownBy(() -> event.filter("{\"region\":\"eu\",\"region\":\"us\"}").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0230 the filter of event trigger 'eu-orders' gives the member \"region\" twice; "
+                        + "give each member once (a filter cannot say \"either value\": declare one trigger per value)");
+        assertThatThrownBy(() -> event.filter("{\"order\":{\"region\":\"eu\",\"n\":1,\"region\":\"eu\"}}").build())
+                .hasMessageContaining("NVENT-0230", "\"order.region\" twice");
+        assertThatThrownBy(() -> event.filter("{\"items\":[{\"sku\":1},{\"sku\":2,\"sku\":3}]}").build())
+                .hasMessageContaining("NVENT-0230", "\"items[1].sku\" twice");
+        assertThat(event.filter("{\"a\":{\"region\":1},\"b\":[{\"region\":2},{\"region\":3}],\"region\":4}")
+                .build().filter()).as("the same name in different objects").isPresent();
+        assertThat(event.filter("{\"region\":\"eu\"}").build().toBuilder().build().filter())
+                .as("a built filter builds again").hasValue("{\"region\":\"eu\"}");
+    }
 }

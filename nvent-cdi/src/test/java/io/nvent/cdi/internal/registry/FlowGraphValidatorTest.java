@@ -242,6 +242,8 @@ class FlowGraphValidatorTest {
     @Trigger(name = "by-hand", type = TriggerType.MANUAL, filter = "{\"region\":\"eu\"}")
     @Trigger(name = "a-list", type = TriggerType.EVENT, event = "order.placed", filter = "[\"eu\"]")
     @Trigger(name = "broken", type = TriggerType.EVENT, event = "order.placed", filter = "{region: eu}")
+    @Trigger(name = "either", type = TriggerType.EVENT, event = "order.placed",
+            filter = "{\"region\":\"eu\",\"region\":\"us\"}")
     @Trigger(name = "fine", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
     static class BadFilters implements Step<Object, Void> {
         public Void execute(Object input, StepContext ctx) {
@@ -259,13 +261,14 @@ class FlowGraphValidatorTest {
 
     @Test
     void aFilterThatIsNoJsonObjectOrOnAnotherTypeThanEventFailsDeploymentNamingTheClass() {
-        assertThat(problemsOf(BadFilters.class)).hasSize(3).allSatisfy(p -> assertThat(p)
+        assertThat(problemsOf(BadFilters.class)).hasSize(4).allSatisfy(p -> assertThat(p)
                 .contains("NVENT-0101", BadFilters.class.getName())).satisfiesExactly(
                         p -> assertThat(p).contains("@Trigger 'by-hand'",
                                 "filter = \"{\"region\":\"eu\"}\" belongs to EVENT triggers only; this one is MANUAL"),
                         p -> assertThat(p).contains("@Trigger 'a-list'", "NVENT-0220", "must be a JSON object",
                                 "was [\"eu\"]"),
-                        p -> assertThat(p).contains("@Trigger 'broken'", "NVENT-0220", "not valid JSON"));
+                        p -> assertThat(p).contains("@Trigger 'broken'", "NVENT-0220", "not valid JSON"),
+                        p -> assertThat(p).contains("@Trigger 'either'", "NVENT-0230", "the member \"region\" twice"));
     }
 
     @Test

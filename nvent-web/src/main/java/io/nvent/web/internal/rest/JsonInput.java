@@ -6,11 +6,16 @@ import jakarta.json.JsonException;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonLocation;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,6 +51,60 @@ public final class JsonInput {
             // Parsson reports nesting beyond its limit with a plain RuntimeException; it is still bad input.
             throw new InvalidPayloadException(what + " cannot be read as JSON: it is nested too deeply", e);
         }
+    }
+
+    /**
+     * Reads a request body that defines something (a trigger), refusing one that gives a member twice
+     * in one object: the parser would keep one of the values and the other would be lost unnoticed.
+     *
+     * @param what what the body is, for the message ("trigger")
+     * @param hint what to say after the member, e.g. how to do what two values may have meant
+     * @throws InvalidPayloadException if it is not JSON
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     */
+    static JsonValue parseDefinition(String body, String what, Function<String, String> hint) {
+        JsonValue value = parse(body, what);
+        Optional<String> twice = memberGivenTwice(body);
+        if (twice.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0780 the " + what + " gives the member \"" + twice.get()
+                    + "\" twice; give each member once" + hint.apply(twice.get()));
+        }
+        return value;
+    }
+
+    /**
+     * The first member given twice in one object of valid JSON text, by its path from the top
+     * ({@code filter.region}, {@code flows[1].name}). nvent-api checks a trigger's filter text alike
+     * ({@code NVENT-0230}); it cannot share its check, having no internal package.
+     */
+    static Optional<String> memberGivenTwice(String text) {
+        try (JsonParser parser = JSON.createParser(new StringReader(text))) {
+            return memberGivenTwice(parser, parser.next(), "");
+        }
+    }
+
+    private static Optional<String> memberGivenTwice(JsonParser parser, JsonParser.Event start, String path) {
+        if (start == JsonParser.Event.START_OBJECT) {
+            Set<String> members = new HashSet<>();
+            while (parser.next() != JsonParser.Event.END_OBJECT) {
+                String member = parser.getString();
+                String at = path.isEmpty() ? member : path + "." + member;
+                Optional<String> twice = members.add(member) ? memberGivenTwice(parser, parser.next(), at)
+                        : Optional.of(at);
+                if (twice.isPresent()) {
+                    return twice;
+                }
+            }
+        } else if (start == JsonParser.Event.START_ARRAY) {
+            int index = 0;
+            for (JsonParser.Event next = parser.next(); next != JsonParser.Event.END_ARRAY; next = parser.next()) {
+                Optional<String> twice = memberGivenTwice(parser, next, path + "[" + index++ + "]");
+                if (twice.isPresent()) {
+                    return twice;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -231,10 +231,7 @@ public class TriggersResource {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
                     Optional.ofNullable(headers.getHeaderString(protection.apiKeyHeader())));
             if (refusal.isPresent()) {
-                Response refused = refused(trigger, "Invalid API key", refusal.get(), now);
-                // RFC 9110: a 401 names the scheme the caller must use.
-                return protection.bearer() ? Response.fromResponse(refused).header("WWW-Authenticate", "Bearer")
-                        .build() : refused;
+                return refused(trigger, "Invalid API key", refusal.get(), protection.apiKeyChallenge(), now);
             }
         }
         if (!protection.signed()) {
@@ -251,14 +248,14 @@ public class TriggersResource {
                     + "server; its operator finds the reason in the server's log");
         }
         if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
-            return githubDelivery(info, protection.secret().get(), headers, body, idempotencyKey, now);
+            return githubDelivery(info, protection, headers, body, idempotencyKey, now);
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
         WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
-            return refused(trigger, "Invalid signature", refused.problem(), now);
+            return refused(trigger, "Invalid signature", refused.problem(), protection.signatureChallenge(), now);
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
@@ -286,23 +283,27 @@ public class TriggersResource {
      * redelivery from a new call. GitHub's delivery id, the same when GitHub delivers again, is the
      * idempotency key unless the request has one.
      */
-    private Response githubDelivery(TriggerInfo info, String secret, HttpHeaders headers, byte[] body,
+    private Response githubDelivery(TriggerInfo info, WebhookProtection protection, HttpHeaders headers, byte[] body,
                                     String idempotencyKey, Instant now) {
         String trigger = info.spec().name();
-        Optional<String> refusal = WebhookSignature.checkGithub(secret,
+        Optional<String> refusal = WebhookSignature.checkGithub(protection.secret().get(),
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
         if (refusal.isPresent()) {
-            return refused(trigger, "Invalid signature", refusal.get(), now);
+            return refused(trigger, "Invalid signature", refusal.get(), protection.signatureChallenge(), now);
         }
         requireEnabled(info);
         String delivery = headers.getHeaderString(GITHUB_DELIVERY);
         return fire(trigger, body, StartRequests.startOptions(idempotencyKey == null ? delivery : idempotencyKey));
     }
 
-    /** A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or secret. */
-    private Response refused(String trigger, String title, String reason, Instant now) {
+    /**
+     * A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or
+     * secret. RFC 9110: every 401 names in {@code WWW-Authenticate} how the caller must authenticate.
+     */
+    private Response refused(String trigger, String title, String reason, String challenge, Instant now) {
         refusedCalls.refused(trigger, reason, now).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-        return Problems.of(401, title, reason);
+        return Response.fromResponse(Problems.of(401, title, reason)).header(HttpHeaders.WWW_AUTHENTICATE, challenge)
+                .build();
     }
 
     private static void requireEnabled(TriggerInfo info) {
@@ -340,7 +341,8 @@ public class TriggersResource {
     }
 
     private static JsonFields fields(String body) {
-        return JsonFields.of(JsonInput.parse(body, "trigger"), "the trigger",
+        return JsonFields.of(JsonInput.parseDefinition(body, "trigger", member -> member.startsWith("filter")
+                ? " (a filter cannot say \"either value\": create one trigger per value)" : ""), "the trigger",
                 "{\"name\":\"…\",\"type\":\"manual\",\"flows\":[\"…\"]}").allowOnly(SPEC_FIELDS);
     }
 

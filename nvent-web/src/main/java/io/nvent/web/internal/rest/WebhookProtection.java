@@ -85,6 +85,27 @@ public record WebhookProtection(Optional<String> secret, String signatureScheme,
         return apiKeyHeader.equalsIgnoreCase(AUTHORIZATION);
     }
 
+    /**
+     * The {@code WWW-Authenticate} challenge of a 401 for a missing or wrong API key (RFC 9110
+     * requires one on every 401): {@code Bearer} when the key travels in {@code Authorization},
+     * else {@code ApiKey header="<header>"}.
+     */
+    String apiKeyChallenge() {
+        return bearer() ? "Bearer" : "ApiKey header=\"" + apiKeyHeader + "\"";
+    }
+
+    /**
+     * The {@code WWW-Authenticate} challenge of a 401 for a missing or bad signature: the scheme
+     * {@code Signature} with the signature scheme, the algorithm and the headers to send, e.g.
+     * {@code Signature scheme="github", algorithm="hmac-sha256", headers="X-Hub-Signature-256"}.
+     */
+    String signatureChallenge() {
+        String headers = scheme().orElse(Scheme.NVENT) == Scheme.GITHUB ? WebhookSignature.GITHUB_SIGNATURE_HEADER
+                : WebhookSignature.TIMESTAMP_HEADER + " " + WebhookSignature.SIGNATURE_HEADER;
+        return "Signature scheme=\"" + signatureScheme + "\", algorithm=\"hmac-sha256\", headers=\"" + headers
+                + "\"";
+    }
+
     @Override
     public String toString() {
         return "WebhookProtection[signed=" + signed() + ", signatureScheme=" + signatureScheme + ", apiKey="

@@ -74,14 +74,18 @@ public final class NventSecurityFilter implements Filter {
         try {
             authenticated = authenticate(request, path);
         } catch (IllegalArgumentException malformed) {
-            problem(response, 400, "Bad credentials header", malformed.getMessage(), false);
+            problem(response, 400, "Bad credentials header", malformed.getMessage());
             return;
         }
         if (authenticated.isEmpty()) {
             boolean tokenWouldDo = !settings.metricsTokens().isEmpty() && path.equals(WebSettings.METRICS_PATH);
+            response.addHeader("WWW-Authenticate", "Basic realm=\"" + settings.realm() + "\", charset=\"UTF-8\"");
+            if (tokenWouldDo) {
+                response.addHeader("WWW-Authenticate", scrapeTokenChallenge(request));
+            }
             problem(response, 401, "Authentication required", "log in with a user holding the role '"
                     + settings.role() + "'" + (tokenWouldDo ? ", or send a scrape token as Authorization: Bearer <token>"
-                    : ""), true);
+                    : ""));
             return;
         }
         Caller caller = authenticated.get();
@@ -89,15 +93,14 @@ public final class NventSecurityFilter implements Filter {
             LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}", caller.name(),
                     settings.role(), path);
             problem(response, 403, "Forbidden", "user '" + caller.name() + "' does not have the role '"
-                    + settings.role() + "'", false);
+                    + settings.role() + "'");
             return;
         }
         boolean changes = !SAFE_METHODS.contains(request.getMethod()) || isWebSocketHandshake(request);
         if (changes && (!sameOrigin(request) || caller.source() == Caller.Source.SESSION
                 && !isWebSocketHandshake(request) && request.getHeader("X-Requested-With") == null)) {
             problem(response, 403, "Cross-site request refused", "browsers may change things and open the stream "
-                    + "only from the console's own origin; cookie-authenticated calls need an X-Requested-With header",
-                    false);
+                    + "only from the console's own origin; cookie-authenticated calls need an X-Requested-With header");
             return;
         }
         chain.doFilter(new CallerRequest(request, caller), res);
@@ -113,6 +116,16 @@ public final class NventSecurityFilter implements Filter {
                 && request.getMethod().equals("GET") && authorization != null
                 && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 && Secrets.matchesAny(authorization.substring(7).trim(), settings.metricsTokens());
+    }
+
+    /**
+     * The second challenge of a 401 for the metrics when scrape tokens are configured (RFC 6750): a
+     * token was sent but is none of them → {@code error="invalid_token"}.
+     */
+    private String scrapeTokenChallenge(HttpServletRequest request) {
+        String authorization = request.getHeader("Authorization");
+        boolean tokenSent = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+        return "Bearer realm=\"" + settings.realm() + "\"" + (tokenSent ? ", error=\"invalid_token\"" : "");
     }
 
     private Optional<Caller> authenticate(HttpServletRequest request, String path) {
@@ -196,11 +209,8 @@ public final class NventSecurityFilter implements Filter {
         }
     }
 
-    private void problem(HttpServletResponse response, int status, String title, String detail, boolean challenge)
+    private static void problem(HttpServletResponse response, int status, String title, String detail)
             throws IOException {
-        if (challenge) {
-            response.setHeader("WWW-Authenticate", "Basic realm=\"" + settings.realm() + "\", charset=\"UTF-8\"");
-        }
         response.setStatus(status);
         response.setContentType("application/problem+json");
         response.setCharacterEncoding("UTF-8");

@@ -29,4 +29,19 @@ class JsonInputTest {
                 .hasMessageEndingWith("input is not valid JSON: it ends too early, expected a string");
         assertThat(JsonInput.parse("{\"a\":[1]}", "input").asJsonObject().getJsonArray("a")).hasSize(1);
     }
+
+    @Test
+    void aDefinitionThatGivesAMemberTwiceInOneObjectIsRefusedNamingItsPath() {
+        assertThatThrownBy(() -> JsonInput.parseDefinition("{\"flows\":[\"a\"],\"flows\":[\"b\"]}", "trigger",
+                member -> " (hint)")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0780 the trigger gives the member \"flows\" twice; give each member once (hint)");
+        assertThat(JsonInput.memberGivenTwice("{\"filter\":{\"region\":\"eu\",\"region\":\"us\"}}"))
+                .contains("filter.region");
+        assertThat(JsonInput.memberGivenTwice("{\"a\":[{\"x\":1},[{\"y\":2,\"y\":2}]]}")).contains("a[1][0].y");
+        assertThat(JsonInput.memberGivenTwice("{\"x\":{\"x\":1},\"y\":[{\"x\":2},{\"x\":3}],\"z\":null}"))
+                .as("the same name in different objects").isEmpty();
+        assertThat(JsonInput.memberGivenTwice("[1, \"x\", true]")).isEmpty();
+        assertThat(JsonInput.parseDefinition("{\"a\":{\"b\":1}}", "trigger", member -> "").asJsonObject())
+                .containsKey("a");
+    }
 }

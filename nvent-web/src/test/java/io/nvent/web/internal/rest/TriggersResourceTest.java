@@ -45,6 +45,17 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aFilterThatGivesAMemberTwiceIsRefusedAndTheTriggerKeepsItsFilter() {
+        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\"}}");
+
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"region\":\"us\"}}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0780 the trigger gives the member \"filter.region\" twice; give each member once (a "
+                        + "filter cannot say \"either value\": create one trigger per value)");
+        assertThat(stored.spec("eu-orders").filter()).hasValue("{\"region\":\"eu\"}");
+    }
+
+    @Test
     void aDeclaredTriggerWhoseTypeWouldChangeIsToBeChangedInTheCode() {
         assertThatThrownBy(() -> resource.update("nightly", "{\"type\":\"manual\"}"))
                 .hasMessageContaining("(schedule → manual)").hasMessageContaining("change it there");

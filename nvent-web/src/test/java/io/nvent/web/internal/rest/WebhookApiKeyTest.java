@@ -45,6 +45,21 @@ class WebhookApiKeyTest {
     }
 
     @Test
+    void aRefusalChallengesForTheKeyInItsHeaderOrAsABearerToken() {
+        assertThat(TWO_KEYS.apiKeyChallenge()).isEqualTo("ApiKey header=\"X-API-Key\"");
+        assertThat(BEARER.apiKeyChallenge()).isEqualTo("Bearer");
+    }
+
+    @Test
+    void aRefusedSignatureChallengesForTheHeadersOfItsScheme() {
+        assertThat(new WebhookProtection(Optional.of("s"), "nvent", List.of(), "X-API-Key").signatureChallenge())
+                .isEqualTo("Signature scheme=\"nvent\", algorithm=\"hmac-sha256\", "
+                        + "headers=\"X-Nvent-Timestamp X-Nvent-Signature\"");
+        assertThat(new WebhookProtection(Optional.of("s"), "github", List.of(), "X-API-Key").signatureChallenge())
+                .isEqualTo("Signature scheme=\"github\", algorithm=\"hmac-sha256\", headers=\"X-Hub-Signature-256\"");
+    }
+
+    @Test
     void aProtectionShowsWhichChecksAreOnButNeverTheSecretOrAKey() {
         WebhookProtection both = new WebhookProtection(Optional.of("demo-secret"), "github", List.of("k-1"),
                 "X-API-Key");

@@ -11,13 +11,17 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -44,7 +48,8 @@ class NventSecurityFilterTest {
         Outcome outcome = call("GET", "/api/nvent/flows", Map.of());
 
         assertThat(outcome.status).isEqualTo(401);
-        assertThat(outcome.headers.get("WWW-Authenticate")).startsWith("Basic realm=\"nvent\"");
+        assertThat(outcome.headers.get("WWW-Authenticate")).singleElement(as(InstanceOfAssertFactories.STRING))
+                .startsWith("Basic realm=\"nvent\"");
         assertThat(outcome.body.toString()).contains("\"status\":401");
         assertThat(outcome.passed.get()).isNull();
     }
@@ -76,6 +81,19 @@ class NventSecurityFilterTest {
                 .isEqualTo(401);
         assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", ADMIN)).passed.get())
                 .as("the admin reads them too").isNotNull();
+    }
+
+    @Test
+    void aRefusedScrapeIsChallengedForBothALoginAndAToken() throws Exception {
+        config.put("nvent.security.metrics-tokens", "0123456789abcdef0123");
+
+        assertThat(call("GET", "/api/nvent/metrics", Map.of()).headers.get("WWW-Authenticate"))
+                .containsExactly("Basic realm=\"nvent\", charset=\"UTF-8\"", "Bearer realm=\"nvent\"");
+        assertThat(call("GET", "/api/nvent/metrics", Map.of("Authorization", "Bearer wrong-token-0000000"))
+                .headers.get("WWW-Authenticate")).as("RFC 6750: a token sent but wrong")
+                .contains("Bearer realm=\"nvent\", error=\"invalid_token\"");
+        assertThat(call("GET", "/api/nvent/flows", Map.of()).headers.get("WWW-Authenticate"))
+                .as("a token reads the metrics only").containsExactly("Basic realm=\"nvent\", charset=\"UTF-8\"");
     }
 
     @Test
@@ -142,7 +160,7 @@ class NventSecurityFilterTest {
 
     private static final class Outcome {
         int status = 200;
-        final Map<String, String> headers = new HashMap<>();
+        final Map<String, List<String>> headers = new HashMap<>();
         final StringWriter body = new StringWriter();
         final AtomicReference<ServletRequest> passed = new AtomicReference<>();
     }
@@ -181,7 +199,9 @@ class NventSecurityFilterTest {
                 new Class<?>[] {HttpServletResponse.class}, (p, m, args) -> {
                     switch (m.getName()) {
                         case "setStatus" -> outcome.status = (Integer) args[0];
-                        case "setHeader" -> outcome.headers.put((String) args[0], (String) args[1]);
+                        case "setHeader" -> outcome.headers.put((String) args[0], new ArrayList<>(List.of((String) args[1])));
+                        case "addHeader" -> outcome.headers.computeIfAbsent((String) args[0], h -> new ArrayList<>())
+                                .add((String) args[1]);
                         case "getWriter" -> {
                             return writer;
                         }

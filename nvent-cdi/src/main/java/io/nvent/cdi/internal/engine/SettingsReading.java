@@ -1,0 +1,86 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.cdi.NventConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Reads settings as {@link NventConfig} does, but goes on past an invalid value (taking the
+ * default) and remembers why it is invalid, so that {@link #failIfInvalid()} reports every invalid
+ * value at once: a user then fixes them all in one redeploy, not one per deployment.
+ */
+final class SettingsReading {
+
+    private final NventConfig config;
+    private final List<IllegalArgumentException> problems = new ArrayList<>();
+
+    SettingsReading(NventConfig config) {
+        this.config = config;
+    }
+
+    String get(String key, String defaultValue) {
+        return config.get(key, defaultValue);
+    }
+
+    int getInt(String key, int defaultValue) {
+        return valid(() -> config.getInt(key, defaultValue), defaultValue);
+    }
+
+    int getInt(String key, int defaultValue, int min) {
+        return valid(() -> config.getInt(key, defaultValue, min), defaultValue);
+    }
+
+    long getLong(String key, long defaultValue, long min) {
+        return valid(() -> config.getLong(key, defaultValue, min), defaultValue);
+    }
+
+    boolean getBoolean(String key, boolean defaultValue) {
+        return valid(() -> config.getBoolean(key, defaultValue), defaultValue);
+    }
+
+    Duration getMillis(String key, Duration defaultValue) {
+        return valid(() -> config.getMillis(key, defaultValue), defaultValue);
+    }
+
+    Duration getMillis(String key, Duration defaultValue, Duration min) {
+        return valid(() -> config.getMillis(key, defaultValue, min), defaultValue);
+    }
+
+    /**
+     * What a reading or check gives, or {@code fallback} if it is refused with an
+     * {@link IllegalArgumentException}, whose message is then one of the problems reported.
+     */
+    <T> T valid(Supplier<T> reading, T fallback) {
+        try {
+            return reading.get();
+        } catch (IllegalArgumentException invalid) {
+            problems.add(invalid);
+            return fallback;
+        }
+    }
+
+    /** Remembers a problem that a check across settings found (one value must be below another). */
+    void invalid(String message) {
+        problems.add(new IllegalArgumentException(message));
+    }
+
+    /**
+     * Fails if any value read was invalid: with that value's own exception if it is the only one,
+     * else with {@code NVENT-0191} listing every problem, each with its own message id.
+     */
+    void failIfInvalid() {
+        if (problems.size() == 1) {
+            throw problems.get(0);
+        }
+        if (!problems.isEmpty()) {
+            IllegalArgumentException all = new IllegalArgumentException("NVENT-0191 " + problems.size()
+                    + " settings are invalid; fix them all before deploying again:" + problems.stream()
+                    .map(p -> "\n  - " + p.getMessage()).collect(Collectors.joining()));
+            problems.forEach(all::addSuppressed);
+            throw all;
+        }
+    }
+}

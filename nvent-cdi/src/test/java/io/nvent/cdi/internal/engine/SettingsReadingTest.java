@@ -1,0 +1,56 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.cdi.NventConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Reading the engine's settings goes on past an invalid value, so that all of them are reported at once. */
+class SettingsReadingTest {
+
+    private static SettingsReading of(Map<String, String> values) {
+        return new SettingsReading(new NventConfig(key -> Optional.ofNullable(values.get(key))));
+    }
+
+    @Test
+    void everyInvalidValueIsReportedInOneFailureEachWithItsOwnId() {
+        SettingsReading read = of(Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
+                "nvent.stall.recover", "flase"));
+
+        assertThat(read.getInt("nvent.queue.concurrency", 4, 1)).as("the default in the meantime").isEqualTo(4);
+        assertThat(read.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), Duration.ofSeconds(1)))
+                .isEqualTo(Duration.ofSeconds(60));
+        assertThat(read.getBoolean("nvent.stall.recover", true)).isTrue();
+        assertThat(read.getLong("nvent.scheduler.poll-ms", 500, 10)).isEqualTo(500);
+
+        assertThatThrownBy(read::failIfInvalid).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0191 3 settings are invalid; fix them all before deploying again:"
+                        + "\n  - NVENT-0001 configuration key nvent.queue.concurrency must be at least 1, was 0"
+                        + "\n  - NVENT-0001 configuration key nvent.stall.timeout-ms must be at least 1000 ms, was 5 ms"
+                        + "\n  - NVENT-0001 configuration key nvent.stall.recover has value 'flase', which is neither "
+                        + "true nor false")
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(3));
+    }
+
+    @Test
+    void oneInvalidValueFailsWithItsOwnMessageAndNoneDoesNotFail() {
+        SettingsReading one = of(Map.of("nvent.payload.max-bytes", "12"));
+        one.getInt("nvent.payload.max-bytes", 1024 * 1024, 1024);
+        one.invalid("NVENT-0001 a check across settings");
+
+        SettingsReading fine = of(Map.of("nvent.payload.max-bytes", "2048"));
+        assertThat(fine.getInt("nvent.payload.max-bytes", 1024 * 1024, 1024)).isEqualTo(2048);
+
+        assertThatThrownBy(one::failIfInvalid).hasMessageStartingWith("NVENT-0191 2 settings are invalid");
+        assertThatCode(fine::failIfInvalid).doesNotThrowAnyException();
+        SettingsReading single = of(Map.of("nvent.payload.max-bytes", "12"));
+        single.getInt("nvent.payload.max-bytes", 1024 * 1024, 1024);
+        assertThatThrownBy(single::failIfInvalid)
+                .hasMessage("NVENT-0001 configuration key nvent.payload.max-bytes must be at least 1024, was 12");
+    }
+}
