@@ -1,5 +1,6 @@
 package io.nvent.spi;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -108,6 +109,14 @@ public interface JobQueue {
     /** The rate limit of a queue on this instance, if it has one. */
     default Optional<RateLimit> rateLimit(String queue) {
         return Optional.empty();
+    }
+
+    /**
+     * How long from now until the rate limit lets this instance start the next attempt of a queue:
+     * zero when it allows one now, or the queue has no limit (the default).
+     */
+    default Duration untilRateLimitAllows(String queue) {
+        return Duration.ZERO;
     }
 
     /** Stops starting attempts on a queue. */

@@ -10,6 +10,12 @@ package io.nvent.spi;
  * <p>A sliding log rather than a token bucket: a token bucket lets up to twice its size start within
  * one span (a full bucket, then its refill), which an API quota of "max per span" refuses.
  *
+ * <p>An adapter that hands out jobs some time before their attempts start (a claim before a worker
+ * thread is free, a receive that waits for a message) {@linkplain #reserve reserves} starts, which
+ * count against the limit until they {@linkplain #started start}, at the time they start, or are
+ * {@linkplain #release released}: counting them at the time they were handed out would free them
+ * too early.
+ *
  * @since 0.1
  */
 public final class StartWindow {
@@ -20,6 +26,8 @@ public final class StartWindow {
     private long[] starts;
     private int oldest;
     private int count;
+    /** Starts reserved and neither started nor released yet. */
+    private int pending;
 
     /** An empty window for a limit. */
     public StartWindow(RateLimit limit) {
@@ -33,16 +41,23 @@ public final class StartWindow {
         return limit;
     }
 
-    /** How many attempts may start at {@code now}. */
+    /** How many attempts may start, or be reserved, at {@code now}. */
     public synchronized int free(long now) {
         forgetBefore(now);
-        return limit.max() - count;
+        return Math.max(0, limit.max() - count - pending);
     }
 
-    /** Nanoseconds from {@code now} until an attempt may start: 0 if one may start now. */
+    /**
+     * Nanoseconds from {@code now} until an attempt may start: 0 if one may start now. While
+     * reserved starts alone fill the limit, when they start is not known: then one span.
+     */
     public synchronized long nanosUntilFree(long now) {
         forgetBefore(now);
-        return count < limit.max() ? 0 : starts[oldest] + spanNanos - now;
+        int excess = count + pending - limit.max();
+        if (excess < 0) {
+            return 0;
+        }
+        return excess < count ? starts[(oldest + excess) % starts.length] + spanNanos - now : spanNanos;
     }
 
     /**
@@ -51,8 +66,7 @@ public final class StartWindow {
      * @return how many were recorded, 0 to {@code wanted}
      */
     public synchronized int take(int wanted, long now) {
-        forgetBefore(now);
-        int granted = Math.max(0, Math.min(wanted, limit.max() - count));
+        int granted = Math.min(Math.max(0, wanted), free(now));
         for (int i = 0; i < granted; i++) {
             append(now);
         }
@@ -65,21 +79,26 @@ public final class StartWindow {
     }
 
     /**
-     * Forgets up to {@code unused} of the starts recorded at {@code takenAt}, which did not happen
-     * after all (the caller took them for jobs it did not find). Starts other callers recorded are
-     * kept, whatever their time.
+     * Reserves up to {@code wanted} starts, as many as the limit allows at {@code now}; each then
+     * either {@link #started} or is {@link #release released}.
+     *
+     * @return how many were reserved, 0 to {@code wanted}
      */
-    public synchronized void giveBack(int unused, long takenAt) {
-        int left = unused;
-        for (int i = count - 1; i >= 0 && left > 0; i--) {
-            if (starts[(oldest + i) % starts.length] == takenAt) {
-                for (int j = i; j < count - 1; j++) {
-                    starts[(oldest + j) % starts.length] = starts[(oldest + j + 1) % starts.length];
-                }
-                count--;
-                left--;
-            }
-        }
+    public synchronized int reserve(int wanted, long now) {
+        int granted = Math.min(Math.max(0, wanted), free(now));
+        pending += granted;
+        return granted;
+    }
+
+    /** A reserved start happened at {@code now}. */
+    public synchronized void started(long now) {
+        pending = Math.max(0, pending - 1);
+        append(now);
+    }
+
+    /** Reserved starts that will not happen (no job came, the queue was paused). */
+    public synchronized void release(int unused) {
+        pending -= Math.max(0, Math.min(unused, pending));
     }
 
     private void forgetBefore(long now) {
@@ -89,7 +108,12 @@ public final class StartWindow {
         }
     }
 
+    /** Appends a start; when the log holds max starts already, the oldest no longer matters. */
     private void append(long now) {
+        if (count == limit.max()) {
+            oldest = (oldest + 1) % starts.length;
+            count--;
+        }
         if (count == starts.length) {
             long[] grown = new long[Math.min(limit.max(), starts.length * 2)];
             for (int i = 0; i < count; i++) {
@@ -104,6 +128,6 @@ public final class StartWindow {
 
     @Override
     public synchronized String toString() {
-        return "StartWindow[" + limit + ", " + count + " recorded]";
+        return "StartWindow[" + limit + ", " + count + " recorded, " + pending + " reserved]";
     }
 }

@@ -53,29 +53,41 @@ class StartWindowTest {
     }
 
     @Test
-    void startsGivenBackMayBeTakenAgainAtOnce() {
-        assertThat(threePerSecond.take(3, 0)).isEqualTo(3);
-        threePerSecond.giveBack(2, 0);
+    void aReservedStartCountsUntilItStartsAndThenFromWhenItStarted() {
+        assertThat(threePerSecond.reserve(2, 0)).isEqualTo(2);
+        assertThat(threePerSecond.take(3, 0)).isEqualTo(1);
+        assertThat(threePerSecond.free(5000 * MS)).as("the start taken expired, the reserved ones did not")
+                .isEqualTo(1);
+        assertThat(threePerSecond.reserve(1, 5000 * MS)).isEqualTo(1);
+        assertThat(threePerSecond.nanosUntilFree(5000 * MS)).as("not known while reserved ones fill it")
+                .isEqualTo(1000 * MS);
 
-        assertThat(threePerSecond.take(3, 1 * MS)).isEqualTo(2);
-        assertThat(threePerSecond.nanosUntilFree(2 * MS)).isEqualTo(998 * MS);
+        threePerSecond.started(5000 * MS);
+        threePerSecond.started(5200 * MS);
+        threePerSecond.release(1);
+
+        assertThat(threePerSecond.free(5100 * MS)).isEqualTo(1);
+        assertThat(threePerSecond.take(1, 5300 * MS)).isEqualTo(1);
+        assertThat(threePerSecond.nanosUntilFree(5400 * MS)).as("until the start at 5000").isEqualTo(600 * MS);
     }
 
     @Test
-    void givingBackForgetsOnlyStartsOfTheTimeTheyWereTakenAt() {
-        threePerSecond.take(1, 0);
-        threePerSecond.take(1, 100 * MS);
-        threePerSecond.take(1, 200 * MS);
+    void releasedReservationsFreeTheirStartsAtOnce() {
+        assertThat(threePerSecond.reserve(5, 0)).isEqualTo(3);
+        threePerSecond.release(2);
 
-        threePerSecond.giveBack(1, 100 * MS);
-        threePerSecond.giveBack(1, 150 * MS);
+        assertThat(threePerSecond.free(1 * MS)).isEqualTo(2);
+        threePerSecond.release(9);
+        assertThat(threePerSecond.free(1 * MS)).isEqualTo(3);
+    }
 
-        assertThat(threePerSecond.free(300 * MS)).isEqualTo(1);
-        assertThat(threePerSecond.take(2, 300 * MS)).isEqualTo(1);
-        assertThat(threePerSecond.nanosUntilFree(400 * MS)).as("until the start at 0 is a span old")
-                .isEqualTo(600 * MS);
-        assertThat(threePerSecond.free(1000 * MS)).as("the start at 0 expired").isEqualTo(1);
-        assertThat(threePerSecond.free(1200 * MS)).as("so did the one at 200").isEqualTo(2);
+    @Test
+    void aStartBeyondTheLimitAfterItChangedPushesTheOldestOut() {
+        threePerSecond.take(3, 0);
+        threePerSecond.started(10 * MS);
+
+        assertThat(threePerSecond.free(20 * MS)).isZero();
+        assertThat(threePerSecond.nanosUntilFree(20 * MS)).as("until the second start at 0").isEqualTo(980 * MS);
     }
 
     @Test

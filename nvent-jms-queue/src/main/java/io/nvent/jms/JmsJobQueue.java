@@ -218,6 +218,11 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     @Override
+    public Duration untilRateLimitAllows(String queue) {
+        return control(queue).untilRateLimitAllows();
+    }
+
+    @Override
     public void pause(String queue) {
         control(queue).pause();
     }

@@ -321,6 +321,12 @@ public final class PgJobQueue implements JobQueue {
     }
 
     @Override
+    public Duration untilRateLimitAllows(String queue) {
+        QueueWorker worker = workers.get(queue);
+        return worker == null ? Duration.ZERO : worker.untilRateLimitAllows();
+    }
+
+    @Override
     public void pause(String queue) {
         requireOpen();
         store.setPaused(queue, true, Wakeups.paused(queue, true));

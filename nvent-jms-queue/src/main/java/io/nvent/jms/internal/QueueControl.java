@@ -2,6 +2,7 @@ package io.nvent.jms.internal;
 
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.StartWindow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,14 +22,24 @@ public final class QueueControl {
     /** The starts within the rate limit's span; {@code null} without a limit. */
     private volatile StartWindow startWindow;
 
-    /** A start taken under the rate limit before receiving, given back if no message came. */
-    public record StartReservation(StartWindow window, long takenAt) {
-        static final StartReservation UNLIMITED = new StartReservation(null, 0);
+    /**
+     * A start reserved under the rate limit before receiving: it counts from when its message
+     * arrives, or is given back if none came.
+     */
+    public record StartReservation(StartWindow window) {
+        static final StartReservation UNLIMITED = new StartReservation(null);
 
-        /** Gives the start back: no attempt used it. */
+        /** A message came: the start counts from now. */
+        public void started() {
+            if (window != null) {
+                window.started(System.nanoTime());
+            }
+        }
+
+        /** No message came: the start is given back. */
         public void giveBack() {
             if (window != null) {
-                window.giveBack(1, takenAt);
+                window.release(1);
             }
         }
     }
@@ -74,12 +85,18 @@ public final class QueueControl {
         return Optional.ofNullable(startWindow).map(StartWindow::limit);
     }
 
+    /** How long until the rate limit lets a worker of this node start an attempt; zero without one. */
+    public Duration untilRateLimitAllows() {
+        StartWindow window = startWindow;
+        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilFree(System.nanoTime()));
+    }
+
     public boolean isRateLimited() {
         return startWindow != null;
     }
 
     /**
-     * Takes the start of the attempt a worker is about to receive, waiting while the rate limit
+     * Reserves the start of the attempt a worker is about to receive, waiting while the rate limit
      * allows none; empty when the queue was paused or stopped meanwhile. Taken before receiving, so
      * that only as many workers as may start take messages from the broker: the others' jobs stay
      * in the queue, in its order, for any node.
@@ -106,14 +123,14 @@ public final class QueueControl {
         }
     }
 
-    /** Takes the start of an attempt if the rate limit allows one now. */
+    /** Reserves the start of an attempt if the rate limit allows one now. */
     public Optional<StartReservation> tryReserveStart() {
         StartWindow window = startWindow;
         if (window == null) {
             return Optional.of(StartReservation.UNLIMITED);
         }
-        long now = System.nanoTime();
-        return window.tryTake(now) ? Optional.of(new StartReservation(window, now)) : Optional.empty();
+        return window.reserve(1, System.nanoTime()) == 1 ? Optional.of(new StartReservation(window))
+                : Optional.empty();
     }
 
     /** Blocks while the queue is paused and not stopped. */

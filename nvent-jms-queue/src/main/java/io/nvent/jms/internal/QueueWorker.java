@@ -106,13 +106,14 @@ public final class QueueWorker implements Runnable {
                     if (start.isEmpty()) {
                         continue;
                     }
-                    Message message = consumer().receive(runtime.receiveTimeoutMillis());
+                    Message message = receive(start.get(), runtime.receiveTimeoutMillis());
                     reconnectMillis = MIN_RECONNECT_MILLIS;
                     control.connectionWorks();
                     if (message == null) {
                         start.get().giveBack();
                         continue;
                     }
+                    start.get().started();
                     // Paused while receiving: hold the message, start nothing until resumed.
                     control.awaitResumed();
                     if (control.isStopped()) {
@@ -209,13 +210,24 @@ public final class QueueWorker implements Runnable {
             }
             // Not receiveNoWait: without prefetch (consumer window 0) it answers before the broker
             // could deliver and ends every group after one message.
-            message = consumer.receive(GATHER_WAIT_MILLIS);
+            message = receive(start.get(), GATHER_WAIT_MILLIS);
             if (message == null) {
                 start.get().giveBack();
                 break;
             }
+            start.get().started();
         }
         commit();
+    }
+
+    /** Receives a message for a reserved start, which a failed receive gives back. */
+    private Message receive(QueueControl.StartReservation start, long timeoutMillis) throws JMSException {
+        try {
+            return consumer().receive(timeoutMillis);
+        } catch (JMSException | RuntimeException e) {
+            start.giveBack();
+            throw e;
+        }
     }
 
     /** Commits the open transaction and settles the attempts that ended in it. */

@@ -187,6 +187,12 @@ public final class QueueWorker {
         }
     }
 
+    /** How long until the rate limit lets this worker start an attempt; zero without one. */
+    public Duration untilRateLimitAllows() {
+        StartWindow window = startWindow;
+        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilFree(System.nanoTime()));
+    }
+
     /**
      * The most claimed jobs not yet ended; called holding the lock. Under a rate limit no prefetch: a
      * start is counted when its job is claimed, so a claimed job must start at once.
@@ -205,7 +211,9 @@ public final class QueueWorker {
                 List<Runnable> waiting = new ArrayList<>();
                 workers.getQueue().drainTo(waiting);
                 for (Runnable task : waiting) {
-                    handBack.add(((Run) task).attempt());
+                    Run run = (Run) task;
+                    handBack.add(run.attempt());
+                    releaseStart(run.window());
                 }
             } else {
                 more = true;
@@ -305,7 +313,6 @@ public final class QueueWorker {
             List<Finished> done = List.of();
             List<ContinuedJob> ran = List.of();
             StartWindow window = null;
-            long takenAt = 0;
             lock.lock();
             try {
                 while (true) {
@@ -334,8 +341,7 @@ public final class QueueWorker {
                         limit = claim ? Math.min(capacity() - inFlight, freeStarts) : 0;
                         if (limit > 0 && startWindow != null) {
                             window = startWindow;
-                            takenAt = now;
-                            window.take(limit, now);
+                            window.reserve(limit, now);
                         }
                         break;
                     }
@@ -379,10 +385,10 @@ public final class QueueWorker {
                 handBack(returned);
             } else {
                 long claimedBefore = claimedTotal;
-                round(done, ran, limit, seen, after);
+                round(done, ran, limit, seen, after, window);
                 if (window != null) {
-                    // Starts were taken for the whole limit; the jobs not found start nothing.
-                    window.giveBack(limit - (int) (claimedTotal - claimedBefore), takenAt);
+                    // Starts were reserved for the whole limit; the jobs not found start nothing.
+                    window.release(limit - (int) (claimedTotal - claimedBefore));
                 }
             }
         }
@@ -394,7 +400,8 @@ public final class QueueWorker {
         return !finished.isEmpty() || !continued.isEmpty();
     }
 
-    private void round(List<Finished> done, List<ContinuedJob> ran, int limit, long seen, ClaimedJob after) {
+    private void round(List<Finished> done, List<ContinuedJob> ran, int limit, long seen, ClaimedJob after,
+                       StartWindow window) {
         Instant now = context.clock().instant();
         List<ClaimedJob> claimed;
         long started = System.nanoTime();
@@ -461,7 +468,7 @@ public final class QueueWorker {
         } finally {
             lock.unlock();
         }
-        dispatch(claimed);
+        dispatch(claimed, window);
         if (lookUpDue) {
             lookUpNextDue();
         }
@@ -534,7 +541,12 @@ public final class QueueWorker {
         }
     }
 
-    private void dispatch(List<ClaimedJob> claimed) {
+    /**
+     * Hands claimed jobs to the worker threads.
+     *
+     * @param window where their starts are reserved under the rate limit; {@code null} without one
+     */
+    private void dispatch(List<ClaimedJob> claimed, StartWindow window) {
         if (claimed.isEmpty()) {
             return;
         }
@@ -558,9 +570,10 @@ public final class QueueWorker {
         prepare(ordered, current);
         for (Attempt attempt : claimedAttempts) {
             try {
-                workers.execute(new Run(attempt, current));
+                workers.execute(new Run(attempt, current, window));
             } catch (RejectedExecutionException closing) {
                 // Claimed while shutting down: stop() hands the job back.
+                releaseStart(window);
                 releaseSlot();
             }
         }
@@ -582,16 +595,24 @@ public final class QueueWorker {
     // ---------------------------------------------------------------- attempts
 
     /** A claimed job for a worker thread; a class of its own so a pause can find the ones not started. */
-    private record Run(Attempt attempt, JobHandler handler) implements Runnable {
+    private record Run(Attempt attempt, JobHandler handler, StartWindow window) implements Runnable {
         @Override
         public void run() {
-            attempt.worker().run(attempt, handler);
+            attempt.worker().run(attempt, handler, window);
         }
     }
 
-    private void run(Attempt attempt, JobHandler current) {
+    /** A start reserved under the rate limit that will not happen. */
+    private static void releaseStart(StartWindow window) {
+        if (window != null) {
+            window.release(1);
+        }
+    }
+
+    private void run(Attempt attempt, JobHandler current, StartWindow window) {
         Thread.interrupted();
         if (paused) {
+            releaseStart(window);
             lock.lock();
             try {
                 handBack.add(attempt);
@@ -602,8 +623,14 @@ public final class QueueWorker {
             return;
         }
         if (!attempt.start(Thread.currentThread(), Jdbc.micros(context.clock().instant()))) {
+            releaseStart(window);
             releaseSlot();
             return;
+        }
+        if (window != null) {
+            // Counted from now, not from the claim: a job claimed while the server was still starting
+            // may start long after its claim.
+            window.started(System.nanoTime());
         }
         Optional<JobRequest> next = execute(attempt, current);
         for (int continuations = 1; next.isPresent(); continuations++) {

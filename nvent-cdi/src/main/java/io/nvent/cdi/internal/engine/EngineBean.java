@@ -141,6 +141,10 @@ public class EngineBean {
         queueConcurrency = new java.util.TreeMap<>();
         registry.queues().forEach(queueName -> queueConcurrency.put(queueName,
                 read.getInt("nvent.queue." + queueName + ".concurrency", defaultConcurrency, 1)));
+        read.valid(() -> {
+            QueueRateLimits.checkDefaults(config);
+            return null;
+        }, null);
         queueRateLimits = new java.util.TreeMap<>();
         registry.queues().forEach(queueName -> queueRateLimits.put(queueName,
                 read.valid(() -> QueueRateLimits.of(config, queueName), Optional.empty())));
@@ -161,6 +165,7 @@ public class EngineBean {
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         warnAboutUnknownSettings();
+        warnAboutSettingsOfUnknownQueues(engine().registry().queues());
         // The stream is created on first use, which would be the first event published: a wrong
         // data source would then fail every publish instead of the deployment, as the store's and
         // the queue's do. Publishing nothing creates it now.
@@ -195,6 +200,23 @@ public class EngineBean {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0514 could not read the recorded queue pauses at start; "
                     + "queues run until the sweep reads them: " + e);
+        }
+    }
+
+    /**
+     * A queue's setting for a queue the deployment does not have ({@code nvent.queue.ordr.concurrency})
+     * matches the declared pattern, so {@link #warnAboutUnknownSettings} cannot see it; it does nothing.
+     */
+    private void warnAboutSettingsOfUnknownQueues(java.util.Set<String> queues) {
+        java.util.regex.Pattern perQueue = java.util.regex.Pattern.compile(
+                "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms)");
+        for (String name : config.names()) {
+            java.util.regex.Matcher key = perQueue.matcher(name);
+            if (key.matches() && !queues.contains(key.group(1))) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0515 configuration key " + name + " names queue "
+                        + key.group(1) + ", which this deployment does not have (its queues: " + queues
+                        + "); the key does nothing");
+            }
         }
     }
 

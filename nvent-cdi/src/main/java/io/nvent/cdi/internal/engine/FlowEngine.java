@@ -172,8 +172,9 @@ public final class FlowEngine implements FlowService {
             Optional<RateLimit> limit = rateLimitOfQueue.apply(name);
             if (limit.isPresent()) {
                 queue.limitRate(name, limit);
-                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempts per {2} ms on "
-                        + "this instance", name, limit.get().max(), limit.get().per().toMillis());
+                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempt(s) per {2} ms on "
+                        + "this instance", name, String.valueOf(limit.get().max()),
+                        String.valueOf(limit.get().per().toMillis()));
             }
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }

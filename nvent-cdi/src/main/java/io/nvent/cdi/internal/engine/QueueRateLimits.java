@@ -15,6 +15,7 @@ final class QueueRateLimits {
 
     static final Duration DEFAULT_SPAN = Duration.ofSeconds(1);
     private static final String DEFAULT_PREFIX = "nvent.queue.limiter.";
+    private static final Duration LONGEST_SPAN = Duration.ofDays(1);
 
     private QueueRateLimits() {
     }
@@ -26,23 +27,40 @@ final class QueueRateLimits {
      */
     static Optional<RateLimit> of(NventConfig config, String queue) {
         String own = "nvent.queue." + queue + ".limiter.";
-        String maxKey = config.get(own + "max").isPresent() ? own + "max" : DEFAULT_PREFIX + "max";
-        String spanKey = config.get(own + "duration-ms").isPresent() ? own + "duration-ms" : DEFAULT_PREFIX + "duration-ms";
+        boolean ownMax = config.get(own + "max").isPresent();
+        String maxKey = ownMax ? own + "max" : DEFAULT_PREFIX + "max";
         int max = config.getInt(maxKey, 0, 0);
-        Duration span = config.getMillis(spanKey, DEFAULT_SPAN, Duration.ofMillis(1));
         if (max == 0) {
-            if (config.get(own + "duration-ms").isPresent()) {
+            if (!ownMax && config.get(own + "duration-ms").isPresent()) {
                 throw new IllegalArgumentException("NVENT-0510 configuration key " + own + "duration-ms is set, but "
                         + "no limiter.max applies to queue " + queue + " (" + maxKey + (config.get(maxKey).isPresent()
                         ? " is 0" : " is not set") + "): set " + own + "max to limit the queue, or remove the key");
             }
+            // A queue's own max of 0 exempts it, whatever span is configured.
             return Optional.empty();
         }
-        try {
-            return Optional.of(new RateLimit(max, span));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("NVENT-0001 configuration keys " + maxKey + " and " + spanKey
-                    + " give no rate limit for queue " + queue + ": " + e.getMessage(), e);
+        if (max > RateLimit.MOST_STARTS) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key " + maxKey + " must be at most "
+                    + RateLimit.MOST_STARTS + " (a queue remembers the time of each start within the span), was " + max);
+        }
+        String spanKey = config.get(own + "duration-ms").isPresent() ? own + "duration-ms" : DEFAULT_PREFIX + "duration-ms";
+        Duration span = config.getMillis(spanKey, DEFAULT_SPAN, Duration.ofMillis(1));
+        if (span.compareTo(LONGEST_SPAN) > 0) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key " + spanKey + " must be at most "
+                    + LONGEST_SPAN.toMillis() + " ms (a day), was " + span.toMillis() + " ms");
+        }
+        return Optional.of(new RateLimit(max, span));
+    }
+
+    /**
+     * Refuses a default span without a default max: it would do nothing, silently.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0510}) if so
+     */
+    static void checkDefaults(NventConfig config) {
+        if (config.get(DEFAULT_PREFIX + "duration-ms").isPresent() && config.get(DEFAULT_PREFIX + "max").isEmpty()) {
+            throw new IllegalArgumentException("NVENT-0510 configuration key " + DEFAULT_PREFIX + "duration-ms is set, "
+                    + "but " + DEFAULT_PREFIX + "max is not: set it to limit every queue, or remove the key");
         }
     }
 }

@@ -16,6 +16,7 @@ import io.nvent.spi.RateLimit;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,11 +87,14 @@ final class StepWaits {
             case WAITING -> {
                 JobCounts counts = queue.counts(name);
                 Optional<RateLimit> limit = queue.rateLimit(name);
-                if (limit.isPresent()) {
-                    yield new StepWait(step.name(), status, Reason.RATE_LIMIT, name, Optional.empty(), Optional.empty(),
-                            "waits for a start within the rate limit of queue '" + name + "' (at most "
-                                    + limit.get().max() + " per " + limit.get().per().toMillis() + " ms on each instance)"
-                                    + " or for a worker (" + counts.waiting() + " waiting, " + counts.active()
+                Duration untilAllowed = queue.untilRateLimitAllows(name);
+                if (limit.isPresent() && untilAllowed.compareTo(Duration.ZERO) > 0) {
+                    // Only while the limit holds starts back: with starts to spare, a worker is what it waits for.
+                    Instant allowed = now.plus(untilAllowed);
+                    yield new StepWait(step.name(), status, Reason.RATE_LIMIT, name, Optional.of(allowed), Optional.empty(),
+                            "waits for the rate limit of queue '" + name + "' (at most " + limit.get().max() + " per "
+                                    + limit.get().per().toMillis() + " ms on each instance), which allows the next "
+                                    + "start at " + allowed + " (" + counts.waiting() + " waiting, " + counts.active()
                                     + " running)");
                 }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),

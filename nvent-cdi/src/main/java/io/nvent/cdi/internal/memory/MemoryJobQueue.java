@@ -594,6 +594,12 @@ public class MemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public Duration untilRateLimitAllows(String queueName) {
+        return Optional.ofNullable(queues.get(queueName)).map(q -> q.startWindow)
+                .map(window -> Duration.ofNanos(window.nanosUntilFree(System.nanoTime()))).orElse(Duration.ZERO);
+    }
+
+    @Override
     public Optional<RateLimit> rateLimit(String queueName) {
         return Optional.ofNullable(queues.get(queueName)).map(q -> q.startWindow).map(StartWindow::limit);
     }

@@ -14,11 +14,15 @@ import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RateLimit;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Queues that start no more steps in a span than their rate limit allows. */
@@ -82,9 +86,39 @@ class RateLimitedQueueTest {
             assertThat(engine.flows().waits(first)).singleElement().satisfies(wait -> {
                 assertThat(wait.step()).isEqualTo("call-again");
                 assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
-                assertThat(wait.detail()).isEqualTo("waits for a start within the rate limit of queue 'quota' (at most"
-                        + " 1 per 86400000 ms on each instance) or for a worker (1 waiting, 0 running)");
+                assertThat(wait.until().orElseThrow()).isBetween(Instant.now().plus(Duration.ofHours(23)),
+                        Instant.now().plus(Duration.ofDays(1)));
+                assertThat(wait.detail()).startsWith("waits for the rate limit of queue 'quota' (at most 1 per 86400000"
+                        + " ms on each instance), which allows the next start at ").endsWith("(1 waiting, 0 running)");
             });
+        }
+    }
+
+    @Test
+    void aStepOfALimitedQueueWithStartsToSpareWaitsForAWorkerNotForTheLimit() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        HOLD.set(release);
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Hold()).concurrency(1)
+                .rateLimit(new RateLimit(1000, Duration.ofSeconds(1))).build()) {
+            engine.flows().start("held", Map.of());
+            String second = engine.flows().start("held", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !engine.flows().waits(second).isEmpty());
+
+            assertThat(engine.flows().waits(second)).singleElement()
+                    .satisfies(wait -> assertThat(wait.reason()).isEqualTo(Reason.WORKER));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static final AtomicReference<CountDownLatch> HOLD = new AtomicReference<>();
+
+    @FlowStep(flow = "held", name = "hold", role = StepRole.ENTRY)
+    static class Hold implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            HOLD.get().await(10, TimeUnit.SECONDS);
+            return null;
         }
     }
 
@@ -96,6 +130,8 @@ class RateLimitedQueueTest {
         assertThat(QueueRateLimits.of(config, "orders")).contains(new RateLimit(100, Duration.ofMinutes(1)));
         assertThat(QueueRateLimits.of(config, "mail")).contains(new RateLimit(5, Duration.ofMinutes(1)));
         assertThat(QueueRateLimits.of(config, "audit")).isEmpty();
+        assertThat(QueueRateLimits.of(config(Map.of("nvent.queue.mail.limiter.max", "0",
+                "nvent.queue.mail.limiter.duration-ms", "1000")), "mail")).as("exempt whatever its span").isEmpty();
         assertThat(QueueRateLimits.of(config(Map.of()), "orders")).isEmpty();
         assertThat(QueueRateLimits.of(config(Map.of("nvent.queue.mail.limiter.max", "3")), "mail"))
                 .as("a second by default").contains(new RateLimit(3, Duration.ofSeconds(1)));
@@ -106,7 +142,13 @@ class RateLimitedQueueTest {
         assertThatThrownBy(() -> QueueRateLimits.of(config(Map.of("nvent.queue.mail.limiter.max", "-1")), "mail"))
                 .hasMessageContaining("NVENT-0001").hasMessageContaining("nvent.queue.mail.limiter.max");
         assertThatThrownBy(() -> QueueRateLimits.of(config(Map.of("nvent.queue.limiter.max", "2000000")), "mail"))
-                .hasMessageContaining("NVENT-0240").hasMessageContaining("nvent.queue.limiter.max");
+                .hasMessageContaining("NVENT-0001").hasMessageContaining("nvent.queue.limiter.max")
+                .hasMessageNotContaining("duration-ms");
+        assertThatThrownBy(() -> QueueRateLimits.of(
+                config(Map.of("nvent.queue.mail.limiter.max", "1", "nvent.queue.mail.limiter.duration-ms", "86400001")),
+                "mail")).hasMessageContaining("nvent.queue.mail.limiter.duration-ms must be at most 86400000 ms");
+        assertThatThrownBy(() -> QueueRateLimits.checkDefaults(config(Map.of("nvent.queue.limiter.duration-ms", "500"))))
+                .hasMessageContaining("NVENT-0510").hasMessageContaining("nvent.queue.limiter.max is not");
         assertThatThrownBy(() -> QueueRateLimits.of(
                 config(Map.of("nvent.queue.mail.limiter.max", "1", "nvent.queue.mail.limiter.duration-ms", "0")), "mail"))
                 .hasMessageContaining("nvent.queue.mail.limiter.duration-ms");
