@@ -244,13 +244,19 @@ class CdiIntegrationTest {
         };
         engineLog.addHandler(collector);
         System.setProperty("nvent.queue.concurency", "8");
+        System.setProperty("nvent.queue.ordr.limiter.max", "5");
         try (var container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
             assertThat(warnings).filteredOn(entry -> entry.getLevel() == java.util.logging.Level.WARNING)
                     .extracting(java.util.logging.LogRecord::getMessage)
-                    .containsExactly("NVENT-0004 setting nvent.queue.concurency is read by no module of this "
-                            + "deployment, so it has no effect; did you mean nvent.queue.concurrency?");
+                    .satisfiesExactly(misspelt -> assertThat(misspelt).isEqualTo("NVENT-0004 setting "
+                                    + "nvent.queue.concurency is read by no module of this deployment, so it has no effect; "
+                                    + "did you mean nvent.queue.concurrency?"),
+                            noSuchQueue -> assertThat(noSuchQueue).startsWith("NVENT-0515 configuration key "
+                                    + "nvent.queue.ordr.limiter.max names queue ordr, which this deployment does not have")
+                                    .endsWith("the key does nothing"));
         } finally {
             System.clearProperty("nvent.queue.concurency");
+            System.clearProperty("nvent.queue.ordr.limiter.max");
             engineLog.removeHandler(collector);
         }
     }

@@ -32,9 +32,12 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 
@@ -207,11 +210,11 @@ public class EngineBean {
      * A queue's setting for a queue the deployment does not have ({@code nvent.queue.ordr.concurrency})
      * matches the declared pattern, so {@link #warnAboutUnknownSettings} cannot see it; it does nothing.
      */
-    private void warnAboutSettingsOfUnknownQueues(java.util.Set<String> queues) {
-        java.util.regex.Pattern perQueue = java.util.regex.Pattern.compile(
+    private void warnAboutSettingsOfUnknownQueues(Set<String> queues) {
+        Pattern perQueue = Pattern.compile(
                 "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms)");
         for (String name : config.names()) {
-            java.util.regex.Matcher key = perQueue.matcher(name);
+            Matcher key = perQueue.matcher(name);
             if (key.matches() && !queues.contains(key.group(1))) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0515 configuration key " + name + " names queue "
                         + key.group(1) + ", which this deployment does not have (its queues: " + queues
