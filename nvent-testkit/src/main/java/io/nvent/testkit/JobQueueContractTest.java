@@ -250,6 +250,30 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void jobs_held_through_a_pause_start_no_faster_than_the_limit_once_resumed() {
+        RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
+        queue.limitRate(name, Optional.of(twoPerSecond));
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 4, handler);
+        await().pollDelay(Duration.ofMillis(300)).atMost(PATIENCE).until(() -> true);
+        queue.pause(name);
+        for (int i = 0; i < 4; i++) {
+            queue.enqueue(job("held-" + i));
+        }
+        // Longer than the limit's span: what the workers took in before the pause must not count from then.
+        await().pollDelay(Duration.ofMillis(1500)).atMost(PATIENCE).until(() -> true);
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 4);
+        List<Long> starts = handler.started.stream().map(Start::nanoTime).sorted().toList();
+        for (int i = 2; i < starts.size(); i++) {
+            assertThat(Duration.ofNanos(starts.get(i) - starts.get(i - 2))).as("from start %d to start %d", i - 2, i)
+                    .isGreaterThanOrEqualTo(twoPerSecond.per().minus(START_SLACK));
+        }
+    }
+
+    @Test
     void jobs_held_back_by_a_rate_limit_wait_until_it_is_lifted() {
         RecordingHandler handler = new RecordingHandler(job -> { });
         queue.limitRate(name, Optional.of(new RateLimit(1, Duration.ofDays(1))));

@@ -113,12 +113,14 @@ public final class QueueWorker implements Runnable {
                         start.get().giveBack();
                         continue;
                     }
-                    start.get().started();
                     // Paused while receiving: hold the message, start nothing until resumed.
                     control.awaitResumed();
                     if (control.isStopped()) {
+                        start.get().giveBack();
                         break;
                     }
+                    // Counted from now: a message held through a pause starts only after it.
+                    start.get().started();
                     processGroup(message);
                 } catch (JMSRuntimeException | JMSException e) {
                     if (control.isStopped()) {

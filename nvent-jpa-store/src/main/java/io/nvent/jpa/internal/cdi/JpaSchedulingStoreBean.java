@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The JPA scheduling store as a CDI bean: {@code @Inject @Adapter("jpa") SchedulingStore store;},
@@ -170,5 +171,15 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public List<StepLease> leasesOfRun(String runId) {
         return delegate().leasesOfRun(runId);
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused) {
+        delegate().setQueuePaused(queue, paused);
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return delegate().pausedQueues();
     }
 }
