@@ -8,9 +8,11 @@ import java.util.Objects;
  * example 100 a minute for a step that calls an API with that quota. Retries count like first
  * attempts; jobs held back by the limit wait in the queue, counted as waiting.
  *
- * <p>A queue keeps the limit per instance: n instances serving a queue start up to n &times; max
- * attempts in a span. Limits apply to starts, not to attempts running at once; that is the queue's
- * concurrency.
+ * <p>A {@link JobQueue} keeps the limit per instance: n instances serving a queue start up to
+ * n &times; max attempts in a span. Where the {@link SchedulingStore} {@linkplain
+ * SchedulingStore#sharesRateLimits shares rate limits}, the engine also records each start there,
+ * so that the limit holds for the whole cluster. Limits apply to starts, not to attempts running at
+ * once; that is the queue's concurrency.
  *
  * @param max attempts started in any span of {@code per}, 1 to {@value #MOST_STARTS}
  * @param per the span, 1 ms to 1 day

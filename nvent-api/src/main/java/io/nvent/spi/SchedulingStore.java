@@ -2,6 +2,7 @@ package io.nvent.spi;
 
 import io.nvent.AwaitStatus;
 import io.nvent.TriggerEvent;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -171,5 +172,50 @@ public interface SchedulingStore {
     /** The queues recorded paused ({@link #setQueuePaused}); the default: none. */
     default Set<String> pausedQueues() {
         return Set.of();
+    }
+
+    /**
+     * Whether this store keeps the starts of rate-limited queues for every instance sharing it
+     * ({@link #takeRateLimitedStart}), so that a queue's {@link RateLimit} holds across the cluster.
+     * The default: no; each instance then keeps its queues' limits on its own.
+     *
+     * @since 0.1
+     */
+    default boolean sharesRateLimits() {
+        return false;
+    }
+
+    /**
+     * Records the start of an attempt of a queue at {@code now} if the queue's rate limit allows one,
+     * counting the starts every instance recorded: no more than {@code limit.max()} are ever recorded
+     * within any span of {@code limit.per()}. Atomic across instances; the caller starts the attempt
+     * only when a start was recorded, and otherwise asks again after the duration returned.
+     *
+     * <p>Times are the callers' clocks, as for leases: instances must agree on the time to within a
+     * small part of the span.
+     *
+     * @param queue queue name
+     * @param limit the queue's limit; starts older than its span no longer count
+     * @param now the time of the start
+     * @return zero if the start was recorded; otherwise how long from {@code now} until a start may
+     *     be recorded (more than zero), and nothing was recorded
+     * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
+     * @since 0.1
+     */
+    default Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
+        throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
+                + " keeps no rate limits for the cluster (queue " + queue + ")");
+    }
+
+    /**
+     * How long from {@code now} until {@link #takeRateLimitedStart} would record a start of a queue:
+     * zero if it would now. Records nothing; read when an operator asks what a step waits for.
+     *
+     * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
+     * @since 0.1
+     */
+    default Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
+        throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
+                + " keeps no rate limits for the cluster (queue " + queue + ")");
     }
 }

@@ -2,6 +2,7 @@ package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitPosition;
@@ -12,6 +13,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
@@ -71,6 +73,10 @@ import org.junit.jupiter.api.Timeout;
  *       also under concurrency; read newest first.</li>
  *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
  *   <li>Queue pauses: {@code setQueuePaused} is idempotent, also when instances race.</li>
+ *   <li>Rate limits (stores that {@code sharesRateLimits}): {@code takeRateLimitedStart} records at
+ *       most {@code max} starts of a queue within any span, also when instances race; a start leaves
+ *       the span {@code per} after it; refused, it answers when the oldest start that holds the
+ *       limit leaves the span, which {@code untilRateLimitAllows} answers without recording.</li>
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
  *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
@@ -686,6 +692,75 @@ public abstract class SchedulingStoreContractTest {
         runConcurrently(8, thread -> store.setQueuePaused(queue, true));
 
         assertThat(store.pausedQueues()).containsOnlyOnce(queue);
+    }
+
+    // ---------------------------------------------------------------- rate limits of the cluster
+
+    @Test
+    void recordsNoMoreStartsWithinASpanThanTheLimitAllowsAndSaysWhenTheNextMayStart() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("partner-api");
+        RateLimit threePerSecond = new RateLimit(3, Duration.ofSeconds(1));
+
+        assertThat(List.of(store.takeRateLimitedStart(queue, threePerSecond, T0),
+                store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(100)),
+                store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(200)))).containsOnly(Duration.ZERO);
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(300))).isEqualTo(Duration.ofMillis(700));
+        assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(400))).isEqualTo(Duration.ofMillis(600));
+
+        assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(1000))).isZero();
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(1000))).isZero();
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(1050))).isEqualTo(Duration.ofMillis(50));
+        assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(1050))).isEqualTo(Duration.ofMillis(50));
+    }
+
+    @Test
+    void keepsTheStartsOfEachQueueApart() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String busy = id("busy");
+        String idle = id("idle");
+        RateLimit onePerMinute = new RateLimit(1, Duration.ofMinutes(1));
+
+        assertThat(store.takeRateLimitedStart(busy, onePerMinute, T0)).isZero();
+
+        assertThat(store.takeRateLimitedStart(busy, onePerMinute, T0)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(store.untilRateLimitAllows(idle, onePerMinute, T0)).isZero();
+        assertThat(store.takeRateLimitedStart(idle, onePerMinute, T0)).isZero();
+    }
+
+    @Test
+    void recordsExactlyTheLimitWhenEightInstancesTakeStartsAtOnce() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("contended");
+        RateLimit fivePerSecond = new RateLimit(5, Duration.ofSeconds(1));
+        AtomicInteger recorded = new AtomicInteger();
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < 4; i++) {
+                if (store.takeRateLimitedStart(queue, fivePerSecond, T0.plusMillis(i)).isZero()) {
+                    recorded.incrementAndGet();
+                }
+            }
+        });
+
+        assertThat(recorded).hasValue(5);
+        assertThat(store.untilRateLimitAllows(queue, fivePerSecond, T0.plusMillis(10))).isPositive();
+    }
+
+    @Test
+    void aLoweredLimitWaitsUntilEnoughOfTheStartsUnderTheOldOneLeftTheSpan() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("redeployed");
+        RateLimit fivePerSecond = new RateLimit(5, Duration.ofSeconds(1));
+        for (int i = 0; i < 5; i++) {
+            assertThat(store.takeRateLimitedStart(queue, fivePerSecond, T0.plusMillis(100L * i))).isZero();
+        }
+        RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
+
+        // Two may be within the span once the fourth-oldest start (at 300 ms) left it, at 1,300 ms.
+        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, T0.plusMillis(500))).isEqualTo(Duration.ofMillis(800));
+        assertThat(store.untilRateLimitAllows(queue, twoPerSecond, T0.plusMillis(500))).isEqualTo(Duration.ofMillis(800));
+        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, T0.plusMillis(1300))).isZero();
     }
 
     // ---------------------------------------------------------------- schedule ticks

@@ -16,6 +16,7 @@ import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -95,6 +96,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String ticks;
     private final String leases;
     private final String pauses;
+    private final String rateLimits;
+    private final String rateStarts;
 
     JpaSchedulingStoreImpl(Transactions transactions, GroupCommit commits, Database database,
                            JpaStoreOptions options, JpaFlowStoreImpl runStore) {
@@ -112,6 +115,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.ticks = tables + "schedule_tick";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
+        this.rateLimits = tables + "rate_limit";
+        this.rateStarts = tables + "rate_start";
     }
 
     // ------------------------------------------------------------------ awaits
@@ -531,11 +536,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public void setQueuePaused(String queue, boolean paused) {
-        Objects.requireNonNull(queue, "queue");
-        if (queue.isEmpty() || queue.length() > MAX_QUEUE_NAME) {
-            throw new IllegalArgumentException("NVENT-0328 a queue name must be 1 to " + MAX_QUEUE_NAME
-                    + " characters to be paused, was " + queue.length());
-        }
+        checkQueueName(queue, "to be paused");
         write("pause of queue '" + queue + "'", connection -> {
             if (!paused) {
                 try (PreparedStatement delete = connection.prepareStatement("delete from " + pauses
@@ -571,6 +572,113 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return paused;
         });
+    }
+
+    private static void checkQueueName(String queue, String purpose) {
+        Objects.requireNonNull(queue, "queue");
+        if (queue.isEmpty() || queue.length() > MAX_QUEUE_NAME) {
+            throw new IllegalArgumentException("NVENT-0328 a queue name must be 1 to " + MAX_QUEUE_NAME
+                    + " characters " + purpose + ", was " + queue.length());
+        }
+    }
+
+    // ------------------------------------------------------------------ rate limits of the cluster
+
+    @Override
+    public boolean sharesRateLimits() {
+        return true;
+    }
+
+    /**
+     * Decides under the lock of the queue's row in the rate-limit table, so that instances deciding
+     * at once count each other's starts; forgets the starts that left the span on the way.
+     */
+    @Override
+    public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
+        checkQueueName(queue, "to be rate-limited");
+        Objects.requireNonNull(limit, "limit");
+        Objects.requireNonNull(now, "now");
+        return write("start under the rate limit of queue '" + queue + "'", connection -> {
+            int before = lockRateLimit(connection, queue);
+            int recorded = before;
+            try (PreparedStatement forget = connection.prepareStatement("delete from " + rateStarts
+                    + " where queue_name = ? and started_at <= ?")) {
+                bind(forget, queue, now.minus(limit.per()));
+                recorded = Math.max(0, recorded - forget.executeUpdate());
+            }
+            Duration untilFree = Duration.ZERO;
+            if (recorded < limit.max()) {
+                try (PreparedStatement insert = connection.prepareStatement("insert into " + rateStarts
+                        + " (queue_name, started_at) values (?, ?)")) {
+                    bind(insert, queue, now);
+                    insert.executeUpdate();
+                }
+                recorded++;
+            } else {
+                // The start whose leaving the span frees one: the (recorded - max + 1)-th oldest.
+                untilFree = startLeavingSpan(connection, "select started_at from " + rateStarts
+                        + " where queue_name = ? order by started_at limit 1 offset " + (recorded - limit.max()),
+                        limit, now, queue);
+            }
+            if (recorded != before) {
+                try (PreparedStatement count = connection.prepareStatement("update " + rateLimits
+                        + " set recorded = ? where queue_name = ?")) {
+                    count.setInt(1, recorded);
+                    count.setString(2, queue);
+                    count.executeUpdate();
+                }
+            }
+            return untilFree;
+        });
+    }
+
+    @Override
+    public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
+        checkQueueName(queue, "to be rate-limited");
+        Objects.requireNonNull(limit, "limit");
+        Objects.requireNonNull(now, "now");
+        return read(connection -> startLeavingSpan(connection, "select started_at from " + rateStarts
+                + " where queue_name = ? and started_at > ? order by started_at desc limit 1 offset "
+                + (limit.max() - 1), limit, now, queue, now.minus(limit.per())));
+    }
+
+    /** How long until the start the query selects leaves the span: zero if it selects none. */
+    private Duration startLeavingSpan(Connection connection, String query, RateLimit limit, Instant now,
+                                      Object... parameters) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(query)) {
+            bind(select, parameters);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return Duration.ZERO;
+                }
+                Duration untilFree = Duration.between(now, getInstant(row, 1).orElseThrow().plus(limit.per()));
+                // A start recorded by a clock ahead of ours may leave the span only later; never "now" while full.
+                return untilFree.isNegative() || untilFree.isZero() ? Duration.ofMillis(1) : untilFree;
+            }
+        }
+    }
+
+    /** Locks the queue's row (created on first use) until commit; returns its count of recorded starts. */
+    private int lockRateLimit(Connection connection, String queue) throws SQLException {
+        String insert = "insert into " + rateLimits + " (queue_name, recorded) values (?, 0)";
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict do nothing" : insert)) {
+            statement.setString(1, queue);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            // Not PostgreSQL: the row exists (only this statement failed).
+            if (!isDuplicateKey(e)) {
+                throw e;
+            }
+        }
+        try (PreparedStatement select = connection.prepareStatement("select recorded from " + rateLimits
+                + " where queue_name = ? for update")) {
+            select.setString(1, queue);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ schedule ticks

@@ -5,6 +5,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.RateLimit;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -12,6 +13,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -181,5 +183,20 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Set<String> pausedQueues() {
         return delegate().pausedQueues();
+    }
+
+    @Override
+    public boolean sharesRateLimits() {
+        return delegate().sharesRateLimits();
+    }
+
+    @Override
+    public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
+        return delegate().takeRateLimitedStart(queue, limit, now);
+    }
+
+    @Override
+    public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
+        return delegate().untilRateLimitAllows(queue, limit, now);
     }
 }
