@@ -83,7 +83,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.queuePauses().follow();
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
-                name -> b.queueRateLimits.getOrDefault(name, b.rateLimit));
+                name -> b.queueRateLimits.getOrDefault(name, b.rateLimit), name -> b.rateLimitsPerInstance);
         triggers.start();
         maintenance.scheduleOn(executor, b.sweepEvery);
     }
@@ -153,6 +153,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private final Map<String, Integer> queueConcurrency = new HashMap<>();
         private final Map<String, Optional<RateLimit>> queueRateLimits = new HashMap<>();
         private Optional<RateLimit> rateLimit = Optional.empty();
+        private boolean rateLimitsPerInstance;
         private Clock clock = Clock.systemUTC();
         private FlowStore store = MemoryAdapters.store();
         private SchedulingStore scheduling = MemoryAdapters.schedulingStore();
@@ -231,6 +232,15 @@ public final class EmbeddedEngine implements AutoCloseable {
         /** How fast one queue starts attempts; empty exempts it from {@link #rateLimit(RateLimit)}. */
         public Builder rateLimit(String queueName, Optional<RateLimit> value) {
             queueRateLimits.put(Objects.requireNonNull(queueName, "queueName"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Whether each instance keeps the rate limits on its own instead of sharing them through the
+         * scheduling store with every instance that uses it (the default: shared, where the store can).
+         */
+        public Builder rateLimitsPerInstance(boolean value) {
+            this.rateLimitsPerInstance = value;
             return this;
         }
 

@@ -83,6 +83,7 @@ public class EngineBean {
     private boolean enabled;
     private java.util.Map<String, Integer> queueConcurrency;
     private java.util.Map<String, Optional<RateLimit>> queueRateLimits;
+    private Set<String> rateLimitsPerInstance;
     private Duration triggerRefresh;
     private Duration sweepInterval;
     /** Whether the web module told the address it is reached at: the context root alone then says less. */
@@ -151,6 +152,12 @@ public class EngineBean {
         queueRateLimits = new java.util.TreeMap<>();
         registry.queues().forEach(queueName -> queueRateLimits.put(queueName,
                 read.valid(() -> QueueRateLimits.of(config, queueName), Optional.empty())));
+        rateLimitsPerInstance = new java.util.TreeSet<>();
+        registry.queues().forEach(queueName -> {
+            if (read.valid(() -> QueueRateLimits.perInstance(config, queueName), false)) {
+                rateLimitsPerInstance.add(queueName);
+            }
+        });
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
         read.failIfInvalid();
@@ -186,7 +193,7 @@ public class EngineBean {
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
         followRecordedPauses(started);
-        started.startWorkers(queueConcurrency::get, queueRateLimits::get);
+        started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains);
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
         sweep = maintenance.scheduleOn(executor, sweepInterval);
@@ -212,7 +219,7 @@ public class EngineBean {
      */
     private void warnAboutSettingsOfUnknownQueues(Set<String> queues) {
         Pattern perQueue = Pattern.compile(
-                "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms)");
+                "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms|limiter\\.scope)");
         for (String name : config.names()) {
             Matcher key = perQueue.matcher(name);
             if (key.matches() && !queues.contains(key.group(1))) {

@@ -89,6 +89,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -109,6 +110,7 @@ public final class FlowEngine implements FlowService {
     private final SchedulingStore scheduling;
     private final JobQueue queue;
     private final QueuePauses queuePauses;
+    private final ClusterRateLimits clusterRateLimits;
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
@@ -137,6 +139,8 @@ public final class FlowEngine implements FlowService {
     private final HealthMonitor health = new HealthMonitor();
     /** How long a step whose attempt failed for the store waits before it runs again. */
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
+    /** See {@link #longestWaitInWorker}. */
+    static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /**
@@ -154,6 +158,7 @@ public final class FlowEngine implements FlowService {
         this.scheduling = scheduling;
         this.queue = queue;
         this.queuePauses = new QueuePauses(queue, scheduling);
+        this.clusterRateLimits = new ClusterRateLimits(scheduling, clock);
         this.stream = stream;
         this.json = json;
         this.clock = clock;
@@ -166,15 +171,24 @@ public final class FlowEngine implements FlowService {
 
     /** Starts a worker for every queue the flows use. */
     public void startWorkers(ToIntFunction<String> concurrencyOfQueue,
-                             Function<String, Optional<RateLimit>> rateLimitOfQueue) {
+                             Function<String, Optional<RateLimit>> rateLimitOfQueue,
+                             Predicate<String> rateLimitPerInstance) {
         for (String name : registry.queues()) {
             // Before the workers, so that the limit holds from their first attempt.
             Optional<RateLimit> limit = rateLimitOfQueue.apply(name);
             if (limit.isPresent()) {
                 queue.limitRate(name, limit);
-                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempt(s) per {2} ms on "
-                        + "this instance", name, String.valueOf(limit.get().max()),
-                        String.valueOf(limit.get().per().toMillis()));
+                String where;
+                if (rateLimitPerInstance.test(name)) {
+                    where = "on this instance";
+                } else if (clusterRateLimits.available()) {
+                    clusterRateLimits.limit(name, limit.get());
+                    where = "across every instance sharing the scheduling store";
+                } else {
+                    where = "on this instance (the scheduling store keeps no limits for the cluster)";
+                }
+                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempt(s) per {2} ms {3}",
+                        name, String.valueOf(limit.get().max()), String.valueOf(limit.get().per().toMillis()), where);
             }
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }
@@ -215,6 +229,11 @@ public final class FlowEngine implements FlowService {
     /** Pauses and resumes of queues, recorded for every instance. */
     public QueuePauses queuePauses() {
         return queuePauses;
+    }
+
+    /** The rate limit a queue shares with every instance, if it has one (else any limit is per instance). */
+    public Optional<RateLimit> clusterRateLimit(String queueName) {
+        return clusterRateLimits.of(queueName);
     }
 
     public FlowRegistry registry() {
@@ -600,7 +619,7 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
-        return new StepWaits(registry, queue, scheduling, clock.instant()).of(run);
+        return new StepWaits(registry, queue, scheduling, clusterRateLimits, clock.instant()).of(run);
     }
 
     @Override
@@ -1037,6 +1056,11 @@ public final class FlowEngine implements FlowService {
                 // A job of a step that no longer exists (redeployed code): fail it visibly, never drop it silently.
                 new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
                         + "' has no step '" + ref.step() + "' in this deployment"));
+        Optional<Duration> untilAllowed = clusterRateLimits.awaitStart(job, longestWaitInWorker(binding.definition()));
+        if (untilAllowed.isPresent()) {
+            requeueUnderRateLimit(ref, job, clusterRateLimits.of(job.queue()).orElseThrow(), untilAllowed.get());
+            return;
+        }
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
@@ -1060,6 +1084,17 @@ public final class FlowEngine implements FlowService {
         } finally {
             executionsHere.end(self);
         }
+    }
+
+    /**
+     * How long a worker may wait for the cluster's rate limit to allow a step's start before it hands
+     * the step back to the queue: a short wait costs less than a round through the queue, a long one
+     * would hold a worker and count against the attempt's timeout.
+     */
+    private static Duration longestWaitInWorker(StepDefinition step) {
+        Duration quarterOfTimeout = step.timeout().dividedBy(4);
+        return quarterOfTimeout.compareTo(LONGEST_RATE_LIMIT_WAIT_IN_WORKER) < 0 ? quarterOfTimeout
+                : LONGEST_RATE_LIMIT_WAIT_IN_WORKER;
     }
 
     /**
@@ -1706,7 +1741,8 @@ public final class FlowEngine implements FlowService {
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
-                if (queue.job(queueName, recoveryJobId).isEmpty()) {
+                if (queue.job(queueName, recoveryJobId).isEmpty() && queue.job(queueName,
+                        StepJob.rateLimitedJobId(run.runId(), name, run.version())).isEmpty()) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                             + " running the step, which is still queued; queued again", run.runId(), name);
                     enqueue(run.runId(), run.flow(), step.get(), recoveryJobId);
@@ -1737,30 +1773,59 @@ public final class FlowEngine implements FlowService {
      * ({@link #requeueLostSteps}), which queues the step again in the same way.
      */
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
+        Optional<StoredChange> change = requeueLater(ref, job, STORE_RETRY_DELAY, now, JsonText.object()
+                .str("reason", "the store could not be reached; the attempt does not count").str("error", message), false);
+        if (change.isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
+                    + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
+        }
+    }
+
+    /**
+     * The cluster's rate limit would keep the worker waiting for longer than it should hold a job: the
+     * step is queued again under a recovery job due when the limit expects to allow a start, with a
+     * {@code step.retry} entry that says why. The attempt never started and does not count.
+     */
+    private void requeueUnderRateLimit(StepJob ref, JobExecution job, RateLimit limit, Duration untilAllowed) {
+        Instant now = clock.instant();
+        requeueLater(ref, job, untilAllowed, now, JsonText.object().str("reason", "the rate limit of queue "
+                + job.queue() + " (" + limit + " across all instances) allows no start before "
+                + now.plus(untilAllowed) + "; the attempt did not start and does not count"), true)
+                .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
+                        + ref.step() + " queued again for " + now.plus(untilAllowed) + " under the rate limit of queue "
+                        + job.queue()));
+    }
+
+    /**
+     * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
+     * {@code step.retry} entry carrying {@code why}; the attempt that gives way does not count. If
+     * even that cannot be stored, the sweep ({@link #requeueLostSteps}) finds the step and queues it.
+     */
+    private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
+                                                JsonText why, boolean underRateLimit) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
-            return;
+            return Optional.empty();
         }
+        String data = why.str("nextAttemptAt", now.plus(delay).toString()).build();
         Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
             StepStatus status = run.steps().get(ref.step());
             if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
                 return Optional.empty();
             }
             return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.QUEUED), List.of(EventDraft.ofStep(
-                    EventType.STEP_RETRY, ref.step(), job.attempt(), now, JsonText.object()
-                            .str("reason", "the store could not be reached; the attempt does not count")
-                            .str("error", message).str("nextAttemptAt", now.plus(STORE_RETRY_DELAY).toString())
-                            .build()))));
+                    EventType.STEP_RETRY, ref.step(), job.attempt(), now, data))));
         });
         if (change.isEmpty()) {
-            return;
+            return change;
         }
         publish(change.get().run().flow(), change.get().events());
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again in"
-                + " {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
-        String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
+        long version = change.get().run().version();
+        String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(), version)
+                : StepJob.recoveryJobId(ref.runId(), ref.step(), version);
         queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty()), step.get(), jobId,
-                true).withDelay(STORE_RETRY_DELAY));
+                true).withDelay(delay));
+        return change;
     }
 
     private void recordFailureOfDeadJob(RunRecord run, String step, JobRecord job) {

@@ -9,7 +9,8 @@ import java.util.Optional;
  * The rate limit of each queue, from {@code nvent.queue.limiter.*} (every queue) and
  * {@code nvent.queue.<name>.limiter.*} (one queue, which wins), as the reference system's
  * {@code queue.limiter} block: {@code max} starts per {@code duration-ms}. A queue's
- * {@code limiter.max=0} exempts it from the default.
+ * {@code limiter.max=0} exempts it from the default. {@code limiter.scope} says whether the limit
+ * holds for the cluster (the default) or for each instance.
  */
 final class QueueRateLimits {
 
@@ -50,6 +51,25 @@ final class QueueRateLimits {
                     + LONGEST_SPAN.toMillis() + " ms (a day), was " + span.toMillis() + " ms");
         }
         return Optional.of(new RateLimit(max, span));
+    }
+
+    /**
+     * Whether a queue keeps its limit on each instance ({@code limiter.scope=instance}) rather than for
+     * every instance sharing the scheduling store ({@code cluster}, the default).
+     *
+     * @throws IllegalArgumentException naming the key, for another value
+     */
+    static boolean perInstance(NventConfig config, String queue) {
+        String own = "nvent.queue." + queue + ".limiter.scope";
+        String key = config.get(own).isPresent() ? own : DEFAULT_PREFIX + "scope";
+        String scope = config.get(key, "cluster").trim();
+        return switch (scope) {
+            case "cluster" -> false;
+            case "instance" -> true;
+            default -> throw new IllegalArgumentException("NVENT-0001 configuration key " + key
+                    + " must be cluster (the limit holds for every instance sharing the scheduling store) or instance "
+                    + "(each instance keeps it on its own), was '" + scope + "'");
+        };
     }
 
     /**

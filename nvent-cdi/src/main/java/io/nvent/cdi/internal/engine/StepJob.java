@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
+    private static final String RATE_LIMITED_SUFFIX = "-rate-limited";
 
     static String jobId(String runId, String step) {
         return runId + ":" + step;
@@ -22,6 +23,18 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     /** The id of the job that runs a step again after a stall, unique per run version. */
     static String recoveryJobId(String runId, String step, long runVersion) {
         return jobId(runId, step) + RECOVERY_SUFFIX + runVersion;
+    }
+
+    /**
+     * The id of the job that starts a step once a queue's rate limit allows, when it allowed none
+     * soon enough for the job before it (see {@link #recoveryJobId}); unique per run version.
+     */
+    static String rateLimitedJobId(String runId, String step, long runVersion) {
+        return recoveryJobId(runId, step, runVersion) + RATE_LIMITED_SUFFIX;
+    }
+
+    static boolean isRateLimitedJob(String jobId) {
+        return jobId.endsWith(RATE_LIMITED_SUFFIX) && isRecoveryJob(jobId);
     }
 
     /**

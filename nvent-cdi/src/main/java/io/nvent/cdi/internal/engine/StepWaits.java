@@ -33,12 +33,15 @@ final class StepWaits {
     private final FlowRegistry registry;
     private final JobQueue queue;
     private final SchedulingStore scheduling;
+    private final ClusterRateLimits clusterRateLimits;
     private final Instant now;
 
-    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, Instant now) {
+    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, ClusterRateLimits clusterRateLimits,
+              Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
+        this.clusterRateLimits = clusterRateLimits;
         this.now = now;
     }
 
@@ -87,15 +90,12 @@ final class StepWaits {
             case WAITING -> {
                 JobCounts counts = queue.counts(name);
                 Optional<RateLimit> limit = queue.rateLimit(name);
-                Duration untilAllowed = queue.untilRateLimitAllows(name);
+                Duration untilAllowed = max(queue.untilRateLimitAllows(name), clusterRateLimits.untilAllows(name, now));
                 if (limit.isPresent() && untilAllowed.compareTo(Duration.ZERO) > 0) {
                     // Only while the limit holds starts back: with starts to spare, a worker is what it waits for.
-                    Instant allowed = now.plus(untilAllowed);
-                    yield new StepWait(step.name(), status, Reason.RATE_LIMIT, name, Optional.of(allowed), Optional.empty(),
-                            "waits for the rate limit of queue '" + name + "' (at most " + limit.get().max() + " per "
-                                    + limit.get().per().toMillis() + " ms on each instance), which allows the next "
-                                    + "start at " + allowed + " (" + counts.waiting() + " waiting, " + counts.active()
-                                    + " running)");
+                    yield rateLimited(step, status, name, limit.get(), now.plus(untilAllowed),
+                            "waits for the rate limit of queue '" + name + "'", " (" + counts.waiting() + " waiting, "
+                                    + counts.active() + " running)");
                 }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
                         "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
@@ -103,13 +103,39 @@ final class StepWaits {
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
+                Optional<RateLimit> limit = clusterRateLimits.of(name);
+                if (StepJob.isRateLimitedJob(job.get().jobId()) && limit.isPresent()) {
+                    yield rateLimited(step, status, name, limit.get(), due, "queued again for when the rate limit "
+                            + "of queue '" + name + "' allows its start", "");
+                }
                 yield new StepWait(step.name(), status, Reason.DUE_LATER, name, Optional.of(due), Optional.empty(),
                         (status == StepStatus.RETRYING ? "its next attempt is due at " : "it is due at ") + due);
             }
-            case ACTIVE -> new StepWait(step.name(), status, Reason.STARTING, name, Optional.empty(), Optional.empty(),
-                    "a worker of queue '" + name + "' has taken its job and is starting it");
+            case ACTIVE -> {
+                Optional<Instant> heldBack = clusterRateLimits.waitingUntil(job.get().jobId());
+                Optional<RateLimit> limit = clusterRateLimits.of(name);
+                if (heldBack.isPresent() && limit.isPresent()) {
+                    yield rateLimited(step, status, name, limit.get(), heldBack.get(),
+                            "a worker of queue '" + name + "' has taken its job and waits for the queue's rate limit",
+                            "");
+                }
+                yield new StepWait(step.name(), status, Reason.STARTING, name, Optional.empty(), Optional.empty(),
+                        "a worker of queue '" + name + "' has taken its job and is starting it");
+            }
             case COMPLETED, FAILED -> noJob(step, status);
         };
+    }
+
+    private StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, RateLimit limit,
+                                 Instant allowed, String what, String counts) {
+        String scope = clusterRateLimits.of(queueName).isPresent() ? " across all instances" : " on each instance";
+        return new StepWait(step.name(), status, Reason.RATE_LIMIT, queueName, Optional.of(allowed), Optional.empty(),
+                what + " (at most " + limit.max() + " per " + limit.per().toMillis() + " ms" + scope
+                        + "), which allows the next start at " + allowed + counts);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /**
@@ -124,7 +150,8 @@ final class StepWaits {
             return usual;
         }
         for (String replacement : List.of(StepJob.manualRetryJobId(run.runId(), step.name(), run.version()),
-                StepJob.recoveryJobId(run.runId(), step.name(), run.version()))) {
+                StepJob.recoveryJobId(run.runId(), step.name(), run.version()),
+                StepJob.rateLimitedJobId(run.runId(), step.name(), run.version()))) {
             Optional<JobRecord> job = queue.job(step.queue(), replacement);
             if (job.isPresent() && isPending(job.get())) {
                 return job;

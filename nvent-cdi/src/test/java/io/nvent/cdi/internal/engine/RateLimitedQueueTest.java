@@ -9,8 +9,14 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.StepStatus;
 import io.nvent.StepWait.Reason;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RateLimit;
 import java.time.Duration;
@@ -19,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,12 +36,14 @@ import org.junit.jupiter.api.Test;
 class RateLimitedQueueTest {
 
     private static final List<Long> STARTS = new CopyOnWriteArrayList<>();
+    private static final Map<String, Integer> STARTS_OF_RUN = new ConcurrentHashMap<>();
 
     @FlowStep(flow = "quota", name = "call-api", role = StepRole.ENTRY, emits = "called")
     static class CallApi implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             STARTS.add(System.nanoTime());
+            STARTS_OF_RUN.merge(ctx.runId(), 1, Integer::sum);
             ctx.emit("called", input);
             return null;
         }
@@ -89,7 +98,7 @@ class RateLimitedQueueTest {
                 assertThat(wait.until().orElseThrow()).isBetween(Instant.now().plus(Duration.ofHours(23)),
                         Instant.now().plus(Duration.ofDays(1)));
                 assertThat(wait.detail()).startsWith("waits for the rate limit of queue 'quota' (at most 1 per 86400000"
-                        + " ms on each instance), which allows the next start at ").endsWith("(1 waiting, 0 running)");
+                        + " ms across all instances), which allows the next start at ").endsWith("(1 waiting, 0 running)");
             });
         }
     }
@@ -120,6 +129,128 @@ class RateLimitedQueueTest {
             HOLD.get().await(10, TimeUnit.SECONDS);
             return null;
         }
+    }
+
+    @Test
+    void twoInstancesSharingAStoreStartNoMoreStepsTogetherThanTheLimitAllows() {
+        STARTS.clear();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        FlowStore runs = MemoryAdapters.store();
+        RateLimit twoInHalfASecond = new RateLimit(2, Duration.ofMillis(500));
+        try (EmbeddedEngine first = instance(runs, scheduling, twoInHalfASecond);
+             EmbeddedEngine second = instance(runs, scheduling, twoInHalfASecond)) {
+            List<String> started = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                started.add(first.flows().start("quota", Map.of("call", i)));
+                started.add(second.flows().start("quota", Map.of("call", i)));
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> started.stream()
+                    .allMatch(run -> first.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED));
+        }
+        // Each instance alone would start two at once: four within the first span.
+        List<Long> sorted = STARTS.stream().sorted().toList();
+        assertThat(sorted).hasSize(12);
+        for (int i = 2; i < sorted.size(); i++) {
+            assertThat(Duration.ofNanos(sorted.get(i) - sorted.get(i - 2))).as("from step start %d to %d", i - 2, i)
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        }
+    }
+
+    @Test
+    void aWorkerWaitsBrieflyForTheClusterLimitHoldingItsJobAndSaysSoInTheRunsWaits() {
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        FlowStore runs = MemoryAdapters.store();
+        RateLimit oneInASecondAndAHalf = new RateLimit(1, Duration.ofMillis(1500));
+        try (EmbeddedEngine first = instance(runs, scheduling, oneInASecondAndAHalf);
+             EmbeddedEngine second = instance(runs, scheduling, oneInASecondAndAHalf)) {
+            String used = first.flows().start("quota", Map.of("call", 1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !first.flows().waits(used).isEmpty());
+
+            String held = second.flows().start("quota", Map.of("call", 2));
+
+            await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(second.flows().waits(held))
+                    .singleElement().satisfies(wait -> {
+                        assertThat(wait.step()).isEqualTo("call-api");
+                        assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
+                        assertThat(wait.until().orElseThrow()).isBefore(Instant.now().plusMillis(1500));
+                        assertThat(wait.detail()).startsWith("a worker of queue 'quota' has taken its job and waits for "
+                                + "the queue's rate limit (at most 1 per 1500 ms across all instances)");
+                    }));
+            await().atMost(Duration.ofSeconds(20)).until(() -> List.of(used, held).stream()
+                    .allMatch(run -> first.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED));
+            // Four steps contend for one start in 1.5 s: a step refused twice is queued again, saying why.
+            assertThat(first.flows().events(held, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .allSatisfy(retry -> assertThat(retry.data()).contains("the rate limit of queue quota"));
+        }
+    }
+
+    @Test
+    void aStepTheClusterLimitHoldsBackLongerIsQueuedAgainForWhenItAllowsAndSaysSo() {
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        FlowStore runs = MemoryAdapters.store();
+        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
+        try (EmbeddedEngine first = instance(runs, scheduling, oneADay);
+             EmbeddedEngine second = instance(runs, scheduling, oneADay)) {
+            String used = first.flows().start("quota", Map.of("call", 1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !first.flows().waits(used).isEmpty());
+
+            String held = second.flows().start("quota", Map.of("call", 2));
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(second.flows().waits(held))
+                    .singleElement().satisfies(wait -> {
+                        assertThat(wait.step()).isEqualTo("call-api");
+                        assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
+                        assertThat(wait.until().orElseThrow()).isAfter(Instant.now().plus(Duration.ofHours(23)));
+                        assertThat(wait.detail()).startsWith("queued again for when the rate limit of queue 'quota' "
+                                + "allows its start (at most 1 per 86400000 ms across all instances)");
+                    }));
+            // The sweeps of both instances see the step queued and its first job completed, and leave it be.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() ->
+                    second.flows().run(held).orElseThrow().steps().get("call-api") == StepStatus.QUEUED);
+            assertThat(second.flows().events(held, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .singleElement().satisfies(retry -> assertThat(retry.data())
+                            .contains("the rate limit of queue quota (1 per 86400000 ms across all instances) allows "
+                                    + "no start before").contains("the attempt did not start and does not count"));
+            assertThat(STARTS_OF_RUN.getOrDefault(held, 0)).isZero();
+        }
+    }
+
+    @Test
+    void instancesKeepTheirLimitsOnTheirOwnWhenToldTo() {
+        STARTS.clear();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        FlowStore runs = MemoryAdapters.store();
+        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
+        try (EmbeddedEngine first = instance(runs, scheduling, oneADay, true);
+             EmbeddedEngine second = instance(runs, scheduling, oneADay, true)) {
+            first.flows().start("quota", Map.of("call", 1));
+            second.flows().start("quota", Map.of("call", 2));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> STARTS.size() == 2);
+        }
+    }
+
+    private static EmbeddedEngine instance(FlowStore runs, SchedulingStore scheduling, RateLimit limit) {
+        return instance(runs, scheduling, limit, false);
+    }
+
+    private static EmbeddedEngine instance(FlowStore runs, SchedulingStore scheduling, RateLimit limit,
+                                           boolean perInstance) {
+        return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(runs)
+                .schedulingStore(scheduling).concurrency(4).rateLimit("quota", Optional.of(limit))
+                .rateLimitsPerInstance(perInstance).sweepEvery(Duration.ofMillis(50)).build();
+    }
+
+    @Test
+    void aLimitHoldsForTheClusterUnlessItsScopeSaysInstance() {
+        assertThat(QueueRateLimits.perInstance(config(Map.of()), "mail")).isFalse();
+        assertThat(QueueRateLimits.perInstance(config(Map.of("nvent.queue.limiter.scope", "instance")), "mail")).isTrue();
+        assertThat(QueueRateLimits.perInstance(config(Map.of("nvent.queue.limiter.scope", "instance",
+                "nvent.queue.mail.limiter.scope", "cluster")), "mail")).isFalse();
+        assertThatThrownBy(() -> QueueRateLimits.perInstance(config(Map.of("nvent.queue.mail.limiter.scope", "global")),
+                "mail")).hasMessageContaining("NVENT-0001").hasMessageContaining("nvent.queue.mail.limiter.scope")
+                .hasMessageContaining("'global'");
     }
 
     @Test

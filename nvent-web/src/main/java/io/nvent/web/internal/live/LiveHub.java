@@ -1,14 +1,14 @@
 package io.nvent.web.internal.live;
 
 import jakarta.json.spi.JsonProvider;
-import io.nvent.web.internal.rest.Representations;
 import io.nvent.EventQuery;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
-import io.nvent.cdi.Worker;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.QueueControls;
+import io.nvent.cdi.Worker;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.PublishedEvent;
@@ -54,6 +54,8 @@ public class LiveHub {
     FlowService flows;
     @Inject
     JobQueue queue;
+    @Inject
+    QueueControls controls;
     @Inject
     EventStream stream;
     @Inject
@@ -183,7 +185,7 @@ public class LiveHub {
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
         for (String name : names) {
-            queues.add(Representations.queue(queue, name));
+            queues.add(Representations.queue(queue, controls, name));
         }
         return JSON.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
     }

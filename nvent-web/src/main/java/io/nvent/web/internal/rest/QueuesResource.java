@@ -58,7 +58,7 @@ public class QueuesResource {
     public String list() {
         JsonArrayBuilder all = JSON.createArrayBuilder();
         for (String name : Queues.names(flows, queue)) {
-            all.add(Representations.queue(queue, name));
+            all.add(Representations.queue(queue, controls, name));
         }
         return all.build().toString();
     }
@@ -67,7 +67,7 @@ public class QueuesResource {
     @Path("{queue}")
     public String get(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
-        return Representations.queue(queue, name).toString();
+        return Representations.queue(queue, controls, name).toString();
     }
 
     @POST

@@ -5,17 +5,13 @@ import io.nvent.AwaitSpec;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
-import io.nvent.RunInfo;
 import io.nvent.RetryPolicy;
+import io.nvent.RunInfo;
 import io.nvent.StepDefinition;
-import io.nvent.TimeoutAction;
-import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonValue;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.TimeoutAction;
+import io.nvent.cdi.QueueControls;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
@@ -241,10 +237,14 @@ public final class Representations {
                 .build();
     }
 
-    /** A queue as the queue adapter sees it: pause flag, rate limit (or null) and counts. */
-    public static JsonObject queue(JobQueue queue, String name) {
+    /**
+     * A queue as the queue adapter sees it: pause flag, rate limit (or null) and counts; the limit's
+     * scope is {@code cluster} when every instance sharing the store counts its starts together.
+     */
+    public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
         JsonValue rateLimit = queue.rateLimit(name).map(limit -> (JsonValue) JSON.createObjectBuilder()
-                .add("max", limit.max()).add("durationMs", limit.per().toMillis()).build()).orElse(JsonValue.NULL);
+                .add("max", limit.max()).add("durationMs", limit.per().toMillis())
+                .add("scope", controls.sharesRateLimit(name) ? "cluster" : "instance").build()).orElse(JsonValue.NULL);
         return JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
                 .add("rateLimit", rateLimit).add("counts", counts(queue.counts(name))).build();
     }
