@@ -1,6 +1,5 @@
 package io.nvent.web.internal.rest;
 
-import jakarta.json.spi.JsonProvider;
 import io.nvent.AwaitSpec;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
@@ -16,6 +15,12 @@ import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
