@@ -823,6 +823,11 @@ class DemoApplicationIT {
             assertThat(keyAlone.status()).as("a key without the signature").isEqualTo(401);
             assertThat(keyAlone.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge -> assertThat(
                     challenge).startsWith("Signature scheme=\"nvent\"").contains("X-Nvent-Timestamp X-Nvent-Signature"));
+            Http.Reply neither = anonymous.post(bearer, body);
+            assertThat(neither.status()).as("neither key nor signature").isEqualTo(401);
+            assertThat(String.join(", ", neither.headers().allValues("WWW-Authenticate")))
+                    .as("both ways the caller must authenticate").startsWith("Bearer")
+                    .contains("Signature scheme=\"nvent\"");
             Http.Reply bareKey = anonymous.post(bearer, body, "Authorization", "qa-bearer-key",
                     "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", signature);
             assertThat(bareKey.status()).as("a signature and the key without Bearer").isEqualTo(401);

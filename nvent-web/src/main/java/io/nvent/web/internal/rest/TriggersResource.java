@@ -231,7 +231,7 @@ public class TriggersResource {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
                     Optional.ofNullable(headers.getHeaderString(protection.apiKeyHeader())));
             if (refusal.isPresent()) {
-                return refused(trigger, "Invalid API key", refusal.get(), protection.apiKeyChallenge(), now);
+                return refused(trigger, "Invalid API key", refusal.get(), protection.apiKeyChallenges(), now);
             }
         }
         if (!protection.signed()) {
@@ -255,7 +255,7 @@ public class TriggersResource {
         WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
-            return refused(trigger, "Invalid signature", refused.problem(), protection.signatureChallenge(), now);
+            return refused(trigger, "Invalid signature", refused.problem(), List.of(protection.signatureChallenge()), now);
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
@@ -289,7 +289,7 @@ public class TriggersResource {
         Optional<String> refusal = WebhookSignature.checkGithub(protection.secret().get(),
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
         if (refusal.isPresent()) {
-            return refused(trigger, "Invalid signature", refusal.get(), protection.signatureChallenge(), now);
+            return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);
         }
         requireEnabled(info);
         String delivery = headers.getHeaderString(GITHUB_DELIVERY);
@@ -300,10 +300,11 @@ public class TriggersResource {
      * A 401 for a webhook call, logged as NVENT-0725 when one is due; the reason never holds a key or
      * secret. RFC 9110: every 401 names in {@code WWW-Authenticate} how the caller must authenticate.
      */
-    private Response refused(String trigger, String title, String reason, String challenge, Instant now) {
+    private Response refused(String trigger, String title, String reason, List<String> challenges, Instant now) {
         refusedCalls.refused(trigger, reason, now).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
-        return Response.fromResponse(Problems.of(401, title, reason)).header(HttpHeaders.WWW_AUTHENTICATE, challenge)
-                .build();
+        Response.ResponseBuilder response = Response.fromResponse(Problems.of(401, title, reason));
+        challenges.forEach(challenge -> response.header(HttpHeaders.WWW_AUTHENTICATE, challenge));
+        return response.build();
     }
 
     private static void requireEnabled(TriggerInfo info) {

@@ -95,6 +95,15 @@ public record WebhookProtection(Optional<String> secret, String signatureScheme,
     }
 
     /**
+     * The {@code WWW-Authenticate} challenges of a 401 for a missing or wrong API key: the key's, and
+     * the signature's too when requests must also be signed, so that a caller who sent neither learns
+     * both at once (RFC 9110 allows several challenges).
+     */
+    List<String> apiKeyChallenges() {
+        return signed() ? List.of(apiKeyChallenge(), signatureChallenge()) : List.of(apiKeyChallenge());
+    }
+
+    /**
      * The {@code WWW-Authenticate} challenge of a 401 for a missing or bad signature: the scheme
      * {@code Signature} with the signature scheme, the algorithm and the headers to send, e.g.
      * {@code Signature scheme="github", algorithm="hmac-sha256", headers="X-Hub-Signature-256"}.

@@ -51,6 +51,15 @@ class WebhookApiKeyTest {
     }
 
     @Test
+    void aRefusedKeyOfASignedWebhookChallengesForTheKeyAndTheSignatureBoth() {
+        WebhookProtection keyedAndSigned = new WebhookProtection(Optional.of("s"), "nvent", List.of("k"), "X-API-Key");
+
+        assertThat(keyedAndSigned.apiKeyChallenges()).containsExactly("ApiKey header=\"X-API-Key\"",
+                keyedAndSigned.signatureChallenge());
+        assertThat(TWO_KEYS.apiKeyChallenges()).containsExactly("ApiKey header=\"X-API-Key\"");
+    }
+
+    @Test
     void aRefusedSignatureChallengesForTheHeadersOfItsScheme() {
         assertThat(new WebhookProtection(Optional.of("s"), "nvent", List.of(), "X-API-Key").signatureChallenge())
                 .isEqualTo("Signature scheme=\"nvent\", algorithm=\"hmac-sha256\", "
