@@ -584,6 +584,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     // ------------------------------------------------------------------ rate limits of the cluster
 
+    private static void checkRateLimited(String queue, RateLimit limit, Instant now) {
+        checkQueueName(queue, "to be rate-limited");
+        Objects.requireNonNull(limit, "limit");
+        Objects.requireNonNull(now, "now");
+    }
+
     @Override
     public boolean sharesRateLimits() {
         return true;
@@ -595,9 +601,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      */
     @Override
     public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
-        checkQueueName(queue, "to be rate-limited");
-        Objects.requireNonNull(limit, "limit");
-        Objects.requireNonNull(now, "now");
+        checkRateLimited(queue, limit, now);
         return write("start under the rate limit of queue '" + queue + "'", connection -> {
             int before = lockRateLimit(connection, queue);
             int recorded = before;
@@ -634,9 +638,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
-        checkQueueName(queue, "to be rate-limited");
-        Objects.requireNonNull(limit, "limit");
-        Objects.requireNonNull(now, "now");
+        checkRateLimited(queue, limit, now);
         return read(connection -> startLeavingSpan(connection, "select started_at from " + rateStarts
                 + " where queue_name = ? and started_at > ? order by started_at desc limit 1 offset "
                 + (limit.max() - 1), limit, now, queue, now.minus(limit.per())));

@@ -12,6 +12,7 @@ import io.nvent.StepRole;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
@@ -37,6 +38,9 @@ class RateLimitedQueueTest {
 
     private static final List<Long> STARTS = new CopyOnWriteArrayList<>();
     private static final Map<String, Integer> STARTS_OF_RUN = new ConcurrentHashMap<>();
+
+    private final SchedulingStore sharedScheduling = MemoryAdapters.schedulingStore();
+    private final FlowStore sharedRuns = MemoryAdapters.store();
 
     @FlowStep(flow = "quota", name = "call-api", role = StepRole.ENTRY, emits = "called")
     static class CallApi implements Step<Map<String, Object>, Void> {
@@ -134,11 +138,8 @@ class RateLimitedQueueTest {
     @Test
     void twoInstancesSharingAStoreStartNoMoreStepsTogetherThanTheLimitAllows() {
         STARTS.clear();
-        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        FlowStore runs = MemoryAdapters.store();
         RateLimit twoInHalfASecond = new RateLimit(2, Duration.ofMillis(500));
-        try (EmbeddedEngine first = instance(runs, scheduling, twoInHalfASecond);
-             EmbeddedEngine second = instance(runs, scheduling, twoInHalfASecond)) {
+        try (EmbeddedEngine first = instance(twoInHalfASecond); EmbeddedEngine second = instance(twoInHalfASecond)) {
             List<String> started = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 started.add(first.flows().start("quota", Map.of("call", i)));
@@ -159,24 +160,17 @@ class RateLimitedQueueTest {
 
     @Test
     void aWorkerWaitsBrieflyForTheClusterLimitHoldingItsJobAndSaysSoInTheRunsWaits() {
-        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        FlowStore runs = MemoryAdapters.store();
-        RateLimit oneInASecondAndAHalf = new RateLimit(1, Duration.ofMillis(1500));
-        try (EmbeddedEngine first = instance(runs, scheduling, oneInASecondAndAHalf);
-             EmbeddedEngine second = instance(runs, scheduling, oneInASecondAndAHalf)) {
-            String used = first.flows().start("quota", Map.of("call", 1));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !first.flows().waits(used).isEmpty());
+        try (EmbeddedEngine first = instance(new RateLimit(1, Duration.ofMillis(1500)));
+             EmbeddedEngine second = instance(new RateLimit(1, Duration.ofMillis(1500)))) {
+            String used = startTakingTheOnlyStart(first);
 
             String held = second.flows().start("quota", Map.of("call", 2));
 
-            await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(second.flows().waits(held))
-                    .singleElement().satisfies(wait -> {
-                        assertThat(wait.step()).isEqualTo("call-api");
-                        assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
-                        assertThat(wait.until().orElseThrow()).isBefore(Instant.now().plusMillis(1500));
-                        assertThat(wait.detail()).startsWith("a worker of queue 'quota' has taken its job and waits for "
-                                + "the queue's rate limit (at most 1 per 1500 ms across all instances)");
-                    }));
+            StepWait wait = rateLimitWaitOf(second, held, Duration.ofSeconds(1));
+            assertThat(wait.step()).isEqualTo("call-api");
+            assertThat(wait.until().orElseThrow()).isBefore(Instant.now().plusMillis(1500));
+            assertThat(wait.detail()).startsWith("a worker of queue 'quota' has taken its job and waits for "
+                    + "the queue's rate limit (at most 1 per 1500 ms across all instances)");
             await().atMost(Duration.ofSeconds(20)).until(() -> List.of(used, held).stream()
                     .allMatch(run -> first.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED));
             // Four steps contend for one start in 1.5 s: a step refused twice is queued again, saying why.
@@ -187,24 +181,17 @@ class RateLimitedQueueTest {
 
     @Test
     void aStepTheClusterLimitHoldsBackLongerIsQueuedAgainForWhenItAllowsAndSaysSo() {
-        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        FlowStore runs = MemoryAdapters.store();
-        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
-        try (EmbeddedEngine first = instance(runs, scheduling, oneADay);
-             EmbeddedEngine second = instance(runs, scheduling, oneADay)) {
-            String used = first.flows().start("quota", Map.of("call", 1));
-            await().atMost(Duration.ofSeconds(10)).until(() -> !first.flows().waits(used).isEmpty());
+        try (EmbeddedEngine first = instance(new RateLimit(1, Duration.ofDays(1)));
+             EmbeddedEngine second = instance(new RateLimit(1, Duration.ofDays(1)))) {
+            startTakingTheOnlyStart(first);
 
             String held = second.flows().start("quota", Map.of("call", 2));
 
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(second.flows().waits(held))
-                    .singleElement().satisfies(wait -> {
-                        assertThat(wait.step()).isEqualTo("call-api");
-                        assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
-                        assertThat(wait.until().orElseThrow()).isAfter(Instant.now().plus(Duration.ofHours(23)));
-                        assertThat(wait.detail()).startsWith("queued again for when the rate limit of queue 'quota' "
-                                + "allows its start (at most 1 per 86400000 ms across all instances)");
-                    }));
+            StepWait wait = rateLimitWaitOf(second, held, Duration.ofSeconds(10));
+            assertThat(wait.step()).isEqualTo("call-api");
+            assertThat(wait.until().orElseThrow()).isAfter(Instant.now().plus(Duration.ofHours(23)));
+            assertThat(wait.detail()).startsWith("queued again for when the rate limit of queue 'quota' "
+                    + "allows its start (at most 1 per 86400000 ms across all instances)");
             // The sweeps of both instances see the step queued and its first job completed, and leave it be.
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() ->
                     second.flows().run(held).orElseThrow().steps().get("call-api") == StepStatus.QUEUED);
@@ -216,14 +203,23 @@ class RateLimitedQueueTest {
         }
     }
 
+    /** Starts a run whose first step takes the limit's only start, and returns once it waits for the next. */
+    private static String startTakingTheOnlyStart(EmbeddedEngine engine) {
+        String run = engine.flows().start("quota", Map.of("call", 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !engine.flows().waits(run).isEmpty());
+        return run;
+    }
+
+    private static StepWait rateLimitWaitOf(EmbeddedEngine engine, String run, Duration atMost) {
+        return await().atMost(atMost).until(() -> engine.flows().waits(run),
+                waits -> waits.size() == 1 && waits.get(0).reason() == Reason.RATE_LIMIT).get(0);
+    }
+
     @Test
     void instancesKeepTheirLimitsOnTheirOwnWhenToldTo() {
         STARTS.clear();
-        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        FlowStore runs = MemoryAdapters.store();
         RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
-        try (EmbeddedEngine first = instance(runs, scheduling, oneADay, true);
-             EmbeddedEngine second = instance(runs, scheduling, oneADay, true)) {
+        try (EmbeddedEngine first = instance(oneADay, true); EmbeddedEngine second = instance(oneADay, true)) {
             first.flows().start("quota", Map.of("call", 1));
             second.flows().start("quota", Map.of("call", 2));
 
@@ -231,14 +227,14 @@ class RateLimitedQueueTest {
         }
     }
 
-    private static EmbeddedEngine instance(FlowStore runs, SchedulingStore scheduling, RateLimit limit) {
-        return instance(runs, scheduling, limit, false);
+    /** An instance sharing this test's stores with the other instances it starts. */
+    private EmbeddedEngine instance(RateLimit limit) {
+        return instance(limit, false);
     }
 
-    private static EmbeddedEngine instance(FlowStore runs, SchedulingStore scheduling, RateLimit limit,
-                                           boolean perInstance) {
-        return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(runs)
-                .schedulingStore(scheduling).concurrency(4).rateLimit("quota", Optional.of(limit))
+    private EmbeddedEngine instance(RateLimit limit, boolean perInstance) {
+        return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(sharedRuns)
+                .schedulingStore(sharedScheduling).concurrency(4).rateLimit("quota", Optional.of(limit))
                 .rateLimitsPerInstance(perInstance).sweepEvery(Duration.ofMillis(50)).build();
     }
 
