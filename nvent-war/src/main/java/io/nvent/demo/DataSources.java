@@ -28,7 +28,11 @@ import jakarta.ejb.Singleton;
         password = "${nvent.demo.pg.password}",
         // reWriteBatchedInserts: the store's batched history inserts go as multi-row statements
         // (W2 benchmark x1.08 cold, x1.11 warm; bench/README.md, session 12).
-        properties = {"portNumber=${nvent.demo.pg.port}", "reWriteBatchedInserts=true"},
+        // fish.payara.*: the pool tests a connection before handing it out and drops them all on a
+        // failure, so that after a PostgreSQL restart it is usable at once (README, "PostgreSQL").
+        properties = {"portNumber=${nvent.demo.pg.port}", "reWriteBatchedInserts=true",
+                "fish.payara.is-connection-validation-required=true", "fish.payara.connection-validation-method=meta-data",
+                "fish.payara.fail-all-connections=true"},
         minPoolSize = 0,
         maxPoolSize = 32)
 @Singleton

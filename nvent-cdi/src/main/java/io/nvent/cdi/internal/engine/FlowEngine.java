@@ -619,7 +619,12 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
-        return new StepWaits(registry, queue, scheduling, clusterRateLimits, clock.instant()).of(run);
+        return new StepWaits(registry, queue, scheduling, clusterRateLimits, this::lastChangeOf, clock.instant()).of(run);
+    }
+
+    private Optional<Instant> lastChangeOf(String runId) {
+        return store.readEvents(runId, new EventQuery(Set.of(), 0, 1, true)).stream().findFirst()
+                .map(HistoryEvent::timestamp);
     }
 
     @Override

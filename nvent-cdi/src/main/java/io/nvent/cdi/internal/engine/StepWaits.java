@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Answers what the waiting steps of a run wait for ({@link io.nvent.FlowService#waits}), from the
@@ -30,18 +31,28 @@ import java.util.Optional;
  */
 final class StepWaits {
 
+    /** How long after a run's last change a step without a visible job counts as queued just now. */
+    static final Duration JUST_QUEUED = Duration.ofSeconds(5);
+
     private final FlowRegistry registry;
     private final JobQueue queue;
     private final SchedulingStore scheduling;
     private final ClusterRateLimits clusterRateLimits;
+    private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final Instant now;
 
+    /**
+     * @param lastChangeOfRun when a run's newest history entry was written, if it has one: a step
+     *     queued moments ago may have a job not visible yet (a JMS worker sends it in its own
+     *     transaction, committed with the end of its attempt)
+     */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, ClusterRateLimits clusterRateLimits,
-              Instant now) {
+              Function<String, Optional<Instant>> lastChangeOfRun, Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
         this.clusterRateLimits = clusterRateLimits;
+        this.lastChangeOfRun = lastChangeOfRun;
         this.now = now;
     }
 
@@ -84,6 +95,12 @@ final class StepWaits {
         }
         Optional<JobRecord> job = pendingJob(run, step);
         if (job.isEmpty()) {
+            Optional<Instant> changed = lastChangeOfRun.apply(run.runId());
+            if (changed.isPresent() && Duration.between(changed.get(), now).compareTo(JUST_QUEUED) < 0) {
+                return new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
+                        "its job is on its way to queue '" + name + "' (the run changed at " + changed.get()
+                                + ", moments ago; the worker that queued it commits it when its own attempt ends)");
+            }
             return noJob(step, status);
         }
         return switch (job.get().state()) {

@@ -76,6 +76,29 @@ class StepWaitsTest {
     }
 
     @Test
+    void aStepQueuedMomentsAgoWhoseJobIsNotVisibleYetSaysItsJobIsOnItsWayAndLaterThatItHasNone() {
+        try (EngineHarness h = new EngineHarness(new Request(), new Approve())) {
+            String queue = h.engine.registry().flow("approval").orElseThrow().step("request").orElseThrow().queue();
+            h.queue.pause(queue);
+            String runId = h.engine.start("approval", null);
+            // The queue no longer shows the job, as a JMS queue does not before the sender commits it.
+            h.queue.clear();
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.WORKER);
+                assertThat(wait.detail()).startsWith("its job is on its way to queue '" + queue + "'");
+            });
+
+            h.clock.advance(StepWaits.JUST_QUEUED);
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.NO_JOB);
+                assertThat(wait.detail()).startsWith("no job of its own waits in queue '" + queue + "'");
+            });
+        }
+    }
+
+    @Test
     void aStepBehindAWebhookAwaitSaysSoWithItsTimeout() {
         try (EngineHarness h = new EngineHarness(new Request(), new Approve())) {
             String runId = h.engine.start("approval", null);
