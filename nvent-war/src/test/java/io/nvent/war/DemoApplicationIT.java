@@ -235,8 +235,6 @@ class DemoApplicationIT {
         Http.Reply reused = http.post("api/nvent/flows/order/runs", "{\"id\":\"K-2\",\"item\":\"mug\",\"quantity\":1}",
                 "Idempotency-Key", "checkout-K-1");
         assertThat(reused.status()).isEqualTo(422);
-        assertThat(http.reasonPhraseOfPost("api/nvent/flows/order/runs", "{\"id\":\"K-2\",\"item\":\"mug\",\"quantity\":1}",
-                "Idempotency-Key", "checkout-K-1")).as("the status line").isEqualTo("422 Unprocessable Content");
         assertThat(reused.contentType()).startsWith("application/problem+json");
         assertThat(reused.json().getString("detail")).contains("already started run " + runId + " with another input");
         Http.Reply tooLong = http.post("api/nvent/flows/order/runs", body, "Idempotency-Key", "k".repeat(256));

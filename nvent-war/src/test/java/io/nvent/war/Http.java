@@ -209,31 +209,6 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    /**
-     * The reason phrase of the status line a POST gets, which {@link java.net.http.HttpClient} does not
-     * show: {@link java.net.HttpURLConnection} does.
-     */
-    public String reasonPhraseOfPost(String path, String body, String... headers) {
-        try {
-            java.net.HttpURLConnection connection = (java.net.HttpURLConnection) base.resolve(path).toURL().openConnection();
-            try {
-                connection.setRequestMethod("POST");
-                connection.setDoOutput(true);
-                connection.setRequestProperty("Content-Type", "application/json");
-                authorization.ifPresent(value -> connection.setRequestProperty("Authorization", value));
-                for (int i = 0; i + 1 < headers.length; i += 2) {
-                    connection.setRequestProperty(headers[i], headers[i + 1]);
-                }
-                connection.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
-                return connection.getResponseCode() + " " + connection.getResponseMessage();
-            } finally {
-                connection.disconnect();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private Reply send(HttpRequest.Builder request) {
         try {
             authorization.ifPresent(value -> request.header("Authorization", value));

@@ -24,34 +24,6 @@ final class Problems {
         if (detail != null) {
             body.add("detail", detail);
         }
-        return Response.status(statusType(status)).type(PROBLEM_JSON).entity(body.build().toString()).build();
-    }
-
-    /**
-     * The status with its reason phrase: JAX-RS knows none for 422, and a container then writes a
-     * status line such as {@code 422 CUSTOM}.
-     */
-    static Response.StatusType statusType(int status) {
-        Response.Status known = Response.Status.fromStatusCode(status);
-        if (known != null) {
-            return known;
-        }
-        String phrase = status == 422 ? "Unprocessable Content" : "Error";
-        return new Response.StatusType() {
-            @Override
-            public int getStatusCode() {
-                return status;
-            }
-
-            @Override
-            public Response.Status.Family getFamily() {
-                return Response.Status.Family.familyOf(status);
-            }
-
-            @Override
-            public String getReasonPhrase() {
-                return phrase;
-            }
-        };
+        return Response.status(status).type(PROBLEM_JSON).entity(body.build().toString()).build();
     }
 }
