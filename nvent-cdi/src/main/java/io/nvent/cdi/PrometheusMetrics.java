@@ -144,7 +144,8 @@ public class PrometheusMetrics {
             text.sample("nvent_queue_paused", labels("queue", name), queue.isPaused(name) ? 1 : 0);
         }
         text.family("nvent_queue_rate_limit_per_second", "gauge",
-                "Attempts per second the queue's rate limit allows on this instance (queues with a limit only)");
+                "Attempts per second the queue's rate limit allows, in the cluster or on each instance as its scope says"
+                        + " (queues with a limit only)");
         for (String name : names) {
             queue.rateLimit(name).ifPresent(limit -> text.sample("nvent_queue_rate_limit_per_second",
                     labels("queue", name), limit.max() * 1e9 / limit.per().toNanos()));

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 
 /**
  * What this instance's engine did since it started: runs started and ended, step executions and
@@ -14,6 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * to the cluster's) and from the step executions it runs; read by the Prometheus endpoint.
  */
 public final class EngineMetrics {
+
+    /** Marks the data of a {@code step.retry} entry that the cluster's rate limit caused (as stored, maybe spaced). */
+    private static final Pattern RATE_LIMITED = Pattern.compile("\"rateLimited\"\\s*:\\s*true");
 
     /** Upper bounds (seconds) of the step duration histogram's buckets. */
     static final double[] DURATION_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -27,6 +31,7 @@ public final class EngineMetrics {
         RUNS_STARTED("nvent_runs_started_total", "Runs started", ""),
         RUNS_ENDED("nvent_runs_ended_total", "Runs that ended, by final status", "status"),
         STEP_RETRIES("nvent_step_retries_total", "Steps scheduled again: failed attempts with attempts left, and operators' retries", "step"),
+        STEPS_RATE_LIMITED("nvent_steps_rate_limited_total", "Steps queued again because their queue's rate limit, kept for the cluster, allowed no start soon enough", "step"),
         STEPS_FAILED("nvent_steps_failed_total", "Steps that failed for good (their run fails)", "step"),
         STEPS_STALLED("nvent_steps_stalled_total", "Steps whose instance stopped renewing their lease", "step"),
         AWAITS_REGISTERED("nvent_awaits_registered_total", "Awaits registered, by type", "type"),
@@ -128,7 +133,8 @@ public final class EngineMetrics {
                 case FLOW_FAILED -> count(Counter.RUNS_ENDED, flow, "failed");
                 case FLOW_CANCEL -> count(Counter.RUNS_ENDED, flow, "canceled");
                 case FLOW_STALLED -> count(Counter.RUNS_ENDED, flow, "stalled");
-                case STEP_RETRY -> count(Counter.STEP_RETRIES, flow, stepOf(event));
+                case STEP_RETRY -> count(RATE_LIMITED.matcher(event.data()).find() ? Counter.STEPS_RATE_LIMITED
+                        : Counter.STEP_RETRIES, flow, stepOf(event));
                 case STEP_FAILED -> count(Counter.STEPS_FAILED, flow, stepOf(event));
                 case STEP_STALLED -> count(Counter.STEPS_STALLED, flow, stepOf(event));
                 case AWAIT_REGISTERED -> count(Counter.AWAITS_REGISTERED, flow, awaitType(event.data()));

@@ -1795,7 +1795,7 @@ public final class FlowEngine implements FlowService {
         Instant now = clock.instant();
         requeueLater(ref, job, untilAllowed, now, JsonText.object().str("reason", "the rate limit of queue "
                 + job.queue() + " (" + limit + " across all instances) allows no start before "
-                + now.plus(untilAllowed) + "; the attempt did not start and does not count"), true)
+                + now.plus(untilAllowed) + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
                 .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                         + ref.step() + " queued again for " + now.plus(untilAllowed) + " under the rate limit of queue "
                         + job.queue()));
