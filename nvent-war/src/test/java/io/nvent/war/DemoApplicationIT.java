@@ -1130,6 +1130,8 @@ class DemoApplicationIT {
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));
             console.until(() -> console.text(By.cssSelector("#queues-table tr[data-queue=partner-order] .rate-limit"))
                     .equals("≤ 50 / 1 s"));
+            assertThat(console.attribute(By.cssSelector("#queues-table tr[data-queue=partner-order] .rate-limit"),
+                    "title")).startsWith("starts at most 50 attempts in any 1 s across all instances");
             assertThat(console.all(By.cssSelector("#queues-table tr[data-queue=order] .rate-limit"))).isEmpty();
             console.screenshot("09-queues");
 
