@@ -2,6 +2,7 @@ package io.nvent.spi;
 
 import io.nvent.AwaitStatus;
 import io.nvent.TriggerEvent;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -186,23 +187,25 @@ public interface SchedulingStore {
     }
 
     /**
-     * Records the start of an attempt of a queue at {@code now} if the queue's rate limit allows one,
-     * counting the starts every instance recorded: no more than {@code limit.max()} are ever recorded
-     * within any span of {@code limit.per()}. Atomic across instances; the caller starts the attempt
-     * only when a start was recorded, and otherwise asks again after the duration returned.
+     * Records the start of an attempt of a queue if the queue's rate limit allows one now, counting
+     * the starts every instance recorded: no more than {@code limit.max()} are ever recorded within
+     * any span of {@code limit.per()}. Atomic across instances; the caller starts the attempt only
+     * when a start was recorded, and otherwise asks again after the duration returned.
      *
-     * <p>Times are the callers' clocks, as for leases: instances must agree on the time to within a
-     * small part of the span.
+     * <p>The store reads the time from {@code clock} once it holds whatever makes the decision
+     * atomic (a lock, a monitor): read before, a wait for the lock would record the start earlier
+     * than it happens, and a later start would be allowed too early. Times are the callers' clocks,
+     * as for leases: instances must agree on the time to within a small part of the span.
      *
      * @param queue queue name
      * @param limit the queue's limit; starts older than its span no longer count
-     * @param now the time of the start
-     * @return zero if the start was recorded; otherwise how long from {@code now} until a start may
-     *     be recorded (more than zero), and nothing was recorded
+     * @param clock the caller's clock, read for the time of the start
+     * @return zero if the start was recorded; otherwise how long until a start may be recorded (more
+     *     than zero), and nothing was recorded
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
      */
-    default Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
+    default Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
         throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
                 + " keeps no rate limits for the cluster (queue " + queue + ")");
     }

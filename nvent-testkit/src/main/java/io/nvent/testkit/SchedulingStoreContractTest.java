@@ -18,9 +18,11 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
 import java.lang.reflect.Method;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -702,15 +704,15 @@ public abstract class SchedulingStoreContractTest {
         String queue = id("partner-api");
         RateLimit threePerSecond = new RateLimit(3, Duration.ofSeconds(1));
 
-        assertThat(List.of(store.takeRateLimitedStart(queue, threePerSecond, T0),
-                store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(100)),
-                store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(200)))).containsOnly(Duration.ZERO);
-        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(300))).isEqualTo(Duration.ofMillis(700));
+        assertThat(List.of(store.takeRateLimitedStart(queue, threePerSecond, at(T0)),
+                store.takeRateLimitedStart(queue, threePerSecond, at(T0.plusMillis(100))),
+                store.takeRateLimitedStart(queue, threePerSecond, at(T0.plusMillis(200))))).containsOnly(Duration.ZERO);
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, at(T0.plusMillis(300)))).isEqualTo(Duration.ofMillis(700));
         assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(400))).isEqualTo(Duration.ofMillis(600));
 
         assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(1000))).isZero();
-        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(1000))).isZero();
-        assertThat(store.takeRateLimitedStart(queue, threePerSecond, T0.plusMillis(1050))).isEqualTo(Duration.ofMillis(50));
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, at(T0.plusMillis(1000)))).isZero();
+        assertThat(store.takeRateLimitedStart(queue, threePerSecond, at(T0.plusMillis(1050)))).isEqualTo(Duration.ofMillis(50));
         assertThat(store.untilRateLimitAllows(queue, threePerSecond, T0.plusMillis(1050))).isEqualTo(Duration.ofMillis(50));
     }
 
@@ -721,11 +723,11 @@ public abstract class SchedulingStoreContractTest {
         String idle = id("idle");
         RateLimit onePerMinute = new RateLimit(1, Duration.ofMinutes(1));
 
-        assertThat(store.takeRateLimitedStart(busy, onePerMinute, T0)).isZero();
+        assertThat(store.takeRateLimitedStart(busy, onePerMinute, at(T0))).isZero();
 
-        assertThat(store.takeRateLimitedStart(busy, onePerMinute, T0)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(store.takeRateLimitedStart(busy, onePerMinute, at(T0))).isEqualTo(Duration.ofMinutes(1));
         assertThat(store.untilRateLimitAllows(idle, onePerMinute, T0)).isZero();
-        assertThat(store.takeRateLimitedStart(idle, onePerMinute, T0)).isZero();
+        assertThat(store.takeRateLimitedStart(idle, onePerMinute, at(T0))).isZero();
     }
 
     @Test
@@ -737,7 +739,7 @@ public abstract class SchedulingStoreContractTest {
 
         runConcurrently(8, thread -> {
             for (int i = 0; i < 4; i++) {
-                if (store.takeRateLimitedStart(queue, fivePerSecond, T0.plusMillis(i)).isZero()) {
+                if (store.takeRateLimitedStart(queue, fivePerSecond, at(T0.plusMillis(i))).isZero()) {
                     recorded.incrementAndGet();
                 }
             }
@@ -753,14 +755,14 @@ public abstract class SchedulingStoreContractTest {
         String queue = id("redeployed");
         RateLimit fivePerSecond = new RateLimit(5, Duration.ofSeconds(1));
         for (int i = 0; i < 5; i++) {
-            assertThat(store.takeRateLimitedStart(queue, fivePerSecond, T0.plusMillis(100L * i))).isZero();
+            assertThat(store.takeRateLimitedStart(queue, fivePerSecond, at(T0.plusMillis(100L * i)))).isZero();
         }
         RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
 
         // Two may be within the span once the fourth-oldest start (at 300 ms) left it, at 1,300 ms.
-        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, T0.plusMillis(500))).isEqualTo(Duration.ofMillis(800));
+        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(500)))).isEqualTo(Duration.ofMillis(800));
         assertThat(store.untilRateLimitAllows(queue, twoPerSecond, T0.plusMillis(500))).isEqualTo(Duration.ofMillis(800));
-        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, T0.plusMillis(1300))).isZero();
+        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(1300)))).isZero();
     }
 
     // ---------------------------------------------------------------- schedule ticks
@@ -1028,6 +1030,11 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /** Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}. */
+    /** A clock stopped at {@code instant}. */
+    private static Clock at(Instant instant) {
+        return Clock.fixed(instant, ZoneOffset.UTC);
+    }
+
     protected static void runConcurrently(int threads, Concurrently.Body body) {
         Concurrently.run(threads, body);
     }

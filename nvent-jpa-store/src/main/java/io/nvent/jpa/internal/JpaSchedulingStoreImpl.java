@@ -27,6 +27,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -584,10 +585,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     // ------------------------------------------------------------------ rate limits of the cluster
 
-    private static void checkRateLimited(String queue, RateLimit limit, Instant now) {
+    private static void checkRateLimited(String queue, RateLimit limit, Object time) {
         checkQueueName(queue, "to be rate-limited");
         Objects.requireNonNull(limit, "limit");
-        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(time, "time");
     }
 
     @Override
@@ -600,10 +601,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      * at once count each other's starts; forgets the starts that left the span on the way.
      */
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
-        checkRateLimited(queue, limit, now);
+    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
+        checkRateLimited(queue, limit, clock);
         return write("start under the rate limit of queue '" + queue + "'", connection -> {
             int before = lockRateLimit(connection, queue);
+            // Read once the lock is held: the wait for it is not part of the start's time.
+            Instant now = clock.instant();
             int recorded = before;
             try (PreparedStatement forget = connection.prepareStatement("delete from " + rateStarts
                     + " where queue_name = ? and started_at <= ?")) {

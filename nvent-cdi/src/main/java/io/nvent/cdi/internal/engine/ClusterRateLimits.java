@@ -52,7 +52,7 @@ final class ClusterRateLimits {
     }
 
     /**
-     * Waits, up to {@code longest} in all, until the store records the start of this job's attempt; at
+     * Waits, up to {@code longest} at a time and twice that in all, until the store records the start of this job's attempt; at
      * once if the job's queue has no limit for the cluster.
      *
      * @return empty once the start is recorded; otherwise how long until the limit expects to allow
@@ -67,13 +67,15 @@ final class ClusterRateLimits {
         long waited = 0;
         try {
             while (true) {
+                Duration untilAllowed = scheduling.takeRateLimitedStart(job.queue(), limit, clock);
                 Instant now = clock.instant();
-                Duration untilAllowed = scheduling.takeRateLimitedStart(job.queue(), limit, now);
                 if (untilAllowed.isZero()) {
                     return Optional.empty();
                 }
                 long sleep = untilAllowed.toNanos() + ThreadLocalRandom.current().nextLong(JITTER_NANOS);
-                if (waited + sleep > longest.toNanos()) {
+                // Each wait at most longest, all of them at most twice that: a start other instances took
+                // first is often followed by one soon after.
+                if (untilAllowed.compareTo(longest) > 0 || waited + sleep > 2 * longest.toNanos()) {
                     return Optional.of(untilAllowed);
                 }
                 waitingJobs.put(job.jobId(), now.plus(untilAllowed));

@@ -133,7 +133,7 @@ public final class EngineMetrics {
                 case FLOW_FAILED -> count(Counter.RUNS_ENDED, flow, "failed");
                 case FLOW_CANCEL -> count(Counter.RUNS_ENDED, flow, "canceled");
                 case FLOW_STALLED -> count(Counter.RUNS_ENDED, flow, "stalled");
-                case STEP_RETRY -> count(RATE_LIMITED.matcher(event.data()).find() ? Counter.STEPS_RATE_LIMITED
+                case STEP_RETRY -> count(isRateLimited(event.data()) ? Counter.STEPS_RATE_LIMITED
                         : Counter.STEP_RETRIES, flow, stepOf(event));
                 case STEP_FAILED -> count(Counter.STEPS_FAILED, flow, stepOf(event));
                 case STEP_STALLED -> count(Counter.STEPS_STALLED, flow, stepOf(event));
@@ -145,6 +145,11 @@ public final class EngineMetrics {
                 }
             }
         }
+    }
+
+    /** Whether the data of a {@code step.retry} entry says the cluster's rate limit queued the step again. */
+    static boolean isRateLimited(String retryData) {
+        return RATE_LIMITED.matcher(retryData).find();
     }
 
     /** Records one execution of a step's code on this instance. */

@@ -619,7 +619,8 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
-        return new StepWaits(registry, queue, scheduling, clusterRateLimits, this::lastChangeOf, clock.instant()).of(run);
+        return new StepWaits(registry, queue, scheduling, clusterRateLimits, this::lastChangeOf, this::rateLimitedJobOf,
+                clock.instant()).of(run);
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
@@ -1061,7 +1062,9 @@ public final class FlowEngine implements FlowService {
                 // A job of a step that no longer exists (redeployed code): fail it visibly, never drop it silently.
                 new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
                         + "' has no step '" + ref.step() + "' in this deployment"));
-        Optional<Duration> untilAllowed = clusterRateLimits.awaitStart(job, longestWaitInWorker(binding.definition()));
+        // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
+        Optional<Duration> untilAllowed = clusterRateLimits.of(job.queue()).isPresent() && stepStillToRun(ref)
+                ? clusterRateLimits.awaitStart(job, longestWaitInWorker(binding.definition())) : Optional.empty();
         if (untilAllowed.isPresent()) {
             requeueUnderRateLimit(ref, job, clusterRateLimits.of(job.queue()).orElseThrow(), untilAllowed.get());
             return;
@@ -1089,6 +1092,12 @@ public final class FlowEngine implements FlowService {
         } finally {
             executionsHere.end(self);
         }
+    }
+
+    /** Whether the job's run goes on and its step has yet to end: what a start under a rate limit is for. */
+    private boolean stepStillToRun(StepJob ref) {
+        return store.findRun(ref.runId()).filter(run -> !run.status().isTerminal())
+                .map(run -> run.steps().get(ref.step())).filter(status -> !status.isFinal()).isPresent();
     }
 
     /**
@@ -1746,8 +1755,9 @@ public final class FlowEngine implements FlowService {
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
-                if (queue.job(queueName, recoveryJobId).isEmpty() && queue.job(queueName,
-                        StepJob.rateLimitedJobId(run.runId(), name, run.version())).isEmpty()) {
+                if (queue.job(queueName, recoveryJobId).isEmpty() && rateLimitedJobOf(run.runId(), name)
+                        .flatMap(rateLimited -> queue.job(queueName, rateLimited)).filter(StepWaits::isPending)
+                        .isEmpty()) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                             + " running the step, which is still queued; queued again", run.runId(), name);
                     enqueue(run.runId(), run.flow(), step.get(), recoveryJobId);
@@ -1793,12 +1803,32 @@ public final class FlowEngine implements FlowService {
      */
     private void requeueUnderRateLimit(StepJob ref, JobExecution job, RateLimit limit, Duration untilAllowed) {
         Instant now = clock.instant();
-        requeueLater(ref, job, untilAllowed, now, JsonText.object().str("reason", "the rate limit of queue "
-                + job.queue() + " (" + limit + " across all instances) allows no start before "
-                + now.plus(untilAllowed) + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
-                .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
-                        + ref.step() + " queued again for " + now.plus(untilAllowed) + " under the rate limit of queue "
-                        + job.queue()));
+        try {
+            requeueLater(ref, job, untilAllowed, now, JsonText.object().str("reason", "the rate limit of queue "
+                    + job.queue() + " (" + limit + " across all instances) allows no start before "
+                    + now.plus(untilAllowed) + "; the attempt did not start and does not count")
+                    .raw("rateLimited", "true"), true)
+                    .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
+                            + ref.step() + " queued again for " + now.plus(untilAllowed)
+                            + " under the rate limit of queue " + job.queue()));
+        } catch (RuntimeException e) {
+            // The step never started: failing the attempt would fail a step for the limit's sake (and,
+            // while the queue shuts down, its run). The step stays queued; the sweep queues it again.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0160 run {0}: step {1} could not be queued again under the"
+                    + " rate limit of queue {2} ({3}); the engine''s sweep queues it", ref.runId(), ref.step(),
+                    job.queue(), e.toString());
+        }
+    }
+
+    /**
+     * The job that queued a step again under its queue's rate limit, if the step's latest
+     * {@code step.retry} entry says the limit did: found by that entry, which only the step's own
+     * requeue writes.
+     */
+    Optional<String> rateLimitedJobOf(String runId, String step) {
+        return latestEntryOfStep(runId, EventType.STEP_RETRY, step)
+                .filter(entry -> EngineMetrics.isRateLimited(entry.data()))
+                .map(entry -> StepJob.rateLimitedJobId(runId, step, entry.seq()));
     }
 
     /**
@@ -1825,9 +1855,9 @@ public final class FlowEngine implements FlowService {
             return change;
         }
         publish(change.get().run().flow(), change.get().events());
-        long version = change.get().run().version();
-        String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(), version)
-                : StepJob.recoveryJobId(ref.runId(), ref.step(), version);
+        String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
+                change.get().events().get(0).seq())
+                : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty()), step.get(), jobId,
                 true).withDelay(delay));
         return change;

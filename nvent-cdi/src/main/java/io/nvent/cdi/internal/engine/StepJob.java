@@ -14,7 +14,7 @@ import java.util.OptionalLong;
 record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
-    private static final String RATE_LIMITED_SUFFIX = "-rate-limited";
+    private static final String RATE_LIMITED = "rate-limited-";
 
     static String jobId(String runId, String step) {
         return runId + ":" + step;
@@ -27,14 +27,15 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /**
      * The id of the job that starts a step once a queue's rate limit allows, when it allowed none
-     * soon enough for the job before it (see {@link #recoveryJobId}); unique per run version.
+     * soon enough for the job before it: named after the {@code step.retry} entry that says so, which
+     * only this step's own requeue writes (a run version would move on with the run's other steps).
      */
-    static String rateLimitedJobId(String runId, String step, long runVersion) {
-        return recoveryJobId(runId, step, runVersion) + RATE_LIMITED_SUFFIX;
+    static String rateLimitedJobId(String runId, String step, long retryEntrySeq) {
+        return jobId(runId, step) + RECOVERY_SUFFIX + RATE_LIMITED + retryEntrySeq;
     }
 
     static boolean isRateLimitedJob(String jobId) {
-        return jobId.endsWith(RATE_LIMITED_SUFFIX) && isRecoveryJob(jobId);
+        return jobId.contains(RECOVERY_SUFFIX + RATE_LIMITED);
     }
 
     /**

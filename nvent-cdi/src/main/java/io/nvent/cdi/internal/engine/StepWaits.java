@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -39,20 +40,25 @@ final class StepWaits {
     private final SchedulingStore scheduling;
     private final ClusterRateLimits clusterRateLimits;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
+    private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
     private final Instant now;
 
     /**
      * @param lastChangeOfRun when a run's newest history entry was written, if it has one: a step
      *     queued moments ago may have a job not visible yet (a JMS worker sends it in its own
      *     transaction, committed with the end of its attempt)
+     * @param rateLimitedJobOf the job that queued a run's step again under a rate limit, if its
+     *     latest {@code step.retry} entry says so
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, ClusterRateLimits clusterRateLimits,
-              Function<String, Optional<Instant>> lastChangeOfRun, Instant now) {
+              Function<String, Optional<Instant>> lastChangeOfRun,
+              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
         this.clusterRateLimits = clusterRateLimits;
         this.lastChangeOfRun = lastChangeOfRun;
+        this.rateLimitedJobOf = rateLimitedJobOf;
         this.now = now;
     }
 
@@ -136,6 +142,13 @@ final class StepWaits {
                             "a worker of queue '" + name + "' has taken its job and waits for the queue's rate limit",
                             "");
                 }
+                Duration untilAllowed = limit.isPresent() ? clusterRateLimits.untilAllows(name, now) : Duration.ZERO;
+                if (untilAllowed.compareTo(Duration.ZERO) > 0) {
+                    // Held by a worker of another instance, which alone knows whether it waits.
+                    yield rateLimited(step, status, name, limit.get(), now.plus(untilAllowed), "a worker of queue '"
+                            + name + "' has taken its job; unless it started just now, it waits for the queue's rate "
+                            + "limit or queues the step again", "");
+                }
                 yield new StepWait(step.name(), status, Reason.STARTING, name, Optional.empty(), Optional.empty(),
                         "a worker of queue '" + name + "' has taken its job and is starting it");
             }
@@ -166,9 +179,12 @@ final class StepWaits {
         if (usual.isPresent() && isPending(usual.get())) {
             return usual;
         }
-        for (String replacement : List.of(StepJob.manualRetryJobId(run.runId(), step.name(), run.version()),
-                StepJob.recoveryJobId(run.runId(), step.name(), run.version()),
-                StepJob.rateLimitedJobId(run.runId(), step.name(), run.version()))) {
+        List<String> replacements = new ArrayList<>(List.of(StepJob.manualRetryJobId(run.runId(), step.name(),
+                run.version()), StepJob.recoveryJobId(run.runId(), step.name(), run.version())));
+        if (clusterRateLimits.of(step.queue()).isPresent()) {
+            rateLimitedJobOf.apply(run.runId(), step.name()).ifPresent(replacements::add);
+        }
+        for (String replacement : replacements) {
             Optional<JobRecord> job = queue.job(step.queue(), replacement);
             if (job.isPresent() && isPending(job.get())) {
                 return job;
@@ -177,7 +193,7 @@ final class StepWaits {
         return usual;
     }
 
-    private static boolean isPending(JobRecord job) {
+    static boolean isPending(JobRecord job) {
         return job.state() != JobState.COMPLETED && job.state() != JobState.FAILED;
     }
 

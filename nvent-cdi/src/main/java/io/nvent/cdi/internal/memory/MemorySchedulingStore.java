@@ -9,6 +9,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -232,8 +233,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
-        return startsOf(queue, limit).take(limit, now);
+    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
+        return startsOf(queue, limit).take(limit, clock);
     }
 
     @Override
@@ -256,8 +257,8 @@ public class MemorySchedulingStore implements SchedulingStore {
         private final ArrayDeque<Long> starts = new ArrayDeque<>();
         private long latest = Long.MIN_VALUE;
 
-        synchronized Duration take(RateLimit limit, Instant now) {
-            long at = onTimeLine(now);
+        synchronized Duration take(RateLimit limit, Clock clock) {
+            long at = onTimeLine(clock.instant());
             long span = limit.per().toNanos();
             while (!starts.isEmpty() && starts.peekFirst() <= at - span) {
                 starts.pollFirst();

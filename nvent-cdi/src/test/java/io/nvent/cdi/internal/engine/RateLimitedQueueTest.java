@@ -11,15 +11,20 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RateLimit;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -201,6 +207,97 @@ class RateLimitedQueueTest {
                                     + "no start before").contains("the attempt did not start and does not count"));
             assertThat(STARTS_OF_RUN.getOrDefault(held, 0)).isZero();
         }
+    }
+
+    @FlowStep(flow = "fan", name = "split", role = StepRole.ENTRY, emits = "split")
+    static class Split implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("split", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "fan", name = "left", subscribes = "split")
+    static class Left implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            STARTS_OF_RUN.merge(ctx.runId(), 1, Integer::sum);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "fan", name = "right", subscribes = "split")
+    static class Right implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            STARTS_OF_RUN.merge(ctx.runId(), 1, Integer::sum);
+            return null;
+        }
+    }
+
+    @Test
+    void parallelStepsTheLimitQueuesAgainEachKeepOneJobThroughTheSweeps() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Split()).step(new Left()).step(new Right())
+                .queue(new QueueOfManyInstances()).rateLimit(new RateLimit(1, Duration.ofDays(1)))
+                .sweepEvery(Duration.ofMillis(20)).build()) {
+            String run = engine.flows().start("fan", Map.of());
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.queue().counts("fan").delayed() == 2);
+            // Each step's requeue changes the run: a job named after the run's version would be missed by the
+            // sweep once the other step moved the run on, and queued once more.
+            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() ->
+                    engine.queue().counts("fan").delayed() == 2 && engine.queue().counts("fan").waiting() == 0);
+            assertThat(engine.flows().events(run, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .extracting(e -> e.step().orElseThrow()).containsExactlyInAnyOrder("left", "right");
+            assertThat(engine.flows().waits(run)).extracting(StepWait::reason).containsOnly(Reason.RATE_LIMIT);
+            assertThat(STARTS_OF_RUN.getOrDefault(run, 0)).isZero();
+        }
+    }
+
+    @Test
+    void aStepTheQueueCannotTakeBackStaysQueuedInsteadOfFailing() {
+        MemoryJobQueue closing = new QueueOfManyInstances() {
+            @Override
+            public void enqueue(JobRequest request) {
+                if (StepJob.isRateLimitedJob(request.jobId())) {
+                    throw new IllegalStateException("the queue is closed");
+                }
+                super.enqueue(request);
+            }
+        };
+        try (EmbeddedEngine first = instanceOn(closing, new RateLimit(1, Duration.ofDays(1)))) {
+            String used = startTakingTheOnlyStart(first);
+            String refused = first.flows().start("quota", Map.of("call", 2));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.flows().events(refused, EventQuery.all()).stream()
+                    .anyMatch(e -> e.type() == EventType.STEP_RETRY));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() ->
+                    first.flows().run(refused).orElseThrow().status() == RunStatus.RUNNING);
+            assertThat(first.flows().events(refused, EventQuery.all())).extracting(HistoryEvent::type)
+                    .doesNotContain(EventType.STEP_FAILED, EventType.STEP_STARTED);
+            assertThat(first.flows().run(used).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        }
+    }
+
+    /**
+     * A queue that hands out every job however limited its queue is, as the queues of many instances
+     * together do: each starts up to the limit, so the engine's limit for the cluster refuses the rest.
+     */
+    static class QueueOfManyInstances extends MemoryJobQueue {
+        QueueOfManyInstances() {
+            super(Clock.systemUTC(), Executors.defaultThreadFactory());
+        }
+
+        @Override
+        public void limitRate(String queueName, Optional<RateLimit> limit) {
+        }
+    }
+
+    private EmbeddedEngine instanceOn(JobQueue queue, RateLimit limit) {
+        return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(sharedRuns)
+                .schedulingStore(sharedScheduling).queue(queue).concurrency(4).rateLimit("quota", Optional.of(limit))
+                .sweepEvery(Duration.ofMillis(50)).build();
     }
 
     /** Starts a run whose first step takes the limit's only start, and returns once it waits for the next. */

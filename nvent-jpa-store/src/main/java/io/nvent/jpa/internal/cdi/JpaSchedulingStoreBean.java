@@ -13,6 +13,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -191,8 +192,8 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Instant now) {
-        return delegate().takeRateLimitedStart(queue, limit, now);
+    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
+        return delegate().takeRateLimitedStart(queue, limit, clock);
     }
 
     @Override
