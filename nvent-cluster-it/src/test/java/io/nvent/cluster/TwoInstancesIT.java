@@ -158,10 +158,11 @@ class TwoInstancesIT {
         assertThat(starts.stream().map(Execution::instance).collect(Collectors.toSet()))
                 .as("instances that started steps").containsExactlyInAnyOrder("a", "b");
         // Each instance alone may start 10 a second: together, 20 would start within the first moments.
-        // The ledger row follows the recorded start by the step's own set-up, hence a little slack.
+        // The ledger row follows the recorded start by the engine's set-up of the step, which varies by some
+        // ms (more on a busy machine), hence some slack.
         for (int i = 10; i < starts.size(); i++) {
             assertThat(Duration.between(starts.get(i - 10).at(), starts.get(i).at()))
-                    .as("from start %d to start %d, 10 later", i - 10, i).isGreaterThan(Duration.ofMillis(850));
+                    .as("from start %d to start %d, 10 later", i - 10, i).isGreaterThan(Duration.ofMillis(800));
         }
         System.out.printf("QUOTA %d runs at 10/s across both instances took %d ms from first to last start%n", runs,
                 Duration.between(starts.get(0).at(), starts.get(runs - 1).at()).toMillis());
