@@ -158,11 +158,11 @@ class TwoInstancesIT {
         assertThat(starts.stream().map(Execution::instance).collect(Collectors.toSet()))
                 .as("instances that started steps").containsExactlyInAnyOrder("a", "b");
         // Each instance alone may start 10 a second: together, 20 would start within the first moments.
-        // The ledger row follows the recorded start by the engine's set-up of the step, which varies by some
-        // ms (more on a busy machine), hence some slack.
+        // The limit counts the starts as the store records them; a step's code (its ledger row) follows
+        // by the engine's set-up of the step, some ms, up to a few hundred on a starved machine.
         for (int i = 10; i < starts.size(); i++) {
             assertThat(Duration.between(starts.get(i - 10).at(), starts.get(i).at()))
-                    .as("from start %d to start %d, 10 later", i - 10, i).isGreaterThan(Duration.ofMillis(800));
+                    .as("from start %d to start %d, 10 later", i - 10, i).isGreaterThan(Duration.ofMillis(500));
         }
         System.out.printf("QUOTA %d runs at 10/s across both instances took %d ms from first to last start%n", runs,
                 Duration.between(starts.get(0).at(), starts.get(runs - 1).at()).toMillis());

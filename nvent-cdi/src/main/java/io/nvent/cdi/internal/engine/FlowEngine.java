@@ -1757,13 +1757,21 @@ public final class FlowEngine implements FlowService {
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
                 if (queue.job(queueName, recoveryJobId).isEmpty() && rateLimitedJobOf(run.runId(), name)
                         .flatMap(rateLimited -> queue.job(queueName, rateLimited)).filter(StepWaits::isPending)
-                        .isEmpty()) {
+                        .isEmpty() && unchangedSince(run)) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                             + " running the step, which is still queued; queued again", run.runId(), name);
                     enqueue(run.runId(), run.flow(), step.get(), recoveryJobId);
                 }
             }
         }
+    }
+
+    /**
+     * Whether the run is still at the version the sweep read: a step the sweep saw queued may have run
+     * since, its job completing in the meantime, which the job alone would mistake for a lost step.
+     */
+    private boolean unchangedSince(RunRecord run) {
+        return store.findRun(run.runId()).filter(now -> now.version() == run.version()).isPresent();
     }
 
     /**

@@ -1,0 +1,58 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.FlowStep;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The sweep that queues again the steps whose jobs were lost, against what it read a moment ago. */
+class LostStepSweepTest {
+
+    @FlowStep(flow = "mail", name = "send", role = StepRole.ENTRY)
+    static class Send implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
+    /** A store whose run listing shows the runs as they were when the test took its snapshot. */
+    static final class ListsAStaleSnapshot extends MemoryFlowStore {
+        volatile Optional<List<RunRecord>> snapshot = Optional.empty();
+
+        @Override
+        public List<RunRecord> findRuns(RunQuery query) {
+            return snapshot.orElseGet(() -> super.findRuns(query));
+        }
+    }
+
+    @Test
+    void aStepThatRanAfterTheSweepReadItsRunIsNotMistakenForALostOne() {
+        ListsAStaleSnapshot store = new ListsAStaleSnapshot();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Send())) {
+            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            h.queue.pause(queue);
+            String runId = h.engine.start("mail", null);
+            RunRecord queued = store.findRun(runId).orElseThrow();
+            h.queue.resume(queue);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            // The sweep read its page while the step was queued; the job it then looks at has completed.
+            store.snapshot = Optional.of(List.of(queued));
+
+            h.engine.requeueLostSteps(Map.of(runId, queued.version()), 100);
+
+            assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", queued.version()))).isEmpty();
+        }
+    }
+}
