@@ -11,8 +11,9 @@ import java.util.Objects;
  * <p>A {@link JobQueue} keeps the limit per instance: n instances serving a queue start up to
  * n &times; max attempts in a span. Where the {@link SchedulingStore} {@linkplain
  * SchedulingStore#sharesRateLimits shares rate limits}, the engine also records each start there,
- * so that the limit holds for the whole cluster. Limits apply to starts, not to attempts running at
- * once; that is the queue's concurrency.
+ * so that the limit holds for the whole cluster. A limit kept per group of a queue's steps (one per
+ * customer, say: see {@link RateLimitGroup}) only the engine keeps, as no adapter tells the groups
+ * apart. Limits apply to starts, not to attempts running at once; that is the queue's concurrency.
  *
  * @param max attempts started in any span of {@code per}, 1 to {@value #MOST_STARTS}
  * @param per the span, 1 ms to 1 day
@@ -23,7 +24,8 @@ public record RateLimit(int max, Duration per) {
     /** The highest {@link #max()}: a queue remembers the start time of each of the last max starts. */
     public static final int MOST_STARTS = 1_000_000;
 
-    private static final Duration LONGEST_SPAN = Duration.ofDays(1);
+    /** The longest {@link #per()}: a start older than that never counts. */
+    public static final Duration LONGEST_SPAN = Duration.ofDays(1);
 
     public RateLimit {
         Objects.requireNonNull(per, "per");

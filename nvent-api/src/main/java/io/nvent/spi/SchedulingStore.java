@@ -187,38 +187,52 @@ public interface SchedulingStore {
     }
 
     /**
-     * Records the start of an attempt of a queue if the queue's rate limit allows one now, counting
-     * the starts every instance recorded: no more than {@code limit.max()} are ever recorded within
-     * any span of {@code limit.per()}. Atomic across instances; the caller starts the attempt only
-     * when a start was recorded, and otherwise asks again after the duration returned.
+     * Records the start of an attempt of a queue (or of one group of its steps) if the rate limit
+     * allows one now, counting the starts every instance recorded for the same {@link RateLimitGroup}:
+     * no more than {@code limit.max()} are ever recorded within any span of {@code limit.per()}.
+     * Atomic across instances; the caller starts the attempt only when a start was recorded, and
+     * otherwise asks again after the duration returned.
      *
      * <p>The store reads the time from {@code clock} once it holds whatever makes the decision
      * atomic (a lock, a monitor): read before, a wait for the lock would record the start earlier
      * than it happens, and a later start would be allowed too early. Times are the callers' clocks,
      * as for leases: instances must agree on the time to within a small part of the span.
      *
-     * @param queue queue name
-     * @param limit the queue's limit; starts older than its span no longer count
+     * @param starts whose starts count together: a queue's, or one group's of it
+     * @param limit the limit; starts older than its span no longer count
      * @param clock the caller's clock, read for the time of the start
      * @return zero if the start was recorded; otherwise how long until a start may be recorded (more
      *     than zero), and nothing was recorded
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
      */
-    default Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
+    default Duration takeRateLimitedStart(RateLimitGroup starts, RateLimit limit, Clock clock) {
         throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
-                + " keeps no rate limits for the cluster (queue " + queue + ")");
+                + " keeps no rate limits for the cluster (queue " + starts + ")");
     }
 
     /**
-     * How long from {@code now} until {@link #takeRateLimitedStart} would record a start of a queue:
-     * zero if it would now. Records nothing; read when an operator asks what a step waits for.
+     * How long from {@code now} until {@link #takeRateLimitedStart} would record a start of the same
+     * group: zero if it would now. Records nothing; read when an operator asks what a step waits for.
      *
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
      */
-    default Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
+    default Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
         throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
-                + " keeps no rate limits for the cluster (queue " + queue + ")");
+                + " keeps no rate limits for the cluster (queue " + starts + ")");
+    }
+
+    /**
+     * Forgets the starts of every {@link RateLimitGroup} none of whose starts is later than
+     * {@code before}, and the group with them: a limit per group (one per customer, say) would
+     * otherwise keep every group that ever started a step. The engine passes a time older than any
+     * limit's span, so that what it forgets no longer counts. The default: nothing to forget.
+     *
+     * @return the groups forgotten
+     * @since 0.1
+     */
+    default int forgetIdleRateLimitGroups(Instant before) {
+        return 0;
     }
 }

@@ -10,6 +10,7 @@ import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.Json;
 import io.nvent.cdi.internal.engine.Maintenance;
+import io.nvent.cdi.internal.engine.QueueRateLimits;
 import io.nvent.cdi.internal.engine.StateCleanup;
 import io.nvent.cdi.internal.engine.TriggerManager;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
@@ -83,7 +84,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.queuePauses().follow();
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
-                name -> b.queueRateLimits.getOrDefault(name, b.rateLimit), name -> b.rateLimitsPerInstance);
+                name -> b.queueRateLimits.getOrDefault(name, b.rateLimit), name -> b.rateLimitsPerInstance,
+                name -> Optional.ofNullable(b.rateLimitGroupKeys.get(name)));
         triggers.start();
         maintenance.scheduleOn(executor, b.sweepEvery);
     }
@@ -154,6 +156,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private final Map<String, Optional<RateLimit>> queueRateLimits = new HashMap<>();
         private Optional<RateLimit> rateLimit = Optional.empty();
         private boolean rateLimitsPerInstance;
+        private final Map<String, String> rateLimitGroupKeys = new HashMap<>();
         private Clock clock = Clock.systemUTC();
         private FlowStore store = MemoryAdapters.store();
         private SchedulingStore scheduling = MemoryAdapters.schedulingStore();
@@ -232,6 +235,17 @@ public final class EmbeddedEngine implements AutoCloseable {
         /** How fast one queue starts attempts; empty exempts it from {@link #rateLimit(RateLimit)}. */
         public Builder rateLimit(String queueName, Optional<RateLimit> value) {
             queueRateLimits.put(Objects.requireNonNull(queueName, "queueName"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Keeps a queue's rate limit per group of its steps: each value of the top-level field
+         * {@code field} of a step's data (its events' payloads, else the run's input) has the limit
+         * to itself, as {@code nvent.queue.<name>.limiter.group-key} does.
+         */
+        public Builder rateLimitGroupKey(String queueName, String field) {
+            rateLimitGroupKeys.put(Objects.requireNonNull(queueName, "queueName"), QueueRateLimits.checkGroupKey(
+                    Objects.requireNonNull(field, "field"), "rate-limit group key of queue " + queueName));
             return this;
         }
 

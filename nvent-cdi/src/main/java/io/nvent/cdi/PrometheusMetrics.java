@@ -127,9 +127,9 @@ public class PrometheusMetrics {
         }
     }
 
-    private static void writeQueues(Text text, FlowService flows, JobQueue queue) {
+    private static void writeQueues(Text text, FlowEngine engine, JobQueue queue) {
         Set<String> names = new TreeSet<>(queue.queues());
-        flows.flows().forEach(flow -> flow.steps().forEach(step -> names.add(step.queue())));
+        engine.flows().forEach(flow -> flow.steps().forEach(step -> names.add(step.queue())));
         text.family("nvent_queue_jobs", "gauge", "Jobs in the queue, by state");
         for (String name : names) {
             JobCounts counts = queue.counts(name);
@@ -144,11 +144,11 @@ public class PrometheusMetrics {
             text.sample("nvent_queue_paused", labels("queue", name), queue.isPaused(name) ? 1 : 0);
         }
         text.family("nvent_queue_rate_limit_per_second", "gauge",
-                "Attempts per second the queue's rate limit allows, in the cluster or on each instance as its scope says"
-                        + " (queues with a limit only)");
+                "Attempts per second the queue's rate limit allows, in the cluster or on each instance as its scope says,"
+                        + " for each group of its steps if it has a group key (queues with a limit only)");
         for (String name : names) {
-            queue.rateLimit(name).ifPresent(limit -> text.sample("nvent_queue_rate_limit_per_second",
-                    labels("queue", name), limit.max() * 1e9 / limit.per().toNanos()));
+            engine.rateLimitOf(name).map(QueueControls.QueueRateLimit::limit).ifPresent(limit -> text.sample(
+                    "nvent_queue_rate_limit_per_second", labels("queue", name), limit.max() * 1e9 / limit.per().toNanos()));
         }
     }
 

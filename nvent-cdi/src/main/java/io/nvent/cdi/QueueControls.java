@@ -1,14 +1,16 @@
 package io.nvent.cdi;
 
 import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 
 /**
  * Pauses and resumes queues for the whole cluster: a pause is recorded in the scheduling store,
  * which every instance follows within about a second and applies again after a restart, whatever
  * the queue adapter (a JMS broker keeps no pause of its own). With the in-memory store a pause holds
- * on this instance only. Also tells whether a queue's rate limit holds for the cluster.
+ * on this instance only. Also tells a queue's rate limit and where it holds.
  *
  * @since 0.1
  */
@@ -28,11 +30,20 @@ public class QueueControls {
         engineBean.engine().queuePauses().resume(queue);
     }
 
+    /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */
+    public Optional<QueueRateLimit> rateLimit(String queue) {
+        return engineBean.engine().rateLimitOf(queue);
+    }
+
     /**
-     * Whether a queue's rate limit holds for every instance sharing the scheduling store, rather than
-     * on each instance ({@code nvent.queue.<name>.limiter.scope}, and whether the store can share it).
+     * A queue's rate limit as configured and kept.
+     *
+     * @param limit at most this many starts in any span
+     * @param groupKey the field of a step's data each of whose values has a limit of its own
+     *     ({@code limiter.group-key}), if the limit is kept per group
+     * @param cluster whether the limit holds for every instance sharing the scheduling store,
+     *     rather than on each instance ({@code limiter.scope}, and whether the store can share it)
      */
-    public boolean sharesRateLimit(String queue) {
-        return engineBean.engine().clusterRateLimit(queue).isPresent();
+    public record QueueRateLimit(RateLimit limit, Optional<String> groupKey, boolean cluster) {
     }
 }

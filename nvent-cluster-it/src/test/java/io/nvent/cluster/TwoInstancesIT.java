@@ -170,6 +170,46 @@ class TwoInstancesIT {
 
     @Test
     @Order(4)
+    void aLimitPerTenantHoldsForEachTenantAcrossBothInstancesAndLetsTenantsStartSideBySide() {
+        int runs = 40;
+        List<String> runIds = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            runIds.add((i % 2 == 0 ? a : b).api().start("tenant-quota",
+                    "{\"tenant\":\"" + (i % 4 < 2 ? "acme" : "globex") + "\",\"call\":" + i + "}"));
+        }
+
+        awaitSettled(runIds, Duration.ofSeconds(60));
+
+        assertThat(unfinished(runIds)).as("runs not completed").isEmpty();
+        Map<String, List<Instant>> startsByTenant = database.query("select detail, recorded_at from cluster_ledger"
+                        + " where run_id = any(?) order by recorded_at", row -> Map.entry(row.getString("detail"),
+                        ClusterDatabase.instant(row, 2)), runIds).stream()
+                .collect(Collectors.groupingBy(Map.Entry::getKey, Collectors.mapping(Map.Entry::getValue,
+                        Collectors.toList())));
+        assertThat(startsByTenant.keySet()).containsExactlyInAnyOrder("acme", "globex");
+        assertThat(startsByTenant.values()).allSatisfy(starts -> {
+            assertThat(starts).hasSize(runs / 2);
+            // 5 a second for the tenant, both instances together (each alone might start 5).
+            for (int i = 5; i < starts.size(); i++) {
+                assertThat(Duration.between(starts.get(i - 5), starts.get(i)))
+                        .as("from start %d to start %d, 5 later", i - 5, i).isGreaterThan(Duration.ofMillis(500));
+            }
+        });
+        // The tenants do not share one limit: each started its first five side by side with the other's.
+        Instant acmeFifth = startsByTenant.get("acme").get(4);
+        Instant globexFifth = startsByTenant.get("globex").get(4);
+        assertThat(Duration.between(startsByTenant.get("globex").get(0), acmeFifth).abs())
+                .isLessThan(Duration.ofMillis(900));
+        assertThat(Duration.between(startsByTenant.get("acme").get(0), globexFifth).abs())
+                .isLessThan(Duration.ofMillis(900));
+        System.out.printf("TENANT-QUOTA %d runs of two tenants at 5/s each took %d ms from first to last start%n", runs,
+                Duration.between(startsByTenant.values().stream().map(s -> s.get(0)).min(Instant::compareTo).orElseThrow(),
+                        startsByTenant.values().stream().map(s -> s.get(s.size() - 1)).max(Instant::compareTo)
+                                .orElseThrow()).toMillis());
+    }
+
+    @Test
+    @Order(5)
     void aThousandRunsStartedThroughBothInstancesCompleteWithEveryStepExactlyOnce() {
         long began = System.nanoTime();
         List<String> runIds = startChains(RUNS, 0);
@@ -204,7 +244,7 @@ class TwoInstancesIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aKilledInstancesStepsAreDetectedByTheirLeasesAndCompletedByTheOther() {
         List<String> runIds = startChains(RUNS_WHEN_KILLED, WORK_MS_WHEN_KILLED);
         // Steps a has begun and not completed, by the ledger they write first: a step's lease is only

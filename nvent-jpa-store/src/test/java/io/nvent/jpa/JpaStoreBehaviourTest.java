@@ -13,6 +13,8 @@ import io.nvent.RunStatus;
 import io.nvent.StepStatus;
 import io.nvent.jpa.internal.OlderSchemas;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -334,6 +336,30 @@ abstract class JpaStoreBehaviourTest {
         assertThat(queryLong("select count(*) from upgrade_run_event")).isZero();
         assertThat(queryLong("select count(*) from upgrade_schema_history"
                 + " where \"success\" = true and \"version\" = '2'")).isEqualTo(1);
+    }
+
+    @Test
+    void upgradesTheRateLimitsOfVersion7SoThatTheirStartsKeepCountingForTheWholeQueue() {
+        JpaStoreOptions upgrade = options("limits_").build();
+        TestDatabases.execute(dataSource(), Stream.of("rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
+                        "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
+                        "run_event", "run", "schema_history")
+                .map(table -> "drop table if exists limits_" + table).toArray(String[]::new));
+        OlderSchemas.migrateTo(dataSource(), upgrade, "7");
+        Instant started = Instant.now().minusSeconds(60);
+        TestDatabases.execute(dataSource(), "insert into limits_rate_limit (queue_name, recorded) values ('mail', 1)",
+                "insert into limits_rate_start (queue_name, started_at) values ('mail', timestamp with time zone '"
+                        + java.time.OffsetDateTime.ofInstant(started, java.time.ZoneOffset.UTC) + "')");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), upgrade)) {
+            SchedulingStore limits = upgraded.schedulingStore();
+            RateLimit onePerHour = new RateLimit(1, Duration.ofHours(1));
+
+            assertThat(limits.takeRateLimitedStart(RateLimitGroup.wholeQueue("mail"), onePerHour,
+                    java.time.Clock.systemUTC())).isBetween(Duration.ofMinutes(58), Duration.ofMinutes(59));
+            assertThat(limits.takeRateLimitedStart(new RateLimitGroup("mail", "\"acme\""), onePerHour,
+                    java.time.Clock.systemUTC())).isZero();
+        }
     }
 
     @Test

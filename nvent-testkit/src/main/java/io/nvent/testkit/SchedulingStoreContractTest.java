@@ -14,6 +14,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
@@ -78,7 +79,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Rate limits (stores that {@code sharesRateLimits}): {@code takeRateLimitedStart} records at
  *       most {@code max} starts of a queue within any span, also when instances race; a start leaves
  *       the span {@code per} after it; refused, it answers when the oldest start that holds the
- *       limit leaves the span, which {@code untilRateLimitAllows} answers without recording.</li>
+ *       limit leaves the span, which {@code untilRateLimitAllows} answers without recording; each
+ *       group of a queue counts apart from the others and from the whole queue;
+ *       {@code forgetIdleRateLimitGroups} forgets only groups with no start after the time given.</li>
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
  *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
@@ -701,7 +704,7 @@ public abstract class SchedulingStoreContractTest {
     @Test
     void recordsNoMoreStartsWithinASpanThanTheLimitAllowsAndSaysWhenTheNextMayStart() {
         assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
-        String queue = id("partner-api");
+        RateLimitGroup queue = RateLimitGroup.wholeQueue(id("partner-api"));
         RateLimit threePerSecond = new RateLimit(3, Duration.ofSeconds(1));
 
         assertThat(List.of(store.takeRateLimitedStart(queue, threePerSecond, at(T0)),
@@ -719,8 +722,8 @@ public abstract class SchedulingStoreContractTest {
     @Test
     void keepsTheStartsOfEachQueueApart() {
         assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
-        String busy = id("busy");
-        String idle = id("idle");
+        RateLimitGroup busy = RateLimitGroup.wholeQueue(id("busy"));
+        RateLimitGroup idle = RateLimitGroup.wholeQueue(id("idle"));
         RateLimit onePerMinute = new RateLimit(1, Duration.ofMinutes(1));
 
         assertThat(store.takeRateLimitedStart(busy, onePerMinute, at(T0))).isZero();
@@ -733,7 +736,7 @@ public abstract class SchedulingStoreContractTest {
     @Test
     void recordsExactlyTheLimitWhenEightInstancesTakeStartsAtOnce() {
         assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
-        String queue = id("contended");
+        RateLimitGroup queue = RateLimitGroup.wholeQueue(id("contended"));
         RateLimit fivePerSecond = new RateLimit(5, Duration.ofSeconds(1));
         AtomicInteger recorded = new AtomicInteger();
 
@@ -752,7 +755,7 @@ public abstract class SchedulingStoreContractTest {
     @Test
     void aLoweredLimitWaitsUntilEnoughOfTheStartsUnderTheOldOneLeftTheSpan() {
         assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
-        String queue = id("redeployed");
+        RateLimitGroup queue = RateLimitGroup.wholeQueue(id("redeployed"));
         RateLimit fivePerSecond = new RateLimit(5, Duration.ofSeconds(1));
         for (int i = 0; i < 5; i++) {
             assertThat(store.takeRateLimitedStart(queue, fivePerSecond, at(T0.plusMillis(100L * i)))).isZero();
@@ -763,6 +766,42 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(500)))).isEqualTo(Duration.ofMillis(800));
         assertThat(store.untilRateLimitAllows(queue, twoPerSecond, T0.plusMillis(500))).isEqualTo(Duration.ofMillis(800));
         assertThat(store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(1300)))).isZero();
+    }
+
+    @Test
+    void countsTheStartsOfEachGroupOfAQueueApart() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("per-customer");
+        RateLimitGroup acme = new RateLimitGroup(queue, "\"acme\"");
+        RateLimitGroup globex = new RateLimitGroup(queue, "\"globex\"");
+        RateLimit onePerMinute = new RateLimit(1, Duration.ofMinutes(1));
+
+        assertThat(store.takeRateLimitedStart(acme, onePerMinute, at(T0))).isZero();
+
+        assertThat(store.takeRateLimitedStart(acme, onePerMinute, at(T0))).isEqualTo(Duration.ofMinutes(1));
+        assertThat(store.untilRateLimitAllows(globex, onePerMinute, T0)).isZero();
+        assertThat(store.takeRateLimitedStart(globex, onePerMinute, at(T0))).isZero();
+        assertThat(store.takeRateLimitedStart(RateLimitGroup.wholeQueue(queue), onePerMinute, at(T0))).isZero();
+    }
+
+    @Test
+    void forgetsTheGroupsThatStartedNothingSinceTheTimeGivenAndKeepsCountingTheOthers() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("per-tenant");
+        RateLimitGroup idle = new RateLimitGroup(queue, "\"idle\"");
+        RateLimitGroup busy = new RateLimitGroup(queue, "\"busy\"");
+        RateLimit twoPerDay = new RateLimit(2, Duration.ofDays(1));
+        assertThat(store.takeRateLimitedStart(idle, twoPerDay, at(T0))).isZero();
+        assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0))).isZero();
+        assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0.plusSeconds(60)))).isZero();
+
+        assertThat(store.forgetIdleRateLimitGroups(T0.plusSeconds(30))).isGreaterThanOrEqualTo(1);
+
+        assertThat(store.untilRateLimitAllows(busy, twoPerDay, T0.plusSeconds(61))).isPositive();
+        assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0.plusSeconds(61)))).isPositive();
+        // Forgotten: its start no longer counts, and it starts again as a new group.
+        assertThat(store.takeRateLimitedStart(idle, new RateLimit(1, Duration.ofDays(1)), at(T0.plusSeconds(61)))).isZero();
+        assertThat(store.takeRateLimitedStart(idle, new RateLimit(1, Duration.ofDays(1)), at(T0.plusSeconds(62)))).isPositive();
     }
 
     // ---------------------------------------------------------------- schedule ticks

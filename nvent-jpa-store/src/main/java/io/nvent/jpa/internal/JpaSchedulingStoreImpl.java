@@ -17,6 +17,7 @@ import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -585,8 +586,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     // ------------------------------------------------------------------ rate limits of the cluster
 
-    private static void checkRateLimited(String queue, RateLimit limit, Object time) {
-        checkQueueName(queue, "to be rate-limited");
+    private static void checkRateLimited(RateLimitGroup starts, RateLimit limit, Object time) {
+        checkQueueName(starts.queue(), "to be rate-limited");
         Objects.requireNonNull(limit, "limit");
         Objects.requireNonNull(time, "time");
     }
@@ -597,41 +598,40 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     /**
-     * Decides under the lock of the queue's row in the rate-limit table, so that instances deciding
+     * Decides under the lock of the group's row in the rate-limit table, so that instances deciding
      * at once count each other's starts; forgets the starts that left the span on the way.
      */
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
-        checkRateLimited(queue, limit, clock);
-        return write("start under the rate limit of queue '" + queue + "'", connection -> {
-            int before = lockRateLimit(connection, queue);
+    public Duration takeRateLimitedStart(RateLimitGroup starts, RateLimit limit, Clock clock) {
+        checkRateLimited(starts, limit, clock);
+        return write("start under the rate limit of queue " + starts, connection -> {
+            int before = lockRateLimit(connection, starts);
             // Read once the lock is held: the wait for it is not part of the start's time.
             Instant now = clock.instant();
             int recorded = before;
             try (PreparedStatement forget = connection.prepareStatement("delete from " + rateStarts
-                    + " where queue_name = ? and started_at <= ?")) {
-                bind(forget, queue, now.minus(limit.per()));
+                    + " where queue_name = ? and limit_group = ? and started_at <= ?")) {
+                bind(forget, starts.queue(), starts.group(), now.minus(limit.per()));
                 recorded = Math.max(0, recorded - forget.executeUpdate());
             }
             Duration untilFree = Duration.ZERO;
             if (recorded < limit.max()) {
                 try (PreparedStatement insert = connection.prepareStatement("insert into " + rateStarts
-                        + " (queue_name, started_at) values (?, ?)")) {
-                    bind(insert, queue, now);
+                        + " (queue_name, limit_group, started_at) values (?, ?, ?)")) {
+                    bind(insert, starts.queue(), starts.group(), now);
                     insert.executeUpdate();
                 }
                 recorded++;
             } else {
                 // The start whose leaving the span frees one: the (recorded - max + 1)-th oldest.
                 untilFree = startLeavingSpan(connection, "select started_at from " + rateStarts
-                        + " where queue_name = ? order by started_at limit 1 offset " + (recorded - limit.max()),
-                        limit, now, queue);
+                        + " where queue_name = ? and limit_group = ? order by started_at limit 1 offset "
+                        + (recorded - limit.max()), limit, now, starts.queue(), starts.group());
             }
             if (recorded != before) {
                 try (PreparedStatement count = connection.prepareStatement("update " + rateLimits
-                        + " set recorded = ? where queue_name = ?")) {
-                    count.setInt(1, recorded);
-                    count.setString(2, queue);
+                        + " set recorded = ? where queue_name = ? and limit_group = ?")) {
+                    bind(count, recorded, starts.queue(), starts.group());
                     count.executeUpdate();
                 }
             }
@@ -640,11 +640,69 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     @Override
-    public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
-        checkRateLimited(queue, limit, now);
+    public Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
+        checkRateLimited(starts, limit, now);
         return read(connection -> startLeavingSpan(connection, "select started_at from " + rateStarts
-                + " where queue_name = ? and started_at > ? order by started_at desc limit 1 offset "
-                + (limit.max() - 1), limit, now, queue, now.minus(limit.per())));
+                + " where queue_name = ? and limit_group = ? and started_at > ? order by started_at desc limit 1 offset "
+                + (limit.max() - 1), limit, now, starts.queue(), starts.group(), now.minus(limit.per())));
+    }
+
+    /**
+     * Forgets idle groups one at a time, each under the lock of its row: a start deciding at once
+     * waits for the lock and then finds no row, and creates it again (see {@link #lockRateLimit}).
+     */
+    @Override
+    public int forgetIdleRateLimitGroups(Instant before) {
+        Objects.requireNonNull(before, "before");
+        List<RateLimitGroup> idle = read(connection -> {
+            List<RateLimitGroup> found = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select queue_name, limit_group from "
+                    + rateLimits + " r where not exists (select 1 from " + rateStarts + " s where s.queue_name = "
+                    + "r.queue_name and s.limit_group = r.limit_group and s.started_at > ?)")) {
+                bind(select, before);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(new RateLimitGroup(rows.getString(1), rows.getString(2)));
+                    }
+                }
+            }
+            return found;
+        });
+        int forgotten = 0;
+        for (RateLimitGroup group : idle) {
+            boolean gone = write("forget the idle rate-limit group " + group, connection -> {
+                try (PreparedStatement lock = connection.prepareStatement("select recorded from " + rateLimits
+                        + " where queue_name = ? and limit_group = ? for update")) {
+                    bind(lock, group.queue(), group.group());
+                    try (ResultSet row = lock.executeQuery()) {
+                        if (!row.next()) {
+                            return false;
+                        }
+                    }
+                }
+                try (PreparedStatement newer = connection.prepareStatement("select 1 from " + rateStarts
+                        + " where queue_name = ? and limit_group = ? and started_at > ?")) {
+                    bind(newer, group.queue(), group.group(), before);
+                    try (ResultSet row = newer.executeQuery()) {
+                        if (row.next()) {
+                            return false;   // started again since the look above
+                        }
+                    }
+                }
+                for (String table : List.of(rateStarts, rateLimits)) {
+                    try (PreparedStatement delete = connection.prepareStatement("delete from " + table
+                            + " where queue_name = ? and limit_group = ?")) {
+                        bind(delete, group.queue(), group.group());
+                        delete.executeUpdate();
+                    }
+                }
+                return true;
+            });
+            if (gone) {
+                forgotten++;
+            }
+        }
+        return forgotten;
     }
 
     /** How long until the start the query selects leaves the span: zero if it selects none. */
@@ -663,25 +721,32 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         }
     }
 
-    /** Locks the queue's row (created on first use) until commit; returns its count of recorded starts. */
-    private int lockRateLimit(Connection connection, String queue) throws SQLException {
-        String insert = "insert into " + rateLimits + " (queue_name, recorded) values (?, 0)";
-        try (PreparedStatement statement = connection.prepareStatement(
-                postgres ? insert + " on conflict do nothing" : insert)) {
-            statement.setString(1, queue);
-            statement.executeUpdate();
-        } catch (SQLException e) {
-            // Not PostgreSQL: the row exists (only this statement failed).
-            if (!isDuplicateKey(e)) {
-                throw e;
+    /**
+     * Locks the group's row (created on first use) until commit; returns its count of recorded
+     * starts. The row may vanish between its creation and the lock, forgotten as idle by another
+     * instance: then it is created again.
+     */
+    private int lockRateLimit(Connection connection, RateLimitGroup starts) throws SQLException {
+        String insert = "insert into " + rateLimits + " (queue_name, limit_group, recorded) values (?, ?, 0)";
+        while (true) {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict do nothing" : insert)) {
+                bind(statement, starts.queue(), starts.group());
+                statement.executeUpdate();
+            } catch (SQLException e) {
+                // Not PostgreSQL: the row exists (only this statement failed).
+                if (!isDuplicateKey(e)) {
+                    throw e;
+                }
             }
-        }
-        try (PreparedStatement select = connection.prepareStatement("select recorded from " + rateLimits
-                + " where queue_name = ? for update")) {
-            select.setString(1, queue);
-            try (ResultSet row = select.executeQuery()) {
-                row.next();
-                return row.getInt(1);
+            try (PreparedStatement select = connection.prepareStatement("select recorded from " + rateLimits
+                    + " where queue_name = ? and limit_group = ? for update")) {
+                bind(select, starts.queue(), starts.group());
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        return row.getInt(1);
+                    }
+                }
             }
         }
     }
@@ -989,6 +1054,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             Object parameter = parameters[i];
             if (parameter instanceof Instant instant) {
                 setInstant(statement, i + 1, Optional.of(instant), database);
+            } else if (parameter instanceof Integer number) {
+                statement.setInt(i + 1, number);
             } else {
                 statement.setString(i + 1, (String) parameter);
             }

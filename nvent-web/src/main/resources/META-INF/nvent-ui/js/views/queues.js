@@ -24,11 +24,12 @@ export function queuesView(ctx) {
 /** The queue's rate limit, e.g. "≤ 100 / 1 min", with what it means on hover; nothing without one. */
 function rateLimitTag(q) {
   if (!q.rateLimit) return null;
-  const { max, durationMs, scope } = q.rateLimit;
+  const { max, durationMs, scope, groupKey } = q.rateLimit;
   const span = durationMs % 3600000 === 0 ? `${durationMs / 3600000} h` : durationMs % 60000 === 0 ? `${durationMs / 60000} min`
     : durationMs % 1000 === 0 ? `${durationMs / 1000} s` : `${num(durationMs)} ms`;
-  return h('span', { class: 'pill rate-limit', title: `starts at most ${num(max)} attempts in any ${span} ${scope === 'cluster' ? 'across all instances' : 'on each instance'}; jobs it holds back wait in the queue` },
-    `≤ ${num(max)} / ${span}`);
+  const perGroup = groupKey ? ` for each value of '${groupKey}' in a step's data` : '';
+  return h('span', { class: 'pill rate-limit', title: `starts at most ${num(max)} attempts in any ${span}${perGroup} ${scope === 'cluster' ? 'across all instances' : 'on each instance'}; jobs it holds back wait in the queue` },
+    `≤ ${num(max)} / ${span}${groupKey ? ` per ${groupKey}` : ''}`);
 }
 
 function pauseButton(q, after) {

@@ -84,6 +84,7 @@ public class EngineBean {
     private java.util.Map<String, Integer> queueConcurrency;
     private java.util.Map<String, Optional<RateLimit>> queueRateLimits;
     private Set<String> rateLimitsPerInstance;
+    private java.util.Map<String, Optional<String>> rateLimitGroupKeys;
     private Duration triggerRefresh;
     private Duration sweepInterval;
     /** Whether the web module told the address it is reached at: the context root alone then says less. */
@@ -158,6 +159,9 @@ public class EngineBean {
                 rateLimitsPerInstance.add(queueName);
             }
         });
+        rateLimitGroupKeys = new java.util.TreeMap<>();
+        registry.queues().forEach(queueName -> rateLimitGroupKeys.put(queueName,
+                read.valid(() -> QueueRateLimits.groupKey(config, queueName), Optional.empty())));
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
         read.failIfInvalid();
@@ -193,7 +197,8 @@ public class EngineBean {
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
         followRecordedPauses(started);
-        started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains);
+        started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
+                rateLimitGroupKeys::get);
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
         sweep = maintenance.scheduleOn(executor, sweepInterval);

@@ -36,6 +36,7 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepBinding;
@@ -52,6 +53,7 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -110,7 +112,7 @@ public final class FlowEngine implements FlowService {
     private final SchedulingStore scheduling;
     private final JobQueue queue;
     private final QueuePauses queuePauses;
-    private final ClusterRateLimits clusterRateLimits;
+    private final EngineRateLimits rateLimits;
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
@@ -158,7 +160,7 @@ public final class FlowEngine implements FlowService {
         this.scheduling = scheduling;
         this.queue = queue;
         this.queuePauses = new QueuePauses(queue, scheduling);
-        this.clusterRateLimits = new ClusterRateLimits(scheduling, clock);
+        this.rateLimits = new EngineRateLimits(scheduling, clock);
         this.stream = stream;
         this.json = json;
         this.clock = clock;
@@ -172,23 +174,25 @@ public final class FlowEngine implements FlowService {
     /** Starts a worker for every queue the flows use. */
     public void startWorkers(ToIntFunction<String> concurrencyOfQueue,
                              Function<String, Optional<RateLimit>> rateLimitOfQueue,
-                             Predicate<String> rateLimitPerInstance) {
+                             Predicate<String> rateLimitPerInstance,
+                             Function<String, Optional<String>> rateLimitGroupKeyOfQueue) {
         for (String name : registry.queues()) {
             // Before the workers, so that the limit holds from their first attempt.
             Optional<RateLimit> limit = rateLimitOfQueue.apply(name);
             if (limit.isPresent()) {
-                queue.limitRate(name, limit);
-                String where;
-                if (rateLimitPerInstance.test(name)) {
-                    where = "on this instance";
-                } else if (clusterRateLimits.available()) {
-                    clusterRateLimits.limit(name, limit.get());
-                    where = "across every instance sharing the scheduling store";
-                } else {
-                    where = "on this instance (the scheduling store keeps no limits for the cluster)";
+                Optional<String> groupKey = rateLimitGroupKeyOfQueue.apply(name);
+                boolean cluster = !rateLimitPerInstance.test(name) && rateLimits.storeShares();
+                if (groupKey.isEmpty()) {
+                    // The adapter tells no groups apart: it keeps a limit of the whole queue, per instance.
+                    queue.limitRate(name, limit);
                 }
-                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts at most {1} attempt(s) per {2} ms {3}",
-                        name, String.valueOf(limit.get().max()), String.valueOf(limit.get().per().toMillis()), where);
+                EngineRateLimits.Kept kept = new EngineRateLimits.Kept(limit.get(), groupKey, cluster);
+                if (cluster || groupKey.isPresent()) {
+                    rateLimits.limit(name, kept);
+                }
+                LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts {1}{2}", name, kept.describe(),
+                        !cluster && !rateLimitPerInstance.test(name)
+                                ? " (the scheduling store keeps no limits for the cluster)" : "");
             }
             queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), jobHandler);
         }
@@ -231,9 +235,22 @@ public final class FlowEngine implements FlowService {
         return queuePauses;
     }
 
-    /** The rate limit a queue shares with every instance, if it has one (else any limit is per instance). */
-    public Optional<RateLimit> clusterRateLimit(String queueName) {
-        return clusterRateLimits.of(queueName);
+    /** A queue's rate limit, if it has one: where it holds and whether per group. */
+    public Optional<QueueControls.QueueRateLimit> rateLimitOf(String queueName) {
+        Optional<EngineRateLimits.Kept> kept = rateLimits.of(queueName);
+        if (kept.isPresent()) {
+            return Optional.of(new QueueControls.QueueRateLimit(kept.get().limit(), kept.get().groupKey(),
+                    kept.get().cluster()));
+        }
+        return queue.rateLimit(queueName).map(limit -> new QueueControls.QueueRateLimit(limit, Optional.empty(), false));
+    }
+
+    /** Forgets the groups of rate limits that started no step for a day (a limit per customer would keep them all). */
+    void forgetIdleRateLimitGroups(Instant now) {
+        int forgotten = rateLimits.forgetIdleGroups(now);
+        if (forgotten > 0) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "forgot " + forgotten + " rate-limit group(s) idle for a day");
+        }
     }
 
     public FlowRegistry registry() {
@@ -619,7 +636,7 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
-        return new StepWaits(registry, queue, scheduling, clusterRateLimits, this::lastChangeOf, this::rateLimitedJobOf,
+        return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
                 clock.instant()).of(run);
     }
 
@@ -896,7 +913,7 @@ public final class FlowEngine implements FlowService {
     private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
                                  String held) {
         Optional<String> filterValue = step.await(position).orElseThrow().filterKey().map(key -> key + "="
-                + correlationValue(run, step, position, key).map(JsonValue::toString).orElse("null"));
+                + stepDataField(run, step, position, key).map(JsonValue::toString).orElse("null"));
         return newAwait(run, step, position, now, held, filterValue);
     }
 
@@ -914,13 +931,13 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The value an event await's events must carry under {@code key}: from the step's own data where
-     * it has the field (after the step, its result; before a step that subscribes to events, their
-     * payloads in the order it names them), else from the run's input. A step that asked a partner
-     * for something awaits the answer to its own request, not to the run's.
+     * The value of a top-level field of a step's data: from the step's own data where it has the
+     * field (after the step, its result; before a step that subscribes to events, their payloads in
+     * the order it names them), else from the run's input. What an event await's events must carry
+     * under its key (a step that asked a partner for something awaits the answer to its own request,
+     * not to the run's), and the group of a rate limit kept per group.
      */
-    private static Optional<JsonValue> correlationValue(RunRecord run, StepDefinition step, AwaitPosition position,
-                                                        String key) {
+    static Optional<JsonValue> stepDataField(RunRecord run, StepDefinition step, AwaitPosition position, String key) {
         List<String> own = new ArrayList<>();
         if (position == AwaitPosition.AFTER) {
             run.result().ifPresent(own::add);
@@ -1063,11 +1080,15 @@ public final class FlowEngine implements FlowService {
                 new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
                         + "' has no step '" + ref.step() + "' in this deployment"));
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
-        Optional<Duration> untilAllowed = clusterRateLimits.of(job.queue()).isPresent() && stepStillToRun(ref)
-                ? clusterRateLimits.awaitStart(job, longestWaitInWorker(binding.definition())) : Optional.empty();
-        if (untilAllowed.isPresent()) {
-            requeueUnderRateLimit(ref, job, clusterRateLimits.of(job.queue()).orElseThrow(), untilAllowed.get());
-            return;
+        Optional<RunRecord> toStart = rateLimits.of(job.queue()).isPresent() ? runStillToRun(ref) : Optional.empty();
+        if (toStart.isPresent()) {
+            RateLimitGroup group = rateLimits.groupOf(job.queue(),
+                    key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
+            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group, longestWaitInWorker(binding.definition()));
+            if (untilAllowed.isPresent()) {
+                requeueUnderRateLimit(ref, job, group, untilAllowed.get());
+                return;
+            }
         }
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
@@ -1094,10 +1115,10 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Whether the job's run goes on and its step has yet to end: what a start under a rate limit is for. */
-    private boolean stepStillToRun(StepJob ref) {
+    /** The job's run, if it goes on and its step has yet to end: what a start under a rate limit is for. */
+    private Optional<RunRecord> runStillToRun(StepJob ref) {
         return store.findRun(ref.runId()).filter(run -> !run.status().isTerminal())
-                .map(run -> run.steps().get(ref.step())).filter(status -> !status.isFinal()).isPresent();
+                .filter(run -> Optional.ofNullable(run.steps().get(ref.step())).filter(s -> !s.isFinal()).isPresent());
     }
 
     /**
@@ -1805,20 +1826,22 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The cluster's rate limit would keep the worker waiting for longer than it should hold a job: the
-     * step is queued again under a recovery job due when the limit expects to allow a start, with a
-     * {@code step.retry} entry that says why. The attempt never started and does not count.
+     * The rate limit would keep the worker waiting for longer than it should hold a job: the step is
+     * queued again under a recovery job due when the limit expects to allow a start (see
+     * {@link EngineRateLimits#requeueAt}), with a {@code step.retry} entry that says why. The attempt
+     * never started and does not count.
      */
-    private void requeueUnderRateLimit(StepJob ref, JobExecution job, RateLimit limit, Duration untilAllowed) {
+    private void requeueUnderRateLimit(StepJob ref, JobExecution job, RateLimitGroup group, Duration untilAllowed) {
         Instant now = clock.instant();
+        EngineRateLimits.Kept kept = rateLimits.of(job.queue()).orElseThrow();
+        Instant due = rateLimits.requeueAt(group, kept.limit(), now.plus(untilAllowed));
         try {
-            requeueLater(ref, job, untilAllowed, now, JsonText.object().str("reason", "the rate limit of queue "
-                    + job.queue() + " (" + limit + " across all instances) allows no start before "
-                    + now.plus(untilAllowed) + "; the attempt did not start and does not count")
-                    .raw("rateLimited", "true"), true)
+            requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", "the rate limit of "
+                    + "queue " + job.queue() + " (" + kept.describe() + (group.isWholeQueue() ? ""
+                    : "; its group: " + group.group()) + ") allows no start before " + now.plus(untilAllowed)
+                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
-                            + ref.step() + " queued again for " + now.plus(untilAllowed)
-                            + " under the rate limit of queue " + job.queue()));
+                            + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));
         } catch (RuntimeException e) {
             // The step never started: failing the attempt would fail a step for the limit's sake (and,
             // while the queue shuts down, its run). The step stays queued; the sweep queues it again.

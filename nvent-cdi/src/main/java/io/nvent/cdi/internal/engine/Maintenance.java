@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * overdue ones (also those registered on instances that have since died), renews this
  * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
  * when an instance died, purges expired run state, picks up trigger changes made on other
- * instances, follows queue pauses and resumes recorded by other instances, keeps triggers' histories to their newest entries, and applies the store's retention
+ * instances, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
  * policy. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
@@ -33,6 +33,8 @@ public final class Maintenance {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     /** How soon a pause or resume recorded by another instance takes effect here. */
     static final Duration PAUSE_CHECK = Duration.ofSeconds(1);
+    /** How often the groups of rate limits that started nothing for a day are forgotten. */
+    static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
 
     private final FlowEngine engine;
     private final TriggerManager triggers;
@@ -46,6 +48,7 @@ public final class Maintenance {
     private Instant lastRenewal = Instant.EPOCH;
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Instant lastPauseCheck = Instant.EPOCH;
+    private Instant lastRateLimitCleanup = Instant.EPOCH;
     private Map<String, Long> lostJobSuspects = Map.of();
     private int failedSweeps;
     private Instant resumeAfter = Instant.EPOCH;
@@ -106,6 +109,12 @@ public final class Maintenance {
             if (Duration.between(lastPauseCheck, now).compareTo(PAUSE_CHECK) >= 0) {
                 engine.queuePauses().follow();
                 lastPauseCheck = now;
+            }
+        });
+        step("idle rate-limit groups", now, () -> {
+            if (Duration.between(lastRateLimitCleanup, now).compareTo(RATE_LIMIT_CLEANUP) >= 0) {
+                engine.forgetIdleRateLimitGroups(now);
+                lastRateLimitCleanup = now;
             }
         });
         step("trigger refresh", now, () -> {

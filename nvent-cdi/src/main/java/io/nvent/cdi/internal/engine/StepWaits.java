@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.FlowDefinition;
 import io.nvent.StepDefinition;
@@ -13,6 +14,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -38,7 +40,7 @@ final class StepWaits {
     private final FlowRegistry registry;
     private final JobQueue queue;
     private final SchedulingStore scheduling;
-    private final ClusterRateLimits clusterRateLimits;
+    private final EngineRateLimits rateLimits;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
     private final Instant now;
@@ -50,13 +52,13 @@ final class StepWaits {
      * @param rateLimitedJobOf the job that queued a run's step again under a rate limit, if its
      *     latest {@code step.retry} entry says so
      */
-    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, ClusterRateLimits clusterRateLimits,
+    StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
               BiFunction<String, String, Optional<String>> rateLimitedJobOf, Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
-        this.clusterRateLimits = clusterRateLimits;
+        this.rateLimits = rateLimits;
         this.lastChangeOfRun = lastChangeOfRun;
         this.rateLimitedJobOf = rateLimitedJobOf;
         this.now = now;
@@ -109,14 +111,21 @@ final class StepWaits {
             }
             return noJob(step, status);
         }
+        Optional<EngineRateLimits.Kept> kept = rateLimits.of(name);
+        RateLimitGroup group = rateLimits.groupOf(name,
+                key -> FlowEngine.stepDataField(run, step, AwaitPosition.BEFORE, key));
         return switch (job.get().state()) {
             case WAITING -> {
                 JobCounts counts = queue.counts(name);
+                // The adapter holds jobs back under a limit of the whole queue; the engine's limits hold
+                // a job's start once a worker took it.
                 Optional<RateLimit> limit = queue.rateLimit(name);
-                Duration untilAllowed = max(queue.untilRateLimitAllows(name), clusterRateLimits.untilAllows(name, now));
+                Duration untilAllowed = max(queue.untilRateLimitAllows(name), kept.filter(k -> k.groupKey().isEmpty())
+                        .map(k -> rateLimits.untilAllows(group, now)).orElse(Duration.ZERO));
                 if (limit.isPresent() && untilAllowed.compareTo(Duration.ZERO) > 0) {
                     // Only while the limit holds starts back: with starts to spare, a worker is what it waits for.
-                    yield rateLimited(step, status, name, limit.get(), now.plus(untilAllowed),
+                    String where = kept.map(EngineRateLimits.Kept::describe).orElse(describe(limit.get()));
+                    yield rateLimited(step, status, name, where, now.plus(untilAllowed),
                             "waits for the rate limit of queue '" + name + "'", " (" + counts.waiting() + " waiting, "
                                     + counts.active() + " running)");
                 }
@@ -126,28 +135,26 @@ final class StepWaits {
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
-                Optional<RateLimit> limit = clusterRateLimits.of(name);
-                if (StepJob.isRateLimitedJob(job.get().jobId()) && limit.isPresent()) {
-                    yield rateLimited(step, status, name, limit.get(), due, "queued again for when the rate limit "
-                            + "of queue '" + name + "' allows its start", "");
+                if (StepJob.isRateLimitedJob(job.get().jobId()) && kept.isPresent()) {
+                    yield rateLimited(step, status, name, kept.get().describe(), due, "queued again for when the rate "
+                            + "limit of queue '" + name + "'" + ofGroup(group) + " allows its start", "");
                 }
                 yield new StepWait(step.name(), status, Reason.DUE_LATER, name, Optional.of(due), Optional.empty(),
                         (status == StepStatus.RETRYING ? "its next attempt is due at " : "it is due at ") + due);
             }
             case ACTIVE -> {
-                Optional<Instant> heldBack = clusterRateLimits.waitingUntil(job.get().jobId());
-                Optional<RateLimit> limit = clusterRateLimits.of(name);
-                if (heldBack.isPresent() && limit.isPresent()) {
-                    yield rateLimited(step, status, name, limit.get(), heldBack.get(),
-                            "a worker of queue '" + name + "' has taken its job and waits for the queue's rate limit",
-                            "");
+                Optional<Instant> heldBack = rateLimits.waitingUntil(job.get().jobId());
+                if (heldBack.isPresent() && kept.isPresent()) {
+                    yield rateLimited(step, status, name, kept.get().describe(), heldBack.get(),
+                            "a worker of queue '" + name + "' has taken its job and waits for the queue's rate limit"
+                                    + ofGroup(group), "");
                 }
-                Duration untilAllowed = limit.isPresent() ? clusterRateLimits.untilAllows(name, now) : Duration.ZERO;
+                Duration untilAllowed = kept.isPresent() ? rateLimits.untilAllows(group, now) : Duration.ZERO;
                 if (untilAllowed.compareTo(Duration.ZERO) > 0) {
                     // Held by a worker of another instance, which alone knows whether it waits.
-                    yield rateLimited(step, status, name, limit.get(), now.plus(untilAllowed), "a worker of queue '"
-                            + name + "' has taken its job; unless it started just now, it waits for the queue's rate "
-                            + "limit or queues the step again", "");
+                    yield rateLimited(step, status, name, kept.get().describe(), now.plus(untilAllowed),
+                            "a worker of queue '" + name + "' has taken its job; unless it started just now, it waits "
+                                    + "for the queue's rate limit" + ofGroup(group) + " or queues the step again", "");
                 }
                 yield new StepWait(step.name(), status, Reason.STARTING, name, Optional.empty(), Optional.empty(),
                         "a worker of queue '" + name + "' has taken its job and is starting it");
@@ -156,12 +163,19 @@ final class StepWaits {
         };
     }
 
-    private StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, RateLimit limit,
-                                 Instant allowed, String what, String counts) {
-        String scope = clusterRateLimits.of(queueName).isPresent() ? " across all instances" : " on each instance";
+    private static StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, String limit,
+                                        Instant allowed, String what, String counts) {
         return new StepWait(step.name(), status, Reason.RATE_LIMIT, queueName, Optional.of(allowed), Optional.empty(),
-                what + " (at most " + limit.max() + " per " + limit.per().toMillis() + " ms" + scope
-                        + "), which allows the next start at " + allowed + counts);
+                what + " (" + limit + "), which allows the next start at " + allowed + counts);
+    }
+
+    /** A limit the queue adapter keeps alone: on each instance, for the whole queue. */
+    private static String describe(RateLimit limit) {
+        return "at most " + limit.max() + " per " + limit.per().toMillis() + " ms on each instance";
+    }
+
+    private static String ofGroup(RateLimitGroup group) {
+        return group.isWholeQueue() ? "" : " for its group " + group.group();
     }
 
     private static Duration max(Duration a, Duration b) {
@@ -181,7 +195,7 @@ final class StepWaits {
         }
         List<String> replacements = new ArrayList<>(List.of(StepJob.manualRetryJobId(run.runId(), step.name(),
                 run.version()), StepJob.recoveryJobId(run.runId(), step.name(), run.version())));
-        if (clusterRateLimits.of(step.queue()).isPresent()) {
+        if (rateLimits.of(step.queue()).isPresent()) {
             rateLimitedJobOf.apply(run.runId(), step.name()).ifPresent(replacements::add);
         }
         for (String replacement : replacements) {

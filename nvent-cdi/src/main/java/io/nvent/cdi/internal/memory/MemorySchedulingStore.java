@@ -5,6 +5,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
@@ -12,12 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Set<TickClaim> claimedTicks = new HashSet<>();
     private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
-    private final ConcurrentMap<String, RecordedStarts> rateLimitedStarts = new ConcurrentHashMap<>();
+    private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -233,69 +232,17 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
-        return startsOf(queue, limit).take(limit, clock);
+    public Duration takeRateLimitedStart(RateLimitGroup starts, RateLimit limit, Clock clock) {
+        return rateLimitedStarts.take(starts, limit, clock);
     }
 
     @Override
-    public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
-        return startsOf(queue, limit).untilFree(limit, now);
+    public Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
+        return rateLimitedStarts.untilAllows(starts, limit, now);
     }
 
-    private RecordedStarts startsOf(String queue, RateLimit limit) {
-        Objects.requireNonNull(queue, "queue");
-        Objects.requireNonNull(limit, "limit");
-        return rateLimitedStarts.computeIfAbsent(queue, name -> new RecordedStarts());
-    }
-
-    /**
-     * A queue's recorded starts, oldest first, in epoch nanoseconds on a time line that never goes
-     * back (callers' clocks may disagree by a little). Counted against the limit of each call, so
-     * that a changed limit (a redeployment) counts the starts made under the old one.
-     */
-    private static final class RecordedStarts {
-        private final ArrayDeque<Long> starts = new ArrayDeque<>();
-        private long latest = Long.MIN_VALUE;
-
-        synchronized Duration take(RateLimit limit, Clock clock) {
-            long at = onTimeLine(clock.instant());
-            long span = limit.per().toNanos();
-            while (!starts.isEmpty() && starts.peekFirst() <= at - span) {
-                starts.pollFirst();
-            }
-            if (starts.size() < limit.max()) {
-                starts.addLast(at);
-                return Duration.ZERO;
-            }
-            // The start whose leaving the span frees one: the (size - max + 1)-th oldest.
-            Iterator<Long> oldestFirst = starts.iterator();
-            for (int i = 0; i < starts.size() - limit.max(); i++) {
-                oldestFirst.next();
-            }
-            return Duration.ofNanos(Math.max(1, oldestFirst.next() + span - at));
-        }
-
-        synchronized Duration untilFree(RateLimit limit, Instant now) {
-            long at = Math.max(latest, toNanos(now));
-            long span = limit.per().toNanos();
-            Iterator<Long> newestFirst = starts.descendingIterator();
-            for (int i = 0; i < limit.max() - 1 && newestFirst.hasNext(); i++) {
-                newestFirst.next();
-            }
-            if (!newestFirst.hasNext()) {
-                return Duration.ZERO;
-            }
-            long holding = newestFirst.next();
-            return holding <= at - span ? Duration.ZERO : Duration.ofNanos(holding + span - at);
-        }
-
-        private long onTimeLine(Instant now) {
-            latest = Math.max(latest, toNanos(now));
-            return latest;
-        }
-
-        private static long toNanos(Instant instant) {
-            return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
-        }
+    @Override
+    public int forgetIdleRateLimitGroups(Instant before) {
+        return rateLimitedStarts.forgetIdle(before);
     }
 }

@@ -151,7 +151,8 @@ final class EngineHarness implements AutoCloseable {
         engine.useStartTimers(startTimers);
         triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
-        engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty(), queueName -> false);
+        engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty(), queueName -> false,
+                queueName -> Optional.empty());
         triggers.start();
     }
 

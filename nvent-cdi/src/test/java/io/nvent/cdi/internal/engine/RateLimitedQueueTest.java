@@ -24,6 +24,8 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
+import jakarta.json.JsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -203,7 +205,7 @@ class RateLimitedQueueTest {
                     second.flows().run(held).orElseThrow().steps().get("call-api") == StepStatus.QUEUED);
             assertThat(second.flows().events(held, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
                     .singleElement().satisfies(retry -> assertThat(retry.data())
-                            .contains("the rate limit of queue quota (1 per 86400000 ms across all instances) allows "
+                            .contains("the rate limit of queue quota (at most 1 per 86400000 ms across all instances) allows "
                                     + "no start before").contains("the attempt did not start and does not count"));
             assertThat(STARTS_OF_RUN.getOrDefault(held, 0)).isZero();
         }
@@ -332,6 +334,128 @@ class RateLimitedQueueTest {
         return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(sharedRuns)
                 .schedulingStore(sharedScheduling).concurrency(4).rateLimit("quota", Optional.of(limit))
                 .rateLimitsPerInstance(perInstance).sweepEvery(Duration.ofMillis(50)).build();
+    }
+
+    @Test
+    void eachValueOfTheGroupKeyHasTheLimitToItselfAndAStepHeldBackNamesItsGroup() {
+        STARTS_OF_RUN.clear();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain())
+                .rateLimit(new RateLimit(1, Duration.ofDays(1))).rateLimitGroupKey("quota", "customer").build()) {
+            String acme = engine.flows().start("quota", Map.of("customer", "acme"));
+            String globex = engine.flows().start("quota", Map.of("customer", "globex"));
+
+            // Each customer's first step took its own start; each second step waits for its customer's.
+            assertThat(rateLimitWaitOf(engine, acme, Duration.ofSeconds(10)).detail())
+                    .contains("for its group \"acme\"").contains("for each value of 'customer'");
+            assertThat(rateLimitWaitOf(engine, globex, Duration.ofSeconds(10)).detail()).contains("for its group \"globex\"");
+            assertThat(STARTS_OF_RUN).containsEntry(acme, 1).containsEntry(globex, 1);
+            assertThat(engine.queue().rateLimit("quota")).as("no limit of the whole queue").isEmpty();
+        }
+    }
+
+    @Test
+    void stepsWithoutAValueForTheGroupKeyShareOneGroupAndNumbersCountByValue() {
+        STARTS_OF_RUN.clear();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain())
+                .rateLimit("quota", Optional.of(new RateLimit(1, Duration.ofDays(1))))
+                .rateLimitGroupKey("quota", "tenant").build()) {
+            String first = engine.flows().start("quota", Map.of("tenant", 7));
+            String none = engine.flows().start("quota", Map.of("call", 1));
+            rateLimitWaitOf(engine, first, Duration.ofSeconds(10));
+            assertThat(rateLimitWaitOf(engine, none, Duration.ofSeconds(10)).detail()).contains("for its group null");
+
+            String sameTenant = engine.flows().start("quota", Map.of("tenant", 7.0));
+            String alsoNone = engine.flows().start("quota", Map.of("other", "x"));
+
+            StepWait sameTenantWaits = rateLimitWaitOf(engine, sameTenant, Duration.ofSeconds(10));
+            assertThat(sameTenantWaits.step()).isEqualTo("call-api");
+            assertThat(sameTenantWaits.detail()).contains("for its group 7 ");
+            assertThat(rateLimitWaitOf(engine, alsoNone, Duration.ofSeconds(10)).step()).isEqualTo("call-api");
+            assertThat(STARTS_OF_RUN).containsEntry(first, 1).containsEntry(none, 1)
+                    .doesNotContainKeys(sameTenant, alsoNone);
+        }
+    }
+
+    @Test
+    void instancesKeepGroupLimitsOnTheirOwnWhenToldTo() {
+        STARTS_OF_RUN.clear();
+        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
+        try (EmbeddedEngine first = groupedInstance(oneADay, true); EmbeddedEngine second = groupedInstance(oneADay, true)) {
+            String here = first.flows().start("quota", Map.of("customer", "acme"));
+            String there = second.flows().start("quota", Map.of("customer", "acme"));
+
+            assertThat(rateLimitWaitOf(first, here, Duration.ofSeconds(10)).detail()).contains("on each instance");
+            rateLimitWaitOf(second, there, Duration.ofSeconds(10));
+            assertThat(STARTS_OF_RUN).containsEntry(here, 1).containsEntry(there, 1);
+        }
+    }
+
+    @Test
+    void instancesSharingAStoreCountTheStartsOfAGroupTogether() {
+        STARTS_OF_RUN.clear();
+        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
+        try (EmbeddedEngine first = groupedInstance(oneADay, false); EmbeddedEngine second = groupedInstance(oneADay, false)) {
+            String here = first.flows().start("quota", Map.of("customer", "acme"));
+            rateLimitWaitOf(first, here, Duration.ofSeconds(10));
+            String there = second.flows().start("quota", Map.of("customer", "acme"));
+            String other = second.flows().start("quota", Map.of("customer", "globex"));
+
+            assertThat(rateLimitWaitOf(second, there, Duration.ofSeconds(10)).step()).isEqualTo("call-api");
+            rateLimitWaitOf(second, other, Duration.ofSeconds(10));
+            assertThat(STARTS_OF_RUN).containsEntry(here, 1).doesNotContainKey(there).containsEntry(other, 1);
+        }
+    }
+
+    private EmbeddedEngine groupedInstance(RateLimit limit, boolean perInstance) {
+        return EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).store(sharedRuns)
+                .schedulingStore(sharedScheduling).concurrency(4).rateLimit("quota", Optional.of(limit))
+                .rateLimitGroupKey("quota", "customer").rateLimitsPerInstance(perInstance)
+                .sweepEvery(Duration.ofMillis(50)).build();
+    }
+
+    @Test
+    void aBurstOfOneGroupIsQueuedAgainSpreadAtTheLimitsRate() {
+        EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
+        RateLimitGroup acme = new RateLimitGroup("quota", "\"acme\"");
+        RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
+        Instant allowed = Instant.parse("2026-12-03T00:00:00Z");
+
+        assertThat(List.of(limits.requeueAt(acme, twoPerSecond, allowed), limits.requeueAt(acme, twoPerSecond, allowed),
+                limits.requeueAt(acme, twoPerSecond, allowed))).containsExactly(allowed, allowed.plusMillis(500),
+                allowed.plusMillis(1000));
+        assertThat(limits.requeueAt(new RateLimitGroup("quota", "\"globex\""), twoPerSecond, allowed)).isEqualTo(allowed);
+        assertThat(limits.requeueAt(acme, twoPerSecond, allowed.plusSeconds(10))).isEqualTo(allowed.plusSeconds(10));
+    }
+
+    @Test
+    void aLongGroupValueCountsUnderADigestThatFitsTheStore() {
+        EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
+        limits.limit("quota", new EngineRateLimits.Kept(new RateLimit(1, Duration.ofSeconds(1)), Optional.of("id"), true));
+        JsonValue longValue = Json.PROVIDER.createValue("x".repeat(500));
+
+        RateLimitGroup group = limits.groupOf("quota", key -> Optional.of(longValue));
+
+        assertThat(group.group()).startsWith("sha256:").hasSizeLessThanOrEqualTo(RateLimitGroup.LONGEST_GROUP)
+                .isEqualTo(limits.groupOf("quota", key -> Optional.of(longValue)).group())
+                .isNotEqualTo(limits.groupOf("quota", key -> Optional.of(Json.PROVIDER.createValue("y".repeat(500)))).group());
+        assertThat(limits.groupOf("other", key -> Optional.of(longValue))).isEqualTo(RateLimitGroup.wholeQueue("other"));
+    }
+
+    @Test
+    void aGroupKeyIsReadForEachQueueAndRefusedWithoutALimitOrWhenItNamesNoField() {
+        NventConfig config = config(Map.of("nvent.queue.limiter.max", "10", "nvent.queue.limiter.group-key", "tenant",
+                "nvent.queue.mail.limiter.group-key", "recipient"));
+        assertThat(QueueRateLimits.groupKey(config, "orders")).contains("tenant");
+        assertThat(QueueRateLimits.groupKey(config, "mail")).contains("recipient");
+        assertThat(QueueRateLimits.groupKey(config(Map.of()), "mail")).isEmpty();
+
+        assertThatThrownBy(() -> QueueRateLimits.of(config(Map.of("nvent.queue.mail.limiter.group-key", "to")), "mail"))
+                .hasMessageContaining("NVENT-0510").hasMessageContaining("nvent.queue.mail.limiter.group-key");
+        assertThatThrownBy(() -> QueueRateLimits.checkDefaults(config(Map.of("nvent.queue.limiter.group-key", "to"))))
+                .hasMessageContaining("NVENT-0510").hasMessageContaining("nvent.queue.limiter.group-key");
+        assertThatThrownBy(() -> QueueRateLimits.groupKey(config(Map.of("nvent.queue.mail.limiter.group-key",
+                "a\u0001b")), "mail")).hasMessageContaining("NVENT-0001")
+                .hasMessageContaining("nvent.queue.mail.limiter.group-key").hasMessageContaining("'a?b'");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -192,12 +193,17 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
-    public Duration takeRateLimitedStart(String queue, RateLimit limit, Clock clock) {
-        return delegate().takeRateLimitedStart(queue, limit, clock);
+    public Duration takeRateLimitedStart(RateLimitGroup starts, RateLimit limit, Clock clock) {
+        return delegate().takeRateLimitedStart(starts, limit, clock);
     }
 
     @Override
-    public Duration untilRateLimitAllows(String queue, RateLimit limit, Instant now) {
-        return delegate().untilRateLimitAllows(queue, limit, now);
+    public Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
+        return delegate().untilRateLimitAllows(starts, limit, now);
+    }
+
+    @Override
+    public int forgetIdleRateLimitGroups(Instant before) {
+        return delegate().forgetIdleRateLimitGroups(before);
     }
 }

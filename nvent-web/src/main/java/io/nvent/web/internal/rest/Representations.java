@@ -243,13 +243,16 @@ public final class Representations {
     }
 
     /**
-     * A queue as the queue adapter sees it: pause flag, rate limit (or null) and counts; the limit's
-     * scope is {@code cluster} when every instance sharing the store counts its starts together.
+     * A queue: pause flag, rate limit (or null) and counts; the limit's scope is {@code cluster} when
+     * every instance sharing the store counts its starts together, its {@code groupKey} (or null) the
+     * field each of whose values has the limit to itself.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        JsonValue rateLimit = queue.rateLimit(name).map(limit -> (JsonValue) JSON.createObjectBuilder()
-                .add("max", limit.max()).add("durationMs", limit.per().toMillis())
-                .add("scope", controls.sharesRateLimit(name) ? "cluster" : "instance").build()).orElse(JsonValue.NULL);
+        JsonValue rateLimit = controls.rateLimit(name).map(kept -> (JsonValue) JSON.createObjectBuilder()
+                .add("max", kept.limit().max()).add("durationMs", kept.limit().per().toMillis())
+                .add("scope", kept.cluster() ? "cluster" : "instance")
+                .add("groupKey", kept.groupKey().map(key -> (JsonValue) JSON.createValue(key)).orElse(JsonValue.NULL))
+                .build()).orElse(JsonValue.NULL);
         return JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
                 .add("rateLimit", rateLimit).add("counts", counts(queue.counts(name))).build();
     }
