@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rate limits the engine keeps before a step's attempt starts, rather than the queue adapter
@@ -101,13 +102,15 @@ final class EngineRateLimits {
 
     /**
      * Waits, up to {@code longest} at a time and twice that in all, until the start of this job's
-     * attempt is recorded; at once if the engine keeps no limit for the job's queue.
+     * attempt is recorded; at once if the engine keeps no limit for the job's queue. A queue paused
+     * while the worker waits ends the wait: the step is then queued again, to start once resumed.
      *
      * @return empty once the start is recorded; otherwise how long until the limit expects to allow
-     *     it, longer than the worker should wait, and nothing was recorded
+     *     it, longer than the worker should wait (or the queue was paused), and nothing was recorded
      * @throws InterruptedException if the engine stops while the worker waits; nothing was recorded
      */
-    Optional<Duration> awaitStart(JobExecution job, RateLimitGroup group, Duration longest) throws InterruptedException {
+    Optional<Duration> awaitStart(JobExecution job, RateLimitGroup group, Duration longest, BooleanSupplier paused)
+            throws InterruptedException {
         Kept kept = limits.get(job.queue());
         if (kept == null) {
             return Optional.empty();
@@ -115,6 +118,9 @@ final class EngineRateLimits {
         long waited = 0;
         try {
             while (true) {
+                if (waited > 0 && paused.getAsBoolean()) {
+                    return Optional.of(untilAllows(group, clock.instant()));
+                }
                 Duration untilAllowed = kept.cluster() ? scheduling.takeRateLimitedStart(group, kept.limit(), clock)
                         : ownStarts.take(group, kept.limit(), clock);
                 Instant now = clock.instant();

@@ -1084,7 +1084,8 @@ public final class FlowEngine implements FlowService {
         if (toStart.isPresent()) {
             RateLimitGroup group = rateLimits.groupOf(job.queue(),
                     key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
-            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group, longestWaitInWorker(binding.definition()));
+            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group, longestWaitInWorker(binding.definition()),
+                    () -> queue.isPaused(job.queue()));
             if (untilAllowed.isPresent()) {
                 requeueUnderRateLimit(ref, job, group, untilAllowed.get());
                 return;
@@ -1835,10 +1836,14 @@ public final class FlowEngine implements FlowService {
         Instant now = clock.instant();
         EngineRateLimits.Kept kept = rateLimits.of(job.queue()).orElseThrow();
         Instant due = rateLimits.requeueAt(group, kept.limit(), now.plus(untilAllowed));
+        String limit = "the rate limit of queue " + job.queue() + " (" + kept.describe()
+                + (group.isWholeQueue() ? "" : "; its group: " + group.group()) + ")";
+        String why = queue.isPaused(job.queue())
+                ? "queue " + job.queue() + " was paused while its worker waited for " + limit + "; the step starts once "
+                        + "the queue is resumed"
+                : limit + " allows no start before " + now.plus(untilAllowed);
         try {
-            requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", "the rate limit of "
-                    + "queue " + job.queue() + " (" + kept.describe() + (group.isWholeQueue() ? ""
-                    : "; its group: " + group.group()) + ") allows no start before " + now.plus(untilAllowed)
+            requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", why
                     + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                             + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));

@@ -211,6 +211,31 @@ class RateLimitedQueueTest {
         }
     }
 
+    @Test
+    void aQueuePausedWhileAWorkerWaitsForTheLimitStartsNothingUntilResumed() {
+        STARTS_OF_RUN.clear();
+        // A queue whose adapter hands every job out (as several instances' would): workers wait for the limit.
+        try (EmbeddedEngine engine = instanceOn(new QueueOfManyInstances(), new RateLimit(1, Duration.ofMillis(1500)))) {
+            startTakingTheOnlyStart(engine);
+            String held = engine.flows().start("quota", Map.of("call", 2));
+            assertThat(rateLimitWaitOf(engine, held, Duration.ofSeconds(1)).detail())
+                    .startsWith("a worker of queue 'quota' has taken its job and waits");
+
+            engine.pauseQueue("quota");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().events(held, EventQuery.all()).stream()
+                    .anyMatch(e -> e.type() == EventType.STEP_RETRY && e.data().contains("was paused while its worker "
+                            + "waited for the rate limit of queue quota")));
+            await().during(Duration.ofMillis(2000)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !STARTS_OF_RUN.containsKey(held));
+            assertThat(engine.flows().waits(held)).singleElement().extracting(StepWait::reason)
+                    .isEqualTo(Reason.QUEUE_PAUSED);
+
+            engine.resumeQueue("quota");
+            await().atMost(Duration.ofSeconds(10)).until(() -> STARTS_OF_RUN.getOrDefault(held, 0) == 1);
+        }
+    }
+
     @FlowStep(flow = "fan", name = "split", role = StepRole.ENTRY, emits = "split")
     static class Split implements Step<Map<String, Object>, Void> {
         @Override
