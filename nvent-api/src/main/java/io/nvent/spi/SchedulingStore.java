@@ -224,6 +224,19 @@ public interface SchedulingStore {
     }
 
     /**
+     * The groups of a queue with the most starts recorded after {@code since}, most first (ties by
+     * group), at most {@code most} of them; the whole queue's starts count as the group {@code ""}.
+     * Read when an operator asks which groups the limit holds back.
+     *
+     * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
+     * @since 0.1
+     */
+    default List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
+        throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
+                + " keeps no rate limits for the cluster (queue " + queue + ")");
+    }
+
+    /**
      * Forgets the starts of every {@link RateLimitGroup} none of whose starts is later than
      * {@code before}, and the group with them: a limit per group (one per customer, say) would
      * otherwise keep every group that ever started a step. The engine passes a time older than any

@@ -90,6 +90,11 @@ public final class EmbeddedEngine implements AutoCloseable {
         maintenance.scheduleOn(executor, b.sweepEvery);
     }
 
+    /** Who used a queue's rate limit lately; see {@link QueueControls#rateLimitUsage}. */
+    public List<QueueControls.RateLimitGroupUsage> rateLimitUsage(String queueName, int most) {
+        return engine.rateLimitUsage(queueName, most);
+    }
+
     /**
      * Pauses a queue: its workers start no new attempts, here and on every engine sharing the
      * scheduling store (within about a second), also after a restart, until {@link #resumeQueue}.

@@ -4,6 +4,8 @@ import io.nvent.cdi.internal.engine.EngineBean;
 import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -33,6 +35,28 @@ public class QueueControls {
     /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */
     public Optional<QueueRateLimit> rateLimit(String queue) {
         return engineBean.engine().rateLimitOf(queue);
+    }
+
+    /**
+     * Who used a queue's rate limit lately: its groups (or the whole queue, without a group key)
+     * with the most starts within the limit's span, most first, at most {@code most}. Empty for a
+     * queue whose limit only its queue adapter keeps, on each instance ({@code limiter.scope=instance}
+     * without a group key), and for a queue without a limit.
+     */
+    public List<RateLimitGroupUsage> rateLimitUsage(String queue, int most) {
+        return engineBean.engine().rateLimitUsage(queue, most);
+    }
+
+    /**
+     * One group's use of its queue's rate limit.
+     *
+     * @param group the group's value as it counts (JSON text, e.g. {@code "acme"} quoted, {@code 7},
+     *     {@code null} for steps without one, a {@code sha256:} digest for long values); empty for a
+     *     limit of the whole queue
+     * @param starts starts within the limit's span
+     * @param nextStartAt when the limit allows the group's next start, if not now
+     */
+    public record RateLimitGroupUsage(Optional<String> group, int starts, Optional<Instant> nextStartAt) {
     }
 
     /**

@@ -15,6 +15,7 @@ import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
@@ -81,6 +82,7 @@ import org.junit.jupiter.api.Timeout;
  *       the span {@code per} after it; refused, it answers when the oldest start that holds the
  *       limit leaves the span, which {@code untilRateLimitAllows} answers without recording; each
  *       group of a queue counts apart from the others and from the whole queue;
+ *       {@code busiestRateLimitGroups} counts a queue's groups' starts after a time, most first;
  *       {@code forgetIdleRateLimitGroups} forgets only groups with no start after the time given.</li>
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
@@ -782,6 +784,24 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.untilRateLimitAllows(globex, onePerMinute, T0)).isZero();
         assertThat(store.takeRateLimitedStart(globex, onePerMinute, at(T0))).isZero();
         assertThat(store.takeRateLimitedStart(RateLimitGroup.wholeQueue(queue), onePerMinute, at(T0))).isZero();
+    }
+
+    @Test
+    void listsTheGroupsOfAQueueWithTheMostStartsSinceATimeMostFirst() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("by-tenant");
+        RateLimit many = new RateLimit(100, Duration.ofMinutes(1));
+        for (int i = 0; i < 3; i++) {
+            store.takeRateLimitedStart(new RateLimitGroup(queue, "\"busy\""), many, at(T0.plusSeconds(i)));
+        }
+        store.takeRateLimitedStart(new RateLimitGroup(queue, "\"quiet\""), many, at(T0.plusSeconds(1)));
+        store.takeRateLimitedStart(new RateLimitGroup(queue, "\"gone\""), many, at(T0));
+        store.takeRateLimitedStart(new RateLimitGroup(id("elsewhere"), "\"busy\""), many, at(T0.plusSeconds(1)));
+
+        assertThat(store.busiestRateLimitGroups(queue, T0, 10)).containsExactly(
+                new RateLimitGroupStarts(new RateLimitGroup(queue, "\"busy\""), 2),
+                new RateLimitGroupStarts(new RateLimitGroup(queue, "\"quiet\""), 1));
+        assertThat(store.busiestRateLimitGroups(queue, T0, 1)).extracting(RateLimitGroupStarts::starts).containsExactly(2);
     }
 
     @Test

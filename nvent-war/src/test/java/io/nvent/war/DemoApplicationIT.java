@@ -363,10 +363,17 @@ class DemoApplicationIT {
 
         assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
                 .extracting(q -> q.getString("name")).contains("order", "retry-demo", "flaky-once", "chatter");
+        JsonObject partnerLimit = Json.createObjectBuilder().add("max", 50).add("durationMs", 1000).add("scope", "cluster")
+                .add("groupKey", "customer").build();
         assertThat(http.get("api/nvent/queues/partner-order").json().getJsonObject("rateLimit"))
-                .as("nvent.queue.partner-order.limiter.*, kept for the cluster by the JPA store")
-                .isEqualTo(Json.createObjectBuilder().add("max", 50).add("durationMs", 1000).add("scope", "cluster").addNull("groupKey").build());
+                .as("nvent.queue.partner-order.limiter.*, kept for the cluster by the JPA store").isEqualTo(partnerLimit);
         assertThat(http.get("api/nvent/queues/order").json().isNull("rateLimit")).isTrue();
+        JsonObject usage = http.get("api/nvent/queues/partner-order/rate-limit?limit=5").json();
+        assertThat(usage.getJsonObject("rateLimit")).isEqualTo(partnerLimit);
+        assertThat(usage.getJsonArray("groups")).hasSizeLessThanOrEqualTo(5);
+        assertThat(http.get("api/nvent/queues/order/rate-limit").json().getJsonArray("groups")).isEmpty();
+        assertThat(http.get("api/nvent/queues/no-such-queue/rate-limit").status()).isEqualTo(404);
+        assertThat(http.get("api/nvent/queues/partner-order/rate-limit?limit=0").status()).isEqualTo(400);
         JsonObject failedJobs = http.get("api/nvent/queues/flaky-once/jobs?state=failed").json();
         JsonObject job = failedJobs.getJsonArray("jobs").getValuesAs(JsonObject.class).stream()
                 .filter(j -> j.getString("runId").equals(first)).findFirst().orElseThrow();
@@ -1129,11 +1136,20 @@ class DemoApplicationIT {
             console.go("#/queues");
             console.awaitVisible(By.cssSelector("#queues-table tr[data-queue=order]"));
             console.until(() -> console.text(By.cssSelector("#queues-table tr[data-queue=partner-order] .rate-limit"))
-                    .equals("≤ 50 / 1 s"));
+                    .equals("≤ 50 / 1 s per customer"));
             assertThat(console.attribute(By.cssSelector("#queues-table tr[data-queue=partner-order] .rate-limit"),
-                    "title")).startsWith("starts at most 50 attempts in any 1 s across all instances");
+                    "title")).startsWith("starts at most 50 attempts in any 1 s for each value of 'customer' in a step's"
+                    + " data across all instances");
             assertThat(console.all(By.cssSelector("#queues-table tr[data-queue=order] .rate-limit"))).isEmpty();
             console.screenshot("09-queues");
+            console.go("#/queues/partner-order");
+            // The starts of the last second, per customer: likely none by now.
+            console.awaitVisible(By.id("rate-limit-usage"));
+            console.until(() -> console.text(By.id("rate-limit-usage"))
+                    .matches("(?s)(No value of 'customer' started a step within the limit's span|Value of 'customer'.*)"));
+            console.go("#/queues/order");
+            console.awaitVisible(By.cssSelector("#state-tabs button"));
+            assertThat(console.find(By.id("rate-limit-usage")).isDisplayed()).as("no limit, no card").isFalse();
 
             console.go("#/runs");
             console.awaitVisible(By.cssSelector("#runs-table"));

@@ -58,6 +58,7 @@ export const api = {
   clearHistory: (flow) => call('DELETE', `/flows/${e(flow)}/runs`),
   queues: () => call('GET', '/queues'),
   queue: (name) => call('GET', `/queues/${e(name)}`),
+  rateLimitUsage: (name, limit = 20) => call('GET', `/queues/${e(name)}/rate-limit?limit=${limit}`),
   pause: (name) => call('POST', `/queues/${e(name)}/pause`),
   resume: (name) => call('POST', `/queues/${e(name)}/resume`),
   redrive: (name, limit = 500) => call('POST', `/queues/${e(name)}/redrive?limit=${limit}`),

@@ -18,6 +18,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -645,6 +646,26 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return read(connection -> startLeavingSpan(connection, "select started_at from " + rateStarts
                 + " where queue_name = ? and limit_group = ? and started_at > ? order by started_at desc limit 1 offset "
                 + (limit.max() - 1), limit, now, starts.queue(), starts.group(), now.minus(limit.per())));
+    }
+
+    @Override
+    public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
+        checkQueueName(queue, "to be rate-limited");
+        Objects.requireNonNull(since, "since");
+        return read(connection -> {
+            List<RateLimitGroupStarts> found = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select limit_group, count(*) from " + rateStarts
+                    + " where queue_name = ? and started_at > ? group by limit_group order by count(*) desc, limit_group "
+                    + limit(most))) {
+                bind(select, queue, since);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(new RateLimitGroupStarts(new RateLimitGroup(queue, rows.getString(1)), rows.getInt(2)));
+                    }
+                }
+            }
+            return found;
+        });
     }
 
     /**

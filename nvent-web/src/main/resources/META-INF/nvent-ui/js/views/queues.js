@@ -53,6 +53,11 @@ export function queueView(ctx) {
   ctx.view.append(h('div', { class: 'grid two' },
     h('div', { class: 'card' }, h('div', { class: 'card-head' }, tabs, pager), listBody),
     card('Job', null, detail)));
+  // Who used the rate limit lately: shown for limits the engine keeps (for the cluster, or per group).
+  const usageBody = h('div', { class: 'card-body flush', id: 'rate-limit-usage' });
+  const usageCard = card('Rate limit', 'busiest in the last span', usageBody);
+  usageCard.hidden = true;
+  ctx.view.append(usageCard);
 
   let queue = null;
   const renderHead = () => {
@@ -85,7 +90,22 @@ export function queueView(ctx) {
     }
   }
   async function loadQueue() {
-    try { queue = await api.queue(name); renderHead(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
+    try { queue = await api.queue(name); renderHead(); loadUsage(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
+  }
+  async function loadUsage() {
+    const limit = queue && queue.rateLimit;
+    usageCard.hidden = !limit || (limit.scope !== 'cluster' && !limit.groupKey);
+    if (usageCard.hidden) return;
+    let usage;
+    try { usage = await api.rateLimitUsage(name); } catch (e) { fill(usageBody, h('div', { class: 'empty' }, e.message)); return; }
+    fill(usageBody, usage.groups.length ? h('table', { id: 'rate-limit-groups' },
+      h('thead', {}, h('tr', {}, h('th', {}, limit.groupKey ? `Value of '${limit.groupKey}'` : 'Starts of'), h('th', { class: 'num' }, 'Starts in span'), h('th', {}, 'Next start'))),
+      h('tbody', {}, usage.groups.map((g) => h('tr', { dataset: { group: g.group ?? '' } },
+        h('td', { class: 'mono ellipsis', title: g.group ?? 'the whole queue' }, g.group ?? 'the whole queue'),
+        h('td', { class: 'num' }, `${num(g.starts)} of ${num(limit.max)}`),
+        h('td', { class: 'small' }, g.nextStartAt ? `held back until ${dateTime(g.nextStartAt)}` : 'now')))))
+      : h('div', { class: 'empty' }, limit.groupKey ? `No value of '${limit.groupKey}' started a step within the limit's span`
+        : "No step started within the limit's span"));
   }
   async function loadJobs() {
     let page;
@@ -144,7 +164,7 @@ export function queueView(ctx) {
     queue = q;
     renderHead();
     clearTimeout(timer);
-    timer = setTimeout(() => { loadJobs(); loadJob(); }, 200);
+    timer = setTimeout(() => { loadJobs(); loadJob(); loadUsage(); }, 200);
   });
   renderHead();
   loadQueue();

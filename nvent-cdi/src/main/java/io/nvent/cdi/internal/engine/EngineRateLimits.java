@@ -4,6 +4,7 @@ import io.nvent.cdi.internal.memory.RateLimitLedger;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.SchedulingStore;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonValue;
@@ -15,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -169,6 +171,20 @@ final class EngineRateLimits {
         }
         return kept.cluster() ? scheduling.untilRateLimitAllows(group, kept.limit(), now)
                 : ownStarts.untilAllows(group, kept.limit(), now);
+    }
+
+    /**
+     * The groups of a queue with the most starts within the limit's span up to {@code now}, most
+     * first, at most {@code most}; none if the engine keeps no limit for the queue.
+     */
+    List<RateLimitGroupStarts> busiestGroups(String queue, Instant now, int most) {
+        Kept kept = limits.get(queue);
+        if (kept == null) {
+            return List.of();
+        }
+        Instant since = now.minus(kept.limit().per());
+        return kept.cluster() ? scheduling.busiestRateLimitGroups(queue, since, most)
+                : ownStarts.busiest(queue, since, most);
     }
 
     /**

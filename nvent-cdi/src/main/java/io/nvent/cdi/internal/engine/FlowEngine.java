@@ -245,6 +245,21 @@ public final class FlowEngine implements FlowService {
         return queue.rateLimit(queueName).map(limit -> new QueueControls.QueueRateLimit(limit, Optional.empty(), false));
     }
 
+    /**
+     * The groups of a queue's rate limit with the most starts within its span, most first, and when
+     * each may start next; the whole queue's starts under a limit without a group key. Empty unless the
+     * engine keeps the queue's limit (for the cluster, or per group).
+     */
+    public List<QueueControls.RateLimitGroupUsage> rateLimitUsage(String queueName, int most) {
+        Instant now = clock.instant();
+        return rateLimits.busiestGroups(queueName, now, most).stream().map(busy -> {
+            Duration untilAllowed = rateLimits.untilAllows(busy.group(), now);
+            return new QueueControls.RateLimitGroupUsage(busy.group().isWholeQueue() ? Optional.empty()
+                    : Optional.of(busy.group().group()), busy.starts(),
+                    untilAllowed.isZero() ? Optional.empty() : Optional.of(now.plus(untilAllowed)));
+        }).toList();
+    }
+
     /** Forgets the groups of rate limits that started no step for a day (a limit per customer would keep them all). */
     void forgetIdleRateLimitGroups(Instant now) {
         int forgotten = rateLimits.forgetIdleGroups(now);

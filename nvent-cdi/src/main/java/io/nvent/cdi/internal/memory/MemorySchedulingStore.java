@@ -6,6 +6,7 @@ import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
@@ -239,6 +240,11 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
         return rateLimitedStarts.untilAllows(starts, limit, now);
+    }
+
+    @Override
+    public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
+        return rateLimitedStarts.busiest(queue, since, most);
     }
 
     @Override

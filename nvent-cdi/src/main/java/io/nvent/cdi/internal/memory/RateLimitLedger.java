@@ -2,11 +2,15 @@ package io.nvent.cdi.internal.memory;
 
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -58,6 +62,21 @@ public final class RateLimitLedger {
         return forgotten[0];
     }
 
+    /** The groups of a queue with the most starts after {@code since}; see {@code SchedulingStore#busiestRateLimitGroups}. */
+    public List<RateLimitGroupStarts> busiest(String queue, Instant since, int most) {
+        long after = RecordedStarts.toNanos(since);
+        List<RateLimitGroupStarts> found = new ArrayList<>();
+        starts.forEach((group, recorded) -> {
+            int count = recorded.countAfter(after);
+            if (group.queue().equals(queue) && count > 0) {
+                found.add(new RateLimitGroupStarts(group, count));
+            }
+        });
+        found.sort(Comparator.comparingInt(RateLimitGroupStarts::starts).reversed()
+                .thenComparing(found2 -> found2.group().group()));
+        return List.copyOf(found.subList(0, Math.min(most, found.size())));
+    }
+
     /** How many groups have starts recorded. */
     public int groups() {
         return starts.size();
@@ -102,6 +121,14 @@ public final class RateLimitLedger {
             }
             long holding = newestFirst.next();
             return holding <= at - span ? Duration.ZERO : Duration.ofNanos(holding + span - at);
+        }
+
+        synchronized int countAfter(long at) {
+            int count = 0;
+            for (Iterator<Long> newestFirst = starts.descendingIterator(); newestFirst.hasNext() && newestFirst.next() > at; ) {
+                count++;
+            }
+            return count;
         }
 
         synchronized boolean newestNotAfter(long at) {

@@ -375,6 +375,11 @@ class RateLimitedQueueTest {
             assertThat(rateLimitWaitOf(engine, globex, Duration.ofSeconds(10)).detail()).contains("for its group \"globex\"");
             assertThat(STARTS_OF_RUN).containsEntry(acme, 1).containsEntry(globex, 1);
             assertThat(engine.queue().rateLimit("quota")).as("no limit of the whole queue").isEmpty();
+            assertThat(engine.rateLimitUsage("quota", 10)).allSatisfy(usage -> {
+                assertThat(usage.starts()).isEqualTo(1);
+                assertThat(usage.nextStartAt().orElseThrow()).isAfter(Instant.now().plus(Duration.ofHours(23)));
+            }).extracting(usage -> usage.group().orElseThrow()).containsExactly("\"acme\"", "\"globex\"");
+            assertThat(engine.rateLimitUsage("quota", 1)).hasSize(1);
         }
     }
 
@@ -412,6 +417,10 @@ class RateLimitedQueueTest {
             assertThat(rateLimitWaitOf(first, here, Duration.ofSeconds(10)).detail()).contains("on each instance");
             rateLimitWaitOf(second, there, Duration.ofSeconds(10));
             assertThat(STARTS_OF_RUN).containsEntry(here, 1).containsEntry(there, 1);
+            assertThat(first.rateLimitUsage("quota", 10)).singleElement().satisfies(usage -> {
+                assertThat(usage.group()).contains("\"acme\"");
+                assertThat(usage.starts()).as("this instance's own start only").isEqualTo(1);
+            });
         }
     }
 

@@ -7,6 +7,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -200,6 +201,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Duration untilRateLimitAllows(RateLimitGroup starts, RateLimit limit, Instant now) {
         return delegate().untilRateLimitAllows(starts, limit, now);
+    }
+
+    @Override
+    public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
+        return delegate().busiestRateLimitGroups(queue, since, most);
     }
 
     @Override

@@ -12,6 +12,8 @@ import io.nvent.spi.JobState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -68,6 +70,28 @@ public class QueuesResource {
     public String get(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
         return Representations.queue(queue, controls, name).toString();
+    }
+
+    /**
+     * Who used the queue's rate limit lately: the groups (or the whole queue) with the most starts
+     * within its span, most first, and when each may start next.
+     *
+     * @param limitParam at most this many groups (1 to 1,000; default 50)
+     */
+    @GET
+    @Path("{queue}/rate-limit")
+    public String rateLimit(@PathParam("queue") String name, @QueryParam("limit") String limitParam) {
+        Queues.require(flows, queue, name);
+        int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
+        JsonObject queueNow = Representations.queue(queue, controls, name);
+        JsonArrayBuilder groups = JSON.createArrayBuilder();
+        controls.rateLimitUsage(name, limit).forEach(usage -> groups.add(JSON.createObjectBuilder()
+                .add("group", usage.group().map(group -> (JsonValue) JSON.createValue(group)).orElse(JsonValue.NULL))
+                .add("starts", usage.starts())
+                .add("nextStartAt", usage.nextStartAt().map(at -> (JsonValue) JSON.createValue(at.toString()))
+                        .orElse(JsonValue.NULL))));
+        return JSON.createObjectBuilder().add("queue", name).add("rateLimit", queueNow.get("rateLimit"))
+                .add("groups", groups).build().toString();
     }
 
     @POST
