@@ -224,7 +224,7 @@ public class EngineBean {
      */
     private void warnAboutSettingsOfUnknownQueues(Set<String> queues) {
         Pattern perQueue = Pattern.compile(
-                "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms|limiter\\.scope)");
+                "nvent\\.queue\\.(.+)\\.(concurrency|limiter\\.max|limiter\\.duration-ms|limiter\\.scope|limiter\\.group-key)");
         for (String name : config.names()) {
             Matcher key = perQueue.matcher(name);
             if (key.matches() && !queues.contains(key.group(1))) {
