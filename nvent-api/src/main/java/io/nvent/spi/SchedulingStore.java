@@ -224,6 +224,23 @@ public interface SchedulingStore {
     }
 
     /**
+     * Books when a step that the limit refused should come back: at {@code allowedAt}, or one
+     * start's share of the span ({@code per / max}) after the latest time booked for the same group
+     * if that is later. Steps refused on every instance thus come back spread at the limit's rate
+     * instead of all at once, each to be refused again but one. A booking records no start: the step
+     * takes its start when it comes back. Atomic across instances, like {@link #takeRateLimitedStart}.
+     *
+     * @param allowedAt when the limit expects to allow the group's next start
+     * @return the time booked, not before {@code allowedAt}
+     * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
+     * @since 0.1
+     */
+    default Instant bookRateLimitedReturn(RateLimitGroup starts, RateLimit limit, Instant allowedAt) {
+        throw new UnsupportedOperationException("NVENT-0244 scheduling store " + getClass().getName()
+                + " keeps no rate limits for the cluster (queue " + starts + ")");
+    }
+
+    /**
      * The groups of a queue with the most starts recorded after {@code since}, most first (ties by
      * group), at most {@code most} of them; the whole queue's starts count as the group {@code ""}.
      * Read when an operator asks which groups the limit holds back.
@@ -237,8 +254,8 @@ public interface SchedulingStore {
     }
 
     /**
-     * Forgets the starts of every {@link RateLimitGroup} none of whose starts is later than
-     * {@code before}, and the group with them: a limit per group (one per customer, say) would
+     * Forgets the starts of every {@link RateLimitGroup} none of whose starts (nor bookings, see
+     * {@link #bookRateLimitedReturn}) is later than {@code before}, and the group with them: a limit per group (one per customer, say) would
      * otherwise keep every group that ever started a step. The engine passes a time older than any
      * limit's span, so that what it forgets no longer counts. The default: nothing to forget.
      *

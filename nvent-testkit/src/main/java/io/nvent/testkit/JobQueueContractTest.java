@@ -55,10 +55,12 @@ public abstract class JobQueueContractTest {
     /** How long "nothing happens" is watched for. */
     private static final Duration QUIET = Duration.ofMillis(400);
     /**
-     * How much earlier than its limit allows a handler may see an attempt start: an adapter counts a
-     * start when it takes the job, a moment before the handler runs, and that moment varies.
+     * How much earlier than its limit allows a handler may see an attempt start, as a part of the
+     * limit's span: an adapter counts a start when it takes the job, a moment before the handler
+     * runs, and that moment varies (by up to ~120 ms on a starved 2-core machine). Without the limit
+     * the starts would come within a few ms.
      */
-    private static final Duration START_SLACK = Duration.ofMillis(50);
+    private static final int START_SLACK_PERCENT = 20;
 
     /** The queue under test, created before each test and closed after it. */
     protected JobQueue queue;
@@ -207,10 +209,10 @@ public abstract class JobQueueContractTest {
 
     @Test
     void a_rate_limited_queue_starts_no_more_attempts_in_any_span_than_its_limit() {
-        RateLimit threeInHalfASecond = new RateLimit(3, Duration.ofMillis(500));
+        RateLimit threePerSecond = new RateLimit(3, Duration.ofSeconds(1));
         queue.pause(name);
         RecordingHandler handler = new RecordingHandler(job -> { });
-        queue.limitRate(name, Optional.of(threeInHalfASecond));
+        queue.limitRate(name, Optional.of(threePerSecond));
         queue.registerWorker(name, 4, handler);
         for (int i = 0; i < 9; i++) {
             queue.enqueue(job("job-" + i));
@@ -219,8 +221,8 @@ public abstract class JobQueueContractTest {
         queue.resume(name);
 
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 9);
-        assertThat(queue.rateLimit(name)).contains(threeInHalfASecond);
-        assertStartsKeep(threeInHalfASecond, handler);
+        assertThat(queue.rateLimit(name)).contains(threePerSecond);
+        assertStartsKeep(threePerSecond, handler);
     }
 
     @Test
@@ -677,7 +679,7 @@ public abstract class JobQueueContractTest {
         int max = limit.max();
         for (int i = max; i < starts.size(); i++) {
             assertThat(Duration.ofNanos(starts.get(i) - starts.get(i - max))).as("from start %d to start %d", i - max, i)
-                    .isGreaterThanOrEqualTo(limit.per().minus(START_SLACK));
+                    .isGreaterThanOrEqualTo(limit.per().multipliedBy(100 - START_SLACK_PERCENT).dividedBy(100));
         }
     }
 

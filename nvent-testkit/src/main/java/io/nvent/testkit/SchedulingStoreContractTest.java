@@ -787,6 +787,23 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void booksTheReturnsOfRefusedStepsOneShareOfTheSpanApartPerGroup() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("booked");
+        RateLimitGroup acme = new RateLimitGroup(queue, "\"acme\"");
+        RateLimit fourPerSecond = new RateLimit(4, Duration.ofSeconds(1));
+
+        assertThat(List.of(store.bookRateLimitedReturn(acme, fourPerSecond, T0),
+                store.bookRateLimitedReturn(acme, fourPerSecond, T0),
+                store.bookRateLimitedReturn(acme, fourPerSecond, T0.plusMillis(100)))).containsExactly(T0,
+                T0.plusMillis(250), T0.plusMillis(500));
+        assertThat(store.bookRateLimitedReturn(new RateLimitGroup(queue, "\"globex\""), fourPerSecond, T0)).isEqualTo(T0);
+        assertThat(store.bookRateLimitedReturn(acme, fourPerSecond, T0.plusSeconds(5))).isEqualTo(T0.plusSeconds(5));
+        // Booked, not started: the group's starts are all still to take.
+        assertThat(store.untilRateLimitAllows(acme, fourPerSecond, T0)).isZero();
+    }
+
+    @Test
     void listsTheGroupsOfAQueueWithTheMostStartsSinceATimeMostFirst() {
         assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
         String queue = id("by-tenant");

@@ -648,6 +648,32 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + (limit.max() - 1), limit, now, starts.queue(), starts.group(), now.minus(limit.per())));
     }
 
+    /** Decides under the lock of the group's row, which keeps the latest time booked. */
+    @Override
+    public Instant bookRateLimitedReturn(RateLimitGroup starts, RateLimit limit, Instant allowedAt) {
+        checkRateLimited(starts, limit, allowedAt);
+        return write("book a return under the rate limit of queue " + starts, connection -> {
+            lockRateLimit(connection, starts);
+            Optional<Instant> bookedUntil;
+            try (PreparedStatement select = connection.prepareStatement("select booked_until from " + rateLimits
+                    + " where queue_name = ? and limit_group = ?")) {
+                bind(select, starts.queue(), starts.group());
+                try (ResultSet row = select.executeQuery()) {
+                    row.next();
+                    bookedUntil = getInstant(row, 1);
+                }
+            }
+            Instant share = bookedUntil.map(until -> until.plus(limit.per().dividedBy(limit.max()))).orElse(allowedAt);
+            Instant booked = share.isAfter(allowedAt) ? share : allowedAt;
+            try (PreparedStatement update = connection.prepareStatement("update " + rateLimits
+                    + " set booked_until = ? where queue_name = ? and limit_group = ?")) {
+                bind(update, booked, starts.queue(), starts.group());
+                update.executeUpdate();
+            }
+            return booked;
+        });
+    }
+
     @Override
     public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
         checkQueueName(queue, "to be rate-limited");
@@ -678,9 +704,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         List<RateLimitGroup> idle = read(connection -> {
             List<RateLimitGroup> found = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement("select queue_name, limit_group from "
-                    + rateLimits + " r where not exists (select 1 from " + rateStarts + " s where s.queue_name = "
-                    + "r.queue_name and s.limit_group = r.limit_group and s.started_at > ?)")) {
-                bind(select, before);
+                    + rateLimits + " r where (r.booked_until is null or r.booked_until <= ?) and not exists (select 1 from "
+                    + rateStarts + " s where s.queue_name = r.queue_name and s.limit_group = r.limit_group"
+                    + " and s.started_at > ?)")) {
+                bind(select, before, before);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         found.add(new RateLimitGroup(rows.getString(1), rows.getString(2)));
@@ -692,12 +719,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         int forgotten = 0;
         for (RateLimitGroup group : idle) {
             boolean gone = write("forget the idle rate-limit group " + group, connection -> {
-                try (PreparedStatement lock = connection.prepareStatement("select recorded from " + rateLimits
+                try (PreparedStatement lock = connection.prepareStatement("select booked_until from " + rateLimits
                         + " where queue_name = ? and limit_group = ? for update")) {
                     bind(lock, group.queue(), group.group());
                     try (ResultSet row = lock.executeQuery()) {
-                        if (!row.next()) {
-                            return false;
+                        if (!row.next() || getInstant(row, 1).filter(booked -> booked.isAfter(before)).isPresent()) {
+                            return false;   // gone, or booked since the look above
                         }
                     }
                 }

@@ -66,8 +66,6 @@ final class EngineRateLimits {
     private final Map<String, Kept> limits = new ConcurrentHashMap<>();
     /** The jobs whose workers on this instance wait for the limit, and until when they expect to. */
     private final Map<String, Instant> waitingJobs = new ConcurrentHashMap<>();
-    /** The latest time this instance queued a step of each group again for, under its limit. */
-    private final Map<RateLimitGroup, Instant> requeuedUntil = new ConcurrentHashMap<>();
 
     EngineRateLimits(SchedulingStore scheduling, Clock clock) {
         this.scheduling = scheduling;
@@ -146,16 +144,15 @@ final class EngineRateLimits {
 
     /**
      * When a step refused a start should be queued again for: when the limit expects to allow one,
-     * or, if this instance already queued steps of the group for then or later, one start's share of
-     * the span after the last of them. A burst of one group thus comes back spread at the limit's
-     * rate instead of all at once, each to be refused again but one.
+     * or one start's share of the span after the latest time booked for the group, on any instance
+     * sharing the limit (see {@code SchedulingStore#bookRateLimitedReturn}). A burst of one group
+     * thus comes back spread at the limit's rate instead of all at once, each to be refused again
+     * but one.
      */
     Instant requeueAt(RateLimitGroup group, RateLimit limit, Instant allowedAt) {
-        Duration share = limit.per().dividedBy(limit.max());
-        return requeuedUntil.merge(group, allowedAt, (booked, allowed) -> {
-            Instant next = booked.plus(share);
-            return next.isAfter(allowed) ? next : allowed;
-        });
+        Kept kept = limits.get(group.queue());
+        return kept != null && kept.cluster() ? scheduling.bookRateLimitedReturn(group, limit, allowedAt)
+                : ownStarts.book(group, limit, allowedAt);
     }
 
     /** Until when a worker of this instance expects to wait for the limit before it starts the job, if one does. */
@@ -194,7 +191,6 @@ final class EngineRateLimits {
     int forgetIdleGroups(Instant now) {
         Instant before = now.minus(RateLimit.LONGEST_SPAN);
         ownStarts.forgetIdle(before);
-        requeuedUntil.values().removeIf(until -> until.isBefore(now));
         boolean anyShared = limits.values().stream().anyMatch(Kept::cluster);
         return anyShared ? scheduling.forgetIdleRateLimitGroups(before) : 0;
     }

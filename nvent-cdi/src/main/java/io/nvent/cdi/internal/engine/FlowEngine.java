@@ -143,6 +143,8 @@ public final class FlowEngine implements FlowService {
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
+    /** See {@link #longestWaitInWorker}. */
+    static final Duration LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofMillis(50);
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /**
@@ -1099,8 +1101,8 @@ public final class FlowEngine implements FlowService {
         if (toStart.isPresent()) {
             RateLimitGroup group = rateLimits.groupOf(job.queue(),
                     key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
-            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group, longestWaitInWorker(binding.definition()),
-                    () -> queue.isPaused(job.queue()));
+            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group,
+                    longestWaitInWorker(binding.definition(), !group.isWholeQueue()), () -> queue.isPaused(job.queue()));
             if (untilAllowed.isPresent()) {
                 requeueUnderRateLimit(ref, job, group, untilAllowed.get());
                 return;
@@ -1138,14 +1140,16 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * How long a worker may wait for the cluster's rate limit to allow a step's start before it hands
-     * the step back to the queue: a short wait costs less than a round through the queue, a long one
-     * would hold a worker and count against the attempt's timeout.
+     * How long a worker may wait for the rate limit to allow a step's start before it hands the step
+     * back to the queue: a short wait costs less than a round through the queue, a long one would hold
+     * a worker and count against the attempt's timeout. Under a limit per group a waiting worker would
+     * also keep the steps of every other group from starting (the queue hands out jobs in order,
+     * whatever their group), so it waits only moments.
      */
-    private static Duration longestWaitInWorker(StepDefinition step) {
+    private static Duration longestWaitInWorker(StepDefinition step, boolean perGroup) {
+        Duration longest = perGroup ? LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER : LONGEST_RATE_LIMIT_WAIT_IN_WORKER;
         Duration quarterOfTimeout = step.timeout().dividedBy(4);
-        return quarterOfTimeout.compareTo(LONGEST_RATE_LIMIT_WAIT_IN_WORKER) < 0 ? quarterOfTimeout
-                : LONGEST_RATE_LIMIT_WAIT_IN_WORKER;
+        return quarterOfTimeout.compareTo(longest) < 0 ? quarterOfTimeout : longest;
     }
 
     /**

@@ -129,6 +129,15 @@ final class StepWaits {
                             "waits for the rate limit of queue '" + name + "'", " (" + counts.waiting() + " waiting, "
                                     + counts.active() + " running)");
                 }
+                // A limit per group holds a job only once a worker takes it; its group's limit tells how soon.
+                Duration untilGroupAllows = kept.filter(k -> k.groupKey().isPresent())
+                        .map(k -> rateLimits.untilAllows(group, now)).orElse(Duration.ZERO);
+                if (untilGroupAllows.compareTo(Duration.ZERO) > 0) {
+                    yield rateLimited(step, status, name, kept.get().describe(), now.plus(untilGroupAllows),
+                            "waits for a worker of queue '" + name + "', and then for the queue's rate limit"
+                                    + ofGroup(group), " (" + counts.waiting() + " waiting, " + counts.active()
+                                    + " running)");
+                }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
                         "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
                                 + counts.active() + " running)");

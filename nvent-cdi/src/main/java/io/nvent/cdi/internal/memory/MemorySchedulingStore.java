@@ -243,6 +243,11 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public Instant bookRateLimitedReturn(RateLimitGroup starts, RateLimit limit, Instant allowedAt) {
+        return rateLimitedStarts.book(starts, limit, allowedAt);
+    }
+
+    @Override
     public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
         return rateLimitedStarts.busiest(queue, since, most);
     }

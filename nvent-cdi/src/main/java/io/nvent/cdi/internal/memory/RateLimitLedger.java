@@ -38,6 +38,19 @@ public final class RateLimitLedger {
         return untilFree[0];
     }
 
+    /** Books when a refused step comes back; see {@code SchedulingStore#bookRateLimitedReturn}. */
+    public Instant book(RateLimitGroup group, RateLimit limit, Instant allowedAt) {
+        Objects.requireNonNull(limit, "limit");
+        Objects.requireNonNull(allowedAt, "allowedAt");
+        Instant[] booked = new Instant[1];
+        starts.compute(Objects.requireNonNull(group, "group"), (key, recorded) -> {
+            RecordedStarts kept = recorded == null ? new RecordedStarts() : recorded;
+            booked[0] = kept.book(limit, allowedAt);
+            return kept;
+        });
+        return booked[0];
+    }
+
     /** How long until {@link #take} would record a start of the group: zero if it would now. */
     public Duration untilAllows(RateLimitGroup group, RateLimit limit, Instant now) {
         Objects.requireNonNull(limit, "limit");
@@ -90,6 +103,7 @@ public final class RateLimitLedger {
     private static final class RecordedStarts {
         private final ArrayDeque<Long> starts = new ArrayDeque<>();
         private long latest = Long.MIN_VALUE;
+        private Instant bookedUntil;
 
         synchronized Duration take(RateLimit limit, Clock clock) {
             long at = onTimeLine(clock.instant());
@@ -123,6 +137,12 @@ public final class RateLimitLedger {
             return holding <= at - span ? Duration.ZERO : Duration.ofNanos(holding + span - at);
         }
 
+        synchronized Instant book(RateLimit limit, Instant allowedAt) {
+            Instant share = bookedUntil == null ? allowedAt : bookedUntil.plus(limit.per().dividedBy(limit.max()));
+            bookedUntil = share.isAfter(allowedAt) ? share : allowedAt;
+            return bookedUntil;
+        }
+
         synchronized int countAfter(long at) {
             int count = 0;
             for (Iterator<Long> newestFirst = starts.descendingIterator(); newestFirst.hasNext() && newestFirst.next() > at; ) {
@@ -132,7 +152,7 @@ public final class RateLimitLedger {
         }
 
         synchronized boolean newestNotAfter(long at) {
-            return starts.isEmpty() || starts.peekLast() <= at;
+            return (starts.isEmpty() || starts.peekLast() <= at) && (bookedUntil == null || toNanos(bookedUntil) <= at);
         }
 
         private long onTimeLine(Instant now) {

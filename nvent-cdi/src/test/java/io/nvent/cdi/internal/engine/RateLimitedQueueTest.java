@@ -384,6 +384,21 @@ class RateLimitedQueueTest {
     }
 
     @Test
+    void aBusyGroupDoesNotKeepTheWorkersFromTheStepsOfOtherGroups() {
+        STARTS_OF_RUN.clear();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain()).concurrency(2)
+                .rateLimit(new RateLimit(1, Duration.ofMillis(1500))).rateLimitGroupKey("quota", "customer").build()) {
+            for (int i = 0; i < 12; i++) {
+                engine.flows().start("quota", Map.of("customer", "acme", "call", i));
+            }
+            String globex = engine.flows().start("quota", Map.of("customer", "globex"));
+
+            // Behind 12 of acme's steps, which its limit starts one per 1.5 s, with two workers.
+            await().atMost(Duration.ofSeconds(3)).until(() -> STARTS_OF_RUN.containsKey(globex));
+        }
+    }
+
+    @Test
     void stepsWithoutAValueForTheGroupKeyShareOneGroupAndNumbersCountByValue() {
         STARTS_OF_RUN.clear();
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain())
@@ -452,6 +467,7 @@ class RateLimitedQueueTest {
         EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
         RateLimitGroup acme = new RateLimitGroup("quota", "\"acme\"");
         RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
+        limits.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true));
         Instant allowed = Instant.parse("2026-12-03T00:00:00Z");
 
         assertThat(List.of(limits.requeueAt(acme, twoPerSecond, allowed), limits.requeueAt(acme, twoPerSecond, allowed),
@@ -459,6 +475,10 @@ class RateLimitedQueueTest {
                 allowed.plusMillis(1000));
         assertThat(limits.requeueAt(new RateLimitGroup("quota", "\"globex\""), twoPerSecond, allowed)).isEqualTo(allowed);
         assertThat(limits.requeueAt(acme, twoPerSecond, allowed.plusSeconds(10))).isEqualTo(allowed.plusSeconds(10));
+        // Booked in the store: another instance's refused steps come back after these.
+        EngineRateLimits otherInstance = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
+        otherInstance.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true));
+        assertThat(otherInstance.requeueAt(acme, twoPerSecond, allowed)).isEqualTo(allowed.plusMillis(10_500));
     }
 
     @Test

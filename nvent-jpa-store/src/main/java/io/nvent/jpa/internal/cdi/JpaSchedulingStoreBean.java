@@ -204,6 +204,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public Instant bookRateLimitedReturn(RateLimitGroup starts, RateLimit limit, Instant allowedAt) {
+        return delegate().bookRateLimitedReturn(starts, limit, allowedAt);
+    }
+
+    @Override
     public List<RateLimitGroupStarts> busiestRateLimitGroups(String queue, Instant since, int most) {
         return delegate().busiestRateLimitGroups(queue, since, most);
     }
