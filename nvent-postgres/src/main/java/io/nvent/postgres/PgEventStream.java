@@ -1,6 +1,7 @@
 package io.nvent.postgres;
 
 import io.nvent.HistoryEvent;
+import io.nvent.NventException;
 import io.nvent.postgres.internal.EventCodec;
 import io.nvent.postgres.internal.Jdbc;
 import io.nvent.postgres.internal.NotificationListener;
@@ -21,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * {@link EventStream} on PostgreSQL {@code LISTEN/NOTIFY}: every instance's subscribers see every
@@ -84,8 +86,30 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 return null;
             });
         }
-        listener = new NotificationListener(dataSource, options.channel(), threadFactory, c -> { },
+        requireListeningConnections(dataSource);
+        listener = new NotificationListener(dataSource, options.channel(),
+                "the live stream delivers no events (the stream has no other way)", threadFactory, c -> { },
                 this::onNotification, this::purgeNow);
+    }
+
+    /**
+     * Fails at once if the data source's connections cannot LISTEN (another driver's classes than
+     * this module sees, as a driver both in the WAR and on WildFly's module gives): the stream would
+     * start, and deliver nothing. A database not reachable now is the listener's to retry.
+     */
+    private static void requireListeningConnections(DataSource dataSource) {
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        } catch (SQLException unreachable) {
+            return;
+        }
+        try (connection) {
+            connection.unwrap(PGConnection.class);
+        } catch (SQLException notPostgres) {
+            throw new NventException("NVENT-0846 the event stream's data source gives no PostgreSQL JDBC connections ("
+                    + notPostgres.getMessage() + "), which it needs to LISTEN. " + NotificationListener.ONE_DRIVER);
+        }
     }
 
     @Override

@@ -151,7 +151,8 @@ public final class PgJobQueue implements JobQueue {
                 options.leaseDuration(), options.pollInterval(), !options.durableClaims(), options.prefetch(),
                 options.maxErrorLength(),
                 (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN), this::enqueueContinuation);
-        this.listener = new NotificationListener(dataSource, sql.channel, threadFactory, c -> caughtUp(),
+        this.listener = new NotificationListener(dataSource, sql.channel,
+                "instances notice new work only by polling (nvent.queue.postgres.poll-interval)", threadFactory, c -> caughtUp(),
                 (c, payload) -> onNotification(payload), () -> { });
         long renew = Math.max(100, options.leaseDuration().toMillis() / 3);
         maintenance.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);

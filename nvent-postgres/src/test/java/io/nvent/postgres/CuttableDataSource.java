@@ -19,6 +19,7 @@ final class CuttableDataSource implements DataSource {
 
     private final DataSource target;
     private volatile boolean cut;
+    private volatile boolean driverHidden;
 
     CuttableDataSource(DataSource target) {
         this.target = target;
@@ -26,6 +27,14 @@ final class CuttableDataSource implements DataSource {
 
     void cut() {
         cut = true;
+    }
+
+    /**
+     * Its connections no longer unwrap to the driver's, as those of a server pool whose driver is
+     * other classes than the application's (WildFly: IJ031030).
+     */
+    void hideTheDriver() {
+        driverHidden = true;
     }
 
     private void check() throws SQLException {
@@ -40,6 +49,9 @@ final class CuttableDataSource implements DataSource {
         Connection connection = target.getConnection();
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
+                    if (driverHidden && method.getName().equals("unwrap")) {
+                        throw new SQLException("not a wrapper for " + args[0] + " (hidden by the test)");
+                    }
                     if (!method.getName().equals("close") && !method.getName().equals("unwrap")
                             && !method.getName().equals("isWrapperFor")) {
                         check();

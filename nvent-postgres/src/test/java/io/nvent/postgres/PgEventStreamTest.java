@@ -1,6 +1,7 @@
 package io.nvent.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.spi.EventStream;
@@ -44,6 +45,17 @@ class PgEventStreamTest extends EventStreamContractTest {
     @Override
     protected boolean isListening(EventStream stream) {
         return ((PgEventStream) stream).isListening();
+    }
+
+    @Test
+    void a_data_source_whose_connections_cannot_listen_fails_the_stream_at_once_saying_how_to_fix_it() {
+        CuttableDataSource otherDriver = new CuttableDataSource(dataSource);
+        otherDriver.hideTheDriver();
+        PgStreamOptions options = PgStreamOptions.newBuilder().channel("never").tablePrefix(database.prefix()).build();
+
+        assertThatThrownBy(() -> new PgEventStream(otherDriver, new TestThreads("x"), options))
+                .hasMessageContaining("NVENT-0846").hasMessageContaining("no PostgreSQL JDBC connections")
+                .hasMessageContaining("org.postgresql.jdbc");
     }
 
     @Test

@@ -3,11 +3,11 @@ package io.nvent.demo;
 import io.nvent.AwaitRegistered;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Stands in for the mail or chat message a real application would send: it receives every
@@ -20,7 +20,7 @@ public class ApprovalRequests {
     private static final System.Logger LOG = System.getLogger(ApprovalRequests.class.getName());
     private static final int KEEP = 100;
 
-    private final Deque<Map<String, String>> latest = new ArrayDeque<>();
+    private final Deque<ApprovalRequest> latest = new ArrayDeque<>();
 
     void onAwait(@Observes AwaitRegistered await) {
         await.webhookUrl().ifPresent(url -> {
@@ -28,8 +28,8 @@ public class ApprovalRequests {
                     + "'Content-Type: application/json' -d '{\"approvedBy\":\"you\"}' {2}",
                     await.await().runId(), await.await().flow(), url);
             synchronized (latest) {
-                latest.addFirst(Map.of("runId", await.await().runId(), "flow", await.await().flow(),
-                        "step", await.await().step(), "url", url));
+                latest.addFirst(new ApprovalRequest(await.await().runId(), await.await().flow(),
+                        await.await().step(), url, Instant.now()));
                 while (latest.size() > KEEP) {
                     latest.removeLast();
                 }
@@ -38,7 +38,7 @@ public class ApprovalRequests {
     }
 
     /** The latest approval requests, newest first. */
-    public List<Map<String, String>> latest() {
+    public List<ApprovalRequest> latest() {
         synchronized (latest) {
             return new ArrayList<>(latest);
         }

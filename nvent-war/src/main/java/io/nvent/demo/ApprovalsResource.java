@@ -2,13 +2,12 @@ package io.nvent.demo;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonArrayBuilder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
 
 /** {@code GET /api/demo/approvals[?runId=...]}: the approval URLs the demo "sent". */
 @ApplicationScoped
@@ -19,15 +18,9 @@ public class ApprovalsResource {
     @Inject
     ApprovalRequests requests;
 
+    /** Bound by the server's JSON-B, as an application's own types are. */
     @GET
-    public String list(@QueryParam("runId") String runId) {
-        JsonArrayBuilder all = Json.createArrayBuilder();
-        requests.latest().stream().filter(r -> runId == null || r.get("runId").equals(runId))
-                .forEach(r -> {
-                    jakarta.json.JsonObjectBuilder request = Json.createObjectBuilder();
-                    r.forEach(request::add);
-                    all.add(request);
-                });
-        return all.build().toString();
+    public List<ApprovalRequest> list(@QueryParam("runId") String runId) {
+        return requests.latest().stream().filter(r -> runId == null || r.runId().equals(runId)).toList();
     }
 }

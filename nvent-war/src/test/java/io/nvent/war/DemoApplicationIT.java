@@ -357,6 +357,16 @@ class DemoApplicationIT {
     // ------------------------------------------------------------------ queues and jobs
 
     @Test
+    void theConsolesSessionCookieIsKeptFromScriptsAndFromOtherSites() {
+        Http.Reply reply = http.post("api/nvent/queues/order/resume", "", "X-Requested-With", "XMLHttpRequest");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.headers().allValues("Set-Cookie")).as("the session the request started")
+                .anySatisfy(cookie -> assertThat(cookie).startsWith("JSESSIONID=").containsIgnoringCase("HttpOnly")
+                        .containsIgnoringCase("SameSite=Lax"));
+    }
+
+    @Test
     void queuesShowTheirJobsAndFailedJobsCanBeInspectedRetriedAndRedriven() {
         String first = start("flaky-once", "{}");
         http.awaitRun(first, "failed");
@@ -1338,7 +1348,10 @@ class DemoApplicationIT {
             console.until(() -> console.attribute(By.cssSelector(row), "data-status").equals("resolved"));
 
             // the approval link of the other run, opened as from an email: a page, and the answer sent from it
-            String link = http.get("api/demo/approvals?runId=" + other).array().getJsonObject(0).getString("url");
+            JsonObject approvalRequest = http.get("api/demo/approvals?runId=" + other).array().getJsonObject(0);
+            assertThat(approvalRequest.keySet()).as("the application's own type, bound by the server's JSON-B (nvent's"
+                    + " libraries must not make the server bind it with Jackson)").containsOnly("runId", "flow", "step", "url");
+            String link = approvalRequest.getString("url");
             java.net.URI page = base.toURI().resolve(java.net.URI.create(link).getPath().substring(1));
             assertThat(http.get(page.getPath().substring(base.getPath().length())).contentType()).startsWith("text/html");
             assertThat(http.get("api/nvent/runs/" + other).json().getString("status")).as("opening answers nothing")

@@ -38,6 +38,12 @@ public final class NotificationListener implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean connected;
+    private final String withoutListen;
+
+    /** How to give the data source's connections and this module one PostgreSQL driver. */
+    public static final String ONE_DRIVER = "Let the server's PostgreSQL driver be the only one the application sees"
+            + " (on WildFly: leave the postgresql jar out of the WAR and depend on the driver's module in"
+            + " jboss-deployment-structure.xml, e.g. <module name=\"org.postgresql.jdbc\"/>)";
 
     /** Receives notifications; may run queries on the listening connection (e.g. to resolve a reference). */
     @FunctionalInterface
@@ -48,12 +54,14 @@ public final class NotificationListener implements AutoCloseable {
     /**
      * Starts listening.
      *
+     * @param withoutListen what its owner does if the connections cannot LISTEN, for the warning
      * @param onConnected called on the listener thread after each (re)connect, once LISTEN is active
      * @param onIdle called on the listener thread between waits (at least every {@value #WAIT_MILLIS} ms)
      */
-    public NotificationListener(DataSource dataSource, String channel, ThreadFactory threads,
+    public NotificationListener(DataSource dataSource, String channel, String withoutListen, ThreadFactory threads,
                                 Consumer<Connection> onConnected, Handler handler, Runnable onIdle) {
         this.dataSource = dataSource;
+        this.withoutListen = withoutListen;
         this.channel = channel;
         this.onConnected = onConnected;
         this.handler = handler;
@@ -80,8 +88,7 @@ public final class NotificationListener implements AutoCloseable {
                     } catch (SQLException notPostgres) {
                         LOG.log(Level.WARNING, "NVENT-0801 the data source's connections are not PostgreSQL JDBC "
                                 + "connections (" + notPostgres.getMessage() + "); no LISTEN on " + channel
-                                + ", instances notice work only by polling. Let the server's PostgreSQL driver be the "
-                                + "only one on the application's class path.");
+                                + ": " + withoutListen + ". " + ONE_DRIVER);
                         return;
                     }
                     connection.setAutoCommit(true);

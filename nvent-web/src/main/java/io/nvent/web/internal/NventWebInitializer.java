@@ -8,6 +8,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.SessionCookieConfig;
 import jakarta.servlet.ServletRegistration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -32,6 +33,7 @@ public final class NventWebInitializer implements ServletContainerInitializer {
             ServletRegistration.Dynamic console = context.addServlet("nvent-console", new ConsoleServlet(settings));
             console.addMapping(settings.uiPath() + "/*");
         }
+        protectSessionCookie(context.getSessionCookieConfig());
         context.addListener(LiveEndpointRegistrar.class);
         context.addListener(WebModuleAnnouncer.class);
         context.addListener(WebhookSecretsCheck.class);
@@ -45,5 +47,17 @@ public final class NventWebInitializer implements ServletContainerInitializer {
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0708 nvent console at {0}{1}/, API at {0}{2}, stream at {0}{3}",
                 context.getContextPath(), settings.uiPath(), WebSettings.API_PATH, WebSettings.WS_PATH);
+    }
+
+    /**
+     * The console's session carries an administrator's rights: its cookie is kept from scripts
+     * ({@code HttpOnly}) and from other sites' requests ({@code SameSite=Lax}, unless the application
+     * chose a value). Payara marks it HttpOnly by itself, WildFly does not.
+     */
+    private static void protectSessionCookie(SessionCookieConfig cookie) {
+        cookie.setHttpOnly(true);
+        if (cookie.getAttribute("SameSite") == null) {
+            cookie.setAttribute("SameSite", "Lax");
+        }
     }
 }

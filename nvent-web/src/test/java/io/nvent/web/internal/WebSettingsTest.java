@@ -83,6 +83,7 @@ class WebSettingsTest {
     @AfterEach
     void clearProperties() {
         System.clearProperty("nvent.ui.path");
+        System.clearProperty("nvent.ws.max-queued-messages");
         StartsWithTheApplication.STARTED.set(false);
     }
 
@@ -93,6 +94,16 @@ class WebSettingsTest {
         assertThatThrownBy(() -> weld().initialize().close())
                 .isInstanceOf(DeploymentException.class)
                 .hasMessageContaining("NVENT-0702");
+        assertThat(StartsWithTheApplication.STARTED).isFalse();
+    }
+
+    @Test
+    void aBadLiveStreamSettingFailsTheDeploymentRatherThanEveryConnection() {
+        System.setProperty("nvent.ws.max-queued-messages", "0");
+
+        assertThatThrownBy(() -> weld().initialize().close())
+                .isInstanceOf(DeploymentException.class)
+                .hasMessageContaining("NVENT-0001").hasMessageContaining("nvent.ws.max-queued-messages");
         assertThat(StartsWithTheApplication.STARTED).isFalse();
     }
 

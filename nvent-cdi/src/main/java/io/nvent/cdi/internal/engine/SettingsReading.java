@@ -57,14 +57,21 @@ final class SettingsReading {
         try {
             return reading.get();
         } catch (IllegalArgumentException invalid) {
-            problems.add(invalid);
+            remember(invalid);
             return fallback;
         }
     }
 
     /** Remembers a problem that a check across settings found (one value must be below another). */
     void invalid(String message) {
-        problems.add(new IllegalArgumentException(message));
+        remember(new IllegalArgumentException(message));
+    }
+
+    /** A default every queue reads (nvent.queue.limiter.scope) is one problem, however many queues read it. */
+    private void remember(IllegalArgumentException problem) {
+        if (problems.stream().noneMatch(known -> known.getMessage().equals(problem.getMessage()))) {
+            problems.add(problem);
+        }
     }
 
     /**

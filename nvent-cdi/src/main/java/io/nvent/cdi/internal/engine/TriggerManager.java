@@ -48,6 +48,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Clock clock;
     private final TriggerHistoryLimits historyLimits;
     private volatile TickScheduler ticks;
+    /** The schedule triggers whose latest tick failed: logged once until a tick fires again. */
+    private final Set<String> failingTicks = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
@@ -179,8 +181,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    /** A tick of a schedule trigger: fires once per tick across all instances. */
+    /**
+     * A tick of a schedule trigger: fires once per tick across all instances. A tick that fails (the
+     * store away) is missed; it is logged once while the trigger's ticks keep failing, not with a
+     * stack trace every tick, and once when they work again.
+     */
     public void onTick(String name, Instant scheduledAt) {
+        try {
+            fireTick(name, scheduledAt);
+            if (failingTicks.remove(name)) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0162 ticks of trigger " + name + " fire again (since "
+                        + scheduledAt + ")");
+            }
+        } catch (RuntimeException e) {
+            if (failingTicks.add(name)) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0161 tick " + scheduledAt + " of trigger " + name
+                        + " is missed: it could not fire (" + e + "); further failing ticks of it are logged at"
+                        + " DEBUG until one fires", e);
+            } else {
+                LOG.log(System.Logger.Level.DEBUG, () -> "tick " + scheduledAt + " of trigger " + name + " missed: " + e);
+            }
+        }
+    }
+
+    private void fireTick(String name, Instant scheduledAt) {
         if (!store.claimTick(name, scheduledAt)) {
             return;
         }

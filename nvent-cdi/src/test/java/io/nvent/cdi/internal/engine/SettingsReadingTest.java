@@ -53,4 +53,18 @@ class SettingsReadingTest {
         assertThatThrownBy(single::failIfInvalid)
                 .hasMessage("NVENT-0001 configuration key nvent.payload.max-bytes must be at least 1024, was 12");
     }
+
+    @Test
+    void aDefaultThatEveryQueueReadsIsOneProblemNotOnePerQueue() {
+        SettingsReading read = of(Map.of("nvent.queue.limiter.scope", "global"));
+        NventConfig config = new NventConfig(key -> Optional.ofNullable(Map.of("nvent.queue.limiter.scope", "global")
+                .get(key)));
+
+        for (String queue : java.util.List.of("orders", "mail", "audit")) {
+            read.valid(() -> QueueRateLimits.perInstance(config, queue), false);
+        }
+
+        assertThatThrownBy(read::failIfInvalid).hasMessageStartingWith("NVENT-0001 configuration key "
+                + "nvent.queue.limiter.scope must be cluster");
+    }
 }

@@ -96,6 +96,60 @@ class TriggersTest {
         }
     }
 
+    /** A scheduling store that cannot be reached while {@link #away} is set, for claiming ticks. */
+    static final class StoreAwayForTicks extends MemorySchedulingStore {
+        volatile boolean away;
+
+        @Override
+        public boolean claimTick(String trigger, Instant scheduledAt) {
+            if (away) {
+                throw new io.nvent.NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.claimTick(trigger, scheduledAt);
+        }
+    }
+
+    @Test
+    void ticksThatFailWhileTheStoreIsAwayAreMissedAndLoggedOnceUntilATickFiresAgain() {
+        StoreAwayForTicks scheduling = new StoreAwayForTicks();
+        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(TriggerManager.class.getName());
+        java.util.logging.Handler collector = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord entry) {
+                if (entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                    logged.add(entry);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(collector);
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling,
+                "instance-a", new Generate(), new Store())) {
+            Instant tick = Instant.parse("2026-11-30T11:00:00Z");
+            scheduling.away = true;
+
+            h.triggers.onTick("hourly", tick);
+            h.triggers.onTick("hourly", tick.plusSeconds(3600));
+            scheduling.away = false;
+            h.triggers.onTick("hourly", tick.plusSeconds(7200));
+
+            assertThat(runsOf(h, "report")).hasSize(1);
+            assertThat(logged).extracting(java.util.logging.LogRecord::getMessage).filteredOn(m -> m.contains("hourly"))
+                    .satisfiesExactly(missed -> assertThat(missed).startsWith("NVENT-0161 tick 2026-11-30T11:00:00Z of"
+                            + " trigger hourly is missed"), again -> assertThat(again).startsWith("NVENT-0162"));
+        } finally {
+            log.removeHandler(collector);
+        }
+    }
+
     @Test
     void aManualFireStartsTheFlowWithThePayloadAndIsRecordedInTheHistory() {
         try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {

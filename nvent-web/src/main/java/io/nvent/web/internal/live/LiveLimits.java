@@ -17,13 +17,13 @@ import java.time.Duration;
  * @param heartbeatInterval how often an idle client gets a heartbeat
  * @param maxRunsPerClient run subscriptions one connection may hold
  */
-record LiveLimits(int maxQueued, int pageSize, int pauseBackfillAt, int maxPending, Duration repairDelay,
+public record LiveLimits(int maxQueued, int pageSize, int pauseBackfillAt, int maxPending, Duration repairDelay,
                   Duration sendTimeout, Duration statsInterval, Duration heartbeatInterval, int maxRunsPerClient) {
 
     static final LiveLimits DEFAULTS = new LiveLimits(1000, 500, 8, 10_000, Duration.ofMillis(250),
             Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofSeconds(20), 200);
 
-    static LiveLimits from(NventConfig config) {
+    public static LiveLimits from(NventConfig config) {
         return new LiveLimits(
                 config.getInt("nvent.ws.max-queued-messages", DEFAULTS.maxQueued, 1),
                 config.getInt("nvent.ws.history-page-size", DEFAULTS.pageSize, 1),
