@@ -52,7 +52,8 @@ public final class NventWebInitializer implements ServletContainerInitializer {
     /**
      * The console's session carries an administrator's rights: its cookie is kept from scripts
      * ({@code HttpOnly}) and from other sites' requests ({@code SameSite=Lax}, unless the application
-     * chose a value). Payara marks it HttpOnly by itself, WildFly does not.
+     * chose a value; written by servers that apply Servlet 6's cookie attributes, as WildFly does,
+     * not Payara 6). Payara marks it HttpOnly by itself, WildFly does not.
      */
     private static void protectSessionCookie(SessionCookieConfig cookie) {
         cookie.setHttpOnly(true);

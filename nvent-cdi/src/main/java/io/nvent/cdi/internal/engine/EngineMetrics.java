@@ -31,7 +31,7 @@ public final class EngineMetrics {
         RUNS_STARTED("nvent_runs_started_total", "Runs started", ""),
         RUNS_ENDED("nvent_runs_ended_total", "Runs that ended, by final status", "status"),
         STEP_RETRIES("nvent_step_retries_total", "Steps scheduled again: failed attempts with attempts left, and operators' retries", "step"),
-        STEPS_RATE_LIMITED("nvent_steps_rate_limited_total", "Steps queued again because their queue's rate limit, kept for the cluster, allowed no start soon enough", "step"),
+        STEPS_RATE_LIMITED("nvent_steps_rate_limited_total", "Steps queued again because the rate limit the engine keeps for their queue (for the cluster, or per group) allowed no start soon enough", "step"),
         STEPS_FAILED("nvent_steps_failed_total", "Steps that failed for good (their run fails)", "step"),
         STEPS_STALLED("nvent_steps_stalled_total", "Steps whose instance stopped renewing their lease", "step"),
         AWAITS_REGISTERED("nvent_awaits_registered_total", "Awaits registered, by type", "type"),
