@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * The starts of rate-limited queues and groups in memory, with the semantics of
@@ -28,27 +29,28 @@ public final class RateLimitLedger {
     public Duration take(RateLimitGroup group, RateLimit limit, Clock clock) {
         Objects.requireNonNull(limit, "limit");
         Objects.requireNonNull(clock, "clock");
-        Duration[] untilFree = new Duration[1];
-        // Decided within the map's lock of the group, so that forgetting an idle group never loses a start.
-        starts.compute(Objects.requireNonNull(group, "group"), (key, recorded) -> {
-            RecordedStarts kept = recorded == null ? new RecordedStarts() : recorded;
-            untilFree[0] = kept.take(limit, clock);
-            return kept;
-        });
-        return untilFree[0];
+        return decide(group, recorded -> recorded.take(limit, clock));
     }
 
     /** Books when a refused step comes back; see {@code SchedulingStore#bookRateLimitedReturn}. */
     public Instant book(RateLimitGroup group, RateLimit limit, Instant allowedAt) {
         Objects.requireNonNull(limit, "limit");
         Objects.requireNonNull(allowedAt, "allowedAt");
-        Instant[] booked = new Instant[1];
+        return decide(group, recorded -> recorded.book(limit, allowedAt));
+    }
+
+    /**
+     * Decides within the map's lock of the group (created on first use), so that forgetting an idle
+     * group never loses a start or a booking.
+     */
+    private <T> T decide(RateLimitGroup group, Function<RecordedStarts, T> decision) {
+        List<T> decided = new ArrayList<>(1);
         starts.compute(Objects.requireNonNull(group, "group"), (key, recorded) -> {
             RecordedStarts kept = recorded == null ? new RecordedStarts() : recorded;
-            booked[0] = kept.book(limit, allowedAt);
+            decided.add(decision.apply(kept));
             return kept;
         });
-        return booked[0];
+        return decided.get(0);
     }
 
     /** How long until {@link #take} would record a start of the group: zero if it would now. */
