@@ -31,8 +31,9 @@ import java.util.function.BooleanSupplier;
  * which no adapter can tell apart — recorded in the store for the cluster, or in this instance's
  * own ledger with {@code limiter.scope=instance}.
  *
- * <p>A worker waits for a start only briefly; when the limit allows none for longer, the engine
- * queues the step again for when it expects one (see {@code FlowEngine#requeueUnderRateLimit}). For a
+ * <p>A worker waits for a start only briefly (moments under a limit per group, whose waiting
+ * workers would hold up the other groups); when the limit allows none for longer, the engine queues
+ * the step again for the time booked for it (see {@link #requeueAt}). For a
  * limit of the whole queue, the queue adapter keeps the same limit per instance as well: it hands an
  * instance no more jobs in a span than the whole cluster may start, so that few wait in a worker for
  * the store's word.
