@@ -1101,8 +1101,11 @@ public final class FlowEngine implements FlowService {
         if (toStart.isPresent()) {
             RateLimitGroup group = rateLimits.groupOf(job.queue(),
                     key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
+            // A step back from a requeue under its group's limit waits as long as under a queue's: it comes
+            // at the time booked for it, so few workers wait for such returns, and each little.
+            boolean holdsUpOtherGroups = !group.isWholeQueue() && !StepJob.isRateLimitedJob(job.jobId());
             Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group,
-                    longestWaitInWorker(binding.definition(), !group.isWholeQueue()), () -> queue.isPaused(job.queue()));
+                    longestWaitInWorker(binding.definition(), holdsUpOtherGroups), () -> queue.isPaused(job.queue()));
             if (untilAllowed.isPresent()) {
                 requeueUnderRateLimit(ref, job, group, untilAllowed.get());
                 return;
@@ -1142,12 +1145,12 @@ public final class FlowEngine implements FlowService {
     /**
      * How long a worker may wait for the rate limit to allow a step's start before it hands the step
      * back to the queue: a short wait costs less than a round through the queue, a long one would hold
-     * a worker and count against the attempt's timeout. Under a limit per group a waiting worker would
-     * also keep the steps of every other group from starting (the queue hands out jobs in order,
-     * whatever their group), so it waits only moments.
+     * a worker and count against the attempt's timeout. Under a limit per group a worker that took a
+     * step fresh from the queue would also keep the steps of every other group from starting (the
+     * queue hands out jobs in order, whatever their group), so it waits only moments.
      */
-    private static Duration longestWaitInWorker(StepDefinition step, boolean perGroup) {
-        Duration longest = perGroup ? LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER : LONGEST_RATE_LIMIT_WAIT_IN_WORKER;
+    private static Duration longestWaitInWorker(StepDefinition step, boolean holdsUpOtherGroups) {
+        Duration longest = holdsUpOtherGroups ? LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER : LONGEST_RATE_LIMIT_WAIT_IN_WORKER;
         Duration quarterOfTimeout = step.timeout().dividedBy(4);
         return quarterOfTimeout.compareTo(longest) < 0 ? quarterOfTimeout : longest;
     }
