@@ -15,7 +15,11 @@ public enum AwaitStatus {
     /** Its run was canceled (or ended) while it waited. */
     CANCELED;
 
-    /** Lower-case name used on the wire. */
+    /**
+     * Lower-case name used on the wire.
+     *
+     * @return for example {@code "timed_out"}
+     */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

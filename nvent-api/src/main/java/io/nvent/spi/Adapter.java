@@ -20,19 +20,33 @@ import java.lang.annotation.Target;
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.FIELD, ElementType.PARAMETER})
 public @interface Adapter {
 
-    /** Adapter name, as used in configuration. */
+    /**
+     * Adapter name, as used in configuration.
+     *
+     * @return the name, such as {@code "jpa"} or {@code "memory"}
+     */
     String value();
 
-    /** Literal for programmatic lookup. */
+    /**
+     * Literal for programmatic lookup, e.g.
+     * {@code CDI.current().select(FlowStore.class, Adapter.Literal.of("jpa"))}.
+     */
     final class Literal extends AnnotationLiteral<Adapter> implements Adapter {
         private static final long serialVersionUID = 1L;
+
+        /** The adapter name; part of the serialized form. */
         private final String value;
 
         private Literal(String value) {
             this.value = value;
         }
 
-        /** The qualifier {@code @Adapter(name)}. */
+        /**
+         * The qualifier {@code @Adapter(name)}.
+         *
+         * @param name the adapter name
+         * @return a literal equal to {@code @Adapter(name)}
+         */
         public static Literal of(String name) {
             return new Literal(name);
         }

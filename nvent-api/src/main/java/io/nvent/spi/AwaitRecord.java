@@ -36,6 +36,30 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
                           Optional<Instant> timeoutAt, TimeoutAction timeoutAction, Optional<String> event,
                           Optional<String> filterValue, String held, Optional<String> data, Optional<Instant> closedAt) {
 
+    /**
+     * Checks that every component is given ({@code Optional.empty()} where there is none).
+     *
+     * @throws NullPointerException if a component is {@code null}
+     *
+     * @param awaitId id for operators
+     * @param token secret part of the webhook URL (&ge; 128 random bits)
+     * @param runId run
+     * @param flow flow
+     * @param step step
+     * @param position before or after the step
+     * @param type what it waits for
+     * @param status where it is
+     * @param registeredAt start of the wait
+     * @param resolveAt when a time/schedule await resolves by itself
+     * @param timeoutAt when it times out
+     * @param timeoutAction what happens on timeout
+     * @param event for event awaits: the event name
+     * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must
+     *     carry
+     * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
+     * @param data resolution data (JSON), once resolved
+     * @param closedAt when it stopped waiting
+     */
     public AwaitRecord {
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(token, "token");
@@ -56,13 +80,24 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
         Objects.requireNonNull(closedAt, "closedAt");
     }
 
-    /** This await closed with a status and data. */
+    /**
+     * This await closed with a status and data; everything else is kept.
+     *
+     * @param newStatus the closing status
+     * @param newData resolution data (JSON), empty for none
+     * @param at when it closed
+     * @return a copy closed at {@code at}
+     */
     public AwaitRecord closed(AwaitStatus newStatus, Optional<String> newData, Instant at) {
         return new AwaitRecord(awaitId, token, runId, flow, step, position, type, newStatus, registeredAt, resolveAt,
                 timeoutAt, timeoutAction, event, filterValue, held, newData, Optional.of(at));
     }
 
-    /** The operator's view. */
+    /**
+     * The operator's view, without the token, held emissions and data.
+     *
+     * @return the await as {@link io.nvent.FlowService} shows it
+     */
     public AwaitInfo toInfo() {
         return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt);
     }

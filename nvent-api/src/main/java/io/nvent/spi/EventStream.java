@@ -13,7 +13,13 @@ import java.util.function.Consumer;
  */
 public interface EventStream {
 
-    /** Publishes stored entries of one run, in order, to every subscriber. */
+    /**
+     * Publishes stored entries of one run, in order, to every subscriber. May lose entries (listeners
+     * catch up from the store); must not throw for a listener's failure.
+     *
+     * @param flow flow of the run
+     * @param events the stored entries, with sequence numbers, in order
+     */
     void publish(String flow, List<HistoryEvent> events);
 
     /**

@@ -22,6 +22,7 @@ public final class EventSubscribers {
     /**
      * Adds a subscriber, as {@link EventStream#subscribe} does.
      *
+     * @param subscriber receives each event; should return quickly
      * @return closing it removes the subscriber
      */
     public AutoCloseable add(Consumer<PublishedEvent> subscriber) {
@@ -30,7 +31,11 @@ public final class EventSubscribers {
         return () -> subscribers.remove(subscriber);
     }
 
-    /** Hands the events, in order, to every subscriber. */
+    /**
+     * Hands the events, in order, to every subscriber.
+     *
+     * @param events events to hand out, in order
+     */
     public void deliver(List<PublishedEvent> events) {
         for (PublishedEvent event : events) {
             for (Consumer<PublishedEvent> subscriber : subscribers) {

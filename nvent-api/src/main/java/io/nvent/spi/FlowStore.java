@@ -32,6 +32,8 @@ public interface FlowStore {
     /**
      * Stores a new run together with its first history entries.
      *
+     * @param run the new run, usually as {@link RunRecord#started} makes it
+     * @param events its first history entries, appended from sequence number 1
      * @return the entries as stored, with sequence numbers
      * @throws io.nvent.NventException if a run with that id exists
      */
@@ -45,18 +47,27 @@ public interface FlowStore {
      *
      * @param idempotencyKey the key as the engine derives it from the flow, the caller's key and
      *                       its scope: a name-based UUID, 36 characters
+     * @param run the new run
+     * @param events its first history entries, appended from sequence number 1
      * @return the entries as stored, with sequence numbers
      * @throws io.nvent.NventException if a run with that id exists, or another run holds the key
      * @since 0.1
      */
     List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey);
 
-    /** The run with this id. */
+    /**
+     * The run with this id, as stored now.
+     *
+     * @param runId the run
+     * @return the run; empty if there is none with that id (never created, or deleted)
+     */
     Optional<RunRecord> findRun(String runId);
 
     /**
      * The run that holds this idempotency key (see {@link #createRun(RunRecord, List, String)}).
      *
+     * @param idempotencyKey the key as passed to {@link #createRun(RunRecord, List, String)}
+     * @return the run holding the key; empty if no run holds it (none was created, or it was deleted)
      * @since 0.1
      */
     Optional<RunRecord> findRunByKey(String idempotencyKey);
@@ -68,6 +79,7 @@ public interface FlowStore {
      * of one per run. Ids with no run are left out; the order is unspecified.
      *
      * @param runIds the runs; duplicates count once
+     * @return the runs found, at most one per id
      * @since 0.1
      */
     default List<RunRecord> readRuns(Collection<String> runIds) {
@@ -86,6 +98,7 @@ public interface FlowStore {
      * @param runId the run
      * @param minVersion the lowest acceptable {@linkplain RunRecord#version() version}
      * @param maxAge how long ago the state may have been committed or read; not negative
+     * @return the state kept, if it is recent and new enough; otherwise empty
      * @since 0.1
      */
     default Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
@@ -106,43 +119,86 @@ public interface FlowStore {
     /**
      * Appends entries to a run's history without changing the run (e.g. log entries).
      *
+     * @param runId the run
+     * @param events entries to append, in order
      * @return the entries as stored
      * @throws io.nvent.RunNotFoundException if the run does not exist
      */
     List<HistoryEvent> appendEvents(String runId, List<EventDraft> events);
 
-    /** Entries of a run's history matching the query, in sequence order. */
+    /**
+     * Entries of a run's history matching the query, in sequence order.
+     *
+     * @param runId the run
+     * @param query which entries: sequence range, types, step, limit
+     * @return the matching entries; empty if none match or the run does not exist
+     */
     List<HistoryEvent> readEvents(String runId, EventQuery query);
 
-    /** Runs matching the query, newest first. */
+    /**
+     * Runs matching the query, newest first.
+     *
+     * @param query filters (flow, status) and page
+     * @return the matching runs by start time, newest first
+     */
     List<RunRecord> findRuns(RunQuery query);
 
-    /** Counts of a flow's runs by status. */
+    /**
+     * Counts of a flow's runs by status.
+     *
+     * @param flow flow name
+     * @return the counts; all zero for a flow with no runs
+     */
     FlowStats stats(String flow);
 
-    /** A state value of a run, if present and not expired at {@code now}. */
+    /**
+     * A state value of a run, if present and not expired at {@code now}.
+     *
+     * @param runId the run
+     * @param key state key
+     * @param now the current time, against which the expiry is checked
+     * @return the value as JSON text; empty if absent or expired
+     */
     Optional<String> getState(String runId, String key, Instant now);
 
     /**
-     * Stores a state value of a run.
+     * Stores a state value of a run, replacing any value under the same key.
      *
+     * @param runId the run
+     * @param key state key
+     * @param json the value as JSON text
      * @param expiresAt when it stops being visible; empty for never
      */
     void putState(String runId, String key, String json, Optional<Instant> expiresAt);
 
-    /** Removes one state value. */
+    /**
+     * Removes one state value; nothing happens if there is none.
+     *
+     * @param runId the run
+     * @param key state key
+     */
     void deleteState(String runId, String key);
 
-    /** Removes every state value of a run. */
+    /**
+     * Removes every state value of a run.
+     *
+     * @param runId the run
+     */
     void clearState(String runId);
 
-    /** Removes expired state values; returns how many. */
+    /**
+     * Removes state values whose expiry is at or before {@code now}.
+     *
+     * @param now the current time
+     * @return how many values were removed
+     */
     int purgeExpiredState(Instant now);
 
     /**
      * Deletes finished runs that the store's retention policy no longer keeps (age or count per
      * flow). The engine calls it periodically; stores without retention keep everything.
      *
+     * @param now the current time, against which the age of finished runs is measured
      * @return how many runs were deleted
      */
     default int purgeFinishedRuns(Instant now) {
@@ -154,6 +210,7 @@ public interface FlowStore {
      * state: an operator clearing the flow's history. Runs still under way are kept, as is a run
      * that is no longer finished by the time it would be deleted (retried meanwhile).
      *
+     * @param flow flow name
      * @return how many runs were deleted
      */
     int deleteFinishedRuns(String flow);

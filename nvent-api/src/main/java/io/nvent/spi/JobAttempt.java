@@ -15,6 +15,16 @@ import java.util.Optional;
  */
 public record JobAttempt(int attempt, Instant startedAt, Optional<Instant> endedAt, Optional<String> error) {
 
+    /**
+     * Checks that every object component is given.
+     *
+     * @throws NullPointerException if {@code startedAt}, {@code endedAt} or {@code error} is {@code null}
+     *
+     * @param attempt 1-based attempt number
+     * @param startedAt start of the attempt
+     * @param endedAt end of the attempt, once it ended
+     * @param error failure message and stack trace, if it failed
+     */
     public JobAttempt {
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(endedAt, "endedAt");

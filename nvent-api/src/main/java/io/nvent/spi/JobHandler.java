@@ -16,6 +16,7 @@ public interface JobHandler {
     /**
      * Executes one attempt. Returning normally completes the job.
      *
+     * @param job the attempt to execute
      * @throws Exception the attempt failed
      */
     void handle(JobExecution job) throws Exception;

@@ -29,7 +29,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface JobQueue {
 
-    /** Adds a job; a job id the queue already holds is ignored. Returns once the job is durable. */
+    /**
+     * Adds a job; a job id the queue already holds is ignored. Returns once the job is durable.
+     *
+     * @param request the job
+     */
     void enqueue(JobRequest request);
 
     /**
@@ -40,6 +44,10 @@ public interface JobQueue {
      * before that point (the engine does: a queued step whose job is missing is enqueued again).
      *
      * <p>The default enqueues synchronously and returns a completed stage.
+     *
+     * @param request the job
+     * @return completes once the job is durable (or was already held), exceptionally if it could not
+     *     be added
      */
     default CompletionStage<Void> enqueueAsync(JobRequest request) {
         try {
@@ -106,7 +114,12 @@ public interface JobQueue {
         }
     }
 
-    /** The rate limit of a queue on this instance, if it has one. */
+    /**
+     * The rate limit of a queue on this instance, if it has one.
+     *
+     * @param queue queue name
+     * @return the limit set by {@link #limitRate}; empty if none (always, by default)
+     */
     default Optional<RateLimit> rateLimit(String queue) {
         return Optional.empty();
     }
@@ -114,40 +127,86 @@ public interface JobQueue {
     /**
      * How long from now until the rate limit lets this instance start the next attempt of a queue:
      * zero when it allows one now, or the queue has no limit (the default).
+     *
+     * @param queue queue name
+     * @return zero or more; never negative
      */
     default Duration untilRateLimitAllows(String queue) {
         return Duration.ZERO;
     }
 
-    /** Stops starting attempts on a queue. */
+    /**
+     * Stops starting attempts on a queue; attempts under way run to their end.
+     *
+     * @param queue queue name
+     */
     void pause(String queue);
 
-    /** Resumes a paused queue. */
+    /**
+     * Resumes a paused queue; nothing happens if it is not paused.
+     *
+     * @param queue queue name
+     */
     void resume(String queue);
 
-    /** Whether the queue is paused. */
+    /**
+     * Whether the queue is paused.
+     *
+     * @param queue queue name
+     * @return {@code true} after {@link #pause} until {@link #resume}
+     */
     boolean isPaused(String queue);
 
-    /** Names of the queues this adapter knows. */
+    /**
+     * Names of the queues this adapter knows.
+     *
+     * @return the queues with workers or jobs on this adapter
+     */
     Set<String> queues();
 
-    /** Job counts of a queue. */
+    /**
+     * Job counts of a queue.
+     *
+     * @param queue queue name
+     * @return jobs per state; {@link JobCounts#EMPTY} for a queue with none
+     */
     JobCounts counts(String queue);
 
-    /** Jobs of a queue in a state, newest first. */
+    /**
+     * Jobs of a queue in a state, newest first, a page at a time.
+     *
+     * @param queue queue name
+     * @param state the state listed
+     * @param offset jobs skipped from the newest, 0 or more
+     * @param limit the most jobs returned
+     * @return up to {@code limit} jobs; empty past the last page
+     */
     List<JobRecord> jobs(String queue, JobState state, int offset, int limit);
 
-    /** One job. */
+    /**
+     * One job, with its attempts.
+     *
+     * @param queue queue name
+     * @param jobId job id
+     * @return the job in any state; empty if the queue does not hold it (never enqueued, or removed)
+     */
     Optional<JobRecord> job(String queue, String jobId);
 
     /**
      * Makes a failed job available again with a fresh set of attempts.
      *
+     * @param queue queue name
+     * @param jobId job id
      * @return {@code false} if the job does not exist or is not failed
      */
     boolean retry(String queue, String jobId);
 
-    /** Retries every failed job of a queue; returns how many. */
+    /**
+     * Retries every failed job of a queue, as {@link #retry} does one.
+     *
+     * @param queue queue name
+     * @return how many jobs were made available again
+     */
     int redrive(String queue);
 
     /**
@@ -156,6 +215,8 @@ public interface JobQueue {
      * are left alone, so that nothing a run waits for can be lost this way. A later enqueue may use
      * the id again.
      *
+     * @param queue queue name
+     * @param jobId job id
      * @return {@code false} if the job does not exist or is not failed
      */
     boolean discard(String queue, String jobId);
@@ -168,6 +229,8 @@ public interface JobQueue {
      * operator, e.g. "workers of queue order cannot reach the broker since …: …". Answered from
      * what the queue observed, without a round trip to its broker or database: readiness probes ask
      * often. The default knows of nothing.
+     *
+     * @return the problem in words; empty when the queue works as far as it knows
      */
     default Optional<String> problem() {
         return Optional.empty();

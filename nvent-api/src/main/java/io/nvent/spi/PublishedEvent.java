@@ -12,6 +12,14 @@ import java.util.Objects;
  */
 public record PublishedEvent(String flow, HistoryEvent event) {
 
+    /**
+     * Checks that both components are given.
+     *
+     * @throws NullPointerException if {@code flow} or {@code event} is {@code null}
+     *
+     * @param flow flow of the run the entry belongs to
+     * @param event the entry
+     */
     public PublishedEvent {
         Objects.requireNonNull(flow, "flow");
         Objects.requireNonNull(event, "event");

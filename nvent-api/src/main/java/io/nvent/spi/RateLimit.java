@@ -27,6 +27,16 @@ public record RateLimit(int max, Duration per) {
     /** The longest {@link #per()}: a start older than that never counts. */
     public static final Duration LONGEST_SPAN = Duration.ofDays(1);
 
+    /**
+     * Checks the limit's bounds.
+     *
+     * @throws NullPointerException if {@code per} is {@code null}
+     * @throws IllegalArgumentException if {@code max} is outside 1 to {@value #MOST_STARTS} (NVENT-0240)
+     *     or {@code per} is shorter than 1 ms or longer than 1 day (NVENT-0241)
+     *
+     * @param max attempts started in any span of {@code per}, 1 to {@value #MOST_STARTS}
+     * @param per the span, 1 ms to 1 day
+     */
     public RateLimit {
         Objects.requireNonNull(per, "per");
         if (max < 1 || max > MOST_STARTS) {

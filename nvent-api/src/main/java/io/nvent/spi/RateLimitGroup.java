@@ -16,6 +16,16 @@ public record RateLimitGroup(String queue, String group) {
     /** The longest {@link #group()}: a store keeps it in a column of that width. */
     public static final int LONGEST_GROUP = 64;
 
+    /**
+     * Checks the names.
+     *
+     * @throws NullPointerException if {@code queue} or {@code group} is {@code null}
+     * @throws IllegalArgumentException if {@code queue} is empty (NVENT-0245) or {@code group} is longer
+     *     than {@value #LONGEST_GROUP} characters (NVENT-0246)
+     *
+     * @param queue the queue's name
+     * @param group the group, at most {@value #LONGEST_GROUP} characters; empty for the whole queue
+     */
     public RateLimitGroup {
         Objects.requireNonNull(queue, "queue");
         Objects.requireNonNull(group, "group");
@@ -28,12 +38,21 @@ public record RateLimitGroup(String queue, String group) {
         }
     }
 
-    /** The starts of every step of a queue. */
+    /**
+     * The starts of every step of a queue.
+     *
+     * @param queue the queue's name, not empty
+     * @return the group {@code ""} of that queue
+     */
     public static RateLimitGroup wholeQueue(String queue) {
         return new RateLimitGroup(queue, "");
     }
 
-    /** Whether this counts the starts of the whole queue, not of one group. */
+    /**
+     * Whether this counts the starts of the whole queue, not of one group.
+     *
+     * @return {@code true} if {@link #group()} is empty
+     */
     public boolean isWholeQueue() {
         return group.isEmpty();
     }

@@ -31,6 +31,23 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                         Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
 
+    /**
+     * Checks that every component is given and copies the maps, so the record stays immutable.
+     *
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     */
     public RunRecord {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(flow, "flow");
@@ -44,20 +61,41 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         emitted = Map.copyOf(emitted);
     }
 
-    /** A new run in status {@code RUNNING}, version 0. */
+    /**
+     * A new run in status {@code RUNNING}, version 0.
+     *
+     * @param runId new run id
+     * @param flow flow name
+     * @param input the run's input as JSON text
+     * @param parentRunId run that started this one; empty for a top-level run
+     * @param startedAt start time
+     * @return the new run, no steps scheduled yet
+     */
     public static RunRecord started(String runId, String flow, String input, Optional<String> parentRunId,
                                     Instant startedAt) {
         return new RunRecord(runId, flow, RunStatus.RUNNING, input, Optional.empty(), parentRunId, startedAt,
                 Optional.empty(), Map.of(), Map.of(), 0);
     }
 
-    /** This run in another status; terminal statuses set the end time, others clear it. */
+    /**
+     * This run in another status; terminal statuses set the end time, others clear it.
+     *
+     * @param next the new status
+     * @param at end time, used if {@code next} is terminal
+     * @return a copy with the new status and end time
+     */
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
                 next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version);
     }
 
-    /** This run with one step's status changed. */
+    /**
+     * This run with one step's status changed.
+     *
+     * @param step step name
+     * @param stepStatus its new status
+     * @return a copy with that step's status set
+     */
     public RunRecord withStep(String step, StepStatus stepStatus) {
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
@@ -65,7 +103,13 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                 version);
     }
 
-    /** This run with an emitted event recorded, unless that event was emitted before. */
+    /**
+     * This run with an emitted event recorded, unless that event was emitted before.
+     *
+     * @param event event name
+     * @param payloadJson the emission's payload as JSON text
+     * @return a copy with the emission recorded, or this run if the event was emitted before
+     */
     public RunRecord withEmitted(String event, String payloadJson) {
         if (emitted.containsKey(event)) {
             return this;
@@ -76,13 +120,23 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                 version);
     }
 
-    /** This run with a result. */
+    /**
+     * This run with a result.
+     *
+     * @param resultJson the result as JSON text
+     * @return a copy with that result
+     */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
                 steps, emitted, version);
     }
 
-    /** This run with the given version (used by stores). */
+    /**
+     * This run with the given version (used by stores).
+     *
+     * @param newVersion the version the store assigned
+     * @return a copy with that version
+     */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
                 newVersion);
@@ -91,6 +145,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     /**
      * The public view of this run. Once the run has ended, a step it still held queued, retrying or
      * awaiting shows as {@link StepStatus#CANCELED}: it will not run.
+     *
+     * @return the run as {@link io.nvent.FlowService} shows it
      */
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {

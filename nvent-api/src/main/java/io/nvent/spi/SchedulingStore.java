@@ -19,53 +19,134 @@ import java.util.Set;
  */
 public interface SchedulingStore {
 
-    /** Stores a new await. */
+    /**
+     * Stores a new await.
+     *
+     * @param await the await, usually {@link io.nvent.AwaitStatus#WAITING WAITING}; its id and token are new
+     */
     void saveAwait(AwaitRecord await);
 
-    /** An await by id. */
+    /**
+     * An await by id.
+     *
+     * @param awaitId the await's id
+     * @return the await in whatever status it is now; empty if there is none with that id
+     */
     Optional<AwaitRecord> findAwait(String awaitId);
 
-    /** An await by webhook token. */
+    /**
+     * An await by webhook token.
+     *
+     * @param token the secret token from the webhook URL
+     * @return the await, in any status; empty if no await has that token
+     */
     Optional<AwaitRecord> findAwaitByToken(String token);
 
     /**
      * Closes a waiting await atomically.
      *
+     * @param awaitId the await to close
+     * @param status its new status: resolved, timed out or canceled
+     * @param data resolution data (JSON), empty for none
+     * @param at when it closed
      * @return the closed await, or empty if it was not waiting any more (someone else closed it)
      */
     Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant at);
 
-    /** Waiting awaits whose resolve time or timeout is at or before {@code now}, oldest first. */
+    /**
+     * Waiting awaits whose resolve time or timeout is at or before {@code now}, oldest first.
+     *
+     * @param now the current time
+     * @param limit the most awaits returned
+     * @return due awaits by registration time, at most {@code limit}; empty if none is due
+     */
     List<AwaitRecord> dueAwaits(Instant now, int limit);
 
-    /** Waiting awaits for the named event. */
+    /**
+     * Waiting awaits for the named event.
+     *
+     * @param event event name
+     * @return the awaits still waiting for that event, whatever their filter; empty if none
+     */
     List<AwaitRecord> waitingForEvent(String event);
 
-    /** Every await of a run. */
+    /**
+     * Every await of a run.
+     *
+     * @param runId the run
+     * @return its awaits in any status, oldest first; empty for an unknown run
+     */
     List<AwaitRecord> awaitsOfRun(String runId);
 
-    /** Awaits, newest first. */
+    /**
+     * Awaits, newest first.
+     *
+     * @param waitingOnly {@code true} to leave out closed awaits
+     * @param limit the most awaits returned
+     * @return awaits by registration time, newest first
+     */
     List<AwaitRecord> listAwaits(boolean waitingOnly, int limit);
 
-    /** Creates or replaces a trigger (statistics as given). */
+    /**
+     * Creates or replaces a trigger (statistics as given).
+     *
+     * @param trigger the trigger; its spec's name identifies it
+     */
     void saveTrigger(TriggerRecord trigger);
 
-    /** A trigger by name. */
+    /**
+     * A trigger by name.
+     *
+     * @param name trigger name
+     * @return the trigger with its statistics; empty if there is none with that name
+     */
     Optional<TriggerRecord> findTrigger(String name);
 
-    /** Every trigger. */
+    /**
+     * Every trigger.
+     *
+     * @return all triggers, enabled or not, in no particular order
+     */
     List<TriggerRecord> listTriggers();
 
-    /** Deletes a trigger and its history. */
+    /**
+     * Deletes a trigger and its history.
+     *
+     * @param name trigger name
+     * @return {@code true} if the trigger existed
+     */
     boolean deleteTrigger(String name);
 
-    /** Atomically adds one fire to a trigger's statistics. */
+    /**
+     * Atomically adds one fire to a trigger's statistics: one more fire, {@code runsStarted} more runs
+     * and {@code at} as the last fire. Concurrent fires on several instances each count.
+     *
+     * @param name trigger name
+     * @param at when it fired
+     * @param runsStarted runs the fire started, 0 or more
+     * @param error why the fire failed, which becomes the trigger's last error; empty keeps the last
+     *     error as it was
+     */
     void recordFire(String name, Instant at, int runsStarted, Optional<String> error);
 
-    /** Appends to a trigger's history. */
+    /**
+     * Appends to a trigger's history, with the next sequence number of that trigger.
+     *
+     * @param name trigger name
+     * @param type entry type, such as {@code trigger.fired} (see {@link TriggerEvent})
+     * @param at when it happened
+     * @param data JSON details
+     * @return the entry as stored, with its sequence number
+     */
     TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data);
 
-    /** The newest entries of a trigger's history, newest first. */
+    /**
+     * The newest entries of a trigger's history, newest first.
+     *
+     * @param name trigger name
+     * @param limit the most entries returned
+     * @return up to {@code limit} entries; empty for a trigger with no history or no trigger
+     */
     List<TriggerEvent> triggerHistory(String name, int limit);
 
     /**
@@ -80,6 +161,8 @@ public interface SchedulingStore {
     /**
      * Claims one tick of a schedule trigger.
      *
+     * @param trigger trigger name
+     * @param scheduledAt the tick's scheduled time (not the time of the call)
      * @return {@code true} for exactly one caller per (trigger, scheduled time), across instances
      */
     boolean claimTick(String trigger, Instant scheduledAt);
@@ -88,6 +171,7 @@ public interface SchedulingStore {
      * Forgets the claims of ticks scheduled before {@code before}, which no instance fires any more;
      * a claim of such a tick afterwards would succeed again.
      *
+     * @param before claims of ticks scheduled before this time are removed
      * @return claims removed
      */
     int purgeTickClaims(Instant before);
@@ -95,14 +179,32 @@ public interface SchedulingStore {
     /**
      * Takes or renews the lease of a step for an owner.
      *
-     * @return {@code false} if another owner holds an unexpired lease
+     * @param runId the run
+     * @param step the step
+     * @param owner the instance that executes the step
+     * @param until new end of the lease
+     * @param now the current time, to decide whether another owner's lease has expired
+     * @return {@code true} if the owner now holds the lease (new, renewed, or taken over after it
+     *     expired); {@code false} if another owner holds an unexpired lease
      */
     boolean acquireLease(String runId, String step, String owner, Instant until, Instant now);
 
-    /** Extends every lease of an owner. */
+    /**
+     * Extends every lease of an owner, those that ran out included; the owner calls it periodically
+     * while its steps run.
+     *
+     * @param owner the instance whose leases to extend
+     * @param until new end of those leases
+     */
     void renewLeases(String owner, Instant until);
 
-    /** Gives a lease up. */
+    /**
+     * Gives a lease up. Nothing happens if the owner does not hold it.
+     *
+     * @param runId the run
+     * @param step the step
+     * @param owner the instance that held the lease
+     */
     void releaseLease(String runId, String step, String owner);
 
     /**
@@ -138,6 +240,9 @@ public interface SchedulingStore {
      * Finishes a step: changes its run and gives the step's lease up, in one transaction where the
      * store can (see {@link #startStep}). The lease is given up also when the change fails.
      *
+     * @param runs the store of the run
+     * @param lease the lease to give up
+     * @param mutation the run change; may be called several times
      * @return the stored change; empty if the mutation declined to change anything
      */
     default Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
@@ -148,12 +253,22 @@ public interface SchedulingStore {
         }
     }
 
-    /** Leases that ran out, oldest first. */
+    /**
+     * Leases that ran out, oldest first: steps whose instance stopped renewing them, which the engine
+     * hands to another instance.
+     *
+     * @param now the current time
+     * @param limit the most leases returned
+     * @return leases that expired at or before {@code now}, at most {@code limit}
+     */
     List<StepLease> expiredLeases(Instant now, int limit);
 
     /**
      * The leases of a run's steps, those that ran out included: who executes which step, and until
      * when it has renewed its claim. Read when an operator asks what a run waits for.
+     *
+     * @param runId the run
+     * @return its steps' leases; empty if no step of it holds one
      */
     List<StepLease> leasesOfRun(String runId);
 
@@ -170,7 +285,11 @@ public interface SchedulingStore {
     default void setQueuePaused(String queue, boolean paused) {
     }
 
-    /** The queues recorded paused ({@link #setQueuePaused}); the default: none. */
+    /**
+     * The queues recorded paused ({@link #setQueuePaused}); the default: none.
+     *
+     * @return names of the paused queues; empty if none is paused
+     */
     default Set<String> pausedQueues() {
         return Set.of();
     }
@@ -180,6 +299,7 @@ public interface SchedulingStore {
      * ({@link #takeRateLimitedStart}), so that a queue's {@link RateLimit} holds across the cluster.
      * The default: no; each instance then keeps its queues' limits on its own.
      *
+     * @return {@code true} if {@link #takeRateLimitedStart} and its siblings are implemented
      * @since 0.1
      */
     default boolean sharesRateLimits() {
@@ -215,6 +335,10 @@ public interface SchedulingStore {
      * How long from {@code now} until {@link #takeRateLimitedStart} would record a start of the same
      * group: zero if it would now. Records nothing; read when an operator asks what a step waits for.
      *
+     * @param starts whose starts count together
+     * @param limit the limit
+     * @param now the current time
+     * @return zero if a start would be recorded now; otherwise how long until one would
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
      */
@@ -231,6 +355,8 @@ public interface SchedulingStore {
      * takes its start when it comes back. Atomic across instances, like {@link #takeRateLimitedStart}.
      *
      * @param allowedAt when the limit expects to allow the group's next start
+     * @param starts whose starts count together
+     * @param limit the limit
      * @return the time booked, not before {@code allowedAt}
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
@@ -245,6 +371,10 @@ public interface SchedulingStore {
      * group), at most {@code most} of them; the whole queue's starts count as the group {@code ""}.
      * Read when an operator asks which groups the limit holds back.
      *
+     * @param queue queue name
+     * @param since starts recorded at or before this time do not count
+     * @param most the most groups returned
+     * @return the busiest groups with their starts; empty if none started since then
      * @throws UnsupportedOperationException if the store does not {@linkplain #sharesRateLimits share rate limits}
      * @since 0.1
      */
@@ -259,6 +389,7 @@ public interface SchedulingStore {
      * otherwise keep every group that ever started a step. The engine passes a time older than any
      * limit's span, so that what it forgets no longer counts. The default: nothing to forget.
      *
+     * @param before groups with no start or booking later than this are forgotten
      * @return the groups forgotten
      * @since 0.1
      */

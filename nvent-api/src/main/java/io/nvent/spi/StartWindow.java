@@ -29,19 +29,33 @@ public final class StartWindow {
     /** Starts reserved and neither started nor released yet. */
     private int pending;
 
-    /** An empty window for a limit. */
+    /**
+     * An empty window for a limit.
+     *
+     * @param limit the limit to keep
+     * @throws NullPointerException if {@code limit} is {@code null}
+     */
     public StartWindow(RateLimit limit) {
         this.limit = limit;
         this.spanNanos = limit.per().toNanos();
         this.starts = new long[Math.min(limit.max(), 64)];
     }
 
-    /** The limit this window keeps. */
+    /**
+     * The limit this window keeps.
+     *
+     * @return the limit given to the constructor
+     */
     public RateLimit limit() {
         return limit;
     }
 
-    /** How many attempts may start, or be reserved, at {@code now}. */
+    /**
+     * How many attempts may start, or be reserved, at {@code now}.
+     *
+     * @param now a {@link System#nanoTime()} reading
+     * @return 0 to {@code limit().max()}
+     */
     public synchronized int free(long now) {
         forgetBefore(now);
         return Math.max(0, limit.max() - count - pending);
@@ -50,6 +64,9 @@ public final class StartWindow {
     /**
      * Nanoseconds from {@code now} until an attempt may start: 0 if one may start now. While
      * reserved starts alone fill the limit, when they start is not known: then one span.
+     *
+     * @param now a {@link System#nanoTime()} reading
+     * @return nanoseconds, 0 or more
      */
     public synchronized long nanosUntilFree(long now) {
         forgetBefore(now);
@@ -63,6 +80,8 @@ public final class StartWindow {
     /**
      * Records up to {@code wanted} starts at {@code now}, as many as the limit allows.
      *
+     * @param wanted starts wanted; a negative number counts as 0
+     * @param now a {@link System#nanoTime()} reading
      * @return how many were recorded, 0 to {@code wanted}
      */
     public synchronized int take(int wanted, long now) {
@@ -73,7 +92,12 @@ public final class StartWindow {
         return granted;
     }
 
-    /** Whether an attempt may start at {@code now}; if so, its start is recorded. */
+    /**
+     * Whether an attempt may start at {@code now}; if so, its start is recorded.
+     *
+     * @param now a {@link System#nanoTime()} reading
+     * @return {@code true} if the start was recorded
+     */
     public boolean tryTake(long now) {
         return take(1, now) == 1;
     }
@@ -82,6 +106,8 @@ public final class StartWindow {
      * Reserves up to {@code wanted} starts, as many as the limit allows at {@code now}; each then
      * either {@link #started} or is {@link #release released}.
      *
+     * @param wanted starts wanted; a negative number counts as 0
+     * @param now a {@link System#nanoTime()} reading
      * @return how many were reserved, 0 to {@code wanted}
      */
     public synchronized int reserve(int wanted, long now) {
@@ -90,13 +116,21 @@ public final class StartWindow {
         return granted;
     }
 
-    /** A reserved start happened at {@code now}. */
+    /**
+     * A reserved start happened at {@code now}.
+     *
+     * @param now a {@link System#nanoTime()} reading, when the attempt started
+     */
     public synchronized void started(long now) {
         pending = Math.max(0, pending - 1);
         append(now);
     }
 
-    /** Reserved starts that will not happen (no job came, the queue was paused). */
+    /**
+     * Reserved starts that will not happen (no job came, the queue was paused).
+     *
+     * @param unused how many reserved starts to give back; more than are reserved gives back all
+     */
     public synchronized void release(int unused) {
         pending -= Math.max(0, Math.min(unused, pending));
     }

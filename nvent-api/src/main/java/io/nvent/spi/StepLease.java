@@ -14,6 +14,16 @@ import java.util.Objects;
  */
 public record StepLease(String runId, String step, String owner, Instant expiresAt) {
 
+    /**
+     * Checks that every component is given.
+     *
+     * @throws NullPointerException if a component is {@code null}
+     *
+     * @param runId run
+     * @param step step
+     * @param owner instance id
+     * @param expiresAt end of the lease unless renewed
+     */
     public StepLease {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(step, "step");

@@ -13,6 +13,14 @@ import java.util.Objects;
  */
 public record StoredChange(RunRecord run, List<HistoryEvent> events) {
 
+    /**
+     * Checks the run and copies the entries, so the record stays immutable.
+     *
+     * @throws NullPointerException if {@code run}, {@code events} or an entry is {@code null}
+     *
+     * @param run the run after the change, with its new version
+     * @param events the appended entries, with sequence numbers
+     */
     public StoredChange {
         Objects.requireNonNull(run, "run");
         events = List.copyOf(events);

@@ -20,6 +20,20 @@ import java.util.Optional;
 public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdAt, long fires, long runsStarted,
                             Optional<Instant> lastFiredAt, Optional<String> lastError) {
 
+    /**
+     * Checks that every object component is given.
+     *
+     * @throws NullPointerException if {@code spec}, {@code createdAt}, {@code lastFiredAt} or
+     *     {@code lastError} is {@code null}
+     *
+     * @param spec definition
+     * @param declared from an annotation
+     * @param createdAt first registration
+     * @param fires fires so far
+     * @param runsStarted runs started by its fires
+     * @param lastFiredAt last fire
+     * @param lastError last failure
+     */
     public TriggerRecord {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(createdAt, "createdAt");
@@ -27,7 +41,12 @@ public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdA
         Objects.requireNonNull(lastError, "lastError");
     }
 
-    /** This record with another definition, statistics kept. */
+    /**
+     * This record with another definition, statistics kept.
+     *
+     * @param newSpec the new definition, of the same trigger
+     * @return a copy with that definition
+     */
     public TriggerRecord withSpec(TriggerSpec newSpec) {
         return new TriggerRecord(newSpec, declared, createdAt, fires, runsStarted, lastFiredAt, lastError);
     }
