@@ -34,7 +34,11 @@ public interface FlowService {
     /**
      * Starts a run with input that is already JSON text.
      *
+     * @param flow flow name
+     * @param jsonInput input of the entry step as JSON text
+     * @return the new run's id
      * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws FlowNotFoundException if no flow has that name
      */
     String startWithJson(String flow, String jsonInput);
 
@@ -44,6 +48,8 @@ public interface FlowService {
      * of starting another. See {@link StartOptions#idempotencyKey()}.
      *
      * @param input input of the entry step, converted to JSON with JSON-B; may be {@code null}
+     * @param flow flow name
+     * @param options the idempotency key and its scope; {@link StartOptions#DEFAULTS} for none
      * @return the run, and whether this call created it
      * @throws FlowNotFoundException if no flow has that name
      * @throws InvalidPayloadException if the input cannot be converted or is too large
@@ -56,24 +62,34 @@ public interface FlowService {
      * {@link #start(String, Object, StartOptions)} with input that is already JSON text; two inputs
      * are the same if they are equal as JSON values (spacing and the order of members do not count).
      *
+     * @param flow flow name
+     * @param jsonInput input of the entry step as JSON text
+     * @param options the idempotency key and its scope; {@link StartOptions#DEFAULTS} for none
+     * @return the run, and whether this call created it
      * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
      *     another input
+     * @throws FlowNotFoundException if no flow has that name
      */
     StartedRun startWithJson(String flow, String jsonInput, StartOptions options);
 
     /**
      * Emits an event into a run from outside, as if a step had emitted it.
      *
+     * @param runId the run
+     * @param event event name, as steps subscribe to it
+     * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
      * @throws RunNotFoundException if the run does not exist
      * @throws IllegalRunTransitionException if the run has ended
      * @throws IllegalArgumentException if the event's name is blank
+     * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     void emit(String runId, String event, Object payload);
 
     /**
      * Cancels a run. Steps already executing finish, but nothing further is scheduled.
      *
+     * @param runId the run
      * @return {@code true} if the run was canceled, {@code false} if it had already ended
      * @throws RunNotFoundException if the run does not exist
      */
@@ -82,6 +98,7 @@ public interface FlowService {
     /**
      * Starts a new run of the same flow with the same input. An active original is canceled first.
      *
+     * @param runId the run to restart, in any status
      * @return the new run's id
      * @throws RunNotFoundException if the run does not exist
      */
@@ -92,6 +109,8 @@ public interface FlowService {
      * original's input and with the emissions of every step the chosen step does not depend on
      * transitively downstream of it, so the chosen step and everything after it run again.
      *
+     * @param runId the original run, in any status
+     * @param step the step to execute again
      * @return the new run's id
      * @throws RunNotFoundException if the run does not exist
      * @throws IllegalArgumentException if the flow has no such step
@@ -102,6 +121,8 @@ public interface FlowService {
      * Retries a step that failed finally: the run goes back to running and the step gets a fresh
      * set of attempts.
      *
+     * @param runId the run
+     * @param step the step that failed
      * @throws RunNotFoundException if the run does not exist
      * @throws IllegalRunTransitionException if that step has not failed
      */
@@ -113,19 +134,31 @@ public interface FlowService {
      * ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the
      * same way when the step completes.
      *
+     * @param event event name
+     * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
+     * @return the runs the event started and how many awaits it resolved
      * @throws IllegalArgumentException if the event's name is blank
+     * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     EventDelivery publishEvent(String event, Object payload);
 
-    /** Awaits, newest first; only those still waiting if {@code pendingOnly}. */
+    /**
+     * Awaits, newest first; only those still waiting if {@code pendingOnly}.
+     *
+     * @param pendingOnly {@code true} to leave out resolved, timed-out and canceled awaits
+     * @param limit the most awaits returned
+     * @return up to {@code limit} awaits by registration time, newest first
+     */
     List<AwaitInfo> awaits(boolean pendingOnly, int limit);
 
     /**
      * Resolves a waiting await by its id, as an operator.
      *
      * @param data resolution data, converted to JSON
+     * @param awaitId the await's id, as {@link AwaitInfo#awaitId()} shows it
      * @throws AwaitNotFoundException if there is no such await
      * @throws AwaitClosedException if it no longer waits
+     * @throws InvalidPayloadException if the data cannot be converted or is too large
      */
     void resolveAwait(String awaitId, Object data);
 
@@ -133,18 +166,28 @@ public interface FlowService {
      * Resolves a webhook await by the secret token of its URL.
      *
      * @param jsonBody the request body (JSON), which becomes the step's trigger data
+     * @param token the secret token from the webhook URL
      * @throws AwaitNotFoundException if no await has that token
      * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410)
+     * @throws InvalidPayloadException if the body is not valid JSON or is too large
      */
     void resolveWebhook(String token, String jsonBody);
 
     /**
      * The webhook await whose URL carries this token, in whatever state it is now: what a person
      * who opens the URL is about to answer.
+     *
+     * @param token the secret token from the webhook URL
+     * @return the await; empty if no webhook await has that token
      */
     Optional<AwaitInfo> webhookAwait(String token);
 
-    /** One run, if it exists. */
+    /**
+     * One run, if it exists.
+     *
+     * @param runId the run
+     * @return the run; empty if there is none with that id (never started, or deleted)
+     */
     Optional<RunInfo> run(String runId);
 
     /**
@@ -153,6 +196,9 @@ public interface FlowService {
      * start and wants the run without sending the input again. Keys of trigger fires are the
      * trigger's own and are not found here.
      *
+     * @param flow flow name
+     * @param idempotencyKey the key the caller passed in its {@link StartOptions}
+     * @return the run; empty if no stored run of that flow holds the key
      * @since 0.1
      */
     Optional<RunInfo> runByIdempotencyKey(String flow, String idempotencyKey);
@@ -162,11 +208,18 @@ public interface FlowService {
      * queue, a retry's backoff, an await. Steps that run or have finished are left out, and a run that
      * has ended waits for nothing.
      *
+     * @param runId the run
+     * @return one entry per waiting step; empty if no step waits
      * @throws RunNotFoundException if the run does not exist
      */
     List<StepWait> waits(String runId);
 
-    /** Runs matching a query, newest first. */
+    /**
+     * Runs matching a query, newest first.
+     *
+     * @param query filters (flow, status) and page
+     * @return the matching runs by start time, newest first
+     */
     List<RunInfo> runs(RunQuery query);
 
     /**
@@ -174,6 +227,7 @@ public interface FlowService {
      * history and state. Runs under way are kept. Works for a flow no longer deployed whose runs
      * are still stored.
      *
+     * @param flow flow name
      * @return how many runs were deleted
      * @throws FlowNotFoundException if the flow is neither deployed nor has runs
      */
@@ -182,19 +236,42 @@ public interface FlowService {
     /**
      * Entries of a run's history.
      *
+     * @param runId the run
+     * @param query which entries: sequence range, types, step, limit
+     * @return the matching entries in sequence order
      * @throws RunNotFoundException if the run does not exist
      */
     List<HistoryEvent> events(String runId, EventQuery query);
 
-    /** Every registered flow, with its steps and event edges. */
+    /**
+     * Every registered flow, with its steps and event edges.
+     *
+     * @return the flows deployed on this instance
+     */
     List<FlowDefinition> flows();
 
-    /** One registered flow. */
+    /**
+     * One registered flow.
+     *
+     * @param name flow name
+     * @return the flow; empty if none of that name is deployed
+     */
     Optional<FlowDefinition> flow(String name);
 
-    /** Counts of a flow's runs by status. */
+    /**
+     * Counts of a flow's runs by status.
+     *
+     * @param flow flow name
+     * @return the counts, all zero for a flow without runs
+     * @throws FlowNotFoundException if no flow has that name
+     */
     FlowStats stats(String flow);
 
-    /** This instance's health, from what its engine observed; costs no database round trip. */
+    /**
+     * This instance's health, from what its engine observed; costs no database round trip, so a
+     * readiness probe may call it often.
+     *
+     * @return whether the instance can take and run work, and if not, why
+     */
     HealthReport health();
 }

@@ -34,13 +34,25 @@ import java.lang.annotation.Target;
 @Repeatable(Triggers.class)
 public @interface Trigger {
 
-    /** Unique trigger name. */
+    /**
+     * Unique trigger name.
+     *
+     * @return the name, following {@link TriggerSpec#NAME_RULE}
+     */
     String name();
 
-    /** How it fires. */
+    /**
+     * How it fires.
+     *
+     * @return the trigger type
+     */
     TriggerType type();
 
-    /** For {@link TriggerType#SCHEDULE}: 5 cron fields, or 6 with seconds first. Give this or {@link #every()}. */
+    /**
+     * For {@link TriggerType#SCHEDULE}: 5 cron fields, or 6 with seconds first. Give this or {@link #every()}.
+     *
+     * @return the cron expression; empty for none
+     */
     String cron() default "";
 
     /**
@@ -48,14 +60,23 @@ public @interface Trigger {
      * {@code "PT36H"}; a whole number of seconds, at least one. Give this or {@link #cron()}. The ticks fall
      * on multiples of the interval since 1970-01-01T00:00:00Z, whatever the {@link #timezone()}.
      *
+     * @return the interval; empty for none
      * @see TriggerSpec#every()
      */
     String every() default "";
 
-    /** Time zone of {@link #cron()}. */
+    /**
+     * Time zone of {@link #cron()}.
+     *
+     * @return a zone id such as {@code "Europe/Paris"}; UTC by default
+     */
     String timezone() default "UTC";
 
-    /** For {@link TriggerType#EVENT}: the event name. */
+    /**
+     * For {@link TriggerType#EVENT}: the event name.
+     *
+     * @return the event name; empty for none
+     */
     String event() default "";
 
     /**
@@ -64,13 +85,22 @@ public @interface Trigger {
      * objects as subsets, numbers by value). Empty for every event. Text that is not a JSON object, one
      * that gives a member twice in one object, or a filter on another type, fails the deployment.
      *
+     * @return the filter as JSON text; empty for none
      * @see TriggerSpec#filter()
      */
     String filter() default "";
 
-    /** Shown in the UI. */
+    /**
+     * Shown in the UI.
+     *
+     * @return the description; empty by default
+     */
     String description() default "";
 
-    /** Whether it fires from the start; operators can change it at run time. */
+    /**
+     * Whether it fires from the start; operators can change it at run time.
+     *
+     * @return {@code true} by default
+     */
     boolean enabled() default true;
 }

@@ -19,6 +19,20 @@ import java.util.Optional;
 public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long runsStarted,
                           Optional<Instant> lastFiredAt, Optional<String> lastError, Optional<Instant> nextFireAt) {
 
+    /**
+     * Checks that every object component is given.
+     *
+     * @throws NullPointerException if {@code spec}, {@code lastFiredAt}, {@code lastError} or
+     *     {@code nextFireAt} is {@code null}
+     *
+     * @param spec its definition
+     * @param declared whether it comes from a {@link Trigger} annotation (it cannot be deleted then)
+     * @param fires how often it fired
+     * @param runsStarted runs its fires started
+     * @param lastFiredAt last fire
+     * @param lastError last failure to start a run
+     * @param nextFireAt next tick of a schedule trigger
+     */
     public TriggerInfo {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(lastFiredAt, "lastFiredAt");
@@ -26,7 +40,7 @@ public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long r
         Objects.requireNonNull(nextFireAt, "nextFireAt");
     }
 
-    /** The trigger's name. */
+    /** {@return the trigger's name, as in its spec} */
     public String name() {
         return spec.name();
     }

@@ -13,15 +13,26 @@ import java.util.Optional;
  */
 public interface TriggerService {
 
-    /** Every trigger, by name. */
+    /**
+     * Every trigger, by name.
+     *
+     * @return all triggers, declared and created, enabled or not, sorted by name
+     */
     List<TriggerInfo> triggers();
 
-    /** One trigger. */
+    /**
+     * One trigger.
+     *
+     * @param name trigger name
+     * @return the trigger with its statistics; empty if there is none of that name
+     */
     Optional<TriggerInfo> trigger(String name);
 
     /**
      * Creates a trigger.
      *
+     * @param spec the definition; its name must be new
+     * @return the trigger as stored
      * @throws InvalidTriggerException if the name is taken, a flow is unknown or the cron or interval is invalid
      */
     TriggerInfo create(TriggerSpec spec);
@@ -29,24 +40,38 @@ public interface TriggerService {
     /**
      * Replaces a trigger's definition (type and name stay).
      *
+     * @param spec the new definition, with the trigger's name and type
+     * @return the trigger as stored, its statistics kept
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws InvalidTriggerException if the new definition is invalid
      */
     TriggerInfo update(TriggerSpec spec);
 
-    /** Enables or disables a trigger. */
+    /**
+     * Enables or disables a trigger. A disabled trigger keeps its definition and statistics but does
+     * not fire, by schedule, event or call.
+     *
+     * @param name trigger name
+     * @param enabled {@code true} to enable
+     * @return the trigger as stored
+     * @throws TriggerNotFoundException if there is no such trigger
+     */
     TriggerInfo setEnabled(String name, boolean enabled);
 
     /**
      * Deletes a trigger created at run time.
      *
+     * @param name trigger name
      * @throws InvalidTriggerException for a declared trigger (disable it instead)
+     * @throws TriggerNotFoundException if there is no such trigger
      */
     void delete(String name);
 
     /**
      * Fires a trigger now with a JSON payload, starting each of its flows.
      *
+     * @param name trigger name
+     * @param jsonPayload the input of each started run, as JSON text
      * @return the ids of the runs started
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
@@ -60,6 +85,9 @@ public interface TriggerService {
      * counts as no fire of its own. Keys are per trigger and flow; the same key with another payload
      * is refused. See {@link StartOptions#idempotencyKey()}.
      *
+     * @param name trigger name
+     * @param jsonPayload the input of each started run, as JSON text
+     * @param options the idempotency key; {@link StartOptions#DEFAULTS} for none
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
@@ -68,16 +96,34 @@ public interface TriggerService {
      */
     List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
 
-    /** The newest entries of a trigger's history, newest first. */
+    /**
+     * The newest entries of a trigger's history, newest first.
+     *
+     * @param name trigger name
+     * @param limit the most entries returned
+     * @return up to {@code limit} entries
+     * @throws TriggerNotFoundException if there is no such trigger
+     */
     List<TriggerEvent> history(String name, int limit);
 
     /**
      * The next ticks of a cron expression, to preview a schedule before saving it.
      *
+     * @param cron the cron expression, as in {@link TriggerSpec#cron()}
+     * @param zone the time zone the expression is read in
+     * @param after the ticks listed are the first after this time
+     * @param count how many ticks; at most 100 are returned
+     * @return the next ticks in order, at most {@code count} and at most 100
      * @throws InvalidTriggerException if the expression is invalid
      */
     List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count);
 
-    /** A human-readable description of a cron expression ("every 5 minutes"). */
+    /**
+     * A human-readable description of a cron expression ("every 5 minutes").
+     *
+     * @param cron the cron expression
+     * @return the description, in English
+     * @throws InvalidTriggerException if the expression is invalid
+     */
     String describe(String cron);
 }

@@ -57,11 +57,38 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * Whether a trigger name can be used: it is part of URLs ({@code /triggers/{name}/webhook}), so
      * it is 1-100 letters, digits, {@code . _ -}, and not {@code .} or {@code ..}, which clients
      * resolve away as path segments.
+     *
+     * @param name a candidate name, not {@code null}
+     * @return {@code true} if the name follows {@link #NAME_RULE}
      */
     public static boolean isValidName(String name) {
         return name.matches("[A-Za-z0-9._-]{1,100}") && !name.matches("\\.+");
     }
 
+    /**
+     * Checks the spec as a whole, copies the flows and keeps the filter as compact JSON text. What
+     * needs the engine (that the flows exist and the cron expression parses) is checked when the
+     * trigger is saved.
+     *
+     * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
+     *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
+     *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
+     *     filter is set on a type it does not belong to (NVENT-0221); the event name or description
+     *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
+     *     (NVENT-0222) or gives a member twice (NVENT-0230)
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval (see above)
+     * @param timezone zone of the cron expression; an interval's ticks do not depend on it
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain (see above)
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     */
     public TriggerSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -108,12 +135,22 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
     }
 
-    /** A builder for a trigger of the given name and type. */
+    /**
+     * A builder for a trigger of the given name and type.
+     *
+     * @param name unique name, see {@link #NAME_RULE}
+     * @param type how it fires
+     * @return a builder with no flows, zone UTC, an empty description, enabled
+     */
     public static Builder newBuilder(String name, TriggerType type) {
         return new Builder(name, type);
     }
 
-    /** A builder initialised from this spec. */
+    /**
+     * A builder initialised from this spec.
+     *
+     * @return a builder holding every value of this spec
+     */
     public Builder toBuilder() {
         Builder builder = new Builder(name, type).flows(flows).timezone(timezone).description(description)
                 .enabled(enabled);
@@ -124,12 +161,23 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         return builder;
     }
 
-    /** This spec enabled or disabled. */
+    /**
+     * This spec enabled or disabled.
+     *
+     * @param newEnabled whether it fires
+     * @return a copy with that flag
+     */
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled);
     }
 
-    /** This spec with another filter, or none; validated as {@link Builder#filter} is. */
+    /**
+     * This spec with another filter, or none; validated as {@link Builder#filter} is.
+     *
+     * @param newFilter a JSON object, or empty for none
+     * @return a copy with that filter
+     * @throws IllegalArgumentException if the filter is invalid or this is not an event trigger
+     */
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled);
     }
@@ -152,16 +200,36 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
             this.type = type;
         }
 
+        /**
+         * The flows the trigger starts, replacing any set before; the engine refuses a trigger that starts
+         * none, or names a flow that is not deployed, when it is saved.
+         *
+         * @param value flow names
+         * @return this builder
+         */
         public Builder flows(List<String> value) {
             this.flows = value;
             return this;
         }
 
+        /**
+         * Starts one flow, replacing any set before.
+         *
+         * @param value flow name
+         * @return this builder
+         */
         public Builder flow(String value) {
             this.flows = List.of(value);
             return this;
         }
 
+        /**
+         * For {@link TriggerType#SCHEDULE}: ticks on this cron expression (5 fields, or 6 with seconds
+         * first) in the {@linkplain #timezone zone} given. The syntax is checked when the trigger is saved.
+         *
+         * @param value the expression; {@code null} for none
+         * @return this builder
+         */
         public Builder cron(String value) {
             this.cron = value;
             return this;
@@ -170,17 +238,32 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         /**
          * Ticks at this interval instead of on a cron expression: a whole number of seconds, at
          * least {@link #MIN_EVERY}; checked by {@link #build()}.
+         *
+         * @param value the interval; {@code null} for none
+         * @return this builder
          */
         public Builder every(Duration value) {
             this.every = value;
             return this;
         }
 
+        /**
+         * Time zone of the cron expression; UTC unless set. An interval's ticks do not depend on it.
+         *
+         * @param value the zone
+         * @return this builder
+         */
         public Builder timezone(ZoneId value) {
             this.timezone = value;
             return this;
         }
 
+        /**
+         * For {@link TriggerType#EVENT}: the name of the event that fires the trigger.
+         *
+         * @param value event name; {@code null} for none
+         * @return this builder
+         */
         public Builder event(String value) {
             this.event = value;
             return this;
@@ -190,23 +273,45 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
          * For event triggers: a JSON object, such as {@code {"region":"eu"}}, the event's payload must
          * contain for the trigger to fire (see the class description); {@code null} for none. Checked by
          * {@link #build()}: text that is not a JSON object, or a filter on another type, is refused.
+         *
+         * @param value the filter as JSON text, or {@code null}
+         * @return this builder
          */
         public Builder filter(String value) {
             this.filter = value;
             return this;
         }
 
+        /**
+         * Text shown in the UI; empty unless set.
+         *
+         * @param value the description
+         * @return this builder
+         */
         public Builder description(String value) {
             this.description = value;
             return this;
         }
 
+        /**
+         * Whether the trigger fires from the start; {@code true} unless set.
+         *
+         * @param value whether it fires
+         * @return this builder
+         */
         public Builder enabled(boolean value) {
             this.enabled = value;
             return this;
         }
 
-        /** Builds the spec; throws {@link IllegalArgumentException} for invalid values. */
+        /**
+         * Builds the spec, trimming the cron expression and event name.
+         *
+         * @return the spec
+         * @throws IllegalArgumentException for invalid values (see {@link TriggerSpec#TriggerSpec})
+         * @throws NullPointerException if a value set to {@code null} is required (name, type, flows, zone,
+         *     description)
+         */
         public TriggerSpec build() {
             return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim),
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),

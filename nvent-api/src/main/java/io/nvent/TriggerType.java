@@ -18,7 +18,11 @@ public enum TriggerType {
      */
     EVENT;
 
-    /** Lower-case name used on the wire. */
+    /**
+     * Lower-case name used on the wire.
+     *
+     * @return for example {@code "schedule"}
+     */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -16,6 +16,10 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface Triggers {
 
-    /** The triggers. */
+    /**
+     * The triggers.
+     *
+     * @return the repeated annotations, in declaration order
+     */
     Trigger[] value();
 }
