@@ -9,21 +9,42 @@ import java.util.Optional;
  * @since 0.1
  */
 public enum EventType {
+    /**
+     * A run was created; the entry holds its input, and the trigger or idempotency key it was started with.
+     */
     FLOW_START("flow.start"),
+    /** An attempt of a step began. */
     STEP_STARTED("step.started"),
+    /** A step wrote to its {@link StepLogger}. */
     LOG("log"),
+    /** An event was emitted in the run, by a step or from outside ({@link FlowService#emit}). */
     EMIT("emit"),
+    /** A step's attempt returned normally; the entry holds its result. */
     STEP_COMPLETED("step.completed"),
+    /** An attempt failed (or a rate limit held the step back) and the step is queued again. */
     STEP_RETRY("step.retry"),
+    /** A step's last attempt failed; the run fails unless an operator retries the step. */
     STEP_FAILED("step.failed"),
+    /** A step's lease ran out: the instance executing it died or hung. */
     STEP_STALLED("step.stalled"),
+    /** The run completed; ends the run. */
     FLOW_COMPLETED("flow.completed"),
+    /** The run failed; ends the run. */
     FLOW_FAILED("flow.failed"),
+    /** The run was canceled, with the reason if one is known; ends the run. */
     FLOW_CANCEL("flow.cancel"),
+    /** The run is {@code stalled} because one of its steps stalled. */
     FLOW_STALLED("flow.stalled"),
+    /** A step began to wait (see {@link AwaitBefore} and {@link AwaitAfter}). */
     AWAIT_REGISTERED("await.registered"),
+    /** A wait ended by time, a webhook, an event or an operator. */
     AWAIT_RESOLVED("await.resolved"),
+    /** A wait timed out; its {@link TimeoutAction} was applied. */
     AWAIT_TIMEOUT("await.timeout"),
+    /**
+     * Reserved for a trigger's fire; this version records the trigger in the run's {@link #FLOW_START}
+     * entry and the fire in the trigger's own history ({@link TriggerEvent}).
+     */
     TRIGGER_FIRED("trigger.fired");
 
     private final String wireName;
@@ -32,17 +53,30 @@ public enum EventType {
         this.wireName = wireName;
     }
 
-    /** Name on the wire, e.g. {@code "step.completed"}. */
+    /**
+     * Name on the wire, e.g. {@code "step.completed"}.
+     *
+     * @return the wire name, unique among the types
+     */
     public String wireName() {
         return wireName;
     }
 
-    /** The type with the given wire name. */
+    /**
+     * The type with the given wire name.
+     *
+     * @param name a wire name such as {@code "emit"}
+     * @return the type; empty if no type has that name
+     */
     public static Optional<EventType> fromWireName(String name) {
         return Arrays.stream(values()).filter(t -> t.wireName.equals(name)).findFirst();
     }
 
-    /** Whether this event ends a run. */
+    /**
+     * Whether this event ends a run.
+     *
+     * @return {@code true} for {@link #FLOW_COMPLETED}, {@link #FLOW_FAILED} and {@link #FLOW_CANCEL}
+     */
     public boolean isTerminal() {
         return this == FLOW_COMPLETED || this == FLOW_FAILED || this == FLOW_CANCEL;
     }

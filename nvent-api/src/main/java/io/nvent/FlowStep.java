@@ -59,40 +59,82 @@ import java.lang.annotation.Target;
 @Repeatable(FlowSteps.class)
 public @interface FlowStep {
 
-    /** Name of the flow this step belongs to. */
+    /**
+     * Name of the flow this step belongs to.
+     *
+     * @return the flow name
+     */
     String flow();
 
-    /** Step name, unique within the flow. Defaults to the simple class name. */
+    /**
+     * Step name, unique within the flow. Defaults to the simple class name.
+     *
+     * @return the step name; empty for the simple class name
+     */
     String name() default "";
 
-    /** Whether this is the flow's entry step (exactly one per flow) or a downstream step. */
+    /**
+     * Whether this is the flow's entry step (exactly one per flow) or a downstream step.
+     *
+     * @return {@link StepRole#STEP} by default
+     */
     StepRole role() default StepRole.STEP;
 
-    /** Queue the step's jobs go to. Defaults to the flow name. */
+    /**
+     * Queue the step's jobs go to. Defaults to the flow name.
+     *
+     * @return the queue name; empty for the flow name
+     */
     String queue() default "";
 
     /**
      * Events this step waits for. The step is scheduled once per run, when every one of them has
      * been emitted in the run (join). Required for {@link StepRole#STEP} steps.
+     *
+     * @return event names; empty for an entry step
      */
     String[] subscribes() default {};
 
-    /** Events this step may emit; they draw the flow graph and are checked against subscriptions. */
+    /**
+     * Events this step may emit; they draw the flow graph and are checked against subscriptions.
+     *
+     * @return event names; empty by default
+     */
     String[] emits() default {};
 
-    /** Total attempts (first try included); {@code 0} takes {@code nvent.step.max-attempts}. */
+    /**
+     * Total attempts (first try included); {@code 0} takes {@code nvent.step.max-attempts}.
+     *
+     * @return attempts, or {@code 0} for the configured default
+     */
     int maxAttempts() default 0;
 
-    /** How the delay between attempts grows. */
+    /**
+     * How the delay between attempts grows.
+     *
+     * @return {@link BackoffType#EXPONENTIAL} by default
+     */
     BackoffType backoff() default BackoffType.EXPONENTIAL;
 
-    /** Delay before the second attempt, in milliseconds; {@code -1} takes the configured default. */
+    /**
+     * Delay before the second attempt, in milliseconds; {@code -1} takes the configured default.
+     *
+     * @return milliseconds, or {@code -1} for the configured default
+     */
     long backoffDelayMs() default -1;
 
-    /** Upper bound of the retry delay, in milliseconds; {@code -1} takes the configured default. */
+    /**
+     * Upper bound of the retry delay, in milliseconds; {@code -1} takes the configured default.
+     *
+     * @return milliseconds, or {@code -1} for the configured default
+     */
     long backoffMaxDelayMs() default -1;
 
-    /** Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}. */
+    /**
+     * Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}.
+     *
+     * @return milliseconds, or {@code 0} for the configured default
+     */
     long timeoutMs() default 0;
 
     /**
@@ -100,6 +142,8 @@ public @interface FlowStep {
      * steps of runs already under way (handoffs, retries) run before the first steps of new runs,
      * so a burst of new runs does not delay the runs in progress; the queue sees twice this value,
      * plus one for such a step.
+     *
+     * @return the priority; {@code 0} by default
      */
     int priority() default 0;
 }

@@ -13,6 +13,16 @@ import java.util.Optional;
  */
 public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit) {
 
+    /**
+     * Checks the page.
+     *
+     * @throws IllegalArgumentException if {@code offset} is negative or {@code limit} is outside 1 to 1000
+     *
+     * @param flow only runs of this flow, if present
+     * @param status only runs in this status, if present
+     * @param offset runs to skip
+     * @param limit maximum runs to return (1..1000)
+     */
     public RunQuery {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be >= 0, was " + offset);
@@ -22,22 +32,43 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
         }
     }
 
-    /** The first 50 runs of every flow. */
+    /**
+     * The first 50 runs of every flow.
+     *
+     * @return a query with no filter, offset 0 and limit 50
+     */
     public static RunQuery all() {
         return new RunQuery(Optional.empty(), Optional.empty(), 0, 50);
     }
 
-    /** The first 50 runs of one flow. */
+    /**
+     * The first 50 runs of one flow.
+     *
+     * @param flow flow name
+     * @return a query of that flow, offset 0 and limit 50
+     */
     public static RunQuery ofFlow(String flow) {
         return new RunQuery(Optional.of(flow), Optional.empty(), 0, 50);
     }
 
-    /** This query restricted to one status. */
+    /**
+     * This query restricted to one status.
+     *
+     * @param newStatus the status
+     * @return a copy that lists only runs in that status
+     */
     public RunQuery withStatus(RunStatus newStatus) {
         return new RunQuery(flow, Optional.of(newStatus), offset, limit);
     }
 
-    /** This query with another page. */
+    /**
+     * This query with another page.
+     *
+     * @param newOffset runs to skip, 0 or more
+     * @param newLimit maximum runs, 1 to 1000
+     * @return a copy with that page
+     * @throws IllegalArgumentException if the page is out of range
+     */
     public RunQuery page(int newOffset, int newLimit) {
         return new RunQuery(flow, status, newOffset, newLimit);
     }

@@ -34,6 +34,26 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
     /** A plain start: every call creates a run. */
     public static final StartOptions DEFAULTS = newBuilder().build();
 
+    /**
+     * Checks the key and the delay.
+     *
+     * @throws NullPointerException if {@code idempotencyKey} or {@code delay} is {@code null}
+     * @throws IllegalArgumentException if the key is blank, longer than {@value #MAX_KEY_LENGTH}
+     *     characters or holds a control character, or the delay is not positive
+     *
+     * @param idempotencyKey a key of the caller's choosing (an order number, a request id) that makes
+     *     a start safe to repeat: the first start with a key creates a run of the flow, and a later
+     *     start of the same flow with the same key and the same input returns that run instead of
+     *     creating another, for as long as the run is stored (until retention removes it). The same
+     *     key with another input is refused ({@link IdempotencyKeyConflictException}): it is a
+     *     different request that reused the key by mistake. Keys are per flow; a start inside a
+     *     transaction that rolls back leaves the key unused. At most {@value #MAX_KEY_LENGTH}
+     *     characters, not blank, no control characters
+     * @param delay how long after the start the entry step is queued: the run exists at once, waiting
+     *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
+     *     resolves when it falls due, across restarts and instances; an operator may resolve it
+     *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
+     */
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(delay, "delay");
@@ -41,7 +61,13 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         delay.ifPresent(StartOptions::requirePositive);
     }
 
-    /** Options that start a run whose entry step is queued after {@code delay} (see {@link #delay()}). */
+    /**
+     * Options that start a run whose entry step is queued after {@code delay} (see {@link #delay()}).
+     *
+     * @param delay how long until the entry step is queued; positive
+     * @return options with that delay and no idempotency key
+     * @throws IllegalArgumentException if the delay is zero or negative
+     */
     public static StartOptions delayed(Duration delay) {
         return newBuilder().delay(delay).build();
     }
@@ -52,11 +78,22 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
     }
 
-    /** Options that start a run once per {@code key} (see {@link #idempotencyKey()}). */
+    /**
+     * Options that start a run once per {@code key} (see {@link #idempotencyKey()}).
+     *
+     * @param key the idempotency key
+     * @return options with that key and no delay
+     * @throws IllegalArgumentException if the key is blank, too long or holds a control character
+     */
     public static StartOptions idempotent(String key) {
         return newBuilder().idempotencyKey(key).build();
     }
 
+    /**
+     * A builder with no idempotency key and no delay: what {@link #DEFAULTS} holds.
+     *
+     * @return a new builder
+     */
     public static Builder newBuilder() {
         return new Builder();
     }
@@ -83,20 +120,40 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private Builder() {
         }
 
-        /** See {@link StartOptions#idempotencyKey()}. */
+        /**
+         * Sets the idempotency key; see {@link StartOptions#idempotencyKey()}.
+         *
+         * @param key the key, at most {@value StartOptions#MAX_KEY_LENGTH} characters, not blank, no control
+         *     characters
+         * @return this builder
+         * @throws NullPointerException if {@code key} is {@code null}
+         * @throws IllegalArgumentException if the key breaks one of the rules above
+         */
         public Builder idempotencyKey(String key) {
             requireValidKey(Objects.requireNonNull(key, "key"));
             this.idempotencyKey = key;
             return this;
         }
 
-        /** See {@link StartOptions#delay()}. */
+        /**
+         * Sets the start delay; see {@link StartOptions#delay()}.
+         *
+         * @param value how long until the entry step is queued; positive
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @throws IllegalArgumentException if {@code value} is zero or negative
+         */
         public Builder delay(Duration value) {
             requirePositive(Objects.requireNonNull(value, "delay"));
             this.delay = value;
             return this;
         }
 
+        /**
+         * Builds the options; the setters have validated the values already.
+         *
+         * @return the options
+         */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay));
         }

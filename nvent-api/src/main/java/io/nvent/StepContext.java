@@ -10,28 +10,33 @@ import java.util.List;
  */
 public interface StepContext {
 
-    /** Id of the current run. */
+    /** {@return the id of the current run} */
     String runId();
 
-    /** Name of the current flow. */
+    /**
+     * {@return the name of the current flow; for a class that is a step of several flows, the one this
+     *     execution belongs to}
+     */
     String flow();
 
-    /** Name of the executing step. */
+    /** {@return the name of the executing step, as {@link FlowStep#name()} gives it} */
     String step();
 
-    /** Id of the queue job executing this step. */
+    /** {@return the id of the queue job executing this step, as the queue's job inspector shows it} */
     String jobId();
 
-    /** Queue the job was taken from. */
+    /** {@return the name of the queue the job was taken from} */
     String queue();
 
-    /** 1-based number of this attempt. */
+    /** {@return the 1-based number of this attempt: greater than 1 when the step is retried} */
     int attempt();
 
     /**
      * The data that resolved this step's {@link AwaitBefore} (a webhook's body, an event's payload,
      * {@code {"scheduledAt": ...}} for schedules, {@code {}} for a time await) as JSON; empty without
      * await or after a timeout that continued.
+     *
+     * @return the resolution data as JSON text, or empty
      */
     java.util.Optional<String> triggerData();
 
@@ -42,6 +47,7 @@ public interface StepContext {
      * it; a step that ran more than once gives the data of its latest await.
      *
      * @param step the name of a step of this run's flow that has an {@link AwaitAfter}
+     * @return the resolution data as JSON text, or empty
      * @throws IllegalArgumentException if the flow has no such step, or the step no after-await
      */
     default java.util.Optional<String> afterAwaitData(String step) {
@@ -52,15 +58,17 @@ public interface StepContext {
      * The name of the trigger whose firing started this run (a schedule, webhook, event or manual
      * trigger); empty for a run started through {@link FlowService} or the REST API, or as a child run.
      * A restarted or rerun run was started by an operator, not by the trigger of its original.
+     *
+     * @return the trigger's name, or empty
      */
     default java.util.Optional<String> startedByTrigger() {
         return java.util.Optional.empty();
     }
 
-    /** Logger whose entries become {@code log} events in the run's history. */
+    /** {@return the logger whose entries become {@code log} events in the run's history} */
     StepLogger logger();
 
-    /** Key/value state shared by all steps of this run. */
+    /** {@return the key/value state shared by all steps of this run} */
     RunState state();
 
     /**
@@ -74,24 +82,42 @@ public interface StepContext {
     /**
      * Starts another, independent run whose parent is the current run.
      *
+     * @param flow name of the flow to start
+     * @param input input of its entry step, converted to JSON with JSON-B; may be {@code null}
      * @return the new run's id
+     * @throws FlowNotFoundException if no flow has that name
+     * @throws InvalidPayloadException if the input cannot be converted or is too large
      */
     String startFlow(String flow, Object input);
 
     /** Cancels the current run: no further steps are scheduled. */
     void cancel();
 
-    /** Whether the given run of the given flow is running or awaiting. */
+    /**
+     * Whether the given run of the given flow is running or awaiting.
+     *
+     * @param flow flow name
+     * @param runId the run
+     * @return {@code false} also if the run does not exist or belongs to another flow
+     */
     boolean isRunning(String flow, String runId);
 
     /**
      * Whether any run of the given flow other than the current one is running or awaiting, e.g. to
      * skip an import while another is still under way.
+     *
+     * @param flow flow name
+     * @return {@code true} if {@link #runningFlows} is not empty
      */
     default boolean isRunning(String flow) {
         return !runningFlows(flow).isEmpty();
     }
 
-    /** Runs of the given flow that are running or awaiting, the current run excluded. */
+    /**
+     * Runs of the given flow that are running or awaiting, the current run excluded.
+     *
+     * @param flow flow name
+     * @return those runs; empty if there are none
+     */
     List<RunInfo> runningFlows(String flow);
 }
