@@ -27,19 +27,39 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface AwaitBefore {
 
-    /** What to wait for. */
+    /**
+     * What to wait for.
+     *
+     * @return the await type
+     */
     AwaitType type();
 
-    /** For {@link AwaitType#TIME}: how long, in milliseconds. */
+    /**
+     * For {@link AwaitType#TIME}: how long, in milliseconds.
+     *
+     * @return milliseconds; {@code 0} by default
+     */
     long delayMs() default 0;
 
-    /** For {@link AwaitType#SCHEDULE}: a 5-field cron expression, or 6 fields with seconds first. */
+    /**
+     * For {@link AwaitType#SCHEDULE}: a 5-field cron expression, or 6 fields with seconds first.
+     *
+     * @return the cron expression; empty for none
+     */
     String cron() default "";
 
-    /** Time zone of {@link #cron()}. */
+    /**
+     * Time zone of {@link #cron()}.
+     *
+     * @return a zone id such as {@code "Europe/Paris"}; UTC by default
+     */
     String timezone() default "UTC";
 
-    /** For {@link AwaitType#EVENT}: the event name. */
+    /**
+     * For {@link AwaitType#EVENT}: the event name.
+     *
+     * @return the event name; empty for none
+     */
     String event() default "";
 
     /**
@@ -47,19 +67,31 @@ public @interface AwaitBefore {
      * in it as the payloads of the events the step subscribes to (the first, in the order it names
      * them, that has the field), or else the run's input, resolve this run's await. Empty: any such
      * event resolves it.
+     *
+     * @return the field name; empty for none
      */
     String filterKey() default "";
 
-    /** Time to wait at most, in milliseconds; {@code 0} takes the configured default. */
+    /**
+     * Time to wait at most, in milliseconds; {@code 0} takes the configured default.
+     *
+     * @return milliseconds, or {@code 0} for {@code nvent.await.timeout-ms} (webhook and event awaits)
+     */
     long timeoutMs() default 0;
 
-    /** What happens on timeout. */
+    /**
+     * What happens on timeout.
+     *
+     * @return {@link TimeoutAction#FAIL} by default
+     */
     TimeoutAction timeoutAction() default TimeoutAction.FAIL;
 
     /**
      * With {@link TimeoutAction#RETRY}: how many times a timed-out await is registered again before
      * its timeout fails the step (and the run); {@code 0} fails at the first timeout. {@code -1}
      * takes the configured default {@code nvent.await.timeout-retries} (3).
+     *
+     * @return re-registrations, or {@code -1} for the configured default
      */
     int timeoutRetries() default -1;
 }

@@ -8,15 +8,24 @@ package io.nvent;
 public class AwaitClosedException extends NventException {
 
     private static final long serialVersionUID = 1L;
+    /** Part of the serialized form; see {@link #status()}. */
     private final AwaitStatus status;
 
+    /**
+     * A refused resolution, with a message (NVENT-0207) naming the await, its run and its status.
+     *
+     * @param awaitId the await
+     * @param runId its run
+     * @param status why it is closed: {@link AwaitStatus#RESOLVED}, {@link AwaitStatus#TIMED_OUT} or
+     *     {@link AwaitStatus#CANCELED}
+     */
     public AwaitClosedException(String awaitId, String runId, AwaitStatus status) {
         super("NVENT-0207 await " + awaitId + " of run '" + runId + "' is " + status.wireName()
                 + " and cannot be resolved");
         this.status = status;
     }
 
-    /** Why it is closed. */
+    /** {@return why the await is closed; the REST API answers 409 for resolved, 410 otherwise} */
     public AwaitStatus status() {
         return status;
     }

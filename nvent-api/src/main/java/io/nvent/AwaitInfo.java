@@ -24,6 +24,22 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
                         AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
                         Optional<Instant> timeoutAt) {
 
+    /**
+     * Checks the ids and the optional times.
+     *
+     * @param awaitId id for operators (resolve through the management API)
+     * @param runId run
+     * @param flow flow
+     * @param step step
+     * @param position before or after the step
+     * @param type what it waits for
+     * @param status where it is
+     * @param registeredAt when it started waiting
+     * @param resolveAt when a time or schedule await resolves
+     * @param timeoutAt when it times out
+     * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt} or
+     *     {@code timeoutAt} is {@code null}
+     */
     public AwaitInfo {
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(runId, "runId");

@@ -24,6 +24,23 @@ public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, Z
                         Optional<String> event, Optional<String> filterKey, Optional<Duration> timeout,
                         TimeoutAction timeoutAction, int timeoutRetries) {
 
+    /**
+     * Checks that every object component is given and the retries are not negative.
+     *
+     * @param type what to wait for
+     * @param delay for {@link AwaitType#TIME}
+     * @param cron for {@link AwaitType#SCHEDULE}
+     * @param timezone zone of the cron expression
+     * @param event for {@link AwaitType#EVENT}
+     * @param filterKey for {@link AwaitType#EVENT}: top-level field an event must match (see
+     *     {@link AwaitBefore#filterKey()})
+     * @param timeout longest wait, if any
+     * @param timeoutAction what happens on timeout
+     * @param timeoutRetries with {@link TimeoutAction#RETRY}: how many times a timed-out await is
+     *     registered again before its timeout fails the step (&ge; 0)
+     * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if {@code timeoutRetries} is negative
+     */
     public AwaitSpec {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(delay, "delay");

@@ -10,6 +10,12 @@ public class ConcurrentRunModificationException extends NventException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A conflict the store gave up on, with a message (NVENT-0205) naming the run.
+     *
+     * @param runId the run
+     * @param attempts how many times the store tried
+     */
     public ConcurrentRunModificationException(String runId, int attempts) {
         super("NVENT-0205 run '" + runId + "' was modified concurrently; gave up after " + attempts + " attempts");
     }

@@ -11,6 +11,13 @@ import java.util.List;
  */
 public record EventDelivery(List<String> startedRuns, int resolvedAwaits) {
 
+    /**
+     * Copies the run ids, so the record stays immutable.
+     *
+     * @param startedRuns runs started by event triggers
+     * @param resolvedAwaits awaits of waiting runs it resolved
+     * @throws NullPointerException if {@code startedRuns} or an id is {@code null}
+     */
     public EventDelivery {
         startedRuns = List.copyOf(startedRuns);
     }

@@ -26,16 +26,15 @@ public record EventQuery(Set<EventType> types, long afterSeq, long beforeSeq, in
     /**
      * Checks the bounds and copies the types, so the record stays immutable.
      *
-     * @throws NullPointerException if {@code types} or one of them is {@code null}
-     * @throws IllegalArgumentException if {@code afterSeq} is negative, {@code beforeSeq} is less than 1
-     *     or {@code limit} is outside 1 to {@value #MAX_LIMIT}
-     *
      * @param types only these types; empty for all
      * @param afterSeq only entries with a sequence number greater than this
      * @param beforeSeq only entries with a sequence number smaller than this; {@link Long#MAX_VALUE}
      *     for no upper bound
      * @param limit maximum entries (1..10000)
      * @param newestFirst order by descending sequence number
+     * @throws NullPointerException if {@code types} or one of them is {@code null}
+     * @throws IllegalArgumentException if {@code afterSeq} is negative, {@code beforeSeq} is less than 1
+     *     or {@code limit} is outside 1 to {@value #MAX_LIMIT}
      */
     public EventQuery {
         types = Set.copyOf(Objects.requireNonNull(types, "types"));

@@ -3,17 +3,36 @@ package io.nvent;
 /**
  * Counts of one flow's runs by status.
  *
+ * @param flow flow name
+ * @param total all runs of the flow that are stored
+ * @param running runs in {@link RunStatus#RUNNING}
+ * @param awaiting runs in {@link RunStatus#AWAITING}
+ * @param completed runs in {@link RunStatus#COMPLETED}
+ * @param failed runs in {@link RunStatus#FAILED}
+ * @param canceled runs in {@link RunStatus#CANCELED}
+ * @param stalled runs in {@link RunStatus#STALLED}
  * @since 0.1
  */
 public record FlowStats(String flow, long total, long running, long awaiting, long completed, long failed,
                         long canceled, long stalled) {
 
-    /** Statistics of a flow without runs. */
+    /**
+     * Statistics of a flow without runs.
+     *
+     * @param flow flow name
+     * @return all counts zero
+     */
     public static FlowStats empty(String flow) {
         return new FlowStats(flow, 0, 0, 0, 0, 0, 0, 0);
     }
 
-    /** These statistics with one more run in the given status. */
+    /**
+     * These statistics with {@code count} more runs in the given status (and in the total).
+     *
+     * @param status the status counted
+     * @param count runs to add
+     * @return a copy with both counts raised
+     */
     public FlowStats plus(RunStatus status, long count) {
         return new FlowStats(flow, total + count,
                 running + (status == RunStatus.RUNNING ? count : 0),

@@ -25,6 +25,10 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface FlowSteps {
 
-    /** The steps this class is, one per flow. */
+    /**
+     * The steps this class is, one per flow.
+     *
+     * @return the annotations, in declaration order
+     */
     FlowStep[] value();
 }

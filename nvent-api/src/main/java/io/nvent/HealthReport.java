@@ -18,6 +18,16 @@ import java.util.Objects;
  */
 public record HealthReport(boolean live, boolean ready, List<Check> checks) {
 
+    /**
+     * Copies the checks, so the record stays immutable.
+     *
+     * @param live whether the engine's periodic maintenance still runs; false means the instance is
+     *     wedged and should be restarted
+     * @param ready whether the instance can take work: its engine is started (or switched off on
+     *     purpose), and the store answered its latest maintenance sweep
+     * @param checks the individual checks, each with a detail for people
+     * @throws NullPointerException if {@code checks} or a check is {@code null}
+     */
     public HealthReport {
         checks = List.copyOf(Objects.requireNonNull(checks, "checks"));
     }
@@ -31,6 +41,14 @@ public record HealthReport(boolean live, boolean ready, List<Check> checks) {
      */
     public record Check(String name, boolean up, String detail) {
 
+        /**
+         * Checks that the name and detail are given.
+         *
+         * @param name what was checked
+         * @param up whether it is fine
+         * @param detail what was seen
+         * @throws NullPointerException if {@code name} or {@code detail} is {@code null}
+         */
         public Check {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(detail, "detail");

@@ -13,10 +13,21 @@ public class IdempotencyKeyConflictException extends NventException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Part of the serialized form; see {@link #flow()}. */
     private final String flow;
+    /** Part of the serialized form; see {@link #idempotencyKey()}. */
     private final String idempotencyKey;
+    /** Part of the serialized form; see {@link #runId()}. */
     private final String runId;
 
+    /**
+     * A conflict, with a message (NVENT-0211) that names the flow, the key and the earlier run.
+     *
+     * @param flow the flow the key was used for
+     * @param idempotencyKey the key
+     * @param runId the run the key started first
+     * @throws NullPointerException if an argument is {@code null}
+     */
     public IdempotencyKeyConflictException(String flow, String idempotencyKey, String runId) {
         super("NVENT-0211 idempotency key '" + idempotencyKey + "' of flow '" + flow + "' already started run "
                 + runId + " with another input; a new request needs a new key");
@@ -25,17 +36,17 @@ public class IdempotencyKeyConflictException extends NventException {
         this.runId = Objects.requireNonNull(runId, "runId");
     }
 
-    /** The flow the key was used for. */
+    /** {@return the flow the key was used for} */
     public String flow() {
         return flow;
     }
 
-    /** The key. */
+    /** {@return the key that was reused} */
     public String idempotencyKey() {
         return idempotencyKey;
     }
 
-    /** The run the key started first. */
+    /** {@return the run the key started first, which a retry with the original input gets back} */
     public String runId() {
         return runId;
     }

@@ -9,21 +9,30 @@ package io.nvent;
 public class IllegalRunTransitionException extends NventException {
 
     private static final long serialVersionUID = 1L;
+    /** Part of the serialized form; see {@link #runId()}. */
     private final String runId;
+    /** Part of the serialized form; see {@link #from()}. */
     private final RunStatus from;
 
+    /**
+     * A refused change, with a message (NVENT-0203) that names the run, its status and the change.
+     *
+     * @param runId the run
+     * @param from its status when the change was refused
+     * @param attempted the change in words, completing "cannot …", e.g. {@code "receive event 'paid'"}
+     */
     public IllegalRunTransitionException(String runId, RunStatus from, String attempted) {
         super("NVENT-0203 run '" + runId + "' is " + from.wireName() + " and cannot " + attempted);
         this.runId = runId;
         this.from = from;
     }
 
-    /** The run. */
+    /** {@return the run whose change was refused} */
     public String runId() {
         return runId;
     }
 
-    /** Its status when the change was refused. */
+    /** {@return the run's status when the change was refused} */
     public RunStatus from() {
         return from;
     }

@@ -21,15 +21,14 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
     /**
      * Checks the values.
      *
-     * @throws NullPointerException if {@code backoff}, {@code initialDelay} or {@code maxDelay} is
-     *     {@code null}
-     * @throws IllegalArgumentException if {@code maxAttempts} is less than 1, {@code initialDelay} is
-     *     negative or {@code maxDelay} is shorter than {@code initialDelay}
-     *
      * @param maxAttempts total attempts, the first included (&ge; 1)
      * @param backoff how the delay grows
      * @param initialDelay delay before the second attempt
      * @param maxDelay cap on the delay
+     * @throws NullPointerException if {@code backoff}, {@code initialDelay} or {@code maxDelay} is
+     *     {@code null}
+     * @throws IllegalArgumentException if {@code maxAttempts} is less than 1, {@code initialDelay} is
+     *     negative or {@code maxDelay} is shorter than {@code initialDelay}
      */
     public RetryPolicy {
         Objects.requireNonNull(backoff, "backoff");

@@ -16,12 +16,11 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
     /**
      * Checks the page.
      *
-     * @throws IllegalArgumentException if {@code offset} is negative or {@code limit} is outside 1 to 1000
-     *
      * @param flow only runs of this flow, if present
      * @param status only runs in this status, if present
      * @param offset runs to skip
      * @param limit maximum runs to return (1..1000)
+     * @throws IllegalArgumentException if {@code offset} is negative or {@code limit} is outside 1 to 1000
      */
     public RunQuery {
         if (offset < 0) {

@@ -43,22 +43,39 @@ public enum RunStatus {
             FAILED, EnumSet.of(RUNNING, AWAITING),   // a retried step runs, or waits for its await again
             CANCELED, EnumSet.noneOf(RunStatus.class));
 
-    /** Whether the run has ended: completed, failed or canceled. */
+    /**
+     * Whether the run has ended: completed, failed or canceled.
+     *
+     * @return {@code true} for {@link #COMPLETED}, {@link #FAILED} and {@link #CANCELED}
+     */
     public boolean isTerminal() {
         return this == COMPLETED || this == FAILED || this == CANCELED;
     }
 
-    /** Whether a run in this status is considered active (running or awaiting). */
+    /**
+     * Whether a run in this status is considered active (running or awaiting).
+     *
+     * @return {@code true} for {@link #RUNNING} and {@link #AWAITING}; a stalled run is not active
+     */
     public boolean isActive() {
         return this == RUNNING || this == AWAITING;
     }
 
-    /** Whether the state machine allows moving from this status to {@code next}. */
+    /**
+     * Whether the state machine allows moving from this status to {@code next}.
+     *
+     * @param next the status to move to
+     * @return {@code true} if the table above allows it
+     */
     public boolean canTransitionTo(RunStatus next) {
         return ALLOWED.get(this).contains(next);
     }
 
-    /** Lower-case name used on the wire ({@code "running"}). */
+    /**
+     * Lower-case name used on the wire ({@code "running"}).
+     *
+     * @return the lower-case name
+     */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -37,10 +37,6 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
     /**
      * Checks the key and the delay.
      *
-     * @throws NullPointerException if {@code idempotencyKey} or {@code delay} is {@code null}
-     * @throws IllegalArgumentException if the key is blank, longer than {@value #MAX_KEY_LENGTH}
-     *     characters or holds a control character, or the delay is not positive
-     *
      * @param idempotencyKey a key of the caller's choosing (an order number, a request id) that makes
      *     a start safe to repeat: the first start with a key creates a run of the flow, and a later
      *     start of the same flow with the same key and the same input returns that run instead of
@@ -53,6 +49,9 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
      *     resolves when it falls due, across restarts and instances; an operator may resolve it
      *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
+     * @throws NullPointerException if {@code idempotencyKey} or {@code delay} is {@code null}
+     * @throws IllegalArgumentException if the key is blank, longer than {@value #MAX_KEY_LENGTH}
+     *     characters or holds a control character, or the delay is not positive
      */
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");

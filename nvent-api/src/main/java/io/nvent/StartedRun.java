@@ -12,6 +12,14 @@ import java.util.Objects;
  */
 public record StartedRun(String runId, boolean created) {
 
+    /**
+     * Checks the run id.
+     *
+     * @param runId the run's id
+     * @param created {@code true} if this call created the run; {@code false} if an earlier start with
+     *     the same idempotency key had (the run may since have ended)
+     * @throws NullPointerException if {@code runId} is {@code null}
+     */
     public StartedRun {
         Objects.requireNonNull(runId, "runId");
     }

@@ -25,6 +25,22 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter) {
 
+    /**
+     * Checks that every object component is given and copies the lists, so the record stays immutable.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     */
     public StepDefinition {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(role, "role");
@@ -38,7 +54,12 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(awaitAfter, "awaitAfter");
     }
 
-    /** The await at the given position, if any. */
+    /**
+     * The await at the given position, if any.
+     *
+     * @param position before or after the step
+     * @return {@link #awaitBefore()} or {@link #awaitAfter()}
+     */
     public Optional<AwaitSpec> await(AwaitPosition position) {
         return position == AwaitPosition.BEFORE ? awaitBefore : awaitAfter;
     }

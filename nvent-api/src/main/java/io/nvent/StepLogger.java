@@ -10,7 +10,16 @@ import java.util.Map;
 public interface StepLogger {
 
     /** Log levels, as shown in the run timeline. */
-    enum Level { DEBUG, INFO, WARN, ERROR }
+    enum Level {
+        /** Details for whoever debugs the step. */
+        DEBUG,
+        /** What the step did, for the run's timeline. */
+        INFO,
+        /** Something unexpected that the step got past. */
+        WARN,
+        /** A failure the step reports; logging it does not fail the step, throwing does. */
+        ERROR
+    }
 
     /**
      * Appends a log entry.
@@ -21,15 +30,31 @@ public interface StepLogger {
      */
     void log(Level level, String message, Map<String, ?> meta);
 
-    /** Appends a DEBUG entry. */
+    /**
+     * Appends a DEBUG entry.
+     *
+     * @param message the message
+     */
     default void debug(String message) { log(Level.DEBUG, message, Map.of()); }
 
-    /** Appends an INFO entry. */
+    /**
+     * Appends an INFO entry.
+     *
+     * @param message the message
+     */
     default void info(String message) { log(Level.INFO, message, Map.of()); }
 
-    /** Appends a WARN entry. */
+    /**
+     * Appends a WARN entry.
+     *
+     * @param message the message
+     */
     default void warn(String message) { log(Level.WARN, message, Map.of()); }
 
-    /** Appends an ERROR entry. */
+    /**
+     * Appends an ERROR entry.
+     *
+     * @param message the message
+     */
     default void error(String message) { log(Level.ERROR, message, Map.of()); }
 }

@@ -25,12 +25,20 @@ public enum StepStatus {
      */
     CANCELED;
 
-    /** Whether the step can change no more. */
+    /**
+     * Whether the step can change no more.
+     *
+     * @return {@code true} for {@link #COMPLETED}, {@link #FAILED} and {@link #CANCELED}
+     */
     public boolean isFinal() {
         return this == COMPLETED || this == FAILED || this == CANCELED;
     }
 
-    /** Lower-case name used on the wire. */
+    /**
+     * Lower-case name used on the wire.
+     *
+     * @return the lower-case name
+     */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

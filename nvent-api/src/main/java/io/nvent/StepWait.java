@@ -52,12 +52,30 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
          */
         LEASE_EXPIRED;
 
-        /** The name in JSON: {@code worker}, {@code queue_paused}, ... */
+        /**
+         * The name in JSON: {@code worker}, {@code queue_paused}, ...
+         *
+         * @return the lower-case name
+         */
         public String wireName() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
+    /**
+     * Checks that every component is given ({@code Optional.empty()} where there is none).
+     *
+     * @param step the step
+     * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or {@link
+     *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
+     * @param reason what it waits for
+     * @param queue the queue of the step's job
+     * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
+     *     await's resolution, or else an await's timeout
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @throws NullPointerException if a component is {@code null}
+     */
     public StepWait {
         Objects.requireNonNull(step, "step");
         Objects.requireNonNull(status, "status");

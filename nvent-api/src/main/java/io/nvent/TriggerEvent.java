@@ -19,14 +19,13 @@ public record TriggerEvent(String trigger, long seq, String type, Instant timest
     /**
      * Checks that every object component is given.
      *
-     * @throws NullPointerException if {@code trigger}, {@code type}, {@code timestamp} or {@code data} is
-     *     {@code null}
-     *
      * @param trigger trigger name
      * @param seq 1-based position in the trigger's history
      * @param type entry type
      * @param timestamp when it happened
      * @param data JSON details
+     * @throws NullPointerException if {@code trigger}, {@code type}, {@code timestamp} or {@code data} is
+     *     {@code null}
      */
     public TriggerEvent {
         Objects.requireNonNull(trigger, "trigger");

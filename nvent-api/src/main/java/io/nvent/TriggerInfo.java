@@ -22,9 +22,6 @@ public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long r
     /**
      * Checks that every object component is given.
      *
-     * @throws NullPointerException if {@code spec}, {@code lastFiredAt}, {@code lastError} or
-     *     {@code nextFireAt} is {@code null}
-     *
      * @param spec its definition
      * @param declared whether it comes from a {@link Trigger} annotation (it cannot be deleted then)
      * @param fires how often it fired
@@ -32,6 +29,8 @@ public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long r
      * @param lastFiredAt last fire
      * @param lastError last failure to start a run
      * @param nextFireAt next tick of a schedule trigger
+     * @throws NullPointerException if {@code spec}, {@code lastFiredAt}, {@code lastError} or
+     *     {@code nextFireAt} is {@code null}
      */
     public TriggerInfo {
         Objects.requireNonNull(spec, "spec");

@@ -70,14 +70,6 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * needs the engine (that the flows exist and the cron expression parses) is checked when the
      * trigger is saved.
      *
-     * @throws NullPointerException if an object component is {@code null}
-     * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
-     *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
-     *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
-     *     filter is set on a type it does not belong to (NVENT-0221); the event name or description
-     *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
-     *     (NVENT-0222) or gives a member twice (NVENT-0230)
-     *
      * @param name unique name (letters, digits, {@code . _ -})
      * @param type how it fires
      * @param flows flows it starts
@@ -88,6 +80,13 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param filter for event triggers: a JSON object the event's payload must contain (see above)
      * @param description shown in the UI
      * @param enabled whether it fires
+     * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
+     *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
+     *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
+     *     filter is set on a type it does not belong to (NVENT-0221); the event name or description
+     *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
+     *     (NVENT-0222) or gives a member twice (NVENT-0230)
      */
     public TriggerSpec {
         Objects.requireNonNull(name, "name");

@@ -39,8 +39,6 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
     /**
      * Checks that every component is given ({@code Optional.empty()} where there is none).
      *
-     * @throws NullPointerException if a component is {@code null}
-     *
      * @param awaitId id for operators
      * @param token secret part of the webhook URL (&ge; 128 random bits)
      * @param runId run
@@ -59,6 +57,7 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
      * @param data resolution data (JSON), once resolved
      * @param closedAt when it stopped waiting
+     * @throws NullPointerException if a component is {@code null}
      */
     public AwaitRecord {
         Objects.requireNonNull(awaitId, "awaitId");

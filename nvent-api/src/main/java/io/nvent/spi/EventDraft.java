@@ -20,14 +20,13 @@ public record EventDraft(EventType type, Optional<String> step, int attempt, Ins
     /**
      * Checks that every component but {@code attempt} is given.
      *
-     * @throws NullPointerException if {@code type}, {@code step}, {@code timestamp} or {@code data} is
-     *     {@code null}
-     *
      * @param type entry type
      * @param step step that produced it, if any
      * @param attempt attempt of that step, {@code 0} if none
      * @param timestamp when it happened
      * @param data JSON payload, already validated
+     * @throws NullPointerException if {@code type}, {@code step}, {@code timestamp} or {@code data} is
+     *     {@code null}
      */
     public EventDraft {
         Objects.requireNonNull(type, "type");

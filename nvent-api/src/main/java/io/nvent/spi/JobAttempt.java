@@ -18,12 +18,11 @@ public record JobAttempt(int attempt, Instant startedAt, Optional<Instant> ended
     /**
      * Checks that every object component is given.
      *
-     * @throws NullPointerException if {@code startedAt}, {@code endedAt} or {@code error} is {@code null}
-     *
      * @param attempt 1-based attempt number
      * @param startedAt start of the attempt
      * @param endedAt end of the attempt, once it ended
      * @param error failure message and stack trace, if it failed
+     * @throws NullPointerException if {@code startedAt}, {@code endedAt} or {@code error} is {@code null}
      */
     public JobAttempt {
         Objects.requireNonNull(startedAt, "startedAt");

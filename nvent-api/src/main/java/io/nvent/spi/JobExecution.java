@@ -22,9 +22,6 @@ public record JobExecution(String queue, String jobId, String name, String paylo
     /**
      * Checks that every object component is given.
      *
-     * @throws NullPointerException if {@code queue}, {@code jobId}, {@code name} or {@code payload} is
-     *     {@code null}
-     *
      * @param queue queue name
      * @param jobId job id
      * @param name job name
@@ -34,6 +31,8 @@ public record JobExecution(String queue, String jobId, String name, String paylo
      * @param redelivered whether this attempt may have run before: the queue hands it out again after
      *     losing track of an earlier delivery (its instance died, its commit was lost). A queue that
      *     cannot tell says {@code true} when in doubt; a first delivery is {@code false}
+     * @throws NullPointerException if {@code queue}, {@code jobId}, {@code name} or {@code payload} is
+     *     {@code null}
      */
     public JobExecution {
         Objects.requireNonNull(queue, "queue");

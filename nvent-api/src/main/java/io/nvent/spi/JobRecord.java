@@ -26,8 +26,6 @@ public record JobRecord(String queue, String jobId, String name, JobState state,
      * Checks that every object component is given and copies the attempts, so the record stays
      * immutable.
      *
-     * @throws NullPointerException if an object component or an attempt is {@code null}
-     *
      * @param queue queue name
      * @param jobId job id
      * @param name job name
@@ -37,6 +35,7 @@ public record JobRecord(String queue, String jobId, String name, JobState state,
      * @param createdAt enqueue time
      * @param availableAt when it is (or was) due
      * @param attempts attempts so far, oldest first
+     * @throws NullPointerException if an object component or an attempt is {@code null}
      */
     public JobRecord {
         Objects.requireNonNull(queue, "queue");

@@ -23,9 +23,6 @@ public record JobRequest(String queue, String jobId, String name, String payload
     /**
      * Checks that every object component is given and the durations are in range.
      *
-     * @throws NullPointerException if an object component is {@code null}
-     * @throws IllegalArgumentException if {@code delay} is negative or {@code timeout} is not positive
-     *
      * @param queue queue name
      * @param jobId id, unique per queue: enqueuing an id the queue already holds is a no-op
      * @param name job name (for flow steps, the step name)
@@ -34,6 +31,8 @@ public record JobRequest(String queue, String jobId, String name, String payload
      * @param priority higher runs first among available jobs
      * @param retry attempts and backoff
      * @param timeout time one attempt may take before it counts as failed
+     * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if {@code delay} is negative or {@code timeout} is not positive
      */
     public JobRequest {
         Objects.requireNonNull(queue, "queue");

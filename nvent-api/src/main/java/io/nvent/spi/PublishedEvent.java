@@ -15,10 +15,9 @@ public record PublishedEvent(String flow, HistoryEvent event) {
     /**
      * Checks that both components are given.
      *
-     * @throws NullPointerException if {@code flow} or {@code event} is {@code null}
-     *
      * @param flow flow of the run the entry belongs to
      * @param event the entry
+     * @throws NullPointerException if {@code flow} or {@code event} is {@code null}
      */
     public PublishedEvent {
         Objects.requireNonNull(flow, "flow");

@@ -30,12 +30,11 @@ public record RateLimit(int max, Duration per) {
     /**
      * Checks the limit's bounds.
      *
+     * @param max attempts started in any span of {@code per}, 1 to {@value #MOST_STARTS}
+     * @param per the span, 1 ms to 1 day
      * @throws NullPointerException if {@code per} is {@code null}
      * @throws IllegalArgumentException if {@code max} is outside 1 to {@value #MOST_STARTS} (NVENT-0240)
      *     or {@code per} is shorter than 1 ms or longer than 1 day (NVENT-0241)
-     *
-     * @param max attempts started in any span of {@code per}, 1 to {@value #MOST_STARTS}
-     * @param per the span, 1 ms to 1 day
      */
     public RateLimit {
         Objects.requireNonNull(per, "per");

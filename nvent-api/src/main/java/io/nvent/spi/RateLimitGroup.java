@@ -19,12 +19,11 @@ public record RateLimitGroup(String queue, String group) {
     /**
      * Checks the names.
      *
+     * @param queue the queue's name
+     * @param group the group, at most {@value #LONGEST_GROUP} characters; empty for the whole queue
      * @throws NullPointerException if {@code queue} or {@code group} is {@code null}
      * @throws IllegalArgumentException if {@code queue} is empty (NVENT-0245) or {@code group} is longer
      *     than {@value #LONGEST_GROUP} characters (NVENT-0246)
-     *
-     * @param queue the queue's name
-     * @param group the group, at most {@value #LONGEST_GROUP} characters; empty for the whole queue
      */
     public RateLimitGroup {
         Objects.requireNonNull(queue, "queue");

@@ -15,11 +15,10 @@ public record RateLimitGroupStarts(RateLimitGroup group, int starts) {
     /**
      * Checks the components.
      *
-     * @throws NullPointerException if {@code group} is {@code null}
-     * @throws IllegalArgumentException if {@code starts} is less than 1 (NVENT-0247)
-     *
      * @param group the group
      * @param starts its starts recorded within the span, at least 1
+     * @throws NullPointerException if {@code group} is {@code null}
+     * @throws IllegalArgumentException if {@code starts} is less than 1 (NVENT-0247)
      */
     public RateLimitGroupStarts {
         Objects.requireNonNull(group, "group");

@@ -15,10 +15,9 @@ public record RunChange(RunRecord updated, List<EventDraft> events) {
     /**
      * Checks the next state and copies the entries, so the record stays immutable.
      *
-     * @throws NullPointerException if {@code updated}, {@code events} or an entry is {@code null}
-     *
      * @param updated the next state of the run (its version is ignored; the store sets it)
      * @param events entries to append in the same atomic step
+     * @throws NullPointerException if {@code updated}, {@code events} or an entry is {@code null}
      */
     public RunChange {
         Objects.requireNonNull(updated, "updated");

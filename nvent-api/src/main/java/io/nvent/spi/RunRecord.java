@@ -34,8 +34,6 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     /**
      * Checks that every component is given and copies the maps, so the record stays immutable.
      *
-     * @throws NullPointerException if a component other than the maps and version is {@code null}
-     *
      * @param runId run id
      * @param flow flow name
      * @param status run status
@@ -47,6 +45,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param steps status of each scheduled step
      * @param emitted payload (JSON) of the first emission of each event in this run, by event name
      * @param version optimistic-locking version; stores increment it on every update
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
      */
     public RunRecord {
         Objects.requireNonNull(runId, "runId");

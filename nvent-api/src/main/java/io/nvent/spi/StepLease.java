@@ -17,12 +17,11 @@ public record StepLease(String runId, String step, String owner, Instant expires
     /**
      * Checks that every component is given.
      *
-     * @throws NullPointerException if a component is {@code null}
-     *
      * @param runId run
      * @param step step
      * @param owner instance id
      * @param expiresAt end of the lease unless renewed
+     * @throws NullPointerException if a component is {@code null}
      */
     public StepLease {
         Objects.requireNonNull(runId, "runId");

@@ -16,10 +16,9 @@ public record StoredChange(RunRecord run, List<HistoryEvent> events) {
     /**
      * Checks the run and copies the entries, so the record stays immutable.
      *
-     * @throws NullPointerException if {@code run}, {@code events} or an entry is {@code null}
-     *
      * @param run the run after the change, with its new version
      * @param events the appended entries, with sequence numbers
+     * @throws NullPointerException if {@code run}, {@code events} or an entry is {@code null}
      */
     public StoredChange {
         Objects.requireNonNull(run, "run");

@@ -23,9 +23,6 @@ public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdA
     /**
      * Checks that every object component is given.
      *
-     * @throws NullPointerException if {@code spec}, {@code createdAt}, {@code lastFiredAt} or
-     *     {@code lastError} is {@code null}
-     *
      * @param spec definition
      * @param declared from an annotation
      * @param createdAt first registration
@@ -33,6 +30,8 @@ public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdA
      * @param runsStarted runs started by its fires
      * @param lastFiredAt last fire
      * @param lastError last failure
+     * @throws NullPointerException if {@code spec}, {@code createdAt}, {@code lastFiredAt} or
+     *     {@code lastError} is {@code null}
      */
     public TriggerRecord {
         Objects.requireNonNull(spec, "spec");
