@@ -24,13 +24,21 @@ public final class Concurrently {
     /** Body of one racing thread. */
     @FunctionalInterface
     public interface Body {
-        /** Runs on thread number {@code thread} (0-based). */
+        /**
+         * Runs on thread number {@code thread} (0-based).
+         *
+         * @param thread 0 to {@code threads - 1}
+         * @throws Exception any failure, which {@link #run} rethrows
+         */
         void accept(int thread) throws Exception;
     }
 
     /**
      * Runs {@code body} on {@code threads} threads at once (released together), waits for all of
      * them and rethrows the first failure.
+     *
+     * @param threads how many threads, at least 1
+     * @param body what each thread runs
      */
     public static void run(int threads, Body body) {
         ExecutorService pool = Executors.newFixedThreadPool(threads);

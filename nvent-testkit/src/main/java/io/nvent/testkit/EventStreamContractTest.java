@@ -35,11 +35,13 @@ public abstract class EventStreamContractTest {
     /** Long enough for a slow shared machine, short enough to fail fast. */
     protected static final Duration PATIENCE = Duration.ofSeconds(15);
 
-    /** The two instances under test, created before each test and closed after it. */
+    /** The first instance under test, created before each test and closed after it. */
     protected EventStream a;
+    /** The second instance under test, created before each test and closed after it. */
     protected EventStream b;
-    /** What the subscribers of each instance received. */
+    /** What the subscriber of {@link #a} received, in order. */
     protected final List<PublishedEvent> seenOnA = new CopyOnWriteArrayList<>();
+    /** What the subscriber of {@link #b} received, in order. */
     protected final List<PublishedEvent> seenOnB = new CopyOnWriteArrayList<>();
 
     /**
@@ -47,10 +49,17 @@ public abstract class EventStreamContractTest {
      * of other tests need not. Called twice before each test; each is closed after it.
      *
      * @param instance a name for the instance, e.g. for its threads
+     * @return a started instance, not yet subscribed to
      */
     protected abstract EventStream createInstance(String instance);
 
-    /** Whether an instance receives events right now. */
+    /**
+     * Whether an instance receives events right now: the tests wait for it before they publish, since
+     * an adapter may connect to its broker in the background.
+     *
+     * @param stream one of the instances {@link #createInstance} returned
+     * @return {@code true} once the instance's subscribers get what other instances publish
+     */
     protected abstract boolean isListening(EventStream stream);
 
     @BeforeEach
@@ -150,7 +159,11 @@ public abstract class EventStreamContractTest {
         assertThat(seenOnB).hasSize(2);
     }
 
-    /** An event whose data is about 20 kB of JSON text with escapes and non-ASCII characters. */
+    /**
+     * An event whose data is about 20 kB of JSON text with escapes and non-ASCII characters.
+     *
+     * @return an entry of run {@code run-big}, sequence number 1
+     */
     protected static HistoryEvent largeEvent() {
         StringBuilder data = new StringBuilder("{\"text\":\"");
         while (data.length() < 20_000) {
@@ -159,7 +172,14 @@ public abstract class EventStreamContractTest {
         return event("run-big", 1, data.append("\"}").toString());
     }
 
-    /** A completed step's entry with the given data. */
+    /**
+     * A completed step's entry with the given data.
+     *
+     * @param runId the run
+     * @param seq its sequence number
+     * @param data JSON data
+     * @return a {@code step.completed} entry of step {@code step-<seq>}, attempt 1
+     */
     protected static HistoryEvent event(String runId, long seq, String data) {
         return new HistoryEvent(runId, seq, EventType.STEP_COMPLETED, Optional.of("step-" + seq), 1,
                 Instant.parse("2025-01-01T00:00:00Z").plusMillis(seq), data);

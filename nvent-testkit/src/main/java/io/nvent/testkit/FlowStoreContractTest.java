@@ -99,18 +99,26 @@ public abstract class FlowStoreContractTest {
     /**
      * The store under test; called before each test. May return the same instance every time if
      * {@link #wipe(FlowStore)} empties it.
+     *
+     * @return the store, empty
      */
     protected abstract FlowStore createStore();
 
     /**
      * Removes every run, history entry and state value, so that the next test starts from an empty
      * store. The default does nothing, which is right for stores created fresh per test.
+     *
+     * @param storeToWipe the store the test used
      */
     protected void wipe(FlowStore storeToWipe) {
         // fresh stores are empty already
     }
 
-    /** The store the current test uses. */
+    /**
+     * The store the current test uses.
+     *
+     * @return the store {@link #createStore()} returned for this test
+     */
     protected final FlowStore store() {
         return store;
     }
@@ -903,7 +911,11 @@ public abstract class FlowStoreContractTest {
 
     // ---------------------------------------------------------------- helpers for subclasses
 
-    /** A new run id, unique within the test. */
+    /**
+     * A new run id, unique within the test.
+     *
+     * @return the id
+     */
     protected final String newRunId() {
         return idPrefix + counter.incrementAndGet();
     }
@@ -911,46 +923,84 @@ public abstract class FlowStoreContractTest {
     /**
      * A new, not yet stored, running run of the flow, started one second after the previous one
      * of this test.
+     *
+     * @param flow flow name
+     * @return the run, version 0
      */
     protected final RunRecord newRun(String flow) {
         String runId = newRunId();
         return RunRecord.started(runId, flow, INPUT, Optional.empty(), T0.plusSeconds(counter.get()));
     }
 
-    /** A new idempotency key, shaped as the engine's (a 36-character UUID). */
+    /**
+     * A new idempotency key, shaped as the engine's (a 36-character UUID).
+     *
+     * @return a random UUID as text
+     */
     protected static String newKey() {
         return UUID.randomUUID().toString();
     }
 
-    /** Stores a new running run with one {@code FLOW_START} entry. */
+    /**
+     * Stores a new running run with one {@code FLOW_START} entry.
+     *
+     * @param flow flow name
+     * @return the run as passed to the store, version 0
+     */
     protected final RunRecord createRun(String flow) {
         RunRecord run = newRun(flow);
         store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
         return run;
     }
 
-    /** A log entry whose data names {@code i}. */
+    /**
+     * A log entry whose data names {@code i}.
+     *
+     * @param i any number; also the entry's offset from {@code T0} in milliseconds
+     * @return a {@code log} entry not produced by a step
+     */
     protected static EventDraft log(int i) {
         return EventDraft.ofRun(EventType.LOG, T0.plusMillis(i), "{\"i\":" + i + "}");
     }
 
-    /** A mutation moving the run to another status (terminal ones end at {@code T0 + 1h}). */
+    /**
+     * A mutation moving the run to another status (terminal ones end at {@code T0 + 1h}).
+     *
+     * @param status the new status
+     * @return the mutation
+     */
     protected static RunMutation setStatus(RunStatus status) {
         return change(current -> current.withStatus(status, T0.plusSeconds(3600)));
     }
 
-    /** A mutation applying {@code update} and appending {@code events}. */
+    /**
+     * A mutation applying {@code update} and appending {@code events}.
+     *
+     * @param update computes the next state from the current one
+     * @param events entries to append
+     * @return a mutation that always changes the run
+     */
     protected static RunMutation change(UnaryOperator<RunRecord> update, EventDraft... events) {
         return current -> Optional.of(new RunChange(update.apply(current), List.of(events)));
     }
 
-    /** Asserts two JSON texts denote the same value. */
+    /**
+     * Asserts two JSON texts denote the same value.
+     *
+     * @param actual JSON text the store returned
+     * @param expected JSON text the test stored
+     */
     protected static void assertSameJson(String actual, String expected) {
         assertThat(JsonValues.canonical(actual)).as("JSON %s vs %s", actual, expected)
                 .isEqualTo(JsonValues.canonical(expected));
     }
 
-    /** Asserts two runs are equal, comparing payloads as JSON values. */
+    /**
+     * Asserts two runs are equal, comparing payloads as JSON values.
+     *
+     * @param actual the run the store returned
+     * @param expected the run the test expects
+     */
     protected static void assertSameRun(RunRecord actual, RunRecord expected) {
         assertThat(actual.runId()).isEqualTo(expected.runId());
         assertThat(actual.flow()).isEqualTo(expected.flow());
@@ -965,13 +1015,23 @@ public abstract class FlowStoreContractTest {
         assertThat(actual.version()).isEqualTo(expected.version());
     }
 
-    /** Asserts a run's history holds exactly the sequence numbers 1..count, in order. */
+    /**
+     * Asserts a run's history holds exactly the sequence numbers 1..count, in order.
+     *
+     * @param history a run's history as read
+     * @param count the number of entries expected
+     */
     protected static void assertGapless(List<HistoryEvent> history, int count) {
         assertThat(history).extracting(HistoryEvent::seq)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, count).boxed().toList());
     }
 
-    /** Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}. */
+    /**
+     * Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}.
+     *
+     * @param threads how many threads
+     * @param body what each thread runs
+     */
     protected static void runConcurrently(int threads, Concurrently.Body body) {
         Concurrently.run(threads, body);
     }

@@ -14,7 +14,11 @@ public final class HandlerLatches {
 
     private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
 
-    /** A new latch of count one, released by {@link #releaseAll()} at the latest. */
+    /**
+     * A new latch of count one, released by {@link #releaseAll()} at the latest.
+     *
+     * @return the latch; a handler waits on it to stay busy
+     */
     public CountDownLatch newLatch() {
         CountDownLatch latch = new CountDownLatch(1);
         latches.add(latch);

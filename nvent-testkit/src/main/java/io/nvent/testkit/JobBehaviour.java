@@ -10,6 +10,11 @@ import io.nvent.spi.JobExecution;
 @FunctionalInterface
 public interface JobBehaviour {
 
-    /** Runs the attempt. */
+    /**
+     * Runs the attempt.
+     *
+     * @param job the attempt the queue handed out
+     * @throws Exception to fail the attempt, as a handler's failure does
+     */
     void run(JobExecution job) throws Exception;
 }

@@ -71,6 +71,8 @@ public abstract class JobQueueContractTest {
     /**
      * Creates the adapter under test. Called before each test; the instance is closed after it.
      * It must use the system clock.
+     *
+     * @return the adapter; each test uses a queue name of its own on it
      */
     protected abstract JobQueue createQueue();
 
@@ -402,6 +404,8 @@ public abstract class JobQueueContractTest {
     /**
      * Whether the adapter runs continuations ({@link JobQueue#continueWith}); an adapter that
      * takes none only has to refuse them.
+     *
+     * @return {@code true} by default; {@code false} to check only that continuations are refused
      */
     protected boolean continuesInWorkerSlots() {
         return true;
@@ -683,12 +687,23 @@ public abstract class JobQueueContractTest {
         }
     }
 
-    /** A job of the queue under test: no delay, priority 0, no retry, a 10 s timeout, payload {@code {}}. */
+    /**
+     * A job of the queue under test: no delay, priority 0, no retry, a 10 s timeout, payload {@code {}}.
+     *
+     * @param id job id
+     * @return the job
+     */
     protected JobRequest job(String id) {
         return job(id, "{}");
     }
 
-    /** A job of the queue under test with a payload. */
+    /**
+     * A job of the queue under test with a payload.
+     *
+     * @param id job id
+     * @param payload JSON payload
+     * @return the job, otherwise as {@link #job(String)} makes it
+     */
     protected JobRequest job(String id, String payload) {
         return JobRequest.of(name, id, id + "-step", payload).withTimeout(Duration.ofSeconds(10));
     }

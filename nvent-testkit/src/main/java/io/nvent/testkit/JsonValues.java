@@ -38,6 +38,8 @@ public final class JsonValues {
      * same: objects become maps, arrays lists, numbers {@link BigDecimal}s without trailing zeros,
      * {@code null} becomes {@link #NULL}.
      *
+     * @param json JSON text
+     * @return a map, list, string, {@link BigDecimal}, boolean or {@link #NULL}
      * @throws IllegalArgumentException if the text is not JSON
      */
     public static Object canonical(String json) {
@@ -52,7 +54,14 @@ public final class JsonValues {
         return value;
     }
 
-    /** Whether two JSON texts denote the same value. */
+    /**
+     * Whether two JSON texts denote the same value.
+     *
+     * @param a JSON text
+     * @param b JSON text
+     * @return {@code true} if {@link #canonical} of both is equal
+     * @throws IllegalArgumentException if either text is not JSON
+     */
     public static boolean sameJson(String a, String b) {
         return canonical(a).equals(canonical(b));
     }

@@ -47,17 +47,31 @@ public final class LogRecorder implements AutoCloseable {
         Logger.getLogger("").addHandler(handler);
     }
 
-    /** Starts recording the entries {@code which} accepts. */
+    /**
+     * Starts recording the entries {@code which} accepts.
+     *
+     * @param which the entries to keep
+     * @return the recorder; close it to stop recording
+     */
     public static LogRecorder recording(Predicate<LogRecord> which) {
         return new LogRecorder(Objects.requireNonNull(which, "which"));
     }
 
-    /** What was recorded so far, oldest first. */
+    /**
+     * What was recorded so far, oldest first.
+     *
+     * @return a copy of the entries recorded
+     */
     public List<LogRecord> records() {
         return List.copyOf(records);
     }
 
-    /** The recorded entries whose message (unformatted) contains {@code text}, oldest first. */
+    /**
+     * The recorded entries whose message (unformatted) contains {@code text}, oldest first.
+     *
+     * @param text text to look for
+     * @return the matching entries; empty if none
+     */
     public List<LogRecord> containing(String text) {
         return records.stream().filter(entry -> String.valueOf(entry.getMessage()).contains(text)).toList();
     }

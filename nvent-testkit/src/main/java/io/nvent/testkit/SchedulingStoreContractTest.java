@@ -107,6 +107,8 @@ public abstract class SchedulingStoreContractTest {
     /**
      * The store under test; called before each test. May return the same instance every time if
      * {@link #wipe(SchedulingStore)} empties it.
+     *
+     * @return the store, empty
      */
     protected abstract SchedulingStore createStore();
 
@@ -114,6 +116,8 @@ public abstract class SchedulingStoreContractTest {
      * Removes every await, trigger (with its history), tick claim and lease, so that the next test
      * starts from an empty store. The default does nothing, which is right for stores created fresh
      * per test.
+     *
+     * @param storeToWipe the store the test used
      */
     protected void wipe(SchedulingStore storeToWipe) {
         // fresh stores are empty already
@@ -123,12 +127,18 @@ public abstract class SchedulingStoreContractTest {
      * Makes sure a run with this id exists before the test saves awaits or leases for it. The
      * default does nothing; stores whose awaits and leases reference stored runs create the run here
      * (e.g. through their flow store).
+     *
+     * @param runId the run id the test is about to use
      */
     protected void runExists(String runId) {
         // no runs needed
     }
 
-    /** The store the current test uses. */
+    /**
+     * The store the current test uses.
+     *
+     * @return the store {@link #createStore()} returned for this test
+     */
     protected final SchedulingStore store() {
         return store;
     }
@@ -342,6 +352,11 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.awaitsOfRun("no-such-run")).isEmpty();
     }
 
+    /**
+     * {@link SchedulingStore#awaitsOfRun} orders by registration time, not by the order the awaits were
+     * saved: a store that orders by insertion (an identity column) fails. Protected, so that a backend
+     * with a known gap can switch it off (see the class description).
+     */
     @Test
     protected void listsTheAwaitsOfARunByRegistrationTimeWhateverTheSaveOrder() {
         String runId = newRun();
@@ -381,6 +396,11 @@ public abstract class SchedulingStoreContractTest {
                 .containsExactly(awaits.get(2).awaitId());
     }
 
+    /**
+     * {@link SchedulingStore#listAwaits} orders by registration time, newest first, not by the order the
+     * awaits were saved. Protected, so that a backend with a known gap can switch it off (see the class
+     * description).
+     */
     @Test
     protected void listsAwaitsByRegistrationTimeWhateverTheSaveOrder() {
         String runId = newRun();
@@ -1045,26 +1065,49 @@ public abstract class SchedulingStoreContractTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** A unique id for this test, starting with {@code what}. */
+    /**
+     * A unique id for this test, starting with {@code what}.
+     *
+     * @param what a word saying what the id is for
+     * @return the id
+     */
     protected final String id(String what) {
         return idPrefix + "-" + what + "-" + counter.incrementAndGet();
     }
 
-    /** A new run id, made to exist through {@link #runExists(String)}. */
+    /**
+     * A new run id, made to exist through {@link #runExists(String)}.
+     *
+     * @return the run id
+     */
     protected final String newRun() {
         String runId = id("run");
         runExists(runId);
         return runId;
     }
 
-    /** A waiting webhook await before step {@code pay}, registered at {@code registeredAt}, no timeout. */
+    /**
+     * A waiting webhook await before step {@code pay}, registered at {@code registeredAt}, no timeout.
+     *
+     * @param runId the run
+     * @param registeredAt when it started waiting
+     * @return the await, not yet saved
+     */
     protected final AwaitRecord webhookAwait(String runId, Instant registeredAt) {
         return new AwaitRecord(id("await"), id("token"), runId, "expense", "pay", AwaitPosition.BEFORE,
                 AwaitType.WEBHOOK, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
                 TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
     }
 
-    /** A waiting time await with the given resolve and timeout times. */
+    /**
+     * A waiting time await with the given resolve and timeout times.
+     *
+     * @param runId the run
+     * @param registeredAt when it started waiting
+     * @param resolveAt when it resolves by itself; empty for never
+     * @param timeoutAt when it times out; empty for never
+     * @return the await, not yet saved
+     */
     protected final AwaitRecord timeAwait(String runId, Instant registeredAt, Optional<Instant> resolveAt,
                                           Optional<Instant> timeoutAt) {
         return new AwaitRecord(id("await"), id("token"), runId, "orders", "ship", AwaitPosition.BEFORE,
@@ -1072,7 +1115,14 @@ public abstract class SchedulingStoreContractTest {
                 Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
     }
 
-    /** A waiting event await after step {@code charge}, holding one emission. */
+    /**
+     * A waiting event await after step {@code charge}, holding one emission.
+     *
+     * @param runId the run
+     * @param registeredAt when it started waiting
+     * @param event the event it waits for
+     * @return the await, not yet saved
+     */
     protected final AwaitRecord eventAwait(String runId, Instant registeredAt, String event) {
         return new AwaitRecord(id("await"), id("token"), runId, "orders", "charge", AwaitPosition.AFTER,
                 AwaitType.EVENT, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
@@ -1080,19 +1130,34 @@ public abstract class SchedulingStoreContractTest {
                 "[{\"event\":\"charged\",\"payload\":{\"amount\":5}}]", Optional.empty(), Optional.empty());
     }
 
-    /** An enabled manual trigger starting flow {@code a}, created at {@code T0}, never fired. */
+    /**
+     * An enabled manual trigger starting flow {@code a}, created at {@code T0}, never fired.
+     *
+     * @param name trigger name
+     * @return the trigger, not yet saved
+     */
     protected static TriggerRecord manualTrigger(String name) {
         return new TriggerRecord(TriggerSpec.newBuilder(name, TriggerType.MANUAL).flow("a").description("test").build(),
                 false, T0, 0, 0, Optional.empty(), Optional.empty());
     }
 
-    /** Asserts two JSON texts denote the same value. */
+    /**
+     * Asserts two JSON texts denote the same value.
+     *
+     * @param actual JSON text the store returned
+     * @param expected JSON text the test stored
+     */
     protected static void assertSameJson(String actual, String expected) {
         assertThat(JsonValues.canonical(actual)).as("JSON %s vs %s", actual, expected)
                 .isEqualTo(JsonValues.canonical(expected));
     }
 
-    /** Asserts two awaits are equal, comparing their JSON fields as JSON values. */
+    /**
+     * Asserts two awaits are equal, comparing their JSON fields as JSON values.
+     *
+     * @param actual the await the store returned
+     * @param expected the await the test expects
+     */
     protected static void assertSameAwait(AwaitRecord actual, AwaitRecord expected) {
         assertThat(withoutJson(actual)).isEqualTo(withoutJson(expected));
         assertSameJson(actual.held(), expected.held());
@@ -1105,12 +1170,17 @@ public abstract class SchedulingStoreContractTest {
                 a.filterValue(), "", a.data().map(d -> ""), a.closedAt());
     }
 
-    /** Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}. */
     /** A clock stopped at {@code instant}. */
     private static Clock at(Instant instant) {
         return Clock.fixed(instant, ZoneOffset.UTC);
     }
 
+    /**
+     * Runs {@code body} on {@code threads} threads released together; see {@link Concurrently}.
+     *
+     * @param threads how many threads
+     * @param body what each thread runs
+     */
     protected static void runConcurrently(int threads, Concurrently.Body body) {
         Concurrently.run(threads, body);
     }

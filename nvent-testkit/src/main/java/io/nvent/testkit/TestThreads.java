@@ -13,6 +13,11 @@ public final class TestThreads implements ThreadFactory {
     private final String prefix;
     private final AtomicInteger count = new AtomicInteger();
 
+    /**
+     * A factory whose threads are named {@code prefix-1}, {@code prefix-2}, …
+     *
+     * @param prefix the start of each thread's name
+     */
     public TestThreads(String prefix) {
         this.prefix = prefix;
     }
