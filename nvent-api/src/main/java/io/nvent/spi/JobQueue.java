@@ -160,7 +160,7 @@ public interface JobQueue {
     /**
      * Names of the queues this adapter knows.
      *
-     * @return the queues with workers or jobs on this adapter
+     * @return the queue names; empty if it knows none
      */
     Set<String> queues();
 
@@ -168,7 +168,7 @@ public interface JobQueue {
      * Job counts of a queue.
      *
      * @param queue queue name
-     * @return jobs per state; {@link JobCounts#EMPTY} for a queue with none
+     * @return the number of jobs in each state
      */
     JobCounts counts(String queue);
 

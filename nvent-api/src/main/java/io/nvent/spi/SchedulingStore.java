@@ -190,8 +190,7 @@ public interface SchedulingStore {
     boolean acquireLease(String runId, String step, String owner, Instant until, Instant now);
 
     /**
-     * Extends every lease of an owner, those that ran out included; the owner calls it periodically
-     * while its steps run.
+     * Extends every lease of an owner; the owner calls it periodically while its steps run.
      *
      * @param owner the instance whose leases to extend
      * @param until new end of those leases
