@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -67,6 +68,8 @@ final class EngineRateLimits {
     private final Map<String, Kept> limits = new ConcurrentHashMap<>();
     /** The jobs whose workers on this instance wait for the limit, and until when they expect to. */
     private final Map<String, Instant> waitingJobs = new ConcurrentHashMap<>();
+    /** Per queue limited per group, the turns of its workers here to wait long for a group's start. */
+    private final Map<String, Semaphore> longGroupWaits = new ConcurrentHashMap<>();
 
     EngineRateLimits(SchedulingStore scheduling, Clock clock) {
         this.scheduling = scheduling;
@@ -78,8 +81,33 @@ final class EngineRateLimits {
         return scheduling.sharesRateLimits();
     }
 
-    void limit(String queue, Kept kept) {
+    /**
+     * Keeps a queue's limit.
+     *
+     * @param workers how many of the queue's steps this instance runs at a time; a quarter of them (at
+     *     least one) may wait long for a group's start at the same time (see {@link #takeLongWaitTurn})
+     */
+    void limit(String queue, Kept kept, int workers) {
         limits.put(queue, kept);
+        longGroupWaits.put(queue, new Semaphore(Math.max(1, workers / 4)));
+    }
+
+    /**
+     * Takes one of the queue's turns to wait long (as under a limit of the whole queue) for a group's
+     * start, if one is free. A step that comes back at the time booked for it after a requeue does
+     * better waiting a moment in its worker than going round the queue again, but every worker that
+     * waits keeps the steps of the other groups from starting: when several groups are busy, their
+     * returns alone would hold all of them. So only a quarter of the workers wait long at a time; the
+     * steps of the others are queued again. Give the turn back with {@link #endLongWaitTurn}.
+     */
+    boolean takeLongWaitTurn(String queue) {
+        Semaphore turns = longGroupWaits.get(queue);
+        return turns != null && turns.tryAcquire();
+    }
+
+    /** Gives back a turn {@link #takeLongWaitTurn} gave. */
+    void endLongWaitTurn(String queue) {
+        longGroupWaits.get(queue).release();
     }
 
     /** The limit the engine keeps for a queue, if it keeps one. */

@@ -190,7 +190,7 @@ public final class FlowEngine implements FlowService {
                 }
                 EngineRateLimits.Kept kept = new EngineRateLimits.Kept(limit.get(), groupKey, cluster);
                 if (cluster || groupKey.isPresent()) {
-                    rateLimits.limit(name, kept);
+                    rateLimits.limit(name, kept, concurrencyOfQueue.applyAsInt(name));
                 }
                 LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts {1}{2}", name, kept.describe(),
                         !cluster && !rateLimitPerInstance.test(name)
@@ -1101,11 +1101,19 @@ public final class FlowEngine implements FlowService {
         if (toStart.isPresent()) {
             RateLimitGroup group = rateLimits.groupOf(job.queue(),
                     key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
-            // A step back from a requeue under its group's limit waits as long as under a queue's: it comes
-            // at the time booked for it, so few workers wait for such returns, and each little.
-            boolean holdsUpOtherGroups = !group.isWholeQueue() && !StepJob.isRateLimitedJob(job.jobId());
-            Optional<Duration> untilAllowed = rateLimits.awaitStart(job, group,
-                    longestWaitInWorker(binding.definition(), holdsUpOtherGroups), () -> queue.isPaused(job.queue()));
+            // A step back from a requeue under its group's limit comes at the time booked for it: it may wait
+            // as long as under a queue's limit, if not too many of the queue's workers do so already.
+            boolean longWaitTurn = !group.isWholeQueue() && StepJob.isRateLimitedJob(job.jobId())
+                    && rateLimits.takeLongWaitTurn(job.queue());
+            Optional<Duration> untilAllowed;
+            try {
+                untilAllowed = rateLimits.awaitStart(job, group, longestWaitInWorker(binding.definition(),
+                        !group.isWholeQueue() && !longWaitTurn), () -> queue.isPaused(job.queue()));
+            } finally {
+                if (longWaitTurn) {
+                    rateLimits.endLongWaitTurn(job.queue());
+                }
+            }
             if (untilAllowed.isPresent()) {
                 requeueUnderRateLimit(ref, job, group, untilAllowed.get());
                 return;

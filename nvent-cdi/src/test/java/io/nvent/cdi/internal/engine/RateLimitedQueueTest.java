@@ -399,6 +399,18 @@ class RateLimitedQueueTest {
     }
 
     @Test
+    void aQuarterOfAQueuesWorkersHereMayWaitLongForTheirGroupsStartsAtATime() {
+        EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
+        limits.limit("quota", new EngineRateLimits.Kept(new RateLimit(1, Duration.ofSeconds(1)), Optional.of("id"), true), 8);
+
+        assertThat(List.of(limits.takeLongWaitTurn("quota"), limits.takeLongWaitTurn("quota"),
+                limits.takeLongWaitTurn("quota"))).containsExactly(true, true, false);
+        limits.endLongWaitTurn("quota");
+        assertThat(limits.takeLongWaitTurn("quota")).isTrue();
+        assertThat(limits.takeLongWaitTurn("unlimited")).isFalse();
+    }
+
+    @Test
     void stepsWithoutAValueForTheGroupKeyShareOneGroupAndNumbersCountByValue() {
         STARTS_OF_RUN.clear();
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallApi()).step(new CallAgain())
@@ -467,7 +479,7 @@ class RateLimitedQueueTest {
         EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
         RateLimitGroup acme = new RateLimitGroup("quota", "\"acme\"");
         RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
-        limits.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true));
+        limits.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true), 4);
         Instant allowed = Instant.parse("2026-12-03T00:00:00Z");
 
         assertThat(List.of(limits.requeueAt(acme, twoPerSecond, allowed), limits.requeueAt(acme, twoPerSecond, allowed),
@@ -477,14 +489,14 @@ class RateLimitedQueueTest {
         assertThat(limits.requeueAt(acme, twoPerSecond, allowed.plusSeconds(10))).isEqualTo(allowed.plusSeconds(10));
         // Booked in the store: another instance's refused steps come back after these.
         EngineRateLimits otherInstance = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
-        otherInstance.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true));
+        otherInstance.limit("quota", new EngineRateLimits.Kept(twoPerSecond, Optional.of("customer"), true), 4);
         assertThat(otherInstance.requeueAt(acme, twoPerSecond, allowed)).isEqualTo(allowed.plusMillis(10_500));
     }
 
     @Test
     void aLongGroupValueCountsUnderADigestThatFitsTheStore() {
         EngineRateLimits limits = new EngineRateLimits(sharedScheduling, Clock.systemUTC());
-        limits.limit("quota", new EngineRateLimits.Kept(new RateLimit(1, Duration.ofSeconds(1)), Optional.of("id"), true));
+        limits.limit("quota", new EngineRateLimits.Kept(new RateLimit(1, Duration.ofSeconds(1)), Optional.of("id"), true), 4);
         JsonValue longValue = Json.PROVIDER.createValue("x".repeat(500));
 
         RateLimitGroup group = limits.groupOf("quota", key -> Optional.of(longValue));
