@@ -245,7 +245,6 @@ public final class FlowGraphValidator {
     }
 
     private static void checkFlow(String flow, List<StepDeclaration> steps, List<String> problems) {
-        int problemsBefore = problems.size();
         List<StepDeclaration> entries = steps.stream().filter(s -> s.role() == StepRole.ENTRY).toList();
         if (entries.isEmpty()) {
             problems.add("NVENT-0102 flow '" + flow + "' has no entry step; mark exactly one of "
@@ -272,16 +271,19 @@ public final class FlowGraphValidator {
                 }
             }
         }
-        if (problems.size() == problemsBefore) {
-            // Only a graph without the mistakes above can be walked; other flows' mistakes do not matter.
-            checkReachable(flow, steps, problems);
+        if (entries.size() == 1 && byName.values().stream().allMatch(same -> same.size() == 1)) {
+            // A graph with one entry and unique names can be walked, so a cycle is reported with the other
+            // mistakes at once; events no step emits (reported above) count as emitted, as once fixed.
+            Set<String> notEmitted = steps.stream().flatMap(s -> s.subscribes().stream())
+                    .filter(event -> !emitted.contains(event)).collect(Collectors.toSet());
+            checkReachable(steps, notEmitted, problems);
         }
     }
 
     /** A step whose subscriptions can only be satisfied by itself or a cycle never runs. */
-    private static void checkReachable(String flow, List<StepDeclaration> steps, List<String> problems) {
+    private static void checkReachable(List<StepDeclaration> steps, Set<String> assumedEmitted, List<String> problems) {
         Set<String> reachable = new HashSet<>();
-        Set<String> available = new HashSet<>();
+        Set<String> available = new HashSet<>(assumedEmitted);
         boolean grew = true;
         while (grew) {
             grew = false;

@@ -172,6 +172,22 @@ class FlowGraphValidatorTest {
                 .filteredOn(p -> p.contains("NVENT-0106")).hasSize(2);
     }
 
+    @FlowStep(flow = "loop", name = "z", subscribes = {"x.done", "misspelt.done"})
+    static class SubscribesToAnEventNobodyEmits implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aCycleIsReportedWithTheFlowsOtherMistakesAtOnce() {
+        assertThat(problemsOf(LoopEntry.class, CycleX.class, CycleY.class, SubscribesToAnEventNobodyEmits.class))
+                .anySatisfy(p -> assertThat(p).startsWith("NVENT-0105").contains("'misspelt.done'"))
+                .filteredOn(p -> p.contains("NVENT-0106"))
+                .as("the two steps of the cycle and the one behind it")
+                .hasSize(3);
+    }
+
     @FlowStep(flow = "slow", name = "s", role = StepRole.ENTRY, backoffDelayMs = -50, backoffMaxDelayMs = -7)
     static class NegativeBackoff implements Step<Object, Void> {
         public Void execute(Object input, StepContext ctx) {
