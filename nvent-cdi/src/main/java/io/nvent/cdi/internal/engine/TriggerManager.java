@@ -72,10 +72,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         engine.useEventTriggers(this);
     }
 
-    /** Stores the declared triggers (code wins for the definition, operators for enabled) and arms them. */
+    /**
+     * Stores the declared triggers (code wins for the definition, operators for enabled), retires
+     * those the code declares no longer, and arms them.
+     */
     public void start() {
         Instant now = clock.instant();
-        for (TriggerSpec declared : engine.registry().declaredTriggers().values()) {
+        Map<String, TriggerSpec> declaredNow = engine.registry().declaredTriggers();
+        for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
                 store.saveTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(), Optional.empty()));
@@ -89,7 +93,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 }
             }
         }
+        for (TriggerRecord stored : store.listTriggers()) {
+            if (stored.declared() && !declaredNow.containsKey(stored.spec().name())) {
+                retire(stored);
+            }
+        }
         refresh();
+    }
+
+    /**
+     * A trigger stored as declared that the deployed code declares no longer stops firing: it is
+     * disabled and becomes a trigger like one created at run time, which can be deleted or enabled
+     * again. The newest start decides: during a rolling deploy the instances still on the old code
+     * follow the store and disarm it too; one of them that starts again declares it once more, but
+     * disabled, since only an operator enables a trigger.
+     */
+    private void retire(TriggerRecord stored) {
+        String name = stored.spec().name();
+        store.saveTrigger(new TriggerRecord(stored.spec().withEnabled(false), false, stored.createdAt(), stored.fires(),
+                stored.runsStarted(), stored.lastFiredAt(), stored.lastError()));
+        history(name, "trigger.disabled", JsonText.object()
+                .str("reason", "no longer declared with @Trigger in the deployed code").build());
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no longer:"
+                + " it is disabled and kept with its history as a trigger created at run time (delete it, or enable"
+                + " it to keep it firing)" + (stored.spec().enabled() ? "" : "; it was disabled already"));
     }
 
     /** Switches to another tick scheduler (the EJB timer service once it is up). */
