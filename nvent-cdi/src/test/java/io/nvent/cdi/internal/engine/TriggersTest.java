@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.FlowNotFoundException;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
@@ -527,6 +528,53 @@ class TriggersTest {
                     new GenerateWithoutHourly(), new Store())) {
                 assertThat(v2.triggers.trigger("nightly").orElseThrow().spec().enabled()).isTrue();
                 assertThat(v2.ticks.armed).containsKey("nightly");
+            }
+        }
+    }
+
+    @Test
+    void ticksOfARuntimeTriggerWhoseFlowIsNoLongerDeployedAreLoggedOnceAndRecordedAsFailedOnce() {
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.create(TriggerSpec.newBuilder("gone-rt", TriggerType.SCHEDULE).flow("archive")
+                    .every(Duration.ofSeconds(30)).build());
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
+                Instant tick = Instant.parse("2026-11-30T10:00:30Z");
+
+                v2.triggers.onTick("gone-rt", tick);
+                v2.triggers.onTick("gone-rt", tick.plusSeconds(30));
+                v2.triggers.onTick("gone-rt", tick.plusSeconds(60));
+
+                assertThat(v2.engine.runs(RunQuery.all())).isEmpty();
+                assertThat(log.entriesAbout("gone-rt")).singleElement().satisfies(entry -> {
+                    assertThat(entry.getMessage()).startsWith("NVENT-0167 trigger gone-rt names flow archive, which"
+                            + " is not deployed");
+                    assertThat(entry.getThrown()).as("a known case needs no stack trace").isNull();
+                });
+                TriggerInfo info = v2.triggers.trigger("gone-rt").orElseThrow();
+                assertThat(info.fires()).as("only the first tick is recorded, as failed").isEqualTo(1);
+                assertThat(info.lastError()).hasValueSatisfying(error -> assertThat(error)
+                        .contains("archive: NVENT-0201 no flow named 'archive' is registered"));
+                assertThat(v2.triggers.history("gone-rt", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.failed", "trigger.registered");
+            }
+        }
+    }
+
+    @Test
+    void aFireByNameOfATriggerWhoseFlowIsNoLongerDeployedIsRefusedEveryTimeAndLoggedOnce() {
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.create(TriggerSpec.newBuilder("gone-manual", TriggerType.MANUAL).flow("archive").build());
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
+                assertThatThrownBy(() -> v2.triggers.fire("gone-manual", "{}"))
+                        .isInstanceOf(FlowNotFoundException.class);
+                assertThatThrownBy(() -> v2.triggers.fire("gone-manual", "{}"))
+                        .isInstanceOf(FlowNotFoundException.class);
+
+                assertThat(v2.triggers.trigger("gone-manual").orElseThrow().fires()).isEqualTo(2);
+                assertThat(log.entriesAbout("gone-manual")).singleElement()
+                        .satisfies(entry -> assertThat(entry.getThrown()).isNull());
             }
         }
     }
