@@ -534,13 +534,18 @@ public final class FlowEngine implements FlowService {
         return change.isPresent();
     }
 
+    /**
+     * Cancels an active original only once the new run can start: a flow no longer deployed, or an
+     * input its entry step cannot read any more, refuses the restart and changes nothing.
+     */
     @Override
     public String restart(String runId) {
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(original.flow());
+        requireReadableByEntry(flow, original.input());
         if (!original.status().isTerminal()) {
             cancel(runId, Optional.of("restarted"));
         }
-        FlowDefinition flow = registry.require(original.flow());
         return createAndSchedule(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),
                 flow.entry(), JsonText.object().str("restartOf", runId));
     }

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
@@ -50,6 +51,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private volatile TickScheduler ticks;
     /** The schedule triggers whose latest tick failed: logged once until a tick fires again. */
     private final Set<String> failingTicks = ConcurrentHashMap.newKeySet();
+    /**
+     * The triggers, each with those of its flows this deployment lacks, whose fires found them
+     * missing: said once per start of this instance, as the deployed flows do not change meanwhile.
+     */
+    private final Set<String> undeployedFlowsSaid = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
@@ -72,10 +78,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         engine.useEventTriggers(this);
     }
 
-    /** Stores the declared triggers (code wins for the definition, operators for enabled) and arms them. */
+    /**
+     * Stores the declared triggers (code wins for the definition, operators for enabled), retires
+     * those the code declares no longer, and arms them.
+     */
     public void start() {
         Instant now = clock.instant();
-        for (TriggerSpec declared : engine.registry().declaredTriggers().values()) {
+        Map<String, TriggerSpec> declaredNow = engine.registry().declaredTriggers();
+        for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
                 store.saveTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(), Optional.empty()));
@@ -89,7 +99,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 }
             }
         }
+        for (TriggerRecord stored : store.listTriggers()) {
+            if (stored.declared() && !declaredNow.containsKey(stored.spec().name())) {
+                retire(stored);
+            }
+        }
         refresh();
+    }
+
+    /**
+     * A trigger stored as declared that the deployed code declares no longer stops firing: it is
+     * disabled and becomes a trigger like one created at run time, which can be deleted or enabled
+     * again. The newest start decides: during a rolling deploy the instances still on the old code
+     * follow the store and disarm it too; one of them that starts again declares it once more, but
+     * disabled, since only an operator enables a trigger.
+     */
+    private void retire(TriggerRecord stored) {
+        String name = stored.spec().name();
+        store.saveTrigger(new TriggerRecord(stored.spec().withEnabled(false), false, stored.createdAt(), stored.fires(),
+                stored.runsStarted(), stored.lastFiredAt(), stored.lastError()));
+        history(name, "trigger.disabled", JsonText.object()
+                .str("reason", "no longer declared with @Trigger in the deployed code").build());
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no longer:"
+                + " it is disabled and kept with its history as a trigger created at run time (delete it, or enable"
+                + " it to keep it firing)" + (stored.spec().enabled() ? "" : "; it was disabled already"));
     }
 
     /** Switches to another tick scheduler (the EJB timer service once it is up). */
@@ -214,7 +247,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), Optional.empty());
+                .str("timezone", spec.timezone().getId()).build(), Optional.empty(), false);
     }
 
     @Override
@@ -232,7 +265,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         EventPayload payload = new EventPayload(payloadJson);
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
-                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, Optional.empty()).startedIds()));
+                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, Optional.empty(), false)
+                            .startedIds()));
         }
         return started;
     }
@@ -335,7 +369,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             throw new TriggerDisabledException(name);
         }
         Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"),
-                options.idempotencyKey());
+                options.idempotencyKey(), true);
         if (fire.started().isEmpty() && !fire.failures().isEmpty()) {
             // The caller must not believe it started something. The payload is in the trigger's history.
             RuntimeException first = fire.failures().get(0);
@@ -374,12 +408,36 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     // ---------------------------------------------------------------- internals
 
-    private Fire fireNow(TriggerSpec spec, String payloadJson, Optional<String> idempotencyKey) {
+    /**
+     * Starts the trigger's flows and records the fire. A flow this deployment lacks (removed from
+     * the code, a runtime trigger naming it outlives it) is a known case: logged once per trigger
+     * without a stack trace; a fire by name is refused for it every time, while of the ticks and
+     * events only the first after a start records the failure, the others are no fire of it.
+     *
+     * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
+     */
+    private Fire fireNow(TriggerSpec spec, String payloadJson, Optional<String> idempotencyKey, boolean byName) {
         Instant now = clock.instant();
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
+        List<String> undeployed = spec.flows().stream().filter(f -> engine.registry().flow(f).isEmpty()).toList();
+        boolean undeployedSaid = !undeployed.isEmpty() && !undeployedFlowsSaid.add(spec.name() + '\u0000' + undeployed);
+        if (!undeployed.isEmpty() && !undeployedSaid) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0167 trigger " + spec.name() + " names flow "
+                    + String.join(", ", undeployed) + ", which " + (undeployed.size() == 1 ? "is" : "are")
+                    + " not deployed: its fires start no run of " + (undeployed.size() == 1 ? "it" : "them")
+                    + " (said once; change the trigger's flows, or disable or delete it)");
+        }
         for (String flow : spec.flows()) {
+            if (undeployed.contains(flow)) {
+                if (byName || !undeployedSaid) {
+                    FlowNotFoundException missing = new FlowNotFoundException(flow);
+                    errors.add(flow + ": " + missing.getMessage());
+                    failures.add(missing);
+                }
+                continue;
+            }
             try {
                 started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), idempotencyKey));
             } catch (IdempotencyKeyConflictException reusedKey) {
@@ -398,6 +456,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow, e);
             }
+        }
+        if (started.isEmpty() && failures.isEmpty()) {
+            // Every flow of the trigger is missing, and that is recorded already: no fire.
+            LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + spec.name() + " started nothing: flows " + undeployed
+                    + " are not deployed");
+            return new Fire(started, failures, errors);
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
         List<String> created = started.stream().filter(StartedRun::created).map(StartedRun::runId).toList();

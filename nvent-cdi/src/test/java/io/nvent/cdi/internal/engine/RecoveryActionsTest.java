@@ -3,14 +3,18 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.EventType;
+import io.nvent.FlowNotFoundException;
 import io.nvent.FlowStep;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -225,6 +229,47 @@ class RecoveryActionsTest {
                     .contains("\"restartOf\":\"" + original + "\"", "ann@example.com");
             assertThat(h.engine.awaits(true, 10)).singleElement()
                     .satisfies(await -> assertThat(await.runId()).isEqualTo(restarted));
+        }
+    }
+
+    /** The signup flow's entry step in a later version, which reads a list where the first read an object. */
+    @FlowStep(flow = "signup", name = "confirm", role = StepRole.ENTRY)
+    static class ConfirmReadingAList implements Step<List<String>, Void> {
+        @Override
+        public Void execute(List<String> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void restartingARunOfAFlowNoLongerDeployedIsRefusedAndLeavesTheOriginalAsItWas() {
+        try (EngineHarness v1 = new EngineHarness(new Confirm());
+             EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Fetch(), new Transform(),
+                     new Load())) {
+            String original = v1.engine.start("signup", Map.of("email", "ann@example.com"));
+            v1.awaitStatus(original, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> v2.engine.restart(original)).isInstanceOf(FlowNotFoundException.class);
+
+            assertThat(v2.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(v2.eventsOf(original, EventType.FLOW_CANCEL)).isEmpty();
+            assertThat(v2.engine.runs(RunQuery.all())).singleElement()
+                    .satisfies(run -> assertThat(run.runId()).isEqualTo(original));
+        }
+    }
+
+    @Test
+    void restartingARunWhoseInputTheDeployedEntryStepCannotReadIsRefusedAndLeavesTheOriginalAsItWas() {
+        try (EngineHarness v1 = new EngineHarness(new Confirm());
+             EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new ConfirmReadingAList())) {
+            String original = v1.engine.start("signup", Map.of("email", "ann@example.com"));
+            v1.awaitStatus(original, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> v2.engine.restart(original)).isInstanceOf(InvalidPayloadException.class);
+
+            assertThat(v2.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(v2.eventsOf(original, EventType.FLOW_CANCEL)).isEmpty();
+            assertThat(v2.engine.runs(RunQuery.all())).hasSize(1);
         }
     }
 }

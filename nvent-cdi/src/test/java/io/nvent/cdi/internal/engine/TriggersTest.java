@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.FlowNotFoundException;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
@@ -109,29 +110,48 @@ class TriggersTest {
         }
     }
 
+    /** Collects what {@link TriggerManager} logs at INFO and above while it is open. */
+    static final class TriggerLog extends java.util.logging.Handler implements AutoCloseable {
+        private static final java.util.logging.Logger LOG =
+                java.util.logging.Logger.getLogger(TriggerManager.class.getName());
+        private final List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        TriggerLog() {
+            LOG.addHandler(this);
+        }
+
+        /** The messages logged that mention {@code text}, oldest first. */
+        List<String> messagesAbout(String text) {
+            return logged.stream().map(java.util.logging.LogRecord::getMessage).filter(m -> m.contains(text)).toList();
+        }
+
+        /** The entries logged that mention {@code text}, oldest first. */
+        List<java.util.logging.LogRecord> entriesAbout(String text) {
+            return logged.stream().filter(entry -> entry.getMessage().contains(text)).toList();
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord entry) {
+            if (entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                logged.add(entry);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            LOG.removeHandler(this);
+        }
+    }
+
     @Test
     void ticksThatFailWhileTheStoreIsAwayAreMissedAndLoggedOnceUntilATickFiresAgain() {
         StoreAwayForTicks scheduling = new StoreAwayForTicks();
-        List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger(TriggerManager.class.getName());
-        java.util.logging.Handler collector = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord entry) {
-                if (entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
-                    logged.add(entry);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(collector);
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling,
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling,
                 "instance-a", new Generate(), new Store())) {
             Instant tick = Instant.parse("2026-11-30T11:00:00Z");
             scheduling.away = true;
@@ -142,11 +162,9 @@ class TriggersTest {
             h.triggers.onTick("hourly", tick.plusSeconds(7200));
 
             assertThat(runsOf(h, "report")).hasSize(1);
-            assertThat(logged).extracting(java.util.logging.LogRecord::getMessage).filteredOn(m -> m.contains("hourly"))
+            assertThat(log.messagesAbout("hourly"))
                     .satisfiesExactly(missed -> assertThat(missed).startsWith("NVENT-0161 tick 2026-11-30T11:00:00Z of"
                             + " trigger hourly is missed"), again -> assertThat(again).startsWith("NVENT-0162"));
-        } finally {
-            log.removeHandler(collector);
         }
     }
 
@@ -440,6 +458,124 @@ class TriggersTest {
 
             h.triggers.delete("nightly");
             assertThat(h.ticks.armed).doesNotContainKey("nightly");
+        }
+    }
+
+    /** The report flow's entry step in a later version, which no longer declares the "hourly" schedule. */
+    @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY, emits = "report.ready")
+    @Trigger(name = "on-demand", type = TriggerType.MANUAL)
+    @Trigger(name = "on-order", type = TriggerType.EVENT, event = "order.placed")
+    static class GenerateWithoutHourly implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aTriggerTheDeployedCodeNoLongerDeclaresIsRetiredDisabledAndCanBeDeleted() {
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b",
+                    new GenerateWithoutHourly(), new Store())) {
+                TriggerInfo retired = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(retired.declared()).isFalse();
+                assertThat(retired.spec().enabled()).isFalse();
+                assertThat(retired.fires()).as("its statistics stay").isEqualTo(1);
+                assertThat(v2.ticks.armed).doesNotContainKey("hourly");
+                assertThat(v2.triggers.history("hourly", 1)).singleElement().satisfies(entry -> {
+                    assertThat(entry.type()).isEqualTo("trigger.disabled");
+                    assertThat(entry.data()).contains("no longer declared with @Trigger");
+                });
+                assertThat(log.messagesAbout("NVENT-0166")).singleElement().satisfies(line -> assertThat(line)
+                        .startsWith("NVENT-0166 trigger hourly is declared with @Trigger no longer"));
+                assertThat(v2.triggers.trigger("on-demand").orElseThrow().declared()).isTrue();
+
+                v2.triggers.onTick("hourly", Instant.parse("2026-11-30T12:00:00Z"));
+                assertThat(runsOf(v2, "report")).hasSize(1);
+
+                v2.triggers.delete("hourly");
+                assertThat(v2.triggers.trigger("hourly")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void duringARollingDeployTheNewestStartRetiresATriggerAndAnOldInstanceKeepsItDisabled() {
+        try (EngineHarness oldA = new EngineHarness(new Generate(), new Store());
+             EngineHarness newB = new EngineHarness(oldA.store, oldA.scheduling, "instance-b",
+                     new GenerateWithoutHourly(), new Store())) {
+            oldA.triggers.refresh();
+            assertThat(oldA.ticks.armed).as("the old instance follows the store").doesNotContainKey("hourly");
+
+            try (EngineHarness oldARestarted = new EngineHarness(oldA.store, oldA.scheduling, "instance-a",
+                    new Generate(), new Store())) {
+                TriggerInfo redeclared = oldARestarted.triggers.trigger("hourly").orElseThrow();
+                assertThat(redeclared.declared()).isTrue();
+                assertThat(redeclared.spec().enabled()).as("operators, not starts, enable a trigger").isFalse();
+                assertThat(oldARestarted.ticks.armed).doesNotContainKey("hourly");
+            }
+        }
+    }
+
+    @Test
+    void aRuntimeTriggerStaysWhenTheDeployedCodeDeclaresOthers() {
+        try (EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).flow("archive")
+                    .cron("0 2 * * *").build());
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b",
+                    new GenerateWithoutHourly(), new Store())) {
+                assertThat(v2.triggers.trigger("nightly").orElseThrow().spec().enabled()).isTrue();
+                assertThat(v2.ticks.armed).containsKey("nightly");
+            }
+        }
+    }
+
+    @Test
+    void ticksOfARuntimeTriggerWhoseFlowIsNoLongerDeployedAreLoggedOnceAndRecordedAsFailedOnce() {
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.create(TriggerSpec.newBuilder("gone-rt", TriggerType.SCHEDULE).flow("archive")
+                    .every(Duration.ofSeconds(30)).build());
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
+                Instant tick = Instant.parse("2026-11-30T10:00:30Z");
+
+                v2.triggers.onTick("gone-rt", tick);
+                v2.triggers.onTick("gone-rt", tick.plusSeconds(30));
+                v2.triggers.onTick("gone-rt", tick.plusSeconds(60));
+
+                assertThat(v2.engine.runs(RunQuery.all())).isEmpty();
+                assertThat(log.entriesAbout("gone-rt")).singleElement().satisfies(entry -> {
+                    assertThat(entry.getMessage()).startsWith("NVENT-0167 trigger gone-rt names flow archive, which"
+                            + " is not deployed");
+                    assertThat(entry.getThrown()).as("a known case needs no stack trace").isNull();
+                });
+                TriggerInfo info = v2.triggers.trigger("gone-rt").orElseThrow();
+                assertThat(info.fires()).as("only the first tick is recorded, as failed").isEqualTo(1);
+                assertThat(info.lastError()).hasValueSatisfying(error -> assertThat(error)
+                        .contains("archive: NVENT-0201 no flow named 'archive' is registered"));
+                assertThat(v2.triggers.history("gone-rt", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.failed", "trigger.registered");
+            }
+        }
+    }
+
+    @Test
+    void aFireByNameOfATriggerWhoseFlowIsNoLongerDeployedIsRefusedEveryTimeAndLoggedOnce() {
+        try (TriggerLog log = new TriggerLog();
+             EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
+            v1.triggers.create(TriggerSpec.newBuilder("gone-manual", TriggerType.MANUAL).flow("archive").build());
+            try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
+                assertThatThrownBy(() -> v2.triggers.fire("gone-manual", "{}"))
+                        .isInstanceOf(FlowNotFoundException.class);
+                assertThatThrownBy(() -> v2.triggers.fire("gone-manual", "{}"))
+                        .isInstanceOf(FlowNotFoundException.class);
+
+                assertThat(v2.triggers.trigger("gone-manual").orElseThrow().fires()).isEqualTo(2);
+                assertThat(log.entriesAbout("gone-manual")).singleElement()
+                        .satisfies(entry -> assertThat(entry.getThrown()).isNull());
+            }
         }
     }
 }
