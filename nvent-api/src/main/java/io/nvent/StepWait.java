@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or
  *               {@link StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
  * @param reason what it waits for
- * @param queue the queue of the step's job
+ * @param queue the queue of the step's job; empty for an await of a step or flow the deployment lacks
  * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
  *              await's resolution, or else an await's timeout
  * @param awaitId the await, for {@link Reason#AWAIT}
@@ -69,7 +69,8 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or {@link
      *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
      * @param reason what it waits for
-     * @param queue the queue of the step's job
+     * @param queue the queue of the step's job; empty for an await of a step or flow the deployment
+     *     lacks
      * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
      *     await's resolution, or else an await's timeout
      * @param awaitId the await, for {@link Reason#AWAIT}

@@ -93,6 +93,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 
 /**
  * Moves runs through their flows. Every change of a run goes through
@@ -134,6 +135,11 @@ public final class FlowEngine implements FlowService {
      * other leases for as long as it runs steps, and their steps never found stalled.
      */
     private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
+    /**
+     * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
+     * stay waiting for a deployment that has it, and the sweep reads past them.
+     */
+    private final Set<String> dueAwaitsNotDeployed = ConcurrentHashMap.newKeySet();
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ScheduledExecutorService timers;
     private volatile ScheduledExecutorService startTimers;
@@ -766,6 +772,15 @@ public final class FlowEngine implements FlowService {
             // The sweep applies its timeout action within a poll; the caller is answered as after it.
             throw new AwaitClosedException(await.awaitId(), await.runId(), AwaitStatus.TIMED_OUT);
         }
+        if (await.status() == AwaitStatus.WAITING) {
+            // Refused before anything is closed: a deployment that has the step takes the same call later.
+            StepWaits.notDeployed(registry, await.flow(), await.step()).ifPresent(lacking -> {
+                throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
+                        + await.awaitId() + " here: " + lacking + "; the await still waits, unchanged: call again "
+                        + "once a version with it is deployed (on another instance of a rolling deploy, or after "
+                        + "a redeploy)");
+            });
+        }
         if (!resolve(await, data, AwaitStatus.RESOLVED)) {
             AwaitStatus status = scheduling.findAwait(await.awaitId()).map(AwaitRecord::status)
                     .orElse(AwaitStatus.CANCELED);
@@ -782,11 +797,15 @@ public final class FlowEngine implements FlowService {
      * Closes an await and lets its run go on: a before-await queues its step, an after-await
      * releases the step's held emissions.
      *
-     * @return {@code false} if the await was not waiting any more
+     * @return {@code false} if the await was not waiting any more, or if this deployment lacks its
+     *     step or flow (it is left waiting for a deployment that has it)
      */
     boolean resolve(AwaitRecord await, String data, AwaitStatus closeAs) {
         Instant now = clock.instant();
         if (closeAs == AwaitStatus.RESOLVED && isPastTimeout(await, now)) {
+            return false;
+        }
+        if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()) {
             return false;
         }
         Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
@@ -891,8 +910,21 @@ public final class FlowEngine implements FlowService {
                 .count();
     }
 
-    /** Resolves a time or schedule await whose moment has come, or times out one whose timeout passed. */
+    /**
+     * Resolves a time or schedule await whose moment has come, or times out one whose timeout passed;
+     * leaves one whose step or flow this deployment lacks waiting, for a deployment that has it.
+     */
     void handleDue(AwaitRecord await, Instant now) {
+        Optional<String> lacking = StepWaits.notDeployed(registry, await.flow(), await.step());
+        if (lacking.isPresent()) {
+            if (dueAwaitsNotDeployed.add(await.awaitId())) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0163 await " + await.awaitId() + " of run '"
+                        + await.runId() + "' (step '" + await.step() + "' of flow '" + await.flow() + "') is due, but "
+                        + lacking.get() + ": it stays waiting, and the sweep resolves or times it out once a "
+                        + "deployment with the step does (another instance of a rolling deploy, or a redeploy)");
+            }
+            return;
+        }
         if (await.resolveAt().map(t -> !t.isAfter(now)).orElse(false)) {
             String data = await.type() == AwaitType.SCHEDULE
                     ? JsonText.object().str("scheduledAt", await.resolveAt().get().toString()).build() : "{}";
@@ -900,6 +932,16 @@ public final class FlowEngine implements FlowService {
         } else if (await.timeoutAt().map(t -> !t.isAfter(now)).orElse(false)) {
             timeOut(await);
         }
+    }
+
+    /** {@return how many due awaits this deployment leaves waiting as it lacks their step or flow} */
+    int dueAwaitsNotDeployed() {
+        return dueAwaitsNotDeployed.size();
+    }
+
+    /** Forgets the awaits of {@link #dueAwaitsNotDeployed()} no longer due and waiting (another instance closed them). */
+    void keepDueAwaitsNotDeployed(List<AwaitRecord> due) {
+        dueAwaitsNotDeployed.retainAll(due.stream().map(AwaitRecord::awaitId).collect(Collectors.toSet()));
     }
 
     private boolean matchesFilter(AwaitRecord await, String payloadJson) {

@@ -7,6 +7,7 @@ import io.nvent.spi.StepLease;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -90,9 +91,13 @@ public final class Maintenance {
         });
         // These two read the store on every sweep; the other parts mostly have nothing to do.
         boolean awaitsRead = step("due awaits", now, () -> {
-            for (AwaitRecord await : scheduling.dueAwaits(now, BATCH)) {
+            // Due awaits this deployment leaves waiting (their step is not deployed here) come first
+            // in every read; a batch reaches past them to the others.
+            List<AwaitRecord> due = scheduling.dueAwaits(now, BATCH + engine.dueAwaitsNotDeployed());
+            for (AwaitRecord await : due) {
                 engine.handleDue(await, now);
             }
+            engine.keepDueAwaitsNotDeployed(due);
         });
         boolean leasesRead = step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {

@@ -66,7 +66,7 @@ final class StepWaits {
 
     List<StepWait> of(RunRecord run) {
         Optional<FlowDefinition> flow = registry.flow(run.flow());
-        if (run.status().isTerminal() || flow.isEmpty()) {
+        if (run.status().isTerminal()) {
             return List.of();
         }
         List<StepWait> waits = new ArrayList<>();
@@ -74,8 +74,14 @@ final class StepWaits {
         List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
             StepStatus status = entry.getValue();
-            Optional<StepDefinition> step = flow.get().step(entry.getKey());
+            Optional<StepDefinition> step = flow.flatMap(f -> f.step(entry.getKey()));
             if (step.isEmpty()) {
+                if (status == StepStatus.AWAITING) {
+                    if (awaits == null) {
+                        awaits = scheduling.awaitsOfRun(run.runId());
+                    }
+                    awaitingNotDeployed(run, entry.getKey(), awaits).ifPresent(waits::add);
+                }
                 continue;
             }
             if (status == StepStatus.QUEUED || status == StepStatus.RETRYING) {
@@ -233,6 +239,36 @@ final class StepWaits {
                         Optional.empty(), Optional.empty(), "instance " + lease.owner() + " stopped renewing its"
                                 + " lease at " + lease.expiresAt() + " (it died or hangs): the engine's sweep marks"
                                 + " the run stalled and, if stall recovery is on, queues the step again"));
+    }
+
+    /**
+     * What this deployment lacks of a run's step, if anything: its flow, or the step in its flow.
+     * Its awaits are left waiting here, for a deployment that has it.
+     */
+    static Optional<String> notDeployed(FlowRegistry registry, String flow, String step) {
+        Optional<FlowDefinition> definition = registry.flow(flow);
+        if (definition.isEmpty()) {
+            return Optional.of("flow '" + flow + "' is not deployed here");
+        }
+        return definition.get().step(step).isPresent() ? Optional.empty()
+                : Optional.of("the deployed flow '" + flow + "' has no step '" + step + "'");
+    }
+
+    /** An awaiting step this deployment lacks: its await is left waiting (NVENT-0164), due or not. */
+    private Optional<StepWait> awaitingNotDeployed(RunRecord run, String step, List<AwaitRecord> awaits) {
+        return awaits.stream().filter(a -> a.step().equals(step) && a.status() == AwaitStatus.WAITING).findFirst()
+                .map(await -> {
+                    Optional<Instant> due = await.resolveAt().or(await::timeoutAt);
+                    String when = due.map(t -> t.isAfter(now) ? "is due at " + t : "has been due since " + t)
+                            .orElse("waits for " + (await.type() == io.nvent.AwaitType.EVENT
+                                    ? "event '" + await.event().orElse("?") + "'" : "a call of its webhook"));
+                    return new StepWait(step, StepStatus.AWAITING, Reason.AWAIT, "", due,
+                            Optional.of(await.awaitId()), "NVENT-0164 its " + await.type().name().toLowerCase()
+                                    + " await " + when + ", but " + notDeployed(registry, run.flow(), step)
+                                    .orElseThrow() + ": it stays waiting (resolving it here is refused) until a "
+                                    + "deployment with the step takes it (another instance of a rolling deploy, or "
+                                    + "a redeploy)");
+                });
     }
 
     private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits) {

@@ -48,8 +48,8 @@ public class AwaitsResource {
     }
 
     /**
-     * The webhook of a webhook await. Unknown token → 404; already resolved → 409; timed out or
-     * canceled → 410 (see the problem mapper).
+     * The webhook of a webhook await. Unknown token → 404; already resolved, or its step or flow not
+     * deployed here (the await still waits) → 409; timed out or canceled → 410 (see the problem mapper).
      */
     /**
      * The webhook URL opened in a browser: a page saying what waits and a button that sends the
