@@ -1646,6 +1646,11 @@ public final class FlowEngine implements FlowService {
      * Marks the run stalled (and the step queued again, when recovery is on); returns the enqueue of
      * the recovery job, if any. The caller holds the step's lease.
      *
+     * <p>A step this deployment does not have (its flow, or the step, was removed or renamed in a
+     * later version) is marked stalled all the same, and failed: no deployed code can run it again,
+     * so it is not queued again; an operator cancels the run, or deploys the step again and retries
+     * it.
+     *
      * @param cause why the step counts as stalled, for the history and the log
      * @param owner the instance that executed the step, where known
      */
@@ -1655,18 +1660,18 @@ public final class FlowEngine implements FlowService {
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        FlowDefinition flow = registry.require(found.get().flow());
-        Optional<StepDefinition> step = flow.step(stepName);
-        if (step.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean recover = settings.recoverStalled();
+        String flowName = found.get().flow();
+        Optional<StepDefinition> step = registry.flow(flowName).flatMap(flow -> flow.step(stepName));
+        Optional<String> missing = step.isPresent() ? Optional.empty()
+                : Optional.of(StepWaits.notDeployed(registry, flowName, stepName));
+        boolean recover = settings.recoverStalled() && step.isPresent();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
             }
-            String reason = "step '" + stepName + "' made no progress: " + cause;
+            String reason = "step '" + stepName + "' made no progress: " + cause
+                    + missing.map(m -> "; " + m + ": it is not queued again").orElse("");
             JsonText stalled = JsonText.object().str("reason", reason);
             owner.ifPresent(o -> stalled.str("owner", o));
             List<EventDraft> events = new ArrayList<>();
@@ -1678,20 +1683,31 @@ public final class FlowEngine implements FlowService {
                 next = next.withStep(stepName, StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
                 events.add(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
                         JsonText.object().str("reason", "recovered after stall").build()));
+            } else if (missing.isPresent()) {
+                // Failed, so that once the step is deployed again an operator can retry it.
+                next = next.withStep(stepName, StepStatus.FAILED);
+                events.add(EventDraft.ofStep(EventType.STEP_FAILED, stepName, 0, now, JsonText.object()
+                        .str("error", "NVENT-0169 " + missing.get()).build()));
             }
             return Optional.of(new RunChange(next, events));
         });
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        publish(flow.name(), change.get().events());
+        publish(flowName, change.get().events());
+        if (missing.isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0169 run {0} stalled in step {1}: {2}; {3}: the step is"
+                    + " failed, not queued again; deploy it again and retry the step, or cancel the run",
+                    runId, stepName, cause, missing.get());
+            return Optional.empty();
+        }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1}: {2}{3}",
                 runId, stepName, cause, recover ? "; step queued again" : "");
         if (!recover) {
             return Optional.empty();
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        return Optional.of(() -> enqueue(runId, flow.name(), step.get(), jobId));
+        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId));
     }
 
     /**
@@ -1759,19 +1775,14 @@ public final class FlowEngine implements FlowService {
 
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
         Optional<FlowDefinition> flow = registry.flow(run.flow());
-        if (flow.isEmpty()) {
-            return;
-        }
         List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
             String name = waiting.getKey();
-            Optional<StepDefinition> step = flow.get().step(name);
-            if (step.isEmpty()) {
-                continue;
-            }
-            String queueName = step.get().queue();
+            // A step this deployment lacks has no queue to look in; recorded running without a lease,
+            // it lost its execution all the same (e.g. a kill -9 before the redeploy).
+            Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
             String jobId = StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = queue.job(queueName, jobId);
+            Optional<JobRecord> job = step.flatMap(s -> queue.job(s.queue(), jobId));
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
                 // failed (e.g. the database went away at that moment). Record it now from the job.
@@ -1789,6 +1800,9 @@ public final class FlowEngine implements FlowService {
                     markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
                             + " lease: its execution was lost", Optional.empty());
                 }
+            } else if (step.isEmpty()) {
+                // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
+                continue;
             } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
@@ -1798,6 +1812,7 @@ public final class FlowEngine implements FlowService {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
+                String queueName = step.get().queue();
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
                 if (queue.job(queueName, recoveryJobId).isEmpty() && rateLimitedJobOf(run.runId(), name)
                         .flatMap(rateLimited -> queue.job(queueName, rateLimited)).filter(StepWaits::isPending)
