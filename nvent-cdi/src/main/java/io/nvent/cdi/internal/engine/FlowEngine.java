@@ -82,6 +82,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -93,6 +95,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 
 /**
  * Moves runs through their flows. Every change of a run goes through
@@ -145,6 +148,10 @@ public final class FlowEngine implements FlowService {
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofMillis(50);
+    /** Most runs per status {@link #reportRunsAtStepsNotDeployed} reads. */
+    static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
+    /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
+    private static final int NOT_DEPLOYED_NAMED = 20;
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /**
@@ -202,6 +209,52 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
+        reportRunsAtStepsNotDeployed();
+    }
+
+    /**
+     * Warns once, at start-up, of unfinished runs at steps this deployment does not have (removed or
+     * renamed in it, or their whole flow is): nothing here runs those steps, so the operator learns
+     * at deploy time rather than from runs that never end. Reads the newest
+     * {@link #NOT_DEPLOYED_CHECK_RUNS} running and awaiting runs, one query each; a store away at
+     * start-up skips the check.
+     */
+    private void reportRunsAtStepsNotDeployed() {
+        Map<String, Integer> runsAt = new TreeMap<>();
+        int runs = 0;
+        boolean capped = false;
+        try {
+            for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING)) {
+                List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(status), 0,
+                        NOT_DEPLOYED_CHECK_RUNS));
+                capped |= page.size() == NOT_DEPLOYED_CHECK_RUNS;
+                for (RunRecord run : page) {
+                    Optional<FlowDefinition> flow = registry.flow(run.flow());
+                    Set<String> missing = new TreeSet<>();
+                    run.steps().forEach((step, stepStatus) -> {
+                        if (!stepStatus.isFinal() && flow.flatMap(f -> f.step(step)).isEmpty()) {
+                            missing.add(flow.isEmpty() ? "flow " + run.flow() : run.flow() + "/" + step);
+                        }
+                    });
+                    missing.forEach(where -> runsAt.merge(where, 1, Integer::sum));
+                    runs += missing.isEmpty() ? 0 : 1;
+                }
+            }
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.DEBUG, "runs at steps not deployed not checked: {0}", storeAway.toString());
+            return;
+        }
+        if (runs == 0) {
+            return;
+        }
+        String named = runsAt.entrySet().stream().limit(NOT_DEPLOYED_NAMED)
+                .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "))
+                + (runsAt.size() > NOT_DEPLOYED_NAMED ? " and " + (runsAt.size() - NOT_DEPLOYED_NAMED) + " more" : "");
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0170 " + runs + " unfinished run(s)"
+                + (capped ? " among the newest " + NOT_DEPLOYED_CHECK_RUNS + " running and awaiting ones" : "")
+                + " are at steps this deployment does not have, which nothing here runs: " + named
+                + "; deploy those steps again (their runs then go on) or cancel the runs; a run's waits"
+                + " (GET /api/nvent/runs/{id}) say where its step's job waits");
     }
 
     /**

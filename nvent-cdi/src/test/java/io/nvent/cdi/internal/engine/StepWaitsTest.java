@@ -16,11 +16,13 @@ import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -252,6 +254,28 @@ class StepWaitsTest {
                     assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
                     assertThat(wait.detail()).startsWith("flow 'remove' of step 'b-mid' is not deployed on this"
                             + " instance: its job waits in queue 'bm'");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aDeploymentWarnsOnceAtStartOfTheRunsAtStepsAndFlowsItLacks() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid(),
+                new Request(), new Approve())) {
+            queuedMidStep(v1);
+            queuedMidStep(v1);
+            String approval = v1.engine.start("approval", null);
+            v1.awaitStatus(approval, RunStatus.AWAITING);
+
+            try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0170"));
+                 EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new FirstV2())) {
+                assertThat(log.records()).singleElement().satisfies(warning -> {
+                    assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
+                    assertThat(warning.getMessage()).startsWith("NVENT-0170 3 unfinished run(s) are at steps this"
+                            + " deployment does not have, which nothing here runs: flow approval (1),"
+                            + " remove/b-mid (2); deploy those steps again");
                 });
             }
         }
