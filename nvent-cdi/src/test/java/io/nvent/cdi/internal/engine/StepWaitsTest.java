@@ -243,6 +243,31 @@ class StepWaitsTest {
         }
     }
 
+    /** In version 2, another step uses the queue of the removed one. */
+    @FlowStep(flow = "other", name = "o-first", role = StepRole.ENTRY, queue = "bm")
+    static class OnQueueBm implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aQueuedStepTheDeploymentLacksInAQueueWithWorkersSaysTheyFailItsJob() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid())) {
+            String runId = queuedMidStep(v1);
+            try (EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new FirstV2(),
+                    new OnQueueBm())) {
+                assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                    assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
+                    assertThat(wait.detail()).contains("its job waits in queue 'bm', whose workers here fail it"
+                            + " (NVENT-0111) unless an instance that has the step takes it first");
+                });
+            }
+        }
+    }
+
     @Test
     void aQueuedStepOfAFlowTheDeploymentLacksSaysItsFlowIsNotDeployed() {
         MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
