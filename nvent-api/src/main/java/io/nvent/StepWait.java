@@ -13,8 +13,10 @@ import java.util.Optional;
  * @param step the step
  * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or
  *               {@link StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
+ *               and {@link Reason#NOT_DEPLOYED}
  * @param reason what it waits for
- * @param queue the queue of the step's job; empty for an await of a step or flow the deployment lacks
+ * @param queue the queue of the step's job; empty for an await of a step or flow the deployment lacks,
+ *              or a {@link Reason#NOT_DEPLOYED} step whose job was found in no queue
  * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
  *              await's resolution, or else an await's timeout
  * @param awaitId the await, for {@link Reason#AWAIT}
@@ -50,7 +52,16 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
          * A step recorded running whose instance stopped renewing its lease (it died or hangs): the
          * engine's sweep marks the run stalled and, with stall recovery on, queues the step again.
          */
-        LEASE_EXPIRED;
+        LEASE_EXPIRED,
+        /**
+         * The step, or its whole flow, is not deployed on the instance that answers (removed or
+         * renamed in the version deployed there): its job waits in a queue no deployed step takes
+         * from, or fails there, until the step is deployed again or the run is canceled. Also for a
+         * step recorded running, which an instance of another version may still execute.
+         *
+         * @since 0.1
+         */
+        NOT_DEPLOYED;
 
         /**
          * The name in JSON: {@code worker}, {@code queue_paused}, ...
@@ -67,10 +78,11 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      *
      * @param step the step
      * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or {@link
-     *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED}
+     *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED} and {@link
+     *     Reason#NOT_DEPLOYED}
      * @param reason what it waits for
      * @param queue the queue of the step's job; empty for an await of a step or flow the deployment
-     *     lacks
+     *     lacks, or a {@link Reason#NOT_DEPLOYED} step whose job was found in no queue
      * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
      *     await's resolution, or else an await's timeout
      * @param awaitId the await, for {@link Reason#AWAIT}

@@ -36,7 +36,8 @@ public interface JpaFlowStore extends FlowStore, AutoCloseable {
      * A store on a JDBC data source, with local transactions. Applies the schema migrations unless
      * {@link JpaStoreOptions#migrateSchema()} is off. The data source should pool connections.
      *
-     * @throws io.nvent.NventException if the database cannot be reached or migrated
+     * @throws io.nvent.NventException if the database cannot be reached or migrated, or, with
+     *     migrations off, its schema lacks migrations this version needs (NVENT-0329)
      */
     static JpaFlowStore create(DataSource dataSource, JpaStoreOptions options) {
         return JpaFlowStoreImpl.resourceLocal(dataSource, options);
@@ -46,7 +47,8 @@ public interface JpaFlowStore extends FlowStore, AutoCloseable {
      * A store on a JDBC URL, with local transactions and Hibernate's built-in connection pool (for
      * tests and tools; production code should pass a pooled {@link DataSource}).
      *
-     * @throws io.nvent.NventException if the database cannot be reached or migrated
+     * @throws io.nvent.NventException if the database cannot be reached or migrated, or, with
+     *     migrations off, its schema lacks migrations this version needs (NVENT-0329)
      */
     static JpaFlowStore create(String jdbcUrl, String user, String password, JpaStoreOptions options) {
         return JpaFlowStoreImpl.resourceLocal(jdbcUrl, user, password, options);

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  * @param retention which finished runs {@link JpaFlowStore#purgeFinishedRuns(java.time.Instant)}
  *     deletes
  * @param migrateSchema whether the store applies its Flyway migrations when it starts; turn off
- *     when a DBA applies them
+ *     when a DBA applies them: the store then only checks, in Flyway's history table
+ *     {@code <prefix>schema_history}, that all of them were applied, and refuses to start otherwise
  * @param groupCommitThreads how many threads commit the writes of concurrent callers together
  *     when the store begins its own transactions (outside a container): every caller still returns
  *     only after its write committed, but one commit serves many callers; {@code 0} commits each

@@ -7,6 +7,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.InvalidPayloadException;
+import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -310,20 +311,30 @@ abstract class JpaStoreBehaviourTest {
                 .isEqualTo(1);
     }
 
+    /** A version 1 schema under {@code prefix}, as the first release left it (tables of later versions dropped). */
+    private JpaStoreOptions version1Schema(String prefix) {
+        JpaStoreOptions version1 = options(prefix).build();
+        TestDatabases.execute(dataSource(), Stream.of("rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
+                        "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
+                        "run_event", "run", "schema_history")
+                .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
+        OlderSchemas.migrateTo(dataSource(), version1, "1");
+        return version1;
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
-        JpaStoreOptions upgrade = options("upgrade_").build();
-        TestDatabases.execute(dataSource(), Stream.of("job_attempt", "job", "step_lease", "schedule_tick",
-                        "trigger_event", "flow_trigger", "run_await", "run_state", "run_event", "run", "schema_history")
-                .map(table -> "drop table if exists upgrade_" + table).toArray(String[]::new));
-        OlderSchemas.migrateTo(dataSource(), upgrade, "1");
+        JpaStoreOptions upgrade = version1Schema("upgrade_");
         RunRecord run = run("orders", "{}");
-        try (JpaFlowStore version1 = JpaFlowStore.create(dataSource(),
-                options("upgrade_").migrateSchema(false).build())) {
-            version1.createRun(run, List.of(log("{\"before\":\"upgrade\"}")));
-            version1.updateRun(run.runId(), current -> Optional.of(new RunChange(
-                    current.withStatus(RunStatus.COMPLETED, T0), List.of(log("{}")))));
-        }
+        // As the first release wrote them: this version refuses to run on that schema (see below).
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        TestDatabases.execute(dataSource(), "insert into upgrade_run (run_id, flow, status, input_json, steps_json,"
+                        + " emitted_json, started_at, ended_at, last_seq, version) values ('" + run.runId() + "',"
+                        + " 'orders', 'completed', '{}', '{}', '{}', " + at + ", " + at + ", 2, 2)",
+                "insert into upgrade_run_event (run_id, seq, event_type, attempt, occurred_at, payload) values ('"
+                        + run.runId() + "', 1, 'log', 0, " + at + ", '{\"before\":\"upgrade\"}')",
+                "insert into upgrade_run_event (run_id, seq, event_type, attempt, occurred_at, payload) values ('"
+                        + run.runId() + "', 2, 'log', 0, " + at + ", '{}')");
 
         try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), upgrade)) {
             assertThat(upgraded.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::data)
@@ -336,6 +347,50 @@ abstract class JpaStoreBehaviourTest {
         assertThat(queryLong("select count(*) from upgrade_run_event")).isZero();
         assertThat(queryLong("select count(*) from upgrade_schema_history"
                 + " where \"success\" = true and \"version\" = '2'")).isEqualTo(1);
+    }
+
+    @Test
+    void withoutMigrationsAnOlderSchemaFailsTheStartNamingTheMigrationsItLacksAndChangesNothing() {
+        version1Schema("old_");
+
+        assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
+                .isInstanceOf(NventException.class)
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 9:"
+                        + " apply V2..V9 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                        + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
+                        + ")");
+        assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
+                .isZero();
+    }
+
+    @Test
+    void withoutMigrationsASchemaWithoutHistoryFailsTheStart() {
+        TestDatabases.execute(dataSource(), "drop table if exists none_schema_history");
+
+        assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
+                .isInstanceOf(NventException.class)
+                .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V9");
+    }
+
+    @Test
+    void withoutMigrationsAStoreStartsOnACurrentSchemaAndWarnsOfANewerOne() {
+        try (JpaFlowStore current = JpaFlowStore.create(dataSource(),
+                options("behaviour_").migrateSchema(false).build())) {
+            assertThat(current.findRun("no-such-run")).isEmpty();
+        }
+        JpaStoreOptions later = version1Schema("later_");
+        OlderSchemas.migrateTo(dataSource(), later, "latest");
+        TestDatabases.execute(dataSource(), "insert into later_schema_history (\"installed_rank\", \"version\","
+                + " \"description\", \"type\", \"script\", \"installed_by\", \"execution_time\", \"success\")"
+                + " values (100, '100', 'from a later nvent', 'SQL', 'V100__later.sql', 'test', 0, true)");
+
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0330"));
+             JpaFlowStore older = JpaFlowStore.create(dataSource(), options("later_").migrateSchema(false).build())) {
+            assertThat(older.findRun("no-such-run")).isEmpty();
+            assertThat(log.records()).singleElement().satisfies(warning ->
+                    assertThat(warning.getLevel()).isEqualTo(Level.WARNING));
+        }
     }
 
     @Test

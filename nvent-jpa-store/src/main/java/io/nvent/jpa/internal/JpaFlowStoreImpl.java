@@ -97,9 +97,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(options, "options");
         Database database = Database.detect(dataSource);
-        if (options.migrateSchema()) {
-            SchemaMigrator.migrate(dataSource, database, options);
-        }
+        SchemaMigrator.prepare(dataSource, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(dataSource, options);
         return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts(), Optional.of(dataSource)), options,
                 database);
@@ -111,9 +109,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         Objects.requireNonNull(options, "options");
         DataSource unpooled = new UrlDataSource(url, user, password);
         Database database = Database.detect(unpooled);
-        if (options.migrateSchema()) {
-            SchemaMigrator.migrate(unpooled, database, options);
-        }
+        SchemaMigrator.prepare(unpooled, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(url, user, password, options);
         return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database);
     }
@@ -125,9 +121,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     static JpaFlowStoreImpl jta(DataSource dataSource, ContainerJta jta, TransactionDemarcation demarcation,
                                 JpaStoreOptions options, Optional<ThreadFactory> containerThreads) {
         Database database = Database.detect(dataSource);
-        if (options.migrateSchema()) {
-            SchemaMigrator.migrate(dataSource, database, options);
-        }
+        SchemaMigrator.prepare(dataSource, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
         // Writes join callers' transactions; the others are grouped into container-begun ones, on
         // the container's threads (a thread of our own may not use its transactions and naming).

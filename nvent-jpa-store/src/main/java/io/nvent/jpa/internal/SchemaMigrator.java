@@ -8,18 +8,25 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.ClassProvider;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.ResourceProvider;
 import org.flywaydb.core.api.migration.JavaMigration;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.core.api.resource.LoadableResource;
 
 /**
- * Applies the store's Flyway migrations.
+ * Applies the store's Flyway migrations, or with {@code nvent.store.migrate=false} checks that they
+ * were applied.
  *
  * <p>The scripts are listed in {@link #SCRIPTS} and loaded by name instead of found by classpath
  * scanning, which differs between servers (WildFly's VFS, Payara's class loaders). Column types that
@@ -47,16 +54,98 @@ final class SchemaMigrator {
     private SchemaMigrator() {
     }
 
+    /**
+     * Migrates the schema ({@code nvent.store.migrate=true}), or else checks that it is at the version
+     * this store needs: one whose migrations were applied by someone else (a DBA, a deployment of
+     * this version with migrations on) must not surface as a missing column in the middle of a run.
+     *
+     * @throws NventException NVENT-0329 if migrations this version needs are missing, NVENT-0308 if
+     *     the schema history cannot be read or the migration fails
+     */
+    static void prepare(DataSource dataSource, Database database, JpaStoreOptions options) {
+        if (options.migrateSchema()) {
+            migrate(dataSource, database, options);
+        } else {
+            check(dataSource, database, options);
+        }
+    }
+
     static void migrate(DataSource dataSource, Database database, JpaStoreOptions options) {
         migrate(dataSource, database, options, "latest");
     }
 
     /** Migrates up to {@code target} (a version, or {@code latest}); tests upgrade older schemas with it. */
     static void migrate(DataSource dataSource, Database database, JpaStoreOptions options, String target) {
+        try {
+            Flyway flyway = flyway(dataSource, database, options, target);
+            MigrateResult result = flyway.migrate();
+            // Flyway names a target version only when it applied something: ask it for the current one.
+            MigrationInfoService info = flyway.info();
+            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
+                    : Optional.ofNullable(info.current()).map(m -> m.getVersion().getVersion()).orElse("none");
+            LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
+                    + "{3} migration(s) applied", options.tablePrefix(), database, version, result.migrationsExecuted);
+            warnIfNewer(info, options);
+        } catch (RuntimeException e) {
+            throw new NventException("NVENT-0308 cannot migrate the store schema: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks, without changing anything, that every migration this version ships is applied, by
+     * Flyway's history of the store's schema.
+     */
+    static void check(DataSource dataSource, Database database, JpaStoreOptions options) {
+        String history = historyTable(database, options);
+        MigrationInfoService info;
+        try {
+            info = flyway(dataSource, database, options, "latest").info();
+        } catch (RuntimeException e) {
+            throw new NventException("NVENT-0308 cannot read the store schema's history (table " + history + "): "
+                    + e.getMessage(), e);
+        }
+        Set<String> applied = new HashSet<>();
+        for (MigrationInfo migration : info.all()) {
+            if (migration.getState().isApplied() && !migration.getState().isFailed()
+                    && migration.getVersion() != null) {
+                applied.add(migration.getVersion().getVersion());
+            }
+        }
+        List<String> missing = versions().stream().filter(v -> !applied.contains(v)).toList();
+        if (!missing.isEmpty()) {
+            String current = Optional.ofNullable(info.current()).map(m -> m.getVersion().getVersion())
+                    .orElse("none (no migration recorded in table " + history + ")");
+            throw new NventException("NVENT-0329 the nvent store schema (tables " + options.schema().map(sch -> sch
+                    + ".").orElse("") + options.tablePrefix() + "*) is at version " + current + ", this version needs "
+                    + latestVersion() + ": apply " + describe(missing) + " (nvent.store.migrate=true applies them at"
+                    + " deployment; applied by hand, record them in Flyway's history table " + history + ")");
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
+                + "not migrated (nvent.store.migrate=false)", options.tablePrefix(), database,
+                info.current().getVersion().getVersion());
+        warnIfNewer(info, options);
+    }
+
+    /**
+     * A schema that a later nvent version migrated: this version goes on (its columns are all there,
+     * later migrations add to them), so that an instance of it may still run beside or after the
+     * later one, but the operator should know.
+     */
+    private static void warnIfNewer(MigrationInfoService info, JpaStoreOptions options) {
+        MigrationInfo current = info.current();
+        if (current != null && current.getState().isApplied() && !current.getState().isResolved()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0330 the nvent store schema (prefix ''{0}'') is at version"
+                    + " {1}, newer than this version knows ({2}): a later nvent version migrated it; this version"
+                    + " runs on it, but a later version may rely on data this one does not write", options.tablePrefix(),
+                    current.getVersion().getVersion(), latestVersion());
+        }
+    }
+
+    private static Flyway flyway(DataSource dataSource, Database database, JpaStoreOptions options, String target) {
         var configuration = Flyway.configure(SchemaMigrator.class.getClassLoader())
                 .target(target)
                 .dataSource(dataSource)
-                .table(database.storedCase(options.tablePrefix() + "schema_history"))
+                .table(historyTable(database, options))
                 .placeholders(Map.of(
                         "prefix", options.tablePrefix(),
                         "json_type", database.jsonType(),
@@ -71,18 +160,31 @@ final class SchemaMigrator {
                 .cleanDisabled(true);
         options.schema().map(database::storedCase)
                 .ifPresent(schema -> configuration.schemas(schema).defaultSchema(schema));
-        try {
-            org.flywaydb.core.Flyway flyway = configuration.load();
-            MigrateResult result = flyway.migrate();
-            // Flyway names a target version only when it applied something: ask it for the current one.
-            String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
-                    : java.util.Optional.ofNullable(flyway.info().current()).map(m -> m.getVersion().getVersion())
-                    .orElse("none");
-            LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
-                    + "{3} migration(s) applied", options.tablePrefix(), database, version, result.migrationsExecuted);
-        } catch (RuntimeException e) {
-            throw new NventException("NVENT-0308 cannot migrate the store schema: " + e.getMessage(), e);
+        return configuration.load();
+    }
+
+    private static String historyTable(Database database, JpaStoreOptions options) {
+        return database.storedCase(options.tablePrefix() + "schema_history");
+    }
+
+    /** The versions of {@link #SCRIPTS}, in order: "1", "2", ... */
+    static List<String> versions() {
+        return SCRIPTS.stream().map(name -> name.substring(1, name.indexOf("__"))).toList();
+    }
+
+    private static String latestVersion() {
+        List<String> versions = versions();
+        return versions.get(versions.size() - 1);
+    }
+
+    /** "V2..V9" for a run of consecutive versions, else each: "V3, V5". */
+    private static String describe(List<String> missing) {
+        List<String> all = versions();
+        int first = all.indexOf(missing.get(0));
+        if (all.subList(first, first + missing.size()).equals(missing) && missing.size() > 1) {
+            return "V" + missing.get(0) + "..V" + missing.get(missing.size() - 1);
         }
+        return missing.stream().map(v -> "V" + v).collect(Collectors.joining(", "));
     }
 
     /** The resource path of a script: the vendor-specific one if it exists, else the common one. */

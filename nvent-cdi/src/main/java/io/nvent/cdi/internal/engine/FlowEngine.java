@@ -82,6 +82,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -151,6 +153,10 @@ public final class FlowEngine implements FlowService {
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_GROUP_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofMillis(50);
+    /** Most runs per status {@link #reportRunsAtStepsNotDeployed} reads. */
+    static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
+    /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
+    private static final int NOT_DEPLOYED_NAMED = 20;
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /**
@@ -208,6 +214,52 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
+        reportRunsAtStepsNotDeployed();
+    }
+
+    /**
+     * Warns once, at start-up, of unfinished runs at steps this deployment does not have (removed or
+     * renamed in it, or their whole flow is): nothing here runs those steps, so the operator learns
+     * at deploy time rather than from runs that never end. Reads the newest
+     * {@link #NOT_DEPLOYED_CHECK_RUNS} running and awaiting runs, one query each; a store away at
+     * start-up skips the check.
+     */
+    private void reportRunsAtStepsNotDeployed() {
+        Map<String, Integer> runsAt = new TreeMap<>();
+        int runs = 0;
+        boolean capped = false;
+        try {
+            for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING)) {
+                List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(status), 0,
+                        NOT_DEPLOYED_CHECK_RUNS));
+                capped |= page.size() == NOT_DEPLOYED_CHECK_RUNS;
+                for (RunRecord run : page) {
+                    Optional<FlowDefinition> flow = registry.flow(run.flow());
+                    Set<String> missing = new TreeSet<>();
+                    run.steps().forEach((step, stepStatus) -> {
+                        if (!stepStatus.isFinal() && flow.flatMap(f -> f.step(step)).isEmpty()) {
+                            missing.add(flow.isEmpty() ? "flow " + run.flow() : run.flow() + "/" + step);
+                        }
+                    });
+                    missing.forEach(where -> runsAt.merge(where, 1, Integer::sum));
+                    runs += missing.isEmpty() ? 0 : 1;
+                }
+            }
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.DEBUG, "runs at steps not deployed not checked: {0}", storeAway.toString());
+            return;
+        }
+        if (runs == 0) {
+            return;
+        }
+        String named = runsAt.entrySet().stream().limit(NOT_DEPLOYED_NAMED)
+                .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "))
+                + (runsAt.size() > NOT_DEPLOYED_NAMED ? " and " + (runsAt.size() - NOT_DEPLOYED_NAMED) + " more" : "");
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0170 " + runs + " unfinished run(s)"
+                + (capped ? " among the newest " + NOT_DEPLOYED_CHECK_RUNS + " running and awaiting ones" : "")
+                + " are at steps this deployment does not have, which nothing here runs: " + named
+                + "; deploy those steps again (their runs then go on) or cancel the runs; a run's waits"
+                + " (GET /api/nvent/runs/{id}) say where its step's job waits");
     }
 
     /**
@@ -1701,6 +1753,11 @@ public final class FlowEngine implements FlowService {
      * Marks the run stalled (and the step queued again, when recovery is on); returns the enqueue of
      * the recovery job, if any. The caller holds the step's lease.
      *
+     * <p>A step this deployment does not have (its flow, or the step, was removed or renamed in a
+     * later version) is marked stalled all the same, and failed: no deployed code can run it again,
+     * so it is not queued again; an operator cancels the run, or deploys the step again and retries
+     * it.
+     *
      * @param cause why the step counts as stalled, for the history and the log
      * @param owner the instance that executed the step, where known
      */
@@ -1710,18 +1767,18 @@ public final class FlowEngine implements FlowService {
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        FlowDefinition flow = registry.require(found.get().flow());
-        Optional<StepDefinition> step = flow.step(stepName);
-        if (step.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean recover = settings.recoverStalled();
+        String flowName = found.get().flow();
+        Optional<StepDefinition> step = registry.flow(flowName).flatMap(flow -> flow.step(stepName));
+        Optional<String> missing = step.isPresent() ? Optional.empty()
+                : Optional.of(StepWaits.notDeployed(registry, flowName, stepName));
+        boolean recover = settings.recoverStalled() && step.isPresent();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
             }
-            String reason = "step '" + stepName + "' made no progress: " + cause;
+            String reason = "step '" + stepName + "' made no progress: " + cause
+                    + missing.map(m -> "; " + m + ": it is not queued again").orElse("");
             JsonText stalled = JsonText.object().str("reason", reason);
             owner.ifPresent(o -> stalled.str("owner", o));
             List<EventDraft> events = new ArrayList<>();
@@ -1733,20 +1790,31 @@ public final class FlowEngine implements FlowService {
                 next = next.withStep(stepName, StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
                 events.add(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
                         JsonText.object().str("reason", "recovered after stall").build()));
+            } else if (missing.isPresent()) {
+                // Failed, so that once the step is deployed again an operator can retry it.
+                next = next.withStep(stepName, StepStatus.FAILED);
+                events.add(EventDraft.ofStep(EventType.STEP_FAILED, stepName, 0, now, JsonText.object()
+                        .str("error", "NVENT-0169 " + missing.get()).build()));
             }
             return Optional.of(new RunChange(next, events));
         });
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        publish(flow.name(), change.get().events());
+        publish(flowName, change.get().events());
+        if (missing.isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0169 run {0} stalled in step {1}: {2}; {3}: the step is"
+                    + " failed, not queued again; deploy it again and retry the step, or cancel the run",
+                    runId, stepName, cause, missing.get());
+            return Optional.empty();
+        }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1}: {2}{3}",
                 runId, stepName, cause, recover ? "; step queued again" : "");
         if (!recover) {
             return Optional.empty();
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        return Optional.of(() -> enqueue(runId, flow.name(), step.get(), jobId));
+        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId));
     }
 
     /**
@@ -1814,19 +1882,14 @@ public final class FlowEngine implements FlowService {
 
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
         Optional<FlowDefinition> flow = registry.flow(run.flow());
-        if (flow.isEmpty()) {
-            return;
-        }
         List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
             String name = waiting.getKey();
-            Optional<StepDefinition> step = flow.get().step(name);
-            if (step.isEmpty()) {
-                continue;
-            }
-            String queueName = step.get().queue();
+            // A step this deployment lacks has no queue to look in; recorded running without a lease,
+            // it lost its execution all the same (e.g. a kill -9 before the redeploy).
+            Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
             String jobId = StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = queue.job(queueName, jobId);
+            Optional<JobRecord> job = step.flatMap(s -> queue.job(s.queue(), jobId));
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
                 // failed (e.g. the database went away at that moment). Record it now from the job.
@@ -1844,6 +1907,9 @@ public final class FlowEngine implements FlowService {
                     markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
                             + " lease: its execution was lost", Optional.empty());
                 }
+            } else if (step.isEmpty()) {
+                // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
+                continue;
             } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
@@ -1853,6 +1919,7 @@ public final class FlowEngine implements FlowService {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
+                String queueName = step.get().queue();
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
                 if (queue.job(queueName, recoveryJobId).isEmpty() && rateLimitedJobOf(run.runId(), name)
                         .flatMap(rateLimited -> queue.job(queueName, rateLimited)).filter(StepWaits::isPending)

@@ -65,10 +65,10 @@ final class StepWaits {
     }
 
     List<StepWait> of(RunRecord run) {
-        Optional<FlowDefinition> flow = registry.flow(run.flow());
         if (run.status().isTerminal()) {
             return List.of();
         }
+        Optional<FlowDefinition> flow = registry.flow(run.flow());
         List<StepWait> waits = new ArrayList<>();
         List<AwaitRecord> awaits = null;
         List<StepLease> leases = null;
@@ -81,6 +81,8 @@ final class StepWaits {
                         awaits = scheduling.awaitsOfRun(run.runId());
                     }
                     awaitingNotDeployed(run, entry.getKey(), awaits).ifPresent(waits::add);
+                } else if (status == StepStatus.QUEUED || status == StepStatus.RETRYING || status == StepStatus.RUNNING) {
+                    waits.add(notDeployed(run, entry.getKey(), status));
                 }
                 continue;
             }
@@ -99,6 +101,42 @@ final class StepWaits {
             }
         }
         return waits;
+    }
+
+    /**
+     * Why this deployment cannot run a step of a run: its flow, or the step, is not deployed (removed
+     * or renamed in the version deployed here).
+     */
+    static String notDeployed(FlowRegistry registry, String flow, String step) {
+        return registry.flow(flow).isEmpty()
+                ? "flow '" + flow + "' of step '" + step + "' is not deployed on this instance"
+                : "step '" + step + "' of flow '" + flow + "' is not deployed on this instance";
+    }
+
+    /**
+     * A step this deployment lacks: where its job waits, found by its usual id in the queues the
+     * adapter knows (one look-up per queue, only for such a step), and the operator's ways out.
+     */
+    private StepWait notDeployed(RunRecord run, String step, StepStatus status) {
+        String jobId = StepJob.jobId(run.runId(), step);
+        Optional<String> jobQueue = queue.queues().stream()
+                .filter(name -> queue.job(name, jobId).filter(StepWaits::isPending).isPresent()).findFirst();
+        String what = notDeployed(registry, run.flow(), step);
+        String where;
+        if (status == StepStatus.RUNNING) {
+            where = "it is recorded running, as an instance of another version may still execute it; if its"
+                    + " execution was lost, the engine's sweep marks the run stalled and the step failed";
+        } else if (jobQueue.isEmpty()) {
+            where = "no job of it waits in a queue; once it is deployed again, the engine's sweep queues it again";
+        } else if (registry.queues().contains(jobQueue.get())) {
+            where = "its job waits in queue '" + jobQueue.get() + "', whose workers here fail it (NVENT-0111)"
+                    + " unless an instance that has the step takes it first";
+        } else {
+            where = "its job waits in queue '" + jobQueue.get() + "', which no deployed step uses, so nothing"
+                    + " takes it";
+        }
+        return new StepWait(step, status, Reason.NOT_DEPLOYED, jobQueue.orElse(""), Optional.empty(),
+                Optional.empty(), what + ": " + where + "; deploy it again or cancel the run");
     }
 
     private StepWait inQueue(RunRecord run, StepDefinition step, StepStatus status) {

@@ -153,6 +153,73 @@ class StallDetectionTest {
         }
     }
 
+    /** Version 2 of the import flow: its step "load" was renamed. */
+    @FlowStep(flow = "import", name = "load-v2", role = StepRole.ENTRY)
+    static class LoadV2 implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "loaded";
+        }
+    }
+
+    @Test
+    void aStalledStepTheNewDeploymentLacksIsMarkedStalledAndFailedInsteadOfQueuedAgainAndRunsOnceDeployedAgain() {
+        try (EngineHarness v1 = new EngineHarness(new Load(), new Approve());
+             EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-v2", new LoadV2(),
+                     new Approve())) {
+            String runId = startHungImport(v1);
+
+            v2.clock.advance(Duration.ofSeconds(61));
+            v2.sweep();
+
+            assertThat(v2.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(v2.engine.run(runId).orElseThrow().steps()).containsEntry("load", StepStatus.FAILED);
+            assertThat(v2.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("step 'load' of flow 'import' is not deployed on this"
+                            + " instance", "it is not queued again"));
+            assertThat(v2.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed ->
+                    assertThat(failed.data()).contains("NVENT-0169"));
+            assertThat(v2.types(runId)).containsSubsequence("step.stalled", "flow.stalled", "step.failed")
+                    .doesNotContain("step.retry");
+            assertThat(v1.scheduling.expiredLeases(v2.clock.instant().plus(Duration.ofHours(1)), 10))
+                    .as("no lease left behind").isEmpty();
+            v2.clock.advance(Duration.ofMinutes(5));
+            v2.sweep();
+            assertThat(v2.types(runId)).as("marked once, not at every sweep").containsOnlyOnce("flow.stalled");
+
+            firstAttemptHangs.countDown();
+            try (EngineHarness v3 = new EngineHarness(v1.store, v1.scheduling, "instance-v3", new Load(),
+                    new Approve())) {
+                v3.engine.retryStep(runId, "load");
+                v3.awaitStatus(runId, RunStatus.COMPLETED);
+            }
+            assertThat(executions).hasValue(2);
+        }
+    }
+
+    @Test
+    void aStepOfARemovedFlowRecordedRunningWithoutALeaseIsMarkedStalledOnceTheRunStaysUnchanged() {
+        try (EngineHarness v1 = new EngineHarness(new Load(), new Approve());
+             EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-v2", new Approve())) {
+            String runId = startHungImport(v1);
+            // E.g. an earlier version's sweep dropped the lease of a step it did not know, and marked nothing.
+            StepLease lease = v1.scheduling.leasesOfRun(runId).get(0);
+            v1.scheduling.releaseLease(runId, "load", lease.owner());
+
+            v2.sweep();
+            assertThat(v2.types(runId)).as("not yet: the run may be changing").doesNotContain("step.stalled");
+            v2.clock.advance(Duration.ofSeconds(61));
+            v2.sweep();
+
+            assertThat(v2.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(v2.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("no instance holds its lease",
+                            "flow 'import' of step 'load' is not deployed on this instance"));
+            assertThat(v2.engine.cancel(runId)).as("the operator's way out").isTrue();
+            firstAttemptHangs.countDown();
+        }
+    }
+
     /** A memory queue that hands the test the handler of each queue, to deliver jobs as a broker redelivers them. */
     static final class RedeliveringQueue extends MemoryJobQueue {
         final Map<String, JobHandler> handlers = new ConcurrentHashMap<>();

@@ -13,10 +13,16 @@ import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.testkit.LogRecorder;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -178,6 +184,125 @@ class StepWaitsTest {
             });
             holds.release.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @FlowStep(flow = "remove", name = "b-first", role = StepRole.ENTRY, emits = "b.first")
+    static class First implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("b.first", "{}");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "remove", name = "b-mid", subscribes = "b.first", queue = "bm")
+    static class Mid implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Version 2 of the flow: step "b-mid", alone on its queue "bm", was removed. */
+    @FlowStep(flow = "remove", name = "b-first", role = StepRole.ENTRY)
+    static class FirstV2 implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /**
+     * A run of version 1 whose step "b-mid" is queued in "bm", on a queue shared with the next version
+     * (started after it: the next version takes over the workers of the queues both use).
+     */
+    private static String queuedMidStep(EngineHarness v1) {
+        v1.queue.pause("bm");
+        String runId = v1.engine.start("remove", null);
+        await().until(() -> v1.engine.run(runId).orElseThrow().steps().get("b-mid") == StepStatus.QUEUED);
+        return runId;
+    }
+
+    @Test
+    void aQueuedStepTheDeploymentLacksSaysItIsNotDeployedWhereItsJobWaitsAndTheWayOut() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid())) {
+            String runId = queuedMidStep(v1);
+            try (EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new FirstV2())) {
+                assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                    assertThat(wait.step()).isEqualTo("b-mid");
+                    assertThat(wait.status()).isEqualTo(StepStatus.QUEUED);
+                    assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
+                    assertThat(wait.queue()).isEqualTo("bm");
+                    assertThat(wait.detail()).isEqualTo("step 'b-mid' of flow 'remove' is not deployed on this"
+                            + " instance: its job waits in queue 'bm', which no deployed step uses, so nothing takes"
+                            + " it; deploy it again or cancel the run");
+                });
+            }
+        }
+    }
+
+    /** In version 2, another step uses the queue of the removed one. */
+    @FlowStep(flow = "other", name = "o-first", role = StepRole.ENTRY, queue = "bm")
+    static class OnQueueBm implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aQueuedStepTheDeploymentLacksInAQueueWithWorkersSaysTheyFailItsJob() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid())) {
+            String runId = queuedMidStep(v1);
+            try (EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new FirstV2(),
+                    new OnQueueBm())) {
+                assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                    assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
+                    assertThat(wait.detail()).contains("its job waits in queue 'bm', whose workers here fail it"
+                            + " (NVENT-0111) unless an instance that has the step takes it first");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aQueuedStepOfAFlowTheDeploymentLacksSaysItsFlowIsNotDeployed() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid())) {
+            String runId = queuedMidStep(v1);
+            try (EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new Request(),
+                    new Approve())) {
+                assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                    assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
+                    assertThat(wait.detail()).startsWith("flow 'remove' of step 'b-mid' is not deployed on this"
+                            + " instance: its job waits in queue 'bm'");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aDeploymentWarnsOnceAtStartOfTheRunsAtStepsAndFlowsItLacks() {
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid(),
+                new Request(), new Approve())) {
+            queuedMidStep(v1);
+            queuedMidStep(v1);
+            String approval = v1.engine.start("approval", null);
+            v1.awaitStatus(approval, RunStatus.AWAITING);
+
+            try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0170"));
+                 EngineHarness v2 = EngineHarness.beside(v1, "instance-v2", s -> s, shared, new FirstV2())) {
+                assertThat(log.records()).singleElement().satisfies(warning -> {
+                    assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
+                    assertThat(warning.getMessage()).startsWith("NVENT-0170 3 unfinished run(s) are at steps this"
+                            + " deployment does not have, which nothing here runs: flow approval (1),"
+                            + " remove/b-mid (2); deploy those steps again");
+                });
+            }
         }
     }
 
