@@ -1770,7 +1770,7 @@ public final class FlowEngine implements FlowService {
         String flowName = found.get().flow();
         Optional<StepDefinition> step = registry.flow(flowName).flatMap(flow -> flow.step(stepName));
         Optional<String> missing = step.isPresent() ? Optional.empty()
-                : Optional.of(StepWaits.notDeployed(registry, flowName, stepName));
+                : Optional.of(StepWaits.whyNotDeployed(registry, flowName, stepName));
         boolean recover = settings.recoverStalled() && step.isPresent();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);

@@ -107,7 +107,7 @@ final class StepWaits {
      * Why this deployment cannot run a step of a run: its flow, or the step, is not deployed (removed
      * or renamed in the version deployed here).
      */
-    static String notDeployed(FlowRegistry registry, String flow, String step) {
+    static String whyNotDeployed(FlowRegistry registry, String flow, String step) {
         return registry.flow(flow).isEmpty()
                 ? "flow '" + flow + "' of step '" + step + "' is not deployed on this instance"
                 : "step '" + step + "' of flow '" + flow + "' is not deployed on this instance";
@@ -121,7 +121,7 @@ final class StepWaits {
         String jobId = StepJob.jobId(run.runId(), step);
         Optional<String> jobQueue = queue.queues().stream()
                 .filter(name -> queue.job(name, jobId).filter(StepWaits::isPending).isPresent()).findFirst();
-        String what = notDeployed(registry, run.flow(), step);
+        String what = whyNotDeployed(registry, run.flow(), step);
         String where;
         if (status == StepStatus.RUNNING) {
             where = "it is recorded running, as an instance of another version may still execute it; if its"
