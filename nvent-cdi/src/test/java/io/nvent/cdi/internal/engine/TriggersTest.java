@@ -24,6 +24,7 @@ import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -110,47 +111,21 @@ class TriggersTest {
         }
     }
 
-    /** Collects what {@link TriggerManager} logs at INFO and above while it is open. */
-    static final class TriggerLog extends java.util.logging.Handler implements AutoCloseable {
-        private static final java.util.logging.Logger LOG =
-                java.util.logging.Logger.getLogger(TriggerManager.class.getName());
-        private final List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Records what {@link TriggerManager} logs at INFO and above while it is open. */
+    private static LogRecorder triggerLog() {
+        return LogRecorder.recording(entry -> TriggerManager.class.getName().equals(entry.getLoggerName())
+                && entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue());
+    }
 
-        TriggerLog() {
-            LOG.addHandler(this);
-        }
-
-        /** The messages logged that mention {@code text}, oldest first. */
-        List<String> messagesAbout(String text) {
-            return logged.stream().map(java.util.logging.LogRecord::getMessage).filter(m -> m.contains(text)).toList();
-        }
-
-        /** The entries logged that mention {@code text}, oldest first. */
-        List<java.util.logging.LogRecord> entriesAbout(String text) {
-            return logged.stream().filter(entry -> entry.getMessage().contains(text)).toList();
-        }
-
-        @Override
-        public void publish(java.util.logging.LogRecord entry) {
-            if (entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
-                logged.add(entry);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            LOG.removeHandler(this);
-        }
+    /** The messages logged that mention {@code text}, oldest first. */
+    private static List<String> messagesAbout(LogRecorder log, String text) {
+        return log.containing(text).stream().map(java.util.logging.LogRecord::getMessage).toList();
     }
 
     @Test
     void ticksThatFailWhileTheStoreIsAwayAreMissedAndLoggedOnceUntilATickFiresAgain() {
         StoreAwayForTicks scheduling = new StoreAwayForTicks();
-        try (TriggerLog log = new TriggerLog();
+        try (LogRecorder log = triggerLog();
              EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling,
                 "instance-a", new Generate(), new Store())) {
             Instant tick = Instant.parse("2026-11-30T11:00:00Z");
@@ -162,7 +137,7 @@ class TriggersTest {
             h.triggers.onTick("hourly", tick.plusSeconds(7200));
 
             assertThat(runsOf(h, "report")).hasSize(1);
-            assertThat(log.messagesAbout("hourly"))
+            assertThat(messagesAbout(log, "hourly"))
                     .satisfiesExactly(missed -> assertThat(missed).startsWith("NVENT-0161 tick 2026-11-30T11:00:00Z of"
                             + " trigger hourly is missed"), again -> assertThat(again).startsWith("NVENT-0162"));
         }
@@ -474,7 +449,7 @@ class TriggersTest {
 
     @Test
     void aTriggerTheDeployedCodeNoLongerDeclaresIsRetiredDisabledAndCanBeDeleted() {
-        try (TriggerLog log = new TriggerLog();
+        try (LogRecorder log = triggerLog();
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
             try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b",
@@ -488,7 +463,7 @@ class TriggersTest {
                     assertThat(entry.type()).isEqualTo("trigger.disabled");
                     assertThat(entry.data()).contains("no longer declared with @Trigger");
                 });
-                assertThat(log.messagesAbout("NVENT-0166")).singleElement().satisfies(line -> assertThat(line)
+                assertThat(messagesAbout(log, "NVENT-0166")).singleElement().satisfies(line -> assertThat(line)
                         .startsWith("NVENT-0166 trigger hourly is declared with @Trigger no longer"));
                 assertThat(v2.triggers.trigger("on-demand").orElseThrow().declared()).isTrue();
 
@@ -534,7 +509,7 @@ class TriggersTest {
 
     @Test
     void ticksOfARuntimeTriggerWhoseFlowIsNoLongerDeployedAreLoggedOnceAndRecordedAsFailedOnce() {
-        try (TriggerLog log = new TriggerLog();
+        try (LogRecorder log = triggerLog();
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.create(TriggerSpec.newBuilder("gone-rt", TriggerType.SCHEDULE).flow("archive")
                     .every(Duration.ofSeconds(30)).build());
@@ -546,7 +521,7 @@ class TriggersTest {
                 v2.triggers.onTick("gone-rt", tick.plusSeconds(60));
 
                 assertThat(v2.engine.runs(RunQuery.all())).isEmpty();
-                assertThat(log.entriesAbout("gone-rt")).singleElement().satisfies(entry -> {
+                assertThat(log.containing("gone-rt")).singleElement().satisfies(entry -> {
                     assertThat(entry.getMessage()).startsWith("NVENT-0167 trigger gone-rt names flow archive, which"
                             + " is not deployed");
                     assertThat(entry.getThrown()).as("a known case needs no stack trace").isNull();
@@ -563,7 +538,7 @@ class TriggersTest {
 
     @Test
     void aFireByNameOfATriggerWhoseFlowIsNoLongerDeployedIsRefusedEveryTimeAndLoggedOnce() {
-        try (TriggerLog log = new TriggerLog();
+        try (LogRecorder log = triggerLog();
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.create(TriggerSpec.newBuilder("gone-manual", TriggerType.MANUAL).flow("archive").build());
             try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
@@ -573,7 +548,7 @@ class TriggersTest {
                         .isInstanceOf(FlowNotFoundException.class);
 
                 assertThat(v2.triggers.trigger("gone-manual").orElseThrow().fires()).isEqualTo(2);
-                assertThat(log.entriesAbout("gone-manual")).singleElement()
+                assertThat(log.containing("gone-manual")).singleElement()
                         .satisfies(entry -> assertThat(entry.getThrown()).isNull());
             }
         }
