@@ -99,8 +99,15 @@ public final class Http {
 
     /** The run as the API shows it, once its status is {@code status} (within 30 s). */
     public JsonObject awaitRun(String runId, String status) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+        } catch (org.awaitility.core.ConditionTimeoutException timedOut) {
+            // A run that never gets there is diagnosed from what the server says about it, not from the timeout alone.
+            throw new AssertionError("run " + runId + " did not become " + status + " within 30 s; the run: "
+                    + get("api/nvent/runs/" + runId).body() + "; its history: "
+                    + get("api/nvent/runs/" + runId + "/events").body(), timedOut);
+        }
         return get("api/nvent/runs/" + runId).json();
     }
 
