@@ -162,11 +162,13 @@ public class EngineBean {
         rateLimitGroupKeys = new java.util.TreeMap<>();
         registry.queues().forEach(queueName -> rateLimitGroupKeys.put(queueName,
                 read.valid(() -> QueueRateLimits.groupKey(config, queueName), Optional.empty())));
+        Duration missingStepGrace = read.getDuration("nvent.upgrade.missing-step-grace",
+                EngineSettings.DEFAULT_MISSING_STEP_GRACE);
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
         read.failIfInvalid();
         EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
-                leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup);
+                leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 beanClass -> inRequestContext(beanManager.createInstance().select(beanClass).get()),

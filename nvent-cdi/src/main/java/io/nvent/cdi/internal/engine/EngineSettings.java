@@ -19,15 +19,26 @@ import java.util.UUID;
  *     before it, where the queue adapter can do so ({@code nvent.step.continue-in-worker}); false
  *     sends every step through the queue
  * @param stateCleanup when a run's state is removed ({@code nvent.store.state.cleanup.*})
+ * @param missingStepGrace how long after its first hand-back a job of a step this deployment lacks is
+ *     still handed back to the queue rather than refused as an attempt of the step
+ *     ({@code nvent.upgrade.missing-step-grace}); zero refuses it at once
  */
 public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
-                             Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup) {
+                             Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup,
+                             Duration missingStepGrace) {
 
     /** The default of {@link #startWriteDelay}: short enough that a step running longer shows as running at once. */
     public static final Duration DEFAULT_START_WRITE_DELAY = Duration.ofMillis(200);
 
+    /** The default of {@link #missingStepGrace}: long enough for a rolling deploy to replace its instances. */
+    public static final Duration DEFAULT_MISSING_STEP_GRACE = Duration.ofMinutes(10);
+
     public EngineSettings {
         Objects.requireNonNull(stateCleanup, "stateCleanup");
+        Objects.requireNonNull(missingStepGrace, "missingStepGrace");
+        if (missingStepGrace.isNegative()) {
+            throw new IllegalArgumentException("missingStepGrace must not be negative: " + missingStepGrace);
+        }
         if (startWriteDelay.isNegative()) {
             throw new IllegalArgumentException("startWriteDelay must not be negative: " + startWriteDelay);
         }
@@ -50,16 +61,29 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
                 StateCleanup.NEVER);
     }
 
+    /** Settings that hand back jobs of steps the deployment lacks for {@link #DEFAULT_MISSING_STEP_GRACE}. */
+    public EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
+                          Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup) {
+        this(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, continueInWorker,
+                stateCleanup, DEFAULT_MISSING_STEP_GRACE);
+    }
+
     /** These settings with steps that continue a run sent through the queue, or not. */
     public EngineSettings withContinueInWorker(boolean value) {
         return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, value,
-                stateCleanup);
+                stateCleanup, missingStepGrace);
     }
 
     /** These settings with another cleanup of run state. */
     public EngineSettings withStateCleanup(StateCleanup value) {
         return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
-                continueInWorker, value);
+                continueInWorker, value, missingStepGrace);
+    }
+
+    /** These settings with another grace period for jobs of steps the deployment lacks. */
+    public EngineSettings withMissingStepGrace(Duration value) {
+        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
+                continueInWorker, stateCleanup, value);
     }
 
     /** Settings for tests and embedded use. */

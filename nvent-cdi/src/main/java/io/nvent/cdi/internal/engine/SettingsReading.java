@@ -49,6 +49,24 @@ final class SettingsReading {
         return valid(() -> config.getMillis(key, defaultValue, min), defaultValue);
     }
 
+    /** An ISO-8601 duration of zero or more, such as {@code PT10M}. */
+    Duration getDuration(String key, Duration defaultValue) {
+        return valid(() -> config.get(key).map(text -> {
+            Duration value;
+            try {
+                value = Duration.parse(text);
+            } catch (java.time.format.DateTimeParseException bad) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has value '" + text
+                        + "', which is not an ISO-8601 duration such as PT10M", bad);
+            }
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " must not be negative,"
+                        + " was " + text);
+            }
+            return value;
+        }).orElse(defaultValue), defaultValue);
+    }
+
     /**
      * What a reading or check gives, or {@code fallback} if it is refused with an
      * {@link IllegalArgumentException}, whose message is then one of the problems reported.

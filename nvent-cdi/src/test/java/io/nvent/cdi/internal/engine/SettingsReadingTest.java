@@ -67,4 +67,23 @@ class SettingsReadingTest {
         assertThatThrownBy(read::failIfInvalid).hasMessageStartingWith("NVENT-0001 configuration key "
                 + "nvent.queue.limiter.scope must be cluster");
     }
+
+    @Test
+    void aDurationIsReadInIso8601AndABadOneIsReportedNamingItsKey() {
+        SettingsReading read = of(Map.of("nvent.upgrade.missing-step-grace", "PT2M"));
+        SettingsReading bad = of(Map.of("nvent.upgrade.missing-step-grace", "10m"));
+        SettingsReading negative = of(Map.of("nvent.upgrade.missing-step-grace", "-PT1S"));
+
+        assertThat(read.getDuration("nvent.upgrade.missing-step-grace", Duration.ofMinutes(10)))
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(of(Map.of()).getDuration("nvent.upgrade.missing-step-grace", Duration.ofMinutes(10)))
+                .isEqualTo(Duration.ofMinutes(10));
+        bad.getDuration("nvent.upgrade.missing-step-grace", Duration.ofMinutes(10));
+        negative.getDuration("nvent.upgrade.missing-step-grace", Duration.ofMinutes(10));
+
+        assertThatThrownBy(bad::failIfInvalid).hasMessage("NVENT-0001 configuration key"
+                + " nvent.upgrade.missing-step-grace has value '10m', which is not an ISO-8601 duration such as PT10M");
+        assertThatThrownBy(negative::failIfInvalid).hasMessage("NVENT-0001 configuration key"
+                + " nvent.upgrade.missing-step-grace must not be negative, was -PT1S");
+    }
 }
