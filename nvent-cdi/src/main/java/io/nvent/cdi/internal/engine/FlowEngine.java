@@ -147,6 +147,10 @@ public final class FlowEngine implements FlowService {
     private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
+    /** The longest a job handed back by an instance lacking its step waits before it is due again. */
+    static final Duration LONGEST_HAND_BACK_DELAY = Duration.ofSeconds(30);
+    /** Steps this instance lacks whose jobs it has handed back, logged once each ({@code NVENT-0171}). */
+    private final Set<String> handingBack = ConcurrentHashMap.newKeySet();
     /** How long a step whose attempt failed for the store waits before it runs again. */
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
     /** See {@link #longestWaitInWorker}. */
@@ -717,7 +721,7 @@ public final class FlowEngine implements FlowService {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                clock.instant()).of(run);
+                settings.missingStepGrace(), clock.instant()).of(run);
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
@@ -1144,7 +1148,7 @@ public final class FlowEngine implements FlowService {
 
         @Override
         public void handle(JobExecution job) throws Exception {
-            execute(job);
+            execute(StepJob.asStepAttempt(job));
         }
 
         @Override
@@ -1154,7 +1158,7 @@ public final class FlowEngine implements FlowService {
 
         @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            recordFailure(job, error, nextAttemptAt);
+            recordFailure(StepJob.asStepAttempt(job), error, nextAttemptAt);
         }
     }
 
@@ -1191,10 +1195,12 @@ public final class FlowEngine implements FlowService {
 
     private void execute(JobExecution job) throws Exception {
         StepJob ref = StepJob.parse(job.payload());
-        StepBinding binding = registry.binding(ref.flow(), ref.step()).orElseThrow(() ->
-                // A job of a step that no longer exists (redeployed code): fail it visibly, never drop it silently.
-                new NventException("NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow()
-                        + "' has no step '" + ref.step() + "' in this deployment"));
+        Optional<StepBinding> deployed = registry.binding(ref.flow(), ref.step());
+        if (deployed.isEmpty()) {
+            handBackOrRefuse(ref, job);
+            return;
+        }
+        StepBinding binding = deployed.get();
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
         Optional<RunRecord> toStart = rateLimits.of(job.queue()).isPresent() ? runStillToRun(ref) : Optional.empty();
         if (toStart.isPresent()) {
@@ -1241,6 +1247,73 @@ public final class FlowEngine implements FlowService {
         } finally {
             executionsHere.end(self);
         }
+    }
+
+    /**
+     * A job of a step this deployment lacks: during a rolling deploy, the other version may have it.
+     * Within {@link EngineSettings#missingStepGrace()} of its first hand-back the job is handed back:
+     * queued again under a new id ({@link StepJob#handedBackJobId}) after {@link #handBackDelay}, with
+     * the attempts the step has used so far, while this job completes; no attempt counts, the run
+     * and its history stay as they are. A job whose run ended, or whose step waits for no job, starts
+     * nothing. After the grace period, for a step not waiting in the queue (recorded running: its
+     * lease and the sweep look after it) and for a job queued without its terms, the job is refused
+     * as an attempt of the step ({@code NVENT-0111}), to be retried or to fail it visibly.
+     */
+    private void handBackOrRefuse(StepJob ref, JobExecution job) {
+        String lacking = "NVENT-0111 run '" + ref.runId() + "': flow '" + ref.flow() + "' has no step '" + ref.step()
+                + "' in this deployment";
+        Optional<RunRecord> run = store.findRun(ref.runId());
+        StepStatus status = run.map(r -> r.steps().get(ref.step())).orElse(null);
+        if (run.isEmpty() || run.get().status().isTerminal() || status == null || status.isFinal()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": job " + job.jobId() + " of step "
+                    + ref.step() + ", which this deployment lacks, starts nothing: the run ended or the step did");
+            return;
+        }
+        Duration grace = settings.missingStepGrace();
+        Instant now = clock.instant();
+        Instant since = ref.handBack().map(StepJob.HandBack::since).orElse(now);
+        if (grace.isZero() || ref.terms().isEmpty()
+                || (status != StepStatus.QUEUED && status != StepStatus.RETRYING)) {
+            throw new NventException(lacking);
+        }
+        Instant graceEnd = since.plus(grace);
+        if (!now.isBefore(graceEnd)) {
+            throw new NventException(lacking + "; instances without the step have handed its job back since " + since
+                    + ", and the grace period (nvent.upgrade.missing-step-grace=" + grace + ") ended at " + graceEnd);
+        }
+        int count = ref.handBack().map(StepJob.HandBack::count).orElse(0) + 1;
+        StepJob.JobTerms terms = ref.terms().get();
+        int attemptsBefore = job.attempt() - 1;
+        StepJob next = ref.handedBack(new StepJob.HandBack(since, count, attemptsBefore));
+        long version = run.get().version();
+        int index = StepJob.handedBackIndex(job.jobId(), version).orElse(0) + 1;
+        while (queue.job(job.queue(), StepJob.handedBackJobId(ref.runId(), ref.step(), version, index)).isPresent()) {
+            index++; // another job of the step was handed back at this version too: each keeps its own id
+        }
+        Duration delay = handBackDelay(count);
+        queue.enqueue(new JobRequest(job.queue(), StepJob.handedBackJobId(ref.runId(), ref.step(), version, index),
+                job.name(), next.toJson(), delay, terms.priority(), StepJob.remainingRetry(terms.retry(),
+                attemptsBefore), terms.timeout()));
+        if (handingBack.add(ref.flow() + "/" + ref.step())) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0171 flow {0} has no step {1} in this deployment: this instance"
+                    + " hands its jobs back to the queue, without counting an attempt, for an instance that has the step"
+                    + " (a rolling deploy); each job for up to {2} from its first hand-back"
+                    + " (nvent.upgrade.missing-step-grace), then as a failed attempt (NVENT-0111). Logged once per step",
+                    ref.flow(), ref.step(), grace);
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": job " + job.jobId() + " of step "
+                + ref.step() + " handed back, due again in " + delay);
+    }
+
+    /**
+     * How long a handed-back job waits before a worker may take it again: 1 s after the first
+     * hand-back, doubling with each one up to {@link #LONGEST_HAND_BACK_DELAY}. Short at first, so
+     * that an instance with the step soon gets its turn; then rarely enough that instances lacking
+     * the step do not keep their workers busy with it.
+     */
+    static Duration handBackDelay(int count) {
+        Duration grown = Duration.ofSeconds(1L << Math.min(count - 1, 10));
+        return grown.compareTo(LONGEST_HAND_BACK_DELAY) > 0 ? LONGEST_HAND_BACK_DELAY : grown;
     }
 
     /** The job's run, if it goes on and its step has yet to end: what a start under a rate limit is for. */
@@ -1910,6 +1983,10 @@ public final class FlowEngine implements FlowService {
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
                 continue;
+            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && StepWaits.lastHandedBack(queue,
+                    step.get().queue(), run, name).filter(StepWaits::isPending).isPresent()) {
+                // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
+                continue;
             } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
@@ -2180,8 +2257,11 @@ public final class FlowEngine implements FlowService {
     }
 
     private static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
-        return new JobRequest(step.queue(), jobId, step.name(), ref.toJson(),
-                Duration.ZERO, queuePriority(step.priority(), continuesRun), step.retry(), step.timeout());
+        int priority = queuePriority(step.priority(), continuesRun);
+        // Its terms go with it, so that an instance whose deployment lacks the step can hand it back alike.
+        return new JobRequest(step.queue(), jobId, step.name(),
+                ref.withTerms(new StepJob.JobTerms(priority, step.retry(), step.timeout())).toJson(),
+                Duration.ZERO, priority, step.retry(), step.timeout());
     }
 
     /**

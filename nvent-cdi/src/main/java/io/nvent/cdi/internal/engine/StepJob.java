@@ -1,7 +1,16 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.BackoffType;
+import io.nvent.RetryPolicy;
+import io.nvent.spi.JobExecution;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -10,11 +19,108 @@ import java.util.OptionalLong;
  * stay small and never carry stale data; the version tells the worker how recent a state of the
  * run it already holds must be to stand in for that read (see
  * {@link io.nvent.spi.FlowStore#recentRun}). Jobs queued before the version was recorded have none.
+ * The job's terms let an instance whose deployment lacks the step hand the job back as it was
+ * queued ({@link HandBack}); jobs queued before they were recorded have none.
  */
-record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
+record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion, Optional<JobTerms> terms,
+               Optional<HandBack> handBack) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
     private static final String RATE_LIMITED = "rate-limited-";
+    private static final String HANDED_BACK = "handed-back-";
+
+    /** A job without terms, as queued before they were recorded. */
+    StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
+        this(runId, flow, step, queuedAtVersion, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * What the queue was told of a step's job beyond its payload, so that an instance without the
+     * step's definition can queue it again alike.
+     */
+    record JobTerms(int priority, RetryPolicy retry, Duration timeout) {
+    }
+
+    /**
+     * A job that instances lacking its step handed back: since when (the grace period counts from
+     * there), how often, and how many of the step's attempts were used before the first hand-back
+     * (the queue counts the attempts of the job handed back from one again).
+     */
+    record HandBack(Instant since, int count, int attemptsBefore) {
+    }
+
+    /** This job with the terms it is queued under. */
+    StepJob withTerms(JobTerms value) {
+        return new StepJob(runId, flow, step, queuedAtVersion, Optional.of(value), handBack);
+    }
+
+    /** This job handed back once more. */
+    StepJob handedBack(HandBack value) {
+        return new StepJob(runId, flow, step, queuedAtVersion, terms, Optional.of(value));
+    }
+
+    /**
+     * The id of the job that takes over a step's job handed back by an instance lacking the step:
+     * the n-th hand-back at a run version (a hand-back changes no run, so its number tells them apart).
+     */
+    static String handedBackJobId(String runId, String step, long runVersion, int count) {
+        return handedBackJobIdPrefix(runId, step, runVersion) + count;
+    }
+
+    static String handedBackJobIdPrefix(String runId, String step, long runVersion) {
+        return jobId(runId, step) + RECOVERY_SUFFIX + HANDED_BACK + runVersion + "-";
+    }
+
+    static boolean isHandedBackJob(String jobId) {
+        return jobId.contains(RECOVERY_SUFFIX + HANDED_BACK);
+    }
+
+    /** The number of a handed-back job among those handed back at {@code runVersion}; empty for any other job. */
+    static OptionalInt handedBackIndex(String jobId, long runVersion) {
+        String marker = RECOVERY_SUFFIX + HANDED_BACK + runVersion + "-";
+        int at = jobId.lastIndexOf(marker);
+        if (at < 0) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(jobId.substring(at + marker.length())));
+        } catch (NumberFormatException notOurs) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * An attempt as the step sees it: the queue counts the attempts of a handed-back job from one
+     * again, so the attempts the step used before its first hand-back are added back. Only a
+     * handed-back job's payload is read here; every other attempt is returned as it is.
+     */
+    static JobExecution asStepAttempt(JobExecution job) {
+        if (!isHandedBackJob(job.jobId())) {
+            return job;
+        }
+        int before;
+        try {
+            before = parse(job.payload()).handBack().map(HandBack::attemptsBefore).orElse(0);
+        } catch (IllegalArgumentException notAStepJob) {
+            return job; // its attempt reports it
+        }
+        return before == 0 ? job : new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
+                job.attempt() + before, job.maxAttempts() + before, job.redelivered());
+    }
+
+    /**
+     * The retry policy of a job handed back after {@code attemptsBefore} attempts of the step: the
+     * attempts left, and the backoff the step's next retries would have had.
+     */
+    static RetryPolicy remainingRetry(RetryPolicy retry, int attemptsBefore) {
+        if (attemptsBefore <= 0) {
+            return retry;
+        }
+        Duration initialDelay = retry.backoff() == BackoffType.FIXED ? retry.initialDelay()
+                : retry.delayBefore(attemptsBefore + 2);
+        return new RetryPolicy(Math.max(1, retry.maxAttempts() - attemptsBefore), retry.backoff(), initialDelay,
+                retry.maxDelay());
+    }
 
     static String jobId(String runId, String step) {
         return runId + ":" + step;
@@ -53,6 +159,12 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     String toJson() {
         JsonText json = JsonText.object().str("runId", runId).str("flow", flow).str("step", step);
         queuedAtVersion.ifPresent(version -> json.raw("version", Long.toString(version)));
+        terms.ifPresent(t -> json.num("priority", t.priority()).str("timeout", t.timeout().toString())
+                .num("maxAttempts", t.retry().maxAttempts()).str("backoff", t.retry().backoff().name())
+                .str("initialDelay", t.retry().initialDelay().toString())
+                .str("maxDelay", t.retry().maxDelay().toString()));
+        handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count())
+                .num("attemptsBefore", h.attemptsBefore()));
         return json.build();
     }
 
@@ -67,6 +179,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         String flow = null;
         String step = null;
         OptionalLong version = OptionalLong.empty();
+        Map<String, String> more = new HashMap<>();
         try (JsonParser parser = Json.PROVIDER.createParser(new StringReader(json))) {
             while (parser.hasNext()) {
                 if (parser.next() != JsonParser.Event.KEY_NAME) {
@@ -79,6 +192,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     case "flow" -> flow = text(value, parser, json);
                     case "step" -> step = text(value, parser, json);
                     case "version" -> version = OptionalLong.of(parser.getLong());
+                    case "priority", "timeout", "maxAttempts", "backoff", "initialDelay", "maxDelay",
+                         "handedBackSince", "handBacks", "attemptsBefore" -> more.put(key, parser.getString());
                     default -> skip(value, parser); // a field of a later release, not needed here
                 }
             }
@@ -86,7 +201,35 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         if (runId == null || flow == null || step == null) {
             throw new IllegalArgumentException("not a step job (runId, flow and step are required): " + json);
         }
-        return new StepJob(runId, flow, step, version);
+        return new StepJob(runId, flow, step, version, terms(more, json), handBack(more, json));
+    }
+
+    private static Optional<JobTerms> terms(Map<String, String> fields, String json) {
+        if (!fields.containsKey("timeout")) {
+            return Optional.empty();
+        }
+        try {
+            RetryPolicy retry = new RetryPolicy(Integer.parseInt(fields.get("maxAttempts")),
+                    BackoffType.valueOf(fields.get("backoff")), Duration.parse(fields.get("initialDelay")),
+                    Duration.parse(fields.get("maxDelay")));
+            return Optional.of(new JobTerms(Integer.parseInt(fields.get("priority")), retry,
+                    Duration.parse(fields.get("timeout"))));
+        } catch (RuntimeException bad) {
+            throw new IllegalArgumentException("not a step job (its terms are incomplete: " + bad + "): " + json, bad);
+        }
+    }
+
+    private static Optional<HandBack> handBack(Map<String, String> fields, String json) {
+        if (!fields.containsKey("handedBackSince")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new HandBack(Instant.parse(fields.get("handedBackSince")),
+                    Integer.parseInt(fields.get("handBacks")), Integer.parseInt(fields.get("attemptsBefore"))));
+        } catch (RuntimeException bad) {
+            throw new IllegalArgumentException("not a step job (its hand-back is incomplete: " + bad + "): " + json,
+                    bad);
+        }
     }
 
     private static void skip(JsonParser.Event value, JsonParser parser) {

@@ -43,6 +43,7 @@ final class StepWaits {
     private final EngineRateLimits rateLimits;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
+    private final Duration missingStepGrace;
     private final Instant now;
 
     /**
@@ -51,16 +52,19 @@ final class StepWaits {
      *     transaction, committed with the end of its attempt)
      * @param rateLimitedJobOf the job that queued a run's step again under a rate limit, if its
      *     latest {@code step.retry} entry says so
+     * @param missingStepGrace how long instances lacking a step hand its job back
+     *     ({@link EngineSettings#missingStepGrace()})
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
-              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Instant now) {
+              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Duration missingStepGrace, Instant now) {
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
         this.rateLimits = rateLimits;
         this.lastChangeOfRun = lastChangeOfRun;
         this.rateLimitedJobOf = rateLimitedJobOf;
+        this.missingStepGrace = missingStepGrace;
         this.now = now;
     }
 
@@ -115,28 +119,65 @@ final class StepWaits {
 
     /**
      * A step this deployment lacks: where its job waits, found by its usual id in the queues the
-     * adapter knows (one look-up per queue, only for such a step), and the operator's ways out.
+     * adapter knows (one look-up per queue, only for such a step), or else the job that took over
+     * when an instance lacking the step handed it back, and the operator's ways out.
      */
     private StepWait notDeployed(RunRecord run, String step, StepStatus status) {
         String jobId = StepJob.jobId(run.runId(), step);
         Optional<String> jobQueue = queue.queues().stream()
                 .filter(name -> queue.job(name, jobId).filter(StepWaits::isPending).isPresent()).findFirst();
         String what = whyNotDeployed(registry, run.flow(), step);
+        if (jobQueue.isEmpty() && status != StepStatus.RUNNING) {
+            for (String name : queue.queues()) {
+                Optional<JobRecord> handedBack = lastHandedBack(queue, name, run, step).filter(StepWaits::isPending);
+                if (handedBack.isPresent()) {
+                    return handedBackNotDeployed(step, status, what, handedBack.get());
+                }
+            }
+        }
         String where;
         if (status == StepStatus.RUNNING) {
             where = "it is recorded running, as an instance of another version may still execute it; if its"
                     + " execution was lost, the engine's sweep marks the run stalled and the step failed";
         } else if (jobQueue.isEmpty()) {
             where = "no job of it waits in a queue; once it is deployed again, the engine's sweep queues it again";
-        } else if (registry.queues().contains(jobQueue.get())) {
+        } else if (registry.queues().contains(jobQueue.get()) && missingStepGrace.isZero()) {
             where = "its job waits in queue '" + jobQueue.get() + "', whose workers here fail it (NVENT-0111)"
                     + " unless an instance that has the step takes it first";
+        } else if (registry.queues().contains(jobQueue.get())) {
+            where = "its job waits in queue '" + jobQueue.get() + "', whose workers here hand it back (NVENT-0171)"
+                    + " until an instance that has the step takes it, for up to " + missingStepGrace
+                    + " (nvent.upgrade.missing-step-grace), and after that fail it (NVENT-0111)";
         } else {
             where = "its job waits in queue '" + jobQueue.get() + "', which no deployed step uses, so nothing"
                     + " takes it";
         }
         return new StepWait(step, status, Reason.NOT_DEPLOYED, jobQueue.orElse(""), Optional.empty(),
                 Optional.empty(), what + ": " + where + "; deploy it again or cancel the run");
+    }
+
+    /** A step this deployment lacks whose job an instance lacking it handed back: until when that goes on. */
+    private StepWait handedBackNotDeployed(String step, StepStatus status, String what, JobRecord job) {
+        Optional<Instant> since = handedBackSince(job);
+        String due = job.state() == JobState.DELAYED ? " (due again at " + job.availableAt() + ")" : "";
+        String until = since.map(s -> s.plus(missingStepGrace))
+                .map(end -> ", and until " + end + " (nvent.upgrade.missing-step-grace, counted from its first"
+                        + " hand-back at " + since.get() + "): after that they refuse it as an attempt of the step"
+                        + " (NVENT-0111)")
+                .orElse("");
+        return new StepWait(step, status, Reason.NOT_DEPLOYED, job.queue(),
+                job.state() == JobState.DELAYED ? Optional.of(job.availableAt()) : Optional.empty(), Optional.empty(),
+                what + ": its job was handed back (NVENT-0171) and waits in queue '" + job.queue() + "'" + due
+                        + "; instances that lack the step hand it back until an instance that has the step takes it"
+                        + until + "; deploy it again or cancel the run");
+    }
+
+    private static Optional<Instant> handedBackSince(JobRecord job) {
+        try {
+            return StepJob.parse(job.payload()).handBack().map(StepJob.HandBack::since);
+        } catch (IllegalArgumentException notAStepJob) {
+            return Optional.empty();
+        }
     }
 
     private StepWait inQueue(RunRecord run, StepDefinition step, StepStatus status) {
@@ -188,6 +229,11 @@ final class StepWaits {
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
+                if (StepJob.isHandedBackJob(job.get().jobId())) {
+                    yield new StepWait(step.name(), status, Reason.DUE_LATER, name, Optional.of(due), Optional.empty(),
+                            "an instance whose deployment lacks the step handed its job back (NVENT-0171); it is due"
+                                    + " again at " + due);
+                }
                 if (StepJob.isRateLimitedJob(job.get().jobId()) && kept.isPresent()) {
                     yield rateLimited(step, status, name, kept.get().describe(), due, "queued again for when the rate "
                             + "limit of queue '" + name + "'" + ofGroup(group) + " allows its start", "");
@@ -257,7 +303,41 @@ final class StepWaits {
                 return job;
             }
         }
-        return usual;
+        Optional<JobRecord> handedBack = lastHandedBack(queue, step.queue(), run, step.name());
+        return handedBack.isPresent() && isPending(handedBack.get()) ? handedBack : usual;
+    }
+
+    /**
+     * The latest job that took over a step's job handed back at the run's current version by an
+     * instance lacking the step: their numbers run from 1 without gaps, so the last is found by
+     * doubling the number until it is missing, then halving the gap (a few look-ups, and only for a
+     * step whose own job is not pending).
+     */
+    static Optional<JobRecord> lastHandedBack(JobQueue queue, String queueName, RunRecord run, String step) {
+        java.util.function.IntFunction<Optional<JobRecord>> numbered = n -> queue.job(queueName,
+                StepJob.handedBackJobId(run.runId(), step, run.version(), n));
+        Optional<JobRecord> last = numbered.apply(1);
+        if (last.isEmpty()) {
+            return last;
+        }
+        int held = 1;
+        int missing = 2;
+        for (Optional<JobRecord> next = numbered.apply(missing); next.isPresent(); next = numbered.apply(missing)) {
+            held = missing;
+            last = next;
+            missing = missing * 2;
+        }
+        while (missing - held > 1) {
+            int middle = (held + missing) >>> 1;
+            Optional<JobRecord> found = numbered.apply(middle);
+            if (found.isPresent()) {
+                held = middle;
+                last = found;
+            } else {
+                missing = middle;
+            }
+        }
+        return last;
     }
 
     static boolean isPending(JobRecord job) {

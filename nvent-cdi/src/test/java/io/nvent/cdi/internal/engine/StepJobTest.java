@@ -3,6 +3,12 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nvent.BackoffType;
+import io.nvent.RetryPolicy;
+import io.nvent.spi.JobExecution;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
@@ -38,5 +44,49 @@ class StepJobTest {
                 .hasMessageContaining("run-1");
         assertThatThrownBy(() -> StepJob.parse("{\"runId\":7,\"flow\":\"parcel\",\"step\":\"send\"}"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("VALUE_NUMBER");
+    }
+
+    private static final RetryPolicy THREE_ATTEMPTS = RetryPolicy.newBuilder().maxAttempts(3)
+            .backoff(BackoffType.EXPONENTIAL).initialDelay(Duration.ofSeconds(1)).maxDelay(Duration.ofSeconds(30)).build();
+
+    @Test
+    void aJobCarriesItsTermsAndItsHandBacksSoThatAnInstanceWithoutTheStepCanQueueItAgainAlike() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)))
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2, 1));
+
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+    }
+
+    @Test
+    void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1, 1));
+        String jobId = StepJob.handedBackJobId("run-1", "send", 7, 1);
+
+        JobExecution attempt = StepJob.asStepAttempt(new JobExecution("q", jobId, "send", job.toJson(), 1, 2));
+
+        assertThat(attempt.attempt()).isEqualTo(2);
+        assertThat(attempt.maxAttempts()).isEqualTo(3);
+        assertThat(StepJob.isRecoveryJob(jobId)).as("stores its start before it runs").isTrue();
+        assertThat(StepJob.handedBackIndex(jobId, 7)).isEqualTo(OptionalInt.of(1));
+        assertThat(StepJob.handedBackIndex(jobId, 8)).isEmpty();
+    }
+
+    @Test
+    void aJobHandedBackAfterAnAttemptKeepsTheAttemptsAndBackoffTheStepHasLeft() {
+        RetryPolicy left = StepJob.remainingRetry(THREE_ATTEMPTS, 1);
+
+        assertThat(left.maxAttempts()).isEqualTo(2);
+        assertThat(left.delayBefore(2)).as("the step's third attempt").isEqualTo(THREE_ATTEMPTS.delayBefore(3));
+        assertThat(StepJob.remainingRetry(THREE_ATTEMPTS, 0)).isEqualTo(THREE_ATTEMPTS);
+    }
+
+    @Test
+    void aHandedBackJobIsDueAgainAfterADelayGrowingFromOneSecondToThirty() {
+        assertThat(FlowEngine.handBackDelay(1)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(FlowEngine.handBackDelay(3)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(FlowEngine.handBackDelay(6)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(FlowEngine.handBackDelay(100)).isEqualTo(Duration.ofSeconds(30));
     }
 }

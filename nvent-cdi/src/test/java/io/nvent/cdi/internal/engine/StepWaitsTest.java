@@ -253,7 +253,7 @@ class StepWaitsTest {
     }
 
     @Test
-    void aQueuedStepTheDeploymentLacksInAQueueWithWorkersSaysTheyFailItsJob() {
+    void aQueuedStepTheDeploymentLacksInAQueueWithWorkersSaysTheyHandItsJobBackAndThenFailIt() {
         MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
         try (EngineHarness v1 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new Mid())) {
             String runId = queuedMidStep(v1);
@@ -261,8 +261,9 @@ class StepWaitsTest {
                     new OnQueueBm())) {
                 assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
                     assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
-                    assertThat(wait.detail()).contains("its job waits in queue 'bm', whose workers here fail it"
-                            + " (NVENT-0111) unless an instance that has the step takes it first");
+                    assertThat(wait.detail()).contains("its job waits in queue 'bm', whose workers here hand it back"
+                            + " (NVENT-0171) until an instance that has the step takes it, for up to PT10M"
+                            + " (nvent.upgrade.missing-step-grace), and after that fail it (NVENT-0111)");
                 });
             }
         }

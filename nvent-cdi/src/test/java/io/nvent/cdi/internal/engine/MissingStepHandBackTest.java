@@ -1,0 +1,245 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.StepWait.Reason;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import io.nvent.testkit.LogRecorder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A rolling deploy: instances of two versions of a flow share the store and the queue, and an
+ * instance whose version lacks a step takes that step's job. It hands the job back to the queue,
+ * counting no attempt, until an instance with the step takes it or the grace period
+ * ({@code nvent.upgrade.missing-step-grace}) runs out. Each test has "v2" (the step new in it) queue
+ * the step, "v1" (without the step, but with workers on its queue) take the job, and "v2" again run it.
+ */
+class MissingStepHandBackTest {
+
+    @FlowStep(flow = "roll", name = "r-first", role = StepRole.ENTRY, emits = "r.first")
+    static class First implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("r.first", "{}");
+            return null;
+        }
+    }
+
+    /** New in version 2, alone in its flow on queue "rq"; one attempt only (the harness's default). */
+    @FlowStep(flow = "roll", name = "r-new", subscribes = "r.first", queue = "rq")
+    static class NewStep implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "attempt " + ctx.attempt();
+        }
+    }
+
+    /** Version 1 of the flow, before step "r-new". */
+    @FlowStep(flow = "roll", name = "r-first", role = StepRole.ENTRY)
+    static class FirstV1 implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Gives version 1 workers on queue "rq", which take the jobs of "r-new" too. */
+    @FlowStep(flow = "other", name = "o-first", role = StepRole.ENTRY, queue = "rq")
+    static class OnQueueRq implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private static MemoryJobQueue sharedQueue() {
+        return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+    }
+
+    /** Version 2 starts a run whose step "r-new" waits in the paused queue "rq". */
+    private static String queuedNewStep(EngineHarness v2) {
+        v2.queue.pause("rq");
+        String runId = v2.engine.start("roll", null);
+        await().until(() -> v2.engine.run(runId).orElseThrow().steps().get("r-new") == StepStatus.QUEUED);
+        return runId;
+    }
+
+    /** Version 1 beside {@code v2}, on the shared queue: its workers take over queue "rq". */
+    private static EngineHarness v1Beside(EngineHarness v2, MemoryJobQueue shared, Duration grace) {
+        return EngineHarness.beside(v2, "instance-v1", s -> s.withMissingStepGrace(grace), shared, new FirstV1(),
+                new OnQueueRq());
+    }
+
+    /** Version 2 again, on another instance: its workers take over queue "rq" from version 1. */
+    private static EngineHarness v2Beside(EngineHarness v2, MemoryJobQueue shared) {
+        return EngineHarness.beside(v2, "instance-v2b", s -> s, shared, new First(), new NewStep());
+    }
+
+    private static Optional<JobRecord> handedBack(EngineHarness h, String runId) {
+        return StepWaits.lastHandedBack(h.queue, "rq", h.store.findRun(runId).orElseThrow(), "r-new");
+    }
+
+    /** The types of the entries of step "r-new" in the run's history. */
+    private static List<String> entriesOfNewStep(EngineHarness h, String runId) {
+        return h.history(runId).stream().filter(e -> e.step().equals(Optional.of("r-new")))
+                .map(e -> e.type().wireName()).toList();
+    }
+
+    private static HistoryEvent startOfNewStep(EngineHarness h, String runId) {
+        return h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                .filter(e -> e.step().equals(Optional.of("r-new"))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void anInstanceLackingTheStepHandsItsJobBackWithoutAnAttemptAndAnInstanceWithTheStepRunsItAsAttemptOne() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0171"));
+                 EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+
+                await().until(() -> handedBack(v1, runId).filter(job -> job.jobId().endsWith("-2")).isPresent());
+
+                assertThat(entriesOfNewStep(v1, runId)).as("no attempt spent").isEmpty();
+                assertThat(v1.engine.run(runId).orElseThrow().steps()).containsEntry("r-new", StepStatus.QUEUED);
+                assertThat(log.records()).as("once per step, not per job").singleElement().satisfies(info -> {
+                    assertThat(info.getLevel()).isEqualTo(Level.INFO);
+                    assertThat(info.getMessage()).startsWith("NVENT-0171 flow {0} has no step {1} in this deployment:"
+                            + " this instance hands its jobs back to the queue, without counting an attempt");
+                });
+
+                try (EngineHarness v2b = v2Beside(v2, shared)) {
+                    v2b.awaitStatus(runId, RunStatus.COMPLETED);
+
+                    assertThat(startOfNewStep(v2b, runId).attempt()).isEqualTo(1);
+                    assertThat(entriesOfNewStep(v2b, runId)).containsExactly("step.started", "step.completed");
+                }
+            }
+        }
+    }
+
+    @Test
+    void afterTheGracePeriodAnInstanceLackingTheStepRefusesItsJobAsAnAttemptAsBefore() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handedBack(v1, runId).isPresent());
+
+                v1.clock.advance(Duration.ofMinutes(10));
+
+                v1.awaitStatus(runId, RunStatus.FAILED);
+                assertThat(v1.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                        .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0111 run '" + runId
+                                + "': flow 'roll' has no step 'r-new' in this deployment; instances without the step"
+                                + " have handed its job back since 2026-11-30T10:00:00Z, and the grace period"
+                                + " (nvent.upgrade.missing-step-grace=PT10M) ended at 2026-11-30T10:10:00Z"));
+            }
+        }
+    }
+
+    @Test
+    void aGracePeriodOfZeroRefusesTheJobAsAnAttemptAtOnce() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ZERO)) {
+                shared.resume("rq");
+
+                v1.awaitStatus(runId, RunStatus.FAILED);
+                assertThat(v1.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> assertThat(
+                        failed.data()).contains("has no step 'r-new' in this deployment\""));
+                assertThat(handedBack(v1, runId)).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theWaitsOfTheRunSayTheJobIsHandedBackUntilAnInstanceWithTheStepTakesItAndUntilWhen() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handedBack(v1, runId).isPresent());
+                shared.pause("rq");
+
+                assertThat(v1.engine.waits(runId)).singleElement().satisfies(wait -> {
+                    assertThat(wait.step()).isEqualTo("r-new");
+                    assertThat(wait.reason()).isEqualTo(Reason.NOT_DEPLOYED);
+                    assertThat(wait.queue()).isEqualTo("rq");
+                    assertThat(wait.detail()).startsWith("step 'r-new' of flow 'roll' is not deployed on this instance:"
+                                    + " its job was handed back (NVENT-0171) and waits in queue 'rq'")
+                            .contains("instances that lack the step hand it back until an instance that has the step"
+                                    + " takes it, and until 2026-11-30T10:10:00Z (nvent.upgrade.missing-step-grace,"
+                                    + " counted from its first hand-back at 2026-11-30T10:00:00Z): after that they"
+                                    + " refuse it as an attempt of the step (NVENT-0111)");
+                });
+            }
+        }
+    }
+
+    @Test
+    void theSweepOfAnInstanceWithTheStepDoesNotQueueAHandedBackStepAgain() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handedBack(v1, runId).isPresent());
+                shared.pause("rq");
+                long version = v2.store.findRun(runId).orElseThrow().version();
+
+                for (int sweep = 0; sweep < 3; sweep++) {
+                    v2.sweep();
+                    v2.clock.advance(Duration.ofMinutes(2));
+                }
+
+                assertThat(shared.job("rq", StepJob.recoveryJobId(runId, "r-new", version))).isEmpty();
+                assertThat(v2.store.findRun(runId).orElseThrow().version()).isEqualTo(version);
+            }
+        }
+    }
+
+    @Test
+    void aHandedBackJobOfACanceledRunStartsNothing() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+            String runId = queuedNewStep(v2);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handedBack(v1, runId).isPresent());
+                String jobId = handedBack(v1, runId).orElseThrow().jobId();
+                long version = v1.store.findRun(runId).orElseThrow().version();
+
+                v1.engine.cancel(runId);
+
+                await().until(() -> shared.job("rq", jobId).orElseThrow().state() == JobState.COMPLETED);
+                assertThat(shared.job("rq", StepJob.handedBackJobId(runId, "r-new", version, 2)))
+                        .as("not handed back again").isEmpty();
+                assertThat(entriesOfNewStep(v1, runId)).isEmpty();
+                assertThat(shared.counts("rq").failed()).isZero();
+            }
+        }
+    }
+}
