@@ -52,6 +52,28 @@ class MissingStepHandBackTest {
         }
     }
 
+    /** Version 2 of another flow: its new step fails its first attempt, and is retried 2 s later. */
+    @FlowStep(flow = "flaky", name = "f-first", role = StepRole.ENTRY, emits = "f.first")
+    static class FlakyFirst implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("f.first", "{}");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "flaky", name = "r-new", subscribes = "f.first", queue = "rq", maxAttempts = 3,
+            backoff = io.nvent.BackoffType.FIXED, backoffDelayMs = 2000)
+    static class FailsFirstAttempt implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            return "attempt " + ctx.attempt();
+        }
+    }
+
     /** Version 1 of the flow, before step "r-new". */
     @FlowStep(flow = "roll", name = "r-first", role = StepRole.ENTRY)
     static class FirstV1 implements Step<Object, Void> {
@@ -132,6 +154,30 @@ class MissingStepHandBackTest {
 
                     assertThat(startOfNewStep(v2b, runId).attempt()).isEqualTo(1);
                     assertThat(entriesOfNewStep(v2b, runId)).containsExactly("step.started", "step.completed");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRetryHandedBackRunsAsTheAttemptItWasAtOnAnInstanceWithTheStep() {
+        MemoryJobQueue shared = sharedQueue();
+        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new FlakyFirst(),
+                new FailsFirstAttempt())) {
+            String runId = v2.engine.start("flaky", null);
+            await().until(() -> v2.engine.run(runId).orElseThrow().steps().get("r-new") == StepStatus.RETRYING);
+            try (EngineHarness v1 = EngineHarness.beside(v2, "instance-v1", s -> s, shared, new OnQueueRq())) {
+                await().until(() -> handedBack(v1, runId).isPresent());
+
+                try (EngineHarness v2b = EngineHarness.beside(v2, "instance-v2b", s -> s, shared, new FlakyFirst(),
+                        new FailsFirstAttempt())) {
+                    v2b.awaitStatus(runId, RunStatus.COMPLETED);
+
+                    assertThat(entriesOfNewStep(v2b, runId)).containsExactly("step.started", "step.retry",
+                            "step.started", "step.completed");
+                    assertThat(v2b.eventsOf(runId, EventType.STEP_STARTED).stream()
+                            .filter(e -> e.step().equals(Optional.of("r-new"))).map(HistoryEvent::attempt))
+                            .containsExactly(1, 2);
                 }
             }
         }
