@@ -159,10 +159,10 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     String toJson() {
         JsonText json = JsonText.object().str("runId", runId).str("flow", flow).str("step", step);
         queuedAtVersion.ifPresent(version -> json.raw("version", Long.toString(version)));
-        terms.ifPresent(t -> json.num("priority", t.priority()).str("timeout", t.timeout().toString())
-                .num("maxAttempts", t.retry().maxAttempts()).str("backoff", t.retry().backoff().name())
-                .str("initialDelay", t.retry().initialDelay().toString())
-                .str("maxDelay", t.retry().maxDelay().toString()));
+        // One compact field: every step job carries it, and the queue stores and sends each payload.
+        terms.ifPresent(t -> json.str("terms", t.priority() + "," + t.timeout().toMillis() + ","
+                + t.retry().maxAttempts() + "," + t.retry().backoff().name() + ","
+                + t.retry().initialDelay().toMillis() + "," + t.retry().maxDelay().toMillis()));
         handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count())
                 .num("attemptsBefore", h.attemptsBefore()));
         return json.build();
@@ -192,8 +192,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     case "flow" -> flow = text(value, parser, json);
                     case "step" -> step = text(value, parser, json);
                     case "version" -> version = OptionalLong.of(parser.getLong());
-                    case "priority", "timeout", "maxAttempts", "backoff", "initialDelay", "maxDelay",
-                         "handedBackSince", "handBacks", "attemptsBefore" -> more.put(key, parser.getString());
+                    case "terms", "handedBackSince", "handBacks", "attemptsBefore" -> more.put(key, parser.getString());
                     default -> skip(value, parser); // a field of a later release, not needed here
                 }
             }
@@ -205,15 +204,18 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     }
 
     private static Optional<JobTerms> terms(Map<String, String> fields, String json) {
-        if (!fields.containsKey("timeout")) {
+        if (!fields.containsKey("terms")) {
             return Optional.empty();
         }
         try {
-            RetryPolicy retry = new RetryPolicy(Integer.parseInt(fields.get("maxAttempts")),
-                    BackoffType.valueOf(fields.get("backoff")), Duration.parse(fields.get("initialDelay")),
-                    Duration.parse(fields.get("maxDelay")));
-            return Optional.of(new JobTerms(Integer.parseInt(fields.get("priority")), retry,
-                    Duration.parse(fields.get("timeout"))));
+            // priority, timeout (ms), maxAttempts, backoff, initial delay (ms), maximum delay (ms)
+            String[] t = fields.get("terms").split(",", -1);
+            if (t.length != 6) {
+                throw new IllegalArgumentException("6 comma-separated values expected, not " + t.length);
+            }
+            RetryPolicy retry = new RetryPolicy(Integer.parseInt(t[2]), BackoffType.valueOf(t[3]),
+                    Duration.ofMillis(Long.parseLong(t[4])), Duration.ofMillis(Long.parseLong(t[5])));
+            return Optional.of(new JobTerms(Integer.parseInt(t[0]), retry, Duration.ofMillis(Long.parseLong(t[1]))));
         } catch (RuntimeException bad) {
             throw new IllegalArgumentException("not a step job (its terms are incomplete: " + bad + "): " + json, bad);
         }

@@ -22,6 +22,17 @@ class StepJobTest {
     }
 
     @Test
+    void aJobWithTermsItCannotReadIsNoStepJob() {
+        assertThatThrownBy(() -> StepJob.parse("{\"runId\":\"r\",\"flow\":\"parcel\",\"step\":\"send\","
+                + "\"terms\":\"3,90000,3,SOMETIMES,1000,30000\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("terms are incomplete")
+                .hasMessageContaining("SOMETIMES");
+        assertThatThrownBy(() -> StepJob.parse("{\"runId\":\"r\",\"flow\":\"parcel\",\"step\":\"send\","
+                + "\"terms\":\"3,90000\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6 comma-separated values");
+    }
+
+    @Test
     void aJobQueuedBeforeVersionsWereRecordedHasNone() {
         StepJob job = StepJob.parse("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\"}");
 
@@ -56,6 +67,8 @@ class StepJobTest {
                 .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2, 1));
 
         assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(job.toJson()).as("every step job carries its terms: one short field")
+                .contains("\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"");
     }
 
     @Test
