@@ -27,16 +27,20 @@ public final class QueuePauses {
         this.scheduling = scheduling;
     }
 
-    /** Pauses a queue on this instance and records it for the others and for restarts. */
-    public void pause(String name) {
+    /**
+     * Pauses a queue on this instance and records it for the others and for restarts. Under the
+     * monitor of {@link #follow}: a pause and resume landing between its read of the store and its
+     * changes would otherwise be taken for another instance's pause and pause the queue again.
+     */
+    public synchronized void pause(String name) {
         Objects.requireNonNull(name, "name");
         // Recorded first: a store that is away fails the request before anything changed.
         scheduling.setQueuePaused(name, true);
         queue.pause(name);
     }
 
-    /** Resumes a queue on this instance and removes its recorded pause. */
-    public void resume(String name) {
+    /** Resumes a queue on this instance and removes its recorded pause; see {@link #pause}. */
+    public synchronized void resume(String name) {
         Objects.requireNonNull(name, "name");
         scheduling.setQueuePaused(name, false);
         queue.resume(name);

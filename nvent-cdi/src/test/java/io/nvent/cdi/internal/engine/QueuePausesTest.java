@@ -12,10 +12,14 @@ import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobQueue;
 import io.nvent.spi.SchedulingStore;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Queue pauses recorded in the store, which every engine sharing it follows, also after a restart. */
@@ -80,5 +84,34 @@ class QueuePausesTest {
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
                     .until(() -> queue.isPaused("mailing"));
         }
+    }
+
+    @Test
+    void aResumeWhileTheSweepReadsThePausesIsNotTakenForAnotherInstancesPause() throws Exception {
+        SchedulingStore recorded = MemoryAdapters.schedulingStore();
+        JobQueue jobs = MemoryAdapters.queue(Clock.systemUTC());
+        AtomicReference<QueuePauses> pauses = new AtomicReference<>();
+        Thread operator = new Thread(() -> pauses.get().resume("mailing"));
+        // The operator resumes the queue just after the sweep read the recorded pauses, before it applies them.
+        SchedulingStore resumedDuringTheRead = (SchedulingStore) Proxy.newProxyInstance(
+                SchedulingStore.class.getClassLoader(), new Class<?>[] {SchedulingStore.class}, (proxy, method, args) -> {
+                    Object result = method.invoke(recorded, args);
+                    if (method.getName().equals("pausedQueues") && result.equals(Set.of("mailing"))
+                            && operator.getState() == Thread.State.NEW) {
+                        operator.start();
+                        operator.join(500);
+                    }
+                    return result;
+                });
+        pauses.set(new QueuePauses(jobs, resumedDuringTheRead));
+        pauses.get().follow();
+        pauses.get().pause("mailing");
+
+        pauses.get().follow();
+        operator.join();
+
+        assertThat(jobs.isPaused("mailing")).as("resumed by the operator, not paused again by the sweep").isFalse();
+        pauses.get().follow();
+        assertThat(jobs.isPaused("mailing")).isFalse();
     }
 }
