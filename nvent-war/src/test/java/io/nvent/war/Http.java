@@ -22,12 +22,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A small JSON-over-HTTP client for the container tests, logged in as the demo admin by default. */
 public final class Http {
@@ -36,7 +38,9 @@ public final class Http {
     public static final String ADMIN = "admin";
     public static final String ADMIN_PASSWORD = "admin";
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** HTTP/1.1 as most API clients speak it; the JDK's default offers an h2c upgrade that servers may take. */
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
     private final URI base;
     private final Optional<String> authorization;
 
@@ -99,13 +103,22 @@ public final class Http {
 
     /** The run as the API shows it, once its status is {@code status} (within 30 s). */
     public JsonObject awaitRun(String runId, String status) {
+        AtomicReference<String> seen = new AtomicReference<>("nothing");
         try {
+            // Each poll gives up after a few seconds and the next one asks again: one slow answer
+            // must not use up the whole wait.
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> get("api/nvent/runs/" + runId).json().getString("status").equals(status));
+                    .ignoreExceptionsInstanceOf(UncheckedIOException.class)
+                    .until(() -> {
+                        Reply reply = send(HttpRequest.newBuilder(base.resolve("api/nvent/runs/" + runId)).GET(),
+                                Duration.ofSeconds(5));
+                        seen.set(Instant.now() + " " + reply.status() + " " + reply.body());
+                        return reply.status() == 200 && reply.json().getString("status").equals(status);
+                    });
         } catch (org.awaitility.core.ConditionTimeoutException timedOut) {
             // A run that never gets there is diagnosed from what the server says about it, not from the timeout alone.
-            throw new AssertionError("run " + runId + " did not become " + status + " within 30 s; the run: "
-                    + get("api/nvent/runs/" + runId).body() + "; its history: "
+            throw new AssertionError("run " + runId + " did not become " + status + " within 30 s; last seen at "
+                    + seen.get() + "; now: " + get("api/nvent/runs/" + runId).body() + "; its history: "
                     + get("api/nvent/runs/" + runId + "/events").body(), timedOut);
         }
         return get("api/nvent/runs/" + runId).json();
@@ -217,9 +230,13 @@ public final class Http {
     }
 
     private Reply send(HttpRequest.Builder request) {
+        return send(request, Duration.ofSeconds(30));
+    }
+
+    private Reply send(HttpRequest.Builder request, Duration timeout) {
         try {
             authorization.ifPresent(value -> request.header("Authorization", value));
-            HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse<String> response = client.send(request.timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
                     response.body(), response.headers().firstValue("Location"), response.headers());
