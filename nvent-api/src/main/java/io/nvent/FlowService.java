@@ -118,8 +118,12 @@ public interface FlowService {
     String rerunFrom(String runId, String step);
 
     /**
-     * Retries a step that failed finally: the run goes back to running and the step gets a fresh
-     * set of attempts.
+     * Retries a step that failed finally: the step is queued with a fresh set of attempts and the
+     * run is running again. A step that failed because one of its awaits timed out is not executed
+     * by the retry: it waits for that await again, registered anew with a fresh count of timeout
+     * retries, and the run is awaiting meanwhile. Behind a before-await the step runs once the
+     * await resolves; after an after-await (the step ran already) its emissions stay held until the
+     * await resolves, so its effects (a charge, a mail) do not happen twice.
      *
      * @param runId the run
      * @param step the step that failed

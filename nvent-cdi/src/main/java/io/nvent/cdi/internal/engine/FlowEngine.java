@@ -73,6 +73,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -638,9 +639,15 @@ public final class FlowEngine implements FlowService {
         FlowDefinition flow = flowOf(runId);
         StepDefinition step = stepOf(flow, stepName);
         // A step behind an await that never let it through (it timed out and failed the step) must
-        // wait for it again: a retry is no way around an approval.
-        boolean gatePassed = step.awaitBefore().isEmpty() || scheduling.awaitsOfRun(runId).stream().anyMatch(a ->
-                a.step().equals(stepName) && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED);
+        // wait for it again: a retry is no way around an approval. A step that ran and whose
+        // after-await timed out has had its effects: it waits for that await again, its emissions
+        // still held, instead of running (and charging, mailing…) twice.
+        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, stepName);
+        boolean gatePassed = timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
+                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(stepName)
+                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED));
+        String reason = gatePassed ? "manual retry" : "manual retry; the step waits for its "
+                + (timedOutAfter.isPresent() ? "after-await" : "await") + " again";
         List<AwaitRecord> awaits = new ArrayList<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
@@ -649,15 +656,17 @@ public final class FlowEngine implements FlowService {
             }
             awaits.clear();
             List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                    JsonText.object().str("reason", gatePassed ? "manual retry"
-                            : "manual retry; the step waits for its await again").build())));
+                    JsonText.object().str("reason", reason).build())));
             RunRecord next = run.withStep(stepName, gatePassed ? StepStatus.QUEUED : StepStatus.AWAITING);
             if (next.status() != RunStatus.RUNNING) {
                 next = next.withStatus(RunStatus.RUNNING, now);
             }
             if (!gatePassed) {
                 next = Orchestration.settleStatus(next, events, now);
-                AwaitRecord await = newAwait(next, step, AwaitPosition.BEFORE, now, "[]");
+                // The after-await again holds what the step emitted and matches the value it matched.
+                RunRecord waiting = next;
+                AwaitRecord await = timedOutAfter.map(t -> newAwait(waiting, step, AwaitPosition.AFTER, now, t.held(),
+                        t.filterValue())).orElseGet(() -> newAwait(waiting, step, AwaitPosition.BEFORE, now, "[]"));
                 awaits.add(await);
                 events.add(registeredEvent(await));
             }
@@ -679,6 +688,23 @@ public final class FlowEngine implements FlowService {
                 enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
             }
         });
+    }
+
+    /**
+     * The step's after-await that timed out and failed it: the step's newest await, if it is one,
+     * and the step has not started since it was registered.
+     */
+    private Optional<AwaitRecord> timedOutAfterAwait(String runId, String stepName) {
+        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName))
+                .max(Comparator.comparing(AwaitRecord::registeredAt));
+        if (newest.isEmpty() || newest.get().position() != AwaitPosition.AFTER
+                || newest.get().status() != AwaitStatus.TIMED_OUT) {
+            return Optional.empty();
+        }
+        Instant registered = newest.get().registeredAt();
+        boolean startedSince = latestEntryOfStep(runId, EventType.STEP_STARTED, stepName)
+                .filter(started -> started.timestamp().isAfter(registered)).isPresent();
+        return startedSince ? Optional.empty() : newest;
     }
 
     /** The job of the step's latest start, from its {@code step.started} entry. */
