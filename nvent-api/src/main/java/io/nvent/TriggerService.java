@@ -33,7 +33,8 @@ public interface TriggerService {
      *
      * @param spec the definition; its name must be new
      * @return the trigger as stored
-     * @throws InvalidTriggerException if the name is taken, a flow is unknown or the cron or interval is invalid
+     * @throws InvalidTriggerException if the name is taken or reserved ({@code cron-preview}), a flow
+     *     is unknown or named twice, or the cron (one that never fires too) or interval is invalid
      */
     TriggerInfo create(TriggerSpec spec);
 
@@ -43,7 +44,7 @@ public interface TriggerService {
      * @param spec the new definition, with the trigger's name and type
      * @return the trigger as stored, its statistics kept
      * @throws TriggerNotFoundException if there is no such trigger
-     * @throws InvalidTriggerException if the new definition is invalid
+     * @throws InvalidTriggerException if the new definition is invalid, as for {@link #create}
      */
     TriggerInfo update(TriggerSpec spec);
 

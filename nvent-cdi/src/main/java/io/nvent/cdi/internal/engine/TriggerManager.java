@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +43,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private static final System.Logger LOG = System.getLogger(TriggerManager.class.getName());
     /** Characters of an omitted payload the history keeps, to tell fires apart. */
     private static final int PAYLOAD_START_CHARS = 256;
+
+    /** Names a trigger cannot have: {@code GET /api/nvent/triggers/<name>} would reach another endpoint. */
+    private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
     private final FlowEngine engine;
     private final SchedulingStore store;
@@ -522,11 +526,24 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return payloadJson.substring(0, end);
     }
 
+    /**
+     * Checks a trigger created or changed at run time, for the API and REST alike: what it names
+     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach).
+     */
     private void validate(TriggerSpec spec) {
+        if (RESERVED_NAMES.contains(spec.name())) {
+            throw new InvalidTriggerException("the name '" + spec.name() + "' is reserved (GET /api/nvent/triggers/"
+                    + spec.name() + " previews cron expressions); choose another");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
+        Set<String> named = new HashSet<>();
         for (String flow : spec.flows()) {
+            if (!named.add(flow)) {
+                throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow + "' twice; "
+                        + "each fire would start it twice, so name each flow once");
+            }
             if (engine.registry().flow(flow).isEmpty()) {
                 throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow
                         + "', which is not registered");
@@ -541,7 +558,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
                     + " trigger; an event name belongs to event triggers only");
         }
-        spec.cron().ifPresent(Cron::parse);
+        Optional<Cron> cron = spec.cron().map(Cron::parse);
+        if (cron.isPresent() && cron.get().nextAfter(clock.instant(), spec.timezone()).isEmpty()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "': cron '" + spec.cron().get().trim()
+                    + "' (" + cron.get().describe() + ") never fires: no date matches it");
+        }
     }
 
     private TriggerRecord require(String name) {
