@@ -5,7 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How {@link FlowService#start(String, Object, StartOptions)} starts a run. Immutable; built with
+ * How {@link FlowService#start(String, Object, StartOptions)} (and {@link TriggerService#fire(String, String,
+ * StartOptions)}, for each flow) starts a run. Immutable; built with
  * {@link #newBuilder()}, which validates eagerly.
  *
  * <pre>{@code

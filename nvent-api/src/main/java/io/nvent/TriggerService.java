@@ -84,16 +84,21 @@ public interface TriggerService {
      * Fires a trigger now, once per idempotency key: a webhook sender's retry of a delivery (same
      * key, same payload) returns the runs the first fire started, with {@code created} false, and
      * counts as no fire of its own. Keys are per trigger and flow; the same key with another payload
-     * is refused. See {@link StartOptions#idempotencyKey()}.
+     * is refused. See {@link StartOptions#idempotencyKey()}. With a {@link StartOptions#delay()}
+     * each of the trigger's flows starts delayed, as {@link FlowService#start(String, Object,
+     * StartOptions)} starts one; a trigger with a flow whose entry step waits before it runs
+     * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing.
      *
      * @param name trigger name
      * @param jsonPayload the input of each started run, as JSON text
-     * @param options the idempotency key; {@link StartOptions#DEFAULTS} for none
+     * @param options the idempotency key and the start delay; {@link StartOptions#DEFAULTS} for neither
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
      * @throws InvalidPayloadException if the payload is not valid JSON
      * @throws IdempotencyKeyConflictException if the key started runs with another payload
+     * @throws IllegalArgumentException if the options carry a delay and one of the trigger's flows
+     *     cannot start delayed; the message names the trigger, the flow and its entry step
      */
     List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
 

@@ -454,17 +454,19 @@ public final class FlowEngine implements FlowService {
     /**
      * Starts a run for a trigger fire; the payload is the run's input. With a key (a webhook
      * sender's delivery id), once per trigger, flow and key: the key's runs are the trigger's own,
-     * apart from runs started directly with the same key.
+     * apart from runs started directly with the same key. With a delay, as a delayed start.
      */
-    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, Optional<String> key) {
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
-        if (key.isPresent()) {
-            return startOnce(flow, payloadJson, key.get(), "trigger " + trigger + '\u0000' + key.get(),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get()), Optional.empty());
+        Optional<Duration> delay = options.delay();
+        if (options.idempotencyKey().isPresent()) {
+            String key = options.idempotencyKey().get();
+            return startOnce(flow, payloadJson, key, "trigger " + trigger + '\u0000' + key,
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay);
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger)), true);
+                JsonText.object().str("trigger", trigger), delay, Optional.empty()), true);
     }
 
     /**

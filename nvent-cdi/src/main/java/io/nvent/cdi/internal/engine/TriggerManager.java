@@ -1,11 +1,13 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
+import io.nvent.StepDefinition;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
@@ -251,7 +253,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), Optional.empty(), false);
+                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false);
     }
 
     @Override
@@ -269,7 +271,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         EventPayload payload = new EventPayload(payloadJson);
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
-                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, Optional.empty(), false)
+                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, StartOptions.DEFAULTS, false)
                             .startedIds()));
         }
         return started;
@@ -372,8 +374,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (!trigger.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
+        if (options.delay().isPresent()) {
+            requireDelayable(trigger.spec());
+        }
         Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"),
-                options.idempotencyKey(), true);
+                options, true);
         if (fire.started().isEmpty() && !fire.failures().isEmpty()) {
             // The caller must not believe it started something. The payload is in the trigger's history.
             RuntimeException first = fire.failures().get(0);
@@ -384,6 +389,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             throw first;
         }
         return fire.started();
+    }
+
+    /** Refuses a delayed fire before it starts any flow if one of the flows cannot start delayed. */
+    private void requireDelayable(TriggerSpec spec) {
+        for (String name : spec.flows()) {
+            Optional<String> waiting = engine.registry().flow(name).map(FlowDefinition::entry)
+                    .filter(entry -> entry.awaitBefore().isPresent()).map(StepDefinition::name);
+            if (waiting.isPresent()) {
+                throw new IllegalArgumentException("trigger '" + spec.name() + "' cannot fire delayed: the entry step '"
+                        + waiting.get() + "' of its flow '" + name + "' waits before it runs already (@AwaitBefore)");
+            }
+        }
     }
 
     /** What a fire did: the runs it started (or an earlier fire with its key did), and why the other flows did not start. */
@@ -418,9 +435,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * without a stack trace; a fire by name is refused for it every time, while of the ticks and
      * events only the first after a start records the failure, the others are no fire of it.
      *
+     * @param options the fire's idempotency key and start delay, for each flow
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
-    private Fire fireNow(TriggerSpec spec, String payloadJson, Optional<String> idempotencyKey, boolean byName) {
+    private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
         Instant now = clock.instant();
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -443,7 +461,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), idempotencyKey));
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), options));
             } catch (IdempotencyKeyConflictException reusedKey) {
                 // The caller's mistake, answered with the conflict; the trigger did not fire.
                 errors.add(flow + ": " + reusedKey.getMessage());
