@@ -367,6 +367,24 @@ class AwaitsTest {
                         + "was -2");
     }
 
+    @FlowStep(flow = "sloppy", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = -1)
+    static class NegativeTimeout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aNegativeAwaitTimeoutIsRejectedNamingTheFlowStepAndAttributeAsAStepsIs() {
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new NegativeTimeout()).build())
+                .isInstanceOf(NventException.class)
+                .hasMessageContaining("NVENT-0101 step 'approve' of flow 'sloppy'")
+                .hasMessageContaining("@AwaitBefore: timeoutMs must be positive (or 0 for the configured default), "
+                        + "was -1");
+    }
+
     // ------------------------------------------------------------ time awaits
 
     @FlowStep(flow = "cooldown", name = "start", role = StepRole.ENTRY, emits = "started")
