@@ -35,9 +35,11 @@ public interface FlowService {
      * Starts a run with input that is already JSON text.
      *
      * @param flow flow name
-     * @param jsonInput input of the entry step as JSON text
+     * @param jsonInput input of the entry step as JSON text; {@code "null"} for none ({@code null},
+     *     empty or blank text is no JSON and refused)
      * @return the new run's id
-     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON (empty text included) or is
+     *     too large
      * @throws FlowNotFoundException if no flow has that name
      */
     String startWithJson(String flow, String jsonInput);
@@ -63,10 +65,12 @@ public interface FlowService {
      * are the same if they are equal as JSON values (spacing and the order of members do not count).
      *
      * @param flow flow name
-     * @param jsonInput input of the entry step as JSON text
+     * @param jsonInput input of the entry step as JSON text; {@code "null"} for none ({@code null},
+     *     empty or blank text is no JSON and refused)
      * @param options the idempotency key and its scope; {@link StartOptions#DEFAULTS} for none
      * @return the run, and whether this call created it
-     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON (empty text included) or is
+     *     too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
      *     another input
      * @throws FlowNotFoundException if no flow has that name
@@ -173,7 +177,9 @@ public interface FlowService {
      * @param token the secret token from the webhook URL
      * @throws AwaitNotFoundException if no await has that token
      * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410)
-     * @throws InvalidPayloadException if the body is not valid JSON or is too large
+     * @throws InvalidPayloadException if the body is not valid JSON or is too large; {@code null}, empty
+     *     or blank text is refused too (send {@code "{}"} for no data, as the REST webhook does for an
+     *     empty request body)
      */
     void resolveWebhook(String token, String jsonBody);
 

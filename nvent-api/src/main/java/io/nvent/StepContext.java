@@ -6,6 +6,10 @@ import java.util.List;
  * What a step knows about, and can do to, the run it executes in. Valid only during
  * {@link Step#execute}.
  *
+ * <p>JSON read into a {@code String} (a step's input, {@link RunState#get}) is a JSON string's
+ * value, or the raw JSON text of any other value ({@code {"a":1}}, {@code 42}); JSON {@code null}
+ * is {@code null} (empty for state). Trigger and await data are raw JSON text.
+ *
  * @since 0.1
  */
 public interface StepContext {

@@ -76,7 +76,8 @@ public interface TriggerService {
      * @return the ids of the runs started
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
-     * @throws InvalidPayloadException if the payload is not valid JSON
+     * @throws InvalidPayloadException if the payload is not valid JSON ({@code null}, empty or blank
+     *     text included: {@code "{}"} is an empty payload)
      */
     List<String> fire(String name, String jsonPayload);
 
@@ -95,7 +96,8 @@ public interface TriggerService {
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
-     * @throws InvalidPayloadException if the payload is not valid JSON
+     * @throws InvalidPayloadException if the payload is not valid JSON ({@code null}, empty or blank
+     *     text included: {@code "{}"} is an empty payload)
      * @throws IdempotencyKeyConflictException if the key started runs with another payload
      * @throws IllegalArgumentException if the options carry a delay and one of the trigger's flows
      *     cannot start delayed; the message names the trigger, the flow and its entry step

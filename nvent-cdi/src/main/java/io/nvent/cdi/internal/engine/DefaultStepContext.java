@@ -213,7 +213,8 @@ final class DefaultStepContext implements StepContext {
 
         @Override
         public <T> Optional<T> get(String key, Class<T> type) {
-            return store.getState(runId, key, clock.instant())
+            // A value set to null reads as none, whatever the type asked for (JsonValue too).
+            return store.getState(runId, key, clock.instant()).filter(text -> !Json.isNull(text))
                     .map(text -> type.cast(json.fromJson(text, type, "state '" + key + "'")));
         }
 

@@ -10,6 +10,7 @@ import io.nvent.AwaitType;
 import io.nvent.AwaitTimedOut;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -78,6 +79,8 @@ class AwaitsTest {
             assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("pay", StepStatus.AWAITING);
             assertThat(payouts).hasValue(0);
 
+            assertThatThrownBy(() -> h.engine.resolveWebhook(tokenOf(registered), null)).as("no body is no JSON")
+                    .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("webhook body is missing (null)");
             h.engine.resolveWebhook(tokenOf(registered), "{\"approvedBy\":\"ceo\"}");
             h.awaitStatus(runId, RunStatus.COMPLETED);
 

@@ -182,7 +182,7 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, body == null || body.isBlank() ? "{}" : body,
+        List<StartedRun> runs = triggers.fire(name, JsonInput.orWhenEmpty(body, "{}"),
                 StartRequests.startOptions(idempotencyKey));
         return fired(name, runs, Response.ok());
     }
@@ -305,7 +305,7 @@ public class TriggersResource {
     }
 
     private Response fire(String name, byte[] body, StartOptions options) {
-        String payload = body.length == 0 ? "{}" : new String(body, StandardCharsets.UTF_8);
+        String payload = JsonInput.orWhenEmpty(new String(body, StandardCharsets.UTF_8), "{}");
         return fired(name, triggers.fire(name, payload, options), Response.accepted());
     }
 
