@@ -118,7 +118,10 @@ public interface StepContext {
     }
 
     /**
-     * Runs of the given flow that are running or awaiting, the current run excluded.
+     * Runs of the given flow that are running or awaiting, the current run excluded: all of them,
+     * read from the store page by page (a run that changes status meanwhile may be missed or
+     * included). For a mere "is another one active?" prefer {@link #isRunning(String)}, which reads
+     * at most a few runs.
      *
      * @param flow flow name
      * @return those runs; empty if there are none
