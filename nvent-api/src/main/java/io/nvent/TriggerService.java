@@ -108,9 +108,10 @@ public interface TriggerService {
      * The newest entries of a trigger's history, newest first.
      *
      * @param name trigger name
-     * @param limit the most entries returned
+     * @param limit the most entries returned, at least 1
      * @return up to {@code limit} entries
      * @throws TriggerNotFoundException if there is no such trigger
+     * @throws IllegalArgumentException if {@code limit} is below 1
      */
     List<TriggerEvent> history(String name, int limit);
 

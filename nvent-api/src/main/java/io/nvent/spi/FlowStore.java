@@ -130,7 +130,7 @@ public interface FlowStore {
      * Entries of a run's history matching the query, in sequence order.
      *
      * @param runId the run
-     * @param query which entries: sequence range, types, step, limit
+     * @param query which entries: sequence range, types, limit and order
      * @return the matching entries; empty if none match or the run does not exist
      */
     List<HistoryEvent> readEvents(String runId, EventQuery query);

@@ -32,6 +32,7 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
+import io.nvent.StepNotFoundException;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
@@ -341,21 +342,25 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public String start(String flow, Object input) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.empty());
     }
 
     @Override
     public String startWithJson(String flow, String jsonInput) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), Optional.empty());
     }
 
     @Override
     public StartedRun start(String flow, Object input, StartOptions options) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), options);
     }
 
     @Override
     public StartedRun startWithJson(String flow, String jsonInput, StartOptions options) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), options);
     }
 
@@ -552,6 +557,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void emit(String runId, String event, Object payload) {
+        Objects.requireNonNull(runId, "runId");
         requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
@@ -572,6 +578,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public boolean cancel(String runId) {
+        Objects.requireNonNull(runId, "runId");
         return cancel(runId, Optional.empty());
     }
 
@@ -601,6 +608,7 @@ public final class FlowEngine implements FlowService {
      */
     @Override
     public String restart(String runId) {
+        Objects.requireNonNull(runId, "runId");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         requireReadableByEntry(flow, original.input());
@@ -613,9 +621,11 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public String rerunFrom(String runId, String stepName) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(stepName, "step");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
-        StepDefinition chosen = stepOf(flow, stepName);
+        StepDefinition chosen = stepOf(flow, runId, stepName);
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
         Set<String> rerunEvents = new HashSet<>();
         flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));
@@ -637,9 +647,11 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void retryStep(String runId, String stepName) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(stepName, "step");
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
-        StepDefinition step = stepOf(flow, stepName);
+        StepDefinition step = stepOf(flow, runId, stepName);
         // A step behind an await that never let it through (it timed out and failed the step) must
         // wait for it again: a retry is no way around an approval. A step that ran and whose
         // after-await timed out has had its effects: it waits for that await again, its emissions
@@ -755,11 +767,14 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public List<RunInfo> runs(RunQuery query) {
+        Objects.requireNonNull(query, "query");
         return store.findRuns(query).stream().map(RunRecord::toInfo).toList();
     }
 
     @Override
     public List<HistoryEvent> events(String runId, EventQuery query) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(query, "query");
         if (store.findRun(runId).isEmpty()) {
             throw new RunNotFoundException(runId);
         }
@@ -773,6 +788,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<FlowDefinition> flow(String name) {
+        Objects.requireNonNull(name, "name");
         return registry.flow(name);
     }
 
@@ -788,6 +804,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public FlowStats stats(String flow) {
+        Objects.requireNonNull(flow, "flow");
         registry.require(flow);
         return store.stats(flow);
     }
@@ -824,11 +841,15 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
+        }
         return scheduling.listAwaits(pendingOnly, limit).stream().map(AwaitRecord::toInfo).toList();
     }
 
     @Override
     public void resolveAwait(String awaitId, Object data) {
+        Objects.requireNonNull(awaitId, "awaitId");
         AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
                 + awaitId));
         resolveOrExplain(await, json.toJson(data, "resolution data"));
@@ -836,6 +857,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void resolveWebhook(String token, String jsonBody) {
+        Objects.requireNonNull(token, "token");
         AwaitRecord await = scheduling.findAwaitByToken(token)
                 .filter(a -> a.type() == AwaitType.WEBHOOK)
                 .orElseThrow(() -> new AwaitNotFoundException("for this webhook URL"));
@@ -844,6 +866,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<AwaitInfo> webhookAwait(String token) {
+        Objects.requireNonNull(token, "token");
         return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);
     }
 
@@ -2226,6 +2249,11 @@ public final class FlowEngine implements FlowService {
     private FlowDefinition flowOf(String runId) {
         RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         return registry.require(run.flow());
+    }
+
+    /** The step an operator names for a run (to retry it, to rerun from it). */
+    private static StepDefinition stepOf(FlowDefinition flow, String runId, String stepName) {
+        return flow.step(stepName).orElseThrow(() -> new StepNotFoundException(runId, flow.name(), stepName));
     }
 
     private static StepDefinition stepOf(FlowDefinition flow, String stepName) {

@@ -413,6 +413,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     @Override
     public List<TriggerEvent> history(String name, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most history entries to list must be at least 1, was " + limit);
+        }
         require(name);
         return store.triggerHistory(name, limit);
     }
