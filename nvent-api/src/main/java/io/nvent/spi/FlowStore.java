@@ -168,6 +168,7 @@ public interface FlowStore {
      * @param key state key
      * @param json the value as JSON text
      * @param expiresAt when it stops being visible; empty for never
+     * @throws io.nvent.RunNotFoundException if the run does not exist
      */
     void putState(String runId, String key, String json, Optional<Instant> expiresAt);
 

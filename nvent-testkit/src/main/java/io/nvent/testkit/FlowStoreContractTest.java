@@ -838,17 +838,20 @@ public abstract class FlowStoreContractTest {
     void deletesTheFinishedRunsOfOneFlowWithTheirHistoryAndKeepsTheRest() {
         RunRecord completed = createRun("orders");
         RunRecord failed = createRun("orders");
+        RunRecord canceled = createRun("orders");
         RunRecord running = createRun("orders");
         RunRecord otherFlow = createRun("invoices");
         store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
         store.updateRun(failed.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(canceled.runId(), setStatus(RunStatus.CANCELED));
         store.updateRun(otherFlow.runId(), setStatus(RunStatus.COMPLETED));
         store.putState(failed.runId(), "k", "1", Optional.empty());
 
-        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(2);
+        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(3);
 
         assertThat(store.findRun(completed.runId())).isEmpty();
         assertThat(store.findRun(failed.runId())).isEmpty();
+        assertThat(store.findRun(canceled.runId())).as("canceled is finished too").isEmpty();
         assertThat(store.readEvents(completed.runId(), EventQuery.all())).isEmpty();
         assertThat(store.getState(failed.runId(), "k", T0)).isEmpty();
         assertThat(store.findRun(running.runId())).isPresent();
