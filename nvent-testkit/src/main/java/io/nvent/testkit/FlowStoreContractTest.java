@@ -423,6 +423,18 @@ public abstract class FlowStoreContractTest {
     // ---------------------------------------------------------------- updates
 
     @Test
+    void aRecentRunIsNeverOlderThanTheVersionAskedForNorOneOfAnUnknownRun() {
+        RunRecord run = createRun("orders");
+        StoredChange change = store.updateRun(run.runId(), setStatus(RunStatus.COMPLETED)).orElseThrow();
+        long version = change.run().version();
+
+        assertThat(store.recentRun(run.runId(), version + 1, Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.recentRun("no-such-run", 0, Duration.ofMinutes(1))).isEmpty();
+        store.recentRun(run.runId(), version, Duration.ofMinutes(1))
+                .ifPresent(kept -> assertSameRun(kept, change.run()));
+    }
+
+    @Test
     void appliesAMutationAndAppendsItsEventsInOneStep() {
         RunRecord run = createRun("orders");
 
