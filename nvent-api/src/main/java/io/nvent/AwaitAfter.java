@@ -72,7 +72,8 @@ public @interface AwaitAfter {
     String filterKey() default "";
 
     /**
-     * Time to wait at most, in milliseconds; {@code 0} takes the configured default.
+     * Time to wait at most, in milliseconds; {@code 0} takes the configured default. A negative
+     * value fails the deployment, as a negative {@link FlowStep#timeoutMs()} does.
      *
      * @return milliseconds, or {@code 0} for {@code nvent.await.timeout-ms} (webhook and event awaits)
      */

@@ -16,6 +16,11 @@ import java.util.Optional;
  * transaction commits: a run started in a transaction that rolls back does not exist. The in-memory
  * store and queue (the defaults) take no part in transactions: such a run exists and runs.
  *
+ * <p>A {@code null} argument is refused with a {@link NullPointerException} that names the
+ * parameter ({@code flow}, {@code runId} …), unless a method says otherwise: inputs, payloads and
+ * data may be {@code null} (JSON {@code null}), JSON text may not ({@link InvalidPayloadException}),
+ * and an event name that is {@code null} is refused as a blank one is.
+ *
  * @since 0.1
  */
 public interface FlowService {
@@ -35,9 +40,11 @@ public interface FlowService {
      * Starts a run with input that is already JSON text.
      *
      * @param flow flow name
-     * @param jsonInput input of the entry step as JSON text
+     * @param jsonInput input of the entry step as JSON text; {@code "null"} for none ({@code null},
+     *     empty or blank text is no JSON and refused)
      * @return the new run's id
-     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON (empty text included) or is
+     *     too large
      * @throws FlowNotFoundException if no flow has that name
      */
     String startWithJson(String flow, String jsonInput);
@@ -55,6 +62,8 @@ public interface FlowService {
      * @throws InvalidPayloadException if the input cannot be converted or is too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
      *     another input
+     * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
+     *     before it runs already ({@code @AwaitBefore})
      */
     StartedRun start(String flow, Object input, StartOptions options);
 
@@ -63,12 +72,16 @@ public interface FlowService {
      * are the same if they are equal as JSON values (spacing and the order of members do not count).
      *
      * @param flow flow name
-     * @param jsonInput input of the entry step as JSON text
+     * @param jsonInput input of the entry step as JSON text; {@code "null"} for none ({@code null},
+     *     empty or blank text is no JSON and refused)
      * @param options the idempotency key and its scope; {@link StartOptions#DEFAULTS} for none
      * @return the run, and whether this call created it
-     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON or is too large
+     * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON (empty text included) or is
+     *     too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
      *     another input
+     * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
+     *     before it runs already ({@code @AwaitBefore})
      * @throws FlowNotFoundException if no flow has that name
      */
     StartedRun startWithJson(String flow, String jsonInput, StartOptions options);
@@ -80,8 +93,9 @@ public interface FlowService {
      * @param event event name, as steps subscribe to it
      * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
      * @throws RunNotFoundException if the run does not exist
+     * @throws FlowNotFoundException if the run's flow is not deployed here
      * @throws IllegalRunTransitionException if the run has ended
-     * @throws IllegalArgumentException if the event's name is blank
+     * @throws IllegalArgumentException if the event's name is missing or blank
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     void emit(String runId, String event, Object payload);
@@ -101,29 +115,41 @@ public interface FlowService {
      * @param runId the run to restart, in any status
      * @return the new run's id
      * @throws RunNotFoundException if the run does not exist
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws InvalidPayloadException if the entry step, as deployed now, cannot read the run's input
      */
     String restart(String runId);
 
     /**
      * Starts a new run that re-executes the flow from one step: the new run begins with the
-     * original's input and with the emissions of every step the chosen step does not depend on
-     * transitively downstream of it, so the chosen step and everything after it run again.
+     * original's input and keeps what the original's steps outside the chosen step's downstream
+     * (the step and every step that transitively waits for its events) completed and emitted, so
+     * the chosen step and everything after it run again.
      *
      * @param runId the original run, in any status
      * @param step the step to execute again
      * @return the new run's id
      * @throws RunNotFoundException if the run does not exist
-     * @throws IllegalArgumentException if the flow has no such step
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws StepNotFoundException if the flow has no such step (the message names the run)
+     * @throws IllegalArgumentException if the original run did not emit every event the step
+     *     subscribes to, so it would never run
      */
     String rerunFrom(String runId, String step);
 
     /**
-     * Retries a step that failed finally: the run goes back to running and the step gets a fresh
-     * set of attempts.
+     * Retries a step that failed finally: the step is queued with a fresh set of attempts and the
+     * run is running again. A step that failed because one of its awaits timed out is not executed
+     * by the retry: it waits for that await again, registered anew with a fresh count of timeout
+     * retries, and the run is awaiting meanwhile. Behind a before-await the step runs once the
+     * await resolves; after an after-await (the step ran already) its emissions stay held until the
+     * await resolves, so its effects (a charge, a mail) do not happen twice.
      *
      * @param runId the run
      * @param step the step that failed
      * @throws RunNotFoundException if the run does not exist
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws StepNotFoundException if the flow has no such step (the message names the run)
      * @throws IllegalRunTransitionException if that step has not failed
      */
     void retryStep(String runId, String step);
@@ -137,7 +163,7 @@ public interface FlowService {
      * @param event event name
      * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
      * @return the runs the event started and how many awaits it resolved
-     * @throws IllegalArgumentException if the event's name is blank
+     * @throws IllegalArgumentException if the event's name is missing or blank
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     EventDelivery publishEvent(String event, Object payload);
@@ -146,8 +172,9 @@ public interface FlowService {
      * Awaits, newest first; only those still waiting if {@code pendingOnly}.
      *
      * @param pendingOnly {@code true} to leave out resolved, timed-out and canceled awaits
-     * @param limit the most awaits returned
+     * @param limit the most awaits returned, at least 1
      * @return up to {@code limit} awaits by registration time, newest first
+     * @throws IllegalArgumentException if {@code limit} is below 1
      */
     List<AwaitInfo> awaits(boolean pendingOnly, int limit);
 
@@ -169,7 +196,9 @@ public interface FlowService {
      * @param token the secret token from the webhook URL
      * @throws AwaitNotFoundException if no await has that token
      * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410)
-     * @throws InvalidPayloadException if the body is not valid JSON or is too large
+     * @throws InvalidPayloadException if the body is not valid JSON or is too large; {@code null}, empty
+     *     or blank text is refused too (send {@code "{}"} for no data, as the REST webhook does for an
+     *     empty request body)
      */
     void resolveWebhook(String token, String jsonBody);
 
@@ -237,7 +266,8 @@ public interface FlowService {
      * Entries of a run's history.
      *
      * @param runId the run
-     * @param query which entries: sequence range, types, step, limit
+     * @param query which entries: sequence range, types, limit and order (filter by step on the
+     *     entries' {@link HistoryEvent#step()})
      * @return the matching entries in sequence order
      * @throws RunNotFoundException if the run does not exist
      */

@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * How often, and how far apart, a failing job is attempted. Immutable; built with
- * {@link #newBuilder()}, which validates eagerly.
+ * {@link #newBuilder()}, whose {@code build()} validates the values (the setters take them as
+ * given).
  *
  * @param maxAttempts total attempts, the first included (&ge; 1)
  * @param backoff how the delay grows

@@ -15,7 +15,10 @@ import java.util.Optional;
 public interface RunState {
 
     /**
-     * The value of {@code key} converted to {@code type}, if present and not expired.
+     * The value of {@code key} converted to {@code type}, if present and not expired. As with a
+     * step's input, a {@code String} receives a JSON string's value and the raw JSON text of any
+     * other value ({@code {"a":1}}, {@code 42}); a value set to {@code null} reads as empty, for
+     * every type.
      *
      * @param <T> the type to convert to
      * @param key state key

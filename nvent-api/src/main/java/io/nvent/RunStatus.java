@@ -12,7 +12,8 @@ import java.util.Set;
  *   RUNNING  -> AWAITING, COMPLETED, FAILED, CANCELED, STALLED
  *   AWAITING -> RUNNING, COMPLETED, FAILED, CANCELED, STALLED
  *   STALLED  -> RUNNING, FAILED, CANCELED
- *   FAILED   -> RUNNING   (only when an operator retries the failed step)
+ *   FAILED   -> RUNNING, AWAITING   (only when an operator retries the failed step: AWAITING if
+ *                                   the step waits for its timed-out await again)
  *   COMPLETED, CANCELED: final
  * </pre>
  *

@@ -5,7 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How {@link FlowService#start(String, Object, StartOptions)} starts a run. Immutable; built with
+ * How {@link FlowService#start(String, Object, StartOptions)} (and {@link TriggerService#fire(String, String,
+ * StartOptions)}, for each flow) starts a run. Immutable; built with
  * {@link #newBuilder()}, which validates eagerly.
  *
  * <pre>{@code
@@ -65,6 +66,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *
      * @param delay how long until the entry step is queued; positive
      * @return options with that delay and no idempotency key
+     * @throws NullPointerException if {@code delay} is {@code null}
      * @throws IllegalArgumentException if the delay is zero or negative
      */
     public static StartOptions delayed(Duration delay) {
@@ -82,6 +84,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *
      * @param key the idempotency key
      * @return options with that key and no delay
+     * @throws NullPointerException if {@code key} is {@code null}
      * @throws IllegalArgumentException if the key is blank, too long or holds a control character
      */
     public static StartOptions idempotent(String key) {

@@ -8,6 +8,10 @@ package io.nvent;
  * those events, converted to {@code I}: declare {@code I} as {@code Map<String, Object>},
  * {@link jakarta.json.JsonObject} or a class with one property per event.
  *
+ * <p>An input declared as {@code String} receives a JSON string's value, and the raw JSON text of
+ * any other value: {@code {"a":1}} for an object, {@code 42} for a number. JSON {@code null} (a run
+ * started with a {@code null} input) is {@code null} for every input type.
+ *
  * <p>A step that throws is retried according to its retry policy; when attempts are exhausted the
  * run fails. Events passed to {@link StepContext#emit} take effect when the step returns normally,
  * so a failed attempt never triggers downstream steps.

@@ -6,6 +6,10 @@ import java.util.List;
  * What a step knows about, and can do to, the run it executes in. Valid only during
  * {@link Step#execute}.
  *
+ * <p>JSON read into a {@code String} (a step's input, {@link RunState#get}) is a JSON string's
+ * value, or the raw JSON text of any other value ({@code {"a":1}}, {@code 42}); JSON {@code null}
+ * is {@code null} (empty for state). Trigger and await data are raw JSON text.
+ *
  * @since 0.1
  */
 public interface StepContext {
@@ -114,7 +118,10 @@ public interface StepContext {
     }
 
     /**
-     * Runs of the given flow that are running or awaiting, the current run excluded.
+     * Runs of the given flow that are running or awaiting, the current run excluded: all of them,
+     * read from the store page by page (a run that changes status meanwhile may be missed or
+     * included). For a mere "is another one active?" prefer {@link #isRunning(String)}, which reads
+     * at most a few runs.
      *
      * @param flow flow name
      * @return those runs; empty if there are none

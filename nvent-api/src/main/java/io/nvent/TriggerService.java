@@ -33,7 +33,8 @@ public interface TriggerService {
      *
      * @param spec the definition; its name must be new
      * @return the trigger as stored
-     * @throws InvalidTriggerException if the name is taken, a flow is unknown or the cron or interval is invalid
+     * @throws InvalidTriggerException if the name is taken or reserved ({@code cron-preview}), a flow
+     *     is unknown or named twice, or the cron (one that never fires too) or interval is invalid
      */
     TriggerInfo create(TriggerSpec spec);
 
@@ -43,7 +44,7 @@ public interface TriggerService {
      * @param spec the new definition, with the trigger's name and type
      * @return the trigger as stored, its statistics kept
      * @throws TriggerNotFoundException if there is no such trigger
-     * @throws InvalidTriggerException if the new definition is invalid
+     * @throws InvalidTriggerException if the new definition is invalid, as for {@link #create}
      */
     TriggerInfo update(TriggerSpec spec);
 
@@ -75,7 +76,8 @@ public interface TriggerService {
      * @return the ids of the runs started
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
-     * @throws InvalidPayloadException if the payload is not valid JSON
+     * @throws InvalidPayloadException if the payload is not valid JSON ({@code null}, empty or blank
+     *     text included: {@code "{}"} is an empty payload)
      */
     List<String> fire(String name, String jsonPayload);
 
@@ -83,16 +85,22 @@ public interface TriggerService {
      * Fires a trigger now, once per idempotency key: a webhook sender's retry of a delivery (same
      * key, same payload) returns the runs the first fire started, with {@code created} false, and
      * counts as no fire of its own. Keys are per trigger and flow; the same key with another payload
-     * is refused. See {@link StartOptions#idempotencyKey()}.
+     * is refused. See {@link StartOptions#idempotencyKey()}. With a {@link StartOptions#delay()}
+     * each of the trigger's flows starts delayed, as {@link FlowService#start(String, Object,
+     * StartOptions)} starts one; a trigger with a flow whose entry step waits before it runs
+     * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing.
      *
      * @param name trigger name
      * @param jsonPayload the input of each started run, as JSON text
-     * @param options the idempotency key; {@link StartOptions#DEFAULTS} for none
+     * @param options the idempotency key and the start delay; {@link StartOptions#DEFAULTS} for neither
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
-     * @throws InvalidPayloadException if the payload is not valid JSON
+     * @throws InvalidPayloadException if the payload is not valid JSON ({@code null}, empty or blank
+     *     text included: {@code "{}"} is an empty payload)
      * @throws IdempotencyKeyConflictException if the key started runs with another payload
+     * @throws IllegalArgumentException if the options carry a delay and one of the trigger's flows
+     *     cannot start delayed; the message names the trigger, the flow and its entry step
      */
     List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
 
@@ -100,9 +108,10 @@ public interface TriggerService {
      * The newest entries of a trigger's history, newest first.
      *
      * @param name trigger name
-     * @param limit the most entries returned
+     * @param limit the most entries returned, at least 1
      * @return up to {@code limit} entries
      * @throws TriggerNotFoundException if there is no such trigger
+     * @throws IllegalArgumentException if {@code limit} is below 1
      */
     List<TriggerEvent> history(String name, int limit);
 

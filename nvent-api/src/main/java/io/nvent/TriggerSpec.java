@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * What a trigger is: its type, the flows it starts, and its type's settings. Build with
- * {@link #newBuilder(String, TriggerType)}, which validates eagerly (the cron syntax is checked by
- * the engine when the trigger is saved).
+ * {@link #newBuilder(String, TriggerType)}, whose {@code build()} validates the definition (the
+ * setters take the values as given; the cron syntax and the flows are checked by the engine when
+ * the trigger is saved).
  *
  * <p>A schedule ticks either on a {@code cron} expression or {@code every} so long: exactly one of
  * the two. An interval's ticks fall on multiples of it since 1970-01-01T00:00:00Z, so that every

@@ -130,7 +130,7 @@ public interface FlowStore {
      * Entries of a run's history matching the query, in sequence order.
      *
      * @param runId the run
-     * @param query which entries: sequence range, types, step, limit
+     * @param query which entries: sequence range, types, limit and order
      * @return the matching entries; empty if none match or the run does not exist
      */
     List<HistoryEvent> readEvents(String runId, EventQuery query);
@@ -168,6 +168,7 @@ public interface FlowStore {
      * @param key state key
      * @param json the value as JSON text
      * @param expiresAt when it stops being visible; empty for never
+     * @throws io.nvent.RunNotFoundException if the run does not exist
      */
     void putState(String runId, String key, String json, Optional<Instant> expiresAt);
 

@@ -423,6 +423,18 @@ public abstract class FlowStoreContractTest {
     // ---------------------------------------------------------------- updates
 
     @Test
+    void aRecentRunIsNeverOlderThanTheVersionAskedForNorOneOfAnUnknownRun() {
+        RunRecord run = createRun("orders");
+        StoredChange change = store.updateRun(run.runId(), setStatus(RunStatus.COMPLETED)).orElseThrow();
+        long version = change.run().version();
+
+        assertThat(store.recentRun(run.runId(), version + 1, Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.recentRun("no-such-run", 0, Duration.ofMinutes(1))).isEmpty();
+        store.recentRun(run.runId(), version, Duration.ofMinutes(1))
+                .ifPresent(kept -> assertSameRun(kept, change.run()));
+    }
+
+    @Test
     void appliesAMutationAndAppendsItsEventsInOneStep() {
         RunRecord run = createRun("orders");
 
@@ -838,17 +850,20 @@ public abstract class FlowStoreContractTest {
     void deletesTheFinishedRunsOfOneFlowWithTheirHistoryAndKeepsTheRest() {
         RunRecord completed = createRun("orders");
         RunRecord failed = createRun("orders");
+        RunRecord canceled = createRun("orders");
         RunRecord running = createRun("orders");
         RunRecord otherFlow = createRun("invoices");
         store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
         store.updateRun(failed.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(canceled.runId(), setStatus(RunStatus.CANCELED));
         store.updateRun(otherFlow.runId(), setStatus(RunStatus.COMPLETED));
         store.putState(failed.runId(), "k", "1", Optional.empty());
 
-        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(2);
+        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(3);
 
         assertThat(store.findRun(completed.runId())).isEmpty();
         assertThat(store.findRun(failed.runId())).isEmpty();
+        assertThat(store.findRun(canceled.runId())).as("canceled is finished too").isEmpty();
         assertThat(store.readEvents(completed.runId(), EventQuery.all())).isEmpty();
         assertThat(store.getState(failed.runId(), "k", T0)).isEmpty();
         assertThat(store.findRun(running.runId())).isPresent();

@@ -92,6 +92,19 @@ public abstract class JobQueueContractTest {
     // ---------------------------------------------------------------- enqueue
 
     @Test
+    void resuming_a_queue_that_is_not_paused_changes_nothing_and_no_limit_holds_an_attempt_back() {
+        queue.resume(name);
+        assertThat(queue.untilRateLimitAllows(name)).as("no rate limit").isZero();
+
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("runs"));
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(queue.untilRateLimitAllows(name)).isZero();
+    }
+
+    @Test
     void enqueuing_a_job_id_the_queue_already_holds_is_ignored() {
         queue.pause(name);
         queue.enqueue(job("same", "{\"n\":1}"));
@@ -669,6 +682,7 @@ public abstract class JobQueueContractTest {
         await().atMost(PATIENCE).until(() -> queueHas(JobState.WAITING, 1));
 
         assertThat(queue.discard(name, "waiting")).isFalse();
+        assertThat(queue.retry(name, "waiting")).as("only a failed job is retried").isFalse();
 
         assertThat(queue.job(name, "waiting")).map(JobRecord::state).contains(JobState.WAITING);
         queue.resume(name);

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +32,9 @@ import java.util.stream.Stream;
  * so a failed attempt never triggers downstream steps; log entries and state are written at once.
  */
 final class DefaultStepContext implements StepContext {
+
+    /** Runs read per page by {@link #runningFlows}: the most a {@link RunQuery} returns. */
+    private static final int RUNS_PAGE = 1000;
 
     private final FlowEngine engine;
     private final String runId;
@@ -173,11 +177,20 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public List<RunInfo> runningFlows(String otherFlow) {
-        RunQuery query = RunQuery.ofFlow(otherFlow).page(0, 1000);
-        return Stream.of(RunStatus.RUNNING, RunStatus.AWAITING)
-                .flatMap(status -> engine.runs(query.withStatus(status)).stream())
-                .filter(r -> !r.runId().equals(runId))
-                .toList();
+        // All of them, page by page; a run listed twice (the pages moved under a new run) counts once.
+        Map<String, RunInfo> found = new LinkedHashMap<>();
+        for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING)) {
+            RunQuery query = RunQuery.ofFlow(otherFlow).withStatus(status);
+            List<RunInfo> page;
+            int offset = 0;
+            do {
+                page = engine.runs(query.page(offset, RUNS_PAGE));
+                page.forEach(r -> found.putIfAbsent(r.runId(), r));
+                offset += page.size();
+            } while (page.size() == RUNS_PAGE);
+        }
+        found.remove(runId);
+        return List.copyOf(found.values());
     }
 
     private void log(StepLogger.Level level, String message, Map<String, ?> meta) {
@@ -213,7 +226,8 @@ final class DefaultStepContext implements StepContext {
 
         @Override
         public <T> Optional<T> get(String key, Class<T> type) {
-            return store.getState(runId, key, clock.instant())
+            // A value set to null reads as none, whatever the type asked for (JsonValue too).
+            return store.getState(runId, key, clock.instant()).filter(text -> !Json.isNull(text))
                     .map(text -> type.cast(json.fromJson(text, type, "state '" + key + "'")));
         }
 

@@ -32,6 +32,7 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
+import io.nvent.StepNotFoundException;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
@@ -73,6 +74,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -344,21 +346,25 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public String start(String flow, Object input) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.empty());
     }
 
     @Override
     public String startWithJson(String flow, String jsonInput) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), Optional.empty());
     }
 
     @Override
     public StartedRun start(String flow, Object input, StartOptions options) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.toJson(input, "input of flow '" + flow + "'"), options);
     }
 
     @Override
     public StartedRun startWithJson(String flow, String jsonInput, StartOptions options) {
+        Objects.requireNonNull(flow, "flow");
         return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), options);
     }
 
@@ -457,17 +463,19 @@ public final class FlowEngine implements FlowService {
     /**
      * Starts a run for a trigger fire; the payload is the run's input. With a key (a webhook
      * sender's delivery id), once per trigger, flow and key: the key's runs are the trigger's own,
-     * apart from runs started directly with the same key.
+     * apart from runs started directly with the same key. With a delay, as a delayed start.
      */
-    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, Optional<String> key) {
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
-        if (key.isPresent()) {
-            return startOnce(flow, payloadJson, key.get(), "trigger " + trigger + '\u0000' + key.get(),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get()), Optional.empty());
+        Optional<Duration> delay = options.delay();
+        if (options.idempotencyKey().isPresent()) {
+            String key = options.idempotencyKey().get();
+            return startOnce(flow, payloadJson, key, "trigger " + trigger + '\u0000' + key,
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay);
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger)), true);
+                JsonText.object().str("trigger", trigger), delay, Optional.empty()), true);
     }
 
     /**
@@ -553,6 +561,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void emit(String runId, String event, Object payload) {
+        Objects.requireNonNull(runId, "runId");
         requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
@@ -573,6 +582,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public boolean cancel(String runId) {
+        Objects.requireNonNull(runId, "runId");
         return cancel(runId, Optional.empty());
     }
 
@@ -602,6 +612,7 @@ public final class FlowEngine implements FlowService {
      */
     @Override
     public String restart(String runId) {
+        Objects.requireNonNull(runId, "runId");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         requireReadableByEntry(flow, original.input());
@@ -614,9 +625,11 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public String rerunFrom(String runId, String stepName) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(stepName, "step");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
-        StepDefinition chosen = stepOf(flow, stepName);
+        StepDefinition chosen = stepOf(flow, runId, stepName);
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
         Set<String> rerunEvents = new HashSet<>();
         flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));
@@ -638,13 +651,21 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void retryStep(String runId, String stepName) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(stepName, "step");
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
-        StepDefinition step = stepOf(flow, stepName);
+        StepDefinition step = stepOf(flow, runId, stepName);
         // A step behind an await that never let it through (it timed out and failed the step) must
-        // wait for it again: a retry is no way around an approval.
-        boolean gatePassed = step.awaitBefore().isEmpty() || scheduling.awaitsOfRun(runId).stream().anyMatch(a ->
-                a.step().equals(stepName) && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED);
+        // wait for it again: a retry is no way around an approval. A step that ran and whose
+        // after-await timed out has had its effects: it waits for that await again, its emissions
+        // still held, instead of running (and charging, mailing…) twice.
+        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, stepName);
+        boolean gatePassed = timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
+                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(stepName)
+                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED));
+        String reason = gatePassed ? "manual retry" : "manual retry; the step waits for its "
+                + (timedOutAfter.isPresent() ? "after-await" : "await") + " again";
         List<AwaitRecord> awaits = new ArrayList<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
@@ -653,15 +674,17 @@ public final class FlowEngine implements FlowService {
             }
             awaits.clear();
             List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                    JsonText.object().str("reason", gatePassed ? "manual retry"
-                            : "manual retry; the step waits for its await again").build())));
+                    JsonText.object().str("reason", reason).build())));
             RunRecord next = run.withStep(stepName, gatePassed ? StepStatus.QUEUED : StepStatus.AWAITING);
             if (next.status() != RunStatus.RUNNING) {
                 next = next.withStatus(RunStatus.RUNNING, now);
             }
             if (!gatePassed) {
                 next = Orchestration.settleStatus(next, events, now);
-                AwaitRecord await = newAwait(next, step, AwaitPosition.BEFORE, now, "[]");
+                // The after-await again holds what the step emitted and matches the value it matched.
+                RunRecord waiting = next;
+                AwaitRecord await = timedOutAfter.map(t -> newAwait(waiting, step, AwaitPosition.AFTER, now, t.held(),
+                        t.filterValue())).orElseGet(() -> newAwait(waiting, step, AwaitPosition.BEFORE, now, "[]"));
                 awaits.add(await);
                 events.add(registeredEvent(await));
             }
@@ -683,6 +706,23 @@ public final class FlowEngine implements FlowService {
                 enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
             }
         });
+    }
+
+    /**
+     * The step's after-await that timed out and failed it: the step's newest await, if it is one,
+     * and the step has not started since it was registered.
+     */
+    private Optional<AwaitRecord> timedOutAfterAwait(String runId, String stepName) {
+        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName))
+                .max(Comparator.comparing(AwaitRecord::registeredAt));
+        if (newest.isEmpty() || newest.get().position() != AwaitPosition.AFTER
+                || newest.get().status() != AwaitStatus.TIMED_OUT) {
+            return Optional.empty();
+        }
+        Instant registered = newest.get().registeredAt();
+        boolean startedSince = latestEntryOfStep(runId, EventType.STEP_STARTED, stepName)
+                .filter(started -> started.timestamp().isAfter(registered)).isPresent();
+        return startedSince ? Optional.empty() : newest;
     }
 
     /** The job of the step's latest start, from its {@code step.started} entry. */
@@ -731,11 +771,14 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public List<RunInfo> runs(RunQuery query) {
+        Objects.requireNonNull(query, "query");
         return store.findRuns(query).stream().map(RunRecord::toInfo).toList();
     }
 
     @Override
     public List<HistoryEvent> events(String runId, EventQuery query) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(query, "query");
         if (store.findRun(runId).isEmpty()) {
             throw new RunNotFoundException(runId);
         }
@@ -749,6 +792,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<FlowDefinition> flow(String name) {
+        Objects.requireNonNull(name, "name");
         return registry.flow(name);
     }
 
@@ -764,6 +808,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public FlowStats stats(String flow) {
+        Objects.requireNonNull(flow, "flow");
         registry.require(flow);
         return store.stats(flow);
     }
@@ -800,11 +845,15 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
+        }
         return scheduling.listAwaits(pendingOnly, limit).stream().map(AwaitRecord::toInfo).toList();
     }
 
     @Override
     public void resolveAwait(String awaitId, Object data) {
+        Objects.requireNonNull(awaitId, "awaitId");
         AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
                 + awaitId));
         resolveOrExplain(await, json.toJson(data, "resolution data"));
@@ -812,6 +861,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public void resolveWebhook(String token, String jsonBody) {
+        Objects.requireNonNull(token, "token");
         AwaitRecord await = scheduling.findAwaitByToken(token)
                 .filter(a -> a.type() == AwaitType.WEBHOOK)
                 .orElseThrow(() -> new AwaitNotFoundException("for this webhook URL"));
@@ -820,6 +870,7 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<AwaitInfo> webhookAwait(String token) {
+        Objects.requireNonNull(token, "token");
         return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);
     }
 
@@ -2278,6 +2329,11 @@ public final class FlowEngine implements FlowService {
     private FlowDefinition flowOf(String runId) {
         RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         return registry.require(run.flow());
+    }
+
+    /** The step an operator names for a run (to retry it, to rerun from it). */
+    private static StepDefinition stepOf(FlowDefinition flow, String runId, String stepName) {
+        return flow.step(stepName).orElseThrow(() -> new StepNotFoundException(runId, flow.name(), stepName));
     }
 
     private static StepDefinition stepOf(FlowDefinition flow, String stepName) {

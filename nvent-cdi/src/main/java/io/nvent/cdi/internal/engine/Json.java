@@ -63,10 +63,14 @@ public final class Json {
         }
     }
 
-    /** Checks that text is one well-formed JSON value within the size limit; returns it. */
+    /**
+     * Checks that text is one well-formed JSON value within the size limit; returns it. No text
+     * ({@code null}, empty or blank) is no JSON value: {@code "null"} or {@code "{}"} say what they mean.
+     */
     public String validate(String text, String what) {
         if (text == null || text.isBlank()) {
-            return "null";
+            throw new InvalidPayloadException(what + " is " + (text == null ? "missing (null)" : "empty")
+                    + ": give a JSON value, such as {} or null");
         }
         checkSize(text, what);
         boolean mayHoldSurrogates = mayHoldSurrogates(text);
@@ -128,11 +132,14 @@ public final class Json {
         return false;
     }
 
-    /** Converts JSON text to the given type. */
+    /**
+     * Converts JSON text to the given type. A {@code String} gets a JSON string's value and the JSON
+     * text of any other value ({@code {"a":1}}, {@code 42}); JSON {@code null} is {@code null}.
+     */
     public Object fromJson(String text, Type type, String what) {
         try {
             if (type == String.class && !text.startsWith("\"")) {
-                return text;
+                return isNull(text) ? null : text;
             }
             Optional<JsonStructure> structure = PlainJson.read(text, type);
             if (structure.isPresent()) {
@@ -150,6 +157,11 @@ public final class Json {
             throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
                     + (isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
         }
+    }
+
+    /** Whether JSON text is the JSON value {@code null}. */
+    static boolean isNull(String text) {
+        return text.strip().equals("null");
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
+import io.nvent.StepDefinition;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +45,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private static final System.Logger LOG = System.getLogger(TriggerManager.class.getName());
     /** Characters of an omitted payload the history keeps, to tell fires apart. */
     private static final int PAYLOAD_START_CHARS = 256;
+
+    /** Names a trigger cannot have: {@code GET /api/nvent/triggers/<name>} would reach another endpoint. */
+    private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
 
     private final FlowEngine engine;
     private final SchedulingStore store;
@@ -247,7 +253,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), Optional.empty(), false);
+                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false);
     }
 
     @Override
@@ -265,7 +271,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         EventPayload payload = new EventPayload(payloadJson);
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
-                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, Optional.empty(), false)
+                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, StartOptions.DEFAULTS, false)
                             .startedIds()));
         }
         return started;
@@ -368,8 +374,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (!trigger.spec().enabled()) {
             throw new TriggerDisabledException(name);
         }
+        if (options.delay().isPresent()) {
+            requireDelayable(trigger.spec());
+        }
         Fire fire = fireNow(trigger.spec(), json.validate(jsonPayload, "payload of trigger '" + name + "'"),
-                options.idempotencyKey(), true);
+                options, true);
         if (fire.started().isEmpty() && !fire.failures().isEmpty()) {
             // The caller must not believe it started something. The payload is in the trigger's history.
             RuntimeException first = fire.failures().get(0);
@@ -382,6 +391,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return fire.started();
     }
 
+    /** Refuses a delayed fire before it starts any flow if one of the flows cannot start delayed. */
+    private void requireDelayable(TriggerSpec spec) {
+        for (String name : spec.flows()) {
+            Optional<String> waiting = engine.registry().flow(name).map(FlowDefinition::entry)
+                    .filter(entry -> entry.awaitBefore().isPresent()).map(StepDefinition::name);
+            if (waiting.isPresent()) {
+                throw new IllegalArgumentException("trigger '" + spec.name() + "' cannot fire delayed: the entry step '"
+                        + waiting.get() + "' of its flow '" + name + "' waits before it runs already (@AwaitBefore)");
+            }
+        }
+    }
+
     /** What a fire did: the runs it started (or an earlier fire with its key did), and why the other flows did not start. */
     private record Fire(List<StartedRun> started, List<RuntimeException> failures, List<String> errors) {
 
@@ -392,6 +413,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     @Override
     public List<TriggerEvent> history(String name, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most history entries to list must be at least 1, was " + limit);
+        }
         require(name);
         return store.triggerHistory(name, limit);
     }
@@ -414,9 +438,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * without a stack trace; a fire by name is refused for it every time, while of the ticks and
      * events only the first after a start records the failure, the others are no fire of it.
      *
+     * @param options the fire's idempotency key and start delay, for each flow
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
-    private Fire fireNow(TriggerSpec spec, String payloadJson, Optional<String> idempotencyKey, boolean byName) {
+    private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
         Instant now = clock.instant();
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -439,7 +464,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), idempotencyKey));
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), options));
             } catch (IdempotencyKeyConflictException reusedKey) {
                 // The caller's mistake, answered with the conflict; the trigger did not fire.
                 errors.add(flow + ": " + reusedKey.getMessage());
@@ -522,11 +547,24 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return payloadJson.substring(0, end);
     }
 
+    /**
+     * Checks a trigger created or changed at run time, for the API and REST alike: what it names
+     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach).
+     */
     private void validate(TriggerSpec spec) {
+        if (RESERVED_NAMES.contains(spec.name())) {
+            throw new InvalidTriggerException("the name '" + spec.name() + "' is reserved (GET /api/nvent/triggers/"
+                    + spec.name() + " previews cron expressions); choose another");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
+        Set<String> named = new HashSet<>();
         for (String flow : spec.flows()) {
+            if (!named.add(flow)) {
+                throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow + "' twice; "
+                        + "each fire would start it twice, so name each flow once");
+            }
             if (engine.registry().flow(flow).isEmpty()) {
                 throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow
                         + "', which is not registered");
@@ -541,7 +579,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
                     + " trigger; an event name belongs to event triggers only");
         }
-        spec.cron().ifPresent(Cron::parse);
+        Optional<Cron> cron = spec.cron().map(Cron::parse);
+        if (cron.isPresent() && cron.get().nextAfter(clock.instant(), spec.timezone()).isEmpty()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "': cron '" + spec.cron().get().trim()
+                    + "' (" + cron.get().describe() + ") never fires: no date matches it");
+        }
     }
 
     private TriggerRecord require(String name) {

@@ -122,9 +122,9 @@ public final class FlowGraphValidator {
                     + "declare it as Step<Input, Output>, e.g. Step<Map<String, Object>, Void>");
         }
         step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), a.timeoutRetries(), problems));
+                a.timezone(), a.event(), a.timeoutMs(), a.timeoutRetries(), problems));
         step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
-                a.timezone(), a.event(), a.timeoutRetries(), problems));
+                a.timezone(), a.event(), a.timeoutMs(), a.timeoutRetries(), problems));
         List<String> entryOf = ofClass.stream().filter(d -> d.role() == StepRole.ENTRY).map(StepDeclaration::flow)
                 .toList();
         for (Trigger trigger : step.triggers()) {
@@ -139,7 +139,7 @@ public final class FlowGraphValidator {
     }
 
     private static void checkAwait(String where, AwaitType type, long delayMs, String cron, String zone, String event,
-                                   int timeoutRetries, List<String> problems) {
+                                   long timeoutMs, int timeoutRetries, List<String> problems) {
         if (type == AwaitType.TIME && delayMs <= 0) {
             problems.add(where + "a TIME await needs delayMs > 0");
         }
@@ -148,6 +148,10 @@ public final class FlowGraphValidator {
         }
         if (type == AwaitType.EVENT && event.isBlank()) {
             problems.add(where + "an EVENT await needs event = \"...\"");
+        }
+        // As @FlowStep's: a negative timeout would silently take the configured default.
+        if (timeoutMs < 0) {
+            problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was " + timeoutMs);
         }
         if (timeoutRetries < -1) {
             problems.add(where + "timeoutRetries must be >= 0 (or -1 for the configured default), was "

@@ -3,12 +3,14 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitClosedException;
+import io.nvent.AwaitPosition;
 import io.nvent.AwaitRegistered;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.AwaitTimedOut;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -77,6 +79,8 @@ class AwaitsTest {
             assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("pay", StepStatus.AWAITING);
             assertThat(payouts).hasValue(0);
 
+            assertThatThrownBy(() -> h.engine.resolveWebhook(tokenOf(registered), null)).as("no body is no JSON")
+                    .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("webhook body is missing (null)");
             h.engine.resolveWebhook(tokenOf(registered), "{\"approvedBy\":\"ceo\"}");
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
@@ -366,6 +370,24 @@ class AwaitsTest {
                         + "was -2");
     }
 
+    @FlowStep(flow = "sloppy", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = -1)
+    static class NegativeTimeout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aNegativeAwaitTimeoutIsRejectedNamingTheFlowStepAndAttributeAsAStepsIs() {
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new NegativeTimeout()).build())
+                .isInstanceOf(NventException.class)
+                .hasMessageContaining("NVENT-0101 step 'approve' of flow 'sloppy'")
+                .hasMessageContaining("@AwaitBefore: timeoutMs must be positive (or 0 for the configured default), "
+                        + "was -1");
+    }
+
     // ------------------------------------------------------------ time awaits
 
     @FlowStep(flow = "cooldown", name = "start", role = StepRole.ENTRY, emits = "started")
@@ -495,6 +517,58 @@ class AwaitsTest {
             assertThat(reports).hasValue(1);
             assertThat(h.types(runId)).containsSubsequence("step.completed", "await.registered", "await.resolved",
                     "step.started", "flow.completed");
+        }
+    }
+
+    static final AtomicInteger charges = new AtomicInteger();
+
+    @FlowStep(flow = "charge", name = "charge", role = StepRole.ENTRY, emits = "charged")
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    static class Charge implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            charges.incrementAndGet();
+            ctx.emit("charged", Map.of("amount", 10));
+            return "charged";
+        }
+    }
+
+    @FlowStep(flow = "charge", name = "ship", subscribes = "charged")
+    static class ShipCharged implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            shipments.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void retryingAStepWhoseAfterAwaitTimedOutWaitsForTheAwaitAgainInsteadOfRunningTheStepAgain() {
+        charges.set(0);
+        shipments.set(0);
+        try (EngineHarness h = new EngineHarness(new Charge(), new ShipCharged())) {
+            String runId = h.engine.start("charge", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "charge");
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("charge", StepStatus.AWAITING)
+                    .doesNotContainKey("ship");
+            assertThat(h.registration(1).await().position()).isEqualTo(AwaitPosition.AFTER);
+            await().during(Duration.ofMillis(150)).until(() -> shipments.get() == 0);
+            assertThat(charges).as("charged once only").hasValue(1);
+
+            h.engine.resolveWebhook(tokenOf(h.registration(1)), "{}");
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(charges).hasValue(1);
+            assertThat(shipments).as("the held emission reaches the next step").hasValue(1);
+            assertThat(h.types(runId)).containsSubsequence("await.timeout", "step.failed", "step.retry",
+                    "await.registered", "await.resolved", "step.started", "flow.completed");
         }
     }
 

@@ -4,6 +4,7 @@ import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
@@ -11,7 +12,11 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -25,6 +30,7 @@ class DelayedStartTest {
     static final AtomicInteger REMINDERS = new AtomicInteger();
 
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    @Trigger(name = "remind-now", type = TriggerType.MANUAL)
     public static class Remind implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> input, StepContext ctx) {
@@ -35,6 +41,7 @@ class DelayedStartTest {
 
     @FlowStep(flow = "approval", name = "approve", role = StepRole.ENTRY)
     @AwaitBefore(type = AwaitType.WEBHOOK)
+    @Trigger(name = "approve-now", type = TriggerType.MANUAL)
     public static class Approve implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
@@ -90,6 +97,42 @@ class DelayedStartTest {
 
             assertThat(again).isEqualTo(new StartedRun(first.runId(), false));
             assertThat(h.engine.awaits(true, 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aTriggerFiredWithADelayStartsItsRunsDelayed() {
+        REMINDERS.set(0);
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            StartedRun run = h.triggers.fire("remind-now", "{\"who\":\"Ada\"}",
+                    StartOptions.delayed(Duration.ofHours(1))).get(0);
+
+            h.awaitStatus(run.runId(), RunStatus.AWAITING);
+            assertThat(h.eventsOf(run.runId(), EventType.FLOW_START)).singleElement().satisfies(e -> assertThat(e.data())
+                    .contains("\"trigger\":\"remind-now\"", "\"startAt\":\"2026-11-30T11:00:00Z\""));
+            assertThat(REMINDERS).hasValue(0);
+
+            h.clock.advance(Duration.ofHours(1));
+            h.sweep();
+
+            h.awaitStatus(run.runId(), RunStatus.COMPLETED);
+            assertThat(REMINDERS).hasValue(1);
+        }
+    }
+
+    @Test
+    void aTriggerWithAFlowWhoseEntryWaitsAlreadyCannotFireDelayedAndStartsNothing() {
+        REMINDERS.set(0);
+        try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
+            h.triggers.create(TriggerSpec.newBuilder("both", TriggerType.MANUAL)
+                    .flows(List.of("reminder", "approval")).build());
+
+            assertThatThrownBy(() -> h.triggers.fire("both", "{}", StartOptions.delayed(Duration.ofMinutes(1))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("trigger 'both' cannot fire delayed: the entry step 'approve' of its flow 'approval' "
+                            + "waits before it runs already (@AwaitBefore)");
+            assertThat(h.engine.runs(RunQuery.ofFlow("reminder"))).isEmpty();
+            assertThat(h.triggers.trigger("both").orElseThrow().fires()).isZero();
         }
     }
 

@@ -34,7 +34,11 @@ class JsonValidationTest {
         assertThatThrownBy(() -> json.validate("{\"a\":", "input")).isInstanceOf(InvalidPayloadException.class)
                 .hasMessageContaining("not valid JSON");
         assertThatThrownBy(() -> json.validate("{} {}", "input")).hasMessageContaining("input is not valid JSON");
-        assertThat(json.validate("  ", "input")).isEqualTo("null");
+        assertThatThrownBy(() -> json.validate("  ", "input")).isInstanceOf(InvalidPayloadException.class)
+                .hasMessage("NVENT-0204 input is empty: give a JSON value, such as {} or null");
+        assertThatThrownBy(() -> json.validate(null, "input")).isInstanceOf(InvalidPayloadException.class)
+                .hasMessageContaining("input is missing (null)");
+        assertThat(json.validate("null", "input")).isEqualTo("null");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.Step;
+import io.nvent.StartOptions;
 import io.nvent.StepContext;
 import io.nvent.StepLogger;
 import io.nvent.StepRole;
@@ -485,6 +486,21 @@ class OrchestrationTest {
 
             assertThat(pull.seen.get(first)).isEqualTo(new Sighting(false, true, List.of()));
             assertThat(pull.seen.get(second)).isEqualTo(new Sighting(true, true, List.of(first)));
+        }
+    }
+
+    @Test
+    void aStepSeesAllTheOtherActiveRunsOfAFlowNotOnlyTheFirstThousand() {
+        Pull pull = new Pull();
+        try (EngineHarness h = new EngineHarness(pull)) {
+            for (int i = 0; i < 1005; i++) {
+                h.engine.start("sync", Map.of(), StartOptions.delayed(Duration.ofHours(1)));
+            }
+            String looking = h.engine.start("sync", Map.of());
+            h.awaitStatus(looking, RunStatus.COMPLETED);
+
+            assertThat(pull.seen.get(looking).others()).hasSize(1005).doesNotHaveDuplicates()
+                    .doesNotContain(looking);
         }
     }
 

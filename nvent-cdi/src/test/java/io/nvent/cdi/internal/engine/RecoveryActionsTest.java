@@ -12,6 +12,7 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepNotFoundException;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import java.util.List;
@@ -163,6 +164,37 @@ class RecoveryActionsTest {
             assertThatThrownBy(() -> h.engine.retryStep(runId, "load"))
                     .isInstanceOf(IllegalRunTransitionException.class)
                     .hasMessageContaining(runId).hasMessageContaining("has not failed");
+        }
+    }
+
+    @Test
+    void retryingOrRerunningAStepTheFlowLacksNamesTheRunAndTheStep() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 1));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.retryStep(runId, "zzz"))
+                    .isInstanceOfSatisfying(StepNotFoundException.class, e -> assertThat(e.step()).isEqualTo("zzz"))
+                    .hasMessage("NVENT-0248 flow 'etl' of run '" + runId + "' has no step 'zzz'");
+            assertThatThrownBy(() -> h.engine.rerunFrom(runId, "zzz"))
+                    .isInstanceOfSatisfying(StepNotFoundException.class, e -> assertThat(e.runId()).isEqualTo(runId));
+        }
+    }
+
+    @Test
+    void aMissingArgumentIsRefusedNamingTheParameter() {
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            assertThatThrownBy(() -> h.engine.start(null, Map.of())).isInstanceOf(NullPointerException.class)
+                    .hasMessage("flow");
+            assertThatThrownBy(() -> h.engine.retryStep("r", null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("step");
+            assertThatThrownBy(() -> h.engine.runs(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("query");
+            assertThatThrownBy(() -> h.engine.awaits(false, -1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the most awaits to list must be at least 1, was -1");
+            assertThatThrownBy(() -> h.triggers.history("any", 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at least 1, was 0");
         }
     }
 

@@ -8,6 +8,7 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,55 @@ class StartInputTest {
         @Override
         public Void execute(JsonObject input, StepContext ctx) {
             return null;
+        }
+    }
+
+    static final Map<String, String> READ = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Reads its input as text and keeps what it and the run's state hold, as text and as a number. */
+    @FlowStep(flow = "text", name = "read", role = StepRole.ENTRY)
+    public static class ReadText implements Step<String, Void> {
+        @Override
+        public Void execute(String input, StepContext ctx) {
+            READ.put(ctx.runId(), String.valueOf(input == null ? "<null>" : "'" + input + "'"));
+            ctx.state().set("n", null);
+            READ.put(ctx.runId() + " state", ctx.state().get("n", String.class) + " "
+                    + ctx.state().get("n", Integer.class) + " " + ctx.state().get("n", JsonValue.class));
+            return null;
+        }
+    }
+
+    @Test
+    void aStringInputGetsAStringsValueTheJsonTextOfOtherValuesAndNullForJsonNull() {
+        READ.clear();
+        try (EngineHarness h = new EngineHarness(new ReadText())) {
+            String none = h.engine.start("text", null);
+            String object = h.engine.start("text", Map.of("a", 1));
+            String string = h.engine.startWithJson("text", "\"abc\"");
+            String number = h.engine.start("text", 42);
+            for (String run : List.of(none, object, string, number)) {
+                h.awaitStatus(run, RunStatus.COMPLETED);
+            }
+
+            assertThat(READ).containsEntry(none, "<null>").containsEntry(object, "'{\"a\":1}'")
+                    .containsEntry(string, "'abc'").containsEntry(number, "'42'");
+            assertThat(READ).as("state set to null reads as empty for every type")
+                    .containsEntry(none + " state", "Optional.empty Optional.empty Optional.empty");
+        }
+    }
+
+    @Test
+    void noJsonTextIsRefusedAsInvalidJsonWhileTheTextNullIsJsonNull() {
+        try (EngineHarness h = new EngineHarness(new ReadText())) {
+            for (String nothing : new String[] {null, "", "  "}) {
+                assertThatThrownBy(() -> h.engine.startWithJson("text", nothing)).as("[" + nothing + "]")
+                        .isInstanceOf(InvalidPayloadException.class)
+                        .hasMessageContaining("input of flow 'text' is ")
+                        .hasMessageEndingWith(": give a JSON value, such as {} or null");
+            }
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+
+            h.awaitStatus(h.engine.startWithJson("text", "null"), RunStatus.COMPLETED);
         }
     }
 

@@ -374,6 +374,32 @@ class TriggersTest {
                     .hasMessageContaining("an event name belongs to event triggers only");
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
                     .flow("report").build())).hasMessageContaining("exists already");
+        }
+    }
+
+    @Test
+    void triggersThatCouldNotWorkAsMeantAreRefusedByTheServiceAsByRest() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("twice", TriggerType.MANUAL)
+                    .flows(List.of("report", "report")).build())).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("NVENT-0210 trigger 'twice' names flow 'report' twice");
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("never", TriggerType.SCHEDULE)
+                    .cron("0 0 30 2 *").flow("report").build())).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("cron '0 0 30 2 *'", "never fires");
+            assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("cron-preview", TriggerType.MANUAL)
+                    .flow("report").build())).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("the name 'cron-preview' is reserved");
+            assertThat(h.triggers.trigger("twice")).isEmpty();
+            assertThat(h.triggers.trigger("never")).isEmpty();
+
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("report").build();
+            h.triggers.create(nightly);
+            assertThatThrownBy(() -> h.triggers.update(nightly.toBuilder().cron("0 0 31 4 *").build()))
+                    .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("never fires");
+            assertThatThrownBy(() -> h.triggers.update(nightly.toBuilder().flows(List.of("report", "archive",
+                    "report")).build())).isInstanceOf(InvalidTriggerException.class).hasMessageContaining("twice");
+            assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(nightly);
             assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
         }
     }

@@ -43,7 +43,7 @@ public class AwaitsResource {
     @POST
     @Path("id/{awaitId}/resolve")
     public String resolve(@PathParam("awaitId") String awaitId, String body) {
-        flows.resolveAwait(awaitId, JsonInput.parse(body == null || body.isBlank() ? "{}" : body, "resolution data"));
+        flows.resolveAwait(awaitId, JsonInput.parse(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
         return Json.createObjectBuilder().add("awaitId", awaitId).add("resolved", true).build().toString();
     }
 
@@ -65,8 +65,8 @@ public class AwaitsResource {
     @POST
     @Path("{token}")
     public String webhook(@PathParam("token") String token, byte[] raw) {
-        String body = raw == null || raw.length == 0 ? "{}" : new String(raw, StandardCharsets.UTF_8);
-        flows.resolveWebhook(token, body);
+        flows.resolveWebhook(token, JsonInput.orWhenEmpty(raw == null ? null : new String(raw, StandardCharsets.UTF_8),
+                "{}"));
         return Json.createObjectBuilder().add("resolved", true)
                 .add("message", "the run resumes shortly").build().toString();
     }

@@ -85,7 +85,7 @@ public class FlowsResource {
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay) {
-        StartedRun run = flows.startWithJson(name, body, StartRequests.startOptions(idempotencyKey,
+        StartedRun run = flows.startWithJson(name, JsonInput.orWhenEmpty(body, "null"), StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay)));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
         String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()

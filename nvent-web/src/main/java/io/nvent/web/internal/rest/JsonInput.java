@@ -37,6 +37,18 @@ public final class JsonInput {
     }
 
     /**
+     * The JSON text of a request body, or {@code whenEmpty} for an empty (or blank) one: the Java API
+     * takes no empty text as JSON, while over HTTP an empty body is how one sends nothing.
+     *
+     * @param body the body as received; may be {@code null}
+     * @param whenEmpty the JSON an empty body stands for ({@code "{}"}, {@code "null"})
+     * @return JSON text to hand to the engine
+     */
+    static String orWhenEmpty(String body, String whenEmpty) {
+        return body == null || body.isBlank() ? whenEmpty : body;
+    }
+
+    /**
      * Reads a request body.
      *
      * @param what what the body is, for the message ("trigger definition")

@@ -35,6 +35,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof io.nvent.InvalidTriggerException) {
             return Problems.of(400, "Invalid trigger", e.getMessage());
         }
+        if (e instanceof io.nvent.StepNotFoundException) {
+            return Problems.of(404, "Step not found", e.getMessage());
+        }
         if (e instanceof RunNotFoundException) {
             return Problems.of(404, "Run not found", e.getMessage());
         }
