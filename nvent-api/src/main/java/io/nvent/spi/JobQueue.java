@@ -212,8 +212,10 @@ public interface JobQueue {
     /**
      * Removes a failed job (a dead letter) for good, e.g. one an operator has dealt with another
      * way: it is no longer counted, listed or found, and no redrive runs it. Jobs in any other state
-     * are left alone, so that nothing a run waits for can be lost this way. A later enqueue may use
-     * the id again.
+     * are left alone, so that nothing a run waits for can be lost this way. Whether a later enqueue
+     * may use the id again is the adapter's to say: one that lets its broker drop duplicate ids
+     * (nvent's JMS queue) may ignore it for as long as the broker remembers the id. The engine never
+     * enqueues an id again after a discard: a retried step gets a job id of its own.
      *
      * @param queue queue name
      * @param jobId job id
