@@ -37,8 +37,10 @@ public interface StepContext {
 
     /**
      * The data that resolved this step's {@link AwaitBefore} (a webhook's body, an event's payload,
-     * {@code {"scheduledAt": ...}} for schedules, {@code {}} for a time await) as JSON; empty without
-     * await or after a timeout that continued.
+     * {@code {"scheduledAt": ...}} for schedules, {@code {}} for a time await) as JSON; for the entry
+     * step of a run started later ({@link StartOptions#delayed}), the data of the time await that
+     * held it back: {@code {}} when it came due, an operator's data when resolved sooner. Empty
+     * without await or after a timeout that continued. Read from the store on the first call.
      *
      * @return the resolution data as JSON text, or empty
      */

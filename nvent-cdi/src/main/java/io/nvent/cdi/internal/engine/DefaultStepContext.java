@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -47,14 +48,16 @@ final class DefaultStepContext implements StepContext {
     private final StateCleanup stateCleanup;
     private final List<Emission> emissions = new ArrayList<>();
     private final StepLogger logger = this::log;
-    private final Optional<String> triggerData;
+    /** Read from the store when the step first asks: most steps never do. */
+    private final Supplier<Optional<String>> triggerDataLookup;
+    private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
     /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
     private volatile Runnable beforeHistory = () -> { };
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       Json json, Clock clock, StateCleanup stateCleanup, Optional<String> triggerData) {
-        this.triggerData = triggerData;
+                       Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData) {
+        this.triggerDataLookup = triggerData;
         this.engine = engine;
         this.runId = runId;
         this.flow = flow;
@@ -97,7 +100,10 @@ final class DefaultStepContext implements StepContext {
     }
 
     @Override
-    public Optional<String> triggerData() {
+    public synchronized Optional<String> triggerData() {
+        if (triggerData == null) {
+            triggerData = triggerDataLookup.get();
+        }
         return triggerData;
     }
 

@@ -1574,10 +1574,10 @@ public final class FlowEngine implements FlowService {
     }
 
     private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run) {
-        Optional<String> triggerData = binding.definition().awaitBefore().isPresent()
-                ? resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE) : Optional.empty();
+        // The await before the step: its declared one, or the time await of a delayed start, which an
+        // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
-                settings.stateCleanup(), triggerData);
+                settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE));
     }
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,

@@ -18,6 +18,8 @@ import io.nvent.TriggerType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DelayedStartTest {
 
     static final AtomicInteger REMINDERS = new AtomicInteger();
+    /** What each run's entry step was told resolved the await before it. */
+    static final Map<String, Optional<String>> TRIGGER_DATA = new ConcurrentHashMap<>();
 
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
     @Trigger(name = "remind-now", type = TriggerType.MANUAL)
@@ -35,6 +39,7 @@ class DelayedStartTest {
         @Override
         public String execute(Map<String, Object> input, StepContext ctx) {
             REMINDERS.incrementAndGet();
+            TRIGGER_DATA.put(ctx.runId(), ctx.triggerData());
             return "reminded " + input.get("who");
         }
     }
@@ -72,18 +77,20 @@ class DelayedStartTest {
 
             h.awaitStatus(run.runId(), RunStatus.COMPLETED);
             assertThat(REMINDERS).hasValue(1);
+            assertThat(TRIGGER_DATA.get(run.runId())).as("a time await that came due").contains("{}");
         }
     }
 
     @Test
-    void anOperatorMayStartADelayedRunSoonerByResolvingItsAwait() {
+    void anOperatorMayStartADelayedRunSoonerByResolvingItsAwaitAndTheEntryStepGetsTheOperatorsData() {
         try (EngineHarness h = new EngineHarness(new Remind(), new Approve())) {
             StartedRun run = h.engine.start("reminder", Map.of("who", "Grace"), StartOptions.delayed(Duration.ofDays(3)));
             h.awaitStatus(run.runId(), RunStatus.AWAITING);
 
-            h.engine.resolveAwait(h.engine.waits(run.runId()).get(0).awaitId().orElseThrow(), Map.of());
+            h.engine.resolveAwait(h.engine.waits(run.runId()).get(0).awaitId().orElseThrow(), Map.of("by", "ops"));
 
             h.awaitStatus(run.runId(), RunStatus.COMPLETED);
+            assertThat(TRIGGER_DATA.get(run.runId())).contains("{\"by\":\"ops\"}");
         }
     }
 
@@ -117,6 +124,7 @@ class DelayedStartTest {
 
             h.awaitStatus(run.runId(), RunStatus.COMPLETED);
             assertThat(REMINDERS).hasValue(1);
+            assertThat(TRIGGER_DATA.get(run.runId())).as("a time await that came due").contains("{}");
         }
     }
 
