@@ -689,6 +689,22 @@ public abstract class JobQueueContractTest {
         await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
     }
 
+    @Test
+    void discard_and_retry_leave_a_running_job() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingHandler handler = new RecordingHandler(job -> release.await());
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("running"));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.ACTIVE, 1));
+
+        assertThat(queue.discard(name, "running")).as("a running job is not discarded").isFalse();
+        assertThat(queue.retry(name, "running")).as("a running job is not retried").isFalse();
+
+        release.countDown();
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(handler.started).as("it ran once").hasSize(1);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** No more attempts started, as the handler saw them, in any span of the limit than it allows. */
