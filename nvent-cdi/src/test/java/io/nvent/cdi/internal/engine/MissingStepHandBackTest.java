@@ -104,6 +104,17 @@ class MissingStepHandBackTest {
         return runId;
     }
 
+    /** Version 2, the first instance: it has the new step and queues it. */
+    private static EngineHarness versionTwo(MemoryJobQueue shared) {
+        return EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep());
+    }
+
+    /** Lets queue "rq" go, so that version 1's workers take the new step's job and hand it back. */
+    private static void letVersionOneHandItBack(EngineHarness v1, MemoryJobQueue shared, String runId) {
+        shared.resume("rq");
+        await().until(() -> handedBack(v1, runId).isPresent());
+    }
+
     /** Version 1 beside {@code v2}, on the shared queue: its workers take over queue "rq". */
     private static EngineHarness v1Beside(EngineHarness v2, MemoryJobQueue shared, Duration grace) {
         return EngineHarness.beside(v2, "instance-v1", s -> s.withMissingStepGrace(grace), shared, new FirstV1(),
@@ -133,7 +144,7 @@ class MissingStepHandBackTest {
     @Test
     void anInstanceLackingTheStepHandsItsJobBackWithoutAnAttemptAndAnInstanceWithTheStepRunsItAsAttemptOne() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0171"));
                  EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
@@ -186,11 +197,10 @@ class MissingStepHandBackTest {
     @Test
     void afterTheGracePeriodAnInstanceLackingTheStepRefusesItsJobAsAnAttemptAsBefore() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handedBack(v1, runId).isPresent());
+                letVersionOneHandItBack(v1, shared, runId);
 
                 v1.clock.advance(Duration.ofMinutes(10));
 
@@ -207,7 +217,7 @@ class MissingStepHandBackTest {
     @Test
     void aGracePeriodOfZeroRefusesTheJobAsAnAttemptAtOnce() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ZERO)) {
                 shared.resume("rq");
@@ -223,11 +233,10 @@ class MissingStepHandBackTest {
     @Test
     void theWaitsOfTheRunSayTheJobIsHandedBackUntilAnInstanceWithTheStepTakesItAndUntilWhen() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handedBack(v1, runId).isPresent());
+                letVersionOneHandItBack(v1, shared, runId);
                 shared.pause("rq");
 
                 assertThat(v1.engine.waits(runId)).singleElement().satisfies(wait -> {
@@ -248,11 +257,10 @@ class MissingStepHandBackTest {
     @Test
     void theSweepOfAnInstanceWithTheStepDoesNotQueueAHandedBackStepAgain() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handedBack(v1, runId).isPresent());
+                letVersionOneHandItBack(v1, shared, runId);
                 shared.pause("rq");
                 long version = v2.store.findRun(runId).orElseThrow().version();
 
@@ -270,11 +278,10 @@ class MissingStepHandBackTest {
     @Test
     void aHandedBackJobOfACanceledRunStartsNothing() {
         MemoryJobQueue shared = sharedQueue();
-        try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep())) {
+        try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handedBack(v1, runId).isPresent());
+                letVersionOneHandItBack(v1, shared, runId);
                 String jobId = handedBack(v1, runId).orElseThrow().jobId();
                 long version = v1.store.findRun(runId).orElseThrow().version();
 
