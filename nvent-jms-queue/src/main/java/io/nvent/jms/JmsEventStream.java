@@ -3,6 +3,7 @@ package io.nvent.jms;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
+import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
@@ -15,6 +16,7 @@ import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.StreamMessage;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -41,6 +44,10 @@ import java.util.function.Consumer;
  * <p>A publish inside a JTA transaction, through a managed connection factory, is delivered when
  * that transaction commits, and not at all if it rolls back.
  *
+ * <p>A publish the broker holds back (its disk or memory limit reached: Artemis then withholds
+ * producer credits, and its client waits for them without a bound) fails after the send timeout
+ * ({@code NVENT-0650}); the engine goes on without it, and live listeners catch up from the store.
+ *
  * @since 0.1
  */
 public final class JmsEventStream implements EventStream, AutoCloseable {
@@ -52,25 +59,48 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private static final long MAX_RECONNECT_MILLIS = 5_000;
     /** How long the constructor waits for the first subscription, so that early events are not missed. */
     private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(10);
+    /** The default of a publish's send timeout: 10 s. */
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
 
     private final ConnectionFactory factory;
     private final String topic;
     private final EventSubscribers subscribers = new EventSubscribers();
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final Thread listener;
+    private final ScheduledThreadPoolExecutor watchdog;
+    private final HeldBackSends sends;
     private volatile boolean closed;
     private volatile boolean listening;
 
     /**
-     * A stream on a topic. Subscribes at once, waiting up to ten seconds for the broker.
+     * A stream on a topic whose publishes wait up to {@link #DEFAULT_SEND_TIMEOUT} for the broker.
+     * Subscribes at once, waiting up to ten seconds for the broker.
      *
      * @param factory connections to the broker (one is kept for the subscription)
      * @param threadFactory makes the listener thread
      * @param topic the topic's name, the same on every instance
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic) {
+        this(factory, threadFactory, topic, DEFAULT_SEND_TIMEOUT);
+    }
+
+    /**
+     * A stream on a topic. Subscribes at once, waiting up to ten seconds for the broker.
+     *
+     * @param factory connections to the broker (one is kept for the subscription)
+     * @param threadFactory makes the listener thread and the watchdog of publishes
+     * @param topic the topic's name, the same on every instance
+     * @param sendTimeout how long a publish waits for the broker to take its message, at least 1 ms
+     */
+    public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout) {
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
+        if (Objects.requireNonNull(sendTimeout, "sendTimeout").toMillis() < 1) {
+            throw new IllegalArgumentException("sendTimeout must be at least 1 ms, was " + sendTimeout);
+        }
+        this.watchdog = new ScheduledThreadPoolExecutor(1, Objects.requireNonNull(threadFactory, "threadFactory"));
+        this.watchdog.setRemoveOnCancelPolicy(true);
+        this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC());
         this.listener = Objects.requireNonNull(threadFactory, "threadFactory").newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
         listener.start();
@@ -90,15 +120,23 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         if (events.isEmpty()) {
             return;
         }
-        try (JMSContext context = factory.createContext()) {
-            StreamMessage message = context.createStreamMessage();
-            message.writeString(flow);
-            message.writeInt(events.size());
-            for (HistoryEvent event : events) {
-                write(message, event);
-            }
-            context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT)
-                    .send(context.createTopic(topic), message);
+        try {
+            sends.send("topic " + topic, () -> {
+                try (JMSContext context = factory.createContext()) {
+                    StreamMessage message = context.createStreamMessage();
+                    message.writeString(flow);
+                    message.writeInt(events.size());
+                    for (HistoryEvent event : events) {
+                        write(message, event);
+                    }
+                    context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT)
+                            .send(context.createTopic(topic), message);
+                    return null;
+                }
+            });
+        } catch (HeldBackSends.TimedOut e) {
+            throw new NventException("NVENT-0650 could not publish " + events.size() + " event(s) of flow " + flow
+                    + ": " + e.getMessage(), e);
         } catch (JMSException | JMSRuntimeException e) {
             throw new NventException("NVENT-0642 could not publish " + events.size() + " event(s) of flow " + flow
                     + " on topic " + topic + ": " + e, e);
@@ -195,6 +233,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     public void close() {
         closed = true;
         subscribers.clear();
+        watchdog.shutdownNow();
         try {
             listener.join(RECEIVE_MILLIS * 4);
         } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.nvent.jms;
 import io.nvent.jms.internal.AttemptRunner;
 import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.jms.internal.Destinations;
+import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.jms.internal.JobEntry;
 import io.nvent.jms.internal.JobMessage;
 import io.nvent.jms.internal.JobRegistry;
@@ -67,6 +68,9 @@ import java.util.concurrent.TimeUnit;
  *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
  *       when the queue is first used. Pause is per node and not persisted here: the engine records
  *       pauses in its scheduling store and applies them on every node.</li>
+ *   <li>A send the broker holds back (its disk or memory limit reached) fails after
+ *       {@link JmsJobQueueOptions#sendTimeout()} with {@code NVENT-0647}, and {@link #problem()}
+ *       reports the queue until a send to it goes through again.</li>
  * </ul>
  *
  * <p>An enqueue inside a JTA transaction takes part in it when the connection factory is managed
@@ -91,6 +95,7 @@ public final class JmsJobQueue implements JobQueue {
     private final ProducerContexts producers;
     private final ScheduledThreadPoolExecutor watchdog;
     private final QueueRuntime runtime;
+    private final HeldBackSends sends;
     private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -129,6 +134,7 @@ public final class JmsJobQueue implements JobQueue {
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.
                 (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections());
+        this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock);
     }
 
     @Override
@@ -144,7 +150,7 @@ public final class JmsJobQueue implements JobQueue {
         }
         boolean inTransaction = transactions.inTransaction();
         try {
-            producers.call(context -> {
+            sends.send("queue " + request.queue(), () -> producers.call(context -> {
                 Message message = job.toMessage(context);
                 if (options.brokerDuplicateDetection() && !inTransaction) {
                     // Not inside a JTA transaction: there Artemis would fail the caller's whole
@@ -155,7 +161,12 @@ public final class JmsJobQueue implements JobQueue {
                         .setDeliveryDelay(runtime.deliveryDelayMillis(job))
                         .send(runtime.destinations().queue(runtime.mainQueue(request.queue()), context::createQueue), message);
                 return null;
-            });
+            }));
+        } catch (HeldBackSends.TimedOut e) {
+            registry.release(reserved.get());
+            throw new JmsQueueException("NVENT-0647 could not enqueue job " + request.jobId() + " on queue "
+                    + request.queue() + ": " + e.getMessage() + ". The job was not enqueued; enqueue it again once "
+                    + "the broker takes messages", e);
         } catch (JMSException | JMSRuntimeException e) {
             registry.release(reserved.get());
             throw new JmsQueueException("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
@@ -331,7 +342,7 @@ public final class JmsJobQueue implements JobQueue {
         boolean inTransaction = transactions.inTransaction();
         List<JobMessage> moved;
         try {
-            moved = producers.callTransacted(session -> {
+            moved = sends.send("queue " + queue, () -> producers.callTransacted(session -> {
                 List<JobMessage> resent = new ArrayList<>();
                 jakarta.jms.Queue deadLetters = session.createQueue(runtime.deadLetterQueue(queue));
                 try (jakarta.jms.MessageConsumer consumer = jobId.isPresent()
@@ -357,7 +368,11 @@ public final class JmsJobQueue implements JobQueue {
                     }
                 }
                 return resent;
-            }, inTransaction);
+            }, inTransaction));
+        } catch (HeldBackSends.TimedOut e) {
+            throw new JmsQueueException("NVENT-0651 could not move dead letters of queue " + queue
+                    + " back to the queue: " + e.getMessage() + ". They stay dead letters; try again once the "
+                    + "broker takes messages", e);
         } catch (JMSException | JMSRuntimeException e) {
             throw new JmsQueueException("NVENT-0612 could not move dead letters of queue " + queue
                     + " back to the queue: " + e.getMessage(), e);
@@ -442,10 +457,15 @@ public final class JmsJobQueue implements JobQueue {
         return jobs;
     }
 
+    /**
+     * What keeps the queue from working: workers that cannot reach the broker or get a connection,
+     * or sends the broker holds back (see {@link JmsJobQueueOptions#sendTimeout()}).
+     */
     @Override
     public Optional<String> problem() {
         return runtime.connections().problem().or(() ->
-                controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst());
+                controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst())
+                .or(sends::problem);
     }
 
     private QueueControl control(String queue) {

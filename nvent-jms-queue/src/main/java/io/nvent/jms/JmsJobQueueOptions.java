@@ -41,20 +41,27 @@ import java.util.Optional;
  *     lower backlog. A scheduled message that falls due makes every consumer of the queue start again
  *     from the highest priority. Costs the broker a scheduling per such job; {@link Duration#ZERO}
  *     turns it off (for a broker without the defect)
+ * @param sendTimeout how long an enqueue (and a retry or redrive of dead letters) waits for the
+ *     broker to take its message. A broker holds producers back while its disk or memory limit is
+ *     reached (ActiveMQ Artemis: {@code max-disk-usage}, an address with {@code address-full-policy}
+ *     BLOCK), and its client waits for that without a bound; after this long the send is
+ *     interrupted and fails with {@link JmsQueueException} ({@code NVENT-0647}), and {@link JmsJobQueue#problem()}
+ *     reports the queue as held back
  * @since 0.1
  */
 public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
                                  boolean brokerDuplicateDetection, boolean shareConnection,
                                  Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
                                  int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
-                                 Duration raisedPriorityDelay) {
+                                 Duration raisedPriorityDelay, Duration sendTimeout) {
 
     /** The largest {@link #raisedPriorityDelay()}: it is there to re-sort the queue, not to hold jobs back. */
     public static final Duration MAX_RAISED_PRIORITY_DELAY = Duration.ofSeconds(1);
 
     /**
      * Prefix {@code nvent.}, 200 ms receive timeout, 10,000 completed records, shared connection,
-     * up to 32 attempts per commit within 50 ms, jobs above the default priority delayed by at least 1 ms.
+     * up to 32 attempts per commit within 50 ms, jobs above the default priority delayed by at least 1 ms,
+     * sends held back by the broker failing after 10 s.
      */
     public static final JmsJobQueueOptions DEFAULTS = newBuilder().build();
 
@@ -65,6 +72,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(maxCommitDelay, "maxCommitDelay");
         Objects.requireNonNull(raisedPriorityDelay, "raisedPriorityDelay");
+        Objects.requireNonNull(sendTimeout, "sendTimeout");
         if (receiveTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("receiveTimeout must be at least 1 ms, was " + receiveTimeout);
         }
@@ -87,6 +95,9 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
             throw new IllegalArgumentException("raisedPriorityDelay must be between PT0S and " + MAX_RAISED_PRIORITY_DELAY
                     + ", was " + raisedPriorityDelay);
         }
+        if (sendTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("sendTimeout must be at least 1 ms, was " + sendTimeout);
+        }
     }
 
     /** A builder with the defaults. */
@@ -100,7 +111,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
                 .brokerDuplicateDetection(brokerDuplicateDetection).shareConnection(shareConnection)
                 .transactions(transactions.orElse(null)).shutdownGrace(shutdownGrace).maxErrorLength(maxErrorLength)
                 .maxAttemptsPerCommit(maxAttemptsPerCommit).maxCommitDelay(maxCommitDelay)
-                .raisedPriorityDelay(raisedPriorityDelay);
+                .raisedPriorityDelay(raisedPriorityDelay).sendTimeout(sendTimeout);
     }
 
     /** Builder of {@link JmsJobQueueOptions}. */
@@ -116,6 +127,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         private int maxAttemptsPerCommit = 32;
         private Duration maxCommitDelay = Duration.ofMillis(50);
         private Duration raisedPriorityDelay = Duration.ofMillis(1);
+        private Duration sendTimeout = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -176,11 +188,16 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
             return this;
         }
 
+        public Builder sendTimeout(Duration value) {
+            this.sendTimeout = value;
+            return this;
+        }
+
         /** Builds the options; throws {@link IllegalArgumentException} for invalid values. */
         public JmsJobQueueOptions build() {
             return new JmsJobQueueOptions(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection,
                     shareConnection, Optional.ofNullable(transactions), shutdownGrace, maxErrorLength,
-                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay);
+                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout);
         }
     }
 }

@@ -1,10 +1,14 @@
 package io.nvent.jms;
 
+import static org.awaitility.Awaitility.await;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 
 /**
@@ -35,10 +39,33 @@ final class EmbeddedBroker implements AutoCloseable {
      *     durability on power loss for speed
      */
     static EmbeddedBroker start(Path dataDir, String acceptorUrl, boolean syncJournal) throws Exception {
-        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(
-                configuration(dataDir, acceptorUrl).setJournalDatasync(syncJournal));
+        return start(configuration(dataDir, acceptorUrl).setJournalDatasync(syncJournal));
+    }
+
+    /**
+     * Starts a broker whose disk limit a test sets: it watches its disk every 50 ms and starts with
+     * a limit of 100 % (never reached), so that {@link #diskFull(boolean)} decides what it sees,
+     * whatever the machine's disk holds.
+     */
+    static EmbeddedBroker startWithDiskLimit(Path dataDir, String acceptorUrl) throws Exception {
+        return start(configuration(dataDir, acceptorUrl).setMaxDiskUsage(100).setDiskScanPeriod(50));
+    }
+
+    private static EmbeddedBroker start(Configuration configuration) throws Exception {
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(configuration);
         server.start();
         return new EmbeddedBroker(server);
+    }
+
+    /**
+     * Makes the broker see its disk as full (a limit of 0 % used) or as having room (100 %), as
+     * Artemis's {@code max-disk-usage} does, and waits until it does: while full it holds back
+     * every producer.
+     */
+    void diskFull(boolean full) {
+        ((ActiveMQServerImpl) server.getActiveMQServer()).getMonitor().setMaxUsage(full ? 0.0 : 1.0);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> server.getActiveMQServer().getPagingManager().isDiskFull() == full);
     }
 
     static Configuration configuration(Path dataDir, String acceptorUrl) throws Exception {

@@ -28,4 +28,14 @@ class JmsJobQueueOptionsTest {
         assertThatThrownBy(() -> JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ofSeconds(2)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT2S");
     }
+
+    @Test
+    void aSendWaitsTenSecondsForTheBrokerByDefaultAndAtLeastAMillisecond() {
+        assertThat(JmsJobQueueOptions.DEFAULTS.sendTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(JmsJobQueueOptions.newBuilder().sendTimeout(Duration.ofSeconds(3)).build().toBuilder().build()
+                .sendTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThatThrownBy(() -> JmsJobQueueOptions.newBuilder().sendTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sendTimeout")
+                .hasMessageContaining("PT0S");
+    }
 }

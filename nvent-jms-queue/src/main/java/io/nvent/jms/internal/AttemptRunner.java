@@ -5,8 +5,6 @@ import io.nvent.spi.JobHandler;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -30,19 +28,16 @@ public final class AttemptRunner {
      *     exceeded the timeout (whatever it did after that)
      */
     public Optional<Throwable> run(JobHandler handler, JobExecution execution, Duration timeout) {
-        Alarm alarm = new Alarm(Thread.currentThread());
-        ScheduledFuture<?> scheduled = watchdog.schedule(alarm::ring, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        Alarm alarm = Alarm.set(watchdog, timeout);
         Throwable failure = null;
         try {
             handler.handle(execution);
         } catch (VirtualMachineError fatal) {
-            scheduled.cancel(false);
             alarm.disarm();
             throw fatal;
         } catch (Exception | Error e) {
             failure = e;
         }
-        scheduled.cancel(false);
         if (alarm.disarm()) {
             TimeoutException timedOut = new TimeoutException("job " + execution.jobId() + " attempt "
                     + execution.attempt() + " exceeded its timeout of " + timeout.toMillis() + " ms");
@@ -52,36 +47,5 @@ public final class AttemptRunner {
             return Optional.of(timedOut);
         }
         return Optional.ofNullable(failure);
-    }
-
-    /** Interrupts the worker at most once, and only while the attempt still runs. */
-    private static final class Alarm {
-        private final Thread worker;
-        private boolean running = true;
-        private boolean rang;
-
-        Alarm(Thread worker) {
-            this.worker = worker;
-        }
-
-        synchronized void ring() {
-            if (running) {
-                rang = true;
-                worker.interrupt();
-            }
-        }
-
-        /**
-         * Stops the alarm.
-         *
-         * @return whether it rang; its interrupt is then cleared so JMS calls that follow are not hit
-         */
-        synchronized boolean disarm() {
-            running = false;
-            if (rang) {
-                Thread.interrupted();
-            }
-            return rang;
-        }
     }
 }

@@ -8,6 +8,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.jms.ConnectionFactory;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -21,6 +22,9 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *       connections for good</li>
  *   <li>{@code nvent.stream.jms.topic}: default {@value #DEFAULT_TOPIC}, the same on every instance</li>
  *   <li>{@code nvent.stream.jms.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
+ *   <li>{@code nvent.stream.jms.send-timeout}: ISO-8601 duration, default the queue's
+ *       ({@code nvent.queue.jms.send-timeout}, else {@code PT10S}): how long a publish waits for a
+ *       broker that holds producers back</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * stream adapter.
@@ -50,8 +54,11 @@ public class JmsEventStreamProducer {
                         + "connection factory of the broker the instances share");
         ThreadFactory threads = JmsJobQueueProducer.lookup(threadFactoryName, ThreadFactory.class,
                 "nvent.stream.jms.thread-factory", "use a ManagedThreadFactory of the server");
+        Duration sendTimeout = JmsJobQueueProducer.duration(config, "nvent.stream.jms.send-timeout")
+                .or(() -> JmsJobQueueProducer.duration(config, "nvent.queue.jms.send-timeout"))
+                .orElse(JmsEventStream.DEFAULT_SEND_TIMEOUT);
         LOG.log(Level.INFO, "NVENT-0646 live event stream on JMS topic " + topic + " through " + factoryName);
-        return new JmsEventStream(factory, threads, topic);
+        return new JmsEventStream(factory, threads, topic, sendTimeout);
     }
 
     void close(@Disposes @Adapter("jms") EventStream stream) {

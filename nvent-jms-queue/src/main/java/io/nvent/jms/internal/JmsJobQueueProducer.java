@@ -39,6 +39,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *   <li>{@code nvent.queue.jms.max-commit-delay}: ISO-8601 duration, default {@code PT0.05S}</li>
  *   <li>{@code nvent.queue.jms.raised-priority-delay}: ISO-8601 duration, default {@code PT0.001S}
  *       ({@code PT0S} turns the Artemis priority work-around off)</li>
+ *   <li>{@code nvent.queue.jms.send-timeout}: ISO-8601 duration, default {@code PT10S}: how long an
+ *       enqueue waits for a broker that holds producers back (its disk or memory limit reached)</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * queue adapter.
@@ -71,6 +73,7 @@ public class JmsJobQueueProducer {
                 .ifPresent(builder::maxAttemptsPerCommit);
         duration(config, "nvent.queue.jms.max-commit-delay").ifPresent(builder::maxCommitDelay);
         duration(config, "nvent.queue.jms.raised-priority-delay").ifPresent(builder::raisedPriorityDelay);
+        duration(config, "nvent.queue.jms.send-timeout").ifPresent(builder::sendTimeout);
         JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
                 .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)
@@ -111,7 +114,7 @@ public class JmsJobQueueProducer {
     }
 
     /** An ISO-8601 duration; a bad one fails naming its key. */
-    private static Optional<Duration> duration(Config config, String key) {
+    static Optional<Duration> duration(Config config, String key) {
         return config.getOptionalValue(key, String.class).map(text -> {
             try {
                 return Duration.parse(text.trim());

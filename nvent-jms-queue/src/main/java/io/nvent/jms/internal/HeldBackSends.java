@@ -1,0 +1,151 @@
+package io.nvent.jms.internal;
+
+import jakarta.jms.JMSException;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Sends to a broker that may hold them back, each bounded in time, and which destinations it holds
+ * back now.
+ *
+ * <p>A broker that cannot take more messages holds producers back instead of refusing them: Artemis
+ * withholds producer credits while its disk is fuller than {@code max-disk-usage} (default 90 %) or
+ * emptier than {@code min-disk-free}, and while an address with {@code address-full-policy} BLOCK
+ * is at its {@code max-size-bytes}. Its client then waits for credits without a bound: it logs
+ * {@code AMQ212054} every 10 s and its call timeout does not cover that wait. A send still under
+ * way when the timeout is up is interrupted here and fails.
+ *
+ * <p>A destination is held back from the first send that timed out until one goes through again;
+ * the log gets one line for each (not one per send). While nothing is sent to it, it counts as
+ * held back for {@link #memory()} after its last timed-out send, so that health turns back by
+ * itself and lets new sends find out.
+ */
+public final class HeldBackSends {
+
+    private static final System.Logger LOG = System.getLogger(HeldBackSends.class.getName());
+    /** Why a broker holds sends back, and where to look: said by every message about it. */
+    public static final String LIKELY_CAUSE = "a broker does that while its disk or memory limit is reached"
+            + " (ActiveMQ Artemis: its disk fuller than max-disk-usage, default 90 %, or an address with"
+            + " address-full-policy BLOCK full); see the broker's log";
+    private static final Duration MIN_MEMORY = Duration.ofSeconds(30);
+
+    private final ScheduledExecutorService watchdog;
+    private final Duration timeout;
+    private final Clock clock;
+    private final Map<String, Episode> heldBack = new ConcurrentHashMap<>();
+
+    /** Since when a destination is held back, how many sends timed out, and when the last did. */
+    private record Episode(Instant since, long sends, long lastNanos) {
+    }
+
+    /**
+     * Sends bounded by a timeout.
+     *
+     * @param watchdog interrupts a send whose time is up
+     * @param timeout how long one send may wait for the broker
+     * @param clock tells since when sends are held back
+     */
+    public HeldBackSends(ScheduledExecutorService watchdog, Duration timeout, Clock clock) {
+        this.watchdog = Objects.requireNonNull(watchdog, "watchdog");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** A send on a JMS context or session. */
+    @FunctionalInterface
+    public interface Send<T> {
+        T run() throws JMSException;
+    }
+
+    /** A send that was still under way when its time was up: the broker held it back. */
+    public static final class TimedOut extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        TimedOut(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** How long one send may wait for the broker. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** How long a destination counts as held back after its last timed-out send, while none goes through. */
+    public Duration memory() {
+        Duration twice = timeout.multipliedBy(2);
+        return twice.compareTo(MIN_MEMORY) > 0 ? twice : MIN_MEMORY;
+    }
+
+    /**
+     * Runs a send on the calling thread; once {@link #timeout()} is up it interrupts it.
+     *
+     * @param destination what is sent to, for messages and health, e.g. {@code queue mail}
+     * @return what the send returned
+     * @throws TimedOut when the send was still under way after the timeout
+     * @throws JMSException when the send failed on its own
+     */
+    public <T> T send(String destination, Send<T> send) throws JMSException, TimedOut {
+        Instant start = clock.instant();
+        Alarm alarm = Alarm.set(watchdog, timeout);
+        T result;
+        try {
+            result = send.run();
+        } catch (JMSException | RuntimeException e) {
+            if (alarm.disarm()) {
+                throw heldBack(destination, start, e);
+            }
+            throw e;
+        }
+        // Rang just as the send went through: it went through.
+        alarm.disarm();
+        flowing(destination);
+        return result;
+    }
+
+    private TimedOut heldBack(String destination, Instant start, Exception cause) {
+        long now = System.nanoTime();
+        Episode episode = heldBack.merge(destination, new Episode(start, 1, now),
+                (before, one) -> new Episode(before.since(), before.sends() + 1, now));
+        if (episode.sends() == 1) {
+            LOG.log(Level.WARNING, "NVENT-0648 the broker holds back sends to " + destination + ": one waited "
+                    + timeout + " and failed; " + LIKELY_CAUSE + ". Each send fails after " + timeout
+                    + " while it lasts, and health reports it (one line here when sends flow again)");
+        }
+        return new TimedOut("the broker held the send to " + destination + " back for " + timeout + "; "
+                + LIKELY_CAUSE, cause);
+    }
+
+    private void flowing(String destination) {
+        if (heldBack.isEmpty()) {
+            return;
+        }
+        Episode ended = heldBack.remove(destination);
+        if (ended != null) {
+            LOG.log(Level.INFO, "NVENT-0649 sends to " + destination + " flow again; the broker held them back since "
+                    + ended.since() + " (" + ended.sends() + (ended.sends() == 1 ? " send" : " sends")
+                    + " failed after " + timeout + ")");
+        }
+    }
+
+    /** The destinations the broker holds back now, for health; empty when it holds back none. */
+    public Optional<String> problem() {
+        long now = System.nanoTime();
+        return heldBack.entrySet().stream()
+                .filter(held -> now - held.getValue().lastNanos() < memory().toNanos())
+                .min(Map.Entry.comparingByKey())
+                .map(held -> "sends to " + held.getKey() + " are held back by the broker since "
+                        + held.getValue().since() + " (" + held.getValue().sends()
+                        + (held.getValue().sends() == 1 ? " send" : " sends") + " waited " + timeout
+                        + " and failed, the last " + (now - held.getValue().lastNanos()) / 1_000_000_000
+                        + " s ago): " + LIKELY_CAUSE);
+    }
+}

@@ -1,0 +1,197 @@
+package io.nvent.jms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.NventException;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
+import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.TestThreads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A broker that holds producers back (here: Artemis with its disk "full", as it sees it above
+ * {@code max-disk-usage}): sends fail after the send timeout instead of waiting for ever, health
+ * says so while it lasts, and nothing is lost.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+// A send held back without a bound would hang the build: fail the test instead, leaving its thread.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class JmsBrokerHoldsBackProducersTest {
+
+    private static final Duration SEND_TIMEOUT = Duration.ofMillis(300);
+    /** More jobs than the producer credits a connection holds: the broker holds the rest back. */
+    private static final int MORE_THAN_THE_CREDITS_HELD = 5_000;
+
+    private static EmbeddedBroker broker;
+    private static ActiveMQConnectionFactory factory;
+    private final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
+    private String queue;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "artemis"));
+        broker = EmbeddedBroker.startWithDiskLimit(Files.createTempDirectory(dir, "held-back"), "vm://3");
+        factory = new ActiveMQConnectionFactory("vm://3?consumerWindowSize=0");
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        factory.close();
+        broker.close();
+    }
+
+    @BeforeEach
+    void name() {
+        queue = "held-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void freeTheDisk() throws Exception {
+        broker.diskFull(false);
+        for (AutoCloseable each : closing) {
+            each.close();
+        }
+    }
+
+    @Test
+    void an_enqueue_the_broker_holds_back_fails_after_the_send_timeout_naming_the_queue_and_the_likely_cause() {
+        JmsJobQueue node = node();
+        broker.diskFull(true);
+
+        JmsQueueException heldBack = enqueueUntilHeldBack(node, "job");
+
+        assertThat(heldBack).hasMessageContaining("NVENT-0647").hasMessageContaining("on queue " + queue)
+                .hasMessageContaining("held the send to queue " + queue + " back for PT0.3S")
+                .hasMessageContaining("disk or memory limit").hasMessageContaining("see the broker's log");
+        assertThat(heldBack.isRetryable()).as("REST answers 503, a step's emit is retried").isTrue();
+        assertThat(Thread.currentThread().isInterrupted()).as("the caller's thread goes on uninterrupted").isFalse();
+    }
+
+    @Test
+    void a_job_whose_enqueue_was_held_back_is_not_enqueued_and_its_id_can_be_enqueued_again() {
+        JmsJobQueue node = node();
+        broker.diskFull(true);
+        JmsQueueException heldBack = enqueueUntilHeldBack(node, "job");
+        String jobId = heldBack.getMessage().replaceAll(".*enqueue job (\\S+) on queue.*", "$1");
+        long enqueued = Long.parseLong(jobId.substring("job-".length()));
+
+        broker.diskFull(false);
+        enqueueOnceTheBrokerTakesIt(node, jobId);
+
+        Recorder handler = new Recorder();
+        node.registerWorker(queue, 2, handler);
+        await().atMost(Duration.ofSeconds(30)).until(() -> handler.started.size() == enqueued + 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .until(() -> handler.started.size() == enqueued + 1);
+        assertThat(handler.started).filteredOn(jobId::equals).as("the held-back job, run once").hasSize(1);
+    }
+
+    @Test
+    void while_the_broker_holds_sends_back_the_queue_reports_since_when_and_logs_it_once_until_they_flow_again() {
+        JmsJobQueue node = node();
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage() != null
+                && entry.getMessage().contains("queue " + queue))) {
+            assertThat(node.problem()).isEmpty();
+            broker.diskFull(true);
+            enqueueUntilHeldBack(node, "first");
+            assertThatThrownBy(() -> node.enqueue(JobRequest.of(queue, "second", "step", "{}")))
+                    .hasMessageContaining("NVENT-0647");
+
+            assertThat(node.problem()).as("what health and readiness are told").hasValueSatisfying(problem ->
+                    assertThat(problem).contains("sends to queue " + queue + " are held back by the broker since ",
+                            "2 sends waited PT0.3S and failed", "disk or memory limit"));
+            assertThat(log.records()).extracting(entry -> entry.getLevel().getName() + " " + entry.getMessage())
+                    .singleElement().asString().startsWith("WARNING NVENT-0648 the broker holds back sends to queue "
+                            + queue);
+
+            broker.diskFull(false);
+            enqueueOnceTheBrokerTakesIt(node, "after");
+
+            assertThat(node.problem()).isEmpty();
+            assertThat(log.records()).hasSize(2).last().satisfies(entry -> {
+                assertThat(entry.getLevel()).isEqualTo(Level.INFO);
+                assertThat(entry.getMessage()).startsWith("NVENT-0649 sends to queue " + queue + " flow again")
+                        .containsPattern("\\d+ sends failed");
+            });
+        }
+    }
+
+    @Test
+    void a_stream_publish_the_broker_holds_back_fails_after_the_send_timeout_instead_of_waiting() {
+        JmsEventStream stream = new JmsEventStream(factory, new TestThreads("held-stream"), "held-" + queue,
+                SEND_TIMEOUT);
+        closing.add(stream);
+        broker.diskFull(true);
+
+        // Each publish opens its own context, which the broker gives no credits to send with.
+        assertThatThrownBy(() -> stream.publish("orders", List.of(new HistoryEvent("run-1", 1,
+                EventType.FLOW_START, Optional.empty(), 0, Instant.now(), "{}"))))
+                .isInstanceOf(NventException.class).hasMessageContaining("NVENT-0650")
+                .hasMessageContaining("topic held-" + queue).hasMessageContaining("disk or memory limit");
+    }
+
+    /** Enqueues jobs {@code <prefix>-0}, {@code -1}, … until the broker holds one back. */
+    private JmsQueueException enqueueUntilHeldBack(JmsJobQueue node, String prefix) {
+        for (int i = 0; i < MORE_THAN_THE_CREDITS_HELD; i++) {
+            try {
+                node.enqueue(JobRequest.of(queue, prefix + "-" + i, "step", "{\"filler\":\"" + "x".repeat(100) + "\"}"));
+            } catch (JmsQueueException heldBack) {
+                return heldBack;
+            }
+        }
+        return fail("the broker took " + MORE_THAN_THE_CREDITS_HELD + " jobs with its disk full");
+    }
+
+    /** Enqueues a job, again while the broker still holds it back: it lets producers go a moment after its disk. */
+    private void enqueueOnceTheBrokerTakesIt(JmsJobQueue node, String jobId) {
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(JmsQueueException.class).until(() -> {
+            node.enqueue(JobRequest.of(queue, jobId, "step", "{}"));
+            return true;
+        });
+    }
+
+    private JmsJobQueue node() {
+        JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("held-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().sendTimeout(SEND_TIMEOUT).shutdownGrace(Duration.ofSeconds(2)).build());
+        closing.add(node::close);
+        return node;
+    }
+
+    private static final class Recorder implements JobHandler {
+        final List<String> started = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void handle(JobExecution job) {
+            started.add(job.jobId());
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+        }
+    }
+}
