@@ -1,10 +1,12 @@
 package io.nvent.artemis.internal;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -39,17 +41,41 @@ final class EmbeddedBroker {
      * @param lockTimeoutMillis   how long to wait for the journal lock held by another process
      * @param journalBufferTimeoutNanos how long a durable write waits for others to share its disk
      *     sync (Artemis's {@code journal-buffer-timeout})
+     * @param maxDiskUsage percent of the data directory's disk in use above which the broker holds
+     *     back every producer (Artemis's {@code max-disk-usage}); 100 never holds them back, -1 does
+     *     not even watch the disk
      */
     record Settings(Path dataDirectory, boolean persistenceEnabled, int serverId,
-                    int maxDeliveryAttempts, long lockTimeoutMillis, long journalBufferTimeoutNanos) {
+                    int maxDeliveryAttempts, long lockTimeoutMillis, long journalBufferTimeoutNanos,
+                    int maxDiskUsage) {
 
         Settings {
             if (journalBufferTimeoutNanos <= 0) {
                 throw new IllegalArgumentException("NVENT-0906 JournalBufferTimeout must be above 0 ns, was "
                         + journalBufferTimeoutNanos);
             }
+            if (maxDiskUsage != NO_DISK_LIMIT && (maxDiskUsage < 0 || maxDiskUsage > 100)) {
+                throw new IllegalArgumentException("NVENT-0907 MaxDiskUsage must be a percentage from 0 to 100,"
+                        + " or -1 for no limit, was " + maxDiskUsage);
+            }
+        }
+
+        /** Settings with the default {@link #maxDiskUsage()}, {@value #DEFAULT_MAX_DISK_USAGE} %. */
+        Settings(Path dataDirectory, boolean persistenceEnabled, int serverId, int maxDeliveryAttempts,
+                 long lockTimeoutMillis, long journalBufferTimeoutNanos) {
+            this(dataDirectory, persistenceEnabled, serverId, maxDeliveryAttempts, lockTimeoutMillis,
+                    journalBufferTimeoutNanos, DEFAULT_MAX_DISK_USAGE);
         }
     }
+
+    /**
+     * The default of {@link Settings#maxDiskUsage()}: Artemis's own, 90 %. Above it the broker takes
+     * no more messages: producers wait (nvent's enqueues fail after {@code nvent.queue.jms.send-timeout})
+     * until disk is freed.
+     */
+    static final int DEFAULT_MAX_DISK_USAGE = 90;
+    /** {@link Settings#maxDiskUsage()} that turns Artemis's disk monitor off. */
+    static final int NO_DISK_LIMIT = -1;
 
     /**
      * The default of {@link Settings#journalBufferTimeoutNanos()}: 1 ms. Artemis's NIO default, 3.33 ms,
@@ -95,6 +121,7 @@ final class EmbeddedBroker {
         config.setLargeMessagesDirectory(dir.resolve("large-messages").toString());
         config.setNodeManagerLockDirectory(dir.toString());
         config.setJournalLockAcquisitionTimeout(settings.lockTimeoutMillis());
+        config.setMaxDiskUsage(settings.maxDiskUsage());
         config.addAcceptorConfiguration(new TransportConfiguration(
                 InVMAcceptorFactory.class.getName(),
                 Map.of("serverId", settings.serverId()),
@@ -138,6 +165,7 @@ final class EmbeddedBroker {
             createDirectories(settings.dataDirectory());
         }
         quietAuditLogging();
+        warnIfDiskAboveLimit(settings);
         long begin = System.nanoTime();
         EmbeddedActiveMQ server = new EmbeddedActiveMQ();
         server.setConfiguration(configuration(settings));
@@ -153,6 +181,30 @@ final class EmbeddedBroker {
                 (System.nanoTime() - begin) / 1_000_000, settings.dataDirectory().toAbsolutePath(),
                 settings.persistenceEnabled());
         return new EmbeddedBroker(settings, server);
+    }
+
+    /**
+     * Warns when the data directory's disk is already fuller than the limit: the broker will hold back
+     * every producer from its first disk scan on, and nvent's enqueues fail until disk is freed.
+     */
+    static void warnIfDiskAboveLimit(Settings settings) {
+        if (!settings.persistenceEnabled() || settings.maxDiskUsage() == NO_DISK_LIMIT) {
+            return;
+        }
+        Path dir = settings.dataDirectory().toAbsolutePath();
+        try {
+            FileStore disk = Files.getFileStore(dir);
+            double used = 100.0 * (1.0 - (double) disk.getUsableSpace() / disk.getTotalSpace());
+            if (used > settings.maxDiskUsage()) {
+                LOG.log(Level.WARNING, String.format(Locale.ROOT, "NVENT-0908 the embedded broker's data directory"
+                        + " %s is on a disk %.1f %% full, above its limit MaxDiskUsage=%d %%: the broker holds back"
+                        + " every producer (Artemis AMQ222210), so enqueues fail after nvent.queue.jms.send-timeout"
+                        + " until disk is freed there or the adapter's MaxDiskUsage is raised",
+                        dir, used, settings.maxDiskUsage()));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not read the disk usage of " + dir, e);
+        }
     }
 
     void stop() {

@@ -49,6 +49,7 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
     private Integer maxDeliveryAttempts = 10;
     private Long journalLockTimeout = 30_000L;
     private Long journalBufferTimeout = EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS;
+    private Integer maxDiskUsage = EmbeddedBroker.DEFAULT_MAX_DISK_USAGE;
 
     private transient EmbeddedBroker broker;
 
@@ -60,7 +61,8 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
                     maxDeliveryAttempts == null ? 10 : maxDeliveryAttempts,
                     journalLockTimeout == null ? -1L : journalLockTimeout,
                     journalBufferTimeout == null ? EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS
-                            : journalBufferTimeout);
+                            : journalBufferTimeout,
+                    maxDiskUsage == null ? EmbeddedBroker.DEFAULT_MAX_DISK_USAGE : maxDiskUsage);
             try {
                 broker = EmbeddedBroker.start(settings);
             } catch (Exception e) {
@@ -196,6 +198,15 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
         this.journalBufferTimeout = journalBufferTimeout;
     }
 
+    public Integer getMaxDiskUsage() {
+        return maxDiskUsage;
+    }
+
+    /** Percent of its disk the embedded broker fills before it holds back producers; -1: no limit. */
+    public void setMaxDiskUsage(Integer maxDiskUsage) {
+        this.maxDiskUsage = maxDiskUsage;
+    }
+
     @Override
     public boolean equals(Object obj) {
         if (!super.equals(obj) || !(obj instanceof NventArtemisResourceAdapter other)) {
@@ -205,12 +216,13 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
                 && Objects.equals(persistenceEnabled, other.persistenceEnabled)
                 && Objects.equals(maxDeliveryAttempts, other.maxDeliveryAttempts)
                 && Objects.equals(journalLockTimeout, other.journalLockTimeout)
-                && Objects.equals(journalBufferTimeout, other.journalBufferTimeout);
+                && Objects.equals(journalBufferTimeout, other.journalBufferTimeout)
+                && Objects.equals(maxDiskUsage, other.maxDiskUsage);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), dataDirectory, persistenceEnabled, maxDeliveryAttempts,
-                journalLockTimeout, journalBufferTimeout);
+                journalLockTimeout, journalBufferTimeout, maxDiskUsage);
     }
 }

@@ -2,12 +2,14 @@ package io.nvent.artemis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nvent.testkit.LogRecorder;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
 import jakarta.jms.Queue;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -33,6 +35,51 @@ class EmbeddedBrokerTest {
                 250_000L)).getJournalBufferTimeout_NIO()).isEqualTo(250_000);
         assertThatThrownBy(() -> new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L, 0L))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JournalBufferTimeout");
+    }
+
+    @Test
+    void theDiskLimitIsArtemisDefaultOfNinetyPercentUnlessConfiguredAndAPercentageOrMinusOne() {
+        assertThat(EmbeddedBroker.configuration(settings(true)).getMaxDiskUsage()).isEqualTo(90);
+        assertThat(EmbeddedBroker.configuration(withDiskLimit(97)).getMaxDiskUsage()).isEqualTo(97);
+        assertThat(EmbeddedBroker.configuration(withDiskLimit(-1)).getMaxDiskUsage()).isEqualTo(-1);
+        assertThatThrownBy(() -> withDiskLimit(101)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0907 MaxDiskUsage").hasMessageContaining("was 101");
+        assertThatThrownBy(() -> withDiskLimit(-2)).hasMessageContaining("NVENT-0907");
+    }
+
+    @Test
+    void aBrokerStartedOnADiskAboveItsLimitSaysSoAtStartAndArtemisOwnWarningReachesTheServerLog() throws Exception {
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue()
+                && entry.getMessage() != null
+                && (entry.getMessage().startsWith("NVENT-0908") || entry.getMessage().startsWith("AMQ222210")))) {
+            // 0 %: any disk is above it.
+            EmbeddedBroker broker = EmbeddedBroker.start(withDiskLimit(0));
+            try {
+                assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                        .contains("NVENT-0908", dataDir.toAbsolutePath().toString(), "MaxDiskUsage=0 %",
+                                "enqueues fail"));
+                // Artemis scans the disk every 5 s.
+                await().atMost(Duration.ofSeconds(20)).until(() -> log.records().stream()
+                        .anyMatch(entry -> entry.getMessage().startsWith("AMQ222210: Free storage space is at")));
+            } finally {
+                broker.stop();
+            }
+        }
+    }
+
+    @Test
+    void aBrokerWithinItsDiskLimitSaysNothingAboutIt() throws Exception {
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage() != null
+                && entry.getMessage().startsWith("NVENT-0908"))) {
+            EmbeddedBroker.warnIfDiskAboveLimit(withDiskLimit(100));
+            EmbeddedBroker.warnIfDiskAboveLimit(withDiskLimit(-1));
+            assertThat(log.records()).isEmpty();
+        }
+    }
+
+    private EmbeddedBroker.Settings withDiskLimit(int maxDiskUsage) {
+        return new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L,
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS, maxDiskUsage);
     }
 
     @Test

@@ -42,6 +42,15 @@ class NventArtemisResourceAdapterTest {
     }
 
     @Test
+    void theEmbeddedBrokersDiskLimitIsArtemisNinetyPercentUntilConfigured() {
+        NventArtemisResourceAdapter ra = new NventArtemisResourceAdapter();
+        assertThat(ra.getMaxDiskUsage()).isEqualTo(90);
+        ra.setMaxDiskUsage(-1);
+        assertThat(ra.getMaxDiskUsage()).isEqualTo(-1);
+        assertThat(ra).isNotEqualTo(new NventArtemisResourceAdapter());
+    }
+
+    @Test
     void queueAdminObjectTakesNameProperty() {
         NventQueue queue = new NventQueue();
         queue.setName("orders");
