@@ -68,8 +68,9 @@ import java.util.concurrent.TimeUnit;
  *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
  *       when the queue is first used. Pause is per node and not persisted here: the engine records
  *       pauses in its scheduling store and applies them on every node.</li>
- *   <li>A send the broker holds back (its disk or memory limit reached) fails after
- *       {@link JmsJobQueueOptions#sendTimeout()} with {@code NVENT-0647}, and {@link #problem()}
+ *   <li>An enqueue the broker holds back (its disk or memory limit reached) fails after
+ *       {@link JmsJobQueueOptions#sendTimeout()} with {@code NVENT-0647}; a worker's send (retry,
+ *       dead letter, continuation) waits, inside its transaction. Either way {@link #problem()}
  *       reports the queue until a send to it goes through again.</li>
  * </ul>
  *
@@ -129,12 +130,12 @@ public final class JmsJobQueue implements JobQueue {
         this.producers = new ProducerContexts(factory, options.shareConnection());
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
+        this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock);
         this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.
-                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections());
-        this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock);
+                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections(), sends);
     }
 
     @Override

@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
+import io.nvent.BackoffType;
 import io.nvent.NventException;
+import io.nvent.RetryPolicy;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -20,7 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -124,7 +128,7 @@ class JmsBrokerHoldsBackProducersTest {
 
             assertThat(node.problem()).as("what health and readiness are told").hasValueSatisfying(problem ->
                     assertThat(problem).contains("sends to queue " + queue + " are held back by the broker since ",
-                            "2 sends waited PT0.3S and failed", "disk or memory limit"));
+                            "2 sends waited longer than PT0.3S", "disk or memory limit"));
             assertThat(log.records()).extracting(entry -> entry.getLevel().getName() + " " + entry.getMessage())
                     .singleElement().asString().startsWith("WARNING NVENT-0648 the broker holds back sends to queue "
                             + queue);
@@ -136,9 +140,32 @@ class JmsBrokerHoldsBackProducersTest {
             assertThat(log.records()).hasSize(2).last().satisfies(entry -> {
                 assertThat(entry.getLevel()).isEqualTo(Level.INFO);
                 assertThat(entry.getMessage()).startsWith("NVENT-0649 sends to queue " + queue + " flow again")
-                        .containsPattern("\\d+ sends failed");
+                        .containsPattern("\\d+ sends waited longer than PT0.3S");
             });
         }
+    }
+
+    @Test
+    void a_worker_whose_retry_the_broker_holds_back_waits_reported_by_health_and_then_runs_the_retry() {
+        JmsJobQueue node = node();
+        node.enqueue(JobRequest.of(queue, "flaky", "step", "{}").withRetry(RetryPolicy.newBuilder().maxAttempts(2)
+                .backoff(BackoffType.FIXED).initialDelay(Duration.ofMillis(1)).build()));
+        broker.diskFull(true);
+        Recorder handler = new Recorder("flaky");
+
+        node.registerWorker(queue, 1, handler);
+
+        // Failing the worker's send would roll back the failed attempt and run it again: it waits.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(node.problem())
+                .hasValueSatisfying(problem -> assertThat(problem).contains("sends to queue " + queue
+                        + " are held back by the broker since ", "1 of this node's workers still waiting")));
+        assertThat(handler.started).containsExactly("flaky");
+
+        broker.diskFull(false);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.counts(queue).completed() == 1);
+        assertThat(handler.started).as("the first attempt, then its retry").containsExactly("flaky", "flaky");
+        assertThat(node.problem()).isEmpty();
     }
 
     @Test
@@ -184,10 +211,20 @@ class JmsBrokerHoldsBackProducersTest {
 
     private static final class Recorder implements JobHandler {
         final List<String> started = new CopyOnWriteArrayList<>();
+        private final Set<String> failOnce;
+
+        /** Records the jobs it runs; the first attempt of each of {@code failOnce} fails. */
+        Recorder(String... failOnce) {
+            this.failOnce = ConcurrentHashMap.newKeySet();
+            this.failOnce.addAll(List.of(failOnce));
+        }
 
         @Override
         public void handle(JobExecution job) {
             started.add(job.jobId());
+            if (failOnce.remove(job.jobId())) {
+                throw new IllegalStateException("first attempt fails on purpose");
+            }
         }
 
         @Override

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends to a broker that may hold them back, each bounded in time, and which destinations it holds
@@ -22,10 +24,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * {@code AMQ212054} every 10 s and its call timeout does not cover that wait. A send still under
  * way when the timeout is up is interrupted here and fails.
  *
- * <p>A destination is held back from the first send that timed out until one goes through again;
- * the log gets one line for each (not one per send). While nothing is sent to it, it counts as
- * held back for {@link #memory()} after its last timed-out send, so that health turns back by
- * itself and lets new sends find out.
+ * <p>A send that must not fail half-way (a worker's, inside the transaction that consumes its job)
+ * is {@linkplain #watch watched} instead: it waits as long as the broker holds it back, and counts
+ * as held back once it waited longer than the timeout.
+ *
+ * <p>A destination is held back from the first send that waited longer than the timeout until one
+ * goes through again; the log gets one line for each (not one per send). While a watched send still
+ * waits it stays held back; otherwise, while nothing is sent to it, it counts as held back for
+ * {@link #memory()} after its last held-back send, so that health turns back by itself and lets
+ * new sends find out.
  */
 public final class HeldBackSends {
 
@@ -41,8 +48,15 @@ public final class HeldBackSends {
     private final Clock clock;
     private final Map<String, Episode> heldBack = new ConcurrentHashMap<>();
 
-    /** Since when a destination is held back, how many sends timed out, and when the last did. */
-    private record Episode(Instant since, long sends, long lastNanos) {
+    /**
+     * Since when a destination is held back, how many sends waited longer than the timeout, when
+     * the last one did, and how many watched sends still wait.
+     */
+    private record Episode(Instant since, long sends, long lastNanos, int waiting) {
+
+        Episode plus(long nanos, int moreWaiting) {
+            return new Episode(since, sends + 1, nanos, waiting + moreWaiting);
+        }
     }
 
     /**
@@ -111,28 +125,96 @@ public final class HeldBackSends {
         return result;
     }
 
-    private TimedOut heldBack(String destination, Instant start, Exception cause) {
-        long now = System.nanoTime();
-        Episode episode = heldBack.merge(destination, new Episode(start, 1, now),
-                (before, one) -> new Episode(before.since(), before.sends() + 1, now));
-        if (episode.sends() == 1) {
-            LOG.log(Level.WARNING, "NVENT-0648 the broker holds back sends to " + destination + ": one waited "
-                    + timeout + " and failed; " + LIKELY_CAUSE + ". Each send fails after " + timeout
-                    + " while it lasts, and health reports it (one line here when sends flow again)");
+    /**
+     * Runs a send that must not be interrupted on the calling thread, as long as it takes; once it
+     * waited longer than {@link #timeout()}, the destination counts as held back until it went
+     * through.
+     *
+     * @param destination what is sent to, for messages and health, e.g. {@code queue mail}
+     * @return what the send returned
+     * @throws JMSException when the send failed
+     */
+    public <T> T watch(String destination, Send<T> send) throws JMSException {
+        Instant start = clock.instant();
+        Late late = new Late(destination, start);
+        ScheduledFuture<?> check = watchdog.schedule(late::noticed, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        boolean sent = false;
+        try {
+            T result = send.run();
+            sent = true;
+            return result;
+        } finally {
+            check.cancel(false);
+            late.ended();
+            if (sent) {
+                flowing(destination);
+            }
         }
+    }
+
+    /** A watched send that may wait longer than the timeout. */
+    private final class Late {
+        private final String destination;
+        private final Instant start;
+        private boolean running = true;
+        private boolean noticed;
+
+        Late(String destination, Instant start) {
+            this.destination = destination;
+            this.start = start;
+        }
+
+        synchronized void noticed() {
+            if (running) {
+                noticed = true;
+                record(destination, start, 1);
+            }
+        }
+
+        /** The send ended: it no longer waits. */
+        synchronized void ended() {
+            running = false;
+            if (noticed) {
+                heldBack.computeIfPresent(destination, (key, episode) -> new Episode(episode.since(), episode.sends(),
+                        System.nanoTime(), episode.waiting() - 1));
+            }
+        }
+    }
+
+    private TimedOut heldBack(String destination, Instant start, Exception cause) {
+        record(destination, start, 0);
         return new TimedOut("the broker held the send to " + destination + " back for " + timeout + "; "
                 + LIKELY_CAUSE, cause);
     }
 
+    private void record(String destination, Instant start, int waiting) {
+        long now = System.nanoTime();
+        Episode episode = heldBack.merge(destination, new Episode(start, 1, now, waiting),
+                (before, one) -> before.plus(now, waiting));
+        if (episode.sends() == 1) {
+            LOG.log(Level.WARNING, "NVENT-0648 the broker holds back sends to " + destination + ": one waited "
+                    + timeout + "; " + LIKELY_CAUSE + ". While it lasts an enqueue or publish fails after " + timeout
+                    + " and a worker's send waits; health reports it (one line here when sends flow again)");
+        }
+    }
+
+    /** A send went through: the episode ends, unless watched sends still wait. */
     private void flowing(String destination) {
         if (heldBack.isEmpty()) {
             return;
         }
-        Episode ended = heldBack.remove(destination);
-        if (ended != null) {
+        Episode[] ended = new Episode[1];
+        heldBack.computeIfPresent(destination, (key, episode) -> {
+            if (episode.waiting() > 0) {
+                return episode;
+            }
+            ended[0] = episode;
+            return null;
+        });
+        if (ended[0] != null) {
             LOG.log(Level.INFO, "NVENT-0649 sends to " + destination + " flow again; the broker held them back since "
-                    + ended.since() + " (" + ended.sends() + (ended.sends() == 1 ? " send" : " sends")
-                    + " failed after " + timeout + ")");
+                    + ended[0].since() + " (" + ended[0].sends() + (ended[0].sends() == 1 ? " send" : " sends")
+                    + " waited longer than " + timeout + ")");
         }
     }
 
@@ -140,12 +222,16 @@ public final class HeldBackSends {
     public Optional<String> problem() {
         long now = System.nanoTime();
         return heldBack.entrySet().stream()
-                .filter(held -> now - held.getValue().lastNanos() < memory().toNanos())
+                .filter(held -> held.getValue().waiting() > 0 || now - held.getValue().lastNanos() < memory().toNanos())
                 .min(Map.Entry.comparingByKey())
-                .map(held -> "sends to " + held.getKey() + " are held back by the broker since "
-                        + held.getValue().since() + " (" + held.getValue().sends()
-                        + (held.getValue().sends() == 1 ? " send" : " sends") + " waited " + timeout
-                        + " and failed, the last " + (now - held.getValue().lastNanos()) / 1_000_000_000
-                        + " s ago): " + LIKELY_CAUSE);
+                .map(held -> {
+                    Episode episode = held.getValue();
+                    return "sends to " + held.getKey() + " are held back by the broker since " + episode.since()
+                            + " (" + episode.sends() + (episode.sends() == 1 ? " send" : " sends")
+                            + " waited longer than " + timeout
+                            + (episode.waiting() > 0 ? ", " + episode.waiting() + " of this node's workers still waiting"
+                                    : ", the last " + (now - episode.lastNanos()) / 1_000_000_000 + " s ago")
+                            + "): " + LIKELY_CAUSE;
+                });
     }
 }

@@ -18,11 +18,12 @@ import java.time.Clock;
  * @param destinations the queue objects, made once per name
  * @param raisedPriorityDelayMillis least delivery delay of a job above the default priority, whole ms
  * @param connections the connections the workers of all queues hold
+ * @param sends watches the workers' sends the broker may hold back
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
                            String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
                            long maxCommitDelayNanos, Destinations destinations,
-                           long raisedPriorityDelayMillis, WorkerConnections connections) {
+                           long raisedPriorityDelayMillis, WorkerConnections connections, HeldBackSends sends) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {

@@ -185,7 +185,12 @@ public final class QueueWorker implements Runnable {
         try (jakarta.jms.MessageProducer producer = session.createProducer(runtime.destinations().queue(destination, session::createQueue))) {
             producer.setPriority(priority);
             producer.setDeliveryDelay(delayMillis);
-            producer.send(message);
+            // Not interrupted when the broker holds it back: failing would roll back the attempt's
+            // outcome and run it again. It waits, and health says so.
+            runtime.sends().watch("queue " + control.name(), () -> {
+                producer.send(message);
+                return null;
+            });
         }
     }
 
