@@ -38,7 +38,7 @@ public final class HeldBackSends {
 
     private static final System.Logger LOG = System.getLogger(HeldBackSends.class.getName());
     /** Why a broker holds sends back, and where to look: said by every message about it. */
-    public static final String LIKELY_CAUSE = "a broker does that while its disk or memory limit is reached"
+    private static final String LIKELY_CAUSE = "a broker does that while its disk or memory limit is reached"
             + " (ActiveMQ Artemis: its disk fuller than max-disk-usage, default 90 %, or an address with"
             + " address-full-policy BLOCK full); see the broker's log";
     private static final Duration MIN_MEMORY = Duration.ofSeconds(30);
