@@ -64,7 +64,8 @@ import org.junit.jupiter.api.Timeout;
  * }</pre>
  *
  * <p>Every test starts from an empty store: return a new store from {@link #createStore()}, or
- * return a shared one and empty it in {@link #wipe(FlowStore)}. Tests never read the wall clock;
+ * return a shared one and empty it in {@link #wipe(FlowStore)}. A store with a retention policy
+ * names its age limit in {@link #retention()}. Tests never read the wall clock;
  * all times derive from {@link #T0} with millisecond precision, which every backend can store
  * exactly.
  *

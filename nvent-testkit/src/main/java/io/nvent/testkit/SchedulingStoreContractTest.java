@@ -55,13 +55,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The behaviour every {@link SchedulingStore} shows. Subclass it once per backend and implement
- * {@link #createStore()}:
+ * {@link #createStore()} and {@link #flowStore()} (the runs whose steps it starts and finishes):
  *
  * <pre>{@code
  * class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
+ *     private final MemoryFlowStore runs = new MemoryFlowStore();
+ *
  *     @Override
  *     protected SchedulingStore createStore() {
  *         return new MemorySchedulingStore();
+ *     }
+ *
+ *     @Override
+ *     protected FlowStore flowStore() {
+ *         return runs;
  *     }
  * }
  * }</pre>
