@@ -196,11 +196,14 @@ public interface FlowStore {
     int purgeExpiredState(Instant now);
 
     /**
-     * Deletes finished runs that the store's retention policy no longer keeps (age or count per
-     * flow). The engine calls it periodically; stores without retention keep everything.
+     * Deletes finished runs (completed, failed or canceled), with their history and state, that the
+     * store's retention policy no longer keeps: by age, those that ended longer ago than the policy
+     * keeps runs (one that ended exactly that long ago is kept), or beyond a count per flow. Runs
+     * under way (running, awaiting or stalled) are kept whatever their age. The engine calls it
+     * periodically; stores without retention keep everything.
      *
      * @param now the current time, against which the age of finished runs is measured
-     * @return how many runs were deleted
+     * @return how many runs were deleted; 0 for a store without retention
      */
     default int purgeFinishedRuns(Instant now) {
         return 0;
@@ -209,7 +212,9 @@ public interface FlowStore {
     /**
      * Deletes the finished runs (completed, failed or canceled) of one flow with their history and
      * state: an operator clearing the flow's history. Runs still under way are kept, as is a run
-     * that is no longer finished by the time it would be deleted (retried meanwhile).
+     * that is no longer finished by the time it would be deleted (retried meanwhile): a retry racing
+     * the deletion either comes first and the run is kept, or finds the run deleted
+     * ({@link io.nvent.RunNotFoundException}), never both stored and lost.
      *
      * @param flow flow name
      * @return how many runs were deleted

@@ -126,7 +126,8 @@ public interface JobQueue {
 
     /**
      * How long from now until the rate limit lets this instance start the next attempt of a queue:
-     * zero when it allows one now, or the queue has no limit (the default).
+     * zero when it allows one now (a worker holding a start for the next job it receives counts as
+     * allowing one), or the queue has no limit (the default); at most the limit's span.
      *
      * @param queue queue name
      * @return zero or more; never negative

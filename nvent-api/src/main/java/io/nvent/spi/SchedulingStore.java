@@ -212,15 +212,25 @@ public interface SchedulingStore {
      * path of every step); this default does them one after the other and gives the lease back
      * if the run was not changed.
      *
+     * <p>The lease decides first: while another owner holds an unexpired lease of the step, the run
+     * is left as it is, whatever the mutation would have made of it (even a change the run refuses).
+     * A start that changes nothing takes no lease, but leaves the owner a lease it held before: the
+     * engine declines a second job of a step it executes already, which must keep its lease.
+     *
      * @param runs the store of the run
      * @param lease the lease to take (run, step, owner, expiry)
      * @param now the current time, to decide whether another owner's lease has expired
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if another owner holds an unexpired lease of the step or the
-     *     mutation declined to change anything — in both cases the caller holds no lease
+     *     mutation declined to change anything — in both cases the call took no lease: the owner holds
+     *     the step's lease afterwards only if it held it before
      * @throws io.nvent.RunNotFoundException if the run does not exist
+     * @throws io.nvent.IllegalRunTransitionException if the change is one {@link io.nvent.RunStatus}
+     *     does not allow; the run is left as it was and the call took no lease, as for a declined one
      */
     default Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+        boolean heldBefore = leasesOfRun(lease.runId()).stream().anyMatch(held -> held.step().equals(lease.step())
+                && held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now));
         if (!acquireLease(lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)) {
             return Optional.empty();
         }
@@ -229,7 +239,7 @@ public interface SchedulingStore {
             change = runs.updateRun(lease.runId(), mutation);
             return change;
         } finally {
-            if (change.isEmpty()) {
+            if (change.isEmpty() && !heldBefore) {
                 releaseLease(lease.runId(), lease.step(), lease.owner());
             }
         }
@@ -237,12 +247,17 @@ public interface SchedulingStore {
 
     /**
      * Finishes a step: changes its run and gives the step's lease up, in one transaction where the
-     * store can (see {@link #startStep}). The lease is given up also when the change fails.
+     * store can (see {@link #startStep}). The lease is given up also when the mutation declines or
+     * the change fails; a lease of the step that another owner took over meanwhile is left to it,
+     * as {@link #releaseLease} does.
      *
      * @param runs the store of the run
      * @param lease the lease to give up
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if the mutation declined to change anything
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     * @throws io.nvent.IllegalRunTransitionException if the change is one {@link io.nvent.RunStatus}
+     *     does not allow; the run is left as it was
      */
     default Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
         try {

@@ -78,6 +78,19 @@ public final class StartWindow {
     }
 
     /**
+     * Nanoseconds from {@code now} until the next attempt may start, as a queue adapter answers
+     * {@link JobQueue#untilRateLimitAllows}: 0 if one may start now, and also while a start is
+     * reserved, whose attempt starts as soon as its job is there (a worker waiting to receive one);
+     * otherwise as {@link #nanosUntilFree}.
+     *
+     * @param now a {@link System#nanoTime()} reading
+     * @return nanoseconds, 0 or more
+     */
+    public synchronized long nanosUntilNextStart(long now) {
+        return pending > 0 ? 0 : nanosUntilFree(now);
+    }
+
+    /**
      * Records up to {@code wanted} starts at {@code now}, as many as the limit allows.
      *
      * @param wanted starts wanted; a negative number counts as 0

@@ -72,6 +72,20 @@ class StartWindowTest {
     }
 
     @Test
+    void theNextStartWaitsForNoLimitWhileAStartIsReservedForItAndOtherwiseUntilAStartIsFree() {
+        assertThat(threePerSecond.reserve(3, 0)).isEqualTo(3);
+        assertThat(threePerSecond.nanosUntilFree(0)).as("the reserved starts fill the limit").isEqualTo(1000 * MS);
+        assertThat(threePerSecond.nanosUntilNextStart(0)).as("a reserved start is allowed").isZero();
+
+        threePerSecond.started(100 * MS);
+        threePerSecond.started(200 * MS);
+        threePerSecond.started(300 * MS);
+
+        assertThat(threePerSecond.nanosUntilNextStart(400 * MS)).isEqualTo(700 * MS);
+        assertThat(threePerSecond.nanosUntilNextStart(1100 * MS)).isZero();
+    }
+
+    @Test
     void releasedReservationsFreeTheirStartsAtOnce() {
         assertThat(threePerSecond.reserve(5, 0)).isEqualTo(3);
         threePerSecond.release(2);

@@ -1,5 +1,6 @@
 package io.nvent.jpa;
 
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
@@ -25,7 +26,14 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     protected void wipe(SchedulingStore storeToWipe) {
         // Awaits and leases go with their runs, trigger history with its trigger (on delete cascade).
         TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run",
-                "delete from nvent_flow_trigger", "delete from nvent_schedule_tick");
+                "delete from nvent_flow_trigger", "delete from nvent_schedule_tick",
+                "delete from nvent_rate_start", "delete from nvent_rate_limit");
+    }
+
+    @Override
+    protected FlowStore flowStore() {
+        // Its own flow store: runs and leases change in one transaction.
+        return store;
     }
 
     @Override

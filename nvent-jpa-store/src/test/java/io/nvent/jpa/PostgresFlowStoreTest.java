@@ -2,6 +2,8 @@ package io.nvent.jpa;
 
 import io.nvent.spi.FlowStore;
 import io.nvent.testkit.FlowStoreContractTest;
+import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -10,15 +12,23 @@ import org.junit.jupiter.api.AfterAll;
  */
 class PostgresFlowStoreTest extends FlowStoreContractTest {
 
+    /** Only the contract's retention tests call {@code purgeFinishedRuns}. */
+    private static final RetentionPolicy RETENTION = RetentionPolicy.maxAge(Duration.ofDays(2));
+
     private static JpaFlowStore store;
 
     @Override
     protected FlowStore createStore() {
         if (store == null) {
             store = JpaFlowStore.create(TestDatabases.postgres(),
-                    JpaStoreOptions.newBuilder().tablePrefix("contract_").build());
+                    JpaStoreOptions.newBuilder().tablePrefix("contract_").retention(RETENTION).build());
         }
         return store;
+    }
+
+    @Override
+    protected Optional<Duration> retention() {
+        return RETENTION.maxAge();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.nvent.jpa;
 
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
@@ -27,7 +28,14 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     @Override
     protected void wipe(SchedulingStore storeToWipe) {
         TestDatabases.execute(TestDatabases.postgres(), "delete from scheduling_run_event",
-                "delete from scheduling_run", "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick");
+                "delete from scheduling_run", "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick",
+                "delete from scheduling_rate_start", "delete from scheduling_rate_limit");
+    }
+
+    @Override
+    protected FlowStore flowStore() {
+        // Its own flow store: runs and leases change in one transaction.
+        return store;
     }
 
     @Override

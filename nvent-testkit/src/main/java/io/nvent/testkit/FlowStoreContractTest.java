@@ -32,6 +32,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -39,6 +44,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -58,7 +64,8 @@ import org.junit.jupiter.api.Timeout;
  * }</pre>
  *
  * <p>Every test starts from an empty store: return a new store from {@link #createStore()}, or
- * return a shared one and empty it in {@link #wipe(FlowStore)}. Tests never read the wall clock;
+ * return a shared one and empty it in {@link #wipe(FlowStore)}. A store with a retention policy
+ * names its age limit in {@link #retention()}. Tests never read the wall clock;
  * all times derive from {@link #T0} with millisecond precision, which every backend can store
  * exactly.
  *
@@ -112,6 +119,17 @@ public abstract class FlowStoreContractTest {
      */
     protected void wipe(FlowStore storeToWipe) {
         // fresh stores are empty already
+    }
+
+    /**
+     * How long the store under test keeps a finished run after it ended, by the retention
+     * {@link FlowStore#purgeFinishedRuns} applies: empty for a store without retention, which keeps
+     * every run (the default). Configure the store with an age limit alone for these tests.
+     *
+     * @return the age retention of the store {@link #createStore()} returns; empty for none
+     */
+    protected Optional<Duration> retention() {
+        return Optional.empty();
     }
 
     /**
@@ -873,6 +891,111 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void aRunRetriedBeforeItsFlowsFinishedRunsAreDeletedIsKept() {
+        RunRecord retried = createRun("orders");
+        store.updateRun(retried.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(retried.runId(), setStatus(RunStatus.RUNNING));
+
+        assertThat(store.deleteFinishedRuns("orders")).isZero();
+
+        assertThat(store.findRun(retried.runId())).map(RunRecord::status).contains(RunStatus.RUNNING);
+    }
+
+    /**
+     * A run retried while its flow's finished runs are deleted: the store either waits for the retry
+     * and keeps the run, or deletes the failed run first and the retry then finds no run. Never both
+     * a retry that succeeded and its run gone. The retry holds the run while the deletion starts; how
+     * far the deletion gets meanwhile depends on the machine (a slow one may not reach the run before
+     * the retry ends, and then checks the plain case).
+     */
+    @Test
+    void aRunRetriedWhileItsFlowsFinishedRunsAreDeletedIsEitherKeptAsRetriedOrGoneWithTheRetryRefused()
+            throws Exception {
+        RunRecord retried = createRun("orders");
+        RunRecord completed = createRun("orders");
+        store.updateRun(retried.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
+        CountDownLatch retrying = new CountDownLatch(1);
+        CountDownLatch stored = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2, new TestThreads("retry-or-delete"));
+        try {
+            Future<Optional<StoredChange>> retry = threads.submit(() -> store.updateRun(retried.runId(), current -> {
+                retrying.countDown();
+                try {
+                    stored.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Optional.of(new RunChange(current.withStatus(RunStatus.RUNNING, T0.plusSeconds(7200)), List.of()));
+            }));
+            assertThat(retrying.await(30, TimeUnit.SECONDS)).as("the retry holds the run").isTrue();
+            Future<Integer> deletion = threads.submit(() -> store.deleteFinishedRuns("orders"));
+            await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            stored.countDown();
+
+            int deleted = deletion.get(30, TimeUnit.SECONDS);
+            Optional<StoredChange> retriedChange;
+            try {
+                retriedChange = retry.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException refused) {
+                assertThat(refused.getCause()).as("the retry of a deleted run").isInstanceOf(RunNotFoundException.class);
+                assertThat(store.findRun(retried.runId())).isEmpty();
+                assertThat(deleted).isEqualTo(2);
+                return;
+            }
+            assertThat(retriedChange).isPresent();
+            assertThat(store.findRun(retried.runId())).as("a run retried before it was deleted")
+                    .map(RunRecord::status).contains(RunStatus.RUNNING);
+            assertThat(deleted).isEqualTo(1);
+            assertThat(store.findRun(completed.runId())).isEmpty();
+        } finally {
+            stored.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void purgingFinishedRunsDeletesThoseThatEndedLongerAgoThanTheRetentionWithTheirHistoryAndKeepsTheRest() {
+        Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
+        Duration retention = retention().orElseThrow();
+        Instant cutOff = T0.plus(Duration.ofDays(1));
+        Instant now = cutOff.plus(retention);
+        RunRecord completedBefore = runMovedTo(RunStatus.COMPLETED, cutOff.minusMillis(1));
+        RunRecord failedBefore = runMovedTo(RunStatus.FAILED, cutOff.minusSeconds(3600));
+        RunRecord canceledBefore = runMovedTo(RunStatus.CANCELED, cutOff.minusSeconds(7200));
+        store.putState(failedBefore.runId(), "k", "1", Optional.empty());
+        RunRecord endedAtTheCutOff = runMovedTo(RunStatus.COMPLETED, cutOff);
+        RunRecord endedSince = runMovedTo(RunStatus.FAILED, cutOff.plusSeconds(1));
+        List<RunRecord> unfinished = List.of(createRun("orders"), runMovedTo(RunStatus.AWAITING, T0),
+                runMovedTo(RunStatus.STALLED, T0));
+
+        assertThat(store.purgeFinishedRuns(now)).isEqualTo(3);
+
+        for (RunRecord gone : List.of(completedBefore, failedBefore, canceledBefore)) {
+            assertThat(store.findRun(gone.runId())).as("run ended %s", gone.endedAt()).isEmpty();
+            assertThat(store.readEvents(gone.runId(), EventQuery.all())).isEmpty();
+        }
+        assertThat(store.getState(failedBefore.runId(), "k", now)).isEmpty();
+        for (RunRecord kept : List.of(endedAtTheCutOff, endedSince)) {
+            assertThat(store.findRun(kept.runId())).as("run ended within the retention").isPresent();
+            assertThat(store.readEvents(kept.runId(), EventQuery.all())).isNotEmpty();
+        }
+        assertThat(unfinished).allSatisfy(run -> assertThat(store.findRun(run.runId())).as("an unfinished run")
+                .isPresent());
+        assertThat(store.purgeFinishedRuns(now)).as("nothing more to purge").isZero();
+    }
+
+    @Test
+    void aStoreWithoutRetentionPurgesNoRun() {
+        Assumptions.assumeTrue(retention().isEmpty(), "the store has no retention");
+        RunRecord endedLongAgo = runMovedTo(RunStatus.COMPLETED, T0);
+
+        assertThat(store.purgeFinishedRuns(T0.plus(Duration.ofDays(3650)))).isZero();
+
+        assertThat(store.findRun(endedLongAgo.runId())).isPresent();
+    }
+
+    @Test
     void purgesExactlyTheExpiredState() {
         RunRecord run = createRun("orders");
         RunRecord other = createRun("orders");
@@ -966,6 +1089,19 @@ public abstract class FlowStoreContractTest {
         RunRecord run = newRun(flow);
         store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
         return run;
+    }
+
+    /**
+     * Stores a new run of flow {@code orders} with one {@code FLOW_START} entry and moves it to a status.
+     *
+     * @param status the status it ends up in
+     * @param at when it ended, if {@code status} is terminal
+     * @return the run as stored
+     */
+    protected final RunRecord runMovedTo(RunStatus status, Instant at) {
+        RunRecord run = createRun("orders");
+        store.updateRun(run.runId(), change(current -> current.withStatus(status, at)));
+        return store.findRun(run.runId()).orElseThrow();
     }
 
     /**

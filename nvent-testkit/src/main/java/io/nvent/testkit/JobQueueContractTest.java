@@ -297,6 +297,43 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_limit_that_holds_the_next_start_back_says_for_how_long_at_most_one_span_and_nothing_once_lifted() {
+        RateLimit onePerDay = new RateLimit(1, Duration.ofDays(1));
+        queue.limitRate(name, Optional.of(onePerDay));
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        assertThat(queue.untilRateLimitAllows(name)).as("nothing started yet").isZero();
+
+        queue.enqueue(job("only"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+
+        assertThat(queue.untilRateLimitAllows(name)).isPositive().isLessThanOrEqualTo(onePerDay.per());
+        queue.limitRate(name, Optional.empty());
+        assertThat(queue.untilRateLimitAllows(name)).as("no limit any more").isZero();
+    }
+
+    @Test
+    void the_wait_for_a_rate_limit_is_never_negative_and_ends_once_the_span_has_passed() {
+        RateLimit onePerFifthOfASecond = new RateLimit(1, Duration.ofMillis(200));
+        queue.limitRate(name, Optional.of(onePerFifthOfASecond));
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        List<Duration> waits = new CopyOnWriteArrayList<>();
+
+        queue.enqueue(job("first"));
+        queue.enqueue(job("second"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        await().pollInterval(Duration.ofMillis(10)).atMost(PATIENCE).until(() -> {
+            Duration wait = queue.untilRateLimitAllows(name);
+            waits.add(wait);
+            return wait.isZero() || wait.isNegative();
+        });
+
+        assertThat(waits).allSatisfy(wait -> assertThat(wait).isBetween(Duration.ZERO, onePerFifthOfASecond.per()));
+        await().during(QUIET).atMost(PATIENCE).until(() -> queue.untilRateLimitAllows(name).isZero());
+    }
+
+    @Test
     void a_rate_limited_queue_refuses_continuations_so_that_they_go_through_the_limit() {
         List<Boolean> taken = new CopyOnWriteArrayList<>();
         RecordingHandler handler = new RecordingHandler(job -> {

@@ -8,16 +8,29 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import java.lang.reflect.Method;
 import java.time.Clock;
@@ -31,6 +44,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -41,13 +55,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The behaviour every {@link SchedulingStore} shows. Subclass it once per backend and implement
- * {@link #createStore()}:
+ * {@link #createStore()} and {@link #flowStore()} (the runs whose steps it starts and finishes):
  *
  * <pre>{@code
  * class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
+ *     private final MemoryFlowStore runs = new MemoryFlowStore();
+ *
  *     @Override
  *     protected SchedulingStore createStore() {
  *         return new MemorySchedulingStore();
+ *     }
+ *
+ *     @Override
+ *     protected FlowStore flowStore() {
+ *         return runs;
  *     }
  * }
  * }</pre>
@@ -133,6 +154,16 @@ public abstract class SchedulingStoreContractTest {
     protected void runExists(String runId) {
         // no runs needed
     }
+
+    /**
+     * The flow store whose runs {@link SchedulingStore#startStep} and {@link SchedulingStore#finishStep}
+     * change in these tests: the one the engine pairs with this scheduling store (a store keeping runs
+     * and leases in one database changes both in one transaction only for its own flow store). May
+     * return the same instance every time if {@link #wipe(SchedulingStore)} empties it of runs too.
+     *
+     * @return the flow store
+     */
+    protected abstract FlowStore flowStore();
 
     /**
      * The store the current test uses.
@@ -852,13 +883,74 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0))).isZero();
         assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0.plusSeconds(60)))).isZero();
 
-        assertThat(store.forgetIdleRateLimitGroups(T0.plusSeconds(30))).isGreaterThanOrEqualTo(1);
+        assertThat(store.forgetIdleRateLimitGroups(T0.plusSeconds(30))).isEqualTo(1);
 
         assertThat(store.untilRateLimitAllows(busy, twoPerDay, T0.plusSeconds(61))).isPositive();
         assertThat(store.takeRateLimitedStart(busy, twoPerDay, at(T0.plusSeconds(61)))).isPositive();
         // Forgotten: its start no longer counts, and it starts again as a new group.
         assertThat(store.takeRateLimitedStart(idle, new RateLimit(1, Duration.ofDays(1)), at(T0.plusSeconds(61)))).isZero();
         assertThat(store.takeRateLimitedStart(idle, new RateLimit(1, Duration.ofDays(1)), at(T0.plusSeconds(62)))).isPositive();
+    }
+
+    @Test
+    void forgetsExactlyTheGroupsWithNoStartNorBookingAfterTheTimeGivenAndSaysHowMany() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        String queue = id("per-tenant");
+        RateLimit hundredPerDay = new RateLimit(100, Duration.ofDays(1));
+        Instant before = T0.plusSeconds(30);
+        RateLimitGroup startedLongAgo = new RateLimitGroup(queue, "\"long-ago\"");
+        RateLimitGroup startedAtTheTimeGiven = new RateLimitGroup(queue, "\"at-the-time\"");
+        RateLimitGroup bookedLongAgo = new RateLimitGroup(queue, "\"booked-long-ago\"");
+        RateLimitGroup startedSince = new RateLimitGroup(queue, "\"started-since\"");
+        RateLimitGroup bookedSince = new RateLimitGroup(queue, "\"booked-since\"");
+        store.takeRateLimitedStart(RateLimitGroup.wholeQueue(queue), hundredPerDay, at(T0));
+        store.takeRateLimitedStart(startedLongAgo, hundredPerDay, at(T0.plusSeconds(10)));
+        store.takeRateLimitedStart(startedAtTheTimeGiven, hundredPerDay, at(before));
+        store.bookRateLimitedReturn(bookedLongAgo, hundredPerDay, T0.plusSeconds(5));
+        store.takeRateLimitedStart(startedSince, hundredPerDay, at(T0));
+        store.takeRateLimitedStart(startedSince, hundredPerDay, at(before.plusMillis(1)));
+        store.takeRateLimitedStart(bookedSince, hundredPerDay, at(T0));
+        store.bookRateLimitedReturn(bookedSince, hundredPerDay, before.plusSeconds(30));
+
+        assertThat(store.forgetIdleRateLimitGroups(before)).isEqualTo(4);
+
+        assertThat(store.forgetIdleRateLimitGroups(before)).as("nothing idle left").isZero();
+        assertThat(store.busiestRateLimitGroups(queue, T0.minusSeconds(1), 10)).containsExactly(
+                new RateLimitGroupStarts(startedSince, 2), new RateLimitGroupStarts(bookedSince, 1));
+        // A forgotten booking no longer spaces the group's returns.
+        assertThat(store.bookRateLimitedReturn(bookedLongAgo, hundredPerDay, before)).isEqualTo(before);
+    }
+
+    @Test
+    void forgetsNoGroupWhenNoneIsIdle() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        store.takeRateLimitedStart(RateLimitGroup.wholeQueue(id("busy")), new RateLimit(1, Duration.ofMinutes(1)),
+                at(T0.plusSeconds(1)));
+
+        assertThat(store.forgetIdleRateLimitGroups(T0)).isZero();
+    }
+
+    @Test
+    void theWaitUntilTheLimitAllowsAStartIsNeverNegativeAndZeroExactlyWhenAStartIsAllowed() {
+        assumeThat(store.sharesRateLimits()).as("the store shares rate limits").isTrue();
+        RateLimitGroup queue = RateLimitGroup.wholeQueue(id("sampled"));
+        RateLimit twoPerSecond = new RateLimit(2, Duration.ofSeconds(1));
+        assertThat(store.untilRateLimitAllows(queue, twoPerSecond, T0)).as("no start recorded yet").isZero();
+        store.takeRateLimitedStart(queue, twoPerSecond, at(T0));
+        store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(100)));
+
+        for (long ms = -2000; ms <= 3000; ms += 50) {
+            Duration until = store.untilRateLimitAllows(queue, twoPerSecond, T0.plusMillis(ms));
+            // Before T0 (a clock behind the one that recorded the starts) the wait may exceed the span.
+            assertThat(until).as("at T0 %+d ms", ms).isGreaterThanOrEqualTo(Duration.ZERO);
+            if (ms >= 0) {
+                assertThat(until).as("at T0 %+d ms", ms).isLessThanOrEqualTo(twoPerSecond.per());
+            }
+            if (ms >= 100) {
+                assertThat(until.isZero()).as("allowed at T0 %+d ms", ms).isEqualTo(ms >= 1000);
+            }
+        }
+        assertThat(store.takeRateLimitedStart(queue, twoPerSecond, at(T0.plusMillis(1000)))).isZero();
     }
 
     // ---------------------------------------------------------------- schedule ticks
@@ -1063,6 +1155,248 @@ public abstract class SchedulingStoreContractTest {
                 .hasSize(steps).doesNotContain("dead-node");
     }
 
+    // ---------------------------------------------------------------- step starts and finishes
+
+    @Test
+    void startingAStepTakesItsLeaseAndChangesItsRun() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+
+        Optional<StoredChange> started = store.startStep(flowStore(), lease, T0, stepBecomes("ship", StepStatus.RUNNING));
+
+        assertThat(started).hasValueSatisfying(change -> {
+            assertThat(change.run().steps()).containsEntry("ship", StepStatus.RUNNING);
+            assertThat(change.run().version()).isEqualTo(run.version() + 1);
+            assertThat(change.events()).extracting(HistoryEvent::type).containsExactly(EventType.LOG);
+        });
+        assertThat(flowStore().findRun(run.runId()).orElseThrow().steps()).containsEntry("ship", StepStatus.RUNNING);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(lease);
+    }
+
+    @Test
+    void aStepWhoseLeaseAnotherOwnerHoldsIsNotStartedAndItsRunIsLeftAsItWas() {
+        RunRecord run = storedRun();
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+
+        Optional<StoredChange> started = store.startStep(flowStore(),
+                new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(60)), T0.plusSeconds(30).minusMillis(1),
+                stepBecomes("ship", StepStatus.RUNNING));
+
+        assertThat(started).isEmpty();
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId()))
+                .containsExactly(new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30)));
+    }
+
+    /**
+     * The lease decides before the run: a start another owner's lease refuses is no start at all,
+     * whatever the run would have made of its change (here a change it refuses).
+     */
+    @Test
+    void aStepWhoseLeaseAnotherOwnerHoldsIsNotStartedEvenByAChangeTheRunWouldRefuse() {
+        RunRecord run = storedRun();
+        flowStore().updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.COMPLETED, T0), List.of())));
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+        RunMutation reopen = current -> Optional.of(new RunChange(current.withStatus(RunStatus.RUNNING, T0), List.of()));
+
+        assertThat(store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(60)),
+                T0.plusSeconds(1), reopen)).isEmpty();
+
+        assertThat(flowStore().findRun(run.runId()).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(store.leasesOfRun(run.runId())).extracting(StepLease::owner).containsExactly("node-a");
+    }
+
+    @Test
+    void aStepWhoseLeaseExpiredIsStartedByAnotherOwner() {
+        RunRecord run = storedRun();
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+        StepLease takeOver = new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90));
+
+        assertThat(store.startStep(flowStore(), takeOver, T0.plusSeconds(30), stepBecomes("ship", StepStatus.RUNNING)))
+                .isPresent();
+
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(takeOver);
+    }
+
+    @Test
+    void theOwnerOfAStepsLeaseStartsItAgainAndRenewsTheLease() {
+        RunRecord run = storedRun();
+        store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30)), T0,
+                stepBecomes("ship", StepStatus.RUNNING));
+        StepLease renewed = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(60));
+
+        Optional<StoredChange> again = store.startStep(flowStore(), renewed, T0.plusSeconds(10),
+                stepBecomes("ship", StepStatus.RUNNING));
+
+        assertThat(again).map(change -> change.run().version()).contains(run.version() + 2);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(renewed);
+    }
+
+    @Test
+    void aStartWhoseChangeIsDeclinedTakesNoLease() {
+        RunRecord run = storedRun();
+
+        assertThat(store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30)), T0,
+                current -> Optional.empty())).isEmpty();
+
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+        assertThat(store.acquireLease(run.runId(), "ship", "node-b", T0.plusSeconds(30), T0)).isTrue();
+    }
+
+    /**
+     * The engine declines a second job of a step it executes already (a redelivery beside a
+     * recovery): the execution under way must keep its lease, or another instance could take the
+     * step over while it runs.
+     */
+    @Test
+    void aDeclinedStartOfAStepItsOwnerExecutesAlreadyLeavesTheOwnerItsLease() {
+        RunRecord run = storedRun();
+        store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30)), T0,
+                stepBecomes("ship", StepStatus.RUNNING));
+
+        assertThat(store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(40)),
+                T0.plusSeconds(10), current -> Optional.empty())).isEmpty();
+
+        assertThat(store.leasesOfRun(run.runId())).extracting(StepLease::owner).containsExactly("node-a");
+        assertThat(store.acquireLease(run.runId(), "ship", "node-b", T0.plusSeconds(60), T0.plusSeconds(20))).isFalse();
+    }
+
+    @Test
+    void aStartTheRunRefusesChangesNothingAndTakesNoLease() {
+        RunRecord run = storedRun();
+        flowStore().updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.CANCELED, T0), List.of())));
+        RunRecord canceled = flowStore().findRun(run.runId()).orElseThrow();
+        RunMutation reopen = current -> Optional.of(new RunChange(current.withStatus(RunStatus.RUNNING, T0), List.of()));
+
+        assertThatThrownBy(() -> store.startStep(flowStore(),
+                new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30)), T0, reopen))
+                .isInstanceOf(IllegalRunTransitionException.class);
+
+        assertUnchanged(canceled);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void startingAStepOfAnUnknownRunFailsNamingTheRunAndTakesNoLease() {
+        assertThatThrownBy(() -> store.startStep(flowStore(),
+                new StepLease("no-such-run", "ship", "node-a", T0.plusSeconds(30)), T0,
+                stepBecomes("ship", StepStatus.RUNNING)))
+                .isInstanceOfSatisfying(RunNotFoundException.class, e -> assertThat(e.runId()).isEqualTo("no-such-run"));
+
+        assertThat(store.leasesOfRun("no-such-run")).isEmpty();
+    }
+
+    @Test
+    void exactlyOneOfEightInstancesStartingAStepAtOnceStartsIt() {
+        RunRecord run = storedRun();
+        List<String> winners = Collections.synchronizedList(new ArrayList<>());
+
+        runConcurrently(8, thread -> {
+            if (store.startStep(flowStore(), new StepLease(run.runId(), "ship", "node-" + thread, T0.plusSeconds(30)),
+                    T0, stepBecomes("ship", StepStatus.RUNNING)).isPresent()) {
+                winners.add("node-" + thread);
+            }
+        });
+
+        assertThat(winners).hasSize(1);
+        assertThat(flowStore().findRun(run.runId()).orElseThrow().version()).isEqualTo(run.version() + 1);
+        assertThat(store.leasesOfRun(run.runId())).extracting(StepLease::owner).containsExactlyElementsOf(winners);
+    }
+
+    @Test
+    void finishingAStepChangesItsRunAndGivesItsLeaseUp() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.startStep(flowStore(), lease, T0, stepBecomes("ship", StepStatus.RUNNING));
+
+        Optional<StoredChange> finished = store.finishStep(flowStore(), lease, stepBecomes("ship", StepStatus.COMPLETED));
+
+        assertThat(finished).map(change -> change.run().steps().get("ship")).contains(StepStatus.COMPLETED);
+        assertThat(flowStore().findRun(run.runId()).orElseThrow().version()).isEqualTo(run.version() + 2);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+        assertThat(store.acquireLease(run.runId(), "ship", "node-b", T0.plusSeconds(30), T0)).isTrue();
+    }
+
+    @Test
+    void finishingAStepWhoseChangeIsDeclinedStillGivesItsLeaseUp() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+
+        assertThat(store.finishStep(flowStore(), lease, current -> Optional.empty())).isEmpty();
+
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void finishingAStepWhoseChangeFailsPassesTheFailureOnAndStillGivesItsLeaseUp() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+        IllegalStateException failure = new IllegalStateException("the step's result cannot be stored");
+
+        assertThatThrownBy(() -> store.finishStep(flowStore(), lease, current -> {
+            throw failure;
+        })).isSameAs(failure);
+
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void finishingAStepWithAChangeTheRunRefusesChangesNothingAndStillGivesItsLeaseUp() {
+        RunRecord run = storedRun();
+        flowStore().updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.CANCELED, T0), List.of())));
+        RunRecord canceled = flowStore().findRun(run.runId()).orElseThrow();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+
+        assertThatThrownBy(() -> store.finishStep(flowStore(), lease, current -> Optional.of(new RunChange(
+                current.withStatus(RunStatus.COMPLETED, T0), List.of())))).isInstanceOf(IllegalRunTransitionException.class);
+
+        assertUnchanged(canceled);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void finishingAStepWhoseLeaseAnotherOwnerTookOverLeavesThatOwnersLease() {
+        RunRecord run = storedRun();
+        StepLease expired = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(run.runId(), "ship", "node-a", T0.plusSeconds(30), T0);
+        store.acquireLease(run.runId(), "ship", "node-b", T0.plusSeconds(90), T0.plusSeconds(30));
+
+        store.finishStep(flowStore(), expired, stepBecomes("ship", StepStatus.COMPLETED));
+
+        assertThat(store.leasesOfRun(run.runId()))
+                .containsExactly(new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90)));
+    }
+
+    @Test
+    void stepsOfOneRunFinishingAtOnceEachChangeTheRunAsStored() {
+        RunRecord run = storedRun();
+        int steps = 8;
+        for (int i = 0; i < steps; i++) {
+            store.startStep(flowStore(), new StepLease(run.runId(), "step-" + i, "node-" + i, T0.plusSeconds(30)), T0,
+                    stepBecomes("step-" + i, StepStatus.RUNNING));
+        }
+
+        runConcurrently(steps, thread -> store.finishStep(flowStore(),
+                new StepLease(run.runId(), "step-" + thread, "node-" + thread, T0.plusSeconds(30)),
+                stepBecomes("step-" + thread, StepStatus.COMPLETED)));
+
+        RunRecord finished = flowStore().findRun(run.runId()).orElseThrow();
+        assertThat(finished.steps()).isEqualTo(IntStream.range(0, steps).boxed()
+                .collect(Collectors.toMap(i -> "step-" + i, i -> StepStatus.COMPLETED)));
+        assertThat(finished.version()).isEqualTo(run.version() + 2L * steps);
+        assertThat(flowStore().readEvents(run.runId(), EventQuery.all())).hasSize(2 * steps);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
@@ -1084,6 +1418,35 @@ public abstract class SchedulingStoreContractTest {
         String runId = id("run");
         runExists(runId);
         return runId;
+    }
+
+    /**
+     * A new running run of flow {@code contract}, stored in {@link #flowStore()} (by
+     * {@link #runExists(String)}, or here if that stored nothing there).
+     *
+     * @return the run as stored
+     */
+    protected final RunRecord storedRun() {
+        String runId = newRun();
+        if (flowStore().findRun(runId).isEmpty()) {
+            flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0), List.of());
+        }
+        return flowStore().findRun(runId).orElseThrow();
+    }
+
+    /** A change of one step's status, with a log entry naming it. */
+    private static RunMutation stepBecomes(String step, StepStatus status) {
+        return current -> Optional.of(new RunChange(current.withStep(step, status),
+                List.of(EventDraft.ofStep(EventType.LOG, step, 1, T0, "{\"status\":\"" + status + "\"}"))));
+    }
+
+    /** Asserts the run is stored as it was: same version, steps and status, and no history added. */
+    private void assertUnchanged(RunRecord run) {
+        RunRecord stored = flowStore().findRun(run.runId()).orElseThrow();
+        assertThat(stored.version()).as("version").isEqualTo(run.version());
+        assertThat(stored.status()).as("status").isEqualTo(run.status());
+        assertThat(stored.steps()).as("steps").isEqualTo(run.steps());
+        assertThat(flowStore().readEvents(run.runId(), EventQuery.all())).as("history").isEmpty();
     }
 
     /**

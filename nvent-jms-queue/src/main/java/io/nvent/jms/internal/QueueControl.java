@@ -88,7 +88,7 @@ public final class QueueControl {
     /** How long until the rate limit lets a worker of this node start an attempt; zero without one. */
     public Duration untilRateLimitAllows() {
         StartWindow window = startWindow;
-        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilFree(System.nanoTime()));
+        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilNextStart(System.nanoTime()));
     }
 
     public boolean isRateLimited() {

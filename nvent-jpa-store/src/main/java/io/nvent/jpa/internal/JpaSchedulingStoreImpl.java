@@ -854,7 +854,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
-    /** The run change and the lease in one transaction, when the runs live in this store's database. */
+    /**
+     * The run change and the lease in one transaction, when the runs live in this store's database.
+     * The run is changed first (its row locked before the lease's, as every write of a run does)
+     * and the change undone when the lease is another owner's; a change that fails is, then, no
+     * failure of the start either: the lease decides first (see {@link SchedulingStore#startStep}).
+     */
     @Override
     public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
         if (runs != runStore) {
@@ -876,7 +881,25 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             });
         } catch (LeaseHeld held) {
             return Optional.empty();
+        } catch (RuntimeException refused) {
+            boolean anotherOwnersStep;
+            try {
+                anotherOwnersStep = heldByAnother(lease, now);
+            } catch (RuntimeException unread) {
+                refused.addSuppressed(unread);
+                throw refused;
+            }
+            if (anotherOwnersStep) {
+                return Optional.empty();
+            }
+            throw refused;
         }
+    }
+
+    /** Whether another owner holds an unexpired lease of the step. */
+    private boolean heldByAnother(StepLease lease, Instant now) {
+        return leasesOfRun(lease.runId()).stream().anyMatch(held -> held.step().equals(lease.step())
+                && !held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now));
     }
 
     /** The run change and giving the lease up in one transaction, when the runs live in this store's database. */

@@ -190,7 +190,7 @@ public final class QueueWorker {
     /** How long until the rate limit lets this worker start an attempt; zero without one. */
     public Duration untilRateLimitAllows() {
         StartWindow window = startWindow;
-        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilFree(System.nanoTime()));
+        return window == null ? Duration.ZERO : Duration.ofNanos(window.nanosUntilNextStart(System.nanoTime()));
     }
 
     /**

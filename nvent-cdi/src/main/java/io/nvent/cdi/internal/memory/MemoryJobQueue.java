@@ -596,7 +596,7 @@ public class MemoryJobQueue implements JobQueue {
     @Override
     public Duration untilRateLimitAllows(String queueName) {
         return Optional.ofNullable(queues.get(queueName)).map(q -> q.startWindow)
-                .map(window -> Duration.ofNanos(window.nanosUntilFree(System.nanoTime()))).orElse(Duration.ZERO);
+                .map(window -> Duration.ofNanos(window.nanosUntilNextStart(System.nanoTime()))).orElse(Duration.ZERO);
     }
 
     @Override

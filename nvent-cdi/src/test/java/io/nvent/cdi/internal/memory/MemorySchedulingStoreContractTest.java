@@ -1,13 +1,21 @@
 package io.nvent.cdi.internal.memory;
 
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
 
-/** The in-memory scheduling store passes the shared scheduling store contract. */
+/** The in-memory scheduling store passes the shared scheduling store contract, with the in-memory runs. */
 class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
+
+    private final MemoryFlowStore runs = new MemoryFlowStore();
 
     @Override
     protected SchedulingStore createStore() {
         return new MemorySchedulingStore();
+    }
+
+    @Override
+    protected FlowStore flowStore() {
+        return runs;
     }
 }
