@@ -168,10 +168,13 @@ public final class JmsJobQueue implements JobQueue {
             throw new JmsQueueException("NVENT-0647 could not enqueue job " + request.jobId() + " on queue "
                     + request.queue() + ": " + e.getMessage() + ". The job was not enqueued; enqueue it again once "
                     + "the broker takes messages", e);
-        } catch (JMSException | JMSRuntimeException e) {
+        } catch (JMSException | RuntimeException e) {
+            // Any failure, not only the JMS ones: a resource adapter whose connection broke with the
+            // broker may throw anything (Artemis's: a NullPointerException), and a reservation kept
+            // for a job never sent makes the engine take the job for waiting, so nobody sends it again.
             registry.release(reserved.get());
             throw new JmsQueueException("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
-                    + request.queue() + ": " + e.getMessage(), e);
+                    + request.queue() + ": " + e, e);
         }
         transactions.afterCompletion(committed -> {
             if (!committed) {

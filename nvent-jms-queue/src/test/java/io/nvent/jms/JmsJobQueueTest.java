@@ -3,6 +3,7 @@ package io.nvent.jms;
 import io.nvent.testkit.TestThreads;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.spi.JobCounts;
@@ -190,6 +191,40 @@ class JmsJobQueueTest {
 
         assertThat(contexts).as("one read of the broker at start, not one per queue").hasValue(1);
         unreachable.close();
+    }
+
+    @Test
+    void a_job_whose_send_broke_with_any_exception_is_not_taken_for_waiting_and_its_id_can_be_enqueued_again() {
+        AtomicInteger breakNextSends = new AtomicInteger();
+        ConnectionFactory breaking = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("createContext") && breakNextSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        // What Artemis's resource adapter threw for a connection broken with the broker.
+                        throw new NullPointerException("Cannot invoke \"ActiveMQRAManagedConnection.removeHandle\""
+                                + " because \"this.mc\" is null");
+                    }
+                    try {
+                        return method.invoke(factory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        // A context per send, as from a container's connection pool.
+        JmsJobQueue node = new JmsJobQueue(breaking, new TestThreads("breaking-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shareConnection(false).shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        node.counts(queue);
+        breakNextSends.set(1);
+
+        assertThatThrownBy(() -> node.enqueue(job("broken")))
+                .isInstanceOf(JmsQueueException.class).hasMessageContaining("NVENT-0610")
+                .hasMessageContaining("NullPointerException");
+        assertThat(node.job(queue, "broken")).as("no job waiting that was never sent").isEmpty();
+
+        node.enqueue(job("broken"));
+        Recorder handler = new Recorder(false);
+        node.registerWorker(queue, 1, handler);
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
     }
 
     @Test
