@@ -401,13 +401,10 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     private void hydrate(QueueControl control) {
-        if (control.isHydrated() || closed) {
+        if (closed) {
             return;
         }
-        synchronized (control) {
-            if (control.isHydrated()) {
-                return;
-            }
+        control.hydrateOnce(() -> {
             try {
                 producers.call(context -> {
                     browse(context, runtime.deadLetterQueue(control.name())).forEach(registry::hydrateFailed);
@@ -421,7 +418,7 @@ public final class JmsJobQueue implements JobQueue {
                 LOG.log(Level.WARNING, "NVENT-0613 could not read queue " + control.name()
                         + " from the broker; counts show this node's jobs only until it can: " + e);
             }
-        }
+        });
     }
 
     private List<JobMessage> deadLetterBrowse(String queue, Optional<String> jobId) {

@@ -30,7 +30,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -225,6 +227,39 @@ class JmsJobQueueTest {
         Recorder handler = new Recorder(false);
         node.registerWorker(queue, 1, handler);
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
+    void health_and_pause_answer_while_a_queue_is_being_read_from_a_broker_that_does_not_answer() throws Exception {
+        CountDownLatch brokerAsked = new CountDownLatch(1);
+        CountDownLatch brokerAnswers = new CountDownLatch(1);
+        ConnectionFactory hanging = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("createContext")) {
+                        brokerAsked.countDown();
+                        brokerAnswers.await();
+                    }
+                    try {
+                        return method.invoke(factory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        JmsJobQueue node = new JmsJobQueue(hanging, new TestThreads("hanging-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        CompletableFuture<JobCounts> reading = CompletableFuture.supplyAsync(() -> node.counts(queue));
+        assertThat(brokerAsked.await(10, TimeUnit.SECONDS)).as("the queue is being read").isTrue();
+
+        try {
+            // Bounded only so that a regression fails instead of hanging the build: the calls must not wait at all.
+            assertThat(CompletableFuture.supplyAsync(node::problem).get(10, TimeUnit.SECONDS)).isEmpty();
+            CompletableFuture.runAsync(() -> node.pause(queue)).get(10, TimeUnit.SECONDS);
+            assertThat(reading).as("the read still waits for the broker").isNotDone();
+        } finally {
+            brokerAnswers.countDown();
+        }
+        assertThat(reading.get(10, TimeUnit.SECONDS).waiting()).isZero();
     }
 
     @Test

@@ -16,6 +16,8 @@ public final class QueueControl {
     private boolean paused;
     private boolean stopped;
     private volatile boolean hydrated;
+    /** Held while the queue is read from the broker, which may wait out an unreachable broker's timeouts. */
+    private final Object hydration = new Object();
     private volatile Instant failingSince;
     private String failure;
     private final List<Thread> workers = new ArrayList<>();
@@ -177,6 +179,24 @@ public final class QueueControl {
 
     public void markHydrated() {
         hydrated = true;
+    }
+
+    /**
+     * Runs {@code read} unless the queue was read from the broker already, one read at a time. Not
+     * under this control's own lock: health, pause and the workers ask the control while a read
+     * waits for a broker that cannot be reached.
+     *
+     * @param read reads the queue and {@linkplain #markHydrated() marks it read} when it could
+     */
+    public void hydrateOnce(Runnable read) {
+        if (hydrated) {
+            return;
+        }
+        synchronized (hydration) {
+            if (!hydrated) {
+                read.run();
+            }
+        }
     }
 
     /** Adds the workers of the queue; false if it already has some. */
