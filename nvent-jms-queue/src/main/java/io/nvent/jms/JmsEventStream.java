@@ -3,6 +3,7 @@ package io.nvent.jms;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
+import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
@@ -69,6 +70,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final Thread listener;
     private final ScheduledThreadPoolExecutor watchdog;
     private final HeldBackSends sends;
+    private final FailFastConnects connects = new FailFastConnects("publishes of live events");
     private volatile boolean closed;
     private volatile boolean listening;
 
@@ -122,7 +124,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         }
         try {
             sends.send("topic " + topic, () -> {
-                try (JMSContext context = factory.createContext()) {
+                try (JMSContext context = connects.connect(factory::createContext)) {
                     StreamMessage message = context.createStreamMessage();
                     message.writeString(flow);
                     message.writeInt(events.size());

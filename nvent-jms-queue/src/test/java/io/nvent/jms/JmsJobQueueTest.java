@@ -172,17 +172,7 @@ class JmsJobQueueTest {
         }
         ActiveMQConnectionFactory unreachable = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + deadPort);
         AtomicInteger contexts = new AtomicInteger();
-        ConnectionFactory counting = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("createContext")) {
-                        contexts.incrementAndGet();
-                    }
-                    try {
-                        return method.invoke(unreachable, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        ConnectionFactory counting = beforeEachCreateContext(unreachable, contexts::incrementAndGet);
         JmsJobQueue node = new JmsJobQueue(counting, new TestThreads("unreachable-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().build());
         nodes.add(node);
@@ -196,21 +186,38 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void after_an_enqueue_could_not_reach_the_broker_the_next_ones_fail_at_once_instead_of_each_waiting_for_it()
+            throws Exception {
+        int deadPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            deadPort = free.getLocalPort();
+        }
+        ActiveMQConnectionFactory unreachable = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + deadPort);
+        AtomicInteger contexts = new AtomicInteger();
+        JmsJobQueue node = new JmsJobQueue(beforeEachCreateContext(unreachable, contexts::incrementAndGet),
+                new TestThreads("unreachable-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shareConnection(false).build());
+        nodes.add(node);
+        assertThatThrownBy(() -> node.enqueue(job("first"))).hasMessageContaining("NVENT-0610");
+        int tried = contexts.get();
+
+        assertThatThrownBy(() -> node.enqueue(job("second"))).isInstanceOf(JmsQueueException.class)
+                .hasMessageContaining("NVENT-0610 could not enqueue job second").hasMessageContaining("NVENT-0652");
+        assertThat(contexts).as("the second did not try the broker").hasValue(tried);
+        assertThat(node.job(queue, "second")).isEmpty();
+        unreachable.close();
+    }
+
+    @Test
     void a_job_whose_send_broke_with_any_exception_is_not_taken_for_waiting_and_its_id_can_be_enqueued_again() {
         AtomicInteger breakNextSends = new AtomicInteger();
-        ConnectionFactory breaking = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("createContext") && breakNextSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                        // What Artemis's resource adapter threw for a connection broken with the broker.
-                        throw new NullPointerException("Cannot invoke \"ActiveMQRAManagedConnection.removeHandle\""
-                                + " because \"this.mc\" is null");
-                    }
-                    try {
-                        return method.invoke(factory, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        ConnectionFactory breaking = beforeEachCreateContext(factory, () -> {
+            if (breakNextSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                // What Artemis's resource adapter threw for a connection broken with the broker.
+                throw new NullPointerException("Cannot invoke \"ActiveMQRAManagedConnection.removeHandle\""
+                        + " because \"this.mc\" is null");
+            }
+        });
         // A context per send, as from a container's connection pool.
         JmsJobQueue node = new JmsJobQueue(breaking, new TestThreads("breaking-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shareConnection(false).shutdownGrace(Duration.ofSeconds(2)).build());
@@ -223,7 +230,11 @@ class JmsJobQueueTest {
                 .hasMessageContaining("NullPointerException");
         assertThat(node.job(queue, "broken")).as("no job waiting that was never sent").isEmpty();
 
-        node.enqueue(job("broken"));
+        // Enqueues fail at once for a moment after a connect failed (NVENT-0652), then one tries again.
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(JmsQueueException.class).until(() -> {
+            node.enqueue(job("broken"));
+            return true;
+        });
         Recorder handler = new Recorder(false);
         node.registerWorker(queue, 1, handler);
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
@@ -233,18 +244,10 @@ class JmsJobQueueTest {
     void health_and_pause_answer_while_a_queue_is_being_read_from_a_broker_that_does_not_answer() throws Exception {
         CountDownLatch brokerAsked = new CountDownLatch(1);
         CountDownLatch brokerAnswers = new CountDownLatch(1);
-        ConnectionFactory hanging = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("createContext")) {
-                        brokerAsked.countDown();
-                        brokerAnswers.await();
-                    }
-                    try {
-                        return method.invoke(factory, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        ConnectionFactory hanging = beforeEachCreateContext(factory, () -> {
+            brokerAsked.countDown();
+            brokerAnswers.await();
+        });
         JmsJobQueue node = new JmsJobQueue(hanging, new TestThreads("hanging-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
@@ -424,6 +427,26 @@ class JmsJobQueueTest {
         } catch (JMSException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** A connection factory that runs {@code before} ahead of each of its {@code createContext} calls. */
+    private ConnectionFactory beforeEachCreateContext(ConnectionFactory target, Before before) {
+        return (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("createContext")) {
+                        before.run();
+                    }
+                    try {
+                        return method.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @FunctionalInterface
+    private interface Before {
+        void run() throws Exception;
     }
 
     private JmsJobQueue node() {

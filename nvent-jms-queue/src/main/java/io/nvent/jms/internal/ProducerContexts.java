@@ -23,6 +23,7 @@ public final class ProducerContexts implements AutoCloseable {
 
     private final ConnectionFactory factory;
     private final boolean share;
+    private final FailFastConnects connects = new FailFastConnects("enqueues and reads of queues");
     private final Queue<JMSContext> idle = new ConcurrentLinkedQueue<>();
     private JMSContext root;
     private long generation;
@@ -41,7 +42,7 @@ public final class ProducerContexts implements AutoCloseable {
     /** Runs work on a non-transacted context (in a container: part of the caller's JTA transaction, if any). */
     public <T> T call(Work<T> work) throws JMSException {
         if (!share) {
-            try (JMSContext context = factory.createContext()) {
+            try (JMSContext context = connects.connect(factory::createContext)) {
                 return work.run(context);
             }
         }
@@ -61,7 +62,7 @@ public final class ProducerContexts implements AutoCloseable {
      * {@code AllowLocalTransactions} for {@code createSession(true, ...)}.
      */
     public <T> T callTransacted(SessionWork<T> work, boolean inJtaTransaction) throws JMSException {
-        try (jakarta.jms.Connection connection = factory.createConnection()) {
+        try (jakarta.jms.Connection connection = connects.connect(factory::createConnection)) {
             jakarta.jms.Session session = inJtaTransaction
                     ? connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE)
                     : connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
@@ -105,9 +106,9 @@ public final class ProducerContexts implements AutoCloseable {
         }
     }
 
-    private synchronized JMSContext newSession(int mode) {
+    private synchronized JMSContext newSession(int mode) throws JMSException {
         if (root == null) {
-            JMSContext connection = factory.createContext(JMSContext.AUTO_ACKNOWLEDGE);
+            JMSContext connection = connects.connect(() -> factory.createContext(JMSContext.AUTO_ACKNOWLEDGE));
             long current = generation;
             // A dead connection is noticed here before the next send trips over it.
             connection.setExceptionListener(e -> reset(current));
