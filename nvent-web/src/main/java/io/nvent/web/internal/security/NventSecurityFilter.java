@@ -2,6 +2,7 @@ package io.nvent.web.internal.security;
 
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.Representations;
+import io.nvent.web.internal.LogText;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -90,8 +91,8 @@ public final class NventSecurityFilter implements Filter {
         }
         Caller caller = authenticated.get();
         if (!caller.roles().contains(settings.role())) {
-            LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}", caller.name(),
-                    settings.role(), path);
+            LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}",
+                    LogText.of(caller.name()), settings.role(), LogText.of(path));
             problem(response, 403, "Forbidden", "user '" + caller.name() + "' does not have the role '"
                     + settings.role() + "'");
             return;
@@ -143,7 +144,7 @@ public final class NventSecurityFilter implements Filter {
             }
             if (caller.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0705 failed login of user ''{0}'' from {1}",
-                        userAndPassword[0], request.getRemoteAddr());
+                        LogText.of(userAndPassword[0]), request.getRemoteAddr());
             }
             return caller;
         }

@@ -1,6 +1,7 @@
 package io.nvent.web.internal.security;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.testkit.LogRecorder;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletRequest;
@@ -18,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +38,12 @@ class NventSecurityFilterTest {
     private final Map<String, String> config = new HashMap<>();
     private final Map<String, Object> sessionAttributes = new HashMap<>();
     private boolean hasSession;
+
+    private static final Function<LogRecord, String> LOG_LINE = new SimpleFormatter()::formatMessage;
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
 
     private Outcome call(String method, String path, Map<String, String> headers) throws Exception {
         NventSecurityFilter filter = new NventSecurityFilter(WebSettings.read(
@@ -64,6 +74,17 @@ class NventSecurityFilterTest {
 
         String wrong = "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(StandardCharsets.UTF_8));
         assertThat(call("GET", "/api/nvent/flows", Map.of("Authorization", wrong)).status).isEqualTo(401);
+    }
+
+    @Test
+    void aFailedLoginLogsTheUserNameWithItsLineBreaksEscapedSoItCannotForgeALogLine() throws Exception {
+        String forged = "nobody\n[SEVERE] NVENT-0707 all good";
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0705"))) {
+            call("GET", "/api/nvent/session", Map.of("Authorization", basic(forged, "x")));
+
+            assertThat(log.records()).singleElement().extracting(LOG_LINE)
+                    .isEqualTo("NVENT-0705 failed login of user 'nobody\\n[SEVERE] NVENT-0707 all good' from 127.0.0.1");
+        }
     }
 
     @Test
