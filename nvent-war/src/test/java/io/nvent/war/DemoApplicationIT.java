@@ -367,6 +367,26 @@ class DemoApplicationIT {
     }
 
     @Test
+    void loggingOutEndsTheConsolesSessionAndNeedsTheConsolesOwnRequest() {
+        Http.Reply login = http.post("api/nvent/queues/order/resume", "", "X-Requested-With", "XMLHttpRequest");
+        String cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
+                .findFirst().orElseThrow().split(";")[0];
+        Http browser = Http.anonymous(base);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie).status())
+                .as("cookie only, without X-Requested-With").isEqualTo(403);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie, "X-Requested-With", "nvent-console",
+                "Origin", "http://evil.example").status()).as("from another site").isEqualTo(403);
+
+        Http.Reply loggedOut = browser.post("api/nvent/session/logout", "", "Cookie", cookie,
+                "X-Requested-With", "nvent-console");
+
+        assertThat(loggedOut.status()).isEqualTo(204);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie, "X-Requested-With", "nvent-console")
+                .status()).as("the session is gone").isEqualTo(401);
+        assertThat(Http.anonymous(base).post("api/nvent/session/logout", "").status()).isEqualTo(401);
+    }
+
+    @Test
     void queuesShowTheirJobsAndFailedJobsCanBeInspectedRetriedAndRedriven() {
         String first = start("flaky-once", "{}");
         http.awaitRun(first, "failed");
@@ -1187,6 +1207,11 @@ class DemoApplicationIT {
             Http.Reply unknown = http.delete("api/nvent/flows/no-such-flow/runs");
             assertThat(unknown.status()).isEqualTo(404);
             assertThat(unknown.json().getString("detail")).contains("no-such-flow");
+
+            console.click(By.id("logout"));
+            console.until(() -> console.text(By.id("signed-out")).contains("Your console session has ended"));
+            assertThat(console.text(By.id("signed-out"))).contains("close the browser");
+            console.screenshot("10b-logged-out");
         }
     }
 
