@@ -367,6 +367,16 @@ class DemoApplicationIT {
     }
 
     @Test
+    void noAnswerOfTheApiIsStoredNorSniffed() {
+        for (Http.Reply reply : List.of(http.get("api/nvent/session"), Http.anonymous(base).get("api/nvent/flows"),
+                http.get("api/nvent/runs/no-such-run"), http.get("api/nvent/health/live"))) {
+            assertThat(reply.headers().allValues("Cache-Control")).as(reply.body()).singleElement()
+                    .asString().startsWith("no-store");
+            assertThat(reply.headers().allValues("X-Content-Type-Options")).containsExactly("nosniff");
+        }
+    }
+
+    @Test
     void loggingOutEndsTheConsolesSessionAndNeedsTheConsolesOwnRequest() {
         Http.Reply login = http.post("api/nvent/queues/order/resume", "", "X-Requested-With", "XMLHttpRequest");
         String cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
