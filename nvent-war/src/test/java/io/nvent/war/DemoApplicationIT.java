@@ -367,6 +367,16 @@ class DemoApplicationIT {
     }
 
     @Test
+    void theDemoListsItsApprovalUrlsToTheAdminOnly() {
+        Http.Reply anonymous = Http.anonymous(base).get("api/demo/approvals");
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("/api/nvent/awaits/");
+        assertThat(Http.as(base, "admin", "wrong").get("api/demo/approvals").status()).isEqualTo(401);
+
+        assertThat(http.get("api/demo/approvals").status()).isEqualTo(200);
+    }
+
+    @Test
     void noAnswerOfTheApiIsStoredNorSniffed() {
         for (Http.Reply reply : List.of(http.get("api/nvent/session"), Http.anonymous(base).get("api/nvent/flows"),
                 http.get("api/nvent/runs/no-such-run"), http.get("api/nvent/health/live"))) {
