@@ -18,7 +18,8 @@ class ApiResponseHeadersTest {
     private final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
     private void call(String path, FilterChain chain) throws Exception {
-        new ApiResponseHeaders().doFilter(request(path), response(), chain);
+        new ApiResponseHeaders((request, response, next) -> next.doFilter(request, response))
+                .doFilter(request(path), response(), chain);
     }
 
     @Test
@@ -38,10 +39,19 @@ class ApiResponseHeadersTest {
     }
 
     @Test
-    void theWebSocketHandshakeIsLeftAlone() throws Exception {
+    void theWebSocketHandshakeAndTheConsoleAreLeftAlone() throws Exception {
         call(WebSettings.WS_PATH, (request, response) -> { });
+        call("/_nvent/app.css", (request, response) -> { });
 
         assertThat(headers).isEmpty();
+    }
+
+    @Test
+    void theGuardedFilterAnswersWithTheHeadersAlreadySet() throws Exception {
+        new ApiResponseHeaders((request, response, next) -> ((HttpServletResponse) response).setStatus(401))
+                .doFilter(request("/api/nvent/flows"), response(), (request, response) -> { });
+
+        assertThat(headers).containsEntry("Cache-Control", List.of("no-store"));
     }
 
     private static HttpServletRequest request(String path) {
