@@ -1,26 +1,70 @@
 package io.nvent.demo;
 
+import io.nvent.cdi.NventConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.Json;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.GenericEntity;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
 import java.util.List;
 
-/** {@code GET /api/demo/approvals[?runId=...]}: the approval URLs the demo "sent". */
+/**
+ * {@code GET /api/demo/approvals[?runId=...]}: the approval URLs the demo "sent", for the nvent admin
+ * only: each one lets its holder approve a run, so an anonymous caller gets {@code 401}. The demo
+ * checks the built-in nvent user ({@code nvent.security.username} / {@code nvent.security.password});
+ * a real application sends each URL to the one person who may approve instead of listing them.
+ */
 @ApplicationScoped
 @Path("approvals")
 @Produces(MediaType.APPLICATION_JSON)
 public class ApprovalsResource {
+
+    private final NventConfig config = new NventConfig();
 
     @Inject
     ApprovalRequests requests;
 
     /** Bound by the server's JSON-B, as an application's own types are. */
     @GET
-    public List<ApprovalRequest> list(@QueryParam("runId") String runId) {
-        return requests.latest().stream().filter(r -> runId == null || r.runId().equals(runId)).toList();
+    public Response list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                         @QueryParam("runId") String runId) {
+        if (!isAdmin(authorization)) {
+            return Response.status(401).header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"nvent\", charset=\"UTF-8\"")
+                    .type("application/problem+json").entity(Json.createObjectBuilder().add("type", "about:blank")
+                            .add("title", "Authentication required").add("status", 401)
+                            .add("detail", "the approval URLs are for the nvent admin: log in as the user "
+                                    + "nvent.security.username").build().toString())
+                    .build();
+        }
+        List<ApprovalRequest> matching = requests.latest().stream()
+                .filter(r -> runId == null || r.runId().equals(runId)).toList();
+        return Response.ok(new GenericEntity<>(matching) { }).build();
+    }
+
+    private boolean isAdmin(String authorization) {
+        if (!Boolean.parseBoolean(config.get("nvent.security.enabled", "true"))) {
+            return true;
+        }
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String expected = config.get("nvent.security.username", "admin") + ":"
+                + config.get("nvent.security.password", "admin");
+        try {
+            byte[] given = Base64.getDecoder().decode(authorization.substring(6).trim());
+            return MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException notBase64) {
+            return false;
+        }
     }
 }

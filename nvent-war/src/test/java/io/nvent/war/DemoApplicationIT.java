@@ -367,6 +367,46 @@ class DemoApplicationIT {
     }
 
     @Test
+    void theDemoListsItsApprovalUrlsToTheAdminOnly() {
+        Http.Reply anonymous = Http.anonymous(base).get("api/demo/approvals");
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("/api/nvent/awaits/");
+        assertThat(Http.as(base, "admin", "wrong").get("api/demo/approvals").status()).isEqualTo(401);
+
+        assertThat(http.get("api/demo/approvals").status()).isEqualTo(200);
+    }
+
+    @Test
+    void noAnswerOfTheApiIsStoredNorSniffed() {
+        for (Http.Reply reply : List.of(http.get("api/nvent/session"), Http.anonymous(base).get("api/nvent/flows"),
+                http.get("api/nvent/runs/no-such-run"), http.get("api/nvent/health/live"))) {
+            assertThat(reply.headers().allValues("Cache-Control")).as(reply.body()).singleElement()
+                    .asString().startsWith("no-store");
+            assertThat(reply.headers().allValues("X-Content-Type-Options")).containsExactly("nosniff");
+        }
+    }
+
+    @Test
+    void loggingOutEndsTheConsolesSessionAndNeedsTheConsolesOwnRequest() {
+        Http.Reply login = http.post("api/nvent/queues/order/resume", "", "X-Requested-With", "XMLHttpRequest");
+        String cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("JSESSIONID="))
+                .findFirst().orElseThrow().split(";")[0];
+        Http browser = Http.anonymous(base);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie).status())
+                .as("cookie only, without X-Requested-With").isEqualTo(403);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie, "X-Requested-With", "nvent-console",
+                "Origin", "http://evil.example").status()).as("from another site").isEqualTo(403);
+
+        Http.Reply loggedOut = browser.post("api/nvent/session/logout", "", "Cookie", cookie,
+                "X-Requested-With", "nvent-console");
+
+        assertThat(loggedOut.status()).isEqualTo(204);
+        assertThat(browser.post("api/nvent/session/logout", "", "Cookie", cookie, "X-Requested-With", "nvent-console")
+                .status()).as("the session is gone").isEqualTo(401);
+        assertThat(Http.anonymous(base).post("api/nvent/session/logout", "").status()).isEqualTo(401);
+    }
+
+    @Test
     void queuesShowTheirJobsAndFailedJobsCanBeInspectedRetriedAndRedriven() {
         String first = start("flaky-once", "{}");
         http.awaitRun(first, "failed");
@@ -1187,6 +1227,11 @@ class DemoApplicationIT {
             Http.Reply unknown = http.delete("api/nvent/flows/no-such-flow/runs");
             assertThat(unknown.status()).isEqualTo(404);
             assertThat(unknown.json().getString("detail")).contains("no-such-flow");
+
+            console.click(By.id("logout"));
+            console.until(() -> console.text(By.id("signed-out")).contains("Your console session has ended"));
+            assertThat(console.text(By.id("signed-out"))).contains("close the browser");
+            console.screenshot("10b-logged-out");
         }
     }
 

@@ -39,6 +39,7 @@ const e = encodeURIComponent;
 export const api = {
   base,
   session: () => call('GET', '/session'),
+  logout: () => call('POST', '/session/logout'),
   // 503 is an answer here (not ready), not a failure
   health: () => call('GET', '/health').catch((err) => {
     if (err.status === 503 && err.report) return err.report;

@@ -1,7 +1,7 @@
 // Entry of the console: a hash router (#/flows/order), the shell's nav, live status and user.
 import { api } from './api.js';
 import { live } from './live.js';
-import { h, clear, fill } from './ui.js';
+import { h, clear, fill, toast } from './ui.js';
 import { dashboard } from './views/dashboard.js';
 import { flowsView, flowView } from './views/flows.js';
 import { runsView, runView } from './views/runs.js';
@@ -76,15 +76,41 @@ function setCrumbs(parts) {
 }
 
 window.addEventListener('hashchange', render);
+let signedOut = false;
 live.onStatus((state) => {
+  if (signedOut) return;
   const el = document.getElementById('live-status');
   el.className = 'live-status ' + (state === 'up' ? 'up' : state === 'down' ? 'down' : '');
   el.querySelector('.label').textContent = state === 'up' ? 'live' : state === 'down' ? 'disconnected – retrying' : 'connecting…';
   el.dataset.state = state;
 });
 api.session().then((s) => {
-  document.getElementById('user').textContent = s.user ? `signed in as ${s.user}` : 'security off';
+  const user = fill(document.getElementById('user'), h('span', {}, s.user ? `signed in as ${s.user}` : 'security off'));
+  if (s.authenticated) {
+    user.append(' · ', h('button', { type: 'button', class: 'link-btn', id: 'logout', onclick: logout }, 'Log out'));
+  }
 }).catch(() => {});
+// ends the session and stops talking to the server; the browser may keep Basic credentials until it closes
+async function logout() {
+  try {
+    await api.logout();
+  } catch (e) {
+    toast(`Log out failed: ${e.message}`, true);
+    return;
+  }
+  signedOut = true;
+  window.removeEventListener('hashchange', render);
+  clearInterval(healthTimer);
+  if (cleanup) { try { cleanup(); } catch (e) { console.error(e); } cleanup = null; }
+  live.stop();
+  fill(document.querySelector('.shell'), h('div', { class: 'card signed-out', id: 'signed-out' },
+    h('h1', {}, 'Logged out'),
+    h('p', {}, 'Your console session has ended.'),
+    h('p', {}, 'Your browser may still remember the login until you close it, and log in again by itself '
+      + 'when you reopen the console: close the browser to be sure.'),
+    h('a', { href: location.pathname }, 'Open the console again')));
+  document.title = 'Logged out · nvent';
+}
 // runs paused on an await, next to the Awaits entry of the navigation
 live.stats((m) => {
   const n = m.flows.reduce((a, f) => a + f.stats.awaiting, 0);
@@ -95,6 +121,7 @@ live.stats((m) => {
 });
 // this instance's readiness: a store failing the engine's sweeps is shown on every page until it answers again
 async function checkHealth() {
+  if (signedOut) return;
   const banner = document.getElementById('health-banner');
   try {
     const report = await api.health();
@@ -107,7 +134,7 @@ async function checkHealth() {
   }
 }
 checkHealth();
-setInterval(checkHealth, 10000);
+const healthTimer = setInterval(checkHealth, 10000);
 live.onStatus(() => checkHealth());
 live.start();
 render();

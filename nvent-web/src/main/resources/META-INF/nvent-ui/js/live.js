@@ -12,6 +12,7 @@ let socket = null;
 let attempt = 0;
 let state = 'connecting';
 let pingTimer = null;
+let stopped = false;
 
 function url() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -62,6 +63,7 @@ function connect() {
     clearInterval(pingTimer);
     lastStats = null;
     setState('down');
+    if (stopped) return;
     const delay = Math.min(10000, 500 * 2 ** attempt) + Math.random() * 300;
     attempt++;
     setTimeout(connect, delay);
@@ -70,6 +72,8 @@ function connect() {
 
 export const live = {
   start() { if (!socket) connect(); },
+  /** Closes the stream for good (after logging out): no reconnect. */
+  stop() { stopped = true; if (socket) socket.close(); },
   state: () => state,
   onStatus(fn) { statusListeners.add(fn); fn(state); return () => statusListeners.delete(fn); },
   on(fn) { listeners.add(fn); return () => listeners.delete(fn); },

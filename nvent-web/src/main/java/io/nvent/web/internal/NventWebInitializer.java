@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * Wires the web layer into the application that includes this jar, with the paths from
- * configuration: the security filter before the API, the console and the stream; the console
+ * configuration: the security filter, with the API's response headers ({@link ApiResponseHeaders}),
+ * before the API, the console and the stream; the console
  * servlet; and the WebSocket endpoint (registered once the WebSocket container is ready).
  */
 public final class NventWebInitializer implements ServletContainerInitializer {
@@ -25,7 +26,8 @@ public final class NventWebInitializer implements ServletContainerInitializer {
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext context) {
         WebSettings settings = WebSettings.read(new NventConfig());
-        FilterRegistration.Dynamic filter = context.addFilter("nvent-security", new NventSecurityFilter(settings));
+        FilterRegistration.Dynamic filter = context.addFilter("nvent-security",
+                new ApiResponseHeaders(new NventSecurityFilter(settings)));
         filter.setAsyncSupported(true);
         filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false,
                 WebSettings.API_PATH + "/*", settings.uiPath() + "/*");

@@ -3,53 +3,31 @@ package io.nvent.web.internal;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 /**
- * The address this server is reached at, as a request shows it: its scheme, the port it came in on
- * (the server's, whatever the configuration says) and the context root. The host is the one the
- * caller named in {@code Host} when that name is this machine's (it resolves to loopback or to
- * addresses of this machine's network interfaces), else the address the request came in on
- * ({@code localhost} for loopback): a caller cannot make other callers' webhook URLs point at a host
- * of its choosing by sending a request with a {@code Host} of its own.
+ * The address this server is reached at, as a request shows it: its scheme, the address and port it
+ * came in on (the server's own, whatever the configuration or the caller says) and the context root.
+ * The {@code Host} header plays no part ({@code localhost} stands for loopback): a caller cannot make
+ * other callers' webhook URLs point at a host of its choosing, not even with a name its DNS makes
+ * resolve to this machine for a moment.
  */
 final class ServerAddress {
-
-    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}]");
 
     private ServerAddress() {
     }
 
     /** The base URL of the application that received this request, without a trailing slash. */
     static String baseUrl(HttpServletRequest request) {
-        return baseUrl(request.getScheme(), Optional.ofNullable(request.getHeader("Host")), request.getLocalAddr(),
-                request.getLocalPort(), request.getContextPath(), ServerAddress::namesThisMachine);
+        return baseUrl(request.getScheme(), request.getLocalAddr(), request.getLocalPort(), request.getContextPath());
     }
 
-    /**
-     * The base URL from a request's parts.
-     *
-     * @param namesThisMachine whether a host name (or bracketed IPv6 literal) names this machine
-     */
-    static String baseUrl(String scheme, Optional<String> hostHeader, String localAddress, int localPort,
-                          String contextPath, Predicate<String> namesThisMachine) {
+    /** The base URL from a request's parts: the local address is the IP literal the request came in on. */
+    static String baseUrl(String scheme, String localAddress, int localPort, String contextPath) {
         String lowerScheme = scheme.toLowerCase(Locale.ROOT);
-        String host = hostHeader.map(ServerAddress::hostOf).filter(name -> HOST_NAME.matcher(name).matches())
-                .filter(namesThisMachine).orElseGet(() -> localHost(localAddress));
         boolean defaultPort = lowerScheme.equals("http") && localPort == 80 || lowerScheme.equals("https")
                 && localPort == 443;
-        return lowerScheme + "://" + host + (defaultPort ? "" : ":" + localPort) + contextPath;
-    }
-
-    /** The host of a {@code Host} header, without its port. */
-    private static String hostOf(String header) {
-        String value = header.trim();
-        int colon = value.lastIndexOf(':');
-        return colon > value.lastIndexOf(']') ? value.substring(0, colon) : value;
+        return lowerScheme + "://" + localHost(localAddress) + (defaultPort ? "" : ":" + localPort) + contextPath;
     }
 
     /** The host for the local address a request came in on (an IP literal): {@code localhost} for loopback. */
@@ -63,22 +41,5 @@ final class ServerAddress {
             // a container that gives a name here: take it as it is
         }
         return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-    }
-
-    /** Whether every address a name resolves to is this machine's. */
-    static boolean namesThisMachine(String name) {
-        String bare = name.startsWith("[") ? name.substring(1, name.length() - 1) : name;
-        try {
-            InetAddress[] addresses = InetAddress.getAllByName(bare);
-            for (InetAddress address : addresses) {
-                if (!address.isLoopbackAddress() && !address.isAnyLocalAddress()
-                        && NetworkInterface.getByInetAddress(address) == null) {
-                    return false;
-                }
-            }
-            return addresses.length > 0;
-        } catch (IOException unknown) {
-            return false;
-        }
     }
 }

@@ -382,9 +382,9 @@ public class EngineBean {
         addressSeen = true;
         String url = stripSlash(address.baseUrl());
         engine().useWebhookBaseUrl(url);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0190 webhook-await URLs start with {0}, the address the first "
-                + "request came in on; in production set nvent.webhooks.base-url to the address their callers reach",
-                url);
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0190 webhook-await URLs start with {0}, the address the first "
+                + "request came in on, as nvent.webhooks.base-url is not set; set it to the address their callers "
+                + "reach", url);
     }
 
     private static String stripSlash(String url) {

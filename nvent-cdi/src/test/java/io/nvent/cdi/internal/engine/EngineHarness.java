@@ -18,6 +18,7 @@ import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickCursor;
 import io.nvent.cdi.internal.schedule.TickScheduler;
+import io.nvent.testkit.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

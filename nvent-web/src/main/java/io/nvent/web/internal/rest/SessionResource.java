@@ -2,14 +2,18 @@ package io.nvent.web.internal.rest;
 
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
-/** Who the console is talking as: shown in its header. */
+/** Who the console is talking as: shown in its header; and its log-out. */
 @Path("session")
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {
@@ -27,5 +31,20 @@ public class SessionResource {
                     .add("admin", security.isUserInRole("nvent-admin"));
         }
         return body.build().toString();
+    }
+
+    /**
+     * Ends the HTTP session the console's login started (if there is one): {@code 204}. Like every
+     * change, it needs a caller with the admin role, from the console's own origin, with
+     * {@code X-Requested-With} when only the session cookie authenticates it (see the security filter).
+     */
+    @POST
+    @Path("logout")
+    public Response logout(@Context HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        if (session != null) {
+            session.invalidate();
+        }
+        return Response.noContent().build();
     }
 }

@@ -2,6 +2,7 @@ package io.nvent.web.internal.security;
 
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.Representations;
+import io.nvent.web.internal.LogText;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
@@ -37,7 +40,8 @@ import java.util.Set;
  * A browser request that changes something, or opens the stream, must come from the console's own
  * origin ({@code Origin} header), so a page on another site cannot ride cached credentials.
  * Webhook paths ({@code /api/nvent/triggers/{name}/webhook}, {@code /api/nvent/awaits/...}) stay
- * public: they authenticate by token or signature themselves.
+ * public: they authenticate by token or signature themselves. Repeated failed Basic logins from one
+ * address lock that address's logins out for a while ({@code 429}, see {@link LoginThrottle}).
  */
 public final class NventSecurityFilter implements Filter {
 
@@ -50,10 +54,16 @@ public final class NventSecurityFilter implements Filter {
 
     private final WebSettings settings;
     private final CredentialCheck credentials;
+    private final LoginThrottle throttle;
 
     public NventSecurityFilter(WebSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    NventSecurityFilter(WebSettings settings, Clock clock) {
         this.settings = settings;
         this.credentials = new CredentialCheck(settings);
+        this.throttle = new LoginThrottle(clock, LoginThrottle.MAX_ADDRESSES);
     }
 
     @Override
@@ -68,6 +78,16 @@ public final class NventSecurityFilter implements Filter {
         }
         if (isScrapeWithToken(request, path)) {
             chain.doFilter(req, res);
+            return;
+        }
+        Optional<Duration> locked = isBasicLogin(request) ? throttle.refusedFor(request.getRemoteAddr())
+                : Optional.empty();
+        if (locked.isPresent()) {
+            long seconds = Math.max(1, (locked.get().toMillis() + 999) / 1000);
+            response.setHeader("Retry-After", String.valueOf(seconds));
+            problem(response, 429, "Too many failed logins", "NVENT-0782 too many failed logins from this address: "
+                    + "its logins are refused for " + seconds + " s more (Retry-After), longer after every further "
+                    + "failure, until one succeeds");
             return;
         }
         Optional<Caller> authenticated;
@@ -90,8 +110,8 @@ public final class NventSecurityFilter implements Filter {
         }
         Caller caller = authenticated.get();
         if (!caller.roles().contains(settings.role())) {
-            LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}", caller.name(),
-                    settings.role(), path);
+            LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}",
+                    LogText.of(caller.name()), settings.role(), LogText.of(path));
             problem(response, 403, "Forbidden", "user '" + caller.name() + "' does not have the role '"
                     + settings.role() + "'");
             return;
@@ -134,16 +154,16 @@ public final class NventSecurityFilter implements Filter {
             Set<String> roles = request.isUserInRole(settings.role()) ? Set.of(settings.role()) : Set.of();
             return Optional.of(new Caller(principal.getName(), roles, Caller.Source.CONTAINER));
         }
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            String[] userAndPassword = decode(authorization.substring(6).trim());
+        if (isBasicLogin(request)) {
+            String[] userAndPassword = decode(request.getHeader("Authorization").substring(6).trim());
             Optional<Caller> caller = credentials.validate(userAndPassword[0], userAndPassword[1]);
             if (caller.isPresent() && caller.get().roles().contains(settings.role()) && startsSession(request, path)) {
                 remember(request, caller.get());
             }
-            if (caller.isEmpty()) {
-                LOG.log(System.Logger.Level.INFO, "NVENT-0705 failed login of user ''{0}'' from {1}",
-                        userAndPassword[0], request.getRemoteAddr());
+            if (caller.isPresent()) {
+                throttle.succeeded(request.getRemoteAddr());
+            } else {
+                failed(userAndPassword[0], request.getRemoteAddr());
             }
             return caller;
         }
@@ -152,6 +172,27 @@ public final class NventSecurityFilter implements Filter {
             return Optional.of(caller.inSession());
         }
         return Optional.empty();
+    }
+
+    /** HTTP Basic credentials for nvent to check (not a caller the server authenticated already). */
+    private static boolean isBasicLogin(HttpServletRequest request) {
+        String authorization = request.getHeader("Authorization");
+        return request.getUserPrincipal() == null && authorization != null
+                && authorization.regionMatches(true, 0, "Basic ", 0, 6);
+    }
+
+    /** Counts a failed login and logs it (the first at once, then at most once a minute per address). */
+    private void failed(String user, String address) {
+        LoginThrottle.Reports reports = throttle.failed(address);
+        reports.failures().ifPresent(failures -> LOG.log(System.Logger.Level.INFO, failures == 1
+                ? "NVENT-0705 failed login of user ''{0}'' from {1}"
+                : "NVENT-0705 {2} failed logins from {1} since the last report, the last of user ''{0}''; further "
+                + "failures from there are reported at most once a minute", LogText.of(user), address, failures));
+        reports.lockout().ifPresent(lock -> LOG.log(System.Logger.Level.WARNING, "NVENT-0781 {0} failed logins "
+                + "from {1}: its logins are refused (429) for {2} s, twice as long after every further failure "
+                + "(up to {3} min), until one succeeds; logged once until it succeeds or stays quiet for {4} min",
+                LoginThrottle.FREE_FAILURES, address, lock.toSeconds(), LoginThrottle.MAX_LOCK.toMinutes(),
+                LoginThrottle.WINDOW.toMinutes()));
     }
 
     /** The console's own pages start a session, so its scripts and WebSocket can use the cookie. */

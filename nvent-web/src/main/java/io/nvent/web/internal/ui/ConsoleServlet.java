@@ -30,7 +30,7 @@ public final class ConsoleServlet extends HttpServlet {
             "json", "application/json",
             "png", "image/png",
             "ico", "image/x-icon");
-    private static final String CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+    private static final String CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
             + "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'";
 
     private final transient WebSettings settings;

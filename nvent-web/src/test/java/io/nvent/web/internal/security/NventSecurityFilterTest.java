@@ -1,6 +1,8 @@
 package io.nvent.web.internal.security;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.MutableClock;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletRequest;
@@ -11,6 +13,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -18,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
@@ -35,9 +42,24 @@ class NventSecurityFilterTest {
     private final Map<String, Object> sessionAttributes = new HashMap<>();
     private boolean hasSession;
 
+    private static final Function<LogRecord, String> LOG_LINE = new SimpleFormatter()::formatMessage;
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+    private NventSecurityFilter filter;
+    private Map<String, String> filterConfig;
+    private String remoteAddress = "127.0.0.1";
+
+    /** A request through the filter; one filter (and so one login throttle) until the configuration changes. */
     private Outcome call(String method, String path, Map<String, String> headers) throws Exception {
-        NventSecurityFilter filter = new NventSecurityFilter(WebSettings.read(
-                new NventConfig(key -> Optional.ofNullable(config.get(key)))));
+        if (filter == null || !config.equals(filterConfig)) {
+            filterConfig = Map.copyOf(config);
+            filter = new NventSecurityFilter(WebSettings.read(
+                    new NventConfig(key -> Optional.ofNullable(filterConfig.get(key)))), clock);
+        }
         Outcome outcome = new Outcome();
         filter.doFilter(request(method, path, headers), response(outcome), chain(outcome));
         return outcome;
@@ -64,6 +86,45 @@ class NventSecurityFilterTest {
 
         String wrong = "Basic " + Base64.getEncoder().encodeToString("admin:nope".getBytes(StandardCharsets.UTF_8));
         assertThat(call("GET", "/api/nvent/flows", Map.of("Authorization", wrong)).status).isEqualTo(401);
+    }
+
+    @Test
+    void aFailedLoginLogsTheUserNameWithItsLineBreaksEscapedSoItCannotForgeALogLine() throws Exception {
+        String forged = "nobody\n[SEVERE] NVENT-0707 all good";
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0705"))) {
+            call("GET", "/api/nvent/session", Map.of("Authorization", basic(forged, "x")));
+
+            assertThat(log.records()).singleElement().extracting(LOG_LINE)
+                    .isEqualTo("NVENT-0705 failed login of user 'nobody\\n[SEVERE] NVENT-0707 all good' from 127.0.0.1");
+        }
+    }
+
+    @Test
+    void repeatedWrongPasswordsFromOneAddressAreAnsweredTooManyRequestsWhileTheRightOneFromElsewhereStillWorks()
+            throws Exception {
+        Map<String, String> wrong = Map.of("Authorization", basic("admin", "guess"));
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-07"))) {
+            for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+                assertThat(call("GET", "/api/nvent/session", wrong).status).isEqualTo(401);
+            }
+            Outcome locked = call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN));
+
+            assertThat(locked.status).as("even the right password, from this address").isEqualTo(429);
+            assertThat(locked.headers.get("Retry-After")).containsExactly("1");
+            assertThat(locked.body.toString()).contains("\"status\":429", "NVENT-0782");
+            assertThat(locked.passed.get()).isNull();
+            assertThat(log.records()).extracting(LOG_LINE).hasSize(2).satisfiesExactly(
+                    first -> assertThat(first).startsWith("NVENT-0705 failed login of user 'admin'"),
+                    lockout -> assertThat(lockout).startsWith("NVENT-0781 5 failed logins from 127.0.0.1"));
+        }
+        remoteAddress = "10.0.0.7";
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN)).passed.get()).isNotNull();
+
+        remoteAddress = "127.0.0.1";
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN)).passed.get())
+                .as("after Retry-After").isNotNull();
+        assertThat(call("GET", "/api/nvent/session", wrong).status).as("the success ended the episode").isEqualTo(401);
     }
 
     @Test
@@ -178,7 +239,7 @@ class NventSecurityFilterTest {
                     case "getContextPath" -> "";
                     case "getMethod" -> method;
                     case "getHeader" -> headers.get((String) args[0]);
-                    case "getRemoteAddr" -> "127.0.0.1";
+                    case "getRemoteAddr" -> remoteAddress;
                     case "getUserPrincipal" -> null;
                     case "isUserInRole" -> false;
                     case "getSession" -> {

@@ -1,4 +1,4 @@
-package io.nvent.cdi.internal.engine;
+package io.nvent.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,15 +7,25 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock the test moves forward by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    /**
+     * A clock standing at {@code start}.
+     *
+     * @param start the instant it shows until moved
+     */
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration duration) {
+    /**
+     * Moves the clock forward.
+     *
+     * @param duration how far
+     */
+    public void advance(Duration duration) {
         now = now.plus(duration);
     }
 
