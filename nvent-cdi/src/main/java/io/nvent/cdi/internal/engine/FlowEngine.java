@@ -1938,7 +1938,17 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId));
+        int attemptsBefore = attemptsBeforeLastStart(runId, stepName);
+        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore));
+    }
+
+    /**
+     * The attempts of a step that counted before its latest start, from its {@code step.started}
+     * entry: a step whose latest attempt was lost (stalled) runs again as that attempt.
+     */
+    private int attemptsBeforeLastStart(String runId, String step) {
+        return latestEntryOfStep(runId, EventType.STEP_STARTED, step).map(started -> Math.max(0, started.attempt() - 1))
+                .orElse(0);
     }
 
     /**
