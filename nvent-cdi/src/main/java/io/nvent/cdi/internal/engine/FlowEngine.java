@@ -733,7 +733,7 @@ public final class FlowEngine implements FlowService {
                 .map(data -> data.getString("jobId"));
     }
 
-    /** The newest history entry of this type for the step; read only on an operator's or a timeout's behalf. */
+    /** The newest history entry of this type for the step; read only for an operator, a timeout or a stall. */
     private Optional<HistoryEvent> latestEntryOfStep(String runId, EventType type, String step) {
         return store.readEvents(runId, new EventQuery(Set.of(type), 0, EventQuery.MAX_LIMIT, true)).stream()
                 .filter(e -> e.step().filter(step::equals).isPresent()).findFirst();
