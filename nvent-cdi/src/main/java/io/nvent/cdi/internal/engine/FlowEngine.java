@@ -733,7 +733,7 @@ public final class FlowEngine implements FlowService {
                 .map(data -> data.getString("jobId"));
     }
 
-    /** The newest history entry of this type for the step; read only on an operator's or a timeout's behalf. */
+    /** The newest history entry of this type for the step; read only for an operator, a timeout or a stall. */
     private Optional<HistoryEvent> latestEntryOfStep(String runId, EventType type, String step) {
         return store.readEvents(runId, new EventQuery(Set.of(type), 0, EventQuery.MAX_LIMIT, true)).stream()
                 .filter(e -> e.step().filter(step::equals).isPresent()).findFirst();
@@ -1335,7 +1335,7 @@ public final class FlowEngine implements FlowService {
         int count = ref.handBack().map(StepJob.HandBack::count).orElse(0) + 1;
         StepJob.JobTerms terms = ref.terms().get();
         int attemptsBefore = job.attempt() - 1;
-        StepJob next = ref.handedBack(new StepJob.HandBack(since, count, attemptsBefore));
+        StepJob next = ref.handedBack(new StepJob.HandBack(since, count)).afterAttempts(attemptsBefore);
         long version = run.get().version();
         int index = StepJob.handedBackIndex(job.jobId(), version).orElse(0) + 1;
         while (queue.job(job.queue(), StepJob.handedBackJobId(ref.runId(), ref.step(), version, index)).isPresent()) {
@@ -1938,7 +1938,17 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId));
+        int attemptsBefore = attemptsBeforeLastStart(runId, stepName);
+        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore));
+    }
+
+    /**
+     * The attempts of a step that counted before its latest start, from its {@code step.started}
+     * entry: a step whose latest attempt was lost (stalled) runs again as that attempt.
+     */
+    private int attemptsBeforeLastStart(String runId, String step) {
+        return latestEntryOfStep(runId, EventType.STEP_STARTED, step).map(started -> Math.max(0, started.attempt() - 1))
+                .orElse(0);
     }
 
     /**
@@ -2166,8 +2176,9 @@ public final class FlowEngine implements FlowService {
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
                 change.get().events().get(0).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
-        queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty()), step.get(), jobId,
-                true).withDelay(delay));
+        // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
+        queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty())
+                .afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay));
         return change;
     }
 
@@ -2193,8 +2204,8 @@ public final class FlowEngine implements FlowService {
         // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
         int lineEnd = error.indexOf('\n');
         String message = lineEnd < 0 ? error : error.substring(0, lineEnd);
-        JobExecution lastAttempt = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(), attempts,
-                job.maxAttempts());
+        JobExecution lastAttempt = StepJob.asStepAttempt(new JobExecution(job.queue(), job.jobId(), job.name(),
+                job.payload(), attempts, job.maxAttempts()));
         if (error.contains(STORE_UNAVAILABLE_ID)) {
             // Its last attempt failed for the store, not for the step: run it again instead of failing the run.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
@@ -2304,7 +2315,16 @@ public final class FlowEngine implements FlowService {
 
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
     private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
-        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()), step, jobId, true));
+        enqueue(runId, flow, step, jobId, 0);
+    }
+
+    /**
+     * Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted:
+     * the step goes on at the next one, with the attempts it has left.
+     */
+    private void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
+        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore),
+                step, jobId, true));
     }
 
     private static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
@@ -2312,7 +2332,7 @@ public final class FlowEngine implements FlowService {
         // Its terms go with it, so that an instance whose deployment lacks the step can hand it back alike.
         return new JobRequest(step.queue(), jobId, step.name(),
                 ref.withTerms(new StepJob.JobTerms(priority, step.retry(), step.timeout())).toJson(),
-                Duration.ZERO, priority, step.retry(), step.timeout());
+                Duration.ZERO, priority, StepJob.remainingRetry(step.retry(), ref.attemptsBefore()), step.timeout());
     }
 
     /**

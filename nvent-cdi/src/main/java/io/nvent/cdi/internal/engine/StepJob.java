@@ -20,10 +20,14 @@ import java.util.OptionalLong;
  * run it already holds must be to stand in for that read (see
  * {@link io.nvent.spi.FlowStore#recentRun}). Jobs queued before the version was recorded have none.
  * The job's terms let an instance whose deployment lacks the step hand the job back as it was
- * queued ({@link HandBack}); jobs queued before they were recorded have none.
+ * queued ({@link HandBack}); jobs queued before they were recorded have none. A job that runs a step
+ * again after an attempt that did not count (handed back, queued again because the store could not
+ * be reached or a rate limit allowed no start, recovered after a stall) carries the attempts the
+ * step had used before it ({@code attemptsBefore}), so that the step goes on at the attempt it was
+ * at, with the attempts it has left ({@link #asStepAttempt}, {@link #remainingRetry}).
  */
 record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion, Optional<JobTerms> terms,
-               Optional<HandBack> handBack) {
+               Optional<HandBack> handBack, int attemptsBefore) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
     private static final String RATE_LIMITED = "rate-limited-";
@@ -31,7 +35,13 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
-        this(runId, flow, step, queuedAtVersion, Optional.empty(), Optional.empty());
+        this(runId, flow, step, queuedAtVersion, Optional.empty(), Optional.empty(), 0);
+    }
+
+    StepJob {
+        if (attemptsBefore < 0) {
+            throw new IllegalArgumentException("attemptsBefore must not be negative: " + attemptsBefore);
+        }
     }
 
     /**
@@ -43,20 +53,27 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /**
      * A job that instances lacking its step handed back: since when (the grace period counts from
-     * there), how often, and how many of the step's attempts were used before the first hand-back
-     * (the queue counts the attempts of the job handed back from one again).
+     * there) and how often. The attempts the step used before are the job's {@code attemptsBefore}.
      */
-    record HandBack(Instant since, int count, int attemptsBefore) {
+    record HandBack(Instant since, int count) {
     }
 
     /** This job with the terms it is queued under. */
     StepJob withTerms(JobTerms value) {
-        return new StepJob(runId, flow, step, queuedAtVersion, Optional.of(value), handBack);
+        return new StepJob(runId, flow, step, queuedAtVersion, Optional.of(value), handBack, attemptsBefore);
     }
 
     /** This job handed back once more. */
     StepJob handedBack(HandBack value) {
-        return new StepJob(runId, flow, step, queuedAtVersion, terms, Optional.of(value));
+        return new StepJob(runId, flow, step, queuedAtVersion, terms, Optional.of(value), attemptsBefore);
+    }
+
+    /**
+     * This job running the step after {@code value} of its attempts counted: the queue counts the
+     * attempts of a new job from one again, so these are added back ({@link #asStepAttempt}).
+     */
+    StepJob afterAttempts(int value) {
+        return new StepJob(runId, flow, step, queuedAtVersion, terms, handBack, value);
     }
 
     /**
@@ -90,17 +107,18 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     }
 
     /**
-     * An attempt as the step sees it: the queue counts the attempts of a handed-back job from one
-     * again, so the attempts the step used before its first hand-back are added back. Only a
-     * handed-back job's payload is read here; every other attempt is returned as it is.
+     * An attempt as the step sees it: the queue counts the attempts of a job that runs a step again
+     * (handed back, or queued again after an attempt that did not count) from one again, so the
+     * attempts the step used before are added back. Only such a recovery job's payload is read here;
+     * every other attempt is returned as it is.
      */
     static JobExecution asStepAttempt(JobExecution job) {
-        if (!isHandedBackJob(job.jobId())) {
+        if (!isRecoveryJob(job.jobId())) {
             return job;
         }
         int before;
         try {
-            before = parse(job.payload()).handBack().map(HandBack::attemptsBefore).orElse(0);
+            before = parse(job.payload()).attemptsBefore();
         } catch (IllegalArgumentException notAStepJob) {
             return job; // its attempt reports it
         }
@@ -109,8 +127,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     }
 
     /**
-     * The retry policy of a job handed back after {@code attemptsBefore} attempts of the step: the
-     * attempts left, and the backoff the step's next retries would have had.
+     * The retry policy of a job that runs a step again after {@code attemptsBefore} of its attempts
+     * counted: the attempts left, and the backoff the step's next retries would have had.
      */
     static RetryPolicy remainingRetry(RetryPolicy retry, int attemptsBefore) {
         if (attemptsBefore <= 0) {
@@ -163,8 +181,10 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         terms.ifPresent(t -> json.str("terms", t.priority() + "," + t.timeout().toMillis() + ","
                 + t.retry().maxAttempts() + "," + t.retry().backoff().name() + ","
                 + t.retry().initialDelay().toMillis() + "," + t.retry().maxDelay().toMillis()));
-        handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count())
-                .num("attemptsBefore", h.attemptsBefore()));
+        handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count()));
+        if (attemptsBefore > 0 || handBack.isPresent()) {
+            json.num("attemptsBefore", attemptsBefore); // always beside a hand-back: earlier releases read it there
+        }
         return json.build();
     }
 
@@ -200,7 +220,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         if (runId == null || flow == null || step == null) {
             throw new IllegalArgumentException("not a step job (runId, flow and step are required): " + json);
         }
-        return new StepJob(runId, flow, step, version, terms(more, json), handBack(more, json));
+        return new StepJob(runId, flow, step, version, terms(more, json), handBack(more, json),
+                attemptsBefore(more, json));
     }
 
     private static Optional<JobTerms> terms(Map<String, String> fields, String json) {
@@ -227,10 +248,26 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         }
         try {
             return Optional.of(new HandBack(Instant.parse(fields.get("handedBackSince")),
-                    Integer.parseInt(fields.get("handBacks")), Integer.parseInt(fields.get("attemptsBefore"))));
+                    Integer.parseInt(fields.get("handBacks"))));
         } catch (RuntimeException bad) {
             throw new IllegalArgumentException("not a step job (its hand-back is incomplete: " + bad + "): " + json,
                     bad);
+        }
+    }
+
+    private static int attemptsBefore(Map<String, String> fields, String json) {
+        if (!fields.containsKey("attemptsBefore")) {
+            return 0;
+        }
+        try {
+            int value = Integer.parseInt(fields.get("attemptsBefore"));
+            if (value < 0) {
+                throw new IllegalArgumentException("negative");
+            }
+            return value;
+        } catch (RuntimeException bad) {
+            throw new IllegalArgumentException("not a step job (attemptsBefore is not a count of attempts: " + bad
+                    + "): " + json, bad);
         }
     }
 

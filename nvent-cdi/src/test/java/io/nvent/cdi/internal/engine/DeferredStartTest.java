@@ -14,6 +14,7 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.EventType;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
@@ -23,10 +24,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -228,17 +231,24 @@ class DeferredStartTest {
     /** Fails the first {@code times} writes that store a step's end, as a store that is briefly away does. */
     static final class StoreBrieflyAway extends MemoryFlowStore {
         final AtomicInteger refusals;
+        private final Predicate<EventDraft> refused;
 
         StoreBrieflyAway(int times) {
+            this(times, e -> e.type() == EventType.STEP_COMPLETED || e.type() == EventType.STEP_RETRY);
+        }
+
+        /** Fails the first {@code times} writes with an entry that {@code refused} matches. */
+        StoreBrieflyAway(int times, Predicate<EventDraft> refused) {
             refusals = new AtomicInteger(times);
+            this.refused = refused;
         }
 
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
             return super.updateRun(runId, run -> {
                 Optional<RunChange> change = mutation.apply(run);
-                if (change.isPresent() && change.get().events().stream().anyMatch(e -> e.type() == EventType.STEP_COMPLETED
-                        || e.type() == EventType.STEP_RETRY) && refusals.getAndDecrement() > 0) {
+                if (change.isPresent() && change.get().events().stream().anyMatch(refused)
+                        && refusals.getAndDecrement() > 0) {
                     throw new io.nvent.NventException("NVENT-0325 store unavailable or busy: connection refused") {
                         @Override
                         public boolean isRetryable() {
@@ -287,6 +297,71 @@ class DeferredStartTest {
             assertThat(h.types(runId)).doesNotContain("step.failed");
             await().untilAsserted(() -> assertThat(h.queue.counts("once").failed())
                     .as("the job given up for the store is discarded once its step completed").isZero());
+        }
+    }
+
+    /**
+     * Fails its first two attempts; its third answers, but the store is away when that answer is to be
+     * stored; from then on the partner refuses again. Records the attempt it saw each time it ran.
+     */
+    @FlowStep(flow = "retry-demo", name = "call-partner", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 0)
+    public static class CallPartner implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() == 3) {
+                return "answered";
+            }
+            throw new IllegalStateException("partner refused the call");
+        }
+    }
+
+    /** Entries of the third attempt of call-partner: what the store was away for in these tests. */
+    private static boolean ofThirdAttempt(EventDraft entry) {
+        return entry.attempt() == 3 && (entry.type() == EventType.STEP_COMPLETED || entry.type() == EventType.STEP_RETRY);
+    }
+
+    @Test
+    void anAttemptThatDidNotCountForTheStoreRunsAgainAsThatAttemptSoTheRetryLimitHolds() {
+        CallPartner.attemptsSeen.clear();
+        StoreBrieflyAway store = new StoreBrieflyAway(1, DeferredStartTest::ofThirdAttempt);   // the result only
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new CallPartner())) {
+            String runId = h.engine.start("retry-demo", null);
+
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
+            assertThat(CallPartner.attemptsSeen).as("attempts 1 and 2 still count; the 3rd did not and ran again")
+                    .containsExactly(1, 2, 3, 3);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).filteredOn(retry -> retry.data()
+                    .contains("the store could not be reached")).singleElement()
+                    .satisfies(retry -> assertThat(retry.attempt()).isEqualTo(3));
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).isEqualTo(3);
+                assertThat(failed.data()).contains("\"maxAttempts\":3").contains("partner refused the call");
+            });
+        }
+    }
+
+    @Test
+    void aJobGivenUpForTheStoreThatTheSweepQueuesAgainRunsAgainAsThatAttempt() {
+        CallPartner.attemptsSeen.clear();
+        StoreBrieflyAway store = new StoreBrieflyAway(2, DeferredStartTest::ofThirdAttempt);   // and its step.retry
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new CallPartner())) {
+            String runId = h.engine.start("retry-demo", null);
+            await().until(() -> h.queue.counts("retry-demo").failed() == 1);
+
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(1));
+            h.sweep();   // unchanged a lease later: the job given up for the store is queued again
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(CallPartner.attemptsSeen).containsExactly(1, 2, 3, 3);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.attempt()).isEqualTo(3));
         }
     }
 

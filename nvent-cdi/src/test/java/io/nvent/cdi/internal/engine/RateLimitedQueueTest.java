@@ -236,6 +236,43 @@ class RateLimitedQueueTest {
         }
     }
 
+    /** On the limited queue: fails its first attempt, so that its retry meets the limit. Records the attempts it saw. */
+    @FlowStep(flow = "quota-retry", name = "call-flaky", role = StepRole.ENTRY, queue = "quota", maxAttempts = 2,
+            backoffDelayMs = 0)
+    static class CallFlaky implements Step<Map<String, Object>, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("first call refused");
+            }
+            return "called";
+        }
+    }
+
+    @Test
+    void aRetryTheLimitHoldsBackIsQueuedAgainAsThatAttemptNotAsTheFirst() {
+        CallFlaky.attemptsSeen.clear();
+        // Its retry comes at once, but the limit allows the next start only 4 s after the first: it is queued again.
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new CallFlaky()).store(sharedRuns)
+                .schedulingStore(sharedScheduling).queue(new QueueOfManyInstances()).concurrency(4)
+                .rateLimit("quota", Optional.of(new RateLimit(1, Duration.ofSeconds(4)))).build()) {
+            String run = engine.flows().start("quota-retry", Map.of());
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> CallFlaky.attemptsSeen.size() >= 2);
+            assertThat(CallFlaky.attemptsSeen).as("attempt 1 counted; the retry held back did not start")
+                    .startsWith(1, 2);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    engine.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(engine.flows().events(run, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY
+                    && e.data().contains("does not count")).singleElement()
+                    .satisfies(retry -> assertThat(retry.attempt()).isEqualTo(2));
+            assertThat(CallFlaky.attemptsSeen).containsExactly(1, 2);
+        }
+    }
+
     @FlowStep(flow = "fan", name = "split", role = StepRole.ENTRY, emits = "split")
     static class Split implements Step<Map<String, Object>, Void> {
         @Override

@@ -5,6 +5,7 @@ import io.nvent.AwaitType;
 import io.nvent.BackoffType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -21,9 +22,11 @@ import io.nvent.spi.StepLease;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,6 +126,74 @@ class StallDetectionTest {
             assertThat(survivor.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
                     assertThat(stalled.data()).contains("no instance holds its lease"));
             assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    /** Fails its first attempt; its second hangs, as on an instance that died mid-step. Records the attempts it saw. */
+    @FlowStep(flow = "import-retried", name = "load-retried", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 0)
+    static class LoadRetried implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            if (attemptsSeen.size() == 2) {
+                assertThat(firstAttemptHangs.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            return "loaded";
+        }
+    }
+
+    /** Starts a run whose step fails its first attempt on {@code dead} and hangs in its second there. */
+    private static String startLosingSecondAttempt(EngineHarness dead) {
+        LoadRetried.attemptsSeen.clear();
+        String runId = dead.engine.start("import-retried", null);
+        await().until(() -> LoadRetried.attemptsSeen.size() == 2
+                && dead.engine.run(runId).orElseThrow().steps().get("load-retried") == StepStatus.RUNNING);
+        return runId;
+    }
+
+    private static void assertRanAgainAsTheLostAttempt(EngineHarness survivor, String runId) {
+        survivor.awaitStatus(runId, RunStatus.COMPLETED);
+        assertThat(LoadRetried.attemptsSeen).as("attempt 1 counted; the lost attempt 2 did not").containsExactly(1, 2, 2);
+        assertThat(survivor.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                .containsExactly(1, 2, 2);
+    }
+
+    @Test
+    void aStalledStepRecoveredRunsAgainAsTheAttemptThatWasLostNotFromTheFirst() {
+        try (EngineHarness dead = new EngineHarness(new LoadRetried());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new LoadRetried())) {
+            String runId = startLosingSecondAttempt(dead);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            assertRanAgainAsTheLostAttempt(survivor, runId);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aStepRecordedRunningWithoutALeaseRecoveredBySweepRunsAgainAsTheAttemptThatWasLost() {
+        try (EngineHarness dead = new EngineHarness(new LoadRetried());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new LoadRetried())) {
+            String runId = startLosingSecondAttempt(dead);
+            // The store was away when the attempt ended: its lease was given up, its end never stored.
+            StepLease lease = dead.scheduling.leasesOfRun(runId).get(0);
+            dead.scheduling.releaseLease(runId, "load-retried", lease.owner());
+
+            survivor.sweep();
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();   // NVENT-0159: unchanged a lease later
+
+            assertRanAgainAsTheLostAttempt(survivor, runId);
+            assertThat(survivor.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("no instance holds its lease"));
             firstAttemptHangs.countDown();
         }
     }

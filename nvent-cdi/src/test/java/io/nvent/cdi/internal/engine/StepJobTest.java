@@ -64,7 +64,7 @@ class StepJobTest {
     void aJobCarriesItsTermsAndItsHandBacksSoThatAnInstanceWithoutTheStepCanQueueItAgainAlike() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
                 .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)))
-                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2, 1));
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2)).afterAttempts(1);
 
         assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
         assertThat(job.toJson()).as("every step job carries its terms: one short field")
@@ -74,7 +74,7 @@ class StepJobTest {
     @Test
     void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
-                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1, 1));
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1)).afterAttempts(1);
         String jobId = StepJob.handedBackJobId("run-1", "send", 7, 1);
 
         JobExecution attempt = StepJob.asStepAttempt(new JobExecution("q", jobId, "send", job.toJson(), 1, 2));
@@ -84,6 +84,36 @@ class StepJobTest {
         assertThat(StepJob.isRecoveryJob(jobId)).as("stores its start before it runs").isTrue();
         assertThat(StepJob.handedBackIndex(jobId, 7)).isEqualTo(OptionalInt.of(1));
         assertThat(StepJob.handedBackIndex(jobId, 8)).isEmpty();
+    }
+
+    @Test
+    void aRecoveryJobAfterAnAttemptThatDidNotCountGoesOnAtThatAttempt() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty()).afterAttempts(2);
+        String jobId = StepJob.recoveryJobId("run-1", "send", 6);
+
+        JobExecution attempt = StepJob.asStepAttempt(new JobExecution("q", jobId, "send", job.toJson(), 1, 1));
+
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(attempt.attempt()).isEqualTo(3);
+        assertThat(attempt.maxAttempts()).isEqualTo(3);
+        assertThat(StepJob.asStepAttempt(new JobExecution("q", StepJob.jobId("run-1", "send"), "send", job.toJson(),
+                1, 3)).attempt()).as("only a job that runs a step again counts on").isEqualTo(1);
+    }
+
+    @Test
+    void aHandedBackJobOfAnEarlierReleaseReadsAsOneTodayWrites() {
+        String earlier = "{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\","
+                + "\"handedBackSince\":\"2026-12-01T10:00:00Z\",\"handBacks\":2,\"attemptsBefore\":1}";
+
+        assertThat(StepJob.parse(earlier)).isEqualTo(new StepJob("run-1", "parcel", "send", OptionalLong.empty())
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2)).afterAttempts(1));
+        assertThat(new StepJob("run-1", "parcel", "send", OptionalLong.empty())
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 2)).toJson())
+                .as("beside a hand-back even when none were used, as an earlier release requires")
+                .contains("\"attemptsBefore\":0");
+        assertThatThrownBy(() -> StepJob.parse("{\"runId\":\"r\",\"flow\":\"parcel\",\"step\":\"send\","
+                + "\"attemptsBefore\":-1}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("attemptsBefore");
     }
 
     @Test
