@@ -380,8 +380,9 @@ class DemoApplicationIT {
     void noAnswerOfTheApiIsStoredNorSniffed() {
         for (Http.Reply reply : List.of(http.get("api/nvent/session"), Http.anonymous(base).get("api/nvent/flows"),
                 http.get("api/nvent/runs/no-such-run"), http.get("api/nvent/health/live"))) {
+            // WildFly's RESTEasy writes a CacheControl as "no-transform, no-store".
             assertThat(reply.headers().allValues("Cache-Control")).as(reply.body()).singleElement()
-                    .asString().startsWith("no-store");
+                    .asString().containsPattern("(^|, )no-store(,|$)");
             assertThat(reply.headers().allValues("X-Content-Type-Options")).containsExactly("nosniff");
         }
     }
