@@ -111,7 +111,8 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     /**
-     * A queue.
+     * A queue whose workers take their connections from the same factory as enqueues: right for a
+     * plain client factory, which no container enlists in transactions.
      *
      * @param factory connection factory; workers need locally transacted contexts from it
      * @param threadFactory makes the worker threads and the timeout watchdog (in a container: a
@@ -121,7 +122,32 @@ public final class JmsJobQueue implements JobQueue {
      */
     public JmsJobQueue(ConnectionFactory factory, ThreadFactory threadFactory, Clock clock,
                        JmsJobQueueOptions options) {
+        this(factory, factory, threadFactory, clock, options);
+    }
+
+    /**
+     * A queue whose workers take their connections from their own factory.
+     *
+     * <p>In a container the workers' factory must be one the container never enlists in a JTA
+     * transaction (a connection pool without transaction support): a worker holds its connection
+     * while its jobs run, and a container that tracks the connection as a resource of the worker's
+     * thread enlists it in every transaction begun there, the store's included. Every store write of
+     * a job would then be a two-phase commit with the broker, and with the broker away the commit
+     * would be retried for minutes while the worker waits.
+     *
+     * @param factory connection factory of enqueues, XA in a container so that an enqueue joins the
+     *     caller's transaction
+     * @param workerFactory connection factory of the workers, which need locally transacted sessions
+     *     from it, outside any JTA transaction
+     * @param threadFactory makes the worker threads and the timeout watchdog (in a container: a
+     *     {@code ManagedThreadFactory})
+     * @param clock time of job records and retry backoff
+     * @param options settings
+     */
+    public JmsJobQueue(ConnectionFactory factory, ConnectionFactory workerFactory, ThreadFactory threadFactory,
+                       Clock clock, JmsJobQueueOptions options) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        Objects.requireNonNull(workerFactory, "workerFactory");
         this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.options = Objects.requireNonNull(options, "options");
@@ -131,7 +157,7 @@ public final class JmsJobQueue implements JobQueue {
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
         this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock);
-        this.runtime = new QueueRuntime(factory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
+        this.runtime = new QueueRuntime(workerFactory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.

@@ -161,7 +161,23 @@ class JmsJobQueueTest {
                 starved.problem().filter(problem -> problem.contains("workers hold one")).isPresent());
         assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
                 + " could not get a JMS connection while", "of this node's 3 workers hold one",
-                "the pool must hold at least 3 plus room for enqueues");
+                "the pool must hold at least 3 (plus room for enqueues if they share it)");
+    }
+
+    @Test
+    void workers_hold_connections_of_the_workers_factory_and_enqueues_use_the_queues_factory() {
+        JmsJobQueue node = new JmsJobQueue(factory, BoundedConnectionPool.of(factory, 2),
+                new TestThreads("own-factory-worker"), Clock.systemUTC(), JmsJobQueueOptions.newBuilder().build());
+        nodes.add(node);
+        Recorder handler = new Recorder(false);
+
+        node.registerWorker(queue, 3, handler);
+        node.enqueue(JobRequest.of(queue, "through-the-queues-factory", "work", "{}"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.counts(queue).completed() == 1);
+        // The third worker finds the workers' pool of two taken, though the queue's factory has room.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                node.problem().filter(problem -> problem.contains("of this node's 3 workers hold one")).isPresent());
     }
 
     @Test

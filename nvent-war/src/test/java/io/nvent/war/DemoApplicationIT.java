@@ -5,7 +5,9 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import io.nvent.war.fixtures.AfterCall;
 import io.nvent.war.fixtures.Chatter;
+import io.nvent.war.fixtures.CommitProbe;
 import io.nvent.war.fixtures.FailsOnce;
+import io.nvent.war.fixtures.ProbeTransaction;
 import io.nvent.war.fixtures.ViewerIdentityStore;
 import java.io.File;
 import java.io.IOException;
@@ -72,7 +74,8 @@ class DemoApplicationIT {
             config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         war.delete(CONFIG);
-        return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, ViewerIdentityStore.class)
+        return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class,
+                        ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS), "META-INF/microprofile-config.properties");
     }
@@ -355,6 +358,19 @@ class DemoApplicationIT {
     }
 
     // ------------------------------------------------------------------ queues and jobs
+
+    @Test
+    void aTransactionBegunOnAQueueWorkerDoesNotIncludeTheWorkersJmsSession() {
+        // The store begins its transactions on the worker's thread like the probe step does: were the
+        // worker's session enlisted, every store write would be a two-phase commit with the broker,
+        // retried for minutes while the broker is away.
+        String runId = start("commit-probe", "{}");
+        http.awaitRun(runId, "completed");
+
+        assertThat(http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
+                .getJsonObject(0).getJsonObject("data").getString("result"))
+                .as("how the transaction manager committed the probe's transaction").isEqualTo("one-phase");
+    }
 
     @Test
     void theConsolesSessionCookieIsKeptFromScripts() {

@@ -29,6 +29,14 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *       enqueue in the caller's transaction, local transactions for the workers, no consumer
  *       prefetch — are set in one place; a platform default such as
  *       {@code java:comp/DefaultJMSConnectionFactory} lacks some of them and Payara Micro has none.</li>
+ *   <li>{@code nvent.queue.jms.worker-connection-factory}: JNDI name of the connection factory the
+ *       workers take their connections from, default {@value #DEFAULT_WORKER_CONNECTION_FACTORY}. It
+ *       must be one the container never enlists in a JTA transaction (a pool with
+ *       {@code NoTransaction} support, WildFly's {@code transaction=none}), on the same broker, with
+ *       local transactions allowed and no consumer prefetch: the container enlists an XA factory's
+ *       connection, which a worker holds while its jobs run, in every store transaction begun on the
+ *       worker's thread. Unset and the default not bound: the workers use the queue's factory, with
+ *       a warning ({@code NVENT-0661}).</li>
  *   <li>{@code nvent.queue.jms.prefix}: JMS queue name prefix, default {@code nvent.}</li>
  *   <li>{@code nvent.queue.jms.thread-factory}: JNDI name of the managed thread factory, default
  *       {@code java:comp/DefaultManagedThreadFactory}</li>
@@ -49,6 +57,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class JmsJobQueueProducer {
 
     static final String DEFAULT_CONNECTION_FACTORY = "java:app/nvent/jms/ConnectionFactory";
+    static final String DEFAULT_WORKER_CONNECTION_FACTORY = "java:app/nvent/jms/WorkerConnectionFactory";
+    private static final String WORKER_FACTORY_KEY = "nvent.queue.jms.worker-connection-factory";
     private static final System.Logger LOG = System.getLogger(JmsJobQueueProducer.class.getName());
 
     @Produces
@@ -64,10 +74,15 @@ public class JmsJobQueueProducer {
                 "define it, e.g. @ConnectionFactoryDefinition(name=\"" + DEFAULT_CONNECTION_FACTORY
                         + "\", resourceAdapter=..., transactionSupport=XATransaction), or point the key at an "
                         + "existing one");
+        ConnectionFactory workerFactory = workerFactory(config, factoryName, factory);
         ThreadFactory threads = lookup(threadFactoryName, ThreadFactory.class, "nvent.queue.jms.thread-factory",
                 "use a ManagedThreadFactory of the server");
         Optional<TransactionSynchronizationRegistry> transactions = optionalLookup(
                 "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class);
+        if (transactions.isEmpty()) {
+            LOG.log(Level.WARNING, "NVENT-0632 no java:comp/TransactionSynchronizationRegistry: enqueue inside a "
+                    + "transaction that rolls back will keep its job id taken on this node");
+        }
         JmsJobQueueOptions.Builder builder = JmsJobQueueOptions.newBuilder();
         config.getOptionalValue("nvent.queue.jms.max-attempts-per-commit", Integer.class)
                 .ifPresent(builder::maxAttemptsPerCommit);
@@ -87,7 +102,31 @@ public class JmsJobQueueProducer {
                 .transactions(transactions.orElse(null))
                 .build();
         LOG.log(Level.INFO, "NVENT-0630 JMS job queue on " + factoryName + " with prefix '" + options.prefix() + "'");
-        return new JmsJobQueue(factory, threads, Clock.systemUTC(), options);
+        return new JmsJobQueue(factory, workerFactory, threads, Clock.systemUTC(), options);
+    }
+
+    /**
+     * The workers' connection factory: the configured one, which must exist; else the default one
+     * when bound; else the queue's own, which works but makes every store transaction of a worker a
+     * two-phase commit with the broker (see {@link JmsJobQueue}).
+     */
+    private static ConnectionFactory workerFactory(Config config, String queueFactoryName, ConnectionFactory queueFactory) {
+        Optional<String> configured = config.getOptionalValue(WORKER_FACTORY_KEY, String.class);
+        if (configured.isPresent()) {
+            return lookup(configured.get(), ConnectionFactory.class, WORKER_FACTORY_KEY, "define a connection factory "
+                    + "on the queue's broker without transaction support (a connector pool with NoTransaction, "
+                    + "WildFly's transaction=none), local transactions allowed and no consumer prefetch");
+        }
+        Optional<ConnectionFactory> bound = optionalLookup(DEFAULT_WORKER_CONNECTION_FACTORY, ConnectionFactory.class);
+        if (bound.isPresent()) {
+            return bound.get();
+        }
+        LOG.log(Level.WARNING, "NVENT-0661 no " + WORKER_FACTORY_KEY + " and nothing bound at "
+                + DEFAULT_WORKER_CONNECTION_FACTORY + ": the workers use " + queueFactoryName + ". If the container "
+                + "enlists its connections in JTA transactions (an XA pool), every store write of a job is a "
+                + "two-phase commit with the broker, and a broker outage holds the workers for minutes; define "
+                + "a connection factory without transaction support for the workers (README, Production)");
+        return queueFactory;
     }
 
     void close(@Disposes @Adapter("jms") JobQueue queue) {
@@ -107,8 +146,6 @@ public class JmsJobQueueProducer {
         try {
             return Optional.of(type.cast(new InitialContext().lookup(name)));
         } catch (NamingException | ClassCastException e) {
-            LOG.log(Level.WARNING, "NVENT-0632 no " + name + ": enqueue inside a transaction that rolls back "
-                    + "will keep its job id taken on this node");
             return Optional.empty();
         }
     }

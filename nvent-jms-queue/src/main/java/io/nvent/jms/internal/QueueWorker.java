@@ -129,9 +129,10 @@ public final class QueueWorker implements Runnable {
                     control.connectionFailed(String.valueOf(e), runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS));
                     if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
                         // Misconfiguration, not an outage: say what to change.
-                        LOG.log(Level.ERROR, "NVENT-0606 the connection factory of queue " + control.name()
+                        LOG.log(Level.ERROR, "NVENT-0606 the workers' connection factory of queue " + control.name()
                                 + " refuses locally transacted sessions outside JTA, which the workers need; set "
-                                + "AllowLocalTransactions=true on it (@ConnectionFactoryDefinition properties, or "
+                                + "AllowLocalTransactions=true on it (nvent.queue.jms.worker-connection-factory: "
+                                + "connector pool or @ConnectionFactoryDefinition properties, or "
                                 + "allow-local-transactions on a WildFly pooled-connection-factory): " + e);
                     } else {
                         LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
