@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Interrupts a thread once a time is up, at most once, and only while what it guards still runs:
- * the watchdog of an attempt's timeout and of a send the broker holds back.
+ * the watchdog of an attempt's timeout.
  */
 final class Alarm {
 
