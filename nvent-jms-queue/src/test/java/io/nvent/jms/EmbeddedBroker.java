@@ -2,6 +2,7 @@ package io.nvent.jms;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -10,6 +11,7 @@ import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 
 /**
  * An Artemis broker for tests, persistent in a directory, configured the way nvent needs it.
@@ -17,9 +19,40 @@ import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 final class EmbeddedBroker implements AutoCloseable {
 
     private final EmbeddedActiveMQ server;
+    private ActiveMQConnectionFactory clients;
 
     private EmbeddedBroker(EmbeddedActiveMQ server) {
         this.server = server;
+    }
+
+    /**
+     * Starts a broker in this JVM ({@code vm://<id>}) on a fresh directory under {@code target/artemis}.
+     *
+     * @param id the in-VM acceptor's id, one per test class that runs at the same time
+     * @param prefix the directory's name prefix
+     */
+    static EmbeddedBroker inVm(int id, String prefix) throws Exception {
+        return start(freshDirectory(prefix), "vm://" + id).connectableInVm(id);
+    }
+
+    /** {@link #inVm} with the disk limit of {@link #startWithDiskLimit}. */
+    static EmbeddedBroker inVmWithDiskLimit(int id, String prefix) throws Exception {
+        return startWithDiskLimit(freshDirectory(prefix), "vm://" + id).connectableInVm(id);
+    }
+
+    /** The client factory of an {@link #inVm} broker, closed with it. */
+    ActiveMQConnectionFactory clients() {
+        return clients;
+    }
+
+    private EmbeddedBroker connectableInVm(int id) {
+        // No prefetch: a worker busy with a job must not hold back jobs other workers could run.
+        clients = new ActiveMQConnectionFactory("vm://" + id + "?consumerWindowSize=0");
+        return this;
+    }
+
+    private static Path freshDirectory(String prefix) throws Exception {
+        return Files.createTempDirectory(Files.createDirectories(Path.of("target", "artemis")), prefix);
     }
 
     /**
@@ -98,6 +131,9 @@ final class EmbeddedBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (clients != null) {
+            clients.close();
+        }
         server.stop();
     }
 

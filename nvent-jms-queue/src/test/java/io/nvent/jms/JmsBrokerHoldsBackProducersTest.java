@@ -15,8 +15,6 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TestThreads;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,14 +56,12 @@ class JmsBrokerHoldsBackProducersTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "artemis"));
-        broker = EmbeddedBroker.startWithDiskLimit(Files.createTempDirectory(dir, "held-back"), "vm://3");
-        factory = new ActiveMQConnectionFactory("vm://3?consumerWindowSize=0");
+        broker = EmbeddedBroker.inVmWithDiskLimit(3, "held-back");
+        factory = broker.clients();
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
-        factory.close();
         broker.close();
     }
 

@@ -4,8 +4,6 @@ import io.nvent.testkit.TestThreads;
 
 import io.nvent.spi.JobQueue;
 import io.nvent.testkit.JobQueueContractTest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -20,15 +18,12 @@ class JmsJobQueueContractTest extends JobQueueContractTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "artemis"));
-        broker = EmbeddedBroker.start(Files.createTempDirectory(dir, "contract"), "vm://0");
-        // No prefetch: a worker busy with a job must not hold back jobs other workers could run.
-        factory = new ActiveMQConnectionFactory("vm://0?consumerWindowSize=0");
+        broker = EmbeddedBroker.inVm(0, "contract");
+        factory = broker.clients();
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
-        factory.close();
         broker.close();
     }
 

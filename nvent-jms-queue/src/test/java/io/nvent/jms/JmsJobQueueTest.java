@@ -20,8 +20,6 @@ import jakarta.jms.TextMessage;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,14 +55,12 @@ class JmsJobQueueTest {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "artemis"));
-        broker = EmbeddedBroker.start(Files.createTempDirectory(dir, "nodes"), "vm://1");
-        factory = new ActiveMQConnectionFactory("vm://1?consumerWindowSize=0");
+        broker = EmbeddedBroker.inVm(1, "nodes");
+        factory = broker.clients();
     }
 
     @AfterAll
     static void stopBroker() throws Exception {
-        factory.close();
         broker.close();
     }
 
