@@ -1,5 +1,7 @@
 package io.nvent.demo;
 
+import io.nvent.AwaitStatus;
+import io.nvent.FlowService;
 import io.nvent.cdi.NventConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,15 +15,17 @@ import jakarta.ws.rs.core.GenericEntity;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
 
 /**
- * {@code GET /api/demo/approvals[?runId=...]}: the approval URLs the demo "sent", for the nvent admin
- * only: each one lets its holder approve a run, so an anonymous caller gets {@code 401}. The demo
- * checks the built-in nvent user ({@code nvent.security.username} / {@code nvent.security.password});
+ * {@code GET /api/demo/approvals[?runId=...][&all=true]}: the approval URLs the demo "sent" whose
+ * awaits still wait for an answer (with {@code all=true} also those answered, timed out or canceled
+ * with their run), for the nvent admin only: each one lets its holder approve a run, so an
+ * anonymous caller gets {@code 401}. The demo checks the built-in nvent user ({@code nvent.security.username} / {@code nvent.security.password});
  * a real application sends each URL to the one person who may approve instead of listing them.
  */
 @ApplicationScoped
@@ -34,10 +38,13 @@ public class ApprovalsResource {
     @Inject
     ApprovalRequests requests;
 
+    @Inject
+    FlowService flows;
+
     /** Bound by the server's JSON-B, as an application's own types are. */
     @GET
     public Response list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                         @QueryParam("runId") String runId) {
+                         @QueryParam("runId") String runId, @QueryParam("all") boolean all) {
         if (!isAdmin(authorization)) {
             return Response.status(401).header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"nvent\", charset=\"UTF-8\"")
                     .type("application/problem+json").entity(Json.createObjectBuilder().add("type", "about:blank")
@@ -47,8 +54,15 @@ public class ApprovalsResource {
                     .build();
         }
         List<ApprovalRequest> matching = requests.latest().stream()
-                .filter(r -> runId == null || r.runId().equals(runId)).toList();
+                .filter(r -> runId == null || r.runId().equals(runId)).filter(r -> all || stillWaits(r)).toList();
         return Response.ok(new GenericEntity<>(matching) { }).build();
+    }
+
+    /** Whether the await behind the URL still waits: the token is the URL's last path segment. */
+    private boolean stillWaits(ApprovalRequest request) {
+        String path = URI.create(request.webhookUrl()).getPath();
+        String token = path.substring(path.lastIndexOf('/') + 1);
+        return flows.webhookAwait(token).filter(await -> await.status() == AwaitStatus.WAITING).isPresent();
     }
 
     private boolean isAdmin(String authorization) {

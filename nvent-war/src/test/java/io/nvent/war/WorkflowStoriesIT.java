@@ -62,11 +62,11 @@ class WorkflowStoriesIT {
         return reply.json().getString("runId");
     }
 
-    /** The approval URL the demo's hook received, as a path on this server. */
+    /** The approval URL the demo's hook received, as a path on this server, also once its await is closed. */
     private String approvalPathOf(String runId) {
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                !http.get("api/demo/approvals?runId=" + runId).array().isEmpty());
-        String url = http.get("api/demo/approvals?runId=" + runId).array().getJsonObject(0).getString("url");
+                !http.get("api/demo/approvals?all=true&runId=" + runId).array().isEmpty());
+        String url = http.get("api/demo/approvals?all=true&runId=" + runId).array().getJsonObject(0).getString("url");
         return URI.create(url).getPath().substring(1);
     }
 
@@ -308,6 +308,7 @@ class WorkflowStoriesIT {
 
         Http.Reply again = anonymous.post(approval, "{\"approvedBy\":\"boss\"}");
         assertThat(again.status()).isEqualTo(409);
+        assertThat(http.get("api/demo/approvals?runId=" + runId).array()).as("answered: no longer listed").isEmpty();
         assertThat(anonymous.post("api/nvent/awaits/not-a-real-token", "{}").status()).isEqualTo(404);
     }
 
@@ -321,6 +322,7 @@ class WorkflowStoriesIT {
         assertThat(eventTypes(runId)).containsSubsequence("await.registered", "await.timeout", "step.failed",
                 "flow.failed");
         assertThat(Http.anonymous(base).post(approval, "{}").status()).isEqualTo(410);
+        assertThat(http.get("api/demo/approvals?runId=" + runId).array()).as("timed out: no longer listed").isEmpty();
     }
 
     @Test
