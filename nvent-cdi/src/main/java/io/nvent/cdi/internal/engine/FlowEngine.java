@@ -1281,6 +1281,7 @@ public final class FlowEngine implements FlowService {
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
+        Exception storeAway;
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -1298,8 +1299,34 @@ public final class FlowEngine implements FlowService {
             }
             executeStarted(binding, job, self, ref.runId(),
                     run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
+            return;
+        } catch (Exception failure) {
+            // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
+            if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)) {
+                throw failure;
+            }
+            storeAway = failure;
         } finally {
             executionsHere.end(self);
+        }
+        giveWayForTheStore(ref, job, storeAway);
+    }
+
+    /**
+     * An attempt before the step's last failed only because the store could not be reached: like a
+     * last one, it does not count. The queue would retry it as the next attempt (every queue numbers
+     * a job's attempts itself), so the job ends here instead, and the step is queued again as this
+     * attempt, with the attempts it has left ({@link #requeueAfterStoreFailure}). If even that cannot
+     * be stored, the attempt fails to the queue as it would have, and its retry comes as the next
+     * attempt.
+     */
+    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure) throws Exception {
+        String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        try {
+            requeueAfterStoreFailure(ref, job, message, clock.instant());
+        } catch (RuntimeException stillAway) {
+            failure.addSuppressed(stillAway);
+            throw failure;
         }
     }
 
@@ -2119,10 +2146,10 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The last attempt of a step failed because the store could not be reached: the step is queued
+     * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
-     * that says why. If even that cannot be stored, the queue's failed job is found by the sweep
-     * ({@link #requeueLostSteps}), which queues the step again in the same way.
+     * that says why. If even that cannot be stored after a last attempt, the queue's failed job is
+     * found by the sweep ({@link #requeueLostSteps}), which queues the step again in the same way.
      */
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
         Optional<StoredChange> change = requeueLater(ref, job, STORE_RETRY_DELAY, now, JsonText.object()
