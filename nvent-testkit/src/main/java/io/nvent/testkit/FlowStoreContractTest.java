@@ -954,6 +954,53 @@ public abstract class FlowStoreContractTest {
         }
     }
 
+    /**
+     * A retry that waits for a run another change holds, while the run's flow's finished runs are
+     * deleted: whichever of the two gets the run first, the retry either succeeds and the run is kept
+     * as retried, or finds the run deleted ({@link RunNotFoundException}, as for a run it never
+     * knew). Never a retry that succeeded on a run that is gone. Both wait for the change that holds
+     * the run; how far each gets meanwhile depends on the machine.
+     */
+    @Test
+    void aRetryWaitingForARunThatIsDeletedMeanwhileIsRefusedAsForAnUnknownRun() throws Exception {
+        RunRecord failed = createRun("orders");
+        store.updateRun(failed.runId(), setStatus(RunStatus.FAILED));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(3, new TestThreads("retry-behind-a-change"));
+        try {
+            Future<Optional<StoredChange>> holder = threads.submit(() -> store.updateRun(failed.runId(), current -> {
+                holding.countDown();
+                awaitQuietly(release);
+                return Optional.of(new RunChange(current, List.of(log(1))));
+            }));
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the change holds the run").isTrue();
+            Future<Optional<StoredChange>> retry = threads.submit(() -> store.updateRun(failed.runId(),
+                    change(current -> current.withStatus(RunStatus.RUNNING, T0.plusSeconds(7200)))));
+            letOtherThreadsGetGoing();
+            Future<Integer> deletion = threads.submit(() -> store.deleteFinishedRuns("orders"));
+            letOtherThreadsGetGoing();
+            release.countDown();
+
+            assertThat(holder.get(30, TimeUnit.SECONDS)).isPresent();
+            int deleted = deletion.get(30, TimeUnit.SECONDS);
+            try {
+                assertThat(retry.get(30, TimeUnit.SECONDS)).isPresent();
+            } catch (ExecutionException refused) {
+                assertThat(refused.getCause()).as("the retry of a deleted run").isInstanceOf(RunNotFoundException.class);
+                assertThat(store.findRun(failed.runId())).isEmpty();
+                assertThat(deleted).isEqualTo(1);
+                return;
+            }
+            assertThat(store.findRun(failed.runId())).as("a run whose retry succeeded")
+                    .map(RunRecord::status).contains(RunStatus.RUNNING);
+            assertThat(deleted).isZero();
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void purgingFinishedRunsDeletesThoseThatEndedLongerAgoThanTheRetentionWithTheirHistoryAndKeepsTheRest() {
         Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
@@ -1102,6 +1149,20 @@ public abstract class FlowStoreContractTest {
         RunRecord run = createRun("orders");
         store.updateRun(run.runId(), change(current -> current.withStatus(status, at)));
         return store.findRun(run.runId()).orElseThrow();
+    }
+
+    /** Waits for {@code latch} inside a change, where the store may not let an exception through. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Gives threads just started the time to reach the run they wait for; they cannot say when they have. */
+    private static void letOtherThreadsGetGoing() {
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
     }
 
     /**
