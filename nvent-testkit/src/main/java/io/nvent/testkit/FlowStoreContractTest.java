@@ -1032,6 +1032,46 @@ public abstract class FlowStoreContractTest {
         assertThat(store.purgeFinishedRuns(now)).as("nothing more to purge").isZero();
     }
 
+    /**
+     * A run that ended before the cut-off, changed while finished runs are purged so that it ended
+     * since (retried, and failed again): the purge, which found it among the runs to delete, keeps
+     * it. The change holds the run while the purge starts; how far the purge gets meanwhile depends
+     * on the machine (a slow one may not read its candidates before the change ends, and then checks
+     * the plain case).
+     */
+    @Test
+    void aRunThatEndsAgainWhileFinishedRunsArePurgedIsKeptAsEndedWithinTheRetention() throws Exception {
+        Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
+        Instant cutOff = T0.plus(Duration.ofDays(1));
+        Instant now = cutOff.plus(retention().orElseThrow());
+        // Nothing to purge yet: a store's first purge may take a while (e.g. to prepare its queries).
+        assertThat(store.purgeFinishedRuns(now)).isZero();
+        RunRecord failed = runMovedTo(RunStatus.FAILED, cutOff.minusSeconds(60));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2, new TestThreads("end-again-or-purge"));
+        try {
+            Future<Optional<StoredChange>> endsAgain = threads.submit(() -> store.updateRun(failed.runId(), current -> {
+                holding.countDown();
+                awaitQuietly(release);
+                return Optional.of(new RunChange(current.withStatus(RunStatus.FAILED, cutOff.plusSeconds(60)),
+                        List.of(log(1))));
+            }));
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the change holds the run").isTrue();
+            Future<Integer> purge = threads.submit(() -> store.purgeFinishedRuns(now));
+            letOtherThreadsGetGoing();
+            release.countDown();
+
+            assertThat(endsAgain.get(30, TimeUnit.SECONDS)).isPresent();
+            assertThat(purge.get(30, TimeUnit.SECONDS)).isZero();
+            assertThat(store.findRun(failed.runId())).as("a run that ended within the retention")
+                    .flatMap(RunRecord::endedAt).contains(cutOff.plusSeconds(60));
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void aStoreWithoutRetentionPurgesNoRun() {
         Assumptions.assumeTrue(retention().isEmpty(), "the store has no retention");
