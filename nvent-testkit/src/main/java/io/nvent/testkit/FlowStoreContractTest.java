@@ -954,6 +954,53 @@ public abstract class FlowStoreContractTest {
         }
     }
 
+    /**
+     * A retry that waits for a run another change holds, while the run's flow's finished runs are
+     * deleted: whichever of the two gets the run first, the retry either succeeds and the run is kept
+     * as retried, or finds the run deleted ({@link RunNotFoundException}, as for a run it never
+     * knew). Never a retry that succeeded on a run that is gone. Both wait for the change that holds
+     * the run; how far each gets meanwhile depends on the machine.
+     */
+    @Test
+    void aRetryWaitingForARunThatIsDeletedMeanwhileIsRefusedAsForAnUnknownRun() throws Exception {
+        RunRecord failed = createRun("orders");
+        store.updateRun(failed.runId(), setStatus(RunStatus.FAILED));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(3, new TestThreads("retry-behind-a-change"));
+        try {
+            Future<Optional<StoredChange>> holder = threads.submit(() -> store.updateRun(failed.runId(), current -> {
+                holding.countDown();
+                awaitQuietly(release);
+                return Optional.of(new RunChange(current, List.of(log(1))));
+            }));
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the change holds the run").isTrue();
+            Future<Optional<StoredChange>> retry = threads.submit(() -> store.updateRun(failed.runId(),
+                    change(current -> current.withStatus(RunStatus.RUNNING, T0.plusSeconds(7200)))));
+            letOtherThreadsGetGoing();
+            Future<Integer> deletion = threads.submit(() -> store.deleteFinishedRuns("orders"));
+            letOtherThreadsGetGoing();
+            release.countDown();
+
+            assertThat(holder.get(30, TimeUnit.SECONDS)).isPresent();
+            int deleted = deletion.get(30, TimeUnit.SECONDS);
+            try {
+                assertThat(retry.get(30, TimeUnit.SECONDS)).isPresent();
+            } catch (ExecutionException refused) {
+                assertThat(refused.getCause()).as("the retry of a deleted run").isInstanceOf(RunNotFoundException.class);
+                assertThat(store.findRun(failed.runId())).isEmpty();
+                assertThat(deleted).isEqualTo(1);
+                return;
+            }
+            assertThat(store.findRun(failed.runId())).as("a run whose retry succeeded")
+                    .map(RunRecord::status).contains(RunStatus.RUNNING);
+            assertThat(deleted).isZero();
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void purgingFinishedRunsDeletesThoseThatEndedLongerAgoThanTheRetentionWithTheirHistoryAndKeepsTheRest() {
         Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
@@ -983,6 +1030,46 @@ public abstract class FlowStoreContractTest {
         assertThat(unfinished).allSatisfy(run -> assertThat(store.findRun(run.runId())).as("an unfinished run")
                 .isPresent());
         assertThat(store.purgeFinishedRuns(now)).as("nothing more to purge").isZero();
+    }
+
+    /**
+     * A run that ended before the cut-off, changed while finished runs are purged so that it ended
+     * since (retried, and failed again): the purge, which found it among the runs to delete, keeps
+     * it. The change holds the run while the purge starts; how far the purge gets meanwhile depends
+     * on the machine (a slow one may not read its candidates before the change ends, and then checks
+     * the plain case).
+     */
+    @Test
+    void aRunThatEndsAgainWhileFinishedRunsArePurgedIsKeptAsEndedWithinTheRetention() throws Exception {
+        Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
+        Instant cutOff = T0.plus(Duration.ofDays(1));
+        Instant now = cutOff.plus(retention().orElseThrow());
+        // Nothing to purge yet: a store's first purge may take a while (e.g. to prepare its queries).
+        assertThat(store.purgeFinishedRuns(now)).isZero();
+        RunRecord failed = runMovedTo(RunStatus.FAILED, cutOff.minusSeconds(60));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2, new TestThreads("end-again-or-purge"));
+        try {
+            Future<Optional<StoredChange>> endsAgain = threads.submit(() -> store.updateRun(failed.runId(), current -> {
+                holding.countDown();
+                awaitQuietly(release);
+                return Optional.of(new RunChange(current.withStatus(RunStatus.FAILED, cutOff.plusSeconds(60)),
+                        List.of(log(1))));
+            }));
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the change holds the run").isTrue();
+            Future<Integer> purge = threads.submit(() -> store.purgeFinishedRuns(now));
+            letOtherThreadsGetGoing();
+            release.countDown();
+
+            assertThat(endsAgain.get(30, TimeUnit.SECONDS)).isPresent();
+            assertThat(purge.get(30, TimeUnit.SECONDS)).isZero();
+            assertThat(store.findRun(failed.runId())).as("a run that ended within the retention")
+                    .flatMap(RunRecord::endedAt).contains(cutOff.plusSeconds(60));
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
     }
 
     @Test
@@ -1102,6 +1189,20 @@ public abstract class FlowStoreContractTest {
         RunRecord run = createRun("orders");
         store.updateRun(run.runId(), change(current -> current.withStatus(status, at)));
         return store.findRun(run.runId()).orElseThrow();
+    }
+
+    /** Waits for {@code latch} inside a change, where the store may not let an exception through. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Gives threads just started the time to reach the run they wait for; they cannot say when they have. */
+    private static void letOtherThreadsGetGoing() {
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
     }
 
     /**

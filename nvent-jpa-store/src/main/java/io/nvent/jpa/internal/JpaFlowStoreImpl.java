@@ -515,10 +515,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         int deleted = 0;
         if (policy.maxAge().isPresent()) {
             Instant cutoff = now.minus(policy.maxAge().get());
+            // Checked again under the lock: a run retried or ended again since it was read ended within the age.
             deleted += purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.status in :finished"
                             + " and coalesce(r.endedAt, r.startedAt) < :cutoff order by r.runId", String.class)
                     .setParameter("finished", FINISHED).setParameter("cutoff", cutoff).setMaxResults(PURGE_CHUNK)
-                    .getResultList());
+                    .getResultList(), run -> isFinished(run) && run.endedAt().orElse(run.startedAt()).isBefore(cutoff));
         }
         if (policy.maxFinishedRunsPerFlow().isPresent()) {
             int keep = policy.maxFinishedRunsPerFlow().getAsInt();
@@ -531,7 +532,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                                 + " and r.status in :finished"
                                 + " order by coalesce(r.endedAt, r.startedAt) desc, r.runId desc", String.class)
                         .setParameter("flow", flow).setParameter("finished", FINISHED)
-                        .setFirstResult(keep).setMaxResults(PURGE_CHUNK).getResultList());
+                        .setFirstResult(keep).setMaxResults(PURGE_CHUNK).getResultList(), JpaFlowStoreImpl::isFinished);
             }
         }
         if (deleted > 0) {
@@ -547,13 +548,18 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         int deleted = purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
                         + " and r.status in :finished order by r.runId", String.class)
                 .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(PURGE_CHUNK)
-                .getResultList());
+                .getResultList(), JpaFlowStoreImpl::isFinished);
         LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
                 deleted, flow);
         return deleted;
     }
 
-    private int purgeChunks(java.util.function.Function<EntityManager, List<String>> nextChunk) {
+    /**
+     * Deletes the runs {@code nextChunk} reads, chunk by chunk, each run only if {@code stillDoomed}
+     * accepts it once locked: it may have changed since it was read.
+     */
+    private int purgeChunks(java.util.function.Function<EntityManager, List<String>> nextChunk,
+                            java.util.function.Predicate<RunRecord> stillDoomed) {
         int deleted = 0;
         while (true) {
             List<String> ids = transactions.read(nextChunk);
@@ -562,11 +568,15 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             }
             // The history is deleted here; state, awaits and leases go with the run (on delete cascade).
             deleted += transactions.write("(retention)", em -> em.unwrap(Session.class)
-                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, FINISHED)));
+                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, stillDoomed)));
             if (ids.size() < PURGE_CHUNK) {
                 return deleted;
             }
         }
+    }
+
+    private static boolean isFinished(RunRecord run) {
+        return FINISHED.contains(run.status());
     }
 
     // ------------------------------------------------------------------ lifecycle

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The run and history tables in plain JDBC: the statements of a grouped commit ({@link RunBatch})
@@ -98,14 +99,17 @@ final class RunTables {
     }
 
     /**
-     * Deletes those of these runs that are finished, with their history; how many runs. The runs are
-     * locked first, so a writer appending to one of them has either committed (and its rows go too)
-     * or finds no run afterwards: no history outlives its run (the table has no foreign key to it).
+     * Deletes those of these runs that {@code stillDoomed} accepts as they are now, with their
+     * history; how many runs. The runs are locked first, so a writer appending to one of them has
+     * either committed (and its rows go too) or finds no run afterwards: no history outlives its run
+     * (the table has no foreign key to it). The ids were read before the lock: a run changed in
+     * between (retried, ended again) is judged as it is once locked.
      */
-    int deleteFinished(Connection connection, Collection<String> ids, Set<RunStatus> finished) throws SQLException {
+    int deleteFinished(Connection connection, Collection<String> ids, Predicate<RunRecord> stillDoomed)
+            throws SQLException {
         List<String> doomed = new ArrayList<>(ids.size());
         lock(connection, ids, " for update", found -> {
-            if (finished.contains(found.run().status())) {
+            if (stillDoomed.test(found.run())) {
                 doomed.add(found.run().runId());
             }
         });

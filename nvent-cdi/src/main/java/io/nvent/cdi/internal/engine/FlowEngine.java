@@ -165,6 +165,9 @@ public final class FlowEngine implements FlowService {
     private static final int NOT_DEPLOYED_NAMED = 20;
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
+    /** The entries of a step's history that tell how many of its attempts counted ({@link #attemptsCounted}). */
+    private static final Set<EventType> ATTEMPT_ENTRIES = Set.of(EventType.STEP_STARTED, EventType.STEP_RETRY,
+            EventType.STEP_FAILED);
     /**
      * Owner of this engine's step leases: the instance id plus a token of this start. An instance
      * restarted under the same id must not renew the leases its crashed predecessor held (renewal
@@ -1278,6 +1281,7 @@ public final class FlowEngine implements FlowService {
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
+        Exception storeAway;
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -1295,8 +1299,34 @@ public final class FlowEngine implements FlowService {
             }
             executeStarted(binding, job, self, ref.runId(),
                     run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
+            return;
+        } catch (Exception failure) {
+            // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
+            if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)) {
+                throw failure;
+            }
+            storeAway = failure;
         } finally {
             executionsHere.end(self);
+        }
+        giveWayForTheStore(ref, job, storeAway);
+    }
+
+    /**
+     * An attempt before the step's last failed only because the store could not be reached: like a
+     * last one, it does not count. The queue would retry it as the next attempt (every queue numbers
+     * a job's attempts itself), so the job ends here instead, and the step is queued again as this
+     * attempt, with the attempts it has left ({@link #requeueAfterStoreFailure}). If even that cannot
+     * be stored, the attempt fails to the queue as it would have, and its retry comes as the next
+     * attempt.
+     */
+    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure) throws Exception {
+        String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        try {
+            requeueAfterStoreFailure(ref, job, message, clock.instant());
+        } catch (RuntimeException stillAway) {
+            failure.addSuppressed(stillAway);
+            throw failure;
         }
     }
 
@@ -1938,17 +1968,39 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        int attemptsBefore = attemptsBeforeLastStart(runId, stepName);
+        int attemptsBefore = attemptsCounted(runId, stepName);
         return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore));
     }
 
     /**
-     * The attempts of a step that counted before its latest start, from its {@code step.started}
-     * entry: a step whose latest attempt was lost (stalled) runs again as that attempt.
+     * The attempts of a step that counted since it last began anew, from its history: a step queued
+     * again after it lost its job or its execution goes on at the next attempt, with the attempts it
+     * has left. An attempt counts once its failure is recorded with the attempt that follows it
+     * ({@code nextAttempt} of a {@code step.retry} entry); every attempt before the latest start
+     * counted, the latest one did not unless its failure says so (it was lost, or it gave way
+     * because the store could not be reached or a rate limit allowed no start). The step began anew
+     * after its newest {@code step.failed} entry: only a retry (an operator's, or the queue's) takes
+     * a failed step up again, with all its attempts.
      */
-    private int attemptsBeforeLastStart(String runId, String step) {
-        return latestEntryOfStep(runId, EventType.STEP_STARTED, step).map(started -> Math.max(0, started.attempt() - 1))
-                .orElse(0);
+    private int attemptsCounted(String runId, String step) {
+        int counted = 0;
+        for (HistoryEvent entry : store.readEvents(runId, new EventQuery(ATTEMPT_ENTRIES, 0, EventQuery.MAX_LIMIT,
+                true))) {
+            if (entry.step().filter(step::equals).isEmpty()) {
+                continue;
+            }
+            if (entry.type() == EventType.STEP_FAILED) {
+                break;
+            }
+            int before = entry.type() == EventType.STEP_STARTED || !namesNextAttempt(entry) ? entry.attempt() - 1
+                    : entry.attempt();
+            counted = Math.max(counted, before);
+        }
+        return counted;
+    }
+
+    private static boolean namesNextAttempt(HistoryEvent retry) {
+        return Json.PROVIDER.createReader(new StringReader(retry.data())).readObject().containsKey("nextAttempt");
     }
 
     /**
@@ -2052,7 +2104,7 @@ public final class FlowEngine implements FlowService {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
                         run.runId(), name, waiting.getValue().wireName());
-                enqueue(run.runId(), run.flow(), step.get(), jobId);
+                enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsCounted(run.runId(), name));
             } else if (job.get().state() == JobState.COMPLETED && waiting.getValue() == StepStatus.QUEUED) {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
@@ -2064,7 +2116,7 @@ public final class FlowEngine implements FlowService {
                         .isEmpty() && unchangedSince(run)) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                             + " running the step, which is still queued; queued again", run.runId(), name);
-                    enqueue(run.runId(), run.flow(), step.get(), recoveryJobId);
+                    enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsCounted(run.runId(), name));
                 }
             }
         }
@@ -2094,10 +2146,10 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The last attempt of a step failed because the store could not be reached: the step is queued
+     * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
-     * that says why. If even that cannot be stored, the queue's failed job is found by the sweep
-     * ({@link #requeueLostSteps}), which queues the step again in the same way.
+     * that says why. If even that cannot be stored after a last attempt, the queue's failed job is
+     * found by the sweep ({@link #requeueLostSteps}), which queues the step again in the same way.
      */
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
         Optional<StoredChange> change = requeueLater(ref, job, STORE_RETRY_DELAY, now, JsonText.object()

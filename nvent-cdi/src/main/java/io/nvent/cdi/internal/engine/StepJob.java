@@ -32,6 +32,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String RECOVERY_SUFFIX = ":recover-";
     private static final String RATE_LIMITED = "rate-limited-";
     private static final String HANDED_BACK = "handed-back-";
+    private static final String ATTEMPTS_BEFORE = "attemptsBefore";
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
@@ -108,12 +109,13 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /**
      * An attempt as the step sees it: the queue counts the attempts of a job that runs a step again
-     * (handed back, or queued again after an attempt that did not count) from one again, so the
-     * attempts the step used before are added back. Only such a recovery job's payload is read here;
-     * every other attempt is returned as it is.
+     * (handed back, queued again after an attempt that did not count, or after its job was lost)
+     * from one again, so the attempts the step used before are added back. Only the payload of such
+     * a recovery job, or of a usual job that says it has attempts before it (the sweep queues a lost
+     * one under its usual id), is read here; every other attempt is returned as it is.
      */
     static JobExecution asStepAttempt(JobExecution job) {
-        if (!isRecoveryJob(job.jobId())) {
+        if (!isRecoveryJob(job.jobId()) && !job.payload().contains("\"" + ATTEMPTS_BEFORE + "\"")) {
             return job;
         }
         int before;
@@ -183,7 +185,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                 + t.retry().initialDelay().toMillis() + "," + t.retry().maxDelay().toMillis()));
         handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count()));
         if (attemptsBefore > 0 || handBack.isPresent()) {
-            json.num("attemptsBefore", attemptsBefore); // always beside a hand-back: earlier releases read it there
+            json.num(ATTEMPTS_BEFORE, attemptsBefore); // always beside a hand-back: earlier releases read it there
         }
         return json.build();
     }

@@ -117,6 +117,7 @@ public class MemoryFlowStore implements FlowStore {
     public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
         RunSlot slot = slot(runId);
         synchronized (slot) {
+            requireStillStored(runId, slot);
             Optional<RunChange> change = mutation.apply(slot.run);
             if (change.isEmpty()) {
                 return Optional.empty();
@@ -135,6 +136,7 @@ public class MemoryFlowStore implements FlowStore {
     public List<HistoryEvent> appendEvents(String runId, List<EventDraft> events) {
         RunSlot slot = slot(runId);
         synchronized (slot) {
+            requireStillStored(runId, slot);
             return slot.append(events);
         }
     }
@@ -194,6 +196,7 @@ public class MemoryFlowStore implements FlowStore {
     public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
         RunSlot slot = slot(runId);
         synchronized (slot) {
+            requireStillStored(runId, slot);
             slot.state.put(key, new StateEntry(json, expiresAt));
         }
     }
@@ -257,6 +260,17 @@ public class MemoryFlowStore implements FlowStore {
             throw new RunNotFoundException(runId);
         }
         return slot;
+    }
+
+    /**
+     * Called under the slot's lock: a run deleted between the lookup of its slot and the lock is
+     * unknown, as it would have been had the deletion come first (deletions remove the slot under
+     * its lock). Writing to the slot would report a change of a run that is gone.
+     */
+    private void requireStillStored(String runId, RunSlot slot) {
+        if (runs.get(runId) != slot) {
+            throw new RunNotFoundException(runId);
+        }
     }
 
     private List<RunRecord> snapshot() {

@@ -365,6 +365,46 @@ class DeferredStartTest {
         }
     }
 
+    /**
+     * Answers its first two calls, but the store is away when those answers are to be stored; from then
+     * on the partner refuses. Records the attempt it saw each time it ran.
+     */
+    @FlowStep(flow = "sync-demo", name = "sync-partner", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 0)
+    public static class SyncPartner implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() <= 2) {
+                return "answered";
+            }
+            throw new IllegalStateException("partner refused the call");
+        }
+    }
+
+    @Test
+    void attemptsBeforeTheLastThatFailedOnlyForTheStoreDoNotCountEither() {
+        SyncPartner.attemptsSeen.clear();
+        StoreBrieflyAway store = new StoreBrieflyAway(2, entry -> entry.type() == EventType.STEP_COMPLETED);
+        try (EngineHarness h = EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(),
+                Threads.daemonThreads("test-worker")), new SyncPartner())) {
+            String runId = h.engine.start("sync-demo", null);
+
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
+            assertThat(SyncPartner.attemptsSeen).as("attempt 1 twice for the store, then 3 attempts that counted")
+                    .containsExactly(1, 1, 1, 2, 3);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).filteredOn(retry -> retry.data()
+                    .contains("the store could not be reached")).hasSize(2)
+                    .allSatisfy(retry -> assertThat(retry.attempt()).isEqualTo(1));
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).isEqualTo(3);
+                assertThat(failed.data()).contains("\"maxAttempts\":3").contains("partner refused the call");
+            });
+        }
+    }
+
     /** Fails the first write that stores an event of one type, as a store whose database went away would. */
     static final class StoreFailingOnce extends MemoryFlowStore {
         final AtomicInteger failedWrites = new AtomicInteger();

@@ -15,15 +15,18 @@ import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.RunChange;
 import io.nvent.spi.StepLease;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -515,6 +518,52 @@ class StallDetectionTest {
         }
     }
 
+    /** Refused every time; records the attempts it saw, and does {@link #onSecondCall} during its second. */
+    @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, queue = "sync", maxAttempts = 3, backoffDelayMs = 0)
+    static class PushRefused implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+        static volatile Runnable onSecondCall = () -> { };
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() == 2) {
+                onSecondCall.run();
+            }
+            throw new IllegalStateException("remote service unavailable");
+        }
+    }
+
+    private static void assertFailedForGoodAfterItsThirdAttempt(EngineHarness h, String runId) {
+        h.awaitStatus(runId, RunStatus.FAILED);
+        assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+            assertThat(failed.attempt()).isEqualTo(3);
+            assertThat(failed.data()).contains("\"maxAttempts\":3");
+        });
+    }
+
+    @Test
+    void aStepWhoseRetryWasLostWithItsInstanceIsQueuedAgainAsTheAttemptItWasAt() {
+        PushRefused.attemptsSeen.clear();
+        try (EngineHarness dead = new EngineHarness(new PushRefused());
+             EngineHarness survivor = new EngineHarness(dead.store, dead.scheduling, "instance-b", new PushRefused())) {
+            // The retry after the second attempt only reaches the dying instance's queue, which never delivers it.
+            PushRefused.onSecondCall = () -> dead.queue.pause("sync");
+            String runId = dead.engine.start("sync", null);
+            await().until(() -> dead.eventsOf(runId, EventType.STEP_RETRY).size() == 2);
+            dead.close();
+
+            survivor.sweep();
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();   // NVENT-0124: still retrying a lease later, and no job
+
+            assertFailedForGoodAfterItsThirdAttempt(survivor, runId);
+            assertThat(PushRefused.attemptsSeen).as("attempts 1 and 2 counted: one is left").containsExactly(1, 2, 3);
+        } finally {
+            PushRefused.onSecondCall = () -> { };
+        }
+    }
+
     @Test
     void aRunWaitingInABusyQueueIsNotQueuedTwice() {
         try (EngineHarness h = new EngineHarness(new Extract(), new LoadRows())) {
@@ -562,6 +611,37 @@ class StallDetectionTest {
                     && "load".equals(e.step().orElse(null)))).hasSize(1);
         } finally {
             Extract.whileRunning = () -> { };
+        }
+    }
+
+    @Test
+    void aStepWhoseJobEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+        PushRefused.attemptsSeen.clear();
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, new PushRefused())) {
+            h.queue.pause("sync");
+            String runId = h.engine.start("sync", null);
+            // The step's history as a step leaves it whose first attempt failed and whose retry a rate limit
+            // held back: queued again, as attempt 2.
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run, List.of(
+                    EventDraft.ofStep(EventType.STEP_STARTED, "push", 1, now, "{}"),
+                    EventDraft.ofStep(EventType.STEP_RETRY, "push", 1, now,
+                            "{\"error\":\"remote service unavailable\",\"nextAttempt\":2}"),
+                    EventDraft.ofStep(EventType.STEP_RETRY, "push", 2, now,
+                            "{\"reason\":\"the rate limit allows no start yet; the attempt does not count\"}")))));
+            // The step's job is then refused its start by the lease of an instance that died storing its own.
+            assertThat(h.scheduling.acquireLease(runId, "push", "instance-gone", now.plusSeconds(60), now)).isTrue();
+            h.queue.resume("sync");
+            await().until(() -> h.queue.counts("sync").completed() == 1);
+
+            for (int check = 0; check < 2; check++) {
+                h.clock.advance(Duration.ofSeconds(61));
+                h.sweep();   // NVENT-0126 on the second: still queued a lease later, its job completed
+            }
+
+            assertFailedForGoodAfterItsThirdAttempt(h, runId);
+            assertThat(PushRefused.attemptsSeen).as("attempt 1 counted, the one held back did not")
+                    .containsExactly(2, 3);
         }
     }
 

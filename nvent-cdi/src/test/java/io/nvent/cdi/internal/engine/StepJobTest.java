@@ -96,8 +96,20 @@ class StepJobTest {
         assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
         assertThat(attempt.attempt()).isEqualTo(3);
         assertThat(attempt.maxAttempts()).isEqualTo(3);
-        assertThat(StepJob.asStepAttempt(new JobExecution("q", StepJob.jobId("run-1", "send"), "send", job.toJson(),
+        String fresh = new StepJob("run-1", "parcel", "send", OptionalLong.of(4)).toJson();
+        assertThat(StepJob.asStepAttempt(new JobExecution("q", StepJob.jobId("run-1", "send"), "send", fresh,
                 1, 3)).attempt()).as("only a job that runs a step again counts on").isEqualTo(1);
+    }
+
+    @Test
+    void aLostJobQueuedAgainUnderItsUsualIdGoesOnAtTheAttemptItWasAt() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty()).afterAttempts(2);
+
+        JobExecution attempt = StepJob.asStepAttempt(new JobExecution("q", StepJob.jobId("run-1", "send"), "send",
+                job.toJson(), 1, 1));
+
+        assertThat(attempt.attempt()).isEqualTo(3);
+        assertThat(attempt.maxAttempts()).isEqualTo(3);
     }
 
     @Test
