@@ -162,6 +162,19 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void starting_the_workers_says_how_many_pooled_connections_they_hold_in_all() {
+        JmsJobQueue node = node();
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0620"))) {
+            node.registerWorker(queue + "-first", 2, new Recorder(false));
+            node.registerWorker(queue, 1, new Recorder(false));
+
+            assertThat(log.records()).last().satisfies(entry -> assertThat(entry.getMessage()).contains(
+                    "this node's 2 queues have 3 workers in all", "its pool must hold at least 3"));
+        }
+    }
+
+    @Test
     void workers_a_resource_adapters_full_pool_refuses_sessions_are_reported_as_a_pool_too_small_not_as_a_broker_away() {
         // As Artemis's resource adapter in Payara: connections are handles, the pool is hit by createSession.
         ConnectionFactory pool = BoundedConnectionPool.ofSessions(factory, 2);
