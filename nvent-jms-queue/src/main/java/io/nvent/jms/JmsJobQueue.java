@@ -243,14 +243,12 @@ public final class JmsJobQueue implements JobQueue {
         if (!control.setWorkers(threads)) {
             throw new IllegalStateException("queue '" + queue + "' already has workers on this node");
         }
-        int workers = runtime.connections().workersStarted(concurrency);
+        String poolNeeded = runtime.connections().workersStarted(concurrency);
         threads.forEach(Thread::start);
         // The total so far, with every queue: the last line at start says how large the workers' pool
         // must be, before a worker is refused. Its size cannot be read portably to compare.
         LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue)
-                + "; this node's " + runtime.connections().queues() + " queues have " + workers + " workers in all, each"
-                + " holding one pooled connection of the workers' connection factory"
-                + " (nvent.queue.jms.worker-connection-factory): its pool must hold at least " + workers);
+                + "; " + poolNeeded);
     }
 
     @Override

@@ -170,7 +170,7 @@ class JmsJobQueueTest {
             node.registerWorker(queue, 1, new Recorder(false));
 
             assertThat(log.records()).last().satisfies(entry -> assertThat(entry.getMessage()).contains(
-                    "this node's 2 queues have 3 workers in all", "its pool must hold at least 3"));
+                    "this node's 2 queues have 3 workers in all", "must hold at least 3"));
         }
     }
 
@@ -189,7 +189,7 @@ class JmsJobQueueTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !log.containing("NVENT-0608").isEmpty());
             assertThat(log.containing("NVENT-0608")).singleElement().satisfies(entry -> assertThat(entry.getMessage())
                     .contains("a worker of queue " + queue + " could not get a JMS connection",
-                            "This node runs 3 workers in all (2 queues", "the pool must hold at least 3",
+                            "this node's 2 queues have 3 workers in all", "the pool must hold at least 3",
                             "In-use connections equal max-pool-size"));
             assertThat(log.containing("NVENT-0601")).as("no broker outage reported").isEmpty();
             assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem)

@@ -57,16 +57,21 @@ public final class WorkerConnections {
     /**
      * Counts the workers of a queue that started.
      *
-     * @return the workers of this node's queues in all, each of which holds a pooled connection
+     * @return how many pooled connections the workers of this node's queues hold in all, in words
+     *     for the log: the pool of the workers' factory must hold at least that many
      */
-    public int workersStarted(int count) {
+    public String workersStarted(int count) {
         queues.incrementAndGet();
-        return workers.addAndGet(count);
+        int all = workers.addAndGet(count);
+        return inAll() + ": the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
+                + " must hold at least " + all;
     }
 
-    /** The queues whose workers started on this node. */
-    public int queues() {
-        return queues.get();
+    /** The workers of all queues, each of which holds a pooled connection. */
+    private String inAll() {
+        int queueCount = queues.get();
+        return "this node's " + queueCount + (queueCount == 1 ? " queue has " : " queues have ") + workers.get()
+                + " workers in all, each holding one pooled connection for as long as it runs";
     }
 
     /** A worker got its connection and session: it holds one pooled connection now. */
@@ -96,10 +101,9 @@ public final class WorkerConnections {
         int needed = workers.get();
         String diagnosis = "the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
                 + " is too small: a worker of queue " + queue + " could not get a JMS connection while " + holding
-                + " of this node's " + needed + " workers hold one. This node runs " + needed + " workers in all ("
-                + queues.get() + " queues, each with its nvent.queue.concurrency) and each keeps one pooled"
-                + " connection, so the pool must hold at least " + needed + " (plus room for enqueues if they share"
-                + " it); raise its maximum size (max-pool-size), or lower nvent.queue.concurrency";
+                + " of this node's " + needed + " workers hold one; " + inAll() + ", so the pool must hold at least "
+                + needed + " (plus room for enqueues if they share it): raise its maximum size (max-pool-size), or"
+                + " lower nvent.queue.concurrency";
         boolean first = starved == null;
         starved = diagnosis;
         return Optional.of(new PoolRefusal(diagnosis, first));
