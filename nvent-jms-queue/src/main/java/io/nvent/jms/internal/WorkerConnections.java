@@ -30,12 +30,16 @@ public final class WorkerConnections {
 
     /** Where a worker asked for its connection. */
     enum Step {
-        /** The factory's {@code createConnection}: a broker away refuses it just as a full pool does. */
+        /**
+         * The factory's {@code createConnection}, where a pooling factory is hit: a refusal is the
+         * pool's when the pool says so, or when other workers of this node hold connections meanwhile
+         * (a pool may refuse without saying why).
+         */
         CONNECTION,
         /**
-         * The connection's {@code createSession}, where a resource adapter's pool is hit: a broker
-         * away fails it too, and other workers' connections may not have noticed yet, so only what
-         * the pool says tells the pool apart here.
+         * The connection's {@code createSession}, where a resource adapter's pool is hit and the
+         * broker first reached: only what the pool says counts, since after the broker went away
+         * the other workers may still hold connections they have not found broken yet.
          */
         SESSION
     }
@@ -89,9 +93,7 @@ public final class WorkerConnections {
     /**
      * A worker of {@code queue} was refused its connection or session at {@code step}.
      *
-     * @return the diagnosis when the refusal is the pool's: the pool says so, or, at
-     *     {@link Step#CONNECTION}, other workers of this node hold connections while this one gets
-     *     none, which a broker away would not allow
+     * @return the diagnosis when the refusal is the pool's (see {@link Step})
      */
     Optional<PoolRefusal> refused(String queue, Step step, Exception refusal) {
         int holding = held.get();
