@@ -243,9 +243,12 @@ public final class JmsJobQueue implements JobQueue {
         if (!control.setWorkers(threads)) {
             throw new IllegalStateException("queue '" + queue + "' already has workers on this node");
         }
-        runtime.connections().workersStarted(concurrency);
+        String poolNeeded = runtime.connections().workersStarted(concurrency);
         threads.forEach(Thread::start);
-        LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue));
+        // The total so far, with every queue: the last line at start says how large the workers' pool
+        // must be, before a worker is refused. Its size cannot be read portably to compare.
+        LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue)
+                + "; " + poolNeeded);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.nvent.jms;
 
+import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TestThreads;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -158,6 +159,65 @@ class JmsJobQueueTest {
         assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
                 + " could not get a JMS connection while", "of this node's 3 workers hold one",
                 "the pool must hold at least 3 (plus room for enqueues if they share it)");
+    }
+
+    @Test
+    void starting_the_workers_says_how_many_pooled_connections_they_hold_in_all() {
+        JmsJobQueue node = node();
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0620"))) {
+            node.registerWorker(queue + "-first", 2, new Recorder(false));
+            node.registerWorker(queue, 1, new Recorder(false));
+
+            assertThat(log.records()).last().satisfies(entry -> assertThat(entry.getMessage()).contains(
+                    "this node's 2 queues have 3 workers in all", "must hold at least 3"));
+        }
+    }
+
+    @Test
+    void workers_a_resource_adapters_full_pool_refuses_sessions_are_reported_as_a_pool_too_small_not_as_a_broker_away() {
+        // As Artemis's resource adapter in Payara: connections are handles, the pool is hit by createSession.
+        ConnectionFactory pool = BoundedConnectionPool.ofSessions(factory, 2);
+        JmsJobQueue node = new JmsJobQueue(factory, pool, new TestThreads("session-pool-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().build());
+        nodes.add(node);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            node.registerWorker(queue + "-first", 2, new Recorder(false));
+            node.registerWorker(queue, 1, new Recorder(false));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.containing("NVENT-0608").isEmpty());
+            assertThat(log.containing("NVENT-0608")).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .contains("a worker of queue " + queue + " could not get a JMS connection",
+                            "this node's 2 queues have 3 workers in all", "the pool must hold at least 3",
+                            "In-use connections equal max-pool-size"));
+            assertThat(log.containing("NVENT-0601")).as("no broker outage reported").isEmpty();
+            assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem)
+                    .startsWith("the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
+                            + " is too small")
+                    .contains("the pool must hold at least 3").doesNotContain("cannot reach the broker"));
+        }
+    }
+
+    @Test
+    void a_worker_refused_by_a_full_pool_takes_jobs_once_another_nodes_workers_give_their_connections_back() {
+        ConnectionFactory pool = BoundedConnectionPool.ofSessions(factory, 2);
+        JmsJobQueue holding = new JmsJobQueue(factory, pool, new TestThreads("holding-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().build());
+        JmsJobQueue waiting = new JmsJobQueue(factory, pool, new TestThreads("waiting-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().build());
+        nodes.add(holding);
+        nodes.add(waiting);
+        holding.registerWorker(queue + "-other", 2, new Recorder(false));
+        Recorder handler = new Recorder(false);
+        waiting.registerWorker(queue, 1, handler);
+        waiting.enqueue(job("waits-for-a-connection"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.problem().isPresent());
+
+        holding.close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
+        assertThat(waiting.problem()).isEmpty();
     }
 
     @Test

@@ -58,6 +58,8 @@ public final class QueueWorker implements Runnable {
     private final JobHandler handler;
     /** Classic API on purpose: resource adapters allow local transactions on sessions, not on contexts. */
     private jakarta.jms.Connection connection;
+    /** Whether {@link #connection} holds a pooled connection, counted in {@link WorkerConnections}. */
+    private boolean holdsConnection;
     private jakarta.jms.Session session;
     private jakarta.jms.MessageConsumer consumer;
     /** Attempts that ended in the open transaction, settled when it commits or rolls back. */
@@ -81,6 +83,18 @@ public final class QueueWorker implements Runnable {
 
     /** An attempt that ended in the open transaction, or a job sent in it. */
     private record Ended(JobEntry entry, AttemptKey key, Source source) {
+    }
+
+    /** The pool of the workers' factory had no connection for this worker: not a broker outage. */
+    private static final class PoolRefused extends JMSException {
+        private static final long serialVersionUID = 1L;
+        private final transient WorkerConnections.PoolRefusal refusal;
+
+        PoolRefused(WorkerConnections.PoolRefusal refusal, Exception cause) {
+            super(refusal.diagnosis());
+            this.refusal = refusal;
+            initCause(cause);
+        }
     }
 
     public QueueWorker(QueueRuntime runtime, QueueControl control, JobHandler handler) {
@@ -126,17 +140,12 @@ public final class QueueWorker implements Runnable {
                     if (control.isStopped()) {
                         break;
                     }
-                    control.connectionFailed(String.valueOf(e), runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS));
-                    if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
-                        // Misconfiguration, not an outage: say what to change.
-                        LOG.log(Level.ERROR, "NVENT-0606 the workers' connection factory of queue " + control.name()
-                                + " refuses locally transacted sessions outside JTA, which the workers need; set "
-                                + "AllowLocalTransactions=true on it (nvent.queue.jms.worker-connection-factory: "
-                                + "connector pool or @ConnectionFactoryDefinition properties, or "
-                                + "allow-local-transactions on a WildFly pooled-connection-factory): " + e);
+                    if (e instanceof PoolRefused refused) {
+                        // Not a broker outage: health reports the pool (WorkerConnections), not this queue's
+                        // connection, and the worker tries again until another worker frees a connection.
+                        reportPoolRefusal(refused, reconnectMillis);
                     } else {
-                        LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
-                                + "session; reconnecting in " + reconnectMillis + " ms: " + e);
+                        reportConnectionFailure(e, reconnectMillis);
                     }
                     closeContext();
                     control.pauseFor(reconnectMillis);
@@ -157,24 +166,55 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    private jakarta.jms.Connection connect() throws JMSException {
-        jakarta.jms.Connection granted;
+    private void reportConnectionFailure(Exception e, long retryMillis) {
+        control.connectionFailed(String.valueOf(e), runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS));
+        if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
+            // Misconfiguration, not an outage: say what to change.
+            LOG.log(Level.ERROR, "NVENT-0606 the workers' connection factory of queue " + control.name()
+                    + " refuses locally transacted sessions outside JTA, which the workers need; set "
+                    + "AllowLocalTransactions=true on it (nvent.queue.jms.worker-connection-factory: "
+                    + "connector pool or @ConnectionFactoryDefinition properties, or "
+                    + "allow-local-transactions on a WildFly pooled-connection-factory): " + e);
+        } else {
+            LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
+                    + "session; reconnecting in " + retryMillis + " ms: " + e);
+        }
+    }
+
+    private void reportPoolRefusal(PoolRefused refused, long retryMillis) {
+        if (refused.refusal.first()) {
+            LOG.log(Level.ERROR, "NVENT-0608 " + refused.refusal.diagnosis() + ": " + refused.getCause());
+        } else {
+            LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " still gets no pooled connection;"
+                    + " trying again in " + retryMillis + " ms");
+        }
+    }
+
+    /**
+     * Takes a pooled connection and its session. Either may be where a container's pool is hit (see
+     * {@link WorkerConnections}), so a refusal of either is checked for a full pool.
+     */
+    private void openSession() throws JMSException {
+        WorkerConnections.Step step = WorkerConnections.Step.CONNECTION;
         try {
-            granted = runtime.factory().createConnection();
+            connection = runtime.factory().createConnection();
+            step = WorkerConnections.Step.SESSION;
+            session = connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
         } catch (JMSException | JMSRuntimeException refused) {
-            runtime.connections().refused(control.name()).ifPresent(diagnosis ->
-                    LOG.log(Level.ERROR, "NVENT-0608 " + diagnosis + ": " + refused));
+            Optional<WorkerConnections.PoolRefusal> pool = runtime.connections().refused(control.name(), step, refused);
+            if (pool.isPresent()) {
+                throw new PoolRefused(pool.get(), refused);
+            }
             throw refused;
         }
+        holdsConnection = true;
         runtime.connections().granted();
-        return granted;
+        connection.start();
     }
 
     private jakarta.jms.MessageConsumer consumer() throws JMSException {
         if (session == null) {
-            connection = connect();
-            session = connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
-            connection.start();
+            openSession();
         }
         if (consumer == null) {
             consumer = session.createConsumer(runtime.destinations().queue(runtime.mainQueue(control.name()), session::createQueue));
@@ -473,6 +513,9 @@ public final class QueueWorker implements Runnable {
                 LOG.log(Level.DEBUG, "closing the connection of a worker of queue " + control.name() + " failed", e);
             }
             connection = null;
+        }
+        if (holdsConnection) {
+            holdsConnection = false;
             runtime.connections().returned();
         }
     }

@@ -1,5 +1,7 @@
 package io.nvent.jms.internal;
 
+import jakarta.jms.JMSException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -7,21 +9,76 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The connections this node's workers hold. Each worker keeps one connection from the factory for
  * as long as it runs (a container allows one session per pooled connection), so a pool smaller than
  * the workers of all queues starves the last workers started: they wait for a connection that never
- * comes, while the rest work. A broker that is away refuses every worker alike; a worker refused
- * while others hold connections points at the pool, which is what this tells apart.
+ * comes, while the rest work. This tells such a refusal from a broker that is away, and says how
+ * large the pool must be.
+ *
+ * <p>Where the pool is hit depends on the factory: a pooling factory refuses the connection, while
+ * a resource adapter (Artemis's in Payara) hands out a connection handle at once and takes the pooled
+ * connection when the handle's session is created. Both count as getting a connection here.
  */
 public final class WorkerConnections {
 
+    /**
+     * What containers' pools say when no connection came free within their wait: Payara and
+     * GlassFish, WildFly (IronJacamar), Open Liberty. The resource adapter passes it on in the
+     * message or the cause of the {@link JMSException} it throws.
+     */
+    private static final List<String> POOL_EXHAUSTED = List.of("In-use connections equal max-pool-size",
+            "IJ000655", "No managed connections available", "J2CA0045E");
+
+    private static final int MAX_CAUSES = 10;
+
+    /** Where a worker asked for its connection. */
+    enum Step {
+        /**
+         * The factory's {@code createConnection}, where a pooling factory is hit: a refusal is the
+         * pool's when the pool says so, or when other workers of this node hold connections meanwhile
+         * (a pool may refuse without saying why).
+         */
+        CONNECTION,
+        /**
+         * The connection's {@code createSession}, where a resource adapter's pool is hit and the
+         * broker first reached: only what the pool says counts, since after the broker went away
+         * the other workers may still hold connections they have not found broken yet.
+         */
+        SESSION
+    }
+
+    /**
+     * A refusal taken for the pool's.
+     *
+     * @param diagnosis what to tell the operator
+     * @param first whether it is the first since the workers last all had their connections
+     */
+    record PoolRefusal(String diagnosis, boolean first) {
+    }
+
+    private final AtomicInteger queues = new AtomicInteger();
     private final AtomicInteger workers = new AtomicInteger();
     private final AtomicInteger held = new AtomicInteger();
     private volatile String starved;
 
-    /** Counts the workers of a queue that started. */
-    public void workersStarted(int count) {
-        workers.addAndGet(count);
+    /**
+     * Counts the workers of a queue that started.
+     *
+     * @return how many pooled connections the workers of this node's queues hold in all, in words
+     *     for the log: the pool of the workers' factory must hold at least that many
+     */
+    public String workersStarted(int count) {
+        queues.incrementAndGet();
+        int all = workers.addAndGet(count);
+        return inAll() + ": the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
+                + " must hold at least " + all;
     }
 
-    /** A worker got its connection. */
+    /** The workers of all queues, each of which holds a pooled connection. */
+    private String inAll() {
+        int queueCount = queues.get();
+        return "this node's " + queueCount + (queueCount == 1 ? " queue has " : " queues have ") + workers.get()
+                + " workers in all, each holding one pooled connection for as long as it runs";
+    }
+
+    /** A worker got its connection and session: it holds one pooled connection now. */
     void granted() {
         if (held.incrementAndGet() >= workers.get()) {
             starved = null;
@@ -34,27 +91,48 @@ public final class WorkerConnections {
     }
 
     /**
-     * A worker of {@code queue} was refused a connection.
+     * A worker of {@code queue} was refused its connection or session at {@code step}.
      *
-     * @return the diagnosis when the refusal looks like an exhausted pool and was not reported yet
+     * @return the diagnosis when the refusal is the pool's (see {@link Step})
      */
-    Optional<String> refused(String queue) {
+    Optional<PoolRefusal> refused(String queue, Step step, Exception refusal) {
         int holding = held.get();
-        if (holding == 0) {
+        if (!saysPoolExhausted(refusal) && (step == Step.SESSION || holding == 0)) {
             return Optional.empty();
         }
         int needed = workers.get();
-        String diagnosis = "a worker of queue " + queue + " could not get a JMS connection while " + holding
-                + " of this node's " + needed + " workers hold one: the pool of the workers' connection factory"
-                + " (nvent.queue.jms.worker-connection-factory) is smaller than the workers need. Each worker keeps"
-                + " one pooled connection, so the pool must hold at least " + needed + " (plus room for enqueues"
-                + " if they share it); raise its maximum size, or lower nvent.queue.concurrency";
+        String diagnosis = "the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
+                + " is too small: a worker of queue " + queue + " could not get a JMS connection while " + holding
+                + " of this node's " + needed + " workers hold one; " + inAll() + ", so the pool must hold at least "
+                + needed + " (plus room for enqueues if they share it): raise its maximum size (max-pool-size), or"
+                + " lower nvent.queue.concurrency";
         boolean first = starved == null;
         starved = diagnosis;
-        return first ? Optional.of(diagnosis) : Optional.empty();
+        return Optional.of(new PoolRefusal(diagnosis, first));
     }
 
-    /** Why some workers cannot take jobs, while they cannot get a connection from a busy pool. */
+    private static boolean saysPoolExhausted(Exception refusal) {
+        // Bounded: a chain of causes may loop back.
+        Throwable cause = refusal;
+        for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = next(cause)) {
+            String message = String.valueOf(cause.getMessage());
+            if (POOL_EXHAUSTED.stream().anyMatch(message::contains)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The cause, or for a JMS exception without one its linked exception, as resource adapters set. */
+    private static Throwable next(Throwable current) {
+        Throwable cause = current.getCause();
+        if (cause == null && current instanceof JMSException jms) {
+            cause = jms.getLinkedException();
+        }
+        return cause == current ? null : cause;
+    }
+
+    /** Why some workers cannot take jobs, while they cannot get a connection from a full pool. */
     public Optional<String> problem() {
         return Optional.ofNullable(starved);
     }
