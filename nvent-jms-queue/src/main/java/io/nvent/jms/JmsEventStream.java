@@ -5,6 +5,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
+import io.nvent.jms.internal.TransactionHooks;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
@@ -16,6 +17,7 @@ import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.StreamMessage;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -42,8 +45,10 @@ import java.util.function.Consumer;
  * subscribers too are served through the topic, so every instance sees one order per publisher.
  * When the subscription breaks it reconnects with backoff.
  *
- * <p>A publish inside a JTA transaction, through a managed connection factory, is delivered when
- * that transaction commits, and not at all if it rolls back.
+ * <p>A publish inside a JTA transaction is sent when that transaction commits, and not at all if it
+ * rolls back (its entries were never stored). It is not part of the transaction: a live event is best
+ * effort and must never make a store transaction a two-phase commit with the broker, nor fail it. Give
+ * the stream a connection factory without transaction support (a pool the container never enlists).
  *
  * <p>A publish the broker holds back (its disk or memory limit reached: Artemis then withholds
  * producer credits, and its client waits for them without a bound) fails after the send timeout
@@ -60,6 +65,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private static final long MAX_RECONNECT_MILLIS = 5_000;
     /** How long the constructor waits for the first subscription, so that early events are not missed. */
     private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(10);
+    /** Publishes deferred to a commit that fail are logged at most this often. */
+    private static final Duration DEFERRED_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
     /** The default of a publish's send timeout: 10 s. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
 
@@ -71,6 +78,10 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final ScheduledThreadPoolExecutor watchdog;
     private final HeldBackSends sends;
     private final FailFastConnects connects = new FailFastConnects("publishes of live events");
+    private final TransactionHooks transactions;
+    /** {@link System#nanoTime()} from which a failed deferred publish is logged again. */
+    private final AtomicLong nextDeferredFailureReport = new AtomicLong(System.nanoTime());
+    private final AtomicLong unreportedDeferredFailures = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean listening;
 
@@ -95,6 +106,24 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      * @param sendTimeout how long a publish waits for the broker to take its message, at least 1 ms
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout) {
+        this(factory, threadFactory, topic, sendTimeout, null);
+    }
+
+    /**
+     * A stream on a topic that sends the publishes made inside a JTA transaction when it commits.
+     * Subscribes at once, waiting up to ten seconds for the broker.
+     *
+     * @param factory connections to the broker (one is kept for the subscription), best one without
+     *        transaction support: the stream never needs the container to enlist them
+     * @param threadFactory makes the listener thread and the watchdog of publishes
+     * @param topic the topic's name, the same on every instance
+     * @param sendTimeout how long a publish waits for the broker to take its message, at least 1 ms
+     * @param transactions the container's registry, {@code null} outside a container
+     * @since 0.1
+     */
+    public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
+                          TransactionSynchronizationRegistry transactions) {
+        this.transactions = TransactionHooks.of(Optional.ofNullable(transactions));
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
         if (Objects.requireNonNull(sendTimeout, "sendTimeout").toMillis() < 1) {
@@ -116,12 +145,49 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Inside a JTA transaction the events are sent once it committed (on the committing thread,
+     * failures logged as {@code NVENT-0663} at most once a minute), outside one at once.
+     */
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
         Objects.requireNonNull(flow, "flow");
         if (events.isEmpty()) {
             return;
         }
+        if (!transactions.inTransaction()) {
+            send(flow, events);
+            return;
+        }
+        List<HistoryEvent> stored = List.copyOf(events);
+        transactions.afterCompletion(committed -> {
+            if (committed) {
+                try {
+                    send(flow, stored);
+                } catch (RuntimeException e) {
+                    // No caller is left to tell: its transaction is over. Live listeners catch up from the store.
+                    reportDeferredFailure(e);
+                }
+            }
+        });
+    }
+
+    private void reportDeferredFailure(RuntimeException failure) {
+        long now = System.nanoTime();
+        long next = nextDeferredFailureReport.get();
+        if (now - next < 0 || !nextDeferredFailureReport.compareAndSet(next,
+                now + DEFERRED_FAILURE_REPORT_INTERVAL.toNanos())) {
+            unreportedDeferredFailures.incrementAndGet();
+            return;
+        }
+        LOG.log(Level.WARNING, "NVENT-0663 a publish of live events after its transaction committed failed ("
+                + unreportedDeferredFailures.getAndSet(0) + " more since the last report; at most one report a "
+                + "minute); live listeners catch up from the store: " + failure.getMessage());
+    }
+
+    private void send(String flow, List<HistoryEvent> events) {
         try {
             sends.send("topic " + topic, () -> {
                 try (JMSContext context = connects.connect(factory::createContext)) {
