@@ -47,8 +47,9 @@ public final class WorkerConnections {
         String diagnosis = "a worker of queue " + queue + " could not get a JMS connection while " + holding
                 + " of this node's " + needed + " workers hold one: the pool of the workers' connection factory"
                 + " (nvent.queue.jms.worker-connection-factory) is smaller than the workers need. Each worker keeps"
-                + " one pooled connection, so the pool must hold at least " + needed + " (plus room for enqueues"
-                + " if they share it); raise its maximum size, or lower nvent.queue.concurrency";
+                + " one pooled connection, so the pool must hold at least " + needed + " (plus room for the live"
+                + " event stream's subscription and publishes, and for enqueues if they share it); raise its"
+                + " maximum size, or lower nvent.queue.concurrency";
         boolean first = starved == null;
         starved = diagnosis;
         return first ? Optional.of(diagnosis) : Optional.empty();
