@@ -77,7 +77,10 @@ public class JmsEventStreamProducer {
                 .or(() -> JmsJobQueueProducer.duration(config, "nvent.queue.jms.send-timeout"))
                 .orElse(JmsEventStream.DEFAULT_SEND_TIMEOUT);
         LOG.log(Level.INFO, "NVENT-0646 live event stream on JMS topic " + topic + " through " + factoryName);
-        TransactionSynchronizationRegistry transactions = JmsJobQueueProducer.optionalLookup(
+        // Publishes inside a transaction wait for its commit, sent through a factory that is never part of
+        // one. The queue's XA factory (the fallback) would be enlisted in the committed transaction still on
+        // the thread then: through it a publish joins the transaction and is sent on commit, as it always was.
+        TransactionSynchronizationRegistry transactions = choice.fallback() ? null : JmsJobQueueProducer.optionalLookup(
                 "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class).orElse(null);
         return new JmsEventStream(factory, threads, topic, sendTimeout, transactions);
     }
