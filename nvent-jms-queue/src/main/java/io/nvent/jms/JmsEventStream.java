@@ -26,9 +26,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -45,10 +47,14 @@ import java.util.function.Consumer;
  * subscribers too are served through the topic, so every instance sees one order per publisher.
  * When the subscription breaks it reconnects with backoff.
  *
- * <p>A publish inside a JTA transaction is sent when that transaction commits, and not at all if it
- * rolls back (its entries were never stored). It is not part of the transaction: a live event is best
+ * <p>A publish inside a JTA transaction is sent once that transaction committed, and not at all if it
+ * rolled back (its entries were never stored). It is not part of the transaction: a live event is best
  * effort and must never make a store transaction a two-phase commit with the broker, nor fail it. Give
  * the stream a connection factory without transaction support (a pool the container never enlists).
+ * Such publishes are sent in order on a thread of the stream's: on the committing thread the resource
+ * adapter still sees the transaction, and refuses a session after the commit (Artemis:
+ * "Transaction is committed") or, before it, makes the session part of a local transaction that no one
+ * commits.
  *
  * <p>A publish the broker holds back (its disk or memory limit reached: Artemis then withholds
  * producer credits, and its client waits for them without a bound) fails after the send timeout
@@ -65,6 +71,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private static final long MAX_RECONNECT_MILLIS = 5_000;
     /** How long the constructor waits for the first subscription, so that early events are not missed. */
     private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(10);
+    /** Publishes of committed transactions waiting to be sent, beyond which more are dropped. */
+    private static final int AFTER_COMMIT_BACKLOG = 10_000;
     /** Publishes deferred to a commit that fail are logged at most this often. */
     private static final Duration DEFERRED_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
     /** The default of a publish's send timeout: 10 s. */
@@ -79,6 +87,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final HeldBackSends sends;
     private final FailFastConnects connects = new FailFastConnects("publishes of live events");
     private final TransactionHooks transactions;
+    /** Sends the publishes of committed transactions, in order; drops them beyond a backlog (best effort). */
+    private final ThreadPoolExecutor afterCommit;
     /** {@link System#nanoTime()} from which a failed deferred publish is logged again. */
     private final AtomicLong nextDeferredFailureReport = new AtomicLong(System.nanoTime());
     private final AtomicLong unreportedDeferredFailures = new AtomicLong();
@@ -110,7 +120,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     }
 
     /**
-     * A stream on a topic that sends the publishes made inside a JTA transaction when it commits.
+     * A stream on a topic that sends the publishes made inside a JTA transaction once it committed.
      * Subscribes at once, waiting up to ten seconds for the broker.
      *
      * @param factory connections to the broker (one is kept for the subscription), best one without
@@ -131,6 +141,14 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         }
         this.watchdog = new ScheduledThreadPoolExecutor(1, Objects.requireNonNull(threadFactory, "threadFactory"));
         this.watchdog.setRemoveOnCancelPolicy(true);
+        this.afterCommit = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(AFTER_COMMIT_BACKLOG), threadFactory,
+                (dropped, executor) -> {
+                    if (!executor.isShutdown()) {
+                        reportDeferredFailure(new IllegalStateException(AFTER_COMMIT_BACKLOG
+                                + " publishes of committed transactions wait for the broker already"));
+                    }
+                });
         this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC());
         this.listener = Objects.requireNonNull(threadFactory, "threadFactory").newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
@@ -148,8 +166,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Inside a JTA transaction the events are sent once it committed (on the committing thread,
-     * failures logged as {@code NVENT-0663} at most once a minute), outside one at once.
+     * <p>Inside a JTA transaction the events are sent once it committed, on a thread of the stream's
+     * (failures logged as {@code NVENT-0663} at most once a minute); outside one at once.
      */
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
@@ -164,12 +182,14 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         List<HistoryEvent> stored = List.copyOf(events);
         transactions.afterCompletion(committed -> {
             if (committed) {
-                try {
-                    send(flow, stored);
-                } catch (RuntimeException e) {
-                    // No caller is left to tell: its transaction is over. Live listeners catch up from the store.
-                    reportDeferredFailure(e);
-                }
+                afterCommit.execute(() -> {
+                    try {
+                        send(flow, stored);
+                    } catch (RuntimeException e) {
+                        // No caller is left to tell. Live listeners catch up from the store.
+                        reportDeferredFailure(e);
+                    }
+                });
             }
         });
     }
@@ -182,7 +202,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
             unreportedDeferredFailures.incrementAndGet();
             return;
         }
-        LOG.log(Level.WARNING, "NVENT-0663 a publish of live events after its transaction committed failed ("
+        LOG.log(Level.WARNING, "NVENT-0663 a publish of live events after its transaction committed failed or was dropped ("
                 + unreportedDeferredFailures.getAndSet(0) + " more since the last report; at most one report a "
                 + "minute); live listeners catch up from the store: " + failure.getMessage());
     }
@@ -302,6 +322,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         closed = true;
         subscribers.clear();
         watchdog.shutdownNow();
+        afterCommit.shutdownNow();
         try {
             listener.join(RECEIVE_MILLIS * 4);
         } catch (InterruptedException e) {

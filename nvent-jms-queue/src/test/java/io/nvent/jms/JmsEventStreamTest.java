@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -60,19 +62,30 @@ class JmsEventStreamTest extends EventStreamContractTest {
         return ((JmsEventStream) stream).isListening();
     }
 
-    /** A container's registry whose one transaction the test completes. */
+    /** A container's registry whose one transaction the test commits or rolls back. */
     static final class OneTransaction implements TransactionSynchronizationRegistry {
         volatile int status = Status.STATUS_NO_TRANSACTION;
         private final List<Synchronization> synchronizations = new CopyOnWriteArrayList<>();
+        private final Map<Object, Object> resources = new ConcurrentHashMap<>();
 
         void begin() {
             status = Status.STATUS_ACTIVE;
         }
 
-        void complete(int outcome) {
+        void commit() {
+            synchronizations.forEach(Synchronization::beforeCompletion);
+            end(Status.STATUS_COMMITTED);
+        }
+
+        void rollBack() {
+            end(Status.STATUS_ROLLEDBACK);
+        }
+
+        private void end(int outcome) {
             status = outcome;
             synchronizations.forEach(s -> s.afterCompletion(outcome));
             synchronizations.clear();
+            resources.clear();
             status = Status.STATUS_NO_TRANSACTION;
         }
 
@@ -93,12 +106,12 @@ class JmsEventStreamTest extends EventStreamContractTest {
 
         @Override
         public void putResource(Object key, Object value) {
-            throw new UnsupportedOperationException();
+            resources.put(key, value);
         }
 
         @Override
         public Object getResource(Object key) {
-            throw new UnsupportedOperationException();
+            return resources.get(key);
         }
 
         @Override
@@ -117,24 +130,27 @@ class JmsEventStreamTest extends EventStreamContractTest {
     }
 
     @Test
-    void a_publish_inside_a_transaction_is_sent_once_it_committed_and_never_if_it_rolled_back() throws Exception {
+    void a_publish_inside_a_transaction_is_sent_as_it_commits_in_order_and_never_if_it_rolled_back() throws Exception {
         OneTransaction transaction = new OneTransaction();
         try (JmsEventStream inContainer = new JmsEventStream(factory, new TestThreads("stream-tx"), topic,
                 JmsEventStream.DEFAULT_SEND_TIMEOUT, transaction)) {
             transaction.begin();
             inContainer.publish("orders", List.of(event("run-committed", 1, "{}")));
+            inContainer.publish("orders", List.of(event("run-committed", 2, "{}")));
             transaction.status = Status.STATUS_NO_TRANSACTION;   // the thread's next publish, outside it
             inContainer.publish("orders", List.of(event("run-outside", 1, "{}")));
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-outside"));
             assertThat(runIds(seenOnB)).as("sent before its transaction committed").doesNotContain("run-committed");
 
-            transaction.begin();
-            transaction.complete(Status.STATUS_COMMITTED);
+            transaction.status = Status.STATUS_ACTIVE;
+            transaction.commit();
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-committed"));
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(seenOnB).filteredOn(p -> p.event().runId()
+                    .equals("run-committed")).extracting(p -> p.event().seq()).containsExactly(1L, 2L));
 
             transaction.begin();
             inContainer.publish("orders", List.of(event("run-rolled-back", 1, "{}")));
-            transaction.complete(Status.STATUS_ROLLEDBACK);
+            transaction.rollBack();
             inContainer.publish("orders", List.of(event("run-after", 1, "{}")));
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-after"));
             assertThat(runIds(seenOnB)).doesNotContain("run-rolled-back");

@@ -381,9 +381,11 @@ class DemoApplicationIT {
         String runId = start("publish-probe", "{}");
         http.awaitRun(runId, "completed");
 
-        assertThat(http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
-                .getJsonObject(0).getJsonObject("data").getString("result"))
+        JsonObject result = http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
+                .getJsonObject(0).getJsonObject("data").getJsonObject("result");
+        assertThat(result.getString("commit"))
                 .as("how the transaction manager committed the transaction the probe published in").isEqualTo("one-phase");
+        assertThat(result.getBoolean("delivered")).as("both events reached the stream's subscribers").isTrue();
     }
 
     @Test
