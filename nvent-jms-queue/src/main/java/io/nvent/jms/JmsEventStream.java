@@ -52,9 +52,8 @@ import java.util.function.Consumer;
  * effort and must never make a store transaction a two-phase commit with the broker, nor fail it. Give
  * the stream a connection factory without transaction support (a pool the container never enlists).
  * Such publishes are sent in order on a thread of the stream's: on the committing thread the resource
- * adapter still sees the transaction, and refuses a session after the commit (Artemis:
- * "Transaction is committed") or, before it, makes the session part of a local transaction that no one
- * commits.
+ * adapter still sees the transaction. After the commit it refuses the session (Artemis on WildFly:
+ * "Transaction is committed"); just before it, on Payara, the message was never delivered.
  *
  * <p>A publish the broker holds back (its disk or memory limit reached: Artemis then withholds
  * producer credits, and its client waits for them without a bound) fails after the send timeout
