@@ -158,7 +158,7 @@ class JmsJobQueueTest {
                 starved.problem().filter(problem -> problem.contains("workers hold one")).isPresent());
         assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
                 + " could not get a JMS connection while", "of this node's 3 workers hold one",
-                "the pool must hold at least 3 (plus room for enqueues if they share it)");
+                "the pool must hold at least 3 (plus room for the live event stream's subscription and publishes");
     }
 
     @Test

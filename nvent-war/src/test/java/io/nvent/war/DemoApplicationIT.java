@@ -8,6 +8,7 @@ import io.nvent.war.fixtures.Chatter;
 import io.nvent.war.fixtures.CommitProbe;
 import io.nvent.war.fixtures.FailsOnce;
 import io.nvent.war.fixtures.ProbeTransaction;
+import io.nvent.war.fixtures.PublishProbe;
 import io.nvent.war.fixtures.ViewerIdentityStore;
 import java.io.File;
 import java.io.IOException;
@@ -74,7 +75,7 @@ class DemoApplicationIT {
             config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         war.delete(CONFIG);
-        return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class,
+        return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
                         ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS), "META-INF/microprofile-config.properties");
@@ -370,6 +371,21 @@ class DemoApplicationIT {
         assertThat(http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
                 .getJsonObject(0).getJsonObject("data").getString("result"))
                 .as("how the transaction manager committed the probe's transaction").isEqualTo("one-phase");
+    }
+
+    @Test
+    void aLiveEventPublishedOnAQueueWorkerNeverTakesPartInATransactionOfItsThread() {
+        // The engine publishes live events from the workers' threads, between the store's transactions
+        // and inside callers' ones. A publish whose XA connection joined a store transaction made it a
+        // two-phase commit with the broker (QA: JTS5041 with the broker away, a step run twice).
+        String runId = start("publish-probe", "{}");
+        http.awaitRun(runId, "completed");
+
+        JsonObject result = http.get("api/nvent/runs/" + runId + "/events?types=step.completed").array()
+                .getJsonObject(0).getJsonObject("data").getJsonObject("result");
+        assertThat(result.getString("commit"))
+                .as("how the transaction manager committed the transaction the probe published in").isEqualTo("one-phase");
+        assertThat(result.getBoolean("delivered")).as("both events reached the stream's subscribers").isTrue();
     }
 
     @Test

@@ -8,8 +8,13 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.jms.ConnectionFactory;
 import java.lang.System.Logger.Level;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -17,9 +22,14 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * Makes the JMS topic event stream the CDI bean {@code @Adapter("jms") EventStream}
  * ({@code nvent.stream.adapter=jms}), configured with MicroProfile Config:
  * <ul>
- *   <li>{@code nvent.stream.jms.connection-factory}: JNDI name of the connection factory, default
- *       the queue's ({@code nvent.queue.jms.connection-factory}); the stream keeps one of its
- *       connections for good</li>
+ *   <li>{@code nvent.stream.jms.connection-factory}: JNDI name of the connection factory, one
+ *       without transaction support; default the workers' ({@code nvent.queue.jms.worker-connection-factory},
+ *       else {@value JmsJobQueueProducer#DEFAULT_WORKER_CONNECTION_FACTORY} when bound, else the queue's
+ *       with a warning, {@code NVENT-0662}). The stream keeps one of its connections for good, and
+ *       publishes from the engine's threads, the queue workers' among them: the container enlists a
+ *       connection of an XA pool that is still open (a publish that timed out) in the next store
+ *       transaction begun on the thread, a two-phase commit with the broker ({@code JTS5041} while
+ *       it is away)</li>
  *   <li>{@code nvent.stream.jms.topic}: default {@value #DEFAULT_TOPIC}, the same on every instance</li>
  *   <li>{@code nvent.stream.jms.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
  *   <li>{@code nvent.stream.jms.send-timeout}: ISO-8601 duration, default the queue's
@@ -33,6 +43,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class JmsEventStreamProducer {
 
     static final String DEFAULT_TOPIC = "nvent-events";
+    private static final String FACTORY_KEY = "nvent.stream.jms.connection-factory";
     private static final System.Logger LOG = System.getLogger(JmsEventStreamProducer.class.getName());
 
     @Produces
@@ -40,25 +51,48 @@ public class JmsEventStreamProducer {
     @Adapter("jms")
     EventStream jmsEventStream() {
         Config config = ConfigProvider.getConfig();
-        String factoryName = config.getOptionalValue("nvent.stream.jms.connection-factory", String.class)
-                .or(() -> config.getOptionalValue("nvent.queue.jms.connection-factory", String.class))
-                .orElse(JmsJobQueueProducer.DEFAULT_CONNECTION_FACTORY);
         String threadFactoryName = config.getOptionalValue("nvent.stream.jms.thread-factory", String.class)
                 .orElse("java:comp/DefaultManagedThreadFactory");
         String topic = config.getOptionalValue("nvent.stream.jms.topic", String.class).orElse(DEFAULT_TOPIC).trim();
         if (topic.isEmpty()) {
             throw new IllegalArgumentException("NVENT-0645 nvent.stream.jms.topic must name a topic, was empty");
         }
-        ConnectionFactory factory = JmsJobQueueProducer.lookup(factoryName, ConnectionFactory.class,
-                "nvent.stream.jms.connection-factory", "point it (or nvent.queue.jms.connection-factory) at the "
-                        + "connection factory of the broker the instances share");
+        String queueFactoryName = config.getOptionalValue("nvent.queue.jms.connection-factory", String.class)
+                .orElse(JmsJobQueueProducer.DEFAULT_CONNECTION_FACTORY);
+        JmsJobQueueProducer.FactoryChoice choice = factoryChoice(key -> config.getOptionalValue(key, String.class),
+                name -> JmsJobQueueProducer.optionalLookup(name, ConnectionFactory.class).isPresent(), queueFactoryName);
+        if (choice.fallback()) {
+            LOG.log(Level.WARNING, "NVENT-0662 no " + FACTORY_KEY + " nor " + JmsJobQueueProducer.WORKER_FACTORY_KEY
+                    + " and nothing bound at " + JmsJobQueueProducer.DEFAULT_WORKER_CONNECTION_FACTORY + ": the live "
+                    + "event stream publishes through " + queueFactoryName + ". If the container enlists its "
+                    + "connections in JTA transactions (an XA pool), a publish that did not end (the broker away) can "
+                    + "leave its connection in the next store transaction of its thread, a two-phase commit with the "
+                    + "broker; define a connection factory without transaction support (README, Production)");
+        }
+        ConnectionFactory factory = choice.lookup();
+        String factoryName = choice.name();
         ThreadFactory threads = JmsJobQueueProducer.lookup(threadFactoryName, ThreadFactory.class,
                 "nvent.stream.jms.thread-factory", "use a ManagedThreadFactory of the server");
         Duration sendTimeout = JmsJobQueueProducer.duration(config, "nvent.stream.jms.send-timeout")
                 .or(() -> JmsJobQueueProducer.duration(config, "nvent.queue.jms.send-timeout"))
                 .orElse(JmsEventStream.DEFAULT_SEND_TIMEOUT);
         LOG.log(Level.INFO, "NVENT-0646 live event stream on JMS topic " + topic + " through " + factoryName);
-        return new JmsEventStream(factory, threads, topic, sendTimeout);
+        // Publishes inside a transaction wait for its commit, sent through a factory that is never part of
+        // one. The queue's XA factory (the fallback) would be enlisted in the committed transaction still on
+        // the thread then: through it a publish joins the transaction and is sent on commit, as it always was.
+        TransactionSynchronizationRegistry transactions = choice.fallback() ? null : JmsJobQueueProducer.optionalLookup(
+                "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class).orElse(null);
+        return new JmsEventStream(factory, threads, topic, sendTimeout, transactions);
+    }
+
+    /**
+     * The stream's connection factory: its own setting, else the workers' factory (both without
+     * transaction support), else the queue's.
+     */
+    static JmsJobQueueProducer.FactoryChoice factoryChoice(Function<String, Optional<String>> config,
+                                                           Predicate<String> bound, String queueFactoryName) {
+        return JmsJobQueueProducer.nonTransactional(config, bound,
+                List.of(FACTORY_KEY, JmsJobQueueProducer.WORKER_FACTORY_KEY), queueFactoryName);
     }
 
     void close(@Disposes @Adapter("jms") EventStream stream) {

@@ -12,8 +12,11 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import org.eclipse.microprofile.config.Config;
@@ -58,7 +61,7 @@ public class JmsJobQueueProducer {
 
     static final String DEFAULT_CONNECTION_FACTORY = "java:app/nvent/jms/ConnectionFactory";
     static final String DEFAULT_WORKER_CONNECTION_FACTORY = "java:app/nvent/jms/WorkerConnectionFactory";
-    private static final String WORKER_FACTORY_KEY = "nvent.queue.jms.worker-connection-factory";
+    static final String WORKER_FACTORY_KEY = "nvent.queue.jms.worker-connection-factory";
     private static final System.Logger LOG = System.getLogger(JmsJobQueueProducer.class.getName());
 
     @Produces
@@ -111,22 +114,62 @@ public class JmsJobQueueProducer {
      * two-phase commit with the broker (see {@link JmsJobQueue}).
      */
     private static ConnectionFactory workerFactory(Config config, String queueFactoryName, ConnectionFactory queueFactory) {
-        Optional<String> configured = config.getOptionalValue(WORKER_FACTORY_KEY, String.class);
-        if (configured.isPresent()) {
-            return lookup(configured.get(), ConnectionFactory.class, WORKER_FACTORY_KEY, "define a connection factory "
-                    + "on the queue's broker without transaction support (a connector pool with NoTransaction, "
+        FactoryChoice choice = nonTransactional(key -> config.getOptionalValue(key, String.class),
+                JmsJobQueueProducer::isBound, List.of(WORKER_FACTORY_KEY), queueFactoryName);
+        if (choice.fallback()) {
+            LOG.log(Level.WARNING, "NVENT-0661 no " + WORKER_FACTORY_KEY + " and nothing bound at "
+                    + DEFAULT_WORKER_CONNECTION_FACTORY + ": the workers use " + queueFactoryName + ". If the container "
+                    + "enlists its connections in JTA transactions (an XA pool), every store write of a job is a "
+                    + "two-phase commit with the broker, and a broker outage holds the workers for minutes; define "
+                    + "a connection factory without transaction support for the workers (README, Production)");
+            return queueFactory;
+        }
+        return choice.lookup();
+    }
+
+    /**
+     * Which connection factory without transaction support to use: the one the first of {@code keys}
+     * that is set names (it must be bound: {@code NVENT-0631} otherwise), else
+     * {@value #DEFAULT_WORKER_CONNECTION_FACTORY} when bound, else the queue's factory as a fallback
+     * the caller warns about.
+     *
+     * @param config reads a setting
+     * @param bound whether a JNDI name is bound
+     * @param keys the settings that may name the factory, the most specific first
+     * @param queueFactoryName the queue's (XA) factory
+     */
+    static FactoryChoice nonTransactional(Function<String, Optional<String>> config, Predicate<String> bound,
+                                          List<String> keys, String queueFactoryName) {
+        for (String key : keys) {
+            Optional<String> configured = config.apply(key);
+            if (configured.isPresent()) {
+                return new FactoryChoice(configured.get(), key, false);
+            }
+        }
+        if (bound.test(DEFAULT_WORKER_CONNECTION_FACTORY)) {
+            return new FactoryChoice(DEFAULT_WORKER_CONNECTION_FACTORY, keys.get(0), false);
+        }
+        return new FactoryChoice(queueFactoryName, "nvent.queue.jms.connection-factory", true);
+    }
+
+    /**
+     * A connection factory by JNDI name.
+     *
+     * @param name its JNDI name
+     * @param key the setting that named it (or whose default it is)
+     * @param fallback whether it is the queue's factory, taken for want of one without transaction support
+     */
+    record FactoryChoice(String name, String key, boolean fallback) {
+
+        ConnectionFactory lookup() {
+            return JmsJobQueueProducer.lookup(name, ConnectionFactory.class, key, "define a connection factory on "
+                    + "the queue's broker without transaction support (a connector pool with NoTransaction, "
                     + "WildFly's transaction=none), local transactions allowed and no consumer prefetch");
         }
-        Optional<ConnectionFactory> bound = optionalLookup(DEFAULT_WORKER_CONNECTION_FACTORY, ConnectionFactory.class);
-        if (bound.isPresent()) {
-            return bound.get();
-        }
-        LOG.log(Level.WARNING, "NVENT-0661 no " + WORKER_FACTORY_KEY + " and nothing bound at "
-                + DEFAULT_WORKER_CONNECTION_FACTORY + ": the workers use " + queueFactoryName + ". If the container "
-                + "enlists its connections in JTA transactions (an XA pool), every store write of a job is a "
-                + "two-phase commit with the broker, and a broker outage holds the workers for minutes; define "
-                + "a connection factory without transaction support for the workers (README, Production)");
-        return queueFactory;
+    }
+
+    private static boolean isBound(String name) {
+        return optionalLookup(name, ConnectionFactory.class).isPresent();
     }
 
     void close(@Disposes @Adapter("jms") JobQueue queue) {
@@ -142,7 +185,7 @@ public class JmsJobQueueProducer {
         }
     }
 
-    private static <T> Optional<T> optionalLookup(String name, Class<T> type) {
+    static <T> Optional<T> optionalLookup(String name, Class<T> type) {
         try {
             return Optional.of(type.cast(new InitialContext().lookup(name)));
         } catch (NamingException | ClassCastException e) {

@@ -104,8 +104,8 @@ public final class WorkerConnections {
         String diagnosis = "the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
                 + " is too small: a worker of queue " + queue + " could not get a JMS connection while " + holding
                 + " of this node's " + needed + " workers hold one; " + inAll() + ", so the pool must hold at least "
-                + needed + " (plus room for enqueues if they share it): raise its maximum size (max-pool-size), or"
-                + " lower nvent.queue.concurrency";
+                + needed + " (plus room for the live event stream's subscription and publishes, and for enqueues if"
+                + " they share it): raise its maximum size (max-pool-size), or lower nvent.queue.concurrency";
         boolean first = starved == null;
         starved = diagnosis;
         return Optional.of(new PoolRefusal(diagnosis, first));

@@ -96,6 +96,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
@@ -2075,7 +2076,7 @@ public final class FlowEngine implements FlowService {
             // it lost its execution all the same (e.g. a kill -9 before the redeploy).
             Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
             String jobId = StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = step.flatMap(s -> queue.job(s.queue(), jobId));
+            Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
                 // failed (e.g. the database went away at that moment). Record it now from the job.
@@ -2096,30 +2097,55 @@ public final class FlowEngine implements FlowService {
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
                 continue;
-            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && StepWaits.lastHandedBack(queue,
-                    step.get().queue(), run, name).filter(StepWaits::isPending).isPresent()) {
+            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && askQueue(step.get().queue(),
+                    () -> StepWaits.lastHandedBack(queue, step.get().queue(), run, name))
+                    .filter(StepWaits::isPending).isPresent()) {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
                 continue;
             } else if (job.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
                         + " (an instance stopped between storing the step and storing its job); queued again",
                         run.runId(), name, waiting.getValue().wireName());
-                enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsCounted(run.runId(), name));
+                int attemptsBefore = attemptsCounted(run.runId(), name);
+                sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));
             } else if (job.get().state() == JobState.COMPLETED && waiting.getValue() == StepStatus.QUEUED) {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
                 String queueName = step.get().queue();
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
-                if (queue.job(queueName, recoveryJobId).isEmpty() && rateLimitedJobOf(run.runId(), name)
-                        .flatMap(rateLimited -> queue.job(queueName, rateLimited)).filter(StepWaits::isPending)
-                        .isEmpty() && unchangedSince(run)) {
+                if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isEmpty()
+                        && rateLimitedJobOf(run.runId(), name)
+                        .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
+                        .filter(StepWaits::isPending).isEmpty() && unchangedSince(run)) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                             + " running the step, which is still queued; queued again", run.runId(), name);
-                    enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsCounted(run.runId(), name));
+                    int attemptsBefore = attemptsCounted(run.runId(), name);
+                    sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsBefore));
                 }
             }
         }
+    }
+
+    /**
+     * A call of the lost-job check to the queue adapter. Its failure (the broker away) names the queue,
+     * so that health reports it under the queue, not under the store the rest of the check reads.
+     */
+    private <T> T askQueue(String queueName, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (QueueFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new QueueFailure(queueName, e);
+        }
+    }
+
+    private void sendToQueue(String queueName, Runnable call) {
+        askQueue(queueName, () -> {
+            call.run();
+            return null;
+        });
     }
 
     /**

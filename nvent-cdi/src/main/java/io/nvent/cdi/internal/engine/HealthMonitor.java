@@ -30,7 +30,12 @@ public final class HealthMonitor {
 
     private enum EngineState { NOT_STARTED, STARTED, DISABLED, STOPPED }
 
-    private record Failure(Instant since, long times, String error, Instant remindedAt) {
+    /** A part of the sweep that fails, and the queue whose adapter it failed on, if that is what failed. */
+    private record Failure(Instant since, long times, String error, Instant remindedAt, Optional<String> queue) {
+
+        boolean ofStore() {
+            return queue.isEmpty();
+        }
     }
 
     private EngineState state = EngineState.NOT_STARTED;
@@ -74,14 +79,17 @@ public final class HealthMonitor {
     /** A part of the sweep failed; a notice the first time and then every {@link #REMIND_EVERY}. */
     synchronized Optional<Notice> partFailed(String part, RuntimeException error, Instant now) {
         Failure before = failing.get(part);
+        Optional<String> queue = error instanceof QueueFailure onQueue ? Optional.of(onQueue.queue()) : Optional.empty();
         if (before == null) {
-            failing.put(part, new Failure(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), 1, describe(error), now));
+            failing.put(part, new Failure(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), 1, describe(error), now,
+                    queue));
             return Optional.of(new Notice(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + part
                     + " failed; it is retried every sweep, and reported again every "
                     + REMIND_EVERY.toMinutes() + " minutes while it fails", Optional.of(error)));
         }
         boolean remind = !now.isBefore(before.remindedAt().plus(REMIND_EVERY));
-        Failure updated = new Failure(before.since(), before.times() + 1, describe(error), remind ? now : before.remindedAt());
+        Failure updated = new Failure(before.since(), before.times() + 1, describe(error),
+                remind ? now : before.remindedAt(), queue);
         failing.put(part, updated);
         if (!remind) {
             return Optional.empty();
@@ -106,13 +114,19 @@ public final class HealthMonitor {
         }));
         boolean sweeping = isSweeping(now);
         checks.add(new HealthReport.Check("maintenance", sweeping, sweepDetail(now)));
-        boolean storeUp = failing.isEmpty();
+        String storeFailures = failureDetail(Failure::ofStore);
+        boolean storeUp = storeFailures.isEmpty();
         checks.add(new HealthReport.Check("store", storeUp, storeUp
                 ? (lastSweep == null ? "no maintenance sweep has read it yet" : "answered the last maintenance sweep")
-                : failureDetail()));
-        checks.add(new HealthReport.Check("queue", queueProblem.isEmpty(),
-                queueProblem.orElse("its workers reach its broker or database")));
-        return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueProblem.isEmpty(), checks);
+                : storeFailures));
+        // A sweep that failed on the queue's broker says so under the queue, beside what the adapter reports.
+        String queueFailures = failureDetail(failure -> !failure.ofStore());
+        boolean queueUp = queueProblem.isEmpty() && queueFailures.isEmpty();
+        String queueDetail = queueProblem.map(problem -> queueFailures.isEmpty() ? problem : problem + "; " + queueFailures)
+                .orElse(queueFailures);
+        checks.add(new HealthReport.Check("queue", queueUp,
+                queueUp ? "its workers reach its broker or database" : queueDetail));
+        return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueUp, checks);
     }
 
     private boolean isSweeping(Instant now) {
@@ -140,11 +154,18 @@ public final class HealthMonitor {
         return "last sweep ended " + seconds(Duration.between(lastSweep, now)) + " ago" + every;
     }
 
-    private String failureDetail() {
+    /** The failing parts that {@code which} picks, one after the other; empty if none. */
+    private String failureDetail(java.util.function.Predicate<Failure> which) {
         StringBuilder detail = new StringBuilder();
-        failing.forEach((part, failure) -> detail.append(detail.isEmpty() ? "" : "; ").append(part)
-                .append(" fails since ").append(failure.since()).append(" (").append(failure.times())
-                .append(failure.times() == 1 ? " sweep): " : " sweeps): ").append(failure.error()));
+        failing.forEach((part, failure) -> {
+            if (!which.test(failure)) {
+                return;
+            }
+            detail.append(detail.isEmpty() ? "" : "; ");
+            failure.queue().ifPresent(queue -> detail.append("queue ").append(queue).append(": "));
+            detail.append(part).append(" fails since ").append(failure.since()).append(" (").append(failure.times())
+                    .append(failure.times() == 1 ? " sweep): " : " sweeps): ").append(failure.error());
+        });
         return detail.toString();
     }
 

@@ -4,10 +4,17 @@ import io.nvent.FlowStep;
 import io.nvent.HealthReport;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.NventException;
+import io.nvent.RunStatus;
 import io.nvent.StepRole;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -183,6 +190,74 @@ class HealthTest {
         assertThat(report.ready()).isFalse();
         assertThat(report.live()).isTrue();
         assertThat(check(report, "queue").detail()).isEqualTo("workers of queue order cannot reach the broker");
+    }
+
+    /** Artemis's client error for a broker that is away, as the JMS queue's failures carry it. */
+    static final class ActiveMQNotConnectedException extends RuntimeException {
+        ActiveMQNotConnectedException() {
+            super("AMQ219007: Cannot connect to server(s). Tried with all available servers.");
+        }
+    }
+
+    /**
+     * A queue whose broker can be taken away, failing the way the JMS queue does then: an enqueue
+     * throws a retryable nvent exception around the broker's error, and it knows no job it did not
+     * enqueue itself (it cannot read the broker's).
+     */
+    static final class QueueOnABrokerThatCanGoAway extends MemoryJobQueue {
+        volatile boolean brokerAway;
+
+        QueueOnABrokerThatCanGoAway() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (brokerAway) {
+                throw new NventException("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
+                        + request.queue() + ": jakarta.jms.JMSRuntimeException: AMQ219007",
+                        new ActiveMQNotConnectedException()) {
+                    @Override
+                    public boolean isRetryable() {
+                        return true;
+                    }
+                };
+            }
+            super.enqueue(request);
+        }
+
+        @Override
+        public Optional<JobRecord> job(String queueName, String jobId) {
+            return brokerAway ? Optional.empty() : super.job(queueName, jobId);
+        }
+    }
+
+    @Test
+    void aLostJobCheckThatFailsOnTheBrokerIsAProblemOfTheQueueNamingItAndTheBrokersErrorNotOfTheStore() {
+        QueueOnABrokerThatCanGoAway queue = new QueueOnABrokerThatCanGoAway();
+        try (EngineHarness harness = EngineHarness.over(new MemoryFlowStore(), queue, new Noop())) {
+            String queueName = harness.engine.registry().flow("noop").orElseThrow().step("noop").orElseThrow().queue();
+            queue.brokerAway = true;
+            // The run is stored but its first job could not be sent: the lost-job check sends it again.
+            String runId = harness.engine.start("noop", null);
+            harness.sweep();
+            harness.clock.advance(harness.engine.settings().leaseDuration());
+            harness.sweep();
+
+            HealthReport outage = harness.engine.health();
+            assertThat(outage.ready()).isFalse();
+            assertThat(check(outage, "store").up()).as("the store answered the sweep").isTrue();
+            assertThat(check(outage, "queue").up()).isFalse();
+            assertThat(check(outage, "queue").detail()).isEqualTo("queue " + queueName + ": lost job check fails since "
+                    + "2026-11-30T10:01:00Z (1 sweep): ActiveMQNotConnectedException: AMQ219007: Cannot connect to "
+                    + "server(s). Tried with all available servers.");
+
+            queue.brokerAway = false;
+            harness.clock.advance(harness.engine.settings().leaseDuration());
+            harness.sweep();
+            assertThat(harness.engine.health().ready()).isTrue();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
     }
 
     @Test
