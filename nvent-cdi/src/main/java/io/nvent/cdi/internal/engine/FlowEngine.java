@@ -92,6 +92,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -1278,6 +1279,7 @@ public final class FlowEngine implements FlowService {
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
+        AtomicBoolean foundLost = new AtomicBoolean();
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -1294,9 +1296,14 @@ public final class FlowEngine implements FlowService {
                 }
             }
             executeStarted(binding, job, self, ref.runId(),
-                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
+                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
         } finally {
             executionsHere.end(self);
+        }
+        // Only once this job no longer counts as executing the step here: the recovery job, picked up at
+        // once, would take it for an execution of the step under way and be refused.
+        if (foundLost.get()) {
+            markStalledAfterLostExecution(ref);
         }
     }
 
@@ -1518,11 +1525,13 @@ public final class FlowEngine implements FlowService {
 
     /**
      * The step's start: running, with a {@code step.started} entry; empty when the job must not run
-     * (canceled run, a redelivered job of a finished step, or one this instance already executes).
+     * (canceled run, a redelivered job of a finished step, one this instance already executes, or one
+     * whose execution was lost: then {@code foundLost} is set, see {@link #markStalledAfterLostExecution}).
      */
     private Optional<RunChange> startChange(RunRecord run, String step, JobExecution job, Instant startedAt,
-                                            boolean alreadyRunningHere) {
+                                            boolean alreadyRunningHere, AtomicBoolean foundLost) {
         StepStatus status = run.steps().get(step);
+        foundLost.set(false);
         // A failed step's job only runs again when an operator retried it in the queue
         // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
         boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
@@ -1535,6 +1544,13 @@ public final class FlowEngine implements FlowService {
             // A second job of a step this instance is executing (e.g. a stall-recovery job and the
             // queue's redelivery of the original): our own lease would let it in, and the first
             // execution may not have stored its start yet, so refuse here.
+            return Optional.empty();
+        }
+        if (status == StepStatus.RUNNING) {
+            // This job took the step's lease, so no live instance holds it, and no execution here runs the
+            // step: the one recorded running was lost. The queue need not say so (Artemis restarted from
+            // its journal delivers the job unflagged), so it is the store's record that decides.
+            foundLost.set(true);
             return Optional.empty();
         }
         List<EventDraft> events = new ArrayList<>();
@@ -1966,13 +1982,32 @@ public final class FlowEngine implements FlowService {
                 || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
             return false;
         }
-        if (!markStalledUnderLease(ref.runId(), ref.step(), "its job was delivered again after the execution that"
-                + " started it was lost, and nvent.stall.recover=false leaves it to an operator", Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
                     + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
                     + " once the lease runs out", ref.runId(), ref.step());
         }
         return true;
+    }
+
+    /**
+     * A delivery of a step's job that found the step recorded running, its lease free or run out and
+     * no execution of it here: the execution that started it was lost (its instance died, or this
+     * instance restarted), whether or not the queue flagged the delivery as a redelivery. It is a stall
+     * found early: marked as the sweep marks a step whose lease ran out ({@code step.stalled}, counted
+     * as such), then queued again as the attempt that was lost, or with {@code nvent.stall.recover=false}
+     * left to an operator; the job itself does not run the step.
+     */
+    private void markStalledAfterLostExecution(StepJob ref) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: step {1}, whose execution was lost, was taken over"
+                    + " meanwhile", ref.runId(), ref.step());
+        }
+    }
+
+    private String deliveredAfterLostExecution() {
+        return "its job was delivered again after the execution that started it was lost"
+                + (settings.recoverStalled() ? "" : ", and nvent.stall.recover=false leaves it to an operator");
     }
 
     /**
