@@ -306,7 +306,7 @@ class StallDetectionTest {
         }
 
         void redeliver(String queueName, String runId, String flow, String step) throws Exception {
-            deliver(queueName, runId, flow, step, true);
+            deliver(queueName, runId, flow, step, 1, true);
         }
 
         /**
@@ -314,13 +314,18 @@ class StallDetectionTest {
          * from its journal: the delivery count was not stored, so the message is not flagged redelivered.
          */
         void deliverUnflagged(String queueName, String runId, String flow, String step) throws Exception {
-            deliver(queueName, runId, flow, step, false);
+            deliverUnflagged(queueName, runId, flow, step, 1);
         }
 
-        private void deliver(String queueName, String runId, String flow, String step, boolean redelivered)
+        void deliverUnflagged(String queueName, String runId, String flow, String step, int attempt)
                 throws Exception {
+            deliver(queueName, runId, flow, step, attempt, false);
+        }
+
+        private void deliver(String queueName, String runId, String flow, String step, int attempt,
+                             boolean redelivered) throws Exception {
             handlers.get(queueName).handle(new JobExecution(queueName, StepJob.jobId(runId, step), step,
-                    new StepJob(runId, flow, step, OptionalLong.empty()).toJson(), 1, 1, redelivered));
+                    new StepJob(runId, flow, step, OptionalLong.empty()).toJson(), attempt, 3, redelivered));
         }
     }
 
@@ -444,6 +449,24 @@ class StallDetectionTest {
             queue.deliverUnflagged("import", runId, "import", "load");
 
             assertRecordedStalledAndRanAgainAsTheLostAttempt(restarted, runId);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aRetryDeliveredUnflaggedAfterItsInstanceRestartedRecordsTheStallAndRunsAgainAsTheAttemptThatWasLost()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new LoadRetried());
+             EngineHarness restarted = EngineHarness.beside(crashed, "instance-a", s -> s, queue, new LoadRetried())) {
+            String runId = startLosingSecondAttempt(crashed);
+            restarted.clock.advance(Duration.ofSeconds(61));
+
+            queue.deliverUnflagged("import-retried", runId, "import-retried", "load-retried", 2);
+
+            assertRanAgainAsTheLostAttempt(restarted, runId);
+            assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "step.retry",
+                    "step.started", "step.completed");
             firstAttemptHangs.countDown();
         }
     }
