@@ -172,6 +172,8 @@ public final class FlowEngine implements FlowService {
      * goes by owner), or those steps would never be found stalled.
      */
     private final String leaseOwner;
+    /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
+    private final AtomicLong stallMarks = new AtomicLong();
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -1874,7 +1876,9 @@ public final class FlowEngine implements FlowService {
      */
     private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner) {
         Instant now = clock.instant();
-        String recoveryOwner = settings.instanceId() + "/stall-recovery";
+        // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
+        // mark the same step at once on this instance, and under one shared owner both would hold the lease.
+        String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
         if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), now)) {
             return false;
         }

@@ -14,7 +14,9 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -39,6 +41,8 @@ import static org.awaitility.Awaitility.await;
 class StallDetectionTest {
 
     static volatile CountDownLatch firstAttemptHangs = new CountDownLatch(1);
+    /** Holds the executions of {@link Load} after the first, for a test to act while one runs. */
+    static volatile CountDownLatch laterExecutionsWait = new CountDownLatch(0);
     static final AtomicInteger executions = new AtomicInteger();
 
     @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
@@ -48,6 +52,8 @@ class StallDetectionTest {
             if (executions.incrementAndGet() == 1) {
                 // The first execution stands for an instance that died mid-step: it never finishes in time.
                 assertThat(firstAttemptHangs.await(10, TimeUnit.SECONDS)).isTrue();
+            } else {
+                assertThat(laterExecutionsWait.await(10, TimeUnit.SECONDS)).isTrue();
             }
             return "loaded";
         }
@@ -66,6 +72,7 @@ class StallDetectionTest {
     void firstLoadHangs() {
         executions.set(0);
         firstAttemptHangs = new CountDownLatch(1);
+        laterExecutionsWait = new CountDownLatch(0);
         Crunch.release = new CountDownLatch(1);
     }
 
@@ -467,6 +474,50 @@ class StallDetectionTest {
             assertRanAgainAsTheLostAttempt(restarted, runId);
             assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "step.retry",
                     "step.started", "step.completed");
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    /** A scheduling store that lets a test act once a step's lease was first taken to mark the step stalled. */
+    static final class StallMarkHook extends MemorySchedulingStore {
+        volatile Runnable onFirstStallMark;
+
+        @Override
+        public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+            boolean acquired = super.acquireLease(runId, step, owner, until, now);
+            Runnable action = onFirstStallMark;
+            if (acquired && owner.contains("/stall-recovery") && action != null) {
+                onFirstStallMark = null;
+                action.run();
+            }
+            return acquired;
+        }
+    }
+
+    @Test
+    void theSweepAndADeliveryFindingTheSameLostExecutionAtOnceOnOneInstanceRecoverTheStepOnce() throws Exception {
+        StallMarkHook scheduling = new StallMarkHook();
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Load(),
+                new Approve());
+             EngineHarness restarted = restartedAfter(crashed, true, queue)) {
+            String runId = startHungImport(crashed);
+            StepLease lost = scheduling.leasesOfRun(runId).get(0);
+            restarted.clock.advance(Duration.ofSeconds(61));
+            laterExecutionsWait = new CountDownLatch(1);
+            // The sweep read the expired lease just before the delivery took the step's lease to mark it.
+            scheduling.onFirstStallMark = () -> {
+                restarted.engine.handleExpiredLease(lost);
+                if (restarted.types(runId).contains("step.retry")) {
+                    // The sweep marked the step as well: its recovery job starts before the delivery goes on.
+                    await().until(() -> restarted.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+                }
+            };
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+            laterExecutionsWait.countDown();
+
+            assertRecordedStalledAndRanAgainAsTheLostAttempt(restarted, runId);
             firstAttemptHangs.countDown();
         }
     }
