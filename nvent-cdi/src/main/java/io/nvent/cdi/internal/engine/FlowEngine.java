@@ -92,6 +92,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -175,6 +176,8 @@ public final class FlowEngine implements FlowService {
      * goes by owner), or those steps would never be found stalled.
      */
     private final String leaseOwner;
+    /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
+    private final AtomicLong stallMarks = new AtomicLong();
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -1282,7 +1285,8 @@ public final class FlowEngine implements FlowService {
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
-        Exception storeAway;
+        Exception storeAway = null;
+        AtomicBoolean foundLost = new AtomicBoolean();
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -1299,8 +1303,7 @@ public final class FlowEngine implements FlowService {
                 }
             }
             executeStarted(binding, job, self, ref.runId(),
-                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere));
-            return;
+                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
         } catch (Exception failure) {
             // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
             if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)) {
@@ -1310,7 +1313,14 @@ public final class FlowEngine implements FlowService {
         } finally {
             executionsHere.end(self);
         }
-        giveWayForTheStore(ref, job, storeAway);
+        // Only once this job no longer counts as executing the step here: the recovery job, picked up at
+        // once, would take it for an execution of the step under way and be refused.
+        if (foundLost.get()) {
+            markStalledAfterLostExecution(ref);
+        }
+        if (storeAway != null) {
+            giveWayForTheStore(ref, job, storeAway);
+        }
     }
 
     /**
@@ -1549,11 +1559,13 @@ public final class FlowEngine implements FlowService {
 
     /**
      * The step's start: running, with a {@code step.started} entry; empty when the job must not run
-     * (canceled run, a redelivered job of a finished step, or one this instance already executes).
+     * (canceled run, a redelivered job of a finished step, one this instance already executes, or one
+     * whose execution was lost: then {@code foundLost} is set, see {@link #markStalledAfterLostExecution}).
      */
     private Optional<RunChange> startChange(RunRecord run, String step, JobExecution job, Instant startedAt,
-                                            boolean alreadyRunningHere) {
+                                            boolean alreadyRunningHere, AtomicBoolean foundLost) {
         StepStatus status = run.steps().get(step);
+        foundLost.set(false);
         // A failed step's job only runs again when an operator retried it in the queue
         // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
         boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
@@ -1566,6 +1578,13 @@ public final class FlowEngine implements FlowService {
             // A second job of a step this instance is executing (e.g. a stall-recovery job and the
             // queue's redelivery of the original): our own lease would let it in, and the first
             // execution may not have stored its start yet, so refuse here.
+            return Optional.empty();
+        }
+        if (status == StepStatus.RUNNING) {
+            // This job took the step's lease, so no live instance holds it, and no execution here runs the
+            // step: the one recorded running was lost. The queue need not say so (Artemis restarted from
+            // its journal delivers the job unflagged), so it is the store's record that decides.
+            foundLost.set(true);
             return Optional.empty();
         }
         List<EventDraft> events = new ArrayList<>();
@@ -1889,7 +1908,9 @@ public final class FlowEngine implements FlowService {
      */
     private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner) {
         Instant now = clock.instant();
-        String recoveryOwner = settings.instanceId() + "/stall-recovery";
+        // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
+        // mark the same step at once on this instance, and under one shared owner both would hold the lease.
+        String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
         if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), now)) {
             return false;
         }
@@ -2019,13 +2040,32 @@ public final class FlowEngine implements FlowService {
                 || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
             return false;
         }
-        if (!markStalledUnderLease(ref.runId(), ref.step(), "its job was delivered again after the execution that"
-                + " started it was lost, and nvent.stall.recover=false leaves it to an operator", Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
                     + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
                     + " once the lease runs out", ref.runId(), ref.step());
         }
         return true;
+    }
+
+    /**
+     * A delivery of a step's job that found the step recorded running, its lease free or run out and
+     * no execution of it here: the execution that started it was lost (its instance died, or this
+     * instance restarted), whether or not the queue flagged the delivery as a redelivery. It is a stall
+     * found early: marked as the sweep marks a step whose lease ran out ({@code step.stalled}, counted
+     * as such), then queued again as the attempt that was lost, or with {@code nvent.stall.recover=false}
+     * left to an operator; the job itself does not run the step.
+     */
+    private void markStalledAfterLostExecution(StepJob ref) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: step {1}, whose execution was lost, was taken over"
+                    + " meanwhile", ref.runId(), ref.step());
+        }
+    }
+
+    private String deliveredAfterLostExecution() {
+        return "its job was delivered again after the execution that started it was lost"
+                + (settings.recoverStalled() ? "" : ", and nvent.stall.recover=false leaves it to an operator");
     }
 
     /**

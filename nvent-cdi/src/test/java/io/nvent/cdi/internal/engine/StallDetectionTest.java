@@ -14,8 +14,10 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.EventDraft;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -42,6 +44,8 @@ import static org.awaitility.Awaitility.await;
 class StallDetectionTest {
 
     static volatile CountDownLatch firstAttemptHangs = new CountDownLatch(1);
+    /** Holds the executions of {@link Load} after the first, for a test to act while one runs. */
+    static volatile CountDownLatch laterExecutionsWait = new CountDownLatch(0);
     static final AtomicInteger executions = new AtomicInteger();
 
     @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
@@ -51,6 +55,8 @@ class StallDetectionTest {
             if (executions.incrementAndGet() == 1) {
                 // The first execution stands for an instance that died mid-step: it never finishes in time.
                 assertThat(firstAttemptHangs.await(10, TimeUnit.SECONDS)).isTrue();
+            } else {
+                assertThat(laterExecutionsWait.await(10, TimeUnit.SECONDS)).isTrue();
             }
             return "loaded";
         }
@@ -69,6 +75,7 @@ class StallDetectionTest {
     void firstLoadHangs() {
         executions.set(0);
         firstAttemptHangs = new CountDownLatch(1);
+        laterExecutionsWait = new CountDownLatch(0);
         Crunch.release = new CountDownLatch(1);
     }
 
@@ -309,8 +316,26 @@ class StallDetectionTest {
         }
 
         void redeliver(String queueName, String runId, String flow, String step) throws Exception {
+            deliver(queueName, runId, flow, step, 1, true);
+        }
+
+        /**
+         * Delivers the job's first attempt again as a first delivery, as Artemis does after a restart
+         * from its journal: the delivery count was not stored, so the message is not flagged redelivered.
+         */
+        void deliverUnflagged(String queueName, String runId, String flow, String step) throws Exception {
+            deliverUnflagged(queueName, runId, flow, step, 1);
+        }
+
+        void deliverUnflagged(String queueName, String runId, String flow, String step, int attempt)
+                throws Exception {
+            deliver(queueName, runId, flow, step, attempt, false);
+        }
+
+        private void deliver(String queueName, String runId, String flow, String step, int attempt,
+                             boolean redelivered) throws Exception {
             handlers.get(queueName).handle(new JobExecution(queueName, StepJob.jobId(runId, step), step,
-                    new StepJob(runId, flow, step, OptionalLong.empty()).toJson(), 1, 1, true));
+                    new StepJob(runId, flow, step, OptionalLong.empty()).toJson(), attempt, 3, redelivered));
         }
     }
 
@@ -347,7 +372,7 @@ class StallDetectionTest {
     }
 
     @Test
-    void withRecoveryAJobRedeliveredAfterItsInstanceWasLostRunsTheStepAgain() throws Exception {
+    void withRecoveryAJobRedeliveredAfterItsInstanceWasLostRecordsTheStallAndRunsTheStepAgain() throws Exception {
         RedeliveringQueue queue = new RedeliveringQueue();
         try (EngineHarness dead = new EngineHarness(new Load(), new Approve());
              EngineHarness survivor = EngineHarness.beside(dead, "instance-b", s -> s, queue, new Load(),
@@ -357,9 +382,166 @@ class StallDetectionTest {
 
             queue.redeliver("import", runId, "import", "load");
 
-            assertThat(executions).hasValue(2);
-            assertThat(survivor.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+            assertRecordedStalledAndRanAgainAsTheLostAttempt(survivor, runId);
             firstAttemptHangs.countDown();
+        }
+    }
+
+    /** The stall is recorded and counted as the sweep's would be, and the step runs once more, as attempt 1 again. */
+    private static void assertRecordedStalledAndRanAgainAsTheLostAttempt(EngineHarness survivor, String runId) {
+        survivor.awaitStatus(runId, RunStatus.COMPLETED);
+        assertThat(executions).hasValue(2);
+        assertThat(survivor.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled",
+                "step.retry", "step.started", "step.completed", "flow.completed");
+        assertThat(survivor.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                assertThat(stalled.data()).contains("delivered again after the execution that started it was lost"));
+        assertThat(survivor.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                .containsExactly(1, 1);
+        assertThat(survivor.engine.metrics().counts())
+                .containsEntry(new EngineMetrics.Series(EngineMetrics.Counter.STEPS_STALLED, "import", "load"), 1L);
+    }
+
+    /** Instance A started again over the stores of {@code crashed} (instance A), as after a kill -9 and a restart. */
+    private static EngineHarness restartedAfter(EngineHarness crashed, boolean recover, MemoryJobQueue queue) {
+        return EngineHarness.beside(crashed, "instance-a", s -> new EngineSettings(s.instanceId(),
+                s.webhookBaseUrl(), s.leaseDuration(), recover, s.startWriteDelay()), queue, new Load(), new Approve());
+    }
+
+    @Test
+    void withRecoveryAJobDeliveredUnflaggedAfterItsInstanceRestartedRecordsTheStallAndRunsTheStepAgain()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = restartedAfter(crashed, true, queue)) {
+            String runId = startHungImport(crashed);
+            restarted.clock.advance(Duration.ofSeconds(61));
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+
+            assertRecordedStalledAndRanAgainAsTheLostAttempt(restarted, runId);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void withoutRecoveryAJobDeliveredUnflaggedAfterItsInstanceRestartedMarksTheRunStalledInsteadOfRunningTheStepAgain()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = restartedAfter(crashed, false, queue)) {
+            String runId = startHungImport(crashed);
+            restarted.clock.advance(Duration.ofSeconds(61));
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+
+            assertThat(executions).hasValue(1);
+            assertThat(restarted.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("delivered again", "nvent.stall.recover=false"));
+            assertThat(restarted.types(runId)).doesNotContain("step.retry");
+            assertThat(crashed.scheduling.expiredLeases(restarted.clock.instant().plus(Duration.ofHours(1)), 10))
+                    .as("no lease left behind").isEmpty();
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aJobDeliveredUnflaggedForAStepRecordedRunningWithoutALeaseRecordsTheStallAndRunsTheStepAgain()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = restartedAfter(crashed, true, queue)) {
+            String runId = startHungImport(crashed);
+            // E.g. the store was away when the step ended: its lease was given up, its end never stored.
+            StepLease lease = crashed.scheduling.leasesOfRun(runId).get(0);
+            crashed.scheduling.releaseLease(runId, "load", lease.owner());
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+
+            assertRecordedStalledAndRanAgainAsTheLostAttempt(restarted, runId);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aRetryDeliveredUnflaggedAfterItsInstanceRestartedRecordsTheStallAndRunsAgainAsTheAttemptThatWasLost()
+            throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new LoadRetried());
+             EngineHarness restarted = EngineHarness.beside(crashed, "instance-a", s -> s, queue, new LoadRetried())) {
+            String runId = startLosingSecondAttempt(crashed);
+            restarted.clock.advance(Duration.ofSeconds(61));
+
+            queue.deliverUnflagged("import-retried", runId, "import-retried", "load-retried", 2);
+
+            assertRanAgainAsTheLostAttempt(restarted, runId);
+            assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "step.retry",
+                    "step.started", "step.completed");
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    /** A scheduling store that lets a test act once a step's lease was first taken to mark the step stalled. */
+    static final class StallMarkHook extends MemorySchedulingStore {
+        volatile Runnable onFirstStallMark;
+
+        @Override
+        public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
+            boolean acquired = super.acquireLease(runId, step, owner, until, now);
+            Runnable action = onFirstStallMark;
+            if (acquired && owner.contains("/stall-recovery") && action != null) {
+                onFirstStallMark = null;
+                action.run();
+            }
+            return acquired;
+        }
+    }
+
+    @Test
+    void theSweepAndADeliveryFindingTheSameLostExecutionAtOnceOnOneInstanceRecoverTheStepOnce() throws Exception {
+        StallMarkHook scheduling = new StallMarkHook();
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness crashed = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Load(),
+                new Approve());
+             EngineHarness restarted = restartedAfter(crashed, true, queue)) {
+            String runId = startHungImport(crashed);
+            StepLease lost = scheduling.leasesOfRun(runId).get(0);
+            restarted.clock.advance(Duration.ofSeconds(61));
+            laterExecutionsWait = new CountDownLatch(1);
+            // The sweep read the expired lease just before the delivery took the step's lease to mark it.
+            scheduling.onFirstStallMark = () -> {
+                restarted.engine.handleExpiredLease(lost);
+                if (restarted.types(runId).contains("step.retry")) {
+                    // The sweep marked the step as well: its recovery job starts before the delivery goes on.
+                    await().until(() -> restarted.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+                }
+            };
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+            laterExecutionsWait.countDown();
+
+            assertRecordedStalledAndRanAgainAsTheLostAttempt(restarted, runId);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aJobDeliveredAgainWhileALiveInstanceRunsItsStepIsRefusedWhateverTheQueueFlags() throws Exception {
+        RedeliveringQueue queue = new RedeliveringQueue();
+        try (EngineHarness live = new EngineHarness(new Load(), new Approve());
+             EngineHarness other = EngineHarness.beside(live, "instance-b", s -> s, queue, new Load(),
+                     new Approve())) {
+            String runId = startHungImport(live);
+
+            queue.deliverUnflagged("import", runId, "import", "load");
+            queue.redeliver("import", runId, "import", "load");
+
+            assertThat(executions).as("the step runs on its live instance only").hasValue(1);
+            assertThat(other.types(runId)).doesNotContain("step.stalled");
+            assertThat(other.engine.run(runId).orElseThrow().steps()).containsEntry("load", StepStatus.RUNNING);
+            firstAttemptHangs.countDown();
+            live.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(executions).hasValue(1);
         }
     }
 
