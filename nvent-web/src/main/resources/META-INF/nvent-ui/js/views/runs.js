@@ -28,15 +28,31 @@ export function runsView(ctx) {
     flows.forEach((f) => flowSel.append(h('option', { value: f.name }, f.name)));
     keep(flowSel, flow, `${flow} (not deployed)`);
   });
+  let loads = 0; // the number of the latest load: an older one's answer, arriving after it, is dropped
+  let loading = false;
+  let lastLoad = 0;
+  let stale = false;
+  let timer = null;
+  let gone = false;
   const load = async () => {
+    const mine = ++loads;
+    loading = true;
+    lastLoad = Date.now();
     let runs;
     try {
       runs = await api.runs({ flow, status, offset, limit: PAGE });
     } catch (e) {
+      if (mine !== loads) return;
       fill(body, h('div', { class: 'empty', id: 'runs-error' }, e.message));
       fill(pager);
       return;
+    } finally {
+      if (mine === loads) {
+        loading = false;
+        if (stale) { stale = false; reloadSoon(); }
+      }
     }
+    if (mine !== loads) return;
     fill(body, runs.length ? h('table', { id: 'runs-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
@@ -52,10 +68,19 @@ export function runsView(ctx) {
   flowSel.addEventListener('change', () => { flow = flowSel.value; offset = 0; sync(); });
   statusSel.addEventListener('change', () => { status = statusSel.value; offset = 0; sync(); });
   ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
+  // Statistics come about once a second while runs change, each a hint that the list may have changed;
+  // a page costs the database a good part of a second with a big store, so the list is reloaded at
+  // most every RELOAD_MS, and a hint during a load only makes it reload once after it.
+  const RELOAD_MS = 3000;
+  const reloadSoon = () => {
+    if (gone) return;
+    if (loading) { stale = true; return; }
+    if (timer) return;
+    timer = setTimeout(() => { timer = null; load(); }, Math.max(300, lastLoad + RELOAD_MS - Date.now()));
+  };
   load();
-  let timer;
-  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 300); });
-  return () => { off(); clearTimeout(timer); };
+  const off = live.stats(reloadSoon);
+  return () => { gone = true; off(); clearTimeout(timer); };
 }
 
 const TYPE_CLASS = {
