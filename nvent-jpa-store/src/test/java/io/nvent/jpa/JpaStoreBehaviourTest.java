@@ -315,8 +315,13 @@ abstract class JpaStoreBehaviourTest {
     void readsAPageOfTheUnfilteredRunListAlongAnIndexInsteadOfSortingEveryRun() {
         // The order of RunTables.find: with another order the index would not serve it.
         String newestFirst = "select run_id from behaviour_run order by started_at desc, run_id desc limit 50";
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        String afterAPosition = "select run_id from behaviour_run where started_at <= " + at
+                + " and (started_at < " + at + " or run_id < 'run-9') order by started_at desc, run_id desc limit 50";
 
         assertThat(plan(newestFirst)).containsIgnoringCase("behaviour_run_started_idx")
+                .doesNotContainIgnoringCase("sort (");
+        assertThat(plan(afterAPosition)).containsIgnoringCase("behaviour_run_started_idx")
                 .doesNotContainIgnoringCase("sort (");
     }
 
