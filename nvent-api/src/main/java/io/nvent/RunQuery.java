@@ -1,20 +1,49 @@
 package io.nvent;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Which runs to list, newest first.
  *
+ * <p>To page through many runs, go on after the last run of a page ({@link #startingAfter}) rather
+ * than skip an offset: a store reads and drops every skipped run, so deep offsets get slow.
+ *
  * @param flow only runs of this flow, if present
  * @param status only runs in this status, if present
- * @param offset runs to skip
+ * @param offset runs to skip (after {@code after}, if present)
  * @param limit maximum runs to return (1..1000)
+ * @param after only runs listed after this position, if present (since 0.2)
  * @since 0.1
  */
-public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit) {
+public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit,
+                       Optional<RunPosition> after) {
 
     /**
      * Checks the page.
+     *
+     * @param flow only runs of this flow, if present
+     * @param status only runs in this status, if present
+     * @param offset runs to skip (after {@code after}, if present)
+     * @param limit maximum runs to return (1..1000)
+     * @param after only runs listed after this position, if present
+     * @throws IllegalArgumentException if {@code offset} is negative or {@code limit} is outside 1 to 1000
+     * @throws NullPointerException if an {@code Optional} is null
+     */
+    public RunQuery {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(after, "after");
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
+        }
+    }
+
+    /**
+     * A query from the newest run on.
      *
      * @param flow only runs of this flow, if present
      * @param status only runs in this status, if present
@@ -22,13 +51,8 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @param limit maximum runs to return (1..1000)
      * @throws IllegalArgumentException if {@code offset} is negative or {@code limit} is outside 1 to 1000
      */
-    public RunQuery {
-        if (offset < 0) {
-            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
-        }
-        if (limit < 1 || limit > 1000) {
-            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
-        }
+    public RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit) {
+        this(flow, status, offset, limit, Optional.empty());
     }
 
     /**
@@ -57,7 +81,7 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @return a copy that lists only runs in that status
      */
     public RunQuery withStatus(RunStatus newStatus) {
-        return new RunQuery(flow, Optional.of(newStatus), offset, limit);
+        return new RunQuery(flow, Optional.of(newStatus), offset, limit, after);
     }
 
     /**
@@ -69,6 +93,17 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @throws IllegalArgumentException if the page is out of range
      */
     public RunQuery page(int newOffset, int newLimit) {
-        return new RunQuery(flow, status, newOffset, newLimit);
+        return new RunQuery(flow, status, newOffset, newLimit, after);
+    }
+
+    /**
+     * This query going on after a position, typically the last run of the previous page.
+     *
+     * @param position the position; runs at or before it are left out
+     * @return a copy that lists only runs after it
+     * @since 0.2
+     */
+    public RunQuery startingAfter(RunPosition position) {
+        return new RunQuery(flow, status, offset, limit, Optional.of(position));
     }
 }

@@ -139,7 +139,9 @@ public interface FlowStore {
      * Runs matching the query, newest first.
      *
      * @param query filters (flow, status) and page
-     * @return the matching runs by start time, newest first
+     * @return the matching runs by start time, newest first, and among runs started at the same instant
+     *     by id, the greatest first ({@link io.nvent.RunPosition}); with {@link RunQuery#after()} only
+     *     those listed after that position
      */
     List<RunRecord> findRuns(RunQuery query);
 

@@ -11,6 +11,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
@@ -41,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -79,7 +81,8 @@ import org.junit.jupiter.api.Timeout;
  *       version is the previous one plus one, also when the change alters nothing else. A status
  *       change is checked with {@link RunStatus#canTransitionTo}; keeping the status is always
  *       allowed. An exception thrown by the mutation propagates unchanged and nothing is stored.</li>
- *   <li>{@code findRuns}: newest {@code startedAt} first.</li>
+ *   <li>{@code findRuns}: newest {@code startedAt} first, then the greatest run id first; with a
+ *       position ({@link RunQuery#startingAfter}) only the runs listed after it.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
  *       {@code purgeExpiredState(now)} removes exactly the values with {@code e <= now}. Writing a
  *       value replaces its expiry. {@code putState} on an unknown run throws
@@ -744,6 +747,31 @@ public abstract class FlowStoreContractTest {
         assertThat(store.findRuns(RunQuery.ofFlow("orders").page(6, 3))).extracting(RunRecord::runId)
                 .containsExactlyElementsOf(newestFirst.subList(6, 7));
         assertThat(store.findRuns(RunQuery.ofFlow("orders").page(7, 3))).isEmpty();
+    }
+
+    @Test
+    void pagesThroughRunsAfterTheLastOneSeenIncludingRunsStartedAtTheSameInstant() {
+        List<RunRecord> runs = new ArrayList<>(createRunsStartedOneSecondApart("orders", 3));
+        String same = newRunId();
+        for (String id : List.of(same + "-b", same + "-a", same + "-c")) {
+            RunRecord sameStart = RunRecord.started(id, "orders", "{}", Optional.empty(), T0.plusSeconds(3600));
+            store.createRun(sameStart, List.of(EventDraft.ofRun(EventType.FLOW_START, sameStart.startedAt(), "{}")));
+        }
+        createRunsStartedOneSecondApart("invoices", 2);
+
+        List<String> seen = new ArrayList<>();
+        RunQuery page = RunQuery.ofFlow("orders").page(0, 2);
+        // At most as many pages as there are runs: a store that ignores the position repeats its first.
+        for (List<RunRecord> found = store.findRuns(page); !found.isEmpty() && seen.size() < 6;
+             found = store.findRuns(page)) {
+            found.forEach(run -> seen.add(run.runId()));
+            page = page.startingAfter(RunPosition.of(found.get(found.size() - 1).toInfo()));
+        }
+
+        assertThat(seen).containsExactlyElementsOf(Stream.concat(Stream.of(same + "-c", same + "-b", same + "-a"),
+                idsNewestFirst(runs).stream()).toList());
+        assertThat(store.findRuns(RunQuery.all().startingAfter(new RunPosition(T0.plusSeconds(3600), same + "-b"))))
+                .extracting(RunRecord::runId).startsWith(same + "-a");
     }
 
     @Test

@@ -708,12 +708,20 @@ class DemoApplicationIT {
     }
 
     @Test
-    void theRunListPagesWithALinkToTheNextPage() {
+    void theRunListPagesWithALinkToTheNextPageThatGoesOnAfterTheLastRunOfThePage() {
         start("order", "{\"id\":\"P-1\",\"item\":\"a\",\"quantity\":1}");
         start("order", "{\"id\":\"P-2\",\"item\":\"b\",\"quantity\":1}");
-        Http.Reply page = http.get("api/nvent/runs?flow=order&limit=1");
+        List<String> newestFirst = http.get("api/nvent/runs?flow=order&limit=2").array().stream()
+                .map(run -> run.asJsonObject().getString("runId")).toList();
+        Http.Reply page = http.get("api/nvent/runs?flow=order&limit=1&offset=0");
         assertThat(page.array()).hasSize(1);
-        assertThat(page.headers().firstValue("Link")).hasValueSatisfying(l -> assertThat(l).contains("offset=1", "rel=\"next\""));
+        String link = page.headers().firstValue("Link").orElseThrow();
+        assertThat(link).contains("rel=\"next\"", "after=").doesNotContain("offset=");
+
+        Http.Reply next = http.get(link.substring(link.indexOf("api/nvent/runs"), link.indexOf('>')));
+        assertThat(next.array()).extracting(run -> run.asJsonObject().getString("runId"))
+                .containsExactly(newestFirst.get(1));
+        assertBadParameter("api/nvent/runs?after=nonsense", "'after'", "cursor");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static io.nvent.jpa.internal.JdbcValues.setJson;
 
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.spi.RunRecord;
@@ -187,6 +188,10 @@ final class RunTables {
         StringBuilder sql = new StringBuilder("select " + RUN_COLUMNS + " from " + runs + " where 1 = 1");
         query.flow().ifPresent(flow -> sql.append(" and flow = ?"));
         query.status().ifPresent(status -> sql.append(" and status = ?"));
+        // The first condition alone bounds an index range (started_at leads every run index); the
+        // second leaves out the runs of that instant up to the position.
+        query.after().ifPresent(after -> sql.append(" and started_at <= ? and (started_at < ? or run_id < ?)"));
+        // The order of the index run_started_idx (V10), and of RunPosition.
         sql.append(" order by started_at desc, run_id desc limit ? offset ?");
         try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
             int i = 1;
@@ -195,6 +200,12 @@ final class RunTables {
             }
             if (query.status().isPresent()) {
                 statement.setString(i++, STATUS.convertToDatabaseColumn(query.status().get()));
+            }
+            if (query.after().isPresent()) {
+                RunPosition after = query.after().get();
+                setInstant(statement, i++, Optional.of(after.startedAt()), database);
+                setInstant(statement, i++, Optional.of(after.startedAt()), database);
+                statement.setString(i++, after.runId());
             }
             statement.setInt(i++, query.limit());
             statement.setInt(i, query.offset());

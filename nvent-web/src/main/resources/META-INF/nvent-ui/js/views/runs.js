@@ -28,15 +28,31 @@ export function runsView(ctx) {
     flows.forEach((f) => flowSel.append(h('option', { value: f.name }, f.name)));
     keep(flowSel, flow, `${flow} (not deployed)`);
   });
+  let loads = 0; // the number of the latest load: an older one's answer, arriving after it, is dropped
+  let loading = false;
+  let lastLoad = 0;
+  let stale = false;
+  let timer = null;
+  let gone = false;
   const load = async () => {
+    const mine = ++loads;
+    loading = true;
+    lastLoad = Date.now();
     let runs;
     try {
       runs = await api.runs({ flow, status, offset, limit: PAGE });
     } catch (e) {
+      if (mine !== loads) return;
       fill(body, h('div', { class: 'empty', id: 'runs-error' }, e.message));
       fill(pager);
       return;
+    } finally {
+      if (mine === loads) {
+        loading = false;
+        if (stale) { stale = false; reloadSoon(); }
+      }
     }
+    if (mine !== loads) return;
     fill(body, runs.length ? h('table', { id: 'runs-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
@@ -52,10 +68,19 @@ export function runsView(ctx) {
   flowSel.addEventListener('change', () => { flow = flowSel.value; offset = 0; sync(); });
   statusSel.addEventListener('change', () => { status = statusSel.value; offset = 0; sync(); });
   ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
+  // Statistics come about once a second while runs change, each a hint that the list may have changed;
+  // a page costs the database a good part of a second with a big store, so the list is reloaded at
+  // most every RELOAD_MS, and a hint during a load only makes it reload once after it.
+  const RELOAD_MS = 3000;
+  const reloadSoon = () => {
+    if (gone) return;
+    if (loading) { stale = true; return; }
+    if (timer) return;
+    timer = setTimeout(() => { timer = null; load(); }, Math.max(300, lastLoad + RELOAD_MS - Date.now()));
+  };
   load();
-  let timer;
-  const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 300); });
-  return () => { off(); clearTimeout(timer); };
+  const off = live.stats(reloadSoon);
+  return () => { gone = true; off(); clearTimeout(timer); };
 }
 
 const TYPE_CLASS = {
@@ -106,6 +131,17 @@ export function runView(ctx) {
   const stepsBody = h('div', { class: 'card-body flush' });
   const diagramLink = h('a', { class: 'small' }, 'full diagram →');
   const list = h('ul', { class: 'timeline', id: 'timeline' });
+  // A long history (tens of thousands of entries) would take the browser many seconds to lay out
+  // and keep it slow: only the newest SHOWN entries are rendered, older ones on request.
+  const SHOWN = 500;
+  let shownLimit = SHOWN;
+  let hidden = 0; // entries that pass the filters but are not rendered, all older than the rendered ones
+  const older = h('button', { class: 'btn small', id: 'timeline-older', onclick: () => { shownLimit += SHOWN; redraw(); } });
+  const olderBar = h('div', { class: 'toolbar', style: 'display:none' }, older);
+  const updateOlder = () => {
+    olderBar.style.display = hidden ? '' : 'none';
+    older.textContent = `Show ${Math.min(SHOWN, hidden)} older (${hidden} not shown)`;
+  };
   const counter = h('span', { class: 'sub', id: 'timeline-count' }, 'loading…');
   const stepSel = h('select', { 'aria-label': 'step filter', id: 'step-filter' }, h('option', { value: '' }, 'All steps'));
   let kind = 'all';
@@ -115,7 +151,7 @@ export function runView(ctx) {
   ctx.view.append(h('div', { class: 'grid main-side' },
     h('div', { class: 'card' },
       h('div', { class: 'card-head' }, h('div', {}, h('h2', {}, 'Timeline'), counter), h('div', { class: 'toolbar' }, stepSel, kinds, levelSel)),
-      h('div', { class: 'card-body flush' }, list)),
+      h('div', { class: 'card-body flush' }, olderBar, list)),
     h('div', { class: 'grid', style: 'align-content:start' },
       card('Overview', null, h('div', { class: 'card-body' }, facts)),
       card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody), diagramLink))));
@@ -143,7 +179,23 @@ export function runView(ctx) {
     counter.textContent = `${events.length} entries${shown !== events.length ? `, ${shown} shown` : ''}${complete ? ' · live' : ' · loading history…'}`;
     counter.dataset.total = events.length;
   };
-  const redraw = () => { fill(list, ...events.filter(visible).map((ev) => row(ev, false))); updateCount(); };
+  const redraw = () => {
+    const passing = events.filter(visible);
+    hidden = Math.max(0, passing.length - shownLimit);
+    fill(list, ...passing.slice(hidden).map((ev) => row(ev, false)));
+    updateOlder();
+    updateCount();
+  };
+  // Fresh entries are the newest: rows beyond the limit go from the top, and of a page of history
+  // only those that stay are built.
+  const appendRows = (fresh, live) => {
+    const passing = fresh.filter(visible);
+    const built = passing.slice(Math.max(0, passing.length - shownLimit));
+    hidden += passing.length - built.length;
+    list.append(...built.map((ev) => row(ev, live)));
+    while (list.children.length > shownLimit) { list.firstChild.remove(); hidden++; }
+    updateOlder();
+  };
   stepSel.addEventListener('change', redraw);
   levelSel.addEventListener('change', redraw);
 
@@ -205,10 +257,12 @@ export function runView(ctx) {
     if (msg.live) complete = true;
     const fresh = msg.events;
     events.push(...fresh);
-    const rows = fresh.filter(visible).map((ev) => row(ev, msg.live));
-    list.append(...rows);
+    appendRows(fresh, msg.live);
     updateCount();
-    if (fresh.length) scheduleRefresh();
+    // A page of the history of a run that has ended changes nothing the last fetch of it showed (for
+    // 20,000 entries it was fetched again 40 times); live entries, or any while it runs, may.
+    const ended = run && run.status !== 'running' && run.status !== 'awaiting';
+    if (fresh.length && (msg.live || !ended)) scheduleRefresh();
   });
   return () => { off(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
 }

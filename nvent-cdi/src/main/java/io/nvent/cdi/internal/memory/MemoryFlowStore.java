@@ -6,6 +6,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.EventDraft;
@@ -163,7 +164,8 @@ public class MemoryFlowStore implements FlowStore {
         return snapshot().stream()
                 .filter(r -> query.flow().map(r.flow()::equals).orElse(true))
                 .filter(r -> query.status().map(s -> r.status() == s).orElse(true))
-                .sorted(Comparator.comparing(RunRecord::startedAt).reversed().thenComparing(RunRecord::runId))
+                .filter(r -> query.after().map(new RunPosition(r.startedAt(), r.runId())::isListedAfter).orElse(true))
+                .sorted(Comparator.comparing(RunRecord::startedAt).thenComparing(RunRecord::runId).reversed())
                 .skip(query.offset())
                 .limit(query.limit())
                 .toList();

@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds the live stream's clients and feeds them: history entries from the {@link EventStream}
  * (every entry the engine stores, and with a distributed stream adapter those of other instances
- * too), statistics once a second while changed, heartbeats. Clients reach it through
+ * too), statistics once a second while changed (less often when counting takes long, see
+ * {@link PacedTask}), heartbeats. Clients reach it through
  * {@code CDI.current()} from the programmatic endpoint; nothing is injected into endpoints.
  *
  * <p>Created on the first connection; on shutdown every client is closed with 1001 ("going away").
@@ -81,8 +82,8 @@ public class LiveHub {
         timer = Executors.newSingleThreadScheduledExecutor(threads);
         runtime = new LiveRuntime(executor, timer, new StoreHistory(flows), limits);
         subscription = stream.subscribe(this::onEvent);
-        long stats = limits.statsInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::publishStats, stats, stats, TimeUnit.MILLISECONDS);
+        new PacedTask(this::publishStats, limits.statsInterval(),
+                (run, delay) -> timer.schedule(run, delay, TimeUnit.NANOSECONDS), System::nanoTime).start();
         long heartbeat = limits.heartbeatInterval().toMillis();
         timer.scheduleWithFixedDelay(() -> clients.values().forEach(LiveClient::heartbeat), heartbeat, heartbeat,
                 TimeUnit.MILLISECONDS);

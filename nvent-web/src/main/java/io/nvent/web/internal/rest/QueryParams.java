@@ -98,7 +98,7 @@ final class QueryParams {
                 : "within " + min + ".." + max;
     }
 
-    private static IllegalArgumentException invalid(String name, String value, String expected) {
+    static IllegalArgumentException invalid(String name, String value, String expected) {
         return new IllegalArgumentException("query parameter '" + name + "' must be " + expected + "; was '"
                 + value + "'");
     }

@@ -5,6 +5,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -47,20 +48,23 @@ public class RunsResource {
 
     /**
      * Runs, newest first. When the page is full, a {@code Link: <...>; rel="next"} header points
-     * to the next one.
+     * to the next one: the same query going on after the page's last run ({@code after}, a cursor),
+     * which costs the same on every page, where an {@code offset} (still taken) reads every run it
+     * skips.
      */
     @GET
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
+                         @QueryParam("after") String after,
                          @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
                 QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
-                offset, limit);
+                offset, limit, RunCursors.parse("after", after));
         JsonArrayBuilder runs = JSON.createArrayBuilder();
         List<RunInfo> page = idempotencyKey == null ? flows.runs(query) : keyed(query, idempotencyKey);
-        if (page.isEmpty() && offset == 0 && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
+        if (page.isEmpty() && offset == 0 && query.after().isEmpty() && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
             // Runs of a flow no longer deployed are still listed; a name that is neither is a typo.
             throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
                     + " it is stored");
@@ -68,7 +72,9 @@ public class RunsResource {
         page.forEach(run -> runs.add(Representations.run(run)));
         Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
         if (page.size() == limit) {
-            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", (long) offset + limit).build(), "next");
+            String next = RunCursors.of(RunPosition.of(page.get(page.size() - 1)));
+            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset").replaceQueryParam("after", next)
+                    .build(), "next");
         }
         return response.build();
     }
@@ -81,6 +87,7 @@ public class RunsResource {
         StartOptions.idempotent(idempotencyKey);   // the same checks as a start's key: a 400 saying what is wrong
         return flows.runByIdempotencyKey(query.flow().get(), idempotencyKey).stream()
                 .filter(run -> query.status().map(run.status()::equals).orElse(true))
+                .filter(run -> query.after().map(RunPosition.of(run)::isListedAfter).orElse(true))
                 .skip(query.offset()).limit(query.limit()).toList();
     }
 
