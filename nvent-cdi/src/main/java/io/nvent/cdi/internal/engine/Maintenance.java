@@ -27,7 +27,7 @@ public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
     private static final int BATCH = 200;
-    /** Most running runs one lost-job check looks at. */
+    /** Most running runs one lost-job check looks at; more are looked at in turn over the next checks. */
     private static final int LOST_JOB_SCAN = 10_000;
     /** Pause after the first sweep in which every part failed; it doubles with each such sweep. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
@@ -50,18 +50,29 @@ public final class Maintenance {
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Instant lastPauseCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
+    private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
+    /** Where the next lost-job check starts among the running runs, newest first. */
+    private int lostJobFrom;
+    private boolean lostJobSecondLook;
     private int failedSweeps;
     private Instant resumeAfter = Instant.EPOCH;
 
     public Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling,
                        Clock clock, Duration triggerRefresh) {
+        this(engine, triggers, store, scheduling, clock, triggerRefresh, LOST_JOB_SCAN);
+    }
+
+    /** A maintenance whose lost-job check reads {@code lostJobScan} running runs at a time (tests). */
+    Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling, Clock clock,
+                Duration triggerRefresh, int lostJobScan) {
         this.engine = engine;
         this.triggers = triggers;
         this.store = store;
         this.scheduling = scheduling;
         this.clock = clock;
         this.triggerRefresh = triggerRefresh;
+        this.lostJobScan = lostJobScan;
     }
 
     /** Runs a sweep every {@code interval} on the executor, and lets the engine's health know to expect them. */
@@ -106,7 +117,9 @@ public final class Maintenance {
         });
         step("lost job check", now, () -> {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
-                lostJobSuspects = engine.requeueLostSteps(lostJobSuspects, LOST_JOB_SCAN);
+                FlowEngine.LostJobScan scan = engine.requeueLostSteps(lostJobSuspects, lostJobFrom, lostJobScan);
+                lostJobSuspects = scan.suspects();
+                moveLostJobWindow(scan.reachedEnd());
                 lastLostJobCheck = now;
             }
         });
@@ -152,6 +165,24 @@ public final class Maintenance {
             failedSweeps = 0;
         }
         engine.healthMonitor().sweepEnded(clock.instant());
+    }
+
+    /**
+     * Moves the lost-job check on to the next running runs once it has looked twice at these (a run
+     * is requeued only when two checks a lease apart found it unchanged), and back to the newest
+     * after the oldest: with more running runs than one check reads, the oldest are checked too, a
+     * few leases later, instead of never while the newer ones stay. When one check reads them all,
+     * every check compares with the one before.
+     */
+    private void moveLostJobWindow(boolean reachedEnd) {
+        if (lostJobFrom == 0 && reachedEnd) {
+            lostJobSecondLook = false;
+        } else if (!lostJobSecondLook) {
+            lostJobSecondLook = true;
+        } else {
+            lostJobSecondLook = false;
+            lostJobFrom = reachedEnd ? 0 : lostJobFrom + lostJobScan;
+        }
     }
 
     /** Runs one part of the sweep; whether it worked. */
