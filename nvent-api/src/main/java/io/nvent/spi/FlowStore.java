@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Durable home of runs, their histories and their state.
@@ -209,6 +210,26 @@ public interface FlowStore {
      */
     default int purgeFinishedRuns(Instant now) {
         return 0;
+    }
+
+    /**
+     * Starts a purge of what {@link #purgeFinishedRuns(Instant)} would delete, to be done chunk by
+     * chunk: the engine's maintenance sweep deletes a few chunks per sweep, so that a large purge
+     * (retention switched on over a big store) does not hold up the sweep's other work. A store
+     * without chunks of its own purges everything in its first chunk.
+     *
+     * @param now the current time, against which the age of finished runs is measured
+     * @return the purge, not yet begun
+     */
+    default RetentionPurge startRetentionPurge(Instant now) {
+        boolean[] done = {false};
+        return () -> {
+            if (done[0]) {
+                return OptionalInt.empty();
+            }
+            done[0] = true;
+            return OptionalInt.of(purgeFinishedRuns(now));
+        };
     }
 
     /**

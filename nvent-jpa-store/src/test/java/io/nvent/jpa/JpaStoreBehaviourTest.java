@@ -16,6 +16,7 @@ import io.nvent.jpa.internal.OlderSchemas;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
+import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -37,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,6 +53,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.awaitility.Awaitility;
@@ -276,6 +279,49 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void aRetentionPurgeDeletesAChunkOfRunsAtATimeUntilNoneIsLeft() {
+        List<RunRecord> old = IntStream.range(0, 1_100).mapToObj(i -> finished("orders", T0)).toList();
+        RunRecord recent = finished("orders", T0.plus(Duration.ofDays(9)));
+        try (JpaFlowStore retaining = JpaFlowStore.create(dataSource(), options("behaviour_")
+                .retention(RetentionPolicy.maxAge(Duration.ofDays(7))).migrateSchema(false).build())) {
+            RetentionPurge purge = retaining.startRetentionPurge(T0.plus(Duration.ofDays(10)));
+
+            assertThat(Stream.generate(purge::nextChunk).takeWhile(OptionalInt::isPresent)
+                    .map(OptionalInt::getAsInt).toList()).as("runs deleted by each chunk").containsExactly(500, 500, 100);
+            assertThat(purge.nextChunk()).as("a purge that is done").isEmpty();
+        }
+        assertThat(store.findRun(old.get(0).runId())).isEmpty();
+        assertThat(store.findRun(recent.runId())).isPresent();
+    }
+
+    @Test
+    void aFinishedRunStoredWithoutItsEndTimeIsPurgedByItsStart() {
+        RunRecord run = created("orders");
+        store.updateRun(run.runId(), current -> Optional.of(new RunChange(new RunRecord(current.runId(),
+                current.flow(), RunStatus.COMPLETED, current.input(), current.result(), current.parentRunId(),
+                current.startedAt(), Optional.empty(), current.steps(), current.emitted(), current.version()),
+                List.of())));
+
+        assertThat(store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(7)), T0.plus(Duration.ofDays(10))))
+                .isEqualTo(1);
+        assertThat(store.findRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void keepsExactlyTheNewestFinishedRunsPerFlowWhenSeveralEndedAtTheSameTime() {
+        for (int i = 0; i < 5; i++) {
+            finished("orders", T0);
+        }
+        RunRecord newest = finished("orders", T0.plusSeconds(1));
+
+        int deleted = store.purgeFinishedRuns(RetentionPolicy.maxFinishedRunsPerFlow(3), T0.plus(Duration.ofDays(30)));
+
+        assertThat(deleted).isEqualTo(3);
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).hasSize(3).extracting(RunRecord::runId)
+                .contains(newest.runId());
+    }
+
+    @Test
     void purgesNothingWhenRetentionIsOff() {
         finished("orders", T0);
 
@@ -393,8 +439,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 10:"
-                        + " apply V2..V10 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 11:"
+                        + " apply V2..V11 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -408,7 +454,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V10");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V11");
     }
 
     @Test

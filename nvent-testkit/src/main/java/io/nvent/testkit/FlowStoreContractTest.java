@@ -17,6 +17,7 @@ import io.nvent.RunStatus;
 import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -31,6 +32,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +47,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -1100,12 +1103,38 @@ public abstract class FlowStoreContractTest {
         }
     }
 
+    /** The engine's sweep purges chunk by chunk, a few per sweep: together they delete what one purge would. */
+    @Test
+    void aRetentionPurgeDoneChunkByChunkDeletesWhatOnePurgeWouldAndThenEnds() {
+        Assumptions.assumeTrue(retention().isPresent(), "the store keeps finished runs for a time");
+        Instant cutOff = T0.plus(Duration.ofDays(1));
+        Instant now = cutOff.plus(retention().orElseThrow());
+        RunRecord endedBefore = runMovedTo(RunStatus.FAILED, cutOff.minusSeconds(1));
+        RunRecord endedAtTheCutOff = runMovedTo(RunStatus.COMPLETED, cutOff);
+        RunRecord underWay = createRun("orders");
+
+        RetentionPurge purge = store.startRetentionPurge(now);
+        int deleted = 0;
+        for (OptionalInt chunk = purge.nextChunk(); chunk.isPresent(); chunk = purge.nextChunk()) {
+            deleted += chunk.getAsInt();
+        }
+
+        assertThat(deleted).isEqualTo(1);
+        assertThat(purge.nextChunk()).as("a purge that is done").isEmpty();
+        assertThat(store.findRun(endedBefore.runId())).isEmpty();
+        assertThat(store.findRun(endedAtTheCutOff.runId())).isPresent();
+        assertThat(store.findRun(underWay.runId())).isPresent();
+    }
+
     @Test
     void aStoreWithoutRetentionPurgesNoRun() {
         Assumptions.assumeTrue(retention().isEmpty(), "the store has no retention");
         RunRecord endedLongAgo = runMovedTo(RunStatus.COMPLETED, T0);
 
         assertThat(store.purgeFinishedRuns(T0.plus(Duration.ofDays(3650)))).isZero();
+        RetentionPurge purge = store.startRetentionPurge(T0.plus(Duration.ofDays(3650)));
+        assertThat(Stream.generate(purge::nextChunk).takeWhile(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt)
+                .sum()).as("runs deleted by a purge chunk by chunk").isZero();
 
         assertThat(store.findRun(endedLongAgo.runId())).isPresent();
     }

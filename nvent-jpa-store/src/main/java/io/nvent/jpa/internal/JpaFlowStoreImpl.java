@@ -14,6 +14,7 @@ import io.nvent.jpa.RetentionPolicy;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
@@ -27,15 +28,20 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.hibernate.Session;
 import org.hibernate.exception.ConstraintViolationException;
@@ -509,31 +515,16 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     }
 
     @Override
+    public RetentionPurge startRetentionPurge(Instant now) {
+        return new ChunkedPurge(options.retention(), now);
+    }
+
+    @Override
     public int purgeFinishedRuns(RetentionPolicy policy, Instant now) {
-        Objects.requireNonNull(policy, "policy");
-        Objects.requireNonNull(now, "now");
+        RetentionPurge purge = new ChunkedPurge(policy, now);
         int deleted = 0;
-        if (policy.maxAge().isPresent()) {
-            Instant cutoff = now.minus(policy.maxAge().get());
-            // Checked again under the lock: a run retried or ended again since it was read ended within the age.
-            deleted += purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.status in :finished"
-                            + " and coalesce(r.endedAt, r.startedAt) < :cutoff order by r.runId", String.class)
-                    .setParameter("finished", FINISHED).setParameter("cutoff", cutoff).setMaxResults(PURGE_CHUNK)
-                    .getResultList(), run -> isFinished(run) && run.endedAt().orElse(run.startedAt()).isBefore(cutoff));
-        }
-        if (policy.maxFinishedRunsPerFlow().isPresent()) {
-            int keep = policy.maxFinishedRunsPerFlow().getAsInt();
-            List<String> flows = transactions.read(em -> em.createQuery(
-                            "select distinct r.flow from NventRun r where r.status in :finished", String.class)
-                    .setParameter("finished", FINISHED).getResultList());
-            for (String flow : flows) {
-                // Always skip the newest `keep`: earlier chunks are gone by the time the next one is read.
-                deleted += purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
-                                + " and r.status in :finished"
-                                + " order by coalesce(r.endedAt, r.startedAt) desc, r.runId desc", String.class)
-                        .setParameter("flow", flow).setParameter("finished", FINISHED)
-                        .setFirstResult(keep).setMaxResults(PURGE_CHUNK).getResultList(), JpaFlowStoreImpl::isFinished);
-            }
+        for (OptionalInt chunk = purge.nextChunk(); chunk.isPresent(); chunk = purge.nextChunk()) {
+            deleted += chunk.getAsInt();
         }
         if (deleted > 0) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0312 deleted {0} finished run(s) with their history ({1})",
@@ -558,8 +549,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
      * Deletes the runs {@code nextChunk} reads, chunk by chunk, each run only if {@code stillDoomed}
      * accepts it once locked: it may have changed since it was read.
      */
-    private int purgeChunks(java.util.function.Function<EntityManager, List<String>> nextChunk,
-                            java.util.function.Predicate<RunRecord> stillDoomed) {
+    private int purgeChunks(Function<EntityManager, List<String>> nextChunk, Predicate<RunRecord> stillDoomed) {
         int deleted = 0;
         while (true) {
             List<String> ids = transactions.read(nextChunk);
@@ -572,6 +562,116 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             if (ids.size() < PURGE_CHUNK) {
                 return deleted;
             }
+        }
+    }
+
+    /** Where a purge reads its next chunk of run ids, and what a run read there must still be once locked. */
+    private record PurgeSource(Function<EntityManager, List<String>> nextChunk, Predicate<RunRecord> stillDoomed) {
+    }
+
+    /**
+     * A retention purge: by age first, then by count per flow. Every select reads an index range from
+     * its start and stops at a chunk: finished runs by {@code (status, ended_at)}, a flow's by
+     * {@code (flow, ended_at, run_id)} (schema V11); a chunk's runs are deleted before the next is read.
+     * A finished run always has its end time in practice; one stored without it counts from its start,
+     * read through {@code ended_at is null}, which the same indexes find. (The age select used to be
+     * on {@code coalesce(ended_at, started_at)}, which no index has: every sweep walked the table.)
+     */
+    private final class ChunkedPurge implements RetentionPurge {
+        private final RetentionPolicy policy;
+        private final Deque<PurgeSource> sources = new ArrayDeque<>();
+        private boolean flowsRead;
+
+        ChunkedPurge(RetentionPolicy policy, Instant now) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(now, "now");
+            policy.maxAge().ifPresent(maxAge -> {
+                Instant cutoff = now.minus(maxAge);
+                // Checked again under the lock: a run retried or ended again since it was read ended within the age.
+                Predicate<RunRecord> endedBefore = run -> isFinished(run)
+                        && run.endedAt().orElse(run.startedAt()).isBefore(cutoff);
+                // One status at a time: in the order of the index, which PostgreSQL then reads from its
+                // start rather than scanning the table (as it chose for half the table due), where
+                // the runs of chunks already deleted would lie in its way until the next vacuum.
+                for (RunStatus finished : FINISHED) {
+                    sources.add(new PurgeSource(em -> em.createQuery("select r.runId from NventRun r"
+                                    + " where r.status = :finished and r.endedAt < :cutoff order by r.endedAt", String.class)
+                            .setParameter("finished", finished).setParameter("cutoff", cutoff)
+                            .setMaxResults(PURGE_CHUNK).getResultList(), endedBefore));
+                }
+                sources.add(new PurgeSource(em -> em.createQuery("select r.runId from NventRun r"
+                                + " where r.status in :finished and r.endedAt is null and r.startedAt < :cutoff",
+                                String.class)
+                        .setParameter("finished", FINISHED).setParameter("cutoff", cutoff)
+                        .setMaxResults(PURGE_CHUNK).getResultList(), endedBefore));
+            });
+        }
+
+        @Override
+        public OptionalInt nextChunk() {
+            while (true) {
+                PurgeSource source = sources.peek();
+                if (source == null) {
+                    if (flowsRead || policy.maxFinishedRunsPerFlow().isEmpty()) {
+                        return OptionalInt.empty();
+                    }
+                    // Read once the age purge is done, so that its cut-offs count only the runs it left.
+                    flowsRead = true;
+                    sources.addAll(perFlowSources(policy.maxFinishedRunsPerFlow().getAsInt()));
+                    continue;
+                }
+                List<String> ids = transactions.read(source.nextChunk());
+                if (ids.size() < PURGE_CHUNK) {
+                    sources.remove();
+                }
+                if (!ids.isEmpty()) {
+                    // The history is deleted here; state, awaits and leases go with the run (on delete cascade).
+                    return OptionalInt.of(transactions.write("(retention)", em -> em.unwrap(Session.class)
+                            .doReturningWork(connection -> tables.deleteFinished(connection, ids,
+                                    source.stillDoomed()))));
+                }
+            }
+        }
+
+        /**
+         * For each flow with more than {@code keep} finished runs, the runs that ended before its
+         * {@code keep}-th newest (found once, through the index, instead of skipping the newest {@code keep}
+         * in a sorted scan of the flow for every chunk).
+         */
+        private List<PurgeSource> perFlowSources(int keep) {
+            List<String> flows = transactions.read(em -> em.createQuery("select r.flow from NventRun r"
+                            + " where r.status in :finished group by r.flow having count(r) > :keep", String.class)
+                    .setParameter("finished", FINISHED).setParameter("keep", (long) keep).getResultList());
+            List<PurgeSource> perFlow = new ArrayList<>();
+            for (String flow : flows) {
+                List<Object[]> newestKept = transactions.read(em -> em.createQuery("select r.endedAt, r.runId"
+                                + " from NventRun r where r.flow = :flow and r.endedAt is not null"
+                                + " and r.status in :finished order by r.endedAt desc, r.runId desc", Object[].class)
+                        .setParameter("flow", flow).setParameter("finished", FINISHED)
+                        .setFirstResult(keep - 1).setMaxResults(1).getResultList());
+                if (newestKept.isEmpty()) {
+                    continue; // more than keep only counting runs stored without an end time: all are kept
+                }
+                Instant cutoff = (Instant) newestKept.get(0)[0];
+                String cutoffRun = (String) newestKept.get(0)[1];
+                // Checked again under the lock: a run retried and ended again since it was read ended
+                // after the cut-off, and is kept.
+                Predicate<RunRecord> notNewer = run -> isFinished(run)
+                        && !run.endedAt().orElse(run.startedAt()).isAfter(cutoff);
+                perFlow.add(new PurgeSource(em -> em.createQuery("select r.runId from NventRun r"
+                                + " where r.flow = :flow and r.status in :finished and r.endedAt <= :cutoff"
+                                + " and (r.endedAt < :cutoff or r.runId < :cutoffRun) order by r.endedAt, r.runId",
+                                String.class)
+                        .setParameter("flow", flow).setParameter("finished", FINISHED)
+                        .setParameter("cutoff", cutoff).setParameter("cutoffRun", cutoffRun)
+                        .setMaxResults(PURGE_CHUNK).getResultList(), notNewer));
+                perFlow.add(new PurgeSource(em -> em.createQuery("select r.runId from NventRun r"
+                                + " where r.flow = :flow and r.status in :finished and r.endedAt is null"
+                                + " and r.startedAt < :cutoff", String.class)
+                        .setParameter("flow", flow).setParameter("finished", FINISHED).setParameter("cutoff", cutoff)
+                        .setMaxResults(PURGE_CHUNK).getResultList(), notNewer));
+            }
+            return perFlow;
         }
     }
 

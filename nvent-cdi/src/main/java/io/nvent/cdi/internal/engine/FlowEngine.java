@@ -2081,13 +2081,16 @@ public final class FlowEngine implements FlowService {
      * recovery job instead.
      *
      * @param previous the suspects of the previous check: run id to version
+     * @param from how many running runs (newest first) to skip: the sweep moves on through them
+     * @param limit how many running runs to read
      * @return the suspects of this check, for the next one
      */
-    Map<String, Long> requeueLostSteps(Map<String, Long> previous, int limit) {
+    LostJobScan requeueLostSteps(Map<String, Long> previous, int from, int limit) {
         Map<String, Long> suspects = new LinkedHashMap<>();
-        RunQuery query = new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING), 0, Math.min(limit, 1000));
-        for (int offset = 0; offset < limit; offset += query.limit()) {
-            List<RunRecord> page = store.findRuns(query.page(offset, query.limit()));
+        for (int offset = from; offset < from + limit; ) {
+            int pageSize = Math.min(1000, from + limit - offset);
+            List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING),
+                    offset, pageSize));
             for (RunRecord run : page) {
                 Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
                 waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
@@ -2100,11 +2103,19 @@ public final class FlowEngine implements FlowService {
                     requeueIfLost(run, waiting);
                 }
             }
-            if (page.size() < query.limit()) {
-                break;
+            if (page.size() < pageSize) {
+                return new LostJobScan(suspects, true);
             }
+            offset += pageSize;
         }
-        return suspects;
+        return new LostJobScan(suspects, false);
+    }
+
+    /**
+     * What one lost-job check read: the runs with a step waiting for its job (id to version), and
+     * whether it read up to the oldest running run.
+     */
+    record LostJobScan(Map<String, Long> suspects, boolean reachedEnd) {
     }
 
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {

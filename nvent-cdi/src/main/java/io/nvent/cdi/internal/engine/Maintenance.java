@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import java.time.Clock;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +22,14 @@ import java.util.concurrent.TimeUnit;
  * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
  * when an instance died, purges expired run state, picks up trigger changes made on other
  * instances, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
- * policy. Each action claims its work atomically in the
+ * policy, a few chunks per sweep. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
 public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
     private static final int BATCH = 200;
-    /** Most running runs one lost-job check looks at. */
+    /** Most running runs one lost-job check looks at; more are looked at in turn over the next checks. */
     private static final int LOST_JOB_SCAN = 10_000;
     /** Pause after the first sweep in which every part failed; it doubles with each such sweep. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
@@ -36,6 +38,14 @@ public final class Maintenance {
     static final Duration PAUSE_CHECK = Duration.ofSeconds(1);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
+    /**
+     * How long one sweep goes on with a retention purge (a chunk of 500 runs took about half a second
+     * on PostgreSQL under load): well within the lease renewal's quarter of a lease and liveness's
+     * two minutes.
+     */
+    static final Duration PURGE_BUDGET = Duration.ofSeconds(1);
+    /** How often a retention purge that takes more than one sweep says how far it got. */
+    static final Duration PURGE_PROGRESS_REPORT = Duration.ofSeconds(30);
 
     private final FlowEngine engine;
     private final TriggerManager triggers;
@@ -50,18 +60,30 @@ public final class Maintenance {
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Instant lastPauseCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
+    private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
+    /** Where the next lost-job check starts among the running runs, newest first. */
+    private int lostJobFrom;
+    private boolean lostJobSecondLook;
     private int failedSweeps;
     private Instant resumeAfter = Instant.EPOCH;
+    private Optional<RetentionProgress> retention = Optional.empty();
 
     public Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling,
                        Clock clock, Duration triggerRefresh) {
+        this(engine, triggers, store, scheduling, clock, triggerRefresh, LOST_JOB_SCAN);
+    }
+
+    /** A maintenance whose lost-job check reads {@code lostJobScan} running runs at a time (tests). */
+    Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling, Clock clock,
+                Duration triggerRefresh, int lostJobScan) {
         this.engine = engine;
         this.triggers = triggers;
         this.store = store;
         this.scheduling = scheduling;
         this.clock = clock;
         this.triggerRefresh = triggerRefresh;
+        this.lostJobScan = lostJobScan;
     }
 
     /** Runs a sweep every {@code interval} on the executor, and lets the engine's health know to expect them. */
@@ -106,7 +128,9 @@ public final class Maintenance {
         });
         step("lost job check", now, () -> {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
-                lostJobSuspects = engine.requeueLostSteps(lostJobSuspects, LOST_JOB_SCAN);
+                FlowEngine.LostJobScan scan = engine.requeueLostSteps(lostJobSuspects, lostJobFrom, lostJobScan);
+                lostJobSuspects = scan.suspects();
+                moveLostJobWindow(scan.reachedEnd());
                 lastLostJobCheck = now;
             }
         });
@@ -137,13 +161,13 @@ public final class Maintenance {
         step("state purge", now, () -> {
             if (Duration.between(lastPurge, now).toMinutes() >= 1) {
                 store.purgeExpiredState(now);
-                int purged = store.purgeFinishedRuns(now);
-                if (purged > 0) {
-                    LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs", purged);
+                if (retention.isEmpty()) {
+                    retention = Optional.of(new RetentionProgress(store.startRetentionPurge(now), now));
                 }
                 lastPurge = now;
             }
         });
+        step("retention", now, () -> retention.ifPresent(this::goOnWithRetention));
         if (!awaitsRead && !leasesRead) {
             failedSweeps++;
             long backoffMs = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failedSweeps - 1, 10));
@@ -152,6 +176,102 @@ public final class Maintenance {
             failedSweeps = 0;
         }
         engine.healthMonitor().sweepEnded(clock.instant());
+    }
+
+    /**
+     * Moves the lost-job check on to the next running runs once it has looked twice at these (a run
+     * is requeued only when two checks a lease apart found it unchanged), and back to the newest
+     * after the oldest: with more running runs than one check reads, the oldest are checked too, a
+     * few leases later, instead of never while the newer ones stay. When one check reads them all,
+     * every check compares with the one before.
+     */
+    private void moveLostJobWindow(boolean reachedEnd) {
+        if (lostJobFrom == 0 && reachedEnd) {
+            lostJobSecondLook = false;
+        } else if (!lostJobSecondLook) {
+            lostJobSecondLook = true;
+        } else {
+            lostJobSecondLook = false;
+            lostJobFrom = reachedEnd ? 0 : lostJobFrom + lostJobScan;
+        }
+    }
+
+    /**
+     * Deletes chunks of the retention purge under way until {@link #PURGE_BUDGET} is spent (at least
+     * one), and leaves the rest to the next sweeps: a purge of a big store (retention switched on
+     * over 100,000 old runs took about 110 s) must not keep the sweep from renewing leases, resolving
+     * due awaits and proving the instance live. A purge that fails is given up; the next one starts
+     * a minute after it did.
+     */
+    private void goOnWithRetention(RetentionProgress purge) {
+        Instant until = clock.instant().plus(PURGE_BUDGET);
+        try {
+            do {
+                OptionalInt removed = purge.purge().nextChunk();
+                if (removed.isEmpty()) {
+                    retention = Optional.empty();
+                    if (purge.removed() > 0) {
+                        LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs",
+                                purge.removed());
+                    }
+                    return;
+                }
+                purge.chunkDone(removed.getAsInt());
+            } while (clock.instant().isBefore(until));
+        } catch (RuntimeException e) {
+            retention = Optional.empty();
+            throw e;
+        }
+        Instant now = clock.instant();
+        if (Duration.between(purge.lastReport(), now).compareTo(PURGE_PROGRESS_REPORT) >= 0) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0144 retention under way: {0} finished runs removed so far in {1}"
+                    + " chunks since {2}; it goes on in the next sweeps", purge.removed(), purge.chunks(), purge.started());
+            purge.reported(now);
+        }
+    }
+
+    /** A retention purge spread over sweeps, with what it did so far. */
+    private static final class RetentionProgress {
+        private final RetentionPurge purge;
+        private final Instant started;
+        private Instant lastReport;
+        private long removed;
+        private long chunks;
+
+        RetentionProgress(RetentionPurge purge, Instant started) {
+            this.purge = purge;
+            this.started = started;
+            this.lastReport = started;
+        }
+
+        RetentionPurge purge() {
+            return purge;
+        }
+
+        Instant started() {
+            return started;
+        }
+
+        Instant lastReport() {
+            return lastReport;
+        }
+
+        long removed() {
+            return removed;
+        }
+
+        long chunks() {
+            return chunks;
+        }
+
+        void chunkDone(int removedByChunk) {
+            removed += removedByChunk;
+            chunks++;
+        }
+
+        void reported(Instant at) {
+            lastReport = at;
+        }
     }
 
     /** Runs one part of the sweep; whether it worked. */

@@ -8,9 +8,12 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.RunRecord;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,9 +53,34 @@ class LostStepSweepTest {
             // The sweep read its page while the step was queued; the job it then looks at has completed.
             store.snapshot = Optional.of(List.of(queued));
 
-            h.engine.requeueLostSteps(Map.of(runId, queued.version()), 100);
+            h.engine.requeueLostSteps(Map.of(runId, queued.version()), 0, 100);
 
             assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", queued.version()))).isEmpty();
+        }
+    }
+
+    @Test
+    void runsBeyondWhatOneCheckReadsHaveTheirLostJobsQueuedAgainByTheNextChecks() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            // Five running runs whose first step's job was lost, oldest first; each check reads two.
+            List<String> runIds = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String runId = "lost-" + i;
+                h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
+                        .withStep("send", StepStatus.QUEUED), List.of());
+                runIds.add(runId);
+                h.clock.advance(Duration.ofSeconds(1));
+            }
+            Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                    Duration.ofSeconds(10), 2);
+
+            // Each window of two runs is looked at twice, a lease apart, before the check moves on.
+            for (int check = 0; check < 8; check++) {
+                maintenance.sweep();
+                h.clock.advance(Duration.ofMinutes(1));
+            }
+
+            assertThat(runIds).allSatisfy(runId -> h.awaitStatus(runId, RunStatus.COMPLETED));
         }
     }
 }

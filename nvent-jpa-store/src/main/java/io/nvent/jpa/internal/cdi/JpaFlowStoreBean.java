@@ -12,6 +12,7 @@ import io.nvent.jpa.internal.JpaFlowStoreImpl;
 import io.nvent.jpa.internal.StoreSettings;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
@@ -194,6 +195,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     @Override
     public int purgeFinishedRuns(Instant now) {
         return delegate().purgeFinishedRuns(now);
+    }
+
+    @Override
+    public RetentionPurge startRetentionPurge(Instant now) {
+        return delegate().startRetentionPurge(now);
     }
 
     @Override
