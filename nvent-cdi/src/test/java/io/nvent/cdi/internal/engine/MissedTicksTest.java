@@ -49,6 +49,12 @@ class MissedTicksTest {
     static class Poll extends Sync {
     }
 
+    /** The next deployment's code: the same trigger every 10 minutes. */
+    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, cron = "*/10 * * * *")
+    static class SyncRescheduled extends Sync {
+    }
+
     /** A store on which the two instances starting together both look for the missed tick before either claims it. */
     static final class ClaimedTogether extends MemorySchedulingStore {
         private final CyclicBarrier bothLooked = new CyclicBarrier(2);
@@ -199,6 +205,36 @@ class MissedTicksTest {
             assertThat(runsOf(after, "sync")).as("created at 10:01, missed 10:03").hasSize(1);
             awaitCompleted(after, "sync");
             assertThat(sync.scheduledAt).containsExactly(at("10:03:00"));
+        }
+    }
+
+    @Test
+    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOne() {
+        Sync sync = new Sync();
+        EngineHarness before = new EngineHarness(sync);
+        before.triggers.setEnabled("every-5-minutes", false);
+        before.clock.advance(Duration.ofMinutes(12));
+        before.triggers.setEnabled("every-5-minutes", true);
+        before.close();
+        try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after, "sync")).as("10:05 and 10:10 fell before it was enabled at 10:12").isEmpty();
+        }
+        try (EngineHarness after = EngineHarness.startingAt(at("10:16:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after, "sync")).as("10:15 fell after").hasSize(1);
+        }
+    }
+
+    @Test
+    void aDeploymentThatChangesTheScheduleFiresNoTickFromBeforeIt() {
+        EngineHarness before = ranUntil1005(new Sync());
+        try (EngineHarness after = EngineHarness.startingAt(at("10:21:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, new SyncRescheduled())) {
+
+            assertThat(runsOf(after, "sync")).as("10:20 is a tick of the new code's schedule only").hasSize(1);
         }
     }
 
