@@ -151,8 +151,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void catchUpMissedTicks(Instant startedAt, Set<String> rescheduled) {
         for (TriggerRecord trigger : store.listTriggers()) {
             String name = trigger.spec().name();
+            // Not "armed": the EJB timer service taking over on another thread empties it for a moment.
             if (trigger.spec().type() != TriggerType.SCHEDULE || !trigger.spec().enabled()
-                    || !armed.containsKey(name) || rescheduled.contains(name)) {
+                    || unarmable.containsKey(name) || rescheduled.contains(name)) {
                 continue;
             }
             try {
