@@ -10,8 +10,13 @@ import io.nvent.Trigger;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -252,6 +258,24 @@ class MissedTicksTest {
                 TriggerMisfires.DEFAULTS, sync)) {
 
             assertThat(runsOf(after, "sync")).as("within the default day").hasSize(2);
+        }
+    }
+
+    @Test
+    void anEmbeddedEngineFiresTheMissedTickTooUnlessBuiltToSkipIt() {
+        FlowStore store = MemoryAdapters.store();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        MutableClock clock = new MutableClock(at("10:00:00"));
+        Supplier<EmbeddedEngine.Builder> builder = () -> EmbeddedEngine.newBuilder().clock(clock).store(store)
+                .schedulingStore(scheduling).step(new Sync());
+        builder.get().build().close();
+        clock.advance(Duration.ofMinutes(11));
+
+        try (EmbeddedEngine skipping = builder.get().misfire("skip", Duration.ofHours(1)).build()) {
+            assertThat(skipping.flows().runs(RunQuery.ofFlow("sync"))).isEmpty();
+        }
+        try (EmbeddedEngine firing = builder.get().build()) {
+            assertThat(firing.flows().runs(RunQuery.ofFlow("sync"))).as("10:10").hasSize(1);
         }
     }
 
