@@ -262,6 +262,20 @@ class MissedTicksTest {
     }
 
     @Test
+    void tickClaimsAreKeptForTheGraceWhereThatIsLongerThanADay() {
+        try (EngineHarness h = EngineHarness.startingAt(EngineHarness.START, new EngineHarness(), "instance-a",
+                TriggerMisfires.of("fire-once", Duration.ofDays(2)), new Sync())) {
+            Instant thirtyHoursAgo = EngineHarness.START.minus(Duration.ofHours(30));
+            assertThat(h.scheduling.claimTick("every-5-minutes", thirtyHoursAgo)).isTrue();
+
+            h.triggers.trimHistory();
+
+            assertThat(h.scheduling.claimTick("every-5-minutes", thirtyHoursAgo))
+                    .as("another instance starting within the grace still finds it claimed").isFalse();
+        }
+    }
+
+    @Test
     void anEmbeddedEngineFiresTheMissedTickTooUnlessBuiltToSkipIt() {
         FlowStore store = MemoryAdapters.store();
         SchedulingStore scheduling = MemoryAdapters.schedulingStore();
