@@ -183,7 +183,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + "nvent.triggers.misfire-grace (" + misfires.grace() + ")");
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
-                    + (ticks.earlier() > 0 ? "; the earlier ones are skipped" : ""));
+                    + (ticks.earlier() == 1 ? "; the earlier one is skipped"
+                    : ticks.earlier() > 1 ? "; the earlier ones are skipped" : ""));
         }
     }
 

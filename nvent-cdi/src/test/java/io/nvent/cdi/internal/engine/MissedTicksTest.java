@@ -16,6 +16,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,6 +80,16 @@ class MissedTicksTest {
         }
     }
 
+    /** Records what {@link TriggerManager} logs at INFO and above while it is open. */
+    private static LogRecorder triggerLog() {
+        return LogRecorder.recording(entry -> TriggerManager.class.getName().equals(entry.getLoggerName())
+                && entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue());
+    }
+
+    private static List<String> messagesAbout(LogRecorder log, String text) {
+        return log.containing(text).stream().map(java.util.logging.LogRecord::getMessage).toList();
+    }
+
     private static Instant at(String time) {
         return Instant.parse("2026-11-30T" + time + "Z");
     }
@@ -131,8 +142,13 @@ class MissedTicksTest {
     void ofSeveralMissedTicksOnlyTheLatestFiresAndTheOthersAreCountedAsSkipped() {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
-        try (EngineHarness after = EngineHarness.startingAt(at("10:31:20"), before, "instance-a",
-                TriggerMisfires.DEFAULTS, sync)) {
+        try (LogRecorder log = triggerLog();
+             EngineHarness after = EngineHarness.startingAt(at("10:31:20"), before, "instance-a",
+                     TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(messagesAbout(log, "NVENT-0133")).containsExactly("NVENT-0133 trigger every-5-minutes missed its"
+                    + " tick 2026-11-30T10:30:00Z and 4 earlier ones while no instance ran: it fired late, now, as that"
+                    + " tick; the earlier ones are skipped");
 
             assertThat(runsOf(after, "sync")).as("10:05, then 10:30 for 10:10 to 10:30").hasSize(2);
             awaitCompleted(after, "sync");
@@ -176,8 +192,12 @@ class MissedTicksTest {
     void withSkipNoMissedTickFires() {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
-        try (EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
-                TriggerMisfires.of("skip", Duration.ofHours(24)), sync)) {
+        try (LogRecorder log = triggerLog();
+             EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
+                     TriggerMisfires.of("skip", Duration.ofHours(24)), sync)) {
+
+            assertThat(messagesAbout(log, "NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
+                    + " tick 2026-11-30T10:10:00Z while no instance ran: not fired (nvent.triggers.misfire=skip)");
 
             assertThat(runsOf(after, "sync")).as("10:05 only").hasSize(1);
             assertThat(after.triggers.history("every-5-minutes", 10)).extracting(TriggerEvent::data)
@@ -249,8 +269,13 @@ class MissedTicksTest {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
         Instant dayAndHourLater = at("11:11:20").plus(Duration.ofDays(1));
-        try (EngineHarness after = EngineHarness.startingAt(dayAndHourLater, before, "instance-a",
-                TriggerMisfires.of("fire-once", Duration.ofMinutes(1)), sync)) {
+        try (LogRecorder log = triggerLog();
+             EngineHarness after = EngineHarness.startingAt(dayAndHourLater, before, "instance-a",
+                     TriggerMisfires.of("fire-once", Duration.ofMinutes(1)), sync)) {
+
+            assertThat(messagesAbout(log, "NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
+                    + " tick 2026-12-01T11:10:00Z and 300 earlier ones while no instance ran: not fired, it is older"
+                    + " than nvent.triggers.misfire-grace (PT1M)");
 
             assertThat(runsOf(after, "sync")).as("11:10 next day is 80 s old").hasSize(1);
         }
