@@ -12,7 +12,9 @@ import io.nvent.cdi.internal.engine.Json;
 import io.nvent.cdi.internal.engine.Maintenance;
 import io.nvent.cdi.internal.engine.QueueRateLimits;
 import io.nvent.cdi.internal.engine.StateCleanup;
+import io.nvent.cdi.internal.engine.TriggerHistoryLimits;
 import io.nvent.cdi.internal.engine.TriggerManager;
+import io.nvent.cdi.internal.engine.TriggerMisfires;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
@@ -80,7 +82,8 @@ public final class EmbeddedEngine implements AutoCloseable {
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
                         b.continueInWorker, b.stateCleanup));
         engine.useTimers(executor);
-        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock));
+        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock),
+                TriggerHistoryLimits.DEFAULTS, b.misfires);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.queuePauses().follow();
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
@@ -177,6 +180,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private boolean continueInWorker = true;
         private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
+        private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
         private Consumer<Object> hooks = event -> { };
 
         private Builder() {
@@ -311,6 +315,19 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder stateCleanup(String strategy, Duration ttl) {
             this.stateCleanup = StateCleanup.of(strategy, ttl);
+            return this;
+        }
+
+        /**
+         * What the start does with schedule ticks that fell while no engine ran on the scheduling
+         * store, as {@code nvent.triggers.misfire} and {@code .misfire-grace} say in a container:
+         * {@code fire-once} (the default) fires the latest of them once, as that tick, if it is at
+         * most {@code grace} old (default a day); {@code skip} fires none.
+         *
+         * @throws IllegalArgumentException for another policy or a grace not above zero
+         */
+        public Builder misfire(String policy, Duration grace) {
+            this.misfires = TriggerMisfires.of(policy, grace);
             return this;
         }
 

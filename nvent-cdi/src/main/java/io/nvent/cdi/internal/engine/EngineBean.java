@@ -140,6 +140,9 @@ public class EngineBean {
                         TriggerHistoryLimits.DEFAULTS.maxEntries(), 1))
                 .withMaxPayloadBytes(read.getInt("nvent.triggers.history.max-payload-bytes",
                         TriggerHistoryLimits.DEFAULTS.maxPayloadBytes()));
+        Duration misfireGrace = read.getDuration("nvent.triggers.misfire-grace", TriggerMisfires.DEFAULTS.grace());
+        TriggerMisfires misfires = read.valid(() -> TriggerMisfires.of(read.get("nvent.triggers.misfire",
+                TriggerMisfires.DEFAULTS.policy()), misfireGrace), TriggerMisfires.DEFAULTS);
         // Read here, not at start, so that they are reported with the others.
         enabled = read.getBoolean("nvent.engine.enabled", true);
         int defaultConcurrency = read.getInt("nvent.queue.concurrency", 4, 1);
@@ -175,7 +178,7 @@ public class EngineBean {
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(executor);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
-                historyLimits);
+                historyLimits, misfires);
         engine = built;
     }
 

@@ -23,6 +23,7 @@ import io.nvent.spi.TriggerRecord;
 import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -48,12 +49,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /** Names a trigger cannot have: {@code GET /api/nvent/triggers/<name>} would reach another endpoint. */
     private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
+    /**
+     * History entries read for the last enable or change of a schedule at start: one further back
+     * has that many fires (or failed fires) after it, each a later {@code lastFiredAt}.
+     */
+    private static final int RECENT_ENTRIES = 20;
 
     private final FlowEngine engine;
     private final SchedulingStore store;
     private final Json json;
     private final Clock clock;
     private final TriggerHistoryLimits historyLimits;
+    private final TriggerMisfires misfires;
     private volatile TickScheduler ticks;
     /** The schedule triggers whose latest tick failed: logged once until a tick fires again. */
     private final Set<String> failingTicks = ConcurrentHashMap.newKeySet();
@@ -75,7 +82,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks,
                           TriggerHistoryLimits historyLimits) {
+        this(engine, store, json, clock, ticks, historyLimits, TriggerMisfires.DEFAULTS);
+    }
+
+    public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks,
+                          TriggerHistoryLimits historyLimits, TriggerMisfires misfires) {
         this.historyLimits = Objects.requireNonNull(historyLimits, "historyLimits");
+        this.misfires = Objects.requireNonNull(misfires, "misfires");
         this.engine = engine;
         this.store = store;
         this.json = json;
@@ -86,11 +99,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Stores the declared triggers (code wins for the definition, operators for enabled), retires
-     * those the code declares no longer, and arms them.
+     * those the code declares no longer, arms them, and fires the latest tick of each schedule that
+     * fell while no instance ran (see {@link #catchUpMissedTicks}).
      */
     public void start() {
         Instant now = clock.instant();
         Map<String, TriggerSpec> declaredNow = engine.registry().declaredTriggers();
+        // Ticks of a schedule this deployment changed are not missed ones: the old code had others.
+        Set<String> rescheduled = new HashSet<>();
         for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
@@ -98,6 +114,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 history(declared.name(), "trigger.registered", describe(declared));
             } else {
                 TriggerSpec merged = declared.withEnabled(stored.get().spec().enabled());
+                if (!sameSchedule(merged, stored.get().spec())) {
+                    rescheduled.add(declared.name());
+                }
                 if (!merged.equals(stored.get().spec()) || !stored.get().declared()) {
                     store.saveTrigger(new TriggerRecord(merged, true, stored.get().createdAt(), stored.get().fires(),
                             stored.get().runsStarted(), stored.get().lastFiredAt(), stored.get().lastError()));
@@ -111,6 +130,80 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         refresh();
+        catchUpMissedTicks(now, rescheduled);
+    }
+
+    private static boolean sameSchedule(TriggerSpec a, TriggerSpec b) {
+        return a.type() == b.type() && a.cron().equals(b.cron()) && a.every().equals(b.every())
+                && a.timezone().equals(b.timezone());
+    }
+
+    /**
+     * Fires, once across the instances, the latest tick of each enabled schedule that fell while no
+     * instance ran (a deploy, an outage): a tick after the schedule's last fire, or after it was
+     * created, enabled or changed, that nobody claimed. The timers armed at start hand out only ticks
+     * after it, and an instance that was running claimed it already. Runs after the schedules are
+     * armed, so that no tick falls between the two: one both hand out is claimed once.
+     *
+     * @param startedAt when this start began; it wrote the entries of its own declared triggers then
+     * @param rescheduled declared schedules whose ticks this start changed
+     */
+    private void catchUpMissedTicks(Instant startedAt, Set<String> rescheduled) {
+        for (TriggerRecord trigger : store.listTriggers()) {
+            String name = trigger.spec().name();
+            // Not "armed": the EJB timer service taking over on another thread empties it for a moment.
+            if (trigger.spec().type() != TriggerType.SCHEDULE || !trigger.spec().enabled()
+                    || unarmable.containsKey(name) || rescheduled.contains(name)) {
+                continue;
+            }
+            try {
+                catchUp(trigger, startedAt);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
+                        + " missed a tick while no instance ran: " + e);
+            }
+        }
+    }
+
+    private void catchUp(TriggerRecord trigger, Instant startedAt) {
+        String name = trigger.spec().name();
+        Instant now = clock.instant();
+        Optional<MissedTicks> missed = MissedTicks.of(Schedule.of(trigger.spec()), firedOrChangedLast(trigger,
+                startedAt), now);
+        if (missed.isEmpty()) {
+            return;
+        }
+        MissedTicks ticks = missed.get();
+        String what = "trigger " + name + " missed its tick " + ticks.latest()
+                + (ticks.earlier() > 0 ? " and " + ticks.earlierInWords() : "") + " while no instance ran";
+        if (!misfires.fireOnce()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired (nvent.triggers.misfire=skip)");
+        } else if (ticks.latest().isBefore(now.minus(misfires.grace()))) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, it is older than "
+                    + "nvent.triggers.misfire-grace (" + misfires.grace() + ")");
+        } else if (fireTick(name, ticks.latest(), missed)) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
+                    + (ticks.earlier() == 1 ? "; the earlier one is skipped"
+                    : ticks.earlier() > 1 ? "; the earlier ones are skipped" : ""));
+        }
+    }
+
+    /**
+     * Since when a schedule's ticks count as missed: its last fire, or when it was created, or
+     * enabled or changed at run time (an instance ran then, ticks before were no missed ones of
+     * this definition). Entries this start wrote are left out: a declared trigger's flows changed
+     * by the deployment keep its missed tick.
+     */
+    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt) {
+        Instant since = trigger.lastFiredAt().filter(fired -> fired.isAfter(trigger.createdAt()))
+                .orElse(trigger.createdAt());
+        for (TriggerEvent entry : store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES)) {
+            if ((entry.type().equals("trigger.enabled") || entry.type().equals("trigger.updated"))
+                    && entry.timestamp().isBefore(startedAt)) {
+                return entry.timestamp().isAfter(since) ? entry.timestamp() : since;
+            }
+        }
+        return since;
     }
 
     /**
@@ -244,16 +337,27 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     private void fireTick(String name, Instant scheduledAt) {
+        fireTick(name, scheduledAt, Optional.empty());
+    }
+
+    /**
+     * Fires a tick if this call claims it first across the instances.
+     *
+     * @param missed the ticks missed while no instance ran, of which this is the latest; empty for a tick on time
+     * @return whether it fired here
+     */
+    private boolean fireTick(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
         if (!store.claimTick(name, scheduledAt)) {
-            return;
+            return false;
         }
         Optional<TriggerRecord> trigger = store.findTrigger(name);
         if (trigger.isEmpty() || !trigger.get().spec().enabled()) {
-            return;
+            return false;
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false);
+                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, missed);
+        return true;
     }
 
     @Override
@@ -442,6 +546,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
+        return fireNow(spec, payloadJson, options, byName, Optional.empty());
+    }
+
+    /** @param missed for a tick missed while no instance ran and fired late: the ticks it stands for */
+    private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName,
+                         Optional<MissedTicks> missed) {
         Instant now = clock.instant();
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
@@ -498,7 +608,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return new Fire(started, failures, errors);
         }
         try {
-            recordFire(spec, now, created, error, payloadJson);
+            recordFire(spec, now, created, error, payloadJson, missed);
         } catch (RuntimeException e) {
             // The runs are started and stored: failing the call now would make its caller fire again.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + created
@@ -508,7 +618,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
-                            String payloadJson) {
+                            String payloadJson, Optional<MissedTicks> missed) {
         store.recordFire(spec.name(), now, started.size(), error);
         StringBuilder runs = new StringBuilder("[");
         started.forEach(id -> runs.append(runs.length() > 1 ? "," : "").append(Json.quote(id)));
@@ -523,6 +633,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         data.raw("runs", runs.append(']').toString());
         error.ifPresent(e -> data.str("error", e));
+        missed.ifPresent(ticks -> data.raw("missed", ticks.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
     }
 
@@ -532,7 +643,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     public void trimHistory() {
         int removed = store.trimTriggerHistory(historyLimits.maxEntries());
-        int claims = store.purgeTickClaims(clock.instant().minus(historyLimits.tickClaimRetention()));
+        // A start looks for the claim of a tick missed up to the misfire grace ago: two instances
+        // starting together must both find the first one's.
+        Duration keepClaims = historyLimits.tickClaimRetention().compareTo(misfires.grace()) >= 0
+                ? historyLimits.tickClaimRetention() : misfires.grace();
+        int claims = store.purgeTickClaims(clock.instant().minus(keepClaims));
         if (removed > 0 || claims > 0) {
             LOG.log(System.Logger.Level.DEBUG, () -> "trigger history: removed " + removed + " entries beyond the newest "
                     + historyLimits.maxEntries() + " per trigger and " + claims + " old tick claims");

@@ -43,13 +43,16 @@ import static org.awaitility.Awaitility.await;
  */
 final class EngineHarness implements AutoCloseable {
 
-    final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
+    /** When a harness starts unless the test says otherwise. */
+    static final Instant START = Instant.parse("2026-11-30T10:00:00Z");
+
+    final MutableClock clock;
     final MemoryFlowStore store;
     final MemorySchedulingStore scheduling;
     final MemoryJobQueue queue;
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
-    final ManualTicks ticks = new ManualTicks(clock);
+    final ManualTicks ticks;
     /** Stores the start of steps that run longer than the start-write delay. */
     final ScheduledExecutorService startTimers = Executors.newSingleThreadScheduledExecutor(
             Threads.daemonThreads("test-start-timer"));
@@ -108,6 +111,16 @@ final class EngineHarness implements AutoCloseable {
                 steps);
     }
 
+    /**
+     * An instance that starts at {@code startAt} over the stores of {@code other} (stopped, or starting
+     * too), dealing with the ticks missed while none ran as {@code misfires} says.
+     */
+    static EngineHarness startingAt(Instant startAt, EngineHarness other, String instanceId, TriggerMisfires misfires,
+                                    Step<?, ?>... steps) {
+        return new EngineHarness(other.store, other.scheduling, 4, settings(instanceId), TriggerHistoryLimits.DEFAULTS,
+                newQueue(), startAt, misfires, steps);
+    }
+
     /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
     static EngineHarness onQueue(MemoryJobQueue queue, boolean continueInWorker, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
@@ -136,6 +149,14 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
                           EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
                           Step<?, ?>... steps) {
+        this(store, scheduling, concurrency, settings, triggerHistory, queue, START, TriggerMisfires.DEFAULTS, steps);
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
+                          EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
+                          Instant startAt, TriggerMisfires misfires, Step<?, ?>... steps) {
+        this.clock = new MutableClock(startAt);
+        this.ticks = new ManualTicks(clock);
         this.store = store;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -150,7 +171,8 @@ final class EngineHarness implements AutoCloseable {
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 new Json(1024 * 1024), clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
-        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory);
+        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory,
+                misfires);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
         engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty(), queueName -> false,
                 queueName -> Optional.empty());

@@ -1,0 +1,46 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.cdi.internal.schedule.Schedule;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The ticks of a schedule that fell between {@code since} (its last fire, or when it was created,
+ * enabled or changed) and a start: the latest of them, and how many fell before it.
+ *
+ * @param latest the latest tick at or before the start
+ * @param earlier ticks before it since {@code since}, at most {@value #MOST_COUNTED}
+ */
+record MissedTicks(Instant latest, int earlier) {
+
+    /** An every-second schedule misses 86,400 ticks a day: beyond this many they are not walked. */
+    static final int MOST_COUNTED = 10_000;
+
+    /**
+     * The ticks after {@code since} up to and including {@code now}; empty if none fell.
+     */
+    static Optional<MissedTicks> of(Schedule schedule, Instant since, Instant now) {
+        Optional<Instant> latest = schedule.latestAtOrBefore(now).filter(tick -> tick.isAfter(since));
+        if (latest.isEmpty()) {
+            return Optional.empty();
+        }
+        int earlier = 0;
+        Optional<Instant> cursor = schedule.nextAfter(since);
+        while (cursor.isPresent() && cursor.get().isBefore(latest.get()) && earlier < MOST_COUNTED) {
+            earlier++;
+            cursor = schedule.nextAfter(cursor.get());
+        }
+        return Optional.of(new MissedTicks(latest.get(), earlier));
+    }
+
+    /** How many earlier ticks, in words for a log line. */
+    String earlierInWords() {
+        String count = earlier >= MOST_COUNTED ? "more than " + MOST_COUNTED : String.valueOf(earlier);
+        return count + " earlier " + (earlier == 1 ? "one" : "ones");
+    }
+
+    /** The details a {@code trigger.fired} entry of the late fire holds (earlier ones counted up to {@value #MOST_COUNTED}). */
+    String json() {
+        return JsonText.object().str("scheduledAt", latest.toString()).num("earlierSkipped", earlier).build();
+    }
+}
