@@ -58,6 +58,18 @@ public final class LogRecorder implements AutoCloseable {
     }
 
     /**
+     * Starts recording what the logger named after {@code source} logs at INFO and above.
+     *
+     * @param source the class whose logger to listen to
+     * @return the recorder; close it to stop recording
+     */
+    public static LogRecorder recordingInfoOf(Class<?> source) {
+        String name = source.getName();
+        return recording(entry -> name.equals(entry.getLoggerName())
+                && entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue());
+    }
+
+    /**
      * What was recorded so far, oldest first.
      *
      * @return a copy of the entries recorded
@@ -74,6 +86,16 @@ public final class LogRecorder implements AutoCloseable {
      */
     public List<LogRecord> containing(String text) {
         return records.stream().filter(entry -> String.valueOf(entry.getMessage()).contains(text)).toList();
+    }
+
+    /**
+     * The (unformatted) messages of the recorded entries that contain {@code text}, oldest first.
+     *
+     * @param text text to look for
+     * @return the messages; empty if none
+     */
+    public List<String> messagesContaining(String text) {
+        return containing(text).stream().map(LogRecord::getMessage).toList();
     }
 
     /** Stops recording. */

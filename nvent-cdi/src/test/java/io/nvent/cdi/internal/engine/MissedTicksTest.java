@@ -80,15 +80,7 @@ class MissedTicksTest {
         }
     }
 
-    /** Records what {@link TriggerManager} logs at INFO and above while it is open. */
-    private static LogRecorder triggerLog() {
-        return LogRecorder.recording(entry -> TriggerManager.class.getName().equals(entry.getLoggerName())
-                && entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue());
-    }
 
-    private static List<String> messagesAbout(LogRecorder log, String text) {
-        return log.containing(text).stream().map(java.util.logging.LogRecord::getMessage).toList();
-    }
 
     private static Instant at(String time) {
         return Instant.parse("2026-11-30T" + time + "Z");
@@ -142,11 +134,11 @@ class MissedTicksTest {
     void ofSeveralMissedTicksOnlyTheLatestFiresAndTheOthersAreCountedAsSkipped() {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness after = EngineHarness.startingAt(at("10:31:20"), before, "instance-a",
                      TriggerMisfires.DEFAULTS, sync)) {
 
-            assertThat(messagesAbout(log, "NVENT-0133")).containsExactly("NVENT-0133 trigger every-5-minutes missed its"
+            assertThat(log.messagesContaining("NVENT-0133")).containsExactly("NVENT-0133 trigger every-5-minutes missed its"
                     + " tick 2026-11-30T10:30:00Z and 4 earlier ones while no instance ran: it fired late, now, as that"
                     + " tick; the earlier ones are skipped");
 
@@ -192,11 +184,11 @@ class MissedTicksTest {
     void withSkipNoMissedTickFires() {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
                      TriggerMisfires.of("skip", Duration.ofHours(24)), sync)) {
 
-            assertThat(messagesAbout(log, "NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
+            assertThat(log.messagesContaining("NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
                     + " tick 2026-11-30T10:10:00Z while no instance ran: not fired (nvent.triggers.misfire=skip)");
 
             assertThat(runsOf(after, "sync")).as("10:05 only").hasSize(1);
@@ -269,11 +261,11 @@ class MissedTicksTest {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);
         Instant dayAndHourLater = at("11:11:20").plus(Duration.ofDays(1));
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness after = EngineHarness.startingAt(dayAndHourLater, before, "instance-a",
                      TriggerMisfires.of("fire-once", Duration.ofMinutes(1)), sync)) {
 
-            assertThat(messagesAbout(log, "NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
+            assertThat(log.messagesContaining("NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
                     + " tick 2026-12-01T11:10:00Z and 300 earlier ones while no instance ran: not fired, it is older"
                     + " than nvent.triggers.misfire-grace (PT1M)");
 

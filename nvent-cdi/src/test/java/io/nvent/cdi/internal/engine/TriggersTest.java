@@ -111,21 +111,12 @@ class TriggersTest {
         }
     }
 
-    /** Records what {@link TriggerManager} logs at INFO and above while it is open. */
-    private static LogRecorder triggerLog() {
-        return LogRecorder.recording(entry -> TriggerManager.class.getName().equals(entry.getLoggerName())
-                && entry.getLevel().intValue() >= java.util.logging.Level.INFO.intValue());
-    }
 
-    /** The messages logged that mention {@code text}, oldest first. */
-    private static List<String> messagesAbout(LogRecorder log, String text) {
-        return log.containing(text).stream().map(java.util.logging.LogRecord::getMessage).toList();
-    }
 
     @Test
     void ticksThatFailWhileTheStoreIsAwayAreMissedAndLoggedOnceUntilATickFiresAgain() {
         StoreAwayForTicks scheduling = new StoreAwayForTicks();
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling,
                 "instance-a", new Generate(), new Store())) {
             Instant tick = Instant.parse("2026-11-30T11:00:00Z");
@@ -137,7 +128,7 @@ class TriggersTest {
             h.triggers.onTick("hourly", tick.plusSeconds(7200));
 
             assertThat(runsOf(h, "report")).hasSize(1);
-            assertThat(messagesAbout(log, "hourly"))
+            assertThat(log.messagesContaining("hourly"))
                     .satisfiesExactly(missed -> assertThat(missed).startsWith("NVENT-0161 tick 2026-11-30T11:00:00Z of"
                             + " trigger hourly is missed"), again -> assertThat(again).startsWith("NVENT-0162"));
         }
@@ -475,7 +466,7 @@ class TriggersTest {
 
     @Test
     void aTriggerTheDeployedCodeNoLongerDeclaresIsRetiredDisabledAndCanBeDeleted() {
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
             try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b",
@@ -489,7 +480,7 @@ class TriggersTest {
                     assertThat(entry.type()).isEqualTo("trigger.disabled");
                     assertThat(entry.data()).contains("no longer declared with @Trigger");
                 });
-                assertThat(messagesAbout(log, "NVENT-0166")).singleElement().satisfies(line -> assertThat(line)
+                assertThat(log.messagesContaining("NVENT-0166")).singleElement().satisfies(line -> assertThat(line)
                         .startsWith("NVENT-0166 trigger hourly is declared with @Trigger no longer"));
                 assertThat(v2.triggers.trigger("on-demand").orElseThrow().declared()).isTrue();
 
@@ -535,7 +526,7 @@ class TriggersTest {
 
     @Test
     void ticksOfARuntimeTriggerWhoseFlowIsNoLongerDeployedAreLoggedOnceAndRecordedAsFailedOnce() {
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.create(TriggerSpec.newBuilder("gone-rt", TriggerType.SCHEDULE).flow("archive")
                     .every(Duration.ofSeconds(30)).build());
@@ -564,7 +555,7 @@ class TriggersTest {
 
     @Test
     void aFireByNameOfATriggerWhoseFlowIsNoLongerDeployedIsRefusedEveryTimeAndLoggedOnce() {
-        try (LogRecorder log = triggerLog();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness v1 = new EngineHarness(new Generate(), new Store())) {
             v1.triggers.create(TriggerSpec.newBuilder("gone-manual", TriggerType.MANUAL).flow("archive").build());
             try (EngineHarness v2 = new EngineHarness(v1.store, v1.scheduling, "instance-b", new Generate())) {
