@@ -26,6 +26,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -2081,17 +2082,21 @@ public final class FlowEngine implements FlowService {
      * recovery job instead.
      *
      * @param previous the suspects of the previous check: run id to version
-     * @param from how many running runs (newest first) to skip: the sweep moves on through them
+     * @param after where among the running runs (newest first) to start reading: after this run, or
+     *     at the newest if empty; the sweep moves on through them by position rather than offset, so
+     *     that runs ending meanwhile make it skip none of the others
      * @param limit how many running runs to read
      * @return the suspects of this check, for the next one
      */
-    LostJobScan requeueLostSteps(Map<String, Long> previous, int from, int limit) {
+    LostJobScan requeueLostSteps(Map<String, Long> previous, Optional<RunPosition> after, int limit) {
         Map<String, Long> suspects = new LinkedHashMap<>();
-        for (int offset = from; offset < from + limit; ) {
-            int pageSize = Math.min(1000, from + limit - offset);
-            List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING),
-                    offset, pageSize));
+        Optional<RunPosition> position = after;
+        for (int read = 0; read < limit; ) {
+            int pageSize = Math.min(1000, limit - read);
+            RunQuery query = new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING), 0, pageSize, position);
+            List<RunRecord> page = store.findRuns(query);
             for (RunRecord run : page) {
+                position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
                 Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
                 waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
                         && status != StepStatus.RUNNING);
@@ -2104,18 +2109,18 @@ public final class FlowEngine implements FlowService {
                 }
             }
             if (page.size() < pageSize) {
-                return new LostJobScan(suspects, true);
+                return new LostJobScan(suspects, position, true);
             }
-            offset += pageSize;
+            read += pageSize;
         }
-        return new LostJobScan(suspects, false);
+        return new LostJobScan(suspects, position, false);
     }
 
     /**
-     * What one lost-job check read: the runs with a step waiting for its job (id to version), and
-     * whether it read up to the oldest running run.
+     * What one lost-job check read: the runs with a step waiting for its job (id to version), the
+     * last running run it read, and whether it read up to the oldest running run.
      */
-    record LostJobScan(Map<String, Long> suspects, boolean reachedEnd) {
+    record LostJobScan(Map<String, Long> suspects, Optional<RunPosition> last, boolean reachedEnd) {
     }
 
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.RunPosition;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RetentionPurge;
@@ -62,8 +63,11 @@ public final class Maintenance {
     private Instant lastRateLimitCleanup = Instant.EPOCH;
     private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
-    /** Where the next lost-job check starts among the running runs, newest first. */
-    private int lostJobFrom;
+    /** Where the next lost-job check starts among the running runs, newest first: after this run, or at the newest. */
+    private Optional<RunPosition> lostJobFrom = Optional.empty();
+    /** Where the first look at the current window ended, so that the next window starts there. */
+    private Optional<RunPosition> lostJobWindowEnd = Optional.empty();
+    private boolean lostJobWindowReachedEnd;
     private boolean lostJobSecondLook;
     private int failedSweeps;
     private Instant resumeAfter = Instant.EPOCH;
@@ -130,7 +134,7 @@ public final class Maintenance {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
                 FlowEngine.LostJobScan scan = engine.requeueLostSteps(lostJobSuspects, lostJobFrom, lostJobScan);
                 lostJobSuspects = scan.suspects();
-                moveLostJobWindow(scan.reachedEnd());
+                moveLostJobWindow(scan);
                 lastLostJobCheck = now;
             }
         });
@@ -183,16 +187,20 @@ public final class Maintenance {
      * is requeued only when two checks a lease apart found it unchanged), and back to the newest
      * after the oldest: with more running runs than one check reads, the oldest are checked too, a
      * few leases later, instead of never while the newer ones stay. When one check reads them all,
-     * every check compares with the one before.
+     * every check compares with the one before. The next window starts where the first look at this
+     * one ended: runs the second look read beyond it (others ended meanwhile) were looked at once,
+     * and the next window's first look is their second.
      */
-    private void moveLostJobWindow(boolean reachedEnd) {
-        if (lostJobFrom == 0 && reachedEnd) {
+    private void moveLostJobWindow(FlowEngine.LostJobScan scan) {
+        if (lostJobFrom.isEmpty() && scan.reachedEnd()) {
             lostJobSecondLook = false;
         } else if (!lostJobSecondLook) {
             lostJobSecondLook = true;
+            lostJobWindowEnd = scan.last();
+            lostJobWindowReachedEnd = scan.reachedEnd();
         } else {
             lostJobSecondLook = false;
-            lostJobFrom = reachedEnd ? 0 : lostJobFrom + lostJobScan;
+            lostJobFrom = lostJobWindowReachedEnd ? Optional.empty() : lostJobWindowEnd;
         }
     }
 

@@ -53,7 +53,7 @@ class LostStepSweepTest {
             // The sweep read its page while the step was queued; the job it then looks at has completed.
             store.snapshot = Optional.of(List.of(queued));
 
-            h.engine.requeueLostSteps(Map.of(runId, queued.version()), 0, 100);
+            h.engine.requeueLostSteps(Map.of(runId, queued.version()), Optional.empty(), 100);
 
             assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", queued.version()))).isEmpty();
         }
@@ -75,12 +75,43 @@ class LostStepSweepTest {
                     Duration.ofSeconds(10), 2);
 
             // Each window of two runs is looked at twice, a lease apart, before the check moves on.
-            for (int check = 0; check < 8; check++) {
-                maintenance.sweep();
-                h.clock.advance(Duration.ofMinutes(1));
-            }
+            sweepAMinuteApart(maintenance, h, 6);
 
             assertThat(runIds).allSatisfy(runId -> h.awaitStatus(runId, RunStatus.COMPLETED));
+        }
+    }
+
+    @Test
+    void runsEndingBetweenChecksMakeTheCheckSkipNoneOfTheOlderRuns() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            h.queue.pause(queue);
+            List<String> runIds = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String runId = "lost-" + i;
+                h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
+                        .withStep("send", StepStatus.QUEUED), List.of());
+                runIds.add(runId);
+                h.clock.advance(Duration.ofSeconds(1));
+            }
+            Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                    Duration.ofSeconds(10), 2);
+            sweepAMinuteApart(maintenance, h, 2);
+            // The two newest, just queued again, end before the check moves on to the next two.
+            h.engine.cancel("lost-4");
+            h.engine.cancel("lost-3");
+
+            sweepAMinuteApart(maintenance, h, 2);
+
+            assertThat(List.of("lost-2", "lost-1"))
+                    .allSatisfy(runId -> assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isPresent());
+        }
+    }
+
+    private static void sweepAMinuteApart(Maintenance maintenance, EngineHarness h, int sweeps) {
+        for (int i = 0; i < sweeps; i++) {
+            maintenance.sweep();
+            h.clock.advance(Duration.ofMinutes(1));
         }
     }
 }
