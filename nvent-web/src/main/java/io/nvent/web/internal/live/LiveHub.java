@@ -14,6 +14,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.web.internal.rest.Queues;
 import io.nvent.web.internal.rest.Representations;
+import io.nvent.web.internal.stats.PacedTask;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.nvent.web.internal.live;
+package io.nvent.web.internal.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

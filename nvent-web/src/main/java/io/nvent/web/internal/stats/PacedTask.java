@@ -1,4 +1,4 @@
-package io.nvent.web.internal.live;
+package io.nvent.web.internal.stats;
 
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,13 +13,13 @@ import java.util.function.LongSupplier;
  * are stored, not the more are active, so with a big store they come less often instead of taking a
  * connection for most of every second.
  */
-final class PacedTask {
+public final class PacedTask {
 
     /** The least multiple of a run's duration to wait before the next: at most 5 % of the time busy. */
-    static final int COST_FACTOR = 20;
+    public static final int COST_FACTOR = 20;
 
     /** Where the next run is scheduled; {@link RejectedExecutionException} once shut down ends the task. */
-    interface Scheduler {
+    public interface Scheduler {
         void schedule(Runnable run, long delayNanos);
     }
 
@@ -28,7 +28,7 @@ final class PacedTask {
     private final Scheduler scheduler;
     private final LongSupplier nanoTime;
 
-    PacedTask(Runnable task, Duration interval, Scheduler scheduler, LongSupplier nanoTime) {
+    public PacedTask(Runnable task, Duration interval, Scheduler scheduler, LongSupplier nanoTime) {
         this.task = task;
         this.intervalNanos = interval.toNanos();
         this.scheduler = scheduler;
@@ -36,7 +36,7 @@ final class PacedTask {
     }
 
     /** Schedules the first run, one interval from now. */
-    void start() {
+    public void start() {
         next(intervalNanos);
     }
 
