@@ -2,8 +2,8 @@ package io.nvent.web.internal.live;
 
 import jakarta.json.spi.JsonProvider;
 import io.nvent.EventQuery;
-import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
+import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.cdi.NventConfig;
@@ -14,7 +14,9 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.web.internal.rest.Queues;
 import io.nvent.web.internal.rest.Representations;
+import io.nvent.web.internal.stats.FlowCounts;
 import io.nvent.web.internal.stats.PacedTask;
+import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds the live stream's clients and feeds them: history entries from the {@link EventStream}
  * (every entry the engine stores, and with a distributed stream adapter those of other instances
- * too), statistics once a second while changed (less often when counting takes long, see
+ * too), statistics once a second while changed (the run counts are the latest shared count,
+ * {@link FlowCounts}, so a new connection costs no count; less often when comparing takes long, see
  * {@link PacedTask}), heartbeats. Clients reach it through
  * {@code CDI.current()} from the programmatic endpoint; nothing is injected into endpoints.
  *
@@ -62,6 +65,8 @@ public class LiveHub {
     EventStream stream;
     @Inject
     NventConfig config;
+    @Inject
+    FlowCounts counts;
     @Inject
     @Worker
     ThreadFactory threads;
@@ -157,12 +162,13 @@ public class LiveHub {
                 lastStats = null;
                 return;
             }
-            String body = statsBody();
+            Counted<Map<String, FlowStats>> counted = counts.all();
+            String body = statsBody(counted.value());
             if (body.equals(lastStats)) {
                 return;
             }
             lastStats = body;
-            String message = withTimestamp(body);
+            String message = withTimes(body, counted.countedAt());
             subscribers.forEach(c -> c.stats(message));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0722 could not compute statistics", e);
@@ -170,20 +176,21 @@ public class LiveHub {
     }
 
     private String snapshot() {
-        return withTimestamp(statsBody());
+        Counted<Map<String, FlowStats>> counted = counts.all();
+        return withTimes(statsBody(counted.value()), counted.countedAt());
     }
 
-    private static String withTimestamp(String body) {
-        return "{\"type\":\"stats\",\"ts\":\"" + Instant.now() + "\"," + body.substring(1);
+    /** The message: when it was sent ({@code ts}) and when its run counts were counted ({@code countedAt}). */
+    private static String withTimes(String body, Instant countedAt) {
+        return "{\"type\":\"stats\",\"ts\":\"" + Instant.now() + "\",\"countedAt\":\"" + countedAt + "\","
+                + body.substring(1);
     }
 
-    /** Flow statistics and queue counts, without a timestamp so that unchanged numbers compare equal. */
-    private String statsBody() {
+    /** Flow statistics and queue counts, without times so that unchanged numbers compare equal. */
+    private String statsBody(Map<String, FlowStats> runCounts) {
         JsonArrayBuilder flowStats = JSON.createArrayBuilder();
-        for (FlowDefinition flow : flows.flows()) {
-            flowStats.add(JSON.createObjectBuilder().add("name", flow.name())
-                    .add("stats", Representations.stats(flows.stats(flow.name()))));
-        }
+        runCounts.forEach((flow, stats) -> flowStats.add(JSON.createObjectBuilder().add("name", flow)
+                .add("stats", Representations.stats(stats))));
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
         for (String name : names) {

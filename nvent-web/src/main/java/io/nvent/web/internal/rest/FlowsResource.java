@@ -3,9 +3,12 @@ package io.nvent.web.internal.rest;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
+import io.nvent.FlowStats;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.StartedRun;
+import io.nvent.web.internal.stats.FlowCounts;
+import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
@@ -24,9 +27,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
-/** The flow registry, flow graphs and statistics, and starting runs. */
+/**
+ * The flow registry, flow graphs and statistics, and starting runs. The run counts of the registry and
+ * the statistics are the latest shared count ({@link FlowCounts}), never counted for the request: the
+ * answer says when they were counted ({@code countedAt}, and their age in seconds in {@code Age}).
+ */
 @ApplicationScoped
 @Path("flows")
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,26 +46,52 @@ public class FlowsResource {
 
     @Inject
     FlowService flows;
+    @Inject
+    FlowCounts counts;
+    @Inject
+    Clock clock;
 
     @GET
-    public String list() {
-        JsonArrayBuilder all = JSON.createArrayBuilder();
-        flows.flows().forEach(flow -> all.add(Representations.flow(flow, flows.stats(flow.name()))));
-        return all.build().toString();
+    public Response list() {
+        return withAge(listBody());
     }
 
     @GET
     @Path("{flow}")
-    public String get(@PathParam("flow") String name) {
-        return flows.flow(name)
-                .map(flow -> Representations.flow(flow, flows.stats(name)).toString())
-                .orElseThrow(() -> new FlowNotFoundException(name));
+    public Response get(@PathParam("flow") String name) {
+        return withAge(flowBody(name));
     }
 
     @GET
     @Path("{flow}/stats")
-    public String stats(@PathParam("flow") String name) {
-        return Representations.stats(flows.stats(name)).toString();
+    public Response stats(@PathParam("flow") String name) {
+        return withAge(statsBody(name));
+    }
+
+    Counted<String> listBody() {
+        Counted<Map<String, FlowStats>> counted = counts.all();
+        JsonArrayBuilder all = JSON.createArrayBuilder();
+        for (FlowDefinition flow : flows.flows()) {
+            FlowStats stats = counted.value().getOrDefault(flow.name(), FlowStats.empty(flow.name()));
+            all.add(Representations.flow(flow, new Counted<>(stats, counted.countedAt())));
+        }
+        return new Counted<>(all.build().toString(), counted.countedAt());
+    }
+
+    Counted<String> flowBody(String name) {
+        FlowDefinition flow = flows.flow(name).orElseThrow(() -> new FlowNotFoundException(name));
+        Counted<FlowStats> stats = counts.of(name);
+        return new Counted<>(Representations.flow(flow, stats).toString(), stats.countedAt());
+    }
+
+    Counted<String> statsBody(String name) {
+        Counted<FlowStats> stats = counts.of(name);
+        return new Counted<>(Representations.stats(stats).toString(), stats.countedAt());
+    }
+
+    /** The answer with the age of its counts in whole seconds, as HTTP caches say it. */
+    private Response withAge(Counted<String> body) {
+        return Response.ok(body.value()).header("Age", body.age(clock.instant()).toSeconds()).build();
     }
 
     /**
@@ -102,7 +138,10 @@ public class FlowsResource {
     @Path("{flow}/runs")
     public String clearHistory(@PathParam("flow") String name) {
         int deleted = flows.clearHistory(name);
+        // Counted for this answer: a clear is rare, and deletes more than a count reads.
+        Instant countedAt = clock.instant();
+        Counted<FlowStats> stats = new Counted<>(flows.stats(name), countedAt);
         return JSON.createObjectBuilder().add("flow", name).add("deleted", deleted)
-                .add("stats", Representations.stats(flows.stats(name))).build().toString();
+                .add("stats", Representations.stats(stats)).build().toString();
     }
 }

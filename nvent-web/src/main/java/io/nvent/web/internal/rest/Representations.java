@@ -15,6 +15,7 @@ import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
+import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -41,7 +42,8 @@ public final class Representations {
     private Representations() {
     }
 
-    public static JsonObject flow(FlowDefinition flow, FlowStats stats) {
+    /** A flow of the registry with its run counts and when they were counted. */
+    public static JsonObject flow(FlowDefinition flow, Counted<FlowStats> stats) {
         JsonArrayBuilder steps = JSON.createArrayBuilder();
         for (StepDefinition step : flow.steps()) {
             steps.add(JSON.createObjectBuilder()
@@ -111,6 +113,14 @@ public final class Representations {
         return body.build();
     }
 
+    /** A flow's run counts and when they were counted ({@code countedAt}). */
+    public static JsonObject stats(Counted<FlowStats> stats) {
+        return JSON.createObjectBuilder(stats(stats.value()))
+                .add("countedAt", stats.countedAt().toString())
+                .build();
+    }
+
+    /** A flow's run counts. */
     public static JsonObject stats(FlowStats stats) {
         return JSON.createObjectBuilder()
                 .add("total", stats.total())

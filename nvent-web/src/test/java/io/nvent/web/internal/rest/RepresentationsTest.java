@@ -9,8 +9,10 @@ import io.nvent.RetryPolicy;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.TimeoutAction;
+import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +50,8 @@ class RepresentationsTest {
                     Optional.of(await(AwaitType.SCHEDULE, Duration.ZERO, "0 9 * * MON-FRI", null, null, null,
                             TimeoutAction.FAIL, 3)), Optional.empty())));
 
+    private static final Counted<FlowStats> NO_RUNS = new Counted<>(FlowStats.empty("expense"), Instant.EPOCH);
+
     private static JsonObject stepOf(JsonObject flow, String name) {
         return flow.getJsonArray("steps").getValuesAs(JsonObject.class).stream()
                 .filter(s -> s.getString("name").equals(name)).findFirst().orElseThrow();
@@ -60,7 +64,7 @@ class RepresentationsTest {
 
     @Test
     void eachAwaitCarriesItsTypeAndOnlyTheFieldsThatApplyToIt() {
-        JsonObject flow = Representations.flow(FLOW, FlowStats.empty("expense"));
+        JsonObject flow = Representations.flow(FLOW, NO_RUNS);
 
         JsonObject pay = stepOf(flow, "pay");
         assertThat(pay.getJsonObject("awaitBefore").toString())
@@ -77,21 +81,21 @@ class RepresentationsTest {
 
     @Test
     void everyStepCarriesItsRetryPolicyAndPriorityNextToTheFieldsItHadBefore() {
-        JsonObject pay = stepOf(Representations.flow(FLOW, FlowStats.empty("expense")), "pay");
+        JsonObject pay = stepOf(Representations.flow(FLOW, NO_RUNS), "pay");
 
         assertThat(pay.getInt("priority")).isEqualTo(7);
         assertThat(pay.getInt("maxAttempts")).isEqualTo(3);
         assertThat(pay.getJsonNumber("timeoutMs").longValue()).isEqualTo(300_000);
         assertThat(pay.getJsonObject("retry").toString())
                 .isEqualTo("{\"maxAttempts\":3,\"backoff\":\"fixed\",\"delayMs\":500,\"maxDelayMs\":10000}");
-        assertThat(stepOf(Representations.flow(FLOW, FlowStats.empty("expense")), "submit")
+        assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "submit")
                 .getJsonObject("retry").getString("backoff")).isEqualTo("exponential");
     }
 
     @Test
     void theGraphsNodesCarryTheSameSettingsAsTheRegistry() {
         JsonObject graph = Representations.graph(FLOW, Optional.empty());
-        JsonObject flow = Representations.flow(FLOW, FlowStats.empty("expense"));
+        JsonObject flow = Representations.flow(FLOW, NO_RUNS);
 
         for (String step : List.of("submit", "pay", "report")) {
             JsonObject node = nodeOf(graph, step);
