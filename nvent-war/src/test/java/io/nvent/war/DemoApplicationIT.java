@@ -1277,6 +1277,36 @@ class DemoApplicationIT {
     }
 
     @Test
+    void theConsolesRunListGoesToOlderPagesByTheApisCursorAndBackToNewerOnes() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        for (int run = 0; run < 26; run++) {
+            start("commit-probe", "{}");
+        }
+        List<String> newestFirst = http.get("api/nvent/runs?flow=commit-probe&limit=26").array().stream()
+                .map(run -> run.asJsonObject().getString("runId")).toList();
+
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+            console.go("#/runs?flow=commit-probe");
+            console.until(() -> firstRunListed(console).equals(newestFirst.get(0)));
+            assertThat(console.text(By.id("runs-range"))).isEqualTo("1–25");
+
+            console.click(By.id("runs-older"));
+            console.until(() -> firstRunListed(console).equals(newestFirst.get(25)));
+            assertThat(console.hash()).contains("after=").doesNotContain("offset=");
+            assertThat(console.text(By.id("runs-range"))).startsWith("26–");
+
+            console.click(By.id("runs-newer"));
+            console.until(() -> firstRunListed(console).equals(newestFirst.get(0)));
+            assertThat(console.hash()).doesNotContain("after=");
+            assertThat(console.find(By.id("runs-newer")).isEnabled()).isFalse();
+        }
+    }
+
+    private static String firstRunListed(Console console) {
+        return console.find(By.cssSelector("#runs-table tbody tr td a")).getText();
+    }
+
+    @Test
     void anOperatorFiresATriggerWithJsonCreatesAScheduleAndResolvesAnApprovalInTheConsole() throws Exception {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
         String approval = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");

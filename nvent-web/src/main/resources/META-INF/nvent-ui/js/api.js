@@ -9,7 +9,7 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+async function request(method, path, body) {
   const init = { method, headers: { 'X-Requested-With': 'nvent-console', 'Accept': 'application/json' }, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -25,7 +25,18 @@ async function call(method, path, body) {
     if (json && json.checks) error.report = json;
     throw error;
   }
-  return json;
+  return { json, response };
+}
+
+async function call(method, path, body) {
+  return (await request(method, path, body)).json;
+}
+
+// The cursor of the page after this one: the `after` of the Link rel="next" the server sends when a page is full.
+function nextAfter(response) {
+  const link = (response.headers.get('Link') || '').split(',').find((l) => /;\s*rel="?next"?/.test(l));
+  const target = link && link.match(/<([^>]*)>/);
+  return target ? new URL(target[1], location.origin).searchParams.get('after') : null;
 }
 
 const q = (params) => {
@@ -50,6 +61,11 @@ export const api = {
   graph: (name, runId) => call('GET', `/flows/${e(name)}/graph${q({ runId })}`),
   startRun: (name, json) => call('POST', `/flows/${e(name)}/runs`, json),
   runs: (params) => call('GET', `/runs${q(params)}`),
+  /** A page of runs and the cursor of the next page (null on the last): { runs, next }. */
+  runsPage: async (params) => {
+    const { json, response } = await request('GET', `/runs${q(params)}`);
+    return { runs: json, next: nextAfter(response) };
+  },
   run: (id) => call('GET', `/runs/${e(id)}`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
   cancel: (id) => call('POST', `/runs/${e(id)}/cancel`),

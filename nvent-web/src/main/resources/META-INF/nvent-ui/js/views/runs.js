@@ -14,7 +14,11 @@ export function runsView(ctx) {
   const statusSel = h('select', { 'aria-label': 'status' }, h('option', { value: '' }, 'Any status'), STATUSES.map((s) => h('option', { value: s }, s)));
   const body = h('div', { class: 'card-body flush' });
   const pager = h('div', { class: 'toolbar' });
-  let offset = Number(ctx.query.offset || 0);
+  // Pages go on after the last run of the page before (the server's cursor, `after`), so every page
+  // costs the same however deep; the cursors of the newer pages seen are kept to go back.
+  let after = ctx.query.after || '';
+  let newer = [];
+  let next = null;
   // The filters of the address hold until the user changes them, also before the flows are listed,
   // and also a flow no longer deployed (its runs stay) or a value the server will refuse (it says why).
   let flow = ctx.query.flow || '';
@@ -38,9 +42,9 @@ export function runsView(ctx) {
     const mine = ++loads;
     loading = true;
     lastLoad = Date.now();
-    let runs;
+    let page;
     try {
-      runs = await api.runs({ flow, status, offset, limit: PAGE });
+      page = await api.runsPage({ flow, status, after, limit: PAGE });
     } catch (e) {
       if (mine !== loads) return;
       fill(body, h('div', { class: 'empty', id: 'runs-error' }, e.message));
@@ -53,20 +57,25 @@ export function runsView(ctx) {
       }
     }
     if (mine !== loads) return;
+    const { runs } = page;
+    next = page.next;
     fill(body, runs.length ? h('table', { id: 'runs-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, r.runId)), h('td', {}, r.flow), h('td', {}, badge(r.status)),
         h('td', { class: 'small' }, dateTime(r.startedAt)), h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)),
         h('td', { class: 'small muted' }, stepSummary(r)))))) : h('div', { class: 'empty' }, 'No runs match'));
-    fill(pager, 
-      h('button', { class: 'btn small', disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); sync(); } }, '← Newer'),
-      h('span', { class: 'muted small' }, `${offset + 1}–${offset + runs.length}`),
-      h('button', { class: 'btn small', disabled: runs.length < PAGE, onclick: () => { offset += PAGE; sync(); } }, 'Older →'));
+    // A page opened from its address has no newer pages seen: its position is unknown, "Newer" goes to the first.
+    const first = newer.length * PAGE;
+    fill(pager,
+      h('button', { class: 'btn small', id: 'runs-newer', disabled: !after, onclick: () => { after = newer.pop() || ''; sync(); } }, '← Newer'),
+      h('span', { class: 'muted small', id: 'runs-range' }, after && !newer.length ? `${runs.length} older` : `${first + 1}–${first + runs.length}`),
+      h('button', { class: 'btn small', id: 'runs-older', disabled: !next, onclick: () => { newer.push(after); after = next; sync(); } }, 'Older →'));
   };
-  const sync = () => { ctx.setQuery({ flow, status, offset: offset || '' }); load(); };
-  flowSel.addEventListener('change', () => { flow = flowSel.value; offset = 0; sync(); });
-  statusSel.addEventListener('change', () => { status = statusSel.value; offset = 0; sync(); });
+  const sync = () => { ctx.setQuery({ flow, status, after, offset: null }); load(); };
+  const firstPage = () => { after = ''; newer = []; sync(); };
+  flowSel.addEventListener('change', () => { flow = flowSel.value; firstPage(); });
+  statusSel.addEventListener('change', () => { status = statusSel.value; firstPage(); });
   ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
   // Statistics come about once a second while runs change, each a hint that the list may have changed;
   // a page costs the database a good part of a second with a big store, so the list is reloaded at
