@@ -725,6 +725,22 @@ class DemoApplicationIT {
     }
 
     @Test
+    void theFlowStatisticsComeFromTheLatestSharedCountAndSayHowOldItIs() {
+        Http.Reply list = http.get("api/nvent/flows");
+        Instant countedAt = Instant.parse(list.array().getJsonObject(0).getJsonObject("stats").getString("countedAt"));
+        assertThat(countedAt).isBeforeOrEqualTo(Instant.now().plusSeconds(1));
+        assertThat(list.headers().firstValue("Age")).hasValueSatisfying(age -> assertThat(age).matches("\\d+"));
+        Http.Reply stats = http.get("api/nvent/flows/order/stats");
+        assertThat(stats.headers().firstValue("Age")).isPresent();
+        long completed = stats.json().getJsonNumber("completed").longValue();
+
+        http.awaitRun(start("order", "{\"id\":\"S-1\",\"item\":\"atlas\",\"quantity\":1}"), "completed");
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                http.get("api/nvent/flows/order/stats").json().getJsonNumber("completed").longValue() > completed);
+        assertThat(http.get("api/nvent/flows/order").json().getJsonObject("stats").getString("countedAt")).isNotBlank();
+    }
+
+    @Test
     void aRunsHistoryPagesNewestFirstWithBeforeAndOldestFirstWithAfter() {
         String run = start("order", "{\"id\":\"H-1\",\"item\":\"atlas\",\"quantity\":1}");
         http.awaitRun(run, "completed");
