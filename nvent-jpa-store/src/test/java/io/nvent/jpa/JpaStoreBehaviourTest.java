@@ -295,6 +295,34 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void theSweepsPurgeLooksAgainAtTheCountOfOnlyTheFlowsWithRunsEndedSinceItsLastLook() {
+        Instant firstLook = T0.plus(Duration.ofDays(10));
+        for (int day = 0; day < 3; day++) {
+            finished("orders", T0.plus(Duration.ofDays(day)));
+        }
+        try (JpaFlowStore retaining = JpaFlowStore.create(dataSource(), options("behaviour_")
+                .retention(RetentionPolicy.maxFinishedRunsPerFlow(2)).migrateSchema(false).build())) {
+            assertThat(purgeAll(retaining.startRetentionPurge(firstLook))).as("the first look, at every flow").isEqualTo(1);
+            // Ended long before the last look, as no run can end now: the next look does not see them.
+            List<RunRecord> invoices = IntStream.range(0, 3).mapToObj(i -> finished("invoices", T0)).toList();
+            RunRecord newest = finished("orders", firstLook.plusSeconds(30));
+
+            assertThat(purgeAll(retaining.startRetentionPurge(firstLook.plus(Duration.ofMinutes(1))))).isEqualTo(1);
+            assertThat(store.findRuns(RunQuery.ofFlow("orders"))).extracting(RunRecord::runId).hasSize(2)
+                    .contains(newest.runId());
+            assertThat(store.findRuns(RunQuery.ofFlow("invoices"))).hasSize(3);
+
+            assertThat(retaining.purgeFinishedRuns(RetentionPolicy.maxFinishedRunsPerFlow(2), firstLook))
+                    .as("a purge called for on its own looks at every flow").isEqualTo(1);
+            assertThat(store.findRun(invoices.get(0).runId())).isEmpty();
+        }
+    }
+
+    private static int purgeAll(RetentionPurge purge) {
+        return Stream.generate(purge::nextChunk).takeWhile(OptionalInt::isPresent).mapToInt(OptionalInt::getAsInt).sum();
+    }
+
+    @Test
     void aFinishedRunStoredWithoutItsEndTimeIsPurgedByItsStart() {
         RunRecord run = created("orders");
         store.updateRun(run.runId(), current -> Optional.of(new RunChange(new RunRecord(current.runId(),

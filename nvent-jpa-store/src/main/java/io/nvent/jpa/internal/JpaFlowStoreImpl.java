@@ -74,6 +74,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             + " and s.key = :key and (s.expiresAt is null or s.expiresAt > :now)";
     private static final Set<RunStatus> FINISHED = EnumSet.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
     private static final int PURGE_CHUNK = 500;
+    /**
+     * How far before the last check of the count per flow the next looks for runs that ended: a run's
+     * end time is taken before its commit, and on another instance's clock.
+     */
+    private static final Duration ENDED_RUNS_OVERLAP = Duration.ofMinutes(1);
 
     private final Transactions transactions;
     private final GroupCommit commits;
@@ -85,6 +90,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /** Reads runs with plain JDBC: the engine reads the run before each step, and the entity loader costs far more. */
     private final RunTables tables;
+    /**
+     * When the sweep's retention purge began that last found and purged the flows over the count per
+     * flow; the next only looks at the flows with runs ended since. Empty until one has, after a start.
+     */
+    private volatile Optional<Instant> perFlowCheckedAt = Optional.empty();
 
     private JpaFlowStoreImpl(Transactions transactions, GroupCommit commits, JpaStoreOptions options,
                              Database database) {
@@ -516,12 +526,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public RetentionPurge startRetentionPurge(Instant now) {
-        return new ChunkedPurge(options.retention(), now);
+        return new ChunkedPurge(options.retention(), now, true);
     }
 
     @Override
     public int purgeFinishedRuns(RetentionPolicy policy, Instant now) {
-        RetentionPurge purge = new ChunkedPurge(policy, now);
+        RetentionPurge purge = new ChunkedPurge(policy, now, false);
         int deleted = 0;
         for (OptionalInt chunk = purge.nextChunk(); chunk.isPresent(); chunk = purge.nextChunk()) {
             deleted += chunk.getAsInt();
@@ -579,12 +589,19 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
      */
     private final class ChunkedPurge implements RetentionPurge {
         private final RetentionPolicy policy;
+        private final Instant now;
+        private final boolean sweep;
         private final Deque<PurgeSource> sources = new ArrayDeque<>();
         private boolean flowsRead;
 
-        ChunkedPurge(RetentionPolicy policy, Instant now) {
+        /**
+         * @param sweep whether it is the sweep's purge, which looks only at the flows with runs ended
+         *     since the last one (see {@link #flowsOverTheLimit}); a purge called for on its own looks at all
+         */
+        ChunkedPurge(RetentionPolicy policy, Instant now, boolean sweep) {
             this.policy = Objects.requireNonNull(policy, "policy");
-            Objects.requireNonNull(now, "now");
+            this.now = Objects.requireNonNull(now, "now");
+            this.sweep = sweep;
             policy.maxAge().ifPresent(maxAge -> {
                 Instant cutoff = now.minus(maxAge);
                 // Checked again under the lock: a run retried or ended again since it was read ended within the age.
@@ -612,6 +629,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             while (true) {
                 PurgeSource source = sources.peek();
                 if (source == null) {
+                    if (flowsRead && sweep) {
+                        perFlowCheckedAt = Optional.of(now);
+                    }
                     if (flowsRead || policy.maxFinishedRunsPerFlow().isEmpty()) {
                         return OptionalInt.empty();
                     }
@@ -639,9 +659,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
          * in a sorted scan of the flow for every chunk).
          */
         private List<PurgeSource> perFlowSources(int keep) {
-            List<String> flows = transactions.read(em -> em.createQuery("select r.flow from NventRun r"
-                            + " where r.status in :finished group by r.flow having count(r) > :keep", String.class)
-                    .setParameter("finished", FINISHED).setParameter("keep", (long) keep).getResultList());
+            List<String> flows = flowsOverTheLimit(keep);
             List<PurgeSource> perFlow = new ArrayList<>();
             for (String flow : flows) {
                 List<Object[]> newestKept = transactions.read(em -> em.createQuery("select r.endedAt, r.runId"
@@ -672,6 +690,26 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                         .setMaxResults(PURGE_CHUNK).getResultList(), notNewer));
             }
             return perFlow;
+        }
+
+        /**
+         * The flows that may have more than {@code keep} finished runs. A flow goes over the limit only
+         * when one of its runs ends, so the sweep's purge, once one has looked at every flow, looks only
+         * at those with runs ended since the last that did (through the index on {@code (status,
+         * ended_at)}), instead of counting the finished runs of every flow in a grouped scan of the
+         * whole table every minute (~90 ms at 200,000 runs). Their cut-offs then show whether they are.
+         */
+        private List<String> flowsOverTheLimit(int keep) {
+            Optional<Instant> checked = sweep ? perFlowCheckedAt : Optional.empty();
+            if (checked.isPresent()) {
+                Instant since = checked.get().minus(ENDED_RUNS_OVERLAP);
+                return transactions.read(em -> em.createQuery("select distinct r.flow from NventRun r"
+                                + " where r.status in :finished and r.endedAt >= :since", String.class)
+                        .setParameter("finished", FINISHED).setParameter("since", since).getResultList());
+            }
+            return transactions.read(em -> em.createQuery("select r.flow from NventRun r"
+                            + " where r.status in :finished group by r.flow having count(r) > :keep", String.class)
+                    .setParameter("finished", FINISHED).setParameter("keep", (long) keep).getResultList());
         }
     }
 
