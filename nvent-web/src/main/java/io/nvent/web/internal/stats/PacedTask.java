@@ -9,9 +9,9 @@ import java.util.function.LongSupplier;
  * times as long as its last run took after that run ended, so that it keeps its resources (a
  * database connection) busy at most about 1/{@value #COST_FACTOR} of the time.
  *
- * <p>The statistics are its task: counting the runs of each flow by status costs more the more runs
- * are stored, not the more are active, so with a big store they come less often instead of taking a
- * connection for most of every second.
+ * <p>The live statistics are its task: the queue counts, and comparing them and the run counts with
+ * what clients last got. The run counts themselves come from {@link SharedCount}, paced the same way,
+ * since counting the runs of each flow costs more the more runs are stored, not the more are active.
  */
 public final class PacedTask {
 
