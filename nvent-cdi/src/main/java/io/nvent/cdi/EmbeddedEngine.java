@@ -1,6 +1,7 @@
 package io.nvent.cdi;
 
 import io.nvent.FlowService;
+import io.nvent.FlowStats;
 import io.nvent.FlowStep;
 import io.nvent.NventException;
 import io.nvent.Step;
@@ -132,6 +133,17 @@ public final class EmbeddedEngine implements AutoCloseable {
      */
     public String prometheusMetrics() {
         return PrometheusMetrics.render(engine, triggers, queue);
+    }
+
+    /**
+     * The engine's metrics with run counts taken elsewhere (see {@link PrometheusMetrics#scrape(Map)}).
+     *
+     * @param runCounts each flow's runs by status, by flow name; a flow missing from it is counted
+     * @return the metrics text
+     * @since 0.2
+     */
+    public String prometheusMetrics(Map<String, FlowStats> runCounts) {
+        return PrometheusMetrics.render(engine, triggers, queue, Optional.of(Map.copyOf(runCounts)));
     }
 
     /** The queue adapter in use. */

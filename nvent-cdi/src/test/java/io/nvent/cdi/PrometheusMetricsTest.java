@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.BackoffType;
+import io.nvent.FlowStats;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -112,6 +113,21 @@ class PrometheusMetricsTest {
                     assertThat(line).as("a sample of the family declared last").startsWith(family);
                 }
             }
+        }
+    }
+
+    @Test
+    void runCountsTakenElsewhereAreServedAsTheyAreAndOnlyTheFlowsMissingFromThemAreCounted() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship()).step(new Pay())
+                .build()) {
+            String waiting = engine.flows().start("expense \"q\"", Map.of());
+            awaitStatus(engine, waiting, RunStatus.AWAITING);
+
+            String text = engine.prometheusMetrics(Map.of("orders", FlowStats.empty("orders").plus(RunStatus.COMPLETED, 7)));
+
+            assertThat(text).contains(
+                    "nvent_runs{flow=\"orders\",status=\"completed\"} 7\n",
+                    "nvent_runs{flow=\"expense \\\"q\\\"\",status=\"awaiting\"} 1\n");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.cdi.PrometheusMetrics;
+import io.nvent.web.internal.stats.FlowCounts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -10,7 +11,8 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * Metrics for Prometheus (text format 0.0.4) at {@code /metrics}, behind the API's login like the
- * rest of it: Prometheus sends the credentials with {@code basic_auth}.
+ * rest of it: Prometheus sends the credentials with {@code basic_auth}. The run counts are the
+ * latest shared count the flow list serves ({@link FlowCounts}), not a count per scrape.
  */
 @ApplicationScoped
 @Path("metrics")
@@ -20,11 +22,13 @@ public class MetricsResource {
 
     @Inject
     PrometheusMetrics metrics;
+    @Inject
+    FlowCounts counts;
 
     @GET
     public Response scrape() {
         CacheControl noStore = new CacheControl();
         noStore.setNoStore(true);
-        return Response.ok(metrics.scrape(), PROMETHEUS_TEXT).cacheControl(noStore).build();
+        return Response.ok(metrics.scrape(counts.all().value()), PROMETHEUS_TEXT).cacheControl(noStore).build();
     }
 }
