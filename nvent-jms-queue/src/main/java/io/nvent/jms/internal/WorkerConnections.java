@@ -28,6 +28,12 @@ public final class WorkerConnections {
 
     private static final int MAX_CAUSES = 10;
 
+    /**
+     * The pooled connections the JMS live event stream holds at most: one for its subscription, for
+     * good, and one its thread sends through, one send at a time.
+     */
+    public static final int STREAM_CONNECTIONS = 2;
+
     /** Where a worker asked for its connection. */
     enum Step {
         /**
@@ -111,7 +117,8 @@ public final class WorkerConnections {
         return Optional.of(new PoolRefusal(diagnosis, first));
     }
 
-    private static boolean saysPoolExhausted(Exception refusal) {
+    /** Whether a refusal, or one of its causes, is a container pool's saying it has no connection free. */
+    static boolean saysPoolExhausted(Exception refusal) {
         // Bounded: a chain of causes may loop back.
         Throwable cause = refusal;
         for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = next(cause)) {
