@@ -261,9 +261,6 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     /** Sends the publishes through one connection, the ones of one flow that follow each other as one message. */
     private void send(List<Publish> batch) {
-        int events = batch.stream().mapToInt(publish -> publish.events().size()).sum();
-        String what = events + " event(s) of " + batch.size() + " publish(es), flow " + batch.get(0).flow()
-                + (batch.stream().map(Publish::flow).distinct().count() > 1 ? " and others" : "");
         sending = "waits for a connection from its connection factory";
         try (JMSContext context = connects.connect(() -> pool.connect(this::connect))) {
             Topic destination = context.createTopic(topic);
@@ -286,12 +283,19 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 next = end;
             }
         } catch (HeldBackSends.TimedOut e) {
-            throw new NventException("NVENT-0650 could not publish " + what + ": " + e.getMessage(), e);
+            throw new NventException("NVENT-0650 could not publish " + what(batch) + ": " + e.getMessage(), e);
         } catch (PoolWaits.Refused e) {
-            throw new NventException("NVENT-0664 could not publish " + what + ": " + e.getMessage(), e);
+            throw new NventException("NVENT-0664 could not publish " + what(batch) + ": " + e.getMessage(), e);
         } catch (JMSException | JMSRuntimeException e) {
-            throw new NventException("NVENT-0642 could not publish " + what + " on topic " + topic + ": " + e, e);
+            throw new NventException("NVENT-0642 could not publish " + what(batch) + " on topic " + topic + ": " + e, e);
         }
+    }
+
+    /** What a batch holds, for a message about it: worked out only when one is needed. */
+    private static String what(List<Publish> batch) {
+        int events = batch.stream().mapToInt(publish -> publish.events().size()).sum();
+        return events + " event(s) of " + batch.size() + " publish(es), flow " + batch.get(0).flow()
+                + (batch.stream().map(Publish::flow).distinct().count() > 1 ? " and others" : "");
     }
 
     /**
