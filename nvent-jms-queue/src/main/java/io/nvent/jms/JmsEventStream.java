@@ -5,7 +5,10 @@ import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
+import io.nvent.jms.internal.PoolWaits;
+import io.nvent.jms.internal.ThrottledWarning;
 import io.nvent.jms.internal.TransactionHooks;
+import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
@@ -14,9 +17,11 @@ import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
+import jakarta.jms.JMSProducer;
 import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.StreamMessage;
+import jakarta.jms.Topic;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -27,12 +32,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -40,24 +44,33 @@ import java.util.function.Consumer;
  * events, for clusters that share a broker but not PostgreSQL (whose stream is
  * {@code nvent.stream.adapter=postgres}).
  *
- * <p>{@link #publish} sends the events of one call as one non-persistent message, so they arrive
- * together and in order; live listeners that miss some (a broker restart) re-read them from the
- * store, as the SPI allows, so nothing is written to the broker's journal. Each instance keeps one
- * subscription on a thread of its own and hands each event to its local subscribers on it; local
- * subscribers too are served through the topic, so every instance sees one order per publisher.
- * When the subscription breaks it reconnects with backoff.
+ * <p>{@link #publish} never waits for the broker nor for a connection: it puts the events in a
+ * backlog of {@value #BACKLOG} publishes and returns, and a thread of the stream's sends them, in the
+ * order they were published, so one run's events keep theirs. A live event is best effort (the
+ * store's history is the record): while the thread cannot send (the broker away or holding sends
+ * back, the connection factory's pool exhausted) publishes wait in the backlog, and once it is full
+ * further ones are dropped, with a warning at most once a minute that says how many
+ * ({@code NVENT-0665}); live listeners that miss some re-read them from the store, as the SPI allows.
+ * The thread sends what waits together: the publishes of one flow that follow each other as one
+ * non-persistent message, through one connection, so nothing is written to the broker's journal.
+ * Each instance keeps one subscription on a thread of its own and hands each event to its local
+ * subscribers on it; local subscribers too are served through the topic, so every instance sees one
+ * order per publisher. When the subscription breaks it reconnects with backoff.
  *
  * <p>A publish inside a JTA transaction is sent once that transaction committed, and not at all if it
  * rolled back (its entries were never stored). It is not part of the transaction: a live event is best
  * effort and must never make a store transaction a two-phase commit with the broker, nor fail it. Give
  * the stream a connection factory without transaction support (a pool the container never enlists).
- * Such publishes are sent in order on a thread of the stream's: on the committing thread the resource
- * adapter still sees the transaction. After the commit it refuses the session (Artemis on WildFly:
- * "Transaction is committed"); just before it, on Payara, the message was never delivered.
+ * Sends are never made on the committing thread: there the resource adapter still sees the
+ * transaction. After the commit it refuses the session (Artemis on WildFly: "Transaction is
+ * committed"); just before it, on Payara, the message was never delivered.
  *
- * <p>A publish the broker holds back (its disk or memory limit reached: Artemis then withholds
- * producer credits, and its client waits for them without a bound) fails after the send timeout
- * ({@code NVENT-0650}); the engine goes on without it, and live listeners catch up from the store.
+ * <p>The stream tells why it cannot send. A send the broker holds back (its disk or memory limit
+ * reached: Artemis then withholds producer credits, and its client waits for them without a bound)
+ * fails after the send timeout ({@code NVENT-0648} once, {@code NVENT-0650}). A connection or session
+ * the connection factory's pool has none of (the stream shares the workers' pool by default) is the
+ * pool's, not the broker's: {@code NVENT-0664} names the pool and what to raise. Failed sends are
+ * logged at most once a minute ({@code NVENT-0663}).
  *
  * @since 0.1
  */
@@ -70,10 +83,14 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private static final long MAX_RECONNECT_MILLIS = 5_000;
     /** How long the constructor waits for the first subscription, so that early events are not missed. */
     private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(10);
-    /** Publishes of committed transactions waiting to be sent, beyond which more are dropped. */
-    private static final int AFTER_COMMIT_BACKLOG = 10_000;
-    /** Publishes deferred to a commit that fail are logged at most this often. */
-    private static final Duration DEFERRED_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
+    /** Publishes waiting to be sent, beyond which more are dropped. */
+    static final int BACKLOG = 10_000;
+    /** Most publishes sent through one connection. */
+    private static final int MAX_BATCH = 256;
+    /** Most events in one message, unless one publish has more. */
+    private static final int MAX_EVENTS_PER_MESSAGE = 1_000;
+    /** Failed and dropped publishes are logged at most this often. */
+    private static final Duration REPORT_INTERVAL = Duration.ofMinutes(1);
     /** The default of a publish's send timeout: 10 s. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
 
@@ -85,14 +102,21 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final ScheduledThreadPoolExecutor watchdog;
     private final HeldBackSends sends;
     private final FailFastConnects connects = new FailFastConnects("publishes of live events");
+    private final PoolWaits pool;
     private final TransactionHooks transactions;
-    /** Sends the publishes of committed transactions, in order; drops them beyond a backlog (best effort). */
-    private final ThreadPoolExecutor afterCommit;
-    /** {@link System#nanoTime()} from which a failed deferred publish is logged again. */
-    private final AtomicLong nextDeferredFailureReport = new AtomicLong(System.nanoTime());
-    private final AtomicLong unreportedDeferredFailures = new AtomicLong();
+    /** Publishes waiting for {@link #sender}, in the order they were made (committed). */
+    private final BlockingQueue<Publish> backlog = new ArrayBlockingQueue<>(BACKLOG);
+    private final Thread sender;
+    private final ThrottledWarning failures = new ThrottledWarning(LOG, REPORT_INTERVAL);
+    private final ThrottledWarning drops = new ThrottledWarning(LOG, REPORT_INTERVAL);
+    /** What {@link #sender} waits for now, for the warning about dropped publishes; {@code null} while it does not. */
+    private volatile String sending;
     private volatile boolean closed;
     private volatile boolean listening;
+
+    /** The events of one publish. */
+    private record Publish(String flow, List<HistoryEvent> events) {
+    }
 
     /**
      * A stream on a topic whose publishes wait up to {@link #DEFAULT_SEND_TIMEOUT} for the broker.
@@ -110,9 +134,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      * A stream on a topic. Subscribes at once, waiting up to ten seconds for the broker.
      *
      * @param factory connections to the broker (one is kept for the subscription)
-     * @param threadFactory makes the listener thread and the watchdog of publishes
+     * @param threadFactory makes the listener thread, the thread that sends and the watchdog of sends
      * @param topic the topic's name, the same on every instance
-     * @param sendTimeout how long a publish waits for the broker to take its message, at least 1 ms
+     * @param sendTimeout how long a send waits for the broker to take its message, at least 1 ms
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout) {
         this(factory, threadFactory, topic, sendTimeout, null);
@@ -122,11 +146,14 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      * A stream on a topic that sends the publishes made inside a JTA transaction once it committed.
      * Subscribes at once, waiting up to ten seconds for the broker.
      *
-     * @param factory connections to the broker (one is kept for the subscription), best one without
-     *        transaction support: the stream never needs the container to enlist them
-     * @param threadFactory makes the listener thread and the watchdog of publishes
+     * @param factory connections to the broker (one is kept for the subscription, one is taken at a
+     *        time for sends), best one without transaction support: the stream never needs the
+     *        container to enlist them
+     * @param threadFactory makes the listener thread, the thread that sends and the watchdog of sends
      * @param topic the topic's name, the same on every instance
-     * @param sendTimeout how long a publish waits for the broker to take its message, at least 1 ms
+     * @param sendTimeout how long a send waits for the broker to take its message, at least 1 ms; a
+     *        connect that waits this long while the subscription works is taken for a pool that has
+     *        no connection free ({@code NVENT-0664})
      * @param transactions the container's registry, {@code null} outside a container
      * @since 0.1
      */
@@ -135,23 +162,28 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         this.transactions = TransactionHooks.of(Optional.ofNullable(transactions));
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(threadFactory, "threadFactory");
         if (Objects.requireNonNull(sendTimeout, "sendTimeout").toMillis() < 1) {
             throw new IllegalArgumentException("sendTimeout must be at least 1 ms, was " + sendTimeout);
         }
-        this.watchdog = new ScheduledThreadPoolExecutor(1, Objects.requireNonNull(threadFactory, "threadFactory"));
+        this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
-        this.afterCommit = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(AFTER_COMMIT_BACKLOG), threadFactory,
-                (dropped, executor) -> {
-                    if (!executor.isShutdown()) {
-                        reportDeferredFailure(new IllegalStateException(AFTER_COMMIT_BACKLOG
-                                + " publishes of committed transactions wait for the broker already"));
-                    }
-                });
         this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC());
-        this.listener = Objects.requireNonNull(threadFactory, "threadFactory").newThread(this::listen);
+        this.pool = new PoolWaits(watchdog, sendTimeout, "the live event stream on topic " + topic,
+                "Raise the pool's maximum size (max-pool-size): the stream holds " + WorkerConnections.STREAM_CONNECTIONS
+                        + " of its connections (its subscription, and its sends one at a time), on top of the workers'"
+                        + " when it shares their factory, as it does by default (NVENT-0620 at start says how many the"
+                        + " workers' pool must hold, the stream's included); or give the stream a connection factory"
+                        + " of its own (nvent.stream.jms.connection-factory). Meanwhile up to " + BACKLOG
+                        + " publishes wait and further ones are dropped (NVENT-0665); live listeners catch up from"
+                        + " the store",
+                () -> listening);
+        this.listener = threadFactory.newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
+        this.sender = threadFactory.newThread(this::sendBacklog);
+        sender.setName("nvent-event-stream-sender-" + topic);
         listener.start();
+        sender.start();
         try {
             if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " could not subscribe within "
@@ -165,8 +197,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>Inside a JTA transaction the events are sent once it committed, on a thread of the stream's
-     * (failures logged as {@code NVENT-0663} at most once a minute); outside one at once.
+     * <p>Returns at once: the events are sent on a thread of the stream's, in order; inside a JTA
+     * transaction once it committed. Failures are logged as {@code NVENT-0663} at most once a minute;
+     * beyond {@value #BACKLOG} publishes waiting to be sent, more are dropped ({@code NVENT-0665}).
      */
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
@@ -174,60 +207,123 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         if (events.isEmpty()) {
             return;
         }
+        Publish publish = new Publish(flow, List.copyOf(events));
         if (!transactions.inTransaction()) {
-            send(flow, events);
+            enqueue(publish);
             return;
         }
-        List<HistoryEvent> stored = List.copyOf(events);
         transactions.afterCompletion(committed -> {
             if (committed) {
-                afterCommit.execute(() -> {
-                    try {
-                        send(flow, stored);
-                    } catch (RuntimeException e) {
-                        // No caller is left to tell. Live listeners catch up from the store.
-                        reportDeferredFailure(e);
-                    }
-                });
+                enqueue(publish);
             }
         });
     }
 
-    private void reportDeferredFailure(RuntimeException failure) {
-        long now = System.nanoTime();
-        long next = nextDeferredFailureReport.get();
-        if (now - next < 0 || !nextDeferredFailureReport.compareAndSet(next,
-                now + DEFERRED_FAILURE_REPORT_INTERVAL.toNanos())) {
-            unreportedDeferredFailures.incrementAndGet();
-            return;
+    /** Hands a publish to the sender; never waits, drops it when the backlog is full. */
+    private void enqueue(Publish publish) {
+        if (!backlog.offer(publish) && !closed) {
+            drops.add(1, dropped -> "NVENT-0665 dropped " + dropped + (dropped == 1 ? " publish" : " publishes")
+                    + " of live events since the last report (at most one a minute): " + BACKLOG + " wait to be sent"
+                    + " already, while the stream " + Optional.ofNullable(sending).orElse("sends slower than they come")
+                    + "; a publish never waits. Runs go on; live listeners catch up from the store");
         }
-        LOG.log(Level.WARNING, "NVENT-0663 a publish of live events after its transaction committed failed or was dropped ("
-                + unreportedDeferredFailures.getAndSet(0) + " more since the last report; at most one report a "
-                + "minute); live listeners catch up from the store: " + failure.getMessage());
     }
 
-    private void send(String flow, List<HistoryEvent> events) {
-        try {
-            sends.send("topic " + topic, () -> {
-                try (JMSContext context = connects.connect(factory::createContext)) {
-                    StreamMessage message = context.createStreamMessage();
-                    message.writeString(flow);
-                    message.writeInt(events.size());
-                    for (HistoryEvent event : events) {
-                        write(message, event);
-                    }
-                    context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT)
-                            .send(context.createTopic(topic), message);
-                    return null;
+    /** The sender's loop: takes what waits, up to {@link #MAX_BATCH} publishes, and sends it through one connection. */
+    private void sendBacklog() {
+        List<Publish> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed) {
+            try {
+                batch.add(backlog.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            backlog.drainTo(batch, MAX_BATCH - 1);
+            try {
+                send(batch);
+                drops.flush(dropped -> "NVENT-0665 the live event stream on topic " + topic + " sends again; it dropped "
+                        + dropped + " more " + (dropped == 1 ? "publish" : "publishes") + " of live events since the"
+                        + " last report while " + BACKLOG + " waited to be sent");
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
                 }
-            });
-        } catch (HeldBackSends.TimedOut e) {
-            throw new NventException("NVENT-0650 could not publish " + events.size() + " event(s) of flow " + flow
-                    + ": " + e.getMessage(), e);
-        } catch (JMSException | JMSRuntimeException e) {
-            throw new NventException("NVENT-0642 could not publish " + events.size() + " event(s) of flow " + flow
-                    + " on topic " + topic + ": " + e, e);
+                // No caller is left to tell. Live listeners catch up from the store.
+                failures.add(1, failed -> "NVENT-0663 " + failed + (failed == 1 ? " send" : " sends")
+                        + " of live events failed since the last report (at most one a minute); runs go on, live"
+                        + " listeners catch up from the store. The last: " + e.getMessage());
+            } finally {
+                sending = null;
+                batch.clear();
+            }
         }
+    }
+
+    /** Sends the publishes through one connection, the ones of one flow that follow each other as one message. */
+    private void send(List<Publish> batch) {
+        sending = "waits for a connection from its connection factory";
+        try (JMSContext context = connects.connect(() -> pool.connect(this::connect))) {
+            Topic destination = context.createTopic(topic);
+            JMSProducer producer = context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT);
+            sending = "waits for the broker to take a message";
+            int next = 0;
+            while (next < batch.size()) {
+                int end = next + 1;
+                int count = batch.get(next).events().size();
+                while (end < batch.size() && batch.get(end).flow().equals(batch.get(next).flow())
+                        && count + batch.get(end).events().size() <= MAX_EVENTS_PER_MESSAGE) {
+                    count += batch.get(end).events().size();
+                    end++;
+                }
+                StreamMessage message = message(context, batch.subList(next, end), count);
+                sends.send("topic " + topic, () -> {
+                    producer.send(destination, message);
+                    return null;
+                });
+                next = end;
+            }
+        } catch (HeldBackSends.TimedOut e) {
+            throw new NventException("NVENT-0650 could not publish " + what(batch) + ": " + e.getMessage(), e);
+        } catch (PoolWaits.Refused e) {
+            throw new NventException("NVENT-0664 could not publish " + what(batch) + ": " + e.getMessage(), e);
+        } catch (JMSException | JMSRuntimeException e) {
+            throw new NventException("NVENT-0642 could not publish " + what(batch) + " on topic " + topic + ": " + e, e);
+        }
+    }
+
+    /** What a batch holds, for a message about it: worked out only when one is needed. */
+    private static String what(List<Publish> batch) {
+        int events = batch.stream().mapToInt(publish -> publish.events().size()).sum();
+        return events + " event(s) of " + batch.size() + " publish(es), flow " + batch.get(0).flow()
+                + (batch.stream().map(Publish::flow).distinct().count() > 1 ? " and others" : "");
+    }
+
+    /**
+     * Takes a connection and its session: a resource adapter's pool (Artemis's in Payara) is hit when
+     * the session is created, which a context does on first use.
+     */
+    private JMSContext connect() {
+        JMSContext context = factory.createContext();
+        try {
+            context.createTopic(topic);
+            return context;
+        } catch (RuntimeException e) {
+            context.close();
+            throw e;
+        }
+    }
+
+    /** One message with the events of publishes of one flow, in order. */
+    private static StreamMessage message(JMSContext context, List<Publish> publishes, int count) throws JMSException {
+        StreamMessage message = context.createStreamMessage();
+        message.writeString(publishes.get(0).flow());
+        message.writeInt(count);
+        for (Publish publish : publishes) {
+            for (HistoryEvent event : publish.events()) {
+                write(message, event);
+            }
+        }
+        return message;
     }
 
     private static void write(StreamMessage message, HistoryEvent event) throws JMSException {
@@ -315,15 +411,18 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         subscribers.deliver(events);
     }
 
-    /** Ends the subscription; waits for the listener thread up to a receive's length. */
+    /** Ends the subscription and drops what waits to be sent; waits for the stream's threads up to a few receives' length. */
     @Override
     public void close() {
         closed = true;
         subscribers.clear();
         watchdog.shutdownNow();
-        afterCommit.shutdownNow();
+        // What still waits is dropped: live events are best effort, and a close must not wait for the broker.
+        backlog.clear();
+        sender.interrupt();
         try {
             listener.join(RECEIVE_MILLIS * 4);
+            sender.join(RECEIVE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.BackoffType;
-import io.nvent.NventException;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
@@ -165,17 +164,28 @@ class JmsBrokerHoldsBackProducersTest {
     }
 
     @Test
-    void a_stream_publish_the_broker_holds_back_fails_after_the_send_timeout_instead_of_waiting() {
+    void a_stream_publish_the_broker_holds_back_returns_at_once_and_its_send_fails_after_the_send_timeout() {
         JmsEventStream stream = new JmsEventStream(factory, new TestThreads("held-stream"), "held-" + queue,
                 SEND_TIMEOUT);
         closing.add(stream);
         broker.diskFull(true);
 
-        // Each publish opens its own context, which the broker gives no credits to send with.
-        assertThatThrownBy(() -> stream.publish("orders", List.of(new HistoryEvent("run-1", 1,
-                EventType.FLOW_START, Optional.empty(), 0, Instant.now(), "{}"))))
-                .isInstanceOf(NventException.class).hasMessageContaining("NVENT-0650")
-                .hasMessageContaining("topic held-" + queue).hasMessageContaining("disk or memory limit");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            long start = System.nanoTime();
+            // Each send opens its own context, which the broker gives no credits to send with.
+            stream.publish("orders", List.of(new HistoryEvent("run-1", 1, EventType.FLOW_START, Optional.empty(), 0,
+                    Instant.now(), "{}")));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the publish waits for nothing")
+                    .isLessThan(SEND_TIMEOUT);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.containing("NVENT-0650").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0650")).singleElement().asString()
+                    .startsWith("NVENT-0663 1 send of live events failed").contains("topic held-" + queue)
+                    .contains("held the send to topic held-" + queue + " back for PT0.3S", "disk or memory limit");
+            assertThat(log.messagesContaining("NVENT-0648")).as("the broker, not a pool, holds the stream back")
+                    .singleElement().asString().contains("sends to topic held-" + queue);
+            assertThat(log.containing("NVENT-0664")).isEmpty();
+        }
     }
 
     /** Enqueues jobs {@code <prefix>-0}, {@code -1}, … until the broker holds one back. */

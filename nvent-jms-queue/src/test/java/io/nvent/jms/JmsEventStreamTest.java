@@ -6,10 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.testkit.EventStreamContractTest;
+import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TestThreads;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSException;
+import jakarta.jms.JMSRuntimeException;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +24,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,6 +162,154 @@ class JmsEventStreamTest extends EventStreamContractTest {
             inContainer.publish("orders", List.of(event("run-after", 1, "{}")));
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-after"));
             assertThat(runIds(seenOnB)).doesNotContain("run-rolled-back");
+        }
+    }
+
+    /**
+     * A connection factory whose pool can run out, as the workers' does when they hold every
+     * connection: a context then waits for one (until the test frees the pool), or is refused in the
+     * words of Payara's pool once its wait ran out. The stream's subscription, taken before, keeps its
+     * connection.
+     */
+    static final class ExhaustiblePool {
+        private final ConnectionFactory pool;
+        private final AtomicInteger waiting = new AtomicInteger();
+        private volatile CountDownLatch freed = new CountDownLatch(0);
+        private volatile boolean refusing;
+
+        ExhaustiblePool(ConnectionFactory broker) {
+            pool = (ConnectionFactory) Proxy.newProxyInstance(ExhaustiblePool.class.getClassLoader(),
+                    new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                        if (method.getName().startsWith("create")) {
+                            takeFromPool();
+                        }
+                        try {
+                            return method.invoke(broker, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+
+        private void takeFromPool() {
+            if (refusing) {
+                JMSException refused = new JMSException(BoundedConnectionPool.PAYARA_POOL_EXHAUSTED);
+                throw new JMSRuntimeException(refused.getMessage(), null, refused);
+            }
+            waiting.incrementAndGet();
+            try {
+                freed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JMSRuntimeException("interrupted while waiting for a pooled connection");
+            } finally {
+                waiting.decrementAndGet();
+            }
+        }
+
+        ConnectionFactory factory() {
+            return pool;
+        }
+
+        void exhaust() {
+            freed = new CountDownLatch(1);
+        }
+
+        void refuse() {
+            refusing = true;
+        }
+
+        void free() {
+            refusing = false;
+            freed.countDown();
+        }
+
+        boolean someoneWaits() {
+            return waiting.get() > 0;
+        }
+    }
+
+    @Test
+    void a_publish_never_waits_for_a_pool_with_no_connection_free_and_the_log_blames_the_pool_not_the_broker() {
+        ExhaustiblePool pool = new ExhaustiblePool(factory);
+        try (JmsEventStream stream = new JmsEventStream(pool.factory(), new TestThreads("stream-pool"), topic,
+                Duration.ofMillis(300));
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            pool.exhaust();
+
+            long start = System.nanoTime();
+            stream.publish("orders", List.of(event("run-pooled", 1, "{}")));
+            stream.publish("orders", List.of(event("run-pooled", 2, "{}")));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the callers wait for no connection")
+                    .isLessThan(Duration.ofMillis(300));
+
+            await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0664").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0664")).singleElement().asString()
+                    .contains("the live event stream on topic " + topic + " has waited",
+                            "the pool of its connection factory has no connection or session free, the broker is not",
+                            "max-pool-size", "nvent.stream.jms.connection-factory");
+            assertThat(log.containing("NVENT-0648")).as("no broker holding sends back").isEmpty();
+            assertThat(log.containing("NVENT-0650")).isEmpty();
+
+            pool.free();
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(seenOnB).filteredOn(p -> p.event().runId()
+                    .equals("run-pooled")).extracting(p -> p.event().seq()).containsExactly(1L, 2L));
+            await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0666").isEmpty());
+        } finally {
+            pool.free();
+        }
+    }
+
+    @Test
+    void a_connection_the_pool_refuses_is_reported_as_the_pools_and_the_broker_is_tried_again_at_once() {
+        ExhaustiblePool pool = new ExhaustiblePool(factory);
+        try (JmsEventStream stream = new JmsEventStream(pool.factory(), new TestThreads("stream-refused"), topic);
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            pool.refuse();
+
+            stream.publish("orders", List.of(event("run-refused", 1, "{}")));
+
+            await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0663").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0664")).first().asString()
+                    .contains("was refused one", "In-use connections equal max-pool-size", "max-pool-size");
+            assertThat(log.containing("NVENT-0653")).as("no broker away").isEmpty();
+
+            pool.free();
+            stream.publish("orders", List.of(event("run-refused", 2, "{}")));
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-refused"));
+            assertThat(log.containing("NVENT-0652")).as("not held back as after a broker outage").isEmpty();
+        } finally {
+            pool.free();
+        }
+    }
+
+    @Test
+    void beyond_the_backlog_publishes_are_dropped_at_once_and_the_log_says_how_many() {
+        ExhaustiblePool pool = new ExhaustiblePool(factory);
+        try (JmsEventStream stream = new JmsEventStream(pool.factory(), new TestThreads("stream-full"), topic);
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0665"))) {
+            pool.exhaust();
+            stream.publish("orders", List.of(event("run-first", 1, "{}")));
+            await().atMost(PATIENCE).until(pool::someoneWaits);
+
+            long start = System.nanoTime();
+            for (int i = 1; i <= JmsEventStream.BACKLOG + 5; i++) {
+                stream.publish("orders", List.of(event("run-" + i, 1, "{}")));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a full backlog holds up no publish")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(log.messagesContaining("NVENT-0665")).singleElement().asString()
+                    .startsWith("NVENT-0665 dropped 1 publish of live events")
+                    .contains(JmsEventStream.BACKLOG + " wait to be sent", "waits for a connection");
+
+            pool.free();
+            await().atMost(PATIENCE).until(() -> log.containing("NVENT-0665").size() == 2);
+            assertThat(log.messagesContaining("NVENT-0665").get(1)).contains("sends again; it dropped 4 more publishes");
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-" + JmsEventStream.BACKLOG));
+            assertThat(runIds(seenOnB)).as("the first publishes, in order; the last five dropped")
+                    .startsWith("run-first", "run-1", "run-2").doesNotContain("run-" + (JmsEventStream.BACKLOG + 1));
+        } finally {
+            pool.free();
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -158,11 +160,12 @@ class JmsJobQueueTest {
                 starved.problem().filter(problem -> problem.contains("workers hold one")).isPresent());
         assertThat(starved.problem().orElseThrow()).contains("a worker of queue " + queue
                 + " could not get a JMS connection while", "of this node's 3 workers hold one",
-                "the pool must hold at least 3 (plus room for the live event stream's subscription and publishes");
+                "the pool must hold at least 5 (3 for the workers, 2 for the live event stream's subscription and"
+                        + " sends when it takes its connections from this factory");
     }
 
     @Test
-    void starting_the_workers_says_how_many_pooled_connections_they_hold_in_all() {
+    void starting_the_workers_says_how_many_pooled_connections_they_hold_in_all_and_the_pool_with_the_streams() {
         JmsJobQueue node = node();
 
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0620"))) {
@@ -170,8 +173,16 @@ class JmsJobQueueTest {
             node.registerWorker(queue, 1, new Recorder(false));
 
             assertThat(log.records()).last().satisfies(entry -> assertThat(entry.getMessage()).contains(
-                    "this node's 2 queues have 3 workers in all", "must hold at least 3"));
+                    "this node's 2 queues have 3 workers in all", "must hold at least 5 (3 for the workers, 2 for the"
+                            + " live event stream's subscription and sends"));
         }
+    }
+
+    /** What a message says the workers' pool must hold: {@code must hold at least 5 (3 for the workers, …)}. */
+    private static String poolNeed(String message) {
+        Matcher need = Pattern.compile("must hold at least \\d+ \\([^)]*\\)").matcher(message);
+        assertThat(need.find()).as("what the pool must hold, in: " + message).isTrue();
+        return need.group();
     }
 
     @Test
@@ -189,13 +200,17 @@ class JmsJobQueueTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !log.containing("NVENT-0608").isEmpty());
             assertThat(log.containing("NVENT-0608")).singleElement().satisfies(entry -> assertThat(entry.getMessage())
                     .contains("a worker of queue " + queue + " could not get a JMS connection",
-                            "this node's 2 queues have 3 workers in all", "the pool must hold at least 3",
+                            "this node's 2 queues have 3 workers in all", "the pool must hold at least 5",
                             "In-use connections equal max-pool-size"));
+            String saidAtStart = poolNeed(log.messagesContaining("NVENT-0620").get(1));
+            assertThat(poolNeed(log.messagesContaining("NVENT-0608").get(0))).as("the need said at start")
+                    .isEqualTo(saidAtStart);
+            assertThat(poolNeed(node.problem().orElseThrow())).as("the need said at start").isEqualTo(saidAtStart);
             assertThat(log.containing("NVENT-0601")).as("no broker outage reported").isEmpty();
             assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem)
                     .startsWith("the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
                             + " is too small")
-                    .contains("the pool must hold at least 3").doesNotContain("cannot reach the broker"));
+                    .contains("the pool must hold at least 5").doesNotContain("cannot reach the broker"));
         }
     }
 

@@ -68,6 +68,9 @@ public final class FailFastConnects {
         T connected;
         try {
             connected = connect.open();
+        } catch (PoolWaits.Refused e) {
+            // The pool had no connection free: the broker was not even asked, and may well be there.
+            throw e;
         } catch (JMSException | RuntimeException e) {
             lastFailure = e.toString();
             if (failedAt.getAndSet(nonZero(System.nanoTime())) == 0) {

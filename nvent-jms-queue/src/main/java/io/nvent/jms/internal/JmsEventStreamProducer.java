@@ -26,15 +26,15 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *       without transaction support; default the workers' ({@code nvent.queue.jms.worker-connection-factory},
  *       else {@value JmsJobQueueProducer#DEFAULT_WORKER_CONNECTION_FACTORY} when bound, else the queue's
  *       with a warning, {@code NVENT-0662}). The stream keeps one of its connections for good, and
- *       publishes from the engine's threads, the queue workers' among them: the container enlists a
- *       connection of an XA pool that is still open (a publish that timed out) in the next store
- *       transaction begun on the thread, a two-phase commit with the broker ({@code JTS5041} while
- *       it is away)</li>
+ *       takes one more at a time for its sends, from a thread of its own: count both in the pool
+ *       ({@code NVENT-0620} does). It never needs the container to enlist them; the queue's XA pool
+ *       is sized for enqueues</li>
  *   <li>{@code nvent.stream.jms.topic}: default {@value #DEFAULT_TOPIC}, the same on every instance</li>
  *   <li>{@code nvent.stream.jms.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
  *   <li>{@code nvent.stream.jms.send-timeout}: ISO-8601 duration, default the queue's
- *       ({@code nvent.queue.jms.send-timeout}, else {@code PT10S}): how long a publish waits for a
- *       broker that holds producers back</li>
+ *       ({@code nvent.queue.jms.send-timeout}, else {@code PT10S}): how long the stream's thread
+ *       waits for a broker that holds producers back ({@code NVENT-0650}), and for a connection before
+ *       it says the pool has none free ({@code NVENT-0664}); a publish itself never waits</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * stream adapter.
@@ -64,10 +64,9 @@ public class JmsEventStreamProducer {
         if (choice.fallback()) {
             LOG.log(Level.WARNING, "NVENT-0662 no " + FACTORY_KEY + " nor " + JmsJobQueueProducer.WORKER_FACTORY_KEY
                     + " and nothing bound at " + JmsJobQueueProducer.DEFAULT_WORKER_CONNECTION_FACTORY + ": the live "
-                    + "event stream publishes through " + queueFactoryName + ". If the container enlists its "
-                    + "connections in JTA transactions (an XA pool), a publish that did not end (the broker away) can "
-                    + "leave its connection in the next store transaction of its thread, a two-phase commit with the "
-                    + "broker; define a connection factory without transaction support (README, Production)");
+                    + "event stream publishes through " + queueFactoryName + ", whose pool is then shared with "
+                    + "enqueues, and whose connections it never needs enlisted in a transaction; define a connection "
+                    + "factory without transaction support (README, Production)");
         }
         ConnectionFactory factory = choice.lookup();
         String factoryName = choice.name();
@@ -77,10 +76,9 @@ public class JmsEventStreamProducer {
                 .or(() -> JmsJobQueueProducer.duration(config, "nvent.queue.jms.send-timeout"))
                 .orElse(JmsEventStream.DEFAULT_SEND_TIMEOUT);
         LOG.log(Level.INFO, "NVENT-0646 live event stream on JMS topic " + topic + " through " + factoryName);
-        // Publishes inside a transaction wait for its commit, sent through a factory that is never part of
-        // one. The queue's XA factory (the fallback) would be enlisted in the committed transaction still on
-        // the thread then: through it a publish joins the transaction and is sent on commit, as it always was.
-        TransactionSynchronizationRegistry transactions = choice.fallback() ? null : JmsJobQueueProducer.optionalLookup(
+        // Publishes inside a transaction wait for its commit. They are sent from the stream's own thread,
+        // outside any transaction, so the queue's XA factory (the fallback) is never enlisted either.
+        TransactionSynchronizationRegistry transactions = JmsJobQueueProducer.optionalLookup(
                 "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class).orElse(null);
         return new JmsEventStream(factory, threads, topic, sendTimeout, transactions);
     }

@@ -28,6 +28,12 @@ public final class WorkerConnections {
 
     private static final int MAX_CAUSES = 10;
 
+    /**
+     * The pooled connections the JMS live event stream holds at most: one for its subscription, for
+     * good, and one its thread sends through, one send at a time.
+     */
+    public static final int STREAM_CONNECTIONS = 2;
+
     /** Where a worker asked for its connection. */
     enum Step {
         /**
@@ -61,14 +67,29 @@ public final class WorkerConnections {
     /**
      * Counts the workers of a queue that started.
      *
-     * @return how many pooled connections the workers of this node's queues hold in all, in words
-     *     for the log: the pool of the workers' factory must hold at least that many
+     * @return how many pooled connections the workers of this node's queues hold in all, and how
+     *     many the pool of the workers' factory must hold, the live event stream's included, in words
+     *     for the log
      */
     public String workersStarted(int count) {
         queues.incrementAndGet();
-        int all = workers.addAndGet(count);
-        return inAll() + ": the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
-                + " must hold at least " + all;
+        workers.addAndGet(count);
+        return inAll() + ": the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory) "
+                + need();
+    }
+
+    /**
+     * How many connections the pool of the workers' factory must hold, in words: one place for the
+     * log at start and the diagnosis of a refusal, which said different numbers before (the one at
+     * start left the stream out). The stream's are counted whether or not it is the JMS one: a queue
+     * cannot tell, and by default it is the workers' factory the stream takes them from.
+     */
+    private String need() {
+        int all = workers.get();
+        return "must hold at least " + (all + STREAM_CONNECTIONS) + " (" + all + " for the workers, "
+                + STREAM_CONNECTIONS + " for the live event stream's subscription and sends when it takes its"
+                + " connections from this factory, as nvent.stream.adapter=jms does by default; and room for the"
+                + " enqueues under way if they share it)";
     }
 
     /** The workers of all queues, each of which holds a pooled connection. */
@@ -100,18 +121,17 @@ public final class WorkerConnections {
         if (!saysPoolExhausted(refusal) && (step == Step.SESSION || holding == 0)) {
             return Optional.empty();
         }
-        int needed = workers.get();
         String diagnosis = "the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory)"
                 + " is too small: a worker of queue " + queue + " could not get a JMS connection while " + holding
-                + " of this node's " + needed + " workers hold one; " + inAll() + ", so the pool must hold at least "
-                + needed + " (plus room for the live event stream's subscription and publishes, and for enqueues if"
-                + " they share it): raise its maximum size (max-pool-size), or lower nvent.queue.concurrency";
+                + " of this node's " + workers.get() + " workers hold one; " + inAll() + ", so the pool " + need()
+                + ": raise its maximum size (max-pool-size), or lower nvent.queue.concurrency";
         boolean first = starved == null;
         starved = diagnosis;
         return Optional.of(new PoolRefusal(diagnosis, first));
     }
 
-    private static boolean saysPoolExhausted(Exception refusal) {
+    /** Whether a refusal, or one of its causes, is a container pool's saying it has no connection free. */
+    static boolean saysPoolExhausted(Exception refusal) {
         // Bounded: a chain of causes may loop back.
         Throwable cause = refusal;
         for (int depth = 0; cause != null && depth < MAX_CAUSES; depth++, cause = next(cause)) {

@@ -24,7 +24,7 @@ class WorkerConnectionsTest {
         assertThat(connections.refused("order", Step.SESSION, refused)).hasValueSatisfying(refusal -> {
             assertThat(refusal.first()).isTrue();
             assertThat(refusal.diagnosis()).contains("this node's 1 queue has 4 workers in all",
-                    "the pool must hold at least 4");
+                    "the pool must hold at least 6 (4 for the workers, 2 for the live event stream's");
         });
         assertThat(connections.problem()).hasValueSatisfying(problem -> assertThat(problem).startsWith(
                 "the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory) is too small"));
