@@ -2077,9 +2077,10 @@ public final class FlowEngine implements FlowService {
      * that, so a crash in between leaves it {@code retrying} with no job. A run is suspect when it
      * still has such steps and has not changed since the previous check (at least a lease duration
      * ago); its steps are enqueued again only if the queue has no job for them. Enqueueing uses the
-     * step's usual job id, so a job that appears meanwhile is deduplicated by the queue. A step
-     * whose job completed although the step is still queued (its start was refused) gets a
-     * recovery job instead.
+     * step's usual job id (a retrying step's: the id of the job whose retry it waits for), so a job
+     * that appears meanwhile is deduplicated by the queue. A step whose job completed although the
+     * step is still queued (its start was refused), or still retrying (its retry was delivered, but
+     * its attempt refused or never stored), gets a recovery job instead, at the attempt it was at.
      *
      * @param previous the suspects of the previous check: run id to version
      * @param after where among the running runs (newest first) to start reading: after this run, or
@@ -2131,7 +2132,10 @@ public final class FlowEngine implements FlowService {
             // A step this deployment lacks has no queue to look in; recorded running without a lease,
             // it lost its execution all the same (e.g. a kill -9 before the redeploy).
             Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
-            String jobId = StepJob.jobId(run.runId(), name);
+            // A retrying step waits for the queue's retry of the job whose attempt failed, which need not
+            // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
+            String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
+                    : StepJob.jobId(run.runId(), name);
             Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
@@ -2164,10 +2168,12 @@ public final class FlowEngine implements FlowService {
                         run.runId(), name, waiting.getValue().wireName());
                 int attemptsBefore = attemptsCounted(run.runId(), name);
                 sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));
-            } else if (job.get().state() == JobState.COMPLETED && waiting.getValue() == StepStatus.QUEUED) {
+            } else if (job.get().state() == JobState.COMPLETED) {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
+                // A retrying step alike: its retry was delivered, but its attempt was refused or never
+                // stored, and the queue retries a completed job no more.
                 String queueName = step.get().queue();
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
                 if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isEmpty()
@@ -2175,12 +2181,22 @@ public final class FlowEngine implements FlowService {
                         .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
                         .filter(StepWaits::isPending).isEmpty() && unchangedSince(run)) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
-                            + " running the step, which is still queued; queued again", run.runId(), name);
+                            + " running the step, which is still {2}; queued again", run.runId(), name,
+                            waiting.getValue().wireName());
                     int attemptsBefore = attemptsCounted(run.runId(), name);
                     sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsBefore));
                 }
             }
         }
+    }
+
+    /**
+     * The job whose retry a retrying step waits for: the one that ran its failed attempt, named by the
+     * step's latest {@code step.started} entry (a failure stores the start of its attempt, if it was not
+     * stored yet), else its usual job.
+     */
+    private String jobOfRetry(String runId, String step) {
+        return lastJobOf(runId, step).orElseGet(() -> StepJob.jobId(runId, step));
     }
 
     /**

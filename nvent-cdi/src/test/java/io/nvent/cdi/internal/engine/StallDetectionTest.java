@@ -827,6 +827,54 @@ class StallDetectionTest {
         }
     }
 
+    /** Fails its first attempt, doing {@link #onFirstCall} meanwhile, and succeeds after; records the attempts it saw. */
+    @FlowStep(flow = "upload", name = "upload", role = StepRole.ENTRY, queue = "uploads", maxAttempts = 2,
+            backoffDelayMs = 0)
+    static class UploadFailingOnce implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+        static volatile Runnable onFirstCall = () -> { };
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() == 1) {
+                onFirstCall.run();
+                throw new IllegalStateException("remote service unavailable");
+            }
+            return "uploaded";
+        }
+    }
+
+    @Test
+    void aRetryingStepWhoseRetryEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+        UploadFailingOnce.attemptsSeen.clear();
+        try (EngineHarness h = new EngineHarness(new UploadFailingOnce())) {
+            // The retry of the first attempt waits in the paused queue.
+            UploadFailingOnce.onFirstCall = () -> h.queue.pause("uploads");
+            String runId = h.engine.start("upload", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RETRYING);
+            // The retry is then refused its start by the lease of an instance that died storing its own.
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "upload", "instance-gone", now.plusSeconds(60), now)).isTrue();
+            h.queue.resume("uploads");
+            await().until(() -> h.queue.counts("uploads").completed() == 1);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RETRYING);
+
+            for (int check = 0; check < 2; check++) {
+                h.clock.advance(Duration.ofSeconds(61));
+                h.sweep();   // NVENT-0126 on the second: still retrying a lease later, its job completed
+            }
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(UploadFailingOnce.attemptsSeen).as("attempt 1 counted, the refused retry did not")
+                    .containsExactly(1, 2);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .containsExactly(1, 2);
+        } finally {
+            UploadFailingOnce.onFirstCall = () -> { };
+        }
+    }
+
     @FlowStep(flow = "report", name = "render", role = StepRole.ENTRY, queue = "reports")
     static class Render implements Step<Object, Void> {
         static final CountDownLatch release = new CountDownLatch(1);
