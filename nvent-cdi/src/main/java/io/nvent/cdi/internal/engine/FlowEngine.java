@@ -1992,7 +1992,8 @@ public final class FlowEngine implements FlowService {
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = attemptsCounted(runId, stepName);
-        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore));
+        return Optional.of(() -> sendToQueue(step.get().queue(),
+                () -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
     }
 
     /**
@@ -2200,8 +2201,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * A call of the lost-job check to the queue adapter. Its failure (the broker away) names the queue,
-     * so that health reports it under the queue, not under the store the rest of the check reads.
+     * A call of the engine to the queue adapter, where the store is called too (the sweep's lost-job
+     * check and stall recovery, a requeue): its failure (the broker away) names the queue, so that
+     * health reports a sweep that failed on it under the queue, not under the store.
      */
     private <T> T askQueue(String queueName, Supplier<T> call) {
         try {
@@ -2327,8 +2329,8 @@ public final class FlowEngine implements FlowService {
                 change.get().events().get(0).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty())
-                .afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay));
+        sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+                OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
         return change;
     }
 
