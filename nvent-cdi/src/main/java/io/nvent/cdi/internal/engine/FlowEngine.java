@@ -88,6 +88,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -177,6 +179,17 @@ public final class FlowEngine implements FlowService {
      * goes by owner), or those steps would never be found stalled.
      */
     private final String leaseOwner;
+    /** The token of this start in {@link #leaseOwner}. */
+    private final String startToken;
+    /** Owners of leases taken by a start of this instance id, this one or another, with the start's token. */
+    private final Pattern ownerOfAStartOfThisInstance;
+    /** When this start began: leases of earlier starts of this instance id run out within a lease of it. */
+    private final Instant startedAt;
+    /**
+     * A lease of an earlier start of this instance id unrenewed for this part of its duration (a half:
+     * two renewals missed) belongs to a start that is gone ({@link #takeOverLeasesOfDeadStarts}).
+     */
+    static final int DEAD_START_UNRENEWED = 2;
     /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
     private final AtomicLong stallMarks = new AtomicLong();
 
@@ -196,7 +209,12 @@ public final class FlowEngine implements FlowService {
         this.hooks = hooks;
         this.settings = settings;
         this.webhookBaseUrl = settings.webhookBaseUrl();
-        this.leaseOwner = settings.instanceId() + "@" + UUID.randomUUID().toString().substring(0, 8);
+        this.startToken = UUID.randomUUID().toString().substring(0, 8);
+        this.leaseOwner = settings.instanceId() + "@" + startToken;
+        // The token is 8 hex digits: an instance id that itself has an @ in it is not taken for another start.
+        this.ownerOfAStartOfThisInstance = Pattern.compile(Pattern.quote(settings.instanceId())
+                + "@([0-9a-f]{8})(/.*)?");
+        this.startedAt = clock.instant();
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -1894,10 +1912,52 @@ public final class FlowEngine implements FlowService {
      */
     void handleExpiredLease(StepLease lease) {
         if (!markStalledUnderLease(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
-                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()))) {
+                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()), clock.instant())) {
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the expired lease of step {1} was taken over meanwhile",
                     lease.runId(), lease.step());
         }
+    }
+
+    /**
+     * Marks stalled, as if their leases had run out, the steps whose lease an earlier start of this
+     * instance id holds and no longer renews: that start is gone (this process started under its id),
+     * so its steps are recovered, or left stalled with {@code nvent.stall.recover=false}, soon after
+     * this start instead of a whole lease after the crash.
+     *
+     * <p>The id alone does not prove the other start dead: two live processes misconfigured with the
+     * same instance id must not take each other's running steps. A live start renews its leases every
+     * quarter of a lease; one that went unrenewed for {@link #DEAD_START_UNRENEWED} of a lease has missed
+     * two renewals, which only a start that is gone (or wedged for as long) does. The lease is taken
+     * over only if its end is still the one read here (see {@link #markStalledUnderLease}): a renewal
+     * meanwhile keeps the step with its start. A lease of another instance id is left to run out.
+     * Only within a lease of this start: by then, every lease of a start before it has run out.
+     *
+     * @param limit the most leases to look at
+     */
+    void takeOverLeasesOfDeadStarts(Instant now, int limit) {
+        Duration lease = settings.leaseDuration();
+        if (now.isAfter(startedAt.plus(lease))) {
+            return;
+        }
+        // Unrenewed for that long, a lease ends within the rest of its duration.
+        Instant endsBy = now.plus(lease).minus(lease.dividedBy(DEAD_START_UNRENEWED));
+        for (StepLease held : scheduling.expiredLeases(endsBy, limit)) {
+            if (!held.expiresAt().isAfter(now) || !isOfAnotherStartOfThisInstance(held.owner())) {
+                continue; // run out already (the sweep's usual look takes it), or not an earlier start's
+            }
+            String cause = "instance " + settings.instanceId() + " started again; the lease of its earlier start "
+                    + held.owner() + ", due to run out at " + held.expiresAt() + ", is no longer renewed";
+            if (!markStalledUnderLease(held.runId(), held.step(), cause, Optional.of(held.owner()),
+                    held.expiresAt())) {
+                LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} held by {2} was renewed or taken"
+                        + " over meanwhile", held.runId(), held.step(), held.owner());
+            }
+        }
+    }
+
+    private boolean isOfAnotherStartOfThisInstance(String owner) {
+        Matcher start = ownerOfAStartOfThisInstance.matcher(owner);
+        return start.matches() && !start.group(1).equals(startToken);
     }
 
     /**
@@ -1905,14 +1965,17 @@ public final class FlowEngine implements FlowService {
      * theirs ran out), marks the run stalled, gives the lease back and then, when recovery is on,
      * queues the step again.
      *
+     * @param expiredBy a lease of another owner ending by then is taken over: the current time, or the end
+     *     read of a lease that is to be taken over unless it was renewed since
      * @return false if another owner holds the step's lease: nothing was changed
      */
-    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner) {
+    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner,
+                                          Instant expiredBy) {
         Instant now = clock.instant();
         // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
         // mark the same step at once on this instance, and under one shared owner both would hold the lease.
         String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
-        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), now)) {
+        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), expiredBy)) {
             return false;
         }
         Optional<Runnable> requeue;
@@ -2042,7 +2105,8 @@ public final class FlowEngine implements FlowService {
                 || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
             return false;
         }
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
+                clock.instant())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
                     + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
                     + " once the lease runs out", ref.runId(), ref.step());
@@ -2059,7 +2123,8 @@ public final class FlowEngine implements FlowService {
      * left to an operator; the job itself does not run the step.
      */
     private void markStalledAfterLostExecution(StepJob ref) {
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
+                clock.instant())) {
             LOG.log(System.Logger.Level.DEBUG, "run {0}: step {1}, whose execution was lost, was taken over"
                     + " meanwhile", ref.runId(), ref.step());
         }
@@ -2153,7 +2218,7 @@ public final class FlowEngine implements FlowService {
                             + " instance holds its lease: its execution was lost (the store was away when it ended?)",
                             run.runId(), name);
                     markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
-                            + " lease: its execution was lost", Optional.empty());
+                            + " lease: its execution was lost", Optional.empty(), clock.instant());
                 }
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
