@@ -183,7 +183,10 @@ public interface SchedulingStore {
      * @param step the step
      * @param owner the instance that executes the step
      * @param until new end of the lease
-     * @param now the current time, to decide whether another owner's lease has expired
+     * @param now the current time, to decide whether another owner's lease has expired: a lease that
+     *     ends at or before it is taken over. The engine also passes the end it read of a lease it
+     *     takes over before that end (one of an earlier start of its instance id that no longer renews
+     *     it): the lease is then taken only if it still ends there, not if its owner renewed it since
      * @return {@code true} if the owner now holds the lease (new, renewed, or taken over after it
      *     expired); {@code false} if another owner holds an unexpired lease
      */

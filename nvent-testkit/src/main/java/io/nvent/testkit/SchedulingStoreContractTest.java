@@ -1063,6 +1063,25 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void takesOverALeaseByTheEndItWasReadWithOnlyIfItsOwnerDidNotRenewItSince() {
+        // The engine takes over, before they end, the leases an earlier start of its instance id no longer renews.
+        String runId = newRun();
+        store.acquireLease(runId, "ship", "node-a@0000000a", T0.plusSeconds(60), T0);
+        store.acquireLease(runId, "pack", "node-a@0000000a", T0.plusSeconds(60), T0);
+        Instant readEnd = T0.plusSeconds(60);
+        store.acquireLease(runId, "pack", "node-a@0000000a", T0.plusSeconds(75), T0.plusSeconds(15));
+
+        assertThat(store.acquireLease(runId, "ship", "node-a@0000000b/stall-recovery-1", T0.plusSeconds(90), readEnd))
+                .isTrue();
+        assertThat(store.acquireLease(runId, "pack", "node-a@0000000b/stall-recovery-2", T0.plusSeconds(90), readEnd))
+                .as("renewed since it was read").isFalse();
+
+        assertThat(store.leasesOfRun(runId)).containsExactlyInAnyOrder(
+                new StepLease(runId, "ship", "node-a@0000000b/stall-recovery-1", T0.plusSeconds(90)),
+                new StepLease(runId, "pack", "node-a@0000000a", T0.plusSeconds(75)));
+    }
+
+    @Test
     void keepsLeasesOfDifferentStepsApart() {
         String runId = newRun();
         String otherRun = newRun();

@@ -88,6 +88,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -177,6 +179,17 @@ public final class FlowEngine implements FlowService {
      * goes by owner), or those steps would never be found stalled.
      */
     private final String leaseOwner;
+    /** The token of this start in {@link #leaseOwner}. */
+    private final String startToken;
+    /** Owners of leases taken by a start of this instance id, this one or another, with the start's token. */
+    private final Pattern ownerOfAStartOfThisInstance;
+    /** When this start began: leases of earlier starts of this instance id run out within a lease of it. */
+    private final Instant startedAt;
+    /**
+     * A lease of an earlier start of this instance id unrenewed for this part of its duration (a half:
+     * two renewals missed) belongs to a start that is gone ({@link #takeOverLeasesOfDeadStarts}).
+     */
+    static final int DEAD_START_UNRENEWED = 2;
     /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
     private final AtomicLong stallMarks = new AtomicLong();
 
@@ -196,7 +209,12 @@ public final class FlowEngine implements FlowService {
         this.hooks = hooks;
         this.settings = settings;
         this.webhookBaseUrl = settings.webhookBaseUrl();
-        this.leaseOwner = settings.instanceId() + "@" + UUID.randomUUID().toString().substring(0, 8);
+        this.startToken = UUID.randomUUID().toString().substring(0, 8);
+        this.leaseOwner = settings.instanceId() + "@" + startToken;
+        // The token is 8 hex digits: an instance id that itself has an @ in it is not taken for another start.
+        this.ownerOfAStartOfThisInstance = Pattern.compile(Pattern.quote(settings.instanceId())
+                + "@([0-9a-f]{8})(/.*)?");
+        this.startedAt = clock.instant();
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -1894,10 +1912,52 @@ public final class FlowEngine implements FlowService {
      */
     void handleExpiredLease(StepLease lease) {
         if (!markStalledUnderLease(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
-                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()))) {
+                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()), clock.instant())) {
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the expired lease of step {1} was taken over meanwhile",
                     lease.runId(), lease.step());
         }
+    }
+
+    /**
+     * Marks stalled, as if their leases had run out, the steps whose lease an earlier start of this
+     * instance id holds and no longer renews: that start is gone (this process started under its id),
+     * so its steps are recovered, or left stalled with {@code nvent.stall.recover=false}, soon after
+     * this start instead of a whole lease after the crash.
+     *
+     * <p>The id alone does not prove the other start dead: two live processes misconfigured with the
+     * same instance id must not take each other's running steps. A live start renews its leases every
+     * quarter of a lease; one that went unrenewed for {@link #DEAD_START_UNRENEWED} of a lease has missed
+     * two renewals, which only a start that is gone (or wedged for as long) does. The lease is taken
+     * over only if its end is still the one read here (see {@link #markStalledUnderLease}): a renewal
+     * meanwhile keeps the step with its start. A lease of another instance id is left to run out.
+     * Only within a lease of this start: by then, every lease of a start before it has run out.
+     *
+     * @param limit the most leases to look at
+     */
+    void takeOverLeasesOfDeadStarts(Instant now, int limit) {
+        Duration lease = settings.leaseDuration();
+        if (now.isAfter(startedAt.plus(lease))) {
+            return;
+        }
+        // Unrenewed for that long, a lease ends within the rest of its duration.
+        Instant endsBy = now.plus(lease).minus(lease.dividedBy(DEAD_START_UNRENEWED));
+        for (StepLease held : scheduling.expiredLeases(endsBy, limit)) {
+            if (!held.expiresAt().isAfter(now) || !isOfAnotherStartOfThisInstance(held.owner())) {
+                continue; // run out already (the sweep's usual look takes it), or not an earlier start's
+            }
+            String cause = "instance " + settings.instanceId() + " started again; the lease of its earlier start "
+                    + held.owner() + ", due to run out at " + held.expiresAt() + ", is no longer renewed";
+            if (!markStalledUnderLease(held.runId(), held.step(), cause, Optional.of(held.owner()),
+                    held.expiresAt())) {
+                LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} held by {2} was renewed or taken"
+                        + " over meanwhile", held.runId(), held.step(), held.owner());
+            }
+        }
+    }
+
+    private boolean isOfAnotherStartOfThisInstance(String owner) {
+        Matcher start = ownerOfAStartOfThisInstance.matcher(owner);
+        return start.matches() && !start.group(1).equals(startToken);
     }
 
     /**
@@ -1905,14 +1965,17 @@ public final class FlowEngine implements FlowService {
      * theirs ran out), marks the run stalled, gives the lease back and then, when recovery is on,
      * queues the step again.
      *
+     * @param expiredBy a lease of another owner ending by then is taken over: the current time, or the end
+     *     read of a lease that is to be taken over unless it was renewed since
      * @return false if another owner holds the step's lease: nothing was changed
      */
-    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner) {
+    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner,
+                                          Instant expiredBy) {
         Instant now = clock.instant();
         // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
         // mark the same step at once on this instance, and under one shared owner both would hold the lease.
         String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
-        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), now)) {
+        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), expiredBy)) {
             return false;
         }
         Optional<Runnable> requeue;
@@ -1992,7 +2055,8 @@ public final class FlowEngine implements FlowService {
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = attemptsCounted(runId, stepName);
-        return Optional.of(() -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore));
+        return Optional.of(() -> sendToQueue(step.get().queue(),
+                () -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
     }
 
     /**
@@ -2041,7 +2105,8 @@ public final class FlowEngine implements FlowService {
                 || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
             return false;
         }
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
+                clock.instant())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
                     + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
                     + " once the lease runs out", ref.runId(), ref.step());
@@ -2058,7 +2123,8 @@ public final class FlowEngine implements FlowService {
      * left to an operator; the job itself does not run the step.
      */
     private void markStalledAfterLostExecution(StepJob ref) {
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty())) {
+        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
+                clock.instant())) {
             LOG.log(System.Logger.Level.DEBUG, "run {0}: step {1}, whose execution was lost, was taken over"
                     + " meanwhile", ref.runId(), ref.step());
         }
@@ -2077,9 +2143,10 @@ public final class FlowEngine implements FlowService {
      * that, so a crash in between leaves it {@code retrying} with no job. A run is suspect when it
      * still has such steps and has not changed since the previous check (at least a lease duration
      * ago); its steps are enqueued again only if the queue has no job for them. Enqueueing uses the
-     * step's usual job id, so a job that appears meanwhile is deduplicated by the queue. A step
-     * whose job completed although the step is still queued (its start was refused) gets a
-     * recovery job instead.
+     * step's usual job id (a retrying step's: the id of the job whose retry it waits for), so a job
+     * that appears meanwhile is deduplicated by the queue. A step whose job completed although the
+     * step is still queued (its start was refused), or still retrying (its retry was delivered, but
+     * its attempt refused or never stored), gets a recovery job instead, at the attempt it was at.
      *
      * @param previous the suspects of the previous check: run id to version
      * @param after where among the running runs (newest first) to start reading: after this run, or
@@ -2131,7 +2198,10 @@ public final class FlowEngine implements FlowService {
             // A step this deployment lacks has no queue to look in; recorded running without a lease,
             // it lost its execution all the same (e.g. a kill -9 before the redeploy).
             Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
-            String jobId = StepJob.jobId(run.runId(), name);
+            // A retrying step waits for the queue's retry of the job whose attempt failed, which need not
+            // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
+            String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
+                    : StepJob.jobId(run.runId(), name);
             Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
@@ -2148,7 +2218,7 @@ public final class FlowEngine implements FlowService {
                             + " instance holds its lease: its execution was lost (the store was away when it ended?)",
                             run.runId(), name);
                     markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
-                            + " lease: its execution was lost", Optional.empty());
+                            + " lease: its execution was lost", Optional.empty(), clock.instant());
                 }
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
@@ -2164,10 +2234,12 @@ public final class FlowEngine implements FlowService {
                         run.runId(), name, waiting.getValue().wireName());
                 int attemptsBefore = attemptsCounted(run.runId(), name);
                 sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));
-            } else if (job.get().state() == JobState.COMPLETED && waiting.getValue() == StepStatus.QUEUED) {
+            } else if (job.get().state() == JobState.COMPLETED) {
                 // The job ended without running the step: its start was refused, e.g. by the lease of
                 // an instance that died while storing its own start. Nothing else would run the step.
                 // The stall-recovery job of this version of the run, if there is one, is the same job.
+                // A retrying step alike: its retry was delivered, but its attempt was refused or never
+                // stored, and the queue retries a completed job no more.
                 String queueName = step.get().queue();
                 String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
                 if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isEmpty()
@@ -2175,7 +2247,8 @@ public final class FlowEngine implements FlowService {
                         .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
                         .filter(StepWaits::isPending).isEmpty() && unchangedSince(run)) {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
-                            + " running the step, which is still queued; queued again", run.runId(), name);
+                            + " running the step, which is still {2}; queued again", run.runId(), name,
+                            waiting.getValue().wireName());
                     int attemptsBefore = attemptsCounted(run.runId(), name);
                     sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsBefore));
                 }
@@ -2184,8 +2257,18 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * A call of the lost-job check to the queue adapter. Its failure (the broker away) names the queue,
-     * so that health reports it under the queue, not under the store the rest of the check reads.
+     * The job whose retry a retrying step waits for: the one that ran its failed attempt, named by the
+     * step's latest {@code step.started} entry (a failure stores the start of its attempt, if it was not
+     * stored yet), else its usual job.
+     */
+    private String jobOfRetry(String runId, String step) {
+        return lastJobOf(runId, step).orElseGet(() -> StepJob.jobId(runId, step));
+    }
+
+    /**
+     * A call of the engine to the queue adapter, where the store is called too (the sweep's lost-job
+     * check and stall recovery, a requeue): its failure (the broker away) names the queue, so that
+     * health reports a sweep that failed on it under the queue, not under the store.
      */
     private <T> T askQueue(String queueName, Supplier<T> call) {
         try {
@@ -2311,8 +2394,8 @@ public final class FlowEngine implements FlowService {
                 change.get().events().get(0).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(), OptionalLong.empty())
-                .afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay));
+        sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+                OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
         return change;
     }
 

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
  * overdue ones (also those registered on instances that have since died), renews this
- * instance's step leases, detects steps whose lease ran out, queues again steps whose job was lost
+ * instance's step leases, detects steps whose lease ran out (or whose earlier start of this instance id
+ * is gone), queues again steps whose job was lost
  * when an instance died, purges expired run state, picks up trigger changes made on other
  * instances, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
  * policy, a few chunks per sweep. Each action claims its work atomically in the
@@ -129,6 +130,7 @@ public final class Maintenance {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
                 engine.handleExpiredLease(lease);
             }
+            engine.takeOverLeasesOfDeadStarts(now, BATCH);
         });
         step("lost job check", now, () -> {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {

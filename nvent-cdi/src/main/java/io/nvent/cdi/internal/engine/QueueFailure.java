@@ -3,9 +3,10 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.NventException;
 
 /**
- * A queue adapter failed a call of the maintenance sweep (its broker or database away), as opposed
- * to the store: health reports it under the {@code queue} check, naming the queue, so that an
- * operator looks at the broker rather than at the database.
+ * A queue adapter failed a call of the engine that reads or changes the store too (its broker or
+ * database away, not the store): a part of the maintenance sweep that fails with it (the lost-job
+ * check, stall recovery's enqueue) is reported by health under the {@code queue} check, naming the
+ * queue, so that an operator looks at the broker rather than at the database.
  */
 final class QueueFailure extends NventException {
 

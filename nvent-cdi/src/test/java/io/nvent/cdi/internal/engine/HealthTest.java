@@ -7,21 +7,27 @@ import io.nvent.StepContext;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
-import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** An engine reports its health from what it observes: its start, its sweeps and the store's answers. */
 class HealthTest {
@@ -201,8 +207,8 @@ class HealthTest {
 
     /**
      * A queue whose broker can be taken away, failing the way the JMS queue does then: an enqueue
-     * throws a retryable nvent exception around the broker's error, and it knows no job it did not
-     * enqueue itself (it cannot read the broker's).
+     * throws a retryable nvent exception around the broker's error; it knows the jobs it enqueued
+     * itself (from its own registry), no others.
      */
     static final class QueueOnABrokerThatCanGoAway extends MemoryJobQueue {
         volatile boolean brokerAway;
@@ -226,10 +232,6 @@ class HealthTest {
             super.enqueue(request);
         }
 
-        @Override
-        public Optional<JobRecord> job(String queueName, String jobId) {
-            return brokerAway ? Optional.empty() : super.job(queueName, jobId);
-        }
     }
 
     @Test
@@ -257,6 +259,128 @@ class HealthTest {
             harness.sweep();
             assertThat(harness.engine.health().ready()).isTrue();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /** Its first execution hangs, as on an instance that died mid-step; later ones return at once. */
+    @FlowStep(flow = "export", name = "export", role = StepRole.ENTRY)
+    static class ExportHangingFirst implements Step<Object, String> {
+        static final AtomicInteger executions = new AtomicInteger();
+        static final CountDownLatch firstReleased = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (executions.incrementAndGet() == 1) {
+                assertThat(firstReleased.await(10, TimeUnit.SECONDS)).isTrue();
+            }
+            return "exported";
+        }
+    }
+
+    @Test
+    void aStallRecoveryWhoseJobCannotBeSentForTheBrokerIsAProblemOfTheQueueNotOfTheStore() {
+        QueueOnABrokerThatCanGoAway queue = new QueueOnABrokerThatCanGoAway();
+        try (EngineHarness dead = new EngineHarness(new ExportHangingFirst());
+             EngineHarness survivor = EngineHarness.beside(dead, "instance-b", settings -> settings, queue,
+                     new ExportHangingFirst())) {
+            String runId = dead.engine.start("export", null);
+            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("export") == StepStatus.RUNNING);
+            queue.brokerAway = true;
+            // The dead instance's lease runs out: the step is marked stalled, but its recovery job cannot be sent.
+            survivor.clock.advance(survivor.engine.settings().leaseDuration().plusSeconds(1));
+            survivor.sweep();
+
+            HealthReport outage = survivor.engine.health();
+            assertThat(outage.ready()).isFalse();
+            assertThat(check(outage, "store").up()).as("the store answered the sweep").isTrue();
+            assertThat(check(outage, "queue").up()).isFalse();
+            assertThat(check(outage, "queue").detail()).isEqualTo("queue export: stall detection fails since "
+                    + "2026-11-30T10:01:01Z (1 sweep): ActiveMQNotConnectedException: AMQ219007: Cannot connect to "
+                    + "server(s). Tried with all available servers.");
+
+            // Back, the broker gets the step's job from the lost-job check, which finds the step queued without one.
+            queue.brokerAway = false;
+            survivor.clock.advance(survivor.engine.settings().leaseDuration());
+            survivor.sweep();
+            assertThat(survivor.engine.health().ready()).isTrue();
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.types(runId)).containsSubsequence("step.stalled", "step.retry", "step.started",
+                    "step.completed");
+        } finally {
+            ExportHangingFirst.firstReleased.countDown();
+        }
+    }
+
+    /** A store whose database can be taken away: a change fails as the JPA store's does then. */
+    static final class FlowStoreThatCanFail extends MemoryFlowStore {
+        volatile boolean down;
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (down) {
+                throw storeAway();
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    static NventException storeAway() {
+        return new NventException("NVENT-0325 the store could not be reached: Connection to 127.0.0.1:5432 refused") {
+            @Override
+            public boolean isRetryable() {
+                return true;
+            }
+        };
+    }
+
+    /** Its first execution finds the store away; later ones return at once. */
+    @FlowStep(flow = "archive", name = "archive", role = StepRole.ENTRY, maxAttempts = 1)
+    static class ArchiveFindingTheStoreAwayFirst implements Step<Object, String> {
+        static final AtomicInteger executions = new AtomicInteger();
+        static volatile Runnable onFirstCall = () -> { };
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (executions.incrementAndGet() == 1) {
+                onFirstCall.run();
+                throw storeAway();
+            }
+            return "archived";
+        }
+    }
+
+    @Test
+    void aDeadJobWhoseStepCannotBeQueuedAgainForTheBrokerIsAProblemOfTheQueueNotOfTheStore() {
+        FlowStoreThatCanFail store = new FlowStoreThatCanFail();
+        QueueOnABrokerThatCanGoAway queue = new QueueOnABrokerThatCanGoAway();
+        try (EngineHarness harness = EngineHarness.over(store, queue, new ArchiveFindingTheStoreAwayFirst())) {
+            // The step's only attempt fails for the store, which is still away when its failure is stored:
+            // the queue gave up on the job, the run never heard.
+            ArchiveFindingTheStoreAwayFirst.onFirstCall = () -> store.down = true;
+            String runId = harness.engine.start("archive", null);
+            await().until(() -> queue.counts("archive").failed() == 1);
+            store.down = false;
+            queue.brokerAway = true;
+            harness.sweep();
+            harness.clock.advance(harness.engine.settings().leaseDuration());
+            harness.sweep();   // NVENT-0127: the step is queued again, but its job cannot be sent
+
+            HealthReport outage = harness.engine.health();
+            assertThat(outage.ready()).isFalse();
+            assertThat(check(outage, "store").up()).as("the store answered the sweep").isTrue();
+            assertThat(check(outage, "queue").detail()).isEqualTo("queue archive: lost job check fails since "
+                    + "2026-11-30T10:01:00Z (1 sweep): ActiveMQNotConnectedException: AMQ219007: Cannot connect to "
+                    + "server(s). Tried with all available servers.");
+
+            queue.brokerAway = false;
+            for (int check = 0; check < 2; check++) {
+                harness.clock.advance(harness.engine.settings().leaseDuration());
+                harness.sweep();
+            }
+            assertThat(harness.engine.health().ready()).isTrue();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        } finally {
+            ArchiveFindingTheStoreAwayFirst.onFirstCall = () -> { };
         }
     }
 

@@ -1,8 +1,11 @@
 package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.RetryPolicy;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -11,12 +14,17 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The sweep that queues again the steps whose jobs were lost, against what it read a moment ago. */
@@ -56,6 +64,35 @@ class LostStepSweepTest {
             h.engine.requeueLostSteps(Map.of(runId, queued.version()), Optional.empty(), 100);
 
             assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", queued.version()))).isEmpty();
+        }
+    }
+
+    @Test
+    void aRetryingStepWaitsForTheRetryOfTheJobThatRanItsAttemptNotForItsUsualJob() {
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, new Send())) {
+            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            h.queue.pause(queue);
+            String runId = h.engine.start("mail", null);
+            // The usual job ends without running the step, refused by the lease of an instance gone since.
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "send", "instance-gone", now.plusSeconds(60), now)).isTrue();
+            h.queue.resume(queue);
+            await().until(() -> h.queue.counts(queue).completed() == 1);
+            // A recovery job then ran the step's first attempt, which failed; its retry is due in an hour.
+            String recoveryJob = StepJob.recoveryJobId(runId, "send", h.store.findRun(runId).orElseThrow().version());
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("send", StepStatus.RETRYING), List.of(
+                    EventDraft.ofStep(EventType.STEP_STARTED, "send", 1, now, "{\"jobId\":\"" + recoveryJob + "\"}"),
+                    EventDraft.ofStep(EventType.STEP_RETRY, "send", 1, now,
+                            "{\"error\":\"smtp unavailable\",\"nextAttempt\":2}")))));
+            h.queue.enqueue(new JobRequest(queue, recoveryJob, "send",
+                    new StepJob(runId, "mail", "send", OptionalLong.empty()).toJson(), Duration.ofHours(1), 0,
+                    RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+            RunRecord retrying = h.store.findRun(runId).orElseThrow();
+
+            h.engine.requeueLostSteps(Map.of(runId, retrying.version()), Optional.empty(), 100);
+
+            assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", retrying.version())))
+                    .as("no second job beside the retry under way").isEmpty();
         }
     }
 

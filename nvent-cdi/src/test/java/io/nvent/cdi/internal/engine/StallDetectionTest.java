@@ -614,6 +614,74 @@ class StallDetectionTest {
         }
     }
 
+    @Test
+    void anInstanceRestartedUnderTheSameIdRecoversTheStepItsDeadStartRanOnceThatStartMissedTwoRenewals() {
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = new EngineHarness(crashed.store, crashed.scheduling, "instance-a", new Load(),
+                     new Approve())) {
+            String runId = startHungImport(crashed);
+
+            // Started 10 s after the crash, the earlier start may still live: it has missed no renewal yet.
+            restarted.clock.advance(Duration.ofSeconds(10));
+            restarted.sweep();
+            assertThat(restarted.types(runId)).doesNotContain("step.stalled");
+            // Half a lease after its last renewal (not a whole one), it has missed two.
+            restarted.clock.advance(Duration.ofSeconds(20));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("instance instance-a started again; the lease of its earlier"
+                            + " start instance-a@").contains("is no longer renewed"));
+            assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled",
+                    "step.retry", "step.started", "step.completed", "flow.completed");
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void withoutRecoveryAnInstanceRestartedUnderTheSameIdLeavesTheStepItsDeadStartRanStalled() {
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = EngineHarness.beside(crashed, "instance-a", s -> new EngineSettings(
+                     s.instanceId(), s.webhookBaseUrl(), s.leaseDuration(), false, s.startWriteDelay()), new Load(),
+                     new Approve())) {
+            String runId = startHungImport(crashed);
+
+            restarted.clock.advance(Duration.ofSeconds(30));
+            restarted.sweep();
+
+            assertThat(restarted.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled")
+                    .doesNotContain("step.retry");
+            assertThat(executions).hasValue(1);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void twoLiveProcessesMisconfiguredWithTheSameInstanceIdDoNotTakeEachOthersRunningSteps() {
+        try (EngineHarness first = new EngineHarness(new Crunch());
+             EngineHarness second = new EngineHarness(first.store, first.scheduling, "instance-a", new Crunch())) {
+            String runId = first.engine.start("long", null);
+            await().until(() -> first.types(runId).contains("step.started"));
+
+            // Past the second's first lease, the first renewing its lease at its sweeps all along.
+            for (int i = 0; i < 6; i++) {
+                first.clock.advance(Duration.ofSeconds(15));
+                second.clock.advance(Duration.ofSeconds(15));
+                second.sweep();
+                first.sweep();
+            }
+
+            assertThat(first.types(runId)).doesNotContain("step.stalled");
+            assertThat(first.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+            Crunch.release.countDown();
+            first.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(first.types(runId)).containsOnlyOnce("step.started");
+        }
+    }
+
     @FlowStep(flow = "pipeline", name = "extract", role = StepRole.ENTRY, emits = "extracted", queue = "etl")
     static class Extract implements Step<Object, String> {
         static volatile Runnable whileRunning = () -> { };
@@ -824,6 +892,54 @@ class StallDetectionTest {
             assertFailedForGoodAfterItsThirdAttempt(h, runId);
             assertThat(PushRefused.attemptsSeen).as("attempt 1 counted, the one held back did not")
                     .containsExactly(2, 3);
+        }
+    }
+
+    /** Fails its first attempt, doing {@link #onFirstCall} meanwhile, and succeeds after; records the attempts it saw. */
+    @FlowStep(flow = "upload", name = "upload", role = StepRole.ENTRY, queue = "uploads", maxAttempts = 2,
+            backoffDelayMs = 0)
+    static class UploadFailingOnce implements Step<Object, String> {
+        static final List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+        static volatile Runnable onFirstCall = () -> { };
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            attemptsSeen.add(ctx.attempt());
+            if (attemptsSeen.size() == 1) {
+                onFirstCall.run();
+                throw new IllegalStateException("remote service unavailable");
+            }
+            return "uploaded";
+        }
+    }
+
+    @Test
+    void aRetryingStepWhoseRetryEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+        UploadFailingOnce.attemptsSeen.clear();
+        try (EngineHarness h = new EngineHarness(new UploadFailingOnce())) {
+            // The retry of the first attempt waits in the paused queue.
+            UploadFailingOnce.onFirstCall = () -> h.queue.pause("uploads");
+            String runId = h.engine.start("upload", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RETRYING);
+            // The retry is then refused its start by the lease of an instance that died storing its own.
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "upload", "instance-gone", now.plusSeconds(60), now)).isTrue();
+            h.queue.resume("uploads");
+            await().until(() -> h.queue.counts("uploads").completed() == 1);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RETRYING);
+
+            for (int check = 0; check < 2; check++) {
+                h.clock.advance(Duration.ofSeconds(61));
+                h.sweep();   // NVENT-0126 on the second: still retrying a lease later, its job completed
+            }
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(UploadFailingOnce.attemptsSeen).as("attempt 1 counted, the refused retry did not")
+                    .containsExactly(1, 2);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .containsExactly(1, 2);
+        } finally {
+            UploadFailingOnce.onFirstCall = () -> { };
         }
     }
 
