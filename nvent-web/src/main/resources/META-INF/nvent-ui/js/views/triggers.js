@@ -284,6 +284,20 @@ const HISTORY_CLASS = {
   'trigger.fired': 'ok', 'trigger.failed': 'bad',
 };
 
+/** A schedule's misfire policy and grace, and whether each is its own or the deployment's. */
+function misfireNote(t) {
+  const policy = { 'fire-once': 'the latest one fires once at start, late, as that tick', skip: 'none fires' }[t.misfire];
+  const grace = t.misfireGrace
+    ? [h('code', {}, t.misfireGrace), ' (its own)']
+    : [h('span', {}, 'the deployment\'s grace'), h('span', { class: 'muted' }, ' (nvent.triggers.misfire-grace)')];
+  return [
+    h('div', {}, policy
+      ? [policy, h('span', { class: 'muted' }, ` (its own policy, ${t.misfire})`)]
+      : ['as the deployment says', h('span', { class: 'muted' }, ' (inherits nvent.triggers.misfire)')]),
+    t.misfire === 'skip' ? null : h('div', { class: 'small' }, 'not if older than ', grace),
+    h('div', { class: 'small muted' }, 'Ticks that fell while no instance ran (a deploy, an outage); see NVENT-0133/0134 in the log.')];
+}
+
 function definition(d) {
   return h('span', {}, d.type ? typeBadge(d.type) : null,
     d.cron ? [' ', h('code', { class: 'cron' }, d.cron), h('span', { class: 'muted small' }, ` ${d.timezone || 'UTC'}`)] : null,
@@ -366,6 +380,7 @@ export function triggerView(ctx) {
         : h('span', { class: 'muted' }, 'none: fires on every event'))] : null,
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
+      t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
