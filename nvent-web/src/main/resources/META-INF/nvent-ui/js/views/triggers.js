@@ -659,8 +659,19 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field' }, h('label', { for: 'tf-every-unit' }, 'Unit'), unitSel)),
     everyMsg,
     h('div', { class: 'hint' }, 'Ticks fall on the interval\'s multiples since 1970-01-01 00:00 UTC (every hour: on the hour), the same on every instance.'));
+  // Ticks missed while no instance ran: the schedule's own policy and grace, or the deployment's.
+  const misfireSel = h('select', { id: 'tf-misfire', 'aria-label': 'misfire policy', onchange: () => renderApi() },
+    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest once'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
+  misfireSel.value = existing && existing.misfire ? existing.misfire : 'inherit';
+  const graceInput = h('input', { type: 'text', id: 'tf-misfire-grace', class: 'mono', autocomplete: 'off', spellcheck: 'false', placeholder: "the deployment's (PT24H)",
+    value: existing && existing.misfireGrace ? existing.misfireGrace : '', oninput: () => renderApi() });
+  const misfireFields = h('div', { id: 'tf-misfire-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-misfire' }, 'Ticks missed while no instance ran'), misfireSel),
+      h('div', { class: 'field' }, h('label', { for: 'tf-misfire-grace' }, 'Not if older than'), graceInput)),
+    h('div', { class: 'hint' }, 'An ISO-8601 duration such as PT1H, or empty for nvent.triggers.misfire-grace.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
-    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields);
+    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
     h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'),
@@ -857,6 +868,13 @@ function triggerForm(ctx, existing) {
     const body = { name: editing ? existing.name : nameInput.value.trim(), type: state.type, flows: [...state.flows], description: descInput.value.trim(), enabled: state.enabled };
     if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
     else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
+    if (state.type === 'schedule') {
+      // Left out, both inherit on create and stay as they were on update: send them only when they say something.
+      if (misfireSel.value !== 'inherit' || (editing && existing.misfire && existing.misfire !== 'inherit')) body.misfire = misfireSel.value;
+      const grace = graceInput.value.trim();
+      if (grace) body.misfireGrace = grace;
+      else if (editing && existing.misfireGrace) body.misfireGrace = null;   // inherits again
+    }
     if (state.type === 'event') {
       body.event = eventInput.value.trim();
       const filter = filterGiven();
