@@ -98,6 +98,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param filter for event triggers: a JSON object the event's payload must contain (see above)
      * @param description shown in the UI
      * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran;
+     *     {@link Misfire#INHERIT} for the deployment's setting
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
      * @throws NullPointerException if an object component is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -107,9 +110,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0222) or gives a member twice (NVENT-0230); the misfire grace is not whole seconds
      *     between one and {@link #MAX_MISFIRE_GRACE} (NVENT-0231); or a misfire policy or grace is set on a
      *     trigger other than a schedule (NVENT-0232)
-     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
-     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
-     * @since 0.2 with the misfire components
+     * @since 0.2, the constructor with the misfire components; {@link #TriggerSpec(String, TriggerType, List,
+     *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
         Objects.requireNonNull(name, "name");
