@@ -171,7 +171,8 @@ class CdiIntegrationTest {
         Weld badGrace = engineWith(NightlyWithBadGrace.class);
         assertThatThrownBy(badGrace::initialize)
                 .isInstanceOf(DefinitionException.class)
-                .hasMessageContaining("NVENT-0101 " + NightlyWithBadGrace.class.getName())
+                .hasMessageContaining("NVENT-0101 step 'report' of flow 'nightly' (" + NightlyWithBadGrace.class.getName()
+                        + ")")
                 .hasMessageContaining("@Trigger 'nightly': misfireGrace = \"6h\" is no ISO-8601 duration");
     }
 
