@@ -304,6 +304,7 @@ function definition(d) {
     d.every ? [' ', h('code', { class: 'cron every' }, d.every)] : null,
     d.event ? [' on ', h('span', { class: 'pill' }, d.event), filterNote(d.filter)] : null,
     d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
+    d.misfire || d.misfireGrace ? h('span', { class: 'muted small' }, ` · missed ticks: ${[d.misfire, d.misfireGrace ? `grace ${d.misfireGrace}` : null].filter(Boolean).join(', ')}`) : null,
     d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
 }
 
