@@ -18,13 +18,14 @@ import java.lang.annotation.Target;
  * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
+ * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H")
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
  * <p>The fire's payload (the webhook body, the event payload, {@code {"scheduledAt": ...}}) is
- * the run's input. An invalid cron expression or interval, or a schedule with both or neither, fails
- * the deployment.
+ * the run's input. An invalid cron expression, interval or misfire grace, or a schedule with both or
+ * neither, fails the deployment.
  *
  * @since 0.1
  */
@@ -89,6 +90,30 @@ public @interface Trigger {
      * @see TriggerSpec#filter()
      */
     String filter() default "";
+
+    /**
+     * For {@link TriggerType#SCHEDULE}: what a start does with the ticks that fell while no instance ran,
+     * such as {@code misfire = Misfire.SKIP} for a schedule whose late run would do harm. A deployment
+     * that changes it fires nothing by that change alone. On another type, anything but the default
+     * fails the deployment.
+     *
+     * @return the policy; {@link Misfire#INHERIT}, the deployment's {@code nvent.triggers.misfire}, by default
+     * @see TriggerSpec#misfire()
+     * @since 0.2
+     */
+    Misfire misfire() default Misfire.INHERIT;
+
+    /**
+     * For {@link TriggerType#SCHEDULE}: a missed tick older than this does not fire, as an ISO-8601
+     * duration such as {@code "PT1H"}: whole seconds, at least {@code PT1S}, at most
+     * {@link TriggerSpec#MAX_MISFIRE_GRACE}. Another value, or a grace on another type, fails the
+     * deployment.
+     *
+     * @return the grace; empty, the deployment's {@code nvent.triggers.misfire-grace}, by default
+     * @see TriggerSpec#misfireGrace()
+     * @since 0.2
+     */
+    String misfireGrace() default "";
 
     /**
      * Shown in the UI.

@@ -29,6 +29,11 @@ import java.util.Optional;
  * twice in one object ({@code {"region":"eu","region":"us"}}) is refused ({@code NVENT-0230}): JSON
  * would keep only one of the two values.
  *
+ * <p>A schedule may say its own {@linkplain Misfire misfire policy}, what a start does with the ticks
+ * that fell while no instance ran, and its own misfire grace, beyond which a missed tick is too old to
+ * fire; by default it inherits both from the deployment ({@code nvent.triggers.misfire},
+ * {@code nvent.triggers.misfire-grace}). Other types have no ticks to miss, so neither belongs to them.
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -39,17 +44,29 @@ import java.util.Optional;
  * @param filter for event triggers: a JSON object the event's payload must contain (see above)
  * @param description shown in the UI
  * @param enabled whether it fires
+ * @param misfire for schedules: what a start does with the ticks missed while no instance ran;
+ *     {@link Misfire#INHERIT} for the deployment's setting (since 0.2)
+ * @param misfireGrace for schedules: a missed tick older than this does not fire; empty for the
+ *     deployment's setting (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
                           Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
-                          String description, boolean enabled) {
+                          String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
 
     /** The longest interval, a year: longer ones tick past any date the timer service can arm. */
     public static final Duration MAX_EVERY = Duration.ofDays(366);
+
+    /**
+     * The longest misfire grace a trigger can have, a year: a tick claim is kept at least this long so
+     * that instances starting together find each other's claim of a missed tick.
+     *
+     * @since 0.2
+     */
+    public static final Duration MAX_MISFIRE_GRACE = Duration.ofDays(366);
 
     /** What {@link #isValidName} asks of a name, in words. */
     public static final String NAME_RULE = "must be 1-100 letters, digits, '.', '_' or '-', and not dots only";
@@ -81,13 +98,20 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param filter for event triggers: a JSON object the event's payload must contain (see above)
      * @param description shown in the UI
      * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran;
+     *     {@link Misfire#INHERIT} for the deployment's setting
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
      * @throws NullPointerException if an object component is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
      *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
      *     filter is set on a type it does not belong to (NVENT-0221); the event name or description
      *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
-     *     (NVENT-0222) or gives a member twice (NVENT-0230)
+     *     (NVENT-0222) or gives a member twice (NVENT-0230); the misfire grace is not whole seconds
+     *     between one and {@link #MAX_MISFIRE_GRACE} (NVENT-0231); or a misfire policy or grace is set on a
+     *     trigger other than a schedule (NVENT-0232)
+     * @since 0.2, the constructor with the misfire components; {@link #TriggerSpec(String, TriggerType, List,
+     *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
         Objects.requireNonNull(name, "name");
@@ -99,6 +123,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(misfire, "misfire");
+        Objects.requireNonNull(misfireGrace, "misfireGrace");
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -126,6 +152,53 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a filter belongs to event triggers only");
         }
         filter = filter.map(text -> EventFilterText.compact(name, text));
+        // Kept and shown on a trigger with no ticks, a policy would look as if it did something.
+        if (type != TriggerType.SCHEDULE && (misfire != Misfire.INHERIT || misfireGrace.isPresent())) {
+            throw new IllegalArgumentException("NVENT-0232 trigger '" + name + "' is a " + type.wireName()
+                    + " trigger; a misfire policy or grace belongs to schedule triggers only");
+        }
+        misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec that inherits the deployment's misfire policy and grace: the components of version 0.1.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, Misfire.INHERIT,
+                Optional.empty());
+    }
+
+    /**
+     * Checks a misfire grace as {@link TriggerSpec} does; for callers that read one before they build
+     * a spec and want to name the field it came from.
+     *
+     * @param name the trigger's name, for the message
+     * @param grace the grace
+     * @throws IllegalArgumentException if it is not whole seconds between one and {@link #MAX_MISFIRE_GRACE}
+     *     (NVENT-0231)
+     * @since 0.2
+     */
+    public static void checkMisfireGrace(String name, Duration grace) {
+        if (grace.compareTo(Duration.ofSeconds(1)) < 0 || grace.compareTo(MAX_MISFIRE_GRACE) > 0
+                || grace.getNano() != 0) {
+            throw new IllegalArgumentException("NVENT-0231 the misfire grace of schedule trigger '" + name + "' is "
+                    + grace + "; it must be a whole number of seconds, at least PT1S and at most "
+                    + "P" + MAX_MISFIRE_GRACE.toDays() + "D (leave it out to inherit nvent.triggers.misfire-grace)");
+        }
     }
 
     private static void checkEvery(String name, Duration every) {
@@ -153,11 +226,12 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public Builder toBuilder() {
         Builder builder = new Builder(name, type).flows(flows).timezone(timezone).description(description)
-                .enabled(enabled);
+                .enabled(enabled).misfire(misfire);
         cron.ifPresent(builder::cron);
         every.ifPresent(builder::every);
         event.ifPresent(builder::event);
         filter.ifPresent(builder::filter);
+        misfireGrace.ifPresent(builder::misfireGrace);
         return builder;
     }
 
@@ -168,7 +242,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @return a copy with that flag
      */
     public TriggerSpec withEnabled(boolean newEnabled) {
-        return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled);
+        return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
+                misfire, misfireGrace);
     }
 
     /**
@@ -179,7 +254,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @throws IllegalArgumentException if the filter is invalid or this is not an event trigger
      */
     public TriggerSpec withFilter(Optional<String> newFilter) {
-        return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled);
+        return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
+                misfire, misfireGrace);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -194,6 +270,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private String filter;
         private String description = "";
         private boolean enabled = true;
+        private Misfire misfire = Misfire.INHERIT;
+        private Duration misfireGrace;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -305,17 +383,43 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * For {@link TriggerType#SCHEDULE}: what a start does with the ticks missed while no instance ran;
+         * {@link Misfire#INHERIT} (the deployment's {@code nvent.triggers.misfire}) unless set.
+         *
+         * @param value the policy
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder misfire(Misfire value) {
+            this.misfire = value;
+            return this;
+        }
+
+        /**
+         * For {@link TriggerType#SCHEDULE}: a missed tick older than this does not fire; checked by
+         * {@link #build()} (whole seconds, at least one, at most {@link #MAX_MISFIRE_GRACE}).
+         *
+         * @param value the grace; {@code null} for the deployment's {@code nvent.triggers.misfire-grace}
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder misfireGrace(Duration value) {
+            this.misfireGrace = value;
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
          * @throws IllegalArgumentException for invalid values (see {@link TriggerSpec#TriggerSpec})
          * @throws NullPointerException if a value set to {@code null} is required (name, type, flows, zone,
-         *     description)
+         *     description, misfire policy)
          */
         public TriggerSpec build() {
             return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim),
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
-                    Optional.ofNullable(filter), description, enabled);
+                    Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace));
         }
     }
 }

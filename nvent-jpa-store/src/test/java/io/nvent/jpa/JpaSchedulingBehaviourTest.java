@@ -7,6 +7,7 @@ import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.InvalidPayloadException;
+import io.nvent.Misfire;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.TimeoutAction;
@@ -20,6 +21,9 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -138,6 +142,31 @@ abstract class JpaSchedulingBehaviourTest {
         assertThat(second().schedulingStore().findTrigger("shared").orElseThrow().fires()).isEqualTo(160);
         assertThat(seqs).containsExactlyInAnyOrderElementsOf(
                 LongStream.rangeClosed(1, 160).boxed().toList());
+    }
+
+    @Test
+    void aSchedulesOwnMisfirePolicyAndGraceAreColumnsAndARowFromBeforeThemInheritsTheDeployments() throws Exception {
+        SchedulingStore store = first().schedulingStore();
+        store.saveTrigger(new TriggerRecord(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).flow("a")
+                .cron("0 2 * * *").misfire(Misfire.SKIP).misfireGrace(Duration.ofHours(6)).build(), true, T0, 0, 0,
+                Optional.empty(), Optional.empty()));
+
+        try (Connection connection = dataSource().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("select misfire_policy, misfire_grace_s from " + PREFIX
+                     + "flow_trigger where trigger_name = 'nightly'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getString(1)).isEqualTo("skip");
+            assertThat(row.getLong(2)).isEqualTo(6 * 3600);
+        }
+
+        // As schema V12 leaves every trigger stored before it.
+        TestDatabases.execute(dataSource(), "update " + PREFIX + "flow_trigger set misfire_policy = null, "
+                + "misfire_grace_s = null where trigger_name = 'nightly'");
+
+        TriggerSpec before = second().schedulingStore().findTrigger("nightly").orElseThrow().spec();
+        assertThat(before.misfire()).isEqualTo(Misfire.INHERIT);
+        assertThat(before.misfireGrace()).isEmpty();
     }
 
     // ---------------------------------------------------------------- awaits and leases belong to runs

@@ -12,6 +12,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.Misfire;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
@@ -93,7 +94,8 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Triggers: {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
  *       adds one fire atomically, sets {@code lastFiredAt}, replaces {@code lastError} only with a
  *       new error, and ignores unknown triggers; {@code deleteTrigger} removes the history, so a
- *       trigger created again under the same name starts at sequence number 1.</li>
+ *       trigger created again under the same name starts at sequence number 1. Every part of a
+ *       trigger's spec reads back as saved, its misfire policy and grace too.</li>
  *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
  *       also under concurrency; read newest first.</li>
  *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
@@ -512,6 +514,29 @@ public abstract class SchedulingStoreContractTest {
 
         assertThat(store.findTrigger(filtered.spec().name())).map(TriggerRecord::spec)
                 .hasValueSatisfying(spec -> assertThat(spec.filter()).isEmpty());
+    }
+
+    @Test
+    void keepsTheMisfirePolicyAndGraceOfAScheduleUntilItInheritsThemAgain() {
+        TriggerRecord own = new TriggerRecord(TriggerSpec.newBuilder(id("nightly-own"), TriggerType.SCHEDULE)
+                .flow("report").cron("0 2 * * *").misfire(Misfire.SKIP).misfireGrace(Duration.ofHours(6)).build(),
+                true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord firing = new TriggerRecord(TriggerSpec.newBuilder(id("poll-own"), TriggerType.SCHEDULE)
+                .flow("orders").every(Duration.ofSeconds(90)).misfire(Misfire.FIRE_ONCE).build(),
+                false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(own);
+        store.saveTrigger(firing);
+
+        assertThat(store.findTrigger(own.spec().name())).contains(own);
+        assertThat(store.findTrigger(firing.spec().name())).contains(firing);
+
+        TriggerRecord inheriting = own.withSpec(own.spec().toBuilder().misfire(Misfire.INHERIT).misfireGrace(null)
+                .build());
+        store.saveTrigger(inheriting);
+
+        assertThat(store.findTrigger(own.spec().name())).map(TriggerRecord::spec)
+                .hasValueSatisfying(spec -> assertThat(spec.misfire()).isEqualTo(Misfire.INHERIT))
+                .hasValueSatisfying(spec -> assertThat(spec.misfireGrace()).isEmpty());
     }
 
     @Test

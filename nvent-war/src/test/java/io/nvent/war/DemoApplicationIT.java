@@ -1432,6 +1432,9 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("cron-description"))).contains("02:30", "Monday");
             assertThat(console.all(By.cssSelector("#cron-ticks li"))).allSatisfy(li ->
                     assertThat(li.getText()).contains("02:30:00").containsAnyOf("CET", "CEST", "GMT+1", "GMT+2"));
+            // its own misfire policy and grace, instead of the deployment's
+            new org.openqa.selenium.support.ui.Select(console.find(By.id("tf-misfire"))).selectByValue("fire-once");
+            console.find(By.id("tf-misfire-grace")).sendKeys("PT2H");
             console.script("document.activeElement.blur(); window.scrollTo(0, 0);");
             console.screenshot("13-trigger-create");
             console.click(By.id("tf-submit"));
@@ -1441,6 +1444,10 @@ class DemoApplicationIT {
             assertThat(created.getString("timezone")).isEqualTo("Europe/Paris");
             assertThat(created.getBoolean("declared")).isFalse();
             assertThat(created.getBoolean("enabled")).isTrue();
+            assertThat(created.getString("misfire")).isEqualTo("fire-once");
+            assertThat(created.getString("misfireGrace")).isEqualTo("PT2H");
+            console.until(() -> console.text(By.id("trigger-misfire")).contains("the latest one fires once"));
+            assertThat(console.text(By.id("trigger-misfire"))).contains("its own policy, fire-once", "PT2H (its own)");
             console.awaitVisible(By.cssSelector("#cron-ticks li"));
 
             console.click(By.id("trigger-disable"));

@@ -157,6 +157,25 @@ class CdiIntegrationTest {
                         + "class annotated @FlowStep");
     }
 
+    @FlowStep(flow = "nightly", name = "report", role = StepRole.ENTRY)
+    @io.nvent.Trigger(name = "nightly", type = io.nvent.TriggerType.SCHEDULE, cron = "0 2 * * *", misfireGrace = "6h")
+    public static class NightlyWithBadGrace implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aMisfireGraceThatIsNoDurationFailsTheDeploymentNamingClassAndTrigger() {
+        Weld badGrace = engineWith(NightlyWithBadGrace.class);
+        assertThatThrownBy(badGrace::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0101 step 'report' of flow 'nightly' (" + NightlyWithBadGrace.class.getName()
+                        + ")")
+                .hasMessageContaining("@Trigger 'nightly': misfireGrace = \"6h\" is no ISO-8601 duration");
+    }
+
     @FlowStep(flow = "greeting", name = "greet-again", subscribes = "greeted")
     @FlowStep(flow = "greeting", name = "greet-once-more", subscribes = "greeted")
     public static class GreetsTwice implements Step<Object, Void> {

@@ -6,6 +6,7 @@ import static io.nvent.jpa.internal.JdbcValues.setInstant;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.Misfire;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import io.nvent.TimeoutAction;
@@ -79,7 +80,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "held, payload, closed_at";
     private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
             + "event_name, "
-            + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter";
+            + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
+            + "misfire_policy, misfire_grace_s";
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
     private static final int MAX_QUEUE_NAME = 200;
@@ -292,13 +294,15 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
                         + "declared = excluded.declared, created_at = excluded.created_at, fires = excluded.fires, "
                         + "runs_started = excluded.runs_started, last_fired_at = excluded.last_fired_at, "
-                        + "last_error = excluded.last_error, event_filter = excluded.event_filter, version = t.version + 1")) {
+                        + "last_error = excluded.last_error, event_filter = excluded.event_filter, "
+                        + "misfire_policy = excluded.misfire_policy, misfire_grace_s = excluded.misfire_grace_s, "
+                        + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
                 }
@@ -309,7 +313,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             if (updateTrigger(connection, trigger) == 0) {
                 try (PreparedStatement insert = connection.prepareStatement("insert into " + triggers + " ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
                     bindTrigger(insert, trigger);
                     insert.executeUpdate();
                 } catch (SQLException e) {
@@ -326,7 +330,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (PreparedStatement update = connection.prepareStatement("update " + triggers + " set trigger_type = ?, "
                 + "flows = " + json() + ", cron = ?, every_s = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
-                + "event_filter = ?, version = version + 1 where trigger_name = ?")) {
+                + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, version = version + 1 "
+                + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
             return update.executeUpdate();
@@ -357,6 +362,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         setInstant(statement, i++, trigger.lastFiredAt(), database);
         setText(statement, i++, trigger.lastError());
         setText(statement, i++, spec.filter());
+        // Null inherits the deployment's setting, as for every trigger stored before schema V12.
+        statement.setString(i++, spec.misfire() == Misfire.INHERIT ? null : spec.misfire().wireName());
+        statement.setObject(i++, spec.misfireGrace().map(Duration::getSeconds).orElse(null), Types.BIGINT);
         return i;
     }
 
@@ -422,10 +430,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static TriggerRecord trigger(ResultSet row) throws SQLException {
         long everySeconds = row.getLong(5);
         Optional<Duration> every = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofSeconds(everySeconds));
-        TriggerSpec spec = new TriggerSpec(row.getString(1), TriggerType.valueOf(unwire(row.getString(2))),
+        String name = row.getString(1);
+        String policy = row.getString(17);
+        Misfire misfire = policy == null ? Misfire.INHERIT : Misfire.ofWireName(policy).orElseThrow(() ->
+                new IllegalStateException("trigger '" + name + "' has misfire policy '" + policy
+                        + "' in the store, which this version does not know"));
+        long graceSeconds = row.getLong(18);
+        Optional<Duration> grace = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofSeconds(graceSeconds));
+        TriggerSpec spec = new TriggerSpec(name, TriggerType.valueOf(unwire(row.getString(2))),
                 Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), every,
                 ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)),
-                Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9));
+                Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace);
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }

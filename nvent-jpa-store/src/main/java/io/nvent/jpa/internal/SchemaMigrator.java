@@ -49,7 +49,8 @@ final class SchemaMigrator {
     static final List<String> SCRIPTS = List.of("V1__create_store_schema.sql", "V2__lean_history.sql",
             "V3__trigger_interval.sql", "V4__run_idempotency_key.sql", "V5__trigger_filter.sql", "V6__queue_pause.sql",
             "V7__rate_limit.sql", "V8__rate_limit_group.sql",
-            "V9__rate_limit_booking.sql", "V10__run_started_index.sql", "V11__run_flow_ended_index.sql");
+            "V9__rate_limit_booking.sql", "V10__run_started_index.sql", "V11__run_flow_ended_index.sql",
+            "V12__trigger_misfire.sql");
 
     private SchemaMigrator() {
     }

@@ -284,12 +284,27 @@ const HISTORY_CLASS = {
   'trigger.fired': 'ok', 'trigger.failed': 'bad',
 };
 
+/** A schedule's misfire policy and grace, and whether each is its own or the deployment's. */
+function misfireNote(t) {
+  const policy = { 'fire-once': 'the latest one fires once at start, late, as that tick', skip: 'none fires' }[t.misfire];
+  const grace = t.misfireGrace
+    ? [h('code', {}, t.misfireGrace), ' (its own)']
+    : [h('span', {}, 'the deployment\'s grace'), h('span', { class: 'muted' }, ' (nvent.triggers.misfire-grace)')];
+  return [
+    h('div', {}, policy
+      ? [policy, h('span', { class: 'muted' }, ` (its own policy, ${t.misfire})`)]
+      : ['as the deployment says', h('span', { class: 'muted' }, ' (inherits nvent.triggers.misfire)')]),
+    t.misfire === 'skip' ? null : h('div', { class: 'small' }, 'not if older than ', grace),
+    h('div', { class: 'small muted' }, 'Ticks that fell while no instance ran (a deploy, an outage); see NVENT-0133/0134 in the log.')];
+}
+
 function definition(d) {
   return h('span', {}, d.type ? typeBadge(d.type) : null,
     d.cron ? [' ', h('code', { class: 'cron' }, d.cron), h('span', { class: 'muted small' }, ` ${d.timezone || 'UTC'}`)] : null,
     d.every ? [' ', h('code', { class: 'cron every' }, d.every)] : null,
     d.event ? [' on ', h('span', { class: 'pill' }, d.event), filterNote(d.filter)] : null,
     d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
+    d.misfire || d.misfireGrace ? h('span', { class: 'muted small' }, ` · missed ticks: ${[d.misfire, d.misfireGrace ? `grace ${d.misfireGrace}` : null].filter(Boolean).join(', ')}`) : null,
     d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
 }
 
@@ -366,6 +381,7 @@ export function triggerView(ctx) {
         : h('span', { class: 'muted' }, 'none: fires on every event'))] : null,
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
+      t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
@@ -644,8 +660,19 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field' }, h('label', { for: 'tf-every-unit' }, 'Unit'), unitSel)),
     everyMsg,
     h('div', { class: 'hint' }, 'Ticks fall on the interval\'s multiples since 1970-01-01 00:00 UTC (every hour: on the hour), the same on every instance.'));
+  // Ticks missed while no instance ran: the schedule's own policy and grace, or the deployment's.
+  const misfireSel = h('select', { id: 'tf-misfire', 'aria-label': 'misfire policy', onchange: () => renderApi() },
+    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest once'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
+  misfireSel.value = existing && existing.misfire ? existing.misfire : 'inherit';
+  const graceInput = h('input', { type: 'text', id: 'tf-misfire-grace', class: 'mono', autocomplete: 'off', spellcheck: 'false', placeholder: "the deployment's (PT24H)",
+    value: existing && existing.misfireGrace ? existing.misfireGrace : '', oninput: () => renderApi() });
+  const misfireFields = h('div', { id: 'tf-misfire-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-misfire' }, 'Ticks missed while no instance ran'), misfireSel),
+      h('div', { class: 'field' }, h('label', { for: 'tf-misfire-grace' }, 'Not if older than'), graceInput)),
+    h('div', { class: 'hint' }, 'An ISO-8601 duration such as PT1H, or empty for nvent.triggers.misfire-grace.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
-    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields);
+    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
     h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'),
@@ -842,6 +869,13 @@ function triggerForm(ctx, existing) {
     const body = { name: editing ? existing.name : nameInput.value.trim(), type: state.type, flows: [...state.flows], description: descInput.value.trim(), enabled: state.enabled };
     if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
     else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
+    if (state.type === 'schedule') {
+      // Left out, both inherit on create and stay as they were on update: send them only when they say something.
+      if (misfireSel.value !== 'inherit' || (editing && existing.misfire && existing.misfire !== 'inherit')) body.misfire = misfireSel.value;
+      const grace = graceInput.value.trim();
+      if (grace) body.misfireGrace = grace;
+      else if (editing && existing.misfireGrace) body.misfireGrace = null;   // inherits again
+    }
     if (state.type === 'event') {
       body.event = eventInput.value.trim();
       const filter = filterGiven();

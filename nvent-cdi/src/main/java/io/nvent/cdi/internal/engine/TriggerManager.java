@@ -5,6 +5,7 @@ import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
+import io.nvent.Misfire;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
@@ -28,6 +29,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +109,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Map<String, TriggerSpec> declaredNow = engine.registry().declaredTriggers();
         // Ticks of a schedule this deployment changed are not missed ones: the old code had others.
         Set<String> rescheduled = new HashSet<>();
+        // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
+        Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
@@ -116,6 +120,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 TriggerSpec merged = declared.withEnabled(stored.get().spec().enabled());
                 if (!sameSchedule(merged, stored.get().spec())) {
                     rescheduled.add(declared.name());
+                }
+                if (merged.misfire() != stored.get().spec().misfire()
+                        || !merged.misfireGrace().equals(stored.get().spec().misfireGrace())) {
+                    misfireChanged.put(declared.name(), stored.get().spec());
                 }
                 if (!merged.equals(stored.get().spec()) || !stored.get().declared()) {
                     store.saveTrigger(new TriggerRecord(merged, true, stored.get().createdAt(), stored.get().fires(),
@@ -130,7 +138,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         refresh();
-        catchUpMissedTicks(now, rescheduled);
+        catchUpMissedTicks(now, rescheduled, misfireChanged);
     }
 
     private static boolean sameSchedule(TriggerSpec a, TriggerSpec b) {
@@ -147,8 +155,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      *
      * @param startedAt when this start began; it wrote the entries of its own declared triggers then
      * @param rescheduled declared schedules whose ticks this start changed
+     * @param misfireChanged declared schedules whose misfire policy or grace this start changed, with their
+     *     definition before it
      */
-    private void catchUpMissedTicks(Instant startedAt, Set<String> rescheduled) {
+    private void catchUpMissedTicks(Instant startedAt, Set<String> rescheduled,
+                                    Map<String, TriggerSpec> misfireChanged) {
         for (TriggerRecord trigger : store.listTriggers()) {
             String name = trigger.spec().name();
             // Not "armed": the EJB timer service taking over on another thread empties it for a moment.
@@ -157,7 +168,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                catchUp(trigger, startedAt);
+                catchUp(trigger, startedAt, Optional.ofNullable(misfireChanged.get(name)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
                         + " missed a tick while no instance ran: " + e);
@@ -165,7 +176,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    private void catchUp(TriggerRecord trigger, Instant startedAt) {
+    private void catchUp(TriggerRecord trigger, Instant startedAt, Optional<TriggerSpec> before) {
         String name = trigger.spec().name();
         Instant now = clock.instant();
         Optional<MissedTicks> missed = MissedTicks.of(Schedule.of(trigger.spec()), firedOrChangedLast(trigger,
@@ -176,15 +187,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         MissedTicks ticks = missed.get();
         String what = "trigger " + name + " missed its tick " + ticks.latest()
                 + (ticks.earlier() > 0 ? " and " + ticks.earlierInWords() : "") + " while no instance ran";
-        if (!misfires.fireOnce()) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired (nvent.triggers.misfire=skip)");
-        } else if (ticks.latest().isBefore(now.minus(misfires.grace()))) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, it is older than "
-                    + "nvent.triggers.misfire-grace (" + misfires.grace() + ")");
+        TriggerMisfires.Applied applied = misfires.appliedTo(trigger.spec());
+        Optional<String> notFired = applied.whyNotFired(ticks.latest(), now);
+        // The tick fell while the old policy held: it fires only if that one would have fired it too.
+        Optional<String> notFiredBefore = before.flatMap(old -> misfires.appliedTo(old).whyNotFired(ticks.latest(), now));
+        if (notFired.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
+        } else if (notFiredBefore.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, this deployment changed the"
+                    + " trigger's misfire policy and the tick was missed under the old one, which did not fire it ("
+                    + misfires.appliedTo(before.get()).policyInWords() + "; now " + applied.policyInWords() + ")");
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
                     + (ticks.earlier() == 1 ? "; the earlier one is skipped"
-                    : ticks.earlier() > 1 ? "; the earlier ones are skipped" : ""));
+                    : ticks.earlier() > 1 ? "; the earlier ones are skipped" : "") + " (" + applied.policyInWords()
+                    + ")");
         }
     }
 
@@ -643,10 +660,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     public void trimHistory() {
         int removed = store.trimTriggerHistory(historyLimits.maxEntries());
-        // A start looks for the claim of a tick missed up to the misfire grace ago: two instances
-        // starting together must both find the first one's.
-        Duration keepClaims = historyLimits.tickClaimRetention().compareTo(misfires.grace()) >= 0
-                ? historyLimits.tickClaimRetention() : misfires.grace();
+        // A start looks for the claim of a tick missed up to the misfire grace ago (the deployment's or a
+        // trigger's own): two instances starting together must both find the first one's.
+        Duration keepClaims = store.listTriggers().stream().flatMap(t -> t.spec().misfireGrace().stream())
+                .reduce(misfires.grace(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        if (historyLimits.tickClaimRetention().compareTo(keepClaims) > 0) {
+            keepClaims = historyLimits.tickClaimRetention();
+        }
         int claims = store.purgeTickClaims(clock.instant().minus(keepClaims));
         if (removed > 0 || claims > 0) {
             LOG.log(System.Logger.Level.DEBUG, () -> "trigger history: removed " + removed + " entries beyond the newest "
@@ -726,6 +746,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.every().ifPresent(every -> data.str("every", every.toString()));
         spec.event().ifPresent(e -> data.str("event", e));
         spec.filter().ifPresent(filter -> data.raw("filter", filter));
+        if (spec.misfire() != Misfire.INHERIT) {
+            data.str("misfire", spec.misfire().wireName());
+        }
+        spec.misfireGrace().ifPresent(grace -> data.str("misfireGrace", grace.toString()));
         return data.build();
     }
 }

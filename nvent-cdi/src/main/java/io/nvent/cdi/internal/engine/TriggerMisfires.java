@@ -1,15 +1,20 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.Misfire;
+import io.nvent.TriggerSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a start does with the ticks of a schedule trigger that fell while no instance ran
  * ({@code nvent.triggers.misfire}, {@code nvent.triggers.misfire-grace}). Without it a {@code *}{@code /5}
  * sync whose tick falls inside a deploy is simply lost; firing every missed tick after a long
  * outage would flood the queue instead, so at most the latest one fires, as Quartz's default
- * "fire once now" policy does.
+ * "fire once now" policy does. A schedule may say its own policy and grace ({@link TriggerSpec#misfire()},
+ * {@link TriggerSpec#misfireGrace()}); these are the deployment's, which the others inherit.
  *
  * @param fireOnce {@code fire-once}: the latest missed tick fires once at start; {@code skip}: none does
  * @param grace a missed tick older than this is skipped: a nightly job should not run at noon after a
@@ -46,5 +51,38 @@ public record TriggerMisfires(boolean fireOnce, Duration grace) {
     /** The setting's value, as {@code nvent.triggers.misfire} names it. */
     public String policy() {
         return fireOnce ? "fire-once" : "skip";
+    }
+
+    /** The policy and grace that hold for one schedule: its own where it says them, else these. */
+    Applied appliedTo(TriggerSpec spec) {
+        boolean ownPolicy = spec.misfire() != Misfire.INHERIT;
+        return new Applied(ownPolicy ? spec.misfire() == Misfire.FIRE_ONCE : fireOnce, ownPolicy,
+                spec.misfireGrace().orElse(grace), spec.misfireGrace().isPresent());
+    }
+
+    /**
+     * The misfire policy and grace of one schedule, and whether each is its own or the deployment's:
+     * the log says which, so that an operator knows where to change it.
+     */
+    record Applied(boolean fireOnce, boolean ownPolicy, Duration grace, boolean ownGrace) {
+
+        /** Why the latest missed tick does not fire, for an {@code NVENT-0134} line; empty if it fires. */
+        Optional<String> whyNotFired(Instant latest, Instant now) {
+            if (!fireOnce) {
+                return Optional.of("not fired (" + policyInWords() + ")");
+            }
+            if (latest.isBefore(now.minus(grace))) {
+                return Optional.of("not fired, it is older than the misfire grace " + grace + " (" + (ownGrace
+                        ? "the trigger's" : "from the deployment's nvent.triggers.misfire-grace") + "; "
+                        + policyInWords() + ")");
+            }
+            return Optional.empty();
+        }
+
+        /** Which policy applies and where it comes from, such as {@code misfire policy skip, from the trigger}. */
+        String policyInWords() {
+            return "misfire policy " + (fireOnce ? "fire-once" : "skip") + ", "
+                    + (ownPolicy ? "from the trigger" : "from the deployment's nvent.triggers.misfire");
+        }
     }
 }

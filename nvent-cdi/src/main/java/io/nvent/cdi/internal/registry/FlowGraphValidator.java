@@ -176,6 +176,7 @@ public final class FlowGraphValidator {
         if (!trigger.filter().isBlank()) {
             checkFilter(where, trigger, problems);
         }
+        checkMisfire(where, trigger, problems);
         checkZone(where, trigger.timezone(), problems);
     }
 
@@ -189,6 +190,29 @@ public final class FlowGraphValidator {
             // The name is in the message; an invalid one is a problem of its own, reported above.
             String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
             TriggerSpec.newBuilder(name, TriggerType.EVENT).event("event").filter(trigger.filter()).build();
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
+        }
+    }
+
+    private static void checkMisfire(String where, Trigger trigger, List<String> problems) {
+        if (trigger.type() != TriggerType.SCHEDULE) {
+            if (trigger.misfire() != io.nvent.Misfire.INHERIT || !trigger.misfireGrace().isBlank()) {
+                problems.add(where + "misfire and misfireGrace belong to SCHEDULE triggers only (they say "
+                        + "what a start does with ticks missed while no instance ran); this one is " + trigger.type());
+            }
+            return;
+        }
+        if (trigger.misfireGrace().isBlank()) {
+            return;
+        }
+        String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
+        try {
+            TriggerSpec.checkMisfireGrace(name, java.time.Duration.parse(trigger.misfireGrace().trim()));
+        } catch (java.time.format.DateTimeParseException e) {
+            problems.add(where + "misfireGrace = \"" + trigger.misfireGrace() + "\" is no ISO-8601 "
+                    + "duration; write it as \"PT1H\", \"PT30M\" or \"P1D\", or leave it out to inherit "
+                    + "nvent.triggers.misfire-grace");
         } catch (IllegalArgumentException e) {
             problems.add(where + e.getMessage());
         }
@@ -238,7 +262,8 @@ public final class FlowGraphValidator {
             for (Trigger trigger : step.triggers()) {
                 Trigger first = byName.putIfAbsent(trigger.name(), trigger);
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
-                        || !first.every().equals(trigger.every())
+                        || !first.every().equals(trigger.every()) || first.misfire() != trigger.misfire()
+                        || !first.misfireGrace().equals(trigger.misfireGrace())
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "

@@ -86,6 +86,10 @@ public final class FlowRegistry {
                 if (!t.filter().isBlank()) {
                     spec.filter(t.filter());
                 }
+                spec.misfire(t.misfire());
+                if (!t.misfireGrace().isBlank()) {
+                    spec.misfireGrace(java.time.Duration.parse(t.misfireGrace().trim()));
+                }
                 triggers.put(t.name(), spec.build());
             }
         }

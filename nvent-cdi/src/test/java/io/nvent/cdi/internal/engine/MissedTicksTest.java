@@ -140,7 +140,8 @@ class MissedTicksTest {
 
             assertThat(log.messagesContaining("NVENT-0133")).containsExactly("NVENT-0133 trigger every-5-minutes missed its"
                     + " tick 2026-11-30T10:30:00Z and 4 earlier ones while no instance ran: it fired late, now, as that"
-                    + " tick; the earlier ones are skipped");
+                    + " tick; the earlier ones are skipped (misfire policy fire-once, from the deployment's"
+                    + " nvent.triggers.misfire)");
 
             assertThat(runsOf(after, "sync")).as("10:05, then 10:30 for 10:10 to 10:30").hasSize(2);
             awaitCompleted(after, "sync");
@@ -189,7 +190,8 @@ class MissedTicksTest {
                      TriggerMisfires.of("skip", Duration.ofHours(24)), sync)) {
 
             assertThat(log.messagesContaining("NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
-                    + " tick 2026-11-30T10:10:00Z while no instance ran: not fired (nvent.triggers.misfire=skip)");
+                    + " tick 2026-11-30T10:10:00Z while no instance ran: not fired (misfire policy skip, from the"
+                    + " deployment's nvent.triggers.misfire)");
 
             assertThat(runsOf(after, "sync")).as("10:05 only").hasSize(1);
             assertThat(after.triggers.history("every-5-minutes", 10)).extracting(TriggerEvent::data)
@@ -267,7 +269,8 @@ class MissedTicksTest {
 
             assertThat(log.messagesContaining("NVENT-0134")).containsExactly("NVENT-0134 trigger every-5-minutes missed its"
                     + " tick 2026-12-01T11:10:00Z and 300 earlier ones while no instance ran: not fired, it is older"
-                    + " than nvent.triggers.misfire-grace (PT1M)");
+                    + " than the misfire grace PT1M (from the deployment's nvent.triggers.misfire-grace; misfire policy"
+                    + " fire-once, from the deployment's nvent.triggers.misfire)");
 
             assertThat(runsOf(after, "sync")).as("11:10 next day is 80 s old").hasSize(1);
         }

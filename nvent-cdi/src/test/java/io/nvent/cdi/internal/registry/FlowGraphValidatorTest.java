@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.registry;
 
 import io.nvent.FlowStep;
+import io.nvent.Misfire;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -290,6 +291,44 @@ class FlowGraphValidatorTest {
     @Test
     void declarationsOfOneTriggerWithDifferentFiltersDisagree() {
         assertThat(problemsOf(BadFilters.class, OtherFilter.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'fine' is declared differently"));
+    }
+
+    @FlowStep(flow = "misfires", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "words", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "an hour")
+    @Trigger(name = "too-short", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "PT0.5S")
+    @Trigger(name = "too-long", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "P400D")
+    @Trigger(name = "by-hand", type = TriggerType.MANUAL, misfire = Misfire.SKIP)
+    @Trigger(name = "fine", type = TriggerType.SCHEDULE, every = "PT1M", misfire = Misfire.SKIP, misfireGrace = "PT1H")
+    static class BadMisfires implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "other-misfire", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "fine", type = TriggerType.SCHEDULE, every = "PT1M", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT1H")
+    static class OtherMisfire implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anInvalidMisfireGraceOrAMisfirePolicyOnAnotherTypeThanScheduleFailsDeploymentNamingTheClassAndTrigger() {
+        assertThat(problemsOf(BadMisfires.class)).hasSize(4).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadMisfires.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'words'", "misfireGrace = \"an hour\" is no ISO-8601 "
+                                + "duration"),
+                        p -> assertThat(p).contains("@Trigger 'too-short'", "NVENT-0231", "is PT0.5S"),
+                        p -> assertThat(p).contains("@Trigger 'too-long'", "NVENT-0231", "is PT9600H", "at most P366D"),
+                        p -> assertThat(p).contains("@Trigger 'by-hand'", "misfire and misfireGrace belong to "
+                                + "SCHEDULE triggers only", "this one is MANUAL"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentMisfirePoliciesDisagree() {
+        assertThat(problemsOf(BadMisfires.class, OtherMisfire.class)).anySatisfy(p -> assertThat(p)
                 .contains("NVENT-0107 trigger 'fine' is declared differently"));
     }
 

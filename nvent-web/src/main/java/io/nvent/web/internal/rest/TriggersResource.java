@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.InvalidTriggerException;
+import io.nvent.Misfire;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.TriggerDisabledException;
@@ -56,7 +57,7 @@ public class TriggersResource {
      * are the server's to report.
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
-            "event", "filter", "description", "enabled");
+            "event", "filter", "description", "enabled", "misfire", "misfireGrace");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -95,9 +96,11 @@ public class TriggersResource {
 
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
-     * "description","enabled"}} → 201 with its {@code Location}; 409 if the name is taken. A schedule gives
-     * {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}); an event trigger may give
-     * a {@code filter}, a JSON object its events' payloads must contain.
+     * "description","enabled","misfire","misfireGrace"}} → 201 with its {@code Location}; 409 if the name is
+     * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
+     * may give its own misfire policy ({@code "fire-once"}, {@code "skip"}; {@code "inherit"} by default) and
+     * grace (an ISO-8601 duration); an event trigger may give a {@code filter}, a JSON object its events'
+     * payloads must contain.
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -116,7 +119,9 @@ public class TriggersResource {
 
     /**
      * Changes a trigger: the fields given replace theirs, the others keep their value; a schedule given
-     * {@code cron} or {@code every} ticks on that alone, and {@code "filter": null} removes an event trigger's filter. Name and type cannot change: a body that gives
+     * {@code cron} or {@code every} ticks on that alone, and {@code "filter": null} removes an event trigger's filter
+     * ({@code "misfire": null} and {@code "misfireGrace": null} inherit the deployment's again). Name and type
+     * cannot change: a body that gives
      * others answers 400 rather than leaving them as they were unnoticed.
      */
     @PUT
@@ -368,9 +373,45 @@ public class TriggersResource {
         // A filter given replaces the old one, null removes it, none keeps it.
         (body.has("filter") ? body.object("filter", "{\"region\":\"eu\"}").map(JsonValue::toString)
                 : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
+        misfire(body, name, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
+    }
+
+    /**
+     * The misfire policy and grace a body gives, each refused naming its field: given replaces, null
+     * inherits the deployment's again, none keeps the old one.
+     */
+    private static void misfire(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+                                TriggerSpec.Builder spec) {
+        Optional<String> policy = body.string("misfire");
+        Optional<String> grace = body.string("misfireGrace");
+        if (type != TriggerType.SCHEDULE && (policy.isPresent() || grace.isPresent())) {
+            throw new IllegalArgumentException("\"" + (policy.isPresent() ? "misfire" : "misfireGrace") + "\" belongs "
+                    + "to schedule triggers only (it says what a start does with ticks missed while no instance ran); "
+                    + "this one is a " + type.wireName() + " trigger");
+        }
+        spec.misfire(body.has("misfire") ? policy.map(value -> Misfire.ofWireName(value).orElseThrow(() ->
+                new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the "
+                        + "deployment's nvent.triggers.misfire), was \"" + value + "\""))).orElse(Misfire.INHERIT)
+                : old.map(TriggerSpec::misfire).orElse(Misfire.INHERIT));
+        Optional<Duration> graceGiven = grace.map(value -> {
+            Duration parsed;
+            try {
+                parsed = Duration.parse(value.trim());
+            } catch (DateTimeException | ArithmeticException e) {
+                throw new IllegalArgumentException("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" "
+                        + "or \"P1D\", was \"" + value + "\"", e);
+            }
+            try {
+                TriggerSpec.checkMisfireGrace(name, parsed);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("\"misfireGrace\": " + e.getMessage(), e);
+            }
+            return parsed;
+        });
+        (body.has("misfireGrace") ? graceGiven : old.flatMap(TriggerSpec::misfireGrace)).ifPresent(spec::misfireGrace);
     }
 
     private static Duration every(String value) {
@@ -427,6 +468,11 @@ public class TriggersResource {
         spec.event().ifPresent(e -> body.add("event", e));
         spec.filter().ifPresent(filter -> body.add("filter", JsonInput.read(filter)));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
+        if (spec.type() == TriggerType.SCHEDULE) {
+            // Always given for a schedule, "inherit" and null included: a client sees what it can change.
+            body.add("misfire", spec.misfire().wireName()).add("misfireGrace", spec.misfireGrace()
+                    .map(grace -> (JsonValue) Json.createValue(grace.toString())).orElse(JsonValue.NULL));
+        }
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
             // Callers must know whether to sign and which header carries a key; the secret and the keys

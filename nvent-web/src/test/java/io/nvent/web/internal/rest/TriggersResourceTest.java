@@ -1,10 +1,13 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.Misfire;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import jakarta.json.Json;
+import jakarta.json.JsonValue;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -82,7 +85,8 @@ class TriggersResourceTest {
         assertThatThrownBy(() -> resource.update("qa-man", "{\"crn\":\"* * * * *\",\"stats\":{},\"enabled\":false}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
-                        + "name, type, flows, cron, every, timezone, event, filter, description, enabled");
+                        + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
+                        + "misfireGrace");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -158,6 +162,60 @@ class TriggersResourceTest {
 
         assertThat(stored.spec("eu-orders").filter()).isEmpty();
         assertThat(stored.spec("qa-man").filter()).isEmpty();
+    }
+
+    @Test
+    void aSchedulesOwnMisfirePolicyAndGraceAreTakenShownKeptWhenLeftOutAndInheritedAgainWithNull() {
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
+                .containsEntry("misfire", Json.createValue("inherit")).containsEntry("misfireGrace", JsonValue.NULL);
+
+        resource.update("nightly", "{\"misfire\":\"skip\",\"misfireGrace\":\"PT6H\"}");
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.SKIP);
+        assertThat(stored.spec("nightly").misfireGrace()).hasValue(Duration.ofHours(6));
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
+                .containsEntry("misfire", Json.createValue("skip")).containsEntry("misfireGrace", Json.createValue("PT6H"));
+
+        resource.update("nightly", "{\"description\":\"at two\"}");
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.SKIP);
+        assertThat(stored.spec("nightly").misfireGrace()).hasValue(Duration.ofHours(6));
+
+        resource.update("nightly", "{\"misfire\":\"FIRE_ONCE\",\"misfireGrace\":null}");
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.FIRE_ONCE);
+        assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
+
+        resource.update("nightly", "{\"misfire\":null}");
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("misfire");
+    }
+
+    @Test
+    void aMisfirePolicyOrGraceThatIsInvalidOrOnAnotherTypeThanScheduleIsRefusedNamingTheField() {
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-all\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the deployment's "
+                        + "nvent.triggers.misfire), was \"fire-all\"");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}"))
+                .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"PT0S\"}"))
+                .hasMessageStartingWith("\"misfireGrace\": NVENT-0231 the misfire grace of schedule trigger 'nightly' "
+                        + "is PT0S; it must be a whole number of seconds, at least PT1S and at most P366D");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}"))
+                .hasMessageContaining("\"misfire\" of the trigger must be a string");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}"))
+                .hasMessage("\"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
+                        + "missed while no instance ran); this one is a manual trigger");
+
+        // IllegalArgumentException is the 400 problem+json of UnexpectedProblemMapper, its message the detail.
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfire\":\"skip\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("\"misfire\" belongs to schedule triggers only");
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
+        assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */
