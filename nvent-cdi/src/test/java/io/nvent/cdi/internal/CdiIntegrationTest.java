@@ -193,6 +193,35 @@ class CdiIntegrationTest {
                 .as("every mistake in one error, one per line").hasMessageContaining("problems in the declared flows:\n- NVENT-");
     }
 
+    /** Its {@code @FlowStep} forgotten: two triggers (only their container is on the class) and an await. */
+    @io.nvent.Trigger(name = "nightly", type = io.nvent.TriggerType.SCHEDULE, cron = "0 2 * * *")
+    @io.nvent.Trigger(name = "by-hand", type = io.nvent.TriggerType.MANUAL)
+    @io.nvent.AwaitAfter(type = io.nvent.AwaitType.WEBHOOK)
+    public static class TriggersNoStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** The annotations are not inherited: on a base class they declare nothing for its subclasses. */
+    @io.nvent.AwaitBefore(type = io.nvent.AwaitType.TIME, delayMs = 10)
+    public abstract static class AwaitingBase implements Step<Object, Void> {
+    }
+
+    @Test
+    void aStepsAnnotationsOnClassesWithoutFlowStepFailTheDeploymentNamingEachClass() {
+        Weld forgotten = engineWith(Hello.class, Reply.class, Audit.class, TriggersNoStep.class, AwaitingBase.class);
+        assertThatThrownBy(forgotten::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0186 " + TriggersNoStep.class.getName() + " is annotated @Trigger and "
+                        + "@AwaitAfter but not @FlowStep, so they do nothing: add @FlowStep(flow = ..., name = ...) or "
+                        + "remove @Trigger and @AwaitAfter")
+                .hasMessageContaining("NVENT-0186 " + AwaitingBase.class.getName() + " is annotated @AwaitBefore but "
+                        + "not @FlowStep, so it does nothing: add @FlowStep(flow = ..., name = ...) or remove "
+                        + "@AwaitBefore (annotations are not inherited: a step's belong on its concrete class)");
+    }
+
     @FlowStep(flow = "abstract", name = "base", role = StepRole.ENTRY)
     public abstract static class AbstractStep implements Step<Object, Void> {
     }
