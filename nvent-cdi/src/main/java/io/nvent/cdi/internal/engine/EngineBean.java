@@ -6,6 +6,7 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.internal.registry.FlowRegistry;
@@ -169,6 +170,8 @@ public class EngineBean {
                 EngineSettings.DEFAULT_MISSING_STEP_GRACE);
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
+        // The web layer's settings are checked with these, so that one invalid there does not hide the others.
+        beanManager.getEvent().select(SettingsCheck.class).fire(read);
         read.failIfInvalid();
         EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
                 leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
