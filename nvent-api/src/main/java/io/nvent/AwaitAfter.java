@@ -23,7 +23,7 @@ import java.lang.annotation.Target;
  *
  * <p>It is a stereotype (of no scope) only so that a class carrying it without {@link FlowStep} is
  * discovered in {@code annotated} bean-discovery mode too, and fails the deployment naming the class
- * ({@code NVENT-0186}) instead of doing nothing.
+ * instead of doing nothing.
  *
  * @since 0.1
  */

@@ -155,8 +155,11 @@ public record TriggerRules(String name, TriggerType type, String cron, String ev
         }
     }
 
-    /** The message of an exception whose id its caller's message carries (NVENT-0210 at run time). */
+    /**
+     * The message of an exception without its id: the problem is one of the caller's message, which
+     * carries an id of its own (at run time the same, {@link InvalidTriggerException}'s).
+     */
     private static String withoutId(InvalidTriggerException e) {
-        return e.getMessage().replaceFirst("^NVENT-0210 ", "");
+        return e.getMessage().replaceFirst("^NVENT-\\d{4} ", "");
     }
 }
