@@ -71,6 +71,21 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                         Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
     }
 
+    /**
+     * A check that replaces an invalid value with its default, for a reading whose invalid values
+     * the engine's settings check reports ({@link WebSettingsCheck}).
+     */
+    static final SettingsCheck DEFAULT_IF_INVALID = new SettingsCheck() {
+        @Override
+        public <T> T valid(Supplier<T> reading, T fallback) {
+            try {
+                return reading.get();
+            } catch (IllegalArgumentException reportedByTheEngine) {
+                return fallback;
+            }
+        }
+    };
+
     /** A check that lets the first invalid value fail, with its own message. */
     public static final SettingsCheck FIRST_INVALID_FAILS = new SettingsCheck() {
         @Override

@@ -12,8 +12,9 @@ import jakarta.enterprise.inject.spi.Extension;
  * every invalid setting of either then fails the deployment in one failure; one of the web layer's
  * failing first, at deployment validation, hid the engine's until the next deploy. The engine checks
  * before its workers start, so a deployment that is going to fail takes no job off the queue. The
- * live stream reads its own only on the first connection, and would then refuse every connection;
- * the servlet initializer reads the same settings once the application's scope has started.
+ * live stream reads its own only on the first connection, and would then refuse every connection.
+ * The servlet initializer reads the same settings, taking the default for an invalid one, as it may
+ * run before the application's scope starts (and with it this check).
  */
 public class WebSettingsCheck implements Extension {
 

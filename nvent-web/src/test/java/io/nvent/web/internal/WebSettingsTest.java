@@ -83,6 +83,15 @@ class WebSettingsTest {
     }
 
     @Test
+    void theServletInitializersReadingTakesTheDefaultForAnInvalidValueLeavingItToTheEnginesCheck() {
+        WebSettings settings = WebSettings.read(new NventConfig(key -> Optional.ofNullable(Map.of(
+                "nvent.security.enabled", "yes", "nvent.ui.path", "/ops").get(key))), WebSettings.DEFAULT_IF_INVALID);
+
+        assertThat(settings.securityEnabled()).isTrue();
+        assertThat(settings.uiPath()).isEqualTo("/ops");
+    }
+
+    @Test
     void theProbesArePublicAndTheDetailedHealthReportIsNot() {
         WebSettings settings = read(Map.of());
 
