@@ -24,9 +24,10 @@ import java.util.List;
 
 /**
  * Collects every {@link FlowStep} bean while the container discovers beans and fails the
- * deployment when the declared flows are inconsistent, or when a class carries a step's
- * annotation ({@link Trigger}, {@link AwaitBefore}, {@link AwaitAfter}) without being a step. It holds no engine state: the engine
- * ({@link io.nvent.cdi.internal.engine.FlowEngine}) reads the declarations when it starts.
+ * deployment when the declared flows are inconsistent, or when a class carries a step's annotation
+ * ({@link Trigger}, {@link AwaitBefore}, {@link AwaitAfter}) without being a step. It holds no engine
+ * state: the engine ({@link io.nvent.cdi.internal.engine.FlowEngine}) reads the declarations when it
+ * starts.
  */
 public class NventExtension implements Extension {
 
