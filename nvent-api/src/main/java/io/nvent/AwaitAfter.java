@@ -1,5 +1,6 @@
 package io.nvent;
 
+import jakarta.enterprise.inject.Stereotype;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -20,8 +21,13 @@ import java.lang.annotation.Target;
  * <p>On a class that is a step of several flows (a repeated {@link FlowStep}), the await applies
  * to its step in each of them.
  *
+ * <p>It is a stereotype (of no scope) only so that a class carrying it without {@link FlowStep} is
+ * discovered in {@code annotated} bean-discovery mode too, and fails the deployment naming the class
+ * instead of doing nothing.
+ *
  * @since 0.1
  */
+@Stereotype
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

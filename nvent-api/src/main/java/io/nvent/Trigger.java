@@ -1,5 +1,6 @@
 package io.nvent;
 
+import jakarta.enterprise.inject.Stereotype;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Repeatable;
@@ -27,8 +28,13 @@ import java.lang.annotation.Target;
  * the run's input. An invalid cron expression, interval or misfire grace, or a schedule with both or
  * neither, fails the deployment.
  *
+ * <p>It is a stereotype (of no scope) only so that a class carrying it without {@link FlowStep} is
+ * discovered in {@code annotated} bean-discovery mode too, and fails the deployment naming the class
+ * instead of doing nothing.
+ *
  * @since 0.1
  */
+@Stereotype
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)

@@ -1,7 +1,11 @@
 package io.nvent.cdi.internal;
 
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitBefore;
 import io.nvent.FlowStep;
 import io.nvent.FlowSteps;
+import io.nvent.Trigger;
+import io.nvent.Triggers;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import jakarta.enterprise.event.Observes;
@@ -13,14 +17,17 @@ import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
 import jakarta.enterprise.inject.spi.ProcessSessionBean;
 import jakarta.enterprise.inject.spi.WithAnnotations;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Collects every {@link FlowStep} bean while the container discovers beans and fails the
- * deployment when the declared flows are inconsistent. It holds no engine state: the engine
- * ({@link io.nvent.cdi.internal.engine.FlowEngine}) reads the declarations when it starts.
+ * deployment when the declared flows are inconsistent, or when a class carries a step's annotation
+ * ({@link Trigger}, {@link AwaitBefore}, {@link AwaitAfter}) without being a step. It holds no engine
+ * state: the engine ({@link io.nvent.cdi.internal.engine.FlowEngine}) reads the declarations when it
+ * starts.
  */
 public class NventExtension implements Extension {
 
@@ -46,6 +53,32 @@ public class NventExtension implements Extension {
             // a message that does not say what to do instead.
             type.veto();
         }
+    }
+
+    /**
+     * The annotations that mean something only beside {@link FlowStep}: a class carrying one without
+     * it is a step someone forgot to declare, which would otherwise deploy without a word. They are
+     * stereotypes, so that such a class is discovered in {@code annotated} mode as well.
+     */
+    private static final List<Class<? extends Annotation>> STEP_ONLY = List.of(Trigger.class, Triggers.class,
+            AwaitBefore.class, AwaitAfter.class);
+
+    void checkStepOnlyAnnotations(@Observes @WithAnnotations({Trigger.class, Triggers.class, AwaitBefore.class,
+            AwaitAfter.class}) ProcessAnnotatedType<?> type) {
+        if (!flowSteps(type.getAnnotatedType()).isEmpty()) {
+            return;
+        }
+        List<String> found = STEP_ONLY.stream().filter(type.getAnnotatedType()::isAnnotationPresent)
+                .map(a -> "@" + (a == Triggers.class ? Trigger.class : a).getSimpleName()).distinct().toList();
+        if (found.isEmpty()) {
+            return;   // on a member or parameter only, where they are not read at all
+        }
+        Class<?> javaClass = type.getAnnotatedType().getJavaClass();
+        String annotations = String.join(" and ", found);
+        misplaced.add("NVENT-0186 " + javaClass.getName() + " is annotated " + annotations + " but not @FlowStep, so "
+                + (found.size() == 1 ? "it does" : "they do") + " nothing: add @FlowStep(flow = ..., name = ...) or "
+                + "remove " + annotations + (javaClass.isInterface() || Modifier.isAbstract(javaClass.getModifiers())
+                ? " (annotations are not inherited: a step's belong on its concrete class)" : ""));
     }
 
     private static boolean isSessionBean(jakarta.enterprise.inject.spi.AnnotatedType<?> type) {

@@ -212,6 +212,35 @@ class CdiIntegrationTest {
                 .as("every mistake in one error, one per line").hasMessageContaining("problems in the declared flows:\n- NVENT-");
     }
 
+    /** Its {@code @FlowStep} forgotten: two triggers (only their container is on the class) and an await. */
+    @io.nvent.Trigger(name = "nightly", type = io.nvent.TriggerType.SCHEDULE, cron = "0 2 * * *")
+    @io.nvent.Trigger(name = "by-hand", type = io.nvent.TriggerType.MANUAL)
+    @io.nvent.AwaitAfter(type = io.nvent.AwaitType.WEBHOOK)
+    public static class TriggersNoStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** The annotations are not inherited: on a base class they declare nothing for its subclasses. */
+    @io.nvent.AwaitBefore(type = io.nvent.AwaitType.TIME, delayMs = 10)
+    public abstract static class AwaitingBase implements Step<Object, Void> {
+    }
+
+    @Test
+    void aStepsAnnotationsOnClassesWithoutFlowStepFailTheDeploymentNamingEachClass() {
+        Weld forgotten = engineWith(Hello.class, Reply.class, Audit.class, TriggersNoStep.class, AwaitingBase.class);
+        assertThatThrownBy(forgotten::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0186 " + TriggersNoStep.class.getName() + " is annotated @Trigger and "
+                        + "@AwaitAfter but not @FlowStep, so they do nothing: add @FlowStep(flow = ..., name = ...) or "
+                        + "remove @Trigger and @AwaitAfter")
+                .hasMessageContaining("NVENT-0186 " + AwaitingBase.class.getName() + " is annotated @AwaitBefore but "
+                        + "not @FlowStep, so it does nothing: add @FlowStep(flow = ..., name = ...) or remove "
+                        + "@AwaitBefore (annotations are not inherited: a step's belong on its concrete class)");
+    }
+
     @FlowStep(flow = "abstract", name = "base", role = StepRole.ENTRY)
     public abstract static class AbstractStep implements Step<Object, Void> {
     }
@@ -337,13 +366,73 @@ class CdiIntegrationTest {
     @ApplicationScoped
     public static class AwaitUrls {
         private final java.util.List<String> urls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.List<String> tokens = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         java.util.List<String> urls() {
             return urls;
         }
 
+        java.util.List<String> tokens() {
+            return tokens;
+        }
+
         void registered(@jakarta.enterprise.event.Observes io.nvent.AwaitRegistered await) {
+            await.webhookToken().ifPresent(tokens::add);
             await.webhookUrl().ifPresent(urls::add);
+        }
+    }
+
+    /** Stands for the web layer, which serves the webhook endpoints. */
+    @jakarta.enterprise.context.Dependent
+    public static class ServedHere implements io.nvent.cdi.WebhookEndpoints {
+    }
+
+    @FlowStep(flow = "erp-import", name = "take", role = StepRole.ENTRY)
+    @io.nvent.Trigger(name = "erp-hook", type = io.nvent.TriggerType.WEBHOOK)
+    public static class TakeErpPush implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void withOnlyTheEngineAStartWhoseFlowsAwaitWebhooksSaysOnceHowToResolveThemAndTheTokenDoes() {
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> entry.getMessage().startsWith("NVENT-0192"));
+             WeldContainer container = engineWith(Ask.class, AwaitUrls.class, TakeErpPush.class).initialize()) {
+            assertThat(log.records()).singleElement().extracting(java.util.logging.LogRecord::getMessage).asString()
+                    .startsWith("NVENT-0192 steps [approval/ask] await webhooks and webhook triggers [erp-hook] are "
+                            + "declared, but this application serves no REST API of nvent (nvent-web is not deployed) "
+                            + "and nvent.webhooks.base-url is not set")
+                    .contains("Resolve the awaits with FlowService.resolveWebhook(AwaitRegistered.webhookToken(), "
+                            + "body)");
+
+            FlowService service = container.select(FlowService.class).get();
+            AwaitUrls registered = container.select(AwaitUrls.class).get();
+            String runId = service.start("approval", Map.of());
+            await().until(() -> registered.urls().size() == 1);
+            assertThat(registered.urls().get(0)).as("a URL that carries the token, though nothing serves it")
+                    .isEqualTo("http://localhost:8080/api/nvent/awaits/" + registered.tokens().get(0));
+            service.resolveWebhook(registered.tokens().get(0), "{\"approved\":true}");
+            await().until(() -> service.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStartWithTheWebLayerOrABaseUrlSaysNothingOfWebhooksLeadingNowhere() {
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> entry.getMessage().startsWith("NVENT-0192"))) {
+            try (WeldContainer withWebLayer = engineWith(Ask.class, AwaitUrls.class, ServedHere.class).initialize()) {
+                assertThat(withWebLayer.isRunning()).isTrue();
+            }
+            System.setProperty("nvent.webhooks.base-url", "https://approvals.example.com");
+            try (WeldContainer withBaseUrl = engineWith(Ask.class, AwaitUrls.class).initialize()) {
+                assertThat(withBaseUrl.isRunning()).isTrue();
+            } finally {
+                System.clearProperty("nvent.webhooks.base-url");
+            }
+            assertThat(log.records()).isEmpty();
         }
     }
 

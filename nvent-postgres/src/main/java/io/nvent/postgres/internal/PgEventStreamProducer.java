@@ -15,8 +15,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * Makes the PostgreSQL event stream the CDI bean {@code @Adapter("postgres") EventStream}
  * ({@code nvent.stream.adapter=postgres}), configured with MicroProfile Config:
  * <ul>
- *   <li>{@code nvent.stream.postgres.datasource}: JNDI name of a PostgreSQL data source, default
- *       {@code java:comp/DefaultDataSource}</li>
+ *   <li>{@code nvent.stream.postgres.datasource}: JNDI name of a PostgreSQL data source; unset, the
+ *       store's ({@code nvent.store.datasource}), and without that {@code java:comp/DefaultDataSource}</li>
  *   <li>{@code nvent.stream.postgres.channel}: default {@code nvent_events}</li>
  *   <li>{@code nvent.stream.postgres.table-prefix}: default {@code nvent_s_}</li>
  *   <li>{@code nvent.stream.postgres.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>

@@ -18,9 +18,10 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * Makes the PostgreSQL job queue the CDI bean {@code @Adapter("postgres") JobQueue}, configured with
  * MicroProfile Config:
  * <ul>
- *   <li>{@code nvent.queue.postgres.datasource}: JNDI name of a PostgreSQL data source, default
- *       {@value #DEFAULT_DATA_SOURCE} (Payara's default is H2: define your own). Use an XA (or at
- *       least JTA-enlisted) data source so enqueues join the caller's transaction.</li>
+ *   <li>{@code nvent.queue.postgres.datasource}: JNDI name of a PostgreSQL data source; unset, the
+ *       store's ({@code nvent.store.datasource}), and without that {@value #DEFAULT_DATA_SOURCE}
+ *       (Payara's default is H2: define your own). Use an XA (or at least JTA-enlisted) data source
+ *       so enqueues join the caller's transaction.</li>
  *   <li>{@code nvent.queue.postgres.table-prefix}: default {@code nvent_q_}</li>
  *   <li>{@code nvent.queue.postgres.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
  *   <li>{@code nvent.queue.postgres.lease-duration}, {@code .poll-interval},
@@ -64,7 +65,6 @@ public class PgJobQueueProducer {
         queue.close();
     }
 
-    /** The options from the configuration; a bad value fails naming its key. */
     /**
      * The adapter's own data source, else the store's: the queue and the stream belong in the store's
      * database (an enqueue then commits with the store's change), so naming it once is enough.
@@ -75,6 +75,7 @@ public class PgJobQueueProducer {
                 .orElse(DEFAULT_DATA_SOURCE);
     }
 
+    /** The options from the configuration; a bad value fails naming its key. */
     private static PgQueueOptions options(Config config) {
         PgQueueOptions defaults = PgQueueOptions.DEFAULTS;
         PgQueueOptions.Builder builder = PgQueueOptions.newBuilder()

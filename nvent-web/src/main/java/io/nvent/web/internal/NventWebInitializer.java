@@ -25,7 +25,10 @@ public final class NventWebInitializer implements ServletContainerInitializer {
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext context) {
-        WebSettings settings = WebSettings.read(new NventConfig());
+        // Invalid values fail the deployment with the engine's, all in one (WebSettingsCheck); a server that
+        // initializes the web module before the application's scope starts, and with it the engine's check,
+        // must not fail here first on one of them.
+        WebSettings settings = WebSettings.read(new NventConfig(), WebSettings.DEFAULT_IF_INVALID);
         FilterRegistration.Dynamic filter = context.addFilter("nvent-security",
                 new ApiResponseHeaders(new NventSecurityFilter(settings)));
         filter.setAsyncSupported(true);

@@ -1,9 +1,11 @@
 package io.nvent.web.internal;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -41,9 +43,58 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
 
-    /** Reads the settings. */
+    /** Reads the settings; the first invalid one fails with its message. */
     public static WebSettings read(NventConfig config) {
-        String uiPath = normalize(config.get("nvent.ui.path", "/_nvent"));
+        return read(config, FIRST_INVALID_FAILS);
+    }
+
+    /**
+     * Reads the settings, each through {@code check}: an invalid one is reported to it and replaced by
+     * its default, so that the check learns every invalid one.
+     */
+    public static WebSettings read(NventConfig config, SettingsCheck check) {
+        String uiPath = check.valid(() -> normalize(config.get("nvent.ui.path", "/_nvent")), "/_nvent");
+        List<String> stores = check.valid(() -> identityStores(config), List.of("config"));
+        return new WebSettings(check.valid(() -> config.getBoolean("nvent.ui.enabled", true), true), uiPath,
+                check.valid(() -> config.getBoolean("nvent.security.enabled", true), true),
+                config.get("nvent.security.role", "nvent-admin"),
+                config.get("nvent.security.realm", "nvent"),
+                stores,
+                config.get("nvent.security.username", DEFAULT_USER),
+                config.get("nvent.security.password", DEFAULT_PASSWORD),
+                check.valid(() -> metricsTokens(config), List.of()),
+                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
+                        // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
+                        // operator resolve (/awaits/id/...) stay protected
+                        Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"),
+                        // probes: status only; the report with details (/health) stays protected
+                        Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
+    }
+
+    /**
+     * A check that replaces an invalid value with its default, for a reading whose invalid values
+     * the engine's settings check reports ({@link WebSettingsCheck}).
+     */
+    static final SettingsCheck DEFAULT_IF_INVALID = new SettingsCheck() {
+        @Override
+        public <T> T valid(Supplier<T> reading, T fallback) {
+            try {
+                return reading.get();
+            } catch (IllegalArgumentException reportedByTheEngine) {
+                return fallback;
+            }
+        }
+    };
+
+    /** A check that lets the first invalid value fail, with its own message. */
+    public static final SettingsCheck FIRST_INVALID_FAILS = new SettingsCheck() {
+        @Override
+        public <T> T valid(Supplier<T> reading, T fallback) {
+            return reading.get();
+        }
+    };
+
+    private static List<String> identityStores(NventConfig config) {
         List<String> stores = new ArrayList<>();
         for (String store : config.get("nvent.security.identity-store", "config").split(",")) {
             String name = store.trim().toLowerCase(Locale.ROOT);
@@ -53,20 +104,7 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
             }
             stores.add(name);
         }
-        return new WebSettings(config.getBoolean("nvent.ui.enabled", true), uiPath,
-                config.getBoolean("nvent.security.enabled", true),
-                config.get("nvent.security.role", "nvent-admin"),
-                config.get("nvent.security.realm", "nvent"),
-                List.copyOf(stores),
-                config.get("nvent.security.username", DEFAULT_USER),
-                config.get("nvent.security.password", DEFAULT_PASSWORD),
-                metricsTokens(config),
-                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
-                        // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
-                        // operator resolve (/awaits/id/...) stay protected
-                        Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"),
-                        // probes: status only; the report with details (/health) stays protected
-                        Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
+        return List.copyOf(stores);
     }
 
     private static List<String> metricsTokens(NventConfig config) {

@@ -1,28 +1,26 @@
 package io.nvent.web.internal;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import io.nvent.web.internal.live.LiveLimits;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.spi.AfterDeploymentValidation;
 import jakarta.enterprise.inject.spi.Extension;
 
 /**
- * Fails the deployment on bad web settings ({@code nvent.ui.path}, {@code nvent.security.identity-store},
- * the live stream's {@code nvent.ws.*}) while the container validates it; the live stream reads its
- * own only on the first connection, and would then refuse every connection. The servlet initializer reads the same settings, but only once
- * the application's scope has started, and with it the engine's workers: a deployment that is going
- * to fail should not have taken jobs off the queue first.
+ * Checks the web settings ({@code nvent.ui.path}, {@code nvent.security.*}, the live stream's
+ * {@code nvent.ws.*}) with the engine's, when the engine checks its own at start ({@link SettingsCheck}):
+ * every invalid setting of either then fails the deployment in one failure; one of the web layer's
+ * failing first, at deployment validation, hid the engine's until the next deploy. The engine checks
+ * before its workers start, so a deployment that is going to fail takes no job off the queue. The
+ * live stream reads its own only on the first connection, and would then refuse every connection.
+ * The servlet initializer reads the same settings, taking the default for an invalid one, as it may
+ * run before the application's scope starts (and with it this check).
  */
 public class WebSettingsCheck implements Extension {
 
-    void check(@Observes AfterDeploymentValidation validation) {
+    void check(@Observes SettingsCheck check) {
         NventConfig config = new NventConfig();
-        for (Runnable reading : java.util.List.<Runnable>of(() -> WebSettings.read(config), () -> LiveLimits.from(config))) {
-            try {
-                reading.run();
-            } catch (IllegalArgumentException badSetting) {
-                validation.addDeploymentProblem(badSetting);
-            }
-        }
+        WebSettings.read(config, check);
+        LiveLimits.from(config, check);
     }
 }

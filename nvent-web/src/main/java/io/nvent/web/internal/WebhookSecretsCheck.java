@@ -47,7 +47,8 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             List<TriggerInfo> triggers = CDI.current().select(TriggerService.class).get().triggers();
             org.eclipse.microprofile.config.Config config = ConfigProvider.getConfig();
             Iterable<String> names = config.getPropertyNames();
-            report(triggers, StreamSupport.stream(names.spliterator(), false).toList(),
+            report(event.getServletContext().getContextPath(), triggers,
+                    StreamSupport.stream(names.spliterator(), false).toList(),
                     trigger -> WebhookProtection.of(config, trigger));
         } catch (RuntimeException | LinkageError unavailable) {
             // Triggers or configuration cannot be read now (a store that is away): the API still
@@ -61,9 +62,12 @@ public final class WebhookSecretsCheck implements ServletContextListener {
      * with neither a secret nor a key, and signed ones whose scheme is none. A trigger's protection is
      * read the way the webhook reads it ({@code protectionOf}), so a secret or key given as an
      * environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET}, {@code NVENT_TRIGGERS_ERP_HOOK_API_KEY})
-     * counts.
+     * counts. An open webhook's path starts with the context root, as {@code NVENT-0708} gives the
+     * console's and the API's.
+     *
+     * @param contextPath the application's context root, {@code ""} for the root context
      */
-    static void report(List<TriggerInfo> triggers, List<String> configuredNames,
+    static void report(String contextPath, List<TriggerInfo> triggers, List<String> configuredNames,
                        Function<String, WebhookProtection> protectionOf) {
         List<String> webhooks = triggers.stream().filter(t -> t.spec().type() == TriggerType.WEBHOOK)
                 .map(t -> t.spec().name()).sorted().toList();
@@ -89,9 +93,9 @@ public final class WebhookSecretsCheck implements ServletContextListener {
             }
             if (protection.open()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unauthenticated "
-                        + "requests: anyone who reaches /api/nvent/triggers/{0}/webhook starts its flows; set "
+                        + "requests: anyone who reaches {1}{2}/triggers/{0}/webhook starts its flows; set "
                         + "nvent.triggers.{0}.secret to require a signature or nvent.triggers.{0}.api-key to "
-                        + "require an API key", webhook);
+                        + "require an API key", webhook, contextPath, WebSettings.API_PATH);
             }
         }
     }

@@ -1,14 +1,23 @@
 package io.nvent.web.internal;
 
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.cdi.NventConfig;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.Initialized;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.spi.DeploymentException;
+import io.nvent.cdi.internal.Adapters;
+import io.nvent.cdi.internal.NventExtension;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.memory.MemoryEventStream;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.testkit.LogRecorder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +57,41 @@ class WebSettingsTest {
     }
 
     @Test
+    void readThroughACheckEveryInvalidWebSettingIsReportedAndReplacedByItsDefault() {
+        List<String> problems = new java.util.ArrayList<>();
+        io.nvent.cdi.SettingsCheck collecting = new io.nvent.cdi.SettingsCheck() {
+            @Override
+            public <T> T valid(java.util.function.Supplier<T> reading, T fallback) {
+                try {
+                    return reading.get();
+                } catch (IllegalArgumentException invalid) {
+                    problems.add(invalid.getMessage());
+                    return fallback;
+                }
+            }
+        };
+        WebSettings settings = WebSettings.read(new NventConfig(key -> Optional.ofNullable(Map.of(
+                "nvent.ui.path", "/api/nvent/ui", "nvent.security.identity-store", "ldap",
+                "nvent.security.enabled", "yes", "nvent.security.metrics-tokens", "short").get(key))), collecting);
+
+        assertThat(problems).hasSize(4).anySatisfy(p -> assertThat(p).startsWith("NVENT-0702"))
+                .anySatisfy(p -> assertThat(p).startsWith("NVENT-0701"))
+                .anySatisfy(p -> assertThat(p).contains("nvent.security.enabled"))
+                .anySatisfy(p -> assertThat(p).startsWith("NVENT-0713"));
+        assertThat(settings.securityEnabled()).as("the safe default").isTrue();
+        assertThat(settings.uiPath()).isEqualTo("/_nvent");
+    }
+
+    @Test
+    void theServletInitializersReadingTakesTheDefaultForAnInvalidValueLeavingItToTheEnginesCheck() {
+        WebSettings settings = WebSettings.read(new NventConfig(key -> Optional.ofNullable(Map.of(
+                "nvent.security.enabled", "yes", "nvent.ui.path", "/ops").get(key))), WebSettings.DEFAULT_IF_INVALID);
+
+        assertThat(settings.securityEnabled()).isTrue();
+        assertThat(settings.uiPath()).isEqualTo("/ops");
+    }
+
+    @Test
     void theProbesArePublicAndTheDetailedHealthReportIsNot() {
         WebSettings settings = read(Map.of());
 
@@ -70,31 +114,31 @@ class WebSettingsTest {
         assertThat(settings.isPublic("/api/nvent/awaits/id/a-1/resolve")).isFalse();
     }
 
-    /** Stands for the engine, which starts its workers when the application's scope starts. */
-    @ApplicationScoped
-    public static class StartsWithTheApplication {
-        static final AtomicBoolean STARTED = new AtomicBoolean();
-
-        void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-            STARTED.set(true);
+    /** A flow, so that the engine has a queue whose workers it would start. */
+    @FlowStep(flow = "settings", name = "only", role = StepRole.ENTRY)
+    public static class Only implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
         }
     }
 
+    private static final List<String> SET = List.of("nvent.ui.path", "nvent.ws.max-queued-messages",
+            "nvent.security.enabled", "nvent.stall.timeout-ms", "nvent.scheduler.poll-ms");
+
     @AfterEach
     void clearProperties() {
-        System.clearProperty("nvent.ui.path");
-        System.clearProperty("nvent.ws.max-queued-messages");
-        StartsWithTheApplication.STARTED.set(false);
+        SET.forEach(System::clearProperty);
     }
 
     @Test
-    void aBadConsolePathFailsTheDeploymentBeforeTheApplicationStarts() {
+    void aBadConsolePathFailsTheDeploymentBeforeTheEngineStartsItsWorkers() {
         System.setProperty("nvent.ui.path", "/api/nvent/console");
 
-        assertThatThrownBy(() -> weld().initialize().close())
-                .isInstanceOf(DeploymentException.class)
-                .hasMessageContaining("NVENT-0702");
-        assertThat(StartsWithTheApplication.STARTED).isFalse();
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0118"))) {
+            assertThatThrownBy(() -> weld().initialize().close()).hasStackTraceContaining("NVENT-0702");
+            assertThat(log.records()).as("no adapters said: the engine did not start").isEmpty();
+        }
     }
 
     @Test
@@ -102,9 +146,22 @@ class WebSettingsTest {
         System.setProperty("nvent.ws.max-queued-messages", "0");
 
         assertThatThrownBy(() -> weld().initialize().close())
-                .isInstanceOf(DeploymentException.class)
-                .hasMessageContaining("NVENT-0001").hasMessageContaining("nvent.ws.max-queued-messages");
-        assertThat(StartsWithTheApplication.STARTED).isFalse();
+                .hasStackTraceContaining("NVENT-0001").hasStackTraceContaining("nvent.ws.max-queued-messages");
+    }
+
+    @Test
+    void invalidWebAndEngineSettingsFailTheDeploymentTogether() {
+        System.setProperty("nvent.security.enabled", "yes");
+        System.setProperty("nvent.ws.max-queued-messages", "0");
+        System.setProperty("nvent.stall.timeout-ms", "500");
+        System.setProperty("nvent.scheduler.poll-ms", "abc");
+
+        assertThatThrownBy(() -> weld().initialize().close())
+                .hasStackTraceContaining("NVENT-0191 4 settings are invalid")
+                .hasStackTraceContaining("nvent.security.enabled")
+                .hasStackTraceContaining("nvent.ws.max-queued-messages")
+                .hasStackTraceContaining("nvent.stall.timeout-ms")
+                .hasStackTraceContaining("nvent.scheduler.poll-ms");
     }
 
     @Test
@@ -113,12 +170,15 @@ class WebSettingsTest {
 
         try (WeldContainer container = weld().initialize()) {
             assertThat(container.isRunning()).isTrue();
+            assertThat(container.select(FlowService.class).get().flows()).hasSize(1);
         }
-        assertThat(StartsWithTheApplication.STARTED).isTrue();
     }
 
+    /** The web layer's check and the engine on the in-memory adapters, as a deployment has them. */
     private static Weld weld() {
-        return new Weld().disableDiscovery().addExtension(new WebSettingsCheck())
-                .addBeanClass(StartsWithTheApplication.class);
+        return new Weld().disableDiscovery().addExtension(new WebSettingsCheck()).addExtension(new NventExtension())
+                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class,
+                        MemorySchedulingStore.class, Only.class);
     }
 }

@@ -61,7 +61,7 @@ class WebhookSecretsCheckTest {
     @Test
     void aSecretUnderAMisspeltNameIsReportedAndTheRealTriggerShownOpen() {
         List<String> configured = List.of("nvent.triggers.erp-hok.secret", "nvent.queue.concurrency");
-        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
                 configured, trigger -> configured.contains("nvent.triggers." + trigger + ".secret") ? SIGNED : OPEN));
 
@@ -74,15 +74,24 @@ class WebhookSecretsCheckTest {
     }
 
     @Test
+    void anOpenWebhooksPathStartsWithTheContextRootAsTheConsolesAndTheApisDo() {
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("/acme-bad",
+                List.of(trigger("hook-with-cron", TriggerType.WEBHOOK)), List.of(), trigger -> OPEN));
+
+        assertThat(warnings).singleElement().asString().contains("anyone who reaches "
+                + "/acme-bad/api/nvent/triggers/hook-with-cron/webhook starts its flows");
+    }
+
+    @Test
     void signedWebhooksAndOtherTriggersSayNothing() {
-        assertThat(warningsOf(() -> WebhookSecretsCheck.report(
+        assertThat(warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("on-close", TriggerType.EVENT)),
                 List.of("nvent.triggers.erp-hook.secret"), trigger -> SIGNED))).isEmpty();
     }
 
     @Test
     void aSecretGivenAsAnEnvironmentVariableSignsItsTriggerAndAMisspeltOneIsReported() {
-        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
                 List.of("NVENT_TRIGGERS_ERP_HOOK_SECRET", "NVENT_TRIGGERS_PARTNER_ORDR_SECRET"),
                 trigger -> SIGNED));
@@ -95,7 +104,7 @@ class WebhookSecretsCheckTest {
     void anApiKeyProtectsItsTriggerAndOneUnderAMisspeltNameIsReportedDottedOrAsAVariable() {
         List<String> configured = List.of("nvent.triggers.erp-hook.api-key", "nvent.triggers.erp-hook.api-key-header",
                 "nvent.triggers.partner-ordr.api-key", "NVENT_TRIGGERS_PARTNER_ORDR_API_KEY");
-        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("partner-order", TriggerType.WEBHOOK)),
                 configured, trigger -> configured.contains("nvent.triggers." + trigger + ".api-key") ? KEYED : OPEN));
 
@@ -112,7 +121,7 @@ class WebhookSecretsCheckTest {
 
     @Test
     void anApiKeyGivenAsAnEnvironmentVariableNamesItsTrigger() {
-        assertThat(warningsOf(() -> WebhookSecretsCheck.report(List.of(trigger("erp-hook", TriggerType.WEBHOOK)),
+        assertThat(warningsOf(() -> WebhookSecretsCheck.report("", List.of(trigger("erp-hook", TriggerType.WEBHOOK)),
                 List.of("NVENT_TRIGGERS_ERP_HOOK_API_KEY", "NVENT_TRIGGERS_ERP_HOOK_API_KEY_HEADER"),
                 trigger -> SIGNED))).isEmpty();
     }
@@ -121,7 +130,7 @@ class WebhookSecretsCheckTest {
     void aSignatureSchemeThatIsNoneIsReportedAndOneUnderAMisspeltNameToo() {
         WebhookProtection unknownScheme = new WebhookProtection(Optional.of("demo-secret"), "gitlab", List.of(),
                 "X-API-Key");
-        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report(
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("gh-push", TriggerType.WEBHOOK)),
                 List.of("nvent.triggers.erp-hook.signature-scheme", "NVENT_TRIGGERS_GH_PUSHH_SIGNATURE_SCHEME"),
                 trigger -> trigger.equals("erp-hook") ? unknownScheme : SIGNED));

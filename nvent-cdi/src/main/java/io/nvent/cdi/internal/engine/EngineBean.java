@@ -6,8 +6,10 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
+import io.nvent.cdi.WebhookEndpoints;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
@@ -169,6 +171,8 @@ public class EngineBean {
                 EngineSettings.DEFAULT_MISSING_STEP_GRACE);
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
+        // The web layer's settings are checked with these, so that one invalid there does not hide the others.
+        beanManager.getEvent().select(SettingsCheck.class).fire(read);
         read.failIfInvalid();
         EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
                 leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
@@ -201,12 +205,45 @@ public class EngineBean {
                 queueAdapter, config.get("nvent.stream.adapter", "memory"),
                 storeAdapter.equals("memory") || queueAdapter.equals("memory")
                         ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
+        warnIfWebhooksLeadNowhere(started.registry());
         followRecordedPauses(started);
         started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
                 rateLimitGroupKeys::get);
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
         sweep = maintenance.scheduleOn(executor, sweepInterval);
+    }
+
+    /**
+     * Webhook-await URLs and webhook triggers are served by the web layer: with only the engine
+     * deployed (and no base URL pointing elsewhere) an await's URL leads to a 404 that nobody would
+     * notice until a person clicks it, so the start says so, once, with what to do instead.
+     */
+    private void warnIfWebhooksLeadNowhere(FlowRegistry registry) {
+        if (config.get("nvent.webhooks.base-url").isPresent()
+                || !beanManager.createInstance().select(WebhookEndpoints.class).isUnsatisfied()) {
+            return;
+        }
+        java.util.List<String> awaits = registry.flows().stream().flatMap(flow -> flow.steps().stream()
+                .filter(step -> java.util.stream.Stream.of(step.awaitBefore(), step.awaitAfter())
+                        .flatMap(Optional::stream).anyMatch(await -> await.type() == io.nvent.AwaitType.WEBHOOK))
+                .map(step -> flow.name() + "/" + step.name())).toList();
+        java.util.List<String> hooks = registry.declaredTriggers().values().stream()
+                .filter(trigger -> trigger.type() == io.nvent.TriggerType.WEBHOOK).map(io.nvent.TriggerSpec::name)
+                .sorted().toList();
+        if (awaits.isEmpty() && hooks.isEmpty()) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0192 "
+                + (awaits.isEmpty() ? "" : "steps " + awaits + " await webhooks")
+                + (awaits.isEmpty() || hooks.isEmpty() ? "" : " and ")
+                + (hooks.isEmpty() ? "" : "webhook triggers " + hooks + " are declared")
+                + ", but this application serves no REST API of nvent (nvent-web is not deployed) and "
+                + "nvent.webhooks.base-url is not set: webhook-await URLs (" + DEVELOPMENT_BASE_URL
+                + "/api/nvent/awaits/<token>) and /api/nvent/triggers/<name>/webhook lead nowhere. Resolve the "
+                + "awaits with FlowService.resolveWebhook(AwaitRegistered.webhookToken(), body) and fire the "
+                + "triggers with TriggerService.fire, or add nvent-web, or set nvent.webhooks.base-url to an "
+                + "endpoint of yours that serves /api/nvent/awaits/<token>");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.stream.Collectors;
  * default) and remembers why it is invalid, so that {@link #failIfInvalid()} reports every invalid
  * value at once: a user then fixes them all in one redeploy, not one per deployment.
  */
-final class SettingsReading {
+final class SettingsReading implements SettingsCheck {
 
     private final NventConfig config;
     private final List<IllegalArgumentException> problems = new ArrayList<>();
@@ -71,7 +72,8 @@ final class SettingsReading {
      * What a reading or check gives, or {@code fallback} if it is refused with an
      * {@link IllegalArgumentException}, whose message is then one of the problems reported.
      */
-    <T> T valid(Supplier<T> reading, T fallback) {
+    @Override
+    public <T> T valid(Supplier<T> reading, T fallback) {
         try {
             return reading.get();
         } catch (IllegalArgumentException invalid) {

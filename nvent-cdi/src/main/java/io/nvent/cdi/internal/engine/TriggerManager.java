@@ -16,6 +16,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
@@ -49,8 +50,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /** Characters of an omitted payload the history keeps, to tell fires apart. */
     private static final int PAYLOAD_START_CHARS = 256;
 
-    /** Names a trigger cannot have: {@code GET /api/nvent/triggers/<name>} would reach another endpoint. */
-    private static final Set<String> RESERVED_NAMES = Set.of("cron-preview");
     /**
      * History entries read for the last enable or change of a schedule at start: one further back
      * has that many fires (or failed fires) after it, each a later {@code lastFiredAt}.
@@ -687,10 +686,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach).
      */
     private void validate(TriggerSpec spec) {
-        if (RESERVED_NAMES.contains(spec.name())) {
-            throw new InvalidTriggerException("the name '" + spec.name() + "' is reserved (GET /api/nvent/triggers/"
-                    + spec.name() + " previews cron expressions); choose another");
-        }
+        // What the definition itself must be is checked as for a @Trigger at deployment.
+        TriggerRules.of(spec).requireValid();
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -704,20 +701,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 throw new InvalidTriggerException("trigger '" + spec.name() + "' names flow '" + flow
                         + "', which is not registered");
             }
-        }
-        // A field of another type's would be kept and shown, though nothing ever reads it.
-        if (spec.type() != TriggerType.SCHEDULE && spec.cron().filter(c -> !c.isBlank()).isPresent()) {
-            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
-                    + " trigger; a cron expression belongs to schedule triggers only");
-        }
-        if (spec.type() != TriggerType.EVENT && spec.event().filter(e -> !e.isBlank()).isPresent()) {
-            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
-                    + " trigger; an event name belongs to event triggers only");
-        }
-        Optional<Cron> cron = spec.cron().map(Cron::parse);
-        if (cron.isPresent() && cron.get().nextAfter(clock.instant(), spec.timezone()).isEmpty()) {
-            throw new InvalidTriggerException("trigger '" + spec.name() + "': cron '" + spec.cron().get().trim()
-                    + "' (" + cron.get().describe() + ") never fires: no date matches it");
         }
     }
 

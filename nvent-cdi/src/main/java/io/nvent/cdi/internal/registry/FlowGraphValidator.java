@@ -4,8 +4,6 @@ import io.nvent.Step;
 import io.nvent.AwaitType;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
-import io.nvent.TriggerSpec;
-import io.nvent.TriggerType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -144,7 +142,7 @@ public final class FlowGraphValidator {
             problems.add(where + "a TIME await needs delayMs > 0");
         }
         if (type == AwaitType.SCHEDULE) {
-            checkCron(where, cron, problems);
+            TriggerRules.cronProblem(cron).ifPresent(problem -> problems.add(where + problem));
         }
         if (type == AwaitType.EVENT && event.isBlank()) {
             problems.add(where + "an EVENT await needs event = \"...\"");
@@ -157,42 +155,12 @@ public final class FlowGraphValidator {
             problems.add(where + "timeoutRetries must be >= 0 (or -1 for the configured default), was "
                     + timeoutRetries);
         }
-        checkZone(where, zone, problems);
+        TriggerRules.zoneProblem(zone).ifPresent(problem -> problems.add(where + problem));
     }
 
     private static void checkTrigger(String where, Trigger trigger, List<String> problems) {
-        if (!TriggerSpec.isValidName(trigger.name())) {
-            problems.add(where + "the name " + TriggerSpec.NAME_RULE);
-        }
-        if (trigger.type() == TriggerType.SCHEDULE) {
-            checkSchedule(where, trigger, problems);
-        } else if (!trigger.every().isBlank()) {
-            problems.add(where + "every = \"" + trigger.every() + "\" belongs to SCHEDULE triggers only; this one is "
-                    + trigger.type());
-        }
-        if (trigger.type() == TriggerType.EVENT && trigger.event().isBlank()) {
-            problems.add(where + "an EVENT trigger needs event = \"...\"");
-        }
-        if (!trigger.filter().isBlank()) {
-            checkFilter(where, trigger, problems);
-        }
+        TriggerRules.of(trigger).problems().forEach(problem -> problems.add(where + problem));
         checkMisfire(where, trigger, problems);
-        checkZone(where, trigger.timezone(), problems);
-    }
-
-    private static void checkFilter(String where, Trigger trigger, List<String> problems) {
-        if (trigger.type() != TriggerType.EVENT) {
-            problems.add(where + "filter = \"" + trigger.filter() + "\" belongs to EVENT triggers only; "
-                    + "this one is " + trigger.type());
-            return;
-        }
-        try {
-            // The name is in the message; an invalid one is a problem of its own, reported above.
-            String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
-            TriggerSpec.newBuilder(name, TriggerType.EVENT).event("event").filter(trigger.filter()).build();
-        } catch (IllegalArgumentException e) {
-            problems.add(where + e.getMessage());
-        }
     }
 
     private static void checkMisfire(String where, Trigger trigger, List<String> problems) {
@@ -215,42 +183,6 @@ public final class FlowGraphValidator {
                     + "nvent.triggers.misfire-grace");
         } catch (IllegalArgumentException e) {
             problems.add(where + e.getMessage());
-        }
-    }
-
-    private static void checkSchedule(String where, Trigger trigger, List<String> problems) {
-        boolean cron = !trigger.cron().isBlank();
-        boolean every = !trigger.every().isBlank();
-        if (cron && every) {
-            problems.add(where + "a SCHEDULE trigger ticks on cron = \"...\" or every = \"...\"; it has both, "
-                    + "remove one");
-        } else if (every) {
-            try {
-                io.nvent.cdi.internal.schedule.IntervalSchedule.parse(trigger.every());
-            } catch (io.nvent.InvalidTriggerException e) {
-                problems.add(where + e.getMessage());
-            }
-        } else if (cron) {
-            checkCron(where, trigger.cron(), problems);
-        } else {
-            problems.add(where + "a SCHEDULE trigger needs cron = \"...\" (e.g. \"0 9 * * MON-FRI\") or every = "
-                    + "\"...\" (an ISO-8601 duration, e.g. \"PT90S\")");
-        }
-    }
-
-    private static void checkCron(String where, String cron, List<String> problems) {
-        try {
-            io.nvent.cdi.internal.schedule.Cron.parse(cron);
-        } catch (io.nvent.InvalidTriggerException e) {
-            problems.add(where + e.getMessage());
-        }
-    }
-
-    private static void checkZone(String where, String zone, List<String> problems) {
-        try {
-            java.time.ZoneId.of(zone);
-        } catch (java.time.DateTimeException e) {
-            problems.add(where + "unknown time zone '" + zone + "'");
         }
     }
 

@@ -99,6 +99,14 @@ public final class Cron {
         return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(t -> t.withNano(0).toInstant());
     }
 
+    /**
+     * Whether any date matches it: {@code 0 0 30 2 *} (the 30th of February) never does. The fields
+     * name no year, so whether one matches does not depend on when or in which zone it is asked.
+     */
+    public boolean matchesSomeDate() {
+        return nextAfter(Instant.EPOCH, java.time.ZoneOffset.UTC).isPresent();
+    }
+
     /** The latest tick at or before {@code at}. */
     public Optional<Instant> latestAtOrBefore(Instant at, ZoneId zone) {
         ZonedDateTime time = ZonedDateTime.ofInstant(at, zone);

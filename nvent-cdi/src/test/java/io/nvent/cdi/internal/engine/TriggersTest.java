@@ -359,10 +359,11 @@ class TriggersTest {
             assertThat(TriggerSpec.isValidName("v1.2")).isTrue();
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("manual-with-cron", TriggerType.MANUAL)
                     .cron("* * * * *").flow("report").build())).isInstanceOf(InvalidTriggerException.class)
-                    .hasMessageContaining("is a manual trigger; a cron expression belongs to schedule triggers only");
+                    .hasMessageContaining("trigger 'manual-with-cron': a cron expression ('* * * * *') belongs to schedule "
+                            + "triggers only; this one is a manual trigger");
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hook-with-event", TriggerType.WEBHOOK)
                     .event("order.placed").flow("report").build()))
-                    .hasMessageContaining("an event name belongs to event triggers only");
+                    .hasMessageContaining("an event name ('order.placed') belongs to event triggers only");
             assertThatThrownBy(() -> h.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.MANUAL)
                     .flow("report").build())).hasMessageContaining("exists already");
         }

@@ -1,11 +1,15 @@
 package io.nvent.cdi.internal.registry;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
 import io.nvent.FlowStep;
+import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import java.util.Arrays;
 import java.util.List;
@@ -13,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FlowGraphValidatorTest {
 
@@ -242,7 +247,7 @@ class FlowGraphValidatorTest {
         assertThat(problemsOf(CronAndEvery.class)).singleElement().asString().contains("NVENT-0101",
                 CronAndEvery.class.getName(), "@Trigger 'both'", "has both, remove one");
         assertThat(problemsOf(NoCronNorEvery.class)).singleElement().asString().contains(
-                NoCronNorEvery.class.getName(), "a SCHEDULE trigger needs cron = \"...\"", "or every = \"...\"");
+                NoCronNorEvery.class.getName(), "a schedule trigger needs cron = \"...\"", "or every = \"...\"");
     }
 
     @Test
@@ -252,7 +257,47 @@ class FlowGraphValidatorTest {
                         p -> assertThat(p).contains("@Trigger 'sloppy'", "interval '90s' is not an ISO-8601 duration"),
                         p -> assertThat(p).contains("@Trigger 'hasty'", "a whole number of seconds, at least PT1S"),
                         p -> assertThat(p).contains("@Trigger 'by-hand'",
-                                "every = \"PT1M\" belongs to SCHEDULE triggers only; this one is MANUAL"));
+                                "an interval (every 'PT1M') belongs to schedule triggers only; this one is a manual trigger"));
+    }
+
+    /** Definitions TriggerService and REST refuse, which deployed without a word (QA). */
+    @FlowStep(flow = "refused-at-run-time", name = "s", role = StepRole.ENTRY)
+    @Trigger(name = "feb30", type = TriggerType.SCHEDULE, cron = "0 0 30 2 *")
+    @Trigger(name = "hook-with-cron", type = TriggerType.WEBHOOK, cron = "0 0 * * *")
+    @Trigger(name = "hook-with-event", type = TriggerType.WEBHOOK, event = "order.placed")
+    @Trigger(name = "cron-preview", type = TriggerType.MANUAL)
+    @AwaitBefore(type = AwaitType.SCHEDULE, cron = "0 0 31 4 *")
+    static class RefusedAtRunTime implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void triggersTheServiceWouldRefuseFailTheDeploymentWithTheSameReasonNamingTheClass() {
+        String where = "NVENT-0101 step 's' of flow 'refused-at-run-time' (" + RefusedAtRunTime.class.getName() + "): ";
+        assertThat(problemsOf(RefusedAtRunTime.class)).containsExactly(
+                where + "@AwaitBefore: cron '0 0 31 4 *' (at 00:00 on day 31 in April) never fires: no date matches it",
+                where + "@Trigger 'feb30': cron '0 0 30 2 *' (at 00:00 on day 30 in February) never fires: no date "
+                        + "matches it",
+                where + "@Trigger 'hook-with-cron': a cron expression ('0 0 * * *') belongs to schedule triggers only; "
+                        + "this one is a webhook trigger",
+                where + "@Trigger 'hook-with-event': an event name ('order.placed') belongs to event triggers only; "
+                        + "this one is a webhook trigger",
+                where + "@Trigger 'cron-preview': the name 'cron-preview' is reserved (GET "
+                        + "/api/nvent/triggers/cron-preview previews cron expressions); choose another");
+    }
+
+    @Test
+    void aTriggerServiceRefusesADefinitionForTheReasonADeploymentDoes() {
+        TriggerSpec hook = TriggerSpec.newBuilder("hook-with-cron", TriggerType.WEBHOOK).cron("0 0 * * *")
+                .flow("refused-at-run-time").build();
+        assertThat(TriggerRules.of(hook).problems()).isEqualTo(TriggerRules.of(
+                RefusedAtRunTime.class.getAnnotationsByType(Trigger.class)[1]).problems()).singleElement().asString()
+                .contains("belongs to schedule triggers only");
+        assertThatThrownBy(TriggerRules.of(hook)::requireValid).isInstanceOf(InvalidTriggerException.class)
+                .hasMessage("NVENT-0210 trigger 'hook-with-cron': a cron expression ('0 0 * * *') belongs to schedule "
+                        + "triggers only; this one is a webhook trigger");
     }
 
     @FlowStep(flow = "filters", name = "s", role = StepRole.ENTRY)
@@ -281,7 +326,7 @@ class FlowGraphValidatorTest {
         assertThat(problemsOf(BadFilters.class)).hasSize(4).allSatisfy(p -> assertThat(p)
                 .contains("NVENT-0101", BadFilters.class.getName())).satisfiesExactly(
                         p -> assertThat(p).contains("@Trigger 'by-hand'",
-                                "filter = \"{\"region\":\"eu\"}\" belongs to EVENT triggers only; this one is MANUAL"),
+                                "a filter ({\"region\":\"eu\"}) belongs to event triggers only; this one is a manual trigger"),
                         p -> assertThat(p).contains("@Trigger 'a-list'", "NVENT-0220", "must be a JSON object",
                                 "was [\"eu\"]"),
                         p -> assertThat(p).contains("@Trigger 'broken'", "NVENT-0220", "not valid JSON"),

@@ -1,6 +1,8 @@
 package io.nvent.web.internal.live;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
+import io.nvent.web.internal.WebSettings;
 import java.time.Duration;
 
 /**
@@ -23,16 +25,26 @@ public record LiveLimits(int maxQueued, int pageSize, int pauseBackfillAt, int m
     static final LiveLimits DEFAULTS = new LiveLimits(1000, 500, 8, 10_000, Duration.ofMillis(250),
             Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofSeconds(20), 200);
 
+    /** The limits configured; the first invalid one fails with its message. */
     public static LiveLimits from(NventConfig config) {
+        return from(config, WebSettings.FIRST_INVALID_FAILS);
+    }
+
+    /** The limits configured, each read through {@code check}, which learns every invalid one. */
+    public static LiveLimits from(NventConfig config, SettingsCheck check) {
         return new LiveLimits(
-                config.getInt("nvent.ws.max-queued-messages", DEFAULTS.maxQueued, 1),
-                config.getInt("nvent.ws.history-page-size", DEFAULTS.pageSize, 1),
+                check.valid(() -> config.getInt("nvent.ws.max-queued-messages", DEFAULTS.maxQueued, 1),
+                        DEFAULTS.maxQueued),
+                check.valid(() -> config.getInt("nvent.ws.history-page-size", DEFAULTS.pageSize, 1), DEFAULTS.pageSize),
                 DEFAULTS.pauseBackfillAt,
                 DEFAULTS.maxPending,
                 DEFAULTS.repairDelay,
-                config.getMillis("nvent.ws.send-timeout-ms", DEFAULTS.sendTimeout, Duration.ofMillis(1)),
-                config.getMillis("nvent.ws.stats-interval-ms", DEFAULTS.statsInterval, Duration.ofMillis(1)),
-                config.getMillis("nvent.ws.heartbeat-ms", DEFAULTS.heartbeatInterval, Duration.ofMillis(1)),
+                check.valid(() -> config.getMillis("nvent.ws.send-timeout-ms", DEFAULTS.sendTimeout,
+                        Duration.ofMillis(1)), DEFAULTS.sendTimeout),
+                check.valid(() -> config.getMillis("nvent.ws.stats-interval-ms", DEFAULTS.statsInterval,
+                        Duration.ofMillis(1)), DEFAULTS.statsInterval),
+                check.valid(() -> config.getMillis("nvent.ws.heartbeat-ms", DEFAULTS.heartbeatInterval,
+                        Duration.ofMillis(1)), DEFAULTS.heartbeatInterval),
                 DEFAULTS.maxRunsPerClient);
     }
 }
