@@ -1,9 +1,14 @@
 package io.nvent.cdi.internal.registry;
 
-import io.nvent.Step;
 import io.nvent.AwaitType;
+import io.nvent.Misfire;
+import io.nvent.Step;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -165,7 +170,7 @@ public final class FlowGraphValidator {
 
     private static void checkMisfire(String where, Trigger trigger, List<String> problems) {
         if (trigger.type() != TriggerType.SCHEDULE) {
-            if (trigger.misfire() != io.nvent.Misfire.INHERIT || !trigger.misfireGrace().isBlank()) {
+            if (trigger.misfire() != Misfire.INHERIT || !trigger.misfireGrace().isBlank()) {
                 problems.add(where + "misfire and misfireGrace belong to SCHEDULE triggers only (they say "
                         + "what a start does with ticks missed while no instance ran); this one is " + trigger.type());
             }
@@ -176,8 +181,8 @@ public final class FlowGraphValidator {
         }
         String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
         try {
-            TriggerSpec.checkMisfireGrace(name, java.time.Duration.parse(trigger.misfireGrace().trim()));
-        } catch (java.time.format.DateTimeParseException e) {
+            TriggerSpec.checkMisfireGrace(name, Duration.parse(trigger.misfireGrace().trim()));
+        } catch (DateTimeParseException e) {
             problems.add(where + "misfireGrace = \"" + trigger.misfireGrace() + "\" is no ISO-8601 "
                     + "duration; write it as \"PT1H\", \"PT30M\" or \"P1D\", or leave it out to inherit "
                     + "nvent.triggers.misfire-grace");

@@ -12,7 +12,8 @@ import jakarta.ws.rs.core.Response;
 /**
  * Metrics for Prometheus (text format 0.0.4) at {@code /metrics}, behind the API's login like the
  * rest of it: Prometheus sends the credentials with {@code basic_auth}. The run counts are the
- * latest shared count the flow list serves ({@link FlowCounts}), not a count per scrape.
+ * shared count the flow list serves ({@link FlowCounts#fresh()}: a scrape waits for the count it
+ * starts), not a count per scrape.
  */
 @ApplicationScoped
 @Path("metrics")
@@ -29,6 +30,6 @@ public class MetricsResource {
     public Response scrape() {
         CacheControl noStore = new CacheControl();
         noStore.setNoStore(true);
-        return Response.ok(metrics.scrape(counts.all().value()), PROMETHEUS_TEXT).cacheControl(noStore).build();
+        return Response.ok(metrics.scrape(counts.fresh().value()), PROMETHEUS_TEXT).cacheControl(noStore).build();
     }
 }

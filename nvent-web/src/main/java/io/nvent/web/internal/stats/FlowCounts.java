@@ -12,6 +12,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 public class FlowCounts {
+
+    /** Well within Prometheus's default scrape timeout of 10 s. */
+    static final Duration SELDOM_READER_PATIENCE = Duration.ofSeconds(5);
 
     private FlowService flows;
     private ThreadPoolExecutor executor;
@@ -64,6 +68,14 @@ public class FlowCounts {
      */
     public Counted<Map<String, FlowStats>> all() {
         return shared.latest();
+    }
+
+    /**
+     * The counts of every deployed flow for a reader that comes seldom (a metrics scrape): those of
+     * the count due now if it ends within {@link #SELDOM_READER_PATIENCE}, else the latest.
+     */
+    public Counted<Map<String, FlowStats>> fresh() {
+        return shared.fresh(SELDOM_READER_PATIENCE);
     }
 
     /**

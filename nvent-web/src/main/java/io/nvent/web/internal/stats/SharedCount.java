@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -72,7 +75,26 @@ public final class SharedCount<T> {
      * @throws RuntimeException what the last count failed with, while no count has succeeded yet
      */
     public Counted<T> latest() {
-        CompletableFuture<Counted<T>> first;
+        return latest(Duration.ZERO);
+    }
+
+    /**
+     * The figures of the count that is due or under way if it ends within {@code patience}, else the
+     * latest: for a reader that comes seldom, such as a Prometheus scrape every 15 s to a minute, the
+     * latest figures are as old as its own last visit, since nobody asked for a count in between.
+     * The pacing holds as for {@link #latest()}.
+     *
+     * @param patience how long to wait for the count under way
+     * @return the freshest result to be had within that time
+     * @throws RuntimeException what the last count failed with, while no count has succeeded yet
+     */
+    public Counted<T> fresh(Duration patience) {
+        return latest(patience);
+    }
+
+    private Counted<T> latest(Duration patience) {
+        CompletableFuture<Counted<T>> next;
+        Counted<T> current;
         synchronized (this) {
             if (running == null && !clock.instant().isBefore(nextAllowed)) {
                 running = new CompletableFuture<>();
@@ -84,18 +106,29 @@ public final class SharedCount<T> {
                     throw refused;
                 }
             }
-            if (latest != null) {
-                return latest;
-            }
-            if (running == null) {
+            current = latest;
+            next = running;
+            if (current == null && next == null) {
                 throw lastFailure;
             }
-            first = running;
+        }
+        if (current == null) {
+            try {
+                return next.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        }
+        if (next == null || patience.isZero()) {
+            return current;
         }
         try {
-            return first.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            return next.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return current;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return current;
         }
     }
 

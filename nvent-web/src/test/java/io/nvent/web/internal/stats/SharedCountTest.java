@@ -168,4 +168,57 @@ class SharedCountTest {
         assertThat(counted.age(START.plusSeconds(3))).isEqualTo(Duration.ofSeconds(3));
         assertThat(counted.age(START.minusSeconds(1))).isEqualTo(Duration.ZERO);
     }
+
+    @Test
+    void aSeldomReaderWaitsForTheCountItStartsInsteadOfGettingFiguresAsOldAsItsLastVisit() throws Exception {
+        ExecutorService counter = Executors.newSingleThreadExecutor();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            SharedCount<Integer> slow = countingAgainOnlyWhenReleased(release, counter);
+            slow.latest();
+            clock.advance(Duration.ofSeconds(20));
+
+            CompletableFuture<Counted<Integer>> scrape = CompletableFuture.supplyAsync(
+                    () -> slow.fresh(Duration.ofSeconds(5)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> counts.get() == 2);
+            assertThat(scrape).isNotDone();
+            release.countDown();
+
+            assertThat(scrape.get(5, TimeUnit.SECONDS).value()).isEqualTo(2);
+            assertThat(scrape.get().countedAt()).isEqualTo(START.plusSeconds(20));
+        } finally {
+            counter.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSeldomReaderGetsTheLatestFiguresWhenTheCountTakesLongerThanItsPatience() {
+        ExecutorService counter = Executors.newSingleThreadExecutor();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            SharedCount<Integer> slow = countingAgainOnlyWhenReleased(release, counter);
+            slow.latest();
+            clock.advance(Duration.ofSeconds(20));
+
+            assertThat(slow.fresh(Duration.ofMillis(50)).value()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            counter.shutdownNow();
+        }
+    }
+
+    /** A shared count whose first count ends at once and the next ones only once released. */
+    private SharedCount<Integer> countingAgainOnlyWhenReleased(CountDownLatch release, ExecutorService counter) {
+        return new SharedCount<>(() -> {
+            int n = counts.incrementAndGet();
+            if (n > 1) {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return n;
+        }, Duration.ofSeconds(1), counter, clock);
+    }
 }
