@@ -100,14 +100,7 @@ class LostStepSweepTest {
     void runsBeyondWhatOneCheckReadsHaveTheirLostJobsQueuedAgainByTheNextChecks() {
         try (EngineHarness h = new EngineHarness(new Send())) {
             // Five running runs whose first step's job was lost, oldest first; each check reads two.
-            List<String> runIds = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                String runId = "lost-" + i;
-                h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
-                        .withStep("send", StepStatus.QUEUED), List.of());
-                runIds.add(runId);
-                h.clock.advance(Duration.ofSeconds(1));
-            }
+            List<String> runIds = fiveRunsWhoseJobWasLost(h);
             Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
                     Duration.ofSeconds(10), 2);
 
@@ -123,14 +116,7 @@ class LostStepSweepTest {
         try (EngineHarness h = new EngineHarness(new Send())) {
             String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
             h.queue.pause(queue);
-            List<String> runIds = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                String runId = "lost-" + i;
-                h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
-                        .withStep("send", StepStatus.QUEUED), List.of());
-                runIds.add(runId);
-                h.clock.advance(Duration.ofSeconds(1));
-            }
+            fiveRunsWhoseJobWasLost(h);
             Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
                     Duration.ofSeconds(10), 2);
             sweepAMinuteApart(maintenance, h, 2);
@@ -143,6 +129,19 @@ class LostStepSweepTest {
             assertThat(List.of("lost-2", "lost-1"))
                     .allSatisfy(runId -> assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isPresent());
         }
+    }
+
+    /** Runs lost-0 (oldest) to lost-4, a second apart, whose first step is queued with no job. */
+    private static List<String> fiveRunsWhoseJobWasLost(EngineHarness h) {
+        List<String> runIds = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String runId = "lost-" + i;
+            h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
+                    .withStep("send", StepStatus.QUEUED), List.of());
+            runIds.add(runId);
+            h.clock.advance(Duration.ofSeconds(1));
+        }
+        return runIds;
     }
 
     private static void sweepAMinuteApart(Maintenance maintenance, EngineHarness h, int sweeps) {

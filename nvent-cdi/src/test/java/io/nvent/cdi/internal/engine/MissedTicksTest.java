@@ -95,7 +95,7 @@ class MissedTicksTest {
     }
 
     /** The instance that ran before the downtime: it fired the tick of 10:05 and stopped. */
-    private static EngineHarness ranUntil1005(Sync sync) {
+    static EngineHarness ranUntil1005(Sync sync) {
         EngineHarness before = new EngineHarness(sync);
         before.clock.advance(Duration.ofMinutes(5));
         before.ticks.fireDue();

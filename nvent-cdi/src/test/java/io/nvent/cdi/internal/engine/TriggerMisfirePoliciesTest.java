@@ -55,12 +55,7 @@ class TriggerMisfirePoliciesTest {
 
     /** The instance that ran before the downtime: it fired the tick of 10:05 and stopped. */
     private static EngineHarness ranUntil1005(MissedTicksTest.Sync sync) {
-        EngineHarness before = new EngineHarness(sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
-        before.close();
-        return before;
+        return MissedTicksTest.ranUntil1005(sync);
     }
 
     @Test
