@@ -137,6 +137,43 @@ class CdiIntegrationTest {
         }
     }
 
+    /** Counts its instances and their destruction. */
+    @FlowStep(flow = "fresh", name = "count", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.Dependent
+    public static class DependentStep implements Step<Object, Integer> {
+        static final java.util.concurrent.atomic.AtomicInteger MADE = new java.util.concurrent.atomic.AtomicInteger();
+        static final java.util.concurrent.atomic.AtomicInteger DESTROYED =
+                new java.util.concurrent.atomic.AtomicInteger();
+        private final int instance = MADE.incrementAndGet();
+
+        @Override
+        public Integer execute(Object input, StepContext ctx) {
+            return instance;
+        }
+
+        @jakarta.annotation.PreDestroy
+        void destroyed() {
+            DESTROYED.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aDependentStepIsMadeForEachExecutionAndDestroyedAfterIt() {
+        try (WeldContainer container = engineWith(DependentStep.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            int madeBefore = DependentStep.MADE.get();
+            int destroyedBefore = DependentStep.DESTROYED.get();
+
+            for (int run = 0; run < 3; run++) {
+                String runId = flows.start("fresh", Map.of());
+                await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            }
+
+            assertThat(DependentStep.MADE.get() - madeBefore).as("one instance per execution").isEqualTo(3);
+            assertThat(DependentStep.DESTROYED.get() - destroyedBefore).isEqualTo(3);
+        }
+    }
+
     private static String signature(FlowService flows, String runId) {
         return flows.events(runId, io.nvent.EventQuery.all()).stream()
                 .filter(e -> e.type() == io.nvent.EventType.STEP_COMPLETED && e.step().orElseThrow().equals("sign"))

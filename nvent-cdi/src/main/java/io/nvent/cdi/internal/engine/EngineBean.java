@@ -2,14 +2,15 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowService;
 import io.nvent.Step;
+import io.nvent.StepContext;
 import io.nvent.TriggerService;
-import io.nvent.cdi.internal.NventExtension;
-import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.SettingsCheck;
 import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.WebhookEndpoints;
+import io.nvent.cdi.internal.NventExtension;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
@@ -22,6 +23,7 @@ import io.nvent.spi.SchedulingStore;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
+import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.context.control.RequestContextController;
 import jakarta.enterprise.event.Observes;
@@ -178,7 +180,7 @@ public class EngineBean {
                 leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
         executor = scheduledExecutor();
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
-                beanClass -> inRequestContext(beanManager.createInstance().select(beanClass).get()),
+                this::stepBean,
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(executor);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
@@ -288,6 +290,31 @@ public class EngineBean {
         KnownSettings known = KnownSettings.declaredIn(loader);
         for (String unknown : known.unknownAmong(config.names())) {
             LOG.log(System.Logger.Level.WARNING, known.warningFor(unknown));
+        }
+    }
+
+    /**
+     * The step the engine keeps for a bean class: the bean's client proxy for a normal scope, so each
+     * execution reaches the instance its scope means; for a {@code @Dependent} step, which has no
+     * proxy, an instance made for each execution and destroyed after it (its {@code @PreDestroy}
+     * runs), as CDI means that scope, instead of one instance kept for the engine's life.
+     */
+    private Step<?, ?> stepBean(Class<?> beanClass) {
+        Instance<?> beans = beanManager.createInstance().select(beanClass);
+        if (beans.getHandle().getBean().getScope() != Dependent.class) {
+            return inRequestContext(beans.get());
+        }
+        return (input, context) -> executeFresh(beanClass, input, context);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Object executeFresh(Class<T> beanClass, Object input, StepContext context) throws Exception {
+        Instance<T> beans = beanManager.createInstance().select(beanClass);
+        T bean = beans.get();
+        try {
+            return ((Step<Object, Object>) inRequestContext(bean)).execute(input, context);
+        } finally {
+            beans.destroy(bean);
         }
     }
 
