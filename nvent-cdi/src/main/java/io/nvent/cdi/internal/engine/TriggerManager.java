@@ -194,8 +194,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
         } else if (notFiredBefore.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, this deployment changed the"
-                    + " trigger's misfire policy and the tick was missed under the old one, which did not fire it ("
-                    + misfires.appliedTo(before.get()).policyInWords() + "; now " + applied.policyInWords() + ")");
+                    + " trigger's misfire policy or grace and the tick was missed under the old ones, which did not"
+                    + " fire it (then: " + notFiredBefore.get() + "; now: " + applied.inWords() + ")");
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
                     + (ticks.earlier() == 1 ? "; the earlier one is skipped"

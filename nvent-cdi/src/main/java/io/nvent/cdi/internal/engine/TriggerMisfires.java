@@ -79,6 +79,12 @@ public record TriggerMisfires(boolean fireOnce, Duration grace) {
             return Optional.empty();
         }
 
+        /** The policy and the grace, and where each comes from. */
+        String inWords() {
+            return policyInWords() + "; misfire grace " + grace + ", " + (ownGrace ? "from the trigger"
+                    : "from the deployment's nvent.triggers.misfire-grace");
+        }
+
         /** Which policy applies and where it comes from, such as {@code misfire policy skip, from the trigger}. */
         String policyInWords() {
             return "misfire policy " + (fireOnce ? "fire-once" : "skip") + ", "

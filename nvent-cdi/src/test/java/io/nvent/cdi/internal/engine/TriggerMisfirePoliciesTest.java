@@ -39,6 +39,11 @@ class TriggerMisfirePoliciesTest {
     }
 
     @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, cron = "*/5 * * * *", misfireGrace = "PT1H")
+    static class HourGrace extends MissedTicksTest.Sync {
+    }
+
+    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
     @Trigger(name = "noon-of-nov-30", type = TriggerType.SCHEDULE, cron = "0 12 30 11 *", misfireGrace = "PT72H")
     static class LongGrace extends MissedTicksTest.Sync {
     }
@@ -145,10 +150,26 @@ class TriggerMisfirePoliciesTest {
 
             assertThat(runsOf(after)).as("10:10 was missed while the trigger said skip").hasSize(1);
             assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString().contains(
-                    "not fired, this deployment changed the trigger's misfire policy",
-                    "(misfire policy skip, from the trigger; now misfire policy fire-once, from the trigger)");
+                    "not fired, this deployment changed the trigger's misfire policy or grace",
+                    "(then: not fired (misfire policy skip, from the trigger); now: misfire policy fire-once, from the"
+                            + " trigger; misfire grace PT24H, from the deployment's nvent.triggers.misfire-grace)");
             assertThat(after.triggers.trigger("every-5-minutes").orElseThrow().spec().misfire())
                     .isEqualTo(Misfire.FIRE_ONCE);
+        }
+    }
+
+    @Test
+    void aDeploymentThatChangesOnlyTheGraceSaysTheOldGraceIsWhyTheTickDidNotFire() {
+        EngineHarness before = ranUntil1005(new ShortGrace());
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
+                     TriggerMisfires.DEFAULTS, new HourGrace())) {
+
+            assertThat(runsOf(after)).as("10:10 was 80 s old, beyond the old grace of a minute").hasSize(1);
+            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString().contains(
+                    "(then: not fired, it is older than the misfire grace PT1M (the trigger's;",
+                    "now: misfire policy fire-once, from the deployment's nvent.triggers.misfire; misfire grace PT1H,"
+                            + " from the trigger)");
         }
     }
 
