@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,9 @@ class SharedCountTest {
     private boolean holdCounts;
     private Duration countTakes = Duration.ofMillis(10);
     private RuntimeException countFails;
+    /** For counts on a thread of their own; see {@link #countedTwentySecondsAgoCountingAgainOnlyWhenReleased}. */
+    private final ExecutorService counter = Executors.newSingleThreadExecutor();
+    private final CountDownLatch release = new CountDownLatch(1);
 
     private final Supplier<Integer> count = () -> {
         clock.advance(countTakes);
@@ -171,45 +175,37 @@ class SharedCountTest {
 
     @Test
     void aSeldomReaderWaitsForTheCountItStartsInsteadOfGettingFiguresAsOldAsItsLastVisit() throws Exception {
-        ExecutorService counter = Executors.newSingleThreadExecutor();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            SharedCount<Integer> slow = countingAgainOnlyWhenReleased(release, counter);
-            slow.latest();
-            clock.advance(Duration.ofSeconds(20));
+        SharedCount<Integer> slow = countedTwentySecondsAgoCountingAgainOnlyWhenReleased();
 
-            CompletableFuture<Counted<Integer>> scrape = CompletableFuture.supplyAsync(
-                    () -> slow.fresh(Duration.ofSeconds(5)));
-            await().atMost(Duration.ofSeconds(5)).until(() -> counts.get() == 2);
-            assertThat(scrape).isNotDone();
-            release.countDown();
+        CompletableFuture<Counted<Integer>> scrape = CompletableFuture.supplyAsync(
+                () -> slow.fresh(Duration.ofSeconds(5)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> counts.get() == 2);
+        assertThat(scrape).isNotDone();
+        release.countDown();
 
-            assertThat(scrape.get(5, TimeUnit.SECONDS).value()).isEqualTo(2);
-            assertThat(scrape.get().countedAt()).isEqualTo(START.plusSeconds(20));
-        } finally {
-            counter.shutdownNow();
-        }
+        assertThat(scrape.get(5, TimeUnit.SECONDS).value()).isEqualTo(2);
+        assertThat(scrape.get().countedAt()).isEqualTo(START.plusSeconds(20));
     }
 
     @Test
     void aSeldomReaderGetsTheLatestFiguresWhenTheCountTakesLongerThanItsPatience() {
-        ExecutorService counter = Executors.newSingleThreadExecutor();
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            SharedCount<Integer> slow = countingAgainOnlyWhenReleased(release, counter);
-            slow.latest();
-            clock.advance(Duration.ofSeconds(20));
+        SharedCount<Integer> slow = countedTwentySecondsAgoCountingAgainOnlyWhenReleased();
 
-            assertThat(slow.fresh(Duration.ofMillis(50)).value()).isEqualTo(1);
-        } finally {
-            release.countDown();
-            counter.shutdownNow();
-        }
+        assertThat(slow.fresh(Duration.ofMillis(50)).value()).isEqualTo(1);
     }
 
-    /** A shared count whose first count ends at once and the next ones only once released. */
-    private SharedCount<Integer> countingAgainOnlyWhenReleased(CountDownLatch release, ExecutorService counter) {
-        return new SharedCount<>(() -> {
+    @AfterEach
+    void releaseAndStopTheCounter() {
+        release.countDown();
+        counter.shutdownNow();
+    }
+
+    /**
+     * A shared count on a thread of its own whose first count ended twenty seconds ago, and whose
+     * next count ends only once {@link #release} is counted down.
+     */
+    private SharedCount<Integer> countedTwentySecondsAgoCountingAgainOnlyWhenReleased() {
+        SharedCount<Integer> slow = new SharedCount<>(() -> {
             int n = counts.incrementAndGet();
             if (n > 1) {
                 try {
@@ -220,5 +216,8 @@ class SharedCountTest {
             }
             return n;
         }, Duration.ofSeconds(1), counter, clock);
+        slow.latest();
+        clock.advance(Duration.ofSeconds(20));
+        return slow;
     }
 }
