@@ -27,6 +27,7 @@ public record AwaitRegistered(AwaitInfo await, Optional<String> webhookUrl) {
      * URL then leads nowhere unless {@code nvent.webhooks.base-url} points at an endpoint of its own.
      *
      * @return the token; empty for other awaits
+     * @since 0.2
      */
     public Optional<String> webhookToken() {
         return webhookUrl.map(url -> url.substring(url.lastIndexOf('/') + 1));

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  *
- * @since 0.1
+ * @since 0.2
  */
 public interface SettingsCheck {
 

@@ -9,7 +9,7 @@ package io.nvent.cdi;
  * application resolves them through {@link io.nvent.FlowService#resolveWebhook(String, String)} and
  * {@link io.nvent.TriggerService#fire(String, String)}.
  *
- * @since 0.1
+ * @since 0.2
  */
 public interface WebhookEndpoints {
 }
