@@ -165,6 +165,16 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aGraceOfWholeDaysReadsBackInDaysAsItWasWritten() {
+        resource.update("nightly", "{\"misfireGrace\":\"P2D\"}");
+
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
+                .containsEntry("misfireGrace", Json.createValue("P2D"));
+        assertThat(TriggersResource.inDaysIfWhole(Duration.ofHours(36))).isEqualTo("PT36H");
+        assertThat(TriggersResource.inDaysIfWhole(Duration.ofSeconds(90))).isEqualTo("PT1M30S");
+    }
+
+    @Test
     void aSchedulesOwnMisfirePolicyAndGraceAreTakenShownKeptWhenLeftOutAndInheritedAgainWithNull() {
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfire", Json.createValue("inherit")).containsEntry("misfireGrace", JsonValue.NULL);
