@@ -6,12 +6,13 @@ import io.nvent.NventException;
 import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.jms.internal.PoolWaits;
-import io.nvent.jms.internal.ThrottledWarning;
-import io.nvent.jms.internal.TransactionHooks;
 import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
+import io.nvent.spi.internal.OrderedPublisher;
+import io.nvent.spi.internal.OrderedPublisher.Publish;
+import io.nvent.spi.internal.TransactionHooks;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSConsumer;
@@ -31,8 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -46,7 +45,8 @@ import java.util.function.Consumer;
  *
  * <p>{@link #publish} never waits for the broker nor for a connection: it puts the events in a
  * backlog of {@value #BACKLOG} publishes and returns, and a thread of the stream's sends them, in the
- * order they were published, so one run's events keep theirs. A live event is best effort (the
+ * order they were published, so one run's events keep theirs (an {@link OrderedPublisher}, as the
+ * PostgreSQL stream's). A live event is best effort (the
  * store's history is the record): while the thread cannot send (the broker away or holding sends
  * back, the connection factory's pool exhausted) publishes wait in the backlog, and once it is full
  * further ones are dropped, with a warning at most once a minute that says how many
@@ -89,8 +89,6 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private static final int MAX_BATCH = 256;
     /** Most events in one message, unless one publish has more. */
     private static final int MAX_EVENTS_PER_MESSAGE = 1_000;
-    /** Failed and dropped publishes are logged at most this often. */
-    private static final Duration REPORT_INTERVAL = Duration.ofMinutes(1);
     /** The default of a publish's send timeout: 10 s. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
 
@@ -103,20 +101,10 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final HeldBackSends sends;
     private final FailFastConnects connects = new FailFastConnects("publishes of live events");
     private final PoolWaits pool;
-    private final TransactionHooks transactions;
-    /** Publishes waiting for {@link #sender}, in the order they were made (committed). */
-    private final BlockingQueue<Publish> backlog = new ArrayBlockingQueue<>(BACKLOG);
-    private final Thread sender;
-    private final ThrottledWarning failures = new ThrottledWarning(LOG, REPORT_INTERVAL);
-    private final ThrottledWarning drops = new ThrottledWarning(LOG, REPORT_INTERVAL);
-    /** What {@link #sender} waits for now, for the warning about dropped publishes; {@code null} while it does not. */
-    private volatile String sending;
+    /** The backlog of publishes and the thread that sends them, through {@link #send}. */
+    private final OrderedPublisher publisher;
     private volatile boolean closed;
     private volatile boolean listening;
-
-    /** The events of one publish. */
-    private record Publish(String flow, List<HistoryEvent> events) {
-    }
 
     /**
      * A stream on a topic whose publishes wait up to {@link #DEFAULT_SEND_TIMEOUT} for the broker.
@@ -159,7 +147,6 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
                           TransactionSynchronizationRegistry transactions) {
-        this.transactions = TransactionHooks.of(Optional.ofNullable(transactions));
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(threadFactory, "threadFactory");
@@ -180,10 +167,10 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 () -> listening);
         this.listener = threadFactory.newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
-        this.sender = threadFactory.newThread(this::sendBacklog);
-        sender.setName("nvent-event-stream-sender-" + topic);
+        this.publisher = new OrderedPublisher(LOG, "the live event stream on topic " + topic, "NVENT-0665", "NVENT-0663",
+                BACKLOG, MAX_BATCH, TransactionHooks.of(Optional.ofNullable(transactions)), threadFactory,
+                "nvent-event-stream-sender-" + topic, this::send);
         listener.start();
-        sender.start();
         try {
             if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " could not subscribe within "
@@ -203,69 +190,16 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      */
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
-        Objects.requireNonNull(flow, "flow");
-        if (events.isEmpty()) {
-            return;
-        }
-        Publish publish = new Publish(flow, List.copyOf(events));
-        if (!transactions.inTransaction()) {
-            enqueue(publish);
-            return;
-        }
-        transactions.afterCompletion(committed -> {
-            if (committed) {
-                enqueue(publish);
-            }
-        });
-    }
-
-    /** Hands a publish to the sender; never waits, drops it when the backlog is full. */
-    private void enqueue(Publish publish) {
-        if (!backlog.offer(publish) && !closed) {
-            drops.add(1, dropped -> "NVENT-0665 dropped " + dropped + (dropped == 1 ? " publish" : " publishes")
-                    + " of live events since the last report (at most one a minute): " + BACKLOG + " wait to be sent"
-                    + " already, while the stream " + Optional.ofNullable(sending).orElse("sends slower than they come")
-                    + "; a publish never waits. Runs go on; live listeners catch up from the store");
-        }
-    }
-
-    /** The sender's loop: takes what waits, up to {@link #MAX_BATCH} publishes, and sends it through one connection. */
-    private void sendBacklog() {
-        List<Publish> batch = new ArrayList<>(MAX_BATCH);
-        while (!closed) {
-            try {
-                batch.add(backlog.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            backlog.drainTo(batch, MAX_BATCH - 1);
-            try {
-                send(batch);
-                drops.flush(dropped -> "NVENT-0665 the live event stream on topic " + topic + " sends again; it dropped "
-                        + dropped + " more " + (dropped == 1 ? "publish" : "publishes") + " of live events since the"
-                        + " last report while " + BACKLOG + " waited to be sent");
-            } catch (RuntimeException e) {
-                if (closed) {
-                    return;
-                }
-                // No caller is left to tell. Live listeners catch up from the store.
-                failures.add(1, failed -> "NVENT-0663 " + failed + (failed == 1 ? " send" : " sends")
-                        + " of live events failed since the last report (at most one a minute); runs go on, live"
-                        + " listeners catch up from the store. The last: " + e.getMessage());
-            } finally {
-                sending = null;
-                batch.clear();
-            }
-        }
+        publisher.publish(flow, events);
     }
 
     /** Sends the publishes through one connection, the ones of one flow that follow each other as one message. */
     private void send(List<Publish> batch) {
-        sending = "waits for a connection from its connection factory";
+        publisher.waitingFor("waits for a connection from its connection factory");
         try (JMSContext context = connects.connect(() -> pool.connect(this::connect))) {
             Topic destination = context.createTopic(topic);
             JMSProducer producer = context.createProducer().setDeliveryMode(DeliveryMode.NON_PERSISTENT);
-            sending = "waits for the broker to take a message";
+            publisher.waitingFor("waits for the broker to take a message");
             int next = 0;
             while (next < batch.size()) {
                 int end = next + 1;
@@ -417,12 +351,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         closed = true;
         subscribers.clear();
         watchdog.shutdownNow();
-        // What still waits is dropped: live events are best effort, and a close must not wait for the broker.
-        backlog.clear();
-        sender.interrupt();
+        publisher.close();
         try {
             listener.join(RECEIVE_MILLIS * 4);
-            sender.join(RECEIVE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,23 +7,18 @@ import io.nvent.spi.EventStream;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.testkit.EventStreamContractTest;
 import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.OneTransaction;
 import io.nvent.testkit.TestThreads;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -70,69 +65,6 @@ class JmsEventStreamTest extends EventStreamContractTest {
         return ((JmsEventStream) stream).isListening();
     }
 
-    /** A container's registry whose one transaction the test commits or rolls back. */
-    static final class OneTransaction implements TransactionSynchronizationRegistry {
-        volatile int status = Status.STATUS_NO_TRANSACTION;
-        private final List<Synchronization> synchronizations = new CopyOnWriteArrayList<>();
-        private final Map<Object, Object> resources = new ConcurrentHashMap<>();
-
-        void begin() {
-            status = Status.STATUS_ACTIVE;
-        }
-
-        void commit() {
-            synchronizations.forEach(Synchronization::beforeCompletion);
-            end(Status.STATUS_COMMITTED);
-        }
-
-        void rollBack() {
-            end(Status.STATUS_ROLLEDBACK);
-        }
-
-        private void end(int outcome) {
-            status = outcome;
-            synchronizations.forEach(s -> s.afterCompletion(outcome));
-            synchronizations.clear();
-            resources.clear();
-            status = Status.STATUS_NO_TRANSACTION;
-        }
-
-        @Override
-        public void registerInterposedSynchronization(Synchronization synchronization) {
-            synchronizations.add(synchronization);
-        }
-
-        @Override
-        public int getTransactionStatus() {
-            return status;
-        }
-
-        @Override
-        public Object getTransactionKey() {
-            return status == Status.STATUS_NO_TRANSACTION ? null : this;
-        }
-
-        @Override
-        public void putResource(Object key, Object value) {
-            resources.put(key, value);
-        }
-
-        @Override
-        public Object getResource(Object key) {
-            return resources.get(key);
-        }
-
-        @Override
-        public void setRollbackOnly() {
-            status = Status.STATUS_MARKED_ROLLBACK;
-        }
-
-        @Override
-        public boolean getRollbackOnly() {
-            return status == Status.STATUS_MARKED_ROLLBACK;
-        }
-    }
-
     private static List<String> runIds(List<PublishedEvent> seen) {
         return seen.stream().map(p -> p.event().runId()).toList();
     }
@@ -145,12 +77,12 @@ class JmsEventStreamTest extends EventStreamContractTest {
             transaction.begin();
             inContainer.publish("orders", List.of(event("run-committed", 1, "{}")));
             inContainer.publish("orders", List.of(event("run-committed", 2, "{}")));
-            transaction.status = Status.STATUS_NO_TRANSACTION;   // the thread's next publish, outside it
+            transaction.suspend();   // the thread's next publish, outside it
             inContainer.publish("orders", List.of(event("run-outside", 1, "{}")));
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-outside"));
             assertThat(runIds(seenOnB)).as("sent before its transaction committed").doesNotContain("run-committed");
 
-            transaction.status = Status.STATUS_ACTIVE;
+            transaction.resume();
             transaction.commit();
             await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-committed"));
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(seenOnB).filteredOn(p -> p.event().runId()

@@ -1,4 +1,4 @@
-package io.nvent.jms.internal;
+package io.nvent.spi.internal;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -8,8 +8,10 @@ import java.util.function.LongFunction;
 
 /**
  * A warning about something that may happen on every publish, logged at most once per interval
- * with how many times it happened since the last line: while a broker or a pool is away it would
- * otherwise be one line per step.
+ * with how many times it happened since the last line: while a broker, a database or a pool is away
+ * it would otherwise be one line per step.
+ *
+ * @since 0.2
  */
 public final class ThrottledWarning {
 
@@ -20,6 +22,8 @@ public final class ThrottledWarning {
     private final AtomicLong unreported = new AtomicLong();
 
     /**
+     * A warning that has not happened yet.
+     *
      * @param log where the lines go
      * @param interval the least time between two lines
      */
@@ -31,6 +35,7 @@ public final class ThrottledWarning {
     /**
      * Counts {@code times} more; logs a line when the interval since the last one is up.
      *
+     * @param times how many more times it happened
      * @param message the line, given how many times it happened since the last line
      */
     public void add(long times, LongFunction<String> message) {

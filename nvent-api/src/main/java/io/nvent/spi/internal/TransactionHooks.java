@@ -1,4 +1,4 @@
-package io.nvent.jms.internal;
+package io.nvent.spi.internal;
 
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
@@ -8,7 +8,9 @@ import java.util.function.Consumer;
 
 /**
  * The caller's JTA transaction, if any: sends inside one become visible only when it commits, so
- * the queue's own bookkeeping must follow its outcome.
+ * an adapter's own bookkeeping (a queue's counts, a stream's publishes) must follow its outcome.
+ *
+ * @since 0.2
  */
 public interface TransactionHooks {
 
@@ -25,18 +27,35 @@ public interface TransactionHooks {
         }
     };
 
-    /** Whether the calling thread runs in a JTA transaction. */
+    /**
+     * Whether the calling thread runs in a JTA transaction.
+     *
+     * @return whether it does, marked for rollback included
+     */
     boolean inTransaction();
 
-    /** Runs {@code committed} with the transaction's outcome once it completed (at once if none). */
+    /**
+     * Runs {@code committed} with the transaction's outcome once it completed (at once if none).
+     *
+     * @param committed given {@code true} if the transaction committed (or there is none)
+     */
     void afterCompletion(Consumer<Boolean> committed);
 
-    /** Hooks on the container's registry, or {@link #NONE}. */
+    /**
+     * Hooks on the container's registry, or {@link #NONE}.
+     *
+     * @param registry the container's registry, if any
+     * @return the hooks
+     */
     static TransactionHooks of(Optional<TransactionSynchronizationRegistry> registry) {
         return registry.<TransactionHooks>map(Jta::new).orElse(NONE);
     }
 
-    /** Hooks on a {@link TransactionSynchronizationRegistry}. */
+    /**
+     * Hooks on a {@link TransactionSynchronizationRegistry}.
+     *
+     * @param registry the container's registry
+     */
     record Jta(TransactionSynchronizationRegistry registry) implements TransactionHooks {
 
         @Override
