@@ -2,6 +2,7 @@ package io.nvent.postgres;
 
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
+import io.nvent.postgres.internal.ConnectionWaits;
 import io.nvent.postgres.internal.EventCodec;
 import io.nvent.postgres.internal.Jdbc;
 import io.nvent.postgres.internal.NotificationListener;
@@ -9,12 +10,16 @@ import io.nvent.postgres.internal.Schema;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
+import io.nvent.spi.internal.OrderedPublisher;
+import io.nvent.spi.internal.OrderedPublisher.Publish;
+import io.nvent.spi.internal.TransactionHooks;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,11 +33,24 @@ import org.postgresql.PGConnection;
  * {@link EventStream} on PostgreSQL {@code LISTEN/NOTIFY}: every instance's subscribers see every
  * instance's published events, in the order they were published (commit order).
  *
- * <p>{@link #publish} sends one notification per group of events on the channel (default
- * {@code nvent_events}) whose payload is their JSON (see {@link PgStreamOptions}). A payload over
+ * <p>{@link #publish} never waits for a connection nor for the database: it puts the events in a
+ * backlog of {@value #BACKLOG} publishes and returns, and a thread of the stream's sends them, in the
+ * order they were published, so one run's events keep theirs (an {@link OrderedPublisher}, as the JMS
+ * stream's). That thread takes what waits, up to {@value #MAX_BATCH} publishes, and sends it through
+ * one connection in one transaction: one notification per group of events on the channel (default
+ * {@code nvent_events}) whose payload is their JSON (see {@link PgStreamOptions}), the events of
+ * consecutive publishes packed together up to {@value #MAX_INLINE_BYTES} bytes. A payload over
  * NOTIFY's limit (8000 bytes) is stored in {@code <prefix>payload} and the notification carries
  * {@code #<row id>}; listeners read the row. Such rows are purged after
  * {@link PgStreamOptions#payloadRetention()}.
+ *
+ * <p>A live event is best effort (the store's history is the record): while the thread cannot send
+ * (the data source's pool exhausted, the database away or hanging) publishes wait in the backlog, and
+ * once it is full further ones are dropped, with a warning at most once a minute that says how many
+ * ({@code NVENT-0847}); live listeners re-read them from the store, as the SPI allows. A connect that
+ * waits for the pool while the database answers is the pool's ({@code NVENT-0848}, and
+ * {@code NVENT-0849} once connections come again); failed sends are logged at most once a minute
+ * ({@code NVENT-0842}).
  *
  * <p>Each instance keeps one listening connection and hands each event to its local subscribers
  * on that connection's thread (so subscribers must return quickly, as the SPI demands). When the
@@ -40,8 +58,10 @@ import org.postgresql.PGConnection;
  * this instance (subscribers re-read history from the store, as the SPI allows). Local
  * subscribers too are served through the database, so every instance sees one order.
  *
- * <p>A publish on a connection enlisted in a JTA transaction is delivered when that transaction
- * commits, and not at all if it rolls back.
+ * <p>A publish inside a JTA transaction (given {@link PgStreamOptions#transactions()}) joins the
+ * backlog once that transaction committed, and not at all if it rolled back (its entries were never
+ * stored). Its notifications are not part of the transaction: a NOTIFY there would hold PostgreSQL's
+ * notification lock through the commit of every store transaction that publishes.
  *
  * @since 0.1
  */
@@ -51,6 +71,12 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     /** NOTIFY refuses payloads of 8000 bytes or more; keep a margin. */
     static final int MAX_INLINE_BYTES = 7900;
     private static final long PURGE_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Publishes waiting to be sent, beyond which more are dropped. */
+    static final int BACKLOG = 10_000;
+    /** Most publishes sent through one connection, in one transaction. */
+    static final int MAX_BATCH = 256;
+    /** How long the sender waits for a connection while the listener's works before it blames the pool. */
+    static final Duration POOL_PATIENCE = Duration.ofSeconds(1);
 
     private final DataSource dataSource;
     private final PgStreamOptions options;
@@ -59,14 +85,18 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     private final String storeSql;
     private final String readSql;
     private final String purgeSql;
+    private final ConnectionWaits connections;
+    private final OrderedPublisher publisher;
     private final NotificationListener listener;
+    /** When the sender last purged large events; only it reads and writes this. */
     private long lastPurge = System.nanoTime();
 
     /**
      * A stream. Creates its table if absent and starts listening.
      *
-     * @param dataSource connections to PostgreSQL (one is kept for LISTEN)
-     * @param threadFactory makes the listener thread
+     * @param dataSource connections to PostgreSQL (one is kept for LISTEN, one is taken at a time for
+     *     the notifications)
+     * @param threadFactory makes the listener thread and the thread that sends
      * @param options settings
      */
     public PgEventStream(DataSource dataSource, ThreadFactory threadFactory, PgStreamOptions options) {
@@ -87,9 +117,25 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             });
         }
         requireListeningConnections(dataSource);
+        String who = "the live event stream on channel " + options.channel();
+        connections = new ConnectionWaits(LOG, who, "Raise the pool's maximum size: the stream holds 2 of its"
+                + " connections (its listener's, and one at a time for its notifications), on top of the store's and"
+                + " the queue's when it shares their data source, as it does by default; or give the stream a data"
+                + " source of its own (nvent.stream.postgres.datasource). Meanwhile up to " + BACKLOG + " publishes"
+                + " wait and further ones are dropped (NVENT-0847); live listeners catch up from the store",
+                POOL_PATIENCE, this::databaseAnswers);
+        publisher = new OrderedPublisher(LOG, who, "NVENT-0847", "NVENT-0842", BACKLOG, MAX_BATCH,
+                TransactionHooks.of(options.transactions()), threadFactory,
+                "nvent-event-stream-sender-" + options.channel(), this::send);
         listener = new NotificationListener(dataSource, options.channel(),
                 "the live stream delivers no events (the stream has no other way)", threadFactory, c -> { },
-                this::onNotification, this::purgeNow);
+                this::onNotification, connections::lookOver);
+    }
+
+    /** Whether the listener's connection works: a connect that waits meanwhile waits for the pool. */
+    private boolean databaseAnswers() {
+        NotificationListener running = listener;
+        return running != null && running.isConnected();
     }
 
     /**
@@ -112,36 +158,89 @@ public final class PgEventStream implements EventStream, AutoCloseable {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Returns at once: the events are sent on a thread of the stream's, in order; inside a JTA
+     * transaction once it committed. Failures are logged as {@code NVENT-0842} at most once a minute;
+     * beyond {@value #BACKLOG} publishes waiting to be sent, more are dropped ({@code NVENT-0847}).
+     */
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
-        if (events.isEmpty()) {
-            return;
-        }
-        List<String> messages = messages(flow, events);
-        Jdbc.withConnection(dataSource, "NVENT-0842 could not publish " + events.size() + " event(s) of flow " + flow,
-                c -> {
-                    for (String message : messages) {
-                        send(c, message);
-                    }
-                    return null;
-                });
+        publisher.publish(flow, events);
     }
 
-    /** Groups consecutive events into arrays that fit a notification; an oversized one stands alone. */
-    private static List<String> messages(String flow, List<HistoryEvent> events) {
+    /**
+     * Sends a batch through one connection in one transaction: one commit (and one turn of
+     * PostgreSQL's notification lock) for all its notifications, which listeners receive in order.
+     */
+    private void send(List<Publish> batch) {
+        publisher.waitingFor("waits for a connection from its data source");
+        try (Connection connection = connections.connect(dataSource)) {
+            publisher.waitingFor("waits for the database to take its notifications");
+            connection.setAutoCommit(false);
+            try {
+                for (String message : messages(batch)) {
+                    send(connection, message);
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollBackQuietly(connection);
+                throw e;
+            } finally {
+                restoreAutoCommit(connection);
+            }
+            purgeNow(connection);
+        } catch (SQLException e) {
+            throw new NventException("could not publish " + what(batch) + " on channel " + options.channel() + ": "
+                    + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+    }
+
+    /** A pooled connection goes back as it came; a broken one is the pool's to discard. */
+    private static void restoreAutoCommit(Connection connection) {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            // broken: the failure that broke it is the one to report
+        }
+    }
+
+    private static void rollBackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException | RuntimeException e) {
+            // the connection is broken: the pool discards it, and nothing was sent
+        }
+    }
+
+    /** What a batch holds, for a message about it: worked out only when one is needed. */
+    private static String what(List<Publish> batch) {
+        int events = batch.stream().mapToInt(publish -> publish.events().size()).sum();
+        return events + " event(s) of " + batch.size() + " publish(es), flow " + batch.get(0).flow()
+                + (batch.stream().map(Publish::flow).distinct().count() > 1 ? " and others" : "");
+    }
+
+    /**
+     * Packs the events of consecutive publishes into arrays that fit a notification, in order; an
+     * oversized one stands alone. Each element names its flow, so publishes of several flows share one.
+     */
+    static List<String> messages(List<Publish> batch) {
         List<String> messages = new ArrayList<>();
         List<String> group = new ArrayList<>();
         int groupBytes = 2;
-        for (HistoryEvent event : events) {
-            String json = EventCodec.encode(new PublishedEvent(flow, event));
-            int bytes = utf8Length(json) + 1;
-            if (!group.isEmpty() && groupBytes + bytes > MAX_INLINE_BYTES) {
-                messages.add(EventCodec.array(group));
-                group = new ArrayList<>();
-                groupBytes = 2;
+        for (Publish publish : batch) {
+            for (HistoryEvent event : publish.events()) {
+                String json = EventCodec.encode(new PublishedEvent(publish.flow(), event));
+                int bytes = utf8Length(json) + 1;
+                if (!group.isEmpty() && groupBytes + bytes > MAX_INLINE_BYTES) {
+                    messages.add(EventCodec.array(group));
+                    group = new ArrayList<>();
+                    groupBytes = 2;
+                }
+                group.add(json);
+                groupBytes += bytes;
             }
-            group.add(json);
-            groupBytes += bytes;
         }
         messages.add(EventCodec.array(group));
         return messages;
@@ -201,26 +300,28 @@ public final class PgEventStream implements EventStream, AutoCloseable {
         subscribers.deliver(events);
     }
 
-    private void purgeNow() {
+    /**
+     * Deletes large events past their retention, at most once a minute, on the sender's connection:
+     * the listener's thread takes no pooled connection, so an exhausted pool never stops deliveries.
+     */
+    private void purgeNow(Connection connection) {
         if (System.nanoTime() - lastPurge < PURGE_EVERY_NANOS) {
             return;
         }
         lastPurge = System.nanoTime();
-        try {
-            Jdbc.withConnection(dataSource, "NVENT-0844 purging large events", c -> {
-                try (PreparedStatement purge = c.prepareStatement(purgeSql)) {
-                    purge.setString(1, options.payloadRetention().toSeconds() + " seconds");
-                    return purge.executeUpdate();
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, e.getMessage());
+        try (PreparedStatement purge = connection.prepareStatement(purgeSql)) {
+            purge.setString(1, options.payloadRetention().toSeconds() + " seconds");
+            purge.executeUpdate();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "NVENT-0844 purging large events: " + e.getMessage() + " (SQLState "
+                    + e.getSQLState() + ")");
         }
     }
 
-    /** Stops listening. */
+    /** Stops listening, and drops what waits to be sent. */
     @Override
     public void close() {
+        publisher.close();
         listener.close();
         subscribers.clear();
     }

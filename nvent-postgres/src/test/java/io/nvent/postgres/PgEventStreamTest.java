@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.spi.EventStream;
+import io.nvent.spi.PublishedEvent;
 import io.nvent.testkit.EventStreamContractTest;
+import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.OneTransaction;
 import io.nvent.testkit.TestThreads;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -35,11 +40,140 @@ class PgEventStreamTest extends EventStreamContractTest {
 
     @Override
     protected EventStream createInstance(String instance) {
+        return new PgEventStream(dataSource, new TestThreads(instance), options().build());
+    }
+
+    /** The options of this test's instances: its channel, the database's table prefix. */
+    private PgStreamOptions.Builder options() {
         if (channel == null) {
             channel = "c" + UUID.randomUUID().toString().substring(0, 8);
         }
-        PgStreamOptions options = PgStreamOptions.newBuilder().channel(channel).tablePrefix(database.prefix()).build();
-        return new PgEventStream(dataSource, new TestThreads(instance), options);
+        return PgStreamOptions.newBuilder().channel(channel).tablePrefix(database.prefix());
+    }
+
+    private static List<String> runIds(List<PublishedEvent> seen) {
+        return seen.stream().map(p -> p.event().runId()).toList();
+    }
+
+    private static List<Long> seqsOf(String runId, List<PublishedEvent> seen) {
+        return seen.stream().filter(p -> p.event().runId().equals(runId)).map(p -> p.event().seq()).toList();
+    }
+
+    /** A pool of two: the stream's listener holds one, the test the other, as the workers hold all of a pool. */
+    private static final class ExhaustedPool implements AutoCloseable {
+        final HikariDataSource pool = database.pool(2);
+        private Connection held;
+
+        void exhaust() throws Exception {
+            held = pool.getConnection();
+        }
+
+        void free() throws Exception {
+            if (held != null) {
+                held.close();
+                held = null;
+            }
+        }
+
+        boolean someoneWaits() {
+            return pool.getHikariPoolMXBean().getThreadsAwaitingConnection() > 0;
+        }
+
+        @Override
+        public void close() throws Exception {
+            free();
+            pool.close();
+        }
+    }
+
+    @Test
+    void a_publish_returns_at_once_while_the_pool_has_no_connection_free_and_its_events_follow_in_order()
+            throws Exception {
+        try (ExhaustedPool tight = new ExhaustedPool();
+             PgEventStream stream = new PgEventStream(tight.pool, new TestThreads("stream-pool"), options().build());
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-08"))) {
+            await().atMost(PATIENCE).until(stream::isListening);
+            tight.exhaust();
+
+            long start = System.nanoTime();
+            for (long seq = 1; seq <= 3; seq++) {
+                stream.publish("orders", List.of(event("run-pooled", seq, "{}")));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the callers wait for no connection")
+                    .isLessThan(Duration.ofMillis(300));
+
+            await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0848").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0848")).singleElement().asString()
+                    .contains("the live event stream on channel " + channel + " has waited",
+                            "the pool of its data source has no connection free, the database is not",
+                            "maximum size", "nvent.stream.postgres.datasource");
+            assertThat(seenOnB).as("nothing sent while the pool has no connection").isEmpty();
+
+            tight.free();
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(seqsOf("run-pooled", seenOnB))
+                    .containsExactly(1L, 2L, 3L));
+            await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0849").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0849")).singleElement().asString()
+                    .contains("gets connections from its data source's pool again");
+        }
+    }
+
+    @Test
+    void a_publish_inside_a_transaction_is_sent_as_it_commits_in_order_and_never_if_it_rolled_back() {
+        OneTransaction transaction = new OneTransaction();
+        try (PgEventStream inContainer = new PgEventStream(dataSource, new TestThreads("stream-tx"),
+                options().transactions(transaction).build())) {
+            transaction.begin();
+            inContainer.publish("orders", List.of(event("run-committed", 1, "{}")));
+            inContainer.publish("orders", List.of(event("run-committed", 2, "{}")));
+            transaction.suspend();   // the thread's next publish, outside it
+            inContainer.publish("orders", List.of(event("run-outside", 1, "{}")));
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-outside"));
+            assertThat(runIds(seenOnB)).as("sent before its transaction committed").doesNotContain("run-committed");
+
+            transaction.resume();
+            transaction.commit();
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(seqsOf("run-committed", seenOnB))
+                    .containsExactly(1L, 2L));
+
+            transaction.begin();
+            inContainer.publish("orders", List.of(event("run-rolled-back", 1, "{}")));
+            transaction.rollBack();
+            inContainer.publish("orders", List.of(event("run-after", 1, "{}")));
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-after"));
+            assertThat(runIds(seenOnB)).doesNotContain("run-rolled-back");
+        }
+    }
+
+    @Test
+    void beyond_the_backlog_publishes_are_dropped_at_once_and_the_log_says_how_many() throws Exception {
+        try (ExhaustedPool tight = new ExhaustedPool();
+             PgEventStream stream = new PgEventStream(tight.pool, new TestThreads("stream-full"), options().build());
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0847"))) {
+            await().atMost(PATIENCE).until(stream::isListening);
+            tight.exhaust();
+            stream.publish("orders", List.of(event("run-first", 1, "{}")));
+            await().atMost(PATIENCE).until(tight::someoneWaits);
+
+            long start = System.nanoTime();
+            for (int i = 1; i <= PgEventStream.BACKLOG + 5; i++) {
+                stream.publish("orders", List.of(event("run-" + i, 1, "{}")));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a full backlog holds up no publish")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(log.messagesContaining("NVENT-0847")).singleElement().asString()
+                    .startsWith("NVENT-0847 dropped 1 publish of live events")
+                    .contains(PgEventStream.BACKLOG + " wait to be sent", "waits for a connection from its data source");
+
+            tight.free();
+            await().atMost(PATIENCE).until(() -> log.containing("NVENT-0847").size() == 2);
+            assertThat(log.messagesContaining("NVENT-0847").get(1)).contains("the live event stream on channel "
+                    + channel + " sends again; it dropped 4 more publishes");
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-" + PgEventStream.BACKLOG));
+            assertThat(runIds(seenOnB)).as("the first publishes, in order; the last five dropped")
+                    .startsWith("run-first", "run-1", "run-2").doesNotContain("run-" + (PgEventStream.BACKLOG + 1))
+                    .hasSize(PgEventStream.BACKLOG + 1);
+        }
     }
 
     @Override

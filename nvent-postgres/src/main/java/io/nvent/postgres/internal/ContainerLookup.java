@@ -48,7 +48,8 @@ final class ContainerLookup {
                     .lookup("java:comp/TransactionSynchronizationRegistry"));
         } catch (NamingException | ClassCastException e) {
             LOG.log(Level.WARNING, "NVENT-0832 no java:comp/TransactionSynchronizationRegistry: enqueues inside a "
-                    + "JTA transaction are committed on their own instead of with the transaction");
+                    + "JTA transaction are committed on their own instead of with the transaction, and live events "
+                    + "published inside one are sent without waiting for its commit");
             return Optional.empty();
         }
     }

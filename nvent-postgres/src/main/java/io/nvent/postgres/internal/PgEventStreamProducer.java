@@ -19,7 +19,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *       store's ({@code nvent.store.datasource}), and without that {@code java:comp/DefaultDataSource}</li>
  *   <li>{@code nvent.stream.postgres.channel}: default {@code nvent_events}</li>
  *   <li>{@code nvent.stream.postgres.table-prefix}: default {@code nvent_s_}</li>
- *   <li>{@code nvent.stream.postgres.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}</li>
+ *   <li>{@code nvent.stream.postgres.thread-factory}: default {@code java:comp/DefaultManagedThreadFactory}
+ *       (the listener's thread and the thread that sends)</li>
  * </ul>
  */
 @ApplicationScoped
@@ -38,6 +39,8 @@ public class PgEventStreamProducer {
         PgStreamOptions options = PgStreamOptions.newBuilder()
                 .channel(config.getOptionalValue(KEY + "channel", String.class).orElse(defaults.channel()))
                 .tablePrefix(config.getOptionalValue(KEY + "table-prefix", String.class).orElse(defaults.tablePrefix()))
+                // A publish inside a transaction is sent once it committed, from the stream's thread.
+                .transactions(ContainerLookup.transactions().orElse(null))
                 .build();
         PgEventStream stream = new PgEventStream(ContainerLookup.dataSource(name, KEY + "datasource"),
                 ContainerLookup.threadFactory(config.getOptionalValue(KEY + "thread-factory", String.class)
