@@ -91,7 +91,8 @@ class PgEventStreamTest extends EventStreamContractTest {
             throws Exception {
         try (ExhaustedPool tight = new ExhaustedPool();
              PgEventStream stream = new PgEventStream(tight.pool, new TestThreads("stream-pool"), options().build());
-             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-08"))) {
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                     .startsWith("NVENT-08"))) {
             await().atMost(PATIENCE).until(stream::isListening);
             tight.exhaust();
 
@@ -149,7 +150,8 @@ class PgEventStreamTest extends EventStreamContractTest {
     void beyond_the_backlog_publishes_are_dropped_at_once_and_the_log_says_how_many() throws Exception {
         try (ExhaustedPool tight = new ExhaustedPool();
              PgEventStream stream = new PgEventStream(tight.pool, new TestThreads("stream-full"), options().build());
-             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0847"))) {
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                     .startsWith("NVENT-0847"))) {
             await().atMost(PATIENCE).until(stream::isListening);
             tight.exhaust();
             stream.publish("orders", List.of(event("run-first", 1, "{}")));
@@ -163,7 +165,8 @@ class PgEventStreamTest extends EventStreamContractTest {
                     .isLessThan(Duration.ofSeconds(5));
             assertThat(log.messagesContaining("NVENT-0847")).singleElement().asString()
                     .startsWith("NVENT-0847 dropped 1 publish of live events")
-                    .contains(PgEventStream.BACKLOG + " wait to be sent", "waits for a connection from its data source");
+                    .contains(PgEventStream.BACKLOG + " wait to be sent",
+                            "waits for a connection from its data source");
 
             tight.free();
             await().atMost(PATIENCE).until(() -> log.containing("NVENT-0847").size() == 2);

@@ -93,8 +93,8 @@ public final class OrderedPublisher implements AutoCloseable {
      *
      * @param log where the warnings go (the stream's own category)
      * @param stream the stream in messages, e.g. {@code the live event stream on topic nvent.events}
-     * @param droppedId the message id of the warning about dropped publishes, e.g. {@code NVENT-0665}
-     * @param failedId the message id of the warning about failed batches
+     * @param droppedId the message id of the warning about dropped publishes, one of the stream module's range
+     * @param failedId the message id of the warning about failed batches, also of that range
      * @param capacity most publishes waiting to be sent, beyond which more are dropped
      * @param maxBatch most publishes handed to the sender at once
      * @param transactions the caller's JTA transactions ({@link TransactionHooks#NONE} outside a container)
@@ -163,7 +163,8 @@ public final class OrderedPublisher implements AutoCloseable {
         if (!backlog.offer(publish) && !closed) {
             drops.add(1, dropped -> droppedId + " dropped " + dropped + (dropped == 1 ? " publish" : " publishes")
                     + " of live events since the last report (at most one a minute): " + capacity + " wait to be sent"
-                    + " already, while the stream " + Optional.ofNullable(waitingFor).orElse("sends slower than they come")
+                    + " already, while the stream "
+                    + Optional.ofNullable(waitingFor).orElse("sends slower than they come")
                     + "; a publish never waits. Runs go on; live listeners catch up from the store");
         }
     }
