@@ -31,7 +31,8 @@ import org.postgresql.PGConnection;
 
 /**
  * {@link EventStream} on PostgreSQL {@code LISTEN/NOTIFY}: every instance's subscribers see every
- * instance's published events, in the order they were published (commit order).
+ * instance's published events, in the order they were published (inside a JTA transaction: the
+ * order of the commits).
  *
  * <p>{@link #publish} never waits for a connection nor for the database: it puts the events in a
  * backlog of {@value #BACKLOG} publishes and returns, and a thread of the stream's sends them, in the
