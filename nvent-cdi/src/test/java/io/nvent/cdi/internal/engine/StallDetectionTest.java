@@ -720,6 +720,31 @@ class StallDetectionTest {
     }
 
     @Test
+    void aLeaseOfAnEarlierStartStoredWithoutItsRenewalTimeIsJudgedByTheRestartedInstancesStallTimeoutAsBefore() {
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = new EngineHarness(crashed.store, crashed.scheduling, "instance-a", new Load(),
+                     new Approve())) {
+            String runId = startHungImport(crashed);
+            // As a version that kept no renewal time left it: renewed without one, to the same end.
+            StepLease lease = crashed.scheduling.leasesOfRun(runId).get(0);
+            crashed.scheduling.renewLeases(lease.owner(), lease.expiresAt());
+            assertThat(crashed.scheduling.leasesOfRun(runId).get(0).renewedAt()).isEmpty();
+
+            restarted.clock.advance(Duration.ofSeconds(29));
+            restarted.sweep();
+            assertThat(restarted.types(runId)).doesNotContain("step.stalled");
+            restarted.clock.advance(Duration.ofSeconds(1));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("is no longer renewed").doesNotContain("last renewed at"));
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
     void aLiveProcessWithTheSameInstanceIdKeepsItsRunningStepFromOneStartedWithALongerStallTimeout() {
         try (EngineHarness first = new EngineHarness(new Crunch());
              EngineHarness second = EngineHarness.beside(first, "instance-a", stallTimeout(Duration.ofSeconds(240)),
