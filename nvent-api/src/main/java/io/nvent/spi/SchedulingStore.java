@@ -5,7 +5,9 @@ import io.nvent.TriggerEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -193,12 +195,49 @@ public interface SchedulingStore {
     boolean acquireLease(String runId, String step, String owner, Instant until, Instant now);
 
     /**
+     * Takes or renews a lease as {@link #acquireLease(String, String, String, Instant, Instant)} does,
+     * and records when it was taken ({@link StepLease#renewedAt()}), which {@link #leasesOfRun},
+     * {@link #expiredLeases} and {@link #leasesOfOwners} then return with it. The engine judges by that
+     * time and the lease's end how long a lease of an earlier start of its instance id has gone
+     * unrenewed, whatever lease duration that start had.
+     *
+     * <p>The default takes the lease without the time (the lease then has none, and the engine judges
+     * it by its own lease duration, as before 0.2); a store that can keep it should.
+     *
+     * @param lease the run, step, owner, end and, if given, when it is taken
+     * @param now the current time, or the end read of a lease to take over, as for
+     *     {@link #acquireLease(String, String, String, Instant, Instant)}
+     * @return {@code true} if the owner now holds the lease; {@code false} if another owner holds an
+     *     unexpired lease
+     * @since 0.2
+     */
+    default boolean acquireLease(StepLease lease, Instant now) {
+        return acquireLease(lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now);
+    }
+
+    /**
      * Extends every lease of an owner; the owner calls it periodically while its steps run.
      *
      * @param owner the instance whose leases to extend
      * @param until new end of those leases
      */
     void renewLeases(String owner, Instant until);
+
+    /**
+     * Extends every lease of an owner as {@link #renewLeases(String, Instant)} does, and records when
+     * ({@link StepLease#renewedAt()}). {@link #renewLeases(String, Instant)} itself leaves the renewed
+     * leases without a renewal time: one kept from before would no longer go with their end.
+     *
+     * <p>The default renews without the time; a store that can keep it should.
+     *
+     * @param owner the instance whose leases to extend
+     * @param until new end of those leases
+     * @param renewedAt when they are renewed, the current time
+     * @since 0.2
+     */
+    default void renewLeases(String owner, Instant until, Instant renewedAt) {
+        renewLeases(owner, until);
+    }
 
     /**
      * Gives a lease up. Nothing happens if the owner does not hold it.
@@ -221,7 +260,8 @@ public interface SchedulingStore {
      * engine declines a second job of a step it executes already, which must keep its lease.
      *
      * @param runs the store of the run
-     * @param lease the lease to take (run, step, owner, expiry)
+     * @param lease the lease to take (run, step, owner, expiry and, since 0.2, when it is taken, which the
+     *     store keeps as {@link #acquireLease(StepLease, Instant)} does)
      * @param now the current time, to decide whether another owner's lease has expired
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if another owner holds an unexpired lease of the step or the
@@ -234,7 +274,7 @@ public interface SchedulingStore {
     default Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
         boolean heldBefore = leasesOfRun(lease.runId()).stream().anyMatch(held -> held.step().equals(lease.step())
                 && held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now));
-        if (!acquireLease(lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)) {
+        if (!acquireLease(lease, now)) {
             return Optional.empty();
         }
         Optional<StoredChange> change = Optional.empty();
@@ -288,6 +328,32 @@ public interface SchedulingStore {
      * @return its steps' leases; empty if no step of it holds one
      */
     List<StepLease> leasesOfRun(String runId);
+
+    /**
+     * The leases of every owner whose id starts with {@code ownerPrefix}, those that ran out included,
+     * least recently taken or renewed first: those without a renewal time first, then by
+     * {@link StepLease#renewedAt()}, each group by end. The engine reads those of the earlier starts of
+     * its own instance id (owners {@code <instance id>@<start token>}) when it starts, to take over the
+     * ones that start no longer renews; its own, renewed since, come last.
+     *
+     * <p>The default reads every lease (through {@link #expiredLeases} with a time after every end) and
+     * picks them out; a store that holds many leases should answer with a query on the owner.
+     *
+     * @param ownerPrefix the start of the owners' ids, taken literally (no wildcards)
+     * @param limit the most leases returned
+     * @return those leases, at most {@code limit}
+     * @since 0.2
+     */
+    default List<StepLease> leasesOfOwners(String ownerPrefix, int limit) {
+        Objects.requireNonNull(ownerPrefix, "ownerPrefix");
+        // The last day SQL timestamps hold: after the end of every lease.
+        return expiredLeases(Instant.parse("9999-12-31T00:00:00Z"), Integer.MAX_VALUE).stream()
+                .filter(lease -> lease.owner().startsWith(ownerPrefix))
+                .sorted(Comparator.comparing((StepLease lease) -> lease.renewedAt().orElse(Instant.MIN))
+                        .thenComparing(StepLease::expiresAt).thenComparing(StepLease::runId)
+                        .thenComparing(StepLease::step))
+                .limit(limit).toList();
+    }
 
     /**
      * Records that a queue is paused, or no longer is, for every instance and across restarts: the

@@ -169,6 +169,29 @@ abstract class JpaSchedulingBehaviourTest {
         assertThat(before.misfireGrace()).isEmpty();
     }
 
+    @Test
+    void whenALeaseWasRenewedIsAColumnAndARowFromBeforeItReadsWithoutOne() throws Exception {
+        String runId = created(first());
+        SchedulingStore store = first().schedulingStore();
+        store.acquireLease(StepLease.renewed(runId, "ship", "node-a@0000000a", T0, T0.plusSeconds(240)), T0);
+        store.renewLeases("node-a@0000000a", T0.plusSeconds(300), T0.plusSeconds(60));
+
+        try (Connection connection = dataSource().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("select renewed_at from " + PREFIX + "step_lease where run_id = '"
+                     + runId + "'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getObject(1, java.time.OffsetDateTime.class).toInstant()).isEqualTo(T0.plusSeconds(60));
+        }
+
+        // As schema V13 leaves every lease taken before it; the engine judges those as before.
+        TestDatabases.execute(dataSource(), "update " + PREFIX + "step_lease set renewed_at = null where run_id = '"
+                + runId + "'");
+
+        assertThat(second().schedulingStore().leasesOfRun(runId))
+                .containsExactly(new StepLease(runId, "ship", "node-a@0000000a", T0.plusSeconds(300)));
+    }
+
     // ---------------------------------------------------------------- awaits and leases belong to runs
 
     @Test

@@ -110,7 +110,11 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Leases: a lease is held while {@code now < expiresAt}; its owner may take it again
  *       (renew), another owner only once it expired ({@code expiresAt <= now}) or was released;
  *       only the owner releases it; {@code expiredLeases(now)} lists {@code expiresAt <= now},
- *       earliest first; {@code leasesOfRun} lists a run's leases, expired or not, by step.</li>
+ *       earliest first; {@code leasesOfRun} lists a run's leases, expired or not, by step;
+ *       {@code leasesOfOwners} those of the owners whose id starts with a prefix (taken literally),
+ *       least recently renewed first. A lease taken or renewed with its time
+ *       ({@code acquireLease(StepLease, now)}, {@code renewLeases(owner, until, renewedAt)}) comes
+ *       back with it, one taken or renewed without it without any.</li>
  *   <li>JSON fields ({@code held}, {@code data}, trigger history data) come back as the same JSON
  *       value, not necessarily the same text.</li>
  * </ul>
@@ -1104,6 +1108,85 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.leasesOfRun(runId)).containsExactlyInAnyOrder(
                 new StepLease(runId, "ship", "node-a@0000000b/stall-recovery-1", T0.plusSeconds(90)),
                 new StepLease(runId, "pack", "node-a@0000000a", T0.plusSeconds(75)));
+    }
+
+    @Test
+    void keepsWhenALeaseWasLastTakenOrRenewedWithItsEnd() {
+        // From the two the engine tells how long a lease of an earlier start of its id lasts, whatever its own setting.
+        String runId = newRun();
+        String owner = id("node") + "@0000000a";
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", owner, T0, T0.plusSeconds(240)), T0)).isTrue();
+
+        assertThat(store.leasesOfRun(runId)).singleElement().satisfies(lease -> {
+            assertThat(lease.renewedAt()).contains(T0);
+            assertThat(lease.duration()).contains(Duration.ofSeconds(240));
+        });
+
+        store.renewLeases(owner, T0.plusSeconds(300), T0.plusSeconds(60));
+
+        assertThat(store.expiredLeases(T0.plusSeconds(300), 10)).containsExactly(
+                StepLease.renewed(runId, "ship", owner, T0.plusSeconds(60), T0.plusSeconds(300)));
+        assertThat(store.leasesOfOwners(owner, 10)).containsExactly(
+                StepLease.renewed(runId, "ship", owner, T0.plusSeconds(60), T0.plusSeconds(300)));
+    }
+
+    @Test
+    void aLeaseTakenOrRenewedWithoutATimeHasNoneAndKeepsNoEarlierOne() {
+        // A renewal time left from before would no longer go with the lease's end.
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "ship", "node-a", T0, T0.plusSeconds(60)), T0);
+        store.acquireLease(StepLease.renewed(runId, "pack", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        store.acquireLease(runId, "ship", "node-a", T0.plusSeconds(75), T0.plusSeconds(15));
+        assertThat(store.leasesOfRun(runId)).containsExactly(
+                StepLease.renewed(runId, "pack", "node-a", T0, T0.plusSeconds(60)),
+                new StepLease(runId, "ship", "node-a", T0.plusSeconds(75)));
+
+        store.renewLeases("node-a", T0.plusSeconds(90));
+        assertThat(store.leasesOfRun(runId)).containsExactly(
+                new StepLease(runId, "pack", "node-a", T0.plusSeconds(90)),
+                new StepLease(runId, "ship", "node-a", T0.plusSeconds(90)));
+    }
+
+    @Test
+    void aLeaseRenewedWithItsTimeSinceItsEndWasReadIsNotTakenOverByThatEnd() {
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "ship", "node-a@0000000a", T0, T0.plusSeconds(240)), T0);
+        Instant readEnd = T0.plusSeconds(240);
+        store.renewLeases("node-a@0000000a", T0.plusSeconds(300), T0.plusSeconds(60));
+
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-a@0000000b/stall-recovery-1",
+                T0.plusSeconds(130), T0.plusSeconds(190)), readEnd)).as("renewed since it was read").isFalse();
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-a@0000000b/stall-recovery-2",
+                T0.plusSeconds(300), T0.plusSeconds(360)), T0.plusSeconds(300))).as("run out").isTrue();
+
+        assertThat(store.leasesOfRun(runId)).containsExactly(StepLease.renewed(runId, "ship",
+                "node-a@0000000b/stall-recovery-2", T0.plusSeconds(300), T0.plusSeconds(360)));
+    }
+
+    @Test
+    void listsTheLeasesOfOwnersByThePrefixOfTheirIdsTakenLiterallyLeastRecentlyRenewedFirst() {
+        String runId = newRun();
+        String otherRun = newRun();
+        String instance = id("node_a");
+        store.acquireLease(StepLease.renewed(runId, "own", instance + "@0000000b", T0.plusSeconds(100),
+                T0.plusSeconds(160)), T0.plusSeconds(100));
+        store.acquireLease(StepLease.renewed(runId, "ship", instance + "@0000000a", T0, T0.plusSeconds(240)), T0);
+        store.acquireLease(otherRun, "old", instance + "@0000000a", T0.plusSeconds(300), T0);
+        store.acquireLease(StepLease.renewed(runId, "ran-out", instance + "@0000000c", T0, T0.plusSeconds(10)), T0);
+        store.acquireLease(StepLease.renewed(runId, "longer-id", instance + "x@0000000a", T0, T0.plusSeconds(60)), T0);
+        store.acquireLease(StepLease.renewed(otherRun, "wildcard", instance.replace('_', 'z') + "@0000000a", T0,
+                T0.plusSeconds(60)), T0);
+        store.acquireLease(StepLease.renewed(otherRun, "another", "node-b@0000000a", T0, T0.plusSeconds(60)), T0);
+
+        assertThat(store.leasesOfOwners(instance + "@", 10)).extracting(StepLease::step)
+                .containsExactly("old", "ran-out", "ship", "own");
+        assertThat(store.leasesOfOwners(instance + "@", 2)).extracting(StepLease::step)
+                .containsExactly("old", "ran-out");
+        assertThat(store.leasesOfOwners(instance + "@0000000a", 10)).containsExactly(
+                new StepLease(otherRun, "old", instance + "@0000000a", T0.plusSeconds(300)),
+                StepLease.renewed(runId, "ship", instance + "@0000000a", T0, T0.plusSeconds(240)));
+        assertThat(store.leasesOfOwners("no-such-node@", 10)).isEmpty();
     }
 
     @Test

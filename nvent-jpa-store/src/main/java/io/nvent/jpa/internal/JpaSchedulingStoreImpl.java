@@ -82,6 +82,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s";
+    private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at";
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
     private static final int MAX_QUEUE_NAME = 200;
@@ -858,12 +859,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         Payloads.checkName(step, "step name");
         Payloads.checkName(owner, "lease owner");
         Objects.requireNonNull(until, "until");
+        return acquireLease(new StepLease(runId, step, owner, until), now);
+    }
+
+    @Override
+    public boolean acquireLease(StepLease lease, Instant now) {
+        checkLease(lease);
         Objects.requireNonNull(now, "now");
-        return writeForRun(runId, "lease of step '" + step + "' in run '" + runId + "'", connection -> {
-            boolean acquired = postgres ? upsertLease(connection, runId, step, owner, until, now)
-                    : updateOrInsertLease(connection, runId, step, owner, until, now);
-            if (!acquired && !runExists(connection, runId)) {
-                throw new RunNotFoundException(runId);
+        return writeForRun(lease.runId(), describe(lease), connection -> {
+            boolean acquired = takeLease(connection, lease, now);
+            if (!acquired && !runExists(connection, lease.runId())) {
+                throw new RunNotFoundException(lease.runId());
             }
             return acquired;
         });
@@ -885,10 +891,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try {
             return commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
                 Optional<StoredChange> change = runStore.changeRun(em, lease.runId(), mutation);
-                if (change.isPresent() && !em.unwrap(Session.class).doReturningWork(connection -> postgres
-                        ? upsertLease(connection, lease.runId(), lease.step(), lease.owner(), lease.expiresAt(), now)
-                        : updateOrInsertLease(connection, lease.runId(), lease.step(), lease.owner(),
-                                lease.expiresAt(), now))) {
+                if (change.isPresent() && !em.unwrap(Session.class).doReturningWork(connection ->
+                        takeLease(connection, lease, now))) {
                     // Undo the run change with the transaction: the step belongs to another live owner.
                     throw new LeaseHeld(lease);
                 }
@@ -961,45 +965,53 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         }
     }
 
+    /** Takes the lease if it is free, the owner's own, or another owner's that ended by {@code now}. */
+    private boolean takeLease(Connection connection, StepLease lease, Instant now) throws SQLException {
+        return postgres ? upsertLease(connection, lease, now) : updateOrInsertLease(connection, lease, now);
+    }
+
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
-    private boolean upsertLease(Connection connection, String runId, String step, String owner, Instant until,
-                                Instant now) throws SQLException {
+    private boolean upsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
-                + " as l (run_id, step_name, owner, expires_at) select ?, ?, ?, ? from " + runs + " where run_id = ?"
-                + " on conflict (run_id, step_name) do update set owner = excluded.owner,"
-                + " expires_at = excluded.expires_at where l.owner = excluded.owner or l.expires_at <= ?")) {
-            upsert.setString(1, runId);
-            upsert.setString(2, step);
-            upsert.setString(3, owner);
-            setInstant(upsert, 4, Optional.of(until), database);
-            upsert.setString(5, runId);
-            setInstant(upsert, 6, Optional.of(now), database);
+                + " as l (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
+                + " where run_id = ? on conflict (run_id, step_name) do update set owner = excluded.owner,"
+                + " expires_at = excluded.expires_at, renewed_at = excluded.renewed_at"
+                + " where l.owner = excluded.owner or l.expires_at <= ?")) {
+            upsert.setString(1, lease.runId());
+            upsert.setString(2, lease.step());
+            upsert.setString(3, lease.owner());
+            setInstant(upsert, 4, Optional.of(lease.expiresAt()), database);
+            setInstant(upsert, 5, lease.renewedAt(), database);
+            upsert.setString(6, lease.runId());
+            setInstant(upsert, 7, Optional.of(now), database);
             return upsert.executeUpdate() == 1;
         }
     }
 
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
-    private boolean updateOrInsertLease(Connection connection, String runId, String step, String owner,
-                                        Instant until, Instant now) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("update " + leases
-                + " set owner = ?, expires_at = ? where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
-            update.setString(1, owner);
-            setInstant(update, 2, Optional.of(until), database);
-            update.setString(3, runId);
-            update.setString(4, step);
-            update.setString(5, owner);
-            setInstant(update, 6, Optional.of(now), database);
+    private boolean updateOrInsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update " + leases + " set owner = ?,"
+                + " expires_at = ?, renewed_at = ? where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
+            update.setString(1, lease.owner());
+            setInstant(update, 2, Optional.of(lease.expiresAt()), database);
+            setInstant(update, 3, lease.renewedAt(), database);
+            update.setString(4, lease.runId());
+            update.setString(5, lease.step());
+            update.setString(6, lease.owner());
+            setInstant(update, 7, Optional.of(now), database);
             if (update.executeUpdate() == 1) {
                 return true;
             }
         }
         try (PreparedStatement insert = connection.prepareStatement("insert into " + leases
-                + " (run_id, step_name, owner, expires_at) select ?, ?, ?, ? from " + runs + " where run_id = ?")) {
-            insert.setString(1, runId);
-            insert.setString(2, step);
-            insert.setString(3, owner);
-            setInstant(insert, 4, Optional.of(until), database);
-            insert.setString(5, runId);
+                + " (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
+                + " where run_id = ?")) {
+            insert.setString(1, lease.runId());
+            insert.setString(2, lease.step());
+            insert.setString(3, lease.owner());
+            setInstant(insert, 4, Optional.of(lease.expiresAt()), database);
+            setInstant(insert, 5, lease.renewedAt(), database);
+            insert.setString(6, lease.runId());
             return insert.executeUpdate() == 1;
         } catch (SQLException e) {
             // Someone holds it (the row exists and was not ours to take); only this statement failed.
@@ -1021,18 +1033,29 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public void renewLeases(String owner, Instant until) {
+        renew(owner, until, Optional.empty());
+    }
+
+    @Override
+    public void renewLeases(String owner, Instant until, Instant renewedAt) {
+        renew(owner, until, Optional.of(renewedAt));
+    }
+
+    /** Without a renewal time, one kept from before is cleared: it would no longer go with the lease's end. */
+    private void renew(String owner, Instant until, Optional<Instant> renewedAt) {
         Objects.requireNonNull(until, "until");
         write("leases of '" + owner + "'", connection -> {
             // On PostgreSQL rows that a step start or finish has locked are skipped rather than waited
             // for (they get a new expiry or go away anyway), so a renewal never deadlocks with a
             // grouped commit that holds one lease row and waits for another.
             try (PreparedStatement update = connection.prepareStatement(postgres
-                    ? "update " + leases + " l set expires_at = ? from (select run_id, step_name from " + leases
-                            + " where owner = ? for update skip locked) s"
+                    ? "update " + leases + " l set expires_at = ?, renewed_at = ? from (select run_id, step_name from "
+                            + leases + " where owner = ? for update skip locked) s"
                             + " where l.run_id = s.run_id and l.step_name = s.step_name"
-                    : "update " + leases + " set expires_at = ? where owner = ?")) {
+                    : "update " + leases + " set expires_at = ?, renewed_at = ? where owner = ?")) {
                 setInstant(update, 1, Optional.of(until), database);
-                update.setString(2, owner);
+                setInstant(update, 2, renewedAt, database);
+                update.setString(3, owner);
                 update.executeUpdate();
             }
             return null;
@@ -1061,9 +1084,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public List<StepLease> expiredLeases(Instant now, int limit) {
         Objects.requireNonNull(now, "now");
         return read(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement("select run_id, step_name, owner, "
-                    + "expires_at from " + leases + " where expires_at <= ? order by expires_at, run_id, step_name "
-                    + limit(limit))) {
+            try (PreparedStatement statement = connection.prepareStatement("select " + LEASE_COLUMNS + " from "
+                    + leases + " where expires_at <= ? order by expires_at, run_id, step_name " + limit(limit))) {
                 setInstant(statement, 1, Optional.of(now), database);
                 return leasesOf(statement);
             }
@@ -1074,9 +1096,25 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public List<StepLease> leasesOfRun(String runId) {
         Objects.requireNonNull(runId, "runId");
         return read(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement("select run_id, step_name, owner, "
-                    + "expires_at from " + leases + " where run_id = ? order by step_name")) {
+            try (PreparedStatement statement = connection.prepareStatement("select " + LEASE_COLUMNS + " from "
+                    + leases + " where run_id = ? order by step_name")) {
                 statement.setString(1, runId);
+                return leasesOf(statement);
+            }
+        });
+    }
+
+    @Override
+    public List<StepLease> leasesOfOwners(String ownerPrefix, int limit) {
+        Objects.requireNonNull(ownerPrefix, "ownerPrefix");
+        return read(connection -> {
+            // Read only while a start takes over its earlier start's leases, from a table as small as the
+            // steps running: a scan, whatever index the database's collation lets a prefix use.
+            try (PreparedStatement statement = connection.prepareStatement("select " + LEASE_COLUMNS + " from "
+                    + leases + " where owner like ? escape '\\' order by renewed_at nulls first, expires_at, run_id,"
+                    + " step_name " + limit(limit))) {
+                statement.setString(1, ownerPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                        + "%");
                 return leasesOf(statement);
             }
         });
@@ -1087,7 +1125,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             List<StepLease> found = new ArrayList<>();
             while (rows.next()) {
                 found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
-                        getInstant(rows, 4).orElseThrow()));
+                        getInstant(rows, 4).orElseThrow(), getInstant(rows, 5)));
             }
             return found;
         }

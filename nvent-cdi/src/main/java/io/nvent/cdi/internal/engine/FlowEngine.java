@@ -183,13 +183,21 @@ public final class FlowEngine implements FlowService {
     private final String startToken;
     /** Owners of leases taken by a start of this instance id, this one or another, with the start's token. */
     private final Pattern ownerOfAStartOfThisInstance;
-    /** When this start began: leases of earlier starts of this instance id run out within a lease of it. */
+    /**
+     * When this start began: a lease of an earlier start of this instance id renewed since belongs to a
+     * start that lived alongside this one, not to one that is gone.
+     */
     private final Instant startedAt;
     /**
      * A lease of an earlier start of this instance id unrenewed for this part of its duration (a half:
      * two renewals missed) belongs to a start that is gone ({@link #takeOverLeasesOfDeadStarts}).
      */
     static final int DEAD_START_UNRENEWED = 2;
+    /**
+     * Whether the last look found a lease of an earlier start of this instance id that may still be taken
+     * over; past this start's first lease, {@link #takeOverLeasesOfDeadStarts} looks again only then.
+     */
+    private volatile boolean earlierStartsLeasesLeft = true;
     /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
     private final AtomicLong stallMarks = new AtomicLong();
 
@@ -1573,7 +1581,12 @@ public final class FlowEngine implements FlowService {
     }
 
     private StepLease leaseOf(String runId, String step) {
-        return new StepLease(runId, step, leaseOwner, clock.instant().plus(settings.leaseDuration()));
+        return leaseFrom(clock.instant(), runId, step, leaseOwner);
+    }
+
+    /** A lease taken now for the lease duration, with the time it was taken (which tells its duration to readers). */
+    private StepLease leaseFrom(Instant now, String runId, String step, String owner) {
+        return StepLease.renewed(runId, step, owner, now, now.plus(settings.leaseDuration()));
     }
 
     /**
@@ -1896,7 +1909,8 @@ public final class FlowEngine implements FlowService {
             unreleasedLeases.remove(lease);
         }
         if (!executionsHere.isEmpty()) {
-            scheduling.renewLeases(leaseOwner, clock.instant().plus(settings.leaseDuration()));
+            Instant now = clock.instant();
+            scheduling.renewLeases(leaseOwner, now.plus(settings.leaseDuration()), now);
         }
     }
 
@@ -1922,37 +1936,73 @@ public final class FlowEngine implements FlowService {
      * Marks stalled, as if their leases had run out, the steps whose lease an earlier start of this
      * instance id holds and no longer renews: that start is gone (this process started under its id),
      * so its steps are recovered, or left stalled with {@code nvent.stall.recover=false}, soon after
-     * this start instead of a whole lease after the crash.
+     * the crash instead of a whole lease after it.
      *
      * <p>The id alone does not prove the other start dead: two live processes misconfigured with the
      * same instance id must not take each other's running steps. A live start renews its leases every
-     * quarter of a lease; one that went unrenewed for {@link #DEAD_START_UNRENEWED} of a lease has missed
-     * two renewals, which only a start that is gone (or wedged for as long) does. The lease is taken
-     * over only if its end is still the one read here (see {@link #markStalledUnderLease}): a renewal
-     * meanwhile keeps the step with its start. A lease of another instance id is left to run out.
-     * Only within a lease of this start: by then, every lease of a start before it has run out.
+     * quarter of its lease; one whose lease went unrenewed for {@link #DEAD_START_UNRENEWED} of that
+     * lease has missed two renewals, which only a start that is gone (or wedged for as long) does. That
+     * start's lease duration is the one it stored (from the lease's last renewal to its end), not this
+     * start's, which may have been changed between the two: judged by this start's, a longer one took
+     * the leases of a live start at once and a shorter one waited for the whole of a longer lease. A
+     * lease renewed since this start began belongs to a start that lived alongside it, so it is left to
+     * run out. The lease is taken over only if its end is still the one read here (see
+     * {@link #markStalledUnderLease}): a renewal meanwhile keeps the step with its start. A lease of
+     * another instance id is left to run out.
+     *
+     * <p>A lease stored without its renewal time (by an earlier version, or a store that does not keep
+     * it) is judged by this start's lease duration, within this start's first lease, as it was before.
+     * The leases of earlier starts are looked for until a look past the first lease finds none left to
+     * take.
      *
      * @param limit the most leases to look at
      */
     void takeOverLeasesOfDeadStarts(Instant now, int limit) {
         Duration lease = settings.leaseDuration();
-        if (now.isAfter(startedAt.plus(lease))) {
+        boolean withinFirstLease = !now.isAfter(startedAt.plus(lease));
+        if (!withinFirstLease && !earlierStartsLeasesLeft) {
             return;
         }
-        // Unrenewed for that long, a lease ends within the rest of its duration.
-        Instant endsBy = now.plus(lease).minus(lease.dividedBy(DEAD_START_UNRENEWED));
-        for (StepLease held : scheduling.expiredLeases(endsBy, limit)) {
+        // Least recently renewed first, so this start's own leases come last.
+        List<StepLease> found = scheduling.leasesOfOwners(settings.instanceId() + "@", limit);
+        boolean left = found.size() >= limit;
+        for (StepLease held : found) {
             if (!held.expiresAt().isAfter(now) || !isOfAnotherStartOfThisInstance(held.owner())) {
                 continue; // run out already (the sweep's usual look takes it), or not an earlier start's
             }
+            Optional<Instant> deadBy = deadStartBy(held, withinFirstLease);
+            left |= deadBy.isPresent();
+            if (deadBy.isEmpty() || now.isBefore(deadBy.get())) {
+                continue;
+            }
             String cause = "instance " + settings.instanceId() + " started again; the lease of its earlier start "
-                    + held.owner() + ", due to run out at " + held.expiresAt() + ", is no longer renewed";
+                    + held.owner() + ", due to run out at " + held.expiresAt() + ", is no longer renewed"
+                    + held.renewedAt().map(at -> " (last renewed at " + at + ")").orElse("");
             if (!markStalledUnderLease(held.runId(), held.step(), cause, Optional.of(held.owner()),
                     held.expiresAt())) {
                 LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} held by {2} was renewed or taken"
                         + " over meanwhile", held.runId(), held.step(), held.owner());
             }
         }
+        earlierStartsLeasesLeft = left;
+    }
+
+    /**
+     * When a lease of an earlier start of this instance id counts as that start's that is gone: once it
+     * went unrenewed for {@link #DEAD_START_UNRENEWED} of its own duration; empty if it is not taken over
+     * (renewed since this start began, or without a renewal time past this start's first lease).
+     */
+    private Optional<Instant> deadStartBy(StepLease held, boolean withinFirstLease) {
+        if (held.renewedAt().isPresent()) {
+            Instant renewedAt = held.renewedAt().get();
+            return renewedAt.isAfter(startedAt) ? Optional.empty()
+                    : held.duration().map(duration -> renewedAt.plus(duration.dividedBy(DEAD_START_UNRENEWED)));
+        }
+        // Stored without its renewal time: judged by this start's lease duration, as before leases kept it.
+        Duration lease = settings.leaseDuration();
+        return withinFirstLease
+                ? Optional.of(held.expiresAt().minus(lease).plus(lease.dividedBy(DEAD_START_UNRENEWED)))
+                : Optional.empty();
     }
 
     private boolean isOfAnotherStartOfThisInstance(String owner) {
@@ -1975,7 +2025,7 @@ public final class FlowEngine implements FlowService {
         // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
         // mark the same step at once on this instance, and under one shared owner both would hold the lease.
         String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
-        if (!scheduling.acquireLease(runId, step, recoveryOwner, now.plus(settings.leaseDuration()), expiredBy)) {
+        if (!scheduling.acquireLease(leaseFrom(now, runId, step, recoveryOwner), expiredBy)) {
             return false;
         }
         Optional<Runnable> requeue;
@@ -2403,7 +2453,7 @@ public final class FlowEngine implements FlowService {
         // The step's lease is its mutex: held by anyone, the step is running again (e.g. a recovery job).
         String owner = settings.instanceId() + "/dead-job";
         Instant now = clock.instant();
-        if (!scheduling.acquireLease(run.runId(), step, owner, now.plus(settings.leaseDuration()), now)) {
+        if (!scheduling.acquireLease(leaseFrom(now, run.runId(), step, owner), now)) {
             return;
         }
         try {

@@ -181,17 +181,30 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
-        StepLease wanted = new StepLease(runId, step, owner, until);
-        StepLease result = leases.compute(runId + ":" + step, (key, existing) ->
-                existing != null && !existing.owner().equals(owner) && existing.expiresAt().isAfter(now)
+        return acquireLease(new StepLease(runId, step, owner, until), now);
+    }
+
+    @Override
+    public boolean acquireLease(StepLease wanted, Instant now) {
+        StepLease result = leases.compute(wanted.runId() + ":" + wanted.step(), (key, existing) ->
+                existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now)
                         ? existing : wanted);
         return result == wanted;
     }
 
     @Override
     public void renewLeases(String owner, Instant until) {
+        renew(owner, until, Optional.empty());
+    }
+
+    @Override
+    public void renewLeases(String owner, Instant until, Instant renewedAt) {
+        renew(owner, until, Optional.of(renewedAt));
+    }
+
+    private void renew(String owner, Instant until, Optional<Instant> renewedAt) {
         leases.replaceAll((key, lease) -> lease.owner().equals(owner)
-                ? new StepLease(lease.runId(), lease.step(), owner, until) : lease);
+                ? new StepLease(lease.runId(), lease.step(), owner, until, renewedAt) : lease);
     }
 
     @Override

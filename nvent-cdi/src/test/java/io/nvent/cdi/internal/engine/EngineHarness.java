@@ -105,6 +105,13 @@ final class EngineHarness implements AutoCloseable {
         return new EngineHarness(other.store, other.scheduling, 4, adjust.apply(settings(instanceId)), queue, steps);
     }
 
+    /** Another instance over the stores of {@code other}, started at {@code startAt}, with settings the test adjusts. */
+    static EngineHarness beside(EngineHarness other, String instanceId, UnaryOperator<EngineSettings> adjust,
+                                Instant startAt, Step<?, ?>... steps) {
+        return new EngineHarness(other.store, other.scheduling, 4, adjust.apply(settings(instanceId)),
+                TriggerHistoryLimits.DEFAULTS, newQueue(), startAt, TriggerMisfires.DEFAULTS, steps);
+    }
+
     /** An engine over a store of the test's whose triggers keep a history within these limits. */
     static EngineHarness withTriggerHistory(TriggerHistoryLimits limits, MemoryFlowStore store, Step<?, ?>... steps) {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), limits, newQueue(),

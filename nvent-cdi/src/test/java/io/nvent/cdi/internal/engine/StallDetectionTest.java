@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -486,10 +487,10 @@ class StallDetectionTest {
         volatile Runnable onFirstStallMark;
 
         @Override
-        public boolean acquireLease(String runId, String step, String owner, Instant until, Instant now) {
-            boolean acquired = super.acquireLease(runId, step, owner, until, now);
+        public boolean acquireLease(StepLease lease, Instant now) {
+            boolean acquired = super.acquireLease(lease, now);
             Runnable action = onFirstStallMark;
-            if (acquired && owner.contains("/stall-recovery") && action != null) {
+            if (acquired && lease.owner().contains("/stall-recovery") && action != null) {
                 onFirstStallMark = null;
                 action.run();
             }
@@ -656,6 +657,114 @@ class StallDetectionTest {
                     .doesNotContain("step.retry");
             assertThat(executions).hasValue(1);
             firstAttemptHangs.countDown();
+        }
+    }
+
+    /** Settings with {@code nvent.stall.timeout-ms} at {@code lease}. */
+    private static UnaryOperator<EngineSettings> stallTimeout(Duration lease) {
+        return s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(), lease, s.recoverStalled(),
+                s.startWriteDelay());
+    }
+
+    @Test
+    void anInstanceRestartedUnderTheSameIdWithAShorterStallTimeoutRecoversTheStepOnceHalfOfItsDeadStartsLeasePassed() {
+        // nvent.stall.timeout-ms lowered from 240 s to 60 s between the two starts.
+        try (EngineHarness crashed = EngineHarness.withSettings(stallTimeout(Duration.ofSeconds(240)), new Load(),
+                new Approve());
+             EngineHarness restarted = EngineHarness.beside(crashed, "instance-a", stallTimeout(Duration.ofSeconds(60)),
+                     EngineHarness.START.plusSeconds(5), new Load(), new Approve())) {
+            String runId = startHungImport(crashed);   // its lease taken at START, for 240 s
+
+            restarted.sweep();
+            // Past the restarted instance's own first lease, and past a whole one of its own after the crash.
+            restarted.clock.advance(Duration.ofSeconds(61));
+            restarted.sweep();
+            restarted.clock.advance(Duration.ofSeconds(53));
+            restarted.sweep();
+            assertThat(restarted.types(runId)).as("119 s after the lease's last renewal").doesNotContain("step.stalled");
+            // Half of the dead start's lease after its last renewal, not the whole of it (240 s).
+            restarted.clock.advance(Duration.ofSeconds(1));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("is no longer renewed (last renewed at "
+                            + EngineHarness.START + ")"));
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void anInstanceRestartedUnderTheSameIdWithALongerStallTimeoutRecoversTheStepNoSoonerThanHalfOfItsDeadStartsLease() {
+        // Raised from 60 s to 240 s: judged by 240 s, a lease renewed every 15 s would look unrenewed for long enough.
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = EngineHarness.beside(crashed, "instance-a",
+                     stallTimeout(Duration.ofSeconds(240)), EngineHarness.START.plusSeconds(5), new Load(),
+                     new Approve())) {
+            String runId = startHungImport(crashed);   // its lease taken at START, for 60 s
+
+            restarted.sweep();
+            restarted.clock.advance(Duration.ofSeconds(24));
+            restarted.sweep();
+            assertThat(restarted.types(runId)).as("29 s after the lease's last renewal").doesNotContain("step.stalled");
+            restarted.clock.advance(Duration.ofSeconds(1));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled",
+                    "step.retry", "step.started", "step.completed", "flow.completed");
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aLeaseOfAnEarlierStartStoredWithoutItsRenewalTimeIsJudgedByTheRestartedInstancesStallTimeoutAsBefore() {
+        try (EngineHarness crashed = new EngineHarness(new Load(), new Approve());
+             EngineHarness restarted = new EngineHarness(crashed.store, crashed.scheduling, "instance-a", new Load(),
+                     new Approve())) {
+            String runId = startHungImport(crashed);
+            // As a version that kept no renewal time left it: renewed without one, to the same end.
+            StepLease lease = crashed.scheduling.leasesOfRun(runId).get(0);
+            crashed.scheduling.renewLeases(lease.owner(), lease.expiresAt());
+            assertThat(crashed.scheduling.leasesOfRun(runId).get(0).renewedAt()).isEmpty();
+
+            restarted.clock.advance(Duration.ofSeconds(29));
+            restarted.sweep();
+            assertThat(restarted.types(runId)).doesNotContain("step.stalled");
+            restarted.clock.advance(Duration.ofSeconds(1));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STALLED)).singleElement().satisfies(stalled ->
+                    assertThat(stalled.data()).contains("is no longer renewed").doesNotContain("last renewed at"));
+            assertThat(executions).hasValue(2);
+            firstAttemptHangs.countDown();
+        }
+    }
+
+    @Test
+    void aLiveProcessWithTheSameInstanceIdKeepsItsRunningStepFromOneStartedWithALongerStallTimeout() {
+        try (EngineHarness first = new EngineHarness(new Crunch());
+             EngineHarness second = EngineHarness.beside(first, "instance-a", stallTimeout(Duration.ofSeconds(240)),
+                     new Crunch())) {
+            String runId = first.engine.start("long", null);
+            await().until(() -> first.types(runId).contains("step.started"));
+
+            // The first renews its 60 s lease every quarter of it, through the second's first lease and past it.
+            for (int i = 0; i < 20; i++) {
+                first.clock.advance(Duration.ofSeconds(15));
+                second.clock.advance(Duration.ofSeconds(15));
+                second.sweep();
+                first.sweep();
+            }
+
+            assertThat(first.types(runId)).doesNotContain("step.stalled");
+            assertThat(first.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+            Crunch.release.countDown();
+            first.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(first.types(runId)).containsOnlyOnce("step.started");
         }
     }
 

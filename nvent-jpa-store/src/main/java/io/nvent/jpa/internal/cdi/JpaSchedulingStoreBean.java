@@ -159,8 +159,18 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean acquireLease(StepLease lease, Instant now) {
+        return delegate().acquireLease(lease, now);
+    }
+
+    @Override
     public void renewLeases(String owner, Instant until) {
         delegate().renewLeases(owner, until);
+    }
+
+    @Override
+    public void renewLeases(String owner, Instant until, Instant renewedAt) {
+        delegate().renewLeases(owner, until, renewedAt);
     }
 
     @Override
@@ -176,6 +186,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public List<StepLease> leasesOfRun(String runId) {
         return delegate().leasesOfRun(runId);
+    }
+
+    @Override
+    public List<StepLease> leasesOfOwners(String ownerPrefix, int limit) {
+        return delegate().leasesOfOwners(ownerPrefix, limit);
     }
 
     @Override
