@@ -76,6 +76,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Map<String, TriggerSpec> armed = new ConcurrentHashMap<>();
     /** Schedule triggers the timer service refused, with the definition it refused. */
     private final Map<String, TriggerSpec> unarmable = new ConcurrentHashMap<>();
+    /**
+     * Of each armed schedule, the last tick its scheduler handed out, or when it was armed if none:
+     * where another scheduler taking it over goes on from.
+     */
+    private final Map<String, Instant> handedOutUpTo = new ConcurrentHashMap<>();
+    /** While another scheduler takes over: the schedules the old one had armed, to go on where it stopped. */
+    private final Map<String, HandedOver> handover = new ConcurrentHashMap<>();
+
+    /** A schedule armed on the scheduler being replaced, and the last tick it handed out (or when it was armed). */
+    private record HandedOver(TriggerSpec spec, Instant upTo) {
+    }
 
     public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks) {
         this(engine, store, json, clock, ticks, TriggerHistoryLimits.DEFAULTS);
@@ -240,14 +251,26 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + " it to keep it firing)" + (stored.spec().enabled() ? "" : "; it was disabled already"));
     }
 
-    /** Switches to another tick scheduler (the EJB timer service once it is up). */
-    public void useTickScheduler(TickScheduler scheduler) {
+    /**
+     * Switches to another tick scheduler (the EJB timer service once it is up). Each schedule goes
+     * on from the last tick the old scheduler handed out, not from now: a tick that falls between the
+     * old one's disarming and the new one's arming, or that the old one had not handed out yet, fires
+     * on the new one, once (the store's tick claim sees to one both hand out).
+     */
+    public synchronized void useTickScheduler(TickScheduler scheduler) {
         TickScheduler previous = this.ticks;
         previous.disarmAll();
+        armed.forEach((name, spec) -> handover.put(name, new HandedOver(spec,
+                handedOutUpTo.getOrDefault(name, clock.instant()))));
         armed.clear();
         unarmable.clear();
         this.ticks = scheduler;
-        refresh();
+        try {
+            refresh();
+        } finally {
+            // A schedule not armed again (disabled or changed meanwhile) starts afresh when it is.
+            handover.clear();
+        }
     }
 
     /** Stops every schedule of this instance. */
@@ -255,6 +278,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         ticks.disarmAll();
         armed.clear();
         unarmable.clear();
+        handedOutUpTo.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -288,6 +312,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (!schedules.contains(name)) {
                 ticks.disarm(name);
                 armed.remove(name);
+                handedOutUpTo.remove(name);
             }
         }
         eventTriggers = Map.copyOf(byEvent);
@@ -299,8 +324,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @throws InvalidTriggerException if the timer service refuses its schedule
      */
     private void arm(TriggerSpec spec) {
+        // The same definition handed over goes on where the old scheduler stopped; another one ticks from now.
+        Instant after = Optional.ofNullable(handover.remove(spec.name())).filter(old -> old.spec().equals(spec))
+                .map(HandedOver::upTo).orElseGet(clock::instant);
         try {
-            ticks.arm(spec.name(), Schedule.of(spec), this::onTick);
+            handedOutUpTo.put(spec.name(), after);
+            ticks.arm(spec.name(), Schedule.of(spec), after, this::handOut);
         } catch (InvalidTriggerException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -327,6 +356,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 throw e;
             }
         }
+    }
+
+    /** A tick a scheduler hands out: noted as handed out, for a scheduler taking over, then fired. */
+    private void handOut(String name, Instant scheduledAt) {
+        handedOutUpTo.merge(name, scheduledAt, (a, b) -> a.isAfter(b) ? a : b);
+        onTick(name, scheduledAt);
     }
 
     /**
