@@ -123,7 +123,8 @@ public interface TriggerService {
      * @param after the ticks listed are the first after this time
      * @param count how many ticks; at most 100 are returned
      * @return the next ticks in order, at most {@code count} and at most 100
-     * @throws InvalidTriggerException if the expression is invalid
+     * @throws InvalidTriggerException if the expression is invalid or never fires ({@code 0 0 30 2 *}), as
+     *     {@link #create} says
      */
     List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count);
 

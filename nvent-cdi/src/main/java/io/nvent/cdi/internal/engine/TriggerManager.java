@@ -577,6 +577,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     @Override
     public List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count) {
+        // A preview validates what creating the trigger would, by the same rule: an empty list would read
+        // as "no tick soon" rather than "never".
+        TriggerRules.cronProblem(cron).ifPresent(problem -> {
+            throw new InvalidTriggerException(problem);
+        });
         return Cron.parse(cron).nextTicks(after, zone, Math.min(count, 100));
     }
 
