@@ -456,14 +456,14 @@ public class TriggersResource {
                         .add("lastError", info.lastError().map(e -> (JsonValue) Json.createValue(e))
                                 .orElse(JsonValue.NULL)));
         spec.cron().ifPresent(c -> body.add("cron", c));
-        spec.every().ifPresent(every -> body.add("every", inDaysIfWhole(every)));
+        spec.every().ifPresent(every -> body.add("every", TriggerSpec.durationText(every)));
         spec.event().ifPresent(e -> body.add("event", e));
         spec.filter().ifPresent(filter -> body.add("filter", JsonInput.read(filter)));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.
             body.add("misfire", spec.misfire().wireName()).add("misfireGrace", spec.misfireGrace()
-                    .map(grace -> (JsonValue) Json.createValue(inDaysIfWhole(grace))).orElse(JsonValue.NULL));
+                    .map(grace -> (JsonValue) Json.createValue(TriggerSpec.durationText(grace))).orElse(JsonValue.NULL));
         }
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
@@ -479,14 +479,5 @@ public class TriggersResource {
             }
         }
         return body.build();
-    }
-
-    /**
-     * A duration as ISO-8601 text, in days when it is whole days: {@code P1D} as given rather than
-     * {@link Duration#toString()}'s {@code PT24H}, so that a value reads back as it was written.
-     */
-    static String inDaysIfWhole(Duration duration) {
-        return !duration.isNegative() && !duration.isZero() && duration.toSeconds() % Duration.ofDays(1).toSeconds() == 0
-                && duration.getNano() == 0 ? "P" + duration.toDays() + "D" : duration.toString();
     }
 }

@@ -170,8 +170,8 @@ class TriggersResourceTest {
 
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfireGrace", Json.createValue("P2D"));
-        assertThat(TriggersResource.inDaysIfWhole(Duration.ofHours(36))).isEqualTo("PT36H");
-        assertThat(TriggersResource.inDaysIfWhole(Duration.ofSeconds(90))).isEqualTo("PT1M30S");
+        assertThat(TriggerSpec.durationText(Duration.ofHours(36))).isEqualTo("PT36H");
+        assertThat(TriggerSpec.durationText(Duration.ofSeconds(90))).isEqualTo("PT1M30S");
     }
 
     @Test
