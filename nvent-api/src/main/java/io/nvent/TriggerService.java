@@ -136,4 +136,15 @@ public interface TriggerService {
      * @throws InvalidTriggerException if the expression is invalid
      */
     String describe(String cron);
+
+    /**
+     * The misfire policy and grace that apply to a schedule trigger: its own, or the deployment's where
+     * it inherits them ({@link Misfire#INHERIT}, no grace), with where each comes from.
+     *
+     * @param schedule the definition of a schedule trigger
+     * @return what a start does with the ticks of it that fell while no instance ran
+     * @throws IllegalArgumentException if it is no schedule trigger
+     * @since 0.2
+     */
+    AppliedMisfire appliedMisfire(TriggerSpec schedule);
 }

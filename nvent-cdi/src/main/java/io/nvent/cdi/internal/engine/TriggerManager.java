@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
@@ -588,6 +589,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public String describe(String cron) {
         return Cron.parse(cron).describe();
+    }
+
+    @Override
+    public AppliedMisfire appliedMisfire(TriggerSpec schedule) {
+        if (schedule.type() != TriggerType.SCHEDULE) {
+            throw new IllegalArgumentException("trigger '" + schedule.name() + "' is a " + schedule.type().wireName()
+                    + " trigger; only a schedule has ticks to miss");
+        }
+        return misfires.appliedTo(schedule).asApi();
     }
 
     // ---------------------------------------------------------------- internals

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.FlowStep;
 import io.nvent.Misfire;
 import io.nvent.RunQuery;
@@ -16,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A schedule's own misfire policy and grace ({@code @Trigger(misfire = ..., misfireGrace = ...)} or
@@ -103,6 +105,22 @@ class TriggerMisfirePoliciesTest {
             assertThat(runsOf(after)).hasSize(1);
             assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString()
                     .endsWith(": not fired (misfire policy skip, from the deployment's nvent.triggers.misfire)");
+        }
+    }
+
+    @Test
+    void theServiceSaysWhichPolicyAndGraceApplyToASchedulePerValueItsOwnOrTheDeployments() {
+        EngineHarness before = ranUntil1005(new MissedTicksTest.Sync());
+        try (EngineHarness h = EngineHarness.startingAt(at("10:11:20"), before, "instance-a", DEPLOYMENT_SKIPS,
+                new ShortGrace())) {
+            TriggerSpec declared = h.triggers.trigger("every-5-minutes").orElseThrow().spec();
+
+            assertThat(h.triggers.appliedMisfire(declared))
+                    .isEqualTo(new AppliedMisfire(Misfire.SKIP, false, Duration.ofMinutes(1), true));
+            assertThat(h.triggers.appliedMisfire(declared.toBuilder().misfire(Misfire.FIRE_ONCE).build()))
+                    .isEqualTo(new AppliedMisfire(Misfire.FIRE_ONCE, true, Duration.ofMinutes(1), true));
+            assertThatThrownBy(() -> h.triggers.appliedMisfire(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL)
+                    .flow("sync").build())).isInstanceOf(IllegalArgumentException.class);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.StartOptions;
@@ -439,6 +440,11 @@ public class TriggersResource {
         }
     }
 
+    /** Where a misfire setting that applies comes from: {@code "trigger"} (its own) or {@code "deployment"}. */
+    private static String from(boolean own) {
+        return own ? "trigger" : "deployment";
+    }
+
     JsonObject trigger(TriggerInfo info) {
         TriggerSpec spec = info.spec();
         JsonObjectBuilder body = Json.createObjectBuilder()
@@ -464,6 +470,11 @@ public class TriggersResource {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.
             body.add("misfire", spec.misfire().wireName()).add("misfireGrace", spec.misfireGrace()
                     .map(grace -> (JsonValue) Json.createValue(TriggerSpec.durationText(grace))).orElse(JsonValue.NULL));
+            // What "inherit" and null stand for: a client need not know the deployment's settings.
+            AppliedMisfire applied = triggers.appliedMisfire(spec);
+            body.add("effectiveMisfire", Json.createObjectBuilder()
+                    .add("policy", applied.policy().wireName()).add("policyFrom", from(applied.ownPolicy()))
+                    .add("grace", TriggerSpec.durationText(applied.grace())).add("graceFrom", from(applied.ownGrace())));
         }
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
