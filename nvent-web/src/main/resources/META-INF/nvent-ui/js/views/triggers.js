@@ -281,7 +281,7 @@ export async function fireDialog(t, after) {
 
 const HISTORY_CLASS = {
   'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
-  'trigger.fired': 'ok', 'trigger.failed': 'bad',
+  'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.misfire-settings': 'flow',
 };
 
 /**

@@ -123,6 +123,12 @@ final class EngineHarness implements AutoCloseable {
                 newQueue(), startAt, misfires, steps);
     }
 
+    /** A first instance, on stores of its own, dealing with ticks missed while none ran as {@code misfires} says. */
+    static EngineHarness withMisfires(TriggerMisfires misfires, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),
+                TriggerHistoryLimits.DEFAULTS, newQueue(), START, misfires, steps);
+    }
+
     /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
     static EngineHarness onQueue(MemoryJobQueue queue, boolean continueInWorker, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
