@@ -123,7 +123,8 @@ public interface TriggerService {
      * @param after the ticks listed are the first after this time
      * @param count how many ticks; at most 100 are returned
      * @return the next ticks in order, at most {@code count} and at most 100
-     * @throws InvalidTriggerException if the expression is invalid
+     * @throws InvalidTriggerException if the expression is invalid or never fires ({@code 0 0 30 2 *}), as
+     *     {@link #create} says
      */
     List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count);
 
@@ -135,4 +136,15 @@ public interface TriggerService {
      * @throws InvalidTriggerException if the expression is invalid
      */
     String describe(String cron);
+
+    /**
+     * The misfire policy and grace that apply to a schedule trigger: its own, or the deployment's where
+     * it inherits them ({@link Misfire#INHERIT}, no grace), with where each comes from.
+     *
+     * @param schedule the definition of a schedule trigger
+     * @return what a start does with the ticks of it that fell while no instance ran
+     * @throws IllegalArgumentException if it is no schedule trigger
+     * @since 0.2
+     */
+    AppliedMisfire appliedMisfire(TriggerSpec schedule);
 }

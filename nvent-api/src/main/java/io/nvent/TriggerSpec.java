@@ -196,9 +196,24 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         if (grace.compareTo(Duration.ofSeconds(1)) < 0 || grace.compareTo(MAX_MISFIRE_GRACE) > 0
                 || grace.getNano() != 0) {
             throw new IllegalArgumentException("NVENT-0231 the misfire grace of schedule trigger '" + name + "' is "
-                    + grace + "; it must be a whole number of seconds, at least PT1S and at most "
-                    + "P" + MAX_MISFIRE_GRACE.toDays() + "D (leave it out to inherit nvent.triggers.misfire-grace)");
+                    + durationText(grace) + "; it must be a whole number of seconds, at least PT1S and at most "
+                    + durationText(MAX_MISFIRE_GRACE) + " (leave it out to inherit nvent.triggers.misfire-grace)");
         }
+    }
+
+    /**
+     * A trigger's duration (its interval, its misfire grace) as ISO-8601 text the way one writes it: in
+     * days when it is whole days, {@code P2D} where {@link Duration#toString()} says {@code PT48H}, else as
+     * that says; so that messages, the REST API and the console name a value as it was given.
+     *
+     * @param duration the duration
+     * @return its text, such as {@code P2D}, {@code PT36H} or {@code PT1M30S}
+     * @since 0.2
+     */
+    public static String durationText(Duration duration) {
+        return !duration.isNegative() && !duration.isZero() && duration.getNano() == 0
+                && duration.toSeconds() % Duration.ofDays(1).toSeconds() == 0
+                ? "P" + duration.toDays() + "D" : duration.toString();
     }
 
     private static void checkEvery(String name, Duration every) {

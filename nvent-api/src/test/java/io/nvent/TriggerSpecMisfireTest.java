@@ -48,7 +48,9 @@ class TriggerSpecMisfireTest {
         assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofMillis(1500)).build())
                 .hasMessageContaining("is PT1.5S");
         assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofDays(367)).build())
-                .hasMessageContaining("is PT8808H");
+                .hasMessageContaining("is P367D;");
+        assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofHours(8785)).build())
+                .as("not whole days").hasMessageContaining("is PT8785H;");
         assertThat(nightly().misfireGrace(TriggerSpec.MAX_MISFIRE_GRACE).build().misfireGrace())
                 .hasValue(Duration.ofDays(366));
     }

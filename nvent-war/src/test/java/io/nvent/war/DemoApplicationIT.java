@@ -1460,6 +1460,16 @@ class DemoApplicationIT {
             console.click(By.id("confirm-delete"));
             console.until(() -> console.hash().equals("#/triggers"));
             assertThat(http.get("api/nvent/triggers/ui-nightly").status()).isEqualTo(404);
+            // a schedule that inherits shows what the deployment's settings make of "inherit" and where they come from
+            JsonObject inheriting = http.get("api/nvent/triggers/every-5-minutes").json();
+            assertThat(inheriting.getString("misfire")).isEqualTo("inherit");
+            assertThat(inheriting.getJsonObject("effectiveMisfire")).isEqualTo(Json.createObjectBuilder()
+                    .add("policy", "fire-once").add("policyFrom", "deployment").add("grace", "P1D")
+                    .add("graceFrom", "deployment").build());
+            console.go("#/triggers/every-5-minutes");
+            console.until(() -> console.text(By.id("trigger-misfire")).contains("(deployment setting nvent.triggers.misfire)"));
+            assertThat(console.text(By.id("trigger-misfire"))).contains("the latest one fires once", "fire-once",
+                    "P1D (deployment setting nvent.triggers.misfire-grace)");
 
             // awaits: resolve the pending approval with JSON, the run completes
             console.go("#/awaits");

@@ -213,6 +213,28 @@ class CdiIntegrationTest {
                 .hasMessageContaining("@Trigger 'nightly': misfireGrace = \"6h\" is no ISO-8601 duration");
     }
 
+    @FlowStep(flow = "nightly", name = "report", role = StepRole.ENTRY)
+    @io.nvent.Trigger(name = "nightly", type = io.nvent.TriggerType.SCHEDULE, cron = "0 2 * * *", misfireGrace = "PT1H")
+    public static class NightlyWithOwnGrace implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aScheduleThatInheritsItsMisfirePolicyGetsTheDeploymentsSettingAndKeepsItsOwnGrace() {
+        System.setProperty("nvent.triggers.misfire", "skip");
+        try (WeldContainer container = engineWith(NightlyWithOwnGrace.class).initialize()) {
+            io.nvent.TriggerService triggers = container.select(io.nvent.TriggerService.class).get();
+
+            assertThat(triggers.appliedMisfire(triggers.trigger("nightly").orElseThrow().spec())).isEqualTo(
+                    new io.nvent.AppliedMisfire(io.nvent.Misfire.SKIP, false, java.time.Duration.ofHours(1), true));
+        } finally {
+            System.clearProperty("nvent.triggers.misfire");
+        }
+    }
+
     @FlowStep(flow = "greeting", name = "greet-again", subscribes = "greeted")
     @FlowStep(flow = "greeting", name = "greet-once-more", subscribes = "greeted")
     public static class GreetsTwice implements Step<Object, Void> {

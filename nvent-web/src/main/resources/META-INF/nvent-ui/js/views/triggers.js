@@ -281,20 +281,22 @@ export async function fireDialog(t, after) {
 
 const HISTORY_CLASS = {
   'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
-  'trigger.fired': 'ok', 'trigger.failed': 'bad',
+  'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.misfire-settings': 'flow',
 };
 
-/** A schedule's misfire policy and grace, and whether each is its own or the deployment's. */
+/**
+ * The misfire policy and grace that apply to a schedule (the server resolves an inheriting one's to the
+ * deployment's), and whether each is its own or which deployment setting it comes from.
+ */
 function misfireNote(t) {
-  const policy = { 'fire-once': 'the latest one fires once at start, late, as that tick', skip: 'none fires' }[t.misfire];
-  const grace = t.misfireGrace
-    ? [h('code', {}, t.misfireGrace), ' (its own)']
-    : [h('span', {}, 'the deployment\'s grace'), h('span', { class: 'muted' }, ' (nvent.triggers.misfire-grace)')];
+  const e = t.effectiveMisfire;
+  const policy = { 'fire-once': 'the latest one fires once at start, late, as that tick', skip: 'none fires' }[e.policy];
+  const source = (from, words, setting) => h('span', { class: 'muted' },
+    from === 'trigger' ? ` (${words})` : ` (deployment setting ${setting})`);
   return [
-    h('div', {}, policy
-      ? [policy, h('span', { class: 'muted' }, ` (its own policy, ${t.misfire})`)]
-      : ['as the deployment says', h('span', { class: 'muted' }, ' (inherits nvent.triggers.misfire)')]),
-    t.misfire === 'skip' ? null : h('div', { class: 'small' }, 'not if older than ', grace),
+    h('div', {}, policy, ' · ', h('strong', {}, e.policy), source(e.policyFrom, `its own policy, ${e.policy}`, 'nvent.triggers.misfire')),
+    e.policy === 'skip' ? null : h('div', { class: 'small' }, 'not if older than ', h('code', {}, e.grace),
+      source(e.graceFrom, 'its own', 'nvent.triggers.misfire-grace')),
     h('div', { class: 'small muted' }, 'Ticks that fell while no instance ran (a deploy, an outage); see NVENT-0133/0134 in the log.')];
 }
 

@@ -62,11 +62,18 @@ public class EjbTickScheduler implements TickScheduler {
     }
 
     @Override
-    public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
+    public void arm(String trigger, Schedule schedule, Instant after, BiConsumer<String, Instant> onTick) {
         disarm(trigger);
         Instant now = clock.instant();
         Timer timer = timer(schedule, now, new TimerConfig(trigger, false));
-        armed.put(trigger, new Armed(new TickCursor(schedule, now), onTick, timer));
+        armed.put(trigger, new Armed(new TickCursor(schedule, after), onTick, timer));
+        if (schedule.nextAfter(after).filter(tick -> !tick.isAfter(now)).isPresent()) {
+            // A tick fell after the last one handed out before this arm (by the scheduler this one took
+            // over from) and before the timer's first expiration: an expiration now hands it out. It
+            // needs no cancelling: once the trigger is disarmed it finds nothing armed, and armed again,
+            // it wakes a cursor that hands out no tick twice.
+            timerService.createSingleActionTimer(0, new TimerConfig(trigger, false));
+        }
         LOG.log(System.Logger.Level.DEBUG, "armed schedule trigger {0} ({1})", trigger, schedule);
     }
 

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
@@ -22,6 +23,7 @@ import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TriggerRecord;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -56,6 +58,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private static final int RECENT_ENTRIES = 20;
 
+    /** The history entry of the deployment's misfire settings a start applied to a schedule. */
+    static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
+
     private final FlowEngine engine;
     private final SchedulingStore store;
     private final Json json;
@@ -76,6 +81,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Map<String, TriggerSpec> armed = new ConcurrentHashMap<>();
     /** Schedule triggers the timer service refused, with the definition it refused. */
     private final Map<String, TriggerSpec> unarmable = new ConcurrentHashMap<>();
+    /**
+     * Of each armed schedule, the last tick its scheduler handed out, or when it was armed if none:
+     * where another scheduler taking it over goes on from.
+     */
+    private final Map<String, Instant> handedOutUpTo = new ConcurrentHashMap<>();
+    /** While another scheduler takes over: the schedules the old one had armed, to go on where it stopped. */
+    private final Map<String, HandedOver> handover = new ConcurrentHashMap<>();
+
+    /** A schedule armed on the scheduler being replaced, and the last tick it handed out (or when it was armed). */
+    private record HandedOver(TriggerSpec spec, Instant upTo) {
+    }
 
     public TriggerManager(FlowEngine engine, SchedulingStore store, Json json, Clock clock, TickScheduler ticks) {
         this(engine, store, json, clock, ticks, TriggerHistoryLimits.DEFAULTS);
@@ -136,8 +152,52 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 retire(stored);
             }
         }
+        Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
-        catchUpMissedTicks(now, rescheduled, misfireChanged);
+        catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
+    }
+
+    /**
+     * Records, in the history of each schedule, the deployment's misfire settings that this start
+     * applies, where they differ from those the last start recorded: a tick missed while the old ones
+     * held fires only if they would have fired it too, as when the trigger's own change. None recorded
+     * stands for the defaults, so that a deployment that keeps them writes nothing; one trimmed from a
+     * busy trigger's history reads as the defaults for one start, which can only fire less.
+     *
+     * @param startedAt when this start began; an entry from then on is another instance's of this deployment
+     * @return the schedules whose recorded settings differ from this deployment's, with those settings
+     */
+    private Map<String, TriggerMisfires> recordDeploymentMisfires(Instant startedAt) {
+        Map<String, TriggerMisfires> changed = new HashMap<>();
+        for (TriggerRecord trigger : store.listTriggers()) {
+            String name = trigger.spec().name();
+            if (trigger.spec().type() != TriggerType.SCHEDULE) {
+                continue;
+            }
+            TriggerMisfires before = recordedMisfires(name, startedAt).orElse(TriggerMisfires.DEFAULTS);
+            if (!before.equals(misfires)) {
+                history(name, MISFIRE_SETTINGS, JsonText.object().str("misfire", misfires.policy())
+                        .str("misfireGrace", misfires.grace().toString()).build());
+                changed.put(name, before);
+            }
+        }
+        return changed;
+    }
+
+    /** The deployment's misfire settings the latest start before {@code startedAt} recorded for a schedule. */
+    private Optional<TriggerMisfires> recordedMisfires(String name, Instant startedAt) {
+        for (TriggerEvent entry : store.triggerHistory(name, historyLimits.maxEntries())) {
+            if (entry.type().equals(MISFIRE_SETTINGS) && entry.timestamp().isBefore(startedAt)) {
+                try {
+                    JsonObject settings = JsonMatch.read(entry.data()).asJsonObject();
+                    return Optional.of(TriggerMisfires.of(settings.getString("misfire"),
+                            Duration.parse(settings.getString("misfireGrace"))));
+                } catch (RuntimeException unreadable) {
+                    return Optional.empty();   // as if none were recorded: this start's apply
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static boolean sameSchedule(TriggerSpec a, TriggerSpec b) {
@@ -156,9 +216,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param rescheduled declared schedules whose ticks this start changed
      * @param misfireChanged declared schedules whose misfire policy or grace this start changed, with their
      *     definition before it
+     * @param settingsChanged schedules for which this start changed the deployment's misfire settings, with
+     *     those before it
      */
     private void catchUpMissedTicks(Instant startedAt, Set<String> rescheduled,
-                                    Map<String, TriggerSpec> misfireChanged) {
+                                    Map<String, TriggerSpec> misfireChanged,
+                                    Map<String, TriggerMisfires> settingsChanged) {
         for (TriggerRecord trigger : store.listTriggers()) {
             String name = trigger.spec().name();
             // Not "armed": the EJB timer service taking over on another thread empties it for a moment.
@@ -167,7 +230,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                catchUp(trigger, startedAt, Optional.ofNullable(misfireChanged.get(name)));
+                catchUp(trigger, startedAt, Optional.ofNullable(misfireChanged.get(name)),
+                        Optional.ofNullable(settingsChanged.get(name)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
                         + " missed a tick while no instance ran: " + e);
@@ -175,7 +239,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    private void catchUp(TriggerRecord trigger, Instant startedAt, Optional<TriggerSpec> before) {
+    private void catchUp(TriggerRecord trigger, Instant startedAt, Optional<TriggerSpec> before,
+                         Optional<TriggerMisfires> settingsBefore) {
         String name = trigger.spec().name();
         Instant now = clock.instant();
         Optional<MissedTicks> missed = MissedTicks.of(Schedule.of(trigger.spec()), firedOrChangedLast(trigger,
@@ -188,14 +253,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + (ticks.earlier() > 0 ? " and " + ticks.earlierInWords() : "") + " while no instance ran";
         TriggerMisfires.Applied applied = misfires.appliedTo(trigger.spec());
         Optional<String> notFired = applied.whyNotFired(ticks.latest(), now);
-        // The tick fell while the old policy held: it fires only if that one would have fired it too.
-        Optional<String> notFiredBefore = before.flatMap(old -> misfires.appliedTo(old).whyNotFired(ticks.latest(), now));
+        // The tick fell while the old policy held (the trigger's own, or the deployment's it inherited): it
+        // fires only if that one would have fired it too.
+        Optional<String> notFiredBefore = before.isEmpty() && settingsBefore.isEmpty() ? Optional.empty()
+                : settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())).whyNotFired(ticks.latest(), now);
         if (notFired.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
         } else if (notFiredBefore.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, this deployment changed the"
-                    + " trigger's misfire policy or grace and the tick was missed under the old ones, which did not"
-                    + " fire it (then: " + notFiredBefore.get() + "; now: " + applied.inWords() + ")");
+                    + (before.isPresent() ? " trigger's misfire policy or grace"
+                    : " misfire policy or grace the trigger inherits (nvent.triggers.misfire, misfire-grace)")
+                    + " and the tick was missed under the old ones, which did not fire it (then: " + notFiredBefore.get()
+                    + "; now: " + applied.inWords() + ")");
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
                     + (ticks.earlier() == 1 ? "; the earlier one is skipped"
@@ -240,14 +309,26 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + " it to keep it firing)" + (stored.spec().enabled() ? "" : "; it was disabled already"));
     }
 
-    /** Switches to another tick scheduler (the EJB timer service once it is up). */
-    public void useTickScheduler(TickScheduler scheduler) {
+    /**
+     * Switches to another tick scheduler (the EJB timer service once it is up). Each schedule goes
+     * on from the last tick the old scheduler handed out, not from now: a tick that falls between the
+     * old one's disarming and the new one's arming, or that the old one had not handed out yet, fires
+     * on the new one, once (the store's tick claim sees to one both hand out).
+     */
+    public synchronized void useTickScheduler(TickScheduler scheduler) {
         TickScheduler previous = this.ticks;
         previous.disarmAll();
+        armed.forEach((name, spec) -> handover.put(name, new HandedOver(spec,
+                handedOutUpTo.getOrDefault(name, clock.instant()))));
         armed.clear();
         unarmable.clear();
         this.ticks = scheduler;
-        refresh();
+        try {
+            refresh();
+        } finally {
+            // A schedule not armed again (disabled or changed meanwhile) starts afresh when it is.
+            handover.clear();
+        }
     }
 
     /** Stops every schedule of this instance. */
@@ -255,6 +336,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         ticks.disarmAll();
         armed.clear();
         unarmable.clear();
+        handedOutUpTo.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -288,6 +370,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (!schedules.contains(name)) {
                 ticks.disarm(name);
                 armed.remove(name);
+                handedOutUpTo.remove(name);
             }
         }
         eventTriggers = Map.copyOf(byEvent);
@@ -299,8 +382,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @throws InvalidTriggerException if the timer service refuses its schedule
      */
     private void arm(TriggerSpec spec) {
+        // The same definition handed over goes on where the old scheduler stopped; another one ticks from now.
+        Instant after = Optional.ofNullable(handover.remove(spec.name())).filter(old -> old.spec().equals(spec))
+                .map(HandedOver::upTo).orElseGet(clock::instant);
         try {
-            ticks.arm(spec.name(), Schedule.of(spec), this::onTick);
+            handedOutUpTo.put(spec.name(), after);
+            ticks.arm(spec.name(), Schedule.of(spec), after, this::handOut);
         } catch (InvalidTriggerException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -327,6 +414,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 throw e;
             }
         }
+    }
+
+    /** A tick a scheduler hands out: noted as handed out, for a scheduler taking over, then fired. */
+    private void handOut(String name, Instant scheduledAt) {
+        handedOutUpTo.merge(name, scheduledAt, (a, b) -> a.isAfter(b) ? a : b);
+        onTick(name, scheduledAt);
     }
 
     /**
@@ -542,12 +635,26 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     @Override
     public List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count) {
+        // A preview validates what creating the trigger would, by the same rule: an empty list would read
+        // as "no tick soon" rather than "never".
+        TriggerRules.cronProblem(cron).ifPresent(problem -> {
+            throw new InvalidTriggerException(problem);
+        });
         return Cron.parse(cron).nextTicks(after, zone, Math.min(count, 100));
     }
 
     @Override
     public String describe(String cron) {
         return Cron.parse(cron).describe();
+    }
+
+    @Override
+    public AppliedMisfire appliedMisfire(TriggerSpec schedule) {
+        if (schedule.type() != TriggerType.SCHEDULE) {
+            throw new IllegalArgumentException("trigger '" + schedule.name() + "' is a " + schedule.type().wireName()
+                    + " trigger; only a schedule has ticks to miss");
+        }
+        return misfires.appliedTo(schedule).asApi();
     }
 
     // ---------------------------------------------------------------- internals

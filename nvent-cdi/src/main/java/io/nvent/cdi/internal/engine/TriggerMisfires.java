@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.Misfire;
 import io.nvent.TriggerSpec;
 import java.time.Duration;
@@ -77,6 +78,11 @@ public record TriggerMisfires(boolean fireOnce, Duration grace) {
                         + policyInWords() + ")");
             }
             return Optional.empty();
+        }
+
+        /** The same for the API and REST. */
+        AppliedMisfire asApi() {
+            return new AppliedMisfire(fireOnce ? Misfire.FIRE_ONCE : Misfire.SKIP, ownPolicy, grace, ownGrace);
         }
 
         /** The policy and the grace, and where each comes from. */

@@ -122,9 +122,9 @@ public record TriggerRules(String name, TriggerType type, String cron, String ev
 
     /**
      * A cron expression that parses and matches some date; also an await's ({@code @AwaitBefore(type =
-     * SCHEDULE)}), which waits for its next tick.
+     * SCHEDULE)}), which waits for its next tick, and one a preview of its ticks is asked for.
      */
-    static Optional<String> cronProblem(String cron) {
+    public static Optional<String> cronProblem(String cron) {
         Cron parsed;
         try {
             parsed = Cron.parse(cron);

@@ -29,9 +29,9 @@ public final class ExecutorTickScheduler implements TickScheduler {
     }
 
     @Override
-    public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
+    public void arm(String trigger, Schedule schedule, Instant after, BiConsumer<String, Instant> onTick) {
         disarm(trigger);
-        Optional<Instant> next = schedule.nextAfter(clock.instant());
+        Optional<Instant> next = schedule.nextAfter(after);
         if (next.isEmpty()) {
             return;
         }
@@ -43,7 +43,10 @@ public final class ExecutorTickScheduler implements TickScheduler {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0130 tick of trigger " + trigger + " failed", e);
             } finally {
                 if (armed.containsKey(trigger)) {
-                    arm(trigger, schedule, onTick);
+                    // From now, not from this tick: a task that ran late skips the ticks it overslept, as
+                    // before; never before this tick, so that a clock behind the executor repeats none.
+                    Instant now = clock.instant();
+                    arm(trigger, schedule, now.isAfter(next.get()) ? now : next.get(), onTick);
                 }
             }
         }, delay, TimeUnit.MILLISECONDS));

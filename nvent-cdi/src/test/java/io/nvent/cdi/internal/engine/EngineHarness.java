@@ -26,7 +26,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -126,6 +128,12 @@ final class EngineHarness implements AutoCloseable {
                                     Step<?, ?>... steps) {
         return new EngineHarness(other.store, other.scheduling, 4, settings(instanceId), TriggerHistoryLimits.DEFAULTS,
                 newQueue(), startAt, misfires, steps);
+    }
+
+    /** A first instance, on stores of its own, dealing with ticks missed while none ran as {@code misfires} says. */
+    static EngineHarness withMisfires(TriggerMisfires misfires, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),
+                TriggerHistoryLimits.DEFAULTS, newQueue(), START, misfires, steps);
     }
 
     /** An engine on a queue of the test's, with steps that continue a run sent through it or not. */
@@ -232,31 +240,38 @@ final class EngineHarness implements AutoCloseable {
         private record Timer(TickCursor cursor, BiConsumer<String, Instant> onTick) {
         }
 
-        private final Clock clock;
+        private final MutableClock clock;
         final Map<String, Schedule> armed = new ConcurrentHashMap<>();
         private final Map<String, Timer> timers = new ConcurrentHashMap<>();
         /** Expressions this timer service refuses, as a server's own schedule parser may. */
         final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
-        ManualTicks(Clock clock) {
+        ManualTicks(MutableClock clock) {
             this.clock = clock;
         }
 
+        /** How long disarming everything takes on the clock, as a busy server's timer service may. */
+        volatile Duration disarmingTakes = Duration.ZERO;
+        /** The ticks this timer service handed out, oldest first. */
+        final Queue<Instant> handedOut = new ConcurrentLinkedQueue<>();
+
         /** Expires every armed timer at the clock's time: each hands out the ticks due since it last did. */
         void fireDue() {
-            timers.forEach((trigger, timer) -> timer.cursor().dueAt(clock.instant())
-                    .forEach(tick -> timer.onTick().accept(trigger, tick)));
+            timers.forEach((trigger, timer) -> timer.cursor().dueAt(clock.instant()).forEach(tick -> {
+                handedOut.add(tick);
+                timer.onTick().accept(trigger, tick);
+            }));
         }
 
         @Override
-        public void arm(String trigger, Schedule schedule, BiConsumer<String, Instant> onTick) {
+        public void arm(String trigger, Schedule schedule, Instant after, BiConsumer<String, Instant> onTick) {
             armed.remove(trigger);
             timers.remove(trigger);
             if (refused.contains(schedule.expression())) {
                 throw new IllegalArgumentException("Invalid minute value: " + schedule.expression());
             }
             armed.put(trigger, schedule);
-            timers.put(trigger, new Timer(new TickCursor(schedule, clock.instant()), onTick));
+            timers.put(trigger, new Timer(new TickCursor(schedule, after), onTick));
         }
 
         @Override
@@ -269,6 +284,7 @@ final class EngineHarness implements AutoCloseable {
         public void disarmAll() {
             armed.clear();
             timers.clear();
+            clock.advance(disarmingTakes);
         }
     }
 }

@@ -131,6 +131,66 @@ class MissedTicksTest {
     }
 
     @Test
+    void aTickThatFallsWhileTheTimerServiceTakesTheSchedulesOverFiresOnItOnce() {
+        Sync sync = new Sync();
+        try (EngineHarness h = new EngineHarness(sync)) {
+            h.clock.advance(Duration.ofSeconds(290));
+            // The first scheduler is disarmed from 10:04:50 to 10:05:10: the tick of 10:05 falls inside the switch.
+            h.ticks.disarmingTakes = Duration.ofSeconds(20);
+            EngineHarness.ManualTicks timerService = new EngineHarness.ManualTicks(h.clock);
+
+            h.triggers.useTickScheduler(timerService);
+            timerService.fireDue();
+
+            assertThat(timerService.handedOut).containsExactly(at("10:05:00"));
+            assertThat(runsOf(h, "sync")).hasSize(1);
+            awaitCompleted(h, "sync");
+            h.clock.advance(Duration.ofMinutes(5));
+            timerService.fireDue();
+
+            assertThat(runsOf(h, "sync")).as("then 10:10 on time").hasSize(2);
+            awaitCompleted(h, "sync");
+            assertThat(sync.scheduledAt).containsExactly(at("10:05:00"), at("10:10:00"));
+        }
+    }
+
+    @Test
+    void aTickTheFirstSchedulerHadNotHandedOutYetWhenTheTimerServiceTookOverFiresOnIt() {
+        Sync sync = new Sync();
+        try (EngineHarness h = new EngineHarness(sync)) {
+            // Its timer for 10:05 had not expired (a busy server) when the timer service took over at 10:05:30.
+            h.clock.advance(Duration.ofSeconds(330));
+            EngineHarness.ManualTicks timerService = new EngineHarness.ManualTicks(h.clock);
+
+            h.triggers.useTickScheduler(timerService);
+            timerService.fireDue();
+            timerService.fireDue();
+
+            assertThat(timerService.handedOut).containsExactly(at("10:05:00"));
+            awaitCompleted(h, "sync");
+            assertThat(sync.scheduledAt).containsExactly(at("10:05:00"));
+        }
+    }
+
+    @Test
+    void aTickTheFirstSchedulerHandedOutBeforeTheTimerServiceTookOverIsNotHandedOutAgain() {
+        Sync sync = new Sync();
+        try (EngineHarness h = new EngineHarness(sync)) {
+            h.clock.advance(Duration.ofMinutes(5));
+            h.ticks.fireDue();
+            awaitCompleted(h, "sync");
+            h.clock.advance(Duration.ofSeconds(30));
+            EngineHarness.ManualTicks timerService = new EngineHarness.ManualTicks(h.clock);
+
+            h.triggers.useTickScheduler(timerService);
+            timerService.fireDue();
+
+            assertThat(timerService.handedOut).as("10:05 was the first scheduler's").isEmpty();
+            assertThat(sync.scheduledAt).containsExactly(at("10:05:00"));
+        }
+    }
+
+    @Test
     void ofSeveralMissedTicksOnlyTheLatestFiresAndTheOthersAreCountedAsSkipped() {
         Sync sync = new Sync();
         EngineHarness before = ranUntil1005(sync);

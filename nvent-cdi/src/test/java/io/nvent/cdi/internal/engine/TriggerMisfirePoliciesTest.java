@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.FlowStep;
 import io.nvent.Misfire;
 import io.nvent.RunQuery;
@@ -16,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A schedule's own misfire policy and grace ({@code @Trigger(misfire = ..., misfireGrace = ...)} or
@@ -107,6 +109,22 @@ class TriggerMisfirePoliciesTest {
     }
 
     @Test
+    void theServiceSaysWhichPolicyAndGraceApplyToASchedulePerValueItsOwnOrTheDeployments() {
+        EngineHarness before = ranUntil1005(new MissedTicksTest.Sync());
+        try (EngineHarness h = EngineHarness.startingAt(at("10:11:20"), before, "instance-a", DEPLOYMENT_SKIPS,
+                new ShortGrace())) {
+            TriggerSpec declared = h.triggers.trigger("every-5-minutes").orElseThrow().spec();
+
+            assertThat(h.triggers.appliedMisfire(declared))
+                    .isEqualTo(new AppliedMisfire(Misfire.SKIP, false, Duration.ofMinutes(1), true));
+            assertThat(h.triggers.appliedMisfire(declared.toBuilder().misfire(Misfire.FIRE_ONCE).build()))
+                    .isEqualTo(new AppliedMisfire(Misfire.FIRE_ONCE, true, Duration.ofMinutes(1), true));
+            assertThatThrownBy(() -> h.triggers.appliedMisfire(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL)
+                    .flow("sync").build())).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void aScheduleWithItsOwnGraceSkipsATickOlderThanThatThoughTheDeploymentsGraceIsLonger() {
         ShortGrace sync = new ShortGrace();
         EngineHarness before = ranUntil1005(sync);
@@ -170,6 +188,62 @@ class TriggerMisfirePoliciesTest {
                     "(then: not fired, it is older than the misfire grace PT1M (the trigger's;",
                     "now: misfire policy fire-once, from the deployment's nvent.triggers.misfire; misfire grace PT1H,"
                             + " from the trigger)");
+        }
+    }
+
+    /** The instance that ran before the downtime under the deployment's {@code settings}: it fired 10:05 and stopped. */
+    private static EngineHarness ranUntil1005Under(TriggerMisfires settings, MissedTicksTest.Sync sync) {
+        EngineHarness before = EngineHarness.withMisfires(settings, sync);
+        before.clock.advance(Duration.ofMinutes(5));
+        before.ticks.fireDue();
+        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
+        before.close();
+        return before;
+    }
+
+    @Test
+    void aDeploymentThatChangesOnlyTheDeploymentsMisfirePolicyFiresNothingByThatChangeAloneAndSaysThenAndNow() {
+        MissedTicksTest.Sync sync = new MissedTicksTest.Sync();
+        EngineHarness before = ranUntil1005Under(DEPLOYMENT_SKIPS, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
+                     TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after)).as("10:10 was missed while the deployment said skip").hasSize(1);
+            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString().contains(
+                    "not fired, this deployment changed the misfire policy or grace the trigger inherits",
+                    "(then: not fired (misfire policy skip, from the deployment's nvent.triggers.misfire); now: misfire"
+                            + " policy fire-once, from the deployment's nvent.triggers.misfire; misfire grace PT24H, from"
+                            + " the deployment's nvent.triggers.misfire-grace)");
+        }
+    }
+
+    @Test
+    void aDeploymentThatChangesOnlyTheDeploymentsGraceSaysTheOldGraceIsWhyTheTickDidNotFire() {
+        MissedTicksTest.Sync sync = new MissedTicksTest.Sync();
+        EngineHarness before = ranUntil1005Under(TriggerMisfires.of("fire-once", Duration.ofMinutes(1)), sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a",
+                     TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after)).as("10:10 was 80 s old, beyond the deployment's old grace of a minute")
+                    .hasSize(1);
+            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString().contains(
+                    "(then: not fired, it is older than the misfire grace PT1M (from the deployment's"
+                            + " nvent.triggers.misfire-grace;");
+        }
+    }
+
+    @Test
+    void aDeploymentThatKeepsTheDeploymentsMisfireSettingsFiresTheMissedTickAsBefore() {
+        TriggerMisfires twoHours = TriggerMisfires.of("fire-once", Duration.ofHours(2));
+        MissedTicksTest.Sync sync = new MissedTicksTest.Sync();
+        EngineHarness before = ranUntil1005Under(twoHours, sync);
+        try (EngineHarness after = EngineHarness.startingAt(at("10:11:20"), before, "instance-a", twoHours, sync)) {
+
+            assertThat(runsOf(after)).as("10:05, then 10:10 late").hasSize(2);
+            assertThat(after.triggers.history("every-5-minutes", 10)).extracting(TriggerEvent::type)
+                    .as("recorded by the first start only").containsOnlyOnce(TriggerManager.MISFIRE_SETTINGS);
         }
     }
 

@@ -393,6 +393,10 @@ class TriggersTest {
                     "report")).build())).isInstanceOf(InvalidTriggerException.class).hasMessageContaining("twice");
             assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(nightly);
             assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
+            assertThatThrownBy(() -> h.triggers.nextTicks(" 0 0 30 2 * ", ZoneId.of("UTC"), h.clock.instant(), 5))
+                    .as("a preview, by the rule of create").isInstanceOf(InvalidTriggerException.class)
+                    .hasMessage("NVENT-0210 cron '0 0 30 2 *' (" + h.triggers.describe("0 0 30 2 *") + ") never fires:"
+                            + " no date matches it");
         }
     }
 

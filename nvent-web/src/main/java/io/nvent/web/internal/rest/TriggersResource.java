@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.StartOptions;
@@ -323,8 +324,7 @@ public class TriggersResource {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
-        // The preview validates what creating the trigger would: a cron that never fires is refused here too.
-        rejectCronThatNeverFires(cron, zoneId);
+        // The service refuses a cron that never fires as creating the trigger would, by the same rule.
         JsonArrayBuilder ticks = Json.createArrayBuilder();
         triggers.nextTicks(cron, zoneId, Instant.now(), QueryParams.intWithin("count", count, 5, 1, 20))
                 .forEach(t -> ticks.add(t.toString()));
@@ -423,13 +423,6 @@ public class TriggersResource {
         }
     }
 
-    private void rejectCronThatNeverFires(String cron, ZoneId zone) {
-        if (triggers.nextTicks(cron, zone, Instant.now(), 1).isEmpty()) {
-            throw new InvalidTriggerException("cron '" + cron.trim() + "' (" + triggers.describe(cron)
-                    + ") never fires: no date matches it");
-        }
-    }
-
     private static TriggerType type(String value) {
         try {
             return TriggerType.valueOf(value.trim().toUpperCase(Locale.ROOT));
@@ -445,6 +438,11 @@ public class TriggersResource {
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("unknown time zone '" + value + "'", e);
         }
+    }
+
+    /** Where a misfire setting that applies comes from: {@code "trigger"} (its own) or {@code "deployment"}. */
+    private static String from(boolean own) {
+        return own ? "trigger" : "deployment";
     }
 
     JsonObject trigger(TriggerInfo info) {
@@ -464,14 +462,19 @@ public class TriggersResource {
                         .add("lastError", info.lastError().map(e -> (JsonValue) Json.createValue(e))
                                 .orElse(JsonValue.NULL)));
         spec.cron().ifPresent(c -> body.add("cron", c));
-        spec.every().ifPresent(every -> body.add("every", inDaysIfWhole(every)));
+        spec.every().ifPresent(every -> body.add("every", TriggerSpec.durationText(every)));
         spec.event().ifPresent(e -> body.add("event", e));
         spec.filter().ifPresent(filter -> body.add("filter", JsonInput.read(filter)));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.
             body.add("misfire", spec.misfire().wireName()).add("misfireGrace", spec.misfireGrace()
-                    .map(grace -> (JsonValue) Json.createValue(inDaysIfWhole(grace))).orElse(JsonValue.NULL));
+                    .map(grace -> (JsonValue) Json.createValue(TriggerSpec.durationText(grace))).orElse(JsonValue.NULL));
+            // What "inherit" and null stand for: a client need not know the deployment's settings.
+            AppliedMisfire applied = triggers.appliedMisfire(spec);
+            body.add("effectiveMisfire", Json.createObjectBuilder()
+                    .add("policy", applied.policy().wireName()).add("policyFrom", from(applied.ownPolicy()))
+                    .add("grace", TriggerSpec.durationText(applied.grace())).add("graceFrom", from(applied.ownGrace())));
         }
         if (spec.type() == TriggerType.WEBHOOK) {
             body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
@@ -487,14 +490,5 @@ public class TriggersResource {
             }
         }
         return body.build();
-    }
-
-    /**
-     * A duration as ISO-8601 text, in days when it is whole days: {@code P1D} as given rather than
-     * {@link Duration#toString()}'s {@code PT24H}, so that a value reads back as it was written.
-     */
-    static String inDaysIfWhole(Duration duration) {
-        return !duration.isNegative() && !duration.isZero() && duration.toSeconds() % Duration.ofDays(1).toSeconds() == 0
-                && duration.getNano() == 0 ? "P" + duration.toDays() + "D" : duration.toString();
     }
 }

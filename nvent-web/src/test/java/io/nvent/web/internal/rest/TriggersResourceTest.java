@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.AppliedMisfire;
 import io.nvent.Misfire;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
@@ -170,8 +171,8 @@ class TriggersResourceTest {
 
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfireGrace", Json.createValue("P2D"));
-        assertThat(TriggersResource.inDaysIfWhole(Duration.ofHours(36))).isEqualTo("PT36H");
-        assertThat(TriggersResource.inDaysIfWhole(Duration.ofSeconds(90))).isEqualTo("PT1M30S");
+        assertThat(TriggerSpec.durationText(Duration.ofHours(36))).isEqualTo("PT36H");
+        assertThat(TriggerSpec.durationText(Duration.ofSeconds(90))).isEqualTo("PT1M30S");
     }
 
     @Test
@@ -226,6 +227,21 @@ class TriggersResourceTest {
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
         assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
+    }
+
+    @Test
+    void aScheduleShowsTheMisfirePolicyAndGraceThatApplyAndWhereEachComesFrom() {
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
+                .containsEntry("misfire", Json.createValue("inherit")).containsEntry("misfireGrace", JsonValue.NULL)
+                .containsEntry("effectiveMisfire", Json.createObjectBuilder().add("policy", "skip")
+                        .add("policyFrom", "deployment").add("grace", "P1D").add("graceFrom", "deployment").build());
+
+        resource.update("nightly", "{\"misfireGrace\":\"PT6H\"}");
+
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getJsonObject("effectiveMisfire"))
+                .isEqualTo(Json.createObjectBuilder().add("policy", "skip").add("policyFrom", "deployment")
+                        .add("grace", "PT6H").add("graceFrom", "trigger").build());
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("effectiveMisfire");
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */
@@ -296,6 +312,14 @@ class TriggersResourceTest {
         @Override
         public String describe(String cron) {
             throw new UnsupportedOperationException();
+        }
+
+        /** A deployment that skips missed ticks, with the default grace of a day. */
+        @Override
+        public AppliedMisfire appliedMisfire(TriggerSpec schedule) {
+            return new AppliedMisfire(schedule.misfire() == Misfire.INHERIT ? Misfire.SKIP : schedule.misfire(),
+                    schedule.misfire() != Misfire.INHERIT, schedule.misfireGrace().orElse(Duration.ofHours(24)),
+                    schedule.misfireGrace().isPresent());
         }
     }
 }
