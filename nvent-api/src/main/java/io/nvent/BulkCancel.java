@@ -1,7 +1,6 @@
 package io.nvent;
 
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -26,6 +25,9 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
 
     /** The most runs one call works through, and how many it works through unless told otherwise. */
     public static final int MAX_LIMIT = 500;
+
+    /** The statuses {@link #ofFlow} cancels: the active ones, running and awaiting. */
+    public static final Set<RunStatus> ACTIVE = Set.of(RunStatus.RUNNING, RunStatus.AWAITING);
 
     /**
      * Checks the selection.
@@ -53,7 +55,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
                         + "status " + s.wireName() + " has ended and cannot be canceled); was " + s.wireName());
             }
         });
-        statuses = Set.copyOf(EnumSet.copyOf(statuses));
+        statuses = Set.copyOf(statuses);
         BulkChecks.requireWindow(from, to);
         BulkChecks.requireLimit(limit, MAX_LIMIT);
         Objects.requireNonNull(after, "after");
@@ -66,7 +68,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a selection with no other filter
      */
     public static BulkCancel ofFlow(String flow) {
-        return new BulkCancel(flow, EnumSet.of(RunStatus.RUNNING, RunStatus.AWAITING), Optional.empty(),
+        return new BulkCancel(flow, ACTIVE, Optional.empty(),
                 Optional.empty(), MAX_LIMIT, Optional.empty());
     }
 
