@@ -15,8 +15,8 @@ import java.util.Optional;
  * @param acted runs it retried or canceled
  * @param skippedBy runs it left alone because they had changed since it listed them, by reason
  *     (reasons with none are left out)
- * @param failed runs whose retry or cancel failed (the store was away, a bug): logged as
- *     {@code NVENT-0194} with the run and the error; the other runs were still acted on
+ * @param failed runs whose retry or cancel failed (the store was away, a bug): logged
+ *     with the run and the error (see the README, "Operations"); the other runs were still acted on
  * @param next where the next call goes on ({@link BulkRetry#startingAfter},
  *     {@link BulkCancel#startingAfter}) while more runs may match; empty when this call reached the
  *     end of the list or of the selection's window
