@@ -139,7 +139,7 @@ const RETRY_FAILED = {
   what: (n) => `${n} failed run${n === '1' ? '' : 's'}`,
   text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 500 runs at a time. '
     + 'Runs that fail meanwhile are retried too; a run retried by someone else meanwhile is skipped.',
-  verb: (n) => `Retry ${n}`, done: 'retried', danger: false,
+  verb: (n) => `Retry ${n} run${n === '1' ? '' : 's'}`, done: 'retried', danger: false,
 };
 const CANCEL_ACTIVE = {
   id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after }),
@@ -147,7 +147,7 @@ const CANCEL_ACTIVE = {
   what: (n) => `${n} running or awaiting run${n === '1' ? '' : 's'}`,
   text: 'Each is canceled as a cancel by hand would be, 500 runs at a time: steps executing now finish, nothing further '
     + 'is scheduled, and their awaits close. Runs that start meanwhile are canceled too.',
-  verb: (n) => `Cancel ${n}`, done: 'canceled', danger: true,
+  verb: (n) => `Cancel ${n} run${n === '1' ? '' : 's'}`, done: 'canceled', danger: true,
 };
 
 /** How many runs of the flow are in these statuses now, counted up to 1,000 each ("1,000+" beyond). */
