@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * {@link FlowService#retryFailed} and {@link FlowService#cancelRuns}: lists one page of the
@@ -63,7 +64,7 @@ final class BulkActions {
         Tally tally = new Tally();
         for (RunRecord listed : page.runs()) {
             if (!failedSteps(listed, selection.step()).isEmpty()) {
-                tally.count(listed.runId(), "retry", this::retry, selection.step());
+                tally.count(listed.runId(), "retry", runId -> retry(runId, selection.step()));
             }
         }
         return tally.result("retry", flow.name(), page.next());
@@ -75,8 +76,8 @@ final class BulkActions {
                 selection.after());
         Tally tally = new Tally();
         for (RunRecord listed : page.runs()) {
-            tally.count(listed.runId(), "cancel", (runId, unused) -> single.cancel(runId)
-                    ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED), Optional.empty());
+            tally.count(listed.runId(), "cancel", runId -> single.cancel(runId)
+                    ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED));
         }
         return tally.result("cancel", selection.flow(), page.next());
     }
@@ -158,14 +159,11 @@ final class BulkActions {
         private int failed;
         private final Map<BulkSkip, Integer> skipped = new EnumMap<>(BulkSkip.class);
 
-        interface Action {
-            Optional<BulkSkip> on(String runId, Optional<String> step);
-        }
-
-        void count(String runId, String what, Action action, Optional<String> step) {
+        /** Acts on one run: empty if it did, else why it left the run alone. */
+        void count(String runId, String what, Function<String, Optional<BulkSkip>> action) {
             matched++;
             try {
-                action.on(runId, step).ifPresentOrElse(reason -> skipped.merge(reason, 1, Integer::sum),
+                action.apply(runId).ifPresentOrElse(reason -> skipped.merge(reason, 1, Integer::sum),
                         () -> acted++);
             } catch (RunNotFoundException deletedMeanwhile) {
                 skipped.merge(BulkSkip.NO_LONGER_STORED, 1, Integer::sum);

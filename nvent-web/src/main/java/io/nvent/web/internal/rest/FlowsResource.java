@@ -41,10 +41,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The flow registry, flow graphs and statistics, starting runs, and retrying or canceling many of a flow's
- * runs at once. The run counts of the registry and
- * the statistics are the latest shared count ({@link FlowCounts}), never counted for the request: the
- * answer says when they were counted ({@code countedAt}, and their age in seconds in {@code Age}).
+ * The flow registry, flow graphs and statistics, starting runs, and retrying or canceling many of a
+ * flow's runs at once. The run counts of the registry and the statistics are the latest shared count
+ * ({@link FlowCounts}), never counted for the request: the answer says when they were counted
+ * ({@code countedAt}, and their age in seconds in {@code Age}).
  */
 @ApplicationScoped
 @Path("flows")
