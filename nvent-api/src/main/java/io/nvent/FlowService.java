@@ -155,6 +155,44 @@ public interface FlowService {
     void retryStep(String runId, String step);
 
     /**
+     * Retries the failed steps of many failed runs at once, after a downstream outage: every run of
+     * the selection's flow that failed finally (and whose failed step is the selection's, if it names
+     * one) is retried as {@link #retryStep} retries one step, with the same history entries, events
+     * and live messages, each failed step of the run.
+     *
+     * <p>One call works through at most {@link BulkRetry#limit()} failed runs in the run list's order
+     * (newest first) and answers where the next call goes on ({@link BulkResult#next()}), so that a
+     * caller pages through any number of runs in calls of bounded size, holding nothing between them.
+     * Each run is retried on its own: a run whose retry fails is counted ({@link BulkResult#failed()})
+     * and logged, and the others are retried all the same. Repeating a call (after a cut connection) is
+     * safe: runs it retried before are no longer failed and are not retried again, unless they have
+     * failed again since.
+     *
+     * @param selection the flow, optionally the failed step and the window of starts, the page
+     * @return how many runs matched, were retried, were skipped and why, or failed, and where to go on
+     * @throws FlowNotFoundException if no flow of the selection's name is deployed
+     * @throws IllegalArgumentException if the selection names a step the flow does not have
+     * @since 0.2
+     */
+    BulkResult retryFailed(BulkRetry selection);
+
+    /**
+     * Cancels many runs at once: every run of the selection's flow in one of its statuses is canceled
+     * as {@link #cancel} cancels one, with the same history entry, events and live messages.
+     *
+     * <p>One call works through at most {@link BulkCancel#limit()} runs in the run list's order (newest
+     * first) and answers where the next call goes on ({@link BulkResult#next()}). A run whose cancel
+     * fails is counted ({@link BulkResult#failed()}) and logged, and the others are canceled all the
+     * same. Repeating a call is safe: runs it canceled before have ended and are left alone.
+     *
+     * @param selection the flow, the statuses and the window of starts, the page
+     * @return how many runs matched, were canceled, were skipped and why, or failed, and where to go on
+     * @throws FlowNotFoundException if no flow of the selection's name is deployed
+     * @since 0.2
+     */
+    BulkResult cancelRuns(BulkCancel selection);
+
+    /**
      * Publishes a named event to every flow: event triggers of that name start their flows (those
      * with a {@link TriggerSpec#filter() filter} only if the payload contains it), and runs awaiting it
      * ({@link AwaitType#EVENT}) resume. Events emitted by steps are published the

@@ -356,6 +356,17 @@ class DemoApplicationIT {
         Http.Reply notFailed = http.post("api/nvent/runs/" + original + "/steps/validate/retry", "");
         assertThat(notFailed.status()).isEqualTo(409);
         assertThat(notFailed.contentType()).startsWith("application/problem+json");
+
+        // In bulk: a typo in the flow is not found, a bad filter is refused naming it, nothing failed is nothing to do.
+        assertThat(http.post("api/nvent/flows/no-such-flow/runs/retry-failed", "").status()).isEqualTo(404);
+        Http.Reply badLimit = http.post("api/nvent/flows/order/runs/cancel?limit=501", "");
+        assertThat(badLimit.status()).isEqualTo(400);
+        assertThat(badLimit.contentType()).startsWith("application/problem+json");
+        assertThat(badLimit.json().getString("detail")).contains("'limit'", "1..500");
+        JsonObject none = http.post("api/nvent/flows/order/runs/retry-failed?step=ship&from=2000-01-01T00:00:00Z"
+                + "&to=2000-01-02T00:00:00Z", "").json();
+        assertThat(none.getInt("matched")).isZero();
+        assertThat(none.containsKey("next")).isFalse();
     }
 
     // ------------------------------------------------------------------ queues and jobs
@@ -1220,6 +1231,21 @@ class DemoApplicationIT {
             console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> droppedJob.equals(tr.getAttribute("data-job"))));
             assertThat(http.get("api/nvent/queues/flaky-once/jobs/" + droppedJob).status()).isEqualTo(404);
+
+            // After the partner's outage, every failed run of the flow retried at once from its page:
+            // the run whose job was discarded too, under a job of its own.
+            String failedInBulk = start("flaky-once", "{}");
+            http.awaitRun(failedInBulk, "failed");
+            console.go("#/flows/flaky-once");
+            console.click(By.id("retry-failed"));
+            console.until(() -> console.text(By.id("retry-failed-text")).matches("(?s)\\d+ failed runs? of flow flaky-once.*"));
+            console.screenshot("08a-retry-failed-confirm");
+            console.click(By.id("confirm-retry-failed"));
+            console.until(() -> console.attribute(By.id("bulk-progress"), "data-done").equals("true"));
+            assertThat(console.text(By.id("bulk-progress"))).startsWith("Done: ").contains(" retried, ", ", 0 failed");
+            http.awaitRun(failedInBulk, "completed");
+            http.awaitRun(dropped, "completed");
+            assertThat(events(failedInBulk)).filteredOn(e -> e.getString("type").equals("step.retry")).hasSize(1);
 
             http.post("api/nvent/queues/flaky-once/pause", "");
             try {

@@ -73,6 +73,10 @@ export const api = {
   rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
   retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
   clearHistory: (flow) => call('DELETE', `/flows/${e(flow)}/runs`),
+  /** One page of a bulk retry of the flow's failed runs: { matched, acted, skipped, skippedBy, failed, next }. */
+  retryFailed: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/retry-failed${q(params)}`),
+  /** One page of a bulk cancel of the flow's runs (status: running,awaiting by default); as retryFailed. */
+  cancelRuns: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/cancel${q(params)}`),
   queues: () => call('GET', '/queues'),
   queue: (name) => call('GET', `/queues/${e(name)}`),
   rateLimitUsage: (name, limit = 20) => call('GET', `/queues/${e(name)}/rate-limit?limit=${limit}`),

@@ -29,12 +29,26 @@ export function flowsView(ctx) {
 export function flowView(ctx) {
   const [name] = ctx.params;
   ctx.crumbs(['Flows', '#/flows'], name);
+  const retryFailedBtn = h('button', { class: 'btn', id: 'retry-failed', title: 'retry the failed step of every failed run of this flow',
+    onclick: () => bulkDialog(name, RETRY_FAILED, () => loadRuns()) }, '↻ Retry failed');
+  const cancelActiveBtn = h('button', { class: 'btn', id: 'cancel-active', title: 'cancel every running or awaiting run of this flow',
+    onclick: () => bulkDialog(name, CANCEL_ACTIVE, () => loadRuns()) }, '■ Cancel active runs');
+  // The counts on the buttons are the shared count of the flow's runs (a few seconds old at most); the
+  // confirmation counts the runs themselves.
+  const loadCounts = async () => {
+    try {
+      const { stats } = await api.flow(name);
+      fill(retryFailedBtn, `↻ Retry failed (${num(stats.failed)})`);
+      fill(cancelActiveBtn, `■ Cancel active runs (${num(stats.running + stats.awaiting)})`);
+    } catch { /* the flow's page says why */ }
+  };
   ctx.actions(
     h('button', { class: 'btn', id: 'clear-history', title: 'delete the finished runs of this flow',
       onclick: () => confirmDialog(`Clear the history of ${name}?`, 'Its completed, failed and canceled runs are deleted for good, '
         + 'with their histories and state. Runs under way are kept.', 'Clear history',
       async () => { const r = await api.clearHistory(name); toast(`Deleted ${num(r.deleted)} finished run${r.deleted === 1 ? '' : 's'}`);
         selected = null; ctx.setQuery({ run: null }); loadRuns(); return r; }, { danger: true, id: 'confirm-clear-history' }) }, '✕ Clear history'),
+    retryFailedBtn, cancelActiveBtn,
     h('button', { class: 'btn primary', id: 'start-run', onclick: () => startRunDialog(name) }, '▶ Start run'));
   const graphBody = h('div', { class: 'card-body flush' });
   const graphSub = h('span', {}, 'select a run to color the steps by its state');
@@ -60,6 +74,7 @@ export function flowView(ctx) {
     } catch (e) { selected = null; graph.update({}); }
   };
   const loadRuns = async () => {
+    loadCounts();
     const runs = await api.runs({ flow: name, limit: 15 });
     if (!selected && runs.length) selected = runs[0].runId;
     fill(runsBody, runs.length ? h('table', { id: 'flow-runs' },
@@ -115,6 +130,87 @@ export function flowView(ctx) {
   let timer;
   const off = live.flow(name, () => { clearTimeout(timer); timer = setTimeout(loadRuns, 250); });
   return () => { off(); clearTimeout(timer); };
+}
+
+/** The two bulk operations of a flow's page: what they act on, how the server is asked, and their words. */
+const RETRY_FAILED = {
+  id: 'retry-failed', statuses: ['failed'], call: (flow, after) => api.retryFailed(flow, { after }),
+  title: (flow) => `Retry the failed runs of ${flow}?`,
+  what: (n) => `${n} failed run${n === '1' ? '' : 's'}`,
+  text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 500 runs at a time. '
+    + 'Runs that fail meanwhile are retried too; a run retried by someone else meanwhile is skipped.',
+  verb: (n) => `Retry ${n} run${n === '1' ? '' : 's'}`, done: 'retried', danger: false,
+};
+const CANCEL_ACTIVE = {
+  id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after }),
+  title: (flow) => `Cancel the active runs of ${flow}?`,
+  what: (n) => `${n} running or awaiting run${n === '1' ? '' : 's'}`,
+  text: 'Each is canceled as a cancel by hand would be, 500 runs at a time: steps executing now finish, nothing further '
+    + 'is scheduled, and their awaits close. Runs that start meanwhile are canceled too.',
+  verb: (n) => `Cancel ${n} run${n === '1' ? '' : 's'}`, done: 'canceled', danger: true,
+};
+
+/** How many runs of the flow are in these statuses now, counted up to 1,000 each ("1,000+" beyond). */
+async function countRuns(flow, statuses) {
+  let count = 0;
+  let more = false;
+  for (const status of statuses) {
+    const page = await api.runsPage({ flow, status, limit: 1000 });
+    count += page.runs.length;
+    more = more || page.next !== null;
+  }
+  return more ? `${num(count)}+` : num(count);
+}
+
+/**
+ * Confirms a bulk operation saying how many runs it takes, then works through them a page at a time,
+ * showing the running totals, and the final counts when the server says nothing more matches.
+ */
+async function bulkDialog(flow, op, onDone) {
+  const text = h('p', { class: 'confirm-text', id: `${op.id}-text` }, h('span', { class: 'spin' }), ' counting the runs…');
+  const progress = h('p', { class: 'small', id: 'bulk-progress', role: 'status' });
+  const go = h('button', { class: `btn ${op.danger ? 'danger solid' : 'primary'}`, id: `confirm-${op.id}`, disabled: true }, '…');
+  modal(op.title(flow), h('div', {}, text, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
+  let n;
+  try {
+    n = await countRuns(flow, op.statuses);
+  } catch (e) {
+    fill(text, e.message);
+    return;
+  }
+  fill(text, h('strong', {}, op.what(n)), ` of flow ${flow}. ${op.text}`);
+  fill(go, op.verb(n));
+  go.disabled = n === '0';
+  go.addEventListener('click', async () => {
+    go.disabled = true;
+    const total = { pages: 0, matched: 0, acted: 0, skipped: 0, failed: 0, skippedBy: {} };
+    const line = () => `${num(total.matched)} run${total.matched === 1 ? '' : 's'}: ${num(total.acted)} ${op.done}, `
+      + `${num(total.skipped)} skipped${Object.keys(total.skippedBy).length ? ` (${Object.entries(total.skippedBy)
+        .map(([why, count]) => `${num(count)} ${why}`).join(', ')})` : ''}, ${num(total.failed)} failed`;
+    let after = null;
+    try {
+      do {
+        fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
+        const page = await op.call(flow, after);
+        total.pages++;
+        ['matched', 'acted', 'skipped', 'failed'].forEach((k) => { total[k] += page[k]; });
+        Object.entries(page.skippedBy).forEach(([why, count]) => { total.skippedBy[why] = (total.skippedBy[why] || 0) + count; });
+        after = page.next || null;
+      } while (after);
+    } catch (e) {
+      fill(progress, `Stopped: ${e.message}. So far ${line()}; running it again goes on safely.`);
+      progress.dataset.done = 'error';
+      toast(e.message, true);
+      onDone();
+      return;
+    }
+    fill(progress, `Done: ${line()}.`, total.failed ? ' The server log says why each failed (NVENT-0194).' : '');
+    progress.dataset.done = 'true';
+    toast(`Done: ${line()}`, total.failed > 0);
+    // The dialog stays open: the final counts are what the person came for.
+    fill(go, 'Done');
+    onDone();
+  });
 }
 
 /** A step's await in its row of the Steps table: where, what it waits for, and its timeout. */

@@ -10,6 +10,9 @@ import io.nvent.AwaitSpec;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitTimedOut;
 import io.nvent.AwaitType;
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
+import io.nvent.BulkRetry;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
@@ -740,6 +743,16 @@ public final class FlowEngine implements FlowService {
                 enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
             }
         });
+    }
+
+    @Override
+    public BulkResult retryFailed(BulkRetry selection) {
+        return new BulkActions(this, store, registry).retryFailed(Objects.requireNonNull(selection, "selection"));
+    }
+
+    @Override
+    public BulkResult cancelRuns(BulkCancel selection) {
+        return new BulkActions(this, store, registry).cancelRuns(Objects.requireNonNull(selection, "selection"));
     }
 
     /**

@@ -1,17 +1,21 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.BulkCancel;
+import io.nvent.BulkRetry;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunStatus;
 import io.nvent.StartedRun;
 import io.nvent.web.internal.stats.FlowCounts;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
 import jakarta.json.spi.JsonProvider;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -29,13 +33,18 @@ import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The flow registry, flow graphs and statistics, and starting runs. The run counts of the registry and
- * the statistics are the latest shared count ({@link FlowCounts}), never counted for the request: the
- * answer says when they were counted ({@code countedAt}, and their age in seconds in {@code Age}).
+ * The flow registry, flow graphs and statistics, starting runs, and retrying or canceling many of a
+ * flow's runs at once. The run counts of the registry and the statistics are the latest shared count
+ * ({@link FlowCounts}), never counted for the request: the answer says when they were counted
+ * ({@code countedAt}, and their age in seconds in {@code Age}).
  */
 @ApplicationScoped
 @Path("flows")
@@ -132,6 +141,90 @@ public class FlowsResource {
                 .entity(entity).build();
     }
 
+
+    /**
+     * Retries the failed steps of the flow's failed runs, at most {@code limit} runs (1..500, default
+     * 500) newest first, optionally only those whose failed step is {@code step} and those started
+     * within [{@code from}, {@code to}). While more runs may match, the answer's {@code next} and a
+     * {@code Link: <...>; rel="next"} header go on after the last run this request worked through.
+     */
+    @POST
+    @Path("{flow}/runs/retry-failed")
+    public Response retryFailed(@PathParam("flow") String name, @QueryParam("step") String step,
+                                @QueryParam("from") String from, @QueryParam("to") String to,
+                                @QueryParam("limit") String limit, @QueryParam("after") String after,
+                                @Context UriInfo uri) {
+        return bulkAnswer(retryFailedBody(name, step, from, to, limit, after), uri);
+    }
+
+    JsonObject retryFailedBody(String name, String step, String from, String to, String limit, String after) {
+        Window window = Window.of(from, to);
+        BulkRetry selection = new BulkRetry(name, Optional.ofNullable(step).filter(s -> !s.isBlank()).map(String::trim),
+                window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT), RunCursors.parse("after", after));
+        return Representations.bulkResult(name, flows.retryFailed(selection));
+    }
+
+    /**
+     * Cancels the flow's runs in the given statuses ({@code status}: comma-separated running, awaiting,
+     * stalled; default running,awaiting), at most {@code limit} runs (1..500, default 500) newest first,
+     * optionally only those started within [{@code from}, {@code to}); paged as {@link #retryFailed}.
+     */
+    @POST
+    @Path("{flow}/runs/cancel")
+    public Response cancelRuns(@PathParam("flow") String name, @QueryParam("status") String status,
+                               @QueryParam("from") String from, @QueryParam("to") String to,
+                               @QueryParam("limit") String limit, @QueryParam("after") String after,
+                               @Context UriInfo uri) {
+        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after), uri);
+    }
+
+    JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after) {
+        Window window = Window.of(from, to);
+        BulkCancel selection = new BulkCancel(name, cancelStatuses(status), window.from(), window.to(),
+                bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after));
+        return Representations.bulkResult(name, flows.cancelRuns(selection));
+    }
+
+    /** The runs' start window of a bulk request, {@code to} after {@code from}. */
+    private record Window(Optional<Instant> from, Optional<Instant> to) {
+
+        static Window of(String from, String to) {
+            Window window = new Window(QueryParams.optionalInstant("from", from), QueryParams.optionalInstant("to", to));
+            if (window.from().isPresent() && window.to().isPresent() && !window.to().get().isAfter(window.from().get())) {
+                throw QueryParams.invalid("to", to, "after from (" + window.from().get()
+                        + "): runs started within [from, to) are taken");
+            }
+            return window;
+        }
+    }
+
+    private static int bulkLimit(String limit, int max) {
+        return QueryParams.intWithin("limit", limit, max, 1, max);
+    }
+
+    private static Set<RunStatus> cancelStatuses(String value) {
+        if (value == null || value.isBlank()) {
+            return BulkCancel.ACTIVE;
+        }
+        List<RunStatus> cancelable = Arrays.stream(RunStatus.values()).filter(s -> !s.isTerminal()).toList();
+        Set<RunStatus> statuses = EnumSet.noneOf(RunStatus.class);
+        for (String one : value.split(",")) {
+            QueryParams.optionalChoice("status", one, cancelable, RunStatus::wireName).ifPresent(statuses::add);
+        }
+        if (statuses.isEmpty()) {
+            throw QueryParams.invalid("status", value, "one or more of running, awaiting, stalled, comma-separated");
+        }
+        return statuses;
+    }
+
+    /** The answer, with a {@code Link rel="next"} to the same request going on after the page while more may match. */
+    private static Response bulkAnswer(JsonObject body, UriInfo uri) {
+        Response.ResponseBuilder response = Response.ok(body.toString(), MediaType.APPLICATION_JSON);
+        if (body.containsKey("next")) {
+            response.link(uri.getRequestUriBuilder().replaceQueryParam("after", body.getString("next")).build(), "next");
+        }
+        return response.build();
+    }
 
     /** Clears the flow's history: deletes its finished runs; runs under way stay. */
     @DELETE

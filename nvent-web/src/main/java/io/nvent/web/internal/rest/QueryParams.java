@@ -72,6 +72,18 @@ final class QueryParams {
         throw invalid(name, value, "a positive ISO-8601 duration like PT10M or P3D");
     }
 
+    /** An ISO-8601 instant such as {@code 2026-12-03T14:00:00Z}; empty when the parameter is absent. */
+    static Optional<java.time.Instant> optionalInstant(String name, String value) {
+        if (isAbsent(value)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(java.time.Instant.parse(value.trim()));
+        } catch (DateTimeException e) {
+            throw invalid(name, value, "an ISO-8601 instant like 2026-12-03T14:00:00Z");
+        }
+    }
+
     /** One of the given options, matched by name ignoring case; empty when the parameter is absent. */
     static <T> Optional<T> optionalChoice(String name, String value, List<T> options, Function<T, String> nameOf) {
         if (isAbsent(value)) {

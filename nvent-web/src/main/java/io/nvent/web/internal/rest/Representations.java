@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.AwaitSpec;
+import io.nvent.BulkResult;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
@@ -148,6 +149,20 @@ public final class Representations {
     }
 
     /** What a waiting step waits for ({@link io.nvent.FlowService#waits}). */
+    /**
+     * What a bulk retry or cancel did; {@code next}, the cursor to go on with, only while more runs may
+     * match.
+     */
+    static JsonObject bulkResult(String flow, BulkResult result) {
+        JsonObjectBuilder skippedBy = JSON.createObjectBuilder();
+        result.skippedBy().forEach((reason, count) -> skippedBy.add(reason.wireName(), count));
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("flow", flow).add("matched", result.matched())
+                .add("acted", result.acted()).add("skipped", result.skipped()).add("skippedBy", skippedBy)
+                .add("failed", result.failed());
+        result.next().ifPresent(next -> body.add("next", RunCursors.of(next)));
+        return body.build();
+    }
+
     public static JsonObject wait(StepWait wait) {
         return JSON.createObjectBuilder()
                 .add("step", wait.step())

@@ -21,7 +21,8 @@ class OpenApiDocumentTest {
 
         assertThat(document).containsEntry("openapi", "3.0.3");
         assertThat((Map<String, Object>) document.get("paths")).containsKeys("/queues", "/queues/{queue}",
-                "/queues/{queue}/rate-limit", "/queues/{queue}/pause", "/queues/{queue}/redrive");
+                "/queues/{queue}/rate-limit", "/queues/{queue}/pause", "/queues/{queue}/redrive",
+                "/flows/{flow}/runs/retry-failed", "/flows/{flow}/runs/cancel");
         Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) document.get("components"))
                 .get("schemas");
         assertThat((Map<String, Object>) ((Map<String, Object>) schemas.get("RateLimit")).get("properties"))
