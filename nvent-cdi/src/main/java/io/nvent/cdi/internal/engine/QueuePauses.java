@@ -19,8 +19,11 @@ public final class QueuePauses {
 
     private final JobQueue queue;
     private final SchedulingStore scheduling;
-    /** The pauses recorded when this instance last looked; guarded by {@code this}. */
-    private Set<String> seen = Set.of();
+    /**
+     * The pauses recorded when this instance last looked, with its own pauses and resumes since;
+     * guarded by {@code this}.
+     */
+    private final Set<String> seen = new HashSet<>();
 
     QueuePauses(JobQueue queue, SchedulingStore scheduling) {
         this.queue = queue;
@@ -37,6 +40,8 @@ public final class QueuePauses {
         // Recorded first: a store that is away fails the request before anything changed.
         scheduling.setQueuePaused(name, true);
         queue.pause(name);
+        // Counted as seen: a resume on another instance before the next look must resume it here.
+        seen.add(name);
     }
 
     /** Resumes a queue on this instance and removes its recorded pause; see {@link #pause}. */
@@ -44,6 +49,7 @@ public final class QueuePauses {
         Objects.requireNonNull(name, "name");
         scheduling.setQueuePaused(name, false);
         queue.resume(name);
+        seen.remove(name);
     }
 
     /**
@@ -64,6 +70,7 @@ public final class QueuePauses {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0513 queue {0} resumed: its recorded pause was removed", name);
             }
         }
-        seen = new HashSet<>(recorded);
+        seen.clear();
+        seen.addAll(recorded);
     }
 }

@@ -114,4 +114,40 @@ class QueuePausesTest {
         pauses.get().follow();
         assertThat(jobs.isPaused("mailing")).isFalse();
     }
+
+    @Test
+    void aQueuePausedHereAndResumedOnAnotherInstanceBeforeThisOneLooksAgainIsResumedHere() {
+        SchedulingStore recorded = MemoryAdapters.schedulingStore();
+        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
+        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
+        QueuePauses pausesHere = new QueuePauses(here, recorded);
+        QueuePauses pausesThere = new QueuePauses(there, recorded);
+        pausesHere.follow();
+        pausesThere.follow();
+
+        pausesHere.pause("mailing");
+        pausesThere.follow();
+        pausesThere.resume("mailing");
+        pausesHere.follow();
+
+        assertThat(here.isPaused("mailing")).as("resumed on the other instance").isFalse();
+    }
+
+    @Test
+    void aQueueResumedHereAndPausedOnAnotherInstanceBeforeThisOneLooksAgainIsPausedHere() {
+        SchedulingStore recorded = MemoryAdapters.schedulingStore();
+        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
+        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
+        QueuePauses pausesHere = new QueuePauses(here, recorded);
+        QueuePauses pausesThere = new QueuePauses(there, recorded);
+        pausesHere.pause("mailing");
+        pausesHere.follow();
+        pausesThere.follow();
+
+        pausesHere.resume("mailing");
+        pausesThere.pause("mailing");
+        pausesHere.follow();
+
+        assertThat(here.isPaused("mailing")).as("paused on the other instance").isTrue();
+    }
 }
