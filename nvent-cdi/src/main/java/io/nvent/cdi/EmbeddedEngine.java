@@ -143,7 +143,13 @@ public final class EmbeddedEngine implements AutoCloseable {
      * @since 0.2
      */
     public String prometheusMetrics(Map<String, FlowStats> runCounts) {
-        return PrometheusMetrics.render(engine, triggers, queue, Optional.of(Map.copyOf(runCounts)));
+        Map<String, FlowStats> counted = Map.copyOf(runCounts);
+        return prometheusMetrics(() -> counted);
+    }
+
+    /** The metrics with run counts given when the scrape reaches them, as {@link PrometheusMetrics#scrape(java.util.function.Supplier)}. */
+    String prometheusMetrics(java.util.function.Supplier<Map<String, FlowStats>> runCounts) {
+        return PrometheusMetrics.render(engine, triggers, queue, Optional.of(runCounts));
     }
 
     /** The queue adapter in use. */

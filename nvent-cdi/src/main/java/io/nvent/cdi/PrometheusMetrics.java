@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * nvent's metrics in the Prometheus text format (version 0.0.4), which the web layer serves at
@@ -65,7 +66,23 @@ public class PrometheusMetrics {
      * @since 0.2
      */
     public String scrape(Map<String, FlowStats> runCounts) {
-        return render(engineBean.engine(), engineBean.triggers(), queue, Optional.of(Map.copyOf(runCounts)));
+        Map<String, FlowStats> counted = Map.copyOf(runCounts);
+        return scrape(() -> counted);
+    }
+
+    /**
+     * The metrics now, with run counts taken elsewhere when this scrape reaches them: a count that
+     * cannot be had (its store away) leaves the runs out of this scrape, flagged in
+     * {@code nvent_scrape_errors{part="runs"}}, as any other part that cannot be read, so that the
+     * scrape still answers with the health gauges an alert needs just then.
+     *
+     * @param runCounts gives each flow's runs by status, by flow name, or throws; a deployed flow
+     *     missing from what it gives is counted for this scrape
+     * @return the metrics text
+     * @since 0.2
+     */
+    public String scrape(Supplier<Map<String, FlowStats>> runCounts) {
+        return render(engineBean.engine(), engineBean.triggers(), queue, Optional.of(runCounts));
     }
 
     static String render(FlowEngine engine, TriggerService triggers, JobQueue queue) {
@@ -73,14 +90,14 @@ public class PrometheusMetrics {
     }
 
     static String render(FlowEngine engine, TriggerService triggers, JobQueue queue,
-                                 Optional<Map<String, FlowStats>> runCounts) {
+                                 Optional<Supplier<Map<String, FlowStats>>> runCounts) {
         Text text = new Text();
         EngineMetrics metrics = engine.metrics();
         writeCounters(text, metrics);
         writeStepTimes(text, metrics);
         List<String> failedParts = new ArrayList<>();
         attempt("health", text, failedParts, part -> writeHealth(part, engine.health()));
-        attempt("runs", text, failedParts, part -> writeRuns(part, engine, runCounts.orElse(Map.of())));
+        attempt("runs", text, failedParts, part -> writeRuns(part, engine, runCounts.map(Supplier::get).orElse(Map.of())));
         attempt("queues", text, failedParts, part -> writeQueues(part, engine, queue));
         attempt("triggers", text, failedParts, part -> writeTriggers(part, triggers.triggers()));
         text.family("nvent_scrape_errors", "gauge", "Parts of this scrape that could not be read (1), by part");

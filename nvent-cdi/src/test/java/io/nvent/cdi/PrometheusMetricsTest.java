@@ -131,6 +131,20 @@ class PrometheusMetricsTest {
         }
     }
 
+    @Test
+    void runCountsThatCannotBeHadLeaveOnlyTheRunsOutOfTheScrapeFlaggedAndTheHealthIsStillThere() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship()).step(new Pay())
+                .build()) {
+            String text = engine.prometheusMetrics(() -> {
+                throw new IllegalStateException("the store cannot be reached");
+            });
+
+            assertThat(text).doesNotContain("nvent_runs{")
+                    .contains("nvent_scrape_errors{part=\"runs\"} 1\n", "nvent_scrape_errors{part=\"health\"} 0\n")
+                    .contains("nvent_health_ready ");
+        }
+    }
+
     private static void awaitStatus(EmbeddedEngine engine, String runId, RunStatus status) {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> engine.flows().run(runId).orElseThrow().status() == status);
