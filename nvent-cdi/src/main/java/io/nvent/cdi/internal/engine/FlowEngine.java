@@ -2186,8 +2186,15 @@ public final class FlowEngine implements FlowService {
         Optional<String> missing = step.isPresent() ? Optional.empty()
                 : Optional.of(StepWaits.whyNotDeployed(registry, flowName, stepName));
         boolean recover = settings.recoverStalled() && step.isPresent();
+        AtomicBoolean ofCanceledRun = new AtomicBoolean();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);
+            ofCanceledRun.set(run.status() == RunStatus.CANCELED);
+            if (ofCanceledRun.get()) {
+                // Nothing would ever end it: the run is over, so the step is, saying why.
+                return canceledStep(stepName, 0, now, "the run was canceled and the step's execution was lost ("
+                        + cause + "); it is not queued again").apply(run);
+            }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
             }
@@ -2216,6 +2223,11 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         publish(flowName, change.get().events());
+        if (ofCanceledRun.get()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
+                    + " lost ({2}): the step is recorded canceled", runId, stepName, cause);
+            return Optional.empty();
+        }
         if (missing.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0169 run {0} stalled in step {1}: {2}; {3}: the step is"
                     + " failed, not queued again; deploy it again and retry the step, or cancel the run",

@@ -188,4 +188,22 @@ class CancelRunningStepTest {
             running.close();
         }
     }
+
+    @Test
+    void aCanceledRunsStepWhoseInstanceDiedIsSettledAsCanceledByTheSweepOnceItsLeaseRunsOut() {
+        try (EngineHarness dead = oneWorker();
+             EngineHarness survivor = EngineHarness.beside(dead, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(dead, "call", "wait-forever");
+            // Canceled elsewhere; the instance running the step never looks again (it died).
+            survivor.engine.cancel(runId);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            assertEndedAsCanceled(survivor, runId, "wait-forever", "execution was lost");
+            assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("wait-forever",
+                    StepStatus.CANCELED);
+        }
+    }
 }
