@@ -834,7 +834,8 @@ public final class FlowEngine implements FlowService {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                settings.missingStepGrace(), clock.instant()).of(run);
+                settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
+                clock.instant()).of(run);
     }
 
     private Optional<Instant> lastChangeOf(String runId) {

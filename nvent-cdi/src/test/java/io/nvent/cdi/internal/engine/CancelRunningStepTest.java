@@ -2,11 +2,13 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +206,39 @@ class CancelRunningStepTest {
             assertEndedAsCanceled(survivor, runId, "wait-forever", "execution was lost");
             assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("wait-forever",
                     StepStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aRunningStepsWaitSaysSinceWhenOnWhichInstanceUntilItsTimeoutAndOnceCanceledThatItWasAskedToStop() {
+        try (EngineHarness running = oneWorker();
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(running, "call", "wait-forever");
+            HistoryEvent started = running.eventsOf(runId, EventType.STEP_STARTED).get(0);
+
+            assertThat(other.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.status()).isEqualTo(StepStatus.RUNNING);
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.RUNNING);
+                assertThat(wait.queue()).isEqualTo("call");
+                assertThat(wait.until()).as("the attempt's timeout, 30 s").contains(
+                        started.timestamp().plus(Duration.ofSeconds(30)));
+                assertThat(wait.detail()).isEqualTo("running since " + started.timestamp() + ", attempt 1, on"
+                        + " instance instance-a; its timeout of 30000 ms ends the attempt at "
+                        + started.timestamp().plus(Duration.ofSeconds(30)));
+            });
+
+            other.engine.cancel(runId);
+
+            assertThat(other.engine.waits(runId)).as("canceled elsewhere, not yet stopped").singleElement()
+                    .satisfies(wait -> {
+                        assertThat(wait.reason()).isEqualTo(StepWait.Reason.RUNNING);
+                        assertThat(wait.detail()).contains("on instance instance-a")
+                                .contains("its run was canceled, so it was asked to stop");
+                    });
+            running.sweep();
+            assertEndedAsCanceled(running, runId, "wait-forever", "the run was canceled while the attempt ran");
+            assertThat(other.engine.waits(runId)).as("a step that ended waits for nothing").isEmpty();
         }
     }
 }
