@@ -27,6 +27,14 @@ public enum EventType {
     STEP_FAILED("step.failed"),
     /** A step's lease ran out: the instance executing it died or hung. */
     STEP_STALLED("step.stalled"),
+    /**
+     * A step's attempt ended because its run was canceled: the attempt stopped (interrupted, or it saw
+     * {@link StepContext#isCancelRequested()}) or its execution was lost once the run had ended; the
+     * entry's {@code reason} says which. Nothing is scheduled after it.
+     *
+     * @since 0.2
+     */
+    STEP_CANCELED("step.canceled"),
     /** The run completed; ends the run. */
     FLOW_COMPLETED("flow.completed"),
     /** The run failed; ends the run. */

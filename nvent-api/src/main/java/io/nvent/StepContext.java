@@ -96,8 +96,32 @@ public interface StepContext {
      */
     String startFlow(String flow, Object input);
 
-    /** Cancels the current run: no further steps are scheduled. */
+    /**
+     * Cancels the current run: no further steps are scheduled. Other steps of the run running at the
+     * time are asked to stop (see {@link #isCancelRequested()}); this attempt is not interrupted, it
+     * goes on and its result is recorded.
+     */
     void cancel();
+
+    /**
+     * Whether the run was canceled while this attempt runs, so the step should stop. A cancel
+     * ({@link FlowService#cancel}, REST {@code POST /runs/{runId}/cancel}) also interrupts the thread
+     * running the attempt, as its timeout does: a step blocked in an interruptible call (a sleep, a
+     * lock, a blocking queue, most HTTP clients) stops at once; a step that loops or blocks in a call
+     * that ignores interrupts (classic socket I/O) should check this between units of work and
+     * return or throw. An attempt that stops after a cancel ends as canceled ({@link
+     * EventType#STEP_CANCELED}) and frees its worker; one that ignores both keeps its worker until it
+     * returns or its timeout, and one that returns normally is recorded with its result (its emits
+     * schedule nothing, the run stays canceled). On another instance than the one that received the
+     * cancel, it is seen within about two seconds.
+     *
+     * @return {@code true} once the run was canceled; {@code false} while it goes on, and for an
+     *     implementation that cannot tell
+     * @since 0.2
+     */
+    default boolean isCancelRequested() {
+        return false;
+    }
 
     /**
      * Whether the given run of the given flow is running or awaiting.

@@ -20,8 +20,10 @@ public enum StepStatus {
     FAILED,
     /**
      * Will not run: its run ended (canceled, or failed in another step) while the step was queued,
-     * retrying or awaiting. Only {@link RunInfo} reports it; retrying the failed step of such a run
-     * schedules the step again.
+     * retrying or awaiting ({@link RunInfo} reports it so; retrying the failed step of such a run
+     * schedules the step again). Also stored for a step whose running attempt stopped after its run
+     * was canceled, or whose execution was lost once its run was canceled, with a {@link
+     * EventType#STEP_CANCELED} entry saying which.
      */
     CANCELED;
 

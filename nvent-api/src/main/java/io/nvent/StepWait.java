@@ -54,6 +54,16 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
          */
         LEASE_EXPIRED,
         /**
+         * A step recorded running whose instance still holds its lease: it runs. The detail says since
+         * when, on which instance and in which attempt, {@code until} when its timeout lets the attempt
+         * run, and, once its run was canceled, that it was asked to stop (interrupted; a step that
+         * ignores interrupts and {@link StepContext#isCancelRequested()} runs on until it returns or
+         * times out).
+         *
+         * @since 0.2
+         */
+        RUNNING,
+        /**
          * The step, or its whole flow, is not deployed on the instance that answers (removed or
          * renamed in the version deployed there): its job waits in a queue no deployed step takes
          * from, or fails there, until the step is deployed again or the run is canceled. Also for a
@@ -78,13 +88,14 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      *
      * @param step the step
      * @param status its status: {@link StepStatus#QUEUED}, {@link StepStatus#RETRYING} or {@link
-     *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#LEASE_EXPIRED} and {@link
-     *     Reason#NOT_DEPLOYED}
+     *     StepStatus#AWAITING}; {@link StepStatus#RUNNING} for {@link Reason#RUNNING}, {@link
+     *     Reason#LEASE_EXPIRED} and {@link Reason#NOT_DEPLOYED}
      * @param reason what it waits for
      * @param queue the queue of the step's job; empty for an await of a step or flow the deployment
      *     lacks, or a {@link Reason#NOT_DEPLOYED} step whose job was found in no queue
      * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
-     *     await's resolution, or else an await's timeout
+     *     await's resolution, or else an await's timeout; for a running step, when its attempt's
+     *     timeout ends it
      * @param awaitId the await, for {@link Reason#AWAIT}
      * @param detail the same in words for an operator
      * @throws NullPointerException if a component is {@code null}

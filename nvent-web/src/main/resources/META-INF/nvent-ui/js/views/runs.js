@@ -94,7 +94,7 @@ export function runsView(ctx) {
 
 const TYPE_CLASS = {
   'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
-  'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', log: 'log', emit: 'flow',
+  'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', 'step.canceled': 'warn', log: 'log', emit: 'flow',
   'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
 };
 
@@ -121,6 +121,7 @@ function describe(ev) {
     case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
+    case 'step.canceled': return `canceled: ${d.reason}`;
     case 'flow.completed': return 'run completed';
     case 'await.registered': return [h('span', {}, `waits ${d.position || ''} the step for ${d.type === 'time' ? 'a time' : `a ${d.type || 'signal'}`}`,
       d.timeoutAt ? ` · times out ${dateTime(d.timeoutAt)} (${d.timeoutAction || 'fail'})` : ''), more('details', d)];

@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -50,14 +51,18 @@ final class DefaultStepContext implements StepContext {
     private final StepLogger logger = this::log;
     /** Read from the store when the step first asks: most steps never do. */
     private final Supplier<Optional<String>> triggerDataLookup;
+    /** Whether the run was canceled while the attempt runs, as this instance knows it. */
+    private final BooleanSupplier cancelRequested;
     private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
     /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
     private volatile Runnable beforeHistory = () -> { };
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData) {
+                       Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
+                       BooleanSupplier cancelRequested) {
         this.triggerDataLookup = triggerData;
+        this.cancelRequested = cancelRequested;
         this.engine = engine;
         this.runId = runId;
         this.flow = flow;
@@ -152,6 +157,11 @@ final class DefaultStepContext implements StepContext {
     public void cancel() {
         beforeHistory.run();
         engine.cancel(runId);
+    }
+
+    @Override
+    public boolean isCancelRequested() {
+        return cancelRequested.getAsBoolean();
     }
 
     @Override

@@ -639,8 +639,34 @@ public final class FlowEngine implements FlowService {
         change.ifPresent(c -> {
             publish(c.run().flow(), c.events());
             closeAwaitsOf(runId, now);
+            askToStop(runId, "here");
         });
         return change.isPresent();
+    }
+
+    /** Asks the run's step executions on this instance to stop: the run was canceled ({@code where}). */
+    private void askToStop(String runId, String where) {
+        int asked = executionsHere.requestCancel(runId);
+        if (asked > 0) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " was canceled " + where + ": " + asked
+                    + " step execution(s) running on this instance interrupted");
+        }
+    }
+
+    /**
+     * Finds the runs canceled on another instance among those whose steps run here, with one read,
+     * and asks their executions to stop; a run canceled here asked them at once.
+     */
+    void followCancels() {
+        Set<String> runIds = executionsHere.runsNotAskedToStop();
+        if (runIds.isEmpty()) {
+            return;
+        }
+        for (RunRecord run : store.readRuns(runIds)) {
+            if (run.status() == RunStatus.CANCELED) {
+                askToStop(run.runId(), "on another instance");
+            }
+        }
     }
 
     /**
@@ -808,7 +834,8 @@ public final class FlowEngine implements FlowService {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                settings.missingStepGrace(), clock.instant()).of(run);
+                settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
+                clock.instant()).of(run);
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
@@ -1507,8 +1534,17 @@ public final class FlowEngine implements FlowService {
         boolean holdingLease = true;
         try {
             RunRecord run = started.get().run();
-            DefaultStepContext context = contextOf(binding, job, run);
-            String resultJson = invokeForResult(binding, run, context, self);
+            DefaultStepContext context = contextOf(binding, job, run, self);
+            String resultJson;
+            try {
+                resultJson = invokeForResult(binding, run, context, self);
+            } catch (Exception failure) {
+                if (settledAsCanceled(self, job, runId, binding.step(), failure)) {
+                    holdingLease = false;
+                    return;
+                }
+                throw failure;
+            }
             holdingLease = false;
             complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
@@ -1539,7 +1575,7 @@ public final class FlowEngine implements FlowService {
             }
         }, settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
         String resultJson;
-        DefaultStepContext context = contextOf(binding, job, before);
+        DefaultStepContext context = contextOf(binding, job, before, self);
         context.storeStartBeforeHistory(() -> {
             deferred.writeIfPending();
             deferred.outcome();
@@ -1571,6 +1607,11 @@ public final class FlowEngine implements FlowService {
                 if (notStored != failure) {
                     failure.addSuppressed(notStored);
                 }
+            }
+            if (holdingLease && failure instanceof Exception stopped
+                    && settledAsCanceled(self, job, before.runId(), binding.step(), stopped)) {
+                holdingLease = false;
+                return;
             }
             throw failure;
         } finally {
@@ -1668,11 +1709,77 @@ public final class FlowEngine implements FlowService {
         return EventDraft.ofStep(EventType.STEP_STARTED, step, job.attempt(), startedAt, data);
     }
 
-    private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run) {
+    private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run, StepExecution self) {
         // The await before the step: its declared one, or the time await of a delayed start, which an
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
-                settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE));
+                settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
+                self::isCancelRequested);
+    }
+
+    /**
+     * Records as canceled an attempt that failed because its run was canceled (the cancel interrupted
+     * it, or it saw {@link io.nvent.StepContext#isCancelRequested()}), or that was interrupted (the
+     * instance stopping) in a run canceled meanwhile, and gives its lease up in the same call: the
+     * attempt then ends without failing its job (no retry; the worker goes on with the next one), and
+     * the step does not stay running in a run that ended. Any other failure, also one of a run that is
+     * not canceled, is left to the queue's failure handling; only an interrupted or canceled attempt
+     * costs the read. An attempt past its timeout was failed by the queue already.
+     *
+     * @return whether the attempt was recorded as canceled
+     */
+    private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
+                                      Exception failure) {
+        if (self.isPastTimeout() || (!self.isCancelRequested() && !interrupted(failure))) {
+            return false;
+        }
+        String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        String reason = (self.isCancelRequested() ? "the run was canceled while the attempt ran, and it stopped"
+                : "the attempt was interrupted (its instance stopping) after its run was canceled") + ": " + error;
+        Optional<StoredChange> change;
+        try {
+            change = scheduling.finishStep(store, leaseOf(runId, step),
+                    canceledStep(step, job.attempt(), clock.instant(), reason));
+        } catch (RuntimeException notStored) {
+            failure.addSuppressed(notStored);
+            return false;
+        }
+        change.ifPresent(c -> {
+            publish(c.run().flow(), c.events());
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": attempt " + job.attempt() + " of step "
+                    + step + " ended as canceled: " + reason);
+        });
+        return change.isPresent();
+    }
+
+    /** Whether the failure comes from an interrupt: the step's thread was interrupted while it waited. */
+    private static boolean interrupted(Throwable failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
+                    || cause instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A step recorded running in a canceled run ends as canceled, with a {@code step.canceled} entry
+     * saying why; any other state is left as it is.
+     *
+     * @param attempt the attempt that ended, or 0 for an execution that was lost
+     */
+    private static RunMutation canceledStep(String step, int attempt, Instant now, String reason) {
+        return run -> {
+            if (run.status() != RunStatus.CANCELED || run.steps().get(step) != StepStatus.RUNNING) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunChange(run.withStep(step, StepStatus.CANCELED), List.of(EventDraft.ofStep(
+                    EventType.STEP_CANCELED, step, attempt, now, JsonText.object().str("reason", reason).build()))));
+        };
     }
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
@@ -1683,7 +1790,12 @@ public final class FlowEngine implements FlowService {
         boolean succeeded = false;
         Object result;
         try {
-            result = invoke(binding, input, context);
+            self.invoking();
+            try {
+                result = invoke(binding, input, context);
+            } finally {
+                self.invoked();
+            }
             succeeded = true;
         } finally {
             metrics.executed(binding.flow(), binding.step(), System.nanoTime() - began, succeeded);
@@ -2075,8 +2187,15 @@ public final class FlowEngine implements FlowService {
         Optional<String> missing = step.isPresent() ? Optional.empty()
                 : Optional.of(StepWaits.whyNotDeployed(registry, flowName, stepName));
         boolean recover = settings.recoverStalled() && step.isPresent();
+        AtomicBoolean ofCanceledRun = new AtomicBoolean();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);
+            ofCanceledRun.set(run.status() == RunStatus.CANCELED);
+            if (ofCanceledRun.get()) {
+                // Nothing would ever end it: the run is over, so the step is, saying why.
+                return canceledStep(stepName, 0, now, "the run was canceled and the step's execution was lost ("
+                        + cause + "); it is not queued again").apply(run);
+            }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
             }
@@ -2105,6 +2224,11 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         publish(flowName, change.get().events());
+        if (ofCanceledRun.get()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
+                    + " lost ({2}): the step is recorded canceled", runId, stepName, cause);
+            return Optional.empty();
+        }
         if (missing.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0169 run {0} stalled in step {1}: {2}; {3}: the step is"
                     + " failed, not queued again; deploy it again and retry the step, or cancel the run",

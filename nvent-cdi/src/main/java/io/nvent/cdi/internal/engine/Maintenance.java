@@ -38,6 +38,11 @@ public final class Maintenance {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     /** How soon a pause or resume recorded by another instance takes effect here. */
     static final Duration PAUSE_CHECK = Duration.ofSeconds(1);
+    /**
+     * How soon a cancel received by another instance stops the run's steps running here: one read of
+     * the runs of those steps, only while steps run here.
+     */
+    static final Duration CANCEL_CHECK = Duration.ofSeconds(2);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -61,6 +66,7 @@ public final class Maintenance {
     private Instant lastRenewal = Instant.EPOCH;
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Instant lastPauseCheck = Instant.EPOCH;
+    private Instant lastCancelCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
     private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
@@ -114,6 +120,12 @@ public final class Maintenance {
             if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
                 engine.renewLeases();
                 lastRenewal = now;
+            }
+        });
+        step("cancel check", now, () -> {
+            if (Duration.between(lastCancelCheck, now).compareTo(CANCEL_CHECK) >= 0) {
+                engine.followCancels();
+                lastCancelCheck = now;
             }
         });
         // These two read the store on every sweep; the other parts mostly have nothing to do.

@@ -3,8 +3,10 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,18 +17,63 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StepExecutions {
 
-    /** One attempt of a step running here. */
+    /** One attempt of a step running here, on the worker thread that began it. */
     static final class StepExecution {
+        private final String runId;
         private final String key;
         private final JobExecution job;
+        private final Thread worker = Thread.currentThread();
         private final long beganNanos = System.nanoTime();
         private final long timeoutNanos;
         private volatile boolean timedOut;
+        private volatile boolean cancelRequested;
+        /** Whether the step's own code runs now: only then may a cancel interrupt the worker. */
+        private boolean invoking;
 
-        private StepExecution(String key, JobExecution job, Duration timeout) {
+        private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
+            this.runId = runId;
             this.key = key;
             this.job = job;
             this.timeoutNanos = timeout.toNanos();
+        }
+
+        /** Whether the run was canceled while this attempt runs. */
+        boolean isCancelRequested() {
+            return cancelRequested;
+        }
+
+        /**
+         * The step's code begins: from now until {@link #invoked()} a cancel interrupts the worker (at
+         * once, if the run was canceled before).
+         */
+        synchronized void invoking() {
+            invoking = true;
+            if (cancelRequested) {
+                worker.interrupt();
+            }
+        }
+
+        /**
+         * The step's code ended: a cancel no longer interrupts the worker, and an interrupt a cancel
+         * left does not reach the engine's writes that follow (nor the worker's next job).
+         */
+        synchronized void invoked() {
+            invoking = false;
+            if (cancelRequested) {
+                Thread.interrupted();
+            }
+        }
+
+        /**
+         * Asks the attempt to stop: interrupts its worker while the step's code runs, as the queue's
+         * timeout check does, unless the step cancels its own run (it goes on, see
+         * {@link io.nvent.StepContext#cancel()}).
+         */
+        private synchronized void requestCancel() {
+            cancelRequested = true;
+            if (invoking && worker != Thread.currentThread()) {
+                worker.interrupt();
+            }
         }
 
         /** Whether the attempt outlived its timeout: the queue failed it, or will when it returns. */
@@ -44,7 +91,7 @@ final class StepExecutions {
 
     /** Registers an execution of {@code step} of {@code runId} that starts now. */
     StepExecution begin(String runId, String step, JobExecution job, Duration timeout) {
-        StepExecution execution = new StepExecution(runId + ":" + step, job, timeout);
+        StepExecution execution = new StepExecution(runId, runId + ":" + step, job, timeout);
         byStep.compute(execution.key, (key, others) -> with(others, execution));
         return execution;
     }
@@ -76,6 +123,32 @@ final class StepExecutions {
             }
         }
         return found;
+    }
+
+    /**
+     * Asks the executions of the run's steps here to stop, since the run was canceled.
+     *
+     * @return how many were asked for the first time
+     */
+    int requestCancel(String runId) {
+        int asked = 0;
+        for (List<StepExecution> executions : byStep.values()) {
+            for (StepExecution execution : executions) {
+                if (execution.runId.equals(runId) && !execution.cancelRequested) {
+                    execution.requestCancel();
+                    asked++;
+                }
+            }
+        }
+        return asked;
+    }
+
+    /** The runs of the executions here not yet asked to stop: those whose cancel elsewhere is to be found. */
+    Set<String> runsNotAskedToStop() {
+        Set<String> runIds = new LinkedHashSet<>();
+        byStep.values().forEach(executions -> executions.stream().filter(e -> !e.cancelRequested)
+                .forEach(e -> runIds.add(e.runId)));
+        return runIds;
     }
 
     void end(StepExecution execution) {

@@ -3,6 +3,8 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.FlowDefinition;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
@@ -18,6 +20,9 @@ import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,6 +49,7 @@ final class StepWaits {
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
     private final Duration missingStepGrace;
+    private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
     private final Instant now;
 
     /**
@@ -54,10 +60,13 @@ final class StepWaits {
      *     latest {@code step.retry} entry says so
      * @param missingStepGrace how long instances lacking a step hand its job back
      *     ({@link EngineSettings#missingStepGrace()})
+     * @param latestStart a run's step's newest {@code step.started} entry, read for a running step
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
-              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Duration missingStepGrace, Instant now) {
+              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Duration missingStepGrace,
+              BiFunction<String, String, Optional<HistoryEvent>> latestStart, Instant now) {
+        this.latestStart = latestStart;
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -68,16 +77,21 @@ final class StepWaits {
         this.now = now;
     }
 
+    /**
+     * What the run's steps wait for; for a run that ended, only what its steps still running do
+     * (a cancel asked them to stop).
+     */
     List<StepWait> of(RunRecord run) {
-        if (run.status().isTerminal()) {
-            return List.of();
-        }
+        boolean ended = run.status().isTerminal();
         Optional<FlowDefinition> flow = registry.flow(run.flow());
         List<StepWait> waits = new ArrayList<>();
         List<AwaitRecord> awaits = null;
         List<StepLease> leases = null;
         for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
             StepStatus status = entry.getValue();
+            if (ended && status != StepStatus.RUNNING) {
+                continue;
+            }
             Optional<StepDefinition> step = flow.flatMap(f -> f.step(entry.getKey()));
             if (step.isEmpty()) {
                 if (status == StepStatus.AWAITING) {
@@ -101,7 +115,8 @@ final class StepWaits {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
                 }
-                expiredLease(step.get(), leases).ifPresent(waits::add);
+                Optional<StepWait> expired = expiredLease(step.get(), leases);
+                waits.add(expired.isPresent() ? expired.get() : running(run, step.get()));
             }
         }
         return waits;
@@ -348,6 +363,40 @@ final class StepWaits {
         return new StepWait(step.name(), status, Reason.NO_JOB, step.queue(), Optional.empty(), Optional.empty(),
                 "no job of its own waits in queue '" + step.queue() + "': it runs under a recovery job, or, if"
                         + " its job was lost, the engine's sweep queues it again");
+    }
+
+    /**
+     * A running step whose lease holds (or whose start is about to store it): since when, where and
+     * until when its attempt's timeout lets it run, as its newest {@code step.started} entry says;
+     * after a cancel, that it was asked to stop.
+     */
+    private StepWait running(RunRecord run, StepDefinition step) {
+        Optional<HistoryEvent> started = latestStart.apply(run.runId(), step.name());
+        Optional<Instant> until = started.map(s -> s.timestamp().plus(step.timeout()));
+        StringBuilder detail = new StringBuilder("running");
+        started.ifPresent(s -> {
+            detail.append(" since ").append(s.timestamp()).append(", attempt ").append(s.attempt());
+            instanceOf(s).ifPresent(instance -> detail.append(", on instance ").append(instance));
+        });
+        detail.append(until.map(u -> "; its timeout of " + step.timeout().toMillis() + " ms ends the attempt at " + u)
+                .orElse(""));
+        if (run.status() == RunStatus.CANCELED) {
+            detail.append("; its run was canceled, so it was asked to stop (interrupted, and"
+                    + " StepContext.isCancelRequested()); a step that ignores both runs on until it returns or its"
+                    + " timeout");
+        }
+        return new StepWait(step.name(), StepStatus.RUNNING, Reason.RUNNING, step.queue(), until, Optional.empty(),
+                detail.toString());
+    }
+
+    private static Optional<String> instanceOf(HistoryEvent started) {
+        try {
+            JsonObject data = Json.PROVIDER.createReader(new StringReader(started.data())).readObject();
+            return data.get("instance") instanceof JsonString instance ? Optional.of(instance.getString())
+                    : Optional.empty();
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /** A running step whose executing instance stopped renewing its lease: it waits for the sweep. */

@@ -1,0 +1,244 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.StepWait;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Canceling a run stops the steps it has running, on the instance that received the cancel and on
+ * the others, and leaves no step of an ended run running for ever.
+ */
+class CancelRunningStepTest {
+
+    /** Never counted down: a downstream that never answers. */
+    static volatile CountDownLatch downstreamAnswers = new CountDownLatch(1);
+    static final AtomicInteger shipped = new AtomicInteger();
+
+    /** Waits for a downstream that never answers, unless its input is "quick"; interruptible, as most waits are. */
+    @FlowStep(flow = "call", name = "wait-forever", role = StepRole.ENTRY, emits = "answered")
+    static class WaitForever implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            if (!"quick".equals(input)) {
+                downstreamAnswers.await();
+            }
+            ctx.emit("answered", input);
+            return "answered";
+        }
+    }
+
+    @FlowStep(flow = "call", name = "ship", subscribes = "answered")
+    static class Ship implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            shipped.incrementAndGet();
+            return null;
+        }
+    }
+
+    /** Ignores interrupts and checks {@link StepContext#isCancelRequested()} between units of work. */
+    @FlowStep(flow = "poll", name = "poll", role = StepRole.ENTRY)
+    static class Poll implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            while (!ctx.isCancelRequested()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            throw new IllegalStateException("stopped: the run was canceled");
+        }
+    }
+
+    /** Ignores the interrupt and returns normally: its result is recorded, its emit schedules nothing. */
+    @FlowStep(flow = "stubborn", name = "finish-anyway", role = StepRole.ENTRY, emits = "finished")
+    static class FinishAnyway implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            try {
+                downstreamAnswers.await();
+            } catch (InterruptedException interrupted) {
+                // Goes on regardless, as a step may.
+            }
+            ctx.emit("finished", "done");
+            return "finished anyway";
+        }
+    }
+
+    @FlowStep(flow = "stubborn", name = "after", subscribes = "finished")
+    static class After implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            shipped.incrementAndGet();
+            return null;
+        }
+    }
+
+    @BeforeEach
+    void downstreamNeverAnswers() {
+        downstreamAnswers = new CountDownLatch(1);
+        shipped.set(0);
+    }
+
+    private static EngineHarness oneWorker() {
+        return new EngineHarness(1, new WaitForever(), new Ship(), new Poll(), new FinishAnyway(), new After());
+    }
+
+    /** Starts a run whose step hangs, and waits until its start (past the start-write delay) is stored. */
+    private static String startHung(EngineHarness harness, String flow, String step) {
+        String runId = harness.engine.start(flow, "hang");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> harness.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+        return runId;
+    }
+
+    private static void assertEndedAsCanceled(EngineHarness harness, String runId, String step, String reason) {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> harness.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.CANCELED);
+        assertThat(harness.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+        assertThat(harness.eventsOf(runId, EventType.STEP_CANCELED)).singleElement().satisfies(entry -> {
+            assertThat(entry.step()).contains(step);
+            assertThat(entry.data()).contains(reason);
+        });
+        assertThat(harness.types(runId)).as("the attempt neither failed nor is retried")
+                .doesNotContain("step.failed", "step.retry", "step.completed");
+    }
+
+    @Test
+    void aCancelInterruptsTheRunningStepAndItsWorkerRunsTheQueuesNextJob() {
+        try (EngineHarness harness = oneWorker()) {
+            String hung = startHung(harness, "call", "wait-forever");
+            String behind = harness.engine.start("call", "quick");
+
+            assertThat(harness.engine.cancel(hung)).isTrue();
+
+            assertEndedAsCanceled(harness, hung, "wait-forever", "the run was canceled while the attempt ran");
+            harness.awaitStatus(behind, RunStatus.COMPLETED);
+            assertThat(shipped).as("only the run behind it went on").hasValue(1);
+        }
+    }
+
+    @Test
+    void aCancelThroughAnotherInstanceInterruptsTheStepOnceItsInstanceLooksAtItsRunningSteps() {
+        try (EngineHarness running = oneWorker();
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings)) {
+            String hung = startHung(running, "call", "wait-forever");
+            String behind = running.engine.start("call", "quick");
+
+            assertThat(other.engine.cancel(hung)).isTrue();
+            running.sweep();
+
+            assertEndedAsCanceled(running, hung, "wait-forever", "the run was canceled while the attempt ran");
+            running.awaitStatus(behind, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepIgnoringInterruptsStopsWhenItSeesTheCancelRequested() {
+        try (EngineHarness harness = oneWorker()) {
+            String runId = startHung(harness, "poll", "poll");
+
+            harness.engine.cancel(runId);
+
+            assertEndedAsCanceled(harness, runId, "poll", "stopped: the run was canceled");
+        }
+    }
+
+    @Test
+    void aStepThatReturnsAfterTheCancelIsRecordedWithItsResultAndSchedulesNothing() {
+        try (EngineHarness harness = oneWorker()) {
+            String runId = startHung(harness, "stubborn", "finish-anyway");
+
+            harness.engine.cancel(runId);
+
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    harness.engine.run(runId).orElseThrow().steps().get("finish-anyway") == StepStatus.COMPLETED);
+            assertThat(harness.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("finished anyway"));
+            await().during(Duration.ofMillis(200)).until(() -> shipped.get() == 0);
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepInterruptedByItsInstancesShutdownEndsCanceledInsteadOfRunningForEver() {
+        EngineHarness running = oneWorker();
+        try (EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings,
+                new WaitForever(), new Ship())) {
+            String runId = startHung(running, "call", "wait-forever");
+            // Canceled elsewhere, and the instance stops before it looks: its shutdown interrupts the step.
+            other.engine.cancel(runId);
+            running.close();
+
+            assertEndedAsCanceled(other, runId, "wait-forever", "interrupted (its instance stopping)");
+            assertThat(other.scheduling.leasesOfRun(runId)).isEmpty();
+        } finally {
+            running.close();
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepWhoseInstanceDiedIsSettledAsCanceledByTheSweepOnceItsLeaseRunsOut() {
+        try (EngineHarness dead = oneWorker();
+             EngineHarness survivor = EngineHarness.beside(dead, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(dead, "call", "wait-forever");
+            // Canceled elsewhere; the instance running the step never looks again (it died).
+            survivor.engine.cancel(runId);
+
+            survivor.clock.advance(Duration.ofSeconds(61));
+            survivor.sweep();
+
+            assertEndedAsCanceled(survivor, runId, "wait-forever", "execution was lost");
+            assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("wait-forever",
+                    StepStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aRunningStepsWaitSaysSinceWhenOnWhichInstanceUntilItsTimeoutAndOnceCanceledThatItWasAskedToStop() {
+        try (EngineHarness running = oneWorker();
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(running, "call", "wait-forever");
+            HistoryEvent started = running.eventsOf(runId, EventType.STEP_STARTED).get(0);
+
+            assertThat(other.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.status()).isEqualTo(StepStatus.RUNNING);
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.RUNNING);
+                assertThat(wait.queue()).isEqualTo("call");
+                assertThat(wait.until()).as("the attempt's timeout, 30 s").contains(
+                        started.timestamp().plus(Duration.ofSeconds(30)));
+                assertThat(wait.detail()).isEqualTo("running since " + started.timestamp() + ", attempt 1, on"
+                        + " instance instance-a; its timeout of 30000 ms ends the attempt at "
+                        + started.timestamp().plus(Duration.ofSeconds(30)));
+            });
+
+            other.engine.cancel(runId);
+
+            assertThat(other.engine.waits(runId)).as("canceled elsewhere, not yet stopped").singleElement()
+                    .satisfies(wait -> {
+                        assertThat(wait.reason()).isEqualTo(StepWait.Reason.RUNNING);
+                        assertThat(wait.detail()).contains("on instance instance-a")
+                                .contains("its run was canceled, so it was asked to stop");
+                    });
+            running.sweep();
+            assertEndedAsCanceled(running, runId, "wait-forever", "the run was canceled while the attempt ran");
+            assertThat(other.engine.waits(runId)).as("a step that ended waits for nothing").isEmpty();
+        }
+    }
+}
