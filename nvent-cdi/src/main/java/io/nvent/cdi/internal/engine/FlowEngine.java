@@ -2523,6 +2523,11 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
+    public Clock clock() {
+        return clock;
+    }
+
     /** What this instance did since it started, for the metrics endpoint. */
     public EngineMetrics metrics() {
         return metrics;
