@@ -808,7 +808,7 @@ public final class FlowEngine implements FlowService {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                settings.missingStepGrace(), clock.instant()).of(run);
+                this::lastJobOf, settings.missingStepGrace(), clock.instant()).of(run);
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
