@@ -129,6 +129,7 @@ public final class FlowEngine implements FlowService {
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
+    private final FinalFailureLog finalFailures = new FinalFailureLog(LOG);
     private final EngineMetrics metrics = new EngineMetrics();
     private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
@@ -1876,9 +1877,8 @@ public final class FlowEngine implements FlowService {
             }
             if (change.isPresent() && nextAttemptAt.isEmpty()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
-                        + "attempt {3} of {4}: {5}", ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
-                        job.maxAttempts(), finalMessage);
+                finalFailures.failed(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
+                        job.maxAttempts(), finalMessage, now);
             }
         } catch (RunNotFoundException gone) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
@@ -2521,6 +2521,16 @@ public final class FlowEngine implements FlowService {
                     + "stream (" + unreportedPublishFailures.getAndSet(0) + " more failures since the last report; "
                     + "at most one report a minute); runs go on, live listeners catch up from the store", failure);
         }
+    }
+
+    /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
+    public void logHeldFailures(Instant now) {
+        finalFailures.logDue(now);
+    }
+
+    /** Logs every summary of final step failures held back: the engine stops. */
+    public void logHeldFailures() {
+        finalFailures.logAll();
     }
 
     /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
