@@ -157,14 +157,18 @@ public final class QueueSql {
         // priority (ids grow with enqueue time), so it is the first of its priority's entries with
         // available_at = created_at; the priorities in use are found by a skip scan (a recursive
         // step per priority). Every other waiting job is in the due index, ordered by when it
-        // became due.
+        // became due. A lane is walked from its start by a row comparison, in index order: with an
+        // equality on the priority the planner expects a few rows and reads the whole lane through
+        // a bitmap to sort it (24 ms instead of 0.2 ms at 22,000 waiting jobs); a job the walk finds
+        // in a later lane is that lane's own to report.
         oldestWaiting = "WITH RECURSIVE lane(np) AS ((SELECT -priority FROM " + p + "job WHERE queue = ?"
                 + " AND state = 'WAITING' ORDER BY -priority LIMIT 1) UNION ALL SELECT (SELECT -j.priority FROM "
                 + p + "job j WHERE j.queue = ? AND j.state = 'WAITING' AND -j.priority > lane.np"
                 + " ORDER BY -j.priority LIMIT 1) FROM lane WHERE lane.np IS NOT NULL)"
-                + " SELECT min(t) FROM (SELECT (SELECT j.available_at FROM " + p + "job j WHERE j.queue = ?"
-                + " AND j.state = 'WAITING' AND -j.priority = lane.np AND j.available_at = j.created_at"
-                + " AND j.available_at <= ? ORDER BY -j.priority, j.id LIMIT 1) AS t FROM lane WHERE lane.np IS NOT NULL"
+                + " SELECT min(t) FROM (SELECT (SELECT CASE WHEN -j.priority = lane.np THEN j.available_at END FROM "
+                + p + "job j WHERE j.queue = ? AND j.state = 'WAITING' AND ((-j.priority), j.id) >= (lane.np, 0::bigint)"
+                + " AND j.available_at = j.created_at AND j.available_at <= ? ORDER BY (-j.priority), j.id LIMIT 1) AS t"
+                + " FROM lane WHERE lane.np IS NOT NULL"
                 + " UNION ALL SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
                 + " AND available_at > created_at AND available_at <= ?) oldest";
         // The slots of backends come and go: fold them into slot 0 now and then.
