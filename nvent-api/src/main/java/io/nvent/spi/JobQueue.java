@@ -1,6 +1,7 @@
 package io.nvent.spi;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -172,6 +173,26 @@ public interface JobQueue {
      * @return the number of jobs in each state
      */
     JobCounts counts(String queue);
+
+    /**
+     * When the job that has waited longest among a queue's {@link JobState#WAITING} jobs (ready to
+     * run now, not delayed to a later time) became ready: when it was enqueued, or, for a job
+     * enqueued with a delay or waiting again after a retry's backoff or a redrive, when that time
+     * came. Whatever its priority: a low-priority job held back behind higher ones is the one that
+     * has waited longest. An operator alerts on how long work has waited, not only on how much
+     * waits. It is the same view of the queue as {@link #counts}.
+     *
+     * <p>The default does not know ({@code Optional.empty()}), so adapters written before it keep
+     * compiling; an adapter that knows answers empty only for a queue with no waiting job.
+     *
+     * @param queue queue name
+     * @return when the oldest waiting job became ready; empty when no job waits, or when the
+     *     adapter cannot tell
+     * @since 0.2
+     */
+    default Optional<Instant> oldestWaitingSince(String queue) {
+        return Optional.empty();
+    }
 
     /**
      * Jobs of a queue in a state, newest first, a page at a time.

@@ -173,6 +173,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         triggers.stop();
         executor.shutdownNow();
         queue.close();
+        engine.logHeldFailures(); // the attempts the queue let finish may have failed too
     }
 
     /** Builder of {@link EmbeddedEngine}. */

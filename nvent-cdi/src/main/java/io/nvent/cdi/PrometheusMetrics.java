@@ -13,12 +13,14 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -98,10 +100,16 @@ public class PrometheusMetrics {
         List<String> failedParts = new ArrayList<>();
         attempt("health", text, failedParts, part -> writeHealth(part, engine.health()));
         attempt("runs", text, failedParts, part -> writeRuns(part, engine, runCounts.map(Supplier::get).orElse(Map.of())));
-        attempt("queues", text, failedParts, part -> writeQueues(part, engine, queue));
+        Map<String, JobCounts> queueCounts = new TreeMap<>();
+        attempt("queues", text, failedParts, part -> writeQueues(part, engine, queue, queueCounts));
+        if (failedParts.contains("queues")) {
+            queueCounts.clear(); // counts the scrape leaves out: no ages by them either
+        }
+        // A part of its own: an adapter that fails to read ages still has its counts scraped.
+        attempt("queue_ages", text, failedParts, part -> writeQueueAges(part, engine, queue, queueCounts));
         attempt("triggers", text, failedParts, part -> writeTriggers(part, triggers.triggers()));
         text.family("nvent_scrape_errors", "gauge", "Parts of this scrape that could not be read (1), by part");
-        for (String part : List.of("health", "runs", "queues", "triggers")) {
+        for (String part : List.of("health", "runs", "queues", "queue_ages", "triggers")) {
             text.sample("nvent_scrape_errors", labels("part", part), failedParts.contains(part) ? 1 : 0);
         }
         return text.toString();
@@ -167,12 +175,14 @@ public class PrometheusMetrics {
         }
     }
 
-    private static void writeQueues(Text text, FlowEngine engine, JobQueue queue) {
+    /** Writes the queues' counts and settings, and keeps each queue's counts in {@code counted}. */
+    private static void writeQueues(Text text, FlowEngine engine, JobQueue queue, Map<String, JobCounts> counted) {
         Set<String> names = new TreeSet<>(queue.queues());
         engine.flows().forEach(flow -> flow.steps().forEach(step -> names.add(step.queue())));
         text.family("nvent_queue_jobs", "gauge", "Jobs in the queue, by state");
         for (String name : names) {
             JobCounts counts = queue.counts(name);
+            counted.put(name, counts);
             long[] values = {counts.waiting(), counts.delayed(), counts.active(), counts.completed(), counts.failed()};
             String[] states = {"waiting", "delayed", "active", "completed", "failed"};
             for (int i = 0; i < states.length; i++) {
@@ -190,6 +200,19 @@ public class PrometheusMetrics {
             engine.rateLimitOf(name).map(QueueControls.QueueRateLimit::limit).ifPresent(limit -> text.sample(
                     "nvent_queue_rate_limit_per_second", labels("queue", name), limit.max() * 1e9 / limit.per().toNanos()));
         }
+    }
+
+    /**
+     * How long each queue's oldest waiting job has waited: 0 when none waits, no sample for a queue
+     * whose adapter cannot tell (a sample would claim an age); the queues of {@code counted}, so
+     * none if their counts could not be read.
+     */
+    private static void writeQueueAges(Text text, FlowEngine engine, JobQueue queue, Map<String, JobCounts> counted) {
+        text.family("nvent_queue_oldest_waiting_age_seconds", "gauge",
+                "How long the queue's oldest waiting job (ready, not delayed) has waited; 0 when none waits");
+        Instant now = engine.clock().instant();
+        counted.forEach((name, counts) -> OldestWaiting.of(queue, name, counts).ageAt(now).ifPresent(age ->
+                text.sample("nvent_queue_oldest_waiting_age_seconds", labels("queue", name), age.toNanos() / 1e9)));
     }
 
     private static void writeTriggers(Text text, List<TriggerInfo> triggers) {

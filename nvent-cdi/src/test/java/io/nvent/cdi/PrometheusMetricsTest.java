@@ -14,8 +14,14 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
+import io.nvent.testkit.MutableClock;
+import io.nvent.testkit.TestThreads;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,6 +148,60 @@ class PrometheusMetricsTest {
             assertThat(text).doesNotContain("nvent_runs{")
                     .contains("nvent_scrape_errors{part=\"runs\"} 1\n", "nvent_scrape_errors{part=\"health\"} 0\n")
                     .contains("nvent_health_ready ");
+        }
+    }
+
+    @Test
+    void theOldestWaitingJobsAgeIsInSecondsAndZeroForAQueueWhereNoneWaits() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock)
+                .queue(new MemoryJobQueue(clock, new TestThreads("metrics"))).step(new Take()).step(new Pay()).build()) {
+            engine.pauseQueue("orders");
+            engine.flows().start("orders", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.queue().counts("orders").waiting() == 1);
+
+            clock.advance(Duration.ofSeconds(90));
+
+            assertThat(engine.prometheusMetrics()).contains(
+                    "# TYPE nvent_queue_oldest_waiting_age_seconds gauge\n",
+                    "nvent_queue_oldest_waiting_age_seconds{queue=\"orders\"} 90.0\n",
+                    "nvent_queue_oldest_waiting_age_seconds{queue=\"expense \\\"q\\\"\"} 0.0\n",
+                    "nvent_scrape_errors{part=\"queue_ages\"} 0\n");
+        }
+    }
+
+    @Test
+    void aQueueWhoseAdapterCannotTellTheAgeHasNoSampleAndOneThatFailsReadingItKeepsItsCounts() {
+        JobQueue unknowing = new MemoryJobQueue(Clock.systemUTC(), new TestThreads("metrics")) {
+            @Override
+            public Optional<Instant> oldestWaitingSince(String queue) {
+                return Optional.empty();
+            }
+        };
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().queue(unknowing).step(new Take()).step(new Pay())
+                .build()) {
+            engine.pauseQueue("orders");
+            engine.flows().start("orders", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.queue().counts("orders").waiting() == 1);
+
+            assertThat(engine.prometheusMetrics()).as("no age claimed for a queue with a job waiting")
+                    .doesNotContain("nvent_queue_oldest_waiting_age_seconds{queue=\"orders\"}")
+                    .contains("nvent_queue_oldest_waiting_age_seconds{queue=\"expense \\\"q\\\"\"} 0.0\n");
+        }
+
+        JobQueue failing = new MemoryJobQueue(Clock.systemUTC(), new TestThreads("metrics")) {
+            @Override
+            public Optional<Instant> oldestWaitingSince(String queue) {
+                throw new IllegalStateException("database away");
+            }
+        };
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().queue(failing).step(new Take()).step(new Pay())
+                .build()) {
+            String text = engine.prometheusMetrics();
+
+            assertThat(text).contains("nvent_queue_jobs{queue=\"orders\",state=\"waiting\"} 0\n",
+                    "nvent_scrape_errors{part=\"queues\"} 0\n", "nvent_scrape_errors{part=\"queue_ages\"} 1\n");
+            assertThat(text).doesNotContain("nvent_queue_oldest_waiting_age_seconds");
         }
     }
 

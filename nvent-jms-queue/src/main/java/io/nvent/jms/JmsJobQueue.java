@@ -294,6 +294,21 @@ public final class JmsJobQueue implements JobQueue {
         return registry.counts(queue, clock.instant());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From this node's job registry, the same view as {@link #counts}, without a round trip to
+     * the broker: browsing the queue's head would give the job of the highest priority, not the
+     * one that waited longest, and Artemis' first-message age is that of the head too, from the
+     * send time (before a delivery delay passed), through a management API a plain JMS factory
+     * does not offer.
+     */
+    @Override
+    public Optional<Instant> oldestWaitingSince(String queue) {
+        hydrate(control(queue));
+        return registry.oldestWaitingSince(queue, clock.instant());
+    }
+
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
         hydrate(control(queue));

@@ -358,6 +358,17 @@ public final class PgJobQueue implements JobQueue {
         return store.counts(queue, clock.instant());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One query through the claim and due indexes (a step per priority in use), not a read of
+     * the backlog.
+     */
+    @Override
+    public Optional<Instant> oldestWaitingSince(String queue) {
+        return store.oldestWaitingSince(queue, clock.instant());
+    }
+
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
         return store.jobs(queue, state, offset, limit, clock.instant());

@@ -16,6 +16,7 @@ import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -184,6 +185,43 @@ public abstract class JobQueueContractTest {
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 4);
         assertThat(handler.completed).extracting(JobExecution::jobId)
                 .containsExactly("high", "middle", "low", "low-too");
+    }
+
+    @Test
+    void the_oldest_waiting_job_is_the_one_ready_longest_whatever_its_priority() {
+        queue.pause(name);
+        assertThat(queue.oldestWaitingSince(name)).as("nothing waits in a new queue").isEmpty();
+
+        Instant beforeLow = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        queue.enqueue(job("low").withPriority(-1));
+        Instant afterLow = Instant.now();
+        await().atMost(PATIENCE).until(() -> Instant.now().isAfter(afterLow.plusMillis(50)));
+        queue.enqueue(job("high").withPriority(3));
+        queue.enqueue(job("later").withDelay(Duration.ofSeconds(5)));
+
+        assertThat(queue.oldestWaitingSince(name)).as("the low-priority job, though the high one runs first")
+                .hasValueSatisfying(since -> assertThat(since).isBetween(beforeLow, afterLow));
+
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 2, handler);
+        queue.resume(name);
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        assertThat(queue.oldestWaitingSince(name)).as("only the delayed job is left, and it does not wait yet")
+                .isEmpty();
+    }
+
+    @Test
+    void a_delayed_job_waits_from_the_end_of_its_delay_not_from_its_enqueue() {
+        queue.pause(name);
+        Duration delay = Duration.ofMillis(1_000);
+        Instant enqueuedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        queue.enqueue(job("later").withDelay(delay));
+
+        assertThat(queue.oldestWaitingSince(name)).as("delayed, not waiting").isEmpty();
+        await().atMost(PATIENCE).until(() -> queue.counts(name).waiting() == 1);
+        assertThat(queue.oldestWaitingSince(name))
+                .hasValueSatisfying(since -> assertThat(since).isAfterOrEqualTo(enqueuedAt.plus(delay))
+                        .isBeforeOrEqualTo(Instant.now()));
     }
 
     // ---------------------------------------------------------------- workers

@@ -457,6 +457,9 @@ class DemoApplicationIT {
 
         assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
                 .extracting(q -> q.getString("name")).contains("order", "retry-demo", "flaky-once", "chatter");
+        assertThat(http.get("api/nvent/queues").array().getValuesAs(JsonObject.class))
+                .as("each says when its oldest waiting job became ready and how long it has waited")
+                .allSatisfy(q -> assertThat(q).containsKeys("oldestWaitingAt", "oldestWaitingAgeMs"));
         JsonObject partnerLimit = Json.createObjectBuilder().add("max", 50).add("durationMs", 1000).add("scope", "cluster")
                 .add("groupKey", "customer").build();
         assertThat(http.get("api/nvent/queues/partner-order").json().getJsonObject("rateLimit"))
@@ -1274,6 +1277,9 @@ class DemoApplicationIT {
                     "title")).startsWith("starts at most 50 attempts in any 1 s for each value of 'customer' in a step's"
                     + " data across all instances");
             assertThat(console.all(By.cssSelector("#queues-table tr[data-queue=order] .rate-limit"))).isEmpty();
+            assertThat(console.text(By.cssSelector("#queues-table thead"))).contains("Oldest waiting");
+            assertThat(console.tablesWiderThanTheirCards()).as("queue list at 1280 px, with its oldest waiting column")
+                    .isEmpty();
             console.screenshot("09-queues");
             console.go("#/queues/partner-order");
             // The starts of the last second, per customer: likely none by now.

@@ -38,6 +38,8 @@ public final class JobEntry {
     Optional<Phase> counted = Optional.empty();
     /** Where {@link StateTally} lists this entry as delayed; empty when it does not. */
     Optional<StateTally.Due> listedDue = Optional.empty();
+    /** Where {@link StateTally} lists this entry as pending; empty when it does not. */
+    Optional<StateTally.Due> listedPending = Optional.empty();
 
     JobEntry(long seq, JobMessage job, Phase phase) {
         this.queue = job.queue();

@@ -322,6 +322,11 @@ public final class JobRegistry {
         return jobs(queue).tally.counts(now);
     }
 
+    /** When the queue's oldest waiting job became due, as far as this node knows; see {@link #counts}. */
+    public Optional<Instant> oldestWaitingSince(String queue, Instant now) {
+        return jobs(queue).tally.oldestWaitingSince(now);
+    }
+
     /** Records in a state, newest first. */
     public List<JobRecord> list(String queue, JobState state, int offset, int limit, Instant now) {
         record Row(long seq, JobRecord record) {

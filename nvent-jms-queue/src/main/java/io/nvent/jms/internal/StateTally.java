@@ -4,6 +4,7 @@ import io.nvent.jms.internal.JobEntry.Phase;
 import io.nvent.spi.JobCounts;
 import java.time.Instant;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.LongAdder;
@@ -34,6 +35,11 @@ final class StateTally {
             new LongAdder(), Phase.COMPLETED, new LongAdder(), Phase.FAILED, new LongAdder());
     private final ConcurrentSkipListSet<Due> delayed = new ConcurrentSkipListSet<>();
     private final LongAdder delayedCount = new LongAdder();
+    /**
+     * Every pending entry by the time it is (or was) due, waiting or delayed, so that the first
+     * one, once due, is the job that has waited longest, whatever its priority.
+     */
+    private final ConcurrentSkipListSet<Due> pending = new ConcurrentSkipListSet<>();
 
     /** Brings the counts up to date with what the entry is now. */
     void recount(JobEntry entry, Instant now) {
@@ -57,12 +63,21 @@ final class StateTally {
             entry.counted.ifPresent(old -> byPhase.get(old).decrement());
             entry.counted = Optional.of(phase);
         }
+        Optional<Due> pendingAt = phase == Phase.PENDING
+                ? Optional.of(new Due(JobMessage.micros(entry.availableAt), entry.seq)) : Optional.empty();
+        if (!entry.listedPending.equals(pendingAt)) {
+            entry.listedPending.ifPresent(pending::remove);
+            pendingAt.ifPresent(pending::add);
+            entry.listedPending = pendingAt;
+        }
     }
 
     /** Stops counting an entry the registry removed. */
     void forget(JobEntry entry) {
         unlist(entry);
         entry.listedDue = Optional.empty();
+        entry.listedPending.ifPresent(pending::remove);
+        entry.listedPending = Optional.empty();
         entry.counted.ifPresent(old -> byPhase.get(old).decrement());
         entry.counted = Optional.empty();
     }
@@ -80,6 +95,21 @@ final class StateTally {
         long pending = byPhase.get(Phase.PENDING).sum();
         return new JobCounts(Math.max(0, pending - delayedNow), delayedNow, byPhase.get(Phase.ACTIVE).sum(),
                 byPhase.get(Phase.COMPLETED).sum(), byPhase.get(Phase.FAILED).sum());
+    }
+
+    /**
+     * When the pending job due first became due, if that was by {@code now}: the oldest waiting
+     * job; empty when none is waiting.
+     */
+    Optional<Instant> oldestWaitingSince(Instant now) {
+        Due first;
+        try {
+            first = pending.first();
+        } catch (NoSuchElementException empty) {
+            return Optional.empty();
+        }
+        return first.dueMicros() <= JobMessage.micros(now)
+                ? Optional.of(JobMessage.instant(first.dueMicros())) : Optional.empty();
     }
 
     private void unlist(JobEntry entry) {

@@ -467,6 +467,23 @@ public final class JobStore {
         });
     }
 
+    /** When the queue's oldest waiting job became due; empty when none waits. */
+    public Optional<Instant> oldestWaitingSince(String queue, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading the oldest waiting job of queue " + queue, c -> {
+            try (PreparedStatement oldest = c.prepareStatement(sql.oldestWaiting)) {
+                oldest.setString(1, queue);
+                oldest.setString(2, queue);
+                oldest.setString(3, queue);
+                oldest.setObject(4, Jdbc.timestamp(now));
+                oldest.setString(5, queue);
+                oldest.setObject(6, Jdbc.timestamp(now));
+                try (ResultSet rows = oldest.executeQuery()) {
+                    return rows.next() ? Jdbc.instant(rows, "min") : Optional.empty();
+                }
+            }
+        });
+    }
+
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit, Instant now) {
         // Literal states, so the planner can use the partial indexes.
         String condition = switch (state) {

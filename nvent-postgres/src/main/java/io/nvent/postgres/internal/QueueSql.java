@@ -35,6 +35,7 @@ public final class QueueSql {
     public final String knowQueue;
     public final String queues;
     public final String counts;
+    public final String oldestWaiting;
     public final String compactCounts;
     public final String purgeCompleted;
     private final String job;
@@ -150,6 +151,26 @@ public final class QueueSql {
                 + " coalesce(sum(c.failed), 0) FROM (SELECT count(*) AS n FROM " + p + "job WHERE queue = ?"
                 + " AND state = 'WAITING' AND available_at > created_at AND available_at > ?) d"
                 + " LEFT JOIN " + p + "count c ON c.queue = ? GROUP BY d.n";
+        // The oldest waiting job, through the indexes only, without reading the backlog: a job
+        // enqueued without a delay and never made due again (available_at = created_at) has no
+        // entry in the due index, but in the claim index it is behind the older ones of its
+        // priority (ids grow with enqueue time), so it is the first of its priority's entries with
+        // available_at = created_at; the priorities in use are found by a skip scan (a recursive
+        // step per priority). Every other waiting job is in the due index, ordered by when it
+        // became due. A lane is walked from its start by a row comparison, in index order: with an
+        // equality on the priority the planner expects a few rows and reads the whole lane through
+        // a bitmap to sort it (24 ms instead of 0.2 ms at 22,000 waiting jobs); a job the walk finds
+        // in a later lane is that lane's own to report.
+        oldestWaiting = "WITH RECURSIVE lane(np) AS ((SELECT -priority FROM " + p + "job WHERE queue = ?"
+                + " AND state = 'WAITING' ORDER BY -priority LIMIT 1) UNION ALL SELECT (SELECT -j.priority FROM "
+                + p + "job j WHERE j.queue = ? AND j.state = 'WAITING' AND -j.priority > lane.np"
+                + " ORDER BY -j.priority LIMIT 1) FROM lane WHERE lane.np IS NOT NULL)"
+                + " SELECT min(t) FROM (SELECT (SELECT CASE WHEN -j.priority = lane.np THEN j.available_at END FROM "
+                + p + "job j WHERE j.queue = ? AND j.state = 'WAITING' AND ((-j.priority), j.id) >= (lane.np, 0::bigint)"
+                + " AND j.available_at = j.created_at AND j.available_at <= ? ORDER BY (-j.priority), j.id LIMIT 1) AS t"
+                + " FROM lane WHERE lane.np IS NOT NULL"
+                + " UNION ALL SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
+                + " AND available_at > created_at AND available_at <= ?) oldest";
         // The slots of backends come and go: fold them into slot 0 now and then.
         compactCounts = "WITH gone AS (DELETE FROM " + p + "count WHERE queue = ? AND slot <> 0"
                 + " RETURNING queue, waiting, active, failed, completed), "

@@ -10,15 +10,53 @@ export function queuesView(ctx) {
   ctx.view.append(card('Queues', 'live counts; open a queue to inspect its jobs', body));
   const render = (queues) => {
     fill(body, h('table', { id: 'queues-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))),
+        h('th', { title: 'how long the oldest job ready to run (not delayed) has waited' }, 'Oldest waiting'), h('th', {}, ''))),
       h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
         h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q)),
         STATES.map((s) => h('td', { class: 'num' }, s === 'failed' && q.counts[s] ? h('strong', { class: 'fail-num' }, num(q.counts[s])) : num(q.counts[s]))),
+        h('td', {}, oldestWaiting(q, '')),
         h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
   };
-  api.queues().then(render);
+  api.queues().then((queues) => { queues.forEach(learnSkew); render(queues); });
   const off = live.stats((m) => render(m.queues));
-  return off;
+  const tick = setInterval(() => tickOldestWaiting(ctx.view), 5000);
+  return () => { off(); clearInterval(tick); };
+}
+
+// The server's clock against the browser's, from the last answer with an age (REST; the live
+// stream sends only the time): a browser a minute off would show every age a minute off.
+let skewMs = 0;
+
+function learnSkew(q) {
+  if (q.oldestWaitingAt && q.oldestWaitingAgeMs != null) skewMs = q.oldestWaitingAgeMs - (Date.now() - Date.parse(q.oldestWaitingAt));
+}
+
+/** "3 min": how long ago the oldest waiting job became ready, by the server's clock. */
+function waitedText(sinceIso) {
+  const s = Math.max(0, Math.round((Date.now() + skewMs - Date.parse(sinceIso)) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/**
+ * "oldest waiting 3 min" (with the label given), kept current by tickOldestWaiting; a dash when no
+ * job waits, "unknown" when jobs wait and the queue adapter cannot tell how long.
+ */
+function oldestWaiting(q, label) {
+  if (!q.oldestWaitingAt) {
+    return q.counts.waiting ? h('span', { class: 'muted', title: 'this queue adapter cannot tell how long jobs have waited' }, `${label}unknown`)
+      : h('span', { class: 'muted' }, '–');
+  }
+  return h('span', { class: 'oldest-waiting', dataset: { since: q.oldestWaitingAt, label },
+    title: `the oldest job ready to run has waited since ${new Date(q.oldestWaitingAt).toLocaleString(undefined, { hour12: false })}` },
+  `${label}${waitedText(q.oldestWaitingAt)}`);
+}
+
+function tickOldestWaiting(root) {
+  root.querySelectorAll('.oldest-waiting[data-since]').forEach((el) => { el.textContent = `${el.dataset.label}${waitedText(el.dataset.since)}`; });
 }
 
 /** The queue's rate limit, e.g. "≤ 100 / 1 min", with what it means on hover; nothing without one. */
@@ -66,7 +104,7 @@ export function queueView(ctx) {
       s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
     if (!queue) return;
     ctx.actions(
-      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue),
+      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), oldestWaiting(queue, 'oldest waiting '),
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
         () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
@@ -90,7 +128,7 @@ export function queueView(ctx) {
     }
   }
   async function loadQueue() {
-    try { queue = await api.queue(name); renderHead(); loadUsage(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
+    try { queue = await api.queue(name); learnSkew(queue); renderHead(); loadUsage(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
   }
   async function loadUsage() {
     const limit = queue && queue.rateLimit;
@@ -170,5 +208,7 @@ export function queueView(ctx) {
   loadQueue();
   loadJobs();
   loadJob();
-  return () => { off(); clearTimeout(timer); };
+  // The age sits in the page's actions, outside the view.
+  const tick = setInterval(() => tickOldestWaiting(document.getElementById('actions')), 5000);
+  return () => { off(); clearTimeout(timer); clearInterval(tick); };
 }

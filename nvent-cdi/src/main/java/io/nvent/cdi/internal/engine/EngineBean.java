@@ -372,6 +372,9 @@ public class EngineBean {
             triggers.stop();
         }
         queue.close();
+        if (engine != null) {
+            engine.logHeldFailures(); // the attempts the queue let finish may have failed too
+        }
         if (ownExecutor && executor != null) {
             executor.shutdownNow();
         }

@@ -129,6 +129,7 @@ public final class FlowEngine implements FlowService {
     private final EventStream stream;
     private final Json json;
     private final Clock clock;
+    private final FinalFailureLog finalFailures = new FinalFailureLog(LOG);
     private final EngineMetrics metrics = new EngineMetrics();
     private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
@@ -834,7 +835,7 @@ public final class FlowEngine implements FlowService {
         RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
+                this::lastJobOf, settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 clock.instant()).of(run);
     }
 
@@ -1988,9 +1989,8 @@ public final class FlowEngine implements FlowService {
             }
             if (change.isPresent() && nextAttemptAt.isEmpty()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
-                        + "attempt {3} of {4}: {5}", ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
-                        job.maxAttempts(), finalMessage);
+                finalFailures.failed(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
+                        job.maxAttempts(), finalMessage, now);
             }
         } catch (RunNotFoundException gone) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
@@ -2645,6 +2645,21 @@ public final class FlowEngine implements FlowService {
                     + "stream (" + unreportedPublishFailures.getAndSet(0) + " more failures since the last report; "
                     + "at most one report a minute); runs go on, live listeners catch up from the store", failure);
         }
+    }
+
+    /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
+    public void logHeldFailures(Instant now) {
+        finalFailures.logDue(now);
+    }
+
+    /** Logs every summary of final step failures held back: the engine stops. */
+    public void logHeldFailures() {
+        finalFailures.logAll();
+    }
+
+    /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
+    public Clock clock() {
+        return clock;
     }
 
     /** What this instance did since it started, for the metrics endpoint. */

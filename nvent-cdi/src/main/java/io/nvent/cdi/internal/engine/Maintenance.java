@@ -112,6 +112,8 @@ public final class Maintenance {
      */
     public synchronized void sweep() {
         Instant now = clock.instant();
+        // Needs no store: also while sweeps back off, so an outage's summary comes when its minute ends.
+        engine.logHeldFailures(now);
         if (now.isBefore(resumeAfter)) {
             engine.healthMonitor().sweepEnded(now);
             return;

@@ -48,6 +48,7 @@ final class StepWaits {
     private final EngineRateLimits rateLimits;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
+    private final BiFunction<String, String, Optional<String>> lastJobOf;
     private final Duration missingStepGrace;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
     private final Instant now;
@@ -58,13 +59,16 @@ final class StepWaits {
      *     transaction, committed with the end of its attempt)
      * @param rateLimitedJobOf the job that queued a run's step again under a rate limit, if its
      *     latest {@code step.retry} entry says so
+     * @param lastJobOf the job that ran a run's step last, by its latest {@code step.started} entry:
+     *     an operator's retry sends that one again
      * @param missingStepGrace how long instances lacking a step hand its job back
      *     ({@link EngineSettings#missingStepGrace()})
      * @param latestStart a run's step's newest {@code step.started} entry, read for a running step
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
-              BiFunction<String, String, Optional<String>> rateLimitedJobOf, Duration missingStepGrace,
+              BiFunction<String, String, Optional<String>> rateLimitedJobOf,
+              BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
               BiFunction<String, String, Optional<HistoryEvent>> latestStart, Instant now) {
         this.latestStart = latestStart;
         this.registry = registry;
@@ -73,6 +77,7 @@ final class StepWaits {
         this.rateLimits = rateLimits;
         this.lastChangeOfRun = lastChangeOfRun;
         this.rateLimitedJobOf = rateLimitedJobOf;
+        this.lastJobOf = lastJobOf;
         this.missingStepGrace = missingStepGrace;
         this.now = now;
     }
@@ -201,7 +206,10 @@ final class StepWaits {
             return new StepWait(step.name(), status, Reason.QUEUE_PAUSED, name, Optional.empty(), Optional.empty(),
                     "queue '" + name + "' is paused; the step runs once it is resumed");
         }
-        Optional<JobRecord> job = pendingJob(run, step);
+        // A job the queue shows as ended is no job of the step's either, and it may be the queue's
+        // view lagging (another JMS node's registry still holds the dead letter a retry moved):
+        // within moments of the run's change, its job is on its way as much as a missing one is.
+        Optional<JobRecord> job = pendingJob(run, step).filter(StepWaits::isPending);
         if (job.isEmpty()) {
             Optional<Instant> changed = lastChangeOfRun.apply(run.runId());
             if (changed.isPresent() && Duration.between(changed.get(), now).compareTo(JUST_QUEUED) < 0) {
@@ -298,9 +306,10 @@ final class StepWaits {
 
     /**
      * The step's job that has yet to run: its usual one, or the one an operator's retry or a stall
-     * recovery queued in its place, whose id names the run version that queued it. That is the
-     * run's current version unless the run changed since, which a failed or stalled run rarely does
-     * before the step runs; otherwise the step shows as having no job.
+     * recovery queued in its place, whose id names the run version that queued it, or the job that
+     * ran the step last, which an operator's retry sends again. The version is the run's current
+     * one unless the run changed since, which a failed or stalled run rarely does before the step
+     * runs; otherwise the step shows as having no job.
      */
     private Optional<JobRecord> pendingJob(RunRecord run, StepDefinition step) {
         Optional<JobRecord> usual = queue.job(step.queue(), StepJob.jobId(run.runId(), step.name()));
@@ -312,6 +321,12 @@ final class StepWaits {
         if (rateLimits.of(step.queue()).isPresent()) {
             rateLimitedJobOf.apply(run.runId(), step.name()).ifPresent(replacements::add);
         }
+        // An operator's retry sends the job that ran the step last again, under its id of an earlier
+        // run version (an earlier retry's, a recovery's, a rate-limit requeue's), which none of the
+        // above names once the retry changed the run.
+        lastJobOf.apply(run.runId(), step.name())
+                .filter(id -> !id.equals(StepJob.jobId(run.runId(), step.name())) && !replacements.contains(id))
+                .ifPresent(replacements::add);
         for (String replacement : replacements) {
             Optional<JobRecord> job = queue.job(step.queue(), replacement);
             if (job.isPresent() && isPending(job.get())) {

@@ -635,6 +635,20 @@ public class MemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public Optional<Instant> oldestWaitingSince(String queueName) {
+        QueueState q = queues.get(queueName);
+        if (q == null) {
+            return Optional.empty();
+        }
+        // A job became ready at its availableAt (enqueued, its delay or backoff over, retried).
+        return q.ready.firstOfEachPriority().stream().map(job -> {
+            synchronized (job) {
+                return job.availableAt;
+            }
+        }).min(Comparator.naturalOrder());
+    }
+
+    @Override
     public List<JobRecord> jobs(String queueName, JobState state, int offset, int limit) {
         return queue(queueName).jobs.values().stream()
                 .filter(job -> job.state == state)

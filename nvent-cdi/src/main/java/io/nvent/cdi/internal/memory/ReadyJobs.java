@@ -1,6 +1,8 @@
 package io.nvent.cdi.internal.memory;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The jobs of one queue that may start now: higher priority first, first in first out within a
@@ -48,6 +50,25 @@ final class ReadyJobs<T> {
             }
         }
         return null;
+    }
+
+    /**
+     * The first job of each priority, highest priority first: within a priority jobs run in the
+     * order they became ready, so the job that has waited longest is one of these, whatever its
+     * priority.
+     */
+    List<T> firstOfEachPriority() {
+        List<T> first = new ArrayList<>();
+        for (Lane<T> lane : lanes) {
+            T job;
+            synchronized (lane) {
+                job = lane.jobs().peekFirst();
+            }
+            if (job != null) {
+                first.add(job);
+            }
+        }
+        return first;
     }
 
     private Lane<T> lane(int priority) {

@@ -187,6 +187,72 @@ class StepWaitsTest {
         }
     }
 
+    @FlowStep(flow = "outage", name = "charge", role = StepRole.ENTRY, queue = "shared")
+    static class AlwaysFails implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("payment provider away");
+        }
+    }
+
+    @Test
+    void aStepRetriedAgainByAnOperatorWaitsForAWorkerWithTheJobThatRanItLastAlsoAfterTheFirstSeconds()
+            throws InterruptedException {
+        Holds holds = new Holds();
+        try (EngineHarness h = new EngineHarness(1, new AlwaysFails(), holds)) {
+            String runId = h.engine.start("outage", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.queue.discard("shared", StepJob.jobId(runId, "charge"))).isTrue();
+            // Its usual job gone, the step runs under a retry job of its own, and fails again.
+            h.engine.retryStep(runId, "charge");
+            h.awaitStatus(runId, RunStatus.FAILED);
+            h.engine.start("busy", null);
+            assertThat(holds.started.await(5, TimeUnit.SECONDS)).isTrue();
+
+            h.engine.retryStep(runId, "charge");
+            h.clock.advance(StepWaits.JUST_QUEUED);
+
+            assertThat(h.engine.waits(runId)).as("the earlier retry's job, sent again").singleElement()
+                    .satisfies(wait -> {
+                        assertThat(wait.reason()).isEqualTo(Reason.WORKER);
+                        assertThat(wait.detail()).isEqualTo("waits for a worker of queue 'shared' (1 waiting, 1 running)");
+                    });
+            holds.release.countDown();
+        }
+    }
+
+    /** A queue whose view of a job retried elsewhere lags, as another JMS node's registry does. */
+    static final class RetriedElsewhere extends MemoryJobQueue {
+        RetriedElsewhere() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public boolean retry(String queueName, String jobId) {
+            return true; // the broker moved the dead letter; this view still shows it failed
+        }
+    }
+
+    @Test
+    void aStepRetriedByAnOperatorWhoseJobTheQueueStillShowsFailedSaysItsJobIsOnItsWayAndLaterThatItHasNone() {
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), new RetriedElsewhere(), new AlwaysFails())) {
+            String runId = h.engine.start("outage", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "charge");
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.WORKER);
+                assertThat(wait.detail()).startsWith("its job is on its way to queue 'shared'");
+            });
+
+            h.clock.advance(StepWaits.JUST_QUEUED);
+
+            assertThat(h.engine.waits(runId)).singleElement()
+                    .satisfies(wait -> assertThat(wait.reason()).isEqualTo(Reason.NO_JOB));
+        }
+    }
+
     @FlowStep(flow = "remove", name = "b-first", role = StepRole.ENTRY, emits = "b.first")
     static class First implements Step<Object, Void> {
         @Override

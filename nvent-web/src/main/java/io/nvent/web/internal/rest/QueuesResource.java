@@ -25,6 +25,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -55,12 +56,14 @@ public class QueuesResource {
     JobQueue queue;
     @Inject
     QueueControls controls;
+    @Inject
+    Clock clock;
 
     @GET
     public String list() {
         JsonArrayBuilder all = JSON.createArrayBuilder();
         for (String name : Queues.names(flows, queue)) {
-            all.add(Representations.queue(queue, controls, name));
+            all.add(Representations.queue(queue, controls, name, clock.instant()));
         }
         return all.build().toString();
     }
@@ -69,7 +72,7 @@ public class QueuesResource {
     @Path("{queue}")
     public String get(@PathParam("queue") String name) {
         Queues.require(flows, queue, name);
-        return Representations.queue(queue, controls, name).toString();
+        return Representations.queue(queue, controls, name, clock.instant()).toString();
     }
 
     /**

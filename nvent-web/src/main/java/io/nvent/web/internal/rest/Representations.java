@@ -11,6 +11,7 @@ import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.OldestWaiting;
 import io.nvent.cdi.QueueControls;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
@@ -24,6 +25,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -268,18 +270,42 @@ public final class Representations {
     }
 
     /**
-     * A queue: pause flag, rate limit (or null) and counts; the limit's scope is {@code cluster} when
-     * every instance sharing the store counts its starts together, its {@code groupKey} (or null) the
-     * field each of whose values has the limit to itself.
+     * A queue as the live stream sends it: pause flag, rate limit (or null), counts, and
+     * {@code oldestWaitingAt}, when its oldest waiting job became ready (null when none waits or
+     * the adapter cannot tell); the limit's scope is {@code cluster} when every instance sharing the
+     * store counts its starts together, its {@code groupKey} (or null) the field each of whose
+     * values has the limit to itself. No age: the stream sends a queue again only when it changed,
+     * and an age changes all the time.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        JsonValue rateLimit = controls.rateLimit(name).map(kept -> (JsonValue) JSON.createObjectBuilder()
+        return queue(queue, controls.rateLimit(name), name, Optional.empty());
+    }
+
+    /**
+     * A queue as the REST API answers it: {@link #queue(JobQueue, QueueControls, String)} and
+     * {@code oldestWaitingAgeMs}, how long its oldest waiting job has waited until {@code now}
+     * (0 when none waits, null when the adapter cannot tell).
+     */
+    public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now) {
+        return queue(queue, controls.rateLimit(name), name, Optional.of(now));
+    }
+
+    static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,
+                            Optional<Instant> ageAt) {
+        JsonValue rateLimit = limit.map(kept -> (JsonValue) JSON.createObjectBuilder()
                 .add("max", kept.limit().max()).add("durationMs", kept.limit().per().toMillis())
                 .add("scope", kept.cluster() ? "cluster" : "instance")
                 .add("groupKey", kept.groupKey().map(key -> (JsonValue) JSON.createValue(key)).orElse(JsonValue.NULL))
                 .build()).orElse(JsonValue.NULL);
-        return JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
-                .add("rateLimit", rateLimit).add("counts", counts(queue.counts(name))).build();
+        JobCounts counts = queue.counts(name);
+        OldestWaiting oldest = OldestWaiting.of(queue, name, counts);
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
+                .add("rateLimit", rateLimit).add("counts", counts(counts))
+                .add("oldestWaitingAt", oldest.since().map(at -> (JsonValue) JSON.createValue(at.toString()))
+                        .orElse(JsonValue.NULL));
+        ageAt.ifPresent(now -> body.add("oldestWaitingAgeMs", oldest.ageAt(now)
+                .map(age -> (JsonValue) JSON.createValue(age.toMillis())).orElse(JsonValue.NULL)));
+        return body.build();
     }
 
     /** A job in a list: no payload, no stack traces. */

@@ -9,6 +9,11 @@ import io.nvent.RetryPolicy;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRequest;
+import io.nvent.testkit.MutableClock;
+import io.nvent.testkit.TestThreads;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonObject;
 import java.time.Duration;
@@ -106,5 +111,53 @@ class RepresentationsTest {
         }
         assertThat(nodeOf(graph, "pay").getInt("level")).isEqualTo(1);
         assertThat(nodeOf(graph, "report").getInt("level")).isEqualTo(2);
+    }
+
+    @Test
+    void aQueueSaysWhenItsOldestWaitingJobBecameReadyAndTheApiHowLongItHasWaited() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        MemoryJobQueue queue = new MemoryJobQueue(clock, new TestThreads("representations"));
+        try {
+            queue.pause("orders");
+            queue.enqueue(JobRequest.of("orders", "job-1", "take", "{}"));
+            clock.advance(Duration.ofMinutes(3));
+
+            JsonObject answered = Representations.queue(queue, Optional.empty(), "orders", Optional.of(clock.instant()));
+            assertThat(answered.getString("oldestWaitingAt")).isEqualTo("2026-12-03T10:00:00Z");
+            assertThat(answered.getJsonNumber("oldestWaitingAgeMs").longValue()).isEqualTo(180_000);
+
+            JsonObject empty = Representations.queue(queue, Optional.empty(), "idle", Optional.of(clock.instant()));
+            assertThat(empty.isNull("oldestWaitingAt")).as("none waits").isTrue();
+            assertThat(empty.getJsonNumber("oldestWaitingAgeMs").longValue()).as("none waits: no age").isZero();
+
+            JsonObject live = Representations.queue(queue, Optional.empty(), "orders", Optional.empty());
+            assertThat(live.getString("oldestWaitingAt")).isEqualTo("2026-12-03T10:00:00Z");
+            assertThat(live).as("the live stream sends no age, which would change every time")
+                    .doesNotContainKey("oldestWaitingAgeMs");
+        } finally {
+            queue.close();
+        }
+    }
+
+    @Test
+    void aQueueWhoseAdapterCannotTellHasNeitherTimeNorAgeWhileJobsWait() {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        JobQueue unknowing = new MemoryJobQueue(clock, new TestThreads("representations")) {
+            @Override
+            public Optional<Instant> oldestWaitingSince(String queue) {
+                return Optional.empty();
+            }
+        };
+        try {
+            unknowing.pause("orders");
+            unknowing.enqueue(JobRequest.of("orders", "job-1", "take", "{}"));
+
+            JsonObject answered = Representations.queue(unknowing, Optional.empty(), "orders",
+                    Optional.of(clock.instant()));
+            assertThat(answered.isNull("oldestWaitingAt")).isTrue();
+            assertThat(answered.isNull("oldestWaitingAgeMs")).isTrue();
+        } finally {
+            unknowing.close();
+        }
     }
 }

@@ -1,0 +1,108 @@
+package io.nvent.cdi.internal.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Logs steps that failed for good so that an outage keeps the log readable: the first
+ * {@link #IN_FULL} runs of a flow and step within a minute each get their {@code NVENT-0128}
+ * line, the others of that minute one {@code NVENT-0196} line counting them, with the first of
+ * their errors, once the minute is over (QA: a partner away failed 300 runs, and 300 lines hid
+ * everything else). The minute starts with the first failure of the flow and step, so a lone
+ * failure is logged at once, as always. Only the log is held back: each run's history and the
+ * metrics keep every failure.
+ *
+ * <p>Thread-safe; the summaries are written by the failures that find a minute over and by the
+ * sweep ({@link #logDue}), so that they come without waiting for another failure.
+ */
+final class FinalFailureLog {
+
+    /** Runs of a flow and step logged in full per minute. */
+    static final int IN_FULL = 3;
+    static final Duration WINDOW = Duration.ofMinutes(1);
+
+    private final System.Logger log;
+    /** Guarded by itself. */
+    private final Map<Key, Window> windows = new HashMap<>();
+
+    private record Key(String flow, String step) {
+    }
+
+    /** One flow and step's minute: how many failures it logged, and what it holds back. */
+    private static final class Window {
+        final Instant start;
+        int logged;
+        int held;
+        String firstHeldError;
+
+        Window(Instant start) {
+            this.start = start;
+        }
+    }
+
+    FinalFailureLog(System.Logger log) {
+        this.log = log;
+    }
+
+    /** A step failed for good: logged in full, or counted for its minute's summary. */
+    void failed(String runId, String flow, String step, int attempt, int maxAttempts, String error, Instant now) {
+        List<String> summaries = new ArrayList<>();
+        boolean inFull;
+        synchronized (windows) {
+            takeDue(now, summaries);
+            Window window = windows.computeIfAbsent(new Key(flow, step), key -> new Window(now));
+            inFull = window.logged < IN_FULL;
+            if (inFull) {
+                window.logged++;
+            } else if (window.held++ == 0) {
+                window.firstHeldError = error;
+            }
+        }
+        summaries.forEach(this::warn);
+        if (inFull) {
+            log.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
+                    + "attempt {3} of {4}: {5}", runId, flow, step, attempt, maxAttempts, error);
+        }
+    }
+
+    /** Logs the summaries of the minutes over by {@code now}. */
+    void logDue(Instant now) {
+        List<String> summaries = new ArrayList<>();
+        synchronized (windows) {
+            takeDue(now, summaries);
+        }
+        summaries.forEach(this::warn);
+    }
+
+    /** Logs what is held back now, minute over or not: the engine stops. */
+    void logAll() {
+        logDue(Instant.MAX);
+    }
+
+    /** Ends the minutes over by {@code now}, collecting their summaries; holding the lock. */
+    private void takeDue(Instant now, List<String> summaries) {
+        for (Iterator<Map.Entry<Key, Window>> it = windows.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Key, Window> entry = it.next();
+            Window window = entry.getValue();
+            if (now != Instant.MAX && now.isBefore(window.start.plus(WINDOW))) {
+                continue;
+            }
+            it.remove();
+            if (window.held > 0) {
+                summaries.add("NVENT-0196 and " + window.held + " more run(s) of flow " + entry.getKey().flow()
+                        + " step " + entry.getKey().step() + " failed for good in the minute since " + window.start
+                        + " (NVENT-0128 gave the first " + IN_FULL + "; each run's history has its error) with: "
+                        + window.firstHeldError);
+            }
+        }
+    }
+
+    private void warn(String summary) {
+        log.log(System.Logger.Level.WARNING, summary);
+    }
+}
