@@ -363,6 +363,11 @@ class DemoApplicationIT {
         assertThat(badLimit.status()).isEqualTo(400);
         assertThat(badLimit.contentType()).startsWith("application/problem+json");
         assertThat(badLimit.json().getString("detail")).contains("'limit'", "1..500");
+        Http.Reply typo = http.post("api/nvent/flows/order/runs/retry-failed?form=2099-01-01T00:00:00Z", "");
+        assertThat(typo.status()).as("a misspelt filter acts on nothing").isEqualTo(400);
+        assertThat(typo.json().getString("detail")).contains("'form'");
+        assertThat(http.post("api/nvent/flows/order/runs/cancel?step=ship", "").status())
+                .as("a filter only retry-failed takes").isEqualTo(400);
         JsonObject none = http.post("api/nvent/flows/order/runs/retry-failed?step=ship&from=2000-01-01T00:00:00Z"
                 + "&to=2000-01-02T00:00:00Z", "").json();
         assertThat(none.getInt("matched")).isZero();

@@ -132,20 +132,23 @@ export function flowView(ctx) {
   return () => { off(); clearTimeout(timer); };
 }
 
+/** Runs per bulk request: short requests (under a proxy's read timeout) and progress to show between them. */
+const BULK_PAGE = 100;
+
 /** The two bulk operations of a flow's page: what they act on, how the server is asked, and their words. */
 const RETRY_FAILED = {
-  id: 'retry-failed', statuses: ['failed'], call: (flow, after) => api.retryFailed(flow, { after }),
+  id: 'retry-failed', statuses: ['failed'], call: (flow, after) => api.retryFailed(flow, { after, limit: BULK_PAGE }),
   title: (flow) => `Retry the failed runs of ${flow}?`,
   what: (n) => `${n} failed run${n === '1' ? '' : 's'}`,
-  text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 500 runs at a time. '
+  text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 100 runs at a time. '
     + 'Runs that fail meanwhile are retried too; a run retried by someone else meanwhile is skipped.',
   verb: (n) => `Retry ${n} run${n === '1' ? '' : 's'}`, done: 'retried', danger: false,
 };
 const CANCEL_ACTIVE = {
-  id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after }),
+  id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after, limit: BULK_PAGE }),
   title: (flow) => `Cancel the active runs of ${flow}?`,
   what: (n) => `${n} running or awaiting run${n === '1' ? '' : 's'}`,
-  text: 'Each is canceled as a cancel by hand would be, 500 runs at a time: steps executing now finish, nothing further '
+  text: 'Each is canceled as a cancel by hand would be, 100 runs at a time: steps executing now are asked to stop (see the run's Cancel), nothing further '
     + 'is scheduled, and their awaits close. Runs that start meanwhile are canceled too.',
   verb: (n) => `Cancel ${n} run${n === '1' ? '' : 's'}`, done: 'canceled', danger: true,
 };

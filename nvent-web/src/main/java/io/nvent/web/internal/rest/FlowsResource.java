@@ -154,6 +154,7 @@ public class FlowsResource {
                                 @QueryParam("from") String from, @QueryParam("to") String to,
                                 @QueryParam("limit") String limit, @QueryParam("after") String after,
                                 @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri.getQueryParameters().keySet(), "step", "from", "to", "limit", "after");
         return bulkAnswer(retryFailedBody(name, step, from, to, limit, after), uri);
     }
 
@@ -175,6 +176,7 @@ public class FlowsResource {
                                @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
                                @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri.getQueryParameters().keySet(), "status", "from", "to", "limit", "after");
         return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after), uri);
     }
 

@@ -110,6 +110,18 @@ final class QueryParams {
                 : "within " + min + ".." + max;
     }
 
+    /**
+     * Refuses a parameter the request does not take: where a filter narrows what a request acts on
+     * (a bulk retry or cancel), a misspelt one would act on everything it meant to leave out.
+     */
+    static void onlyKnown(java.util.Set<String> given, String... known) {
+        List<String> takes = List.of(known);
+        given.stream().filter(name -> !takes.contains(name)).sorted().findFirst().ifPresent(unknown -> {
+            throw new IllegalArgumentException("query parameter '" + unknown + "' is not one this request takes ("
+                    + String.join(", ", takes) + "): it would act on the runs that parameter was meant to leave out");
+        });
+    }
+
     static IllegalArgumentException invalid(String name, String value, String expected) {
         return new IllegalArgumentException("query parameter '" + name + "' must be " + expected + "; was '"
                 + value + "'");

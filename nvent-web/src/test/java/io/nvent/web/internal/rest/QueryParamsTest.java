@@ -61,4 +61,13 @@ class QueryParamsTest {
                 .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; "
                         + "was 'Mars/Base'");
     }
+
+    @Test
+    void aParameterTheRequestDoesNotTakeIsRefusedNamingItAndTheOnesItTakes() {
+        QueryParams.onlyKnown(java.util.Set.of("from", "limit"), "step", "from", "to", "limit", "after");
+
+        assertThatThrownBy(() -> QueryParams.onlyKnown(java.util.Set.of("form", "limit"), "step", "from", "to"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("query parameter 'form' is not one this request takes (step, from, to)");
+    }
 }
