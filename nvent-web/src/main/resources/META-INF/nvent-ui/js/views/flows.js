@@ -148,7 +148,7 @@ const CANCEL_ACTIVE = {
   id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after, limit: BULK_PAGE }),
   title: (flow) => `Cancel the active runs of ${flow}?`,
   what: (n) => `${n} running or awaiting run${n === '1' ? '' : 's'}`,
-  text: 'Each is canceled as a cancel by hand would be, 100 runs at a time: steps executing now are asked to stop (see the run's Cancel), nothing further '
+  text: 'Each is canceled as a cancel by hand would be, 100 runs at a time: steps executing now are asked to stop, nothing further '
     + 'is scheduled, and their awaits close. Runs that start meanwhile are canceled too.',
   verb: (n) => `Cancel ${n} run${n === '1' ? '' : 's'}`, done: 'canceled', danger: true,
 };
