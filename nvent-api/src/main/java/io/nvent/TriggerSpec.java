@@ -218,8 +218,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
 
     private static void checkEvery(String name, Duration every) {
         if (every.compareTo(MIN_EVERY) < 0 || every.compareTo(MAX_EVERY) > 0 || every.getNano() != 0) {
-            throw new IllegalArgumentException("the interval (every) of schedule trigger '" + name + "' is " + every
-                    + "; it must be a whole number of seconds, at least " + MIN_EVERY + " and at most " + MAX_EVERY);
+            throw new IllegalArgumentException("the interval (every) of schedule trigger '" + name + "' is "
+                    + durationText(every) + "; it must be a whole number of seconds, at least " + durationText(MIN_EVERY)
+                    + " and at most " + durationText(MAX_EVERY));
         }
     }
 

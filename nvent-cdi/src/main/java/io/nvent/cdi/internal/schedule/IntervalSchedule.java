@@ -25,7 +25,8 @@ public record IntervalSchedule(Duration every) implements Schedule {
         if (every.compareTo(TriggerSpec.MIN_EVERY) < 0 || every.compareTo(TriggerSpec.MAX_EVERY) > 0
                 || every.getNano() != 0) {
             throw new IllegalArgumentException("an interval is a whole number of seconds, at least "
-                    + TriggerSpec.MIN_EVERY + " and at most " + TriggerSpec.MAX_EVERY + "; was " + every);
+                    + TriggerSpec.durationText(TriggerSpec.MIN_EVERY) + " and at most "
+                    + TriggerSpec.durationText(TriggerSpec.MAX_EVERY) + "; was " + TriggerSpec.durationText(every));
         }
     }
 

@@ -124,7 +124,9 @@ class IntervalTriggersTest {
                 .hasMessage("schedule trigger 'poll' needs either a cron expression or an interval (every), not both");
         assertThatThrownBy(() -> schedule.cron(null).every(Duration.ofMillis(500)).build())
                 .hasMessage("the interval (every) of schedule trigger 'poll' is PT0.5S; it must be a whole number of "
-                        + "seconds, at least PT1S and at most PT8784H");
+                        + "seconds, at least PT1S and at most P366D");
+        assertThatThrownBy(() -> schedule.every(Duration.ofDays(400)).build())
+                .hasMessageStartingWith("the interval (every) of schedule trigger 'poll' is P400D;");
         assertThatThrownBy(() -> schedule.every(Duration.ofSeconds(1, 500_000_000)).build())
                 .hasMessageContaining("whole number of seconds");
         assertThat(schedule.every(TriggerSpec.MIN_EVERY).build().every()).hasValue(Duration.ofSeconds(1));
