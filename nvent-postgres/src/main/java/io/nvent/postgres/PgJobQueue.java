@@ -102,6 +102,8 @@ public final class PgJobQueue implements JobQueue {
     /** Rate limits set, also for queues whose workers are not registered yet. */
     private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Whether the last renewal of this instance's leases failed. */
+    private volatile boolean renewalsBehind;
 
     /** A queue with {@link PgQueueOptions#DEFAULTS}. */
     public PgJobQueue(DataSource dataSource, ThreadFactory threadFactory, Clock clock) {
@@ -455,7 +457,9 @@ public final class PgJobQueue implements JobQueue {
         }
         try {
             store.renew(leases, instanceId, clock.instant().plus(options.leaseDuration()));
+            renewalsBehind = false;
         } catch (RuntimeException e) {
+            renewalsBehind = true;
             LOG.log(Level.WARNING, "NVENT-0813 could not renew the leases of " + leases.size() + " running jobs ("
                     + e.getMessage() + "); if this lasts " + options.leaseDuration()
                     + ", other instances run them again");
@@ -463,6 +467,14 @@ public final class PgJobQueue implements JobQueue {
     }
 
     private void requeueExpired() {
+        if (renewalsBehind) {
+            // Renewals failed while the database was away: this instance's running jobs must have their
+            // leases back before it looks for expired ones, or it hands them back (and out again) itself.
+            renewLeases();
+            if (renewalsBehind) {
+                return;
+            }
+        }
         try {
             List<Map.Entry<String, String>> jobs = store.requeueExpired(clock.instant());
             if (jobs.isEmpty()) {

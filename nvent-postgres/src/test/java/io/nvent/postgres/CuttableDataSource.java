@@ -29,6 +29,11 @@ final class CuttableDataSource implements DataSource {
         cut = true;
     }
 
+    /** The database answers again, to new connections and to those opened before the cut. */
+    void reconnect() {
+        cut = false;
+    }
+
     /**
      * Its connections no longer unwrap to the driver's, as those of a server pool whose driver is
      * other classes than the application's (WildFly: IJ031030).

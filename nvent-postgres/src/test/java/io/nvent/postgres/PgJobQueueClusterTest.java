@@ -14,6 +14,10 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -155,6 +159,36 @@ class PgJobQueueClusterTest {
                 problem -> assertThat(problem).startsWith("workers of queue " + queue + " cannot reach the database since ")
                         .contains("connection cut by the test"));
         assertThat(b.problem()).isEmpty();
+    }
+
+    @Test
+    void a_job_running_through_a_database_outage_longer_than_its_lease_stays_with_its_instance_once_the_database_is_back()
+            throws Exception {
+        PgQueueOptions shortLeases = options().toBuilder().leaseDuration(Duration.ofSeconds(3))
+                .pollInterval(Duration.ofMillis(100)).build();
+        CuttableDataSource flaky = new CuttableDataSource(dataSource);
+        PgJobQueue a = instance(flaky, shortLeases);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        CountDownLatch hang = latches.newLatch();
+        a.registerWorker(queue, 2, handler(job -> {
+            runs.add(job.jobId());
+            hang.await();
+        }));
+        a.enqueue(JobRequest.of(queue, "long", "work", "{}").withTimeout(Duration.ofMinutes(5)));
+        await().atMost(PATIENCE).until(() -> runs.contains("long"));
+
+        flaky.cut();
+        await().atMost(PATIENCE).until(() -> leaseEnd("long").isBefore(Instant.now().minusMillis(200)));
+        flaky.reconnect();
+
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(runs).as("runs of the job while its first attempt still runs").containsExactly("long"));
+        assertThat(leaseEnd("long")).as("the lease, renewed once the database answered").isAfter(Instant.now());
+        hang.countDown();
+        await().atMost(PATIENCE).until(() -> a.job(queue, "long").map(JobRecord::state)
+                .filter(JobState.COMPLETED::equals).isPresent());
+        assertThat(a.job(queue, "long").orElseThrow().attempts()).as("no attempt lost to an expired lease")
+                .singleElement().satisfies(attempt -> assertThat(attempt.error()).isEmpty());
     }
 
     @Test
@@ -333,6 +367,19 @@ class PgJobQueueClusterTest {
 
     private PgQueueOptions options() {
         return PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build();
+    }
+
+    /** When the job's lease runs out, as stored. */
+    private Instant leaseEnd(String jobId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement read = c.prepareStatement(
+                "SELECT locked_until FROM " + database.prefix() + "job WHERE queue = ? AND job_id = ?")) {
+            read.setString(1, queue);
+            read.setString(2, jobId);
+            try (ResultSet row = read.executeQuery()) {
+                assertThat(row.next()).as("job " + jobId + " stored").isTrue();
+                return row.getObject(1, java.time.OffsetDateTime.class).toInstant();
+            }
+        }
     }
 
     private PgJobQueue instance(DataSource source, PgQueueOptions options) {
