@@ -175,6 +175,8 @@ public final class FlowEngine implements FlowService {
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /** The entries of a step's history that tell how many of its attempts counted ({@link #attemptsCounted}). */
+    /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
+    private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
     private static final Set<EventType> ATTEMPT_ENTRIES = Set.of(EventType.STEP_STARTED, EventType.STEP_RETRY,
             EventType.STEP_FAILED);
     /**
@@ -1540,9 +1542,12 @@ public final class FlowEngine implements FlowService {
             try {
                 resultJson = invokeForResult(binding, run, context, self);
             } catch (Exception failure) {
-                if (settledAsCanceled(self, job, runId, binding.step(), failure)) {
+                if (!self.isPastTimeout()) {
+                    // Given up by settledAsCanceled whatever it finds.
                     holdingLease = false;
-                    return;
+                    if (settledAsCanceled(self, job, runId, binding.step(), failure)) {
+                        return;
+                    }
                 }
                 throw failure;
             }
@@ -1609,10 +1614,12 @@ public final class FlowEngine implements FlowService {
                     failure.addSuppressed(notStored);
                 }
             }
-            if (holdingLease && failure instanceof Exception stopped
-                    && settledAsCanceled(self, job, before.runId(), binding.step(), stopped)) {
+            if (holdingLease && !self.isPastTimeout() && failure instanceof Exception stopped) {
+                // Given up by settledAsCanceled whatever it finds.
                 holdingLease = false;
-                return;
+                if (settledAsCanceled(self, job, before.runId(), binding.step(), stopped)) {
+                    return;
+                }
             }
             throw failure;
         } finally {
@@ -1719,30 +1726,38 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Records as canceled an attempt that failed because its run was canceled (the cancel interrupted
-     * it, or it saw {@link io.nvent.StepContext#isCancelRequested()}), or that was interrupted (the
-     * instance stopping) in a run canceled meanwhile, and gives its lease up in the same call: the
-     * attempt then ends without failing its job (no retry; the worker goes on with the next one), and
-     * the step does not stay running in a run that ended. Any other failure, also one of a run that is
-     * not canceled, is left to the queue's failure handling; only an interrupted or canceled attempt
-     * costs the read. An attempt past its timeout was failed by the queue already.
+     * Records as canceled an attempt that failed in a run canceled meanwhile, and gives its lease up in
+     * the same call, whatever it finds: the attempt then ends without failing its job (no retry; the
+     * worker goes on with the next one), and the step does not stay running in a run that ended. The
+     * run is read for every failed attempt, not only for one that the cancel interrupted or that saw
+     * {@link io.nvent.StepContext#isCancelRequested()}: a step may fail on its own after its run was
+     * canceled on another instance, before this instance's sweep finds the cancel (up to 2 s), and its
+     * failure must neither be retried nor fail the step. The read shares its transaction with the
+     * lease's release, which a failed attempt makes anyway; a run that was not canceled is left to the
+     * queue's failure handling ({@link #recordFailure}). Not for an attempt past its timeout: the queue
+     * failed it already.
      *
      * @return whether the attempt was recorded as canceled
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
                                       Exception failure) {
-        if (self.isPastTimeout() || (!self.isCancelRequested() && !interrupted(failure))) {
-            return false;
-        }
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
-        String reason = (self.isCancelRequested() ? "the run was canceled while the attempt ran, and it stopped"
-                : "the attempt was interrupted (its instance stopping) after its run was canceled") + ": " + error;
+        String reason;
+        if (self.isCancelRequested()) {
+            reason = "the run was canceled while the attempt ran, and it stopped: " + error;
+        } else if (interrupted(failure)) {
+            reason = "the attempt was interrupted (its instance stopping) after its run was canceled: " + error;
+        } else {
+            reason = FAILED_AFTER_CANCEL + error;
+        }
         Optional<StoredChange> change;
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
+            // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
+            releaseOwnLease(runId, step);
             return false;
         }
         change.ifPresent(c -> {
@@ -1955,8 +1970,10 @@ public final class FlowEngine implements FlowService {
             requeueAfterStoreFailure(ref, job, finalMessage, now);
             return;
         }
+        AtomicBoolean canceledRun = new AtomicBoolean();
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
+                canceledRun.set(false);
                 StepStatus status = run.steps().get(ref.step());
                 if (status == null || status.isFinal() || status == StepStatus.AWAITING) {
                     return Optional.empty();
@@ -1967,6 +1984,17 @@ public final class FlowEngine implements FlowService {
                 Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), job, now);
                 RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
                 List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
+                if (started.status() == RunStatus.CANCELED) {
+                    // Canceled before its failure was stored (its start refused, a timeout, or a cancel
+                    // just after the attempt looked): no step.retry or step.failed in a canceled run; the
+                    // queue's retry, if it made one, finds the run ended and runs nothing.
+                    canceledRun.set(true);
+                    return canceledStep(ref.step(), job.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
+                            .apply(started).map(canceled -> {
+                                events.addAll(canceled.events());
+                                return new RunChange(canceled.updated(), events);
+                            });
+                }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
                         .num("attempt", job.attempt()).num("maxAttempts", job.maxAttempts());
                 if (nextAttemptAt.isPresent()) {
@@ -1987,7 +2015,7 @@ public final class FlowEngine implements FlowService {
             if (change.isPresent() && error instanceof TimeoutException) {
                 giveUpTimedOutAttempt(ref, job);
             }
-            if (change.isPresent() && nextAttemptAt.isEmpty()) {
+            if (change.isPresent() && nextAttemptAt.isEmpty() && !canceledRun.get()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
                 finalFailures.failed(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
                         job.maxAttempts(), finalMessage, now);
