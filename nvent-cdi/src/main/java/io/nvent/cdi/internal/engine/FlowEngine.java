@@ -829,16 +829,57 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<RunInfo> run(String runId) {
-        return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
+        return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(this::withLostStepsSettled)
+                .map(RunRecord::toInfo);
     }
 
     @Override
     public List<StepWait> waits(String runId) {
-        RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
-                .orElseThrow(() -> new RunNotFoundException(runId));
+        RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
+                .orElseThrow(() -> new RunNotFoundException(runId)));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
                 this::lastJobOf, settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 clock.instant()).of(run);
+    }
+
+    /**
+     * Settles, when the run is read, the steps of a canceled run still recorded running whose
+     * execution is gone without a lease to show for it: an nvent before 0.2 left them so (a cancel
+     * did not stop its running steps, and a step that ended after it kept its status). The sweep's
+     * NVENT-0195 finds only lost executions that held a lease; finding these there would read the
+     * steps of every canceled run, which no index narrows, while here it costs one read of the run's
+     * leases, and only for a canceled run that shows a step running. Not within a lease duration of
+     * the cancel: an attempt ending at that moment gives its lease up before its failure is stored.
+     * A read does not fail for want of the write: the run is then shown as stored.
+     */
+    private RunRecord withLostStepsSettled(RunRecord run) {
+        Instant now = clock.instant();
+        if (run.status() != RunStatus.CANCELED || !run.steps().containsValue(StepStatus.RUNNING)
+                || run.endedAt().filter(ended -> ended.plus(settings.leaseDuration()).isBefore(now)).isEmpty()) {
+            return run;
+        }
+        RunRecord settled = run;
+        try {
+            Set<String> leased = scheduling.leasesOfRun(run.runId()).stream().map(StepLease::step)
+                    .collect(Collectors.toSet());
+            for (Map.Entry<String, StepStatus> step : run.steps().entrySet()) {
+                if (step.getValue() != StepStatus.RUNNING || leased.contains(step.getKey())) {
+                    continue;
+                }
+                String cause = "it holds no lease, as a run canceled before nvent 0.2 could leave a step";
+                Optional<StoredChange> change = store.updateRun(run.runId(),
+                        lostStepOfCanceledRun(step.getKey(), now, cause));
+                if (change.isPresent()) {
+                    settled = change.get().run();
+                    publish(settled.flow(), change.get().events());
+                    logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
+                }
+            }
+        } catch (RuntimeException notSettled) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + run.runId() + ": its steps left running are settled"
+                    + " at a later read: " + notSettled);
+        }
+        return settled;
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
@@ -1798,6 +1839,17 @@ public final class FlowEngine implements FlowService {
         };
     }
 
+    /** A step recorded running in a canceled run, whose execution was lost ({@code cause}), ends as canceled. */
+    private static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
+        return canceledStep(step, 0, now, "the run was canceled and the step's execution was lost (" + cause
+                + "); it is not queued again");
+    }
+
+    private static void logLostStepOfCanceledRun(String runId, String step, String cause) {
+        LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
+                + " lost ({2}): the step is recorded canceled", runId, step, cause);
+    }
+
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
                                    StepExecution self) throws Exception {
         Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
@@ -2221,8 +2273,7 @@ public final class FlowEngine implements FlowService {
             ofCanceledRun.set(run.status() == RunStatus.CANCELED);
             if (ofCanceledRun.get()) {
                 // Nothing would ever end it: the run is over, so the step is, saying why.
-                return canceledStep(stepName, 0, now, "the run was canceled and the step's execution was lost ("
-                        + cause + "); it is not queued again").apply(run);
+                return lostStepOfCanceledRun(stepName, now, cause).apply(run);
             }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -2253,8 +2304,7 @@ public final class FlowEngine implements FlowService {
         }
         publish(flowName, change.get().events());
         if (ofCanceledRun.get()) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
-                    + " lost ({2}): the step is recorded canceled", runId, stepName, cause);
+            logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
         }
         if (missing.isPresent()) {

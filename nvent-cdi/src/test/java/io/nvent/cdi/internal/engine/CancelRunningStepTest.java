@@ -9,8 +9,13 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobState;
+import io.nvent.spi.RunChange;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -313,6 +318,35 @@ class CancelRunningStepTest {
             assertEndedAsCanceled(survivor, runId, "wait-forever", "execution was lost");
             assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("wait-forever",
                     StepStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepLeftRunningWithoutALeaseByAnEarlierVersionIsSettledAsCanceledWhenTheRunIsRead() {
+        try (EngineHarness earlier = oneWorker();
+             EngineHarness current = EngineHarness.beside(earlier, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(earlier, "call", "wait-forever");
+            // What an nvent before 0.2 left: the run canceled under the running step, whose lease is gone.
+            Instant canceledAt = earlier.clock.instant();
+            earlier.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.CANCELED,
+                    canceledAt), List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, canceledAt, "{}")))));
+            earlier.scheduling.leasesOfRun(runId).forEach(lease ->
+                    earlier.scheduling.releaseLease(runId, lease.step(), lease.owner()));
+
+            assertThat(current.engine.run(runId)).get().as("read within a lease of the cancel")
+                    .satisfies(run -> assertThat(run.steps()).containsEntry("wait-forever", StepStatus.RUNNING));
+            current.clock.advance(Duration.ofSeconds(61));
+            current.sweep();
+            assertThat(current.store.findRun(runId).orElseThrow().steps()).as("the sweep does not look for it")
+                    .containsEntry("wait-forever", StepStatus.RUNNING);
+
+            assertThat(current.engine.run(runId)).get().satisfies(run -> {
+                assertThat(run.status()).isEqualTo(RunStatus.CANCELED);
+                assertThat(run.steps()).containsEntry("wait-forever", StepStatus.CANCELED);
+            });
+            assertEndedAsCanceled(current, runId, "wait-forever", "it holds no lease");
+            assertThat(current.engine.waits(runId)).as("a step that ended waits for nothing").isEmpty();
         }
     }
 
