@@ -1773,10 +1773,10 @@ public final class FlowEngine implements FlowService {
      * run is read for every failed attempt, not only for one that the cancel interrupted or that saw
      * {@link io.nvent.StepContext#isCancelRequested()}: a step may fail on its own after its run was
      * canceled on another instance, before this instance's sweep finds the cancel (up to 2 s), and its
-     * failure must neither be retried nor fail the step. The read shares its transaction with the
-     * lease's release, which a failed attempt makes anyway; a run that was not canceled is left to the
-     * queue's failure handling ({@link #recordFailure}). Not for an attempt past its timeout: the queue
-     * failed it already.
+     * failure must neither be retried nor fail the step. That costs a failed attempt one read of its
+     * run (by primary key); a run that was not canceled is left to the queue's failure handling
+     * ({@link #recordFailure}), which also covers a cancel made just after the read. Not for an
+     * attempt past its timeout: the queue failed it already.
      *
      * @return whether the attempt was recorded as canceled
      */
@@ -1790,6 +1790,19 @@ public final class FlowEngine implements FlowService {
             reason = "the attempt was interrupted (its instance stopping) after its run was canceled: " + error;
         } else {
             reason = FAILED_AFTER_CANCEL + error;
+            try {
+                // A plain read first: a change the store refuses on a run state it keeps from its own
+                // writes makes a grouped commit run again write by write (JPA store), too dear for every
+                // failure of a run that was not canceled.
+                if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
+                    releaseOwnLease(runId, step);
+                    return false;
+                }
+            } catch (RuntimeException notRead) {
+                failure.addSuppressed(notRead);
+                releaseOwnLease(runId, step);
+                return false;
+            }
         }
         Optional<StoredChange> change;
         try {
