@@ -51,6 +51,8 @@ class TwoInstancesIT {
     private static final List<String> CHAIN = List.of("one", "two", "three");
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(3);
     private static final int TICK_WINDOW = 8;
+    /** As many as the hold queue's workers on one instance: all run at once, wherever they are claimed. */
+    private static final int HELD_RUNS = 3;
 
     private static ClusterDatabase database;
     private static PayaraInstance a;
@@ -247,6 +249,62 @@ class TwoInstancesIT {
 
     @Test
     @Order(6)
+    void aCancelThroughTheOtherInstanceStopsTheBlockedStepsAndFreesTheirWorkersForTheQueuesNextJobs() {
+        List<String> held = new ArrayList<>();
+        for (int i = 0; i < HELD_RUNS; i++) {
+            held.add((i % 2 == 0 ? a : b).api().start("hold", "{\"hold\":true,\"n\":" + i + "}"));
+        }
+        // Where each step runs, as its step.started entry says (stored once it ran for the start-write delay).
+        Map<String, String> runningOn = await("the held steps running").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> startedOn(held), on -> on.size() == HELD_RUNS);
+
+        long canceling = System.nanoTime();
+        for (String runId : held) {
+            // Through the instance that does not run the step: its own finds the cancel in its sweep.
+            Api.Reply canceled = ("a".equals(runningOn.get(runId)) ? b : a).api()
+                    .post("api/nvent/runs/" + runId + "/cancel", "");
+            assertThat(canceled.status()).as(canceled.body()).isEqualTo(200);
+            assertThat(canceled.json().getBoolean("canceled")).as(canceled.body()).isTrue();
+        }
+        await("every held step ended canceled").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> database.count("select count(*) from nvent_run_event where run_id = any(?)"
+                        + " and event_type = 'step.canceled'", held) == HELD_RUNS);
+        System.out.printf("CANCEL %d steps blocked on %s, each canceled through the other instance, all ended"
+                + " canceled %d ms after the first cancel%n", HELD_RUNS, runningOn.values(),
+                (System.nanoTime() - canceling) / 1_000_000);
+
+        assertThat(held).allSatisfy(runId -> {
+            assertThat(historyTypes(runId)).as("history of %s", runId)
+                    .containsExactly("flow.start", "step.started", "flow.cancel", "step.canceled");
+            assertThat(database.query("select payload::text from nvent_run_event where run_id = ?"
+                    + " and event_type = 'step.canceled'", row -> row.getString(1), runId)).singleElement()
+                    .asString().contains("the run was canceled while the attempt ran, and it stopped");
+            assertThat(database.query("select instance || ' ' || detail from cluster_ledger where run_id = ?"
+                    + " order by id", row -> row.getString(1), runId)).as("what the step's code saw, where")
+                    .containsExactly(runningOn.get(runId) + " held", runningOn.get(runId) + " interrupted");
+        });
+
+        // The workers the held steps kept are free again: the queue's next runs complete, its jobs all ended.
+        List<String> next = new ArrayList<>();
+        for (int i = 0; i < 2 * HELD_RUNS; i++) {
+            next.add((i % 2 == 0 ? a : b).api().start("hold", "{\"n\":" + i + "}"));
+        }
+        awaitSettled(next, Duration.ofSeconds(30));
+        assertThat(unfinished(next)).as("runs started after the cancel not completed").isEmpty();
+        JsonObject counts = a.api().get("api/nvent/queues/" + HoldFlow.QUEUE).json().getJsonObject("counts");
+        assertThat(counts.getInt("active")).as("active jobs of queue %s: %s", HoldFlow.QUEUE, counts).isZero();
+        assertThat(counts.getInt("failed")).as("failed jobs of queue %s: %s", HoldFlow.QUEUE, counts).isZero();
+        // Two sweeps of each instance later, the canceled runs are as they were.
+        assertThat(held).allSatisfy(runId -> {
+            JsonObject run = b.api().get("api/nvent/runs/" + runId).json();
+            assertThat(run.getString("status")).as("status of %s", runId).isEqualTo("canceled");
+            assertThat(run.getJsonObject("steps").getString("hold")).as("step of %s", runId).isEqualTo("canceled");
+            assertThat(historyTypes(runId)).as("history of %s", runId).hasSize(4);
+        });
+    }
+
+    @Test
+    @Order(7)
     void aKilledInstancesStepsAreDetectedByTheirLeasesAndCompletedByTheOther() {
         List<String> runIds = startChains(RUNS_WHEN_KILLED, WORK_MS_WHEN_KILLED);
         // Steps a has begun and not completed, by the ledger they write first: a step's lease is only
@@ -339,6 +397,14 @@ class TwoInstancesIT {
         return database.query("select url, instance from cluster_webhook where run_id = ?",
                 row -> row.getString("instance") + " " + row.getString("url"), runId).stream()
                 .filter(line -> line.startsWith("a ")).map(line -> line.substring(2)).findFirst();
+    }
+
+    /** The instance each run's step started on, by its {@code step.started} entry, for the runs that have one. */
+    private static Map<String, String> startedOn(List<String> runIds) {
+        Map<String, String> instances = new LinkedHashMap<>();
+        database.query("select run_id, payload::jsonb ->> 'instance' from nvent_run_event where run_id = any(?)"
+                + " and event_type = 'step.started'", row -> instances.put(row.getString(1), row.getString(2)), runIds);
+        return instances;
     }
 
     /** Each run that did not complete: its status, its steps and its history. */

@@ -175,6 +175,8 @@ public final class FlowEngine implements FlowService {
     /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
     private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
     /** The entries of a step's history that tell how many of its attempts counted ({@link #attemptsCounted}). */
+    /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
+    private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
     private static final Set<EventType> ATTEMPT_ENTRIES = Set.of(EventType.STEP_STARTED, EventType.STEP_RETRY,
             EventType.STEP_FAILED);
     /**
@@ -827,16 +829,57 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public Optional<RunInfo> run(String runId) {
-        return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(RunRecord::toInfo);
+        return store.findRun(Objects.requireNonNull(runId, "runId must not be null")).map(this::withLostStepsSettled)
+                .map(RunRecord::toInfo);
     }
 
     @Override
     public List<StepWait> waits(String runId) {
-        RunRecord run = store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
-                .orElseThrow(() -> new RunNotFoundException(runId));
+        RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
+                .orElseThrow(() -> new RunNotFoundException(runId)));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
                 this::lastJobOf, settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 clock.instant()).of(run);
+    }
+
+    /**
+     * Settles, when the run is read, the steps of a canceled run still recorded running whose
+     * execution is gone without a lease to show for it: an nvent before 0.2 left them so (a cancel
+     * did not stop its running steps, and a step that ended after it kept its status). The sweep's
+     * NVENT-0195 finds only lost executions that held a lease; finding these there would read the
+     * steps of every canceled run, which no index narrows, while here it costs one read of the run's
+     * leases, and only for a canceled run that shows a step running. Not within a lease duration of
+     * the cancel: an attempt ending at that moment gives its lease up before its failure is stored.
+     * A read does not fail for want of the write: the run is then shown as stored.
+     */
+    private RunRecord withLostStepsSettled(RunRecord run) {
+        Instant now = clock.instant();
+        if (run.status() != RunStatus.CANCELED || !run.steps().containsValue(StepStatus.RUNNING)
+                || run.endedAt().filter(ended -> ended.plus(settings.leaseDuration()).isBefore(now)).isEmpty()) {
+            return run;
+        }
+        RunRecord settled = run;
+        try {
+            Set<String> leased = scheduling.leasesOfRun(run.runId()).stream().map(StepLease::step)
+                    .collect(Collectors.toSet());
+            for (Map.Entry<String, StepStatus> step : run.steps().entrySet()) {
+                if (step.getValue() != StepStatus.RUNNING || leased.contains(step.getKey())) {
+                    continue;
+                }
+                String cause = "it holds no lease, as a run canceled before nvent 0.2 could leave a step";
+                Optional<StoredChange> change = store.updateRun(run.runId(),
+                        lostStepOfCanceledRun(step.getKey(), now, cause));
+                if (change.isPresent()) {
+                    settled = change.get().run();
+                    publish(settled.flow(), change.get().events());
+                    logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
+                }
+            }
+        } catch (RuntimeException notSettled) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + run.runId() + ": its steps left running are settled"
+                    + " at a later read: " + notSettled);
+        }
+        return settled;
     }
 
     private Optional<Instant> lastChangeOf(String runId) {
@@ -1540,9 +1583,12 @@ public final class FlowEngine implements FlowService {
             try {
                 resultJson = invokeForResult(binding, run, context, self);
             } catch (Exception failure) {
-                if (settledAsCanceled(self, job, runId, binding.step(), failure)) {
+                if (!self.isPastTimeout()) {
+                    // Given up by settledAsCanceled whatever it finds.
                     holdingLease = false;
-                    return;
+                    if (settledAsCanceled(self, job, runId, binding.step(), failure)) {
+                        return;
+                    }
                 }
                 throw failure;
             }
@@ -1609,10 +1655,12 @@ public final class FlowEngine implements FlowService {
                     failure.addSuppressed(notStored);
                 }
             }
-            if (holdingLease && failure instanceof Exception stopped
-                    && settledAsCanceled(self, job, before.runId(), binding.step(), stopped)) {
+            if (holdingLease && !self.isPastTimeout() && failure instanceof Exception stopped) {
+                // Given up by settledAsCanceled whatever it finds.
                 holdingLease = false;
-                return;
+                if (settledAsCanceled(self, job, before.runId(), binding.step(), stopped)) {
+                    return;
+                }
             }
             throw failure;
         } finally {
@@ -1719,30 +1767,51 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Records as canceled an attempt that failed because its run was canceled (the cancel interrupted
-     * it, or it saw {@link io.nvent.StepContext#isCancelRequested()}), or that was interrupted (the
-     * instance stopping) in a run canceled meanwhile, and gives its lease up in the same call: the
-     * attempt then ends without failing its job (no retry; the worker goes on with the next one), and
-     * the step does not stay running in a run that ended. Any other failure, also one of a run that is
-     * not canceled, is left to the queue's failure handling; only an interrupted or canceled attempt
-     * costs the read. An attempt past its timeout was failed by the queue already.
+     * Records as canceled an attempt that failed in a run canceled meanwhile, and gives its lease up in
+     * the same call, whatever it finds: the attempt then ends without failing its job (no retry; the
+     * worker goes on with the next one), and the step does not stay running in a run that ended. The
+     * run is read for every failed attempt, not only for one that the cancel interrupted or that saw
+     * {@link io.nvent.StepContext#isCancelRequested()}: a step may fail on its own after its run was
+     * canceled on another instance, before this instance's sweep finds the cancel (up to 2 s), and its
+     * failure must neither be retried nor fail the step. That costs a failed attempt one read of its
+     * run (by primary key); a run that was not canceled is left to the queue's failure handling
+     * ({@link #recordFailure}), which also covers a cancel made just after the read. Not for an
+     * attempt past its timeout: the queue failed it already.
      *
      * @return whether the attempt was recorded as canceled
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
                                       Exception failure) {
-        if (self.isPastTimeout() || (!self.isCancelRequested() && !interrupted(failure))) {
-            return false;
-        }
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
-        String reason = (self.isCancelRequested() ? "the run was canceled while the attempt ran, and it stopped"
-                : "the attempt was interrupted (its instance stopping) after its run was canceled") + ": " + error;
+        String reason;
+        if (self.isCancelRequested()) {
+            reason = "the run was canceled while the attempt ran, and it stopped: " + error;
+        } else if (interrupted(failure)) {
+            reason = "the attempt was interrupted (its instance stopping) after its run was canceled: " + error;
+        } else {
+            reason = FAILED_AFTER_CANCEL + error;
+            try {
+                // A plain read first: a change the store refuses on a run state it keeps from its own
+                // writes makes a grouped commit run again write by write (JPA store), too dear for every
+                // failure of a run that was not canceled.
+                if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
+                    releaseOwnLease(runId, step);
+                    return false;
+                }
+            } catch (RuntimeException notRead) {
+                failure.addSuppressed(notRead);
+                releaseOwnLease(runId, step);
+                return false;
+            }
+        }
         Optional<StoredChange> change;
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
+            // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
+            releaseOwnLease(runId, step);
             return false;
         }
         change.ifPresent(c -> {
@@ -1781,6 +1850,17 @@ public final class FlowEngine implements FlowService {
             return Optional.of(new RunChange(run.withStep(step, StepStatus.CANCELED), List.of(EventDraft.ofStep(
                     EventType.STEP_CANCELED, step, attempt, now, JsonText.object().str("reason", reason).build()))));
         };
+    }
+
+    /** A step recorded running in a canceled run, whose execution was lost ({@code cause}), ends as canceled. */
+    private static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
+        return canceledStep(step, 0, now, "the run was canceled and the step's execution was lost (" + cause
+                + "); it is not queued again");
+    }
+
+    private static void logLostStepOfCanceledRun(String runId, String step, String cause) {
+        LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
+                + " lost ({2}): the step is recorded canceled", runId, step, cause);
     }
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
@@ -1955,8 +2035,10 @@ public final class FlowEngine implements FlowService {
             requeueAfterStoreFailure(ref, job, finalMessage, now);
             return;
         }
+        AtomicBoolean canceledRun = new AtomicBoolean();
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
+                canceledRun.set(false);
                 StepStatus status = run.steps().get(ref.step());
                 if (status == null || status.isFinal() || status == StepStatus.AWAITING) {
                     return Optional.empty();
@@ -1967,6 +2049,17 @@ public final class FlowEngine implements FlowService {
                 Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), job, now);
                 RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
                 List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
+                if (started.status() == RunStatus.CANCELED) {
+                    // Canceled before its failure was stored (its start refused, a timeout, or a cancel
+                    // just after the attempt looked): no step.retry or step.failed in a canceled run; the
+                    // queue's retry, if it made one, finds the run ended and runs nothing.
+                    canceledRun.set(true);
+                    return canceledStep(ref.step(), job.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
+                            .apply(started).map(canceled -> {
+                                events.addAll(canceled.events());
+                                return new RunChange(canceled.updated(), events);
+                            });
+                }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
                         .num("attempt", job.attempt()).num("maxAttempts", job.maxAttempts());
                 if (nextAttemptAt.isPresent()) {
@@ -1987,7 +2080,7 @@ public final class FlowEngine implements FlowService {
             if (change.isPresent() && error instanceof TimeoutException) {
                 giveUpTimedOutAttempt(ref, job);
             }
-            if (change.isPresent() && nextAttemptAt.isEmpty()) {
+            if (change.isPresent() && nextAttemptAt.isEmpty() && !canceledRun.get()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
                 finalFailures.failed(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
                         job.maxAttempts(), finalMessage, now);
@@ -2193,8 +2286,7 @@ public final class FlowEngine implements FlowService {
             ofCanceledRun.set(run.status() == RunStatus.CANCELED);
             if (ofCanceledRun.get()) {
                 // Nothing would ever end it: the run is over, so the step is, saying why.
-                return canceledStep(stepName, 0, now, "the run was canceled and the step's execution was lost ("
-                        + cause + "); it is not queued again").apply(run);
+                return lostStepOfCanceledRun(stepName, now, cause).apply(run);
             }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -2225,8 +2317,7 @@ public final class FlowEngine implements FlowService {
         }
         publish(flowName, change.get().events());
         if (ofCanceledRun.get()) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
-                    + " lost ({2}): the step is recorded canceled", runId, stepName, cause);
+            logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
         }
         if (missing.isPresent()) {

@@ -9,7 +9,13 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.JobState;
+import io.nvent.spi.RunChange;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +46,43 @@ class CancelRunningStepTest {
             }
             ctx.emit("answered", input);
             return "answered";
+        }
+    }
+
+    /** Not counted down until the test says: a downstream that, once it answers, refuses the call. */
+    static volatile CountDownLatch downstreamRefuses = new CountDownLatch(1);
+
+    /** Counted down when the step that calls the refusing downstream begins. */
+    static volatile CountDownLatch refusedCallBegan = new CountDownLatch(1);
+
+    /** Fails on its own, not because it was asked to stop, once its downstream refuses; retried otherwise. */
+    @FlowStep(flow = "refused", name = "call-refused", role = StepRole.ENTRY, maxAttempts = 3)
+    static class CallRefused implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            if (!"quick".equals(input)) {
+                refusedCallBegan.countDown();
+                downstreamRefuses.await();
+                throw new IllegalStateException("the downstream refused the call");
+            }
+            return "answered";
+        }
+    }
+
+    /** Ignores interrupts (its timeout's too) until the test lets it go on, then returns. */
+    @FlowStep(flow = "slow", name = "slow-call", role = StepRole.ENTRY, maxAttempts = 3, timeoutMs = 300)
+    static class SlowCall implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            refusedCallBegan.countDown();
+            while (downstreamRefuses.getCount() > 0) {
+                try {
+                    downstreamRefuses.await();
+                } catch (InterruptedException ignored) {
+                    // Waits on regardless, as a step blocked in classic socket I/O does.
+                }
+            }
+            return "late";
         }
     }
 
@@ -91,11 +134,14 @@ class CancelRunningStepTest {
     @BeforeEach
     void downstreamNeverAnswers() {
         downstreamAnswers = new CountDownLatch(1);
+        downstreamRefuses = new CountDownLatch(1);
+        refusedCallBegan = new CountDownLatch(1);
         shipped.set(0);
     }
 
     private static EngineHarness oneWorker() {
-        return new EngineHarness(1, new WaitForever(), new Ship(), new Poll(), new FinishAnyway(), new After());
+        return new EngineHarness(1, new WaitForever(), new Ship(), new Poll(), new FinishAnyway(), new After(),
+                new CallRefused());
     }
 
     /** Starts a run whose step hangs, and waits until its start (past the start-write delay) is stored. */
@@ -107,8 +153,9 @@ class CancelRunningStepTest {
     }
 
     private static void assertEndedAsCanceled(EngineHarness harness, String runId, String step, String reason) {
+        // As stored: the run's view shows a step an ended run still held retrying as canceled as well.
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> harness.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.CANCELED);
+                .until(() -> harness.store.findRun(runId).orElseThrow().steps().get(step) == StepStatus.CANCELED);
         assertThat(harness.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
         assertThat(harness.eventsOf(runId, EventType.STEP_CANCELED)).singleElement().satisfies(entry -> {
             assertThat(entry.step()).contains(step);
@@ -144,6 +191,71 @@ class CancelRunningStepTest {
 
             assertEndedAsCanceled(running, hung, "wait-forever", "the run was canceled while the attempt ran");
             running.awaitStatus(behind, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepFailingOnItsOwnAfterItsRunWasCanceledOnAnotherInstanceEndsCanceledWithoutRetryBeforeItsInstanceLooks() {
+        try (EngineHarness running = oneWorker();
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings)) {
+            String runId = startHung(running, "refused", "call-refused");
+            String behind = running.engine.start("refused", "quick");
+
+            assertThat(other.engine.cancel(runId)).isTrue();
+            // Within the 2 s before the running instance's sweep would find the cancel and interrupt it.
+            downstreamRefuses.countDown();
+
+            assertEndedAsCanceled(running, runId, "call-refused", "the downstream refused the call");
+            running.awaitStatus(behind, RunStatus.COMPLETED);
+            assertThat(running.queue.job("refused", StepJob.jobId(runId, "call-refused"))).get()
+                    .as("the step's job: completed in its one attempt, no retry scheduled").satisfies(job -> {
+                        assertThat(job.state()).isEqualTo(JobState.COMPLETED);
+                        assertThat(job.attempts()).hasSize(1);
+                    });
+            assertThat(running.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aStepFailingOnItsOwnBeforeItsStartWasStoredInARunCanceledMeanwhileEndsCanceledWithoutRetryOrFailure()
+            throws InterruptedException {
+        // A start-write delay longer than the test: the step's start is not stored before it fails.
+        try (EngineHarness running = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), new CallRefused());
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings)) {
+            String runId = running.engine.start("refused", "hang");
+            assertThat(refusedCallBegan.await(10, TimeUnit.SECONDS)).as("the step began").isTrue();
+
+            assertThat(other.engine.cancel(runId)).isTrue();
+            downstreamRefuses.countDown();
+
+            assertEndedAsCanceled(running, runId, "call-refused", "the downstream refused the call");
+            assertThat(running.types(runId)).as("the step that ran is recorded, then how it ended")
+                    .endsWith("step.started", "step.canceled");
+            // The worker completes the job once the attempt has returned, just after its entry is stored.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(running.queue.job("refused",
+                    StepJob.jobId(runId, "call-refused"))).get()
+                    .as("the step's job: completed in its one attempt, no retry scheduled").satisfies(job -> {
+                        assertThat(job.state()).isEqualTo(JobState.COMPLETED);
+                        assertThat(job.attempts()).hasSize(1);
+                    }));
+        }
+    }
+
+    @Test
+    void anAttemptTimingOutInARunCanceledOnAnotherInstanceEndsCanceledWithoutRetry() throws InterruptedException {
+        try (EngineHarness running = new EngineHarness(1, new SlowCall());
+             EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings)) {
+            String runId = running.engine.start("slow", "hang");
+            assertThat(refusedCallBegan.await(10, TimeUnit.SECONDS)).as("the step began").isTrue();
+
+            // Before the running instance's sweep finds it: the queue fails the attempt at its timeout.
+            assertThat(other.engine.cancel(runId)).isTrue();
+
+            assertEndedAsCanceled(running, runId, "slow-call", "exceeded its timeout");
+            downstreamRefuses.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> running.scheduling.leasesOfRun(runId).isEmpty());
+            assertThat(running.store.findRun(runId).orElseThrow().steps()).as("the late result is not stored")
+                    .containsEntry("slow-call", StepStatus.CANCELED);
         }
     }
 
@@ -206,6 +318,35 @@ class CancelRunningStepTest {
             assertEndedAsCanceled(survivor, runId, "wait-forever", "execution was lost");
             assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("wait-forever",
                     StepStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepLeftRunningWithoutALeaseByAnEarlierVersionIsSettledAsCanceledWhenTheRunIsRead() {
+        try (EngineHarness earlier = oneWorker();
+             EngineHarness current = EngineHarness.beside(earlier, "instance-b", settings -> settings,
+                     new WaitForever(), new Ship())) {
+            String runId = startHung(earlier, "call", "wait-forever");
+            // What an nvent before 0.2 left: the run canceled under the running step, whose lease is gone.
+            Instant canceledAt = earlier.clock.instant();
+            earlier.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.CANCELED,
+                    canceledAt), List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, canceledAt, "{}")))));
+            earlier.scheduling.leasesOfRun(runId).forEach(lease ->
+                    earlier.scheduling.releaseLease(runId, lease.step(), lease.owner()));
+
+            assertThat(current.engine.run(runId)).get().as("read within a lease of the cancel")
+                    .satisfies(run -> assertThat(run.steps()).containsEntry("wait-forever", StepStatus.RUNNING));
+            current.clock.advance(Duration.ofSeconds(61));
+            current.sweep();
+            assertThat(current.store.findRun(runId).orElseThrow().steps()).as("the sweep does not look for it")
+                    .containsEntry("wait-forever", StepStatus.RUNNING);
+
+            assertThat(current.engine.run(runId)).get().satisfies(run -> {
+                assertThat(run.status()).isEqualTo(RunStatus.CANCELED);
+                assertThat(run.steps()).containsEntry("wait-forever", StepStatus.CANCELED);
+            });
+            assertEndedAsCanceled(current, runId, "wait-forever", "it holds no lease");
+            assertThat(current.engine.waits(runId)).as("a step that ended waits for nothing").isEmpty();
         }
     }
 
