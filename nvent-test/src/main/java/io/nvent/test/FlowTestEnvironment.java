@@ -292,13 +292,15 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
     /**
      * Answers a run's waiting webhook await as a call to its URL does ({@link FlowService#resolveWebhook}),
-     * and waits for what it sets going.
+     * and waits for what it sets going. It first waits until no step runs, so that a run just started
+     * has reached its await.
      *
      * @param runId the run
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
      * @throws IllegalStateException if the run has no webhook await waiting, or more than one
      */
     public void resolveWebhook(String runId, String jsonBody) {
+        awaitIdle();
         List<String> tokens = registered.stream().filter(r -> r.await().runId().equals(runId))
                 .flatMap(r -> r.webhookUrl().stream())
                 .map(url -> url.substring(url.lastIndexOf('/') + 1))
