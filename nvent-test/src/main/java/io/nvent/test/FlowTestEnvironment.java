@@ -456,8 +456,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
     private String busyQueues() {
         JobQueue queue = engine.queue();
-        return queue.queues().stream().map(name -> busyness(name, queue.counts(name)))
+        String busy = queue.queues().stream().map(name -> busyness(name, queue.counts(name)))
                 .filter(s -> !s.isEmpty()).collect(Collectors.joining("; "));
+        return busy.isEmpty() ? "steps stored queued or running whose jobs no queue shows yet" : busy;
     }
 
     private static String busyness(String name, JobCounts counts) {

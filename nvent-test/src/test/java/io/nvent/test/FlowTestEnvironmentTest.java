@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,50 @@ class FlowTestEnvironmentTest {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             throw new IllegalStateException("card declined");
+        }
+    }
+
+    /** Holds its worker until the test lets it go. */
+    @FlowStep(flow = "blocking", name = "hold", role = StepRole.ENTRY)
+    static final class Hold implements Step<Map<String, Object>, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            release.await();
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitAnOperatorResolvesLetsTheRunGoOnWithTheOperatorsData() {
+        Pay pay = new Pay();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), pay)) {
+            String runId = env.flows().start("expense", Map.of("amount", 7));
+            env.awaitIdle();
+
+            env.resolveAwait(env.awaits(runId).get(0).awaitId(), Map.of("approvedBy", "ops"));
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(pay.approvals).singleElement().asString().contains("ops");
+            assertThat(env.awaits(runId)).isEmpty();
+        }
+    }
+
+    @Test
+    void timeDoesNotMoveWhileAStepRunsAndTheFailureNamesTheBusyQueue() {
+        Hold hold = new Hold();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(hold)
+                .timeout(Duration.ofMillis(300)).build()) {
+            String runId = env.flows().start("blocking", Map.of());
+
+            assertThatThrownBy(() -> env.advanceTime(Duration.ofHours(1)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("queue blocking: 1 running, 0 waiting");
+            assertThat(env.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START);
+
+            hold.release.countDown();
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
         }
     }
 
