@@ -6,6 +6,7 @@ import io.nvent.FlowStep;
 import io.nvent.NventException;
 import io.nvent.Step;
 import io.nvent.TriggerService;
+import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
@@ -82,8 +83,9 @@ public final class EmbeddedEngine implements AutoCloseable {
                 b.stream, json, b.clock, instances::get, b.hooks,
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
                         b.continueInWorker, b.stateCleanup));
-        engine.useTimers(executor);
-        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(executor, b.clock),
+        ClockTimers timers = b.clock instanceof VirtualClock virtual ? virtual.timers() : ClockTimers.on(executor, b.clock);
+        engine.useTimers(executor, timers);
+        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(timers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.queuePauses().follow();
@@ -211,6 +213,11 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The engine's clock (default: the system clock in UTC). On a {@link VirtualClock} the engine's
+         * timers (delayed jobs and retries of the default in-memory queue, time and schedule awaits,
+         * schedule ticks) wait for that clock and come due when the test moves it.
+         */
         public Builder clock(Clock value) {
             this.clock = Objects.requireNonNull(value);
             return this;

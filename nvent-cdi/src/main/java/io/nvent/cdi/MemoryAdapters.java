@@ -32,9 +32,14 @@ public final class MemoryAdapters {
         return new MemorySchedulingStore();
     }
 
-    /** A new in-memory queue whose workers are daemon threads. */
+    /**
+     * A new in-memory queue whose workers are daemon threads. On a {@link VirtualClock} its delayed
+     * jobs and retry backoffs wait for that clock instead of for real time.
+     */
     public static JobQueue queue(Clock clock) {
-        return new MemoryJobQueue(clock, Threads.daemonThreads("nvent-worker"));
+        return clock instanceof VirtualClock virtual
+                ? new MemoryJobQueue(clock, Threads.daemonThreads("nvent-worker"), virtual.timers())
+                : new MemoryJobQueue(clock, Threads.daemonThreads("nvent-worker"));
     }
 
     /** A new in-memory event stream. */

@@ -42,6 +42,7 @@ import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.QueueControls;
+import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepBinding;
@@ -154,7 +155,7 @@ public final class FlowEngine implements FlowService {
      */
     private final Set<String> dueAwaitsNotDeployed = ConcurrentHashMap.newKeySet();
     private final JobHandler jobHandler = new StepJobHandler();
-    private volatile ScheduledExecutorService timers;
+    private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
@@ -318,7 +319,16 @@ public final class FlowEngine implements FlowService {
 
     /** Lets time and schedule awaits resolve on time instead of at the next maintenance sweep. */
     public void useTimers(ScheduledExecutorService executor) {
-        this.timers = executor;
+        useTimers(executor, ClockTimers.on(executor, clock));
+    }
+
+    /**
+     * As {@link #useTimers(ScheduledExecutorService)}, with awaits resolving through {@code awaitTimers}
+     * (which follow the engine's clock, e.g. one a test moves); {@code executor} still times the
+     * deferred start writes, which measure how long a step's code runs.
+     */
+    public void useTimers(ScheduledExecutorService executor, ClockTimers awaitTimers) {
+        this.timers = awaitTimers;
         this.startTimers = executor;
     }
 
@@ -1278,10 +1288,9 @@ public final class FlowEngine implements FlowService {
     }
 
     private void scheduleResolution(AwaitRecord await, Instant at) {
-        ScheduledExecutorService executor = timers;
-        if (executor != null) {
-            long delayMs = Math.max(0, Duration.between(clock.instant(), at).toMillis());
-            executor.schedule(() -> {
+        ClockTimers planner = timers;
+        if (planner != null) {
+            planner.at(at, () -> {
                 try {
                     scheduling.findAwait(await.awaitId()).filter(a -> a.status() == AwaitStatus.WAITING)
                             .ifPresent(a -> handleDue(a, clock.instant()));
@@ -1289,7 +1298,7 @@ public final class FlowEngine implements FlowService {
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0120 await " + await.awaitId()
                             + " could not be resolved on time; the maintenance sweep retries", e);
                 }
-            }, delayMs, TimeUnit.MILLISECONDS);
+            });
         }
     }
 

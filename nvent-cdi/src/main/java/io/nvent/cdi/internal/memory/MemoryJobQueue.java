@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.memory;
 
+import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.Worker;
 import io.nvent.spi.Adapter;
@@ -78,6 +79,8 @@ public class MemoryJobQueue implements JobQueue {
     private Clock clock;
     private ThreadFactory threadFactory;
     private QueueTimer timer;
+    /** Where delays and backoffs wait, if not on {@link #timer}: the timers of a clock a test moves. */
+    private Optional<ClockTimers> delays = Optional.empty();
 
     /** For CDI. */
     protected MemoryJobQueue() {
@@ -89,6 +92,25 @@ public class MemoryJobQueue implements JobQueue {
         this.threadFactory = threadFactory;
         this.timer = new QueueTimer(Threads.daemonThreads("nvent-queue-timer"), this::timeOutOverdueAttempts);
         MemoryTransactions.lookUp();
+    }
+
+    /**
+     * A queue whose delayed jobs and retry backoffs wait for {@code delays} (timers following
+     * {@code clock}, which a test moves) instead of for real time. Attempt timeouts stay in real time:
+     * they bound how long a step's code runs, which the test's clock does not speed up.
+     */
+    public MemoryJobQueue(Clock clock, ThreadFactory threadFactory, ClockTimers delays) {
+        this(clock, threadFactory);
+        this.delays = Optional.of(delays);
+    }
+
+    /** Runs {@code action} once {@code delay} has passed, in real time or on the clock's timers. */
+    private void later(Duration delay, Runnable action) {
+        if (delays.isPresent()) {
+            delays.get().at(ClockTimers.after(clock.instant(), delay), action);
+        } else {
+            timer.schedule(timer.after(delay), action);
+        }
     }
 
     /** A job and its history. Its mutable fields change under its own lock. */
@@ -398,7 +420,7 @@ public class MemoryJobQueue implements JobQueue {
         if (job.state == JobState.WAITING) {
             q.offer(job);
         } else {
-            timer.schedule(timer.after(request.delay()), () -> makeReady(job));
+            later(request.delay(), () -> makeReady(job));
         }
     }
 
@@ -501,7 +523,7 @@ public class MemoryJobQueue implements JobQueue {
             if (backoff.isZero()) {
                 makeReady(job);
             } else {
-                timer.schedule(timer.after(backoff), () -> makeReady(job));
+                later(backoff, () -> makeReady(job));
             }
         }
     }

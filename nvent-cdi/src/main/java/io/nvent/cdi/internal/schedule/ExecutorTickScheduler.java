@@ -1,30 +1,34 @@
 package io.nvent.cdi.internal.schedule;
 
+import io.nvent.cdi.internal.ClockTimers;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
  * Tick scheduler on a {@link ScheduledExecutorService}, for environments without EJB timers: one
- * single-shot task per trigger, re-armed after each tick.
+ * single-shot task per trigger, re-armed after each tick. The tasks wait through {@link ClockTimers},
+ * so that on a clock the test moves the ticks come when the clock reaches them.
  */
 public final class ExecutorTickScheduler implements TickScheduler {
 
     private static final System.Logger LOG = System.getLogger(ExecutorTickScheduler.class.getName());
 
-    private final ScheduledExecutorService executor;
+    private final ClockTimers timers;
     private final Clock clock;
-    private final Map<String, ScheduledFuture<?>> armed = new ConcurrentHashMap<>();
+    private final Map<String, ClockTimers.Planned> armed = new ConcurrentHashMap<>();
 
     public ExecutorTickScheduler(ScheduledExecutorService executor, Clock clock) {
-        this.executor = executor;
+        this(ClockTimers.on(executor, clock), clock);
+    }
+
+    /** Ticks through {@code timers}, which follow {@code clock}. */
+    public ExecutorTickScheduler(ClockTimers timers, Clock clock) {
+        this.timers = timers;
         this.clock = clock;
     }
 
@@ -35,8 +39,7 @@ public final class ExecutorTickScheduler implements TickScheduler {
         if (next.isEmpty()) {
             return;
         }
-        long delay = Math.max(0, Duration.between(clock.instant(), next.get()).toMillis());
-        armed.put(trigger, executor.schedule(() -> {
+        armed.put(trigger, timers.at(next.get(), () -> {
             try {
                 onTick.accept(trigger, next.get());
             } catch (RuntimeException e) {
@@ -49,14 +52,14 @@ public final class ExecutorTickScheduler implements TickScheduler {
                     arm(trigger, schedule, now.isAfter(next.get()) ? now : next.get(), onTick);
                 }
             }
-        }, delay, TimeUnit.MILLISECONDS));
+        }));
     }
 
     @Override
     public void disarm(String trigger) {
-        ScheduledFuture<?> future = armed.remove(trigger);
+        ClockTimers.Planned future = armed.remove(trigger);
         if (future != null) {
-            future.cancel(false);
+            future.cancel();
         }
     }
 

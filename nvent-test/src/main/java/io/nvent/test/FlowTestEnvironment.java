@@ -1,0 +1,616 @@
+package io.nvent.test;
+
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitRegistered;
+import io.nvent.AwaitStatus;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowService;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepStatus;
+import io.nvent.StepWait;
+import io.nvent.TriggerService;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.VirtualClock;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobQueue;
+import jakarta.json.Json;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Tests of an application's flows without a server: the same engine as in a container, on in-memory
+ * adapters and on a {@link VirtualClock} that only the test moves, so that a flow that waits three days
+ * for an approval, or retries after an hour, is tested in milliseconds.
+ *
+ * <pre>{@code
+ * try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder()
+ *         .step(new ValidateOrder()).step(new ChargeCard(fakePayments)).build()) {
+ *     String runId = env.flows().start("order", new Order("A-1", 2));
+ *     env.advanceTime(Duration.ofHours(1));              // the charge's retry after its 1 h backoff runs
+ *     RunInfo run = env.awaitRun(runId, Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ *
+ * <p>Steps are instances the test constructs (with fakes for what they would get injected); their
+ * {@code @FlowStep}, {@code @AwaitBefore}, {@code @AwaitAfter} and {@code @Trigger} annotations are
+ * read and the flow graph is validated as at deployment. Time moves only through {@link #advanceTime},
+ * {@link #advanceTimeTo} and, when {@link Builder#autoSkipTime auto-skip} is on, while {@link #awaitRun}
+ * waits; each runs everything that comes due on the way, in order, and waits for the steps that this
+ * sets going.
+ *
+ * @since 0.2
+ */
+public final class FlowTestEnvironment implements AutoCloseable {
+
+    /** Where the virtual clock stands at first, unless {@link Builder#startingAt} says otherwise. */
+    public static final Instant DEFAULT_START = Instant.parse("2030-01-01T00:00:00Z");
+    /** How long, in real time, the environment waits for runs and steps unless told otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long nothing must run nor be due before a run that has not ended counts as stuck. */
+    private static final Duration STUCK_AFTER = Duration.ofMillis(100);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** Runs of which steps may be queued or running. */
+    private static final List<RunStatus> UNFINISHED = List.of(RunStatus.RUNNING, RunStatus.AWAITING);
+    /** Why a queued step may wait while the environment is idle: for time, or a queue the test paused. */
+    private static final Set<StepWait.Reason> WAITS_FOR_THE_TEST = EnumSet.of(StepWait.Reason.DUE_LATER,
+            StepWait.Reason.QUEUE_PAUSED, StepWait.Reason.AWAIT, StepWait.Reason.NOT_DEPLOYED);
+    private static final int RUNS_READ = 1000;
+    /** Awaits read at once to find the next one that comes due. */
+    private static final int AWAITS_READ = 10_000;
+
+    private final VirtualClock clock;
+    private final EmbeddedEngine engine;
+    private final boolean autoSkip;
+    private final Duration timeout;
+    private final List<AwaitRegistered> registered = new CopyOnWriteArrayList<>();
+
+    private FlowTestEnvironment(Builder b) {
+        this.clock = VirtualClock.startingAt(b.start);
+        this.autoSkip = b.autoSkip;
+        this.timeout = b.timeout;
+        EmbeddedEngine.Builder engineBuilder = EmbeddedEngine.newBuilder();
+        b.engineSettings.accept(engineBuilder);
+        b.steps.forEach(engineBuilder::step);
+        Consumer<Object> hooks = b.hooks;
+        this.engine = engineBuilder.clock(clock).hooks(event -> {
+            if (event instanceof AwaitRegistered await) {
+                registered.add(await);
+            }
+            hooks.accept(event);
+        }).build();
+    }
+
+    /**
+     * A builder; add the steps of the flows under test.
+     *
+     * @return a builder with the defaults: virtual clock at {@link #DEFAULT_START}, no auto-skip,
+     *         {@link #DEFAULT_TIMEOUT}
+     */
+    public static Builder newBuilder() {
+        return new Builder();
+    }
+
+    /**
+     * An environment with these steps and the defaults of {@link #newBuilder()}.
+     *
+     * @param steps the steps of the flows under test
+     * @return the started environment
+     * @throws io.nvent.NventException listing every problem of the flow graph
+     */
+    public static FlowTestEnvironment of(Step<?, ?>... steps) {
+        Builder builder = newBuilder();
+        for (Step<?, ?> step : steps) {
+            builder.step(step);
+        }
+        return builder.build();
+    }
+
+    /**
+     * The engine's flow service, as a container would inject it: start, cancel, emit, inspect.
+     *
+     * @return the flow service
+     */
+    public FlowService flows() {
+        return engine.flows();
+    }
+
+    /**
+     * The engine's trigger service: fire, enable, disable, list triggers.
+     *
+     * @return the trigger service
+     */
+    public TriggerService triggers() {
+        return engine.triggers();
+    }
+
+    /**
+     * The engine itself, for what this class does not wrap (queues, metrics, a sweep).
+     *
+     * @return the embedded engine
+     */
+    public EmbeddedEngine engine() {
+        return engine;
+    }
+
+    /**
+     * The clock the engine runs on; move it through this environment, which waits for what it sets going.
+     *
+     * @return the virtual clock
+     */
+    public VirtualClock clock() {
+        return clock;
+    }
+
+    /**
+     * The virtual time.
+     *
+     * @return what the engine's clock shows
+     */
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /**
+     * Starts a run and waits until it completes, as {@link #awaitRun(String, Duration)} with the
+     * environment's timeout.
+     *
+     * @param flow the flow
+     * @param input the run's input, converted to JSON as {@link FlowService#start(String, Object)} does
+     * @return the completed run
+     * @throws AssertionError if the run does not complete, naming its status, steps and waits
+     */
+    public RunInfo startAndAwait(String flow, Object input) {
+        return awaitRun(flows().start(flow, input));
+    }
+
+    /**
+     * Waits until a run completes, as {@link #awaitRun(String, Duration)} with the environment's timeout.
+     *
+     * @param runId the run
+     * @return the completed run
+     * @throws AssertionError if the run does not complete, naming its status, steps and waits
+     */
+    public RunInfo awaitRun(String runId) {
+        return awaitRun(runId, timeout);
+    }
+
+    /**
+     * Waits until a run completes and returns its final info. It fails at once when the run fails or is
+     * canceled, and as soon as nothing runs and nothing is due while the run has not ended (it waits for
+     * a webhook, an event or, without auto-skip, for time the test did not advance), instead of waiting
+     * out the timeout.
+     *
+     * @param runId the run
+     * @param timeout how long to wait in real time
+     * @return the completed run
+     * @throws AssertionError if the run does not complete, naming the run, its status, its steps'
+     *                        states, the failed steps' errors and its waits
+     */
+    public RunInfo awaitRun(String runId, Duration timeout) {
+        RunInfo run = awaitEnd(runId, timeout);
+        if (run.status() != RunStatus.COMPLETED) {
+            throw new AssertionError(describe(run, "ended " + run.status().name().toLowerCase() + ", not completed"));
+        }
+        return run;
+    }
+
+    /**
+     * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail).
+     *
+     * @param runId the run
+     * @param timeout how long to wait in real time
+     * @return the ended run
+     * @throws AssertionError if the run has not ended within the timeout, or nothing is left that
+     *                        could end it; the message names its status, steps and waits
+     */
+    public RunInfo awaitEnd(String runId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long idleSince = 0;
+        while (true) {
+            RunInfo run = runInfo(runId);
+            if (run.status().isTerminal()) {
+                return run;
+            }
+            if (isIdle()) {
+                Optional<Instant> next = nextDue();
+                if (autoSkip && next.isPresent()) {
+                    advanceTimeTo(next.get());
+                    idleSince = 0;
+                    continue;
+                }
+                if (idleSince == 0) {
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince > STUCK_AFTER.toNanos()) {
+                    throw new AssertionError(describe(run, next.isPresent()
+                            ? "waits for time: nothing runs and the next timer is at " + next.get()
+                              + " (advance the time, or build the environment with autoSkipTime(true))"
+                            : "waits for something that only the test or another system can give"
+                              + " (a webhook, an event, an await to resolve): nothing runs and nothing is due"));
+                }
+            } else {
+                idleSince = 0;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(describe(run, "has not ended within " + timeout + " of real time"));
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /**
+     * A run's history, oldest entry first.
+     *
+     * @param runId the run
+     * @return its entries
+     */
+    public List<HistoryEvent> history(String runId) {
+        return flows().events(runId, EventQuery.all());
+    }
+
+    /**
+     * The awaits of a run that still wait.
+     *
+     * @param runId the run
+     * @return its waiting awaits
+     */
+    public List<AwaitInfo> awaits(String runId) {
+        return flows().awaits(true, AWAITS_READ).stream().filter(a -> a.runId().equals(runId)).toList();
+    }
+
+    /**
+     * Every await registered so far, with its webhook URL for a webhook await: what an application's
+     * {@code @Observes AwaitRegistered} hook gets, e.g. to mail the approval link.
+     *
+     * @return the registrations, oldest first
+     */
+    public List<AwaitRegistered> awaitsRegistered() {
+        return List.copyOf(registered);
+    }
+
+    /**
+     * Resolves an await as an operator does ({@link FlowService#resolveAwait}), and waits for what it
+     * sets going.
+     *
+     * @param awaitId the await
+     * @param data what the step sees as {@code ctx.triggerData()}
+     */
+    public void resolveAwait(String awaitId, Object data) {
+        flows().resolveAwait(awaitId, data);
+        awaitIdle();
+    }
+
+    /**
+     * Answers a run's waiting webhook await as a call to its URL does ({@link FlowService#resolveWebhook}),
+     * and waits for what it sets going. It first waits until no step runs, so that a run just started
+     * has reached its await.
+     *
+     * @param runId the run
+     * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalStateException if the run has no webhook await waiting, or more than one
+     */
+    public void resolveWebhook(String runId, String jsonBody) {
+        awaitIdle();
+        List<String> tokens = registered.stream().filter(r -> r.await().runId().equals(runId))
+                .flatMap(r -> r.webhookUrl().stream())
+                .map(url -> url.substring(url.lastIndexOf('/') + 1))
+                .filter(token -> flows().webhookAwait(token).filter(a -> a.status() == AwaitStatus.WAITING).isPresent())
+                .toList();
+        if (tokens.size() != 1) {
+            throw new IllegalStateException("run " + runId + " has " + tokens.size()
+                    + " webhook awaits waiting, not one; its awaits: " + awaits(runId));
+        }
+        flows().resolveWebhook(tokens.get(0), jsonBody);
+        awaitIdle();
+    }
+
+    /**
+     * Moves the virtual time forward, as {@link #advanceTimeTo}.
+     *
+     * @param duration how far
+     * @throws IllegalArgumentException for a negative duration
+     * @throws AssertionError if steps still run after the environment's timeout
+     */
+    public void advanceTime(Duration duration) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("time moves forward only, not by " + duration);
+        }
+        advanceTimeTo(now().plus(duration));
+    }
+
+    /**
+     * Moves the virtual time forward to {@code target}. It first waits until no step runs (their leases
+     * and timeouts are not skipped over), then goes from one due time to the next until {@code target}:
+     * delayed jobs, retry backoffs, time and schedule awaits, await timeouts and schedule triggers' ticks
+     * come due in the order of their times, each with the clock at its time, and the steps they set going
+     * run (and end) before the clock moves on. When it returns, everything due by {@code target} has run.
+     *
+     * @param target the virtual time afterwards
+     * @throws IllegalArgumentException if {@code target} is before {@link #now()}
+     * @throws AssertionError if steps still run after the environment's timeout
+     */
+    public void advanceTimeTo(Instant target) {
+        if (target.isBefore(now())) {
+            throw new IllegalArgumentException("time moves forward only: it is " + now() + ", not yet " + target);
+        }
+        awaitIdle();
+        while (true) {
+            Optional<Instant> next = nextDue();
+            if (next.isEmpty() || next.get().isAfter(target)) {
+                break;
+            }
+            moveTo(next.get());
+        }
+        moveTo(target);
+    }
+
+    /**
+     * When the next thing that waits for time comes due: a delayed job or retry, a time or schedule
+     * await, an await's timeout, a schedule trigger's tick.
+     *
+     * @return its virtual time, after {@link #now()}; empty if nothing waits for a later time
+     */
+    public Optional<Instant> nextDue() {
+        Stream<Instant> awaitTimes = flows().awaits(true, AWAITS_READ).stream()
+                .flatMap(a -> Stream.concat(a.resolveAt().stream(), a.timeoutAt().stream()));
+        // What is due now already is the sweep's (an await's timeout) or runs (a timer).
+        Instant now = now();
+        return Stream.concat(clock.nextTimer().stream(), awaitTimes).filter(due -> due.isAfter(now))
+                .min(Instant::compareTo);
+    }
+
+    /**
+     * Waits until no step runs or waits in a queue and nothing due now has yet to run.
+     *
+     * @throws AssertionError if that is not so within the environment's timeout, naming the busy queues
+     */
+    public void awaitIdle() {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isIdle()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("steps still run or wait to run after " + timeout + " of real time: "
+                        + busyQueues() + " (a step that blocks holds up the virtual time: let it return)");
+            }
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Stops the engine and its threads. */
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    /** Moves the clock, times out due awaits and waits for what that set going. */
+    private void moveTo(Instant instant) {
+        clock.advanceTo(instant);
+        engine.sweep(); // await timeouts are the sweep's: they have no timer of their own
+        awaitIdle();
+    }
+
+    /** Idle at two looks a little apart, so that a job between two hands (queue, timer) is not missed. */
+    private boolean isIdle() {
+        if (!looksIdle()) {
+            return false;
+        }
+        LockSupport.parkNanos(POLL_NANOS);
+        return looksIdle();
+    }
+
+    private boolean looksIdle() {
+        if (clock.isRunningTimers()) {
+            return false;
+        }
+        JobQueue queue = engine.queue();
+        for (String name : queue.queues()) {
+            JobCounts counts = queue.counts(name);
+            if (counts.active() > 0 || counts.waiting() > 0 && !queue.isPaused(name)) {
+                return false;
+            }
+        }
+        return !anyStepOnItsWay();
+    }
+
+    /**
+     * Whether a step is stored queued or running for a reason other than time or a pause: the queue's
+     * counts miss a step that a worker goes on with after the step before it (its job is made once that
+     * one's has completed), and the store says it is queued before its job exists.
+     */
+    private boolean anyStepOnItsWay() {
+        for (RunStatus status : UNFINISHED) {
+            for (int offset = 0; ; offset += RUNS_READ) {
+                List<RunInfo> runs = flows().runs(new RunQuery(Optional.empty(), Optional.of(status), offset, RUNS_READ));
+                for (RunInfo run : runs) {
+                    if (run.steps().values().stream().anyMatch(s -> s == StepStatus.QUEUED || s == StepStatus.RUNNING)
+                            && flows().waits(run.runId()).stream().anyMatch(w -> !WAITS_FOR_THE_TEST.contains(w.reason()))) {
+                        return true;
+                    }
+                }
+                if (runs.size() < RUNS_READ) {
+                    break;
+                }
+            }
+        }
+        return false;
+    }
+
+    private String busyQueues() {
+        JobQueue queue = engine.queue();
+        String busy = queue.queues().stream().map(name -> busyness(name, queue.counts(name)))
+                .filter(s -> !s.isEmpty()).collect(Collectors.joining("; "));
+        return busy.isEmpty() ? "steps stored queued or running whose jobs no queue shows yet" : busy;
+    }
+
+    private static String busyness(String name, JobCounts counts) {
+        return counts.active() == 0 && counts.waiting() == 0 ? ""
+                : "queue " + name + ": " + counts.active() + " running, " + counts.waiting() + " waiting";
+    }
+
+    private RunInfo runInfo(String runId) {
+        return flows().run(runId).orElseThrow(() -> new AssertionError("there is no run " + runId));
+    }
+
+    /** The run, its status, its steps' states with the failed ones' errors, and its waits. */
+    private String describe(RunInfo run, String what) {
+        List<HistoryEvent> history = history(run.runId());
+        List<String> steps = new ArrayList<>();
+        run.steps().forEach((step, status) -> steps.add(step + " " + status.name().toLowerCase()
+                + lastFailure(history, step).map(error -> " (" + error + ")").orElse("")));
+        steps.sort(null);
+        List<String> waits = flows().waits(run.runId()).stream().map(FlowTestEnvironment::describe).toList();
+        return "run " + run.runId() + " of flow '" + run.flow() + "' " + what + "; status " + run.status()
+                + "; steps: " + (steps.isEmpty() ? "none" : String.join(", ", steps))
+                + "; waits: " + (waits.isEmpty() ? "none" : String.join(", ", waits))
+                + "; virtual time " + now();
+    }
+
+    private static String describe(StepWait wait) {
+        return wait.step() + " " + wait.reason().wireName() + wait.until().map(until -> " until " + until).orElse("")
+                + " (" + wait.detail() + ")";
+    }
+
+    /** What the latest failed or retried attempt of a step recorded. */
+    private static Optional<String> lastFailure(List<HistoryEvent> history, String step) {
+        HistoryEvent last = null;
+        for (HistoryEvent event : history) {
+            if ((event.type() == EventType.STEP_FAILED || event.type() == EventType.STEP_RETRY)
+                    && event.step().filter(step::equals).isPresent()) {
+                last = event;
+            }
+        }
+        return Optional.ofNullable(last).map(e -> (e.type() == EventType.STEP_FAILED ? "failed" : "retrying")
+                + (e.attempt() > 0 ? " at attempt " + e.attempt() : "") + ": " + errorOf(e.data()));
+    }
+
+    /** The error a failure entry records, without its stack trace; the whole entry if it has none. */
+    private static String errorOf(String data) {
+        try (JsonReader reader = Json.createReader(new StringReader(data))) {
+            JsonValue error = reader.readObject().get("error");
+            return error instanceof JsonString text ? text.getString() : data;
+        } catch (RuntimeException notAnObject) {
+            return data;
+        }
+    }
+
+    /**
+     * Builder of {@link FlowTestEnvironment}; {@link #build()} validates the flows and starts the engine.
+     *
+     * @since 0.2
+     */
+    public static final class Builder {
+        private final List<Step<?, ?>> steps = new ArrayList<>();
+        private Instant start = DEFAULT_START;
+        private boolean autoSkip;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Consumer<Object> hooks = event -> { };
+        private Consumer<EmbeddedEngine.Builder> engineSettings = engine -> { };
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a step, an instance the test constructs; its class must carry {@code @FlowStep}.
+         *
+         * @param step the step
+         * @return this builder
+         */
+        public Builder step(Step<?, ?> step) {
+            steps.add(Objects.requireNonNull(step, "step"));
+            return this;
+        }
+
+        /**
+         * Where the virtual clock stands when the environment starts.
+         *
+         * @param value the start time (default {@link FlowTestEnvironment#DEFAULT_START})
+         * @return this builder
+         */
+        public Builder startingAt(Instant value) {
+            this.start = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Whether {@link FlowTestEnvironment#awaitRun} moves the virtual time on by itself whenever
+         * nothing runs and something waits for time, to the moment it comes due (as Temporal's
+         * time-skipping test server does). Off by default: the test moves time with
+         * {@link FlowTestEnvironment#advanceTime}.
+         *
+         * @param value {@code true} to skip time while waiting for a run
+         * @return this builder
+         */
+        public Builder autoSkipTime(boolean value) {
+            this.autoSkip = value;
+            return this;
+        }
+
+        /**
+         * How long, in real time, the environment waits for a run to end or for running steps to return.
+         *
+         * @param value the timeout (default {@link FlowTestEnvironment#DEFAULT_TIMEOUT})
+         * @return this builder
+         * @throws IllegalArgumentException if not above zero
+         */
+        public Builder timeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("timeout must be above zero, was " + value);
+            }
+            this.timeout = value;
+            return this;
+        }
+
+        /**
+         * Receives the await hooks ({@code AwaitRegistered}, {@code AwaitResolved}, {@code AwaitTimedOut})
+         * that CDI observers get in a container.
+         *
+         * @param value the receiver
+         * @return this builder
+         */
+        public Builder hooks(Consumer<Object> value) {
+            this.hooks = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Further settings of the engine (concurrency, rate limits, state cleanup, …), applied before
+         * the environment's own: its clock and hooks cannot be replaced.
+         *
+         * @param value sets what it needs on the engine's builder
+         * @return this builder
+         */
+        public Builder engine(Consumer<EmbeddedEngine.Builder> value) {
+            this.engineSettings = Objects.requireNonNull(value, "value");
+            return this;
+        }
+
+        /**
+         * Validates the flows and starts the engine.
+         *
+         * @return the started environment; close it after the test
+         * @throws io.nvent.NventException listing every problem of the flow graph
+         */
+        public FlowTestEnvironment build() {
+            return new FlowTestEnvironment(this);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.nvent.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.BackoffType;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class FlowTestEnvironmentTest {
+
+    private static final long HOUR_MS = 3_600_000L;
+    private static final long THREE_DAYS_MS = 3 * 24 * HOUR_MS;
+
+    /** Fails its first attempt (a partner is away), then succeeds; retried after an hour. */
+    @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
+            backoffDelayMs = HOUR_MS)
+    static final class PushToPartner implements Step<Map<String, Object>, String> {
+        final AtomicInteger attempts = new AtomicInteger();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            if (attempts.incrementAndGet() == 1) {
+                throw new IllegalStateException("partner unavailable");
+            }
+            return "pushed";
+        }
+    }
+
+    @FlowStep(flow = "expense", name = "submit", role = StepRole.ENTRY, emits = "expense.submitted")
+    static final class Submit implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("expense.submitted", input);
+            return null;
+        }
+    }
+
+    /** Pays once a manager approved through the webhook; three days without an answer fail the run. */
+    @FlowStep(flow = "expense", name = "pay", subscribes = "expense.submitted")
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = THREE_DAYS_MS, timeoutAction = TimeoutAction.FAIL)
+    static final class Pay implements Step<Map<String, Object>, Void> {
+        final List<String> approvals = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            approvals.add(ctx.triggerData().orElse("none"));
+            return null;
+        }
+    }
+
+    /** Sends a reminder two days after it was asked to. */
+    @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.TIME, delayMs = 2 * 24 * HOUR_MS)
+    static final class Remind implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY)
+    @Trigger(name = "hourly-report", type = TriggerType.SCHEDULE, every = "PT1H")
+    static final class GenerateReport implements Step<Map<String, Object>, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            runs.incrementAndGet();
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
+    static final class DeclinedCharge implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            throw new IllegalStateException("card declined");
+        }
+    }
+
+    /** Holds its worker until the test lets it go. */
+    @FlowStep(flow = "blocking", name = "hold", role = StepRole.ENTRY)
+    static final class Hold implements Step<Map<String, Object>, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            release.await();
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitAnOperatorResolvesLetsTheRunGoOnWithTheOperatorsData() {
+        Pay pay = new Pay();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), pay)) {
+            String runId = env.flows().start("expense", Map.of("amount", 7));
+            env.awaitIdle();
+
+            env.resolveAwait(env.awaits(runId).get(0).awaitId(), Map.of("approvedBy", "ops"));
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(pay.approvals).singleElement().asString().contains("ops");
+            assertThat(env.awaits(runId)).isEmpty();
+        }
+    }
+
+    @Test
+    void timeDoesNotMoveWhileAStepRunsAndTheFailureNamesTheBusyQueue() {
+        Hold hold = new Hold();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(hold)
+                .timeout(Duration.ofMillis(300)).build()) {
+            String runId = env.flows().start("blocking", Map.of());
+
+            assertThatThrownBy(() -> env.advanceTime(Duration.ofHours(1)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("queue blocking: 1 running, 0 waiting");
+            assertThat(env.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START);
+
+            hold.release.countDown();
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepRetriedAfterAnHourCompletesOnceTheHourHasPassedAndNotBefore() {
+        PushToPartner push = new PushToPartner();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(push)) {
+            String runId = env.flows().start("sync", Map.of());
+            env.awaitIdle();
+            env.advanceTime(Duration.ofMinutes(59));
+
+            assertThat(push.attempts).hasValue(1);
+            assertThat(env.flows().run(runId).orElseThrow().steps()).containsEntry("push", StepStatus.RETRYING);
+
+            long began = System.nanoTime();
+            env.advanceTime(Duration.ofMinutes(1));
+            RunInfo run = env.awaitRun(runId, Duration.ofSeconds(5));
+
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(1));
+            assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(push.attempts).hasValue(2);
+            assertThat(env.history(runId)).filteredOn(e -> e.type() == EventType.STEP_STARTED)
+                    .extracting(HistoryEvent::timestamp)
+                    .containsExactly(FlowTestEnvironment.DEFAULT_START, FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)));
+        }
+    }
+
+    @Test
+    void anApprovalNobodyAnswersTimesOutAfterThreeDaysOfVirtualTime() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            String runId = env.flows().start("expense", Map.of("amount", 42));
+            env.awaitIdle();
+            env.advanceTime(Duration.ofDays(3).minusMinutes(1));
+
+            assertThat(env.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            env.advanceTime(Duration.ofMinutes(1));
+
+            assertThat(env.awaitEnd(runId, Duration.ofSeconds(5)).status()).isEqualTo(RunStatus.FAILED);
+            assertThat(env.flows().awaits(false, 10)).singleElement()
+                    .satisfies(await -> assertThat(await.status()).isEqualTo(AwaitStatus.TIMED_OUT));
+        }
+    }
+
+    @Test
+    void anApprovalTheTestAnswersThroughTheWebhookLetsTheRunComplete() {
+        Pay pay = new Pay();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), pay)) {
+            String runId = env.flows().start("expense", Map.of("amount", 42));
+            env.awaitIdle();
+
+            assertThat(env.awaitsRegistered()).singleElement()
+                    .satisfies(registered -> assertThat(registered.webhookUrl()).isPresent());
+
+            env.resolveWebhook(runId, "{\"approvedBy\":\"manager\"}");
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(pay.approvals).singleElement().asString().contains("manager");
+        }
+    }
+
+    @Test
+    void withAutoSkipARunWaitingTwoDaysCompletesAtOnceAndTheClockShowsTheTwoDays() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Remind()).autoSkipTime(true).build()) {
+            long began = System.nanoTime();
+
+            RunInfo run = env.startAndAwait("reminder", Map.of());
+
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
+            assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(env.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(2)));
+        }
+    }
+
+    @Test
+    void withoutAutoSkipARunWaitingForTimeFailsAwaitRunAtOnceSayingWhenItsTimerIsDue() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Remind())) {
+            String runId = env.flows().start("reminder", Map.of());
+
+            assertThatThrownBy(() -> env.awaitRun(runId, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("run " + runId + " of flow 'reminder' waits for time")
+                    .hasMessageContaining(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(2)).toString())
+                    .hasMessageContaining("remind awaiting");
+        }
+    }
+
+    @Test
+    void anIntervalTriggerFiresOncePerIntervalTheClockPasses() {
+        GenerateReport report = new GenerateReport();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(report)) {
+            env.advanceTime(Duration.ofMinutes(59));
+            assertThat(report.runs).hasValue(0);
+
+            env.advanceTime(Duration.ofMinutes(1));
+            env.advanceTime(Duration.ofHours(1));
+            env.advanceTime(Duration.ofHours(1));
+            assertThat(report.runs).hasValue(3);
+
+            env.advanceTime(Duration.ofHours(4)); // one move over four ticks fires each of them
+            assertThat(report.runs).hasValue(7);
+            assertThat(env.flows().runs(RunQuery.ofFlow("report")))
+                    .hasSize(7).allSatisfy(run -> assertThat(run.status()).isEqualTo(RunStatus.COMPLETED));
+        }
+    }
+
+    @Test
+    void aFailingFlowsAwaitRunNamesTheFailedStepAndItsError() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new DeclinedCharge())) {
+            String runId = env.flows().start("payment", Map.of());
+
+            assertThatThrownBy(() -> env.awaitRun(runId))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("run " + runId + " of flow 'payment' ended failed")
+                    .hasMessageContaining("steps: charge failed (failed at attempt 1: card declined)")
+                    .hasMessageNotContaining("FlowEngine"); // the error, not its stack trace
+        }
+    }
+}
