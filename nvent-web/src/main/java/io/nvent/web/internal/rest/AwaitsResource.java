@@ -13,7 +13,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 
@@ -31,7 +33,8 @@ public class AwaitsResource {
 
     /** Awaits, newest first: {@code ?status=pending} (default) or {@code ?status=all}. */
     @GET
-    public String list(@QueryParam("status") String status, @QueryParam("limit") String limit) {
+    public String list(@QueryParam("status") String status, @QueryParam("limit") String limit, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "status", "limit");
         boolean pendingOnly = QueryParams.choice("status", status, "pending", "pending", "all").equals("pending");
         JsonArrayBuilder all = Json.createArrayBuilder();
         flows.awaits(pendingOnly, QueryParams.intWithin("limit", limit, 100, 1, 1000))

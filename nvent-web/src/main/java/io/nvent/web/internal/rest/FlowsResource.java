@@ -109,7 +109,8 @@ public class FlowsResource {
      */
     @GET
     @Path("{flow}/graph")
-    public String graph(@PathParam("flow") String name, @QueryParam("runId") String runId) {
+    public String graph(@PathParam("flow") String name, @QueryParam("runId") String runId, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "runId");
         FlowDefinition flow = flows.flow(name).orElseThrow(() -> new FlowNotFoundException(name));
         Optional<RunInfo> run = Optional.empty();
         if (runId != null && !runId.isBlank()) {
@@ -130,6 +131,7 @@ public class FlowsResource {
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay) {
+        QueryParams.onlyKnown(uri, "delay");
         StartedRun run = flows.startWithJson(name, JsonInput.orWhenEmpty(body, "null"), StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay)));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
@@ -154,7 +156,7 @@ public class FlowsResource {
                                 @QueryParam("from") String from, @QueryParam("to") String to,
                                 @QueryParam("limit") String limit, @QueryParam("after") String after,
                                 @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri.getQueryParameters().keySet(), "step", "from", "to", "limit", "after");
+        QueryParams.onlyKnown(uri, "step", "from", "to", "limit", "after");
         return bulkAnswer(retryFailedBody(name, step, from, to, limit, after), uri);
     }
 
@@ -176,7 +178,7 @@ public class FlowsResource {
                                @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
                                @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri.getQueryParameters().keySet(), "status", "from", "to", "limit", "after");
+        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after");
         return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after), uri);
     }
 
@@ -228,10 +230,14 @@ public class FlowsResource {
         return response.build();
     }
 
-    /** Clears the flow's history: deletes its finished runs; runs under way stay. */
+    /**
+     * Clears the flow's history: deletes its finished runs; runs under way stay. It takes no filter, so
+     * one given (a status, a time) is refused rather than deleting the runs it meant to keep.
+     */
     @DELETE
     @Path("{flow}/runs")
-    public String clearHistory(@PathParam("flow") String name) {
+    public String clearHistory(@PathParam("flow") String name, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri);
         int deleted = flows.clearHistory(name);
         // Counted for this answer: a clear is rare, and deletes more than a count reads.
         Instant countedAt = clock.instant();

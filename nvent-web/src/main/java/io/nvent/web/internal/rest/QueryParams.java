@@ -111,14 +111,29 @@ final class QueryParams {
     }
 
     /**
-     * Refuses a parameter the request does not take: where a filter narrows what a request acts on
-     * (a bulk retry or cancel), a misspelt one would act on everything it meant to leave out.
+     * Refuses a parameter the request does not take, and one given more than once: where a filter narrows
+     * what a request acts on (a bulk retry or cancel, clearing a flow's history), a misspelt one would act
+     * on everything it meant to leave out, and of a repeated one JAX-RS reads the first and drops the rest.
      */
+    static void onlyKnown(jakarta.ws.rs.core.UriInfo uri, String... known) {
+        onlyKnown(uri.getQueryParameters(), known);
+    }
+
+    static void onlyKnown(java.util.Map<String, List<String>> given, String... known) {
+        onlyKnown(given.keySet(), known);
+        given.entrySet().stream().filter(e -> e.getValue().size() > 1).map(java.util.Map.Entry::getKey).sorted()
+                .findFirst().ifPresent(repeated -> {
+                    throw new IllegalArgumentException("query parameter '" + repeated + "' is given "
+                            + given.get(repeated).size() + " times (" + given.get(repeated) + "); give it once");
+                });
+    }
+
     static void onlyKnown(java.util.Set<String> given, String... known) {
         List<String> takes = List.of(known);
         given.stream().filter(name -> !takes.contains(name)).sorted().findFirst().ifPresent(unknown -> {
             throw new IllegalArgumentException("query parameter '" + unknown + "' is not one this request takes ("
-                    + String.join(", ", takes) + "): it would act on the runs that parameter was meant to leave out");
+                    + (takes.isEmpty() ? "it takes none" : String.join(", ", takes))
+                    + "): a request would act on, or list, what that parameter was meant to leave out");
         });
     }
 

@@ -23,7 +23,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Response;
 import java.time.Clock;
 import java.util.HashSet;
@@ -83,7 +85,9 @@ public class QueuesResource {
      */
     @GET
     @Path("{queue}/rate-limit")
-    public String rateLimit(@PathParam("queue") String name, @QueryParam("limit") String limitParam) {
+    public String rateLimit(@PathParam("queue") String name, @QueryParam("limit") String limitParam,
+                            @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "limit");
         Queues.require(flows, queue, name);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         JsonObject queueNow = Representations.queue(queue, controls, name);
@@ -123,7 +127,9 @@ public class QueuesResource {
     @GET
     @Path("{queue}/jobs")
     public String jobs(@PathParam("queue") String name, @QueryParam("state") String state,
-                       @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam) {
+                       @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
+                       @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "state", "offset", "limit");
         Queues.require(flows, queue, name);
         JobState jobState = QueryParams.optionalChoice("state", state, List.of(JobState.values()),
                 s -> s.name().toLowerCase(Locale.ROOT)).orElse(JobState.FAILED);
@@ -178,7 +184,9 @@ public class QueuesResource {
      */
     @POST
     @Path("{queue}/redrive")
-    public String redrive(@PathParam("queue") String name, @QueryParam("limit") String limitParam) {
+    public String redrive(@PathParam("queue") String name, @QueryParam("limit") String limitParam,
+                          @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "limit");
         Queues.require(flows, queue, name);
         int limit = QueryParams.intWithin("limit", limitParam, REDRIVE_PAGE, 1, 5000);
         // A job may fail again, and be listed again, while this call still runs: each is tried once.

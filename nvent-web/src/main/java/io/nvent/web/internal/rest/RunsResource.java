@@ -57,6 +57,7 @@ public class RunsResource {
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
                          @QueryParam("after") String after,
                          @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "idempotencyKey");
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
@@ -117,7 +118,9 @@ public class RunsResource {
     @Path("{runId}/events")
     public String events(@PathParam("runId") String runId, @QueryParam("after") String after,
                          @QueryParam("before") String before, @QueryParam("limit") String limit,
-                         @QueryParam("types") String types, @QueryParam("order") String order) {
+                         @QueryParam("types") String types, @QueryParam("order") String order,
+                         @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "after", "before", "limit", "types", "order");
         EventQuery query = new EventQuery(types(types),
                 QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE),
                 QueryParams.longWithin("before", before, Long.MAX_VALUE, 1, Long.MAX_VALUE),

@@ -83,7 +83,8 @@ public class TriggersResource {
 
     @GET
     @Path("{name}")
-    public String get(@PathParam("name") String name, @QueryParam("history") String history) {
+    public String get(@PathParam("name") String name, @QueryParam("history") String history, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "history");
         TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         JsonArrayBuilder events = Json.createArrayBuilder();
         for (TriggerEvent event : triggers.history(name,
@@ -319,7 +320,8 @@ public class TriggersResource {
     @GET
     @Path("cron-preview")
     public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
-                              @QueryParam("count") String count) {
+                              @QueryParam("count") String count, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "cron", "timezone", "count");
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }

@@ -70,4 +70,15 @@ class QueryParamsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("query parameter 'form' is not one this request takes (step, from, to)");
     }
+
+    @Test
+    void aParameterGivenTwiceIsRefusedWhereJaxRsWouldReadTheFirstAndDropTheOther() {
+        QueryParams.onlyKnown(java.util.Map.of("limit", java.util.List.of("3"), "flow", java.util.List.of("order")),
+                "flow", "limit");
+
+        assertThatThrownBy(() -> QueryParams.onlyKnown(java.util.Map.of("limit", java.util.List.of("3", "abc")),
+                "flow", "limit"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("query parameter 'limit' is given 2 times ([3, abc]); give it once");
+    }
 }
