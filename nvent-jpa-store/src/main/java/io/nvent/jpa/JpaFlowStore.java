@@ -26,7 +26,9 @@ import javax.sql.DataSource;
  * <p>Besides the {@link FlowStore} contract, every payload is checked to be JSON and at most
  * {@link JpaStoreOptions#maxPayloadBytes()} long; otherwise {@link io.nvent.InvalidPayloadException}
  * is thrown and nothing is stored. JSON strings must not contain {@code \u0000} or unpaired
- * surrogates, which PostgreSQL cannot store.
+ * surrogates, and a number must have an exponent within -1000..1000 and, written out without it, at
+ * most 1000 digits before its decimal point and 1000 after: PostgreSQL cannot store the former, nor
+ * numbers far beyond the latter ({@code 1e999999999}); the same rule holds on every database.
  *
  * @since 0.1
  */

@@ -188,6 +188,26 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void refusesANumberBeyondAThousandDigitsAndStoresTheLargestItTakesOnEveryDatabase() {
+        // PostgreSQL failed the insert of 1e999999999 and the 500 answer carried the SQL with the input.
+        RunRecord huge = run("orders", "{\"x\":1e999999999}");
+        assertThatThrownBy(() -> store.createRun(huge, List.of()))
+                .isInstanceOf(InvalidPayloadException.class)
+                .hasMessageContaining("NVENT-0204", "input of the new run of flow 'orders'", "out of range");
+        assertThat(store.findRun(huge.runId())).isEmpty();
+        RunRecord run = created("orders");
+        assertThatThrownBy(() -> store.appendEvents(run.runId(), List.of(log("-1e-1001"))))
+                .isInstanceOf(InvalidPayloadException.class).hasMessageContaining("out of range");
+
+        String largest = "{\"big\":-" + "9".repeat(1000) + "." + "9".repeat(1000) + ",\"e\":[1e999,1e-1000]}";
+        RunRecord stored = run("orders", largest);
+        try (JpaFlowStore big = JpaFlowStore.create(dataSource(), options("numbers_").build())) {
+            big.createRun(stored, List.of());
+            assertThat(big.findRun(stored.runId())).hasValueSatisfying(r -> assertThat(r.input()).contains("9999"));
+        }
+    }
+
+    @Test
     void storesPayloadsUpToTheDefaultLimitOfOneMebibyte() {
         try (JpaFlowStore big = JpaFlowStore.create(dataSource(), options("behaviour_").build())) {
             RunRecord run = run("orders", "{}");

@@ -6,13 +6,24 @@ import java.util.Map;
 /**
  * Minimal strict JSON (RFC 8259) checking and the little reading and writing the store needs for its
  * JSON columns. Hand-written rather than JSON-P so that the store needs no JSON provider outside a
- * container, and so that it can refuse what PostgreSQL's {@code jsonb} refuses ({@code \u0000} and
- * unpaired surrogates) with a clear message instead of a database error.
+ * container, and so that it can refuse what PostgreSQL's {@code jsonb} refuses ({@code \u0000},
+ * unpaired surrogates, numbers {@code numeric} cannot hold) with a clear message instead of a database
+ * error.
  */
 public final class Json {
 
     /** Deeper nesting is refused: it is never legitimate and would exhaust the stack. */
     static final int MAX_DEPTH = 512;
+
+    /** Most digits a number has before, and after, its decimal point, and the largest exponent; see {@link #NUMBER_RULE}. */
+    static final int MAX_NUMBER_DIGITS = 1000;
+
+    /**
+     * What a number must be, in words. Well within what PostgreSQL's {@code numeric} (131072 digits
+     * before the point, 16383 after), H2 and {@code BigDecimal} hold, and far beyond any real quantity.
+     */
+    static final String NUMBER_RULE = "a number has an exponent within -1000..1000 and, written out without it, at "
+            + "most 1000 digits before its decimal point and 1000 after (PostgreSQL cannot store larger ones)";
 
     private final String text;
     private int pos;
@@ -361,24 +372,71 @@ public final class Json {
     }
 
     private void skipNumber() throws NotJsonException {
+        int start = pos;
         if (peek() == '-') {
             pos++;
         }
+        int intStart = pos;
         if (peek() == '0') {
             pos++;
         } else {
             digits();
         }
+        int intDigits = pos - intStart;
+        int fracStart = pos;
+        int fracDigits = 0;
         if (pos < text.length() && text.charAt(pos) == '.') {
             pos++;
+            fracStart = pos;
             digits();
+            fracDigits = pos - fracStart;
         }
+        long exponent = 0;
         if (pos < text.length() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
             pos++;
+            boolean negative = false;
             if (pos < text.length() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
+                negative = text.charAt(pos) == '-';
                 pos++;
             }
+            int expStart = pos;
             digits();
+            for (int i = expStart; i < pos; i++) {
+                // Saturates: anything beyond the limit is refused alike, however many digits it has.
+                exponent = Math.min(exponent * 10 + (text.charAt(i) - '0'), MAX_NUMBER_DIGITS + 1L);
+            }
+            exponent = negative ? -exponent : exponent;
+        }
+        checkNumberRange(start, intStart, intDigits, fracStart, fracDigits, exponent);
+    }
+
+    /**
+     * Refuses a number beyond {@link #NUMBER_RULE}. PostgreSQL's {@code jsonb} keeps numbers as
+     * {@code numeric} and fails the whole insert for one it cannot hold ({@code 1e999999999}); JSON-B
+     * reads them as {@code BigDecimal}, which holds far more.
+     */
+    private void checkNumberRange(int start, int intStart, int intDigits, int fracStart, int fracDigits,
+                                  long exponent) throws NotJsonException {
+        if (exponent == 0 && intDigits <= MAX_NUMBER_DIGITS && fracDigits <= MAX_NUMBER_DIGITS) {
+            return;
+        }
+        int leadingZeros = 0;
+        while (leadingZeros < intDigits && text.charAt(intStart + leadingZeros) == '0') {
+            leadingZeros++;
+        }
+        if (leadingZeros == intDigits) {
+            for (int i = fracStart; i < fracStart + fracDigits && text.charAt(i) == '0'; i++) {
+                leadingZeros++;
+            }
+        }
+        boolean zero = leadingZeros == intDigits + fracDigits;
+        // Where the point falls among the written digits, and so how many stand before and after it.
+        long before = zero ? 0 : intDigits + exponent - leadingZeros;
+        long after = fracDigits - exponent;
+        if (Math.abs(exponent) > MAX_NUMBER_DIGITS || before > MAX_NUMBER_DIGITS || after > MAX_NUMBER_DIGITS) {
+            String number = text.substring(start, Math.min(pos, start + 20)) + (pos - start > 20 ? "…" : "");
+            throw new NotJsonException("number " + number + " is out of range: " + NUMBER_RULE + " (at offset "
+                    + start + ")");
         }
     }
 

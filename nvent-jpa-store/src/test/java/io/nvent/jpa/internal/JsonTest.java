@@ -29,6 +29,23 @@ class JsonTest {
         assertThatThrownBy(() -> Json.check(json)).isInstanceOf(Json.NotJsonException.class);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1e999999999", "{\"x\":1e999999999}", "-1E+1001", "1e-1001", "1e1000", "1e99999999999999999999",
+            "0.5e-1000", "1000e998", "0.0001e1001", "0e1001"})
+    void refusesNumbersPostgresqlCannotStoreNamingTheRule(String json) {
+        assertThatThrownBy(() -> Json.check(json)).isInstanceOf(Json.NotJsonException.class)
+                .hasMessageContaining("is out of range: " + Json.NUMBER_RULE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e999", "-1E+999", "1e-1000", "0.0001e1000", "0e1000", "123.456e-997", "0.000"})
+    void acceptsNumbersUpToAThousandDigitsEitherSideOfThePoint(String json) {
+        assertThatCode(() -> Json.check(json)).doesNotThrowAnyException();
+        assertThatCode(() -> Json.check("9".repeat(1000) + "." + "9".repeat(1000))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> Json.check("9".repeat(1001))).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> Json.check("0." + "9".repeat(1001))).hasMessageContaining("out of range");
+    }
+
     @Test
     void refusesNestingDeeperThanTheLimit() {
         String deep = "[".repeat(Json.MAX_DEPTH + 2) + "]".repeat(Json.MAX_DEPTH + 2);
