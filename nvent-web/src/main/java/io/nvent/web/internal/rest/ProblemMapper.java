@@ -69,6 +69,19 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
                     .header("Retry-After", RETRY_AFTER_SECONDS).build();
         }
         LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
-        return Problems.of(500, "nvent error", e.getMessage());
+        return Problems.of(500, "nvent error", serverFailure(e));
     }
+
+    /**
+     * What a 500 answer says of its failure: the failure's id, never its text. A store's failure names
+     * the SQL statement with its parameters, the caller's input among them, and some endpoints (webhooks,
+     * awaits) answer anyone; the log line above keeps the text and the cause.
+     */
+    static String serverFailure(NventException e) {
+        String message = String.valueOf(e.getMessage());
+        String id = MESSAGE_ID.matcher(message).lookingAt() ? message.substring(0, "NVENT-0000".length()) : "NVENT-0730";
+        return id + " the request failed on the server; its log has the details (NVENT-0730)";
+    }
+
+    private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("NVENT-\\d{4}\\b");
 }

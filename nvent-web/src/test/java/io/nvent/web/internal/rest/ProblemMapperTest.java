@@ -1,0 +1,30 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.NventException;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
+
+/** A 500 answer names its failure by id and never carries the failure's text, which the log keeps. */
+class ProblemMapperTest {
+
+    @Test
+    void aStoreFailureIsAnsweredWithItsIdAndNotItsSqlOrTheCallersInput() {
+        NventException storeFailure = new NventException("NVENT-0302 store operation failed (create run): "
+                + "insert into nvent_run (run_id, input) values ('r-1', '{\"card\":\"4111 1111\",\"x\":1e999999999}')",
+                new SQLException("ERROR: value overflows numeric format", "22003"));
+
+        String detail = ProblemMapper.serverFailure(storeFailure);
+
+        assertThat(detail).isEqualTo("NVENT-0302 the request failed on the server; its log has the details (NVENT-0730)")
+                .doesNotContain("insert", "4111", "1e999999999", "numeric");
+    }
+
+    @Test
+    void aFailureWithoutAnIdIsNamedByTheMappersOwn() {
+        assertThat(ProblemMapper.serverFailure(new NventException("jdbc:postgresql://db.internal:5432 refused")))
+                .isEqualTo("NVENT-0730 the request failed on the server; its log has the details (NVENT-0730)");
+        assertThat(ProblemMapper.serverFailure(new NventException(null))).startsWith("NVENT-0730 ");
+    }
+}
