@@ -69,6 +69,30 @@ class CronTest {
     }
 
     @Test
+    void aListOfThousandsOfItemsIsRefusedForItsLengthWithoutEchoingIt() {
+        String long6000 = "1,".repeat(3000) + "1 * * * *";
+
+        assertThatThrownBy(() -> Cron.parse(long6000)).isInstanceOf(InvalidTriggerException.class)
+                .hasMessage("NVENT-0210 cron expression '1,1,1,1,1,1,1,1,1,1,…' has " + long6000.length()
+                        + " characters; at most 255 are taken");
+        String longest = "1," .repeat(121) + "1 * * * *";
+        assertThat(longest).hasSize(251);
+        assertThat(Cron.parse(longest).expression()).isEqualTo(longest);
+    }
+
+    @Test
+    void aStepOfZeroIsFoundInAnyItemOfALongListWithoutOverflowingTheStack() {
+        String items = "1,".repeat(100);
+
+        assertThatThrownBy(() -> Cron.parse(items + "*/00 * * * *")).hasMessageContaining("has a step of 0");
+        assertThatThrownBy(() -> Cron.parse("1/0," + items + "2 * * * *")).hasMessageContaining("has a step of 0");
+        assertThat(Cron.parse("1-5/2,10/20 * * * *").expression()).isEqualTo("1-5/2,10/20 * * * *");
+        // The check alone, on a list far longer than the length rule lets reach it: it goes item by item.
+        assertThat(Cron.hasStepOfZero("1,".repeat(10_000) + "1")).isFalse();
+        assertThat(Cron.hasStepOfZero("1,".repeat(10_000) + "*/0")).isTrue();
+    }
+
+    @Test
     void expressionsConvertToEjbScheduleExpressionsAndReadableText() {
         ScheduleExpression expression = Cron.parse("30 */5 9-17 * * 1-5").toScheduleExpression(UTC);
 
