@@ -1,5 +1,6 @@
 package io.nvent.web.internal.live;
 
+import io.nvent.web.internal.rest.ControlCharacterGuard;
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.JsonInput;
 import io.nvent.web.internal.rest.Representations;
@@ -156,6 +157,11 @@ final class LiveClient {
             }
         } catch (IllegalArgumentException bad) {
             enqueue(Messages.error(400, bad.getMessage(), request));
+        } catch (io.nvent.NventException failed) {
+            // Answered, or the client waits for ever; by id only, as a REST 500 is: the store's text names its SQL.
+            LOG.log(System.Logger.Level.ERROR, "NVENT-0786 a live request failed", failed);
+            enqueue(Messages.error(failed.isRetryable() ? 503 : 500, "NVENT-0786 the request failed on the server; "
+                    + "its log has the details", request));
         }
     }
 
@@ -169,7 +175,9 @@ final class LiveClient {
         }
         if (runId.isPresent()) {
             long afterSeq = number(request, "afterSeq");
-            Optional<String> runFlow = runtime.history().flowOf(runId.get());
+            // No run id has a control character, and PostgreSQL fails a query given a NUL: not looked for.
+            Optional<String> runFlow = ControlCharacterGuard.hasControlCharacter(runId.get()) ? Optional.empty()
+                    : runtime.history().flowOf(runId.get());
             if (runFlow.isEmpty()) {
                 enqueue(Messages.error(404, "NVENT-0202 run '" + runId.get() + "' does not exist", request));
                 return;
@@ -190,7 +198,7 @@ final class LiveClient {
                     .add("flow", runFlow.get()).add("afterSeq", afterSeq).build()));
             cursor.start();
         } else if (flow.isPresent()) {
-            if (!runtime.history().flowExists(flow.get())) {
+            if (ControlCharacterGuard.hasControlCharacter(flow.get()) || !runtime.history().flowExists(flow.get())) {
                 enqueue(Messages.error(404, "NVENT-0201 no flow named '" + flow.get() + "'", request));
                 return;
             }

@@ -110,6 +110,10 @@ public class TriggersResource {
         JsonFields fields = fields(body);
         String name = fields.string("name").orElseThrow(() -> new InvalidTriggerException(
                 "the trigger needs \"name\""));
+        if (!TriggerSpec.isValidName(name)) {
+            // Before the lookup: a name no trigger can have is not looked for (a NUL failed PostgreSQL's query).
+            throw new InvalidTriggerException("trigger name '" + name + "' " + TriggerSpec.NAME_RULE);
+        }
         if (triggers.trigger(name).isPresent()) {
             return Problems.of(409, "Trigger exists", "a trigger named '" + name + "' exists already; change it with "
                     + "PUT /api/nvent/triggers/" + name + " or choose another name");

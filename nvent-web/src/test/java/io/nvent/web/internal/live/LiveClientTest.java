@@ -140,6 +140,24 @@ class LiveClientTest {
     }
 
     @Test
+    void aRunIdOrFlowWithANulIsUnknownAndAStoreFailureIsAnsweredToo() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"a\\u0000b\",\"afterSeq\":0}");
+        client.receive("{\"type\":\"subscribe\",\"flow\":\"a\\u0000b\"}");
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"" + StoredHistory.STORE_FAILS + "\"}");
+
+        await().until(() -> outlet.messages().size() == 3);
+        assertThat(outlet.messages()).extracting(m -> m.getString("type")).containsOnly("error");
+        assertThat(outlet.messages()).extracting(m -> m.getInt("status")).containsExactly(404, 404, 500);
+        assertThat(outlet.messages().get(0).getString("message")).startsWith("NVENT-0202 run 'a\u0000b' does not exist");
+        assertThat(outlet.messages().get(2).getString("message"))
+                .isEqualTo("NVENT-0786 the request failed on the server; its log has the details")
+                .doesNotContain("select");
+        assertThat(outlet.closedWith).isNull();
+    }
+
+    @Test
     void messagesThatAreNoJsonObjectsAreToldWhatIsWrongInTheClientsTerms() {
         LiveClient client = client(limits(100, 100));
 
@@ -178,14 +196,26 @@ class LiveClientTest {
             return events.get((int) seq - 1);
         }
 
+        /** A run id whose lookup fails as the store's would. */
+        static final String STORE_FAILS = "store-fails";
+
         @Override
         public Optional<String> flowOf(String runId) {
+            failAsPostgresqlWould(runId);
             return runId.equals(RUN) ? Optional.of("flow") : Optional.empty();
         }
 
         @Override
         public boolean flowExists(String flow) {
+            failAsPostgresqlWould(flow);
             return flow.equals("flow");
+        }
+
+        private static void failAsPostgresqlWould(String id) {
+            if (id.indexOf('\u0000') >= 0 || id.equals(STORE_FAILS)) {
+                throw new io.nvent.NventException("NVENT-0302 store read failed: select flow from nvent_run where "
+                        + "run_id = ? (22021: invalid byte sequence for encoding \"UTF8\": 0x00)");
+            }
         }
 
         @Override

@@ -60,6 +60,14 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aNameWithANulIsRefusedByTheNameRuleBeforeItIsLookedFor() {
+        assertThatThrownBy(() -> resource.create("{\"name\":\"a\\u0000b\",\"type\":\"manual\",\"flows\":[\"order\"]}",
+                null))
+                .isInstanceOf(io.nvent.InvalidTriggerException.class)
+                .hasMessage("NVENT-0210 trigger name 'a\u0000b' " + TriggerSpec.NAME_RULE);
+    }
+
+    @Test
     void aDeclaredTriggerWhoseTypeWouldChangeIsToBeChangedInTheCode() {
         assertThatThrownBy(() -> resource.update("nightly", "{\"type\":\"manual\"}"))
                 .hasMessageContaining("(schedule → manual)").hasMessageContaining("change it there");
@@ -260,6 +268,9 @@ class TriggersResourceTest {
 
         @Override
         public Optional<TriggerInfo> trigger(String name) {
+            if (name.indexOf('\u0000') >= 0) {
+                throw new IllegalStateException("PostgreSQL: invalid byte sequence for encoding \"UTF8\": 0x00");
+            }
             return Optional.ofNullable(byName.get(name));
         }
 
