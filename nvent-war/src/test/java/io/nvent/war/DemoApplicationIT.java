@@ -368,6 +368,12 @@ class DemoApplicationIT {
         assertThat(typo.json().getString("detail")).contains("'form'");
         assertThat(http.post("api/nvent/flows/order/runs/cancel?step=ship", "").status())
                 .as("a filter only retry-failed takes").isEqualTo(400);
+        Http.Reply clearFiltered = http.delete("api/nvent/flows/order/runs?status=failed");
+        assertThat(clearFiltered.status()).as("clearing history takes no filter: it deletes nothing").isEqualTo(400);
+        assertThat(clearFiltered.json().getString("detail")).contains("'status'", "it takes none");
+        assertThat(http.get("api/nvent/runs?limit=3&limit=1000").status()).as("a repeated parameter").isEqualTo(400);
+        assertThat(http.get("api/nvent/runs?flow=a%00b").status()).as("no flow name has a NUL").isEqualTo(400);
+        assertThat(http.get("api/nvent/runs/a%00b").status()).as("no run id has a NUL").isEqualTo(404);
         JsonObject none = http.post("api/nvent/flows/order/runs/retry-failed?step=ship&from=2000-01-01T00:00:00Z"
                 + "&to=2000-01-02T00:00:00Z", "").json();
         assertThat(none.getInt("matched")).isZero();
