@@ -78,9 +78,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
      * awaits) answer anyone; the log line above keeps the text and the cause.
      */
     static String serverFailure(NventException e) {
-        String message = String.valueOf(e.getMessage());
-        String id = MESSAGE_ID.matcher(message).lookingAt() ? message.substring(0, "NVENT-0000".length()) : "NVENT-0730";
-        return id + " the request failed on the server; its log has the details (NVENT-0730)";
+        java.util.regex.Matcher id = MESSAGE_ID.matcher(String.valueOf(e.getMessage()));
+        return (id.lookingAt() ? id.group() : "NVENT-0730")
+                + " the request failed on the server; its log has the details (NVENT-0730)";
     }
 
     private static final java.util.regex.Pattern MESSAGE_ID = java.util.regex.Pattern.compile("NVENT-\\d{4}\\b");
