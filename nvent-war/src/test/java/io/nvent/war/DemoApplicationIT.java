@@ -373,7 +373,10 @@ class DemoApplicationIT {
         assertThat(clearFiltered.json().getString("detail")).contains("'status'", "it takes none");
         assertThat(http.get("api/nvent/runs?limit=3&limit=1000").status()).as("a repeated parameter").isEqualTo(400);
         assertThat(http.get("api/nvent/runs?flow=a%00b").status()).as("no flow name has a NUL").isEqualTo(400);
-        assertThat(http.get("api/nvent/runs/a%00b").status()).as("no run id has a NUL").isEqualTo(404);
+        // On Payara an encoded NUL in the path is answered 400 before nvent's guard (404) is reached; neither is a 500.
+        assertThat(http.get("api/nvent/runs/a%00b").status()).as("no run id has a NUL").isIn(400, 404);
+        assertThat(http.get("api/nvent/flows/order/graph?runId=x%00").status()).as("nor a run id asked for")
+                .isEqualTo(400);
         JsonObject none = http.post("api/nvent/flows/order/runs/retry-failed?step=ship&from=2000-01-01T00:00:00Z"
                 + "&to=2000-01-02T00:00:00Z", "").json();
         assertThat(none.getInt("matched")).isZero();
