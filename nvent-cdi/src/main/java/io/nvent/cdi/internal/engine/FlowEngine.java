@@ -41,6 +41,7 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
+import io.nvent.UndeclaredEventException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
@@ -1772,7 +1773,7 @@ public final class FlowEngine implements FlowService {
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested);
+                self::isCancelRequested, binding.definition().emits());
     }
 
     /**
@@ -1885,6 +1886,10 @@ public final class FlowEngine implements FlowService {
                 result = invoke(binding, input, context);
             } finally {
                 self.invoked();
+            }
+            Optional<UndeclaredEventException> undeclared = context.undeclaredEmit();
+            if (undeclared.isPresent()) {
+                throw undeclared.get();   // also when the step caught it: its emits would not be what it declares
             }
             succeeded = true;
         } finally {
