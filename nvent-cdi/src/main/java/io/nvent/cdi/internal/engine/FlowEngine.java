@@ -42,6 +42,7 @@ import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.UndeclaredEventException;
+import io.nvent.UnexpectedEventException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
@@ -108,6 +109,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Moves runs through their flows. Every change of a run goes through
@@ -617,6 +619,7 @@ public final class FlowEngine implements FlowService {
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
+        requireListenedTo(flow, runId, event);
         Pending pending = new Pending();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.status().isTerminal()) {
@@ -629,6 +632,28 @@ public final class FlowEngine implements FlowService {
             return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+    }
+
+    /**
+     * Refuses an operator's event that neither a step of the run's flow nor an await of the run takes:
+     * recorded, it would change nothing, and a misspelt name would look delivered.
+     */
+    private void requireListenedTo(FlowDefinition flow, String runId, String event) {
+        Set<String> listened = new TreeSet<>();
+        for (StepDefinition step : flow.steps()) {
+            listened.addAll(step.subscribes());
+            Stream.of(step.awaitBefore(), step.awaitAfter()).flatMap(Optional::stream)
+                    .flatMap(await -> await.event().stream()).forEach(listened::add);
+        }
+        if (listened.contains(event)) {
+            return;
+        }
+        // An await registered under an earlier deployment of the flow may wait for an event it no longer names.
+        boolean awaited = scheduling.awaitsOfRun(runId).stream()
+                .anyMatch(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent());
+        if (!awaited) {
+            throw new UnexpectedEventException(runId, flow.name(), event, listened);
+        }
     }
 
     @Override

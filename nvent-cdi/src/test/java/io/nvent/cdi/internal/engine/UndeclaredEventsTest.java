@@ -9,11 +9,15 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.UndeclaredEventException;
+import io.nvent.UnexpectedEventException;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** A step may emit only the events it declares: a misspelt one fails the attempt instead of vanishing. */
 class UndeclaredEventsTest {
@@ -92,6 +96,45 @@ class UndeclaredEventsTest {
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
                     .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0233", "'s.dne'"));
             assertThat(after.runs).hasValue(0);
+        }
+    }
+
+    /** Its approval comes from an operator, or from this step once released. */
+    @FlowStep(flow = "held", name = "hold", role = StepRole.ENTRY, emits = "approved")
+    static class Hold implements Step<Object, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            release.await();
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "held", name = "approve", subscribes = "approved")
+    static class Approve extends AfterDone {
+    }
+
+    @Test
+    void anOperatorsEventThatNothingOfTheRunsFlowListensToIsRefusedNamingWhatItListensToAndNothingIsRecorded() {
+        Hold hold = new Hold();
+        Approve approve = new Approve();
+        try (EngineHarness h = new EngineHarness(hold, approve)) {
+            String runId = h.engine.start("held", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("hold") == StepStatus.RUNNING);
+            int recorded = h.history(runId).size();
+
+            assertThatThrownBy(() -> h.engine.emit(runId, "aproved", Map.of("by", "ops")))
+                    .isInstanceOf(UnexpectedEventException.class)
+                    .hasMessageStartingWith("NVENT-0234 flow 'held' of run '" + runId + "' does not listen to event "
+                            + "'aproved': no step subscribes to it and no await waits for it; it listens to "
+                            + "[approved]");
+            assertThat(h.history(runId)).hasSize(recorded);
+
+            h.engine.emit(runId, "approved", Map.of("by", "ops"));
+            hold.release.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(approve.runs).hasValue(1);
         }
     }
 }
