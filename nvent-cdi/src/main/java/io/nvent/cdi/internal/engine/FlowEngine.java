@@ -556,7 +556,7 @@ public final class FlowEngine implements FlowService {
             }
             return;
         }
-        json.fromJson(inputJson, type, what + " for step '" + flow.entry().name() + "'");
+        json.readInput(inputJson, type, what + " for step '" + flow.entry().name() + "'");
     }
 
     /** Creates a run whose given steps and emissions are already done, and schedules its first step. */
@@ -1900,7 +1900,7 @@ public final class FlowEngine implements FlowService {
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
                                    StepExecution self) throws Exception {
-        Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
+        Object input = json.readInput(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
         long began = System.nanoTime();
         boolean succeeded = false;
