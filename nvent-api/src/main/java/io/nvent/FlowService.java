@@ -87,7 +87,9 @@ public interface FlowService {
     StartedRun startWithJson(String flow, String jsonInput, StartOptions options);
 
     /**
-     * Emits an event into a run from outside, as if a step had emitted it.
+     * Emits an event into a run from outside, as if a step had emitted it. The run's flow must
+     * listen to it: a step subscribes to it, or an await of the run waits for it (to reach event
+     * triggers and the awaits of other runs, {@link #publishEvent} it).
      *
      * @param runId the run
      * @param event event name, as steps subscribe to it
@@ -96,6 +98,8 @@ public interface FlowService {
      * @throws FlowNotFoundException if the run's flow is not deployed here
      * @throws IllegalRunTransitionException if the run has ended
      * @throws IllegalArgumentException if the event's name is missing or blank
+     * @throws UnexpectedEventException if no step of the run's flow subscribes to the event and no
+     *     await of the run waits for it; nothing is recorded
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     void emit(String runId, String event, Object payload);

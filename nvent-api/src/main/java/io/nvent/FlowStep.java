@@ -97,6 +97,7 @@ public @interface FlowStep {
 
     /**
      * Events this step may emit; they draw the flow graph and are checked against subscriptions.
+     * {@link StepContext#emit} of any other event fails the attempt ({@link UndeclaredEventException}).
      *
      * @return event names; empty by default
      */

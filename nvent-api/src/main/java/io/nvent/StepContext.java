@@ -79,9 +79,14 @@ public interface StepContext {
 
     /**
      * Emits an event in this run. Steps subscribed to it are scheduled once this step completes.
+     * The step must declare the event in {@link FlowStep#emits()}: an event it does not declare
+     * (a misspelt name would leave its subscribers waiting while the run completes) is refused, and
+     * the attempt fails with that error even if the step catches it.
      *
-     * @param event event name
+     * @param event event name, one of the step's {@code emits}
      * @param payload payload, converted to JSON with JSON-B; may be {@code null}
+     * @throws UndeclaredEventException if the step does not declare the event in its {@code emits}
+     * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     void emit(String event, Object payload);
 

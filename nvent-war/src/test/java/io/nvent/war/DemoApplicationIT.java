@@ -261,7 +261,17 @@ class DemoApplicationIT {
         JsonObject waiting = http.get("api/nvent/runs/" + later).json();
         assertThat(waiting.getString("status")).isEqualTo("awaiting");
         assertThat(waiting.getJsonArray("waits").getJsonObject(0).getString("reason")).isEqualTo("await");
+        Http.Reply misspelt = http.post("api/nvent/runs/" + later + "/emit/order.validatd", "{}");
+        assertThat(misspelt.status()).as("an event the order flow does not listen to").isEqualTo(422);
+        assertThat(misspelt.json().getString("detail")).contains("NVENT-0234", "'order.validatd'",
+                "it listens to [order.validated, payment.charged, stock.reserved]");
+        assertThat(http.get("api/nvent/runs/" + later + "/events").array().toString()).doesNotContain("order.validatd");
         assertThat(http.post("api/nvent/runs/" + later + "/cancel", "").status()).isEqualTo(200);
+        Http.Reply unknownMember = http.post("api/nvent/flows/order/runs", "{\"orderId\":\"K-4\",\"quantity\":1}");
+        assertThat(unknownMember.status()).isEqualTo(400);
+        assertThat(unknownMember.json().getString("detail")).contains("NVENT-0204", "its member 'orderId' would be "
+                + "dropped, since io.nvent.demo.Order has no property of that name (its properties are [id, item, "
+                + "quantity])");
         Http.Reply badDelay = http.post("api/nvent/flows/order/runs?delay=soon", "{}");
         assertThat(badDelay.status()).isEqualTo(400);
         assertThat(badDelay.json().getString("detail")).contains("delay", "ISO-8601");

@@ -9,6 +9,7 @@ import io.nvent.RunState;
 import io.nvent.RunStatus;
 import io.nvent.StepContext;
 import io.nvent.StepLogger;
+import io.nvent.UndeclaredEventException;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
@@ -48,6 +49,10 @@ final class DefaultStepContext implements StepContext {
     private final Clock clock;
     private final StateCleanup stateCleanup;
     private final List<Emission> emissions = new ArrayList<>();
+    /** The events the step declares in {@code emits}: the only ones it may emit. */
+    private final List<String> declaredEmits;
+    /** The first emit refused as undeclared, which fails the attempt even if the step caught it. */
+    private UndeclaredEventException undeclaredEmit;
     private final StepLogger logger = this::log;
     /** Read from the store when the step first asks: most steps never do. */
     private final Supplier<Optional<String>> triggerDataLookup;
@@ -60,7 +65,8 @@ final class DefaultStepContext implements StepContext {
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
-                       BooleanSupplier cancelRequested) {
+                       BooleanSupplier cancelRequested, List<String> declaredEmits) {
+        this.declaredEmits = List.copyOf(declaredEmits);
         this.triggerDataLookup = triggerData;
         this.cancelRequested = cancelRequested;
         this.engine = engine;
@@ -133,11 +139,25 @@ final class DefaultStepContext implements StepContext {
         if (event.isBlank()) {
             throw new IllegalArgumentException("event name must not be blank");
         }
+        if (!declaredEmits.contains(event)) {
+            // emits draws the graph deployment checks: an event beyond it (a typo, mostly) would let
+            // the run complete without the steps that wait for the intended one.
+            UndeclaredEventException undeclared = new UndeclaredEventException(runId, flow, step, event, declaredEmits);
+            if (undeclaredEmit == null) {
+                undeclaredEmit = undeclared;
+            }
+            throw undeclared;
+        }
         emissions.add(new Emission(event, json.toJson(payload, "payload of event '" + event + "'"), clock.instant()));
     }
 
     synchronized List<Emission> emissions() {
         return List.copyOf(emissions);
+    }
+
+    /** The first undeclared emit the step made, also one it caught: the attempt fails with it. */
+    synchronized Optional<UndeclaredEventException> undeclaredEmit() {
+        return Optional.ofNullable(undeclaredEmit);
     }
 
     @Override

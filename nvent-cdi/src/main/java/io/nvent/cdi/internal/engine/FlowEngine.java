@@ -41,6 +41,8 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
+import io.nvent.UndeclaredEventException;
+import io.nvent.UnexpectedEventException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
@@ -107,6 +109,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Moves runs through their flows. Every change of a run goes through
@@ -553,7 +556,7 @@ public final class FlowEngine implements FlowService {
             }
             return;
         }
-        json.fromJson(inputJson, type, what + " for step '" + flow.entry().name() + "'");
+        json.readInput(inputJson, type, what + " for step '" + flow.entry().name() + "'");
     }
 
     /** Creates a run whose given steps and emissions are already done, and schedules its first step. */
@@ -616,6 +619,7 @@ public final class FlowEngine implements FlowService {
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
+        requireListenedTo(flow, runId, event);
         Pending pending = new Pending();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.status().isTerminal()) {
@@ -628,6 +632,28 @@ public final class FlowEngine implements FlowService {
             return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+    }
+
+    /**
+     * Refuses an operator's event that neither a step of the run's flow nor an await of the run takes:
+     * recorded, it would change nothing, and a misspelt name would look delivered.
+     */
+    private void requireListenedTo(FlowDefinition flow, String runId, String event) {
+        Set<String> listened = new TreeSet<>();
+        for (StepDefinition step : flow.steps()) {
+            listened.addAll(step.subscribes());
+            Stream.of(step.awaitBefore(), step.awaitAfter()).flatMap(Optional::stream)
+                    .flatMap(await -> await.event().stream()).forEach(listened::add);
+        }
+        if (listened.contains(event)) {
+            return;
+        }
+        // An await registered under an earlier deployment of the flow may wait for an event it no longer names.
+        boolean awaited = scheduling.awaitsOfRun(runId).stream()
+                .anyMatch(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent());
+        if (!awaited) {
+            throw new UnexpectedEventException(runId, flow.name(), event, listened);
+        }
     }
 
     @Override
@@ -1772,7 +1798,7 @@ public final class FlowEngine implements FlowService {
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested);
+                self::isCancelRequested, binding.definition().emits());
     }
 
     /**
@@ -1874,7 +1900,7 @@ public final class FlowEngine implements FlowService {
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
                                    StepExecution self) throws Exception {
-        Object input = json.fromJson(inputOf(binding, run), binding.inputType(),
+        Object input = json.readInput(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
         long began = System.nanoTime();
         boolean succeeded = false;
@@ -1885,6 +1911,10 @@ public final class FlowEngine implements FlowService {
                 result = invoke(binding, input, context);
             } finally {
                 self.invoked();
+            }
+            Optional<UndeclaredEventException> undeclared = context.undeclaredEmit();
+            if (undeclared.isPresent()) {
+                throw undeclared.get();   // also when the step caught it: its emits would not be what it declares
             }
             succeeded = true;
         } finally {

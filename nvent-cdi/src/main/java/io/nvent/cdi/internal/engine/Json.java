@@ -1,16 +1,23 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.InvalidPayloadException;
+import io.nvent.cdi.internal.registry.InputProperties;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonStructure;
+import jakarta.json.JsonValue;
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbBuilder;
 import jakarta.json.bind.JsonbException;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -158,6 +165,93 @@ public final class Json {
                     + (isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
         }
     }
+
+    /**
+     * Converts a run's or a step's input to the step's input type as {@link #fromJson} does, and
+     * refuses a JSON object with a member the user's class has no property for, at any depth its
+     * properties' types say: JSON-B would leave it out, and the step would get {@code null} where the
+     * sender meant a value ({@code custId} sent for {@code customerId}).
+     */
+    public Object readInput(String text, Type type, String what) {
+        Object bound = fromJson(text, type, what);
+        if (bound != null && holdsUserClass(type)) {
+            JsonValue value = PROVIDER.createReader(new StringReader(text)).readValue();
+            unknownMember(value, type, "").ifPresent(unknown -> {
+                throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": its member '"
+                        + unknown.path() + "' would be dropped, since " + unknown.in().getName() + " has no property "
+                        + "of that name (its properties are " + InputProperties.of(unknown.in()) + "); fix the name, "
+                        + "or give the class the property (@JsonbProperty names it otherwise)");
+            });
+        }
+        return bound;
+    }
+
+    /** Whether the type is, or has as a type argument, a class JSON-B binds property by property. */
+    private static boolean holdsUserClass(Type type) {
+        if (InputProperties.userClass(type).isPresent()) {
+            return true;
+        }
+        if (type instanceof ParameterizedType parameterized) {
+            for (Type argument : parameterized.getActualTypeArguments()) {
+                if (holdsUserClass(argument)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A member no property takes: its path from the input's top, and the class that lacks it. */
+    private record UnknownMember(String path, Class<?> in) {
+    }
+
+    private static Optional<UnknownMember> unknownMember(JsonValue value, Type type, String path) {
+        if (value instanceof JsonObject object) {
+            Optional<Class<?>> userClass = InputProperties.userClass(type);
+            if (userClass.isPresent()) {
+                Map<String, Type> known = KNOWN_MEMBERS.get(userClass.get());
+                for (Map.Entry<String, JsonValue> member : object.entrySet()) {
+                    String at = path.isEmpty() ? member.getKey() : path + "." + member.getKey();
+                    Type propertyType = known.get(member.getKey());
+                    if (propertyType == null) {
+                        return Optional.of(new UnknownMember(at, userClass.get()));
+                    }
+                    Optional<UnknownMember> deeper = unknownMember(member.getValue(), propertyType, at);
+                    if (deeper.isPresent()) {
+                        return deeper;
+                    }
+                }
+            } else if (type instanceof ParameterizedType map && map.getRawType() instanceof Class<?> raw
+                    && Map.class.isAssignableFrom(raw) && map.getActualTypeArguments().length == 2) {
+                for (Map.Entry<String, JsonValue> member : object.entrySet()) {
+                    Optional<UnknownMember> deeper = unknownMember(member.getValue(), map.getActualTypeArguments()[1],
+                            path.isEmpty() ? member.getKey() : path + "." + member.getKey());
+                    if (deeper.isPresent()) {
+                        return deeper;
+                    }
+                }
+            }
+        } else if (value instanceof JsonArray array && type instanceof ParameterizedType collection
+                && collection.getRawType() instanceof Class<?> raw && Collection.class.isAssignableFrom(raw)
+                && collection.getActualTypeArguments().length == 1) {
+            for (int i = 0; i < array.size(); i++) {
+                Optional<UnknownMember> deeper = unknownMember(array.get(i), collection.getActualTypeArguments()[0],
+                        path + "[" + i + "]");
+                if (deeper.isPresent()) {
+                    return deeper;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Per class, as classes do not change: read for every input of a step taking its own class. */
+    private static final ClassValue<Map<String, Type>> KNOWN_MEMBERS = new ClassValue<>() {
+        @Override
+        protected Map<String, Type> computeValue(Class<?> type) {
+            return InputProperties.known(type);
+        }
+    };
 
     /** Whether JSON text is the JSON value {@code null}. */
     static boolean isNull(String text) {

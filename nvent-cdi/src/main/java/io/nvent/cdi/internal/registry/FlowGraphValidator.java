@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -124,6 +125,7 @@ public final class FlowGraphValidator {
             problems.add(where + "the class implements io.nvent.Step without a concrete input type; "
                     + "declare it as Step<Input, Output>, e.g. Step<Map<String, Object>, Void>");
         }
+        ofClass.forEach(declaration -> checkSubscriberInput(declaration, problems));
         step.awaitBefore().ifPresent(a -> checkAwait(where + "@AwaitBefore: ", a.type(), a.delayMs(), a.cron(),
                 a.timezone(), a.event(), a.timeoutMs(), a.timeoutRetries(), problems));
         step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
@@ -139,6 +141,34 @@ public final class FlowGraphValidator {
             }
             checkTrigger(at, trigger, problems);
         }
+    }
+
+    /**
+     * A subscribing step receives one member per event ({@code {"order.received": {...}}}): its own
+     * class without a property of each event's name would be read with every property null, as
+     * JSON-B leaves out the members a class lacks.
+     */
+    private static void checkSubscriberInput(StepDeclaration step, List<String> problems) {
+        if (step.role() != StepRole.STEP || step.subscribes().isEmpty()) {
+            return;
+        }
+        Optional<Class<?>> input = StepTypes.inputType(step.beanClass()).flatMap(InputProperties::userClass);
+        if (input.isEmpty()) {
+            return;
+        }
+        Set<String> properties = InputProperties.of(input.get());
+        List<String> missing = step.subscribes().stream().filter(event -> !properties.contains(event)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String event = step.subscribes().get(0);
+        problems.add("NVENT-0187 " + step.describe() + " reads its input as " + input.get().getName()
+                + ", which has no property for event" + (missing.size() == 1 ? " '" + missing.get(0) + "'"
+                : "s " + missing) + " of its subscriptions " + step.subscribes() + " (its properties are " + properties
+                + "); a subscribing step's input is a JSON object with one member per event, {\"" + event
+                + "\": <payload>}, so every property would be null. Declare the input as a class with one property "
+                + "per event (e.g. record Input(@JsonbProperty(\"" + event + "\") " + "Payload payload)), or as "
+                + "Map<String, Object> or JsonObject");
     }
 
     private static void checkAwait(String where, AwaitType type, long delayMs, String cron, String zone, String event,

@@ -120,4 +120,77 @@ class StartInputTest {
             h.awaitStatus(plain, RunStatus.COMPLETED);
         }
     }
+
+    @Test
+    void aMemberTheEntrysClassHasNoPropertyForIsRefusedAtTheStartNamingItAndTheClass() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder())) {
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"orderId\":\"A-1\",\"quantity\":2}"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessage("NVENT-0204 input of flow 'typed' for step 'take' cannot be read as "
+                            + Order.class.getTypeName() + ": its member 'orderId' would be dropped, since "
+                            + Order.class.getName() + " has no property of that name (its properties are [id, "
+                            + "quantity]); fix the name, or give the class the property (@JsonbProperty names it "
+                            + "otherwise)");
+
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    /** Sends what it computed as well: a getter's value read back is no unknown member. */
+    public static final class Priced {
+        public String id;
+        public int quantity;
+
+        public int getTotal() {
+            return quantity * 10;
+        }
+    }
+
+    @FlowStep(flow = "priced", name = "price", role = StepRole.ENTRY, emits = "priced")
+    public static class Price implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            Priced priced = new Priced();
+            priced.id = "A-1";
+            priced.quantity = 2;
+            ctx.emit("priced", input.containsKey("typo") ? Map.of("id", "A-1", "qantity", 2) : priced);
+            return null;
+        }
+    }
+
+    public record PricedInput(@jakarta.json.bind.annotation.JsonbProperty("priced") Priced priced) {
+    }
+
+    @FlowStep(flow = "priced", name = "bill", subscribes = "priced", maxAttempts = 1)
+    public static class Bill implements Step<PricedInput, Integer> {
+        @Override
+        public Integer execute(PricedInput input, StepContext ctx) {
+            return input.priced().getTotal();
+        }
+    }
+
+    @Test
+    void aStepsOwnInputClassReadsWhatJsonBWroteOfItIncludingItsGetters() {
+        try (EngineHarness h = new EngineHarness(new Price(), new Bill())) {
+            String runId = h.engine.start("priced", Map.of());
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, io.nvent.EventType.STEP_COMPLETED))
+                    .anySatisfy(completed -> assertThat(completed.data()).contains("\"result\":20"));
+        }
+    }
+
+    @Test
+    void aMemberOfAnEventsPayloadTheSubscribersClassLacksFailsTheAttemptNamingItsPathAndTheClass() {
+        try (EngineHarness h = new EngineHarness(new Price(), new Bill())) {
+            String runId = h.engine.start("priced", Map.of("typo", true));
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, io.nvent.EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0204 input of bill in run " + runId
+                            + " cannot be read as " + PricedInput.class.getTypeName() + ": its member 'priced.qantity' "
+                            + "would be dropped, since " + Priced.class.getName() + " has no property of that name (its "
+                            + "properties are [id, quantity])"));
+        }
+    }
 }

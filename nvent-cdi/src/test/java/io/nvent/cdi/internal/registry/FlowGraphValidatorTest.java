@@ -11,6 +11,14 @@ import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import jakarta.json.JsonObject;
+import jakarta.json.bind.annotation.JsonbCreator;
+import jakarta.json.bind.annotation.JsonbProperty;
+import jakarta.json.bind.annotation.JsonbTypeDeserializer;
+import jakarta.json.bind.serializer.DeserializationContext;
+import jakarta.json.bind.serializer.JsonbDeserializer;
+import jakarta.json.stream.JsonParser;
+import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -472,5 +480,119 @@ class FlowGraphValidatorTest {
                 .anySatisfy(p -> assertThat(p).contains("does not implement io.nvent.Step"))
                 .anySatisfy(p -> assertThat(p).contains("@Trigger 'bad zone': the name"))
                 .anySatisfy(p -> assertThat(p).contains("unknown time zone 'Mars/Olympus'"));
+    }
+
+    // ------------------------------------------------------------ a subscriber's input class
+
+    public record Order(String id, int quantity) {
+    }
+
+    @FlowStep(flow = "orders", name = "receive", role = StepRole.ENTRY, emits = {"order.received", "order.paid"})
+    static class ReceiveOrder implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Reads the event's payload class as its input: JSON-B would give it an Order with every field null. */
+    @FlowStep(flow = "orders", name = "pack", subscribes = "order.received")
+    static class PackTakingThePayloadClass implements Step<Order, Void> {
+        public Void execute(Order input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aSubscriberWhoseInputClassHasNoPropertyPerEventIsRefusedNamingStepClassEventsAndTheFix() {
+        assertThat(problemsOf(ReceiveOrder.class, PackTakingThePayloadClass.class)).singleElement()
+                .satisfies(p -> assertThat(p).startsWith("NVENT-0187 step 'pack' of flow 'orders' ("
+                                + PackTakingThePayloadClass.class.getName() + ") reads its input as " + Order.class.getName()
+                                + ", which has no property for event 'order.received' of its subscriptions "
+                                + "[order.received] (its properties are [id, quantity])")
+                        .contains("{\"order.received\": <payload>}",
+                                "record Input(@JsonbProperty(\"order.received\") Payload payload)",
+                                "Map<String, Object> or JsonObject"));
+    }
+
+    public record PackInput(@JsonbProperty("order.received") Order order) {
+    }
+
+    @FlowStep(flow = "orders", name = "pack", subscribes = "order.received")
+    static class PackTakingOnePropertyPerEvent implements Step<PackInput, Void> {
+        public Void execute(PackInput input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    public static class JoinInput {
+        @JsonbProperty("order.received")
+        public Order received;
+        private Map<String, Object> paid;
+
+        @JsonbProperty("order.paid")
+        public void setPaid(Map<String, Object> paid) {
+            this.paid = paid;
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "ship", subscribes = {"order.received", "order.paid"})
+    static class ShipTakingAFieldAndASetter implements Step<JoinInput, Void> {
+        public Void execute(JoinInput input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    public static final class CreatedInput {
+        final Order order;
+
+        @JsonbCreator
+        public CreatedInput(@JsonbProperty("order.received") Order order) {
+            this.order = order;
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "bill", subscribes = "order.received")
+    static class BillTakingACreator implements Step<CreatedInput, Void> {
+        public Void execute(CreatedInput input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @JsonbTypeDeserializer(ReadsItself.Reader.class)
+    public static class ReadsItself {
+        public static class Reader implements JsonbDeserializer<ReadsItself> {
+            @Override
+            public ReadsItself deserialize(JsonParser parser, DeserializationContext context, Type type) {
+                return new ReadsItself();
+            }
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "audit", subscribes = "order.paid")
+    static class AuditTakingAClassThatReadsItself implements Step<ReadsItself, Void> {
+        public Void execute(ReadsItself input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "count", subscribes = "order.paid")
+    static class CountTakingJsonObject implements Step<JsonObject, Void> {
+        public Void execute(JsonObject input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "note", subscribes = "order.paid")
+    static class NoteTakingAString implements Step<String, Void> {
+        public Void execute(String input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aSubscriberInputWithAPropertyPerEventOrOneJsonBReadsAsItIsDeploys() {
+        assertThat(problemsOf(ReceiveOrder.class, PackTakingOnePropertyPerEvent.class, ShipTakingAFieldAndASetter.class,
+                BillTakingACreator.class, AuditTakingAClassThatReadsItself.class, CountTakingJsonObject.class,
+                NoteTakingAString.class)).isEmpty();
     }
 }

@@ -52,6 +52,9 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof IllegalRunTransitionException) {
             return Problems.of(409, "Run cannot change that way", e.getMessage());
         }
+        if (e instanceof io.nvent.UnexpectedEventException) {
+            return Problems.of(422, "Event not listened to", e.getMessage());
+        }
         if (e instanceof io.nvent.IdempotencyKeyConflictException) {
             return Problems.of(422, "Idempotency key reused", e.getMessage());
         }
