@@ -331,6 +331,73 @@ class CdiIntegrationTest {
                 .hasMessageContaining("NVENT-0109 " + StatelessStep.class.getName() + " is an EJB session bean");
     }
 
+    @FlowStep(flow = "cart", name = "price", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.SessionScoped
+    public static class SessionScopedStep implements Step<Object, Void>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "sealed", name = "seal", role = StepRole.ENTRY)
+    public static final class FinalStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "locked", name = "lock", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.RequestScoped
+    public static class FinalMethodStep implements Step<Object, Void> {
+        @Override
+        public final Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "sealed-but-dependent", name = "seal", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.Dependent
+    public static final class FinalDependentStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepInAScopeWithoutContextOnWorkersOrThatCannotBeProxiedFailsTheDeploymentNamingClassAndFix() {
+        Weld unusable = engineWith(SessionScopedStep.class, FinalStep.class, FinalMethodStep.class,
+                FinalDependentStep.class);
+        assertThatThrownBy(unusable::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("3 problems in the declared flows")
+                .hasMessageContaining("NVENT-0189 " + SessionScopedStep.class.getName() + " is a @FlowStep of scope "
+                        + "@SessionScoped, which has no active context on the worker threads that run steps")
+                .hasMessageContaining("make it @ApplicationScoped (the default: one instance for all executions), "
+                        + "@RequestScoped (one per execution) or @Dependent")
+                .hasMessageContaining("NVENT-0197 " + FinalStep.class.getName() + " is a @FlowStep of scope "
+                        + "@ApplicationScoped, which the container reaches through a proxy, but the class is final, so "
+                        + "it cannot be proxied and every execution would fail (WELD-001437): remove final from it, "
+                        + "or make the step @Dependent")
+                .hasMessageContaining("NVENT-0197 " + FinalMethodStep.class.getName() + " is a @FlowStep of scope "
+                        + "@RequestScoped, which the container reaches through a proxy, but its method execute "
+                        + "(declared in " + FinalMethodStep.class.getName() + ") is final")
+                .as("a dependent step has no proxy").hasMessageNotContaining(FinalDependentStep.class.getName());
+    }
+
+    @Test
+    void aFinalDependentStepIsMadeWithoutProxyAndRuns() {
+        try (WeldContainer container = engineWith(FinalDependentStep.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("sealed-but-dependent", Map.of());
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void aMisspeltSettingIsReportedAtStartWithTheNameItProbablyMeant() {
         java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
