@@ -479,6 +479,23 @@ class CdiIntegrationTest {
         }
     }
 
+    @Test
+    void anAdapterNameThatNamesNoAdapterIsAnInvalidSettingReportedWithTheOthersBeforeTheEngineStarts() {
+        Map<String, String> invalid = Map.of("nvent.store.adapter", "jpaa", "nvent.queue.adapter", "jsm",
+                "nvent.queue.concurrency", "0");
+        invalid.forEach(System::setProperty);
+        try {
+            Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 3 settings are invalid")
+                    .hasStackTraceContaining("NVENT-0002 nvent.store.adapter=jpaa names no adapter; add the module "
+                            + "providing it to the WAR (nvent-jpa-store for 'jpa'")
+                    .hasStackTraceContaining("NVENT-0002 nvent.queue.adapter=jsm names no adapter")
+                    .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0");
+        } finally {
+            invalid.keySet().forEach(System::clearProperty);
+        }
+    }
+
     @FlowStep(flow = "approval", name = "ask", role = StepRole.ENTRY)
     @io.nvent.AwaitAfter(type = io.nvent.AwaitType.WEBHOOK)
     public static class Ask implements Step<Object, String> {
