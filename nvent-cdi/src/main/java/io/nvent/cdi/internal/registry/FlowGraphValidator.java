@@ -165,10 +165,11 @@ public final class FlowGraphValidator {
         TriggerRules.zoneProblem(zone).ifPresent(problem -> problems.add(where + problem));
     }
 
-    /** The attributes of an await that only one of its types reads, and that type. */
-    private static final Map<String, AwaitType> AWAIT_ATTRIBUTE_TYPES = new LinkedHashMap<>(Map.of(
-            "delayMs", AwaitType.TIME, "cron", AwaitType.SCHEDULE, "timezone", AwaitType.SCHEDULE,
-            "event", AwaitType.EVENT, "filterKey", AwaitType.EVENT));
+    /** The attributes of an await that only one of its types reads, and that type, in a fixed order. */
+    private static final List<Map.Entry<String, AwaitType>> AWAIT_ATTRIBUTE_TYPES = List.of(
+            Map.entry("delayMs", AwaitType.TIME), Map.entry("cron", AwaitType.SCHEDULE),
+            Map.entry("timezone", AwaitType.SCHEDULE), Map.entry("event", AwaitType.EVENT),
+            Map.entry("filterKey", AwaitType.EVENT));
 
     /**
      * An attribute another type's await reads would be ignored ({@code delayMs = 5000} on a webhook
@@ -181,7 +182,7 @@ public final class FlowGraphValidator {
         AwaitType type;
         try {
             type = (AwaitType) await.annotationType().getMethod("type").invoke(await);
-            for (Map.Entry<String, AwaitType> attribute : AWAIT_ATTRIBUTE_TYPES.entrySet()) {
+            for (Map.Entry<String, AwaitType> attribute : AWAIT_ATTRIBUTE_TYPES) {
                 java.lang.reflect.Method method = await.annotationType().getMethod(attribute.getKey());
                 Object value = method.invoke(await);
                 if (attribute.getValue() != type && !value.equals(method.getDefaultValue())) {
