@@ -446,6 +446,33 @@ class CdiIntegrationTest {
         }
     }
 
+    /** A durable store named jpa, as nvent-jpa-store's would be, kept in memory for the test. */
+    public static class JpaNamedStoreProducer {
+        @jakarta.enterprise.inject.Produces
+        @jakarta.enterprise.context.ApplicationScoped
+        @io.nvent.spi.Adapter("jpa")
+        io.nvent.spi.FlowStore store() {
+            return new MemoryFlowStore();
+        }
+    }
+
+    @Test
+    void theStartupLineSaysWhatTheMemoryQueueLosesWhenTheStoreIsDurable() {
+        System.setProperty("nvent.store.adapter", "jpa");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0118"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class, JpaNamedStoreProducer.class)
+                     .initialize()) {
+            assertThat(log.records()).singleElement()
+                    .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
+                    .isEqualTo("NVENT-0118 adapters: store jpa, queue memory, stream memory (memory queue: the jobs "
+                            + "it holds are lost on restart and are not enqueued with a transaction; the runs are kept "
+                            + "by the jpa store)");
+        } finally {
+            System.clearProperty("nvent.store.adapter");
+        }
+    }
+
     @Test
     void aStreamAdapterThatCannotStartFailsTheDeploymentNotEveryPublishLater() {
         System.setProperty("nvent.stream.adapter", "unreachable");
