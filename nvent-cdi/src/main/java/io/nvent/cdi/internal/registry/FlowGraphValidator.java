@@ -179,9 +179,8 @@ public final class FlowGraphValidator {
      */
     private static void checkAwaitAttributesOfItsType(String where, java.lang.annotation.Annotation await,
                                                       List<String> problems) {
-        AwaitType type;
         try {
-            type = (AwaitType) await.annotationType().getMethod("type").invoke(await);
+            AwaitType type = (AwaitType) await.annotationType().getMethod("type").invoke(await);
             for (Map.Entry<String, AwaitType> attribute : AWAIT_ATTRIBUTE_TYPES) {
                 java.lang.reflect.Method method = await.annotationType().getMethod(attribute.getKey());
                 Object value = method.invoke(await);
