@@ -105,7 +105,12 @@ public interface FlowService {
     void emit(String runId, String event, Object payload);
 
     /**
-     * Cancels a run. Steps already executing finish, but nothing further is scheduled.
+     * Cancels a run: nothing further is scheduled, and the run's running steps are asked to stop.
+     * Their threads are interrupted (a step running on another instance within about 2 s) and
+     * {@link StepContext#isCancelRequested()} turns {@code true}; an attempt that stops ends as
+     * canceled ({@code step.canceled}), one that returns anyway is recorded with its result and
+     * schedules nothing, and one that ignores both holds its worker until it returns or times out.
+     * A step that cancels its own run ({@link StepContext#cancel()}) is not interrupted.
      *
      * @param runId the run
      * @return {@code true} if the run was canceled, {@code false} if it had already ended

@@ -3,8 +3,16 @@ package io.nvent;
 /**
  * Root of every exception nvent throws. Applications catch it; they should not extend it.
  *
+ * <p>It and its subclasses are EJB application exceptions: thrown through a session bean (a
+ * {@code @Stateless} service calling {@link FlowService}), they reach the caller as themselves, not
+ * wrapped in an {@code EJBException}, and the bean instance is kept; the container's transaction
+ * is still rolled back, as for the system exception they were before. Without an EJB container the
+ * annotation is not there at run time and changes nothing.
+ *
  * @since 0.1
  */
+// Not a compile-time dependency of the applications: the JVM skips annotations whose type it cannot load.
+@jakarta.ejb.ApplicationException(inherited = true, rollback = true)
 public class NventException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

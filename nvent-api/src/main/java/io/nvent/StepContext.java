@@ -42,6 +42,10 @@ public interface StepContext {
      * held it back: {@code {}} when it came due, an operator's data when resolved sooner. Empty
      * without await or after a timeout that continued. Read from the store on the first call.
      *
+     * <p>The text is the JSON the store keeps, which it may have written again in its own form (a
+     * PostgreSQL {@code jsonb} column orders an object's members and drops whitespace): parse it and
+     * compare the values, not the text with what was sent.
+     *
      * @return the resolution data as JSON text, or empty
      */
     java.util.Optional<String> triggerData();

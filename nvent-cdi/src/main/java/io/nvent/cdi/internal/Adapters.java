@@ -1,12 +1,14 @@
 package io.nvent.cdi.internal;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.SettingsCheck;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.SchedulingStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -63,14 +65,39 @@ public class Adapters {
         return Clock.systemUTC();
     }
 
+    /**
+     * An adapter name that names none is one of the invalid settings the engine reports together
+     * ({@code NVENT-0191}) before it starts: the adapters themselves are made on first use, which
+     * came after the engine said it started, so a misspelt {@code jpaa} showed up on its own, late.
+     */
+    static void checkNames(@Observes SettingsCheck check, @Any Instance<FlowStore> stores,
+                           @Any Instance<JobQueue> queues, @Any Instance<EventStream> streams, NventConfig config) {
+        checkName(check, stores, "nvent.store.adapter", config);
+        checkName(check, queues, "nvent.queue.adapter", config);
+        checkName(check, streams, "nvent.stream.adapter", config);
+    }
+
+    private static void checkName(SettingsCheck check, Instance<?> candidates, String key, NventConfig config) {
+        String name = config.get(key, "memory");
+        if (candidates.select(Adapter.Literal.of(name)).isUnsatisfied()) {
+            check.valid(() -> {
+                throw new IllegalArgumentException(noAdapter(key, name));
+            }, null);
+        }
+    }
+
     private static <T> T select(Instance<T> candidates, String key, NventConfig config) {
         String name = config.get(key, "memory");
         Instance<T> chosen = candidates.select(Adapter.Literal.of(name));
         if (chosen.isUnsatisfied()) {
-            throw new DeploymentException("NVENT-0002 " + key + "=" + name + " names no adapter; add the module "
-                    + "providing it to the WAR (nvent-jpa-store for 'jpa', nvent-jms-queue for 'jms', nvent-postgres for "
-                    + "'postgres') or use 'memory'");
+            throw new DeploymentException(noAdapter(key, name));
         }
         return chosen.get();
+    }
+
+    private static String noAdapter(String key, String name) {
+        return "NVENT-0002 " + key + "=" + name + " names no adapter; add the module providing it to the WAR "
+                + "(nvent-jpa-store for 'jpa', nvent-jms-queue for 'jms', nvent-postgres for 'postgres') or use "
+                + "'memory'";
     }
 }

@@ -8,9 +8,13 @@ import io.nvent.Trigger;
 import io.nvent.Triggers;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepDeclaration;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.context.RequestScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
 import jakarta.enterprise.inject.spi.Annotated;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.spi.DefinitionException;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
@@ -18,9 +22,12 @@ import jakarta.enterprise.inject.spi.ProcessManagedBean;
 import jakarta.enterprise.inject.spi.ProcessSessionBean;
 import jakarta.enterprise.inject.spi.WithAnnotations;
 import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Collects every {@link FlowStep} bean while the container discovers beans and fails the
@@ -110,7 +117,7 @@ public class NventExtension implements Extension {
         return steps;
     }
 
-    void collect(@Observes ProcessManagedBean<?> bean) {
+    void collect(@Observes ProcessManagedBean<?> bean, BeanManager beanManager) {
         List<FlowStep> steps = flowSteps(bean.getAnnotatedBeanClass());
         if (steps.isEmpty()) {
             return;
@@ -120,7 +127,61 @@ public class NventExtension implements Extension {
             misplaced.add(sessionBeanProblem(bean.getAnnotatedBeanClass().getJavaClass()));
             return;
         }
+        checkScope(bean.getAnnotatedBeanClass().getJavaClass(), bean.getBean().getScope(), beanManager);
         declarations.addAll(StepDeclaration.of(bean.getAnnotatedBeanClass().getJavaClass(), steps));
+    }
+
+    /**
+     * The scopes a step's bean can be obtained in on a worker thread: the engine activates a request
+     * context for each execution, and the application context is always active. A session or
+     * conversation scope (or a custom one) has no active context there, so such a step would deploy
+     * and then fail every execution (WELD-001303).
+     */
+    private static final Set<Class<? extends Annotation>> STEP_SCOPES = Set.of(ApplicationScoped.class,
+            RequestScoped.class, Dependent.class, jakarta.inject.Singleton.class);
+
+    private void checkScope(Class<?> javaClass, Class<? extends Annotation> scope, BeanManager beanManager) {
+        if (!STEP_SCOPES.contains(scope)) {
+            misplaced.add("NVENT-0189 " + javaClass.getName() + " is a @FlowStep of scope @" + scope.getSimpleName()
+                    + ", which has no active context on the worker threads that run steps, so every execution "
+                    + "would fail; make it @ApplicationScoped (the default: one instance for all executions), "
+                    + "@RequestScoped (one per execution) or @Dependent (one made and destroyed per execution)");
+        } else if (beanManager.isNormalScope(scope)) {
+            unproxyable(javaClass).ifPresent(why -> misplaced.add("NVENT-0197 " + javaClass.getName()
+                    + " is a @FlowStep of scope @" + scope.getSimpleName() + ", which the container reaches "
+                    + "through a proxy, but " + why.reason() + ", so it cannot be proxied and every execution would "
+                    + "fail (WELD-001437): " + why.fix() + ", or make the step @Dependent, which needs no proxy"));
+        }
+    }
+
+    /** Why the container cannot subclass a normal-scoped bean class for its proxy, and the fix, if it cannot. */
+    private record Unproxyable(String reason, String fix) {
+    }
+
+    private static Optional<Unproxyable> unproxyable(Class<?> javaClass) {
+        if (Modifier.isFinal(javaClass.getModifiers())) {
+            return Optional.of(new Unproxyable("the class is final", "remove final from it"));
+        }
+        try {
+            if (Modifier.isPrivate(javaClass.getDeclaredConstructor().getModifiers())) {
+                return Optional.of(new Unproxyable("its constructor without parameters is private",
+                        "make that constructor package-private, protected or public"));
+            }
+        } catch (NoSuchMethodException e) {
+            return Optional.of(new Unproxyable("it has no constructor without parameters",
+                    "add one that is not private (beside an @Inject constructor, if it has one)"));
+        }
+        for (Class<?> type = javaClass; type != null && type != Object.class; type = type.getSuperclass()) {
+            for (Method method : type.getDeclaredMethods()) {
+                int modifiers = method.getModifiers();
+                if (Modifier.isFinal(modifiers) && !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers)
+                        && !method.isSynthetic()) {
+                    return Optional.of(new Unproxyable("its method " + method.getName() + " (declared in "
+                            + type.getName() + ") is final", "remove final from that method"));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     void validate(@Observes AfterBeanDiscovery event) {

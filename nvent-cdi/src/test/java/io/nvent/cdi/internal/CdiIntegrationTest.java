@@ -331,6 +331,73 @@ class CdiIntegrationTest {
                 .hasMessageContaining("NVENT-0109 " + StatelessStep.class.getName() + " is an EJB session bean");
     }
 
+    @FlowStep(flow = "cart", name = "price", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.SessionScoped
+    public static class SessionScopedStep implements Step<Object, Void>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "sealed", name = "seal", role = StepRole.ENTRY)
+    public static final class FinalStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "locked", name = "lock", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.RequestScoped
+    public static class FinalMethodStep implements Step<Object, Void> {
+        @Override
+        public final Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "sealed-but-dependent", name = "seal", role = StepRole.ENTRY)
+    @jakarta.enterprise.context.Dependent
+    public static final class FinalDependentStep implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepInAScopeWithoutContextOnWorkersOrThatCannotBeProxiedFailsTheDeploymentNamingClassAndFix() {
+        Weld unusable = engineWith(SessionScopedStep.class, FinalStep.class, FinalMethodStep.class,
+                FinalDependentStep.class);
+        assertThatThrownBy(unusable::initialize)
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("3 problems in the declared flows")
+                .hasMessageContaining("NVENT-0189 " + SessionScopedStep.class.getName() + " is a @FlowStep of scope "
+                        + "@SessionScoped, which has no active context on the worker threads that run steps")
+                .hasMessageContaining("make it @ApplicationScoped (the default: one instance for all executions), "
+                        + "@RequestScoped (one per execution) or @Dependent")
+                .hasMessageContaining("NVENT-0197 " + FinalStep.class.getName() + " is a @FlowStep of scope "
+                        + "@ApplicationScoped, which the container reaches through a proxy, but the class is final, so "
+                        + "it cannot be proxied and every execution would fail (WELD-001437): remove final from it, "
+                        + "or make the step @Dependent")
+                .hasMessageContaining("NVENT-0197 " + FinalMethodStep.class.getName() + " is a @FlowStep of scope "
+                        + "@RequestScoped, which the container reaches through a proxy, but its method execute "
+                        + "(declared in " + FinalMethodStep.class.getName() + ") is final")
+                .as("a dependent step has no proxy").hasMessageNotContaining(FinalDependentStep.class.getName());
+    }
+
+    @Test
+    void aFinalDependentStepIsMadeWithoutProxyAndRuns() {
+        try (WeldContainer container = engineWith(FinalDependentStep.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("sealed-but-dependent", Map.of());
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void aMisspeltSettingIsReportedAtStartWithTheNameItProbablyMeant() {
         java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -379,6 +446,33 @@ class CdiIntegrationTest {
         }
     }
 
+    /** A durable store named jpa, as nvent-jpa-store's would be, kept in memory for the test. */
+    public static class JpaNamedStoreProducer {
+        @jakarta.enterprise.inject.Produces
+        @jakarta.enterprise.context.ApplicationScoped
+        @io.nvent.spi.Adapter("jpa")
+        io.nvent.spi.FlowStore store() {
+            return new MemoryFlowStore();
+        }
+    }
+
+    @Test
+    void theStartupLineSaysWhatTheMemoryQueueLosesWhenTheStoreIsDurable() {
+        System.setProperty("nvent.store.adapter", "jpa");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0118"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class, JpaNamedStoreProducer.class)
+                     .initialize()) {
+            assertThat(log.records()).singleElement()
+                    .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
+                    .isEqualTo("NVENT-0118 adapters: store jpa, queue memory, stream memory (memory queue: the jobs "
+                            + "it holds are lost on restart and are not enqueued with a transaction; the runs are kept "
+                            + "by the jpa store)");
+        } finally {
+            System.clearProperty("nvent.store.adapter");
+        }
+    }
+
     @Test
     void aStreamAdapterThatCannotStartFailsTheDeploymentNotEveryPublishLater() {
         System.setProperty("nvent.stream.adapter", "unreachable");
@@ -407,6 +501,23 @@ class CdiIntegrationTest {
                     .hasStackTraceContaining("nvent.triggers.misfire has value 'fire-all'; use fire-once")
                     .hasStackTraceContaining("nvent.triggers.misfire-grace has value '24h', which is not an ISO-8601"
                             + " duration");
+        } finally {
+            invalid.keySet().forEach(System::clearProperty);
+        }
+    }
+
+    @Test
+    void anAdapterNameThatNamesNoAdapterIsAnInvalidSettingReportedWithTheOthersBeforeTheEngineStarts() {
+        Map<String, String> invalid = Map.of("nvent.store.adapter", "jpaa", "nvent.queue.adapter", "jsm",
+                "nvent.queue.concurrency", "0");
+        invalid.forEach(System::setProperty);
+        try {
+            Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 3 settings are invalid")
+                    .hasStackTraceContaining("NVENT-0002 nvent.store.adapter=jpaa names no adapter; add the module "
+                            + "providing it to the WAR (nvent-jpa-store for 'jpa'")
+                    .hasStackTraceContaining("NVENT-0002 nvent.queue.adapter=jsm names no adapter")
+                    .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0");
         } finally {
             invalid.keySet().forEach(System::clearProperty);
         }

@@ -204,9 +204,7 @@ public class EngineBean {
         String storeAdapter = config.get("nvent.store.adapter", "memory");
         String queueAdapter = config.get("nvent.queue.adapter", "memory");
         LOG.log(System.Logger.Level.INFO, "NVENT-0118 adapters: store {0}, queue {1}, stream {2}{3}", storeAdapter,
-                queueAdapter, config.get("nvent.stream.adapter", "memory"),
-                storeAdapter.equals("memory") || queueAdapter.equals("memory")
-                        ? " (memory: runs and jobs are lost on restart and take no part in transactions)" : "");
+                queueAdapter, config.get("nvent.stream.adapter", "memory"), inMemory(storeAdapter, queueAdapter));
         warnIfWebhooksLeadNowhere(started.registry());
         followRecordedPauses(started);
         started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
@@ -214,6 +212,23 @@ public class EngineBean {
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
         sweep = maintenance.scheduleOn(executor, sweepInterval);
+    }
+
+    /**
+     * What the in-memory adapters in use lose, each for what it holds: with a durable store and the
+     * memory queue the runs survive a restart, only the queue's jobs do not.
+     */
+    static String inMemory(String storeAdapter, String queueAdapter) {
+        boolean store = storeAdapter.equals("memory");
+        boolean queue = queueAdapter.equals("memory");
+        if (store && queue) {
+            return " (memory: runs and jobs are lost on restart and take no part in transactions)";
+        }
+        if (store) {
+            return " (memory store: runs, awaits and triggers are lost on restart and take no part in transactions)";
+        }
+        return queue ? " (memory queue: the jobs it holds are lost on restart and are not enqueued with a "
+                + "transaction; the runs are kept by the " + storeAdapter + " store)" : "";
     }
 
     /**

@@ -130,6 +130,8 @@ public final class FlowGraphValidator {
                 a.timezone(), a.event(), a.timeoutMs(), a.timeoutRetries(), problems));
         step.awaitAfter().ifPresent(a -> checkAwait(where + "@AwaitAfter: ", a.type(), a.delayMs(), a.cron(),
                 a.timezone(), a.event(), a.timeoutMs(), a.timeoutRetries(), problems));
+        step.awaitBefore().ifPresent(a -> checkAwaitAttributesOfItsType(where + "@AwaitBefore: ", a, problems));
+        step.awaitAfter().ifPresent(a -> checkAwaitAttributesOfItsType(where + "@AwaitAfter: ", a, problems));
         List<String> entryOf = ofClass.stream().filter(d -> d.role() == StepRole.ENTRY).map(StepDeclaration::flow)
                 .toList();
         for (Trigger trigger : step.triggers()) {
@@ -191,6 +193,38 @@ public final class FlowGraphValidator {
                     + timeoutRetries);
         }
         TriggerRules.zoneProblem(zone).ifPresent(problem -> problems.add(where + problem));
+    }
+
+    /** The attributes of an await that only one of its types reads, and that type, in a fixed order. */
+    private static final List<Map.Entry<String, AwaitType>> AWAIT_ATTRIBUTE_TYPES = List.of(
+            Map.entry("delayMs", AwaitType.TIME), Map.entry("cron", AwaitType.SCHEDULE),
+            Map.entry("timezone", AwaitType.SCHEDULE), Map.entry("event", AwaitType.EVENT),
+            Map.entry("filterKey", AwaitType.EVENT));
+
+    /**
+     * An attribute another type's await reads would be ignored ({@code delayMs = 5000} on a webhook
+     * await waits the default 24 h, not 5 s), as a trigger's are refused ({@link TriggerRules}). An
+     * attribute counts as given when it differs from the annotation's default, read from the
+     * annotation type itself so that a changed default cannot make this check wrong.
+     */
+    private static void checkAwaitAttributesOfItsType(String where, java.lang.annotation.Annotation await,
+                                                      List<String> problems) {
+        try {
+            AwaitType type = (AwaitType) await.annotationType().getMethod("type").invoke(await);
+            for (Map.Entry<String, AwaitType> attribute : AWAIT_ATTRIBUTE_TYPES) {
+                java.lang.reflect.Method method = await.annotationType().getMethod(attribute.getKey());
+                Object value = method.invoke(await);
+                if (attribute.getValue() != type && !value.equals(method.getDefaultValue())) {
+                    problems.add(where + attribute.getKey() + " = " + (value instanceof String ? "\"" + value + "\""
+                            : value) + " belongs to " + attribute.getValue() + " awaits only, and this one is a "
+                            + type + " await, which ignores it; remove it, or make the await's type "
+                            + attribute.getValue());
+                }
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("an await annotation without the attributes of @AwaitBefore: "
+                    + await.annotationType(), e);
+        }
     }
 
     private static void checkTrigger(String where, Trigger trigger, List<String> problems) {

@@ -281,6 +281,44 @@ class FlowGraphValidatorTest {
         }
     }
 
+    /** A team meant a 5 s window and got the 24 h default: the other types' attributes were ignored (QA). */
+    @FlowStep(flow = "mixed-await", name = "wait", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, delayMs = 5000, cron = "0 9 * * *", event = "x")
+    @io.nvent.AwaitAfter(type = AwaitType.TIME, delayMs = 1000, timezone = "Europe/Paris", filterKey = "orderId")
+    static class AwaitWithOtherTypesAttributes implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Each type's own attributes, and the others' written at their defaults. */
+    @FlowStep(flow = "own-attributes", name = "wait", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.SCHEDULE, cron = "0 9 * * *", timezone = "Europe/Paris", delayMs = 0, event = "")
+    @io.nvent.AwaitAfter(type = AwaitType.EVENT, event = "paid", filterKey = "orderId", timezone = "UTC")
+    static class AwaitsWithTheirOwnAttributes implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anAwaitsAttributesOfAnotherTypeFailTheDeploymentNamingStepAttributeAndType() {
+        String where = "NVENT-0101 step 'wait' of flow 'mixed-await' (" + AwaitWithOtherTypesAttributes.class.getName()
+                + "): ";
+        assertThat(problemsOf(AwaitWithOtherTypesAttributes.class)).containsExactly(
+                where + "@AwaitBefore: delayMs = 5000 belongs to TIME awaits only, and this one is a WEBHOOK await, "
+                        + "which ignores it; remove it, or make the await's type TIME",
+                where + "@AwaitBefore: cron = \"0 9 * * *\" belongs to SCHEDULE awaits only, and this one is a WEBHOOK "
+                        + "await, which ignores it; remove it, or make the await's type SCHEDULE",
+                where + "@AwaitBefore: event = \"x\" belongs to EVENT awaits only, and this one is a WEBHOOK await, "
+                        + "which ignores it; remove it, or make the await's type EVENT",
+                where + "@AwaitAfter: timezone = \"Europe/Paris\" belongs to SCHEDULE awaits only, and this one is a "
+                        + "TIME await, which ignores it; remove it, or make the await's type SCHEDULE",
+                where + "@AwaitAfter: filterKey = \"orderId\" belongs to EVENT awaits only, and this one is a TIME "
+                        + "await, which ignores it; remove it, or make the await's type EVENT");
+        assertThat(problemsOf(AwaitsWithTheirOwnAttributes.class)).isEmpty();
+    }
+
     @Test
     void triggersTheServiceWouldRefuseFailTheDeploymentWithTheSameReasonNamingTheClass() {
         String where = "NVENT-0101 step 's' of flow 'refused-at-run-time' (" + RefusedAtRunTime.class.getName() + "): ";
