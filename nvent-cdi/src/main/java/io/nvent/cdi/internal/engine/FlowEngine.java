@@ -621,6 +621,7 @@ public final class FlowEngine implements FlowService {
             if (run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
+            keepWithinEmittedLimit(run, event, payloadJson);
             pending.reset();
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(new Emission(event, payloadJson, now));
@@ -628,6 +629,14 @@ public final class FlowEngine implements FlowService {
             return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+    }
+
+    /**
+     * Refuses an operator's emission that would take what the run keeps of its emitted events beyond
+     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the emit's own write reads it.
+     */
+    private void keepWithinEmittedLimit(RunRecord run, String event, String payloadJson) {
+        json.runEmittedLimit().tally(run.runId(), run.emitted()).admit(event, payloadJson);
     }
 
     @Override
@@ -1772,7 +1781,7 @@ public final class FlowEngine implements FlowService {
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested);
+                self::isCancelRequested, json.runEmittedLimit().tally(run.runId(), run.emitted()));
     }
 
     /**
