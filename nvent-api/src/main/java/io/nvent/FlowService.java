@@ -97,6 +97,8 @@ public interface FlowService {
      * @throws IllegalRunTransitionException if the run has ended
      * @throws IllegalArgumentException if the event's name is missing or blank
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
+     * @throws EmittedPayloadsTooLargeException if the run would keep more of its emitted events than
+     *     {@code nvent.payload.max-run-emitted-bytes} allows; nothing was recorded
      */
     void emit(String runId, String event, Object payload);
 
