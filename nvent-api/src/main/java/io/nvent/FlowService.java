@@ -101,6 +101,8 @@ public interface FlowService {
      * @throws UnexpectedEventException if no step of the run's flow subscribes to the event and no
      *     await of the run waits for it; nothing is recorded
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
+     * @throws EmittedPayloadsTooLargeException if the run would keep more of its emitted events than
+     *     {@code nvent.payload.max-run-emitted-bytes} allows; nothing was recorded
      */
     void emit(String runId, String event, Object payload);
 

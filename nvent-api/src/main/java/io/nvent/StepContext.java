@@ -91,6 +91,10 @@ public interface StepContext {
      * @param payload payload, converted to JSON with JSON-B; may be {@code null}
      * @throws UndeclaredEventException if the step does not declare the event in its {@code emits}
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
+     * @throws EmittedPayloadsTooLargeException if the run would keep more of its emitted events than
+     *     {@code nvent.payload.max-run-emitted-bytes} allows (checked against the run as this attempt
+     *     read it, with the attempt's earlier emits); the emit is not recorded, and the attempt fails
+     *     unless the step catches it
      */
     void emit(String event, Object payload);
 

@@ -11,6 +11,7 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.Json;
+import io.nvent.cdi.internal.engine.RunEmittedLimit;
 import io.nvent.cdi.internal.engine.Maintenance;
 import io.nvent.cdi.internal.engine.QueueRateLimits;
 import io.nvent.cdi.internal.engine.StateCleanup;
@@ -78,7 +79,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);
-        Json json = new Json(b.maxPayloadBytes);
+        Json json = new Json(b.maxPayloadBytes, b.maxRunEmittedBytes.map(RunEmittedLimit::new)
+                .orElse(RunEmittedLimit.atLeast(b.maxPayloadBytes)));
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
@@ -194,6 +196,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private StepDefaults defaults = StepDefaults.STANDARD;
         private int concurrency = 4;
         private int maxPayloadBytes = 1024 * 1024;
+        private Optional<Long> maxRunEmittedBytes = Optional.empty();
         private String instanceId = "embedded-" + UUID.randomUUID().toString().substring(0, 8);
         private String webhookBaseUrl = "http://localhost:8080";
         private Duration leaseDuration = Duration.ofSeconds(60);
@@ -295,6 +298,16 @@ public final class EmbeddedEngine implements AutoCloseable {
 
         public Builder maxPayloadBytes(int value) {
             this.maxPayloadBytes = value;
+            return this;
+        }
+
+        /**
+         * The most a run keeps of its emitted events' payloads, in UTF-8 bytes
+         * ({@code nvent.payload.max-run-emitted-bytes}); at least {@link #maxPayloadBytes}. By default
+         * 16 MiB, or the single payload limit where that is larger.
+         */
+        public Builder maxRunEmittedBytes(long value) {
+            this.maxRunEmittedBytes = Optional.of(value);
             return this;
         }
 

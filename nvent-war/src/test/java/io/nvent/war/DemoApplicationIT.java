@@ -63,6 +63,9 @@ class DemoApplicationIT {
             nvent.triggers.qa-github.signature-scheme=github
             """;
 
+    /** A run keeps at most one payload's worth of its emitted events: the demo's own emits are small. */
+    private static final String RUN_EMITTED_LIMIT = "nvent.payload.max-run-emitted-bytes=1048576\n";
+
     /**
      * The packaged demo plus test flows (a step that fails once, a long talkative step) and an
      * application identity store, which the configuration adds after the built-in admin user.
@@ -78,7 +81,7 @@ class DemoApplicationIT {
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
                         ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
-                                + API_KEYS), "META-INF/microprofile-config.properties");
+                                + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -309,6 +312,30 @@ class DemoApplicationIT {
 
         Http.Reply wrongMethod = http.put("api/nvent/flows/order/runs", "{}");
         assertThat(wrongMethod.status()).isEqualTo(405);
+    }
+
+    @Test
+    void anOperatorEmitThatWouldTakeTheRunBeyondWhatItKeepsOfItsEventsIsRefusedWith413() {
+        String runId = start("expense", "{\"amount\":42,\"employee\":\"emitter\"}");
+        http.awaitRun(runId, "awaiting");
+        String payload = "\"" + "x".repeat(600_000) + "\"";
+        try {
+            Http.Reply kept = http.post("api/nvent/runs/" + runId + "/emit/qa.large.1", payload);
+            assertThat(kept.status()).as(kept.body()).isEqualTo(200);
+
+            Http.Reply refused = http.post("api/nvent/runs/" + runId + "/emit/qa.large.2", payload);
+
+            assertThat(refused.status()).as(refused.body()).isEqualTo(413);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.json().getString("detail")).startsWith("NVENT-0198 run " + runId + ": event "
+                    + "'qa.large.2' (600002 bytes) is refused").contains("limit of 1048576 bytes",
+                    "nvent.payload.max-run-emitted-bytes");
+            assertThat(events(runId)).filteredOn(e -> e.getString("type").equals("emit"))
+                    .extracting(e -> e.getJsonObject("data").getString("name")).contains("qa.large.1")
+                    .doesNotContain("qa.large.2");
+        } finally {
+            http.post("api/nvent/runs/" + runId + "/cancel", "");
+        }
     }
 
     @Test
@@ -564,19 +591,24 @@ class DemoApplicationIT {
         for (int retry = 1; retry <= 2; retry++) {
             assertThat(http.post("api/nvent/runs/" + runId + "/steps/validate/retry", "").status()).isEqualTo(200);
             http.awaitRun(runId, "failed");
+            // As an operator would, retry again once the queue shows the last attempt's job failed.
+            failedJobOf("order", runId);
         }
 
-        List<JsonObject> deadJobsOfRun = http.get("api/nvent/queues/order/jobs?state=failed&limit=1000").json()
+        // The run is failed before the queue has recorded the last attempt's job as failed.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(deadJobsOf("order", runId))
+                .singleElement().satisfies(job -> assertThat(job.getString("jobId")).startsWith(runId + ":validate:retry-")));
+    }
+
+    private List<JsonObject> deadJobsOf(String queue, String runId) {
+        return http.get("api/nvent/queues/" + queue + "/jobs?state=failed&limit=1000").json()
                 .getJsonArray("jobs").getValuesAs(JsonObject.class).stream()
                 .filter(j -> j.getString("runId").equals(runId)).toList();
-        assertThat(deadJobsOfRun).singleElement().satisfies(job ->
-                assertThat(job.getString("jobId")).startsWith(runId + ":validate:retry-"));
     }
 
     private String failedJobOf(String queue, String runId) {
-        return http.get("api/nvent/queues/" + queue + "/jobs?state=failed&limit=1000").json().getJsonArray("jobs")
-                .getValuesAs(JsonObject.class).stream().filter(j -> j.getString("runId").equals(runId))
-                .findFirst().orElseThrow().getString("jobId");
+        return await().atMost(Duration.ofSeconds(10)).until(() -> deadJobsOf(queue, runId), jobs -> !jobs.isEmpty())
+                .get(0).getString("jobId");
     }
 
     @Test

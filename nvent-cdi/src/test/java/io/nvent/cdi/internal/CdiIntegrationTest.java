@@ -489,14 +489,17 @@ class CdiIntegrationTest {
     void everyInvalidSettingOfTheEngineFailsTheDeploymentAtOnce() {
         Map<String, String> invalid = Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
                 "nvent.triggers.history.max-entries", "0", "nvent.scheduler.poll-ms", "1",
-                "nvent.triggers.misfire", "fire-all", "nvent.triggers.misfire-grace", "24h");
+                "nvent.triggers.misfire", "fire-all", "nvent.triggers.misfire-grace", "24h",
+                "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047");
         invalid.forEach(System::setProperty);
         try {
             Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
-            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 6 settings are invalid")
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 7 settings are invalid")
                     .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0")
                     .hasStackTraceContaining("nvent.stall.timeout-ms must be at least 1000 ms, was 5 ms")
                     .hasStackTraceContaining("nvent.triggers.history.max-entries must be at least 1, was 0")
+                    .hasStackTraceContaining("nvent.payload.max-run-emitted-bytes must be at least nvent.payload"
+                            + ".max-bytes (2048), so that a run can keep one payload it accepts, was 2047")
                     .hasStackTraceContaining("nvent.scheduler.poll-ms must be at least 10, was 1")
                     .hasStackTraceContaining("nvent.triggers.misfire has value 'fire-all'; use fire-once")
                     .hasStackTraceContaining("nvent.triggers.misfire-grace has value '24h', which is not an ISO-8601"

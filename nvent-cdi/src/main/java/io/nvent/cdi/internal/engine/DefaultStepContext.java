@@ -62,12 +62,19 @@ final class DefaultStepContext implements StepContext {
     private final RunState state = new StoreRunState();
     /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
     private volatile Runnable beforeHistory = () -> { };
+    /**
+     * What the run keeps of its emitted events, as the attempt read the run, with this attempt's
+     * emits: checked at each emit, so that the step's code sees a refusal where it emits.
+     */
+    private final RunEmittedLimit.Tally emitted;
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
-                       BooleanSupplier cancelRequested, List<String> declaredEmits) {
+                       BooleanSupplier cancelRequested, List<String> declaredEmits,
+                       RunEmittedLimit.Tally emitted) {
         this.declaredEmits = List.copyOf(declaredEmits);
         this.triggerDataLookup = triggerData;
+        this.emitted = emitted;
         this.cancelRequested = cancelRequested;
         this.engine = engine;
         this.runId = runId;
@@ -148,7 +155,18 @@ final class DefaultStepContext implements StepContext {
             }
             throw undeclared;
         }
-        emissions.add(new Emission(event, json.toJson(payload, "payload of event '" + event + "'"), clock.instant()));
+        String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        keepWithinEmittedLimit(event, payloadJson);
+        emissions.add(new Emission(event, payloadJson, clock.instant()));
+    }
+
+    /**
+     * Refuses an emit that would take what the run keeps of its emitted events beyond
+     * {@code nvent.payload.max-run-emitted-bytes}: the step's code gets the exception, and the attempt
+     * fails unless the step catches it.
+     */
+    private void keepWithinEmittedLimit(String event, String payloadJson) {
+        emitted.admit(event, payloadJson);
     }
 
     synchronized List<Emission> emissions() {

@@ -125,7 +125,10 @@ public class EngineBean {
                 read.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
                 read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
-        Json json = new Json(read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES));
+        int maxPayloadBytes = read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES);
+        RunEmittedLimit runEmittedLimit = read.valid(() -> RunEmittedLimit.of(config, maxPayloadBytes),
+                RunEmittedLimit.atLeast(maxPayloadBytes));
+        Json json = new Json(maxPayloadBytes, runEmittedLimit);
         Duration leaseDuration = read.getMillis("nvent.stall.timeout-ms", Duration.ofSeconds(60), MIN_LEASE);
         Duration startWriteDelay = read.getMillis("nvent.step.start-write-delay-ms",
                 EngineSettings.DEFAULT_START_WRITE_DELAY);

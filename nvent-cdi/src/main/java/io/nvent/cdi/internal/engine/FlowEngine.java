@@ -625,6 +625,7 @@ public final class FlowEngine implements FlowService {
             if (run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
+            keepWithinEmittedLimit(run, event, payloadJson);
             pending.reset();
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(new Emission(event, payloadJson, now));
@@ -654,6 +655,14 @@ public final class FlowEngine implements FlowService {
         if (!awaited) {
             throw new UnexpectedEventException(runId, flow.name(), event, listened);
         }
+    }
+
+    /**
+     * Refuses an operator's emission that would take what the run keeps of its emitted events beyond
+     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the emit's own write reads it.
+     */
+    private void keepWithinEmittedLimit(RunRecord run, String event, String payloadJson) {
+        json.runEmittedLimit().tally(run.runId(), run.emitted()).admit(event, payloadJson);
     }
 
     @Override
@@ -1798,7 +1807,8 @@ public final class FlowEngine implements FlowService {
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested, binding.definition().emits());
+                self::isCancelRequested, binding.definition().emits(),
+                json.runEmittedLimit().tally(run.runId(), run.emitted()));
     }
 
     /**

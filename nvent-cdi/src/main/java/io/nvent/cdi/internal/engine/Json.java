@@ -41,14 +41,30 @@ public final class Json {
     private final Jsonb jsonb = JsonbBuilder.create();
     private final NumberFidelity numbers = new NumberFidelity();
     private final int maxPayloadBytes;
+    private final RunEmittedLimit runEmittedLimit;
 
+    /** Payloads up to {@code maxPayloadBytes}, a run's emitted ones up to the default in all. */
     public Json(int maxPayloadBytes) {
+        this(maxPayloadBytes, RunEmittedLimit.atLeast(maxPayloadBytes));
+    }
+
+    public Json(int maxPayloadBytes, RunEmittedLimit runEmittedLimit) {
+        if (runEmittedLimit.maxBytes() < maxPayloadBytes) {
+            throw new IllegalArgumentException("the limit of a run's emitted payloads (" + runEmittedLimit.maxBytes()
+                    + " bytes) must not be below the limit of one payload (" + maxPayloadBytes + " bytes)");
+        }
         this.maxPayloadBytes = maxPayloadBytes;
+        this.runEmittedLimit = runEmittedLimit;
     }
 
     /** The largest payload accepted, in UTF-8 bytes ({@code nvent.payload.max-bytes}). */
     public int maxPayloadBytes() {
         return maxPayloadBytes;
+    }
+
+    /** The most a run keeps of its emitted events' payloads ({@code nvent.payload.max-run-emitted-bytes}). */
+    public RunEmittedLimit runEmittedLimit() {
+        return runEmittedLimit;
     }
 
     /** Converts a user object to JSON text ({@code "null"} for null) and checks its size. */

@@ -147,6 +147,12 @@ final class EngineHarness implements AutoCloseable {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), queue, steps);
     }
 
+    /** An engine whose payloads are checked against these limits ({@code nvent.payload.*}). */
+    static EngineHarness withPayloadLimits(Json json, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),
+                TriggerHistoryLimits.DEFAULTS, newQueue(), START, TriggerMisfires.DEFAULTS, json, steps);
+    }
+
     private static EngineSettings settings(String instanceId) {
         return new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true,
                 EngineSettings.DEFAULT_START_WRITE_DELAY);
@@ -170,6 +176,13 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
                           EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
                           Instant startAt, TriggerMisfires misfires, Step<?, ?>... steps) {
+        this(store, scheduling, concurrency, settings, triggerHistory, queue, startAt, misfires,
+                new Json(1024 * 1024), steps);
+    }
+
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
+                          EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
+                          Instant startAt, TriggerMisfires misfires, Json json, Step<?, ?>... steps) {
         this.clock = new MutableClock(startAt);
         this.ticks = new ManualTicks(clock);
         this.store = store;
@@ -184,9 +197,9 @@ final class EngineHarness implements AutoCloseable {
         StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),
                 Duration.ofSeconds(30), Duration.ofHours(1), StepDefaults.STANDARD.awaitTimeoutRetries());
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
-                new Json(1024 * 1024), clock, instances::get, hooks::add, settings);
+                json, clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
-        triggers = new TriggerManager(engine, scheduling, new Json(1024 * 1024), clock, ticks, triggerHistory,
+        triggers = new TriggerManager(engine, scheduling, json, clock, ticks, triggerHistory,
                 misfires);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
         engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty(), queueName -> false,

@@ -46,6 +46,10 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
             return Response.fromResponse(Problems.of(413, "Payload too large", e.getMessage()))
                     .header("Connection", "close").build();
         }
+        if (e instanceof io.nvent.EmittedPayloadsTooLargeException) {
+            // The body was within the request limit, but the run would keep too much of its emitted events.
+            return Problems.of(413, "Payload too large", e.getMessage());
+        }
         if (e instanceof InvalidPayloadException) {
             return Problems.of(400, "Invalid payload", e.getMessage());
         }
