@@ -32,7 +32,8 @@ class RunEmittedLimitTest {
     /** A JSON string of 1002 bytes. */
     private static final String KIB_PAYLOAD = "x".repeat(1000);
 
-    @FlowStep(flow = "held", name = "hold", role = StepRole.ENTRY)
+    /** Declares the operator's events as its own, so that the graph lets a step subscribe to them. */
+    @FlowStep(flow = "held", name = "hold", role = StepRole.ENTRY, emits = {"ev.1", "ev.2", "ev.3", "ev.4", "ev.5", "small"})
     static class Hold implements Step<Object, Void> {
         final CountDownLatch release = new CountDownLatch(1);
 
@@ -43,10 +44,19 @@ class RunEmittedLimitTest {
         }
     }
 
+    /** Makes the operator's events ones the flow listens to; it joins them all, so it never runs here. */
+    @FlowStep(flow = "held", name = "listen", subscribes = {"ev.1", "ev.2", "ev.3", "ev.4", "ev.5", "small"})
+    static class Listen implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     @Test
     void anOperatorEmitBeyondWhatTheRunKeepsIsRefusedNamingTheRunTheEventTheSizesAndTheSetting() {
         Hold hold = new Hold();
-        try (EngineHarness h = EngineHarness.withPayloadLimits(LIMITS, hold)) {
+        try (EngineHarness h = EngineHarness.withPayloadLimits(LIMITS, hold, new Listen())) {
             String runId = h.engine.start("held", null);
             for (int i = 1; i <= 4; i++) {
                 h.engine.emit(runId, "ev." + i, KIB_PAYLOAD);
@@ -136,7 +146,8 @@ class RunEmittedLimitTest {
         }
     }
 
-    @FlowStep(flow = "careful", name = "produce", role = StepRole.ENTRY, emits = "item")
+    @FlowStep(flow = "careful", name = "produce", role = StepRole.ENTRY,
+            emits = {"item.1", "item.2", "item.3", "item.4", "item.5"})
     static class Careful implements Step<Object, String> {
         final AtomicReference<EmittedPayloadsTooLargeException> refused = new AtomicReference<>();
 
