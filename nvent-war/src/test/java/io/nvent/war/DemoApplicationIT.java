@@ -6,6 +6,7 @@ import jakarta.json.JsonValue;
 import io.nvent.war.fixtures.AfterCall;
 import io.nvent.war.fixtures.Chatter;
 import io.nvent.war.fixtures.CommitProbe;
+import io.nvent.war.fixtures.EmitSink;
 import io.nvent.war.fixtures.FailsOnce;
 import io.nvent.war.fixtures.ProbeTransaction;
 import io.nvent.war.fixtures.PublishProbe;
@@ -79,7 +80,8 @@ class DemoApplicationIT {
         }
         war.delete(CONFIG);
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
-                        ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class)
+                        ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class,
+                        EmitSink.Wait.class, EmitSink.Join.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
     }
@@ -316,23 +318,23 @@ class DemoApplicationIT {
 
     @Test
     void anOperatorEmitThatWouldTakeTheRunBeyondWhatItKeepsOfItsEventsIsRefusedWith413() {
-        String runId = start("expense", "{\"amount\":42,\"employee\":\"emitter\"}");
+        String runId = start("emit-sink", "{}");
         http.awaitRun(runId, "awaiting");
         String payload = "\"" + "x".repeat(600_000) + "\"";
         try {
-            Http.Reply kept = http.post("api/nvent/runs/" + runId + "/emit/qa.large.1", payload);
+            Http.Reply kept = http.post("api/nvent/runs/" + runId + "/emit/sink.1", payload);
             assertThat(kept.status()).as(kept.body()).isEqualTo(200);
 
-            Http.Reply refused = http.post("api/nvent/runs/" + runId + "/emit/qa.large.2", payload);
+            Http.Reply refused = http.post("api/nvent/runs/" + runId + "/emit/sink.2", payload);
 
             assertThat(refused.status()).as(refused.body()).isEqualTo(413);
             assertThat(refused.contentType()).startsWith("application/problem+json");
             assertThat(refused.json().getString("detail")).startsWith("NVENT-0198 run " + runId + ": event "
-                    + "'qa.large.2' (600002 bytes) is refused").contains("limit of 1048576 bytes",
+                    + "'sink.2' (600002 bytes) is refused").contains("limit of 1048576 bytes",
                     "nvent.payload.max-run-emitted-bytes");
             assertThat(events(runId)).filteredOn(e -> e.getString("type").equals("emit"))
-                    .extracting(e -> e.getJsonObject("data").getString("name")).contains("qa.large.1")
-                    .doesNotContain("qa.large.2");
+                    .extracting(e -> e.getJsonObject("data").getString("name")).contains("sink.1")
+                    .doesNotContain("sink.2");
         } finally {
             http.post("api/nvent/runs/" + runId + "/cancel", "");
         }
