@@ -81,7 +81,7 @@ class DemoApplicationIT {
         war.delete(CONFIG);
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
                         ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class,
-                        EmitSink.Wait.class, EmitSink.Join.class)
+                        EmitSink.class, EmitSink.Wait.class, EmitSink.Join.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
     }
