@@ -8,7 +8,8 @@ import java.util.Objects;
  * it emits (its subscribers' input) in its own record, which is read and written with every change
  * of the run: without a limit, a run emitting many large events under distinct names makes each of
  * its changes slower. Nothing was recorded. A step's emit that throws it fails the attempt, unless
- * the step catches it; the REST API answers 413.
+ * the step catches it; a step's completion that finds its emits no longer fit the run (a step
+ * running beside it completed first) fails the attempt with it. The REST API answers 413.
  *
  * @since 0.2
  */

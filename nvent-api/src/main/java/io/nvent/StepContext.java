@@ -94,7 +94,9 @@ public interface StepContext {
      * @throws EmittedPayloadsTooLargeException if the run would keep more of its emitted events than
      *     {@code nvent.payload.max-run-emitted-bytes} allows (checked against the run as this attempt
      *     read it, with the attempt's earlier emits); the emit is not recorded, and the attempt fails
-     *     unless the step catches it
+     *     unless the step catches it. The step's completion checks its emits again, against the run as
+     *     it is then, and fails the attempt with this exception if a step running beside it took the
+     *     room first
      */
     void emit(String event, Object payload);
 

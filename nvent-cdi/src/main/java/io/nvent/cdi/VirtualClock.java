@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * delayed jobs, retry backoffs, time and schedule awaits, schedule triggers' ticks (await timeouts come
  * with the engine's next sweep, {@link EmbeddedEngine#sweep()}). Moving the clock ({@link #advanceTo})
  * runs every timer it passes, in the order of their times, each with the clock showing its time, so
- * that a trigger every hour ticks three times when the clock moves three hours.
+ * that a trigger every hour ticks three times when the clock moves three hours. Given to anything
+ * else that reads a {@link Clock}, it is a plain clock the test moves by hand: nvent's own tests use
+ * it so (the test kit has no clock of its own; it cannot depend on this module, whose tests use it).
  *
  * <p>What stays in real time: attempt timeouts (they bound how long a step's code runs, which this
  * clock does not speed up), the write of a long step's start, queue rate limits and the period of the

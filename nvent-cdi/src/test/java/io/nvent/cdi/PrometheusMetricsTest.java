@@ -17,7 +17,6 @@ import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
-import io.nvent.testkit.MutableClock;
 import io.nvent.testkit.TestThreads;
 import java.time.Clock;
 import java.time.Duration;
@@ -153,7 +152,7 @@ class PrometheusMetricsTest {
 
     @Test
     void theOldestWaitingJobsAgeIsInSecondsAndZeroForAQueueWhereNoneWaits() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock)
                 .queue(new MemoryJobQueue(clock, new TestThreads("metrics"))).step(new Take()).step(new Pay()).build()) {
             engine.pauseQueue("orders");

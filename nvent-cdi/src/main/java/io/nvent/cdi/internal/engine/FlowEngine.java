@@ -625,10 +625,11 @@ public final class FlowEngine implements FlowService {
             if (run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
-            keepWithinEmittedLimit(run, event, payloadJson);
+            Emission emission = new Emission(event, payloadJson, now);
+            keepWithinEmittedLimit(run, List.of(emission));
             pending.reset();
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
-            pending.released.add(new Emission(event, payloadJson, now));
+            pending.released.add(emission);
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, emitData(event, payloadJson));
             return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
@@ -658,11 +659,18 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Refuses an operator's emission that would take what the run keeps of its emitted events beyond
-     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the emit's own write reads it.
+     * Refuses emissions that would take what the run keeps of its emitted events beyond
+     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the write that records them reads it:
+     * an operator's emit, or a step's completion, whose emits were checked against the run as its
+     * attempt read it, which a step completing beside it may have changed since.
+     *
+     * @throws io.nvent.EmittedPayloadsTooLargeException (NVENT-0198) for the first emission that does not fit
      */
-    private void keepWithinEmittedLimit(RunRecord run, String event, String payloadJson) {
-        json.runEmittedLimit().tally(run.runId(), run.emitted()).admit(event, payloadJson);
+    private void keepWithinEmittedLimit(RunRecord run, List<Emission> emissions) {
+        RunEmittedLimit.Tally tally = json.runEmittedLimit().tally(run.runId(), run.emitted());
+        for (Emission emission : emissions) {
+            tally.admit(emission.event(), emission.payloadJson());
+        }
     }
 
     @Override
@@ -2005,6 +2013,9 @@ public final class FlowEngine implements FlowService {
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
             }
+            // Fails the attempt (its emits discarded, retried as any failure) if a step of the run that
+            // ran beside it completed first with emits of its own, and its own no longer fit.
+            keepWithinEmittedLimit(run, emissions);
             List<EventDraft> events = new ArrayList<>();
             for (Emission emission : emissions) {
                 events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(),

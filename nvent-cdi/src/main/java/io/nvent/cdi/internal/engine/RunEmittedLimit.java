@@ -52,7 +52,8 @@ public record RunEmittedLimit(long maxBytes) {
 
     /**
      * A tally of what a run keeps, as one of its records shows it, to check emissions against: a
-     * step's attempt checks each of its emits, in order, against the run as the attempt read it.
+     * step's attempt checks each of its emits, in order, against the run as the attempt read it, and
+     * its completion checks them all again against the run as the completion's write reads it.
      *
      * @param runId the run
      * @param kept the run's emitted events, as its record holds them

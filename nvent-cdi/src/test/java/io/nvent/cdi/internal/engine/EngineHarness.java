@@ -6,6 +6,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.Step;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
@@ -18,7 +19,6 @@ import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickCursor;
 import io.nvent.cdi.internal.schedule.TickScheduler;
-import io.nvent.testkit.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,14 +41,14 @@ import static org.awaitility.Awaitility.await;
 /**
  * A real engine on the in-memory adapters, without a container: the fast way to test
  * orchestration. Time-driven work runs only when the test calls {@link #sweep()}, against a
- * {@link MutableClock} it moves by hand.
+ * {@link VirtualClock} it moves by hand.
  */
 final class EngineHarness implements AutoCloseable {
 
     /** When a harness starts unless the test says otherwise. */
     static final Instant START = Instant.parse("2026-11-30T10:00:00Z");
 
-    final MutableClock clock;
+    final VirtualClock clock;
     final MemoryFlowStore store;
     final MemorySchedulingStore scheduling;
     final MemoryJobQueue queue;
@@ -183,7 +183,7 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
                           EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
                           Instant startAt, TriggerMisfires misfires, Json json, Step<?, ?>... steps) {
-        this.clock = new MutableClock(startAt);
+        this.clock = VirtualClock.startingAt(startAt);
         this.ticks = new ManualTicks(clock);
         this.store = store;
         this.queue = queue;
@@ -253,13 +253,13 @@ final class EngineHarness implements AutoCloseable {
         private record Timer(TickCursor cursor, BiConsumer<String, Instant> onTick) {
         }
 
-        private final MutableClock clock;
+        private final VirtualClock clock;
         final Map<String, Schedule> armed = new ConcurrentHashMap<>();
         private final Map<String, Timer> timers = new ConcurrentHashMap<>();
         /** Expressions this timer service refuses, as a server's own schedule parser may. */
         final java.util.Set<String> refused = ConcurrentHashMap.newKeySet();
 
-        ManualTicks(MutableClock clock) {
+        ManualTicks(VirtualClock clock) {
             this.clock = clock;
         }
 

@@ -12,12 +12,12 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.LogRecorder;
-import io.nvent.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -359,7 +359,7 @@ class MissedTicksTest {
     void anEmbeddedEngineFiresTheMissedTickTooUnlessBuiltToSkipIt() {
         FlowStore store = MemoryAdapters.store();
         SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        MutableClock clock = new MutableClock(at("10:00:00"));
+        VirtualClock clock = VirtualClock.startingAt(at("10:00:00"));
         Supplier<EmbeddedEngine.Builder> builder = () -> EmbeddedEngine.newBuilder().clock(clock).store(store)
                 .schedulingStore(scheduling).step(new Sync());
         builder.get().build().close();

@@ -2,14 +2,14 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
-import io.nvent.FlowStep;
 import io.nvent.StepRole;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.RetentionPurge;
-import io.nvent.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ class RetentionSweepTest {
      * clock, as PostgreSQL took about that for a chunk of a big purge.
      */
     static final class StoreWithABigPurge extends MemoryFlowStore {
-        MutableClock clock;
+        VirtualClock clock;
         int chunksLeft = 10;
         int purgesStarted;
 

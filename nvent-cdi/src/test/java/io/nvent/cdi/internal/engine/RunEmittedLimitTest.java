@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.BackoffType;
 import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
@@ -8,6 +9,8 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.NventConfig;
+import io.nvent.spi.RunRecord;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A run keeps the first payload of every event name it emits, in its own record, rewritten with every
@@ -143,6 +147,97 @@ class RunEmittedLimitTest {
             });
             assertThat(h.store.findRun(runId).orElseThrow().emitted()).containsOnlyKeys("item.1", "item.2", "item.3");
             assertThat(after.runs).hasValue(0);
+        }
+    }
+
+    /** Both parallel steps of {@code race}: each has emitted (and passed its early check) and waits to be let go. */
+    static final class Race {
+        final CountDownLatch emitted = new CountDownLatch(2);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        void emitAndWait(StepContext ctx, String prefix) throws InterruptedException {
+            ctx.emit(prefix + ".1", KIB_PAYLOAD);
+            ctx.emit(prefix + ".2", KIB_PAYLOAD);
+            emitted.countDown();
+            assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @FlowStep(flow = "race", name = "begin", role = StepRole.ENTRY, emits = "go")
+    static class Begin implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("go", KIB_PAYLOAD);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "race", name = "left", subscribes = "go", emits = {"left.1", "left.2"}, maxAttempts = 2,
+            backoff = BackoffType.FIXED, backoffDelayMs = 10)
+    static class Left implements Step<Object, Void> {
+        final Race race;
+
+        Left(Race race) {
+            this.race = race;
+        }
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            race.emitAndWait(ctx, "left");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "race", name = "right", subscribes = "go", emits = {"right.1", "right.2"}, maxAttempts = 2,
+            backoff = BackoffType.FIXED, backoffDelayMs = 10)
+    static class Right implements Step<Object, Void> {
+        final Race race;
+
+        Right(Race race) {
+            this.race = race;
+        }
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            race.emitAndWait(ctx, "right");
+            return null;
+        }
+    }
+
+    @Test
+    void twoParallelStepsWhoseEmitsEachFitButNotTogetherKeepTheRunWithinTheLimitAndTheSecondToCompleteFails()
+            throws InterruptedException {
+        Race race = new Race();
+        try (EngineHarness h = EngineHarness.withPayloadLimits(LIMITS, new Begin(), new Left(race), new Right(race))) {
+            String runId = h.engine.start("race", null);
+            // Each read the run keeping go's 1002 bytes, and each emit of theirs fit it: 3006 bytes of 4096.
+            assertThat(race.emitted.await(10, TimeUnit.SECONDS)).as("both steps emitted").isTrue();
+
+            race.release.countDown();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.run(runId).orElseThrow().status().isTerminal());
+            RunRecord run = h.store.findRun(runId).orElseThrow();
+            assertThat(run.emitted().values().stream().mapToLong(RunEmittedLimit::utf8Bytes).sum())
+                    .as("bytes the run keeps of its emitted events").isLessThanOrEqualTo(4096);
+            assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+            String completed = h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
+                    .map(e -> e.step().orElseThrow()).filter(step -> !step.equals("begin")).findFirst().orElseThrow();
+            String refused = completed.equals("left") ? "right" : "left";
+            assertThat(run.emitted()).containsOnlyKeys("go", completed + ".1", completed + ".2");
+            // The completion of the second found the run keeping the first's emits: its own no longer fit.
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry -> {
+                assertThat(retry.step()).contains(refused);
+                assertThat(retry.data()).contains("NVENT-0198 run " + runId + ": event '" + refused + ".2' (1002 bytes)")
+                        .contains("keeps 4008 bytes of the 4 events")
+                        .contains("nvent.payload.max-run-emitted-bytes");
+            });
+            // Its retry reads the run as it is now, and its own emit refuses it.
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.step()).contains(refused);
+                assertThat(failed.data()).contains("NVENT-0198 run " + runId + ": event '" + refused + ".2' (1002 bytes)");
+            });
+            assertThat(h.eventsOf(runId, EventType.EMIT)).extracting(e -> e.data())
+                    .noneMatch(data -> data.contains("\"" + refused + "."));
         }
     }
 

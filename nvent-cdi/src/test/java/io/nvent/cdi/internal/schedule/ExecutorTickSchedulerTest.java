@@ -3,7 +3,7 @@ package io.nvent.cdi.internal.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -27,7 +27,7 @@ class ExecutorTickSchedulerTest {
 
     @Test
     void aScheduleArmedAfterItsLastHandedOutTickHandsOutATickFallenSinceAtOnceAndOnce() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:05:30Z"));
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-11-30T10:05:30Z"));
         ExecutorTickScheduler scheduler = new ExecutorTickScheduler(executor, clock);
         Queue<Instant> handedOut = new ConcurrentLinkedQueue<>();
 

@@ -13,7 +13,7 @@ import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.cdi.NventConfig;
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.web.internal.stats.FlowCounts;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -37,7 +37,7 @@ class FlowsResourceTest {
 
     private static final Instant START = Instant.parse("2026-12-03T16:00:00Z");
 
-    private final MutableClock clock = new MutableClock(START);
+    private final VirtualClock clock = VirtualClock.startingAt(START);
     /** How often the store counted each flow's runs; each count finds one more completed run. */
     private final Map<String, AtomicInteger> counted = new ConcurrentHashMap<>();
     private final FlowsResource resource = new FlowsResource();

@@ -9,10 +9,10 @@ import io.nvent.RetryPolicy;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.TimeoutAction;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
-import io.nvent.testkit.MutableClock;
 import io.nvent.testkit.TestThreads;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonObject;
@@ -115,7 +115,7 @@ class RepresentationsTest {
 
     @Test
     void aQueueSaysWhenItsOldestWaitingJobBecameReadyAndTheApiHowLongItHasWaited() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
         MemoryJobQueue queue = new MemoryJobQueue(clock, new TestThreads("representations"));
         try {
             queue.pause("orders");
@@ -141,7 +141,7 @@ class RepresentationsTest {
 
     @Test
     void aQueueWhoseAdapterCannotTellHasNeitherTimeNorAgeWhileJobsWait() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
         JobQueue unknowing = new MemoryJobQueue(clock, new TestThreads("representations")) {
             @Override
             public Optional<Instant> oldestWaitingSince(String queue) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.UriInfo;
@@ -39,7 +39,7 @@ class UnknownQueryParamsTest {
     void clearingAFlowsHistoryWithAFilterItDoesNotTakeDeletesNothing() {
         FlowsResource flows = new FlowsResource();
         flows.flows = engine;
-        flows.clock = new MutableClock(Instant.parse("2026-12-03T16:00:00Z"));
+        flows.clock = VirtualClock.startingAt(Instant.parse("2026-12-03T16:00:00Z"));
 
         assertThatThrownBy(() -> flows.clearHistory("order", uri("status", "failed")))
                 .isInstanceOf(IllegalArgumentException.class)

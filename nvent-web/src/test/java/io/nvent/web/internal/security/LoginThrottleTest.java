@@ -1,6 +1,6 @@
 package io.nvent.web.internal.security;
 
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Failed logins from one address lock that address out for a growing while; the log stays readable. */
 class LoginThrottleTest {
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+    private final VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
     private final LoginThrottle throttle = new LoginThrottle(clock, 3);
 
     private void failFourTimes(String address) {

@@ -1,8 +1,8 @@
 package io.nvent.web.internal.security;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.testkit.LogRecorder;
-import io.nvent.testkit.MutableClock;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletRequest;
@@ -48,7 +48,7 @@ class NventSecurityFilterTest {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
+    private final VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
     private NventSecurityFilter filter;
     private Map<String, String> filterConfig;
     private String remoteAddress = "127.0.0.1";

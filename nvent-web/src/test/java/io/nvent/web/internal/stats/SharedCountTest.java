@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,7 @@ class SharedCountTest {
 
     private static final Instant START = Instant.parse("2026-12-03T16:00:00Z");
 
-    private final MutableClock clock = new MutableClock(START);
+    private final VirtualClock clock = VirtualClock.startingAt(START);
     private final AtomicInteger counts = new AtomicInteger();
     private final Queue<Runnable> held = new ArrayDeque<>();
     private boolean holdCounts;
