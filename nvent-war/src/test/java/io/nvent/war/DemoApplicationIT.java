@@ -3,10 +3,13 @@ package io.nvent.war;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import io.nvent.FlowNotFoundException;
 import io.nvent.war.fixtures.AfterCall;
 import io.nvent.war.fixtures.Chatter;
 import io.nvent.war.fixtures.CommitProbe;
+import io.nvent.war.fixtures.EjbCallerResource;
 import io.nvent.war.fixtures.FailsOnce;
+import io.nvent.war.fixtures.FlowStarter;
 import io.nvent.war.fixtures.ProbeTransaction;
 import io.nvent.war.fixtures.PublishProbe;
 import io.nvent.war.fixtures.ViewerIdentityStore;
@@ -67,8 +70,9 @@ class DemoApplicationIT {
     private static final String RUN_EMITTED_LIMIT = "nvent.payload.max-run-emitted-bytes=1048576\n";
 
     /**
-     * The packaged demo plus test flows (a step that fails once, a long talkative step) and an
-     * application identity store, which the configuration adds after the built-in admin user.
+     * The packaged demo plus test flows (a step that fails once, a long talkative step), an
+     * application identity store, which the configuration adds after the built-in admin user, and a
+     * session bean of the application's own that calls nvent, with an endpoint that calls it.
      */
     @Deployment(testable = false)
     static WebArchive demo() throws IOException {
@@ -79,7 +83,8 @@ class DemoApplicationIT {
         }
         war.delete(CONFIG);
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
-                        ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class)
+                        ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class,
+                        FlowStarter.class, EjbCallerResource.class, EjbCallerResource.FixturesApplication.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
     }
@@ -418,6 +423,19 @@ class DemoApplicationIT {
                 + "&to=2000-01-02T00:00:00Z", "").json();
         assertThat(none.getInt("matched")).isZero();
         assertThat(none.containsKey("next")).isFalse();
+    }
+
+    @Test
+    void anNventExceptionThrownThroughTheApplicationsSessionBeanReachesItsCallerAsItselfAndRollsBack() {
+        // FlowStarter (@Stateless) starts an order, then a flow nobody deployed, in one container transaction.
+        JsonObject caller = http.post("api/fixtures/ejb/start-then-unknown/order",
+                "{\"id\":\"EJB-1\",\"item\":\"book\",\"quantity\":1}").json();
+
+        assertThat(caller.getString("caught")).as("not an EJBException wrapping it")
+                .isEqualTo(FlowNotFoundException.class.getName());
+        assertThat(caller.getString("message")).startsWith("NVENT-0201").contains("'" + FlowStarter.NO_SUCH_FLOW + "'");
+        assertThat(http.get("api/nvent/runs/" + caller.getString("startedRunId")).status())
+                .as("the order started in the rolled-back transaction").isEqualTo(404);
     }
 
     // ------------------------------------------------------------------ queues and jobs
