@@ -1087,6 +1087,55 @@ class DemoApplicationIT {
                 .longValue();
     }
 
+    // ------------------------------------------------------------------ what the server answers before nvent
+
+    /**
+     * Payara Micro refuses some requests while it reads the request's head or decodes and normalises its
+     * path, before it picks the web application (Grizzly's HTTP parser, {@code CoyoteAdapter.postParseRequest}):
+     * no filter, servlet or {@code <error-page>} of the WAR runs for them (an error page for 400 in the
+     * WAR's web.xml was tried: it is not used), so they get Payara's answer, not nvent's problem document
+     * (README, "REST API"). WildFly hands them to nvent, but for an invalid %-escape.
+     */
+    @Test
+    void whatPayaraRefusesBeforeTheApplicationIsItsBare400AndWhatReachesNventIsAProblemDocument() {
+        boolean payara = http.get("api/nvent/health/live").headers().firstValue("Server").orElse("")
+                .contains("Payara");
+        Http.Reply nul = http.get("api/nvent/runs/a%00b");
+        Http.Reply backslash = http.get("api/nvent/runs/a%5Cb");
+        // The request line and headers together over 8 KiB: Payara's header-buffer-length-bytes.
+        Http.Reply longPath = http.get("api/nvent/runs/" + "a".repeat(10_000));
+        Http.Reply longSignature = Http.anonymous(base).post("api/nvent/triggers/partner-order/webhook", "{}",
+                "X-Nvent-Timestamp", String.valueOf(Instant.now().getEpochSecond()),
+                "X-Nvent-Signature", "sha256=" + "0".repeat(10_000));
+        Http.Reply badEscape = http.getRaw("api/nvent/runs/a%ZZb");
+
+        if (payara) {
+            assertThat(List.of(nul, backslash, longPath, longSignature)).allSatisfy(refused -> {
+                assertThat(refused.status()).isEqualTo(400);
+                assertThat(refused.body()).isEmpty();
+            });
+            // Payara's URI decoder throws; the container logs it (AS-WEB-CORE-00037) and answers 200 with no
+            // body (README): this says when a Payara upgrade changes that.
+            assertThat(badEscape.status()).as("Payara's answer to an invalid %-escape").isEqualTo(200);
+        } else {
+            assertProblem(nul, 404, "NVENT-0784");
+            assertProblem(backslash, 404, "NVENT-0202");
+            assertProblem(longPath, 404, "NVENT-0202");
+            assertProblem(longSignature, 401, "the signature does not match the body");
+            assertThat(badEscape.status()).as("Undertow's answer to an invalid %-escape").isEqualTo(400);
+        }
+        assertThat(badEscape.body()).isEmpty();
+
+        assertProblem(http.get("api/nvent/runs/a%0Ab"), 404, "NVENT-0784");
+        assertProblem(http.get("api/nvent/runs/" + "a".repeat(7_000)), 404, "NVENT-0202");
+    }
+
+    private static void assertProblem(Http.Reply reply, int status, String detail) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.json().getString("detail")).contains(detail);
+    }
+
     // ------------------------------------------------------------------ security
 
     @Test
