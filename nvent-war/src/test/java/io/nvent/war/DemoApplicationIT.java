@@ -3,11 +3,14 @@ package io.nvent.war;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import io.nvent.FlowNotFoundException;
 import io.nvent.war.fixtures.AfterCall;
 import io.nvent.war.fixtures.Chatter;
 import io.nvent.war.fixtures.CommitProbe;
+import io.nvent.war.fixtures.EjbCallerResource;
 import io.nvent.war.fixtures.EmitSink;
 import io.nvent.war.fixtures.FailsOnce;
+import io.nvent.war.fixtures.FlowStarter;
 import io.nvent.war.fixtures.ProbeTransaction;
 import io.nvent.war.fixtures.PublishProbe;
 import io.nvent.war.fixtures.ViewerIdentityStore;
@@ -68,8 +71,9 @@ class DemoApplicationIT {
     private static final String RUN_EMITTED_LIMIT = "nvent.payload.max-run-emitted-bytes=1048576\n";
 
     /**
-     * The packaged demo plus test flows (a step that fails once, a long talkative step) and an
-     * application identity store, which the configuration adds after the built-in admin user.
+     * The packaged demo plus test flows (a step that fails once, a long talkative step), an
+     * application identity store, which the configuration adds after the built-in admin user, and a
+     * session bean of the application's own that calls nvent, with an endpoint that calls it.
      */
     @Deployment(testable = false)
     static WebArchive demo() throws IOException {
@@ -81,7 +85,8 @@ class DemoApplicationIT {
         war.delete(CONFIG);
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
                         ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class,
-                        EmitSink.class, EmitSink.Wait.class, EmitSink.Join.class)
+                        EmitSink.class, EmitSink.Wait.class, EmitSink.Join.class,
+                        FlowStarter.class, EjbCallerResource.class, EjbCallerResource.FixturesApplication.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
     }
@@ -420,6 +425,19 @@ class DemoApplicationIT {
                 + "&to=2000-01-02T00:00:00Z", "").json();
         assertThat(none.getInt("matched")).isZero();
         assertThat(none.containsKey("next")).isFalse();
+    }
+
+    @Test
+    void anNventExceptionThrownThroughTheApplicationsSessionBeanReachesItsCallerAsItselfAndRollsBack() {
+        // FlowStarter (@Stateless) starts an order, then a flow nobody deployed, in one container transaction.
+        JsonObject caller = http.post("api/fixtures/ejb/start-then-unknown/order",
+                "{\"id\":\"EJB-1\",\"item\":\"book\",\"quantity\":1}").json();
+
+        assertThat(caller.getString("caught")).as("not an EJBException wrapping it")
+                .isEqualTo(FlowNotFoundException.class.getName());
+        assertThat(caller.getString("message")).startsWith("NVENT-0201").contains("'" + FlowStarter.NO_SUCH_FLOW + "'");
+        assertThat(http.get("api/nvent/runs/" + caller.getString("startedRunId")).status())
+                .as("the order started in the rolled-back transaction").isEqualTo(404);
     }
 
     // ------------------------------------------------------------------ queues and jobs
@@ -1069,6 +1087,55 @@ class DemoApplicationIT {
     private long fires(String trigger) {
         return http.get("api/nvent/triggers/" + trigger).json().getJsonObject("stats").getJsonNumber("fires")
                 .longValue();
+    }
+
+    // ------------------------------------------------------------------ what the server answers before nvent
+
+    /**
+     * Payara Micro refuses some requests while it reads the request's head or decodes and normalises its
+     * path, before it picks the web application (Grizzly's HTTP parser, {@code CoyoteAdapter.postParseRequest}):
+     * no filter, servlet or {@code <error-page>} of the WAR runs for them (an error page for 400 in the
+     * WAR's web.xml was tried: it is not used), so they get Payara's answer, not nvent's problem document
+     * (README, "REST API"). WildFly hands them to nvent, but for an invalid %-escape.
+     */
+    @Test
+    void whatPayaraRefusesBeforeTheApplicationIsItsBare400AndWhatReachesNventIsAProblemDocument() {
+        boolean payara = http.get("api/nvent/health/live").headers().firstValue("Server").orElse("")
+                .contains("Payara");
+        Http.Reply nul = http.get("api/nvent/runs/a%00b");
+        Http.Reply backslash = http.get("api/nvent/runs/a%5Cb");
+        // The request line and headers together over 8 KiB: Payara's header-buffer-length-bytes.
+        Http.Reply longPath = http.get("api/nvent/runs/" + "a".repeat(10_000));
+        Http.Reply longSignature = Http.anonymous(base).post("api/nvent/triggers/partner-order/webhook", "{}",
+                "X-Nvent-Timestamp", String.valueOf(Instant.now().getEpochSecond()),
+                "X-Nvent-Signature", "sha256=" + "0".repeat(10_000));
+        Http.Reply badEscape = http.getRaw("api/nvent/runs/a%ZZb");
+
+        if (payara) {
+            assertThat(List.of(nul, backslash, longPath, longSignature)).allSatisfy(refused -> {
+                assertThat(refused.status()).isEqualTo(400);
+                assertThat(refused.body()).isEmpty();
+            });
+            // Payara's URI decoder throws; the container logs it (AS-WEB-CORE-00037) and answers 200 with no
+            // body (README): this says when a Payara upgrade changes that.
+            assertThat(badEscape.status()).as("Payara's answer to an invalid %-escape").isEqualTo(200);
+        } else {
+            assertProblem(nul, 404, "NVENT-0784");
+            assertProblem(backslash, 404, "NVENT-0202");
+            assertProblem(longPath, 404, "NVENT-0202");
+            assertProblem(longSignature, 401, "the signature does not match the body");
+            assertThat(badEscape.status()).as("Undertow's answer to an invalid %-escape").isEqualTo(400);
+        }
+        assertThat(badEscape.body()).isEmpty();
+
+        assertProblem(http.get("api/nvent/runs/a%0Ab"), 404, "NVENT-0784");
+        assertProblem(http.get("api/nvent/runs/" + "a".repeat(7_000)), 404, "NVENT-0202");
+    }
+
+    private static void assertProblem(Http.Reply reply, int status, String detail) {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.json().getString("detail")).contains(detail);
     }
 
     // ------------------------------------------------------------------ security

@@ -174,6 +174,25 @@ public final class Http {
         }
     }
 
+    /**
+     * A GET of {@code rawPath} exactly as given, over a plain socket: {@link java.net.URI} refuses to
+     * build some of the paths a client may still send (an invalid %-escape).
+     */
+    public Reply getRaw(String rawPath) {
+        URI uri = base.resolve("/");
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(30_000);
+            String head = "GET " + base.getRawPath() + rawPath + " HTTP/1.1\r\nHost: " + uri.getHost() + ":"
+                    + uri.getPort() + authorization.map(value -> "\r\nAuthorization: " + value).orElse("")
+                    + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return parse(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** One HTTP/1.1 response, read up to the end of its body. */
     private static Reply parse(InputStream in) throws IOException {
         String statusLine = line(in);
