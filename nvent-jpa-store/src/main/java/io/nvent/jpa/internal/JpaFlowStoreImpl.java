@@ -545,34 +545,42 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public int deleteFinishedRuns(String flow) {
-        Objects.requireNonNull(flow, "flow");
-        int deleted = purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
-                        + " and r.status in :finished order by r.runId", String.class)
-                .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(PURGE_CHUNK)
-                .getResultList(), JpaFlowStoreImpl::isFinished);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
-                deleted, flow);
-        return deleted;
+        return deleteFinishedRuns(flow, Integer.MAX_VALUE);
     }
 
     /**
-     * Deletes the runs {@code nextChunk} reads, chunk by chunk, each run only if {@code stillDoomed}
-     * accepts it once locked: it may have changed since it was read.
+     * Chunk by chunk, each a transaction of its own. A chunk is read in the order of the index on
+     * {@code (flow, ended_at, run_id)} (schema V11), from its start: ordered by run id, which no index
+     * of a flow has, each chunk read and sorted every finished run of the flow (54,549 runs, 110
+     * chunks: a 90-second request in QA).
      */
-    private int purgeChunks(Function<EntityManager, List<String>> nextChunk, Predicate<RunRecord> stillDoomed) {
+    @Override
+    public int deleteFinishedRuns(String flow, int max) {
+        Objects.requireNonNull(flow, "flow");
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1; was " + max);
+        }
         int deleted = 0;
-        while (true) {
-            List<String> ids = transactions.read(nextChunk);
+        while (deleted < max) {
+            int chunk = Math.min(PURGE_CHUNK, max - deleted);
+            List<String> ids = transactions.read(em -> em.createQuery("select r.runId from NventRun r"
+                            + " where r.flow = :flow and r.status in :finished order by r.endedAt, r.runId", String.class)
+                    .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(chunk)
+                    .getResultList());
             if (ids.isEmpty()) {
-                return deleted;
+                break;
             }
             // The history is deleted here; state, awaits and leases go with the run (on delete cascade).
-            deleted += transactions.write("(retention)", em -> em.unwrap(Session.class)
-                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, stillDoomed)));
-            if (ids.size() < PURGE_CHUNK) {
-                return deleted;
+            // A run retried since it was read is no longer finished once locked, and is kept.
+            deleted += transactions.write("(clear history)", em -> em.unwrap(Session.class)
+                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, JpaFlowStoreImpl::isFinished)));
+            if (ids.size() < chunk) {
+                break;
             }
         }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
+                deleted, flow);
+        return deleted;
     }
 
     /** Where a purge reads its next chunk of run ids, and what a run read there must still be once locked. */
