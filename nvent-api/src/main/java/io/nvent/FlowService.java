@@ -319,7 +319,9 @@ public interface FlowService {
      * Clears part of a flow's history: deletes at most {@code limit} of its finished runs as
      * {@link #clearHistory(String)} deletes them (chunk by chunk, runs under way kept), and says how
      * many remain, so that a caller bound in time, such as a web request behind a proxy, repeats it
-     * until none do. Which finished runs go first is the store's choice.
+     * until none do. It also begins no further chunk once it has been deleting for about 10 seconds,
+     * as a run goes with its whole history, however long. Which finished runs go first is the store's
+     * choice.
      *
      * @param flow flow name
      * @param limit the most runs to delete, at least 1

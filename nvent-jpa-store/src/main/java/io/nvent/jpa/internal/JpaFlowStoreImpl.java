@@ -545,7 +545,19 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public int deleteFinishedRuns(String flow) {
-        return deleteFinishedRuns(flow, Integer.MAX_VALUE);
+        int deleted = deleteFinished(flow, Integer.MAX_VALUE);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
+                deleted, flow);
+        return deleted;
+    }
+
+    @Override
+    public int deleteFinishedRuns(String flow, int max) {
+        int deleted = deleteFinished(flow, max);
+        // Called a step at a time by a bounded clear, which the engine logs once (NVENT-0158).
+        LOG.log(System.Logger.Level.DEBUG, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
+                deleted, flow);
+        return deleted;
     }
 
     /**
@@ -554,8 +566,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
      * of a flow has, each chunk read and sorted every finished run of the flow (54,549 runs, 110
      * chunks: a 90-second request in QA).
      */
-    @Override
-    public int deleteFinishedRuns(String flow, int max) {
+    private int deleteFinished(String flow, int max) {
         Objects.requireNonNull(flow, "flow");
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1; was " + max);
@@ -578,8 +589,6 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                 break;
             }
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
-                deleted, flow);
         return deleted;
     }
 

@@ -876,7 +876,7 @@ public final class FlowEngine implements FlowService {
             throw new IllegalArgumentException("limit must be at least 1; was " + limit);
         }
         requireDeployedOrStored(flow);
-        int deleted = store.deleteFinishedRuns(flow, limit);
+        int deleted = HistoryClear.delete(store, clock, flow, limit);
         // From the store, not stats(flow): clearing works for a flow no longer deployed.
         ClearedHistory cleared = new ClearedHistory(deleted, store.stats(flow));
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted,"

@@ -240,7 +240,7 @@ public class FlowsResource {
 
     /**
      * Clears the flow's history a part at a time: deletes at most {@code limit} of its finished runs
-     * (1..10,000, default 1,000) and answers how many it deleted and how many finished runs remain
+     * (1..10,000, default 1,000; fewer once the engine has deleted for about 10 s) and answers how many it deleted and how many finished runs remain
      * ({@code remaining}), so that a client repeats it until none do; runs under way stay. One request
      * for a whole large history ran past a reverse proxy's timeout (54,549 runs, 90 s: the operator saw
      * an error and could not tell what had been deleted). It takes no filter, so one given (a status,
