@@ -562,9 +562,10 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /**
      * Chunk by chunk, each a transaction of its own. A chunk is read in the order of the index on
-     * {@code (flow, ended_at, run_id)} (schema V11), from its start: ordered by run id, which no index
-     * of a flow has, each chunk read and sorted every finished run of the flow (54,549 runs, 110
-     * chunks: a 90-second request in QA).
+     * {@code (flow, ended_at, run_id)} (schema V11), from its start. Ordered by run id, PostgreSQL read
+     * each chunk along the primary key through the runs of every flow: for a flow with a tenth of
+     * 90,000 runs, 82,800 rows of other flows and deleted chunks for nothing, 89 ms against 11 ms
+     * through the flow's index (QA: 54,549 runs in 110 chunks, one 90-second request).
      */
     private int deleteFinished(String flow, int max) {
         Objects.requireNonNull(flow, "flow");
