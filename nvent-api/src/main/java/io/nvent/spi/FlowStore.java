@@ -252,7 +252,7 @@ public interface FlowStore {
      * Deletes at most {@code max} finished runs of one flow, as {@link #deleteFinishedRuns(String)}
      * deletes them, chunk by chunk (each a transaction of its own, of a size the store chooses, at
      * most {@code max}): an operator clearing a large history a bounded request at a time. A run is
-     * deleted with its history, state and awaits, or not at all. Which finished runs go first is up
+     * deleted whole, with its history and state, or not at all. Which finished runs go first is up
      * to the store; calling it again until it returns 0 deletes them all, runs finishing meanwhile
      * included.
      *
