@@ -554,7 +554,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     @Override
     public int deleteFinishedRuns(String flow, int max) {
         int deleted = deleteFinished(flow, max);
-        // Called a step at a time by a bounded clear, which the engine logs once (NVENT-0158).
+        // Called a step at a time by a bounded clear, which the engine logs once.
         LOG.log(System.Logger.Level.DEBUG, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
                 deleted, flow);
         return deleted;
