@@ -305,11 +305,32 @@ public interface FlowService {
      * history and state. Runs under way are kept. Works for a flow no longer deployed whose runs
      * are still stored.
      *
+     * <p>It deletes them all, chunk by chunk, each chunk a transaction of its own: on a flow with
+     * tens of thousands of finished runs it takes a while (a minute or more), which
+     * {@link #clearHistory(String, int)} divides into calls of a bounded size.
+     *
      * @param flow flow name
      * @return how many runs were deleted
      * @throws FlowNotFoundException if the flow is neither deployed nor has runs
      */
     int clearHistory(String flow);
+
+    /**
+     * Clears part of a flow's history: deletes at most {@code limit} of its finished runs as
+     * {@link #clearHistory(String)} deletes them (chunk by chunk, runs under way kept), and says how
+     * many remain, so that a caller bound in time, such as a web request behind a proxy, repeats it
+     * until none do. It also begins no further chunk once it has been deleting for about 10 seconds,
+     * as a run goes with its whole history, however long. Which finished runs go first is the store's
+     * choice.
+     *
+     * @param flow flow name
+     * @param limit the most runs to delete, at least 1
+     * @return how many runs were deleted and the flow's counts after it, with the finished runs left
+     * @throws FlowNotFoundException if the flow is neither deployed nor has runs
+     * @throws IllegalArgumentException if {@code limit} is less than 1
+     * @since 0.2
+     */
+    ClearedHistory clearHistory(String flow, int limit);
 
     /**
      * Entries of a run's history.

@@ -239,8 +239,36 @@ public interface FlowStore {
      * the deletion either comes first and the run is kept, or finds the run deleted
      * ({@link io.nvent.RunNotFoundException}), never both stored and lost.
      *
+     * <p>A store deletes chunk by chunk, each chunk a transaction of its own (as
+     * {@link #deleteFinishedRuns(String, int)} does), never the whole flow in one: a flow may have
+     * tens of thousands of finished runs.
+     *
      * @param flow flow name
      * @return how many runs were deleted
      */
     int deleteFinishedRuns(String flow);
+
+    /**
+     * Deletes at most {@code max} finished runs of one flow, as {@link #deleteFinishedRuns(String)}
+     * deletes them, chunk by chunk (each a transaction of its own, of a size the store chooses, at
+     * most {@code max}): an operator clearing a large history a bounded request at a time. A run is
+     * deleted whole, with its history and state, or not at all. Which finished runs go first is up
+     * to the store; calling it again until it returns 0 deletes them all, runs finishing meanwhile
+     * included.
+     *
+     * <p>The default, for a store written before this method, deletes all of them through
+     * {@link #deleteFinishedRuns(String)}, which may be more than {@code max}.
+     *
+     * @param flow flow name
+     * @param max the most runs to delete, at least 1
+     * @return how many runs were deleted, at most {@code max} for a store that overrides this method
+     * @throws IllegalArgumentException if {@code max} is less than 1
+     * @since 0.2
+     */
+    default int deleteFinishedRuns(String flow, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1; was " + max);
+        }
+        return deleteFinishedRuns(flow);
+    }
 }

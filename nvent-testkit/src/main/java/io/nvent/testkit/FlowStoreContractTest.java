@@ -921,6 +921,75 @@ public abstract class FlowStoreContractTest {
         assertThat(store.deleteFinishedRuns("orders")).isZero();
     }
 
+    /**
+     * An operator clears a large history a bounded request at a time: each call deletes at most the
+     * number asked for, and calls repeated until one deletes nothing leave none of the flow's finished
+     * runs and every run under way.
+     */
+    @Test
+    void deletesAtMostTheNumberAskedForOfAFlowsFinishedRunsAndAllOfThemCallByCallButNoRunUnderWay() {
+        List<RunRecord> finished = new ArrayList<>();
+        List<RunRecord> underWay = new ArrayList<>();
+        List<RunStatus> statuses = List.of(RunStatus.COMPLETED, RunStatus.RUNNING, RunStatus.FAILED,
+                RunStatus.AWAITING, RunStatus.CANCELED, RunStatus.STALLED, RunStatus.COMPLETED);
+        for (RunStatus status : statuses) {
+            RunRecord run = createRun("orders");
+            if (status != RunStatus.RUNNING) {
+                store.updateRun(run.runId(), setStatus(status));
+            }
+            store.putState(run.runId(), "k", "1", Optional.empty());
+            (status.isTerminal() ? finished : underWay).add(run);
+        }
+        RunRecord otherFlow = createRun("invoices");
+        store.updateRun(otherFlow.runId(), setStatus(RunStatus.COMPLETED));
+
+        assertThat(store.deleteFinishedRuns("orders", 3)).isEqualTo(3);
+        assertThat(finishedRunsOf("orders")).as("one of four finished runs left").isEqualTo(1);
+        assertThat(store.deleteFinishedRuns("orders", 3)).isEqualTo(1);
+        assertThat(store.deleteFinishedRuns("orders", 3)).isZero();
+
+        assertThat(finished).allSatisfy(run -> {
+            assertThat(store.findRun(run.runId())).isEmpty();
+            assertThat(store.readEvents(run.runId(), EventQuery.all())).isEmpty();
+            assertThat(store.getState(run.runId(), "k", T0)).isEmpty();
+        });
+        assertThat(underWay).allSatisfy(run -> {
+            assertThat(store.findRun(run.runId())).isPresent();
+            assertThat(store.readEvents(run.runId(), EventQuery.all())).isNotEmpty();
+            assertThat(store.getState(run.runId(), "k", T0)).isPresent();
+        });
+        assertThat(store.stats("orders").total()).isEqualTo(3);
+        assertThat(store.findRun(otherFlow.runId())).isPresent();
+        assertThatThrownBy(() -> store.deleteFinishedRuns("orders", 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * More finished runs than a store deletes in one chunk (1,000 with the chunks of 500 of the JPA
+     * store, a transaction each), among runs under way: a bounded call stops at its number across
+     * chunks, and the call without a bound goes on chunk after chunk until none is left.
+     */
+    @Test
+    void deletesAFlowsFinishedRunsChunkAfterChunkUntilNoneIsLeftAndKeepsEveryRunUnderWay() {
+        Set<String> underWay = new HashSet<>();
+        for (int i = 0; i < 1_100; i++) {
+            RunRecord run = createRun("orders");
+            if (i % 50 == 0) {
+                underWay.add(run.runId());
+            } else {
+                store.updateRun(run.runId(), setStatus(i % 3 == 0 ? RunStatus.FAILED : RunStatus.COMPLETED));
+            }
+        }
+        assertThat(finishedRunsOf("orders")).isEqualTo(1_078);
+
+        assertThat(store.deleteFinishedRuns("orders", 1_001)).isEqualTo(1_001);
+        assertThat(finishedRunsOf("orders")).isEqualTo(77);
+        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(77);
+
+        assertThat(finishedRunsOf("orders")).isZero();
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").page(0, 100)))
+                .extracting(RunRecord::runId).containsExactlyInAnyOrderElementsOf(underWay);
+    }
+
     @Test
     void aRunRetriedBeforeItsFlowsFinishedRunsAreDeletedIsKept() {
         RunRecord retried = createRun("orders");
@@ -1356,6 +1425,12 @@ public abstract class FlowStoreContractTest {
         }
         store.appendEvents(run.runId(), drafts);
         return run;
+    }
+
+    /** The flow's finished runs (completed, failed, canceled) the store counts. */
+    private long finishedRunsOf(String flow) {
+        FlowStats stats = store.stats(flow);
+        return stats.completed() + stats.failed() + stats.canceled();
     }
 
     private List<RunRecord> createRunsStartedOneSecondApart(String flow, int count) {

@@ -72,7 +72,8 @@ export const api = {
   restart: (id) => call('POST', `/runs/${e(id)}/restart`),
   rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
   retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
-  clearHistory: (flow) => call('DELETE', `/flows/${e(flow)}/runs`),
+  /** Deletes up to `limit` (default 1,000) of the flow's finished runs: { flow, deleted, remaining, stats }; repeat while remaining > 0. */
+  clearHistory: (flow, params = {}) => call('DELETE', `/flows/${e(flow)}/runs${q(params)}`),
   /** One page of a bulk retry of the flow's failed runs: { matched, acted, skipped, skippedBy, failed, next }. */
   retryFailed: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/retry-failed${q(params)}`),
   /** One page of a bulk cancel of the flow's runs (status: running,awaiting by default); as retryFailed. */

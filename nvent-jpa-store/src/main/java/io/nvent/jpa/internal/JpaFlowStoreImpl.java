@@ -545,34 +545,52 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public int deleteFinishedRuns(String flow) {
-        Objects.requireNonNull(flow, "flow");
-        int deleted = purgeChunks(em -> em.createQuery("select r.runId from NventRun r where r.flow = :flow"
-                        + " and r.status in :finished order by r.runId", String.class)
-                .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(PURGE_CHUNK)
-                .getResultList(), JpaFlowStoreImpl::isFinished);
+        int deleted = deleteFinished(flow, Integer.MAX_VALUE);
         LOG.log(System.Logger.Level.INFO, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
                 deleted, flow);
         return deleted;
     }
 
+    @Override
+    public int deleteFinishedRuns(String flow, int max) {
+        int deleted = deleteFinished(flow, max);
+        // Called a step at a time by a bounded clear, which the engine logs once.
+        LOG.log(System.Logger.Level.DEBUG, "NVENT-0326 deleted {0} finished run(s) of flow {1} with their history",
+                deleted, flow);
+        return deleted;
+    }
+
     /**
-     * Deletes the runs {@code nextChunk} reads, chunk by chunk, each run only if {@code stillDoomed}
-     * accepts it once locked: it may have changed since it was read.
+     * Chunk by chunk, each a transaction of its own. A chunk is read in the order of the index on
+     * {@code (flow, ended_at, run_id)} (schema V11), from its start. Ordered by run id, PostgreSQL read
+     * each chunk along the primary key through the runs of every flow: for a flow with a tenth of
+     * 90,000 runs, 82,800 rows of other flows and deleted chunks for nothing, 89 ms against 11 ms
+     * through the flow's index (QA: 54,549 runs in 110 chunks, one 90-second request).
      */
-    private int purgeChunks(Function<EntityManager, List<String>> nextChunk, Predicate<RunRecord> stillDoomed) {
+    private int deleteFinished(String flow, int max) {
+        Objects.requireNonNull(flow, "flow");
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1; was " + max);
+        }
         int deleted = 0;
-        while (true) {
-            List<String> ids = transactions.read(nextChunk);
+        while (deleted < max) {
+            int chunk = Math.min(PURGE_CHUNK, max - deleted);
+            List<String> ids = transactions.read(em -> em.createQuery("select r.runId from NventRun r"
+                            + " where r.flow = :flow and r.status in :finished order by r.endedAt, r.runId", String.class)
+                    .setParameter("flow", flow).setParameter("finished", FINISHED).setMaxResults(chunk)
+                    .getResultList());
             if (ids.isEmpty()) {
-                return deleted;
+                break;
             }
             // The history is deleted here; state, awaits and leases go with the run (on delete cascade).
-            deleted += transactions.write("(retention)", em -> em.unwrap(Session.class)
-                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, stillDoomed)));
-            if (ids.size() < PURGE_CHUNK) {
-                return deleted;
+            // A run retried since it was read is no longer finished once locked, and is kept.
+            deleted += transactions.write("(clear history)", em -> em.unwrap(Session.class)
+                    .doReturningWork(connection -> tables.deleteFinished(connection, ids, JpaFlowStoreImpl::isFinished)));
+            if (ids.size() < chunk) {
+                break;
             }
         }
+        return deleted;
     }
 
     /** Where a purge reads its next chunk of run ids, and what a run read there must still be once locked. */

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph, awaitWhat, awaitTimeout, retryLine, span } from '../graph.js';
-import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor, confirmDialog, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
@@ -44,10 +44,7 @@ export function flowView(ctx) {
   };
   ctx.actions(
     h('button', { class: 'btn', id: 'clear-history', title: 'delete the finished runs of this flow',
-      onclick: () => confirmDialog(`Clear the history of ${name}?`, 'Its completed, failed and canceled runs are deleted for good, '
-        + 'with their histories and state. Runs under way are kept.', 'Clear history',
-      async () => { const r = await api.clearHistory(name); toast(`Deleted ${num(r.deleted)} finished run${r.deleted === 1 ? '' : 's'}`);
-        selected = null; ctx.setQuery({ run: null }); loadRuns(); return r; }, { danger: true, id: 'confirm-clear-history' }) }, '✕ Clear history'),
+      onclick: () => clearHistoryDialog(name, () => { selected = null; ctx.setQuery({ run: null }); loadRuns(); }) }, '✕ Clear history'),
     retryFailedBtn, cancelActiveBtn,
     h('button', { class: 'btn primary', id: 'start-run', onclick: () => startRunDialog(name) }, '▶ Start run'));
   const graphBody = h('div', { class: 'card-body flush' });
@@ -212,6 +209,53 @@ async function bulkDialog(flow, op, onDone) {
     toast(`Done: ${line()}`, total.failed > 0);
     // The dialog stays open: the final counts are what the person came for.
     fill(go, 'Done');
+    onDone();
+  });
+}
+
+/**
+ * Clears the flow's history a request at a time (each deletes up to 1,000 finished runs and says how many
+ * remain), showing the progress: one request for a large history outlasted a proxy's timeout, and the
+ * person saw an error without knowing what had been deleted. Closing the dialog stops after the request
+ * under way; an error stops it, saying how far it got. Either way, clearing again goes on.
+ */
+function clearHistoryDialog(flow, onDone) {
+  const progress = h('p', { class: 'small', id: 'clear-history-progress', role: 'status' });
+  const go = h('button', { class: 'btn danger solid', id: 'confirm-clear-history' }, 'Clear history');
+  let close;
+  modal(`Clear the history of ${flow}?`, h('div', {}, h('p', { class: 'confirm-text' }, 'Its completed, failed and canceled runs '
+    + 'are deleted for good, with their histories and state, 1,000 at a time. Runs under way are kept.'), progress),
+  (closeFn) => { close = closeFn; return [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]; });
+  go.addEventListener('click', async () => {
+    go.disabled = true;
+    let deleted = 0;
+    let remaining = null;
+    const line = () => `${num(deleted)} finished run${deleted === 1 ? '' : 's'} deleted`
+      + (remaining === null ? '' : `, ${num(remaining)} left`);
+    try {
+      do {
+        fill(progress, h('span', { class: 'spin' }), ` ${line()}…`);
+        const r = await api.clearHistory(flow);
+        deleted += r.deleted;
+        remaining = r.remaining;
+        if (r.deleted === 0 && remaining > 0) {
+          // Nothing deletable this time (runs retried meanwhile): asking again at once would only spin.
+          throw new Error('the server deleted none of the finished runs it counts this time');
+        }
+      } while (remaining > 0 && progress.isConnected);
+    } catch (e) {
+      fill(progress, `Stopped: ${e.message}. ${line()} so far; clearing again goes on.`);
+      progress.dataset.done = 'error';
+      toast(`Clearing the history of ${flow} stopped: ${e.message}`, true);
+      onDone();
+      return;
+    }
+    if (remaining > 0) {
+      toast(`Clearing the history of ${flow} stopped when its dialog closed: ${line()}`);
+    } else {
+      toast(`Deleted ${num(deleted)} finished run${deleted === 1 ? '' : 's'}`);
+      close();
+    }
     onDone();
   });
 }

@@ -13,6 +13,7 @@ import io.nvent.AwaitType;
 import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
+import io.nvent.ClearedHistory;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
@@ -870,14 +871,33 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public int clearHistory(String flow) {
-        Objects.requireNonNull(flow, "flow must not be null");
-        if (registry.flow(flow).isEmpty() && store.findRuns(RunQuery.ofFlow(flow).page(0, 1)).isEmpty()) {
-            throw new FlowNotFoundException(flow);
-        }
+        requireDeployedOrStored(flow);
         int deleted = store.deleteFinishedRuns(flow);
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted",
                 flow, deleted);
         return deleted;
+    }
+
+    @Override
+    public ClearedHistory clearHistory(String flow, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        requireDeployedOrStored(flow);
+        int deleted = HistoryClear.delete(store, clock, flow, limit);
+        // From the store, not stats(flow): clearing works for a flow no longer deployed.
+        ClearedHistory cleared = new ClearedHistory(deleted, store.stats(flow));
+        LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted,"
+                + " {2} left", flow, deleted, cleared.remaining());
+        return cleared;
+    }
+
+    /** A flow's history can be cleared when it is deployed, or when it is no longer but its runs are stored. */
+    private void requireDeployedOrStored(String flow) {
+        Objects.requireNonNull(flow, "flow must not be null");
+        if (registry.flow(flow).isEmpty() && store.findRuns(RunQuery.ofFlow(flow).page(0, 1)).isEmpty()) {
+            throw new FlowNotFoundException(flow);
+        }
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -225,8 +226,18 @@ public class MemoryFlowStore implements FlowStore {
 
     @Override
     public int deleteFinishedRuns(String flow) {
+        return deleteFinishedRuns(flow, Integer.MAX_VALUE);
+    }
+
+    /** Each run is deleted under its own lock, so that runs under way are held up by one run at most. */
+    @Override
+    public int deleteFinishedRuns(String flow, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1; was " + max);
+        }
         int deleted = 0;
-        for (Map.Entry<String, RunSlot> entry : runs.entrySet()) {
+        for (Iterator<Map.Entry<String, RunSlot>> it = runs.entrySet().iterator(); it.hasNext() && deleted < max; ) {
+            Map.Entry<String, RunSlot> entry = it.next();
             RunSlot slot = entry.getValue();
             synchronized (slot) {
                 if (slot.run.flow().equals(flow) && slot.run.status().isTerminal() && runs.remove(entry.getKey(), slot)) {

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
+import io.nvent.ClearedHistory;
 import io.nvent.EventType;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowStep;
@@ -134,6 +135,34 @@ class RecoveryActionsTest {
                     .containsExactly(waiting);
             assertThat(h.engine.run(failed)).isEmpty();
             assertThatThrownBy(() -> h.engine.clearHistory("no-such-flow"))
+                    .isInstanceOf(io.nvent.FlowNotFoundException.class).hasMessageContaining("no-such-flow");
+        }
+    }
+
+    @Test
+    void clearingAFlowsHistoryALimitedNumberAtATimeSaysHowManyFinishedRunsAreLeftUntilNoneIs() {
+        reset(false);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            for (int rows = 1; rows <= 3; rows++) {
+                h.awaitStatus(h.engine.start("etl", Map.of("rows", rows)), RunStatus.COMPLETED);
+            }
+            h.queue.pause("etl");
+            String waiting = h.engine.start("etl", Map.of("rows", 4));
+
+            ClearedHistory first = h.engine.clearHistory("etl", 2);
+            assertThat(first.deleted()).isEqualTo(2);
+            assertThat(first.remaining()).isEqualTo(1);
+            assertThat(first.stats().total()).as("the finished run left and the one under way").isEqualTo(2);
+            ClearedHistory last = h.engine.clearHistory("etl", 2);
+            assertThat(last.deleted()).isEqualTo(1);
+            assertThat(last.remaining()).isZero();
+            assertThat(h.engine.clearHistory("etl", 2).deleted()).isZero();
+
+            assertThat(h.engine.runs(io.nvent.RunQuery.ofFlow("etl"))).extracting(RunInfo::runId)
+                    .containsExactly(waiting);
+            assertThatThrownBy(() -> h.engine.clearHistory("etl", 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("limit");
+            assertThatThrownBy(() -> h.engine.clearHistory("no-such-flow", 10))
                     .isInstanceOf(io.nvent.FlowNotFoundException.class).hasMessageContaining("no-such-flow");
         }
     }

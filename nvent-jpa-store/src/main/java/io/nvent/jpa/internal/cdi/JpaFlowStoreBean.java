@@ -208,6 +208,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public int deleteFinishedRuns(String flow, int max) {
+        return delegate().deleteFinishedRuns(flow, max);
+    }
+
+    @Override
     public int purgeFinishedRuns(RetentionPolicy policy, Instant now) {
         return delegate().purgeFinishedRuns(policy, now);
     }

@@ -2,6 +2,7 @@ package io.nvent.web.internal.rest;
 
 import io.nvent.BulkCancel;
 import io.nvent.BulkRetry;
+import io.nvent.ClearedHistory;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
@@ -52,6 +53,13 @@ import java.util.Set;
 public class FlowsResource {
 
     private static final JsonProvider JSON = Representations.JSON;
+    /**
+     * Finished runs a clear of the history deletes per request by default, and at most: at the rate QA
+     * measured (54,549 runs in 90 s, before the JPA store read its chunks through an index), 1,000 take
+     * under 2 s and 10,000 under 17 s, within the 60 s a reverse proxy commonly allows.
+     */
+    private static final int CLEAR_LIMIT = 1_000;
+    private static final int MAX_CLEAR_LIMIT = 10_000;
 
     @Inject
     FlowService flows;
@@ -231,18 +239,23 @@ public class FlowsResource {
     }
 
     /**
-     * Clears the flow's history: deletes its finished runs; runs under way stay. It takes no filter, so
-     * one given (a status, a time) is refused rather than deleting the runs it meant to keep.
+     * Clears the flow's history a part at a time: deletes at most {@code limit} of its finished runs
+     * (1..10,000, default 1,000; fewer once the engine has deleted for about 10 s) and answers how many it deleted and how many finished runs remain
+     * ({@code remaining}), so that a client repeats it until none do; runs under way stay. One request
+     * for a whole large history ran past a reverse proxy's timeout (54,549 runs, 90 s: the operator saw
+     * an error and could not tell what had been deleted). It takes no filter, so one given (a status,
+     * a time) is refused rather than deleting the runs it meant to keep.
      */
     @DELETE
     @Path("{flow}/runs")
-    public String clearHistory(@PathParam("flow") String name, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri);
-        int deleted = flows.clearHistory(name);
+    public String clearHistory(@PathParam("flow") String name, @QueryParam("limit") String limit,
+                               @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "limit");
+        ClearedHistory cleared = flows.clearHistory(name,
+                QueryParams.intWithin("limit", limit, CLEAR_LIMIT, 1, MAX_CLEAR_LIMIT));
         // Counted for this answer: a clear is rare, and deletes more than a count reads.
-        Instant countedAt = clock.instant();
-        Counted<FlowStats> stats = new Counted<>(flows.stats(name), countedAt);
-        return JSON.createObjectBuilder().add("flow", name).add("deleted", deleted)
-                .add("stats", Representations.stats(stats)).build().toString();
+        Counted<FlowStats> stats = new Counted<>(cleared.stats(), clock.instant());
+        return JSON.createObjectBuilder().add("flow", name).add("deleted", cleared.deleted())
+                .add("remaining", cleared.remaining()).add("stats", Representations.stats(stats)).build().toString();
     }
 }

@@ -3,6 +3,7 @@ package io.nvent.web.internal.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nvent.ClearedHistory;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.cdi.VirtualClock;
@@ -28,7 +29,7 @@ class UnknownQueryParamsTest {
             new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
                 asked.add(method.getName());
                 return switch (method.getName()) {
-                    case "clearHistory" -> 7;
+                    case "clearHistory" -> new ClearedHistory(7, FlowStats.empty((String) args[0]));
                     case "stats" -> FlowStats.empty((String) args[0]);
                     case "runs" -> List.of();
                     default -> throw new UnsupportedOperationException(method.getName());
@@ -41,15 +42,17 @@ class UnknownQueryParamsTest {
         flows.flows = engine;
         flows.clock = VirtualClock.startingAt(Instant.parse("2026-12-03T16:00:00Z"));
 
-        assertThatThrownBy(() -> flows.clearHistory("order", uri("status", "failed")))
+        assertThatThrownBy(() -> flows.clearHistory("order", null, uri("status", "failed")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("query parameter 'status' is not one this request takes (it takes none)");
-        assertThatThrownBy(() -> flows.clearHistory("order", uri("endedBefore", "2026-12-01T00:00:00Z", "limit", "1")))
+                .hasMessageStartingWith("query parameter 'status' is not one this request takes (limit)");
+        assertThatThrownBy(() -> flows.clearHistory("order", "1", uri("endedBefore", "2026-12-01T00:00:00Z", "limit", "1")))
                 .hasMessageStartingWith("query parameter 'endedBefore' is not one");
+        assertThatThrownBy(() -> flows.clearHistory("order", "1", uri("limit", "1", "limit", "100000")))
+                .hasMessage("query parameter 'limit' is given 2 times ([1, 100000]); give it once");
         assertThat(asked).isEmpty();
 
-        assertThat(flows.clearHistory("order", uri())).contains("\"deleted\":7");
-        assertThat(asked).containsExactly("clearHistory", "stats");
+        assertThat(flows.clearHistory("order", null, uri())).contains("\"deleted\":7");
+        assertThat(asked).containsExactly("clearHistory");
     }
 
     @Test
