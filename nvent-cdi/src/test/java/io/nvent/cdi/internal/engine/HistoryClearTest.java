@@ -3,7 +3,7 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nvent.spi.FlowStore;
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class HistoryClearTest {
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T02:00:00Z"));
+    private final VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-04T02:00:00Z"));
     /** The most runs of each store call. */
     private final List<Integer> asked = new ArrayList<>();
     private int finished;

@@ -8,7 +8,7 @@ import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.RunStatus;
-import io.nvent.testkit.MutableClock;
+import io.nvent.cdi.VirtualClock;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.core.MultivaluedHashMap;
@@ -36,7 +36,7 @@ class ClearHistoryResourceTest {
 
     @BeforeEach
     void aFlowWithALargeHistory() {
-        resource.clock = new MutableClock(Instant.parse("2026-12-04T02:00:00Z"));
+        resource.clock = VirtualClock.startingAt(Instant.parse("2026-12-04T02:00:00Z"));
         resource.flows = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("clearHistory") || args.length != 2) {
