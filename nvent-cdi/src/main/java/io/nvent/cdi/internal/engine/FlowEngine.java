@@ -160,6 +160,11 @@ public final class FlowEngine implements FlowService {
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
+    /**
+     * The queue was closed as the engine stops: a run created now would be stored without its first
+     * job, which only the next instance's lost-job check would enqueue, so starts are refused.
+     */
+    private volatile boolean queueClosed;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
@@ -342,6 +347,19 @@ public final class FlowEngine implements FlowService {
      */
     void useStartTimers(ScheduledExecutorService executor) {
         this.startTimers = executor;
+    }
+
+    /**
+     * Closes the queue as the engine stops: its workers finish within its shutdown grace, and what
+     * they and the starts meanwhile enqueue goes through. From then on starts are refused with a
+     * retryable failure (503 on the REST API) instead of storing runs whose first step nothing enqueues.
+     */
+    public void closeQueue() {
+        try {
+            queue.close();
+        } finally {
+            queueClosed = true;
+        }
     }
 
     /** Connects the triggers that fire on named events. */
@@ -576,6 +594,9 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<String> idempotencyKey) {
+        if (queueClosed) {
+            throw new EngineStoppedException(flow.name());
+        }
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
