@@ -2588,8 +2588,12 @@ public final class FlowEngine implements FlowService {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
                 continue;
             } else if (job.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
-                        + " (an instance stopped between storing the step and storing its job); queued again",
+                // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
+                // step stored as queued without its job too, and saying "an instance stopped" then sent
+                // operators looking for a restart that never happened.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no job"
+                        + " for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue away,"
+                        + " or an instance stopped between storing the step and enqueueing its job); queued again",
                         run.runId(), name, waiting.getValue().wireName());
                 int attemptsBefore = attemptsCounted(run.runId(), name);
                 sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));
