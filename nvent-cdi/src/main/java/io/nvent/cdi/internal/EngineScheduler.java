@@ -80,7 +80,12 @@ public final class EngineScheduler extends AbstractExecutorService implements Sc
             }
             scheduled.add(task);
         }
-        task.future = scheduling.apply(task);
+        try {
+            task.future = scheduling.apply(task);
+        } catch (RuntimeException refused) {
+            scheduled.remove(task);
+            throw refused;
+        }
         if (isShutdown()) {
             // stop() ran between the check above and now, and could not cancel it yet.
             task.cancel(false);
