@@ -7,6 +7,7 @@ import io.nvent.NventException;
 import io.nvent.Step;
 import io.nvent.TriggerService;
 import io.nvent.cdi.internal.ClockTimers;
+import io.nvent.cdi.internal.EngineScheduler;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
@@ -60,6 +61,9 @@ public final class EmbeddedEngine implements AutoCloseable {
     private final JobQueue queue;
     private final FlowStore store;
     private final ScheduledExecutorService executor;
+    /** The engine's tasks on {@link #executor}, taken back when it closes. */
+    private final EngineScheduler timers;
+    private final java.util.concurrent.ScheduledFuture<?> sweeps;
 
     private EmbeddedEngine(Builder b) {
         List<StepDeclaration> declarations = new ArrayList<>();
@@ -79,15 +83,17 @@ public final class EmbeddedEngine implements AutoCloseable {
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);
+        this.timers = new EngineScheduler(executor);
         Json json = new Json(b.maxPayloadBytes, b.maxRunEmittedBytes.map(RunEmittedLimit::new)
                 .orElse(RunEmittedLimit.atLeast(b.maxPayloadBytes)));
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
                         b.continueInWorker, b.stateCleanup));
-        ClockTimers timers = b.clock instanceof VirtualClock virtual ? virtual.timers() : ClockTimers.on(executor, b.clock);
-        engine.useTimers(executor, timers);
-        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(timers, b.clock),
+        ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
+                : ClockTimers.on(timers, b.clock);
+        engine.useTimers(timers, clockTimers);
+        triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         engine.queuePauses().follow();
@@ -95,7 +101,7 @@ public final class EmbeddedEngine implements AutoCloseable {
                 name -> b.queueRateLimits.getOrDefault(name, b.rateLimit), name -> b.rateLimitsPerInstance,
                 name -> Optional.ofNullable(b.rateLimitGroupKeys.get(name)));
         triggers.start();
-        maintenance.scheduleOn(executor, b.sweepEvery);
+        sweeps = maintenance.scheduleOn(timers, b.sweepEvery);
     }
 
     /** Who used a queue's rate limit lately; see {@link QueueControls#rateLimitUsage}. */
@@ -171,14 +177,25 @@ public final class EmbeddedEngine implements AutoCloseable {
         maintenance.sweep();
     }
 
+    /**
+     * Stops the engine: triggers and sweeps end, the queue's workers finish the steps under way
+     * (within its shutdown grace) and hand their runs on, then the engine's timers are canceled and
+     * those running awaited, so that nothing of the engine runs once this returns. Starts are refused
+     * from when the queue is closed.
+     */
     @Override
     public void close() {
         engine.healthMonitor().stopped();
+        sweeps.cancel(false);
         triggers.stop();
+        engine.closeQueue();
+        timers.stop(STOP_PATIENCE);
         executor.shutdownNow();
-        queue.close();
         engine.logHeldFailures(); // the attempts the queue let finish may have failed too
     }
+
+    /** How long {@link #close()} waits for a sweep, an await's timer or a tick that runs when it begins. */
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(10);
 
     /** Builder of {@link EmbeddedEngine}. */
     public static final class Builder {

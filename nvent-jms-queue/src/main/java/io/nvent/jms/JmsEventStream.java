@@ -155,7 +155,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         }
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
-        this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC());
+        // A send that waits while the subscription or the last connect cannot reach the broker waits for
+        // the broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
+        this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC(), () -> !listening || connects.failing());
         this.pool = new PoolWaits(watchdog, sendTimeout, "the live event stream on topic " + topic,
                 "Raise the pool's maximum size (max-pool-size): the stream holds " + WorkerConnections.STREAM_CONNECTIONS
                         + " of its connections (its subscription, and its sends one at a time), on top of the workers'"
@@ -164,7 +166,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                         + " of its own (nvent.stream.jms.connection-factory). Meanwhile up to " + BACKLOG
                         + " publishes wait and further ones are dropped (NVENT-0665); live listeners catch up from"
                         + " the store",
-                () -> listening);
+                () -> listening && !connects.failing());
         this.listener = threadFactory.newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
         this.publisher = new OrderedPublisher(LOG, "the live event stream on topic " + topic, "NVENT-0665", "NVENT-0663",

@@ -98,6 +98,9 @@ public final class JmsJobQueue implements JobQueue {
     private final QueueRuntime runtime;
     private final HeldBackSends sends;
     private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
+    /** {@link #close()} began: the workers take no new jobs, but the queue still takes enqueues. */
+    private volatile boolean closing;
+    /** The workers stopped (or the shutdown grace ran out): enqueues are refused. */
     private volatile boolean closed;
 
     /** How long a failed read of a queue from the broker keeps {@link #registerWorker} from trying again. */
@@ -156,7 +159,10 @@ public final class JmsJobQueue implements JobQueue {
         this.producers = new ProducerContexts(factory, options.shareConnection());
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
-        this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock);
+        // A send that waits while the workers or the last connect cannot reach the broker waits for the
+        // broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
+        this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock, () -> producers.connectsFailing()
+                || controls.values().stream().anyMatch(control -> control.problem().isPresent()));
         this.runtime = new QueueRuntime(workerFactory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
@@ -222,7 +228,9 @@ public final class JmsJobQueue implements JobQueue {
 
     @Override
     public void registerWorker(String queue, int concurrency, JobHandler handler) {
-        requireOpen();
+        if (closing) {
+            throw new IllegalStateException("the JMS job queue is closing: it starts no workers");
+        }
         Objects.requireNonNull(handler, "handler");
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
@@ -527,13 +535,18 @@ public final class JmsJobQueue implements JobQueue {
     /**
      * Stops the workers: running attempts get {@link JmsJobQueueOptions#shutdownGrace()} to end, then
      * they are interrupted and their messages return to the broker. Jobs stay on the broker.
+     *
+     * <p>While it waits for them the queue still takes enqueues: an attempt that ends within the grace
+     * hands its run on to the next step by enqueueing it, and a start the engine still accepts
+     * enqueues its first step. Refused then, those steps would wait for the lost-job check of the
+     * next instance to start. Enqueues are refused once the workers stopped or the grace ran out.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (closing) {
             return;
         }
-        closed = true;
+        closing = true;
         controls.values().forEach(QueueControl::stop);
         long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
         List<Thread> workers = controls.values().stream().flatMap(c -> c.workers().stream()).toList();
@@ -548,6 +561,9 @@ public final class JmsJobQueue implements JobQueue {
                 break;
             }
         }
+        // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
+        // found by the engine's lost-job check.
+        closed = true;
         for (Thread worker : workers) {
             if (worker.isAlive()) {
                 LOG.log(Level.WARNING, "NVENT-0621 interrupting worker " + worker.getName()

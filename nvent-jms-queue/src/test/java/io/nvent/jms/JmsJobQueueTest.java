@@ -296,6 +296,44 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void an_attempt_ending_within_the_shutdown_grace_enqueues_its_follow_up_and_enqueues_are_refused_once_closed()
+            throws Exception {
+        JmsJobQueue stopping = new JmsJobQueue(factory, new TestThreads("stopping-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(20)).build());
+        nodes.add(stopping);
+        Thread closer = new Thread(stopping::close, "closer");
+        CompletableFuture<Void> followUp = new CompletableFuture<>();
+        stopping.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                // Hands on its next step only once close() waits for the workers, as a step finishing late does.
+                await().atMost(Duration.ofSeconds(10)).until(() -> closer.getState() == Thread.State.TIMED_WAITING);
+                try {
+                    stopping.enqueue(job("next-step"));
+                    followUp.complete(null);
+                } catch (RuntimeException e) {
+                    followUp.completeExceptionally(e);
+                }
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+        stopping.enqueue(job("step"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.counts(queue).active() == 1);
+
+        closer.start();
+        closer.join(Duration.ofSeconds(20).toMillis());
+
+        assertThat(closer.isAlive()).as("close() returned").isFalse();
+        assertThat(followUp).as("the follow-up enqueued within the grace").succeedsWithin(Duration.ZERO);
+        assertThat(node().counts(queue).waiting()).as("jobs on the broker").isEqualTo(1);
+        assertThatThrownBy(() -> stopping.enqueue(job("after-close"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
     void a_job_whose_send_broke_with_any_exception_is_not_taken_for_waiting_and_its_id_can_be_enqueued_again() {
         AtomicInteger breakNextSends = new AtomicInteger();
         ConnectionFactory breaking = beforeEachCreateContext(factory, () -> {

@@ -101,6 +101,9 @@ public final class PgJobQueue implements JobQueue {
     private final Map<String, QueueWorker> workers = new ConcurrentHashMap<>();
     /** Rate limits set, also for queues whose workers are not registered yet. */
     private final Map<String, RateLimit> rateLimits = new ConcurrentHashMap<>();
+    /** {@link #close()} began: no claims, no maintenance, but the queue still takes enqueues. */
+    private volatile boolean closing;
+    /** The workers stopped (or the shutdown grace ran out): enqueues are refused. */
     private volatile boolean closed;
     /** Whether the last renewal of this instance's leases failed. */
     private volatile boolean renewalsBehind;
@@ -290,7 +293,9 @@ public final class PgJobQueue implements JobQueue {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
         }
-        requireOpen();
+        if (closing) {
+            throw new IllegalStateException("the PostgreSQL job queue " + instanceId + " is closing: it starts no workers");
+        }
         store.knowQueue(queue);
         boolean paused = store.isPaused(queue);
         workers.compute(queue, (name, existing) -> {
@@ -498,7 +503,7 @@ public final class PgJobQueue implements JobQueue {
                 int purged;
                 do {
                     purged = store.purgeCompleted(queue, before);
-                } while (purged >= 5000 && !closed);
+                } while (purged >= 5000 && !closing);
                 store.compactCounts(queue);
             }
         } catch (RuntimeException e) {
@@ -519,13 +524,18 @@ public final class PgJobQueue implements JobQueue {
      * records what completed, and hands the jobs of attempts still running back to their queue
      * (they run again, here after a restart or on another instance). Waiting and delayed jobs stay
      * in the database.
+     *
+     * <p>While it waits for the running attempts the queue still takes enqueues: an attempt that ends
+     * within the grace hands its run on to the next step by enqueueing it, and a start the engine
+     * still accepts enqueues its first step. Refused then, those steps would wait for the lost-job
+     * check of the next instance to start.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (closing) {
             return;
         }
-        closed = true;
+        closing = true;
         listener.close();
         workers.values().forEach(QueueWorker::stopClaiming);
         long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
@@ -536,6 +546,9 @@ public final class PgJobQueue implements JobQueue {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
+        // found by the engine's lost-job check.
+        closed = true;
         List<Lease> abandoned = new ArrayList<>();
         workers.values().forEach(worker -> abandoned.addAll(worker.stop()));
         timer.shutdownNow();

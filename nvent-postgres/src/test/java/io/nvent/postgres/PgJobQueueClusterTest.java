@@ -5,6 +5,7 @@ import io.nvent.testkit.JobBehaviour;
 import io.nvent.testkit.TestThreads;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.spi.JobAttempt;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -331,6 +333,41 @@ class PgJobQueueClusterTest {
         await().atMost(PATIENCE).until(() -> ranOn.contains("staying 1"));
         assertThat(staying.job(queue, "handed-back").orElseThrow().attempts().get(0).error()).get().asString()
                 .contains("shut down");
+    }
+
+    @Test
+    void an_attempt_ending_within_the_shutdown_grace_enqueues_its_follow_up_and_enqueues_are_refused_once_closed()
+            throws Exception {
+        PgJobQueue stopping = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofSeconds(20)).build());
+        Thread closer = new Thread(stopping::close, "closer");
+        CompletableFuture<Void> followUp = new CompletableFuture<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        stopping.registerWorker(queue, 1, handler(job -> {
+            ran.add(job.jobId());
+            // Hands on its next step only once close() waits for the workers (not while it closes the
+            // listener, which also waits), as a step finishing late does.
+            await().atMost(PATIENCE).until(() -> java.util.Arrays.stream(closer.getStackTrace())
+                    .anyMatch(frame -> frame.getMethodName().equals("awaitIdle")));
+            try {
+                stopping.enqueue(JobRequest.of(queue, "next-step", "work", "{}"));
+                followUp.complete(null);
+            } catch (RuntimeException e) {
+                followUp.completeExceptionally(e);
+            }
+        }));
+        stopping.enqueue(JobRequest.of(queue, "step", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> ran.contains("step"));
+
+        closer.start();
+        closer.join(PATIENCE.toMillis());
+
+        assertThat(closer.isAlive()).as("close() returned").isFalse();
+        assertThat(followUp).as("the follow-up enqueued within the grace").succeedsWithin(Duration.ZERO);
+        assertThat(ran).as("attempts on the stopping instance").containsExactly("step");
+        assertThat(instance(dataSource, options()).job(queue, "next-step")).get().extracting(JobRecord::state)
+                .isEqualTo(JobState.WAITING);
+        assertThatThrownBy(() -> stopping.enqueue(JobRequest.of(queue, "after-close", "work", "{}")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     @Test

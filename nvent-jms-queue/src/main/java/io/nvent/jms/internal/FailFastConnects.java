@@ -86,6 +86,11 @@ public final class FailFastConnects {
         return connected;
     }
 
+    /** Whether the last connect failed and none got through since: the broker cannot be reached. */
+    public boolean failing() {
+        return failedAt.get() != 0;
+    }
+
     private static long nonZero(long nanos) {
         return nanos == 0 ? 1 : nanos;
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sends to a broker that may hold them back, each bounded in time, and which destinations it holds
@@ -33,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  * waits it stays held back; otherwise, while nothing is sent to it, it counts as held back for
  * {@link #memory()} after its last held-back send, so that health turns back by itself and lets
  * new sends find out.
+ *
+ * <p>A send also waits that long for a broker that cannot be reached (a client reconnecting): such a
+ * wait is told apart ({@link BrokerReach}) and reported as the broker being unreachable, not as one
+ * that holds sends back for its disk ({@code NVENT-0667} instead of {@code NVENT-0648}).
  */
 public final class HeldBackSends {
 
@@ -41,6 +46,9 @@ public final class HeldBackSends {
     private static final String LIKELY_CAUSE = "a broker does that while its disk or memory limit is reached"
             + " (ActiveMQ Artemis: its disk fuller than max-disk-usage, default 90 %, or an address with"
             + " address-full-policy BLOCK full); see the broker's log";
+    /** What a broker that cannot be reached means, said by every message about it. */
+    private static final String UNREACHABLE = "the broker is away or does not answer (a connection failure, or this"
+            + " node's workers or connects cannot reach it), not holding sends back for its disk or memory";
     private static final Duration MIN_MEMORY = Duration.ofSeconds(30);
     private static final Duration MIN_SCAN = Duration.ofMillis(10);
     private static final Duration MAX_SCAN = Duration.ofSeconds(1);
@@ -48,6 +56,7 @@ public final class HeldBackSends {
     private final Duration timeout;
     private final long timeoutNanos;
     private final Clock clock;
+    private final BooleanSupplier unreachableElsewhere;
     private final Map<String, Episode> heldBack = new ConcurrentHashMap<>();
     /**
      * The sends under way, which the watchdog looks over a few times per timeout. Not a timer task
@@ -59,10 +68,16 @@ public final class HeldBackSends {
      * Since when a destination is held back, how many sends waited longer than the timeout, when
      * the last one did, and how many watched sends still wait.
      */
-    private record Episode(Instant since, long sends, long lastNanos, int waiting) {
+    private record Episode(Instant since, long sends, long lastNanos, int waiting, BrokerReach.Stall stall) {
 
-        Episode plus(long nanos, int moreWaiting) {
-            return new Episode(since, sends + 1, nanos, waiting + moreWaiting);
+        /** One more send waited; a broker found unreachable is so for the rest of the episode. */
+        Episode plus(long nanos, int moreWaiting, BrokerReach.Stall why) {
+            return new Episode(since, sends + 1, nanos, waiting + moreWaiting,
+                    why == BrokerReach.Stall.UNREACHABLE ? why : stall);
+        }
+
+        boolean unreachable() {
+            return stall == BrokerReach.Stall.UNREACHABLE;
         }
     }
 
@@ -72,9 +87,13 @@ public final class HeldBackSends {
      * @param watchdog interrupts a send whose time is up
      * @param timeout how long one send may wait for the broker
      * @param clock tells since when sends are held back
+     * @param unreachableElsewhere whether another part of this node finds now that it cannot reach the
+     *     broker: a send that waits then waits for the broker to be back, not for it to take messages
      */
-    public HeldBackSends(ScheduledExecutorService watchdog, Duration timeout, Clock clock) {
+    public HeldBackSends(ScheduledExecutorService watchdog, Duration timeout, Clock clock,
+                         BooleanSupplier unreachableElsewhere) {
         Objects.requireNonNull(watchdog, "watchdog");
+        this.unreachableElsewhere = Objects.requireNonNull(unreachableElsewhere, "unreachableElsewhere");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.timeoutNanos = timeout.toNanos();
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -174,7 +193,7 @@ public final class HeldBackSends {
             inFlight.remove(underWay);
             if (underWay.ended()) {
                 heldBack.computeIfPresent(destination, (key, episode) -> new Episode(episode.since(), episode.sends(),
-                        System.nanoTime(), episode.waiting() - 1));
+                        System.nanoTime(), episode.waiting() - 1, episode.stall()));
             }
             if (sent) {
                 flowing(destination);
@@ -206,7 +225,7 @@ public final class HeldBackSends {
             if (interrupt) {
                 thread.interrupt();
             } else {
-                record(destination, start, 1);
+                record(destination, start, 1, Optional.empty());
             }
         }
 
@@ -226,20 +245,36 @@ public final class HeldBackSends {
     }
 
     private TimedOut heldBack(String destination, Instant start, Exception cause) {
-        record(destination, start, 0);
+        if (record(destination, start, 0, Optional.of(cause)) == BrokerReach.Stall.UNREACHABLE) {
+            return new TimedOut("the send to " + destination + " could not reach the broker within " + timeout + " ("
+                    + BrokerReach.connectionFailure(cause).orElse(cause) + "); " + UNREACHABLE, cause);
+        }
         return new TimedOut("the broker held the send to " + destination + " back for " + timeout + "; "
                 + LIKELY_CAUSE, cause);
     }
 
-    private void record(String destination, Instant start, int waiting) {
+    /** Notes a send that waited longer than the timeout, and says why it waited. */
+    private BrokerReach.Stall record(String destination, Instant start, int waiting, Optional<Exception> failure) {
+        BrokerReach.Stall why = BrokerReach.stall(failure, unreachableElsewhere.getAsBoolean());
         long now = System.nanoTime();
-        Episode episode = heldBack.merge(destination, new Episode(start, 1, now, waiting),
-                (before, one) -> before.plus(now, waiting));
-        if (episode.sends() == 1) {
+        Episode[] before = new Episode[1];
+        Episode episode = heldBack.compute(destination, (key, current) -> {
+            before[0] = current;
+            return current == null ? new Episode(start, 1, now, waiting, why) : current.plus(now, waiting, why);
+        });
+        boolean newlyUnreachable = episode.unreachable() && (before[0] == null || !before[0].unreachable());
+        if (newlyUnreachable) {
+            LOG.log(Level.WARNING, "NVENT-0667 sends to " + destination + " cannot reach the broker: one waited "
+                    + timeout + failure.map(e -> " and failed (" + BrokerReach.connectionFailure(e).orElse(e) + ")")
+                    .orElse("") + "; " + UNREACHABLE
+                    + ". While it lasts an enqueue or publish fails after " + timeout + " and a worker's send waits;"
+                    + " health reports it (one line here when sends go through again)");
+        } else if (before[0] == null) {
             LOG.log(Level.WARNING, "NVENT-0648 the broker holds back sends to " + destination + ": one waited "
                     + timeout + "; " + LIKELY_CAUSE + ". While it lasts an enqueue or publish fails after " + timeout
                     + " and a worker's send waits; health reports it (one line here when sends flow again)");
         }
+        return episode.stall();
     }
 
     /** A send went through: the episode ends, unless watched sends still wait. */
@@ -255,7 +290,11 @@ public final class HeldBackSends {
             ended[0] = episode;
             return null;
         });
-        if (ended[0] != null) {
+        if (ended[0] != null && ended[0].unreachable()) {
+            LOG.log(Level.INFO, "NVENT-0668 sends to " + destination + " reach the broker again; they could not since "
+                    + ended[0].since() + " (" + ended[0].sends() + (ended[0].sends() == 1 ? " send" : " sends")
+                    + " waited longer than " + timeout + ")");
+        } else if (ended[0] != null) {
             LOG.log(Level.INFO, "NVENT-0649 sends to " + destination + " flow again; the broker held them back since "
                     + ended[0].since() + " (" + ended[0].sends() + (ended[0].sends() == 1 ? " send" : " sends")
                     + " waited longer than " + timeout + ")");
@@ -270,12 +309,13 @@ public final class HeldBackSends {
                 .min(Map.Entry.comparingByKey())
                 .map(held -> {
                     Episode episode = held.getValue();
-                    return "sends to " + held.getKey() + " are held back by the broker since " + episode.since()
+                    return "sends to " + held.getKey() + (episode.unreachable() ? " cannot reach the broker since "
+                            : " are held back by the broker since ") + episode.since()
                             + " (" + episode.sends() + (episode.sends() == 1 ? " send" : " sends")
                             + " waited longer than " + timeout
                             + (episode.waiting() > 0 ? ", " + episode.waiting() + " of this node's workers still waiting"
                                     : ", the last " + (now - episode.lastNanos()) / 1_000_000_000 + " s ago")
-                            + "): " + LIKELY_CAUSE;
+                            + "): " + (episode.unreachable() ? UNREACHABLE : LIKELY_CAUSE);
                 });
     }
 }

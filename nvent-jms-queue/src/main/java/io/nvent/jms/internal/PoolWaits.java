@@ -25,7 +25,8 @@ import java.util.function.BooleanSupplier;
  * after the patience while the broker answers otherwise, or refused in the words of a full pool
  * (see {@link WorkerConnections}), is the pool's: one warning names the pool and what to raise, one
  * line says when connects get through again. The connect is not interrupted: nobody waits for it
- * but the thread of the sends.
+ * but the thread of the sends. A connect so reported that then fails to reach the broker was the
+ * broker's after all, which is said too ({@code NVENT-0669}).
  */
 public final class PoolWaits {
 
@@ -89,6 +90,9 @@ public final class PoolWaits {
                 throw new Refused(who + " could not get a JMS connection from its connection factory's pool: "
                         + e.getMessage(), e);
             }
+            if (underWay.noted.get()) {
+                BrokerReach.connectionFailure(e).ifPresent(failure -> notThePool(failure));
+            }
             throw e;
         } finally {
             waiting.remove(underWay);
@@ -122,6 +126,19 @@ public final class PoolWaits {
             LOG.log(Level.WARNING, "NVENT-0664 " + who + " " + how + ": the pool of its connection factory has no "
                     + "connection or session free, the broker is not what holds it up. " + fix
                     + " (one line here when connections come again)");
+        }
+    }
+
+    /**
+     * A connect taken for waiting for the pool ({@code NVENT-0664}) ended in a connection failure: it
+     * waited for a broker that cannot be reached, as a client reconnecting does while its other
+     * connections (the subscription's) have not noticed yet. Said, so that nobody raises the pool for it.
+     */
+    private void notThePool(Throwable failure) {
+        if (starvedSince.getAndSet(0) != 0) {
+            LOG.log(Level.WARNING, "NVENT-0669 " + who + " waited for the broker, not for its connection factory's"
+                    + " pool, as NVENT-0664 took it: its connect failed to reach the broker (" + failure + "); the"
+                    + " pool need not be raised for it");
         }
     }
 

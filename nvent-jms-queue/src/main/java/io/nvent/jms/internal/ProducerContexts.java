@@ -33,6 +33,11 @@ public final class ProducerContexts implements AutoCloseable {
         this.share = share;
     }
 
+    /** Whether the last connect for sends failed and none got through since: the broker cannot be reached. */
+    public boolean connectsFailing() {
+        return connects.failing();
+    }
+
     /** Work on a context. */
     @FunctionalInterface
     public interface Work<T> {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.testkit.LogRecorder;
+import jakarta.jms.JMSException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +67,34 @@ class PoolWaitsTest {
             assertThat(connect.join()).isEqualTo("connected");
             assertThat(log.messagesContaining("NVENT-0666")).singleElement().asString()
                     .startsWith("NVENT-0666 the test's sends gets JMS connections from its connection factory's pool again");
+            assertThat(pool.starved()).isFalse();
+        }
+    }
+
+    @Test
+    void a_connect_taken_for_waiting_for_the_pool_that_then_fails_to_reach_the_broker_is_said_to_be_the_brokers() {
+        brokerAnswers.set(true);
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-066"))) {
+            CompletableFuture<Exception> connect = CompletableFuture.supplyAsync(() -> {
+                try {
+                    pool.connect(() -> {
+                        whenThePoolHasOneFree();
+                        throw new JMSException("AMQ219007: Cannot connect to server(s). Tried with all available "
+                                + "servers.");
+                    });
+                    return null;
+                } catch (JMSException e) {
+                    return e;
+                }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> !log.containing("NVENT-0664").isEmpty());
+
+            free.countDown();
+
+            assertThat(connect.join()).hasMessageContaining("AMQ219007");
+            assertThat(log.messagesContaining("NVENT-0669")).singleElement().asString()
+                    .startsWith("NVENT-0669 the test's sends waited for the broker, not for its connection factory's pool")
+                    .contains("AMQ219007");
             assertThat(pool.starved()).isFalse();
         }
     }

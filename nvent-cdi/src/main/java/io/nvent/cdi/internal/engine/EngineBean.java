@@ -9,6 +9,7 @@ import io.nvent.cdi.SettingsCheck;
 import io.nvent.cdi.WebModuleAddress;
 import io.nvent.cdi.WebModuleStarted;
 import io.nvent.cdi.WebhookEndpoints;
+import io.nvent.cdi.internal.EngineScheduler;
 import io.nvent.cdi.internal.NventExtension;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.registry.FlowRegistry;
@@ -74,6 +75,8 @@ public class EngineBean {
 
     /** A step lease renewed by sweeps every {@code nvent.scheduler.poll-ms} must outlast a few of them. */
     private static final Duration MIN_LEASE = Duration.ofSeconds(1);
+    /** How long a stop waits for a sweep, an await's timer or a tick that runs when it begins. */
+    static final Duration TIMERS_PATIENCE = Duration.ofSeconds(10);
     /** Below this, a step's own log entries and emits would not fit. */
     private static final int MIN_PAYLOAD_BYTES = 1024;
 
@@ -81,6 +84,8 @@ public class EngineBean {
     private volatile TriggerManager triggers;
     private ScheduledExecutorService executor;
     private boolean ownExecutor;
+    /** The engine's tasks on {@link #executor}, taken back when it stops. */
+    private EngineScheduler timers;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> sweep;
     /** Settings read with the others when the engine is built, used when it starts. */
@@ -182,11 +187,12 @@ public class EngineBean {
         EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
                 leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
         executor = scheduledExecutor();
+        timers = new EngineScheduler(executor);
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 this::stepBean,
                 event -> beanManager.getEvent().fire(event), settings);
-        built.useTimers(executor);
-        triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(executor, clock),
+        built.useTimers(timers);
+        triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
         engine = built;
     }
@@ -214,7 +220,7 @@ public class EngineBean {
                 rateLimitGroupKeys::get);
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
-        sweep = maintenance.scheduleOn(executor, sweepInterval);
+        sweep = maintenance.scheduleOn(timers, sweepInterval);
     }
 
     /**
@@ -389,7 +395,16 @@ public class EngineBean {
         if (triggers != null) {
             triggers.stop();
         }
-        queue.close();
+        if (engine != null) {
+            engine.closeQueue();
+        } else {
+            queue.close();
+        }
+        if (timers != null) {
+            // The container's executor outlives the application: what the engine left planned there
+            // (awaits' timers, the ticks and sweep running now) would run after it said it stopped.
+            timers.stop(TIMERS_PATIENCE);
+        }
         if (engine != null) {
             engine.logHeldFailures(); // the attempts the queue let finish may have failed too
         }

@@ -161,6 +161,11 @@ public final class FlowEngine implements FlowService {
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
+    /**
+     * The queue was closed as the engine stops: a run created now would be stored without its first
+     * job, which only the next instance's lost-job check would enqueue, so starts are refused.
+     */
+    private volatile boolean queueClosed;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
@@ -343,6 +348,19 @@ public final class FlowEngine implements FlowService {
      */
     void useStartTimers(ScheduledExecutorService executor) {
         this.startTimers = executor;
+    }
+
+    /**
+     * Closes the queue as the engine stops: its workers finish within its shutdown grace, and what
+     * they and the starts meanwhile enqueue goes through. From then on starts are refused with a
+     * retryable failure (503 on the REST API) instead of storing runs whose first step nothing enqueues.
+     */
+    public void closeQueue() {
+        try {
+            queue.close();
+        } finally {
+            queueClosed = true;
+        }
     }
 
     /** Connects the triggers that fire on named events. */
@@ -577,6 +595,9 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<String> idempotencyKey) {
+        if (queueClosed) {
+            throw new EngineStoppedException(flow.name());
+        }
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
@@ -2587,8 +2608,12 @@ public final class FlowEngine implements FlowService {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
                 continue;
             } else if (job.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but its job was lost"
-                        + " (an instance stopped between storing the step and storing its job); queued again",
+                // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
+                // step stored as queued without its job too, and saying "an instance stopped" then sent
+                // operators looking for a restart that never happened.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no job"
+                        + " for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue away,"
+                        + " or an instance stopped between storing the step and enqueueing its job); queued again",
                         run.runId(), name, waiting.getValue().wireName());
                 int attemptsBefore = attemptsCounted(run.runId(), name);
                 sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));

@@ -18,6 +18,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
+import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,6 +109,22 @@ class LostStepSweepTest {
             sweepAMinuteApart(maintenance, h, 6);
 
             assertThat(runIds).allSatisfy(runId -> h.awaitStatus(runId, RunStatus.COMPLETED));
+        }
+    }
+
+    @Test
+    void aLostJobIsReportedAsAFailedEnqueueOrAStoppedInstanceNotAsAStoppedInstanceAlone() {
+        try (EngineHarness h = new EngineHarness(new Send());
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0124"))) {
+            List<String> runIds = fiveRunsWhoseJobWasLost(h);
+            Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                    Duration.ofSeconds(10));
+
+            sweepAMinuteApart(maintenance, h, 2);
+
+            assertThat(runIds).allSatisfy(runId -> h.awaitStatus(runId, RunStatus.COMPLETED));
+            assertThat(log.records()).isNotEmpty().allSatisfy(entry -> assertThat(entry.getMessage())
+                    .contains("but the queue holds no job for it (its enqueue failed", "or an instance stopped between"));
         }
     }
 
