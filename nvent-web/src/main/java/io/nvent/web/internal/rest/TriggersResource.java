@@ -254,7 +254,7 @@ public class TriggersResource {
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
-        WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
+        WebhookSignature.Check check = WebhookSignature.check(protection.secrets(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
             return refused(trigger, "Invalid signature", refused.problem(), List.of(protection.signatureChallenge()), now);
@@ -288,7 +288,7 @@ public class TriggersResource {
     private Response githubDelivery(TriggerInfo info, WebhookProtection protection, HttpHeaders headers, byte[] body,
                                     String idempotencyKey, Instant now) {
         String trigger = info.spec().name();
-        Optional<String> refusal = WebhookSignature.checkGithub(protection.secret().get(),
+        Optional<String> refusal = WebhookSignature.checkGithub(protection.secrets(),
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
         if (refusal.isPresent()) {
             return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);

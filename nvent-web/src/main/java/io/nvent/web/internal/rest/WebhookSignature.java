@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -60,8 +61,14 @@ final class WebhookSignature {
     record Refused(String problem) implements Check {
     }
 
-    /** Checks a request's signature headers against its body. */
-    static Check check(String secret, Optional<String> timestamp, Optional<String> signature, byte[] body,
+    /**
+     * Checks a request's signature headers against its body.
+     *
+     * @param secrets the trigger's secrets: a signature with any of them is taken, each compared in
+     *     constant time, all of them every time, so the timing tells neither which one matched nor how
+     *     close a guess came
+     */
+    static Check check(List<String> secrets, Optional<String> timestamp, Optional<String> signature, byte[] body,
                        Instant now, Duration replayWindow) {
         if (timestamp.isEmpty() || signature.isEmpty()) {
             return new Refused("this webhook requires the headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER);
@@ -91,8 +98,8 @@ final class WebhookSignature {
         } catch (IllegalArgumentException e) {
             return new Refused(SIGNATURE_HEADER + " must be sha256=<hex>");
         }
-        byte[] expected = sign(secret, signedMessage(seconds, body));
-        return MessageDigest.isEqual(expected, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
+        byte[] message = signedMessage(seconds, body);
+        return signedWithAny(secrets, message, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
                 : new Refused("the signature does not match the body");
     }
 
@@ -102,7 +109,7 @@ final class WebhookSignature {
      *
      * @return why the request is refused, or empty if it is signed with the secret
      */
-    static Optional<String> checkGithub(String secret, Optional<String> signature, byte[] body) {
+    static Optional<String> checkGithub(List<String> secrets, Optional<String> signature, byte[] body) {
         if (signature.isEmpty()) {
             return Optional.of("this webhook requires the header " + GITHUB_SIGNATURE_HEADER);
         }
@@ -117,8 +124,17 @@ final class WebhookSignature {
         } catch (IllegalArgumentException e) {
             return malformed;
         }
-        return MessageDigest.isEqual(sign(secret, body), givenBytes) ? Optional.empty()
+        return signedWithAny(secrets, body, givenBytes) ? Optional.empty()
                 : Optional.of("the signature does not match the body");
+    }
+
+    /** Whether the signature is the message's with one of the secrets, every one of them compared. */
+    private static boolean signedWithAny(List<String> secrets, byte[] message, byte[] signature) {
+        boolean matches = false;
+        for (String secret : secrets) {
+            matches |= MessageDigest.isEqual(sign(secret, message), signature);
+        }
+        return matches;
     }
 
     /** What the sender signs: {@code <unix seconds>.} followed by the body exactly as sent. */

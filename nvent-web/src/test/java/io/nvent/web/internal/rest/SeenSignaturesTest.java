@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class SeenSignaturesTest {
     }
 
     private static WebhookSignature.Signed signed(String timestamp, String signature, byte[] body) {
-        return (WebhookSignature.Signed) WebhookSignature.check("secret", Optional.of(timestamp),
+        return (WebhookSignature.Signed) WebhookSignature.check(List.of("secret"), Optional.of(timestamp),
                 Optional.of(signature), body, NOW, Duration.ofMinutes(5));
     }
 
