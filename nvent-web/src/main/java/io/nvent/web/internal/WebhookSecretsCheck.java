@@ -101,10 +101,8 @@ public final class WebhookSecretsCheck implements ServletContextListener {
                         String.valueOf(WebhookProtection.MIN_SECRET_LENGTH));
             }
             if (protection.open()) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unauthenticated "
-                        + "requests: anyone who reaches {1}{2}/triggers/{0}/webhook starts its flows; set "
-                        + "nvent.triggers.{0}.secret to require a signature or nvent.triggers.{0}.api-key to "
-                        + "require an API key", webhook, contextPath, WebSettings.API_PATH);
+                LOG.log(System.Logger.Level.WARNING, WebhookProtection.openWarning(webhook,
+                        contextPath + WebSettings.API_PATH + "/triggers/" + webhook + "/webhook"));
             }
         }
     }

@@ -42,6 +42,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -73,6 +74,10 @@ public class TriggersResource {
 
     @Inject
     TriggerService triggers;
+
+    /** A trigger's protection as configured, read on every use (tests give their own). */
+    Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
+            trigger);
 
     @GET
     public String list() {
@@ -119,6 +124,7 @@ public class TriggersResource {
                     + "PUT /api/nvent/triggers/" + name + " or choose another name");
         }
         TriggerInfo created = triggers.create(spec(fields, name, Optional.empty()));
+        warnIfOpen(created, uri);
         return Response.created(uri.getBaseUriBuilder().path("triggers").path(name).build())
                 .entity(trigger(created).toString()).build();
     }
@@ -133,12 +139,33 @@ public class TriggersResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public String update(@PathParam("name") String name, String body) {
+    public String update(@PathParam("name") String name, String body, @Context UriInfo uri) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         JsonFields fields = fields(body);
         rejectRename(fields, name);
         rejectTypeChange(fields, existing);
-        return trigger(triggers.update(spec(fields, name, Optional.of(existing)))).toString();
+        TriggerInfo updated = triggers.update(spec(fields, name, Optional.of(existing)));
+        warnIfOpen(updated, uri);
+        return trigger(updated).toString();
+    }
+
+    /**
+     * Logs a webhook trigger created or changed at run time that anyone can fire, as the start-up check
+     * does for the triggers there are then ({@code NVENT-0712}): otherwise the log said so only at the
+     * next start, while the webhook started flows for anyone meanwhile.
+     */
+    private void warnIfOpen(TriggerInfo info, UriInfo uri) {
+        String name = info.spec().name();
+        if (info.spec().type() == TriggerType.WEBHOOK
+                && protectionOf.apply(name).open()) {
+            String path = uri == null ? webhookPath(name)
+                    : uri.getBaseUriBuilder().path("triggers").path(name).path("webhook").build().getRawPath();
+            LOG.log(System.Logger.Level.WARNING, WebhookProtection.openWarning(name, path));
+        }
+    }
+
+    private static String webhookPath(String trigger) {
+        return "/api/nvent/triggers/" + trigger + "/webhook";
     }
 
     private static void rejectRename(JsonFields body, String name) {
@@ -227,7 +254,7 @@ public class TriggersResource {
         // that matches names ignoring case must not let a respelt path skip either.
         String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
-        WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), trigger);
+        WebhookProtection protection = protectionOf.apply(trigger);
         Instant now = Instant.now();
         if (protection.apiKeyRequired()) {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
@@ -483,11 +510,14 @@ public class TriggersResource {
                     .add("grace", TriggerSpec.durationText(applied.grace())).add("graceFrom", from(applied.ownGrace())));
         }
         if (spec.type() == TriggerType.WEBHOOK) {
-            body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
+            body.add("webhookPath", webhookPath(spec.name()));
             // Callers must know whether to sign and which header carries a key; the secret and the keys
             // themselves never leave the server.
-            WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), spec.name());
+            WebhookProtection protection = protectionOf.apply(spec.name());
             body.add("signed", protection.signed()).add("apiKey", protection.apiKeyRequired());
+            if (protection.open()) {
+                body.add("warning", WebhookProtection.openWarning(spec.name(), webhookPath(spec.name())));
+            }
             if (protection.signed()) {
                 body.add("signatureScheme", protection.signatureScheme());
             }

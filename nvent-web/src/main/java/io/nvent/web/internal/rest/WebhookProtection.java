@@ -99,6 +99,18 @@ public record WebhookProtection(List<String> secrets, String signatureScheme, Li
         return !signed() && !apiKeyRequired();
     }
 
+    /**
+     * What is said of a webhook trigger that anyone can fire ({@code NVENT-0712}): at start, when it is
+     * created or changed at run time, and in its representation.
+     *
+     * @param webhookPath the path of its webhook, with the application's context root where known
+     */
+    public static String openWarning(String trigger, String webhookPath) {
+        return "NVENT-0712 webhook trigger " + trigger + " takes unauthenticated requests: anyone who reaches "
+                + webhookPath + " starts its flows; set nvent.triggers." + trigger + ".secret to require a signature "
+                + "or nvent.triggers." + trigger + ".api-key to require an API key";
+    }
+
     /** Whether the key is sent as {@code Authorization: Bearer <key>}. */
     boolean bearer() {
         return apiKeyHeader.equalsIgnoreCase(AUTHORIZATION);
