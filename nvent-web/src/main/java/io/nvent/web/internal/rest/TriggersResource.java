@@ -12,6 +12,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.spi.SchedulingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -69,11 +70,14 @@ public class TriggersResource {
     /** GitHub's id of a webhook delivery, the same when GitHub delivers it again. */
     static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
 
-    private final SeenSignatures seenSignatures = new SeenSignatures();
     private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
 
     @Inject
     TriggerService triggers;
+
+    /** Where signed requests are remembered, so that every instance, and a restarted one, refuses a replay. */
+    @Inject
+    SchedulingStore scheduling;
 
     /** A trigger's protection as configured, read on every use (tests give their own). */
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
@@ -290,6 +294,7 @@ public class TriggersResource {
         requireEnabled(info);
         // Read after the caller proved who it is: an anonymous caller's bad key is a 401, not a 400.
         StartOptions options = StartRequests.startOptions(idempotencyKey);
+        SeenSignatures seenSignatures = new SeenSignatures(scheduling);
         Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
                 options.idempotencyKey(), now, signed.validUntil(window));
         if (accepted.isEmpty()) {

@@ -17,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 webhook signatures: the sender signs {@code <unix seconds>.<body>} with the
  * trigger's secret and sends {@code X-Nvent-Timestamp: <unix seconds>} and
  * {@code X-Nvent-Signature: sha256=<hex>}. A timestamp outside the replay window is refused, so a
- * captured request cannot be replayed later. GitHub's scheme ({@link #checkGithub}) signs the body
+ * captured request cannot be replayed later; one ahead of the server's clock by more than
+ * {@link #MAX_FUTURE_SKEW} is refused too. GitHub's scheme ({@link #checkGithub}) signs the body
  * alone, with no timestamp.
  */
 final class WebhookSignature {
@@ -33,6 +34,13 @@ final class WebhookSignature {
      * has one spelling only, so a captured request cannot pass for another by respelling it.
      */
     private static final Pattern CANONICAL_SECONDS = Pattern.compile("0|[1-9][0-9]{0,18}");
+
+    /**
+     * How far a timestamp may lie ahead of the server's clock: senders' clocks drift by seconds, not
+     * minutes. Accepting the whole replay window ahead too (as {@code Math.abs} did) let a request
+     * signed with a timestamp 300 s ahead be replayed for twice the window.
+     */
+    static final Duration MAX_FUTURE_SKEW = Duration.ofSeconds(60);
 
     private WebhookSignature() {
     }
@@ -84,9 +92,13 @@ final class WebhookSignature {
         } catch (NumberFormatException tooLarge) {
             return new Refused(TIMESTAMP_HEADER + " must be unix seconds");
         }
-        if (Math.abs(now.getEpochSecond() - seconds) > replayWindow.toSeconds()) {
+        if (now.getEpochSecond() - seconds > replayWindow.toSeconds()) {
             return new Refused(TIMESTAMP_HEADER + " is outside the replay window of " + replayWindow.toSeconds()
                     + " s");
+        }
+        if (seconds - now.getEpochSecond() > MAX_FUTURE_SKEW.toSeconds()) {
+            return new Refused(TIMESTAMP_HEADER + " is more than " + MAX_FUTURE_SKEW.toSeconds() + " s ahead of the "
+                    + "server's clock");
         }
         // The prefix is optional for senders that always sent bare hex; the identity of the request
         // does not depend on it.

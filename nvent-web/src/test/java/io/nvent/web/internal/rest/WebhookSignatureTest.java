@@ -86,6 +86,20 @@ class WebhookSignatureTest {
     }
 
     @Test
+    void aTimestampAheadOfTheServersClockIsTakenForAMinuteNotForTheWholeWindow() {
+        String minuteAhead = String.valueOf(NOW.plus(WebhookSignature.MAX_FUTURE_SKEW).getEpochSecond());
+        String furtherAhead = String.valueOf(NOW.plus(WebhookSignature.MAX_FUTURE_SKEW).plusSeconds(1).getEpochSecond());
+        String fourMinutesAhead = String.valueOf(NOW.plus(Duration.ofMinutes(4)).getEpochSecond());
+
+        assertThat(check(minuteAhead, signatureOf(minuteAhead + "."), new byte[0]))
+                .isInstanceOf(WebhookSignature.Signed.class);
+        assertThat(problemOf(check(furtherAhead, signatureOf(furtherAhead + "."), new byte[0])))
+                .contains("X-Nvent-Timestamp is more than 60 s ahead of the server's clock");
+        assertThat(problemOf(check(fourMinutesAhead, signatureOf(fourMinutesAhead + "."), new byte[0])))
+                .as("within the window's 300 s, but ahead").isPresent();
+    }
+
+    @Test
     void missingHeadersAreRefusedNamingBoth() {
         WebhookSignature.Check unstamped = WebhookSignature.check(List.of(SECRET), Optional.empty(),
                 Optional.of(signatureOf("x")), BODY, NOW, WINDOW);
