@@ -242,6 +242,8 @@ public class TriggersResource {
      * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
      * the body is read whole). The signature covers the bytes received.
      */
+    // Public: a sender's URL may carry parameters of its own (GitHub's does not, others' may).
+    @KnownQueryParams.TakesAnyQuery
     @POST
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
