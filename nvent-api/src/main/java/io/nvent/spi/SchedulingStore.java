@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * Durable home of everything time- and trigger-related: awaits, triggers with their history and
- * statistics, schedule-tick claims and step leases. Every "exactly once across instances"
- * guarantee rests on the atomic operations here ({@link #closeAwait}, {@link #claimTick},
- * {@link #acquireLease}).
+ * statistics, schedule-tick claims, step leases and received signed webhook requests. Every
+ * "exactly once across instances" guarantee rests on the atomic operations here ({@link #closeAwait},
+ * {@link #claimTick}, {@link #acquireLease}, {@link #recordWebhookRequest}).
  *
  * @since 0.1
  */
@@ -177,6 +177,32 @@ public interface SchedulingStore {
      * @return claims removed
      */
     int purgeTickClaims(Instant before);
+
+    /**
+     * Records a signed webhook request as received, unless it was received before and is still
+     * valid: the same request sent again (a captured one replayed) is then known on every instance
+     * sharing the store, and after a restart. A receipt whose {@link WebhookReceipt#validUntil()} is
+     * before {@code now} counts as none and is replaced; the store may drop such receipts at any time.
+     * Of concurrent calls for one trigger and request, across instances, exactly one records it.
+     *
+     * @param receipt the request, with the idempotency key it came with and until when it is valid
+     * @param now the current time
+     * @return empty if this call recorded the request; else the receipt recorded before, with the key
+     *     that request came with
+     * @since 0.2
+     */
+    Optional<WebhookReceipt> recordWebhookRequest(WebhookReceipt receipt, Instant now);
+
+    /**
+     * Forgets a received webhook request whose flows were not started, so that the sender's retry of
+     * it is taken (see {@link #recordWebhookRequest}).
+     *
+     * @param trigger the trigger's name as stored
+     * @param request the request's identity, as recorded
+     * @return {@code true} if the store held the request
+     * @since 0.2
+     */
+    boolean forgetWebhookRequest(String trigger, String request);
 
     /**
      * Takes or renews the lease of a step for an owner.

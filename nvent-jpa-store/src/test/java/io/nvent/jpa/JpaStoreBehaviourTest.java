@@ -446,7 +446,7 @@ abstract class JpaStoreBehaviourTest {
     /** A version 1 schema under {@code prefix}, as the first release left it (tables of later versions dropped). */
     private JpaStoreOptions version1Schema(String prefix) {
         JpaStoreOptions version1 = options(prefix).build();
-        TestDatabases.execute(dataSource(), Stream.of("rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
+        TestDatabases.execute(dataSource(), Stream.of("webhook_request", "rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
                         "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
                         "run_event", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
@@ -487,8 +487,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 13:"
-                        + " apply V2..V13 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 14:"
+                        + " apply V2..V14 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -502,7 +502,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V13");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V14");
     }
 
     @Test
@@ -528,7 +528,7 @@ abstract class JpaStoreBehaviourTest {
     @Test
     void upgradesTheRateLimitsOfVersion7SoThatTheirStartsKeepCountingForTheWholeQueue() {
         JpaStoreOptions upgrade = options("limits_").build();
-        TestDatabases.execute(dataSource(), Stream.of("rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
+        TestDatabases.execute(dataSource(), Stream.of("webhook_request", "rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
                         "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
                         "run_event", "run", "schema_history")
                 .map(table -> "drop table if exists limits_" + table).toArray(String[]::new));

@@ -33,6 +33,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.WebhookReceipt;
 import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,6 +100,10 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
  *       also under concurrency; read newest first.</li>
  *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
+ *   <li>Signed webhook requests: {@code recordWebhookRequest} records a (trigger, request) once, also
+ *       when instances race, and answers a later call within its validity with the receipt recorded
+ *       first (its idempotency key); one valid until before {@code now}, or forgotten, is recorded
+ *       anew.</li>
  *   <li>Queue pauses: {@code setQueuePaused} is idempotent, also when instances race.</li>
  *   <li>Rate limits (stores that {@code sharesRateLimits}): {@code takeRateLimitedStart} records at
  *       most {@code max} starts of a queue within any span, also when instances race; a start leaves
@@ -1031,6 +1036,76 @@ public abstract class SchedulingStoreContractTest {
 
         assertThat(store.claimTick(trigger, T0.plusSeconds(3600))).as("a claim kept").isFalse();
         assertThat(store.claimTick(trigger, T0)).as("a claim forgotten").isTrue();
+    }
+
+    // ---------------------------------------------------------------- signed webhook requests
+
+    private static WebhookReceipt receipt(String trigger, String request, Optional<String> key, Instant validUntil) {
+        return new WebhookReceipt(trigger, request, key, validUntil);
+    }
+
+    @Test
+    void recordsAWebhookRequestOnceAndAnswersAgainWithTheKeyItCameWith() {
+        String trigger = id("erp-hook");
+        String request = "a".repeat(WebhookReceipt.MAX_REQUEST_LENGTH);
+        Instant validUntil = T0.plusSeconds(300);
+
+        assertThat(store.recordWebhookRequest(receipt(trigger, request, Optional.of("delivery-1"), validUntil), T0))
+                .as("the first receipt").isEmpty();
+
+        assertThat(store.recordWebhookRequest(receipt(trigger, request, Optional.empty(), T0.plusSeconds(360)),
+                T0.plusSeconds(60))).as("the same request again, within its window")
+                .contains(receipt(trigger, request, Optional.of("delivery-1"), validUntil));
+    }
+
+    @Test
+    void recordsWebhookRequestsPerTriggerAndRequest() {
+        String erp = id("erp-hook");
+        String partner = id("partner-hook");
+        Instant validUntil = T0.plusSeconds(300);
+        store.recordWebhookRequest(receipt(erp, "r-1", Optional.empty(), validUntil), T0);
+
+        assertThat(store.recordWebhookRequest(receipt(erp, "r-2", Optional.empty(), validUntil), T0)).isEmpty();
+        assertThat(store.recordWebhookRequest(receipt(partner, "r-1", Optional.empty(), validUntil), T0)).isEmpty();
+        assertThat(store.recordWebhookRequest(receipt(erp, "r-1", Optional.empty(), validUntil), T0)).isPresent();
+    }
+
+    @Test
+    void recordsAWebhookRequestAgainOnceItsWindowHasPassedOrItWasForgotten() {
+        String trigger = id("erp-hook");
+        store.recordWebhookRequest(receipt(trigger, "r-1", Optional.empty(), T0.plusSeconds(300)), T0);
+        store.recordWebhookRequest(receipt(trigger, "r-2", Optional.empty(), T0.plusSeconds(300)), T0);
+
+        assertThat(store.recordWebhookRequest(receipt(trigger, "r-1", Optional.of("k"), T0.plusSeconds(900)),
+                T0.plusSeconds(300))).as("valid until the instant itself").isPresent();
+        assertThat(store.recordWebhookRequest(receipt(trigger, "r-1", Optional.of("k"), T0.plusSeconds(900)),
+                T0.plusSeconds(301))).as("after its window").isEmpty();
+        assertThat(store.recordWebhookRequest(receipt(trigger, "r-1", Optional.empty(), T0.plusSeconds(900)),
+                T0.plusSeconds(302))).contains(receipt(trigger, "r-1", Optional.of("k"), T0.plusSeconds(900)));
+
+        assertThat(store.forgetWebhookRequest(trigger, "r-1")).isTrue();
+        assertThat(store.forgetWebhookRequest(trigger, "r-1")).isFalse();
+        assertThat(store.recordWebhookRequest(receipt(trigger, "r-1", Optional.empty(), T0.plusSeconds(900)),
+                T0.plusSeconds(302))).as("forgotten").isEmpty();
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingInstancesRecordAWebhookRequest() {
+        int requests = 20;
+        String trigger = id("erp-hook");
+        AtomicInteger[] firsts = IntStream.range(0, requests).mapToObj(i -> new AtomicInteger())
+                .toArray(AtomicInteger[]::new);
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < requests; i++) {
+                if (store.recordWebhookRequest(receipt(trigger, "r-" + i, Optional.empty(), T0.plusSeconds(300)), T0)
+                        .isEmpty()) {
+                    firsts[i].incrementAndGet();
+                }
+            }
+        });
+
+        assertThat(firsts).extracting(AtomicInteger::get).containsOnly(1);
     }
 
     // ---------------------------------------------------------------- leases

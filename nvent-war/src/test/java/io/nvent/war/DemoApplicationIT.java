@@ -56,7 +56,7 @@ class DemoApplicationIT {
     /**
      * The protection of webhook triggers the tests create: two API keys in rotation in the default
      * header; a key sent as a bearer token to a trigger that requires a signature as well; a
-     * signature as GitHub signs.
+     * signature as GitHub signs; two secrets in rotation.
      */
     private static final String API_KEYS = """
             nvent.triggers.qa-keyed.api-key=qa-old-key,qa-new-key
@@ -65,6 +65,7 @@ class DemoApplicationIT {
             nvent.triggers.qa-bearer.secret=demo-secret
             nvent.triggers.qa-github.secret=demo-secret
             nvent.triggers.qa-github.signature-scheme=github
+            nvent.triggers.qa-rotated.secret=demo-secret, qa-new-secret-0123456789
             """;
 
     /** A run keeps at most one payload's worth of its emitted events: the demo's own emits are small. */
@@ -1076,6 +1077,49 @@ class DemoApplicationIT {
             http.delete("api/nvent/triggers/qa-keyed");
             http.delete("api/nvent/triggers/qa-bearer");
         }
+    }
+
+    @Test
+    void aWebhookTakesASignatureWithTheOldOrTheNewSecretWhileOneReplacesTheOther() throws Exception {
+        assertThat(http.post("api/nvent/triggers", "{\"name\":\"qa-rotated\",\"type\":\"webhook\","
+                + "\"flows\":[\"partner-order\"]}").status()).isEqualTo(201);
+        try {
+            assertThat(http.get("api/nvent/triggers/qa-rotated").json()).doesNotContainKey("warning");
+            String webhook = "api/nvent/triggers/qa-rotated/webhook";
+            String body = "{\"partner\":\"acme\",\"sku\":\"R-1\"}";
+            String timestamp = String.valueOf(Instant.now().getEpochSecond());
+            Http anonymous = Http.anonymous(base);
+            for (String secret : List.of("demo-secret", "qa-new-secret-0123456789")) {
+                Http.Reply signed = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature",
+                        "sha256=" + Http.signature(secret, timestamp + "." + body));
+                assertThat(signed.status()).as(secret + " -> " + signed.body()).isEqualTo(202);
+            }
+            Http.Reply neither = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature",
+                    "sha256=" + Http.signature("demo-secret, qa-new-secret-0123456789", timestamp + "." + body));
+            assertThat(neither.status()).as("the list taken as one secret").isEqualTo(401);
+        } finally {
+            http.delete("api/nvent/triggers/qa-rotated");
+        }
+    }
+
+    @Test
+    void aWebhookTriggerAnyoneCanFireSaysSoWhenCreatedAndOperatorRequestsRefuseParametersTheyDoNotTake() {
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"qa-open\",\"type\":\"webhook\","
+                + "\"flows\":[\"partner-order\"]}");
+        try {
+            assertThat(created.status()).isEqualTo(201);
+            assertThat(created.json().getString("warning")).startsWith("NVENT-0712 webhook trigger qa-open takes "
+                    + "unauthenticated requests");
+        } finally {
+            http.delete("api/nvent/triggers/qa-open");
+        }
+        for (String path : List.of("api/nvent/flows?foo=1", "api/nvent/flows/order?x=1", "api/nvent/queues?x=1",
+                "api/nvent/triggers?x=1", "api/nvent/session?x=1", "api/nvent/metrics?format=x")) {
+            Http.Reply refused = http.get(path);
+            assertThat(refused.status()).as(path).isEqualTo(400);
+            assertThat(refused.json().getString("detail")).as(path).contains("is not one this request takes");
+        }
+        assertThat(http.get("api/nvent/flows").status()).isEqualTo(200);
     }
 
     @Test

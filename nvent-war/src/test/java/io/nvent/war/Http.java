@@ -232,8 +232,13 @@ public final class Http {
      * HMAC-SHA256 of {@code message} as lower-case hex.
      */
     static String demoSignature(String message) throws Exception {
+        return signature("demo-secret", message);
+    }
+
+    /** HMAC-SHA256 of {@code message} with {@code secret}, as lower-case hex. */
+    static String signature(String secret, String message) throws Exception {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-        mac.init(new javax.crypto.spec.SecretKeySpec("demo-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return java.util.HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
     }
 

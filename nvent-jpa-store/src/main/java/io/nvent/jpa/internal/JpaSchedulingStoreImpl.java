@@ -25,6 +25,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.WebhookReceipt;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -100,6 +101,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String triggers;
     private final String history;
     private final String ticks;
+    private final String webhookRequests;
     private final String leases;
     private final String pauses;
     private final String rateLimits;
@@ -119,6 +121,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.triggers = tables + "flow_trigger";
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
+        this.webhookRequests = tables + "webhook_request";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.rateLimits = tables + "rate_limit";
@@ -847,6 +850,81 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + " where scheduled_at < ?")) {
                 setInstant(delete, 1, Optional.of(before), database);
                 return delete.executeUpdate();
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ signed webhook requests
+
+    @Override
+    public Optional<WebhookReceipt> recordWebhookRequest(WebhookReceipt receipt, Instant now) {
+        Objects.requireNonNull(receipt, "receipt");
+        Objects.requireNonNull(now, "now");
+        checkTriggerName(receipt.trigger());
+        return write("webhook request of trigger '" + receipt.trigger() + "'", connection -> {
+            // Expired receipts go as new ones come: the index on valid_until keeps this cheap, and no
+            // sweep is needed for a table that only webhook calls write.
+            try (PreparedStatement expired = connection.prepareStatement("delete from " + webhookRequests
+                    + " where valid_until < ?")) {
+                setInstant(expired, 1, Optional.of(now), database);
+                expired.executeUpdate();
+            }
+            // A receipt found gone when read was forgotten in between (its fire failed): insert again.
+            for (int attempt = 1; ; attempt++) {
+                if (insertWebhookRequest(connection, receipt)) {
+                    return Optional.<WebhookReceipt>empty();
+                }
+                Optional<WebhookReceipt> earlier = webhookRequest(connection, receipt.trigger(), receipt.request());
+                if (earlier.isPresent() || attempt == 3) {
+                    return earlier;
+                }
+            }
+        });
+    }
+
+    /** Inserts a receipt; {@code false} if the trigger has one of that request already. */
+    private boolean insertWebhookRequest(Connection connection, WebhookReceipt receipt) throws SQLException {
+        String insert = "insert into " + webhookRequests + " (trigger_name, request_id, idempotency_key, valid_until) "
+                + "values (?, ?, ?, ?)";
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict do nothing" : insert)) {
+            statement.setString(1, receipt.trigger());
+            statement.setString(2, receipt.request());
+            setText(statement, 3, receipt.idempotencyKey());
+            setInstant(statement, 4, Optional.of(receipt.validUntil()), database);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            // Not PostgreSQL: the primary key refused a second receipt (only this statement failed).
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private Optional<WebhookReceipt> webhookRequest(Connection connection, String trigger, String request)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select idempotency_key, valid_until from "
+                + webhookRequests + " where trigger_name = ? and request_id = ?")) {
+            select.setString(1, trigger);
+            select.setString(2, request);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Optional.of(new WebhookReceipt(trigger, request,
+                        Optional.ofNullable(row.getString(1)), getInstant(row, 2).orElseThrow())) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean forgetWebhookRequest(String trigger, String request) {
+        checkTriggerName(trigger);
+        Objects.requireNonNull(request, "request");
+        return write("webhook request of trigger '" + trigger + "'", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + webhookRequests
+                    + " where trigger_name = ? and request_id = ?")) {
+                delete.setString(1, trigger);
+                delete.setString(2, request);
+                return delete.executeUpdate() == 1;
             }
         });
     }

@@ -16,7 +16,8 @@ import java.util.stream.StreamSupport;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * Says at start which webhook triggers take requests from anyone. A secret or an API key under a
+ * Says at start which webhook triggers take requests from anyone, and which are signed with a secret
+ * short enough to guess. A secret or an API key under a
  * misspelt trigger name ({@code nvent.triggers.erp-hok.secret}) is a setting like any other to the
  * check for unknown keys, since trigger names are the user's; it leaves the real trigger open to
  * anyone, and nothing else would tell.
@@ -59,7 +60,7 @@ public final class WebhookSecretsCheck implements ServletContextListener {
 
     /**
      * Reports secrets, API keys and signature schemes that name no webhook trigger, webhook triggers
-     * with neither a secret nor a key, and signed ones whose scheme is none. A trigger's protection is
+     * with neither a secret nor a key, signed ones whose scheme is none and ones with a short secret. A trigger's protection is
      * read the way the webhook reads it ({@code protectionOf}), so a secret or key given as an
      * environment variable ({@code NVENT_TRIGGERS_ERP_HOOK_SECRET}, {@code NVENT_TRIGGERS_ERP_HOOK_API_KEY})
      * counts. An open webhook's path starts with the context root, as {@code NVENT-0708} gives the
@@ -91,11 +92,17 @@ public final class WebhookSecretsCheck implements ServletContextListener {
                         + "which is neither nvent nor github: its webhook answers every request 500 until it is "
                         + "fixed", webhook, protection.signatureScheme());
             }
+            if (protection.shortSecret()) {
+                // Warned, not refused as short metrics tokens are: deployments signing with a short
+                // secret worked before, and their senders cannot all change at once.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0793 webhook trigger {0} has a secret of fewer than {1} "
+                        + "characters (nvent.triggers.{0}.secret), which is easier to guess: its signatures can be "
+                        + "forged by whoever guesses it; give it a random secret of at least 32 characters", webhook,
+                        String.valueOf(WebhookProtection.MIN_SECRET_LENGTH));
+            }
             if (protection.open()) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0712 webhook trigger {0} takes unauthenticated "
-                        + "requests: anyone who reaches {1}{2}/triggers/{0}/webhook starts its flows; set "
-                        + "nvent.triggers.{0}.secret to require a signature or nvent.triggers.{0}.api-key to "
-                        + "require an API key", webhook, contextPath, WebSettings.API_PATH);
+                LOG.log(System.Logger.Level.WARNING, WebhookProtection.openWarning(webhook,
+                        contextPath + WebSettings.API_PATH + "/triggers/" + webhook + "/webhook"));
             }
         }
     }

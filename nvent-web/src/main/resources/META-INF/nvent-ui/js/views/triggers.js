@@ -173,7 +173,7 @@ function sourceCell(t) {
       t.signed && schemeOf(t) === 'nvent' ? h('div', { class: 'small muted', title: 'callers sign "<timestamp>.<body>" with HMAC-SHA256' }, 'signed (HMAC-SHA256)') : null,
       t.signed && !['nvent', 'github'].includes(schemeOf(t)) ? h('div', { class: 'small bad', title: 'every call answers 500 until the setting names nvent or github' }, `misconfigured: signature scheme '${t.signatureScheme}'`) : null,
       t.apiKey ? h('div', { class: 'small muted', title: 'callers send one of the configured keys; the keys never leave the server' }, `API key (${apiKeyHeaderText(t)})`) : null,
-      !t.signed && !t.apiKey ? h('div', { class: 'small muted' }, 'unsigned') : null,
+      !t.signed && !t.apiKey ? h('div', { class: 'small bad', title: t.warning || 'anyone who reaches the URL starts its flows' }, 'unprotected: anyone can fire it') : null,
       copyButton(() => webhookUrl(t.name), 'Copy URL'));
     case 'event': return h('div', {}, h('span', { class: 'muted small' }, 'on event '), h('span', { class: 'pill' }, t.event), filterNote(t.filter));
     default: return h('span', { class: 'muted small' }, 'fired on demand');

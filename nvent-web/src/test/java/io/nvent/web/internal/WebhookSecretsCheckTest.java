@@ -17,11 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What the start-up check says about webhook triggers and their secrets. */
 class WebhookSecretsCheckTest {
 
-    private static final WebhookProtection OPEN = new WebhookProtection(Optional.empty(), "nvent", List.of(),
+    private static final WebhookProtection OPEN = new WebhookProtection(List.of(), "nvent", List.of(),
             "X-API-Key");
-    private static final WebhookProtection SIGNED = new WebhookProtection(Optional.of("demo-secret"), "nvent",
+    private static final WebhookProtection SIGNED = new WebhookProtection(List.of("a-secret-of-28-characters-xy"), "nvent",
             List.of(), "X-API-Key");
-    private static final WebhookProtection KEYED = new WebhookProtection(Optional.empty(), "nvent",
+    private static final WebhookProtection KEYED = new WebhookProtection(List.of(), "nvent",
             List.of("demo-key"), "X-API-Key");
 
     private static TriggerInfo trigger(String name, TriggerType type) {
@@ -128,7 +128,7 @@ class WebhookSecretsCheckTest {
 
     @Test
     void aSignatureSchemeThatIsNoneIsReportedAndOneUnderAMisspeltNameToo() {
-        WebhookProtection unknownScheme = new WebhookProtection(Optional.of("demo-secret"), "gitlab", List.of(),
+        WebhookProtection unknownScheme = new WebhookProtection(List.of("a-secret-of-28-characters-xy"), "gitlab", List.of(),
                 "X-API-Key");
         List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
                 List.of(trigger("erp-hook", TriggerType.WEBHOOK), trigger("gh-push", TriggerType.WEBHOOK)),
@@ -140,5 +140,20 @@ class WebhookSecretsCheckTest {
                         + "nothing; the webhook triggers are [erp-hook, gh-push]",
                 "NVENT-0770 nvent.triggers.erp-hook.signature-scheme is 'gitlab', which is neither nvent nor "
                         + "github: its webhook answers every request 500 until it is fixed");
+    }
+
+    @Test
+    void aSecretShorterThanSixteenCharactersIsReportedNamingItsTriggerAndNeverTheSecret() {
+        WebhookProtection newAndShortOld = new WebhookProtection(List.of("a-secret-of-28-characters-xy", "demo-secret"),
+                "nvent", List.of(), "X-API-Key");
+        List<String> warnings = warningsOf(() -> WebhookSecretsCheck.report("",
+                List.of(trigger("partner-order", TriggerType.WEBHOOK), trigger("erp-hook", TriggerType.WEBHOOK)),
+                List.of("nvent.triggers.partner-order.secret", "nvent.triggers.erp-hook.secret"),
+                trigger -> trigger.equals("partner-order") ? newAndShortOld : SIGNED));
+
+        assertThat(warnings).containsExactly("NVENT-0793 webhook trigger partner-order has a secret of fewer than 16 "
+                + "characters (nvent.triggers.partner-order.secret), which is easier to guess: its signatures can be "
+                + "forged by whoever guesses it; give it a random secret of at least 32 characters");
+        assertThat(String.join("\n", warnings)).doesNotContain("demo-secret");
     }
 }

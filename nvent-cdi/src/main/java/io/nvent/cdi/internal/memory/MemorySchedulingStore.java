@@ -10,6 +10,7 @@ import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.WebhookReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -177,6 +178,31 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     private record TickClaim(String trigger, Instant scheduledAt) {
+    }
+
+    /** Received signed webhook requests by trigger and request; expired ones are dropped as others come. */
+    private final Map<WebhookRequest, WebhookReceipt> webhookRequests = new HashMap<>();
+
+    private record WebhookRequest(String trigger, String request) {
+        WebhookRequest {
+            Objects.requireNonNull(trigger, "trigger");
+            Objects.requireNonNull(request, "request");
+        }
+    }
+
+    @Override
+    public synchronized Optional<WebhookReceipt> recordWebhookRequest(WebhookReceipt receipt, Instant now) {
+        Objects.requireNonNull(receipt, "receipt");
+        Objects.requireNonNull(now, "now");
+        webhookRequests.values().removeIf(earlier -> earlier.validUntil().isBefore(now));
+        WebhookReceipt earlier = webhookRequests.putIfAbsent(new WebhookRequest(receipt.trigger(), receipt.request()),
+                receipt);
+        return Optional.ofNullable(earlier);
+    }
+
+    @Override
+    public synchronized boolean forgetWebhookRequest(String trigger, String request) {
+        return webhookRequests.remove(new WebhookRequest(trigger, request)) != null;
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.WebhookReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -151,6 +152,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public int purgeTickClaims(Instant before) {
         return delegate().purgeTickClaims(before);
+    }
+
+    @Override
+    public Optional<WebhookReceipt> recordWebhookRequest(WebhookReceipt receipt, Instant now) {
+        return delegate().recordWebhookRequest(receipt, now);
+    }
+
+    @Override
+    public boolean forgetWebhookRequest(String trigger, String request) {
+        return delegate().forgetWebhookRequest(trigger, request);
     }
 
     @Override

@@ -58,6 +58,8 @@ public class AwaitsResource {
      * The webhook URL opened in a browser: a page saying what waits and a button that sends the
      * answer by POST. Opening it answers nothing (link scanners open every link of an email).
      */
+    // Public: mail clients and link scanners add parameters of their own (utm_source …) to the link.
+    @KnownQueryParams.TakesAnyQuery
     @GET
     @Path("{token}")
     @Produces(MediaType.TEXT_HTML)
@@ -65,6 +67,7 @@ public class AwaitsResource {
         return flows.webhookAwait(token).map(AnswerPage::of).orElseGet(AnswerPage::unknown).toResponse();
     }
 
+    @KnownQueryParams.TakesAnyQuery
     @POST
     @Path("{token}")
     public String webhook(@PathParam("token") String token, byte[] raw) {

@@ -37,6 +37,8 @@ public class HealthResource {
                 .add("live", report.live()).add("ready", report.ready()).add("checks", checks).build().toString());
     }
 
+    // Public probes: a load balancer's URL may carry parameters of its own.
+    @KnownQueryParams.TakesAnyQuery
     @GET
     @Path("live")
     public Response live() {
@@ -44,6 +46,7 @@ public class HealthResource {
         return answer(live, statusOnly(live));
     }
 
+    @KnownQueryParams.TakesAnyQuery
     @GET
     @Path("ready")
     public Response ready() {

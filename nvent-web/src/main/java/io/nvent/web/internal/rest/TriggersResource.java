@@ -12,6 +12,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.spi.SchedulingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -42,6 +43,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -68,11 +70,18 @@ public class TriggersResource {
     /** GitHub's id of a webhook delivery, the same when GitHub delivers it again. */
     static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
 
-    private final SeenSignatures seenSignatures = new SeenSignatures();
     private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
 
     @Inject
     TriggerService triggers;
+
+    /** Where signed requests are remembered, so that every instance, and a restarted one, refuses a replay. */
+    @Inject
+    SchedulingStore scheduling;
+
+    /** A trigger's protection as configured, read on every use (tests give their own). */
+    Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
+            trigger);
 
     @GET
     public String list() {
@@ -119,6 +128,7 @@ public class TriggersResource {
                     + "PUT /api/nvent/triggers/" + name + " or choose another name");
         }
         TriggerInfo created = triggers.create(spec(fields, name, Optional.empty()));
+        warnIfOpen(created, uri);
         return Response.created(uri.getBaseUriBuilder().path("triggers").path(name).build())
                 .entity(trigger(created).toString()).build();
     }
@@ -133,12 +143,33 @@ public class TriggersResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public String update(@PathParam("name") String name, String body) {
+    public String update(@PathParam("name") String name, String body, @Context UriInfo uri) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         JsonFields fields = fields(body);
         rejectRename(fields, name);
         rejectTypeChange(fields, existing);
-        return trigger(triggers.update(spec(fields, name, Optional.of(existing)))).toString();
+        TriggerInfo updated = triggers.update(spec(fields, name, Optional.of(existing)));
+        warnIfOpen(updated, uri);
+        return trigger(updated).toString();
+    }
+
+    /**
+     * Logs a webhook trigger created or changed at run time that anyone can fire, as the start-up check
+     * does for the triggers there are then ({@code NVENT-0712}): otherwise the log said so only at the
+     * next start, while the webhook started flows for anyone meanwhile.
+     */
+    private void warnIfOpen(TriggerInfo info, UriInfo uri) {
+        String name = info.spec().name();
+        if (info.spec().type() == TriggerType.WEBHOOK
+                && protectionOf.apply(name).open()) {
+            String path = uri == null ? webhookPath(name)
+                    : uri.getBaseUriBuilder().path("triggers").path(name).path("webhook").build().getRawPath();
+            LOG.log(System.Logger.Level.WARNING, WebhookProtection.openWarning(name, path));
+        }
+    }
+
+    private static String webhookPath(String trigger) {
+        return "/api/nvent/triggers/" + trigger + "/webhook";
     }
 
     private static void rejectRename(JsonFields body, String name) {
@@ -211,6 +242,8 @@ public class TriggersResource {
      * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
      * the body is read whole). The signature covers the bytes received.
      */
+    // Public: a sender's URL may carry parameters of its own (GitHub's does not, others' may).
+    @KnownQueryParams.TakesAnyQuery
     @POST
     @Path("{name}/webhook")
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
@@ -227,7 +260,7 @@ public class TriggersResource {
         // that matches names ignoring case must not let a respelt path skip either.
         String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
-        WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), trigger);
+        WebhookProtection protection = protectionOf.apply(trigger);
         Instant now = Instant.now();
         if (protection.apiKeyRequired()) {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
@@ -254,7 +287,7 @@ public class TriggersResource {
         }
         Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
                 .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
-        WebhookSignature.Check check = WebhookSignature.check(protection.secret().get(), Optional.ofNullable(ts),
+        WebhookSignature.Check check = WebhookSignature.check(protection.secrets(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
             return refused(trigger, "Invalid signature", refused.problem(), List.of(protection.signatureChallenge()), now);
@@ -263,6 +296,7 @@ public class TriggersResource {
         requireEnabled(info);
         // Read after the caller proved who it is: an anonymous caller's bad key is a 401, not a 400.
         StartOptions options = StartRequests.startOptions(idempotencyKey);
+        SeenSignatures seenSignatures = new SeenSignatures(scheduling);
         Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
                 options.idempotencyKey(), now, signed.validUntil(window));
         if (accepted.isEmpty()) {
@@ -288,7 +322,7 @@ public class TriggersResource {
     private Response githubDelivery(TriggerInfo info, WebhookProtection protection, HttpHeaders headers, byte[] body,
                                     String idempotencyKey, Instant now) {
         String trigger = info.spec().name();
-        Optional<String> refusal = WebhookSignature.checkGithub(protection.secret().get(),
+        Optional<String> refusal = WebhookSignature.checkGithub(protection.secrets(),
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
         if (refusal.isPresent()) {
             return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);
@@ -483,11 +517,14 @@ public class TriggersResource {
                     .add("grace", TriggerSpec.durationText(applied.grace())).add("graceFrom", from(applied.ownGrace())));
         }
         if (spec.type() == TriggerType.WEBHOOK) {
-            body.add("webhookPath", "/api/nvent/triggers/" + spec.name() + "/webhook");
+            body.add("webhookPath", webhookPath(spec.name()));
             // Callers must know whether to sign and which header carries a key; the secret and the keys
             // themselves never leave the server.
-            WebhookProtection protection = WebhookProtection.of(ConfigProvider.getConfig(), spec.name());
+            WebhookProtection protection = protectionOf.apply(spec.name());
             body.add("signed", protection.signed()).add("apiKey", protection.apiKeyRequired());
+            if (protection.open()) {
+                body.add("warning", WebhookProtection.openWarning(spec.name(), webhookPath(spec.name())));
+            }
             if (protection.signed()) {
                 body.add("signatureScheme", protection.signatureScheme());
             }

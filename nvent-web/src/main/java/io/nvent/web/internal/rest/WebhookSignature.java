@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -16,7 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 webhook signatures: the sender signs {@code <unix seconds>.<body>} with the
  * trigger's secret and sends {@code X-Nvent-Timestamp: <unix seconds>} and
  * {@code X-Nvent-Signature: sha256=<hex>}. A timestamp outside the replay window is refused, so a
- * captured request cannot be replayed later. GitHub's scheme ({@link #checkGithub}) signs the body
+ * captured request cannot be replayed later; one ahead of the server's clock by more than
+ * {@link #MAX_FUTURE_SKEW} is refused too. GitHub's scheme ({@link #checkGithub}) signs the body
  * alone, with no timestamp.
  */
 final class WebhookSignature {
@@ -32,6 +34,13 @@ final class WebhookSignature {
      * has one spelling only, so a captured request cannot pass for another by respelling it.
      */
     private static final Pattern CANONICAL_SECONDS = Pattern.compile("0|[1-9][0-9]{0,18}");
+
+    /**
+     * How far a timestamp may lie ahead of the server's clock: senders' clocks drift by seconds, not
+     * minutes. Accepting the whole replay window ahead too (as {@code Math.abs} did) let a request
+     * signed with a timestamp 300 s ahead be replayed for twice the window.
+     */
+    static final Duration MAX_FUTURE_SKEW = Duration.ofSeconds(60);
 
     private WebhookSignature() {
     }
@@ -60,8 +69,14 @@ final class WebhookSignature {
     record Refused(String problem) implements Check {
     }
 
-    /** Checks a request's signature headers against its body. */
-    static Check check(String secret, Optional<String> timestamp, Optional<String> signature, byte[] body,
+    /**
+     * Checks a request's signature headers against its body.
+     *
+     * @param secrets the trigger's secrets: a signature with any of them is taken, each compared in
+     *     constant time, all of them every time, so the timing tells neither which one matched nor how
+     *     close a guess came
+     */
+    static Check check(List<String> secrets, Optional<String> timestamp, Optional<String> signature, byte[] body,
                        Instant now, Duration replayWindow) {
         if (timestamp.isEmpty() || signature.isEmpty()) {
             return new Refused("this webhook requires the headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER);
@@ -77,9 +92,13 @@ final class WebhookSignature {
         } catch (NumberFormatException tooLarge) {
             return new Refused(TIMESTAMP_HEADER + " must be unix seconds");
         }
-        if (Math.abs(now.getEpochSecond() - seconds) > replayWindow.toSeconds()) {
+        if (now.getEpochSecond() - seconds > replayWindow.toSeconds()) {
             return new Refused(TIMESTAMP_HEADER + " is outside the replay window of " + replayWindow.toSeconds()
                     + " s");
+        }
+        if (seconds - now.getEpochSecond() > MAX_FUTURE_SKEW.toSeconds()) {
+            return new Refused(TIMESTAMP_HEADER + " is more than " + MAX_FUTURE_SKEW.toSeconds() + " s ahead of the "
+                    + "server's clock");
         }
         // The prefix is optional for senders that always sent bare hex; the identity of the request
         // does not depend on it.
@@ -91,8 +110,8 @@ final class WebhookSignature {
         } catch (IllegalArgumentException e) {
             return new Refused(SIGNATURE_HEADER + " must be sha256=<hex>");
         }
-        byte[] expected = sign(secret, signedMessage(seconds, body));
-        return MessageDigest.isEqual(expected, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
+        byte[] message = signedMessage(seconds, body);
+        return signedWithAny(secrets, message, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
                 : new Refused("the signature does not match the body");
     }
 
@@ -102,7 +121,7 @@ final class WebhookSignature {
      *
      * @return why the request is refused, or empty if it is signed with the secret
      */
-    static Optional<String> checkGithub(String secret, Optional<String> signature, byte[] body) {
+    static Optional<String> checkGithub(List<String> secrets, Optional<String> signature, byte[] body) {
         if (signature.isEmpty()) {
             return Optional.of("this webhook requires the header " + GITHUB_SIGNATURE_HEADER);
         }
@@ -117,8 +136,17 @@ final class WebhookSignature {
         } catch (IllegalArgumentException e) {
             return malformed;
         }
-        return MessageDigest.isEqual(sign(secret, body), givenBytes) ? Optional.empty()
+        return signedWithAny(secrets, body, givenBytes) ? Optional.empty()
                 : Optional.of("the signature does not match the body");
+    }
+
+    /** Whether the signature is the message's with one of the secrets, every one of them compared. */
+    private static boolean signedWithAny(List<String> secrets, byte[] message, byte[] signature) {
+        boolean matches = false;
+        for (String secret : secrets) {
+            matches |= MessageDigest.isEqual(sign(secret, message), signature);
+        }
+        return matches;
     }
 
     /** What the sender signs: {@code <unix seconds>.} followed by the body exactly as sent. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import io.nvent.testkit.LogRecorder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class TriggersResourceTest {
 
     @Test
     void aManualTriggerCannotBecomeAScheduleAndStaysAsItWas() {
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"type\":\"schedule\",\"cron\":\"* * * * *\"}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"type\":\"schedule\",\"cron\":\"* * * * *\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0751 the type of trigger 'qa-man' cannot change (manual → schedule); delete it "
                         + "and create a new one");
@@ -50,9 +51,9 @@ class TriggersResourceTest {
 
     @Test
     void aFilterThatGivesAMemberTwiceIsRefusedAndTheTriggerKeepsItsFilter() {
-        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\"}}");
+        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\"}}", null);
 
-        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"region\":\"us\"}}"))
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"region\":\"us\"}}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0780 the trigger gives the member \"filter.region\" twice; give each member once (a "
                         + "filter cannot say \"either value\": create one trigger per value)");
@@ -69,20 +70,20 @@ class TriggersResourceTest {
 
     @Test
     void aDeclaredTriggerWhoseTypeWouldChangeIsToBeChangedInTheCode() {
-        assertThatThrownBy(() -> resource.update("nightly", "{\"type\":\"manual\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"type\":\"manual\"}", null))
                 .hasMessageContaining("(schedule → manual)").hasMessageContaining("change it there");
     }
 
     @Test
     void theTypeItHasAlreadyInAnyCaseAndTheNameOfThePathAreNoChange() {
-        resource.update("qa-man", "{\"name\":\"qa-man\",\"type\":\"MANUAL\",\"description\":\"by hand\"}");
+        resource.update("qa-man", "{\"name\":\"qa-man\",\"type\":\"MANUAL\",\"description\":\"by hand\"}", null);
 
         assertThat(stored.spec("qa-man").description()).isEqualTo("by hand");
     }
 
     @Test
     void aBodyNamingAnotherTriggerIsRefusedAsARename() {
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"name\":\"qa-auto\",\"description\":\"x\"}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"name\":\"qa-auto\",\"description\":\"x\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("NVENT-0750 the body names trigger 'qa-auto', the path 'qa-man'");
 
@@ -91,7 +92,7 @@ class TriggersResourceTest {
 
     @Test
     void fieldsATriggerCannotHaveAreRefusedNamingThem() {
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"crn\":\"* * * * *\",\"stats\":{},\"enabled\":false}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"crn\":\"* * * * *\",\"stats\":{},\"enabled\":false}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
@@ -102,13 +103,13 @@ class TriggersResourceTest {
 
     @Test
     void aScheduleGivenAnIntervalTicksOnItAloneAndShowsIt() {
-        resource.update("nightly", "{\"every\":\"PT90S\"}");
+        resource.update("nightly", "{\"every\":\"PT90S\"}", null);
 
         assertThat(stored.spec("nightly").every()).hasValue(Duration.ofSeconds(90));
         assertThat(stored.spec("nightly").cron()).isEmpty();
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getString("every")).isEqualTo("PT1M30S");
 
-        resource.update("nightly", "{\"cron\":\"0 3 * * *\"}");
+        resource.update("nightly", "{\"cron\":\"0 3 * * *\"}", null);
 
         assertThat(stored.spec("nightly").cron()).hasValue("0 3 * * *");
         assertThat(stored.spec("nightly").every()).isEmpty();
@@ -117,16 +118,16 @@ class TriggersResourceTest {
 
     @Test
     void anIntervalThatIsNoDurationOrNoWholeSecondOrBesideACronIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"90s\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"90s\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
                         + "was \"90s\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.5S\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.5S\"}", null))
                 .hasMessageContaining("the interval (every) of schedule trigger 'nightly' is PT0.5S; it must be a "
                         + "whole number of seconds, at least PT1S");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}", null))
                 .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}", null))
                 .hasMessageContaining("\"every\" of the trigger must be a string");
 
         assertThat(stored.spec("nightly").cron()).hasValue("0 2 * * *");
@@ -134,24 +135,24 @@ class TriggersResourceTest {
 
     @Test
     void anIntervalOnATriggerOtherThanAScheduleIsRefused() {
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"every\":\"PT1M\"}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"every\":\"PT1M\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("trigger 'qa-man' is a manual trigger; an interval (every) belongs to schedule triggers only");
     }
 
     @Test
     void anEventTriggersFilterIsTakenAsAJsonObjectShownAsOneKeptWhenLeftOutAndRemovedWithNull() {
-        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"order\":{\"priority\":2.0}}}");
+        resource.update("eu-orders", "{\"filter\":{\"region\":\"eu\",\"order\":{\"priority\":2.0}}}", null);
 
         assertThat(stored.spec("eu-orders").filter()).hasValue("{\"region\":\"eu\",\"order\":{\"priority\":2.0}}");
         assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow()).getJsonObject("filter"))
                 .hasToString("{\"region\":\"eu\",\"order\":{\"priority\":2.0}}");
 
-        resource.update("eu-orders", "{\"description\":\"EU only\"}");
+        resource.update("eu-orders", "{\"description\":\"EU only\"}", null);
 
         assertThat(stored.spec("eu-orders").filter()).isPresent();
 
-        resource.update("eu-orders", "{\"filter\":null}");
+        resource.update("eu-orders", "{\"filter\":null}", null);
 
         assertThat(stored.spec("eu-orders").filter()).isEmpty();
         assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow())).doesNotContainKey("filter");
@@ -159,13 +160,13 @@ class TriggersResourceTest {
 
     @Test
     void aFilterThatIsNoJsonObjectOrOnAnotherTypeThanEventIsRefusedAndNothingChanges() {
-        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":\"{\\\"region\\\":\\\"eu\\\"}\"}"))
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":\"{\\\"region\\\":\\\"eu\\\"}\"}", null))
                 .isInstanceOf(io.nvent.InvalidPayloadException.class)
                 .hasMessageContaining("NVENT-0204 \"filter\" of the trigger must be a JSON object such as "
                         + "{\"region\":\"eu\"} (the object itself, not a string)");
-        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":[\"eu\"]}"))
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"filter\":[\"eu\"]}", null))
                 .hasMessageContaining("must be a JSON object").hasMessageEndingWith("was [\"eu\"]");
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"filter\":{\"region\":\"eu\"}}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"filter\":{\"region\":\"eu\"}}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0221 trigger 'qa-man' is a manual trigger; a filter belongs to event triggers only");
 
@@ -175,7 +176,7 @@ class TriggersResourceTest {
 
     @Test
     void aGraceOfWholeDaysReadsBackInDaysAsItWasWritten() {
-        resource.update("nightly", "{\"misfireGrace\":\"P2D\"}");
+        resource.update("nightly", "{\"misfireGrace\":\"P2D\"}", null);
 
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfireGrace", Json.createValue("P2D"));
@@ -188,24 +189,24 @@ class TriggersResourceTest {
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfire", Json.createValue("inherit")).containsEntry("misfireGrace", JsonValue.NULL);
 
-        resource.update("nightly", "{\"misfire\":\"skip\",\"misfireGrace\":\"PT6H\"}");
+        resource.update("nightly", "{\"misfire\":\"skip\",\"misfireGrace\":\"PT6H\"}", null);
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.SKIP);
         assertThat(stored.spec("nightly").misfireGrace()).hasValue(Duration.ofHours(6));
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
                 .containsEntry("misfire", Json.createValue("skip")).containsEntry("misfireGrace", Json.createValue("PT6H"));
 
-        resource.update("nightly", "{\"description\":\"at two\"}");
+        resource.update("nightly", "{\"description\":\"at two\"}", null);
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.SKIP);
         assertThat(stored.spec("nightly").misfireGrace()).hasValue(Duration.ofHours(6));
 
-        resource.update("nightly", "{\"misfire\":\"FIRE_ONCE\",\"misfireGrace\":null}");
+        resource.update("nightly", "{\"misfire\":\"FIRE_ONCE\",\"misfireGrace\":null}", null);
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.FIRE_ONCE);
         assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
 
-        resource.update("nightly", "{\"misfire\":null}");
+        resource.update("nightly", "{\"misfire\":null}", null);
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("misfire");
@@ -213,23 +214,23 @@ class TriggersResourceTest {
 
     @Test
     void aMisfirePolicyOrGraceThatIsInvalidOrOnAnotherTypeThanScheduleIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-all\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-all\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the deployment's "
                         + "nvent.triggers.misfire), was \"fire-all\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}", null))
                 .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"PT0S\"}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"PT0S\"}", null))
                 .hasMessageStartingWith("\"misfireGrace\": NVENT-0231 the misfire grace of schedule trigger 'nightly' "
                         + "is PT0S; it must be a whole number of seconds, at least PT1S and at most P366D");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}"))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}", null))
                 .hasMessageContaining("\"misfire\" of the trigger must be a string");
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}", null))
                 .hasMessage("\"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
                         + "missed while no instance ran); this one is a manual trigger");
 
         // IllegalArgumentException is the 400 problem+json of UnexpectedProblemMapper, its message the detail.
-        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfire\":\"skip\"}"))
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"misfire\":\"skip\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("\"misfire\" belongs to schedule triggers only");
 
@@ -244,12 +245,35 @@ class TriggersResourceTest {
                 .containsEntry("effectiveMisfire", Json.createObjectBuilder().add("policy", "skip")
                         .add("policyFrom", "deployment").add("grace", "P1D").add("graceFrom", "deployment").build());
 
-        resource.update("nightly", "{\"misfireGrace\":\"PT6H\"}");
+        resource.update("nightly", "{\"misfireGrace\":\"PT6H\"}", null);
 
         assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getJsonObject("effectiveMisfire"))
                 .isEqualTo(Json.createObjectBuilder().add("policy", "skip").add("policyFrom", "deployment")
                         .add("grace", "PT6H").add("graceFrom", "trigger").build());
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("effectiveMisfire");
+    }
+
+    @Test
+    void aWebhookTriggerAnyoneCanFireSaysSoInItsAnswerAndTheLogWhenChangedAtRunTime() {
+        stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        stored.put(TriggerSpec.newBuilder("keyed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent",
+                trigger.equals("keyed-hook") ? List.of("a-key-of-24-characters-x") : List.of(), "X-API-Key");
+        String warning = "NVENT-0712 webhook trigger open-hook takes unauthenticated requests: anyone who reaches "
+                + "/api/nvent/triggers/open-hook/webhook starts its flows; set nvent.triggers.open-hook.secret to "
+                + "require a signature or nvent.triggers.open-hook.api-key to require an API key";
+
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0712"))) {
+            String answer = resource.update("open-hook", "{\"description\":\"from the partner\"}", null);
+            resource.update("keyed-hook", "{\"description\":\"from the ERP\"}", null);
+
+            assertThat(Json.createReader(new java.io.StringReader(answer)).readObject())
+                    .containsEntry("signed", JsonValue.FALSE).containsEntry("apiKey", JsonValue.FALSE)
+                    .containsEntry("warning", Json.createValue(warning));
+            assertThat(log.records()).extracting(java.util.logging.LogRecord::getMessage).containsExactly(warning);
+        }
+        assertThat(resource.trigger(stored.trigger("keyed-hook").orElseThrow())).doesNotContainKey("warning");
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("warning");
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */

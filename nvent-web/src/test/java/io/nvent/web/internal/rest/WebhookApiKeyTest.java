@@ -9,9 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A webhook request carries one of its trigger's API keys in the configured header, or is refused saying why. */
 class WebhookApiKeyTest {
 
-    private static final WebhookProtection TWO_KEYS = new WebhookProtection(Optional.empty(), "nvent",
+    private static final WebhookProtection TWO_KEYS = new WebhookProtection(List.of(), "nvent",
             List.of("old-key-1", "new-key-2"), WebhookProtection.DEFAULT_API_KEY_HEADER);
-    private static final WebhookProtection BEARER = new WebhookProtection(Optional.empty(), "nvent",
+    private static final WebhookProtection BEARER = new WebhookProtection(List.of(), "nvent",
             List.of("token-3"), "authorization");
 
     @Test
@@ -52,7 +52,7 @@ class WebhookApiKeyTest {
 
     @Test
     void aRefusedKeyOfASignedWebhookChallengesForTheKeyAndTheSignatureBoth() {
-        WebhookProtection keyedAndSigned = new WebhookProtection(Optional.of("s"), "nvent", List.of("k"), "X-API-Key");
+        WebhookProtection keyedAndSigned = new WebhookProtection(List.of("s"), "nvent", List.of("k"), "X-API-Key");
 
         assertThat(keyedAndSigned.apiKeyChallenges()).containsExactly("ApiKey header=\"X-API-Key\"",
                 keyedAndSigned.signatureChallenge());
@@ -61,21 +61,21 @@ class WebhookApiKeyTest {
 
     @Test
     void aRefusedSignatureChallengesForTheHeadersOfItsScheme() {
-        assertThat(new WebhookProtection(Optional.of("s"), "nvent", List.of(), "X-API-Key").signatureChallenge())
+        assertThat(new WebhookProtection(List.of("s"), "nvent", List.of(), "X-API-Key").signatureChallenge())
                 .isEqualTo("Signature scheme=\"nvent\", algorithm=\"hmac-sha256\", "
                         + "headers=\"X-Nvent-Timestamp X-Nvent-Signature\"");
-        assertThat(new WebhookProtection(Optional.of("s"), "github", List.of(), "X-API-Key").signatureChallenge())
+        assertThat(new WebhookProtection(List.of("s"), "github", List.of(), "X-API-Key").signatureChallenge())
                 .isEqualTo("Signature scheme=\"github\", algorithm=\"hmac-sha256\", headers=\"X-Hub-Signature-256\"");
     }
 
     @Test
     void aProtectionShowsWhichChecksAreOnButNeverTheSecretOrAKey() {
-        WebhookProtection both = new WebhookProtection(Optional.of("demo-secret"), "github", List.of("k-1"),
+        WebhookProtection both = new WebhookProtection(List.of("demo-secret"), "github", List.of("k-1"),
                 "X-API-Key");
 
         assertThat(both).hasToString("WebhookProtection[signed=true, signatureScheme=github, apiKey=true, "
                 + "apiKeyHeader=X-API-Key]");
         assertThat(both.open()).isFalse();
-        assertThat(new WebhookProtection(Optional.empty(), "nvent", List.of(), "X-API-Key").open()).isTrue();
+        assertThat(new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key").open()).isTrue();
     }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class WebhookSignatureTest {
     }
 
     private static WebhookSignature.Check check(String timestamp, String signature, byte[] body) {
-        return WebhookSignature.check(SECRET, Optional.of(timestamp), Optional.of(signature), body, NOW, WINDOW);
+        return WebhookSignature.check(List.of(SECRET), Optional.of(timestamp), Optional.of(signature), body, NOW, WINDOW);
     }
 
     private static Optional<String> problemOf(WebhookSignature.Check check) {
@@ -64,8 +65,43 @@ class WebhookSignatureTest {
     }
 
     @Test
+    void whileTheSecretIsReplacedARequestSignedWithTheOldOrTheNewIsTakenAndNoOtherIs() {
+        List<String> oldAndNew = List.of("old-secret-0123456789", "new-secret-0123456789");
+        byte[] message = WebhookSignature.signedMessage(NOW.getEpochSecond(), BODY);
+        String byOld = HexFormat.of().formatHex(WebhookSignature.sign("old-secret-0123456789", message));
+        String byNew = HexFormat.of().formatHex(WebhookSignature.sign("new-secret-0123456789", message));
+
+        assertThat(WebhookSignature.check(oldAndNew, Optional.of(TIMESTAMP), Optional.of("sha256=" + byOld), BODY, NOW,
+                WINDOW)).isInstanceOf(WebhookSignature.Signed.class);
+        assertThat(WebhookSignature.check(oldAndNew, Optional.of(TIMESTAMP), Optional.of("sha256=" + byNew), BODY, NOW,
+                WINDOW)).isInstanceOf(WebhookSignature.Signed.class);
+        assertThat(problemOf(WebhookSignature.check(oldAndNew, Optional.of(TIMESTAMP),
+                Optional.of(signatureOf(TIMESTAMP + ".{\"sku\":\"A-7\"}")), BODY, NOW, WINDOW)))
+                .as("signed with neither").contains("the signature does not match the body");
+
+        assertThat(WebhookSignature.checkGithub(oldAndNew, Optional.of("sha256="
+                + HexFormat.of().formatHex(WebhookSignature.sign("new-secret-0123456789", BODY))), BODY)).isEmpty();
+        assertThat(WebhookSignature.checkGithub(oldAndNew, Optional.of("sha256=" + hexSignatureOf(BODY)), BODY))
+                .contains("the signature does not match the body");
+    }
+
+    @Test
+    void aTimestampAheadOfTheServersClockIsTakenForAMinuteNotForTheWholeWindow() {
+        String minuteAhead = String.valueOf(NOW.plus(WebhookSignature.MAX_FUTURE_SKEW).getEpochSecond());
+        String furtherAhead = String.valueOf(NOW.plus(WebhookSignature.MAX_FUTURE_SKEW).plusSeconds(1).getEpochSecond());
+        String fourMinutesAhead = String.valueOf(NOW.plus(Duration.ofMinutes(4)).getEpochSecond());
+
+        assertThat(check(minuteAhead, signatureOf(minuteAhead + "."), new byte[0]))
+                .isInstanceOf(WebhookSignature.Signed.class);
+        assertThat(problemOf(check(furtherAhead, signatureOf(furtherAhead + "."), new byte[0])))
+                .contains("X-Nvent-Timestamp is more than 60 s ahead of the server's clock");
+        assertThat(problemOf(check(fourMinutesAhead, signatureOf(fourMinutesAhead + "."), new byte[0])))
+                .as("within the window's 300 s, but ahead").isPresent();
+    }
+
+    @Test
     void missingHeadersAreRefusedNamingBoth() {
-        WebhookSignature.Check unstamped = WebhookSignature.check(SECRET, Optional.empty(),
+        WebhookSignature.Check unstamped = WebhookSignature.check(List.of(SECRET), Optional.empty(),
                 Optional.of(signatureOf("x")), BODY, NOW, WINDOW);
 
         assertThat(problemOf(unstamped))
@@ -113,8 +149,9 @@ class WebhookSignatureTest {
         byte[] body = "Hello, World!".getBytes(StandardCharsets.UTF_8);
         String signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
-        assertThat(WebhookSignature.checkGithub("It's a Secret to Everybody", Optional.of(signature), body)).isEmpty();
-        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of(signature), body))
+        assertThat(WebhookSignature.checkGithub(List.of("It's a Secret to Everybody"), Optional.of(signature), body))
+                .isEmpty();
+        assertThat(WebhookSignature.checkGithub(List.of(SECRET), Optional.of(signature), body))
                 .contains("the signature does not match the body");
     }
 
@@ -122,12 +159,12 @@ class WebhookSignatureTest {
     void aGithubSignatureMissingOrWithoutItsPrefixIsRefused() {
         String hex = hexSignatureOf(BODY);
 
-        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of("sha256=" + hex), BODY)).isEmpty();
-        assertThat(WebhookSignature.checkGithub(SECRET, Optional.empty(), BODY))
+        assertThat(WebhookSignature.checkGithub(List.of(SECRET), Optional.of("sha256=" + hex), BODY)).isEmpty();
+        assertThat(WebhookSignature.checkGithub(List.of(SECRET), Optional.empty(), BODY))
                 .contains("this webhook requires the header X-Hub-Signature-256");
-        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of(hex), BODY))
+        assertThat(WebhookSignature.checkGithub(List.of(SECRET), Optional.of(hex), BODY))
                 .contains("X-Hub-Signature-256 must be sha256=<hex>");
-        assertThat(WebhookSignature.checkGithub(SECRET, Optional.of("sha256=xyz"), BODY))
+        assertThat(WebhookSignature.checkGithub(List.of(SECRET), Optional.of("sha256=xyz"), BODY))
                 .contains("X-Hub-Signature-256 must be sha256=<hex>");
     }
 
@@ -139,6 +176,6 @@ class WebhookSignatureTest {
     }
 
     private static Optional<WebhookProtection.Scheme> scheme(String configured) {
-        return new WebhookProtection(Optional.of(SECRET), configured, java.util.List.of(), "X-API-Key").scheme();
+        return new WebhookProtection(List.of(SECRET), configured, List.of(), "X-API-Key").scheme();
     }
 }
