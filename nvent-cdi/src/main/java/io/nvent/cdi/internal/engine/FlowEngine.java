@@ -1422,6 +1422,9 @@ public final class FlowEngine implements FlowService {
             return;
         }
         StepBinding binding = deployed.get();
+        if (gaveWayToRecordedAttempt(ref, job)) {
+            return;
+        }
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
         Optional<RunRecord> toStart = rateLimits.of(job.queue()).isPresent() ? runStillToRun(ref) : Optional.empty();
         if (toStart.isPresent()) {
@@ -1487,12 +1490,51 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
+     * A retry by the queue of a step's job whose number is above the attempt the run's history shows
+     * the step at ({@link #asRecordedAttempt}): deliveries before it failed only because the store
+     * could not be reached, and could not give way, so the queue counted them. The step, waiting for
+     * its job, is queued again at once under a recovery job, as the attempt it is at and with the
+     * attempts it has left ({@link #requeueLater}), and this delivery ends without running it; were it
+     * to run, its attempt would show the queue's number, and the queue would give up on the job with
+     * attempts of the step left. A step recorded running lost its execution instead, which its start
+     * finds and queues again as the attempt it was at ({@link #markStalledAfterLostExecution}). The
+     * history is read for a queue's retries only: a job's first delivery numbers the attempts before
+     * it from the history already ({@link StepJob#attemptsBefore}).
+     *
+     * @return whether this delivery gave way and must not run the step
+     */
+    private boolean gaveWayToRecordedAttempt(StepJob ref, JobExecution job) {
+        if (job.attempt() - ref.attemptsBefore() <= 1) {
+            return false;
+        }
+        JobExecution recorded = asRecordedAttempt(ref, job);
+        if (recorded.attempt() >= job.attempt()) {
+            return false;
+        }
+        Optional<RunRecord> run = store.findRun(ref.runId());
+        StepStatus status = run.map(r -> r.steps().get(ref.step())).orElse(null);
+        if (run.isEmpty() || run.get().status().isTerminal()
+                || (status != StepStatus.QUEUED && status != StepStatus.RETRYING)) {
+            return false;
+        }
+        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), JsonText.object().str("reason", "the queue"
+                + " delivered the step as attempt " + job.attempt() + ", counting deliveries that failed only because"
+                + " the store could not be reached; they do not count").num("queueAttempt", job.attempt()), false)
+                .ifPresent(change -> LOG.log(System.Logger.Level.WARNING, "NVENT-0521 run {0}: the queue delivered step"
+                        + " {1} as attempt {2}, counting deliveries that failed only because the store could not be"
+                        + " reached; queued again as attempt {3}, the one its history shows", ref.runId(), ref.step(),
+                        job.attempt(), recorded.attempt()));
+        return true;
+    }
+
+    /**
      * An attempt before the step's last failed only because the store could not be reached: like a
      * last one, it does not count. The queue would retry it as the next attempt (every queue numbers
      * a job's attempts itself), so the job ends here instead, and the step is queued again as this
      * attempt, with the attempts it has left ({@link #requeueAfterStoreFailure}). If even that cannot
-     * be stored, the attempt fails to the queue as it would have, and its retry comes as the next
-     * attempt.
+     * be stored, the attempt fails to the queue as it would have: the queue retries it as the next
+     * attempt, which the step's history does not bear out, so that retry gives way to this attempt
+     * ({@link #gaveWayToRecordedAttempt}), or the sweep queues it as this attempt once the queue gave up.
      */
     private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure) throws Exception {
         String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
@@ -2095,6 +2137,11 @@ public final class FlowEngine implements FlowService {
             requeueAfterStoreFailure(ref, job, finalMessage, now);
             return;
         }
+        // A delivery that failed only because the store could not be reached, which it could not give way
+        // for, does not count, although the queue retries it as its next attempt: its entries show the
+        // attempt the step is at, and its step.retry names no next attempt (see asRecordedAttempt).
+        boolean storeAway = isStoreUnavailable(error);
+        JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
@@ -2106,7 +2153,7 @@ public final class FlowEngine implements FlowService {
                 // An attempt that failed before its start was stored (a start left to be written with
                 // the result, or a start whose write failed) is recorded as started first, so that
                 // every failure in the history follows the start of its attempt.
-                Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), job, now);
+                Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), attempt, now);
                 RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
                 List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
                 if (started.status() == RunStatus.CANCELED) {
@@ -2114,20 +2161,25 @@ public final class FlowEngine implements FlowService {
                     // just after the attempt looked): no step.retry or step.failed in a canceled run; the
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
-                    return canceledStep(ref.step(), job.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
+                    return canceledStep(ref.step(), attempt.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
                             .apply(started).map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
                             });
                 }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
-                        .num("attempt", job.attempt()).num("maxAttempts", job.maxAttempts());
+                        .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 if (nextAttemptAt.isPresent()) {
-                    data.num("nextAttempt", job.attempt() + 1L).str("nextAttemptAt", nextAttemptAt.get().toString());
-                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data.build()));
+                    if (storeAway) {
+                        data.str("reason", "the store could not be reached; the attempt does not count");
+                    } else {
+                        data.num("nextAttempt", attempt.attempt() + 1L);
+                    }
+                    data.str("nextAttemptAt", nextAttemptAt.get().toString());
+                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), attempt.attempt(), now, data.build()));
                     return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
-                events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), job.attempt(), now, data.build()));
+                events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), attempt.attempt(), now, data.build()));
                 RunRecord next = started.withStep(ref.step(), StepStatus.FAILED);
                 if (started.status().canTransitionTo(RunStatus.FAILED)) {
                     next = next.withStatus(RunStatus.FAILED, now);
@@ -2651,16 +2703,33 @@ public final class FlowEngine implements FlowService {
     /**
      * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
-     * that says why. If even that cannot be stored after a last attempt, the queue's failed job is
-     * found by the sweep ({@link #requeueLostSteps}), which queues the step again in the same way.
+     * that says why, as the attempt its run's history shows it at ({@link #asRecordedAttempt}), not
+     * as the queue numbered the job's delivery. If even that cannot be stored after a last attempt,
+     * the queue's failed job is found by the sweep ({@link #requeueLostSteps}), which queues the step
+     * again in the same way.
      */
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
-        Optional<StoredChange> change = requeueLater(ref, job, STORE_RETRY_DELAY, now, JsonText.object()
-                .str("reason", "the store could not be reached; the attempt does not count").str("error", message), false);
+        Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
+                JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
+                        .str("error", message), false);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
         }
+    }
+
+    /**
+     * A delivery of a step's job as the attempt its run's history shows the step at: the one after
+     * the attempts that counted ({@link #attemptsCounted}). Every queue numbers a job's attempts by
+     * the deliveries that failed before, whatever failed them; while the store cannot be reached, a
+     * delivery that fails on it cannot give way either (that is a write too), and the queue counts it
+     * although the step's attempt does not count. The run's history never recorded such a delivery,
+     * so it is the history that tells the step's attempt.
+     */
+    private JobExecution asRecordedAttempt(StepJob ref, JobExecution job) {
+        int attempt = attemptsCounted(ref.runId(), ref.step()) + 1;
+        return attempt == job.attempt() ? job : new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
+                attempt, job.maxAttempts(), job.redelivered());
     }
 
     /**
