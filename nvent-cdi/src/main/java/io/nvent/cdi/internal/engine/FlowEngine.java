@@ -1485,7 +1485,7 @@ public final class FlowEngine implements FlowService {
             markStalledAfterLostExecution(ref);
         }
         if (storeAway != null) {
-            giveWayForTheStore(ref, job, storeAway);
+            giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty());
         }
     }
 
@@ -1517,9 +1517,10 @@ public final class FlowEngine implements FlowService {
                 || (status != StepStatus.QUEUED && status != StepStatus.RETRYING)) {
             return false;
         }
-        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), JsonText.object().str("reason", "the queue"
-                + " delivered the step as attempt " + job.attempt() + ", counting deliveries that failed only because"
-                + " the store could not be reached; they do not count").num("queueAttempt", job.attempt()), false)
+        JsonText why = JsonText.object().str("reason", "the queue delivered the step as attempt " + job.attempt()
+                + ", counting deliveries that failed only because the store could not be reached; they do not count")
+                .num("queueAttempt", job.attempt());
+        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), why, false, Optional.empty())
                 .ifPresent(change -> LOG.log(System.Logger.Level.WARNING, "NVENT-0521 run {0}: the queue delivered step"
                         + " {1} as attempt {2}, counting deliveries that failed only because the store could not be"
                         + " reached; queued again as attempt {3}, the one its history shows", ref.runId(), ref.step(),
@@ -1536,10 +1537,11 @@ public final class FlowEngine implements FlowService {
      * attempt, which the step's history does not bear out, so that retry gives way to this attempt
      * ({@link #gaveWayToRecordedAttempt}), or the sweep queues it as this attempt once the queue gave up.
      */
-    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure) throws Exception {
+    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom)
+            throws Exception {
         String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         try {
-            requeueAfterStoreFailure(ref, job, message, clock.instant());
+            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom);
         } catch (RuntimeException stillAway) {
             failure.addSuppressed(stillAway);
             throw failure;
@@ -2134,7 +2136,7 @@ public final class FlowEngine implements FlowService {
         }
         String finalMessage = message;
         if (nextAttemptAt.isEmpty() && isStoreUnavailable(error)) {
-            requeueAfterStoreFailure(ref, job, finalMessage, now);
+            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty());
             return;
         }
         // A delivery that failed only because the store could not be reached, which it could not give way
@@ -2707,11 +2709,16 @@ public final class FlowEngine implements FlowService {
      * as the queue numbered the job's delivery. If even that cannot be stored after a last attempt,
      * the queue's failed job is found by the sweep ({@link #requeueLostSteps}), which queues the step
      * again in the same way.
+     *
+     * @param ranFrom when the step's code ran in the attempt, if it did: a start that was not stored
+     *     (left to be written with the result) is stored first, so that the history shows the attempt
+     *     that ran before the one that gives way
      */
-    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
+    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
+                                          Optional<Instant> ranFrom) {
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
                 JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
-                        .str("error", message), false);
+                        .str("error", message), false, ranFrom);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
@@ -2750,7 +2757,8 @@ public final class FlowEngine implements FlowService {
                 : limit + " allows no start before " + now.plus(untilAllowed);
         try {
             requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", why
-                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
+                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true,
+                    Optional.empty())
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                             + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));
         } catch (RuntimeException e) {
@@ -2777,9 +2785,12 @@ public final class FlowEngine implements FlowService {
      * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
      * {@code step.retry} entry carrying {@code why}; the attempt that gives way does not count. If
      * even that cannot be stored, the sweep ({@link #requeueLostSteps}) finds the step and queues it.
+     *
+     * @param ranFrom when the step's code began in the attempt that gives way, if it did and its start
+     *     is not stored (see {@link #requeueAfterStoreFailure})
      */
     private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
-                                                JsonText why, boolean underRateLimit) {
+                                                JsonText why, boolean underRateLimit, Optional<Instant> ranFrom) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
             return Optional.empty();
@@ -2790,15 +2801,19 @@ public final class FlowEngine implements FlowService {
             if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
                 return Optional.empty();
             }
-            return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.QUEUED), List.of(EventDraft.ofStep(
-                    EventType.STEP_RETRY, ref.step(), job.attempt(), now, data))));
+            Optional<RunChange> unstoredStart = ranFrom.flatMap(startedAt -> lateStartChange(run, ref.step(), job,
+                    startedAt));
+            List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
+            events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data));
+            RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
+            return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.QUEUED), events));
         });
         if (change.isEmpty()) {
             return change;
         }
         publish(change.get().run().flow(), change.get().events());
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
-                change.get().events().get(0).seq())
+                change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
         sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
@@ -2835,7 +2850,8 @@ public final class FlowEngine implements FlowService {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
                     + " the store could not be reached, and the run never heard; the step is queued again",
                     run.runId(), step);
-            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant());
+            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant(),
+                    Optional.empty());
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} after"

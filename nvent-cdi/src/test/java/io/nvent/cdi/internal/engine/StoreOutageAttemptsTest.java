@@ -151,6 +151,25 @@ class StoreOutageAttemptsTest {
         }
     }
 
+    @Test
+    void anAttemptThatRanBeforeItsStartWasStoredShowsInTheHistoryBeforeItGivesWayForTheStore() {
+        // The step's first delivery runs it before storing its start, to store both with its answer: the
+        // store is away for that write only, and back for the requeue.
+        CallPartner.onFirstCall = () -> store.refusing.set(1);
+        try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartner())) {
+            String runId = h.engine.start("outage", null);
+
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
+            assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(h, runId);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .as("a start for each time the step ran").containsExactly(1, 1, 2, 3);
+            assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started");
+        } finally {
+            CallPartner.onFirstCall = () -> { };
+        }
+    }
+
     private static void assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(EngineHarness h, String runId) {
         assertThat(CallPartner.attemptsSeen).as("attempt 1 again, its answer not stored; then all 3 attempts")
                 .containsExactly(1, 1, 2, 3);
