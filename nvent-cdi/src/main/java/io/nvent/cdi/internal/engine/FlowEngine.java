@@ -1463,6 +1463,9 @@ public final class FlowEngine implements FlowService {
             return;
         }
         StepBinding binding = deployed.get();
+        if (gaveWayToRecordedAttempt(ref, job)) {
+            return;
+        }
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
         Optional<RunRecord> toStart = rateLimits.of(job.queue()).isPresent() ? runStillToRun(ref) : Optional.empty();
         if (toStart.isPresent()) {
@@ -1523,8 +1526,47 @@ public final class FlowEngine implements FlowService {
             markStalledAfterLostExecution(ref);
         }
         if (storeAway != null) {
-            giveWayForTheStore(ref, job, storeAway);
+            giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty());
         }
+    }
+
+    /**
+     * A retry by the queue of a step's job whose number is above the attempt the run's history shows
+     * the step at ({@link #asRecordedAttempt}): deliveries before it failed only because the store
+     * could not be reached, and could not give way, so the queue counted them. The step, waiting for
+     * its job, is queued again at once under a recovery job, as the attempt it is at and with the
+     * attempts it has left ({@link #requeueLater}), and this delivery ends without running it; were it
+     * to run, its attempt would show the queue's number, and the queue would give up on the job with
+     * attempts of the step left. A step recorded running lost its execution instead, which its start
+     * finds and queues again as the attempt it was at ({@link #markStalledAfterLostExecution}). The
+     * history is read for a queue's retries only: a job's first delivery numbers the attempts before
+     * it from the history already ({@link StepJob#attemptsBefore}).
+     *
+     * @return whether this delivery gave way and must not run the step
+     */
+    private boolean gaveWayToRecordedAttempt(StepJob ref, JobExecution job) {
+        if (job.attempt() - ref.attemptsBefore() <= 1) {
+            return false;
+        }
+        JobExecution recorded = asRecordedAttempt(ref, job);
+        if (recorded.attempt() >= job.attempt()) {
+            return false;
+        }
+        Optional<RunRecord> run = store.findRun(ref.runId());
+        StepStatus status = run.map(r -> r.steps().get(ref.step())).orElse(null);
+        if (run.isEmpty() || run.get().status().isTerminal()
+                || (status != StepStatus.QUEUED && status != StepStatus.RETRYING)) {
+            return false;
+        }
+        JsonText why = JsonText.object().str("reason", "the queue delivered the step as attempt " + job.attempt()
+                + ", counting deliveries that failed only because the store could not be reached; they do not count")
+                .num("queueAttempt", job.attempt());
+        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), why, false, Optional.empty())
+                .ifPresent(change -> LOG.log(System.Logger.Level.WARNING, "NVENT-0521 run {0}: the queue delivered step"
+                        + " {1} as attempt {2}, counting deliveries that failed only because the store could not be"
+                        + " reached; queued again as attempt {3}, the one its history shows", ref.runId(), ref.step(),
+                        job.attempt(), recorded.attempt()));
+        return true;
     }
 
     /**
@@ -1532,13 +1574,15 @@ public final class FlowEngine implements FlowService {
      * last one, it does not count. The queue would retry it as the next attempt (every queue numbers
      * a job's attempts itself), so the job ends here instead, and the step is queued again as this
      * attempt, with the attempts it has left ({@link #requeueAfterStoreFailure}). If even that cannot
-     * be stored, the attempt fails to the queue as it would have, and its retry comes as the next
-     * attempt.
+     * be stored, the attempt fails to the queue as it would have: the queue retries it as the next
+     * attempt, which the step's history does not bear out, so that retry gives way to this attempt
+     * ({@link #gaveWayToRecordedAttempt}), or the sweep queues it as this attempt once the queue gave up.
      */
-    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure) throws Exception {
+    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom)
+            throws Exception {
         String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         try {
-            requeueAfterStoreFailure(ref, job, message, clock.instant());
+            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom);
         } catch (RuntimeException stillAway) {
             failure.addSuppressed(stillAway);
             throw failure;
@@ -2133,9 +2177,14 @@ public final class FlowEngine implements FlowService {
         }
         String finalMessage = message;
         if (nextAttemptAt.isEmpty() && isStoreUnavailable(error)) {
-            requeueAfterStoreFailure(ref, job, finalMessage, now);
+            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty());
             return;
         }
+        // A delivery that failed only because the store could not be reached, which it could not give way
+        // for, does not count, although the queue retries it as its next attempt: its entries show the
+        // attempt the step is at, and its step.retry names no next attempt (see asRecordedAttempt).
+        boolean storeAway = isStoreUnavailable(error);
+        JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
@@ -2147,7 +2196,7 @@ public final class FlowEngine implements FlowService {
                 // An attempt that failed before its start was stored (a start left to be written with
                 // the result, or a start whose write failed) is recorded as started first, so that
                 // every failure in the history follows the start of its attempt.
-                Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), job, now);
+                Optional<RunChange> unstoredStart = lateStartChange(run, ref.step(), attempt, now);
                 RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
                 List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
                 if (started.status() == RunStatus.CANCELED) {
@@ -2155,20 +2204,25 @@ public final class FlowEngine implements FlowService {
                     // just after the attempt looked): no step.retry or step.failed in a canceled run; the
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
-                    return canceledStep(ref.step(), job.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
+                    return canceledStep(ref.step(), attempt.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
                             .apply(started).map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
                             });
                 }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
-                        .num("attempt", job.attempt()).num("maxAttempts", job.maxAttempts());
+                        .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 if (nextAttemptAt.isPresent()) {
-                    data.num("nextAttempt", job.attempt() + 1L).str("nextAttemptAt", nextAttemptAt.get().toString());
-                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data.build()));
+                    if (storeAway) {
+                        data.str("reason", "the store could not be reached; the attempt does not count");
+                    } else {
+                        data.num("nextAttempt", attempt.attempt() + 1L);
+                    }
+                    data.str("nextAttemptAt", nextAttemptAt.get().toString());
+                    events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), attempt.attempt(), now, data.build()));
                     return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
-                events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), job.attempt(), now, data.build()));
+                events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), attempt.attempt(), now, data.build()));
                 RunRecord next = started.withStep(ref.step(), StepStatus.FAILED);
                 if (started.status().canTransitionTo(RunStatus.FAILED)) {
                     next = next.withStatus(RunStatus.FAILED, now);
@@ -2696,16 +2750,38 @@ public final class FlowEngine implements FlowService {
     /**
      * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
-     * that says why. If even that cannot be stored after a last attempt, the queue's failed job is
-     * found by the sweep ({@link #requeueLostSteps}), which queues the step again in the same way.
+     * that says why, as the attempt its run's history shows it at ({@link #asRecordedAttempt}), not
+     * as the queue numbered the job's delivery. If even that cannot be stored after a last attempt,
+     * the queue's failed job is found by the sweep ({@link #requeueLostSteps}), which queues the step
+     * again in the same way.
+     *
+     * @param ranFrom when the step's code ran in the attempt, if it did: a start that was not stored
+     *     (left to be written with the result) is stored first, so that the history shows the attempt
+     *     that ran before the one that gives way
      */
-    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now) {
-        Optional<StoredChange> change = requeueLater(ref, job, STORE_RETRY_DELAY, now, JsonText.object()
-                .str("reason", "the store could not be reached; the attempt does not count").str("error", message), false);
+    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
+                                          Optional<Instant> ranFrom) {
+        Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
+                JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
+                        .str("error", message), false, ranFrom);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
         }
+    }
+
+    /**
+     * A delivery of a step's job as the attempt its run's history shows the step at: the one after
+     * the attempts that counted ({@link #attemptsCounted}). Every queue numbers a job's attempts by
+     * the deliveries that failed before, whatever failed them; while the store cannot be reached, a
+     * delivery that fails on it cannot give way either (that is a write too), and the queue counts it
+     * although the step's attempt does not count. The run's history never recorded such a delivery,
+     * so it is the history that tells the step's attempt.
+     */
+    private JobExecution asRecordedAttempt(StepJob ref, JobExecution job) {
+        int attempt = attemptsCounted(ref.runId(), ref.step()) + 1;
+        return attempt == job.attempt() ? job : new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
+                attempt, job.maxAttempts(), job.redelivered());
     }
 
     /**
@@ -2726,7 +2802,8 @@ public final class FlowEngine implements FlowService {
                 : limit + " allows no start before " + now.plus(untilAllowed);
         try {
             requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", why
-                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true)
+                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true,
+                    Optional.empty())
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                             + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));
         } catch (RuntimeException e) {
@@ -2753,9 +2830,12 @@ public final class FlowEngine implements FlowService {
      * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
      * {@code step.retry} entry carrying {@code why}; the attempt that gives way does not count. If
      * even that cannot be stored, the sweep ({@link #requeueLostSteps}) finds the step and queues it.
+     *
+     * @param ranFrom when the step's code began in the attempt that gives way, if it did and its start
+     *     is not stored (see {@link #requeueAfterStoreFailure})
      */
     private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
-                                                JsonText why, boolean underRateLimit) {
+                                                JsonText why, boolean underRateLimit, Optional<Instant> ranFrom) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
             return Optional.empty();
@@ -2766,15 +2846,19 @@ public final class FlowEngine implements FlowService {
             if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
                 return Optional.empty();
             }
-            return Optional.of(new RunChange(run.withStep(ref.step(), StepStatus.QUEUED), List.of(EventDraft.ofStep(
-                    EventType.STEP_RETRY, ref.step(), job.attempt(), now, data))));
+            Optional<RunChange> unstoredStart = ranFrom.flatMap(startedAt -> lateStartChange(run, ref.step(), job,
+                    startedAt));
+            List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
+            events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data));
+            RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
+            return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.QUEUED), events));
         });
         if (change.isEmpty()) {
             return change;
         }
         publish(change.get().run().flow(), change.get().events());
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
-                change.get().events().get(0).seq())
+                change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
         sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
@@ -2811,7 +2895,8 @@ public final class FlowEngine implements FlowService {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
                     + " the store could not be reached, and the run never heard; the step is queued again",
                     run.runId(), step);
-            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant());
+            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant(),
+                    Optional.empty());
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} after"

@@ -29,12 +29,19 @@ final class StepExecutions {
         private volatile boolean cancelRequested;
         /** Whether the step's own code runs now: only then may a cancel interrupt the worker. */
         private boolean invoking;
+        /** Whether the step's own code began in this attempt. */
+        private volatile boolean invoked;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
             this.key = key;
             this.job = job;
             this.timeoutNanos = timeout.toNanos();
+        }
+
+        /** Whether the step's own code began in this attempt, whatever came of it. */
+        boolean hasInvoked() {
+            return invoked;
         }
 
         /** Whether the run was canceled while this attempt runs. */
@@ -48,6 +55,7 @@ final class StepExecutions {
          */
         synchronized void invoking() {
             invoking = true;
+            invoked = true;
             if (cancelRequested) {
                 worker.interrupt();
             }
