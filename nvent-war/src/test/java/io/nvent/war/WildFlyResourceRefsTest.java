@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * On WildFly, an application stops before the connection factories nvent uses only if it references
  * them: nvent looks them up by the names in its settings, which WildFly does not see, so a factory
  * without a reference is closed under the running workers on shutdown (IJ000615, then NVENT-0653 with
- * IJ000470 before NVENT-0116). Every factory the WildFly configuration binds (nvent.cli) must therefore be referenced by the demo WAR's jboss-web.xml.
+ * IJ000470 before NVENT-0116). Every factory the WildFly configuration binds, nvent.cli's and the
+ * README's, must therefore be referenced by the demo WAR's jboss-web.xml and by the README's web.xml.
  */
 class WildFlyResourceRefsTest {
 
@@ -32,6 +33,20 @@ class WildFlyResourceRefsTest {
                 .as("connection factories referenced by nvent-war's WEB-INF/jboss-web.xml")
                 .containsAll(all(BOUND_FACTORY, cli))
                 .containsExactlyInAnyOrder("java:/jms/nvent/ConnectionFactory", "java:/jms/nvent/WorkerConnectionFactory");
+    }
+
+    @Test
+    void theReadmesWebXmlReferencesEveryConnectionFactoryItsWildFlyConfigurationBinds() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String wildFly = readme.substring(readme.indexOf("\n## Deploy to WildFly"),
+                readme.indexOf("\n## ", readme.indexOf("\n## Deploy to WildFly") + 1));
+
+        TreeSet<String> bound = all(BOUND_FACTORY, wildFly);
+        assertThat(bound).as("factories the README's WildFly CLI binds").contains(
+                "java:/jms/nvent/ConnectionFactory", "java:/jms/nvent/WorkerConnectionFactory");
+        assertThat(all(LOOKUP_NAME, wildFly))
+                .as("resource-refs of the README's web.xml for WildFly")
+                .containsAll(bound);
     }
 
     private static TreeSet<String> all(Pattern pattern, String text) {
