@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,46 +126,42 @@ class StoreOutageAttemptsTest {
     void aDeliveryTheQueueCountedWhileTheStoreWasAwayIsNoAttemptOfTheStep() {
         // The store is away for the answer, for the requeue that would have given way and for the record
         // of the failed delivery, which the queue then retries as its attempt 2, the store back by then.
-        CallPartner.onFirstCall = () -> store.refusing.set(3);
-        try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartner())) {
-            String runId = h.engine.start("outage", null);
-
-            h.awaitStatus(runId, RunStatus.FAILED);
-            assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(h, runId);
-        } finally {
-            CallPartner.onFirstCall = () -> { };
-        }
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(3, (h, runId) -> { });
     }
 
     @Test
     void aDeliveryThatFailedOnlyForTheStoreIsRecordedAsNoAttemptWhenTheStoreIsBackForItsFailure() {
         // The store is away for the answer and for the requeue that would have given way, and back when the
         // queue reports the failed delivery, which it retries as its attempt 2.
-        CallPartner.onFirstCall = () -> store.refusing.set(2);
-        try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartner())) {
-            String runId = h.engine.start("outage", null);
-
-            h.awaitStatus(runId, RunStatus.FAILED);
-            assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(h, runId);
-        } finally {
-            CallPartner.onFirstCall = () -> { };
-        }
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(2, (h, runId) -> { });
     }
 
     @Test
     void anAttemptThatRanBeforeItsStartWasStoredShowsInTheHistoryBeforeItGivesWayForTheStore() {
         // The step's first delivery runs it before storing its start, to store both with its answer: the
         // store is away for that write only, and back for the requeue.
-        CallPartner.onFirstCall = () -> store.refusing.set(1);
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(1, (h, runId) -> {
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .as("a start for each time the step ran").containsExactly(1, 1, 2, 3);
+            assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started");
+        });
+    }
+
+    /**
+     * Starts a run whose step's first call is followed by {@code refusedWrites} writes the store refuses,
+     * waits until the run failed (the store's retry delay is waited out in real time) and checks the
+     * step went on at the attempt it was at, with all its attempts; then {@code andThen}.
+     */
+    private void runUntilFailedWithTheStoreRefusingAfterTheFirstCall(int refusedWrites,
+                                                                    BiConsumer<EngineHarness, String> andThen) {
+        CallPartner.onFirstCall = () -> store.refusing.set(refusedWrites);
         try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartner())) {
             String runId = h.engine.start("outage", null);
 
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
             assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(h, runId);
-            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
-                    .as("a start for each time the step ran").containsExactly(1, 1, 2, 3);
-            assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started");
+            andThen.accept(h, runId);
         } finally {
             CallPartner.onFirstCall = () -> { };
         }
