@@ -14,6 +14,7 @@ import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
+import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
@@ -684,7 +685,8 @@ public final class FlowEngine implements FlowService {
      * Refuses emissions that would take what the run keeps of its emitted events beyond
      * {@code nvent.payload.max-run-emitted-bytes}, on the run as the write that records them reads it:
      * an operator's emit, or a step's completion, whose emits were checked against the run as its
-     * attempt read it, which a step completing beside it may have changed since.
+     * attempt read it, which a step completing beside it may have changed since; or the resolution
+     * of an after-await, whose held emits were checked at the step's completion.
      *
      * @throws io.nvent.EmittedPayloadsTooLargeException (NVENT-0198) for the first emission that does not fit
      */
@@ -1202,16 +1204,27 @@ public final class FlowEngine implements FlowService {
                     return Optional.of(new RunChange(run, events));
                 case FAIL:
                 default:
-                    events.add(EventDraft.ofStep(EventType.STEP_FAILED, await.step(), 0, now,
-                            JsonText.object().str("error", failure).build()));
-                    events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                            .str("step", await.step()).str("error", failure).build()));
-                    return Optional.of(new RunChange(run.withStep(await.step(), StepStatus.FAILED)
-                            .withStatus(RunStatus.FAILED, now), events));
+                    return Optional.of(failAwaitingStep(run, await.step(), failure, events, now));
             }
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
         fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
+    }
+
+    /**
+     * Fails the step of an await that closed without letting it go on, and its run with it: an
+     * after-await timed out with {@code FAIL} (or out of retries), or one whose held emits no longer
+     * fit the run when it resolved. The queue does not retry it: the step's attempt completed, and
+     * running it again would repeat what it did; only an operator's retry does that.
+     */
+    private static RunChange failAwaitingStep(RunRecord run, String step, String failure, List<EventDraft> events,
+                                              Instant now) {
+        List<EventDraft> all = new ArrayList<>(events);
+        all.add(EventDraft.ofStep(EventType.STEP_FAILED, step, 0, now,
+                JsonText.object().str("error", failure).build()));
+        all.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                .str("step", step).str("error", failure).build()));
+        return new RunChange(run.withStep(step, StepStatus.FAILED).withStatus(RunStatus.FAILED, now), all);
     }
 
     /**
@@ -3117,8 +3130,15 @@ public final class FlowEngine implements FlowService {
                         new ArrayList<>(), now);
                 return new RunChange(next, events);
             }
-            RunRecord next = run.withStep(await.step(), StepStatus.COMPLETED);
             List<Emission> held = Emission.fromJson(await.held());
+            try {
+                // Checked at completion against the run then; another step or an operator's emit may
+                // have filled the run while the step waited. Its held emits are then discarded.
+                engine.keepWithinEmittedLimit(run, held);
+            } catch (EmittedPayloadsTooLargeException tooLarge) {
+                return failAwaitingStep(run, await.step(), tooLarge.getMessage(), events, now);
+            }
+            RunRecord next = run.withStep(await.step(), StepStatus.COMPLETED);
             for (Emission emission : held) {
                 next = next.withEmitted(emission.event(), emission.payloadJson());
             }

@@ -1,5 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitType;
 import io.nvent.BackoffType;
 import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.EventType;
@@ -8,6 +10,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.NventConfig;
 import io.nvent.spi.RunRecord;
 import java.time.Duration;
@@ -238,6 +241,68 @@ class RunEmittedLimitTest {
             });
             assertThat(h.eventsOf(runId, EventType.EMIT)).extracting(e -> e.data())
                     .noneMatch(data -> data.contains("\"" + refused + "."));
+        }
+    }
+
+    /** Declares the operator's events as its own too, so that the graph lets {@link Ship} subscribe to them. */
+    @FlowStep(flow = "approved", name = "order", role = StepRole.ENTRY,
+            emits = {"order.1", "order.2", "ev.1", "ev.2", "ev.3"}, maxAttempts = 1)
+    @AwaitAfter(type = AwaitType.WEBHOOK)
+    static class Order implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("order.1", KIB_PAYLOAD);
+            ctx.emit("order.2", KIB_PAYLOAD);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "approved", name = "ship", subscribes = {"order.1", "ev.1", "ev.2", "ev.3"})
+    static class Ship implements Step<Object, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            runs.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void emitsHeldByAnAfterAwaitThatNoLongerFitWhenItResolvesFailTheStepAndAreDiscarded() {
+        Ship ship = new Ship();
+        try (EngineHarness h = EngineHarness.withPayloadLimits(LIMITS, new Order(), ship)) {
+            String runId = h.engine.start("approved", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            // The step's two emits fit the empty run at its completion; held, they take no room yet.
+            for (int i = 1; i <= 3; i++) {
+                h.engine.emit(runId, "ev." + i, KIB_PAYLOAD);
+            }
+
+            h.engine.resolveAwait(h.registration(0).await().awaitId(), Map.of());
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            RunRecord run = h.store.findRun(runId).orElseThrow();
+            assertThat(run.emitted()).as("the held emits are discarded, none of them kept")
+                    .containsOnlyKeys("ev.1", "ev.2", "ev.3");
+            assertThat(run.steps()).containsEntry("order", StepStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.step()).contains("order");
+                assertThat(failed.data()).contains("NVENT-0198 run " + runId + ": event 'order.2' (1002 bytes)")
+                        .contains("keeps 4008 bytes of the 4 events")
+                        .contains("nvent.payload.max-run-emitted-bytes");
+            });
+            assertThat(h.types(runId)).containsSubsequence("await.resolved", "step.failed", "flow.failed");
+            assertThat(ship.runs).hasValue(0);
+
+            // Its await resolved (it did not time out): a retry runs the step again, and its emit finds no room.
+            h.engine.retryStep(runId, "order");
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).hasSize(2);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).last().satisfies(failed ->
+                    assertThat(failed.data()).contains("NVENT-0198 run " + runId + ": event 'order.2' (1002 bytes)"));
+            assertThat(h.store.findRun(runId).orElseThrow().emitted()).containsOnlyKeys("ev.1", "ev.2", "ev.3");
         }
     }
 
