@@ -122,14 +122,7 @@ class RunEmittedLimitTest {
     }
 
     @FlowStep(flow = "items", name = "after", subscribes = "extra.1")
-    static class After implements Step<Object, Void> {
-        final AtomicInteger runs = new AtomicInteger();
-
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            runs.incrementAndGet();
-            return null;
-        }
+    static class After extends CountingStep {
     }
 
     @Test
@@ -175,35 +168,36 @@ class RunEmittedLimitTest {
         }
     }
 
-    @FlowStep(flow = "race", name = "left", subscribes = "go", emits = {"left.1", "left.2"}, maxAttempts = 2,
-            backoff = BackoffType.FIXED, backoffDelayMs = 10)
-    static class Left implements Step<Object, Void> {
+    /** Emits its side's two events, then waits for the race to let it complete. */
+    abstract static class RacingStep implements Step<Object, Void> {
         final Race race;
+        final String side;
 
-        Left(Race race) {
+        RacingStep(Race race, String side) {
             this.race = race;
+            this.side = side;
         }
 
         @Override
         public Void execute(Object input, StepContext ctx) throws InterruptedException {
-            race.emitAndWait(ctx, "left");
+            race.emitAndWait(ctx, side);
             return null;
+        }
+    }
+
+    @FlowStep(flow = "race", name = "left", subscribes = "go", emits = {"left.1", "left.2"}, maxAttempts = 2,
+            backoff = BackoffType.FIXED, backoffDelayMs = 10)
+    static class Left extends RacingStep {
+        Left(Race race) {
+            super(race, "left");
         }
     }
 
     @FlowStep(flow = "race", name = "right", subscribes = "go", emits = {"right.1", "right.2"}, maxAttempts = 2,
             backoff = BackoffType.FIXED, backoffDelayMs = 10)
-    static class Right implements Step<Object, Void> {
-        final Race race;
-
+    static class Right extends RacingStep {
         Right(Race race) {
-            this.race = race;
-        }
-
-        @Override
-        public Void execute(Object input, StepContext ctx) throws InterruptedException {
-            race.emitAndWait(ctx, "right");
-            return null;
+            super(race, "right");
         }
     }
 
@@ -258,14 +252,7 @@ class RunEmittedLimitTest {
     }
 
     @FlowStep(flow = "approved", name = "ship", subscribes = {"order.1", "ev.1", "ev.2", "ev.3"})
-    static class Ship implements Step<Object, Void> {
-        final AtomicInteger runs = new AtomicInteger();
-
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            runs.incrementAndGet();
-            return null;
-        }
+    static class Ship extends CountingStep {
     }
 
     @Test

@@ -12,7 +12,6 @@ import io.nvent.UndeclaredEventException;
 import io.nvent.UnexpectedEventException;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,14 +31,7 @@ class UndeclaredEventsTest {
     }
 
     @FlowStep(flow = "typo", name = "after", subscribes = "t.done")
-    static class AfterDone implements Step<Object, Void> {
-        final AtomicInteger runs = new AtomicInteger();
-
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            runs.incrementAndGet();
-            return null;
-        }
+    static class AfterDone extends CountingStep {
     }
 
     @Test
