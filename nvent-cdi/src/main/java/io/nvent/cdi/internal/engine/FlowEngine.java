@@ -1874,15 +1874,16 @@ public final class FlowEngine implements FlowService {
                                             boolean alreadyRunningHere, AtomicBoolean foundLost) {
         StepStatus status = run.steps().get(step);
         foundLost.set(false);
-        // A failed step's job only runs again when an operator retried it in the queue
-        // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
-        boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
-        if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
-                || status == StepStatus.AWAITING)) {
-            // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
+        // A job of a step that failed for good (a redelivery, or a retry or redrive of its dead letter
+        // straight on the queue) runs nothing either: only the run's own retry (FlowService.retryStep,
+        // which the REST API's queue retry goes through) revives a failed run, and it queues the step
+        // first. Run here, the job would resume a run nobody asked to, and a redelivered attempt of a
+        // failure already recorded would run the step once more than its retries allow.
+        if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+            // Canceled or failed run, or a redelivered job of a step that already finished: idempotent no-op.
             return Optional.empty();
         }
-        if (alreadyRunningHere && !retriedAfterFailure) {
+        if (alreadyRunningHere) {
             // A second job of a step this instance is executing (e.g. a stall-recovery job and the
             // queue's redelivery of the original): our own lease would let it in, and the first
             // execution may not have stored its start yet, so refuse here.
@@ -1896,10 +1897,6 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         List<EventDraft> events = new ArrayList<>();
-        if (retriedAfterFailure) {
-            events.add(EventDraft.ofStep(EventType.STEP_RETRY, step, 0, startedAt,
-                    JsonText.object().str("reason", "job retried in queue " + job.queue()).build()));
-        }
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
         if (next.status() != RunStatus.RUNNING) {
             next = next.withStatus(RunStatus.RUNNING, startedAt);
