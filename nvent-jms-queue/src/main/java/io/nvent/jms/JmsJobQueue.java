@@ -534,7 +534,10 @@ public final class JmsJobQueue implements JobQueue {
 
     /**
      * Stops the workers: running attempts get {@link JmsJobQueueOptions#shutdownGrace()} to end, then
-     * they are interrupted and their messages return to the broker. Jobs stay on the broker.
+     * they are interrupted and their messages return to the broker. Jobs stay on the broker. An attempt
+     * the interrupt ends counts as no attempt, whatever it throws: it is not reported to
+     * {@link JobHandler#onAttemptFailed}, takes none of the job's retries, and its message is
+     * delivered again (flagged redelivered) once a worker of the queue runs again.
      *
      * <p>While it waits for them the queue still takes enqueues: an attempt that ends within the grace
      * hands its run on to the next step by enqueueing it, and a start the engine still accepts
@@ -564,6 +567,8 @@ public final class JmsJobQueue implements JobQueue {
         // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
         // found by the engine's lost-job check.
         closed = true;
+        // Before the interrupts: an attempt failing on one is not a failure of its job (see QueueWorker).
+        controls.values().forEach(QueueControl::cutShort);
         for (Thread worker : workers) {
             if (worker.isAlive()) {
                 LOG.log(Level.WARNING, "NVENT-0621 interrupting worker " + worker.getName()

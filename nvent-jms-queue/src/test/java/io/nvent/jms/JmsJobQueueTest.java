@@ -97,8 +97,7 @@ class JmsJobQueueTest {
     @Test
     void an_attempt_whose_node_went_away_before_committing_its_outcome_runs_again_marked_as_redelivered()
             throws Exception {
-        JmsJobQueue leaving = new JmsJobQueue(factory, new TestThreads("leaving-worker"), Clock.systemUTC(),
-                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofMillis(100)).build());
+        JmsJobQueue leaving = leavingNode();
         List<JobExecution> onLeaving = new CopyOnWriteArrayList<>();
         CountDownLatch never = new CountDownLatch(1);
         leaving.registerWorker(queue, 1, new JobHandler() {
@@ -124,6 +123,44 @@ class JmsJobQueueTest {
         assertThat(onLeaving.get(0).redelivered()).as("first delivery").isFalse();
         assertThat(handler.started.get(0).attempt()).as("the same attempt").isEqualTo(1);
         assertThat(handler.started.get(0).redelivered()).as("handed out again").isTrue();
+    }
+
+    @Test
+    void an_attempt_the_shutdown_cuts_short_counts_as_no_attempt_whatever_the_step_makes_of_the_interrupt() {
+        JmsJobQueue leaving = leavingNode();
+        List<JobExecution> onLeaving = new CopyOnWriteArrayList<>();
+        List<Throwable> reportedFailures = new CopyOnWriteArrayList<>();
+        leaving.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                onLeaving.add(job);
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    // As a step whose blocking call fails with its own exception when interrupted.
+                    throw new IllegalStateException("the call the step waited in was interrupted", e);
+                }
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                reportedFailures.add(error);
+            }
+        });
+        // Its only attempt: counted as failed, it would be a dead letter.
+        leaving.enqueue(job("cut-short"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> onLeaving.size() == 1);
+
+        leaving.close();
+        JmsJobQueue restarted = node();
+        Recorder handler = new Recorder(false);
+        restarted.registerWorker(queue, 1, handler);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !handler.started.isEmpty());
+        assertThat(handler.started.get(0).attempt()).as("the same attempt").isEqualTo(1);
+        assertThat(handler.started.get(0).redelivered()).as("handed out again").isTrue();
+        assertThat(reportedFailures).as("failures reported to the handler").isEmpty();
+        assertThat(restarted.counts(queue).failed()).as("dead letters").isZero();
     }
 
     @Test
@@ -581,6 +618,14 @@ class JmsJobQueueTest {
     private JmsJobQueue node(JmsJobQueueOptions.Builder options) {
         JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("node-worker"), Clock.systemUTC(),
                 options.shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        return node;
+    }
+
+    /** A node whose shutdown interrupts its running attempts at once. */
+    private JmsJobQueue leavingNode() {
+        JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("leaving-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofMillis(100)).build());
         nodes.add(node);
         return node;
     }

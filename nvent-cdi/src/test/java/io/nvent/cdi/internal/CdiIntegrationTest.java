@@ -456,6 +456,75 @@ class CdiIntegrationTest {
         }
     }
 
+    /** The scheduling store of the jpa-named store, whose read of the recorded queue pauses fails as the test says. */
+    public static class PausesFailingStoreProducer {
+        static volatile RuntimeException pausesFailure;
+
+        @jakarta.enterprise.inject.Produces
+        @jakarta.enterprise.context.ApplicationScoped
+        @io.nvent.spi.Adapter("jpa")
+        io.nvent.spi.SchedulingStore scheduling() {
+            return new MemorySchedulingStore() {
+                @Override
+                public java.util.Set<String> pausedQueues() {
+                    throw pausesFailure;
+                }
+            };
+        }
+    }
+
+    /** A store failure that may pass, as the JPA store's NVENT-0325. */
+    static final class StoreAway extends io.nvent.NventException {
+        private static final long serialVersionUID = 1L;
+
+        StoreAway() {
+            super("NVENT-0325 store unavailable: connection refused");
+        }
+
+        @Override
+        public boolean isRetryable() {
+            return true;
+        }
+    }
+
+    /** The engine with a store named jpa whose read of the recorded pauses fails with {@code failure}. */
+    private static Weld engineWhosePausesCannotBeRead(RuntimeException failure) {
+        PausesFailingStoreProducer.pausesFailure = failure;
+        return engineWith(Hello.class, Reply.class, Audit.class, JpaNamedStoreProducer.class,
+                PausesFailingStoreProducer.class);
+    }
+
+    @Test
+    void recordedPausesThatCannotBeReadForAReasonThatWillNotPassFailTheDeploymentBeforeAnyWorkerStarts() {
+        System.setProperty("nvent.store.adapter", "jpa");
+        try {
+            Weld missingTable = engineWhosePausesCannotBeRead(
+                    new IllegalStateException("relation \"queue_pause\" does not exist"));
+            assertThatThrownBy(missingTable::initialize)
+                    .hasStackTraceContaining("NVENT-0534 could not apply the queue pauses recorded in the store at "
+                            + "start, so no worker started")
+                    .hasStackTraceContaining("relation \"queue_pause\" does not exist");
+        } finally {
+            System.clearProperty("nvent.store.adapter");
+        }
+    }
+
+    @Test
+    void recordedPausesThatCannotBeReadWhileTheStoreIsAwayAreLeftToTheSweepAndTheEngineStarts() {
+        System.setProperty("nvent.store.adapter", "jpa");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0514"));
+             WeldContainer container = engineWhosePausesCannotBeRead(new StoreAway()).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("greeting", Map.of("name", "Ada"));
+
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(log.records()).as("NVENT-0514 at start").isNotEmpty();
+        } finally {
+            System.clearProperty("nvent.store.adapter");
+        }
+    }
+
     @Test
     void theStartupLineSaysWhatTheMemoryQueueLosesWhenTheStoreIsDurable() {
         System.setProperty("nvent.store.adapter", "jpa");

@@ -15,6 +15,7 @@ public final class QueueControl {
     private final String name;
     private boolean paused;
     private boolean stopped;
+    private volatile boolean cutShort;
     private volatile boolean hydrated;
     /** Held while the queue is read from the broker, which may wait out an unreachable broker's timeouts. */
     private final Object hydration = new Object();
@@ -75,6 +76,20 @@ public final class QueueControl {
 
     public synchronized boolean isStopped() {
         return stopped;
+    }
+
+    /**
+     * The shutdown grace ran out: the attempts still running are about to be interrupted. Called
+     * before the interrupts, so that a worker whose attempt then fails, whatever the step made of its
+     * interrupt, sees that the shutdown cut it short.
+     */
+    public void cutShort() {
+        cutShort = true;
+    }
+
+    /** Whether the shutdown cut this queue's running attempts short; see {@link #cutShort()}. */
+    public boolean isCutShort() {
+        return cutShort;
     }
 
     /** Limits the starts of this node's workers from now on; empty lifts the limit. */

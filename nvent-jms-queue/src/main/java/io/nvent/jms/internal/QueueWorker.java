@@ -432,14 +432,19 @@ public final class QueueWorker implements Runnable {
             RUNNING.remove();
         }
         Instant end = runtime.clock().instant();
-        if (failure.isPresent() && control.isStopped() && failure.get() instanceof InterruptedException) {
+        if (failure.isPresent() && cutShortByShutdown(failure.get())) {
             // Interrupted by shutdown, not failed: the message returns to the queue untouched.
+            LOG.log(Level.INFO, "NVENT-0625 job " + job.jobId() + " attempt " + key + " of queue " + control.name()
+                    + " was cut short by the shutdown (" + failure.get() + "); it counts as no attempt and runs again"
+                    + " once the queue has workers again");
             runtime.registry().abandon(entry, key);
             if (continued) {
                 // No message returns for it: its owner enqueues it again.
                 runtime.registry().forget(entry);
             }
-            throw (InterruptedException) failure.get();
+            InterruptedException leaving = new InterruptedException("attempt cut short by the queue's shutdown");
+            leaving.initCause(failure.get());
+            throw leaving;
         }
         Outcome outcome;
         if (failure.isEmpty()) {
@@ -461,6 +466,16 @@ public final class QueueWorker implements Runnable {
             }
         }
         finish(entry, outcome, continued);
+    }
+
+    /**
+     * Whether the attempt failed because the queue's shutdown interrupted it, not on its own. Once the
+     * grace ran out every attempt still running is interrupted, and a step may turn the interrupt into
+     * any failure (wrapped, or the I/O it was in failing), so any failure then counts as cut short:
+     * failing the job would take one of its retries, or fail it for good, for a shutdown.
+     */
+    private boolean cutShortByShutdown(Throwable failure) {
+        return control.isStopped() && (control.isCutShort() || failure instanceof InterruptedException);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowService;
+import io.nvent.NventException;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.TriggerService;
@@ -275,12 +276,21 @@ public class EngineBean {
     /**
      * Applies the queue pauses recorded in the store before any worker starts, so that a restart
      * does not run what an operator paused. A store that is away only delays it: the maintenance
-     * sweep applies them once it can read them.
+     * sweep applies them once it can read them. Any other failure (a table missing, a queue that
+     * refuses the pause) would not pass, and left to the sweep the workers would start on queues
+     * paused for a reason, or on some paused and some not: the deployment fails, before any worker
+     * starts, saying why.
      */
     private static void followRecordedPauses(FlowEngine started) {
         try {
             started.queuePauses().follow();
         } catch (RuntimeException e) {
+            if (!FlowEngine.isStoreUnavailable(e)) {
+                throw new NventException("NVENT-0534 could not apply the queue pauses recorded in the store at start,"
+                        + " so no worker started (a queue an operator paused would have run): " + e
+                        + ". Fix the cause (the scheduling store's schema, e.g. its queue_pause table, or the queue"
+                        + " adapter) and deploy again", e);
+            }
             LOG.log(System.Logger.Level.WARNING, "NVENT-0514 could not read the recorded queue pauses at start; "
                     + "queues run until the sweep reads them: " + e);
         }

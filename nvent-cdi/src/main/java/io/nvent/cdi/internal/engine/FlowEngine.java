@@ -167,6 +167,8 @@ public final class FlowEngine implements FlowService {
      * job, which only the next instance's lost-job check would enqueue, so starts are refused.
      */
     private volatile boolean queueClosed;
+    /** {@link #closeQueue()} began: the queue interrupts the attempts still running once its grace ran out. */
+    private volatile boolean queueClosing;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
@@ -357,6 +359,7 @@ public final class FlowEngine implements FlowService {
      * retryable failure (503 on the REST API) instead of storing runs whose first step nothing enqueues.
      */
     public void closeQueue() {
+        queueClosing = true;
         try {
             queue.close();
         } finally {
@@ -1433,8 +1436,27 @@ public final class FlowEngine implements FlowService {
 
         @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            if (cutShortByStop(error)) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0533 job {0} attempt {1} of queue {2} was cut short by the"
+                        + " engine stopping ({3}): not recorded as a failure; the step runs again once an instance"
+                        + " takes it up (its job redelivered, or the sweep finding it lost)", job.jobId(),
+                        job.attempt(), job.queue(), String.valueOf(error));
+                return;
+            }
             recordFailure(StepJob.asStepAttempt(job), error, nextAttemptAt);
         }
+    }
+
+    /**
+     * Whether an attempt failed because the engine's stop cut it short: the queue interrupts the
+     * attempts still running when its shutdown grace ends, and a step may turn the interrupt into any
+     * failure. Such a failure is the shutdown's, not the step's: recorded, it would take a retry of
+     * the step or fail its run for good, and a retry it stored would be queued on a closed queue. Once
+     * the queue's close returned, every attempt still running was interrupted; while it waits, only
+     * a failure that shows the interrupt counts as cut short, and one of its own is recorded.
+     */
+    private boolean cutShortByStop(Throwable failure) {
+        return queueClosed || queueClosing && interrupted(failure);
     }
 
     /**
@@ -1526,7 +1548,8 @@ public final class FlowEngine implements FlowService {
                     run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
         } catch (Exception failure) {
             // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
-            if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)) {
+            if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)
+                    || cutShortByStop(failure)) {
                 throw failure;
             }
             storeAway = failure;
@@ -1851,15 +1874,16 @@ public final class FlowEngine implements FlowService {
                                             boolean alreadyRunningHere, AtomicBoolean foundLost) {
         StepStatus status = run.steps().get(step);
         foundLost.set(false);
-        // A failed step's job only runs again when an operator retried it in the queue
-        // (dead-letter retry or redrive): that resumes the run, like FlowService.retryStep.
-        boolean retriedAfterFailure = status == StepStatus.FAILED && run.status() == RunStatus.FAILED;
-        if (!retriedAfterFailure && (run.status().isTerminal() || status == null || status.isFinal()
-                || status == StepStatus.AWAITING)) {
-            // Canceled run, or a redelivered job of a step that already finished: idempotent no-op.
+        // A job of a step that failed for good (a redelivery, or a retry or redrive of its dead letter
+        // straight on the queue) runs nothing either: only the run's own retry (FlowService.retryStep,
+        // which the REST API's queue retry goes through) revives a failed run, and it queues the step
+        // first. Run here, the job would resume a run nobody asked to, and a redelivered attempt of a
+        // failure already recorded would run the step once more than its retries allow.
+        if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+            // Canceled or failed run, or a redelivered job of a step that already finished: idempotent no-op.
             return Optional.empty();
         }
-        if (alreadyRunningHere && !retriedAfterFailure) {
+        if (alreadyRunningHere) {
             // A second job of a step this instance is executing (e.g. a stall-recovery job and the
             // queue's redelivery of the original): our own lease would let it in, and the first
             // execution may not have stored its start yet, so refuse here.
@@ -1873,10 +1897,6 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         List<EventDraft> events = new ArrayList<>();
-        if (retriedAfterFailure) {
-            events.add(EventDraft.ofStep(EventType.STEP_RETRY, step, 0, startedAt,
-                    JsonText.object().str("reason", "job retried in queue " + job.queue()).build()));
-        }
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
         if (next.status() != RunStatus.RUNNING) {
             next = next.withStatus(RunStatus.RUNNING, startedAt);

@@ -458,9 +458,27 @@ public class MemoryJobQueue implements JobQueue {
         }
         if (failure == null) {
             complete(job);
+        } else if (worker.stopped) {
+            putBack(job);
         } else {
             fail(attempt, failure);
         }
+    }
+
+    /**
+     * The job of an attempt the queue's close interrupted goes back to waiting, as if it had not
+     * started: whatever the step made of the interrupt, a shutdown is no failure of the job, and
+     * counted as one it would take a retry or fail the job for good. It is not reported to the
+     * handler either.
+     */
+    private void putBack(Job job) {
+        synchronized (job) {
+            job.startedAt = null;
+            job.moveTo(JobState.WAITING);
+        }
+        job.queue.offer(job);
+        LOG.log(System.Logger.Level.DEBUG, () -> "job " + job.request.jobId() + " of queue " + job.queue.name
+                + " was interrupted by the queue's close; it waits again, no attempt counted");
     }
 
     private Attempt start(Job job, JobHandler handler) {
@@ -728,7 +746,10 @@ public class MemoryJobQueue implements JobQueue {
         return true;
     }
 
-    /** Stops the workers (interrupting running attempts) and the timer; jobs stay in memory. */
+    /**
+     * Stops the workers (interrupting running attempts) and the timer; jobs stay in memory. An attempt
+     * the interrupt ends counts as no attempt: its job waits again, and its handler hears nothing.
+     */
     @PreDestroy
     @Override
     public void close() {

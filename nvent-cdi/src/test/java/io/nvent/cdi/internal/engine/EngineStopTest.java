@@ -6,16 +6,25 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.FlowStep;
 import io.nvent.NventException;
+import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
 import io.nvent.spi.AwaitRecord;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +42,32 @@ class EngineStopTest {
         @Override
         public String execute(Object input, StepContext ctx) {
             return "done";
+        }
+    }
+
+    /**
+     * A step whose first execution blocks in its work until interrupted, and turns the interrupt into
+     * a failure of its own, as a step blocked in an HTTP or JDBC call does; later executions complete.
+     */
+    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
+    static class BlocksOnce implements Step<Object, String> {
+        final AtomicInteger executions = new AtomicInteger();
+        final CountDownLatch blocking = new CountDownLatch(1);
+        final CountDownLatch interrupted = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (executions.incrementAndGet() > 1) {
+                return "uploaded";
+            }
+            blocking.countDown();
+            try {
+                new CountDownLatch(1).await();
+                return "never";
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw new IllegalStateException("the upload was interrupted", e);
+            }
         }
     }
 
@@ -83,6 +118,70 @@ class EngineStopTest {
         int readsAtClose = scheduling.reads.get();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> scheduling.reads.get() == readsAtClose);
+    }
+
+    @Test
+    void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart()
+            throws Exception {
+        BlocksOnce step = new BlocksOnce();
+        EngineHarness stopping = new EngineHarness(step);
+        String runId = stopping.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+
+        stopping.engine.closeQueue();
+        assertThat(step.interrupted.await(10, TimeUnit.SECONDS)).as("the step was interrupted").isTrue();
+        String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
+
+        // Its only attempt: recorded as failed, it would have failed the run for good.
+        assertThat(stopping.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(stopping.types(runId)).doesNotContain("step.retry", "step.failed", "flow.failed");
+        stopping.close();
+
+        try (EngineHarness restarted = new EngineHarness(stopping.store, stopping.scheduling, "instance-a", step)) {
+            // The memory queue's job went with its instance: the sweep finds the step lost once the run has
+            // not changed for a lease, which it sees on two looks a lease apart.
+            restarted.sweep();
+            restarted.clock.advance(Duration.ofMinutes(1));
+            restarted.sweep();
+
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(step.executions).hasValue(2);
+    }
+
+    /** A queue that lets the test report an attempt's failure to the engine's handler, as any adapter may. */
+    static final class HandlerKeepingQueue extends MemoryJobQueue {
+        volatile JobHandler handler;
+
+        HandlerKeepingQueue() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void registerWorker(String queueName, int concurrency, JobHandler handler) {
+            this.handler = handler;
+            super.registerWorker(queueName, concurrency, handler);
+        }
+    }
+
+    @Test
+    void a_failed_attempt_a_queue_reports_after_the_engine_closed_it_is_not_recorded() {
+        HandlerKeepingQueue queue = new HandlerKeepingQueue();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksOnce())) {
+            String queueName = h.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+            h.queue.pause(queueName);
+            String runId = h.engine.start("export", null);
+            JobRecord job = h.queue.job(queueName, StepJob.jobId(runId, "upload")).orElseThrow();
+
+            h.engine.closeQueue();
+            // Its last attempt, failed as an adapter that knows nothing of shutdowns would report it.
+            queue.handler.onAttemptFailed(new JobExecution(queueName, job.jobId(), job.name(), job.payload(), 1, 1),
+                    new IllegalStateException("the upload was interrupted"), Optional.empty());
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isNotEqualTo(RunStatus.FAILED);
+            assertThat(h.types(runId)).doesNotContain("step.retry", "step.failed", "flow.failed");
+        }
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.nvent.StepContext;
 import io.nvent.StepNotFoundException;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.spi.JobState;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Restart, rerun from a step, and retry of a failed step. */
 class RecoveryActionsTest {
@@ -168,14 +171,23 @@ class RecoveryActionsTest {
     }
 
     @Test
-    void retryingTheFailedJobInTheQueueAlsoResumesTheRun() {
+    void retryingTheFailedJobStraightOnTheQueueRunsNothingAndLeavesTheRunFailedUntilTheRunsRetry() {
         reset(true);
         try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
             String runId = h.engine.start("etl", Map.of("rows", 2));
             h.awaitStatus(runId, RunStatus.FAILED);
-
+            List<String> failedHistory = h.types(runId);
             loadFails.set(false);
+
             assertThat(h.queue.retry("etl", runId + ":load")).isTrue();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.queue.job("etl", runId + ":load").orElseThrow()
+                    .state() == JobState.COMPLETED);
+            assertThat(loads).as("load executions").hasValue(1);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.types(runId)).isEqualTo(failedHistory);
+
+            h.engine.retryStep(runId, "load");
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(h.types(runId)).containsSubsequence("step.failed", "flow.failed", "step.retry",

@@ -211,6 +211,34 @@ class MemoryJobQueueTest {
         await().atMost(PATIENCE).until(() -> workerThreads() == 0);
     }
 
+    @Test
+    void an_attempt_the_close_interrupts_counts_as_no_attempt_and_its_job_waits_again() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch blocked = latches.newLatch();
+        Handler handler = new Handler(job -> {
+            started.countDown();
+            try {
+                blocked.await();
+            } catch (InterruptedException e) {
+                // As a step whose blocking call fails with its own exception when interrupted.
+                throw new IllegalStateException("the call the step waited in was interrupted", e);
+            }
+        });
+        queue.registerWorker("closing", 1, handler);
+        // Its only attempt: counted as failed, it would fail the job for good.
+        queue.enqueue(JobRequest.of("closing", "cut-short", "blocks", "{}"));
+        assertThat(started.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("attempt started").isTrue();
+
+        queue.close();
+
+        await().atMost(PATIENCE).until(() -> queue.job("closing", "cut-short").orElseThrow().state() != JobState.ACTIVE);
+        assertThat(queue.job("closing", "cut-short")).get().satisfies(record -> {
+            assertThat(record.state()).isEqualTo(JobState.WAITING);
+            assertThat(record.attempts()).as("attempts").isEmpty();
+        });
+        assertThat(handler.failures).as("failures reported to the handler").isEmpty();
+    }
+
     private static long workerThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith("memq-test-worker") && thread.isAlive()).count();
