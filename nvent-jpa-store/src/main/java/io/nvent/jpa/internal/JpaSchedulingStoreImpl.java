@@ -64,7 +64,7 @@ import org.hibernate.Session;
  *       {@code INSERT ... ON CONFLICT DO NOTHING}; on H2 the duplicate-key error of the losers is
  *       caught (H2 rolls back only the failed statement). A claim that meets another transaction's
  *       claim of the tick not yet ended waits for it at most {@link JpaStoreOptions#triggerLockWait()}
- *       (PostgreSQL {@code lock_timeout}, under a savepoint), then answers
+ *       on PostgreSQL ({@code lock_timeout}, under a savepoint), then answers
  *       {@link TickClaim#IN_DOUBT}.</li>
  *   <li>{@code acquireLease}: PostgreSQL {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE owner is
  *       the same or the lease expired}; elsewhere a conditional {@code UPDATE}, else an
@@ -99,8 +99,6 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final System.Logger LOG = System.getLogger(JpaSchedulingStoreImpl.class.getName());
     /** PostgreSQL's lock_not_available, which lock_timeout raises. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
-    /** H2's lock timeout (its own LOCK_TIMEOUT, as its URL sets it). */
-    private static final int H2_LOCK_TIMEOUT = 50200;
 
     private final Transactions transactions;
     private final GroupCommit commits;
@@ -898,19 +896,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      * should the wait run out, what {@code work} did is undone and {@code timedOut} answers instead.
      * On PostgreSQL the work runs under a savepoint with {@code lock_timeout} set for it alone: the
      * failed statement would abort the whole transaction otherwise (the caller's, when the store
-     * joins one), and the setting would outlive the work in it. Elsewhere the database's own lock
-     * timeout applies (H2's {@code LOCK_TIMEOUT}), which fails only the statement.
+     * joins one), and the setting would outlive the work in it. Other databases (H2, for development
+     * and tests) keep their own lock timeout, after which the write is tried again as any lost race.
      */
     private <T> T waitingForLocksAtMost(Connection connection, Work<T> work, Supplier<T> timedOut) throws SQLException {
         if (!postgres) {
-            try {
-                return work.run(connection);
-            } catch (SQLException e) {
-                if (e.getErrorCode() == H2_LOCK_TIMEOUT && e.getClass().getName().startsWith("org.h2.")) {
-                    return timedOut.get();
-                }
-                throw e;
-            }
+            return work.run(connection);
         }
         // SQL savepoints rather than JDBC's: a driver in an XA transaction refuses Connection.setSavepoint.
         execute(connection, "savepoint nvent_lock_wait");
