@@ -15,7 +15,7 @@ import java.util.Set;
  * Durable home of everything time- and trigger-related: awaits, triggers with their history and
  * statistics, schedule-tick claims, step leases and received signed webhook requests. Every
  * "exactly once across instances" guarantee rests on the atomic operations here ({@link #closeAwait},
- * {@link #claimTick}, {@link #acquireLease}, {@link #recordWebhookRequest}).
+ * {@link #claimTick}, {@link #tryClaimTick}, {@link #acquireLease}, {@link #recordWebhookRequest}).
  *
  * @since 0.1
  */
@@ -121,7 +121,11 @@ public interface SchedulingStore {
 
     /**
      * Atomically adds one fire to a trigger's statistics: one more fire, {@code runsStarted} more runs
-     * and {@code at} as the last fire. Concurrent fires on several instances each count.
+     * and {@code at} as the last fire. Concurrent fires on several instances each count. A store whose
+     * update can wait for another transaction's lock of the trigger may, since 0.2, give this fire's
+     * count up after a bounded wait rather than wait for a transaction that does not end (an instance
+     * stopped in the middle of it): statistics are a count, not a record, and the fire's history entry
+     * says what it did.
      *
      * @param name trigger name
      * @param at when it fired
@@ -168,6 +172,26 @@ public interface SchedulingStore {
      * @return {@code true} for exactly one caller per (trigger, scheduled time), across instances
      */
     boolean claimTick(String trigger, Instant scheduledAt);
+
+    /**
+     * Claims one tick of a schedule trigger as {@link #claimTick} does, waiting a bounded time at most
+     * for another caller that holds the tick's claim in a transaction that has not ended: an instance
+     * that stopped in the middle of its claim must not hold up the ticks of every other one.
+     *
+     * <p>The default claims with {@link #claimTick}, which never answers {@link TickClaim#IN_DOUBT}; a
+     * store on which a claim can wait for another transaction's lock (a database) should bound that
+     * wait and answer {@code IN_DOUBT} when it runs out.
+     *
+     * @param trigger trigger name
+     * @param scheduledAt the tick's scheduled time (not the time of the call)
+     * @return {@link TickClaim#CLAIMED} for exactly one caller per (trigger, scheduled time), across
+     *     instances; {@link TickClaim#TAKEN} if another caller claimed it; {@link TickClaim#IN_DOUBT} if
+     *     the wait for another caller's unfinished claim ran out (this caller may ask again later)
+     * @since 0.2
+     */
+    default TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
+        return claimTick(trigger, scheduledAt) ? TickClaim.CLAIMED : TickClaim.TAKEN;
+    }
 
     /**
      * Forgets the claims of ticks scheduled before {@code before}, which no instance fires any more;

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *       <td>{@link #groupCommitThreads()}</td></tr>
  *   <tr><td>{@code nvent.store.slow-write-warning}</td><td>{@code PT10S}</td>
  *       <td>ISO-8601 duration; {@link #slowWriteWarning()}</td></tr>
+ *   <tr><td>{@code nvent.store.trigger-lock-wait}</td><td>{@code PT5S}</td>
+ *       <td>ISO-8601 duration; {@link #triggerLockWait()}</td></tr>
  *   <tr><td>{@code nvent.store.retention.max-age}</td><td>(off)</td>
  *       <td>ISO-8601 duration, e.g. {@code P30D}; see {@link RetentionPolicy}</td></tr>
  *   <tr><td>{@code nvent.store.retention.max-finished-runs-per-flow}</td><td>(off)</td>
@@ -55,13 +57,20 @@ import java.util.regex.Pattern;
  *     warning ({@code NVENT-0322}) naming the run and showing where the committer thread is (for
  *     example waiting for a row lock another transaction holds); the write goes on waiting, and a
  *     second message ({@code NVENT-0323}) says when it committed
+ * @param triggerLockWait how long, on PostgreSQL, a schedule tick's claim and a trigger's statistics and
+ *     history entry wait at most for a lock another transaction holds (an instance that stopped in the
+ *     middle of its own claim or fire): the claim then answers {@link io.nvent.spi.TickClaim#IN_DOUBT}
+ *     ({@code NVENT-0331}), the statistics lose that fire's count and the history entry fails
+ *     ({@code NVENT-0332}), instead of holding up the trigger's ticks on every instance; at least a
+ *     millisecond and at most a day (since 0.2)
  * @param hibernateProperties extra Hibernate settings (e.g. {@code hibernate.jdbc.batch_size}),
  *     applied last
  * @since 0.1
  */
 public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int maxPayloadBytes, int maxAttempts,
                               RetentionPolicy retention, boolean migrateSchema, int groupCommitThreads,
-                              Duration slowWriteWarning, Map<String, String> hibernateProperties) {
+                              Duration slowWriteWarning, Duration triggerLockWait,
+                              Map<String, String> hibernateProperties) {
 
     /** Default payload limit: 1 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -71,6 +80,10 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_]{0,20}");
     private static final Pattern SCHEMA = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+    /** Default {@link #triggerLockWait()}: five seconds. */
+    public static final Duration DEFAULT_TRIGGER_LOCK_WAIT = Duration.ofSeconds(5);
+
+    private static final Duration MAX_TRIGGER_LOCK_WAIT = Duration.ofDays(1);
     private static final JpaStoreOptions DEFAULTS = newBuilder().build();
 
     public JpaStoreOptions {
@@ -78,6 +91,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(slowWriteWarning, "slowWriteWarning");
+        Objects.requireNonNull(triggerLockWait, "triggerLockWait");
         // Prefix and schema end up inside SQL text, so only plain identifiers are allowed.
         if (!PREFIX.matcher(tablePrefix).matches()) {
             throw new IllegalArgumentException(
@@ -100,7 +114,32 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         if (slowWriteWarning.isNegative() || slowWriteWarning.isZero()) {
             throw new IllegalArgumentException("slowWriteWarning must be positive, was " + slowWriteWarning);
         }
+        // PostgreSQL's lock_timeout counts whole milliseconds, and 0 would mean "wait for ever".
+        if (triggerLockWait.compareTo(Duration.ofMillis(1)) < 0 || triggerLockWait.compareTo(MAX_TRIGGER_LOCK_WAIT) > 0) {
+            throw new IllegalArgumentException("triggerLockWait must be at least PT0.001S and at most PT24H, was "
+                    + triggerLockWait);
+        }
         hibernateProperties = Map.copyOf(hibernateProperties);
+    }
+
+    /**
+     * The options as before 0.2, with the default {@link #triggerLockWait()}.
+     *
+     * @param tablePrefix see {@link #tablePrefix()}
+     * @param schema see {@link #schema()}
+     * @param maxPayloadBytes see {@link #maxPayloadBytes()}
+     * @param maxAttempts see {@link #maxAttempts()}
+     * @param retention see {@link #retention()}
+     * @param migrateSchema see {@link #migrateSchema()}
+     * @param groupCommitThreads see {@link #groupCommitThreads()}
+     * @param slowWriteWarning see {@link #slowWriteWarning()}
+     * @param hibernateProperties see {@link #hibernateProperties()}
+     */
+    public JpaStoreOptions(String tablePrefix, Optional<String> schema, int maxPayloadBytes, int maxAttempts,
+                           RetentionPolicy retention, boolean migrateSchema, int groupCommitThreads,
+                           Duration slowWriteWarning, Map<String, String> hibernateProperties) {
+        this(tablePrefix, schema, maxPayloadBytes, maxAttempts, retention, migrateSchema, groupCommitThreads,
+                slowWriteWarning, DEFAULT_TRIGGER_LOCK_WAIT, hibernateProperties);
     }
 
     /** The defaults: prefix {@code nvent_}, default schema, 1 MiB payloads, 10 attempts, no retention. */
@@ -124,6 +163,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         builder.migrateSchema = migrateSchema;
         builder.groupCommitThreads = groupCommitThreads;
         builder.slowWriteWarning = slowWriteWarning;
+        builder.triggerLockWait = triggerLockWait;
         builder.hibernateProperties.putAll(hibernateProperties);
         return builder;
     }
@@ -138,6 +178,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
         private boolean migrateSchema = true;
         private int groupCommitThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
         private Duration slowWriteWarning = Duration.ofSeconds(10);
+        private Duration triggerLockWait = DEFAULT_TRIGGER_LOCK_WAIT;
         private final Map<String, String> hibernateProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -197,6 +238,12 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
             return this;
         }
 
+        /** See {@link JpaStoreOptions#triggerLockWait()}. */
+        public Builder triggerLockWait(Duration atMost) {
+            this.triggerLockWait = Objects.requireNonNull(atMost, "atMost");
+            return this;
+        }
+
         /** Adds one Hibernate setting; see {@link JpaStoreOptions#hibernateProperties()}. */
         public Builder hibernateProperty(String name, String value) {
             hibernateProperties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
@@ -210,7 +257,7 @@ public record JpaStoreOptions(String tablePrefix, Optional<String> schema, int m
          */
         public JpaStoreOptions build() {
             return new JpaStoreOptions(tablePrefix, schema, maxPayloadBytes, maxAttempts, retention, migrateSchema,
-                    groupCommitThreads, slowWriteWarning, hibernateProperties);
+                    groupCommitThreads, slowWriteWarning, triggerLockWait, hibernateProperties);
         }
     }
 }

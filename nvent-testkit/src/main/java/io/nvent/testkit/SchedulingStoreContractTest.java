@@ -32,6 +32,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
 import java.lang.reflect.Method;
@@ -99,7 +100,9 @@ import org.junit.jupiter.api.Timeout;
  *       trigger's spec reads back as saved, its misfire policy and grace too.</li>
  *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
  *       also under concurrency; read newest first.</li>
- *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time).</li>
+ *   <li>Ticks: {@code claimTick} is {@code true} exactly once per (trigger, scheduled time), and
+ *       {@code tryClaimTick} {@code CLAIMED} (the same claims: one taken by either is {@code TAKEN}
+ *       for the other); never {@code IN_DOUBT} while no claim is held open.</li>
  *   <li>Signed webhook requests: {@code recordWebhookRequest} records a (trigger, request) once, also
  *       when instances race, and answers a later call within its validity with the receipt recorded
  *       first (its idempotency key); one valid until before {@code now}, or forgotten, is recorded
@@ -1017,6 +1020,42 @@ public abstract class SchedulingStoreContractTest {
         runConcurrently(8, thread -> {
             for (int i = 0; i < ticks; i++) {
                 if (store.claimTick(trigger, T0.plusSeconds(i))) {
+                    claims[i].incrementAndGet();
+                }
+            }
+        });
+
+        assertThat(claims).extracting(AtomicInteger::get).containsOnly(1);
+    }
+
+    @Test
+    void triesToClaimATickOnceAndTellsTheLaterTriesItIsTaken() {
+        String trigger = id("nightly");
+
+        assertThat(store.tryClaimTick(trigger, T0)).isEqualTo(TickClaim.CLAIMED);
+        assertThat(store.tryClaimTick(trigger, T0)).isEqualTo(TickClaim.TAKEN);
+        assertThat(store.claimTick(trigger, T0)).as("the same claim as claimTick's").isFalse();
+        assertThat(store.tryClaimTick(trigger, T0.plusSeconds(60))).isEqualTo(TickClaim.CLAIMED);
+    }
+
+    @Test
+    void aTickClaimedWithClaimTickIsTakenForTryClaimTick() {
+        String trigger = id("hourly");
+        assertThat(store.claimTick(trigger, T0)).isTrue();
+
+        assertThat(store.tryClaimTick(trigger, T0)).isEqualTo(TickClaim.TAKEN);
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingInstancesTryingToClaimATickClaimIt() {
+        int ticks = 20;
+        String trigger = id("every-second");
+        AtomicInteger[] claims = IntStream.range(0, ticks).mapToObj(i -> new AtomicInteger()).toArray(AtomicInteger[]::new);
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < ticks; i++) {
+                // Nobody holds a claim open here: a store answers in doubt only behind an unfinished transaction.
+                if (store.tryClaimTick(trigger, T0.plusSeconds(i)) == TickClaim.CLAIMED) {
                     claims[i].incrementAndGet();
                 }
             }

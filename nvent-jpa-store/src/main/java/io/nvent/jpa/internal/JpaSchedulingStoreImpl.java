@@ -24,6 +24,7 @@ import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
 import java.sql.Connection;
@@ -45,6 +46,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.hibernate.Session;
 
 /**
@@ -60,13 +62,18 @@ import org.hibernate.Session;
  *       caller change the row; the others update nothing.</li>
  *   <li>{@code claimTick}: the primary key of {@code schedule_tick} — PostgreSQL
  *       {@code INSERT ... ON CONFLICT DO NOTHING}; on H2 the duplicate-key error of the losers is
- *       caught (H2 rolls back only the failed statement).</li>
+ *       caught (H2 rolls back only the failed statement). A claim that meets another transaction's
+ *       claim of the tick not yet ended waits for it at most {@link JpaStoreOptions#triggerLockWait()}
+ *       on PostgreSQL ({@code lock_timeout}, under a savepoint), then answers
+ *       {@link TickClaim#IN_DOUBT}.</li>
  *   <li>{@code acquireLease}: PostgreSQL {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE owner is
  *       the same or the lease expired}; elsewhere a conditional {@code UPDATE}, else an
  *       {@code INSERT} whose duplicate-key error means "held".</li>
  *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}.</li>
  *   <li>Trigger history numbers: {@code last_seq} of the trigger advanced by an {@code UPDATE} that
  *       holds the trigger's row lock until commit, like run histories.</li>
+ *   <li>Both wait for the trigger's row lock at most {@link JpaStoreOptions#triggerLockWait()}, as a
+ *       tick claim does: then the fire is not counted, and the history entry fails.</li>
  * </ul>
  * Expected failures (a lost tick or lease) never reach Hibernate, so they cannot mark the caller's
  * JTA transaction for rollback, and on PostgreSQL they never happen at all (a failed statement would
@@ -89,6 +96,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final int MAX_QUEUE_NAME = 200;
     private static final int MAX_EVENT_TYPE = 32;
     private static final int MAX_ZONE = 64;
+    private static final System.Logger LOG = System.getLogger(JpaSchedulingStoreImpl.class.getName());
+    /** PostgreSQL's lock_not_available, which lock_timeout raises. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private final Transactions transactions;
     private final GroupCommit commits;
@@ -96,6 +106,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final Database database;
     private final Payloads payloads;
     private final boolean postgres;
+    private final Duration triggerLockWait;
     private final String runs;
     private final String awaits;
     private final String triggers;
@@ -115,6 +126,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.database = database;
         this.payloads = new Payloads(options.maxPayloadBytes());
         this.postgres = database == Database.POSTGRESQL;
+        this.triggerLockWait = options.triggerLockWait();
         String tables = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix();
         this.runs = tables + "run";
         this.awaits = tables + "run_await";
@@ -398,9 +410,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public void recordFire(String name, Instant at, int runsStarted, Optional<String> error) {
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(error, "error");
-        write("trigger '" + name + "'", connection -> {
+        write("trigger '" + name + "'", connection -> waitingForLocksAtMost(connection, locked -> {
             // One statement: concurrent fires queue on the row lock and each adds its own.
-            try (PreparedStatement update = connection.prepareStatement("update " + triggers
+            try (PreparedStatement update = locked.prepareStatement("update " + triggers
                     + " set fires = fires + 1, runs_started = runs_started + ?, last_fired_at = ?"
                     + (error.isPresent() ? ", last_error = ?" : "") + " where trigger_name = ?")) {
                 int i = 1;
@@ -413,7 +425,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.executeUpdate();
             }
             return null;
-        });
+        }, () -> {
+            // A count is not worth holding up the fire, whose runs are started and whose history says so.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0332 the fire of trigger " + name + " at " + at
+                    + " is not counted in its statistics: " + lockedFor("its row"));
+            return null;
+        }));
     }
 
     private List<TriggerRecord> selectTriggers(Connection connection, String condition, Object... parameters)
@@ -460,48 +477,56 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + " characters, was " + type);
         }
         payloads.check(data, type + " entry of trigger '" + name + "'");
-        return write("trigger '" + name + "'", connection -> {
-            // Takes the trigger's row lock until commit: numbers are unique and a rollback returns them.
-            long seq;
-            if (postgres) {
-                try (PreparedStatement next = connection.prepareStatement("update " + triggers
-                        + " set last_seq = last_seq + 1 where trigger_name = ? returning last_seq")) {
-                    next.setString(1, name);
-                    try (ResultSet row = next.executeQuery()) {
-                        if (!row.next()) {
-                            throw new TriggerNotFoundException(name);
-                        }
-                        seq = row.getLong(1);
-                    }
-                }
-            } else {
-                try (PreparedStatement next = connection.prepareStatement("update " + triggers
-                        + " set last_seq = last_seq + 1 where trigger_name = ?")) {
-                    next.setString(1, name);
-                    if (next.executeUpdate() == 0) {
+        return write("trigger '" + name + "'", connection -> waitingForLocksAtMost(connection,
+                locked -> appendTriggerEvent(locked, name, type, at, data), () -> {
+                    // Not retryable: a retry would wait as long again behind the same transaction.
+                    throw new StoreException("NVENT-0332 the " + type + " entry of trigger " + name + " at " + at
+                            + " is not recorded in its history: " + lockedFor("the trigger's row"), null, false);
+                }));
+    }
+
+    private TriggerEvent appendTriggerEvent(Connection connection, String name, String type, Instant at, String data)
+            throws SQLException {
+        // Takes the trigger's row lock until commit: numbers are unique and a rollback returns them.
+        long seq;
+        if (postgres) {
+            try (PreparedStatement next = connection.prepareStatement("update " + triggers
+                    + " set last_seq = last_seq + 1 where trigger_name = ? returning last_seq")) {
+                next.setString(1, name);
+                try (ResultSet row = next.executeQuery()) {
+                    if (!row.next()) {
                         throw new TriggerNotFoundException(name);
                     }
-                }
-                try (PreparedStatement current = connection.prepareStatement("select last_seq from " + triggers
-                        + " where trigger_name = ?")) {
-                    current.setString(1, name);
-                    try (ResultSet row = current.executeQuery()) {
-                        row.next();
-                        seq = row.getLong(1);
-                    }
+                    seq = row.getLong(1);
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement("insert into " + history
-                    + " (trigger_name, seq, event_type, occurred_at, payload) values (?, ?, ?, ?, " + json() + ")")) {
-                insert.setString(1, name);
-                insert.setLong(2, seq);
-                insert.setString(3, type);
-                setInstant(insert, 4, Optional.of(at), database);
-                setJson(insert, 5, Optional.of(data));
-                insert.executeUpdate();
+        } else {
+            try (PreparedStatement next = connection.prepareStatement("update " + triggers
+                    + " set last_seq = last_seq + 1 where trigger_name = ?")) {
+                next.setString(1, name);
+                if (next.executeUpdate() == 0) {
+                    throw new TriggerNotFoundException(name);
+                }
             }
-            return new TriggerEvent(name, seq, type, at, data);
-        });
+            try (PreparedStatement current = connection.prepareStatement("select last_seq from " + triggers
+                    + " where trigger_name = ?")) {
+                current.setString(1, name);
+                try (ResultSet row = current.executeQuery()) {
+                    row.next();
+                    seq = row.getLong(1);
+                }
+            }
+        }
+        try (PreparedStatement insert = connection.prepareStatement("insert into " + history
+                + " (trigger_name, seq, event_type, occurred_at, payload) values (?, ?, ?, ?, " + json() + ")")) {
+            insert.setString(1, name);
+            insert.setLong(2, seq);
+            insert.setString(3, type);
+            setInstant(insert, 4, Optional.of(at), database);
+            setJson(insert, 5, Optional.of(data));
+            insert.executeUpdate();
+        }
+        return new TriggerEvent(name, seq, type, at, data);
     }
 
     @Override
@@ -822,24 +847,101 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public boolean claimTick(String trigger, Instant scheduledAt) {
+        TickClaim claim = tryClaimTick(trigger, scheduledAt);
+        if (claim == TickClaim.IN_DOUBT) {
+            throw new StoreException("NVENT-0331 the claim of tick " + scheduledAt + " of trigger " + trigger
+                    + " gave up: " + lockedFor("another claim of it"), null, false);
+        }
+        return claim == TickClaim.CLAIMED;
+    }
+
+    @Override
+    public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
         checkTriggerName(trigger);
         Objects.requireNonNull(scheduledAt, "scheduledAt");
-        return write("tick " + scheduledAt + " of trigger '" + trigger + "'", connection -> {
-            String insert = "insert into " + ticks + " (trigger_name, scheduled_at, claimed_at) "
-                    + "values (?, ?, current_timestamp)";
-            try (PreparedStatement statement = connection.prepareStatement(
-                    postgres ? insert + " on conflict do nothing" : insert)) {
-                statement.setString(1, trigger);
-                setInstant(statement, 2, Optional.of(scheduledAt), database);
-                return statement.executeUpdate() == 1;
-            } catch (SQLException e) {
-                // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
-                if (isDuplicateKey(e)) {
-                    return false;
-                }
+        return write("tick " + scheduledAt + " of trigger '" + trigger + "'", connection -> waitingForLocksAtMost(
+                connection, locked -> claim(locked, trigger, scheduledAt) ? TickClaim.CLAIMED : TickClaim.TAKEN, () -> {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0331 the claim of tick " + scheduledAt + " of trigger "
+                            + trigger + " is in doubt: " + lockedFor("another claim of it"));
+                    return TickClaim.IN_DOUBT;
+                }));
+    }
+
+    private boolean claim(Connection connection, String trigger, Instant scheduledAt) throws SQLException {
+        String insert = "insert into " + ticks + " (trigger_name, scheduled_at, claimed_at) "
+                + "values (?, ?, current_timestamp)";
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict do nothing" : insert)) {
+            statement.setString(1, trigger);
+            setInstant(statement, 2, Optional.of(scheduledAt), database);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Why a statement gave up waiting for a lock, for a log line or an exception. */
+    private String lockedFor(String what) {
+        return "another transaction held " + what + " longer than nvent.store.trigger-lock-wait (" + triggerLockWait
+                + "): an instance that stopped in the middle of its claim or fire of the trigger (a garbage collection "
+                + "pause, a network partition, a debugger), or a transaction that does not end";
+    }
+
+    /**
+     * Runs {@code work}, which waits for another transaction's lock at most {@link #triggerLockWait}:
+     * should the wait run out, what {@code work} did is undone and {@code timedOut} answers instead.
+     * On PostgreSQL the work runs under a savepoint with {@code lock_timeout} set for it alone: the
+     * failed statement would abort the whole transaction otherwise (the caller's, when the store
+     * joins one), and the setting would outlive the work in it. Other databases (H2, for development
+     * and tests) keep their own lock timeout, after which the write is tried again as any lost race.
+     */
+    private <T> T waitingForLocksAtMost(Connection connection, Work<T> work, Supplier<T> timedOut) throws SQLException {
+        if (!postgres) {
+            return work.run(connection);
+        }
+        // SQL savepoints rather than JDBC's: a driver in an XA transaction refuses Connection.setSavepoint.
+        execute(connection, "savepoint nvent_lock_wait");
+        String before;
+        try (PreparedStatement set = connection.prepareStatement(
+                "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)")) {
+            set.setString(1, triggerLockWait.toMillis() + "ms");
+            try (ResultSet row = set.executeQuery()) {
+                row.next();
+                before = row.getString(1);
+            }
+        }
+        T result;
+        try {
+            result = work.run(connection);
+        } catch (SQLException | RuntimeException e) {
+            // Undoes the work and the lock_timeout with it; the transaction goes on as before the work.
+            try {
+                execute(connection, "rollback to savepoint nvent_lock_wait");
+            } catch (SQLException undo) {
+                e.addSuppressed(undo);
                 throw e;
             }
-        });
+            if (e instanceof SQLException sql && LOCK_NOT_AVAILABLE.equals(sql.getSQLState())) {
+                return timedOut.get();
+            }
+            throw e;
+        }
+        try (PreparedStatement restore = connection.prepareStatement("select set_config('lock_timeout', ?, true)")) {
+            restore.setString(1, before);
+            restore.executeQuery().close();
+        }
+        execute(connection, "release savepoint nvent_lock_wait");
+        return result;
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.execute();
+        }
     }
 
     @Override

@@ -31,6 +31,7 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
     public static final String MIGRATE = "nvent.store.migrate";
     public static final String GROUP_COMMIT_THREADS = "nvent.store.group-commit-threads";
     public static final String SLOW_WRITE_WARNING = "nvent.store.slow-write-warning";
+    public static final String TRIGGER_LOCK_WAIT = "nvent.store.trigger-lock-wait";
     public static final String RETENTION_MAX_AGE = "nvent.store.retention.max-age";
     public static final String RETENTION_MAX_RUNS = "nvent.store.retention.max-finished-runs-per-flow";
     public static final String DEFAULT_DATASOURCE = "java:comp/DefaultDataSource";
@@ -49,6 +50,8 @@ public record StoreSettings(String dataSource, Optional<String> transactionManag
                     .map(v -> parseInt(GROUP_COMMIT_THREADS, v)).orElse(0));
             source.apply(SLOW_WRITE_WARNING).filter(s -> !s.isBlank())
                     .map(v -> parseDuration(SLOW_WRITE_WARNING, v)).ifPresent(options::slowWriteWarning);
+            source.apply(TRIGGER_LOCK_WAIT).filter(s -> !s.isBlank())
+                    .map(v -> parseDuration(TRIGGER_LOCK_WAIT, v)).ifPresent(options::triggerLockWait);
             RetentionPolicy retention = RetentionPolicy.off();
             Optional<Duration> maxAge = source.apply(RETENTION_MAX_AGE).filter(s -> !s.isBlank())
                     .map(v -> parseDuration(RETENTION_MAX_AGE, v));

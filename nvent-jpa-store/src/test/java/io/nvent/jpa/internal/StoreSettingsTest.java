@@ -20,6 +20,7 @@ class StoreSettingsTest {
         assertThat(settings.transactionManager()).isEmpty();
         assertThat(settings.options()).isEqualTo(JpaStoreOptions.newBuilder().groupCommitThreads(0).build());
         assertThat(settings.options().retention().isOff()).isTrue();
+        assertThat(settings.options().triggerLockWait()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -34,6 +35,7 @@ class StoreSettingsTest {
                 Map.entry("nvent.store.migrate", "false"),
                 Map.entry("nvent.store.group-commit-threads", "3"),
                 Map.entry("nvent.store.slow-write-warning", "PT30S"),
+                Map.entry("nvent.store.trigger-lock-wait", "PT2.5S"),
                 Map.entry("nvent.store.retention.max-age", "P30D"),
                 Map.entry("nvent.store.retention.max-finished-runs-per-flow", "1000"));
 
@@ -49,6 +51,7 @@ class StoreSettingsTest {
         assertThat(options.migrateSchema()).isFalse();
         assertThat(options.groupCommitThreads()).isEqualTo(3);
         assertThat(options.slowWriteWarning()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(options.triggerLockWait()).isEqualTo(Duration.ofMillis(2500));
         assertThat(options.retention().maxAge()).contains(Duration.ofDays(30));
         assertThat(options.retention().maxFinishedRunsPerFlow()).hasValue(1000);
     }
@@ -61,6 +64,9 @@ class StoreSettingsTest {
         assertRefused("nvent.store.group-commit-threads", "65", "groupCommitThreads");
         assertRefused("nvent.store.slow-write-warning", "10s", "nvent.store.slow-write-warning");
         assertRefused("nvent.store.slow-write-warning", "PT0S", "slowWriteWarning must be positive");
+        assertRefused("nvent.store.trigger-lock-wait", "5s", "nvent.store.trigger-lock-wait");
+        assertRefused("nvent.store.trigger-lock-wait", "PT0S", "triggerLockWait must be at least PT0.001S");
+        assertRefused("nvent.store.trigger-lock-wait", "P2D", "and at most PT24H, was PT48H");
         assertRefused("nvent.store.migrate", "flase", "nvent.store.migrate must be true or false, was 'flase'");
     }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * instance's step leases, detects steps whose lease ran out (or whose earlier start of this instance id
  * is gone), queues again steps whose job was lost
  * when an instance died, purges expired run state, picks up trigger changes made on other
- * instances, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
+ * instances, claims again schedule ticks whose claim was in doubt, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
  * policy, a few chunks per sweep. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
@@ -172,6 +172,7 @@ public final class Maintenance {
                 lastRefresh = now;
             }
         });
+        step("ticks in doubt", now, triggers::settleTicksInDoubt);
         step("trigger history trim", now, () -> {
             if (Duration.between(lastHistoryTrim, now).toMinutes() >= 1) {
                 triggers.trimHistory();

@@ -22,6 +22,7 @@ import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
@@ -58,6 +59,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private static final int RECENT_ENTRIES = 20;
 
+    /** How soon a tick whose claim was in doubt is claimed again; each claim still in doubt doubles it. */
+    static final Duration IN_DOUBT_FIRST_CHECK = Duration.ofSeconds(10);
+    static final Duration IN_DOUBT_MAX_CHECK = Duration.ofMinutes(5);
+
     /** The history entry of the deployment's misfire settings a start applied to a schedule. */
     static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
 
@@ -88,6 +93,24 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Map<String, Instant> handedOutUpTo = new ConcurrentHashMap<>();
     /** While another scheduler takes over: the schedules the old one had armed, to go on where it stopped. */
     private final Map<String, HandedOver> handover = new ConcurrentHashMap<>();
+    /**
+     * Ticks whose claim was in doubt here (another instance held it in a transaction that had not
+     * ended), with when to claim them again: the sweep finds out whether that instance fired them.
+     */
+    private final Map<TickInDoubt, Check> ticksInDoubt = new ConcurrentHashMap<>();
+
+    private record TickInDoubt(String trigger, Instant scheduledAt) {
+    }
+
+    /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
+    private record Check(Instant at, Duration backoff) {
+
+        Check later(Instant now) {
+            Duration doubled = backoff.multipliedBy(2);
+            Duration next = doubled.compareTo(IN_DOUBT_MAX_CHECK) > 0 ? IN_DOUBT_MAX_CHECK : doubled;
+            return new Check(now.plus(next), next);
+        }
+    }
 
     /** A schedule armed on the scheduler being replaced, and the last tick it handed out (or when it was armed). */
     private record HandedOver(TriggerSpec spec, Instant upTo) {
@@ -266,11 +289,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " and the tick was missed under the old ones, which did not fire it (then: " + notFiredBefore.get()
                     + "; now: " + applied.inWords() + ")");
         } else if (fireTick(name, ticks.latest(), missed)) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": it fired late, now, as that tick"
-                    + (ticks.earlier() == 1 ? "; the earlier one is skipped"
-                    : ticks.earlier() > 1 ? "; the earlier ones are skipped" : "") + " (" + applied.policyInWords()
-                    + ")");
+            LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         }
+    }
+
+    /** The NVENT-0133 line of a missed tick that fired late. */
+    private static String firedLate(String what, MissedTicks ticks, TriggerMisfires.Applied applied) {
+        return "NVENT-0133 " + what + ": it fired late, now, as that tick" + (ticks.earlier() == 1
+                ? "; the earlier one is skipped" : ticks.earlier() > 1 ? "; the earlier ones are skipped" : "")
+                + " (" + applied.policyInWords() + ")";
     }
 
     /**
@@ -456,9 +483,23 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @return whether it fired here
      */
     private boolean fireTick(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
-        if (!store.claimTick(name, scheduledAt)) {
+        TickClaim claim = store.tryClaimTick(name, scheduledAt);
+        if (claim == TickClaim.IN_DOUBT) {
+            if (ticksInDoubt.putIfAbsent(new TickInDoubt(name, scheduledAt),
+                    new Check(clock.instant().plus(IN_DOUBT_FIRST_CHECK), IN_DOUBT_FIRST_CHECK)) == null) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0136 tick " + scheduledAt + " of trigger " + name
+                        + " is not fired here: its claim is in doubt, another instance holds it in a transaction that"
+                        + " has not ended (stopped in the middle of it?). It is claimed again later: if no instance"
+                        + " fired it, it counts as missed and the trigger's misfire policy decides whether it fires"
+                        + " late (NVENT-0133) or not (NVENT-0134)");
+            }
             return false;
         }
+        return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
+    }
+
+    /** Fires a tick this instance claimed, unless the trigger is gone or disabled meanwhile. */
+    private boolean fireClaimed(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
         Optional<TriggerRecord> trigger = store.findTrigger(name);
         if (trigger.isEmpty() || !trigger.get().spec().enabled()) {
             return false;
@@ -758,6 +799,62 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(ticks -> data.raw("missed", ticks.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+    }
+
+    /**
+     * Claims again the ticks whose claim was in doubt here that are due for it; part of the
+     * maintenance sweep. A tick another instance claimed meanwhile was fired there. One that no
+     * instance claimed was fired by none, as when its holder's transaction was rolled back (its
+     * session ended): it counts as missed, and fires late, once, as that tick, if the trigger's
+     * misfire policy and grace let a missed tick fire and no later tick fired since, as a tick
+     * missed while no instance ran does. A tick still in doubt is claimed again later, less often
+     * each time; each claim in doubt waits up to the store's lock wait, so one sweep asks once at
+     * most.
+     */
+    public void settleTicksInDoubt() {
+        Instant now = clock.instant();
+        for (Map.Entry<TickInDoubt, Check> entry : ticksInDoubt.entrySet()) {
+            if (entry.getValue().at().isAfter(now)) {
+                continue;
+            }
+            TickInDoubt tick = entry.getKey();
+            TickClaim claim = store.tryClaimTick(tick.trigger(), tick.scheduledAt());
+            if (claim == TickClaim.IN_DOUBT) {
+                ticksInDoubt.put(tick, entry.getValue().later(clock.instant()));
+                LOG.log(System.Logger.Level.DEBUG, () -> "tick " + tick.scheduledAt() + " of trigger " + tick.trigger()
+                        + " is still in doubt");
+                return;
+            }
+            ticksInDoubt.remove(tick);
+            if (claim == TickClaim.TAKEN) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0137 tick " + tick.scheduledAt() + " of trigger "
+                        + tick.trigger() + ", whose claim was in doubt here (NVENT-0136), was claimed by the instance"
+                        + " that held it: it fired there");
+            } else {
+                fireMissedInDoubt(tick);
+            }
+        }
+    }
+
+    /** A tick whose claim was in doubt and that no instance claimed: a missed one, which this instance has claimed. */
+    private void fireMissedInDoubt(TickInDoubt tick) {
+        Optional<TriggerRecord> trigger = store.findTrigger(tick.trigger());
+        if (trigger.isEmpty() || !trigger.get().spec().enabled()) {
+            return;
+        }
+        Instant now = clock.instant();
+        MissedTicks missed = new MissedTicks(tick.scheduledAt(), 0);
+        String what = "trigger " + tick.trigger() + " missed its tick " + tick.scheduledAt() + ", whose claim was in"
+                + " doubt (NVENT-0136) and which no instance fired";
+        TriggerMisfires.Applied applied = misfires.appliedTo(trigger.get().spec());
+        Optional<String> notFired = trigger.get().lastFiredAt().filter(fired -> fired.isAfter(tick.scheduledAt()))
+                .map(fired -> "not fired, the trigger fired since, at " + fired)
+                .or(() -> applied.whyNotFired(tick.scheduledAt(), now));
+        if (notFired.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
+        } else if (fireClaimed(tick.trigger(), tick.scheduledAt(), Optional.of(missed))) {
+            LOG.log(System.Logger.Level.INFO, firedLate(what, missed, applied));
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -147,6 +148,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public boolean claimTick(String trigger, Instant scheduledAt) {
         return delegate().claimTick(trigger, scheduledAt);
+    }
+
+    @Override
+    public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
+        return delegate().tryClaimTick(trigger, scheduledAt);
     }
 
     @Override
