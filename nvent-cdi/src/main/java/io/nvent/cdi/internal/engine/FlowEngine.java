@@ -49,6 +49,7 @@ import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
@@ -568,15 +569,18 @@ public final class FlowEngine implements FlowService {
                 || inputJson.strip().equals("null")) {
             return;   // any JSON reads as these types, and null as any (a step may take no input)
         }
-        String what = "input of flow '" + flow.name() + "'";
-        if (raw == JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
+        String what = "input of flow '" + flow.name() + "' for step '" + flow.entry().name() + "'";
+        boolean objectOnly = InputProperties.userClass(type).isPresent();
+        if (objectOnly || raw == JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
             if (!inputJson.stripLeading().startsWith("{")) {
-                throw new InvalidPayloadException(what + " must be a JSON object for step '" + flow.entry().name()
-                        + "' (" + type.getTypeName() + "); it is " + Json.kindOf(inputJson));
+                // Said in JSON's terms, not the step's Java type: the sender may be a webhook's, who knows no Java.
+                throw new InvalidPayloadException(what + " must be a JSON object, got " + Json.kindOf(inputJson));
             }
-            return;
+            if (!objectOnly) {
+                return;
+            }
         }
-        json.readInput(inputJson, type, what + " for step '" + flow.entry().name() + "'");
+        json.readInput(inputJson, type, what);
     }
 
     /** Creates a run whose given steps and emissions are already done, and schedules its first step. */

@@ -49,6 +49,28 @@ public final class JsonInput {
     }
 
     /**
+     * A trigger's payload sent as a request body ({@code /webhook}, {@code /fire}), {@code {}} for an
+     * empty one, refused in JSON's terms when it is no JSON: the engine would say it with its
+     * parser's internal states, and a webhook's sender knows only what it sent.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON
+     */
+    static String triggerPayload(String body) {
+        String text = orWhenEmpty(body, "{}");
+        String wrong;
+        try {
+            read(text);
+            return text;
+        } catch (JsonException e) {
+            wrong = whatIsWrong(e);
+        } catch (RuntimeException e) {
+            wrong = "nested too deeply";
+        }
+        throw new IllegalArgumentException("NVENT-0726 the body is " + wrong + "; send a JSON value, such as an "
+                + "object {\"orderId\":\"A-1\"}, or an empty body for {}");
+    }
+
+    /**
      * Reads a request body.
      *
      * @param what what the body is, for the message ("trigger definition")

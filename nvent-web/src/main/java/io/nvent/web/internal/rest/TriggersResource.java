@@ -224,7 +224,7 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, JsonInput.orWhenEmpty(body, "{}"),
+        List<StartedRun> runs = triggers.fire(name, JsonInput.triggerPayload(body),
                 StartRequests.startOptions(idempotencyKey));
         return fired(name, runs, Response.ok());
     }
@@ -328,8 +328,10 @@ public class TriggersResource {
             return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);
         }
         requireEnabled(info);
-        String delivery = headers.getHeaderString(GITHUB_DELIVERY);
-        return fire(trigger, body, StartRequests.startOptions(idempotencyKey == null ? delivery : idempotencyKey));
+        StartOptions options = idempotencyKey == null
+                ? StartRequests.startOptions(GITHUB_DELIVERY, headers.getHeaderString(GITHUB_DELIVERY), Optional.empty())
+                : StartRequests.startOptions(idempotencyKey);
+        return fire(trigger, body, options);
     }
 
     /**
@@ -350,7 +352,7 @@ public class TriggersResource {
     }
 
     private Response fire(String name, byte[] body, StartOptions options) {
-        String payload = JsonInput.orWhenEmpty(new String(body, StandardCharsets.UTF_8), "{}");
+        String payload = JsonInput.triggerPayload(new String(body, StandardCharsets.UTF_8));
         return fired(name, triggers.fire(name, payload, options), Response.accepted());
     }
 
