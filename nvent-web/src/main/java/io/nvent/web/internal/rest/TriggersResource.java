@@ -415,7 +415,7 @@ public class TriggersResource {
         // A filter given replaces the old one, null removes it, none keeps it.
         (body.has("filter") ? body.object("filter", "{\"region\":\"eu\"}").map(JsonValue::toString)
                 : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
-        misfire(body, name, type, old, spec);
+        misfire(body, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -425,7 +425,7 @@ public class TriggersResource {
      * The misfire policy and grace a body gives, each refused naming its field: given replaces, null
      * inherits the deployment's again, none keeps the old one.
      */
-    private static void misfire(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+    private static void misfire(JsonFields body, TriggerType type, Optional<TriggerSpec> old,
                                 TriggerSpec.Builder spec) {
         Optional<String> policy = body.string("misfire");
         Optional<String> grace = body.string("misfireGrace");
@@ -438,31 +438,31 @@ public class TriggersResource {
                 new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the "
                         + "deployment's nvent.triggers.misfire), was \"" + value + "\""))).orElse(Misfire.INHERIT)
                 : old.map(TriggerSpec::misfire).orElse(Misfire.INHERIT));
-        Optional<Duration> graceGiven = grace.map(value -> {
-            Duration parsed;
-            try {
-                parsed = Duration.parse(value.trim());
-            } catch (DateTimeException | ArithmeticException e) {
-                throw new IllegalArgumentException("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" "
-                        + "or \"P1D\", was \"" + value + "\"", e);
-            }
-            try {
-                TriggerSpec.checkMisfireGrace(name, parsed);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("\"misfireGrace\": " + e.getMessage(), e);
-            }
-            return parsed;
-        });
+        Optional<Duration> graceGiven = grace.map(value -> duration("misfireGrace", value, "\"PT1H\" or \"P1D\"",
+                "NVENT-0231 ", " (leave it out to inherit nvent.triggers.misfire-grace)"));
         (body.has("misfireGrace") ? graceGiven : old.flatMap(TriggerSpec::misfireGrace)).ifPresent(spec::misfireGrace);
     }
 
     private static Duration every(String value) {
+        return duration("every", value, "\"PT90S\", \"PT15M\" or \"PT36H\"", "", "");
+    }
+
+    /**
+     * A trigger's duration field, refused naming the field and quoting the value as the body gave it:
+     * the parsed duration would name {@code "PT0.500S"} {@code PT0.5S}, {@code "-PT5S"} {@code PT-5S}.
+     */
+    private static Duration duration(String field, String value, String examples, String id, String hint) {
+        Duration parsed;
         try {
-            return Duration.parse(value.trim());
+            parsed = Duration.parse(value.trim());
         } catch (DateTimeException | ArithmeticException e) {
-            throw new IllegalArgumentException("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" "
-                    + "or \"PT36H\", was \"" + value + "\"", e);
+            throw new IllegalArgumentException("\"" + field + "\" must be an ISO-8601 duration such as " + examples
+                    + ", was \"" + value + "\"", e);
         }
+        TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
+            throw new IllegalArgumentException(id + "\"" + field + "\" is \"" + value + "\"; " + problem + hint);
+        });
+        return parsed;
     }
 
     private static TriggerType type(String value) {

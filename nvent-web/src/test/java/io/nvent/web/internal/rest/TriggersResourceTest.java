@@ -122,9 +122,11 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
                         + "was \"90s\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.5S\"}", null))
-                .hasMessageContaining("the interval (every) of schedule trigger 'nightly' is PT0.5S; it must be a "
-                        + "whole number of seconds, at least PT1S");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.500S\"}", null))
+                .hasMessage("\"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
+                        + "most P366D");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"-PT5S\"}", null))
+                .as("as written, not PT-5S").hasMessageStartingWith("\"every\" is \"-PT5S\"; it must be");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}", null))
                 .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}", null))
@@ -220,9 +222,9 @@ class TriggersResourceTest {
                         + "nvent.triggers.misfire), was \"fire-all\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}", null))
                 .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"PT0S\"}", null))
-                .hasMessageStartingWith("\"misfireGrace\": NVENT-0231 the misfire grace of schedule trigger 'nightly' "
-                        + "is PT0S; it must be a whole number of seconds, at least PT1S and at most P366D");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"P0D\"}", null))
+                .hasMessage("NVENT-0231 \"misfireGrace\" is \"P0D\"; it must be a whole number of seconds, at least "
+                        + "PT1S and at most P366D (leave it out to inherit nvent.triggers.misfire-grace)");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}", null))
                 .hasMessageContaining("\"misfire\" of the trigger must be a string");
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}", null))
