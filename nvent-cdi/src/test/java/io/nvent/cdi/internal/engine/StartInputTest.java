@@ -97,6 +97,12 @@ class StartInputTest {
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "\"A-1\""))
                     .isInstanceOf(InvalidPayloadException.class)
                     .hasMessageEndingWith("must be a JSON object, got a JSON string");
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":\"A-1\",\"quantity\":\"two\"}"))
+                    .as("a member of the wrong kind, named as JSON-B's chain of properties says, not its own types")
+                    .hasMessageEndingWith(": its member 'quantity' is \"two\", which does not fit it");
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":{\"n\":1},\"quantity\":2}"))
+                    .hasMessageEndingWith(": its member 'id' is a JSON object that does not fit it")
+                    .message().doesNotContain("Incorrect position", "START_OBJECT", "java.lang.String");
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":\"A-1\",\"quantity\":1.5}"))
                     .as("a number the step's type would change").isInstanceOf(InvalidPayloadException.class)
                     .hasMessageEndingWith("'quantity' is 1.5, which does not fit the step's whole-number type"

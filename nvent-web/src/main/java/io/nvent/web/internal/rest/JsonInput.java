@@ -49,13 +49,14 @@ public final class JsonInput {
     }
 
     /**
-     * A trigger's payload sent as a request body ({@code /webhook}, {@code /fire}), {@code {}} for an
-     * empty one, refused in JSON's terms when it is no JSON: the engine would say it with its
-     * parser's internal states, and a webhook's sender knows only what it sent.
+     * A body that becomes a trigger's payload or an await's data ({@code /webhook}, {@code /fire},
+     * {@code /awaits/{token}}), {@code {}} for an empty one, refused in JSON's terms when it is no
+     * JSON: the engine would say it with its parser's internal states, and a webhook's sender knows
+     * only what it sent.
      *
      * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON
      */
-    static String triggerPayload(String body) {
+    static String webhookBody(String body) {
         String text = orWhenEmpty(body, "{}");
         String wrong;
         try {

@@ -224,7 +224,7 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, JsonInput.triggerPayload(body),
+        List<StartedRun> runs = triggers.fire(name, JsonInput.webhookBody(body),
                 StartRequests.startOptions(idempotencyKey));
         return fired(name, runs, Response.ok());
     }
@@ -352,7 +352,7 @@ public class TriggersResource {
     }
 
     private Response fire(String name, byte[] body, StartOptions options) {
-        String payload = JsonInput.triggerPayload(new String(body, StandardCharsets.UTF_8));
+        String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
         return fired(name, triggers.fire(name, payload, options), Response.accepted());
     }
 

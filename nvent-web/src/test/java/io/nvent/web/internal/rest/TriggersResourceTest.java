@@ -290,7 +290,7 @@ class TriggersResourceTest {
                 .hasMessageStartingWith("NVENT-0726 the body is not valid JSON: it ends too early, expected '{' or '['");
 
         assertThat(stored.fired).isEmpty();
-        assertThat(JsonInput.triggerPayload("")).as("an empty body").isEqualTo("{}");
+        assertThat(JsonInput.webhookBody("")).as("an empty body").isEqualTo("{}");
     }
 
     @Test
