@@ -193,9 +193,29 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @since 0.2
      */
     public static void checkMisfireGrace(String name, Duration grace) {
+        checkMisfireGraceShown(name, grace, durationText(grace));
+    }
+
+    /**
+     * Checks a misfire grace as {@link #checkMisfireGrace(String, Duration)} does, naming it as its
+     * sender wrote it: the duration would say {@code PT0S} for {@code "P0D"}, {@code PT0.5S} for
+     * {@code "PT0.500S"}.
+     *
+     * @param name the trigger's name, for the message
+     * @param grace the grace
+     * @param asWritten the text it was read from, quoted in the message
+     * @throws IllegalArgumentException if it is not whole seconds between one and {@link #MAX_MISFIRE_GRACE}
+     *     (NVENT-0231)
+     * @since 0.2
+     */
+    public static void checkMisfireGrace(String name, Duration grace, String asWritten) {
+        checkMisfireGraceShown(name, grace, "\"" + asWritten + "\"");
+    }
+
+    private static void checkMisfireGraceShown(String name, Duration grace, String shown) {
         durationProblem(grace).ifPresent(problem -> {
             throw new IllegalArgumentException("NVENT-0231 the misfire grace of schedule trigger '" + name + "' is "
-                    + durationText(grace) + "; " + problem + " (leave it out to inherit nvent.triggers.misfire-grace)");
+                    + shown + "; " + problem + " (leave it out to inherit nvent.triggers.misfire-grace)");
         });
     }
 

@@ -245,15 +245,13 @@ public final class FlowGraphValidator {
         }
         String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
         try {
-            // Quoted as written: the duration would say PT0S for "P0D", PT0.5S for "PT0.500S".
-            TriggerSpec.durationProblem(Duration.parse(trigger.misfireGrace().trim())).ifPresent(problem ->
-                    problems.add(where + "NVENT-0231 the misfire grace of schedule trigger '" + name + "' is \""
-                            + trigger.misfireGrace() + "\"; " + problem + " (leave it out to inherit "
-                            + "nvent.triggers.misfire-grace)"));
+            TriggerSpec.checkMisfireGrace(name, Duration.parse(trigger.misfireGrace().trim()), trigger.misfireGrace());
         } catch (DateTimeParseException e) {
             problems.add(where + "misfireGrace = \"" + trigger.misfireGrace() + "\" is no ISO-8601 "
                     + "duration; write it as \"PT1H\", \"PT30M\" or \"P1D\", or leave it out to inherit "
                     + "nvent.triggers.misfire-grace");
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
         }
     }
 
