@@ -193,12 +193,50 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @since 0.2
      */
     public static void checkMisfireGrace(String name, Duration grace) {
-        if (grace.compareTo(Duration.ofSeconds(1)) < 0 || grace.compareTo(MAX_MISFIRE_GRACE) > 0
-                || grace.getNano() != 0) {
+        checkMisfireGraceShown(name, grace, durationText(grace));
+    }
+
+    /**
+     * Checks a misfire grace as {@link #checkMisfireGrace(String, Duration)} does, naming it as its
+     * sender wrote it: the duration would say {@code PT0S} for {@code "P0D"}, {@code PT0.5S} for
+     * {@code "PT0.500S"}.
+     *
+     * @param name the trigger's name, for the message
+     * @param grace the grace
+     * @param asWritten the text it was read from, quoted in the message
+     * @throws IllegalArgumentException if it is not whole seconds between one and {@link #MAX_MISFIRE_GRACE}
+     *     (NVENT-0231)
+     * @since 0.2
+     */
+    public static void checkMisfireGrace(String name, Duration grace, String asWritten) {
+        checkMisfireGraceShown(name, grace, "\"" + asWritten + "\"");
+    }
+
+    private static void checkMisfireGraceShown(String name, Duration grace, String shown) {
+        durationProblem(grace).ifPresent(problem -> {
             throw new IllegalArgumentException("NVENT-0231 the misfire grace of schedule trigger '" + name + "' is "
-                    + durationText(grace) + "; it must be a whole number of seconds, at least PT1S and at most "
-                    + durationText(MAX_MISFIRE_GRACE) + " (leave it out to inherit nvent.triggers.misfire-grace)");
+                    + shown + "; " + problem + " (leave it out to inherit nvent.triggers.misfire-grace)");
+        });
+    }
+
+    /**
+     * Why a duration cannot be a schedule's interval ({@code every}) or misfire grace, if it cannot: both
+     * are whole seconds from {@link #MIN_EVERY} to {@link #MAX_EVERY}, the year {@link #MAX_MISFIRE_GRACE}
+     * is too. For
+     * messages that quote a value as its sender wrote it, which the duration no longer knows
+     * ({@code "PT0.500S"} is {@code PT0.5S}, {@code "-PT5S"} is {@code PT-5S}).
+     *
+     * @param duration an interval or a misfire grace
+     * @return the rule it breaks, "it must be a whole number of seconds, at least PT1S and at most P366D";
+     *     empty if it breaks none
+     * @since 0.2
+     */
+    public static Optional<String> durationProblem(Duration duration) {
+        if (duration.compareTo(MIN_EVERY) >= 0 && duration.compareTo(MAX_EVERY) <= 0 && duration.getNano() == 0) {
+            return Optional.empty();
         }
+        return Optional.of("it must be a whole number of seconds, at least " + durationText(MIN_EVERY)
+                + " and at most " + durationText(MAX_EVERY));
     }
 
     /**
@@ -217,11 +255,10 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     private static void checkEvery(String name, Duration every) {
-        if (every.compareTo(MIN_EVERY) < 0 || every.compareTo(MAX_EVERY) > 0 || every.getNano() != 0) {
+        durationProblem(every).ifPresent(problem -> {
             throw new IllegalArgumentException("the interval (every) of schedule trigger '" + name + "' is "
-                    + durationText(every) + "; it must be a whole number of seconds, at least " + durationText(MIN_EVERY)
-                    + " and at most " + durationText(MAX_EVERY));
-        }
+                    + durationText(every) + "; " + problem);
+        });
     }
 
     /**

@@ -47,6 +47,12 @@ class TriggerSpecMisfireTest {
                         + "nvent.triggers.misfire-grace)");
         assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofMillis(1500)).build())
                 .hasMessageContaining("is PT1.5S");
+        assertThatThrownBy(() -> TriggerSpec.checkMisfireGrace("nightly", Duration.ofMillis(1500), "PT1.500S"))
+                .as("named as its sender wrote it").hasMessageStartingWith("NVENT-0231 the misfire grace of schedule "
+                        + "trigger 'nightly' is \"PT1.500S\"; it must be a whole number of seconds");
+        assertThat(TriggerSpec.durationProblem(Duration.ofHours(1))).isEmpty();
+        assertThat(TriggerSpec.durationProblem(Duration.ofSeconds(-5))).hasValue("it must be a whole number of "
+                + "seconds, at least PT1S and at most P366D");
         assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofDays(367)).build())
                 .hasMessageContaining("is P367D;");
         assertThatThrownBy(() -> nightly().misfireGrace(Duration.ofHours(8785)).build())

@@ -153,7 +153,8 @@ public class EngineBean {
                         TriggerHistoryLimits.DEFAULTS.maxEntries(), 1))
                 .withMaxPayloadBytes(read.getInt("nvent.triggers.history.max-payload-bytes",
                         TriggerHistoryLimits.DEFAULTS.maxPayloadBytes()));
-        Duration misfireGrace = read.getDuration("nvent.triggers.misfire-grace", TriggerMisfires.DEFAULTS.grace());
+        Duration misfireGrace = read.getPositiveDuration("nvent.triggers.misfire-grace",
+                TriggerMisfires.DEFAULTS.grace(), TriggerMisfires.NO_GRACE_HINT);
         TriggerMisfires misfires = read.valid(() -> TriggerMisfires.of(read.get("nvent.triggers.misfire",
                 TriggerMisfires.DEFAULTS.policy()), misfireGrace), TriggerMisfires.DEFAULTS);
         // Read here, not at start, so that they are reported with the others.

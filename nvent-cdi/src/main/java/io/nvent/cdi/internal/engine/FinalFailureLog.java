@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitPosition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,6 +52,18 @@ final class FinalFailureLog {
 
     /** A step failed for good: logged in full, or counted for its minute's summary. */
     void failed(String runId, String flow, String step, int attempt, int maxAttempts, String error, Instant now) {
+        failed(runId, flow, step, "after attempt " + attempt + " of " + maxAttempts, error, now);
+    }
+
+    /**
+     * A step failed for good at an await (one timed out with {@code FAIL}, an after-await whose held
+     * emits no longer fit its run): no attempt of it failed, but its run did all the same.
+     */
+    void failedAtAwait(String runId, String flow, String step, AwaitPosition position, String error, Instant now) {
+        failed(runId, flow, step, "at its " + position.wireName() + "-await", error, now);
+    }
+
+    private void failed(String runId, String flow, String step, String when, String error, Instant now) {
         List<String> summaries = new ArrayList<>();
         boolean inFull;
         synchronized (windows) {
@@ -65,8 +78,8 @@ final class FinalFailureLog {
         }
         summaries.forEach(this::warn);
         if (inFull) {
-            log.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good after "
-                    + "attempt {3} of {4}: {5}", runId, flow, step, attempt, maxAttempts, error);
+            log.log(System.Logger.Level.WARNING, "NVENT-0128 run {0} of flow {1}: step {2} failed for good {3}: {4}",
+                    runId, flow, step, when, error);
         }
     }
 

@@ -49,6 +49,7 @@ import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
@@ -571,15 +572,18 @@ public final class FlowEngine implements FlowService {
                 || inputJson.strip().equals("null")) {
             return;   // any JSON reads as these types, and null as any (a step may take no input)
         }
-        String what = "input of flow '" + flow.name() + "'";
-        if (raw == JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
+        String what = "input of flow '" + flow.name() + "' for step '" + flow.entry().name() + "'";
+        boolean objectOnly = InputProperties.userClass(type).isPresent();
+        if (objectOnly || raw == JsonObject.class || (raw != null && Map.class.isAssignableFrom(raw))) {
             if (!inputJson.stripLeading().startsWith("{")) {
-                throw new InvalidPayloadException(what + " must be a JSON object for step '" + flow.entry().name()
-                        + "' (" + type.getTypeName() + "); it is " + Json.kindOf(inputJson));
+                // Said in JSON's terms, not the step's Java type: the sender may be a webhook's, who knows no Java.
+                throw new InvalidPayloadException(what + " must be a JSON object, got " + Json.kindOf(inputJson));
             }
-            return;
+            if (!objectOnly) {
+                return;
+            }
         }
-        json.readInput(inputJson, type, what + " for step '" + flow.entry().name() + "'");
+        json.readInput(inputJson, type, what);
     }
 
     /** Creates a run whose given steps and emissions are already done, and schedules its first step. */
@@ -1207,27 +1211,11 @@ public final class FlowEngine implements FlowService {
                     return Optional.of(new RunChange(run, events));
                 case FAIL:
                 default:
-                    return Optional.of(failAwaitingStep(run, await.step(), failure, events, now));
+                    return Optional.of(pending.fail(run, await, failure, events, now));
             }
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
         fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
-    }
-
-    /**
-     * Fails the step of an await that closed without letting it go on, and its run with it: an
-     * after-await timed out with {@code FAIL} (or out of retries), or one whose held emits no longer
-     * fit the run when it resolved. The queue does not retry it: the step's attempt completed, and
-     * running it again would repeat what it did; only an operator's retry does that.
-     */
-    private static RunChange failAwaitingStep(RunRecord run, String step, String failure, List<EventDraft> events,
-                                              Instant now) {
-        List<EventDraft> all = new ArrayList<>(events);
-        all.add(EventDraft.ofStep(EventType.STEP_FAILED, step, 0, now,
-                JsonText.object().str("error", failure).build()));
-        all.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                .str("step", step).str("error", failure).build()));
-        return new RunChange(run.withStep(step, StepStatus.FAILED).withStatus(RunStatus.FAILED, now), all);
     }
 
     /**
@@ -3006,6 +2994,11 @@ public final class FlowEngine implements FlowService {
 
     private void afterChange(String flow, StoredChange change, Pending pending) {
         publish(flow, change.events());
+        if (pending.failedAwait != null) {
+            // Logged as a step that used up its attempts is: operators watch the log more than histories.
+            finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
+                    pending.failedAwait.position(), pending.failure, clock.instant());
+        }
         saveAwaits(pending.awaits);
         for (StepDefinition step : pending.ready) {
             handOver(change.run().runId(), flow, step, true, change.run().version());
@@ -3120,11 +3113,35 @@ public final class FlowEngine implements FlowService {
         final List<StepDefinition> ready = new ArrayList<>();
         final List<AwaitRecord> awaits = new ArrayList<>();
         final List<Emission> released = new ArrayList<>();
+        /** The await whose step the change fails, with why; {@code null} if it fails none. */
+        AwaitRecord failedAwait;
+        String failure;
 
         void reset() {
             ready.clear();
             awaits.clear();
             released.clear();
+            failedAwait = null;
+            failure = null;
+        }
+
+        /**
+         * Fails the step of an await that closed without letting it go on, and its run with it: an
+         * await timed out with {@code FAIL} (or out of retries), or an after-await whose held emits no
+         * longer fit the run when it resolved. The queue does not retry it: an after-await's step
+         * completed its attempt, and running it again would repeat what it did; only an operator's
+         * retry does that.
+         */
+        RunChange fail(RunRecord run, AwaitRecord await, String why, List<EventDraft> events, Instant now) {
+            failedAwait = await;
+            failure = why;
+            String step = await.step();
+            List<EventDraft> all = new ArrayList<>(events);
+            all.add(EventDraft.ofStep(EventType.STEP_FAILED, step, 0, now,
+                    JsonText.object().str("error", why).build()));
+            all.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                    .str("step", step).str("error", why).build()));
+            return new RunChange(run.withStep(step, StepStatus.FAILED).withStatus(RunStatus.FAILED, now), all);
         }
 
         RunChange advance(FlowEngine engine, FlowDefinition flow, RunRecord run, List<EventDraft> events,
@@ -3156,7 +3173,7 @@ public final class FlowEngine implements FlowService {
                 // have filled the run while the step waited. Its held emits are then discarded.
                 engine.keepWithinEmittedLimit(run, held);
             } catch (EmittedPayloadsTooLargeException tooLarge) {
-                return failAwaitingStep(run, await.step(), tooLarge.getMessage(), events, now);
+                return fail(run, await, tooLarge.getMessage(), events, now);
             }
             RunRecord next = run.withStep(await.step(), StepStatus.COMPLETED);
             for (Emission emission : held) {

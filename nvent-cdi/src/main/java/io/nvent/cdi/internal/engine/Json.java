@@ -178,8 +178,46 @@ public final class Json {
             return bound;
         } catch (JsonbException | JsonException e) {
             throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
-                    + (isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
+                    + memberThatDoesNotFit(text, String.valueOf(e.getMessage()))
+                            .orElseGet(() -> isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
         }
+    }
+
+    private static final java.util.regex.Pattern UNREADABLE_PROPERTY =
+            java.util.regex.Pattern.compile("Unable to deserialize property '([^']*)' because of: ");
+
+    /**
+     * The member JSON-B could not read, in the sender's terms: its path and the kind of value it is.
+     * JSON-B names it in a chain ("Unable to deserialize property 'order' because of: Unable to
+     * deserialize property 'quantity' because of: …") that ends in its own types and parser events
+     * ("Incorrect position for processing type: class java.lang.String. Received event: START_OBJECT").
+     */
+    private static Optional<String> memberThatDoesNotFit(String text, String message) {
+        java.util.List<String> path = new java.util.ArrayList<>();
+        java.util.regex.Matcher property = UNREADABLE_PROPERTY.matcher(message);
+        int at = 0;
+        while (property.find(at) && property.start() == at) {
+            path.add(property.group(1));
+            at = property.end();
+        }
+        if (path.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonValue value = PROVIDER.createReader(new StringReader(text)).readValue();
+        for (String member : path) {
+            // A property JSON-B reads under another name (@JsonbProperty) is not found by its own.
+            if (!(value instanceof JsonObject object) || !object.containsKey(member)) {
+                return Optional.of("its member '" + String.join(".", path) + "' does not fit it");
+            }
+            value = object.get(member);
+        }
+        String given = value.toString();
+        String what = switch (value.getValueType()) {
+            case OBJECT -> kindOf(given);
+            case ARRAY -> kindOf(given) + ", which does not fit it";
+            default -> (given.length() > 40 ? given.substring(0, 40) + "…" : given) + ", which does not fit it";
+        };
+        return Optional.of("its member '" + String.join(".", path) + "' is " + what);
     }
 
     /**

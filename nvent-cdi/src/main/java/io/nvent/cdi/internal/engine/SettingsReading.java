@@ -52,17 +52,34 @@ final class SettingsReading implements SettingsCheck {
 
     /** An ISO-8601 duration of zero or more, such as {@code PT10M}. */
     Duration getDuration(String key, Duration defaultValue) {
+        return getDuration(key, defaultValue, false, "");
+    }
+
+    /**
+     * An ISO-8601 duration longer than zero, such as {@code PT10M}.
+     *
+     * @param hint what to say after the refusal of zero, e.g. how to do without the setting
+     */
+    Duration getPositiveDuration(String key, Duration defaultValue, String hint) {
+        return getDuration(key, defaultValue, true, hint);
+    }
+
+    /**
+     * Refused quoting the value as written: the duration would name {@code P0D} {@code PT0S},
+     * {@code -PT5S} {@code PT-5S}, and not say where it came from.
+     */
+    private Duration getDuration(String key, Duration defaultValue, boolean positive, String hint) {
         return valid(() -> config.get(key).map(text -> {
             Duration value;
             try {
-                value = Duration.parse(text);
+                value = Duration.parse(text.trim());
             } catch (java.time.format.DateTimeParseException bad) {
                 throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has value '" + text
                         + "', which is not an ISO-8601 duration such as PT10M", bad);
             }
-            if (value.isNegative()) {
-                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " must not be negative,"
-                        + " was " + text);
+            if (value.isNegative() || (positive && value.isZero())) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " must "
+                        + (positive ? "be longer than zero" : "not be negative") + ", was '" + text + "'" + hint);
             }
             return value;
         }).orElse(defaultValue), defaultValue);

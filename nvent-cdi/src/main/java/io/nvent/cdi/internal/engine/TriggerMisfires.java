@@ -23,6 +23,9 @@ import java.util.Optional;
  */
 public record TriggerMisfires(boolean fireOnce, Duration grace) {
 
+    /** What a refused grace of zero says after the refusal: how to fire no missed tick. */
+    static final String NO_GRACE_HINT = " (set nvent.triggers.misfire=skip to fire no missed tick)";
+
     /** Fire the latest missed tick once, if it is at most a day old. */
     public static final TriggerMisfires DEFAULTS = new TriggerMisfires(true, Duration.ofHours(24));
 
@@ -30,7 +33,7 @@ public record TriggerMisfires(boolean fireOnce, Duration grace) {
         Objects.requireNonNull(grace, "grace");
         if (grace.isNegative() || grace.isZero()) {
             throw new IllegalArgumentException("NVENT-0001 configuration key nvent.triggers.misfire-grace must be "
-                    + "longer than zero, was " + grace + " (set nvent.triggers.misfire=skip to fire no missed tick)");
+                    + "longer than zero, was " + grace + NO_GRACE_HINT);
         }
     }
 

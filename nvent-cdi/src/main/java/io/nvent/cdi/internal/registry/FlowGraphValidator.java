@@ -245,7 +245,7 @@ public final class FlowGraphValidator {
         }
         String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
         try {
-            TriggerSpec.checkMisfireGrace(name, Duration.parse(trigger.misfireGrace().trim()));
+            TriggerSpec.checkMisfireGrace(name, Duration.parse(trigger.misfireGrace().trim()), trigger.misfireGrace());
         } catch (DateTimeParseException e) {
             problems.add(where + "misfireGrace = \"" + trigger.misfireGrace() + "\" is no ISO-8601 "
                     + "duration; write it as \"PT1H\", \"PT30M\" or \"P1D\", or leave it out to inherit "

@@ -22,12 +22,10 @@ public record IntervalSchedule(Duration every) implements Schedule {
 
     public IntervalSchedule {
         Objects.requireNonNull(every, "every");
-        if (every.compareTo(TriggerSpec.MIN_EVERY) < 0 || every.compareTo(TriggerSpec.MAX_EVERY) > 0
-                || every.getNano() != 0) {
-            throw new IllegalArgumentException("an interval is a whole number of seconds, at least "
-                    + TriggerSpec.durationText(TriggerSpec.MIN_EVERY) + " and at most "
-                    + TriggerSpec.durationText(TriggerSpec.MAX_EVERY) + "; was " + TriggerSpec.durationText(every));
-        }
+        TriggerSpec.durationProblem(every).ifPresent(problem -> {
+            throw new IllegalArgumentException("the interval " + TriggerSpec.durationText(every) + " is refused: "
+                    + problem);
+        });
     }
 
     /**
@@ -44,11 +42,12 @@ public record IntervalSchedule(Duration every) implements Schedule {
             throw new InvalidTriggerException("interval '" + trimmed + "' is not an ISO-8601 duration such as PT90S,"
                     + " PT15M or PT36H");
         }
-        try {
-            return new IntervalSchedule(every);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidTriggerException("interval '" + trimmed + "': " + e.getMessage());
+        // Named as written: the duration would say PT0.5S for PT0.500S, PT-5S for -PT5S.
+        Optional<String> problem = TriggerSpec.durationProblem(every);
+        if (problem.isPresent()) {
+            throw new InvalidTriggerException("interval '" + trimmed + "': " + problem.get());
         }
+        return new IntervalSchedule(every);
     }
 
     private long seconds() {

@@ -1,5 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitType;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
@@ -7,6 +9,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TimeoutAction;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,10 +32,36 @@ class FinalFailureLogTest {
         }
     }
 
+    @FlowStep(flow = "payout", name = "transfer", role = StepRole.ENTRY)
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    static class AwaitsTheBank implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
     private static final SimpleFormatter FORMAT = new SimpleFormatter();
 
     private static List<String> lines(LogRecorder log) {
         return log.records().stream().map(FORMAT::formatMessage).toList();
+    }
+
+    @Test
+    void aStepThatFailsForGoodAtItsAwaitIsLoggedAsOneThatUsedUpItsAttempts() {
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = new EngineHarness(new AwaitsTheBank())) {
+            String runId = h.engine.start("payout", null);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(lines(log)).filteredOn(line -> line.startsWith("NVENT-0128")).singleElement()
+                    .isEqualTo("NVENT-0128 run " + runId + " of flow payout: step transfer failed for good at its "
+                            + "after-await: await webhook after step 'transfer' timed out after 61000 ms");
+        }
     }
 
     @Test

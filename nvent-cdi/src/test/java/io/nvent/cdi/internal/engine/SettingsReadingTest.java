@@ -84,6 +84,18 @@ class SettingsReadingTest {
         assertThatThrownBy(bad::failIfInvalid).hasMessage("NVENT-0001 configuration key"
                 + " nvent.upgrade.missing-step-grace has value '10m', which is not an ISO-8601 duration such as PT10M");
         assertThatThrownBy(negative::failIfInvalid).hasMessage("NVENT-0001 configuration key"
-                + " nvent.upgrade.missing-step-grace must not be negative, was -PT1S");
+                + " nvent.upgrade.missing-step-grace must not be negative, was '-PT1S'");
+    }
+
+    @Test
+    void aDurationThatMustBeLongerThanZeroIsRefusedAsWrittenNotAsItsNormalisedForm() {
+        SettingsReading zero = of(Map.of("nvent.triggers.misfire-grace", "P0D"));
+
+        assertThat(zero.getPositiveDuration("nvent.triggers.misfire-grace", Duration.ofHours(24), " (hint)"))
+                .as("the default meanwhile, so that the other settings are read").isEqualTo(Duration.ofHours(24));
+        assertThatThrownBy(zero::failIfInvalid).hasMessage("NVENT-0001 configuration key"
+                + " nvent.triggers.misfire-grace must be longer than zero, was 'P0D' (hint)");
+        assertThat(of(Map.of("nvent.triggers.misfire-grace", " PT6H ")).getPositiveDuration(
+                "nvent.triggers.misfire-grace", Duration.ofHours(24), "")).isEqualTo(Duration.ofHours(6));
     }
 }

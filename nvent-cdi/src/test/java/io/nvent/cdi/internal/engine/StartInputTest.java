@@ -88,23 +88,29 @@ class StartInputTest {
     }
 
     @Test
-    void inputOfTheWrongShapeIsRefusedAtTheStartAndNoRunExists() {
+    void inputOfTheWrongShapeIsRefusedAtTheStartInJsonTermsAndNoRunExists() {
         try (EngineHarness h = new EngineHarness(new TakeOrder(), new Look())) {
             assertThatThrownBy(() -> h.engine.start("typed", List.of(1, 2)))
                     .isInstanceOf(InvalidPayloadException.class)
-                    .hasMessageContaining("input of flow 'typed' for step 'take' cannot be read as "
-                            + Order.class.getTypeName())
-                    .hasMessageEndingWith("it is a JSON array");
+                    .hasMessage("NVENT-0204 input of flow 'typed' for step 'take' must be a JSON object, got a JSON "
+                            + "array");
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "\"A-1\""))
-                    .isInstanceOf(InvalidPayloadException.class).hasMessageEndingWith("it is a JSON string");
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageEndingWith("must be a JSON object, got a JSON string");
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":\"A-1\",\"quantity\":\"two\"}"))
+                    .as("a member of the wrong kind, named as JSON-B's chain of properties says, not its own types")
+                    .hasMessageEndingWith(": its member 'quantity' is \"two\", which does not fit it");
+            assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":{\"n\":1},\"quantity\":2}"))
+                    .hasMessageEndingWith(": its member 'id' is a JSON object that does not fit it")
+                    .message().doesNotContain("Incorrect position", "START_OBJECT", "java.lang.String");
             assertThatThrownBy(() -> h.engine.startWithJson("typed", "{\"id\":\"A-1\",\"quantity\":1.5}"))
                     .as("a number the step's type would change").isInstanceOf(InvalidPayloadException.class)
                     .hasMessageEndingWith("'quantity' is 1.5, which does not fit the step's whole-number type"
                             + " (it would read as 1)");
             assertThatThrownBy(() -> h.engine.startWithJson("plain", "[1,2]"))
                     .isInstanceOf(InvalidPayloadException.class)
-                    .hasMessageContaining("input of flow 'plain' must be a JSON object for step 'look'")
-                    .hasMessageEndingWith("it is a JSON array");
+                    .hasMessage("NVENT-0204 input of flow 'plain' for step 'look' must be a JSON object, got a JSON "
+                            + "array");
 
             assertThat(h.engine.runs(RunQuery.all())).isEmpty();
         }

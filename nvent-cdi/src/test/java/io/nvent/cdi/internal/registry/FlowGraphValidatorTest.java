@@ -387,8 +387,8 @@ class FlowGraphValidatorTest {
 
     @FlowStep(flow = "misfires", name = "s", role = StepRole.ENTRY)
     @Trigger(name = "words", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "an hour")
-    @Trigger(name = "too-short", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "PT0.5S")
-    @Trigger(name = "too-long", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "P400D")
+    @Trigger(name = "too-short", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "PT0.500S")
+    @Trigger(name = "too-long", type = TriggerType.SCHEDULE, every = "PT1M", misfireGrace = "PT9600H")
     @Trigger(name = "by-hand", type = TriggerType.MANUAL, misfire = Misfire.SKIP)
     @Trigger(name = "fine", type = TriggerType.SCHEDULE, every = "PT1M", misfire = Misfire.SKIP, misfireGrace = "PT1H")
     static class BadMisfires implements Step<Object, Void> {
@@ -411,8 +411,9 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0101", BadMisfires.class.getName())).satisfiesExactly(
                         p -> assertThat(p).contains("@Trigger 'words'", "misfireGrace = \"an hour\" is no ISO-8601 "
                                 + "duration"),
-                        p -> assertThat(p).contains("@Trigger 'too-short'", "NVENT-0231", "is PT0.5S"),
-                        p -> assertThat(p).contains("@Trigger 'too-long'", "NVENT-0231", "is P400D;", "at most P366D"),
+                        p -> assertThat(p).contains("@Trigger 'too-short'", "NVENT-0231", "is \"PT0.500S\";"),
+                        p -> assertThat(p).contains("@Trigger 'too-long'", "NVENT-0231", "is \"PT9600H\";",
+                                "at most P366D"),
                         p -> assertThat(p).contains("@Trigger 'by-hand'", "misfire and misfireGrace belong to "
                                 + "SCHEDULE triggers only", "this one is MANUAL"));
     }

@@ -71,8 +71,7 @@ public class AwaitsResource {
     @POST
     @Path("{token}")
     public String webhook(@PathParam("token") String token, byte[] raw) {
-        flows.resolveWebhook(token, JsonInput.orWhenEmpty(raw == null ? null : new String(raw, StandardCharsets.UTF_8),
-                "{}"));
+        flows.resolveWebhook(token, JsonInput.webhookBody(raw == null ? null : new String(raw, StandardCharsets.UTF_8)));
         return Json.createObjectBuilder().add("resolved", true)
                 .add("message", "the run resumes shortly").build().toString();
     }

@@ -49,6 +49,29 @@ public final class JsonInput {
     }
 
     /**
+     * A body that becomes a trigger's payload or an await's data ({@code /webhook}, {@code /fire},
+     * {@code /awaits/{token}}), {@code {}} for an empty one, refused in JSON's terms when it is no
+     * JSON: the engine would say it with its parser's internal states, and a webhook's sender knows
+     * only what it sent.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON
+     */
+    static String webhookBody(String body) {
+        String text = orWhenEmpty(body, "{}");
+        String wrong;
+        try {
+            read(text);
+            return text;
+        } catch (JsonException e) {
+            wrong = whatIsWrong(e);
+        } catch (RuntimeException e) {
+            wrong = "nested too deeply";
+        }
+        throw new IllegalArgumentException("NVENT-0726 the body is " + wrong + "; send a JSON value, such as an "
+                + "object {\"orderId\":\"A-1\"}, or an empty body for {}");
+    }
+
+    /**
      * Reads a request body.
      *
      * @param what what the body is, for the message ("trigger definition")

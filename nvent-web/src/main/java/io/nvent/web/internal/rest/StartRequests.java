@@ -1,6 +1,5 @@
 package io.nvent.web.internal.rest;
 
-import io.nvent.InvalidPayloadException;
 import io.nvent.StartOptions;
 
 /**
@@ -24,15 +23,57 @@ final class StartRequests {
 
     /** The start options the header and a start delay ask for. */
     static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay) {
+        return startOptions(IDEMPOTENCY_KEY, headerValue, delay);
+    }
+
+    /**
+     * The start options a header that stands for the idempotency key asks for (GitHub's delivery id
+     * does when a request has no {@code Idempotency-Key}), refused naming that header.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0757}, a 400) for a key that is blank, too long,
+     *     or holds anything but printable ASCII
+     */
+    static StartOptions startOptions(String header, String headerValue, java.util.Optional<java.time.Duration> delay) {
         StartOptions.Builder options = StartOptions.newBuilder();
         delay.ifPresent(options::delay);
         if (headerValue == null) {
             return options.build();
         }
-        try {
-            return options.idempotencyKey(headerValue).build();
-        } catch (IllegalArgumentException bad) {
-            throw new InvalidPayloadException("header " + IDEMPOTENCY_KEY + ": " + bad.getMessage());
+        requireValidKey(header, headerValue);
+        return options.idempotencyKey(headerValue).build();
+    }
+
+    /**
+     * A header's value reaches us as the server decoded its bytes (ISO-8859-1 mostly), so a key sent
+     * in UTF-8 would be stored as other characters than the sender's and never match its retry: only
+     * printable ASCII is taken, as the draft's sf-string allows.
+     */
+    private static void requireValidKey(String header, String key) {
+        String problem;
+        if (key.isBlank()) {
+            problem = "is blank";
+        } else if (key.length() > StartOptions.MAX_KEY_LENGTH) {
+            problem = "has " + key.length() + " characters, more than the " + StartOptions.MAX_KEY_LENGTH + " allowed";
+        } else {
+            int at = firstNotPrintableAscii(key);
+            if (at < 0) {
+                return;
+            }
+            char c = key.charAt(at);
+            problem = "holds " + (c < 0x20 || c == 0x7f ? "a control character" : "a character that is not ASCII")
+                    + String.format(" (U+%04X at position %d)", (int) c, at + 1);
         }
+        throw new IllegalArgumentException("NVENT-0757 the " + header + " header " + problem + "; an idempotency key "
+                + "is 1 to " + StartOptions.MAX_KEY_LENGTH + " printable ASCII characters (letters, digits, "
+                + "punctuation, spaces), such as a UUID; no run was started");
+    }
+
+    private static int firstNotPrintableAscii(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            if (key.charAt(i) < 0x20 || key.charAt(i) > 0x7e) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -224,7 +224,7 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, JsonInput.orWhenEmpty(body, "{}"),
+        List<StartedRun> runs = triggers.fire(name, JsonInput.webhookBody(body),
                 StartRequests.startOptions(idempotencyKey));
         return fired(name, runs, Response.ok());
     }
@@ -328,8 +328,10 @@ public class TriggersResource {
             return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);
         }
         requireEnabled(info);
-        String delivery = headers.getHeaderString(GITHUB_DELIVERY);
-        return fire(trigger, body, StartRequests.startOptions(idempotencyKey == null ? delivery : idempotencyKey));
+        StartOptions options = idempotencyKey == null
+                ? StartRequests.startOptions(GITHUB_DELIVERY, headers.getHeaderString(GITHUB_DELIVERY), Optional.empty())
+                : StartRequests.startOptions(idempotencyKey);
+        return fire(trigger, body, options);
     }
 
     /**
@@ -350,7 +352,7 @@ public class TriggersResource {
     }
 
     private Response fire(String name, byte[] body, StartOptions options) {
-        String payload = JsonInput.orWhenEmpty(new String(body, StandardCharsets.UTF_8), "{}");
+        String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
         return fired(name, triggers.fire(name, payload, options), Response.accepted());
     }
 
@@ -413,7 +415,7 @@ public class TriggersResource {
         // A filter given replaces the old one, null removes it, none keeps it.
         (body.has("filter") ? body.object("filter", "{\"region\":\"eu\"}").map(JsonValue::toString)
                 : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
-        misfire(body, name, type, old, spec);
+        misfire(body, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -423,7 +425,7 @@ public class TriggersResource {
      * The misfire policy and grace a body gives, each refused naming its field: given replaces, null
      * inherits the deployment's again, none keeps the old one.
      */
-    private static void misfire(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+    private static void misfire(JsonFields body, TriggerType type, Optional<TriggerSpec> old,
                                 TriggerSpec.Builder spec) {
         Optional<String> policy = body.string("misfire");
         Optional<String> grace = body.string("misfireGrace");
@@ -436,31 +438,31 @@ public class TriggersResource {
                 new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the "
                         + "deployment's nvent.triggers.misfire), was \"" + value + "\""))).orElse(Misfire.INHERIT)
                 : old.map(TriggerSpec::misfire).orElse(Misfire.INHERIT));
-        Optional<Duration> graceGiven = grace.map(value -> {
-            Duration parsed;
-            try {
-                parsed = Duration.parse(value.trim());
-            } catch (DateTimeException | ArithmeticException e) {
-                throw new IllegalArgumentException("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" "
-                        + "or \"P1D\", was \"" + value + "\"", e);
-            }
-            try {
-                TriggerSpec.checkMisfireGrace(name, parsed);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("\"misfireGrace\": " + e.getMessage(), e);
-            }
-            return parsed;
-        });
+        Optional<Duration> graceGiven = grace.map(value -> duration("misfireGrace", value, "\"PT1H\" or \"P1D\"",
+                "NVENT-0231 ", " (leave it out to inherit nvent.triggers.misfire-grace)"));
         (body.has("misfireGrace") ? graceGiven : old.flatMap(TriggerSpec::misfireGrace)).ifPresent(spec::misfireGrace);
     }
 
     private static Duration every(String value) {
+        return duration("every", value, "\"PT90S\", \"PT15M\" or \"PT36H\"", "", "");
+    }
+
+    /**
+     * A trigger's duration field, refused naming the field and quoting the value as the body gave it:
+     * the parsed duration would name {@code "PT0.500S"} {@code PT0.5S}, {@code "-PT5S"} {@code PT-5S}.
+     */
+    private static Duration duration(String field, String value, String examples, String id, String hint) {
+        Duration parsed;
         try {
-            return Duration.parse(value.trim());
+            parsed = Duration.parse(value.trim());
         } catch (DateTimeException | ArithmeticException e) {
-            throw new IllegalArgumentException("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" "
-                    + "or \"PT36H\", was \"" + value + "\"", e);
+            throw new IllegalArgumentException("\"" + field + "\" must be an ISO-8601 duration such as " + examples
+                    + ", was \"" + value + "\"", e);
         }
+        TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
+            throw new IllegalArgumentException(id + "\"" + field + "\" is \"" + value + "\"; " + problem + hint);
+        });
+        return parsed;
     }
 
     private static TriggerType type(String value) {

@@ -31,6 +31,19 @@ class JsonInputTest {
     }
 
     @Test
+    void anAwaitsWebhookBodyThatIsNoJsonIsRefusedInJsonTermsBeforeTheEngineIsAsked() {
+        AwaitsResource awaits = new AwaitsResource();
+        awaits.flows = (io.nvent.FlowService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {io.nvent.FlowService.class}, (proxy, method, args) -> {
+                    throw new AssertionError("the engine was asked: " + method.getName());
+                });
+
+        assertThatThrownBy(() -> awaits.webhook("a-token", "{\"approved\" true}".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0726 the body is not valid JSON at line 1, column 16: expected ':'");
+    }
+
+    @Test
     void aDefinitionThatGivesAMemberTwiceInOneObjectIsRefusedNamingItsPath() {
         assertThatThrownBy(() -> JsonInput.parseDefinition("{\"flows\":[\"a\"],\"flows\":[\"b\"]}", "trigger",
                 member -> " (hint)")).isInstanceOf(IllegalArgumentException.class)

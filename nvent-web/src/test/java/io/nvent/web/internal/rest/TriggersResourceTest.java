@@ -122,9 +122,11 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
                         + "was \"90s\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.5S\"}", null))
-                .hasMessageContaining("the interval (every) of schedule trigger 'nightly' is PT0.5S; it must be a "
-                        + "whole number of seconds, at least PT1S");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.500S\"}", null))
+                .hasMessage("\"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
+                        + "most P366D");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"-PT5S\"}", null))
+                .as("as written, not PT-5S").hasMessageStartingWith("\"every\" is \"-PT5S\"; it must be");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}", null))
                 .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}", null))
@@ -220,9 +222,9 @@ class TriggersResourceTest {
                         + "nvent.triggers.misfire), was \"fire-all\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}", null))
                 .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"PT0S\"}", null))
-                .hasMessageStartingWith("\"misfireGrace\": NVENT-0231 the misfire grace of schedule trigger 'nightly' "
-                        + "is PT0S; it must be a whole number of seconds, at least PT1S and at most P366D");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"P0D\"}", null))
+                .hasMessage("NVENT-0231 \"misfireGrace\" is \"P0D\"; it must be a whole number of seconds, at least "
+                        + "PT1S and at most P366D (leave it out to inherit nvent.triggers.misfire-grace)");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}", null))
                 .hasMessageContaining("\"misfire\" of the trigger must be a string");
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}", null))
@@ -276,10 +278,61 @@ class TriggersResourceTest {
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("warning");
     }
 
+    @Test
+    void aWebhookBodyThatIsNoJsonIsRefusedInJsonTermsSayingWhereItBrokeAndFiresNothing() {
+        openWebhook();
+
+        assertThatThrownBy(() -> webhook("{\n  \"orderId\" \"A-1\"\n}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0726 the body is not valid JSON at line 2, column 17: expected ':'; send a JSON "
+                        + "value, such as an object {\"orderId\":\"A-1\"}, or an empty body for {}");
+        assertThatThrownBy(() -> resource.fire("open-hook", "{\"orderId\":", null))
+                .hasMessageStartingWith("NVENT-0726 the body is not valid JSON: it ends too early, expected '{' or '['");
+
+        assertThat(stored.fired).isEmpty();
+        assertThat(JsonInput.webhookBody("")).as("an empty body").isEqualTo("{}");
+    }
+
+    @Test
+    void anIdempotencyKeyOfOtherThanPrintableAsciiOrTooLongIsRefusedNamingItsHeaderAndStartsNothing() {
+        openWebhook();
+        // The server decodes a header's bytes as ISO-8859-1: a key sent as UTF-8 "café" arrives as "cafÃ©".
+        String utf8AsLatin1 = new String("café".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+
+        assertThatThrownBy(() -> webhook("{}", utf8AsLatin1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0757 the Idempotency-Key header holds a character that is not ASCII (U+00C3 at "
+                        + "position 4); an idempotency key is 1 to 255 printable ASCII characters (letters, digits, "
+                        + "punctuation, spaces), such as a UUID; no run was started");
+        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "order\t7"))
+                .hasMessageStartingWith("NVENT-0757 the Idempotency-Key header holds a control character (U+0009 at "
+                        + "position 6)");
+        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "k".repeat(256)))
+                .hasMessageStartingWith("NVENT-0757 the Idempotency-Key header has 256 characters, more than the 255 "
+                        + "allowed");
+
+        assertThat(stored.fired).isEmpty();
+        assertThat(StartRequests.startOptions("k".repeat(255)).idempotencyKey()).hasValue("k".repeat(255));
+        assertThat(StartRequests.startOptions("order 7: A-1/2").idempotencyKey()).hasValue("order 7: A-1/2");
+    }
+
+    private void openWebhook() {
+        stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
+    }
+
+    private jakarta.ws.rs.core.Response webhook(String body, String idempotencyKey) {
+        return resource.webhook("open-hook", null, null, idempotencyKey, null,
+                body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Triggers held in a map; what a PUT does not need is not supported. */
     private static final class InMemoryTriggers implements TriggerService {
 
         private final Map<String, TriggerInfo> byName = new ConcurrentHashMap<>();
+        /** The payloads of the fires, in order. */
+        final List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         void put(TriggerSpec spec, boolean declared) {
             byName.put(spec.name(), new TriggerInfo(spec, declared, 0, 0, Optional.empty(), Optional.empty(),
@@ -336,7 +389,8 @@ class TriggersResourceTest {
 
         @Override
         public List<io.nvent.StartedRun> fire(String name, String jsonPayload, io.nvent.StartOptions options) {
-            throw new UnsupportedOperationException();
+            fired.add(jsonPayload);
+            return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }
 
         @Override
