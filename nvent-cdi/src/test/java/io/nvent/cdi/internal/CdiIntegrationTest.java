@@ -490,11 +490,14 @@ class CdiIntegrationTest {
         Map<String, String> invalid = Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
                 "nvent.triggers.history.max-entries", "0", "nvent.scheduler.poll-ms", "1",
                 "nvent.triggers.misfire", "fire-all", "nvent.triggers.misfire-grace", "24h",
-                "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047");
+                "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047",
+                "nvent.step.backoff-max-delay-ms", String.valueOf(Long.MAX_VALUE));
         invalid.forEach(System::setProperty);
         try {
             Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
-            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 7 settings are invalid")
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 8 settings are invalid")
+                    .hasStackTraceContaining("nvent.step.backoff-max-delay-ms must be at most 3155760000000 ms (100 "
+                            + "years, StartOptions.LONGEST_DELAY), was " + Long.MAX_VALUE + " ms")
                     .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0")
                     .hasStackTraceContaining("nvent.stall.timeout-ms must be at least 1000 ms, was 5 ms")
                     .hasStackTraceContaining("nvent.triggers.history.max-entries must be at least 1, was 0")

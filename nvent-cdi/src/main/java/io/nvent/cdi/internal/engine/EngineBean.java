@@ -124,10 +124,12 @@ public class EngineBean {
         SettingsReading read = new SettingsReading(config);
         StepDefaults defaults = new StepDefaults(
                 read.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
-                read.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
-                read.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
+                read.getDelayMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay(), Duration.ZERO),
+                read.getDelayMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay(),
+                        Duration.ZERO),
                 read.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
-                read.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
+                read.getDelayMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(),
+                        Duration.ofMillis(1)),
                 read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
         int maxPayloadBytes = read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES);
