@@ -523,6 +523,7 @@ class CdiIntegrationTest {
                     .hasStackTraceContaining("NVENT-0002 nvent.store.adapter=jpaa names no adapter; add the module "
                             + "providing it to the WAR (nvent-jpa-store for 'jpa'")
                     .hasStackTraceContaining("NVENT-0002 nvent.queue.adapter=jsm names no adapter")
+                    .hasStackTraceContaining("or use 'memory'; deployed: memory")
                     .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0");
         } finally {
             invalid.keySet().forEach(System::clearProperty);
