@@ -474,6 +474,36 @@ class CdiIntegrationTest {
     }
 
     @Test
+    void aClusterRateLimitOnTheMemoryStoreStartsWithAWarningThatItHoldsPerInstance() {
+        System.setProperty("nvent.queue.limiter.max", "5");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0516"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("greeting", Map.of("name", "Ada"));
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(log.records()).as("the limit is kept, and the start says where").isNotEmpty()
+                    .allSatisfy(entry -> assertThat(entry.getLevel()).isEqualTo(java.util.logging.Level.WARNING))
+                    .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
+                    .allSatisfy(line -> assertThat(line).contains("has a rate limit for the cluster (5 starts per 1000 "
+                            + "ms, limiter.scope=cluster), but the scheduling store in memory keeps it on this instance "
+                            + "only: each instance starts up to 5 per 1000 ms"));
+        } finally {
+            System.clearProperty("nvent.queue.limiter.max");
+        }
+        System.setProperty("nvent.queue.limiter.max", "5");
+        System.setProperty("nvent.queue.limiter.scope", "instance");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0516"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            assertThat(log.records()).as("a limit meant per instance").isEmpty();
+        } finally {
+            System.clearProperty("nvent.queue.limiter.max");
+            System.clearProperty("nvent.queue.limiter.scope");
+        }
+    }
+
+    @Test
     void aStreamAdapterThatCannotStartFailsTheDeploymentNotEveryPublishLater() {
         System.setProperty("nvent.stream.adapter", "unreachable");
         try {
