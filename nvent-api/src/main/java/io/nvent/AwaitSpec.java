@@ -39,7 +39,8 @@ public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, Z
      * @param timeoutRetries with {@link TimeoutAction#RETRY}: how many times a timed-out await is
      *     registered again before its timeout fails the step (&ge; 0)
      * @throws NullPointerException if an object component is {@code null}
-     * @throws IllegalArgumentException if {@code timeoutRetries} is negative
+     * @throws IllegalArgumentException if {@code timeoutRetries} is negative, or {@code delay} or
+     *     {@code timeout} is longer than {@link StartOptions#LONGEST_DELAY} ({@code NVENT-0251})
      */
     public AwaitSpec {
         Objects.requireNonNull(type, "type");
@@ -50,6 +51,8 @@ public record AwaitSpec(AwaitType type, Duration delay, Optional<String> cron, Z
         Objects.requireNonNull(filterKey, "filterKey");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(timeoutAction, "timeoutAction");
+        StartOptions.requireAtMostLongestDelay("an await's delay", delay);
+        timeout.ifPresent(longest -> StartOptions.requireAtMostLongestDelay("an await's timeout", longest));
         if (timeoutRetries < 0) {
             throw new IllegalArgumentException("timeoutRetries must be >= 0, was " + timeoutRetries);
         }

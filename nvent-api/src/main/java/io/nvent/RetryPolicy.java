@@ -29,7 +29,8 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
      * @throws NullPointerException if {@code backoff}, {@code initialDelay} or {@code maxDelay} is
      *     {@code null}
      * @throws IllegalArgumentException if {@code maxAttempts} is less than 1, {@code initialDelay} is
-     *     negative or {@code maxDelay} is shorter than {@code initialDelay}
+     *     negative, {@code maxDelay} is shorter than {@code initialDelay}, or longer than
+     *     {@link StartOptions#LONGEST_DELAY} ({@code NVENT-0251})
      */
     public RetryPolicy {
         Objects.requireNonNull(backoff, "backoff");
@@ -44,6 +45,7 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
         if (maxDelay.compareTo(initialDelay) < 0) {
             throw new IllegalArgumentException("maxDelay " + maxDelay + " is shorter than initialDelay " + initialDelay);
         }
+        StartOptions.requireAtMostLongestDelay("a retry's maxDelay", maxDelay);
     }
 
     /**

@@ -32,6 +32,18 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
 
+    /**
+     * The longest delay nvent takes anywhere it waits on a clock: a start's {@link #delay()}, a time
+     * await's {@code delayMs} and an await's {@code timeoutMs}, a step's backoff
+     * ({@link RetryPolicy}) and the settings that default them. 100 years (of 365.25 days): longer is
+     * a mistake (seconds taken for milliseconds, {@code Long.MAX_VALUE} for "forever"), and a due
+     * time far enough ahead no longer fits an {@link java.time.Instant} or a database's timestamp.
+     * A longer delay is refused where it is given, naming the value ({@code NVENT-0251}).
+     *
+     * @since 0.2
+     */
+    public static final Duration LONGEST_DELAY = Duration.ofDays(36_525);
+
     /** A plain start: every call creates a run. */
     public static final StartOptions DEFAULTS = newBuilder().build();
 
@@ -52,31 +64,50 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
      * @throws NullPointerException if {@code idempotencyKey} or {@code delay} is {@code null}
      * @throws IllegalArgumentException if the key is blank, longer than {@value #MAX_KEY_LENGTH}
-     *     characters or holds a control character, or the delay is not positive
+     *     characters or holds a control character, or the delay is not positive or longer than
+     *     {@link #LONGEST_DELAY}
      */
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(delay, "delay");
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
-        delay.ifPresent(StartOptions::requirePositive);
+        delay.ifPresent(StartOptions::requireValidDelay);
     }
 
     /**
      * Options that start a run whose entry step is queued after {@code delay} (see {@link #delay()}).
      *
-     * @param delay how long until the entry step is queued; positive
+     * @param delay how long until the entry step is queued; positive, at most {@link #LONGEST_DELAY}
      * @return options with that delay and no idempotency key
      * @throws NullPointerException if {@code delay} is {@code null}
-     * @throws IllegalArgumentException if the delay is zero or negative
+     * @throws IllegalArgumentException if the delay is zero or negative, or longer than {@link #LONGEST_DELAY}
      */
     public static StartOptions delayed(Duration delay) {
         return newBuilder().delay(delay).build();
     }
 
-    private static void requirePositive(Duration delay) {
+    private static void requireValidDelay(Duration delay) {
         if (delay.isNegative() || delay.isZero()) {
             throw new IllegalArgumentException("a start delay must be positive, was " + delay);
         }
+        requireAtMostLongestDelay("a start delay", delay);
+    }
+
+    /**
+     * Refuses a delay longer than {@link #LONGEST_DELAY}, naming it.
+     *
+     * @param what what the delay is, for the message, such as {@code "a start delay"}
+     * @param delay the delay
+     * @return the delay
+     * @throws IllegalArgumentException ({@code NVENT-0251}) if it is longer
+     * @since 0.2
+     */
+    public static Duration requireAtMostLongestDelay(String what, Duration delay) {
+        if (delay.compareTo(LONGEST_DELAY) > 0) {
+            throw new IllegalArgumentException("NVENT-0251 " + what + " must be at most " + LONGEST_DELAY.toDays()
+                    + " days (100 years, StartOptions.LONGEST_DELAY), was " + delay);
+        }
+        return delay;
     }
 
     /**
@@ -140,13 +171,14 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         /**
          * Sets the start delay; see {@link StartOptions#delay()}.
          *
-         * @param value how long until the entry step is queued; positive
+         * @param value how long until the entry step is queued; positive, at most {@link StartOptions#LONGEST_DELAY}
          * @return this builder
          * @throws NullPointerException if {@code value} is {@code null}
-         * @throws IllegalArgumentException if {@code value} is zero or negative
+         * @throws IllegalArgumentException if {@code value} is zero or negative, or longer than
+         *     {@link StartOptions#LONGEST_DELAY}
          */
         public Builder delay(Duration value) {
-            requirePositive(Objects.requireNonNull(value, "delay"));
+            requireValidDelay(Objects.requireNonNull(value, "delay"));
             this.delay = value;
             return this;
         }

@@ -24,6 +24,10 @@ import java.util.OptionalInt;
  *       does not allow by throwing {@link io.nvent.IllegalRunTransitionException}.</li>
  *   <li>State entries whose expiry has passed are never returned.</li>
  *   <li>When a JTA transaction is active, the store joins it.</li>
+ *   <li>A call that fails because the backend cannot be reached (and may succeed later) throws
+ *       {@link AdapterUnavailableException}, or another {@link io.nvent.NventException} whose
+ *       {@link io.nvent.NventException#isRetryable() isRetryable} is {@code true}: the engine then
+ *       holds the step's attempt as not counting, and the REST API answers 503.</li>
  * </ul>
  *
  * @since 0.1

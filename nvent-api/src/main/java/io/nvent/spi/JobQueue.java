@@ -24,6 +24,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>A queue with a {@link RateLimit} starts no more attempts in any span than it allows.</li>
  *   <li>Delivery is at least once: a handler must tolerate seeing a job again after a crash.</li>
  *   <li>When a JTA transaction is active, enqueued jobs become visible only if it commits.</li>
+ *   <li>A call that fails because the broker or database cannot be reached throws
+ *       {@link AdapterUnavailableException} (or another retryable {@link io.nvent.NventException}).</li>
  * </ul>
  *
  * @since 0.1

@@ -682,6 +682,34 @@ public abstract class JobQueueContractTest {
         assertThat(queue.jobs(name, JobState.WAITING, 0, 10)).extracting(JobRecord::jobId).containsExactly("c", "b", "a");
         assertThat(queue.jobs(name, JobState.WAITING, 1, 1)).extracting(JobRecord::jobId).containsExactly("b");
         assertThat(queue.jobs(name, JobState.COMPLETED, 0, 10)).isEmpty();
+        assertThat(queue.jobs(name, JobState.WAITING, 3, 10)).as("past the last page").isEmpty();
+    }
+
+    // ---------------------------------------------------------------- close
+
+    @Test
+    void closing_stops_the_workers_so_a_job_falling_due_afterwards_does_not_start() {
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("before"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        queue.enqueue(job("after-close").withDelay(QUIET));
+
+        queue.close();
+
+        await().during(QUIET.multipliedBy(2)).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
+    void close_twice_is_harmless() {
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 2, handler);
+        queue.enqueue(job("runs"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+
+        queue.close();
+        queue.close();
+        // and once more after the test, as for every test
     }
 
     // ---------------------------------------------------------------- dead letters

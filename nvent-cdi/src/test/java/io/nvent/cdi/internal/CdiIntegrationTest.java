@@ -543,6 +543,36 @@ class CdiIntegrationTest {
     }
 
     @Test
+    void aClusterRateLimitOnTheMemoryStoreStartsWithAWarningThatItHoldsPerInstance() {
+        System.setProperty("nvent.queue.limiter.max", "5");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0516"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("greeting", Map.of("name", "Ada"));
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            assertThat(log.records()).as("the limit is kept, and the start says where").isNotEmpty()
+                    .allSatisfy(entry -> assertThat(entry.getLevel()).isEqualTo(java.util.logging.Level.WARNING))
+                    .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
+                    .allSatisfy(line -> assertThat(line).contains("has a rate limit for the cluster (5 starts per 1000 "
+                            + "ms, limiter.scope=cluster), but the scheduling store in memory keeps it on this instance "
+                            + "only: each instance starts up to 5 per 1000 ms"));
+        } finally {
+            System.clearProperty("nvent.queue.limiter.max");
+        }
+        System.setProperty("nvent.queue.limiter.max", "5");
+        System.setProperty("nvent.queue.limiter.scope", "instance");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0516"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            assertThat(log.records()).as("a limit meant per instance").isEmpty();
+        } finally {
+            System.clearProperty("nvent.queue.limiter.max");
+            System.clearProperty("nvent.queue.limiter.scope");
+        }
+    }
+
+    @Test
     void aStreamAdapterThatCannotStartFailsTheDeploymentNotEveryPublishLater() {
         System.setProperty("nvent.stream.adapter", "unreachable");
         try {
@@ -559,11 +589,14 @@ class CdiIntegrationTest {
         Map<String, String> invalid = Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
                 "nvent.triggers.history.max-entries", "0", "nvent.scheduler.poll-ms", "1",
                 "nvent.triggers.misfire", "fire-all", "nvent.triggers.misfire-grace", "24h",
-                "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047");
+                "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047",
+                "nvent.step.backoff-max-delay-ms", String.valueOf(Long.MAX_VALUE));
         invalid.forEach(System::setProperty);
         try {
             Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
-            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 7 settings are invalid")
+            assertThatThrownBy(misconfigured::initialize).hasStackTraceContaining("NVENT-0191 8 settings are invalid")
+                    .hasStackTraceContaining("nvent.step.backoff-max-delay-ms must be at most 3155760000000 ms (100 "
+                            + "years, StartOptions.LONGEST_DELAY), was " + Long.MAX_VALUE + " ms")
                     .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0")
                     .hasStackTraceContaining("nvent.stall.timeout-ms must be at least 1000 ms, was 5 ms")
                     .hasStackTraceContaining("nvent.triggers.history.max-entries must be at least 1, was 0")
@@ -589,6 +622,7 @@ class CdiIntegrationTest {
                     .hasStackTraceContaining("NVENT-0002 nvent.store.adapter=jpaa names no adapter; add the module "
                             + "providing it to the WAR (nvent-jpa-store for 'jpa'")
                     .hasStackTraceContaining("NVENT-0002 nvent.queue.adapter=jsm names no adapter")
+                    .hasStackTraceContaining("or use 'memory'; deployed: memory")
                     .hasStackTraceContaining("nvent.queue.concurrency must be at least 1, was 0");
         } finally {
             invalid.keySet().forEach(System::clearProperty);

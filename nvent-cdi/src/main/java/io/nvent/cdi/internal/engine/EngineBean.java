@@ -125,10 +125,12 @@ public class EngineBean {
         SettingsReading read = new SettingsReading(config);
         StepDefaults defaults = new StepDefaults(
                 read.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
-                read.getMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay()),
-                read.getMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay()),
+                read.getDelayMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay(), Duration.ZERO),
+                read.getDelayMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay(),
+                        Duration.ZERO),
                 read.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
-                read.getMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(), Duration.ofMillis(1)),
+                read.getDelayMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(),
+                        Duration.ofMillis(1)),
                 read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
         int maxPayloadBytes = read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES);
@@ -217,6 +219,7 @@ public class EngineBean {
         LOG.log(System.Logger.Level.INFO, "NVENT-0118 adapters: store {0}, queue {1}, stream {2}{3}", storeAdapter,
                 queueAdapter, config.get("nvent.stream.adapter", "memory"), inMemory(storeAdapter, queueAdapter));
         warnIfWebhooksLeadNowhere(started.registry());
+        warnIfClusterRateLimitsStayOnThisInstance(storeAdapter);
         followRecordedPauses(started);
         started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
                 rateLimitGroupKeys::get);
@@ -240,6 +243,27 @@ public class EngineBean {
         }
         return queue ? " (memory queue: the jobs it holds are lost on restart and are not enqueued with a "
                 + "transaction; the runs are kept by the " + storeAdapter + " store)" : "";
+    }
+
+    /**
+     * A rate limit kept for the cluster (the default scope) in a scheduling store in memory holds on
+     * this instance only, since another instance has a memory of its own: n instances start up to n
+     * times the limit. Not refused, as one instance is a cluster of one and the limit holds there, but
+     * said once at start for each such queue, as a store that keeps no limits for the cluster is.
+     */
+    private void warnIfClusterRateLimitsStayOnThisInstance(String storeAdapter) {
+        boolean inMemory = storeAdapter.equals("memory") || beanManager.createInstance()
+                .select(SchedulingStore.class, io.nvent.spi.Adapter.Literal.of(storeAdapter)).isUnsatisfied();
+        if (!inMemory && scheduling.sharesRateLimits()) {
+            return;
+        }
+        queueRateLimits.forEach((queueName, limit) -> limit.filter(unused -> !rateLimitsPerInstance.contains(queueName))
+                .ifPresent(kept -> LOG.log(System.Logger.Level.WARNING, "NVENT-0516 queue {0} has a rate limit for the "
+                        + "cluster ({1} starts per {2} ms, limiter.scope=cluster), but the {3} keeps it on this instance"
+                        + " only: each instance starts up to {1} per {2} ms. Use a store that shares rate limits (jpa),"
+                        + " or set limiter.scope=instance", queueName, String.valueOf(kept.max()),
+                        String.valueOf(kept.per().toMillis()),
+                        inMemory ? "scheduling store in memory" : "scheduling store of adapter '" + storeAdapter + "'")));
     }
 
     /**

@@ -52,6 +52,7 @@ import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
@@ -186,8 +187,12 @@ public final class FlowEngine implements FlowService {
     static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
     /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
     private static final int NOT_DEPLOYED_NAMED = 20;
-    /** The message id of store failures that may pass (the JPA store's NVENT-0325), as kept in a job's record. */
-    private static final String STORE_UNAVAILABLE_ID = "NVENT-0325";
+    /**
+     * The message ids of store failures that may pass, as kept in a job's record: the JPA store's
+     * NVENT-0325, and any adapter's {@link AdapterUnavailableException}.
+     */
+    private static final List<String> STORE_UNAVAILABLE_IDS = List.of("NVENT-0325",
+            AdapterUnavailableException.MESSAGE_ID);
     /** The entries of a step's history that tell how many of its attempts counted ({@link #attemptsCounted}). */
     /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
     private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
@@ -2754,12 +2759,16 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Whether an attempt failed because the engine's store could not be reached (a retryable nvent
-     * exception, e.g. the database away), not because of the step. Such a failure says nothing about
-     * the step, so it does not use up the step's attempts.
+     * Whether an attempt failed because the engine's store could not be reached (an adapter's
+     * {@link AdapterUnavailableException}, or another retryable nvent exception, e.g. the JPA store's
+     * database away), not because of the step. Such a failure says nothing about the step, so it does
+     * not use up the step's attempts.
      */
     static boolean isStoreUnavailable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AdapterUnavailableException) {
+                return true;
+            }
             if (t instanceof NventException nvent && nvent.isRetryable()
                     && !(nvent instanceof ConcurrentRunModificationException)) {
                 return true;
@@ -2911,7 +2920,7 @@ public final class FlowEngine implements FlowService {
         String message = lineEnd < 0 ? error : error.substring(0, lineEnd);
         JobExecution lastAttempt = StepJob.asStepAttempt(new JobExecution(job.queue(), job.jobId(), job.name(),
                 job.payload(), attempts, job.maxAttempts()));
-        if (error.contains(STORE_UNAVAILABLE_ID)) {
+        if (STORE_UNAVAILABLE_IDS.stream().anyMatch(error::contains)) {
             // Its last attempt failed for the store, not for the step: run it again instead of failing the run.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
                     + " the store could not be reached, and the run never heard; the step is queued again",

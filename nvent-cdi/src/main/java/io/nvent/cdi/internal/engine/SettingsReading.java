@@ -50,6 +50,22 @@ final class SettingsReading implements SettingsCheck {
         return valid(() -> config.getMillis(key, defaultValue, min), defaultValue);
     }
 
+    /**
+     * A delay in milliseconds of at least {@code min} and at most {@link io.nvent.StartOptions#LONGEST_DELAY}:
+     * a longer one would overflow the due time of the first retry or await that takes it.
+     */
+    Duration getDelayMillis(String key, Duration defaultValue, Duration min) {
+        return valid(() -> {
+            Duration value = config.getMillis(key, defaultValue, min);
+            if (value.compareTo(io.nvent.StartOptions.LONGEST_DELAY) > 0) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " must be at most "
+                        + io.nvent.StartOptions.LONGEST_DELAY.toMillis() + " ms (100 years, StartOptions.LONGEST_DELAY), "
+                        + "was " + value.toMillis() + " ms");
+            }
+            return value;
+        }, defaultValue);
+    }
+
     /** An ISO-8601 duration of zero or more, such as {@code PT10M}. */
     Duration getDuration(String key, Duration defaultValue) {
         return getDuration(key, defaultValue, false, "");

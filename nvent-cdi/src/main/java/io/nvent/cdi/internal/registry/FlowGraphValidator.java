@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.registry;
 
 import io.nvent.AwaitType;
 import io.nvent.Misfire;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
@@ -107,6 +108,19 @@ public final class FlowGraphValidator {
             problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was "
                     + step.timeoutMs());
         }
+        checkLongestDelay(where, "backoffDelayMs", step.backoffDelayMs(), problems);
+        checkLongestDelay(where, "backoffMaxDelayMs", step.backoffMaxDelayMs(), problems);
+    }
+
+    /**
+     * A delay so long that its due time would not fit an instant (or a database's timestamp) failed
+     * with an ArithmeticException only when a run first waited on it; it is a mistake, found here.
+     */
+    private static void checkLongestDelay(String where, String attribute, long millis, List<String> problems) {
+        if (millis > StartOptions.LONGEST_DELAY.toMillis()) {
+            problems.add(where + attribute + " = " + millis + " is longer than StartOptions.LONGEST_DELAY ("
+                    + StartOptions.LONGEST_DELAY.toMillis() + " ms, 100 years)");
+        }
     }
 
     /**
@@ -178,6 +192,8 @@ public final class FlowGraphValidator {
         if (type == AwaitType.TIME && delayMs <= 0) {
             problems.add(where + "a TIME await needs delayMs > 0");
         }
+        checkLongestDelay(where, "delayMs", delayMs, problems);
+        checkLongestDelay(where, "timeoutMs", timeoutMs, problems);
         if (type == AwaitType.SCHEDULE) {
             TriggerRules.cronProblem(cron).ifPresent(problem -> problems.add(where + problem));
         }

@@ -14,6 +14,7 @@ import io.nvent.StepRole;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,10 +60,12 @@ class StoreOutageAttemptsTest {
 
     /**
      * A store whose database goes away: while {@link #away}, and for the next {@link #refusing} writes,
-     * reading or changing a run fails as the JPA store's does then ({@code NVENT-0325}).
+     * reading or changing a run fails as the JPA store's does then ({@code NVENT-0325}), unless the
+     * test gives it another {@link #outage}.
      */
     static final class StoreThatGoesAway extends MemoryFlowStore {
         volatile boolean away;
+        volatile Supplier<RuntimeException> outage = HealthTest::storeAway;
         final AtomicInteger refusing = new AtomicInteger();
 
         @Override
@@ -79,7 +83,7 @@ class StoreOutageAttemptsTest {
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
             if (refusing.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
-                throw HealthTest.storeAway();
+                throw outage.get();
             }
             failIfAway();
             return super.updateRun(runId, mutation);
@@ -87,7 +91,7 @@ class StoreOutageAttemptsTest {
 
         private void failIfAway() {
             if (away) {
-                throw HealthTest.storeAway();
+                throw outage.get();
             }
         }
     }
@@ -101,6 +105,17 @@ class StoreOutageAttemptsTest {
 
     @Test
     void deliveriesTheQueueGaveUpOnWhileTheStoreWasAwayAreNoAttemptsOfTheStep() {
+        runUntilTheQueueGaveUpWhileTheStoreWasAway();
+    }
+
+    @Test
+    void deliveriesTheQueueGaveUpOnWhileAnAdapterSaidItWasUnavailableAreNoAttemptsOfTheStep() {
+        // The sweep knows the failure only by the text the queue kept of it: NVENT-0250, not NVENT-0325.
+        store.outage = () -> new AdapterUnavailableException("flaky-db", "connection refused", null);
+        runUntilTheQueueGaveUpWhileTheStoreWasAway();
+    }
+
+    private void runUntilTheQueueGaveUpWhileTheStoreWasAway() {
         // The store goes away with the first answer and stays away until the queue gave up on the job:
         // its 2nd and 3rd deliveries fail on the store before the step runs, as in the QA rehearsal.
         CallPartner.onFirstCall = () -> store.away = true;

@@ -224,6 +224,26 @@ class FlowGraphValidatorTest {
                 .contains("backoffMaxDelayMs (1000) is shorter than backoffDelayMs (5000)");
     }
 
+    @FlowStep(flow = "forever", name = "s", role = StepRole.ENTRY, backoffDelayMs = Long.MAX_VALUE,
+            backoffMaxDelayMs = Long.MAX_VALUE)
+    @AwaitBefore(type = AwaitType.TIME, delayMs = Long.MAX_VALUE, timeoutMs = 3_155_760_000_001L)
+    static class WaitsForever implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void delaysLongerThanAHundredYearsAreRejectedNamingAttributeAndValue() {
+        assertThat(problemsOf(WaitsForever.class)).hasSize(4).allSatisfy(problem -> assertThat(problem)
+                        .startsWith("NVENT-0101 step 's' of flow 'forever'")
+                        .endsWith("is longer than StartOptions.LONGEST_DELAY (3155760000000 ms, 100 years)"))
+                .anySatisfy(problem -> assertThat(problem).contains(": backoffDelayMs = " + Long.MAX_VALUE + " is"))
+                .anySatisfy(problem -> assertThat(problem).contains(": backoffMaxDelayMs = " + Long.MAX_VALUE + " is"))
+                .anySatisfy(problem -> assertThat(problem).contains("@AwaitBefore: delayMs = " + Long.MAX_VALUE))
+                .anySatisfy(problem -> assertThat(problem).contains("@AwaitBefore: timeoutMs = 3155760000001 is"));
+    }
+
     @FlowStep(flow = "both", name = "s", role = StepRole.ENTRY)
     @Trigger(name = "both", type = TriggerType.SCHEDULE, cron = "* * * * *", every = "PT1M")
     static class CronAndEvery implements Step<Object, Void> {

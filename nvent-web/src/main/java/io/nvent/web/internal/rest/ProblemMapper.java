@@ -6,6 +6,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
+import io.nvent.spi.AdapterUnavailableException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
@@ -70,13 +71,21 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
             // request: the engine's health report and maintenance log say it once for the outage.
             // The detail stays generic: the store's own error can name hosts and ports, and some
             // endpoints (webhooks, awaits) answer anyone. Operators find it at /api/nvent/health.
-            return Response.fromResponse(Problems.of(503, "Temporarily unavailable", "nvent's store or queue cannot "
-                            + "be reached right now; try again in " + RETRY_AFTER_SECONDS + " s (operators: GET "
-                            + "/api/nvent/health says what fails)"))
+            // An adapter that says it is the one away is named: its name is configuration, not its backend's.
+            return Response.fromResponse(Problems.of(503, "Temporarily unavailable", unavailable(e)))
                     .header("Retry-After", RETRY_AFTER_SECONDS).build();
         }
         LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
         return Problems.of(500, "nvent error", serverFailure(e));
+    }
+
+    /** What a 503 answer says of an outage: which adapter, if one said so, and never the backend's text. */
+    static String unavailable(NventException e) {
+        String what = e instanceof AdapterUnavailableException outage
+                ? "NVENT-0732 nvent's adapter '" + outage.adapter() + "' cannot reach its backend"
+                : "nvent's store or queue cannot be reached";
+        return what + " right now; try again in " + RETRY_AFTER_SECONDS + " s (operators: GET /api/nvent/health "
+                + "says what fails)";
     }
 
     /**

@@ -3,6 +3,7 @@ package io.nvent.web.internal.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nvent.NventException;
+import io.nvent.spi.AdapterUnavailableException;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
@@ -26,5 +27,28 @@ class ProblemMapperTest {
         assertThat(ProblemMapper.serverFailure(new NventException("jdbc:postgresql://db.internal:5432 refused")))
                 .isEqualTo("NVENT-0730 the request failed on the server; its log has the details (NVENT-0730)");
         assertThat(ProblemMapper.serverFailure(new NventException(null))).startsWith("NVENT-0730 ");
+    }
+
+    @Test
+    void anAdapterThatCannotReachItsBackendIsNamedInThe503ButNotItsBackendsText() {
+        NventException outage = new AdapterUnavailableException("jms", "broker tcp://mq.internal:61616 refused", null);
+
+        assertThat(ProblemMapper.unavailable(outage))
+                .isEqualTo("NVENT-0732 nvent's adapter 'jms' cannot reach its backend right now; try again in 5 s "
+                        + "(operators: GET /api/nvent/health says what fails)")
+                .doesNotContain("mq.internal", "61616");
+    }
+
+    @Test
+    void anotherRetryableFailureKeepsTheGeneric503() {
+        NventException storeAway = new NventException("NVENT-0325 store unavailable: db.internal:5432 refused") {
+            @Override
+            public boolean isRetryable() {
+                return true;
+            }
+        };
+
+        assertThat(ProblemMapper.unavailable(storeAway)).startsWith("nvent's store or queue cannot be reached right now")
+                .doesNotContain("db.internal");
     }
 }
