@@ -182,19 +182,29 @@ public final class JmsJobQueue implements JobQueue {
             return;
         }
         boolean inTransaction = transactions.inTransaction();
+        String queueName = runtime.mainQueue(request.queue());
         try {
-            sends.send("queue " + request.queue(), () -> producers.call(context -> {
-                Message message = job.toMessage(context);
-                if (options.brokerDuplicateDetection() && !inTransaction) {
-                    // Not inside a JTA transaction: there Artemis would fail the caller's whole
-                    // transaction on a duplicate instead of ignoring the one message.
-                    message.setStringProperty("_AMQ_DUPL_ID", options.prefix() + request.queue() + "/" + request.jobId());
+            if (options.brokerDuplicateDetection() && !inTransaction) {
+                // Not inside a JTA transaction: there Artemis would fail the caller's whole transaction on a
+                // duplicate instead of refusing the one message. Outside, the send's own transaction has the
+                // broker refuse a duplicate where this node sees it, which a send without one does not.
+                String duplicateId = options.prefix() + request.queue() + "/" + request.jobId();
+                boolean sent = sends.send("queue " + request.queue(), () -> producers.sendRefusingDuplicates(
+                        on -> send(on, job, queueName, Optional.of(duplicateId))));
+                if (!sent) {
+                    // Sent before (by another node, or before a restart): consumed since or still waiting, the
+                    // broker holds no message of this send, so this node must not count one as waiting.
+                    registry.release(reserved.get());
+                    LOG.log(Level.DEBUG, () -> "job " + request.jobId() + " of queue " + request.queue() + " was"
+                            + " sent to the broker before; it refused this send as a duplicate");
+                    return;
                 }
-                context.createProducer().setPriority(job.jmsPriority())
-                        .setDeliveryDelay(runtime.deliveryDelayMillis(job))
-                        .send(runtime.destinations().queue(runtime.mainQueue(request.queue()), context::createQueue), message);
-                return null;
-            }));
+            } else {
+                sends.send("queue " + request.queue(), () -> producers.call(context -> {
+                    send(ProducerContexts.sending(context), job, queueName, Optional.empty());
+                    return null;
+                }));
+            }
         } catch (HeldBackSends.TimedOut e) {
             registry.release(reserved.get());
             throw new JmsQueueException("NVENT-0647 could not enqueue job " + request.jobId() + " on queue "
@@ -213,6 +223,16 @@ public final class JmsJobQueue implements JobQueue {
                 registry.release(reserved.get());
             }
         });
+    }
+
+    private void send(ProducerContexts.Sending on, JobMessage job, String queueName, Optional<String> duplicateId)
+            throws JMSException {
+        Message message = job.toMessage(on);
+        if (duplicateId.isPresent()) {
+            message.setStringProperty("_AMQ_DUPL_ID", duplicateId.get());
+        }
+        on.send(runtime.destinations().queue(queueName, on::queue), message, job.jmsPriority(),
+                runtime.deliveryDelayMillis(job));
     }
 
     /**

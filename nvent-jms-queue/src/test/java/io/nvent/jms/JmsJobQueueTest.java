@@ -13,7 +13,9 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.QueueBrowser;
@@ -27,6 +29,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
@@ -318,7 +321,7 @@ class JmsJobQueueTest {
         }
         ActiveMQConnectionFactory unreachable = new ActiveMQConnectionFactory("tcp://127.0.0.1:" + deadPort);
         AtomicInteger contexts = new AtomicInteger();
-        JmsJobQueue node = new JmsJobQueue(beforeEachCreateContext(unreachable, contexts::incrementAndGet),
+        JmsJobQueue node = new JmsJobQueue(beforeEachConnect(unreachable, contexts::incrementAndGet),
                 new TestThreads("unreachable-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shareConnection(false).build());
         nodes.add(node);
@@ -373,7 +376,7 @@ class JmsJobQueueTest {
     @Test
     void a_job_whose_send_broke_with_any_exception_is_not_taken_for_waiting_and_its_id_can_be_enqueued_again() {
         AtomicInteger breakNextSends = new AtomicInteger();
-        ConnectionFactory breaking = beforeEachCreateContext(factory, () -> {
+        ConnectionFactory breaking = beforeEachConnect(factory, () -> {
             if (breakNextSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 // What Artemis's resource adapter threw for a connection broken with the broker.
                 throw new NullPointerException("Cannot invoke \"ActiveMQRAManagedConnection.removeHandle\""
@@ -400,6 +403,103 @@ class JmsJobQueueTest {
         Recorder handler = new Recorder(false);
         node.registerWorker(queue, 1, handler);
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
+    void a_job_id_the_broker_took_before_is_refused_without_waiting_and_not_counted_as_a_job_on_the_way() {
+        aJobWhoseMessageWasLost("lost");
+        JmsJobQueue restarted = node();
+
+        assertThat(CompletableFuture.runAsync(() -> restarted.enqueue(job("lost"))))
+                .as("the refused send returns").succeedsWithin(Duration.ofSeconds(10));
+
+        assertThat(restarted.job(queue, "lost")).as("no job waiting that the broker refused").isEmpty();
+        assertThat(restarted.counts(queue).waiting()).isZero();
+    }
+
+    @Test
+    void a_job_id_the_broker_took_before_is_not_counted_either_when_each_send_takes_a_connection_of_its_own() {
+        aJobWhoseMessageWasLost("lost");
+        JmsJobQueue pooled = node(JmsJobQueueOptions.newBuilder().shareConnection(false));
+
+        pooled.enqueue(job("lost"));
+
+        assertThat(pooled.job(queue, "lost")).isEmpty();
+        assertThat(pooled.counts(queue).waiting()).isZero();
+    }
+
+    @Test
+    void a_lost_job_queued_again_under_a_recovery_id_runs_where_its_first_id_would_be_refused() {
+        aJobWhoseMessageWasLost("run-1:send");
+        JmsJobQueue sweeping = node();
+        Recorder handler = new Recorder(false);
+        sweeping.registerWorker(queue, 1, handler);
+
+        sweeping.enqueue(job("run-1:send"));
+        sweeping.enqueue(job("run-1:send:recover-7"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sweeping.counts(queue).completed() == 1);
+        assertThat(handler.started).extracting(JobExecution::jobId).containsExactly("run-1:send:recover-7");
+    }
+
+    @Test
+    void a_connection_factory_that_refuses_local_transactions_still_takes_enqueues_and_says_so_once() {
+        ConnectionFactory noLocalTransactions = refusingTransactedSessions(factory);
+        JmsJobQueue node = new JmsJobQueue(noLocalTransactions, factory, new TestThreads("untransacted-worker"),
+                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().shareConnection(false)
+                        .shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        Recorder handler = new Recorder(false);
+        node.registerWorker(queue, 1, handler);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .startsWith("NVENT-0615"))) {
+            node.enqueue(job("one"));
+            node.enqueue(job("two"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 2);
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .contains("AllowLocalTransactions=true"));
+        }
+    }
+
+    /** A job whose message the broker took and then lost to a consumer that is no node (a purge, say). */
+    private void aJobWhoseMessageWasLost(String jobId) {
+        node().enqueue(job(jobId));
+        try (JMSContext context = factory.createContext();
+             JMSConsumer thief = context.createConsumer(context.createQueue("nvent." + queue))) {
+            assertThat(thief.receive(10_000)).as("the job's message").isNotNull();
+        }
+    }
+
+    /** A factory whose connections refuse locally transacted sessions, as a resource adapter without AllowLocalTransactions. */
+    private ConnectionFactory refusingTransactedSessions(ConnectionFactory target) {
+        return (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    Object made = invoke(method, target, args);
+                    if (!(made instanceof Connection connection)) {
+                        return made;
+                    }
+                    return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                            (p, m, a) -> {
+                                if (m.getName().equals("createSession") && a != null && a.length == 2
+                                        && Boolean.TRUE.equals(a[0])) {
+                                    throw new JMSException("AMQ159007: Invalid Session Mode SESSION_TRANSACTED,"
+                                            + " to enable Local Transacted Sessions you can set the"
+                                            + " allowLocalTransactions (allow-local-transactions) on the"
+                                            + " resource adapter");
+                                }
+                                return invoke(m, connection, a);
+                            });
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     @Test
@@ -593,16 +693,24 @@ class JmsJobQueueTest {
 
     /** A connection factory that runs {@code before} ahead of each of its {@code createContext} calls. */
     private ConnectionFactory beforeEachCreateContext(ConnectionFactory target, Before before) {
+        return beforeEach(target, Set.of("createContext"), before);
+    }
+
+    /**
+     * A connection factory that runs {@code before} ahead of each context or connection it makes: an
+     * enqueue takes a connection (its send's local transaction) where it no longer has a shared one.
+     */
+    private ConnectionFactory beforeEachConnect(ConnectionFactory target, Before before) {
+        return beforeEach(target, Set.of("createContext", "createConnection"), before);
+    }
+
+    private ConnectionFactory beforeEach(ConnectionFactory target, Set<String> calls, Before before) {
         return (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("createContext")) {
+                    if (calls.contains(method.getName())) {
                         before.run();
                     }
-                    try {
-                        return method.invoke(target, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    return invoke(method, target, args);
                 });
     }
 

@@ -108,6 +108,11 @@ public record JobMessage(String queue, String jobId, String name, String payload
         return fill(session.createTextMessage(payload));
     }
 
+    /** The job as a message of whichever session a send goes on. */
+    public TextMessage toMessage(ProducerContexts.Sending sending) throws JMSException {
+        return fill(sending.text(payload));
+    }
+
     private TextMessage fill(TextMessage message) throws JMSException {
         message.setStringProperty(JOB_ID, jobId);
         message.setStringProperty(JOB, packed());

@@ -4,9 +4,11 @@ import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
+import jakarta.jms.Message;
 import java.lang.System.Logger.Level;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * JMS contexts for sends, browsing and dead-letter moves.
@@ -25,6 +27,9 @@ public final class ProducerContexts implements AutoCloseable {
     private final boolean share;
     private final FailFastConnects connects = new FailFastConnects("enqueues and reads of queues");
     private final Queue<JMSContext> idle = new ConcurrentLinkedQueue<>();
+    private final Queue<JMSContext> idleTransacted = new ConcurrentLinkedQueue<>();
+    /** The factory refused a locally transacted session outside JTA: sends go without one from then on. */
+    private final AtomicBoolean localTransactionsRefused = new AtomicBoolean();
     private JMSContext root;
     private long generation;
 
@@ -87,6 +92,153 @@ public final class ProducerContexts implements AutoCloseable {
         }
     }
 
+    /** What a send of one message needs of the session it goes on, whichever API made that session. */
+    public interface Sending {
+        /** A text message of this session. */
+        jakarta.jms.TextMessage text(String body) throws JMSException;
+
+        /** A queue object of this session's provider. */
+        jakarta.jms.Queue queue(String name) throws JMSException;
+
+        void send(jakarta.jms.Queue queue, Message message, int priority, long deliveryDelayMillis)
+                throws JMSException;
+    }
+
+    /** Work that sends one message; see {@link #sendRefusingDuplicates}. */
+    @FunctionalInterface
+    public interface SendWork {
+        void run(Sending sending) throws JMSException;
+    }
+
+    /**
+     * Sends in a local transaction of its own, outside any JTA transaction, so that a message whose
+     * duplicate id the broker already holds is refused at the commit, where a send without a
+     * transaction has it dropped without a word (Artemis logs AMQ222059 on the broker only) and the
+     * sender cannot tell it never arrived.
+     *
+     * <p>A connection factory that refuses locally transacted sessions outside JTA (a resource
+     * adapter without {@code AllowLocalTransactions}) gets the send without a transaction, as before
+     * this existed, and the log says once that duplicates are then dropped unseen ({@code NVENT-0615}).
+     *
+     * @return false if the broker refused the message as a duplicate: nothing was sent
+     */
+    public boolean sendRefusingDuplicates(SendWork work) throws JMSException {
+        if (!share) {
+            return sendOnSessionOfItsOwn(work);
+        }
+        // A plain client factory, which allows local transactions: a transacted context of the shared connection.
+        return onShared(context -> {
+            try {
+                work.run(sending(context));
+                context.commit();
+                return true;
+            } catch (JMSException | JMSRuntimeException e) {
+                if (!isDuplicateRefused(e)) {
+                    throw e;
+                }
+                // The broker rolled the transaction back; the context is fit for the next send.
+                return false;
+            }
+        }, JMSContext.SESSION_TRANSACTED, idleTransacted);
+    }
+
+    private boolean sendOnSessionOfItsOwn(SendWork work) throws JMSException {
+        // The classic API: resource adapters honour AllowLocalTransactions for it, not for createContext.
+        try (jakarta.jms.Connection connection = connects.connect(factory::createConnection)) {
+            jakarta.jms.Session session = localTransactionsRefused.get() ? null : transactedOrNull(connection);
+            boolean transacted = session != null;
+            if (!transacted) {
+                session = connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE);
+            }
+            try {
+                work.run(onSession(session));
+                if (transacted) {
+                    session.commit();
+                }
+                return true;
+            } catch (JMSException e) {
+                if (transacted && isDuplicateRefused(e)) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A locally transacted session, or null once the factory refused one where it gives untransacted ones. */
+    private jakarta.jms.Session transactedOrNull(jakarta.jms.Connection connection) throws JMSException {
+        try {
+            return connection.createSession(true, jakarta.jms.Session.SESSION_TRANSACTED);
+        } catch (JMSException | JMSRuntimeException refused) {
+            // Refused for local transactions only if an untransacted session works; else the connection failed.
+            connection.createSession(false, jakarta.jms.Session.AUTO_ACKNOWLEDGE).close();
+            if (localTransactionsRefused.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, "NVENT-0615 the connection factory of enqueues refuses locally transacted"
+                        + " sessions outside JTA; enqueues are sent without one, and the broker then drops a job"
+                        + " whose id it already took (duplicate detection) without telling: this node may count it"
+                        + " as waiting until it restarts. Set AllowLocalTransactions=true on the factory"
+                        + " (nvent.queue.jms.connection-factory; allow-local-transactions on WildFly): " + refused);
+            }
+            return null;
+        }
+    }
+
+    /** Whether a failed commit is the broker refusing a message whose duplicate id it already holds. */
+    static boolean isDuplicateRefused(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // Artemis: ActiveMQDuplicateIdException under the JMSException, not on this module's class path.
+            if (t.getClass().getSimpleName().endsWith("DuplicateIdException")
+                    || String.valueOf(t.getMessage()).startsWith("Duplicate message detected")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A send on a context of the simplified API. */
+    public static Sending sending(JMSContext context) {
+        return new Sending() {
+            @Override
+            public jakarta.jms.TextMessage text(String body) {
+                return context.createTextMessage(body);
+            }
+
+            @Override
+            public jakarta.jms.Queue queue(String name) {
+                return context.createQueue(name);
+            }
+
+            @Override
+            public void send(jakarta.jms.Queue queue, Message message, int priority, long deliveryDelayMillis) {
+                context.createProducer().setPriority(priority).setDeliveryDelay(deliveryDelayMillis).send(queue, message);
+            }
+        };
+    }
+
+    private static Sending onSession(jakarta.jms.Session session) {
+        return new Sending() {
+            @Override
+            public jakarta.jms.TextMessage text(String body) throws JMSException {
+                return session.createTextMessage(body);
+            }
+
+            @Override
+            public jakarta.jms.Queue queue(String name) throws JMSException {
+                return session.createQueue(name);
+            }
+
+            @Override
+            public void send(jakarta.jms.Queue queue, Message message, int priority, long deliveryDelayMillis)
+                    throws JMSException {
+                try (jakarta.jms.MessageProducer producer = session.createProducer(queue)) {
+                    producer.setPriority(priority);
+                    producer.setDeliveryDelay(deliveryDelayMillis);
+                    producer.send(message);
+                }
+            }
+        };
+    }
+
     private <T> T onShared(Work<T> work, int mode, Queue<JMSContext> pool) throws JMSException {
         JMSContext context = pool.poll();
         long borrowedIn;
@@ -144,6 +296,7 @@ public final class ProducerContexts implements AutoCloseable {
             root = null;
         }
         drain(idle);
+        drain(idleTransacted);
         if (dead != null) {
             LOG.log(Level.DEBUG, "NVENT-0611 dropping the shared JMS connection after a failure");
             closeQuietly(dead);

@@ -33,6 +33,7 @@ import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
+import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
@@ -83,6 +84,7 @@ import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -2601,11 +2603,13 @@ public final class FlowEngine implements FlowService {
      * retry; a step continued in a worker slot ({@link JobQueue#continueWith}) has no job before
      * that, so a crash in between leaves it {@code retrying} with no job. A run is suspect when it
      * still has such steps and has not changed since the previous check (at least a lease duration
-     * ago); its steps are enqueued again only if the queue has no job for them. Enqueueing uses the
-     * step's usual job id (a retrying step's: the id of the job whose retry it waits for), so a job
-     * that appears meanwhile is deduplicated by the queue. A step whose job completed although the
-     * step is still queued (its start was refused), or still retrying (its retry was delivered, but
-     * its attempt refused or never stored), gets a recovery job instead, at the attempt it was at.
+     * ago); its steps are enqueued again only if the queue has no job for them (its usual one, a
+     * retrying step's the job whose retry it waits for, nor the recovery job of the run's version),
+     * and not while the step's latest {@code step.retry} says its next attempt is not due yet (plus a
+     * lease): a delayed job need not show in the queue before then. A step whose job completed
+     * although the step is still queued (its start was refused), or still retrying (its retry was
+     * delivered, but its attempt refused or never stored), is queued again alike. Either way under
+     * the recovery job of the run's version ({@link #requeueLost}), at the attempt it was at.
      *
      * @param previous the suspects of the previous check: run id to version
      * @param after where among the running runs (newest first) to start reading: after this run, or
@@ -2662,6 +2666,11 @@ public final class FlowEngine implements FlowService {
             String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
                     : StepJob.jobId(run.runId(), name);
             Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
+            // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.
+            String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
+            if (job.isEmpty() && waiting.getValue() != StepStatus.RUNNING) {
+                job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
+            }
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
                 // failed (e.g. the database went away at that moment). Record it now from the job.
@@ -2687,36 +2696,92 @@ public final class FlowEngine implements FlowService {
                     .filter(StepWaits::isPending).isPresent()) {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
                 continue;
-            } else if (job.isEmpty()) {
-                // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
-                // step stored as queued without its job too, and saying "an instance stopped" then sent
-                // operators looking for a restart that never happened.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no job"
-                        + " for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue away,"
-                        + " or an instance stopped between storing the step and enqueueing its job); queued again",
-                        run.runId(), name, waiting.getValue().wireName());
-                int attemptsBefore = attemptsCounted(run.runId(), name);
-                sendToQueue(step.get().queue(), () -> enqueue(run.runId(), run.flow(), step.get(), jobId, attemptsBefore));
-            } else if (job.get().state() == JobState.COMPLETED) {
-                // The job ended without running the step: its start was refused, e.g. by the lease of
-                // an instance that died while storing its own start. Nothing else would run the step.
-                // The stall-recovery job of this version of the run, if there is one, is the same job.
-                // A retrying step alike: its retry was delivered, but its attempt was refused or never
-                // stored, and the queue retries a completed job no more.
-                String queueName = step.get().queue();
-                String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
-                if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isEmpty()
-                        && rateLimitedJobOf(run.runId(), name)
-                        .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
-                        .filter(StepWaits::isPending).isEmpty() && unchangedSince(run)) {
-                    LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
-                            + " running the step, which is still {2}; queued again", run.runId(), name,
-                            waiting.getValue().wireName());
-                    int attemptsBefore = attemptsCounted(run.runId(), name);
-                    sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step.get(), recoveryJobId, attemptsBefore));
+            } else if (job.isEmpty() || job.get().state() == JobState.COMPLETED) {
+                if (waitsForADelayedJob(run.runId(), step.get())) {
+                    // Its job is delayed until then (a queue's retry after its backoff, a requeue for the store
+                    // or a rate limit), which a queue need not show before it is due: the JMS broker shows
+                    // no delayed message, and another node's registry knows no job it did not send.
+                    continue;
                 }
+                requeueLost(run, name, waiting.getValue(), step.get(), job, recoveryJobId);
             }
         }
+    }
+
+    /**
+     * Whether the step waits for a job due later: its latest {@code step.retry} entry names when the
+     * next attempt is due ({@code nextAttemptAt}), and that time, plus a lease for the job to be
+     * delivered and started, has not passed yet. A requeue of the engine's (for the store, or a rate
+     * limit) set that time by the engine's clock; a failed attempt's entry has it from the queue, by
+     * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
+     * attempt after the failure: a queue's clock far ahead must not keep a lost retry waiting.
+     */
+    private boolean waitsForADelayedJob(String runId, StepDefinition step) {
+        Optional<HistoryEvent> retry = latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
+        if (retry.isEmpty()) {
+            return false;
+        }
+        JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
+        if (!(data.get("nextAttemptAt") instanceof JsonString at)) {
+            return false;
+        }
+        Instant due;
+        try {
+            due = Instant.parse(at.getString());
+        } catch (DateTimeParseException unreadable) {
+            return false;
+        }
+        if (data.containsKey("maxAttempts")) {
+            RetryPolicy policy = step.retry();
+            // Without nextAttempt the failure did not count: the queue's backoff was for an attempt unknown here.
+            Duration backoff = data.containsKey("nextAttempt") ? policy.delayBefore(retry.get().attempt() + 1)
+                    : policy.initialDelay().compareTo(policy.maxDelay()) >= 0 ? policy.initialDelay() : policy.maxDelay();
+            Instant byPolicy = retry.get().timestamp().plus(backoff);
+            due = due.isAfter(byPolicy) ? byPolicy : due;
+        }
+        return clock.instant().isBefore(due.plus(settings.leaseDuration()));
+    }
+
+    /**
+     * Queues again a step whose job is lost (none in the queue) or ended without running it
+     * (completed): under the recovery job of the run's version, never under the lost job's own id.
+     * A queue that deduplicates job ids beyond a job's life refuses that id again: the JMS broker's
+     * duplicate detection remembers it for as long as its id cache holds it, whether the job's
+     * message still waits or was lost, and the step would wait for ever. The run's version keeps the
+     * id the same for every check that finds the run unchanged (on any instance: one job), and a
+     * new one once the run moved on.
+     */
+    private void requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
+                             Optional<JobRecord> job, String recoveryJobId) {
+        String queueName = step.queue();
+        if (job.isEmpty()) {
+            if (!unchangedSince(run)) {
+                return; // its job may have run meanwhile, on a node whose queue alone knows it
+            }
+            // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
+            // step stored as queued without its job too, and saying "an instance stopped" then sent
+            // operators looking for a restart that never happened.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no job"
+                    + " for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue away,"
+                    + " or an instance stopped between storing the step and enqueueing its job); queued again as"
+                    + " job {3}", run.runId(), name, status.wireName(), recoveryJobId);
+        } else {
+            // The job ended without running the step: its start was refused, e.g. by the lease of an
+            // instance that died while storing its own start. Nothing else would run the step. The
+            // stall-recovery job of this version of the run, if there is one, is the same job. A
+            // retrying step alike: its retry was delivered, but its attempt was refused or never stored,
+            // and the queue retries a completed job no more.
+            if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
+                    || rateLimitedJobOf(run.runId(), name)
+                    .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
+                    .filter(StepWaits::isPending).isPresent() || !unchangedSince(run)) {
+                return;
+            }
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without running"
+                    + " the step, which is still {2}; queued again", run.runId(), name, status.wireName());
+        }
+        int attemptsBefore = attemptsCounted(run.runId(), name);
+        sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step, recoveryJobId, attemptsBefore));
     }
 
     /**

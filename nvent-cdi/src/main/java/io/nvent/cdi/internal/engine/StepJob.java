@@ -111,8 +111,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
      * An attempt as the step sees it: the queue counts the attempts of a job that runs a step again
      * (handed back, queued again after an attempt that did not count, or after its job was lost)
      * from one again, so the attempts the step used before are added back. Only the payload of such
-     * a recovery job, or of a usual job that says it has attempts before it (the sweep queues a lost
-     * one under its usual id), is read here; every other attempt is returned as it is.
+     * a recovery job, or of a usual job that says it has attempts before it (an earlier release's sweep
+     * queued a lost one under its usual id), is read here; every other attempt is returned as it is.
      */
     static JobExecution asStepAttempt(JobExecution job) {
         if (!isRecoveryJob(job.jobId()) && !job.payload().contains("\"" + ATTEMPTS_BEFORE + "\"")) {
@@ -146,7 +146,11 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         return runId + ":" + step;
     }
 
-    /** The id of the job that runs a step again after a stall, unique per run version. */
+    /**
+     * The id of the job that runs a step again after a stall, or in place of a job that was lost or
+     * ended without running it, unique per run version: never the lost job's own id, which a queue
+     * that remembers ids (the JMS broker's duplicate detection) would refuse again.
+     */
     static String recoveryJobId(String runId, String step, long runVersion) {
         return jobId(runId, step) + RECOVERY_SUFFIX + runVersion;
     }

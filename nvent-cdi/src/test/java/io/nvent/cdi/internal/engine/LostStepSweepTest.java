@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.BackoffType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.RetryPolicy;
@@ -12,26 +13,35 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The sweep that queues again the steps whose jobs were lost, against what it read a moment ago. */
 class LostStepSweepTest {
 
-    @FlowStep(flow = "mail", name = "send", role = StepRole.ENTRY)
+    /** Its retry, were it to fail, would come an hour later. */
+    @FlowStep(flow = "mail", name = "send", role = StepRole.ENTRY, backoff = BackoffType.FIXED,
+            backoffDelayMs = 3_600_000)
     static class Send implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
@@ -143,8 +153,96 @@ class LostStepSweepTest {
 
             sweepAMinuteApart(maintenance, h, 2);
 
-            assertThat(List.of("lost-2", "lost-1"))
-                    .allSatisfy(runId -> assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isPresent());
+            assertThat(List.of("lost-2", "lost-1")).allSatisfy(runId -> assertThat(h.queue.job(queue,
+                    StepJob.recoveryJobId(runId, "send", h.store.findRun(runId).orElseThrow().version()))).isPresent());
+        }
+    }
+
+    /**
+     * A queue that takes each job id once, as the JMS broker's duplicate detection does: a second
+     * enqueue of an id is dropped unseen, also after the first job's message was lost.
+     */
+    static final class TakesEachJobIdOnce extends MemoryJobQueue {
+        final Set<String> taken = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean loseTheNextJob = new AtomicBoolean();
+
+        TakesEachJobIdOnce() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (!taken.add(request.jobId()) || loseTheNextJob.getAndSet(false)) {
+                return; // refused as a duplicate, or taken by the broker and then lost
+            }
+            super.enqueue(request);
+        }
+    }
+
+    @Test
+    void aLostJobIsQueuedAgainUnderARecoveryJobWhichAQueueThatTookItsIdBeforeDoesNotRefuse() {
+        TakesEachJobIdOnce queue = new TakesEachJobIdOnce();
+        try (EngineHarness h = EngineHarness.onQueue(queue, false, new Send())) {
+            queue.loseTheNextJob.set(true);
+            String runId = h.engine.start("mail", null);
+            long version = h.store.findRun(runId).orElseThrow().version();
+
+            sweepAMinuteApart(new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                    Duration.ofSeconds(10)), h, 2);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(queue.taken).containsExactlyInAnyOrder(StepJob.jobId(runId, "send"),
+                    StepJob.recoveryJobId(runId, "send", version));
+        }
+    }
+
+    @Test
+    void checksFindingALostJobInTheSameVersionOfItsRunQueueOneRecoveryJob() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            h.queue.pause(queue);
+            Map<String, Long> versions = new HashMap<>();
+            fiveRunsWhoseJobWasLost(h).forEach(runId -> versions.put(runId, h.store.findRun(runId).orElseThrow()
+                    .version()));
+
+            // Two instances, or one checking again before the recovery job ran: the same job id, so one job.
+            h.engine.requeueLostSteps(versions, Optional.empty(), 100);
+            h.engine.requeueLostSteps(versions, Optional.empty(), 100);
+
+            assertThat(h.queue.counts(queue).waiting()).as("one job per run").isEqualTo(5);
+            assertThat(versions).allSatisfy((runId, version) -> assertThat(h.queue.job(queue,
+                    StepJob.recoveryJobId(runId, "send", version))).isPresent());
+        }
+    }
+
+    @Test
+    void aStepWhoseRetryIsDelayedIsNotTakenForLostUntilALeaseAfterItIsDue() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            // Its retry waits, delayed, where this instance's queue does not see it (another node's JMS registry).
+            Instant due = h.clock.instant().plus(Duration.ofHours(1));
+            String runId = "retrying";
+            h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
+                    .withStep("send", StepStatus.RETRYING), List.of(
+                    EventDraft.ofStep(EventType.STEP_STARTED, "send", 1, h.clock.instant(),
+                            "{\"jobId\":\"" + StepJob.jobId(runId, "send") + "\"}"),
+                    EventDraft.ofStep(EventType.STEP_RETRY, "send", 1, h.clock.instant(),
+                            "{\"error\":\"smtp unavailable\",\"attempt\":1,\"maxAttempts\":3,\"nextAttempt\":2,"
+                                    + "\"nextAttemptAt\":\"" + due + "\"}")));
+            long version = h.store.findRun(runId).orElseThrow().version();
+            Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                    Duration.ofSeconds(10));
+
+            sweepAMinuteApart(maintenance, h, 3);
+
+            assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", version))).as("not before it is due")
+                    .isEmpty();
+            assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isEmpty();
+
+            h.clock.advance(Duration.between(h.clock.instant(), due).plus(h.engine.settings().leaseDuration()));
+            sweepAMinuteApart(maintenance, h, 2);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
         }
     }
 

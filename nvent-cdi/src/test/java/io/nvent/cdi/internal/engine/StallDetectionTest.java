@@ -870,7 +870,10 @@ class StallDetectionTest {
 
             survivor.sweep();
             survivor.clock.advance(Duration.ofSeconds(61));
-            assertThat(FetchFailingOnce.runs).as("the first attempt only, before the run is suspect").hasValue(1);
+            survivor.sweep();
+            assertThat(FetchFailingOnce.runs).as("the first attempt only, before its retry is due").hasValue(1);
+            // The retry was due 600 s after the failure: a lease after that, it is taken for lost.
+            survivor.clock.advance(Duration.ofSeconds(600));
             survivor.sweep();
 
             survivor.awaitStatus(runId, RunStatus.COMPLETED);
