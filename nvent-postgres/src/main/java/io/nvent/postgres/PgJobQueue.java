@@ -560,8 +560,7 @@ public final class PgJobQueue implements JobQueue {
         }
         if (!abandoned.isEmpty()) {
             try {
-                Set<String> queues = store.release(abandoned, instanceId, clock.instant(), "instance shut down before the attempt "
-                        + "ended, job handed back: ");
+                Set<String> queues = store.releaseAtShutdown(abandoned, instanceId, clock.instant());
                 LOG.log(Level.INFO, "NVENT-0816 " + abandoned.size() + " running job(s) handed back to queue(s) "
                         + queues + " at shutdown");
                 queues.forEach(queue -> enqueuer.wake(queue, clock.millis(), Wakeups.RESCAN));
