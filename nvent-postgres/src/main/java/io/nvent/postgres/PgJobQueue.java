@@ -523,7 +523,10 @@ public final class PgJobQueue implements JobQueue {
      * Stops claiming, waits up to {@link PgQueueOptions#shutdownGrace()} for running attempts,
      * records what completed, and hands the jobs of attempts still running back to their queue
      * (they run again, here after a restart or on another instance). Waiting and delayed jobs stay
-     * in the database.
+     * in the database. An attempt the shutdown cuts short counts as no attempt, whatever it throws:
+     * it is not reported to {@link JobHandler#onAttemptFailed}, takes none of the job's retries, and
+     * its job runs again as the same attempt, flagged redelivered. So does one that fails on an
+     * interrupt from elsewhere while this waits for it (a container stopping its threads).
      *
      * <p>While it waits for the running attempts the queue still takes enqueues: an attempt that ends
      * within the grace hands its run on to the next step by enqueueing it, and a start the engine
@@ -560,8 +563,7 @@ public final class PgJobQueue implements JobQueue {
         }
         if (!abandoned.isEmpty()) {
             try {
-                Set<String> queues = store.release(abandoned, instanceId, clock.instant(), "instance shut down before the attempt "
-                        + "ended, job handed back: ");
+                Set<String> queues = store.releaseAtShutdown(abandoned, instanceId, clock.instant());
                 LOG.log(Level.INFO, "NVENT-0816 " + abandoned.size() + " running job(s) handed back to queue(s) "
                         + queues + " at shutdown");
                 queues.forEach(queue -> enqueuer.wake(queue, clock.millis(), Wakeups.RESCAN));

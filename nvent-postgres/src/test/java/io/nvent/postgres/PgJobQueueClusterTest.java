@@ -336,6 +336,55 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void an_attempt_interrupted_while_the_queue_waits_out_its_shutdown_grace_is_handed_back_without_using_up_an_attempt()
+            throws Exception {
+        PgJobQueue stopping = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofSeconds(20)).build());
+        Thread closer = new Thread(stopping::close, "closer");
+        List<Thread> workers = new CopyOnWriteArrayList<>();
+        List<Throwable> reportedFailures = new CopyOnWriteArrayList<>();
+        CountDownLatch blocked = latches.newLatch();
+        stopping.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                workers.add(Thread.currentThread());
+                try {
+                    blocked.await();
+                } catch (InterruptedException e) {
+                    // As a step whose blocking call fails with its own exception when interrupted.
+                    throw new IllegalStateException("the call the step waited in was interrupted", e);
+                }
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                reportedFailures.add(error);
+            }
+        });
+        // Its only attempt: counted as failed, it would be a dead letter.
+        stopping.enqueue(JobRequest.of(queue, "cut-short", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> workers.size() == 1);
+        closer.start();
+        await().atMost(PATIENCE).until(() -> java.util.Arrays.stream(closer.getStackTrace())
+                .anyMatch(frame -> frame.getMethodName().equals("awaitIdle")));
+
+        // As a container interrupts the threads it manages while it stops the application.
+        workers.get(0).interrupt();
+        closer.join(PATIENCE.toMillis());
+
+        assertThat(closer.isAlive()).as("close() returned").isFalse();
+        assertThat(reportedFailures).as("failures reported to the handler").isEmpty();
+        PgJobQueue restarted = instance(dataSource, options());
+        assertThat(restarted.job(queue, "cut-short")).get().extracting(JobRecord::state).isEqualTo(JobState.WAITING);
+        List<JobExecution> ranAgain = new CopyOnWriteArrayList<>();
+        restarted.registerWorker(queue, 1, handler(ranAgain::add));
+        await().atMost(PATIENCE).until(() -> ranAgain.size() == 1);
+        assertThat(ranAgain.get(0).attempt()).as("the same attempt").isEqualTo(1);
+        assertThat(ranAgain.get(0).redelivered()).as("handed out again").isTrue();
+        assertThat(restarted.job(queue, "cut-short").orElseThrow().attempts().get(0).error()).get().asString()
+                .contains("shut down");
+    }
+
+    @Test
     void an_attempt_ending_within_the_shutdown_grace_enqueues_its_follow_up_and_enqueues_are_refused_once_closed()
             throws Exception {
         PgJobQueue stopping = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofSeconds(20)).build());

@@ -809,6 +809,55 @@ public abstract class JobQueueContractTest {
         assertThat(handler.started).as("it ran once").hasSize(1);
     }
 
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Whether a queue that {@link #createQueue()} makes after another one was closed holds the jobs
+     * the closed one held, as one on the same broker or database does.
+     *
+     * @return {@code true} by default; {@code false} for an adapter that keeps its jobs in memory,
+     *     whose closed queue must then hold the job as waiting
+     */
+    protected boolean keepsJobsAcrossRestarts() {
+        return true;
+    }
+
+    @Test
+    void an_attempt_the_close_cuts_short_counts_as_no_attempt_and_runs_again_as_the_same_one_after_a_restart() {
+        CountDownLatch blocked = latches.newLatch();
+        RecordingHandler closing = new RecordingHandler(job -> {
+            try {
+                blocked.await();
+            } catch (InterruptedException e) {
+                // As a step whose blocking call fails with its own exception when interrupted.
+                throw new IllegalStateException("the call the step waited in was interrupted", e);
+            }
+        });
+        queue.registerWorker(name, 1, closing);
+        // Its only attempt: counted as failed, it would be a dead letter.
+        queue.enqueue(job("cut-short"));
+        await().atMost(PATIENCE).until(() -> closing.started.size() == 1);
+
+        queue.close();
+
+        if (!keepsJobsAcrossRestarts()) {
+            await().atMost(PATIENCE).until(() -> queue.job(name, "cut-short").orElseThrow().state() != JobState.ACTIVE);
+            assertThat(queue.job(name, "cut-short")).map(JobRecord::state).contains(JobState.WAITING);
+            assertThat(closing.failures).as("failures reported to the handler").isEmpty();
+            return;
+        }
+        queue = createQueue();
+        RecordingHandler restarted = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, restarted);
+        await().atMost(PATIENCE).until(() -> restarted.completed.size() == 1);
+        assertThat(restarted.started).singleElement().satisfies(start -> {
+            assertThat(start.attempt()).as("the same attempt").isEqualTo(1);
+            assertThat(start.execution().redelivered()).as("handed out again").isTrue();
+        });
+        assertThat(closing.failures).as("failures reported to the handler").isEmpty();
+        assertThat(queue.counts(name).failed()).as("dead letters").isZero();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** No more attempts started, as the handler saw them, in any span of the limit than it allows. */

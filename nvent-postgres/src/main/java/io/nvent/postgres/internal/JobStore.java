@@ -302,11 +302,21 @@ public final class JobStore {
     }
 
     /**
-     * Hands jobs back whose attempts this instance gives up (shutdown).
+     * Hands jobs back whose attempts this instance's shutdown cut short: waiting again at once, the
+     * attempt not used up, its history entry saying so.
      *
      * @return the queues concerned
      */
-    public Set<String> release(List<Lease> leases, String instance, Instant now, String why) {
+    public Set<String> releaseAtShutdown(List<Lease> leases, String instance, Instant now) {
+        return release(leases, instance, now, "instance shut down before the attempt ended, job handed back: ");
+    }
+
+    /**
+     * Hands jobs back whose attempts this instance gives up.
+     *
+     * @return the queues concerned
+     */
+    private Set<String> release(List<Lease> leases, String instance, Instant now, String why) {
         return Jdbc.withConnection(dataSource, "NVENT-0823 releasing " + leases.size() + " jobs", c -> {
             try (PreparedStatement release = c.prepareStatement(sql.release)) {
                 release.setObject(1, Jdbc.timestamp(now));

@@ -678,7 +678,11 @@ public final class QueueWorker {
             completed(attempt, releasesSlot);
         } else {
             try {
-                fail(attempt, current, failure);
+                if (cutShortByShutdown(failure)) {
+                    handBackCutShort(attempt, failure);
+                } else {
+                    fail(attempt, current, failure);
+                }
             } finally {
                 if (releasesSlot) {
                     releaseSlot();
@@ -686,6 +690,44 @@ public final class QueueWorker {
             }
         }
         return next;
+    }
+
+    /**
+     * Whether an attempt that failed on its own, not given up by {@link #stop}, failed because it was
+     * interrupted while the queue shuts down: whoever interrupted it (a container stopping the
+     * threads it manages), a shutdown is no failure of the job. Called on the attempt's thread.
+     */
+    private boolean cutShortByShutdown(Throwable failure) {
+        return !isClaiming() && Errors.showsInterrupt(failure);
+    }
+
+    /**
+     * Ends an attempt the shutdown cut short as no attempt, as {@link #stop} does for the ones still
+     * running when the grace ran out: the handler hears of no failure, and the job is handed back at
+     * once, waiting again with its attempt not used up (a continuation has no row: its owner enqueues
+     * it again). If that fails its lease runs out and it runs again then, its attempt not counted either.
+     */
+    private void handBackCutShort(Attempt attempt, Throwable failure) {
+        // The shutdown's interrupt, not the next job's: the database work below must not fail on it.
+        Thread.interrupted();
+        JobExecution execution = attempt.job.execution();
+        String what = "job " + execution.jobId() + " attempt " + execution.attempt() + " of queue " + queue;
+        if (!attempt.job.isStored()) {
+            LOG.log(Level.INFO, "NVENT-0819 continued " + what + " was cut short by the shutdown (" + failure
+                    + "); it counts as no attempt, and its owner enqueues it again");
+            return;
+        }
+        try {
+            context.store().releaseAtShutdown(List.of(attempt.lease()), context.instanceId(), context.clock().instant());
+            LOG.log(Level.INFO, "NVENT-0819 " + what + " was cut short by the shutdown (" + failure
+                    + "); it counts as no attempt and is handed back to the queue");
+            context.wakeOthers().accept(queue, context.clock().millis());
+        } catch (PgQueueException e) {
+            LOG.log(Level.WARNING, "NVENT-0819 " + what + " was cut short by the shutdown (" + failure + ") and could"
+                    + " not be handed back; it runs again, as the same attempt, once its lease expires", e);
+        } finally {
+            attempts.remove(attempt.job.id());
+        }
     }
 
     private void completed(Attempt attempt, boolean releasesSlot) {

@@ -12,4 +12,9 @@ class MemoryJobQueueContractTest extends JobQueueContractTest {
     protected JobQueue createQueue() {
         return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("contract-worker"));
     }
+
+    @Override
+    protected boolean keepsJobsAcrossRestarts() {
+        return false;
+    }
 }
