@@ -2050,18 +2050,17 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Refuses a write of an execution that no longer holds its step, with a
-     * {@link StaleExecutionException} to the step's code: the queue failed the attempt for its
-     * timeout, or the lease the attempt took with its start is no longer this instance's (it ran
-     * out, and the sweep or another delivery took the step over). The store is read only once the
-     * lease may have run out: until the end this instance last took or renewed it, nobody else can
-     * have taken it. An attempt whose start is not stored yet holds no lease: the write of its start
-     * checks that the step still waits for it.
+     * {@link StaleExecutionException} to the step's code: the lease the attempt took with its start
+     * is no longer this instance's (it ran out, and the sweep or another delivery took the step
+     * over). The store is read only once the lease may have run out: until the end this instance
+     * last took or renewed it, nobody else can have taken it. An attempt whose start is not stored
+     * yet holds no lease: the write of its start checks that the step still waits for it. An attempt
+     * the queue failed for its timeout goes on writing as before (its retry may run beside it here,
+     * under this instance's lease): its result is refused ({@link #refuseLateResult}).
      */
     void requireCurrent(StepExecution self, String runId, String step) {
         String why;
-        if (self.isTimedOut()) {
-            why = "the queue failed its attempt " + self.attempt() + " for its timeout";
-        } else if (self.isStale()) {
+        if (self.isStale()) {
             why = "its lease was taken over";
         } else {
             Optional<Instant> until = self.leaseUntil();
@@ -2301,7 +2300,7 @@ public final class FlowEngine implements FlowService {
                 requireCurrent(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                scheduling.releaseLease(context.runId(), binding.step(), leaseOwner);
+                releaseOwnLease(context.runId(), binding.step());
                 logStaleOutcome(job, "its result", stale);
                 return;
             }

@@ -90,11 +90,6 @@ final class StepExecutions {
             }
         }
 
-        /** {@return the attempt's number} */
-        int attempt() {
-            return job.attempt();
-        }
-
         /** The attempt stored its start and took the step's lease, until then. */
         void holdsLeaseUntil(Instant until) {
             leaseUntil = until;
@@ -113,11 +108,6 @@ final class StepExecutions {
         /** Whether a write found that the attempt no longer holds its step. */
         boolean isStale() {
             return stale;
-        }
-
-        /** Whether the queue failed the attempt for its timeout (its retry may run beside it). */
-        boolean isTimedOut() {
-            return timedOut;
         }
 
         /** Whether the attempt outlived its timeout: the queue failed it, or will when it returns. */
