@@ -25,6 +25,21 @@ public class AwaitClosedException extends NventException {
         this.status = status;
     }
 
+    /**
+     * A refused resolution of an await whose run ended, with a message (NVENT-0212) saying so: the
+     * await was closed as {@link AwaitStatus#CANCELED} and nothing of the run resumes.
+     *
+     * @param awaitId the await
+     * @param runId its run
+     * @param runStatus how the run ended
+     * @since 0.2
+     */
+    public AwaitClosedException(String awaitId, String runId, RunStatus runStatus) {
+        super("NVENT-0212 await " + awaitId + " of run '" + runId + "' cannot be resolved: the run is "
+                + runStatus.wireName() + " (ended), so nothing waits for it any more");
+        this.status = AwaitStatus.CANCELED;
+    }
+
     /** {@return why the await is closed; the REST API answers 409 for resolved, 410 otherwise} */
     public AwaitStatus status() {
         return status;

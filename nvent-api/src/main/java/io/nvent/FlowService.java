@@ -233,7 +233,7 @@ public interface FlowService {
      * @param data resolution data, converted to JSON
      * @param awaitId the await's id, as {@link AwaitInfo#awaitId()} shows it
      * @throws AwaitNotFoundException if there is no such await
-     * @throws AwaitClosedException if it no longer waits
+     * @throws AwaitClosedException if it no longer waits, or its run ended (NVENT-0212: nothing resumes)
      * @throws InvalidPayloadException if the data cannot be converted or is too large
      */
     void resolveAwait(String awaitId, Object data);
@@ -244,7 +244,8 @@ public interface FlowService {
      * @param jsonBody the request body (JSON), which becomes the step's trigger data
      * @param token the secret token from the webhook URL
      * @throws AwaitNotFoundException if no await has that token
-     * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410)
+     * @throws AwaitClosedException if it no longer waits (resolved: 409; timed out or canceled: 410), or its
+     *     run ended (NVENT-0212, 410)
      * @throws InvalidPayloadException if the body is not valid JSON or is too large; {@code null}, empty
      *     or blank text is refused too (send {@code "{}"} for no data, as the REST webhook does for an
      *     empty request body)

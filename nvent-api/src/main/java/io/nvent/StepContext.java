@@ -10,6 +10,10 @@ import java.util.List;
  * value, or the raw JSON text of any other value ({@code {"a":1}}, {@code 42}); JSON {@code null}
  * is {@code null} (empty for state). Trigger and await data are raw JSON text.
  *
+ * <p>A write (an emit, a state change, a log entry, a cancel, a child run) throws
+ * {@link StaleExecutionException} once this execution no longer holds its step: its lease ran out
+ * and another execution took the step over.
+ *
  * @since 0.1
  */
 public interface StepContext {

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
 
 /**
  * The context of one step attempt. Emissions are buffered and applied with the step's completion,
- * so a failed attempt never triggers downstream steps; log entries and state are written at once.
+ * so a failed attempt never triggers downstream steps; log entries and state are written at once,
+ * each only while the attempt still holds its step.
  */
 final class DefaultStepContext implements StepContext {
 
@@ -58,6 +59,11 @@ final class DefaultStepContext implements StepContext {
     private final Supplier<Optional<String>> triggerDataLookup;
     /** Whether the run was canceled while the attempt runs, as this instance knows it. */
     private final BooleanSupplier cancelRequested;
+    /**
+     * Runs before each write the step makes: throws {@link io.nvent.StaleExecutionException} once the
+     * execution no longer holds its step (see {@code FlowEngine.requireCurrent}).
+     */
+    private final Runnable requireCurrent;
     private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
     /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
@@ -70,8 +76,9 @@ final class DefaultStepContext implements StepContext {
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
-                       BooleanSupplier cancelRequested, List<String> declaredEmits,
+                       BooleanSupplier cancelRequested, Runnable requireCurrent, List<String> declaredEmits,
                        RunEmittedLimit.Tally emitted) {
+        this.requireCurrent = requireCurrent;
         this.declaredEmits = List.copyOf(declaredEmits);
         this.triggerDataLookup = triggerData;
         this.emitted = emitted;
@@ -156,6 +163,7 @@ final class DefaultStepContext implements StepContext {
             throw undeclared;
         }
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        requireCurrent.run();
         keepWithinEmittedLimit(event, payloadJson);
         emissions.add(new Emission(event, payloadJson, clock.instant()));
     }
@@ -180,6 +188,7 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public String startFlow(String otherFlow, Object input) {
+        requireCurrent.run();
         return engine.startChild(otherFlow, input, runId);
     }
 
@@ -194,6 +203,7 @@ final class DefaultStepContext implements StepContext {
     @Override
     public void cancel() {
         beforeHistory.run();
+        requireCurrent.run();
         engine.cancel(runId);
     }
 
@@ -272,6 +282,7 @@ final class DefaultStepContext implements StepContext {
                 .raw("meta", metaJson)
                 .build();
         beforeHistory.run();
+        requireCurrent.run();
         engine.publish(flow, store.appendEvents(runId,
                 List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data))));
     }
@@ -287,6 +298,7 @@ final class DefaultStepContext implements StepContext {
 
         @Override
         public void set(String key, Object value) {
+            requireCurrent.run();
             store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
                     stateCleanup.expiryOfUntimedValue(clock.instant()));
         }
@@ -296,12 +308,14 @@ final class DefaultStepContext implements StepContext {
             if (ttl.isNegative() || ttl.isZero()) {
                 throw new IllegalArgumentException("ttl must be positive, was " + ttl);
             }
+            requireCurrent.run();
             store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
                     Optional.of(clock.instant().plus(ttl)));
         }
 
         @Override
         public void delete(String key) {
+            requireCurrent.run();
             store.deleteState(runId, key);
         }
     }

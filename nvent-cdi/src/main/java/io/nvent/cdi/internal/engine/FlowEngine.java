@@ -35,6 +35,7 @@ import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
@@ -158,6 +159,12 @@ public final class FlowEngine implements FlowService {
      * other leases for as long as it runs steps, and their steps never found stalled.
      */
     private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
+    /**
+     * The end this instance's last successful renewal gave its leases: until then no lease of an
+     * execution here can have been taken over, so its writes need not read the store to know that
+     * it still holds its step ({@link #requireCurrent}).
+     */
+    private volatile Instant leasesRenewedUntil = Instant.MIN;
     /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
@@ -1103,6 +1110,10 @@ public final class FlowEngine implements FlowService {
     }
 
     private void resolveOrExplain(AwaitRecord await, String data) {
+        Optional<RunStatus> ended = closedAsRunEnded(await);
+        if (ended.isPresent()) {
+            throw new AwaitClosedException(await.awaitId(), await.runId(), ended.get());
+        }
         if (isPastTimeout(await, clock.instant())) {
             // The sweep applies its timeout action within a poll; the caller is answered as after it.
             throw new AwaitClosedException(await.awaitId(), await.runId(), AwaitStatus.TIMED_OUT);
@@ -1140,7 +1151,8 @@ public final class FlowEngine implements FlowService {
         if (closeAs == AwaitStatus.RESOLVED && isPastTimeout(await, now)) {
             return false;
         }
-        if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()) {
+        if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()
+                || closedAsRunEnded(await).isPresent()) {
             return false;
         }
         Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
@@ -1170,6 +1182,9 @@ public final class FlowEngine implements FlowService {
      * used up its {@link AwaitSpec#timeoutRetries()} fails the step instead.
      */
     void timeOut(AwaitRecord await) {
+        if (closedAsRunEnded(await).isPresent()) {
+            return;
+        }
         Instant now = clock.instant();
         Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
                 Optional.empty(), now);
@@ -1372,9 +1387,46 @@ public final class FlowEngine implements FlowService {
         return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
     }
 
+    /**
+     * Closes as canceled a waiting await whose run ended, and says how it ended; empty (and nothing
+     * closed) while the run goes on. An await registered while its run was canceled, failed or
+     * completed elsewhere must not resume anything: neither its resolution nor its timeout action.
+     * A canceled await is looked at too, so that its caller learns that it was its run that ended.
+     */
+    private Optional<RunStatus> closedAsRunEnded(AwaitRecord await) {
+        if (await.status() != AwaitStatus.WAITING && await.status() != AwaitStatus.CANCELED) {
+            return Optional.empty();
+        }
+        Optional<RunStatus> ended = store.findRun(await.runId()).map(RunRecord::status).filter(RunStatus::isTerminal);
+        ended.filter(status -> await.status() == AwaitStatus.WAITING).ifPresent(status -> {
+            scheduling.closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
+            LOG.log(System.Logger.Level.DEBUG, () -> "await " + await.awaitId() + " of run " + await.runId()
+                    + " closed: the run is " + status.wireName());
+        });
+        return ended;
+    }
+
+    /**
+     * Saves awaits registered with a change of their run, unless the run ended meanwhile (a cancel,
+     * say, on another instance between the change and this save). The run is read before the save
+     * and again after it, which closes an await whose run's end came in between: the end's own
+     * closing of the run's awaits ({@link #closeAwaitsOf}) may have run before the await existed.
+     */
     private void saveAwaits(List<AwaitRecord> awaits) {
+        if (awaits.isEmpty()) {
+            return;
+        }
+        String runId = awaits.get(0).runId();
+        if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " ended: its " + awaits.size()
+                    + " await(s) are not registered");
+            return;
+        }
         for (AwaitRecord await : awaits) {
             scheduling.saveAwait(await);
+            if (closedAsRunEnded(await).isPresent()) {
+                continue;
+            }
             await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
             Optional<String> url = await.type() == AwaitType.WEBHOOK
                     ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
@@ -1438,7 +1490,10 @@ public final class FlowEngine implements FlowService {
                         job.attempt(), job.queue(), String.valueOf(error));
                 return;
             }
-            recordFailure(StepJob.asStepAttempt(job), error, nextAttemptAt);
+            JobExecution attempt = StepJob.asStepAttempt(job);
+            if (!isSuperseded(attempt)) {
+                recordFailure(attempt, error, nextAttemptAt);
+            }
         }
     }
 
@@ -1493,7 +1548,7 @@ public final class FlowEngine implements FlowService {
             return;
         }
         StepBinding binding = deployed.get();
-        if (gaveWayToRecordedAttempt(ref, job)) {
+        if (gaveWayToRecordedAttempt(ref, job) || requeuedRecordedFailure(ref, job, binding.definition())) {
             return;
         }
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
@@ -1542,6 +1597,11 @@ public final class FlowEngine implements FlowService {
             executeStarted(binding, job, self, ref.runId(),
                     run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
         } catch (Exception failure) {
+            if (self.isStale() && !self.isPastTimeout()) {
+                // Another execution holds the step: this one's failure is not the step's, nor a retry due.
+                logStaleOutcome(job, "its failure", failure);
+                return;
+            }
             // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
             if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)
                     || cutShortByStop(failure)) {
@@ -1559,6 +1619,90 @@ public final class FlowEngine implements FlowService {
         if (storeAway != null) {
             giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty());
         }
+    }
+
+    /**
+     * Whether a failed attempt is no longer its step's current attempt: its own {@code step.started}
+     * entry (this job, this attempt, this instance) is followed by a newer start or a stall of the
+     * step, because its lease ran out and the step was taken over. Its failure is then ignored
+     * ({@code NVENT-0530}): recorded, it would retry or fail the step under the execution that holds
+     * it now. An attempt whose start was never stored counts as current, as does every attempt when
+     * the history cannot be read (the failure's own handling deals with the store being away).
+     */
+    private boolean isSuperseded(JobExecution job) {
+        StepJob ref;
+        List<HistoryEvent> newestFirst;
+        try {
+            ref = StepJob.parse(job.payload());
+            newestFirst = store.readEvents(ref.runId(), new EventQuery(Set.of(EventType.STEP_STARTED,
+                    EventType.STEP_STALLED), 0, EventQuery.MAX_LIMIT, true)).stream()
+                    .filter(entry -> entry.step().filter(ref.step()::equals).isPresent()).toList();
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+        for (int i = 0; i < newestFirst.size(); i++) {
+            if (isStartOf(newestFirst.get(i), job)) {
+                if (i == 0) {
+                    return false;
+                }
+                LOG.log(System.Logger.Level.INFO, "NVENT-0530 run {0}: the failure of attempt {1} of step {2} (job"
+                        + " {3}) is ignored: the step was taken over since that attempt started ({4}), and the"
+                        + " execution that holds it now decides its outcome", ref.runId(), job.attempt(), ref.step(),
+                        job.jobId(), newestFirst.get(0).type().wireName());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the entry is the {@code step.started} of this attempt of this job on this instance. */
+    private boolean isStartOf(HistoryEvent entry, JobExecution job) {
+        if (entry.type() != EventType.STEP_STARTED || entry.attempt() != job.attempt()) {
+            return false;
+        }
+        JsonObject data = Json.PROVIDER.createReader(new StringReader(entry.data())).readObject();
+        return job.jobId().equals(data.getString("jobId", null))
+                && settings.instanceId().equals(data.getString("instance", null));
+    }
+
+    /**
+     * A job the queue delivers again for an attempt whose failure the run recorded already, with the
+     * attempt that follows ({@code step.retry} naming {@code nextAttempt}): the instance that recorded
+     * it stopped before the queue stored the retry (a crash between the two). Running the step now
+     * would repeat the failed attempt under its number, ahead of its backoff; instead the retry the
+     * history promises is queued, due when the entry says, under a recovery job of its own id (the
+     * queue still knows this job's id, and would drop a job under it as a duplicate), and this
+     * delivery ends ({@code NVENT-0531}). Read for redeliveries only.
+     *
+     * @return whether this delivery ended without running the step
+     */
+    private boolean requeuedRecordedFailure(StepJob ref, JobExecution job, StepDefinition step) {
+        if (!job.redelivered()) {
+            return false;
+        }
+        Optional<RunRecord> run = store.findRun(ref.runId());
+        if (run.isEmpty() || run.get().status().isTerminal()
+                || run.get().steps().get(ref.step()) != StepStatus.RETRYING
+                || !lastJobOf(ref.runId(), ref.step()).filter(job.jobId()::equals).isPresent()) {
+            return false;
+        }
+        Optional<JsonObject> retry = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+                .filter(entry -> entry.attempt() == job.attempt())
+                .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
+                .filter(data -> data.getInt("nextAttempt", 0) == job.attempt() + 1
+                        && data.get("nextAttemptAt") instanceof JsonString);
+        if (retry.isEmpty()) {
+            return false;
+        }
+        Instant due = Instant.parse(retry.get().getString("nextAttemptAt"));
+        Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
+        String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
+        sendToQueue(step.queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+                OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true).withDelay(delay)));
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
+                + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
+                ref.runId(), job.jobId(), ref.step(), job.attempt(), job.attempt() + 1, due, jobId);
+        return true;
     }
 
     /**
@@ -1739,7 +1883,7 @@ public final class FlowEngine implements FlowService {
     /** Stores the step's start (with its lease) before invoking the step. */
     private void executeStarted(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                 RunMutation start) throws Exception {
-        Optional<StoredChange> started = writeStart(binding, job, runId, start);
+        Optional<StoredChange> started = writeStart(binding, job, self, runId, start);
         if (started.isEmpty()) {
             return;
         }
@@ -1761,7 +1905,7 @@ public final class FlowEngine implements FlowService {
                 throw failure;
             }
             holdingLease = false;
-            complete(binding, job, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
+            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
                 releaseOwnLease(started.get().run().runId(), binding.step());
@@ -1779,7 +1923,7 @@ public final class FlowEngine implements FlowService {
      */
     private void executeWithDeferredStart(StepBinding binding, JobExecution job, StepExecution self, RunRecord before,
                                           RunMutation start, ScheduledExecutorService executor) throws Exception {
-        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, before.runId(), start));
+        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, self, before.runId(), start));
         ScheduledFuture<?> timer = executor.schedule(() -> {
             if (self.isPastTimeout()) {
                 // The queue failed the attempt already, or will: its failure stores the start, and a
@@ -1803,7 +1947,7 @@ public final class FlowEngine implements FlowService {
                 timer.cancel(false);
             }
             if (deferred.takeOver()) {
-                complete(binding, job, context, resultJson, Optional.empty(), start);
+                complete(binding, job, self, context, resultJson, Optional.empty(), start);
                 return;
             }
             Optional<StoredChange> started = deferred.outcome();
@@ -1812,7 +1956,7 @@ public final class FlowEngine implements FlowService {
                 return;
             }
             holdingLease = false;
-            complete(binding, job, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
+            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
         } catch (Exception | Error failure) {
             try {
                 deferred.writeIfPending();
@@ -1839,14 +1983,16 @@ public final class FlowEngine implements FlowService {
     }
 
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
-    private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, String runId, RunMutation start) {
-        Optional<StoredChange> started = scheduling.startStep(store, leaseOf(runId, binding.step()), clock.instant(),
-                start);
+    private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
+                                              RunMutation start) {
+        StepLease lease = leaseOf(runId, binding.step());
+        Optional<StoredChange> started = scheduling.startStep(store, lease, clock.instant(), start);
         if (started.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
                     + " another instance", job.jobId());
             return started;
         }
+        self.holdsLeaseUntil(lease.expiresAt());
         publish(started.get().run().flow(), started.get().events());
         return started;
     }
@@ -1917,6 +2063,49 @@ public final class FlowEngine implements FlowService {
         return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));
     }
 
+    /**
+     * Refuses a write of an execution that no longer holds its step, with a
+     * {@link StaleExecutionException} to the step's code: the lease the attempt took with its start
+     * is no longer this instance's (it ran out, and the sweep or another delivery took the step
+     * over). The store is read only once the lease may have run out: until the end this instance
+     * last took or renewed it, nobody else can have taken it. An attempt whose start is not stored
+     * yet holds no lease: the write of its start checks that the step still waits for it. An attempt
+     * the queue failed for its timeout goes on writing as before (its retry may run beside it here,
+     * under this instance's lease): its result is refused ({@link #refuseLateResult}).
+     */
+    void requireCurrent(StepExecution self, String runId, String step) {
+        String why;
+        if (self.isStale()) {
+            why = "its lease was taken over";
+        } else {
+            Optional<Instant> until = self.leaseUntil();
+            if (until.isEmpty() || clock.instant().isBefore(later(until.get(), leasesRenewedUntil))
+                    || holdsLease(runId, step)) {
+                return;
+            }
+            why = "its lease ran out and is no longer held by " + leaseOwner;
+        }
+        self.markStale();
+        throw new StaleExecutionException(runId, step, why);
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    private boolean holdsLease(String runId, String step) {
+        return scheduling.leasesOfRun(runId).stream()
+                .anyMatch(lease -> lease.step().equals(step) && lease.owner().equals(leaseOwner));
+    }
+
+    /** The outcome of an execution that no longer holds its step is dropped, once, saying so. */
+    private static void logStaleOutcome(JobExecution job, String what, Throwable why) {
+        String message = why instanceof StaleExecutionException stale ? stale.getMessage()
+                : "the execution no longer holds its step";
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0532 job {0} (attempt {1}): {2} is dropped: {3}", job.jobId(),
+                job.attempt(), what, message);
+    }
+
     private EventDraft startedEvent(String step, JobExecution job, Instant startedAt) {
         String data = JsonText.object().str("jobId", job.jobId()).str("queue", job.queue())
                 .str("instance", settings.instanceId()).build();
@@ -1928,8 +2117,8 @@ public final class FlowEngine implements FlowService {
         // operator may have resolved early with data.
         return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
                 settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested, binding.definition().emits(),
-                json.runEmittedLimit().tally(run.runId(), run.emitted()));
+                self::isCancelRequested, () -> requireCurrent(self, run.runId(), binding.step()),
+                binding.definition().emits(), json.runEmittedLimit().tally(run.runId(), run.emitted()));
     }
 
     /**
@@ -1948,6 +2137,11 @@ public final class FlowEngine implements FlowService {
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
                                       Exception failure) {
+        if (self.isStale()) {
+            // The step is another execution's now, which settles it; the lease is given up if still held.
+            releaseOwnLease(runId, step);
+            return false;
+        }
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         String reason;
         if (self.isCancelRequested()) {
@@ -2114,8 +2308,18 @@ public final class FlowEngine implements FlowService {
      * Stores the step's completion and gives its lease up (also if storing fails). Without a lease
      * the step's start was not stored yet: {@code start} then runs first, in the same write.
      */
-    private void complete(StepBinding binding, JobExecution job, DefaultStepContext context, String resultJson,
-                          Optional<StepLease> lease, RunMutation start) {
+    private void complete(StepBinding binding, JobExecution job, StepExecution self, DefaultStepContext context,
+                          String resultJson, Optional<StepLease> lease, RunMutation start) {
+        if (lease.isPresent()) {
+            try {
+                requireCurrent(self, context.runId(), binding.step());
+            } catch (StaleExecutionException stale) {
+                // The step's lease is another execution's now: this result would overwrite its outcome.
+                releaseOwnLease(context.runId(), binding.step());
+                logStaleOutcome(job, "its result", stale);
+                return;
+            }
+        }
         FlowDefinition flow = registry.require(binding.flow());
         StepDefinition step = binding.definition();
         Instant now = clock.instant();
@@ -2311,7 +2515,9 @@ public final class FlowEngine implements FlowService {
         }
         if (!executionsHere.isEmpty()) {
             Instant now = clock.instant();
-            scheduling.renewLeases(leaseOwner, now.plus(settings.leaseDuration()), now);
+            Instant until = now.plus(settings.leaseDuration());
+            scheduling.renewLeases(leaseOwner, until, now);
+            leasesRenewedUntil = until;
         }
     }
 

@@ -2,10 +2,12 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -31,6 +33,10 @@ final class StepExecutions {
         private boolean invoking;
         /** Whether the step's own code began in this attempt. */
         private volatile boolean invoked;
+        /** The end of the lease this attempt took with its start; null while its start is not stored. */
+        private volatile Instant leaseUntil;
+        /** Whether a write found that this attempt no longer holds its step ({@link #markStale}). */
+        private volatile boolean stale;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
@@ -82,6 +88,26 @@ final class StepExecutions {
             if (invoking && worker != Thread.currentThread()) {
                 worker.interrupt();
             }
+        }
+
+        /** The attempt stored its start and took the step's lease, until then. */
+        void holdsLeaseUntil(Instant until) {
+            leaseUntil = until;
+        }
+
+        /** {@return the end of the lease the attempt took with its start; empty while its start is not stored} */
+        Optional<Instant> leaseUntil() {
+            return Optional.ofNullable(leaseUntil);
+        }
+
+        /** The attempt no longer holds its step: its writes and its result are refused. */
+        void markStale() {
+            stale = true;
+        }
+
+        /** Whether a write found that the attempt no longer holds its step. */
+        boolean isStale() {
+            return stale;
         }
 
         /** Whether the attempt outlived its timeout: the queue failed it, or will when it returns. */

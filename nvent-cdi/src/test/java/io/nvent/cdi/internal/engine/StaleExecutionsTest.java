@@ -1,0 +1,163 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.spi.JobRecord;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An execution that lost its step's lease (its instance hung past the lease, and another instance
+ * recovered the step) no longer writes for the step: its writes through the step context are refused,
+ * its result and its failure are dropped, and the execution that holds the step decides its outcome.
+ */
+class StaleExecutionsTest {
+
+    static final AtomicInteger executions = new AtomicInteger();
+    static volatile CountDownLatch firstGoesOn = new CountDownLatch(1);
+    static volatile CountDownLatch secondGoesOn = new CountDownLatch(1);
+    static final AtomicReference<RuntimeException> refusedWrite = new AtomicReference<>();
+
+    @BeforeEach
+    void reset() {
+        executions.set(0);
+        firstGoesOn = new CountDownLatch(1);
+        secondGoesOn = new CountDownLatch(1);
+        refusedWrite.set(null);
+    }
+
+    /** The first execution hangs past its lease, then writes state and a log line and returns its result. */
+    @FlowStep(flow = "stale-import", name = "load", role = StepRole.ENTRY)
+    static class Load implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (executions.incrementAndGet() == 1) {
+                assertThat(firstGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+                try {
+                    ctx.state().set("loadedBy", "first");
+                } catch (RuntimeException refused) {
+                    refusedWrite.set(refused);
+                }
+                return "first";
+            }
+            assertThat(secondGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+            return "second";
+        }
+    }
+
+    /** The first execution hangs past its lease, then fails. */
+    @FlowStep(flow = "stale-failure", name = "fetch", role = StepRole.ENTRY)
+    static class Fetch implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (executions.incrementAndGet() == 1) {
+                assertThat(firstGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+                throw new IllegalStateException("the first execution fails after it lost the step");
+            }
+            assertThat(secondGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+            return "second";
+        }
+    }
+
+    /**
+     * Starts a run on {@code hung} whose step's lease runs out there, and has {@code survivor}
+     * recover the step and run it again, until that second execution waits.
+     */
+    private static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step) {
+        String runId = hung.engine.start(flow, null);
+        await().until(() -> hung.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+        hung.clock.advance(Duration.ofSeconds(61));
+        survivor.clock.advance(Duration.ofSeconds(61));
+        survivor.sweep();
+        await().until(() -> executions.get() == 2
+                && survivor.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+        return runId;
+    }
+
+    @Test
+    void aStepThatLostItsLeaseHasItsWritesRefusedAndItsResultDropped() {
+        try (EngineHarness hung = new EngineHarness(new Load());
+             EngineHarness survivor = new EngineHarness(hung.store, hung.scheduling, "instance-b", new Load())) {
+            String runId = takenOverBy(survivor, hung, "stale-import", "load");
+
+            firstGoesOn.countDown();
+            await().until(() -> refusedWrite.get() != null);
+            assertThat(refusedWrite.get()).isInstanceOf(StaleExecutionException.class)
+                    .hasMessageContaining("NVENT-0260").hasMessageContaining(runId).hasMessageContaining("'load'");
+            await().during(Duration.ofMillis(200)).until(() ->
+                    survivor.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+            assertThat(hung.store.getState(runId, "loadedBy", hung.clock.instant())).isEmpty();
+
+            secondGoesOn.countDown();
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .extracting(HistoryEvent::data).asString().contains("second");
+        }
+    }
+
+    @Test
+    void theFailureOfAnAttemptTheStepWasTakenOverFromIsIgnored() {
+        try (EngineHarness hung = new EngineHarness(new Fetch());
+             EngineHarness survivor = new EngineHarness(hung.store, hung.scheduling, "instance-b", new Fetch())) {
+            String runId = takenOverBy(survivor, hung, "stale-failure", "fetch");
+
+            firstGoesOn.countDown();
+            await().during(Duration.ofMillis(300)).until(() ->
+                    survivor.engine.run(runId).orElseThrow().steps().get("fetch") == StepStatus.RUNNING);
+            assertThat(survivor.types(runId)).as("only the stall recovery's step.retry")
+                    .containsOnlyOnce("step.retry").doesNotContain("step.failed", "flow.failed");
+
+            secondGoesOn.countDown();
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.types(runId)).doesNotContain("step.failed");
+        }
+    }
+
+    /** Fails every attempt; the queue's retry comes only after an hour. */
+    @FlowStep(flow = "flaky", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 3_600_000)
+    static class Call implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            executions.incrementAndGet();
+            throw new IllegalStateException("the partner is down");
+        }
+    }
+
+    @Test
+    void aJobDeliveredAgainForAFailureAlreadyRecordedQueuesTheRetryUnderARecoveryJobInsteadOfRunningTheStep()
+            throws Exception {
+        StallDetectionTest.RedeliveringQueue queue = new StallDetectionTest.RedeliveringQueue();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Call())) {
+            String runId = h.engine.start("flaky", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("call") == StepStatus.RETRYING);
+
+            // The instance stopped after recording the failure, before the queue stored the retry.
+            queue.redeliver("flaky", runId, "flaky", "call");
+
+            assertThat(executions).as("attempt 1 is not run again").hasValue(1);
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).hasSize(1);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).hasSize(1);
+            String recoveryJobId = StepJob.recoveryJobId(runId, "call", h.store.findRun(runId).orElseThrow().version());
+            Optional<JobRecord> retry = queue.job("flaky", recoveryJobId);
+            assertThat(retry).as("the retry, queued under a job id of its own").isPresent();
+            assertThat(StepJob.parse(retry.get().payload()).attemptsBefore()).as("it runs as attempt 2").isEqualTo(1);
+        }
+    }
+}
