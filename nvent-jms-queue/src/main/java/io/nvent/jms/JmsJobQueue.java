@@ -362,6 +362,7 @@ public final class JmsJobQueue implements JobQueue {
     public Optional<JobRecord> job(String queue, String jobId) {
         hydrate(control(queue));
         Optional<JobRecord> known = registry.record(queue, jobId, clock.instant());
+        // Closed, the queue has no connections left to browse with: the registry is all it knows.
         return known.isPresent() || closed ? known : brokerRecord(queue, jobId);
     }
 

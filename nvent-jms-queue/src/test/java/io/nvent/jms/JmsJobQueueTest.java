@@ -596,6 +596,18 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void a_raised_job_of_another_node_is_found_once_its_priority_delay_passed() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node(JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ofMillis(200)));
+
+        // A run's next step: sent with the raised-priority delivery delay, a scheduled message until then.
+        sending.enqueue(job("next-step").withPriority(1));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checking.job(queue, "next-step"))
+                .get().extracting(JobRecord::state).isEqualTo(JobState.WAITING));
+    }
+
+    @Test
     void a_job_found_on_the_broker_is_not_remembered_once_another_node_ran_it() {
         JmsJobQueue checking = nodeThatReadTheQueue();
         JmsJobQueue sending = node();
