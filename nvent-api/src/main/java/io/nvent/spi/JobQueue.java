@@ -210,9 +210,17 @@ public interface JobQueue {
     /**
      * One job, with its attempts.
      *
+     * <p>An adapter may be unable to show a job it holds while the job's delay has not passed: the
+     * JMS queue finds a job another instance enqueued on its broker, which shows no message before
+     * it is due (nor one a worker has taken). Empty therefore proves a job missing only once any
+     * delay it could have been given has passed; a caller that queues a job again when its
+     * predecessor is missing waits that long (the engine: until a failed attempt's next attempt is
+     * due, plus a lease). Likewise a completed job may be known only where it ran.
+     *
      * @param queue queue name
      * @param jobId job id
-     * @return the job in any state; empty if the queue does not hold it (never enqueued, or removed)
+     * @return the job in any state; empty if the queue does not hold it (never enqueued, or removed),
+     *     or cannot show it (see above)
      */
     Optional<JobRecord> job(String queue, String jobId);
 

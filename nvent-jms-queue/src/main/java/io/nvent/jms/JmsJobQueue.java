@@ -343,10 +343,42 @@ public final class JmsJobQueue implements JobQueue {
         return registry.list(queue, state, offset, limit, clock.instant());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From this node's job registry; a job it does not hold, from the broker, by a browse with a
+     * selector on the job id: another node may have sent it, and the registry read the queue only
+     * once, when this node first used it. Its dead letter answers {@link JobState#FAILED}, its message
+     * on the queue {@link JobState#WAITING}, each with the attempts the message carries. Neither is
+     * kept in the registry: this node would go on showing a job another node ran meanwhile.
+     *
+     * <p>The broker does not show every job it holds: a message delivered to a worker (an attempt
+     * under way, or a job waiting in a worker's open commit group), and a message whose delivery
+     * delay has not passed (a delayed job, a retry in its backoff: Artemis keeps scheduled messages
+     * apart from the queue until they are due). A job of another node is not found then, and neither
+     * is one another node completed (their records stay on the node that ran them).
+     */
     @Override
     public Optional<JobRecord> job(String queue, String jobId) {
         hydrate(control(queue));
-        return registry.record(queue, jobId, clock.instant());
+        Optional<JobRecord> known = registry.record(queue, jobId, clock.instant());
+        // Closed, the queue has no connections left to browse with: the registry is all it knows.
+        return known.isPresent() || closed ? known : brokerRecord(queue, jobId);
+    }
+
+    /** A job this node does not hold, as the broker shows it: its dead letter, else its message on the queue. */
+    private Optional<JobRecord> brokerRecord(String queue, String jobId) {
+        Optional<String> selector = Optional.of(JobMessage.selectorFor(jobId));
+        return readBroker("job " + jobId + " of queue " + queue, context -> {
+            // The dead letters first: a retry moves a job from there to the queue in one transaction, and
+            // browsed the other way round it would be in neither place if it moved between the two browses.
+            Optional<JobMessage> dead = browse(context, runtime.deadLetterQueue(queue), selector).stream().findFirst();
+            if (dead.isPresent()) {
+                return Optional.of(JobRegistry.brokerRecord(dead.get(), true, clock.instant()));
+            }
+            return browse(context, runtime.mainQueue(queue), selector).stream().findFirst()
+                    .map(waiting -> JobRegistry.brokerRecord(waiting, false, clock.instant()));
+        });
     }
 
     /** Whether the job is a dead letter of the queue, one this node may retry or discard. */
@@ -494,12 +526,16 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     private List<JobMessage> deadLetterBrowse(String queue, Optional<String> jobId) {
+        return readBroker("the dead letters of queue " + queue, context -> browse(context,
+                runtime.deadLetterQueue(queue), jobId.map(JobMessage::selectorFor)));
+    }
+
+    /** Reads from the broker on a context of the enqueues; a failure names {@code what} it read. */
+    private <T> T readBroker(String what, ProducerContexts.Work<T> read) {
         try {
-            return producers.call(context -> browse(context, runtime.deadLetterQueue(queue),
-                    jobId.map(JobMessage::selectorFor)));
+            return producers.call(read);
         } catch (JMSException | JMSRuntimeException e) {
-            throw new JmsQueueException("NVENT-0614 could not read the dead letters of queue " + queue + ": "
-                    + e.getMessage(), e);
+            throw new JmsQueueException("NVENT-0614 could not read " + what + " from the broker: " + e.getMessage(), e);
         }
     }
 

@@ -331,7 +331,9 @@ class JmsJobQueueTest {
         assertThatThrownBy(() -> node.enqueue(job("second"))).isInstanceOf(JmsQueueException.class)
                 .hasMessageContaining("NVENT-0610 could not enqueue job second").hasMessageContaining("NVENT-0652");
         assertThat(contexts).as("the second did not try the broker").hasValue(tried);
-        assertThat(node.job(queue, "second")).isEmpty();
+        assertThat(node.counts(queue).waiting()).as("not taken for waiting").isZero();
+        assertThatThrownBy(() -> node.job(queue, "second")).as("whether another node sent it, the broker would say")
+                .isInstanceOf(JmsQueueException.class).hasMessageContaining("NVENT-0614 could not read job second");
         unreachable.close();
     }
 
@@ -393,7 +395,7 @@ class JmsJobQueueTest {
         assertThatThrownBy(() -> node.enqueue(job("broken")))
                 .isInstanceOf(JmsQueueException.class).hasMessageContaining("NVENT-0610")
                 .hasMessageContaining("NullPointerException");
-        assertThat(node.job(queue, "broken")).as("no job waiting that was never sent").isEmpty();
+        assertThat(node.counts(queue).waiting()).as("no job waiting that was never sent").isZero();
 
         // Enqueues fail at once for a moment after a connect failed (NVENT-0652), then one tries again.
         await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(JmsQueueException.class).until(() -> {
@@ -577,6 +579,89 @@ class JmsJobQueueTest {
         after.registerWorker(queue, 2, handler);
         await().atMost(Duration.ofSeconds(10)).until(() -> after.counts(queue).completed() == 2);
         assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("one", "two");
+    }
+
+    @Test
+    void a_job_another_node_enqueued_after_this_one_read_the_queue_is_found_waiting_on_the_broker() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node();
+
+        sending.enqueue(job("elsewhere"));
+
+        assertThat(checking.job(queue, "elsewhere")).get().satisfies(record -> {
+            assertThat(record.state()).isEqualTo(JobState.WAITING);
+            assertThat(record.name()).isEqualTo("step");
+            assertThat(record.attempts()).isEmpty();
+        });
+    }
+
+    @Test
+    void a_raised_job_of_another_node_is_found_once_its_priority_delay_passed() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node(JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ofMillis(200)));
+
+        // A run's next step: sent with the raised-priority delivery delay, a scheduled message until then.
+        sending.enqueue(job("next-step").withPriority(1));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checking.job(queue, "next-step"))
+                .get().extracting(JobRecord::state).isEqualTo(JobState.WAITING));
+    }
+
+    @Test
+    void a_job_found_on_the_broker_is_not_remembered_once_another_node_ran_it() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node();
+        sending.enqueue(job("elsewhere"));
+        assertThat(checking.job(queue, "elsewhere")).isPresent();
+
+        sending.registerWorker(queue, 1, new Recorder(false));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sending.counts(queue).completed() == 1);
+        assertThat(checking.job(queue, "elsewhere")).as("gone from the broker").isEmpty();
+        assertThat(checking.counts(queue).waiting()).as("never counted here").isZero();
+    }
+
+    @Test
+    void a_dead_letter_another_node_made_after_this_one_read_the_queue_is_found_failed() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node();
+        sending.registerWorker(queue, 1, new Recorder(true));
+
+        sending.enqueue(job("broken"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sending.counts(queue).failed() == 1);
+        assertThat(checking.job(queue, "broken")).get().satisfies(record -> {
+            assertThat(record.state()).isEqualTo(JobState.FAILED);
+            assertThat(record.attempts()).hasSize(1);
+            assertThat(record.lastError()).get().asString().contains("broken on purpose");
+        });
+    }
+
+    @Test
+    void a_job_id_the_broker_does_not_hold_is_not_found() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        node().enqueue(job("another"));
+
+        assertThat(checking.job(queue, "never-enqueued")).isEmpty();
+        assertThat(checking.job(queue, "it's-quoted")).as("a selector quoting the id").isEmpty();
+    }
+
+    @Test
+    void a_delayed_job_of_another_node_is_not_found_before_it_is_due_as_the_broker_shows_no_scheduled_message() {
+        JmsJobQueue checking = nodeThatReadTheQueue();
+        JmsJobQueue sending = node();
+
+        sending.enqueue(job("later").withDelay(Duration.ofHours(1)));
+
+        assertThat(sending.job(queue, "later")).get().extracting(JobRecord::state).isEqualTo(JobState.DELAYED);
+        assertThat(checking.job(queue, "later")).isEmpty();
+    }
+
+    /** A node that read the queue from the broker (at its first use) before the test's other nodes sent to it. */
+    private JmsJobQueue nodeThatReadTheQueue() {
+        JmsJobQueue node = node();
+        assertThat(node.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 0, 0));
+        return node;
     }
 
     @Test

@@ -346,6 +346,14 @@ public final class JobRegistry {
                 .toList();
     }
 
+    /**
+     * The record of a job read from the broker rather than held here: failed for its dead letter,
+     * else waiting (delayed while its due time, by this node's clock, has not come).
+     */
+    public static JobRecord brokerRecord(JobMessage message, boolean deadLetter, Instant now) {
+        return new JobEntry(0, message, deadLetter ? Phase.FAILED : Phase.PENDING).toRecord(now);
+    }
+
     /** One job's record. */
     public Optional<JobRecord> record(String queue, String jobId, Instant now) {
         return entry(queue, jobId).map(entry -> {
