@@ -18,6 +18,8 @@ public final class EngineMetrics {
 
     /** Marks the data of a {@code step.retry} entry that the cluster's rate limit caused (as stored, maybe spaced). */
     private static final Pattern RATE_LIMITED = Pattern.compile("\"rateLimited\"\\s*:\\s*true");
+    /** Marks the data of a {@code step.retry} entry that says an instance lacking the step handed its job back. */
+    private static final Pattern HANDED_BACK = Pattern.compile("\"handedBackJob\"\\s*:");
 
     /** Upper bounds (seconds) of the step duration histogram's buckets. */
     static final double[] DURATION_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -133,8 +135,13 @@ public final class EngineMetrics {
                 case FLOW_FAILED -> count(Counter.RUNS_ENDED, flow, "failed");
                 case FLOW_CANCEL -> count(Counter.RUNS_ENDED, flow, "canceled");
                 case FLOW_STALLED -> count(Counter.RUNS_ENDED, flow, "stalled");
-                case STEP_RETRY -> count(isRateLimited(event.data()) ? Counter.STEPS_RATE_LIMITED
-                        : Counter.STEP_RETRIES, flow, stepOf(event));
+                case STEP_RETRY -> {
+                    // A job handed back during a rolling deploy is no retry of the step's (NVENT-0171).
+                    if (!HANDED_BACK.matcher(event.data()).find()) {
+                        count(isRateLimited(event.data()) ? Counter.STEPS_RATE_LIMITED : Counter.STEP_RETRIES, flow,
+                                stepOf(event));
+                    }
+                }
                 case STEP_FAILED -> count(Counter.STEPS_FAILED, flow, stepOf(event));
                 case STEP_STALLED -> count(Counter.STEPS_STALLED, flow, stepOf(event));
                 case AWAIT_REGISTERED -> count(Counter.AWAITS_REGISTERED, flow, awaitType(event.data()));

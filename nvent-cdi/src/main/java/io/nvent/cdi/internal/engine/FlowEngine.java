@@ -1768,8 +1768,8 @@ public final class FlowEngine implements FlowService {
      * A job of a step this deployment lacks: during a rolling deploy, the other version may have it.
      * Within {@link EngineSettings#missingStepGrace()} of its first hand-back the job is handed back:
      * queued again under a new id ({@link StepJob#handedBackJobId}) after {@link #handBackDelay}, with
-     * the attempts the step has used so far, while this job completes; no attempt counts, the run
-     * and its history stay as they are. A job whose run ended, or whose step waits for no job, starts
+     * the attempts the step has used so far, while this job completes; no attempt counts and the run
+     * stays as it is, its history saying when the job is due again ({@link #recordHandBack}). A job whose run ended, or whose step waits for no job, starts
      * nothing. After the grace period, for a step not waiting in the queue (recorded running: its
      * lease and the sweep look after it) and for a job queued without its terms, the job is refused
      * as an attempt of the step ({@code NVENT-0111}), to be retried or to fail it visibly.
@@ -1806,9 +1806,10 @@ public final class FlowEngine implements FlowService {
             index++; // another job of the step was handed back at this version too: each keeps its own id
         }
         Duration delay = handBackDelay(count);
-        queue.enqueue(new JobRequest(job.queue(), StepJob.handedBackJobId(ref.runId(), ref.step(), version, index),
-                job.name(), next.toJson(), delay, terms.priority(), StepJob.remainingRetry(terms.retry(),
-                attemptsBefore), terms.timeout()));
+        String nextJobId = StepJob.handedBackJobId(ref.runId(), ref.step(), version, index);
+        recordHandBack(ref, job.attempt(), nextJobId, count, now, now.plus(delay));
+        queue.enqueue(new JobRequest(job.queue(), nextJobId, job.name(), next.toJson(), delay, terms.priority(),
+                StepJob.remainingRetry(terms.retry(), attemptsBefore), terms.timeout()));
         if (handingBack.add(ref.flow() + "/" + ref.step())) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0171 flow {0} has no step {1} in this deployment: this instance"
                     + " hands its jobs back to the queue, without counting an attempt, for an instance that has the step"
@@ -1818,6 +1819,24 @@ public final class FlowEngine implements FlowService {
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": job " + job.jobId() + " of step "
                 + ref.step() + " handed back, due again in " + delay);
+    }
+
+    /**
+     * Records in the step's history that its job was handed back and is due again at {@code due}
+     * ({@code step.retry} with {@code nextAttemptAt} and no {@code nextAttempt}: no attempt counts),
+     * before the job is queued. The lost-job check of another instance may see none of the job's
+     * chain: the JMS broker shows no delayed message, and the jobs before it completed on this
+     * instance. Without the entry it queued the step's recovery job as well (two jobs of one step);
+     * with it, the check waits until the hand-back is due plus a lease ({@link #waitsForADelayedJob}),
+     * and still queues the step once a hand-back the queue lost is overdue. Appended without changing
+     * the run: the hand-backs' ids and the check keep to the run's version.
+     */
+    private void recordHandBack(StepJob ref, int attempt, String nextJobId, int count, Instant now, Instant due) {
+        String data = JsonText.object().str("reason", "an instance whose deployment lacks the step handed its job"
+                        + " back (NVENT-0171), due again at " + due).str("handedBackJob", nextJobId)
+                .num("handBacks", count).str("nextAttemptAt", due.toString()).build();
+        publish(ref.flow(), store.appendEvents(ref.runId(), List.of(EventDraft.ofStep(EventType.STEP_RETRY,
+                ref.step(), attempt, now, data))));
     }
 
     /**

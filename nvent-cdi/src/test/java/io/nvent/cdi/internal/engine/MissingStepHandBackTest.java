@@ -13,6 +13,7 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
@@ -130,10 +131,50 @@ class MissingStepHandBackTest {
         return StepWaits.lastHandedBack(h.queue, "rq", h.store.findRun(runId).orElseThrow(), "r-new");
     }
 
-    /** The types of the entries of step "r-new" in the run's history. */
+    /** The types of the entries of step "r-new" in the run's history, beside those of its hand-backs. */
     private static List<String> entriesOfNewStep(EngineHarness h, String runId) {
         return h.history(runId).stream().filter(e -> e.step().equals(Optional.of("r-new")))
-                .map(e -> e.type().wireName()).toList();
+                .filter(e -> !isHandBack(e)).map(e -> e.type().wireName()).toList();
+    }
+
+    /** The entries that say the job of step "r-new" was handed back and when it is due again. */
+    private static List<HistoryEvent> handBacksOfNewStep(EngineHarness h, String runId) {
+        return h.history(runId).stream().filter(e -> e.step().equals(Optional.of("r-new")))
+                .filter(MissingStepHandBackTest::isHandBack).toList();
+    }
+
+    private static boolean isHandBack(HistoryEvent entry) {
+        return entry.type() == EventType.STEP_RETRY && entry.data().contains("\"handedBackJob\"");
+    }
+
+    /**
+     * A queue that shows no delayed job, as the JMS queue does on a node that did not send it: the
+     * broker keeps a scheduled message apart, and a browse sees it only once it is due.
+     */
+    static class ShowsNoDelayedJob extends MemoryJobQueue {
+        ShowsNoDelayedJob() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public Optional<JobRecord> job(String queueName, String jobId) {
+            return held(queueName, jobId).filter(job -> job.state() != JobState.DELAYED);
+        }
+
+        /** The job as the queue holds it, delayed or not. */
+        Optional<JobRecord> held(String queueName, String jobId) {
+            return super.job(queueName, jobId);
+        }
+    }
+
+    /** A queue, showing no delayed job, whose broker loses every job handed back. */
+    static final class LosesHandBacks extends ShowsNoDelayedJob {
+        @Override
+        public void enqueue(JobRequest request) {
+            if (!StepJob.isHandedBackJob(request.jobId())) {
+                super.enqueue(request);
+            }
+        }
     }
 
     private static HistoryEvent startOfNewStep(EngineHarness h, String runId) {
@@ -153,6 +194,12 @@ class MissingStepHandBackTest {
                 await().until(() -> handedBack(v1, runId).filter(job -> job.jobId().endsWith("-2")).isPresent());
 
                 assertThat(entriesOfNewStep(v1, runId)).as("no attempt spent").isEmpty();
+                assertThat(handBacksOfNewStep(v1, runId)).as("each says when it is due again, naming no next attempt")
+                        .hasSizeGreaterThanOrEqualTo(2).allSatisfy(entry -> {
+                            assertThat(entry.attempt()).isEqualTo(1);
+                            assertThat(entry.data()).contains("handed its job back (NVENT-0171)", "\"nextAttemptAt\"")
+                                    .doesNotContain("\"nextAttempt\":");
+                        });
                 assertThat(v1.engine.run(runId).orElseThrow().steps()).containsEntry("r-new", StepStatus.QUEUED);
                 assertThat(log.records()).as("once per step, not per job").singleElement().satisfies(info -> {
                     assertThat(info.getLevel()).isEqualTo(Level.INFO);
@@ -271,6 +318,55 @@ class MissingStepHandBackTest {
 
                 assertThat(shared.job("rq", StepJob.recoveryJobId(runId, "r-new", version))).isEmpty();
                 assertThat(v2.store.findRun(runId).orElseThrow().version()).isEqualTo(version);
+            }
+        }
+    }
+
+    @Test
+    void theSweepOfAnInstanceWithTheStepDoesNotQueueAStepAgainWhoseHandedBackJobItCannotSee() {
+        ShowsNoDelayedJob shared = new ShowsNoDelayedJob();
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            long version = v2.store.findRun(runId).orElseThrow().version();
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> shared.held("rq", StepJob.handedBackJobId(runId, "r-new", version, 1)).isPresent());
+
+                v2.sweep();
+                v2.clock.advance(Duration.ofMinutes(1));
+                v2.sweep();
+
+                assertThat(shared.held("rq", StepJob.recoveryJobId(runId, "r-new", version))).as("no second job")
+                        .isEmpty();
+                assertThat(v2.store.findRun(runId).orElseThrow().version()).isEqualTo(version);
+            }
+        }
+    }
+
+    @Test
+    void aHandedBackJobTheQueueLostIsQueuedAgainOnceItIsOverdueByALease() {
+        LosesHandBacks shared = new LosesHandBacks();
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            long version = v2.store.findRun(runId).orElseThrow().version();
+            String recoveryJob = StepJob.recoveryJobId(runId, "r-new", version);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+            }
+
+            v2.sweep();
+            v2.clock.advance(Duration.ofMinutes(1));
+            v2.sweep();
+            assertThat(shared.held("rq", recoveryJob)).as("due 1 s after the hand-back, plus a lease").isEmpty();
+
+            try (EngineHarness v2b = v2Beside(v2, shared)) {
+                v2.clock.advance(Duration.ofMinutes(1));
+                v2.sweep();
+
+                assertThat(shared.held("rq", recoveryJob)).isPresent();
+                v2b.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(startOfNewStep(v2b, runId).attempt()).isEqualTo(1);
             }
         }
     }
