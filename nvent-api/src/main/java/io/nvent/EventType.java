@@ -21,7 +21,11 @@ public enum EventType {
     EMIT("emit"),
     /** A step's attempt returned normally; the entry holds its result. */
     STEP_COMPLETED("step.completed"),
-    /** An attempt failed (or a rate limit held the step back) and the step is queued again. */
+    /**
+     * An attempt failed and the step is queued again, or it was queued again without an attempt
+     * counting (a rate limit held it back, the store could not be reached, an instance whose
+     * deployment lacks the step handed its job back); {@code nextAttemptAt} says when it is due.
+     */
     STEP_RETRY("step.retry"),
     /** A step's last attempt failed; the run fails unless an operator retries the step. */
     STEP_FAILED("step.failed"),

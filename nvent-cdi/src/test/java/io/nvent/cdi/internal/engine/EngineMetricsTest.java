@@ -28,4 +28,14 @@ class EngineMetricsTest {
         assertThat(metrics.counts()).containsEntry(new Series(Counter.STEP_RETRIES, "quota", "call"), 1L)
                 .containsEntry(new Series(Counter.STEPS_RATE_LIMITED, "quota", "call"), 2L);
     }
+
+    @Test
+    void aJobHandedBackByAnInstanceLackingTheStepIsNoRetry() {
+        EngineMetrics metrics = new EngineMetrics();
+
+        metrics.stored("quota", List.of(retry(1, "{\"reason\":\"... handed its job back (NVENT-0171) ...\","
+                + "\"handedBackJob\":\"run-1:call:recover-handed-back-3-1\",\"handBacks\":1}")));
+
+        assertThat(metrics.counts()).doesNotContainKey(new Series(Counter.STEP_RETRIES, "quota", "call"));
+    }
 }
