@@ -44,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * {@link JobQueue} on Jakarta Messaging 2.0, for any JMS connection factory: a container-managed one
@@ -105,6 +106,13 @@ public final class JmsJobQueue implements JobQueue {
 
     /** How long a failed read of a queue from the broker keeps {@link #registerWorker} from trying again. */
     private static final Duration UNREACHABLE_MEMORY = Duration.ofSeconds(30);
+    /**
+     * How often counts and the oldest waiting job check that the broker still holds the jobs this node
+     * learned from it and has not run since.
+     */
+    static final Duration HYDRATED_CHECK_INTERVAL = Duration.ofSeconds(10);
+    /** Job ids per browse of that check (a selector {@code nventJobId IN (...)}). */
+    private static final int HYDRATED_CHECK_BATCH = 100;
     /** When reading a queue from the broker last failed ({@link System#nanoTime()}), 0 if it worked since. */
     private volatile long hydrateFailedAt;
 
@@ -316,39 +324,55 @@ public final class JmsJobQueue implements JobQueue {
         return Collections.unmodifiableSet(names);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From this node's job registry. Of the jobs it learned from the broker (at its first use of the
+     * queue) and has not run since, those the broker no longer holds are dropped at most once per
+     * {@link #HYDRATED_CHECK_INTERVAL}: another node may have run them.
+     */
     @Override
     public JobCounts counts(String queue) {
-        hydrate(control(queue));
+        view(queue, false);
         return registry.counts(queue, clock.instant());
     }
 
     /**
      * {@inheritDoc}
      *
-     * <p>From this node's job registry, the same view as {@link #counts}, without a round trip to
-     * the broker: browsing the queue's head would give the job of the highest priority, not the
+     * <p>From this node's job registry, the same view as {@link #counts} (and checked against the
+     * broker as rarely), not from the broker's queue: browsing the queue's head would give the job of the highest priority, not the
      * one that waited longest, and Artemis' first-message age is that of the head too, from the
      * send time (before a delivery delay passed), through a management API a plain JMS factory
      * does not offer.
      */
     @Override
     public Optional<Instant> oldestWaitingSince(String queue) {
-        hydrate(control(queue));
+        view(queue, false);
         return registry.oldestWaitingSince(queue, clock.instant());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From this node's job registry, once the jobs it learned from the broker and has not run
+     * since were checked against the broker (a few browses with a selector, only while there are such
+     * jobs): the list does not show a job another node ran.
+     */
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
-        hydrate(control(queue));
+        view(queue, true);
         return registry.list(queue, state, offset, limit, clock.instant());
     }
 
     /**
      * {@inheritDoc}
      *
-     * <p>From this node's job registry; a job it does not hold, from the broker, by a browse with a
+     * <p>From this node's job registry; a job it does not hold, or learned from the broker and has
+     * not run since (another node may have run, retried or discarded it), from the broker, by a browse with a
      * selector on the job id: another node may have sent it, and the registry read the queue only
-     * once, when this node first used it. Its dead letter answers {@link JobState#FAILED}, its message
+     * once, when this node first used it. A job learned that way which the broker no longer holds
+     * where it was is dropped from the registry. Its dead letter answers {@link JobState#FAILED}, its message
      * on the queue {@link JobState#WAITING}, each with the attempts the message carries. Neither is
      * kept in the registry: this node would go on showing a job another node ran meanwhile.
      *
@@ -361,9 +385,19 @@ public final class JmsJobQueue implements JobQueue {
     @Override
     public Optional<JobRecord> job(String queue, String jobId) {
         hydrate(control(queue));
-        Optional<JobRecord> known = registry.record(queue, jobId, clock.instant());
+        Optional<JobEntry> held = registry.entry(queue, jobId);
         // Closed, the queue has no connections left to browse with: the registry is all it knows.
-        return known.isPresent() || closed ? known : brokerRecord(queue, jobId);
+        if (closed || held.isPresent() && !registry.isHydrated(held.get())) {
+            return registry.record(queue, jobId, clock.instant());
+        }
+        Optional<JobRecord> onBroker = brokerRecord(queue, jobId);
+        if (held.isPresent() && !registry.dropHydrated(queue, jobId,
+                onBroker.map(record -> record.state() == JobState.FAILED))) {
+            // Still where this node learned of it, or this node's worker took it meanwhile (which the
+            // broker no longer shows): as the registry has it now.
+            return registry.record(queue, jobId, clock.instant()).or(() -> onBroker);
+        }
+        return onBroker;
     }
 
     /** A job this node does not hold, as the broker shows it: its dead letter, else its message on the queue. */
@@ -502,6 +536,49 @@ public final class JmsJobQueue implements JobQueue {
     private boolean brokerRecentlyUnreachable() {
         long failedAt = hydrateFailedAt;
         return failedAt != 0 && System.nanoTime() - failedAt < UNREACHABLE_MEMORY.toNanos();
+    }
+
+    /**
+     * Reads the queue from the broker at its first use, then drops the jobs learned that way which
+     * the broker no longer holds: when {@code always}, else at most once per {@link #HYDRATED_CHECK_INTERVAL}.
+     */
+    private void view(String queue, boolean always) {
+        QueueControl control = control(queue);
+        hydrate(control);
+        if (!closed && (control.claimHydratedCheck(clock.instant(), HYDRATED_CHECK_INTERVAL) || always)) {
+            dropHydratedGone(queue);
+        }
+    }
+
+    /**
+     * Forgets the jobs this node learned from the broker and has not run since which the broker no
+     * longer holds where they were (another node ran, retried or discarded them), browsing with a
+     * selector on their ids in batches. Costs nothing once there are none; a broker that cannot be
+     * read keeps them for the next check.
+     */
+    private void dropHydratedGone(String queue) {
+        Map<Boolean, List<String>> hydrated = registry.hydratedIds(queue);
+        if (hydrated.values().stream().allMatch(List::isEmpty)) {
+            return;
+        }
+        try {
+            producers.call(context -> {
+                for (Map.Entry<Boolean, List<String>> held : hydrated.entrySet()) {
+                    String queueName = held.getKey() ? runtime.deadLetterQueue(queue) : runtime.mainQueue(queue);
+                    List<String> ids = held.getValue();
+                    for (int from = 0; from < ids.size(); from += HYDRATED_CHECK_BATCH) {
+                        List<String> batch = ids.subList(from, Math.min(ids.size(), from + HYDRATED_CHECK_BATCH));
+                        Set<String> there = browse(context, queueName, Optional.of(JobMessage.selectorForAny(batch)))
+                                .stream().map(JobMessage::jobId).collect(Collectors.toSet());
+                        batch.stream().filter(id -> !there.contains(id))
+                                .forEach(id -> registry.dropHydrated(queue, id, Optional.empty()));
+                    }
+                }
+                return null;
+            });
+        } catch (JMSException | JMSRuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "could not check the jobs of queue " + queue + " read from the broker: " + e);
+        }
     }
 
     private void hydrate(QueueControl control) {

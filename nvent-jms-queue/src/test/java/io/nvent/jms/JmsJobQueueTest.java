@@ -26,6 +26,8 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -657,6 +660,105 @@ class JmsJobQueueTest {
         assertThat(checking.job(queue, "later")).isEmpty();
     }
 
+    @Test
+    void a_waiting_job_this_node_read_from_the_broker_is_no_longer_found_once_another_node_ran_it() {
+        JmsJobQueue running = node();
+        running.enqueue(job("elsewhere"));
+        JmsJobQueue checking = node();
+        assertThat(checking.counts(queue).waiting()).as("read from the broker").isEqualTo(1);
+
+        runsItsJobs(running);
+
+        assertThat(checking.job(queue, "elsewhere")).as("gone from the broker").isEmpty();
+        assertThat(checking.counts(queue).waiting()).isZero();
+    }
+
+    @Test
+    void a_job_this_node_read_from_the_broker_is_not_listed_once_another_node_ran_it() {
+        JmsJobQueue running = node();
+        running.enqueue(job("elsewhere"));
+        running.enqueue(job("it's-quoted"));
+        JmsJobQueue checking = node();
+        assertThat(checking.jobs(queue, JobState.WAITING, 0, 10)).hasSize(2);
+
+        runsItsJobs(running);
+
+        assertThat(checking.jobs(queue, JobState.WAITING, 0, 10)).isEmpty();
+        assertThat(checking.counts(queue).waiting()).isZero();
+    }
+
+    @Test
+    void the_counts_check_the_jobs_read_from_the_broker_at_most_once_per_interval() {
+        JmsJobQueue running = node();
+        running.enqueue(job("elsewhere"));
+        ShiftedClock clock = new ShiftedClock();
+        JmsJobQueue checking = node(clock);
+        assertThat(checking.counts(queue).waiting()).isEqualTo(1);
+
+        runsItsJobs(running);
+
+        assertThat(checking.counts(queue).waiting()).as("checked against the broker only just now").isEqualTo(1);
+        clock.shift(JmsJobQueue.HYDRATED_CHECK_INTERVAL);
+        assertThat(checking.counts(queue).waiting()).isZero();
+        assertThat(checking.oldestWaitingSince(queue)).isEmpty();
+    }
+
+    @Test
+    void a_dead_letter_this_node_read_from_the_broker_is_no_longer_failed_once_another_node_discarded_it() {
+        JmsJobQueue failing = node();
+        failing.registerWorker(queue, 1, new Recorder(true));
+        failing.enqueue(job("broken"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> failing.counts(queue).failed() == 1);
+        JmsJobQueue checking = node();
+        assertThat(checking.counts(queue).failed()).as("read from the broker").isEqualTo(1);
+
+        assertThat(failing.discard(queue, "broken")).isTrue();
+
+        assertThat(checking.job(queue, "broken")).isEmpty();
+        assertThat(checking.counts(queue).failed()).isZero();
+    }
+
+    @Test
+    void a_job_this_node_read_from_the_broker_and_still_waiting_there_is_kept() {
+        node().enqueue(job("waiting"));
+        JmsJobQueue checking = node();
+
+        assertThat(checking.job(queue, "waiting")).get().extracting(JobRecord::state).isEqualTo(JobState.WAITING);
+        assertThat(checking.jobs(queue, JobState.WAITING, 0, 10)).hasSize(1);
+        assertThat(checking.counts(queue).waiting()).isEqualTo(1);
+    }
+
+    /** Has the node run the queue's waiting jobs, with a worker of its own. */
+    private void runsItsJobs(JmsJobQueue node) {
+        long waiting = node.counts(queue).waiting();
+        node.registerWorker(queue, 1, new Recorder(false));
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.counts(queue).completed() == waiting);
+    }
+
+    /** The system clock, shifted ahead by the test. */
+    private static final class ShiftedClock extends Clock {
+        private final AtomicReference<Duration> shift = new AtomicReference<>(Duration.ZERO);
+
+        void shift(Duration by) {
+            shift.updateAndGet(current -> current.plus(by));
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(shift.get());
+        }
+    }
+
     /** A node that read the queue from the broker (at its first use) before the test's other nodes sent to it. */
     private JmsJobQueue nodeThatReadTheQueue() {
         JmsJobQueue node = node();
@@ -809,7 +911,15 @@ class JmsJobQueueTest {
     }
 
     private JmsJobQueue node(JmsJobQueueOptions.Builder options) {
-        JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("node-worker"), Clock.systemUTC(),
+        return node(options, Clock.systemUTC());
+    }
+
+    private JmsJobQueue node(Clock clock) {
+        return node(JmsJobQueueOptions.newBuilder(), clock);
+    }
+
+    private JmsJobQueue node(JmsJobQueueOptions.Builder options, Clock clock) {
+        JmsJobQueue node = new JmsJobQueue(factory, new TestThreads("node-worker"), clock,
                 options.shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
         return node;

@@ -40,6 +40,12 @@ public final class JobEntry {
     Optional<StateTally.Due> listedDue = Optional.empty();
     /** Where {@link StateTally} lists this entry as pending; empty when it does not. */
     Optional<StateTally.Due> listedPending = Optional.empty();
+    /**
+     * Learned from the broker ({@link JobRegistry#hydratePending}, {@link JobRegistry#hydrateFailed})
+     * and not sent, run or retried here since: another node may run, retry or discard it unseen, so
+     * the broker, not this entry, says whether it is still there.
+     */
+    boolean hydrated;
 
     JobEntry(long seq, JobMessage job, Phase phase) {
         this.queue = job.queue();

@@ -14,9 +14,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * A job as one JMS message: the payload is the text body, everything else is message properties.
@@ -189,7 +191,16 @@ public record JobMessage(String queue, String jobId, String name, String payload
 
     /** A selector matching one job's messages. */
     public static String selectorFor(String jobId) {
-        return JOB_ID + " = '" + jobId.replace("'", "''") + "'";
+        return JOB_ID + " = " + quoted(jobId);
+    }
+
+    /** A message selector for the messages of any of the jobs. */
+    public static String selectorForAny(Collection<String> jobIds) {
+        return jobIds.stream().map(JobMessage::quoted).collect(Collectors.joining(", ", JOB_ID + " IN (", ")"));
+    }
+
+    private static String quoted(String jobId) {
+        return "'" + jobId.replace("'", "''") + "'";
     }
 
     static long micros(Instant instant) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * This node's knowledge of jobs, per queue: the source of counts and job records, the first line of
@@ -152,6 +153,7 @@ public final class JobRegistry {
             }
             entry.job = message;
             entry.availableAt = message.availableAt();
+            entry.hydrated = false;
             entry.phase = Phase.ACTIVE;
             entry.current = Optional.of(key);
             entry.inFlight = Optional.of(key);
@@ -266,12 +268,54 @@ public final class JobRegistry {
     public void hydrateFailed(JobMessage deadLetter) {
         JobEntry fresh = new JobEntry(sequence.incrementAndGet(), deadLetter, Phase.FAILED);
         fresh.outcomes.put(deadLetter.key(), new Outcome(deadLetter.key(), Outcome.Kind.DEAD, Optional.empty(), true));
+        fresh.hydrated = true;
         add(fresh);
     }
 
     /** Learns of a job waiting on the main queue (at start). */
     public void hydratePending(JobMessage waiting) {
-        add(new JobEntry(sequence.incrementAndGet(), waiting, Phase.PENDING));
+        JobEntry fresh = new JobEntry(sequence.incrementAndGet(), waiting, Phase.PENDING);
+        fresh.hydrated = true;
+        add(fresh);
+    }
+
+    /** Whether the entry was learned from the broker and this node neither ran nor retried its job since. */
+    public boolean isHydrated(JobEntry entry) {
+        synchronized (entry) {
+            return entry.hydrated;
+        }
+    }
+
+    /**
+     * The ids of the queue's {@linkplain #isHydrated hydrated} entries, split by where the broker
+     * should hold them: {@code true} the dead letters, {@code false} the waiting jobs.
+     */
+    public Map<Boolean, List<String>> hydratedIds(String queue) {
+        return jobs(queue).jobs.values().stream()
+                .filter(this::isHydrated)
+                .collect(Collectors.partitioningBy(this::isFailed,
+                        Collectors.mapping(entry -> entry.jobId, Collectors.toList())));
+    }
+
+    /**
+     * Forgets a {@linkplain #isHydrated hydrated} entry that the broker no longer holds where the entry
+     * says (another node ran, retried or discarded its job), unless this node took it up meanwhile.
+     *
+     * @param onBroker where the broker holds the job now: {@code true} a dead letter, {@code false}
+     *     on the queue, empty nowhere it shows
+     * @return whether the entry was forgotten
+     */
+    public boolean dropHydrated(String queue, String jobId, Optional<Boolean> onBroker) {
+        return entry(queue, jobId).map(entry -> {
+            synchronized (entry) {
+                boolean stillThere = onBroker.isPresent() && onBroker.get() == (entry.phase == Phase.FAILED);
+                if (!entry.hydrated || entry.inFlight.isPresent() || stillThere) {
+                    return false;
+                }
+                forget(entry);
+                return true;
+            }
+        }).orElse(false);
     }
 
     /** Records that a dead letter was sent back to the main queue as {@code retried}. */
@@ -279,6 +323,7 @@ public final class JobRegistry {
         JobEntry entry = add(new JobEntry(sequence.incrementAndGet(), retried, Phase.PENDING));
         change(entry, e -> {
             if (e.phase == Phase.FAILED) {
+                e.hydrated = false;
                 e.job = retried;
                 e.phase = Phase.PENDING;
                 e.availableAt = retried.availableAt();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Pause state and workers of one queue on this node. */
 public final class QueueControl {
@@ -20,6 +21,8 @@ public final class QueueControl {
     /** Held while the queue is read from the broker, which may wait out an unreachable broker's timeouts. */
     private final Object hydration = new Object();
     private volatile Instant failingSince;
+    /** When the entries learned from the broker were last checked against it; null before the first look. */
+    private final AtomicReference<Instant> hydratedCheckedAt = new AtomicReference<>();
     private String failure;
     private final List<Thread> workers = new ArrayList<>();
     /** The starts within the rate limit's span; {@code null} without a limit. */
@@ -194,6 +197,20 @@ public final class QueueControl {
 
     public void markHydrated() {
         hydrated = true;
+    }
+
+    /**
+     * Claims the check of the entries learned from the broker when the last one is at least
+     * {@code every} ago: true for one caller then, false for the others and before. The first call
+     * only starts the count (the queue was just read).
+     */
+    public boolean claimHydratedCheck(Instant now, Duration every) {
+        Instant last = hydratedCheckedAt.get();
+        if (last == null) {
+            hydratedCheckedAt.compareAndSet(null, now);
+            return false;
+        }
+        return !now.isBefore(last.plus(every)) && hydratedCheckedAt.compareAndSet(last, now);
     }
 
     /**
