@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param reason what it waits for
  * @param queue the queue of the step's job; empty for an await of a step or flow the deployment lacks,
  *              or a {@link Reason#NOT_DEPLOYED} step whose job was found in no queue
- * @param until when the wait ends by itself: a delayed attempt's due time, a time or schedule
- *              await's resolution, or else an await's timeout
+ * @param until when the wait ends by itself: a delayed attempt's due time (a handed-back job's too),
+ *              a time or schedule await's resolution, or else an await's timeout
  * @param awaitId the await, for {@link Reason#AWAIT}
  * @param detail the same in words for an operator
  * @since 0.1
@@ -39,6 +39,16 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         RATE_LIMIT,
         /** Its next attempt is due later: a retry's backoff, or a delay. */
         DUE_LATER,
+        /**
+         * During a rolling deploy, an instance whose deployment lacks the step took its job and handed
+         * it back to the queue under a new id, counting no attempt, for an instance that has the step:
+         * {@code until} says when it is due again, the detail names the job and how often it was handed
+         * back. Also when the queue shows no delayed job (the JMS broker, on an instance that did not
+         * send it): the step's history says so.
+         *
+         * @since 0.2
+         */
+        HANDED_BACK,
         /** A worker has taken its job and is starting it. */
         STARTING,
         /** An await: a time, a schedule tick, a webhook call or an event. */

@@ -74,7 +74,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private static final List<RunStatus> UNFINISHED = List.of(RunStatus.RUNNING, RunStatus.AWAITING);
     /** Why a queued step may wait while the environment is idle: for time, or a queue the test paused. */
     private static final Set<StepWait.Reason> WAITS_FOR_THE_TEST = EnumSet.of(StepWait.Reason.DUE_LATER,
-            StepWait.Reason.QUEUE_PAUSED, StepWait.Reason.AWAIT, StepWait.Reason.NOT_DEPLOYED);
+            StepWait.Reason.HANDED_BACK, StepWait.Reason.QUEUE_PAUSED, StepWait.Reason.AWAIT, StepWait.Reason.NOT_DEPLOYED);
     private static final int RUNS_READ = 1000;
     /** Awaits read at once to find the next one that comes due. */
     private static final int AWAITS_READ = 10_000;

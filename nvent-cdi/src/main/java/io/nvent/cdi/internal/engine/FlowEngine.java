@@ -956,7 +956,7 @@ public final class FlowEngine implements FlowService {
                 .orElseThrow(() -> new RunNotFoundException(runId)));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
                 this::lastJobOf, settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
-                clock.instant()).of(run);
+                (id, step) -> latestEntryOfStep(id, EventType.STEP_RETRY, step), clock.instant()).of(run);
     }
 
     /**

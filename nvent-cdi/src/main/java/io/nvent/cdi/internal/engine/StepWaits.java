@@ -51,6 +51,7 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<String>> lastJobOf;
     private final Duration missingStepGrace;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
+    private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
     private final Instant now;
 
     /**
@@ -64,13 +65,17 @@ final class StepWaits {
      * @param missingStepGrace how long instances lacking a step hand its job back
      *     ({@link EngineSettings#missingStepGrace()})
      * @param latestStart a run's step's newest {@code step.started} entry, read for a running step
+     * @param latestRetry a run's step's newest {@code step.retry} entry, read for a queued step whose
+     *     job the queue does not show: it may say the job was handed back
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
               BiFunction<String, String, Optional<String>> rateLimitedJobOf,
               BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
-              BiFunction<String, String, Optional<HistoryEvent>> latestStart, Instant now) {
+              BiFunction<String, String, Optional<HistoryEvent>> latestStart,
+              BiFunction<String, String, Optional<HistoryEvent>> latestRetry, Instant now) {
         this.latestStart = latestStart;
+        this.latestRetry = latestRetry;
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -193,11 +198,56 @@ final class StepWaits {
     }
 
     private static Optional<Instant> handedBackSince(JobRecord job) {
+        return handBackOf(job).map(StepJob.HandBack::since);
+    }
+
+    private static Optional<StepJob.HandBack> handBackOf(JobRecord job) {
         try {
-            return StepJob.parse(job.payload()).handBack().map(StepJob.HandBack::since);
+            return StepJob.parse(job.payload()).handBack();
         } catch (IllegalArgumentException notAStepJob) {
             return Optional.empty();
         }
+    }
+
+    /** A hand-back as the step's {@code step.retry} entry records it: the job that took over, how often, when due. */
+    private record RecordedHandBack(String jobId, int count, Instant due) {
+    }
+
+    /**
+     * The hand-back the step's newest {@code step.retry} entry records, if it is one of the run's
+     * current version: a hand-back changes no run, while any change since (a retry, the sweep's
+     * recovery) moved the version on, and the step waits for that change's job instead.
+     */
+    private Optional<RecordedHandBack> recordedHandBack(RunRecord run, String step) {
+        String ofThisVersion = StepJob.handedBackJobIdPrefix(run.runId(), step, run.version());
+        return latestRetry.apply(run.runId(), step).flatMap(entry -> readJson(entry.data())).flatMap(data -> {
+            if (!(data.get("handedBackJob") instanceof JsonString job) || !job.getString().startsWith(ofThisVersion)
+                    || !(data.get("nextAttemptAt") instanceof JsonString at)) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new RecordedHandBack(job.getString(), data.getInt("handBacks", 1),
+                        Instant.parse(at.getString())));
+            } catch (RuntimeException unreadable) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * A step whose job an instance lacking it handed back (NVENT-0171): which job took over, how
+     * often it was handed back, when it is due again; {@code unseen} when the queue does not show
+     * that job, which, once overdue, it may have lost.
+     */
+    private StepWait handedBack(StepDefinition step, StepStatus status, String jobId, Optional<Integer> count,
+                                Instant due, boolean unseen) {
+        String times = count.map(n -> ", handed back " + n + (n == 1 ? " time" : " times")).orElse("");
+        String when = due.isAfter(now) ? "it is due again at " + due
+                : "it has been due again since " + due + (unseen ? "; if the queue lost it, the engine's sweep queues"
+                        + " the step again" : "");
+        return new StepWait(step.name(), status, Reason.HANDED_BACK, step.queue(), Optional.of(due), Optional.empty(),
+                "an instance whose deployment lacks the step handed its job back (NVENT-0171) as job '" + jobId + "'"
+                        + times + "; " + when + ", for an instance that has the step");
     }
 
     private StepWait inQueue(RunRecord run, StepDefinition step, StepStatus status) {
@@ -211,6 +261,13 @@ final class StepWaits {
         // within moments of the run's change, its job is on its way as much as a missing one is.
         Optional<JobRecord> job = pendingJob(run, step).filter(StepWaits::isPending);
         if (job.isEmpty()) {
+            // The queue need not show a delayed job (the JMS broker, on an instance that did not send
+            // it), nor a handed-back job that a node lacking the step holds: its history says so.
+            Optional<RecordedHandBack> handBack = recordedHandBack(run, step.name());
+            if (handBack.isPresent()) {
+                RecordedHandBack h = handBack.get();
+                return handedBack(step, status, h.jobId(), Optional.of(h.count()), h.due(), true);
+            }
             Optional<Instant> changed = lastChangeOfRun.apply(run.runId());
             if (changed.isPresent() && Duration.between(changed.get(), now).compareTo(JUST_QUEUED) < 0) {
                 return new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
@@ -253,9 +310,8 @@ final class StepWaits {
             case DELAYED -> {
                 Instant due = job.get().availableAt();
                 if (StepJob.isHandedBackJob(job.get().jobId())) {
-                    yield new StepWait(step.name(), status, Reason.DUE_LATER, name, Optional.of(due), Optional.empty(),
-                            "an instance whose deployment lacks the step handed its job back (NVENT-0171); it is due"
-                                    + " again at " + due);
+                    yield handedBack(step, status, job.get().jobId(), handBackOf(job.get()).map(StepJob.HandBack::count),
+                            due, false);
                 }
                 if (StepJob.isRateLimitedJob(job.get().jobId()) && kept.isPresent()) {
                     yield rateLimited(step, status, name, kept.get().describe(), due, "queued again for when the rate "
@@ -405,10 +461,13 @@ final class StepWaits {
     }
 
     private static Optional<String> instanceOf(HistoryEvent started) {
+        return readJson(started.data()).filter(data -> data.get("instance") instanceof JsonString)
+                .map(data -> data.getString("instance"));
+    }
+
+    private static Optional<JsonObject> readJson(String text) {
         try {
-            JsonObject data = Json.PROVIDER.createReader(new StringReader(started.data())).readObject();
-            return data.get("instance") instanceof JsonString instance ? Optional.of(instance.getString())
-                    : Optional.empty();
+            return Optional.of(Json.PROVIDER.createReader(new StringReader(text)).readObject());
         } catch (RuntimeException unreadable) {
             return Optional.empty();
         }

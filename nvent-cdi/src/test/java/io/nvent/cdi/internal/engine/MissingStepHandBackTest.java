@@ -8,6 +8,7 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
@@ -339,6 +340,48 @@ class MissingStepHandBackTest {
                 assertThat(shared.held("rq", StepJob.recoveryJobId(runId, "r-new", version))).as("no second job")
                         .isEmpty();
                 assertThat(v2.store.findRun(runId).orElseThrow().version()).isEqualTo(version);
+            }
+        }
+    }
+
+    @Test
+    void theWaitsOfAnInstanceWithTheStepSayItsJobWasHandedBackAndWhenItIsDueWhereItsQueueShowsNoSuchJob() {
+        // Loses them, so the hand-back stays unseen however long the test takes, as a delayed one is on JMS.
+        LosesHandBacks shared = new LosesHandBacks();
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            String handBackJob = StepJob.handedBackJobId(runId, "r-new", v2.store.findRun(runId).orElseThrow()
+                    .version(), 1);
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+            }
+
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.step()).isEqualTo("r-new");
+                assertThat(wait.reason()).isEqualTo(Reason.HANDED_BACK);
+                assertThat(wait.reason().wireName()).isEqualTo("handed_back");
+                assertThat(wait.queue()).isEqualTo("rq");
+                assertThat(wait.until()).contains(java.time.Instant.parse("2026-11-30T10:00:01Z"));
+                assertThat(wait.detail()).isEqualTo("an instance whose deployment lacks the step handed its job back"
+                        + " (NVENT-0171) as job '" + handBackJob + "', handed back 1 time; it is due again at"
+                        + " 2026-11-30T10:00:01Z, for an instance that has the step");
+            });
+
+            v2.clock.advance(Duration.ofSeconds(30));
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("it has been due again since 2026-11-30T10:00:01Z; if the queue lost it, the engine's"
+                            + " sweep queues the step again"));
+
+            try (EngineHarness v2b = v2Beside(v2, shared)) {
+                v2.sweep();
+                v2.clock.advance(Duration.ofMinutes(2));
+                v2.sweep();
+                assertThat(v2.engine.waits(runId)).as("the recovery job's, not the hand-back's")
+                        .extracting(StepWait::reason).doesNotContain(Reason.HANDED_BACK);
+
+                v2b.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(v2.engine.waits(runId)).isEmpty();
             }
         }
     }
