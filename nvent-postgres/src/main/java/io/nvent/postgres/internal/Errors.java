@@ -25,22 +25,4 @@ public final class Errors {
         String result = text.length() > maxLength ? text.substring(0, maxLength) : text.toString();
         return result.replace('\0', '\uFFFD');
     }
-
-    /**
-     * Whether an attempt failed on an interrupt of its thread: the failure or one of its causes is
-     * one (a step may wrap it, or the I/O it was in fails on it), or the thread is still flagged.
-     * Called on the thread that ran the attempt.
-     */
-    public static boolean showsInterrupt(Throwable failure) {
-        if (Thread.currentThread().isInterrupted()) {
-            return true;
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
-                    || cause instanceof java.nio.channels.ClosedByInterruptException) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -7,6 +7,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.StartWindow;
 import io.nvent.spi.JobState;
+import io.nvent.spi.internal.Interrupts;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -698,7 +699,7 @@ public final class QueueWorker {
      * threads it manages), a shutdown is no failure of the job. Called on the attempt's thread.
      */
     private boolean cutShortByShutdown(Throwable failure) {
-        return !isClaiming() && Errors.showsInterrupt(failure);
+        return !isClaiming() && Interrupts.showsInterrupt(failure);
     }
 
     /**

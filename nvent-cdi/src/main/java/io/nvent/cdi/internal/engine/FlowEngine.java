@@ -74,6 +74,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.Interrupts;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -1506,7 +1507,7 @@ public final class FlowEngine implements FlowService {
      * a failure that shows the interrupt counts as cut short, and one of its own is recorded.
      */
     private boolean cutShortByStop(Throwable failure) {
-        return queueClosed || queueClosing && interrupted(failure);
+        return queueClosed || queueClosing && Interrupts.showsInterrupt(failure);
     }
 
     /**
@@ -2165,7 +2166,7 @@ public final class FlowEngine implements FlowService {
         String reason;
         if (self.isCancelRequested()) {
             reason = "the run was canceled while the attempt ran, and it stopped: " + error;
-        } else if (interrupted(failure)) {
+        } else if (Interrupts.showsInterrupt(failure)) {
             reason = "the attempt was interrupted (its instance stopping) after its run was canceled: " + error;
         } else {
             reason = FAILED_AFTER_CANCEL + error;
@@ -2199,20 +2200,6 @@ public final class FlowEngine implements FlowService {
                     + step + " ended as canceled: " + reason);
         });
         return change.isPresent();
-    }
-
-    /** Whether the failure comes from an interrupt: the step's thread was interrupted while it waited. */
-    private static boolean interrupted(Throwable failure) {
-        if (Thread.currentThread().isInterrupted()) {
-            return true;
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
-                    || cause instanceof java.nio.channels.ClosedByInterruptException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
