@@ -11,15 +11,11 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
-import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
-import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
-import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.AwaitRecord;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -148,21 +144,6 @@ class EngineStopTest {
             restarted.awaitStatus(runId, RunStatus.COMPLETED);
         }
         assertThat(step.executions).hasValue(2);
-    }
-
-    /** A queue that lets the test report an attempt's failure to the engine's handler, as any adapter may. */
-    static final class HandlerKeepingQueue extends MemoryJobQueue {
-        volatile JobHandler handler;
-
-        HandlerKeepingQueue() {
-            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
-        }
-
-        @Override
-        public void registerWorker(String queueName, int concurrency, JobHandler handler) {
-            this.handler = handler;
-            super.registerWorker(queueName, concurrency, handler);
-        }
     }
 
     @Test

@@ -9,17 +9,13 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
-import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
-import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobExecution;
-import io.nvent.spi.JobHandler;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -137,21 +133,6 @@ class RecentRunStateTest {
         @Override
         public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
             return Optional.ofNullable(known.get(runId)).filter(run -> run.version() >= minVersion);
-        }
-    }
-
-    /** A queue that lets the test see the handler the engine registered. */
-    static final class HandlerKeepingQueue extends MemoryJobQueue {
-        volatile JobHandler handler;
-
-        HandlerKeepingQueue() {
-            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
-        }
-
-        @Override
-        public void registerWorker(String queue, int concurrency, JobHandler handler) {
-            this.handler = handler;
-            super.registerWorker(queue, concurrency, handler);
         }
     }
 

@@ -2,15 +2,9 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nvent.FlowStep;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
-import io.nvent.StepRole;
-import io.nvent.Trigger;
 import io.nvent.TriggerEvent;
-import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.TickClaim;
@@ -18,11 +12,8 @@ import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -37,18 +28,6 @@ import org.junit.jupiter.api.Test;
 class TicksInDoubtTest {
 
     private static final String TRIGGER = "every-5-minutes";
-
-    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
-    @Trigger(name = TRIGGER, type = TriggerType.SCHEDULE, cron = "*/5 * * * *")
-    static class Sync implements Step<Map<String, Object>, Void> {
-        final Queue<Instant> scheduledAt = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            scheduledAt.add(Instant.parse((String) input.get("scheduledAt")));
-            return null;
-        }
-    }
 
     /** A store shared with a frozen instance, which holds the claims of some ticks in an open transaction. */
     static final class FrozenInstance extends MemorySchedulingStore {
@@ -75,7 +54,7 @@ class TicksInDoubtTest {
         }
     }
 
-    private final Sync sync = new Sync();
+    private final MissedTicksTest.Sync sync = new MissedTicksTest.Sync();
     private final FrozenInstance store = new FrozenInstance();
     private EngineHarness h;
     private LogRecorder log;
