@@ -91,7 +91,8 @@ final class BoundedConnectionPool {
                 });
     }
 
-    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+    /** Calls the proxied object's method, throwing what it threw rather than its reflective wrapper. */
+    static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
         try {
             return method.invoke(target, args);
         } catch (InvocationTargetException e) {

@@ -20,7 +20,6 @@ import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.QueueBrowser;
 import jakarta.jms.TextMessage;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -481,7 +480,7 @@ class JmsJobQueueTest {
     private ConnectionFactory refusingTransactedSessions(ConnectionFactory target) {
         return (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    Object made = invoke(method, target, args);
+                    Object made = BoundedConnectionPool.invoke(method, target, args);
                     if (!(made instanceof Connection connection)) {
                         return made;
                     }
@@ -494,17 +493,9 @@ class JmsJobQueueTest {
                                             + " allowLocalTransactions (allow-local-transactions) on the"
                                             + " resource adapter");
                                 }
-                                return invoke(m, connection, a);
+                                return BoundedConnectionPool.invoke(m, connection, a);
                             });
                 });
-    }
-
-    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     @Test
@@ -897,7 +888,7 @@ class JmsJobQueueTest {
                     if (calls.contains(method.getName())) {
                         before.run();
                     }
-                    return invoke(method, target, args);
+                    return BoundedConnectionPool.invoke(method, target, args);
                 });
     }
 
