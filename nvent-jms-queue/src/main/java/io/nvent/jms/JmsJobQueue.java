@@ -1,5 +1,6 @@
 package io.nvent.jms;
 
+import io.nvent.jms.internal.AttemptKey;
 import io.nvent.jms.internal.AttemptRunner;
 import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.jms.internal.Destinations;
@@ -32,8 +33,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +47,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * {@link JobQueue} on Jakarta Messaging 2.0, for any JMS connection factory: a container-managed one
@@ -67,8 +69,10 @@ import java.util.stream.Collectors;
  *       already ended here is not run again.</li>
  *   <li>Counts and job records are this node's view, in memory: jobs it enqueued or consumed, the
  *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
- *       when the queue is first used. Pause is per node and not persisted here: the engine records
- *       pauses in its scheduling store and applies them on every node.</li>
+ *       when the queue is first used. A job it enqueued that another node's worker took leaves that
+ *       view within about {@link #BROKER_CHECK_INTERVAL} plus {@link #SENT_CHECK_GRACE}. Pause is per
+ *       node and not persisted here: the engine records pauses in its scheduling store and applies
+ *       them on every node.</li>
  *   <li>An enqueue the broker holds back (its disk or memory limit reached) fails after
  *       {@link JmsJobQueueOptions#sendTimeout()} with {@code NVENT-0647}; a worker's send (retry,
  *       dead letter, continuation) waits, inside its transaction. Either way {@link #problem()}
@@ -107,12 +111,20 @@ public final class JmsJobQueue implements JobQueue {
     /** How long a failed read of a queue from the broker keeps {@link #registerWorker} from trying again. */
     private static final Duration UNREACHABLE_MEMORY = Duration.ofSeconds(30);
     /**
-     * How often counts and the oldest waiting job check that the broker still holds the jobs this node
-     * learned from it and has not run since.
+     * How often counts, the oldest waiting job and job lists check that the broker still holds the
+     * jobs this node learned from it and has not run since, and the jobs it sent that wait.
      */
-    static final Duration HYDRATED_CHECK_INTERVAL = Duration.ofSeconds(10);
+    static final Duration BROKER_CHECK_INTERVAL = Duration.ofSeconds(10);
     /** Job ids per browse of that check (a selector {@code nventJobId IN (...)}). */
-    private static final int HYDRATED_CHECK_BATCH = 100;
+    private static final int BROKER_CHECK_BATCH = 100;
+    /**
+     * How long a job this node sent must have been ready before the check looks for it: fresh sends
+     * are never browsed, and a send's delivery delay (up to
+     * {@link JmsJobQueueOptions#MAX_RAISED_PRIORITY_DELAY} beyond its due time) has passed.
+     */
+    static final Duration SENT_CHECK_GRACE = Duration.ofSeconds(5);
+    /** The most jobs this node sent that one check looks for: ten browses of the queue at most. */
+    static final int SENT_CHECK_MAX = 1_000;
     /** When reading a queue from the broker last failed ({@link System#nanoTime()}), 0 if it worked since. */
     private volatile long hydrateFailedAt;
 
@@ -227,7 +239,9 @@ public final class JmsJobQueue implements JobQueue {
                     + request.queue() + ": " + e, e);
         }
         transactions.afterCompletion(committed -> {
-            if (!committed) {
+            if (committed) {
+                registry.sendCommitted(reserved.get());
+            } else {
                 registry.release(reserved.get());
             }
         });
@@ -327,9 +341,11 @@ public final class JmsJobQueue implements JobQueue {
     /**
      * {@inheritDoc}
      *
-     * <p>From this node's job registry. Of the jobs it learned from the broker (at its first use of the
-     * queue) and has not run since, those the broker no longer holds are dropped at most once per
-     * {@link #HYDRATED_CHECK_INTERVAL}: another node may have run them.
+     * <p>From this node's job registry. At most once per {@link #BROKER_CHECK_INTERVAL} it drops the
+     * jobs another node may have taken: of those it learned from the broker (at its first use of the
+     * queue) and has not run since, the ones the broker no longer holds; of the waiting ones it sent
+     * itself, ready for at least {@link #SENT_CHECK_GRACE} (never a delayed one), the ones no longer on
+     * the queue (found as dead letters, they count as failed). A job sent moments ago is never looked for.
      */
     @Override
     public JobCounts counts(String queue) {
@@ -357,7 +373,8 @@ public final class JmsJobQueue implements JobQueue {
      *
      * <p>From this node's job registry, once the jobs it learned from the broker and has not run
      * since were checked against the broker (a few browses with a selector, only while there are such
-     * jobs): the list does not show a job another node ran.
+     * jobs): the list does not show a job another node ran. The waiting jobs this node sent are
+     * checked as for {@link #counts}, at most once per {@link #BROKER_CHECK_INTERVAL}.
      */
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
@@ -540,13 +557,21 @@ public final class JmsJobQueue implements JobQueue {
 
     /**
      * Reads the queue from the broker at its first use, then drops the jobs learned that way which
-     * the broker no longer holds: when {@code always}, else at most once per {@link #HYDRATED_CHECK_INTERVAL}.
+     * the broker no longer holds (when {@code always}, else at most once per {@link #BROKER_CHECK_INTERVAL}),
+     * and the jobs this node sent that another node took (at most once per interval, whatever the call).
      */
     private void view(String queue, boolean always) {
         QueueControl control = control(queue);
         hydrate(control);
-        if (!closed && (control.claimHydratedCheck(clock.instant(), HYDRATED_CHECK_INTERVAL) || always)) {
+        if (closed) {
+            return;
+        }
+        boolean due = control.claimBrokerCheck(clock.instant(), BROKER_CHECK_INTERVAL);
+        if (due || always) {
             dropHydratedGone(queue);
+        }
+        if (due) {
+            dropSentGone(queue);
         }
     }
 
@@ -565,20 +590,59 @@ public final class JmsJobQueue implements JobQueue {
             producers.call(context -> {
                 for (Map.Entry<Boolean, List<String>> held : hydrated.entrySet()) {
                     String queueName = held.getKey() ? runtime.deadLetterQueue(queue) : runtime.mainQueue(queue);
-                    List<String> ids = held.getValue();
-                    for (int from = 0; from < ids.size(); from += HYDRATED_CHECK_BATCH) {
-                        List<String> batch = ids.subList(from, Math.min(ids.size(), from + HYDRATED_CHECK_BATCH));
-                        Set<String> there = browse(context, queueName, Optional.of(JobMessage.selectorForAny(batch)))
-                                .stream().map(JobMessage::jobId).collect(Collectors.toSet());
-                        batch.stream().filter(id -> !there.contains(id))
-                                .forEach(id -> registry.dropHydrated(queue, id, Optional.empty()));
-                    }
+                    Map<String, JobMessage> there = browseIds(context, queueName, held.getValue());
+                    held.getValue().stream().filter(id -> !there.containsKey(id))
+                            .forEach(id -> registry.dropHydrated(queue, id, Optional.empty()));
                 }
                 return null;
             });
         } catch (JMSException | JMSRuntimeException e) {
             LOG.log(Level.DEBUG, () -> "could not check the jobs of queue " + queue + " read from the broker: " + e);
         }
+    }
+
+    /**
+     * Forgets the jobs this node sent and still counts as waiting which the broker no longer holds on
+     * the queue: another node's worker took them (and ran them, or runs them now). One it finds as a
+     * dead letter is counted failed, as if read from the broker. Only jobs ready for at least
+     * {@link #SENT_CHECK_GRACE} (never a delayed one, which the broker shows no browser before it is
+     * due), at most {@link #SENT_CHECK_MAX} per check, one browse of the queue per
+     * {@value #BROKER_CHECK_BATCH} and one of the dead letters per {@value #BROKER_CHECK_BATCH} not
+     * found there. A broker that cannot be read keeps them for the next check.
+     */
+    private void dropSentGone(String queue) {
+        Map<String, AttemptKey> sent = registry.sentToCheck(queue, clock.instant(), SENT_CHECK_GRACE, SENT_CHECK_MAX);
+        if (sent.isEmpty()) {
+            return;
+        }
+        try {
+            int dropped = producers.call(context -> {
+                // The queue first: a job leaves it for the dead letters in one transaction, so in this
+                // order a job that fails for good between the two browses is found in the second.
+                Map<String, JobMessage> waiting = browseIds(context, runtime.mainQueue(queue), sent.keySet());
+                List<String> gone = sent.keySet().stream().filter(id -> !waiting.containsKey(id)).toList();
+                Map<String, JobMessage> dead = browseIds(context, runtime.deadLetterQueue(queue), gone);
+                return (int) gone.stream().filter(id -> registry.dropSentGone(queue, id, sent.get(id),
+                        Optional.ofNullable(dead.get(id)), clock.instant(), SENT_CHECK_GRACE)).count();
+            });
+            LOG.log(Level.DEBUG, () -> "queue " + queue + ": " + dropped + " of " + sent.size() + " jobs sent from"
+                    + " this node and waiting here were taken by another node's workers");
+        } catch (JMSException | JMSRuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "could not check the waiting jobs of queue " + queue + " this node sent: " + e);
+        }
+    }
+
+    /** The messages of the jobs a queue holds, by job id, browsing {@value #BROKER_CHECK_BATCH} ids at a time. */
+    private static Map<String, JobMessage> browseIds(JMSContext context, String queueName, Collection<String> jobIds)
+            throws JMSException {
+        List<String> ids = List.copyOf(jobIds);
+        Map<String, JobMessage> found = new HashMap<>();
+        for (int from = 0; from < ids.size(); from += BROKER_CHECK_BATCH) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + BROKER_CHECK_BATCH));
+            browse(context, queueName, Optional.of(JobMessage.selectorForAny(batch)))
+                    .forEach(message -> found.put(message.jobId(), message));
+        }
+        return found;
     }
 
     private void hydrate(QueueControl control) {

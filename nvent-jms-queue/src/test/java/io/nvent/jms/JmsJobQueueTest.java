@@ -689,7 +689,7 @@ class JmsJobQueueTest {
         runsItsJobs(running);
 
         assertThat(checking.counts(queue).waiting()).as("checked against the broker only just now").isEqualTo(1);
-        clock.shift(JmsJobQueue.HYDRATED_CHECK_INTERVAL);
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
         assertThat(checking.counts(queue).waiting()).isZero();
         assertThat(checking.oldestWaitingSince(queue)).isEmpty();
     }
@@ -717,6 +717,78 @@ class JmsJobQueueTest {
         assertThat(checking.job(queue, "waiting")).get().extracting(JobRecord::state).isEqualTo(JobState.WAITING);
         assertThat(checking.jobs(queue, JobState.WAITING, 0, 10)).hasSize(1);
         assertThat(checking.counts(queue).waiting()).isEqualTo(1);
+    }
+
+    @Test
+    void a_job_this_node_sent_is_no_longer_counted_or_listed_as_waiting_once_another_node_ran_it() {
+        JmsJobQueue sending = node();
+        sending.enqueue(job("elsewhere"));
+        assertThat(sending.counts(queue).waiting()).isEqualTo(1);
+
+        runsItsJobs(node());
+
+        await().atMost(JmsJobQueue.BROKER_CHECK_INTERVAL.plus(JmsJobQueue.SENT_CHECK_GRACE).plusSeconds(5))
+                .pollInterval(Duration.ofMillis(250)).until(() -> sending.counts(queue).waiting() == 0);
+        assertThat(sending.jobs(queue, JobState.WAITING, 0, 10)).isEmpty();
+        assertThat(sending.counts(queue)).as("completed where it ran").isEqualTo(new JobCounts(0, 0, 0, 0, 0));
+        assertThat(sending.job(queue, "elsewhere")).as("its record stays on the node that ran it").isEmpty();
+    }
+
+    @Test
+    void a_job_this_node_sent_that_another_node_failed_for_good_is_counted_failed_here() {
+        ShiftedClock clock = new ShiftedClock();
+        JmsJobQueue sending = node(clock);
+        sending.enqueue(job("broken"));
+        assertThat(sending.counts(queue).waiting()).isEqualTo(1);
+        JmsJobQueue failing = node();
+        failing.registerWorker(queue, 1, new Recorder(true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> failing.counts(queue).failed() == 1);
+
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
+
+        assertThat(sending.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 0, 1));
+        assertThat(sending.jobs(queue, JobState.FAILED, 0, 10)).singleElement()
+                .satisfies(record -> assertThat(record.lastError()).get().asString().contains("broken on purpose"));
+    }
+
+    @Test
+    void a_delayed_job_this_node_sent_stays_delayed_here_though_the_broker_shows_no_browser_its_message() {
+        ShiftedClock clock = new ShiftedClock();
+        JmsJobQueue sending = node(clock);
+        sending.enqueue(job("later").withDelay(Duration.ofHours(1)));
+        assertThat(sending.counts(queue).delayed()).isEqualTo(1);
+        node().registerWorker(queue, 1, new Recorder(false));
+
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
+        assertThat(sending.counts(queue).delayed()).isEqualTo(1);
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
+
+        assertThat(sending.counts(queue)).isEqualTo(new JobCounts(0, 1, 0, 0, 0));
+        assertThat(sending.job(queue, "later")).get().extracting(JobRecord::state).isEqualTo(JobState.DELAYED);
+    }
+
+    @Test
+    void jobs_this_node_sent_moments_ago_are_not_looked_for_on_the_broker_and_older_ones_once_per_interval() {
+        AtomicInteger browsers = new AtomicInteger();
+        ShiftedClock clock = new ShiftedClock();
+        JmsJobQueue sending = new JmsJobQueue(countingBrowsers(factory, browsers), new TestThreads("sending-worker"),
+                clock, JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(sending);
+        assertThat(sending.counts(queue).waiting()).as("the queue read at first use").isZero();
+        int read = browsers.get();
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
+
+        for (int i = 0; i < 150; i++) {
+            sending.enqueue(job("burst-" + i));
+            assertThat(sending.counts(queue).waiting()).isEqualTo(i + 1);
+        }
+        assertThat(browsers).as("a check was due, but not for jobs sent moments ago").hasValue(read);
+
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
+        for (int i = 0; i < 100; i++) {
+            assertThat(sending.counts(queue).waiting()).as("all still on the broker").isEqualTo(150);
+        }
+        assertThat(browsers).as("one browse per 100 jobs, in one check per interval").hasValue(read + 2);
     }
 
     /** Has the node run the queue's waiting jobs, with a worker of its own. */
@@ -867,6 +939,26 @@ class JmsJobQueueTest {
         } catch (JMSException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** A connection factory whose contexts, and the contexts made from them, count the queue browsers they create. */
+    private static ConnectionFactory countingBrowsers(ConnectionFactory target, AtomicInteger browsers) {
+        return (ConnectionFactory) Proxy.newProxyInstance(JmsJobQueueTest.class.getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class},
+                (proxy, method, args) -> countingBrowsers(BoundedConnectionPool.invoke(method, target, args), browsers));
+    }
+
+    private static Object countingBrowsers(Object made, AtomicInteger browsers) {
+        if (!(made instanceof JMSContext context)) {
+            return made;
+        }
+        return Proxy.newProxyInstance(JmsJobQueueTest.class.getClassLoader(), new Class<?>[] {JMSContext.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("createBrowser")) {
+                        browsers.incrementAndGet();
+                    }
+                    return countingBrowsers(BoundedConnectionPool.invoke(method, context, args), browsers);
+                });
     }
 
     /** A connection factory that runs {@code before} ahead of each of its {@code createContext} calls. */

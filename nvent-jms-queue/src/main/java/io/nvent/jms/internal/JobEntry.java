@@ -46,6 +46,13 @@ public final class JobEntry {
      * the broker, not this entry, says whether it is still there.
      */
     boolean hydrated;
+    /**
+     * Reserved for a send whose transaction has not committed yet (an enqueue inside JTA, a job a
+     * worker sends with its open transaction): the broker shows its message to no browser yet.
+     */
+    boolean sendUncommitted;
+    /** When {@link JobRegistry#sentToCheck} last chose this entry to look for on the broker; empty before. */
+    Optional<Instant> checkedAt = Optional.empty();
 
     JobEntry(long seq, JobMessage job, Phase phase) {
         this.queue = job.queue();

@@ -6,10 +6,12 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,7 +95,15 @@ public final class JobRegistry {
      */
     public Optional<JobEntry> reserve(JobMessage job) {
         JobEntry fresh = new JobEntry(sequence.incrementAndGet(), job, Phase.PENDING);
+        fresh.sendUncommitted = true;
         return add(fresh) == fresh ? Optional.of(fresh) : Optional.empty();
+    }
+
+    /** The send a {@link #reserve} was for committed: the broker holds the job's message from now on. */
+    public void sendCommitted(JobEntry entry) {
+        synchronized (entry) {
+            entry.sendUncommitted = false;
+        }
     }
 
     /** Undoes {@link #reserve} after a failed or rolled-back send, unless a worker already took the job. */
@@ -154,6 +164,7 @@ public final class JobRegistry {
             entry.job = message;
             entry.availableAt = message.availableAt();
             entry.hydrated = false;
+            entry.sendUncommitted = false;
             entry.phase = Phase.ACTIVE;
             entry.current = Optional.of(key);
             entry.inFlight = Optional.of(key);
@@ -316,6 +327,78 @@ public final class JobRegistry {
                 return true;
             }
         }).orElse(false);
+    }
+
+    /**
+     * The jobs of the queue this node sent (enqueued, retried after a failure here, or moved back from
+     * the dead letters) that wait for a worker, ready for at least {@code grace}: any node's worker may
+     * have taken them since, which this node does not see. Not those delayed, or sent in a transaction
+     * still open, which the broker shows no browser yet. Up to {@code max}, those looked for least
+     * recently first, so that a backlog still waiting does not keep the others from ever being looked
+     * for; each is marked looked for at {@code now}.
+     *
+     * @return job id to the attempt whose message the broker should hold, in the order chosen
+     */
+    public Map<String, AttemptKey> sentToCheck(String queue, Instant now, Duration grace, int max) {
+        record Candidate(JobEntry entry, Optional<Instant> checkedAt, Instant availableAt) {
+        }
+        List<JobEntry> chosen = jobs(queue).jobs.values().stream()
+                .map(entry -> {
+                    synchronized (entry) {
+                        return sentAndWaiting(entry, now, grace)
+                                ? Optional.of(new Candidate(entry, entry.checkedAt, entry.availableAt))
+                                : Optional.<Candidate>empty();
+                    }
+                })
+                .flatMap(Optional::stream)
+                .sorted(Comparator.comparing((Candidate c) -> c.checkedAt().orElse(Instant.MIN))
+                        .thenComparing(Candidate::availableAt))
+                .limit(max)
+                .map(Candidate::entry)
+                .toList();
+        Map<String, AttemptKey> keys = new LinkedHashMap<>();
+        for (JobEntry entry : chosen) {
+            synchronized (entry) {
+                if (sentAndWaiting(entry, now, grace)) {
+                    entry.checkedAt = Optional.of(now);
+                    keys.put(entry.jobId, entry.current.orElseThrow());
+                }
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Forgets an entry of {@link #sentToCheck} whose message the broker no longer holds on the queue:
+     * another node's worker took its job (and ran it, or runs it now). Found as a dead letter there,
+     * the entry becomes that failed job, as if read from the broker. Kept when this node took the job
+     * up or sent a later attempt of it meanwhile.
+     *
+     * @param key the attempt {@link #sentToCheck} gave for the job
+     * @param deadLetter the job's dead letter, if the dead-letter queue holds one
+     * @return whether the entry was forgotten
+     */
+    public boolean dropSentGone(String queue, String jobId, AttemptKey key, Optional<JobMessage> deadLetter,
+                                Instant now, Duration grace) {
+        Optional<JobEntry> entry = entry(queue, jobId);
+        if (entry.isEmpty()) {
+            return false;
+        }
+        synchronized (entry.get()) {
+            if (!entry.get().current.equals(Optional.of(key)) || !sentAndWaiting(entry.get(), now, grace)) {
+                return false;
+            }
+            forget(entry.get());
+        }
+        deadLetter.ifPresent(this::hydrateFailed);
+        return true;
+    }
+
+    /** See {@link #sentToCheck}; under the entry's monitor. */
+    private static boolean sentAndWaiting(JobEntry entry, Instant now, Duration grace) {
+        return entry.phase == Phase.PENDING && !entry.hydrated && !entry.sendUncommitted && entry.inFlight.isEmpty()
+                && !entry.availableAt.plus(grace).isAfter(now)
+                && entry.outcomes.values().stream().allMatch(Outcome::committed);
     }
 
     /** Records that a dead letter was sent back to the main queue as {@code retried}. */

@@ -21,8 +21,8 @@ public final class QueueControl {
     /** Held while the queue is read from the broker, which may wait out an unreachable broker's timeouts. */
     private final Object hydration = new Object();
     private volatile Instant failingSince;
-    /** When the entries learned from the broker were last checked against it; null before the first look. */
-    private final AtomicReference<Instant> hydratedCheckedAt = new AtomicReference<>();
+    /** When this node's view of the queue was last checked against the broker; null before the first look. */
+    private final AtomicReference<Instant> brokerCheckedAt = new AtomicReference<>();
     private String failure;
     private final List<Thread> workers = new ArrayList<>();
     /** The starts within the rate limit's span; {@code null} without a limit. */
@@ -200,17 +200,17 @@ public final class QueueControl {
     }
 
     /**
-     * Claims the check of the entries learned from the broker when the last one is at least
-     * {@code every} ago: true for one caller then, false for the others and before. The first call
-     * only starts the count (the queue was just read).
+     * Claims the check of this node's view of the queue against the broker when the last one is at
+     * least {@code every} ago: true for one caller then, false for the others and before. The first
+     * call only starts the count (the queue was just read).
      */
-    public boolean claimHydratedCheck(Instant now, Duration every) {
-        Instant last = hydratedCheckedAt.get();
+    public boolean claimBrokerCheck(Instant now, Duration every) {
+        Instant last = brokerCheckedAt.get();
         if (last == null) {
-            hydratedCheckedAt.compareAndSet(null, now);
+            brokerCheckedAt.compareAndSet(null, now);
             return false;
         }
-        return !now.isBefore(last.plus(every)) && hydratedCheckedAt.compareAndSet(last, now);
+        return !now.isBefore(last.plus(every)) && brokerCheckedAt.compareAndSet(last, now);
     }
 
     /**

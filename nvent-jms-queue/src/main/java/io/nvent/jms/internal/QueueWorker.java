@@ -293,7 +293,9 @@ public final class QueueWorker implements Runnable {
     private void settleAll(boolean committed) {
         for (Ended ended : uncommitted) {
             if (ended.source() == Source.SENT) {
-                if (!committed) {
+                if (committed) {
+                    runtime.registry().sendCommitted(ended.entry());
+                } else {
                     runtime.registry().release(ended.entry());
                 }
                 continue;

@@ -7,10 +7,16 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** What the registry holds of a continuation, which has no message to bring it back. */
+/**
+ * What the registry holds of a continuation, which has no message to bring it back, and which of the
+ * jobs this node sent it looks for on the broker.
+ */
 class JobRegistryTest {
 
     private final Clock clock = Clock.systemUTC();
@@ -50,5 +56,87 @@ class JobRegistryTest {
         assertThat(registry.record("orders", "run-2:charge", clock.instant())).get()
                 .satisfies(record -> assertThat(record.attempts()).hasSize(1));
         assertThat(registry.counts("orders", clock.instant()).completed()).isEqualTo(1);
+    }
+
+    private static final Duration GRACE = Duration.ofSeconds(5);
+
+    /** A job this node enqueued, its send committed. */
+    private JobEntry sent(String jobId, Instant at) {
+        JobEntry entry = registry.reserve(JobMessage.first(JobRequest.of("orders", jobId, "charge", "{}"), at))
+                .orElseThrow();
+        registry.sendCommitted(entry);
+        return entry;
+    }
+
+    private Map<String, AttemptKey> lookedFor(Instant now, int max) {
+        return registry.sentToCheck("orders", now, GRACE, max);
+    }
+
+    @Test
+    void aSentJobIsLookedForOnceItWasReadyForTheGraceAndItsSendCommitted() {
+        Instant sentAt = clock.instant();
+        JobEntry entry = registry.reserve(JobMessage.first(JobRequest.of("orders", "a", "charge", "{}"), sentAt))
+                .orElseThrow();
+        Instant later = sentAt.plus(GRACE);
+        assertThat(lookedFor(later, 10)).as("its transaction still open").isEmpty();
+
+        registry.sendCommitted(entry);
+
+        assertThat(lookedFor(sentAt.plus(GRACE).minusMillis(1), 10)).as("sent moments ago").isEmpty();
+        assertThat(lookedFor(later, 10)).containsExactly(Map.entry("a", AttemptKey.FIRST));
+    }
+
+    @Test
+    void aDelayedJobIsNotLookedForBeforeItIsDue() {
+        Instant sentAt = clock.instant();
+        JobEntry entry = registry.reserve(JobMessage.first(JobRequest.of("orders", "later", "charge", "{}")
+                .withDelay(Duration.ofHours(1)), sentAt)).orElseThrow();
+        registry.sendCommitted(entry);
+
+        assertThat(lookedFor(sentAt.plus(Duration.ofMinutes(59)), 10)).isEmpty();
+        assertThat(lookedFor(sentAt.plus(Duration.ofHours(1)).plus(GRACE), 10)).containsKey("later");
+    }
+
+    @Test
+    void aRetrySentHereIsLookedForOnlyOnceItsTransactionCommitted() {
+        JobEntry entry = running("run-3:charge");
+        Instant end = clock.instant();
+        Outcome retry = registry.failed(entry, AttemptKey.FIRST, "boom", end, Optional.of(end.plusSeconds(1)));
+        Instant later = end.plusSeconds(1).plus(GRACE);
+        assertThat(lookedFor(later, 10)).as("its attempt still in flight").isEmpty();
+
+        registry.settle(entry, retry.key(), true);
+
+        assertThat(lookedFor(later, 10)).containsExactly(Map.entry("run-3:charge", AttemptKey.FIRST.next()));
+    }
+
+    @Test
+    void theJobsLookedForLeastRecentlyComeFirstSoThatAWaitingBacklogHidesNone() {
+        Instant at = clock.instant();
+        sent("first", at);
+        sent("second", at.plusMillis(1));
+        sent("third", at.plusMillis(2));
+        Instant check = at.plus(GRACE).plusSeconds(1);
+
+        assertThat(lookedFor(check, 2).keySet()).containsExactly("first", "second");
+        assertThat(lookedFor(check.plusSeconds(10), 2).keySet()).containsExactly("third", "first");
+    }
+
+    @Test
+    void aSentJobGoneFromTheBrokerIsForgottenUnlessThisNodeTookItUpMeanwhile() {
+        Instant at = clock.instant();
+        JobEntry taken = sent("taken-here", at);
+        sent("taken-elsewhere", at);
+        Instant check = at.plus(GRACE);
+        Map<String, AttemptKey> keys = lookedFor(check, 10);
+        assertThat(registry.begin(taken.job, check)).isInstanceOf(Decision.Run.class);
+
+        List<Boolean> dropped = List.of(
+                registry.dropSentGone("orders", "taken-here", keys.get("taken-here"), Optional.empty(), check, GRACE),
+                registry.dropSentGone("orders", "taken-elsewhere", keys.get("taken-elsewhere"), Optional.empty(), check,
+                        GRACE));
+
+        assertThat(dropped).containsExactly(false, true);
+        assertThat(registry.counts("orders", check)).isEqualTo(new JobCounts(0, 0, 1, 0, 0));
     }
 }
