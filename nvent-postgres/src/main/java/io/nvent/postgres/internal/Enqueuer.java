@@ -1,5 +1,6 @@
 package io.nvent.postgres.internal;
 
+import io.nvent.NventException;
 import io.nvent.postgres.PgQueueException;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
@@ -38,6 +39,8 @@ public final class Enqueuer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Enqueuer.class.getName());
 
     private final JobStore store;
+    /** Where the jobs go; its address names the database in a failure. */
+    private final DataSource dataSource;
     private final HeldConnection connection;
     private final HeldConnection notifierConnection;
     private final int maxBatch;
@@ -72,6 +75,7 @@ public final class Enqueuer implements AutoCloseable {
     public Enqueuer(DataSource dataSource, JobStore store, ThreadFactory threads, int maxBatch,
                     Consumer<Wakeups.Wakeup> wakeLocal) {
         this.store = store;
+        this.dataSource = dataSource;
         this.connection = new HeldConnection(dataSource, false);
         this.notifierConnection = new HeldConnection(dataSource, true);
         this.maxBatch = maxBatch;
@@ -231,8 +235,9 @@ public final class Enqueuer implements AutoCloseable {
             // One bad job (e.g. a NUL character PostgreSQL text refuses) must not fail its group.
             jobs.forEach(job -> insert(List.of(job), wakes));
         } else {
-            PgQueueException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
-                    + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error);
+            NventException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
+                    + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error,
+                    dataSource);
             jobs.forEach(p -> p.done().completeExceptionally(failure));
         }
     }
