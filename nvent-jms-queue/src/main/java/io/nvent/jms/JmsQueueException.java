@@ -8,10 +8,10 @@ import io.nvent.spi.AdapterUnavailableException;
  * again (same job id) is safe.
  *
  * <p>An {@link AdapterUnavailableException} of the adapter {@value #ADAPTER} (since 0.2): its message
- * is {@code NVENT-0250 adapter 'jms' cannot reach its backend: } followed by the queue's own message
- * id and text (e.g. {@code NVENT-0610 could not enqueue job …}), which names the broker as
- * {@link JmsJobQueueOptions#broker()} says; the engine takes it for the queue away, not for a failure
- * of a step, and REST answers {@code 503} naming the adapter.
+ * is {@link AdapterUnavailableException#MESSAGE_ID} {@code adapter 'jms' cannot reach its backend: }
+ * followed by the queue's own message id and text (e.g. {@code NVENT-0610 could not enqueue job …}),
+ * which names the broker as {@link JmsJobQueueOptions#broker()} says; the engine takes it for the
+ * queue away, not for a failure of a step, and REST answers {@code 503} naming the adapter.
  *
  * @since 0.1
  */

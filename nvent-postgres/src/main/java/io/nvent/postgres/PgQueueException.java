@@ -11,8 +11,9 @@ import io.nvent.NventException;
  * <p>A database that cannot be reached (the connection refused or lost, the server shut down, no
  * connection to be had from the pool) is not this exception but an
  * {@link io.nvent.spi.AdapterUnavailableException} of the adapter {@code postgres}, with the same
- * message id after its {@code NVENT-0250}, naming the database ({@code host:port/database}); catch
- * both, or {@link io.nvent.NventException}, to handle every failure of the queue (since 0.2).
+ * message id after its {@link io.nvent.spi.AdapterUnavailableException#MESSAGE_ID}, naming the
+ * database ({@code host:port/database}); catch both, or {@link io.nvent.NventException}, to handle
+ * every failure of the queue (since 0.2).
  *
  * @since 0.1
  */

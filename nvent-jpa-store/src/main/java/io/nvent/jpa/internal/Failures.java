@@ -137,13 +137,15 @@ final class Failures {
             return unavailable(failure);
         }
         boolean conflict = isConflict(failure);
-        return new StoreException((conflict ? "NVENT-0325 " : "NVENT-0302 ") + what + ": " + failure, failure, conflict);
+        return new StoreException((conflict ? "NVENT-0325 " : "NVENT-0302 ") + what + ": " + failure, failure,
+                conflict);
     }
 
     /**
-     * The database cannot be reached: {@code NVENT-0250 adapter 'jpa' cannot reach its backend:
-     * NVENT-0325 store unavailable: database … cannot be reached (…)}, with NVENT-0325 as before for
-     * searches of the log, and the database's own message, which names its host but no password.
+     * The database cannot be reached: {@link AdapterUnavailableException#MESSAGE_ID}
+     * {@code adapter 'jpa' cannot reach its backend: NVENT-0325 store unavailable: database … cannot
+     * be reached (…)}, with NVENT-0325 as before for searches of the log, and the database's own
+     * message, which names its host but no password.
      */
     private AdapterUnavailableException unavailable(Throwable failure) {
         return new AdapterUnavailableException(ADAPTER, "NVENT-0325 store unavailable: database " + backend

@@ -78,9 +78,10 @@ public final class Jdbc {
     }
 
     /**
-     * {@code NVENT-0250 adapter 'postgres' cannot reach its backend: <what> on database <host:port/db>:
-     * <the driver's message> (SQLState …)}: with {@code what}'s message id as before, and never the
-     * password (the address is read from the URL without its parameters).
+     * {@link AdapterUnavailableException#MESSAGE_ID} {@code adapter 'postgres' cannot reach its backend:
+     * <what> on database <host:port/db>: <the driver's message> (SQLState …)}: with {@code what}'s
+     * message id as before, and never the password (the address is read from the URL without its
+     * parameters).
      */
     private static AdapterUnavailableException unavailable(String what, SQLException e, DataSource dataSource) {
         return new AdapterUnavailableException(ADAPTER, what + " on database " + ADDRESSES.getOrDefault(dataSource,
