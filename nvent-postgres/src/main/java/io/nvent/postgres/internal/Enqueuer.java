@@ -3,6 +3,7 @@ package io.nvent.postgres.internal;
 import io.nvent.NventException;
 import io.nvent.postgres.PgQueueException;
 import java.lang.System.Logger.Level;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -201,12 +202,16 @@ public final class Enqueuer implements AutoCloseable {
 
     private void insert(List<Pending> jobs, Map<String, Wakeups.Wakeup> wakes) {
         SQLException error = null;
+        boolean connecting = false;
         // A second try on a fresh connection: pooled connections go stale. Re-inserting is safe
         // even if the first try committed after all: ids already present are skipped.
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
                 long started = System.nanoTime();
-                store.insert(connection.get(), jobs.stream().map(Pending::job).toList());
+                connecting = true;
+                Connection held = connection.get();
+                connecting = false;
+                store.insert(held, jobs.stream().map(Pending::job).toList());
                 insertNanos += System.nanoTime() - started;
                 inserts++;
                 inserted += jobs.size();
@@ -237,7 +242,7 @@ public final class Enqueuer implements AutoCloseable {
         } else {
             NventException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
                     + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error,
-                    dataSource);
+                    dataSource, connecting);
             jobs.forEach(p -> p.done().completeExceptionally(failure));
         }
     }

@@ -50,15 +50,13 @@ public final class Jdbc {
         try {
             connection = dataSource.getConnection();
         } catch (SQLException e) {
-            // No connection to be had: whatever the pool says (some give no SQL state), unless it is
-            // sure that waiting cannot help (a wrong password, an unknown database).
-            throw isTransient(e) ? unavailable(what, e, dataSource) : failure(what, e, dataSource);
+            throw failure(what, e, dataSource, true);
         }
         try (connection) {
             ADDRESSES.computeIfAbsent(dataSource, source -> address(connection));
             return work.run(connection);
         } catch (SQLException e) {
-            throw failure(what, e, dataSource);
+            throw failure(what, e, dataSource, false);
         }
     }
 
@@ -70,9 +68,12 @@ public final class Jdbc {
      *
      * @param what what failed, starting with its message id
      * @param dataSource the data source of the failed operation, by whose address the failure names the database
+     * @param connecting whether the data source gave no connection: then the database is away whatever
+     *     the pool's SQL state (some give none), unless waiting cannot help (a wrong password, an
+     *     unknown database)
      */
-    public static NventException failure(String what, SQLException e, DataSource dataSource) {
-        return isUnreachable(e) ? unavailable(what, e, dataSource)
+    public static NventException failure(String what, SQLException e, DataSource dataSource, boolean connecting) {
+        return isUnreachable(e) || (connecting && isTransient(e)) ? unavailable(what, e, dataSource)
                 : new PgQueueException(what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e,
                         isTransient(e));
     }

@@ -29,6 +29,18 @@ class JdbcFailureTest {
     }
 
     private static NventException failure(String state) {
-        return Jdbc.failure("NVENT-0810 could not enqueue", new SQLException("test", state), null);
+        return Jdbc.failure("NVENT-0810 could not enqueue", new SQLException("test", state), null, false);
+    }
+
+    @Test
+    void noConnectionFromThePoolIsTheAdapterUnavailableWhateverItsSqlStateUnlessWaitingCannotHelp() {
+        SQLException noState = new SQLException("Error in allocating a connection");
+
+        assertThat(Jdbc.failure("NVENT-0810 could not enqueue", noState, null, true))
+                .isInstanceOf(AdapterUnavailableException.class);
+        assertThat(Jdbc.failure("NVENT-0810 could not enqueue", noState, null, false)).as("in a statement")
+                .isExactlyInstanceOf(PgQueueException.class).matches(NventException::isRetryable);
+        assertThat(Jdbc.failure("NVENT-0810 could not enqueue", new SQLException("password authentication failed",
+                "28P01"), null, true)).isExactlyInstanceOf(PgQueueException.class).matches(e -> !e.isRetryable());
     }
 }
