@@ -227,16 +227,16 @@ public final class JmsJobQueue implements JobQueue {
             }
         } catch (HeldBackSends.TimedOut e) {
             registry.release(reserved.get());
-            throw new JmsQueueException("NVENT-0647 could not enqueue job " + request.jobId() + " on queue "
-                    + request.queue() + ": " + e.getMessage() + ". The job was not enqueued; enqueue it again once "
+            throw brokerFailure("NVENT-0647 could not enqueue job " + request.jobId() + " on queue "
+                    + request.queue(), e.getMessage() + ". The job was not enqueued; enqueue it again once "
                     + "the broker takes messages", e);
         } catch (JMSException | RuntimeException e) {
             // Any failure, not only the JMS ones: a resource adapter whose connection broke with the
             // broker may throw anything (Artemis's: a NullPointerException), and a reservation kept
             // for a job never sent makes the engine take the job for waiting, so nobody sends it again.
             registry.release(reserved.get());
-            throw new JmsQueueException("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
-                    + request.queue() + ": " + e, e);
+            throw brokerFailure("NVENT-0610 could not enqueue job " + request.jobId() + " on queue "
+                    + request.queue(), String.valueOf(e), e);
         }
         transactions.afterCompletion(committed -> {
             if (committed) {
@@ -483,8 +483,7 @@ public final class JmsJobQueue implements JobQueue {
                 }
             }, transactions.inTransaction());
         } catch (JMSException | JMSRuntimeException e) {
-            throw new JmsQueueException("NVENT-0633 could not discard job " + jobId + " of queue " + queue + ": "
-                    + e.getMessage(), e);
+            throw brokerFailure("NVENT-0633 could not discard job " + jobId + " of queue " + queue, e.getMessage(), e);
         }
         if (removed) {
             transactions.afterCompletion(committed -> {
@@ -529,12 +528,11 @@ public final class JmsJobQueue implements JobQueue {
                 return resent;
             }, inTransaction));
         } catch (HeldBackSends.TimedOut e) {
-            throw new JmsQueueException("NVENT-0651 could not move dead letters of queue " + queue
-                    + " back to the queue: " + e.getMessage() + ". They stay dead letters; try again once the "
-                    + "broker takes messages", e);
+            throw brokerFailure("NVENT-0651 could not move dead letters of queue " + queue + " back to the queue",
+                    e.getMessage() + ". They stay dead letters; try again once the broker takes messages", e);
         } catch (JMSException | JMSRuntimeException e) {
-            throw new JmsQueueException("NVENT-0612 could not move dead letters of queue " + queue
-                    + " back to the queue: " + e.getMessage(), e);
+            throw brokerFailure("NVENT-0612 could not move dead letters of queue " + queue + " back to the queue",
+                    e.getMessage(), e);
         }
         transactions.afterCompletion(committed -> {
             if (committed) {
@@ -671,12 +669,20 @@ public final class JmsJobQueue implements JobQueue {
                 runtime.deadLetterQueue(queue), jobId.map(JobMessage::selectorFor)));
     }
 
+    /**
+     * A failure of the broker, named as the options say ({@link JmsJobQueueOptions#broker()}):
+     * {@code <what> (broker <name>): <detail>}.
+     */
+    private JmsQueueException brokerFailure(String what, String detail, Throwable cause) {
+        return new JmsQueueException(what + " (broker " + options.broker() + "): " + detail, cause);
+    }
+
     /** Reads from the broker on a context of the enqueues; a failure names {@code what} it read. */
     private <T> T readBroker(String what, ProducerContexts.Work<T> read) {
         try {
             return producers.call(read);
         } catch (JMSException | JMSRuntimeException e) {
-            throw new JmsQueueException("NVENT-0614 could not read " + what + " from the broker: " + e.getMessage(), e);
+            throw brokerFailure("NVENT-0614 could not read " + what + " from the broker", e.getMessage(), e);
         }
     }
 

@@ -47,13 +47,19 @@ import java.util.Optional;
  *     BLOCK), and its client waits for that without a bound; after this long the send is
  *     interrupted and fails with {@link JmsQueueException} ({@code NVENT-0647}), and {@link JmsJobQueue#problem()}
  *     reports the queue as held back
+ * @param broker how the queue's failures ({@link JmsQueueException}) name its broker, e.g. the
+ *     connection factory's JNDI name or the broker's {@code host:port}; never credentials. Default
+ *     {@value #UNNAMED_BROKER}; the CDI bean names its connection factory's JNDI name (since 0.2)
  * @since 0.1
  */
 public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
                                  boolean brokerDuplicateDetection, boolean shareConnection,
                                  Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
                                  int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
-                                 Duration raisedPriorityDelay, Duration sendTimeout) {
+                                 Duration raisedPriorityDelay, Duration sendTimeout, String broker) {
+
+    /** How failures name the broker when the options do not: {@value}. */
+    public static final String UNNAMED_BROKER = "of its connection factory";
 
     /** The largest {@link #raisedPriorityDelay()}: it is there to re-sort the queue, not to hold jobs back. */
     public static final Duration MAX_RAISED_PRIORITY_DELAY = Duration.ofSeconds(1);
@@ -73,6 +79,10 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         Objects.requireNonNull(maxCommitDelay, "maxCommitDelay");
         Objects.requireNonNull(raisedPriorityDelay, "raisedPriorityDelay");
         Objects.requireNonNull(sendTimeout, "sendTimeout");
+        Objects.requireNonNull(broker, "broker");
+        if (broker.isBlank()) {
+            throw new IllegalArgumentException("broker must not be blank");
+        }
         if (receiveTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("receiveTimeout must be at least 1 ms, was " + receiveTimeout);
         }
@@ -111,7 +121,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
                 .brokerDuplicateDetection(brokerDuplicateDetection).shareConnection(shareConnection)
                 .transactions(transactions.orElse(null)).shutdownGrace(shutdownGrace).maxErrorLength(maxErrorLength)
                 .maxAttemptsPerCommit(maxAttemptsPerCommit).maxCommitDelay(maxCommitDelay)
-                .raisedPriorityDelay(raisedPriorityDelay).sendTimeout(sendTimeout);
+                .raisedPriorityDelay(raisedPriorityDelay).sendTimeout(sendTimeout).broker(broker);
     }
 
     /** Builder of {@link JmsJobQueueOptions}. */
@@ -128,6 +138,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         private Duration maxCommitDelay = Duration.ofMillis(50);
         private Duration raisedPriorityDelay = Duration.ofMillis(1);
         private Duration sendTimeout = Duration.ofSeconds(10);
+        private String broker = UNNAMED_BROKER;
 
         private Builder() {
         }
@@ -193,11 +204,17 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
             return this;
         }
 
+        /** How failures name the broker: a JNDI name or {@code host:port}, never credentials (since 0.2). */
+        public Builder broker(String value) {
+            this.broker = value;
+            return this;
+        }
+
         /** Builds the options; throws {@link IllegalArgumentException} for invalid values. */
         public JmsJobQueueOptions build() {
             return new JmsJobQueueOptions(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection,
                     shareConnection, Optional.ofNullable(transactions), shutdownGrace, maxErrorLength,
-                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout);
+                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout, broker);
         }
     }
 }

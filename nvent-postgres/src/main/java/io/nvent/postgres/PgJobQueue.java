@@ -11,6 +11,7 @@ import io.nvent.postgres.internal.QueueWorker;
 import io.nvent.postgres.internal.Schema;
 import io.nvent.postgres.internal.Wakeups;
 import io.nvent.postgres.internal.WorkerContext;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
@@ -448,7 +449,7 @@ public final class PgJobQueue implements JobQueue {
         for (QueueWorker worker : workers.values()) {
             try {
                 worker.setPaused(store.isPaused(worker.queue()));
-            } catch (PgQueueException e) {
+            } catch (PgQueueException | AdapterUnavailableException e) {
                 LOG.log(Level.DEBUG, () -> "could not re-read the pause state of " + worker.queue() + ": " + e);
             }
             worker.signal(true, Wakeups.RESCAN);

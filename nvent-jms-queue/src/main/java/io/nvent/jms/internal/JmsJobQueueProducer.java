@@ -103,6 +103,8 @@ public class JmsJobQueueProducer {
                 // The container pools connections and enlists each new context in the caller's transaction.
                 .shareConnection(false)
                 .transactions(transactions.orElse(null))
+                // Failures name the broker by the factory's JNDI name: its address and user are the server's.
+                .broker(factoryName)
                 .build();
         LOG.log(Level.INFO, "NVENT-0630 JMS job queue on " + factoryName + " with prefix '" + options.prefix() + "'");
         return new JmsJobQueue(factory, workerFactory, threads, Clock.systemUTC(), options);

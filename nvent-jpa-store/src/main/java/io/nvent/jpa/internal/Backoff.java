@@ -15,17 +15,18 @@ final class Backoff {
     /**
      * Runs {@code attempt} until it does not fail with a conflict (an optimistic-lock failure, a
      * serialization failure or a deadlock), at most {@code maxAttempts} times; any other failure is
-     * translated and thrown at once. {@code attempt} rolls its own transaction back when it fails.
+     * translated by {@code failures} and thrown at once. {@code attempt} rolls its own transaction back when it fails.
      *
      * @throws NventException {@code subject}'s retryable exception once every attempt lost its race
      */
-    static <T> T retryingConflicts(Transactions.Contended subject, int maxAttempts, Supplier<T> attempt) {
+    static <T> T retryingConflicts(Transactions.Contended subject, int maxAttempts, Failures failures,
+                                   Supplier<T> attempt) {
         for (int attempts = 1; ; attempts++) {
             try {
                 return attempt.get();
             } catch (RuntimeException e) {
                 if (!Failures.isConflict(e)) {
-                    throw Failures.translate(e);
+                    throw failures.translate(e);
                 }
                 if (attempts >= maxAttempts) {
                     NventException gaveUp = subject.gaveUp(attempts);

@@ -27,8 +27,8 @@ public final class ContainerStores {
         DataSource dataSource = lookupDataSource(settings.dataSource());
         Optional<ThreadFactory> threads = settings.options().groupCommitThreads() == 0 ? Optional.empty()
                 : lookupThreadFactory();
-        return demarcation.outsideTransaction(() -> JpaFlowStoreImpl.jta(dataSource, jta, demarcation, settings.options(),
-                threads));
+        return demarcation.outsideTransaction(() -> JpaFlowStoreImpl.jta(dataSource, settings.dataSource(), jta,
+                demarcation, settings.options(), threads));
     }
 
     /**

@@ -115,8 +115,8 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         Database database = Database.detect(dataSource);
         SchemaMigrator.prepare(dataSource, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(dataSource, options);
-        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts(), Optional.of(dataSource)), options,
-                database);
+        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts(), Optional.of(dataSource),
+                new Failures(Failures.backendOf(dataSource, Optional.empty()))), options, database);
     }
 
     /** A store with local transactions on a JDBC URL. */
@@ -127,21 +127,26 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         Database database = Database.detect(unpooled);
         SchemaMigrator.prepare(unpooled, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.resourceLocal(url, user, password, options);
-        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts()), options, database);
+        return resourceLocal(new ResourceLocalTransactions(emf, options.maxAttempts(), Optional.empty(),
+                new Failures(Failures.address(url))), options, database);
     }
 
     /**
      * A store on a container's JTA datasource. Call outside any transaction: the migration needs
      * connections of its own.
+     *
+     * @param dataSourceName the datasource's JNDI name, which the store's failures name it by
      */
-    static JpaFlowStoreImpl jta(DataSource dataSource, ContainerJta jta, TransactionDemarcation demarcation,
-                                JpaStoreOptions options, Optional<ThreadFactory> containerThreads) {
+    static JpaFlowStoreImpl jta(DataSource dataSource, String dataSourceName, ContainerJta jta,
+                                TransactionDemarcation demarcation, JpaStoreOptions options,
+                                Optional<ThreadFactory> containerThreads) {
         Database database = Database.detect(dataSource);
         SchemaMigrator.prepare(dataSource, database, options);
         EntityManagerFactory emf = PersistenceBootstrap.jta(dataSource, jta, options);
         // Writes join callers' transactions; the others are grouped into container-begun ones, on
         // the container's threads (a thread of our own may not use its transactions and naming).
-        Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts());
+        Transactions transactions = new JtaTransactions(emf, jta.registry(), demarcation, options.maxAttempts(),
+                new Failures(Failures.backendOf(dataSource, Optional.of(dataSourceName))));
         GroupCommit commits = containerThreads.map(threads -> groupCommit(transactions, options, database, threads))
                 .orElseGet(() -> GroupCommit.none(transactions));
         return started(transactions, commits, options, database, "JTA");

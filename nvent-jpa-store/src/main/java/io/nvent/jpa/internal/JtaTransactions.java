@@ -32,13 +32,15 @@ final class JtaTransactions implements Transactions {
     private final TransactionSynchronizationRegistry registry;
     private final TransactionDemarcation demarcation;
     private final int maxAttempts;
+    private final Failures failures;
 
     JtaTransactions(EntityManagerFactory emf, TransactionSynchronizationRegistry registry,
-                    TransactionDemarcation demarcation, int maxAttempts) {
+                    TransactionDemarcation demarcation, int maxAttempts, Failures failures) {
         this.emf = emf;
         this.registry = registry;
         this.demarcation = demarcation;
         this.maxAttempts = maxAttempts;
+        this.failures = failures;
     }
 
     @Override
@@ -46,7 +48,7 @@ final class JtaTransactions implements Transactions {
         if (inCallerTransaction()) {
             return joined(subject, work, false);
         }
-        return Backoff.retryingConflicts(subject, maxAttempts,
+        return Backoff.retryingConflicts(subject, maxAttempts, failures,
                 () -> demarcation.inNewTransaction(() -> inTransaction(work, false)));
     }
 
@@ -56,7 +58,7 @@ final class JtaTransactions implements Transactions {
             return inCallerTransaction() ? joined(null, work, true)
                     : demarcation.inNewTransaction(() -> inTransaction(work, true));
         } catch (RuntimeException e) {
-            throw Failures.translate(e);
+            throw failures.translate(e);
         }
     }
 
@@ -88,7 +90,7 @@ final class JtaTransactions implements Transactions {
                 conflict.initCause(e);
                 throw conflict;
             }
-            throw Failures.translate(e);
+            throw failures.translate(e);
         }
     }
 

@@ -18,24 +18,23 @@ final class ResourceLocalTransactions implements Transactions {
     private final EntityManagerFactory emf;
     private final int maxAttempts;
     private final Optional<DataSource> pool;
-
-    ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts) {
-        this(emf, maxAttempts, Optional.empty());
-    }
+    private final Failures failures;
 
     /**
      * @param pool the pooled data source Hibernate gets its connections from, if the store was
      *     given one: plain JDBC reads then take their connections from it directly
+     * @param failures how failures are told apart and name the database
      */
-    ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts, Optional<DataSource> pool) {
+    ResourceLocalTransactions(EntityManagerFactory emf, int maxAttempts, Optional<DataSource> pool, Failures failures) {
         this.emf = emf;
         this.maxAttempts = maxAttempts;
         this.pool = pool;
+        this.failures = failures;
     }
 
     @Override
     public <T> T readJdbc(JdbcWork<T> work) {
-        return pool.isPresent() ? readInAutoCommit(pool.get(), work) : Transactions.super.readJdbc(work);
+        return pool.isPresent() ? readInAutoCommit(pool.get(), work, failures) : Transactions.super.readJdbc(work);
     }
 
     /**
@@ -44,7 +43,7 @@ final class ResourceLocalTransactions implements Transactions {
      * BEGIN and the ROLLBACK that would end it (the engine reads a run before every step). A
      * connection handed out in manual commit is set back before it goes back.
      */
-    private static <T> T readInAutoCommit(DataSource pool, JdbcWork<T> work) {
+    private static <T> T readInAutoCommit(DataSource pool, JdbcWork<T> work, Failures failures) {
         try (Connection connection = pool.getConnection()) {
             if (connection.getAutoCommit()) {
                 return work.run(connection);
@@ -56,13 +55,13 @@ final class ResourceLocalTransactions implements Transactions {
                 connection.setAutoCommit(false);
             }
         } catch (SQLException e) {
-            throw Failures.transactionFailure("store read failed", e);
+            throw failures.transactionFailure("store read failed", e);
         }
     }
 
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {
-        return Backoff.retryingConflicts(subject, maxAttempts, () -> {
+        return Backoff.retryingConflicts(subject, maxAttempts, failures, () -> {
             EntityManager em = emf.createEntityManager();
             EntityTransaction tx = em.getTransaction();
             try {
@@ -92,7 +91,7 @@ final class ResourceLocalTransactions implements Transactions {
             return result;
         } catch (RuntimeException e) {
             rollbackQuietly(tx);
-            throw Failures.translate(e);
+            throw failures.translate(e);
         } finally {
             em.close();
         }

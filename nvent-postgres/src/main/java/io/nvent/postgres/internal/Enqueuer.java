@@ -1,7 +1,9 @@
 package io.nvent.postgres.internal;
 
+import io.nvent.NventException;
 import io.nvent.postgres.PgQueueException;
 import java.lang.System.Logger.Level;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +40,8 @@ public final class Enqueuer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Enqueuer.class.getName());
 
     private final JobStore store;
+    /** Where the jobs go; its address names the database in a failure. */
+    private final DataSource dataSource;
     private final HeldConnection connection;
     private final HeldConnection notifierConnection;
     private final int maxBatch;
@@ -72,6 +76,7 @@ public final class Enqueuer implements AutoCloseable {
     public Enqueuer(DataSource dataSource, JobStore store, ThreadFactory threads, int maxBatch,
                     Consumer<Wakeups.Wakeup> wakeLocal) {
         this.store = store;
+        this.dataSource = dataSource;
         this.connection = new HeldConnection(dataSource, false);
         this.notifierConnection = new HeldConnection(dataSource, true);
         this.maxBatch = maxBatch;
@@ -197,12 +202,16 @@ public final class Enqueuer implements AutoCloseable {
 
     private void insert(List<Pending> jobs, Map<String, Wakeups.Wakeup> wakes) {
         SQLException error = null;
+        boolean connecting = false;
         // A second try on a fresh connection: pooled connections go stale. Re-inserting is safe
         // even if the first try committed after all: ids already present are skipped.
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
                 long started = System.nanoTime();
-                store.insert(connection.get(), jobs.stream().map(Pending::job).toList());
+                connecting = true;
+                Connection held = connection.get();
+                connecting = false;
+                store.insert(held, jobs.stream().map(Pending::job).toList());
                 insertNanos += System.nanoTime() - started;
                 inserts++;
                 inserted += jobs.size();
@@ -231,8 +240,9 @@ public final class Enqueuer implements AutoCloseable {
             // One bad job (e.g. a NUL character PostgreSQL text refuses) must not fail its group.
             jobs.forEach(job -> insert(List.of(job), wakes));
         } else {
-            PgQueueException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
-                    + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error);
+            NventException failure = Jdbc.failure("NVENT-0810 could not enqueue " + jobs.size() + " job(s), e.g. "
+                    + jobs.get(0).job().request().jobId() + " of queue " + jobs.get(0).job().request().queue(), error,
+                    dataSource, connecting);
             jobs.forEach(p -> p.done().completeExceptionally(failure));
         }
     }

@@ -1,6 +1,7 @@
 package io.nvent.postgres.internal;
 
 import io.nvent.postgres.PgQueueException;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -723,7 +724,7 @@ public final class QueueWorker {
             LOG.log(Level.INFO, "NVENT-0819 " + what + " was cut short by the shutdown (" + failure
                     + "); it counts as no attempt and is handed back to the queue");
             context.wakeOthers().accept(queue, context.clock().millis());
-        } catch (PgQueueException e) {
+        } catch (PgQueueException | AdapterUnavailableException e) {
             LOG.log(Level.WARNING, "NVENT-0819 " + what + " was cut short by the shutdown (" + failure + ") and could"
                     + " not be handed back; it runs again, as the same attempt, once its lease expires", e);
         } finally {
@@ -802,7 +803,7 @@ public final class QueueWorker {
                 context.store().unclaim(untouched.stream().map(Attempt::lease).toList(), context.instanceId());
                 context.wakeOthers().accept(queue, context.clock().millis());
             }
-        } catch (PgQueueException e) {
+        } catch (PgQueueException | AdapterUnavailableException e) {
             LOG.log(Level.WARNING, "NVENT-0807 could not hand back " + untouched.size() + " job(s) of paused queue "
                     + queue + "; they run again once their leases expire", e);
         } finally {
@@ -866,7 +867,7 @@ public final class QueueWorker {
                 LOG.log(Level.DEBUG, () -> "attempt " + execution.attempt() + " of job " + execution.jobId()
                         + " was no longer this instance's (lease expired); its failure is not recorded");
             }
-        } catch (PgQueueException e) {
+        } catch (PgQueueException | AdapterUnavailableException e) {
             // The lease runs out and the job runs again: at least once, attempt not counted.
             LOG.log(Level.WARNING, "NVENT-0807 could not record failed attempt " + execution.attempt() + " of job "
                     + execution.jobId() + " in queue " + queue + "; it runs again once its lease expires", e);
@@ -882,7 +883,7 @@ public final class QueueWorker {
                 attempt.startedMicros(), Jdbc.micros(now), Jdbc.micros(availableAt), Optional.of(error));
         try {
             context.store().insertContinued(List.of(ended));
-        } catch (PgQueueException e) {
+        } catch (PgQueueException | AdapterUnavailableException e) {
             // The caller of continueWith keeps the job's due state and enqueues it again (the engine's sweep).
             LOG.log(Level.WARNING, "NVENT-0809 could not store failed attempt 1 of continued job " + execution.jobId()
                     + " in queue " + queue + "; it is not in the queue until its owner enqueues it again", e);
