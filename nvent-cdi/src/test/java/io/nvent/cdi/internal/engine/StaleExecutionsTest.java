@@ -11,7 +11,11 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.StepLease;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +38,7 @@ class StaleExecutionsTest {
     static volatile CountDownLatch firstGoesOn = new CountDownLatch(1);
     static volatile CountDownLatch secondGoesOn = new CountDownLatch(1);
     static final AtomicReference<RuntimeException> refusedWrite = new AtomicReference<>();
+    static final AtomicReference<RuntimeException> refusedLog = new AtomicReference<>();
 
     @BeforeEach
     void reset() {
@@ -41,6 +46,21 @@ class StaleExecutionsTest {
         firstGoesOn = new CountDownLatch(1);
         secondGoesOn = new CountDownLatch(1);
         refusedWrite.set(null);
+        refusedLog.set(null);
+    }
+
+    /** Writes state and then a log line, keeping what each write threw. */
+    private static void writeStateAndLog(StepContext ctx, String key) {
+        try {
+            ctx.state().set(key, "attempt " + ctx.attempt());
+        } catch (RuntimeException refused) {
+            refusedWrite.set(refused);
+        }
+        try {
+            ctx.logger().info("wrote " + key);
+        } catch (RuntimeException refused) {
+            refusedLog.set(refused);
+        }
     }
 
     /** The first execution hangs past its lease, then writes state and a log line and returns its result. */
@@ -127,6 +147,77 @@ class StaleExecutionsTest {
             secondGoesOn.countDown();
             survivor.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(survivor.types(runId)).doesNotContain("step.failed");
+        }
+    }
+
+    /** Goes on past its timeout of 200 ms, ignoring the interrupt, then writes; its retry comes after an hour. */
+    @FlowStep(flow = "overdue", name = "sync", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 3_600_000,
+            timeoutMs = 200)
+    static class Sync implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            executions.incrementAndGet();
+            OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+            writeStateAndLog(ctx, "syncedBy");
+            return "late";
+        }
+    }
+
+    /**
+     * The queue failed the attempt for its timeout (its retry may run beside it, on this instance under
+     * the same lease), so the lease does not tell: the attempt's writes after that are refused all the same.
+     */
+    @Test
+    void anAttemptTheQueueFailedForItsTimeoutHasItsLaterWritesRefused() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            String runId = h.engine.start("overdue", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("sync") == StepStatus.RETRYING);
+
+            firstGoesOn.countDown();
+            await().until(() -> refusedLog.get() != null);
+            assertThat(refusedWrite.get()).isInstanceOf(StaleExecutionException.class)
+                    .hasMessageContaining("NVENT-0260").hasMessageContaining("timeout of 200 ms");
+            assertThat(refusedLog.get()).isInstanceOf(StaleExecutionException.class);
+            assertThat(h.store.getState(runId, "syncedBy", h.clock.instant())).isEmpty();
+            assertThat(h.types(runId)).doesNotContain("log", "step.completed");
+        }
+    }
+
+    /** Waits for the test before it logs and writes state; runs until then before its start is stored. */
+    @FlowStep(flow = "overtaken", name = "scan", role = StepRole.ENTRY)
+    static class Scan implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            executions.incrementAndGet();
+            assertThat(firstGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+            writeStateAndLog(ctx, "scannedBy");
+            return "scanned";
+        }
+    }
+
+    /**
+     * A step runs before its start is stored (the start-write delay); when its start is then refused
+     * (here: another instance started the step meanwhile), the attempt holds no lease and never will,
+     * and its writes are refused as a stale execution's.
+     */
+    @Test
+    void anAttemptWhoseDeferredStartWasRefusedHasItsWritesRefused() {
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), new Scan())) {
+            String runId = h.engine.start("overtaken", null);
+            await().until(() -> executions.get() == 1);
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.startStep(h.store, StepLease.renewed(runId, "scan", "instance-b", now,
+                    now.plusSeconds(60)), now, run -> Optional.of(new RunChange(run.withStep("scan", StepStatus.RUNNING),
+                    List.of())))).as("another instance's start of the step").isPresent();
+
+            firstGoesOn.countDown();
+            await().until(() -> refusedLog.get() != null);
+            assertThat(refusedWrite.get()).isInstanceOf(StaleExecutionException.class)
+                    .hasMessageContaining("NVENT-0260").hasMessageContaining("deferred start was refused");
+            assertThat(refusedLog.get()).isInstanceOf(StaleExecutionException.class);
+            assertThat(h.store.getState(runId, "scannedBy", now)).isEmpty();
+            assertThat(h.types(runId)).doesNotContain("log", "step.completed");
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("scan", StepStatus.RUNNING);
         }
     }
 
