@@ -9,16 +9,25 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.StepLease;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,6 +138,74 @@ class StaleExecutionsTest {
             survivor.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(survivor.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .extracting(HistoryEvent::data).asString().contains("second");
+        }
+    }
+
+    /**
+     * A memory store on which another instance takes a step's lease over just as a state value reaches
+     * the store (on a thread of its own, waited for at most half a second), recording whose lease it
+     * was when the value was written.
+     */
+    static final class TakeoverAsStateArrives extends MemoryFlowStore {
+        final AtomicReference<String> ownerWhenWritten = new AtomicReference<>();
+        private final ExecutorService otherInstance;
+        private volatile MemorySchedulingStore leases;
+        private volatile StepLease takeover;
+
+        TakeoverAsStateArrives(ExecutorService otherInstance) {
+            this.otherInstance = otherInstance;
+        }
+
+        /** From now on, a state value of the lease's run that arrives comes with this takeover. */
+        void takeOverAsStateArrives(MemorySchedulingStore leases, StepLease takeover) {
+            this.leases = leases;
+            this.takeover = takeover;
+        }
+
+        @Override
+        public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
+            StepLease wanted = takeover;
+            if (wanted != null && wanted.runId().equals(runId)) {
+                Future<Boolean> takenOver = otherInstance.submit(() ->
+                        leases.acquireLease(wanted, wanted.renewedAt().orElseThrow()));
+                try {
+                    takenOver.get(500, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException waitsForTheWrite) {
+                    // The store holds the takeover off until the write is done.
+                } catch (InterruptedException | ExecutionException e) {
+                    throw new IllegalStateException(e);
+                }
+                ownerWhenWritten.set(leases.leasesOfRun(runId).stream().filter(l -> l.step().equals(wanted.step()))
+                        .map(StepLease::owner).findFirst().orElse("nobody"));
+            }
+            super.putState(runId, key, json, expiresAt);
+        }
+    }
+
+    /**
+     * Past the end of its lease, a step's write is checked against the lease in the same step as it is
+     * made: a takeover that comes just as the write reaches the store waits for it (or, had it come
+     * first, the write would be refused). The write never lands after the step was taken over.
+     */
+    @Test
+    void aWritePastTheLeaseLandsOnlyWhileTheStepIsStillThisInstancesThoughItIsTakenOverJustThen() {
+        ExecutorService otherInstance = Executors.newSingleThreadExecutor(Threads.daemonThreads("other-instance"));
+        TakeoverAsStateArrives store = new TakeoverAsStateArrives(otherInstance);
+        MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness hung = EngineHarness.over(store, queue, new Load())) {
+            String runId = hung.engine.start("stale-import", null);
+            await().until(() -> hung.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+            hung.clock.advance(Duration.ofSeconds(61));
+            Instant now = hung.clock.instant();
+            store.takeOverAsStateArrives(hung.scheduling, StepLease.renewed(runId, "load", "instance-b", now,
+                    now.plusSeconds(60)));
+
+            firstGoesOn.countDown();
+            await().until(() -> store.ownerWhenWritten.get() != null);
+            assertThat(store.ownerWhenWritten.get()).as("whose lease the step was when its state was written")
+                    .startsWith("instance-a@");
+        } finally {
+            otherInstance.shutdownNow();
         }
     }
 
