@@ -2216,6 +2216,7 @@ public final class FlowEngine implements FlowService {
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
                                       Exception failure) {
+        refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
             releaseOwnLease(runId, step);
@@ -2259,6 +2260,26 @@ public final class FlowEngine implements FlowService {
                     + step + " ended as canceled: " + reason);
         });
         return change.isPresent();
+    }
+
+    /**
+     * Marks stale a failed attempt whose lease ran out and is another owner's now, before it gives the
+     * lease up: its failure is then dropped ({@code NVENT-0532}) instead of reaching the queue, also
+     * when the takeover has not written to the run's history yet (the sweep takes the lease over
+     * before it changes the run), which {@link #isSuperseded} could not tell. The lease is read only
+     * past its end, as for a write ({@link #requireCurrent}); unread, the failure goes on as it is.
+     */
+    private void refuseFailureOfLostLease(StepExecution self, String runId, String step, Exception failure) {
+        if (self.isStale() || !leaseMayHaveRunOut(self)) {
+            return;
+        }
+        try {
+            if (!holdsLease(runId, step)) {
+                self.markStale("its lease ran out and is no longer held by " + leaseOwner);
+            }
+        } catch (RuntimeException unread) {
+            failure.addSuppressed(unread);
+        }
     }
 
     /**

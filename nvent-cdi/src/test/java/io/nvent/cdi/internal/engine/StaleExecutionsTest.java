@@ -227,6 +227,40 @@ class StaleExecutionsTest {
         }
     }
 
+    /** Fails on its own once the test lets it go on; it has one attempt only. */
+    @FlowStep(flow = "stale-last-failure", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
+    static class Charge implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            executions.incrementAndGet();
+            assertThat(firstGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+            throw new IllegalStateException("the card was declined after the lease ran out");
+        }
+    }
+
+    /**
+     * The other instance's sweep took the expired lease over and has not changed the run yet (it takes
+     * the lease before it records the stall), so the history still shows this attempt as the step's
+     * latest start: its failure is dropped all the same, not recorded as the step's last.
+     */
+    @Test
+    void theFailureOfAnAttemptWhoseLeaseWasTakenOverIsIgnoredBeforeTheTakeoverShowsInTheHistory() {
+        try (EngineHarness hung = new EngineHarness(new Charge())) {
+            String runId = hung.engine.start("stale-last-failure", null);
+            await().until(() -> hung.engine.run(runId).orElseThrow().steps().get("charge") == StepStatus.RUNNING);
+            hung.clock.advance(Duration.ofSeconds(61));
+            Instant now = hung.clock.instant();
+            assertThat(hung.scheduling.acquireLease(StepLease.renewed(runId, "charge", "instance-b@sweep", now,
+                    now.plusSeconds(60)), now)).as("the other instance's takeover").isTrue();
+
+            firstGoesOn.countDown();
+            await().during(Duration.ofMillis(300)).until(() ->
+                    hung.engine.run(runId).orElseThrow().status() == RunStatus.RUNNING);
+            assertThat(hung.types(runId)).doesNotContain("step.failed", "flow.failed", "step.retry");
+            assertThat(hung.engine.run(runId).orElseThrow().steps()).containsEntry("charge", StepStatus.RUNNING);
+        }
+    }
+
     /** Goes on past its timeout of 200 ms, ignoring the interrupt, then writes; its retry comes after an hour. */
     @FlowStep(flow = "overdue", name = "sync", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 3_600_000,
             timeoutMs = 200)
