@@ -2104,9 +2104,22 @@ public final class FlowEngine implements FlowService {
      */
     void requireCurrent(StepExecution self, String runId, String step) {
         refuseIfStale(self, runId, step);
-        if (leaseMayHaveRunOut(self) && !holdsLease(runId, step)) {
-            throw refused(self, runId, step, "its lease ran out and is no longer held by " + leaseOwner);
+        checkLease(self, runId, step);
+        refuseIfStale(self, runId, step);
+    }
+
+    /**
+     * Marks the attempt stale if the lease it took may have run out and is no longer this instance's;
+     * reads the store only past the lease's end.
+     */
+    private void checkLease(StepExecution self, String runId, String step) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step)) {
+            markLeaseLost(self);
         }
+    }
+
+    private void markLeaseLost(StepExecution self) {
+        self.markStale("its lease ran out and is no longer held by " + leaseOwner);
     }
 
     /**
@@ -2124,7 +2137,7 @@ public final class FlowEngine implements FlowService {
         try {
             return held.apply(leaseOf(runId, step));
         } catch (StaleExecutionException notHeld) {
-            self.markStale("its lease ran out and is no longer held by " + leaseOwner);
+            markLeaseLost(self);
             throw notHeld;
         }
     }
@@ -2139,11 +2152,6 @@ public final class FlowEngine implements FlowService {
         if (why.isPresent()) {
             throw new StaleExecutionException(runId, step, why.get());
         }
-    }
-
-    private static StaleExecutionException refused(StepExecution self, String runId, String step, String why) {
-        self.markStale(why);
-        return new StaleExecutionException(runId, step, self.staleBecause().orElse(why));
     }
 
     /**
@@ -2270,13 +2278,8 @@ public final class FlowEngine implements FlowService {
      * past its end, as for a write ({@link #requireCurrent}); unread, the failure goes on as it is.
      */
     private void refuseFailureOfLostLease(StepExecution self, String runId, String step, Exception failure) {
-        if (self.isStale() || !leaseMayHaveRunOut(self)) {
-            return;
-        }
         try {
-            if (!holdsLease(runId, step)) {
-                self.markStale("its lease ran out and is no longer held by " + leaseOwner);
-            }
+            checkLease(self, runId, step);
         } catch (RuntimeException unread) {
             failure.addSuppressed(unread);
         }
