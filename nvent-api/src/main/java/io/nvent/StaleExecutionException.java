@@ -4,9 +4,11 @@ package io.nvent;
  * Thrown to a step's code by a write through its {@link StepContext} (an emit, a state change, a log
  * entry, a cancel, a child run) once its execution no longer holds the step: its lease ran out and
  * another execution took the step over (the sweep found it stalled, or the queue delivered the job
- * again). The write is not made, and whatever the
+ * again), the queue failed the attempt for its timeout (since its retry may run), or the attempt's
+ * deferred start was refused. The write is not made, and whatever the
  * execution returns afterwards is dropped: the step's outcome is the current execution's. The step's
- * code need not catch it.
+ * code need not catch it. A scheduling store throws it too, from a write it makes only while a
+ * step's lease is held ({@link io.nvent.spi.SchedulingStore#finishStepHolding}).
  *
  * @since 0.2
  */

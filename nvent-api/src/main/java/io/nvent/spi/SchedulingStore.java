@@ -1,6 +1,7 @@
 package io.nvent.spi;
 
 import io.nvent.AwaitStatus;
+import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -357,6 +358,104 @@ public interface SchedulingStore {
             return runs.updateRun(lease.runId(), mutation);
         } finally {
             releaseLease(lease.runId(), lease.step(), lease.owner());
+        }
+    }
+
+    /**
+     * Finishes a step as {@link #finishStep} does, but only while {@code lease.owner()} still holds the
+     * step's lease, checked in the transaction that changes the run where the store can: a lease taken
+     * over while the change is under way either waits for it or makes it refused, so that an execution
+     * whose lease ran out and was taken over cannot overwrite the outcome of the execution that holds
+     * the step now. The engine finishes a step so once the lease it took or last renewed may have run
+     * out. A lease counts as held while {@code lease.owner()} is its owner, also after its end: until
+     * another owner takes it over, nobody else executes the step.
+     *
+     * <p>The default reads {@link #leasesOfRun} and then calls {@link #finishStep}, which does not notice
+     * a lease taken over between the two; a store that keeps runs and leases in one database should
+     * check and change in one transaction (see {@link #startStep}).
+     *
+     * @param runs the store of the run
+     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param mutation the run change; may be called several times
+     * @return the stored change; empty if the mutation declined to change anything
+     * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
+     *     the run is left as it was, and the lease to whoever holds it
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     * @throws io.nvent.IllegalRunTransitionException if the change is one {@link io.nvent.RunStatus}
+     *     does not allow; the run is left as it was
+     * @since 0.2
+     */
+    default Optional<StoredChange> finishStepHolding(FlowStore runs, StepLease lease, RunMutation mutation) {
+        requireHolding(lease);
+        return finishStep(runs, lease, mutation);
+    }
+
+    /**
+     * Appends entries to a run's history as {@link FlowStore#appendEvents} does, but only while
+     * {@code lease.owner()} still holds the step's lease, checked in the same transaction where the
+     * store can (see {@link #finishStepHolding}): the log lines of a step's execution that may have
+     * outlived its lease. The default checks first and appends after, not noticing a lease taken over
+     * in between.
+     *
+     * @param runs the store of the run
+     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param events the entries, in order
+     * @return the stored entries, as {@link FlowStore#appendEvents} returns them
+     * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
+     *     nothing is appended
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     * @since 0.2
+     */
+    default List<HistoryEvent> appendEventsHolding(FlowStore runs, StepLease lease, List<EventDraft> events) {
+        requireHolding(lease);
+        return runs.appendEvents(lease.runId(), events);
+    }
+
+    /**
+     * Sets a value of a run's state as {@link FlowStore#putState} does, but only while
+     * {@code lease.owner()} still holds the step's lease, checked in the same transaction where the
+     * store can (see {@link #finishStepHolding}). The default checks first and writes after, not
+     * noticing a lease taken over in between.
+     *
+     * @param runs the store of the run
+     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param key the state key
+     * @param json the value as JSON
+     * @param expiresAt when the value expires; empty for never
+     * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
+     *     the state is left as it was
+     * @throws io.nvent.RunNotFoundException if the run does not exist
+     * @since 0.2
+     */
+    default void putStateHolding(FlowStore runs, StepLease lease, String key, String json,
+                                 Optional<Instant> expiresAt) {
+        requireHolding(lease);
+        runs.putState(lease.runId(), key, json, expiresAt);
+    }
+
+    /**
+     * Deletes a value of a run's state as {@link FlowStore#deleteState} does, but only while
+     * {@code lease.owner()} still holds the step's lease, checked in the same transaction where the
+     * store can (see {@link #finishStepHolding}). The default checks first and deletes after, not
+     * noticing a lease taken over in between.
+     *
+     * @param runs the store of the run
+     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param key the state key
+     * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
+     *     the state is left as it was
+     * @since 0.2
+     */
+    default void deleteStateHolding(FlowStore runs, StepLease lease, String key) {
+        requireHolding(lease);
+        runs.deleteState(lease.runId(), key);
+    }
+
+    /** Throws {@link StepLease#notHeld()} unless the lease's owner holds the step's lease (whatever its end). */
+    private void requireHolding(StepLease lease) {
+        if (leasesOfRun(lease.runId()).stream().noneMatch(held -> held.step().equals(lease.step())
+                && held.owner().equals(lease.owner()))) {
+            throw lease.notHeld();
         }
     }
 

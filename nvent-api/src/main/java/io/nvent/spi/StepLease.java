@@ -1,5 +1,6 @@
 package io.nvent.spi;
 
+import io.nvent.StaleExecutionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -88,5 +89,16 @@ public record StepLease(String runId, String step, String owner, Instant expires
      */
     public Optional<Duration> duration() {
         return renewedAt.map(at -> Duration.between(at, expiresAt));
+    }
+
+    /**
+     * The exception a write conditioned on this lease throws once its owner no longer holds it (see
+     * {@link SchedulingStore#finishStepHolding}): another owner took it over, or it was given up.
+     *
+     * @return a {@link StaleExecutionException} naming the run, the step and the owner
+     * @since 0.2
+     */
+    public StaleExecutionException notHeld() {
+        return new StaleExecutionException(runId, step, "its lease is no longer held by " + owner);
     }
 }

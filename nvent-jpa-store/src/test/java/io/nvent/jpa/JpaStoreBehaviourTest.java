@@ -11,6 +11,7 @@ import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.StepStatus;
 import io.nvent.jpa.internal.OlderSchemas;
 import io.nvent.spi.EventDraft;
@@ -900,6 +901,44 @@ abstract class JpaStoreBehaviourTest {
         assertThat(leases.acquireLease(held.runId(), "a", "other-instance", until, T0)).as("still the other's")
                 .isTrue();
         assertThat(leases.acquireLease(finishing.runId(), "a", "other-instance", until, T0)).as("given up").isTrue();
+    }
+
+    /**
+     * Two instances over one database: the other instance takes the step's expired lease over while
+     * this one finishes the step under it (the lease's row is locked only after the run's, so the
+     * takeover gets through first here). The finish is then rolled back, not stored over the other
+     * instance's lease.
+     */
+    @Test
+    void aStepFinishedUnderItsLeaseIsRolledBackWhenAnotherInstanceTakesTheLeaseOverMeanwhile() {
+        SchedulingStore here = store.schedulingStore();
+        SchedulingStore otherInstance = oneCommitter.schedulingStore();
+        RunRecord run = created("orders");
+        StepLease expired = new StepLease(run.runId(), "a", "me", T0.plusSeconds(30));
+        assertThat(here.acquireLease(expired, T0)).isTrue();
+        StepLease takeover = new StepLease(run.runId(), "a", "other-instance", T0.plusSeconds(90));
+        List<Future<Boolean>> takenOver = new CopyOnWriteArrayList<>();
+        RunMutation finish = current -> {
+            if (takenOver.isEmpty()) {
+                takenOver.add(writers.submit(() -> otherInstance.acquireLease(takeover, T0.plusSeconds(30))));
+            }
+            try {
+                assertThat(takenOver.get(0).get(10, TimeUnit.SECONDS)).as("the other instance's takeover").isTrue();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return Optional.of(new RunChange(current.withStep("a", StepStatus.COMPLETED), List.of(log("{}"))));
+        };
+
+        assertThatThrownBy(() -> here.finishStepHolding(store, expired, finish))
+                .isInstanceOf(StaleExecutionException.class).hasMessageContaining("NVENT-0260");
+
+        RunRecord stored = store.findRun(run.runId()).orElseThrow();
+        assertThat(stored.steps()).doesNotContainKey("a");
+        assertThat(stored.version()).isEqualTo(run.version());
+        assertThat(store.readEvents(run.runId(), EventQuery.all())).extracting(HistoryEvent::type)
+                .containsExactly(EventType.FLOW_START);
+        assertThat(here.leasesOfRun(run.runId())).containsExactly(takeover);
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.Misfire;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
@@ -45,7 +46,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -1636,6 +1643,145 @@ public abstract class SchedulingStoreContractTest {
         assertThat(finished.version()).isEqualTo(run.version() + 2L * steps);
         assertThat(flowStore().readEvents(run.runId(), EventQuery.all())).hasSize(2 * steps);
         assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- writes under a step's lease
+
+    @Test
+    void finishingAStepUnderItsLeaseChangesItsRunAndGivesTheLeaseUpWhileItsOwnerHoldsIt() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.startStep(flowStore(), lease, T0, stepBecomes("ship", StepStatus.RUNNING));
+
+        Optional<StoredChange> finished = store.finishStepHolding(flowStore(), lease,
+                stepBecomes("ship", StepStatus.COMPLETED));
+
+        assertThat(finished).map(change -> change.run().steps().get("ship")).contains(StepStatus.COMPLETED);
+        assertThat(flowStore().findRun(run.runId()).orElseThrow().version()).isEqualTo(run.version() + 2);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    @Test
+    void aStepWhoseLeaseAnotherOwnerTookOverIsNotFinishedUnderItAndItsRunIsLeftAsItWas() {
+        RunRecord run = storedRun();
+        StepLease expired = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(expired, T0);
+        StepLease takenOver = new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90));
+        store.acquireLease(takenOver, T0.plusSeconds(30));
+
+        assertThatThrownBy(() -> store.finishStepHolding(flowStore(), expired, stepBecomes("ship", StepStatus.COMPLETED)))
+                .isInstanceOfSatisfying(StaleExecutionException.class, e -> {
+                    assertThat(e.runId()).isEqualTo(run.runId());
+                    assertThat(e.step()).isEqualTo("ship");
+                    assertThat(e).hasMessageContaining("NVENT-0260").hasMessageContaining("node-a");
+                });
+
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(takenOver);
+    }
+
+    @Test
+    void stateAndHistoryAreWrittenUnderAStepsLeaseWhileItsOwnerHoldsIt() {
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(lease, T0);
+
+        store.putStateHolding(flowStore(), lease, "cursor", "41", Optional.empty());
+        store.putStateHolding(flowStore(), lease, "page", "3", Optional.of(T0.plusSeconds(600)));
+        store.deleteStateHolding(flowStore(), lease, "page");
+        List<HistoryEvent> logged = store.appendEventsHolding(flowStore(), lease,
+                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"shipped\"}")));
+
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
+        assertThat(flowStore().getState(run.runId(), "page", T0)).isEmpty();
+        assertThat(logged).extracting(HistoryEvent::type).containsExactly(EventType.LOG);
+        assertThat(flowStore().readEvents(run.runId(), EventQuery.all())).isEqualTo(logged);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(lease);
+    }
+
+    @Test
+    void stateAndHistoryWritesUnderALeaseAnotherOwnerTookOverAreRefused() {
+        RunRecord run = storedRun();
+        flowStore().putState(run.runId(), "cursor", "41", Optional.empty());
+        StepLease expired = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(expired, T0);
+        StepLease takenOver = new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90));
+        store.acquireLease(takenOver, T0.plusSeconds(30));
+
+        assertThatThrownBy(() -> store.putStateHolding(flowStore(), expired, "cursor", "42", Optional.empty()))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.deleteStateHolding(flowStore(), expired, "cursor"))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.appendEventsHolding(flowStore(), expired,
+                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"late\"}"))))
+                .isInstanceOf(StaleExecutionException.class);
+
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(takenOver);
+    }
+
+    /**
+     * The check of the lease and the finish are one: another owner's takeover of the expired lease that
+     * comes while the finish is under way (here: while its change is made, for at most half a second)
+     * either waits until the finish is stored, or is done first and the finish is refused. A finish is
+     * never stored over a lease another owner took, which would overwrite that owner's outcome.
+     */
+    @Test
+    void aTakeoverWhileAStepFinishesUnderItsLeaseEitherWaitsForTheFinishOrRefusesIt() throws Exception {
+        RunRecord run = storedRun();
+        StepLease expired = new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(30));
+        store.acquireLease(expired, T0);
+        StepLease takeOver = new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90));
+        ExecutorService otherOwner = Executors.newSingleThreadExecutor(new TestThreads("other-owner"));
+        try {
+            List<Future<Boolean>> takeover = new ArrayList<>();
+            AtomicBoolean tookOverMeanwhile = new AtomicBoolean();
+            RunMutation finishWhileTakenOver = current -> {
+                synchronized (takeover) {
+                    if (takeover.isEmpty()) {
+                        takeover.add(otherOwner.submit(() -> store.acquireLease(takeOver, T0.plusSeconds(30))));
+                    }
+                }
+                tookOverMeanwhile.set(doneWithin(takeover.get(0), Duration.ofMillis(500)));
+                return stepBecomes("ship", StepStatus.COMPLETED).apply(current);
+            };
+
+            Optional<StoredChange> finished;
+            try {
+                finished = store.finishStepHolding(flowStore(), expired, finishWhileTakenOver);
+            } catch (StaleExecutionException refused) {
+                finished = Optional.empty();
+            }
+
+            assertThat(takeover.get(0).get(10, TimeUnit.SECONDS)).as("the takeover, once done").isTrue();
+            if (tookOverMeanwhile.get()) {
+                assertThat(finished).as("a finish whose lease was taken over while it was under way").isEmpty();
+                assertUnchanged(run);
+            } else {
+                assertThat(finished).as("a finish the takeover waited for").isPresent();
+                assertThat(flowStore().findRun(run.runId()).orElseThrow().steps())
+                        .containsEntry("ship", StepStatus.COMPLETED);
+            }
+            assertThat(store.leasesOfRun(run.runId())).containsExactly(takeOver);
+        } finally {
+            otherOwner.shutdownNow();
+        }
+    }
+
+    /** Whether {@code task} is done within {@code wait}; a task that is not done then goes on. */
+    private static boolean doneWithin(Future<?> task, Duration wait) {
+        try {
+            task.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException stillWaiting) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the takeover failed", e.getCause());
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Function;
@@ -64,6 +65,9 @@ import org.hibernate.exception.ConstraintViolationException;
  * entities.
  */
 public final class JpaFlowStoreImpl implements JpaFlowStore {
+
+    /** The condition of a write that has none: see {@link #appendEvents(String, List, Consumer)}. */
+    private static final Consumer<EntityManager> NO_CONDITION = em -> { };
 
     private static final System.Logger LOG = System.getLogger(JpaFlowStore.class.getName());
     /** Most writes one grouped commit carries. */
@@ -380,11 +384,22 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             }
             return List.of();
         }
+        return appendEvents(runId, events, NO_CONDITION);
+    }
+
+    /**
+     * Appends as {@link #appendEvents(String, List)} does, in a transaction in which {@code condition}
+     * runs after the entries are written (the scheduling store's check of a step's lease); an exception
+     * it throws rolls the entries back.
+     */
+    List<HistoryEvent> appendEvents(String runId, List<EventDraft> events, Consumer<EntityManager> condition) {
         payloads.checkEvents(runId, events);
         commits.forget(runId);
         return transactions.write(runId, em -> {
             long lastSeq = allocate(em, runId, events.size());
-            return persistEvents(em, runId, lastSeq - events.size() + 1, events);
+            List<HistoryEvent> stored = persistEvents(em, runId, lastSeq - events.size() + 1, events);
+            condition.accept(em);
+            return stored;
         });
     }
 
@@ -474,6 +489,15 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
+        putState(runId, key, json, expiresAt, NO_CONDITION);
+    }
+
+    /**
+     * Sets a state value as {@link #putState(String, String, String, Optional)} does, in a transaction in
+     * which {@code condition} runs once the run is locked (see {@link #appendEvents(String, List, Consumer)}).
+     */
+    void putState(String runId, String key, String json, Optional<Instant> expiresAt,
+                  Consumer<EntityManager> condition) {
         Objects.requireNonNull(expiresAt, "expiresAt");
         Payloads.checkName(key, "state key");
         payloads.check(json, "state '" + key + "' of run '" + runId + "'");
@@ -481,6 +505,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             // The run's row lock makes concurrent writers of one key take turns (no duplicate insert)
             // and proves the run exists.
             lockRun(em, runId);
+            condition.accept(em);
             StateEntity entity = em.find(StateEntity.class, new StateKey(runId, key));
             if (entity == null) {
                 em.persist(new StateEntity(runId, key, json, expiresAt.orElse(null)));
@@ -503,8 +528,19 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     @Override
     public void deleteState(String runId, String key) {
-        transactions.write(runId, em -> em.createQuery("delete from NventState s where s.runId = :runId and s.key = :key")
-                .setParameter("runId", runId).setParameter("key", key).executeUpdate());
+        deleteState(runId, key, NO_CONDITION);
+    }
+
+    /**
+     * Deletes a state value as {@link #deleteState(String, String)} does, in a transaction in which
+     * {@code condition} runs first (see {@link #appendEvents(String, List, Consumer)}).
+     */
+    void deleteState(String runId, String key, Consumer<EntityManager> condition) {
+        transactions.write(runId, em -> {
+            condition.accept(em);
+            return em.createQuery("delete from NventState s where s.runId = :runId and s.key = :key")
+                    .setParameter("runId", runId).setParameter("key", key).executeUpdate();
+        });
     }
 
     @Override

@@ -8,7 +8,9 @@ import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.Misfire;
 import io.nvent.NventException;
+import io.nvent.HistoryEvent;
 import io.nvent.RunNotFoundException;
+import io.nvent.StaleExecutionException;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerNotFoundException;
@@ -16,6 +18,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
@@ -27,6 +30,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
+import jakarta.persistence.EntityManager;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -1107,21 +1111,93 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         if (runs != runStore) {
             return SchedulingStore.super.finishStep(runs, lease, mutation);
         }
+        return finish(lease, mutation, false);
+    }
+
+    /**
+     * The run change and giving the lease up in one transaction, rolled back if the owner no longer
+     * holds the lease: its row, deleted after the run's (locked first, as every write of a run does),
+     * stays locked until the commit, so a takeover waits for the change or refuses it.
+     */
+    @Override
+    public Optional<StoredChange> finishStepHolding(FlowStore runs, StepLease lease, RunMutation mutation) {
+        if (runs != runStore) {
+            return SchedulingStore.super.finishStepHolding(runs, lease, mutation);
+        }
+        return finish(lease, mutation, true);
+    }
+
+    private Optional<StoredChange> finish(StepLease lease, RunMutation mutation, boolean holding) {
         checkLease(lease);
         boolean released = false;
         try {
             Optional<StoredChange> change = commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
                 Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
-                em.unwrap(Session.class).doWork(connection -> deleteLease(connection, lease.runId(), lease.step(),
-                        lease.owner()));
+                int deleted = em.unwrap(Session.class).doReturningWork(connection -> deleteLease(connection,
+                        lease.runId(), lease.step(), lease.owner()));
+                if (holding && deleted == 0) {
+                    throw lease.notHeld();
+                }
                 return stored;
             });
             released = true;
             return change;
+        } catch (StaleExecutionException notHeld) {
+            released = true;   // another owner's, or none: nothing to give up
+            throw notHeld;
         } finally {
             if (!released) {
                 releaseLease(lease.runId(), lease.step(), lease.owner());
             }
+        }
+    }
+
+    @Override
+    public List<HistoryEvent> appendEventsHolding(FlowStore runs, StepLease lease, List<EventDraft> events) {
+        if (runs != runStore) {
+            return SchedulingStore.super.appendEventsHolding(runs, lease, events);
+        }
+        checkLease(lease);
+        return runStore.appendEvents(lease.runId(), events, em -> requireHeld(em, lease));
+    }
+
+    @Override
+    public void putStateHolding(FlowStore runs, StepLease lease, String key, String json, Optional<Instant> expiresAt) {
+        if (runs != runStore) {
+            SchedulingStore.super.putStateHolding(runs, lease, key, json, expiresAt);
+            return;
+        }
+        checkLease(lease);
+        runStore.putState(lease.runId(), key, json, expiresAt, em -> requireHeld(em, lease));
+    }
+
+    @Override
+    public void deleteStateHolding(FlowStore runs, StepLease lease, String key) {
+        if (runs != runStore) {
+            SchedulingStore.super.deleteStateHolding(runs, lease, key);
+            return;
+        }
+        checkLease(lease);
+        runStore.deleteState(lease.runId(), key, em -> requireHeld(em, lease));
+    }
+
+    /**
+     * Locks the step's lease row, in the caller's transaction, if the lease's owner holds it: a takeover
+     * then waits for the transaction. Throws {@link StepLease#notHeld()} if the owner does not, which
+     * rolls the transaction back.
+     */
+    private void requireHeld(EntityManager em, StepLease lease) {
+        boolean held = em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement lock = connection.prepareStatement("update " + leases + " set owner = owner"
+                    + " where run_id = ? and step_name = ? and owner = ?")) {
+                lock.setString(1, lease.runId());
+                lock.setString(2, lease.step());
+                lock.setString(3, lease.owner());
+                return lock.executeUpdate() == 1;
+            }
+        });
+        if (!held) {
+            throw lease.notHeld();
         }
     }
 
@@ -1250,13 +1326,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
-    private void deleteLease(Connection connection, String runId, String step, String owner) throws SQLException {
+    /** Deletes the owner's lease of the step; {@return how many rows went: 1 if the owner held it, else 0} */
+    private int deleteLease(Connection connection, String runId, String step, String owner) throws SQLException {
         try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
                 + " where run_id = ? and step_name = ? and owner = ?")) {
             delete.setString(1, runId);
             delete.setString(2, step);
             delete.setString(3, owner);
-            delete.executeUpdate();
+            return delete.executeUpdate();
         }
     }
 

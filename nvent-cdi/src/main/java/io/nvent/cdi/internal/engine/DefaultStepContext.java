@@ -13,6 +13,8 @@ import io.nvent.UndeclaredEventException;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
 import jakarta.json.JsonString;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -33,7 +36,8 @@ import java.util.stream.Stream;
 /**
  * The context of one step attempt. Emissions are buffered and applied with the step's completion,
  * so a failed attempt never triggers downstream steps; log entries and state are written at once,
- * each only while the attempt still holds its step.
+ * each only while the attempt still holds its step: once its lease may have run out, under the lease in
+ * the store ({@link Fence#write}).
  */
 final class DefaultStepContext implements StepContext {
 
@@ -59,15 +63,13 @@ final class DefaultStepContext implements StepContext {
     private final Supplier<Optional<String>> triggerDataLookup;
     /** Whether the run was canceled while the attempt runs, as this instance knows it. */
     private final BooleanSupplier cancelRequested;
-    /**
-     * Runs before each write the step makes: throws {@link io.nvent.StaleExecutionException} once the
-     * execution no longer holds its step (see {@code FlowEngine.requireCurrent}).
-     */
-    private final Runnable requireCurrent;
+    /** Refuses the step's writes once its execution no longer holds its step. */
+    private final Fence fence;
+    private final SchedulingStore scheduling;
     private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
-    /** Runs before the step writes to its run's history; see {@link #storeStartBeforeHistory}. */
-    private volatile Runnable beforeHistory = () -> { };
+    /** Runs before the step writes to the store; see {@link #storeStartBeforeWrites}. */
+    private volatile Runnable beforeWrite = () -> { };
     /**
      * What the run keeps of its emitted events, as the attempt read the run, with this attempt's
      * emits: checked at each emit, so that the step's code sees a refusal where it emits.
@@ -75,10 +77,11 @@ final class DefaultStepContext implements StepContext {
     private final RunEmittedLimit.Tally emitted;
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
-                       BooleanSupplier cancelRequested, Runnable requireCurrent, List<String> declaredEmits,
-                       RunEmittedLimit.Tally emitted) {
-        this.requireCurrent = requireCurrent;
+                       SchedulingStore scheduling, Json json, Clock clock, StateCleanup stateCleanup,
+                       Supplier<Optional<String>> triggerData, BooleanSupplier cancelRequested, Fence fence,
+                       List<String> declaredEmits, RunEmittedLimit.Tally emitted) {
+        this.fence = fence;
+        this.scheduling = scheduling;
         this.declaredEmits = List.copyOf(declaredEmits);
         this.triggerDataLookup = triggerData;
         this.emitted = emitted;
@@ -163,7 +166,7 @@ final class DefaultStepContext implements StepContext {
             throw undeclared;
         }
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
-        requireCurrent.run();
+        fence.requireCurrent();
         keepWithinEmittedLimit(event, payloadJson);
         emissions.add(new Emission(event, payloadJson, clock.instant()));
     }
@@ -188,22 +191,23 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public String startFlow(String otherFlow, Object input) {
-        requireCurrent.run();
+        fence.requireCurrent();
         return engine.startChild(otherFlow, input, runId);
     }
 
     /**
-     * Makes the step store its start (if it has not yet) before it writes to its run's history, so
-     * that a log entry or a cancel never precedes {@code step.started}.
+     * Makes the step store its start (if it has not yet) before it writes to the store: a log entry or
+     * a cancel never precedes {@code step.started}, and a write of an attempt whose start is refused is
+     * refused too (the start's refusal makes the execution stale).
      */
-    void storeStartBeforeHistory(Runnable storeStart) {
-        this.beforeHistory = storeStart;
+    void storeStartBeforeWrites(Runnable storeStart) {
+        this.beforeWrite = storeStart;
     }
 
     @Override
     public void cancel() {
-        beforeHistory.run();
-        requireCurrent.run();
+        beforeWrite.run();
+        fence.requireCurrent();
         engine.cancel(runId);
     }
 
@@ -281,10 +285,10 @@ final class DefaultStepContext implements StepContext {
                 .str("message", text)
                 .raw("meta", metaJson)
                 .build();
-        beforeHistory.run();
-        requireCurrent.run();
-        engine.publish(flow, store.appendEvents(runId,
-                List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data))));
+        beforeWrite.run();
+        List<EventDraft> entry = List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data));
+        engine.publish(flow, fence.write(() -> store.appendEvents(runId, entry),
+                lease -> scheduling.appendEventsHolding(store, lease, entry)));
     }
 
     private final class StoreRunState implements RunState {
@@ -298,9 +302,7 @@ final class DefaultStepContext implements StepContext {
 
         @Override
         public void set(String key, Object value) {
-            requireCurrent.run();
-            store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
-                    stateCleanup.expiryOfUntimedValue(clock.instant()));
+            put(key, value, stateCleanup.expiryOfUntimedValue(clock.instant()));
         }
 
         @Override
@@ -308,15 +310,48 @@ final class DefaultStepContext implements StepContext {
             if (ttl.isNegative() || ttl.isZero()) {
                 throw new IllegalArgumentException("ttl must be positive, was " + ttl);
             }
-            requireCurrent.run();
-            store.putState(runId, key, json.toJson(value, "state '" + key + "'"),
-                    Optional.of(clock.instant().plus(ttl)));
+            put(key, value, Optional.of(clock.instant().plus(ttl)));
+        }
+
+        private void put(String key, Object value, Optional<Instant> expiresAt) {
+            String valueJson = json.toJson(value, "state '" + key + "'");
+            beforeWrite.run();
+            fence.write(() -> {
+                store.putState(runId, key, valueJson, expiresAt);
+                return null;
+            }, lease -> {
+                scheduling.putStateHolding(store, lease, key, valueJson, expiresAt);
+                return null;
+            });
         }
 
         @Override
         public void delete(String key) {
-            requireCurrent.run();
-            store.deleteState(runId, key);
+            beforeWrite.run();
+            fence.write(() -> {
+                store.deleteState(runId, key);
+                return null;
+            }, lease -> {
+                scheduling.deleteStateHolding(store, lease, key);
+                return null;
+            });
         }
+    }
+
+    /**
+     * Refuses the writes of an execution that no longer holds its step, with a
+     * {@link io.nvent.StaleExecutionException} to the step's code (see {@code FlowEngine.requireCurrent}).
+     */
+    interface Fence {
+
+        /** Throws unless the execution may still write for its step; for writes that go elsewhere than the store. */
+        void requireCurrent();
+
+        /**
+         * Makes a write to the store: {@code plain} while the execution surely holds its step, else
+         * {@code held}, which the store makes under the step's lease; throws instead of writing once
+         * the execution no longer holds its step.
+         */
+        <T> T write(Supplier<T> plain, Function<StepLease, T> held);
     }
 }

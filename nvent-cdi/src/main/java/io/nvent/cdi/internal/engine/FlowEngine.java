@@ -1943,7 +1943,14 @@ public final class FlowEngine implements FlowService {
      */
     private void executeWithDeferredStart(StepBinding binding, JobExecution job, StepExecution self, RunRecord before,
                                           RunMutation start, ScheduledExecutorService executor) throws Exception {
-        DeferredStart deferred = new DeferredStart(() -> writeStart(binding, job, self, before.runId(), start));
+        DeferredStart deferred = new DeferredStart(() -> {
+            Optional<StoredChange> started = writeStart(binding, job, self, before.runId(), start);
+            if (started.isEmpty()) {
+                // The step ran on elsewhere or ended meanwhile: what this attempt writes from now on is refused.
+                self.markStale("its deferred start was refused: the step no longer waited for this job");
+            }
+            return started;
+        });
         ScheduledFuture<?> timer = executor.schedule(() -> {
             if (self.isPastTimeout()) {
                 // The queue failed the attempt already, or will: its failure stores the start, and a
@@ -1955,7 +1962,7 @@ public final class FlowEngine implements FlowService {
         }, settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
         String resultJson;
         DefaultStepContext context = contextOf(binding, job, before, self);
-        context.storeStartBeforeHistory(() -> {
+        context.storeStartBeforeWrites(() -> {
             deferred.writeIfPending();
             deferred.outcome();
         });
@@ -2087,26 +2094,73 @@ public final class FlowEngine implements FlowService {
      * Refuses a write of an execution that no longer holds its step, with a
      * {@link StaleExecutionException} to the step's code: the lease the attempt took with its start
      * is no longer this instance's (it ran out, and the sweep or another delivery took the step
-     * over). The store is read only once the lease may have run out: until the end this instance
-     * last took or renewed it, nobody else can have taken it. An attempt whose start is not stored
-     * yet holds no lease: the write of its start checks that the step still waits for it. An attempt
-     * the queue failed for its timeout goes on writing as before (its retry may run beside it here,
-     * under this instance's lease): its result is refused ({@link #refuseLateResult}).
+     * over), the queue failed the attempt for its timeout (its retry may run beside it here, under this
+     * instance's lease, so the lease does not tell), or the attempt's deferred start was refused (the
+     * step ran on elsewhere or ended). The store is read only once the lease may have run out: until
+     * the end this instance last took or renewed it, nobody else can have taken it. An attempt whose
+     * start is not stored yet holds no lease: the write of its start checks that the step still waits
+     * for it. For the writes that go to the store, {@link #writeAsCurrent} makes the check and the write
+     * one.
      */
     void requireCurrent(StepExecution self, String runId, String step) {
-        String why;
-        if (self.isStale()) {
-            why = "its lease was taken over";
-        } else {
-            Optional<Instant> until = self.leaseUntil();
-            if (until.isEmpty() || clock.instant().isBefore(later(until.get(), leasesRenewedUntil))
-                    || holdsLease(runId, step)) {
-                return;
-            }
-            why = "its lease ran out and is no longer held by " + leaseOwner;
+        refuseIfStale(self, runId, step);
+        checkLease(self, runId, step);
+        refuseIfStale(self, runId, step);
+    }
+
+    /**
+     * Marks the attempt stale if the lease it took may have run out and is no longer this instance's;
+     * reads the store only past the lease's end.
+     */
+    private void checkLease(StepExecution self, String runId, String step) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step)) {
+            markLeaseLost(self);
         }
-        self.markStale();
-        throw new StaleExecutionException(runId, step, why);
+    }
+
+    private void markLeaseLost(StepExecution self) {
+        self.markStale("its lease ran out and is no longer held by " + leaseOwner);
+    }
+
+    /**
+     * Makes a write of the step's through its context, as {@link #requireCurrent} allows: {@code plain}
+     * while the lease the attempt took surely holds (no store round trip more than the write), else
+     * {@code held}, which the store makes only while this instance still holds the step's lease, in the
+     * same transaction where it can (see {@link SchedulingStore#finishStepHolding}).
+     */
+    <T> T writeAsCurrent(StepExecution self, String runId, String step, Supplier<T> plain,
+                         Function<StepLease, T> held) {
+        refuseIfStale(self, runId, step);
+        if (!leaseMayHaveRunOut(self)) {
+            return plain.get();
+        }
+        try {
+            return held.apply(leaseOf(runId, step));
+        } catch (StaleExecutionException notHeld) {
+            markLeaseLost(self);
+            throw notHeld;
+        }
+    }
+
+    /** Throws for an attempt known to no longer hold its step: stale, or failed by the queue for its timeout. */
+    private static void refuseIfStale(StepExecution self, String runId, String step) {
+        if (!self.isStale() && self.isPastTimeout()) {
+            self.markStale("the queue fails the attempt for its timeout of " + self.timeout().toMillis()
+                    + " ms, and its retry may run");
+        }
+        Optional<String> why = self.staleBecause();
+        if (why.isPresent()) {
+            throw new StaleExecutionException(runId, step, why.get());
+        }
+    }
+
+    /**
+     * Whether the lease the attempt took with its start may have run out: it is past the end this
+     * instance last took or renewed. An attempt whose start is not stored holds no lease yet.
+     */
+    private boolean leaseMayHaveRunOut(StepExecution self) {
+        Optional<Instant> until = self.leaseUntil();
+        return until.isPresent() && !clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -2135,10 +2189,23 @@ public final class FlowEngine implements FlowService {
     private DefaultStepContext contextOf(StepBinding binding, JobExecution job, RunRecord run, StepExecution self) {
         // The await before the step: its declared one, or the time await of a delayed start, which an
         // operator may have resolved early with data.
-        return new DefaultStepContext(this, run.runId(), run.flow(), binding.step(), job, store, json, clock,
-                settings.stateCleanup(), () -> resolvedData(run.runId(), binding.step(), AwaitPosition.BEFORE),
-                self::isCancelRequested, () -> requireCurrent(self, run.runId(), binding.step()),
-                binding.definition().emits(), json.runEmittedLimit().tally(run.runId(), run.emitted()));
+        String runId = run.runId();
+        String step = binding.step();
+        DefaultStepContext.Fence fence = new DefaultStepContext.Fence() {
+            @Override
+            public void requireCurrent() {
+                FlowEngine.this.requireCurrent(self, runId, step);
+            }
+
+            @Override
+            public <T> T write(Supplier<T> plain, Function<StepLease, T> held) {
+                return writeAsCurrent(self, runId, step, plain, held);
+            }
+        };
+        return new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling, json, clock,
+                settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
+                self::isCancelRequested, fence, binding.definition().emits(),
+                json.runEmittedLimit().tally(runId, run.emitted()));
     }
 
     /**
@@ -2157,6 +2224,7 @@ public final class FlowEngine implements FlowService {
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
                                       Exception failure) {
+        refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
             releaseOwnLease(runId, step);
@@ -2200,6 +2268,21 @@ public final class FlowEngine implements FlowService {
                     + step + " ended as canceled: " + reason);
         });
         return change.isPresent();
+    }
+
+    /**
+     * Marks stale a failed attempt whose lease ran out and is another owner's now, before it gives the
+     * lease up: its failure is then dropped ({@code NVENT-0532}) instead of reaching the queue, also
+     * when the takeover has not written to the run's history yet (the sweep takes the lease over
+     * before it changes the run), which {@link #isSuperseded} could not tell. The lease is read only
+     * past its end, as for a write ({@link #requireCurrent}); unread, the failure goes on as it is.
+     */
+    private void refuseFailureOfLostLease(StepExecution self, String runId, String step, Exception failure) {
+        try {
+            checkLease(self, runId, step);
+        } catch (RuntimeException unread) {
+            failure.addSuppressed(unread);
+        }
     }
 
     /**
@@ -2318,7 +2401,7 @@ public final class FlowEngine implements FlowService {
                           String resultJson, Optional<StepLease> lease, RunMutation start) {
         if (lease.isPresent()) {
             try {
-                requireCurrent(self, context.runId(), binding.step());
+                refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
                 releaseOwnLease(context.runId(), binding.step());
@@ -2362,9 +2445,21 @@ public final class FlowEngine implements FlowService {
             pending.released.addAll(emissions);
             return Optional.of(pending.advance(this, flow, next, events, now));
         };
-        Optional<StoredChange> change = lease.isPresent()
-                ? scheduling.finishStep(store, lease.get(), finish)
-                : store.updateRun(context.runId(), startThen(start, finish));
+        Optional<StoredChange> change;
+        if (lease.isEmpty()) {
+            change = store.updateRun(context.runId(), startThen(start, finish));
+        } else {
+            try {
+                // Past the lease's end, the result and its emits are stored only while the lease is still
+                // this instance's, in the same transaction: taken over, it is another execution's outcome.
+                change = writeAsCurrent(self, context.runId(), step.name(),
+                        () -> scheduling.finishStep(store, lease.get(), finish),
+                        held -> scheduling.finishStepHolding(store, held, finish));
+            } catch (StaleExecutionException stale) {
+                logStaleOutcome(job, "its result", stale);
+                return;
+            }
+        }
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
         if (change.isPresent() && StepJob.isRecoveryJob(job.jobId())) {
             discardReplacedJob(context.runId(), step);

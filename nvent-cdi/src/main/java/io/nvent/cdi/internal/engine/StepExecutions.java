@@ -35,8 +35,8 @@ final class StepExecutions {
         private volatile boolean invoked;
         /** The end of the lease this attempt took with its start; null while its start is not stored. */
         private volatile Instant leaseUntil;
-        /** Whether a write found that this attempt no longer holds its step ({@link #markStale}). */
-        private volatile boolean stale;
+        /** Why this attempt no longer holds its step ({@link #markStale}); null while it does. */
+        private volatile String staleBecause;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
@@ -100,14 +100,29 @@ final class StepExecutions {
             return Optional.ofNullable(leaseUntil);
         }
 
-        /** The attempt no longer holds its step: its writes and its result are refused. */
-        void markStale() {
-            stale = true;
+        /**
+         * The attempt no longer holds its step: its writes and its result are refused. The first reason
+         * given stays.
+         */
+        synchronized void markStale(String why) {
+            if (staleBecause == null) {
+                staleBecause = why;
+            }
         }
 
-        /** Whether a write found that the attempt no longer holds its step. */
+        /** Whether the attempt no longer holds its step. */
         boolean isStale() {
-            return stale;
+            return staleBecause != null;
+        }
+
+        /** {@return why the attempt no longer holds its step; empty while it does} */
+        Optional<String> staleBecause() {
+            return Optional.ofNullable(staleBecause);
+        }
+
+        /** The attempt's timeout. */
+        Duration timeout() {
+            return Duration.ofNanos(timeoutNanos);
         }
 
         /** Whether the attempt outlived its timeout: the queue failed it, or will when it returns. */

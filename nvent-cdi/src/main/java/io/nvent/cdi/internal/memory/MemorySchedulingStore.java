@@ -1,14 +1,19 @@
 package io.nvent.cdi.internal.memory;
 
 import io.nvent.AwaitStatus;
+import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 
 /**
  * The zero-setup scheduling store: awaits, triggers, tick claims and leases in memory. One lock
@@ -236,6 +242,60 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public void releaseLease(String runId, String step, String owner) {
         leases.computeIfPresent(runId + ":" + step, (key, lease) -> lease.owner().equals(owner) ? null : lease);
+    }
+
+    @Override
+    public Optional<StoredChange> finishStepHolding(FlowStore runs, StepLease lease, RunMutation mutation) {
+        return whileHolding(lease, true, () -> runs.updateRun(lease.runId(), mutation));
+    }
+
+    @Override
+    public List<HistoryEvent> appendEventsHolding(FlowStore runs, StepLease lease, List<EventDraft> events) {
+        return whileHolding(lease, false, () -> runs.appendEvents(lease.runId(), events));
+    }
+
+    @Override
+    public void putStateHolding(FlowStore runs, StepLease lease, String key, String json, Optional<Instant> expiresAt) {
+        whileHolding(lease, false, () -> {
+            runs.putState(lease.runId(), key, json, expiresAt);
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteStateHolding(FlowStore runs, StepLease lease, String key) {
+        whileHolding(lease, false, () -> {
+            runs.deleteState(lease.runId(), key);
+            return null;
+        });
+    }
+
+    /**
+     * Makes {@code write} while the lease's owner holds the step's lease, in the map's atomic update of
+     * that lease: a takeover ({@link #acquireLease}) waits until the write is done, and one done before
+     * makes the write refused. With {@code giveUp}, the lease goes with the write, also if it fails.
+     */
+    private <T> T whileHolding(StepLease lease, boolean giveUp, Supplier<T> write) {
+        List<T> written = new ArrayList<>(1);
+        List<RuntimeException> failed = new ArrayList<>(1);
+        leases.compute(lease.runId() + ":" + lease.step(), (key, held) -> {
+            if (held == null || !held.owner().equals(lease.owner())) {
+                return held;
+            }
+            try {
+                written.add(write.get());
+            } catch (RuntimeException e) {
+                failed.add(e);
+            }
+            return giveUp ? null : held;
+        });
+        if (!failed.isEmpty()) {
+            throw failed.get(0);
+        }
+        if (written.isEmpty()) {
+            throw lease.notHeld();
+        }
+        return written.get(0);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.Step;
 import io.nvent.StartOptions;
 import io.nvent.StepContext;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -240,13 +242,19 @@ class OrchestrationTest {
     abstract static class IgnoresInterrupts implements Step<Object, String> {
         final CountDownLatch secondAttemptStarted = new CountDownLatch(1);
         final CountDownLatch firstAttemptReturned = new CountDownLatch(1);
+        /** The refusal of the first attempt's emit: the queue failed that attempt for its timeout. */
+        final AtomicReference<StaleExecutionException> lateEmitRefused = new AtomicReference<>();
 
         @Override
         public String execute(Object input, StepContext ctx) throws InterruptedException {
             if (ctx.attempt() == 1) {
                 // Goes on past its timeout, ignoring the interrupt, until its retry runs.
                 awaitUninterruptibly(secondAttemptStarted);
-                ctx.emit("called", "late attempt 1");
+                try {
+                    ctx.emit("called", "late attempt 1");
+                } catch (StaleExecutionException refused) {
+                    lateEmitRefused.set(refused);
+                }
                 firstAttemptReturned.countDown();
                 return "late attempt 1";
             }
@@ -256,7 +264,8 @@ class OrchestrationTest {
             return "attempt 2";
         }
 
-        private static void awaitUninterruptibly(CountDownLatch latch) {
+        /** Waits for {@code latch} as a step that ignores interrupts does; the interrupt stays set. */
+        static void awaitUninterruptibly(CountDownLatch latch) {
             boolean interrupted = false;
             while (true) {
                 try {
@@ -294,10 +303,13 @@ class OrchestrationTest {
     @Test
     void aStepThatReturnsAfterItsTimeoutHasItsResultAndEmitsDroppedAndItsRetryCompletesIt() {
         AfterStubbornCall after = new AfterStubbornCall();
-        try (EngineHarness h = new EngineHarness(new StubbornCall(), after)) {
+        StubbornCall call = new StubbornCall();
+        try (EngineHarness h = new EngineHarness(call, after)) {
             String runId = h.engine.start("stubborn", null);
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThatOnlyTheRetryCompletedTheCall(h, runId, after);
+            assertThat(call.lateEmitRefused.get()).as("the emit of the attempt the queue failed for its timeout")
+                    .hasMessageContaining("NVENT-0260").hasMessageContaining("timeout");
         }
     }
 

@@ -1,9 +1,11 @@
 package io.nvent.jpa.internal.cdi;
 
 import io.nvent.AwaitStatus;
+import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
@@ -58,6 +60,26 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
         return delegate().finishStep(unwrap(runs), lease, mutation);
+    }
+
+    @Override
+    public Optional<StoredChange> finishStepHolding(FlowStore runs, StepLease lease, RunMutation mutation) {
+        return delegate().finishStepHolding(unwrap(runs), lease, mutation);
+    }
+
+    @Override
+    public List<HistoryEvent> appendEventsHolding(FlowStore runs, StepLease lease, List<EventDraft> events) {
+        return delegate().appendEventsHolding(unwrap(runs), lease, events);
+    }
+
+    @Override
+    public void putStateHolding(FlowStore runs, StepLease lease, String key, String json, Optional<Instant> expiresAt) {
+        delegate().putStateHolding(unwrap(runs), lease, key, json, expiresAt);
+    }
+
+    @Override
+    public void deleteStateHolding(FlowStore runs, StepLease lease, String key) {
+        delegate().deleteStateHolding(unwrap(runs), lease, key);
     }
 
     /** The JPA store behind the bean, so that runs and leases change in one transaction. */
