@@ -4,17 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,8 +121,94 @@ class EngineStopTest {
                 .until(() -> scheduling.reads.get() == readsAtClose);
     }
 
+    /** A flow store whose next change, once armed, waits until the test lets it go, then fails: a database that hangs. */
+    static final class HangingStore extends MemoryFlowStore {
+        volatile boolean armed;
+        final CountDownLatch hanging = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        /** Whether the change goes through once let go, rather than failing. */
+        volatile boolean thenWrite;
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (armed) {
+                armed = false;
+                hanging.countDown();
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        release.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // as a JDBC call waiting for its database
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (!thenWrite) {
+                    throw new IllegalStateException("the database did not answer");
+                }
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
     @Test
-    void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart()
+    void a_step_cut_short_by_the_stop_is_handed_back_and_runs_again_at_once_on_a_fresh_engine_that_takes_its_job()
+            throws Exception {
+        BlocksOnce step = new BlocksOnce();
+        EngineHarness stopping = new EngineHarness(step);
+        String runId = stopping.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+
+        stopping.engine.closeQueue();
+
+        assertThat(step.interrupted.getCount()).as("the step was interrupted").isZero();
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.QUEUED);
+        assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        HistoryEvent handedBack = stopping.eventsOf(runId, EventType.STEP_RETRY).get(0);
+        assertThat(handedBack.attempt()).isEqualTo(1);
+        assertThat(handedBack.data()).contains("\"instanceStopped\":\"instance-a\"", "NVENT-0535")
+                .doesNotContain("nextAttempt");
+        assertThat(stopping.types(runId)).doesNotContain("step.failed", "flow.failed");
+        assertThat(stopping.engine.metrics().counts().keySet()).extracting(EngineMetrics.Series::counter)
+                .as("no retry of the step's").doesNotContain(EngineMetrics.Counter.STEP_RETRIES);
+
+        // The memory queue keeps the job while the JVM lives, as the JMS and PostgreSQL queues keep theirs.
+        try (EngineHarness restarted = EngineHarness.beside(stopping, "instance-a", settings -> settings,
+                stopping.queue, step)) {
+            // No sweep and no time passing: no lease can run out, and nothing finds the step stalled.
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.clock.instant()).isEqualTo(EngineHarness.START);
+            assertThat(restarted.types(runId)).doesNotContain("step.stalled")
+                    .containsSubsequence("step.started", "step.retry", "step.started", "step.completed");
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .as("the attempt cut short does not count").containsExactly(1, 1);
+        }
+        assertThat(step.executions).hasValue(2);
+    }
+
+    @Test
+    void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
+        BlocksOnce step = new BlocksOnce();
+        try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            long versionBefore = stopping.store.findRun(runId).orElseThrow().version();
+
+            stopping.engine.closeQueue();
+
+            assertThat(stopping.store.findRun(runId).orElseThrow().version()).isEqualTo(versionBefore + 1);
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.QUEUED);
+            assertThat(stopping.types(runId)).endsWith("step.started", "step.retry");
+            assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        }
+    }
+
+    @Test
+    void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart_whose_queue_lost_its_job()
             throws Exception {
         BlocksOnce step = new BlocksOnce();
         EngineHarness stopping = new EngineHarness(step);
@@ -131,19 +222,83 @@ class EngineStopTest {
 
         // Its only attempt: recorded as failed, it would have failed the run for good.
         assertThat(stopping.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
-        assertThat(stopping.types(runId)).doesNotContain("step.retry", "step.failed", "flow.failed");
+        assertThat(stopping.types(runId)).doesNotContain("step.failed", "flow.failed");
         stopping.close();
 
         try (EngineHarness restarted = new EngineHarness(stopping.store, stopping.scheduling, "instance-a", step)) {
             // The memory queue's job went with its instance: the sweep finds the step lost once the run has
-            // not changed for a lease, which it sees on two looks a lease apart.
+            // not changed for a lease, which it sees on two looks a lease apart, and queues it again.
             restarted.sweep();
             restarted.clock.advance(Duration.ofMinutes(1));
             restarted.sweep();
 
             restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.types(runId)).as("handed back, it never stalled").doesNotContain("step.stalled");
         }
         assertThat(step.executions).hasValue(2);
+    }
+
+    @Test
+    void a_step_whose_hand_back_the_store_cannot_take_in_time_does_not_hold_the_stop_and_comes_back_once_its_lease_expires()
+            throws Exception {
+        BlocksOnce step = new BlocksOnce();
+        HangingStore store = new HangingStore();
+        EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step);
+        stopping.engine.useStopPatience(Duration.ofMillis(300));
+        String runId = stopping.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        try {
+            store.armed = true;
+            long began = System.nanoTime();
+            stopping.engine.closeQueue();
+
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).as("the stop").isLessThan(Duration.ofSeconds(5));
+            assertThat(store.hanging.getCount()).as("the hand-back hangs").isZero();
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
+            stopping.close();
+
+            try (EngineHarness restarted = new EngineHarness(store, stopping.scheduling, "instance-a", step)) {
+                restarted.sweep();
+                assertThat(restarted.engine.run(runId).orElseThrow().status()).as("within the stopped start's lease")
+                        .isEqualTo(RunStatus.RUNNING);
+
+                restarted.clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+                restarted.sweep();
+
+                restarted.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(restarted.types(runId)).contains("step.stalled");
+                assertThat(restarted.eventsOf(runId, EventType.STEP_RETRY)).extracting(HistoryEvent::data)
+                        .noneMatch(data -> data.contains("instanceStopped"));
+            }
+        } finally {
+            store.release.countDown();
+        }
+    }
+
+    @Test
+    void a_hand_back_the_store_takes_only_after_the_stop_gave_up_on_it_changes_nothing() throws Exception {
+        BlocksOnce step = new BlocksOnce();
+        HangingStore store = new HangingStore();
+        store.thenWrite = true;
+        try (EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
+            stopping.engine.useStopPatience(Duration.ofMillis(300));
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            long versionBefore = store.findRun(runId).orElseThrow().version();
+            store.armed = true;
+            stopping.engine.closeQueue();
+
+            store.release.countDown();
+            String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
+
+            // Once the stop's patience is over, the stopped instance may no longer be sure of its lease.
+            assertThat(store.findRun(runId).orElseThrow().version()).isEqualTo(versionBefore);
+            assertThat(stopping.types(runId)).doesNotContain("step.retry");
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
+        }
     }
 
     @Test
