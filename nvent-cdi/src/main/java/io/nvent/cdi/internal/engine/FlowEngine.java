@@ -2271,10 +2271,11 @@ public final class FlowEngine implements FlowService {
     private boolean settledAtStop(StepExecution self, JobExecution job, String runId, String step, Exception failure,
                                   Optional<RunMutation> unstoredStart) {
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
-        RunMutation canceled = canceledStep(step, job.attempt(), clock.instant(), (Interrupts.showsInterrupt(failure)
+        Instant now = clock.instant();
+        RunMutation canceled = canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
                 : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
-        RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, clock.instant(), error,
+        RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
                 System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty());
         RunMutation settle = run -> canceled.apply(run).or(() -> waitingAgain.apply(run));
         // A step that kept the interrupt for its caller must not fail the write on it (a pool refuses an

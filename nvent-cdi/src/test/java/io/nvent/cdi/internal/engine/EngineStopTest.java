@@ -18,6 +18,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
@@ -47,18 +48,28 @@ class EngineStopTest {
     }
 
     /**
-     * A step whose first execution blocks in its work until interrupted, and turns the interrupt into
-     * a failure of its own, as a step blocked in an HTTP or JDBC call does; later executions complete.
+     * A step whose first executions block in their work until interrupted, and turn the interrupt into
+     * a failure of their own, as a step blocked in an HTTP or JDBC call does; later executions complete.
      */
     @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
-    static class BlocksOnce implements Step<Object, String> {
+    static class BlocksAtFirst implements Step<Object, String> {
         final AtomicInteger executions = new AtomicInteger();
         final CountDownLatch blocking = new CountDownLatch(1);
         final CountDownLatch interrupted = new CountDownLatch(1);
+        private final int blockingExecutions;
+
+        /** Blocks in its first execution only. */
+        BlocksAtFirst() {
+            this(1);
+        }
+
+        BlocksAtFirst(int blockingExecutions) {
+            this.blockingExecutions = blockingExecutions;
+        }
 
         @Override
         public String execute(Object input, StepContext ctx) {
-            if (executions.incrementAndGet() > 1) {
+            if (executions.incrementAndGet() > blockingExecutions) {
                 return "uploaded";
             }
             blocking.countDown();
@@ -157,7 +168,7 @@ class EngineStopTest {
     @Test
     void a_step_cut_short_by_the_stop_is_handed_back_and_runs_again_at_once_on_a_fresh_engine_that_takes_its_job()
             throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
         String runId = stopping.engine.start("export", null);
         assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
@@ -192,7 +203,7 @@ class EngineStopTest {
 
     @Test
     void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
             String runId = stopping.engine.start("export", null);
             assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
@@ -210,7 +221,7 @@ class EngineStopTest {
     @Test
     void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart_whose_queue_lost_its_job()
             throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
         String runId = stopping.engine.start("export", null);
         assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
@@ -239,9 +250,47 @@ class EngineStopTest {
     }
 
     @Test
+    void the_lost_job_check_leaves_a_handed_back_step_to_the_job_it_ran_under_while_the_queue_holds_it()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst(2);
+        EngineHarness first = new EngineHarness(step);
+        String runId = first.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        first.engine.closeQueue();
+        first.close();
+        String queue = first.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+        // Its job gone with the first queue, the step runs again under a recovery job, and is cut short again.
+        EngineHarness second = new EngineHarness(first.store, first.scheduling, "instance-a", step);
+        second.sweep();
+        second.clock.advance(Duration.ofMinutes(1));
+        second.sweep();
+        await().atMost(Duration.ofSeconds(10)).until(() -> step.executions.get() == 2
+                && second.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RUNNING);
+        second.engine.closeQueue();
+        String recoveryJob = second.queue.jobs(queue, JobState.WAITING, 0, 10).get(0).jobId();
+        assertThat(StepJob.isRecoveryJob(recoveryJob)).as(recoveryJob + " is a recovery job").isTrue();
+        second.close();
+
+        // The next instance takes the job only once its queue is resumed, two lost-job checks later.
+        second.queue.pause(queue);
+        try (EngineHarness third = EngineHarness.beside(second, "instance-a", settings -> settings, second.queue,
+                step)) {
+            third.sweep();
+            third.clock.advance(Duration.ofMinutes(1));
+            third.sweep();
+
+            assertThat(third.queue.jobs(queue, JobState.WAITING, 0, 10)).extracting(JobRecord::jobId)
+                    .as("no second job of the step").containsExactly(recoveryJob);
+            third.queue.resume(queue);
+            third.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(step.executions).hasValue(3);
+    }
+
+    @Test
     void a_step_whose_hand_back_the_store_cannot_take_in_time_does_not_hold_the_stop_and_comes_back_once_its_lease_expires()
             throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
         HangingStore store = new HangingStore();
         EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step);
         stopping.engine.useStopPatience(Duration.ofMillis(300));
@@ -278,7 +327,7 @@ class EngineStopTest {
 
     @Test
     void a_hand_back_the_store_takes_only_after_the_stop_gave_up_on_it_changes_nothing() throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
         HangingStore store = new HangingStore();
         store.thenWrite = true;
         try (EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
@@ -304,7 +353,7 @@ class EngineStopTest {
     @Test
     void a_failed_attempt_a_queue_reports_after_the_engine_closed_it_is_not_recorded() {
         HandlerKeepingQueue queue = new HandlerKeepingQueue();
-        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksOnce())) {
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksAtFirst())) {
             String queueName = h.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
             h.queue.pause(queueName);
             String runId = h.engine.start("export", null);
