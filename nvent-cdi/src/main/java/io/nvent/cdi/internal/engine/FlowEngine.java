@@ -188,6 +188,8 @@ public final class FlowEngine implements FlowService {
     static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
     /** See {@link #useStopPatience}. */
     private volatile Duration stopPatience = STOP_PATIENCE;
+    /** {@link #closeQueue()} no longer waits for the attempts it cut short: a hand-back now comes too late. */
+    private volatile boolean stopGaveUp;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
@@ -407,6 +409,7 @@ public final class FlowEngine implements FlowService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        stopGaveUp = true;
         List<String> left = executionsHere.describe();
         if (!left.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0536 " + left.size() + " step attempt(s) still run here "
@@ -2320,8 +2323,9 @@ public final class FlowEngine implements FlowService {
      * once ({@code nextAttemptAt} absent), the instance that stopped ({@code instanceStopped}) and the
      * job. Another instance, or this one restarted, then runs it as soon as it takes the job, instead of
      * finding it stalled once its lease expired. Declined once {@code deadline} ({@link System#nanoTime})
-     * has passed, and, for an attempt that holds the step's lease ({@code leased}), once this instance
-     * can no longer be sure that it still does: a late write must not undo a takeover.
+     * has passed or the stop gave up waiting for it, and, for an attempt that holds the step's lease
+     * ({@code leased}), once this instance can no longer be sure that it still does: a late write must
+     * not undo a takeover.
      */
     private RunMutation waitingAgainAfterStop(StepExecution self, String step, JobExecution job, Instant now,
                                               String error, long deadline, boolean leased) {
@@ -2331,7 +2335,7 @@ public final class FlowEngine implements FlowService {
                 .str("error", error).build();
         return run -> {
             if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING
-                    || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+                    || stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
                 return Optional.empty();
             }
             return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),

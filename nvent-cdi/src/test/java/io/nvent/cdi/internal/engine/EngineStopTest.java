@@ -202,6 +202,28 @@ class EngineStopTest {
     }
 
     @Test
+    void a_step_the_stop_cuts_short_in_a_run_canceled_elsewhere_ends_canceled_instead_of_waiting_again()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
+        try (EngineHarness stopping = new EngineHarness(step);
+             EngineHarness other = EngineHarness.beside(stopping, "instance-b", settings -> settings, step)) {
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            // Canceled on another instance, and this one stops before its sweep looks.
+            other.engine.cancel(runId);
+
+            stopping.engine.closeQueue();
+
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.CANCELED);
+            assertThat(stopping.eventsOf(runId, EventType.STEP_CANCELED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("interrupted (its instance stopping)"));
+            assertThat(stopping.types(runId)).doesNotContain("step.retry");
+            assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        }
+    }
+
+    @Test
     void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
@@ -267,6 +289,7 @@ class EngineStopTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> step.executions.get() == 2
                 && second.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RUNNING);
         second.engine.closeQueue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.queue.counts(queue).waiting() == 1);
         String recoveryJob = second.queue.jobs(queue, JobState.WAITING, 0, 10).get(0).jobId();
         assertThat(StepJob.isRecoveryJob(recoveryJob)).as(recoveryJob + " is a recovery job").isTrue();
         second.close();
@@ -303,7 +326,7 @@ class EngineStopTest {
             stopping.engine.closeQueue();
 
             assertThat(Duration.ofNanos(System.nanoTime() - began)).as("the stop").isLessThan(Duration.ofSeconds(5));
-            assertThat(store.hanging.getCount()).as("the hand-back hangs").isZero();
+            assertThat(store.hanging.await(10, TimeUnit.SECONDS)).as("the hand-back hangs").isTrue();
             assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
             stopping.close();
 
@@ -339,6 +362,7 @@ class EngineStopTest {
             store.armed = true;
             stopping.engine.closeQueue();
 
+            assertThat(store.hanging.await(10, TimeUnit.SECONDS)).as("the hand-back hangs").isTrue();
             store.release.countDown();
             String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
             await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
