@@ -18,8 +18,11 @@ public final class EngineMetrics {
 
     /** Marks the data of a {@code step.retry} entry that the cluster's rate limit caused (as stored, maybe spaced). */
     private static final Pattern RATE_LIMITED = Pattern.compile("\"rateLimited\"\\s*:\\s*true");
-    /** Marks the data of a {@code step.retry} entry that says an instance lacking the step handed its job back. */
-    private static final Pattern HANDED_BACK = Pattern.compile("\"handedBackJob\"\\s*:");
+    /**
+     * Marks the data of a {@code step.retry} entry that says an instance handed the step's job back: one
+     * lacking the step (NVENT-0171), or one that stopped while the step ran (NVENT-0535).
+     */
+    private static final Pattern HANDED_BACK = Pattern.compile("\"(handedBackJob|instanceStopped)\"\\s*:");
 
     /** Upper bounds (seconds) of the step duration histogram's buckets. */
     static final double[] DURATION_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -136,7 +139,7 @@ public final class EngineMetrics {
                 case FLOW_CANCEL -> count(Counter.RUNS_ENDED, flow, "canceled");
                 case FLOW_STALLED -> count(Counter.RUNS_ENDED, flow, "stalled");
                 case STEP_RETRY -> {
-                    // A job handed back during a rolling deploy is no retry of the step's (NVENT-0171).
+                    // A job handed back during a rolling deploy is no retry of the step's (NVENT-0171, NVENT-0535).
                     if (!HANDED_BACK.matcher(event.data()).find()) {
                         count(isRateLimited(event.data()) ? Counter.STEPS_RATE_LIMITED : Counter.STEP_RETRIES, flow,
                                 stepOf(event));

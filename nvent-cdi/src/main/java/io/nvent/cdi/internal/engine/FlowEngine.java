@@ -181,6 +181,15 @@ public final class FlowEngine implements FlowService {
     private volatile boolean queueClosed;
     /** {@link #closeQueue()} began: the queue interrupts the attempts still running once its grace ran out. */
     private volatile boolean queueClosing;
+    /**
+     * How long the stop gives the attempts it cut short to hand their steps back: short, so that a store
+     * that is away or stuck does not hold the shutdown up, and well within a lease.
+     */
+    static final Duration STOP_PATIENCE = Duration.ofSeconds(5);
+    /** See {@link #useStopPatience}. */
+    private volatile Duration stopPatience = STOP_PATIENCE;
+    /** {@link #closeQueue()} no longer waits for the attempts it cut short: a hand-back now comes too late. */
+    private volatile boolean stopGaveUp;
     private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
@@ -380,7 +389,42 @@ public final class FlowEngine implements FlowService {
             queue.close();
         } finally {
             queueClosed = true;
+            awaitAttemptsCutShort();
         }
+    }
+
+    /**
+     * Waits, at most {@link #stopPatience}, for the attempts the queue's close cut short to end here:
+     * each hands its step back in the store as it ends ({@link #settledAtStop}), while the store is
+     * still there (the queues interrupt the attempts still running once their grace ran out, and return
+     * without waiting for them). An attempt that ignores its interrupt, or whose write is stuck, is left
+     * behind: its step comes back as before, once its lease expires ({@code NVENT-0536}).
+     */
+    private void awaitAttemptsCutShort() {
+        Duration patience = stopPatience;
+        try {
+            if (executionsHere.awaitNone(patience)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopGaveUp = true;
+        List<String> left = executionsHere.describe();
+        if (!left.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0536 " + left.size() + " step attempt(s) still run here "
+                    + patience.toMillis() + " ms after the queue closed, not handed back: " + left.stream().limit(10)
+                    .collect(Collectors.joining(", ")) + (left.size() > 10 ? ", ..." : "") + "; their steps run again"
+                    + " once their leases expire, after the sweep marks them stalled");
+        }
+    }
+
+    /**
+     * How long {@link #closeQueue} waits, once the queue closed, for the attempts it cut short to hand
+     * their steps back (tests shorten it).
+     */
+    void useStopPatience(Duration patience) {
+        this.stopPatience = patience;
     }
 
     /** Connects the triggers that fire on named events. */
@@ -1985,6 +2029,14 @@ public final class FlowEngine implements FlowService {
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
         } catch (Exception | Error failure) {
+            if (failure instanceof Exception cutShort && !self.isPastTimeout() && !self.isCancelRequested()
+                    && cutShortByStop(cutShort) && deferred.takeOver()) {
+                // Its start is stored along with its hand-back, in one write.
+                if (settledAtStop(self, job, before.runId(), binding.step(), cutShort, Optional.of(start))) {
+                    return;
+                }
+                throw failure;
+            }
             try {
                 deferred.writeIfPending();
                 holdingLease = deferred.outcome().isPresent();
@@ -2220,6 +2272,9 @@ public final class FlowEngine implements FlowService {
      * ({@link #recordFailure}), which also covers a cancel made just after the read. Not for an
      * attempt past its timeout: the queue failed it already.
      *
+     * <p>An attempt the engine's stop cut short in a run that goes on is handed back in the same
+     * write instead ({@link #waitingAgainAfterStop}).
+     *
      * @return whether the attempt was recorded as canceled
      */
     private boolean settledAsCanceled(StepExecution self, JobExecution job, String runId, String step,
@@ -2229,6 +2284,9 @@ public final class FlowEngine implements FlowService {
             // The step is another execution's now, which settles it; the lease is given up if still held.
             releaseOwnLease(runId, step);
             return false;
+        }
+        if (!self.isCancelRequested() && cutShortByStop(failure)) {
+            return settledAtStop(self, job, runId, step, failure, Optional.empty());
         }
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         String reason;
@@ -2283,6 +2341,98 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException unread) {
             failure.addSuppressed(unread);
         }
+    }
+
+    /**
+     * Settles an attempt the engine's stop cut short (see {@link #cutShortByStop}), on its worker before
+     * the queue keeps its job for the next instance: in a run canceled meanwhile as canceled
+     * ({@link #settledAsCanceled}), else handed back ({@link #waitingAgainAfterStop}). One write, bounded by
+     * {@link #stopPatience}: with its start stored, it gives the step's lease up with the change; with
+     * its start not stored yet ({@code unstoredStart}), it stores the start along, as a failure would,
+     * and takes no lease. If the write cannot be made in time (the store away or stuck), the step stays
+     * running and comes back as before, through the sweep once its lease expires ({@code step.stalled}).
+     *
+     * @return whether the attempt was recorded as canceled, which ends its job
+     */
+    private boolean settledAtStop(StepExecution self, JobExecution job, String runId, String step, Exception failure,
+                                  Optional<RunMutation> unstoredStart) {
+        String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        Instant now = clock.instant();
+        RunMutation canceled = canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
+                ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
+                : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
+        RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
+                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty());
+        RunMutation settle = run -> canceled.apply(run).or(() -> waitingAgain.apply(run));
+        // A step that kept the interrupt for its caller must not fail the write on it (a pool refuses an
+        // interrupted thread); the queue's own handling of the attempt sees it again.
+        boolean interrupted = Thread.interrupted();
+        Optional<StoredChange> change;
+        try {
+            change = unstoredStart.isPresent() ? store.updateRun(runId, startThen(unstoredStart.get(), settle))
+                    : scheduling.finishStep(store, leaseOf(runId, step), settle);
+        } catch (RuntimeException notStored) {
+            failure.addSuppressed(notStored);
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0535 run {0}: step {1}, cut short by this instance stopping"
+                    + " (attempt {2}, job {3}), could not be handed back ({4}); it comes back once its lease"
+                    + " expires, as a stalled step", runId, step, job.attempt(), job.jobId(), notStored.toString());
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (change.isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
+                    + " stopping, was not handed back: it no longer runs under attempt " + job.attempt()
+                    + ", or the write came too late");
+            return false;
+        }
+        publish(change.get().run().flow(), change.get().events());
+        if (change.get().run().steps().get(step) == StepStatus.CANCELED) {
+            return true;
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0535 run {0}: step {1} was cut short by this instance stopping"
+                + " (attempt {2}, job {3}): handed back, not counted as an attempt; it runs again at once on an"
+                + " instance that takes its job", runId, step, job.attempt(), job.jobId());
+        return false;
+    }
+
+    /**
+     * A step the engine's stop cut short goes back to waiting for its job, which the queue keeps (the
+     * JMS queue rolls its delivery back, the PostgreSQL queue hands it back, a memory queue keeps it
+     * while its JVM lives; the lost-job check queues a recovery job for one it lost), with a
+     * {@code step.retry} entry that says so: no attempt counted ({@code nextAttempt} absent), due at
+     * once ({@code nextAttemptAt} absent), the instance that stopped ({@code instanceStopped}) and the
+     * job. Another instance, or this one restarted, then runs it as soon as it takes the job, instead of
+     * finding it stalled once its lease expired. Declined once {@code deadline} ({@link System#nanoTime})
+     * has passed or the stop gave up waiting for it, and, for an attempt that holds the step's lease
+     * ({@code leased}), once this instance can no longer be sure that it still does: a late write must
+     * not undo a takeover.
+     */
+    private RunMutation waitingAgainAfterStop(StepExecution self, String step, JobExecution job, Instant now,
+                                              String error, long deadline, boolean leased) {
+        String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
+                        + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
+                        + job.jobId()).str("instanceStopped", settings.instanceId()).str("jobId", job.jobId())
+                .str("error", error).build();
+        return run -> {
+            if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING
+                    || stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),
+                    List.of(EventDraft.ofStep(EventType.STEP_RETRY, step, job.attempt(), now, data))));
+        };
+    }
+
+    /**
+     * Whether this execution's lease of its step holds by what this instance knows, without reading
+     * the store: the end its start gave it, or this instance's last renewal, is still ahead.
+     */
+    private boolean surelyHoldsLease(StepExecution self) {
+        Optional<Instant> until = self.leaseUntil();
+        return !self.isStale() && until.isPresent() && clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
     }
 
     /**
@@ -3007,7 +3157,8 @@ public final class FlowEngine implements FlowService {
                 if (waitsForADelayedJob(run.runId(), step.get())) {
                     // Its job is delayed until then (a queue's retry after its backoff, a requeue for the store
                     // or a rate limit), which a queue need not show before it is due: the JMS broker shows
-                    // no delayed message, and another node's registry knows no job it did not send.
+                    // no delayed message, and another node's registry knows no job it did not send. Or a
+                    // stop handed it back, and the queue still holds the job it ran under.
                     continue;
                 }
                 requeueLost(run, name, waiting.getValue(), step.get(), job, recoveryJobId);
@@ -3021,7 +3172,9 @@ public final class FlowEngine implements FlowService {
      * delivered and started, has not passed yet. A requeue of the engine's (for the store, or a rate
      * limit) set that time by the engine's clock; a failed attempt's entry has it from the queue, by
      * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
-     * attempt after the failure: a queue's clock far ahead must not keep a lost retry waiting.
+     * attempt after the failure: a queue's clock far ahead must not keep a lost retry waiting. A step
+     * an instance's stop handed back ({@link #waitingAgainAfterStop}) waits for the job it ran under,
+     * whatever its id, as long as the queue shows that job still to run.
      */
     private boolean waitsForADelayedJob(String runId, StepDefinition step) {
         Optional<HistoryEvent> retry = latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
@@ -3029,6 +3182,10 @@ public final class FlowEngine implements FlowService {
             return false;
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
+        if (data.containsKey("instanceStopped") && data.get("jobId") instanceof JsonString kept) {
+            return askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
+                    .filter(StepWaits::isPending).isPresent();
+        }
         if (!(data.get("nextAttemptAt") instanceof JsonString at)) {
             return false;
         }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The step executions under way on this instance, by run and step. Two executions of one step
@@ -137,6 +138,8 @@ final class StepExecutions {
     }
 
     private final Map<String, List<StepExecution>> byStep = new ConcurrentHashMap<>();
+    /** Notified when the last execution here ends. */
+    private final Object none = new Object();
 
     /** Registers an execution of {@code step} of {@code runId} that starts now. */
     StepExecution begin(String runId, String step, JobExecution job, Duration timeout) {
@@ -206,10 +209,42 @@ final class StepExecutions {
             rest.remove(execution);
             return rest.isEmpty() ? null : List.copyOf(rest);
         });
+        if (byStep.isEmpty()) {
+            synchronized (none) {
+                none.notifyAll();
+            }
+        }
     }
 
     boolean isEmpty() {
         return byStep.isEmpty();
+    }
+
+    /**
+     * Waits until no execution runs here, at most {@code patience}.
+     *
+     * @return whether none runs
+     */
+    boolean awaitNone(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        synchronized (none) {
+            while (!byStep.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(none, left);
+            }
+        }
+        return true;
+    }
+
+    /** The executions running here, as run, step and attempt. */
+    List<String> describe() {
+        List<String> running = new ArrayList<>();
+        byStep.forEach((key, executions) -> executions.forEach(e -> running.add("run " + e.runId + " step "
+                + key.substring(e.runId.length() + 1) + " attempt " + e.job.attempt())));
+        return running;
     }
 
     private static List<StepExecution> with(List<StepExecution> others, StepExecution execution) {

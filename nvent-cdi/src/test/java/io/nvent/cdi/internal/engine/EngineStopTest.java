@@ -4,17 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,18 +48,28 @@ class EngineStopTest {
     }
 
     /**
-     * A step whose first execution blocks in its work until interrupted, and turns the interrupt into
-     * a failure of its own, as a step blocked in an HTTP or JDBC call does; later executions complete.
+     * A step whose first executions block in their work until interrupted, and turn the interrupt into
+     * a failure of their own, as a step blocked in an HTTP or JDBC call does; later executions complete.
      */
     @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
-    static class BlocksOnce implements Step<Object, String> {
+    static class BlocksAtFirst implements Step<Object, String> {
         final AtomicInteger executions = new AtomicInteger();
         final CountDownLatch blocking = new CountDownLatch(1);
         final CountDownLatch interrupted = new CountDownLatch(1);
+        private final int blockingExecutions;
+
+        /** Blocks in its first execution only. */
+        BlocksAtFirst() {
+            this(1);
+        }
+
+        BlocksAtFirst(int blockingExecutions) {
+            this.blockingExecutions = blockingExecutions;
+        }
 
         @Override
         public String execute(Object input, StepContext ctx) {
-            if (executions.incrementAndGet() > 1) {
+            if (executions.incrementAndGet() > blockingExecutions) {
                 return "uploaded";
             }
             blocking.countDown();
@@ -116,10 +132,118 @@ class EngineStopTest {
                 .until(() -> scheduling.reads.get() == readsAtClose);
     }
 
+    /** A flow store whose next change, once armed, waits until the test lets it go, then fails: a database that hangs. */
+    static final class HangingStore extends MemoryFlowStore {
+        volatile boolean armed;
+        final CountDownLatch hanging = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        /** Whether the change goes through once let go, rather than failing. */
+        volatile boolean thenWrite;
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (armed) {
+                armed = false;
+                hanging.countDown();
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        release.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // as a JDBC call waiting for its database
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (!thenWrite) {
+                    throw new IllegalStateException("the database did not answer");
+                }
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
     @Test
-    void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart()
+    void a_step_cut_short_by_the_stop_is_handed_back_and_runs_again_at_once_on_a_fresh_engine_that_takes_its_job()
             throws Exception {
-        BlocksOnce step = new BlocksOnce();
+        BlocksAtFirst step = new BlocksAtFirst();
+        EngineHarness stopping = new EngineHarness(step);
+        String runId = stopping.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+
+        stopping.engine.closeQueue();
+
+        assertThat(step.interrupted.getCount()).as("the step was interrupted").isZero();
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.QUEUED);
+        assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        HistoryEvent handedBack = stopping.eventsOf(runId, EventType.STEP_RETRY).get(0);
+        assertThat(handedBack.attempt()).isEqualTo(1);
+        assertThat(handedBack.data()).contains("\"instanceStopped\":\"instance-a\"", "NVENT-0535")
+                .doesNotContain("nextAttempt");
+        assertThat(stopping.types(runId)).doesNotContain("step.failed", "flow.failed");
+        assertThat(stopping.engine.metrics().counts().keySet()).extracting(EngineMetrics.Series::counter)
+                .as("no retry of the step's").doesNotContain(EngineMetrics.Counter.STEP_RETRIES);
+
+        // The memory queue keeps the job while the JVM lives, as the JMS and PostgreSQL queues keep theirs.
+        try (EngineHarness restarted = EngineHarness.beside(stopping, "instance-a", settings -> settings,
+                stopping.queue, step)) {
+            // No sweep and no time passing: no lease can run out, and nothing finds the step stalled.
+            restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.clock.instant()).isEqualTo(EngineHarness.START);
+            assertThat(restarted.types(runId)).doesNotContain("step.stalled")
+                    .containsSubsequence("step.started", "step.retry", "step.started", "step.completed");
+            assertThat(restarted.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
+                    .as("the attempt cut short does not count").containsExactly(1, 1);
+        }
+        assertThat(step.executions).hasValue(2);
+    }
+
+    @Test
+    void a_step_the_stop_cuts_short_in_a_run_canceled_elsewhere_ends_canceled_instead_of_waiting_again()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
+        try (EngineHarness stopping = new EngineHarness(step);
+             EngineHarness other = EngineHarness.beside(stopping, "instance-b", settings -> settings, step)) {
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            // Canceled on another instance, and this one stops before its sweep looks.
+            other.engine.cancel(runId);
+
+            stopping.engine.closeQueue();
+
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.CANCELED);
+            assertThat(stopping.eventsOf(runId, EventType.STEP_CANCELED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("interrupted (its instance stopping)"));
+            assertThat(stopping.types(runId)).doesNotContain("step.retry");
+            assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        }
+    }
+
+    @Test
+    void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
+        try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            long versionBefore = stopping.store.findRun(runId).orElseThrow().version();
+
+            stopping.engine.closeQueue();
+
+            assertThat(stopping.store.findRun(runId).orElseThrow().version()).isEqualTo(versionBefore + 1);
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.QUEUED);
+            assertThat(stopping.types(runId)).endsWith("step.started", "step.retry");
+            assertThat(stopping.scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        }
+    }
+
+    @Test
+    void a_step_blocked_in_its_work_while_the_engine_stops_is_not_failed_and_runs_again_after_a_restart_whose_queue_lost_its_job()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
         String runId = stopping.engine.start("export", null);
         assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
@@ -131,25 +255,129 @@ class EngineStopTest {
 
         // Its only attempt: recorded as failed, it would have failed the run for good.
         assertThat(stopping.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
-        assertThat(stopping.types(runId)).doesNotContain("step.retry", "step.failed", "flow.failed");
+        assertThat(stopping.types(runId)).doesNotContain("step.failed", "flow.failed");
         stopping.close();
 
         try (EngineHarness restarted = new EngineHarness(stopping.store, stopping.scheduling, "instance-a", step)) {
             // The memory queue's job went with its instance: the sweep finds the step lost once the run has
-            // not changed for a lease, which it sees on two looks a lease apart.
+            // not changed for a lease, which it sees on two looks a lease apart, and queues it again.
             restarted.sweep();
             restarted.clock.advance(Duration.ofMinutes(1));
             restarted.sweep();
 
             restarted.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(restarted.types(runId)).as("handed back, it never stalled").doesNotContain("step.stalled");
         }
         assertThat(step.executions).hasValue(2);
     }
 
     @Test
+    void the_lost_job_check_leaves_a_handed_back_step_to_the_job_it_ran_under_while_the_queue_holds_it()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst(2);
+        EngineHarness first = new EngineHarness(step);
+        String runId = first.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        first.engine.closeQueue();
+        first.close();
+        String queue = first.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+        // Its job gone with the first queue, the step runs again under a recovery job, and is cut short again.
+        EngineHarness second = new EngineHarness(first.store, first.scheduling, "instance-a", step);
+        second.sweep();
+        second.clock.advance(Duration.ofMinutes(1));
+        second.sweep();
+        await().atMost(Duration.ofSeconds(10)).until(() -> step.executions.get() == 2
+                && second.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RUNNING);
+        second.engine.closeQueue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.queue.counts(queue).waiting() == 1);
+        String recoveryJob = second.queue.jobs(queue, JobState.WAITING, 0, 10).get(0).jobId();
+        assertThat(StepJob.isRecoveryJob(recoveryJob)).as(recoveryJob + " is a recovery job").isTrue();
+        second.close();
+
+        // The next instance takes the job only once its queue is resumed, two lost-job checks later.
+        second.queue.pause(queue);
+        try (EngineHarness third = EngineHarness.beside(second, "instance-a", settings -> settings, second.queue,
+                step)) {
+            third.sweep();
+            third.clock.advance(Duration.ofMinutes(1));
+            third.sweep();
+
+            assertThat(third.queue.jobs(queue, JobState.WAITING, 0, 10)).extracting(JobRecord::jobId)
+                    .as("no second job of the step").containsExactly(recoveryJob);
+            third.queue.resume(queue);
+            third.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(step.executions).hasValue(3);
+    }
+
+    @Test
+    void a_step_whose_hand_back_the_store_cannot_take_in_time_does_not_hold_the_stop_and_comes_back_once_its_lease_expires()
+            throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
+        HangingStore store = new HangingStore();
+        EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step);
+        stopping.engine.useStopPatience(Duration.ofMillis(300));
+        String runId = stopping.engine.start("export", null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        try {
+            store.armed = true;
+            long began = System.nanoTime();
+            stopping.engine.closeQueue();
+
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).as("the stop").isLessThan(Duration.ofSeconds(5));
+            assertThat(store.hanging.await(10, TimeUnit.SECONDS)).as("the hand-back hangs").isTrue();
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
+            stopping.close();
+
+            try (EngineHarness restarted = new EngineHarness(store, stopping.scheduling, "instance-a", step)) {
+                restarted.sweep();
+                assertThat(restarted.engine.run(runId).orElseThrow().status()).as("within the stopped start's lease")
+                        .isEqualTo(RunStatus.RUNNING);
+
+                restarted.clock.advance(Duration.ofMinutes(1).plusSeconds(1));
+                restarted.sweep();
+
+                restarted.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(restarted.types(runId)).contains("step.stalled");
+                assertThat(restarted.eventsOf(runId, EventType.STEP_RETRY)).extracting(HistoryEvent::data)
+                        .noneMatch(data -> data.contains("instanceStopped"));
+            }
+        } finally {
+            store.release.countDown();
+        }
+    }
+
+    @Test
+    void a_hand_back_the_store_takes_only_after_the_stop_gave_up_on_it_changes_nothing() throws Exception {
+        BlocksAtFirst step = new BlocksAtFirst();
+        HangingStore store = new HangingStore();
+        store.thenWrite = true;
+        try (EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
+            stopping.engine.useStopPatience(Duration.ofMillis(300));
+            String runId = stopping.engine.start("export", null);
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            long versionBefore = store.findRun(runId).orElseThrow().version();
+            store.armed = true;
+            stopping.engine.closeQueue();
+
+            assertThat(store.hanging.await(10, TimeUnit.SECONDS)).as("the hand-back hangs").isTrue();
+            store.release.countDown();
+            String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
+
+            // Once the stop's patience is over, the stopped instance may no longer be sure of its lease.
+            assertThat(store.findRun(runId).orElseThrow().version()).isEqualTo(versionBefore);
+            assertThat(stopping.types(runId)).doesNotContain("step.retry");
+            assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
+        }
+    }
+
+    @Test
     void a_failed_attempt_a_queue_reports_after_the_engine_closed_it_is_not_recorded() {
         HandlerKeepingQueue queue = new HandlerKeepingQueue();
-        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksOnce())) {
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksAtFirst())) {
             String queueName = h.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
             h.queue.pause(queueName);
             String runId = h.engine.start("export", null);

@@ -1,0 +1,115 @@
+package io.nvent.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.testkit.TestThreads;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The engine on the PostgreSQL queue, stopped while a step runs, as a rolling deploy stops an instance. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PgEngineStopTest {
+
+    /** Long: a step that came back only once its lease expired would not come back within the test. */
+    private static final Duration LEASE = Duration.ofMinutes(10);
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private static TestDatabase database;
+    private static DataSource dataSource;
+
+    /** A step whose first execution blocks in its work until interrupted, failing then as a blocked call does. */
+    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
+    static class BlocksOnce implements Step<Object, String> {
+        final AtomicInteger executions = new AtomicInteger();
+        final CountDownLatch blocking = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (executions.incrementAndGet() > 1) {
+                return "uploaded";
+            }
+            blocking.countDown();
+            try {
+                new CountDownLatch(1).await();
+                return "never";
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("the upload was interrupted", e);
+            }
+        }
+    }
+
+    @BeforeAll
+    static void startDatabase() {
+        database = TestDatabase.start();
+        dataSource = database.pool(20);
+    }
+
+    @AfterAll
+    static void stopDatabase() throws Exception {
+        database.close();
+    }
+
+    @Test
+    void a_step_the_stop_cut_short_runs_again_at_once_on_the_next_instance_without_being_found_stalled()
+            throws Exception {
+        FlowStore store = MemoryAdapters.store();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        BlocksOnce step = new BlocksOnce();
+        EmbeddedEngine stopping = engine(store, scheduling, step);
+        String runId = stopping.flows().start("export", null);
+        assertThat(step.blocking.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the step runs").isTrue();
+        await().atMost(PATIENCE).until(() -> stopping.flows().run(runId).orElseThrow().steps().get("upload")
+                == StepStatus.RUNNING);
+
+        // Its grace over, the queue interrupts the step and hands its job back; the engine hands the step back.
+        stopping.close();
+
+        assertThat(stopping.flows().run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.QUEUED);
+        assertThat(scheduling.leasesOfRun(runId)).as("leases of the run").isEmpty();
+        try (EmbeddedEngine next = engine(store, scheduling, step)) {
+            await().atMost(PATIENCE).until(() -> next.flows().run(runId).orElseThrow().status()
+                    == RunStatus.COMPLETED);
+            List<HistoryEvent> history = next.flows().events(runId, EventQuery.all());
+            assertThat(history).extracting(event -> event.type().wireName()).doesNotContain("step.stalled")
+                    .containsSubsequence("step.started", "step.retry", "step.started", "step.completed");
+            assertThat(history).filteredOn(event -> event.type() == EventType.STEP_RETRY)
+                    .singleElement().satisfies(retry -> assertThat(retry.data()).contains("instanceStopped"));
+        }
+        assertThat(step.executions).hasValue(2);
+    }
+
+    /** An instance: the stores it shares with the others, and the PostgreSQL queue on the test's database. */
+    private static EmbeddedEngine engine(FlowStore store, SchedulingStore scheduling, BlocksOnce step) {
+        PgJobQueue queue = new PgJobQueue(dataSource, new TestThreads("pg-engine"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofMillis(500))
+                        .build());
+        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling).queue(queue)
+                .leaseDuration(LEASE).build();
+    }
+}
