@@ -18,6 +18,7 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.TransactionHooks;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.InvalidDestinationRuntimeException;
@@ -82,7 +83,7 @@ import java.util.stream.Collectors;
  */
 public final class JmsJobQueue implements JobQueue {
 
-    private static final System.Logger LOG = System.getLogger(JmsJobQueue.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(JmsJobQueue.class);
     /** How long retry() waits for the dead letter it browsed or believes is there. */
     private static final long DEAD_LETTER_RECEIVE_MILLIS = 2_000;
     private static final long REDRIVE_RECEIVE_MILLIS = 300;

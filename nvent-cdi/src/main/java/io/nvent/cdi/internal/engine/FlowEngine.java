@@ -74,6 +74,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -129,7 +130,7 @@ import java.util.stream.Stream;
  */
 public final class FlowEngine implements FlowService {
 
-    private static final System.Logger LOG = System.getLogger(FlowEngine.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FlowRegistry registry;
