@@ -19,6 +19,7 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.TransactionHooks;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.InvalidDestinationRuntimeException;
@@ -86,7 +87,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JmsJobQueue implements JobQueue {
 
-    private static final System.Logger LOG = System.getLogger(JmsJobQueue.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(JmsJobQueue.class);
     /** How long retry() waits for the dead letter it browsed or believes is there. */
     private static final long DEAD_LETTER_RECEIVE_MILLIS = 2_000;
     private static final long REDRIVE_RECEIVE_MILLIS = 300;
@@ -110,6 +111,8 @@ public final class JmsJobQueue implements JobQueue {
 
     /** How long a failed read of a queue from the broker keeps {@link #registerWorker} from trying again. */
     private static final Duration UNREACHABLE_MEMORY = Duration.ofSeconds(30);
+    /** How long {@link #close()} waits for the workers it interrupted to hand their attempts back. */
+    private static final Duration HAND_BACK_PATIENCE = Duration.ofSeconds(2);
     /**
      * How often counts, the oldest waiting job and job lists check that the broker still holds the
      * jobs this node learned from it and has not run since, and the jobs it sent that wait.
@@ -747,6 +750,26 @@ public final class JmsJobQueue implements JobQueue {
      * enqueues its first step. Refused then, those steps would wait for the lost-job check of the
      * next instance to start. Enqueues are refused once the workers stopped or the grace ran out.
      */
+    /**
+     * Waits a little for the interrupted workers to roll their attempts back ({@code NVENT-0625}), so that
+     * the queue, and the engine after it ({@code NVENT-0116 engine stopped}), says it stopped once what it
+     * hands back is handed back, not before. A step that ignores the interrupt is not waited for longer.
+     */
+    private static void awaitHandBacks(List<Thread> interrupted) {
+        long deadline = System.nanoTime() + HAND_BACK_PATIENCE.toNanos();
+        for (Thread worker : interrupted) {
+            try {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    worker.join(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (closing) {
@@ -772,13 +795,13 @@ public final class JmsJobQueue implements JobQueue {
         closed = true;
         // Before the interrupts: an attempt failing on one is not a failure of its job (see QueueWorker).
         controls.values().forEach(QueueControl::cutShort);
-        for (Thread worker : workers) {
-            if (worker.isAlive()) {
-                LOG.log(Level.WARNING, "NVENT-0621 interrupting worker " + worker.getName()
-                        + " still running after the shutdown grace of " + options.shutdownGrace());
-                worker.interrupt();
-            }
+        List<Thread> interrupted = workers.stream().filter(Thread::isAlive).toList();
+        for (Thread worker : interrupted) {
+            LOG.log(Level.WARNING, "NVENT-0621 interrupting worker " + worker.getName()
+                    + " still running after the shutdown grace of " + options.shutdownGrace());
+            worker.interrupt();
         }
+        awaitHandBacks(interrupted);
         watchdog.shutdownNow();
         producers.close();
     }

@@ -169,6 +169,37 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void close_returns_once_the_attempts_it_interrupted_have_handed_their_jobs_back() {
+        JmsJobQueue leaving = leavingNode();
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        leaving.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                worker.set(Thread.currentThread());
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("the call the step waited in was interrupted", e);
+                }
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+        leaving.enqueue(job("cut-short"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.get() != null);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0625"))) {
+            leaving.close();
+
+            // Before, close() returned as it interrupted: NVENT-0116 engine stopped came before the hand-backs.
+            assertThat(worker.get().isAlive()).as("the interrupted worker still running").isFalse();
+            assertThat(log.records()).as("the hand-back logged").hasSize(1);
+        }
+    }
+
+    @Test
     void a_second_message_of_a_job_taken_into_the_same_commit_group_neither_runs_it_again_nor_blocks_the_worker() {
         // Without the broker's duplicate detection (as inside JTA) two nodes send two messages.
         JmsJobQueue first = node(JmsJobQueueOptions.newBuilder().brokerDuplicateDetection(false));

@@ -19,6 +19,7 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -86,7 +87,7 @@ import javax.sql.DataSource;
  */
 public final class PgJobQueue implements JobQueue {
 
-    private static final System.Logger LOG = System.getLogger(PgJobQueue.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(PgJobQueue.class);
     private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
 
     private final DataSource dataSource;

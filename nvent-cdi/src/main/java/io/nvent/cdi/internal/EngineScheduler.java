@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal;
 
+import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -26,7 +27,7 @@ import java.util.function.Function;
  */
 public final class EngineScheduler extends AbstractExecutorService implements ScheduledExecutorService {
 
-    private static final System.Logger LOG = System.getLogger(EngineScheduler.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(EngineScheduler.class);
 
     private final ScheduledExecutorService executor;
     /** Tasks scheduled and not ended: one-shot ones until they ran or were canceled, periodic ones until stopped. */

@@ -3,6 +3,7 @@ package io.nvent.jms.internal;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
@@ -38,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QueueWorker implements Runnable {
 
-    private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(QueueWorker.class);
     private static final long MIN_RECONNECT_MILLIS = 100;
     private static final long MAX_RECONNECT_MILLIS = 5_000;
     /** Early delivery tolerated from the broker's millisecond scheduling; made up by waiting. */

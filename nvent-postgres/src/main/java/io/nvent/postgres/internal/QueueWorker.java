@@ -8,6 +8,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.StartWindow;
 import io.nvent.spi.JobState;
+import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
@@ -49,7 +50,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class QueueWorker {
 
-    private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(QueueWorker.class);
     /** Longest a completed attempt waits to be recorded when no claim round is due anyway. */
     static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /**

@@ -22,6 +22,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
@@ -54,7 +55,7 @@ import javax.naming.NamingException;
 @ApplicationScoped
 public class EngineBean {
 
-    private static final System.Logger LOG = System.getLogger(EngineBean.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(EngineBean.class);
     private static final String DEVELOPMENT_BASE_URL = "http://localhost:8080";
 
     @Inject

@@ -74,6 +74,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -129,7 +130,7 @@ import java.util.stream.Stream;
  */
 public final class FlowEngine implements FlowService {
 
-    private static final System.Logger LOG = System.getLogger(FlowEngine.class.getName());
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FlowRegistry registry;
@@ -3113,6 +3114,7 @@ public final class FlowEngine implements FlowService {
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
         Optional<FlowDefinition> flow = registry.flow(run.flow());
         List<StepLease> leases = null;
+        List<Runnable> requeues = new ArrayList<>();
         for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
             String name = waiting.getKey();
             // A step this deployment lacks has no queue to look in; recorded running without a lease,
@@ -3161,8 +3163,15 @@ public final class FlowEngine implements FlowService {
                     // stop handed it back, and the queue still holds the job it ran under.
                     continue;
                 }
-                requeueLost(run, name, waiting.getValue(), step.get(), job, recoveryJobId);
+                requeueLost(run, name, waiting.getValue(), step.get(), job, recoveryJobId).ifPresent(requeues::add);
             }
+        }
+        // Every lost step's job was looked up before this one check: the run unchanged since the sweep read
+        // it, none of them ran meanwhile. Once for all of them, as a step queued again first may run at
+        // once and change the run, which says nothing about the others: checked after each, a run's second
+        // lost step (a fan-out's other branch) waited two more checks a lease apart.
+        if (!requeues.isEmpty() && unchangedSince(run)) {
+            requeues.forEach(Runnable::run);
         }
     }
 
@@ -3213,39 +3222,40 @@ public final class FlowEngine implements FlowService {
      * duplicate detection remembers it for as long as its id cache holds it, whether the job's
      * message still waits or was lost, and the step would wait for ever. The run's version keeps the
      * id the same for every check that finds the run unchanged (on any instance: one job), and a
-     * new one once the run moved on.
+     * new one once the run moved on. Answers the requeue, to be done once the caller found the run
+     * unchanged since the sweep read it (its job may have run meanwhile, on a node whose queue alone
+     * knows it), or nothing when the step is not lost after all.
      */
-    private void requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
-                             Optional<JobRecord> job, String recoveryJobId) {
+    private Optional<Runnable> requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
+                                           Optional<JobRecord> job, String recoveryJobId) {
         String queueName = step.queue();
-        if (job.isEmpty()) {
-            if (!unchangedSince(run)) {
-                return; // its job may have run meanwhile, on a node whose queue alone knows it
-            }
-            // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
-            // step stored as queued without its job too, and saying "an instance stopped" then sent
-            // operators looking for a restart that never happened.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no job"
-                    + " for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue away,"
-                    + " or an instance stopped between storing the step and enqueueing its job); queued again as"
-                    + " job {3}", run.runId(), name, status.wireName(), recoveryJobId);
-        } else {
-            // The job ended without running the step: its start was refused, e.g. by the lease of an
-            // instance that died while storing its own start. Nothing else would run the step. The
-            // stall-recovery job of this version of the run, if there is one, is the same job. A
-            // retrying step alike: its retry was delivered, but its attempt was refused or never stored,
-            // and the queue retries a completed job no more.
-            if (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
-                    || rateLimitedJobOf(run.runId(), name)
-                    .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
-                    .filter(StepWaits::isPending).isPresent() || !unchangedSince(run)) {
-                return;
-            }
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without running"
-                    + " the step, which is still {2}; queued again", run.runId(), name, status.wireName());
+        if (job.isPresent() && (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
+                || rateLimitedJobOf(run.runId(), name)
+                .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
+                .filter(StepWaits::isPending).isPresent())) {
+            return Optional.empty();
         }
         int attemptsBefore = attemptsCounted(run.runId(), name);
-        sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step, recoveryJobId, attemptsBefore));
+        return Optional.of(() -> {
+            if (job.isEmpty()) {
+                // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
+                // step stored as queued without its job too, and saying "an instance stopped" then sent
+                // operators looking for a restart that never happened.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no"
+                        + " job for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue"
+                        + " away, or an instance stopped between storing the step and enqueueing its job); queued"
+                        + " again as job {3}", run.runId(), name, status.wireName(), recoveryJobId);
+            } else {
+                // The job ended without running the step: its start was refused, e.g. by the lease of an
+                // instance that died while storing its own start. Nothing else would run the step. The
+                // stall-recovery job of this version of the run, if there is one, is the same job. A
+                // retrying step alike: its retry was delivered, but its attempt was refused or never stored,
+                // and the queue retries a completed job no more.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
+                        + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
+            }
+            sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step, recoveryJobId, attemptsBefore));
+        });
     }
 
     /**

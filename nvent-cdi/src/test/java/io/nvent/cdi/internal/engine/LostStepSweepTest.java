@@ -19,6 +19,7 @@ import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
@@ -242,6 +243,77 @@ class LostStepSweepTest {
             h.clock.advance(Duration.between(h.clock.instant(), due).plus(h.engine.settings().leaseDuration()));
             sweepAMinuteApart(maintenance, h, 2);
 
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /** A fan-out: both branches are queued at once when the first step ends. */
+    @FlowStep(flow = "fan", name = "split", role = StepRole.ENTRY, emits = "split.done")
+    static class Split implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("split.done", Map.of("parts", 2));
+            return "split";
+        }
+    }
+
+    @FlowStep(flow = "fan", name = "left", subscribes = "split.done")
+    static class Left implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "left";
+        }
+    }
+
+    @FlowStep(flow = "fan", name = "right", subscribes = "split.done")
+    static class Right implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "right";
+        }
+    }
+
+    /**
+     * A queue that loses the first jobs of both branches (an instance stopped as it queued them, the
+     * broker's connections already closed) and, once asked to, returns from an enqueue only when its job
+     * has run, as a worker that is free at once does.
+     */
+    static final class LosesTheBranches extends MemoryJobQueue {
+        volatile boolean runsAtOnce;
+
+        LosesTheBranches() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (request.jobId().endsWith(":left") || request.jobId().endsWith(":right")) {
+                return;
+            }
+            super.enqueue(request);
+            if (runsAtOnce) {
+                await().until(() -> job(request.queue(), request.jobId())
+                        .filter(job -> job.state() == JobState.COMPLETED).isPresent());
+            }
+        }
+    }
+
+    @Test
+    void oneCheckQueuesAgainEveryLostBranchOfARunThoughTheFirstRunsAndChangesTheRunAtOnce() {
+        LosesTheBranches queue = new LosesTheBranches();
+        try (EngineHarness h = EngineHarness.onQueue(queue, false, new Split(), new Left(), new Right())) {
+            String queueName = h.engine.registry().flow("fan").orElseThrow().step("right").orElseThrow().queue();
+            String runId = h.engine.start("fan", null);
+            await().until(() -> h.store.findRun(runId).orElseThrow().steps().equals(Map.of("split",
+                    StepStatus.COMPLETED, "left", StepStatus.QUEUED, "right", StepStatus.QUEUED)));
+            RunRecord lost = h.store.findRun(runId).orElseThrow();
+            queue.runsAtOnce = true;
+
+            h.engine.requeueLostSteps(Map.of(runId, lost.version()), Optional.empty(), 100);
+
+            assertThat(List.of("left", "right")).as("both branches queued again by the same check, the second not"
+                    + " two checks a lease later").allSatisfy(branch -> assertThat(queue.job(queueName,
+                    StepJob.recoveryJobId(runId, branch, lost.version()))).isPresent());
             h.awaitStatus(runId, RunStatus.COMPLETED);
         }
     }
