@@ -752,7 +752,7 @@ public final class JmsJobQueue implements JobQueue {
      */
     /**
      * Waits a little for the interrupted workers to roll their attempts back ({@code NVENT-0625}), so that
-     * the queue, and the engine after it ({@code NVENT-0116 engine stopped}), says it stopped once what it
+     * the queue, and the engine after it ("engine stopped"), says it stopped once what it
      * hands back is handed back, not before. A step that ignores the interrupt is not waited for longer.
      */
     private static void awaitHandBacks(List<Thread> interrupted) {

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 
 /**
  * A {@link System.Logger} whose lines still reach the process's standard error while the JVM exits,
- * for the classes that log as nvent stops (the engine's {@code NVENT-0116 engine stopped}, the
+ * for the classes that log as nvent stops (the engine's "engine stopped" line, the
  * queues' hand-backs of the attempts the shutdown cut short).
  *
  * <p>On a SIGTERM the JVM runs its shutdown hooks at the same time: the server's, which undeploys the
