@@ -362,9 +362,18 @@ public final class PgJobQueue implements JobQueue {
         return store.queues();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From the counter rows; for a queue with workers here, this instance's jobs claimed ahead
+     * that have not started count as waiting and its completions not recorded yet as completed, so
+     * {@code active} counts the attempts executing now (see {@link QueueWorker#counts}).
+     */
     @Override
     public JobCounts counts(String queue) {
-        return store.counts(queue, clock.instant());
+        Instant now = clock.instant();
+        QueueWorker worker = workers.get(queue);
+        return worker == null ? store.counts(queue, now) : worker.counts(() -> store.counts(queue, now));
     }
 
     /**

@@ -431,8 +431,11 @@ class PgJobQueueClusterTest {
         for (String id : List.of("first", "second", "third", "fourth")) {
             worker.enqueue(JobRequest.of(queue, id, "work", "{}"));
         }
-        await().atMost(PATIENCE).until(() -> worker.counts(queue).active() == 3);
+        PgJobQueue observer = instance(dataSource, options());
+        await().atMost(PATIENCE).until(() -> observer.counts(queue).active() == 3);
         assertThat(ran).containsExactly("first attempt 1");
+        assertThat(worker.counts(queue)).as("the claimer counts the jobs claimed ahead as waiting")
+                .isEqualTo(new JobCounts(3, 0, 1, 0, 0));
 
         worker.pause(queue);
 

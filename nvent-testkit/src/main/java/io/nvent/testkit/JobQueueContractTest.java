@@ -241,6 +241,41 @@ public abstract class JobQueueContractTest {
         assertThat(handler.mostAtOnce.get()).as("most attempts running at once").isEqualTo(3);
     }
 
+    /**
+     * {@link JobCounts#active()} counts the jobs with an attempt executing now, so on one instance it
+     * never exceeds the workers' concurrency: not while short jobs of a backlog end in quick succession
+     * (an adapter may record their ends in batches, or take the next jobs before a worker is free),
+     * nor while a job continues in its worker's slot. Counts are read by every attempt while it runs.
+     */
+    @Test
+    void active_counts_no_more_jobs_than_the_workers_run_at_once_while_a_backlog_drains_and_jobs_continue() {
+        int concurrency = 2;
+        int backlog = 40;
+        boolean continuing = continuesInWorkerSlots();
+        AtomicInteger mostActive = new AtomicInteger();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            mostActive.accumulateAndGet((int) queue.counts(name).active(), Math::max);
+            if (continuing && job.jobId().startsWith("job-")) {
+                queue.continueWith(job("next-" + job.jobId()));
+            }
+            Thread.sleep(2);
+        });
+        queue.pause(name);
+        queue.registerWorker(name, concurrency, handler);
+        for (int i = 0; i < backlog; i++) {
+            queue.enqueue(job("job-" + i));
+        }
+
+        queue.resume(name);
+
+        int jobs = continuing ? 2 * backlog : backlog;
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == jobs);
+        assertThat(handler.mostAtOnce.get()).as("most attempts running at once").isLessThanOrEqualTo(concurrency);
+        assertThat(mostActive.get()).as("most jobs counted active while attempts ran").isBetween(1, concurrency);
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, jobs, 0)));
+    }
+
     @Test
     void a_paused_queue_starts_nothing_until_resumed() {
         RecordingHandler handler = new RecordingHandler(job -> { });

@@ -65,14 +65,6 @@ public final class JobEntry {
         this.attempts.addAll(job.history());
     }
 
-    /**
-     * What the entry counts as: an attempt stays active until its outcome committed together with
-     * its message's acknowledgement, so counts never run ahead of the broker.
-     */
-    Phase countedPhase() {
-        return inFlight.isPresent() ? Phase.ACTIVE : phase;
-    }
-
     JobState state(Instant now) {
         return switch (phase) {
             case PENDING -> availableAt.isAfter(now) ? JobState.DELAYED : JobState.WAITING;

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * available at once when the broker delivers it within {@link #GATHER_WAIT_MILLIS}. A persistent commit waits
  * for the broker's disk, so a backlog drains that many times faster, and every outcome still
  * commits together with its message's acknowledgement; a crash before the commit redelivers the
- * whole group (at least once). An attempt counts as active until its commit.
+ * whole group (at least once). An attempt counts as active while it executes, and as its outcome
+ * once it ended, so a queue never counts more active jobs than its workers run.
  *
  * <p>Synchronous receive on threads of a (managed) thread factory, rather than a message listener
  * or an MDB: the Jakarta EE spec forbids {@code setMessageListener} in web and EJB containers, and

@@ -41,9 +41,15 @@ final class StateTally {
      */
     private final ConcurrentSkipListSet<Due> pending = new ConcurrentSkipListSet<>();
 
-    /** Brings the counts up to date with what the entry is now. */
+    /**
+     * Brings the counts up to date with what the entry is now. An attempt counts as active while it
+     * executes, not until the commit of its worker's group: a worker that ran ten short jobs in one
+     * open transaction runs one, and counting the nine that ended made {@code active} exceed the
+     * queue's concurrency. An ended attempt counts as its outcome (completed, delayed for its retry,
+     * failed) from its end, a few milliseconds before the commit that sends its follow-up.
+     */
     void recount(JobEntry entry, Instant now) {
-        Phase phase = entry.countedPhase();
+        Phase phase = entry.phase;
         Optional<Due> due = phase == Phase.PENDING && entry.availableAt.isAfter(now)
                 ? Optional.of(new Due(JobMessage.micros(entry.availableAt), entry.seq)) : Optional.empty();
         // Entering: count pending before listing as delayed; leaving: unlist first. Then a reader

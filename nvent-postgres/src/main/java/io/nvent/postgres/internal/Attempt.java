@@ -41,6 +41,11 @@ final class Attempt {
         return Optional.ofNullable(continuation);
     }
 
+    /** Whether the job is claimed and its attempt has not started (nor been given up). */
+    synchronized boolean isClaimed() {
+        return phase == Phase.CLAIMED;
+    }
+
     QueueWorker worker() {
         return worker;
     }

@@ -2,6 +2,7 @@ package io.nvent.postgres.internal;
 
 import io.nvent.postgres.PgQueueException;
 import io.nvent.spi.AdapterUnavailableException;
+import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The workers of one queue on this instance: a pump thread that claims jobs and records
@@ -85,6 +87,8 @@ public final class QueueWorker {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
+    /** Signalled when the pump's statement ends: {@link #counts} waits for it. */
+    private final Condition roundEnded = lock.newCondition();
     // guarded by lock
     private JobHandler handler;
     private int concurrency;
@@ -122,6 +126,11 @@ public final class QueueWorker {
     /** Highest priority signalled since the current round began. */
     private int signalledPriority = Integer.MIN_VALUE;
     private boolean claiming = true;
+    /**
+     * The pump runs a statement (a round, a hand-back) whose rows this worker's books do not show
+     * yet, or no longer: {@link #counts} waits for it to end.
+     */
+    private boolean roundRunning;
     private boolean stopping;
     private Instant pendingWakeAt;
     private int failedRounds;
@@ -364,6 +373,7 @@ public final class QueueWorker {
                     }
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
+                roundRunning = true;
                 if (returned.isEmpty()) {
                     seen = wakeups;
                     after = limit > 0 && !rescan ? seekAfter : null;
@@ -384,18 +394,65 @@ public final class QueueWorker {
             } finally {
                 lock.unlock();
             }
-            if (!returned.isEmpty()) {
-                handBack(returned);
-            } else {
-                long claimedBefore = claimedTotal;
-                round(done, ran, limit, seen, after, window);
-                if (window != null) {
-                    // Starts were reserved for the whole limit; the jobs not found start nothing.
-                    window.release(limit - (int) (claimedTotal - claimedBefore));
+            try {
+                if (!returned.isEmpty()) {
+                    handBack(returned);
+                } else {
+                    long claimedBefore = claimedTotal;
+                    round(done, ran, limit, seen, after, window);
+                    if (window != null) {
+                        // Starts were reserved for the whole limit; the jobs not found start nothing.
+                        window.release(limit - (int) (claimedTotal - claimedBefore));
+                    }
+                }
+            } finally {
+                lock.lock();
+                try {
+                    roundRunning = false;
+                    roundEnded.signalAll();
+                } finally {
+                    lock.unlock();
                 }
             }
         }
         connection.close();
+    }
+
+    /**
+     * The queue's counts with this worker's own jobs as they are, not as their rows say: a job
+     * claimed ahead (the prefetch) that has not started waits, and an attempt that completed and
+     * waits for the next round to record it is completed; a continuation, which has no row while it
+     * runs, is active. So {@code active} counts the attempts executing now, never more than the
+     * concurrency on this instance (the rows alone said up to the concurrency plus the prefetch, plus
+     * the completions not recorded yet). Another instance's claimed jobs count as their rows say.
+     *
+     * <p>The rows are read holding the lock, once the pump's statement (if any) ended, so no round
+     * changes them or the books meanwhile; completions and freed slots wait for that read.
+     *
+     * @param stored the queue's counts as the rows say
+     */
+    public JobCounts counts(Supplier<JobCounts> stored) {
+        lock.lock();
+        try {
+            long patience = TimeUnit.SECONDS.toNanos(1);
+            while (roundRunning && patience > 0) {
+                patience = roundEnded.awaitNanos(patience);
+            }
+            JobCounts rows = stored.get();
+            if (roundRunning) {
+                return rows;   // a statement that takes this long: the rows as they are
+            }
+            long notStarted = Math.min(rows.active(), attempts.values().stream().filter(Attempt::isClaimed).count());
+            long unrecorded = Math.min(rows.active() - notStarted, finished.size());
+            return new JobCounts(rows.waiting() + notStarted, rows.delayed(),
+                    rows.active() - notStarted - unrecorded + continuing.size(), rows.completed() + unrecorded,
+                    rows.failed());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return stored.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Whether completed attempts wait for a round to record them; called holding the lock. */
