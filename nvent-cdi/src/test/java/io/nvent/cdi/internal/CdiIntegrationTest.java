@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
 class CdiIntegrationTest {
 
     /** The extension, the engine on the in-memory adapters, and the given classes, in Weld. */
-    private static Weld engineWith(Class<?>... classes) {
+    static Weld engineWith(Class<?>... classes) {
         return WeldInitiator.createWeld()
                 .addExtension(new NventExtension())
                 .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,

@@ -417,6 +417,15 @@ public class EngineBean {
         shutdown();
     }
 
+    /**
+     * Stops the engine as its web module ends, earlier still: Payara takes the JMS connection pools
+     * of the application's {@code glassfish-resources.xml} away between the two (see
+     * {@link WebModuleEnd}), and the queue's shutdown grace needs them.
+     */
+    void onWebModuleEnd(@Observes(notifyObserver = Reception.IF_EXISTS) WebModuleEnd.Stopping ignored) {
+        shutdown();
+    }
+
     @PreDestroy
     void shutdown() {
         if (!stopped.compareAndSet(false, true)) {
