@@ -15,8 +15,8 @@ import java.util.Set;
  * its {@code glassfish-resources.xml} (the JMS connection pools the queue's workers and enqueues use),
  * then its EJBs, and only then CDI ({@code @BeforeDestroyed(ApplicationScoped.class)}, the engine's
  * other stop). Stopped there, the engine's queue lost its pools 0.3 s into a SIGTERM, before its
- * shutdown grace began: every idle worker reconnected in vain ({@code NVENT-0601}) and the steps
- * that finished within the grace could not enqueue the next ({@code NVENT-0610}), which waited for
+ * shutdown grace began: every idle worker reconnected in vain (the JMS queue's warnings) and the steps
+ * that finished within the grace could not enqueue the next (its enqueue failures), which waited for
  * the lost-job sweep after the restart. WildFly ends the servlet context before the application's
  * CDI context too, so the engine stops at the same point of an undeploy or a shutdown on both.
  * The engine stops once: its later stop from CDI finds it stopped. An application without a web
