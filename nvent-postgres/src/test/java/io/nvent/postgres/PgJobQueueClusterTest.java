@@ -336,6 +336,38 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void a_stopping_instance_hands_a_job_back_only_once_the_handler_it_interrupted_returned() {
+        PgJobQueue leaving = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofMillis(200)).build());
+        PgJobQueue observer = instance(dataSource, options());
+        CompletableFuture<Void> keptWhileReturning = new CompletableFuture<>();
+        leaving.registerWorker(queue, 1, handler(job -> {
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                // As the engine handing the step back to its run, which takes a moment: meanwhile no
+                // other instance may take the job, or its start there is refused while the step still runs here.
+                try {
+                    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() ->
+                            observer.job(queue, job.jobId()).orElseThrow().state() == JobState.ACTIVE);
+                    keptWhileReturning.complete(null);
+                } catch (RuntimeException | Error released) {
+                    keptWhileReturning.completeExceptionally(released);
+                }
+                throw e;
+            }
+        }));
+        leaving.enqueue(JobRequest.of(queue, "slow-to-return", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> observer.counts(queue).active() == 1);
+
+        leaving.close();
+
+        assertThat(keptWhileReturning).as("the job stayed with the stopping instance until its handler returned")
+                .succeedsWithin(PATIENCE);
+        assertThat(observer.job(queue, "slow-to-return")).get().extracting(JobRecord::state)
+                .isEqualTo(JobState.WAITING);
+    }
+
+    @Test
     void an_attempt_interrupted_while_the_queue_waits_out_its_shutdown_grace_is_handed_back_without_using_up_an_attempt()
             throws Exception {
         PgJobQueue stopping = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofSeconds(20)).build());

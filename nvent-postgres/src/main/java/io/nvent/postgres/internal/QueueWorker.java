@@ -969,7 +969,8 @@ public final class QueueWorker {
 
     /**
      * Gives up the attempts still running (interrupting them), records the completed ones, stops
-     * the pump and returns the leases of the jobs given up, for the caller to hand back.
+     * the pump and returns the leases of the jobs given up, for the caller to hand back once the
+     * interrupted handlers returned ({@link #awaitInterrupted}).
      */
     public List<Lease> stop() {
         List<Lease> abandoned = new ArrayList<>();
@@ -999,10 +1000,24 @@ public final class QueueWorker {
         LOG.log(Level.DEBUG, () -> "queue " + queue + ": " + rounds + " rounds, " + claimedTotal + " claimed, "
                 + recordedTotal + " completions recorded, " + (rounds == 0 ? 0 : roundNanos / rounds / 1000)
                 + " µs per round");
-        if (workers.getActiveCount() > 0) {
-            LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
-                    + " ignored the interrupt and still run; their jobs are handed back and may run twice");
-        }
         return abandoned;
+    }
+
+    /**
+     * Waits until a deadline ({@link System#nanoTime()}) for the handlers {@link #stop} interrupted to
+     * return. The engine hands a step back to its run when the handler returns: a job handed back
+     * before that is claimed elsewhere while the step still runs here, and its start is refused there.
+     * Warns about the handlers that did not return by the deadline.
+     */
+    public void awaitInterrupted(long deadline) {
+        try {
+            if (awaitIdle(deadline)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
+                + " ignored the interrupt and still run; their jobs are handed back and may run twice");
     }
 }
