@@ -484,10 +484,80 @@ class PgJobQueueClusterTest {
         assertThat(worker.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 4, 0));
     }
 
+    @Test
+    void counts_come_back_while_a_round_waits_for_a_row_another_transaction_locked_and_count_its_completion()
+            throws Exception {
+        PgJobQueue worker = instance(dataSource, options());
+        CountDownLatch finish = latches.newLatch();
+        worker.registerWorker(queue, 1, handler(job -> finish.await()));
+        worker.enqueue(JobRequest.of(queue, "locked", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> worker.counts(queue).active() == 1);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement lock = other.prepareStatement(
+                    "SELECT 1 FROM " + database.prefix() + "job WHERE queue = ? AND job_id = ? FOR UPDATE")) {
+                lock.setString(1, queue);
+                lock.setString(2, "locked");
+                lock.executeQuery().close();
+            }
+            finish.countDown();
+            await().atMost(PATIENCE).until(() -> aStatementWaitsForALockOn(database.prefix() + "job"));
+
+            assertThat(worker.counts(queue)).as("counts while the round recording the completion waits")
+                    .isEqualTo(new JobCounts(0, 0, 0, 1, 0));
+            other.rollback();
+        }
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(instance(dataSource, options()).counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 1, 0)));
+    }
+
+    @Test
+    void an_attempt_completes_and_the_next_starts_while_counts_wait_for_the_database() throws Exception {
+        PgJobQueue worker = instance(dataSource, options().toBuilder().prefetch(1).build());
+        PgJobQueue observer = instance(dataSource, options());
+        CountDownLatch finishFirst = latches.newLatch();
+        List<String> started = new CopyOnWriteArrayList<>();
+        worker.registerWorker(queue, 1, handler(job -> {
+            started.add(job.jobId());
+            if (job.jobId().equals("first")) {
+                finishFirst.await();
+            }
+        }));
+        worker.enqueue(JobRequest.of(queue, "first", "work", "{}"));
+        worker.enqueue(JobRequest.of(queue, "second", "work", "{}"));
+        // The second claimed ahead, waiting for the slot of the first.
+        await().atMost(PATIENCE).until(() -> started.contains("first") && observer.counts(queue).active() == 2);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            other.createStatement().execute("LOCK TABLE " + database.prefix() + "count IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<JobCounts> counting = CompletableFuture.supplyAsync(() -> worker.counts(queue));
+            await().atMost(PATIENCE).until(() -> aStatementWaitsForALockOn(database.prefix() + "count"));
+
+            finishFirst.countDown();
+
+            await("the next attempt starting").atMost(Duration.ofSeconds(5)).until(() -> started.contains("second"));
+            assertThat(counting).as("counts still reading").isNotDone();
+            other.rollback();
+            assertThat(counting).succeedsWithin(PATIENCE);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private PgQueueOptions options() {
         return PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build();
+    }
+
+    /** Whether a statement of some connection waits for a lock held by another, on a table named. */
+    private static boolean aStatementWaitsForALockOn(String table) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement read = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
+            read.setString(1, "%" + table + "%");
+            try (ResultSet row = read.executeQuery()) {
+                row.next();
+                return row.getLong(1) > 0;
+            }
+        }
     }
 
     /** When the job's lease runs out, as stored. */
