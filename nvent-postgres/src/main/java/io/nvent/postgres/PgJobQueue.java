@@ -89,6 +89,8 @@ public final class PgJobQueue implements JobQueue {
 
     private static final System.Logger LOG = ExitSafeLogger.of(PgJobQueue.class);
     private static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+    /** How long {@link #close()} waits for the handlers it interrupted to return before it hands their jobs back. */
+    private static final Duration HAND_BACK_PATIENCE = Duration.ofSeconds(2);
 
     private final DataSource dataSource;
     private final Clock clock;
@@ -533,7 +535,8 @@ public final class PgJobQueue implements JobQueue {
     /**
      * Stops claiming, waits up to {@link PgQueueOptions#shutdownGrace()} for running attempts,
      * records what completed, and hands the jobs of attempts still running back to their queue
-     * (they run again, here after a restart or on another instance). Waiting and delayed jobs stay
+     * (they run again, here after a restart or on another instance) once their handlers returned from
+     * the interrupt, or after 2 seconds of waiting for them. Waiting and delayed jobs stay
      * in the database. An attempt the shutdown cuts short counts as no attempt, whatever it throws:
      * it is not reported to {@link JobHandler#onAttemptFailed}, takes none of the job's retries, and
      * its job runs again as the same attempt, flagged redelivered. So does one that fails on an
@@ -564,7 +567,12 @@ public final class PgJobQueue implements JobQueue {
         // found by the engine's lost-job check.
         closed = true;
         List<Lease> abandoned = new ArrayList<>();
+        long handedBack = System.nanoTime() + HAND_BACK_PATIENCE.toNanos();
         workers.values().forEach(worker -> abandoned.addAll(worker.stop()));
+        // The engine hands a step back when its handler returns: released before that, the job would be
+        // claimed elsewhere while the step still runs here, its start refused there and the step left
+        // for the lost-job check.
+        workers.values().forEach(worker -> worker.awaitInterrupted(handedBack));
         timer.shutdownNow();
         maintenance.shutdown();
         try {

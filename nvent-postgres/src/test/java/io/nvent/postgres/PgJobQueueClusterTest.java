@@ -336,6 +336,38 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void a_stopping_instance_hands_a_job_back_only_once_the_handler_it_interrupted_returned() {
+        PgJobQueue leaving = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofMillis(200)).build());
+        PgJobQueue observer = instance(dataSource, options());
+        CompletableFuture<Void> keptWhileReturning = new CompletableFuture<>();
+        leaving.registerWorker(queue, 1, handler(job -> {
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                // As the engine handing the step back to its run, which takes a moment: meanwhile no
+                // other instance may take the job, or its start there is refused while the step still runs here.
+                try {
+                    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() ->
+                            observer.job(queue, job.jobId()).orElseThrow().state() == JobState.ACTIVE);
+                    keptWhileReturning.complete(null);
+                } catch (RuntimeException | Error released) {
+                    keptWhileReturning.completeExceptionally(released);
+                }
+                throw e;
+            }
+        }));
+        leaving.enqueue(JobRequest.of(queue, "slow-to-return", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> observer.counts(queue).active() == 1);
+
+        leaving.close();
+
+        assertThat(keptWhileReturning).as("the job stayed with the stopping instance until its handler returned")
+                .succeedsWithin(PATIENCE);
+        assertThat(observer.job(queue, "slow-to-return")).get().extracting(JobRecord::state)
+                .isEqualTo(JobState.WAITING);
+    }
+
+    @Test
     void an_attempt_interrupted_while_the_queue_waits_out_its_shutdown_grace_is_handed_back_without_using_up_an_attempt()
             throws Exception {
         PgJobQueue stopping = instance(dataSource, options().toBuilder().shutdownGrace(Duration.ofSeconds(20)).build());
@@ -452,10 +484,80 @@ class PgJobQueueClusterTest {
         assertThat(worker.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 4, 0));
     }
 
+    @Test
+    void counts_come_back_while_a_round_waits_for_a_row_another_transaction_locked_and_count_its_completion()
+            throws Exception {
+        PgJobQueue worker = instance(dataSource, options());
+        CountDownLatch finish = latches.newLatch();
+        worker.registerWorker(queue, 1, handler(job -> finish.await()));
+        worker.enqueue(JobRequest.of(queue, "locked", "work", "{}"));
+        await().atMost(PATIENCE).until(() -> worker.counts(queue).active() == 1);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement lock = other.prepareStatement(
+                    "SELECT 1 FROM " + database.prefix() + "job WHERE queue = ? AND job_id = ? FOR UPDATE")) {
+                lock.setString(1, queue);
+                lock.setString(2, "locked");
+                lock.executeQuery().close();
+            }
+            finish.countDown();
+            await().atMost(PATIENCE).until(() -> aStatementWaitsForALockOn(database.prefix() + "job"));
+
+            assertThat(worker.counts(queue)).as("counts while the round recording the completion waits")
+                    .isEqualTo(new JobCounts(0, 0, 0, 1, 0));
+            other.rollback();
+        }
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(instance(dataSource, options()).counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 1, 0)));
+    }
+
+    @Test
+    void an_attempt_completes_and_the_next_starts_while_counts_wait_for_the_database() throws Exception {
+        PgJobQueue worker = instance(dataSource, options().toBuilder().prefetch(1).build());
+        PgJobQueue observer = instance(dataSource, options());
+        CountDownLatch finishFirst = latches.newLatch();
+        List<String> started = new CopyOnWriteArrayList<>();
+        worker.registerWorker(queue, 1, handler(job -> {
+            started.add(job.jobId());
+            if (job.jobId().equals("first")) {
+                finishFirst.await();
+            }
+        }));
+        worker.enqueue(JobRequest.of(queue, "first", "work", "{}"));
+        worker.enqueue(JobRequest.of(queue, "second", "work", "{}"));
+        // The second claimed ahead, waiting for the slot of the first.
+        await().atMost(PATIENCE).until(() -> started.contains("first") && observer.counts(queue).active() == 2);
+        try (Connection other = dataSource.getConnection()) {
+            other.setAutoCommit(false);
+            other.createStatement().execute("LOCK TABLE " + database.prefix() + "count IN ACCESS EXCLUSIVE MODE");
+            CompletableFuture<JobCounts> counting = CompletableFuture.supplyAsync(() -> worker.counts(queue));
+            await().atMost(PATIENCE).until(() -> aStatementWaitsForALockOn(database.prefix() + "count"));
+
+            finishFirst.countDown();
+
+            await("the next attempt starting").atMost(Duration.ofSeconds(5)).until(() -> started.contains("second"));
+            assertThat(counting).as("counts still reading").isNotDone();
+            other.rollback();
+            assertThat(counting).succeedsWithin(PATIENCE);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private PgQueueOptions options() {
         return PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build();
+    }
+
+    /** Whether a statement of some connection waits for a lock held by another, on a table named. */
+    private static boolean aStatementWaitsForALockOn(String table) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement read = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
+            read.setString(1, "%" + table + "%");
+            try (ResultSet row = read.executeQuery()) {
+                row.next();
+                return row.getLong(1) > 0;
+            }
+        }
     }
 
     /** When the job's lease runs out, as stored. */

@@ -87,8 +87,6 @@ public final class QueueWorker {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Signalled when the pump's statement ends: {@link #counts} waits for it. */
-    private final Condition roundEnded = lock.newCondition();
     // guarded by lock
     private JobHandler handler;
     private int concurrency;
@@ -128,9 +126,17 @@ public final class QueueWorker {
     private boolean claiming = true;
     /**
      * The pump runs a statement (a round, a hand-back) whose rows this worker's books do not show
-     * yet, or no longer: {@link #counts} waits for it to end.
+     * yet, or no longer: {@link #counts} cannot tell which of its jobs the rows it read show changed.
      */
     private boolean roundRunning;
+    /** Rounds begun plus rounds ended: {@link #counts} knows by it whether one overlapped its read. */
+    private long roundEdges;
+    /** Completions recorded and jobs claimed (or handed back) by the rounds begun so far. */
+    private long roundDoneTotal;
+    private long roundClaimsTotal;
+    /** Those of the running round. */
+    private int roundDone;
+    private int roundClaims;
     private boolean stopping;
     private Instant pendingWakeAt;
     private int failedRounds;
@@ -387,6 +393,11 @@ public final class QueueWorker {
                     continued = new ArrayList<>();
                     firstFinishedAt = 0;
                 }
+                roundEdges++;
+                roundDone = done.size();
+                roundClaims = returned.isEmpty() ? limit : returned.size();
+                roundDoneTotal += roundDone;
+                roundClaimsTotal += roundClaims;
             } catch (InterruptedException e) {
                 // Only close() interrupts the pump, after the final flush had its chance.
                 connection.close();
@@ -409,7 +420,7 @@ public final class QueueWorker {
                 lock.lock();
                 try {
                     roundRunning = false;
-                    roundEnded.signalAll();
+                    roundEdges++;
                 } finally {
                     lock.unlock();
                 }
@@ -426,33 +437,62 @@ public final class QueueWorker {
      * concurrency on this instance (the rows alone said up to the concurrency plus the prefetch, plus
      * the completions not recorded yet). Another instance's claimed jobs count as their rows say.
      *
-     * <p>The rows are read holding the lock, once the pump's statement (if any) ended, so no round
-     * changes them or the books meanwhile; completions and freed slots wait for that read.
+     * <p>The rows are read without the lock, so enqueues, completions and freed slots never wait for
+     * the database; when a round of the pump began or ended meanwhile, the rows may show its jobs
+     * either way, and the rows are read again (twice at most). If a round still overlaps the third
+     * read, its jobs count as completed and waiting, as if it had committed: {@code active} may then
+     * count fewer attempts than execute, never more.
      *
      * @param stored the queue's counts as the rows say
      */
     public JobCounts counts(Supplier<JobCounts> stored) {
-        lock.lock();
-        try {
-            long patience = TimeUnit.SECONDS.toNanos(1);
-            while (roundRunning && patience > 0) {
-                patience = roundEnded.awaitNanos(patience);
+        for (int read = 1; ; read++) {
+            long edges;
+            long doneBefore;
+            long claimsBefore;
+            lock.lock();
+            try {
+                edges = roundEdges;
+                doneBefore = roundDoneTotal - (roundRunning ? roundDone : 0);
+                claimsBefore = roundClaimsTotal - (roundRunning ? roundClaims : 0);
+            } finally {
+                lock.unlock();
             }
             JobCounts rows = stored.get();
-            if (roundRunning) {
-                return rows;   // a statement that takes this long: the rows as they are
+            lock.lock();
+            try {
+                long notStarted = attempts.values().stream().filter(Attempt::isClaimed).count();
+                if (edges == roundEdges && !roundRunning) {
+                    return adjusted(rows, notStarted, finished.size(), 0);
+                }
+                if (read == 3) {
+                    return adjusted(rows, notStarted, finished.size() + roundDoneTotal - doneBefore,
+                            roundClaimsTotal - claimsBefore);
+                }
+            } finally {
+                lock.unlock();
             }
-            long notStarted = Math.min(rows.active(), attempts.values().stream().filter(Attempt::isClaimed).count());
-            long unrecorded = Math.min(rows.active() - notStarted, finished.size());
-            return new JobCounts(rows.waiting() + notStarted, rows.delayed(),
-                    rows.active() - notStarted - unrecorded + continuing.size(), rows.completed() + unrecorded,
-                    rows.failed());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return stored.get();
-        } finally {
-            lock.unlock();
         }
+    }
+
+    /**
+     * The rows' counts with this worker's own jobs moved out of {@code active}, never more than it
+     * holds; called holding the lock.
+     *
+     * @param notStarted claimed attempts that have not started: waiting
+     * @param unrecorded completed attempts whose rows may still say active
+     * @param claimedMeanwhile jobs that rounds overlapping the read claimed or handed back: waiting
+     */
+    private JobCounts adjusted(JobCounts rows, long notStarted, long unrecorded, long claimedMeanwhile) {
+        long active = rows.active();
+        long waiting = Math.min(active, notStarted);
+        active -= waiting;
+        long completed = Math.min(active, unrecorded);
+        active -= completed;
+        long claimed = Math.min(active, claimedMeanwhile);
+        active -= claimed;
+        return new JobCounts(rows.waiting() + waiting + claimed, rows.delayed(), active + continuing.size(),
+                rows.completed() + completed, rows.failed());
     }
 
     /** Whether completed attempts wait for a round to record them; called holding the lock. */
@@ -969,7 +1009,8 @@ public final class QueueWorker {
 
     /**
      * Gives up the attempts still running (interrupting them), records the completed ones, stops
-     * the pump and returns the leases of the jobs given up, for the caller to hand back.
+     * the pump and returns the leases of the jobs given up, for the caller to hand back once the
+     * interrupted handlers returned ({@link #awaitInterrupted}).
      */
     public List<Lease> stop() {
         List<Lease> abandoned = new ArrayList<>();
@@ -999,10 +1040,24 @@ public final class QueueWorker {
         LOG.log(Level.DEBUG, () -> "queue " + queue + ": " + rounds + " rounds, " + claimedTotal + " claimed, "
                 + recordedTotal + " completions recorded, " + (rounds == 0 ? 0 : roundNanos / rounds / 1000)
                 + " µs per round");
-        if (workers.getActiveCount() > 0) {
-            LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
-                    + " ignored the interrupt and still run; their jobs are handed back and may run twice");
-        }
         return abandoned;
+    }
+
+    /**
+     * Waits until a deadline ({@link System#nanoTime()}) for the handlers {@link #stop} interrupted to
+     * return. The engine hands a step back to its run when the handler returns: a job handed back
+     * before that is claimed elsewhere while the step still runs here, and its start is refused there.
+     * Warns about the handlers that did not return by the deadline.
+     */
+    public void awaitInterrupted(long deadline) {
+        try {
+            if (awaitIdle(deadline)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(Level.WARNING, "NVENT-0808 " + workers.getActiveCount() + " handler(s) of queue " + queue
+                + " ignored the interrupt and still run; their jobs are handed back and may run twice");
     }
 }
