@@ -45,8 +45,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,7 +74,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>Counts and job records are this node's view, in memory: jobs it enqueued or consumed, the
  *       latest completed ones (bounded), and the dead letters, reloaded from the dead-letter queue
  *       when the queue is first used. A job it enqueued that another node's worker took leaves that
- *       view within about {@link #BROKER_CHECK_INTERVAL} plus {@link #SENT_CHECK_GRACE}. Pause is per
+ *       view within about {@link #BROKER_CHECK_INTERVAL} plus {@link #SENT_CHECK_GRACE} (while at most
+ *       {@value #SENT_CHECK_MAX} of its jobs wait: each check looks for that many, on a thread of the
+ *       queue, not the caller's). Pause is per
  *       node and not persisted here: the engine records pauses in its scheduling store and applies
  *       them on every node.</li>
  *   <li>An enqueue the broker holds back (its disk or memory limit reached) fails after
@@ -101,6 +106,15 @@ public final class JmsJobQueue implements JobQueue {
     private final JobRegistry registry;
     private final ProducerContexts producers;
     private final ScheduledThreadPoolExecutor watchdog;
+    /**
+     * Runs the checks of this node's view against the broker ({@link #BROKER_CHECK_INTERVAL}), one at a
+     * time, on a thread of its own that ends when idle: not on the thread that asked for counts or jobs
+     * (a metrics scrape, the console), and not on {@link #watchdog}, whose attempt timeouts and send
+     * timeouts must not wait behind a browse of a deep queue or of a broker that does not answer.
+     */
+    private final ThreadPoolExecutor brokerChecks;
+    /** The queues whose check {@link #brokerChecks} holds or runs now. */
+    private final Set<String> checking = ConcurrentHashMap.newKeySet();
     private final QueueRuntime runtime;
     private final HeldBackSends sends;
     private final Map<String, QueueControl> controls = new ConcurrentHashMap<>();
@@ -126,8 +140,11 @@ public final class JmsJobQueue implements JobQueue {
      * {@link JmsJobQueueOptions#MAX_RAISED_PRIORITY_DELAY} beyond its due time) has passed.
      */
     static final Duration SENT_CHECK_GRACE = Duration.ofSeconds(5);
-    /** The most jobs this node sent that one check looks for: ten browses of the queue at most. */
-    static final int SENT_CHECK_MAX = 1_000;
+    /**
+     * The most jobs this node sent that one check looks for: one browse of the queue, which the broker
+     * answers by scanning the whole queue, so a check costs the broker one scan however many wait.
+     */
+    static final int SENT_CHECK_MAX = BROKER_CHECK_BATCH;
     /** When reading a queue from the broker last failed ({@link System#nanoTime()}), 0 if it worked since. */
     private volatile long hydrateFailedAt;
 
@@ -182,6 +199,9 @@ public final class JmsJobQueue implements JobQueue {
         this.producers = new ProducerContexts(factory, options.shareConnection());
         this.watchdog = new ScheduledThreadPoolExecutor(1, threadFactory);
         this.watchdog.setRemoveOnCancelPolicy(true);
+        this.brokerChecks = new ThreadPoolExecutor(1, 1, BROKER_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), threadFactory);
+        this.brokerChecks.allowCoreThreadTimeOut(true);
         // A send that waits while the workers or the last connect cannot reach the broker waits for the
         // broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
         this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock, () -> producers.connectsFailing()
@@ -344,11 +364,13 @@ public final class JmsJobQueue implements JobQueue {
     /**
      * {@inheritDoc}
      *
-     * <p>From this node's job registry. At most once per {@link #BROKER_CHECK_INTERVAL} it drops the
-     * jobs another node may have taken: of those it learned from the broker (at its first use of the
-     * queue) and has not run since, the ones the broker no longer holds; of the waiting ones it sent
-     * itself, ready for at least {@link #SENT_CHECK_GRACE} (never a delayed one), the ones no longer on
-     * the queue (found as dead letters, they count as failed). A job sent moments ago is never looked for.
+     * <p>From this node's job registry, without waiting for the broker. At most once per
+     * {@link #BROKER_CHECK_INTERVAL} it has a thread of the queue drop the jobs another node may have
+     * taken, which later calls see: of those it learned from the broker (at its first use of the queue)
+     * and has not run since, the ones the broker no longer holds; of the waiting ones it sent itself,
+     * ready for at least {@link #SENT_CHECK_GRACE} (never a delayed one), the ones no longer on the
+     * queue (found as dead letters, they count as failed), {@value #SENT_CHECK_MAX} per check. A job
+     * sent moments ago is never looked for.
      */
     @Override
     public JobCounts counts(String queue) {
@@ -377,7 +399,7 @@ public final class JmsJobQueue implements JobQueue {
      * <p>From this node's job registry, once the jobs it learned from the broker and has not run
      * since were checked against the broker (a few browses with a selector, only while there are such
      * jobs): the list does not show a job another node ran. The waiting jobs this node sent are
-     * checked as for {@link #counts}, at most once per {@link #BROKER_CHECK_INTERVAL}.
+     * checked as for {@link #counts}, at most once per {@link #BROKER_CHECK_INTERVAL}, on a thread of the queue.
      */
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
@@ -558,8 +580,10 @@ public final class JmsJobQueue implements JobQueue {
 
     /**
      * Reads the queue from the broker at its first use, then drops the jobs learned that way which
-     * the broker no longer holds (when {@code always}, else at most once per {@link #BROKER_CHECK_INTERVAL}),
-     * and the jobs this node sent that another node took (at most once per interval, whatever the call).
+     * the broker no longer holds (when {@code always}, at once), and at most once per
+     * {@link #BROKER_CHECK_INTERVAL}, whatever the call, has {@link #brokerChecks} check both those and
+     * the jobs this node sent that another node took: the caller gets the view as it is and does not
+     * wait for the broker; the next call sees what the check dropped.
      */
     private void view(String queue, boolean always) {
         QueueControl control = control(queue);
@@ -567,12 +591,38 @@ public final class JmsJobQueue implements JobQueue {
         if (closed) {
             return;
         }
-        boolean due = control.claimBrokerCheck(clock.instant(), BROKER_CHECK_INTERVAL);
-        if (due || always) {
+        if (always) {
             dropHydratedGone(queue);
         }
-        if (due) {
-            dropSentGone(queue);
+        if (control.claimBrokerCheck(clock.instant(), BROKER_CHECK_INTERVAL)) {
+            checkInBackground(queue, !always);
+        }
+    }
+
+    /** Hands the queue's check to {@link #brokerChecks}, unless its last one is still waiting there or running. */
+    private void checkInBackground(String queue, boolean hydratedToo) {
+        if (!checking.add(queue)) {
+            return;
+        }
+        try {
+            brokerChecks.execute(() -> {
+                try {
+                    if (closed) {
+                        return;
+                    }
+                    if (hydratedToo) {
+                        dropHydratedGone(queue);
+                    }
+                    dropSentGone(queue);
+                } catch (RuntimeException e) {
+                    // A resource adapter whose connection broke may throw anything; the next check tries again.
+                    LOG.log(Level.DEBUG, () -> "could not check queue " + queue + " against the broker: " + e);
+                } finally {
+                    checking.remove(queue);
+                }
+            });
+        } catch (RejectedExecutionException closedMeanwhile) {
+            checking.remove(queue);
         }
     }
 
@@ -607,9 +657,9 @@ public final class JmsJobQueue implements JobQueue {
      * the queue: another node's worker took them (and ran them, or runs them now). One it finds as a
      * dead letter is counted failed, as if read from the broker. Only jobs ready for at least
      * {@link #SENT_CHECK_GRACE} (never a delayed one, which the broker shows no browser before it is
-     * due), at most {@link #SENT_CHECK_MAX} per check, one browse of the queue per
-     * {@value #BROKER_CHECK_BATCH} and one of the dead letters per {@value #BROKER_CHECK_BATCH} not
-     * found there. A broker that cannot be read keeps them for the next check.
+     * due), the {@value #SENT_CHECK_MAX} looked for least recently: one browse of the queue, and one of
+     * the dead letters for those not found there. A broker that cannot be read keeps them for the
+     * next check.
      */
     private void dropSentGone(String queue) {
         Map<String, AttemptKey> sent = registry.sentToCheck(queue, clock.instant(), SENT_CHECK_GRACE, SENT_CHECK_MAX);
@@ -803,6 +853,7 @@ public final class JmsJobQueue implements JobQueue {
         }
         awaitHandBacks(interrupted);
         watchdog.shutdownNow();
+        brokerChecks.shutdownNow();
         producers.close();
     }
 }

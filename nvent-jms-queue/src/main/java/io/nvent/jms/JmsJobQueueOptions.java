@@ -110,6 +110,34 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         }
     }
 
+    /**
+     * The options of 0.1, before {@link #broker()}: failures name the broker {@value #UNNAMED_BROKER}.
+     * Kept so that code written against 0.1 still compiles and links; {@link #newBuilder()} is the
+     * way to build options.
+     *
+     * @param prefix see {@link #prefix()}
+     * @param receiveTimeout see {@link #receiveTimeout()}
+     * @param completedRetention see {@link #completedRetention()}
+     * @param brokerDuplicateDetection see {@link #brokerDuplicateDetection()}
+     * @param shareConnection see {@link #shareConnection()}
+     * @param transactions see {@link #transactions()}
+     * @param shutdownGrace see {@link #shutdownGrace()}
+     * @param maxErrorLength see {@link #maxErrorLength()}
+     * @param maxAttemptsPerCommit see {@link #maxAttemptsPerCommit()}
+     * @param maxCommitDelay see {@link #maxCommitDelay()}
+     * @param raisedPriorityDelay see {@link #raisedPriorityDelay()}
+     * @param sendTimeout see {@link #sendTimeout()}
+     */
+    public JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
+                              boolean brokerDuplicateDetection, boolean shareConnection,
+                              Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
+                              int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
+                              Duration raisedPriorityDelay, Duration sendTimeout) {
+        this(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection, shareConnection, transactions,
+                shutdownGrace, maxErrorLength, maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout,
+                UNNAMED_BROKER);
+    }
+
     /** A builder with the defaults. */
     public static Builder newBuilder() {
         return new Builder();

@@ -38,4 +38,17 @@ class JmsJobQueueOptionsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sendTimeout")
                 .hasMessageContaining("PT0S");
     }
+
+    @Test
+    void optionsConstructedAsIn01StillCompileAndNameTheBrokerByItsConnectionFactory() {
+        JmsJobQueueOptions d = JmsJobQueueOptions.DEFAULTS;
+
+        JmsJobQueueOptions as01 = new JmsJobQueueOptions(d.prefix(), d.receiveTimeout(), d.completedRetention(),
+                d.brokerDuplicateDetection(), d.shareConnection(), d.transactions(), d.shutdownGrace(),
+                d.maxErrorLength(), d.maxAttemptsPerCommit(), d.maxCommitDelay(), d.raisedPriorityDelay(),
+                d.sendTimeout());
+
+        assertThat(as01).isEqualTo(d);
+        assertThat(as01.broker()).isEqualTo(JmsJobQueueOptions.UNNAMED_BROKER);
+    }
 }

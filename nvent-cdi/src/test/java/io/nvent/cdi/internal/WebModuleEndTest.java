@@ -73,6 +73,60 @@ class WebModuleEndTest {
     }
 
     @Test
+    void aStepOfTheStopThatFailsAsTheWebModuleEndsIsNoMissingContainerAndTheOtherStepsStillRun() {
+        new WebModuleEnd().onStartup(Set.of(), webModule);
+        System.setProperty("nvent.queue.adapter", "closing-fails");
+        try (LogRecorder stopped = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .startsWith("NVENT-0116"));
+             LogRecorder noCdi = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                     .contains("no CDI container"))) {
+            WeldContainer application = CdiIntegrationTest.engineWith(CdiIntegrationTest.Hello.class,
+                    CdiIntegrationTest.Reply.class, CdiIntegrationTest.Audit.class, ClosingFails.class).initialize();
+            try {
+                FlowService flows = application.select(FlowService.class).get();
+                String runId = flows.start("greeting", Map.of("name", "Ada"));
+                await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+
+                assertThatThrownBy(this::webModuleEnds).as("handed to the server, which logs it")
+                        .isInstanceOf(IllegalStateException.class).hasMessage(ClosingFails.FAILURE);
+
+                assertThat(noCdi.records()).isEmpty();
+                assertThat(stopped.records()).as("the steps after the failing one ran").hasSize(1);
+            } finally {
+                application.shutdown();
+            }
+            assertThat(stopped.records()).hasSize(1);
+        } finally {
+            System.clearProperty("nvent.queue.adapter");
+        }
+    }
+
+    /** The memory queue, whose first close fails as a broker's connection might. */
+    @jakarta.enterprise.context.ApplicationScoped
+    @io.nvent.spi.Adapter("closing-fails")
+    public static class ClosingFails extends io.nvent.cdi.internal.memory.MemoryJobQueue {
+        static final String FAILURE = "the connection is already closed";
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** For CDI. */
+        protected ClosingFails() {
+        }
+
+        @jakarta.inject.Inject
+        public ClosingFails(java.time.Clock clock, @io.nvent.cdi.Worker java.util.concurrent.ThreadFactory threads) {
+            super(clock, threads);
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            if (closed.compareAndSet(false, true)) {
+                throw new IllegalStateException(FAILURE);
+            }
+        }
+    }
+
+    @Test
     void aWebModuleThatEndsWithoutACdiContainerEndsQuietlyLeavingTheStopToCdi() {
         new WebModuleEnd().onStartup(Set.of(), webModule);
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -342,20 +343,27 @@ public final class JobRegistry {
     public Map<String, AttemptKey> sentToCheck(String queue, Instant now, Duration grace, int max) {
         record Candidate(JobEntry entry, Optional<Instant> checkedAt, Instant availableAt) {
         }
-        List<JobEntry> chosen = jobs(queue).jobs.values().stream()
-                .map(entry -> {
-                    synchronized (entry) {
-                        return sentAndWaiting(entry, now, grace)
-                                ? Optional.of(new Candidate(entry, entry.checkedAt, entry.availableAt))
-                                : Optional.<Candidate>empty();
-                    }
-                })
-                .flatMap(Optional::stream)
-                .sorted(Comparator.comparing((Candidate c) -> c.checkedAt().orElse(Instant.MIN))
-                        .thenComparing(Candidate::availableAt))
-                .limit(max)
-                .map(Candidate::entry)
-                .toList();
+        Comparator<Candidate> first = Comparator.comparing((Candidate c) -> c.checkedAt().orElse(Instant.MIN))
+                .thenComparing(Candidate::availableAt).thenComparingLong(c -> c.entry().seq);
+        // The first max in a heap whose head is the last of them: a backlog of n costs n log max, not a
+        // sort of n.
+        PriorityQueue<Candidate> firstOnes = new PriorityQueue<>(Math.max(1, max) + 1, first.reversed());
+        for (JobEntry entry : jobs(queue).jobs.values()) {
+            Candidate candidate;
+            synchronized (entry) {
+                if (!sentAndWaiting(entry, now, grace)) {
+                    continue;
+                }
+                candidate = new Candidate(entry, entry.checkedAt, entry.availableAt);
+            }
+            if (firstOnes.size() < max) {
+                firstOnes.add(candidate);
+            } else if (max > 0 && first.compare(candidate, firstOnes.peek()) < 0) {
+                firstOnes.poll();
+                firstOnes.add(candidate);
+            }
+        }
+        List<JobEntry> chosen = firstOnes.stream().sorted(first).map(Candidate::entry).toList();
         Map<String, AttemptKey> keys = new LinkedHashMap<>();
         for (JobEntry entry : chosen) {
             synchronized (entry) {

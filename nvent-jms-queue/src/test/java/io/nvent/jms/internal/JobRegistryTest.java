@@ -123,6 +123,19 @@ class JobRegistryTest {
     }
 
     @Test
+    void ofAManyJobsBacklogOnlyTheFirstToLookForAreChosenInTheirOrder() {
+        Instant at = clock.instant();
+        List<Integer> sentOrder = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, 50).boxed().toList());
+        java.util.Collections.shuffle(sentOrder, new java.util.Random(7));
+        sentOrder.forEach(i -> sent("job-" + i, at.plusMillis(i)));
+        Instant check = at.plus(GRACE).plusSeconds(1);
+
+        assertThat(lookedFor(check, 3).keySet()).containsExactly("job-0", "job-1", "job-2");
+        assertThat(lookedFor(check.plusSeconds(10), 3).keySet()).containsExactly("job-3", "job-4", "job-5");
+        assertThat(lookedFor(check.plusSeconds(20), 0)).isEmpty();
+    }
+
+    @Test
     void aSentJobGoneFromTheBrokerIsForgottenUnlessThisNodeTookItUpMeanwhile() {
         Instant at = clock.instant();
         JobEntry taken = sent("taken-here", at);

@@ -431,32 +431,66 @@ public class EngineBean {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        if (engine != null) {
-            engine.healthMonitor().stopped();
+        // Each step runs even if one before it failed: stopped is set, so no later stop would take
+        // the rest (the timers, the held failures, the executor) back.
+        runEach(() -> {
+            if (engine != null) {
+                engine.healthMonitor().stopped();
+            }
+        }, () -> {
+            if (sweep != null) {
+                sweep.cancel(false);
+            }
+        }, () -> {
+            if (triggers != null) {
+                triggers.stop();
+            }
+        }, () -> {
+            if (engine != null) {
+                engine.closeQueue();
+            } else {
+                queue.close();
+            }
+        }, () -> {
+            if (timers != null) {
+                // The container's executor outlives the application: what the engine left planned there
+                // (awaits' timers, the ticks and sweep running now) would run after it said it stopped.
+                timers.stop(TIMERS_PATIENCE);
+            }
+        }, () -> {
+            if (engine != null) {
+                engine.logHeldFailures(); // the attempts the queue let finish may have failed too
+            }
+        }, () -> {
+            if (ownExecutor && executor != null) {
+                executor.shutdownNow();
+            }
+        }, () -> LOG.log(System.Logger.Level.INFO, "NVENT-0116 engine stopped"));
+    }
+
+    /**
+     * Runs every step in turn, each even if one before it failed, then throws the first failure with
+     * the later ones suppressed.
+     */
+    private static void runEach(Runnable... steps) {
+        Throwable first = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException | Error failed) {
+                if (first == null) {
+                    first = failed;
+                } else {
+                    first.addSuppressed(failed);
+                }
+            }
         }
-        if (sweep != null) {
-            sweep.cancel(false);
+        if (first instanceof RuntimeException runtime) {
+            throw runtime;
         }
-        if (triggers != null) {
-            triggers.stop();
+        if (first instanceof Error error) {
+            throw error;
         }
-        if (engine != null) {
-            engine.closeQueue();
-        } else {
-            queue.close();
-        }
-        if (timers != null) {
-            // The container's executor outlives the application: what the engine left planned there
-            // (awaits' timers, the ticks and sweep running now) would run after it said it stopped.
-            timers.stop(TIMERS_PATIENCE);
-        }
-        if (engine != null) {
-            engine.logHeldFailures(); // the attempts the queue let finish may have failed too
-        }
-        if (ownExecutor && executor != null) {
-            executor.shutdownNow();
-        }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0116 engine stopped");
     }
 
     /** The public flow service, backed by the engine. */

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.spi.internal.ExitSafeLogger;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
@@ -37,12 +38,17 @@ public final class WebModuleEnd implements ServletContainerInitializer {
         @Override
         public void contextDestroyed(ServletContextEvent event) {
             String contextPath = event.getServletContext().getContextPath();
+            BeanManager beans;
             try {
-                CDI.current().getBeanManager().getEvent().select(Stopping.class).fire(new Stopping(contextPath));
+                beans = CDI.current().getBeanManager();
             } catch (IllegalStateException noCdi) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "no CDI container for the web module at '" + contextPath
                         + "' as it ends: the engine, if any, stops with the application's CDI context");
+                return;
             }
+            // Outside the try: CDI hands an observer's exception on as it is, and one the engine's stop
+            // threw is no missing container; the server logs it.
+            beans.getEvent().select(Stopping.class).fire(new Stopping(contextPath));
         }
     }
 
