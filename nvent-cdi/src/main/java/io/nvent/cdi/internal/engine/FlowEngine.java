@@ -162,12 +162,6 @@ public final class FlowEngine implements FlowService {
      */
     private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /**
-     * The end this instance's last successful renewal gave its leases: until then no lease of an
-     * execution here can have been taken over, so its writes need not read the store to know that
-     * it still holds its step ({@link #requireCurrent}).
-     */
-    private volatile Instant leasesRenewedUntil = Instant.MIN;
-    /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
      */
@@ -2150,10 +2144,10 @@ public final class FlowEngine implements FlowService {
      * over), the queue failed the attempt for its timeout (its retry may run beside it here, under this
      * instance's lease, so the lease does not tell), or the attempt's deferred start was refused (the
      * step ran on elsewhere or ended). The store is read only once the lease may have run out: until
-     * the end this instance last took or renewed it, nobody else can have taken it. An attempt whose
-     * start is not stored yet holds no lease: the write of its start checks that the step still waits
-     * for it. For the writes that go to the store, {@link #writeAsCurrent} makes the check and the write
-     * one.
+     * the end the attempt's start gave it, or a renewal extended it to, nobody else can have taken
+     * it. An attempt whose start is not stored yet holds no lease: the write of its start checks that
+     * the step still waits for it. For the writes that go to the store, {@link #writeAsCurrent} makes
+     * the check and the write one.
      */
     void requireCurrent(StepExecution self, String runId, String step) {
         refuseIfStale(self, runId, step);
@@ -2208,16 +2202,13 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Whether the lease the attempt took with its start may have run out: it is past the end this
-     * instance last took or renewed. An attempt whose start is not stored holds no lease yet.
+     * Whether the lease the attempt took with its start may have run out: it is past the end its start
+     * gave it or a renewal extended it to ({@link #renewLeases}). An attempt whose start is not stored
+     * holds no lease yet.
      */
     private boolean leaseMayHaveRunOut(StepExecution self) {
         Optional<Instant> until = self.leaseUntil();
-        return until.isPresent() && !clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
-    }
-
-    private static Instant later(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
+        return until.isPresent() && !clock.instant().isBefore(until.get());
     }
 
     private boolean holdsLease(String runId, String step) {
@@ -2429,11 +2420,10 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Whether this execution's lease of its step holds by what this instance knows, without reading
-     * the store: the end its start gave it, or this instance's last renewal, is still ahead.
+     * the store: the end its start gave it, or a renewal extended it to, is still ahead.
      */
     private boolean surelyHoldsLease(StepExecution self) {
-        Optional<Instant> until = self.leaseUntil();
-        return !self.isStale() && until.isPresent() && clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
+        return !self.isStale() && !leaseMayHaveRunOut(self) && self.leaseUntil().isPresent();
     }
 
     /**
@@ -2758,7 +2748,13 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Extends the leases of the steps this instance executes. */
+    /**
+     * Extends the leases of the steps this instance executes. The store renews the leases this owner
+     * still holds; an execution counts its own lease as extended only if it was known before the renewal
+     * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
+     * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
+     * would not undo, so its execution's writes go on checking the store ({@link #requireCurrent}).
+     */
     void renewLeases() {
         for (Map.Entry<String, String> lease : unreleasedLeases) {
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
@@ -2766,10 +2762,12 @@ public final class FlowEngine implements FlowService {
             unreleasedLeases.remove(lease);
         }
         if (!executionsHere.isEmpty()) {
+            Map<StepExecution, Instant> known = executionsHere.leaseEnds();
             Instant now = clock.instant();
             Instant until = now.plus(settings.leaseDuration());
             scheduling.renewLeases(leaseOwner, until, now);
-            leasesRenewedUntil = until;
+            Instant renewedBy = clock.instant();
+            known.forEach((execution, end) -> execution.leaseRenewed(end, renewedBy, until));
         }
     }
 
