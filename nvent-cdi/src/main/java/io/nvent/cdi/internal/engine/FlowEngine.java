@@ -2178,11 +2178,10 @@ public final class FlowEngine implements FlowService {
     <T> T writeAsCurrent(StepExecution self, String runId, String step, Supplier<T> plain,
                          Function<StepLease, T> held) {
         refuseIfStale(self, runId, step);
-        if (!leaseMayHaveRunOut(self)) {
-            return plain.get();
-        }
         try {
-            return held.apply(leaseOf(runId, step));
+            // A store may refuse the plain write too, when it tells that the lease is gone at no cost
+            // (the JPA store's finish: its delete of the lease finds none).
+            return leaseMayHaveRunOut(self) ? held.apply(leaseOf(runId, step)) : plain.get();
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2306,6 +2305,10 @@ public final class FlowEngine implements FlowService {
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
+        } catch (StaleExecutionException notHeld) {
+            // The step is another execution's now: this attempt's failure is dropped.
+            markLeaseLost(self);
+            return false;
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
