@@ -2342,10 +2342,12 @@ public final class FlowEngine implements FlowService {
      * Settles an attempt the engine's stop cut short (see {@link #cutShortByStop}), on its worker before
      * the queue keeps its job for the next instance: in a run canceled meanwhile as canceled
      * ({@link #settledAsCanceled}), else handed back ({@link #waitingAgainAfterStop}). One write, bounded by
-     * {@link #stopPatience}: with its start stored, it gives the step's lease up with the change; with
-     * its start not stored yet ({@code unstoredStart}), it stores the start along, as a failure would,
-     * and takes no lease. If the write cannot be made in time (the store away or stuck), the step stays
-     * running and comes back as before, through the sweep once its lease expires ({@code step.stalled}).
+     * {@link #stopPatience}: with its start stored, it gives the step's lease up once the change is
+     * stored (the run's write refuses a hand-back unless the lease surely still holds, and a takeover
+     * changes the run after it); with its start not stored yet ({@code unstoredStart}), it stores the
+     * start along, as a failure would, and takes no lease. If the write cannot be made in time (the
+     * store away or stuck, or the lease no longer surely held), the step stays running under its lease
+     * and comes back as before, through the sweep once the lease expires ({@code step.stalled}).
      *
      * @return whether the attempt was recorded as canceled, which ends its job
      */
@@ -2356,16 +2358,17 @@ public final class FlowEngine implements FlowService {
         RunMutation canceled = canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
                 : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
+        AtomicBoolean tooLate = new AtomicBoolean();
         RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
-                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty());
+                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty(), tooLate);
         RunMutation settle = run -> canceled.apply(run).or(() -> waitingAgain.apply(run));
         // A step that kept the interrupt for its caller must not fail the write on it (a pool refuses an
         // interrupted thread); the queue's own handling of the attempt sees it again.
         boolean interrupted = Thread.interrupted();
         Optional<StoredChange> change;
         try {
-            change = unstoredStart.isPresent() ? store.updateRun(runId, startThen(unstoredStart.get(), settle))
-                    : scheduling.finishStep(store, leaseOf(runId, step), settle);
+            change = store.updateRun(runId,
+                    unstoredStart.isPresent() ? startThen(unstoredStart.get(), settle) : settle);
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             LOG.log(System.Logger.Level.WARNING, "NVENT-0535 run {0}: step {1}, cut short by this instance stopping"
@@ -2377,10 +2380,15 @@ public final class FlowEngine implements FlowService {
                 Thread.currentThread().interrupt();
             }
         }
+        if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
+            // Kept while the step stays running for it: the sweep finds the step once the lease expires.
+            releaseOwnLease(runId, step);
+        }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
-                    + " stopping, was not handed back: it no longer runs under attempt " + job.attempt()
-                    + ", or the write came too late");
+                    + " stopping, was not handed back: " + (tooLate.get()
+                    ? "the write came too late, and the step waits under its lease for the sweep"
+                    : "it no longer runs under attempt " + job.attempt()));
             return false;
         }
         publish(change.get().run().flow(), change.get().events());
@@ -2403,17 +2411,21 @@ public final class FlowEngine implements FlowService {
      * finding it stalled once its lease expired. Declined once {@code deadline} ({@link System#nanoTime})
      * has passed or the stop gave up waiting for it, and, for an attempt that holds the step's lease
      * ({@code leased}), once this instance can no longer be sure that it still does: a late write must
-     * not undo a takeover.
+     * not undo a takeover. {@code tooLate} tells whether the last call declined for one of those.
      */
     private RunMutation waitingAgainAfterStop(StepExecution self, String step, JobExecution job, Instant now,
-                                              String error, long deadline, boolean leased) {
+                                              String error, long deadline, boolean leased, AtomicBoolean tooLate) {
         String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
                         + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
                         + job.jobId()).str("instanceStopped", settings.instanceId()).str("jobId", job.jobId())
                 .str("error", error).build();
         return run -> {
-            if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING
-                    || stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+            tooLate.set(false);
+            if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING) {
+                return Optional.empty();
+            }
+            if (stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+                tooLate.set(true);
                 return Optional.empty();
             }
             return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),
