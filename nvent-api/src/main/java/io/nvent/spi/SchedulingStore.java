@@ -343,12 +343,17 @@ public interface SchedulingStore {
      * Finishes a step: changes its run and gives the step's lease up, in one transaction where the
      * store can (see {@link #startStep}). The lease is given up also when the mutation declines or
      * the change fails; a lease of the step that another owner took over meanwhile is left to it,
-     * as {@link #releaseLease} does.
+     * as {@link #releaseLease} does. A store that tells in the same transaction, at no cost beyond
+     * the write, that {@code lease.owner()} no longer holds the step's lease (its delete of the lease
+     * finds none) should refuse the finish as {@link #finishStepHolding} does, leaving the run as it
+     * was; the default cannot tell without a read, and does not (since 0.2).
      *
      * @param runs the store of the run
      * @param lease the lease to give up
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if the mutation declined to change anything
+     * @throws io.nvent.StaleExecutionException if the store found that {@code lease.owner()} no longer
+     *     holds the step's lease (see above): the run is left as it was (since 0.2)
      * @throws io.nvent.RunNotFoundException if the run does not exist
      * @throws io.nvent.IllegalRunTransitionException if the change is one {@link io.nvent.RunStatus}
      *     does not allow; the run is left as it was

@@ -31,6 +31,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean refusesFinishingALostLease() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         // Its own flow store: runs and leases change in one transaction.
         return store;

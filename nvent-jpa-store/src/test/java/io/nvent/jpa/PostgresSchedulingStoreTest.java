@@ -33,6 +33,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean refusesFinishingALostLease() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         // Its own flow store: runs and leases change in one transaction.
         return store;

@@ -1105,13 +1105,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 && !held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now));
     }
 
-    /** The run change and giving the lease up in one transaction, when the runs live in this store's database. */
+    /**
+     * The run change and giving the lease up in one transaction, when the runs live in this store's
+     * database; refused as {@link #finishStepHolding} is when the owner no longer holds the lease, which
+     * the same delete tells at no cost.
+     */
     @Override
     public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
         if (runs != runStore) {
             return SchedulingStore.super.finishStep(runs, lease, mutation);
         }
-        return finish(lease, mutation, false);
+        return finish(lease, mutation);
     }
 
     /**
@@ -1124,10 +1128,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         if (runs != runStore) {
             return SchedulingStore.super.finishStepHolding(runs, lease, mutation);
         }
-        return finish(lease, mutation, true);
+        return finish(lease, mutation);
     }
 
-    private Optional<StoredChange> finish(StepLease lease, RunMutation mutation, boolean holding) {
+    private Optional<StoredChange> finish(StepLease lease, RunMutation mutation) {
         checkLease(lease);
         boolean released = false;
         try {
@@ -1135,7 +1139,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
                 int deleted = em.unwrap(Session.class).doReturningWork(connection -> deleteLease(connection,
                         lease.runId(), lease.step(), lease.owner()));
-                if (holding && deleted == 0) {
+                if (deleted == 0) {
                     throw lease.notHeld();
                 }
                 return stored;

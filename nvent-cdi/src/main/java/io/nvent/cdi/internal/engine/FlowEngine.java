@@ -162,12 +162,6 @@ public final class FlowEngine implements FlowService {
      */
     private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /**
-     * The end this instance's last successful renewal gave its leases: until then no lease of an
-     * execution here can have been taken over, so its writes need not read the store to know that
-     * it still holds its step ({@link #requireCurrent}).
-     */
-    private volatile Instant leasesRenewedUntil = Instant.MIN;
-    /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
      */
@@ -2150,10 +2144,10 @@ public final class FlowEngine implements FlowService {
      * over), the queue failed the attempt for its timeout (its retry may run beside it here, under this
      * instance's lease, so the lease does not tell), or the attempt's deferred start was refused (the
      * step ran on elsewhere or ended). The store is read only once the lease may have run out: until
-     * the end this instance last took or renewed it, nobody else can have taken it. An attempt whose
-     * start is not stored yet holds no lease: the write of its start checks that the step still waits
-     * for it. For the writes that go to the store, {@link #writeAsCurrent} makes the check and the write
-     * one.
+     * the end the attempt's start gave it, or a renewal extended it to, nobody else can have taken
+     * it. An attempt whose start is not stored yet holds no lease: the write of its start checks that
+     * the step still waits for it. For the writes that go to the store, {@link #writeAsCurrent} makes
+     * the check and the write one.
      */
     void requireCurrent(StepExecution self, String runId, String step) {
         refuseIfStale(self, runId, step);
@@ -2184,11 +2178,10 @@ public final class FlowEngine implements FlowService {
     <T> T writeAsCurrent(StepExecution self, String runId, String step, Supplier<T> plain,
                          Function<StepLease, T> held) {
         refuseIfStale(self, runId, step);
-        if (!leaseMayHaveRunOut(self)) {
-            return plain.get();
-        }
         try {
-            return held.apply(leaseOf(runId, step));
+            // A store may refuse the plain write too, when it tells that the lease is gone at no cost
+            // (the JPA store's finish: its delete of the lease finds none).
+            return leaseMayHaveRunOut(self) ? held.apply(leaseOf(runId, step)) : plain.get();
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2208,16 +2201,13 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Whether the lease the attempt took with its start may have run out: it is past the end this
-     * instance last took or renewed. An attempt whose start is not stored holds no lease yet.
+     * Whether the lease the attempt took with its start may have run out: it is past the end its start
+     * gave it or a renewal extended it to ({@link #renewLeases}). An attempt whose start is not stored
+     * holds no lease yet.
      */
     private boolean leaseMayHaveRunOut(StepExecution self) {
         Optional<Instant> until = self.leaseUntil();
-        return until.isPresent() && !clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
-    }
-
-    private static Instant later(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
+        return until.isPresent() && !clock.instant().isBefore(until.get());
     }
 
     private boolean holdsLease(String runId, String step) {
@@ -2315,6 +2305,10 @@ public final class FlowEngine implements FlowService {
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
+        } catch (StaleExecutionException notHeld) {
+            // The step is another execution's now: this attempt's failure is dropped.
+            markLeaseLost(self);
+            return false;
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
@@ -2348,10 +2342,12 @@ public final class FlowEngine implements FlowService {
      * Settles an attempt the engine's stop cut short (see {@link #cutShortByStop}), on its worker before
      * the queue keeps its job for the next instance: in a run canceled meanwhile as canceled
      * ({@link #settledAsCanceled}), else handed back ({@link #waitingAgainAfterStop}). One write, bounded by
-     * {@link #stopPatience}: with its start stored, it gives the step's lease up with the change; with
-     * its start not stored yet ({@code unstoredStart}), it stores the start along, as a failure would,
-     * and takes no lease. If the write cannot be made in time (the store away or stuck), the step stays
-     * running and comes back as before, through the sweep once its lease expires ({@code step.stalled}).
+     * {@link #stopPatience}: with its start stored, it gives the step's lease up once the change is
+     * stored (the run's write refuses a hand-back unless the lease surely still holds, and a takeover
+     * changes the run after it); with its start not stored yet ({@code unstoredStart}), it stores the
+     * start along, as a failure would, and takes no lease. If the write cannot be made in time (the
+     * store away or stuck, or the lease no longer surely held), the step stays running under its lease
+     * and comes back as before, through the sweep once the lease expires ({@code step.stalled}).
      *
      * @return whether the attempt was recorded as canceled, which ends its job
      */
@@ -2362,16 +2358,17 @@ public final class FlowEngine implements FlowService {
         RunMutation canceled = canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
                 : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
+        AtomicBoolean tooLate = new AtomicBoolean();
         RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
-                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty());
+                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty(), tooLate);
         RunMutation settle = run -> canceled.apply(run).or(() -> waitingAgain.apply(run));
         // A step that kept the interrupt for its caller must not fail the write on it (a pool refuses an
         // interrupted thread); the queue's own handling of the attempt sees it again.
         boolean interrupted = Thread.interrupted();
         Optional<StoredChange> change;
         try {
-            change = unstoredStart.isPresent() ? store.updateRun(runId, startThen(unstoredStart.get(), settle))
-                    : scheduling.finishStep(store, leaseOf(runId, step), settle);
+            change = store.updateRun(runId,
+                    unstoredStart.isPresent() ? startThen(unstoredStart.get(), settle) : settle);
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             LOG.log(System.Logger.Level.WARNING, "NVENT-0535 run {0}: step {1}, cut short by this instance stopping"
@@ -2383,10 +2380,15 @@ public final class FlowEngine implements FlowService {
                 Thread.currentThread().interrupt();
             }
         }
+        if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
+            // Kept while the step stays running for it: the sweep finds the step once the lease expires.
+            releaseOwnLease(runId, step);
+        }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
-                    + " stopping, was not handed back: it no longer runs under attempt " + job.attempt()
-                    + ", or the write came too late");
+                    + " stopping, was not handed back: " + (tooLate.get()
+                    ? "the write came too late, and the step waits under its lease for the sweep"
+                    : "it no longer runs under attempt " + job.attempt()));
             return false;
         }
         publish(change.get().run().flow(), change.get().events());
@@ -2409,17 +2411,21 @@ public final class FlowEngine implements FlowService {
      * finding it stalled once its lease expired. Declined once {@code deadline} ({@link System#nanoTime})
      * has passed or the stop gave up waiting for it, and, for an attempt that holds the step's lease
      * ({@code leased}), once this instance can no longer be sure that it still does: a late write must
-     * not undo a takeover.
+     * not undo a takeover. {@code tooLate} tells whether the last call declined for one of those.
      */
     private RunMutation waitingAgainAfterStop(StepExecution self, String step, JobExecution job, Instant now,
-                                              String error, long deadline, boolean leased) {
+                                              String error, long deadline, boolean leased, AtomicBoolean tooLate) {
         String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
                         + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
                         + job.jobId()).str("instanceStopped", settings.instanceId()).str("jobId", job.jobId())
                 .str("error", error).build();
         return run -> {
-            if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING
-                    || stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+            tooLate.set(false);
+            if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING) {
+                return Optional.empty();
+            }
+            if (stopGaveUp || System.nanoTime() - deadline > 0 || leased && !surelyHoldsLease(self)) {
+                tooLate.set(true);
                 return Optional.empty();
             }
             return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),
@@ -2429,11 +2435,10 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Whether this execution's lease of its step holds by what this instance knows, without reading
-     * the store: the end its start gave it, or this instance's last renewal, is still ahead.
+     * the store: the end its start gave it, or a renewal extended it to, is still ahead.
      */
     private boolean surelyHoldsLease(StepExecution self) {
-        Optional<Instant> until = self.leaseUntil();
-        return !self.isStale() && until.isPresent() && clock.instant().isBefore(later(until.get(), leasesRenewedUntil));
+        return !self.isStale() && !leaseMayHaveRunOut(self) && self.leaseUntil().isPresent();
     }
 
     /**
@@ -2758,7 +2763,13 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Extends the leases of the steps this instance executes. */
+    /**
+     * Extends the leases of the steps this instance executes. The store renews the leases this owner
+     * still holds; an execution counts its own lease as extended only if it was known before the renewal
+     * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
+     * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
+     * would not undo, so its execution's writes go on checking the store ({@link #requireCurrent}).
+     */
     void renewLeases() {
         for (Map.Entry<String, String> lease : unreleasedLeases) {
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
@@ -2766,10 +2777,12 @@ public final class FlowEngine implements FlowService {
             unreleasedLeases.remove(lease);
         }
         if (!executionsHere.isEmpty()) {
+            Map<StepExecution, Instant> known = executionsHere.leaseEnds();
             Instant now = clock.instant();
             Instant until = now.plus(settings.leaseDuration());
             scheduling.renewLeases(leaseOwner, until, now);
-            leasesRenewedUntil = until;
+            Instant renewedBy = clock.instant();
+            known.forEach((execution, end) -> execution.leaseRenewed(end, renewedBy, until));
         }
     }
 

@@ -4,6 +4,7 @@ import io.nvent.spi.JobExecution;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,22 @@ final class StepExecutions {
             leaseUntil = until;
         }
 
-        /** {@return the end of the lease the attempt took with its start; empty while its start is not stored} */
+        /**
+         * A renewal of this instance's leases was stored by {@code renewedBy}, while this attempt's
+         * lease was known to end at {@code known}: if that end was still ahead, the renewal extended the
+         * lease to {@code until}. Once past its end unrenewed, the lease stays so: another instance may
+         * have taken the step over, and a later renewal would not give it back.
+         */
+        synchronized void leaseRenewed(Instant known, Instant renewedBy, Instant until) {
+            if (renewedBy.isBefore(known) && until.isAfter(leaseUntil)) {
+                leaseUntil = until;
+            }
+        }
+
+        /**
+         * {@return the end of the lease the attempt took with its start, or a renewal extended it to;
+         * empty while its start is not stored}
+         */
         Optional<Instant> leaseUntil() {
             return Optional.ofNullable(leaseUntil);
         }
@@ -201,6 +217,14 @@ final class StepExecutions {
         byStep.values().forEach(executions -> executions.stream().filter(e -> !e.cancelRequested)
                 .forEach(e -> runIds.add(e.runId)));
         return runIds;
+    }
+
+    /** The executions here whose start is stored, each with the end its lease is known to hold until. */
+    Map<StepExecution, Instant> leaseEnds() {
+        Map<StepExecution, Instant> ends = new IdentityHashMap<>();
+        byStep.values().forEach(executions -> executions.forEach(execution -> execution.leaseUntil()
+                .ifPresent(end -> ends.put(execution, end))));
+        return ends;
     }
 
     void end(StepExecution execution) {

@@ -244,6 +244,12 @@ public class MemorySchedulingStore implements SchedulingStore {
         leases.computeIfPresent(runId + ":" + step, (key, lease) -> lease.owner().equals(owner) ? null : lease);
     }
 
+    /** Refused as {@link #finishStepHolding} is when the owner no longer holds the lease, in the same atomic update. */
+    @Override
+    public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+        return finishStepHolding(runs, lease, mutation);
+    }
+
     @Override
     public Optional<StoredChange> finishStepHolding(FlowStore runs, StepLease lease, RunMutation mutation) {
         return whileHolding(lease, true, () -> runs.updateRun(lease.runId(), mutation));

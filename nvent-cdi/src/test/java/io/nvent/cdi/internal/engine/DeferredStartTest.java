@@ -15,6 +15,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.EventType;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
@@ -461,9 +462,24 @@ class DeferredStartTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
     }
 
-    /** A scheduling store that cannot give up leases while it is away. */
+    /**
+     * A scheduling store that cannot give up leases while it is away; a step's finish then changes the
+     * run and gives its lease up in two steps, as a store keeping runs elsewhere does, the second failing.
+     */
     static final class LeasesStuckWhileAway extends io.nvent.cdi.internal.memory.MemorySchedulingStore {
         volatile boolean away;
+
+        @Override
+        public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+            if (!away) {
+                return super.finishStep(runs, lease, mutation);
+            }
+            try {
+                return runs.updateRun(lease.runId(), mutation);
+            } finally {
+                releaseLease(lease.runId(), lease.step(), lease.owner());
+            }
+        }
 
         @Override
         public void releaseLease(String runId, String step, String owner) {

@@ -371,6 +371,9 @@ class EngineStopTest {
             assertThat(store.findRun(runId).orElseThrow().version()).isEqualTo(versionBefore);
             assertThat(stopping.types(runId)).doesNotContain("step.retry");
             assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RUNNING);
+            // The step waits under its lease, whose expiry the sweep finds (step.stalled), not lease-less.
+            assertThat(stopping.scheduling.leasesOfRun(runId)).singleElement()
+                    .satisfies(lease -> assertThat(lease.owner()).startsWith("instance-a"));
         }
     }
 

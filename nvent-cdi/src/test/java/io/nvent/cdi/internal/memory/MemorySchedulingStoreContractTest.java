@@ -15,6 +15,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean refusesFinishingALostLease() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         return runs;
     }
