@@ -79,7 +79,12 @@ class PgJobQueueOutageTest {
         }
 
         Set<String> ran = ConcurrentHashMap.newKeySet();
-        queue.registerWorker(QUEUE, 1, ranInto(ran));
+        // The pool may refuse for a moment more while it connects again: registering then says so too.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(AdapterUnavailableException.class)
+                .until(() -> {
+                    queue.registerWorker(QUEUE, 1, ranInto(ran));
+                    return true;
+                });
         await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(AdapterUnavailableException.class)
                 .untilAsserted(() -> {
                     queue.enqueue(JobRequest.of(QUEUE, "after", "send", "{}"));
