@@ -789,6 +789,24 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     /**
+     * Waits for the threads to end until the deadline ({@link System#nanoTime}); returns early,
+     * keeping the interrupt, if the caller is interrupted.
+     */
+    private static void joinUntil(List<Thread> threads, long deadline) {
+        for (Thread thread : threads) {
+            try {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left > 0) {
+                    thread.join(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Stops the workers: running attempts get {@link JmsJobQueueOptions#shutdownGrace()} to end, then
      * they are interrupted and their messages return to the broker. Jobs stay on the broker. An attempt
      * the interrupt ends counts as no attempt, whatever it throws: it is not reported to
@@ -800,26 +818,6 @@ public final class JmsJobQueue implements JobQueue {
      * enqueues its first step. Refused then, those steps would wait for the lost-job check of the
      * next instance to start. Enqueues are refused once the workers stopped or the grace ran out.
      */
-    /**
-     * Waits a little for the interrupted workers to roll their attempts back ({@code NVENT-0625}), so that
-     * the queue, and the engine after it ("engine stopped"), says it stopped once what it
-     * hands back is handed back, not before. A step that ignores the interrupt is not waited for longer.
-     */
-    private static void awaitHandBacks(List<Thread> interrupted) {
-        long deadline = System.nanoTime() + HAND_BACK_PATIENCE.toNanos();
-        for (Thread worker : interrupted) {
-            try {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left > 0) {
-                    worker.join(left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     @Override
     public void close() {
         if (closing) {
@@ -827,19 +825,8 @@ public final class JmsJobQueue implements JobQueue {
         }
         closing = true;
         controls.values().forEach(QueueControl::stop);
-        long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
         List<Thread> workers = controls.values().stream().flatMap(c -> c.workers().stream()).toList();
-        for (Thread worker : workers) {
-            try {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left > 0) {
-                    worker.join(left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        joinUntil(workers, System.nanoTime() + options.shutdownGrace().toNanos());
         // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
         // found by the engine's lost-job check.
         closed = true;
@@ -851,7 +838,10 @@ public final class JmsJobQueue implements JobQueue {
                     + " still running after the shutdown grace of " + options.shutdownGrace());
             worker.interrupt();
         }
-        awaitHandBacks(interrupted);
+        // A little more for the interrupted workers to roll their attempts back (NVENT-0625), so that the
+        // queue, and the engine after it ("engine stopped"), says it stopped once what it hands back is
+        // handed back. A step that ignores the interrupt is not waited for longer.
+        joinUntil(interrupted, System.nanoTime() + HAND_BACK_PATIENCE.toNanos());
         watchdog.shutdownNow();
         brokerChecks.shutdownNow();
         producers.close();
