@@ -96,19 +96,7 @@ class EngineStopTest {
             if (hold) {
                 hold = false;
                 held.countDown();
-                // Not interruptible, as a JDBC call that waits for its database.
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        release.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitAsADatabaseCallWould(release);
             }
             return super.dueAwaits(now, limit);
         }
@@ -132,6 +120,25 @@ class EngineStopTest {
                 .until(() -> scheduling.reads.get() == readsAtClose);
     }
 
+    /**
+     * Waits for the latch without giving up on an interrupt, as a JDBC call waiting for its database
+     * does, and keeps the interrupt for the caller.
+     */
+    static void awaitAsADatabaseCallWould(CountDownLatch release) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                release.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** A flow store whose next change, once armed, waits until the test lets it go, then fails: a database that hangs. */
     static final class HangingStore extends MemoryFlowStore {
         volatile boolean armed;
@@ -145,18 +152,7 @@ class EngineStopTest {
             if (armed) {
                 armed = false;
                 hanging.countDown();
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        release.await();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true; // as a JDBC call waiting for its database
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitAsADatabaseCallWould(release);
                 if (!thenWrite) {
                     throw new IllegalStateException("the database did not answer");
                 }
