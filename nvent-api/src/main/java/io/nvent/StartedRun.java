@@ -3,7 +3,8 @@ package io.nvent;
 import java.util.Objects;
 
 /**
- * What {@link FlowService#start(String, Object, StartOptions)} did.
+ * What {@link FlowService#start(String, Object, StartOptions)} (or, for a child run,
+ * {@link StepContext#startFlow(String, Object, StartOptions)}) did.
  *
  * @param runId the run's id
  * @param created {@code true} if this call created the run; {@code false} if an earlier start with

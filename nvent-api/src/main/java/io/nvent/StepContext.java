@@ -105,15 +105,63 @@ public interface StepContext {
     void emit(String event, Object payload);
 
     /**
-     * Starts another, independent run whose parent is the current run.
+     * Starts another, independent run whose parent is the current run, once per execution of this
+     * step's attempt: the step's code may run again as the same attempt (its instance died while it
+     * ran, or its lease ran out and another instance took the step over), and such a re-execution's
+     * {@code startFlow} returns the child run the earlier execution started instead of starting
+     * another. The n-th start of a flow in one execution is matched with the n-th start of that flow
+     * in the other, under an idempotency key nvent derives from the run, the step, the attempt, the
+     * flow and n, recorded in the child's {@link EventType#FLOW_START} entry ({@code idempotencyKey},
+     * beginning with {@code nvent-child/}; it is not a key of the caller's, so
+     * {@link FlowService#runByIdempotencyKey} does not find the child by it, nor does a start with
+     * that text reach it). A re-execution that gives another input (one holding a timestamp, say)
+     * gets the earlier child all the same, with the input it was started with. A later attempt (a
+     * retry after a failure, the queue's or an operator's) is new work and starts a new child; to
+     * start one child across attempts, give a key of your own ({@link #startFlow(String, Object,
+     * StartOptions)}).
+     *
+     * <p>Since 0.2 a re-execution of the same attempt gets the earlier child; before, every call
+     * started a run.
      *
      * @param flow name of the flow to start
      * @param input input of its entry step, converted to JSON with JSON-B; may be {@code null}
-     * @return the new run's id
+     * @return the child run's id
      * @throws FlowNotFoundException if no flow has that name
      * @throws InvalidPayloadException if the input cannot be converted or is too large
      */
     String startFlow(String flow, Object input);
+
+    /**
+     * Starts another, independent run whose parent is the current run, with options, as
+     * {@link FlowService#start(String, Object, StartOptions)} does: with an idempotency key of the
+     * step's choosing (an order number), the first start with the key creates the child and every
+     * later one with the key and the same input, from this attempt, a later one or another run, returns
+     * that run ({@link StartedRun#created()} {@code false}); the same key with another input is refused
+     * with {@link IdempotencyKeyConflictException}. Such a key is an ordinary key of the flow's:
+     * {@link FlowService#runByIdempotencyKey} finds the child by it, and a run that a
+     * {@link FlowService#start} with the key created earlier is returned (though it is no child of this
+     * run). With a delay only, the child starts later ({@link StartOptions#delayed}) and is started
+     * once per execution of this attempt, as {@link #startFlow(String, Object)} starts it.
+     *
+     * @param flow name of the flow to start
+     * @param input input of its entry step, converted to JSON with JSON-B; may be {@code null}
+     * @param options an idempotency key and/or a delay; {@link StartOptions#DEFAULTS} for neither, which
+     *     starts the child as {@link #startFlow(String, Object)} does
+     * @return the child run, and whether this call created it
+     * @throws FlowNotFoundException if no flow has that name
+     * @throws InvalidPayloadException if the input cannot be converted or is too large
+     * @throws IdempotencyKeyConflictException if the key already started a run of the flow with another
+     *     input
+     * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
+     *     before it runs already ({@code @AwaitBefore})
+     * @throws UnsupportedOperationException from an implementation of this interface that predates it
+     *     and does not override it (nvent's own does)
+     * @since 0.2
+     */
+    default StartedRun startFlow(String flow, Object input, StartOptions options) {
+        throw new UnsupportedOperationException("this StepContext (" + getClass().getName()
+                + ") does not start runs with StartOptions");
+    }
 
     /**
      * Cancels the current run: no further steps are scheduled. Other steps of the run running at the

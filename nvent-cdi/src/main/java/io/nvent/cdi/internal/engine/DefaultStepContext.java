@@ -7,6 +7,8 @@ import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunState;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.StepContext;
 import io.nvent.StepLogger;
 import io.nvent.UndeclaredEventException;
@@ -68,6 +70,8 @@ final class DefaultStepContext implements StepContext {
     private final SchedulingStore scheduling;
     private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
+    /** The keys of the children this execution starts, the same as an earlier execution of its attempt's. */
+    private final ChildStarts childStarts;
     /** Runs before the step writes to the store; see {@link #storeStartBeforeWrites}. */
     private volatile Runnable beforeWrite = () -> { };
     /**
@@ -95,6 +99,7 @@ final class DefaultStepContext implements StepContext {
         this.json = json;
         this.clock = clock;
         this.stateCleanup = stateCleanup;
+        this.childStarts = new ChildStarts(runId, step, job.attempt(), () -> engine.failuresOf(runId, step));
     }
 
     @Override
@@ -191,8 +196,13 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public String startFlow(String otherFlow, Object input) {
+        return startFlow(otherFlow, input, StartOptions.DEFAULTS).runId();
+    }
+
+    @Override
+    public StartedRun startFlow(String otherFlow, Object input, StartOptions options) {
         fence.requireCurrent();
-        return engine.startChild(otherFlow, input, runId);
+        return engine.startChild(otherFlow, input, options, runId, () -> childStarts.nextKey(otherFlow));
     }
 
     /**

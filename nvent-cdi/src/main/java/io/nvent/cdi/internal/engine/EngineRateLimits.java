@@ -232,7 +232,8 @@ final class EngineRateLimits {
         return value.toString();
     }
 
-    private static String digest(String value) {
+    /** {@code sha256:} and the digest of the text, 50 characters: for values too long to keep as they are. */
+    static String digest(String value) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
             return DIGEST_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(hash);

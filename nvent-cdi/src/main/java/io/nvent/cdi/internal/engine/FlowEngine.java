@@ -478,13 +478,13 @@ public final class FlowEngine implements FlowService {
     @Override
     public String start(String flow, Object input) {
         Objects.requireNonNull(flow, "flow");
-        return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.empty());
+        return start(flow, json.toJson(input, "input of flow '" + flow + "'"), StartOptions.DEFAULTS).runId();
     }
 
     @Override
     public String startWithJson(String flow, String jsonInput) {
         Objects.requireNonNull(flow, "flow");
-        return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), Optional.empty());
+        return start(flow, json.validate(jsonInput, "input of flow '" + flow + "'"), StartOptions.DEFAULTS).runId();
     }
 
     @Override
@@ -505,6 +505,16 @@ public final class FlowEngine implements FlowService {
      * fails to create its run and returns the first's.
      */
     private StartedRun start(String flowName, String inputJson, StartOptions options) {
+        return start(flowName, inputJson, options, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Starts a run as {@code options} say, as a child of {@code parentRunId} if given. Without a key
+     * in the options, a start that {@code executionKey} names (a step execution's, see
+     * {@link ChildStarts}) is made once under that key, whatever the input.
+     */
+    private StartedRun start(String flowName, String inputJson, StartOptions options, Optional<String> parentRunId,
+                             Optional<String> executionKey) {
         Objects.requireNonNull(options, "options");
         FlowDefinition flow = registry.require(flowName);
         Optional<Duration> delay = options.delay();
@@ -513,40 +523,70 @@ public final class FlowEngine implements FlowService {
                     + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
         }
         JsonText data = JsonText.object();
-        if (options.idempotencyKey().isEmpty()) {
+        parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
+        Optional<StartKey> key = options.idempotencyKey().map(StartKey::callers)
+                .or(() -> executionKey.map(StartKey::execution));
+        if (key.isEmpty()) {
             requireReadableByEntry(flow, inputJson);
-            return new StartedRun(createAndSchedule(flow, inputJson, Optional.empty(), Map.of(), Map.of(),
+            return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), data, delay, Optional.empty()), true);
         }
-        String key = options.idempotencyKey().get();
-        return startOnce(flow, inputJson, key, key, data.str("idempotencyKey", key), delay);
+        return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay);
     }
 
     /**
-     * Starts a run of {@code flow} holding the key that {@code keySeed} derives, unless a run holds
-     * it: then it is the run an earlier start with the same key created, and must have had the same
-     * input. A deleted run frees its key, and the next start gets a new run with a new id: an id of
-     * its own, since queues remember the jobs of a run id long after the run is gone.
+     * An idempotency key as a start is given it: the key (as the run's {@code flow.start} entry records
+     * it), the text the store's key is derived from (the key in its scope: a trigger's, a step
+     * execution's, or none for a caller's) and whether an earlier run with the key must have had the
+     * same input.
      */
-    private StartedRun startOnce(FlowDefinition flow, String inputJson, String key, String keySeed,
-                                 JsonText startData, Optional<Duration> delay) {
-        String storedKey = storedKey(flow.name(), keySeed);
-        // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
-        // rather than failing an insert (which stores log); across instances the store decides.
-        synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
-            return startOnceHoldingStripe(flow, inputJson, key, storedKey, startData, delay);
+    private record StartKey(String key, String seed, boolean sameInput) {
+
+        /** A key of the caller's: another input with it is a mistake. */
+        static StartKey callers(String key) {
+            return new StartKey(key, key, true);
+        }
+
+        /** A sender's key for a trigger's fire, per trigger. */
+        static StartKey trigger(String trigger, String key) {
+            return new StartKey(key, "trigger " + trigger + '\u0000' + key, true);
+        }
+
+        /**
+         * A step execution's key for a child run: an execution that runs again as the same attempt
+         * gets the earlier child, also when it gives another input (a timestamp in it, say).
+         */
+        static StartKey execution(String key) {
+            return new StartKey(key, ChildStarts.SCOPE + key, false);
         }
     }
 
-    private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, String key, String storedKey,
-                                              JsonText startData, Optional<Duration> delay) {
+    /**
+     * Starts a run of {@code flow} holding the key, unless a run holds it: then it is the run an
+     * earlier start with the same key created, and must have had the same input if the key says so. A
+     * deleted run frees its key, and the next start gets a new run with a new id: an id of its own,
+     * since queues remember the jobs of a run id long after the run is gone.
+     */
+    private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
+                                 JsonText startData, Optional<Duration> delay) {
+        String storedKey = storedKey(flow.name(), key.seed());
+        // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
+        // rather than failing an insert (which stores log); across instances the store decides.
+        synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
+            return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay);
+        }
+    }
+
+    private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                                              StartKey key, String storedKey, JsonText startData,
+                                              Optional<Duration> delay) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
         }
         requireReadableByEntry(flow, inputJson);
         try {
-            return new StartedRun(createAndSchedule(flow, inputJson, Optional.empty(), Map.of(), Map.of(),
+            return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), startData, delay, Optional.of(storedKey)), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
@@ -574,21 +614,21 @@ public final class FlowEngine implements FlowService {
         return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey));
     }
 
-    private Optional<StartedRun> earlierStart(String storedKey, String flow, String key, String inputJson) {
-        return runHoldingKey(storedKey).map(run -> {
+    private Optional<StartedRun> earlierStart(String storedKey, String flow, StartKey key, String inputJson) {
+        // A step execution's keys are newer than runs identified by their key: one read, not two.
+        Optional<RunRecord> holder = key.sameInput() ? runHoldingKey(storedKey) : store.findRunByKey(storedKey);
+        return holder.map(run -> {
             if (!JsonMatch.sameJson(run.input(), inputJson)) {
-                throw new IdempotencyKeyConflictException(flow, key, run.runId());
+                if (key.sameInput()) {
+                    throw new IdempotencyKeyConflictException(flow, key.key(), run.runId());
+                }
+                LOG.log(System.Logger.Level.INFO, "NVENT-0537 run {0} of flow {1} was started under key {2} by an"
+                        + " earlier execution of the same step attempt, with another input than this execution"
+                        + " gives: that run is returned, with the input it was started with", run.runId(), flow,
+                        key.key());
             }
             return new StartedRun(run.runId(), false);
         });
-    }
-
-    String start(String flowName, String inputJson, Optional<String> parentRunId) {
-        FlowDefinition flow = registry.require(flowName);
-        requireReadableByEntry(flow, inputJson);
-        JsonText data = JsonText.object();
-        parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
-        return createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), data);
     }
 
     /**
@@ -601,7 +641,7 @@ public final class FlowEngine implements FlowService {
         Optional<Duration> delay = options.delay();
         if (options.idempotencyKey().isPresent()) {
             String key = options.idempotencyKey().get();
-            return startOnce(flow, payloadJson, key, "trigger " + trigger + '\u0000' + key,
+            return startOnce(flow, payloadJson, Optional.empty(), StartKey.trigger(trigger, key),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay);
         }
         requireReadableByEntry(flow, payloadJson);
@@ -3491,8 +3531,27 @@ public final class FlowEngine implements FlowService {
 
     // ---------------------------------------------------------------- helpers
 
-    String startChild(String flow, Object input, String parentRunId) {
-        return start(flow, json.toJson(input, "input of flow '" + flow + "'"), Optional.of(parentRunId));
+    /**
+     * Starts a child run of {@code parentRunId} for a step ({@code StepContext.startFlow}): under the
+     * options' key if they have one, else once under the execution's key for it ({@link ChildStarts}).
+     */
+    StartedRun startChild(String flow, Object input, StartOptions options, String parentRunId,
+                          Supplier<String> executionKey) {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(options, "options");
+        String inputJson = json.toJson(input, "input of flow '" + flow + "'");
+        Optional<String> key = options.idempotencyKey().isPresent() ? Optional.empty()
+                : Optional.of(executionKey.get());
+        return start(flow, inputJson, options, Optional.of(parentRunId), key);
+    }
+
+    /**
+     * How often a step failed for good in a run (its {@code step.failed} entries): an operator's retry
+     * takes it up again after each, from its first attempt.
+     */
+    int failuresOf(String runId, String step) {
+        return (int) store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_FAILED), 0, EventQuery.MAX_LIMIT,
+                false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
     }
 
     /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */

@@ -110,6 +110,16 @@ class StaleExecutionsTest {
      * recover the step and run it again, until that second execution waits.
      */
     private static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step) {
+        return takenOverBy(survivor, hung, flow, step, executions);
+    }
+
+    /**
+     * Starts a run on {@code hung} whose step's lease runs out there, and has {@code survivor}
+     * recover the step and run it again as the same attempt, until that second execution (the step
+     * counts its executions in {@code executions}) runs.
+     */
+    static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step,
+                              AtomicInteger executions) {
         String runId = hung.engine.start(flow, null);
         await().until(() -> hung.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
         hung.clock.advance(Duration.ofSeconds(61));
