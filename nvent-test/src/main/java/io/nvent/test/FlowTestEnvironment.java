@@ -220,21 +220,34 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     /**
-     * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail).
+     * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail), and
+     * none of its steps still runs: a run ends before the steps that run at the time have returned (a step
+     * that canceled its own run, a branch that runs on beside a step that failed the run), and what they
+     * record (their completion, emits, log entries) is in the run's history once this returns.
      *
      * @param runId the run
      * @param timeout how long to wait in real time
      * @return the ended run
      * @throws AssertionError if the run has not ended within the timeout, or nothing is left that
-     *                        could end it; the message names its status, steps and waits
+     *                        could end it, or a step of the ended run still runs after the timeout;
+     *                        the message names its status, steps and waits
      */
     public RunInfo awaitEnd(String runId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long idleSince = 0;
         while (true) {
             RunInfo run = runInfo(runId);
-            if (run.status().isTerminal()) {
+            boolean stepsRun = run.steps().containsValue(StepStatus.RUNNING);
+            if (run.status().isTerminal() && !stepsRun) {
                 return run;
+            }
+            if (run.status().isTerminal()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(describe(run, "ended " + run.status().name().toLowerCase()
+                            + ", but its running steps have not returned within " + timeout + " of real time"));
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+                continue;
             }
             if (isIdle()) {
                 Optional<Instant> next = nextDue();

@@ -154,6 +154,32 @@ class FlowTestEnvironmentTest {
         }
     }
 
+    /** Cancels its own order when the fraud check says so, then writes its note before it returns. */
+    @FlowStep(flow = "fraud", name = "check", role = StepRole.ENTRY)
+    static final class FraudCheck implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            ctx.cancel();
+            Thread.sleep(100); // writing the note takes a moment after the run ended
+            ctx.logger().info("order canceled: card reported stolen");
+            return "canceled";
+        }
+    }
+
+    @Test
+    void awaitEndReturnsARunItsOwnStepCanceledOnceThatStepHasReturnedAndRecordedItsEntries() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new FraudCheck())) {
+            String runId = env.flows().start("fraud", Map.of());
+
+            RunInfo run = env.awaitEnd(runId, Duration.ofSeconds(5));
+
+            assertThat(run.status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(run.steps()).containsEntry("check", StepStatus.COMPLETED);
+            assertThat(env.history(runId)).extracting(HistoryEvent::type)
+                    .containsSubsequence(EventType.FLOW_CANCEL, EventType.LOG, EventType.STEP_COMPLETED);
+        }
+    }
+
     @Test
     void anAwaitAnOperatorResolvesLetsTheRunGoOnWithTheOperatorsData() {
         Pay pay = new Pay();
