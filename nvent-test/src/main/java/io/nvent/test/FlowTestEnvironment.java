@@ -72,9 +72,13 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Runs of which steps may be queued or running. */
     private static final List<RunStatus> UNFINISHED = List.of(RunStatus.RUNNING, RunStatus.AWAITING);
-    /** Why a queued step may wait while the environment is idle: for time, or a queue the test paused. */
+    /**
+     * Why a queued step may wait while the environment is idle: for time (a rate limit too, which the
+     * engine keeps on the virtual clock), or a queue the test paused.
+     */
     private static final Set<StepWait.Reason> WAITS_FOR_THE_TEST = EnumSet.of(StepWait.Reason.DUE_LATER,
-            StepWait.Reason.HANDED_BACK, StepWait.Reason.QUEUE_PAUSED, StepWait.Reason.AWAIT, StepWait.Reason.NOT_DEPLOYED);
+            StepWait.Reason.RATE_LIMIT, StepWait.Reason.HANDED_BACK, StepWait.Reason.QUEUE_PAUSED,
+            StepWait.Reason.AWAIT, StepWait.Reason.NOT_DEPLOYED);
     private static final int RUNS_READ = 1000;
     /** Awaits read at once to find the next one that comes due. */
     private static final int AWAITS_READ = 10_000;
@@ -216,21 +220,34 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     /**
-     * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail).
+     * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail), and
+     * none of its steps still runs: a run ends before the steps that run at the time have returned (a step
+     * that canceled its own run, a branch that runs on beside a step that failed the run), and what they
+     * record (their completion, emits, log entries) is in the run's history once this returns.
      *
      * @param runId the run
      * @param timeout how long to wait in real time
      * @return the ended run
      * @throws AssertionError if the run has not ended within the timeout, or nothing is left that
-     *                        could end it; the message names its status, steps and waits
+     *                        could end it, or a step of the ended run still runs after the timeout;
+     *                        the message names its status, steps and waits
      */
     public RunInfo awaitEnd(String runId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long idleSince = 0;
         while (true) {
             RunInfo run = runInfo(runId);
-            if (run.status().isTerminal()) {
+            boolean stepsRun = run.steps().containsValue(StepStatus.RUNNING);
+            if (run.status().isTerminal() && !stepsRun) {
                 return run;
+            }
+            if (run.status().isTerminal()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(describe(run, "ended " + run.status().name().toLowerCase()
+                            + ", but its running steps have not returned within " + timeout + " of real time"));
+                }
+                LockSupport.parkNanos(POLL_NANOS);
+                continue;
             }
             if (isIdle()) {
                 Optional<Instant> next = nextDue();
@@ -341,7 +358,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * Moves the virtual time forward to {@code target}. It first waits until no step runs (their leases
      * and timeouts are not skipped over), then goes from one due time to the next until {@code target}:
-     * delayed jobs, retry backoffs, time and schedule awaits, await timeouts and schedule triggers' ticks
+     * delayed jobs, retry backoffs, steps a queue's rate limit held back, time and schedule awaits, await timeouts and schedule triggers' ticks
      * come due in the order of their times, each with the clock at its time, and the steps they set going
      * run (and end) before the clock moves on. When it returns, everything due by {@code target} has run.
      *

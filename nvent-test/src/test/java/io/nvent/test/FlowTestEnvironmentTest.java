@@ -17,15 +17,20 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.spi.RateLimit;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class FlowTestEnvironmentTest {
@@ -109,6 +114,69 @@ class FlowTestEnvironmentTest {
         public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
             release.await();
             return null;
+        }
+    }
+
+    /** Calls a partner whose API takes two calls a minute: its queue has that rate limit. */
+    @FlowStep(flow = "notify", name = "call-partner", role = StepRole.ENTRY, queue = "partner-api")
+    static final class CallPartner implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aRateLimitedQueueStartsItsStepsAsTheVirtualClockLetsTheLimitAllowThem() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new CallPartner())
+                .engine(b -> b.rateLimit("partner-api", Optional.of(new RateLimit(2, Duration.ofMinutes(1)))))
+                .timeout(Duration.ofSeconds(3)).build()) {
+            List<String> runIds = IntStream.range(0, 5).mapToObj(i -> env.flows().start("notify", Map.of("i", i))).toList();
+            env.awaitIdle();
+
+            assertThat(runIds).filteredOn(runId -> env.flows().run(runId).orElseThrow().status() == RunStatus.COMPLETED)
+                    .hasSize(2);
+            assertThat(runIds).flatMap(env.flows()::waits).extracting(StepWait::reason)
+                    .containsExactly(StepWait.Reason.RATE_LIMIT, StepWait.Reason.RATE_LIMIT, StepWait.Reason.RATE_LIMIT);
+
+            long began = System.nanoTime();
+            env.advanceTime(Duration.ofMinutes(3));
+
+            assertThat(Duration.ofNanos(System.nanoTime() - began)).isLessThan(Duration.ofSeconds(2));
+            assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED));
+            List<Instant> starts = runIds.stream().flatMap(runId -> env.history(runId).stream())
+                    .filter(e -> e.type() == EventType.STEP_STARTED).map(HistoryEvent::timestamp).sorted().toList();
+            assertThat(starts).hasSize(5);
+            for (int i = 2; i < starts.size(); i++) {
+                assertThat(starts.get(i)).as("start %d, two after %s", i, starts.get(i - 2))
+                        .isAfterOrEqualTo(starts.get(i - 2).plus(Duration.ofMinutes(1)));
+            }
+        }
+    }
+
+    /** Cancels its own order when the fraud check says so, then writes its note before it returns. */
+    @FlowStep(flow = "fraud", name = "check", role = StepRole.ENTRY)
+    static final class FraudCheck implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            ctx.cancel();
+            Thread.sleep(100); // writing the note takes a moment after the run ended
+            ctx.logger().info("order canceled: card reported stolen");
+            return "canceled";
+        }
+    }
+
+    @Test
+    void awaitEndReturnsARunItsOwnStepCanceledOnceThatStepHasReturnedAndRecordedItsEntries() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new FraudCheck())) {
+            String runId = env.flows().start("fraud", Map.of());
+
+            RunInfo run = env.awaitEnd(runId, Duration.ofSeconds(5));
+
+            assertThat(run.status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(run.steps()).containsEntry("check", StepStatus.COMPLETED);
+            assertThat(env.history(runId)).extracting(HistoryEvent::type)
+                    .containsSubsequence(EventType.FLOW_CANCEL, EventType.LOG, EventType.STEP_COMPLETED);
         }
     }
 

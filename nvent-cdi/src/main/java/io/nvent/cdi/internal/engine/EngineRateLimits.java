@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.memory.RateLimitLedger;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.RateLimit;
@@ -64,6 +65,13 @@ final class EngineRateLimits {
 
     private final SchedulingStore scheduling;
     private final Clock clock;
+    /**
+     * Whether the clock moves while a worker sleeps: not a {@link VirtualClock}, which only a test moves.
+     * On such a clock a worker never waits for the limit (the limit's time would not come while it
+     * sleeps, and a worker that sleeps holds up the test's next move): it queues the step again at once,
+     * for the clock's time at which the limit allows the start.
+     */
+    private final boolean clockMovesWhileWaiting;
     private final RateLimitLedger ownStarts = new RateLimitLedger();
     private final Map<String, Kept> limits = new ConcurrentHashMap<>();
     /** The jobs whose workers on this instance wait for the limit, and until when they expect to. */
@@ -74,6 +82,7 @@ final class EngineRateLimits {
     EngineRateLimits(SchedulingStore scheduling, Clock clock) {
         this.scheduling = scheduling;
         this.clock = clock;
+        this.clockMovesWhileWaiting = !(clock instanceof VirtualClock);
     }
 
     /** Whether the store can keep limits for the cluster; if not, each instance keeps them on its own. */
@@ -131,7 +140,8 @@ final class EngineRateLimits {
 
     /**
      * Waits, up to {@code longest} at a time and twice that in all, until the start of this job's
-     * attempt is recorded; at once if the engine keeps no limit for the job's queue. A queue paused
+     * attempt is recorded; at once if the engine keeps no limit for the job's queue, and not at all on a
+     * {@link VirtualClock} (see {@link #clockMovesWhileWaiting}). A queue paused
      * while the worker waits ends the wait: the step is then queued again, to start once resumed.
      *
      * @return empty once the start is recorded; otherwise how long until the limit expects to allow
@@ -159,7 +169,8 @@ final class EngineRateLimits {
                 long sleep = untilAllowed.toNanos() + ThreadLocalRandom.current().nextLong(JITTER_NANOS);
                 // Each wait at most longest, all of them at most twice that: a start other instances took
                 // first is often followed by one soon after.
-                if (untilAllowed.compareTo(longest) > 0 || waited + sleep > 2 * longest.toNanos()) {
+                if (!clockMovesWhileWaiting || untilAllowed.compareTo(longest) > 0
+                        || waited + sleep > 2 * longest.toNanos()) {
                     return Optional.of(untilAllowed);
                 }
                 waitingJobs.put(job.jobId(), now.plus(untilAllowed));

@@ -90,6 +90,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -103,6 +104,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.WeakHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
@@ -153,6 +155,14 @@ public final class FlowEngine implements FlowService {
     private final AtomicLong lastPublishFailureReport = new AtomicLong();
     private final AtomicLong unreportedPublishFailures = new AtomicLong();
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
+    /**
+     * The {@link TimeoutException}s that steps' own code threw (a call the step made timed out), until
+     * their failure is recorded: a queue reports an attempt it failed for its timeout with a
+     * {@code TimeoutException} too, and only that one is the attempt's timeout. Weak: the failure of a
+     * stale execution is never recorded.
+     */
+    private final Set<Throwable> timeoutsOfStepCode = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
     /**
@@ -2575,7 +2585,12 @@ public final class FlowEngine implements FlowService {
     private Object invoke(StepBinding binding, Object input, DefaultStepContext context) throws Exception {
         Step<Object, Object> step = (Step<Object, Object>) stepCache.computeIfAbsent(binding.beanClass(),
                 stepInstances);
-        return step.execute(input, context);
+        try {
+            return step.execute(input, context);
+        } catch (TimeoutException ownCall) {
+            timeoutsOfStepCode.add(ownCall);
+            throw ownCall;
+        }
     }
 
     private String inputOf(StepBinding binding, RunRecord run) {
@@ -2701,7 +2716,8 @@ public final class FlowEngine implements FlowService {
         }
         Instant now = clock.instant();
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
-        if (error instanceof TimeoutException) {
+        boolean timedOut = error instanceof TimeoutException && !timeoutsOfStepCode.remove(error);
+        if (timedOut && !message.contains("exceeded its timeout")) { // the queues' own messages say so
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }
         String finalMessage = message;
@@ -2761,7 +2777,7 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(new RunChange(next, events));
             });
             change.ifPresent(c -> publish(c.run().flow(), c.events()));
-            if (change.isPresent() && error instanceof TimeoutException) {
+            if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
             if (change.isPresent() && nextAttemptAt.isEmpty() && !canceledRun.get()) {

@@ -97,7 +97,9 @@ public class MemoryJobQueue implements JobQueue {
     /**
      * A queue whose delayed jobs and retry backoffs wait for {@code delays} (timers following
      * {@code clock}, which a test moves) instead of for real time. Attempt timeouts stay in real time:
-     * they bound how long a step's code runs, which the test's clock does not speed up.
+     * they bound how long a step's code runs, which the test's clock does not speed up. A rate limit
+     * ({@link #limitRate}) keeps no start window here, which would count in real time: the engine keeps
+     * the limit on the test's clock and queues a step it holds back again for the time the limit allows.
      */
     public MemoryJobQueue(Clock clock, ThreadFactory threadFactory, ClockTimers delays) {
         this(clock, threadFactory);
@@ -270,8 +272,10 @@ public class MemoryJobQueue implements JobQueue {
         volatile JobHandler handler;
         volatile int concurrency;
         volatile boolean paused;
-        /** The starts within the rate limit's span; {@code null} without a limit. */
+        /** The starts within the rate limit's span; {@code null} without a limit, or on a clock a test moves. */
         volatile StartWindow startWindow;
+        /** The rate limit set for the queue, if any. */
+        volatile Optional<RateLimit> limit = Optional.empty();
         /** Workers waiting for a job; changed holding the lock. */
         volatile int idle;
 
@@ -629,7 +633,10 @@ public class MemoryJobQueue implements JobQueue {
     @Override
     public void limitRate(String queueName, Optional<RateLimit> limit) {
         QueueState q = queue(queueName);
-        q.startWindow = limit.map(StartWindow::new).orElse(null);
+        q.limit = limit;
+        // Its window counts in real time: on a clock a test moves (delays on its timers) it would hold back
+        // steps whose limit the engine keeps on that clock, and queues again for the time it allows them.
+        q.startWindow = delays.isPresent() ? null : limit.map(StartWindow::new).orElse(null);
         q.wakeAll();
     }
 
@@ -641,7 +648,7 @@ public class MemoryJobQueue implements JobQueue {
 
     @Override
     public Optional<RateLimit> rateLimit(String queueName) {
-        return Optional.ofNullable(queues.get(queueName)).map(q -> q.startWindow).map(StartWindow::limit);
+        return Optional.ofNullable(queues.get(queueName)).flatMap(q -> q.limit);
     }
 
     @Override

@@ -17,6 +17,9 @@ import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import jakarta.json.Json;
+import jakarta.json.JsonReader;
+import java.io.StringReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -327,7 +331,7 @@ class OrchestrationTest {
 
     private static void assertThatOnlyTheRetryCompletedTheCall(EngineHarness h, String runId, AfterCall after) {
         assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
-                assertThat(retry.data()).contains("exceeded its timeout"));
+                assertThat(errorOf(retry)).containsOnlyOnce("exceeded its timeout").contains("attempt 1"));
         assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED))
                 .filteredOn(e -> e.step().orElseThrow().equals("call")).singleElement()
                 .satisfies(completed -> {
@@ -335,6 +339,32 @@ class OrchestrationTest {
                     assertThat(completed.data()).contains("\"attempt 2\"");
                 });
         assertThat(after.seen).isEqualTo("attempt 2");
+    }
+
+    private static String errorOf(HistoryEvent failure) {
+        try (JsonReader reader = Json.createReader(new StringReader(failure.data()))) {
+            return reader.readObject().getString("error");
+        }
+    }
+
+    /** Its call to the payment provider timed out: a TimeoutException of its own, its attempt had time left. */
+    @FlowStep(flow = "psp", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
+    static class ChargeWhoseProviderTimesOut implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) throws TimeoutException {
+            throw new TimeoutException("the payment provider did not answer within 5000 ms");
+        }
+    }
+
+    @Test
+    void aTimeoutExceptionOfTheStepsOwnCodeIsRecordedAsItsErrorNotAsItsAttemptsTimeout() {
+        try (EngineHarness h = new EngineHarness(new ChargeWhoseProviderTimesOut())) {
+            String runId = h.engine.start("psp", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed ->
+                    assertThat(errorOf(failed)).isEqualTo("the payment provider did not answer within 5000 ms"));
+        }
     }
 
     @FlowStep(flow = "doomed", name = "try", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1,
