@@ -69,6 +69,19 @@ public interface StepContext {
     }
 
     /**
+     * The engine's clock: what a step reads the current time from when it computes a due date, a
+     * deadline or an expiry, instead of {@link java.time.Instant#now()}. In production it is the
+     * system clock (UTC); in a flow test ({@code io.nvent:nvent-test}) it is the test's virtual clock, so
+     * a step's "three days from now" moves with {@code advanceTime} as the engine's timers do.
+     *
+     * @return the clock the engine schedules this run's timers, awaits and retries by
+     * @since 0.2
+     */
+    default java.time.Clock clock() {
+        return java.time.Clock.systemUTC();
+    }
+
+    /**
      * The name of the trigger whose firing started this run (a schedule, webhook, event or manual
      * trigger); empty for a run started through {@link FlowService} or the REST API, or as a child run.
      * A restarted or rerun run was started by an operator, not by the trigger of its original.

@@ -166,6 +166,30 @@ class FlowTestEnvironmentTest {
         }
     }
 
+    /** Records when its invoice falls due: thirty days after the step ran, by the engine's clock. */
+    @FlowStep(flow = "invoice", name = "issue", role = StepRole.ENTRY)
+    static final class IssueInvoice implements Step<Map<String, Object>, Void> {
+        final List<Instant> dueDates = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            dueDates.add(ctx.clock().instant().plus(Duration.ofDays(30)));
+            return null;
+        }
+    }
+
+    @Test
+    void aStepReadsTheTimeFromTheTestsVirtualClock() {
+        IssueInvoice issue = new IssueInvoice();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(issue)) {
+            env.advanceTime(Duration.ofDays(2));
+
+            env.startAndAwait("invoice", Map.of());
+
+            assertThat(issue.dueDates).containsExactly(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(32)));
+        }
+    }
+
     @Test
     void awaitEndReturnsARunItsOwnStepCanceledOnceThatStepHasReturnedAndRecordedItsEntries() {
         try (FlowTestEnvironment env = FlowTestEnvironment.of(new FraudCheck())) {

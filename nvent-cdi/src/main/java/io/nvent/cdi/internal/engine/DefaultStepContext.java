@@ -222,6 +222,11 @@ final class DefaultStepContext implements StepContext {
     }
 
     @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
     public boolean isCancelRequested() {
         return cancelRequested.getAsBoolean();
     }
