@@ -243,21 +243,28 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
+        /** The store of runs, history and state (default: an in-memory one, gone when the JVM ends). */
         public Builder store(FlowStore value) {
             this.store = Objects.requireNonNull(value);
             return this;
         }
 
+        /**
+         * The store of leases, awaits, trigger ticks, pauses and shared rate limits (default: an
+         * in-memory one); engines sharing one act as a cluster. The JPA store is both kinds of store.
+         */
         public Builder schedulingStore(SchedulingStore value) {
             this.scheduling = Objects.requireNonNull(value);
             return this;
         }
 
+        /** The job queue the steps run from (default: an in-memory one on the engine's clock). */
         public Builder queue(JobQueue value) {
             this.queue = Objects.requireNonNull(value);
             return this;
         }
 
+        /** Where stored history entries are published live (default: in-memory, this JVM only). */
         public Builder stream(EventStream value) {
             this.stream = Objects.requireNonNull(value);
             return this;
@@ -313,7 +320,16 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The largest input, emitted payload, result or state value, in UTF-8 bytes
+         * ({@code nvent.payload.max-bytes}; default 1 MiB).
+         *
+         * @throws IllegalArgumentException if below one byte
+         */
         public Builder maxPayloadBytes(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxPayloadBytes must be >= 1, was " + value);
+            }
             this.maxPayloadBytes = value;
             return this;
         }
@@ -328,18 +344,35 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * This engine's name among the engines sharing its stores, as leases and history entries
+         * record it (default: {@code embedded-} and eight random hexadecimal digits).
+         */
         public Builder instanceId(String value) {
             this.instanceId = Objects.requireNonNull(value);
             return this;
         }
 
+        /**
+         * Where webhook awaits are reached, as {@code nvent.webhooks.base-url}: an await's URL is this
+         * and {@code /api/nvent/awaits/<token>} (default {@code http://localhost:8080}).
+         */
         public Builder webhookBaseUrl(String value) {
             this.webhookBaseUrl = Objects.requireNonNull(value);
             return this;
         }
 
+        /**
+         * How long a step's lease lasts between renewals ({@code nvent.stall.timeout-ms}; default a
+         * minute): a step whose engine stops renewing it is taken over once it ran out.
+         *
+         * @throws IllegalArgumentException if not above zero
+         */
         public Builder leaseDuration(Duration value) {
-            this.leaseDuration = Objects.requireNonNull(value);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("leaseDuration must be above zero, was " + value);
+            }
+            this.leaseDuration = value;
             return this;
         }
 
@@ -387,8 +420,17 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How often the maintenance sweep runs (default 500 ms): it renews leases, finds stalled and
+         * lost steps, follows cancels made elsewhere and purges what retention lets go.
+         *
+         * @throws IllegalArgumentException if not above zero
+         */
         public Builder sweepEvery(Duration value) {
-            this.sweepEvery = Objects.requireNonNull(value);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("sweepEvery must be above zero, was " + value);
+            }
+            this.sweepEvery = value;
             return this;
         }
 
