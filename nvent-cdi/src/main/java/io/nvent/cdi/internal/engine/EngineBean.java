@@ -278,9 +278,9 @@ public class EngineBean {
      * scope's context gives.
      */
     private Class<? extends SchedulingStore> schedulingStoreClass(String storeAdapter) {
-        Bean<?> engines = beanManager.resolve(beanManager.getBeans(SchedulingStore.class));
-        Object store = behindProxy(engines, scheduling);
-        if (engines != null && engines.getBeanClass() == io.nvent.cdi.internal.Adapters.class) {
+        Bean<?> produced = beanManager.resolve(beanManager.getBeans(SchedulingStore.class));
+        Object store = behindProxy(produced, scheduling);
+        if (produced != null && produced.getBeanClass() == io.nvent.cdi.internal.Adapters.class) {
             Set<Bean<?>> named = beanManager.getBeans(SchedulingStore.class,
                     io.nvent.spi.Adapter.Literal.of(storeAdapter));
             store = behindProxy(beanManager.resolve(named.isEmpty() ? beanManager.getBeans(SchedulingStore.class,
