@@ -72,11 +72,11 @@ import java.util.function.Consumer;
  * the connection factory's pool has none of (the stream shares the workers' pool by default) is the
  * pool's, not the broker's: {@code NVENT-0664} names the pool and what to raise. Failed sends are
  * logged at most once a minute ({@code NVENT-0663}). A send the broker did not take (away, or holding
- * sends back) fails as the JMS queue's enqueue does, with an
- * {@link io.nvent.spi.AdapterUnavailableException} of the adapter {@code jms} naming the broker
- * ({@code NVENT-0250 adapter 'jms' cannot reach its backend: NVENT-0642 … (broker …)}), which the
- * {@code NVENT-0663} line quotes; a lost subscription names it too ({@code NVENT-0640}). Nobody waits
- * for a send, so nobody else sees that failure: a publish never fails for the broker.
+ * sends back) fails as the JMS queue's enqueue does, with an {@link AdapterUnavailableException} of
+ * the adapter {@code jms} naming the broker ({@link AdapterUnavailableException#MESSAGE_ID}
+ * {@code adapter 'jms' cannot reach its backend: NVENT-0642 … (broker …)}), which the {@code NVENT-0663}
+ * line quotes; a lost subscription names it too ({@code NVENT-0640}). Nobody waits for a send, so
+ * nobody else sees that failure: a publish never fails for the broker.
  *
  * @since 0.1
  */
@@ -263,8 +263,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     }
 
     /**
-     * A send the broker did not take, as the queue's enqueue reports one: {@code NVENT-0250 adapter 'jms'
-     * cannot reach its backend: <what> (broker <name>): <detail>}. Only logged ({@code NVENT-0663}).
+     * A send the broker did not take, as the queue's enqueue reports one:
+     * {@link AdapterUnavailableException#MESSAGE_ID} {@code adapter 'jms' cannot reach its backend: <what>
+     * (broker <name>): <detail>}. Only logged ({@code NVENT-0663}).
      */
     private AdapterUnavailableException brokerFailure(String what, String detail, Throwable cause) {
         return new AdapterUnavailableException(JmsQueueException.ADAPTER, what + " (broker " + broker + "): " + detail,
