@@ -377,7 +377,10 @@ public interface SchedulingStore {
      *
      * <p>The default reads {@link #leasesOfRun} and then calls {@link #finishStep}, which does not notice
      * a lease taken over between the two; a store that keeps runs and leases in one database should
-     * check and change in one transaction (see {@link #startStep}).
+     * check and change in one transaction (see {@link #startStep}). The same holds for
+     * {@link #appendEventsHolding}, {@link #putStateHolding} and {@link #deleteStateHolding}: the engine
+     * warns at start, naming the store's class and these methods, when a store leaves any of them to
+     * its default.
      *
      * @param runs the store of the run
      * @param lease the lease the step's execution holds (its run, step and owner count)

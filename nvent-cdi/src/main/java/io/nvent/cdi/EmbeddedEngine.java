@@ -19,6 +19,7 @@ import io.nvent.cdi.internal.engine.StateCleanup;
 import io.nvent.cdi.internal.engine.TriggerHistoryLimits;
 import io.nvent.cdi.internal.engine.TriggerManager;
 import io.nvent.cdi.internal.engine.TriggerMisfires;
+import io.nvent.cdi.internal.engine.UnfencedStoreWarning;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
@@ -96,6 +97,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
+        UnfencedStoreWarning.warnIfUnfenced(b.scheduling.getClass());
         engine.queuePauses().follow();
         engine.startWorkers(name -> b.queueConcurrency.getOrDefault(name, b.concurrency),
                 name -> b.queueRateLimits.getOrDefault(name, b.rateLimit), name -> b.rateLimitsPerInstance,

@@ -7,6 +7,7 @@ import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.jms.internal.PoolWaits;
 import io.nvent.jms.internal.WorkerConnections;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
@@ -70,7 +71,12 @@ import java.util.function.Consumer;
  * fails after the send timeout ({@code NVENT-0648} once, {@code NVENT-0650}). A connection or session
  * the connection factory's pool has none of (the stream shares the workers' pool by default) is the
  * pool's, not the broker's: {@code NVENT-0664} names the pool and what to raise. Failed sends are
- * logged at most once a minute ({@code NVENT-0663}).
+ * logged at most once a minute ({@code NVENT-0663}). A send the broker did not take (away, or holding
+ * sends back) fails as the JMS queue's enqueue does, with an {@link AdapterUnavailableException} of
+ * the adapter {@code jms} naming the broker ({@link AdapterUnavailableException#MESSAGE_ID}
+ * {@code adapter 'jms' cannot reach its backend: NVENT-0642 … (broker …)}), which the {@code NVENT-0663}
+ * line quotes; a lost subscription names it too ({@code NVENT-0640}). Nobody waits for a send, so
+ * nobody else sees that failure: a publish never fails for the broker.
  *
  * @since 0.1
  */
@@ -94,6 +100,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     private final ConnectionFactory factory;
     private final String topic;
+    /** How failures name the broker, as {@link JmsJobQueueOptions#broker()} does the queue's. */
+    private final String broker;
     private final EventSubscribers subscribers = new EventSubscribers();
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final Thread listener;
@@ -147,8 +155,32 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
                           TransactionSynchronizationRegistry transactions) {
+        this(factory, threadFactory, topic, sendTimeout, transactions, JmsJobQueueOptions.UNNAMED_BROKER);
+    }
+
+    /**
+     * A stream on a topic whose failures name its broker, as the JMS queue's do. Sends the publishes
+     * made inside a JTA transaction once it committed. Subscribes at once, waiting up to ten seconds
+     * for the broker.
+     *
+     * @param factory connections to the broker, as in
+     *        {@link #JmsEventStream(ConnectionFactory, ThreadFactory, String, Duration, TransactionSynchronizationRegistry)}
+     * @param threadFactory makes the listener thread, the thread that sends and the watchdog of sends
+     * @param topic the topic's name, the same on every instance
+     * @param sendTimeout how long a send waits for the broker to take its message, at least 1 ms
+     * @param transactions the container's registry, {@code null} outside a container
+     * @param broker how failures name the broker, e.g. the connection factory's JNDI name or the
+     *        broker's {@code host:port}; never credentials (see {@link JmsJobQueueOptions#broker()})
+     * @since 0.2
+     */
+    public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
+                          TransactionSynchronizationRegistry transactions, String broker) {
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
+        this.broker = Objects.requireNonNull(broker, "broker");
+        if (broker.isBlank()) {
+            throw new IllegalArgumentException("broker must not be blank");
+        }
         Objects.requireNonNull(threadFactory, "threadFactory");
         if (Objects.requireNonNull(sendTimeout, "sendTimeout").toMillis() < 1) {
             throw new IllegalArgumentException("sendTimeout must be at least 1 ms, was " + sendTimeout);
@@ -175,7 +207,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listener.start();
         try {
             if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " could not subscribe within "
+                LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " (broker " + broker
+                        + ") could not subscribe within "
                         + SUBSCRIBE_WAIT.toSeconds() + " s; it keeps trying, live views miss events until then");
             }
         } catch (InterruptedException e) {
@@ -219,12 +252,24 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 next = end;
             }
         } catch (HeldBackSends.TimedOut e) {
-            throw new NventException("NVENT-0650 could not publish " + what(batch) + ": " + e.getMessage(), e);
+            throw brokerFailure("NVENT-0650 could not publish " + what(batch) + " on topic " + topic, e.getMessage(), e);
         } catch (PoolWaits.Refused e) {
+            // The pool's, not the broker's: it says which pool and what to raise.
             throw new NventException("NVENT-0664 could not publish " + what(batch) + ": " + e.getMessage(), e);
         } catch (JMSException | JMSRuntimeException e) {
-            throw new NventException("NVENT-0642 could not publish " + what(batch) + " on topic " + topic + ": " + e, e);
+            throw brokerFailure("NVENT-0642 could not publish " + what(batch) + " on topic " + topic, String.valueOf(e),
+                    e);
         }
+    }
+
+    /**
+     * A send the broker did not take, as the queue's enqueue reports one:
+     * {@link AdapterUnavailableException#MESSAGE_ID} {@code adapter 'jms' cannot reach its backend: <what>
+     * (broker <name>): <detail>}. Only logged ({@code NVENT-0663}).
+     */
+    private AdapterUnavailableException brokerFailure(String what, String detail, Throwable cause) {
+        return new AdapterUnavailableException(JmsQueueException.ADAPTER, what + " (broker " + broker + "): " + detail,
+                cause);
     }
 
     /** What a batch holds, for a message about it: worked out only when one is needed. */
@@ -320,7 +365,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " lost its subscription; "
+                LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " (broker " + broker
+                        + ") lost its subscription; "
                         + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
                 try {
                     Thread.sleep(reconnectMillis);

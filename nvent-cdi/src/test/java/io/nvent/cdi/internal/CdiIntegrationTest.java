@@ -9,6 +9,7 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.engine.StoreOfOnesOwn;
 import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
@@ -539,6 +540,50 @@ class CdiIntegrationTest {
                             + "by the jpa store)");
         } finally {
             System.clearProperty("nvent.store.adapter");
+        }
+    }
+
+    /** A scheduling store of one's own under the jpa name, in a normal scope (so behind a client proxy). */
+    public static class OwnStoreProducer {
+        @jakarta.enterprise.inject.Produces
+        @jakarta.enterprise.context.ApplicationScoped
+        @io.nvent.spi.Adapter("jpa")
+        io.nvent.spi.SchedulingStore scheduling() {
+            return new StoreOfOnesOwn();
+        }
+    }
+
+    @Test
+    void aSchedulingStoreOfOnesOwnThatLeavesTheWritesUnderALeaseToTheDefaultsIsNamedAtStartBehindItsProxies() {
+        System.setProperty("nvent.store.adapter", "jpa");
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0543"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class, JpaNamedStoreProducer.class,
+                     OwnStoreProducer.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("greeting", Map.of("name", "Ada"));
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+
+            assertThat(log.records()).singleElement()
+                    .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
+                    .asString().startsWith("NVENT-0543 scheduling store " + StoreOfOnesOwn.class.getName()
+                            + " does not override appendEventsHolding, deleteStateHolding, finishStepHolding, "
+                            + "putStateHolding of SchedulingStore");
+        } finally {
+            System.clearProperty("nvent.store.adapter");
+        }
+    }
+
+    @Test
+    void theMemorySchedulingStoreStartsWithoutTheWarningThatWritesUnderALeaseAreLeftToTheDefaults() {
+        try (io.nvent.testkit.LogRecorder log = io.nvent.testkit.LogRecorder.recording(
+                entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0543"));
+             WeldContainer container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("greeting", Map.of("name", "Ada"));
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+
+            assertThat(log.records()).isEmpty();
         }
     }
 

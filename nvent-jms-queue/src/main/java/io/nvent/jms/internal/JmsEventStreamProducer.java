@@ -80,7 +80,7 @@ public class JmsEventStreamProducer {
         // outside any transaction, so the queue's XA factory (the fallback) is never enlisted either.
         TransactionSynchronizationRegistry transactions = JmsJobQueueProducer.optionalLookup(
                 "java:comp/TransactionSynchronizationRegistry", TransactionSynchronizationRegistry.class).orElse(null);
-        return new JmsEventStream(factory, threads, topic, sendTimeout, transactions);
+        return new JmsEventStream(factory, threads, topic, sendTimeout, transactions, factoryName);
     }
 
     /**

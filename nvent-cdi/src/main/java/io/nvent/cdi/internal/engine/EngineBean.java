@@ -33,6 +33,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Reception;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.Bean;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
@@ -221,6 +222,7 @@ public class EngineBean {
                 queueAdapter, config.get("nvent.stream.adapter", "memory"), inMemory(storeAdapter, queueAdapter));
         warnIfWebhooksLeadNowhere(started.registry());
         warnIfClusterRateLimitsStayOnThisInstance(storeAdapter);
+        UnfencedStoreWarning.warnIfUnfenced(schedulingStoreClass(storeAdapter));
         followRecordedPauses(started);
         started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
                 rateLimitGroupKeys::get);
@@ -265,6 +267,38 @@ public class EngineBean {
                         + " or set limiter.scope=instance", queueName, String.valueOf(kept.max()),
                         String.valueOf(kept.per().toMillis()),
                         inMemory ? "scheduling store in memory" : "scheduling store of adapter '" + storeAdapter + "'")));
+    }
+
+    /**
+     * The class of the scheduling store the engine uses, behind the client proxies of normal scopes: a
+     * proxy implements every method of its type itself, which would hide the ones the store leaves to
+     * the defaults. The engine's store is made by {@link io.nvent.cdi.internal.Adapters} from the
+     * adapter named in {@code nvent.store.adapter} (the memory one if that has none), unless an
+     * alternative replaced that producer; behind a proxy stands the contextual instance, which the
+     * scope's context gives.
+     */
+    private Class<? extends SchedulingStore> schedulingStoreClass(String storeAdapter) {
+        Bean<?> produced = beanManager.resolve(beanManager.getBeans(SchedulingStore.class));
+        Object store = behindProxy(produced, scheduling);
+        if (produced != null && produced.getBeanClass() == io.nvent.cdi.internal.Adapters.class) {
+            Set<Bean<?>> named = beanManager.getBeans(SchedulingStore.class,
+                    io.nvent.spi.Adapter.Literal.of(storeAdapter));
+            store = behindProxy(beanManager.resolve(named.isEmpty() ? beanManager.getBeans(SchedulingStore.class,
+                    io.nvent.spi.Adapter.Literal.of("memory")) : named), store);
+        }
+        return ((SchedulingStore) store).getClass();
+    }
+
+    /** The instance a contextual reference of {@code bean} stands for; itself where that is no client proxy. */
+    private Object behindProxy(Bean<?> bean, Object reference) {
+        if (bean == null || !beanManager.isNormalScope(bean.getScope())) {
+            return reference;
+        }
+        return contextualInstance(bean);
+    }
+
+    private <T> T contextualInstance(Bean<T> bean) {
+        return beanManager.getContext(bean.getScope()).get(bean, beanManager.createCreationalContext(bean));
     }
 
     /**
