@@ -111,10 +111,16 @@ class MissingStepHandBackTest {
         return EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep());
     }
 
-    /** Lets queue "rq" go, so that version 1's workers take the new step's job and hand it back. */
-    private static void letVersionOneHandItBack(EngineHarness v1, MemoryJobQueue shared, String runId) {
+    /**
+     * Lets queue "rq" go, so that version 1's workers take the new step's job and hand it back, and
+     * waits until that job has ended. Its hand-back's entry, and the job that takes over, are written
+     * while the worker still holds it (the worker then logs and returns): a test that went on as soon
+     * as it saw either found the step's job still taken now and then on a loaded machine.
+     */
+    private static void letVersionOneHandItBack(MemoryJobQueue shared, String runId) {
         shared.resume("rq");
-        await().until(() -> handedBack(v1, runId).isPresent());
+        await().until(() -> shared.job("rq", StepJob.jobId(runId, "r-new"))
+                .filter(job -> job.state() == JobState.COMPLETED).isPresent());
     }
 
     /** Version 1 beside {@code v2}, on the shared queue: its workers take over queue "rq". */
@@ -248,7 +254,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
 
                 v1.clock.advance(Duration.ofMinutes(10));
 
@@ -284,7 +290,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 shared.pause("rq");
 
                 assertThat(v1.engine.waits(runId)).singleElement().satisfies(wait -> {
@@ -308,7 +314,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 shared.pause("rq");
                 long version = v2.store.findRun(runId).orElseThrow().version();
 
@@ -353,8 +359,7 @@ class MissingStepHandBackTest {
             String handBackJob = StepJob.handedBackJobId(runId, "r-new", v2.store.findRun(runId).orElseThrow()
                     .version(), 1);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+                letVersionOneHandItBack(shared, runId);
             }
 
             assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
@@ -394,8 +399,7 @@ class MissingStepHandBackTest {
             long version = v2.store.findRun(runId).orElseThrow().version();
             String recoveryJob = StepJob.recoveryJobId(runId, "r-new", version);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+                letVersionOneHandItBack(shared, runId);
             }
 
             v2.sweep();
@@ -420,7 +424,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 String jobId = handedBack(v1, runId).orElseThrow().jobId();
                 long version = v1.store.findRun(runId).orElseThrow().version();
 
