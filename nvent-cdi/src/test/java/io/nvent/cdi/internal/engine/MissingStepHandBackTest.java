@@ -19,6 +19,7 @@ import io.nvent.spi.JobState;
 import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -174,11 +175,23 @@ class MissingStepHandBackTest {
         }
     }
 
-    /** A queue, showing no delayed job, whose broker loses every job handed back. */
+    /** A queue, showing no delayed job, whose broker loses the jobs handed back from the n-th hand-back on. */
     static final class LosesHandBacks extends ShowsNoDelayedJob {
+        private final int from;
+
+        /** Loses every job handed back. */
+        LosesHandBacks() {
+            this(1);
+        }
+
+        LosesHandBacks(int from) {
+            this.from = from;
+        }
+
         @Override
         public void enqueue(JobRequest request) {
-            if (!StepJob.isHandedBackJob(request.jobId())) {
+            String id = request.jobId();
+            if (!StepJob.isHandedBackJob(id) || Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) < from) {
                 super.enqueue(request);
             }
         }
@@ -201,10 +214,12 @@ class MissingStepHandBackTest {
                 await().until(() -> handedBack(v1, runId).filter(job -> job.jobId().endsWith("-2")).isPresent());
 
                 assertThat(entriesOfNewStep(v1, runId)).as("no attempt spent").isEmpty();
-                assertThat(handBacksOfNewStep(v1, runId)).as("each says when it is due again, naming no next attempt")
-                        .hasSizeGreaterThanOrEqualTo(2).allSatisfy(entry -> {
+                assertThat(handBacksOfNewStep(v1, runId)).as("one for its hand-backs: when due again, naming no next"
+                        + " attempt, and until when they go on").singleElement().satisfies(entry -> {
                             assertThat(entry.attempt()).isEqualTo(1);
-                            assertThat(entry.data()).contains("handed its job back (NVENT-0171)", "\"nextAttemptAt\"")
+                            assertThat(entry.data()).contains("handed its job back (NVENT-0171)", "\"nextAttemptAt\"",
+                                            "\"handedBackSince\":\"2026-11-30T10:00:00Z\"",
+                                            "\"handedBackUntil\":\"2026-11-30T10:10:00Z\"")
                                     .doesNotContain("\"nextAttempt\":");
                         });
                 assertThat(v1.engine.run(runId).orElseThrow().steps()).containsEntry("r-new", StepStatus.QUEUED);
@@ -367,20 +382,27 @@ class MissingStepHandBackTest {
                 assertThat(wait.reason()).isEqualTo(Reason.HANDED_BACK);
                 assertThat(wait.reason().wireName()).isEqualTo("handed_back");
                 assertThat(wait.queue()).isEqualTo("rq");
-                assertThat(wait.until()).contains(java.time.Instant.parse("2026-11-30T10:00:01Z"));
+                assertThat(wait.until()).contains(Instant.parse("2026-11-30T10:00:01Z"));
                 assertThat(wait.detail()).isEqualTo("an instance whose deployment lacks the step handed its job back"
-                        + " (NVENT-0171) as job '" + handBackJob + "', handed back 1 time; it is due again at"
-                        + " 2026-11-30T10:00:01Z, for an instance that has the step");
+                        + " (NVENT-0171) as job '" + handBackJob + "'; it is due again at 2026-11-30T10:00:01Z, for an"
+                        + " instance that has the step; instances that lack the step hand it back until"
+                        + " 2026-11-30T10:10:00Z (nvent.upgrade.missing-step-grace, counted from its first hand-back at"
+                        + " 2026-11-30T10:00:00Z), each time due again within 30 s");
             });
 
             v2.clock.advance(Duration.ofSeconds(30));
-            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("it has been due again since 2026-11-30T10:00:01Z; if the queue lost it, the engine's"
-                            + " sweep queues the step again"));
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).as("the latest the hand-backs may be due").contains(
+                        Instant.parse("2026-11-30T10:10:30Z"));
+                assertThat(wait.detail()).contains("it was due again at 2026-11-30T10:00:01Z; instances that lack the"
+                        + " step hand it back until 2026-11-30T10:10:00Z", "; the run's history records the first"
+                        + " hand-back only, so if the queue lost the job, the engine's sweep queues the step again a"
+                        + " lease after 2026-11-30T10:10:30Z, when the last hand-back is due at the latest");
+            });
 
             try (EngineHarness v2b = v2Beside(v2, shared)) {
                 v2.sweep();
-                v2.clock.advance(Duration.ofMinutes(2));
+                v2.clock.advance(Duration.ofMinutes(12));
                 v2.sweep();
                 assertThat(v2.engine.waits(runId)).as("the recovery job's, not the hand-back's")
                         .extracting(StepWait::reason).doesNotContain(Reason.HANDED_BACK);
@@ -392,7 +414,7 @@ class MissingStepHandBackTest {
     }
 
     @Test
-    void aHandedBackJobTheQueueLostIsQueuedAgainOnceItIsOverdueByALease() {
+    void aHandedBackJobTheQueueLostIsQueuedAgainOnceTheHandBacksAreOverdueByALease() {
         LosesHandBacks shared = new LosesHandBacks();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
@@ -403,9 +425,10 @@ class MissingStepHandBackTest {
             }
 
             v2.sweep();
-            v2.clock.advance(Duration.ofMinutes(1));
+            v2.clock.advanceTo(Instant.parse("2026-11-30T10:11:29Z"));
             v2.sweep();
-            assertThat(shared.held("rq", recoveryJob)).as("due 1 s after the hand-back, plus a lease").isEmpty();
+            assertThat(shared.held("rq", recoveryJob)).as("hand-backs until 10:10, each due within 30 s, plus a"
+                    + " lease of a minute").isEmpty();
 
             try (EngineHarness v2b = v2Beside(v2, shared)) {
                 v2.clock.advance(Duration.ofMinutes(1));
@@ -415,6 +438,39 @@ class MissingStepHandBackTest {
                 v2b.awaitStatus(runId, RunStatus.COMPLETED);
                 assertThat(startOfNewStep(v2b, runId).attempt()).isEqualTo(1);
             }
+        }
+    }
+
+    @Test
+    void aJobHandedBackAgainAndAgainWritesOneEntryAndNoSweepQueuesASecondJobWhileTheHandBacksMayGoOn() {
+        // Keeps two hand-backs and loses the third: the job is handed back three times, then nothing moves.
+        LosesHandBacks shared = new LosesHandBacks(3);
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            long version = v2.store.findRun(runId).orElseThrow().version();
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().atMost(Duration.ofSeconds(20)).until(() -> shared.held("rq", StepJob.handedBackJobId(runId,
+                        "r-new", version, 2)).filter(job -> job.state() == JobState.COMPLETED).isPresent());
+            }
+
+            assertThat(handBacksOfNewStep(v2, runId)).as("one entry for its three hand-backs").singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("\"handedBackJob\":\""
+                            + StepJob.handedBackJobId(runId, "r-new", version, 1) + "\"",
+                            "\"nextAttemptAt\":\"2026-11-30T10:00:01Z\"",
+                            "\"handedBackUntil\":\"2026-11-30T10:10:00Z\""));
+
+            v2.sweep();
+            v2.clock.advance(Duration.ofMinutes(5));
+            v2.sweep();
+            assertThat(shared.held("rq", StepJob.recoveryJobId(runId, "r-new", version)))
+                    .as("no second job: past the entry's due time, later hand-backs may still be due").isEmpty();
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.HANDED_BACK);
+                assertThat(wait.detail()).contains("handed its job back (NVENT-0171) as job '"
+                        + StepJob.handedBackJobId(runId, "r-new", version, 1) + "'; it was due again at",
+                        "counted from its first hand-back at 2026-11-30T10:00:00Z");
+            });
         }
     }
 
