@@ -44,7 +44,9 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
          * it back to the queue under a new id, counting no attempt, for an instance that has the step:
          * {@code until} says when it is due again, the detail names the job and how often it was handed
          * back. Also when the queue shows no delayed job (the JMS broker, on an instance that did not
-         * send it): the step's history says so.
+         * send it): the step's history says so, from the job's first hand-back, which alone it records:
+         * since when and until when the hand-backs go on, and once the first is past due, {@code until}
+         * says the latest they may be due.
          *
          * @since 0.2
          */

@@ -1859,7 +1859,8 @@ public final class FlowEngine implements FlowService {
      * Within {@link EngineSettings#missingStepGrace()} of its first hand-back the job is handed back:
      * queued again under a new id ({@link StepJob#handedBackJobId}) after {@link #handBackDelay}, with
      * the attempts the step has used so far, while this job completes; no attempt counts and the run
-     * stays as it is, its history saying when the job is due again ({@link #recordHandBack}). A job whose run ended, or whose step waits for no job, starts
+     * stays as it is, its history saying, once per job and attempt, that the job is handed back, when it
+     * is due again and until when the hand-backs go on ({@link #recordHandBack}). A job whose run ended, or whose step waits for no job, starts
      * nothing. After the grace period, for a step not waiting in the queue (recorded running: its
      * lease and the sweep look after it) and for a job queued without its terms, the job is refused
      * as an attempt of the step ({@code NVENT-0111}), to be retried or to fail it visibly.
@@ -1897,7 +1898,14 @@ public final class FlowEngine implements FlowService {
         }
         Duration delay = handBackDelay(count);
         String nextJobId = StepJob.handedBackJobId(ref.runId(), ref.step(), version, index);
-        recordHandBack(ref, job.attempt(), nextJobId, count, now, now.plus(delay));
+        boolean recorded = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+                .filter(entry -> entry.attempt() == job.attempt())
+                .flatMap(HandBackEntry::of).filter(entry -> entry.at(ref.runId(), ref.step(), version))
+                .flatMap(HandBackEntry::since).filter(since::equals).isPresent();
+        if (!recorded) {
+            recordHandBack(ref, job.attempt(), new HandBackEntry(nextJobId, count, now.plus(delay), Optional.of(since),
+                    Optional.of(graceEnd)), now);
+        }
         queue.enqueue(new JobRequest(job.queue(), nextJobId, job.name(), next.toJson(), delay, terms.priority(),
                 StepJob.remainingRetry(terms.retry(), attemptsBefore), terms.timeout()));
         if (handingBack.add(ref.flow() + "/" + ref.step())) {
@@ -1912,21 +1920,20 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Records in the step's history that its job was handed back and is due again at {@code due}
-     * ({@code step.retry} with {@code nextAttemptAt} and no {@code nextAttempt}: no attempt counts),
-     * before the job is queued. The lost-job check of another instance may see none of the job's
-     * chain: the JMS broker shows no delayed message, and the jobs before it completed on this
-     * instance. Without the entry it queued the step's recovery job as well (two jobs of one step);
-     * with it, the check waits until the hand-back is due plus a lease ({@link #waitsForADelayedJob}),
-     * and still queues the step once a hand-back the queue lost is overdue. Appended without changing
-     * the run: the hand-backs' ids and the check keep to the run's version.
+     * Records in the step's history that its job was handed back, when it is due again and until when
+     * instances lacking the step hand it back ({@link HandBackEntry}: {@code step.retry} with
+     * {@code nextAttemptAt} and no {@code nextAttempt}, as no attempt counts), before the job is queued;
+     * at the job's first hand-back in the attempt only, not at each one. The lost-job check of another
+     * instance may see none of the job's chain: the JMS broker shows no delayed message, and the jobs
+     * before it completed on this instance. Without the entry it queued the step's recovery job as
+     * well (two jobs of one step); with it, the check waits until the hand-backs may be due at the
+     * latest, plus a lease ({@link #waitsForADelayedJob}), and then queues the step, whose job the
+     * queue lost. Appended without changing the run: the hand-backs' ids and the check keep to the
+     * run's version.
      */
-    private void recordHandBack(StepJob ref, int attempt, String nextJobId, int count, Instant now, Instant due) {
-        String data = JsonText.object().str("reason", "an instance whose deployment lacks the step handed its job"
-                        + " back (NVENT-0171), due again at " + due).str("handedBackJob", nextJobId)
-                .num("handBacks", count).str("nextAttemptAt", due.toString()).build();
+    private void recordHandBack(StepJob ref, int attempt, HandBackEntry entry, Instant now) {
         publish(ref.flow(), store.appendEvents(ref.runId(), List.of(EventDraft.ofStep(EventType.STEP_RETRY,
-                ref.step(), attempt, now, data))));
+                ref.step(), attempt, now, entry.data()))));
     }
 
     /**
@@ -3252,12 +3259,19 @@ public final class FlowEngine implements FlowService {
      * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
      * attempt after the failure: a queue's clock far ahead must not keep a lost retry waiting. A step
      * an instance's stop handed back ({@link #waitingAgainAfterStop}) waits for the job it ran under,
-     * whatever its id, as long as the queue shows that job still to run.
+     * whatever its id, as long as the queue shows that job still to run. A job that instances lacking
+     * the step hand back waits until its hand-backs may be due at the latest, plus a lease
+     * ({@link HandBackEntry#dueAtTheLatest}): the entry records the first hand-back only, and the job
+     * the later ones queued, which the queue need not show, may be due any time until then.
      */
     private boolean waitsForADelayedJob(String runId, StepDefinition step) {
         Optional<HistoryEvent> retry = latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
         if (retry.isEmpty()) {
             return false;
+        }
+        Optional<HandBackEntry> handBack = HandBackEntry.of(retry.get());
+        if (handBack.isPresent()) {
+            return clock.instant().isBefore(handBack.get().dueAtTheLatest().plus(settings.leaseDuration()));
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
         if (data.containsKey("instanceStopped") && data.get("jobId") instanceof JsonString kept) {

@@ -209,31 +209,6 @@ final class StepWaits {
         }
     }
 
-    /** A hand-back as the step's {@code step.retry} entry records it: the job that took over, how often, when due. */
-    private record RecordedHandBack(String jobId, int count, Instant due) {
-    }
-
-    /**
-     * The hand-back the step's newest {@code step.retry} entry records, if it is one of the run's
-     * current version: a hand-back changes no run, while any change since (a retry, the sweep's
-     * recovery) moved the version on, and the step waits for that change's job instead.
-     */
-    private Optional<RecordedHandBack> recordedHandBack(RunRecord run, String step) {
-        String ofThisVersion = StepJob.handedBackJobIdPrefix(run.runId(), step, run.version());
-        return latestRetry.apply(run.runId(), step).flatMap(entry -> readJson(entry.data())).flatMap(data -> {
-            if (!(data.get("handedBackJob") instanceof JsonString job) || !job.getString().startsWith(ofThisVersion)
-                    || !(data.get("nextAttemptAt") instanceof JsonString at)) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(new RecordedHandBack(job.getString(), data.getInt("handBacks", 1),
-                        Instant.parse(at.getString())));
-            } catch (RuntimeException unreadable) {
-                return Optional.empty();
-            }
-        });
-    }
-
     /**
      * A step whose job an instance lacking it handed back (NVENT-0171): which job took over, how
      * often it was handed back, when it is due again; {@code unseen} when the queue does not show
@@ -241,13 +216,45 @@ final class StepWaits {
      */
     private StepWait handedBack(StepDefinition step, StepStatus status, String jobId, Optional<Integer> count,
                                 Instant due, boolean unseen) {
-        String times = count.map(n -> ", handed back " + n + (n == 1 ? " time" : " times")).orElse("");
         String when = due.isAfter(now) ? "it is due again at " + due
                 : "it has been due again since " + due + (unseen ? "; if the queue lost it, the engine's sweep queues"
                         + " the step again" : "");
-        return new StepWait(step.name(), status, Reason.HANDED_BACK, step.queue(), Optional.of(due), Optional.empty(),
-                "an instance whose deployment lacks the step handed its job back (NVENT-0171) as job '" + jobId + "'"
-                        + times + "; " + when + ", for an instance that has the step");
+        return handedBack(step, status, jobId, count, due, when + ", for an instance that has the step");
+    }
+
+    private static StepWait handedBack(StepDefinition step, StepStatus status, String jobId, Optional<Integer> count,
+                                       Instant until, String when) {
+        String times = count.map(n -> ", handed back " + n + (n == 1 ? " time" : " times")).orElse("");
+        return new StepWait(step.name(), status, Reason.HANDED_BACK, step.queue(), Optional.of(until),
+                Optional.empty(), "an instance whose deployment lacks the step handed its job back (NVENT-0171) as"
+                        + " job '" + jobId + "'" + times + "; " + when);
+    }
+
+    /**
+     * A step whose job an instance lacking it handed back, as the step's newest {@code step.retry}
+     * entry at the run's version says ({@link HandBackEntry}), where the queue shows no such job. The
+     * entry records the job's first hand-back in the attempt only: once that is past due, the jobs
+     * and due times of the later ones are not known here, only that each is due within
+     * {@link FlowEngine#LONGEST_HAND_BACK_DELAY} and that they end with the grace period.
+     */
+    private StepWait recordedHandBack(StepDefinition step, StepStatus status, HandBackEntry entry) {
+        if (entry.since().isEmpty() || entry.until().isEmpty()) {
+            // Written at every hand-back (before entries were written once): it says when the latest is due.
+            return handedBack(step, status, entry.job(), Optional.of(entry.handBacks()), entry.due(), true);
+        }
+        String goesOn = "instances that lack the step hand it back until " + entry.until().get()
+                + " (nvent.upgrade.missing-step-grace, counted from its first hand-back at " + entry.since().get()
+                + "), each time due again within " + FlowEngine.LONGEST_HAND_BACK_DELAY.toSeconds() + " s";
+        // How often: not known here, as the later hand-backs write no entry.
+        if (entry.due().isAfter(now)) {
+            return handedBack(step, status, entry.job(), Optional.empty(), entry.due(),
+                    "it is due again at " + entry.due() + ", for an instance that has the step; " + goesOn);
+        }
+        Instant latest = entry.dueAtTheLatest();
+        return handedBack(step, status, entry.job(), Optional.empty(), latest, "it was due again at " + entry.due()
+                + "; " + goesOn + ", for an instance that has the step; the run's history records the first"
+                + " hand-back only, so if the queue lost the job, the engine's sweep queues the step again a lease"
+                + " after " + latest + ", when the last hand-back is due at the latest");
     }
 
     private StepWait inQueue(RunRecord run, StepDefinition step, StepStatus status) {
@@ -263,10 +270,10 @@ final class StepWaits {
         if (job.isEmpty()) {
             // The queue need not show a delayed job (the JMS broker, on an instance that did not send
             // it), nor a handed-back job that a node lacking the step holds: its history says so.
-            Optional<RecordedHandBack> handBack = recordedHandBack(run, step.name());
+            Optional<HandBackEntry> handBack = latestRetry.apply(run.runId(), step.name())
+                    .flatMap(HandBackEntry::of).filter(entry -> entry.at(run.runId(), step.name(), run.version()));
             if (handBack.isPresent()) {
-                RecordedHandBack h = handBack.get();
-                return handedBack(step, status, h.jobId(), Optional.of(h.count()), h.due(), true);
+                return recordedHandBack(step, status, handBack.get());
             }
             Optional<Instant> changed = lastChangeOfRun.apply(run.runId());
             if (changed.isPresent() && Duration.between(changed.get(), now).compareTo(JUST_QUEUED) < 0) {

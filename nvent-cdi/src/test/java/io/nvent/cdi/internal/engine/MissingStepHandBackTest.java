@@ -19,6 +19,7 @@ import io.nvent.spi.JobState;
 import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -111,10 +112,16 @@ class MissingStepHandBackTest {
         return EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep());
     }
 
-    /** Lets queue "rq" go, so that version 1's workers take the new step's job and hand it back. */
-    private static void letVersionOneHandItBack(EngineHarness v1, MemoryJobQueue shared, String runId) {
+    /**
+     * Lets queue "rq" go, so that version 1's workers take the new step's job and hand it back, and
+     * waits until that job has ended. Its hand-back's entry, and the job that takes over, are written
+     * while the worker still holds it (the worker then logs and returns): a test that went on as soon
+     * as it saw either found the step's job still taken now and then on a loaded machine.
+     */
+    private static void letVersionOneHandItBack(MemoryJobQueue shared, String runId) {
         shared.resume("rq");
-        await().until(() -> handedBack(v1, runId).isPresent());
+        await().until(() -> shared.job("rq", StepJob.jobId(runId, "r-new"))
+                .filter(job -> job.state() == JobState.COMPLETED).isPresent());
     }
 
     /** Version 1 beside {@code v2}, on the shared queue: its workers take over queue "rq". */
@@ -168,11 +175,23 @@ class MissingStepHandBackTest {
         }
     }
 
-    /** A queue, showing no delayed job, whose broker loses every job handed back. */
+    /** A queue, showing no delayed job, whose broker loses the jobs handed back from the n-th hand-back on. */
     static final class LosesHandBacks extends ShowsNoDelayedJob {
+        private final int from;
+
+        /** Loses every job handed back. */
+        LosesHandBacks() {
+            this(1);
+        }
+
+        LosesHandBacks(int from) {
+            this.from = from;
+        }
+
         @Override
         public void enqueue(JobRequest request) {
-            if (!StepJob.isHandedBackJob(request.jobId())) {
+            String id = request.jobId();
+            if (!StepJob.isHandedBackJob(id) || Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) < from) {
                 super.enqueue(request);
             }
         }
@@ -195,10 +214,12 @@ class MissingStepHandBackTest {
                 await().until(() -> handedBack(v1, runId).filter(job -> job.jobId().endsWith("-2")).isPresent());
 
                 assertThat(entriesOfNewStep(v1, runId)).as("no attempt spent").isEmpty();
-                assertThat(handBacksOfNewStep(v1, runId)).as("each says when it is due again, naming no next attempt")
-                        .hasSizeGreaterThanOrEqualTo(2).allSatisfy(entry -> {
+                assertThat(handBacksOfNewStep(v1, runId)).as("one for its hand-backs: when due again, naming no next"
+                        + " attempt, and until when they go on").singleElement().satisfies(entry -> {
                             assertThat(entry.attempt()).isEqualTo(1);
-                            assertThat(entry.data()).contains("handed its job back (NVENT-0171)", "\"nextAttemptAt\"")
+                            assertThat(entry.data()).contains("handed its job back (NVENT-0171)", "\"nextAttemptAt\"",
+                                            "\"handedBackSince\":\"2026-11-30T10:00:00Z\"",
+                                            "\"handedBackUntil\":\"2026-11-30T10:10:00Z\"")
                                     .doesNotContain("\"nextAttempt\":");
                         });
                 assertThat(v1.engine.run(runId).orElseThrow().steps()).containsEntry("r-new", StepStatus.QUEUED);
@@ -248,7 +269,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
 
                 v1.clock.advance(Duration.ofMinutes(10));
 
@@ -284,7 +305,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 shared.pause("rq");
 
                 assertThat(v1.engine.waits(runId)).singleElement().satisfies(wait -> {
@@ -308,7 +329,7 @@ class MissingStepHandBackTest {
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 shared.pause("rq");
                 long version = v2.store.findRun(runId).orElseThrow().version();
 
@@ -353,8 +374,7 @@ class MissingStepHandBackTest {
             String handBackJob = StepJob.handedBackJobId(runId, "r-new", v2.store.findRun(runId).orElseThrow()
                     .version(), 1);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+                letVersionOneHandItBack(shared, runId);
             }
 
             assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
@@ -362,20 +382,27 @@ class MissingStepHandBackTest {
                 assertThat(wait.reason()).isEqualTo(Reason.HANDED_BACK);
                 assertThat(wait.reason().wireName()).isEqualTo("handed_back");
                 assertThat(wait.queue()).isEqualTo("rq");
-                assertThat(wait.until()).contains(java.time.Instant.parse("2026-11-30T10:00:01Z"));
+                assertThat(wait.until()).contains(Instant.parse("2026-11-30T10:00:01Z"));
                 assertThat(wait.detail()).isEqualTo("an instance whose deployment lacks the step handed its job back"
-                        + " (NVENT-0171) as job '" + handBackJob + "', handed back 1 time; it is due again at"
-                        + " 2026-11-30T10:00:01Z, for an instance that has the step");
+                        + " (NVENT-0171) as job '" + handBackJob + "'; it is due again at 2026-11-30T10:00:01Z, for an"
+                        + " instance that has the step; instances that lack the step hand it back until"
+                        + " 2026-11-30T10:10:00Z (nvent.upgrade.missing-step-grace, counted from its first hand-back at"
+                        + " 2026-11-30T10:00:00Z), each time due again within 30 s");
             });
 
             v2.clock.advance(Duration.ofSeconds(30));
-            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("it has been due again since 2026-11-30T10:00:01Z; if the queue lost it, the engine's"
-                            + " sweep queues the step again"));
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).as("the latest the hand-backs may be due").contains(
+                        Instant.parse("2026-11-30T10:10:30Z"));
+                assertThat(wait.detail()).contains("it was due again at 2026-11-30T10:00:01Z; instances that lack the"
+                        + " step hand it back until 2026-11-30T10:10:00Z", "; the run's history records the first"
+                        + " hand-back only, so if the queue lost the job, the engine's sweep queues the step again a"
+                        + " lease after 2026-11-30T10:10:30Z, when the last hand-back is due at the latest");
+            });
 
             try (EngineHarness v2b = v2Beside(v2, shared)) {
                 v2.sweep();
-                v2.clock.advance(Duration.ofMinutes(2));
+                v2.clock.advance(Duration.ofMinutes(12));
                 v2.sweep();
                 assertThat(v2.engine.waits(runId)).as("the recovery job's, not the hand-back's")
                         .extracting(StepWait::reason).doesNotContain(Reason.HANDED_BACK);
@@ -387,21 +414,21 @@ class MissingStepHandBackTest {
     }
 
     @Test
-    void aHandedBackJobTheQueueLostIsQueuedAgainOnceItIsOverdueByALease() {
+    void aHandedBackJobTheQueueLostIsQueuedAgainOnceTheHandBacksAreOverdueByALease() {
         LosesHandBacks shared = new LosesHandBacks();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             long version = v2.store.findRun(runId).orElseThrow().version();
             String recoveryJob = StepJob.recoveryJobId(runId, "r-new", version);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                shared.resume("rq");
-                await().until(() -> handBacksOfNewStep(v2, runId).size() == 1);
+                letVersionOneHandItBack(shared, runId);
             }
 
             v2.sweep();
-            v2.clock.advance(Duration.ofMinutes(1));
+            v2.clock.advanceTo(Instant.parse("2026-11-30T10:11:29Z"));
             v2.sweep();
-            assertThat(shared.held("rq", recoveryJob)).as("due 1 s after the hand-back, plus a lease").isEmpty();
+            assertThat(shared.held("rq", recoveryJob)).as("hand-backs until 10:10, each due within 30 s, plus a"
+                    + " lease of a minute").isEmpty();
 
             try (EngineHarness v2b = v2Beside(v2, shared)) {
                 v2.clock.advance(Duration.ofMinutes(1));
@@ -415,12 +442,45 @@ class MissingStepHandBackTest {
     }
 
     @Test
+    void aJobHandedBackAgainAndAgainWritesOneEntryAndNoSweepQueuesASecondJobWhileTheHandBacksMayGoOn() {
+        // Keeps two hand-backs and loses the third: the job is handed back three times, then nothing moves.
+        LosesHandBacks shared = new LosesHandBacks(3);
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            long version = v2.store.findRun(runId).orElseThrow().version();
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                shared.resume("rq");
+                await().atMost(Duration.ofSeconds(20)).until(() -> shared.held("rq", StepJob.handedBackJobId(runId,
+                        "r-new", version, 2)).filter(job -> job.state() == JobState.COMPLETED).isPresent());
+            }
+
+            assertThat(handBacksOfNewStep(v2, runId)).as("one entry for its three hand-backs").singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("\"handedBackJob\":\""
+                            + StepJob.handedBackJobId(runId, "r-new", version, 1) + "\"",
+                            "\"nextAttemptAt\":\"2026-11-30T10:00:01Z\"",
+                            "\"handedBackUntil\":\"2026-11-30T10:10:00Z\""));
+
+            v2.sweep();
+            v2.clock.advance(Duration.ofMinutes(5));
+            v2.sweep();
+            assertThat(shared.held("rq", StepJob.recoveryJobId(runId, "r-new", version)))
+                    .as("no second job: past the entry's due time, later hand-backs may still be due").isEmpty();
+            assertThat(v2.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.HANDED_BACK);
+                assertThat(wait.detail()).contains("handed its job back (NVENT-0171) as job '"
+                        + StepJob.handedBackJobId(runId, "r-new", version, 1) + "'; it was due again at",
+                        "counted from its first hand-back at 2026-11-30T10:00:00Z");
+            });
+        }
+    }
+
+    @Test
     void aHandedBackJobOfACanceledRunStartsNothing() {
         MemoryJobQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
-                letVersionOneHandItBack(v1, shared, runId);
+                letVersionOneHandItBack(shared, runId);
                 String jobId = handedBack(v1, runId).orElseThrow().jobId();
                 long version = v1.store.findRun(runId).orElseThrow().version();
 
