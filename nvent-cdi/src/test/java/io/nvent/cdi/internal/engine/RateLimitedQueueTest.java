@@ -174,7 +174,7 @@ class RateLimitedQueueTest {
 
             String held = second.flows().start("quota", Map.of("call", 2));
 
-            StepWait wait = rateLimitWaitOf(second, held, Duration.ofSeconds(1));
+            StepWait wait = workerWaitOf(second, held);
             assertThat(wait.step()).isEqualTo("call-api");
             assertThat(wait.until().orElseThrow()).isBefore(Instant.now().plusMillis(1500));
             assertThat(wait.detail()).startsWith("a worker of queue 'quota' has taken its job and waits for "
@@ -218,7 +218,7 @@ class RateLimitedQueueTest {
         try (EmbeddedEngine engine = instanceOn(new QueueOfManyInstances(), new RateLimit(1, Duration.ofMillis(1500)))) {
             startTakingTheOnlyStart(engine);
             String held = engine.flows().start("quota", Map.of("call", 2));
-            assertThat(rateLimitWaitOf(engine, held, Duration.ofSeconds(1)).detail())
+            assertThat(workerWaitOf(engine, held).detail())
                     .startsWith("a worker of queue 'quota' has taken its job and waits");
 
             engine.pauseQueue("quota");
@@ -368,6 +368,16 @@ class RateLimitedQueueTest {
         String run = engine.flows().start("quota", Map.of("call", 1));
         await().atMost(Duration.ofSeconds(10)).until(() -> !engine.flows().waits(run).isEmpty());
         return run;
+    }
+
+    /**
+     * The wait of a run whose step a worker of this instance took and holds for the limit: between
+     * taking the job and beginning to wait, the step's wait says only that a worker may wait for it.
+     */
+    private static StepWait workerWaitOf(EmbeddedEngine engine, String run) {
+        return await().atMost(Duration.ofSeconds(1)).until(() -> engine.flows().waits(run),
+                waits -> waits.size() == 1 && waits.get(0).detail().startsWith("a worker of queue 'quota' has taken "
+                        + "its job and waits")).get(0);
     }
 
     private static StepWait rateLimitWaitOf(EmbeddedEngine engine, String run, Duration atMost) {
