@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.StartOptions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
@@ -44,13 +45,22 @@ final class ChildStarts {
         this.failuresOfStep = failuresOfStep;
     }
 
-    /** The key of this execution's next start of {@code flow}. */
-    synchronized String nextKey(String flow) {
+    /**
+     * Makes this execution's next start of {@code flow} under its key. A start that throws leaves the
+     * key to the next start of the flow: a step that catches the failure (the store was away a moment)
+     * and starts again makes the start an execution that runs again makes first, under the same key,
+     * which finds the child if the failed start had made it after all. Starts of one execution take
+     * turns, so that the n-th start to return is the one made under the n-th key; a step that starts
+     * the same flow from several threads at once pairs its calls with keys in the order they come.
+     */
+    synchronized <T> T startNext(String flow, Function<String, T> start) {
         if (failuresBefore < 0) {
             failuresBefore = failuresOfStep.getAsInt();
         }
-        int ordinal = startsByFlow.merge(flow, 1, Integer::sum);
-        return key(runId, step, failuresBefore, attempt, flow, ordinal);
+        int ordinal = startsByFlow.getOrDefault(flow, 0) + 1;
+        T started = start.apply(key(runId, step, failuresBefore, attempt, flow, ordinal));
+        startsByFlow.put(flow, ordinal);
+        return started;
     }
 
     static String key(String runId, String step, int failuresBefore, int attempt, String flow, int ordinal) {

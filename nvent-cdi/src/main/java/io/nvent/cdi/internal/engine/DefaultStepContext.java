@@ -202,7 +202,11 @@ final class DefaultStepContext implements StepContext {
     @Override
     public StartedRun startFlow(String otherFlow, Object input, StartOptions options) {
         fence.requireCurrent();
-        return engine.startChild(otherFlow, input, options, runId, () -> childStarts.nextKey(otherFlow));
+        if (options.idempotencyKey().isPresent()) {
+            return engine.startChild(otherFlow, input, options, runId, Optional.empty());
+        }
+        return childStarts.startNext(otherFlow,
+                key -> engine.startChild(otherFlow, input, options, runId, Optional.of(key)));
     }
 
     /**

@@ -3566,13 +3566,11 @@ public final class FlowEngine implements FlowService {
      * options' key if they have one, else once under the execution's key for it ({@link ChildStarts}).
      */
     StartedRun startChild(String flow, Object input, StartOptions options, String parentRunId,
-                          Supplier<String> executionKey) {
+                          Optional<String> executionKey) {
         Objects.requireNonNull(flow, "flow");
         Objects.requireNonNull(options, "options");
         String inputJson = json.toJson(input, "input of flow '" + flow + "'");
-        Optional<String> key = options.idempotencyKey().isPresent() ? Optional.empty()
-                : Optional.of(executionKey.get());
-        return start(flow, inputJson, options, Optional.of(parentRunId), key);
+        return start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
     }
 
     /**

@@ -103,6 +103,40 @@ class ChildRunsTest {
         }
     }
 
+    /** A parcel whose label cannot be written as JSON: its start fails before anything is stored. */
+    public static class UnreadableParcel {
+        public String getLabel() {
+            throw new IllegalStateException("the label printer is away");
+        }
+    }
+
+    /** Starts a shipment that fails, catches the failure and starts it again, as a step that retries a call does. */
+    @FlowStep(flow = "order-again", name = "dispatch", role = StepRole.ENTRY)
+    public static class DispatchStartingAgain implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            try {
+                ctx.startFlow("shipment", new UnreadableParcel());
+            } catch (RuntimeException refused) {
+                refusedStart.set(refused);
+            }
+            children.add(ctx.startFlow("shipment", Map.of("parcel", 1)));
+            return "dispatched";
+        }
+    }
+
+    @Test
+    void aStartThatFailedLeavesItsKeyToTheStepsNextStartOfTheFlow() {
+        try (EngineHarness h = new EngineHarness(new DispatchStartingAgain(), new Ship())) {
+            String runId = h.engine.start("order-again", null);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(refusedStart.get()).isNotNull();
+            // An execution that runs again and whose first start succeeds makes it under this same key.
+            assertThat(keyOf(h, children.get(0))).isEqualTo("nvent-child/" + runId + "/dispatch/attempt-1/shipment/1");
+        }
+    }
+
     /** Starts a shipment, then fails its first attempt; its second attempt starts one too and succeeds. */
     @FlowStep(flow = "order-retried", name = "dispatch", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 10)
     public static class DispatchFailingOnce implements Step<Object, String> {

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The keys under which a step execution starts its children. */
 class ChildStartsTest {
@@ -19,10 +20,21 @@ class ChildStartsTest {
             return 0;
         });
 
-        assertThat(starts.nextKey("shipment")).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/1");
-        assertThat(starts.nextKey("invoice")).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/invoice/1");
-        assertThat(starts.nextKey("shipment")).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/2");
+        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/1");
+        assertThat(starts.<String>startNext("invoice", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/invoice/1");
+        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/2");
         assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void aStartThatThrowsLeavesItsKeyToTheNextStartOfTheFlow() {
+        ChildStarts starts = new ChildStarts(RUN, "dispatch", 1, () -> 0);
+
+        assertThatThrownBy(() -> starts.startNext("shipment", key -> {
+            throw new IllegalStateException("the store is away");
+        })).hasMessage("the store is away");
+
+        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/1");
     }
 
     @Test
