@@ -32,6 +32,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FlowTestEnvironmentTest {
 
@@ -126,10 +128,12 @@ class FlowTestEnvironmentTest {
         }
     }
 
-    @Test
-    void aRateLimitedQueueStartsItsStepsAsTheVirtualClockLetsTheLimitAllowThem() {
+    @ParameterizedTest(name = "limits per instance: {0}")
+    @ValueSource(booleans = {false, true})
+    void aRateLimitedQueueStartsItsStepsAsTheVirtualClockLetsTheLimitAllowThem(boolean perInstance) {
         try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new CallPartner())
-                .engine(b -> b.rateLimit("partner-api", Optional.of(new RateLimit(2, Duration.ofMinutes(1)))))
+                .engine(b -> b.rateLimit("partner-api", Optional.of(new RateLimit(2, Duration.ofMinutes(1))))
+                        .rateLimitsPerInstance(perInstance))
                 .timeout(Duration.ofSeconds(3)).build()) {
             List<String> runIds = IntStream.range(0, 5).mapToObj(i -> env.flows().start("notify", Map.of("i", i))).toList();
             env.awaitIdle();

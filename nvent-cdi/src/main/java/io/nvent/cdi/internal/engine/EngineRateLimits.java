@@ -85,6 +85,15 @@ final class EngineRateLimits {
         this.clockMovesWhileWaiting = !(clock instanceof VirtualClock);
     }
 
+    /**
+     * Whether the queue adapter's own limit would count on this engine's clock: not on a
+     * {@link VirtualClock}, where the memory queue keeps none (its window counts in real time), so the
+     * engine keeps every limit itself.
+     */
+    boolean adapterLimitsFollowTheClock() {
+        return clockMovesWhileWaiting;
+    }
+
     /** Whether the store can keep limits for the cluster; if not, each instance keeps them on its own. */
     boolean storeShares() {
         return scheduling.sharesRateLimits();

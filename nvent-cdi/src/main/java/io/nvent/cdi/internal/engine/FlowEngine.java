@@ -290,7 +290,7 @@ public final class FlowEngine implements FlowService {
                     queue.limitRate(name, limit);
                 }
                 EngineRateLimits.Kept kept = new EngineRateLimits.Kept(limit.get(), groupKey, cluster);
-                if (cluster || groupKey.isPresent()) {
+                if (cluster || groupKey.isPresent() || !rateLimits.adapterLimitsFollowTheClock()) {
                     rateLimits.limit(name, kept, concurrencyOfQueue.applyAsInt(name));
                 }
                 LOG.log(System.Logger.Level.INFO, "NVENT-0511 queue {0} starts {1}{2}", name, kept.describe(),
