@@ -10,6 +10,7 @@ import io.nvent.BackoffType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.RetryPolicy;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -21,6 +22,7 @@ import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
 import java.time.Duration;
 import java.time.Instant;
@@ -233,6 +235,43 @@ class FlowTestEnvironmentTest {
 
             hold.release.countDown();
             assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void awaitIdleNamesTheStepThatRunsAndTheOneWaitingForItsQueuesWorker() {
+        Hold hold = new Hold();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(hold)
+                .engine(b -> b.concurrency("blocking", 1)).timeout(Duration.ofMillis(300)).build()) {
+            List<String> runIds = List.of(env.flows().start("blocking", Map.of()), env.flows().start("blocking", Map.of()));
+
+            assertThatThrownBy(env::awaitIdle).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("1 running ('hold' of run ")
+                    .hasMessageContaining("1 waiting to run ('hold' of run ")
+                    .hasMessageContaining("(worker: ")
+                    .hasMessageContaining("queue blocking: 1 running, 1 waiting")
+                    .hasMessageContaining("A step that blocks holds up the virtual time: let it return");
+
+            hold.release.countDown();
+            assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).status())
+                    .isEqualTo(RunStatus.COMPLETED));
+        }
+    }
+
+    @Test
+    void awaitIdleWhileNoStepRunsBlamesNoBlockingStepButNamesTheJobsThatWait() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Remind())
+                .timeout(Duration.ofMillis(300)).build()) {
+            // A job in a queue that no deployed step takes from: nothing runs, yet the queue is not idle.
+            env.engine().queue().enqueue(new JobRequest("nobody-takes-from-here", "stray-1", "stray", "{}",
+                    Duration.ZERO, 0, RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+
+            assertThatThrownBy(env::awaitIdle).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("steps: 0 running, 0 waiting to run")
+                    .hasMessageContaining("queue nobody-takes-from-here: 0 running, 1 waiting (jobs 'stray')")
+                    .hasMessageContaining("No step runs, so none holds up the virtual time: no worker has taken the "
+                            + "waiting jobs from their queue")
+                    .hasMessageNotContaining("step that blocks");
         }
     }
 
