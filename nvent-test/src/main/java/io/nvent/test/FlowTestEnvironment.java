@@ -324,20 +324,66 @@ public final class FlowTestEnvironment implements AutoCloseable {
      *
      * @param runId the run
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
-     * @throws IllegalStateException if the run has no webhook await waiting, or more than one
+     * @throws IllegalStateException if the run has no webhook await waiting, or more than one (the
+     *                               message names their steps: answer one with
+     *                               {@link #resolveWebhook(String, String, String)})
      */
     public void resolveWebhook(String runId, String jsonBody) {
         awaitIdle();
-        List<String> tokens = registered.stream().filter(r -> r.await().runId().equals(runId))
-                .flatMap(r -> r.webhookUrl().stream())
-                .map(url -> url.substring(url.lastIndexOf('/') + 1))
-                .filter(token -> flows().webhookAwait(token).filter(a -> a.status() == AwaitStatus.WAITING).isPresent())
-                .toList();
-        if (tokens.size() != 1) {
-            throw new IllegalStateException("run " + runId + " has " + tokens.size()
-                    + " webhook awaits waiting, not one; its awaits: " + awaits(runId));
+        List<WaitingWebhook> waiting = waitingWebhooks(runId);
+        if (waiting.size() != 1) {
+            throw new IllegalStateException("run " + runId + " has " + waiting.size() + " webhook awaits waiting, not one"
+                    + (waiting.isEmpty() ? "" : ", of steps " + stepsOf(waiting)
+                    + ": name the step whose await to answer with resolveWebhook(runId, step, jsonBody)")
+                    + "; its awaits: " + awaits(runId));
         }
-        flows().resolveWebhook(tokens.get(0), jsonBody);
+        answer(waiting.get(0), jsonBody);
+    }
+
+    /**
+     * Answers the waiting webhook await of one step of a run as a call to its URL does
+     * ({@link FlowService#resolveWebhook}), and waits for what it sets going: for a run with several
+     * webhook awaits waiting at once (two approvals in parallel). It first waits until no step runs, so
+     * that a run just started has reached its await.
+     *
+     * @param runId the run
+     * @param step the step whose webhook await (before or after it) waits
+     * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalStateException if that step has no webhook await waiting in the run, naming the
+     *                               steps that have one
+     * @since 0.2
+     */
+    public void resolveWebhook(String runId, String step, String jsonBody) {
+        Objects.requireNonNull(step, "step");
+        awaitIdle();
+        List<WaitingWebhook> waiting = waitingWebhooks(runId);
+        List<WaitingWebhook> ofStep = waiting.stream().filter(w -> w.step().equals(step)).toList();
+        if (ofStep.size() != 1) {
+            throw new IllegalStateException("run " + runId + " has " + ofStep.size() + " webhook awaits of step '" + step
+                    + "' waiting, not one; webhook awaits wait for steps " + stepsOf(waiting) + "; its awaits: "
+                    + awaits(runId));
+        }
+        answer(ofStep.get(0), jsonBody);
+    }
+
+    /** A webhook await that waits: its step and the token of its URL. */
+    private record WaitingWebhook(String step, String token) {
+    }
+
+    private List<WaitingWebhook> waitingWebhooks(String runId) {
+        return registered.stream().filter(r -> r.await().runId().equals(runId))
+                .flatMap(r -> r.webhookUrl().map(url -> new WaitingWebhook(r.await().step(),
+                        url.substring(url.lastIndexOf('/') + 1))).stream())
+                .filter(w -> flows().webhookAwait(w.token()).filter(a -> a.status() == AwaitStatus.WAITING).isPresent())
+                .toList();
+    }
+
+    private static List<String> stepsOf(List<WaitingWebhook> waiting) {
+        return waiting.stream().map(w -> "'" + w.step() + "'").sorted().toList();
+    }
+
+    private void answer(WaitingWebhook webhook, String jsonBody) {
+        flows().resolveWebhook(webhook.token(), jsonBody);
         awaitIdle();
     }
 

@@ -77,6 +77,36 @@ class FlowTestEnvironmentTest {
         }
     }
 
+    @FlowStep(flow = "purchase", name = "request", role = StepRole.ENTRY, emits = "purchase.requested")
+    static final class RequestPurchase implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("purchase.requested", input);
+            return null;
+        }
+    }
+
+    /** Two approvals asked at once, each through its own webhook; records what each approver sent. */
+    abstract static class Approval implements Step<Map<String, Object>, Void> {
+        final List<String> answers = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            answers.add(ctx.triggerData().orElse("none"));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "purchase", name = "manager-approval", subscribes = "purchase.requested")
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static final class ManagerApproval extends Approval {
+    }
+
+    @FlowStep(flow = "purchase", name = "finance-approval", subscribes = "purchase.requested")
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static final class FinanceApproval extends Approval {
+    }
+
     /** Sends a reminder two days after it was asked to. */
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
     @AwaitBefore(type = AwaitType.TIME, delayMs = 2 * 24 * HOUR_MS)
@@ -330,6 +360,50 @@ class FlowTestEnvironmentTest {
 
             assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
             assertThat(pay.approvals).singleElement().asString().contains("manager");
+        }
+    }
+
+    @Test
+    void twoWebhookApprovalsWaitingAtOnceAreEachAnsweredByNamingTheirStep() {
+        ManagerApproval manager = new ManagerApproval();
+        FinanceApproval finance = new FinanceApproval();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), manager, finance)) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+
+            env.resolveWebhook(runId, "finance-approval", "{\"approvedBy\":\"cfo\"}");
+            env.resolveWebhook(runId, "manager-approval", "{\"approvedBy\":\"manager\"}");
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(manager.answers).singleElement().asString().contains("manager");
+            assertThat(finance.answers).singleElement().asString().contains("cfo");
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfARunWithTwoWaitingNamesTheirStepsAndTheCallThatChoosesOne() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), new ManagerApproval(),
+                new FinanceApproval())) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+
+            assertThatThrownBy(() -> env.resolveWebhook(runId, "{}")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has 2 webhook awaits waiting, not one, of steps "
+                            + "['finance-approval', 'manager-approval']")
+                    .hasMessageContaining("resolveWebhook(runId, step, jsonBody)");
+            assertThat(env.awaits(runId)).hasSize(2);
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfAStepThatHasNoneWaitingNamesTheStepsThatHave() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), new ManagerApproval(),
+                new FinanceApproval())) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+            env.resolveWebhook(runId, "manager-approval", "{}");
+
+            assertThatThrownBy(() -> env.resolveWebhook(runId, "manager-approval", "{}"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has 0 webhook awaits of step 'manager-approval' waiting, not one; "
+                            + "webhook awaits wait for steps ['finance-approval']");
         }
     }
 
