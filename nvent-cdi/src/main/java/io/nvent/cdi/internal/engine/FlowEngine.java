@@ -52,6 +52,7 @@ import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
+import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AdapterUnavailableException;
@@ -788,7 +789,8 @@ public final class FlowEngine implements FlowService {
         boolean awaited = scheduling.awaitsOfRun(runId).stream()
                 .anyMatch(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent());
         if (!awaited) {
-            throw new UnexpectedEventException(runId, flow.name(), event, listened);
+            throw new UnexpectedEventException(runId, flow.name(), event, listened,
+                    Spelling.closest(event, listened, Spelling.MOST_EDITS_OF_A_TYPO));
         }
     }
 

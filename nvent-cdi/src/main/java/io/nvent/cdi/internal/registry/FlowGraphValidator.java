@@ -351,12 +351,9 @@ public final class FlowGraphValidator {
         }
     }
 
-    /** The most edits between a misspelt name and the one it was meant to be. */
-    private static final int MOST_EDITS_OF_A_TYPO = 2;
-
     /** {@code "; did you mean 'order.received'?"} when a known name is a typo away from {@code unknown}, else empty. */
     private static String didYouMean(String unknown, java.util.Collection<String> known) {
-        return Spelling.closest(unknown, known, MOST_EDITS_OF_A_TYPO).map(name -> "; did you mean '" + name + "'?")
+        return Spelling.closest(unknown, known, Spelling.MOST_EDITS_OF_A_TYPO).map(name -> "; did you mean '" + name + "'?")
                 .orElse("");
     }
 

@@ -10,6 +10,9 @@ import java.util.Optional;
  */
 public final class Spelling {
 
+    /** The most edits between a misspelt flow, step or event name and the one it was meant to be. */
+    public static final int MOST_EDITS_OF_A_TYPO = 2;
+
     private Spelling() {
     }
 
