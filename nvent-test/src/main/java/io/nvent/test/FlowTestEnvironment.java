@@ -332,8 +332,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
         awaitIdle();
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         if (waiting.size() != 1) {
-            throw new IllegalStateException("run " + runId + " has " + waiting.size() + " webhook awaits waiting, not one"
-                    + (waiting.isEmpty() ? "" : ", of steps " + stepsOf(waiting)
+            throw new IllegalStateException("run " + runId + " has " + waiting.size()
+                    + " webhook awaits waiting, not one" + (waiting.isEmpty() ? "" : ", of steps " + stepsOf(waiting)
                     + ": name the step whose await to answer with resolveWebhook(runId, step, jsonBody)")
                     + "; its awaits: " + awaits(runId));
         }
@@ -359,8 +359,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         List<WaitingWebhook> ofStep = waiting.stream().filter(w -> w.step().equals(step)).toList();
         if (ofStep.size() != 1) {
-            throw new IllegalStateException("run " + runId + " has " + ofStep.size() + " webhook awaits of step '" + step
-                    + "' waiting, not one; webhook awaits wait for steps " + stepsOf(waiting) + "; its awaits: "
+            throw new IllegalStateException("run " + runId + " has " + ofStep.size() + " webhook awaits of step '"
+                    + step + "' waiting, not one; webhook awaits wait for steps " + stepsOf(waiting) + "; its awaits: "
                     + awaits(runId));
         }
         answer(ofStep.get(0), jsonBody);
@@ -517,7 +517,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     private RunPage runs(RunStatus status, int offset) {
-        return new RunPage(offset, flows().runs(new RunQuery(Optional.empty(), Optional.of(status), offset, RUNS_READ)));
+        return new RunPage(offset,
+                flows().runs(new RunQuery(Optional.empty(), Optional.of(status), offset, RUNS_READ)));
     }
 
     private record RunPage(int offset, List<RunInfo> runs) {

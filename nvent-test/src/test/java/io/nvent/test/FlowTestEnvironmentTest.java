@@ -273,7 +273,8 @@ class FlowTestEnvironmentTest {
         Hold hold = new Hold();
         try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(hold)
                 .engine(b -> b.concurrency("blocking", 1)).timeout(Duration.ofMillis(300)).build()) {
-            List<String> runIds = List.of(env.flows().start("blocking", Map.of()), env.flows().start("blocking", Map.of()));
+            List<String> runIds = List.of(env.flows().start("blocking", Map.of()),
+                    env.flows().start("blocking", Map.of()));
 
             assertThatThrownBy(env::awaitIdle).isInstanceOf(AssertionError.class)
                     .hasMessageContaining("1 running ('hold' of run ")

@@ -353,8 +353,8 @@ public final class FlowGraphValidator {
 
     /** {@code "; did you mean 'order.received'?"} when a known name is a typo away from {@code unknown}, else empty. */
     private static String didYouMean(String unknown, java.util.Collection<String> known) {
-        return Spelling.closest(unknown, known, Spelling.MOST_EDITS_OF_A_TYPO).map(name -> "; did you mean '" + name + "'?")
-                .orElse("");
+        return Spelling.closest(unknown, known, Spelling.MOST_EDITS_OF_A_TYPO)
+                .map(name -> "; did you mean '" + name + "'?").orElse("");
     }
 
     private static String classes(List<StepDeclaration> steps) {

@@ -323,8 +323,8 @@ class CancelRunningStepTest {
             String finished = harness.engine.start("stubborn", "go");
 
             await().atMost(Duration.ofSeconds(10)).until(() -> audited.get() == 1 && shipped.get() == 1);
-            assertThat(harness.eventsOf(finished, EventType.EMIT)).singleElement()
-                    .satisfies(entry -> assertThat(entry.data()).isEqualTo("{\"name\":\"finished\",\"payload\":\"done\"}"));
+            assertThat(harness.eventsOf(finished, EventType.EMIT)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).isEqualTo("{\"name\":\"finished\",\"payload\":\"done\"}"));
         }
     }
 
