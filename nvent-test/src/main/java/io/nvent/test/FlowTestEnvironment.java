@@ -18,6 +18,7 @@ import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobState;
 import jakarta.json.Json;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -35,7 +36,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -324,20 +324,66 @@ public final class FlowTestEnvironment implements AutoCloseable {
      *
      * @param runId the run
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
-     * @throws IllegalStateException if the run has no webhook await waiting, or more than one
+     * @throws IllegalStateException if the run has no webhook await waiting, or more than one (the
+     *                               message names their steps: answer one with
+     *                               {@link #resolveWebhook(String, String, String)})
      */
     public void resolveWebhook(String runId, String jsonBody) {
         awaitIdle();
-        List<String> tokens = registered.stream().filter(r -> r.await().runId().equals(runId))
-                .flatMap(r -> r.webhookUrl().stream())
-                .map(url -> url.substring(url.lastIndexOf('/') + 1))
-                .filter(token -> flows().webhookAwait(token).filter(a -> a.status() == AwaitStatus.WAITING).isPresent())
-                .toList();
-        if (tokens.size() != 1) {
-            throw new IllegalStateException("run " + runId + " has " + tokens.size()
-                    + " webhook awaits waiting, not one; its awaits: " + awaits(runId));
+        List<WaitingWebhook> waiting = waitingWebhooks(runId);
+        if (waiting.size() != 1) {
+            throw new IllegalStateException("run " + runId + " has " + waiting.size()
+                    + " webhook awaits waiting, not one" + (waiting.isEmpty() ? "" : ", of steps " + stepsOf(waiting)
+                    + ": name the step whose await to answer with resolveWebhook(runId, step, jsonBody)")
+                    + "; its awaits: " + awaits(runId));
         }
-        flows().resolveWebhook(tokens.get(0), jsonBody);
+        answer(waiting.get(0), jsonBody);
+    }
+
+    /**
+     * Answers the waiting webhook await of one step of a run as a call to its URL does
+     * ({@link FlowService#resolveWebhook}), and waits for what it sets going: for a run with several
+     * webhook awaits waiting at once (two approvals in parallel). It first waits until no step runs, so
+     * that a run just started has reached its await.
+     *
+     * @param runId the run
+     * @param step the step whose webhook await (before or after it) waits
+     * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalStateException if that step has no webhook await waiting in the run, naming the
+     *                               steps that have one
+     * @since 0.2
+     */
+    public void resolveWebhook(String runId, String step, String jsonBody) {
+        Objects.requireNonNull(step, "step");
+        awaitIdle();
+        List<WaitingWebhook> waiting = waitingWebhooks(runId);
+        List<WaitingWebhook> ofStep = waiting.stream().filter(w -> w.step().equals(step)).toList();
+        if (ofStep.size() != 1) {
+            throw new IllegalStateException("run " + runId + " has " + ofStep.size() + " webhook awaits of step '"
+                    + step + "' waiting, not one; webhook awaits wait for steps " + stepsOf(waiting) + "; its awaits: "
+                    + awaits(runId));
+        }
+        answer(ofStep.get(0), jsonBody);
+    }
+
+    /** A webhook await that waits: its step and the token of its URL. */
+    private record WaitingWebhook(String step, String token) {
+    }
+
+    private List<WaitingWebhook> waitingWebhooks(String runId) {
+        return registered.stream().filter(r -> r.await().runId().equals(runId))
+                .flatMap(r -> r.webhookUrl().map(url -> new WaitingWebhook(r.await().step(),
+                        url.substring(url.lastIndexOf('/') + 1))).stream())
+                .filter(w -> flows().webhookAwait(w.token()).filter(a -> a.status() == AwaitStatus.WAITING).isPresent())
+                .toList();
+    }
+
+    private static List<String> stepsOf(List<WaitingWebhook> waiting) {
+        return waiting.stream().map(w -> "'" + w.step() + "'").sorted().toList();
+    }
+
+    private void answer(WaitingWebhook webhook, String jsonBody) {
+        flows().resolveWebhook(webhook.token(), jsonBody);
         awaitIdle();
     }
 
@@ -399,14 +445,15 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * Waits until no step runs or waits in a queue and nothing due now has yet to run.
      *
-     * @throws AssertionError if that is not so within the environment's timeout, naming the busy queues
+     * @throws AssertionError if that is not so within the environment's timeout, naming the steps that
+     *                        run, those that wait to run with what they wait for, and the busy queues
      */
     public void awaitIdle() {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!isIdle()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("steps still run or wait to run after " + timeout + " of real time: "
-                        + busyQueues() + " (a step that blocks holds up the virtual time: let it return)");
+                        + whatIsBusy());
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
@@ -454,33 +501,82 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * one's has completed), and the store says it is queued before its job exists.
      */
     private boolean anyStepOnItsWay() {
-        for (RunStatus status : UNFINISHED) {
-            for (int offset = 0; ; offset += RUNS_READ) {
-                List<RunInfo> runs = flows().runs(new RunQuery(Optional.empty(), Optional.of(status), offset, RUNS_READ));
-                for (RunInfo run : runs) {
-                    if (run.steps().values().stream().anyMatch(s -> s == StepStatus.QUEUED || s == StepStatus.RUNNING)
-                            && flows().waits(run.runId()).stream().anyMatch(w -> !WAITS_FOR_THE_TEST.contains(w.reason()))) {
-                        return true;
-                    }
-                }
-                if (runs.size() < RUNS_READ) {
-                    break;
-                }
-            }
-        }
-        return false;
+        return unfinishedRuns().anyMatch(run -> run.steps().values().stream().anyMatch(FlowTestEnvironment::busy)
+                && flows().waits(run.runId()).stream().anyMatch(w -> !WAITS_FOR_THE_TEST.contains(w.reason())));
     }
 
-    private String busyQueues() {
+    private static boolean busy(StepStatus status) {
+        return status == StepStatus.QUEUED || status == StepStatus.RUNNING;
+    }
+
+    /** The runs that are running or awaiting, read page by page as the stream goes on. */
+    private Stream<RunInfo> unfinishedRuns() {
+        return UNFINISHED.stream().flatMap(status -> Stream.iterate(runs(status, 0), Objects::nonNull,
+                        page -> page.runs().size() < RUNS_READ ? null : runs(status, page.offset() + RUNS_READ))
+                .flatMap(page -> page.runs().stream()));
+    }
+
+    private RunPage runs(RunStatus status, int offset) {
+        return new RunPage(offset,
+                flows().runs(new RunQuery(Optional.empty(), Optional.of(status), offset, RUNS_READ)));
+    }
+
+    private record RunPage(int offset, List<RunInfo> runs) {
+    }
+
+    /** How many of what {@link #whatIsBusy()} lists it names. */
+    private static final int NAMED = 5;
+
+    /**
+     * What keeps the environment from being idle: the steps that run (only one of them can hold up the
+     * virtual time), the steps that wait to run and what for, and the queues' counts.
+     */
+    private String whatIsBusy() {
+        List<String> running = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        unfinishedRuns().filter(run -> run.steps().values().stream().anyMatch(FlowTestEnvironment::busy))
+                .forEach(run -> {
+                    run.steps().forEach((step, status) -> {
+                        if (status == StepStatus.RUNNING) {
+                            running.add("'" + step + "' of run " + run.runId());
+                        }
+                    });
+                    flows().waits(run.runId()).stream()
+                            .filter(w -> w.status() == StepStatus.QUEUED && !WAITS_FOR_THE_TEST.contains(w.reason()))
+                            .forEach(w -> waiting.add("'" + w.step() + "' of run " + run.runId() + " ("
+                                    + w.reason().wireName() + ": " + w.detail() + ")"));
+                });
         JobQueue queue = engine.queue();
-        String busy = queue.queues().stream().map(name -> busyness(name, queue.counts(name)))
-                .filter(s -> !s.isEmpty()).collect(Collectors.joining("; "));
-        return busy.isEmpty() ? "steps stored queued or running whose jobs no queue shows yet" : busy;
+        List<String> queues = queue.queues().stream().map(name -> busyness(queue, name))
+                .filter(s -> !s.isEmpty()).toList();
+        String steps = "steps: " + running.size() + " running" + named(running) + ", " + waiting.size()
+                + " waiting to run" + named(waiting) + "; " + (queues.isEmpty() ? "no queue holds a running or "
+                + "waiting job" : String.join("; ", queues)) + ". ";
+        if (!running.isEmpty()) {
+            return steps + "A step that blocks holds up the virtual time: let it return";
+        }
+        return steps + "No step runs, so none holds up the virtual time: " + (!waiting.isEmpty()
+                ? "the waiting steps wait for what is said of each"
+                : queues.isEmpty() ? "a timer due now has yet to hand over its job"
+                : "no worker has taken the waiting jobs from their queue");
     }
 
-    private static String busyness(String name, JobCounts counts) {
-        return counts.active() == 0 && counts.waiting() == 0 ? ""
-                : "queue " + name + ": " + counts.active() + " running, " + counts.waiting() + " waiting";
+    private static String named(List<String> items) {
+        return items.isEmpty() ? "" : " (" + String.join(", ", items.subList(0, Math.min(NAMED, items.size())))
+                + (items.size() > NAMED ? " and " + (items.size() - NAMED) + " more" : "") + ")";
+    }
+
+    /** A queue's running and waiting jobs, and the names of the first of those waiting; empty for one with none. */
+    private static String busyness(JobQueue queue, String name) {
+        JobCounts counts = queue.counts(name);
+        if (counts.active() == 0 && counts.waiting() == 0) {
+            return "";
+        }
+        List<String> jobs = queue.jobs(name, JobState.WAITING, 0, NAMED).stream().map(job -> "'" + job.name() + "'")
+                .toList();
+        return "queue " + name + ": " + counts.active() + " running, " + counts.waiting() + " waiting"
+                + (jobs.isEmpty() ? "" : " (jobs " + String.join(", ", jobs)
+                + (counts.waiting() > jobs.size() ? " …" : "") + ")");
     }
 
     private RunInfo runInfo(String runId) {

@@ -10,6 +10,7 @@ import io.nvent.BackoffType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.RetryPolicy;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -21,6 +22,7 @@ import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,6 +77,36 @@ class FlowTestEnvironmentTest {
             approvals.add(ctx.triggerData().orElse("none"));
             return null;
         }
+    }
+
+    @FlowStep(flow = "purchase", name = "request", role = StepRole.ENTRY, emits = "purchase.requested")
+    static final class RequestPurchase implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("purchase.requested", input);
+            return null;
+        }
+    }
+
+    /** Two approvals asked at once, each through its own webhook; records what each approver sent. */
+    abstract static class Approval implements Step<Map<String, Object>, Void> {
+        final List<String> answers = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            answers.add(ctx.triggerData().orElse("none"));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "purchase", name = "manager-approval", subscribes = "purchase.requested")
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static final class ManagerApproval extends Approval {
+    }
+
+    @FlowStep(flow = "purchase", name = "finance-approval", subscribes = "purchase.requested")
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static final class FinanceApproval extends Approval {
     }
 
     /** Sends a reminder two days after it was asked to. */
@@ -241,6 +273,44 @@ class FlowTestEnvironmentTest {
     }
 
     @Test
+    void awaitIdleNamesTheStepThatRunsAndTheOneWaitingForItsQueuesWorker() {
+        Hold hold = new Hold();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(hold)
+                .engine(b -> b.concurrency("blocking", 1)).timeout(Duration.ofMillis(300)).build()) {
+            List<String> runIds = List.of(env.flows().start("blocking", Map.of()),
+                    env.flows().start("blocking", Map.of()));
+
+            assertThatThrownBy(env::awaitIdle).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("1 running ('hold' of run ")
+                    .hasMessageContaining("1 waiting to run ('hold' of run ")
+                    .hasMessageContaining("(worker: ")
+                    .hasMessageContaining("queue blocking: 1 running, 1 waiting")
+                    .hasMessageContaining("A step that blocks holds up the virtual time: let it return");
+
+            hold.release.countDown();
+            assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).status())
+                    .isEqualTo(RunStatus.COMPLETED));
+        }
+    }
+
+    @Test
+    void awaitIdleWhileNoStepRunsBlamesNoBlockingStepButNamesTheJobsThatWait() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Remind())
+                .timeout(Duration.ofMillis(300)).build()) {
+            // A job in a queue that no deployed step takes from: nothing runs, yet the queue is not idle.
+            env.engine().queue().enqueue(new JobRequest("nobody-takes-from-here", "stray-1", "stray", "{}",
+                    Duration.ZERO, 0, RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+
+            assertThatThrownBy(env::awaitIdle).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("steps: 0 running, 0 waiting to run")
+                    .hasMessageContaining("queue nobody-takes-from-here: 0 running, 1 waiting (jobs 'stray')")
+                    .hasMessageContaining("No step runs, so none holds up the virtual time: no worker has taken the "
+                            + "waiting jobs from their queue")
+                    .hasMessageNotContaining("step that blocks");
+        }
+    }
+
+    @Test
     void aStepRetriedAfterAnHourCompletesOnceTheHourHasPassedAndNotBefore() {
         PushToPartner push = new PushToPartner();
         try (FlowTestEnvironment env = FlowTestEnvironment.of(push)) {
@@ -295,6 +365,50 @@ class FlowTestEnvironmentTest {
 
             assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
             assertThat(pay.approvals).singleElement().asString().contains("manager");
+        }
+    }
+
+    @Test
+    void twoWebhookApprovalsWaitingAtOnceAreEachAnsweredByNamingTheirStep() {
+        ManagerApproval manager = new ManagerApproval();
+        FinanceApproval finance = new FinanceApproval();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), manager, finance)) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+
+            env.resolveWebhook(runId, "finance-approval", "{\"approvedBy\":\"cfo\"}");
+            env.resolveWebhook(runId, "manager-approval", "{\"approvedBy\":\"manager\"}");
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(manager.answers).singleElement().asString().contains("manager");
+            assertThat(finance.answers).singleElement().asString().contains("cfo");
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfARunWithTwoWaitingNamesTheirStepsAndTheCallThatChoosesOne() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), new ManagerApproval(),
+                new FinanceApproval())) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+
+            assertThatThrownBy(() -> env.resolveWebhook(runId, "{}")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has 2 webhook awaits waiting, not one, of steps "
+                            + "['finance-approval', 'manager-approval']")
+                    .hasMessageContaining("resolveWebhook(runId, step, jsonBody)");
+            assertThat(env.awaits(runId)).hasSize(2);
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfAStepThatHasNoneWaitingNamesTheStepsThatHave() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), new ManagerApproval(),
+                new FinanceApproval())) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+            env.resolveWebhook(runId, "manager-approval", "{}");
+
+            assertThatThrownBy(() -> env.resolveWebhook(runId, "manager-approval", "{}"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("has 0 webhook awaits of step 'manager-approval' waiting, not one; "
+                            + "webhook awaits wait for steps ['finance-approval']");
         }
     }
 

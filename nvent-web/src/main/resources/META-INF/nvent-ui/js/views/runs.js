@@ -114,7 +114,8 @@ function describe(ev) {
       const meta = d.meta && Object.keys(d.meta).length ? more('details', d.meta) : null;
       return [h('span', { class: `lvl ${d.level}` }, d.level), d.message, meta];
     }
-    case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name)), more('payload', d.payload)];
+    case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name),
+      d.scheduled === false ? h('span', { class: 'muted small' }, ` – scheduled nothing: ${d.reason}`) : null), more('payload', d.payload)];
     case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
     case 'step.retry': return d.reason ? (d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
       : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at ${time(d.nextAttemptAt)}`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];

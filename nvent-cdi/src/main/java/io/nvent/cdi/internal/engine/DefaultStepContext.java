@@ -12,6 +12,7 @@ import io.nvent.StartedRun;
 import io.nvent.StepContext;
 import io.nvent.StepLogger;
 import io.nvent.UndeclaredEventException;
+import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
@@ -164,7 +165,8 @@ final class DefaultStepContext implements StepContext {
         if (!declaredEmits.contains(event)) {
             // emits draws the graph deployment checks: an event beyond it (a typo, mostly) would let
             // the run complete without the steps that wait for the intended one.
-            UndeclaredEventException undeclared = new UndeclaredEventException(runId, flow, step, event, declaredEmits);
+            UndeclaredEventException undeclared = new UndeclaredEventException(runId, flow, step, event,
+                    declaredEmits, Spelling.closest(event, declaredEmits, Spelling.MOST_EDITS_OF_A_TYPO));
             if (undeclaredEmit == null) {
                 undeclaredEmit = undeclared;
             }

@@ -52,6 +52,7 @@ import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
+import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AdapterUnavailableException;
@@ -788,7 +789,8 @@ public final class FlowEngine implements FlowService {
         boolean awaited = scheduling.awaitsOfRun(runId).stream()
                 .anyMatch(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent());
         if (!awaited) {
-            throw new UnexpectedEventException(runId, flow.name(), event, listened);
+            throw new UnexpectedEventException(runId, flow.name(), event, listened,
+                    Spelling.closest(event, listened, Spelling.MOST_EDITS_OF_A_TYPO));
         }
     }
 
@@ -2640,10 +2642,14 @@ public final class FlowEngine implements FlowService {
             // Fails the attempt (its emits discarded, retried as any failure) if a step of the run that
             // ran beside it completed first with emits of its own, and its own no longer fit.
             keepWithinEmittedLimit(run, emissions);
+            // A run canceled, or failed by another step, while this one ran schedules nothing: its emits are
+            // recorded, saying so, and reach no step, event trigger or await.
+            boolean ended = run.status().isTerminal();
             List<EventDraft> events = new ArrayList<>();
             for (Emission emission : emissions) {
-                events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(),
-                        emitData(emission.event(), emission.payloadJson())));
+                events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(), ended
+                        ? unscheduledEmitData(emission, run.status())
+                        : emitData(emission.event(), emission.payloadJson())));
             }
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
                     JsonText.object().raw("result", resultJson).build()));
@@ -2660,7 +2666,9 @@ public final class FlowEngine implements FlowService {
             for (Emission emission : emissions) {
                 next = next.withEmitted(emission.event(), emission.payloadJson());
             }
-            pending.released.addAll(emissions);
+            if (!ended) {
+                pending.released.addAll(emissions);
+            }
             return Optional.of(pending.advance(this, flow, next, events, now));
         };
         Optional<StoredChange> change;
@@ -3736,7 +3744,18 @@ public final class FlowEngine implements FlowService {
     }
 
     private static String emitData(String event, String payloadJson) {
-        return JsonText.object().str("name", event).raw("payload", payloadJson).build();
+        return emitEntry(event, payloadJson).build();
+    }
+
+    /** An emit of a step that returned after its run had ended: {@code "scheduled": false} and why. */
+    private static String unscheduledEmitData(Emission emission, RunStatus runStatus) {
+        return emitEntry(emission.event(), emission.payloadJson()).raw("scheduled", "false")
+                .str("reason", (runStatus == RunStatus.CANCELED ? "the run was canceled" : "the run had "
+                        + runStatus.wireName()) + " before the step returned").build();
+    }
+
+    private static JsonText emitEntry(String event, String payloadJson) {
+        return JsonText.object().str("name", event).raw("payload", payloadJson);
     }
 
     static String stackTrace(Throwable error) {

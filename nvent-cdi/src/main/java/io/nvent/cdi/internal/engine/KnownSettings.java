@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.cdi.internal.registry.Spelling;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -105,12 +105,8 @@ public final class KnownSettings {
     /** The declared name closest to an unknown one, written as it was (dotted or as an environment variable). */
     public Optional<String> closestTo(String unknown) {
         boolean asEnvironment = unknown.startsWith(ENVIRONMENT_PREFIX);
-        return declared.stream()
-                .map(name -> asEnvironment ? environmentForm(name) : name)
-                .map(name -> new Candidate(name, editDistance(unknown, name)))
-                .filter(candidate -> candidate.distance() <= MOST_EDITS_FOR_A_SUGGESTION)
-                .min(Comparator.comparingInt(Candidate::distance).thenComparing(Candidate::name))
-                .map(Candidate::name);
+        return Spelling.closest(unknown, declared.stream().map(name -> asEnvironment ? environmentForm(name) : name)
+                .toList(), MOST_EDITS_FOR_A_SUGGESTION);
     }
 
     /** What the engine logs about an unknown name. */
@@ -118,9 +114,6 @@ public final class KnownSettings {
         return "NVENT-0004 setting " + unknown + " is read by no module of this deployment, so it has no effect"
                 + closestTo(unknown).map(name -> "; did you mean " + name + "?")
                         .orElse(" (a module that reads it may be missing from the application)");
-    }
-
-    private record Candidate(String name, int distance) {
     }
 
     private static String withoutComment(String line) {
@@ -143,25 +136,5 @@ public final class KnownSettings {
             regex.append(Pattern.quote(literal));
         }
         return Pattern.compile(regex.toString());
-    }
-
-    /** Levenshtein's distance: insertions, deletions and substitutions, one each. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 }

@@ -313,7 +313,8 @@ public final class FlowGraphValidator {
                 if (!emitted.contains(event)) {
                     problems.add("NVENT-0105 " + step.describe() + " subscribes to event '" + event
                             + "', which no step of flow '" + flow + "' emits; declared events are "
-                            + new java.util.TreeSet<>(emitted) + " (add it to a step's emits or fix the name)");
+                            + new java.util.TreeSet<>(emitted) + didYouMean(event, emitted)
+                            + " (add it to a step's emits or fix the name)");
                 }
             }
         }
@@ -348,6 +349,12 @@ public final class FlowGraphValidator {
                         + step.subscribes() + " are only emitted by steps that wait for it (a cycle)");
             }
         }
+    }
+
+    /** {@code "; did you mean 'order.received'?"} when a known name is a typo away from {@code unknown}, else empty. */
+    private static String didYouMean(String unknown, java.util.Collection<String> known) {
+        return Spelling.closest(unknown, known, Spelling.MOST_EDITS_OF_A_TYPO)
+                .map(name -> "; did you mean '" + name + "'?").orElse("");
     }
 
     private static String classes(List<StepDeclaration> steps) {

@@ -9,6 +9,8 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RunChange;
@@ -131,12 +133,26 @@ class CancelRunningStepTest {
         }
     }
 
+    static final AtomicInteger audited = new AtomicInteger();
+
+    /** Started by every "finished" event: a flow that an emit of another run's step sets going. */
+    @FlowStep(flow = "audit", name = "audit-finished", role = StepRole.ENTRY)
+    @Trigger(name = "on-finished", type = TriggerType.EVENT, event = "finished")
+    static class AuditFinished implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            audited.incrementAndGet();
+            return null;
+        }
+    }
+
     @BeforeEach
     void downstreamNeverAnswers() {
         downstreamAnswers = new CountDownLatch(1);
         downstreamRefuses = new CountDownLatch(1);
         refusedCallBegan = new CountDownLatch(1);
         shipped.set(0);
+        audited.set(0);
     }
 
     private static EngineHarness oneWorker() {
@@ -283,6 +299,32 @@ class CancelRunningStepTest {
             assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(entry -> assertThat(entry.data()).contains("finished anyway"));
             await().during(Duration.ofMillis(200)).until(() -> shipped.get() == 0);
+        }
+    }
+
+    @Test
+    void theEmitOfAStepThatReturnsAfterTheCancelSaysItScheduledNothingAndStartsNoFlowThroughATrigger() {
+        try (EngineHarness harness = new EngineHarness(1, new FinishAnyway(), new After(), new AuditFinished())) {
+            String canceled = startHung(harness, "stubborn", "finish-anyway");
+
+            harness.engine.cancel(canceled);
+
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    harness.engine.run(canceled).orElseThrow().steps().get("finish-anyway") == StepStatus.COMPLETED);
+            assertThat(harness.eventsOf(canceled, EventType.EMIT)).singleElement().satisfies(entry -> {
+                assertThat(entry.step()).contains("finish-anyway");
+                assertThat(entry.data()).isEqualTo("{\"name\":\"finished\",\"payload\":\"done\",\"scheduled\":false,"
+                        + "\"reason\":\"the run was canceled before the step returned\"}");
+            });
+            await().during(Duration.ofMillis(200)).until(() -> audited.get() == 0 && shipped.get() == 0);
+
+            // The same emit of a run that was not canceled goes on in its run and starts the trigger's flow.
+            downstreamAnswers.countDown();
+            String finished = harness.engine.start("stubborn", "go");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> audited.get() == 1 && shipped.get() == 1);
+            assertThat(harness.eventsOf(finished, EventType.EMIT)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).isEqualTo("{\"name\":\"finished\",\"payload\":\"done\"}"));
         }
     }
 

@@ -89,12 +89,4 @@ class KnownSettingsTest {
         assertThat(engines.isKnown("nvent.step.max-attempts")).isTrue();
         assertThat(engines.isKnown("nvent.queue.emails.concurrency")).isTrue();
     }
-
-    @Test
-    void editDistanceCountsEachInsertionDeletionAndSubstitution() {
-        assertThat(KnownSettings.editDistance("concurrency", "concurency")).isEqualTo(1);
-        assertThat(KnownSettings.editDistance("kitten", "sitting")).isEqualTo(3);
-        assertThat(KnownSettings.editDistance("", "abc")).isEqualTo(3);
-        assertThat(KnownSettings.editDistance("same", "same")).isZero();
-    }
 }

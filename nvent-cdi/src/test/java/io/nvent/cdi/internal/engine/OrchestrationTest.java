@@ -465,6 +465,11 @@ class OrchestrationTest {
             await().during(Duration.ofMillis(200)).until(() -> archive.runs.get() == 0);
             assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("archive");
             assertThat(h.types(runId)).containsOnlyOnce("flow.failed").doesNotContain("flow.completed");
+            assertThat(h.eventsOf(runId, EventType.EMIT)).filteredOn(e -> e.step().filter("email"::equals).isPresent())
+                    .singleElement().satisfies(e -> assertThat(e.data())
+                            .as("the sibling's emit, recorded after the run failed")
+                            .contains("\"name\":\"emailed\"", "\"scheduled\":false",
+                                    "\"reason\":\"the run had failed before the step returned\""));
         }
     }
 

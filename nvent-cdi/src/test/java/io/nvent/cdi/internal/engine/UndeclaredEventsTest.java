@@ -47,7 +47,7 @@ class UndeclaredEventsTest {
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
                     .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0233 step 'do' of run '" + runId
                             + "' (flow 'typo') emitted event 't.don', which it does not declare; it declares emits"
-                            + " = [t.done]"));
+                            + " = [t.done]; did you mean 't.done'? (fix the event's name"));
             assertThat(after.runs).hasValue(0);
         }
     }
@@ -120,7 +120,7 @@ class UndeclaredEventsTest {
                     .isInstanceOf(UnexpectedEventException.class)
                     .hasMessageStartingWith("NVENT-0234 flow 'held' of run '" + runId + "' does not listen to event "
                             + "'aproved': no step subscribes to it and no await waits for it; it listens to "
-                            + "[approved]");
+                            + "[approved]; did you mean 'approved'? (fix the name;");
             assertThat(h.history(runId)).hasSize(recorded);
 
             h.engine.emit(runId, "approved", Map.of("by", "ops"));

@@ -113,6 +113,34 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0105", "'nobody.emits.this'", "[a.done]", DanglingSubscription.class.getName()));
     }
 
+    /** Of flow "orders", whose entry {@link ReceiveOrder} emits "order.received" and "order.paid". */
+    @FlowStep(flow = "orders", name = "pack", subscribes = "order.recieved")
+    static class PackMisspelt implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "orders", name = "invoice", subscribes = "order.invoiced")
+    static class InvoiceUndeclared implements Step<Map<String, Object>, Void> {
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aSubscriptionToAMisspeltEventAsksWhetherTheDeclaredOneWasMeant() {
+        assertThat(problemsOf(ReceiveOrder.class, PackMisspelt.class)).singleElement().satisfies(p -> assertThat(p)
+                .contains("NVENT-0105", "'order.recieved'", "[order.paid, order.received]",
+                        "; did you mean 'order.received'?"));
+    }
+
+    @Test
+    void aSubscriptionToAnEventFarFromEveryDeclaredOneSuggestsNone() {
+        assertThat(problemsOf(ReceiveOrder.class, InvoiceUndeclared.class)).singleElement().satisfies(p -> assertThat(p)
+                .contains("NVENT-0105", "'order.invoiced'").doesNotContain("did you mean"));
+    }
+
     @FlowStep(flow = "ok", name = "d")
     static class NoSubscriptions implements Step<Object, Void> {
         public Void execute(Object input, StepContext ctx) {
