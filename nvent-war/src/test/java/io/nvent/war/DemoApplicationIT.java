@@ -756,7 +756,8 @@ class DemoApplicationIT {
             assertThat(refused.contentType()).startsWith("application/problem+json");
             assertThat(refused.json().getString("detail")).contains("limit of 1048576 bytes");
         }
-        assertThat(http.postDeclaringLength("api/nvent/flows/order/runs", 2 * 1024 * 1024).status()).isEqualTo(413);
+        Http.Reply declared = http.postDeclaringLength("api/nvent/flows/order/runs", 2 * 1024 * 1024);
+        assertThat(declared.status()).as(declared.body()).isEqualTo(413);
     }
 
     @Test
