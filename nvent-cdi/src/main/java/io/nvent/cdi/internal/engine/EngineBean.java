@@ -222,7 +222,7 @@ public class EngineBean {
                 queueAdapter, config.get("nvent.stream.adapter", "memory"), inMemory(storeAdapter, queueAdapter));
         warnIfWebhooksLeadNowhere(started.registry());
         warnIfClusterRateLimitsStayOnThisInstance(storeAdapter);
-        UnfencedStoreWarning.warnIfUnfenced(schedulingStoreClass(storeAdapter));
+        warnIfStoreUnfenced(storeAdapter);
         followRecordedPauses(started);
         started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
                 rateLimitGroupKeys::get);
@@ -267,6 +267,19 @@ public class EngineBean {
                         + " or set limiter.scope=instance", queueName, String.valueOf(kept.max()),
                         String.valueOf(kept.per().toMillis()),
                         inMemory ? "scheduling store in memory" : "scheduling store of adapter '" + storeAdapter + "'")));
+    }
+
+    /**
+     * A warning only: a store whose class cannot be told (its bean's context not active at start, a
+     * producer of one's own failing a second call) starts the engine without it.
+     */
+    private void warnIfStoreUnfenced(String storeAdapter) {
+        try {
+            UnfencedStoreWarning.warnIfUnfenced(schedulingStoreClass(storeAdapter));
+        } catch (RuntimeException unknown) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "could not tell the class of the scheduling store behind its"
+                    + " proxy, so whether it overrides the writes under a step's lease: " + unknown);
+        }
     }
 
     /**

@@ -1903,7 +1903,11 @@ public final class FlowEngine implements FlowService {
         boolean recorded = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
                 .filter(entry -> entry.attempt() == job.attempt())
                 .flatMap(HandBackEntry::of).filter(entry -> entry.at(ref.runId(), ref.step(), version))
-                .flatMap(HandBackEntry::since).filter(since::equals).isPresent();
+                // An instance with a grace of its own says until when it hands the job back: the lost-job
+                // check reads that end from the latest entry.
+                .filter(entry -> entry.since().equals(Optional.of(since))
+                        && entry.until().equals(Optional.of(graceEnd)))
+                .isPresent();
         if (!recorded) {
             recordHandBack(ref, job.attempt(), new HandBackEntry(nextJobId, count, now.plus(delay), Optional.of(since),
                     Optional.of(graceEnd)), now);

@@ -176,7 +176,7 @@ class MissingStepHandBackTest {
     }
 
     /** A queue, showing no delayed job, whose broker loses the jobs handed back from the n-th hand-back on. */
-    static final class LosesHandBacks extends ShowsNoDelayedJob {
+    static class LosesHandBacks extends ShowsNoDelayedJob {
         private final int from;
 
         /** Loses every job handed back. */
@@ -471,6 +471,44 @@ class MissingStepHandBackTest {
                         + StepJob.handedBackJobId(runId, "r-new", version, 1) + "'; it was due again at",
                         "counted from its first hand-back at 2026-11-30T10:00:00Z");
             });
+        }
+    }
+
+    /** Loses the jobs handed back from the third hand-back on, and pauses its queue at the first hand-back. */
+    static final class PausesAtTheFirstHandBack extends LosesHandBacks {
+        PausesAtTheFirstHandBack() {
+            super(3);
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (request.jobId().endsWith("-1") && StepJob.isHandedBackJob(request.jobId())) {
+                pause(request.queue());
+            }
+            super.enqueue(request);
+        }
+    }
+
+    @Test
+    void anInstanceWithALongerGraceWritesAnEntryOfItsOwnSayingUntilWhenItHandsTheJobBack() {
+        PausesAtTheFirstHandBack shared = new PausesAtTheFirstHandBack();
+        try (EngineHarness v2 = versionTwo(shared)) {
+            String runId = queuedNewStep(v2);
+            long version = v2.store.findRun(runId).orElseThrow().version();
+            try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
+                letVersionOneHandItBack(shared, runId);
+                // Its workers take the queue's jobs from now on (a memory queue has one handler per queue).
+                try (EngineHarness v1WithLongerGrace = v1Beside(v2, shared, Duration.ofMinutes(30))) {
+                    shared.resume("rq");
+                    await().atMost(Duration.ofSeconds(20)).until(() -> shared.held("rq", StepJob.handedBackJobId(runId,
+                            "r-new", version, 2)).filter(job -> job.state() == JobState.COMPLETED).isPresent());
+                }
+            }
+
+            assertThat(handBacksOfNewStep(v2, runId)).extracting(HistoryEvent::data).satisfiesExactly(
+                    first -> assertThat(first).contains("\"handedBackUntil\":\"2026-11-30T10:10:00Z\""),
+                    second -> assertThat(second).contains("\"handedBackUntil\":\"2026-11-30T10:30:00Z\"",
+                            "\"handedBackSince\":\"2026-11-30T10:00:00Z\""));
         }
     }
 
