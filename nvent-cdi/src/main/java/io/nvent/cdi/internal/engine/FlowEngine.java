@@ -159,11 +159,11 @@ public final class FlowEngine implements FlowService {
     /**
      * The {@link TimeoutException}s that steps' own code threw (a call the step made timed out), until
      * their failure is recorded: a queue reports an attempt it failed for its timeout with a
-     * {@code TimeoutException} too, and only that one is the attempt's timeout. Weak: the failure of a
-     * stale execution is never recorded.
+     * {@code TimeoutException} too, and only that one is the attempt's timeout. Counted: a library may
+     * throw one shared instance to several steps at once. Weak: the failure of a stale execution is
+     * never recorded.
      */
-    private final Set<Throwable> timeoutsOfStepCode = Collections.synchronizedSet(
-            Collections.newSetFromMap(new WeakHashMap<>()));
+    private final Map<Throwable, Integer> timeoutsOfStepCode = new WeakHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
     /**
@@ -2601,8 +2601,26 @@ public final class FlowEngine implements FlowService {
         try {
             return step.execute(input, context);
         } catch (TimeoutException ownCall) {
-            timeoutsOfStepCode.add(ownCall);
+            synchronized (timeoutsOfStepCode) {
+                timeoutsOfStepCode.merge(ownCall, 1, Integer::sum);
+            }
             throw ownCall;
+        }
+    }
+
+    /** Whether the step's own code threw {@code timeout}, counting one of its throws off if so. */
+    private boolean thrownByStepCode(Throwable timeout) {
+        synchronized (timeoutsOfStepCode) {
+            Integer times = timeoutsOfStepCode.get(timeout);
+            if (times == null) {
+                return false;
+            }
+            if (times == 1) {
+                timeoutsOfStepCode.remove(timeout);
+            } else {
+                timeoutsOfStepCode.put(timeout, times - 1);
+            }
+            return true;
         }
     }
 
@@ -2735,7 +2753,7 @@ public final class FlowEngine implements FlowService {
         }
         Instant now = clock.instant();
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
-        boolean timedOut = error instanceof TimeoutException && !timeoutsOfStepCode.remove(error);
+        boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout")) { // the queues' own messages say so
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }

@@ -367,6 +367,35 @@ class OrchestrationTest {
         }
     }
 
+    /**
+     * Its client library throws one shared TimeoutException (preallocated, as some do to spare the stack
+     * trace), once two charges both hold it: both throw the same instance before either failure is recorded.
+     */
+    @FlowStep(flow = "psp-shared", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
+    static class ChargeWhoseClientSharesItsTimeout implements Step<Object, Void> {
+        static final TimeoutException SHARED = new TimeoutException("the payment provider did not answer");
+        static volatile CountDownLatch bothCalled = new CountDownLatch(2);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws TimeoutException, InterruptedException {
+            bothCalled.countDown();
+            assertThat(bothCalled.await(10, TimeUnit.SECONDS)).isTrue();
+            throw SHARED;
+        }
+    }
+
+    @Test
+    void oneTimeoutExceptionThatTwoStepsThrowIsEachOnesErrorNotTheirAttemptsTimeout() {
+        ChargeWhoseClientSharesItsTimeout.bothCalled = new CountDownLatch(2);
+        try (EngineHarness h = new EngineHarness(new ChargeWhoseClientSharesItsTimeout())) {
+            List<String> runIds = List.of(h.engine.start("psp-shared", null), h.engine.start("psp-shared", null));
+            runIds.forEach(runId -> h.awaitStatus(runId, RunStatus.FAILED));
+
+            assertThat(runIds).allSatisfy(runId -> assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(errorOf(failed)).isEqualTo("the payment provider did not answer")));
+        }
+    }
+
     @FlowStep(flow = "doomed", name = "try", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1,
             emits = "tried")
     static class AlwaysFails implements Step<Object, Void> {
