@@ -19,10 +19,9 @@ public enum EventType {
     LOG("log"),
     /**
      * An event was emitted in the run, by a step or from outside ({@link FlowService#emit}); its data
-     * holds the event's {@code name} and {@code payload}. A step's emit recorded after its run had ended
-     * (canceled, or failed by another step, while the step ran) says {@code "scheduled": false} with a
-     * {@code reason}: it set nothing going, neither in the run nor through event triggers or awaits
-     * (since 0.2).
+     * holds the event's {@code name} and {@code payload}. A step's emit recorded after its run was
+     * canceled (while the step ran) says {@code "scheduled": false} with a {@code reason}: it set
+     * nothing going, neither in the run nor through event triggers or awaits (since 0.2).
      */
     EMIT("emit"),
     /** A step's attempt returned normally; the entry holds its result. */

@@ -2664,13 +2664,14 @@ public final class FlowEngine implements FlowService {
             // Fails the attempt (its emits discarded, retried as any failure) if a step of the run that
             // ran beside it completed first with emits of its own, and its own no longer fit.
             keepWithinEmittedLimit(run, emissions);
-            // A run canceled, or failed by another step, while this one ran schedules nothing: its emits are
-            // recorded, saying so, and reach no step, event trigger or await.
-            boolean ended = run.status().isTerminal();
+            // A run canceled while this one ran schedules nothing: its emits are recorded, saying so, and
+            // reach no step, event trigger or await. A run failed by another step may be retried
+            // (retryStep), and then its steps go on from what it emitted: their emits go out as ever.
+            boolean ended = run.status() == RunStatus.CANCELED;
             List<EventDraft> events = new ArrayList<>();
             for (Emission emission : emissions) {
                 events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(), ended
-                        ? unscheduledEmitData(emission, run.status())
+                        ? unscheduledEmitData(emission)
                         : emitData(emission.event(), emission.payloadJson())));
             }
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
@@ -3769,11 +3770,10 @@ public final class FlowEngine implements FlowService {
         return emitEntry(event, payloadJson).build();
     }
 
-    /** An emit of a step that returned after its run had ended: {@code "scheduled": false} and why. */
-    private static String unscheduledEmitData(Emission emission, RunStatus runStatus) {
+    /** An emit of a step that returned after its run was canceled: {@code "scheduled": false} and why. */
+    private static String unscheduledEmitData(Emission emission) {
         return emitEntry(emission.event(), emission.payloadJson()).raw("scheduled", "false")
-                .str("reason", (runStatus == RunStatus.CANCELED ? "the run was canceled" : "the run had "
-                        + runStatus.wireName()) + " before the step returned").build();
+                .str("reason", "the run was canceled before the step returned").build();
     }
 
     private static JsonText emitEntry(String event, String payloadJson) {

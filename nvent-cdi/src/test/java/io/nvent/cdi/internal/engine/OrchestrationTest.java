@@ -496,9 +496,8 @@ class OrchestrationTest {
             assertThat(h.types(runId)).containsOnlyOnce("flow.failed").doesNotContain("flow.completed");
             assertThat(h.eventsOf(runId, EventType.EMIT)).filteredOn(e -> e.step().filter("email"::equals).isPresent())
                     .singleElement().satisfies(e -> assertThat(e.data())
-                            .as("the sibling's emit, recorded after the run failed")
-                            .contains("\"name\":\"emailed\"", "\"scheduled\":false",
-                                    "\"reason\":\"the run had failed before the step returned\""));
+                            .as("the sibling's emit, recorded after the run failed: a retry goes on from it")
+                            .contains("\"name\":\"emailed\"").doesNotContain("\"scheduled\""));
         }
     }
 
