@@ -36,6 +36,8 @@ final class ChildStarts {
     /** How often the step failed for good in the run: read when the execution first starts a child. */
     private final IntSupplier failuresOfStep;
     private final Map<String, Integer> startsByFlow = new HashMap<>();
+    /** The keys' ordinals of starts that threw, by flow and input: a start of both again takes it. */
+    private final Map<String, Integer> failedStarts = new HashMap<>();
     private int failuresBefore = -1;
 
     ChildStarts(String runId, String step, int attempt, IntSupplier failuresOfStep) {
@@ -46,21 +48,32 @@ final class ChildStarts {
     }
 
     /**
-     * Makes this execution's next start of {@code flow} under its key. A start that throws leaves the
-     * key to the next start of the flow: a step that catches the failure (the store was away a moment)
-     * and starts again makes the start an execution that runs again makes first, under the same key,
-     * which finds the child if the failed start had made it after all. Starts of one execution take
-     * turns, so that the n-th start to return is the one made under the n-th key; a step that starts
-     * the same flow from several threads at once pairs its calls with keys in the order they come.
+     * Makes this execution's next start of {@code flow} under its key. A start that throws keeps its key
+     * for a start of the same flow with the same input: a step that catches the failure (the store was
+     * away a moment) and starts that child again makes it under the key an execution that runs again,
+     * whose first try succeeds, makes it under (and finds the child if the failed start made it after
+     * all); a step that goes on to its next item instead starts that one under a key of its own, as an
+     * execution whose first try succeeded does. A step that starts the same flow from several threads
+     * at once pairs its calls with keys in the order they come.
      */
-    synchronized <T> T startNext(String flow, Function<String, T> start) {
+    <T> T startNext(String flow, String inputJson, Function<String, T> start) {
+        int ordinal = reserve(flow, inputJson);
+        try {
+            return start.apply(key(runId, step, failuresBefore, attempt, flow, ordinal));
+        } catch (RuntimeException | Error failed) {
+            synchronized (this) {
+                failedStarts.put(flow + '\u0000' + inputJson, ordinal);
+            }
+            throw failed;
+        }
+    }
+
+    private synchronized int reserve(String flow, String inputJson) {
         if (failuresBefore < 0) {
             failuresBefore = failuresOfStep.getAsInt();
         }
-        int ordinal = startsByFlow.getOrDefault(flow, 0) + 1;
-        T started = start.apply(key(runId, step, failuresBefore, attempt, flow, ordinal));
-        startsByFlow.put(flow, ordinal);
-        return started;
+        Integer again = failedStarts.remove(flow + '\u0000' + inputJson);
+        return again != null ? again : startsByFlow.merge(flow, 1, Integer::sum);
     }
 
     static String key(String runId, String step, int failuresBefore, int attempt, String flow, int ordinal) {

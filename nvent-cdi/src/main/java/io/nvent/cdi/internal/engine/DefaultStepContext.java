@@ -207,8 +207,9 @@ final class DefaultStepContext implements StepContext {
         if (options.idempotencyKey().isPresent()) {
             return engine.startChild(otherFlow, input, options, runId, Optional.empty());
         }
-        return childStarts.startNext(otherFlow,
-                key -> engine.startChild(otherFlow, input, options, runId, Optional.of(key)));
+        String inputJson = json.toJson(input, "input of flow '" + otherFlow + "'");
+        return childStarts.startNext(otherFlow, inputJson,
+                key -> engine.startChildWithJson(otherFlow, inputJson, options, runId, Optional.of(key)));
     }
 
     /**

@@ -3598,9 +3598,15 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startChild(String flow, Object input, StartOptions options, String parentRunId,
                           Optional<String> executionKey) {
+        return startChildWithJson(flow, json.toJson(input, "input of flow '" + flow + "'"), options, parentRunId,
+                executionKey);
+    }
+
+    /** {@link #startChild} of an input in JSON already. */
+    StartedRun startChildWithJson(String flow, String inputJson, StartOptions options, String parentRunId,
+                                  Optional<String> executionKey) {
         Objects.requireNonNull(flow, "flow");
         Objects.requireNonNull(options, "options");
-        String inputJson = json.toJson(input, "input of flow '" + flow + "'");
         return start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
     }
 

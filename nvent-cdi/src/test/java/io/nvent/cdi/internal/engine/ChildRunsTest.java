@@ -126,13 +126,13 @@ class ChildRunsTest {
     }
 
     @Test
-    void aStartThatFailedLeavesItsKeyToTheStepsNextStartOfTheFlow() {
+    void aStartWhoseInputCannotBeWrittenTakesNoKey() {
         try (EngineHarness h = new EngineHarness(new DispatchStartingAgain(), new Ship())) {
             String runId = h.engine.start("order-again", null);
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertThat(refusedStart.get()).isNotNull();
-            // An execution that runs again and whose first start succeeds makes it under this same key.
+            // It fails alike in every execution, so the next start is the first in each.
             assertThat(keyOf(h, children.get(0))).isEqualTo("nvent-child/" + runId + "/dispatch/attempt-1/shipment/1");
         }
     }

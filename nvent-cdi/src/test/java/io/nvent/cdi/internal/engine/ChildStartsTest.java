@@ -20,9 +20,9 @@ class ChildStartsTest {
             return 0;
         });
 
-        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/1");
-        assertThat(starts.<String>startNext("invoice", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/invoice/1");
-        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/2");
+        assertThat(starts.<String>startNext("shipment", "{}", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/1");
+        assertThat(starts.<String>startNext("invoice", "{}", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/invoice/1");
+        assertThat(starts.<String>startNext("shipment", "{}", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-2/shipment/2");
         assertThat(reads).hasValue(1);
     }
 
@@ -30,11 +30,29 @@ class ChildStartsTest {
     void aStartThatThrowsLeavesItsKeyToTheNextStartOfTheFlow() {
         ChildStarts starts = new ChildStarts(RUN, "dispatch", 1, () -> 0);
 
-        assertThatThrownBy(() -> starts.startNext("shipment", key -> {
+        assertThatThrownBy(() -> starts.startNext("shipment", "{\"parcel\":\"A\"}", key -> {
             throw new IllegalStateException("the store is away");
         })).hasMessage("the store is away");
 
-        assertThat(starts.<String>startNext("shipment", key -> key)).isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/1");
+        assertThat(starts.<String>startNext("shipment", "{\"parcel\":\"A\"}", key -> key))
+                .as("the same child tried again").isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/1");
+        assertThat(starts.<String>startNext("shipment", "{\"parcel\":\"B\"}", key -> key))
+                .isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/2");
+    }
+
+    @Test
+    void aStepThatGoesOnPastAFailedStartStartsItsNextChildUnderTheKeyItWouldHaveHad() {
+        ChildStarts starts = new ChildStarts(RUN, "dispatch", 1, () -> 0);
+
+        assertThatThrownBy(() -> starts.startNext("shipment", "{\"parcel\":\"A\"}", key -> {
+            throw new IllegalStateException("the store is away");
+        })).hasMessage("the store is away");
+
+        assertThat(starts.<String>startNext("shipment", "{\"parcel\":\"B\"}", key -> key))
+                .as("an execution whose start of A succeeded starts B second")
+                .isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/2");
+        assertThat(starts.<String>startNext("shipment", "{\"parcel\":\"A\"}", key -> key))
+                .as("A tried again at the end").isEqualTo("nvent-child/" + RUN + "/dispatch/attempt-1/shipment/1");
     }
 
     @Test
