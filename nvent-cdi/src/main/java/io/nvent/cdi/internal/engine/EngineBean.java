@@ -277,8 +277,9 @@ public class EngineBean {
         try {
             UnfencedStoreWarning.warnIfUnfenced(schedulingStoreClass(storeAdapter));
         } catch (RuntimeException unknown) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "could not tell the class of the scheduling store behind its"
-                    + " proxy, so whether it overrides the writes under a step's lease: " + unknown);
+            LOG.log(System.Logger.Level.INFO, "NVENT-0544 could not tell the class of the scheduling store behind"
+                    + " its proxy, so whether it overrides the writes under a step''s lease (NVENT-0543) is not"
+                    + " checked: {0}", unknown.toString());
         }
     }
 
