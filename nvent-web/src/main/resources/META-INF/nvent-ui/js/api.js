@@ -21,7 +21,10 @@ async function request(method, path, body) {
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!response.ok) {
-    const error = new ApiError(response.status, json && json.title, json && json.detail || text);
+    // a page that is not nvent's answer (the server's HTML error page while the application redeploys, a
+    // proxy's 502) is not shown as its markup: its status says it
+    const plain = json ? text : /^\s*</.test(text) ? '' : text.slice(0, 500);
+    const error = new ApiError(response.status, json && json.title, (json && json.detail) || plain || `HTTP ${response.status} ${response.statusText}`.trim());
     if (json && json.checks) error.report = json;
     throw error;
   }

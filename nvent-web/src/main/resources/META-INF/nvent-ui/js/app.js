@@ -130,7 +130,11 @@ async function checkHealth() {
     fill(banner, h('strong', {}, 'This instance is not ready. '),
       ...down.map((c) => h('span', { class: 'check', 'data-check': c.name }, `${c.name}: ${c.detail}. `)));
   } catch (e) {
-    // unreachable or signed out: the live status says so already
+    // Unreachable (no status): the live status says so already; signed out: the login does. Any other
+    // answer (a 500, a 404 while the application redeploys) left the last report standing, often "ready".
+    if (!e.status || e.status === 401 || e.status === 403) return;
+    banner.hidden = false;
+    fill(banner, h('strong', {}, 'This instance\'s health could not be read. '), h('span', { class: 'check', 'data-check': 'health' }, e.message.startsWith('HTTP ') ? e.message : `HTTP ${e.status}: ${e.message}`));
   }
 }
 checkHealth();

@@ -326,7 +326,10 @@ export function toggle(on, onchange, { label, id, disabled } = {}) {
 export function statusBar(stats) {
   const total = stats.total || 0;
   const pct = (n) => total ? `${(100 * n) / total}%` : '0';
-  return h('div', { class: 'bar-stack', title: `${stats.completed} completed, ${stats.running} running, ${stats.failed} failed` },
+  // the title names every part the bar shows: the awaiting and stalled (amber) and canceled (grey) ones too
+  const parts = [[stats.completed, 'completed'], [stats.running, 'running'], [stats.awaiting, 'awaiting'], [stats.stalled, 'stalled'],
+    [stats.failed, 'failed'], [stats.canceled, 'canceled']].filter(([n], i) => n || i === 0 || i === 4);
+  return h('div', { class: 'bar-stack', title: parts.map(([n, what]) => `${num(n)} ${what}`).join(', ') },
     h('span', { class: 'ok', style: `width:${pct(stats.completed)}` }),
     h('span', { class: 'run', style: `width:${pct(stats.running)}` }),
     h('span', { class: 'wait', style: `width:${pct(stats.awaiting + stats.stalled)}` }),

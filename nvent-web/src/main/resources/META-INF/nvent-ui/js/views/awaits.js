@@ -89,10 +89,20 @@ export function awaitsView(ctx) {
       : h('div', { class: 'empty', id: 'awaits-empty' }, scope === 'all' ? 'No awaits yet' : 'No run is waiting right now'));
   };
 
+  // #/awaits?await=<id> (a run's "Resolve…") opens that await's dialog once, if it still waits
+  let toOpen = ctx.query.await || null;
   async function load() {
     try {
       awaits = await api.awaits(scope === 'all' ? 'all' : 'pending', 200);
       render();
+      if (toOpen) {
+        const a = awaits.find((x) => x.awaitId === toOpen);
+        toOpen = null;
+        delete ctx.query.await;   // the address no longer opens it, also after Pending / All
+        ctx.setQuery({});
+        if (a && a.status === 'waiting') resolveDialog(a, user, load);
+        else toast(a ? `That await is ${a.status.replace('_', ' ')}: nothing to resolve` : `That await is not among the ${awaits.length} waiting ones listed`, true);
+      }
     } catch (e) {
       fill(body, h('div', { class: 'empty' }, e.message));
     }

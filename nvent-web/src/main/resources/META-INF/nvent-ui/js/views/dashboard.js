@@ -34,7 +34,7 @@ export function dashboard(ctx) {
       h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', { class: 'num' }, 'Waiting'), h('th', { class: 'num' }, 'Active'),
         h('th', { class: 'num' }, 'Delayed'), h('th', { class: 'num' }, 'Failed'), h('th', { class: 'num' }, 'Done'))),
       h('tbody', {}, stats.queues.map((x) => h('tr', { class: 'click', onclick: () => { location.hash = `#/queues/${encodeURIComponent(x.name)}`; } },
-        h('td', {}, h('strong', {}, x.name), x.paused ? ' ' : '', x.paused ? badge('paused') : ''),
+        h('td', { class: x.paused ? 'wraps' : '' }, h('strong', {}, x.name), x.paused ? ' ' : '', x.paused ? badge('paused') : ''),
         h('td', { class: 'num' }, num(x.counts.waiting)), h('td', { class: 'num' }, num(x.counts.active)),
         h('td', { class: 'num' }, num(x.counts.delayed)), h('td', { class: 'num' }, x.counts.failed ? h('strong', { class: 'fail-num' }, num(x.counts.failed)) : '0'),
         h('td', { class: 'num' }, num(x.counts.completed)))))) : h('div', { class: 'empty' }, 'No queues yet'));
@@ -55,10 +55,14 @@ export function dashboard(ctx) {
     const [running, awaiting, failed] = await Promise.all([
       api.runs({ status: 'running', limit: 8 }), api.runs({ status: 'awaiting', limit: 8 }), api.runs({ status: 'failed', limit: 8 })]);
     const active = [...running, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 8);
-    fill(activeBody, active.length ? h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Steps'), h('th', {}, 'Running for'))),
-      h('tbody', {}, active.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
-        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', {}, r.flow), h('td', {}, badge(r.status)),
+    // what each waits for (a paused queue, an await, a backoff…): "running" alone hid a run stuck behind a paused queue
+    const details = await Promise.all(active.map((r) => api.run(r.runId).catch(() => null)));
+    // fixed widths, as the failures beside it: a long flow name is cut (its title has it) rather than the table outgrowing its card
+    fill(activeBody, active.length ? h('table', { id: 'active-runs', class: 'fixed' },
+      h('thead', {}, h('tr', {}, h('th', { style: 'width:90px' }, 'Run'), h('th', {}, 'Flow'), h('th', { style: 'width:106px' }, 'Status'),
+        h('th', { style: 'width:78px' }, 'Steps'), h('th', { style: 'width:94px' }, 'Running for'))),
+      h('tbody', {}, active.map((r, i) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
+        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', { class: 'ellipsis', title: r.flow }, r.flow), h('td', {}, badge(r.status), waitTags(details[i])),
         h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
     const reasons = await Promise.all(failed.map((r) => api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
     fill(failedBody, failed.length ? h('table', { id: 'recent-failures', class: 'fixed' },
@@ -76,6 +80,20 @@ export function dashboard(ctx) {
   const off = live.stats(renderStats);
   loadLists();
   return () => { off(); clearTimeout(listTimer); };
+}
+
+const WAIT_WORDS = {
+  worker: 'a worker', queue_paused: 'paused queue', rate_limit: 'rate limit', due_later: 'retry later', handed_back: 'handed back',
+  starting: 'starting', await: 'await', no_job: 'no job', lease_expired: 'lease expired', not_deployed: 'not deployed',
+};
+
+/** What the run's steps wait for, one tag per reason, each with the server's words on hover; none for running steps. */
+function waitTags(run) {
+  const waits = ((run && run.waits) || []).filter((w) => w.reason !== 'running');
+  const byReason = new Map();
+  waits.forEach((w) => { if (!byReason.has(w.reason)) byReason.set(w.reason, []); byReason.get(w.reason).push(w.detail); });
+  return [...byReason].map(([reason, details]) => h('div', {}, h('span', { class: `pill wait-tag ${reason}`, dataset: { reason }, title: details.join('\n') },
+    WAIT_WORDS[reason] || reason.replace(/_/g, ' '))));
 }
 
 export function stepSummary(run) {

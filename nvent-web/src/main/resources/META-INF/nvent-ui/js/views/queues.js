@@ -80,7 +80,15 @@ function pauseButton(q, after) {
 export function queueView(ctx) {
   const [name] = ctx.params;
   ctx.crumbs(['Queues & jobs', '#/queues'], name);
-  let state = STATES.includes(ctx.query.state) ? ctx.query.state : 'failed';
+  // Without a state in the address the list opens where the queue's jobs are: its dead letters, else the
+  // jobs waiting (on a paused queue, say), running or delayed; it opened on an empty "failed" list before.
+  let state = STATES.includes(ctx.query.state) ? ctx.query.state : null;
+  const chooseState = () => {
+    if (state) return;
+    state = ['failed', 'waiting', 'active', 'delayed'].find((s) => queue.counts[s] > 0) || 'failed';
+    renderHead();
+    loadJobs();
+  };
   let selectedJob = ctx.query.job || null;
   let offset = 0;
   const PAGE = 25;
@@ -128,7 +136,7 @@ export function queueView(ctx) {
     }
   }
   async function loadQueue() {
-    try { queue = await api.queue(name); learnSkew(queue); renderHead(); loadUsage(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
+    try { queue = await api.queue(name); learnSkew(queue); chooseState(); renderHead(); loadUsage(); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); }
   }
   async function loadUsage() {
     const limit = queue && queue.rateLimit;
@@ -146,6 +154,7 @@ export function queueView(ctx) {
         : "No step started within the limit's span"));
   }
   async function loadJobs() {
+    if (!state) return;
     let page;
     try { page = await api.jobs(name, { state, offset, limit: PAGE }); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); return; }
     fill(listBody, page.jobs.length ? h('table', { id: 'jobs-table', class: 'fixed' },
@@ -200,6 +209,7 @@ export function queueView(ctx) {
     if (key === lastCounts) return;
     lastCounts = key;
     queue = q;
+    chooseState();
     renderHead();
     clearTimeout(timer);
     timer = setTimeout(() => { loadJobs(); loadJob(); loadUsage(); }, 200);

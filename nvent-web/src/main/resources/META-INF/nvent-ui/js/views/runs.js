@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, dateTime, time, duration, short, act, modal, jsonView } from '../ui.js';
+import { h, clear, fill, badge, card, dateTime, time, duration, short, act, modal, jsonView, confirmDialog, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -76,7 +76,9 @@ export function runsView(ctx) {
   const firstPage = () => { after = ''; newer = []; sync(); };
   flowSel.addEventListener('change', () => { flow = flowSel.value; firstPage(); });
   statusSel.addEventListener('change', () => { status = statusSel.value; firstPage(); });
-  ctx.view.append(card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
+  const finder = findRunForm(() => flow);
+  ctx.actions(finder.form);
+  ctx.view.append(finder.msg, card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, flowSel, statusSel, pager)));
   // Statistics come about once a second while runs change, each a hint that the list may have changed;
   // a page costs the database a good part of a second with a big store, so the list is reloaded at
   // most every RELOAD_MS, and a hint during a load only makes it reload once after it.
@@ -90,6 +92,42 @@ export function runsView(ctx) {
   load();
   const off = live.stats(reloadSoon);
   return () => { gone = true; off(); clearTimeout(timer); };
+}
+
+/**
+ * "Find run": a run id opens that run; anything else is taken for an idempotency key, looked up in the
+ * flow chosen in the filter, or else in every deployed flow (keys are per flow), and opens the run it started.
+ */
+function findRunForm(chosenFlow) {
+  const input = h('input', { type: 'search', id: 'run-find', placeholder: 'run id or idempotency key', 'aria-label': 'find a run by id or idempotency key',
+    autocomplete: 'off', spellcheck: 'false', size: 30 });
+  const msg = h('div', { class: 'run-find-msg', id: 'run-find-msg', role: 'status', hidden: true });
+  const form = h('form', { class: 'toolbar run-find', novalidate: true }, input, h('button', { class: 'btn', type: 'submit', id: 'run-find-go' }, 'Find'));
+  const say = (text, bad) => { msg.hidden = false; msg.className = 'run-find-msg' + (bad ? ' bad' : ''); msg.textContent = text; };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) { say('Enter a run id or an idempotency key', true); return; }
+    say('looking…');
+    try {
+      const run = await api.run(text).catch((err) => { if (err.status === 404) return null; throw err; });
+      if (run) { location.hash = `#/runs/${encodeURIComponent(run.runId)}`; return; }
+      const flows = chosenFlow() ? [chosenFlow()] : (await api.flows()).map((f) => f.name);
+      const found = (await Promise.all(flows.map((f) => api.runs({ flow: f, idempotencyKey: text, limit: 1 })
+        .catch((err) => { if (err.status === 404) return []; throw err; })))).flat();
+      if (found.length === 1) { location.hash = `#/runs/${encodeURIComponent(found[0].runId)}`; return; }
+      if (found.length > 1) {
+        fill(msg, `key ${text} started a run in ${found.length} flows: `,
+          found.map((r, i) => [i ? ', ' : '', h('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'mono' }, `${r.flow} ${short(r.runId)}`)]));
+        msg.className = 'run-find-msg';
+        return;
+      }
+      say(`No run has the id ${text}, and no run of ${chosenFlow() ? `flow ${chosenFlow()}` : 'any deployed flow'} was started with it as its idempotency key`, true);
+    } catch (err) {
+      say(err.message, true);
+    }
+  });
+  return { form, msg };
 }
 
 const TYPE_CLASS = {
@@ -109,7 +147,7 @@ function describe(ev) {
         : d.trigger ? ['started by trigger ', h('a', { href: triggerHref(d.trigger) }, d.trigger)] : ['run started'];
       return [h('span', {}, ...origin), more('input', d.input)];
     }
-    case 'step.started': return `attempt ${ev.attempt} on queue ${d.queue || '–'}`;
+    case 'step.started': return `attempt ${ev.attempt} on queue ${d.queue || '–'}${d.instance ? `, instance ${d.instance}` : ''}`;
     case 'log': {
       const meta = d.meta && Object.keys(d.meta).length ? more('details', d.meta) : null;
       return [h('span', { class: `lvl ${d.level}` }, d.level), d.message, meta];
@@ -224,17 +262,23 @@ export function runView(ctx) {
       h('dt', {}, 'Duration'), h('dd', {}, duration(run.startedAt, run.endedAt)),
       run.parentRunId ? [h('dt', {}, 'Parent'), h('dd', {}, h('a', { href: `#/runs/${run.parentRunId}`, class: 'mono' }, short(run.parentRunId)))] : null);
     ctx.actions(
-      active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: (e) => act(e.currentTarget, () => api.cancel(runId), 'Cancel requested').then(refresh) }, '■ Cancel') : null,
+      // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do
+      active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => confirmDialog(`Cancel run ${short(runId)}?`,
+        `Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
+        'Cancel run', async () => { await api.cancel(runId); toast('Cancel requested'); refresh(); }, { danger: true, id: 'confirm-cancel-run' }) }, '■ Cancel') : null,
       failedSteps.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failedSteps, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
       flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s).then((r) => { location.hash = `#/runs/${r.runId}`; })) }, '⤼ Rerun from…') : null,
-      h('button', { class: 'btn', id: 'restart-run', onclick: (e) => act(e.currentTarget, () => api.restart(runId), (r) => `Restarted as ${short(r.runId)}`).then((r) => { if (r) location.hash = `#/runs/${r.runId}`; }) }, '⟲ Restart'));
+      h('button', { class: 'btn', id: 'restart-run', onclick: () => confirmDialog(`Restart run ${short(runId)}?`,
+        `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
+        'Restart', async () => { const r = await api.restart(runId); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
+        { danger: active, id: 'confirm-restart-run' }) }, '⟲ Restart'));
     if (graph) graph.update(Object.fromEntries(flowDef.steps.map((s) => [s.name, run.steps[s.name] || 'idle'])));
     if (flowDef) {
       fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {
         const st = run.steps[s.name];
         const wait = (run.waits || []).find((w) => w.step === s.name);
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
-          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, wait.detail) : null),
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, wait.detail, waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
@@ -276,6 +320,15 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
   });
   return () => { off(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+}
+
+/** Where an operator acts on what a step waits for: the await's Resolve dialog, or the queue's page (to resume it, say). */
+function waitLink(wait) {
+  if (wait.reason === 'await' && wait.awaitId) {
+    return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
+  }
+  if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];
+  return null;
 }
 
 function chooseStep(title, text, steps, verb, run) {
