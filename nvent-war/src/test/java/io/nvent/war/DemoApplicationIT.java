@@ -1463,9 +1463,19 @@ class DemoApplicationIT {
                 console.until(() -> console.text(By.cssSelector("#run-steps .step-wait[data-reason=queue_paused]"))
                         .contains("queue 'flaky-once' is paused"));
                 console.screenshot("08b-run-waiting-for-a-paused-queue");
+                assertThat(console.attribute(By.cssSelector("#run-steps .step-wait a.wait-link"), "href"))
+                        .as("where the operator resumes it").endsWith("#/queues/flaky-once");
             } finally {
                 http.post("api/nvent/queues/flaky-once/resume", "");
             }
+
+            // A client that lost the answer to its start has only its key: the Runs page finds the run by it.
+            String keyed = http.post("api/nvent/flows/order/runs", "{\"id\":\"F-1\",\"item\":\"mug\",\"quantity\":1}",
+                    "Idempotency-Key", "console-find-F-1").json().getString("runId");
+            console.go("#/runs");
+            console.awaitVisible(By.id("run-find")).sendKeys("console-find-F-1");
+            console.click(By.id("run-find-go"));
+            console.until(() -> console.hash().equals("#/runs/" + keyed));
 
             console.go("#/runs/no-such-run");
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));
