@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -832,6 +833,57 @@ class JmsJobQueueTest {
                 + "next, on a thread of the queue: a metrics scrape asking for counts waits for no broker")
                 .isNotEmpty().allSatisfy(thread -> assertThat(thread).isNotSameAs(Thread.currentThread()));
         assertThat(sending.counts(queue).waiting()).isEqualTo(150);
+    }
+
+    @Test
+    void jobs_sent_to_a_queue_paused_while_its_worker_was_receiving_stay_waiting_and_found_on_every_node() {
+        // QA: a job sent to a paused queue went to the worker that was receiving as the pause came, which
+        // held it until resumed: the broker showed it no browser, so the sending node's check dropped it
+        // from its counts (waiting 2 -> 1), and job() found it nowhere, so the lost-job check queued it again.
+        String workers = "paused-" + queue;
+        List<Thread> browsing = new CopyOnWriteArrayList<>();
+        ShiftedClock clock = new ShiftedClock();
+        JmsJobQueue sending = new JmsJobQueue(recordingBrowsers(factory, browsing), new TestThreads(workers), clock,
+                JmsJobQueueOptions.newBuilder().receiveTimeout(Duration.ofMinutes(1))
+                        .shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(sending);
+        Recorder handler = new Recorder(false);
+        sending.registerWorker(queue, 1, handler);
+        await().atMost(Duration.ofSeconds(10)).until(() -> workerIn(workers, "ClientConsumerImpl", "receive"));
+        assertThat(sending.counts(queue).waiting()).as("the check's interval starts").isZero();
+
+        sending.pause(queue);
+        sending.enqueue(job("first"));
+        sending.enqueue(job("second"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> workerIn(workers, "QueueControl", "awaitResumed"));
+        int browsed = browsing.size();
+        clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL.plus(JmsJobQueue.SENT_CHECK_GRACE));
+        assertThat(sending.counts(queue).waiting()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> browsing.size() > browsed);
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                .until(() -> sending.counts(queue).waiting() == 2);
+        assertThat(List.of("first", "second")).allSatisfy(id -> assertThat(sending.job(queue, id)).as(id).get()
+                .extracting(JobRecord::state).isEqualTo(JobState.WAITING));
+        JmsJobQueue other = node();
+        assertThat(other.counts(queue).waiting()).as("on another node, as after a restart").isEqualTo(2);
+        assertThat(List.of("first", "second")).allSatisfy(id -> assertThat(other.job(queue, id)).as(id).get()
+                .extracting(JobRecord::state).isEqualTo(JobState.WAITING));
+        assertThat(handler.started).as("nothing ran while paused").isEmpty();
+
+        sending.resume(queue);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 2);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> handler.started.size() == 2);
+        assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("first", "second");
+    }
+
+    /** Whether a thread named {@code prefix-…} is in a method of a class whose name ends so (a worker waiting there). */
+    private static boolean workerIn(String prefix, String classNameEnd, String method) {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(thread -> thread.getKey().getName().startsWith(prefix + "-"))
+                .anyMatch(thread -> Stream.of(thread.getValue()).anyMatch(frame ->
+                        frame.getClassName().endsWith(classNameEnd) && frame.getMethodName().equals(method)));
     }
 
     /** Has the node run the queue's waiting jobs, with a worker of its own. */

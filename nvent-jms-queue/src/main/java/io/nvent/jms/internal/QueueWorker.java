@@ -129,13 +129,19 @@ public final class QueueWorker implements Runnable {
                         start.get().giveBack();
                         continue;
                     }
-                    // Paused while receiving: hold the message, start nothing until resumed.
-                    control.awaitResumed();
                     if (control.isStopped()) {
                         start.get().giveBack();
                         break;
                     }
-                    // Counted from now: a message held through a pause starts only after it.
+                    if (control.isPaused()) {
+                        // Paused while receiving: hand the message back to the queue rather than hold it
+                        // until resumed. A message delivered and not acknowledged is shown to no browser:
+                        // held, its job left the counts of the node that sent it (which took it for run by
+                        // another node) and every node's job() (so the lost-job check queued it again).
+                        start.get().giveBack();
+                        handBack();
+                        continue;
+                    }
                     start.get().started();
                     processGroup(message);
                 } catch (JMSRuntimeException | JMSException e) {
@@ -504,6 +510,18 @@ public final class QueueWorker implements Runnable {
         // gap means a clock that is not the wall clock: then the broker's schedule is trusted.
         if (!early.isNegative() && !early.isZero() && early.compareTo(MAX_EARLY_WAIT) <= 0) {
             TimeUnit.NANOSECONDS.sleep(early.toNanos());
+        }
+    }
+
+    /**
+     * Returns the messages of the open transaction to the queue, where browsers see them again and
+     * any node's worker may take them: closes the consumer, then rolls back. Only while nothing of
+     * the transaction ran (a message received as the queue was paused).
+     */
+    private void handBack() throws JMSException {
+        closeConsumer();
+        if (session != null) {
+            session.rollback();
         }
     }
 
