@@ -72,7 +72,8 @@ final class DefaultStepContext implements StepContext {
     private Optional<String> triggerData;
     private final RunState state = new StoreRunState();
     /** The keys of the children this execution starts, the same as an earlier execution of its attempt's. */
-    private final ChildStarts childStarts;
+    /** Made by the first child start: most executions start none, and the step path stays lean. */
+    private ChildStarts childStarts;
     /** Runs before the step writes to the store; see {@link #storeStartBeforeWrites}. */
     private volatile Runnable beforeWrite = () -> { };
     /**
@@ -100,7 +101,6 @@ final class DefaultStepContext implements StepContext {
         this.json = json;
         this.clock = clock;
         this.stateCleanup = stateCleanup;
-        this.childStarts = new ChildStarts(runId, step, job.attempt(), () -> engine.failuresOf(runId, step));
     }
 
     @Override
@@ -208,8 +208,15 @@ final class DefaultStepContext implements StepContext {
             return engine.startChild(otherFlow, input, options, runId, Optional.empty());
         }
         String inputJson = json.toJson(input, "input of flow '" + otherFlow + "'");
-        return childStarts.startNext(otherFlow, inputJson,
+        return childStarts().startNext(otherFlow, inputJson,
                 key -> engine.startChildWithJson(otherFlow, inputJson, options, runId, Optional.of(key)));
+    }
+
+    private synchronized ChildStarts childStarts() {
+        if (childStarts == null) {
+            childStarts = new ChildStarts(runId, step, job.attempt(), () -> engine.failuresOf(runId, step));
+        }
+        return childStarts;
     }
 
     /**
