@@ -44,7 +44,17 @@ public final class VirtualClock extends Clock {
     /** Runs the timers planned for a time the clock already shows; its one thread ends when idle. */
     private final ExecutorService dueNow = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(), Threads.daemonThreads("nvent-virtual-clock"));
-    private final ClockTimers planner = this::plan;
+    private final ClockTimers planner = new ClockTimers() {
+        @Override
+        public Planned at(Instant due, Runnable action) {
+            return plan(due, action);
+        }
+
+        @Override
+        public boolean clockMovesByItself() {
+            return false;
+        }
+    };
     private volatile Instant now;
     private long planned;
 

@@ -28,6 +28,15 @@ public interface ClockTimers {
     Planned at(Instant due, Runnable action);
 
     /**
+     * Whether the clock moves by itself, as the system clock does. One that only its owner moves (a
+     * test's {@link io.nvent.cdi.VirtualClock}) shows no later time after a thread has slept, so a
+     * wait for its time must not be a sleep.
+     */
+    default boolean clockMovesByItself() {
+        return true;
+    }
+
+    /**
      * Timers on a scheduled executor, for a clock that moves by itself (the system clock): each
      * action is delayed by how far {@code due} was ahead of the clock when it was planned.
      */

@@ -1,6 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
-import io.nvent.cdi.VirtualClock;
+import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.memory.RateLimitLedger;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.RateLimit;
@@ -66,12 +66,13 @@ final class EngineRateLimits {
     private final SchedulingStore scheduling;
     private final Clock clock;
     /**
-     * Whether the clock moves while a worker sleeps: not a {@link VirtualClock}, which only a test moves.
+     * Whether the clock moves while a worker sleeps: not one only a test moves (a virtual clock, see
+     * {@link ClockTimers#clockMovesByItself()}), which the engine's timers tell by {@link #followClockOf}.
      * On such a clock a worker never waits for the limit (the limit's time would not come while it
      * sleeps, and a worker that sleeps holds up the test's next move): it queues the step again at once,
      * for the clock's time at which the limit allows the start.
      */
-    private final boolean clockMovesWhileWaiting;
+    private volatile boolean clockMovesWhileWaiting = true;
     private final RateLimitLedger ownStarts = new RateLimitLedger();
     private final Map<String, Kept> limits = new ConcurrentHashMap<>();
     /** The jobs whose workers on this instance wait for the limit, and until when they expect to. */
@@ -82,12 +83,16 @@ final class EngineRateLimits {
     EngineRateLimits(SchedulingStore scheduling, Clock clock) {
         this.scheduling = scheduling;
         this.clock = clock;
-        this.clockMovesWhileWaiting = !(clock instanceof VirtualClock);
+    }
+
+    /** Waits for the limit as the engine's timers wait for its clock; before the workers start. */
+    void followClockOf(ClockTimers timers) {
+        clockMovesWhileWaiting = timers.clockMovesByItself();
     }
 
     /**
-     * Whether the queue adapter's own limit would count on this engine's clock: not on a
-     * {@link VirtualClock}, where the memory queue keeps none (its window counts in real time), so the
+     * Whether the queue adapter's own limit would count on this engine's clock: not on a clock only a
+     * test moves, where the memory queue keeps none (its window counts in real time), so the
      * engine keeps every limit itself.
      */
     boolean adapterLimitsFollowTheClock() {
@@ -150,7 +155,7 @@ final class EngineRateLimits {
     /**
      * Waits, up to {@code longest} at a time and twice that in all, until the start of this job's
      * attempt is recorded; at once if the engine keeps no limit for the job's queue, and not at all on a
-     * {@link VirtualClock} (see {@link #clockMovesWhileWaiting}). A queue paused
+     * clock only a test moves (see {@link #clockMovesWhileWaiting}). A queue paused
      * while the worker waits ends the wait: the step is then queued again, to start once resumed.
      *
      * @return empty once the start is recorded; otherwise how long until the limit expects to allow

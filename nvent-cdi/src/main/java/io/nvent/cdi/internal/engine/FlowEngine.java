@@ -373,6 +373,7 @@ public final class FlowEngine implements FlowService {
     public void useTimers(ScheduledExecutorService executor, ClockTimers awaitTimers) {
         this.timers = awaitTimers;
         this.startTimers = executor;
+        rateLimits.followClockOf(awaitTimers);
     }
 
     /**
