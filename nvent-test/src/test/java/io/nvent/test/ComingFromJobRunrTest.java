@@ -10,7 +10,6 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
-import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -158,14 +157,21 @@ class ComingFromJobRunrTest {
     }
 
     @Test
-    void creatingARecurringJobAgainAtTheNextStartAsScheduleRecurrentlyDoesIsRefused() {
-        try (FlowTestEnvironment env = FlowTestEnvironment.of(new PurgeExpiredCarts())) {
+    void aRecurringJobTheApplicationSchedulesAtEveryStartAsScheduleRecurrentlyDoesIsCreatedOnceAndFollowsTheCode() {
+        PurgeExpiredCarts purge = new PurgeExpiredCarts();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(purge)) {
             TriggerSpec nightly = TriggerSpec.newBuilder("purge-carts", TriggerType.SCHEDULE)
                     .flow("cleanup").cron("0 2 * * *").build();
-            env.triggers().create(nightly);
+            env.triggers().createOrUpdate(nightly);
+            env.triggers().createOrUpdate(nightly); // the next start
+            env.advanceTime(Duration.ofDays(1));
 
-            assertThatThrownBy(() -> env.triggers().create(nightly.toBuilder().cron("0 3 * * *").build()))
-                    .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("exists already");
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z");
+
+            env.triggers().createOrUpdate(nightly.toBuilder().cron("0 3 * * *").build()); // a start with new settings
+            env.advanceTime(Duration.ofDays(1));
+
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z", "2030-01-02T03:00:00Z");
         }
     }
 
