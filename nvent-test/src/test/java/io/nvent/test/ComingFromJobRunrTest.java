@@ -1,7 +1,7 @@
 package io.nvent.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nvent.BackoffType;
 import io.nvent.BulkResult;
@@ -18,6 +18,7 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepLogger;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.Trigger;
@@ -244,7 +245,7 @@ class ComingFromJobRunrTest {
             int total = ((Number) input.get("rows")).intValue();
             for (int row = 1; row <= total; row++) {
                 if (row % (total / 4) == 0) {
-                    ctx.logger().log(io.nvent.StepLogger.Level.INFO, "imported " + row + " of " + total,
+                    ctx.logger().log(StepLogger.Level.INFO, "imported " + row + " of " + total,
                             Map.of("done", row, "total", total));
                 }
                 if (row == total / 2) {
@@ -449,13 +450,13 @@ class ComingFromJobRunrTest {
         try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
                 .store(store).schedulingStore(scheduling).build()) {
             clock.advance(Duration.ofHours(4));
-            org.awaitility.Awaitility.await().until(() -> settle.ticks.size() == 1 && statement.ticks.size() == 1);
+            await().until(() -> settle.ticks.size() == 1 && statement.ticks.size() == 1);
         }
         clock.advance(Duration.ofDays(2)); // the application is down from 04:00 on the 1st to 04:00 on the 3rd
 
         try (EmbeddedEngine after = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
                 .store(store).schedulingStore(scheduling).build()) {
-            org.awaitility.Awaitility.await().until(() -> statement.ticks.size() == 2);
+            await().until(() -> statement.ticks.size() == 2);
 
             assertThat(statement.ticks).as("the latest missed tick, late, once")
                     .containsExactly("2030-01-01T03:00:00Z", "2030-01-03T03:00:00Z");
