@@ -49,6 +49,45 @@ public interface TriggerService {
     TriggerInfo update(TriggerSpec spec);
 
     /**
+     * Creates a trigger, or gives the one of that name this definition: what an application calls at
+     * every start to keep a trigger it defines in code (a schedule read from its settings, say) as the
+     * code says, as JobRunr's {@code scheduleRecurrently(id, cron, job)} does. A trigger that exists
+     * keeps whether it is enabled (an operator who disabled it keeps it disabled through the
+     * application's next start), its statistics and its history; one whose definition is the same
+     * already is left as it is, so a start that changes nothing writes nothing (no
+     * {@code trigger.updated} entry) and does not count as a change of its schedule for its missed
+     * ticks. Two instances starting at once, each creating the trigger, agree: the one that finds the
+     * name taken by the other's create updates it instead.
+     *
+     * <pre>{@code
+     * triggers.createOrUpdate(TriggerSpec.newBuilder("purge-carts", TriggerType.SCHEDULE)
+     *         .flow("cleanup").cron(settings.purgeCron()).build());
+     * }</pre>
+     *
+     * @param spec the definition; {@link TriggerSpec#enabled()} applies only when the trigger is created
+     * @return the trigger as stored
+     * @throws InvalidTriggerException if the definition is invalid, as for {@link #create}, or a trigger
+     *     of that name has another type (delete it and create the new one)
+     * @since 0.2
+     */
+    default TriggerInfo createOrUpdate(TriggerSpec spec) {
+        Optional<TriggerInfo> existing = trigger(spec.name());
+        if (existing.isEmpty()) {
+            try {
+                return create(spec);
+            } catch (InvalidTriggerException e) {
+                existing = trigger(spec.name()); // created meanwhile by another instance, or invalid
+                if (existing.isEmpty()) {
+                    throw e;
+                }
+            }
+        }
+        TriggerInfo current = existing.get();
+        TriggerSpec wanted = spec.withEnabled(current.spec().enabled());
+        return wanted.equals(current.spec()) ? current : update(wanted);
+    }
+
+    /**
      * Enables or disables a trigger. A disabled trigger keeps its definition and statistics but does
      * not fire, by schedule, event or call.
      *

@@ -82,7 +82,8 @@ public final class Json {
         try {
             return checkSize(jsonb.toJson(value), what);
         } catch (JsonbException e) {
-            throw new InvalidPayloadException(what + " cannot be converted to JSON: " + e.getMessage(), e);
+            throw new InvalidPayloadException(what + " cannot be converted to JSON: " + e.getMessage()
+                    + notPublic(e, value.getClass()), e);
         }
     }
 
@@ -179,8 +180,38 @@ public final class Json {
         } catch (JsonbException | JsonException e) {
             throw new InvalidPayloadException(what + " cannot be read as " + type.getTypeName() + ": "
                     + memberThatDoesNotFit(text, String.valueOf(e.getMessage()))
-                            .orElseGet(() -> isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage()), e);
+                            .orElseGet(() -> isUnhelpful(e.getMessage()) ? "it is " + kindOf(text) : e.getMessage())
+                    + notPublic(e, type instanceof Class<?> c ? c : Object.class), e);
         }
+    }
+
+    private static final java.util.regex.Pattern DECLARED_IN =
+            java.util.regex.Pattern.compile("declared in '(?:class|interface|record|enum) ([^']+)'");
+
+    /**
+     * What to do when JSON-B failed for want of access: it reaches the members of public classes only,
+     * and says so as "Error accessing getter 'x' declared in 'class …'" (an {@link IllegalAccessException}
+     * underneath), which a user of a record nested without {@code public} in a service or a test does not
+     * read as "make it public". Names the class JSON-B names, else the converted class or the first of
+     * the classes it is nested in that is not public; empty for any other failure.
+     */
+    private static String notPublic(Throwable failure, Class<?> converted) {
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof IllegalAccessException)) {
+            cause = cause.getCause();
+        }
+        if (cause == null) {
+            return "";
+        }
+        java.util.regex.Matcher declared = DECLARED_IN.matcher(String.valueOf(failure.getMessage()));
+        String name = declared.find() ? declared.group(1) : null;
+        for (Class<?> c = converted; name == null && c != null; c = c.getEnclosingClass()) {
+            if (!java.lang.reflect.Modifier.isPublic(c.getModifiers())) {
+                name = c.getName();
+            }
+        }
+        return name == null ? "; JSON-B reaches the members of public classes only"
+                : "; JSON-B reaches the members of public classes only: declare " + name + " public";
     }
 
     private static final java.util.regex.Pattern UNREADABLE_PROPERTY =

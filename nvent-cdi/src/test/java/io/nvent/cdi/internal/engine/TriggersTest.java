@@ -17,6 +17,7 @@ import io.nvent.Trigger;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
+import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
@@ -25,6 +26,9 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.testkit.LogRecorder;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -456,6 +460,86 @@ class TriggersTest {
             h.triggers.delete("nightly");
             assertThat(h.ticks.armed).doesNotContainKey("nightly");
         }
+    }
+
+    @Test
+    void createOrUpdateCreatesATriggerThenGivesItANewDefinitionAndLeavesAnUnchangedOneAsItIs() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+            h.triggers.createOrUpdate(nightly);
+            h.triggers.createOrUpdate(nightly); // the application's next start, with the same settings
+
+            assertThat(h.ticks.armed.get("nightly").expression()).isEqualTo("0 2 * * *");
+            assertThat(h.triggers.history("nightly", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.registered");
+
+            TriggerInfo changed = h.triggers.createOrUpdate(nightly.toBuilder().cron("30 3 * * *").build());
+
+            assertThat(changed.spec().cron()).hasValue("30 3 * * *");
+            assertThat(h.ticks.armed.get("nightly").expression()).isEqualTo("30 3 * * *");
+            assertThat(h.triggers.history("nightly", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.updated", "trigger.registered");
+        }
+    }
+
+    @Test
+    void createOrUpdateKeepsATriggerAnOperatorDisabledDisabled() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+            h.triggers.createOrUpdate(nightly);
+            h.triggers.setEnabled("nightly", false);
+
+            TriggerInfo kept = h.triggers.createOrUpdate(nightly.toBuilder().cron("30 3 * * *").build());
+
+            assertThat(kept.spec().enabled()).isFalse();
+            assertThat(kept.spec().cron()).hasValue("30 3 * * *");
+            assertThat(h.ticks.armed).doesNotContainKey("nightly");
+        }
+    }
+
+    @Test
+    void createOrUpdateOfATriggerAnotherInstanceCreatesJustBeforeUpdatesIt() {
+        try (EngineHarness a = new EngineHarness(new Generate(), new Store());
+             EngineHarness b = new EngineHarness(a.store, a.scheduling, "instance-b", new Generate(), new Store())) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+            TriggerService bCreatingRightAfterA = creatingFirstThrough(b.triggers, a.triggers);
+
+            TriggerInfo stored = bCreatingRightAfterA.createOrUpdate(nightly.toBuilder().cron("30 3 * * *").build());
+
+            assertThat(stored.spec().cron()).hasValue("30 3 * * *");
+            assertThat(a.triggers.trigger("nightly").orElseThrow().spec().cron()).hasValue("30 3 * * *");
+        }
+    }
+
+    @Test
+    void createOrUpdateOfAnInvalidDefinitionIsRefusedWithTheReasonAndStoresNothing() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThatThrownBy(() -> h.triggers.createOrUpdate(TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE)
+                    .cron("0 2 * * *").flow("no-such-flow").build()))
+                    .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("no-such-flow");
+            assertThat(h.triggers.trigger("nightly")).isEmpty();
+        }
+    }
+
+    /** {@code service}, whose every create comes right after {@code other} created the same trigger. */
+    private static TriggerService creatingFirstThrough(TriggerService service, TriggerService other) {
+        return (TriggerService) Proxy.newProxyInstance(TriggerService.class.getClassLoader(),
+                new Class<?>[] {TriggerService.class}, (proxy, method, args) -> {
+                    if (method.isDefault()) {
+                        return InvocationHandler.invokeDefault(proxy, method, args);
+                    }
+                    if (method.getName().equals("create")) {
+                        other.create((TriggerSpec) args[0]);
+                    }
+                    try {
+                        return method.invoke(service, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** The report flow's entry step in a later version, which no longer declares the "hourly" schedule. */

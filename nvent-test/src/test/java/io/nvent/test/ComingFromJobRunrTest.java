@@ -1,0 +1,466 @@
+package io.nvent.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.BackoffType;
+import io.nvent.BulkResult;
+import io.nvent.BulkRetry;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.Misfire;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepLogger;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.Trigger;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.cdi.VirtualClock;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.SchedulingStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jobs of a JobRunr (and Quartz) application, ported to nvent: each test is one kind of job, written
+ * as a user coming from JobRunr writes it with nothing but the README, the API's Javadoc and
+ * {@link FlowTestEnvironment}. README "Coming from JobRunr or Quartz" quotes them.
+ */
+class ComingFromJobRunrTest {
+
+    public record Invoice(String customerId, long amountCents) {
+    }
+
+    /** JobRunr: {@code BackgroundJob.enqueue(() -> invoices.send(customerId, amount))}. */
+    @FlowStep(flow = "send-invoice", name = "send", role = StepRole.ENTRY)
+    static final class SendInvoice implements Step<Invoice, Void> {
+        final List<Invoice> sent = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Invoice invoice, StepContext ctx) {
+            sent.add(invoice);
+            return null;
+        }
+    }
+
+    @Test
+    void aFireAndForgetJobIsAOneStepFlowStartedWithItsArguments() {
+        SendInvoice send = new SendInvoice();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(send)) {
+            String runId = env.flows().start("send-invoice", new Invoice("C-1", 4200));
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(send.sent).containsExactly(new Invoice("C-1", 4200));
+        }
+    }
+
+    /** JobRunr: {@code BackgroundJob.schedule(now().plus(3, DAYS), () -> reminders.send(customerId))}. */
+    @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    static final class SendReminder implements Step<Map<String, Object>, Void> {
+        final List<Instant> sentAt = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            sentAt.add(ctx.clock().instant());
+            return null;
+        }
+    }
+
+    @Test
+    void aDelayedJobIsAStartWithADelayThatRunsOnceTheDelayHasPassed() {
+        SendReminder remind = new SendReminder();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(remind)) {
+            StartedRun run = env.flows().start("reminder", Map.of("customerId", "C-1"),
+                    StartOptions.delayed(Duration.ofDays(3)));
+            env.advanceTime(Duration.ofDays(3).minusMinutes(1));
+
+            assertThat(env.flows().run(run.runId()).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(remind.sentAt).isEmpty();
+
+            env.advanceTime(Duration.ofMinutes(1));
+
+            assertThat(env.awaitRun(run.runId()).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(remind.sentAt).containsExactly(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(3)));
+        }
+    }
+
+    @Test
+    void aDelayedJobCanceledBeforeItIsDueNeverRuns() {
+        SendReminder remind = new SendReminder();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(remind)) {
+            StartedRun run = env.flows().start("reminder", Map.of("customerId", "C-1"),
+                    StartOptions.delayed(Duration.ofDays(3)));
+
+            assertThat(env.flows().cancel(run.runId())).isTrue();
+            env.advanceTime(Duration.ofDays(4));
+
+            assertThat(env.flows().run(run.runId()).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(remind.sentAt).isEmpty();
+        }
+    }
+
+    /** A job with no schedule of its own: an admin schedules it at run time, as {@code scheduleRecurrently}. */
+    @FlowStep(flow = "cleanup", name = "purge", role = StepRole.ENTRY)
+    static final class PurgeExpiredCarts implements Step<Map<String, Object>, Void> {
+        final List<String> ticks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ticks.add(String.valueOf(input.get("scheduledAt")));
+            return null;
+        }
+    }
+
+    @Test
+    void aRecurringJobIsATriggerCreatedChangedAndDeletedAtRunTime() {
+        PurgeExpiredCarts purge = new PurgeExpiredCarts();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(purge)) {
+            env.triggers().create(TriggerSpec.newBuilder("purge-carts", TriggerType.SCHEDULE)
+                    .flow("cleanup").cron("0 2 * * *").build());
+            env.advanceTime(Duration.ofDays(1));
+
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z");
+
+            env.triggers().update(env.triggers().trigger("purge-carts").orElseThrow().spec().toBuilder()
+                    .cron("0 */6 * * *").build());
+            env.advanceTime(Duration.ofHours(12));
+
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z", "2030-01-02T06:00:00Z",
+                    "2030-01-02T12:00:00Z");
+
+            env.triggers().delete("purge-carts");
+            env.advanceTime(Duration.ofDays(1));
+
+            assertThat(purge.ticks).hasSize(3);
+        }
+    }
+
+    @Test
+    void aRecurringJobTheApplicationSchedulesAtEveryStartAsScheduleRecurrentlyDoesIsCreatedOnceAndFollowsTheCode() {
+        PurgeExpiredCarts purge = new PurgeExpiredCarts();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(purge)) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("purge-carts", TriggerType.SCHEDULE)
+                    .flow("cleanup").cron("0 2 * * *").build();
+            env.triggers().createOrUpdate(nightly);
+            env.triggers().createOrUpdate(nightly); // the next start
+            env.advanceTime(Duration.ofDays(1));
+
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z");
+
+            env.triggers().createOrUpdate(nightly.toBuilder().cron("0 3 * * *").build()); // a start with new settings
+            env.advanceTime(Duration.ofDays(1));
+
+            assertThat(purge.ticks).containsExactly("2030-01-01T02:00:00Z", "2030-01-02T03:00:00Z");
+        }
+    }
+
+    /** JobRunr: {@code BackgroundJob.enqueue(UUID id, …)}: the same id twice enqueues one job. */
+    @FlowStep(flow = "charge", name = "charge", role = StepRole.ENTRY)
+    static final class ChargeOrder implements Step<Map<String, Object>, Void> {
+        final AtomicInteger charges = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            charges.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void aJobThatMustNotRunTwiceForAnOrderIsStartedWithTheOrderAsItsIdempotencyKey() {
+        ChargeOrder charge = new ChargeOrder();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(charge)) {
+            Map<String, Object> order = Map.of("orderId", "A-1", "amount", 42);
+            StartedRun first = env.flows().start("charge", order, StartOptions.idempotent("charge-A-1"));
+            env.awaitRun(first.runId());
+            StartedRun again = env.flows().start("charge", order, StartOptions.idempotent("charge-A-1"));
+
+            assertThat(again).isEqualTo(new StartedRun(first.runId(), false));
+            assertThat(charge.charges).hasValue(1);
+            assertThat(env.flows().runByIdempotencyKey("charge", "charge-A-1")).map(RunInfo::runId)
+                    .contains(first.runId());
+        }
+    }
+
+    /** JobRunr: {@code @Job(retries = 3)}; the backoff is nvent's own, exponential from one minute. */
+    @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, maxAttempts = 4, backoff = BackoffType.EXPONENTIAL,
+            backoffDelayMs = 60_000, backoffMaxDelayMs = 3_600_000)
+    static final class PushToErp implements Step<Map<String, Object>, Void> {
+        final AtomicBoolean erpDown = new AtomicBoolean(true);
+        final List<Instant> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            attempts.add(ctx.clock().instant());
+            if (erpDown.get()) {
+                throw new IllegalStateException("ERP unavailable");
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void aRetriedJobWaitsOneTwoAndFourMinutesBetweenItsFourAttemptsThenFails() {
+        PushToErp push = new PushToErp();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(push).autoSkipTime(true).build()) {
+            String runId = env.flows().start("sync", Map.of());
+
+            assertThat(env.awaitEnd(runId, Duration.ofSeconds(10)).status()).isEqualTo(RunStatus.FAILED);
+            Instant start = FlowTestEnvironment.DEFAULT_START;
+            assertThat(push.attempts).containsExactly(start, start.plus(Duration.ofMinutes(1)),
+                    start.plus(Duration.ofMinutes(3)), start.plus(Duration.ofMinutes(7)));
+        }
+    }
+
+    /** A long job: JobRunr's {@code jobContext.progressBar(total)}; here a log line per step of progress. */
+    @FlowStep(flow = "import", name = "import", role = StepRole.ENTRY)
+    static final class ImportCustomers implements Step<Map<String, Object>, Integer> {
+        final CountDownLatch halfway = new CountDownLatch(1);
+        final CountDownLatch goOn = new CountDownLatch(1);
+
+        @Override
+        public Integer execute(Map<String, Object> input, StepContext ctx) {
+            int total = ((Number) input.get("rows")).intValue();
+            for (int row = 1; row <= total; row++) {
+                if (row % (total / 4) == 0) {
+                    ctx.logger().log(StepLogger.Level.INFO, "imported " + row + " of " + total,
+                            Map.of("done", row, "total", total));
+                }
+                if (row == total / 2) {
+                    halfway.countDown();
+                    awaitQuietly(goOn);
+                }
+            }
+            return total;
+        }
+    }
+
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aLongJobReportsItsProgressAsLogEntriesThatAreReadWhileItRuns() throws InterruptedException {
+        ImportCustomers importer = new ImportCustomers();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(importer)) {
+            String runId = env.flows().start("import", Map.of("rows", 1000));
+            assertThat(importer.halfway.await(10, TimeUnit.SECONDS)).isTrue();
+
+            List<HistoryEvent> progress = env.flows().events(runId,
+                    new EventQuery(Set.of(EventType.LOG), 0, 1, true));
+
+            assertThat(progress).singleElement().extracting(HistoryEvent::data).asString()
+                    .contains("imported 500 of 1000");
+            importer.goOn.countDown();
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+        }
+    }
+
+    /** JobRunr Pro: {@code BackgroundJob.startBatch(...)} of 1,000 jobs with a continuation: child runs and a step after them. */
+    @FlowStep(flow = "newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
+    static final class FanOut implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            int subscribers = ((Number) input.get("subscribers")).intValue();
+            for (int i = 0; i < subscribers; i++) {
+                ctx.startFlow("mail", Map.of("subscriber", i));
+            }
+            ctx.emit("mails.started", Map.of("count", subscribers));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "mail", name = "send", role = StepRole.ENTRY)
+    static final class SendMail implements Step<Map<String, Object>, Void> {
+        final AtomicInteger sent = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            sent.incrementAndGet();
+            return null;
+        }
+    }
+
+    /** The continuation: retried every minute until none of the run's children is running any more. */
+    @FlowStep(flow = "newsletter", name = "report", subscribes = "mails.started", maxAttempts = 1_000,
+            backoff = BackoffType.FIXED, backoffDelayMs = 60_000)
+    static final class ReportWhenAllSent implements Step<Map<String, Object>, String> {
+        final AtomicInteger reports = new AtomicInteger();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            long open = ctx.runningFlows("mail").stream()
+                    .filter(child -> child.parentRunId().equals(Optional.of(ctx.runId()))).count();
+            if (open > 0) {
+                throw new IllegalStateException(open + " mails are still being sent");
+            }
+            reports.incrementAndGet();
+            return "all sent";
+        }
+    }
+
+    @Test
+    void aBatchOfAThousandJobsIsAThousandChildRunsAndItsContinuationAStepThatWaitsUntilNoneRuns() {
+        SendMail mail = new SendMail();
+        ReportWhenAllSent report = new ReportWhenAllSent();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOut()).step(report).step(mail)
+                .autoSkipTime(true).timeout(Duration.ofSeconds(60)).build()) {
+            String runId = env.flows().start("newsletter", Map.of("subscribers", 1_000));
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(mail.sent).hasValue(1_000);
+            assertThat(report.reports).hasValue(1);
+        }
+    }
+
+    /** A job that must run one at a time: a queue of its own with one worker (per instance). */
+    @FlowStep(flow = "customer-sync", name = "sync", role = StepRole.ENTRY, queue = "customer-sync")
+    static final class SyncCustomer implements Step<Map<String, Object>, Void> {
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger mostAtOnce = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(5); // the work
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                running.decrementAndGet();
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void aJobThatMustNotRunTwiceAtOnceGetsAQueueWithOneWorkerWhichSerializesEveryCustomer() {
+        SyncCustomer sync = new SyncCustomer();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(sync)
+                .engine(b -> b.concurrency("customer-sync", 1)).build()) {
+            List<String> runIds = IntStream.range(0, 6)
+                    .mapToObj(i -> env.flows().start("customer-sync", Map.of("customerId", i % 2 == 0 ? "A" : "B")))
+                    .toList();
+
+            assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED));
+            assertThat(sync.mostAtOnce).as("customers A and B wait for each other too").hasValue(1);
+        }
+    }
+
+    @FlowStep(flow = "export", name = "export", role = StepRole.ENTRY, maxAttempts = 1)
+    static final class ExportOrder implements Step<Map<String, Object>, Void> {
+        final AtomicBoolean warehouseDown = new AtomicBoolean(true);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            if (warehouseDown.get()) {
+                throw new IllegalStateException("warehouse API unavailable");
+            }
+            return null;
+        }
+    }
+
+    @Test
+    void failedJobsAreFoundByStatusAndByTheirBusinessKeyAndRequeuedAllAtOnce() {
+        ExportOrder export = new ExportOrder();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(export)) {
+            List<String> runIds = IntStream.rangeClosed(1, 3).mapToObj(i -> env.flows()
+                    .start("export", Map.of("orderId", i), StartOptions.idempotent("export-" + i)).runId()).toList();
+            runIds.forEach(runId -> env.awaitEnd(runId, Duration.ofSeconds(5)));
+
+            assertThat(env.flows().runs(RunQuery.ofFlow("export").withStatus(RunStatus.FAILED)))
+                    .extracting(RunInfo::runId).containsExactlyInAnyOrderElementsOf(runIds);
+            assertThat(env.flows().runByIdempotencyKey("export", "export-2")).map(RunInfo::runId)
+                    .contains(runIds.get(1));
+
+            export.warehouseDown.set(false);
+            int retried = 0;
+            BulkRetry retry = BulkRetry.ofFlow("export");
+            while (retry != null) {
+                BulkResult page = env.flows().retryFailed(retry);
+                retried += page.acted();
+                retry = page.next().map(retry::startingAfter).orElse(null);
+            }
+
+            assertThat(retried).isEqualTo(3);
+            assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).steps())
+                    .containsEntry("export", StepStatus.COMPLETED));
+        }
+    }
+
+    /** Quartz: a nightly cron job with {@code MISFIRE_INSTRUCTION_DO_NOTHING}, and one with fire-once-now. */
+    @FlowStep(flow = "settlement", name = "settle", role = StepRole.ENTRY)
+    @Trigger(name = "nightly-settlement", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.SKIP)
+    static final class NightlySettlement implements Step<Map<String, Object>, Void> {
+        final List<String> ticks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ticks.add(String.valueOf(input.get("scheduledAt")));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "statement", name = "mail", role = StepRole.ENTRY)
+    @Trigger(name = "nightly-statement", type = TriggerType.SCHEDULE, cron = "0 3 * * *", misfire = Misfire.FIRE_ONCE,
+            misfireGrace = "PT72H")
+    static final class NightlyStatement implements Step<Map<String, Object>, Void> {
+        final List<String> ticks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ticks.add(String.valueOf(input.get("scheduledAt")));
+            return null;
+        }
+    }
+
+    @Test
+    void aQuartzMisfireInstructionIsTheTriggersMisfirePolicyAppliedWhenTheApplicationStartsAgain() {
+        NightlySettlement settle = new NightlySettlement();
+        NightlyStatement statement = new NightlyStatement();
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
+        FlowStore store = MemoryAdapters.store();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
+                .store(store).schedulingStore(scheduling).build()) {
+            clock.advance(Duration.ofHours(4));
+            await().until(() -> settle.ticks.size() == 1 && statement.ticks.size() == 1);
+        }
+        clock.advance(Duration.ofDays(2)); // the application is down from 04:00 on the 1st to 04:00 on the 3rd
+
+        try (EmbeddedEngine after = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
+                .store(store).schedulingStore(scheduling).build()) {
+            await().until(() -> statement.ticks.size() == 2);
+
+            assertThat(statement.ticks).as("the latest missed tick, late, once")
+                    .containsExactly("2030-01-01T03:00:00Z", "2030-01-03T03:00:00Z");
+            assertThat(settle.ticks).as("no missed tick").containsExactly("2030-01-01T02:00:00Z");
+        }
+    }
+}
