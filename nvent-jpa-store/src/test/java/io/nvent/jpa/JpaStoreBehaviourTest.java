@@ -409,6 +409,27 @@ abstract class JpaStoreBehaviourTest {
     }
 
     @Test
+    void instancesStartingTogetherOnAnEmptySchemaMigrateItOnceAndAllStart() {
+        dropTables("together_");
+
+        // As N instances of a cluster do when they start at once after an upgrade: Flyway's lock
+        // (an advisory lock on PostgreSQL) lets one migrate while the others wait, then find it done.
+        Concurrently.run(4, thread -> JpaFlowStore.create(dataSource(), options("together_").build()).close());
+
+        assertThat(queryLong("select count(*) from together_schema_history where \"success\" = true"
+                + " and \"version\" is not null and \"version\" <> '0'")).isEqualTo(OlderSchemas.migrations());
+        assertThat(queryLong("select count(*) from together_schema_history where \"success\" = false")).isZero();
+    }
+
+    /** Drops every table of a store with this prefix, those that reference others first. */
+    private void dropTables(String prefix) {
+        TestDatabases.execute(dataSource(), Stream.of("webhook_request", "rate_start", "rate_limit", "queue_pause",
+                        "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
+                        "run_state", "run_event", "run", "schema_history")
+                .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
+    }
+
+    @Test
     void readsAPageOfTheUnfilteredRunListAlongAnIndexInsteadOfSortingEveryRun() {
         // The order of RunTables.find: with another order the index would not serve it.
         String newestFirst = "select run_id from behaviour_run order by started_at desc, run_id desc limit 50";
@@ -449,10 +470,7 @@ abstract class JpaStoreBehaviourTest {
     /** A version 1 schema under {@code prefix}, as the first release left it (tables of later versions dropped). */
     private JpaStoreOptions version1Schema(String prefix) {
         JpaStoreOptions version1 = options(prefix).build();
-        TestDatabases.execute(dataSource(), Stream.of("webhook_request", "rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
-                        "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
-                        "run_event", "run", "schema_history")
-                .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
+        dropTables(prefix);
         OlderSchemas.migrateTo(dataSource(), version1, "1");
         return version1;
     }

@@ -675,9 +675,14 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                             .setParameter("finished", finished).setParameter("cutoff", cutoff)
                             .setMaxResults(PURGE_CHUNK).getResultList(), endedBefore));
                 }
+                // Ordered as the index (status, ended_at) holds them, which the select then reads from
+                // the start of the null end times of each finished status: unordered, PostgreSQL
+                // expected runs without an end time among the finished ones as often as among all
+                // and walked the whole table to find there are none (150 ms at 500,000 runs, every
+                // sweep's minute check), the end times being null for every row the select finds.
                 sources.add(new PurgeSource(em -> em.createQuery("select r.runId from NventRun r"
-                                + " where r.status in :finished and r.endedAt is null and r.startedAt < :cutoff",
-                                String.class)
+                                + " where r.status in :finished and r.endedAt is null and r.startedAt < :cutoff"
+                                + " order by r.status, r.endedAt", String.class)
                         .setParameter("finished", FINISHED).setParameter("cutoff", cutoff)
                         .setMaxResults(PURGE_CHUNK).getResultList(), endedBefore));
             });

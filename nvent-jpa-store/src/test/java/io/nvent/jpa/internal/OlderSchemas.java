@@ -13,4 +13,9 @@ public final class OlderSchemas {
     public static void migrateTo(DataSource dataSource, JpaStoreOptions options, String version) {
         SchemaMigrator.migrate(dataSource, Database.detect(dataSource), options, version);
     }
+
+    /** How many migrations this version ships. */
+    public static int migrations() {
+        return SchemaMigrator.versions().size();
+    }
 }
