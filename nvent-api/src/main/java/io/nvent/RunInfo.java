@@ -15,10 +15,18 @@ import java.util.Optional;
  * @param endedAt end time, once the run is terminal
  * @param parentRunId run that started this one from a step, if any
  * @param steps status of every step scheduled so far, by step name
+ * @param idempotencyKey the idempotency key the run was started with, as its starter gave it: a
+ *     caller's ({@link StartOptions#idempotencyKey()}), a webhook sender's, or one nvent made for a
+ *     child run a step started ({@code nvent-child/<parent run>/<step>/attempt-<n>/<flow>/<k>}); empty
+ *     for a run started without one, and for runs of a store that keeps none (since 0.2)
+ * @param error while the run is {@link RunStatus#FAILED failed}, the error it failed with (its first
+ *     1,000 characters; the run's {@code flow.failed} history entry has it whole); empty otherwise,
+ *     and for runs that failed before 0.2 (since 0.2)
  * @since 0.1
  */
 public record RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
-                      Optional<String> parentRunId, Map<String, StepStatus> steps) {
+                      Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
+                      Optional<String> error) {
 
     /**
      * Checks that every object component is given and copies the steps, so the record stays immutable.
@@ -30,7 +38,10 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param endedAt end time, once the run is terminal
      * @param parentRunId run that started this one from a step, if any
      * @param steps status of every step scheduled so far, by step name
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
      * @throws NullPointerException if an object component is {@code null}
+     * @since 0.2
      */
     public RunInfo {
         Objects.requireNonNull(runId, "runId");
@@ -39,6 +50,25 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(endedAt, "endedAt");
         Objects.requireNonNull(parentRunId, "parentRunId");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(error, "error");
         steps = Map.copyOf(steps);
+    }
+
+    /**
+     * A run without an idempotency key or an error: the components of 0.1.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status current status
+     * @param startedAt start time
+     * @param endedAt end time, once the run is terminal
+     * @param parentRunId run that started this one from a step, if any
+     * @param steps status of every step scheduled so far, by step name
+     * @throws NullPointerException if an object component is {@code null}
+     */
+    public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
+                   Optional<String> parentRunId, Map<String, StepStatus> steps) {
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, Optional.empty(), Optional.empty());
     }
 }

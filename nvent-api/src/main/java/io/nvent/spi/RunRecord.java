@@ -25,11 +25,27 @@ import java.util.Optional;
  * @param steps status of each scheduled step
  * @param emitted payload (JSON) of the first emission of each event in this run, by event name
  * @param version optimistic-locking version; stores increment it on every update
+ * @param idempotencyKey the idempotency key the run was started with, as its starter gave it (the
+ *     caller's, a webhook sender's, or one nvent made for a child run: {@code nvent-child/…}), not the
+ *     key the store holds for it ({@link FlowStore#createRun(RunRecord, java.util.List, String)}); set when the
+ *     run is created and never changed (since 0.2: a store written for 0.1 keeps none, and its runs
+ *     show none)
+ * @param error while the run is {@link RunStatus#FAILED failed}, the error it failed with, at most
+ *     {@link #MAX_ERROR_LENGTH} characters (its history has it whole); empty in every other status
+ *     (since 0.2: a store written for 0.1 keeps none)
  * @since 0.1
  */
 public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
-                        Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
+                        Map<String, StepStatus> steps, Map<String, String> emitted, long version,
+                        Optional<String> idempotencyKey, Optional<String> error) {
+
+    /**
+     * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_ERROR_LENGTH = 1000;
 
     /**
      * Checks that every component is given and copies the maps, so the record stays immutable.
@@ -45,7 +61,10 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param steps status of each scheduled step
      * @param emitted payload (JSON) of the first emission of each event in this run, by event name
      * @param version optimistic-locking version; stores increment it on every update
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
      * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @since 0.2
      */
     public RunRecord {
         Objects.requireNonNull(runId, "runId");
@@ -56,8 +75,34 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Objects.requireNonNull(parentRunId, "parentRunId");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(endedAt, "endedAt");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(error, "error");
         steps = Map.copyOf(steps);
         emitted = Map.copyOf(emitted);
+    }
+
+    /**
+     * A run without an idempotency key or an error: the components of 0.1, for stores (and tests)
+     * written for it.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     */
+    public RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                     Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                     Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
+        this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                Optional.empty(), Optional.empty());
     }
 
     /**
@@ -77,7 +122,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     }
 
     /**
-     * This run in another status; terminal statuses set the end time, others clear it.
+     * This run in another status; terminal statuses set the end time, others clear it. The error is
+     * kept only while the run stays {@link RunStatus#FAILED}: see {@link #withFailure}.
      *
      * @param next the new status
      * @param at end time, used if {@code next} is terminal
@@ -85,7 +131,36 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
-                next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version);
+                next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version, idempotencyKey,
+                next == RunStatus.FAILED ? error : Optional.empty());
+    }
+
+    /**
+     * This run failed: status {@link RunStatus#FAILED}, ended at {@code at}, with the error it failed
+     * with (its first {@link #MAX_ERROR_LENGTH} characters).
+     *
+     * @param at end time
+     * @param failure the error, as the run's {@code flow.failed} entry records it
+     * @return a failed copy
+     * @since 0.2
+     */
+    public RunRecord withFailure(Instant at, String failure) {
+        String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
+                : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
+        return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
+                steps, emitted, version, idempotencyKey, Optional.of(kept));
+    }
+
+    /**
+     * This run, started with an idempotency key: see {@link #idempotencyKey()}.
+     *
+     * @param key the key as its starter gave it
+     * @return a copy holding the key
+     * @since 0.2
+     */
+    public RunRecord withIdempotencyKey(String key) {
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
+                version, Optional.of(key), error);
     }
 
     /**
@@ -99,7 +174,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
-                version);
+                version, idempotencyKey, error);
     }
 
     /**
@@ -116,7 +191,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, String> copy = new LinkedHashMap<>(emitted);
         copy.put(event, payloadJson);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
-                version);
+                version, idempotencyKey, error);
     }
 
     /**
@@ -127,7 +202,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
-                steps, emitted, version);
+                steps, emitted, version, idempotencyKey, error);
     }
 
     /**
@@ -138,7 +213,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                newVersion);
+                newVersion, idempotencyKey, error);
     }
 
     /**
@@ -149,11 +224,11 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
-            return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps);
+            return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error);
         }
         Map<String, StepStatus> shown = new LinkedHashMap<>();
         steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
                 ? stepStatus : StepStatus.CANCELED));
-        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown);
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error);
     }
 }

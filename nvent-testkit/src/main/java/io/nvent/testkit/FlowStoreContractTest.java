@@ -298,6 +298,42 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void keepsTheKeyARunWasStartedWithWhereverTheRunIsRead() {
+        RunRecord run = newRun("orders").withIdempotencyKey("order-42 from the shop");
+        String key = newKey();
+
+        store.createRun(run, List.of(log(1)), key);
+        store.updateRun(run.runId(), change(current -> current.withStep("reserve", StepStatus.QUEUED)));
+
+        assertThat(store.findRun(run.runId())).get().extracting(RunRecord::idempotencyKey)
+                .isEqualTo(Optional.of("order-42 from the shop"));
+        assertThat(store.findRunByKey(key)).get().extracting(RunRecord::idempotencyKey)
+                .isEqualTo(Optional.of("order-42 from the shop"));
+        assertThat(store.readRuns(List.of(run.runId()))).extracting(RunRecord::idempotencyKey)
+                .containsExactly(Optional.of("order-42 from the shop"));
+        assertThat(store.findRuns(new RunQuery(Optional.of("orders"), Optional.empty(), 0, 10, Optional.empty())))
+                .extracting(RunRecord::idempotencyKey).containsExactly(Optional.of("order-42 from the shop"));
+    }
+
+    @Test
+    void listsAFailedRunWithItsErrorUntilTheRunGoesOn() {
+        RunRecord run = createRun("orders");
+        String error = "card declined: insufficient funds\n  at the gateway";
+
+        store.updateRun(run.runId(), change(current -> current.withStep("pay", StepStatus.FAILED)
+                .withFailure(T0.plusSeconds(9), error)));
+
+        RunQuery failed = new RunQuery(Optional.of("orders"), Optional.of(RunStatus.FAILED), 0, 10, Optional.empty());
+        assertThat(store.findRuns(failed)).extracting(RunRecord::error).containsExactly(Optional.of(error));
+        assertThat(store.findRun(run.runId())).get().extracting(RunRecord::error).isEqualTo(Optional.of(error));
+
+        store.updateRun(run.runId(), change(current -> current.withStep("pay", StepStatus.QUEUED)
+                .withStatus(RunStatus.RUNNING, T0.plusSeconds(10))));
+
+        assertThat(store.findRun(run.runId())).get().extracting(RunRecord::error).isEqualTo(Optional.empty());
+    }
+
+    @Test
     void aRefusedRunIdDoesNotTakeTheKey() {
         RunRecord existing = createRun("orders");
         String key = newKey();
@@ -1391,6 +1427,8 @@ public abstract class FlowStoreContractTest {
         assertThat(actual.steps()).isEqualTo(expected.steps());
         assertThat(canonicalValues(actual.emitted())).isEqualTo(canonicalValues(expected.emitted()));
         assertThat(actual.version()).isEqualTo(expected.version());
+        assertThat(actual.idempotencyKey()).isEqualTo(expected.idempotencyKey());
+        assertThat(actual.error()).isEqualTo(expected.error());
     }
 
     /**

@@ -1349,10 +1349,31 @@ class DemoApplicationIT {
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
             console.go("#/");
             console.awaitVisible(By.cssSelector("#live-status[data-state=up]"));
-            console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 7);
+            console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 8);
+            // Stalled runs are not counted as running: a tile of their own, linking to them.
+            assertThat(console.attribute(By.xpath("//*[@id='kpis']/a[.//*[@data-kpi='Stalled']]"), "href"))
+                    .endsWith("#/runs?status=stalled");
+            assertThat(console.attribute(By.xpath("//*[@id='kpis']/a[.//*[@data-kpi='Running']]"), "href"))
+                    .endsWith("#/runs?status=running");
             console.awaitVisible(By.cssSelector("#recent-failures"));
             assertThat(console.text(By.id("recent-failures"))).contains("flaky-once");
+            console.until(() -> console.text(By.id("recent-failures")).contains("partner refused the call"));
             console.screenshot("01-dashboard");
+
+            // The run list tells failures apart: each failed run with its error's first line, the whole on hover.
+            console.go("#/runs?flow=flaky-once&status=failed");
+            By brokenError = By.cssSelector("#runs-table tr[data-run='" + broken + "'] td.run-error");
+            console.until(() -> console.text(brokenError).contains("partner refused the call"));
+            assertThat(console.text(brokenError)).doesNotContain("\n");
+            assertThat(console.attribute(brokenError, "title")).contains("partner refused the call")
+                    .isEqualTo(http.get("api/nvent/runs/" + broken).json().getString("error"));
+            // Times local, the UTC value on hover.
+            assertThat(console.attribute(By.cssSelector("#runs-table tr[data-run='" + broken + "'] time.at"), "title"))
+                    .matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{3})? UTC");
+            console.screenshot("01a-runs-with-errors");
+            console.go("#/runs/" + broken);
+            console.until(() -> console.text(By.id("run-error")).contains("partner refused the call"));
+            assertThat(console.attribute(By.cssSelector("#timeline li .ts"), "title")).endsWith(" UTC");
             console.resize(1280, 960);
             console.until(() -> ((Number) console.script("return window.innerWidth;")).intValue() <= 1280);
             assertThat(console.tablesWiderThanTheirCards()).as("dashboard tables at 1280 px").isEmpty();
@@ -1476,6 +1497,8 @@ class DemoApplicationIT {
             console.awaitVisible(By.id("run-find")).sendKeys("console-find-F-1");
             console.click(By.id("run-find-go"));
             console.until(() -> console.hash().equals("#/runs/" + keyed));
+            console.until(() -> console.text(By.id("run-key")).equals("console-find-F-1"));
+            console.screenshot("08c-run-with-its-idempotency-key");
 
             console.go("#/runs/no-such-run");
             console.until(() -> console.text(By.id("timeline-count")).contains("does not exist"));

@@ -41,6 +41,42 @@ export function dateTime(iso) {
   return (today ? '' : d.toLocaleDateString() + ' ') + d.toLocaleTimeString(undefined, { hour12: false });
 }
 
+/**
+ * An instant as the console shows every instant: in the browser's local time (as `dateTime`, or `time`
+ * with `{ precise: true }`), the UTC value on hover.
+ */
+export function at(iso, { precise = false } = {}) {
+  if (!iso) return h('span', { class: 'muted' }, '–');
+  return h('time', { datetime: iso, class: 'at', title: utc(iso) }, precise ? time(iso) : dateTime(iso));
+}
+
+/** "2026-12-04 22:30:00.120 UTC": an instant's UTC value, as a tooltip tells it. */
+export function utc(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? String(iso) : d.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') + ' UTC';
+}
+
+/** ISO-8601 instants (with a Z or an offset) inside the server's texts, e.g. a wait's `until 2026-12-04T22:30:00Z`. */
+const INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/** A server's text with each instant in it shown as `at` shows it: local, the UTC value on hover. */
+export function withInstants(text) {
+  if (!text) return text;
+  const parts = [];
+  let last = 0;
+  for (const m of String(text).matchAll(INSTANT)) {
+    parts.push(text.slice(last, m.index), at(m[0]));
+    last = m.index + m[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+/** The same for a plain-text place (a tooltip): each instant in local time. */
+export function instantsLocal(text) {
+  return text ? String(text).replace(INSTANT, (iso) => dateTime(iso)) : text;
+}
+
 export function ago(iso) {
   if (!iso) return '–';
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
@@ -273,7 +309,7 @@ export function relative(iso) {
 /** A time element that shows a relative time and keeps the exact one in its tooltip. */
 export function when(iso, cls = '') {
   if (!iso) return h('span', { class: 'muted' }, '–');
-  return h('time', { datetime: iso, class: `rel ${cls}`, title: new Date(iso).toLocaleString(undefined, { hour12: false }) }, relative(iso));
+  return h('time', { datetime: iso, class: `rel ${cls}`, title: `${new Date(iso).toLocaleString(undefined, { hour12: false })} (${utc(iso)})` }, relative(iso));
 }
 
 /** Refreshes every relative time under a root (cheap: no request). */

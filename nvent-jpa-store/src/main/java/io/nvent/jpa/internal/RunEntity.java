@@ -75,6 +75,14 @@ class RunEntity {
     @Column(name = "idempotency_key", updatable = false)
     String idempotencyKey;
 
+    /** The key as the run's starter gave it ({@link RunRecord#idempotencyKey()}); schema V15. */
+    @Column(name = "given_key", updatable = false)
+    String givenKey;
+
+    /** The error of a failed run ({@link RunRecord#error()}); schema V15. */
+    @Column(name = "error_text")
+    String error;
+
     @Version
     @Column(name = "version", nullable = false)
     long version;
@@ -96,6 +104,8 @@ class RunEntity {
         entity.endedAt = run.endedAt().orElse(null);
         entity.steps = stepsJson(run.steps());
         entity.emitted = emittedJson(run.emitted());
+        entity.givenKey = run.idempotencyKey().orElse(null);
+        entity.error = run.error().orElse(null);
         return entity;
     }
 
@@ -143,22 +153,28 @@ class RunEntity {
             emitted = emittedJson(next.emitted());
             changed = true;
         }
+        if (!current.error().equals(next.error())) {
+            error = next.error().orElse(null);
+            changed = true;
+        }
         return changed;
     }
 
     RunRecord toRecord() {
-        return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version);
+        return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                givenKey, error);
     }
 
     /** A run from its column values; shared with the plain JDBC reads of {@link RunTables}. */
     static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
                             String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
-                            long version) {
+                            long version, String givenKey, String error) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
         return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
-                startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version);
+                startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
+                Optional.ofNullable(givenKey), Optional.ofNullable(error));
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

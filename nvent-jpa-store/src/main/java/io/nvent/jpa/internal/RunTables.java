@@ -34,7 +34,7 @@ final class RunTables {
 
     /** Every column of {@link RunEntity}, in the order {@link #read} and {@link #bindInsert} use. */
     private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
-            + "steps_json, emitted_json, started_at, ended_at, last_seq, version";
+            + "steps_json, emitted_json, started_at, ended_at, last_seq, version, given_key, error_text";
     private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
     /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
     private static final int KEY_LOCK_CLASS = 0x6e760001;
@@ -60,13 +60,13 @@ final class RunTables {
         // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
         // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
         this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
-        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         // Large columns that rarely change are bound as null when unchanged and then keep their value
         // (they are never null), so that an update does not send, parse and store them again.
         this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
                 + " result_json = ?, parent_run_id = ?, steps_json = coalesce(?, steps_json),"
-                + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?"
-                + " where run_id = ? and version = ?";
+                + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?,"
+                + " error_text = ? where run_id = ? and version = ?";
         this.insertEvent = "insert into " + events + " (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
         this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
     }
@@ -250,7 +250,7 @@ final class RunTables {
         RunRecord run = RunEntity.record(row.getString(1), row.getString(2), STATUS.convertToEntityAttribute(
                         row.getString(3)), row.getString(4), row.getString(5), row.getString(6),
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10).orElse(null), row.getString(7),
-                row.getString(8), row.getLong(12));
+                row.getString(8), row.getLong(12), row.getString(13), row.getString(14));
         return new StoredRun(run, row.getLong(11));
     }
 
@@ -271,6 +271,8 @@ final class RunTables {
         setInstant(insert, 10, run.endedAt(), database);
         insert.setLong(11, lastSeq);
         insert.setLong(12, run.version());
+        insert.setString(13, run.idempotencyKey().orElse(null));
+        insert.setString(14, run.error().orElse(null));
     }
 
     PreparedStatement prepareUpdateRun(Connection connection) throws SQLException {
@@ -293,8 +295,9 @@ final class RunTables {
         setInstant(update, 9, after.endedAt(), database);
         update.setLong(10, lastSeq);
         update.setLong(11, after.version());
-        update.setString(12, after.runId());
-        update.setLong(13, before.version());
+        update.setString(12, after.error().orElse(null));
+        update.setString(13, after.runId());
+        update.setLong(14, before.version());
     }
 
     /** The text of a never-null JSON column for the update: none (keep the stored one) if unchanged. */

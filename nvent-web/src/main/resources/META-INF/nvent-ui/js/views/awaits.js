@@ -3,7 +3,7 @@
 // resumes runs awaiting it).
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, fill, card, kpi, num, short, act, modal, jsonEditor, when, tickRelative, relative, toast } from '../ui.js';
+import { h, fill, card, kpi, num, short, act, modal, jsonEditor, when, at, tickRelative, relative, toast } from '../ui.js';
 
 const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦' };
 const TYPE_TEXT = {
@@ -28,7 +28,7 @@ function awaitType(type) {
 function due(label, iso, a, cls) {
   const overdue = a.status === 'waiting' && new Date(iso) < new Date();
   return h('div', { class: 'due', dataset: { due: label } }, h('span', { class: 'muted small' }, `${label} `), when(iso, overdue ? 'overdue' : cls),
-    h('span', { class: 'muted small' }, ` · ${new Date(iso).toLocaleTimeString(undefined, { hour12: false })}`));
+    h('span', { class: 'muted small' }, ' · ', at(iso, { precise: true })));
 }
 
 function dueCell(a) {

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, clear, fill, badge, card, kpi, num, ago, duration, short, statusBar } from '../ui.js';
+import { h, clear, fill, badge, card, kpi, num, ago, duration, short, statusBar, instantsLocal } from '../ui.js';
 
 export function dashboard(ctx) {
   ctx.crumbs('Dashboard');
@@ -23,7 +23,10 @@ export function dashboard(ctx) {
     const sum = (k) => stats.flows.reduce((a, f) => a + f.stats[k], 0);
     const q = (k) => stats.queues.reduce((a, x) => a + x.counts[k], 0);
     fill(kpis, 
-      kpi('Running', num(sum('running')), 'run', `${num(sum('stalled'))} stalled`),
+      // stalled runs (a step's lease ran out and, with nvent.stall.recover=false or the step no longer deployed,
+      // nothing runs it again) are not running: a tile of their own, linking to them, amber when there are any
+      kpi('Running', num(sum('running')), 'run', 'steps queued or executing', '#/runs?status=running'),
+      kpi('Stalled', num(sum('stalled')), sum('stalled') ? 'wait' : '', sum('stalled') ? 'stuck: open them →' : 'none stuck', '#/runs?status=stalled'),
       kpi('Awaiting', num(sum('awaiting')), sum('awaiting') ? 'wait' : '', 'open Awaits →', '#/awaits'),
       kpi('Completed', num(sum('completed')), 'ok', `${num(sum('total'))} runs in total`),
       kpi('Failed runs', num(sum('failed')), 'fail', `${num(sum('canceled'))} canceled`),
@@ -64,7 +67,9 @@ export function dashboard(ctx) {
       h('tbody', {}, active.map((r, i) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', { class: 'ellipsis', title: r.flow }, r.flow), h('td', {}, badge(r.status), waitTags(details[i])),
         h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
-    const reasons = await Promise.all(failed.map((r) => api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
+    // the run carries its error; only a run that failed before 0.2 has it in its history alone
+    const reasons = await Promise.all(failed.map((r) => r.error ? [{ step: failedSteps(r).join(', ') || null, data: { error: r.error } }]
+      : api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
     fill(failedBody, failed.length ? h('table', { id: 'recent-failures', class: 'fixed' },
       h('thead', {}, h('tr', {}, h('th', { style: 'width:96px' }, 'Run'), h('th', { style: 'width:32%' }, 'Flow · step'), h('th', {}, 'Error'), h('th', { style: 'width:84px' }, 'When'))),
       h('tbody', {}, failed.map((r, i) => {
@@ -92,8 +97,13 @@ function waitTags(run) {
   const waits = ((run && run.waits) || []).filter((w) => w.reason !== 'running');
   const byReason = new Map();
   waits.forEach((w) => { if (!byReason.has(w.reason)) byReason.set(w.reason, []); byReason.get(w.reason).push(w.detail); });
-  return [...byReason].map(([reason, details]) => h('div', {}, h('span', { class: `pill wait-tag ${reason}`, dataset: { reason }, title: details.join('\n') },
+  return [...byReason].map(([reason, details]) => h('div', {}, h('span', { class: `pill wait-tag ${reason}`, dataset: { reason }, title: instantsLocal(details.join('\n')) },
     WAIT_WORDS[reason] || reason.replace(/_/g, ' '))));
+}
+
+/** The steps that failed in a run. */
+export function failedSteps(run) {
+  return Object.entries(run.steps).filter(([, s]) => s === 'failed').map(([k]) => k);
 }
 
 export function stepSummary(run) {

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph, awaitWhat, awaitTimeout, retryLine, span } from '../graph.js';
-import { h, clear, fill, badge, card, num, dateTime, duration, short, statusBar, act, modal, jsonEditor, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, modal, jsonEditor, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
@@ -79,7 +79,7 @@ export function flowView(ctx) {
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click' + (r.runId === selected ? ' selected' : ''), dataset: { run: r.runId },
         onclick: () => { selected = r.runId; ctx.setQuery({ run: r.runId }); loadRuns(); refreshGraph(); } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono', onclick: (e) => e.stopPropagation() }, short(r.runId))),
-        h('td', {}, badge(r.status)), h('td', { class: 'small' }, dateTime(r.startedAt)), h('td', { class: 'small muted' }, stepSummary(r)),
+        h('td', {}, badge(r.status)), h('td', { class: 'small' }, at(r.startedAt)), h('td', { class: 'small muted' }, stepSummary(r)),
         h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)))))) : h('div', { class: 'empty' }, 'No runs yet. Start one.'));
     refreshGraph();
   };

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, clear, fill, badge, card, num, dateTime, ago, duration, short, act, jsonView, confirmDialog, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, dateTime, at, utc, ago, duration, short, act, jsonView, confirmDialog, toast } from '../ui.js';
 
 const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed'];
 
@@ -51,7 +51,7 @@ function oldestWaiting(q, label) {
       : h('span', { class: 'muted' }, '–');
   }
   return h('span', { class: 'oldest-waiting', dataset: { since: q.oldestWaitingAt, label },
-    title: `the oldest job ready to run has waited since ${new Date(q.oldestWaitingAt).toLocaleString(undefined, { hour12: false })}` },
+    title: `the oldest job ready to run has waited since ${dateTime(q.oldestWaitingAt)} (${utc(q.oldestWaitingAt)})` },
   `${label}${waitedText(q.oldestWaitingAt)}`);
 }
 
@@ -149,7 +149,7 @@ export function queueView(ctx) {
       h('tbody', {}, usage.groups.map((g) => h('tr', { dataset: { group: g.group ?? '' } },
         h('td', { class: 'mono ellipsis', title: g.group ?? 'the whole queue' }, g.group ?? 'the whole queue'),
         h('td', { class: 'num' }, `${num(g.starts)} of ${num(limit.max)}`),
-        h('td', { class: 'small' }, g.nextStartAt ? `held back until ${dateTime(g.nextStartAt)}` : 'now')))))
+        h('td', { class: 'small' }, g.nextStartAt ? ['held back until ', at(g.nextStartAt)] : 'now')))))
       : h('div', { class: 'empty' }, limit.groupKey ? `No value of '${limit.groupKey}' started a step within the limit's span`
         : "No step started within the limit's span"));
   }
@@ -191,12 +191,12 @@ export function queueView(ctx) {
         h('dt', {}, 'Step'), h('dd', {}, job.name),
         job.runId ? [h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${job.runId}`, class: 'mono' }, job.runId))] : null,
         h('dt', {}, 'Attempts'), h('dd', { id: 'job-attempts', dataset: { made: job.attemptsMade } }, `${job.attemptsMade} made · ${job.maxAttempts} allowed per round`),
-        h('dt', {}, 'Created'), h('dd', {}, dateTime(job.createdAt)),
-        h('dt', {}, 'Available'), h('dd', {}, dateTime(job.availableAt))),
+        h('dt', {}, 'Created'), h('dd', {}, at(job.createdAt)),
+        h('dt', {}, 'Available'), h('dd', {}, at(job.availableAt))),
       h('h3', { style: 'margin-top:16px' }, 'Attempts'),
       job.attempts.length ? [...job.attempts].reverse().map((a) => h('div', { class: 'attempt' },
         h('div', { class: 'head' }, h('strong', {}, `#${a.attempt}`), badge(a.error ? 'failed' : a.endedAt ? 'completed' : 'running'),
-          h('span', { class: 'muted small' }, `${dateTime(a.startedAt)} · ${duration(a.startedAt, a.endedAt)}`)),
+          h('span', { class: 'muted small' }, at(a.startedAt), ` · ${duration(a.startedAt, a.endedAt)}`)),
         a.error ? h('pre', { class: 'stack' }, a.error) : null)) : h('div', { class: 'muted small' }, 'No attempt yet'),
       h('h3', { style: 'margin-top:16px' }, 'Payload'), jsonView(job.payload));
   }

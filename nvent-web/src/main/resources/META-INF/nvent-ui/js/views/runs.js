@@ -1,8 +1,8 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, dateTime, time, duration, short, act, modal, jsonView, confirmDialog, toast } from '../ui.js';
-import { stepSummary } from './dashboard.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, modal, jsonView, confirmDialog, toast } from '../ui.js';
+import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
 const STATUSES = ['running', 'awaiting', 'completed', 'failed', 'canceled', 'stalled'];
@@ -60,11 +60,11 @@ export function runsView(ctx) {
     const { runs } = page;
     next = page.next;
     fill(body, runs.length ? h('table', { id: 'runs-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'))),
-      h('tbody', {}, runs.map((r) => h('tr', { class: 'click', onclick: () => { location.hash = `#/runs/${r.runId}`; } },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'), h('th', {}, 'Error'))),
+      h('tbody', {}, runs.map((r) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, r.runId)), h('td', {}, r.flow), h('td', {}, badge(r.status)),
-        h('td', { class: 'small' }, dateTime(r.startedAt)), h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)),
-        h('td', { class: 'small muted' }, stepSummary(r)))))) : h('div', { class: 'empty' }, 'No runs match'));
+        h('td', { class: 'small' }, at(r.startedAt)), h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)),
+        h('td', { class: 'small muted' }, stepSummary(r)), errorCell(r))))) : h('div', { class: 'empty' }, 'No runs match'));
     // A page opened from its address has no newer pages seen: its position is unknown, "Newer" goes to the first.
     const first = newer.length * PAGE;
     fill(pager,
@@ -92,6 +92,38 @@ export function runsView(ctx) {
   load();
   const off = live.stats(reloadSoon);
   return () => { gone = true; off(); clearTimeout(timer); };
+}
+
+/**
+ * A failed run's error as the list shows it: its first line, the whole text on hover. A run that failed
+ * before nvent kept errors with runs (0.2) names its failed steps; its page has the error.
+ */
+function errorCell(run) {
+  if (run.status !== 'failed') return h('td', { class: 'run-error' });
+  if (!run.error) {
+    const steps = failedSteps(run);
+    return h('td', { class: 'run-error small muted' }, steps.length ? `step ${steps.join(', ')} failed` : '');
+  }
+  const first = run.error.split('\n').map((l) => l.trim()).find((l) => l) || run.error.trim();
+  return h('td', { class: 'run-error small ellipsis', title: run.error }, first);
+}
+
+/**
+ * How the run page tells the key a run was started with: a key nvent made for a child run
+ * (`nvent-child/<parent>/<step>/[retried-<m>/]attempt-<n>/<flow>/<k>`) in words, with its parent
+ * linked; any other key as given.
+ */
+function keyFact(key) {
+  const m = /^nvent-child\/([^/]+)\/(.+)\/(?:retried-(\d+)\/)?attempt-(\d+)\/([^/]+)\/(\d+)$/.exec(key);
+  const parent = (id) => h('a', { href: `#/runs/${encodeURIComponent(id)}`, class: 'mono' }, short(id));
+  const whole = h('div', { class: 'mono small muted key-text' }, key);
+  if (m) {
+    const [, run, step, retried, attempt, flow, k] = m;
+    return [h('span', { class: 'key-made' }, `made by nvent: ${flow} child #${k} of step ${step} (attempt ${attempt}${retried ? `, after ${retried} operator retr${retried === '1' ? 'y' : 'ies'}` : ''}) of run `, parent(run)), whole];
+  }
+  const digested = /^nvent-child\/(?:([^/]+)\/)?[^/]+$/.exec(key);
+  if (digested) return [h('span', { class: 'key-made' }, 'made by nvent for a child run', digested[1] ? [' of run ', parent(digested[1])] : null), whole];
+  return h('span', { class: 'mono' }, key);
 }
 
 /**
@@ -155,19 +187,19 @@ function describe(ev) {
     case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name),
       d.scheduled === false ? h('span', { class: 'muted small' }, ` – scheduled nothing: ${d.reason}`) : null), more('payload', d.payload)];
     case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
-    case 'step.retry': return d.reason ? (d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
-      : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at ${time(d.nextAttemptAt)}`), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'step.retry': return d.reason ? withInstants(d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
+      : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at `, at(d.nextAttemptAt, { precise: true })), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
-    case 'step.canceled': return `canceled: ${d.reason}`;
+    case 'step.canceled': return withInstants(`canceled: ${d.reason}`);
     case 'flow.completed': return 'run completed';
     case 'await.registered': return [h('span', {}, `waits ${d.position || ''} the step for ${d.type === 'time' ? 'a time' : `a ${d.type || 'signal'}`}`,
-      d.timeoutAt ? ` · times out ${dateTime(d.timeoutAt)} (${d.timeoutAction || 'fail'})` : ''), more('details', d)];
+      d.timeoutAt ? [' · times out ', at(d.timeoutAt), ` (${d.timeoutAction || 'fail'})`] : ''), more('details', d)];
     case 'await.resolved': return [h('span', {}, `${d.type || 'await'} resolved`), d.data !== undefined && d.data !== null ? more('data', d.data) : null];
     case 'await.timeout': return `${d.type || 'await'} timed out (${d.action || 'fail'})`;
     case 'trigger.fired': return [h('span', {}, `trigger ${d.trigger || d.name || ''} fired`), more('data', d)];
-    case 'flow.stalled': case 'step.stalled': return d.reason ? `stalled: ${d.reason}` : 'stalled';
+    case 'flow.stalled': case 'step.stalled': return d.reason ? withInstants(`stalled: ${d.reason}`) : 'stalled';
     default: return Object.keys(d).length ? more('data', d) : '';
   }
 }
@@ -206,6 +238,7 @@ export function runView(ctx) {
       card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody), diagramLink))));
 
   const events = [];
+  const startKey = () => { const start = events.find((e) => e.type === 'flow.start'); return start && start.data ? start.data.idempotencyKey : undefined; };
   let run = null;
   let flowDef = null;
   let graph = null;
@@ -220,7 +253,7 @@ export function runView(ctx) {
     return true;
   };
   const row = (ev, fresh) => h('li', { class: fresh ? 'new' : '', dataset: { seq: ev.seq, type: ev.type } },
-    h('span', { class: 'seq' }, ev.seq), h('span', { class: 'ts' }, time(ev.ts)),
+    h('span', { class: 'seq' }, ev.seq), h('span', { class: 'ts', title: utc(ev.ts) }, time(ev.ts)),
     h('span', { class: `type ${TYPE_CLASS[ev.type] ?? ''}` }, ev.type), h('span', { class: 'step', title: ev.step || '' }, ev.step || ''),
     h('span', { class: 'msg' }, describe(ev)));
   const updateCount = () => {
@@ -252,21 +285,25 @@ export function runView(ctx) {
     if (!run) return;
     diagramLink.href = `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}`;
     const active = run.status === 'running' || run.status === 'awaiting';
-    const failedSteps = Object.entries(run.steps).filter(([, s]) => s === 'failed').map(([k]) => k);
+    const failed = failedSteps(run);
+    // a run stored before 0.2 has its key in its flow.start entry only
+    const key = run.idempotencyKey || startKey();
     fill(facts,
       h('dt', {}, 'Status'), h('dd', { id: 'run-status', dataset: { status: run.status } }, badge(run.status)),
       h('dt', {}, 'Run id'), h('dd', { class: 'mono' }, run.runId),
       h('dt', {}, 'Flow'), h('dd', {}, h('a', { href: `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}` }, run.flow)),
-      h('dt', {}, 'Started'), h('dd', {}, dateTime(run.startedAt)),
-      h('dt', {}, 'Ended'), h('dd', {}, run.endedAt ? dateTime(run.endedAt) : '–'),
+      h('dt', {}, 'Started'), h('dd', {}, at(run.startedAt)),
+      h('dt', {}, 'Ended'), h('dd', {}, at(run.endedAt)),
       h('dt', {}, 'Duration'), h('dd', {}, duration(run.startedAt, run.endedAt)),
-      run.parentRunId ? [h('dt', {}, 'Parent'), h('dd', {}, h('a', { href: `#/runs/${run.parentRunId}`, class: 'mono' }, short(run.parentRunId)))] : null);
+      run.parentRunId ? [h('dt', {}, 'Parent'), h('dd', {}, h('a', { href: `#/runs/${run.parentRunId}`, class: 'mono' }, short(run.parentRunId)))] : null,
+      key ? [h('dt', {}, 'Idempotency key'), h('dd', { id: 'run-key' }, keyFact(key))] : null,
+      run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null);
     ctx.actions(
       // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do
       active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => confirmDialog(`Cancel run ${short(runId)}?`,
         `Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
         'Cancel run', async () => { await api.cancel(runId); toast('Cancel requested'); refresh(); }, { danger: true, id: 'confirm-cancel-run' }) }, '■ Cancel') : null,
-      failedSteps.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failedSteps, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
+      failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
       flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s).then((r) => { location.hash = `#/runs/${r.runId}`; })) }, '⤼ Rerun from…') : null,
       h('button', { class: 'btn', id: 'restart-run', onclick: () => confirmDialog(`Restart run ${short(runId)}?`,
         `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
@@ -278,7 +315,7 @@ export function runView(ctx) {
         const st = run.steps[s.name];
         const wait = (run.waits || []).find((w) => w.step === s.name);
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
-          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, wait.detail, waitLink(wait)) : null),
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(wait.detail), waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
@@ -318,6 +355,7 @@ export function runView(ctx) {
     // 20,000 entries it was fetched again 40 times); live entries, or any while it runs, may.
     const ended = run && run.status !== 'running' && run.status !== 'awaiting';
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
+    else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
   return () => { off(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
 }

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import {
   h, fill, badge, card, kpi, num, dateTime, short, act, modal, jsonView, jsonEditor, relative, when, tickRelative,
-  copyButton, confirmDialog, toggle, toast,
+  copyButton, confirmDialog, toggle, toast, utc,
 } from '../ui.js';
 
 export const TYPES = {
@@ -361,7 +361,7 @@ export function triggerView(ctx) {
     const entries = [...history].sort((a, b) => b.seq - a.seq);
     const newest = entries.length ? entries[0].seq : 0;
     fill(list, entries.length ? entries.map((e) => h('li', { class: lastSeq !== null && e.seq > lastSeq ? 'new' : '', dataset: { seq: e.seq, type: e.type } },
-      h('span', { class: 'seq' }, e.seq), h('span', { class: 'ts', title: new Date(e.ts).toLocaleString(undefined, { hour12: false }) }, stamp(e.ts)),
+      h('span', { class: 'seq' }, e.seq), h('span', { class: 'ts', title: utc(e.ts) }, stamp(e.ts)),
       h('span', { class: `type ${HISTORY_CLASS[e.type] || ''}` }, e.type), h('span', { class: 'msg' }, describe(e))))
       : h('li', { class: 'empty-row' }, h('span', { class: 'muted' }, 'No history yet')));
     lastSeq = newest;

@@ -599,10 +599,17 @@ public final class FlowEngine implements FlowService {
         requireReadableByEntry(flow, inputJson);
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), startData, delay, Optional.of(storedKey)), true);
+                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey))), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
+    }
+
+    /**
+     * The key a run is started with: as its starter gave it (the run shows it) and as the store holds it
+     * ({@link #storedKey}).
+     */
+    private record HeldKey(String given, String stored) {
     }
 
     /** The key as stores hold it: fixed length, whatever the caller's key, and per flow and scope. */
@@ -708,13 +715,16 @@ public final class FlowEngine implements FlowService {
     private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
-                                     Optional<String> idempotencyKey) {
+                                     Optional<HeldKey> idempotencyKey) {
         if (queueClosed) {
             throw new EngineStoppedException(flow.name());
         }
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
+        if (idempotencyKey.isPresent()) {
+            run = run.withIdempotencyKey(idempotencyKey.get().given());
+        }
         for (Map.Entry<String, StepStatus> step : doneSteps.entrySet()) {
             run = run.withStep(step.getKey(), step.getValue());
         }
@@ -739,7 +749,7 @@ public final class FlowEngine implements FlowService {
             run = run.withStep(first.name(), StepStatus.QUEUED);
         }
         List<HistoryEvent> stored = idempotencyKey.isPresent()
-                ? store.createRun(run, events, idempotencyKey.get()) : store.createRun(run, events);
+                ? store.createRun(run, events, idempotencyKey.get().stored()) : store.createRun(run, events);
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {
@@ -2809,7 +2819,7 @@ public final class FlowEngine implements FlowService {
                 events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), attempt.attempt(), now, data.build()));
                 RunRecord next = started.withStep(ref.step(), StepStatus.FAILED);
                 if (started.status().canTransitionTo(RunStatus.FAILED)) {
-                    next = next.withStatus(RunStatus.FAILED, now);
+                    next = next.withFailure(now, finalMessage);
                     events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                             .str("step", ref.step()).str("error", finalMessage).build()));
                 }
@@ -3837,7 +3847,7 @@ public final class FlowEngine implements FlowService {
                     JsonText.object().str("error", why).build()));
             all.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                     .str("step", step).str("error", why).build()));
-            return new RunChange(run.withStep(step, StepStatus.FAILED).withStatus(RunStatus.FAILED, now), all);
+            return new RunChange(run.withStep(step, StepStatus.FAILED).withFailure(now, why), all);
         }
 
         RunChange advance(FlowEngine engine, FlowDefinition flow, RunRecord run, List<EventDraft> events,

@@ -257,8 +257,11 @@ class ChildRunsTest {
         }
     }
 
+    /** The key the child was started with, as its run shows it (the same as its {@code flow.start} entry records). */
     private static String keyOf(EngineHarness h, String runId) {
-        return startEntryOf(h, runId).getString("idempotencyKey");
+        String key = h.engine.run(runId).orElseThrow().idempotencyKey().orElseThrow();
+        assertThat(key).isEqualTo(startEntryOf(h, runId).getString("idempotencyKey"));
+        return key;
     }
 
     private static JsonObject startEntryOf(EngineHarness h, String runId) {

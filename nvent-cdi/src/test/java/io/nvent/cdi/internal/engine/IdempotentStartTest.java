@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** A start with an idempotency key creates its run once, however often it is repeated. */
 class IdempotentStartTest {
@@ -70,6 +71,21 @@ class IdempotentStartTest {
             assertThat(h.engine.events(first.runId(), EventQuery.all()))
                     .filteredOn(e -> e.type() == EventType.FLOW_START).singleElement()
                     .satisfies(e -> assertThat(e.data()).contains("\"idempotencyKey\":\"order-7\""));
+        }
+    }
+
+    @Test
+    void aRunShowsTheKeyItWasStartedWithAsTheCallerGaveItAndARunWithoutOneShowsNone() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun keyed = h.engine.start("payment", Map.of("amount", 12), StartOptions.idempotent("order-7"));
+            StartedRun plain = h.engine.start("payment", Map.of("amount", 3), StartOptions.DEFAULTS);
+
+            assertThat(h.engine.run(keyed.runId()).orElseThrow().idempotencyKey()).hasValue("order-7");
+            assertThat(h.engine.runByIdempotencyKey("payment", "order-7").orElseThrow().idempotencyKey())
+                    .hasValue("order-7");
+            assertThat(h.engine.runs(RunQuery.all())).extracting(RunInfo::runId, RunInfo::idempotencyKey)
+                    .containsExactlyInAnyOrder(tuple(keyed.runId(), Optional.of("order-7")),
+                            tuple(plain.runId(), Optional.empty()));
         }
     }
 

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.ClearedHistory;
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowNotFoundException;
 import io.nvent.FlowStep;
@@ -20,6 +21,7 @@ import io.nvent.spi.JobState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -93,6 +95,27 @@ class RecoveryActionsTest {
             assertThat(h.types(runId)).containsSubsequence("step.failed", "flow.failed", "step.retry",
                     "step.started", "step.completed", "flow.completed");
             assertThat(h.queue.job("etl", runId + ":load").orElseThrow().attempts()).hasSize(2);
+        }
+    }
+
+    @Test
+    void aFailedRunIsListedWithTheErrorItFailedWithUntilItsStepIsRetried() {
+        reset(true);
+        try (EngineHarness h = new EngineHarness(new Fetch(), new Transform(), new Load())) {
+            String runId = h.engine.start("etl", Map.of("rows", 3));
+            h.awaitStatus(runId, RunStatus.FAILED);
+            String recorded = h.engine.events(runId, EventQuery.all()).stream()
+                    .filter(e -> e.type() == EventType.FLOW_FAILED).findFirst().orElseThrow().data();
+
+            RunQuery failed = new RunQuery(Optional.of("etl"), Optional.of(RunStatus.FAILED), 0, 10, Optional.empty());
+            assertThat(h.engine.runs(failed)).singleElement().extracting(RunInfo::error).asString()
+                    .contains("warehouse offline");
+            assertThat(recorded).contains(h.engine.run(runId).orElseThrow().error().orElseThrow());
+
+            loadFails.set(false);
+            h.engine.retryStep(runId, "load");
+
+            assertThat(h.awaitStatus(runId, RunStatus.COMPLETED).error()).isEmpty();
         }
     }
 

@@ -136,6 +136,10 @@ public final class Representations {
                 .build();
     }
 
+    /**
+     * A run as the list and the run's page show it: {@code parentRunId}, {@code idempotencyKey} and
+     * {@code error} only when it has them.
+     */
     public static JsonObject run(RunInfo run) {
         JsonObjectBuilder steps = JSON.createObjectBuilder();
         run.steps().forEach((step, status) -> steps.add(step, status.wireName()));
@@ -147,6 +151,8 @@ public final class Representations {
                 .add("endedAt", run.endedAt().map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL))
                 .add("steps", steps);
         run.parentRunId().ifPresent(parent -> body.add("parentRunId", parent));
+        run.idempotencyKey().ifPresent(key -> body.add("idempotencyKey", key));
+        run.error().ifPresent(error -> body.add("error", error));
         return body.build();
     }
 

@@ -11,6 +11,7 @@ import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
@@ -57,27 +58,45 @@ public class RunsResource {
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
                          @QueryParam("after") String after,
                          @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "idempotencyKey");
-        int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
-        int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
-        RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
-                QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
-                offset, limit, RunCursors.parse("after", after));
-        JsonArrayBuilder runs = JSON.createArrayBuilder();
-        List<RunInfo> page = idempotencyKey == null ? flows.runs(query) : keyed(query, idempotencyKey);
-        if (page.isEmpty() && offset == 0 && query.after().isEmpty() && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
-            // Runs of a flow no longer deployed are still listed; a name that is neither is a typo.
-            throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
-                    + " it is stored");
-        }
-        page.forEach(run -> runs.add(Representations.run(run)));
-        Response.ResponseBuilder response = Response.ok(runs.build().toString(), MediaType.APPLICATION_JSON);
-        if (page.size() == limit) {
+        RunQuery query = query(flow, status, offsetParam, limitParam, after, uri);
+        List<RunInfo> page = page(query, idempotencyKey);
+        Response.ResponseBuilder response = Response.ok(listBody(page).toString(), MediaType.APPLICATION_JSON);
+        if (page.size() == query.limit()) {
             String next = RunCursors.of(RunPosition.of(page.get(page.size() - 1)));
             response.link(uri.getRequestUriBuilder().replaceQueryParam("offset").replaceQueryParam("after", next)
                     .build(), "next");
         }
         return response.build();
+    }
+
+    /** The query {@link #list} answers, its parameters checked. */
+    static RunQuery query(String flow, String status, String offsetParam, String limitParam, String after,
+                          UriInfo uri) {
+        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "idempotencyKey");
+        int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
+        int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
+        return new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
+                QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
+                offset, limit, RunCursors.parse("after", after));
+    }
+
+    /** The runs {@link #list} shows for a query: one page, or the run the key started. */
+    List<RunInfo> page(RunQuery query, String idempotencyKey) {
+        List<RunInfo> page = idempotencyKey == null ? flows.runs(query) : keyed(query, idempotencyKey);
+        if (page.isEmpty() && query.offset() == 0 && query.after().isEmpty() && query.flow().isPresent()
+                && flows.flow(query.flow().get()).isEmpty()) {
+            // Runs of a flow no longer deployed are still listed; a name that is neither is a typo.
+            throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
+                    + " it is stored");
+        }
+        return page;
+    }
+
+    /** The list's body: each run as {@link Representations#run} shows it, its error and key with it. */
+    static JsonArray listBody(List<RunInfo> page) {
+        JsonArrayBuilder runs = JSON.createArrayBuilder();
+        page.forEach(run -> runs.add(Representations.run(run)));
+        return runs.build();
     }
 
     /** The run a keyed start of the flow created, if the query's other filters take it: a page of none or one. */

@@ -1,0 +1,111 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.StringReader;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /runs} and {@code GET /runs/{runId}} show what the console's run list and run page need
+ * without reading a run's history: the error a failed run failed with, and the idempotency key a run
+ * was started with.
+ */
+class RunsResourceTest {
+
+    /** Charges a card; an amount over 100 is declined. */
+    @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY)
+    public static class Charge implements Step<Map<String, Integer>, String> {
+        @Override
+        public String execute(Map<String, Integer> input, StepContext ctx) {
+            if (input.get("amount") > 100) {
+                throw new IllegalStateException("card declined: limit exceeded\nby the issuer, code 51");
+            }
+            return "charged";
+        }
+    }
+
+    private final RunsResource resource = new RunsResource();
+    private EmbeddedEngine engine;
+
+    @BeforeEach
+    void anEngineWithThePaymentFlow() {
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).build();
+        resource.flows = engine.flows();
+    }
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void theListShowsTheErrorOfAFailedRunAndTheKeyOfAKeyedOneAndNeitherForARunWithout() {
+        String declined = engine.flows().startWithJson("payment", "{\"amount\":500}");
+        String keyed = engine.flows().startWithJson("payment", "{\"amount\":5}", StartOptions.idempotent("order-42"))
+                .runId();
+        String plain = engine.flows().startWithJson("payment", "{\"amount\":7}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(declined).orElseThrow().status()
+                == RunStatus.FAILED && engine.flows().run(plain).orElseThrow().status() == RunStatus.COMPLETED);
+
+        JsonArray listed = listed();
+
+        assertThat(runIn(listed, declined).getString("error"))
+                .startsWith("card declined: limit exceeded").contains("by the issuer, code 51");
+        assertThat(runIn(listed, declined).containsKey("idempotencyKey")).isFalse();
+        assertThat(runIn(listed, keyed).getString("idempotencyKey")).isEqualTo("order-42");
+        assertThat(runIn(listed, keyed).containsKey("error")).isFalse();
+        assertThat(runIn(listed, plain).keySet()).doesNotContain("error", "idempotencyKey");
+    }
+
+    @Test
+    void theRunsPageShowsTheKeyTheRunWasStartedWith() {
+        String keyed = engine.flows().startWithJson("payment", "{\"amount\":5}", StartOptions.idempotent("order-42"))
+                .runId();
+
+        JsonObject run = parse(resource.get(keyed)).asJsonObject();
+
+        assertThat(run.getString("idempotencyKey")).isEqualTo("order-42");
+    }
+
+    /** {@code GET /runs}, as {@link RunsResource#list} answers it (its body; the link needs a JAX-RS runtime). */
+    private JsonArray listed() {
+        return RunsResource.listBody(resource.page(RunsResource.query(null, null, null, null, null, uri()), null));
+    }
+
+    private static JsonObject runIn(JsonArray runs, String runId) {
+        return runs.stream().map(JsonObject.class::cast).filter(run -> run.getString("runId").equals(runId))
+                .findFirst().orElseThrow();
+    }
+
+    private static jakarta.json.JsonValue parse(String json) {
+        return Representations.JSON.createReader(new StringReader(json)).readValue();
+    }
+
+    /** A request without query parameters. */
+    private static UriInfo uri() {
+        MultivaluedMap<String, String> query = new MultivaluedHashMap<>();
+        return (UriInfo) Proxy.newProxyInstance(RunsResourceTest.class.getClassLoader(),
+                new Class<?>[] {UriInfo.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getQueryParameters" -> query;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}
