@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -141,6 +143,34 @@ class NonRetryableStepsTest {
                             .doesNotContain("retryable"));
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(done -> assertThat(done.attempt()).isEqualTo(2));
+        }
+    }
+
+    @FlowStep(flow = "report", name = "render", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 300, noRetryFor = TimeoutException.class)
+    static class SlowOnce implements Step<Object, String> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (runs.incrementAndGet() == 1) {
+                new CountDownLatch(1).await(); // until the attempt's timeout interrupts it
+            }
+            return "rendered";
+        }
+    }
+
+    @Test
+    void anAttemptPastItsTimeoutIsRetriedAsBeforeEvenWhenNoRetryForListsTimeoutException() {
+        SlowOnce step = new SlowOnce();
+        try (EngineHarness h = new EngineHarness(step)) {
+            String runId = h.engine.start("report", null);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
+                    assertThat(retry.data()).contains("exceeded its timeout", "\"nextAttempt\":2")
+                            .doesNotContain("retryable"));
+            assertThat(step.runs).hasValue(2);
         }
     }
 
