@@ -111,6 +111,19 @@ public @interface FlowStep {
     int maxAttempts() default 0;
 
     /**
+     * Exceptions after which the step is not retried: an attempt that throws one of these types (or
+     * a subtype), or throws anything caused by one at any depth, fails the step finally at once, as
+     * {@link NonRetryableStepException} does, without spending the attempts left. For library
+     * exceptions a step cannot change, e.g. {@code noRetryFor = {IllegalArgumentException.class,
+     * JsonbException.class}}. An attempt that exceeds its timeout is retried whatever this lists
+     * (the step's own code throwing a listed {@code TimeoutException} is not).
+     *
+     * @return exception types not worth a retry; none by default
+     * @since 0.2
+     */
+    Class<? extends Throwable>[] noRetryFor() default {};
+
+    /**
      * How the delay between attempts grows.
      *
      * @return {@link BackoffType#EXPONENTIAL} by default

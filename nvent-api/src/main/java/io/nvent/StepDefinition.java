@@ -19,11 +19,14 @@ import java.util.Optional;
  * @param beanClass class implementing the step
  * @param awaitBefore pause before the step runs, if any
  * @param awaitAfter pause after it completed, before its events take effect, if any
+ * @param noRetryFor names of the exception types after which the step is not retried
+ *     ({@link FlowStep#noRetryFor()}; since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
-                             Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter) {
+                             Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
+                             List<String> noRetryFor) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -39,6 +42,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param beanClass class implementing the step
      * @param awaitBefore pause before the step runs, if any
      * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @param noRetryFor names of the exception types after which the step is not retried
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
      */
     public StepDefinition {
@@ -52,6 +56,30 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(beanClass, "beanClass");
         Objects.requireNonNull(awaitBefore, "awaitBefore");
         Objects.requireNonNull(awaitAfter, "awaitAfter");
+        noRetryFor = List.copyOf(noRetryFor);
+    }
+
+    /**
+     * A step retried after any failure, as every step was before {@link #noRetryFor()}.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     */
+    public StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
+                          RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                          Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter) {
+        this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
+                List.of());
     }
 
     /**

@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * Executes the jobs of a queue. The queue owns retries: it calls {@link #handle}, and when an
- * attempt throws or times out it tells the handler through {@link #onAttemptFailed} whether and
- * when the next attempt happens.
+ * attempt throws or times out it asks the handler whether another attempt can help
+ * ({@link #isRetryable}) and tells it through {@link #onAttemptFailed} whether and when the next
+ * attempt happens.
  *
  * @since 0.1
  */
@@ -32,6 +33,29 @@ public interface JobHandler {
      * @since 0.1
      */
     default void prepare(List<JobExecution> claimed) {
+    }
+
+    /**
+     * Whether a failed attempt's job is worth another attempt. A queue asks when an attempt throws or
+     * times out and the job has attempts left, before it schedules the next one: {@code false} fails
+     * the job finally now, as if its attempts were used up, with no backoff: it goes to the
+     * dead-letter state (so that {@link JobQueue#retry} runs it again with fresh attempts), and
+     * {@link #onAttemptFailed} is told so with an empty {@code nextAttemptAt}. The engine answers
+     * {@code false} for a step's {@link io.nvent.NonRetryableStepException} and the types of its
+     * {@link io.nvent.FlowStep#noRetryFor()}.
+     *
+     * <p>A queue that does not ask (one written for 0.1) retries the job as before; the engine then
+     * fails the step when that next attempt comes, without running it, so a step fails once either
+     * way. Called on the thread that ends the attempt; it must not throw, and should not block.
+     *
+     * @param job the attempt that failed
+     * @param error why it failed, as {@link #onAttemptFailed} will be told
+     * @return {@code true} (the default) to retry the job as its retry policy says; {@code false}
+     *     to fail it finally now
+     * @since 0.2
+     */
+    default boolean isRetryable(JobExecution job, Throwable error) {
+        return true;
     }
 
     /**

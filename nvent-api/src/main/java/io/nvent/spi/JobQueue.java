@@ -20,6 +20,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>An attempt that throws, or exceeds the job's timeout, is retried after the retry policy's
  *       delay until the attempts are used up; then the job is {@link JobState#FAILED} (dead
  *       letter). Each failed attempt is reported to {@link JobHandler#onAttemptFailed}.</li>
+ *   <li>A failed attempt the handler says is not worth a retry ({@link JobHandler#isRetryable}
+ *       {@code false}) fails its job finally at once, as its last attempt would (since 0.2).</li>
  *   <li>A paused queue starts no new attempts; jobs enqueued meanwhile wait.</li>
  *   <li>A queue with a {@link RateLimit} starts no more attempts in any span than it allows.</li>
  *   <li>Delivery is at least once: a handler must tolerate seeing a job again after a crash.</li>

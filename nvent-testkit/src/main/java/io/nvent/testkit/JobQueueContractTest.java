@@ -505,6 +505,77 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_failure_the_handler_finds_not_worth_a_retry_fails_the_job_at_once_as_a_dead_letter_a_retry_runs_again() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(200)).build();
+        AtomicInteger runs = new AtomicInteger();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalArgumentException("invalid input");
+            }
+        }).retryingOnly(error -> !(error instanceof IllegalArgumentException));
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("invalid").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.asked).as("the failures the queue asked about").singleElement()
+                .satisfies(failure -> assertThat(failure.getMessage()).isEqualTo("invalid input"));
+        assertThat(handler.failures).singleElement().satisfies(failure -> {
+            assertThat(failure.attempt()).isEqualTo(1);
+            assertThat(failure.nextAttemptAt()).as("no next attempt").isEmpty();
+        });
+        assertThat(queue.jobs(name, JobState.FAILED, 0, 10)).extracting(JobRecord::jobId).containsExactly("invalid");
+        await().during(retry.delayBefore(2).plus(QUIET)).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+
+        assertThat(queue.retry(name, "invalid")).isTrue();
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 1);
+        assertThat(queue.counts(name).failed()).isZero();
+    }
+
+    @Test
+    void a_failure_the_handler_finds_worth_a_retry_is_retried_as_before() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(50)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.attempt() == 1) {
+                throw new IllegalStateException("partner away");
+            }
+        }).retryingOnly(error -> !(error instanceof IllegalArgumentException));
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("flaky").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 2);
+        assertThat(handler.failures).singleElement().satisfies(failure -> assertThat(failure.nextAttemptAt()).isPresent());
+    }
+
+    @Test
+    void a_continuation_failing_not_worth_a_retry_is_held_as_a_dead_letter() {
+        Assumptions.assumeTrue(continuesInWorkerSlots(), "the adapter takes no continuations");
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(50)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("invalid").withRetry(retry))).isTrue();
+            } else {
+                throw new IllegalArgumentException("invalid input");
+            }
+        }).retryingOnly(error -> !(error instanceof IllegalArgumentException));
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("first"));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.failures).singleElement().satisfies(failure -> assertThat(failure.nextAttemptAt()).isEmpty());
+        assertThat(queue.jobs(name, JobState.FAILED, 0, 10)).extracting(JobRecord::jobId).containsExactly("invalid");
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 2);
+    }
+
+    @Test
     void an_attempt_exceeding_its_timeout_fails_with_a_TimeoutException() {
         CountDownLatch never = latches.newLatch();
         RecordingHandler handler = new RecordingHandler(job -> never.await());
@@ -953,10 +1024,25 @@ public abstract class JobQueueContractTest {
         final List<Failure> failures = new CopyOnWriteArrayList<>();
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();
+        /** The failures the queue asked {@link #isRetryable} about. */
+        final List<Throwable> asked = new CopyOnWriteArrayList<>();
         private final JobBehaviour behaviour;
+        private volatile Predicate<Throwable> retryable = error -> true;
 
         RecordingHandler(JobBehaviour behaviour) {
             this.behaviour = behaviour;
+        }
+
+        /** This handler, saying that only failures matching {@code worthARetry} are worth a retry. */
+        RecordingHandler retryingOnly(Predicate<Throwable> worthARetry) {
+            this.retryable = worthARetry;
+            return this;
+        }
+
+        @Override
+        public boolean isRetryable(JobExecution job, Throwable error) {
+            asked.add(error);
+            return retryable.test(error);
         }
 
         @Override

@@ -931,7 +931,7 @@ public final class QueueWorker {
     private void fail(Attempt attempt, JobHandler current, Throwable error) {
         ClaimedJob job = attempt.job;
         JobExecution execution = job.execution();
-        boolean again = execution.attempt() < execution.maxAttempts();
+        boolean again = execution.attempt() < execution.maxAttempts() && current.isRetryable(execution, error);
         Instant now = context.clock().instant();
         Optional<Instant> next = again ? Optional.of(now.plus(job.retry().delayBefore(execution.attempt() + 1)))
                 : Optional.empty();

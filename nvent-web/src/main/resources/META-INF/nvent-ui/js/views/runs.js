@@ -168,6 +168,11 @@ const TYPE_CLASS = {
   'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
 };
 
+/** `io.nvent.NonRetryableStepException` → `NonRetryableStepException` (a nested class keeps its outer name). */
+function simpleName(type) {
+  return type ? type.substring(type.lastIndexOf('.') + 1) : 'not worth a retry';
+}
+
 function describe(ev) {
   const d = ev.data || {};
   const more = (label, value) => h('details', { class: 'data' }, h('summary', {}, label), jsonView(value));
@@ -188,8 +193,10 @@ function describe(ev) {
       d.scheduled === false ? h('span', { class: 'muted small' }, ` – scheduled nothing: ${d.reason}`) : null), more('payload', d.payload)];
     case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
     case 'step.retry': return d.reason ? withInstants(d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
-      : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at `, at(d.nextAttemptAt, { precise: true })), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
-    case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+      : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at `, at(d.nextAttemptAt, { precise: true })),
+        d.retryable === false ? h('span', { class: 'muted small' }, ` – not worth a retry (${simpleName(d.errorType)}): the next attempt fails the step without running it`) : null, d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+    case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error),
+      d.retryable === false ? h('span', { class: 'muted small' }, ` – failed, not retried: ${simpleName(d.errorType)}`) : null, d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'step.canceled': return withInstants(`canceled: ${d.reason}`);

@@ -55,6 +55,13 @@ final class FinalFailureLog {
         failed(runId, flow, step, "after attempt " + attempt + " of " + maxAttempts, error, now);
     }
 
+    /** A step failed for good with attempts left, after a failure not worth a retry of the given type. */
+    void failedNotRetried(String runId, String flow, String step, int attempt, int maxAttempts, String type,
+                          String error, Instant now) {
+        failed(runId, flow, step, "after attempt " + attempt + " of " + maxAttempts + ", not retried (" + type + ")",
+                error, now);
+    }
+
     /**
      * A step failed for good at an await (one timed out with {@code FAIL}, an after-await whose held
      * emits no longer fit its run): no attempt of it failed, but its run did all the same.

@@ -146,6 +146,8 @@ public final class FlowEngine implements FlowService {
     private final Json json;
     private final Clock clock;
     private final FinalFailureLog finalFailures = new FinalFailureLog(LOG);
+    /** Queues whose adapter retried a failure not worth a retry ({@code NVENT-0548}, logged once each). */
+    private final Set<String> queuesIgnoringNotRetryable = ConcurrentHashMap.newKeySet();
     private final EngineMetrics metrics = new EngineMetrics();
     private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
@@ -1585,6 +1587,15 @@ public final class FlowEngine implements FlowService {
         }
 
         @Override
+        public boolean isRetryable(JobExecution job, Throwable error) {
+            try {
+                return notRetryableFor(job, error).isEmpty();
+            } catch (RuntimeException unknown) {
+                return true; // retried as before; its failure's record decides again
+            }
+        }
+
+        @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
             if (cutShortByStop(error)) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0533 job {0} attempt {1} of queue {2} was cut short by the"
@@ -1610,6 +1621,26 @@ public final class FlowEngine implements FlowService {
      */
     private boolean cutShortByStop(Throwable failure) {
         return queueClosed || queueClosing && Interrupts.showsInterrupt(failure);
+    }
+
+    /**
+     * The exception that makes a step's failed attempt final: its {@link io.nvent.NonRetryableStepException}
+     * or one of its {@code noRetryFor} types ({@link NonRetryable}). Never a timeout of the attempt (the
+     * step's own code may throw a {@code TimeoutException} it lists), the store being away, or a stop
+     * cutting the attempt short: those are not the step's to judge.
+     */
+    private Optional<Throwable> notRetryableFor(JobExecution job, Throwable error) {
+        if (cutShortByStop(error) || isStoreUnavailable(error)
+                || error instanceof TimeoutException && !isTimeoutOfStepCode(error)) {
+            return Optional.empty();
+        }
+        StepJob ref;
+        try {
+            ref = StepJob.parse(job.payload());
+        } catch (IllegalArgumentException notAStepJob) {
+            return Optional.empty();
+        }
+        return registry.binding(ref.flow(), ref.step()).flatMap(b -> NonRetryable.reason(b.definition(), error));
     }
 
     /**
@@ -1651,7 +1682,8 @@ public final class FlowEngine implements FlowService {
             return;
         }
         StepBinding binding = deployed.get();
-        if (gaveWayToRecordedAttempt(ref, job) || requeuedRecordedFailure(ref, job, binding.definition())) {
+        if (gaveWayToRecordedAttempt(ref, job) || requeuedRecordedFailure(ref, job, binding.definition())
+                || failedInsteadOfRetry(ref, job)) {
             return;
         }
         // A job whose step no longer waits for it (a stale duplicate) starts nothing: it takes no start.
@@ -2619,6 +2651,13 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /** Whether the step's own code threw {@code timeout}, counting none of its throws off. */
+    private boolean isTimeoutOfStepCode(Throwable timeout) {
+        synchronized (timeoutsOfStepCode) {
+            return timeoutsOfStepCode.containsKey(timeout);
+        }
+    }
+
     /** Whether the step's own code threw {@code timeout}, counting one of its throws off if so. */
     private boolean thrownByStepCode(Throwable timeout) {
         synchronized (timeoutsOfStepCode) {
@@ -2765,6 +2804,7 @@ public final class FlowEngine implements FlowService {
         }
         Instant now = clock.instant();
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
+        Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout")) { // the queues' own messages say so
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
@@ -2806,6 +2846,8 @@ public final class FlowEngine implements FlowService {
                 }
                 JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
+                // The next attempt of a queue that retries it all the same fails the step without running it.
+                notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
                 if (nextAttemptAt.isPresent()) {
                     if (storeAway) {
                         data.str("reason", "the store could not be reached; the attempt does not count");
@@ -2816,28 +2858,100 @@ public final class FlowEngine implements FlowService {
                     events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), attempt.attempt(), now, data.build()));
                     return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
-                events.add(EventDraft.ofStep(EventType.STEP_FAILED, ref.step(), attempt.attempt(), now, data.build()));
-                RunRecord next = started.withStep(ref.step(), StepStatus.FAILED);
-                if (started.status().canTransitionTo(RunStatus.FAILED)) {
-                    next = next.withFailure(now, finalMessage);
-                    events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                            .str("step", ref.step()).str("error", finalMessage).build()));
-                }
-                return Optional.of(new RunChange(next, events));
+                return Optional.of(stepFailedFinally(started, ref.step(), attempt.attempt(), now, data, finalMessage,
+                        events));
             });
             change.ifPresent(c -> publish(c.run().flow(), c.events()));
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
+            if (change.isPresent() && nextAttemptAt.isPresent() && notRetryable.isPresent()
+                    && queuesIgnoringNotRetryable.add(job.queue())) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0548 queue adapter {0} retries the jobs of queue {1}"
+                        + " whose failure is not worth a retry (it does not ask JobHandler.isRetryable, new in 0.2):"
+                        + " step {2} of run {3} failed with {4}; its next attempt, due {5}, fails the step without"
+                        + " running it. Logged once per queue", queue.getClass().getName(), job.queue(), ref.step(),
+                        ref.runId(), notRetryable.get(), nextAttemptAt.get());
+            }
             if (change.isPresent() && nextAttemptAt.isEmpty() && !canceledRun.get()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.
-                finalFailures.failed(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(),
-                        job.maxAttempts(), finalMessage, now);
+                logFinalFailure(ref.runId(), change.get().run().flow(), ref.step(), job.attempt(), job.maxAttempts(),
+                        notRetryable, finalMessage, now);
             }
         } catch (RunNotFoundException gone) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
                     job.jobId(), ref.runId());
         }
+    }
+
+    /**
+     * The step failed for good: {@code step.failed} with {@code data}, and the run failed, unless it
+     * cannot go there (it was failed already by another step).
+     */
+    private static RunChange stepFailedFinally(RunRecord run, String step, int attempt, Instant now, JsonText data,
+                                               String message, List<EventDraft> events) {
+        events.add(EventDraft.ofStep(EventType.STEP_FAILED, step, attempt, now, data.build()));
+        RunRecord next = run.withStep(step, StepStatus.FAILED);
+        if (run.status().canTransitionTo(RunStatus.FAILED)) {
+            next = next.withFailure(now, message);
+            events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                    .str("step", step).str("error", message).build()));
+        }
+        return new RunChange(next, events);
+    }
+
+    private void logFinalFailure(String runId, String flow, String step, int attempt, int maxAttempts,
+                                 Optional<String> notRetryable, String message, Instant now) {
+        if (notRetryable.isPresent() && attempt < maxAttempts) {
+            finalFailures.failedNotRetried(runId, flow, step, attempt, maxAttempts, notRetryable.get(), message, now);
+        } else {
+            finalFailures.failed(runId, flow, step, attempt, maxAttempts, message, now);
+        }
+    }
+
+    /**
+     * A queue's next attempt of a step whose failure was not worth one, which a queue adapter that does
+     * not ask {@link JobHandler#isRetryable} (written for 0.1) retried all the same: the step's latest
+     * {@code step.retry} says {@code "retryable":false} and names this attempt as the next. The step
+     * fails finally now, without running, with that failure's error ({@code step.failed} of the failed
+     * attempt, and the run failed), and this delivery ends; an operator's retry runs the step again.
+     * Read for a queue's retries only.
+     *
+     * @return whether this delivery ended without running the step
+     */
+    private boolean failedInsteadOfRetry(StepJob ref, JobExecution job) {
+        if (job.attempt() <= 1) {
+            return false;
+        }
+        Optional<JsonObject> failure = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+                .filter(entry -> entry.attempt() == job.attempt() - 1)
+                .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
+                .filter(data -> data.get("retryable") == JsonValue.FALSE
+                        && data.getInt("nextAttempt", 0) == job.attempt());
+        if (failure.isEmpty()) {
+            return false;
+        }
+        JsonObject was = failure.get();
+        String message = was.getString("error", "");
+        Instant now = clock.instant();
+        int failed = job.attempt() - 1;
+        Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
+            if (run.status().isTerminal() || run.steps().get(ref.step()) != StepStatus.RETRYING) {
+                return Optional.empty();
+            }
+            JsonText data = JsonText.object().str("error", message).str("stack", was.getString("stack", ""))
+                    .num("attempt", failed).num("maxAttempts", was.getInt("maxAttempts", job.maxAttempts()))
+                    .raw("retryable", "false").str("errorType", was.getString("errorType", ""))
+                    .str("reason", "not worth a retry; the queue retried it all the same, and attempt "
+                            + job.attempt() + " did not run");
+            return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>()));
+        });
+        change.ifPresent(c -> {
+            publish(c.run().flow(), c.events());
+            logFinalFailure(ref.runId(), c.run().flow(), ref.step(), failed, job.maxAttempts(),
+                    Optional.of(was.getString("errorType", "")), message, now);
+        });
+        return true;
     }
 
     /**

@@ -523,9 +523,11 @@ public class MemoryJobQueue implements JobQueue {
         Instant now = clock.instant();
         Optional<Instant> nextAttemptAt;
         Duration backoff = Duration.ZERO;
+        boolean again = execution.attempt() < execution.maxAttempts()
+                && attempt.handler().isRetryable(execution, error);
         synchronized (job) {
             job.attemptFailed(now, describe(error));
-            if (execution.attempt() < execution.maxAttempts()) {
+            if (again) {
                 backoff = job.request.retry().delayBefore(execution.attempt() + 1);
                 job.availableAt = now.plus(backoff);
                 nextAttemptAt = Optional.of(job.availableAt);

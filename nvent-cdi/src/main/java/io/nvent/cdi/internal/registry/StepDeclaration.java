@@ -18,12 +18,13 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                               List<String> subscribes, List<String> emits, int maxAttempts, BackoffType backoff,
                               long backoffDelayMs, long backoffMaxDelayMs, long timeoutMs, int priority,
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
-                              List<Trigger> triggers) {
+                              List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor) {
 
     public StepDeclaration {
         subscribes = List.copyOf(subscribes);
         emits = List.copyOf(emits);
         triggers = List.copyOf(triggers);
+        noRetryFor = List.copyOf(noRetryFor);
     }
 
     /** The declarations of a class, one per {@link FlowStep} on it (repeated or not), in their order. */
@@ -45,7 +46,7 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                 step.backoffDelayMs(), step.backoffMaxDelayMs(), step.timeoutMs(), step.priority(),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitBefore.class)),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
-                List.of(beanClass.getAnnotationsByType(Trigger.class)));
+                List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()));
     }
 
     /** How problems name this step: {@code step 'x' of flow 'y' (com.acme.X)}. */

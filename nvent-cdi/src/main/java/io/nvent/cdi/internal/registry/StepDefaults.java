@@ -42,7 +42,8 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                 d.awaitBefore().map(a -> await(a.type(), a.delayMs(), a.cron(), a.timezone(), a.event(), a.filterKey(),
                         a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
                 d.awaitAfter().map(a -> await(a.type(), a.delayMs(), a.cron(), a.timezone(), a.event(), a.filterKey(),
-                        a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())));
+                        a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
+                d.noRetryFor().stream().map(Class::getName).toList());
     }
 
     private AwaitSpec await(AwaitType type, long delayMs, String cron, String zone, String event, String filterKey,

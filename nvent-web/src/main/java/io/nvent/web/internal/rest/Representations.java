@@ -69,18 +69,22 @@ public final class Representations {
 
     /**
      * What a step's definition says beyond its events, the same in the registry and the graph:
-     * {@code priority}, {@code retry} and, when the step has them, {@code awaitBefore} /
-     * {@code awaitAfter}.
+     * {@code priority}, {@code retry} (with {@code noRetryFor} when the step lists exception types)
+     * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}.
      */
     static JsonObjectBuilder settings(StepDefinition step) {
         RetryPolicy retry = step.retry();
+        JsonObjectBuilder retrying = JSON.createObjectBuilder()
+                .add("maxAttempts", retry.maxAttempts())
+                .add("backoff", retry.backoff().name().toLowerCase(Locale.ROOT))
+                .add("delayMs", retry.initialDelay().toMillis())
+                .add("maxDelayMs", retry.maxDelay().toMillis());
+        if (!step.noRetryFor().isEmpty()) {
+            retrying.add("noRetryFor", JSON.createArrayBuilder(step.noRetryFor()));
+        }
         JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("priority", step.priority())
-                .add("retry", JSON.createObjectBuilder()
-                        .add("maxAttempts", retry.maxAttempts())
-                        .add("backoff", retry.backoff().name().toLowerCase(Locale.ROOT))
-                        .add("delayMs", retry.initialDelay().toMillis())
-                        .add("maxDelayMs", retry.maxDelay().toMillis()));
+                .add("retry", retrying);
         step.awaitBefore().ifPresent(a -> body.add("awaitBefore", await(a)));
         step.awaitAfter().ifPresent(a -> body.add("awaitAfter", await(a)));
         return body;

@@ -40,7 +40,8 @@ class RepresentationsTest {
     private static StepDefinition step(String name, StepRole role, List<String> subscribes, List<String> emits,
                                        int priority, Optional<AwaitSpec> before, Optional<AwaitSpec> after) {
         return new StepDefinition(name, role, "expense", subscribes, emits, role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : RETRY,
-                Duration.ofMinutes(5), priority, "com.acme." + name, before, after);
+                Duration.ofMinutes(5), priority, "com.acme." + name, before, after,
+                name.equals("report") ? List.of("java.lang.IllegalArgumentException") : List.of());
     }
 
     private static final FlowDefinition FLOW = new FlowDefinition("expense", List.of(
@@ -95,6 +96,9 @@ class RepresentationsTest {
                 .isEqualTo("{\"maxAttempts\":3,\"backoff\":\"fixed\",\"delayMs\":500,\"maxDelayMs\":10000}");
         assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "submit")
                 .getJsonObject("retry").getString("backoff")).isEqualTo("exponential");
+        assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry")
+                .getJsonArray("noRetryFor").toString()).as("the exceptions not worth a retry")
+                .isEqualTo("[\"java.lang.IllegalArgumentException\"]");
     }
 
     @Test
