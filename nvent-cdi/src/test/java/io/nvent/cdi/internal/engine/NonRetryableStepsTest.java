@@ -4,6 +4,7 @@ import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.NonRetryableStepException;
+import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -65,7 +66,10 @@ class NonRetryableStepsTest {
         try (EngineHarness h = new EngineHarness(step)) {
             String runId = h.engine.start("invoice", null);
 
-            assertThat(h.awaitStatus(runId, RunStatus.FAILED).steps()).containsEntry("validate", StepStatus.FAILED);
+            RunInfo failedRun = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(failedRun.steps()).containsEntry("validate", StepStatus.FAILED);
+            assertThat(failedRun.error()).as("the run list shows why it failed").hasValueSatisfying(error ->
+                    assertThat(error).contains("invoice 17 has no lines"));
             assertThat(h.types(runId)).containsSubsequence("step.started", "step.failed", "flow.failed")
                     .doesNotContain("step.retry");
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
