@@ -5,7 +5,8 @@ class PostgresSharedTriggersTest extends JpaSharedTriggersTest {
 
     @Override
     JpaFlowStore newStore() {
-        return JpaFlowStore.create(TestDatabases.postgres(), JpaStoreOptions.newBuilder().tablePrefix("shared_").build());
+        return JpaFlowStore.create(TestDatabases.postgres(),
+                JpaStoreOptions.newBuilder().tablePrefix("shared_").build());
     }
 
     @Override

@@ -76,7 +76,8 @@ public abstract class SharedTriggersContractTest {
             List<TriggerSpec> definitions = List.of(nightly(name, "0 2 * * *"), nightly(name, "0 3 * * *"));
             AtomicInteger next = new AtomicInteger();
 
-            List<TriggerInfo> returned = race(instance -> instance.createOrUpdate(definitions.get(next.getAndIncrement())));
+            List<TriggerInfo> returned = race(instance -> instance.createOrUpdate(
+                    definitions.get(next.getAndIncrement())));
 
             // Each call stored its own definition: one created it, the other gave it its own after.
             assertThat(returned).extracting(TriggerInfo::spec).containsExactlyInAnyOrderElementsOf(definitions);

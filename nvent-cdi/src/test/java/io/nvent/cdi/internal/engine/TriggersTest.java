@@ -562,7 +562,8 @@ class TriggersTest {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
         try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
                 new Store());
-             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(), new Store())) {
+             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(),
+                     new Store())) {
             TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
                     .flow("archive").build();
             a.triggers.createOrUpdate(nightly);
