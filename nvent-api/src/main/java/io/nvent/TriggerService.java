@@ -56,8 +56,15 @@ public interface TriggerService {
      * application's next start), its statistics and its history; one whose definition is the same
      * already is left as it is, so a start that changes nothing writes nothing (no
      * {@code trigger.updated} entry) and does not count as a change of its schedule for its missed
-     * ticks. Two instances starting at once, each creating the trigger, agree: the one that finds the
-     * name taken by the other's create updates it instead.
+     * ticks. Two instances starting at once, each creating the trigger, agree: one creates it (one
+     * {@code trigger.registered} entry), the other finds it created and gives it its definition if that
+     * differs, and each returns the trigger as stored after its call. An enable or disable stored
+     * between this call's read and its write (an operator's, on another instance) is kept, not undone.
+     *
+     * <p>A trigger declared with {@link Trigger} is refused: the code's annotation gives its definition
+     * at every start, and this call would replace it, the next start the annotation's again, each a
+     * {@code trigger.updated} entry and a change of the schedule. Change the annotation, or give the
+     * trigger created at run time another name.
      *
      * <pre>{@code
      * triggers.createOrUpdate(TriggerSpec.newBuilder("purge-carts", TriggerType.SCHEDULE)
@@ -66,8 +73,8 @@ public interface TriggerService {
      *
      * @param spec the definition; {@link TriggerSpec#enabled()} applies only when the trigger is created
      * @return the trigger as stored
-     * @throws InvalidTriggerException if the definition is invalid, as for {@link #create}, or a trigger
-     *     of that name has another type (delete it and create the new one)
+     * @throws InvalidTriggerException if the definition is invalid, as for {@link #create}, a trigger of
+     *     that name has another type (delete it and create the new one) or is declared with {@link Trigger}
      * @since 0.2
      */
     default TriggerInfo createOrUpdate(TriggerSpec spec) {
@@ -83,6 +90,11 @@ public interface TriggerService {
             }
         }
         TriggerInfo current = existing.get();
+        if (current.declared()) {
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is declared with @Trigger in the code,"
+                    + " which gives its definition at every start: change the @Trigger, or give the trigger created"
+                    + " at run time another name");
+        }
         TriggerSpec wanted = spec.withEnabled(current.spec().enabled());
         return wanted.equals(current.spec()) ? current : update(wanted);
     }

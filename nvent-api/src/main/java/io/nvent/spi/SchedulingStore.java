@@ -3,6 +3,7 @@ package io.nvent.spi;
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
+import io.nvent.TriggerSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,6 +97,57 @@ public interface SchedulingStore {
      * @param trigger the trigger; its spec's name identifies it
      */
     void saveTrigger(TriggerRecord trigger);
+
+    /**
+     * Creates a trigger unless one of its name exists: of concurrent calls for one name, across the
+     * instances sharing the store, exactly one creates it, and the others leave the trigger it created
+     * as it is (its definition, creation time, statistics and history).
+     *
+     * <p>The default looks the name up with {@link #findTrigger} and saves with {@link #saveTrigger},
+     * which is not atomic: two instances creating the trigger at once may both create it, the later
+     * save replacing the earlier. A store that instances share should override it, with a unique key
+     * of the name (an {@code INSERT} that does nothing on a conflict, a {@code putIfAbsent}).
+     *
+     * @param trigger the trigger, its statistics as given
+     * @return {@code true} if this call created it; {@code false} if a trigger of that name existed
+     * @since 0.2
+     */
+    default boolean insertTrigger(TriggerRecord trigger) {
+        if (findTrigger(trigger.spec().name()).isPresent()) {
+            return false;
+        }
+        saveTrigger(trigger);
+        return true;
+    }
+
+    /**
+     * Gives a trigger another definition if its definition is still {@code expected}, enabled or not
+     * included: a change, enable or disable stored by another caller since {@code expected} was read
+     * is not undone. Its statistics, creation time and whether it is declared stay as stored, so a
+     * fire counted meanwhile is kept. Of concurrent calls with the same {@code expected}, across
+     * instances, at most one replaces it.
+     *
+     * <p>The default reads with {@link #findTrigger} and writes with {@link #saveTrigger}, which is
+     * not atomic: a change stored by another instance between the two is overwritten. A store that
+     * instances share should override it (a conditional {@code UPDATE}, or one of a row read
+     * {@code FOR UPDATE}).
+     *
+     * @param expected the definition as this store returned it ({@link #findTrigger})
+     * @param replacement the new definition, of the same name
+     * @return {@code true} if replaced; {@code false} if there is no trigger of that name or its
+     *     definition is no longer {@code expected}
+     * @throws IllegalArgumentException if the two definitions name different triggers
+     * @since 0.2
+     */
+    default boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
+        TriggerRecord.requireSameTrigger(expected, replacement);
+        Optional<TriggerRecord> current = findTrigger(expected.name());
+        if (current.isEmpty() || !current.get().spec().equals(expected)) {
+            return false;
+        }
+        saveTrigger(current.get().withSpec(replacement));
+        return true;
+    }
 
     /**
      * A trigger by name.

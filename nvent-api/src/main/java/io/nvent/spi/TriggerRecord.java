@@ -49,4 +49,20 @@ public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdA
     public TriggerRecord withSpec(TriggerSpec newSpec) {
         return new TriggerRecord(newSpec, declared, createdAt, fires, runsStarted, lastFiredAt, lastError);
     }
+
+    /**
+     * Checks that two definitions are of the same trigger, as a store replacing one definition by
+     * another requires ({@link SchedulingStore#replaceTriggerSpec}).
+     *
+     * @param expected the definition replaced
+     * @param replacement the new one
+     * @throws IllegalArgumentException if their names differ
+     * @since 0.2
+     */
+    public static void requireSameTrigger(TriggerSpec expected, TriggerSpec replacement) {
+        if (!expected.name().equals(replacement.name())) {
+            throw new IllegalArgumentException("the definition of trigger '" + expected.name()
+                    + "' cannot be replaced by one of trigger '" + replacement.name() + "'");
+        }
+    }
 }

@@ -100,7 +100,11 @@ import org.junit.jupiter.api.Timeout;
  *   <li>"Newest" and "oldest" mean by {@code registeredAt}, not by the order the awaits were
  *       saved in: {@code listAwaits} newest first, {@code awaitsOfRun} oldest first (the engine
  *       takes the last resolved await of a step as the newest).</li>
- *   <li>Triggers: {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
+ *   <li>Triggers: {@code insertTrigger} creates only under a name not taken, exactly once when
+ *       instances race; {@code replaceTriggerSpec} replaces a definition only while it is as expected
+ *       (enabled or not included), at most once when callers race with the same one, and keeps the
+ *       statistics.
+ *       {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
  *       adds one fire atomically, sets {@code lastFiredAt}, replaces {@code lastError} only with a
  *       new error, and ignores unknown triggers; {@code deleteTrigger} removes the history, so a
  *       trigger created again under the same name starts at sequence number 1. Every part of a
@@ -141,6 +145,9 @@ public abstract class SchedulingStoreContractTest {
 
     /** The instant all test times derive from. */
     protected static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+
+    /** How often a race whose loser is rare (a check and a write an instant apart) is run. */
+    private static final int RACES = 30;
 
     private SchedulingStore store;
     private String idPrefix;
@@ -678,6 +685,87 @@ public abstract class SchedulingStoreContractTest {
         assertThat(stored.runsStarted()).isEqualTo(IntStream.range(0, threads).map(t -> t % 3).sum() * firesPerThread);
         assertThat(stored.lastError()).contains("first fire failed");
         assertThat(stored.lastFiredAt()).contains(T0.plusSeconds(1));
+    }
+
+    @Test
+    void insertsATriggerOnlyUnderANameNotTakenAndLeavesTheOneThatTookItAsItIs() {
+        TriggerRecord first = manualTrigger(id("inserted"));
+
+        assertThat(store.insertTrigger(first)).isTrue();
+        store.recordFire(first.spec().name(), T0.plusSeconds(1), 2, Optional.empty());
+        TriggerRecord fired = store.findTrigger(first.spec().name()).orElseThrow();
+        TriggerRecord second = new TriggerRecord(first.spec().toBuilder().flows(List.of("b")).enabled(false).build(),
+                true, T0.plusSeconds(5), 0, 0, Optional.empty(), Optional.empty());
+
+        assertThat(store.insertTrigger(second)).isFalse();
+        assertThat(store.findTrigger(first.spec().name())).contains(fired);
+        assertThat(fired.fires()).isEqualTo(1);
+    }
+
+    @Test
+    void ofInstancesInsertingOneTriggerAtOnceExactlyOneInsertsItAndItsDefinitionIsStored() {
+        int threads = 8;
+        for (int round = 0; round < RACES; round++) {
+            String name = id("raced");
+            List<TriggerRecord> definitions = IntStream.range(0, threads).mapToObj(thread -> new TriggerRecord(
+                    TriggerSpec.newBuilder(name, TriggerType.MANUAL).flow("flow-" + thread).build(), false, T0, 0, 0,
+                    Optional.empty(), Optional.empty())).toList();
+            List<TriggerRecord> inserted = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                if (store.insertTrigger(definitions.get(thread))) {
+                    inserted.add(definitions.get(thread));
+                }
+            });
+
+            assertThat(inserted).as("race %d", round).hasSize(1);
+            assertThat(store.findTrigger(name)).contains(inserted.get(0));
+        }
+    }
+
+    @Test
+    void replacesATriggersDefinitionOnlyWhileItIsAsExpectedKeepingItsStatistics() {
+        TriggerRecord trigger = manualTrigger(id("replaced"));
+        store.saveTrigger(trigger);
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(1), 2, Optional.of("one flow failed"));
+        TriggerSpec twoFlows = trigger.spec().toBuilder().flows(List.of("a", "b")).build();
+
+        assertThat(store.replaceTriggerSpec(trigger.spec(), twoFlows)).isTrue();
+
+        TriggerRecord replaced = store.findTrigger(trigger.spec().name()).orElseThrow();
+        assertThat(replaced.spec()).isEqualTo(twoFlows);
+        assertThat(replaced).isEqualTo(new TriggerRecord(twoFlows, false, T0, 1, 2, Optional.of(T0.plusSeconds(1)),
+                Optional.of("one flow failed")));
+
+        // Read before the change above: it is not undone, nor is a disable stored since a read.
+        assertThat(store.replaceTriggerSpec(trigger.spec(), trigger.spec().withEnabled(false))).isFalse();
+        assertThat(store.replaceTriggerSpec(twoFlows.withEnabled(false), twoFlows.toBuilder().flows(List.of("c"))
+                .build())).isFalse();
+        assertThat(store.findTrigger(trigger.spec().name())).contains(replaced);
+        assertThat(store.replaceTriggerSpec(manualTrigger("no-such-trigger").spec(),
+                manualTrigger("no-such-trigger").spec())).isFalse();
+        assertThat(store.findTrigger("no-such-trigger")).isEmpty();
+    }
+
+    @Test
+    void ofCallersReplacingTheSameDefinitionAtOnceExactlyOneReplacesIt() {
+        int threads = 8;
+        for (int round = 0; round < RACES; round++) {
+            TriggerRecord trigger = manualTrigger(id("contended"));
+            store.saveTrigger(trigger);
+            List<TriggerSpec> replacements = IntStream.range(0, threads).mapToObj(thread -> trigger.spec().toBuilder()
+                    .flows(List.of("flow-" + thread)).build()).toList();
+            List<TriggerSpec> replaced = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                if (store.replaceTriggerSpec(trigger.spec(), replacements.get(thread))) {
+                    replaced.add(replacements.get(thread));
+                }
+            });
+
+            assertThat(replaced).as("race %d", round).hasSize(1);
+            assertThat(store.findTrigger(trigger.spec().name())).map(TriggerRecord::spec).contains(replaced.get(0));
+        }
     }
 
     // ---------------------------------------------------------------- trigger history

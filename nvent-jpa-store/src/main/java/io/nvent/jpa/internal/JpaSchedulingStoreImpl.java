@@ -73,6 +73,9 @@ import org.hibernate.Session;
  *   <li>{@code acquireLease}: PostgreSQL {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE owner is
  *       the same or the lease expired}; elsewhere a conditional {@code UPDATE}, else an
  *       {@code INSERT} whose duplicate-key error means "held".</li>
+ *   <li>{@code insertTrigger}: the primary key of {@code flow_trigger}, as for a tick claim;
+ *       {@code replaceTriggerSpec}: the row read {@code FOR UPDATE}, compared, then updated in one
+ *       transaction.</li>
  *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}.</li>
  *   <li>Trigger history numbers: {@code last_seq} of the trigger advanced by an {@code UPDATE} that
  *       holds the trigger's row lock until commit, like run histories.</li>
@@ -302,13 +305,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public void saveTrigger(TriggerRecord trigger) {
         Objects.requireNonNull(trigger, "trigger");
         TriggerSpec spec = trigger.spec();
-        spec.flows().forEach(flow -> Payloads.checkName(flow, "flow name"));
-        spec.cron().ifPresent(cron -> Payloads.checkName(cron, "cron expression"));
-        spec.event().ifPresent(event -> Payloads.checkName(event, "event name"));
-        if (spec.timezone().getId().length() > MAX_ZONE) {
-            throw new IllegalArgumentException("time zone id must have at most " + MAX_ZONE + " characters, was "
-                    + spec.timezone().getId());
-        }
+        checkSpec(spec);
         write("trigger '" + spec.name() + "'", connection -> {
             if (postgres) {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
@@ -330,20 +327,70 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             // Elsewhere: update, else insert; a concurrent first save makes the insert fail, and then
             // the row exists and the update applies.
-            if (updateTrigger(connection, trigger) == 0) {
-                try (PreparedStatement insert = connection.prepareStatement("insert into " + triggers + " ("
-                        + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)")) {
-                    bindTrigger(insert, trigger);
-                    insert.executeUpdate();
-                } catch (SQLException e) {
-                    if (!isDuplicateKey(e) || updateTrigger(connection, trigger) == 0) {
-                        throw e;
-                    }
-                }
+            if (updateTrigger(connection, trigger) == 0 && !insertTrigger(connection, trigger)
+                    && updateTrigger(connection, trigger) == 0) {
+                throw new StoreException("NVENT-0338 trigger '" + spec.name() + "' could not be saved: its insert"
+                        + " met a trigger of that name, which its update then did not find", null, true);
             }
             return null;
         });
+    }
+
+    /**
+     * An {@code INSERT} of the trigger that meets one of its name already as nothing to do: on PostgreSQL
+     * {@code ON CONFLICT DO NOTHING}, which waits for a concurrent insert of the name to end and then
+     * inserts nothing; elsewhere the duplicate-key error is caught (H2 rolls back only the failed
+     * statement).
+     */
+    @Override
+    public boolean insertTrigger(TriggerRecord trigger) {
+        Objects.requireNonNull(trigger, "trigger");
+        checkSpec(trigger.spec());
+        return write("trigger '" + trigger.spec().name() + "'", connection -> insertTrigger(connection, trigger));
+    }
+
+    /** @return whether it was inserted; {@code false} if a trigger of that name exists */
+    private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
+        String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
+            bindTrigger(statement, trigger);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The row read {@code FOR UPDATE} and compared with {@code expected} in the transaction that updates
+     * it: a fire counted, or another change stored, waits for it or is waited for, and is not undone.
+     */
+    @Override
+    public boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(replacement, "replacement");
+        TriggerRecord.requireSameTrigger(expected, replacement);
+        checkSpec(replacement);
+        return write("trigger '" + expected.name() + "'", connection -> {
+            Optional<TriggerRecord> current = first(selectTriggers(connection, "where trigger_name = ? for update",
+                    expected.name()));
+            return current.isPresent() && current.get().spec().equals(expected)
+                    && updateTrigger(connection, current.get().withSpec(replacement)) == 1;
+        });
+    }
+
+    private static void checkSpec(TriggerSpec spec) {
+        spec.flows().forEach(flow -> Payloads.checkName(flow, "flow name"));
+        spec.cron().ifPresent(cron -> Payloads.checkName(cron, "cron expression"));
+        spec.event().ifPresent(event -> Payloads.checkName(event, "event name"));
+        if (spec.timezone().getId().length() > MAX_ZONE) {
+            throw new IllegalArgumentException("time zone id must have at most " + MAX_ZONE + " characters, was "
+                    + spec.timezone().getId());
+        }
     }
 
     private int updateTrigger(Connection connection, TriggerRecord trigger) throws SQLException {

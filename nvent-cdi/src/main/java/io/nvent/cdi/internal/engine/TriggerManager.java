@@ -7,6 +7,7 @@ import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
+import io.nvent.NventException;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
@@ -41,6 +42,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Triggers: keeps the declared ones in the store, arms schedule triggers, and starts the
@@ -59,6 +61,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private static final int RECENT_ENTRIES = 20;
 
+    /** How often a change of a trigger is tried on a definition read again, when others stored one meanwhile. */
+    static final int CHANGE_ATTEMPTS = 10;
+
     /** How soon a tick whose claim was in doubt is claimed again; each claim still in doubt doubles it. */
     static final Duration IN_DOUBT_FIRST_CHECK = Duration.ofSeconds(10);
     static final Duration IN_DOUBT_MAX_CHECK = Duration.ofMinutes(5);
@@ -73,6 +78,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final TriggerHistoryLimits historyLimits;
     private final TriggerMisfires misfires;
     private volatile TickScheduler ticks;
+    /**
+     * Whether this instance runs schedules: from {@link #start()} to {@link #stop()}. One whose engine
+     * is disabled ({@code nvent.engine.enabled=false}) is never started: it runs no maintenance, so it
+     * would not re-read a schedule changed elsewhere, and arms none, not even one it creates or changes.
+     */
+    private volatile boolean running;
     /** The schedule triggers whose latest tick failed: logged once until a tick fires again. */
     private final Set<String> failingTicks = ConcurrentHashMap.newKeySet();
     /**
@@ -149,12 +160,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Set<String> rescheduled = new HashSet<>();
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
+        running = true;
         for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
-                store.saveTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(), Optional.empty()));
-                history(declared.name(), "trigger.registered", describe(declared));
-            } else {
+                if (store.insertTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(),
+                        Optional.empty()))) {
+                    history(declared.name(), "trigger.registered", describe(declared));
+                    continue;
+                }
+                // Another instance starting at once registered it.
+                stored = store.findTrigger(declared.name());
+            }
+            if (stored.isPresent()) {
                 TriggerSpec merged = declared.withEnabled(stored.get().spec().enabled());
                 if (!sameSchedule(merged, stored.get().spec())) {
                     rescheduled.add(declared.name());
@@ -360,6 +378,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /** Stops every schedule of this instance. */
     public void stop() {
+        running = false;
         ticks.disarmAll();
         armed.clear();
         unarmable.clear();
@@ -378,7 +397,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             if (spec.type() == TriggerType.EVENT) {
                 byEvent.computeIfAbsent(spec.event().orElseThrow(), e -> new ArrayList<>()).add(spec.name());
-            } else if (spec.type() == TriggerType.SCHEDULE) {
+            } else if (spec.type() == TriggerType.SCHEDULE && running) {
                 schedules.add(spec.name());
                 if (!spec.equals(armed.get(spec.name())) && !spec.equals(unarmable.get(spec.name()))) {
                     try {
@@ -433,7 +452,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * before anything is stored; nothing to do for other triggers and disabled ones.
      */
     private void armBeforeStoring(TriggerSpec spec) {
-        if (spec.type() == TriggerType.SCHEDULE && spec.enabled() && !spec.equals(armed.get(spec.name()))) {
+        if (running && spec.type() == TriggerType.SCHEDULE && spec.enabled() && !spec.equals(armed.get(spec.name()))) {
             try {
                 arm(spec);
             } catch (InvalidTriggerException e) {
@@ -568,42 +587,134 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     public synchronized TriggerInfo create(TriggerSpec spec) {
         validate(spec);
         if (store.findTrigger(spec.name()).isPresent()) {
-            throw new InvalidTriggerException("a trigger named '" + spec.name() + "' exists already");
+            throw existsAlready(spec.name());
         }
+        return insert(spec).orElseThrow(() -> existsAlready(spec.name()));
+    }
+
+    private static InvalidTriggerException existsAlready(String name) {
+        return new InvalidTriggerException("a trigger named '" + name + "' exists already");
+    }
+
+    /**
+     * Stores a new trigger created at run time, unless one of its name exists (another instance
+     * created it since it was looked up): of instances creating it at once, one creates it.
+     *
+     * @return the trigger as stored; empty if one of its name existed, left as it is
+     */
+    private Optional<TriggerInfo> insert(TriggerSpec spec) {
         TriggerRecord record = new TriggerRecord(spec, false, clock.instant(), 0, 0, Optional.empty(),
                 Optional.empty());
         armBeforeStoring(spec);
-        store.saveTrigger(record);
+        if (!store.insertTrigger(record)) {
+            refresh();   // the stored definition is armed, not this one
+            return Optional.empty();
+        }
         history(spec.name(), "trigger.registered", describe(spec));
         refresh();
-        return info(record);
+        return Optional.of(info(record));
     }
 
     @Override
     public synchronized TriggerInfo update(TriggerSpec spec) {
-        TriggerRecord existing = require(spec.name());
+        Changed changed = change(spec.name(), existing -> {
+            requireSameType(existing, spec);
+            validate(spec);
+            return Optional.of(spec);
+        });
+        history(spec.name(), "trigger.updated", describe(spec));
+        refresh();
+        return info(changed.trigger());
+    }
+
+    private static void requireSameType(TriggerRecord existing, TriggerSpec spec) {
         if (existing.spec().type() != spec.type()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + existing.spec().type().wireName()
                     + " trigger; its type cannot change to " + spec.type().wireName());
         }
+    }
+
+    /**
+     * Creates the trigger, or gives the stored one this definition with a conditional write: an
+     * operator's enable or disable, or another instance's change, stored between its read and its
+     * write is not undone but read again. One the code declares ({@code @Trigger}) is refused: the
+     * code's definition and this one would replace each other at every start.
+     */
+    @Override
+    public synchronized TriggerInfo createOrUpdate(TriggerSpec spec) {
+        if (engine.registry().declaredTriggers().containsKey(spec.name())) {
+            throw declaredInCode(spec.name());
+        }
         validate(spec);
-        TriggerRecord updated = existing.withSpec(spec);
-        armBeforeStoring(spec);
-        store.saveTrigger(updated);
-        history(spec.name(), "trigger.updated", describe(spec));
+        if (store.findTrigger(spec.name()).isEmpty()) {
+            Optional<TriggerInfo> created = insert(spec);
+            if (created.isPresent()) {
+                return created.get();
+            }
+        }
+        Changed changed = change(spec.name(), existing -> {
+            if (existing.declared()) {
+                throw declaredInCode(spec.name());
+            }
+            requireSameType(existing, spec);
+            TriggerSpec wanted = spec.withEnabled(existing.spec().enabled());
+            return wanted.equals(existing.spec()) ? Optional.empty() : Optional.of(wanted);
+        });
+        if (changed.changed()) {
+            history(spec.name(), "trigger.updated", describe(changed.trigger().spec()));
+        }
         refresh();
-        return info(updated);
+        return info(changed.trigger());
+    }
+
+    private static InvalidTriggerException declaredInCode(String name) {
+        return new InvalidTriggerException("trigger '" + name + "' is declared with @Trigger in the code, which"
+                + " gives its definition at every start: createOrUpdate would replace it, and the next start the code's"
+                + " again. Change the @Trigger, or give the trigger created at run time another name");
     }
 
     @Override
     public synchronized TriggerInfo setEnabled(String name, boolean enabled) {
-        TriggerRecord existing = require(name);
-        TriggerRecord updated = existing.withSpec(existing.spec().withEnabled(enabled));
-        armBeforeStoring(updated.spec());
-        store.saveTrigger(updated);
+        Changed changed = change(name, existing -> Optional.of(existing.spec().withEnabled(enabled)));
         history(name, enabled ? "trigger.enabled" : "trigger.disabled", "{}");
         refresh();
-        return info(updated);
+        return info(changed.trigger());
+    }
+
+    /** A trigger as stored after {@link #change}, and whether that call changed it. */
+    private record Changed(TriggerRecord trigger, boolean changed) {
+    }
+
+    /**
+     * Stores what {@code change} makes of a trigger's definition as stored, only if it is still that
+     * ({@link SchedulingStore#replaceTriggerSpec}): a change another caller stored meanwhile (an
+     * operator's disable, another instance's update) is read again and {@code change} applied to it,
+     * instead of being undone; a fire counted meanwhile is kept.
+     *
+     * @param change the new definition for the stored trigger; empty to leave it as it is
+     * @throws TriggerNotFoundException if there is no such trigger
+     * @throws NventException ({@code NVENT-0550}) if others changed it before each of
+     *     {@link #CHANGE_ATTEMPTS} writes
+     */
+    private Changed change(String name, Function<TriggerRecord, Optional<TriggerSpec>> change) {
+        for (int attempt = 1; ; attempt++) {
+            TriggerRecord existing = require(name);
+            Optional<TriggerSpec> wanted = change.apply(existing);
+            if (wanted.isEmpty()) {
+                return new Changed(existing, false);
+            }
+            armBeforeStoring(wanted.get());
+            if (store.replaceTriggerSpec(existing.spec(), wanted.get())) {
+                return new Changed(existing.withSpec(wanted.get()), true);
+            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + name + " was changed by another caller since it was"
+                    + " read; reading it again");
+            if (attempt == CHANGE_ATTEMPTS) {
+                refresh();   // the stored definition is armed, not the one that was not stored
+                throw new NventException("NVENT-0550 trigger '" + name + "' was not changed: others changed it"
+                        + " before each of " + CHANGE_ATTEMPTS + " attempts to store this change; try again");
+            }
+        }
     }
 
     @Override

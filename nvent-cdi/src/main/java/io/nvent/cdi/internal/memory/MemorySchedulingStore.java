@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.memory;
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
+import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
@@ -114,6 +115,18 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized void saveTrigger(TriggerRecord trigger) {
         triggers.put(trigger.spec().name(), trigger);
+    }
+
+    /** The default's look-up and save, atomic under this store's monitor. */
+    @Override
+    public synchronized boolean insertTrigger(TriggerRecord trigger) {
+        return SchedulingStore.super.insertTrigger(trigger);
+    }
+
+    /** The default's read, comparison and save, atomic under this store's monitor. */
+    @Override
+    public synchronized boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
+        return SchedulingStore.super.replaceTriggerSpec(expected, replacement);
     }
 
     @Override

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -521,6 +522,120 @@ class TriggersTest {
                     .cron("0 2 * * *").flow("no-such-flow").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("no-such-flow");
             assertThat(h.triggers.trigger("nightly")).isEmpty();
+        }
+    }
+
+    /**
+     * A scheduling store on which another caller changes a trigger just before this instance's next
+     * write of one ({@link #between}): what an operator's click on another instance does at that moment.
+     */
+    static final class ChangedBeforeTheWrite extends MemorySchedulingStore {
+        private final AtomicReference<Runnable> between = new AtomicReference<>();
+
+        /** Runs {@code change} before the next trigger write, once. */
+        void between(Runnable change) {
+            between.set(change);
+        }
+
+        private void changeNow() {
+            Runnable change = between.getAndSet(null);
+            if (change != null) {
+                change.run();
+            }
+        }
+
+        @Override
+        public void saveTrigger(TriggerRecord trigger) {
+            changeNow();
+            super.saveTrigger(trigger);
+        }
+
+        @Override
+        public boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
+            changeNow();
+            return super.replaceTriggerSpec(expected, replacement);
+        }
+    }
+
+    @Test
+    void createOrUpdateKeepsADisableAnOperatorStoredBetweenItsReadAndItsWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store());
+             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(),
+                     new Store())) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+            a.triggers.createOrUpdate(nightly);
+            scheduling.between(() -> operator.triggers.setEnabled("nightly", false));
+
+            TriggerInfo stored = a.triggers.createOrUpdate(nightly.toBuilder().cron("30 3 * * *").build());
+
+            assertThat(stored.spec().enabled()).isFalse();
+            assertThat(stored.spec().cron()).hasValue("30 3 * * *");
+            assertThat(a.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(stored.spec());
+            assertThat(a.ticks.armed).doesNotContainKey("nightly");
+            assertThat(a.triggers.history("nightly", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.updated", "trigger.disabled", "trigger.registered");
+        }
+    }
+
+    @Test
+    void anUpdateKeepsTheFiresCountedAndAnOperatorDisableKeepsTheChangeStoredBetweenTheirReadAndWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store());
+             EngineHarness b = new EngineHarness(a.store, scheduling, "instance-b", new Generate(), new Store())) {
+            TriggerSpec manual = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("archive").build();
+            a.triggers.create(manual);
+            scheduling.between(() -> b.triggers.fire("by-hand", "{}"));
+
+            a.triggers.update(manual.toBuilder().description("archives on request").build());
+
+            assertThat(a.triggers.trigger("by-hand").orElseThrow().fires()).isEqualTo(1);
+
+            scheduling.between(() -> b.triggers.update(manual.toBuilder().flows(List.of("archive", "report")).build()));
+            a.triggers.setEnabled("by-hand", false);
+
+            TriggerSpec stored = a.triggers.trigger("by-hand").orElseThrow().spec();
+            assertThat(stored.flows()).containsExactly("archive", "report");
+            assertThat(stored.enabled()).isFalse();
+        }
+    }
+
+    @Test
+    void createOrUpdateOfATriggerTheCodeDeclaresIsRefusedAndChangesNothing() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            TriggerInfo declared = h.triggers.trigger("hourly").orElseThrow();
+
+            assertThatThrownBy(() -> h.triggers.createOrUpdate(TriggerSpec.newBuilder("hourly", TriggerType.SCHEDULE)
+                    .cron("0 */2 * * *").flow("report").build()))
+                    .isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("trigger 'hourly' is declared with @Trigger in the code")
+                    .hasMessageContaining("Change the @Trigger, or give the trigger created at run time another name");
+            assertThat(h.triggers.trigger("hourly").orElseThrow().spec()).isEqualTo(declared.spec());
+            assertThat(h.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.registered");
+        }
+    }
+
+    @Test
+    void anInstanceThatRunsNoSchedulesArmsNoneItCreatesOrChangesAndTheOnesThatRunThemFollowTheChanges() {
+        try (EngineHarness running = new EngineHarness(new Generate(), new Store());
+             EngineHarness engineDisabled = new EngineHarness(running.store, running.scheduling, "instance-b",
+                     new Generate(), new Store())) {
+            // As one whose engine is disabled (nvent.engine.enabled=false), which never starts its triggers.
+            engineDisabled.triggers.stop();
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+
+            engineDisabled.triggers.createOrUpdate(nightly);
+            engineDisabled.triggers.createOrUpdate(nightly.toBuilder().cron("30 3 * * *").build());
+            engineDisabled.triggers.setEnabled("hourly", true);
+
+            assertThat(engineDisabled.ticks.armed).isEmpty();
+            running.triggers.refresh();
+            assertThat(running.ticks.armed.get("nightly").expression()).isEqualTo("30 3 * * *");
         }
     }
 

@@ -3,6 +3,7 @@ package io.nvent.jpa.internal.cdi;
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
+import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
@@ -130,6 +131,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public void saveTrigger(TriggerRecord trigger) {
         delegate().saveTrigger(trigger);
+    }
+
+    @Override
+    public boolean insertTrigger(TriggerRecord trigger) {
+        return delegate().insertTrigger(trigger);
+    }
+
+    @Override
+    public boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
+        return delegate().replaceTriggerSpec(expected, replacement);
     }
 
     @Override
