@@ -2152,7 +2152,16 @@ public final class FlowEngine implements FlowService {
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
         StepLease lease = leaseOf(runId, binding.step());
-        Optional<StoredChange> started = scheduling.startStep(store, lease, clock.instant(), start);
+        Optional<StoredChange> started;
+        try {
+            started = scheduling.startStep(store, lease, clock.instant(), start);
+        } catch (RunNotFoundException deleted) {
+            // Its run was deleted (retention, a cleared history) while the job waited: a canceled run's job
+            // on a paused queue, a retry's or a rate limit's delay. It has nothing to run; failed, it would
+            // be retried and then kept as a dead letter for ever.
+            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run {1} no longer exists", job.jobId(), runId);
+            return Optional.empty();
+        }
         if (started.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
                     + " another instance", job.jobId());
