@@ -2157,8 +2157,12 @@ public final class FlowEngine implements FlowService {
             started = scheduling.startStep(store, lease, clock.instant(), start);
         } catch (RunNotFoundException deleted) {
             // Its run was deleted (retention, a cleared history) while the job waited: a canceled run's job
-            // on a paused queue, a retry's or a rate limit's delay. It has nothing to run; failed, it would
-            // be retried and then kept as a dead letter for ever.
+            // on a paused queue, a retry's or a rate limit's delay. It has nothing to run; failed on its last
+            // attempt it would be kept as a dead letter for ever. An earlier attempt still fails: a run whose
+            // creation another resource's commit has not shown yet is found by the retry.
+            if (!job.isLastAttempt()) {
+                throw deleted;
+            }
             LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run {1} no longer exists", job.jobId(), runId);
             return Optional.empty();
         }
