@@ -235,6 +235,14 @@ public final class Soak {
                         now.compare(first);
                     }
                 }
+                long idle = Long.getLong("soak.idle-seconds", 0);
+                if (idle > 0) {
+                    // Past the steps' timeouts and the rate limits' spans, what is bounded by time has gone.
+                    Thread.sleep(idle * 1000);
+                    settle(engine);
+                    System.out.printf(Locale.ROOT, "after %d s idle:%n", idle);
+                    Snapshot.take(engine).compare(first);
+                }
             }
         }
         System.exit(0);
