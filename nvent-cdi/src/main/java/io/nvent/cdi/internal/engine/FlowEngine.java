@@ -179,6 +179,12 @@ public final class FlowEngine implements FlowService {
      * stay waiting for a deployment that has it, and the sweep reads past them.
      */
     private final Set<String> dueAwaitsNotDeployed = ConcurrentHashMap.newKeySet();
+    /**
+     * The timers of the time and schedule awaits this instance registered, by await id, until they
+     * run or the await is closed here (its run canceled, an operator's resolve): a timer left planned
+     * would hold its await until its time, days or years away for a delayed start.
+     */
+    private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
@@ -1260,7 +1266,7 @@ public final class FlowEngine implements FlowService {
                 || closedAsRunEnded(await).isPresent()) {
             return false;
         }
-        Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
+        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
         if (closed.isEmpty()) {
             return false;
         }
@@ -1291,7 +1297,7 @@ public final class FlowEngine implements FlowService {
             return;
         }
         Instant now = clock.instant();
-        Optional<AwaitRecord> closed = scheduling.closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
+        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
                 Optional.empty(), now);
         if (closed.isEmpty()) {
             return;
@@ -1504,7 +1510,7 @@ public final class FlowEngine implements FlowService {
         }
         Optional<RunStatus> ended = store.findRun(await.runId()).map(RunRecord::status).filter(RunStatus::isTerminal);
         ended.filter(status -> await.status() == AwaitStatus.WAITING).ifPresent(status -> {
-            scheduling.closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
+            closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
             LOG.log(System.Logger.Level.DEBUG, () -> "await " + await.awaitId() + " of run " + await.runId()
                     + " closed: the run is " + status.wireName());
         });
@@ -1542,7 +1548,10 @@ public final class FlowEngine implements FlowService {
     private void scheduleResolution(AwaitRecord await, Instant at) {
         ClockTimers planner = timers;
         if (planner != null) {
-            planner.at(at, () -> {
+            AwaitTimer timer = new AwaitTimer();
+            awaitTimers.put(await.awaitId(), timer);
+            timer.planned = planner.at(at, () -> {
+                awaitTimers.remove(await.awaitId(), timer);
                 try {
                     scheduling.findAwait(await.awaitId()).filter(a -> a.status() == AwaitStatus.WAITING)
                             .ifPresent(a -> handleDue(a, clock.instant()));
@@ -1557,9 +1566,29 @@ public final class FlowEngine implements FlowService {
     private void closeAwaitsOf(String runId, Instant now) {
         for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
             if (await.status() == AwaitStatus.WAITING) {
-                scheduling.closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
+                closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
             }
         }
+    }
+
+    /** Closes an await in the store and drops its timer here, if it has one: it has nothing left to do. */
+    private Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant now) {
+        Optional<AwaitRecord> closed = scheduling.closeAwait(awaitId, status, data, now);
+        AwaitTimer timer = awaitTimers.remove(awaitId);
+        if (timer != null && timer.planned != null) {
+            timer.planned.cancel();
+        }
+        return closed;
+    }
+
+    /** How many await timers this instance holds (see {@link #awaitTimers}). */
+    int awaitTimers() {
+        return awaitTimers.size();
+    }
+
+    /** An await's timer, planned once {@link ClockTimers#at} returned. */
+    private static final class AwaitTimer {
+        volatile ClockTimers.Planned planned;
     }
 
     private void fireHook(Object event) {
@@ -2166,7 +2195,20 @@ public final class FlowEngine implements FlowService {
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
         StepLease lease = leaseOf(runId, binding.step());
-        Optional<StoredChange> started = scheduling.startStep(store, lease, clock.instant(), start);
+        Optional<StoredChange> started;
+        try {
+            started = scheduling.startStep(store, lease, clock.instant(), start);
+        } catch (RunNotFoundException deleted) {
+            // Its run was deleted (retention, a cleared history) while the job waited: a canceled run's job
+            // on a paused queue, a retry's or a rate limit's delay. It has nothing to run; failed on its last
+            // attempt it would be kept as a dead letter for ever. An earlier attempt still fails: a run whose
+            // creation another resource's commit has not shown yet is found by the retry.
+            if (!job.isLastAttempt()) {
+                throw deleted;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run {1} no longer exists", job.jobId(), runId);
+            return Optional.empty();
+        }
         if (started.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run ended, step finished or executed by"
                     + " another instance", job.jobId());

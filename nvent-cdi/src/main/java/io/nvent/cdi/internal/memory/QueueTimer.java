@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.memory;
 
 import java.time.Duration;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ThreadFactory;
@@ -38,6 +39,8 @@ final class QueueTimer implements AutoCloseable {
     /** Orders entries due at the same nanosecond by when they were added. */
     private final AtomicLong added = new AtomicLong();
     private final AtomicLong nextCheck = new AtomicLong(NONE);
+    /** When the deadline checks waiting among {@link #entries} are due. */
+    private final ConcurrentSkipListSet<Long> checksPlanned = new ConcurrentSkipListSet<>();
     private final ThreadFactory threads;
     private final LongUnaryOperator deadlines;
     private volatile Thread thread;
@@ -81,30 +84,52 @@ final class QueueTimer implements AutoCloseable {
         while (true) {
             long planned = nextCheck.get();
             if (planned == CHECKING) {
-                schedule(deadline, this::checkDeadlines);
+                planCheck(deadline);
                 return;
             }
             if (deadline >= planned) {
                 return;
             }
             if (nextCheck.compareAndSet(planned, deadline)) {
-                schedule(deadline, this::checkDeadlines);
+                planCheck(deadline);
                 return;
             }
         }
     }
 
-    private void checkDeadlines() {
+    /** Plans a deadline check at {@code due} unless one is planned then already. */
+    private void planCheck(long due) {
+        if (checksPlanned.add(due)) {
+            schedule(due, () -> checkDeadlines(due));
+        }
+    }
+
+    /**
+     * Times out the overdue attempts and plans the check of the earliest other deadline, unless a
+     * check is planned at or before it already: one an earlier deadline's check left planned, which
+     * will plan the next in its turn. Planning one regardless would start a second chain of checks
+     * that lives as long as attempts run, one more for every attempt whose deadline came before the
+     * planned check.
+     */
+    private void checkDeadlines(long due) {
+        checksPlanned.remove(due);
         nextCheck.set(CHECKING);
         long next = NONE;
         try {
             next = deadlines.applyAsLong(now());
         } finally {
-            if (next != NONE) {
-                entries.offer(new Entry(next, added.incrementAndGet(), this::checkDeadlines));
+            Long earliestPlanned = checksPlanned.isEmpty() ? null : checksPlanned.first();
+            if (next != NONE && (earliestPlanned == null || earliestPlanned > next)) {
+                planCheck(next);
+                earliestPlanned = next;
             }
-            nextCheck.set(next);
+            nextCheck.set(earliestPlanned == null ? NONE : earliestPlanned);
         }
+    }
+
+    /** How many entries wait: actions and deadline checks. */
+    int waiting() {
+        return entries.size();
     }
 
     private synchronized void start() {

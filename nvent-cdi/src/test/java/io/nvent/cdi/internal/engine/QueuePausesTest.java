@@ -17,9 +17,11 @@ import io.nvent.spi.SchedulingStore;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** Queue pauses recorded in the store, which every engine sharing it follows, also after a restart. */
@@ -57,6 +59,22 @@ class QueuePausesTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> !first.queue().isPaused("mailing"));
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> second.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void theJobsOfRunsCanceledAndDeletedWhileTheirQueueWasPausedEndOnTheResumeWithoutLeavingDeadLetters() {
+        try (EmbeddedEngine engine = instance()) {
+            engine.pauseQueue("mailing");
+            List<String> canceled = IntStream.range(0, 3).mapToObj(i -> engine.flows().start("mailing", Map.of()))
+                    .toList();
+            canceled.forEach(engine.flows()::cancel);
+            assertThat(engine.flows().clearHistory("mailing")).as("runs deleted").isEqualTo(3);
+
+            engine.resumeQueue("mailing");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.queue().counts("mailing").completed() == 3);
+            assertThat(engine.queue().counts("mailing").failed()).as("failed jobs, kept until discarded").isZero();
         }
     }
 

@@ -68,6 +68,23 @@ class QueueTimerTest {
     }
 
     @Test
+    void deadlines_checked_before_a_later_planned_check_leave_that_one_check_waiting_not_one_more_each() {
+        long late = timer.after(Duration.ofMinutes(10));
+        running.add(late);
+        timer.watch(late);
+
+        for (int i = 0; i < 20; i++) {
+            long soon = timer.after(Duration.ofMillis(5));
+            running.add(soon);
+            timer.watch(soon);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !running.contains(soon));
+        }
+
+        assertThat(checks).hasSize(20);
+        assertThat(timer.waiting()).as("checks waiting, each of which would plan the next").isEqualTo(1);
+    }
+
+    @Test
     void a_deadline_later_than_the_planned_check_adds_no_check() {
         AtomicLong first = new AtomicLong(timer.after(Duration.ofMillis(150)));
         running.add(first.get());
