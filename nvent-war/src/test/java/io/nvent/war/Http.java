@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonStructure;
@@ -94,9 +95,17 @@ public final class Http {
             return (JsonArray) parse();
         }
 
+        /**
+         * The body as JSON; a body that is none (a server's HTML error page) fails naming the status,
+         * type and body, so that a rare failure on a loaded CI machine says who answered what.
+         */
         private JsonStructure parse() {
             try (JsonReader reader = Json.createReader(new StringReader(body))) {
                 return reader.read();
+            } catch (JsonException notJson) {
+                throw new AssertionError("the reply is not JSON: " + status + " " + contentType + ", headers "
+                        + headers.map() + ", body: " + (body.length() > 2000 ? body.substring(0, 2000) + "…" : body),
+                        notJson);
             }
         }
     }
