@@ -10,11 +10,17 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.RetryPolicy;
 import io.nvent.cdi.internal.ClockTimers;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -105,6 +111,72 @@ class VirtualClockTest {
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
                     engine.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED));
             assertThat(step.attempts).hasValue(2);
+        }
+    }
+
+    /** Fails a job's first attempt; records when each attempt ran, and reports each failure as {@code report} says. */
+    private final class FailsFirstAttempt implements JobHandler {
+        final List<Instant> attempts = new CopyOnWriteArrayList<>();
+        private final Runnable report;
+
+        FailsFirstAttempt(Runnable report) {
+            this.report = report;
+        }
+
+        @Override
+        public void handle(JobExecution job) {
+            attempts.add(clock.instant());
+            if (job.attempt() == 1) {
+                throw new IllegalStateException("partner away");
+            }
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            report.run();
+        }
+    }
+
+    private static JobRequest retriedAfterAnHour(String queue) {
+        return JobRequest.of(queue, "job", "push", "{}").withRetry(RetryPolicy.newBuilder().maxAttempts(2)
+                .backoff(BackoffType.FIXED).initialDelay(Duration.ofHours(1)).build());
+    }
+
+    @Test
+    void aRetryComesDueAtItsBackoffAfterTheFailureEvenIfTheClockPassedThatTimeWhileTheFailureWasReported() {
+        JobQueue queue = MemoryAdapters.queue(clock);
+        // As a test that moves the time while a loaded machine still reports the failure.
+        FailsFirstAttempt handler = new FailsFirstAttempt(() -> clock.advance(Duration.ofHours(1)));
+        try {
+            queue.registerWorker("partner", 1, handler);
+            queue.enqueue(retriedAfterAnHour("partner"));
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> handler.attempts.size() == 2);
+            assertThat(handler.attempts).containsExactly(T0, T0.plus(Duration.ofHours(1)));
+            assertThat(clock.nextTimer()).isEmpty();
+        } finally {
+            queue.close();
+        }
+    }
+
+    @Test
+    void aFailedAttemptsJobCountsAsRunningUntilItsRetryWaitsForTheClock() {
+        JobQueue queue = MemoryAdapters.queue(clock);
+        // What a test waiting for the queue to be idle before it moves the clock sees while the failure is reported.
+        List<String> seen = new CopyOnWriteArrayList<>();
+        FailsFirstAttempt handler = new FailsFirstAttempt(() -> seen.add(queue.counts("partner").active() + " running, "
+                + "next timer " + clock.nextTimer().map(Instant::toString).orElse("none")));
+        try {
+            queue.registerWorker("partner", 1, handler);
+            queue.enqueue(retriedAfterAnHour("partner"));
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            assertThat(seen).containsExactly("1 running, next timer none");
+            assertThat(queue.counts("partner").active()).isZero();
+            assertThat(queue.counts("partner").delayed()).isEqualTo(1);
+            assertThat(clock.nextTimer()).contains(T0.plus(Duration.ofHours(1)));
+        } finally {
+            queue.close();
         }
     }
 

@@ -403,7 +403,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
     /**
      * Moves the virtual time forward to {@code target}. It first waits until no step runs (their leases
-     * and timeouts are not skipped over), then goes from one due time to the next until {@code target}:
+     * and timeouts are not skipped over) and a failed attempt's retry is planned, then goes from one due
+     * time to the next until {@code target}:
      * delayed jobs, retry backoffs, steps a queue's rate limit held back, time and schedule awaits, await timeouts and schedule triggers' ticks
      * come due in the order of their times, each with the clock at its time, and the steps they set going
      * run (and end) before the clock moves on. When it returns, everything due by {@code target} has run.

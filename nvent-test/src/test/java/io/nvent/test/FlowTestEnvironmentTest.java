@@ -2,6 +2,7 @@ package io.nvent.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitStatus;
@@ -22,8 +23,12 @@ import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,8 +36,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -331,6 +338,70 @@ class FlowTestEnvironmentTest {
             assertThat(env.history(runId)).filteredOn(e -> e.type() == EventType.STEP_STARTED)
                     .extracting(HistoryEvent::timestamp)
                     .containsExactly(FlowTestEnvironment.DEFAULT_START, FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)));
+        }
+    }
+
+    /** Fails its first two attempts (the partner is away for two hours); records when each attempt ran. */
+    @FlowStep(flow = "resync", name = "push", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
+            backoffDelayMs = HOUR_MS)
+    static final class PushToPartnerAwayTwoHours implements Step<Map<String, Object>, String> {
+        final List<Instant> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            attempts.add(ctx.clock().instant());
+            if (attempts.size() < 3) {
+                throw new IllegalStateException("partner unavailable");
+            }
+            return "pushed";
+        }
+    }
+
+    /**
+     * The in-memory store, slow to record the first retry of a failed attempt as a loaded machine can be: it
+     * returns once the virtual time has moved on, or after a second. Meanwhile the queue has yet to plan the
+     * retry, which must keep the environment from moving the time.
+     */
+    static final class SlowToRecordARetry extends MemoryFlowStore {
+        private final AtomicBoolean slowedDown = new AtomicBoolean();
+        private volatile Clock clock;
+
+        void watching(Clock environmentsClock) {
+            this.clock = environmentsClock;
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            Instant before = clock.instant();
+            Optional<StoredChange> change = super.updateRun(runId, mutation);
+            if (change.stream().flatMap(c -> c.events().stream()).anyMatch(e -> e.type() == EventType.STEP_RETRY)
+                    && slowedDown.compareAndSet(false, true)) {
+                try {
+                    await().atMost(Duration.ofSeconds(1)).until(() -> clock.instant().isAfter(before));
+                } catch (ConditionTimeoutException timeStoodStill) {
+                    // as it should: the environment waited for the failure to be recorded and its retry planned
+                }
+            }
+            return change;
+        }
+    }
+
+    @Test
+    void timeAdvancedWhileAFailedAttemptIsStillBeingRecordedRunsEachRetryAtItsOwnTime() {
+        PushToPartnerAwayTwoHours push = new PushToPartnerAwayTwoHours();
+        SlowToRecordARetry store = new SlowToRecordARetry();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(push).engine(b -> b.store(store))
+                .build()) {
+            store.watching(env.clock());
+            String runId = env.flows().start("resync", Map.of());
+
+            env.advanceTime(Duration.ofHours(2));
+            RunInfo run = env.awaitRun(runId, Duration.ofSeconds(5));
+
+            assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+            Instant start = FlowTestEnvironment.DEFAULT_START;
+            assertThat(push.attempts)
+                    .containsExactly(start, start.plus(Duration.ofHours(1)), start.plus(Duration.ofHours(2)));
         }
     }
 

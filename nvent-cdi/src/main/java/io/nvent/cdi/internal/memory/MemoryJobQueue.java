@@ -106,12 +106,17 @@ public class MemoryJobQueue implements JobQueue {
         this.delays = Optional.of(delays);
     }
 
-    /** Runs {@code action} once {@code delay} has passed, in real time or on the clock's timers. */
-    private void later(Duration delay, Runnable action) {
+    /**
+     * Runs {@code action} once the clock shows {@code due}: on the clock's timers, or in real time after
+     * as long as the clock has still to go. The time a job's record shows it available at, and not a delay
+     * counted from when the timer happens to be planned: a clock a test moves may have passed it by then
+     * (the timer then runs at once), and a delayed job or retry must not come due later than it says.
+     */
+    private void at(Instant due, Runnable action) {
         if (delays.isPresent()) {
-            delays.get().at(ClockTimers.after(clock.instant(), delay), action);
+            delays.get().at(due, action);
         } else {
-            timer.schedule(timer.after(delay), action);
+            timer.schedule(timer.after(Duration.between(clock.instant(), due)), action);
         }
     }
 
@@ -424,7 +429,7 @@ public class MemoryJobQueue implements JobQueue {
         if (job.state == JobState.WAITING) {
             q.offer(job);
         } else {
-            later(request.delay(), () -> makeReady(job));
+            at(job.availableAt, () -> makeReady(job));
         }
     }
 
@@ -531,7 +536,7 @@ public class MemoryJobQueue implements JobQueue {
                 backoff = job.request.retry().delayBefore(execution.attempt() + 1);
                 job.availableAt = now.plus(backoff);
                 nextAttemptAt = Optional.of(job.availableAt);
-                job.moveTo(JobState.DELAYED);
+                // It stays active until its retry is planned (planRetry).
             } else {
                 nextAttemptAt = Optional.empty();
                 job.moveTo(JobState.FAILED);
@@ -544,11 +549,29 @@ public class MemoryJobQueue implements JobQueue {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0501 failure handler of queue " + job.queue.name + " failed", e);
         }
         if (nextAttemptAt.isPresent()) {
-            if (backoff.isZero()) {
-                makeReady(job);
+            planRetry(job, backoff.isZero());
+        }
+    }
+
+    /**
+     * Makes the job of a reported failed attempt wait for its retry: at once (a zero backoff) or until its
+     * {@code availableAt}. Until then it counts as active, and its timer is planned before it stops counting
+     * so: whoever waits for the queue to be idle before moving a clock a test moves (the test environment)
+     * finds either the job running or its retry's timer on the clock, never neither, which let the clock
+     * pass the retry's time before the retry was planned on it.
+     */
+    private void planRetry(Job job, boolean atOnce) {
+        synchronized (job) {
+            if (atOnce) {
+                job.moveTo(JobState.WAITING);
             } else {
-                later(backoff, () -> makeReady(job));
+                // Its timer waits for this lock to make it ready.
+                at(job.availableAt, () -> makeReady(job));
+                job.moveTo(JobState.DELAYED);
             }
+        }
+        if (atOnce) {
+            job.queue.offer(job);
         }
     }
 
