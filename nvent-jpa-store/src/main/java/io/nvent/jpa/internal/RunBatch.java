@@ -23,12 +23,14 @@ import java.util.Optional;
  *
  * <p>The group first reads and locks every run its changes touch with one statement; the lock is
  * held until commit, as {@link JpaFlowStoreImpl} requires. A run whose latest state the
- * {@link RunCache} holds is neither read nor locked: the update checks its version instead, and a
+ * {@link RunCache} holds is neither read nor locked: the update checks its version and the last
+ * number of its history instead (an append leaves the version as it was), and a
  * change the cached state refuses fails the group ({@link #checkRefusal}), whose writes then run
  * again one by one on locked rows. Creations and changes then only update
  * this view: a change gets the next version and the next sequence numbers of its run, also when an
  * earlier write of the group changed the same run. {@link #write} then inserts the new runs,
- * updates every changed run once (where its version is still the one read) and inserts the
+ * updates every changed run once (where its version and history number are still the ones read) and
+ * inserts the
  * history: three statement batches, whatever the size of the group.
  */
 final class RunBatch {
@@ -57,13 +59,12 @@ final class RunBatch {
         for (String runId : runIds) {
             Optional<StoredRun> cached = cache.flatMap(c -> c.get(runId));
             if (cached.isPresent()) {
-                runs.put(runId, new Run(cached.get().run(), cached.get().run(), cached.get().lastSeq(), true));
+                runs.put(runId, new Run(cached.get(), true));
             } else {
                 uncached.add(runId);
             }
         }
-        tables.lock(connection, uncached, found ->
-                runs.put(found.run().runId(), new Run(found.run(), found.run(), found.lastSeq(), false)));
+        tables.lock(connection, uncached, found -> runs.put(found.run().runId(), new Run(found, false)));
     }
 
     /**
@@ -99,7 +100,7 @@ final class RunBatch {
      * insert.
      */
     List<HistoryEvent> create(RunRecord run, List<EventDraft> events) {
-        Run created = new Run(null, run, 0, false);
+        Run created = new Run(run);
         runs.put(run.runId(), created);
         return created.append(events);
     }
@@ -139,8 +140,8 @@ final class RunBatch {
     /** Writes everything the group did: new runs, then changed runs, then history entries. */
     void write(Connection connection) throws SQLException {
         insertCreated(connection);
-        List<Run> changed = runs.values().stream().filter(run -> run.current.version() != run.stored.version())
-                .toList();
+        List<Run> changed = runs.values().stream()
+                .filter(run -> run.current.version() != run.stored.run().version()).toList();
         if (!changed.isEmpty()) {
             try (PreparedStatement update = tables.prepareUpdateRun(connection)) {
                 for (Run run : changed) {
@@ -150,11 +151,13 @@ final class RunBatch {
                 int[] counts = update.executeBatch();
                 for (int i = 0; i < counts.length; i++) {
                     if (counts[i] != 1) {
-                        // A cached state that fell behind, or (impossible under the row lock) a write that
-                        // bypassed it; fail the group, whose writes then run again one by one.
+                        // A cached state that fell behind (the run changed, or its history grew by an
+                        // append, which leaves the version as it was), or (impossible under the row lock)
+                        // a write that bypassed it; fail the group, whose writes then run again one by one.
+                        StoredRun stored = changed.get(i).stored;
                         String message = "NVENT-0319 run '" + changed.get(i).current.runId()
-                                + "' was not at version " + changed.get(i).stored.version()
-                                + " when a grouped commit wrote it";
+                                + "' was not at version " + stored.run().version() + " with history entry "
+                                + stored.lastSeq() + " last when a grouped commit wrote it";
                         throw changed.get(i).cached ? new StaleRunException(message) : new NventException(message);
                     }
                 }
@@ -175,19 +178,29 @@ final class RunBatch {
 
     /** One run of the group. */
     private final class Run {
-        /** As in the database; none for a run created by the group and not inserted yet. */
-        RunRecord stored;
+        /**
+         * As in the database, with its history's last number; none for a run created by the group and
+         * not inserted yet.
+         */
+        StoredRun stored;
         RunRecord current;
         /** Highest sequence number handed out for its history. */
         long lastSeq;
         /** Taken from the cache: not locked, its version checked only by the update. */
         final boolean cached;
 
-        Run(RunRecord stored, RunRecord current, long lastSeq, boolean cached) {
+        /** A run read (locked) or taken from the cache. */
+        Run(StoredRun stored, boolean cached) {
             this.stored = stored;
-            this.current = current;
-            this.lastSeq = lastSeq;
+            this.current = stored.run();
+            this.lastSeq = stored.lastSeq();
             this.cached = cached;
+        }
+
+        /** A run the group creates. */
+        Run(RunRecord created) {
+            this.current = created;
+            this.cached = false;
         }
 
         /** History entries for these drafts, with the run's next sequence numbers; written by {@link #write}. */
@@ -202,7 +215,7 @@ final class RunBatch {
         }
 
         void written() {
-            stored = current;
+            stored = new StoredRun(current, lastSeq);
         }
     }
 }

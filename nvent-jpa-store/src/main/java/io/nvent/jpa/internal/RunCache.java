@@ -10,9 +10,12 @@ import java.util.function.LongSupplier;
 /**
  * The last state this instance read or wrote of the runs under way, with their versions, so that
  * a grouped commit can change a run without reading and locking it first: the update then checks
- * that the row is still at the cached version, and a group that finds it is not (another instance,
- * or a write outside the groups, changed the run) rolls back and runs its writes one by one on
- * locked rows. A refusal decided on a cached state is never trusted either (see {@link RunBatch}).
+ * that the row is still at the cached version and history number, and a group that finds it is not
+ * (another instance, or a write outside the groups, changed the run or appended to its history, an
+ * append leaving the version as it was) rolls back and runs its writes one by one on locked rows.
+ * An entry may be behind the database at the same version: a read that began before an append
+ * committed may be remembered after it. A refusal decided on a cached state is never trusted either
+ * (see {@link RunBatch}).
  * The same states answer {@link io.nvent.spi.FlowStore#recentRun}, which also asks how long ago a
  * state was seen ({@link #recent}). Finished runs are not kept; at most {@code capacity} runs are,
  * the least recently used dropped first.

@@ -66,7 +66,7 @@ final class RunTables {
         this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
                 + " result_json = ?, parent_run_id = ?, steps_json = coalesce(?, steps_json),"
                 + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?,"
-                + " error_text = ? where run_id = ? and version = ?";
+                + " error_text = ? where run_id = ? and version = ? and last_seq = ?";
         this.insertEvent = "insert into " + events + " (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
         this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
     }
@@ -280,10 +280,13 @@ final class RunTables {
     }
 
     /**
-     * Binds the update of a stored run ({@code before}, at its version) to {@code after}, whose
-     * version is the new one.
+     * Binds the update of a stored run ({@code before}, at its version and with its history's last
+     * number) to {@code after}, whose version is the new one, and {@code lastSeq}. The update finds no
+     * row when the history has grown since {@code before} was read: an append leaves the version as
+     * it was.
      */
-    void bindUpdate(PreparedStatement update, RunRecord before, RunRecord after, long lastSeq) throws SQLException {
+    void bindUpdate(PreparedStatement update, StoredRun stored, RunRecord after, long lastSeq) throws SQLException {
+        RunRecord before = stored.run();
         update.setString(1, after.flow());
         update.setString(2, STATUS.convertToDatabaseColumn(after.status()));
         setJson(update, 3, ifChanged(before.input(), after.input(), Function.identity()), database);
@@ -298,6 +301,7 @@ final class RunTables {
         update.setString(12, after.error().orElse(null));
         update.setString(13, after.runId());
         update.setLong(14, before.version());
+        update.setLong(15, stored.lastSeq());
     }
 
     /** The text of a never-null JSON column for the update: none (keep the stored one) if unchanged. */
