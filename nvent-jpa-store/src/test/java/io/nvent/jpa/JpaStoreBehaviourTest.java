@@ -3,6 +3,7 @@ package io.nvent.jpa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
@@ -411,6 +412,10 @@ abstract class JpaStoreBehaviourTest {
 
     @Test
     void instancesStartingTogetherOnAnEmptySchemaMigrateItOnceAndAllStart() {
+        // PostgreSQL only: Flyway takes no lock on H2 before its history table exists, so instances
+        // creating it at once may collide ("table ... already exists", seen once); H2 is the one-instance
+        // default, which never starts beside another on one database.
+        assumeTrue(postgres(), "H2 serves one instance");
         dropTables("together_");
 
         // As N instances of a cluster do when they start at once after an upgrade: Flyway's lock
