@@ -246,7 +246,10 @@ class NonRetryableStepsTest {
         }
     }
 
-    /** Lists every runtime exception as not worth a retry; its first completion write gives up on concurrent changes. */
+    /**
+     * Lists every runtime exception as not worth a retry; its first completion
+     * write gives up on concurrent changes.
+     */
     @FlowStep(flow = "ledger", name = "book", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 5,
             backoffMaxDelayMs = 5, noRetryFor = RuntimeException.class)
     static class BooksEntry implements Step<Object, String> {
