@@ -238,6 +238,9 @@ class NonRetryableStepsTest {
                     "\"errorType\":\"io.nvent.NonRetryableStepException\"", "attempt 2 did not run");
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
                     .until(() -> h.eventsOf(runId, EventType.STEP_FAILED).size() == 1 && step.runs.get() == 1);
+            assertThat(h.queue.counts("charge")).as("the attempt that did not run returned normally: no dead letter")
+                    .satisfies(counts -> assertThat(counts.failed()).isZero())
+                    .satisfies(counts -> assertThat(counts.completed()).isEqualTo(1));
 
             h.engine.retryStep(runId, "charge");
 
