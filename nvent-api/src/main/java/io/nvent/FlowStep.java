@@ -116,7 +116,11 @@ public @interface FlowStep {
      * {@link NonRetryableStepException} does, without spending the attempts left. For library
      * exceptions a step cannot change, e.g. {@code noRetryFor = {IllegalArgumentException.class,
      * JsonbException.class}}. An attempt that exceeds its timeout is retried whatever this lists
-     * (the step's own code throwing a listed {@code TimeoutException} is not).
+     * (the step's own code throwing a listed {@code TimeoutException} is not), and so is a failure of
+     * nvent's own, even of a listed type such as {@code RuntimeException} or {@link NventException}:
+     * one whose chain holds a {@link NventException} that {@linkplain NventException#isRetryable() is
+     * retryable} (a write that gave up on concurrent changes, the store away, the engine stopping)
+     * or a {@link StaleExecutionException}. A {@link NonRetryableStepException} is final all the same.
      *
      * @return exception types not worth a retry; none by default
      * @since 0.2

@@ -62,7 +62,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param emitted payload (JSON) of the first emission of each event in this run, by event name
      * @param version optimistic-locking version; stores increment it on every update
      * @param idempotencyKey the idempotency key the run was started with, if any
-     * @param error the error a failed run failed with, if any
+     * @param error the error a failed run failed with, if any; dropped in any status but
+     *     {@link RunStatus#FAILED}, so that a store's record never shows an error its run outlived
      * @throws NullPointerException if a component other than the maps and version is {@code null}
      * @since 0.2
      */
@@ -77,6 +78,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Objects.requireNonNull(endedAt, "endedAt");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(error, "error");
+        // One an instance left behind when the run went on (a 0.1 instance's retry, on the 0.2 schema) is not shown.
+        error = status == RunStatus.FAILED ? error : Optional.empty();
         steps = Map.copyOf(steps);
         emitted = Map.copyOf(emitted);
     }

@@ -604,6 +604,29 @@ abstract class JpaStoreBehaviourTest {
                 .extracting(HistoryEvent::data).isEqualTo("{\"b\":1,  \"a\":[true]}");
     }
 
+    @Test
+    void aRunWhoseErrorOutlivedItsFailureShowsNoErrorAndItsNextWriteClearsIt() {
+        RunRecord run = created("orders");
+        store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                current.withFailure(T0.plusSeconds(9), "card declined"), List.of())));
+        // A 0.1 instance on this schema retries the run: it knows no error_text, and leaves it.
+        TestDatabases.execute(dataSource(), "update behaviour_run set status = 'running', ended_at = null"
+                + " where run_id = '" + run.runId() + "'");
+
+        assertThat(store.findRun(run.runId())).get().extracting(RunRecord::error).isEqualTo(Optional.empty());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).filteredOn(r -> r.runId().equals(run.runId()))
+                .extracting(RunRecord::error).containsExactly(Optional.empty());
+
+        // Written through the entity, as outside grouped commits; a grouped write sets every column anyway.
+        try (JpaFlowStore ungrouped = JpaFlowStore.create(dataSource(),
+                options("behaviour_").groupCommitThreads(0).migrateSchema(false).build())) {
+            ungrouped.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withStep("pay", StepStatus.QUEUED), List.of())));
+        }
+        assertThat(queryLong("select count(*) from behaviour_run where error_text is not null and run_id = '"
+                + run.runId() + "'")).as("the error left behind, cleared").isZero();
+    }
+
     // ---------------------------------------------------------------- grouped commits
 
     @Test

@@ -24,12 +24,7 @@ public final class Interrupts {
         if (Thread.currentThread().isInterrupted()) {
             return true;
         }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InterruptedException || cause instanceof InterruptedIOException
-                    || cause instanceof ClosedByInterruptException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.anyMatch(failure, cause -> cause instanceof InterruptedException
+                || cause instanceof InterruptedIOException || cause instanceof ClosedByInterruptException);
     }
 }

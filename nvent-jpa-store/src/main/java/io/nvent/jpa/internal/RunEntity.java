@@ -153,7 +153,8 @@ class RunEntity {
             emitted = emittedJson(next.emitted());
             changed = true;
         }
-        if (!current.error().equals(next.error())) {
+        // The column, not current.error(): a record drops an error its run outlived, which the write clears.
+        if (!Objects.equals(error, next.error().orElse(null))) {
             error = next.error().orElse(null);
             changed = true;
         }

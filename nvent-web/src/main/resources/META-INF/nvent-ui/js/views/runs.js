@@ -114,7 +114,7 @@ function errorCell(run) {
  * linked; any other key as given.
  */
 function keyFact(key) {
-  const m = /^nvent-child\/([^/]+)\/(.+)\/(?:retried-(\d+)\/)?attempt-(\d+)\/([^/]+)\/(\d+)$/.exec(key);
+  const m = /^nvent-child\/([^/]+)\/(.+?)\/(?:retried-(\d+)\/)?attempt-(\d+)\/([^/]+)\/(\d+)$/.exec(key);
   const parent = (id) => h('a', { href: `#/runs/${encodeURIComponent(id)}`, class: 'mono' }, short(id));
   const whole = h('div', { class: 'mono small muted key-text' }, key);
   if (m) {

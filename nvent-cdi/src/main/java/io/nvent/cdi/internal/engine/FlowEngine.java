@@ -75,6 +75,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.Causes;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
 import jakarta.json.JsonObject;
@@ -1615,10 +1616,17 @@ public final class FlowEngine implements FlowService {
             readAheadForFirstDeliveries(claimed);
         }
 
+        /**
+         * Whether the queue may retry the job: not when the step's failure is one no retry can mend,
+         * unless the attempt was superseded (the step taken over since it started): the engine ignores
+         * its failure ({@code NVENT-0530}), and a dead letter of it would be a failed job beside a
+         * healthy run, so the queue goes on with it as before.
+         */
         @Override
         public boolean isRetryable(JobExecution job, Throwable error) {
             try {
-                return notRetryableFor(job, error).isEmpty();
+                return notRetryableFor(job, error).isEmpty()
+                        || takeoverSinceStartOf(StepJob.asStepAttempt(job)).isPresent();
             } catch (RuntimeException unknown) {
                 return true; // retried as before; its failure's record decides again
             }
@@ -1794,29 +1802,38 @@ public final class FlowEngine implements FlowService {
      * the history cannot be read (the failure's own handling deals with the store being away).
      */
     private boolean isSuperseded(JobExecution job) {
-        StepJob ref;
+        Optional<HistoryEvent> takeover = takeoverSinceStartOf(job);
+        takeover.ifPresent(newest -> {
+            StepJob ref = StepJob.parse(job.payload());
+            LOG.log(System.Logger.Level.INFO, "NVENT-0530 run {0}: the failure of attempt {1} of step {2} (job"
+                    + " {3}) is ignored: the step was taken over since that attempt started ({4}), and the"
+                    + " execution that holds it now decides its outcome", ref.runId(), job.attempt(), ref.step(),
+                    job.jobId(), newest.type().wireName());
+        });
+        return takeover.isPresent();
+    }
+
+    /**
+     * The newest start or stall of the attempt's step when it follows the attempt's own start (see
+     * {@link #isSuperseded}); empty while the attempt is current, its start was never stored, or the
+     * history cannot be read.
+     */
+    private Optional<HistoryEvent> takeoverSinceStartOf(JobExecution job) {
         List<HistoryEvent> newestFirst;
         try {
-            ref = StepJob.parse(job.payload());
+            StepJob ref = StepJob.parse(job.payload());
             newestFirst = store.readEvents(ref.runId(), new EventQuery(Set.of(EventType.STEP_STARTED,
                     EventType.STEP_STALLED), 0, EventQuery.MAX_LIMIT, true)).stream()
                     .filter(entry -> entry.step().filter(ref.step()::equals).isPresent()).toList();
         } catch (RuntimeException unreadable) {
-            return false;
+            return Optional.empty();
         }
         for (int i = 0; i < newestFirst.size(); i++) {
             if (isStartOf(newestFirst.get(i), job)) {
-                if (i == 0) {
-                    return false;
-                }
-                LOG.log(System.Logger.Level.INFO, "NVENT-0530 run {0}: the failure of attempt {1} of step {2} (job"
-                        + " {3}) is ignored: the step was taken over since that attempt started ({4}), and the"
-                        + " execution that holds it now decides its outcome", ref.runId(), job.attempt(), ref.step(),
-                        job.jobId(), newestFirst.get(0).type().wireName());
-                return true;
+                return i == 0 ? Optional.empty() : Optional.of(newestFirst.get(0));
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** Whether the entry is the {@code step.started} of this attempt of this job on this instance. */
@@ -3585,16 +3602,9 @@ public final class FlowEngine implements FlowService {
      * not use up the step's attempts.
      */
     static boolean isStoreUnavailable(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof AdapterUnavailableException) {
-                return true;
-            }
-            if (t instanceof NventException nvent && nvent.isRetryable()
-                    && !(nvent instanceof ConcurrentRunModificationException)) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.anyMatch(error, t -> t instanceof AdapterUnavailableException
+                || t instanceof NventException nvent && nvent.isRetryable()
+                && !(nvent instanceof ConcurrentRunModificationException));
     }
 
     /**

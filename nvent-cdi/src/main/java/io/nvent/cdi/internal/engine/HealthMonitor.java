@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.HealthReport;
+import io.nvent.spi.internal.Causes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -181,8 +182,7 @@ public final class HealthMonitor {
     static String describe(Throwable error) {
         Throwable chosen = null;
         Throwable innermostWithMessage = null;
-        int depth = 0;
-        for (Throwable t = error; t != null && depth < 50; t = t.getCause() == t ? null : t.getCause(), depth++) {
+        for (Throwable t : Causes.chain(error)) {
             if (chosen == null && t instanceof java.sql.SQLException) {
                 chosen = t;
             }

@@ -1,17 +1,21 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.NonRetryableStepException;
+import io.nvent.NventException;
+import io.nvent.StaleExecutionException;
 import io.nvent.StepDefinition;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import io.nvent.spi.internal.Causes;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Which failures of a step no retry can mend: a {@link NonRetryableStepException}, or an exception
  * of a type its {@code @FlowStep(noRetryFor = …)} lists (matched as {@code instanceof}), thrown by
- * the step or the cause of what it threw, at any depth.
+ * the step or the cause of what it threw, at any depth. A listed type never matches a failure of
+ * nvent's own that a retry mends: one whose chain holds a retryable {@link NventException} (a write
+ * that gave up on concurrent changes, the store away, the engine stopping) or a
+ * {@link StaleExecutionException}; a step listing {@code RuntimeException} would otherwise fail its
+ * run for good on them.
  */
 final class NonRetryable {
 
@@ -26,13 +30,15 @@ final class NonRetryable {
      * @return the failure or the cause of it that is not worth a retry; empty if a retry may help
      */
     static Optional<Throwable> reason(StepDefinition step, Throwable failure) {
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof NonRetryableStepException || isA(t.getClass(), step.noRetryFor())) {
-                return Optional.of(t);
-            }
-        }
-        return Optional.empty();
+        List<Throwable> chain = Causes.chain(failure);
+        boolean nventsOwn = chain.stream().anyMatch(NonRetryable::isNventsOwnPassingFailure);
+        return chain.stream().filter(t -> t instanceof NonRetryableStepException
+                || !nventsOwn && isA(t.getClass(), step.noRetryFor())).findFirst();
+    }
+
+    /** Whether the exception is nvent's own and passes with a retry (the engine's stop is a retryable one). */
+    private static boolean isNventsOwnPassingFailure(Throwable t) {
+        return t instanceof StaleExecutionException || t instanceof NventException nvent && nvent.isRetryable();
     }
 
     /** Whether the type or one of its superclasses has one of the names (the types listed are classes). */

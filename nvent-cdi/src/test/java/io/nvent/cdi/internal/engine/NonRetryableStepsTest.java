@@ -1,19 +1,25 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.ConcurrentRunModificationException;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.NonRetryableStepException;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +32,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * A step that knows retrying cannot help ({@link NonRetryableStepException}, or a type its
@@ -231,11 +238,105 @@ class NonRetryableStepsTest {
                     "\"errorType\":\"io.nvent.NonRetryableStepException\"", "attempt 2 did not run");
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
                     .until(() -> h.eventsOf(runId, EventType.STEP_FAILED).size() == 1 && step.runs.get() == 1);
+            assertThat(h.queue.counts("charge")).as("the attempt that did not run returned normally: no dead letter")
+                    .satisfies(counts -> assertThat(counts.failed()).isZero())
+                    .satisfies(counts -> assertThat(counts.completed()).isEqualTo(1));
 
             h.engine.retryStep(runId, "charge");
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(step.runs).hasValue(2);
         }
+    }
+
+    /**
+     * Lists every runtime exception as not worth a retry; its first completion
+     * write gives up on concurrent changes.
+     */
+    @FlowStep(flow = "ledger", name = "book", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 5,
+            backoffMaxDelayMs = 5, noRetryFor = RuntimeException.class)
+    static class BooksEntry implements Step<Object, String> {
+        final AtomicInteger runs = new AtomicInteger();
+        volatile Runnable onFirstRun = () -> { };
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (runs.incrementAndGet() == 1) {
+                onFirstRun.run();
+            }
+            return "booked in attempt " + ctx.attempt();
+        }
+    }
+
+    /** Refuses as many run writes as {@link #refusing} says, as a store giving up on concurrent changes does. */
+    static final class StoreGivingUpOnConcurrentChanges extends MemoryFlowStore {
+        final AtomicInteger refusing = new AtomicInteger();
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (refusing.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                throw new ConcurrentRunModificationException(runId, 5);
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    @Test
+    void aStepListingRuntimeExceptionIsRetriedWhenItsCompletionWriteGaveUpOnConcurrentChanges() {
+        BooksEntry step = new BooksEntry();
+        StoreGivingUpOnConcurrentChanges store = new StoreGivingUpOnConcurrentChanges();
+        step.onFirstRun = () -> store.refusing.set(1);
+        try (EngineHarness h = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
+            String runId = h.engine.start("ledger", null);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(step.runs).as("a failure of nvent's own, retried").hasValue(2);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
+                    assertThat(retry.data()).contains("NVENT-0205", "\"nextAttempt\":2").doesNotContain("retryable"));
+            assertThat(h.queue.counts("ledger").failed()).isZero();
+        }
+    }
+
+    @Test
+    void noRetryForNeverMatchesAFailureOfNventsOwnThatARetryMendsButNonRetryableStepExceptionAlwaysCounts() {
+        HandlerKeepingQueue queue = new HandlerKeepingQueue();
+        try (EngineHarness h = EngineHarness.onQueue(queue, true, new BooksEntry())) {
+            JobExecution job = stepJobOf(h, queue, "ledger", "book");
+
+            assertThat(queue.handler.isRetryable(job, new IllegalStateException("the write failed",
+                    new ConcurrentRunModificationException("r-1", 5)))).as("concurrent changes, wrapped").isTrue();
+            assertThat(queue.handler.isRetryable(job, new RuntimeException(new StaleExecutionException("r-1", "book",
+                    "its lease ran out")))).as("a stale execution, wrapped").isTrue();
+            assertThat(queue.handler.isRetryable(job, new EngineStoppedException("ledger")))
+                    .as("the engine stopping").isTrue();
+            assertThat(queue.handler.isRetryable(job, new NonRetryableStepException("no account",
+                    new ConcurrentRunModificationException("r-1", 5)))).as("the step's own word").isFalse();
+            assertThat(queue.handler.isRetryable(job, new IllegalStateException("no account")))
+                    .as("a listed type of the step's").isFalse();
+        }
+    }
+
+    @Test
+    void aFailureWhoseCausesLoopIsJudgedWithoutHangingTheQueuesWorker() {
+        HandlerKeepingQueue queue = new HandlerKeepingQueue();
+        try (EngineHarness h = EngineHarness.onQueue(queue, true, new BooksEntry())) {
+            JobExecution job = stepJobOf(h, queue, "ledger", "book");
+            RuntimeException outer = new IllegalStateException("outer");
+            RuntimeException inner = new IllegalArgumentException("inner");
+            outer.initCause(inner);
+            inner.initCause(outer); // A -> B -> A: initCause refuses only a throwable as its own cause
+
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> queue.handler.isRetryable(job, outer)))
+                    .as("a listed type, judged once").isFalse();
+        }
+    }
+
+    /** The job of a run's step, its queue paused so that it stays queued. */
+    private static JobExecution stepJobOf(EngineHarness h, HandlerKeepingQueue queue, String flow, String step) {
+        queue.pause(flow);
+        String runId = h.engine.start(flow, null);
+        JobRecord queued = queue.job(flow, StepJob.jobId(runId, step)).orElseThrow();
+        return new JobExecution(queued.queue(), queued.jobId(), queued.name(), queued.payload(), 1,
+                queued.maxAttempts());
     }
 }

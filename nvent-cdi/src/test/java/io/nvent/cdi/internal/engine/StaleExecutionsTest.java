@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.NonRetryableStepException;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
 import io.nvent.Step;
@@ -120,9 +121,21 @@ class StaleExecutionsTest {
      */
     static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step,
                               AtomicInteger executions) {
+        return takenOverBy(survivor, hung, flow, step, executions, true);
+    }
+
+    /**
+     * As {@link #takenOverBy(EngineHarness, EngineHarness, String, String, AtomicInteger)}; unless
+     * {@code hungSeesItsLeaseEnd}, the hung instance's clock stays behind (its clock lags the other's),
+     * so that it does not see its lease ran out and only the run's history tells the takeover.
+     */
+    private static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step,
+                                      AtomicInteger executions, boolean hungSeesItsLeaseEnd) {
         String runId = hung.engine.start(flow, null);
         await().until(() -> hung.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
-        hung.clock.advance(Duration.ofSeconds(61));
+        if (hungSeesItsLeaseEnd) {
+            hung.clock.advance(Duration.ofSeconds(61));
+        }
         survivor.clock.advance(Duration.ofSeconds(61));
         survivor.sweep();
         await().until(() -> executions.get() == 2
@@ -252,6 +265,43 @@ class StaleExecutionsTest {
                     survivor.engine.run(runId).orElseThrow().steps().get("fetch") == StepStatus.RUNNING);
             assertThat(survivor.types(runId)).as("only the stall recovery's step.retry")
                     .containsOnlyOnce("step.retry").doesNotContain("step.failed", "flow.failed");
+
+            secondGoesOn.countDown();
+            survivor.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(survivor.types(runId)).doesNotContain("step.failed");
+        }
+    }
+
+    /** The first execution hangs past its lease, then fails saying no retry can mend it; three attempts. */
+    @FlowStep(flow = "stale-refusal", name = "verify", role = StepRole.ENTRY, maxAttempts = 3,
+            backoffDelayMs = 3_600_000, backoffMaxDelayMs = 3_600_000)
+    static class Verify implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (executions.incrementAndGet() == 1) {
+                assertThat(firstGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+                throw new NonRetryableStepException("the first execution refuses after it lost the step");
+            }
+            assertThat(secondGoesOn.await(10, TimeUnit.SECONDS)).isTrue();
+            return "second";
+        }
+    }
+
+    /**
+     * The engine ignores the failure of the attempt the step was taken over from, which the run's history
+     * shows (NVENT-0530): its queue is not told to make the job a dead letter (a failed job beside a run
+     * that completes), but goes on with it as before.
+     */
+    @Test
+    void theNonRetryableFailureOfAnAttemptTheStepWasTakenOverFromLeavesNoDeadLetter() {
+        try (EngineHarness hung = new EngineHarness(new Verify());
+             EngineHarness survivor = new EngineHarness(hung.store, hung.scheduling, "instance-b", new Verify())) {
+            String runId = takenOverBy(survivor, hung, "stale-refusal", "verify", executions, false);
+
+            firstGoesOn.countDown();
+            await().until(() -> hung.queue.counts("stale-refusal").delayed() == 1
+                    || hung.queue.counts("stale-refusal").failed() == 1);
+            assertThat(hung.queue.counts("stale-refusal").failed()).as("dead letters of the hung instance").isZero();
 
             secondGoesOn.countDown();
             survivor.awaitStatus(runId, RunStatus.COMPLETED);

@@ -11,21 +11,30 @@ import org.yaml.snakeyaml.Yaml;
 /** The OpenAPI document the API serves is YAML a client generator can read, and names what the API has. */
 class OpenApiDocumentTest {
 
+    /** The document the API serves. */
+    static Map<String, Object> document() throws IOException {
+        try (InputStream in = OpenApiResource.class.getResourceAsStream("/META-INF/nvent/openapi.yaml")) {
+            return new Yaml().load(in);
+        }
+    }
+
+    /** The properties the document names for one of its schemas. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> schemaProperties(String schema) throws IOException {
+        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) document().get("components"))
+                .get("schemas");
+        return (Map<String, Object>) ((Map<String, Object>) schemas.get(schema)).get("properties");
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void theServedDocumentIsValidYamlWithEveryQueueOperation() throws IOException {
-        Map<String, Object> document;
-        try (InputStream in = OpenApiResource.class.getResourceAsStream("/META-INF/nvent/openapi.yaml")) {
-            document = new Yaml().load(in);
-        }
+        Map<String, Object> document = document();
 
         assertThat(document).containsEntry("openapi", "3.0.3");
         assertThat((Map<String, Object>) document.get("paths")).containsKeys("/queues", "/queues/{queue}",
                 "/queues/{queue}/rate-limit", "/queues/{queue}/pause", "/queues/{queue}/redrive",
                 "/flows/{flow}/runs/retry-failed", "/flows/{flow}/runs/cancel");
-        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) document.get("components"))
-                .get("schemas");
-        assertThat((Map<String, Object>) ((Map<String, Object>) schemas.get("RateLimit")).get("properties"))
-                .containsKeys("max", "durationMs", "scope", "groupKey");
+        assertThat(schemaProperties("RateLimit")).containsKeys("max", "durationMs", "scope", "groupKey");
     }
 }

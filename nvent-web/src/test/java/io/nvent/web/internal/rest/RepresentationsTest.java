@@ -16,6 +16,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.testkit.TestThreads;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonObject;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -99,6 +100,16 @@ class RepresentationsTest {
         assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry")
                 .getJsonArray("noRetryFor").toString()).as("the exceptions not worth a retry")
                 .isEqualTo("[\"java.lang.IllegalArgumentException\"]");
+    }
+
+    @Test
+    void theOpenApiDocumentNamesEveryFieldOfAStepsRetryTheRegistryAndTheGraphShow() throws IOException {
+        JsonObject registryRetry = stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry");
+        JsonObject graphRetry = nodeOf(Representations.graph(FLOW, Optional.empty()), "report").getJsonObject("retry");
+
+        assertThat(OpenApiDocumentTest.schemaProperties("Retry")).containsKey("noRetryFor")
+                .containsKeys(registryRetry.keySet().toArray(String[]::new))
+                .containsKeys(graphRetry.keySet().toArray(String[]::new));
     }
 
     @Test
