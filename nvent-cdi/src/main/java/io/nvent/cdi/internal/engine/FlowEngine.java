@@ -3021,9 +3021,9 @@ public final class FlowEngine implements FlowService {
      */
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         if (executionsHere.markTimedOut(ref.runId(), ref.step(), job)) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: step {1} goes on past the timeout of its"
-                    + " attempt {2}, ignoring its interrupt; its retry may run beside it, and its result will be"
-                    + " dropped", ref.runId(), ref.step(), job.attempt());
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
+                    + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
+                    + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
         }
         releaseOwnLease(ref.runId(), ref.step());
     }
