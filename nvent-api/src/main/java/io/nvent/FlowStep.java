@@ -118,9 +118,10 @@ public @interface FlowStep {
      * JsonbException.class}}. An attempt that exceeds its timeout is retried whatever this lists
      * (the step's own code throwing a listed {@code TimeoutException} is not), and so is a failure of
      * nvent's own, even of a listed type such as {@code RuntimeException} or {@link NventException}:
-     * one whose chain holds a {@link NventException} that {@linkplain NventException#isRetryable() is
-     * retryable} (a write that gave up on concurrent changes, the store away, the engine stopping)
-     * or a {@link StaleExecutionException}. A {@link NonRetryableStepException} is final all the same.
+     * one whose chain holds any {@link NventException} but a {@link NonRetryableStepException} (a
+     * write that gave up on concurrent changes, the store away, the engine stopping, a stale
+     * execution, a run not found yet). A {@link NonRetryableStepException} is final all the same: throw
+     * one with nvent's failure as its cause to make that final.
      *
      * @return exception types not worth a retry; none by default
      * @since 0.2

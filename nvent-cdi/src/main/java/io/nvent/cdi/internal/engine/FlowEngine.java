@@ -2218,12 +2218,16 @@ public final class FlowEngine implements FlowService {
         } catch (RunNotFoundException deleted) {
             // Its run was deleted (retention, a cleared history) while the job waited: a canceled run's job
             // on a paused queue, a retry's or a rate limit's delay. It has nothing to run; failed on its last
-            // attempt it would be kept as a dead letter for ever. An earlier attempt still fails: a run whose
-            // creation another resource's commit has not shown yet is found by the retry.
+            // attempt it would be kept as a dead letter for ever. An earlier attempt still fails, to be
+            // retried. Or the run is not shown yet: the queue's commit showed the job before the store's
+            // showed the run (two resources of one transaction). Then the run, once shown, has its step
+            // queued and no job: the lost-job check queues the step again (two checks a lease apart).
             if (!job.isLastAttempt()) {
                 throw deleted;
             }
-            LOG.log(System.Logger.Level.DEBUG, "skipping job {0}: run {1} no longer exists", job.jobId(), runId);
+            LOG.log(System.Logger.Level.INFO, "NVENT-0549 job {0} did not run: its run {1} is not in the store"
+                    + " (deleted while the job waited, or not committed yet: then the lost-job check queues the"
+                    + " step again once the run shows)", job.jobId(), runId);
             return Optional.empty();
         }
         if (started.isEmpty()) {

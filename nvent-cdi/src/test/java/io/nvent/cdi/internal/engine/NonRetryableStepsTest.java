@@ -6,6 +6,7 @@ import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.NonRetryableStepException;
 import io.nvent.RunInfo;
+import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
 import io.nvent.Step;
@@ -309,6 +310,8 @@ class NonRetryableStepsTest {
                     "its lease ran out")))).as("a stale execution, wrapped").isTrue();
             assertThat(queue.handler.isRetryable(job, new EngineStoppedException("ledger")))
                     .as("the engine stopping").isTrue();
+            assertThat(queue.handler.isRetryable(job, new RunNotFoundException("r-1")))
+                    .as("a run its first attempt does not find yet (not a retryable exception itself)").isTrue();
             assertThat(queue.handler.isRetryable(job, new NonRetryableStepException("no account",
                     new ConcurrentRunModificationException("r-1", 5)))).as("the step's own word").isFalse();
             assertThat(queue.handler.isRetryable(job, new IllegalStateException("no account")))
