@@ -17,4 +17,19 @@ public class InvalidTriggerException extends NventException {
     public InvalidTriggerException(String message) {
         super("NVENT-0210 " + message);
     }
+
+    /**
+     * Refuses to change or delete a trigger declared with {@link Trigger} in the code, which gives
+     * its definition at every start: a change made at run time ({@code createOrUpdate}) would be
+     * replaced at the next start, and a deletion undone. The same message for each refusal.
+     *
+     * @param name the declared trigger
+     * @return the refusal, to throw
+     * @since 0.2
+     */
+    public static InvalidTriggerException declaredInCode(String name) {
+        return new InvalidTriggerException("trigger '" + name + "' is declared with @Trigger in the code, which"
+                + " gives its definition at every start: change the @Trigger, or disable the trigger instead of"
+                + " deleting it; give a trigger created at run time another name");
+    }
 }

@@ -91,9 +91,7 @@ public interface TriggerService {
         }
         TriggerInfo current = existing.get();
         if (current.declared()) {
-            throw new InvalidTriggerException("trigger '" + spec.name() + "' is declared with @Trigger in the code,"
-                    + " which gives its definition at every start: change the @Trigger, or give the trigger created"
-                    + " at run time another name");
+            throw InvalidTriggerException.declaredInCode(spec.name());
         }
         TriggerSpec wanted = spec.withEnabled(current.spec().enabled());
         return wanted.equals(current.spec()) ? current : update(wanted);
