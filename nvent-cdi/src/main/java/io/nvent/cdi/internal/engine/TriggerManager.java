@@ -160,7 +160,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Set<String> rescheduled = new HashSet<>();
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
-        running = true;
         for (TriggerSpec declared : declaredNow.values()) {
             Optional<TriggerRecord> stored = store.findTrigger(declared.name());
             if (stored.isEmpty()) {
@@ -181,7 +180,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         || !merged.misfireGrace().equals(stored.get().spec().misfireGrace())) {
                     misfireChanged.put(declared.name(), stored.get().spec());
                 }
-                if (!merged.equals(stored.get().spec()) || !stored.get().declared()) {
+                if (stored.get().declared()) {
+                    // Over the definition read only: of instances starting together one stores it (one
+                    // trigger.updated), and an operator's disable or a fire counted meanwhile is kept.
+                    Changed changed = change(declared.name(), existing -> {
+                        TriggerSpec wanted = declared.withEnabled(existing.spec().enabled());
+                        return wanted.equals(existing.spec()) ? Optional.empty() : Optional.of(wanted);
+                    });
+                    if (changed.changed()) {
+                        history(declared.name(), "trigger.updated", describe(changed.trigger().spec()));
+                    }
+                } else {
+                    // A trigger created at run time that the code declares now: only saveTrigger switches
+                    // declared on (replaceTriggerSpec keeps it as stored), at the cost of its read-then-write.
                     store.saveTrigger(new TriggerRecord(merged, true, stored.get().createdAt(), stored.get().fires(),
                             stored.get().runsStarted(), stored.get().lastFiredAt(), stored.get().lastError()));
                     history(declared.name(), "trigger.updated", describe(merged));
@@ -193,6 +204,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 retire(stored);
             }
         }
+        // Only from here: the changes above arm nothing before they are stored (a schedule the timer service
+        // refuses is logged by refresh, not thrown from the start), refresh arms what is stored.
+        running = true;
         Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
         catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
@@ -345,13 +359,24 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private void retire(TriggerRecord stored) {
         String name = stored.spec().name();
-        store.saveTrigger(new TriggerRecord(stored.spec().withEnabled(false), false, stored.createdAt(), stored.fires(),
-                stored.runsStarted(), stored.lastFiredAt(), stored.lastError()));
+        // Disabled over the definition read only, so that a fire counted meanwhile is kept.
+        Changed disabled = change(name, existing -> existing.declared() && existing.spec().enabled()
+                ? Optional.of(existing.spec().withEnabled(false)) : Optional.empty());
+        // Only saveTrigger switches declared off (replaceTriggerSpec keeps it as stored): read again right
+        // before, of a trigger no instance fires any more once disabled, so the read-then-write loses nothing
+        // but a fire already under way. Another instance that retired it meanwhile left it undeclared.
+        Optional<TriggerRecord> current = store.findTrigger(name);
+        if (current.isEmpty() || !current.get().declared()) {
+            return;
+        }
+        store.saveTrigger(new TriggerRecord(current.get().spec(), false, current.get().createdAt(),
+                current.get().fires(), current.get().runsStarted(), current.get().lastFiredAt(),
+                current.get().lastError()));
         history(name, "trigger.disabled", JsonText.object()
                 .str("reason", "no longer declared with @Trigger in the deployed code").build());
         LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no longer:"
                 + " it is disabled and kept with its history as a trigger created at run time (delete it, or enable"
-                + " it to keep it firing)" + (stored.spec().enabled() ? "" : "; it was disabled already"));
+                + " it to keep it firing)" + (disabled.changed() ? "" : "; it was disabled already"));
     }
 
     /**
@@ -643,7 +668,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public synchronized TriggerInfo createOrUpdate(TriggerSpec spec) {
         if (engine.registry().declaredTriggers().containsKey(spec.name())) {
-            throw declaredInCode(spec.name());
+            throw InvalidTriggerException.declaredInCode(spec.name());
         }
         validate(spec);
         if (store.findTrigger(spec.name()).isEmpty()) {
@@ -654,7 +679,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Changed changed = change(spec.name(), existing -> {
             if (existing.declared()) {
-                throw declaredInCode(spec.name());
+                throw InvalidTriggerException.declaredInCode(spec.name());
             }
             requireSameType(existing, spec);
             TriggerSpec wanted = spec.withEnabled(existing.spec().enabled());
@@ -665,12 +690,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         refresh();
         return info(changed.trigger());
-    }
-
-    private static InvalidTriggerException declaredInCode(String name) {
-        return new InvalidTriggerException("trigger '" + name + "' is declared with @Trigger in the code, which"
-                + " gives its definition at every start: createOrUpdate would replace it, and the next start the code's"
-                + " again. Change the @Trigger, or give the trigger created at run time another name");
     }
 
     @Override
@@ -697,23 +716,37 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      *     {@link #CHANGE_ATTEMPTS} writes
      */
     private Changed change(String name, Function<TriggerRecord, Optional<TriggerSpec>> change) {
-        for (int attempt = 1; ; attempt++) {
-            TriggerRecord existing = require(name);
-            Optional<TriggerSpec> wanted = change.apply(existing);
-            if (wanted.isEmpty()) {
-                return new Changed(existing, false);
+        boolean armedUnstored = false;
+        try {
+            for (int attempt = 1; ; attempt++) {
+                TriggerRecord existing = require(name);
+                Optional<TriggerSpec> wanted = change.apply(existing);
+                if (wanted.isEmpty()) {
+                    return new Changed(existing, false);   // the callers refresh, arming what is stored
+                }
+                armBeforeStoring(wanted.get());
+                armedUnstored = true;
+                if (store.replaceTriggerSpec(existing.spec(), wanted.get())) {
+                    return new Changed(existing.withSpec(wanted.get()), true);
+                }
+                LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + name + " was changed by another caller since it"
+                        + " was read; reading it again");
+                if (attempt == CHANGE_ATTEMPTS) {
+                    throw new NventException("NVENT-0550 trigger '" + name + "' was not changed: others changed it"
+                            + " before each of " + CHANGE_ATTEMPTS + " attempts to store this change; try again");
+                }
             }
-            armBeforeStoring(wanted.get());
-            if (store.replaceTriggerSpec(existing.spec(), wanted.get())) {
-                return new Changed(existing.withSpec(wanted.get()), true);
+        } catch (RuntimeException e) {
+            if (armedUnstored) {
+                // A definition not stored was armed (a later try found the trigger deleted, or the change
+                // refused on it): the stored one is armed again, not left ticking until the next refresh.
+                try {
+                    refresh();
+                } catch (RuntimeException refreshFailed) {
+                    e.addSuppressed(refreshFailed);
+                }
             }
-            LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + name + " was changed by another caller since it was"
-                    + " read; reading it again");
-            if (attempt == CHANGE_ATTEMPTS) {
-                refresh();   // the stored definition is armed, not the one that was not stored
-                throw new NventException("NVENT-0550 trigger '" + name + "' was not changed: others changed it"
-                        + " before each of " + CHANGE_ATTEMPTS + " attempts to store this change; try again");
-            }
+            throw e;
         }
     }
 
@@ -721,8 +754,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     public synchronized void delete(String name) {
         TriggerRecord existing = require(name);
         if (existing.declared()) {
-            throw new InvalidTriggerException("trigger '" + name + "' is declared with @Trigger in the code; "
-                    + "disable it instead of deleting it");
+            throw InvalidTriggerException.declaredInCode(name);
         }
         store.deleteTrigger(name);
         refresh();

@@ -17,6 +17,7 @@ import io.nvent.Trigger;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
+import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
@@ -37,10 +38,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 class TriggersTest {
@@ -397,7 +400,7 @@ class TriggersTest {
             assertThatThrownBy(() -> h.triggers.update(nightly.toBuilder().flows(List.of("report", "archive",
                     "report")).build())).isInstanceOf(InvalidTriggerException.class).hasMessageContaining("twice");
             assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(nightly);
-            assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable it instead");
+            assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable the trigger instead of deleting it");
             assertThatThrownBy(() -> h.triggers.nextTicks(" 0 0 30 2 * ", ZoneId.of("UTC"), h.clock.instant(), 5))
                     .as("a preview, by the rule of create").isInstanceOf(InvalidTriggerException.class)
                     .hasMessage("NVENT-0210 cron '0 0 30 2 *' (" + h.triggers.describe("0 0 30 2 *") + ") never fires:"
@@ -612,7 +615,7 @@ class TriggersTest {
                     .cron("0 */2 * * *").flow("report").build()))
                     .isInstanceOf(InvalidTriggerException.class)
                     .hasMessageContaining("trigger 'hourly' is declared with @Trigger in the code")
-                    .hasMessageContaining("Change the @Trigger, or give the trigger created at run time another name");
+                    .hasMessageContaining("change the @Trigger");
             assertThat(h.triggers.trigger("hourly").orElseThrow().spec()).isEqualTo(declared.spec());
             assertThat(h.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
                     .containsExactly("trigger.registered");
@@ -641,13 +644,21 @@ class TriggersTest {
 
     /** {@code service}, whose every create comes right after {@code other} created the same trigger. */
     private static TriggerService creatingFirstThrough(TriggerService service, TriggerService other) {
+        return throughDefaults(service, other::create);
+    }
+
+    /**
+     * {@code service} with the interface's default methods (those of a 0.1 implementation), each
+     * create coming right after {@code beforeCreate} ran with its definition.
+     */
+    private static TriggerService throughDefaults(TriggerService service, Consumer<TriggerSpec> beforeCreate) {
         return (TriggerService) Proxy.newProxyInstance(TriggerService.class.getClassLoader(),
                 new Class<?>[] {TriggerService.class}, (proxy, method, args) -> {
                     if (method.isDefault()) {
                         return InvocationHandler.invokeDefault(proxy, method, args);
                     }
                     if (method.getName().equals("create")) {
-                        other.create((TriggerSpec) args[0]);
+                        beforeCreate.accept((TriggerSpec) args[0]);
                     }
                     try {
                         return method.invoke(service, args);
@@ -655,6 +666,53 @@ class TriggersTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    @Test
+    void everyRefusalOfATriggerTheCodeDeclaresGivesTheSameReason() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            TriggerSpec hourly = TriggerSpec.newBuilder("hourly", TriggerType.SCHEDULE).cron("0 */2 * * *")
+                    .flow("report").build();
+
+            Throwable byTheEngine = catchThrowable(() -> h.triggers.createOrUpdate(hourly));
+            Throwable byTheDefault = catchThrowable(() -> throughDefaults(h.triggers, spec -> { }).createOrUpdate(hourly));
+            Throwable byDelete = catchThrowable(() -> h.triggers.delete("hourly"));
+
+            assertThat(byTheEngine).isInstanceOf(InvalidTriggerException.class)
+                    .hasMessageContaining("trigger 'hourly' is declared with @Trigger in the code");
+            assertThat(byTheDefault).isInstanceOf(InvalidTriggerException.class).hasMessage(byTheEngine.getMessage());
+            assertThat(byDelete).isInstanceOf(InvalidTriggerException.class).hasMessage(byTheEngine.getMessage());
+        }
+    }
+
+    @Test
+    void aChangeRefusedOnALaterTryLeavesNoDefinitionArmedThatWasNotStored() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store());
+             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(),
+                     new Store())) {
+            TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
+                    .flow("archive").build();
+            a.triggers.create(nightly);
+            scheduling.between(() -> operator.triggers.delete("nightly"));
+
+            assertThatThrownBy(() -> a.triggers.update(nightly.toBuilder().cron("30 3 * * *").build()))
+                    .isInstanceOf(TriggerNotFoundException.class);
+            assertThat(a.ticks.armed).as("no tick of the deleted trigger at the cron not stored")
+                    .doesNotContainKey("nightly");
+
+            a.triggers.create(nightly);
+            scheduling.between(() -> {
+                operator.triggers.delete("nightly");
+                operator.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.EVENT).event("stock.low")
+                        .flow("archive").build());
+            });
+
+            assertThatThrownBy(() -> a.triggers.update(nightly.toBuilder().cron("30 3 * * *").build()))
+                    .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("its type cannot change");
+            assertThat(a.ticks.armed).as("the event trigger stored has no ticks").doesNotContainKey("nightly");
+        }
     }
 
     /** The report flow's entry step in a later version, which no longer declares the "hourly" schedule. */
@@ -665,6 +723,87 @@ class TriggersTest {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;
+        }
+    }
+
+    /** The report flow's entry step in a later version, whose "hourly" schedule ticks at half past. */
+    @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY, emits = "report.ready")
+    @Trigger(name = "hourly", type = TriggerType.SCHEDULE, cron = "30 * * * *")
+    @Trigger(name = "on-demand", type = TriggerType.MANUAL)
+    @Trigger(name = "on-order", type = TriggerType.EVENT, event = "order.placed")
+    static class GenerateAtHalfPast implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStartGivingADeclaredTriggerItsNewDefinitionKeepsAFireAndADisableStoredBetweenItsReadAndItsWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store())) {
+            Instant tick = Instant.parse("2026-11-30T11:00:00Z");
+            scheduling.between(() -> {
+                v1.triggers.onTick("hourly", tick);
+                v1.triggers.setEnabled("hourly", false);
+            });
+
+            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateAtHalfPast(),
+                    new Store())) {
+                TriggerInfo stored = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(stored.spec().cron()).hasValue("30 * * * *");
+                assertThat(stored.spec().enabled()).as("the operator's disable is kept").isFalse();
+                assertThat(stored.fires()).isEqualTo(1);
+                assertThat(stored.lastFiredAt()).isPresent();
+                assertThat(v2.ticks.armed).doesNotContainKey("hourly");
+            }
+        }
+    }
+
+    @Test
+    void instancesStartingTogetherWithAChangedDeclaredTriggerRecordTheChangeOnce() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
+        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store())) {
+            scheduling.between(() -> startedMeanwhile.set(new EngineHarness(v1.store, scheduling, "instance-c",
+                    new GenerateAtHalfPast(), new Store())));
+
+            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateAtHalfPast(),
+                    new Store());
+                 EngineHarness other = startedMeanwhile.get()) {
+                assertThat(other).isNotNull();
+                assertThat(v2.triggers.trigger("hourly").orElseThrow().spec().cron()).hasValue("30 * * * *");
+                assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.updated", "trigger.registered");
+            }
+        }
+    }
+
+    @Test
+    void aRetiringStartKeepsAFireCountedBetweenItsReadAndItsWriteAndInstancesRetiringTogetherRecordItOnce() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
+        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
+                new Store())) {
+            scheduling.between(() -> {
+                v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
+                startedMeanwhile.set(new EngineHarness(v1.store, scheduling, "instance-c", new GenerateWithoutHourly(),
+                        new Store()));
+            });
+
+            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateWithoutHourly(),
+                    new Store());
+                 EngineHarness other = startedMeanwhile.get()) {
+                assertThat(other).isNotNull();
+                TriggerInfo retired = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(retired.declared()).isFalse();
+                assertThat(retired.spec().enabled()).isFalse();
+                assertThat(retired.fires()).isEqualTo(1);
+                assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                        .containsOnlyOnce("trigger.disabled");
+            }
         }
     }
 
