@@ -400,7 +400,8 @@ class TriggersTest {
             assertThatThrownBy(() -> h.triggers.update(nightly.toBuilder().flows(List.of("report", "archive",
                     "report")).build())).isInstanceOf(InvalidTriggerException.class).hasMessageContaining("twice");
             assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(nightly);
-            assertThatThrownBy(() -> h.triggers.delete("hourly")).hasMessageContaining("disable the trigger instead of deleting it");
+            assertThatThrownBy(() -> h.triggers.delete("hourly"))
+                    .hasMessageContaining("disable the trigger instead of deleting it");
             assertThatThrownBy(() -> h.triggers.nextTicks(" 0 0 30 2 * ", ZoneId.of("UTC"), h.clock.instant(), 5))
                     .as("a preview, by the rule of create").isInstanceOf(InvalidTriggerException.class)
                     .hasMessage("NVENT-0210 cron '0 0 30 2 *' (" + h.triggers.describe("0 0 30 2 *") + ") never fires:"
@@ -675,7 +676,8 @@ class TriggersTest {
                     .flow("report").build();
 
             Throwable byTheEngine = catchThrowable(() -> h.triggers.createOrUpdate(hourly));
-            Throwable byTheDefault = catchThrowable(() -> throughDefaults(h.triggers, spec -> { }).createOrUpdate(hourly));
+            TriggerService asA01Implementation = throughDefaults(h.triggers, spec -> { });
+            Throwable byTheDefault = catchThrowable(() -> asA01Implementation.createOrUpdate(hourly));
             Throwable byDelete = catchThrowable(() -> h.triggers.delete("hourly"));
 
             assertThat(byTheEngine).isInstanceOf(InvalidTriggerException.class)
