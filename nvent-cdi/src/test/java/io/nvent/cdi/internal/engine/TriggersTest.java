@@ -269,8 +269,7 @@ class TriggersTest {
     @Test
     void aFireWhoseHistoryEntryCannotBeStoredStillAnswersWithTheRunsItStarted() {
         HistoryRefusingStore scheduling = new HistoryRefusingStore();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store())) {
+        try (EngineHarness h = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
             scheduling.refuse = true;
 
             List<String> runs = h.triggers.fire("on-demand", "{\"region\":\"EU\"}");
@@ -564,10 +563,8 @@ class TriggersTest {
     @Test
     void createOrUpdateKeepsADisableAnOperatorStoredBetweenItsReadAndItsWrite() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store());
-             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(),
-                     new Store())) {
+        try (EngineHarness a = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate());
+             EngineHarness operator = instanceOf(a.store, scheduling, "instance-b", new Generate())) {
             TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
                     .flow("archive").build();
             a.triggers.createOrUpdate(nightly);
@@ -587,9 +584,8 @@ class TriggersTest {
     @Test
     void anUpdateKeepsTheFiresCountedAndAnOperatorDisableKeepsTheChangeStoredBetweenTheirReadAndWrite() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store());
-             EngineHarness b = new EngineHarness(a.store, scheduling, "instance-b", new Generate(), new Store())) {
+        try (EngineHarness a = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate());
+             EngineHarness b = instanceOf(a.store, scheduling, "instance-b", new Generate())) {
             TriggerSpec manual = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("archive").build();
             a.triggers.create(manual);
             scheduling.between(() -> b.triggers.fire("by-hand", "{}"));
@@ -690,10 +686,8 @@ class TriggersTest {
     @Test
     void aChangeRefusedOnALaterTryLeavesNoDefinitionArmedThatWasNotStored() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store());
-             EngineHarness operator = new EngineHarness(a.store, scheduling, "instance-b", new Generate(),
-                     new Store())) {
+        try (EngineHarness a = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate());
+             EngineHarness operator = instanceOf(a.store, scheduling, "instance-b", new Generate())) {
             TriggerSpec nightly = TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).cron("0 2 * * *")
                     .flow("archive").build();
             a.triggers.create(nightly);
@@ -743,16 +737,14 @@ class TriggersTest {
     @Test
     void aStartGivingADeclaredTriggerItsNewDefinitionKeepsAFireAndADisableStoredBetweenItsReadAndItsWrite() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
-        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store())) {
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
             Instant tick = Instant.parse("2026-11-30T11:00:00Z");
             scheduling.between(() -> {
                 v1.triggers.onTick("hourly", tick);
                 v1.triggers.setEnabled("hourly", false);
             });
 
-            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateAtHalfPast(),
-                    new Store())) {
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateAtHalfPast())) {
                 TriggerInfo stored = v2.triggers.trigger("hourly").orElseThrow();
                 assertThat(stored.spec().cron()).hasValue("30 * * * *");
                 assertThat(stored.spec().enabled()).as("the operator's disable is kept").isFalse();
@@ -767,13 +759,11 @@ class TriggersTest {
     void instancesStartingTogetherWithAChangedDeclaredTriggerRecordTheChangeOnce() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
         AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
-        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store())) {
-            scheduling.between(() -> startedMeanwhile.set(new EngineHarness(v1.store, scheduling, "instance-c",
-                    new GenerateAtHalfPast(), new Store())));
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
+            scheduling.between(() -> startedMeanwhile.set(instanceOf(v1.store, scheduling, "instance-c",
+                    new GenerateAtHalfPast())));
 
-            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateAtHalfPast(),
-                    new Store());
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateAtHalfPast());
                  EngineHarness other = startedMeanwhile.get()) {
                 assertThat(other).isNotNull();
                 assertThat(v2.triggers.trigger("hourly").orElseThrow().spec().cron()).hasValue("30 * * * *");
@@ -787,16 +777,13 @@ class TriggersTest {
     void aRetiringStartKeepsAFireCountedBetweenItsReadAndItsWriteAndInstancesRetiringTogetherRecordItOnce() {
         ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
         AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
-        try (EngineHarness v1 = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Generate(),
-                new Store())) {
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
             scheduling.between(() -> {
                 v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
-                startedMeanwhile.set(new EngineHarness(v1.store, scheduling, "instance-c", new GenerateWithoutHourly(),
-                        new Store()));
+                startedMeanwhile.set(instanceOf(v1.store, scheduling, "instance-c", new GenerateWithoutHourly()));
             });
 
-            try (EngineHarness v2 = new EngineHarness(v1.store, scheduling, "instance-b", new GenerateWithoutHourly(),
-                    new Store());
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateWithoutHourly());
                  EngineHarness other = startedMeanwhile.get()) {
                 assertThat(other).isNotNull();
                 TriggerInfo retired = v2.triggers.trigger("hourly").orElseThrow();
@@ -914,5 +901,11 @@ class TriggersTest {
                         .satisfies(entry -> assertThat(entry.getThrown()).isNull());
             }
         }
+    }
+
+    /** An instance on these stores with the archive flow's steps and one flow declaring its triggers. */
+    private static EngineHarness instanceOf(MemoryFlowStore store, MemorySchedulingStore scheduling, String instanceId,
+                                            Step<?, ?> declaringTriggers) {
+        return new EngineHarness(store, scheduling, instanceId, declaringTriggers, new Store());
     }
 }
