@@ -169,6 +169,11 @@ public final class Http {
      * socket: the server can only answer at once if it refuses on the declared length alone.
      */
     public Reply postDeclaringLength(String path, long declaredLength) {
+        Reply reply = postDeclaringLengthOnce(path, declaredLength);
+        return isPayaraRecycledRequest(reply) ? postDeclaringLengthOnce(path, declaredLength) : reply;
+    }
+
+    private Reply postDeclaringLengthOnce(String path, long declaredLength) {
         URI uri = base.resolve(path);
         try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
             socket.setSoTimeout(30_000);
@@ -269,15 +274,41 @@ public final class Http {
     private Reply send(HttpRequest.Builder request, Duration timeout) {
         try {
             authorization.ifPresent(value -> request.header("Authorization", value));
-            HttpResponse<String> response = client.send(request.timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
-                    response.body(), response.headers().firstValue("Location"), response.headers());
+            HttpRequest built = request.timeout(timeout).build();
+            Reply reply = send(built);
+            if (built.method().equals("GET") && isPayaraRecycledRequest(reply)) {
+                return send(built);
+            }
+            return reply;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private Reply send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
+                response.body(), response.headers().firstValue("Location"), response.headers());
+    }
+
+    /**
+     * Whether Payara Micro answered with its own 500 page because its Jakarta Security bridge found
+     * the request already recycled after the application had answered it ({@code getServletContext()}
+     * null in {@code secureResponse}): seen twice in some forty CI runs, never reproduced on its own
+     * (README, "Known issues"). Only requests that change nothing (a GET, one refused unread) are sent
+     * again, once, and the second answer is the one checked; it is written to the test output.
+     */
+    private static boolean isPayaraRecycledRequest(Reply reply) {
+        boolean recycled = reply.status() == 500 && reply.body().contains("Payara Micro - Error report")
+                && reply.body().contains("getServletContext")
+                && reply.body().contains("is null");
+        if (recycled) {
+            System.err.println("Payara Micro answered a recycled request with its 500 page; sending it once more: "
+                    + reply.body().replaceAll("<[^>]+>", " "));
+        }
+        return recycled;
     }
 }

@@ -20,7 +20,12 @@ import java.nio.charset.StandardCharsets;
  * Keeps request bodies within {@code nvent.payload.max-bytes} (1 MiB by default), the limit the
  * engine applies to every payload, and answers 413 for a larger one before it is held in memory: a
  * declared {@code Content-Length} above the limit is refused without reading, and any other body
- * (chunked) is read no further than one byte past the limit. A body meant as text (JSON, without
+ * (chunked) is held no further than one byte past the limit. The rest of an over-limit chunked body
+ * is then read and dropped, up to {@link #DISCARD_BYTES} more, so that a client still sending it gets
+ * the 413 instead of a connection reset (closing a connection that still has unread bytes makes the
+ * server's TCP stack reset it, often before the client has read the answer); a longer one is left
+ * unread and its connection closed. A
+ * body meant as text (JSON, without
  * another charset) must be UTF-8: one that is not is refused with 400, rather than read with its
  * bad bytes replaced and stored as if the sender had sent replacement characters.
  */
@@ -28,6 +33,8 @@ public class PayloadLimit implements ReaderInterceptor {
 
     static final String MAX_BYTES_KEY = "nvent.payload.max-bytes";
     static final int DEFAULT_MAX_BYTES = 1024 * 1024;
+    /** How much of an over-limit chunked body is read and dropped at most (Tomcat's maxSwallowSize). */
+    static final int DISCARD_BYTES = 2 * 1024 * 1024;
 
     private final int maxBytes;
 
@@ -86,13 +93,30 @@ public class PayloadLimit implements ReaderInterceptor {
     byte[] read(String contentLength, InputStream body) throws IOException {
         long declared = declaredLength(contentLength);
         if (declared > maxBytes) {
-            throw tooLarge("has " + declared + " bytes, more");
+            throw tooLarge("has " + declared + " bytes, more", true);
         }
         byte[] read = body.readNBytes((int) Math.min((long) maxBytes + 1, Integer.MAX_VALUE));
         if (read.length > maxBytes) {
-            throw tooLarge("is larger");
+            throw tooLarge("is larger", !discardedToItsEnd(body));
         }
         return read;
+    }
+
+    /** Reads and drops what is left of {@code body}, if that is at most {@link #DISCARD_BYTES}. */
+    private static boolean discardedToItsEnd(InputStream body) {
+        byte[] dropped = new byte[8192];
+        try {
+            for (long total = 0; total <= DISCARD_BYTES; ) {
+                int read = body.read(dropped);
+                if (read < 0) {
+                    return true;
+                }
+                total += read;
+            }
+            return false;
+        } catch (IOException unreadable) {
+            return false;
+        }
     }
 
     private static long declaredLength(String contentLength) {
@@ -103,8 +127,8 @@ public class PayloadLimit implements ReaderInterceptor {
         }
     }
 
-    private PayloadTooLargeException tooLarge(String what) {
+    private PayloadTooLargeException tooLarge(String what, boolean bodyLeftUnread) {
         return new PayloadTooLargeException("the body " + what + " than the limit of " + maxBytes + " bytes ("
-                + MAX_BYTES_KEY + ")");
+                + MAX_BYTES_KEY + ")", bodyLeftUnread);
     }
 }

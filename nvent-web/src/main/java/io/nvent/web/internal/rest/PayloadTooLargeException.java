@@ -7,7 +7,15 @@ final class PayloadTooLargeException extends InvalidPayloadException {
 
     private static final long serialVersionUID = 1L;
 
-    PayloadTooLargeException(String message) {
+    private final boolean bodyLeftUnread;
+
+    PayloadTooLargeException(String message, boolean bodyLeftUnread) {
         super(message);
+        this.bodyLeftUnread = bodyLeftUnread;
+    }
+
+    /** Whether bytes of the body may still be on the connection, so that it must be closed. */
+    boolean bodyLeftUnread() {
+        return bodyLeftUnread;
     }
 }

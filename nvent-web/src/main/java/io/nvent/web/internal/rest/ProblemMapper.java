@@ -42,10 +42,11 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof RunNotFoundException) {
             return Problems.of(404, "Run not found", e.getMessage());
         }
-        if (e instanceof PayloadTooLargeException) {
-            // The rest of the body is not read; closing spares the server from skipping it.
-            return Response.fromResponse(Problems.of(413, "Payload too large", e.getMessage()))
-                    .header("Connection", "close").build();
+        if (e instanceof PayloadTooLargeException tooLarge) {
+            Response problem = Problems.of(413, "Payload too large", e.getMessage());
+            // Unread bytes of the body would be taken for the connection's next request.
+            return tooLarge.bodyLeftUnread()
+                    ? Response.fromResponse(problem).header("Connection", "close").build() : problem;
         }
         if (e instanceof io.nvent.EmittedPayloadsTooLargeException) {
             // The body was within the request limit, but the run would keep too much of its emitted events.

@@ -48,13 +48,60 @@ class PayloadLimitTest {
     }
 
     @Test
-    void aChunkedBodyIsReadNoFurtherThanOneBytePastTheLimit() {
-        EndlessBody body = new EndlessBody();
+    void aDeclaredLengthOverTheLimitClosesTheConnection() {
+        assertThatThrownBy(() -> limit.read("1001", new ByteArrayInputStream(new byte[1001])))
+                .isInstanceOfSatisfying(PayloadTooLargeException.class,
+                        refused -> assertThat(refused.bodyLeftUnread()).isTrue());
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsReadToItsEndWithinTheDiscardAllowanceSoItsSenderIsNotReset() {
+        CountingBody body = new CountingBody(LIMIT + PayloadLimit.DISCARD_BYTES);
 
         assertThatThrownBy(() -> limit.read(null, body))
-                .isInstanceOf(PayloadTooLargeException.class)
-                .hasMessageContaining("larger than the limit of 1000 bytes");
-        assertThat(body.bytesRead).isEqualTo(LIMIT + 1);
+                .isInstanceOfSatisfying(PayloadTooLargeException.class, refused -> {
+                    assertThat(refused).hasMessageContaining("larger than the limit of 1000 bytes");
+                    assertThat(refused.bodyLeftUnread()).isFalse();
+                });
+        assertThat(body.bytesRead).isEqualTo(LIMIT + PayloadLimit.DISCARD_BYTES);
+    }
+
+    @Test
+    void aChunkedBodyLongerThanTheDiscardAllowanceIsLeftUnreadAndItsConnectionClosed() {
+        CountingBody body = new CountingBody(Long.MAX_VALUE);
+
+        assertThatThrownBy(() -> limit.read(null, body))
+                .isInstanceOfSatisfying(PayloadTooLargeException.class,
+                        refused -> assertThat(refused.bodyLeftUnread()).isTrue());
+        assertThat(body.bytesRead).isLessThanOrEqualTo(LIMIT + 1 + PayloadLimit.DISCARD_BYTES + 8192L);
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsHeldNoFurtherThanOneBytePastIt() throws Exception {
+        assertThatThrownBy(() -> limit.read(null, new CountingBody(LIMIT + 1)))
+                .isInstanceOfSatisfying(PayloadTooLargeException.class,
+                        refused -> assertThat(refused.bodyLeftUnread()).isFalse());
+        assertThat(limit.read(null, new CountingBody(LIMIT))).hasSize(LIMIT);
+    }
+
+    /** A body of {@code length} bytes, counting what was read of it. */
+    private static final class CountingBody extends InputStream {
+
+        private final long length;
+        long bytesRead;
+
+        CountingBody(long length) {
+            this.length = length;
+        }
+
+        @Override
+        public int read() {
+            if (bytesRead == length) {
+                return -1;
+            }
+            bytesRead++;
+            return 'x';
+        }
     }
 
     /** A body that never ends, counting what was read of it. */
