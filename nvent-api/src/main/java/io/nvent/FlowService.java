@@ -334,6 +334,55 @@ public interface FlowService {
     ClearedHistory clearHistory(String flow, int limit);
 
     /**
+     * Deletes one run that has ended (completed, failed or canceled) with its history and state, as
+     * {@link #clearHistory(String)} deletes runs, and leaves the rest of its flow's history as it is:
+     * a run that holds personal data, or a test run started by mistake. An idempotency key the run held is free afterwards: a start with
+     * it starts a new run. A job of the run still queued (a retry's delay, a paused queue) ends
+     * without running, as jobs of runs deleted by {@link #clearHistory(String)} or retention do.
+     *
+     * <p>A run under way (running, awaiting or stalled) is refused: {@link #cancel} it first. A run
+     * that a retry or restart of its step brings back under way while it is being deleted is either
+     * deleted before (the retry then finds no run) or kept as retried (and the deletion refused),
+     * never half deleted.
+     *
+     * <p>No history entry can record the deletion, as the history goes with the run: the engine logs
+     * it instead (NVENT-0551, at INFO), naming the run, its flow and who asked: here the
+     * application; {@link #deleteRun(String, String)} names a user.
+     *
+     * @param runId the run
+     * @return the run's id and flow, how it had ended and how many history entries went with it
+     * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
+     * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
+     * @throws NventException if the store adapter cannot delete a single run (one written for nvent
+     *     0.1; NVENT-0552): clear the flow's history or let retention delete it instead
+     * @since 0.2
+     */
+    default DeletedRun deleteRun(String runId) {
+        return deleteRun(runId, "the application");
+    }
+
+    /**
+     * {@link #deleteRun(String)}, saying who asked for the deletion: the log line that records it
+     * names them (the REST API passes the signed-in user).
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside
+     * nvent before 0.2 (a decorator, a test double), refuses with an
+     * {@link UnsupportedOperationException} (NVENT-0262).
+     *
+     * @param runId the run
+     * @param requestedBy who asked, in words, e.g. {@code "user 'alice' (REST)"}
+     * @return the run's id and flow, how it had ended and how many history entries went with it
+     * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
+     * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
+     * @throws NventException if the store adapter cannot delete a single run (NVENT-0552)
+     * @since 0.2
+     */
+    default DeletedRun deleteRun(String runId, String requestedBy) {
+        throw new UnsupportedOperationException("NVENT-0262 " + getClass().getName()
+                + " cannot delete a single run: it implements FlowService as it was before nvent 0.2");
+    }
+
+    /**
      * Entries of a run's history.
      *
      * @param runId the run

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * Durable home of runs, their histories and their state.
@@ -46,8 +47,8 @@ public interface FlowStore {
 
     /**
      * Stores a new run that holds an idempotency key, together with its first history entries. A
-     * key is held by one run at a time: from this call until the run is deleted (its flow's history
-     * cleared, or retention), after which the key is free for a new run. The store decides races:
+     * key is held by one run at a time: from this call until the run is deleted (on its own, its flow's
+     * history cleared, or retention), after which the key is free for a new run. The store decides races:
      * of concurrent creations with one key, one succeeds.
      *
      * @param idempotencyKey the key as the engine derives it from the flow, the caller's key and
@@ -251,6 +252,31 @@ public interface FlowStore {
      * @return how many runs were deleted
      */
     int deleteFinishedRuns(String flow);
+
+    /**
+     * Deletes one finished run (completed, failed or canceled) with its history and state, as
+     * {@link #deleteFinishedRuns(String)} deletes a flow's, if it is still stored at {@code version}:
+     * an operator deleting a single run. Atomic: the run goes whole or not at all, and only as the
+     * caller read it, so that a retry or restart racing the deletion either comes first (the run is
+     * kept, as it is under way again or at another version) or finds the run deleted
+     * ({@link io.nvent.RunNotFoundException}), never half a run. An idempotency key the run held is
+     * free afterwards.
+     *
+     * <p>The default, for a store written for nvent 0.1, cannot: it throws an
+     * {@link UnsupportedOperationException} (NVENT-0261), which the engine reports as a refusal that
+     * names the store.
+     *
+     * @param runId the run
+     * @param version the run's {@linkplain RunRecord#version() version} as the caller read it
+     * @return how many history entries were deleted with the run; empty if nothing was deleted: no
+     *     run has that id, or it is not finished, or not at that version any more
+     * @throws UnsupportedOperationException if the store cannot delete a single run (the default)
+     * @since 0.2
+     */
+    default OptionalLong deleteFinishedRun(String runId, long version) {
+        throw new UnsupportedOperationException("NVENT-0261 store " + getClass().getName()
+                + " cannot delete a single run: it implements FlowStore as it was before nvent 0.2");
+    }
 
     /**
      * Deletes at most {@code max} finished runs of one flow, as {@link #deleteFinishedRuns(String)}

@@ -33,8 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -1051,39 +1053,53 @@ public abstract class FlowStoreContractTest {
         RunRecord completed = createRun("orders");
         store.updateRun(retried.runId(), setStatus(RunStatus.FAILED));
         store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
+
+        RetryRace race = retryRacing(retried, () -> store.deleteFinishedRuns("orders"));
+
+        assertThat(race.deleted()).as(race.retryWon() ? "all but the retried run" : "both runs")
+                .isEqualTo(race.retryWon() ? 1 : 2);
+        assertThat(store.findRun(completed.runId())).isEmpty();
+    }
+
+    /** How a retry raced a deletion: whether it came first (and the run is kept, retried), and how many runs went. */
+    private record RetryRace(boolean retryWon, int deleted) {
+    }
+
+    /**
+     * Retries the failed run while {@code deletion} deletes it: the store either waits for the retry
+     * and keeps the run, or deletes the failed run first and the retry then finds no run. Never both
+     * a retry that succeeded and its run gone. The retry holds the run while the deletion starts; how
+     * far the deletion gets meanwhile depends on the machine (a slow one may not reach the run before
+     * the retry ends, and then checks the plain case).
+     */
+    private RetryRace retryRacing(RunRecord failed, Callable<Integer> deletion) throws Exception {
         CountDownLatch retrying = new CountDownLatch(1);
         CountDownLatch stored = new CountDownLatch(1);
         ExecutorService threads = Executors.newFixedThreadPool(2, new TestThreads("retry-or-delete"));
         try {
-            Future<Optional<StoredChange>> retry = threads.submit(() -> store.updateRun(retried.runId(), current -> {
+            Future<Optional<StoredChange>> retry = threads.submit(() -> store.updateRun(failed.runId(), current -> {
                 retrying.countDown();
-                try {
-                    stored.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitQuietly(stored);
                 return Optional.of(new RunChange(current.withStatus(RunStatus.RUNNING, T0.plusSeconds(7200)), List.of()));
             }));
             assertThat(retrying.await(30, TimeUnit.SECONDS)).as("the retry holds the run").isTrue();
-            Future<Integer> deletion = threads.submit(() -> store.deleteFinishedRuns("orders"));
-            await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
+            Future<Integer> deleting = threads.submit(deletion);
+            letOtherThreadsGetGoing();
             stored.countDown();
 
-            int deleted = deletion.get(30, TimeUnit.SECONDS);
+            int deleted = deleting.get(30, TimeUnit.SECONDS);
             Optional<StoredChange> retriedChange;
             try {
                 retriedChange = retry.get(30, TimeUnit.SECONDS);
             } catch (ExecutionException refused) {
                 assertThat(refused.getCause()).as("the retry of a deleted run").isInstanceOf(RunNotFoundException.class);
-                assertThat(store.findRun(retried.runId())).isEmpty();
-                assertThat(deleted).isEqualTo(2);
-                return;
+                assertThat(store.findRun(failed.runId())).isEmpty();
+                return new RetryRace(false, deleted);
             }
             assertThat(retriedChange).isPresent();
-            assertThat(store.findRun(retried.runId())).as("a run retried before it was deleted")
+            assertThat(store.findRun(failed.runId())).as("a run retried before it was deleted")
                     .map(RunRecord::status).contains(RunStatus.RUNNING);
-            assertThat(deleted).isEqualTo(1);
-            assertThat(store.findRun(completed.runId())).isEmpty();
+            return new RetryRace(true, deleted);
         } finally {
             stored.countDown();
             threads.shutdownNow();
@@ -1135,6 +1151,86 @@ public abstract class FlowStoreContractTest {
             release.countDown();
             threads.shutdownNow();
         }
+    }
+
+    // ---------------------------------------------------------------- deleting one run
+
+    /**
+     * An operator deletes one run (personal data, a test run started by mistake): it goes with its
+     * history, state and idempotency key, and its flow's other runs stay, finished or not.
+     */
+    @Test
+    void deletesOneFinishedRunWithItsHistoryStateAndKeyAndKeepsEveryOtherRunOfItsFlow() {
+        String key = newKey();
+        RunRecord doomed = newRun("orders");
+        store.createRun(doomed, List.of(log(1), log(2)), key);
+        store.appendEvents(doomed.runId(), List.of(log(3)));
+        store.putState(doomed.runId(), "k", "1", Optional.empty());
+        store.updateRun(doomed.runId(), change(current -> current.withStatus(RunStatus.FAILED, T0.plusSeconds(60)),
+                log(4)));
+        RunRecord sameFlowFinished = runMovedTo(RunStatus.COMPLETED, T0.plusSeconds(60));
+        RunRecord sameFlowRunning = createRun("orders");
+        store.putState(sameFlowFinished.runId(), "k", "2", Optional.empty());
+
+        OptionalLong deleted = store.deleteFinishedRun(doomed.runId(), store.findRun(doomed.runId()).orElseThrow()
+                .version());
+
+        assertThat(deleted).as("history entries deleted with it").hasValue(4);
+        assertThat(store.findRun(doomed.runId())).isEmpty();
+        assertThat(store.readEvents(doomed.runId(), EventQuery.all())).isEmpty();
+        assertThat(store.getState(doomed.runId(), "k", T0)).isEmpty();
+        assertThat(store.findRunByKey(key)).as("its key is free").isEmpty();
+        RunRecord next = newRun("orders");
+        store.createRun(next, List.of(log(5)), key);
+        assertThat(store.findRunByKey(key)).get().extracting(RunRecord::runId).isEqualTo(next.runId());
+        assertThat(store.findRun(sameFlowFinished.runId())).isPresent();
+        assertThat(store.getState(sameFlowFinished.runId(), "k", T0)).isPresent();
+        assertThat(store.findRun(sameFlowRunning.runId())).isPresent();
+        assertThat(store.stats("orders").failed()).as("the flow's counts no longer count it").isZero();
+        assertThat(store.stats("orders").total()).isEqualTo(3);
+        assertThat(store.deleteFinishedRun(doomed.runId(), 2)).as("deleted already").isEmpty();
+    }
+
+    /**
+     * A run under way is not deleted, nor a finished one at another version than the caller read
+     * (retried and ended again since, a late step result recorded): the caller reads it again.
+     */
+    @Test
+    void keepsARunUnderWayAndOneThatChangedSinceItWasReadAndDeletesNoUnknownOne() {
+        Map<RunStatus, RunRecord> underWay = new java.util.EnumMap<>(RunStatus.class);
+        for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING, RunStatus.STALLED)) {
+            underWay.put(status, runMovedTo(status, T0));
+        }
+        RunRecord read = runMovedTo(RunStatus.CANCELED, T0.plusSeconds(60));
+        store.updateRun(read.runId(), change(UnaryOperator.identity(), log(9)));
+
+        assertThat(underWay.values()).allSatisfy(run -> {
+            assertThat(store.deleteFinishedRun(run.runId(), run.version())).as(run.status().wireName()).isEmpty();
+            assertThat(store.findRun(run.runId())).get().extracting(RunRecord::status).isEqualTo(run.status());
+        });
+        assertThat(store.deleteFinishedRun(read.runId(), read.version())).as("changed since read").isEmpty();
+        assertThat(store.readEvents(read.runId(), EventQuery.all())).hasSize(2);
+        assertThat(store.deleteFinishedRun("no-such-run", 0)).isEmpty();
+        assertThat(store.deleteFinishedRun(read.runId(), read.version() + 1)).as("read again").hasValue(2);
+    }
+
+    /**
+     * A retry of a failed run racing its deletion: the retry comes first and the run is kept,
+     * retried, or the deletion does and the retry finds no run. Never half a run.
+     */
+    @Test
+    void aRunRetriedWhileItIsDeletedIsEitherKeptAsRetriedOrGoneWithTheRetryRefused() throws Exception {
+        RunRecord failed = runMovedTo(RunStatus.FAILED, T0.plusSeconds(60));
+        RunRecord other = runMovedTo(RunStatus.FAILED, T0.plusSeconds(60));
+
+        RetryRace race = retryRacing(failed,
+                () -> store.deleteFinishedRun(failed.runId(), failed.version()).isPresent() ? 1 : 0);
+
+        assertThat(race.deleted()).isEqualTo(race.retryWon() ? 0 : 1);
+        if (race.retryWon()) {
+            assertThat(store.readEvents(failed.runId(), EventQuery.all())).as("its whole history").hasSize(1);
+        }
+        assertThat(store.findRun(other.runId())).isPresent();
     }
 
     @Test

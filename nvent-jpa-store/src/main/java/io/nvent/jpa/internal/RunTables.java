@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -108,6 +109,27 @@ final class RunTables {
      */
     int deleteFinished(Connection connection, Collection<String> ids, Predicate<RunRecord> stillDoomed)
             throws SQLException {
+        return delete(connection, ids, stillDoomed).runs();
+    }
+
+    /**
+     * Deletes this one run as {@link #deleteFinished} deletes runs, if {@code stillDoomed} accepts it
+     * once locked.
+     *
+     * @return how many history entries went with it; empty if it was kept (or there is none)
+     */
+    OptionalLong deleteFinished(Connection connection, String runId, Predicate<RunRecord> stillDoomed)
+            throws SQLException {
+        Deleted deleted = delete(connection, List.of(runId), stillDoomed);
+        return deleted.runs() == 0 ? OptionalLong.empty() : OptionalLong.of(deleted.historyEntries());
+    }
+
+    /** How many runs a deletion deleted, and how many history entries with them. */
+    private record Deleted(int runs, long historyEntries) {
+    }
+
+    private Deleted delete(Connection connection, Collection<String> ids, Predicate<RunRecord> stillDoomed)
+            throws SQLException {
         List<String> doomed = new ArrayList<>(ids.size());
         lock(connection, ids, " for update", found -> {
             if (stillDoomed.test(found.run())) {
@@ -115,13 +137,14 @@ final class RunTables {
             }
         });
         if (doomed.isEmpty()) {
-            return 0;
+            return new Deleted(0, 0);
         }
+        long historyEntries;
         try (PreparedStatement history = byRunIds(connection, "delete from " + events, doomed, "")) {
-            history.executeUpdate();
+            historyEntries = history.executeUpdate();
         }
         try (PreparedStatement deleteRuns = byRunIds(connection, "delete from " + runs, doomed, "")) {
-            return deleteRuns.executeUpdate();
+            return new Deleted(deleteRuns.executeUpdate(), historyEntries);
         }
     }
 

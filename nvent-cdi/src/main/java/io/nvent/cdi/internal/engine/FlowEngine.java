@@ -18,6 +18,7 @@ import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
+import io.nvent.DeletedRun;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
@@ -221,6 +222,11 @@ public final class FlowEngine implements FlowService {
     static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
     /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
     private static final int NOT_DEPLOYED_NAMED = 20;
+    /**
+     * Reads and conditional deletes {@link #deleteRun} tries: a run that changes this often meanwhile is
+     * under way in all but its status, and the caller may try again.
+     */
+    private static final int DELETE_ATTEMPTS = 5;
     /**
      * The message ids of store failures that may pass, as kept in a job's record: the JPA store's
      * NVENT-0325, and any adapter's {@link AdapterUnavailableException}.
@@ -1046,6 +1052,44 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted,"
                 + " {2} left", flow, deleted, cleared.remaining());
         return cleared;
+    }
+
+    /**
+     * Deletes the run as the store deletes a finished run, on the condition that it is still stored as
+     * read here: a run changed meanwhile (a late step result recorded, a retry) is read again and judged
+     * as it is then, so a retry or restart of it either comes first (and the run, under way again, is
+     * refused) or finds it deleted. Works for a run of a flow no longer deployed.
+     */
+    @Override
+    public DeletedRun deleteRun(String runId, String requestedBy) {
+        Objects.requireNonNull(runId, "runId must not be null");
+        Objects.requireNonNull(requestedBy, "requestedBy must not be null");
+        for (int attempt = 1; ; attempt++) {
+            RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+            if (!run.status().isTerminal()) {
+                throw new IllegalRunTransitionException(runId, run.status(), "be deleted: cancel it first");
+            }
+            OptionalLong historyEntries;
+            try {
+                historyEntries = store.deleteFinishedRun(runId, run.version());
+            } catch (UnsupportedOperationException notSupported) {
+                throw new NventException("NVENT-0552 run '" + runId + "' not deleted: the store "
+                        + store.getClass().getName() + " cannot delete a single run (written for nvent 0.1); clear"
+                        + " the history of flow '" + run.flow() + "', let retention delete the run, or upgrade the"
+                        + " store adapter", notSupported);
+            }
+            if (historyEntries.isPresent()) {
+                DeletedRun deleted = new DeletedRun(runId, run.flow(), run.status(), historyEntries.getAsLong());
+                // The history went with the run: this line is the only record of the deletion.
+                LOG.log(System.Logger.Level.INFO, "NVENT-0551 run {0} of flow {1} ({2}) deleted with its {3}"
+                        + " history entries, as {4} asked", runId, run.flow(), run.status().wireName(),
+                        String.valueOf(deleted.historyEntries()), requestedBy);
+                return deleted;
+            }
+            if (attempt == DELETE_ATTEMPTS) {
+                throw new ConcurrentRunModificationException(runId, attempt);
+            }
+        }
     }
 
     /** A flow's history can be cleared when it is deployed, or when it is no longer but its runs are stored. */

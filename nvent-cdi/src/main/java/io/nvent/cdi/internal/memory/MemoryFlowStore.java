@@ -25,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The zero-setup store: everything in memory, lost on restart. Each run is guarded by its own
@@ -238,15 +240,33 @@ public class MemoryFlowStore implements FlowStore {
         int deleted = 0;
         for (Iterator<Map.Entry<String, RunSlot>> it = runs.entrySet().iterator(); it.hasNext() && deleted < max; ) {
             Map.Entry<String, RunSlot> entry = it.next();
-            RunSlot slot = entry.getValue();
-            synchronized (slot) {
-                if (slot.run.flow().equals(flow) && slot.run.status().isTerminal() && runs.remove(entry.getKey(), slot)) {
-                    slot.idempotencyKey.ifPresent(key -> runIdsByKey.remove(key, entry.getKey()));
-                    deleted++;
-                }
+            if (deleteIf(entry.getKey(), entry.getValue(), run -> run.flow().equals(flow)).isPresent()) {
+                deleted++;
             }
         }
         return deleted;
+    }
+
+    @Override
+    public OptionalLong deleteFinishedRun(String runId, long version) {
+        RunSlot slot = runs.get(Objects.requireNonNull(runId, "runId"));
+        return slot == null ? OptionalLong.empty() : deleteIf(runId, slot, run -> run.version() == version);
+    }
+
+    /**
+     * Deletes the run of this slot, under its lock, if it is finished and {@code doomed} accepts it,
+     * and frees its idempotency key.
+     *
+     * @return how many history entries went with it; empty if it was kept (or deleted already)
+     */
+    private OptionalLong deleteIf(String runId, RunSlot slot, Predicate<RunRecord> doomed) {
+        synchronized (slot) {
+            if (slot.run.status().isTerminal() && doomed.test(slot.run) && runs.remove(runId, slot)) {
+                slot.idempotencyKey.ifPresent(key -> runIdsByKey.remove(key, runId));
+                return OptionalLong.of(slot.events.size());
+            }
+        }
+        return OptionalLong.empty();
     }
 
     @Override

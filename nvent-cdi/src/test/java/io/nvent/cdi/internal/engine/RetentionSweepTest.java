@@ -67,12 +67,18 @@ class RetentionSweepTest {
         }
     }
 
-    /** Collects what the maintenance logs. */
+    /** Collects what the maintenance, or another class of the engine, logs. */
     static final class Messages extends Handler implements AutoCloseable {
         final List<String> logged = new ArrayList<>();
-        private final Logger logger = Logger.getLogger(Maintenance.class.getName());
+        private final Logger logger;
 
         Messages() {
+            this(Maintenance.class);
+        }
+
+        /** Collects what {@code source} logs. */
+        Messages(Class<?> source) {
+            logger = Logger.getLogger(source.getName());
             logger.addHandler(this);
         }
 

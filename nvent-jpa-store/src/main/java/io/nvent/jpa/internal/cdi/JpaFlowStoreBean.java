@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The JPA store as a CDI bean: {@code @Inject @Adapter("jpa") FlowStore store;}. JTA transactions
@@ -210,6 +211,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     @Override
     public int deleteFinishedRuns(String flow, int max) {
         return delegate().deleteFinishedRuns(flow, max);
+    }
+
+    @Override
+    public OptionalLong deleteFinishedRun(String runId, long version) {
+        return delegate().deleteFinishedRun(runId, version);
     }
 
     @Override

@@ -1,0 +1,211 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.DeletedRun;
+import io.nvent.EventQuery;
+import io.nvent.FlowStep;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.NventException;
+import io.nvent.RunInfo;
+import io.nvent.RunNotFoundException;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.engine.RetentionSweepTest.Messages;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One run is deleted on its own (a run holding personal data, a test run started by mistake), and the
+ * rest of its flow's history stays: only a run that has ended, whole, and on a store that can.
+ */
+class DeleteRunTest {
+
+    /** Charges an order; an amount over 100 is declined. */
+    @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY)
+    public static class Charge implements Step<Map<String, Integer>, String> {
+        @Override
+        public String execute(Map<String, Integer> input, StepContext ctx) {
+            ctx.logger().info("charging " + input.get("amount"));
+            if (input.get("amount") > 100) {
+                throw new IllegalStateException("declined");
+            }
+            return "charged";
+        }
+    }
+
+    /** Holds until the test releases it or the run is canceled. */
+    @FlowStep(flow = "slow", name = "hold", role = StepRole.ENTRY)
+    public static class Hold implements Step<Object, String> {
+        static final CountDownLatch RELEASE = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            RELEASE.await();
+            return "held";
+        }
+    }
+
+    /** Fails a run's first attempt finally; a retry of it holds until the run is canceled. */
+    @FlowStep(flow = "flaky", name = "call", role = StepRole.ENTRY)
+    public static class FailsOnceThenHolds implements Step<Object, String> {
+        static final Set<String> FAILED = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            if (FAILED.add(ctx.runId())) {
+                throw new IllegalStateException("remote down");
+            }
+            new CountDownLatch(1).await();
+            return "called";
+        }
+    }
+
+    @Test
+    void anEndedRunIsDeletedWithItsHistoryAndLoggedWhileTheRestOfItsFlowStays() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Hold());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String doomed = h.engine.start("payment", Map.of("amount", 5));
+            String kept = h.engine.start("payment", Map.of("amount", 7));
+            String failed = h.engine.start("payment", Map.of("amount", 500));
+            h.awaitStatus(doomed, RunStatus.COMPLETED);
+            h.awaitStatus(kept, RunStatus.COMPLETED);
+            h.awaitStatus(failed, RunStatus.FAILED);
+            int entries = h.history(doomed).size();
+
+            DeletedRun deleted = h.engine.deleteRun(doomed);
+
+            assertThat(deleted).isEqualTo(new DeletedRun(doomed, "payment", RunStatus.COMPLETED, entries));
+            assertThat(h.engine.run(doomed)).isEmpty();
+            assertThatThrownBy(() -> h.engine.events(doomed, EventQuery.all())).isInstanceOf(RunNotFoundException.class);
+            assertThat(h.engine.run(kept)).isPresent();
+            assertThat(h.history(kept)).isNotEmpty();
+            assertThat(h.engine.stats("payment").completed()).as("the flow's counts no longer count it").isEqualTo(1);
+            assertThat(h.engine.stats("payment").failed()).isEqualTo(1);
+            assertThat(messages.logged).filteredOn(m -> m.startsWith("NVENT-0551")).containsExactly(
+                    "NVENT-0551 run " + doomed + " of flow payment (completed) deleted with its " + entries
+                            + " history entries, as the application asked");
+
+            assertThat(h.engine.deleteRun(failed, "user 'alice' (REST)").status()).isEqualTo(RunStatus.FAILED);
+            assertThat(messages.logged).filteredOn(m -> m.startsWith("NVENT-0551")).last().asString()
+                    .contains("run " + failed + " of flow payment (failed)").endsWith("as user 'alice' (REST) asked");
+        }
+    }
+
+    @Test
+    void aRunUnderWayIsRefusedNamingItsStatusAndIsDeletedOnceCanceled() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Hold())) {
+            String running = h.engine.start("slow", null);
+            h.awaitStatus(running, RunStatus.RUNNING);
+
+            assertThatThrownBy(() -> h.engine.deleteRun(running)).isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessage("NVENT-0203 run '" + running + "' is running and cannot be deleted: cancel it first");
+            assertThat(h.engine.run(running)).isPresent();
+
+            h.engine.cancel(running);
+            h.awaitStatus(running, RunStatus.CANCELED);
+            assertThat(h.engine.deleteRun(running).status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.engine.run(running)).isEmpty();
+        }
+    }
+
+    @Test
+    void anUnknownRunAndOneDeletedAlreadyAreNotFound() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Hold())) {
+            String run = h.engine.start("payment", Map.of("amount", 5));
+            h.awaitStatus(run, RunStatus.COMPLETED);
+            h.engine.deleteRun(run);
+
+            assertThatThrownBy(() -> h.engine.deleteRun(run)).isInstanceOf(RunNotFoundException.class)
+                    .hasMessageContaining(run);
+            assertThatThrownBy(() -> h.engine.deleteRun("no-such-run")).isInstanceOf(RunNotFoundException.class);
+        }
+    }
+
+    @Test
+    void theKeyOfADeletedRunStartsANewRun() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Hold())) {
+            StartedRun first = h.engine.start("payment", Map.of("amount", 5), StartOptions.idempotent("order-9"));
+            h.awaitStatus(first.runId(), RunStatus.COMPLETED);
+
+            h.engine.deleteRun(first.runId());
+            StartedRun next = h.engine.start("payment", Map.of("amount", 5), StartOptions.idempotent("order-9"));
+
+            assertThat(next.created()).isTrue();
+            assertThat(next.runId()).isNotEqualTo(first.runId());
+            assertThat(h.engine.runByIdempotencyKey("payment", "order-9")).get()
+                    .satisfies(run -> assertThat(run.runId()).isEqualTo(next.runId()));
+        }
+    }
+
+    /** A retry that comes between the engine's read of the run and its deletion keeps the run, under way again. */
+    @Test
+    void aRunRetriedWhileItIsDeletedIsKeptUnderWayAndTheDeletionRefused() {
+        RetriedBeforeDeletion store = new RetriedBeforeDeletion();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a",
+                new FailsOnceThenHolds())) {
+            String failed = h.engine.start("flaky", null);
+            h.awaitStatus(failed, RunStatus.FAILED);
+            store.engine = h.engine;
+
+            assertThatThrownBy(() -> h.engine.deleteRun(failed)).isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessage("NVENT-0203 run '" + failed + "' is running and cannot be deleted: cancel it first");
+
+            assertThat(h.engine.run(failed)).get().extracting(RunInfo::status).isEqualTo(RunStatus.RUNNING);
+            assertThat(store.deletionsTried).isEqualTo(1);
+            h.engine.cancel(failed);
+        }
+    }
+
+    @Test
+    void aStoreWrittenForNventOhPointOneIsNamedInTheRefusalAndTheRunIsKept() {
+        try (EngineHarness h = new EngineHarness(new StoreOfNventOhPointOne(), new MemorySchedulingStore(),
+                "instance-a", new Charge(), new Hold())) {
+            String run = h.engine.start("payment", Map.of("amount", 5));
+            h.awaitStatus(run, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.deleteRun(run)).isInstanceOf(NventException.class)
+                    .hasMessageStartingWith("NVENT-0552 run '" + run + "' not deleted: the store "
+                            + StoreOfNventOhPointOne.class.getName() + " cannot delete a single run")
+                    .hasMessageContaining("clear the history of flow 'payment'");
+            assertThat(h.engine.run(run)).isPresent();
+        }
+    }
+
+    /** A memory store that retries the failed step of the run it is asked to delete, just before it deletes it. */
+    static final class RetriedBeforeDeletion extends MemoryFlowStore {
+        volatile FlowEngine engine;
+        int deletionsTried;
+
+        @Override
+        public OptionalLong deleteFinishedRun(String runId, long version) {
+            deletionsTried++;
+            engine.retryStep(runId, "call");
+            return super.deleteFinishedRun(runId, version);
+        }
+    }
+
+    /** A memory store as an adapter written for nvent 0.1 is: without the deletion of a single run. */
+    static final class StoreOfNventOhPointOne extends MemoryFlowStore {
+        @Override
+        public OptionalLong deleteFinishedRun(String runId, long version) {
+            FlowStore withDefaults = (FlowStore) Proxy.newProxyInstance(FlowStore.class.getClassLoader(),
+                    new Class<?>[] {FlowStore.class}, InvocationHandler::invokeDefault);
+            return withDefaults.deleteFinishedRun(runId, version);
+        }
+    }
+}
