@@ -16,12 +16,16 @@ import jakarta.json.JsonArrayBuilder;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ClientErrorException;
+import io.nvent.web.internal.LogText;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
+import java.security.Principal;
 import java.util.List;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -35,7 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Runs: listing, detail, history, and the actions cancel, restart, rerun from a step, retry a step, emit. */
+/** Runs: listing, detail, history, deletion, and the actions cancel, restart, rerun from a step, retry a step, emit. */
 @ApplicationScoped
 @Path("runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -120,6 +124,25 @@ public class RunsResource {
             flows.waits(runId).forEach(wait -> waits.add(Representations.wait(wait)));
         }
         return JSON.createObjectBuilder(Representations.run(run)).add("waits", waits).build().toString();
+    }
+
+    /**
+     * Deletes a run that has ended (completed, failed, canceled) with its history and state: 204 (the
+     * answer of a method without a body). A run under way is refused with 409 (cancel it first:
+     * {@link io.nvent.IllegalRunTransitionException}), an unknown one with 404. No history entry can
+     * record the deletion: the engine logs it (NVENT-0551), naming the signed-in user who asked.
+     */
+    @DELETE
+    @Path("{runId}")
+    public void delete(@PathParam("runId") String runId, @Context SecurityContext security) {
+        flows.deleteRun(runId, requester(security));
+    }
+
+    /** Who asked for a deletion through the API, as the engine's log line names them. */
+    static String requester(SecurityContext security) {
+        Principal user = security == null ? null : security.getUserPrincipal();
+        return user == null ? "a REST caller without a user (security off)"
+                : "user '" + LogText.of(user.getName()) + "' (REST)";
     }
 
     /**

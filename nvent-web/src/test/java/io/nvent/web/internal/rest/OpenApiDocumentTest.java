@@ -37,4 +37,15 @@ class OpenApiDocumentTest {
                 "/flows/{flow}/runs/retry-failed", "/flows/{flow}/runs/cancel");
         assertThat(schemaProperties("RateLimit")).containsKeys("max", "durationMs", "scope", "groupKey");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRunCanBeDeletedWithNoContentAnsweredAndConflictForOneUnderWay() throws IOException {
+        Map<String, Object> run = (Map<String, Object>) ((Map<String, Object>) document().get("paths"))
+                .get("/runs/{runId}");
+
+        assertThat(run).containsKeys("get", "delete");
+        assertThat((Map<String, Object>) ((Map<String, Object>) run.get("delete")).get("responses"))
+                .containsOnlyKeys("204", "404", "409");
+    }
 }

@@ -1,9 +1,12 @@
 package io.nvent.web.internal.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.FlowStep;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
@@ -14,9 +17,18 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.StringReader;
 import java.lang.reflect.Proxy;
+import java.security.Principal;
+import java.text.MessageFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -42,12 +54,22 @@ class RunsResourceTest {
         }
     }
 
+    /** Holds until its run is canceled. */
+    @FlowStep(flow = "export", name = "hold", role = StepRole.ENTRY)
+    public static class Hold implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            new java.util.concurrent.CountDownLatch(1).await();
+            return "held";
+        }
+    }
+
     private final RunsResource resource = new RunsResource();
     private EmbeddedEngine engine;
 
     @BeforeEach
     void anEngineWithThePaymentFlow() {
-        engine = EmbeddedEngine.newBuilder().step(new Charge()).build();
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).build();
         resource.flows = engine.flows();
     }
 
@@ -83,6 +105,74 @@ class RunsResourceTest {
         JsonObject run = parse(resource.get(keyed)).asJsonObject();
 
         assertThat(run.getString("idempotencyKey")).isEqualTo("order-42");
+    }
+
+    @Test
+    void deletingAnEndedRunLogsTheUserWhoAskedAndTheRunIsNotFoundAfterwards() {
+        String done = engine.flows().startWithJson("payment", "{\"amount\":5}");
+        String kept = engine.flows().startWithJson("payment", "{\"amount\":6}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(done).orElseThrow().status()
+                == RunStatus.COMPLETED && engine.flows().run(kept).orElseThrow().status() == RunStatus.COMPLETED);
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler collector = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(new MessageFormat(record.getMessage(), Locale.ROOT).format(record.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger engineLog = Logger.getLogger("io.nvent.cdi.internal.engine.FlowEngine");
+        engineLog.addHandler(collector);
+        try {
+            resource.delete(done, signedIn("alice"));   // void: 204 No Content
+        } finally {
+            engineLog.removeHandler(collector);
+        }
+
+        assertThat(logged).filteredOn(m -> m.startsWith("NVENT-0551")).singleElement().asString()
+                .contains("run " + done + " of flow payment (completed)").endsWith("as user 'alice' (REST) asked");
+        // RunNotFoundException: 404 (ProblemMapper)
+        assertThatThrownBy(() -> resource.get(done)).isInstanceOf(RunNotFoundException.class);
+        assertThatThrownBy(() -> resource.delete(done, signedIn("alice"))).as("deleted already")
+                .isInstanceOf(RunNotFoundException.class);
+        assertThat(engine.flows().run(kept)).isPresent();
+    }
+
+    @Test
+    void deletingARunUnderWayIsRefusedAsAConflictAndKeepsIt() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        // IllegalRunTransitionException: 409 (ProblemMapper)
+        assertThatThrownBy(() -> resource.delete(running, null)).isInstanceOf(IllegalRunTransitionException.class)
+                .hasMessageContaining("cannot be deleted: cancel it first");
+
+        assertThat(engine.flows().run(running)).isPresent();
+        engine.flows().cancel(running);
+    }
+
+    @Test
+    void aDeletionWithoutASignedInUserSaysSoInTheLogAndAUserNameCannotForgeALine() {
+        assertThat(RunsResource.requester(null)).isEqualTo("a REST caller without a user (security off)");
+        assertThat(RunsResource.requester(signedIn("bob\nNVENT-0000 forged"))).isEqualTo(
+                "user 'bob\\nNVENT-0000 forged' (REST)");
+    }
+
+    /** A request of a user signed in with this name. */
+    private static SecurityContext signedIn(String user) {
+        return (SecurityContext) Proxy.newProxyInstance(RunsResourceTest.class.getClassLoader(),
+                new Class<?>[] {SecurityContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getUserPrincipal" -> (Principal) () -> user;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     /** {@code GET /runs}, as {@link RunsResource#list} answers it (its body; the link needs a JAX-RS runtime). */
