@@ -118,6 +118,10 @@ class ComingFromJobRunrTest {
 
             assertThat(env.flows().run(run.runId()).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
             assertThat(remind.sentAt).isEmpty();
+
+            env.flows().deleteRun(run.runId());   // as BackgroundJob.delete leaves no job: no run, no history
+
+            assertThat(env.flows().run(run.runId())).isEmpty();
         }
     }
 

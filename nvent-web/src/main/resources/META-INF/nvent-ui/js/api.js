@@ -72,6 +72,8 @@ export const api = {
   run: (id) => call('GET', `/runs/${e(id)}`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
   cancel: (id) => call('POST', `/runs/${e(id)}/cancel`),
+  /** Deletes an ended run with its history (204); a run under way is refused (409). */
+  deleteRun: (id) => call('DELETE', `/runs/${e(id)}`),
   restart: (id) => call('POST', `/runs/${e(id)}/restart`),
   rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
   retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),

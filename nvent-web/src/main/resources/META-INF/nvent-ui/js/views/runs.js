@@ -292,6 +292,7 @@ export function runView(ctx) {
     if (!run) return;
     diagramLink.href = `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}`;
     const active = run.status === 'running' || run.status === 'awaiting';
+    const ended = run.status === 'completed' || run.status === 'failed' || run.status === 'canceled';
     const failed = failedSteps(run);
     // a run stored before 0.2 has its key in its flow.start entry only
     const key = run.idempotencyKey || startKey();
@@ -315,7 +316,12 @@ export function runView(ctx) {
       h('button', { class: 'btn', id: 'restart-run', onclick: () => confirmDialog(`Restart run ${short(runId)}?`,
         `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
         'Restart', async () => { const r = await api.restart(runId); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
-        { danger: active, id: 'confirm-restart-run' }) }, '⟲ Restart'));
+        { danger: active, id: 'confirm-restart-run' }) }, '⟲ Restart'),
+      // only an ended run can be deleted; a run under way is canceled first (the server answers 409)
+      ended ? h('button', { class: 'btn danger', id: 'delete-run', onclick: () => confirmDialog(`Delete run ${short(runId)}?`,
+        `This ${run.status} run of ${run.flow} is deleted with its whole history and state, for good; the flow's other runs stay. Its idempotency key, if any, is free for a new run.`,
+        'Delete run', async () => { await api.deleteRun(runId); toast(`Run ${short(runId)} deleted`); location.hash = `#/runs?flow=${encodeURIComponent(run.flow)}`; },
+        { danger: true, id: 'confirm-delete-run' }) }, '🗑 Delete run') : null);
     if (graph) graph.update(Object.fromEntries(flowDef.steps.map((s) => [s.name, run.steps[s.name] || 'idle'])));
     if (flowDef) {
       fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {
