@@ -346,7 +346,7 @@ public interface FlowService {
      * never half deleted.
      *
      * <p>No history entry can record the deletion, as the history goes with the run: the engine logs
-     * it instead (NVENT-0551, at INFO), naming the run, its flow and who asked: here the
+     * it instead (one line at INFO), naming the run, its flow and who asked: here the
      * application; {@link #deleteRun(String, String)} names a user.
      *
      * @param runId the run
@@ -354,7 +354,7 @@ public interface FlowService {
      * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
      * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
      * @throws NventException if the store adapter cannot delete a single run (one written for nvent
-     *     0.1; NVENT-0552): clear the flow's history or let retention delete it instead
+     *     0.1): clear the flow's history or let retention delete it instead
      * @since 0.2
      */
     default DeletedRun deleteRun(String runId) {
@@ -374,7 +374,7 @@ public interface FlowService {
      * @return the run's id and flow, how it had ended and how many history entries went with it
      * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
      * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
-     * @throws NventException if the store adapter cannot delete a single run (NVENT-0552)
+     * @throws NventException if the store adapter cannot delete a single run
      * @since 0.2
      */
     default DeletedRun deleteRun(String runId, String requestedBy) {

@@ -382,6 +382,30 @@ class DemoApplicationIT {
         assertThat(runs).allSatisfy(runId -> assertThat(http.get("api/nvent/runs/" + runId).status()).isEqualTo(404));
     }
 
+    /** One ended run is deleted on its own and is gone; a run under way is refused until it is canceled. */
+    @Test
+    void anEndedRunIsDeletedOnItsOwnAndARunUnderWayOnlyOnceCanceled() {
+        String doomed = start("chatter", "{\"lines\":1}");
+        String kept = start("chatter", "{\"lines\":1}");
+        http.awaitRun(doomed, "completed");
+        http.awaitRun(kept, "completed");
+
+        assertThat(http.delete("api/nvent/runs/" + doomed).status()).isEqualTo(204);
+
+        assertThat(http.get("api/nvent/runs/" + doomed).status()).isEqualTo(404);
+        assertThat(http.delete("api/nvent/runs/" + doomed).status()).as("deleted already").isEqualTo(404);
+        assertThat(http.get("api/nvent/runs/" + kept).status()).isEqualTo(200);
+
+        String approval = start("expense", "{\"amount\":42,\"employee\":\"ada\"}");
+        http.awaitRun(approval, "awaiting");
+        Http.Reply refused = http.delete("api/nvent/runs/" + approval);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().getString("detail")).contains("is awaiting and cannot be deleted: cancel it first");
+        assertThat(http.post("api/nvent/runs/" + approval + "/cancel", "").status()).isEqualTo(200);
+        http.awaitRun(approval, "canceled");
+        assertThat(http.delete("api/nvent/runs/" + approval).status()).isEqualTo(204);
+    }
+
     @Test
     void canceledRunsReportTheirStatus() {
         String runId = http.post("api/nvent/flows/order/runs", "{\"id\":\"A-2\",\"item\":\"pen\",\"quantity\":1}")

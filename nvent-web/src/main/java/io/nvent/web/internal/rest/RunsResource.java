@@ -130,7 +130,7 @@ public class RunsResource {
      * Deletes a run that has ended (completed, failed, canceled) with its history and state: 204 (the
      * answer of a method without a body). A run under way is refused with 409 (cancel it first:
      * {@link io.nvent.IllegalRunTransitionException}), an unknown one with 404. No history entry can
-     * record the deletion: the engine logs it (NVENT-0551), naming the signed-in user who asked.
+     * record the deletion: the engine logs it, naming the signed-in user who asked.
      */
     @DELETE
     @Path("{runId}")
