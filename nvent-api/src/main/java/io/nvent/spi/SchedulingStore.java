@@ -150,6 +150,39 @@ public interface SchedulingStore {
     }
 
     /**
+     * Gives a trigger another definition and records whether the code declares it ({@code @Trigger}),
+     * if its definition and whether it is declared are still those of {@code expected}: the engine's
+     * start switches a trigger the code declares no longer to one created at run time, and one created
+     * at run time that the code now declares to a declared one, so. A change, enable, disable or switch
+     * stored by another caller since {@code expected} was read (another instance starting at once with
+     * other code, an operator) is not undone. Its statistics and creation time stay as stored, so a fire
+     * counted meanwhile is kept. Of concurrent calls with the same {@code expected}, across instances,
+     * at most one replaces it.
+     *
+     * <p>The default reads with {@link #findTrigger} and writes with {@link #saveTrigger}, which is
+     * not atomic: a change stored by another instance between the two is overwritten. A store that
+     * instances share should override it, as {@link #replaceTriggerSpec}.
+     *
+     * @param expected the trigger as this store returned it ({@link #findTrigger}); its statistics do
+     *     not count
+     * @param replacement the new definition, of the same name
+     * @param declared whether the code declares it from now on
+     * @return {@code true} if replaced; {@code false} if there is no trigger of that name, or its
+     *     definition or whether it is declared is no longer that of {@code expected}
+     * @throws IllegalArgumentException if the two definitions name different triggers
+     * @since 0.2
+     */
+    default boolean replaceTrigger(TriggerRecord expected, TriggerSpec replacement, boolean declared) {
+        TriggerRecord.requireSameTrigger(expected.spec(), replacement);
+        Optional<TriggerRecord> current = findTrigger(expected.spec().name());
+        if (current.isEmpty() || !current.get().sameDefinition(expected)) {
+            return false;
+        }
+        saveTrigger(current.get().withSpec(replacement).withDeclared(declared));
+        return true;
+    }
+
+    /**
      * A trigger by name.
      *
      * @param name trigger name

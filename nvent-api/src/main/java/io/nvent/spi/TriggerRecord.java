@@ -51,6 +51,29 @@ public record TriggerRecord(TriggerSpec spec, boolean declared, Instant createdA
     }
 
     /**
+     * This record declared by the code ({@code @Trigger}) or not, statistics kept.
+     *
+     * @param byCode whether the code declares it
+     * @return a copy with that flag
+     * @since 0.2
+     */
+    public TriggerRecord withDeclared(boolean byCode) {
+        return new TriggerRecord(spec, byCode, createdAt, fires, runsStarted, lastFiredAt, lastError);
+    }
+
+    /**
+     * Whether another record of a trigger has this one's definition and is declared as this one is,
+     * whatever the statistics: what {@link SchedulingStore#replaceTrigger} compares.
+     *
+     * @param other the other record
+     * @return {@code true} if their definitions are equal and both are declared, or neither
+     * @since 0.2
+     */
+    public boolean sameDefinition(TriggerRecord other) {
+        return spec.equals(other.spec) && declared == other.declared;
+    }
+
+    /**
      * Checks that two definitions are of the same trigger, as a store replacing one definition by
      * another requires ({@link SchedulingStore#replaceTriggerSpec}).
      *

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 /** Two embedded engines on one pair of in-memory stores, creating the same trigger at once. */
 class SharedMemoryTriggersTest extends SharedTriggersContractTest {
 
+    private FlowStore runs;
+    private SchedulingStore scheduling;
     private EmbeddedEngine first;
     private EmbeddedEngine second;
 
@@ -28,12 +30,16 @@ class SharedMemoryTriggersTest extends SharedTriggersContractTest {
 
     @BeforeEach
     void startTwoInstances() {
-        FlowStore runs = MemoryAdapters.store();
-        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        first = EmbeddedEngine.newBuilder().instanceId("a").store(runs).schedulingStore(scheduling).step(new Purge())
-                .build();
-        second = EmbeddedEngine.newBuilder().instanceId("b").store(runs).schedulingStore(scheduling).step(new Purge())
-                .build();
+        runs = MemoryAdapters.store();
+        scheduling = MemoryAdapters.schedulingStore();
+        first = (EmbeddedEngine) startInstance("a", new Purge());
+        second = (EmbeddedEngine) startInstance("b", new Purge());
+    }
+
+    @Override
+    protected AutoCloseable startInstance(String instanceId, Step<?, ?> entryStep) {
+        return EmbeddedEngine.newBuilder().instanceId(instanceId).store(runs).schedulingStore(scheduling)
+                .step(entryStep).build();
     }
 
     @AfterEach

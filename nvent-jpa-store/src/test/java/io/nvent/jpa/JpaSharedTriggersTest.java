@@ -8,6 +8,7 @@ import io.nvent.TriggerService;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.testkit.SharedTriggersContractTest;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -21,6 +22,7 @@ abstract class JpaSharedTriggersTest extends SharedTriggersContractTest {
     private JpaFlowStore secondStore;
     private EmbeddedEngine first;
     private EmbeddedEngine second;
+    private final AtomicInteger started = new AtomicInteger();
 
     @FlowStep(flow = FLOW, name = "purge", role = StepRole.ENTRY)
     static class Purge implements Step<Object, String> {
@@ -42,8 +44,18 @@ abstract class JpaSharedTriggersTest extends SharedTriggersContractTest {
     }
 
     private static EmbeddedEngine engine(String instanceId, JpaFlowStore store) {
+        return engine(instanceId, store, new Purge());
+    }
+
+    private static EmbeddedEngine engine(String instanceId, JpaFlowStore store, Step<?, ?> entryStep) {
         return EmbeddedEngine.newBuilder().instanceId(instanceId).store(store).schedulingStore(store.schedulingStore())
-                .step(new Purge()).build();
+                .step(entryStep).build();
+    }
+
+    /** On the two stores in turn, so that two instances started one after the other are on stores of their own. */
+    @Override
+    protected AutoCloseable startInstance(String instanceId, Step<?, ?> entryStep) {
+        return engine(instanceId, started.getAndIncrement() % 2 == 0 ? firstStore : secondStore, entryStep);
     }
 
     @AfterEach

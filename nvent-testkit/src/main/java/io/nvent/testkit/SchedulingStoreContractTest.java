@@ -103,7 +103,8 @@ import org.junit.jupiter.api.Timeout;
  *   <li>Triggers: {@code insertTrigger} creates only under a name not taken, exactly once when
  *       instances race; {@code replaceTriggerSpec} replaces a definition only while it is as expected
  *       (enabled or not included), at most once when callers race with the same one, and keeps the
- *       statistics.
+ *       statistics; {@code replaceTrigger} likewise, while whether the trigger is declared is as read
+ *       too, and it switches that with the definition.
  *       {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
  *       adds one fire atomically, sets {@code lastFiredAt}, replaces {@code lastError} only with a
  *       new error, and ignores unknown triggers; {@code deleteTrigger} removes the history, so a
@@ -765,6 +766,57 @@ public abstract class SchedulingStoreContractTest {
 
             assertThat(replaced).as("race %d", round).hasSize(1);
             assertThat(store.findTrigger(trigger.spec().name())).map(TriggerRecord::spec).contains(replaced.get(0));
+        }
+    }
+
+    @Test
+    void switchesWhetherATriggerIsDeclaredOnlyWhileItAndItsDefinitionAreAsReadKeepingItsStatistics() {
+        TriggerRecord runtime = manualTrigger(id("switched"));
+        store.saveTrigger(runtime);
+        store.recordFire(runtime.spec().name(), T0.plusSeconds(1), 1, Optional.empty());
+        TriggerRecord read = store.findTrigger(runtime.spec().name()).orElseThrow();
+        TriggerSpec declaredSpec = runtime.spec().toBuilder().flows(List.of("a", "b")).build();
+
+        assertThat(store.replaceTrigger(read, declaredSpec, true)).isTrue();
+
+        TriggerRecord declared = store.findTrigger(runtime.spec().name()).orElseThrow();
+        assertThat(declared).isEqualTo(new TriggerRecord(declaredSpec, true, T0, 1, 1,
+                Optional.of(T0.plusSeconds(1)), Optional.empty()));
+        // Read before the switch above: neither it nor the definition stored with it is undone.
+        assertThat(store.replaceTrigger(read, runtime.spec(), true)).isFalse();
+        assertThat(store.replaceTrigger(read.withSpec(declaredSpec), declaredSpec.withEnabled(false), false)).isFalse();
+        assertThat(store.findTrigger(runtime.spec().name())).contains(declared);
+        // A fire counted since the read is no change of the definition, and is kept.
+        store.recordFire(runtime.spec().name(), T0.plusSeconds(2), 1, Optional.empty());
+        assertThat(store.replaceTrigger(declared, declaredSpec.withEnabled(false), false)).isTrue();
+        assertThat(store.findTrigger(runtime.spec().name())).contains(new TriggerRecord(declaredSpec.withEnabled(false),
+                false, T0, 2, 2, Optional.of(T0.plusSeconds(2)), Optional.empty()));
+        assertThat(store.replaceTrigger(manualTrigger("no-such-trigger"), manualTrigger("no-such-trigger").spec(),
+                true)).isFalse();
+        assertThat(store.findTrigger("no-such-trigger")).isEmpty();
+    }
+
+    @Test
+    void ofCallersSwitchingOrChangingTheSameTriggerAtOnceExactlyOneStoresItsChange() {
+        int threads = 8;
+        for (int round = 0; round < RACES; round++) {
+            TriggerRecord trigger = manualTrigger(id("switched-together"));
+            store.saveTrigger(trigger);
+            List<TriggerSpec> replacements = IntStream.range(0, threads).mapToObj(thread -> trigger.spec().toBuilder()
+                    .flows(List.of("flow-" + thread)).build()).toList();
+            List<TriggerRecord> stored = Collections.synchronizedList(new ArrayList<>());
+
+            // As instances starting with other code (switching it to declared) and an operator's change, at once.
+            runConcurrently(threads, thread -> {
+                boolean declares = thread % 2 == 0;
+                if (declares ? store.replaceTrigger(trigger, replacements.get(thread), true)
+                        : store.replaceTriggerSpec(trigger.spec(), replacements.get(thread))) {
+                    stored.add(trigger.withSpec(replacements.get(thread)).withDeclared(declares));
+                }
+            });
+
+            assertThat(stored).as("race %d", round).hasSize(1);
+            assertThat(store.findTrigger(trigger.spec().name())).contains(stored.get(0));
         }
     }
 

@@ -2,7 +2,12 @@ package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.FlowStep;
 import io.nvent.InvalidTriggerException;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
@@ -25,9 +30,13 @@ import org.junit.jupiter.api.Timeout;
  * (one {@code trigger.registered} entry), and each call returns it as stored. Each race is run
  * {@link #tries()} times, as a race lost once in a while is a race all the same.
  *
+ * <p>Instances starting at once with different code, one retiring a {@code @Trigger} its code no
+ * longer declares and one giving it its changed definition, keep the change whichever stores first
+ * (since 0.2): the stored trigger always has the changed definition, and is declared or retired.
+ *
  * <p>Subclass it once per store: {@link #instances()} gives the trigger services of two engines on
  * one store (two stores on one database, as two instances have), whose deployment has the flow
- * {@link #FLOW}.
+ * {@link #FLOW}; {@link #startInstance} starts one more on it with other code.
  *
  * @since 0.2
  */
@@ -45,6 +54,41 @@ public abstract class SharedTriggersContractTest {
      * @return two trigger services, each of its own engine
      */
     protected abstract List<TriggerService> instances();
+
+    /**
+     * Starts one more engine on the store (as an instance of its own, on the database the others use),
+     * whose deployment has {@link #FLOW} with {@code entryStep} as its only step.
+     *
+     * @param instanceId the instance's id
+     * @param entryStep the flow's entry step, whose {@code @Trigger}s the engine stores when it starts
+     * @return what stops the engine (and closes whatever of its own it opened)
+     * @since 0.2
+     */
+    protected abstract AutoCloseable startInstance(String instanceId, Step<?, ?> entryStep);
+
+    /** The trigger that the code of {@link PurgeAtTwo} and {@link PurgeAtThree} declares. */
+    private static final String DECLARED = "declared-purge";
+
+    /** Code that declares {@link #DECLARED} to tick at 2 o'clock. */
+    @FlowStep(flow = FLOW, name = "purge", role = StepRole.ENTRY)
+    @Trigger(name = DECLARED, type = TriggerType.SCHEDULE, cron = "0 2 * * *")
+    public static class PurgeAtTwo implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "purged";
+        }
+    }
+
+    /** Later code, which gives {@link #DECLARED} another time. */
+    @FlowStep(flow = FLOW, name = "purge", role = StepRole.ENTRY)
+    @Trigger(name = DECLARED, type = TriggerType.SCHEDULE, cron = "0 3 * * *")
+    public static class PurgeAtThree extends PurgeAtTwo {
+    }
+
+    /** Other code, which declares {@link #DECLARED} no longer. */
+    @FlowStep(flow = FLOW, name = "purge", role = StepRole.ENTRY)
+    public static class PurgeUndeclared extends PurgeAtTwo {
+    }
 
     /**
      * How often each race is run; fewer where a try is slow.
@@ -108,6 +152,36 @@ public abstract class SharedTriggersContractTest {
             assertThat(refusals).singleElement().asString()
                     .endsWith("a trigger named '" + nightly.name() + "' exists already");
             assertThat(entries(nightly.name())).containsExactly("trigger.registered");
+        }
+    }
+
+    @Test
+    void instancesStartingAtOnceOneRetiringADeclaredTriggerAndOneChangingItKeepTheChange() throws Exception {
+        TriggerService operator = instances().get(0);
+        // A try starts three engines: a quarter of the tries, at least one.
+        for (int i = 0; i < Math.max(1, tries() / 4); i++) {
+            int tried = i;
+            try (AutoCloseable declaring = startInstance("declaring-" + i, new PurgeAtTwo())) {
+                operator.setEnabled(DECLARED, true);   // the try before may have retired it
+            }
+            AutoCloseable[] started = new AutoCloseable[2];
+
+            try {
+                Concurrently.run(2, instance -> started[instance] = instance == 0
+                        ? startInstance("retiring-" + tried, new PurgeUndeclared())
+                        : startInstance("changing-" + tried, new PurgeAtThree()));
+            } finally {
+                for (AutoCloseable instance : started) {
+                    if (instance != null) {
+                        instance.close();
+                    }
+                }
+            }
+
+            TriggerInfo stored = operator.trigger(DECLARED).orElseThrow();
+            assertThat(stored.spec().cron()).as("try %d: the change is kept", i).hasValue("0 3 * * *");
+            assertThat(stored.declared() || !stored.spec().enabled()).as("try %d: declared, or retired disabled", i)
+                    .isTrue();
         }
     }
 

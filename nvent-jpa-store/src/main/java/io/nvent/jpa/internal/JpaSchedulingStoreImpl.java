@@ -50,7 +50,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.hibernate.Session;
 
 /**
@@ -74,8 +76,8 @@ import org.hibernate.Session;
  *       the same or the lease expired}; elsewhere a conditional {@code UPDATE}, else an
  *       {@code INSERT} whose duplicate-key error means "held".</li>
  *   <li>{@code insertTrigger}: the primary key of {@code flow_trigger}, as for a tick claim;
- *       {@code replaceTriggerSpec}: the row read {@code FOR UPDATE}, compared, then updated in one
- *       transaction.</li>
+ *       {@code replaceTriggerSpec} and {@code replaceTrigger}: the row read {@code FOR UPDATE}, compared,
+ *       then updated in one transaction.</li>
  *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}.</li>
  *   <li>Trigger history numbers: {@code last_seq} of the trigger advanced by an {@code UPDATE} that
  *       holds the trigger's row lock until commit, like run histories.</li>
@@ -372,14 +374,29 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public boolean replaceTriggerSpec(TriggerSpec expected, TriggerSpec replacement) {
         Objects.requireNonNull(expected, "expected");
+        return replaceIf(expected, replacement, current -> current.spec().equals(expected),
+                current -> current.withSpec(replacement));
+    }
+
+    /** As {@link #replaceTriggerSpec}: the row read {@code FOR UPDATE}, compared, then updated in one transaction. */
+    @Override
+    public boolean replaceTrigger(TriggerRecord expected, TriggerSpec replacement, boolean declared) {
+        Objects.requireNonNull(expected, "expected");
+        return replaceIf(expected.spec(), replacement, current -> current.sameDefinition(expected),
+                current -> current.withSpec(replacement).withDeclared(declared));
+    }
+
+    /** Updates the trigger to {@code change} of the row read {@code FOR UPDATE}, if that row is {@code expected}. */
+    private boolean replaceIf(TriggerSpec expected, TriggerSpec replacement, Predicate<TriggerRecord> isExpected,
+                              UnaryOperator<TriggerRecord> change) {
         Objects.requireNonNull(replacement, "replacement");
         TriggerRecord.requireSameTrigger(expected, replacement);
         checkSpec(replacement);
         return write("trigger '" + expected.name() + "'", connection -> {
             Optional<TriggerRecord> current = first(selectTriggers(connection, "where trigger_name = ? for update",
                     expected.name()));
-            return current.isPresent() && current.get().spec().equals(expected)
-                    && updateTrigger(connection, current.get().withSpec(replacement)) == 1;
+            return current.isPresent() && isExpected.test(current.get())
+                    && updateTrigger(connection, change.apply(current.get())) == 1;
         });
     }
 

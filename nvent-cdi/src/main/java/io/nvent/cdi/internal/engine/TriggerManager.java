@@ -161,47 +161,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         for (TriggerSpec declared : declaredNow.values()) {
-            Optional<TriggerRecord> stored = store.findTrigger(declared.name());
-            if (stored.isEmpty()) {
-                if (store.insertTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(),
-                        Optional.empty()))) {
-                    history(declared.name(), "trigger.registered", describe(declared));
-                    continue;
-                }
-                // Another instance starting at once registered it.
-                stored = store.findTrigger(declared.name());
-            }
-            if (stored.isPresent()) {
-                TriggerSpec merged = declared.withEnabled(stored.get().spec().enabled());
-                if (!sameSchedule(merged, stored.get().spec())) {
-                    rescheduled.add(declared.name());
-                }
-                if (merged.misfire() != stored.get().spec().misfire()
-                        || !merged.misfireGrace().equals(stored.get().spec().misfireGrace())) {
-                    misfireChanged.put(declared.name(), stored.get().spec());
-                }
-                if (stored.get().declared()) {
-                    // Over the definition read only: of instances starting together one stores it (one
-                    // trigger.updated), and an operator's disable or a fire counted meanwhile is kept.
-                    Changed changed = change(declared.name(), existing -> {
-                        TriggerSpec wanted = declared.withEnabled(existing.spec().enabled());
-                        return wanted.equals(existing.spec()) ? Optional.empty() : Optional.of(wanted);
-                    });
-                    if (changed.changed()) {
-                        history(declared.name(), "trigger.updated", describe(changed.trigger().spec()));
-                    }
-                } else {
-                    // A trigger created at run time that the code declares now: only saveTrigger switches
-                    // declared on (replaceTriggerSpec keeps it as stored), at the cost of its read-then-write.
-                    store.saveTrigger(new TriggerRecord(merged, true, stored.get().createdAt(), stored.get().fires(),
-                            stored.get().runsStarted(), stored.get().lastFiredAt(), stored.get().lastError()));
-                    history(declared.name(), "trigger.updated", describe(merged));
-                }
-            }
+            storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
             if (stored.declared() && !declaredNow.containsKey(stored.spec().name())) {
-                retire(stored);
+                retire(stored.spec().name());
             }
         }
         // Only from here: the changes above arm nothing before they are stored (a schedule the timer service
@@ -351,32 +315,91 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
+     * Stores a trigger the code declares: registers it if none of its name is stored, else gives the
+     * stored one the code's definition, leaving it enabled or disabled as it is, and marks it declared
+     * if it was created at run time. Each write is made over the trigger as read only
+     * ({@link SchedulingStore#insertTrigger}, {@link SchedulingStore#replaceTrigger}): of instances
+     * starting together one records a change (one {@code trigger.updated}); an operator's disable, a
+     * fire counted or another start's switch stored meanwhile is kept, and read again; a trigger
+     * deleted meanwhile is registered again.
+     *
+     * @param rescheduled gets the trigger's name if the definition first read has other ticks
+     * @param misfireChanged gets the definition first read if its misfire policy or grace is another
+     */
+    private void storeDeclared(TriggerSpec declared, Instant now, Set<String> rescheduled,
+                               Map<String, TriggerSpec> misfireChanged) {
+        boolean firstRead = true;
+        for (int attempt = 1; ; attempt++) {
+            Optional<TriggerRecord> stored = store.findTrigger(declared.name());
+            if (stored.isEmpty()) {
+                if (store.insertTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(),
+                        Optional.empty()))) {
+                    history(declared.name(), "trigger.registered", describe(declared));
+                    return;
+                }
+                // Another instance starting at once registered it: read it again.
+            } else {
+                TriggerRecord existing = stored.get();
+                TriggerSpec wanted = declared.withEnabled(existing.spec().enabled());
+                if (firstRead) {
+                    firstRead = false;
+                    if (!sameSchedule(wanted, existing.spec())) {
+                        rescheduled.add(declared.name());
+                    }
+                    if (wanted.misfire() != existing.spec().misfire()
+                            || !wanted.misfireGrace().equals(existing.spec().misfireGrace())) {
+                        misfireChanged.put(declared.name(), existing.spec());
+                    }
+                }
+                if (existing.declared() && wanted.equals(existing.spec())) {
+                    return;
+                }
+                if (store.replaceTrigger(existing, wanted, true)) {
+                    history(declared.name(), "trigger.updated", describe(wanted));
+                    return;
+                }
+            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + declared.name() + " was changed by another caller"
+                    + " since it was read; reading it again");
+            if (attempt == CHANGE_ATTEMPTS) {
+                throw changedByOthers(declared.name());
+            }
+        }
+    }
+
+    /**
      * A trigger stored as declared that the deployed code declares no longer stops firing: it is
      * disabled and becomes a trigger like one created at run time, which can be deleted or enabled
-     * again. The newest start decides: during a rolling deploy the instances still on the old code
-     * follow the store and disarm it too; one of them that starts again declares it once more, but
-     * disabled, since only an operator enables a trigger.
+     * again, in one write over the trigger as read ({@link SchedulingStore#replaceTrigger}), so that a
+     * fire counted, a change or another start's switch stored meanwhile is kept and read again. The
+     * newest start decides: during a rolling deploy the instances still on the old code follow the
+     * store and disarm it too; one of them that starts again declares it once more, but disabled,
+     * since only an operator enables a trigger.
      */
-    private void retire(TriggerRecord stored) {
-        String name = stored.spec().name();
-        // Disabled over the definition read only, so that a fire counted meanwhile is kept.
-        Changed disabled = change(name, existing -> existing.declared() && existing.spec().enabled()
-                ? Optional.of(existing.spec().withEnabled(false)) : Optional.empty());
-        // Only saveTrigger switches declared off (replaceTriggerSpec keeps it as stored): read again right
-        // before, of a trigger no instance fires any more once disabled, so the read-then-write loses nothing
-        // but a fire already under way. Another instance that retired it meanwhile left it undeclared.
-        Optional<TriggerRecord> current = store.findTrigger(name);
-        if (current.isEmpty() || !current.get().declared()) {
-            return;
+    private void retire(String name) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<TriggerRecord> current = store.findTrigger(name);
+            if (current.isEmpty() || !current.get().declared()) {
+                return;   // deleted, or retired by another instance starting at once
+            }
+            boolean wasEnabled = current.get().spec().enabled();
+            if (store.replaceTrigger(current.get(), current.get().spec().withEnabled(false), false)) {
+                history(name, "trigger.disabled", JsonText.object()
+                        .str("reason", "no longer declared with @Trigger in the deployed code").build());
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no"
+                        + " longer: it is disabled and kept with its history as a trigger created at run time (delete"
+                        + " it, or enable it to keep it firing)" + (wasEnabled ? "" : "; it was disabled already"));
+                return;
+            }
+            if (attempt == CHANGE_ATTEMPTS) {
+                throw changedByOthers(name);
+            }
         }
-        store.saveTrigger(new TriggerRecord(current.get().spec(), false, current.get().createdAt(),
-                current.get().fires(), current.get().runsStarted(), current.get().lastFiredAt(),
-                current.get().lastError()));
-        history(name, "trigger.disabled", JsonText.object()
-                .str("reason", "no longer declared with @Trigger in the deployed code").build());
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no longer:"
-                + " it is disabled and kept with its history as a trigger created at run time (delete it, or enable"
-                + " it to keep it firing)" + (disabled.changed() ? "" : "; it was disabled already"));
+    }
+
+    private static NventException changedByOthers(String name) {
+        return new NventException("NVENT-0550 trigger '" + name + "' was not changed: others changed it before each"
+                + " of " + CHANGE_ATTEMPTS + " attempts to store this change; try again");
     }
 
     /**
@@ -732,8 +755,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 LOG.log(System.Logger.Level.DEBUG, () -> "trigger " + name + " was changed by another caller since it"
                         + " was read; reading it again");
                 if (attempt == CHANGE_ATTEMPTS) {
-                    throw new NventException("NVENT-0550 trigger '" + name + "' was not changed: others changed it"
-                            + " before each of " + CHANGE_ATTEMPTS + " attempts to store this change; try again");
+                    throw changedByOthers(name);
                 }
             }
         } catch (RuntimeException e) {

@@ -129,6 +129,12 @@ public class MemorySchedulingStore implements SchedulingStore {
         return SchedulingStore.super.replaceTriggerSpec(expected, replacement);
     }
 
+    /** The default's read, comparison and save, atomic under this store's monitor. */
+    @Override
+    public synchronized boolean replaceTrigger(TriggerRecord expected, TriggerSpec replacement, boolean declared) {
+        return SchedulingStore.super.replaceTrigger(expected, replacement, declared);
+    }
+
     @Override
     public synchronized Optional<TriggerRecord> findTrigger(String name) {
         return Optional.ofNullable(triggers.get(name));

@@ -22,6 +22,8 @@ import java.util.TreeSet;
  */
 public final class FlowRegistry {
 
+    private static final System.Logger LOG = System.getLogger(FlowRegistry.class.getName());
+
     private final Map<String, FlowDefinition> flows;
     private final Map<String, Map<String, StepBinding>> bindings;
     private final Map<String, TriggerSpec> declaredTriggers;
@@ -54,6 +56,7 @@ public final class FlowRegistry {
             Map<String, StepBinding> flowBindings = new LinkedHashMap<>();
             for (StepDeclaration declaration : steps) {
                 StepDefinition definition = defaults.apply(declaration);
+                warnIfNoRetryForChangesNothing(declaration, definition);
                 Type input = StepTypes.inputType(declaration.beanClass()).orElse(Object.class);
                 definitions.add(definition);
                 flowBindings.put(definition.name(), new StepBinding(flow, definition, declaration.beanClass(), input));
@@ -62,6 +65,23 @@ public final class FlowRegistry {
             bindings.put(flow, Map.copyOf(flowBindings));
         });
         return new FlowRegistry(Map.copyOf(flows), Map.copyOf(bindings), triggersOf(declarations));
+    }
+
+    /**
+     * Says, once per deployment, that a step's {@code noRetryFor} changes nothing: with one attempt the
+     * step is never retried anyway. Not a deployment error: the step works as written, and the list may
+     * be meant for a {@code nvent.step.max-attempts} configured elsewhere.
+     */
+    private static void warnIfNoRetryForChangesNothing(StepDeclaration declaration, StepDefinition definition) {
+        if (declaration.noRetryFor().isEmpty() || definition.retry().maxAttempts() > 1) {
+            return;
+        }
+        String why = declaration.maxAttempts() > 0 ? "its @FlowStep(maxAttempts = " + declaration.maxAttempts() + ")"
+                : "nvent.step.max-attempts = " + definition.retry().maxAttempts() + " (the default, which the step"
+                        + " does not override with @FlowStep(maxAttempts))";
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0557 " + declaration.describe() + " lists noRetryFor, which"
+                + " changes nothing: " + why + " gives it one attempt, so it is never retried anyway. Give it more"
+                + " attempts (@FlowStep(maxAttempts) or nvent.step.max-attempts), or drop noRetryFor");
     }
 
     private static Map<String, TriggerSpec> triggersOf(Collection<StepDeclaration> declarations) {

@@ -558,6 +558,12 @@ class TriggersTest {
             changeNow();
             return super.replaceTriggerSpec(expected, replacement);
         }
+
+        @Override
+        public boolean replaceTrigger(TriggerRecord expected, TriggerSpec replacement, boolean declared) {
+            changeNow();
+            return super.replaceTrigger(expected, replacement, declared);
+        }
     }
 
     @Test
@@ -792,6 +798,78 @@ class TriggersTest {
                 assertThat(retired.fires()).isEqualTo(1);
                 assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
                         .containsOnlyOnce("trigger.disabled");
+            }
+        }
+    }
+
+    @Test
+    void aStartRegistersAgainADeclaredTriggerRetiredAndDeletedBetweenItsReadAndItsWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
+            scheduling.between(() -> {
+                startedMeanwhile.set(instanceOf(v1.store, scheduling, "instance-c", new GenerateWithoutHourly()));
+                startedMeanwhile.get().triggers.delete("hourly");
+            });
+
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateAtHalfPast());
+                 EngineHarness other = startedMeanwhile.get()) {
+                assertThat(other).isNotNull();
+                TriggerInfo registered = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(registered.declared()).isTrue();
+                assertThat(registered.spec().cron()).hasValue("30 * * * *");
+                assertThat(registered.spec().enabled()).isTrue();
+                assertThat(v2.ticks.armed).containsKey("hourly");
+                assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.registered");
+            }
+        }
+    }
+
+    @Test
+    void aStartDeclaringARuntimeTriggerKeepsAFireAndADisableStoredBetweenItsReadAndItsWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a",
+                new GenerateWithoutHourly())) {
+            v1.triggers.create(TriggerSpec.newBuilder("hourly", TriggerType.SCHEDULE).cron("0 * * * *").flow("report")
+                    .build());
+            scheduling.between(() -> {
+                v1.triggers.onTick("hourly", Instant.parse("2026-11-30T11:00:00Z"));
+                v1.triggers.setEnabled("hourly", false);
+            });
+
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateAtHalfPast())) {
+                TriggerInfo declared = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(declared.declared()).isTrue();
+                assertThat(declared.spec().cron()).hasValue("30 * * * *");
+                assertThat(declared.spec().enabled()).as("the operator's disable is kept").isFalse();
+                assertThat(declared.fires()).isEqualTo(1);
+                assertThat(v2.ticks.armed).doesNotContainKey("hourly");
+                assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.updated", "trigger.disabled", "trigger.fired", "trigger.registered");
+            }
+        }
+    }
+
+    @Test
+    void aRetiringStartKeepsTheDefinitionAnInstanceStartingWithOtherCodeStoredBetweenItsReadAndItsWrite() {
+        ChangedBeforeTheWrite scheduling = new ChangedBeforeTheWrite();
+        AtomicReference<EngineHarness> startedMeanwhile = new AtomicReference<>();
+        try (EngineHarness v1 = instanceOf(new MemoryFlowStore(), scheduling, "instance-a", new Generate())) {
+            v1.triggers.setEnabled("hourly", false);
+            scheduling.between(() -> startedMeanwhile.set(instanceOf(v1.store, scheduling, "instance-c",
+                    new GenerateAtHalfPast())));
+
+            try (EngineHarness v2 = instanceOf(v1.store, scheduling, "instance-b", new GenerateWithoutHourly());
+                 EngineHarness other = startedMeanwhile.get()) {
+                assertThat(other).isNotNull();
+                TriggerInfo retired = v2.triggers.trigger("hourly").orElseThrow();
+                assertThat(retired.declared()).isFalse();
+                assertThat(retired.spec().enabled()).isFalse();
+                assertThat(retired.spec().cron()).as("the other start's definition is kept").hasValue("30 * * * *");
+                assertThat(v2.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
+                        .containsExactly("trigger.disabled", "trigger.updated", "trigger.disabled",
+                                "trigger.registered");
             }
         }
     }

@@ -144,6 +144,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean replaceTrigger(TriggerRecord expected, TriggerSpec replacement, boolean declared) {
+        return delegate().replaceTrigger(expected, replacement, declared);
+    }
+
+    @Override
     public Optional<TriggerRecord> findTrigger(String name) {
         return delegate().findTrigger(name);
     }
