@@ -37,4 +37,11 @@ class OpenApiDocumentTest {
                 "/flows/{flow}/runs/retry-failed", "/flows/{flow}/runs/cancel");
         assertThat(schemaProperties("RateLimit")).containsKeys("max", "durationMs", "scope", "groupKey");
     }
+
+    @Test
+    void aStepWaitCarriesTheProgressOfARunningStep() throws IOException {
+        assertThat(schemaProperties("StepWait")).containsKey("progress");
+        assertThat(schemaProperties("StepProgress")).containsOnlyKeys("done", "total", "percent", "message",
+                "reportedAt");
+    }
 }
