@@ -24,7 +24,11 @@ public enum EventType {
      * nothing going, neither in the run nor through event triggers or awaits (since 0.2).
      */
     EMIT("emit"),
-    /** A step's attempt returned normally; the entry holds its result. */
+    /**
+     * A step's attempt returned normally; the entry holds its {@code result} and, if the attempt reported
+     * progress ({@link StepContext#reportProgress}), the last it reported: {@code "progress":{"done",
+     * "total","message"}} (since 0.2).
+     */
     STEP_COMPLETED("step.completed"),
     /**
      * An attempt failed and the step is queued again, or it was queued again without an attempt

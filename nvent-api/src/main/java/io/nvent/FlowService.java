@@ -294,6 +294,22 @@ public interface FlowService {
     List<StepWait> waits(String runId);
 
     /**
+     * How far the running steps of a run have come, as their attempts last reported it
+     * ({@link StepContext#reportProgress}) and the store keeps it (it stores a report within about a
+     * second): one read, cheap enough to poll, e.g. for a progress bar. {@link #waits} gives the same with
+     * each running step.
+     *
+     * @param runId the run
+     * @return the progress of each running step that reported some, by step name; empty if none did,
+     *     also for a run that does not exist
+     * @since 0.2
+     */
+    default java.util.Map<String, StepProgress> progress(String runId) {
+        java.util.Objects.requireNonNull(runId, "runId");
+        return java.util.Map.of();
+    }
+
+    /**
      * Runs matching a query, newest first.
      *
      * @param query filters (flow, status) and page

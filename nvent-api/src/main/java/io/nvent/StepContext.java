@@ -204,6 +204,45 @@ public interface StepContext {
     }
 
     /**
+     * Reports how far this attempt has come: {@code done} of {@code total} units of work, e.g. rows
+     * imported, so that an operator can tell a slow step from a stuck one. The same as
+     * {@link #reportProgress(long, long, String)} without a message.
+     *
+     * @param done units done, from 0 to {@code total}
+     * @param total units in all, at least 1
+     * @throws IllegalArgumentException if {@code done} is negative or greater than {@code total}, or
+     *     {@code total} is less than 1
+     * @since 0.2
+     */
+    default void reportProgress(long done, long total) {
+        reportProgress(done, total, null);
+    }
+
+    /**
+     * Reports how far this attempt has come, with a short message: {@code done} of {@code total} units
+     * of work. Cheap enough to call for every row: the engine keeps the latest report in memory and
+     * stores it at most once a second (per step), with the step's lease, which the write also renews;
+     * it writes no history entry. The run's view shows it while the attempt runs
+     * ({@link StepWait#progress()}, {@link FlowService#progress}, the console's progress bar), on every
+     * instance that shares the store; the attempt's end removes it with its lease, and a completed
+     * step's {@code step.completed} entry keeps the last value reported. The numbers may go down (a
+     * step that starts a second pass); each report replaces the one before.
+     *
+     * <p>An implementation that shows no progress checks the arguments and ignores the report.
+     *
+     * @param done units done, from 0 to {@code total}
+     * @param total units in all, at least 1
+     * @param message what the step is at, in words, at most {@link StepProgress#MAX_MESSAGE_LENGTH}
+     *     characters; {@code null} for none
+     * @throws IllegalArgumentException if {@code done} is negative or greater than {@code total},
+     *     {@code total} is less than 1, or the message is too long
+     * @since 0.2
+     */
+    default void reportProgress(long done, long total, String message) {
+        new StepProgress(done, total, java.util.Optional.ofNullable(message), java.time.Instant.EPOCH);
+    }
+
+    /**
      * Whether the given run of the given flow is running or awaiting.
      *
      * @param flow flow name

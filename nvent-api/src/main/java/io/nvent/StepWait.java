@@ -21,10 +21,13 @@ import java.util.Optional;
  *              a time or schedule await's resolution, or else an await's timeout
  * @param awaitId the await, for {@link Reason#AWAIT}
  * @param detail the same in words for an operator
+ * @param progress for a running step ({@link Reason#RUNNING}, {@link Reason#LEASE_EXPIRED}), how far its
+ *                 attempt has come as it last reported it ({@link StepContext#reportProgress}) and the store
+ *                 keeps it; empty for every other wait, and for a step that reported none (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
-                       Optional<String> awaitId, String detail) {
+                       Optional<String> awaitId, String detail, Optional<StepProgress> progress) {
 
     /** What a step waits for. */
     public enum Reason {
@@ -110,7 +113,9 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      *     timeout ends it
      * @param awaitId the await, for {@link Reason#AWAIT}
      * @param detail the same in words for an operator
+     * @param progress how far a running step's attempt has come, as it last reported it; empty if not
      * @throws NullPointerException if a component is {@code null}
+     * @since 0.2
      */
     public StepWait {
         Objects.requireNonNull(step, "step");
@@ -120,5 +125,23 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         Objects.requireNonNull(until, "until");
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(detail, "detail");
+        Objects.requireNonNull(progress, "progress");
+    }
+
+    /**
+     * A wait without progress: the components of 0.1.
+     *
+     * @param step the step
+     * @param status its status
+     * @param reason what it waits for
+     * @param queue the queue of the step's job, or empty
+     * @param until when the wait ends by itself
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                    Optional<String> awaitId, String detail) {
+        this(step, status, reason, queue, until, awaitId, detail, Optional.empty());
     }
 }

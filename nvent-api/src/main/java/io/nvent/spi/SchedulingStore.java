@@ -376,6 +376,41 @@ public interface SchedulingStore {
     }
 
     /**
+     * Keeps the progress a step's attempt reported ({@link io.nvent.StepContext#reportProgress}) with its
+     * lease, replacing the one kept before, and renews that lease to {@code lease.expiresAt()} (with
+     * {@code lease.renewedAt()}, as {@link #renewLeases(String, Instant, Instant)} would): only while
+     * {@code lease.owner()} holds the step's lease and it has not run out at {@code now}. A lease that
+     * ran out is neither renewed nor given the progress: another owner may take it over. The progress goes
+     * with the lease: a store forgets it when the lease is given up ({@link #releaseLease},
+     * {@link #finishStep}) or taken ({@link #acquireLease}, also by the same owner, for a new attempt).
+     *
+     * <p>The engine calls it at most once a second per running step. The default keeps nothing and
+     * returns {@code false}: the step's progress then shows nowhere.
+     *
+     * @param lease the step's lease as its owner renews it: run, step, owner, new end and the time now
+     * @param progress the latest progress reported
+     * @param now the current time
+     * @return {@code true} if it was kept; {@code false} if the owner holds no unexpired lease of the step,
+     *     or the store keeps no progress
+     * @since 0.2
+     */
+    default boolean recordProgress(StepLease lease, io.nvent.StepProgress progress, Instant now) {
+        return false;
+    }
+
+    /**
+     * The progress kept with the leases of a run's steps ({@link #recordProgress}), those that ran out
+     * included, by step name.
+     *
+     * @param runId the run
+     * @return the progress of its steps that reported some; empty if none did, and by default
+     * @since 0.2
+     */
+    default java.util.Map<String, io.nvent.StepProgress> progressOfRun(String runId) {
+        return java.util.Map.of();
+    }
+
+    /**
      * Gives a lease up. Nothing happens if the owner does not hold it.
      *
      * @param runId the run

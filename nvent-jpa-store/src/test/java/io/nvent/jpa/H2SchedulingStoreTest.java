@@ -31,6 +31,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsProgress() {
+        return true;
+    }
+
+    @Override
     protected boolean refusesFinishingALostLease() {
         return true;
     }

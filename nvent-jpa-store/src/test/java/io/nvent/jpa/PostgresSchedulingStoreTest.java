@@ -33,6 +33,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsProgress() {
+        return true;
+    }
+
+    @Override
     protected boolean refusesFinishingALostLease() {
         return true;
     }

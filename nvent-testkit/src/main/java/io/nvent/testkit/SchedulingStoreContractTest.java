@@ -16,6 +16,7 @@ import io.nvent.Misfire;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
+import io.nvent.StepProgress;
 import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
@@ -45,6 +46,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -57,6 +59,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -203,6 +206,18 @@ public abstract class SchedulingStoreContractTest {
      * @since 0.2
      */
     protected boolean refusesFinishingALostLease() {
+        return false;
+    }
+
+    /**
+     * Whether the store keeps the progress of a step's attempt with its lease
+     * ({@link SchedulingStore#recordProgress}, {@link SchedulingStore#progressOfRun}); the default
+     * implementation keeps none, and the tests of it are then skipped.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsProgress() {
         return false;
     }
 
@@ -1704,6 +1719,85 @@ public abstract class SchedulingStoreContractTest {
         assertThat(winners).hasSize(1);
         assertThat(flowStore().findRun(run.runId()).orElseThrow().version()).isEqualTo(run.version() + 1);
         assertThat(store.leasesOfRun(run.runId())).extracting(StepLease::owner).containsExactlyElementsOf(winners);
+    }
+
+    // ---------------------------------------------------------------- progress
+
+    private static StepProgress progress(long done, String message) {
+        return new StepProgress(done, 50_000, Optional.ofNullable(message), T0.plusMillis(done));
+    }
+
+    @Test
+    void keepsTheLatestProgressOfAStepWithItsLeaseAndRenewsTheLeaseWithIt() {
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)), T0);
+        store.acquireLease(StepLease.renewed(runId, "other", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(10),
+                T0.plusSeconds(70)), progress(1200, "rows of customers.csv"), T0.plusSeconds(10))).isTrue();
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(20),
+                T0.plusSeconds(80)), progress(2400, null), T0.plusSeconds(20))).isTrue();
+
+        assertThat(store.progressOfRun(runId)).as("the latest, of the step that reported")
+                .containsExactly(Map.entry("import", progress(2400, null)));
+        assertThat(store.leasesOfRun(runId)).as("its lease renewed as a renewal would, the other's not").containsExactly(
+                StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(20), T0.plusSeconds(80)),
+                StepLease.renewed(runId, "other", "node-a", T0, T0.plusSeconds(60)));
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(21),
+                T0.plusSeconds(30)), progress(2500, "x".repeat(StepProgress.MAX_MESSAGE_LENGTH)), T0.plusSeconds(21)))
+                .isTrue();
+        assertThat(store.progressOfRun(runId).get("import").message()).get(InstanceOfAssertFactories.STRING)
+                .hasSize(StepProgress.MAX_MESSAGE_LENGTH);
+        assertThat(store.leasesOfRun(runId).get(0).expiresAt()).as("an end is never moved back")
+                .isEqualTo(T0.plusSeconds(80));
+        assertThat(store.progressOfRun(newRun())).isEmpty();
+    }
+
+    @Test
+    void keepsNoProgressForALeaseTheReporterDoesNotHoldOrThatRanOut() {
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-b", T0, T0.plusSeconds(60)),
+                progress(1, null), T0)).as("another owner's lease").isFalse();
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(60),
+                T0.plusSeconds(120)), progress(2, null), T0.plusSeconds(60))).as("a lease that ran out").isFalse();
+        assertThat(store.recordProgress(StepLease.renewed(runId, "ship", "node-a", T0, T0.plusSeconds(60)),
+                progress(3, null), T0)).as("no lease").isFalse();
+
+        assertThat(store.progressOfRun(runId)).isEmpty();
+        assertThat(store.leasesOfRun(runId)).containsExactly(
+                StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)));
+    }
+
+    @Test
+    void forgetsAStepsProgressWhenItsLeaseIsGivenUpOrTakenAgain() {
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        RunRecord run = storedRun();
+        String runId = run.runId();
+        StepLease lease = StepLease.renewed(runId, "ship", "node-a", T0, T0.plusSeconds(60));
+        store.startStep(flowStore(), lease, T0, stepBecomes("ship", StepStatus.RUNNING));
+        store.recordProgress(lease, progress(10, null), T0);
+        store.finishStep(flowStore(), lease, stepBecomes("ship", StepStatus.COMPLETED));
+        assertThat(store.progressOfRun(runId)).as("finished").isEmpty();
+
+        store.acquireLease(lease, T0);
+        store.recordProgress(lease, progress(20, null), T0);
+        store.releaseLease(runId, "ship", "node-a");
+        assertThat(store.progressOfRun(runId)).as("released").isEmpty();
+
+        store.acquireLease(lease, T0);
+        store.recordProgress(lease, progress(30, null), T0);
+        store.acquireLease(StepLease.renewed(runId, "ship", "node-a", T0.plusSeconds(5), T0.plusSeconds(65)),
+                T0.plusSeconds(5));
+        assertThat(store.progressOfRun(runId)).as("taken again by its owner, for a new attempt").isEmpty();
+
+        store.recordProgress(lease, progress(40, null), T0.plusSeconds(5));
+        store.acquireLease(StepLease.renewed(runId, "ship", "node-b", T0.plusSeconds(65), T0.plusSeconds(125)),
+                T0.plusSeconds(65));
+        assertThat(store.progressOfRun(runId)).as("taken over by another owner once it ran out").isEmpty();
     }
 
     @Test

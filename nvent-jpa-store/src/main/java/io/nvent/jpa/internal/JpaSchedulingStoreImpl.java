@@ -11,6 +11,7 @@ import io.nvent.NventException;
 import io.nvent.HistoryEvent;
 import io.nvent.RunNotFoundException;
 import io.nvent.StaleExecutionException;
+import io.nvent.StepProgress;
 import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerNotFoundException;
@@ -100,6 +101,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at";
+    /** Taking a lease (a new attempt's, or another owner's) forgets the progress kept with it (schema V16). */
+    private static final String NO_PROGRESS = "progress_done = null, progress_total = null, progress_message = null,"
+            + " progress_at = null";
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
     private static final int MAX_QUEUE_NAME = 200;
@@ -1299,7 +1303,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
                 + " as l (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
                 + " where run_id = ? on conflict (run_id, step_name) do update set owner = excluded.owner,"
-                + " expires_at = excluded.expires_at, renewed_at = excluded.renewed_at"
+                + " expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, " + NO_PROGRESS
                 + " where l.owner = excluded.owner or l.expires_at <= ?")) {
             upsert.setString(1, lease.runId());
             upsert.setString(2, lease.step());
@@ -1315,7 +1319,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
     private boolean updateOrInsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + leases + " set owner = ?,"
-                + " expires_at = ?, renewed_at = ? where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
+                + " expires_at = ?, renewed_at = ?, " + NO_PROGRESS
+                + " where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
             update.setString(1, lease.owner());
             setInstant(update, 2, Optional.of(lease.expiresAt()), database);
             setInstant(update, 3, lease.renewedAt(), database);
@@ -1383,6 +1388,59 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.executeUpdate();
             }
             return null;
+        });
+    }
+
+    /**
+     * One statement: the progress and the renewal, only on the owner's lease that has not run out; the end
+     * is never moved back. A lease row that a step's start or finish has locked is waited for (a row, not
+     * a set of them: no deadlock with a grouped commit).
+     */
+    @Override
+    public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+        checkLease(lease);
+        Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(now, "now");
+        return write(describe(lease), connection -> {
+            try (PreparedStatement update = connection.prepareStatement("update " + leases + " set progress_done = ?,"
+                    + " progress_total = ?, progress_message = ?, progress_at = ?,"
+                    + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
+                    + " expires_at = case when expires_at < ? then ? else expires_at end"
+                    + " where run_id = ? and step_name = ? and owner = ? and expires_at > ?")) {
+                update.setLong(1, progress.done());
+                update.setLong(2, progress.total());
+                update.setString(3, progress.message().orElse(null));
+                setInstant(update, 4, Optional.of(progress.reportedAt()), database);
+                setInstant(update, 5, Optional.of(lease.expiresAt()), database);
+                setInstant(update, 6, lease.renewedAt(), database);
+                setInstant(update, 7, Optional.of(lease.expiresAt()), database);
+                setInstant(update, 8, Optional.of(lease.expiresAt()), database);
+                update.setString(9, lease.runId());
+                update.setString(10, lease.step());
+                update.setString(11, lease.owner());
+                setInstant(update, 12, Optional.of(now), database);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Map<String, StepProgress> progressOfRun(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("select step_name, progress_done, progress_total,"
+                    + " progress_message, progress_at from " + leases + " where run_id = ? and progress_total is not null"
+                    + " order by step_name")) {
+                query.setString(1, runId);
+                try (ResultSet rows = query.executeQuery()) {
+                    Map<String, StepProgress> found = new LinkedHashMap<>();
+                    while (rows.next()) {
+                        found.put(rows.getString(1), new StepProgress(rows.getLong(2), rows.getLong(3),
+                                Optional.ofNullable(rows.getString(4)), getInstant(rows, 5).orElseThrow()));
+                    }
+                    return found;
+                }
+            }
         });
     }
 

@@ -328,7 +328,8 @@ export function runView(ctx) {
         const st = run.steps[s.name];
         const wait = (run.waits || []).find((w) => w.step === s.name);
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
-          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(wait.detail), waitLink(wait)) : null),
+          wait && wait.progress ? progressBar(wait.progress) : null,
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(withoutProgress(wait)), waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
@@ -356,6 +357,15 @@ export function runView(ctx) {
     }
   })();
 
+  // A running step's progress, sent once a second while it changes: the bar moves without fetching the run.
+  const offProgress = live.on((msg) => {
+    if (msg.type !== 'progress' || msg.runId !== runId || !run || !run.waits) return;
+    const wait = run.waits.find((w) => w.step === msg.step && (w.reason === 'running' || w.reason === 'lease_expired'));
+    if (!wait) return;
+    wait.progress = msg.progress;
+    const row = stepsBody.querySelector(`tr[data-step="${CSS.escape(msg.step)}"] .step-progress`);
+    if (row) row.replaceWith(progressBar(msg.progress)); else renderRun();
+  });
   const off = live.run(runId, (msg) => {
     if (msg.type === 'error') { counter.textContent = msg.message; return; }
     if (msg.type === 'history' && msg.complete) complete = true;
@@ -370,7 +380,23 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
-  return () => { off(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+  return () => { off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+}
+
+/** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
+function progressBar(p) {
+  const n = (v) => Number(v).toLocaleString();
+  return h('div', { class: 'step-progress', dataset: { done: p.done, total: p.total } },
+    h('progress', { max: p.total, value: p.done, title: `${p.percent} %` }),
+    h('span', { class: 'small step-progress-count' }, `${n(p.done)} of ${n(p.total)} (${p.percent} %)`),
+    p.message ? h('span', { class: 'small step-progress-message' }, ` – ${p.message}`) : null,
+    h('span', { class: 'muted small' }, ' · reported ', at(p.reportedAt, { precise: true })));
+}
+
+/** A wait's detail without the progress the server adds to it in words: the bar shows it, and live. */
+function withoutProgress(wait) {
+  const cut = wait.progress ? wait.detail.indexOf('; reported ') : -1;
+  return cut < 0 ? wait.detail : wait.detail.slice(0, cut);
 }
 
 /** Where an operator acts on what a step waits for: the await's Resolve dialog, or the queue's page (to resume it, say). */

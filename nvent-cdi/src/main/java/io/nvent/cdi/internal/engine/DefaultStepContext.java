@@ -11,6 +11,7 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.StepContext;
 import io.nvent.StepLogger;
+import io.nvent.StepProgress;
 import io.nvent.UndeclaredEventException;
 import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.spi.EventDraft;
@@ -33,6 +34,8 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -81,11 +84,18 @@ final class DefaultStepContext implements StepContext {
      * emits: checked at each emit, so that the step's code sees a refusal where it emits.
      */
     private final RunEmittedLimit.Tally emitted;
+    /** The attempt's progress, written at most once a second, with the step's deferred start stored first. */
+    private final ProgressReports progress;
 
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        SchedulingStore scheduling, Json json, Clock clock, StateCleanup stateCleanup,
                        Supplier<Optional<String>> triggerData, BooleanSupplier cancelRequested, Fence fence,
-                       List<String> declaredEmits, RunEmittedLimit.Tally emitted) {
+                       List<String> declaredEmits, RunEmittedLimit.Tally emitted, ScheduledExecutorService progressTimer,
+                       Consumer<StepProgress> storeProgress) {
+        this.progress = new ProgressReports(progressTimer, ProgressReports.INTERVAL, System::nanoTime, reported -> {
+            beforeWrite.run();
+            storeProgress.accept(reported);
+        });
         this.fence = fence;
         this.scheduling = scheduling;
         this.declaredEmits = List.copyOf(declaredEmits);
@@ -233,6 +243,20 @@ final class DefaultStepContext implements StepContext {
         beforeWrite.run();
         fence.requireCurrent();
         engine.cancel(runId);
+    }
+
+    @Override
+    public void reportProgress(long done, long total, String message) {
+        progress.report(new StepProgress(done, total, Optional.ofNullable(message), clock.instant()));
+    }
+
+    /**
+     * Ends the attempt's progress reports once its code has returned or thrown: nothing more is written.
+     *
+     * @return the latest progress it reported, if any
+     */
+    Optional<StepProgress> endProgress() {
+        return progress.end();
     }
 
     @Override

@@ -42,6 +42,7 @@ import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
 import io.nvent.StepNotFoundException;
+import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
@@ -2461,7 +2462,41 @@ public final class FlowEngine implements FlowService {
         return new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling, json, clock,
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
-                json.runEmittedLimit().tally(runId, run.emitted()));
+                json.runEmittedLimit().tally(runId, run.emitted()), startTimers,
+                progress -> storeProgress(self, runId, step, progress));
+    }
+
+    /**
+     * Keeps a step's progress with its lease, renewing that lease as a sign of life; not for an execution
+     * that no longer holds the step, nor one past its timeout (its retry may run beside it under the same
+     * lease). Nothing is written if the lease ran out or is another owner's.
+     */
+    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
+        if (self.isStale() || self.isPastTimeout()) {
+            return;
+        }
+        Instant now = clock.instant();
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner), progress, now);
+    }
+
+    /**
+     * A {@code step.completed} entry's data: the step's result and, if the attempt reported progress, the
+     * last it reported ({@code done}, {@code total}, {@code message}): the one trace a completed attempt's
+     * progress leaves, since its lease, which kept it, goes with the completion.
+     */
+    static String completedData(String resultJson, Optional<StepProgress> progress) {
+        JsonText data = JsonText.object().raw("result", resultJson);
+        progress.ifPresent(p -> {
+            JsonText last = JsonText.object().num("done", p.done()).num("total", p.total());
+            p.message().ifPresent(message -> last.str("message", message));
+            data.raw("progress", last.build());
+        });
+        return data.build();
+    }
+
+    @Override
+    public Map<String, StepProgress> progress(String runId) {
+        return scheduling.progressOfRun(Objects.requireNonNull(runId, "runId must not be null"));
     }
 
     /**
@@ -2694,6 +2729,7 @@ public final class FlowEngine implements FlowService {
                 result = invoke(binding, input, context);
             } finally {
                 self.invoked();
+                context.endProgress();
             }
             Optional<UndeclaredEventException> undeclared = context.undeclaredEmit();
             if (undeclared.isPresent()) {
@@ -2832,7 +2868,7 @@ public final class FlowEngine implements FlowService {
                         : emitData(emission.event(), emission.payloadJson())));
             }
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
-                    JsonText.object().raw("result", resultJson).build()));
+                    completedData(resultJson, context.endProgress())));
             RunRecord next = run.withResult(resultJson);
             if (step.awaitAfter().isPresent() && !run.status().isTerminal()) {
                 // The step's effects wait: its emissions are held in the await until it resolves.

@@ -6,6 +6,7 @@ import io.nvent.FlowDefinition;
 import io.nvent.HistoryEvent;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
+import io.nvent.StepProgress;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
@@ -97,6 +98,7 @@ final class StepWaits {
         List<StepWait> waits = new ArrayList<>();
         List<AwaitRecord> awaits = null;
         List<StepLease> leases = null;
+        Map<String, StepProgress> progress = Map.of();
         for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
             StepStatus status = entry.getValue();
             if (ended && status != StepStatus.RUNNING) {
@@ -124,9 +126,11 @@ final class StepWaits {
             } else if (status == StepStatus.RUNNING) {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
+                    progress = scheduling.progressOfRun(run.runId());
                 }
                 Optional<StepWait> expired = expiredLease(step.get(), leases);
-                waits.add(expired.isPresent() ? expired.get() : running(run, step.get()));
+                waits.add(withProgress(expired.isPresent() ? expired.get() : running(run, step.get()),
+                        Optional.ofNullable(progress.get(step.get().name()))));
             }
         }
         return waits;
@@ -478,6 +482,22 @@ final class StepWaits {
         } catch (RuntimeException unreadable) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A running step with the progress its attempt last reported, if the store keeps one: in numbers, and in
+     * the detail for an operator (how far, and since when no report came: a step stuck for minutes shows
+     * an old time).
+     */
+    static StepWait withProgress(StepWait wait, Optional<StepProgress> progress) {
+        if (progress.isEmpty()) {
+            return wait;
+        }
+        StepProgress p = progress.get();
+        String reported = "; reported " + p.done() + " of " + p.total() + " done (" + p.percent() + " %) at "
+                + p.reportedAt() + p.message().map(m -> ": " + m).orElse("");
+        return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
+                wait.detail() + reported, progress);
     }
 
     /** A running step whose executing instance stopped renewing its lease: it waits for the sweep. */

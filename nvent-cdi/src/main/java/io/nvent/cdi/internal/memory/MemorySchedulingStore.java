@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.memory;
 
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
+import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
@@ -51,6 +53,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, List<TriggerEvent>> triggerHistory = new HashMap<>();
     private final Set<TickClaim> claimedTicks = new HashSet<>();
     private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
+    /** The progress kept with a lease, under the lease's key; changed only in the atomic update of that lease. */
+    private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
 
@@ -237,9 +241,13 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public boolean acquireLease(StepLease wanted, Instant now) {
-        StepLease result = leases.compute(wanted.runId() + ":" + wanted.step(), (key, existing) ->
-                existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now)
-                        ? existing : wanted);
+        StepLease result = leases.compute(wanted.runId() + ":" + wanted.step(), (key, existing) -> {
+            if (existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now)) {
+                return existing;
+            }
+            progress.remove(key);   // a new attempt's, or another owner's: the progress kept went with the old
+            return wanted;
+        });
         return result == wanted;
     }
 
@@ -260,7 +268,42 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public void releaseLease(String runId, String step, String owner) {
-        leases.computeIfPresent(runId + ":" + step, (key, lease) -> lease.owner().equals(owner) ? null : lease);
+        leases.computeIfPresent(runId + ":" + step, (key, lease) -> {
+            if (!lease.owner().equals(owner)) {
+                return lease;
+            }
+            progress.remove(key);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean recordProgress(StepLease lease, StepProgress reported, Instant now) {
+        Objects.requireNonNull(reported, "progress");
+        Objects.requireNonNull(now, "now");
+        boolean[] kept = new boolean[1];
+        leases.computeIfPresent(lease.runId() + ":" + lease.step(), (key, held) -> {
+            if (!held.owner().equals(lease.owner()) || !held.expiresAt().isAfter(now)) {
+                return held;
+            }
+            progress.put(key, reported);
+            kept[0] = true;
+            // A renewal of this one lease; one renewed further meanwhile keeps its end.
+            return held.expiresAt().isBefore(lease.expiresAt()) ? lease : held;
+        });
+        return kept[0];
+    }
+
+    @Override
+    public Map<String, StepProgress> progressOfRun(String runId) {
+        Map<String, StepProgress> found = new TreeMap<>();
+        for (StepLease lease : leasesOfRun(runId)) {
+            StepProgress kept = progress.get(lease.runId() + ":" + lease.step());
+            if (kept != null) {
+                found.put(lease.step(), kept);
+            }
+        }
+        return found;
     }
 
     /** Refused as {@link #finishStepHolding} is when the owner no longer holds the lease, in the same atomic update. */
@@ -312,7 +355,11 @@ public class MemorySchedulingStore implements SchedulingStore {
             } catch (RuntimeException e) {
                 failed.add(e);
             }
-            return giveUp ? null : held;
+            if (giveUp) {
+                progress.remove(key);
+                return null;
+            }
+            return held;
         });
         if (!failed.isEmpty()) {
             throw failed.get(0);

@@ -2,6 +2,7 @@ package io.nvent.jpa.internal.cdi;
 
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
+import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -226,6 +228,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public void renewLeases(String owner, Instant until, Instant renewedAt) {
         delegate().renewLeases(owner, until, renewedAt);
+    }
+
+    @Override
+    public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+        return delegate().recordProgress(lease, progress, now);
+    }
+
+    @Override
+    public Map<String, StepProgress> progressOfRun(String runId) {
+        return delegate().progressOfRun(runId);
     }
 
     @Override

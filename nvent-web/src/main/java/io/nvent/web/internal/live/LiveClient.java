@@ -93,6 +93,31 @@ final class LiveClient {
         }
     }
 
+    /** The runs this client follows (subscribed to by id), with their flows. */
+    Map<String, String> followedRuns() {
+        List<RunCursor> cursors;
+        synchronized (lock) {
+            if (closed) {
+                return Map.of();
+            }
+            cursors = List.copyOf(runs.values());
+        }
+        // Read outside the lock: a cursor calls into the client holding its own monitor.
+        Map<String, String> followed = new HashMap<>();
+        cursors.forEach(cursor -> followed.put(cursor.runId(), cursor.flow()));
+        return followed;
+    }
+
+    /** Sends a message about a run, if the client still follows it. */
+    void aboutRun(String runId, String message) {
+        synchronized (lock) {
+            if (closed || !runs.containsKey(runId)) {
+                return;
+            }
+        }
+        enqueue(message);
+    }
+
     boolean wantsStats() {
         synchronized (lock) {
             return stats && !closed;

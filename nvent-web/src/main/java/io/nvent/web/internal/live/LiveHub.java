@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * (every entry the engine stores, and with a distributed stream adapter those of other instances
  * too), statistics once a second while changed (the run counts are the latest shared count,
  * {@link FlowCounts}, so a new connection costs no count; less often when comparing takes long, see
- * {@link PacedTask}), heartbeats. Clients reach it through
+ * {@link PacedTask}), the progress of running steps of the runs clients follow ({@link ProgressFeed}, once
+ * a second, a message when it changed), heartbeats. Clients reach it through
  * {@code CDI.current()} from the programmatic endpoint; nothing is injected into endpoints.
  *
  * <p>Created on the first connection; on shutdown every client is closed with 1001 ("going away").
@@ -54,6 +55,12 @@ public class LiveHub {
 
 
     private static final System.Logger LOG = System.getLogger(LiveHub.class.getName());
+
+    /**
+     * How often the progress of the runs clients follow is read and sent when changed: as often as a
+     * step's progress is stored at most.
+     */
+    private static final java.time.Duration PROGRESS_INTERVAL = java.time.Duration.ofSeconds(1);
 
     @Inject
     FlowService flows;
@@ -90,6 +97,10 @@ public class LiveHub {
         subscription = stream.subscribe(this::onEvent);
         new PacedTask(this::publishStats, limits.statsInterval(),
                 (run, delay) -> timer.schedule(run, delay, TimeUnit.NANOSECONDS), System::nanoTime).start();
+        // Progress is read on the executor: a slow store delays no heartbeat.
+        ProgressFeed progress = new ProgressFeed(flows::progress);
+        timer.scheduleWithFixedDelay(() -> executor.execute(() -> progress.round(clients.values())),
+                PROGRESS_INTERVAL.toMillis(), PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         long heartbeat = limits.heartbeatInterval().toMillis();
         timer.scheduleWithFixedDelay(() -> clients.values().forEach(LiveClient::heartbeat), heartbeat, heartbeat,
                 TimeUnit.MILLISECONDS);

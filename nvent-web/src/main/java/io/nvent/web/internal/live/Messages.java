@@ -3,6 +3,7 @@ package io.nvent.web.internal.live;
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.Representations;
 import io.nvent.HistoryEvent;
+import io.nvent.StepProgress;
 import io.nvent.web.internal.rest.Representations;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -30,6 +31,12 @@ final class Messages {
     static String event(String flow, HistoryEvent event) {
         return JSON.createObjectBuilder().add("type", "event").add("runId", event.runId()).add("flow", flow)
                 .add("event", Representations.event(event)).build().toString();
+    }
+
+    /** How far a running step has come ({@link ProgressFeed}). */
+    static String progress(String runId, String flow, String step, StepProgress progress) {
+        return JSON.createObjectBuilder().add("type", "progress").add("runId", runId).add("flow", flow)
+                .add("step", step).add("progress", Representations.progress(progress)).build().toString();
     }
 
     static String history(String runId, String flow, List<HistoryEvent> events, boolean complete) {

@@ -59,6 +59,11 @@ final class RunCursor {
         return runId;
     }
 
+    /** {@return the flow of the run} */
+    synchronized String flow() {
+        return flow;
+    }
+
     synchronized long lastSeq() {
         return lastSeq;
     }

@@ -9,6 +9,7 @@ import io.nvent.RetryPolicy;
 import io.nvent.RunInfo;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
+import io.nvent.StepProgress;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.OldestWaiting;
@@ -184,6 +185,22 @@ public final class Representations {
                 .add("until", wait.until().map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL))
                 .add("awaitId", wait.awaitId().map(id -> (JsonValue) JSON.createValue(id)).orElse(JsonValue.NULL))
                 .add("detail", wait.detail())
+                .add("progress", wait.progress().map(p -> (JsonValue) progress(p)).orElse(JsonValue.NULL))
+                .build();
+    }
+
+    /**
+     * How far a running step's attempt has come ({@link io.nvent.StepContext#reportProgress}): {@code done} of
+     * {@code total}, {@code percent} (rounded down), {@code message} ({@code null} without one) and
+     * {@code reportedAt}.
+     */
+    public static JsonObject progress(StepProgress progress) {
+        return JSON.createObjectBuilder()
+                .add("done", progress.done())
+                .add("total", progress.total())
+                .add("percent", progress.percent())
+                .add("message", progress.message().map(m -> (JsonValue) JSON.createValue(m)).orElse(JsonValue.NULL))
+                .add("reportedAt", progress.reportedAt().toString())
                 .build();
     }
 

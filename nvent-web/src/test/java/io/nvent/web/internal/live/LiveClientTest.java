@@ -2,6 +2,7 @@ package io.nvent.web.internal.live;
 
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
+import io.nvent.StepProgress;
 import io.nvent.spi.PublishedEvent;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -11,7 +12,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +44,11 @@ class LiveClientTest {
     }
 
     private LiveClient client(LiveLimits limits) {
-        return new LiveClient(outlet, new LiveRuntime(executor, timer, store, limits), c -> { });
+        return client(outlet, limits);
+    }
+
+    private LiveClient client(Recorder to, LiveLimits limits) {
+        return new LiveClient(to, new LiveRuntime(executor, timer, store, limits), c -> { });
     }
 
     private static LiveLimits limits(int maxQueued, int pageSize) {
@@ -98,6 +105,45 @@ class LiveClientTest {
         }
 
         assertThat(outlet.closedWith).isEqualTo(LiveClient.TRY_AGAIN_LATER);
+    }
+
+    @Test
+    void aClientFollowingARunGetsItsStepsProgressWhenItChangesAndOnceWhenItBeginsToFollow() {
+        Map<String, StepProgress> stored = new ConcurrentHashMap<>();
+        ProgressFeed feed = new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+        LiveClient follower = client(limits(100, 100));
+        Recorder laterOutlet = new Recorder();
+        LiveClient later = client(laterOutlet, limits(100, 100));
+        Recorder everythingOutlet = new Recorder();
+        LiveClient everything = client(everythingOutlet, limits(100, 100));
+        follower.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\"}");
+        everything.receive("{\"type\":\"subscribe\",\"all\":true}");
+        Instant at = Instant.parse("2026-12-05T10:00:00Z");
+
+        stored.put("load", new StepProgress(1200, 50_000, Optional.of("customers.csv"), at));
+        feed.round(List.of(follower, later, everything));
+        feed.round(List.of(follower, later, everything));
+        stored.put("load", new StepProgress(2400, 50_000, Optional.empty(), at.plusSeconds(1)));
+        feed.round(List.of(follower, later, everything));
+        later.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\"}");
+        feed.round(List.of(follower, later, everything));
+
+        List<JsonObject> progress = progressMessages(outlet);
+        assertThat(progress).as("one a change, none for a round without").hasSize(2);
+        assertThat(progress.get(0).getString("runId")).isEqualTo(RUN);
+        assertThat(progress.get(0).getString("flow")).isEqualTo("flow");
+        assertThat(progress.get(0).getString("step")).isEqualTo("load");
+        assertThat(progress.get(0).getJsonObject("progress").toString()).isEqualTo("{\"done\":1200,\"total\":50000,"
+                + "\"percent\":2,\"message\":\"customers.csv\",\"reportedAt\":\"2026-12-05T10:00:00Z\"}");
+        assertThat(progress.get(1).getJsonObject("progress").getInt("done")).isEqualTo(2400);
+        assertThat(progressMessages(laterOutlet)).as("the latest, once it follows the run").singleElement()
+                .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(2400));
+        assertThat(progressMessages(everythingOutlet)).as("a client that follows no run by id").isEmpty();
+    }
+
+    private static List<JsonObject> progressMessages(Recorder from) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> from.types().contains("subscribed"));
+        return from.messages().stream().filter(m -> m.getString("type").equals("progress")).toList();
     }
 
     @Test

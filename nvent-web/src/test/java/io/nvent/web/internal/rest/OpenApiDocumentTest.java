@@ -48,4 +48,11 @@ class OpenApiDocumentTest {
         assertThat((Map<String, Object>) ((Map<String, Object>) run.get("delete")).get("responses"))
                 .containsOnlyKeys("204", "404", "409");
     }
+
+    @Test
+    void aStepWaitCarriesTheProgressOfARunningStep() throws IOException {
+        assertThat(schemaProperties("StepWait")).containsKey("progress");
+        assertThat(schemaProperties("StepProgress")).containsOnlyKeys("done", "total", "percent", "message",
+                "reportedAt");
+    }
 }

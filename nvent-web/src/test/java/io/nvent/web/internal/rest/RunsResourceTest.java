@@ -30,15 +30,17 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code GET /runs} and {@code GET /runs/{runId}} show what the console's run list and run page need
- * without reading a run's history: the error a failed run failed with, and the idempotency key a run
- * was started with.
+ * without reading a run's history: the error a failed run failed with, the idempotency key a run
+ * was started with, and how far a running step has come.
  */
 class RunsResourceTest {
 
@@ -64,12 +66,27 @@ class RunsResourceTest {
         }
     }
 
+    static volatile CountDownLatch importMayEnd = new CountDownLatch(1);
+
+    /** Imports 50,000 rows, reporting each, and waits until the test lets it end. */
+    @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
+    public static class Load implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            for (int row = 1; row <= 1200; row++) {
+                ctx.reportProgress(row, 50_000, "customers.csv");
+            }
+            importMayEnd.await();
+            return "loaded";
+        }
+    }
+
     private final RunsResource resource = new RunsResource();
     private EmbeddedEngine engine;
 
     @BeforeEach
     void anEngineWithThePaymentFlow() {
-        engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).build();
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).build();
         resource.flows = engine.flows();
     }
 
@@ -173,6 +190,31 @@ class RunsResourceTest {
                     case "getUserPrincipal" -> (Principal) () -> user;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
+    }
+
+    @Test
+    void theRunsPageShowsHowFarARunningStepHasComeInItsWait() {
+        importMayEnd = new CountDownLatch(1);
+        String runId = engine.flows().startWithJson("import", "\"customers.csv\"");
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !engine.flows().progress(runId).isEmpty());
+
+            JsonObject wait = parse(resource.get(runId)).asJsonObject().getJsonArray("waits").getJsonObject(0);
+
+            assertThat(wait.getString("reason")).isEqualTo("running");
+            JsonObject progress = wait.getJsonObject("progress");
+            assertThat(progress.getJsonNumber("done").longValue()).isEqualTo(1200);
+            assertThat(progress.getJsonNumber("total").longValue()).isEqualTo(50_000);
+            assertThat(progress.getInt("percent")).isEqualTo(2);
+            assertThat(progress.getString("message")).isEqualTo("customers.csv");
+            assertThat(Instant.parse(progress.getString("reportedAt"))).isNotNull();
+            assertThat(wait.getString("detail")).contains("reported 1200 of 50000 done (2 %)");
+        } finally {
+            importMayEnd.countDown();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+        assertThat(parse(resource.get(runId)).asJsonObject().getJsonArray("waits")).isEmpty();
     }
 
     /** {@code GET /runs}, as {@link RunsResource#list} answers it (its body; the link needs a JAX-RS runtime). */

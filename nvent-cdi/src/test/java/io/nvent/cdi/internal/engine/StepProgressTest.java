@@ -1,0 +1,208 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepProgress;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.StepLease;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A step reports how far it has come; the run's view shows it while the attempt runs, on every instance
+ * over the store, the store is written at most once a second per step however often the step reports,
+ * and the attempt's end takes it away, its {@code step.completed} entry keeping the last value.
+ */
+class StepProgressTest {
+
+    static final int ROWS = 10_000;
+    static volatile CountDownLatch finish = new CountDownLatch(1);
+    static final AtomicReference<Throwable> refused = new AtomicReference<>();
+
+    /** Imports its rows, reporting each one, then waits until the test lets it finish. */
+    @FlowStep(flow = "import", name = "load", role = StepRole.ENTRY)
+    static class Load implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            for (int row = 1; row <= ROWS; row++) {
+                ctx.reportProgress(row, ROWS, "row " + row);
+            }
+            if (!"quick".equals(input)) {
+                finish.await();
+            }
+            ctx.reportProgress(ROWS, ROWS);
+            return "loaded";
+        }
+    }
+
+    /** Reports again and again until the test lets it finish: a step that goes on making progress. */
+    @FlowStep(flow = "poll", name = "poll", role = StepRole.ENTRY)
+    static class Poll implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            long done = 0;
+            while (finish.getCount() > 0) {
+                ctx.reportProgress(++done % 100, 100);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            }
+            return "polled";
+        }
+    }
+
+    /** Makes reports the API refuses, and keeps what it was told. */
+    @FlowStep(flow = "wrong", name = "wrong", role = StepRole.ENTRY)
+    static class Wrong implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            try {
+                switch (input) {
+                    case "negative" -> ctx.reportProgress(-1, 10);
+                    case "beyond" -> ctx.reportProgress(11, 10);
+                    case "no-total" -> ctx.reportProgress(0, 0);
+                    default -> ctx.reportProgress(1, 10, "x".repeat(StepProgress.MAX_MESSAGE_LENGTH + 1));
+                }
+            } catch (RuntimeException e) {
+                refused.set(e);
+            }
+            return "done";
+        }
+    }
+
+    /** Counts the progress writes that reach the store. */
+    static final class CountingStore extends MemorySchedulingStore {
+        final AtomicInteger progressWrites = new AtomicInteger();
+
+        @Override
+        public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+            progressWrites.incrementAndGet();
+            return super.recordProgress(lease, progress, now);
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        finish = new CountDownLatch(1);
+        refused.set(null);
+    }
+
+    private static Optional<StepWait> running(EngineHarness harness, String runId, String step) {
+        return harness.engine.waits(runId).stream()
+                .filter(w -> w.step().equals(step) && w.reason() == StepWait.Reason.RUNNING).findFirst();
+    }
+
+    @Test
+    void aRunningStepsProgressShowsInItsRunsWaitsOnEveryInstanceAndItsCompletionKeepsTheLastValue() {
+        try (EngineHarness harness = new EngineHarness(new Load());
+             EngineHarness other = EngineHarness.beside(harness, "instance-b", settings -> settings)) {
+            String runId = harness.engine.start("import", "slow");
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(running(harness, runId, "load"))
+                    .get().satisfies(wait -> {
+                        assertThat(wait.progress()).get().satisfies(progress -> {
+                            assertThat(progress.done()).isEqualTo(ROWS);
+                            assertThat(progress.total()).isEqualTo(ROWS);
+                            assertThat(progress.percent()).isEqualTo(100);
+                            assertThat(progress.message()).contains("row " + ROWS);
+                            assertThat(progress.reportedAt()).isEqualTo(EngineHarness.START);
+                        });
+                        assertThat(wait.detail()).contains("reported 10000 of 10000 done (100 %)", ": row 10000");
+                    }));
+            assertThat(other.engine.progress(runId)).as("another instance over the store sees it")
+                    .containsOnlyKeys("load");
+
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(harness.engine.progress(runId)).as("it went with the attempt's lease").isEmpty();
+            assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.data())
+                            .isEqualTo("{\"result\":\"loaded\",\"progress\":{\"done\":10000,\"total\":10000}}"));
+        }
+    }
+
+    @Test
+    void tenThousandReportsOfAStepCostAFewStoreWritesAndAShortStepNone() {
+        CountingStore scheduling = new CountingStore();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Load())) {
+            String quick = harness.engine.start("import", "quick");
+            harness.awaitStatus(quick, RunStatus.COMPLETED);
+            assertThat(scheduling.progressWrites).as("a step done within a second writes no progress").hasValue(0);
+            assertThat(harness.eventsOf(quick, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.data()).contains("\"progress\":{\"done\":10000"));
+
+            String slow = harness.engine.start("import", "slow");
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(slow).containsKey("load"));
+            assertThat(harness.engine.progress(slow).get("load").done()).as("the last report, written after the"
+                    + " reports stopped").isEqualTo(ROWS);
+            assertThat(scheduling.progressWrites.get()).as("writes for " + (ROWS + 1) + " reports").isBetween(1, 2);
+            finish.countDown();
+            harness.awaitStatus(slow, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepReportingAgainAndAgainWritesAboutOnceASecondAndEachWriteRenewsItsLease() {
+        CountingStore scheduling = new CountingStore();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Poll())) {
+            String runId = harness.engine.start("poll", "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("poll"));
+            Instant leaseEnd = lease(harness, runId).expiresAt();
+
+            harness.clock.advance(Duration.ofSeconds(40));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lease(harness, runId).expiresAt())
+                    .as("renewed by a progress write, a lease from the clock's time on")
+                    .isEqualTo(EngineHarness.START.plusSeconds(40).plus(Duration.ofMinutes(1)))
+                    .isAfter(leaseEnd));
+            int before = scheduling.progressWrites.get();
+            long began = System.nanoTime();
+            await().pollDelay(Duration.ofMillis(2500)).until(() -> true);
+            double seconds = (System.nanoTime() - began) / 1e9;
+            assertThat(scheduling.progressWrites.get() - before).as("writes in %.1f s of reports every 2 ms", seconds)
+                    .isBetween(1, (int) Math.ceil(seconds) + 1);
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(harness.engine.progress(runId)).isEmpty();
+        }
+    }
+
+    @Test
+    void aReportOutsideItsBoundsIsRefusedWhereTheStepMakesIt() {
+        try (EngineHarness harness = new EngineHarness(new Wrong())) {
+            for (String input : List.of("negative", "beyond", "no-total", "long-message")) {
+                harness.awaitStatus(harness.engine.start("wrong", input), RunStatus.COMPLETED);
+                assertThat(refused.get()).as(input).isInstanceOf(IllegalArgumentException.class);
+                refused.set(null);
+            }
+        }
+        assertThatThrownBy(() -> new StepProgress(3, 2, Optional.empty(), Instant.EPOCH))
+                .hasMessage("progress done must be from 0 to the total 2, was 3");
+        assertThatThrownBy(() -> new StepProgress(0, 0, Optional.empty(), Instant.EPOCH))
+                .hasMessage("progress total must be at least 1, was 0");
+        assertThat(new StepProgress(9_999, 10_000, Optional.empty(), Instant.EPOCH).percent()).isEqualTo(99);
+        assertThat(new StepProgress(Long.MAX_VALUE - 1, Long.MAX_VALUE, Optional.empty(), Instant.EPOCH).percent())
+                .as("not 100 before the end, however large the numbers").isEqualTo(99);
+    }
+
+    private static StepLease lease(EngineHarness harness, String runId) {
+        return harness.scheduling.leasesOfRun(runId).stream().filter(l -> l.step().equals("poll")).findFirst()
+                .orElseThrow();
+    }
+}
