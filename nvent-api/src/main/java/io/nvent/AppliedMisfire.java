@@ -10,7 +10,8 @@ import java.util.Objects;
  * trigger that inherits says {@link Misfire#INHERIT}; this says what that is, and where each value
  * comes from, so that an operator knows where to change it.
  *
- * @param policy {@link Misfire#FIRE_ONCE} or {@link Misfire#SKIP}, never {@link Misfire#INHERIT}
+ * @param policy {@link Misfire#FIRE_ONCE}, {@link Misfire#FIRE_ALL} or {@link Misfire#SKIP}, never
+ *     {@link Misfire#INHERIT}
  * @param ownPolicy whether the trigger says the policy; else it is the deployment's
  * @param grace a missed tick older than this does not fire
  * @param ownGrace whether the trigger says the grace; else it is the deployment's
@@ -21,7 +22,7 @@ public record AppliedMisfire(Misfire policy, boolean ownPolicy, Duration grace, 
     /**
      * Checks the policy and the grace.
      *
-     * @param policy {@link Misfire#FIRE_ONCE} or {@link Misfire#SKIP}
+     * @param policy {@link Misfire#FIRE_ONCE}, {@link Misfire#FIRE_ALL} or {@link Misfire#SKIP}
      * @param ownPolicy whether the trigger says the policy
      * @param grace the grace
      * @param ownGrace whether the trigger says the grace
@@ -32,7 +33,7 @@ public record AppliedMisfire(Misfire policy, boolean ownPolicy, Duration grace, 
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(grace, "grace");
         if (policy == Misfire.INHERIT) {
-            throw new IllegalArgumentException("the misfire policy that applies is fire-once or skip, not inherit");
+            throw new IllegalArgumentException("the misfire policy that applies is fire-once, fire-all or skip, not inherit");
         }
     }
 }

@@ -413,7 +413,9 @@ public final class EmbeddedEngine implements AutoCloseable {
          * What the start does with schedule ticks that fell while no engine ran on the scheduling
          * store, as {@code nvent.triggers.misfire} and {@code .misfire-grace} say in a container:
          * {@code fire-once} (the default) fires the latest of them once, as that tick, if it is at
-         * most {@code grace} old (default a day); {@code skip} fires none.
+         * most {@code grace} old (default a day); {@code fire-all} fires each of them within the grace,
+         * the oldest first, as its tick (at most {@value io.nvent.Misfire#MOST_FIRED_ALL}, since 0.2);
+         * {@code skip} fires none.
          *
          * @throws IllegalArgumentException for another policy or a grace not above zero
          */

@@ -160,7 +160,7 @@ public class EngineBean {
         Duration misfireGrace = read.getPositiveDuration("nvent.triggers.misfire-grace",
                 TriggerMisfires.DEFAULTS.grace(), TriggerMisfires.NO_GRACE_HINT);
         TriggerMisfires misfires = read.valid(() -> TriggerMisfires.of(read.get("nvent.triggers.misfire",
-                TriggerMisfires.DEFAULTS.policy()), misfireGrace), TriggerMisfires.DEFAULTS);
+                TriggerMisfires.DEFAULTS.wireName()), misfireGrace), TriggerMisfires.DEFAULTS);
         // Read here, not at start, so that they are reported with the others.
         enabled = read.getBoolean("nvent.engine.enabled", true);
         int defaultConcurrency = read.getInt("nvent.queue.concurrency", 4, 1);

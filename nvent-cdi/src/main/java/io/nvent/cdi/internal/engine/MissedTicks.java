@@ -2,6 +2,9 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.cdi.internal.schedule.Schedule;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,6 +34,30 @@ record MissedTicks(Instant latest, int earlier) {
             cursor = schedule.nextAfter(cursor.get());
         }
         return Optional.of(new MissedTicks(latest.get(), earlier));
+    }
+
+    /**
+     * The missed ticks from {@code oldest} on (those within the misfire grace), oldest first: the latest
+     * {@code most} of them, the latest being {@link #latest()}. Walked back from it, so that an every-second
+     * schedule after a long outage walks {@code most} ticks, not all of them.
+     *
+     * @param since its last fire, or when it was created, enabled or changed: no tick at or before it is missed
+     */
+    List<Instant> latestWithin(Schedule schedule, Instant since, Instant oldest, int most) {
+        Deque<Instant> within = new ArrayDeque<>();
+        Optional<Instant> cursor = Optional.of(latest);
+        while (within.size() < most && cursor.isPresent() && cursor.get().isAfter(since)
+                && !cursor.get().isBefore(oldest)) {
+            within.addFirst(cursor.get());
+            cursor = schedule.latestAtOrBefore(cursor.get().minusSeconds(1));
+        }
+        return List.copyOf(within);
+    }
+
+    /** How many of these ticks are not among {@code fired}, in words for a log line. */
+    String skippedBesides(List<Instant> fired) {
+        int skipped = earlier + 1 - fired.size();
+        return earlier >= MOST_COUNTED ? "more than " + skipped : String.valueOf(skipped);
     }
 
     /** How many earlier ticks, in words for a log line. */

@@ -195,7 +195,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             TriggerMisfires before = recordedMisfires(name, startedAt).orElse(TriggerMisfires.DEFAULTS);
             if (!before.equals(misfires)) {
-                history(name, MISFIRE_SETTINGS, JsonText.object().str("misfire", misfires.policy())
+                history(name, MISFIRE_SETTINGS, JsonText.object().str("misfire", misfires.wireName())
                         .str("misfireGrace", misfires.grace().toString()).build());
                 changed.put(name, before);
             }
@@ -226,7 +226,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Fires, once across the instances, the latest tick of each enabled schedule that fell while no
-     * instance ran (a deploy, an outage): a tick after the schedule's last fire, or after it was
+     * instance ran (a deploy, an outage), or each of them under {@code fire-all}: a tick after the schedule's last fire, or after it was
      * created, enabled or changed, that nobody claimed. The timers armed at start hand out only ticks
      * after it, and an instance that was running claimed it already. Runs after the schedules are
      * armed, so that no tick falls between the two: one both hand out is claimed once.
@@ -262,8 +262,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                          Optional<TriggerMisfires> settingsBefore) {
         String name = trigger.spec().name();
         Instant now = clock.instant();
-        Optional<MissedTicks> missed = MissedTicks.of(Schedule.of(trigger.spec()), firedOrChangedLast(trigger,
-                startedAt), now);
+        Schedule schedule = Schedule.of(trigger.spec());
+        Instant since = firedOrChangedLast(trigger, startedAt);
+        Optional<MissedTicks> missed = MissedTicks.of(schedule, since, now);
         if (missed.isEmpty()) {
             return;
         }
@@ -274,8 +275,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Optional<String> notFired = applied.whyNotFired(ticks.latest(), now);
         // The tick fell while the old policy held (the trigger's own, or the deployment's it inherited): it
         // fires only if that one would have fired it too.
-        Optional<String> notFiredBefore = before.isEmpty() && settingsBefore.isEmpty() ? Optional.empty()
-                : settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())).whyNotFired(ticks.latest(), now);
+        Optional<TriggerMisfires.Applied> old = before.isEmpty() && settingsBefore.isEmpty() ? Optional.empty()
+                : Optional.of(settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())));
+        Optional<String> notFiredBefore = old.flatMap(then -> then.whyNotFired(ticks.latest(), now));
         if (notFired.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
         } else if (notFiredBefore.isPresent()) {
@@ -284,8 +286,45 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     : " misfire policy or grace the trigger inherits (nvent.triggers.misfire, misfire-grace)")
                     + " and the tick was missed under the old ones, which did not fire it (then: " + notFiredBefore.get()
                     + "; now: " + applied.inWords() + ")");
+        } else if (applied.policy() == Misfire.FIRE_ALL && old.map(then -> then.policy() == Misfire.FIRE_ALL).orElse(true)) {
+            // Under both, a tick fires only within both graces.
+            Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
+                    .orElse(applied.grace());
+            fireAll(name, what, ticks, ticks.latestWithin(schedule, since, now.minus(grace), Misfire.MOST_FIRED_ALL),
+                    applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
+        }
+    }
+
+    /**
+     * Fires each of the missed ticks {@code within} the misfire grace, the oldest first, each as its tick and
+     * claimed on its own as any tick is (of instances starting together one fires each). The ticks missed
+     * before them are skipped: older than the grace, or beyond the {@value Misfire#MOST_FIRED_ALL} that fire at
+     * a start, which is warned of. The fire of the oldest counts the skipped ones in its history entry.
+     */
+    private void fireAll(String name, String what, MissedTicks ticks, List<Instant> within,
+                         TriggerMisfires.Applied applied) {
+        String skipped = ticks.skippedBesides(within);
+        int fired = 0;
+        for (Instant tick : within) {
+            int skippedBefore = tick.equals(within.get(0)) ? ticks.earlier() + 1 - within.size() : 0;
+            if (fireTick(name, tick, Optional.of(new MissedTicks(tick, skippedBefore)))) {
+                fired++;
+            }
+        }
+        String firedHere = fired + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
+                + (within.size() > 1 ? " to " + ticks.latest() : "") + ")"
+                + (fired < within.size() ? "; another instance starting at once claimed the other "
+                + (within.size() - fired) : "");
+        if (within.size() == Misfire.MOST_FIRED_ALL && !"0".equals(skipped)) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0558 " + what + ": " + firedHere + "; the " + skipped
+                    + " older ones are skipped: misfire policy fire-all fires at most the latest "
+                    + Misfire.MOST_FIRED_ALL + " missed ticks of a schedule at a start (" + applied.inWords() + ")");
+        } else if (fired > 0) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": " + firedHere + ("0".equals(skipped) ? ""
+                    : "; the " + skipped + " older ones are older than the misfire grace and skipped")
+                    + " (" + applied.inWords() + ")");
         }
     }
 

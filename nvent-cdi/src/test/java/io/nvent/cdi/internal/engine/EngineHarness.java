@@ -132,7 +132,12 @@ final class EngineHarness implements AutoCloseable {
 
     /** A first instance, on stores of its own, dealing with ticks missed while none ran as {@code misfires} says. */
     static EngineHarness withMisfires(TriggerMisfires misfires, Step<?, ?>... steps) {
-        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),
+        return withMisfires(misfires, new MemorySchedulingStore(), steps);
+    }
+
+    /** The same on a scheduling store of the test's. */
+    static EngineHarness withMisfires(TriggerMisfires misfires, MemorySchedulingStore scheduling, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), scheduling, 4, settings("instance-a"),
                 TriggerHistoryLimits.DEFAULTS, newQueue(), START, misfires, steps);
     }
 

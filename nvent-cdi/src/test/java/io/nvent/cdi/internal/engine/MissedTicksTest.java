@@ -13,7 +13,6 @@ import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.cdi.VirtualClock;
-import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
@@ -373,30 +372,66 @@ class MissedTicksTest {
         }
     }
 
-    @Test
-    void twoInstancesStartingTogetherFireTheMissedTickOnce() throws Exception {
-        Sync onA = new Sync();
-        Sync onB = new Sync();
+    /** Two instances over one store, the second a second after the first, each with its own step bean. */
+    record StartedTogether(EngineHarness a, EngineHarness b) implements AutoCloseable {
+        @Override
+        public void close() {
+            try (EngineHarness first = a; EngineHarness second = b) {
+                // both stopped
+            }
+        }
+    }
+
+    /**
+     * After an instance ran until 10:05 on a store that makes them look for {@code firstClaimed} together,
+     * instances a and b start together at {@code startAt}, all of them as {@code misfires} says.
+     */
+    static StartedTogether startTogether(Instant startAt, Instant firstClaimed, TriggerMisfires misfires, Sync onA,
+                                         Sync onB) throws Exception {
         ClaimedTogether scheduling = new ClaimedTogether();
-        EngineHarness before = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", onA);
+        EngineHarness before = EngineHarness.withMisfires(misfires, scheduling, onA);
         before.clock.advance(Duration.ofMinutes(5));
         before.ticks.fireDue();
         awaitCompleted(before, "sync");
         before.close();
-        scheduling.missedTick = at("10:10:00");
+        scheduling.missedTick = firstClaimed;
 
         CompletableFuture<EngineHarness> a = CompletableFuture.supplyAsync(() -> EngineHarness.startingAt(
-                at("10:11:20"), before, "instance-a", TriggerMisfires.DEFAULTS, onA));
+                startAt, before, "instance-a", misfires, onA));
         CompletableFuture<EngineHarness> b = CompletableFuture.supplyAsync(() -> EngineHarness.startingAt(
-                at("10:11:21"), before, "instance-b", TriggerMisfires.DEFAULTS, onB));
-        try (EngineHarness onInstanceA = a.get(20, TimeUnit.SECONDS); EngineHarness onInstanceB = b.get(20, TimeUnit.SECONDS)) {
+                startAt.plusSeconds(1), before, "instance-b", misfires, onB));
+        return new StartedTogether(a.get(20, TimeUnit.SECONDS), b.get(20, TimeUnit.SECONDS));
+    }
 
-            assertThat(runsOf(onInstanceA, "sync")).as("10:05, then 10:10 on one of them").hasSize(2);
-            awaitCompleted(onInstanceA, "sync");
+    @Test
+    void twoInstancesStartingTogetherFireTheMissedTickOnce() throws Exception {
+        Sync onA = new Sync();
+        Sync onB = new Sync();
+        try (StartedTogether together = startTogether(at("10:11:20"), at("10:10:00"), TriggerMisfires.DEFAULTS,
+                onA, onB)) {
+
+            assertThat(runsOf(together.a(), "sync")).as("10:05, then 10:10 on one of them").hasSize(2);
+            awaitCompleted(together.a(), "sync");
             await().atMost(Duration.ofSeconds(10)).until(() -> onA.scheduledAt.size() + onB.scheduledAt.size() == 2);
             assertThat(List.of(onA.scheduledAt, onB.scheduledAt)).flatMap(ticks -> ticks)
                     .containsExactlyInAnyOrder(at("10:05:00"), at("10:10:00"));
-            assertThat(onInstanceA.triggers.trigger("every-5-minutes").orElseThrow().fires()).isEqualTo(2);
+            assertThat(together.a().triggers.trigger("every-5-minutes").orElseThrow().fires()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void twoInstancesStartingTogetherUnderFireAllFireEachMissedTickOnce() throws Exception {
+        Sync onA = new Sync();
+        Sync onB = new Sync();
+        try (StartedTogether together = startTogether(at("10:31:20"), at("10:10:00"),
+                TriggerMisfires.of("fire-all", Duration.ofHours(24)), onA, onB)) {
+
+            assertThat(runsOf(together.a(), "sync")).as("10:05, then 10:10 to 10:30 each on one of them").hasSize(6);
+            awaitCompleted(together.a(), "sync");
+            await().atMost(Duration.ofSeconds(10)).until(() -> onA.scheduledAt.size() + onB.scheduledAt.size() == 6);
+            assertThat(List.of(onA.scheduledAt, onB.scheduledAt)).flatMap(ticks -> ticks).containsExactlyInAnyOrder(
+                    at("10:05:00"), at("10:10:00"), at("10:15:00"), at("10:20:00"), at("10:25:00"), at("10:30:00"));
+            assertThat(together.a().triggers.trigger("every-5-minutes").orElseThrow().fires()).isEqualTo(6);
         }
     }
 }

@@ -1,0 +1,138 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AppliedMisfire;
+import io.nvent.FlowStep;
+import io.nvent.Misfire;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerType;
+import io.nvent.testkit.LogRecorder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Misfire policy {@code fire-all} ({@link Misfire#FIRE_ALL}): each tick missed within the grace fires once
+ * at start, the oldest first, as its tick, up to {@value Misfire#MOST_FIRED_ALL}; the older ones are skipped.
+ */
+class FireAllMissedTicksTest {
+
+    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, cron = "*/5 * * * *", misfire = Misfire.FIRE_ALL,
+            misfireGrace = "PT1H")
+    static class FiringAllOfTheLastHour extends MissedTicksTest.Sync {
+    }
+
+    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "every-minute", type = TriggerType.SCHEDULE, cron = "* * * * *")
+    static class EveryMinute extends MissedTicksTest.Sync {
+    }
+
+    private static final TriggerMisfires DEPLOYMENT_FIRES_ALL = TriggerMisfires.of("fire-all", Duration.ofHours(24));
+
+    private static Instant at(String time) {
+        return Instant.parse("2026-11-30T" + time + "Z");
+    }
+
+    /** Every {@code step} from {@code first} to {@code last}, both included. */
+    private static List<Instant> ticks(String first, String last, Duration step) {
+        return Stream.iterate(at(first), tick -> !tick.isAfter(at(last)), tick -> tick.plus(step)).toList();
+    }
+
+    private static List<String> runsOf(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("sync"), Optional.empty(), 0, 1000)).stream().map(r -> r.runId()).toList();
+    }
+
+    /** The ticks the late fires stood for, in the order they fired. */
+    private static List<Instant> firedTicks(EngineHarness h, String trigger) {
+        List<TriggerEvent> oldestFirst = new ArrayList<>(h.triggers.history(trigger, 500));
+        Collections.reverse(oldestFirst);
+        return oldestFirst.stream().filter(entry -> entry.type().equals("trigger.fired"))
+                .filter(entry -> entry.data().contains("\"missed\""))
+                .map(entry -> Instant.parse(entry.data().replaceFirst(".*\"missed\":\\{\"scheduledAt\":\"([^\"]+)\".*",
+                        "$1"))).toList();
+    }
+
+    @Test
+    void eachTickMissedWithinTheGraceFiresOnceTheOldestFirstAsItsTickAndTheOlderOnesAreSkipped() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        EngineHarness before = MissedTicksTest.ranUntil1005(sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("11:31:20"), before, "instance-a",
+                     TriggerMisfires.DEFAULTS, sync)) {
+            List<Instant> withinTheHour = ticks("10:35:00", "11:30:00", Duration.ofMinutes(5));
+
+            assertThat(runsOf(after)).as("10:05 before, then the 12 ticks of the last hour").hasSize(13);
+            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            assertThat(sync.scheduledAt).as("each run sees its own tick")
+                    .containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.of(at("10:05:00")),
+                            withinTheHour.stream()).toList());
+            assertThat(firedTicks(after, "every-5-minutes")).as("the oldest first").isEqualTo(withinTheHour);
+            assertThat(after.triggers.history("every-5-minutes", 12).get(11).data()).as("10:10 to 10:30 skipped")
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:35:00Z\",\"earlierSkipped\":5}");
+            assertThat(after.triggers.history("every-5-minutes", 1).get(0).data())
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T11:30:00Z\",\"earlierSkipped\":0}");
+            assertThat(after.triggers.trigger("every-5-minutes").orElseThrow().fires()).isEqualTo(13);
+            assertThat(log.messagesContaining("NVENT-0133")).containsExactly("NVENT-0133 trigger every-5-minutes missed"
+                    + " its tick 2026-11-30T11:30:00Z and 16 earlier ones while no instance ran: 12 of them fired late,"
+                    + " now, each as its tick, the oldest first (2026-11-30T10:35:00Z to 2026-11-30T11:30:00Z); the 5"
+                    + " older ones are older than the misfire grace and skipped (misfire policy fire-all, from the"
+                    + " trigger; misfire grace PT1H, from the trigger)");
+            assertThat(after.triggers.appliedMisfire(after.triggers.trigger("every-5-minutes").orElseThrow().spec()))
+                    .isEqualTo(new AppliedMisfire(Misfire.FIRE_ALL, true, Duration.ofHours(1), true));
+
+            after.clock.advance(Duration.ofMinutes(5));
+            after.ticks.fireDue();
+
+            assertThat(runsOf(after)).as("then on time again, 11:35").hasSize(14);
+        }
+    }
+
+    @Test
+    void beyondTheMostThatFireTheOlderMissedTicksAreSkippedWithAWarningNamingTheTriggerTheCountsAndTheBound() {
+        EveryMinute sync = new EveryMinute();
+        EngineHarness before = EngineHarness.withMisfires(DEPLOYMENT_FIRES_ALL, sync);
+        before.close();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("12:00:30"), before, "instance-a", DEPLOYMENT_FIRES_ALL,
+                     sync)) {
+
+            assertThat(runsOf(after)).as("of 10:01 to 12:00, the latest 100").hasSize(Misfire.MOST_FIRED_ALL);
+            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            List<Instant> latest100 = ticks("10:21:00", "12:00:00", Duration.ofMinutes(1));
+            assertThat(sync.scheduledAt).containsExactlyInAnyOrderElementsOf(latest100);
+            assertThat(firedTicks(after, "every-minute")).isEqualTo(latest100);
+            assertThat(log.messagesContaining("NVENT-0558")).containsExactly("NVENT-0558 trigger every-minute missed"
+                    + " its tick 2026-11-30T12:00:00Z and 119 earlier ones while no instance ran: 100 of them fired late,"
+                    + " now, each as its tick, the oldest first (2026-11-30T10:21:00Z to 2026-11-30T12:00:00Z); the 20"
+                    + " older ones are skipped: misfire policy fire-all fires at most the latest 100 missed ticks of a"
+                    + " schedule at a start (misfire policy fire-all, from the deployment's nvent.triggers.misfire;"
+                    + " misfire grace PT24H, from the deployment's nvent.triggers.misfire-grace)");
+            assertThat(log.containing("NVENT-0558")).singleElement()
+                    .satisfies(entry -> assertThat(entry.getLevel()).isEqualTo(java.util.logging.Level.WARNING));
+        }
+    }
+
+    @Test
+    void aDeploymentThatSwitchesFromFireOnceToFireAllFiresOnlyTheLatestMissedTickAsTheOldPolicyWould() {
+        EngineHarness before = MissedTicksTest.ranUntil1005(new MissedTicksTest.Sync());
+        MissedTicksTest.Sync sync = new FiringAllOfTheLastHour();
+        try (EngineHarness after = EngineHarness.startingAt(at("10:31:20"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after)).as("10:05, then 10:30 only").hasSize(2);
+            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            assertThat(sync.scheduledAt).containsExactly(at("10:30:00"));
+        }
+    }
+}
