@@ -290,7 +290,11 @@ const HISTORY_CLASS = {
  */
 function misfireNote(t) {
   const e = t.effectiveMisfire;
-  const policy = { 'fire-once': 'the latest one fires once at start, late, as that tick', skip: 'none fires' }[e.policy];
+  const policy = {
+    'fire-once': 'the latest one fires once at start, late, as that tick',
+    'fire-all': 'each one fires once at start, late, as its tick, the oldest first (at most the latest 100)',
+    skip: 'none fires',
+  }[e.policy];
   const source = (from, words, setting) => h('span', { class: 'muted' },
     from === 'trigger' ? ` (${words})` : ` (deployment setting ${setting})`);
   return [
@@ -664,7 +668,7 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'hint' }, 'Ticks fall on the interval\'s multiples since 1970-01-01 00:00 UTC (every hour: on the hour), the same on every instance.'));
   // Ticks missed while no instance ran: the schedule's own policy and grace, or the deployment's.
   const misfireSel = h('select', { id: 'tf-misfire', 'aria-label': 'misfire policy', onchange: () => renderApi() },
-    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest once'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
+    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest once'], ['fire-all', 'fire each once, oldest first'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
   misfireSel.value = existing && existing.misfire ? existing.misfire : 'inherit';
   const graceInput = h('input', { type: 'text', id: 'tf-misfire-grace', class: 'mono', autocomplete: 'off', spellcheck: 'false', placeholder: "the deployment's (PT24H)",
     value: existing && existing.misfireGrace ? existing.misfireGrace : '', oninput: () => renderApi() });

@@ -109,7 +109,8 @@ public class TriggersResource {
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
-     * may give its own misfire policy ({@code "fire-once"}, {@code "skip"}; {@code "inherit"} by default) and
+     * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
+     * default) and
      * grace (an ISO-8601 duration); an event trigger may give a {@code filter}, a JSON object its events'
      * payloads must contain.
      */
@@ -435,7 +436,7 @@ public class TriggersResource {
                     + "this one is a " + type.wireName() + " trigger");
         }
         spec.misfire(body.has("misfire") ? policy.map(value -> Misfire.ofWireName(value).orElseThrow(() ->
-                new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the "
+                new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the "
                         + "deployment's nvent.triggers.misfire), was \"" + value + "\""))).orElse(Misfire.INHERIT)
                 : old.map(TriggerSpec::misfire).orElse(Misfire.INHERIT));
         Optional<Duration> graceGiven = grace.map(value -> duration("misfireGrace", value, "\"PT1H\" or \"P1D\"",

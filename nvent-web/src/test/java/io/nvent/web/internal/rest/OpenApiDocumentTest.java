@@ -55,4 +55,16 @@ class OpenApiDocumentTest {
         assertThat(schemaProperties("StepProgress")).containsOnlyKeys("done", "total", "percent", "message",
                 "reportedAt");
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTriggersMisfirePolicyIsOneOfEveryPolicyTheApiHas() throws IOException {
+        String[] policies = java.util.Arrays.stream(io.nvent.Misfire.values()).map(io.nvent.Misfire::wireName)
+                .toArray(String[]::new);
+
+        for (String schema : new String[] {"TriggerSpec", "Trigger"}) {
+            assertThat((java.util.List<String>) ((Map<String, Object>) schemaProperties(schema).get("misfire"))
+                    .get("enum")).as(schema).containsExactlyInAnyOrder(policies).contains("fire-all");
+        }
+    }
 }

@@ -208,6 +208,12 @@ class TriggersResourceTest {
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.FIRE_ONCE);
         assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
 
+        resource.update("nightly", "{\"misfire\":\"fire-all\"}", null);
+
+        assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.FIRE_ALL);
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()))
+                .containsEntry("misfire", Json.createValue("fire-all"));
+
         resource.update("nightly", "{\"misfire\":null}", null);
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
@@ -216,10 +222,10 @@ class TriggersResourceTest {
 
     @Test
     void aMisfirePolicyOrGraceThatIsInvalidOrOnAnotherTypeThanScheduleIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-all\"}", null))
+        assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-each\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("\"misfire\" must be \"fire-once\", \"skip\" or \"inherit\" (the deployment's "
-                        + "nvent.triggers.misfire), was \"fire-all\"");
+                .hasMessage("\"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the deployment's "
+                        + "nvent.triggers.misfire), was \"fire-each\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}", null))
                 .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"P0D\"}", null))
