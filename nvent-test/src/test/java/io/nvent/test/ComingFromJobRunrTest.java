@@ -418,10 +418,8 @@ class ComingFromJobRunrTest {
         }
     }
 
-    /** Quartz: a nightly cron job with {@code MISFIRE_INSTRUCTION_DO_NOTHING}, and one with fire-once-now. */
-    @FlowStep(flow = "settlement", name = "settle", role = StepRole.ENTRY)
-    @Trigger(name = "nightly-settlement", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.SKIP)
-    static final class NightlySettlement implements Step<Map<String, Object>, Void> {
+    /** A scheduled job that notes the tick each run stands for. */
+    abstract static class RecordsTicks implements Step<Map<String, Object>, Void> {
         final List<String> ticks = new CopyOnWriteArrayList<>();
 
         @Override
@@ -431,40 +429,52 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /**
+     * Quartz: a nightly cron job with {@code MISFIRE_INSTRUCTION_DO_NOTHING}, one with fire-once-now, and one
+     * with {@code MISFIRE_INSTRUCTION_FIRE_ALL} (misfire policy fire-all) that computes the figures of each tick.
+     */
+    @FlowStep(flow = "settlement", name = "settle", role = StepRole.ENTRY)
+    @Trigger(name = "nightly-settlement", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.SKIP)
+    static final class NightlySettlement extends RecordsTicks {
+    }
+
     @FlowStep(flow = "statement", name = "mail", role = StepRole.ENTRY)
     @Trigger(name = "nightly-statement", type = TriggerType.SCHEDULE, cron = "0 3 * * *", misfire = Misfire.FIRE_ONCE,
             misfireGrace = "PT72H")
-    static final class NightlyStatement implements Step<Map<String, Object>, Void> {
-        final List<String> ticks = new CopyOnWriteArrayList<>();
+    static final class NightlyStatement extends RecordsTicks {
+    }
 
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            ticks.add(String.valueOf(input.get("scheduledAt")));
-            return null;
-        }
+    @FlowStep(flow = "figures", name = "compute", role = StepRole.ENTRY)
+    @Trigger(name = "six-hourly-figures", type = TriggerType.SCHEDULE, cron = "0 */6 * * *", misfire = Misfire.FIRE_ALL,
+            misfireGrace = "PT72H")
+    static final class SixHourlyFigures extends RecordsTicks {
     }
 
     @Test
     void aQuartzMisfireInstructionIsTheTriggersMisfirePolicyAppliedWhenTheApplicationStartsAgain() {
         NightlySettlement settle = new NightlySettlement();
         NightlyStatement statement = new NightlyStatement();
+        SixHourlyFigures figures = new SixHourlyFigures();
         VirtualClock clock = VirtualClock.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
         FlowStore store = MemoryAdapters.store();
         SchedulingStore scheduling = MemoryAdapters.schedulingStore();
-        try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
-                .store(store).schedulingStore(scheduling).build()) {
+        try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(settle).step(statement).step(figures)
+                .clock(clock).store(store).schedulingStore(scheduling).build()) {
             clock.advance(Duration.ofHours(4));
             await().until(() -> settle.ticks.size() == 1 && statement.ticks.size() == 1);
         }
         clock.advance(Duration.ofDays(2)); // the application is down from 04:00 on the 1st to 04:00 on the 3rd
 
-        try (EmbeddedEngine after = EmbeddedEngine.newBuilder().step(settle).step(statement).clock(clock)
-                .store(store).schedulingStore(scheduling).build()) {
-            await().until(() -> statement.ticks.size() == 2);
+        try (EmbeddedEngine after = EmbeddedEngine.newBuilder().step(settle).step(statement).step(figures)
+                .clock(clock).store(store).schedulingStore(scheduling).build()) {
+            await().until(() -> statement.ticks.size() == 2 && figures.ticks.size() == 8);
 
             assertThat(statement.ticks).as("the latest missed tick, late, once")
                     .containsExactly("2030-01-01T03:00:00Z", "2030-01-03T03:00:00Z");
             assertThat(settle.ticks).as("no missed tick").containsExactly("2030-01-01T02:00:00Z");
+            assertThat(figures.ticks).as("each missed tick, late, once, as its own tick").containsExactlyInAnyOrder(
+                    "2030-01-01T06:00:00Z", "2030-01-01T12:00:00Z", "2030-01-01T18:00:00Z", "2030-01-02T00:00:00Z",
+                    "2030-01-02T06:00:00Z", "2030-01-02T12:00:00Z", "2030-01-02T18:00:00Z", "2030-01-03T00:00:00Z");
         }
     }
 }
