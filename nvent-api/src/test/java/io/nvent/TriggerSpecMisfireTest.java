@@ -79,6 +79,8 @@ class TriggerSpecMisfireTest {
         assertThat(Misfire.ofWireName(" Fire_Once ")).hasValue(Misfire.FIRE_ONCE);
         assertThat(Misfire.ofWireName("skip")).hasValue(Misfire.SKIP);
         assertThat(Misfire.ofWireName("inherit")).hasValue(Misfire.INHERIT);
-        assertThat(Misfire.ofWireName("fire-all")).isEmpty();
+        assertThat(Misfire.FIRE_ALL.wireName()).isEqualTo("fire-all");
+        assertThat(Misfire.ofWireName("FIRE_ALL")).hasValue(Misfire.FIRE_ALL);
+        assertThat(Misfire.ofWireName("fire-each")).isEmpty();
     }
 }

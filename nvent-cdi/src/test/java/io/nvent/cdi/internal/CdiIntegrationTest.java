@@ -633,7 +633,7 @@ class CdiIntegrationTest {
     void everyInvalidSettingOfTheEngineFailsTheDeploymentAtOnce() {
         Map<String, String> invalid = Map.of("nvent.queue.concurrency", "0", "nvent.stall.timeout-ms", "5",
                 "nvent.triggers.history.max-entries", "0", "nvent.scheduler.poll-ms", "1",
-                "nvent.triggers.misfire", "fire-all", "nvent.triggers.misfire-grace", "24h",
+                "nvent.triggers.misfire", "fire-each", "nvent.triggers.misfire-grace", "24h",
                 "nvent.payload.max-bytes", "2048", "nvent.payload.max-run-emitted-bytes", "2047",
                 "nvent.step.backoff-max-delay-ms", String.valueOf(Long.MAX_VALUE));
         invalid.forEach(System::setProperty);
@@ -648,7 +648,7 @@ class CdiIntegrationTest {
                     .hasStackTraceContaining("nvent.payload.max-run-emitted-bytes must be at least nvent.payload"
                             + ".max-bytes (2048), so that a run can keep one payload it accepts, was 2047")
                     .hasStackTraceContaining("nvent.scheduler.poll-ms must be at least 10, was 1")
-                    .hasStackTraceContaining("nvent.triggers.misfire has value 'fire-all'; use fire-once")
+                    .hasStackTraceContaining("nvent.triggers.misfire has value 'fire-each'; use fire-once")
                     .hasStackTraceContaining("nvent.triggers.misfire-grace has value '24h', which is not an ISO-8601"
                             + " duration");
         } finally {
