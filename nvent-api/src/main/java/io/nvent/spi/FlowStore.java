@@ -263,8 +263,10 @@ public interface FlowStore {
      * free afterwards.
      *
      * <p>The default, for a store written for nvent 0.1, cannot: it throws an
-     * {@link UnsupportedOperationException} (NVENT-0261), which the engine reports as a refusal that
-     * names the store.
+     * {@link UnsupportedOperationException} (NVENT-0261), which the engine reports as an
+     * {@link io.nvent.UnsupportedByAdapterException} that names the store. The engine knows the default's
+     * by that id: any other {@code UnsupportedOperationException} this method throws is the store's own
+     * failure, and reaches the caller as it is.
      *
      * @param runId the run
      * @param version the run's {@linkplain RunRecord#version() version} as the caller read it
