@@ -254,6 +254,15 @@ public interface FlowStore {
     int deleteFinishedRuns(String flow);
 
     /**
+     * The message id the refusal of {@link #deleteFinishedRun(String, long)}'s default begins with: how
+     * the engine tells a store that cannot delete a single run from a store's own
+     * {@link UnsupportedOperationException}.
+     *
+     * @since 0.2
+     */
+    String SINGLE_RUN_DELETION_UNSUPPORTED = "NVENT-0261";
+
+    /**
      * Deletes one finished run (completed, failed or canceled) with its history and state, as
      * {@link #deleteFinishedRuns(String)} deletes a flow's, if it is still stored at {@code version}:
      * an operator deleting a single run. Atomic: the run goes whole or not at all, and only as the
@@ -276,7 +285,7 @@ public interface FlowStore {
      * @since 0.2
      */
     default OptionalLong deleteFinishedRun(String runId, long version) {
-        throw new UnsupportedOperationException("NVENT-0261 store " + getClass().getName()
+        throw new UnsupportedOperationException(SINGLE_RUN_DELETION_UNSUPPORTED + " store " + getClass().getName()
                 + " cannot delete a single run: it implements FlowStore as it was before nvent 0.2");
     }
 

@@ -229,8 +229,6 @@ public final class FlowEngine implements FlowService {
      * under way in all but its status, and the caller may try again.
      */
     private static final int DELETE_ATTEMPTS = 5;
-    /** How the refusal of {@link FlowStore#deleteFinishedRun}'s default begins. */
-    private static final String SINGLE_RUN_DELETION_UNSUPPORTED = "NVENT-0261 ";
     /**
      * The message ids of store failures that may pass, as kept in a job's record: the JPA store's
      * NVENT-0325, and any adapter's {@link AdapterUnavailableException}.
@@ -1110,7 +1108,7 @@ public final class FlowEngine implements FlowService {
             try {
                 historyEntries = store.deleteFinishedRun(runId, run.version());
             } catch (UnsupportedOperationException notSupported) {
-                if (!String.valueOf(notSupported.getMessage()).startsWith(SINGLE_RUN_DELETION_UNSUPPORTED)) {
+                if (!String.valueOf(notSupported.getMessage()).startsWith(FlowStore.SINGLE_RUN_DELETION_UNSUPPORTED + " ")) {
                     throw notSupported;   // a failure inside a store that can, not the default of one that cannot
                 }
                 throw new UnsupportedByAdapterException("NVENT-0552 run '" + runId + "' not deleted: the store "
