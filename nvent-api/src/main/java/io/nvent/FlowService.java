@@ -356,10 +356,19 @@ public interface FlowService {
      * it starts a new run. A job of the run still queued (a retry's delay, a paused queue) ends
      * without running, as jobs of runs deleted by {@link #clearHistory(String)} or retention do.
      *
-     * <p>A run under way (running, awaiting or stalled) is refused: {@link #cancel} it first. A run
-     * that a retry or restart of its step brings back under way while it is being deleted is either
-     * deleted before (the retry then finds no run) or kept as retried (and the deletion refused),
-     * never half deleted.
+     * <p>A run under way (running, awaiting or stalled) is refused: {@link #cancel} it first. So is an
+     * ended run one of whose steps still runs (another branch of a failed run, or a step of a canceled
+     * run until its interrupt lands: it holds its lease), naming the step: delete it once the step has
+     * ended. A run that a retry or restart of its step brings back under way while it is being deleted
+     * is either deleted before (the retry then finds no run) or kept as retried (and the deletion
+     * refused), never half deleted. A {@link #restart} or {@link #rerunFrom} of the run racing the
+     * deletion either comes first (its new run, started with the input of this one, stays: deleting a
+     * run never deletes the runs restarted from it) or finds the run gone
+     * ({@link RunNotFoundException}) and starts nothing.
+     *
+     * <p>What the deletion leaves: the {@code trigger.fired} entries of the trigger that started the
+     * run (each keeps the fire's payload, i.e. the run's input, and the run's id) and the server's
+     * log lines that named the run. Runs restarted or rerun from it are runs of their own.
      *
      * <p>No history entry can record the deletion, as the history goes with the run: the engine logs
      * it instead (one line at INFO), naming the run, its flow and who asked: here the
@@ -368,9 +377,13 @@ public interface FlowService {
      * @param runId the run
      * @return the run's id and flow, how it had ended and how many history entries went with it
      * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
-     * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
-     * @throws NventException if the store adapter cannot delete a single run (one written for nvent
-     *     0.1): clear the flow's history or let retention delete it instead
+     * @throws IllegalRunTransitionException if the run has not ended, or a step of it still runs;
+     *     nothing is deleted
+     * @throws UnsupportedByAdapterException if the store adapter cannot delete a single run (one written
+     *     for nvent 0.1): clear the flow's history or let retention delete it instead
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 (a decorator, a test double), which does not override
+     *     {@link #deleteRun(String, String)}
      * @since 0.2
      */
     default DeletedRun deleteRun(String runId) {
@@ -389,8 +402,11 @@ public interface FlowService {
      * @param requestedBy who asked, in words, e.g. {@code "user 'alice' (REST)"}
      * @return the run's id and flow, how it had ended and how many history entries went with it
      * @throws RunNotFoundException if the run does not exist (never started, or deleted already)
-     * @throws IllegalRunTransitionException if the run has not ended; nothing is deleted
-     * @throws NventException if the store adapter cannot delete a single run
+     * @throws IllegalRunTransitionException if the run has not ended, or a step of it still runs;
+     *     nothing is deleted
+     * @throws UnsupportedByAdapterException if the store adapter cannot delete a single run
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2, which does not override this method (the default)
      * @since 0.2
      */
     default DeletedRun deleteRun(String runId, String requestedBy) {

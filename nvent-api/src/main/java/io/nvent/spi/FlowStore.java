@@ -254,6 +254,15 @@ public interface FlowStore {
     int deleteFinishedRuns(String flow);
 
     /**
+     * The message id the refusal of {@link #deleteFinishedRun(String, long)}'s default begins with: how
+     * the engine tells a store that cannot delete a single run from a store's own
+     * {@link UnsupportedOperationException}.
+     *
+     * @since 0.2
+     */
+    String SINGLE_RUN_DELETION_UNSUPPORTED = "NVENT-0261";
+
+    /**
      * Deletes one finished run (completed, failed or canceled) with its history and state, as
      * {@link #deleteFinishedRuns(String)} deletes a flow's, if it is still stored at {@code version}:
      * an operator deleting a single run. Atomic: the run goes whole or not at all, and only as the
@@ -263,8 +272,10 @@ public interface FlowStore {
      * free afterwards.
      *
      * <p>The default, for a store written for nvent 0.1, cannot: it throws an
-     * {@link UnsupportedOperationException} (NVENT-0261), which the engine reports as a refusal that
-     * names the store.
+     * {@link UnsupportedOperationException} (NVENT-0261), which the engine reports as an
+     * {@link io.nvent.UnsupportedByAdapterException} that names the store. The engine knows the default's
+     * by that id: any other {@code UnsupportedOperationException} this method throws is the store's own
+     * failure, and reaches the caller as it is.
      *
      * @param runId the run
      * @param version the run's {@linkplain RunRecord#version() version} as the caller read it
@@ -274,7 +285,7 @@ public interface FlowStore {
      * @since 0.2
      */
     default OptionalLong deleteFinishedRun(String runId, long version) {
-        throw new UnsupportedOperationException("NVENT-0261 store " + getClass().getName()
+        throw new UnsupportedOperationException(SINGLE_RUN_DELETION_UNSUPPORTED + " store " + getClass().getName()
                 + " cannot delete a single run: it implements FlowStore as it was before nvent 0.2");
     }
 

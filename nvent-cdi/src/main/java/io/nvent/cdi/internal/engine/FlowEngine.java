@@ -49,6 +49,7 @@ import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.UndeclaredEventException;
 import io.nvent.UnexpectedEventException;
+import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
@@ -557,7 +558,7 @@ public final class FlowEngine implements FlowService {
         if (key.isEmpty()) {
             requireReadableByEntry(flow, inputJson);
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), data, delay, Optional.empty()), true);
+                    flow.entry(), data, delay, Optional.empty(), Optional.empty()), true);
         }
         return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay);
     }
@@ -615,7 +616,7 @@ public final class FlowEngine implements FlowService {
         requireReadableByEntry(flow, inputJson);
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey))), true);
+                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty()), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
@@ -681,7 +682,7 @@ public final class FlowEngine implements FlowService {
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger), delay, Optional.empty()), true);
+                JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty()), true);
     }
 
     /**
@@ -715,23 +716,34 @@ public final class FlowEngine implements FlowService {
         json.readInput(inputJson, type, what);
     }
 
-    /** Creates a run whose given steps and emissions are already done, and schedules its first step. */
-    private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
-                                     Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
-                                     StepDefinition first, JsonText startData) {
-        return createAndSchedule(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData,
-                Optional.empty(), Optional.empty());
+    /**
+     * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
+     * emissions are already done, and schedules its first step; unless {@code original} was deleted
+     * meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition,
+     * JsonText, Optional, Optional, Optional)}).
+     */
+    private String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                         Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
+        return createAndSchedule(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
+                startData, Optional.empty(), Optional.empty(), Optional.of(original.runId()));
     }
 
     /**
      * Creates a run and schedules its first step, at once, after its before-await, or after
      * {@code delay}: a delayed start is a time await of the first step, so it is stored, swept,
      * shown and resolvable as any other.
+     *
+     * <p>A run copying {@code copyOf} (a restart or rerun, which read it before) is created only if that
+     * run is still stored once the copy is: one deleted meanwhile may have held personal data, which its
+     * copy must not keep. The copy is then removed before anyone could see it or any step of it was
+     * scheduled, and the caller finds the run gone. A deletion after that check is one after the restart.
+     *
+     * @throws RunNotFoundException if the run {@code copyOf} names was deleted meanwhile
      */
     private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
-                                     Optional<HeldKey> idempotencyKey) {
+                                     Optional<HeldKey> idempotencyKey, Optional<String> copyOf) {
         if (queueClosed) {
             throw new EngineStoppedException(flow.name());
         }
@@ -766,12 +778,33 @@ public final class FlowEngine implements FlowService {
         }
         List<HistoryEvent> stored = idempotencyKey.isPresent()
                 ? store.createRun(run, events, idempotencyKey.get().stored()) : store.createRun(run, events);
+        if (copyOf.isPresent() && store.findRun(copyOf.get()).isEmpty()) {
+            discardCopyOfDeletedRun(runId, copyOf.get(), now);
+            throw new RunNotFoundException(copyOf.get());
+        }
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());
         }
         return runId;
+    }
+
+    /**
+     * Removes a run just created as a copy of a run deleted meanwhile, before it was published or a step
+     * of it scheduled: canceled, then deleted as an ended run is. A store that cannot delete a single run
+     * (written for nvent 0.1) keeps it canceled, its cancel saying why.
+     */
+    private void discardCopyOfDeletedRun(String runId, String original, Instant now) {
+        String reason = "run '" + original + "', whose input it was to take, was deleted meanwhile";
+        store.updateRun(runId, run -> Optional.of(canceled(run, now, Optional.of(reason)))).ifPresent(change -> {
+            try {
+                store.deleteFinishedRun(runId, change.run().version());
+            } catch (UnsupportedOperationException notSupported) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " kept canceled: " + reason + "; "
+                        + notSupported.getMessage());
+            }
+        });
     }
 
     @Override
@@ -845,23 +878,23 @@ public final class FlowEngine implements FlowService {
 
     private boolean cancel(String runId, Optional<String> reason) {
         Instant now = clock.instant();
-        Optional<StoredChange> change = store.updateRun(runId, run -> {
-            if (run.status().isTerminal()) {
-                return Optional.empty();
-            }
-            JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
-                    .str("previousStatus", run.status().wireName());
-            reason.ifPresent(r -> cancelData.str("reason", r));
-            String data = cancelData.build();
-            return Optional.of(new RunChange(run.withStatus(RunStatus.CANCELED, now),
-                    List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, data))));
-        });
+        Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
+                : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
             publish(c.run().flow(), c.events());
             closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
         return change.isPresent();
+    }
+
+    /** The run canceled, with its {@code flow.cancel} entry. */
+    private static RunChange canceled(RunRecord run, Instant now, Optional<String> reason) {
+        JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
+                .str("previousStatus", run.status().wireName());
+        reason.ifPresent(r -> cancelData.str("reason", r));
+        return new RunChange(run.withStatus(RunStatus.CANCELED, now),
+                List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, cancelData.build())));
     }
 
     /** Asks the run's step executions on this instance to stop: the run was canceled ({@code where}). */
@@ -902,8 +935,8 @@ public final class FlowEngine implements FlowService {
         if (!original.status().isTerminal()) {
             cancel(runId, Optional.of("restarted"));
         }
-        return createAndSchedule(flow, original.input(), original.parentRunId(), Map.of(), Map.of(),
-                flow.entry(), JsonText.object().str("restartOf", runId));
+        return createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(),
+                JsonText.object().str("restartOf", runId));
     }
 
     @Override
@@ -928,7 +961,7 @@ public final class FlowEngine implements FlowService {
             throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
                     + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
         }
-        return createAndSchedule(flow, original.input(), original.parentRunId(), kept, keptEvents, chosen,
+        return createCopyAndSchedule(flow, original, kept, keptEvents, chosen,
                 JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
     }
 
@@ -1070,11 +1103,15 @@ public final class FlowEngine implements FlowService {
             if (!run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "be deleted: cancel it first");
             }
+            refuseWhileAStepRuns(run);
             OptionalLong historyEntries;
             try {
                 historyEntries = store.deleteFinishedRun(runId, run.version());
             } catch (UnsupportedOperationException notSupported) {
-                throw new NventException("NVENT-0552 run '" + runId + "' not deleted: the store "
+                if (!String.valueOf(notSupported.getMessage()).startsWith(FlowStore.SINGLE_RUN_DELETION_UNSUPPORTED + " ")) {
+                    throw notSupported;   // a failure inside a store that can, not the default of one that cannot
+                }
+                throw new UnsupportedByAdapterException("NVENT-0552 run '" + runId + "' not deleted: the store "
                         + store.getClass().getName() + " cannot delete a single run (written for nvent 0.1); clear"
                         + " the history of flow '" + run.flow() + "', let retention delete the run, or upgrade the"
                         + " store adapter", notSupported);
@@ -1090,6 +1127,21 @@ public final class FlowEngine implements FlowService {
             if (attempt == DELETE_ATTEMPTS) {
                 throw new ConcurrentRunModificationException(runId, attempt);
             }
+        }
+    }
+
+    /**
+     * Refuses to delete an ended run while a step of it still runs, as its lease shows: another branch of
+     * a failed run, or a step of a canceled run until its interrupt lands. Its outcome would find no run.
+     * A step that starts after this check changes the run, so the conditional delete does not go ahead.
+     */
+    private void refuseWhileAStepRuns(RunRecord run) {
+        Instant now = clock.instant();
+        Optional<StepLease> running = scheduling.leasesOfRun(run.runId()).stream()
+                .filter(lease -> lease.expiresAt().isAfter(now)).findFirst();
+        if (running.isPresent()) {
+            throw new IllegalRunTransitionException(run.runId(), run.status(), "be deleted while its step '"
+                    + running.get().step() + "' is still running: delete it once that step has ended");
         }
     }
 

@@ -68,8 +68,9 @@ public final class FlowRegistry {
     }
 
     /**
-     * Says, once per deployment, that a step's {@code noRetryFor} changes nothing: with one attempt the
-     * step is never retried anyway. Not a deployment error: the step works as written, and the list may
+     * Says, once per deployment, that a step's {@code noRetryFor} prevents no retry: with one attempt the
+     * step is never retried anyway, and the list only marks the failures it names not retryable (their
+     * {@code step.failed} says {@code "retryable":false}, the console "failed, not retried"). Not a deployment error: the step works as written, and the list may
      * be meant for a {@code nvent.step.max-attempts} configured elsewhere.
      */
     private static void warnIfNoRetryForChangesNothing(StepDeclaration declaration, StepDefinition definition) {
@@ -80,8 +81,10 @@ public final class FlowRegistry {
                 : "nvent.step.max-attempts = " + definition.retry().maxAttempts() + " (the default, which the step"
                         + " does not override with @FlowStep(maxAttempts))";
         LOG.log(System.Logger.Level.WARNING, "NVENT-0557 " + declaration.describe() + " lists noRetryFor, which"
-                + " changes nothing: " + why + " gives it one attempt, so it is never retried anyway. Give it more"
-                + " attempts (@FlowStep(maxAttempts) or nvent.step.max-attempts), or drop noRetryFor");
+                + " prevents no retry: " + why + " gives it one attempt, so it is never retried anyway; the list"
+                + " only marks the failures it names \"retryable\":false in their step.failed entry (the console"
+                + " shows them failed, not retried). Give it more attempts (@FlowStep(maxAttempts) or"
+                + " nvent.step.max-attempts) for the list to spare them retries, or drop noRetryFor");
     }
 
     private static Map<String, TriggerSpec> triggersOf(Collection<StepDeclaration> declarations) {

@@ -2,12 +2,20 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.nvent.DeletedRun;
 import io.nvent.EventQuery;
 import io.nvent.FlowStep;
 import io.nvent.IllegalRunTransitionException;
-import io.nvent.NventException;
+import io.nvent.HistoryEvent;
+import io.nvent.RunQuery;
+import io.nvent.StepStatus;
+import io.nvent.UnsupportedByAdapterException;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunRecord;
+import java.time.Duration;
+import java.util.List;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
@@ -57,6 +65,24 @@ class DeleteRunTest {
         public String execute(Object input, StepContext ctx) throws InterruptedException {
             RELEASE.await();
             return "held";
+        }
+    }
+
+    /** Holds until the test releases it, and goes on holding when its run is canceled. */
+    @FlowStep(flow = "stubborn", name = "export", role = StepRole.ENTRY)
+    public static class IgnoresCancel implements Step<Object, String> {
+        static final CountDownLatch RELEASE = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            while (true) {
+                try {
+                    RELEASE.await();
+                    return "exported";
+                } catch (InterruptedException ignored) {
+                    // this step finishes what it began
+                }
+            }
         }
     }
 
@@ -171,6 +197,54 @@ class DeleteRunTest {
         }
     }
 
+    /** A step that outlives its run's cancel would write its outcome into a run that is gone. */
+    @Test
+    void anEndedRunIsRefusedWhileOneOfItsStepsStillRunsNamingTheStepAndIsDeletedOnceItHasEnded() {
+        try (EngineHarness h = new EngineHarness(new IgnoresCancel())) {
+            String run = h.engine.start("stubborn", null);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> h.engine.run(run).orElseThrow().steps().get("export") == StepStatus.RUNNING);
+            h.engine.cancel(run);
+            h.awaitStatus(run, RunStatus.CANCELED);
+
+            assertThatThrownBy(() -> h.engine.deleteRun(run)).isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessage("NVENT-0203 run '" + run + "' is canceled and cannot be deleted while its step"
+                            + " 'export' is still running: delete it once that step has ended");
+            assertThat(h.engine.run(run)).isPresent();
+
+            IgnoresCancel.RELEASE.countDown();
+            await().atMost(Duration.ofSeconds(10)).ignoreException(IllegalRunTransitionException.class)
+                    .until(() -> h.engine.deleteRun(run).status() == RunStatus.CANCELED);
+            assertThat(h.engine.run(run)).isEmpty();
+        }
+    }
+
+    /**
+     * A restart or rerun reads the run, then creates its copy with the run's input: a deletion in between
+     * must not leave the copy holding the (maybe personal) data of a run that is gone.
+     */
+    @Test
+    void aRestartOrRerunOfARunDeletedMeanwhileFindsItGoneAndLeavesNoRunWithItsInput() {
+        DeletedBeforeCopied store = new DeletedBeforeCopied();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Charge())) {
+            String restarted = h.engine.start("payment", Map.of("amount", 5));
+            String rerun = h.engine.start("payment", Map.of("amount", 6));
+            h.awaitStatus(restarted, RunStatus.COMPLETED);
+            h.awaitStatus(rerun, RunStatus.COMPLETED);
+            store.engine = h.engine;
+
+            store.deleteBeforeCopying = restarted;
+            assertThatThrownBy(() -> h.engine.restart(restarted)).isInstanceOf(RunNotFoundException.class)
+                    .hasMessageContaining(restarted);
+            store.deleteBeforeCopying = rerun;
+            assertThatThrownBy(() -> h.engine.rerunFrom(rerun, "charge")).isInstanceOf(RunNotFoundException.class)
+                    .hasMessageContaining(rerun);
+
+            assertThat(h.engine.runs(RunQuery.ofFlow("payment"))).as("no copy kept").isEmpty();
+            assertThat(h.engine.stats("payment").completed()).isZero();
+        }
+    }
+
     @Test
     void aStoreWrittenForNventOhPointOneIsNamedInTheRefusalAndTheRunIsKept() {
         try (EngineHarness h = new EngineHarness(new StoreOfNventOhPointOne(), new MemorySchedulingStore(),
@@ -178,11 +252,45 @@ class DeleteRunTest {
             String run = h.engine.start("payment", Map.of("amount", 5));
             h.awaitStatus(run, RunStatus.COMPLETED);
 
-            assertThatThrownBy(() -> h.engine.deleteRun(run)).isInstanceOf(NventException.class)
+            assertThatThrownBy(() -> h.engine.deleteRun(run)).isInstanceOf(UnsupportedByAdapterException.class)
                     .hasMessageStartingWith("NVENT-0552 run '" + run + "' not deleted: the store "
                             + StoreOfNventOhPointOne.class.getName() + " cannot delete a single run")
                     .hasMessageContaining("clear the history of flow 'payment'");
             assertThat(h.engine.run(run)).isPresent();
+        }
+    }
+
+    /** A store whose own failure is an {@link UnsupportedOperationException} is not taken for one of nvent 0.1. */
+    @Test
+    void anUnsupportedOperationInsideAStoreThatCanDeleteARunIsItsOwnFailure() {
+        UnsupportedOperationException own = new UnsupportedOperationException("the replica is read-only");
+        MemoryFlowStore readOnly = new MemoryFlowStore() {
+            @Override
+            public OptionalLong deleteFinishedRun(String runId, long version) {
+                throw own;
+            }
+        };
+        try (EngineHarness h = new EngineHarness(readOnly, new MemorySchedulingStore(), "instance-a", new Charge())) {
+            String run = h.engine.start("payment", Map.of("amount", 5));
+            h.awaitStatus(run, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.deleteRun(run)).isSameAs(own);
+        }
+    }
+
+    /** A memory store that deletes the run a restart or rerun copies after the engine read it, before the copy is created. */
+    static final class DeletedBeforeCopied extends MemoryFlowStore {
+        volatile FlowEngine engine;
+        volatile String deleteBeforeCopying;
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            String original = deleteBeforeCopying;
+            if (original != null) {
+                deleteBeforeCopying = null;
+                engine.deleteRun(original);
+            }
+            return super.createRun(run, events);
         }
     }
 

@@ -10,7 +10,7 @@ import io.nvent.spi.AdapterUnavailableException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
-/** Turns nvent's exceptions into problem responses with the matching 4xx status. */
+/** Turns nvent's exceptions into problem responses with the matching 4xx or 5xx status. */
 public class ProblemMapper implements ExceptionMapper<NventException> {
 
     private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());
@@ -66,6 +66,11 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         }
         if (e instanceof ConcurrentRunModificationException) {
             return Problems.of(409, "Concurrent modification", e.getMessage());
+        }
+        if (e instanceof io.nvent.UnsupportedByAdapterException) {
+            // An adapter written for an earlier nvent: no failure of the server, and the message says what
+            // to do instead (it names the adapter's class, which is configuration, not its backend's text).
+            return Problems.of(501, "Not supported by the adapter", e.getMessage());
         }
         if (e.isRetryable()) {
             // The store or queue cannot be reached now. Not the caller's fault, and not logged per

@@ -1,22 +1,16 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.RunNotFoundException;
+import io.nvent.UnsupportedByAdapterException;
 import io.nvent.testkit.LogRecorder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.ext.ExceptionMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.util.logging.LogRecord;
-import java.util.stream.Collectors;
-import org.glassfish.jersey.internal.MapPropertiesDelegate;
-import org.glassfish.jersey.server.ApplicationHandler;
-import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.ContainerResponse;
-import org.glassfish.jersey.server.ResourceConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +36,9 @@ class ProblemMappingTest {
                 case "bad-parameter" -> new IllegalArgumentException("limit must be at least 1, was 0");
                 case "bug" -> new IllegalStateException("never here");
                 case "unknown-run" -> new RunNotFoundException("r-404");
+                case "unsupported-by-adapter" -> new UnsupportedByAdapterException("NVENT-0552 run 'r-1' not deleted:"
+                        + " the store com.acme.OldStore cannot delete a single run (written for nvent 0.1)",
+                        new UnsupportedOperationException("NVENT-0261"));
                 case "not-allowed" -> new NotAllowedException("GET");
                 default -> new NotFoundException("no such failure");
             };
@@ -49,19 +46,10 @@ class ProblemMappingTest {
     }
 
     /** The API's mappers, as its application registers them, and the failing resource. */
-    private final ApplicationHandler api = new ApplicationHandler(new ResourceConfig(Failing.class)
-            .registerClasses(new NventRestApplication().getClasses().stream()
-                    .filter(ExceptionMapper.class::isAssignableFrom).collect(Collectors.toSet())));
+    private final InProcessApi api = InProcessApi.of(Failing.class);
 
     private ContainerResponse get(String path) {
-        URI base = URI.create("http://localhost/api/nvent/");
-        ContainerRequest request = new ContainerRequest(base, base.resolve(path), "GET", null,
-                new MapPropertiesDelegate(), null);
-        try {
-            return api.apply(request).get();
-        } catch (Exception e) {
-            throw new AssertionError("the runtime did not answer " + path, e);
-        }
+        return api.get(path);
     }
 
     @Test
@@ -104,5 +92,20 @@ class ProblemMappingTest {
         ContainerResponse noRoute = get("no-such-resource");
         assertThat(noRoute.getStatus()).isEqualTo(404);
         assertThat(noRoute.getMediaType()).hasToString("application/problem+json");
+    }
+
+    /** An adapter written for an earlier nvent cannot do what was asked: no bug of the server, nothing to log per click. */
+    @Test
+    void whatAnAdapterCannotDoIsA501ProblemWithItsMessageAndNoErrorLogged() {
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getLevel().intValue()
+                >= java.util.logging.Level.SEVERE.intValue())) {
+            ContainerResponse unsupported = get("fail/unsupported-by-adapter");
+
+            assertThat(unsupported.getStatus()).isEqualTo(501);
+            assertThat(unsupported.getMediaType()).hasToString("application/problem+json");
+            assertThat(unsupported.getEntity()).asString().contains("NVENT-0552 run 'r-1' not deleted: the store"
+                    + " com.acme.OldStore cannot delete a single run");
+            assertThat(log.records()).isEmpty();
+        }
     }
 }

@@ -1,18 +1,16 @@
 package io.nvent.web.internal.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.FlowStep;
-import io.nvent.IllegalRunTransitionException;
-import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
+import org.glassfish.jersey.server.ContainerResponse;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.core.MultivaluedHashMap;
@@ -147,18 +145,22 @@ class RunsResourceTest {
         };
         Logger engineLog = Logger.getLogger("io.nvent.cdi.internal.engine.FlowEngine");
         engineLog.addHandler(collector);
+        ContainerResponse deleted;
         try {
-            resource.delete(done, signedIn("alice"));   // void: 204 No Content
+            deleted = api().request("DELETE", "runs/" + done, signedIn("alice"));
         } finally {
             engineLog.removeHandler(collector);
         }
 
+        assertThat(deleted.getStatus()).isEqualTo(204);
+        assertThat(deleted.hasEntity()).isFalse();
         assertThat(logged).filteredOn(m -> m.startsWith("NVENT-0551")).singleElement().asString()
                 .contains("run " + done + " of flow payment (completed)").endsWith("as user 'alice' (REST) asked");
-        // RunNotFoundException: 404 (ProblemMapper)
-        assertThatThrownBy(() -> resource.get(done)).isInstanceOf(RunNotFoundException.class);
-        assertThatThrownBy(() -> resource.delete(done, signedIn("alice"))).as("deleted already")
-                .isInstanceOf(RunNotFoundException.class);
+        assertThat(api().get("runs/" + done).getStatus()).isEqualTo(404);
+        ContainerResponse again = api().request("DELETE", "runs/" + done, signedIn("alice"));
+        assertThat(again.getStatus()).as("deleted already").isEqualTo(404);
+        assertThat(again.getMediaType()).hasToString("application/problem+json");
+        assertThat(again.getEntity()).asString().contains("\"title\":\"Run not found\"");
         assertThat(engine.flows().run(kept)).isPresent();
     }
 
@@ -168,9 +170,11 @@ class RunsResourceTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
                 == RunStatus.RUNNING);
 
-        // IllegalRunTransitionException: 409 (ProblemMapper)
-        assertThatThrownBy(() -> resource.delete(running, null)).isInstanceOf(IllegalRunTransitionException.class)
-                .hasMessageContaining("cannot be deleted: cancel it first");
+        ContainerResponse refused = api().request("DELETE", "runs/" + running, null);
+
+        assertThat(refused.getStatus()).isEqualTo(409);
+        assertThat(refused.getMediaType()).hasToString("application/problem+json");
+        assertThat(refused.getEntity()).asString().contains("cannot be deleted: cancel it first");
 
         assertThat(engine.flows().run(running)).isPresent();
         engine.flows().cancel(running);
@@ -181,6 +185,11 @@ class RunsResourceTest {
         assertThat(RunsResource.requester(null)).isEqualTo("a REST caller without a user (security off)");
         assertThat(RunsResource.requester(signedIn("bob\nNVENT-0000 forged"))).isEqualTo(
                 "user 'bob\\nNVENT-0000 forged' (REST)");
+    }
+
+    /** The runs resource over this test's engine, with the API's exception mappers, in a JAX-RS runtime. */
+    private InProcessApi api() {
+        return InProcessApi.of(engine.flows(), RunsResource.class);
     }
 
     /** A request of a user signed in with this name. */

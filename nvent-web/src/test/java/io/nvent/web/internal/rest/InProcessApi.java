@@ -1,0 +1,61 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.FlowService;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import java.net.URI;
+import java.util.stream.Collectors;
+import org.glassfish.jersey.internal.MapPropertiesDelegate;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
+import org.glassfish.jersey.server.ApplicationHandler;
+import org.glassfish.jersey.server.ContainerRequest;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.glassfish.jersey.server.ResourceConfig;
+
+/**
+ * Resources of the API with its exception mappers, as its application registers them, in a JAX-RS
+ * runtime (Jersey) in process: a request gets the status, headers and body a client would, without a
+ * server. Resources that inject a {@link FlowService} get the one given.
+ */
+final class InProcessApi {
+
+    private static final URI BASE = URI.create("http://localhost/api/nvent/");
+
+    private final ApplicationHandler handler;
+
+    private InProcessApi(ResourceConfig config) {
+        handler = new ApplicationHandler(config.registerClasses(new NventRestApplication().getClasses().stream()
+                .filter(ExceptionMapper.class::isAssignableFrom).collect(Collectors.toSet())));
+    }
+
+    /** The resource classes, with the API's mappers. */
+    static InProcessApi of(Class<?>... resources) {
+        return new InProcessApi(new ResourceConfig(resources));
+    }
+
+    /** The resource classes, with the API's mappers, their {@code FlowService} being {@code flows}. */
+    static InProcessApi of(FlowService flows, Class<?>... resources) {
+        return new InProcessApi(new ResourceConfig(resources).register(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(flows).to(FlowService.class);
+            }
+        }));
+    }
+
+    /** The answer to a {@code GET} of a path relative to {@code /api/nvent/}, without a signed-in user. */
+    ContainerResponse get(String path) {
+        return request("GET", path, null);
+    }
+
+    /** The answer to a request without a body, by the user of {@code security} ({@code null}: none). */
+    ContainerResponse request(String method, String path, SecurityContext security) {
+        ContainerRequest request = new ContainerRequest(BASE, BASE.resolve(path), method, security,
+                new MapPropertiesDelegate(), null);
+        try {
+            return handler.apply(request).get();
+        } catch (Exception e) {
+            throw new AssertionError("the runtime did not answer " + method + " " + path, e);
+        }
+    }
+}
