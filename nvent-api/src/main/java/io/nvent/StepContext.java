@@ -235,7 +235,7 @@ public interface StepContext {
      * @param message what the step is at, in words, at most {@link StepProgress#MAX_MESSAGE_LENGTH}
      *     characters; {@code null} for none
      * @throws IllegalArgumentException if {@code done} is negative or greater than {@code total},
-     *     {@code total} is less than 1, or the message is too long
+     *     {@code total} is less than 1, or the message is too long or holds a control character
      * @since 0.2
      */
     default void reportProgress(long done, long total, String message) {

@@ -16,8 +16,8 @@ import java.util.Optional;
  *
  * @param done units done, from 0 to {@code total}
  * @param total units in all, at least 1
- * @param message what the step is at, in words (at most {@link #MAX_MESSAGE_LENGTH} characters); empty if
- *     it gave none
+ * @param message what the step is at, in words (at most {@link #MAX_MESSAGE_LENGTH} characters, no control
+ *     characters); empty if it gave none
  * @param reportedAt when the step reported it, by the engine's clock
  * @since 0.2
  */
@@ -35,7 +35,9 @@ public record StepProgress(long done, long total, Optional<String> message, Inst
      * @param reportedAt when the step reported it
      * @throws NullPointerException if {@code message} or {@code reportedAt} is {@code null}
      * @throws IllegalArgumentException if {@code done} is negative or greater than {@code total}, {@code total}
-     *     is less than 1, or the message is longer than {@link #MAX_MESSAGE_LENGTH} characters
+     *     is less than 1, or the message is longer than {@link #MAX_MESSAGE_LENGTH} characters or holds a control
+     *     character (a line break, a tab, NUL: a store could not keep it, PostgreSQL refuses NUL in text; the
+     *     exception names its offset)
      */
     public StepProgress {
         Objects.requireNonNull(message, "message");
@@ -49,6 +51,15 @@ public record StepProgress(long done, long total, Optional<String> message, Inst
         if (message.isPresent() && message.get().length() > MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("progress message must be at most " + MAX_MESSAGE_LENGTH
                     + " characters, was " + message.get().length() + ": '" + message.get().substring(0, 40) + "…'");
+        }
+        if (message.isPresent()) {
+            String text = message.get();
+            for (int offset = 0; offset < text.length(); offset++) {
+                if (Character.isISOControl(text.charAt(offset))) {
+                    throw new IllegalArgumentException("progress message must not contain control characters, has U+"
+                            + String.format("%04X", (int) text.charAt(offset)) + " at offset " + offset);
+                }
+            }
         }
     }
 

@@ -382,7 +382,9 @@ public interface SchedulingStore {
      * {@code lease.owner()} holds the step's lease and it has not run out at {@code now}. A lease that
      * ran out is neither renewed nor given the progress: another owner may take it over. The progress goes
      * with the lease: a store forgets it when the lease is given up ({@link #releaseLease},
-     * {@link #finishStep}) or taken ({@link #acquireLease}, also by the same owner, for a new attempt).
+     * {@link #finishStep}) or taken ({@link #acquireLease}, {@link #startStep}) by another owner or after it ran
+     * out; not when its owner takes it again while it holds it (a second delivery of the step's job on the
+     * instance running the attempt, which the engine then does not run): that keeps the running attempt's.
      *
      * <p>The engine calls it at most once a second per running step. The default keeps nothing and
      * returns {@code false}: the step's progress then shows nowhere.

@@ -14,6 +14,7 @@ import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.Json;
 import io.nvent.cdi.internal.engine.RunEmittedLimit;
 import io.nvent.cdi.internal.engine.Maintenance;
+import io.nvent.cdi.internal.engine.ProgressWrites;
 import io.nvent.cdi.internal.engine.QueueRateLimits;
 import io.nvent.cdi.internal.engine.StateCleanup;
 import io.nvent.cdi.internal.engine.TriggerHistoryLimits;
@@ -64,6 +65,8 @@ public final class EmbeddedEngine implements AutoCloseable {
     private final ScheduledExecutorService executor;
     /** The engine's tasks on {@link #executor}, taken back when it closes. */
     private final EngineScheduler timers;
+    /** The steps' progress writes, off {@link #timers}. */
+    private final ProgressWrites progressWrites;
     private final java.util.concurrent.ScheduledFuture<?> sweeps;
 
     private EmbeddedEngine(Builder b) {
@@ -94,6 +97,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
+        progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));
+        engine.useProgressWrites(progressWrites);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
@@ -192,6 +197,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         triggers.stop();
         engine.closeQueue();
         timers.stop(STOP_PATIENCE);
+        progressWrites.stop();
         executor.shutdownNow();
         engine.logHeldFailures(); // the attempts the queue let finish may have failed too
     }

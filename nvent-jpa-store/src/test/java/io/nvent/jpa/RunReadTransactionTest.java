@@ -3,7 +3,10 @@ package io.nvent.jpa;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nvent.StepProgress;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepLease;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -57,6 +60,28 @@ class RunReadTransactionTest {
 
         assertThat(calls).doesNotContain("rollback", "commit").containsSubsequence("setAutoCommit(true)",
                 "setAutoCommit(false)");
+        try (Connection connection = pool.getConnection()) {
+            assertThat(connection.getAutoCommit()).isFalse();
+        }
+    }
+
+    @Test
+    void theLeasesAndProgressOfARunPolledEverySecondAreReadInAutoCommitToo() throws SQLException {
+        Instant now = Instant.parse("2026-12-01T00:00:00Z");
+        RunRecord run = RunRecord.started("read-tx-" + System.nanoTime(), "orders", "{}", Optional.empty(), now);
+        store.createRun(run, List.of());
+        SchedulingStore scheduling = store.schedulingStore();
+        StepLease lease = StepLease.renewed(run.runId(), "import", "node-a", now, now.plusSeconds(60));
+        scheduling.acquireLease(lease, now);
+        scheduling.recordProgress(lease, new StepProgress(12, 50, Optional.empty(), now), now);
+        calls.clear();
+
+        assertThat(scheduling.progressOfRun(run.runId())).containsOnlyKeys("import");
+        assertThat(scheduling.leasesOfRun(run.runId())).extracting(StepLease::owner).containsExactly("node-a");
+
+        assertThat(calls).as("no transaction (and Hibernate session) per read").doesNotContain("rollback", "commit")
+                .containsSubsequence("setAutoCommit(true)", "setAutoCommit(false)", "setAutoCommit(true)",
+                        "setAutoCommit(false)");
         try (Connection connection = pool.getConnection()) {
             assertThat(connection.getAutoCommit()).isFalse();
         }

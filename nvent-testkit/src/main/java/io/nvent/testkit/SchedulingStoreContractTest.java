@@ -1773,7 +1773,7 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
-    void forgetsAStepsProgressWhenItsLeaseIsGivenUpOrTakenAgain() {
+    void forgetsAStepsProgressWhenItsLeaseIsGivenUpOrTakenByAnotherOwnerOrAfterItRanOut() {
         assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
         RunRecord run = storedRun();
         String runId = run.runId();
@@ -1790,13 +1790,20 @@ public abstract class SchedulingStoreContractTest {
 
         store.acquireLease(lease, T0);
         store.recordProgress(lease, progress(30, null), T0);
-        store.acquireLease(StepLease.renewed(runId, "ship", "node-a", T0.plusSeconds(5), T0.plusSeconds(65)),
-                T0.plusSeconds(5));
-        assertThat(store.progressOfRun(runId)).as("taken again by its owner, for a new attempt").isEmpty();
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-a", T0.plusSeconds(5),
+                T0.plusSeconds(65)), T0.plusSeconds(5))).isTrue();
+        assertThat(store.progressOfRun(runId)).as("taken again by its owner while it holds it (a second delivery of"
+                + " the step's job beside the attempt running there): the running attempt's stays")
+                .containsExactly(Map.entry("ship", progress(30, null)));
 
-        store.recordProgress(lease, progress(40, null), T0.plusSeconds(5));
-        store.acquireLease(StepLease.renewed(runId, "ship", "node-b", T0.plusSeconds(65), T0.plusSeconds(125)),
-                T0.plusSeconds(65));
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-a", T0.plusSeconds(65),
+                T0.plusSeconds(125)), T0.plusSeconds(65))).isTrue();
+        assertThat(store.progressOfRun(runId)).as("taken again by its owner once it ran out").isEmpty();
+
+        store.recordProgress(StepLease.renewed(runId, "ship", "node-a", T0.plusSeconds(70), T0.plusSeconds(125)),
+                progress(40, null), T0.plusSeconds(70));
+        assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-b", T0.plusSeconds(125),
+                T0.plusSeconds(185)), T0.plusSeconds(125))).isTrue();
         assertThat(store.progressOfRun(runId)).as("taken over by another owner once it ran out").isEmpty();
     }
 

@@ -101,9 +101,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at";
-    /** Taking a lease (a new attempt's, or another owner's) forgets the progress kept with it (schema V16). */
-    private static final String NO_PROGRESS = "progress_done = null, progress_total = null, progress_message = null,"
-            + " progress_at = null";
+    /** The columns of the progress kept with a lease (schema V16). */
+    private static final List<String> PROGRESS_COLUMNS = List.of("progress_done", "progress_total", "progress_message",
+            "progress_at");
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
     private static final int MAX_QUEUE_NAME = 200;
@@ -1298,12 +1298,34 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return postgres ? upsertLease(connection, lease, now) : updateOrInsertLease(connection, lease, now);
     }
 
+    /**
+     * The assignments that forget the progress kept with a lease as it is taken, unless the old lease had not run
+     * out at the first parameter's time (each of the {@link #PROGRESS_COLUMNS} binds it): a lease is taken only
+     * when free, run out or its owner's own, so one that had not run out is the owner's, taken again while it
+     * holds it (a second delivery of the step's job beside the attempt running here), and the progress is the
+     * running attempt's. Placed before the assignment of the new end, which must not decide (schema V16).
+     *
+     * @param row how the statement names the lease's row as it was ({@code ""}, or an alias with its dot)
+     */
+    private static String progressOnTaking(String row) {
+        return PROGRESS_COLUMNS.stream().map(column -> column + " = case when " + row + "expires_at > ? then " + row
+                + column + " end").collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** Binds {@code now} to the parameters of {@link #progressOnTaking}, from {@code first} on; the next index. */
+    private int bindProgressOnTaking(PreparedStatement statement, int first, Instant now) throws SQLException {
+        for (int i = 0; i < PROGRESS_COLUMNS.size(); i++) {
+            setInstant(statement, first + i, Optional.of(now), database);
+        }
+        return first + PROGRESS_COLUMNS.size();
+    }
+
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
     private boolean upsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
                 + " as l (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
-                + " where run_id = ? on conflict (run_id, step_name) do update set owner = excluded.owner,"
-                + " expires_at = excluded.expires_at, renewed_at = excluded.renewed_at, " + NO_PROGRESS
+                + " where run_id = ? on conflict (run_id, step_name) do update set " + progressOnTaking("l.")
+                + ", owner = excluded.owner, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at"
                 + " where l.owner = excluded.owner or l.expires_at <= ?")) {
             upsert.setString(1, lease.runId());
             upsert.setString(2, lease.step());
@@ -1311,23 +1333,25 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             setInstant(upsert, 4, Optional.of(lease.expiresAt()), database);
             setInstant(upsert, 5, lease.renewedAt(), database);
             upsert.setString(6, lease.runId());
-            setInstant(upsert, 7, Optional.of(now), database);
+            int next = bindProgressOnTaking(upsert, 7, now);
+            setInstant(upsert, next, Optional.of(now), database);
             return upsert.executeUpdate() == 1;
         }
     }
 
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
     private boolean updateOrInsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("update " + leases + " set owner = ?,"
-                + " expires_at = ?, renewed_at = ?, " + NO_PROGRESS
+        try (PreparedStatement update = connection.prepareStatement("update " + leases + " set "
+                + progressOnTaking("") + ", owner = ?, expires_at = ?, renewed_at = ?"
                 + " where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
-            update.setString(1, lease.owner());
-            setInstant(update, 2, Optional.of(lease.expiresAt()), database);
-            setInstant(update, 3, lease.renewedAt(), database);
-            update.setString(4, lease.runId());
-            update.setString(5, lease.step());
-            update.setString(6, lease.owner());
-            setInstant(update, 7, Optional.of(now), database);
+            int next = bindProgressOnTaking(update, 1, now);
+            update.setString(next, lease.owner());
+            setInstant(update, next + 1, Optional.of(lease.expiresAt()), database);
+            setInstant(update, next + 2, lease.renewedAt(), database);
+            update.setString(next + 3, lease.runId());
+            update.setString(next + 4, lease.step());
+            update.setString(next + 5, lease.owner());
+            setInstant(update, next + 6, Optional.of(now), database);
             if (update.executeUpdate() == 1) {
                 return true;
             }
@@ -1427,7 +1451,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public Map<String, StepProgress> progressOfRun(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return read(connection -> {
+        // Read every second for each run a console follows and with a run's waits: one statement in auto-commit,
+        // without a Hibernate session or a transaction, where the store has a pool.
+        return transactions.readJdbc(connection -> {
             try (PreparedStatement query = connection.prepareStatement("select step_name, progress_done, progress_total,"
                     + " progress_message, progress_at from " + leases + " where run_id = ? and progress_total is not null"
                     + " order by step_name")) {
@@ -1478,7 +1504,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public List<StepLease> leasesOfRun(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return read(connection -> {
+        return transactions.readJdbc(connection -> {
             try (PreparedStatement statement = connection.prepareStatement("select " + LEASE_COLUMNS + " from "
                     + leases + " where run_id = ? order by step_name")) {
                 statement.setString(1, runId);

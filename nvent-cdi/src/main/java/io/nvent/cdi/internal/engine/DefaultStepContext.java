@@ -34,7 +34,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -90,9 +89,9 @@ final class DefaultStepContext implements StepContext {
     DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
                        SchedulingStore scheduling, Json json, Clock clock, StateCleanup stateCleanup,
                        Supplier<Optional<String>> triggerData, BooleanSupplier cancelRequested, Fence fence,
-                       List<String> declaredEmits, RunEmittedLimit.Tally emitted, ScheduledExecutorService progressTimer,
+                       List<String> declaredEmits, RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
                        Consumer<StepProgress> storeProgress) {
-        this.progress = new ProgressReports(progressTimer, ProgressReports.INTERVAL, System::nanoTime, reported -> {
+        this.progress = new ProgressReports(progressWrites, ProgressReports.INTERVAL, clock, reported -> {
             beforeWrite.run();
             storeProgress.accept(reported);
         });

@@ -75,6 +75,9 @@ public class EngineBean {
     Clock clock;
     @Inject
     BeanManager beanManager;
+    @Inject
+    @io.nvent.cdi.Worker
+    java.util.concurrent.ThreadFactory workerThreads;
 
     /** A step lease renewed by sweeps every {@code nvent.scheduler.poll-ms} must outlast a few of them. */
     private static final Duration MIN_LEASE = Duration.ofSeconds(1);
@@ -89,6 +92,8 @@ public class EngineBean {
     private boolean ownExecutor;
     /** The engine's tasks on {@link #executor}, taken back when it stops. */
     private EngineScheduler timers;
+    /** The steps' progress writes, timed on {@link #timers} and made off them, on a thread of their own. */
+    private ProgressWrites progressWrites;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledFuture<?> sweep;
     /** Settings read with the others when the engine is built, used when it starts. */
@@ -198,6 +203,8 @@ public class EngineBean {
                 this::stepBean,
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(timers);
+        progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);
+        built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
         engine = built;
@@ -504,6 +511,10 @@ public class EngineBean {
                 // The container's executor outlives the application: what the engine left planned there
                 // (awaits' timers, the ticks and sweep running now) would run after it said it stopped.
                 timers.stop(TIMERS_PATIENCE);
+            }
+        }, () -> {
+            if (progressWrites != null) {
+                progressWrites.stop();
             }
         }, () -> {
             if (engine != null) {

@@ -192,6 +192,8 @@ public final class FlowEngine implements FlowService {
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
+    /** Time and make the writes of the steps' progress; none keeps it in memory only. */
+    private volatile ProgressWrites progressWrites;
     /**
      * The queue was closed as the engine stops: a run created now would be stored without its first
      * job, which only the next instance's lost-job check would enqueue, so starts are refused.
@@ -391,6 +393,15 @@ public final class FlowEngine implements FlowService {
         this.timers = awaitTimers;
         this.startTimers = executor;
         rateLimits.followClockOf(awaitTimers);
+    }
+
+    /**
+     * Stores the progress steps report ({@link io.nvent.StepContext#reportProgress}) through {@code writes}: at most once
+     * a second per running step, timed by its timers and made by its writer, off the engine's scheduler.
+     * Without it, a step's progress is kept in memory only (its {@code step.completed} entry has the last).
+     */
+    public void useProgressWrites(ProgressWrites writes) {
+        this.progressWrites = writes;
     }
 
     /**
@@ -2514,7 +2525,7 @@ public final class FlowEngine implements FlowService {
         return new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling, json, clock,
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
-                json.runEmittedLimit().tally(runId, run.emitted()), startTimers,
+                json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, runId, step, progress));
     }
 
@@ -2522,6 +2533,17 @@ public final class FlowEngine implements FlowService {
      * Keeps a step's progress with its lease, renewing that lease as a sign of life; not for an execution
      * that no longer holds the step, nor one past its timeout (its retry may run beside it under the same
      * lease). Nothing is written if the lease ran out or is another owner's.
+     *
+     * <p>The store's condition is the lease's owner, and a lease is this instance's, not an attempt's (the lease
+     * row keeps no attempt): the timeout check and the write are two steps. A write checked just before its
+     * attempt passed its timeout and made after the queue failed that attempt, its backoff went by and its retry
+     * took the step's lease on this same instance (a write that waited that long for a row lock or a
+     * connection) lands in the retry's lease: the retry then shows the timed-out attempt's last progress until
+     * its own first write, a second after it began, if it reports any. One such write at most: every later one
+     * of the timed-out attempt is refused here. Likewise a retry that takes the step's lease on this instance
+     * while its timed-out attempt still runs (and holds it) keeps that attempt's progress until it writes its
+     * own, since a store forgets progress only when the lease changes owner or had run out (see
+     * {@link SchedulingStore#recordProgress}).
      */
     private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {

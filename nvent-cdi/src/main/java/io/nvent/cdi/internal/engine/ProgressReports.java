@@ -1,22 +1,23 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.StepProgress;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The progress one attempt reports ({@link io.nvent.StepContext#reportProgress}), kept in memory and
- * stored at most once an interval: a step that reports every row of an import costs a write a second,
- * not one a row. A report keeps the latest value and, unless a write is due already, has one made
- * by the timer once an interval has passed since the last write (the first an interval after the
- * attempt began, so that a short step writes none, nor stores its deferred start for it); so the
- * latest value reaches the store within an interval also when the reports stop. Once the attempt
- * has ended ({@link #end()}) nothing more is written.
+ * stored at most once an interval of the engine's clock: a step that reports every row of an import costs a
+ * write a second, not one a row. A report keeps the latest value and, unless a write is due already, has one
+ * made once an interval has passed since the last write (the first an interval after the attempt began, so
+ * that a short step writes none, nor stores its deferred start for it); so the latest value reaches the store
+ * within an interval also when the reports stop. The timer only hands the write to the engine's progress
+ * writer ({@link ProgressWrites}): a slow write holds up no timer. A value counts as written once its write
+ * succeeded; a failed write is tried once more an interval later, should no report come meanwhile. Once the
+ * attempt has ended ({@link #end()}) nothing more is written.
  */
 final class ProgressReports {
 
@@ -25,52 +26,69 @@ final class ProgressReports {
 
     private static final System.Logger LOG = System.getLogger(ProgressReports.class.getName());
 
-    private final ScheduledExecutorService timer;
-    private final long intervalNanos;
-    private final LongSupplier nanoTime;
+    private final Optional<ProgressWrites> writes;
+    private final Duration interval;
+    private final Clock clock;
     private final Consumer<StepProgress> write;
     /** Held while writing, so that {@link #end()} waits for a write under way. */
     private final Object writing = new Object();
     private StepProgress latest;
     private StepProgress written;
-    private long lastWriteNanos;
+    private Instant lastWrite;
     private boolean writeDue;
+    /** Whether a failed write was planned once more since the last report. */
+    private boolean retried;
     private boolean ended;
 
     /**
-     * @param timer makes the writes; none (an engine without timers) keeps the progress in memory only
-     * @param write stores a progress; may throw, which drops that write
+     * @param writes time and make the writes; none (an engine without timers) keeps the progress in memory only
+     * @param clock the engine's clock, which times the interval
+     * @param write stores a progress; may throw, which fails that write
      */
-    ProgressReports(ScheduledExecutorService timer, Duration interval, LongSupplier nanoTime,
-                    Consumer<StepProgress> write) {
-        this.timer = timer;
-        this.intervalNanos = interval.toNanos();
-        this.nanoTime = nanoTime;
+    ProgressReports(Optional<ProgressWrites> writes, Duration interval, Clock clock, Consumer<StepProgress> write) {
+        this.writes = writes;
+        this.interval = interval;
+        this.clock = clock;
         this.write = write;
-        this.lastWriteNanos = nanoTime.getAsLong();
+        this.lastWrite = clock.instant();
     }
 
     /** Keeps the attempt's latest progress and has it written within an interval. */
     void report(StepProgress progress) {
-        long delay;
+        Instant due;
         synchronized (this) {
             if (ended) {
                 return;
             }
             latest = progress;
-            if (writeDue || timer == null) {
+            retried = false;
+            if (writeDue || writes.isEmpty()) {
                 return;
             }
             writeDue = true;
-            delay = Math.max(0, lastWriteNanos + intervalNanos - nanoTime.getAsLong());
+            due = lastWrite.plus(interval);
         }
+        planWrite(due);
+    }
+
+    /** Has the writer make a write once the clock shows {@code due}; the timer itself only hands it over. */
+    private void planWrite(Instant due) {
+        ProgressWrites on = writes.orElseThrow();
         try {
-            timer.schedule(this::writeLatest, delay, TimeUnit.NANOSECONDS);
+            on.timers().at(due, () -> {
+                try {
+                    on.writer().execute(this::writeLatest);
+                } catch (RejectedExecutionException stopping) {
+                    notDue();
+                }
+            });
         } catch (RejectedExecutionException stopping) {
-            synchronized (this) {
-                writeDue = false;
-            }
+            notDue();
         }
+    }
+
+    private synchronized void notDue() {
+        writeDue = false;
     }
 
     private void writeLatest() {
@@ -82,16 +100,33 @@ final class ProgressReports {
                     return;
                 }
                 next = latest;
-                written = latest;
-                lastWriteNanos = nanoTime.getAsLong();
+                lastWrite = clock.instant();
             }
+            RuntimeException failure = null;
             try {
                 write.accept(next);
             } catch (RuntimeException e) {
-                // The next report tries again; a step's progress is not worth failing or warning about.
+                failure = e;
+                // A step's progress is not worth failing or warning about.
                 LOG.log(System.Logger.Level.DEBUG, "the progress {0} of {1} was not stored: {2}", next.done(),
                         next.total(), e.toString());
             }
+            Instant again;
+            synchronized (this) {
+                if (failure == null) {
+                    written = next;
+                    retried = false;
+                    return;
+                }
+                // The next report tries again; without one, the value is tried once more, then left.
+                if (ended || writeDue || retried) {
+                    return;
+                }
+                retried = true;
+                writeDue = true;
+                again = lastWrite.plus(interval);
+            }
+            planWrite(again);
         }
     }
 

@@ -245,7 +245,12 @@ public class MemorySchedulingStore implements SchedulingStore {
             if (existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now)) {
                 return existing;
             }
-            progress.remove(key);   // a new attempt's, or another owner's: the progress kept went with the old
+            if (existing == null || !existing.owner().equals(wanted.owner()) || !existing.expiresAt().isAfter(now)) {
+                // Another owner's, or one that had run out: the progress kept went with the old lease. The owner
+                // taking its lease again while it holds it (a second delivery of the step's job beside the
+                // attempt running there) keeps the running attempt's.
+                progress.remove(key);
+            }
             return wanted;
         });
         return result == wanted;

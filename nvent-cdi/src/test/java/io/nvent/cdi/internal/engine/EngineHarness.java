@@ -58,6 +58,11 @@ final class EngineHarness implements AutoCloseable {
     /** Stores the start of steps that run longer than the start-write delay. */
     final ScheduledExecutorService startTimers = Executors.newSingleThreadScheduledExecutor(
             Threads.daemonThreads("test-start-timer"));
+    /**
+     * Writes the progress steps report, timed by {@link #clock}: a step's progress is written only as the test
+     * moves the clock (a second after the attempt began, then at most once a second), so a test counts writes.
+     */
+    final ProgressWrites progressWrites;
     final FlowEngine engine;
     final TriggerManager triggers;
     final Maintenance maintenance;
@@ -204,6 +209,9 @@ final class EngineHarness implements AutoCloseable {
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
                 json, clock, instances::get, hooks::add, settings);
         engine.useStartTimers(startTimers);
+        progressWrites = ProgressWrites.startedOn(io.nvent.cdi.VirtualClockTimers.of(clock),
+                Threads.daemonThreads("test-progress-writer"));
+        engine.useProgressWrites(progressWrites);
         triggers = new TriggerManager(engine, scheduling, json, clock, ticks, triggerHistory,
                 misfires);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
@@ -248,6 +256,7 @@ final class EngineHarness implements AutoCloseable {
     public void close() {
         queue.close();
         startTimers.shutdownNow();
+        progressWrites.stop();
     }
 
     /**

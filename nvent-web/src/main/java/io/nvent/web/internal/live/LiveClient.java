@@ -93,19 +93,14 @@ final class LiveClient {
         }
     }
 
-    /** The runs this client follows (subscribed to by id), with their flows. */
-    Map<String, String> followedRuns() {
-        List<RunCursor> cursors;
+    /**
+     * The runs this client follows (subscribed to by id). Read a cursor outside this client's lock: a cursor calls
+     * into the client holding its own monitor.
+     */
+    List<RunCursor> followedRuns() {
         synchronized (lock) {
-            if (closed) {
-                return Map.of();
-            }
-            cursors = List.copyOf(runs.values());
+            return closed ? List.of() : List.copyOf(runs.values());
         }
-        // Read outside the lock: a cursor calls into the client holding its own monitor.
-        Map<String, String> followed = new HashMap<>();
-        cursors.forEach(cursor -> followed.put(cursor.runId(), cursor.flow()));
-        return followed;
     }
 
     /** Sends a message about a run, if the client still follows it. */

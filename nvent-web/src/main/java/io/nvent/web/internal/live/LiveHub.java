@@ -97,9 +97,10 @@ public class LiveHub {
         subscription = stream.subscribe(this::onEvent);
         new PacedTask(this::publishStats, limits.statsInterval(),
                 (run, delay) -> timer.schedule(run, delay, TimeUnit.NANOSECONDS), System::nanoTime).start();
-        // Progress is read on the executor: a slow store delays no heartbeat.
+        // Progress is read on the executor: a slow store delays no heartbeat, and a round is skipped while the
+        // last one has not ended.
         ProgressFeed progress = new ProgressFeed(flows::progress);
-        timer.scheduleWithFixedDelay(() -> executor.execute(() -> progress.round(clients.values())),
+        timer.scheduleWithFixedDelay(() -> progress.roundOn(executor, clients::values),
                 PROGRESS_INTERVAL.toMillis(), PROGRESS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         long heartbeat = limits.heartbeatInterval().toMillis();
         timer.scheduleWithFixedDelay(() -> clients.values().forEach(LiveClient::heartbeat), heartbeat, heartbeat,

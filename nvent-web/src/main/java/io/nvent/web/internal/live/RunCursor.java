@@ -3,7 +3,9 @@ package io.nvent.web.internal.live;
 import io.nvent.HistoryEvent;
 import io.nvent.RunNotFoundException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,13 @@ final class RunCursor {
     private boolean parked;
     private boolean closed;
     private ScheduledFuture<?> repair;
+    /** The steps started and not ended in the entries handed to the client ({@link #mayHaveRunningSteps}). */
+    private final Set<String> runningSteps = new HashSet<>();
+    /**
+     * Whether a step may run that started in an entry the client skipped (it subscribed after a sequence number),
+     * until the run ends.
+     */
+    private boolean startsSkipped;
 
     RunCursor(LiveClient client, LiveRuntime runtime, String runId, String flow, long afterSeq) {
         this.client = client;
@@ -51,6 +60,7 @@ final class RunCursor {
         this.runId = runId;
         this.flow = flow;
         this.lastSeq = afterSeq;
+        this.startsSkipped = afterSeq > 0;
         this.catchingUp = true;   // live entries are held from the moment the cursor exists
         this.backfill = true;
     }
@@ -66,6 +76,27 @@ final class RunCursor {
 
     synchronized long lastSeq() {
         return lastSeq;
+    }
+
+    /**
+     * Whether the run may have a running step, whose progress is worth reading ({@link ProgressFeed}): one started
+     * in the entries handed to the client and not ended since, or, for a subscription after a sequence number,
+     * one started before it, until the run ends. Not while the history is read for the first time.
+     */
+    synchronized boolean mayHaveRunningSteps() {
+        return !closed && !backfill && (!runningSteps.isEmpty() || startsSkipped);
+    }
+
+    /** Follows which steps run, from an entry handed to the client. */
+    private void handed(HistoryEvent event) {
+        switch (event.type()) {
+            case STEP_STARTED -> event.step().ifPresent(runningSteps::add);
+            case STEP_COMPLETED, STEP_RETRY, STEP_FAILED, STEP_STALLED, STEP_CANCELED ->
+                    event.step().ifPresent(runningSteps::remove);
+            case FLOW_COMPLETED, FLOW_FAILED, FLOW_CANCEL -> startsSkipped = false;
+            default -> {
+            }
+        }
     }
 
     /** Starts the backfill. */
@@ -87,6 +118,7 @@ final class RunCursor {
             batch.add(event);
             lastSeq = event.seq();
             drainPending(batch);
+            batch.forEach(this::handed);
             batch.forEach(e -> client.enqueue(Messages.event(flow, e)));
             return;
         }
@@ -184,6 +216,7 @@ final class RunCursor {
                     done = !overflowed && (pending.isEmpty() || round >= 3);
                     overflowed = false;
                 }
+                batch.forEach(this::handed);
                 if (backfill) {
                     List<List<HistoryEvent>> chunks = chunks(batch);
                     for (int i = 0; i < chunks.size(); i++) {

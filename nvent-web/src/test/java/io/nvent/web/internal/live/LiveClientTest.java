@@ -116,7 +116,8 @@ class LiveClientTest {
         LiveClient later = client(laterOutlet, limits(100, 100));
         Recorder everythingOutlet = new Recorder();
         LiveClient everything = client(everythingOutlet, limits(100, 100));
-        follower.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\"}");
+        store.append(RUN, EventType.STEP_STARTED, "load");
+        follow(follower, outlet, RUN);
         everything.receive("{\"type\":\"subscribe\",\"all\":true}");
         Instant at = Instant.parse("2026-12-05T10:00:00Z");
 
@@ -125,7 +126,7 @@ class LiveClientTest {
         feed.round(List.of(follower, later, everything));
         stored.put("load", new StepProgress(2400, 50_000, Optional.empty(), at.plusSeconds(1)));
         feed.round(List.of(follower, later, everything));
-        later.receive("{\"type\":\"subscribe\",\"runId\":\"" + RUN + "\"}");
+        follow(later, laterOutlet, RUN);
         feed.round(List.of(follower, later, everything));
 
         List<JsonObject> progress = progressMessages(outlet);
@@ -139,6 +140,91 @@ class LiveClientTest {
         assertThat(progressMessages(laterOutlet)).as("the latest, once it follows the run").singleElement()
                 .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(2400));
         assertThat(progressMessages(everythingOutlet)).as("a client that follows no run by id").isEmpty();
+    }
+
+    @Test
+    void aRoundDoesNotBeginWhileTheLastIsUnderWayOrWaitsToBegin() {
+        List<Runnable> planned = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        ProgressFeed feed = new ProgressFeed(runId -> {
+            reads.incrementAndGet();
+            return Map.of();
+        });
+        LiveClient follower = client(limits(100, 100));
+        store.append(RUN, EventType.STEP_STARTED, "load");
+        follow(follower, outlet, RUN);
+
+        feed.roundOn(planned::add, () -> List.of(follower));
+        feed.roundOn(planned::add, () -> List.of(follower));
+        assertThat(planned).as("the second waits for none to be planned").hasSize(1);
+        planned.get(0).run();
+        feed.roundOn(planned::add, () -> List.of(follower));
+
+        assertThat(planned).as("once the first has run, the next").hasSize(2);
+        assertThat(reads).hasValue(1);
+    }
+
+    @Test
+    void onlyRunsWithARunningStepAreReadAndAtMostSoManyARoundThoseReadLongestAgoFirst() {
+        Map<String, java.util.concurrent.atomic.AtomicInteger> reads = new ConcurrentHashMap<>();
+        ProgressFeed feed = new ProgressFeed(runId -> {
+            reads.computeIfAbsent(runId, id -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            return Map.of();
+        }, 2);
+        LiveClient follower = client(limits(100, 100));
+        for (String runId : List.of("run-a", "run-b", "run-c", "run-ended")) {
+            store.append(runId, EventType.STEP_STARTED, "load");
+        }
+        store.append("run-ended", EventType.STEP_COMPLETED, "load");
+        for (String runId : List.of("run-a", "run-b", "run-c", "run-ended")) {
+            follow(follower, outlet, runId);
+        }
+
+        for (int round = 0; round < 3; round++) {
+            feed.round(List.of(follower));
+        }
+
+        assertThat(reads).as("two a round, in turn; none of a run whose step ended").containsOnlyKeys("run-a",
+                "run-b", "run-c");
+        assertThat(reads.values()).extracting(java.util.concurrent.atomic.AtomicInteger::get)
+                .containsExactlyInAnyOrder(2, 2, 2);
+    }
+
+    @Test
+    void aClientThatBeganFollowingWhileTheReadFailedGetsTheProgressOnceItIsRead() {
+        Map<String, StepProgress> stored = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean storeAway = new java.util.concurrent.atomic.AtomicBoolean();
+        ProgressFeed feed = new ProgressFeed(runId -> {
+            if (storeAway.get()) {
+                throw new IllegalStateException("the store is away");
+            }
+            return Map.copyOf(stored);
+        });
+        LiveClient follower = client(limits(100, 100));
+        Recorder laterOutlet = new Recorder();
+        LiveClient later = client(laterOutlet, limits(100, 100));
+        store.append(RUN, EventType.STEP_STARTED, "load");
+        follow(follower, outlet, RUN);
+        stored.put("load", new StepProgress(1200, 50_000, Optional.empty(), Instant.parse("2026-12-05T10:00:00Z")));
+        feed.round(List.of(follower, later));
+
+        storeAway.set(true);
+        follow(later, laterOutlet, RUN);
+        feed.round(List.of(follower, later));
+        storeAway.set(false);
+        feed.round(List.of(follower, later));
+
+        assertThat(progressMessages(outlet)).as("unchanged: once").hasSize(1);
+        assertThat(progressMessages(laterOutlet)).as("the current value, though it did not change").singleElement()
+                .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(1200));
+    }
+
+    /** Subscribes {@code client} to a run and waits until it has the run's history. */
+    private static void follow(LiveClient client, Recorder outlet, String runId) {
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"" + runId + "\"}");
+        await().atMost(Duration.ofSeconds(5)).until(() -> outlet.messages().stream().anyMatch(m ->
+                m.getString("type").equals("history") && m.getString("runId").equals(runId)
+                        && m.getBoolean("complete")));
     }
 
     private static List<JsonObject> progressMessages(Recorder from) {
@@ -224,6 +310,24 @@ class LiveClientTest {
     private static final class StoredHistory implements History {
 
         private final List<HistoryEvent> events = Collections.synchronizedList(new ArrayList<>());
+        /** The histories of runs other than {@link #RUN}, made by {@link #append(String, EventType, String)}. */
+        private final Map<String, List<HistoryEvent>> others = new ConcurrentHashMap<>();
+
+        /** Appends an entry of a step to a run's history: {@link #RUN}'s, or another run's of flow "flow". */
+        HistoryEvent append(String runId, EventType type, String step) {
+            List<HistoryEvent> history = historyOf(runId);
+            synchronized (history) {
+                HistoryEvent e = new HistoryEvent(runId, history.size() + 1, type, Optional.of(step), 1, Instant.now(),
+                        "{}");
+                history.add(e);
+                return e;
+            }
+        }
+
+        private List<HistoryEvent> historyOf(String runId) {
+            return runId.equals(RUN) ? events
+                    : others.computeIfAbsent(runId, id -> Collections.synchronizedList(new ArrayList<>()));
+        }
 
         List<HistoryEvent> append(int count) {
             List<HistoryEvent> added = new ArrayList<>();
@@ -248,7 +352,7 @@ class LiveClientTest {
         @Override
         public Optional<String> flowOf(String runId) {
             failAsPostgresqlWould(runId);
-            return runId.equals(RUN) ? Optional.of("flow") : Optional.empty();
+            return runId.equals(RUN) || others.containsKey(runId) ? Optional.of("flow") : Optional.empty();
         }
 
         @Override
@@ -266,9 +370,10 @@ class LiveClientTest {
 
         @Override
         public List<HistoryEvent> read(String runId, long afterSeq, int limit) {
-            synchronized (events) {
-                return List.copyOf(events.subList((int) Math.min(afterSeq, events.size()),
-                        (int) Math.min(afterSeq + limit, events.size())));
+            List<HistoryEvent> history = historyOf(runId);
+            synchronized (history) {
+                return List.copyOf(history.subList((int) Math.min(afterSeq, history.size()),
+                        (int) Math.min(afterSeq + limit, history.size())));
             }
         }
     }

@@ -1,0 +1,40 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.cdi.internal.ClockTimers;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How an engine stores the progress its steps report ({@link io.nvent.StepContext#reportProgress}): {@code timers}
+ * say when a write is due, by the engine's clock, and only hand it to {@code writer}, one thread of its own that
+ * makes the writes in turn. A write may wait for a row lock or a pooled connection; on the engine's scheduler it
+ * would hold up lease renewals and sweeps (leases running out, steps run twice elsewhere). Each running attempt
+ * has at most one write waiting, so the writer's queue is as long as the steps running here at most.
+ *
+ * @param timers plan the writes at the engine's clock
+ * @param writer makes them
+ */
+public record ProgressWrites(ClockTimers timers, ExecutorService writer) {
+
+    /**
+     * Writes planned on {@code timers}, made by one thread of {@code threads}, which ends when idle for a minute.
+     *
+     * @param timers plan the writes at the engine's clock
+     * @param threads make the writer's thread (the server's managed ones in a container)
+     * @return the progress writes; {@link #stop()} them with the engine
+     */
+    public static ProgressWrites startedOn(ClockTimers timers, ThreadFactory threads) {
+        ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threads);
+        writer.allowCoreThreadTimeOut(true);
+        return new ProgressWrites(timers, writer);
+    }
+
+    /** Stops the writer: writes not made yet are dropped, and a report from then on is kept in memory only. */
+    public void stop() {
+        writer.shutdownNow();
+    }
+}
