@@ -179,9 +179,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Records, in the history of each schedule, the deployment's misfire settings that this start
      * applies, where they differ from those the last start recorded: a tick missed while the old ones
-     * held fires only if they would have fired it too, as when the trigger's own change. None recorded
-     * stands for the defaults, so that a deployment that keeps them writes nothing; one trimmed from a
-     * busy trigger's history reads as the defaults for one start, which can only fire less.
+     * held fires only if they would have fired it too, as when the trigger's own change. None recorded in
+     * a history that was never trimmed stands for the defaults, so that a deployment that keeps them writes
+     * nothing. In a history as long as {@code nvent.triggers.history.max-entries} the entry may have been
+     * trimmed (a busy trigger): what held before cannot be told, so the settings count as unchanged (a
+     * deployment-wide {@code fire-all} keeps firing each missed tick, not the latest only), and this start
+     * records them again, for the next one to find.
      *
      * @param startedAt when this start began; an entry from then on is another instance's of this deployment
      * @return the schedules whose recorded settings differ from this deployment's, with those settings
@@ -193,30 +196,36 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (trigger.spec().type() != TriggerType.SCHEDULE) {
                 continue;
             }
-            TriggerMisfires before = recordedMisfires(name, startedAt).orElse(TriggerMisfires.DEFAULTS);
-            if (!before.equals(misfires)) {
+            Optional<TriggerMisfires> before = recordedMisfires(name, startedAt);
+            if (!before.equals(Optional.of(misfires))) {
                 history(name, MISFIRE_SETTINGS, JsonText.object().str("misfire", misfires.wireName())
                         .str("misfireGrace", misfires.grace().toString()).build());
-                changed.put(name, before);
+                before.ifPresent(then -> changed.put(name, then));
             }
         }
         return changed;
     }
 
-    /** The deployment's misfire settings the latest start before {@code startedAt} recorded for a schedule. */
+    /**
+     * The deployment's misfire settings the latest start before {@code startedAt} recorded for a schedule:
+     * the defaults if none is recorded in a history that was never trimmed; empty if none can be told, the
+     * history being as long as is kept (the entry may have been trimmed).
+     */
     private Optional<TriggerMisfires> recordedMisfires(String name, Instant startedAt) {
-        for (TriggerEvent entry : store.triggerHistory(name, historyLimits.maxEntries())) {
+        List<TriggerEvent> newestFirst = store.triggerHistory(name, historyLimits.maxEntries());
+        for (TriggerEvent entry : newestFirst) {
             if (entry.type().equals(MISFIRE_SETTINGS) && entry.timestamp().isBefore(startedAt)) {
                 try {
                     JsonObject settings = JsonMatch.read(entry.data()).asJsonObject();
                     return Optional.of(TriggerMisfires.of(settings.getString("misfire"),
                             Duration.parse(settings.getString("misfireGrace"))));
                 } catch (RuntimeException unreadable) {
-                    return Optional.empty();   // as if none were recorded: this start's apply
+                    return Optional.empty();   // as if trimmed: this start's apply
                 }
             }
         }
-        return Optional.empty();
+        return newestFirst.size() < historyLimits.maxEntries() ? Optional.of(TriggerMisfires.DEFAULTS)
+                : Optional.empty();
     }
 
     private static boolean sameSchedule(TriggerSpec a, TriggerSpec b) {

@@ -131,8 +131,14 @@ final class EngineHarness implements AutoCloseable {
      */
     static EngineHarness startingAt(Instant startAt, EngineHarness other, String instanceId, TriggerMisfires misfires,
                                     Step<?, ?>... steps) {
-        return new EngineHarness(other.store, other.scheduling, 4, settings(instanceId), TriggerHistoryLimits.DEFAULTS,
-                newQueue(), startAt, misfires, steps);
+        return startingAt(startAt, other, instanceId, misfires, TriggerHistoryLimits.DEFAULTS, steps);
+    }
+
+    /** The same, its triggers keeping a history within these limits. */
+    static EngineHarness startingAt(Instant startAt, EngineHarness other, String instanceId, TriggerMisfires misfires,
+                                    TriggerHistoryLimits limits, Step<?, ?>... steps) {
+        return new EngineHarness(other.store, other.scheduling, 4, settings(instanceId), limits, newQueue(), startAt,
+                misfires, steps);
     }
 
     /** A first instance, on stores of its own, dealing with ticks missed while none ran as {@code misfires} says. */

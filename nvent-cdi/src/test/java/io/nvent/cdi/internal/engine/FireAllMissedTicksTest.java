@@ -135,4 +135,23 @@ class FireAllMissedTicksTest {
             assertThat(sync.scheduledAt).containsExactly(at("10:30:00"));
         }
     }
+
+    @Test
+    void aDeploymentWideFireAllKeepsFiringEachMissedTickOfABusyTriggerWhoseSettingsEntryWasTrimmed() {
+        EveryMinute sync = new EveryMinute();
+        EngineHarness before = EngineHarness.withMisfires(DEPLOYMENT_FIRES_ALL, sync);
+        before.clock.advance(Duration.ofMinutes(5));
+        before.ticks.fireDue();
+        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
+        before.close();
+        before.scheduling.trimTriggerHistory(3);   // the sweep of a deployment keeping 3 entries a trigger
+        assertThat(before.triggers.history("every-minute", 10)).extracting(TriggerEvent::type)
+                .as("the settings entry is trimmed").doesNotContain(TriggerManager.MISFIRE_SETTINGS);
+        try (EngineHarness after = EngineHarness.startingAt(at("10:30:30"), before, "instance-a", DEPLOYMENT_FIRES_ALL,
+                TriggerHistoryLimits.DEFAULTS.withMaxEntries(3), sync)) {
+
+            assertThat(runsOf(after)).as("10:01 to 10:05 before, then each of 10:06 to 10:30").hasSize(30);
+            assertThat(firedTicks(after, "every-minute")).hasSize(25).first().isEqualTo(at("10:06:00"));
+        }
+    }
 }
