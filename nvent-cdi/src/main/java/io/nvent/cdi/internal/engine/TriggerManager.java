@@ -272,7 +272,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         String name = trigger.spec().name();
         Instant now = clock.instant();
         Schedule schedule = Schedule.of(trigger.spec());
-        Instant since = firedOrChangedLast(trigger, startedAt);
+        TriggerMisfires.Applied applied = misfires.appliedTo(trigger.spec());
+        // The tick fell while the old policy held (the trigger's own, or the deployment's it inherited): it
+        // fires only if that one would have fired it too.
+        Optional<TriggerMisfires.Applied> old = before.isEmpty() && settingsBefore.isEmpty() ? Optional.empty()
+                : Optional.of(settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())));
+        boolean firesAll = applied.policy() == Misfire.FIRE_ALL
+                && old.map(then -> then.policy() == Misfire.FIRE_ALL).orElse(true);
+        Instant since = firedOrChangedLast(trigger, startedAt, firesAll);
         Optional<MissedTicks> missed = MissedTicks.of(schedule, since, now);
         if (missed.isEmpty()) {
             return;
@@ -280,12 +287,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         MissedTicks ticks = missed.get();
         String what = "trigger " + name + " missed its tick " + ticks.latest()
                 + (ticks.earlier() > 0 ? " and " + ticks.earlierInWords() : "") + " while no instance ran";
-        TriggerMisfires.Applied applied = misfires.appliedTo(trigger.spec());
         Optional<String> notFired = applied.whyNotFired(ticks.latest(), now);
-        // The tick fell while the old policy held (the trigger's own, or the deployment's it inherited): it
-        // fires only if that one would have fired it too.
-        Optional<TriggerMisfires.Applied> old = before.isEmpty() && settingsBefore.isEmpty() ? Optional.empty()
-                : Optional.of(settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())));
         Optional<String> notFiredBefore = old.flatMap(then -> then.whyNotFired(ticks.latest(), now));
         if (notFired.isPresent()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": " + notFired.get());
@@ -295,7 +297,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     : " misfire policy or grace the trigger inherits (nvent.triggers.misfire, misfire-grace)")
                     + " and the tick was missed under the old ones, which did not fire it (then: " + notFiredBefore.get()
                     + "; now: " + applied.inWords() + ")");
-        } else if (applied.policy() == Misfire.FIRE_ALL && old.map(then -> then.policy() == Misfire.FIRE_ALL).orElse(true)) {
+        } else if (firesAll) {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
@@ -349,17 +351,37 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * enabled or changed at run time (an instance ran then, ticks before were no missed ones of
      * this definition). Entries this start wrote are left out: a declared trigger's flows changed
      * by the deployment keep its missed tick.
+     *
+     * @param byTick under {@code fire-all}, where the last fire was a late one, the tick it stood for
+     *     stands for it, not when it fired: a start cut short after firing the oldest missed ticks leaves
+     *     the later ones, which the next start fires (their claims tell which fired)
      */
-    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt) {
-        Instant since = trigger.lastFiredAt().filter(fired -> fired.isAfter(trigger.createdAt()))
-                .orElse(trigger.createdAt());
-        for (TriggerEvent entry : store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES)) {
+    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
+        Optional<Instant> lastFired = trigger.lastFiredAt();
+        List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
+        if (byTick) {
+            lastFired = newestFirst.stream().filter(entry -> entry.type().equals("trigger.fired")
+                    || entry.type().equals("trigger.failed")).findFirst().flatMap(TriggerManager::missedTick)
+                    .or(() -> trigger.lastFiredAt());
+        }
+        Instant since = lastFired.filter(fired -> fired.isAfter(trigger.createdAt())).orElse(trigger.createdAt());
+        for (TriggerEvent entry : newestFirst) {
             if ((entry.type().equals("trigger.enabled") || entry.type().equals("trigger.updated"))
                     && entry.timestamp().isBefore(startedAt)) {
                 return entry.timestamp().isAfter(since) ? entry.timestamp() : since;
             }
         }
         return since;
+    }
+
+    /** The missed tick a late fire's history entry stood for; empty for another fire. */
+    private static Optional<Instant> missedTick(TriggerEvent fire) {
+        try {
+            JsonObject data = JsonMatch.read(fire.data()).asJsonObject();
+            return Optional.ofNullable(data.getJsonObject("missed")).map(m -> Instant.parse(m.getString("scheduledAt")));
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /**

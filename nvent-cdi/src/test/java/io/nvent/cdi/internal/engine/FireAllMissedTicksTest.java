@@ -3,12 +3,16 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.AppliedMisfire;
 import io.nvent.FlowStep;
 import io.nvent.Misfire;
+import io.nvent.NventException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.TickClaim;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +40,19 @@ class FireAllMissedTicksTest {
     @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
     @Trigger(name = "every-minute", type = TriggerType.SCHEDULE, cron = "* * * * *")
     static class EveryMinute extends MissedTicksTest.Sync {
+    }
+
+    /** A scheduling store that can no longer be reached once it has claimed {@link #claimsLeft} more ticks. */
+    static final class AwayAfterClaims extends MemorySchedulingStore {
+        volatile int claimsLeft = Integer.MAX_VALUE;
+
+        @Override
+        public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
+            if (claimsLeft-- <= 0) {
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.tryClaimTick(trigger, scheduledAt);
+        }
     }
 
     private static final TriggerMisfires DEPLOYMENT_FIRES_ALL = TriggerMisfires.of("fire-all", Duration.ofHours(24));
@@ -152,6 +169,33 @@ class FireAllMissedTicksTest {
 
             assertThat(runsOf(after)).as("10:01 to 10:05 before, then each of 10:06 to 10:30").hasSize(30);
             assertThat(firedTicks(after, "every-minute")).hasSize(25).first().isEqualTo(at("10:06:00"));
+        }
+    }
+
+    @Test
+    void theMissedTicksAStartCutShortDidNotFireFireAtTheNextStart() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", sync);
+        before.clock.advance(Duration.ofMinutes(5));
+        before.ticks.fireDue();
+        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
+        before.close();
+        scheduling.claimsLeft = 3;
+        EngineHarness cutShort = EngineHarness.startingAt(at("11:31:20"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync);
+        runsOf(cutShort).forEach(run -> cutShort.awaitStatus(run, RunStatus.COMPLETED));
+        cutShort.close();
+        assertThat(firedTicks(cutShort, "every-5-minutes")).as("the store went away after 3 of 12")
+                .containsExactly(at("10:35:00"), at("10:40:00"), at("10:45:00"));
+        scheduling.claimsLeft = Integer.MAX_VALUE;
+
+        try (EngineHarness after = EngineHarness.startingAt(at("11:33:20"), cutShort, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(firedTicks(after, "every-5-minutes")).as("the other 9, once each")
+                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+            assertThat(runsOf(after)).as("10:05, then the 12 ticks of the last hour").hasSize(13);
         }
     }
 }
