@@ -1041,8 +1041,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * maintenance sweep. A tick another instance claimed meanwhile was fired there. One that no
      * instance claimed was fired by none, as when its holder's transaction was rolled back (its
      * session ended): it counts as missed, and fires late, once, as that tick, if the trigger's
-     * misfire policy and grace let a missed tick fire and no later tick fired since, as a tick
-     * missed while no instance ran does. A tick still in doubt is claimed again later, less often
+     * misfire policy and grace let a missed tick fire and no later tick fired since (under
+     * {@code fire-all}, whatever fired since), as a tick missed while no instance ran does. A tick still in doubt is claimed again later, less often
      * each time; each claim in doubt waits up to the store's lock wait, so one sweep asks once at
      * most.
      */
@@ -1082,7 +1082,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         String what = "trigger " + tick.trigger() + " missed its tick " + tick.scheduledAt() + ", whose claim was in"
                 + " doubt (NVENT-0136) and which no instance fired";
         TriggerMisfires.Applied applied = misfires.appliedTo(trigger.get().spec());
-        Optional<String> notFired = trigger.get().lastFiredAt().filter(fired -> fired.isAfter(tick.scheduledAt()))
+        // Under fire-all each tick counts: a later one fired does not stand for this one.
+        Optional<String> notFired = trigger.get().lastFiredAt().filter(fired -> applied.policy() != Misfire.FIRE_ALL)
+                .filter(fired -> fired.isAfter(tick.scheduledAt()))
                 .map(fired -> "not fired, the trigger fired since, at " + fired)
                 .or(() -> applied.whyNotFired(tick.scheduledAt(), now));
         if (notFired.isPresent()) {

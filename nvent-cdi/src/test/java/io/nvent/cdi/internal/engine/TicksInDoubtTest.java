@@ -161,6 +161,26 @@ class TicksInDoubtTest {
                 .contains("not fired, the trigger fired since, at 2026-11-30T10:10:00Z");
     }
 
+    @Test
+    void underFireAllATickInDoubtThatNoInstanceFiredFiresLateEvenAfterALaterTickFired() {
+        h.close();
+        FireAllMissedTicksTest.FiringAllOfTheLastHour firingAll = new FireAllMissedTicksTest.FiringAllOfTheLastHour();
+        h = new EngineHarness(new MemoryFlowStore(), store, "instance-a", firingAll);
+        store.claimsAndFreezes(at("10:05:00"));
+        tickAt("10:05:00");
+        tickAt("10:10:00");
+        awaitCompleted();
+        store.isRolledBack(at("10:05:00"));
+
+        h.sweep();
+
+        assertThat(runs()).hasSize(2);
+        awaitCompleted();
+        assertThat(firingAll.scheduledAt).containsExactly(at("10:10:00"), at("10:05:00"));
+        assertThat(said("NVENT-0133")).singleElement().asString()
+                .contains("missed its tick 2026-11-30T10:05:00Z, whose claim was in doubt");
+    }
+
     /** The messages with that id, not those that mention it. */
     private List<String> said(String id) {
         return log.records().stream().map(LogRecord::getMessage).filter(message -> message.startsWith(id + " "))
