@@ -54,6 +54,22 @@ record MissedTicks(Instant latest, int earlier) {
         return List.copyOf(within);
     }
 
+    /**
+     * How many ticks fell before {@code first} within the misfire grace (from {@code oldest} on, after
+     * {@code since}), counted back from it up to {@value #MOST_COUNTED}: those the bound on how many fire
+     * skipped, not the grace.
+     */
+    static int countWithinBefore(Schedule schedule, Instant since, Instant oldest, Instant first) {
+        int count = 0;
+        Optional<Instant> cursor = schedule.latestAtOrBefore(first.minusSeconds(1));
+        while (count < MOST_COUNTED && cursor.isPresent() && cursor.get().isAfter(since)
+                && !cursor.get().isBefore(oldest)) {
+            count++;
+            cursor = schedule.latestAtOrBefore(cursor.get().minusSeconds(1));
+        }
+        return count;
+    }
+
     /** How many of these ticks are not among {@code fired}, in words for a log line. */
     String skippedBesides(List<Instant> fired) {
         int skipped = earlier + 1 - fired.size();

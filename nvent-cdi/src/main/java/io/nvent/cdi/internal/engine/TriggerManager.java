@@ -301,8 +301,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(name, what, ticks, ticks.latestWithin(schedule, since, now.minus(grace), Misfire.MOST_FIRED_ALL),
-                    applied);
+            fireAll(name, what, ticks, schedule, since, now.minus(grace), applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         }
@@ -312,10 +311,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * Fires each of the missed ticks {@code within} the misfire grace, the oldest first, each as its tick and
      * claimed on its own as any tick is (of instances starting together one fires each). The ticks missed
      * before them are skipped: older than the grace, or beyond the {@value Misfire#MOST_FIRED_ALL} that fire at
-     * a start, which is warned of. The fire of the oldest counts the skipped ones in its history entry.
+     * a start, which is warned of, each count on its own. The fire of the oldest counts the skipped ones in
+     * its history entry.
+     *
+     * @param oldest the oldest tick within the misfire grace
      */
-    private void fireAll(String name, String what, MissedTicks ticks, List<Instant> within,
-                         TriggerMisfires.Applied applied) {
+    private void fireAll(String name, String what, MissedTicks ticks, Schedule schedule, Instant since,
+                         Instant oldest, TriggerMisfires.Applied applied) {
+        List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
         String skipped = ticks.skippedBesides(within);
         int fired = 0;
         for (Instant tick : within) {
@@ -328,10 +331,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + (within.size() > 1 ? " to " + ticks.latest() : "") + ")"
                 + (fired < within.size() ? "; another instance starting at once claimed the other "
                 + (within.size() - fired) : "");
-        if (within.size() == Misfire.MOST_FIRED_ALL && !"0".equals(skipped)) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0558 " + what + ": " + firedHere + "; the " + skipped
+        int beyondTheMost = within.size() < Misfire.MOST_FIRED_ALL ? 0
+                : MissedTicks.countWithinBefore(schedule, since, oldest, within.get(0));
+        if (beyondTheMost > 0) {
+            // The ones before those are older than the grace (counted as far as MissedTicks counts).
+            int olderThanGrace = ticks.earlier() + 1 - within.size() - beyondTheMost;
+            boolean countedAll = ticks.earlier() < MissedTicks.MOST_COUNTED;
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0558 " + what + ": " + firedHere + "; the "
+                    + (beyondTheMost >= MissedTicks.MOST_COUNTED ? "more than " : "") + beyondTheMost
                     + " older ones are skipped: misfire policy fire-all fires at most the latest "
-                    + Misfire.MOST_FIRED_ALL + " missed ticks of a schedule at a start (" + applied.inWords() + ")");
+                    + Misfire.MOST_FIRED_ALL + " missed ticks of a schedule at a start"
+                    + (olderThanGrace > 0 ? "; the " + (countedAll ? "" : "more than ") + olderThanGrace
+                    + " before them are older than the misfire grace and skipped" : "")
+                    + " (" + applied.inWords() + ")");
         } else if (fired > 0) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": " + firedHere + ("0".equals(skipped) ? ""
                     : "; the " + skipped + " older ones are older than the misfire grace and skipped")

@@ -198,4 +198,23 @@ class FireAllMissedTicksTest {
             assertThat(runsOf(after)).as("10:05, then the 12 ticks of the last hour").hasSize(13);
         }
     }
+
+    @Test
+    void theWarningCountsTheTicksSkippedBeyondTheMostApartFromThoseOlderThanTheGrace() {
+        EveryMinute sync = new EveryMinute();
+        TriggerMisfires fireAllWithin110Minutes = TriggerMisfires.of("fire-all", Duration.ofMinutes(110));
+        EngineHarness before = EngineHarness.withMisfires(fireAllWithin110Minutes, sync);
+        before.close();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(at("12:00:30"), before, "instance-a",
+                     fireAllWithin110Minutes, sync)) {
+
+            assertThat(firedTicks(after, "every-minute")).isEqualTo(ticks("10:21:00", "12:00:00", Duration.ofMinutes(1)));
+            assertThat(log.messagesContaining("NVENT-0558")).singleElement().asString()
+                    .contains("and 119 earlier ones while no instance ran: 100 of them fired late")
+                    .contains("; the 10 older ones are skipped: misfire policy fire-all fires at most the latest 100"
+                            + " missed ticks of a schedule at a start; the 10 before them are older than the misfire"
+                            + " grace and skipped (misfire policy fire-all");
+        }
+    }
 }
