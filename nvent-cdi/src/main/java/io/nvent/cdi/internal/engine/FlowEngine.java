@@ -746,8 +746,10 @@ public final class FlowEngine implements FlowService {
      *
      * <p>A run copying {@code copyOf} (a restart or rerun, which read it before) is created only if that
      * run is still stored once the copy is: one deleted meanwhile may have held personal data, which its
-     * copy must not keep. The copy is then removed before anyone could see it or any step of it was
-     * scheduled, and the caller finds the run gone. A deletion after that check is one after the restart.
+     * copy must not keep. The check follows the copy's commit, so a read may see the copy briefly; it is
+     * then canceled and deleted before any step of it is scheduled or it is published (a store written for
+     * nvent 0.1, which cannot delete a single run, keeps it canceled), and the caller finds the run gone.
+     * A deletion after that check is one after the restart.
      *
      * @throws RunNotFoundException if the run {@code copyOf} names was deleted meanwhile
      */
