@@ -197,7 +197,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         triggers.stop();
         engine.closeQueue();
         timers.stop(STOP_PATIENCE);
-        progressWrites.stop();
+        progressWrites.stop(STOP_PATIENCE);
         executor.shutdownNow();
         engine.logHeldFailures(); // the attempts the queue let finish may have failed too
     }

@@ -514,7 +514,7 @@ public class EngineBean {
             }
         }, () -> {
             if (progressWrites != null) {
-                progressWrites.stop();
+                progressWrites.stop(TIMERS_PATIENCE);
             }
         }, () -> {
             if (engine != null) {

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.cdi.internal.ClockTimers;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -24,7 +25,7 @@ public record ProgressWrites(ClockTimers timers, ExecutorService writer) {
      *
      * @param timers plan the writes at the engine's clock
      * @param threads make the writer's thread (the server's managed ones in a container)
-     * @return the progress writes; {@link #stop()} them with the engine
+     * @return the progress writes; {@link #stop(Duration)} them with the engine
      */
     public static ProgressWrites startedOn(ClockTimers timers, ThreadFactory threads) {
         ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -33,8 +34,21 @@ public record ProgressWrites(ClockTimers timers, ExecutorService writer) {
         return new ProgressWrites(timers, writer);
     }
 
-    /** Stops the writer: writes not made yet are dropped, and a report from then on is kept in memory only. */
-    public void stop() {
+    /**
+     * Stops the writer: writes not made yet are dropped, a report from then on is kept in memory only, and the
+     * write under way, interrupted, is awaited up to {@code patience}, so that none lands after the engine said
+     * it stopped.
+     *
+     * @param patience how long to wait for the write under way
+     * @return whether the writer had ended within {@code patience}
+     */
+    public boolean stop(Duration patience) {
         writer.shutdownNow();
+        try {
+            return writer.awaitTermination(patience.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

@@ -262,7 +262,7 @@ final class EngineHarness implements AutoCloseable {
     public void close() {
         queue.close();
         startTimers.shutdownNow();
-        progressWrites.stop();
+        progressWrites.stop(Duration.ofSeconds(10));
     }
 
     /**

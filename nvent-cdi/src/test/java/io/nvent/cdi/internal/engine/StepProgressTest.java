@@ -101,6 +101,9 @@ class StepProgressTest {
         final AtomicInteger progressWrites = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
         volatile CountDownLatch held = new CountDownLatch(0);
+        /** How long a held write goes on once interrupted, as a JDBC call under way does. */
+        volatile Duration outlastsInterrupt = Duration.ZERO;
+        final AtomicInteger landed = new AtomicInteger();
 
         @Override
         public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
@@ -111,9 +114,15 @@ class StepProgressTest {
             try {
                 held.await();
             } catch (InterruptedException e) {
+                long until = System.nanoTime() + outlastsInterrupt.toNanos();
+                while (System.nanoTime() < until) {
+                    LockSupport.parkNanos(until - System.nanoTime());
+                }
                 Thread.currentThread().interrupt();
             }
-            return super.recordProgress(lease, progress, now);
+            boolean stored = super.recordProgress(lease, progress, now);
+            landed.incrementAndGet();
+            return stored;
         }
     }
 
@@ -258,6 +267,26 @@ class StepProgressTest {
             finish.countDown();
             harness.awaitStatus(slow, RunStatus.COMPLETED);
             harness.awaitStatus(polling, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void stoppingAwaitsTheProgressWriteUnderWaySoThatNoneLandsAfterTheEngineStopped() {
+        CountingStore scheduling = new CountingStore();
+        scheduling.held = new CountDownLatch(1);
+        scheduling.outlastsInterrupt = Duration.ofMillis(300);
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Load())) {
+            String runId = harness.engine.start("import", "slow");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.progressWrites)
+                    .hasValue(1));
+
+            assertThat(harness.progressWrites.stop(Duration.ofSeconds(5))).as("the write under way ended").isTrue();
+
+            assertThat(scheduling.landed).as("it landed before stop returned, not after").hasValue(1);
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
         }
     }
 
