@@ -1413,7 +1413,7 @@ class DemoApplicationIT {
             console.click(By.id("start-run"));
             WebElement input = console.awaitVisible(By.id("run-input"));
             input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
-            input.sendKeys("{\"lines\": 120, \"pauseMs\": 25,");
+            input.sendKeys("{\"lines\": 200, \"pauseMs\": 30,");
             console.until(() -> console.text(By.id("run-input-msg")).startsWith("Invalid JSON"));
             assertThat(console.find(By.id("run-submit")).isEnabled()).isFalse();
             console.screenshot("03-start-run-invalid-json");
@@ -1427,6 +1427,14 @@ class DemoApplicationIT {
             console.until(() -> console.all(By.cssSelector("#timeline li")).size() > 20
                     && console.attribute(By.id("run-status"), "data-status").equals("running"));
             console.screenshot("04-run-live");
+            // The step reports its progress at every line: a bar on its row, moving while it runs.
+            String talkProgress = "#run-steps tr[data-step=talk] .step-progress";
+            console.until(() -> progressDone(console, talkProgress) > 0);
+            assertThat(console.text(By.cssSelector(talkProgress + " .step-progress-count"))).matches("\\d+ of 200 \\(\\d+ %\\)");
+            assertThat(console.text(By.cssSelector(talkProgress + " .step-progress-message"))).matches("– line \\d+");
+            long firstShown = progressDone(console, talkProgress);
+            console.screenshot("04a-run-progress");
+            console.until(() -> progressDone(console, talkProgress) > firstShown);
             console.until(() ->
                     !console.all(By.cssSelector("#timeline li[data-type='flow.completed']")).isEmpty());
             console.until(() ->
@@ -1438,6 +1446,14 @@ class DemoApplicationIT {
             console.click(By.cssSelector("[data-kind=events]"));
             assertThat(console.all(By.cssSelector("#timeline li[data-type=log]"))).isEmpty();
             console.screenshot("05-run-completed");
+            assertThat(console.all(By.cssSelector(".step-progress"))).as("no bar once the step has ended").isEmpty();
+
+            // A finished run deleted from its page, history and all: the console goes on to the flow's runs.
+            console.click(By.id("delete-run"));
+            console.until(() -> console.text(By.cssSelector(".confirm-text")).contains("deleted with its whole history"));
+            console.click(By.id("confirm-delete-run"));
+            console.until(() -> console.hash().equals("#/runs?flow=chatter"));
+            assertThat(http.get("api/nvent/runs/" + runId).status()).isEqualTo(404);
 
             console.go("#/flows/order?run=" + finished);
             console.until(() -> console.all(By.cssSelector(".graph .node.completed")).size() == 4);
@@ -1585,6 +1601,13 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("signed-out"))).contains("close the browser");
             console.screenshot("10b-logged-out");
         }
+    }
+
+    /** The units done the progress bar shows at {@code css}, or -1 while it shows none. */
+    private static long progressDone(Console console, String css) {
+        Object done = console.script("const bar = document.querySelector(arguments[0]);"
+                + " return bar ? Number(bar.dataset.done) : -1;", css);
+        return ((Number) done).longValue();
     }
 
     @Test
