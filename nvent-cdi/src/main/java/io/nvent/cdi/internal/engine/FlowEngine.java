@@ -2321,7 +2321,8 @@ public final class FlowEngine implements FlowService {
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
-        StepLease lease = leaseOf(runId, binding.step());
+        // For this attempt: the progress the store keeps with the lease is this attempt's only.
+        StepLease lease = leaseOf(runId, binding.step()).forAttempt(job.attempt());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2528,31 +2529,28 @@ public final class FlowEngine implements FlowService {
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, runId, step, progress));
+                progress -> storeProgress(self, job.attempt(), runId, step, progress));
     }
 
     /**
      * Keeps a step's progress with its lease, renewing that lease as a sign of life; not for an execution
-     * that no longer holds the step, nor one past its timeout (its retry may run beside it under the same
-     * lease). Nothing is written if the lease ran out or is another owner's.
+     * that no longer holds the step, nor one past its timeout (its retry may run beside it on this instance).
+     * Nothing is written if the lease ran out, is another owner's or was taken for another attempt.
      *
-     * <p>The store's condition is the lease's owner, and a lease is this instance's, not an attempt's (the lease
-     * row keeps no attempt): the timeout check and the write are two steps. A write checked just before its
-     * attempt passed its timeout and made after the queue failed that attempt, its backoff went by and its retry
-     * took the step's lease on this same instance (a write that waited that long for a row lock or a
-     * connection) lands in the retry's lease: the retry then shows the timed-out attempt's last progress until
-     * its own first write, a second after it began, if it reports any. One such write at most: every later one
-     * of the timed-out attempt is refused here. Likewise a retry that takes the step's lease on this instance
-     * while its timed-out attempt still runs (and holds it) keeps that attempt's progress until it writes its
-     * own, since a store forgets progress only when the lease changes owner or had run out (see
-     * {@link SchedulingStore#recordProgress}).
+     * <p>A lease is this instance's whichever of its attempts runs, so the store's condition names the attempt
+     * too ({@link StepLease#forAttempt}, as {@link #writeStart} takes it): the timeout check here and the write
+     * are two steps, and a write checked just before its attempt passed its timeout and made after the queue
+     * failed that attempt and its retry took the step's lease on this same instance (a write that waited that
+     * long for a row lock or a connection) is refused by the store, as the lease is the retry's. Likewise a retry
+     * that takes the step's lease on this instance while its timed-out attempt still holds it (its release failed)
+     * starts without that attempt's progress: the store forgets it with the lease taken for another attempt.
      */
-    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
+    private void storeProgress(StepExecution self, int attempt, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner), progress, now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
     }
 
     /**
