@@ -1752,9 +1752,20 @@ public final class FlowEngine implements FlowService {
                 return;
             }
             JobExecution attempt = StepJob.asStepAttempt(job);
+            Optional<StepProgress> progress = progressOfFailed(attempt);
             if (!isSuperseded(attempt)) {
-                recordFailure(attempt, error, nextAttemptAt);
+                recordFailure(attempt, error, nextAttemptAt, progress);
             }
+        }
+    }
+
+    /** The last progress the failed attempt reported here, if any (see {@link StepExecutions#progressOfFailed}). */
+    private Optional<StepProgress> progressOfFailed(JobExecution attempt) {
+        try {
+            StepJob ref = StepJob.parse(attempt.payload());
+            return executionsHere.progressOfFailed(ref.runId(), ref.step(), attempt);
+        } catch (IllegalArgumentException notAStepJob) {
+            return Optional.empty();
         }
     }
 
@@ -1887,6 +1898,8 @@ public final class FlowEngine implements FlowService {
             // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
             if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)
                     || cutShortByStop(failure)) {
+                // For the entry that records the failure once the queue reports it (step.retry or step.failed).
+                executionsHere.failedWith(self);
                 throw failure;
             }
             storeAway = failure;
@@ -2525,11 +2538,14 @@ public final class FlowEngine implements FlowService {
                 return writeAsCurrent(self, runId, step, plain, held);
             }
         };
-        return new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling, json, clock,
+        DefaultStepContext context = new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling,
+                json, clock,
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
+        self.reportsProgress(context::latestProgress);
+        return context;
     }
 
     /**
@@ -2560,12 +2576,18 @@ public final class FlowEngine implements FlowService {
      */
     static String completedData(String resultJson, Optional<StepProgress> progress) {
         JsonText data = JsonText.object().raw("result", resultJson);
-        progress.ifPresent(p -> {
-            JsonText last = JsonText.object().num("done", p.done()).num("total", p.total());
-            p.message().ifPresent(message -> last.str("message", message));
-            data.raw("progress", last.build());
-        });
+        progress.ifPresent(last -> withProgress(data, last));
         return data.build();
+    }
+
+    /**
+     * Adds an attempt's last progress to the data of the entry that ends it ({@code step.completed},
+     * {@code step.retry}, {@code step.failed}): {@code "progress":{"done","total","message"}}.
+     */
+    private static void withProgress(JsonText data, StepProgress last) {
+        JsonText progress = JsonText.object().num("done", last.done()).num("total", last.total());
+        last.message().ifPresent(message -> progress.str("message", message));
+        data.raw("progress", progress.build());
     }
 
     @Override
@@ -3011,7 +3033,12 @@ public final class FlowEngine implements FlowService {
         }));
     }
 
-    private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+    /**
+     * Records a failed attempt: {@code step.retry} if the queue retries it, else {@code step.failed}, each with
+     * the last progress the attempt reported ({@code progress}), if any, so that an operator sees how far it got.
+     */
+    private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
+                               Optional<StepProgress> progress) {
         StepJob ref;
         try {
             ref = StepJob.parse(job.payload());
@@ -3065,6 +3092,7 @@ public final class FlowEngine implements FlowService {
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
+                progress.ifPresent(last -> withProgress(data, last));
                 if (nextAttemptAt.isPresent()) {
                     if (storeAway) {
                         data.str("reason", "the store could not be reached; the attempt does not count");
@@ -3922,7 +3950,7 @@ public final class FlowEngine implements FlowService {
                 run.runId(), step, attempts);
         RuntimeException failure = new RuntimeException(message);
         failure.setStackTrace(new StackTraceElement[0]);
-        recordFailure(lastAttempt, failure, Optional.empty());
+        recordFailure(lastAttempt, failure, Optional.empty(), Optional.empty());
     }
 
     // ---------------------------------------------------------------- helpers

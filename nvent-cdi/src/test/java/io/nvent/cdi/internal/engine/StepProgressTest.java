@@ -119,6 +119,16 @@ class StepProgressTest {
         }
     }
 
+    /** Each attempt gets a tenth further than the one before, then fails. */
+    @FlowStep(flow = "flaky", name = "copy", role = StepRole.ENTRY, maxAttempts = 2)
+    static class Flaky implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            ctx.reportProgress(10L * ctx.attempt(), 100, "attempt " + ctx.attempt());
+            throw new IllegalStateException("the share went away");
+        }
+    }
+
     /**
      * Counts the progress writes that reach the store; can fail them, or hold them until the test lets them go,
      * and fail the giving up of leases.
@@ -395,11 +405,29 @@ class StepProgressTest {
 
             awaitRetryHoldingTheLease(harness, runId);
 
+            assertThat(harness.eventsOf(runId, EventType.STEP_RETRY)).as("the failure of the attempt the queue"
+                    + " failed for its timeout while it ran").singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":1,\"total\":10,\"message\":\"attempt 1\"}"));
             assertThat(scheduling.releaseFailures).as("the timed-out attempt's lease was not given up").hasValue(0);
             assertThat(harness.engine.progress(runId)).as("the timed-out attempt's progress went with the lease"
                     + " its retry took").isEmpty();
             finish.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aFailedAttemptsLastProgressGoesIntoItsRetryEntryAndTheLastAttemptsIntoItsFailedEntry() {
+        try (EngineHarness harness = new EngineHarness(new Flaky())) {
+            String runId = harness.engine.start("flaky", "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            harness.clock.advance(Duration.ofSeconds(1));
+            harness.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(harness.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":10,\"total\":100,\"message\":\"attempt 1\"}"));
+            assertThat(harness.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":20,\"total\":100,\"message\":\"attempt 2\"}"));
         }
     }
 
