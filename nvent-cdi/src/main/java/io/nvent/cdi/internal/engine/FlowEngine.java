@@ -3236,6 +3236,12 @@ public final class FlowEngine implements FlowService {
      */
     void renewLeases() {
         for (Map.Entry<String, String> lease : unreleasedLeases) {
+            if (executionsHere.isRunning(lease.getKey(), lease.getValue())) {
+                // Another execution of the step runs here now (the retry of the attempt whose release failed), and
+                // this instance's lease of the step is its: it gives the lease up when it ends.
+                unreleasedLeases.remove(lease);
+                continue;
+            }
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
             scheduling.releaseLease(lease.getKey(), lease.getValue(), leaseOwner);
             unreleasedLeases.remove(lease);

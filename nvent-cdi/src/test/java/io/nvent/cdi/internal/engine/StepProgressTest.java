@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -390,10 +391,11 @@ class StepProgressTest {
 
     /**
      * The timed-out attempt's lease could not be given up (the store away for a moment), so it still holds it
-     * when its retry takes the step's lease on this same instance: the retry starts without its progress.
+     * when its retry takes the step's lease on this same instance: the retry starts without its progress, and the
+     * release left over for the next renewal round leaves the retry's lease alone.
      */
     @Test
-    void aRetryTakingTheLeaseOnTheInstanceWhereItsTimedOutAttemptStillHoldsItStartsWithoutThatAttemptsProgress() {
+    void aRetryTakingTheLeaseWhereItsTimedOutAttemptStillHoldsItStartsWithoutThatAttemptsProgressAndKeepsTheLease() {
         CountingStore scheduling = new CountingStore();
         try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
                 new Overdue())) {
@@ -411,6 +413,10 @@ class StepProgressTest {
             assertThat(scheduling.releaseFailures).as("the timed-out attempt's lease was not given up").hasValue(0);
             assertThat(harness.engine.progress(runId)).as("the timed-out attempt's progress went with the lease"
                     + " its retry took").isEmpty();
+            harness.engine.renewLeases();
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the release left over of the timed-out attempt"
+                    + " does not give its retry's lease up").extracting(StepLease::attempt)
+                    .containsExactly(OptionalInt.of(2));
             finish.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
         }
