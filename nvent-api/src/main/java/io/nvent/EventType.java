@@ -33,10 +33,15 @@ public enum EventType {
     /**
      * An attempt failed and the step is queued again, or it was queued again without an attempt
      * counting (a rate limit held it back, the store could not be reached, an instance whose
-     * deployment lacks the step handed its job back); {@code nextAttemptAt} says when it is due.
+     * deployment lacks the step handed its job back); {@code nextAttemptAt} says when it is due. A failed
+     * attempt that reported progress adds the last it reported, as {@link #STEP_COMPLETED} does (since 0.2),
+     * so that its history shows how far it got.
      */
     STEP_RETRY("step.retry"),
-    /** A step's last attempt failed; the run fails unless an operator retries the step. */
+    /**
+     * A step's last attempt failed; the run fails unless an operator retries the step. An attempt that
+     * reported progress adds the last it reported, as {@link #STEP_COMPLETED} does (since 0.2).
+     */
     STEP_FAILED("step.failed"),
     /** A step's lease ran out: the instance executing it died or hung. */
     STEP_STALLED("step.stalled"),

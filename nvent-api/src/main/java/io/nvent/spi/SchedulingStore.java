@@ -337,6 +337,11 @@ public interface SchedulingStore {
      * time and the lease's end how long a lease of an earlier start of its instance id has gone
      * unrenewed, whatever lease duration that start had.
      *
+     * <p>The lease may name the attempt it is taken for ({@link StepLease#attempt()}, since 0.2): a store that
+     * keeps progress ({@link #recordProgress}) keeps that attempt with the lease, and forgets the progress kept
+     * when it takes the lease for another attempt, even from the same owner while it holds it (a retry on the
+     * instance where its timed-out attempt still runs).
+     *
      * <p>The default takes the lease without the time (the lease then has none, and the engine judges
      * it by its own lease duration, as before 0.2); a store that can keep it should.
      *
@@ -379,21 +384,28 @@ public interface SchedulingStore {
      * Keeps the progress a step's attempt reported ({@link io.nvent.StepContext#reportProgress}) with its
      * lease, replacing the one kept before, and renews that lease to {@code lease.expiresAt()} (with
      * {@code lease.renewedAt()}, as {@link #renewLeases(String, Instant, Instant)} would): only while
-     * {@code lease.owner()} holds the step's lease and it has not run out at {@code now}. A lease that
-     * ran out is neither renewed nor given the progress: another owner may take it over. The progress goes
+     * {@code lease.owner()} holds the step's lease for {@code lease.attempt()} ({@link StepLease#isHeldFor}: the
+     * lease was taken for that attempt, since 0.2) and it has not run out at {@code now}. A lease that
+     * ran out is neither renewed nor given the progress: another owner may take it over. Nor is one its owner
+     * took for another attempt: a write of a timed-out attempt, checked before its timeout and made after its
+     * retry took the step's lease on the same instance, must not show in the retry. The progress goes
      * with the lease: a store forgets it when the lease is given up ({@link #releaseLease},
-     * {@link #finishStep}) or taken ({@link #acquireLease}, {@link #startStep}) by another owner or after it ran
-     * out; not when its owner takes it again while it holds it (a second delivery of the step's job on the
-     * instance running the attempt, which the engine then does not run): that keeps the running attempt's.
+     * {@link #finishStep}) or taken ({@link #acquireLease}, {@link #startStep}) by another owner, for another
+     * attempt, or after it ran out; not when its owner takes it again for the same attempt while it holds it (a
+     * second delivery of the step's job on the instance running the attempt, which the engine then does not
+     * run): that keeps the running attempt's. A start that changes nothing ({@link #startStep}) leaves the lease
+     * as it was, its attempt and progress too.
      *
      * <p>The engine calls it at most once a second per running step. The default keeps nothing and
-     * returns {@code false}: the step's progress then shows nowhere.
+     * returns {@code false}: the step's progress then shows nowhere. A store of 0.2 that kept progress before
+     * leases named their attempt keeps it unfenced until it compares the attempts.
      *
-     * @param lease the step's lease as its owner renews it: run, step, owner, new end and the time now
+     * @param lease the step's lease as its owner renews it: run, step, owner, the attempt that reported, new end
+     *     and the time now
      * @param progress the latest progress reported
      * @param now the current time
-     * @return {@code true} if it was kept; {@code false} if the owner holds no unexpired lease of the step,
-     *     or the store keeps no progress
+     * @return {@code true} if it was kept; {@code false} if the owner holds no unexpired lease of the step for
+     *     the attempt, or the store keeps no progress
      * @since 0.2
      */
     default boolean recordProgress(StepLease lease, io.nvent.StepProgress progress, Instant now) {
@@ -433,8 +445,8 @@ public interface SchedulingStore {
      * engine declines a second job of a step it executes already, which must keep its lease.
      *
      * @param runs the store of the run
-     * @param lease the lease to take (run, step, owner, expiry and, since 0.2, when it is taken, which the
-     *     store keeps as {@link #acquireLease(StepLease, Instant)} does)
+     * @param lease the lease to take (run, step, owner, expiry and, since 0.2, when it is taken and for which
+     *     attempt, which the store keeps as {@link #acquireLease(StepLease, Instant)} does)
      * @param now the current time, to decide whether another owner's lease has expired
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if another owner holds an unexpired lease of the step or the
@@ -445,17 +457,24 @@ public interface SchedulingStore {
      *     does not allow; the run is left as it was and the call took no lease, as for a declined one
      */
     default Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
-        boolean heldBefore = leasesOfRun(lease.runId()).stream().anyMatch(held -> held.step().equals(lease.step())
-                && held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now));
-        if (!acquireLease(lease, now)) {
+        Optional<StepLease> heldBefore = leasesOfRun(lease.runId()).stream().filter(held -> held.step().equals(
+                lease.step()) && held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now)).findFirst();
+        // A lease the owner holds is taken first for the attempt it was held for: a start that then changes
+        // nothing (a second delivery beside the attempt running here) leaves that attempt its lease and progress.
+        StepLease first = heldBefore.map(held -> new StepLease(lease.runId(), lease.step(), lease.owner(),
+                lease.expiresAt(), lease.renewedAt(), held.attempt())).orElse(lease);
+        if (!acquireLease(first, now)) {
             return Optional.empty();
         }
         Optional<StoredChange> change = Optional.empty();
         try {
             change = runs.updateRun(lease.runId(), mutation);
+            if (change.isPresent() && !first.equals(lease)) {
+                acquireLease(lease, now);   // for the start's attempt: its own progress from now on
+            }
             return change;
         } finally {
-            if (change.isEmpty() && !heldBefore) {
+            if (change.isEmpty() && heldBefore.isEmpty()) {
                 releaseLease(lease.runId(), lease.step(), lease.owner());
             }
         }

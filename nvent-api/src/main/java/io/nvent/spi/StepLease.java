@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Proof that an instance executes a step; it renews the lease while the step runs.
@@ -15,17 +16,58 @@ import java.util.Optional;
  * with. A lease written without that time (by an earlier version, or through a method that does not
  * pass it) has none.
  *
+ * <p>A lease a step's execution takes for its attempt names that attempt ({@link #attempt()}, since 0.2): the
+ * progress the store keeps with the lease ({@link SchedulingStore#recordProgress}) is that attempt's only. An
+ * instance holds one lease per step whichever of its attempts runs, so the owner alone cannot tell a timed-out
+ * attempt that still runs here from its retry that took the step's lease on this same instance.
+ *
  * @param runId run
  * @param step step
  * @param owner instance id
  * @param expiresAt end of the lease unless renewed
  * @param renewedAt when its owner last took or renewed it; empty where that is not known (since 0.2)
+ * @param attempt the attempt of the step the lease was taken for; empty for a lease taken for no attempt (the
+ *     engine's sweep marking a step stalled) or by a store or version that does not keep it (since 0.2)
  * @since 0.1
  */
-public record StepLease(String runId, String step, String owner, Instant expiresAt, Optional<Instant> renewedAt) {
+public record StepLease(String runId, String step, String owner, Instant expiresAt, Optional<Instant> renewedAt,
+                        OptionalInt attempt) {
 
     /**
-     * Checks that every component is given and that the lease was not renewed after its end.
+     * Checks that every component is given, that the lease was not renewed after its end and that an attempt
+     * it names is one.
+     *
+     * @param runId run
+     * @param step step
+     * @param owner instance id
+     * @param expiresAt end of the lease unless renewed
+     * @param renewedAt when its owner last took or renewed it; empty where that is not known
+     * @param attempt the attempt the lease was taken for; empty where it was taken for none, or is not known
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code renewedAt} is after {@code expiresAt}, or {@code attempt} is
+     *     below 1
+     * @since 0.2, the constructor with {@code renewedAt} and {@code attempt};
+     *     {@link #StepLease(String, String, String, Instant) the one without either} since 0.1
+     */
+    public StepLease {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(step, "step");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(renewedAt, "renewedAt");
+        Objects.requireNonNull(attempt, "attempt");
+        if (renewedAt.filter(expiresAt::isBefore).isPresent()) {
+            throw new IllegalArgumentException("the lease of step '" + step + "' in run '" + runId + "' ends at "
+                    + expiresAt + ", before it was renewed at " + renewedAt.get());
+        }
+        if (attempt.isPresent() && attempt.getAsInt() < 1) {
+            throw new IllegalArgumentException("the lease of step '" + step + "' in run '" + runId
+                    + "' must be taken for an attempt from 1 on, was " + attempt.getAsInt());
+        }
+    }
+
+    /**
+     * A lease for no particular attempt.
      *
      * @param runId run
      * @param step step
@@ -34,19 +76,10 @@ public record StepLease(String runId, String step, String owner, Instant expires
      * @param renewedAt when its owner last took or renewed it; empty where that is not known
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if {@code renewedAt} is after {@code expiresAt}
-     * @since 0.2, the constructor with {@code renewedAt}; {@link #StepLease(String, String, String, Instant) the
-     *     one without} since 0.1
+     * @since 0.2
      */
-    public StepLease {
-        Objects.requireNonNull(runId, "runId");
-        Objects.requireNonNull(step, "step");
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(expiresAt, "expiresAt");
-        Objects.requireNonNull(renewedAt, "renewedAt");
-        if (renewedAt.filter(expiresAt::isBefore).isPresent()) {
-            throw new IllegalArgumentException("the lease of step '" + step + "' in run '" + runId + "' ends at "
-                    + expiresAt + ", before it was renewed at " + renewedAt.get());
-        }
+    public StepLease(String runId, String step, String owner, Instant expiresAt, Optional<Instant> renewedAt) {
+        this(runId, step, owner, expiresAt, renewedAt, OptionalInt.empty());
     }
 
     /**
@@ -77,6 +110,46 @@ public record StepLease(String runId, String step, String owner, Instant expires
      */
     public static StepLease renewed(String runId, String step, String owner, Instant renewedAt, Instant expiresAt) {
         return new StepLease(runId, step, owner, expiresAt, Optional.of(renewedAt));
+    }
+
+    /**
+     * This lease, taken for the step's attempt {@code attempt}: a store that keeps progress keeps with it that
+     * attempt's only ({@link SchedulingStore#recordProgress}).
+     *
+     * @param attempt the attempt, from 1 on
+     * @return a copy of this lease naming the attempt
+     * @throws IllegalArgumentException if {@code attempt} is below 1
+     * @since 0.2
+     */
+    public StepLease forAttempt(int attempt) {
+        return new StepLease(runId, step, owner, expiresAt, renewedAt, OptionalInt.of(attempt));
+    }
+
+    /**
+     * This lease extended to {@code until}, renewed at {@code renewedAt} (or with no renewal time), for the same
+     * attempt: what a store keeps of a lease its owner renews.
+     *
+     * @param until the new end
+     * @param renewedAt when it is renewed; empty where that is not known
+     * @return the renewed lease
+     * @throws IllegalArgumentException if {@code renewedAt} is after {@code until}
+     * @since 0.2
+     */
+    public StepLease renewedUntil(Instant until, Optional<Instant> renewedAt) {
+        return new StepLease(runId, step, owner, until, renewedAt, attempt);
+    }
+
+    /**
+     * Whether this lease, as a store holds it, is the one {@code wanted} names: the same owner and the same
+     * attempt (both naming none counts as the same). A lease of its owner taken for another attempt belongs to
+     * that attempt (a retry on the same instance), not to {@code wanted}'s.
+     *
+     * @param wanted the lease an execution asks for, or writes under
+     * @return whether owner and attempt match
+     * @since 0.2
+     */
+    public boolean isHeldFor(StepLease wanted) {
+        return owner.equals(wanted.owner()) && attempt.equals(wanted.attempt());
     }
 
     /**

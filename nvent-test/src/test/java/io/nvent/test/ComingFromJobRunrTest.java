@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.BackoffType;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
-import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -18,7 +17,7 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
-import io.nvent.StepLogger;
+import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.Trigger;
@@ -34,7 +33,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -238,7 +236,7 @@ class ComingFromJobRunrTest {
         }
     }
 
-    /** A long job: JobRunr's {@code jobContext.progressBar(total)}; here a log line per step of progress. */
+    /** A long job: JobRunr's {@code jobContext.progressBar(total)}; here a progress report per row. */
     @FlowStep(flow = "import", name = "import", role = StepRole.ENTRY)
     static final class ImportCustomers implements Step<Map<String, Object>, Integer> {
         final CountDownLatch halfway = new CountDownLatch(1);
@@ -248,10 +246,7 @@ class ComingFromJobRunrTest {
         public Integer execute(Map<String, Object> input, StepContext ctx) {
             int total = ((Number) input.get("rows")).intValue();
             for (int row = 1; row <= total; row++) {
-                if (row % (total / 4) == 0) {
-                    ctx.logger().log(StepLogger.Level.INFO, "imported " + row + " of " + total,
-                            Map.of("done", row, "total", total));
-                }
+                ctx.reportProgress(row, total, "customers.csv");
                 if (row == total / 2) {
                     halfway.countDown();
                     awaitQuietly(goOn);
@@ -270,19 +265,26 @@ class ComingFromJobRunrTest {
     }
 
     @Test
-    void aLongJobReportsItsProgressAsLogEntriesThatAreReadWhileItRuns() throws InterruptedException {
+    void aLongJobReportsItsProgressWhichIsReadWhileItRuns() throws InterruptedException {
         ImportCustomers importer = new ImportCustomers();
         try (FlowTestEnvironment env = FlowTestEnvironment.of(importer)) {
             String runId = env.flows().start("import", Map.of("rows", 1000));
             assertThat(importer.halfway.await(10, TimeUnit.SECONDS)).isTrue();
+            env.clock().advance(Duration.ofSeconds(1));   // stored at most once a second, by the engine's clock
 
-            List<HistoryEvent> progress = env.flows().events(runId,
-                    new EventQuery(Set.of(EventType.LOG), 0, 1, true));
+            await().atMost(Duration.ofSeconds(10)).until(() -> env.flows().progress(runId).containsKey("import"));
+            StepProgress progress = env.flows().progress(runId).get("import");
 
-            assertThat(progress).singleElement().extracting(HistoryEvent::data).asString()
-                    .contains("imported 500 of 1000");
+            assertThat(progress.done()).isEqualTo(500);
+            assertThat(progress.total()).isEqualTo(1000);
+            assertThat(progress.percent()).isEqualTo(50);
+            assertThat(progress.message()).contains("customers.csv");
             importer.goOn.countDown();
             assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(env.flows().progress(runId)).as("gone with the attempt").isEmpty();
+            assertThat(env.history(runId)).filteredOn(entry -> entry.type() == EventType.STEP_COMPLETED)
+                    .singleElement().extracting(HistoryEvent::data).asString()
+                    .contains("\"progress\":{\"done\":1000,\"total\":1000,\"message\":\"customers.csv\"}");
         }
     }
 

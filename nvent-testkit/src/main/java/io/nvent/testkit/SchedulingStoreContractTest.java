@@ -2,6 +2,7 @@ package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,6 +49,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -1805,6 +1807,72 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.acquireLease(StepLease.renewed(runId, "ship", "node-b", T0.plusSeconds(125),
                 T0.plusSeconds(185)), T0.plusSeconds(125))).isTrue();
         assertThat(store.progressOfRun(runId)).as("taken over by another owner once it ran out").isEmpty();
+    }
+
+    /** The lease of step {@code step} of {@code runId} on {@code node-a}, taken at {@code T0 + at} for a minute. */
+    private static StepLease leaseOfAttempt(String runId, String step, int attempt, long at) {
+        return StepLease.renewed(runId, step, "node-a", T0.plusSeconds(at), T0.plusSeconds(at + 60)).forAttempt(attempt);
+    }
+
+    @Test
+    void keepsAnAttemptsProgressOnlyWhileTheStepsLeaseIsThatAttempts() {
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        String runId = newRun();
+        StepLease timedOut = leaseOfAttempt(runId, "import", 1, 0);
+        store.acquireLease(timedOut, T0);
+        assertThat(store.leasesOfRun(runId)).as("the lease names its attempt").containsExactly(timedOut);
+        assertThat(store.recordProgress(timedOut, progress(10, "attempt 1"), T0)).isTrue();
+
+        StepLease retry = leaseOfAttempt(runId, "import", 2, 5);
+        assertThat(store.acquireLease(retry, T0.plusSeconds(5))).as("its owner takes it for the retry while the"
+                + " timed-out attempt still holds it (the same instance)").isTrue();
+        assertThat(store.progressOfRun(runId)).as("the timed-out attempt's progress is not the retry's").isEmpty();
+        assertThat(store.recordProgress(leaseOfAttempt(runId, "import", 1, 6), progress(20, "attempt 1"),
+                T0.plusSeconds(6))).as("a late write of the timed-out attempt").isFalse();
+        assertThat(store.progressOfRun(runId)).isEmpty();
+        assertThat(store.leasesOfRun(runId)).as("nor did it renew the retry's lease").containsExactly(retry);
+
+        store.renewLeases("node-a", T0.plusSeconds(90), T0.plusSeconds(30));
+        assertThat(store.leasesOfRun(runId)).as("a renewal keeps the attempt").extracting(StepLease::attempt)
+                .containsExactly(OptionalInt.of(2));
+        assertThat(store.recordProgress(leaseOfAttempt(runId, "import", 2, 31), progress(30, "attempt 2"),
+                T0.plusSeconds(31))).isTrue();
+        assertThat(store.acquireLease(leaseOfAttempt(runId, "import", 2, 32), T0.plusSeconds(32)))
+                .as("taken again for the same attempt (a second delivery of its job)").isTrue();
+        assertThat(store.progressOfRun(runId)).as("the running attempt's stays")
+                .containsExactly(Map.entry("import", progress(30, "attempt 2")));
+        assertThat(store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(33),
+                T0.plusSeconds(93)), progress(40, null), T0.plusSeconds(33))).as("a write naming no attempt")
+                .isFalse();
+    }
+
+    @Test
+    void aStartForAnotherAttemptTakesTheLeaseWithoutTheProgressAndAStartThatChangesNothingLeavesBoth() {
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        RunRecord run = storedRun();
+        String runId = run.runId();
+        StepLease first = leaseOfAttempt(runId, "ship", 1, 0);
+        assertThat(store.startStep(flowStore(), first, T0, stepBecomes("ship", StepStatus.RUNNING))).isPresent();
+        store.recordProgress(first, progress(10, null), T0);
+
+        StepLease second = leaseOfAttempt(runId, "ship", 2, 5);
+        assertThat(store.startStep(flowStore(), second, T0.plusSeconds(5), current -> Optional.empty()))
+                .as("a second job of the step, which the engine declines beside the attempt running here").isEmpty();
+        assertThat(store.leasesOfRun(runId)).as("the lease is still the running attempt's")
+                .extracting(StepLease::owner, StepLease::attempt).containsExactly(tuple("node-a", OptionalInt.of(1)));
+        assertThat(store.progressOfRun(runId)).as("and so is its progress")
+                .containsExactly(Map.entry("ship", progress(10, null)));
+        assertThat(store.recordProgress(leaseOfAttempt(runId, "ship", 1, 6), progress(11, null), T0.plusSeconds(6)))
+                .isTrue();
+
+        assertThat(store.startStep(flowStore(), second, T0.plusSeconds(7), stepBecomes("ship", StepStatus.RUNNING)))
+                .as("the retry's start, while the timed-out attempt still holds the lease on this instance")
+                .isPresent();
+        assertThat(store.leasesOfRun(runId)).extracting(StepLease::attempt).containsExactly(OptionalInt.of(2));
+        assertThat(store.progressOfRun(runId)).as("the timed-out attempt's progress went with its lease").isEmpty();
+        assertThat(store.recordProgress(leaseOfAttempt(runId, "ship", 1, 8), progress(12, null), T0.plusSeconds(8)))
+                .as("the timed-out attempt's later write").isFalse();
+        assertThat(store.progressOfRun(runId)).isEmpty();
     }
 
     @Test

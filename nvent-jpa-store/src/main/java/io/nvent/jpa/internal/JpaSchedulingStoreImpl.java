@@ -49,6 +49,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -100,7 +101,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s";
-    private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at";
+    private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt";
     /** The columns of the progress kept with a lease (schema V16). */
     private static final List<String> PROGRESS_COLUMNS = List.of("progress_done", "progress_total", "progress_message",
             "progress_at");
@@ -1300,40 +1301,73 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     /**
      * The assignments that forget the progress kept with a lease as it is taken, unless the old lease had not run
-     * out at the first parameter's time (each of the {@link #PROGRESS_COLUMNS} binds it): a lease is taken only
-     * when free, run out or its owner's own, so one that had not run out is the owner's, taken again while it
-     * holds it (a second delivery of the step's job beside the attempt running here), and the progress is the
-     * running attempt's. Placed before the assignment of the new end, which must not decide (schema V16).
+     * out at the time bound first and was held for the attempt bound second (each of the {@link #PROGRESS_COLUMNS}
+     * binds both): a lease is taken only when free, run out or its owner's own, so one that had not run out is
+     * the owner's, and if taken for the same attempt while the owner holds it (a second delivery of the step's job
+     * beside the attempt running here) the progress is the running attempt's; taken for another attempt (a retry
+     * on the instance where its timed-out attempt still runs), it is not the retry's (schema V17). Placed before
+     * the assignments of the new end and attempt, which must not decide (schema V16).
      *
      * @param row how the statement names the lease's row as it was ({@code ""}, or an alias with its dot)
      */
     private static String progressOnTaking(String row) {
-        return PROGRESS_COLUMNS.stream().map(column -> column + " = case when " + row + "expires_at > ? then " + row
-                + column + " end").collect(java.util.stream.Collectors.joining(", "));
+        return PROGRESS_COLUMNS.stream().map(column -> column + " = case when " + row + "expires_at > ? and "
+                + sameAttempt(row + "attempt") + " then " + row + column + " end")
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
-    /** Binds {@code now} to the parameters of {@link #progressOnTaking}, from {@code first} on; the next index. */
-    private int bindProgressOnTaking(PreparedStatement statement, int first, Instant now) throws SQLException {
-        for (int i = 0; i < PROGRESS_COLUMNS.size(); i++) {
-            setInstant(statement, first + i, Optional.of(now), database);
+    /**
+     * The condition that the attempt {@code column} holds is the one bound to its two parameters
+     * ({@link #bindAttempt}): equal, or both null (a lease for no attempt). Spelt out rather than as
+     * {@code is not distinct from}, which not every database has; the null test's parameter is cast, as a bare
+     * {@code ? is null} has no type to parse by.
+     */
+    private static String sameAttempt(String column) {
+        return "(" + column + " = ? or " + column + " is null and cast(? as integer) is null)";
+    }
+
+    /** Binds {@code lease}'s attempt to the two parameters of {@link #sameAttempt}, from {@code first} on; the next. */
+    private int bindSameAttempt(PreparedStatement statement, int first, StepLease lease) throws SQLException {
+        bindAttempt(statement, first, lease);
+        bindAttempt(statement, first + 1, lease);
+        return first + 2;
+    }
+
+    /** Binds {@code lease}'s attempt, or null for a lease taken for none. */
+    private static void bindAttempt(PreparedStatement statement, int index, StepLease lease) throws SQLException {
+        if (lease.attempt().isPresent()) {
+            statement.setInt(index, lease.attempt().getAsInt());
+        } else {
+            statement.setNull(index, Types.INTEGER);
         }
-        return first + PROGRESS_COLUMNS.size();
+    }
+
+    /** Binds {@code now} and {@code lease}'s attempt to the parameters of {@link #progressOnTaking}; the next index. */
+    private int bindProgressOnTaking(PreparedStatement statement, int first, Instant now, StepLease lease)
+            throws SQLException {
+        int next = first;
+        for (int i = 0; i < PROGRESS_COLUMNS.size(); i++) {
+            setInstant(statement, next, Optional.of(now), database);
+            next = bindSameAttempt(statement, next + 1, lease);
+        }
+        return next;
     }
 
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
     private boolean upsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
-                + " as l (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
-                + " where run_id = ? on conflict (run_id, step_name) do update set " + progressOnTaking("l.")
-                + ", owner = excluded.owner, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at"
-                + " where l.owner = excluded.owner or l.expires_at <= ?")) {
+                + " as l (run_id, step_name, owner, expires_at, renewed_at, attempt) select ?, ?, ?, ?, ?, ? from "
+                + runs + " where run_id = ? on conflict (run_id, step_name) do update set " + progressOnTaking("l.")
+                + ", owner = excluded.owner, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at,"
+                + " attempt = excluded.attempt where l.owner = excluded.owner or l.expires_at <= ?")) {
             upsert.setString(1, lease.runId());
             upsert.setString(2, lease.step());
             upsert.setString(3, lease.owner());
             setInstant(upsert, 4, Optional.of(lease.expiresAt()), database);
             setInstant(upsert, 5, lease.renewedAt(), database);
-            upsert.setString(6, lease.runId());
-            int next = bindProgressOnTaking(upsert, 7, now);
+            bindAttempt(upsert, 6, lease);
+            upsert.setString(7, lease.runId());
+            int next = bindProgressOnTaking(upsert, 8, now, lease);
             setInstant(upsert, next, Optional.of(now), database);
             return upsert.executeUpdate() == 1;
         }
@@ -1342,29 +1376,31 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
     private boolean updateOrInsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + leases + " set "
-                + progressOnTaking("") + ", owner = ?, expires_at = ?, renewed_at = ?"
+                + progressOnTaking("") + ", owner = ?, expires_at = ?, renewed_at = ?, attempt = ?"
                 + " where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
-            int next = bindProgressOnTaking(update, 1, now);
+            int next = bindProgressOnTaking(update, 1, now, lease);
             update.setString(next, lease.owner());
             setInstant(update, next + 1, Optional.of(lease.expiresAt()), database);
             setInstant(update, next + 2, lease.renewedAt(), database);
-            update.setString(next + 3, lease.runId());
-            update.setString(next + 4, lease.step());
-            update.setString(next + 5, lease.owner());
-            setInstant(update, next + 6, Optional.of(now), database);
+            bindAttempt(update, next + 3, lease);
+            update.setString(next + 4, lease.runId());
+            update.setString(next + 5, lease.step());
+            update.setString(next + 6, lease.owner());
+            setInstant(update, next + 7, Optional.of(now), database);
             if (update.executeUpdate() == 1) {
                 return true;
             }
         }
         try (PreparedStatement insert = connection.prepareStatement("insert into " + leases
-                + " (run_id, step_name, owner, expires_at, renewed_at) select ?, ?, ?, ?, ? from " + runs
+                + " (run_id, step_name, owner, expires_at, renewed_at, attempt) select ?, ?, ?, ?, ?, ? from " + runs
                 + " where run_id = ?")) {
             insert.setString(1, lease.runId());
             insert.setString(2, lease.step());
             insert.setString(3, lease.owner());
             setInstant(insert, 4, Optional.of(lease.expiresAt()), database);
             setInstant(insert, 5, lease.renewedAt(), database);
-            insert.setString(6, lease.runId());
+            bindAttempt(insert, 6, lease);
+            insert.setString(7, lease.runId());
             return insert.executeUpdate() == 1;
         } catch (SQLException e) {
             // Someone holds it (the row exists and was not ours to take); only this statement failed.
@@ -1430,7 +1466,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + " progress_total = ?, progress_message = ?, progress_at = ?,"
                     + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
                     + " expires_at = case when expires_at < ? then ? else expires_at end"
-                    + " where run_id = ? and step_name = ? and owner = ? and expires_at > ?")) {
+                    + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("attempt")
+                    + " and expires_at > ?")) {
                 update.setLong(1, progress.done());
                 update.setLong(2, progress.total());
                 update.setString(3, progress.message().orElse(null));
@@ -1442,7 +1479,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.setString(9, lease.runId());
                 update.setString(10, lease.step());
                 update.setString(11, lease.owner());
-                setInstant(update, 12, Optional.of(now), database);
+                setInstant(update, bindSameAttempt(update, 12, lease), Optional.of(now), database);
                 return update.executeUpdate() == 1;
             }
         });
@@ -1533,8 +1570,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (ResultSet rows = query.executeQuery()) {
             List<StepLease> found = new ArrayList<>();
             while (rows.next()) {
+                int attempt = rows.getInt(6);
+                OptionalInt takenFor = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(attempt);
                 found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
-                        getInstant(rows, 4).orElseThrow(), getInstant(rows, 5)));
+                        getInstant(rows, 4).orElseThrow(), getInstant(rows, 5), takenFor));
             }
             return found;
         }

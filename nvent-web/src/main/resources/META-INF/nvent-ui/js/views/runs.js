@@ -191,12 +191,12 @@ function describe(ev) {
     }
     case 'emit': return [h('span', {}, 'emitted ', h('span', { class: 'pill' }, d.name),
       d.scheduled === false ? h('span', { class: 'muted small' }, ` – scheduled nothing: ${d.reason}`) : null), more('payload', d.payload)];
-    case 'step.completed': return ['completed', d.result !== undefined && d.result !== null ? more('result', d.result) : null];
+    case 'step.completed': return ['completed', reached(d.progress), d.result !== undefined && d.result !== null ? more('result', d.result) : null];
     case 'step.retry': return d.reason ? withInstants(d.reason.includes('waits') ? d.reason : `${d.reason}: the step is queued again`)
       : [h('span', {}, `${d.error} – attempt ${d.attempt}/${d.maxAttempts}, next at `, at(d.nextAttemptAt, { precise: true })),
-        d.retryable === false ? h('span', { class: 'muted small' }, ` – not worth a retry (${simpleName(d.errorType)}): the next attempt fails the step without running it`) : null, d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+        d.retryable === false ? h('span', { class: 'muted small' }, ` – not worth a retry (${simpleName(d.errorType)}): the next attempt fails the step without running it`) : null, reached(d.progress), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error),
-      d.retryable === false ? h('span', { class: 'muted small' }, ` – failed, not retried: ${simpleName(d.errorType)}`) : null, d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
+      d.retryable === false ? h('span', { class: 'muted small' }, ` – failed, not retried: ${simpleName(d.errorType)}`) : null, reached(d.progress), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'step.canceled': return withInstants(`canceled: ${d.reason}`);
@@ -391,6 +391,18 @@ function progressBar(p) {
     h('span', { class: 'small step-progress-count' }, `${n(p.done)} of ${n(p.total)} (${p.percent} %)`),
     p.message ? h('span', { class: 'small step-progress-message' }, ` – ${p.message}`) : null,
     h('span', { class: 'muted small' }, ' · reported ', at(p.reportedAt, { precise: true })));
+}
+
+/**
+ * How far an ended attempt got: the last progress it reported, which its step.completed, step.retry or step.failed
+ * entry keeps ({done, total, message}); nothing for an attempt that reported none.
+ */
+function reached(p) {
+  if (!p) return null;
+  const n = (v) => Number(v).toLocaleString();
+  const percent = p.done >= p.total ? 100 : Math.min(99, Math.floor((p.done / p.total) * 100));
+  return h('span', { class: 'muted small step-reached' }, ` – reached ${n(p.done)} of ${n(p.total)} (${percent} %)`,
+    p.message ? `: ${p.message}` : '');
 }
 
 /** A wait's detail without the progress the server adds to it in words: the bar shows it, and live. */

@@ -258,6 +258,11 @@ final class DefaultStepContext implements StepContext {
         return progress.end();
     }
 
+    /** {@return the latest progress the attempt reported, if any, whether or not its reports ended} */
+    Optional<StepProgress> latestProgress() {
+        return progress.latest();
+    }
+
     @Override
     public Clock clock() {
         return clock;

@@ -1752,9 +1752,20 @@ public final class FlowEngine implements FlowService {
                 return;
             }
             JobExecution attempt = StepJob.asStepAttempt(job);
+            Optional<StepProgress> progress = progressOfFailed(attempt);
             if (!isSuperseded(attempt)) {
-                recordFailure(attempt, error, nextAttemptAt);
+                recordFailure(attempt, error, nextAttemptAt, progress);
             }
+        }
+    }
+
+    /** The last progress the failed attempt reported here, if any (see {@link StepExecutions#progressOfFailed}). */
+    private Optional<StepProgress> progressOfFailed(JobExecution attempt) {
+        try {
+            StepJob ref = StepJob.parse(attempt.payload());
+            return executionsHere.progressOfFailed(ref.runId(), ref.step(), attempt);
+        } catch (IllegalArgumentException notAStepJob) {
+            return Optional.empty();
         }
     }
 
@@ -1887,6 +1898,8 @@ public final class FlowEngine implements FlowService {
             // A last attempt fails to the queue, and one past its timeout was failed by the queue already.
             if (job.isLastAttempt() || self.isPastTimeout() || !isStoreUnavailable(failure)
                     || cutShortByStop(failure)) {
+                // For the entry that records the failure once the queue reports it (step.retry or step.failed).
+                executionsHere.failedWith(self);
                 throw failure;
             }
             storeAway = failure;
@@ -2321,7 +2334,8 @@ public final class FlowEngine implements FlowService {
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
-        StepLease lease = leaseOf(runId, binding.step());
+        // For this attempt: the progress the store keeps with the lease is this attempt's only.
+        StepLease lease = leaseOf(runId, binding.step()).forAttempt(job.attempt());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2524,35 +2538,35 @@ public final class FlowEngine implements FlowService {
                 return writeAsCurrent(self, runId, step, plain, held);
             }
         };
-        return new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling, json, clock,
+        DefaultStepContext context = new DefaultStepContext(this, runId, run.flow(), step, job, store, scheduling,
+                json, clock,
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, runId, step, progress));
+                progress -> storeProgress(self, job.attempt(), runId, step, progress));
+        self.reportsProgress(context::latestProgress);
+        return context;
     }
 
     /**
      * Keeps a step's progress with its lease, renewing that lease as a sign of life; not for an execution
-     * that no longer holds the step, nor one past its timeout (its retry may run beside it under the same
-     * lease). Nothing is written if the lease ran out or is another owner's.
+     * that no longer holds the step, nor one past its timeout (its retry may run beside it on this instance).
+     * Nothing is written if the lease ran out, is another owner's or was taken for another attempt.
      *
-     * <p>The store's condition is the lease's owner, and a lease is this instance's, not an attempt's (the lease
-     * row keeps no attempt): the timeout check and the write are two steps. A write checked just before its
-     * attempt passed its timeout and made after the queue failed that attempt, its backoff went by and its retry
-     * took the step's lease on this same instance (a write that waited that long for a row lock or a
-     * connection) lands in the retry's lease: the retry then shows the timed-out attempt's last progress until
-     * its own first write, a second after it began, if it reports any. One such write at most: every later one
-     * of the timed-out attempt is refused here. Likewise a retry that takes the step's lease on this instance
-     * while its timed-out attempt still runs (and holds it) keeps that attempt's progress until it writes its
-     * own, since a store forgets progress only when the lease changes owner or had run out (see
-     * {@link SchedulingStore#recordProgress}).
+     * <p>A lease is this instance's whichever of its attempts runs, so the store's condition names the attempt
+     * too ({@link StepLease#forAttempt}, as {@link #writeStart} takes it): the timeout check here and the write
+     * are two steps, and a write checked just before its attempt passed its timeout and made after the queue
+     * failed that attempt and its retry took the step's lease on this same instance (a write that waited that
+     * long for a row lock or a connection) is refused by the store, as the lease is the retry's. Likewise a retry
+     * that takes the step's lease on this instance while its timed-out attempt still holds it (its release failed)
+     * starts without that attempt's progress: the store forgets it with the lease taken for another attempt.
      */
-    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
+    private void storeProgress(StepExecution self, int attempt, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner), progress, now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
     }
 
     /**
@@ -2562,12 +2576,18 @@ public final class FlowEngine implements FlowService {
      */
     static String completedData(String resultJson, Optional<StepProgress> progress) {
         JsonText data = JsonText.object().raw("result", resultJson);
-        progress.ifPresent(p -> {
-            JsonText last = JsonText.object().num("done", p.done()).num("total", p.total());
-            p.message().ifPresent(message -> last.str("message", message));
-            data.raw("progress", last.build());
-        });
+        progress.ifPresent(last -> withProgress(data, last));
         return data.build();
+    }
+
+    /**
+     * Adds an attempt's last progress to the data of the entry that ends it ({@code step.completed},
+     * {@code step.retry}, {@code step.failed}): {@code "progress":{"done","total","message"}}.
+     */
+    private static void withProgress(JsonText data, StepProgress last) {
+        JsonText progress = JsonText.object().num("done", last.done()).num("total", last.total());
+        last.message().ifPresent(message -> progress.str("message", message));
+        data.raw("progress", progress.build());
     }
 
     @Override
@@ -3013,7 +3033,12 @@ public final class FlowEngine implements FlowService {
         }));
     }
 
-    private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+    /**
+     * Records a failed attempt: {@code step.retry} if the queue retries it, else {@code step.failed}, each with
+     * the last progress the attempt reported ({@code progress}), if any, so that an operator sees how far it got.
+     */
+    private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
+                               Optional<StepProgress> progress) {
         StepJob ref;
         try {
             ref = StepJob.parse(job.payload());
@@ -3067,6 +3092,7 @@ public final class FlowEngine implements FlowService {
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
+                progress.ifPresent(last -> withProgress(data, last));
                 if (nextAttemptAt.isPresent()) {
                     if (storeAway) {
                         data.str("reason", "the store could not be reached; the attempt does not count");
@@ -3210,6 +3236,12 @@ public final class FlowEngine implements FlowService {
      */
     void renewLeases() {
         for (Map.Entry<String, String> lease : unreleasedLeases) {
+            if (executionsHere.isRunning(lease.getKey(), lease.getValue())) {
+                // Another execution of the step runs here now (the retry of the attempt whose release failed), and
+                // this instance's lease of the step is its: it gives the lease up when it ends.
+                unreleasedLeases.remove(lease);
+                continue;
+            }
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
             scheduling.releaseLease(lease.getKey(), lease.getValue(), leaseOwner);
             unreleasedLeases.remove(lease);
@@ -3924,7 +3956,7 @@ public final class FlowEngine implements FlowService {
                 run.runId(), step, attempts);
         RuntimeException failure = new RuntimeException(message);
         failure.setStackTrace(new StackTraceElement[0]);
-        recordFailure(lastAttempt, failure, Optional.empty());
+        recordFailure(lastAttempt, failure, Optional.empty(), Optional.empty());
     }
 
     // ---------------------------------------------------------------- helpers

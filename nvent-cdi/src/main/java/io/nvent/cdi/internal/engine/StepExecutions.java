@@ -1,10 +1,12 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.StepProgress;
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The step executions under way on this instance, by run and step. Two executions of one step
@@ -39,6 +42,8 @@ final class StepExecutions {
         private volatile Instant leaseUntil;
         /** Why this attempt no longer holds its step ({@link #markStale}); null while it does. */
         private volatile String staleBecause;
+        /** The latest progress the attempt's step reported, once its context exists. */
+        private volatile Supplier<Optional<StepProgress>> progress = Optional::empty;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
@@ -137,6 +142,16 @@ final class StepExecutions {
             return Optional.ofNullable(staleBecause);
         }
 
+        /** The attempt's step reports its progress through {@code latest}. */
+        void reportsProgress(Supplier<Optional<StepProgress>> latest) {
+            progress = latest;
+        }
+
+        /** {@return the latest progress the attempt reported, if any} */
+        Optional<StepProgress> latestProgress() {
+            return progress.get();
+        }
+
         /** The attempt's timeout. */
         Duration timeout() {
             return Duration.ofNanos(timeoutNanos);
@@ -153,7 +168,20 @@ final class StepExecutions {
         }
     }
 
+    /** How many ended attempts' progress {@link #failedWith} keeps at most, should their failures not come. */
+    static final int MOST_FAILED_KEPT = 1_000;
+
     private final Map<String, List<StepExecution>> byStep = new ConcurrentHashMap<>();
+    /**
+     * The last progress of attempts that failed and ended here, by job and attempt, until their failure is
+     * recorded ({@link #progressOfFailed}): the queue reports the failure once the attempt has ended.
+     */
+    private final Map<String, StepProgress> failedProgress = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, StepProgress> eldest) {
+            return size() > MOST_FAILED_KEPT;
+        }
+    };
     /** Notified when the last execution here ends. */
     private final Object none = new Object();
 
@@ -225,6 +253,43 @@ final class StepExecutions {
         byStep.values().forEach(executions -> executions.forEach(execution -> execution.leaseUntil()
                 .ifPresent(end -> ends.put(execution, end))));
         return ends;
+    }
+
+    /**
+     * Keeps the last progress of an attempt that ended failing, for the queue's report of its failure
+     * ({@link #progressOfFailed}). Not for one past its timeout: the queue reported that one already.
+     */
+    void failedWith(StepExecution execution) {
+        if (execution.isPastTimeout()) {
+            return;
+        }
+        execution.latestProgress().ifPresent(last -> {
+            synchronized (failedProgress) {
+                failedProgress.put(attemptKey(execution.job), last);
+            }
+        });
+    }
+
+    /**
+     * The last progress of a failed attempt of a job, as the queue reports its failure: of the attempt that ended
+     * failing here ({@link #failedWith}), taken once, or of one still running here that the queue failed for its
+     * timeout.
+     */
+    Optional<StepProgress> progressOfFailed(String runId, String step, JobExecution job) {
+        StepProgress ended;
+        synchronized (failedProgress) {
+            ended = failedProgress.remove(attemptKey(job));
+        }
+        if (ended != null) {
+            return Optional.of(ended);
+        }
+        return byStep.getOrDefault(runId + ":" + step, List.of()).stream()
+                .filter(execution -> attemptKey(execution.job).equals(attemptKey(job)))
+                .map(StepExecution::latestProgress).flatMap(Optional::stream).findFirst();
+    }
+
+    private static String attemptKey(JobExecution job) {
+        return job.jobId() + "#" + job.attempt();
     }
 
     void end(StepExecution execution) {

@@ -242,18 +242,48 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public boolean acquireLease(StepLease wanted, Instant now) {
         StepLease result = leases.compute(wanted.runId() + ":" + wanted.step(), (key, existing) -> {
-            if (existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now)) {
+            if (heldByAnother(existing, wanted, now)) {
                 return existing;
             }
-            if (existing == null || !existing.owner().equals(wanted.owner()) || !existing.expiresAt().isAfter(now)) {
-                // Another owner's, or one that had run out: the progress kept went with the old lease. The owner
-                // taking its lease again while it holds it (a second delivery of the step's job beside the
-                // attempt running there) keeps the running attempt's.
-                progress.remove(key);
-            }
-            return wanted;
+            return taken(key, existing, wanted, now);
         });
         return result == wanted;
+    }
+
+    private static boolean heldByAnother(StepLease existing, StepLease wanted, Instant now) {
+        return existing != null && !existing.owner().equals(wanted.owner()) && existing.expiresAt().isAfter(now);
+    }
+
+    /**
+     * The lease {@code wanted} takes the place of {@code existing}, which is free to take. The progress kept goes
+     * with a lease of another owner, of another attempt (a retry on the instance where its timed-out attempt still
+     * runs) or one that had run out; the owner taking it again for the same attempt while it holds it (a second
+     * delivery of the step's job beside the attempt running there) keeps the running attempt's.
+     */
+    private StepLease taken(String key, StepLease existing, StepLease wanted, Instant now) {
+        if (existing == null || !existing.isHeldFor(wanted) || !existing.expiresAt().isAfter(now)) {
+            progress.remove(key);
+        }
+        return wanted;
+    }
+
+    /**
+     * The lease decides, and the run changes, in the lease's atomic update: a start that changes nothing leaves
+     * the lease as it was, the attempt it was held for and that attempt's progress too.
+     */
+    @Override
+    public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+        Objects.requireNonNull(now, "now");
+        List<Optional<StoredChange>> changed = new ArrayList<>(1);
+        leases.compute(lease.runId() + ":" + lease.step(), (key, existing) -> {
+            if (heldByAnother(existing, lease, now)) {
+                return existing;
+            }
+            Optional<StoredChange> change = runs.updateRun(lease.runId(), mutation);
+            changed.add(change);
+            return change.isPresent() ? taken(key, existing, lease, now) : existing;
+        });
+        return changed.isEmpty() ? Optional.empty() : changed.get(0);
     }
 
     @Override
@@ -267,8 +297,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     private void renew(String owner, Instant until, Optional<Instant> renewedAt) {
-        leases.replaceAll((key, lease) -> lease.owner().equals(owner)
-                ? new StepLease(lease.runId(), lease.step(), owner, until, renewedAt) : lease);
+        leases.replaceAll((key, lease) -> lease.owner().equals(owner) ? lease.renewedUntil(until, renewedAt) : lease);
     }
 
     @Override
@@ -288,7 +317,7 @@ public class MemorySchedulingStore implements SchedulingStore {
         Objects.requireNonNull(now, "now");
         boolean[] kept = new boolean[1];
         leases.computeIfPresent(lease.runId() + ":" + lease.step(), (key, held) -> {
-            if (!held.owner().equals(lease.owner()) || !held.expiresAt().isAfter(now)) {
+            if (!held.isHeldFor(lease) || !held.expiresAt().isAfter(now)) {
                 return held;
             }
             progress.put(key, reported);

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,10 +97,48 @@ class StepProgressTest {
         }
     }
 
-    /** Counts the progress writes that reach the store; can fail them, or hold them until the test lets them go. */
+    /** Counted down once {@link Overdue}'s retry runs, holding the step's lease. */
+    static volatile CountDownLatch retryRunning = new CountDownLatch(1);
+
+    /**
+     * Its first attempt reports, then outlives its timeout ignoring the interrupt until the test lets it go; its
+     * retry reports nothing and waits for the test too.
+     */
+    @FlowStep(flow = "overdue", name = "sync", role = StepRole.ENTRY, maxAttempts = 2, timeoutMs = 2_000)
+    static class Overdue implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                ctx.reportProgress(1, 10, "attempt 1");
+                reported.countDown();
+                OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(finish);
+                return "late";
+            }
+            retryRunning.countDown();
+            OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(finish);
+            return "synced";
+        }
+    }
+
+    /** Each attempt gets a tenth further than the one before, then fails. */
+    @FlowStep(flow = "flaky", name = "copy", role = StepRole.ENTRY, maxAttempts = 2)
+    static class Flaky implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            ctx.reportProgress(10L * ctx.attempt(), 100, "attempt " + ctx.attempt());
+            throw new IllegalStateException("the share went away");
+        }
+    }
+
+    /**
+     * Counts the progress writes that reach the store; can fail them, or hold them until the test lets them go,
+     * and fail the giving up of leases.
+     */
     static final class CountingStore extends MemorySchedulingStore {
         final AtomicInteger progressWrites = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
+        /** How many of the next lease releases fail, as with the store away. */
+        final AtomicInteger releaseFailures = new AtomicInteger();
         volatile CountDownLatch held = new CountDownLatch(0);
         /** How long a held write goes on once interrupted, as a JDBC call under way does. */
         volatile Duration outlastsInterrupt = Duration.ZERO;
@@ -124,6 +163,14 @@ class StepProgressTest {
             landed.incrementAndGet();
             return stored;
         }
+
+        @Override
+        public void releaseLease(String runId, String step, String owner) {
+            if (releaseFailures.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                throw new IllegalStateException("the database is away");
+            }
+            super.releaseLease(runId, step, owner);
+        }
     }
 
     @BeforeEach
@@ -131,6 +178,7 @@ class StepProgressTest {
         finish = new CountDownLatch(1);
         reported = new CountDownLatch(1);
         polling = new CountDownLatch(1);
+        retryRunning = new CountDownLatch(1);
         refused.set(null);
     }
 
@@ -311,6 +359,94 @@ class StepProgressTest {
             finish.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
         }
+    }
+
+    /**
+     * A write of the timed-out attempt checked before its timeout (a second after it began) and held up (a row
+     * lock, a pool) until its retry runs on this same instance under the step's lease: the store refuses it, as
+     * the lease is the retry's attempt's now, not the timed-out one's.
+     */
+    @Test
+    void aTimedOutAttemptsWriteLandingAfterItsRetryTookTheLeaseOnThisInstanceDoesNotShowAsTheRetrysProgress() {
+        CountingStore scheduling = new CountingStore();
+        scheduling.held = new CountDownLatch(1);
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Overdue())) {
+            String runId = harness.engine.start("overdue", "");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.progressWrites)
+                    .as("the write passed the engine's checks and waits in the store").hasValue(1));
+
+            awaitRetryHoldingTheLease(harness, runId);
+            scheduling.held.countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.landed).hasValue(1));
+
+            assertThat(harness.engine.progress(runId)).as("the retry reported nothing").isEmpty();
+            assertThat(running(harness, runId, "sync")).get().satisfies(wait -> assertThat(wait.progress()).isEmpty());
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * The timed-out attempt's lease could not be given up (the store away for a moment), so it still holds it
+     * when its retry takes the step's lease on this same instance: the retry starts without its progress, and the
+     * release left over for the next renewal round leaves the retry's lease alone.
+     */
+    @Test
+    void aRetryTakingTheLeaseWhereItsTimedOutAttemptStillHoldsItStartsWithoutThatAttemptsProgressAndKeepsTheLease() {
+        CountingStore scheduling = new CountingStore();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Overdue())) {
+            String runId = harness.engine.start("overdue", "");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("sync"));
+            scheduling.releaseFailures.set(1);
+
+            awaitRetryHoldingTheLease(harness, runId);
+
+            assertThat(harness.eventsOf(runId, EventType.STEP_RETRY)).as("the failure of the attempt the queue"
+                    + " failed for its timeout while it ran").singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":1,\"total\":10,\"message\":\"attempt 1\"}"));
+            assertThat(scheduling.releaseFailures).as("the timed-out attempt's lease was not given up").hasValue(0);
+            assertThat(harness.engine.progress(runId)).as("the timed-out attempt's progress went with the lease"
+                    + " its retry took").isEmpty();
+            harness.engine.renewLeases();
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the release left over of the timed-out attempt"
+                    + " does not give its retry's lease up").extracting(StepLease::attempt)
+                    .containsExactly(OptionalInt.of(2));
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aFailedAttemptsLastProgressGoesIntoItsRetryEntryAndTheLastAttemptsIntoItsFailedEntry() {
+        try (EngineHarness harness = new EngineHarness(new Flaky())) {
+            String runId = harness.engine.start("flaky", "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            harness.clock.advance(Duration.ofSeconds(1));
+            harness.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(harness.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":10,\"total\":100,\"message\":\"attempt 1\"}"));
+            assertThat(harness.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":20,\"total\":100,\"message\":\"attempt 2\"}"));
+        }
+    }
+
+    /** Waits for the queue to fail attempt 1 for its timeout, lets the retry's backoff pass and its start take the lease. */
+    private static void awaitRetryHoldingTheLease(EngineHarness harness, String runId) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+        harness.clock.advance(Duration.ofSeconds(1));
+        awaitLatch(retryRunning, "the retry runs");
+        assertThat(harness.scheduling.leasesOfRun(runId)).as("the retry holds the step's lease, on this instance")
+                .singleElement().satisfies(lease -> {
+                    assertThat(lease.owner()).startsWith("instance-a");
+                    assertThat(lease.attempt()).hasValue(2);
+                });
     }
 
     private static void awaitReports() {
