@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param resolveAt when a time/schedule await resolves by itself
  * @param timeoutAt when it times out
  * @param timeoutAction what happens on timeout
- * @param event for event awaits: the event name
+ * @param event for event awaits: the event name; for concurrency-key awaits ({@link AwaitType#CONCURRENCY_KEY},
+ *     since 0.2): the key
  * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must carry
  * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
  * @param data resolution data (JSON), once resolved
