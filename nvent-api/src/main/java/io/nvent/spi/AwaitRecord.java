@@ -99,6 +99,7 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      * @return the await as {@link io.nvent.FlowService} shows it
      */
     public AwaitInfo toInfo() {
-        return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt);
+        return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt,
+                type == AwaitType.CONCURRENCY_KEY ? event : Optional.empty());
     }
 }

@@ -934,7 +934,7 @@ public final class FlowEngine implements FlowService {
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
                 : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
@@ -1062,7 +1062,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(new RunChange(next, events));
         });
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             if (waitsForKey[0] || !gatePassed) {
                 saveAwaits(awaits);
                 if (waitsForKey[0]) {
@@ -1284,7 +1284,7 @@ public final class FlowEngine implements FlowService {
                         lostStepOfCanceledRun(step.getKey(), now, cause));
                 if (change.isPresent()) {
                     settled = change.get().run();
-                    publish(settled.flow(), change.get().events());
+                    publish(change.get());
                     logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
                 }
             }
@@ -1716,18 +1716,13 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Hands on the concurrency keys of runs that these entries end; the sweep does what fails here. */
-    private void handOnConcurrencyKeys(List<HistoryEvent> events) {
-        for (HistoryEvent entry : events) {
-            if (!entry.type().isTerminal()) {
-                continue;
-            }
-            try {
-                store.findRun(entry.runId()).flatMap(RunRecord::concurrencyKey).ifPresent(this::settleConcurrencyKey);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                        + entry.runId() + ", which ended; the maintenance sweep hands it on", e);
-            }
+    /** Hands on the concurrency key of a run that ended; the sweep does it if this fails. */
+    private void handOnConcurrencyKey(RunRecord ended) {
+        try {
+            ended.concurrencyKey().ifPresent(this::settleConcurrencyKey);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
+                    + ended.runId() + ", which ended; the maintenance sweep hands it on", e);
         }
     }
 
@@ -2495,7 +2490,7 @@ public final class FlowEngine implements FlowService {
             return started;
         }
         self.holdsLeaseUntil(lease.expiresAt());
-        publish(started.get().run().flow(), started.get().events());
+        publish(started.get());
         return started;
     }
 
@@ -2789,7 +2784,7 @@ public final class FlowEngine implements FlowService {
             return false;
         }
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": attempt " + job.attempt() + " of step "
                     + step + " ended as canceled: " + reason);
         });
@@ -2864,7 +2859,7 @@ public final class FlowEngine implements FlowService {
                     : "it no longer runs under attempt " + job.attempt()));
             return false;
         }
-        publish(change.get().run().flow(), change.get().events());
+        publish(change.get());
         if (change.get().run().steps().get(step) == StepStatus.CANCELED) {
             return true;
         }
@@ -3230,7 +3225,7 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(stepFailedFinally(started, ref.step(), attempt.attempt(), now, data, finalMessage,
                         events));
             });
-            change.ifPresent(c -> publish(c.run().flow(), c.events()));
+            change.ifPresent(this::publish);
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
@@ -3316,7 +3311,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>()));
         });
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             logFinalFailure(ref.runId(), c.run().flow(), ref.step(), failed, job.maxAttempts(),
                     Optional.of(was.getString("errorType", "")), message, now);
         });
@@ -3557,7 +3552,7 @@ public final class FlowEngine implements FlowService {
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        publish(flowName, change.get().events());
+        publish(change.get());
         if (ofCanceledRun.get()) {
             logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
@@ -4026,7 +4021,7 @@ public final class FlowEngine implements FlowService {
         if (change.isEmpty()) {
             return change;
         }
-        publish(change.get().run().flow(), change.get().events());
+        publish(change.get());
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
@@ -4141,6 +4136,18 @@ public final class FlowEngine implements FlowService {
         return metrics;
     }
 
+    /**
+     * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
+     * held: every change that ends a run is published through here, with the run as stored, so that
+     * the hand-on costs no read of the run.
+     */
+    private void publish(StoredChange change) {
+        publish(change.run().flow(), change.events());
+        if (change.run().concurrencyKey().isPresent() && change.events().stream().anyMatch(e -> e.type().isTerminal())) {
+            handOnConcurrencyKey(change.run());
+        }
+    }
+
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
@@ -4153,7 +4160,6 @@ public final class FlowEngine implements FlowService {
             // publish fails while the stream is away: one report a minute, not a stack trace per step.
             reportPublishFailure(flow, e);
         }
-        handOnConcurrencyKeys(events);
         for (String runId : settings.stateCleanup().runsToClearAfter(events)) {
             try {
                 store.clearState(runId);
@@ -4166,7 +4172,7 @@ public final class FlowEngine implements FlowService {
     }
 
     private void afterChange(String flow, StoredChange change, Pending pending) {
-        publish(flow, change.events());
+        publish(change);
         if (pending.failedAwait != null) {
             // Logged as a step that used up its attempts is: operators watch the log more than histories.
             finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
