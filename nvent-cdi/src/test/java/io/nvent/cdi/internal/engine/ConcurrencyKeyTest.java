@@ -4,14 +4,23 @@ import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.UnsupportedByAdapterException;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.SchedulingStore;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -233,6 +242,29 @@ class ConcurrencyKeyTest {
 
             h.awaitStatus(run, RunStatus.COMPLETED);
             assertThat(STARTED).containsExactly("approved");
+        }
+    }
+
+    /** A scheduling store written for nvent 0.1: it settles keys as the interface's default does. */
+    static final class StoreOf01 extends MemorySchedulingStore {
+        @Override
+        public Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+            SchedulingStore defaults = (SchedulingStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {SchedulingStore.class}, InvocationHandler::invokeDefault);
+            return defaults.settleConcurrencyKey(runs, key, now);
+        }
+    }
+
+    @Test
+    void aStartWithAConcurrencyKeyOnAStoreWrittenFor01FailsNamingTheStoreAndStartsNothing() {
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreOf01(), "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            assertThatThrownBy(() -> h.engine.start("sync", Map.of("name", "first"), key("k")))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0265 scheduling store ")
+                    .hasMessageContaining("cannot hold concurrency keys: it implements SchedulingStore as it was before"
+                            + " nvent 0.2");
+            assertThat(h.engine.runs(RunQuery.ofFlow("sync"))).isEmpty();
         }
     }
 
