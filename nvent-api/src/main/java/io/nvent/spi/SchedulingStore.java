@@ -813,7 +813,7 @@ public interface SchedulingStore {
 
     /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
-     * ended or is gone, those no run holds while a run waits for them, and those whose holder still waits
+     * ended or is gone, those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
      * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
      * holds no keys: none.

@@ -2318,6 +2318,9 @@ public abstract class SchedulingStoreContractTest {
         String c = storedRun().runId();
         waitsForKey(c, holderStillWaits, T0);
         store.settleConcurrencyKey(flowStore(), holderStillWaits, T0);
+        String endedWaiter = storedRun().runId();
+        waitsForKey(endedWaiter, id("waited-for-by-an-ended-run"), T0);   // its instance stopped before closing it
+        ends(endedWaiter, RunStatus.CANCELED);
 
         assertThat(store.unsettledConcurrencyKeys(flowStore(), 100))
                 .containsExactlyInAnyOrder(heldByEnded, neverSettled, holderStillWaits);

@@ -347,10 +347,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 collectStrings(statement, keys);
             }
             if (keys.size() < limit) {
+                // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle.
                 try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
-                        + awaits + " a left join " + concurrencyKeys + " k on k.concurrency_key = a.event_name"
-                        + " where a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING
-                        + "' and (k.holder_run_id is null or k.holder_run_id = a.run_id) " + limit(limit))) {
+                        + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
+                        + " k on k.concurrency_key = a.event_name where a.await_type = '"
+                        + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
+                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id) " + limit(limit))) {
                     collectStrings(statement, keys);
                 }
             }

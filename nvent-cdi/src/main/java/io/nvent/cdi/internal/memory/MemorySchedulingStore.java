@@ -159,7 +159,8 @@ public class MemorySchedulingStore implements SchedulingStore {
             }
         });
         awaits.values().stream()
-                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
+                        && isUnderWay(runs, a.runId()))
                 .forEach(a -> a.event().filter(key -> concurrencyKeyHolder(key).isEmpty()).ifPresent(unsettled::add));
         return unsettled.stream().limit(limit).toList();
     }
