@@ -18,11 +18,13 @@ import java.util.Optional;
  * @param registeredAt when it started waiting
  * @param resolveAt when a time or schedule await resolves
  * @param timeoutAt when it times out
+ * @param concurrencyKey for an await of type {@link AwaitType#CONCURRENCY_KEY}: the key its run waits for
+ *     (since 0.2)
  * @since 0.1
  */
 public record AwaitInfo(String awaitId, String runId, String flow, String step, AwaitPosition position, AwaitType type,
                         AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
-                        Optional<Instant> timeoutAt) {
+                        Optional<Instant> timeoutAt, Optional<String> concurrencyKey) {
 
     /**
      * Checks the ids and the optional times.
@@ -37,13 +39,38 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
      * @param registeredAt when it started waiting
      * @param resolveAt when a time or schedule await resolves
      * @param timeoutAt when it times out
-     * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt} or
-     *     {@code timeoutAt} is {@code null}
+     * @param concurrencyKey the key a concurrency-key await waits for
+     * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt}, {@code timeoutAt}
+     *     or {@code concurrencyKey} is {@code null}
+     * @since 0.2
      */
     public AwaitInfo {
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(resolveAt, "resolveAt");
         Objects.requireNonNull(timeoutAt, "timeoutAt");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
+    }
+
+    /**
+     * An await that waits for no concurrency key: the components of 0.1.
+     *
+     * @param awaitId id for operators (resolve through the management API)
+     * @param runId run
+     * @param flow flow
+     * @param step step
+     * @param position before or after the step
+     * @param type what it waits for
+     * @param status where it is
+     * @param registeredAt when it started waiting
+     * @param resolveAt when a time or schedule await resolves
+     * @param timeoutAt when it times out
+     * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt} or
+     *     {@code timeoutAt} is {@code null}
+     */
+    public AwaitInfo(String awaitId, String runId, String flow, String step, AwaitPosition position, AwaitType type,
+                     AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
+                     Optional<Instant> timeoutAt) {
+        this(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt, Optional.empty());
     }
 }

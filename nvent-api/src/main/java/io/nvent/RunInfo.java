@@ -22,11 +22,13 @@ import java.util.Optional;
  * @param error while the run is {@link RunStatus#FAILED failed}, the error it failed with (its first
  *     1,000 characters; the run's {@code flow.failed} history entry has it whole); empty otherwise,
  *     and for runs that failed before 0.2 (since 0.2)
+ * @param concurrencyKey the concurrency key the run was started with ({@link StartOptions#concurrencyKey()}):
+ *     its runs take turns, one at a time; empty for a run started without one (since 0.2)
  * @since 0.1
  */
 public record RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
                       Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
-                      Optional<String> error) {
+                      Optional<String> error, Optional<String> concurrencyKey) {
 
     /**
      * Checks that every object component is given and copies the steps, so the record stays immutable.
@@ -40,6 +42,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param steps status of every step scheduled so far, by step name
      * @param idempotencyKey the idempotency key the run was started with, if any
      * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
      * @throws NullPointerException if an object component is {@code null}
      * @since 0.2
      */
@@ -52,7 +55,29 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         Objects.requireNonNull(parentRunId, "parentRunId");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         steps = Map.copyOf(steps);
+    }
+
+    /**
+     * A run without a concurrency key.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status current status
+     * @param startedAt start time
+     * @param endedAt end time, once the run is terminal
+     * @param parentRunId run that started this one from a step, if any
+     * @param steps status of every step scheduled so far, by step name
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @throws NullPointerException if an object component is {@code null}
+     * @since 0.2
+     */
+    public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
+                   Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
+                   Optional<String> error) {
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error, Optional.empty());
     }
 
     /**
@@ -69,6 +94,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      */
     public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
                    Optional<String> parentRunId, Map<String, StepStatus> steps) {
-        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, Optional.empty(), Optional.empty());
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 }

@@ -25,12 +25,28 @@ import java.util.Optional;
  *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
  *     resolves when it falls due, across restarts and instances; an operator may resolve it sooner.
  *     Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
+ * @param concurrencyKey a key of the caller's choosing (a customer id, an account) that makes runs take
+ *     turns: of the runs started with one key, one at a time is under way (running, awaiting or
+ *     stalled), across all instances of the deployment; a run started while another holds the key
+ *     waits (status {@code awaiting}, on an await of type {@link AwaitType#CONCURRENCY_KEY} before
+ *     its entry step) until the runs ahead of it have ended, in the order they began waiting. At most
+ *     {@value #MAX_CONCURRENCY_KEY_LENGTH} characters, not blank, no control characters. Not (yet)
+ *     with a {@link #delay()}, nor for flows whose entry step waits before it runs ({@code @AwaitBefore})
+ *     (since 0.2)
  * @since 0.1
  */
-public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
+public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
+                           Optional<String> concurrencyKey) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
+
+    /**
+     * The longest concurrency key ({@link #concurrencyKey()}): a customer id or a compound business key fits.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_CONCURRENCY_KEY_LENGTH = 200;
 
     /**
      * The longest delay nvent takes anywhere it waits on a clock: a start's {@link #delay()}, a time
@@ -62,16 +78,38 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
      *     resolves when it falls due, across restarts and instances; an operator may resolve it
      *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
+     * @param concurrencyKey a key whose runs take turns, one at a time (see {@link #concurrencyKey()})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
+     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or a
+     *     concurrency key comes with a delay
+     * @since 0.2
+     */
+    public StartOptions {
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(delay, "delay");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
+        idempotencyKey.ifPresent(StartOptions::requireValidKey);
+        delay.ifPresent(StartOptions::requireValidDelay);
+        concurrencyKey.ifPresent(StartOptions::requireValidConcurrencyKey);
+        if (concurrencyKey.isPresent() && delay.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0264 a start with a concurrency key cannot be delayed (not yet):"
+                    + " start it without the delay, or delay it with a time await in its flow");
+        }
+    }
+
+    /**
+     * Options with an idempotency key and a delay and no concurrency key: the components of 0.1.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
      * @throws NullPointerException if {@code idempotencyKey} or {@code delay} is {@code null}
      * @throws IllegalArgumentException if the key is blank, longer than {@value #MAX_KEY_LENGTH}
      *     characters or holds a control character, or the delay is not positive or longer than
      *     {@link #LONGEST_DELAY}
      */
-    public StartOptions {
-        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        Objects.requireNonNull(delay, "delay");
-        idempotencyKey.ifPresent(StartOptions::requireValidKey);
-        delay.ifPresent(StartOptions::requireValidDelay);
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
+        this(idempotencyKey, delay, Optional.empty());
     }
 
     /**
@@ -144,11 +182,28 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
     }
 
+    private static void requireValidConcurrencyKey(String key) {
+        if (key.isBlank()) {
+            throw new IllegalArgumentException("a concurrency key must not be blank");
+        }
+        if (key.length() > MAX_CONCURRENCY_KEY_LENGTH) {
+            throw new IllegalArgumentException("a concurrency key has at most " + MAX_CONCURRENCY_KEY_LENGTH
+                    + " characters, this one " + key.length());
+        }
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isISOControl(key.charAt(i))) {
+                throw new IllegalArgumentException("a concurrency key must not contain control characters, this one"
+                        + " holds U+" + String.format("%04X", (int) key.charAt(i)) + " at position " + i);
+            }
+        }
+    }
+
     /** Builds {@link StartOptions}; every setter validates at once. */
     public static final class Builder {
 
         private String idempotencyKey;
         private Duration delay;
+        private String concurrencyKey;
 
         private Builder() {
         }
@@ -184,12 +239,30 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
 
         /**
+         * Sets the concurrency key; see {@link StartOptions#concurrencyKey()}.
+         *
+         * @param key the key, at most {@value StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters, not blank,
+         *     no control characters
+         * @return this builder
+         * @throws NullPointerException if {@code key} is {@code null}
+         * @throws IllegalArgumentException if the key breaks one of the rules above
+         * @since 0.2
+         */
+        public Builder concurrencyKey(String key) {
+            requireValidConcurrencyKey(Objects.requireNonNull(key, "key"));
+            this.concurrencyKey = key;
+            return this;
+        }
+
+        /**
          * Builds the options; the setters have validated the values already.
          *
          * @return the options
+         * @throws IllegalArgumentException if a concurrency key comes with a delay (not yet supported)
          */
         public StartOptions build() {
-            return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay));
+            return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
+                    Optional.ofNullable(concurrencyKey));
         }
     }
 }

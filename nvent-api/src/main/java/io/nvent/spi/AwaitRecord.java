@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param resolveAt when a time/schedule await resolves by itself
  * @param timeoutAt when it times out
  * @param timeoutAction what happens on timeout
- * @param event for event awaits: the event name
+ * @param event for event awaits: the event name; for concurrency-key awaits ({@link AwaitType#CONCURRENCY_KEY},
+ *     since 0.2): the key
  * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must carry
  * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
  * @param data resolution data (JSON), once resolved
@@ -98,6 +99,7 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      * @return the await as {@link io.nvent.FlowService} shows it
      */
     public AwaitInfo toInfo() {
-        return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt);
+        return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt,
+                type == AwaitType.CONCURRENCY_KEY ? event : Optional.empty());
     }
 }

@@ -33,12 +33,14 @@ import java.util.Optional;
  * @param error while the run is {@link RunStatus#FAILED failed}, the error it failed with, at most
  *     {@link #MAX_ERROR_LENGTH} characters (its history has it whole); empty in every other status
  *     (since 0.2: a store written for 0.1 keeps none)
+ * @param concurrencyKey the concurrency key the run was started with ({@link io.nvent.StartOptions#concurrencyKey()}),
+ *     set when the run is created and never changed (since 0.2)
  * @since 0.1
  */
 public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                         Map<String, StepStatus> steps, Map<String, String> emitted, long version,
-                        Optional<String> idempotencyKey, Optional<String> error) {
+                        Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey) {
 
     /**
      * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
@@ -64,6 +66,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param idempotencyKey the idempotency key the run was started with, if any
      * @param error the error a failed run failed with, if any; dropped in any status but
      *     {@link RunStatus#FAILED}, so that a store's record never shows an error its run outlived
+     * @param concurrencyKey the concurrency key the run was started with, if any
      * @throws NullPointerException if a component other than the maps and version is {@code null}
      * @since 0.2
      */
@@ -78,6 +81,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Objects.requireNonNull(endedAt, "endedAt");
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         // One an instance left behind when the run went on (a 0.1 instance's retry, on the 0.2 schema) is not shown.
         error = status == RunStatus.FAILED ? error : Optional.empty();
         steps = Map.copyOf(steps);
@@ -105,7 +109,34 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                      Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                      Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
         this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A run without a concurrency key.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @since 0.2
+     */
+    public RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                     Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                     Map<String, StepStatus> steps, Map<String, String> emitted, long version,
+                     Optional<String> idempotencyKey, Optional<String> error) {
+        this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                idempotencyKey, error, Optional.empty());
     }
 
     /**
@@ -135,7 +166,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
                 next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version, idempotencyKey,
-                next == RunStatus.FAILED ? error : Optional.empty());
+                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey);
     }
 
     /**
@@ -151,7 +182,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
                 : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
         return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
-                steps, emitted, version, idempotencyKey, Optional.of(kept));
+                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey);
     }
 
     /**
@@ -163,7 +194,19 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withIdempotencyKey(String key) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, Optional.of(key), error);
+                version, Optional.of(key), error, concurrencyKey);
+    }
+
+    /**
+     * This run, started with a concurrency key: see {@link #concurrencyKey()}.
+     *
+     * @param key the key as its starter gave it
+     * @return a copy holding the key
+     * @since 0.2
+     */
+    public RunRecord withConcurrencyKey(String key) {
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
+                version, idempotencyKey, error, Optional.of(key));
     }
 
     /**
@@ -177,7 +220,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
-                version, idempotencyKey, error);
+                version, idempotencyKey, error, concurrencyKey);
     }
 
     /**
@@ -194,7 +237,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, String> copy = new LinkedHashMap<>(emitted);
         copy.put(event, payloadJson);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
-                version, idempotencyKey, error);
+                version, idempotencyKey, error, concurrencyKey);
     }
 
     /**
@@ -205,7 +248,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
-                steps, emitted, version, idempotencyKey, error);
+                steps, emitted, version, idempotencyKey, error, concurrencyKey);
     }
 
     /**
@@ -216,7 +259,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                newVersion, idempotencyKey, error);
+                newVersion, idempotencyKey, error, concurrencyKey);
     }
 
     /**
@@ -227,11 +270,13 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
-            return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error);
+            return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
+                    concurrencyKey);
         }
         Map<String, StepStatus> shown = new LinkedHashMap<>();
         steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
                 ? stepStatus : StepStatus.CANCELED));
-        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error);
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error,
+                concurrencyKey);
     }
 }

@@ -777,4 +777,72 @@ public interface SchedulingStore {
     default int forgetIdleRateLimitGroups(Instant before) {
         return 0;
     }
+
+    /**
+     * Settles who holds a concurrency key ({@link io.nvent.StartOptions#concurrencyKey()}), atomically
+     * across instances: the run holding the key keeps it while it is under way (running, awaiting or
+     * stalled). Once it has ended (completed, failed, canceled) or is gone (deleted), or when no run
+     * holds the key, the run that has waited longest for it gets it: the oldest
+     * {@linkplain io.nvent.AwaitStatus#WAITING waiting} await of type
+     * {@link io.nvent.AwaitType#CONCURRENCY_KEY} whose {@link AwaitRecord#event()} is the key and
+     * whose run is under way (by {@link AwaitRecord#registeredAt()}; a store breaks ties as it likes, the
+     * memory store by the order the awaits were saved). If none
+     * waits, the key is free. Concurrent calls for one key, on any instance, are serialised: of two
+     * racing settles one decides, and the other sees its decision. Repeating a call changes nothing.
+     *
+     * <p>The store only decides who holds the key; the engine then lets the holder go on, closing its
+     * await ({@link #closeAwait}, which only one caller wins). A store keeps one row (entry) per key.
+     *
+     * <p>The default, for a store written for nvent 0.1, cannot: it throws an
+     * {@link io.nvent.UnsupportedByAdapterException} ({@value #CONCURRENCY_KEYS_UNSUPPORTED}) that names the store,
+     * and a start with a concurrency key fails with it.
+     *
+     * @param runs the store of the runs, to tell whether a holder or a waiter is under way
+     * @param key the concurrency key, as its starter gave it
+     * @param now the current time, kept as when the holder got the key
+     * @return the run holding the key after the call; empty if the key is free
+     * @throws io.nvent.UnsupportedByAdapterException if the store cannot hold concurrency keys (the default)
+     * @since 0.2
+     */
+    default Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+        throw new io.nvent.UnsupportedByAdapterException(CONCURRENCY_KEYS_UNSUPPORTED + " scheduling store "
+                + getClass().getName() + " cannot hold concurrency keys: it implements SchedulingStore as it was"
+                + " before nvent 0.2; start the run without StartOptions.concurrencyKey, or use a store of nvent 0.2"
+                + " (the memory or the JPA store)", new UnsupportedOperationException("settleConcurrencyKey"));
+    }
+
+    /**
+     * The message id the refusal of {@link #settleConcurrencyKey}'s default begins with.
+     *
+     * @since 0.2
+     */
+    String CONCURRENCY_KEYS_UNSUPPORTED = "NVENT-0265";
+
+    /**
+     * The run holding a concurrency key as the store last settled it ({@link #settleConcurrencyKey}), without
+     * changing anything: the run may have ended since. The default, for a store that holds no keys: none.
+     *
+     * @param key the concurrency key
+     * @return the run holding it; empty if the key is free or unknown
+     * @since 0.2
+     */
+    default Optional<String> concurrencyKeyHolder(String key) {
+        return Optional.empty();
+    }
+
+    /**
+     * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
+     * ended or is gone, those no run holds while a run under way waits for them, and those whose holder still waits
+     * for them (its await not yet closed). They are left so when an instance stops between a holder's
+     * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
+     * holds no keys: none.
+     *
+     * @param runs the store of the runs
+     * @param limit the most keys to return, at least 1
+     * @return such keys, at most {@code limit}
+     * @since 0.2
+     */
+    default List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
+        return List.of();
+    }
 }

@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -345,37 +347,45 @@ class ComingFromJobRunrTest {
         }
     }
 
-    /** A job that must run one at a time: a queue of its own with one worker (per instance). */
-    @FlowStep(flow = "customer-sync", name = "sync", role = StepRole.ENTRY, queue = "customer-sync")
+    /** A job that must run one at a time per customer: started with the customer as its concurrency key. */
+    @FlowStep(flow = "customer-sync", name = "sync", role = StepRole.ENTRY)
     static final class SyncCustomer implements Step<Map<String, Object>, Void> {
-        final AtomicInteger running = new AtomicInteger();
-        final AtomicInteger mostAtOnce = new AtomicInteger();
+        final Map<Object, AtomicInteger> running = new ConcurrentHashMap<>();
+        final AtomicInteger mostAtOnceForOneCustomer = new AtomicInteger();
+        /** The first sync of each customer waits here for the other's: they run side by side. */
+        final CountDownLatch bothCustomers = new CountDownLatch(2);
+        final AtomicBoolean customersRanTogether = new AtomicBoolean();
 
         @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            AtomicInteger customer = running.computeIfAbsent(input.get("customerId"), id -> new AtomicInteger());
+            mostAtOnceForOneCustomer.accumulateAndGet(customer.incrementAndGet(), Math::max);
             try {
+                if (((Number) input.get("n")).intValue() < 2) {
+                    bothCustomers.countDown();
+                    customersRanTogether.compareAndSet(false, bothCustomers.await(10, TimeUnit.SECONDS));
+                }
                 Thread.sleep(5); // the work
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } finally {
-                running.decrementAndGet();
+                customer.decrementAndGet();
             }
             return null;
         }
     }
 
     @Test
-    void aJobThatMustNotRunTwiceAtOnceGetsAQueueWithOneWorkerWhichSerializesEveryCustomer() {
+    void aJobThatMustNotRunTwiceAtOnceForOneCustomerIsStartedWithTheCustomerAsItsConcurrencyKey() {
         SyncCustomer sync = new SyncCustomer();
-        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(sync)
-                .engine(b -> b.concurrency("customer-sync", 1)).build()) {
-            List<String> runIds = IntStream.range(0, 6)
-                    .mapToObj(i -> env.flows().start("customer-sync", Map.of("customerId", i % 2 == 0 ? "A" : "B")))
-                    .toList();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(sync)) {
+            List<String> runIds = IntStream.range(0, 6).mapToObj(i -> {
+                String customerId = i % 2 == 0 ? "A" : "B";
+                return env.flows().start("customer-sync", Map.of("customerId", customerId, "n", i),
+                        StartOptions.newBuilder().concurrencyKey("customer-" + customerId).build()).runId();
+            }).toList();
 
             assertThat(runIds).allSatisfy(runId -> assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED));
-            assertThat(sync.mostAtOnce).as("customers A and B wait for each other too").hasValue(1);
+            assertThat(sync.mostAtOnceForOneCustomer).as("one customer's syncs one at a time").hasValue(1);
+            assertThat(sync.customersRanTogether).as("customers A and B do not wait for each other").isTrue();
         }
     }
 

@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -220,6 +221,18 @@ public abstract class SchedulingStoreContractTest {
      * @since 0.2
      */
     protected boolean keepsProgress() {
+        return false;
+    }
+
+    /**
+     * Whether the store holds concurrency keys ({@link SchedulingStore#settleConcurrencyKey} and the methods
+     * beside it), and its flow store keeps a run's {@link RunRecord#concurrencyKey()}; the default
+     * implementation cannot, which the tests then check instead.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean holdsConcurrencyKeys() {
         return false;
     }
 
@@ -2260,5 +2273,147 @@ public abstract class SchedulingStoreContractTest {
      */
     protected static void runConcurrently(int threads, Concurrently.Body body) {
         Concurrently.run(threads, body);
+    }
+
+    // ------------------------------------------------------------------ concurrency keys
+
+    /** A waiting await of {@code runId} for its turn under {@code key}, saved. */
+    private AwaitRecord waitsForKey(String runId, String key, Instant registeredAt) {
+        AwaitRecord await = new AwaitRecord(id("await"), id("token"), runId, "sync", "sync-customer",
+                AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, registeredAt, Optional.empty(),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+        store.saveAwait(await);
+        return await;
+    }
+
+    /** The run waits for the key, gets it and goes on (its await resolved), as the engine lets a holder go on. */
+    private void holds(String runId, String key) {
+        AwaitRecord await = waitsForKey(runId, key, T0);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(runId);
+        store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0);
+    }
+
+    private void ends(String runId, RunStatus status) {
+        flowStore().updateRun(runId, r -> Optional.of(new RunChange(r.withStatus(status, T0), List.of())));
+    }
+
+    @Test
+    void aStoreThatHoldsNoConcurrencyKeysRefusesToSettleOneNamingItself() {
+        assumeThat(holdsConcurrencyKeys()).as("the default implementation").isFalse();
+        assertThatThrownBy(() -> store.settleConcurrencyKey(flowStore(), "k", T0))
+                .isInstanceOf(io.nvent.UnsupportedByAdapterException.class)
+                .hasMessageStartingWith(SchedulingStore.CONCURRENCY_KEYS_UNSUPPORTED + " scheduling store "
+                        + store.getClass().getName());
+    }
+
+    @Test
+    void keepsTheConcurrencyKeyARunWasStartedWith() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String runId = id("run");
+        flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0)
+                .withConcurrencyKey("customer-42"), List.of());
+
+        assertThat(flowStore().findRun(runId).orElseThrow().concurrencyKey()).contains("customer-42");
+    }
+
+    @Test
+    void theRunThatWaitedLongestGetsAFreeConcurrencyKeyAndKeepsItWhileItIsUnderWay() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String later = storedRun().runId();
+        String first = storedRun().runId();
+        waitsForKey(later, key, T0.plusSeconds(2));
+        waitsForKey(first, key, T0.plusSeconds(1));
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(first);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).as("settled again").contains(first);
+        assertThat(store.concurrencyKeyHolder(key)).contains(first);
+        assertThat(store.settleConcurrencyKey(flowStore(), id("other-key"), T0)).as("a key nobody waits for")
+                .isEmpty();
+    }
+
+    @Test
+    void whenItsHolderEndsAConcurrencyKeyGoesToTheOldestWaiterStillUnderWayOrIsFreed() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String holder = storedRun().runId();
+        String canceled = storedRun().runId();
+        String next = storedRun().runId();
+        AwaitRecord holding = waitsForKey(holder, key, T0);
+        waitsForKey(canceled, key, T0.plusSeconds(1));
+        AwaitRecord nextWaits = waitsForKey(next, key, T0.plusSeconds(2));
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(holder);
+        store.closeAwait(holding.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0);
+        ends(canceled, RunStatus.CANCELED);
+
+        ends(holder, RunStatus.FAILED);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(5))).contains(next);
+        store.closeAwait(nextWaits.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0);
+        ends(next, RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(6))).as("nobody waits").isEmpty();
+        assertThat(store.concurrencyKeyHolder(key)).isEmpty();
+    }
+
+    @Test
+    void aDeletedHolderHandsItsConcurrencyKeyOn() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String holder = storedRun().runId();
+        String next = storedRun().runId();
+        holds(holder, key);
+        waitsForKey(next, key, T0.plusSeconds(1));
+        ends(holder, RunStatus.COMPLETED);
+        flowStore().deleteFinishedRun(holder, flowStore().findRun(holder).orElseThrow().version());
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).contains(key);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(next);
+    }
+
+    @Test
+    void listsTheConcurrencyKeysTheSweepMustSettle() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String settled = id("settled");
+        String heldByEnded = id("held-by-ended");
+        String neverSettled = id("never-settled");
+        String holderStillWaits = id("holder-still-waits");
+        holds(storedRun().runId(), settled);
+        String b = storedRun().runId();
+        holds(b, heldByEnded);
+        ends(b, RunStatus.CANCELED);
+        waitsForKey(storedRun().runId(), neverSettled, T0);
+        String c = storedRun().runId();
+        waitsForKey(c, holderStillWaits, T0);
+        store.settleConcurrencyKey(flowStore(), holderStillWaits, T0);
+        String endedWaiter = storedRun().runId();
+        waitsForKey(endedWaiter, id("waited-for-by-an-ended-run"), T0);   // its instance stopped before closing it
+        ends(endedWaiter, RunStatus.CANCELED);
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100))
+                .containsExactlyInAnyOrder(heldByEnded, neverSettled, holderStillWaits);
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 1)).hasSize(1);
+    }
+
+    @Test
+    void ofRunsSettlingOneFreeConcurrencyKeyAtOnceAllAgreeOnOneHolder() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 6;
+        for (int round = 0; round < 10; round++) {
+            String key = id("raced");
+            // Known to the store and free, as a key is once its runs ended: nothing but the settle decides.
+            assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            List<Optional<String>> holders = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                waitsForKey(runs.get(thread), key, T0.plusMillis(thread));
+                holders.add(store.settleConcurrencyKey(flowStore(), key, T0));
+            });
+
+            assertThat(holders).as("race %d", round).hasSize(threads).doesNotContain(Optional.empty());
+            assertThat(Set.copyOf(holders)).as("race %d", round).hasSize(1);
+            assertThat(store.concurrencyKeyHolder(key)).isEqualTo(holders.get(0));
+        }
     }
 }

@@ -123,6 +123,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final Duration triggerLockWait;
     private final String runs;
     private final String awaits;
+    private final String concurrencyKeys;
     private final String triggers;
     private final String history;
     private final String ticks;
@@ -144,6 +145,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         String tables = options.schema().map(s -> s + ".").orElse("") + options.tablePrefix();
         this.runs = tables + "run";
         this.awaits = tables + "run_await";
+        this.concurrencyKeys = tables + "concurrency_key";
         this.triggers = tables + "flow_trigger";
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
@@ -243,6 +245,128 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public List<AwaitRecord> awaitsOfRun(String runId) {
         return read(connection -> selectAwaits(connection, "where run_id = ? order by registered_at, await_id",
                 runId));
+    }
+
+    // ------------------------------------------------------------------ concurrency keys
+
+    /** The run statuses of a run under way, which holds its concurrency key. */
+    private static final String UNDER_WAY = "('running', 'awaiting', 'stalled')";
+
+    /**
+     * Locks the key's row (inserting it the first time), so that settles of one key take turns; then
+     * keeps a holder under way, or gives the key to the run that has waited longest, or frees it.
+     */
+    @Override
+    public Optional<String> settleConcurrencyKey(FlowStore runStore, String key, Instant now) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(now, "now");
+        return write("concurrency key '" + key + "'", connection -> {
+            String insert = "insert into " + concurrencyKeys + " (concurrency_key) values (?)";
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict do nothing" : insert)) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            } catch (SQLException e) {
+                if (!isDuplicateKey(e)) {   // not PostgreSQL: another settle inserted it (only this statement failed)
+                    throw e;
+                }
+            }
+            String holder;
+            try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id from "
+                    + concurrencyKeys + " k where k.concurrency_key = ? for update")) {
+                statement.setString(1, key);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    holder = rows.getString(1);
+                }
+            }
+            if (holder != null && isUnderWay(connection, holder)) {
+                return Optional.of(holder);
+            }
+            Optional<String> next;
+            try (PreparedStatement statement = connection.prepareStatement("select a.run_id from " + awaits
+                    + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '" + WAITING
+                    + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in " + UNDER_WAY
+                    + " order by a.registered_at, a.await_id " + limit(1))) {
+                statement.setString(1, key);
+                try (ResultSet rows = statement.executeQuery()) {
+                    next = rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+                }
+            }
+            if (!next.equals(Optional.ofNullable(holder))) {
+                try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
+                        + " set holder_run_id = ?, held_since = ? where concurrency_key = ?")) {
+                    statement.setString(1, next.orElse(null));
+                    setInstant(statement, 2, next.map(n -> now), database);
+                    statement.setString(3, key);
+                    statement.executeUpdate();
+                }
+            }
+            return next;
+        });
+    }
+
+    private boolean isUnderWay(Connection connection, String runId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select 1 from " + runs
+                + " where run_id = ? and status in " + UNDER_WAY)) {
+            statement.setString(1, runId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    @Override
+    public Optional<String> concurrencyKeyHolder(String key) {
+        Objects.requireNonNull(key, "key");
+        return read(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("select holder_run_id from "
+                    + concurrencyKeys + " where concurrency_key = ?")) {
+                statement.setString(1, key);
+                try (ResultSet rows = statement.executeQuery()) {
+                    return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Keys held by a run that ended or is gone; and keys waited for that no run holds, or whose holder still
+     * waits for them.
+     */
+    @Override
+    public List<String> unsettledConcurrencyKeys(FlowStore runStore, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        return read(connection -> {
+            Set<String> keys = new java.util.LinkedHashSet<>();
+            try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
+                    + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
+                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ") "
+                    + limit(limit))) {
+                collectStrings(statement, keys);
+            }
+            if (keys.size() < limit) {
+                // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle.
+                try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
+                        + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
+                        + " k on k.concurrency_key = a.event_name where a.await_type = '"
+                        + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
+                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id) " + limit(limit))) {
+                    collectStrings(statement, keys);
+                }
+            }
+            return keys.stream().limit(limit).toList();
+        });
+    }
+
+    private static void collectStrings(PreparedStatement statement, Set<String> into) throws SQLException {
+        try (ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                into.add(rows.getString(1));
+            }
+        }
     }
 
     @Override

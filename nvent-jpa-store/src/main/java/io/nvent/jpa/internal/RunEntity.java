@@ -79,6 +79,10 @@ class RunEntity {
     @Column(name = "given_key", updatable = false)
     String givenKey;
 
+    /** The concurrency key the run was started with ({@link RunRecord#concurrencyKey()}); schema V18. */
+    @Column(name = "concurrency_key", updatable = false)
+    String concurrencyKey;
+
     /** The error of a failed run ({@link RunRecord#error()}); schema V15. */
     @Column(name = "error_text")
     String error;
@@ -106,6 +110,7 @@ class RunEntity {
         entity.emitted = emittedJson(run.emitted());
         entity.givenKey = run.idempotencyKey().orElse(null);
         entity.error = run.error().orElse(null);
+        entity.concurrencyKey = run.concurrencyKey().orElse(null);
         return entity;
     }
 
@@ -163,19 +168,19 @@ class RunEntity {
 
     RunRecord toRecord() {
         return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
-                givenKey, error);
+                givenKey, error, concurrencyKey);
     }
 
     /** A run from its column values; shared with the plain JDBC reads of {@link RunTables}. */
     static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
                             String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
-                            long version, String givenKey, String error) {
+                            long version, String givenKey, String error, String concurrencyKey) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
         return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
-                Optional.ofNullable(givenKey), Optional.ofNullable(error));
+                Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey));
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

@@ -5,12 +5,13 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import { h, fill, card, kpi, num, short, act, modal, jsonEditor, when, at, tickRelative, relative, toast } from '../ui.js';
 
-const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦' };
+const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '⧖' };
 const TYPE_TEXT = {
   time: 'resumes after a delay',
   schedule: 'resumes at the next cron tick',
   webhook: 'resumes when its secret URL is called',
   event: 'resumes when the event is published or emitted',
+  concurrency_key: 'resumes when the runs ahead of it with its concurrency key have ended (cancel the run to take it out of the line)',
 };
 const STATUS = {
   waiting: ['awaiting', 'waiting'], resolved: ['completed', 'resolved'], timed_out: ['failed', 'timed out'], canceled: ['canceled', 'canceled'],
@@ -79,11 +80,11 @@ export function awaitsView(ctx) {
         h('td', { class: 'flow-step' }, h('a', { href: `#/flows/${encodeURIComponent(a.flow)}?run=${a.runId}`, onclick: (e) => e.stopPropagation() }, a.flow),
           h('span', { class: 'muted' }, ' · '), h('strong', {}, a.step), ' ',
           h('span', { class: `pill pos ${a.position}`, title: a.position === 'after' ? 'after the step: holds back what it emitted' : 'before the step runs' }, a.position)),
-        h('td', {}, awaitType(a.type)),
+        h('td', {}, awaitType(a.type), a.concurrencyKey ? h('div', { class: 'muted small mono', dataset: { concurrencyKey: a.concurrencyKey } }, a.concurrencyKey) : null),
         all ? h('td', {}, statusBadge(a.status)) : null,
         h('td', {}, when(a.registeredAt)),
         h('td', {}, dueCell(a)),
-        h('td', { class: 'num' }, a.status === 'waiting'
+        h('td', { class: 'num' }, a.status === 'waiting' && a.type !== 'concurrency_key'
           ? h('button', { class: 'btn small primary', dataset: { resolve: a.awaitId }, onclick: (e) => { e.stopPropagation(); resolveDialog(a, user, load); } }, '✓ Resolve…')
           : null)))))
       : h('div', { class: 'empty', id: 'awaits-empty' }, scope === 'all' ? 'No awaits yet' : 'No run is waiting right now'));

@@ -199,6 +199,8 @@ public final class FlowEngine implements FlowService {
      * job, which only the next instance's lost-job check would enqueue, so starts are refused.
      */
     private volatile boolean queueClosed;
+    /** Whether the scheduling store held a concurrency key once (see {@link #requireConcurrencyKeys}). */
+    private volatile boolean concurrencyKeysSupported;
     /** {@link #closeQueue()} began: the queue interrupts the attempts still running once its grace ran out. */
     private volatile boolean queueClosing;
     /**
@@ -566,12 +568,26 @@ public final class FlowEngine implements FlowService {
         parentRunId.ifPresent(parent -> data.str("parentRunId", parent));
         Optional<StartKey> key = options.idempotencyKey().map(StartKey::callers)
                 .or(() -> executionKey.map(StartKey::execution));
+        Optional<String> concurrencyKey = options.concurrencyKey();
+        concurrencyKey.ifPresent(this::requireConcurrencyKeys);
         if (key.isEmpty()) {
             requireReadableByEntry(flow, inputJson);
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), data, delay, Optional.empty(), Optional.empty()), true);
+                    flow.entry(), data, delay, Optional.empty(), Optional.empty(), concurrencyKey), true);
         }
-        return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay);
+        return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay,
+                concurrencyKey);
+    }
+
+    /**
+     * Refuses a start with a concurrency key before its run exists when the store cannot hold keys
+     * (one written for nvent 0.1): its run would wait for ever. Asked once, by settling the key.
+     */
+    private void requireConcurrencyKeys(String key) {
+        if (!concurrencyKeysSupported) {
+            scheduling.settleConcurrencyKey(store, key, clock.instant());
+            concurrencyKeysSupported = true;
+        }
     }
 
     /**
@@ -608,18 +624,19 @@ public final class FlowEngine implements FlowService {
      * since queues remember the jobs of a run id long after the run is gone.
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
-                                 JsonText startData, Optional<Duration> delay) {
+                                 JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
         synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
-            return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay);
+            return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
+                    concurrencyKey);
         }
     }
 
     private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                               StartKey key, String storedKey, JsonText startData,
-                                              Optional<Duration> delay) {
+                                              Optional<Duration> delay, Optional<String> concurrencyKey) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
@@ -627,7 +644,8 @@ public final class FlowEngine implements FlowService {
         requireReadableByEntry(flow, inputJson);
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty()), true);
+                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
+                    concurrencyKey), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
@@ -686,14 +704,20 @@ public final class FlowEngine implements FlowService {
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
         Optional<Duration> delay = options.delay();
+        if (options.concurrencyKey().isPresent()) {
+            throw new IllegalArgumentException("NVENT-0559 trigger '" + trigger + "' cannot start runs with a"
+                    + " concurrency key (not yet): start the flow with FlowService.start and"
+                    + " StartOptions.newBuilder().concurrencyKey(…) instead");
+        }
         if (options.idempotencyKey().isPresent()) {
             String key = options.idempotencyKey().get();
             return startOnce(flow, payloadJson, Optional.empty(), StartKey.trigger(trigger, key),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay);
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay, Optional.empty());
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty()), true);
+                JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(), Optional.empty()),
+                true);
     }
 
     /**
@@ -731,12 +755,12 @@ public final class FlowEngine implements FlowService {
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
      * emissions are already done, and schedules its first step; unless {@code original} was deleted
      * meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition,
-     * JsonText, Optional, Optional, Optional)}).
+     * JsonText, Optional, Optional, Optional, Optional)}).
      */
     private String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
                                          Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
         return createAndSchedule(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
-                startData, Optional.empty(), Optional.empty(), Optional.of(original.runId()));
+                startData, Optional.empty(), Optional.empty(), Optional.of(original.runId()), original.concurrencyKey());
     }
 
     /**
@@ -751,12 +775,17 @@ public final class FlowEngine implements FlowService {
      * nvent 0.1, which cannot delete a single run, keeps it canceled), and the caller finds the run gone.
      * A deletion after that check is one after the restart.
      *
+     * <p>A run with a concurrency key waits for it before its first step: an await of type
+     * {@link AwaitType#CONCURRENCY_KEY}, saved before the key is settled, so that a holder ending
+     * meanwhile hands the key on to it or to a run that waited longer, never to nobody.
+     *
      * @throws RunNotFoundException if the run {@code copyOf} names was deleted meanwhile
      */
     private String createAndSchedule(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
-                                     Optional<HeldKey> idempotencyKey, Optional<String> copyOf) {
+                                     Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
+                                     Optional<String> concurrencyKey) {
         if (queueClosed) {
             throw new EngineStoppedException(flow.name());
         }
@@ -772,11 +801,20 @@ public final class FlowEngine implements FlowService {
         for (Map.Entry<String, String> event : doneEvents.entrySet()) {
             run = run.withEmitted(event.getKey(), event.getValue());
         }
+        if (concurrencyKey.isPresent()) {
+            run = run.withConcurrencyKey(concurrencyKey.get());
+            startData.str("concurrencyKey", concurrencyKey.get());
+        }
         List<EventDraft> events = new ArrayList<>();
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
         events.add(EventDraft.ofRun(EventType.FLOW_START, now, startData.raw("input", inputJson).build()));
         List<AwaitRecord> awaits = new ArrayList<>();
-        if (delay.isPresent()) {
+        if (concurrencyKey.isPresent()) {
+            run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
+            AwaitRecord await = concurrencyKeyAwait(run, first.name(), now, concurrencyKey.get());
+            awaits.add(await);
+            events.add(registeredEvent(await));
+        } else if (delay.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
             AwaitRecord await = delayedStart(run, first, now, delay.get());
             awaits.add(await);
@@ -797,7 +835,9 @@ public final class FlowEngine implements FlowService {
         }
         publish(flow.name(), stored);
         saveAwaits(awaits);
-        if (awaits.isEmpty()) {
+        if (concurrencyKey.isPresent()) {
+            settleConcurrencyKey(concurrencyKey.get());
+        } else if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());
         }
         return runId;
@@ -894,7 +934,7 @@ public final class FlowEngine implements FlowService {
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
                 : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
@@ -989,52 +1029,63 @@ public final class FlowEngine implements FlowService {
         // wait for it again: a retry is no way around an approval. A step that ran and whose
         // after-await timed out has had its effects: it waits for that await again, its emissions
         // still held, instead of running (and charging, mailing…) twice.
-        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, stepName);
-        boolean gatePassed = timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
-                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(stepName)
-                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED));
-        String reason = gatePassed ? "manual retry" : "manual retry; the step waits for its "
-                + (timedOutAfter.isPresent() ? "after-await" : "await") + " again";
+        Gate gate = gateOf(runId, step);
+        boolean gatePassed = gate.passed();
         List<AwaitRecord> awaits = new ArrayList<>();
+        // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
+        boolean[] waitsForKey = new boolean[1];
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
                         "retry step '" + stepName + "', which has not failed");
             }
             awaits.clear();
+            waitsForKey[0] = run.concurrencyKey().isPresent() && run.status().isTerminal();
+            String reason = waitsForKey[0] ? "manual retry; the run waits for its concurrency key again"
+                    : gatePassed ? "manual retry" : "manual retry; the step waits for its "
+                    + (gate.timedOutAfter().isPresent() ? "after-await" : "await") + " again";
             List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
                     JsonText.object().str("reason", reason).build())));
-            RunRecord next = run.withStep(stepName, gatePassed ? StepStatus.QUEUED : StepStatus.AWAITING);
+            RunRecord next = run.withStep(stepName, gatePassed && !waitsForKey[0] ? StepStatus.QUEUED
+                    : StepStatus.AWAITING);
             if (next.status() != RunStatus.RUNNING) {
                 next = next.withStatus(RunStatus.RUNNING, now);
             }
-            if (!gatePassed) {
+            if (waitsForKey[0] || !gatePassed) {
                 next = Orchestration.settleStatus(next, events, now);
                 // The after-await again holds what the step emitted and matches the value it matched.
-                RunRecord waiting = next;
-                AwaitRecord await = timedOutAfter.map(t -> newAwait(waiting, step, AwaitPosition.AFTER, now, t.held(),
-                        t.filterValue())).orElseGet(() -> newAwait(waiting, step, AwaitPosition.BEFORE, now, "[]"));
+                AwaitRecord await = waitsForKey[0] ? concurrencyKeyAwait(next, stepName, now, run.concurrencyKey().get())
+                        : gateAwait(gate, next, step, now);
                 awaits.add(await);
                 events.add(registeredEvent(await));
             }
             return Optional.of(new RunChange(next, events));
         });
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
-            if (!gatePassed) {
+            publish(c);
+            if (waitsForKey[0] || !gatePassed) {
                 saveAwaits(awaits);
+                if (waitsForKey[0]) {
+                    settleConcurrencyKey(c.run().concurrencyKey().orElseThrow());
+                }
                 return;
             }
-            // The job that ran the step last goes again if it failed: each failure leaves one dead
-            // job per step, not one more per retry. A step failed otherwise (its await timed out)
-            // gets a job of its own.
-            String usualJob = StepJob.jobId(runId, stepName);
-            boolean retried = lastJobOf(runId, stepName).filter(id -> !id.equals(usualJob))
-                    .map(id -> queue.retry(step.queue(), id)).orElse(false);
-            if (!retried && !queue.retry(step.queue(), usualJob)) {
-                enqueue(runId, flow.name(), step, StepJob.manualRetryJobId(runId, stepName, c.run().version()));
-            }
+            sendRetry(runId, flow.name(), step, c.run().version());
         });
+    }
+
+    /**
+     * Sends a retried step to its queue. The job that ran the step last goes again if it failed: each
+     * failure leaves one dead job per step, not one more per retry. A step failed otherwise (its await
+     * timed out) gets a job of its own.
+     */
+    private void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
+        String usualJob = StepJob.jobId(runId, step.name());
+        boolean retried = lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
+                .map(id -> queue.retry(step.queue(), id)).orElse(false);
+        if (!retried && !queue.retry(step.queue(), usualJob)) {
+            enqueue(runId, flowName, step, StepJob.manualRetryJobId(runId, step.name(), runVersion));
+        }
     }
 
     @Override
@@ -1048,11 +1099,34 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
+     * What a step must pass before it runs (again): its after-await that timed out and failed it, or its
+     * before-await that has not resolved; a concurrency key is no gate of a step.
+     */
+    private record Gate(Optional<AwaitRecord> timedOutAfter, boolean passed) {
+    }
+
+    private Gate gateOf(String runId, StepDefinition step) {
+        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, step.name());
+        return new Gate(timedOutAfter, timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
+                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(step.name())
+                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED
+                        && a.type() != AwaitType.CONCURRENCY_KEY)));
+    }
+
+    /** The await a step that has not passed its gate waits for: the after-await again, or its before-await. */
+    private AwaitRecord gateAwait(Gate gate, RunRecord run, StepDefinition step, Instant now) {
+        // The after-await again holds what the step emitted and matches the value it matched.
+        return gate.timedOutAfter().map(t -> newAwait(run, step, AwaitPosition.AFTER, now, t.held(), t.filterValue()))
+                .orElseGet(() -> newAwait(run, step, AwaitPosition.BEFORE, now, "[]"));
+    }
+
+    /**
      * The step's after-await that timed out and failed it: the step's newest await, if it is one,
      * and the step has not started since it was registered.
      */
     private Optional<AwaitRecord> timedOutAfterAwait(String runId, String stepName) {
-        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName))
+        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName)
+                        && a.type() != AwaitType.CONCURRENCY_KEY)
                 .max(Comparator.comparing(AwaitRecord::registeredAt));
         if (newest.isEmpty() || newest.get().position() != AwaitPosition.AFTER
                 || newest.get().status() != AwaitStatus.TIMED_OUT) {
@@ -1210,7 +1284,7 @@ public final class FlowEngine implements FlowService {
                         lostStepOfCanceledRun(step.getKey(), now, cause));
                 if (change.isPresent()) {
                     settled = change.get().run();
-                    publish(settled.flow(), change.get().events());
+                    publish(change.get());
                     logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
                 }
             }
@@ -1292,7 +1366,7 @@ public final class FlowEngine implements FlowService {
         int resolved = 0;
         if (registry.awaitedEvents().contains(event)) {
             for (AwaitRecord await : scheduling.waitingForEvent(event)) {
-                if (matchesFilter(await, payloadJson) && resolve(await, payloadJson, AwaitStatus.RESOLVED)) {
+                if (await.type() == AwaitType.EVENT && matchesFilter(await, payloadJson) && resolve(await, payloadJson, AwaitStatus.RESOLVED)) {
                     resolved++;
                 }
             }
@@ -1335,6 +1409,13 @@ public final class FlowEngine implements FlowService {
         Optional<RunStatus> ended = closedAsRunEnded(await);
         if (ended.isPresent()) {
             throw new AwaitClosedException(await.awaitId(), await.runId(), ended.get());
+        }
+        if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
+            String key = await.event().orElse("?");
+            throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
+                    + await.awaitId() + ": NVENT-0561 it waits for concurrency key '" + key + "'"
+                    + scheduling.concurrencyKeyHolder(key).map(h -> ", held by run '" + h + "'").orElse("")
+                    + ", and resolves when the run gets the key; cancel the run to take it out of the line");
         }
         if (isPastTimeout(await, clock.instant())) {
             // The sweep applies its timeout action within a poll; the caller is answered as after it.
@@ -1386,15 +1467,35 @@ public final class FlowEngine implements FlowService {
         String eventData = JsonText.object().str("awaitId", await.awaitId())
                 .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
                 .raw("data", data).build();
+        // The run got its concurrency key: its step still passes its own await first.
+        Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
+                ? Optional.of(gateOf(await.runId(), stepOf(flow, await.step()))).filter(g -> !g.passed())
+                : Optional.empty();
+        // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
+        boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
+                && lastJobOf(await.runId(), await.step()).isPresent();
         Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
             pending.reset();
             if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
                 return Optional.empty();
             }
             EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
+            if (gate.isPresent()) {
+                AwaitRecord next = gateAwait(gate.get(), run, stepOf(flow, await.step()), now);
+                pending.awaits.add(next);
+                return Optional.of(new RunChange(run, List.of(resolvedEvent, registeredEvent(next))));
+            }
+            if (retried) {
+                List<EventDraft> events = new ArrayList<>(List.of(resolvedEvent));
+                return Optional.of(new RunChange(Orchestration.settleStatus(
+                        run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
+            }
             return Optional.of(pending.release(this, flow, run, await, List.of(resolvedEvent), now));
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        if (retried) {
+            change.ifPresent(c -> sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()), c.run().version()));
+        }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
         return true;
     }
@@ -1589,6 +1690,49 @@ public final class FlowEngine implements FlowService {
                 Optional.empty());
     }
 
+    private static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
+        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step,
+                AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+    }
+
+    /**
+     * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKey}) and lets the
+     * holder go on if it still waits for the key: its await resolves, its step is queued (or waits for
+     * its own await). Safe to call any time, on any instance: only one caller resolves the await.
+     */
+    void settleConcurrencyKey(String key) {
+        Optional<String> holder = scheduling.settleConcurrencyKey(store, key, clock.instant());
+        if (holder.isEmpty()) {
+            return;
+        }
+        String data = JsonText.object().str("concurrencyKey", key).build();
+        for (AwaitRecord await : scheduling.awaitsOfRun(holder.get())) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
+                    && await.event().filter(key::equals).isPresent()) {
+                resolve(await, data, AwaitStatus.RESOLVED);
+            }
+        }
+    }
+
+    /** Hands on the concurrency key of a run that ended; the sweep does it if this fails. */
+    private void handOnConcurrencyKey(RunRecord ended) {
+        try {
+            ended.concurrencyKey().ifPresent(this::settleConcurrencyKey);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
+                    + ended.runId() + ", which ended; the maintenance sweep hands it on", e);
+        }
+    }
+
+    /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
+    void settleUnsettledConcurrencyKeys(int limit) {
+        for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
+            settleConcurrencyKey(key);
+        }
+    }
+
     private static String newToken() {
         byte[] token = new byte[24];
         RANDOM.nextBytes(token);
@@ -1601,7 +1745,7 @@ public final class FlowEngine implements FlowService {
                 .str("timeoutAction", await.timeoutAction().name().toLowerCase());
         await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
         await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
-        await.event().ifPresent(e -> data.str("event", e));
+        await.event().ifPresent(e -> data.str(await.type() == AwaitType.CONCURRENCY_KEY ? "concurrencyKey" : "event", e));
         await.filterValue().ifPresent(filter -> {
             int eq = filter.indexOf('=');
             data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
@@ -2360,7 +2504,7 @@ public final class FlowEngine implements FlowService {
             return started;
         }
         self.holdsLeaseUntil(lease.expiresAt());
-        publish(started.get().run().flow(), started.get().events());
+        publish(started.get());
         return started;
     }
 
@@ -2660,7 +2804,7 @@ public final class FlowEngine implements FlowService {
             return false;
         }
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": attempt " + job.attempt() + " of step "
                     + step + " ended as canceled: " + reason);
         });
@@ -2735,7 +2879,7 @@ public final class FlowEngine implements FlowService {
                     : "it no longer runs under attempt " + job.attempt()));
             return false;
         }
-        publish(change.get().run().flow(), change.get().events());
+        publish(change.get());
         if (change.get().run().steps().get(step) == StepStatus.CANCELED) {
             return true;
         }
@@ -2871,7 +3015,8 @@ public final class FlowEngine implements FlowService {
 
     private Optional<String> resolvedData(String runId, String step, AwaitPosition position) {
         return scheduling.awaitsOfRun(runId).stream()
-                .filter(a -> a.step().equals(step) && a.position() == position && a.status() == AwaitStatus.RESOLVED)
+                .filter(a -> a.step().equals(step) && a.position() == position && a.status() == AwaitStatus.RESOLVED
+                        && a.type() != AwaitType.CONCURRENCY_KEY)
                 .reduce((first, second) -> second)
                 .flatMap(AwaitRecord::data);
     }
@@ -3106,7 +3251,7 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(stepFailedFinally(started, ref.step(), attempt.attempt(), now, data, finalMessage,
                         events));
             });
-            change.ifPresent(c -> publish(c.run().flow(), c.events()));
+            change.ifPresent(this::publish);
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
@@ -3192,7 +3337,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>()));
         });
         change.ifPresent(c -> {
-            publish(c.run().flow(), c.events());
+            publish(c);
             logFinalFailure(ref.runId(), c.run().flow(), ref.step(), failed, job.maxAttempts(),
                     Optional.of(was.getString("errorType", "")), message, now);
         });
@@ -3439,7 +3584,7 @@ public final class FlowEngine implements FlowService {
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        publish(flowName, change.get().events());
+        publish(change.get());
         if (ofCanceledRun.get()) {
             logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
@@ -3908,7 +4053,7 @@ public final class FlowEngine implements FlowService {
         if (change.isEmpty()) {
             return change;
         }
-        publish(change.get().run().flow(), change.get().events());
+        publish(change.get());
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
@@ -4023,6 +4168,18 @@ public final class FlowEngine implements FlowService {
         return metrics;
     }
 
+    /**
+     * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
+     * held: every change that ends a run is published through here, with the run as stored, so that
+     * the hand-on costs no read of the run.
+     */
+    private void publish(StoredChange change) {
+        publish(change.run().flow(), change.events());
+        if (change.run().concurrencyKey().isPresent() && change.events().stream().anyMatch(e -> e.type().isTerminal())) {
+            handOnConcurrencyKey(change.run());
+        }
+    }
+
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
@@ -4047,7 +4204,7 @@ public final class FlowEngine implements FlowService {
     }
 
     private void afterChange(String flow, StoredChange change, Pending pending) {
-        publish(flow, change.events());
+        publish(change);
         if (pending.failedAwait != null) {
             // Logged as a step that used up its attempts is: operators watch the log more than histories.
             finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),

@@ -43,6 +43,11 @@ public final class Maintenance {
      * the runs of those steps, only while steps run here.
      */
     static final Duration CANCEL_CHECK = Duration.ofSeconds(2);
+    /**
+     * How often the sweep hands on concurrency keys whose holder ended while no instance handed them on
+     * (it stopped in between).
+     */
+    static final Duration KEY_CHECK = Duration.ofSeconds(5);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -67,6 +72,7 @@ public final class Maintenance {
     private Instant lastLostJobCheck = Instant.EPOCH;
     private Instant lastPauseCheck = Instant.EPOCH;
     private Instant lastCancelCheck = Instant.EPOCH;
+    private Instant lastKeyCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
     private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
@@ -152,6 +158,12 @@ public final class Maintenance {
                 lostJobSuspects = scan.suspects();
                 moveLostJobWindow(scan);
                 lastLostJobCheck = now;
+            }
+        });
+        step("concurrency keys", now, () -> {
+            if (Duration.between(lastKeyCheck, now).compareTo(KEY_CHECK) >= 0) {
+                engine.settleUnsettledConcurrencyKeys(BATCH);
+                lastKeyCheck = now;
             }
         });
         step("queue pauses", now, () -> {

@@ -122,7 +122,7 @@ final class StepWaits {
                 if (awaits == null) {
                     awaits = scheduling.awaitsOfRun(run.runId());
                 }
-                waits.add(awaiting(step.get(), awaits));
+                waits.add(awaiting(step.get(), awaits, scheduling));
             } else if (status == StepStatus.RUNNING) {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
@@ -539,7 +539,7 @@ final class StepWaits {
                 });
     }
 
-    private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits) {
+    private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits, SchedulingStore scheduling) {
         Optional<AwaitRecord> open = awaits.stream()
                 .filter(a -> a.step().equals(step.name()) && a.status() == AwaitStatus.WAITING).findFirst();
         if (open.isEmpty()) {
@@ -554,6 +554,10 @@ final class StepWaits {
                     + await.resolveAt().map(Instant::toString).orElse("its next tick") + timeout;
             case WEBHOOK -> "waits for a call of its webhook" + timeout;
             case EVENT -> "waits for event '" + await.event().orElse("?") + "'" + timeout;
+            case CONCURRENCY_KEY -> "waits for concurrency key '" + await.event().orElse("?") + "'"
+                    + scheduling.concurrencyKeyHolder(await.event().orElse("")).filter(h -> !h.equals(await.runId()))
+                            .map(h -> ", held by run " + h).orElse("")
+                    + " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)";
         };
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.memory;
 
 import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.HistoryEvent;
 import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
@@ -57,6 +58,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
+    /** The run holding each concurrency key that a run ever held; a free key maps to {@code ""}. */
+    private final Map<String, String> concurrencyKeyHolders = new HashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -114,6 +117,52 @@ public class MemorySchedulingStore implements SchedulingStore {
     public synchronized List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
         return awaits.values().stream().filter(a -> !waitingOnly || a.status() == AwaitStatus.WAITING)
                 .sorted(Comparator.comparing(AwaitRecord::registeredAt).reversed()).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+        Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
+        if (holder.isPresent() && isUnderWay(runs, holder.get())) {
+            return holder;
+        }
+        Optional<String> next = awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
+                        && a.event().filter(key::equals).isPresent())
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt))
+                .map(AwaitRecord::runId)
+                .filter(runId -> isUnderWay(runs, runId))
+                .findFirst();
+        concurrencyKeyHolders.put(key, next.orElse(""));
+        return next;
+    }
+
+    private boolean waitsFor(String runId, String key) {
+        return awaits.values().stream().anyMatch(a -> a.runId().equals(runId) && a.type() == AwaitType.CONCURRENCY_KEY
+                && a.status() == AwaitStatus.WAITING && a.event().filter(key::equals).isPresent());
+    }
+
+    private static boolean isUnderWay(FlowStore runs, String runId) {
+        return runs.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
+    }
+
+    @Override
+    public synchronized Optional<String> concurrencyKeyHolder(String key) {
+        return Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
+    }
+
+    @Override
+    public synchronized List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
+        Set<String> unsettled = new java.util.LinkedHashSet<>();
+        concurrencyKeyHolders.forEach((key, holder) -> {
+            if (!holder.isEmpty() && (!isUnderWay(runs, holder) || waitsFor(holder, key))) {
+                unsettled.add(key);
+            }
+        });
+        awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
+                        && isUnderWay(runs, a.runId()))
+                .forEach(a -> a.event().filter(key -> concurrencyKeyHolder(key).isEmpty()).ifPresent(unsettled::add));
+        return unsettled.stream().limit(limit).toList();
     }
 
     @Override

@@ -15,6 +15,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean holdsConcurrencyKeys() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsProgress() {
         return true;
     }

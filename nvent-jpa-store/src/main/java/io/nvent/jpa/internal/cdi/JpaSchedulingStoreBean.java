@@ -299,4 +299,19 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     public int forgetIdleRateLimitGroups(Instant before) {
         return delegate().forgetIdleRateLimitGroups(before);
     }
+
+    @Override
+    public Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+        return delegate().settleConcurrencyKey(unwrap(runs), key, now);
+    }
+
+    @Override
+    public Optional<String> concurrencyKeyHolder(String key) {
+        return delegate().concurrencyKeyHolder(key);
+    }
+
+    @Override
+    public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
+        return delegate().unsettledConcurrencyKeys(unwrap(runs), limit);
+    }
 }

@@ -83,6 +83,7 @@ public class AwaitsResource {
                 .add("status", a.status().wireName()).add("registeredAt", a.registeredAt().toString());
         a.resolveAt().ifPresent(t -> body.add("resolveAt", t.toString()));
         a.timeoutAt().ifPresent(t -> body.add("timeoutAt", t.toString()));
+        a.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
         return body;
     }
 }

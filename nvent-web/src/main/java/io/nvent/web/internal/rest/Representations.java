@@ -142,8 +142,8 @@ public final class Representations {
     }
 
     /**
-     * A run as the list and the run's page show it: {@code parentRunId}, {@code idempotencyKey} and
-     * {@code error} only when it has them.
+     * A run as the list and the run's page show it: {@code parentRunId}, {@code idempotencyKey},
+     * {@code concurrencyKey} and {@code error} only when it has them.
      */
     public static JsonObject run(RunInfo run) {
         JsonObjectBuilder steps = JSON.createObjectBuilder();
@@ -157,6 +157,7 @@ public final class Representations {
                 .add("steps", steps);
         run.parentRunId().ifPresent(parent -> body.add("parentRunId", parent));
         run.idempotencyKey().ifPresent(key -> body.add("idempotencyKey", key));
+        run.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
         run.error().ifPresent(error -> body.add("error", error));
         return body.build();
     }

@@ -27,6 +27,22 @@ final class StartRequests {
     }
 
     /**
+     * The start options the header, a start delay and a concurrency key ({@code ?concurrencyKey=}, checked
+     * as {@link StartOptions.Builder#concurrencyKey} checks it: a 400 saying what is wrong) ask for.
+     */
+    static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay,
+                                     java.util.Optional<String> concurrencyKey) {
+        StartOptions options = startOptions(headerValue, delay);
+        if (concurrencyKey.isEmpty()) {
+            return options;
+        }
+        StartOptions.Builder keyed = StartOptions.newBuilder().concurrencyKey(concurrencyKey.get());
+        options.idempotencyKey().ifPresent(keyed::idempotencyKey);
+        options.delay().ifPresent(keyed::delay);
+        return keyed.build();
+    }
+
+    /**
      * The start options a header that stands for the idempotency key asks for (GitHub's delivery id
      * does when a request has no {@code Idempotency-Key}), refused naming that header.
      *

@@ -1,0 +1,282 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.FlowStep;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import io.nvent.UnsupportedByAdapterException;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.SchedulingStore;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Runs started with one concurrency key run one at a time, in the order they began waiting; the others wait visibly. */
+class ConcurrencyKeyTest {
+
+    /** The runs (by the name in their input) whose entry step began, in that order. */
+    static final List<String> STARTED = new CopyOnWriteArrayList<>();
+    /** Holds each run's entry step until the test lets it end. */
+    static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+    /** Runs whose entry step fails. */
+    static final Set<String> FAILING = ConcurrentHashMap.newKeySet();
+
+    @FlowStep(flow = "sync", name = "sync-customer", role = StepRole.ENTRY)
+    public static class SyncCustomer implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) throws Exception {
+            String name = (String) input.get("name");
+            STARTED.add(name);
+            if (!GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never let " + name + " end");
+            }
+            if (FAILING.remove(name)) {
+                throw new io.nvent.NonRetryableStepException(name + " fails");
+            }
+            return name;
+        }
+    }
+
+    @FlowStep(flow = "approved-sync", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    public static class ApprovedSync implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            STARTED.add((String) input.get("name"));
+            return "approved";
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        STARTED.clear();
+        GATES.clear();
+        FAILING.clear();
+    }
+
+    private static StartOptions key(String key) {
+        return StartOptions.newBuilder().concurrencyKey(key).build();
+    }
+
+    private static String start(EngineHarness h, String name, String key) {
+        String runId = h.engine.start("sync", Map.of("name", name), key(key)).runId();
+        h.clock.advance(Duration.ofSeconds(1));   // the next start begins waiting later
+        return runId;
+    }
+
+    private static void letEnd(String name) {
+        GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).countDown();
+    }
+
+    private static void awaitStarted(String... names) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> STARTED.containsAll(List.of(names)));
+    }
+
+    @Test
+    void twoRunsWithOneKeyRunOneAfterTheOtherAndTheSecondWaitsVisibly() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "customer-42");
+            String second = start(h, "second", "customer-42");
+            awaitStarted("first");
+
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(second).orElseThrow().concurrencyKey()).contains("customer-42");
+            assertThat(h.engine.waits(second)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.AWAIT);
+                assertThat(wait.detail()).contains("waits for concurrency key 'customer-42', held by run " + first);
+            });
+            assertThat(h.engine.awaits(true, 10)).singleElement()
+                    .satisfies(a -> assertThat(a.type()).isEqualTo(AwaitType.CONCURRENCY_KEY));
+            assertThat(STARTED).containsExactly("first");
+
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second");
+        }
+    }
+
+    @Test
+    void runsWithDifferentKeysRunTogether() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            start(h, "ada", "customer-1");
+            start(h, "grace", "customer-2");
+
+            awaitStarted("ada", "grace");
+            letEnd("ada");
+            letEnd("grace");
+        }
+    }
+
+    @Test
+    void waitingRunsGetTheKeyInTheOrderTheyBeganWaiting() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String last = null;
+            for (String name : List.of("a", "b", "c", "d")) {
+                last = start(h, name, "k");
+            }
+            for (String name : List.of("a", "b", "c", "d")) {
+                awaitStarted(name);
+                letEnd(name);
+            }
+            h.awaitStatus(last, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("a", "b", "c", "d");
+        }
+    }
+
+    @Test
+    void aFailedHolderHandsTheKeyOnAndItsRetryWaitsForTheKeyAgain() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            FAILING.add("first");
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.FAILED);
+            awaitStarted("second");
+
+            h.engine.retryStep(first, "sync-customer");
+
+            assertThat(h.awaitStatus(first, RunStatus.AWAITING).concurrencyKey()).contains("k");
+            assertThat(h.engine.waits(first)).singleElement()
+                    .satisfies(wait -> assertThat(wait.detail()).contains("held by run " + second));
+            assertThat(STARTED).containsExactly("first", "second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second", "first");
+        }
+    }
+
+    @Test
+    void aCanceledHolderHandsTheKeyOnAndACanceledWaiterJustLeavesTheLine() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            String third = start(h, "third", "k");
+            awaitStarted("first");
+
+            h.engine.cancel(second);
+            h.engine.cancel(first);
+            letEnd("first");
+
+            awaitStarted("third");
+            letEnd("third");
+            h.awaitStatus(third, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "third");
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aDeletedHolderThatEndedWhileNoInstanceHandedItsKeyOnIsHandedOnByTheSweep() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            awaitStarted("first");
+            // The instance that ended it stopped before it handed the key on; then an operator deleted it.
+            long version = h.store.updateRun(first, run -> Optional.of(new RunChange(
+                    run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of()))).orElseThrow().run().version();
+            h.store.deleteFinishedRun(first, version);
+            h.sweep();   // the key check begins: it runs every few seconds
+
+            awaitStarted("second");
+            letEnd("first");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void anOperatorCannotLetAWaitingRunJumpTheLine() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            String awaitId = h.engine.waits(second).get(0).awaitId().orElseThrow();
+
+            assertThatThrownBy(() -> h.engine.resolveAwait(awaitId, Map.of()))
+                    .isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessageContaining("NVENT-0561 it waits for concurrency key 'k', held by run '" + first + "'");
+            letEnd("first");
+            awaitStarted("second");
+            letEnd("second");
+        }
+    }
+
+    @Test
+    void aFlowWhoseEntryStepWaitsBeforeItRunsWaitsForItsAwaitOnceItHasTheKey() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String run = h.engine.start("approved-sync", Map.of("name", "approved"), key("k")).runId();
+
+            h.awaitStatus(run, RunStatus.AWAITING);
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.awaits(true, 10).stream()
+                    .anyMatch(a -> a.type() == AwaitType.WEBHOOK));
+            String webhook = h.engine.awaits(true, 10).get(0).awaitId();
+            h.engine.resolveAwait(webhook, Map.of("ok", true));
+
+            h.awaitStatus(run, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("approved");
+        }
+    }
+
+    /** A scheduling store written for nvent 0.1: it settles keys as the interface's default does. */
+    static final class StoreOf01 extends MemorySchedulingStore {
+        @Override
+        public Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+            SchedulingStore defaults = (SchedulingStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {SchedulingStore.class}, InvocationHandler::invokeDefault);
+            return defaults.settleConcurrencyKey(runs, key, now);
+        }
+    }
+
+    @Test
+    void aStartWithAConcurrencyKeyOnAStoreWrittenFor01FailsNamingTheStoreAndStartsNothing() {
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreOf01(), "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            assertThatThrownBy(() -> h.engine.start("sync", Map.of("name", "first"), key("k")))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0265 scheduling store ")
+                    .hasMessageContaining("cannot hold concurrency keys: it implements SchedulingStore as it was before"
+                            + " nvent 0.2");
+            assertThat(h.engine.runs(RunQuery.ofFlow("sync"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aConcurrencyKeyIsValidatedWhereItIsGiven() {
+        assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a concurrency key must not be blank");
+        assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey("k".repeat(201)))
+                .hasMessage("a concurrency key has at most 200 characters, this one 201");
+        assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey("a\nb"))
+                .hasMessage("a concurrency key must not contain control characters, this one holds U+000A at position 1");
+        assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey("k").delay(Duration.ofMinutes(1)).build())
+                .hasMessageStartingWith("NVENT-0264 a start with a concurrency key cannot be delayed");
+    }
+}

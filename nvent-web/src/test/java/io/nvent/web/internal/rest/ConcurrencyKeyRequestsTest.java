@@ -1,0 +1,50 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StepStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A start asks for a concurrency key with {@code ?concurrencyKey=}; runs and awaits show the key they have. */
+class ConcurrencyKeyRequestsTest {
+
+    private static final Instant AT = Instant.parse("2026-12-05T10:00:00Z");
+
+    @Test
+    void aStartsConcurrencyKeyComesWithItsIdempotencyKeyAndIsCheckedAsTheApiChecksIt() {
+        StartOptions options = StartRequests.startOptions("order-7", Optional.empty(), Optional.of("customer-42"));
+
+        assertThat(options.concurrencyKey()).contains("customer-42");
+        assertThat(options.idempotencyKey()).contains("order-7");
+        assertThat(StartRequests.startOptions(null, Optional.empty(), Optional.empty()).concurrencyKey()).isEmpty();
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.of(" ")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a concurrency key must not be blank");
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.of(Duration.ofMinutes(5)),
+                Optional.of("customer-42"))).hasMessageStartingWith("NVENT-0264");
+    }
+
+    @Test
+    void aRunAndAnAwaitShowTheConcurrencyKeyTheyHave() {
+        RunInfo run = new RunInfo("r1", "sync", RunStatus.AWAITING, AT, Optional.empty(), Optional.empty(),
+                Map.of("sync-customer", StepStatus.AWAITING), Optional.empty(), Optional.empty(),
+                Optional.of("customer-42"));
+        io.nvent.AwaitInfo await = new io.nvent.AwaitInfo("a1", "r1", "sync", "sync-customer", AwaitPosition.BEFORE,
+                AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, AT, Optional.empty(), Optional.empty(),
+                Optional.of("customer-42"));
+
+        assertThat(Representations.run(run).getString("concurrencyKey")).isEqualTo("customer-42");
+        assertThat(AwaitsResource.await(await).build().toString())
+                .contains("\"type\":\"concurrency_key\"", "\"concurrencyKey\":\"customer-42\"");
+    }
+}
