@@ -1226,10 +1226,21 @@ public final class FlowEngine implements FlowService {
                 .map(HistoryEvent::timestamp);
     }
 
+    /**
+     * Lists the runs as the store finds them. A store written for nvent 0.1 knows no parent filter and
+     * lists runs of any parent: refused rather than passed on as if they were the parent's children.
+     */
     @Override
     public List<RunInfo> runs(RunQuery query) {
         Objects.requireNonNull(query, "query");
-        return store.findRuns(query).stream().map(RunRecord::toInfo).toList();
+        List<RunRecord> found = store.findRuns(query);
+        if (query.parentRunId().isPresent()
+                && found.stream().anyMatch(run -> !run.parentRunId().equals(query.parentRunId()))) {
+            throw new UnsupportedByAdapterException("NVENT-0564 the store " + store.getClass().getName()
+                    + " cannot list the runs of one parent (written for nvent 0.1, it lists runs of any parent):"
+                    + " list the runs of the child flow and compare their parentRunId, or upgrade the store adapter");
+        }
+        return found.stream().map(RunRecord::toInfo).toList();
     }
 
     @Override
