@@ -312,8 +312,10 @@ public interface FlowService {
     /**
      * Runs matching a query, newest first.
      *
-     * @param query filters (flow, status) and page
+     * @param query filters (flow, status, parent run) and page
      * @return the matching runs by start time, newest first
+     * @throws UnsupportedByAdapterException (since 0.2) if the query names a parent run and the store
+     *     adapter, written for nvent 0.1, cannot list the runs of one parent
      */
     List<RunInfo> runs(RunQuery query);
 

@@ -144,7 +144,12 @@ public interface FlowStore {
     /**
      * Runs matching the query, newest first.
      *
-     * @param query filters (flow, status) and page
+     * <p>Since 0.2 a query may name a parent run ({@link RunQuery#parentRunId()}): only the runs whose
+     * {@link RunRecord#parentRunId()} is that run match. A store written for nvent 0.1 ignores it; the
+     * engine, finding a run of another parent in the answer, refuses the query with an
+     * {@link io.nvent.UnsupportedByAdapterException}.
+     *
+     * @param query filters (flow, status, parent run) and page
      * @return the matching runs by start time, newest first, and among runs started at the same instant
      *     by id, the greatest first ({@link io.nvent.RunPosition}); with {@link RunQuery#after()} only
      *     those listed after that position

@@ -92,6 +92,25 @@ public interface SchedulingStore {
     List<AwaitRecord> listAwaits(boolean waitingOnly, int limit);
 
     /**
+     * Deletes the closed awaits whose run {@code runs} no longer has: runs an operator deleted
+     * ({@code FlowService.deleteRun}), a cleared history's, retention's. The engine calls it once it
+     * has deleted runs, so that the list of awaits shows none of theirs. An await still waiting is
+     * kept: the engine closes a run's awaits when the run ends, before it can be deleted.
+     *
+     * <p>The default deletes nothing: right for a store whose awaits go with their run, as the JPA
+     * store's do (a foreign key, on delete cascade). A store that keeps awaits apart from the runs (the
+     * in-memory one) overrides it.
+     *
+     * @param runs the flow store the engine pairs with this store
+     * @return how many awaits were deleted
+     * @since 0.2
+     */
+    default int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
+        Objects.requireNonNull(runs, "runs");
+        return 0;
+    }
+
+    /**
      * Creates or replaces a trigger (statistics as given).
      *
      * @param trigger the trigger; its spec's name identifies it

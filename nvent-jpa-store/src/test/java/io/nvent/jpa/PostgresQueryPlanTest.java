@@ -2,6 +2,12 @@ package io.nvent.jpa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,17 +17,18 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.hibernate.resource.jdbc.spi.StatementInspector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * How PostgreSQL plans the store's periodic selects over a store of production shape (60,000 runs,
- * analyzed), as the statements that Hibernate sends: a select that walks the whole run table costs
+ * 100,000 tick claims, analyzed), as the statements that the store sends: a select that walks the whole run table costs
  * every instance a full read of its largest table but one each time it runs. Planned generically,
  * as PostgreSQL plans a statement the JDBC driver has prepared on the server once it ran a few
  * times, without {@code enable_seqscan = off}: with it any index would do, and the point is which
@@ -47,26 +54,114 @@ class PostgresQueryPlanTest {
                         + " timestamptz '2030-01-01 00:00:00+00' - g * interval '1 second',"
                         + " case when g % 10 <> 0 then timestamptz '2030-01-01 00:00:03+00' - g * interval '1 second' end,"
                         + " 10, 10 from generate_series(1, 60000) g",
-                "analyze " + PREFIX + "run");
+                "analyze " + PREFIX + "run",
+                // The claims of 50 triggers firing every minute for 1,400 days, a week of them not yet due for purge.
+                "delete from " + PREFIX + "schedule_tick",
+                "insert into " + PREFIX + "schedule_tick (trigger_name, scheduled_at, claimed_at)"
+                        + " select 'trigger-' || (g % 50), timestamptz '2030-01-01 00:00:00+00' - g * interval '1 minute',"
+                        + " timestamptz '2030-01-01 00:00:01+00' - g * interval '1 minute'"
+                        + " from generate_series(1, 100000) g",
+                "analyze " + PREFIX + "schedule_tick");
     }
 
     @Test
     void theRetentionSweepsMinuteCheckWithNothingDueReadsTheRunsThroughIndexesInsteadOfTheWholeTable() {
-        RecordedSql.STATEMENTS.clear();
-        try (JpaFlowStore store = JpaFlowStore.create(dataSource(), JpaStoreOptions.newBuilder().tablePrefix(PREFIX)
-                .hibernateProperty("hibernate.session_factory.statement_inspector", RecordedSql.class.getName())
-                .build())) {
-            assertThat(store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(7)), NOW)).isZero();
-        }
+        List<String> selects = selectsOfRuns(store -> store.purgeFinishedRuns(RetentionPolicy.maxAge(Duration.ofDays(7)), NOW));
 
-        List<String> selects = RecordedSql.STATEMENTS.stream()
-                .filter(sql -> sql.toLowerCase(Locale.ROOT).matches("(?s)select .* from " + PREFIX + "run\\b.*"))
-                .toList();
         // One per finished status by its end time, one for finished runs stored without an end time.
         assertThat(selects).hasSize(4);
-        assertThat(selects).allSatisfy(select -> assertThat(genericPlan(select))
-                .containsIgnoringCase("index")
-                .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run"));
+        assertThat(selects).allSatisfy(select -> assertReadThroughAnIndexAndBounded(genericPlan(select)));
+    }
+
+    /**
+     * The first look at the count per flow (after a start, or a purge called for from code): a probe for
+     * each flow's name and one for its cut-off, each through an index and stopped by a limit, rather than
+     * counting the finished runs of every flow in a grouped scan of the whole table.
+     */
+    @Test
+    void theRetentionsFirstLookAtTheCountPerFlowReadsEachFlowThroughAnIndexNoFurtherThanTheRunsItKeeps() {
+        List<String> selects = selectsOfRuns(store -> store.purgeFinishedRuns(RetentionPolicy.maxFinishedRunsPerFlow(5_000),
+                NOW));
+
+        assertThat(Set.copyOf(selects)).allSatisfy(select -> assertReadThroughAnIndexAndBounded(genericPlan(select)));
+        assertThat(selects).as("a probe for each of the 20 flows' names and cut-offs, one for the end").hasSize(41);
+    }
+
+    /** A parent's children, newest first, a page at a time: read in the order of an index, not sorted. */
+    @Test
+    void theRunsOfOneParentAreReadInTheOrderOfAnIndex() {
+        List<String> selects = selectsOfRuns(store -> store.findRuns(RunQuery.all().withParentRunId("run-1")
+                .startingAfter(new RunPosition(NOW, "run-1"))).size());
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .contains("Index Scan using " + PREFIX + "run_parent_started_idx")
+                .doesNotContainIgnoringCase("sort"));
+    }
+
+    /** The sweep's purge of old tick claims: through an index on the time the ticks were scheduled. */
+    @Test
+    void thePurgeOfOldTickClaimsReadsThemThroughAnIndexOnTheirScheduledTime() {
+        List<String> deletes = statementsOf(store -> store.schedulingStore().purgeTickClaims(NOW.minus(Duration.ofDays(100))))
+                .stream().filter(sql -> sql.toLowerCase(Locale.ROOT).startsWith("delete from " + PREFIX + "schedule_tick"))
+                .toList();
+
+        assertThat(deletes).singleElement().satisfies(delete -> assertThat(genericPlan(delete))
+                .contains("Index Cond").contains(PREFIX + "schedule_tick_scheduled_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
+    private static void assertReadThroughAnIndexAndBounded(String plan) {
+        assertThat(plan).containsIgnoringCase("index").containsIgnoringCase("limit")
+                .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run")
+                .doesNotContainIgnoringCase("aggregate");
+    }
+
+    /** The selects from the run table that a call of a store sends. */
+    private static List<String> selectsOfRuns(ToIntFunction<JpaFlowStore> call) {
+        return statementsOf(call).stream()
+                .filter(sql -> sql.toLowerCase(Locale.ROOT).matches("(?s)select .* from " + PREFIX + "run\\b.*"))
+                .toList();
+    }
+
+    /**
+     * The statements, as prepared on the database, that a call of a new store sends: Hibernate's and the
+     * store's own JDBC alike. The call must find nothing to do, so that the store stays as filled.
+     */
+    private static List<String> statementsOf(ToIntFunction<JpaFlowStore> call) {
+        List<String> prepared = new CopyOnWriteArrayList<>();
+        try (JpaFlowStore store = JpaFlowStore.create(recording(dataSource(), prepared),
+                JpaStoreOptions.newBuilder().tablePrefix(PREFIX).build())) {
+            prepared.clear();
+            assertThat(call.applyAsInt(store)).as("what the call changed or found").isZero();
+        }
+        return List.copyOf(prepared);
+    }
+
+    /** The data source, recording the SQL of every statement prepared on its connections. */
+    private static DataSource recording(DataSource dataSource, List<String> prepared) {
+        InvocationHandler connections = (proxy, method, args) -> {
+            Object result = invoke(method, dataSource, args);
+            if (result instanceof Connection connection) {
+                return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                        (c, m, a) -> {
+                            if (m.getName().startsWith("prepare") && a != null && a[0] instanceof String sql) {
+                                prepared.add(sql);
+                            }
+                            return invoke(m, connection, a);
+                        });
+            }
+            return result;
+        };
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                connections);
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     /** The generic plan of a statement with JDBC parameters ({@code ?}), as a server-prepared statement gets it. */
@@ -99,16 +194,5 @@ class PostgresQueryPlanTest {
 
     private static DataSource dataSource() {
         return TestDatabases.postgres();
-    }
-
-    /** Records the SQL of every statement Hibernate prepares (a statement inspector; Hibernate makes it). */
-    public static final class RecordedSql implements StatementInspector {
-        static final List<String> STATEMENTS = new CopyOnWriteArrayList<>();
-
-        @Override
-        public String inspect(String sql) {
-            STATEMENTS.add(sql);
-            return sql;
-        }
     }
 }

@@ -87,7 +87,9 @@ import org.junit.jupiter.api.Timeout;
  *       change is checked with {@link RunStatus#canTransitionTo}; keeping the status is always
  *       allowed. An exception thrown by the mutation propagates unchanged and nothing is stored.</li>
  *   <li>{@code findRuns}: newest {@code startedAt} first, then the greatest run id first; with a
- *       position ({@link RunQuery#startingAfter}) only the runs listed after it.</li>
+ *       position ({@link RunQuery#startingAfter}) only the runs listed after it; with a parent
+ *       ({@link RunQuery#withParentRunId}) only the runs that run started, with the other filters
+ *       and the page applied to them.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
  *       {@code purgeExpiredState(now)} removes exactly the values with {@code e <= now}. Writing a
  *       value replaces its expiry. {@code putState} on an unknown run throws
@@ -816,6 +818,33 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void listsTheRunsOneRunStartedOfAnyFlowOrOneStatusAndPagesThroughThem() {
+        RunRecord batch = createRun("newsletter");
+        RunRecord otherBatch = createRun("newsletter");
+        List<RunRecord> children = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            children.add(createChildRun(i == 4 ? "report" : "mail", batch.runId()));
+        }
+        createChildRun("mail", otherBatch.runId());
+        createRun("mail");
+        store.updateRun(children.get(1).runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(children.get(2).runId(), setStatus(RunStatus.COMPLETED));
+
+        assertThat(store.findRuns(RunQuery.all().withParentRunId(batch.runId()))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(children));
+        assertThat(store.findRuns(RunQuery.ofFlow("mail").withParentRunId(batch.runId()).withStatus(RunStatus.FAILED)))
+                .extracting(RunRecord::runId).containsExactly(children.get(1).runId());
+        assertThat(store.findRuns(RunQuery.ofFlow("mail").withParentRunId(batch.runId()).page(1, 2)))
+                .extracting(RunRecord::runId).containsExactly(children.get(2).runId(), children.get(1).runId());
+        RunQuery afterTheNewest = RunQuery.all().withParentRunId(batch.runId())
+                .startingAfter(RunPosition.of(children.get(4).toInfo()));
+        assertThat(store.findRuns(afterTheNewest)).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(children.subList(0, 4)));
+        assertThat(store.findRuns(RunQuery.all().withParentRunId(children.get(0).runId()))).as("a run without children")
+                .isEmpty();
+    }
+
+    @Test
     void countsRunsOfAFlowByStatus() {
         Map<RunStatus, Integer> wanted = Map.of(RunStatus.RUNNING, 3, RunStatus.AWAITING, 1, RunStatus.COMPLETED, 4,
                 RunStatus.FAILED, 2, RunStatus.CANCELED, 1, RunStatus.STALLED, 1);
@@ -1432,6 +1461,21 @@ public abstract class FlowStoreContractTest {
      */
     protected final RunRecord createRun(String flow) {
         RunRecord run = newRun(flow);
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        return run;
+    }
+
+    /**
+     * Stores a new running run started by another run, with one {@code FLOW_START} entry.
+     *
+     * @param flow flow name
+     * @param parentRunId the run that started it
+     * @return the run as passed to the store, version 0
+     * @since 0.2
+     */
+    protected final RunRecord createChildRun(String flow, String parentRunId) {
+        String runId = newRunId();
+        RunRecord run = RunRecord.started(runId, flow, INPUT, Optional.of(parentRunId), T0.plusSeconds(counter.get()));
         store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
         return run;
     }

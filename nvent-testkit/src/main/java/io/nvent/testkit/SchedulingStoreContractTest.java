@@ -350,6 +350,46 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.closeAwait("no-such-await", AwaitStatus.RESOLVED, Optional.of("{}"), T0)).isEmpty();
     }
 
+    /**
+     * A run deleted from its flow store (an operator's deletion, a cleared history) takes its closed
+     * awaits along once the engine says runs were deleted; those of runs still stored stay.
+     */
+    @Test
+    protected void theClosedAwaitsOfRunsDeletedFromTheFlowStoreAreGoneOnceTheEngineHasDeletedThem() {
+        RunRecord deletedAlone = storedRun();
+        RunRecord cleared = storedRun();
+        RunRecord kept = storedRun();
+        List<AwaitRecord> closedOfDeleted = new ArrayList<>();
+        for (RunRecord run : List.of(deletedAlone, cleared)) {
+            AwaitRecord await = webhookAwait(run.runId(), T0);
+            store.saveAwait(await);
+            closedOfDeleted.add(store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.empty(), T0)
+                    .orElseThrow());
+        }
+        AwaitRecord closedOfKept = webhookAwait(kept.runId(), T0);
+        store.saveAwait(closedOfKept);
+        store.closeAwait(closedOfKept.awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0);
+        AwaitRecord waitingOfKept = webhookAwait(kept.runId(), T0.plusSeconds(1));
+        store.saveAwait(waitingOfKept);
+        for (RunRecord run : List.of(deletedAlone, cleared)) {
+            flowStore().updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withStatus(RunStatus.COMPLETED, T0.plusSeconds(5)), List.of())));
+        }
+        flowStore().deleteFinishedRun(deletedAlone.runId(), flowStore().findRun(deletedAlone.runId()).orElseThrow().version());
+        flowStore().deleteFinishedRuns(cleared.flow());
+
+        store.deleteClosedAwaitsOfDeletedRuns(flowStore());
+
+        for (AwaitRecord gone : closedOfDeleted) {
+            assertThat(store.findAwait(gone.awaitId())).as("await of a deleted run").isEmpty();
+            assertThat(store.findAwaitByToken(gone.token())).isEmpty();
+            assertThat(store.awaitsOfRun(gone.runId())).isEmpty();
+        }
+        assertThat(store.listAwaits(false, 100)).extracting(AwaitRecord::awaitId)
+                .containsExactly(waitingOfKept.awaitId(), closedOfKept.awaitId());
+        assertThat(store.findAwaitByToken(waitingOfKept.token())).isPresent();
+    }
+
     @Test
     void letsExactlyOneOfEightRacingCallersCloseAnAwait() {
         String runId = newRun();

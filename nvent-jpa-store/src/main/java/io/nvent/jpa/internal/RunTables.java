@@ -212,6 +212,8 @@ final class RunTables {
         StringBuilder sql = new StringBuilder("select " + RUN_COLUMNS + " from " + runs + " where 1 = 1");
         query.flow().ifPresent(flow -> sql.append(" and flow = ?"));
         query.status().ifPresent(status -> sql.append(" and status = ?"));
+        // A run's children through the index run_parent_started_idx (V19), in its order: no sort.
+        query.parentRunId().ifPresent(parent -> sql.append(" and parent_run_id = ?"));
         // The first condition alone bounds an index range (started_at leads every run index); the
         // second leaves out the runs of that instant up to the position.
         query.after().ifPresent(after -> sql.append(" and started_at <= ? and (started_at < ? or run_id < ?)"));
@@ -224,6 +226,9 @@ final class RunTables {
             }
             if (query.status().isPresent()) {
                 statement.setString(i++, STATUS.convertToDatabaseColumn(query.status().get()));
+            }
+            if (query.parentRunId().isPresent()) {
+                statement.setString(i++, query.parentRunId().get());
             }
             if (query.after().isPresent()) {
                 RunPosition after = query.after().get();

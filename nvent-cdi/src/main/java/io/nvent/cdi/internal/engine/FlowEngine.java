@@ -1158,6 +1158,9 @@ public final class FlowEngine implements FlowService {
         int deleted = store.deleteFinishedRuns(flow);
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted",
                 flow, deleted);
+        if (deleted > 0) {
+            deleteClosedAwaitsOfDeletedRuns();
+        }
         return deleted;
     }
 
@@ -1168,6 +1171,9 @@ public final class FlowEngine implements FlowService {
         }
         requireDeployedOrStored(flow);
         int deleted = HistoryClear.delete(store, clock, flow, limit);
+        if (deleted > 0) {
+            deleteClosedAwaitsOfDeletedRuns();
+        }
         // From the store, not stats(flow): clearing works for a flow no longer deployed.
         ClearedHistory cleared = new ClearedHistory(deleted, store.stats(flow));
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted,"
@@ -1209,11 +1215,30 @@ public final class FlowEngine implements FlowService {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0551 run {0} of flow {1} ({2}) deleted with its {3}"
                         + " history entries, as {4} asked", runId, run.flow(), run.status().wireName(),
                         String.valueOf(deleted.historyEntries()), requestedBy);
+                deleteClosedAwaitsOfDeletedRuns();
                 return deleted;
             }
             if (attempt == DELETE_ATTEMPTS) {
                 throw new ConcurrentRunModificationException(runId, attempt);
             }
+        }
+    }
+
+    /**
+     * Has the scheduling store delete the closed awaits of runs deleted (a store whose awaits go with
+     * their run has none left). The runs are gone whatever it does: a failure is logged, and the awaits
+     * stay listed until the next deletion tries again.
+     */
+    void deleteClosedAwaitsOfDeletedRuns() {
+        try {
+            int deleted = scheduling.deleteClosedAwaitsOfDeletedRuns(store);
+            if (deleted > 0) {
+                LOG.log(System.Logger.Level.DEBUG, () -> deleted + " closed awaits of deleted runs deleted");
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0565 the closed awaits of the runs just deleted are still"
+                    + " stored, and listed, until the next deletion of runs: the scheduling store "
+                    + scheduling.getClass().getName() + " failed to delete them: " + e, e);
         }
     }
 
@@ -1300,10 +1325,21 @@ public final class FlowEngine implements FlowService {
                 .map(HistoryEvent::timestamp);
     }
 
+    /**
+     * Lists the runs as the store finds them. A store written for nvent 0.1 knows no parent filter and
+     * lists runs of any parent: refused rather than passed on as if they were the parent's children.
+     */
     @Override
     public List<RunInfo> runs(RunQuery query) {
         Objects.requireNonNull(query, "query");
-        return store.findRuns(query).stream().map(RunRecord::toInfo).toList();
+        List<RunRecord> found = store.findRuns(query);
+        if (query.parentRunId().isPresent()
+                && found.stream().anyMatch(run -> !run.parentRunId().equals(query.parentRunId()))) {
+            throw new UnsupportedByAdapterException("NVENT-0564 the store " + store.getClass().getName()
+                    + " cannot list the runs of one parent (written for nvent 0.1, it lists runs of any parent):"
+                    + " list the runs of the child flow and compare their parentRunId, or upgrade the store adapter");
+        }
+        return found.stream().map(RunRecord::toInfo).toList();
     }
 
     @Override

@@ -37,6 +37,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The zero-setup scheduling store: awaits, triggers, tick claims and leases in memory. One lock
@@ -117,6 +118,31 @@ public class MemorySchedulingStore implements SchedulingStore {
     public synchronized List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
         return awaits.values().stream().filter(a -> !waitingOnly || a.status() == AwaitStatus.WAITING)
                 .sorted(Comparator.comparing(AwaitRecord::registeredAt).reversed()).limit(limit).toList();
+    }
+
+    /**
+     * Reads the runs outside this store's lock (a flow store's read may wait on its run's lock), then
+     * deletes the awaits of the runs found gone, if they are still closed.
+     */
+    @Override
+    public int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
+        Objects.requireNonNull(runs, "runs");
+        Set<String> ofClosedAwaits;
+        synchronized (this) {
+            ofClosedAwaits = awaits.values().stream().filter(a -> a.status() != AwaitStatus.WAITING)
+                    .map(AwaitRecord::runId).collect(Collectors.toSet());
+        }
+        Set<String> gone = ofClosedAwaits.stream().filter(runId -> runs.findRun(runId).isEmpty())
+                .collect(Collectors.toSet());
+        if (gone.isEmpty()) {
+            return 0;
+        }
+        synchronized (this) {
+            int before = awaits.size();
+            awaits.values().removeIf(a -> a.status() != AwaitStatus.WAITING && gone.contains(a.runId()));
+            awaitIdByToken.values().removeIf(awaitId -> !awaits.containsKey(awaitId));
+            return before - awaits.size();
+        }
     }
 
     @Override

@@ -13,6 +13,10 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.UnsupportedByAdapterException;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunRecord;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
 import java.time.Duration;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -254,6 +259,74 @@ class ChildRunsTest {
             assertThat(start.getString("startAt")).isEqualTo(EngineHarness.START.plus(Duration.ofHours(1)).toString());
             assertThat(start.getString("idempotencyKey"))
                     .isEqualTo("nvent-child/" + runId + "/dispatch/attempt-1/shipment/1");
+        }
+    }
+
+    /** Delivers a parcel; a lost one fails. */
+    @FlowStep(flow = "delivery", name = "deliver", role = StepRole.ENTRY)
+    public static class Deliver implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> parcel, StepContext ctx) {
+            if (Boolean.TRUE.equals(parcel.get("lost"))) {
+                throw new IllegalStateException("parcel " + parcel.get("parcel") + " lost");
+            }
+            return "delivered";
+        }
+    }
+
+    /** Delivers three parcels of an order, the second of which is lost, each as a child run. */
+    @FlowStep(flow = "order-delivered", name = "dispatch", role = StepRole.ENTRY)
+    public static class DispatchThreeParcels implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            for (int parcel = 1; parcel <= 3; parcel++) {
+                children.add(ctx.startFlow("delivery", Map.of("parcel", parcel, "lost", parcel == 2)));
+            }
+            return "dispatched";
+        }
+    }
+
+    @Test
+    void theRunsOneRunStartedAreListedByItsIdAndAFailedOneIsToldApart() {
+        try (EngineHarness h = new EngineHarness(new DispatchThreeParcels(), new Deliver())) {
+            String order = h.engine.start("order-delivered", null);
+            h.awaitStatus(order, RunStatus.COMPLETED);
+            String otherOrder = h.engine.start("order-delivered", null);
+            h.awaitStatus(otherOrder, RunStatus.COMPLETED);
+            String ownDelivery = h.engine.start("delivery", Map.of("parcel", 9));
+            children.forEach(child -> await().until(() -> h.engine.run(child).orElseThrow().status().isTerminal()));
+
+            RunQuery ofTheOrder = RunQuery.all().withParentRunId(order);
+            assertThat(h.engine.runs(ofTheOrder)).extracting(RunInfo::runId)
+                    .containsExactlyInAnyOrderElementsOf(children.subList(0, 3)).doesNotContain(ownDelivery);
+            assertThat(h.engine.runs(ofTheOrder.withStatus(RunStatus.FAILED))).extracting(RunInfo::runId)
+                    .containsExactly(children.get(1));
+            assertThat(h.engine.runs(RunQuery.ofFlow("delivery").withParentRunId(otherOrder)))
+                    .extracting(RunInfo::runId).containsExactlyInAnyOrderElementsOf(children.subList(3, 6));
+        }
+    }
+
+    /** A store written for nvent 0.1 knows no parent filter: it lists the runs of any parent. */
+    static final class StoreWithoutAParentFilter extends MemoryFlowStore {
+        @Override
+        public List<RunRecord> findRuns(RunQuery query) {
+            return super.findRuns(new RunQuery(query.flow(), query.status(), query.offset(), query.limit(), query.after()));
+        }
+    }
+
+    @Test
+    void aStoreWrittenForNventOhPointOneIsNamedInTheRefusalInsteadOfListingRunsOfAnyParent() {
+        try (EngineHarness h = new EngineHarness(new StoreWithoutAParentFilter(), new MemorySchedulingStore(),
+                "instance-a", new DispatchThreeParcels(), new Deliver())) {
+            String order = h.engine.start("order-delivered", null);
+            h.awaitStatus(order, RunStatus.COMPLETED);
+
+            assertThatThrownBy(() -> h.engine.runs(RunQuery.ofFlow("order-delivered").withParentRunId(order)))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0564 the store " + StoreWithoutAParentFilter.class.getName()
+                            + " cannot list the runs of one parent");
+            assertThat(h.engine.runs(RunQuery.ofFlow("delivery").withParentRunId(order))).as("its children only")
+                    .hasSize(3);
         }
     }
 

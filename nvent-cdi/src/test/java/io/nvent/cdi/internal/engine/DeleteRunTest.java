@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.DeletedRun;
 import io.nvent.EventQuery;
 import io.nvent.FlowStep;
@@ -242,6 +246,45 @@ class DeleteRunTest {
 
             assertThat(h.engine.runs(RunQuery.ofFlow("payment"))).as("no copy kept").isEmpty();
             assertThat(h.engine.stats("payment").completed()).isZero();
+        }
+    }
+
+    /** Waits for an approval (a webhook) before it approves. */
+    @FlowStep(flow = "approval", name = "approve", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    public static class Approve implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "approved";
+        }
+    }
+
+    /** The in-memory scheduling store kept a deleted run's closed awaits, listed until a restart. */
+    @Test
+    void theClosedAwaitsOfADeletedRunAndOfAClearedHistoryAreNoLongerListed() {
+        try (EngineHarness h = new EngineHarness(new Approve())) {
+            List<String> runs = List.of(h.engine.start("approval", null), h.engine.start("approval", null),
+                    h.engine.start("approval", null));
+            runs.forEach(run -> h.awaitStatus(run, RunStatus.AWAITING));
+            String deleted = runs.get(0);
+            String cleared = runs.get(1);
+            String kept = runs.get(2);
+            for (String run : List.of(deleted, cleared)) {
+                h.engine.cancel(run);
+                h.awaitStatus(run, RunStatus.CANCELED);
+            }
+            assertThat(h.engine.awaits(false, 100)).extracting(AwaitInfo::runId).containsExactlyInAnyOrderElementsOf(runs);
+
+            h.engine.deleteRun(deleted);
+
+            assertThat(h.engine.awaits(false, 100)).extracting(AwaitInfo::runId).containsExactlyInAnyOrder(cleared, kept);
+
+            h.engine.clearHistory("approval");
+
+            assertThat(h.engine.awaits(false, 100)).singleElement().satisfies(await -> {
+                assertThat(await.runId()).isEqualTo(kept);
+                assertThat(await.status()).isEqualTo(AwaitStatus.WAITING);
+            });
         }
     }
 

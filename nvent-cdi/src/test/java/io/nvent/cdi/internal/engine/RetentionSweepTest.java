@@ -2,7 +2,9 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.AwaitInfo;
 import io.nvent.FlowStep;
+import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -141,6 +143,39 @@ class RetentionSweepTest {
 
             assertThat(messages.logged).filteredOn(m -> m.startsWith("NVENT-0144")).singleElement().asString()
                     .startsWith("NVENT-0144 retention under way: 37,500 finished runs removed so far in 75 chunks");
+        }
+    }
+
+    /** A store whose retention deletes every finished run, in one chunk. */
+    static final class StoreDeletingEveryFinishedRun extends MemoryFlowStore {
+        @Override
+        public RetentionPurge startRetentionPurge(Instant now) {
+            boolean[] done = {false};
+            return () -> {
+                if (done[0]) {
+                    return OptionalInt.empty();
+                }
+                done[0] = true;
+                return OptionalInt.of(deleteFinishedRuns("approval"));
+            };
+        }
+    }
+
+    @Test
+    void theClosedAwaitsOfTheRunsRetentionDeletedAreNoLongerListed() {
+        try (EngineHarness h = new EngineHarness(new StoreDeletingEveryFinishedRun(), new MemorySchedulingStore(),
+                "instance-a", new DeleteRunTest.Approve())) {
+            String canceled = h.engine.start("approval", null);
+            String waiting = h.engine.start("approval", null);
+            h.awaitStatus(canceled, RunStatus.AWAITING);
+            h.awaitStatus(waiting, RunStatus.AWAITING);
+            h.engine.cancel(canceled);
+            h.awaitStatus(canceled, RunStatus.CANCELED);
+
+            h.sweep();
+
+            assertThat(h.engine.run(canceled)).as("deleted by retention").isEmpty();
+            assertThat(h.engine.awaits(false, 100)).extracting(AwaitInfo::runId).containsExactly(waiting);
         }
     }
 }

@@ -131,6 +131,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
+        return delegate().deleteClosedAwaitsOfDeletedRuns(runs);
+    }
+
+    @Override
     public void saveTrigger(TriggerRecord trigger) {
         delegate().saveTrigger(trigger);
     }

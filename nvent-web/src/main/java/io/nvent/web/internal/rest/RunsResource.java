@@ -46,23 +46,25 @@ import java.util.stream.Collectors;
 public class RunsResource {
 
     private static final JsonProvider JSON = Representations.JSON;
+    /** The longest run id a store keeps ({@link RunQuery#withParentRunId}). */
+    private static final int MAX_RUN_ID_LENGTH = 255;
 
 
     @Inject
     FlowService flows;
 
     /**
-     * Runs, newest first. When the page is full, a {@code Link: <...>; rel="next"} header points
-     * to the next one: the same query going on after the page's last run ({@code after}, a cursor),
-     * which costs the same on every page, where an {@code offset} (still taken) reads every run it
-     * skips.
+     * Runs, newest first; with {@code parent}, only the runs that run started (its child runs). When
+     * the page is full, a {@code Link: <...>; rel="next"} header points to the next one: the same query
+     * going on after the page's last run ({@code after}, a cursor), which costs the same on every page,
+     * where an {@code offset} (still taken) reads every run it skips.
      */
     @GET
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
-                         @QueryParam("after") String after,
+                         @QueryParam("after") String after, @QueryParam("parent") String parent,
                          @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
-        RunQuery query = query(flow, status, offsetParam, limitParam, after, uri);
+        RunQuery query = query(flow, status, offsetParam, limitParam, after, parent, uri);
         List<RunInfo> page = page(query, idempotencyKey);
         Response.ResponseBuilder response = Response.ok(listBody(page).toString(), MediaType.APPLICATION_JSON);
         if (page.size() == query.limit()) {
@@ -75,13 +77,18 @@ public class RunsResource {
 
     /** The query {@link #list} answers, its parameters checked. */
     static RunQuery query(String flow, String status, String offsetParam, String limitParam, String after,
-                          UriInfo uri) {
-        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "idempotencyKey");
+                          String parent, UriInfo uri) {
+        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "parent", "idempotencyKey");
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
-        return new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
+        Optional<String> parentRunId = Optional.ofNullable(parent).filter(p -> !p.isBlank());
+        if (parentRunId.filter(p -> p.length() > MAX_RUN_ID_LENGTH).isPresent()) {
+            throw QueryParams.invalid("parent", parent, "a run id (at most " + MAX_RUN_ID_LENGTH + " characters)");
+        }
+        RunQuery query = new RunQuery(Optional.ofNullable(flow).filter(f -> !f.isBlank()),
                 QueryParams.optionalChoice("status", status, List.of(RunStatus.values()), RunStatus::wireName),
                 offset, limit, RunCursors.parse("after", after));
+        return parentRunId.map(query::withParentRunId).orElse(query);
     }
 
     /** The runs {@link #list} shows for a query: one page, or the run the key started. */
@@ -111,6 +118,8 @@ public class RunsResource {
         StartOptions.idempotent(idempotencyKey);   // the same checks as a start's key: a 400 saying what is wrong
         return flows.runByIdempotencyKey(query.flow().get(), idempotencyKey).stream()
                 .filter(run -> query.status().map(run.status()::equals).orElse(true))
+                .filter(run -> query.parentRunId().map(parent -> run.parentRunId().equals(Optional.of(parent)))
+                        .orElse(true))
                 .filter(run -> query.after().map(RunPosition.of(run)::isListedAfter).orElse(true))
                 .skip(query.offset()).limit(query.limit()).toList();
     }

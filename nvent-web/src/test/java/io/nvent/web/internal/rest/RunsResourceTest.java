@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.FlowStep;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
@@ -79,12 +80,24 @@ class RunsResourceTest {
         }
     }
 
+    /** Charges two cards of a checkout, each as a run of its own; the second is declined. */
+    @FlowStep(flow = "checkout", name = "charge-each", role = StepRole.ENTRY)
+    public static class ChargeEach implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.startFlow("payment", Map.of("amount", 5));
+            ctx.startFlow("payment", Map.of("amount", 500));
+            return "charging";
+        }
+    }
+
     private final RunsResource resource = new RunsResource();
     private EmbeddedEngine engine;
 
     @BeforeEach
     void anEngineWithThePaymentFlow() {
-        engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).build();
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).step(new ChargeEach())
+                .build();
         resource.flows = engine.flows();
     }
 
@@ -110,6 +123,28 @@ class RunsResourceTest {
         assertThat(runIn(listed, keyed).getString("idempotencyKey")).isEqualTo("order-42");
         assertThat(runIn(listed, keyed).containsKey("error")).isFalse();
         assertThat(runIn(listed, plain).keySet()).doesNotContain("error", "idempotencyKey");
+    }
+
+    @Test
+    void theListOfTheRunsOneRunStartedShowsThemAloneAndTellsTheFailedOneApart() {
+        String checkout = engine.flows().start("checkout", null);
+        String otherPayment = engine.flows().startWithJson("payment", "{\"amount\":7}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().runs(RunQuery.ofFlow("payment")).stream()
+                .filter(run -> run.status().isTerminal()).count() == 3);
+
+        ContainerResponse children = api().get("runs?parent=" + checkout);
+        ContainerResponse failed = api().get("runs?parent=" + checkout + "&status=failed");
+        ContainerResponse tooLong = api().get("runs?parent=" + "r".repeat(256));
+
+        assertThat(children.getStatus()).isEqualTo(200);
+        assertThat(parse((String) children.getEntity()).asJsonArray()).hasSize(2).allSatisfy(run ->
+                assertThat(run.asJsonObject().getString("parentRunId")).isEqualTo(checkout))
+                .noneSatisfy(run -> assertThat(run.asJsonObject().getString("runId")).isEqualTo(otherPayment));
+        assertThat(parse((String) failed.getEntity()).asJsonArray()).singleElement()
+                .satisfies(run -> assertThat(run.asJsonObject().getString("error")).startsWith("card declined"));
+        assertThat(tooLong.getStatus()).isEqualTo(400);
+        assertThat(tooLong.getEntity()).asString()
+                .contains("query parameter 'parent' must be a run id (at most 255 characters)");
     }
 
     @Test
@@ -228,7 +263,7 @@ class RunsResourceTest {
 
     /** {@code GET /runs}, as {@link RunsResource#list} answers it (its body; the link needs a JAX-RS runtime). */
     private JsonArray listed() {
-        return RunsResource.listBody(resource.page(RunsResource.query(null, null, null, null, null, uri()), null));
+        return RunsResource.listBody(resource.page(RunsResource.query(null, null, null, null, null, null, uri()), null));
     }
 
     private static JsonObject runIn(JsonArray runs, String runId) {
