@@ -36,7 +36,7 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
         retryDelays = List.copyOf(retryDelays);
     }
 
-    /** Defaults with the backoff for a retry schedule, and no jitter. */
+    /** Defaults without a configured list of retry delays nor jitter. */
     public StepDefaults(int maxAttempts, Duration backoffDelay, Duration backoffMaxDelay, Duration timeout,
                         Duration awaitTimeout, int awaitTimeoutRetries) {
         this(maxAttempts, backoffDelay, backoffMaxDelay, timeout, awaitTimeout, awaitTimeoutRetries, List.of(), 0);
