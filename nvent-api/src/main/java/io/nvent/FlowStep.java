@@ -104,7 +104,8 @@ public @interface FlowStep {
     String[] emits() default {};
 
     /**
-     * Total attempts (first try included); {@code 0} takes {@code nvent.step.max-attempts}.
+     * Total attempts (first try included); {@code 0} takes {@code nvent.step.max-attempts}, or, for a
+     * step that lists {@link #retryDelaysMs()}, one more than the delays listed.
      *
      * @return attempts, or {@code 0} for the configured default
      */
@@ -148,6 +149,31 @@ public @interface FlowStep {
      * @return milliseconds, or {@code -1} for the configured default
      */
     long backoffMaxDelayMs() default -1;
+
+    /**
+     * The retry schedule as a list, in milliseconds, instead of a {@link #backoff()}: the first delay
+     * before attempt 2, the second before attempt 3, the last before every later attempt, e.g.
+     * {@code retryDelaysMs = {10_000, 60_000, 600_000}}. Unless {@link #maxAttempts()} is given, the
+     * step makes one attempt more than the delays listed; it may not list more than
+     * {@code maxAttempts - 1}, nor be given with {@code backoff = FIXED}, {@link #backoffDelayMs()} or
+     * {@link #backoffMaxDelayMs()}. Empty takes {@code nvent.step.retry-delays-ms} if that is
+     * configured and the step gives no backoff of its own, else the backoff.
+     *
+     * @return delays of zero or more milliseconds; empty by default
+     * @since 0.2
+     */
+    long[] retryDelaysMs() default {};
+
+    /**
+     * Spreads each retry delay at random by up to this fraction either way, e.g. {@code 0.2} for
+     * &plusmn;20 %, so that runs failing together (a partner down for all of them) do not retry together;
+     * see {@link RetryPolicy#jitter()}. {@code -1} takes {@code nvent.step.retry-jitter} (0, none, unless
+     * configured).
+     *
+     * @return a fraction from 0 to 1, or {@code -1} for the configured default
+     * @since 0.2
+     */
+    double retryJitter() default -1;
 
     /**
      * Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}.

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}job (
     state            text        NOT NULL DEFAULT 'WAITING'
                      CHECK (state IN ('WAITING', 'ACTIVE', 'COMPLETED', 'FAILED')),
     max_attempts     integer     NOT NULL,
+    -- EXPONENTIAL or FIXED; with a list of delays or a jitter followed by them, e.g.
+    -- EXPONENTIAL;delays=10000/60000/600000;jitter=0.2 (milliseconds)
     backoff          text        NOT NULL,
     initial_delay_ms bigint      NOT NULL,
     max_delay_ms     bigint      NOT NULL,

@@ -240,6 +240,31 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /** JobRunr: a retry schedule of your own (a {@code RetryFilter} of your own); here a list of delays. */
+    @FlowStep(flow = "sync-listed", name = "push", role = StepRole.ENTRY, retryDelaysMs = {10_000, 60_000, 600_000})
+    static final class PushToErpOnASchedule implements Step<Map<String, Object>, Void> {
+        final List<Instant> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            attempts.add(ctx.clock().instant());
+            throw new IllegalStateException("ERP unavailable");
+        }
+    }
+
+    @Test
+    void aRetryScheduleOfYourOwnWaitsEachDelayItListsBetweenOneAttemptMoreThanItLists() {
+        PushToErpOnASchedule push = new PushToErpOnASchedule();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(push).autoSkipTime(true).build()) {
+            String runId = env.flows().start("sync-listed", Map.of());
+
+            assertThat(env.awaitEnd(runId, Duration.ofSeconds(10)).status()).isEqualTo(RunStatus.FAILED);
+            Instant start = FlowTestEnvironment.DEFAULT_START;
+            assertThat(push.attempts).containsExactly(start, start.plusSeconds(10), start.plusSeconds(70),
+                    start.plusSeconds(670));
+        }
+    }
+
     /** A long job: JobRunr's {@code jobContext.progressBar(total)}; here a progress report per row. */
     @FlowStep(flow = "import", name = "import", role = StepRole.ENTRY)
     static final class ImportCustomers implements Step<Map<String, Object>, Integer> {

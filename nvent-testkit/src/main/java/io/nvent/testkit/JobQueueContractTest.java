@@ -485,6 +485,27 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_failing_job_with_a_list_of_delays_is_retried_after_each_delay_it_lists() {
+        // Shorter second: a queue that kept only the backoff fields would wait the longest one twice.
+        RetryPolicy retry = RetryPolicy.newBuilder().delays(Duration.ofMillis(400), Duration.ofMillis(20)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.attempt() < 3) {
+                throw new IllegalStateException("boom " + job.attempt());
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("listed").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 2, 3);
+        assertThat(handler.gapBefore(2)).as("the first delay before attempt 2").isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        Failure second = handler.failures.get(1);
+        assertThat(second.nextAttemptAt().orElseThrow()).as("the second delay before attempt 3, not the first again")
+                .isBefore(second.reportedAt().plusMillis(200));
+    }
+
+    @Test
     void a_job_failing_its_last_attempt_is_failed_and_held_as_a_dead_letter() {
         RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
                 .initialDelay(Duration.ofMillis(50)).build();

@@ -80,12 +80,20 @@ export function awaitLine(a, position) {
   return `${position === 'before' ? 'before the step' : 'after the step, before its events'}: ${awaitWhat(a)}${timeout ? `; ${timeout}` : ''}`;
 }
 
-/** "3 attempts, exponential backoff from 1 s up to 5 min"; "1 attempt, no retry". */
+/**
+ * "3 attempts, exponential backoff from 1 s up to 5 min"; "4 attempts, retried after 10 s, 1 min, 10 min ±20 %";
+ * "1 attempt, no retry".
+ */
 export function retryLine(r) {
   if (!r || r.maxAttempts <= 1) return '1 attempt, no retry';
+  const jitter = r.jitter ? ` ±${Math.round(r.jitter * 100)} %` : '';
+  if (r.delaysMs && r.delaysMs.length) {
+    const later = r.maxAttempts - 1 > r.delaysMs.length ? ' (then again for each later attempt)' : '';
+    return `${r.maxAttempts} attempts, retried after ${r.delaysMs.map(span).join(', ')}${later}${jitter}`;
+  }
   return r.backoff === 'fixed'
-    ? `${r.maxAttempts} attempts, ${span(r.delayMs)} apart`
-    : `${r.maxAttempts} attempts, exponential backoff from ${span(r.delayMs)} up to ${span(r.maxDelayMs)}`;
+    ? `${r.maxAttempts} attempts, ${span(r.delayMs)} apart${jitter}`
+    : `${r.maxAttempts} attempts, exponential backoff from ${span(r.delayMs)} up to ${span(r.maxDelayMs)}${jitter}`;
 }
 
 const BADGE_H = 16;

@@ -4,6 +4,7 @@ import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.internal.RetrySchedule;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -25,7 +26,8 @@ import java.util.stream.Collectors;
  * The message is the job's durable record: it carries the attempt history, so a retry message, a
  * dead letter, or a message read after a restart or on another node describes the whole job.
  *
- * <p>Three properties: the job id ({@value #JOB_ID}, which selectors match), the rest of the job in
+ * <p>Three properties (a fourth, {@value #RETRY_SCHEDULE}, for a retry policy with a list of delays or a
+ * jitter): the job id ({@value #JOB_ID}, which selectors match), the rest of the job in
  * one text ({@value #JOB}) and, after a failed attempt, the history ({@value #HISTORY}). Artemis
  * decodes all of a message's properties whenever the broker or a client reads one (routing, a
  * scheduled delivery, duplicate detection, every receive); with the job in thirteen properties that
@@ -51,6 +53,12 @@ public record JobMessage(String queue, String jobId, String name, String payload
     static final String JOB_ID = "nventJobId";
     /** The job's fields but its id, payload and history; see {@link #packed()}. */
     static final String JOB = "nventJob";
+    /**
+     * The retry policy's list of delays and jitter ({@link RetrySchedule}), for a job that has either: kept out
+     * of {@link #JOB}, whose fields an earlier release reads by position; it skips this property, and retries
+     * with the initial and longest delay of a list.
+     */
+    static final String RETRY_SCHEDULE = "nventRetrySchedule";
     private static final String PACKED_VERSION = "1";
     /** Fields of {@link #JOB}: version, ten numbers and names, the queue name's length, queue and name. */
     private static final int PACKED_FIELDS = 13;
@@ -118,6 +126,10 @@ public record JobMessage(String queue, String jobId, String name, String payload
     private TextMessage fill(TextMessage message) throws JMSException {
         message.setStringProperty(JOB_ID, jobId);
         message.setStringProperty(JOB, packed());
+        String schedule = RetrySchedule.of(retry);
+        if (!schedule.isEmpty()) {
+            message.setStringProperty(RETRY_SCHEDULE, schedule);
+        }
         if (!history.isEmpty()) {
             message.setStringProperty(HISTORY, encode(history));
         }
@@ -164,8 +176,9 @@ public record JobMessage(String queue, String jobId, String name, String payload
         }
         int queueLength = Integer.parseInt(field[11]);
         String names = field[12];
-        RetryPolicy retry = new RetryPolicy(Integer.parseInt(field[4]), BackoffType.valueOf(field[5]),
-                Duration.ofMillis(Long.parseLong(field[6])), Duration.ofMillis(Long.parseLong(field[7])));
+        RetryPolicy retry = RetrySchedule.applied(new RetryPolicy(Integer.parseInt(field[4]),
+                BackoffType.valueOf(field[5]), Duration.ofMillis(Long.parseLong(field[6])),
+                Duration.ofMillis(Long.parseLong(field[7]))), message.getStringProperty(RETRY_SCHEDULE));
         String body = text.getText();
         return Optional.of(new JobMessage(names.substring(0, queueLength), message.getStringProperty(JOB_ID),
                 names.substring(queueLength), body == null ? "" : body, Integer.parseInt(field[1]), retry,

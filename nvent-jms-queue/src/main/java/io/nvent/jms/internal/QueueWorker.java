@@ -462,7 +462,8 @@ public final class QueueWorker implements Runnable {
         } else {
             Throwable error = failure.get();
             Optional<Instant> next = execution.isLastAttempt() || !handler.isRetryable(execution, error)
-                    ? Optional.empty() : Optional.of(end.plus(job.retry().delayBefore(key.attempt() + 1)));
+                    ? Optional.empty() : Optional.of(end.plus(job.retry().delayBefore(key.attempt() + 1,
+                    java.util.concurrent.ThreadLocalRandom.current())));
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {

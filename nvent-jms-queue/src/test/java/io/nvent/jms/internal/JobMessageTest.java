@@ -66,6 +66,22 @@ class JobMessageTest {
     }
 
     @Test
+    void aJobWithARetryScheduleCarriesItInAPropertyOfItsOwnThatAnEarlierReleaseSkips() throws JMSException {
+        RetryPolicy listed = RetryPolicy.newBuilder().delays(Duration.ofSeconds(10), Duration.ofMinutes(1))
+                .jitter(0.2).build();
+        JobMessage job = new JobMessage("q", "run-1:send", "n", "{}", 0, listed, Duration.ofMinutes(2), CREATED,
+                CREATED, new AttemptKey(1, 1), List.of());
+
+        TextMessage message = written(job);
+
+        assertThat(message.getStringProperty(JobMessage.RETRY_SCHEDULE)).isEqualTo("delays=10000/60000;jitter=0.2");
+        assertThat(message.getStringProperty(JobMessage.JOB)).as("its fields as before").startsWith("1,0,1,1,3,"
+                + "EXPONENTIAL,10000,60000,");
+        assertThat(JobMessage.from(message)).contains(job);
+        assertThat(written(job("q", "n", List.of())).propertyExists(JobMessage.RETRY_SCHEDULE)).isFalse();
+    }
+
+    @Test
     void aJobWithoutHistoryHasNoHistoryProperty() throws JMSException {
         JobMessage job = job("q", "n", List.of());
 

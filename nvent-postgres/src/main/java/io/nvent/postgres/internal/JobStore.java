@@ -1,12 +1,12 @@
 package io.nvent.postgres.internal;
 
-import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
+import io.nvent.spi.internal.RetrySchedule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -129,7 +129,7 @@ public final class JobStore {
             payloads[i] = payload;
             priorities[i] = priority;
             maxAttempts[i] = retry.maxAttempts();
-            backoffs[i] = retry.backoff().name();
+            backoffs[i] = RetrySchedule.backoffText(retry); // the name alone for a policy without list nor jitter
             initialDelays[i] = retry.initialDelay().toMillis();
             maxDelays[i] = retry.maxDelay().toMillis();
             timeouts[i] = Math.max(1, timeout.toMillis());
@@ -208,8 +208,7 @@ public final class JobStore {
             List<ClaimedJob> claimed = new ArrayList<>(limit);
             try (ResultSet rows = claim.executeQuery()) {
                 while (rows.next()) {
-                    RetryPolicy retry = new RetryPolicy(rows.getInt("max_attempts"),
-                            BackoffType.valueOf(rows.getString("backoff")),
+                    RetryPolicy retry = RetrySchedule.read(rows.getInt("max_attempts"), rows.getString("backoff"),
                             Duration.ofMillis(rows.getLong("initial_delay_ms")),
                             Duration.ofMillis(rows.getLong("max_delay_ms")));
                     // Every claim counts the fence up, every attempt that ends counts the attempt up; an

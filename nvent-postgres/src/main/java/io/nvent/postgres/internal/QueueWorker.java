@@ -933,8 +933,8 @@ public final class QueueWorker {
         JobExecution execution = job.execution();
         boolean again = execution.attempt() < execution.maxAttempts() && current.isRetryable(execution, error);
         Instant now = context.clock().instant();
-        Optional<Instant> next = again ? Optional.of(now.plus(job.retry().delayBefore(execution.attempt() + 1)))
-                : Optional.empty();
+        Optional<Instant> next = again ? Optional.of(now.plus(job.retry().delayBefore(execution.attempt() + 1,
+                java.util.concurrent.ThreadLocalRandom.current()))) : Optional.empty();
         try {
             current.onAttemptFailed(execution, error, next);
         } catch (io.nvent.NventException unavailable) {

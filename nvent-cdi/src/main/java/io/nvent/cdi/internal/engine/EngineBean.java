@@ -130,7 +130,7 @@ public class EngineBean {
     private void build() {
         // Every invalid value is reported at once (NVENT-0191), so a user fixes them in one redeploy.
         SettingsReading read = new SettingsReading(config);
-        StepDefaults defaults = new StepDefaults(
+        StepDefaults defaults = read.retrySchedule(new StepDefaults(
                 read.getInt("nvent.step.max-attempts", StepDefaults.STANDARD.maxAttempts(), 1),
                 read.getDelayMillis("nvent.step.backoff-delay-ms", StepDefaults.STANDARD.backoffDelay(), Duration.ZERO),
                 read.getDelayMillis("nvent.step.backoff-max-delay-ms", StepDefaults.STANDARD.backoffMaxDelay(),
@@ -138,7 +138,7 @@ public class EngineBean {
                 read.getMillis("nvent.step.timeout-ms", StepDefaults.STANDARD.timeout(), Duration.ofMillis(1)),
                 read.getDelayMillis("nvent.await.timeout-ms", StepDefaults.STANDARD.awaitTimeout(),
                         Duration.ofMillis(1)),
-                read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries()));
+                read.getInt("nvent.await.timeout-retries", StepDefaults.STANDARD.awaitTimeoutRetries())));
         FlowRegistry registry = FlowRegistry.build(extension.declarations(), defaults);
         int maxPayloadBytes = read.getInt("nvent.payload.max-bytes", 1024 * 1024, MIN_PAYLOAD_BYTES);
         RunEmittedLimit runEmittedLimit = read.valid(() -> RunEmittedLimit.of(config, maxPayloadBytes),

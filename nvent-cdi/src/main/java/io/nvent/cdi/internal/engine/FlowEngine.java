@@ -3880,7 +3880,9 @@ public final class FlowEngine implements FlowService {
             // Without nextAttempt the failure did not count: the queue's backoff was for an attempt unknown here.
             Duration backoff = data.containsKey("nextAttempt") ? policy.delayBefore(retry.get().attempt() + 1)
                     : policy.initialDelay().compareTo(policy.maxDelay()) >= 0 ? policy.initialDelay() : policy.maxDelay();
-            Instant byPolicy = retry.get().timestamp().plus(backoff);
+            // The queue may have spread it by up to the jitter.
+            Instant byPolicy = retry.get().timestamp().plus(backoff).plusMillis(Math.round(backoff.toMillis()
+                    * policy.jitter()));
             due = due.isAfter(byPolicy) ? byPolicy : due;
         }
         return clock.instant().isBefore(due.plus(settings.leaseDuration()));

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.SettingsCheck;
+import io.nvent.cdi.internal.registry.StepDefaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,70 @@ final class SettingsReading implements SettingsCheck {
             }
             return value;
         }, defaultValue);
+    }
+
+    /**
+     * The defaults with the retry schedule of {@code nvent.step.retry-delays-ms} (milliseconds separated by
+     * commas, which replaces the backoff settings and gives {@code nvent.step.max-attempts} one more than the
+     * delays listed when that is not set) and the jitter of {@code nvent.step.retry-jitter}.
+     */
+    StepDefaults retrySchedule(StepDefaults defaults) {
+        String key = "nvent.step.retry-delays-ms";
+        List<Duration> delays = valid(() -> config.get(key).map(text -> delays(key, text)).orElse(List.of()),
+                List.of());
+        double jitter = valid(() -> config.get("nvent.step.retry-jitter").map(text -> {
+            double value;
+            try {
+                value = Double.parseDouble(text.trim());
+            } catch (NumberFormatException bad) {
+                value = Double.NaN;
+            }
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key nvent.step.retry-jitter is the fraction"
+                        + " by which a retry delay is spread either way, from 0 (none) to 1, was '" + text + "'");
+            }
+            return value;
+        }).orElse(0.0), 0.0);
+        int maxAttempts = defaults.maxAttempts();
+        if (!delays.isEmpty()) {
+            for (String backoff : new String[] {"nvent.step.backoff-delay-ms", "nvent.step.backoff-max-delay-ms"}) {
+                if (config.get(backoff).isPresent()) {
+                    invalid("NVENT-0001 configuration key " + key + " is the whole default retry schedule, and "
+                            + backoff + " is set too; keep one of them");
+                }
+            }
+            if (config.get("nvent.step.max-attempts").isEmpty()) {
+                maxAttempts = delays.size() + 1;
+            } else if (delays.size() > maxAttempts - 1) {
+                invalid("NVENT-0001 configuration key " + key + " lists " + delays.size() + " delays, more than the "
+                        + (maxAttempts - 1) + " retries of nvent.step.max-attempts = " + maxAttempts + "; drop the"
+                        + " delays never waited, or raise nvent.step.max-attempts (or leave it out: it is then one"
+                        + " more than the delays listed)");
+            }
+        }
+        return new StepDefaults(maxAttempts, defaults.backoffDelay(), defaults.backoffMaxDelay(), defaults.timeout(),
+                defaults.awaitTimeout(), defaults.awaitTimeoutRetries(), delays, jitter);
+    }
+
+    private static List<Duration> delays(String key, String text) {
+        List<Duration> delays = new ArrayList<>();
+        String[] parts = text.split(",", -1);
+        for (int i = 0; i < parts.length; i++) {
+            long millis;
+            try {
+                millis = Long.parseLong(parts[i].trim().replace("_", ""));
+            } catch (NumberFormatException bad) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has value '" + text
+                        + "', which is not milliseconds separated by commas such as 10000,60000,600000", bad);
+            }
+            if (millis < 0 || millis > io.nvent.StartOptions.LONGEST_DELAY.toMillis()) {
+                throw new IllegalArgumentException("NVENT-0001 configuration key " + key + " has the delay " + millis
+                        + " ms before attempt " + (i + 2) + ", which must be from 0 to "
+                        + io.nvent.StartOptions.LONGEST_DELAY.toMillis() + " ms (100 years)");
+            }
+            delays.add(Duration.ofMillis(millis));
+        }
+        return delays;
     }
 
     /** An ISO-8601 duration of zero or more, such as {@code PT10M}. */

@@ -3,11 +3,13 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobExecution;
+import io.nvent.spi.internal.RetrySchedule;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -33,6 +35,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String RATE_LIMITED = "rate-limited-";
     private static final String HANDED_BACK = "handed-back-";
     private static final String ATTEMPTS_BEFORE = "attemptsBefore";
+    /** The terms' list of delays and jitter ({@link RetrySchedule}); none for a policy without either. */
+    private static final String RETRY_SCHEDULE = "retrySchedule";
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
@@ -136,10 +140,16 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         if (attemptsBefore <= 0) {
             return retry;
         }
+        int maxAttempts = Math.max(1, retry.maxAttempts() - attemptsBefore);
+        if (!retry.delays().isEmpty()) {
+            List<Duration> left = retry.delays().subList(Math.min(attemptsBefore, retry.delays().size() - 1),
+                    retry.delays().size());
+            return new RetryPolicy(maxAttempts, BackoffType.EXPONENTIAL, left.get(0),
+                    left.stream().max(Duration::compareTo).orElseThrow(), left, retry.jitter());
+        }
         Duration initialDelay = retry.backoff() == BackoffType.FIXED ? retry.initialDelay()
                 : retry.delayBefore(attemptsBefore + 2);
-        return new RetryPolicy(Math.max(1, retry.maxAttempts() - attemptsBefore), retry.backoff(), initialDelay,
-                retry.maxDelay());
+        return new RetryPolicy(maxAttempts, retry.backoff(), initialDelay, retry.maxDelay(), List.of(), retry.jitter());
     }
 
     static String jobId(String runId, String step) {
@@ -187,6 +197,10 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         terms.ifPresent(t -> json.str("terms", t.priority() + "," + t.timeout().toMillis() + ","
                 + t.retry().maxAttempts() + "," + t.retry().backoff().name() + ","
                 + t.retry().initialDelay().toMillis() + "," + t.retry().maxDelay().toMillis()));
+        // Beside the terms, which an earlier release reads as six fields: it skips this one, and retries with
+        // the initial and longest delay of a list.
+        terms.map(t -> RetrySchedule.of(t.retry())).filter(schedule -> !schedule.isEmpty())
+                .ifPresent(schedule -> json.str(RETRY_SCHEDULE, schedule));
         handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count()));
         if (attemptsBefore > 0 || handBack.isPresent()) {
             json.num(ATTEMPTS_BEFORE, attemptsBefore); // always beside a hand-back: earlier releases read it there
@@ -218,7 +232,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     case "flow" -> flow = text(value, parser, json);
                     case "step" -> step = text(value, parser, json);
                     case "version" -> version = OptionalLong.of(parser.getLong());
-                    case "terms", "handedBackSince", "handBacks", "attemptsBefore" -> more.put(key, parser.getString());
+                    case "terms", "handedBackSince", "handBacks", "attemptsBefore", RETRY_SCHEDULE ->
+                            more.put(key, parser.getString());
                     default -> skip(value, parser); // a field of a later release, not needed here
                 }
             }
@@ -240,8 +255,9 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
             if (t.length != 6) {
                 throw new IllegalArgumentException("6 comma-separated values expected, not " + t.length);
             }
-            RetryPolicy retry = new RetryPolicy(Integer.parseInt(t[2]), BackoffType.valueOf(t[3]),
-                    Duration.ofMillis(Long.parseLong(t[4])), Duration.ofMillis(Long.parseLong(t[5])));
+            RetryPolicy retry = RetrySchedule.applied(new RetryPolicy(Integer.parseInt(t[2]), BackoffType.valueOf(t[3]),
+                    Duration.ofMillis(Long.parseLong(t[4])), Duration.ofMillis(Long.parseLong(t[5]))),
+                    fields.get(RETRY_SCHEDULE));
             return Optional.of(new JobTerms(Integer.parseInt(t[0]), retry, Duration.ofMillis(Long.parseLong(t[1]))));
         } catch (RuntimeException bad) {
             throw new IllegalArgumentException("not a step job (its terms are incomplete: " + bad + "): " + json, bad);

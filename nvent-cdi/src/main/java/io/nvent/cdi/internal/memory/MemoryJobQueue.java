@@ -18,6 +18,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.util.Random;
+import java.util.random.RandomGenerator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,6 +83,8 @@ public class MemoryJobQueue implements JobQueue {
     private QueueTimer timer;
     /** Where delays and backoffs wait, if not on {@link #timer}: the timers of a clock a test moves. */
     private Optional<ClockTimers> delays = Optional.empty();
+    /** Where the jitter of retry delays comes from; thread-safe. */
+    private RandomGenerator jitter = new Random();
 
     /** For CDI. */
     protected MemoryJobQueue() {
@@ -104,6 +108,20 @@ public class MemoryJobQueue implements JobQueue {
     public MemoryJobQueue(Clock clock, ThreadFactory threadFactory, ClockTimers delays) {
         this(clock, threadFactory);
         this.delays = Optional.of(delays);
+    }
+
+    /**
+     * A queue as {@link #MemoryJobQueue(Clock, ThreadFactory, ClockTimers)} (or on real time, without
+     * {@code delays}) whose retry delays are spread by their jitter as {@code jitter} draws, a seeded
+     * one in tests.
+     *
+     * @param jitter used by the worker threads at once: thread-safe, as {@link Random} is
+     */
+    public MemoryJobQueue(Clock clock, ThreadFactory threadFactory, Optional<ClockTimers> delays,
+                          RandomGenerator jitter) {
+        this(clock, threadFactory);
+        this.delays = delays;
+        this.jitter = jitter;
     }
 
     /**
@@ -533,7 +551,7 @@ public class MemoryJobQueue implements JobQueue {
         synchronized (job) {
             job.attemptFailed(now, describe(error));
             if (again) {
-                backoff = job.request.retry().delayBefore(execution.attempt() + 1);
+                backoff = job.request.retry().delayBefore(execution.attempt() + 1, jitter);
                 job.availableAt = now.plus(backoff);
                 nextAttemptAt = Optional.of(job.availableAt);
                 // It stays active until its retry is planned (planRetry).

@@ -110,6 +110,33 @@ public final class FlowGraphValidator {
         }
         checkLongestDelay(where, "backoffDelayMs", step.backoffDelayMs(), problems);
         checkLongestDelay(where, "backoffMaxDelayMs", step.backoffMaxDelayMs(), problems);
+        checkRetrySchedule(step, where, problems);
+    }
+
+    /** A list of retry delays replaces the backoff, and sets the attempts unless they are given. */
+    private static void checkRetrySchedule(StepDeclaration step, String where, List<String> problems) {
+        List<Long> delays = step.retryDelaysMs();
+        for (int i = 0; i < delays.size(); i++) {
+            if (delays.get(i) < 0) {
+                problems.add(where + "retryDelaysMs must not be negative, the delay before attempt " + (i + 2)
+                        + " was " + delays.get(i) + " (of " + delays + ")");
+            }
+            checkLongestDelay(where, "retryDelaysMs[" + i + "]", delays.get(i), problems);
+        }
+        if (!delays.isEmpty() && step.givesBackoff()) {
+            problems.add(where + "retryDelaysMs " + delays + " is the whole retry schedule, and the step also gives"
+                    + " a backoff (backoff = FIXED, backoffDelayMs or backoffMaxDelayMs); keep one of them");
+        }
+        if (step.maxAttempts() > 0 && delays.size() > step.maxAttempts() - 1) {
+            problems.add(where + "retryDelaysMs lists " + delays.size() + " delays, more than the "
+                    + (step.maxAttempts() - 1) + " retries of maxAttempts = " + step.maxAttempts() + "; drop the delays"
+                    + " never waited, or raise maxAttempts (or leave it out: it is then one more than the delays listed)");
+        }
+        double jitter = step.retryJitter();
+        if (jitter != -1 && !(jitter >= 0 && jitter <= 1)) {
+            problems.add(where + "retryJitter is the fraction by which a retry delay is spread either way, from 0"
+                    + " (none) to 1 (or -1 for the configured default), was " + jitter);
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import io.nvent.BackoffType;
 import io.nvent.FlowStep;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,7 +17,8 @@ import java.util.Optional;
  */
 public record StepDeclaration(Class<?> beanClass, String flow, String name, StepRole role, String queue,
                               List<String> subscribes, List<String> emits, int maxAttempts, BackoffType backoff,
-                              long backoffDelayMs, long backoffMaxDelayMs, long timeoutMs, int priority,
+                              long backoffDelayMs, long backoffMaxDelayMs, List<Long> retryDelaysMs,
+                              double retryJitter, long timeoutMs, int priority,
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
                               List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor) {
 
@@ -25,6 +27,7 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
         emits = List.copyOf(emits);
         triggers = List.copyOf(triggers);
         noRetryFor = List.copyOf(noRetryFor);
+        retryDelaysMs = List.copyOf(retryDelaysMs);
     }
 
     /** The declarations of a class, one per {@link FlowStep} on it (repeated or not), in their order. */
@@ -43,10 +46,17 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
         String queue = step.queue().isBlank() ? step.flow().trim() : step.queue().trim();
         return new StepDeclaration(beanClass, step.flow().trim(), name, step.role(), queue,
                 List.of(step.subscribes()), List.of(step.emits()), step.maxAttempts(), step.backoff(),
-                step.backoffDelayMs(), step.backoffMaxDelayMs(), step.timeoutMs(), step.priority(),
+                step.backoffDelayMs(), step.backoffMaxDelayMs(),
+                Arrays.stream(step.retryDelaysMs()).boxed().toList(), step.retryJitter(), step.timeoutMs(),
+                step.priority(),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitBefore.class)),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
                 List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()));
+    }
+
+    /** Whether the step gives a backoff of its own: {@code backoff = FIXED}, a backoff delay or its maximum. */
+    public boolean givesBackoff() {
+        return backoff == BackoffType.FIXED || backoffDelayMs >= 0 || backoffMaxDelayMs >= 0;
     }
 
     /** How problems name this step: {@code step 'x' of flow 'y' (com.acme.X)}. */

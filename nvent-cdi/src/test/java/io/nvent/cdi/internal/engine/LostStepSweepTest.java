@@ -219,32 +219,58 @@ class LostStepSweepTest {
     @Test
     void aStepWhoseRetryIsDelayedIsNotTakenForLostUntilALeaseAfterItIsDue() {
         try (EngineHarness h = new EngineHarness(new Send())) {
-            String queue = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
-            // Its retry waits, delayed, where this instance's queue does not see it (another node's JMS registry).
-            Instant due = h.clock.instant().plus(Duration.ofHours(1));
-            String runId = "retrying";
-            h.store.createRun(RunRecord.started(runId, "mail", "null", Optional.empty(), h.clock.instant())
-                    .withStep("send", StepStatus.RETRYING), List.of(
-                    EventDraft.ofStep(EventType.STEP_STARTED, "send", 1, h.clock.instant(),
-                            "{\"jobId\":\"" + StepJob.jobId(runId, "send") + "\"}"),
-                    EventDraft.ofStep(EventType.STEP_RETRY, "send", 1, h.clock.instant(),
-                            "{\"error\":\"smtp unavailable\",\"attempt\":1,\"maxAttempts\":3,\"nextAttempt\":2,"
-                                    + "\"nextAttemptAt\":\"" + due + "\"}")));
-            long version = h.store.findRun(runId).orElseThrow().version();
-            Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
-                    Duration.ofSeconds(10));
-
-            sweepAMinuteApart(maintenance, h, 3);
-
-            assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", version))).as("not before it is due")
-                    .isEmpty();
-            assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isEmpty();
-
-            h.clock.advance(Duration.between(h.clock.instant(), due).plus(h.engine.settings().leaseDuration()));
-            sweepAMinuteApart(maintenance, h, 2);
-
-            h.awaitStatus(runId, RunStatus.COMPLETED);
+            retryingUntil(h, "mail", h.clock.instant().plus(Duration.ofHours(1)));
         }
+    }
+
+    /** Its retry, were it to fail, would come an hour later, spread by up to half an hour either way. */
+    @FlowStep(flow = "spread", name = "send", role = StepRole.ENTRY, backoff = BackoffType.FIXED,
+            backoffDelayMs = 3_600_000, retryJitter = 0.5)
+    static class SendSpread implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
+    @Test
+    void aStepWhoseRetryTheJitterDelayedBeyondItsBackoffIsNotTakenForLostUntilALeaseAfterItIsDue() {
+        try (EngineHarness h = new EngineHarness(new SendSpread())) {
+            retryingUntil(h, "spread", h.clock.instant().plus(Duration.ofMinutes(80)));
+        }
+    }
+
+    /**
+     * A run whose step's retry waits until {@code due}, delayed, where this instance's queue does not see it
+     * (another node's JMS registry): the sweeps do not queue it again before then, plus a lease, and do after.
+     */
+    private static void retryingUntil(EngineHarness h, String flow, Instant due) {
+        String queue = h.engine.registry().flow(flow).orElseThrow().step("send").orElseThrow().queue();
+        String runId = "retrying";
+        h.store.createRun(RunRecord.started(runId, flow, "null", Optional.empty(), h.clock.instant())
+                .withStep("send", StepStatus.RETRYING), List.of(
+                EventDraft.ofStep(EventType.STEP_STARTED, "send", 1, h.clock.instant(),
+                        "{\"jobId\":\"" + StepJob.jobId(runId, "send") + "\"}"),
+                EventDraft.ofStep(EventType.STEP_RETRY, "send", 1, h.clock.instant(),
+                        "{\"error\":\"smtp unavailable\",\"attempt\":1,\"maxAttempts\":3,\"nextAttempt\":2,"
+                                + "\"nextAttemptAt\":\"" + due + "\"}")));
+        long version = h.store.findRun(runId).orElseThrow().version();
+        Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
+                Duration.ofSeconds(10));
+
+        sweepAMinuteApart(maintenance, h, 3);
+        h.clock.advance(Duration.between(h.clock.instant(), due).plus(h.engine.settings().leaseDuration())
+                .minusMinutes(2));
+        sweepAMinuteApart(maintenance, h, 1);
+
+        assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", version))).as("not before it is due")
+                .isEmpty();
+        assertThat(h.queue.job(queue, StepJob.jobId(runId, "send"))).isEmpty();
+
+        h.clock.advance(Duration.ofMinutes(1));
+        sweepAMinuteApart(maintenance, h, 2);
+
+        h.awaitStatus(runId, RunStatus.COMPLETED);
     }
 
     /** A fan-out: both branches are queued at once when the first step ends. */

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.internal.registry.StepDefaults;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +67,45 @@ class SettingsReadingTest {
 
         assertThatThrownBy(read::failIfInvalid).hasMessageStartingWith("NVENT-0001 configuration key "
                 + "nvent.queue.limiter.scope must be cluster");
+    }
+
+    @Test
+    void aDefaultRetryScheduleIsReadAsAListOfMillisecondsAndGivesOneAttemptMoreThanItLists() {
+        StepDefaults defaults = of(Map.of("nvent.step.retry-delays-ms", "10000, 60_000,600000",
+                "nvent.step.retry-jitter", "0.2")).retrySchedule(StepDefaults.STANDARD);
+
+        assertThat(defaults.retryDelays()).containsExactly(Duration.ofSeconds(10), Duration.ofMinutes(1),
+                Duration.ofMinutes(10));
+        assertThat(defaults.retryJitter()).isEqualTo(0.2);
+        assertThat(defaults.maxAttempts()).isEqualTo(4);
+        assertThat(of(Map.of()).retrySchedule(StepDefaults.STANDARD)).as("none configured").isEqualTo(StepDefaults.STANDARD);
+    }
+
+    @Test
+    void aBadDefaultRetryScheduleIsReportedNamingItsKey() {
+        SettingsReading read = of(Map.of("nvent.step.retry-delays-ms", "10000,-5", "nvent.step.retry-jitter", "20%"));
+        read.retrySchedule(StepDefaults.STANDARD);
+        SettingsReading notNumbers = of(Map.of("nvent.step.retry-delays-ms", "10s,1m"));
+        notNumbers.retrySchedule(StepDefaults.STANDARD);
+        SettingsReading beside = of(Map.of("nvent.step.retry-delays-ms", "1000,2000,3000",
+                "nvent.step.backoff-delay-ms", "500", "nvent.step.max-attempts", "3"));
+        beside.retrySchedule(new StepDefaults(3, Duration.ofMillis(500), Duration.ofMinutes(5), Duration.ofMinutes(5),
+                Duration.ofHours(24), 3));
+
+        assertThatThrownBy(read::failIfInvalid).hasMessage("NVENT-0191 2 settings are invalid; fix them all before"
+                + " deploying again:\n  - NVENT-0001 configuration key nvent.step.retry-delays-ms has the delay -5 ms"
+                + " before attempt 3, which must be from 0 to 3155760000000 ms (100 years)"
+                + "\n  - NVENT-0001 configuration key nvent.step.retry-jitter is the fraction by which a retry delay is"
+                + " spread either way, from 0 (none) to 1, was '20%'");
+        assertThatThrownBy(notNumbers::failIfInvalid).hasMessage("NVENT-0001 configuration key"
+                + " nvent.step.retry-delays-ms has value '10s,1m', which is not milliseconds separated by commas such"
+                + " as 10000,60000,600000");
+        assertThatThrownBy(beside::failIfInvalid).hasMessage("NVENT-0191 2 settings are invalid; fix them all before"
+                + " deploying again:\n  - NVENT-0001 configuration key nvent.step.retry-delays-ms is the whole default"
+                + " retry schedule, and nvent.step.backoff-delay-ms is set too; keep one of them"
+                + "\n  - NVENT-0001 configuration key nvent.step.retry-delays-ms lists 3 delays, more than the 2"
+                + " retries of nvent.step.max-attempts = 3; drop the delays never waited, or raise"
+                + " nvent.step.max-attempts (or leave it out: it is then one more than the delays listed)");
     }
 
     @Test

@@ -137,6 +137,35 @@ class StepJobTest {
         assertThat(StepJob.remainingRetry(THREE_ATTEMPTS, 0)).isEqualTo(THREE_ATTEMPTS);
     }
 
+    private static final RetryPolicy LISTED = RetryPolicy.newBuilder().maxAttempts(5)
+            .delays(Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10)).jitter(0.2).build();
+
+    @Test
+    void aJobCarriesItsRetryScheduleBesideTheTermsAnEarlierReleaseReads() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, LISTED, Duration.ofSeconds(90)));
+
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(job.toJson()).contains("\"terms\":\"3,90000,5,EXPONENTIAL,10000,600000\"")
+                .contains("\"retrySchedule\":\"delays=10000/60000/600000;jitter=0.2\"");
+        assertThat(StepJob.parse("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\","
+                + "\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"}").terms().orElseThrow().retry())
+                .as("a job queued before there were schedules").isEqualTo(THREE_ATTEMPTS);
+    }
+
+    @Test
+    void aJobHandedBackAfterAnAttemptKeepsTheDelaysTheStepHasLeft() {
+        RetryPolicy left = StepJob.remainingRetry(LISTED, 1);
+        RetryPolicy last = StepJob.remainingRetry(LISTED, 3);
+
+        assertThat(left.maxAttempts()).isEqualTo(4);
+        assertThat(left.delayBefore(2)).as("the step's third attempt").isEqualTo(LISTED.delayBefore(3));
+        assertThat(left.delayBefore(3)).isEqualTo(LISTED.delayBefore(4));
+        assertThat(last.delays()).containsExactly(Duration.ofMinutes(10));
+        assertThat(last.delayBefore(2)).as("the step's fifth attempt").isEqualTo(LISTED.delayBefore(5));
+        assertThat(left.jitter()).isEqualTo(0.2);
+    }
+
     @Test
     void aHandedBackJobIsDueAgainAfterADelayGrowingFromOneSecondToThirty() {
         assertThat(FlowEngine.handBackDelay(1)).isEqualTo(Duration.ofSeconds(1));

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.registry;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
+import io.nvent.BackoffType;
 import io.nvent.FlowStep;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
@@ -250,6 +251,39 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0101", "backoffDelayMs and backoffMaxDelayMs must be >= 0", "were -50 and -7");
         assertThat(problemsOf(BoundBelowStart.class)).singleElement().asString()
                 .contains("backoffMaxDelayMs (1000) is shorter than backoffDelayMs (5000)");
+    }
+
+    @FlowStep(flow = "listed", name = "s", role = StepRole.ENTRY, maxAttempts = 3,
+            retryDelaysMs = {10_000, -1, Long.MAX_VALUE}, backoff = BackoffType.FIXED, retryJitter = 1.5)
+    static class BadRetrySchedule implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "listed", name = "s", role = StepRole.ENTRY, retryDelaysMs = {10_000, 60_000}, retryJitter = 0.2)
+    static class GoodRetrySchedule implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aRetryScheduleWithABadDelayABackoffBesideItMoreDelaysThanRetriesOrABadJitterIsRejected() {
+        assertThat(problemsOf(BadRetrySchedule.class)).hasSize(5).allSatisfy(problem -> assertThat(problem)
+                        .startsWith("NVENT-0101 step 's' of flow 'listed'"))
+                .anySatisfy(problem -> assertThat(problem).endsWith(": retryDelaysMs must not be negative, the delay"
+                        + " before attempt 3 was -1 (of [10000, -1, " + Long.MAX_VALUE + "])"))
+                .anySatisfy(problem -> assertThat(problem).endsWith(": retryDelaysMs[2] = " + Long.MAX_VALUE + " is"
+                        + " longer than StartOptions.LONGEST_DELAY (3155760000000 ms, 100 years)"))
+                .anySatisfy(problem -> assertThat(problem).endsWith(" is the whole retry schedule, and the step also"
+                        + " gives a backoff (backoff = FIXED, backoffDelayMs or backoffMaxDelayMs); keep one of them"))
+                .anySatisfy(problem -> assertThat(problem).endsWith(": retryDelaysMs lists 3 delays, more than the 2"
+                        + " retries of maxAttempts = 3; drop the delays never waited, or raise maxAttempts (or leave it"
+                        + " out: it is then one more than the delays listed)"))
+                .anySatisfy(problem -> assertThat(problem).endsWith(": retryJitter is the fraction by which a retry"
+                        + " delay is spread either way, from 0 (none) to 1 (or -1 for the configured default), was 1.5"));
+        assertThat(problemsOf(GoodRetrySchedule.class)).isEmpty();
     }
 
     @FlowStep(flow = "forever", name = "s", role = StepRole.ENTRY, backoffDelayMs = Long.MAX_VALUE,

@@ -70,7 +70,8 @@ public final class Representations {
 
     /**
      * What a step's definition says beyond its events, the same in the registry and the graph:
-     * {@code priority}, {@code retry} (with {@code noRetryFor} when the step lists exception types)
+     * {@code priority}, {@code retry} (with {@code delaysMs} and {@code jitter} when the step has a list of
+     * delays or a jitter, {@code noRetryFor} when it lists exception types)
      * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}.
      */
     static JsonObjectBuilder settings(StepDefinition step) {
@@ -80,6 +81,14 @@ public final class Representations {
                 .add("backoff", retry.backoff().name().toLowerCase(Locale.ROOT))
                 .add("delayMs", retry.initialDelay().toMillis())
                 .add("maxDelayMs", retry.maxDelay().toMillis());
+        if (!retry.delays().isEmpty()) {
+            JsonArrayBuilder delays = JSON.createArrayBuilder();
+            retry.delays().forEach(delay -> delays.add(delay.toMillis()));
+            retrying.add("delaysMs", delays);
+        }
+        if (retry.jitter() != 0) {
+            retrying.add("jitter", retry.jitter());
+        }
         if (!step.noRetryFor().isEmpty()) {
             retrying.add("noRetryFor", JSON.createArrayBuilder(step.noRetryFor()));
         }

@@ -32,6 +32,9 @@ class RepresentationsTest {
     private static final RetryPolicy RETRY = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
             .initialDelay(Duration.ofMillis(500)).maxDelay(Duration.ofSeconds(10)).build();
 
+    private static final RetryPolicy LISTED = RetryPolicy.newBuilder()
+            .delays(Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10)).jitter(0.2).build();
+
     private static AwaitSpec await(AwaitType type, Duration delay, String cron, String event, String filterKey,
                                    Duration timeout, TimeoutAction action, int retries) {
         return new AwaitSpec(type, delay, Optional.ofNullable(cron), ZoneId.of("Europe/Paris"), Optional.ofNullable(event),
@@ -40,7 +43,8 @@ class RepresentationsTest {
 
     private static StepDefinition step(String name, StepRole role, List<String> subscribes, List<String> emits,
                                        int priority, Optional<AwaitSpec> before, Optional<AwaitSpec> after) {
-        return new StepDefinition(name, role, "expense", subscribes, emits, role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : RETRY,
+        return new StepDefinition(name, role, "expense", subscribes, emits,
+                role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : name.equals("report") ? LISTED : RETRY,
                 Duration.ofMinutes(5), priority, "com.acme." + name, before, after,
                 name.equals("report") ? List.of("java.lang.IllegalArgumentException") : List.of());
     }
@@ -100,6 +104,17 @@ class RepresentationsTest {
         assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry")
                 .getJsonArray("noRetryFor").toString()).as("the exceptions not worth a retry")
                 .isEqualTo("[\"java.lang.IllegalArgumentException\"]");
+    }
+
+    @Test
+    void aStepWithAListOfDelaysAndAJitterShowsThemBesideTheBackoffFieldsTheyImply() {
+        JsonObject report = stepOf(Representations.flow(FLOW, NO_RUNS), "report");
+
+        assertThat(report.getJsonObject("retry").toString()).isEqualTo("{\"maxAttempts\":4,\"backoff\":\"exponential\","
+                + "\"delayMs\":10000,\"maxDelayMs\":600000,\"delaysMs\":[10000,60000,600000],\"jitter\":0.2,"
+                + "\"noRetryFor\":[\"java.lang.IllegalArgumentException\"]}");
+        assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "pay").getJsonObject("retry").keySet())
+                .as("neither without a list nor jitter").doesNotContain("delaysMs", "jitter");
     }
 
     @Test
