@@ -173,11 +173,11 @@ public final class FlowEngine implements FlowService {
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
     /**
-     * Leases of steps that ended here but could not be given up (the store was away), as run id and
-     * step. Renewal goes by owner: left in the store, they would be renewed with this instance's
+     * Leases of steps that ended here but could not be given up (the store was away), each for the attempt
+     * that held it. Renewal goes by owner: left in the store, they would be renewed with this instance's
      * other leases for as long as it runs steps, and their steps never found stalled.
      */
-    private final Set<Map.Entry<String, String>> unreleasedLeases = ConcurrentHashMap.newKeySet();
+    private final Set<StepLease> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
@@ -2422,7 +2422,7 @@ public final class FlowEngine implements FlowService {
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(started.get().run().runId(), binding.step());
+                releaseOwnLease(started.get().run().runId(), binding.step(), job);
             }
         }
     }
@@ -2506,7 +2506,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(before.runId(), binding.step());
+                releaseOwnLease(before.runId(), binding.step(), job);
             }
         }
     }
@@ -2797,7 +2797,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(runId, step);
+            releaseOwnLease(runId, step, job);
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2816,12 +2816,12 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(runId, step);
+                    releaseOwnLease(runId, step, job);
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(runId, step);
+                releaseOwnLease(runId, step, job);
                 return false;
             }
         }
@@ -2836,7 +2836,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(runId, step);
+            releaseOwnLease(runId, step, job);
             return false;
         }
         change.ifPresent(c -> {
@@ -2906,7 +2906,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(runId, step);
+            releaseOwnLease(runId, step, job);
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -3116,7 +3116,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(context.runId(), binding.step());
+                releaseOwnLease(context.runId(), binding.step(), job);
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -3392,17 +3392,20 @@ public final class FlowEngine implements FlowService {
                     + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
                     + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
         }
-        releaseOwnLease(ref.runId(), ref.step());
+        releaseOwnLease(ref.runId(), ref.step(), job);
     }
 
     // ---------------------------------------------------------------- stall detection
 
-    /** Gives up the lease of a step that ended here; if the store is away, the sweep does it later. */
-    private void releaseOwnLease(String runId, String step) {
+    /**
+     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
+     * renewal round does it, while the lease is still that attempt's.
+     */
+    private void releaseOwnLease(String runId, String step, JobExecution job) {
         try {
             scheduling.releaseLease(runId, step, leaseOwner);
         } catch (RuntimeException storeAway) {
-            unreleasedLeases.add(Map.entry(runId, step));
+            unreleasedLeases.add(leaseOf(runId, step).forAttempt(job.attempt()));
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
                     runId, step, storeAway);
         }
@@ -3414,18 +3417,15 @@ public final class FlowEngine implements FlowService {
      * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
      * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
      * would not undo, so its execution's writes go on checking the store ({@link #requireCurrent}).
+     * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
      */
     void renewLeases() {
-        for (Map.Entry<String, String> lease : unreleasedLeases) {
-            if (executionsHere.isRunning(lease.getKey(), lease.getValue())) {
-                // Another execution of the step runs here now (the retry of the attempt whose release failed), and
-                // this instance's lease of the step is its: it gives the lease up when it ends.
-                unreleasedLeases.remove(lease);
-                continue;
-            }
+        for (StepLease left : unreleasedLeases) {
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
-            scheduling.releaseLease(lease.getKey(), lease.getValue(), leaseOwner);
-            unreleasedLeases.remove(lease);
+            if (isStillHeldFor(left)) {
+                scheduling.releaseLease(left.runId(), left.step(), leaseOwner);
+            }
+            unreleasedLeases.remove(left);
         }
         if (!executionsHere.isEmpty()) {
             Map<StepExecution, Instant> known = executionsHere.leaseEnds();
@@ -3435,6 +3435,21 @@ public final class FlowEngine implements FlowService {
             Instant renewedBy = clock.instant();
             known.forEach((execution, end) -> execution.leaseRenewed(end, renewedBy, until));
         }
+    }
+
+    /**
+     * Whether this instance still holds the step's lease for the ended attempt whose release failed, not for
+     * another one of its attempts that took it since (the retry of a timed-out or failed attempt): that one
+     * gives it up when it ends. Whether an execution of the step runs here does not tell: a duplicate job the
+     * engine declined, a retry whose start failed or is under way, or the ended attempt itself before it is
+     * deregistered hold no lease. A store that keeps no attempt with its leases (one of 0.1) cannot tell them
+     * apart: its lease is taken to be a running execution's if one runs here.
+     */
+    private boolean isStillHeldFor(StepLease left) {
+        return scheduling.leasesOfRun(left.runId()).stream()
+                .filter(held -> held.step().equals(left.step()) && held.owner().equals(leaseOwner))
+                .anyMatch(held -> held.attempt().isPresent() ? held.isHeldFor(left)
+                        : !executionsHere.isRunning(left.runId(), left.step()));
     }
 
     /**

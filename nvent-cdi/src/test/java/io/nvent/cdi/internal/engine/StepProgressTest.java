@@ -10,7 +10,10 @@ import io.nvent.StepRole;
 import io.nvent.StepWait;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -130,6 +133,18 @@ class StepProgressTest {
         }
     }
 
+    /** Its first attempt fails; its retry succeeds. */
+    @FlowStep(flow = "stumbling", name = "fetch", role = StepRole.ENTRY, maxAttempts = 2)
+    static class Stumbling implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                throw new IllegalStateException("the share went away");
+            }
+            return "fetched";
+        }
+    }
+
     /**
      * Counts the progress writes that reach the store; can fail them, or hold them until the test lets them go,
      * and fail the giving up of leases.
@@ -143,6 +158,18 @@ class StepProgressTest {
         /** How long a held write goes on once interrupted, as a JDBC call under way does. */
         volatile Duration outlastsInterrupt = Duration.ZERO;
         final AtomicInteger landed = new AtomicInteger();
+        /** Holds the start of a step's second attempt, once it began, until the test lets it go. */
+        volatile CountDownLatch retryStartHeld = new CountDownLatch(0);
+        final CountDownLatch retryStarting = new CountDownLatch(1);
+
+        @Override
+        public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+            if (lease.attempt().equals(OptionalInt.of(2))) {
+                retryStarting.countDown();
+                awaitLatch(retryStartHeld, "the test lets the retry's start go on");
+            }
+            return super.startStep(runs, lease, now, mutation);
+        }
 
         @Override
         public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
@@ -418,6 +445,33 @@ class StepProgressTest {
                     + " does not give its retry's lease up").extracting(StepLease::attempt)
                     .containsExactly(OptionalInt.of(2));
             finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * A failed attempt's lease could not be given up (the store away for a moment); its retry runs here before the
+     * next renewal round, its start not stored yet: the round gives the failed attempt's lease up all the same,
+     * instead of renewing it with this instance's other leases for as long as it runs steps.
+     */
+    @Test
+    void aLeaseLeftOverByAFailedAttemptIsGivenUpWhileItsRetryRunsHereWithoutTheLease() {
+        CountingStore scheduling = new CountingStore();
+        scheduling.retryStartHeld = new CountDownLatch(1);
+        scheduling.releaseFailures.set(1);
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Stumbling())) {
+            String runId = harness.engine.start("stumbling", "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the failed attempt's lease was not given up")
+                    .extracting(StepLease::attempt).containsExactly(OptionalInt.of(1));
+            harness.clock.advance(Duration.ofSeconds(1));
+            awaitLatch(scheduling.retryStarting, "the retry runs here, its start under way");
+
+            harness.engine.renewLeases();
+
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the failed attempt's lease, given up").isEmpty();
+            scheduling.retryStartHeld.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
         }
     }
