@@ -257,10 +257,12 @@ final class StepExecutions {
 
     /**
      * Keeps the last progress of an attempt that ended failing, for the queue's report of its failure
-     * ({@link #progressOfFailed}). Not for one past its timeout: the queue reported that one already.
+     * ({@link #progressOfFailed}). Not for one the queue already failed for its timeout ({@link #markTimedOut}):
+     * it reported that one while the attempt ran. One that merely outlived its timeout is kept: a queue that
+     * checks the timeout once the step's code returned (JMS) reports its failure after this.
      */
     void failedWith(StepExecution execution) {
-        if (execution.isPastTimeout()) {
+        if (execution.timedOut) {
             return;
         }
         execution.latestProgress().ifPresent(last -> {

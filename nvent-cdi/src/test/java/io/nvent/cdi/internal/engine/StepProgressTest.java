@@ -8,12 +8,16 @@ import io.nvent.StepContext;
 import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -142,6 +146,35 @@ class StepProgressTest {
                 throw new IllegalStateException("the share went away");
             }
             return "fetched";
+        }
+    }
+
+    /** Reports, outlives its timeout of 200 ms, then fails. */
+    @FlowStep(flow = "overran", name = "scan", role = StepRole.ENTRY, maxAttempts = 1, timeoutMs = 200)
+    static class Overran implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            ctx.reportProgress(3, 10, "page 3");
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
+            while (System.nanoTime() < until) {
+                LockSupport.parkNanos(until - System.nanoTime());
+            }
+            throw new IllegalStateException("the scanner jammed");
+        }
+    }
+
+    /**
+     * A queue that fails an attempt for its timeout only once the step's code returned, as JMS does: it does not
+     * interrupt the attempt when the time is up.
+     */
+    static final class QueueCheckingTimeoutsAfterwards extends MemoryJobQueue {
+        QueueCheckingTimeoutsAfterwards() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            super.enqueue(request.withTimeout(Duration.ofMinutes(5)));
         }
     }
 
@@ -488,6 +521,19 @@ class StepProgressTest {
                     entry.data()).contains("\"progress\":{\"done\":10,\"total\":100,\"message\":\"attempt 1\"}"));
             assertThat(harness.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(entry -> assertThat(
                     entry.data()).contains("\"progress\":{\"done\":20,\"total\":100,\"message\":\"attempt 2\"}"));
+        }
+    }
+
+    /** An attempt past its time that the queue has not failed for it yet is still the one to report its progress. */
+    @Test
+    void anAttemptOutlivingItsTimeoutOnAQueueThatChecksItAfterwardsKeepsItsProgressInItsFailedEntry() {
+        try (EngineHarness harness = EngineHarness.onQueue(new QueueCheckingTimeoutsAfterwards(), true,
+                new Overran())) {
+            String runId = harness.engine.start("overran", "");
+            harness.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(harness.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(entry -> assertThat(
+                    entry.data()).contains("\"progress\":{\"done\":3,\"total\":10,\"message\":\"page 3\"}"));
         }
     }
 
