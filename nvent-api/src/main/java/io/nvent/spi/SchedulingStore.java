@@ -461,7 +461,10 @@ public interface SchedulingStore {
      * <p>The lease decides first: while another owner holds an unexpired lease of the step, the run
      * is left as it is, whatever the mutation would have made of it (even a change the run refuses).
      * A start that changes nothing takes no lease, but leaves the owner a lease it held before: the
-     * engine declines a second job of a step it executes already, which must keep its lease.
+     * engine declines a second job of a step it executes already, which must keep its lease. A lease the owner
+     * held for another attempt is taken for the start's once the run is changed, where the store keeps attempts
+     * with its leases; should that second take fail, the step started all the same, and its lease names the
+     * earlier attempt.
      *
      * @param runs the store of the run
      * @param lease the lease to take (run, step, owner, expiry and, since 0.2, when it is taken and for which
@@ -488,8 +491,16 @@ public interface SchedulingStore {
         Optional<StoredChange> change = Optional.empty();
         try {
             change = runs.updateRun(lease.runId(), mutation);
-            if (change.isPresent() && !first.equals(lease)) {
-                acquireLease(lease, now);   // for the start's attempt: its own progress from now on
+            if (change.isPresent() && !first.equals(lease) && first.attempt().isPresent()) {
+                // For the start's attempt: its own progress from now on. Only where the store keeps attempts (not
+                // one of 0.1, whose leases name none); the step started all the same if this take fails.
+                try {
+                    acquireLease(lease, now);
+                } catch (RuntimeException notTaken) {
+                    System.getLogger(SchedulingStore.class.getName()).log(System.Logger.Level.DEBUG, "run {0}: the"
+                            + " lease of step {1}, started, was not taken for attempt {2}: {3}", lease.runId(),
+                            lease.step(), lease.attempt(), notTaken.toString());
+                }
             }
             return change;
         } finally {

@@ -18,7 +18,7 @@ import java.util.Optional;
  */
 public class StoreOfOnesOwn implements SchedulingStore {
 
-    private final SchedulingStore kept = new MemorySchedulingStore();
+    final SchedulingStore kept = new MemorySchedulingStore();
 
     @Override
     public void saveAwait(AwaitRecord await) {
