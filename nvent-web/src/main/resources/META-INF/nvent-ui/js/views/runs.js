@@ -429,9 +429,12 @@ function withoutProgress(wait) {
   return cut < 0 ? wait.detail : wait.detail.slice(0, cut);
 }
 
-/** Where an operator acts on what a step waits for: the await's Resolve dialog, or the queue's page (to resume it, say). */
+/**
+ * Where an operator acts on what a step waits for: the await's Resolve dialog (not for a concurrency key's, which
+ * nvent alone resolves: the server refuses it, 409), or the queue's page (to resume it, say).
+ */
 function waitLink(wait) {
-  if (wait.reason === 'await' && wait.awaitId) {
+  if (wait.reason === 'await' && wait.awaitId && wait.awaitType !== 'concurrency_key') {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];

@@ -148,6 +148,25 @@ class RunsResourceTest {
     }
 
     @Test
+    void aRunWaitingForItsConcurrencyKeyShowsTheTypeOfItsAwaitSoThatNoOneOffersToResolveIt() {
+        StartOptions key = StartOptions.newBuilder().concurrencyKey("customer-42").build();
+        String holder = engine.flows().start("export", null, key).runId();
+        String next = engine.flows().start("export", null, key).runId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().waits(next).stream()
+                .anyMatch(wait -> wait.awaitId().isPresent()));
+
+        JsonObject wait = parse(resource.get(next)).asJsonObject().getJsonArray("waits").getJsonObject(0);
+
+        assertThat(wait.getString("reason")).isEqualTo("await");
+        assertThat(wait.getString("awaitId")).isNotBlank();
+        assertThat(wait.getString("awaitType")).isEqualTo("concurrency_key");
+        assertThat(parse(resource.get(holder)).asJsonObject().getJsonArray("waits").getJsonObject(0)
+                .isNull("awaitType")).as("a running step's wait").isTrue();
+        engine.flows().cancel(next);
+        engine.flows().cancel(holder);
+    }
+
+    @Test
     void theRunsPageShowsTheKeyTheRunWasStartedWith() {
         String keyed = engine.flows().startWithJson("payment", "{\"amount\":5}", StartOptions.idempotent("order-42"))
                 .runId();
