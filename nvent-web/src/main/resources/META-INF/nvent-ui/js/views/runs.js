@@ -349,13 +349,25 @@ export function runView(ctx) {
   };
   let refreshTimer = null;
   let waitTimer = null;
-  // Whether the run started runs of its own, asked at each refresh until it has (one index read of a
-  // page of one); a store written for nvent 0.1 cannot tell (501): no link then.
+  // Set when the operator leaves the page: an answer landing later must not draw this run's buttons
+  // into the next page.
+  let gone = false;
+  let childrenAsked = false;
+  // Whether the run started runs of its own, asked once per page load (one index read of a page of
+  // one); a store written for nvent 0.1 cannot tell (501): no link then.
   const lookForChildren = () => api.runsPage({ parent: runId, limit: 1 })
-    .then(({ runs }) => { if (runs.length && !hasChildren) { hasChildren = true; renderRun(); } }).catch(() => {});
+    .then(({ runs }) => { if (!gone && runs.length && !hasChildren) { hasChildren = true; renderRun(); } }).catch(() => {});
   async function refresh() {
-    try { run = await api.run(runId); renderRun(); } catch (e) { fill(facts, h('dd', {}, e.message)); }
-    if (run && !hasChildren) lookForChildren();
+    try {
+      const fresh = await api.run(runId);
+      if (gone) return;
+      run = fresh;
+      renderRun();
+    } catch (e) {
+      if (gone) return;
+      fill(facts, h('dd', {}, e.message));
+    }
+    if (run && !childrenAsked) { childrenAsked = true; lookForChildren(); }
     // What waiting steps wait for changes without an entry in the history (a queue resumed, a backlog shrinking).
     clearTimeout(waitTimer);
     if (run && run.waits && run.waits.length) waitTimer = setTimeout(refresh, 5000);
@@ -398,7 +410,7 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
-  return () => { off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+  return () => { gone = true; off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
 }
 
 /** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
