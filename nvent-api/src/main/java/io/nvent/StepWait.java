@@ -24,10 +24,13 @@ import java.util.Optional;
  * @param progress for a running step ({@link Reason#RUNNING}, {@link Reason#LEASE_EXPIRED}), how far its
  *                 attempt has come as it last reported it ({@link StepContext#reportProgress}) and the store
  *                 keeps it; empty for every other wait, and for a step that reported none (since 0.2)
+ * @param awaitType the type of the await, with {@code awaitId}: a {@link AwaitType#CONCURRENCY_KEY} await cannot
+ *                  be resolved by hand (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
-                       Optional<String> awaitId, String detail, Optional<StepProgress> progress) {
+                       Optional<String> awaitId, String detail, Optional<StepProgress> progress,
+                       Optional<AwaitType> awaitType) {
 
     /** What a step waits for. */
     public enum Reason {
@@ -114,6 +117,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param awaitId the await, for {@link Reason#AWAIT}
      * @param detail the same in words for an operator
      * @param progress how far a running step's attempt has come, as it last reported it; empty if not
+     * @param awaitType the type of the await, with {@code awaitId}; empty if not
      * @throws NullPointerException if a component is {@code null}
      * @since 0.2
      */
@@ -126,6 +130,26 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(detail, "detail");
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(awaitType, "awaitType");
+    }
+
+    /**
+     * A wait without the await's type: a step waiting for no await, or an await whose type is not known.
+     *
+     * @param step the step
+     * @param status its status
+     * @param reason what it waits for
+     * @param queue the queue of the step's job, or empty
+     * @param until when the wait ends by itself
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @param progress how far a running step's attempt has come, as it last reported it; empty if not
+     * @throws NullPointerException if a component is {@code null}
+     * @since 0.2
+     */
+    public StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                    Optional<String> awaitId, String detail, Optional<StepProgress> progress) {
+        this(step, status, reason, queue, until, awaitId, detail, progress, Optional.empty());
     }
 
     /**

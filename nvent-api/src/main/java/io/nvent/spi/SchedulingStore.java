@@ -92,10 +92,12 @@ public interface SchedulingStore {
     List<AwaitRecord> listAwaits(boolean waitingOnly, int limit);
 
     /**
-     * Deletes the closed awaits whose run {@code runs} no longer has: runs an operator deleted
+     * Deletes the awaits whose run {@code runs} no longer has: runs an operator deleted
      * ({@code FlowService.deleteRun}), a cleared history's, retention's. The engine calls it once it
-     * has deleted runs, so that the list of awaits shows none of theirs. An await still waiting is
-     * kept: the engine closes a run's awaits when the run ends, before it can be deleted.
+     * has deleted runs, so that the list of awaits shows none of theirs. Their awaits are closed as a
+     * rule (the engine closes a run's awaits when the run ends, before it can be deleted), but not
+     * always: a deletion that lands between a cancel's write of the run's end and its closing of the
+     * run's awaits leaves one waiting, which must go too (its run is gone: nothing can resolve it).
      *
      * <p>The default deletes nothing: right for a store whose awaits go with their run, as the JPA
      * store's do (a foreign key, on delete cascade). A store that keeps awaits apart from the runs (the
@@ -105,7 +107,7 @@ public interface SchedulingStore {
      * @return how many awaits were deleted
      * @since 0.2
      */
-    default int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
+    default int deleteAwaitsOfDeletedRuns(FlowStore runs) {
         Objects.requireNonNull(runs, "runs");
         return 0;
     }

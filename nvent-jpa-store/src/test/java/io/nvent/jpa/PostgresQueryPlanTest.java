@@ -9,6 +9,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -87,6 +88,27 @@ class PostgresQueryPlanTest {
         assertThat(selects).as("a probe for each of the 20 flows' names and cut-offs, one for the end").hasSize(41);
     }
 
+    /**
+     * The cut-off of a flow with fewer finished runs than it keeps (about 3,000 of 5,000), as the store
+     * executes it, with its values: from the index of the flows' finished runs alone, a few dozen pages,
+     * not from each run's table page (the runs of a flow are spread over the whole table) and a sort.
+     */
+    @Test
+    void theCutOffOfAFlowWithFewerFinishedRunsThanItKeepsIsReadFromAnIndexAloneNoFurtherThanItsFinishedRuns() {
+        // As autovacuum leaves a table whose rows are seldom changed: its pages marked all visible, so that
+        // an index holding every column a query reads answers it without the table.
+        TestDatabases.execute(dataSource(), "vacuum " + PREFIX + "run");
+        List<Executed> cutOffs = executedSelectsOfRuns(store -> store.purgeFinishedRuns(
+                RetentionPolicy.maxFinishedRunsPerFlow(5_000), NOW)).stream()
+                .filter(select -> select.sql().toLowerCase(Locale.ROOT).contains("desc")).toList();
+
+        assertThat(cutOffs).as("a cut-off for each of the 20 flows").hasSize(20);
+        String plan = executedPlan(cutOffs.get(1));
+        assertThat(plan).contains("Index Only Scan using " + PREFIX + "run_flow_finished_idx")
+                .doesNotContainIgnoringCase("sort");
+        assertThat(buffersOfTheWholeQuery(plan)).as("pages read: %s", plan).isLessThan(100);
+    }
+
     /** A parent's children, newest first, a page at a time: read in the order of an index, not sorted. */
     @Test
     void theRunsOfOneParentAreReadInTheOrderOfAnIndex() {
@@ -116,11 +138,70 @@ class PostgresQueryPlanTest {
                 .doesNotContainIgnoringCase("aggregate");
     }
 
+    /** A statement as executed: its SQL and the calls that bound its parameters. */
+    private record Executed(String sql, List<Object[]> bindings) {
+    }
+
+    /** The selects from the run table that a call of a store executes, with the values they were executed with. */
+    private static List<Executed> executedSelectsOfRuns(ToIntFunction<JpaFlowStore> call) {
+        List<Executed> executed = new CopyOnWriteArrayList<>();
+        try (JpaFlowStore store = JpaFlowStore.create(recording(dataSource(), new CopyOnWriteArrayList<>(), executed),
+                JpaStoreOptions.newBuilder().tablePrefix(PREFIX).build())) {
+            executed.clear();
+            assertThat(call.applyAsInt(store)).as("what the call changed or found").isZero();
+        }
+        return executed.stream()
+                .filter(select -> isSelectOfRuns(select.sql()))
+                .toList();
+    }
+
+    /**
+     * The plan of a statement as PostgreSQL executed it with the values it was executed with, and the
+     * pages each step read: planned generically, as a statement prepared on the server is.
+     */
+    private static String executedPlan(Executed executed) {
+        try (Connection connection = dataSource().getConnection(); Statement settings = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            settings.execute("set local plan_cache_mode = force_generic_plan");
+            try (PreparedStatement explain = connection.prepareStatement("explain (analyze, buffers) " + executed.sql())) {
+                for (Object[] binding : executed.bindings()) {
+                    PreparedStatement.class.getMethod((String) binding[0], (Class<?>[]) binding[1])
+                            .invoke(explain, (Object[]) binding[2]);
+                }
+                StringBuilder plan = new StringBuilder(executed.sql()).append('\n');
+                try (ResultSet rows = explain.executeQuery()) {
+                    while (rows.next()) {
+                        plan.append(rows.getString(1)).append('\n');
+                    }
+                }
+                return plan.toString();
+            } finally {
+                connection.rollback();
+            }
+        } catch (SQLException | ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot explain " + executed.sql() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The pages the whole query read or found in the buffer cache: the first node's, which holds its children's. */
+    private static int buffersOfTheWholeQuery(String plan) {
+        Matcher buffers = Pattern.compile("Buffers: shared((?: \\w+=\\d+)+)").matcher(plan);
+        assertThat(buffers.find()).as("buffers in %s", plan).isTrue();
+        Matcher count = Pattern.compile("=(\\d+)").matcher(buffers.group(1));
+        int pages = 0;
+        while (count.find()) {
+            pages += Integer.parseInt(count.group(1));
+        }
+        return pages;
+    }
+
     /** The selects from the run table that a call of a store sends. */
     private static List<String> selectsOfRuns(ToIntFunction<JpaFlowStore> call) {
-        return statementsOf(call).stream()
-                .filter(sql -> sql.toLowerCase(Locale.ROOT).matches("(?s)select .* from " + PREFIX + "run\\b.*"))
-                .toList();
+        return statementsOf(call).stream().filter(PostgresQueryPlanTest::isSelectOfRuns).toList();
+    }
+
+    private static boolean isSelectOfRuns(String sql) {
+        return sql.toLowerCase(Locale.ROOT).matches("(?s)select .* from " + PREFIX + "run\\b.*");
     }
 
     /**
@@ -139,21 +220,48 @@ class PostgresQueryPlanTest {
 
     /** The data source, recording the SQL of every statement prepared on its connections. */
     private static DataSource recording(DataSource dataSource, List<String> prepared) {
+        return recording(dataSource, prepared, new CopyOnWriteArrayList<>());
+    }
+
+    /**
+     * The data source, recording the SQL of every statement prepared on its connections, and of every
+     * statement executed with {@code executeQuery} the calls that bound its parameters.
+     */
+    private static DataSource recording(DataSource dataSource, List<String> prepared, List<Executed> executed) {
         InvocationHandler connections = (proxy, method, args) -> {
             Object result = invoke(method, dataSource, args);
             if (result instanceof Connection connection) {
                 return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                         (c, m, a) -> {
+                            Object made = invoke(m, connection, a);
                             if (m.getName().startsWith("prepare") && a != null && a[0] instanceof String sql) {
                                 prepared.add(sql);
+                                if (made instanceof PreparedStatement statement) {
+                                    return recordingExecutions(statement, sql, executed);
+                                }
                             }
-                            return invoke(m, connection, a);
+                            return made;
                         });
             }
             return result;
         };
         return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
                 connections);
+    }
+
+    private static PreparedStatement recordingExecutions(PreparedStatement statement, String sql, List<Executed> executed) {
+        List<Object[]> bindings = new CopyOnWriteArrayList<>();
+        return (PreparedStatement) Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+                new Class<?>[] {PreparedStatement.class}, (s, m, a) -> {
+                    if (m.getName().startsWith("set") && a != null && a.length >= 2 && a[0] instanceof Integer) {
+                        bindings.add(new Object[] {m.getName(), m.getParameterTypes(), a});
+                    } else if (m.getName().equals("executeQuery") && a == null) {
+                        executed.add(new Executed(sql, List.copyOf(bindings)));
+                    } else if (m.getName().equals("clearParameters")) {
+                        bindings.clear();
+                    }
+                    return invoke(m, statement, a);
+                });
     }
 
     private static Object invoke(Method method, Object target, Object[] args) throws Throwable {

@@ -351,11 +351,13 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
-     * A run deleted from its flow store (an operator's deletion, a cleared history) takes its closed
-     * awaits along once the engine says runs were deleted; those of runs still stored stay.
+     * A run deleted from its flow store (an operator's deletion, a cleared history) takes its awaits
+     * along once the engine says runs were deleted, closed or not (a deletion that lands between a
+     * cancel's end of the run and its closing of the run's awaits leaves one waiting); those of runs
+     * still stored stay.
      */
     @Test
-    protected void theClosedAwaitsOfRunsDeletedFromTheFlowStoreAreGoneOnceTheEngineHasDeletedThem() {
+    protected void theAwaitsOfRunsDeletedFromTheFlowStoreAreGoneOnceTheEngineHasDeletedThem() {
         RunRecord deletedAlone = storedRun();
         RunRecord cleared = storedRun();
         RunRecord kept = storedRun();
@@ -366,6 +368,8 @@ public abstract class SchedulingStoreContractTest {
             closedOfDeleted.add(store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.empty(), T0)
                     .orElseThrow());
         }
+        AwaitRecord waitingOfDeleted = webhookAwait(deletedAlone.runId(), T0.plusSeconds(2));
+        store.saveAwait(waitingOfDeleted);
         AwaitRecord closedOfKept = webhookAwait(kept.runId(), T0);
         store.saveAwait(closedOfKept);
         store.closeAwait(closedOfKept.awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0);
@@ -378,8 +382,10 @@ public abstract class SchedulingStoreContractTest {
         flowStore().deleteFinishedRun(deletedAlone.runId(), flowStore().findRun(deletedAlone.runId()).orElseThrow().version());
         flowStore().deleteFinishedRuns(cleared.flow());
 
-        store.deleteClosedAwaitsOfDeletedRuns(flowStore());
+        store.deleteAwaitsOfDeletedRuns(flowStore());
 
+        assertThat(store.findAwait(waitingOfDeleted.awaitId())).as("waiting await of a deleted run").isEmpty();
+        assertThat(store.findAwaitByToken(waitingOfDeleted.token())).isEmpty();
         for (AwaitRecord gone : closedOfDeleted) {
             assertThat(store.findAwait(gone.awaitId())).as("await of a deleted run").isEmpty();
             assertThat(store.findAwaitByToken(gone.token())).isEmpty();

@@ -736,16 +736,13 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             List<String> flows = flowsOverTheLimit(keep);
             List<PurgeSource> perFlow = new ArrayList<>();
             for (String flow : flows) {
-                List<Object[]> newestKept = transactions.read(em -> em.createQuery("select r.endedAt, r.runId"
-                                + " from NventRun r where r.flow = :flow and r.endedAt is not null"
-                                + " and r.status in :finished order by r.endedAt desc, r.runId desc", Object[].class)
-                        .setParameter("flow", flow).setParameter("finished", FINISHED)
-                        .setFirstResult(keep - 1).setMaxResults(1).getResultList());
+                Optional<RunTables.Ended> newestKept = transactions.readJdbc(connection ->
+                        tables.nthNewestFinished(connection, flow, keep));
                 if (newestKept.isEmpty()) {
-                    continue; // more than keep only counting runs stored without an end time: all are kept
+                    continue; // no more than keep finished runs with an end time: all are kept
                 }
-                Instant cutoff = (Instant) newestKept.get(0)[0];
-                String cutoffRun = (String) newestKept.get(0)[1];
+                Instant cutoff = newestKept.get().endedAt();
+                String cutoffRun = newestKept.get().runId();
                 // Checked again under the lock: a run retried and ended again since it was read ended
                 // after the cut-off, and is kept.
                 Predicate<RunRecord> notNewer = run -> isFinished(run)
@@ -768,8 +765,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
         /**
          * The flows that may have more than {@code keep} finished runs; their cut-offs, each read
-         * through the index on {@code (flow, ended_at, run_id)} and no further than the {@code keep}-th
-         * newest, then show whether they are. A flow goes over the limit only when one of its runs ends,
+         * through the index of a flow's finished runs ({@code run_flow_finished_idx}, V21) and no
+         * further than the {@code keep}-th newest (or the flow's last finished run), then show whether
+         * they are. A flow goes over the limit only when one of its runs ends,
          * so the sweep's purge, once one has looked at every flow, looks only at those with runs ended
          * since the last that did (through the index on {@code (status, ended_at)}). The first look (at a
          * start, or a purge called for from code) takes every flow with runs, found one index probe a

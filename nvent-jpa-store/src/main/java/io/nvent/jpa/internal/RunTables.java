@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * The run and history tables in plain JDBC: the statements of a grouped commit ({@link RunBatch})
@@ -41,6 +42,8 @@ final class RunTables {
     /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
     private static final int KEY_LOCK_CLASS = 0x6e760001;
     private static final RunStatusConverter STATUS = new RunStatusConverter();
+    /** The statuses of a finished run, in the order the partial index run_flow_finished_idx (V21) names them. */
+    static final List<RunStatus> FINISHED = List.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
     private static final EventTypeConverter EVENT_TYPE = new EventTypeConverter();
 
     private final Database database;
@@ -51,6 +54,7 @@ final class RunTables {
     private final String updateRun;
     private final String insertEvent;
     private final String deleteExpiredState;
+    private final String nthNewestFinished;
 
     /**
      * @param tables schema (with its dot) and prefix of the store's tables
@@ -70,6 +74,10 @@ final class RunTables {
                 + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?,"
                 + " error_text = ? where run_id = ? and version = ? and last_seq = ?";
         this.insertEvent = "insert into " + events + " (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
+        this.nthNewestFinished = "select ended_at, run_id from " + runs + " where flow = ? and status in ("
+                + FINISHED.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
+                        .collect(Collectors.joining(", "))
+                + ") and ended_at is not null order by ended_at desc, run_id desc offset ? rows fetch next 1 rows only";
         this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
     }
 
@@ -241,6 +249,27 @@ final class RunTables {
             List<RunRecord> page = new ArrayList<>(Math.min(query.limit(), 100));
             readAll(statement, found -> page.add(found.run()));
             return page;
+        }
+    }
+
+    /** A finished run's place in the order of its flow's finished runs: by end time, then id. */
+    record Ended(Instant endedAt, String runId) {
+    }
+
+    /**
+     * The {@code n}-th newest finished run of {@code flow} with an end time, if it has that many: read
+     * through the index run_flow_finished_idx (V21) in its order, no further than that run (or the flow's
+     * last finished one). The statuses are in the text, not bound, so that PostgreSQL's generic plan, too,
+     * sees that the query asks for no more than the partial index holds.
+     */
+    Optional<Ended> nthNewestFinished(Connection connection, String flow, int n) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(nthNewestFinished)) {
+            statement.setString(1, flow);
+            statement.setInt(2, n - 1);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.of(new Ended(getInstant(row, 1).orElseThrow(), row.getString(2)))
+                        : Optional.empty();
+            }
         }
     }
 

@@ -101,7 +101,8 @@ export function awaitsView(ctx) {
         toOpen = null;
         delete ctx.query.await;   // the address no longer opens it, also after Pending / All
         ctx.setQuery({});
-        if (a && a.status === 'waiting') resolveDialog(a, user, load);
+        if (a && a.status === 'waiting' && a.type === 'concurrency_key') toast(`That await ${TYPE_TEXT.concurrency_key}: it cannot be resolved by hand`, true);
+        else if (a && a.status === 'waiting') resolveDialog(a, user, load);
         else toast(a ? `That await is ${a.status.replace('_', ' ')}: nothing to resolve` : `That await is not among the ${awaits.length} waiting ones listed`, true);
       }
     } catch (e) {

@@ -349,13 +349,25 @@ export function runView(ctx) {
   };
   let refreshTimer = null;
   let waitTimer = null;
-  // Whether the run started runs of its own, asked at each refresh until it has (one index read of a
-  // page of one); a store written for nvent 0.1 cannot tell (501): no link then.
+  // Set when the operator leaves the page: an answer landing later must not draw this run's buttons
+  // into the next page.
+  let gone = false;
+  let childrenAsked = false;
+  // Whether the run started runs of its own, asked once per page load (one index read of a page of
+  // one); a store written for nvent 0.1 cannot tell (501): no link then.
   const lookForChildren = () => api.runsPage({ parent: runId, limit: 1 })
-    .then(({ runs }) => { if (runs.length && !hasChildren) { hasChildren = true; renderRun(); } }).catch(() => {});
+    .then(({ runs }) => { if (!gone && runs.length && !hasChildren) { hasChildren = true; renderRun(); } }).catch(() => {});
   async function refresh() {
-    try { run = await api.run(runId); renderRun(); } catch (e) { fill(facts, h('dd', {}, e.message)); }
-    if (run && !hasChildren) lookForChildren();
+    try {
+      const fresh = await api.run(runId);
+      if (gone) return;
+      run = fresh;
+      renderRun();
+    } catch (e) {
+      if (gone) return;
+      fill(facts, h('dd', {}, e.message));
+    }
+    if (run && !childrenAsked) { childrenAsked = true; lookForChildren(); }
     // What waiting steps wait for changes without an entry in the history (a queue resumed, a backlog shrinking).
     clearTimeout(waitTimer);
     if (run && run.waits && run.waits.length) waitTimer = setTimeout(refresh, 5000);
@@ -398,7 +410,7 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
-  return () => { off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+  return () => { gone = true; off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
 }
 
 /** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
@@ -429,9 +441,12 @@ function withoutProgress(wait) {
   return cut < 0 ? wait.detail : wait.detail.slice(0, cut);
 }
 
-/** Where an operator acts on what a step waits for: the await's Resolve dialog, or the queue's page (to resume it, say). */
+/**
+ * Where an operator acts on what a step waits for: the await's Resolve dialog (not for a concurrency key's, which
+ * nvent alone resolves: the server refuses it, 409), or the queue's page (to resume it, say).
+ */
 function waitLink(wait) {
-  if (wait.reason === 'await' && wait.awaitId) {
+  if (wait.reason === 'await' && wait.awaitId && wait.awaitType !== 'concurrency_key') {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];

@@ -1159,7 +1159,7 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted",
                 flow, deleted);
         if (deleted > 0) {
-            deleteClosedAwaitsOfDeletedRuns();
+            deleteAwaitsOfDeletedRuns();
         }
         return deleted;
     }
@@ -1172,7 +1172,7 @@ public final class FlowEngine implements FlowService {
         requireDeployedOrStored(flow);
         int deleted = HistoryClear.delete(store, clock, flow, limit);
         if (deleted > 0) {
-            deleteClosedAwaitsOfDeletedRuns();
+            deleteAwaitsOfDeletedRuns();
         }
         // From the store, not stats(flow): clearing works for a flow no longer deployed.
         ClearedHistory cleared = new ClearedHistory(deleted, store.stats(flow));
@@ -1215,7 +1215,7 @@ public final class FlowEngine implements FlowService {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0551 run {0} of flow {1} ({2}) deleted with its {3}"
                         + " history entries, as {4} asked", runId, run.flow(), run.status().wireName(),
                         String.valueOf(deleted.historyEntries()), requestedBy);
-                deleteClosedAwaitsOfDeletedRuns();
+                deleteAwaitsOfDeletedRuns();
                 return deleted;
             }
             if (attempt == DELETE_ATTEMPTS) {
@@ -1225,18 +1225,18 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Has the scheduling store delete the closed awaits of runs deleted (a store whose awaits go with
+     * Has the scheduling store delete the awaits of runs deleted (a store whose awaits go with
      * their run has none left). The runs are gone whatever it does: a failure is logged, and the awaits
      * stay listed until the next deletion tries again.
      */
-    void deleteClosedAwaitsOfDeletedRuns() {
+    void deleteAwaitsOfDeletedRuns() {
         try {
-            int deleted = scheduling.deleteClosedAwaitsOfDeletedRuns(store);
+            int deleted = scheduling.deleteAwaitsOfDeletedRuns(store);
             if (deleted > 0) {
-                LOG.log(System.Logger.Level.DEBUG, () -> deleted + " closed awaits of deleted runs deleted");
+                LOG.log(System.Logger.Level.DEBUG, () -> deleted + " awaits of deleted runs deleted");
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0565 the closed awaits of the runs just deleted are still"
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0565 the awaits of the runs just deleted are still"
                     + " stored, and listed, until the next deletion of runs: the scheduling store "
                     + scheduling.getClass().getName() + " failed to delete them: " + e, e);
         }

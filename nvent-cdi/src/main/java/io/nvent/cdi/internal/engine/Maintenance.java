@@ -250,7 +250,7 @@ public final class Maintenance {
                     if (purge.removed() > 0) {
                         LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs",
                                 purge.removed());
-                        engine.deleteClosedAwaitsOfDeletedRuns();
+                        engine.deleteAwaitsOfDeletedRuns();
                     }
                     return;
                 }

@@ -535,7 +535,7 @@ final class StepWaits {
                                     + " await " + when + ", but " + notDeployed(registry, run.flow(), step)
                                     .orElseThrow() + ": it stays waiting (resolving it here is refused) until a "
                                     + "deployment with the step takes it (another instance of a rolling deploy, or "
-                                    + "a redeploy)");
+                                    + "a redeploy)", Optional.empty(), Optional.of(await.type()));
                 });
     }
 
@@ -562,6 +562,6 @@ final class StepWaits {
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),
                 (await.position() == io.nvent.AwaitPosition.BEFORE ? "before it runs, it " : "after it ran, it ")
-                        + detail);
+                        + detail, Optional.empty(), Optional.of(await.type()));
     }
 }

@@ -122,24 +122,24 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     /**
      * Reads the runs outside this store's lock (a flow store's read may wait on its run's lock), then
-     * deletes the awaits of the runs found gone, if they are still closed.
+     * deletes the awaits of the runs found gone, waiting or closed (a run is not stored again once
+     * deleted: its id is not reused).
      */
     @Override
-    public int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
+    public int deleteAwaitsOfDeletedRuns(FlowStore runs) {
         Objects.requireNonNull(runs, "runs");
-        Set<String> ofClosedAwaits;
+        Set<String> ofAwaits;
         synchronized (this) {
-            ofClosedAwaits = awaits.values().stream().filter(a -> a.status() != AwaitStatus.WAITING)
-                    .map(AwaitRecord::runId).collect(Collectors.toSet());
+            ofAwaits = awaits.values().stream().map(AwaitRecord::runId).collect(Collectors.toSet());
         }
-        Set<String> gone = ofClosedAwaits.stream().filter(runId -> runs.findRun(runId).isEmpty())
+        Set<String> gone = ofAwaits.stream().filter(runId -> runs.findRun(runId).isEmpty())
                 .collect(Collectors.toSet());
         if (gone.isEmpty()) {
             return 0;
         }
         synchronized (this) {
             int before = awaits.size();
-            awaits.values().removeIf(a -> a.status() != AwaitStatus.WAITING && gone.contains(a.runId()));
+            awaits.values().removeIf(a -> gone.contains(a.runId()));
             awaitIdByToken.values().removeIf(awaitId -> !awaits.containsKey(awaitId));
             return before - awaits.size();
         }

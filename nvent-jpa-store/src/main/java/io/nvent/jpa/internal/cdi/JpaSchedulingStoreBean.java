@@ -131,8 +131,8 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
-    public int deleteClosedAwaitsOfDeletedRuns(FlowStore runs) {
-        return delegate().deleteClosedAwaitsOfDeletedRuns(runs);
+    public int deleteAwaitsOfDeletedRuns(FlowStore runs) {
+        return delegate().deleteAwaitsOfDeletedRuns(runs);
     }
 
     @Override

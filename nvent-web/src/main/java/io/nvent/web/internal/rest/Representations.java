@@ -194,6 +194,8 @@ public final class Representations {
                 .add("queue", wait.queue())
                 .add("until", wait.until().map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL))
                 .add("awaitId", wait.awaitId().map(id -> (JsonValue) JSON.createValue(id)).orElse(JsonValue.NULL))
+                .add("awaitType", wait.awaitType().map(type -> (JsonValue) JSON.createValue(
+                        type.name().toLowerCase(Locale.ROOT))).orElse(JsonValue.NULL))
                 .add("detail", wait.detail())
                 .add("progress", wait.progress().map(p -> (JsonValue) progress(p)).orElse(JsonValue.NULL))
                 .build();

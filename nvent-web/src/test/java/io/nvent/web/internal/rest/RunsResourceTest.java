@@ -11,6 +11,8 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.FlowStore;
 import org.glassfish.jersey.server.ContainerResponse;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -145,6 +147,47 @@ class RunsResourceTest {
         assertThat(tooLong.getStatus()).isEqualTo(400);
         assertThat(tooLong.getEntity()).asString()
                 .contains("query parameter 'parent' must be a run id (at most 255 characters)");
+    }
+
+    @Test
+    void theRunsOfAFlowNoLongerDeployedFilteredByParentOrStatusAreAnEmptyPageNotAnUnknownFlow() {
+        FlowStore store = MemoryAdapters.store();
+        try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(new Charge()).store(store).build()) {
+            String run = before.flows().startWithJson("payment", "{\"amount\":7}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> before.flows().run(run).orElseThrow().status()
+                    == RunStatus.COMPLETED);
+        }
+        engine.close();
+        engine = EmbeddedEngine.newBuilder().step(new Load()).store(store).build();
+
+        ContainerResponse ofAParent = api().get("runs?flow=payment&parent=run-of-another-flow");
+        ContainerResponse failed = api().get("runs?flow=payment&status=failed");
+        ContainerResponse typo = api().get("runs?flow=paymnet");
+
+        assertThat(ofAParent.getStatus()).isEqualTo(200);
+        assertThat(parse((String) ofAParent.getEntity()).asJsonArray()).isEmpty();
+        assertThat(failed.getStatus()).isEqualTo(200);
+        assertThat(parse((String) failed.getEntity()).asJsonArray()).isEmpty();
+        assertThat(typo.getStatus()).isEqualTo(404);
+    }
+
+    @Test
+    void aRunWaitingForItsConcurrencyKeyShowsTheTypeOfItsAwaitSoThatNoOneOffersToResolveIt() {
+        StartOptions key = StartOptions.newBuilder().concurrencyKey("customer-42").build();
+        String holder = engine.flows().start("export", null, key).runId();
+        String next = engine.flows().start("export", null, key).runId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().waits(next).stream()
+                .anyMatch(wait -> wait.awaitId().isPresent()));
+
+        JsonObject wait = parse(resource.get(next)).asJsonObject().getJsonArray("waits").getJsonObject(0);
+
+        assertThat(wait.getString("reason")).isEqualTo("await");
+        assertThat(wait.getString("awaitId")).isNotBlank();
+        assertThat(wait.getString("awaitType")).isEqualTo("concurrency_key");
+        assertThat(parse(resource.get(holder)).asJsonObject().getJsonArray("waits").getJsonObject(0)
+                .isNull("awaitType")).as("a running step's wait").isTrue();
+        engine.flows().cancel(next);
+        engine.flows().cancel(holder);
     }
 
     @Test

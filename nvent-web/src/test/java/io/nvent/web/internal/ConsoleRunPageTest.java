@@ -1,0 +1,54 @@
+package io.nvent.web.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The console's run and awaits pages, read as text (no browser runs in the build): what they must do
+ * that a look at the screen does not show at once.
+ */
+class ConsoleRunPageTest {
+
+    private static String script(String view) throws IOException {
+        try (InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/js/views/" + view)) {
+            assertThat(in).as(view).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String between(String script, String start, String end) {
+        int from = script.indexOf(start);
+        assertThat(from).as(start).isNotNegative();
+        int to = script.indexOf(end, from + start.length());
+        assertThat(to).as(end + " after " + start).isPositive();
+        return script.substring(from, to);
+    }
+
+    @Test
+    void theRunPageAsksForChildRunsOncePerLoadAndDrawsNothingOnceTheOperatorLeft() throws IOException {
+        String runs = script("runs.js");
+        String lookForChildren = between(runs, "const lookForChildren", "async function refresh()");
+        String refresh = between(runs, "async function refresh()", "const scheduleRefresh");
+        Matcher cleanup = Pattern.compile("return \\(\\) => \\{ gone = true;").matcher(runs);
+
+        assertThat(cleanup.find()).as("the run view's cleanup sets gone").isTrue();
+        assertThat(lookForChildren).as("an answer after the operator left draws nothing").contains("!gone");
+        assertThat(refresh).as("a refresh answered after the operator left draws nothing").contains("if (gone) return;")
+                .as("children are asked for once per page load").contains("if (run && !childrenAsked) { childrenAsked = true;");
+    }
+
+    @Test
+    void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
+        String waitLink = between(script("runs.js"), "function waitLink(wait)", "\n}\n");
+        String deepLink = between(script("awaits.js"), "if (toOpen) {", "} catch");
+
+        assertThat(waitLink).contains("wait.awaitType !== 'concurrency_key'");
+        assertThat(deepLink).containsPattern("a\\.type === 'concurrency_key'\\) toast\\(");
+    }
+}
