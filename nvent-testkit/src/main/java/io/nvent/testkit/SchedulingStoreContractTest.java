@@ -2397,6 +2397,35 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void aHolderThatEndedWhileAStepOfItHoldsItsLeaseKeepsTheKeyUntilTheLeaseIsGone() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String holder = storedRun().runId();
+        String next = storedRun().runId();
+        holds(holder, key);
+        waitsForKey(next, key, T0.plusSeconds(1));
+        assertThat(store.acquireLease(holder, "sync-customer", "node-a", T0.plusSeconds(30), T0)).isTrue();
+
+        ends(holder, RunStatus.CANCELED);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1))).as("its step still runs")
+                .contains(holder);
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(30))).as("its lease ran out")
+                .contains(next);
+        store.releaseLease(holder, "sync-customer", "node-a");
+        String released = id("released");
+        String third = storedRun().runId();
+        holds(third, released);
+        waitsForKey(storedRun().runId(), released, T0.plusSeconds(1));
+        store.acquireLease(third, "sync-customer", "node-a", T0.plusSeconds(30), T0);
+        ends(third, RunStatus.FAILED);
+        assertThat(store.settleConcurrencyKey(flowStore(), released, T0)).contains(third);
+        store.releaseLease(third, "sync-customer", "node-a");
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).as("its step ended").contains(released);
+    }
+
+    @Test
     void aDeletedHolderHandsItsConcurrencyKeyOn() {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         String key = id("key");

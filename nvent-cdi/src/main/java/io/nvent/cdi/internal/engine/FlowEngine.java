@@ -118,6 +118,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -1752,13 +1753,40 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Hands on the concurrency key of a run that ended; the sweep does it if this fails. */
+    /**
+     * Hands on the concurrency key of a run that ended; the sweep does it if this fails. The store keeps the key
+     * with the run while a step of it still holds its lease: then the end of that step hands it on
+     * ({@link #handOnConcurrencyKeyIfEnded}).
+     */
     private void handOnConcurrencyKey(RunRecord ended) {
+        ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
+    }
+
+    private void handOnConcurrencyKey(String runId, String key) {
         try {
-            ended.concurrencyKey().ifPresent(this::settleConcurrencyKey);
+            settleConcurrencyKey(key);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                    + ended.runId() + ", which ended; the maintenance sweep hands it on", e);
+                    + runId + ", which ended; the maintenance sweep hands it on", e);
+        }
+    }
+
+    /**
+     * After a step of a run with a concurrency key ended here (its lease given up): if the run ended meanwhile
+     * (canceled, failed or deleted while the step ran), the store kept the key with it for that step, and hands
+     * it on now. One read of the run per step, for runs with a key only.
+     */
+    private void handOnConcurrencyKeyIfEnded(String runId, String key) {
+        boolean ended;
+        try {
+            ended = store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: not read after its step ended; the maintenance sweep hands"
+                    + " on its concurrency key if it ended: {1}", runId, e);
+            return;
+        }
+        if (ended) {
+            handOnConcurrencyKey(runId, key);
         }
     }
 
@@ -2052,6 +2080,9 @@ public final class FlowEngine implements FlowService {
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
+        // The run's concurrency key, as the start of the step found it: a holder that ended while the step ran
+        // hands its key on once the step has ended (its lease gone).
+        AtomicReference<String> concurrencyKey = new AtomicReference<>();
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -2061,14 +2092,19 @@ public final class FlowEngine implements FlowService {
             if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
                 Optional<RunRecord> before = stateBeforeFirstDelivery(ref);
-                if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
+                // A run with a concurrency key stores its start (and lease) first: a step running without a
+                // lease, canceled meanwhile, would let the key go to the next run while it still runs.
+                if (before.isPresent() && startsCleanly(before.get(), ref.step())
+                        && before.get().concurrencyKey().isEmpty()) {
                     executeWithDeferredStart(binding, job, self, before.get(),
                             run -> lateStartChange(run, ref.step(), job, startedAt), executor);
                     return;
                 }
             }
-            executeStarted(binding, job, self, ref.runId(),
-                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
+            executeStarted(binding, job, self, ref.runId(), run -> {
+                run.concurrencyKey().ifPresent(concurrencyKey::set);
+                return startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost);
+            });
         } catch (Exception failure) {
             if (self.isStale() && !self.isPastTimeout()) {
                 // Another execution holds the step: this one's failure is not the step's, nor a retry due.
@@ -2085,6 +2121,9 @@ public final class FlowEngine implements FlowService {
             storeAway = failure;
         } finally {
             executionsHere.end(self);
+            if (concurrencyKey.get() != null) {
+                handOnConcurrencyKeyIfEnded(ref.runId(), concurrencyKey.get());
+            }
         }
         // Only once this job no longer counts as executing the step here: the recovery job, picked up at
         // once, would take it for an execution of the step under way and be refused.

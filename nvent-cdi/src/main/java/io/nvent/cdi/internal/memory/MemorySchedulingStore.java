@@ -148,7 +148,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
         Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
-        if (holder.isPresent() && isUnderWay(runs, holder.get())) {
+        if (holder.isPresent() && (isUnderWay(runs, holder.get()) || holdsLease(holder.get(), Optional.of(now)))) {
             return holder;
         }
         Optional<String> next = awaits.values().stream()
@@ -167,6 +167,15 @@ public class MemorySchedulingStore implements SchedulingStore {
                 && a.status() == AwaitStatus.WAITING && a.event().filter(key::equals).isPresent());
     }
 
+    /**
+     * Whether a step of the run still holds its lease (one that runs out after {@code now}; with none, any lease):
+     * a holder canceled or failed while a step runs keeps its key until that step has ended.
+     */
+    private boolean holdsLease(String runId, Optional<Instant> now) {
+        return leases.values().stream().anyMatch(l -> l.runId().equals(runId)
+                && now.map(n -> l.expiresAt().isAfter(n)).orElse(true));
+    }
+
     private static boolean isUnderWay(FlowStore runs, String runId) {
         return runs.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
     }
@@ -180,7 +189,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     public synchronized List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         Set<String> unsettled = new java.util.LinkedHashSet<>();
         concurrencyKeyHolders.forEach((key, holder) -> {
-            if (!holder.isEmpty() && (!isUnderWay(runs, holder) || waitsFor(holder, key))) {
+            if (!holder.isEmpty() && ((!isUnderWay(runs, holder) && !holdsLease(holder, Optional.empty()))
+                    || waitsFor(holder, key))) {
                 unsettled.add(key);
             }
         });
