@@ -837,7 +837,7 @@ public final class FlowEngine implements FlowService {
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (concurrencyKey.isPresent()) {
-            settleConcurrencyKey(concurrencyKey.get());
+            settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());
         }
@@ -1067,7 +1067,7 @@ public final class FlowEngine implements FlowService {
             if (waitsForKey[0] || !gatePassed) {
                 saveAwaits(awaits);
                 if (waitsForKey[0]) {
-                    settleConcurrencyKey(c.run().concurrencyKey().orElseThrow());
+                    settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
                 }
                 return;
             }
@@ -1750,6 +1750,20 @@ public final class FlowEngine implements FlowService {
                     && await.event().filter(key::equals).isPresent()) {
                 resolve(await, data, AwaitStatus.RESOLVED);
             }
+        }
+    }
+
+    /**
+     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
+     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
+     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
+     */
+    private void settleConcurrencyKeyOfWaiter(String runId, String key) {
+        try {
+            settleConcurrencyKey(key);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0563 run " + runId + " waits for concurrency key '" + key
+                    + "', which could not be settled now; the maintenance sweep settles it within seconds", e);
         }
     }
 

@@ -297,6 +297,41 @@ class ConcurrencyKeyTest {
         }
     }
 
+    /** A store that fails the next settle of a key, as when the database is away for a moment. */
+    static final class SettleFailsOnce extends MemorySchedulingStore {
+        volatile boolean failNext;
+
+        @Override
+        public Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+            if (failNext) {
+                failNext = false;
+                throw new IllegalStateException("the database is away for a moment");
+            }
+            return super.settleConcurrencyKey(runs, key, now);
+        }
+    }
+
+    @Test
+    void aStartWhoseKeyTheStoreCannotSettleAtOnceIsStoredOnceAndGetsItsKeyFromTheSweep() {
+        SettleFailsOnce scheduling = new SettleFailsOnce();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "k");
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            scheduling.failNext = true;
+
+            String second = start(h, "second", "k");
+
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            h.sweep();   // the key check finds the key waited for and held by none
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(h.engine.runs(RunQuery.ofFlow("sync"))).hasSize(2);
+        }
+    }
+
     @Test
     void aStartWithAConcurrencyKeyOnAStoreWrittenFor01FailsNamingTheStoreAndStartsNothing() {
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreOf01(), "instance-a",
