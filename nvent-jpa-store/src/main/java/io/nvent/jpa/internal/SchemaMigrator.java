@@ -52,7 +52,8 @@ final class SchemaMigrator {
             "V9__rate_limit_booking.sql", "V10__run_started_index.sql", "V11__run_flow_ended_index.sql",
             "V12__trigger_misfire.sql", "V13__lease_renewed_at.sql", "V14__webhook_request.sql",
             "V15__run_key_and_error.sql", "V16__lease_progress.sql", "V17__lease_attempt.sql",
-            "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql");
+            "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql",
+            "V20__concurrency_key_await_index.sql");
 
     private SchemaMigrator() {
     }
