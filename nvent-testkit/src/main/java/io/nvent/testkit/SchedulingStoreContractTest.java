@@ -2466,12 +2466,24 @@ public abstract class SchedulingStoreContractTest {
 
     @Test
     void ofRunsSettlingOneFreeConcurrencyKeyAtOnceAllAgreeOnOneHolder() {
+        racesForOneKey(true);
+    }
+
+    /** As the first runs ever started with a key: the settles race to store the key too. */
+    @Test
+    void ofRunsSettlingOneConcurrencyKeyNotYetStoredAtOnceAllAgreeOnOneHolder() {
+        racesForOneKey(false);
+    }
+
+    private void racesForOneKey(boolean storedBefore) {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         int threads = 6;
         for (int round = 0; round < 10; round++) {
             String key = id("raced");
-            // Known to the store and free, as a key is once its runs ended: nothing but the settle decides.
-            assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+            if (storedBefore) {
+                // Known to the store and free, as a key is once its runs ended: nothing but the settle decides.
+                assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+            }
             List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
             List<Optional<String>> holders = Collections.synchronizedList(new ArrayList<>());
 
