@@ -813,7 +813,8 @@ public interface SchedulingStore {
     /**
      * Settles who holds a concurrency key ({@link io.nvent.StartOptions#concurrencyKey()}), atomically
      * across instances: the run holding the key keeps it while it is under way (running, awaiting or
-     * stalled). Once it has ended (completed, failed, canceled) or is gone (deleted), or when no run
+     * stalled), and while a step of it holds a lease ({@link #leasesOfRun}) that runs out after {@code now}:
+     * a holder canceled while a step runs keeps the key until that step has ended. Once it has ended (completed, failed, canceled) or is gone (deleted), or when no run
      * holds the key, the run that has waited longest for it gets it: the oldest
      * {@linkplain io.nvent.AwaitStatus#WAITING waiting} await of type
      * {@link io.nvent.AwaitType#CONCURRENCY_KEY} whose {@link AwaitRecord#event()} is the key and
@@ -864,7 +865,7 @@ public interface SchedulingStore {
 
     /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
-     * ended or is gone, those no run holds while a run under way waits for them, and those whose holder still waits
+     * ended or is gone and of which no step holds a lease, those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
      * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
      * holds no keys: none.

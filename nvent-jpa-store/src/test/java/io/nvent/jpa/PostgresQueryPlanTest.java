@@ -62,7 +62,20 @@ class PostgresQueryPlanTest {
                         + " select 'trigger-' || (g % 50), timestamptz '2030-01-01 00:00:00+00' - g * interval '1 minute',"
                         + " timestamptz '2030-01-01 00:00:01+00' - g * interval '1 minute'"
                         + " from generate_series(1, 100000) g",
-                "analyze " + PREFIX + "schedule_tick");
+                "analyze " + PREFIX + "schedule_tick",
+                // 50,000 awaits: a fifth of them waiting webhooks, a few waiting for a concurrency key (of runs that
+                // ended: nothing for the sweep to settle), the others resolved events.
+                "delete from " + PREFIX + "run_await",
+                "insert into " + PREFIX + "run_await (await_id, token, run_id, flow, step_name, await_position,"
+                        + " await_type, status, registered_at, timeout_action, event_name, held, version)"
+                        + " select 'await-' || g, 'token-' || g, 'run-' || g || '-' || md5(g::text), 'flow-' || (g % 20),"
+                        + " 'approve', 'before',"
+                        + " case when g % 500 = 1 then 'concurrency_key' when g % 5 = 0 then 'webhook' else 'event' end,"
+                        + " case when g % 500 = 1 or g % 5 = 0 then 'waiting' else 'resolved' end,"
+                        + " timestamptz '2030-01-01 00:00:00+00' - g * interval '1 second', 'fail',"
+                        + " case when g % 500 = 1 then 'customer-' || g when g % 5 <> 0 then 'order.paid' end, '[]', 1"
+                        + " from generate_series(1, 50000) g",
+                "analyze " + PREFIX + "run_await");
     }
 
     @Test
@@ -130,6 +143,18 @@ class PostgresQueryPlanTest {
         assertThat(deletes).singleElement().satisfies(delete -> assertThat(genericPlan(delete))
                 .contains("Index Cond").contains(PREFIX + "schedule_tick_scheduled_idx")
                 .doesNotContainIgnoringCase("seq scan"));
+    }
+
+    /** The concurrency keys' sweep, every 5 s: the awaits for a key, through an index, not every waiting await. */
+    @Test
+    void theSweepFindsTheAwaitsForAConcurrencyKeyThroughAnIndexOnTheirType() {
+        List<String> selects = statementsOf(store -> store.schedulingStore().unsettledConcurrencyKeys(store, 100).size())
+                .stream().filter(sql -> sql.toLowerCase(Locale.ROOT).contains(" from " + PREFIX + "run_await "))
+                .toList();
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .contains(PREFIX + "run_await_type_idx")
+                .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run_await"));
     }
 
     private static void assertReadThroughAnIndexAndBounded(String plan) {

@@ -2403,6 +2403,35 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void aHolderThatEndedWhileAStepOfItHoldsItsLeaseKeepsTheKeyUntilTheLeaseIsGone() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String holder = storedRun().runId();
+        String next = storedRun().runId();
+        holds(holder, key);
+        waitsForKey(next, key, T0.plusSeconds(1));
+        assertThat(store.acquireLease(holder, "sync-customer", "node-a", T0.plusSeconds(30), T0)).isTrue();
+
+        ends(holder, RunStatus.CANCELED);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1))).as("its step still runs")
+                .contains(holder);
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(30))).as("its lease ran out")
+                .contains(next);
+        store.releaseLease(holder, "sync-customer", "node-a");
+        String released = id("released");
+        String third = storedRun().runId();
+        holds(third, released);
+        waitsForKey(storedRun().runId(), released, T0.plusSeconds(1));
+        store.acquireLease(third, "sync-customer", "node-a", T0.plusSeconds(30), T0);
+        ends(third, RunStatus.FAILED);
+        assertThat(store.settleConcurrencyKey(flowStore(), released, T0)).contains(third);
+        store.releaseLease(third, "sync-customer", "node-a");
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).as("its step ended").contains(released);
+    }
+
+    @Test
     void aDeletedHolderHandsItsConcurrencyKeyOn() {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         String key = id("key");
@@ -2443,12 +2472,24 @@ public abstract class SchedulingStoreContractTest {
 
     @Test
     void ofRunsSettlingOneFreeConcurrencyKeyAtOnceAllAgreeOnOneHolder() {
+        racesForOneKey(true);
+    }
+
+    /** As the first runs ever started with a key: the settles race to store the key too. */
+    @Test
+    void ofRunsSettlingOneConcurrencyKeyNotYetStoredAtOnceAllAgreeOnOneHolder() {
+        racesForOneKey(false);
+    }
+
+    private void racesForOneKey(boolean storedBefore) {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         int threads = 6;
         for (int round = 0; round < 10; round++) {
             String key = id("raced");
-            // Known to the store and free, as a key is once its runs ended: nothing but the settle decides.
-            assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+            if (storedBefore) {
+                // Known to the store and free, as a key is once its runs ended: nothing but the settle decides.
+                assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+            }
             List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
             List<Optional<String>> holders = Collections.synchronizedList(new ArrayList<>());
 

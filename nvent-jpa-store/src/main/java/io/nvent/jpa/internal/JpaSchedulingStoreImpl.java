@@ -280,7 +280,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     holder = rows.getString(1);
                 }
             }
-            if (holder != null && isUnderWay(connection, holder)) {
+            if (holder != null && (isUnderWay(connection, holder) || holdsLease(connection, holder, now))) {
                 return Optional.of(holder);
             }
             Optional<String> next;
@@ -316,6 +316,21 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         }
     }
 
+    /**
+     * Whether a step of the run still holds a lease that runs out after {@code now}: a holder canceled or failed
+     * while a step runs keeps its key until that step has ended.
+     */
+    private boolean holdsLease(Connection connection, String runId, Instant now) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select 1 from " + leases
+                + " where run_id = ? and expires_at > ?")) {
+            statement.setString(1, runId);
+            setInstant(statement, 2, Optional.of(now), database);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
     @Override
     public Optional<String> concurrencyKeyHolder(String key) {
         Objects.requireNonNull(key, "key");
@@ -331,7 +346,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     /**
-     * Keys held by a run that ended or is gone; and keys waited for that no run holds, or whose holder still
+     * Keys held by a run that ended or is gone (and holds no step lease); and keys waited for that no run holds, or whose holder still
      * waits for them.
      */
     @Override
@@ -343,7 +358,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             Set<String> keys = new java.util.LinkedHashSet<>();
             try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
                     + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
-                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ") "
+                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                    // A step still holding its lease keeps the key with its run (an expired one: until the sweep
+                    // takes the lease over).
+                    + " and not exists (select 1 from " + leases + " l where l.run_id = k.holder_run_id) "
                     + limit(limit))) {
                 collectStrings(statement, keys);
             }

@@ -53,8 +53,7 @@ final class SchemaMigrator {
             "V12__trigger_misfire.sql", "V13__lease_renewed_at.sql", "V14__webhook_request.sql",
             "V15__run_key_and_error.sql", "V16__lease_progress.sql", "V17__lease_attempt.sql",
             "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql",
-            // V20 comes from another branch: the merge puts it here, before V21.
-            "V21__run_flow_finished_index.sql");
+            "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql");
 
     private SchemaMigrator() {
     }

@@ -118,6 +118,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -836,7 +837,7 @@ public final class FlowEngine implements FlowService {
         publish(flow.name(), stored);
         saveAwaits(awaits);
         if (concurrencyKey.isPresent()) {
-            settleConcurrencyKey(concurrencyKey.get());
+            settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());
         }
@@ -1066,7 +1067,7 @@ public final class FlowEngine implements FlowService {
             if (waitsForKey[0] || !gatePassed) {
                 saveAwaits(awaits);
                 if (waitsForKey[0]) {
-                    settleConcurrencyKey(c.run().concurrencyKey().orElseThrow());
+                    settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
                 }
                 return;
             }
@@ -1752,13 +1753,54 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Hands on the concurrency key of a run that ended; the sweep does it if this fails. */
-    private void handOnConcurrencyKey(RunRecord ended) {
+    /**
+     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
+     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
+     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
+     */
+    private void settleConcurrencyKeyOfWaiter(String runId, String key) {
         try {
-            ended.concurrencyKey().ifPresent(this::settleConcurrencyKey);
+            settleConcurrencyKey(key);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0563 run " + runId + " waits for concurrency key '" + key
+                    + "', which could not be settled now; the maintenance sweep settles it within seconds", e);
+        }
+    }
+
+    /**
+     * Hands on the concurrency key of a run that ended; the sweep does it if this fails. The store keeps the key
+     * with the run while a step of it still holds its lease: then the end of that step hands it on
+     * ({@link #handOnConcurrencyKeyIfEnded}).
+     */
+    private void handOnConcurrencyKey(RunRecord ended) {
+        ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
+    }
+
+    private void handOnConcurrencyKey(String runId, String key) {
+        try {
+            settleConcurrencyKey(key);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                    + ended.runId() + ", which ended; the maintenance sweep hands it on", e);
+                    + runId + ", which ended; the maintenance sweep hands it on", e);
+        }
+    }
+
+    /**
+     * After a step of a run with a concurrency key ended here (its lease given up): if the run ended meanwhile
+     * (canceled, failed or deleted while the step ran), the store kept the key with it for that step, and hands
+     * it on now. One read of the run per step, for runs with a key only.
+     */
+    private void handOnConcurrencyKeyIfEnded(String runId, String key) {
+        boolean ended;
+        try {
+            ended = store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: not read after its step ended; the maintenance sweep hands"
+                    + " on its concurrency key if it ended: {1}", runId, e);
+            return;
+        }
+        if (ended) {
+            handOnConcurrencyKey(runId, key);
         }
     }
 
@@ -2052,6 +2094,9 @@ public final class FlowEngine implements FlowService {
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
+        // The run's concurrency key, as the start of the step found it: a holder that ended while the step ran
+        // hands its key on once the step has ended (its lease gone).
+        AtomicReference<String> concurrencyKey = new AtomicReference<>();
         try {
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
@@ -2061,14 +2106,19 @@ public final class FlowEngine implements FlowService {
             if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
                 Optional<RunRecord> before = stateBeforeFirstDelivery(ref);
-                if (before.isPresent() && startsCleanly(before.get(), ref.step())) {
+                // A run with a concurrency key stores its start (and lease) first: a step running without a
+                // lease, canceled meanwhile, would let the key go to the next run while it still runs.
+                if (before.isPresent() && startsCleanly(before.get(), ref.step())
+                        && before.get().concurrencyKey().isEmpty()) {
                     executeWithDeferredStart(binding, job, self, before.get(),
                             run -> lateStartChange(run, ref.step(), job, startedAt), executor);
                     return;
                 }
             }
-            executeStarted(binding, job, self, ref.runId(),
-                    run -> startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost));
+            executeStarted(binding, job, self, ref.runId(), run -> {
+                run.concurrencyKey().ifPresent(concurrencyKey::set);
+                return startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost);
+            });
         } catch (Exception failure) {
             if (self.isStale() && !self.isPastTimeout()) {
                 // Another execution holds the step: this one's failure is not the step's, nor a retry due.
@@ -2085,6 +2135,9 @@ public final class FlowEngine implements FlowService {
             storeAway = failure;
         } finally {
             executionsHere.end(self);
+            if (concurrencyKey.get() != null) {
+                handOnConcurrencyKeyIfEnded(ref.runId(), concurrencyKey.get());
+            }
         }
         // Only once this job no longer counts as executing the step here: the recovery job, picked up at
         // once, would take it for an execution of the step under way and be refused.

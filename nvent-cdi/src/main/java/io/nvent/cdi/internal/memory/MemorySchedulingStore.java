@@ -148,7 +148,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
         Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
-        if (holder.isPresent() && isUnderWay(runs, holder.get())) {
+        if (holder.isPresent() && (isUnderWay(runs, holder.get()) || holdsLease(holder.get(), Optional.of(now)))) {
             return holder;
         }
         Optional<String> next = awaits.values().stream()
@@ -162,9 +162,13 @@ public class MemorySchedulingStore implements SchedulingStore {
         return next;
     }
 
-    private boolean waitsFor(String runId, String key) {
-        return awaits.values().stream().anyMatch(a -> a.runId().equals(runId) && a.type() == AwaitType.CONCURRENCY_KEY
-                && a.status() == AwaitStatus.WAITING && a.event().filter(key::equals).isPresent());
+    /**
+     * Whether a step of the run still holds its lease (one that runs out after {@code now}; with none, any lease):
+     * a holder canceled or failed while a step runs keeps its key until that step has ended.
+     */
+    private boolean holdsLease(String runId, Optional<Instant> now) {
+        return leases.values().stream().anyMatch(l -> l.runId().equals(runId)
+                && now.map(n -> l.expiresAt().isAfter(n)).orElse(true));
     }
 
     private static boolean isUnderWay(FlowStore runs, String runId) {
@@ -176,18 +180,34 @@ public class MemorySchedulingStore implements SchedulingStore {
         return Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
     }
 
+    /**
+     * Reads the runs outside this store's lock (a flow store's read may wait on its run's lock), as
+     * {@link #deleteClosedAwaitsOfDeletedRuns} does: under it, only a copy of the holders and of the awaits for keys.
+     */
     @Override
-    public synchronized List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
+    public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
+        Objects.requireNonNull(runs, "runs");
+        Map<String, String> holders;
+        List<AwaitRecord> waiting;
+        synchronized (this) {
+            holders = new java.util.LinkedHashMap<>(concurrencyKeyHolders);
+            waiting = awaits.values().stream()
+                    .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                    .toList();
+        }
         Set<String> unsettled = new java.util.LinkedHashSet<>();
-        concurrencyKeyHolders.forEach((key, holder) -> {
-            if (!holder.isEmpty() && (!isUnderWay(runs, holder) || waitsFor(holder, key))) {
+        holders.forEach((key, holder) -> {
+            boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
+                    && a.event().filter(key::equals).isPresent());
+            if (!holder.isEmpty() && (holderWaits || (!holdsLease(holder, Optional.empty())
+                    && !isUnderWay(runs, holder)))) {
                 unsettled.add(key);
             }
         });
-        awaits.values().stream()
-                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
-                        && isUnderWay(runs, a.runId()))
-                .forEach(a -> a.event().filter(key -> concurrencyKeyHolder(key).isEmpty()).ifPresent(unsettled::add));
+        waiting.stream()
+                .filter(a -> a.event().filter(key -> holders.getOrDefault(key, "").isEmpty()).isPresent())
+                .filter(a -> isUnderWay(runs, a.runId()))
+                .forEach(a -> unsettled.add(a.event().orElseThrow()));
         return unsettled.stream().limit(limit).toList();
     }
 

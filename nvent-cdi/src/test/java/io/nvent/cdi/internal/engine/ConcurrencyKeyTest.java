@@ -45,6 +45,8 @@ class ConcurrencyKeyTest {
     static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
     /** Runs whose entry step fails. */
     static final Set<String> FAILING = ConcurrentHashMap.newKeySet();
+    /** Runs whose entry step goes on when interrupted (as one blocked in a call that ignores interrupts). */
+    static final Set<String> DEAF_TO_INTERRUPTS = ConcurrentHashMap.newKeySet();
 
     @FlowStep(flow = "sync", name = "sync-customer", role = StepRole.ENTRY)
     public static class SyncCustomer implements Step<Map<String, Object>, String> {
@@ -52,13 +54,27 @@ class ConcurrencyKeyTest {
         public String execute(Map<String, Object> input, StepContext ctx) throws Exception {
             String name = (String) input.get("name");
             STARTED.add(name);
-            if (!GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).await(10, TimeUnit.SECONDS)) {
+            if (!passGate(name)) {
                 throw new IllegalStateException("the test never let " + name + " end");
             }
             if (FAILING.remove(name)) {
                 throw new io.nvent.NonRetryableStepException(name + " fails");
             }
             return name;
+        }
+
+        private static boolean passGate(String name) throws InterruptedException {
+            CountDownLatch gate = GATES.computeIfAbsent(name, n -> new CountDownLatch(1));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (true) {
+                try {
+                    return gate.await(until - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    if (!DEAF_TO_INTERRUPTS.contains(name)) {
+                        throw e;
+                    }
+                }
+            }
         }
     }
 
@@ -77,6 +93,7 @@ class ConcurrencyKeyTest {
         STARTED.clear();
         GATES.clear();
         FAILING.clear();
+        DEAF_TO_INTERRUPTS.clear();
     }
 
     private static StartOptions key(String key) {
@@ -195,15 +212,40 @@ class ConcurrencyKeyTest {
     }
 
     @Test
+    void aHolderCanceledWhileItsStepRunsHandsTheKeyOnOnlyOnceThatStepHasEnded() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            DEAF_TO_INTERRUPTS.add("first");
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            awaitStarted("first");
+
+            h.engine.cancel(first);
+            h.awaitStatus(first, RunStatus.CANCELED);
+            h.sweep();   // the key check finds the holder's step still running: it keeps the key
+
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.scheduling.concurrencyKeyHolder("k")).contains(first);
+            assertThat(STARTED).containsExactly("first");
+
+            letEnd("first");
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second");
+        }
+    }
+
+    @Test
     void aDeletedHolderThatEndedWhileNoInstanceHandedItsKeyOnIsHandedOnByTheSweep() {
         try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
             String first = start(h, "first", "k");
             String second = start(h, "second", "k");
             awaitStarted("first");
-            // The instance that ended it stopped before it handed the key on; then an operator deleted it.
+            // The instance that ended it stopped before it handed the key on (its lease gone); then an operator deleted it.
             long version = h.store.updateRun(first, run -> Optional.of(new RunChange(
                     run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of()))).orElseThrow().run().version();
             h.store.deleteFinishedRun(first, version);
+            h.scheduling.leasesOfRun(first).forEach(l -> h.scheduling.releaseLease(first, l.step(), l.owner()));
             h.sweep();   // the key check begins: it runs every few seconds
 
             awaitStarted("second");
@@ -252,6 +294,41 @@ class ConcurrencyKeyTest {
             SchedulingStore defaults = (SchedulingStore) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {SchedulingStore.class}, InvocationHandler::invokeDefault);
             return defaults.settleConcurrencyKey(runs, key, now);
+        }
+    }
+
+    /** A store that fails the next settle of a key, as when the database is away for a moment. */
+    static final class SettleFailsOnce extends MemorySchedulingStore {
+        volatile boolean failNext;
+
+        @Override
+        public Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
+            if (failNext) {
+                failNext = false;
+                throw new IllegalStateException("the database is away for a moment");
+            }
+            return super.settleConcurrencyKey(runs, key, now);
+        }
+    }
+
+    @Test
+    void aStartWhoseKeyTheStoreCannotSettleAtOnceIsStoredOnceAndGetsItsKeyFromTheSweep() {
+        SettleFailsOnce scheduling = new SettleFailsOnce();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String first = start(h, "first", "k");
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            scheduling.failNext = true;
+
+            String second = start(h, "second", "k");
+
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            h.sweep();   // the key check finds the key waited for and held by none
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(h.engine.runs(RunQuery.ofFlow("sync"))).hasSize(2);
         }
     }
 
