@@ -133,10 +133,11 @@ class RetryPolicyTest {
     void aStoredScheduleReadsBackAndAPolicyStoredWithoutOneReadsAsItWas() {
         RetryPolicy retry = listed().toBuilder().jitter(0.25).build();
 
-        assertThat(RetrySchedule.backoffText(retry)).isEqualTo("EXPONENTIAL;delays=10000/60000/600000;jitter=0.25");
-        assertThat(RetrySchedule.read(4, RetrySchedule.backoffText(retry), TEN_SECONDS, TEN_MINUTES)).isEqualTo(retry);
-        assertThat(RetrySchedule.read(3, "FIXED", TEN_SECONDS, TEN_SECONDS))
-                .isEqualTo(new RetryPolicy(3, BackoffType.FIXED, TEN_SECONDS, TEN_SECONDS));
+        assertThat(RetrySchedule.of(retry)).isEqualTo("delays=10000/60000/600000;jitter=0.25");
+        assertThat(RetrySchedule.applied(new RetryPolicy(4, retry.backoff(), TEN_SECONDS, TEN_MINUTES),
+                RetrySchedule.of(retry))).isEqualTo(retry);
+        RetryPolicy fixed = new RetryPolicy(3, BackoffType.FIXED, TEN_SECONDS, TEN_SECONDS);
+        assertThat(RetrySchedule.applied(fixed, null)).isEqualTo(fixed);
         RetryPolicy jitterOnly = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED).jitter(0.1).build();
         assertThat(RetrySchedule.of(jitterOnly)).isEqualTo("jitter=0.1");
         assertThat(RetrySchedule.applied(RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED).build(),
