@@ -63,6 +63,26 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aPolicyWithAListIsEditedThroughItsBuilderAsOneWouldExpect() {
+        RetryPolicy retry = listed().toBuilder().jitter(0.1).build();
+
+        assertThat(retry.toBuilder().maxAttempts(1).build()).as("retries turned off")
+                .isEqualTo(new RetryPolicy(1, BackoffType.EXPONENTIAL, TEN_SECONDS, TEN_MINUTES, List.of(), 0.1));
+        assertThat(retry.toBuilder().maxAttempts(3).build().delays()).as("the list cut to the retries left")
+                .containsExactly(TEN_SECONDS, ONE_MINUTE);
+        assertThat(retry.toBuilder().maxAttempts(9).build().delays()).as("the last delay before every later attempt")
+                .containsExactlyElementsOf(retry.delays());
+        assertThat(retry.toBuilder().initialDelay(ONE_MINUTE).build()).as("the list dropped for the backoff")
+                .isEqualTo(new RetryPolicy(4, BackoffType.EXPONENTIAL, ONE_MINUTE, TEN_MINUTES, List.of(), 0.1));
+        assertThat(retry.toBuilder().backoff(BackoffType.FIXED).maxDelay(ONE_MINUTE).build())
+                .isEqualTo(new RetryPolicy(4, BackoffType.FIXED, TEN_SECONDS, ONE_MINUTE, List.of(), 0.1));
+        assertThat(retry.toBuilder().delays(TEN_SECONDS).build().delays()).containsExactly(TEN_SECONDS);
+        RetryPolicy backoff = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED).build();
+        assertThat(backoff.toBuilder().delays(TEN_SECONDS, ONE_MINUTE).build().delays()).as("a list for a backoff")
+                .containsExactly(TEN_SECONDS, ONE_MINUTE);
+    }
+
+    @Test
     void badListsAreRefusedSayingWhatIsWrong() {
         assertThatThrownBy(() -> RetryPolicy.newBuilder().delays().build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0263 a retry policy's delays list no delay; list at least one, or leave them unset"
