@@ -171,17 +171,25 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
     }
 
     /**
-     * A builder initialised from this policy.
+     * A builder initialised from this policy, to change some of its values. The values it holds count as
+     * given but may be changed without conflict: a list of delays taken from this policy is cut by a
+     * {@link Builder#maxAttempts} below it (to no list at {@code 1}, no retry) and dropped by
+     * {@link Builder#backoff}, {@link Builder#initialDelay} or {@link Builder#maxDelay}, which then change
+     * the exponential backoff from its first to its longest delay; {@link Builder#delays} replaces the
+     * schedule, list or backoff.
      *
      * @return a builder holding every value of this policy
      */
     public Builder toBuilder() {
         Builder builder = new Builder().maxAttempts(maxAttempts).jitter(jitter);
+        builder.backoff = backoff;
+        builder.initialDelay = initialDelay;
+        builder.maxDelay = maxDelay;
         if (!delays.isEmpty()) {
             builder.delays = delays;
-            return builder;
+            builder.delaysTaken = true;
         }
-        return builder.backoff(backoff).initialDelay(initialDelay).maxDelay(maxDelay);
+        return builder;
     }
 
     /** Builder of {@link RetryPolicy}. */
@@ -195,6 +203,8 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
         private final StringBuilder backoffSet = new StringBuilder();
         /** {@code null} unless set. */
         private List<Duration> delays;
+        /** Whether {@link #delays} are a policy's, taken by {@link RetryPolicy#toBuilder()}: cut or dropped by edits. */
+        private boolean delaysTaken;
         private double jitter;
 
         private Builder() {
@@ -204,49 +214,71 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
          * Total attempts, the first included; 1 (no retry) unless set, or one more than the
          * {@linkplain #delays delays} given.
          *
+         * <p>A list of delays {@linkplain RetryPolicy#toBuilder() taken from a policy} that is longer than the
+         * retries left is cut to them (dropped at 1: no retry); a list given to {@link #delays} is not, and
+         * {@link #build()} refuses more delays than retries.
+         *
          * @param value at least 1, checked by {@link #build()}
          * @return this builder
          */
         public Builder maxAttempts(int value) {
             this.maxAttempts = value;
             this.maxAttemptsSet = true;
+            if (delaysTaken && value >= 1 && delays.size() > value - 1) {
+                delays = value == 1 ? null : List.copyOf(delays.subList(0, value - 1));
+                delaysTaken = delays != null;
+            }
             return this;
         }
 
+        /** Notes that a backoff value was set: it drops a list {@linkplain RetryPolicy#toBuilder() taken}. */
+        private void backoffSet(String which) {
+            if (delaysTaken) {
+                delays = null;
+                delaysTaken = false;
+            }
+            backoffSet.append(backoffSet.isEmpty() ? "" : ", ").append(which);
+        }
+
         /**
-         * How the delay between attempts grows; exponential unless set. Not with {@link #delays}.
+         * How the delay between attempts grows; exponential unless set. Not with {@link #delays}; drops a list
+         * {@linkplain RetryPolicy#toBuilder() taken from a policy} (the backoff then starts at its first delay
+         * and stops at its longest).
          *
          * @param value the backoff type
          * @return this builder
          */
         public Builder backoff(BackoffType value) {
             this.backoff = value;
-            backoffSet.append(backoffSet.isEmpty() ? "" : ", ").append("backoff");
+            backoffSet("backoff");
             return this;
         }
 
         /**
-         * The delay before the second attempt; 1 s unless set. Not with {@link #delays}.
+         * The delay before the second attempt; 1 s unless set. Not with {@link #delays}; drops a list
+         * {@linkplain RetryPolicy#toBuilder() taken from a policy} (exponential backoff up to its longest delay
+         * then).
          *
          * @param value not negative, checked by {@link #build()}
          * @return this builder
          */
         public Builder initialDelay(Duration value) {
             this.initialDelay = value;
-            backoffSet.append(backoffSet.isEmpty() ? "" : ", ").append("initialDelay");
+            backoffSet("initialDelay");
             return this;
         }
 
         /**
          * The cap on the delay; 5 min unless set. A cap shorter than the initial delay is raised to it.
-         * Not with {@link #delays}.
+         * Not with {@link #delays}; drops a list {@linkplain RetryPolicy#toBuilder() taken from a policy}
+         * (exponential backoff from its first delay then).
          *
          * @param value the cap
          * @return this builder
          */
         public Builder maxDelay(Duration value) {
             this.maxDelay = value;
-            backoffSet.append(backoffSet.isEmpty() ? "" : ", ").append("maxDelay");
+            backoffSet("maxDelay");
             return this;
         }
 
@@ -263,6 +295,7 @@ public record RetryPolicy(int maxAttempts, BackoffType backoff, Duration initial
          */
         public Builder delays(Duration... values) {
             this.delays = Arrays.asList(Objects.requireNonNull(values, "delays").clone());
+            this.delaysTaken = false;
             return this;
         }
 

@@ -63,6 +63,26 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aPolicyWithAListIsEditedThroughItsBuilderAsOneWouldExpect() {
+        RetryPolicy retry = listed().toBuilder().jitter(0.1).build();
+
+        assertThat(retry.toBuilder().maxAttempts(1).build()).as("retries turned off")
+                .isEqualTo(new RetryPolicy(1, BackoffType.EXPONENTIAL, TEN_SECONDS, TEN_MINUTES, List.of(), 0.1));
+        assertThat(retry.toBuilder().maxAttempts(3).build().delays()).as("the list cut to the retries left")
+                .containsExactly(TEN_SECONDS, ONE_MINUTE);
+        assertThat(retry.toBuilder().maxAttempts(9).build().delays()).as("the last delay before every later attempt")
+                .containsExactlyElementsOf(retry.delays());
+        assertThat(retry.toBuilder().initialDelay(ONE_MINUTE).build()).as("the list dropped for the backoff")
+                .isEqualTo(new RetryPolicy(4, BackoffType.EXPONENTIAL, ONE_MINUTE, TEN_MINUTES, List.of(), 0.1));
+        assertThat(retry.toBuilder().backoff(BackoffType.FIXED).maxDelay(ONE_MINUTE).build())
+                .isEqualTo(new RetryPolicy(4, BackoffType.FIXED, TEN_SECONDS, ONE_MINUTE, List.of(), 0.1));
+        assertThat(retry.toBuilder().delays(TEN_SECONDS).build().delays()).containsExactly(TEN_SECONDS);
+        RetryPolicy backoff = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED).build();
+        assertThat(backoff.toBuilder().delays(TEN_SECONDS, ONE_MINUTE).build().delays()).as("a list for a backoff")
+                .containsExactly(TEN_SECONDS, ONE_MINUTE);
+    }
+
+    @Test
     void badListsAreRefusedSayingWhatIsWrong() {
         assertThatThrownBy(() -> RetryPolicy.newBuilder().delays().build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0263 a retry policy's delays list no delay; list at least one, or leave them unset"
@@ -133,10 +153,11 @@ class RetryPolicyTest {
     void aStoredScheduleReadsBackAndAPolicyStoredWithoutOneReadsAsItWas() {
         RetryPolicy retry = listed().toBuilder().jitter(0.25).build();
 
-        assertThat(RetrySchedule.backoffText(retry)).isEqualTo("EXPONENTIAL;delays=10000/60000/600000;jitter=0.25");
-        assertThat(RetrySchedule.read(4, RetrySchedule.backoffText(retry), TEN_SECONDS, TEN_MINUTES)).isEqualTo(retry);
-        assertThat(RetrySchedule.read(3, "FIXED", TEN_SECONDS, TEN_SECONDS))
-                .isEqualTo(new RetryPolicy(3, BackoffType.FIXED, TEN_SECONDS, TEN_SECONDS));
+        assertThat(RetrySchedule.of(retry)).isEqualTo("delays=10000/60000/600000;jitter=0.25");
+        assertThat(RetrySchedule.applied(new RetryPolicy(4, retry.backoff(), TEN_SECONDS, TEN_MINUTES),
+                RetrySchedule.of(retry))).isEqualTo(retry);
+        RetryPolicy fixed = new RetryPolicy(3, BackoffType.FIXED, TEN_SECONDS, TEN_SECONDS);
+        assertThat(RetrySchedule.applied(fixed, null)).isEqualTo(fixed);
         RetryPolicy jitterOnly = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED).jitter(0.1).build();
         assertThat(RetrySchedule.of(jitterOnly)).isEqualTo("jitter=0.1");
         assertThat(RetrySchedule.applied(RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED).build(),

@@ -1,4 +1,4 @@
--- nvent-postgres job queue, schema version 1. ${prefix} is the table prefix (default nvent_q_).
+-- nvent-postgres job queue, schema version 2 (0.2: retry_schedule; version 1 was 0.1's). ${prefix} is the table prefix (default nvent_q_).
 -- PgJobQueue runs this itself (createSchema=true, the default) under an advisory lock; apply it
 -- yourself with the prefix substituted when the application may not run DDL.
 
@@ -18,8 +18,7 @@ CREATE TABLE IF NOT EXISTS ${prefix}job (
     state            text        NOT NULL DEFAULT 'WAITING'
                      CHECK (state IN ('WAITING', 'ACTIVE', 'COMPLETED', 'FAILED')),
     max_attempts     integer     NOT NULL,
-    -- EXPONENTIAL or FIXED; with a list of delays or a jitter followed by them, e.g.
-    -- EXPONENTIAL;delays=10000/60000/600000;jitter=0.2 (milliseconds)
+    -- EXPONENTIAL or FIXED (with a retry_schedule below: EXPONENTIAL from its first to its longest delay)
     backoff          text        NOT NULL,
     initial_delay_ms bigint      NOT NULL,
     max_delay_ms     bigint      NOT NULL,
@@ -45,6 +44,15 @@ CREATE TABLE IF NOT EXISTS ${prefix}job (
 -- Every job is updated twice (claimed, completed): vacuum early, so claims do not wade through the
 -- index entries of jobs that ran long ago.
 WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+
+-- Since 0.2 (a table of 0.1 gets it here; nullable without a default, so adding it rewrites nothing):
+-- the retry policy's list of delays and jitter, e.g. delays=10000/60000/600000;jitter=0.2 (milliseconds),
+-- NULL for a policy with neither. A column of its own, so that backoff keeps the plain name: 0.1 instances
+-- on the same table during a rolling upgrade read backoff as a BackoffType and never this column (they
+-- retry such a job with the exponential backoff from the list's first to its longest delay).
+-- Added only where it is missing: ALTER TABLE takes the table's exclusive lock even when IF NOT EXISTS then
+-- finds the column, and every instance's start would queue behind (and block) the workers' transactions.
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${prefix}job'::regclass AND attname = 'retry_schedule' AND NOT attisdropped) THEN ALTER TABLE ${prefix}job ADD COLUMN retry_schedule text; END IF; END $$;
 
 -- Claiming: the available jobs of a queue in the order they run (priority descending, then id).
 -- Negated priority, so that "after the last job claimed" is one row comparison the index serves:

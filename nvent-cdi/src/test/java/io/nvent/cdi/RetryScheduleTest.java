@@ -3,6 +3,8 @@ package io.nvent.cdi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.EventQuery;
+import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
@@ -82,10 +84,13 @@ class RetryScheduleTest {
                 .delayBefore(2, new Random(42));
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock)
                 .queue(MemoryAdapters.queue(clock, new Random(42))).step(step).build()) {
-            engine.flows().start("spread", Map.of());
+            String runId = engine.flows().start("spread", Map.of());
             await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
 
             assertThat(clock.nextTimer()).contains(T0.plus(expected));
+            assertThat(engine.flows().events(runId, EventQuery.all())).as("the job's jitter, for the lost-step sweep")
+                    .filteredOn(event -> event.type() == EventType.STEP_RETRY).singleElement()
+                    .satisfies(retry -> assertThat(retry.data()).contains("\"retryJitter\":0.5"));
             assertThat(expected).as("spread, within half the delay either way")
                     .isNotEqualTo(Duration.ofMinutes(1)).isBetween(Duration.ofSeconds(30), Duration.ofSeconds(90));
         }

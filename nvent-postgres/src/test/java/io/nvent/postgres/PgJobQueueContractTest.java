@@ -5,10 +5,18 @@ import io.nvent.testkit.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.BackoffType;
+import io.nvent.RetryPolicy;
+import io.nvent.postgres.internal.Schema;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
 import io.nvent.testkit.JobQueueContractTest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +49,73 @@ class PgJobQueueContractTest extends JobQueueContractTest {
     protected JobQueue createQueue() {
         return new PgJobQueue(dataSource, new TestThreads("contract"), Clock.systemUTC(),
                 PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build());
+    }
+
+    @Test
+    void a_list_of_delays_is_stored_beside_the_backoff_which_keeps_the_name_an_earlier_release_reads() throws Exception {
+        queue.pause(name);
+        queue.enqueue(job("listed").withRetry(RetryPolicy.newBuilder().delays(Duration.ofSeconds(10),
+                Duration.ofSeconds(60)).jitter(0.2).build()));
+
+        await().atMost(PATIENCE).until(() -> stored("listed").isPresent());
+        List<String> row = stored("listed").orElseThrow();
+        assertThat(BackoffType.valueOf(row.get(0))).as("the backoff as an instance of 0.1 reads it")
+                .isEqualTo(BackoffType.EXPONENTIAL);
+        assertThat(row.get(1)).isEqualTo("delays=10000/60000;jitter=0.2");
+        queue.enqueue(job("plain"));
+        await().atMost(PATIENCE).until(() -> stored("plain").isPresent());
+        assertThat(stored("plain").orElseThrow()).containsExactly("EXPONENTIAL", null);
+    }
+
+    @Test
+    void a_queue_table_of_the_earlier_release_gets_the_schedule_column_and_its_jobs_still_run() throws Exception {
+        String prefix = database.prefix() + "old_";
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String statement : Schema.statements("queue-schema.sql", prefix)) {
+                if (!statement.contains("retry_schedule")) { // the schema of 0.1
+                    s.execute(statement);
+                }
+            }
+            s.execute("INSERT INTO " + prefix + "job (queue, job_id, name, payload, priority, max_attempts, backoff,"
+                    + " initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at) VALUES ('" + name
+                    + "', 'from-0.1', 'step', '{}', 0, 2, 'FIXED', 1000, 1000, 10000, now(), now())");
+        }
+        PgJobQueue upgraded = new PgJobQueue(dataSource, new TestThreads("upgraded"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
+        try {
+            List<JobExecution> ran = new CopyOnWriteArrayList<>();
+            upgraded.registerWorker(name, 2, new JobHandler() {
+                @Override
+                public void handle(JobExecution job) {
+                    ran.add(job);
+                }
+
+                @Override
+                public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                }
+            });
+            upgraded.enqueue(job("listed").withRetry(RetryPolicy.newBuilder().delays(Duration.ofSeconds(1)).build()));
+
+            await().atMost(PATIENCE).until(() -> ran.size() == 2);
+            assertThat(ran).extracting(JobExecution::jobId).containsExactlyInAnyOrder("from-0.1", "listed");
+            assertThat(ran).filteredOn(job -> job.jobId().equals("from-0.1")).extracting(JobExecution::maxAttempts)
+                    .containsExactly(2);
+        } finally {
+            upgraded.close();
+        }
+    }
+
+    /** The backoff and retry_schedule columns of a job of the queue under test, if it has a row. */
+    private Optional<List<String>> stored(String jobId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(
+                "SELECT backoff, retry_schedule FROM " + database.prefix() + "job WHERE queue = ? AND job_id = ?")) {
+            select.setString(1, name);
+            select.setString(2, jobId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(java.util.Arrays.asList(rows.getString(1), rows.getString(2)))
+                        : Optional.empty();
+            }
+        }
     }
 
     @Test

@@ -10,9 +10,9 @@ import java.util.List;
  * What a {@link RetryPolicy} holds beyond its attempts and backoff (release 0.1's fields), as text a
  * queue stores beside them: its list of delays and its jitter, e.g. {@code delays=10000/60000;jitter=0.2}
  * (milliseconds; no comma, so that it fits the comma-separated fields it is kept among), empty for a
- * policy without either. Kept apart from those fields where it can be (a field of its own, which an
- * earlier release skips and then retries with the backoff, initial and longest delay the list
- * implies), or appended to the backoff's name with a {@code ;} ({@link #backoffText}).
+ * policy without either. Always kept apart from those fields, in a field of its own (a column, a message
+ * property), which an earlier release skips and then retries with the backoff, initial and longest delay
+ * the list implies: an earlier release fails on a backoff field that holds more than the backoff's name.
  */
 public final class RetrySchedule {
 
@@ -74,34 +74,5 @@ public final class RetrySchedule {
         }
         return new RetryPolicy(retry.maxAttempts(), BackoffType.EXPONENTIAL, delays.get(0),
                 delays.stream().max(Duration::compareTo).orElseThrow(), delays, jitter);
-    }
-
-    /**
-     * The backoff's name, followed by {@code ;} and the schedule when there is one: for a store that keeps
-     * the policy in release 0.1's columns only.
-     *
-     * @param retry the policy
-     * @return e.g. {@code EXPONENTIAL} or {@code EXPONENTIAL;delays=10000/60000}
-     */
-    public static String backoffText(RetryPolicy retry) {
-        String schedule = of(retry);
-        return schedule.isEmpty() ? retry.backoff().name() : retry.backoff().name() + ";" + schedule;
-    }
-
-    /**
-     * The policy kept as {@link #backoffText} wrote it, beside its other fields.
-     *
-     * @param maxAttempts total attempts
-     * @param backoffText the backoff's name and schedule, or the name alone (as release 0.1 wrote it)
-     * @param initialDelay delay before the second attempt
-     * @param maxDelay cap on the delay
-     * @return the policy
-     * @throws IllegalArgumentException if a value is not valid
-     */
-    public static RetryPolicy read(int maxAttempts, String backoffText, Duration initialDelay, Duration maxDelay) {
-        int end = backoffText.indexOf(';');
-        RetryPolicy retry = new RetryPolicy(maxAttempts,
-                BackoffType.valueOf(end < 0 ? backoffText : backoffText.substring(0, end)), initialDelay, maxDelay);
-        return end < 0 ? retry : applied(retry, backoffText.substring(end + 1));
     }
 }

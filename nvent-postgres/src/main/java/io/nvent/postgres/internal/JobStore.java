@@ -1,5 +1,6 @@
 package io.nvent.postgres.internal;
 
+import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
@@ -107,6 +108,8 @@ public final class JobStore {
         final long[] initialDelays;
         final long[] maxDelays;
         final long[] timeouts;
+        /** {@link RetrySchedule}s, {@code null} for a policy with neither list nor jitter. */
+        final String[] schedules;
 
         JobColumns(int n) {
             queues = new String[n];
@@ -119,6 +122,7 @@ public final class JobStore {
             initialDelays = new long[n];
             maxDelays = new long[n];
             timeouts = new long[n];
+            schedules = new String[n];
         }
 
         void set(int i, String queue, String jobId, String name, String payload, int priority, RetryPolicy retry,
@@ -129,17 +133,19 @@ public final class JobStore {
             payloads[i] = payload;
             priorities[i] = priority;
             maxAttempts[i] = retry.maxAttempts();
-            backoffs[i] = RetrySchedule.backoffText(retry); // the name alone for a policy without list nor jitter
+            backoffs[i] = retry.backoff().name();
             initialDelays[i] = retry.initialDelay().toMillis();
             maxDelays[i] = retry.maxDelay().toMillis();
             timeouts[i] = Math.max(1, timeout.toMillis());
+            String schedule = RetrySchedule.of(retry);
+            schedules[i] = schedule.isEmpty() ? null : schedule;
         }
 
         /** Binds these columns, then the statement's own ones, as its parameters in order. */
         void bind(PreparedStatement statement, Object... more) throws SQLException {
             // Java arrays go over the wire as binary PostgreSQL arrays: no per-value formatting.
             Object[] columns = {queues, ids, names, payloads, priorities, maxAttempts, backoffs, initialDelays,
-                maxDelays, timeouts};
+                maxDelays, timeouts, schedules};
             int p = 1;
             for (Object column : columns) {
                 statement.setObject(p++, column);
@@ -208,9 +214,10 @@ public final class JobStore {
             List<ClaimedJob> claimed = new ArrayList<>(limit);
             try (ResultSet rows = claim.executeQuery()) {
                 while (rows.next()) {
-                    RetryPolicy retry = RetrySchedule.read(rows.getInt("max_attempts"), rows.getString("backoff"),
+                    RetryPolicy retry = RetrySchedule.applied(new RetryPolicy(rows.getInt("max_attempts"),
+                            BackoffType.valueOf(rows.getString("backoff")),
                             Duration.ofMillis(rows.getLong("initial_delay_ms")),
-                            Duration.ofMillis(rows.getLong("max_delay_ms")));
+                            Duration.ofMillis(rows.getLong("max_delay_ms"))), rows.getString("retry_schedule"));
                     // Every claim counts the fence up, every attempt that ends counts the attempt up; an
                     // attempt handed back unfinished (lost lease, shutdown, unclaimed) counts it down
                     // again, so the fence runs ahead once a claim did not end in an outcome.

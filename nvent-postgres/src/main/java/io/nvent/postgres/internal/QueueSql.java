@@ -45,11 +45,11 @@ public final class QueueSql {
         countTable = p + "count";
         channel = p + "jobs";
         String insertRows = "INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts, backoff, "
-                + "initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at) "
-                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, " + MICROS.formatted("c") + ", " + MICROS.formatted("a")
+                + "initial_delay_ms, max_delay_ms, timeout_ms, retry_schedule, created_at, available_at) "
+                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, rs, " + MICROS.formatted("c") + ", " + MICROS.formatted("a")
                 + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], "
-                + "?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
-                + "AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, c, a, ord) ORDER BY ord "
+                + "?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY "
+                + "AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, rs, c, a, ord) ORDER BY ord "
                 + "ON CONFLICT (queue, job_id) DO NOTHING RETURNING queue";
         // Ids already present are skipped (ON CONFLICT): only the rows inserted are counted.
         insert = "WITH ins AS (" + insertRows + "), " + tally("SELECT queue, 1, 0, 0, 0 FROM ins")
@@ -58,15 +58,15 @@ public final class QueueSql {
         // (completed, due again after its backoff, or dead), as a claimed job would have after it.
         String started = MICROS.formatted("s");
         insertContinued = "WITH ins AS (INSERT INTO " + p + "job (queue, job_id, name, payload, priority, max_attempts,"
-                + " backoff, initial_delay_ms, max_delay_ms, timeout_ms, created_at, available_at, state, attempt, fence,"
-                + " started_at, finished_at, last_error, attempts) "
-                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, " + started + ", " + MICROS.formatted("a") + ", st, 1, 1, "
+                + " backoff, initial_delay_ms, max_delay_ms, timeout_ms, retry_schedule, created_at, available_at, state,"
+                + " attempt, fence, started_at, finished_at, last_error, attempts) "
+                + "SELECT q, j, n, pl, pr, ma, b, idm, mdm, tm, rs, " + started + ", " + MICROS.formatted("a") + ", st, 1, 1, "
                 + started + ", CASE WHEN st = 'WAITING' THEN NULL ELSE " + MICROS.formatted("e") + " END, err,"
                 + " CASE WHEN err IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object('attempt', 1,"
                 + " 'startedAt', " + started + ", 'endedAt', " + MICROS.formatted("e") + ", 'error', err)) END"
                 + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::bigint[],"
-                + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])"
-                + " AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, s, e, a, st, err)"
+                + " ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])"
+                + " AS t(q, j, n, pl, pr, ma, b, idm, mdm, tm, rs, s, e, a, st, err)"
                 + " ON CONFLICT (queue, job_id) DO NOTHING RETURNING queue, state), "
                 + tally("SELECT queue, (state = 'WAITING')::int, 0, (state = 'FAILED')::int, (state = 'COMPLETED')::int"
                 + " FROM ins") + " SELECT count(*) FROM ins";
@@ -92,7 +92,7 @@ public final class QueueSql {
                 + MICROS.formatted("?::bigint")
                 + " WHERE j.id = ANY(ARRAY(SELECT id FROM next))"
                 + " RETURNING j.id, j.fence, j.queue, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
-                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms"
+                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms, j.retry_schedule"
                 + "), " + tally("SELECT queue, 0, -1, 0, 1 FROM done UNION ALL SELECT queue, -1, 1, 0, 0 FROM claimed")
                 + " SELECT * FROM claimed";
         flushAndClaim = claim.formatted("");

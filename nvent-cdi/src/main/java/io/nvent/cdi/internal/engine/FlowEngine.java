@@ -81,6 +81,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.Causes;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
@@ -3334,6 +3335,10 @@ public final class FlowEngine implements FlowService {
                         data.num("nextAttempt", attempt.attempt() + 1L);
                     }
                     data.str("nextAttemptAt", nextAttemptAt.get().toString());
+                    // The jitter the queue spread the delay by: the job's own, queued perhaps under a setting
+                    // this deployment no longer has; the lost-step sweep allows for it (waitsForADelayedJob).
+                    ref.terms().map(terms -> terms.retry().jitter()).filter(jitter -> jitter > 0)
+                            .ifPresent(jitter -> data.raw(RETRY_JITTER, String.valueOf(jitter)));
                     events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), attempt.attempt(), now, data.build()));
                     return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
@@ -3913,13 +3918,16 @@ public final class FlowEngine implements FlowService {
      * delivered and started, has not passed yet. A requeue of the engine's (for the store, or a rate
      * limit) set that time by the engine's clock; a failed attempt's entry has it from the queue, by
      * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
-     * attempt after the failure: a queue's clock far ahead must not keep a lost retry waiting. A step
+     * attempt after the failure, spread by the jitter, this deployment's or the job's own, which the entry
+     * records ({@code retryJitter}): a queue's clock far ahead must not keep a lost retry waiting. A step
      * an instance's stop handed back ({@link #waitingAgainAfterStop}) waits for the job it ran under,
      * whatever its id, as long as the queue shows that job still to run. A job that instances lacking
      * the step hand back waits until its hand-backs may be due at the latest, plus a lease
      * ({@link HandBackEntry#dueAtTheLatest}): the entry records the first hand-back only, and the job
      * the later ones queued, which the queue need not show, may be due any time until then.
      */
+    private static final String RETRY_JITTER = "retryJitter";
+
     private boolean waitsForADelayedJob(String runId, StepDefinition step) {
         Optional<HistoryEvent> retry = latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
         if (retry.isEmpty()) {
@@ -3948,9 +3956,13 @@ public final class FlowEngine implements FlowService {
             // Without nextAttempt the failure did not count: the queue's backoff was for an attempt unknown here.
             Duration backoff = data.containsKey("nextAttempt") ? policy.delayBefore(retry.get().attempt() + 1)
                     : policy.initialDelay().compareTo(policy.maxDelay()) >= 0 ? policy.initialDelay() : policy.maxDelay();
-            // The queue may have spread it by up to the jitter.
-            Instant byPolicy = retry.get().timestamp().plus(backoff).plusMillis(Math.round(backoff.toMillis()
-                    * policy.jitter()));
+            // The queue may have spread it by up to the jitter: this deployment's, or the one the job was queued
+            // with, which the entry records (at most 1).
+            double jitter = policy.jitter();
+            if (data.get(RETRY_JITTER) instanceof JsonNumber queued) {
+                jitter = Math.max(jitter, Math.min(1, queued.doubleValue()));
+            }
+            Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
             due = due.isAfter(byPolicy) ? byPolicy : due;
         }
         return clock.instant().isBefore(due.plus(settings.leaseDuration()));

@@ -240,11 +240,34 @@ class LostStepSweepTest {
         }
     }
 
+    /** Its retry, were it to fail now, would come an hour later, spread by up to 6 minutes either way. */
+    @FlowStep(flow = "lowered", name = "send", role = StepRole.ENTRY, backoff = BackoffType.FIXED,
+            backoffDelayMs = 3_600_000, retryJitter = 0.1)
+    static class SendLowered implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
+    @Test
+    void aStepWhoseRetryWasSpreadByAHigherJitterThanTheDeploymentsNowIsNotTakenForLostBeforeItIsDue() {
+        try (EngineHarness h = new EngineHarness(new SendLowered())) {
+            // Queued while the step's jitter was 0.5, which the entry records: the queue chose 80 minutes.
+            retryingUntil(h, "lowered", h.clock.instant().plus(Duration.ofMinutes(80)), ",\"retryJitter\":0.5");
+        }
+    }
+
     /**
      * A run whose step's retry waits until {@code due}, delayed, where this instance's queue does not see it
      * (another node's JMS registry): the sweeps do not queue it again before then, plus a lease, and do after.
      */
     private static void retryingUntil(EngineHarness h, String flow, Instant due) {
+        retryingUntil(h, flow, due, "");
+    }
+
+    /** {@link #retryingUntil(EngineHarness, String, Instant)} with more members of the step.retry entry. */
+    private static void retryingUntil(EngineHarness h, String flow, Instant due, String moreData) {
         String queue = h.engine.registry().flow(flow).orElseThrow().step("send").orElseThrow().queue();
         String runId = "retrying";
         h.store.createRun(RunRecord.started(runId, flow, "null", Optional.empty(), h.clock.instant())
@@ -253,7 +276,7 @@ class LostStepSweepTest {
                         "{\"jobId\":\"" + StepJob.jobId(runId, "send") + "\"}"),
                 EventDraft.ofStep(EventType.STEP_RETRY, "send", 1, h.clock.instant(),
                         "{\"error\":\"smtp unavailable\",\"attempt\":1,\"maxAttempts\":3,\"nextAttempt\":2,"
-                                + "\"nextAttemptAt\":\"" + due + "\"}")));
+                                + "\"nextAttemptAt\":\"" + due + "\"" + moreData + "}")));
         long version = h.store.findRun(runId).orElseThrow().version();
         Maintenance maintenance = new Maintenance(h.engine, h.triggers, h.store, h.scheduling, h.clock,
                 Duration.ofSeconds(10));
