@@ -455,6 +455,33 @@ public interface SchedulingStore {
     void releaseLease(String runId, String step, String owner);
 
     /**
+     * Gives a lease up only while {@code lease.owner()} holds it for {@code lease.attempt()}
+     * ({@link StepLease#admits}): decided where the lease is deleted, so that another attempt of the step that
+     * took it on the same owner (the retry of a timed-out attempt, on the instance where that attempt still runs)
+     * keeps it, however close the two come. A lease naming no attempt is given up as
+     * {@link #releaseLease(String, String, String)} does. The engine gives an attempt's lease up so when the
+     * attempt ends without finishing its step (a failure, a timeout, a cancel) and when it retries a release that
+     * failed.
+     *
+     * <p>The default reads {@link #leasesOfRun} and then calls {@link #releaseLease(String, String, String)},
+     * which does not notice the lease taken for another attempt between the two; a store that keeps the attempt
+     * with its leases should decide in the delete, as the built-in stores do.
+     *
+     * @param lease the lease to give up: run, step, owner and, if given, the attempt it was taken for
+     * @return {@code true} if the lease was given up; {@code false} if the owner did not hold it for that attempt
+     * @since 0.2
+     */
+    default boolean releaseLease(StepLease lease) {
+        Objects.requireNonNull(lease, "lease");
+        if (leasesOfRun(lease.runId()).stream().noneMatch(held -> held.step().equals(lease.step())
+                && held.admits(lease))) {
+            return false;
+        }
+        releaseLease(lease.runId(), lease.step(), lease.owner());
+        return true;
+    }
+
+    /**
      * Starts a step: takes its lease and, only if that succeeded, changes its run. A store that
      * keeps runs and leases in one database does both in one transaction (one commit on the hot
      * path of every step); this default does them one after the other and gives the lease back
@@ -507,7 +534,7 @@ public interface SchedulingStore {
             return change;
         } finally {
             if (change.isEmpty() && heldBefore.isEmpty()) {
-                releaseLease(lease.runId(), lease.step(), lease.owner());
+                releaseLease(lease);
             }
         }
     }
@@ -519,7 +546,10 @@ public interface SchedulingStore {
      * as {@link #releaseLease} does. A store that tells in the same transaction, at no cost beyond
      * the write, that {@code lease.owner()} no longer holds the step's lease (its delete of the lease
      * finds none) should refuse the finish as {@link #finishStepHolding} does, leaving the run as it
-     * was; the default cannot tell without a read, and does not (since 0.2).
+     * was; the default cannot tell without a read, and does not (since 0.2). Such a store should also
+     * delete only a lease not taken for another attempt than {@code lease.attempt()}
+     * ({@link StepLease#admits}), and refuse the finish if that finds none: a timed-out attempt's late result
+     * then does not land as the result of its retry on the same owner.
      *
      * @param runs the store of the run
      * @param lease the lease to give up
@@ -546,7 +576,10 @@ public interface SchedulingStore {
      * whose lease ran out and was taken over cannot overwrite the outcome of the execution that holds
      * the step now. The engine finishes a step so once the lease it took or last renewed may have run
      * out. A lease counts as held while {@code lease.owner()} is its owner, also after its end: until
-     * another owner takes it over, nobody else executes the step.
+     * another owner takes it over, nobody else executes the step. Since 0.2 it counts as held only while it
+     * was not taken for another attempt than {@code lease.attempt()} either ({@link StepLease#admits}): an
+     * owner takes a step's lease again for the retry of a timed-out attempt that still runs there, and the
+     * timed-out attempt's late result must not complete the step its retry runs.
      *
      * <p>The default reads {@link #leasesOfRun} and then calls {@link #finishStep}, which does not notice
      * a lease taken over between the two; a store that keeps runs and leases in one database should
@@ -556,7 +589,8 @@ public interface SchedulingStore {
      * its default.
      *
      * @param runs the store of the run
-     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param lease the lease the step's execution holds (its run, step and owner count, and since 0.2 the
+     *     attempt it names: a lease taken for another attempt is not held, see {@link StepLease#admits})
      * @param mutation the run change; may be called several times
      * @return the stored change; empty if the mutation declined to change anything
      * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
@@ -579,7 +613,8 @@ public interface SchedulingStore {
      * in between.
      *
      * @param runs the store of the run
-     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param lease the lease the step's execution holds (its run, step and owner count, and since 0.2 the
+     *     attempt it names: a lease taken for another attempt is not held, see {@link StepLease#admits})
      * @param events the entries, in order
      * @return the stored entries, as {@link FlowStore#appendEvents} returns them
      * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
@@ -599,7 +634,8 @@ public interface SchedulingStore {
      * noticing a lease taken over in between.
      *
      * @param runs the store of the run
-     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param lease the lease the step's execution holds (its run, step and owner count, and since 0.2 the
+     *     attempt it names: a lease taken for another attempt is not held, see {@link StepLease#admits})
      * @param key the state key
      * @param json the value as JSON
      * @param expiresAt when the value expires; empty for never
@@ -621,7 +657,8 @@ public interface SchedulingStore {
      * noticing a lease taken over in between.
      *
      * @param runs the store of the run
-     * @param lease the lease the step's execution holds (its run, step and owner count)
+     * @param lease the lease the step's execution holds (its run, step and owner count, and since 0.2 the
+     *     attempt it names: a lease taken for another attempt is not held, see {@link StepLease#admits})
      * @param key the state key
      * @throws io.nvent.StaleExecutionException if {@code lease.owner()} no longer holds the step's lease:
      *     the state is left as it was
@@ -632,10 +669,13 @@ public interface SchedulingStore {
         runs.deleteState(lease.runId(), key);
     }
 
-    /** Throws {@link StepLease#notHeld()} unless the lease's owner holds the step's lease (whatever its end). */
+    /**
+     * Throws {@link StepLease#notHeld()} unless the lease's owner holds the step's lease (whatever its end), and not
+     * for another attempt ({@link StepLease#admits}).
+     */
     private void requireHolding(StepLease lease) {
         if (leasesOfRun(lease.runId()).stream().noneMatch(held -> held.step().equals(lease.step())
-                && held.owner().equals(lease.owner()))) {
+                && held.admits(lease))) {
             throw lease.notHeld();
         }
     }

@@ -153,6 +153,25 @@ public record StepLease(String runId, String step, String owner, Instant expires
     }
 
     /**
+     * Whether a write made under {@code wanted} may land while a store holds this lease: the same owner, and not
+     * taken for another attempt than {@code wanted}'s. A lease of its owner taken for another attempt is that
+     * attempt's (the retry of a timed-out attempt on the same instance), and refuses the writes of
+     * {@code wanted}'s attempt: its result, state writes and log lines ({@link SchedulingStore#finishStepHolding}
+     * and the other writes conditioned on the lease) and its release ({@link SchedulingStore#releaseLease(StepLease)}).
+     * Where either names no attempt (a store or a caller that does not keep it, a lease written by nvent 0.1), the
+     * owner alone decides, as before 0.2. Unlike {@link #isHeldFor}, which progress is kept by, two leases of
+     * which only one names an attempt count as the same.
+     *
+     * @param wanted the lease an execution writes under
+     * @return whether the owner is the same and the attempts do not differ
+     * @since 0.2
+     */
+    public boolean admits(StepLease wanted) {
+        return owner.equals(wanted.owner()) && (attempt.isEmpty() || wanted.attempt().isEmpty()
+                || attempt.getAsInt() == wanted.attempt().getAsInt());
+    }
+
+    /**
      * How long each taking or renewal of this lease lasts, from its last renewal to its end: the lease
      * duration its owner was configured with.
      *
@@ -166,12 +185,15 @@ public record StepLease(String runId, String step, String owner, Instant expires
 
     /**
      * The exception a write conditioned on this lease throws once its owner no longer holds it (see
-     * {@link SchedulingStore#finishStepHolding}): another owner took it over, or it was given up.
+     * {@link SchedulingStore#finishStepHolding}): another owner took it over, it was given up, or its owner took it
+     * for another attempt ({@link #admits}).
      *
-     * @return a {@link StaleExecutionException} naming the run, the step and the owner
+     * @return a {@link StaleExecutionException} naming the run, the step, the owner and, where this lease names
+     *     one, the attempt
      * @since 0.2
      */
     public StaleExecutionException notHeld() {
-        return new StaleExecutionException(runId, step, "its lease is no longer held by " + owner);
+        return new StaleExecutionException(runId, step, "its lease is no longer held by " + owner
+                + (attempt.isPresent() ? " for attempt " + attempt.getAsInt() : ""));
     }
 }

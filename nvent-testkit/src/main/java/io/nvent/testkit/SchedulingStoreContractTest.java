@@ -2108,6 +2108,107 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * A step's attempt timed out and its retry took the step's lease on the same owner (the instance where the
+     * timed-out attempt still runs): the timed-out attempt's result, state writes and log lines are refused, and the
+     * retry's lease stays. A write under a lease naming no attempt is judged by its owner alone, as before 0.2.
+     */
+    @Test
+    void aTimedOutAttemptsWritesAreRefusedOnceItsOwnerTookTheStepsLeaseForItsRetry() {
+        assumeThat(keepsProgress()).as("the store keeps the attempt with its leases, as one keeping progress does")
+                .isTrue();
+        RunRecord run = storedRun();
+        flowStore().putState(run.runId(), "cursor", "41", Optional.empty());
+        StepLease timedOut = leaseOfAttempt(run.runId(), "ship", 1, 0);
+        store.acquireLease(timedOut, T0);
+        StepLease retry = leaseOfAttempt(run.runId(), "ship", 2, 5);
+        store.acquireLease(retry, T0.plusSeconds(5));
+
+        assertThatThrownBy(() -> store.finishStepHolding(flowStore(), timedOut, stepBecomes("ship",
+                StepStatus.COMPLETED))).isInstanceOfSatisfying(StaleExecutionException.class, e -> assertThat(e)
+                .hasMessageContaining("NVENT-0260").hasMessageContaining("node-a for attempt 1"));
+        if (refusesFinishingALostLease()) {
+            assertThatThrownBy(() -> store.finishStep(flowStore(), timedOut, stepBecomes("ship", StepStatus.COMPLETED)))
+                    .as("its plain finish too").isInstanceOf(StaleExecutionException.class);
+        }
+        assertThatThrownBy(() -> store.putStateHolding(flowStore(), timedOut, "cursor", "42", Optional.empty()))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.deleteStateHolding(flowStore(), timedOut, "cursor"))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.appendEventsHolding(flowStore(), timedOut,
+                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"late\"}"))))
+                .isInstanceOf(StaleExecutionException.class);
+
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).as("the retry's lease").containsExactly(retry);
+
+        store.putStateHolding(flowStore(), retry, "cursor", "43", Optional.empty());
+        store.putStateHolding(flowStore(), new StepLease(run.runId(), "ship", "node-a", T0.plusSeconds(60)),
+                "page", "1", Optional.empty());
+        assertThat(store.finishStepHolding(flowStore(), retry, stepBecomes("ship", StepStatus.COMPLETED)))
+                .map(change -> change.run().steps().get("ship")).contains(StepStatus.COMPLETED);
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("43");
+        assertThat(flowStore().getState(run.runId(), "page", T0)).as("written under a lease naming no attempt")
+                .contains("1");
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    /**
+     * Giving a lease up for an attempt leaves it to another attempt its owner took it for since (the retry of a
+     * timed-out attempt on the same instance), and to another owner; a lease naming no attempt goes by its owner.
+     */
+    @Test
+    void releasingALeaseForAnAttemptLeavesTheLeaseItsOwnerTookForAnotherAttempt() {
+        assumeThat(keepsProgress()).as("the store keeps the attempt with its leases, as one keeping progress does")
+                .isTrue();
+        String runId = newRun();
+        StepLease timedOut = leaseOfAttempt(runId, "ship", 1, 0);
+        store.acquireLease(timedOut, T0);
+        StepLease retry = leaseOfAttempt(runId, "ship", 2, 5);
+        store.acquireLease(retry, T0.plusSeconds(5));
+
+        assertThat(store.releaseLease(timedOut)).as("the timed-out attempt's release").isFalse();
+        assertThat(store.releaseLease(new StepLease(runId, "ship", "node-b", T0.plusSeconds(60)).forAttempt(2)))
+                .as("another owner's").isFalse();
+        assertThat(store.leasesOfRun(runId)).containsExactly(retry);
+
+        assertThat(store.releaseLease(retry)).isTrue();
+        assertThat(store.leasesOfRun(runId)).isEmpty();
+        assertThat(store.releaseLease(retry)).as("given up already").isFalse();
+
+        store.acquireLease(retry, T0.plusSeconds(6));
+        assertThat(store.releaseLease(new StepLease(runId, "ship", "node-a", T0.plusSeconds(60))))
+                .as("a release naming no attempt").isTrue();
+        assertThat(store.leasesOfRun(runId)).isEmpty();
+    }
+
+    /**
+     * The release of a timed-out attempt's lease racing its retry's taking of the lease on the same owner: whichever
+     * comes first, the retry holds the lease afterwards (the store decides in the delete, not by a read before).
+     */
+    @Test
+    void aTimedOutAttemptsReleaseRacingItsRetrysTakingOfTheLeaseLeavesTheRetryItsLease() {
+        assumeThat(keepsProgress()).as("the store keeps the attempt with its leases, as one keeping progress does")
+                .isTrue();
+        for (int round = 0; round < 20; round++) {
+            String runId = newRun();
+            StepLease timedOut = leaseOfAttempt(runId, "ship", 1, 0);
+            store.acquireLease(timedOut, T0);
+            StepLease retry = leaseOfAttempt(runId, "ship", 2, 5);
+
+            runConcurrently(2, thread -> {
+                if (thread == 0) {
+                    store.releaseLease(timedOut);
+                } else {
+                    store.acquireLease(retry, T0.plusSeconds(5));
+                }
+            });
+
+            assertThat(store.leasesOfRun(runId)).as("round " + round).containsExactly(retry);
+        }
+    }
+
+    /**
      * The check of the lease and the finish are one: another owner's takeover of the expired lease that
      * comes while the finish is under way (here: while its change is made, for at most half a second)
      * either waits until the finish is stored, or is done first and the finish is refused. A finish is

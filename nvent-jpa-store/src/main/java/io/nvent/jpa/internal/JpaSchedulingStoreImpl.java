@@ -1348,8 +1348,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try {
             Optional<StoredChange> change = commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
                 Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
-                int deleted = em.unwrap(Session.class).doReturningWork(connection -> deleteLease(connection,
-                        lease.runId(), lease.step(), lease.owner()));
+                int deleted = em.unwrap(Session.class).doReturningWork(connection -> deleteLease(connection, lease));
                 if (deleted == 0) {
                     throw lease.notHeld();
                 }
@@ -1362,7 +1361,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             throw notHeld;
         } finally {
             if (!released) {
-                releaseLease(lease.runId(), lease.step(), lease.owner());
+                releaseLease(lease);
             }
         }
     }
@@ -1397,17 +1396,19 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     /**
-     * Locks the step's lease row, in the caller's transaction, if the lease's owner holds it: a takeover
+     * Locks the step's lease row, in the caller's transaction, if the lease's owner holds it, not taken for
+     * another attempt ({@link StepLease#admits}, schema V17): a takeover
      * then waits for the transaction. Throws {@link StepLease#notHeld()} if the owner does not, which
      * rolls the transaction back.
      */
     private void requireHeld(EntityManager em, StepLease lease) {
         boolean held = em.unwrap(Session.class).doReturningWork(connection -> {
             try (PreparedStatement lock = connection.prepareStatement("update " + leases + " set owner = owner"
-                    + " where run_id = ? and step_name = ? and owner = ?")) {
+                    + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt("attempt"))) {
                 lock.setString(1, lease.runId());
                 lock.setString(2, lease.step());
                 lock.setString(3, lease.owner());
+                bindNotAnotherAttempt(lock, 4, lease);
                 return lock.executeUpdate() == 1;
             }
         });
@@ -1473,6 +1474,22 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         bindAttempt(statement, first, lease);
         bindAttempt(statement, first + 1, lease);
         return first + 2;
+    }
+
+    /**
+     * The condition that the attempt {@code column} holds is not another than the one bound to its two parameters
+     * ({@link #bindNotAnotherAttempt}): equal, or either of them null (a lease for no attempt, or one written before
+     * V17), as {@link StepLease#admits} decides.
+     */
+    private static String notAnotherAttempt(String column) {
+        return "(" + column + " is null or cast(? as integer) is null or " + column + " = ?)";
+    }
+
+    /** Binds {@code lease}'s attempt to the two parameters of {@link #notAnotherAttempt}, from {@code first} on. */
+    private static void bindNotAnotherAttempt(PreparedStatement statement, int first, StepLease lease)
+            throws SQLException {
+        bindAttempt(statement, first, lease);
+        bindAttempt(statement, first + 1, lease);
     }
 
     /** Binds {@code lease}'s attempt, or null for a lease taken for none. */
@@ -1655,6 +1672,31 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             deleteLease(connection, runId, step, owner);
             return null;
         });
+    }
+
+    /**
+     * One conditional delete: the lease goes only while its owner holds it for the attempt, so that a retry on the
+     * same owner that took it for another attempt keeps it.
+     */
+    @Override
+    public boolean releaseLease(StepLease lease) {
+        checkLease(lease);
+        return writeForRun(lease.runId(), describe(lease), connection -> deleteLease(connection, lease) == 1);
+    }
+
+    /**
+     * Deletes the owner's lease of the step unless it was taken for another attempt ({@link StepLease#admits});
+     * {@return how many rows went: 1 if the owner held it for the attempt, else 0}
+     */
+    private int deleteLease(Connection connection, StepLease lease) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
+                + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt("attempt"))) {
+            delete.setString(1, lease.runId());
+            delete.setString(2, lease.step());
+            delete.setString(3, lease.owner());
+            bindNotAnotherAttempt(delete, 4, lease);
+            return delete.executeUpdate();
+        }
     }
 
     /** Deletes the owner's lease of the step; {@return how many rows went: 1 if the owner held it, else 0} */

@@ -406,6 +406,21 @@ public class MemorySchedulingStore implements SchedulingStore {
         });
     }
 
+    /** Decided in the lease's atomic update: a lease its owner took for another attempt meanwhile stays. */
+    @Override
+    public boolean releaseLease(StepLease lease) {
+        boolean[] released = new boolean[1];
+        leases.computeIfPresent(lease.runId() + ":" + lease.step(), (key, held) -> {
+            if (!held.admits(lease)) {
+                return held;
+            }
+            progress.remove(key);
+            released[0] = true;
+            return null;
+        });
+        return released[0];
+    }
+
     @Override
     public boolean recordProgress(StepLease lease, StepProgress reported, Instant now) {
         Objects.requireNonNull(reported, "progress");
@@ -468,15 +483,15 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     /**
-     * Makes {@code write} while the lease's owner holds the step's lease, in the map's atomic update of
-     * that lease: a takeover ({@link #acquireLease}) waits until the write is done, and one done before
-     * makes the write refused. With {@code giveUp}, the lease goes with the write, also if it fails.
+     * Makes {@code write} while the lease's owner holds the step's lease, not taken for another attempt
+     * ({@link StepLease#admits}), in the map's atomic update of that lease: a takeover ({@link #acquireLease})
+     * waits until the write is done, and one done before makes the write refused. With {@code giveUp}, the lease goes with the write, also if it fails.
      */
     private <T> T whileHolding(StepLease lease, boolean giveUp, Supplier<T> write) {
         List<T> written = new ArrayList<>(1);
         List<RuntimeException> failed = new ArrayList<>(1);
         leases.compute(lease.runId() + ":" + lease.step(), (key, held) -> {
-            if (held == null || !held.owner().equals(lease.owner())) {
+            if (held == null || !held.admits(lease)) {
                 return held;
             }
             try {

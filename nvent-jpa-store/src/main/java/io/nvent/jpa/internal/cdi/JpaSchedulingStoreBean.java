@@ -251,6 +251,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean releaseLease(StepLease lease) {
+        return delegate().releaseLease(lease);
+    }
+
+    @Override
     public List<StepLease> expiredLeases(Instant now, int limit) {
         return delegate().expiredLeases(now, limit);
     }
