@@ -2473,7 +2473,8 @@ public final class FlowEngine implements FlowService {
                 throw failure;
             }
             holdingLease = false;
-            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step())), start);
+            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step(),
+                    job.attempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
                 releaseOwnLease(started.get().run().runId(), binding.step(), job);
@@ -2531,7 +2532,8 @@ public final class FlowEngine implements FlowService {
                 return;
             }
             holdingLease = false;
-            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step())), start);
+            complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step(),
+                    job.attempt())), start);
         } catch (Exception | Error failure) {
             if (failure instanceof Exception cutShort && !self.isPastTimeout() && !self.isCancelRequested()
                     && cutShortByStop(cutShort) && deferred.takeOver()) {
@@ -2568,8 +2570,10 @@ public final class FlowEngine implements FlowService {
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
-        // For this attempt: the progress the store keeps with the lease is this attempt's only.
-        StepLease lease = leaseOf(runId, binding.step()).forAttempt(job.attempt());
+        // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
+        // an earlier attempt still running here past its timeout are refused once this one holds it.
+        StepLease lease = leaseOf(runId, binding.step(), job.attempt());
+        fenceTimedOutAttemptsBeside(self, runId, binding.step());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2600,6 +2604,34 @@ public final class FlowEngine implements FlowService {
 
     private StepLease leaseOf(String runId, String step) {
         return leaseFrom(clock.instant(), runId, step, leaseOwner);
+    }
+
+    /**
+     * This instance's lease of the step for the step's attempt {@code attempt}: what the attempt takes with its start
+     * and writes under, so that the store refuses its writes and its release once the lease is another attempt's
+     * (the retry of a timed-out attempt, taking the lease on this same instance).
+     */
+    private StepLease leaseOf(String runId, String step, int attempt) {
+        return leaseOf(runId, step).forAttempt(attempt);
+    }
+
+    /**
+     * Makes the writes of the step's attempts that still run here past their timeout go to the store checked
+     * against the lease's attempt, and waits for those under way unchecked, before {@code self} takes the lease
+     * (see {@link StepExecutions#fenceTimedOutAttemptsBeside}).
+     */
+    private void fenceTimedOutAttemptsBeside(StepExecution self, String runId, String step) {
+        try {
+            executionsHere.fenceTimedOutAttemptsBeside(self, earlier -> LOG.log(System.Logger.Level.INFO,
+                    "NVENT-0553 run {0}: attempt {1} of step {2} waits, before it takes the step''s lease, for the"
+                    + " write under way of its attempt {3}, which outlived its timeout and still runs here; that"
+                    + " attempt''s writes are checked against the lease''s attempt from now on, and refused once the"
+                    + " lease is attempt {1}''s", runId, self.attempt(), step, earlier.attempt()));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the writes under way of an earlier,"
+                    + " timed-out attempt of the step", interrupted);
+        }
     }
 
     /** A lease taken now for the lease duration, with the time it was taken (which tells its duration to readers). */
@@ -2687,7 +2719,7 @@ public final class FlowEngine implements FlowService {
      * reads the store only past the lease's end.
      */
     private void checkLease(StepExecution self, String runId, String step) {
-        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step)) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.attempt())) {
             markLeaseLost(self);
         }
     }
@@ -2707,8 +2739,17 @@ public final class FlowEngine implements FlowService {
         refuseIfStale(self, runId, step);
         try {
             // A store may refuse the plain write too, when it tells that the lease is gone at no cost
-            // (the JPA store's finish: its delete of the lease finds none).
-            return leaseMayHaveRunOut(self) ? held.apply(leaseOf(runId, step)) : plain.get();
+            // (the JPA store's finish: its delete of the lease finds none, or none of this attempt's). A retry of
+            // this attempt taking the lease here waits for the plain writes under way, and closes them: from then
+            // on the store checks each write against the lease's attempt.
+            if (!leaseMayHaveRunOut(self) && self.beginUncheckedWrite()) {
+                try {
+                    return plain.get();
+                } finally {
+                    self.endUncheckedWrite();
+                }
+            }
+            return held.apply(leaseOf(runId, step, self.attempt()));
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2737,9 +2778,11 @@ public final class FlowEngine implements FlowService {
         return until.isPresent() && !clock.instant().isBefore(until.get());
     }
 
-    private boolean holdsLease(String runId, String step) {
+    /** Whether this instance holds the step's lease, not taken for another attempt than {@code attempt}. */
+    private boolean holdsLease(String runId, String step, int attempt) {
+        StepLease mine = leaseOf(runId, step, attempt);
         return scheduling.leasesOfRun(runId).stream()
-                .anyMatch(lease -> lease.step().equals(step) && lease.owner().equals(leaseOwner));
+                .anyMatch(lease -> lease.step().equals(step) && lease.admits(mine));
     }
 
     /** The outcome of an execution that no longer holds its step is dropped, once, saying so. */
@@ -2881,7 +2924,7 @@ public final class FlowEngine implements FlowService {
         }
         Optional<StoredChange> change;
         try {
-            change = scheduling.finishStep(store, leaseOf(runId, step),
+            change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
@@ -3460,10 +3503,12 @@ public final class FlowEngine implements FlowService {
      * renewal round does it, while the lease is still that attempt's.
      */
     private void releaseOwnLease(String runId, String step, JobExecution job) {
+        StepLease own = leaseOf(runId, step, job.attempt());
         try {
-            scheduling.releaseLease(runId, step, leaseOwner);
+            // Given up only while it is this attempt's: its retry may have taken it on this instance already.
+            scheduling.releaseLease(own);
         } catch (RuntimeException storeAway) {
-            unreleasedLeases.add(leaseOf(runId, step).forAttempt(job.attempt()));
+            unreleasedLeases.add(own);
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
                     runId, step, storeAway);
         }
@@ -3481,7 +3526,8 @@ public final class FlowEngine implements FlowService {
         for (StepLease left : unreleasedLeases) {
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
             if (isStillHeldFor(left)) {
-                scheduling.releaseLease(left.runId(), left.step(), leaseOwner);
+                // Decided again where the lease is deleted: another attempt may take it here after the read.
+                scheduling.releaseLease(left);
             }
             unreleasedLeases.remove(left);
         }

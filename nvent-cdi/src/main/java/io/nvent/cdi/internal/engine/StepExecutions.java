@@ -44,12 +44,58 @@ final class StepExecutions {
         private volatile String staleBecause;
         /** The latest progress the attempt's step reported, once its context exists. */
         private volatile Supplier<Optional<StepProgress>> progress = Optional::empty;
+        /** The writes of this attempt under way that the store makes without checking its lease. */
+        private int uncheckedWrites;
+        /** Whether this attempt's writes go to the store checked from now on ({@link #closeUncheckedWrites}). */
+        private boolean uncheckedWritesClosed;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
             this.key = key;
             this.job = job;
             this.timeoutNanos = timeout.toNanos();
+        }
+
+        /** {@return the attempt of the step this execution runs, as the step sees it} */
+        int attempt() {
+            return job.attempt();
+        }
+
+        /**
+         * A write of this attempt that the store makes without checking the step's lease begins, unless such
+         * writes were closed ({@link #closeUncheckedWrites}): {@code false} then, and the write must go to the
+         * store checked against the lease and its attempt.
+         */
+        synchronized boolean beginUncheckedWrite() {
+            if (uncheckedWritesClosed) {
+                return false;
+            }
+            uncheckedWrites++;
+            return true;
+        }
+
+        /** A write begun with {@link #beginUncheckedWrite} has ended, stored or not. */
+        synchronized void endUncheckedWrite() {
+            if (--uncheckedWrites == 0) {
+                notifyAll();
+            }
+        }
+
+        /**
+         * From now on this attempt's writes go to the store checked against its lease and attempt; waits until
+         * those under way without that check have ended: then none of them can land after the caller's next write.
+         *
+         * @param beforeWaiting told once, before waiting, if writes are under way
+         * @throws InterruptedException if the waiting thread was interrupted
+         */
+        synchronized void closeUncheckedWrites(Runnable beforeWaiting) throws InterruptedException {
+            uncheckedWritesClosed = true;
+            if (uncheckedWrites > 0) {
+                beforeWaiting.run();
+            }
+            while (uncheckedWrites > 0) {
+                wait();
+            }
         }
 
         /** Whether the step's own code began in this attempt, whatever came of it. */
@@ -199,6 +245,26 @@ final class StepExecutions {
     boolean anotherRunsBeside(StepExecution execution) {
         return byStep.getOrDefault(execution.key, List.of()).stream()
                 .anyMatch(other -> other != execution && !other.timedOut);
+    }
+
+    /**
+     * Before {@code execution} takes its step's lease: the earlier attempts of the step still running here past
+     * their timeout (the queue failed them, and {@code execution} is, or may be, their retry) write to the store
+     * only checked against the lease's attempt from now on, and the writes they made unchecked are waited for. The
+     * lease is this instance's whichever of its attempts runs, so without this a write of a timed-out attempt
+     * checked before its timeout and held up on its way (a row lock, a connection from a pool) could land after its
+     * retry took the lease, beside the retry's own.
+     *
+     * @param waitingFor told of each earlier attempt whose writes are waited for, before the wait
+     * @throws InterruptedException if the waiting thread was interrupted
+     */
+    void fenceTimedOutAttemptsBeside(StepExecution execution, java.util.function.Consumer<StepExecution> waitingFor)
+            throws InterruptedException {
+        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
+            if (other != execution && other.isPastTimeout()) {
+                other.closeUncheckedWrites(() -> waitingFor.accept(other));
+            }
+        }
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */

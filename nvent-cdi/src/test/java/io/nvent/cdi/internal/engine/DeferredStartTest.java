@@ -483,10 +483,20 @@ class DeferredStartTest {
 
         @Override
         public void releaseLease(String runId, String step, String owner) {
+            failIfAway();
+            super.releaseLease(runId, step, owner);
+        }
+
+        @Override
+        public boolean releaseLease(StepLease lease) {
+            failIfAway();
+            return super.releaseLease(lease);
+        }
+
+        private void failIfAway() {
             if (away) {
                 throw new IllegalStateException("database away");
             }
-            super.releaseLease(runId, step, owner);
         }
     }
 

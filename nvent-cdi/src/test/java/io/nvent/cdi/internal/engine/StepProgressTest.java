@@ -224,12 +224,40 @@ class StepProgressTest {
             return stored;
         }
 
+        /**
+         * Once set, the next read of a run's leases is followed, before it returns, by the step's lease taken on the
+         * same owner for attempt 2: a retry starting here just after the read.
+         */
+        volatile boolean retryTakesTheLeaseAfterTheNextRead;
+
+        @Override
+        public List<StepLease> leasesOfRun(String runId) {
+            List<StepLease> read = super.leasesOfRun(runId);
+            if (retryTakesTheLeaseAfterTheNextRead) {
+                retryTakesTheLeaseAfterTheNextRead = false;
+                StepLease held = read.get(0);
+                assertThat(acquireLease(new StepLease(runId, held.step(), held.owner(), held.expiresAt(),
+                        held.renewedAt(), OptionalInt.of(2)), held.expiresAt())).isTrue();
+            }
+            return read;
+        }
+
         @Override
         public void releaseLease(String runId, String step, String owner) {
+            failReleaseIfAway();
+            super.releaseLease(runId, step, owner);
+        }
+
+        @Override
+        public boolean releaseLease(StepLease lease) {
+            failReleaseIfAway();
+            return super.releaseLease(lease);
+        }
+
+        private void failReleaseIfAway() {
             if (releaseFailures.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
                 throw new IllegalStateException("the database is away");
             }
-            super.releaseLease(runId, step, owner);
         }
     }
 
@@ -504,6 +532,34 @@ class StepProgressTest {
             harness.engine.renewLeases();
 
             assertThat(harness.scheduling.leasesOfRun(runId)).as("the failed attempt's lease, given up").isEmpty();
+            scheduling.retryStartHeld.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * The renewal round gives up a lease left over by a failed release only while it is that attempt's: read as the
+     * failed attempt's, and taken by its retry on this instance just after the read, it stays the retry's (the
+     * store decides in the delete, not by the read).
+     */
+    @Test
+    void aLeaseLeftOverByAFailedAttemptThatItsRetryTakesJustAfterTheRoundReadItStaysTheRetrys() {
+        CountingStore scheduling = new CountingStore();
+        scheduling.retryStartHeld = new CountDownLatch(1);
+        scheduling.releaseFailures.set(1);
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Stumbling())) {
+            String runId = harness.engine.start("stumbling", "");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the failed attempt's lease was not given up")
+                    .extracting(StepLease::attempt).containsExactly(OptionalInt.of(1));
+            scheduling.retryTakesTheLeaseAfterTheNextRead = true;
+
+            harness.engine.renewLeases();
+
+            assertThat(harness.scheduling.leasesOfRun(runId)).as("the lease the retry took after the round read it")
+                    .extracting(StepLease::attempt).containsExactly(OptionalInt.of(2));
+            harness.clock.advance(Duration.ofSeconds(1));
             scheduling.retryStartHeld.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
         }

@@ -1,0 +1,194 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.StepStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.engine.OrchestrationTest.IgnoresInterrupts;
+import io.nvent.cdi.internal.engine.RetentionSweepTest.Messages;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A step's attempt times out and its retry runs on the same instance, under the same lease owner, while the
+ * timed-out attempt still runs: a write of the timed-out attempt that passed the engine's checks before its
+ * timeout and was held up on its way to the store (a row lock, a connection from a pool) lands, if at all,
+ * before its retry takes the step's lease, never beside the retry: the run completes once, with the retry's
+ * result and state.
+ */
+class TimedOutAttemptFenceTest {
+
+    /** Lets the first attempt return, or write, once its start is stored. */
+    static volatile CountDownLatch firstGoesOn = new CountDownLatch(1);
+    /** Counted down once the retry has written what it writes, holding the step's lease. */
+    static volatile CountDownLatch retryWrote = new CountDownLatch(1);
+    /** Lets the retry return. */
+    static volatile CountDownLatch retryGoesOn = new CountDownLatch(1);
+
+    @BeforeEach
+    void reset() {
+        firstGoesOn = new CountDownLatch(1);
+        retryWrote = new CountDownLatch(1);
+        retryGoesOn = new CountDownLatch(1);
+    }
+
+    /** Its first attempt returns when the test lets it; its retry returns when the test lets it. */
+    @FlowStep(flow = "late-result", name = "sync", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 2_000)
+    static class Sync implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+                return "attempt 1";
+            }
+            retryWrote.countDown();
+            IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
+            return "attempt 2";
+        }
+    }
+
+    /** Each attempt notes itself in the run's state; the first when the test lets it. */
+    @FlowStep(flow = "late-state", name = "note", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 2_000)
+    static class Note implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+            }
+            ctx.state().set("notedBy", "attempt " + ctx.attempt());
+            if (ctx.attempt() == 2) {
+                retryWrote.countDown();
+                IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
+            }
+            return "attempt " + ctx.attempt();
+        }
+    }
+
+    /** Holds the first write that reaches it until the test lets it go on, as a row lock or a pool would. */
+    static final class FirstWriteHeld {
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch goesOn = new CountDownLatch(1);
+        private final AtomicBoolean armed = new AtomicBoolean(true);
+
+        void holdIfFirst() {
+            if (armed.getAndSet(false)) {
+                reached.countDown();
+                IgnoresInterrupts.awaitUninterruptibly(goesOn);
+            }
+        }
+    }
+
+    /** A scheduling store that holds the first finish of a step on its way. */
+    static final class FinishHeld extends MemorySchedulingStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+
+        @Override
+        public Optional<StoredChange> finishStep(FlowStore runs, StepLease lease, RunMutation mutation) {
+            held.holdIfFirst();
+            return super.finishStep(runs, lease, mutation);
+        }
+    }
+
+    /** A flow store that holds the first state write on its way. */
+    static final class StateHeld extends MemoryFlowStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+
+        @Override
+        public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
+            held.holdIfFirst();
+            super.putState(runId, key, json, expiresAt);
+        }
+    }
+
+    @Test
+    void aTimedOutAttemptsResultHeldUpUntilItsRetryRunsHereDoesNotCompleteTheStepItsRetryRuns() {
+        FinishHeld scheduling = new FinishHeld();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Sync());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-result", "");
+            awaitStartStored(h, runId, "sync");
+            firstGoesOn.countDown();
+            awaitLatch(scheduling.held.reached, "the first attempt's result passed the engine's checks");
+
+            letTheHeldWriteGoOnOnceTheRetryRuns(h, runId, scheduling.held, messages);
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by its retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(2);
+                        assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
+                    });
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the first attempt failed for its timeout")
+                    .singleElement().satisfies(entry -> assertThat(entry.data()).contains("exceeded its timeout"));
+        }
+    }
+
+    @Test
+    void aTimedOutAttemptsStateWriteHeldUpUntilItsRetryRunsHereDoesNotOverwriteTheRetrys() {
+        StateHeld store = new StateHeld();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+
+            letTheHeldWriteGoOnOnceTheRetryRuns(h, runId, store.held, messages);
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"attempt 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
+    /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
+    private static void awaitStartStored(EngineHarness h, String runId, String step) {
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                h.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+    }
+
+    /**
+     * Waits for the queue to fail the first attempt for its timeout and for its retry to run here, then lets the
+     * first attempt's held write go on: once the retry wrote under the step's lease, or once it waits, before
+     * taking the lease, for that write (NVENT-0553).
+     */
+    private static void letTheHeldWriteGoOnOnceTheRetryRuns(EngineHarness h, String runId, FirstWriteHeld held,
+                                                             Messages messages) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> retryWrote.getCount() == 0 || logged(messages));
+        held.goesOn.countDown();
+    }
+
+    private static boolean logged(Messages messages) {
+        synchronized (messages) {
+            return messages.logged.stream().anyMatch(line -> line.startsWith("NVENT-0553 "));
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch, String what) {
+        await(what).atMost(Duration.ofSeconds(10)).until(() -> latch.getCount() == 0);
+    }
+}
