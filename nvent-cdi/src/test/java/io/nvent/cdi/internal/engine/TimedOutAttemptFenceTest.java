@@ -119,6 +119,18 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /** A scheduling store that holds the first state write checked against a step's lease on its way. */
+    static final class CheckedStateHeld extends MemorySchedulingStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+
+        @Override
+        public void putStateHolding(FlowStore runs, StepLease lease, String key, String json,
+                                    Optional<Instant> expiresAt) {
+            held.holdIfFirst();
+            super.putStateHolding(runs, lease, key, json, expiresAt);
+        }
+    }
+
     @Test
     void aTimedOutAttemptsResultHeldUpUntilItsRetryRunsHereDoesNotCompleteTheStepItsRetryRuns() {
         FinishHeld scheduling = new FinishHeld();
@@ -154,6 +166,33 @@ class TimedOutAttemptFenceTest {
             awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
 
             letTheHeldWriteGoOnOnceTheRetryRuns(h, runId, store.held, messages);
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"attempt 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
+    /**
+     * Past the end its lease was known to hold until (its instance's renewals stopped, say), the first attempt's
+     * state write goes to the store checked against the lease; held up there until its retry took the lease on
+     * this instance, it is refused as the lease is the retry's attempt's, though its owner is the same.
+     */
+    @Test
+    void aTimedOutAttemptsStateWriteCheckedAgainstTheLeaseIsRefusedOnceItsRetryTookTheLeaseHere() {
+        CheckedStateHeld scheduling = new CheckedStateHeld();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            h.clock.advance(Duration.ofMinutes(2));
+            firstGoesOn.countDown();
+            awaitLatch(scheduling.held.reached, "the first attempt's state write is checked against the lease");
+
+            letTheHeldWriteGoOnOnceTheRetryRuns(h, runId, scheduling.held, messages);
             retryGoesOn.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
