@@ -824,7 +824,9 @@ public interface SchedulingStore {
      * racing settles one decides, and the other sees its decision. Repeating a call changes nothing.
      *
      * <p>The store only decides who holds the key; the engine then lets the holder go on, closing its
-     * await ({@link #closeAwait}, which only one caller wins). A store keeps one row (entry) per key.
+     * await ({@link #closeAwait}, which only one caller wins). A store keeps a row (entry) for a key only while a
+     * run holds it: a settle that frees the key removes it, so that keys used once (one per order, say) do not pile
+     * up, and must then not lose a run that settles the key at the same moment.
      *
      * <p>The default, for a store written for nvent 0.1, cannot: it throws an
      * {@link io.nvent.UnsupportedByAdapterException} ({@value #CONCURRENCY_KEYS_UNSUPPORTED}) that names the store,
@@ -865,7 +867,8 @@ public interface SchedulingStore {
 
     /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
-     * ended or is gone and of which no step holds a lease, those no run holds while a run under way waits for them, and those whose holder still waits
+     * ended or is gone and of which no step holds a lease, those the store keeps a row of that no run holds (left by
+     * an earlier build that kept free keys), those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
      * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
      * holds no keys: none.

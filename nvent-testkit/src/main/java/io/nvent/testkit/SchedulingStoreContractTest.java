@@ -237,6 +237,17 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * How many concurrency keys the store keeps a row (an entry) of, for the tests that check a free key keeps none;
+     * empty (the default) if the test cannot tell, which skips those checks.
+     *
+     * @return the number of keys kept, or empty
+     * @since 0.2
+     */
+    protected OptionalInt concurrencyKeysKept() {
+        return OptionalInt.empty();
+    }
+
+    /**
      * The store the current test uses.
      *
      * @return the store {@link #createStore()} returned for this test
@@ -2400,6 +2411,82 @@ public abstract class SchedulingStoreContractTest {
         ends(next, RunStatus.COMPLETED);
         assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(6))).as("nobody waits").isEmpty();
         assertThat(store.concurrencyKeyHolder(key)).isEmpty();
+    }
+
+    @Test
+    void aConcurrencyKeyHandedToNoOneKeepsNoRowAndIsHeldAgainByTheNextRunWithIt() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        assumeThat(concurrencyKeysKept()).as("the test can count the keys kept").isPresent();
+        int before = concurrencyKeysKept().getAsInt();
+        String key = id("key");
+        String first = storedRun().runId();
+        holds(first, key);
+        assertThat(concurrencyKeysKept()).as("held").hasValue(before + 1);
+
+        ends(first, RunStatus.COMPLETED);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1))).isEmpty();
+        assertThat(concurrencyKeysKept()).as("free").hasValue(before);
+        assertThat(store.concurrencyKeyHolder(key)).isEmpty();
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        String second = storedRun().runId();
+        holds(second, key);
+        assertThat(store.concurrencyKeyHolder(key)).contains(second);
+    }
+
+    /**
+     * As the sweeps of several instances and the holder's end settle the key of a holder that ended, which nobody
+     * waits for: the first frees it, deleting its row, while the others wait to lock that row.
+     */
+    @Test
+    void ofSettlesOfAKeyWhoseHolderEndedAndThatNobodyWaitsForAtOnceEachFindsItFreeAndNoRowIsLeft() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 6;
+        for (int round = 0; round < 10; round++) {
+            String key = id("idle");
+            String holder = storedRun().runId();
+            holds(holder, key);
+            ends(holder, RunStatus.COMPLETED);
+            List<Optional<String>> settled = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> settled.add(store.settleConcurrencyKey(flowStore(), key, T0)));
+
+            assertThat(settled).as("race %d", round).hasSize(threads).containsOnly(Optional.empty());
+            assertThat(store.concurrencyKeyHolder(key)).as("race %d", round).isEmpty();
+        }
+        concurrencyKeysKept().ifPresent(kept -> assertThat(kept).as("rows left").isZero());
+    }
+
+    /** A holder's end frees the key (no waiter seen) while runs that start with it settle it: one of them gets it. */
+    @Test
+    void aConcurrencyKeyFreedWhileRunsStartWithItGoesToOneOfThem() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 4;
+        for (int round = 0; round < 10; round++) {
+            String key = id("freed");
+            String holder = storedRun().runId();
+            holds(holder, key);
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            List<Optional<String>> settled = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                if (thread == 0) {
+                    ends(holder, RunStatus.COMPLETED);
+                } else {
+                    waitsForKey(runs.get(thread), key, T0.plusMillis(thread));
+                }
+                settled.add(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1)));
+            });
+
+            Optional<String> next = store.concurrencyKeyHolder(key);
+            assertThat(next).as("race %d", round).isPresent();
+            assertThat(runs.subList(1, threads)).as("race %d", round).contains(next.get());
+            assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(2))).as("race %d", round)
+                    .isEqualTo(next);
+            // The end's own settle may find no waiter yet: it frees the key, and a start's settle takes it.
+            assertThat(settled).as("race %d", round).hasSize(threads)
+                    .allSatisfy(s -> assertThat(s).isIn(Optional.empty(), Optional.of(holder), next));
+        }
     }
 
     @Test
