@@ -1025,8 +1025,16 @@ public final class FlowEngine implements FlowService {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
         Instant now = clock.instant();
-        FlowDefinition flow = flowOf(runId);
+        RunRecord before = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(before.flow());
         StepDefinition step = stepOf(flow, runId, stepName);
+        // A run that ended gave its concurrency key up. Should its end not have handed the key on yet (the store away
+        // for a moment, its instance stopped), that is done first: the retry then waits behind the runs that waited
+        // before it, instead of finding the key still its own and running ahead of them. Should the store fail now,
+        // the retry fails, having changed nothing.
+        if (before.status().isTerminal() && before.concurrencyKey().isPresent()) {
+            settleConcurrencyKey(before.concurrencyKey().get());
+        }
         // A step behind an await that never let it through (it timed out and failed the step) must
         // wait for it again: a retry is no way around an approval. A step that ran and whose
         // after-await timed out has had its effects: it waits for that await again, its emissions

@@ -333,6 +333,33 @@ class ConcurrencyKeyTest {
     }
 
     @Test
+    void aFailedHolderRetriedBeforeItsKeyWasHandedOnWaitsBehindTheRunsThatWaitedBeforeIt() {
+        SettleFailsOnce scheduling = new SettleFailsOnce();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            FAILING.add("first");
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            awaitStarted("first");
+            scheduling.failNext = true;   // the store is away for a moment as the failed holder would hand its key on
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.FAILED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !scheduling.failNext);
+            assertThat(scheduling.concurrencyKeyHolder("k")).as("not handed on yet").contains(first);
+
+            h.engine.retryStep(first, "sync-customer");   // before the sweep hands the key on
+
+            awaitStarted("second");
+            assertThat(h.engine.run(first).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.waits(first)).singleElement()
+                    .satisfies(wait -> assertThat(wait.detail()).contains("held by run " + second));
+            letEnd("second");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second", "first");
+        }
+    }
+
+    @Test
     void aStartWithAConcurrencyKeyOnAStoreWrittenFor01FailsNamingTheStoreAndStartsNothing() {
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreOf01(), "instance-a",
                 new SyncCustomer(), new ApprovedSync())) {
