@@ -7,8 +7,11 @@ import io.nvent.TriggerSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -863,6 +866,23 @@ public interface SchedulingStore {
      */
     default Optional<String> concurrencyKeyHolder(String key) {
         return Optional.empty();
+    }
+
+    /**
+     * The runs holding concurrency keys, as {@link #concurrencyKeyHolder} answers for each, in one read where the
+     * store can (an operator's list of awaits names the holder of each key waited for). The default asks
+     * {@link #concurrencyKeyHolder} for each key.
+     *
+     * @param keys the concurrency keys
+     * @return the holder of each key held; a free or unknown key is not in it
+     * @since 0.2
+     */
+    default Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
+        Map<String, String> holders = new HashMap<>();
+        for (String key : keys) {
+            concurrencyKeyHolder(key).ifPresent(holder -> holders.put(key, holder));
+        }
+        return holders;
     }
 
     /**

@@ -2434,6 +2434,21 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.concurrencyKeyHolder(key)).contains(second);
     }
 
+    @Test
+    void namesTheHoldersOfSeveralConcurrencyKeysAtOnce() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String a = id("key-a");
+        String b = id("key-b");
+        String holderOfA = storedRun().runId();
+        String holderOfB = storedRun().runId();
+        holds(holderOfA, a);
+        holds(holderOfB, b);
+
+        assertThat(store.concurrencyKeyHolders(List.of(a, b, id("free-key"), a)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(a, holderOfA, b, holderOfB));
+        assertThat(store.concurrencyKeyHolders(List.of())).isEmpty();
+    }
+
     /**
      * As the sweeps of several instances and the holder's end settle the key of a holder that ended, which nobody
      * waits for: the first frees it, deleting its row, while the others wait to lock that row.

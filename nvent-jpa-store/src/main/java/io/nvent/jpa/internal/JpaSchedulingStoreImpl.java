@@ -43,6 +43,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -364,6 +367,33 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
         });
+    }
+
+    /** One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000). */
+    @Override
+    public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
+        List<String> distinct = keys.stream().distinct().toList();
+        Map<String, String> holders = new HashMap<>();
+        for (int from = 0; from < distinct.size(); from += 500) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
+            holders.putAll(read(connection -> {
+                Map<String, String> found = new HashMap<>();
+                try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
+                        + " from " + concurrencyKeys + " where holder_run_id is not null and concurrency_key in ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        statement.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            found.put(rows.getString(1), rows.getString(2));
+                        }
+                    }
+                }
+                return found;
+            }));
+        }
+        return holders;
     }
 
     /**

@@ -1425,7 +1425,18 @@ public final class FlowEngine implements FlowService {
         if (limit < 1) {
             throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
         }
-        return scheduling.listAwaits(pendingOnly, limit).stream().map(AwaitRecord::toInfo).toList();
+        List<AwaitRecord> listed = scheduling.listAwaits(pendingOnly, limit);
+        // A run waiting for a concurrency key names the run it waits behind, as its waits do: one read for the page.
+        Set<String> keys = listed.stream().filter(FlowEngine::waitsForConcurrencyKey)
+                .flatMap(a -> a.event().stream()).collect(Collectors.toSet());
+        Map<String, String> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolders(keys);
+        return listed.stream().map(a -> waitsForConcurrencyKey(a)
+                ? a.toInfo().withConcurrencyKeyHolder(StepWaits.holderAhead(a, a.event().map(holders::get)))
+                : a.toInfo()).toList();
+    }
+
+    private static boolean waitsForConcurrencyKey(AwaitRecord await) {
+        return await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING;
     }
 
     @Override

@@ -127,8 +127,14 @@ class ConcurrencyKeyTest {
                 assertThat(wait.reason()).isEqualTo(StepWait.Reason.AWAIT);
                 assertThat(wait.detail()).contains("waits for concurrency key 'customer-42', held by run " + first);
             });
-            assertThat(h.engine.awaits(true, 10)).singleElement()
-                    .satisfies(a -> assertThat(a.type()).isEqualTo(AwaitType.CONCURRENCY_KEY));
+            assertThat(h.engine.awaits(true, 10)).singleElement().satisfies(a -> {
+                assertThat(a.type()).isEqualTo(AwaitType.CONCURRENCY_KEY);
+                assertThat(a.concurrencyKeyHolder()).as("the run it waits behind").contains(first);
+            });
+            assertThat(h.engine.awaits(false, 10)).as("also among all awaits").filteredOn(a -> a.runId().equals(second))
+                    .singleElement().satisfies(a -> assertThat(a.concurrencyKeyHolder()).contains(first));
+            assertThat(h.engine.awaits(false, 10)).as("the holder's own await, resolved").filteredOn(a -> a.runId().equals(first))
+                    .singleElement().satisfies(a -> assertThat(a.concurrencyKeyHolder()).isEmpty());
             assertThat(STARTED).containsExactly("first");
 
             letEnd("first");
