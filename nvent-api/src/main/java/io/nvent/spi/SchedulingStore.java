@@ -821,8 +821,10 @@ public interface SchedulingStore {
      * holds the key, the run that has waited longest for it gets it: the oldest
      * {@linkplain io.nvent.AwaitStatus#WAITING waiting} await of type
      * {@link io.nvent.AwaitType#CONCURRENCY_KEY} whose {@link AwaitRecord#event()} is the key and
-     * whose run is under way (by {@link AwaitRecord#registeredAt()}; a store breaks ties as it likes, the
-     * memory store by the order the awaits were saved). If none
+     * whose run is under way (by {@link AwaitRecord#registeredAt()}, and of awaits registered at one instant, the
+     * one whose {@link AwaitRecord#awaitId()} sorts first, as {@link String#compareTo} and a database's
+     * {@code order by} on the id's column do for ids of one length and alphabet: the engine makes these ids sort
+     * in the order they were made, since 0.2). If none
      * waits, the key is free. Concurrent calls for one key, on any instance, are serialised: of two
      * racing settles one decides, and the other sees its decision. Repeating a call changes nothing.
      *

@@ -2336,7 +2336,11 @@ public abstract class SchedulingStoreContractTest {
 
     /** A waiting await of {@code runId} for its turn under {@code key}, saved. */
     private AwaitRecord waitsForKey(String runId, String key, Instant registeredAt) {
-        AwaitRecord await = new AwaitRecord(id("await"), id("token"), runId, "sync", "sync-customer",
+        return waitsForKey(id("await"), runId, key, registeredAt);
+    }
+
+    private AwaitRecord waitsForKey(String awaitId, String runId, String key, Instant registeredAt) {
+        AwaitRecord await = new AwaitRecord(awaitId, id("token"), runId, "sync", "sync-customer",
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, registeredAt, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
                 Optional.empty());
@@ -2388,6 +2392,19 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.concurrencyKeyHolder(key)).contains(first);
         assertThat(store.settleConcurrencyKey(flowStore(), id("other-key"), T0)).as("a key nobody waits for")
                 .isEmpty();
+    }
+
+    /** Ids as the engine makes them for these awaits (time-ordered UUIDs), saved in the other order. */
+    @Test
+    void ofRunsThatBeganWaitingForAKeyAtOneInstantTheOneWhoseAwaitIdSortsFirstGetsIt() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String later = storedRun().runId();
+        String earlier = storedRun().runId();
+        waitsForKey("0190f3a2-7c41-7002-8a5e-3f1c2b4d5e6f", later, key, T0);
+        waitsForKey("0190f3a2-7c41-7001-b9d4-8e7f6a5b4c3d", earlier, key, T0);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(earlier);
     }
 
     @Test

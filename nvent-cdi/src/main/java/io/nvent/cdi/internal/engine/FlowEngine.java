@@ -1747,8 +1747,12 @@ public final class FlowEngine implements FlowService {
                 Optional.empty());
     }
 
+    /**
+     * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
+     * began waiting at one instant get the key in the order they began waiting.
+     */
     private static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
-        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step,
+        return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), step,
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
                 Optional.empty());

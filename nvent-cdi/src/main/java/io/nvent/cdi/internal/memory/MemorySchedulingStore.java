@@ -154,7 +154,7 @@ public class MemorySchedulingStore implements SchedulingStore {
         Optional<String> next = awaits.values().stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
                         && a.event().filter(key::equals).isPresent())
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                 .map(AwaitRecord::runId)
                 .filter(runId -> isUnderWay(runs, runId))
                 .findFirst();

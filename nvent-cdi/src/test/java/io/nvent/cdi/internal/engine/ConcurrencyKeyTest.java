@@ -175,6 +175,23 @@ class ConcurrencyKeyTest {
     }
 
     @Test
+    void runsThatBeganWaitingAtOneInstantGetTheKeyInTheOrderTheyWereStarted() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            List<String> names = List.of("a", "b", "c", "d", "e", "f", "g");
+            String last = null;
+            for (String name : names) {   // the clock does not move between them
+                last = h.engine.start("sync", Map.of("name", name), key("k")).runId();
+            }
+            for (String name : names) {
+                awaitStarted(name);
+                letEnd(name);
+            }
+            h.awaitStatus(last, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactlyElementsOf(names);
+        }
+    }
+
+    @Test
     void aFailedHolderHandsTheKeyOnAndItsRetryWaitsForTheKeyAgain() {
         try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
             FAILING.add("first");
