@@ -88,6 +88,22 @@ class ConcurrencyKeyTest {
         }
     }
 
+    /** Fails its first attempt (retryably), then runs as {@link SyncCustomer} does. */
+    @FlowStep(flow = "retried-sync", name = "sync-flaky", role = StepRole.ENTRY, maxAttempts = 2, retryDelaysMs = 0)
+    public static class FlakySync implements Step<Map<String, Object>, String> {
+        static final Set<String> FAILED_ONCE = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            String name = (String) input.get("name");
+            STARTED.add(name);
+            if (FAILED_ONCE.add(name)) {
+                throw new IllegalStateException(name + " fails its first attempt");
+            }
+            return name;
+        }
+    }
+
     @BeforeEach
     void reset() {
         STARTED.clear();
@@ -188,6 +204,22 @@ class ConcurrencyKeyTest {
             }
             h.awaitStatus(last, RunStatus.COMPLETED);
             assertThat(STARTED).containsExactlyElementsOf(names);
+        }
+    }
+
+    @Test
+    void aStepsOwnRetryKeepsTheKeyNoWaitingRunRunsBetweenItsAttempts() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync(), new FlakySync())) {
+            FlakySync.FAILED_ONCE.clear();
+            String first = h.engine.start("retried-sync", Map.of("name", "flaky"), key("k")).runId();
+            h.clock.advance(Duration.ofSeconds(1));
+            String second = start(h, "second", "k");
+
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("flaky", "flaky", "second");
         }
     }
 
