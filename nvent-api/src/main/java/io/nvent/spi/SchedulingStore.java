@@ -7,8 +7,11 @@ import io.nvent.TriggerSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -858,13 +861,17 @@ public interface SchedulingStore {
      * holds the key, the run that has waited longest for it gets it: the oldest
      * {@linkplain io.nvent.AwaitStatus#WAITING waiting} await of type
      * {@link io.nvent.AwaitType#CONCURRENCY_KEY} whose {@link AwaitRecord#event()} is the key and
-     * whose run is under way (by {@link AwaitRecord#registeredAt()}; a store breaks ties as it likes, the
-     * memory store by the order the awaits were saved). If none
+     * whose run is under way (by {@link AwaitRecord#registeredAt()}, and of awaits registered at one instant, the
+     * one whose {@link AwaitRecord#awaitId()} sorts first, as {@link String#compareTo} and a database's
+     * {@code order by} on the id's column do for ids of one length and alphabet: the engine makes these ids sort
+     * in the order they were made, since 0.2). If none
      * waits, the key is free. Concurrent calls for one key, on any instance, are serialised: of two
      * racing settles one decides, and the other sees its decision. Repeating a call changes nothing.
      *
      * <p>The store only decides who holds the key; the engine then lets the holder go on, closing its
-     * await ({@link #closeAwait}, which only one caller wins). A store keeps one row (entry) per key.
+     * await ({@link #closeAwait}, which only one caller wins). A store keeps a row (entry) for a key only while a
+     * run holds it: a settle that frees the key removes it, so that keys used once (one per order, say) do not pile
+     * up, and must then not lose a run that settles the key at the same moment.
      *
      * <p>The default, for a store written for nvent 0.1, cannot: it throws an
      * {@link io.nvent.UnsupportedByAdapterException} ({@value #CONCURRENCY_KEYS_UNSUPPORTED}) that names the store,
@@ -904,8 +911,26 @@ public interface SchedulingStore {
     }
 
     /**
+     * The runs holding concurrency keys, as {@link #concurrencyKeyHolder} answers for each, in one read where the
+     * store can (an operator's list of awaits names the holder of each key waited for). The default asks
+     * {@link #concurrencyKeyHolder} for each key.
+     *
+     * @param keys the concurrency keys
+     * @return the holder of each key held; a free or unknown key is not in it
+     * @since 0.2
+     */
+    default Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
+        Map<String, String> holders = new HashMap<>();
+        for (String key : keys) {
+            concurrencyKeyHolder(key).ifPresent(holder -> holders.put(key, holder));
+        }
+        return holders;
+    }
+
+    /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
-     * ended or is gone and of which no step holds a lease, those no run holds while a run under way waits for them, and those whose holder still waits
+     * ended or is gone and of which no step holds a lease, those the store keeps a row of that no run holds (left by
+     * an earlier build that kept free keys), those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
      * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
      * holds no keys: none.

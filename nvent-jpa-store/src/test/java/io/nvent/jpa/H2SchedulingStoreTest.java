@@ -6,6 +6,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 
 /** The scheduling store contract on in-memory H2 (the database behind Payara's default datasource), URL mode. */
@@ -33,6 +34,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     @Override
     protected boolean holdsConcurrencyKeys() {
         return true;
+    }
+
+    @Override
+    protected OptionalInt concurrencyKeysKept() {
+        return OptionalInt.of(Math.toIntExact(TestDatabases.queryLong(URL, "select count(*) from nvent_concurrency_key")));
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -36,6 +37,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     @Override
     protected boolean holdsConcurrencyKeys() {
         return true;
+    }
+
+    @Override
+    protected OptionalInt concurrencyKeysKept() {
+        return OptionalInt.of(Math.toIntExact(TestDatabases.queryLong(TestDatabases.postgres(), "select count(*) from scheduling_concurrency_key")));
     }
 
     @Override

@@ -101,4 +101,31 @@ public final class TestDatabases {
             throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
         }
     }
+
+    /** The number a query of one row and column answers (a count), on a data source. */
+    static long queryLong(DataSource dataSource, String sql) {
+        try (Connection connection = dataSource.getConnection()) {
+            return queryLong(connection, sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The number a query of one row and column answers (a count), on a JDBC URL. */
+    static long queryLong(String url, String sql) {
+        try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
+            return queryLong(connection, sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static long queryLong(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); java.sql.ResultSet rows = statement.executeQuery(sql)) {
+            if (!rows.next()) {
+                throw new IllegalStateException("no row: " + sql);
+            }
+            return rows.getLong(1);
+        }
+    }
 }

@@ -237,6 +237,17 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * How many concurrency keys the store keeps a row (an entry) of, for the tests that check a free key keeps none;
+     * empty (the default) if the test cannot tell, which skips those checks.
+     *
+     * @return the number of keys kept, or empty
+     * @since 0.2
+     */
+    protected OptionalInt concurrencyKeysKept() {
+        return OptionalInt.empty();
+    }
+
+    /**
      * The store the current test uses.
      *
      * @return the store {@link #createStore()} returned for this test
@@ -2426,7 +2437,11 @@ public abstract class SchedulingStoreContractTest {
 
     /** A waiting await of {@code runId} for its turn under {@code key}, saved. */
     private AwaitRecord waitsForKey(String runId, String key, Instant registeredAt) {
-        AwaitRecord await = new AwaitRecord(id("await"), id("token"), runId, "sync", "sync-customer",
+        return waitsForKey(id("await"), runId, key, registeredAt);
+    }
+
+    private AwaitRecord waitsForKey(String awaitId, String runId, String key, Instant registeredAt) {
+        AwaitRecord await = new AwaitRecord(awaitId, id("token"), runId, "sync", "sync-customer",
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, registeredAt, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
                 Optional.empty());
@@ -2480,6 +2495,19 @@ public abstract class SchedulingStoreContractTest {
                 .isEmpty();
     }
 
+    /** Ids as the engine makes them for these awaits (time-ordered UUIDs), saved in the other order. */
+    @Test
+    void ofRunsThatBeganWaitingForAKeyAtOneInstantTheOneWhoseAwaitIdSortsFirstGetsIt() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String later = storedRun().runId();
+        String earlier = storedRun().runId();
+        waitsForKey("0190f3a2-7c41-7002-8a5e-3f1c2b4d5e6f", later, key, T0);
+        waitsForKey("0190f3a2-7c41-7001-b9d4-8e7f6a5b4c3d", earlier, key, T0);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).contains(earlier);
+    }
+
     @Test
     void whenItsHolderEndsAConcurrencyKeyGoesToTheOldestWaiterStillUnderWayOrIsFreed() {
         assumeThat(holdsConcurrencyKeys()).isTrue();
@@ -2501,6 +2529,97 @@ public abstract class SchedulingStoreContractTest {
         ends(next, RunStatus.COMPLETED);
         assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(6))).as("nobody waits").isEmpty();
         assertThat(store.concurrencyKeyHolder(key)).isEmpty();
+    }
+
+    @Test
+    void aConcurrencyKeyHandedToNoOneKeepsNoRowAndIsHeldAgainByTheNextRunWithIt() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        assumeThat(concurrencyKeysKept()).as("the test can count the keys kept").isPresent();
+        int before = concurrencyKeysKept().getAsInt();
+        String key = id("key");
+        String first = storedRun().runId();
+        holds(first, key);
+        assertThat(concurrencyKeysKept()).as("held").hasValue(before + 1);
+
+        ends(first, RunStatus.COMPLETED);
+
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1))).isEmpty();
+        assertThat(concurrencyKeysKept()).as("free").hasValue(before);
+        assertThat(store.concurrencyKeyHolder(key)).isEmpty();
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        String second = storedRun().runId();
+        holds(second, key);
+        assertThat(store.concurrencyKeyHolder(key)).contains(second);
+    }
+
+    @Test
+    void namesTheHoldersOfSeveralConcurrencyKeysAtOnce() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String a = id("key-a");
+        String b = id("key-b");
+        String holderOfA = storedRun().runId();
+        String holderOfB = storedRun().runId();
+        holds(holderOfA, a);
+        holds(holderOfB, b);
+
+        assertThat(store.concurrencyKeyHolders(List.of(a, b, id("free-key"), a)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(a, holderOfA, b, holderOfB));
+        assertThat(store.concurrencyKeyHolders(List.of())).isEmpty();
+    }
+
+    /**
+     * As the sweeps of several instances and the holder's end settle the key of a holder that ended, which nobody
+     * waits for: the first frees it, deleting its row, while the others wait to lock that row.
+     */
+    @Test
+    void ofSettlesOfAKeyWhoseHolderEndedAndThatNobodyWaitsForAtOnceEachFindsItFreeAndNoRowIsLeft() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 6;
+        for (int round = 0; round < 10; round++) {
+            String key = id("idle");
+            String holder = storedRun().runId();
+            holds(holder, key);
+            ends(holder, RunStatus.COMPLETED);
+            List<Optional<String>> settled = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> settled.add(store.settleConcurrencyKey(flowStore(), key, T0)));
+
+            assertThat(settled).as("race %d", round).hasSize(threads).containsOnly(Optional.empty());
+            assertThat(store.concurrencyKeyHolder(key)).as("race %d", round).isEmpty();
+        }
+        concurrencyKeysKept().ifPresent(kept -> assertThat(kept).as("rows left").isZero());
+    }
+
+    /** A holder's end frees the key (no waiter seen) while runs that start with it settle it: one of them gets it. */
+    @Test
+    void aConcurrencyKeyFreedWhileRunsStartWithItGoesToOneOfThem() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 4;
+        for (int round = 0; round < 10; round++) {
+            String key = id("freed");
+            String holder = storedRun().runId();
+            holds(holder, key);
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            List<Optional<String>> settled = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                if (thread == 0) {
+                    ends(holder, RunStatus.COMPLETED);
+                } else {
+                    waitsForKey(runs.get(thread), key, T0.plusMillis(thread));
+                }
+                settled.add(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(1)));
+            });
+
+            Optional<String> next = store.concurrencyKeyHolder(key);
+            assertThat(next).as("race %d", round).isPresent();
+            assertThat(runs.subList(1, threads)).as("race %d", round).contains(next.get());
+            assertThat(store.settleConcurrencyKey(flowStore(), key, T0.plusSeconds(2))).as("race %d", round)
+                    .isEqualTo(next);
+            // The end's own settle may find no waiter yet: it frees the key, and a start's settle takes it.
+            assertThat(settled).as("race %d", round).hasSize(threads)
+                    .allSatisfy(s -> assertThat(s).isIn(Optional.empty(), Optional.of(holder), next));
+        }
     }
 
     @Test

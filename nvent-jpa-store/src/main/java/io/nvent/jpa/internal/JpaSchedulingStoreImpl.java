@@ -43,6 +43,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -253,35 +256,20 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final String UNDER_WAY = "('running', 'awaiting', 'stalled')";
 
     /**
-     * Locks the key's row (inserting it the first time), so that settles of one key take turns; then
-     * keeps a holder under way, or gives the key to the run that has waited longest, or frees it.
+     * Locks the key's row (inserting it if there is none), so that settles of one key take turns; then
+     * keeps a holder under way, or gives the key to the run that has waited longest, or frees it, deleting
+     * its row: the table keeps only keys held. A settle that finds the row deleted by another settle between
+     * its insert (which found the row there) and its lock inserts it again.
      */
     @Override
     public Optional<String> settleConcurrencyKey(FlowStore runStore, String key, Instant now) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(now, "now");
         return write("concurrency key '" + key + "'", connection -> {
-            String insert = "insert into " + concurrencyKeys + " (concurrency_key) values (?)";
-            try (PreparedStatement statement = connection.prepareStatement(
-                    postgres ? insert + " on conflict do nothing" : insert)) {
-                statement.setString(1, key);
-                statement.executeUpdate();
-            } catch (SQLException e) {
-                if (!isDuplicateKey(e)) {   // not PostgreSQL: another settle inserted it (only this statement failed)
-                    throw e;
-                }
-            }
-            String holder;
-            try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id from "
-                    + concurrencyKeys + " k where k.concurrency_key = ? for update")) {
-                statement.setString(1, key);
-                try (ResultSet rows = statement.executeQuery()) {
-                    rows.next();
-                    holder = rows.getString(1);
-                }
-            }
-            if (holder != null && (isUnderWay(connection, holder) || holdsLease(connection, holder, now))) {
-                return Optional.of(holder);
+            Optional<String> holder = lockConcurrencyKey(connection, key);
+            if (holder.isPresent() && (isUnderWay(connection, holder.get())
+                    || holdsLease(connection, holder.get(), now))) {
+                return holder;
             }
             Optional<String> next;
             try (PreparedStatement statement = connection.prepareStatement("select a.run_id from " + awaits
@@ -293,17 +281,53 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     next = rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
                 }
             }
-            if (!next.equals(Optional.ofNullable(holder))) {
+            if (next.isEmpty()) {
+                try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
+                        + " where concurrency_key = ?")) {
+                    statement.setString(1, key);
+                    statement.executeUpdate();
+                }
+            } else if (!next.equals(holder)) {
                 try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
                         + " set holder_run_id = ?, held_since = ? where concurrency_key = ?")) {
-                    statement.setString(1, next.orElse(null));
-                    setInstant(statement, 2, next.map(n -> now), database);
+                    statement.setString(1, next.get());
+                    setInstant(statement, 2, Optional.of(now), database);
                     statement.setString(3, key);
                     statement.executeUpdate();
                 }
             }
             return next;
         });
+    }
+
+    /**
+     * Inserts the key's row unless it is there, and locks it; again if another settle deleted the row (freeing
+     * the key) after the insert found it there.
+     *
+     * @return the run holding the key; empty if none does
+     */
+    private Optional<String> lockConcurrencyKey(Connection connection, String key) throws SQLException {
+        String insert = "insert into " + concurrencyKeys + " (concurrency_key) values (?)";
+        while (true) {
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict do nothing" : insert)) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            } catch (SQLException e) {
+                if (!isDuplicateKey(e)) {   // not PostgreSQL: another settle inserted it (only this statement failed)
+                    throw e;
+                }
+            }
+            try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id from "
+                    + concurrencyKeys + " k where k.concurrency_key = ? for update")) {
+                statement.setString(1, key);
+                try (ResultSet rows = statement.executeQuery()) {
+                    if (rows.next()) {
+                        return Optional.ofNullable(rows.getString(1));
+                    }
+                }
+            }
+        }
     }
 
     private boolean isUnderWay(Connection connection, String runId) throws SQLException {
@@ -345,9 +369,36 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    /** One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000). */
+    @Override
+    public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
+        List<String> distinct = keys.stream().distinct().toList();
+        Map<String, String> holders = new HashMap<>();
+        for (int from = 0; from < distinct.size(); from += 500) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
+            holders.putAll(read(connection -> {
+                Map<String, String> found = new HashMap<>();
+                try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
+                        + " from " + concurrencyKeys + " where holder_run_id is not null and concurrency_key in ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        statement.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            found.put(rows.getString(1), rows.getString(2));
+                        }
+                    }
+                }
+                return found;
+            }));
+        }
+        return holders;
+    }
+
     /**
-     * Keys held by a run that ended or is gone (and holds no step lease); and keys waited for that no run holds, or whose holder still
-     * waits for them.
+     * Keys held by a run that ended or is gone (and holds no step lease), or by none (a row nvent 0.2 left before it
+     * deleted free keys' rows); and keys waited for that no run holds, or whose holder still waits for them.
      */
     @Override
     public List<String> unsettledConcurrencyKeys(FlowStore runStore, int limit) {
@@ -358,7 +409,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             Set<String> keys = new java.util.LinkedHashSet<>();
             try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
                     + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
-                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                    // A free key's row (left by nvent 0.2 before it deleted them) is settled too, and so deleted.
+                    + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
                     // A step still holding its lease keeps the key with its run (an expired one: until the sweep
                     // takes the lease over).
                     + " and not exists (select 1 from " + leases + " l where l.run_id = k.holder_run_id) "

@@ -51,4 +51,12 @@ class ConsoleRunPageTest {
         assertThat(waitLink).contains("wait.awaitType !== 'concurrency_key'");
         assertThat(deepLink).containsPattern("a\\.type === 'concurrency_key'\\) toast\\(");
     }
+
+    @Test
+    void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
+        String typeCell = between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+
+        assertThat(typeCell).contains("a.concurrencyKeyHolder ? ", "'held by run '",
+                "href: `#/runs/${a.concurrencyKeyHolder}`");
+    }
 }

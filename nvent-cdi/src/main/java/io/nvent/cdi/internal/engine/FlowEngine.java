@@ -1025,8 +1025,16 @@ public final class FlowEngine implements FlowService {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
         Instant now = clock.instant();
-        FlowDefinition flow = flowOf(runId);
+        RunRecord before = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(before.flow());
         StepDefinition step = stepOf(flow, runId, stepName);
+        // A run that ended gave its concurrency key up. Should its end not have handed the key on yet (the store away
+        // for a moment, its instance stopped), that is done first: the retry then waits behind the runs that waited
+        // before it, instead of finding the key still its own and running ahead of them. Should the store fail now,
+        // the retry fails, having changed nothing.
+        if (before.status().isTerminal() && before.concurrencyKey().isPresent()) {
+            settleConcurrencyKey(before.concurrencyKey().get());
+        }
         // A step behind an await that never let it through (it timed out and failed the step) must
         // wait for it again: a retry is no way around an approval. A step that ran and whose
         // after-await timed out has had its effects: it waits for that await again, its emissions
@@ -1417,7 +1425,18 @@ public final class FlowEngine implements FlowService {
         if (limit < 1) {
             throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
         }
-        return scheduling.listAwaits(pendingOnly, limit).stream().map(AwaitRecord::toInfo).toList();
+        List<AwaitRecord> listed = scheduling.listAwaits(pendingOnly, limit);
+        // A run waiting for a concurrency key names the run it waits behind, as its waits do: one read for the page.
+        Set<String> keys = listed.stream().filter(FlowEngine::waitsForConcurrencyKey)
+                .flatMap(a -> a.event().stream()).collect(Collectors.toSet());
+        Map<String, String> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolders(keys);
+        return listed.stream().map(a -> waitsForConcurrencyKey(a)
+                ? a.toInfo().withConcurrencyKeyHolder(StepWaits.holderAhead(a, a.event().map(holders::get)))
+                : a.toInfo()).toList();
+    }
+
+    private static boolean waitsForConcurrencyKey(AwaitRecord await) {
+        return await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING;
     }
 
     @Override
@@ -1728,8 +1747,12 @@ public final class FlowEngine implements FlowService {
                 Optional.empty());
     }
 
+    /**
+     * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
+     * began waiting at one instant get the key in the order they began waiting.
+     */
     private static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
-        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step,
+        return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), step,
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
                 Optional.empty());

@@ -555,7 +555,7 @@ final class StepWaits {
             case WEBHOOK -> "waits for a call of its webhook" + timeout;
             case EVENT -> "waits for event '" + await.event().orElse("?") + "'" + timeout;
             case CONCURRENCY_KEY -> "waits for concurrency key '" + await.event().orElse("?") + "'"
-                    + scheduling.concurrencyKeyHolder(await.event().orElse("")).filter(h -> !h.equals(await.runId()))
+                    + holderAhead(await, scheduling.concurrencyKeyHolder(await.event().orElse("")))
                             .map(h -> ", held by run " + h).orElse("")
                     + " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)";
         };
@@ -563,5 +563,13 @@ final class StepWaits {
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),
                 (await.position() == io.nvent.AwaitPosition.BEFORE ? "before it runs, it " : "after it ran, it ")
                         + detail, Optional.empty(), Optional.of(await.type()));
+    }
+
+    /**
+     * The run a waiting concurrency-key await's run waits behind: the key's holder, unless that is the await's own
+     * run (it got the key and is about to go on).
+     */
+    static Optional<String> holderAhead(AwaitRecord await, Optional<String> holder) {
+        return holder.filter(h -> !h.equals(await.runId()));
     }
 }

@@ -59,7 +59,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
-    /** The run holding each concurrency key that a run ever held; a free key maps to {@code ""}. */
+    /** The run holding each concurrency key held; a free key has no entry. */
     private final Map<String, String> concurrencyKeyHolders = new HashMap<>();
 
     @Override
@@ -147,18 +147,22 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
-        Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
+        Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key));
         if (holder.isPresent() && (isUnderWay(runs, holder.get()) || holdsLease(holder.get(), Optional.of(now)))) {
             return holder;
         }
         Optional<String> next = awaits.values().stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
                         && a.event().filter(key::equals).isPresent())
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                 .map(AwaitRecord::runId)
                 .filter(runId -> isUnderWay(runs, runId))
                 .findFirst();
-        concurrencyKeyHolders.put(key, next.orElse(""));
+        if (next.isPresent()) {
+            concurrencyKeyHolders.put(key, next.get());
+        } else {
+            concurrencyKeyHolders.remove(key);   // a free key keeps no entry: one per customer would pile up
+        }
         return next;
     }
 
@@ -175,9 +179,14 @@ public class MemorySchedulingStore implements SchedulingStore {
         return runs.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
     }
 
+    /** How many concurrency keys the store keeps an entry of (held keys only). */
+    synchronized int concurrencyKeysKept() {
+        return concurrencyKeyHolders.size();
+    }
+
     @Override
     public synchronized Optional<String> concurrencyKeyHolder(String key) {
-        return Optional.ofNullable(concurrencyKeyHolders.get(key)).filter(h -> !h.isEmpty());
+        return Optional.ofNullable(concurrencyKeyHolders.get(key));
     }
 
     /**
@@ -199,13 +208,12 @@ public class MemorySchedulingStore implements SchedulingStore {
         holders.forEach((key, holder) -> {
             boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
                     && a.event().filter(key::equals).isPresent());
-            if (!holder.isEmpty() && (holderWaits || (!holdsLease(holder, Optional.empty())
-                    && !isUnderWay(runs, holder)))) {
+            if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
                 unsettled.add(key);
             }
         });
         waiting.stream()
-                .filter(a -> a.event().filter(key -> holders.getOrDefault(key, "").isEmpty()).isPresent())
+                .filter(a -> a.event().filter(key -> !holders.containsKey(key)).isPresent())
                 .filter(a -> isUnderWay(runs, a.runId()))
                 .forEach(a -> unsettled.add(a.event().orElseThrow()));
         return unsettled.stream().limit(limit).toList();

@@ -88,6 +88,22 @@ class ConcurrencyKeyTest {
         }
     }
 
+    /** Fails its first attempt (retryably), then runs as {@link SyncCustomer} does. */
+    @FlowStep(flow = "retried-sync", name = "sync-flaky", role = StepRole.ENTRY, maxAttempts = 2, retryDelaysMs = 0)
+    public static class FlakySync implements Step<Map<String, Object>, String> {
+        static final Set<String> FAILED_ONCE = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            String name = (String) input.get("name");
+            STARTED.add(name);
+            if (FAILED_ONCE.add(name)) {
+                throw new IllegalStateException(name + " fails its first attempt");
+            }
+            return name;
+        }
+    }
+
     @BeforeEach
     void reset() {
         STARTED.clear();
@@ -127,8 +143,14 @@ class ConcurrencyKeyTest {
                 assertThat(wait.reason()).isEqualTo(StepWait.Reason.AWAIT);
                 assertThat(wait.detail()).contains("waits for concurrency key 'customer-42', held by run " + first);
             });
-            assertThat(h.engine.awaits(true, 10)).singleElement()
-                    .satisfies(a -> assertThat(a.type()).isEqualTo(AwaitType.CONCURRENCY_KEY));
+            assertThat(h.engine.awaits(true, 10)).singleElement().satisfies(a -> {
+                assertThat(a.type()).isEqualTo(AwaitType.CONCURRENCY_KEY);
+                assertThat(a.concurrencyKeyHolder()).as("the run it waits behind").contains(first);
+            });
+            assertThat(h.engine.awaits(false, 10)).as("also among all awaits").filteredOn(a -> a.runId().equals(second))
+                    .singleElement().satisfies(a -> assertThat(a.concurrencyKeyHolder()).contains(first));
+            assertThat(h.engine.awaits(false, 10)).as("the holder's own await, resolved").filteredOn(a -> a.runId().equals(first))
+                    .singleElement().satisfies(a -> assertThat(a.concurrencyKeyHolder()).isEmpty());
             assertThat(STARTED).containsExactly("first");
 
             letEnd("first");
@@ -165,6 +187,39 @@ class ConcurrencyKeyTest {
             }
             h.awaitStatus(last, RunStatus.COMPLETED);
             assertThat(STARTED).containsExactly("a", "b", "c", "d");
+        }
+    }
+
+    @Test
+    void runsThatBeganWaitingAtOneInstantGetTheKeyInTheOrderTheyWereStarted() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            List<String> names = List.of("a", "b", "c", "d", "e", "f", "g");
+            String last = null;
+            for (String name : names) {   // the clock does not move between them
+                last = h.engine.start("sync", Map.of("name", name), key("k")).runId();
+            }
+            for (String name : names) {
+                awaitStarted(name);
+                letEnd(name);
+            }
+            h.awaitStatus(last, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactlyElementsOf(names);
+        }
+    }
+
+    @Test
+    void aStepsOwnRetryKeepsTheKeyNoWaitingRunRunsBetweenItsAttempts() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync(), new FlakySync())) {
+            FlakySync.FAILED_ONCE.clear();
+            String first = h.engine.start("retried-sync", Map.of("name", "flaky"), key("k")).runId();
+            h.clock.advance(Duration.ofSeconds(1));
+            String second = start(h, "second", "k");
+
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            awaitStarted("second");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("flaky", "flaky", "second");
         }
     }
 
@@ -329,6 +384,33 @@ class ConcurrencyKeyTest {
             letEnd("second");
             h.awaitStatus(second, RunStatus.COMPLETED);
             assertThat(h.engine.runs(RunQuery.ofFlow("sync"))).hasSize(2);
+        }
+    }
+
+    @Test
+    void aFailedHolderRetriedBeforeItsKeyWasHandedOnWaitsBehindTheRunsThatWaitedBeforeIt() {
+        SettleFailsOnce scheduling = new SettleFailsOnce();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            FAILING.add("first");
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            awaitStarted("first");
+            scheduling.failNext = true;   // the store is away for a moment as the failed holder would hand its key on
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.FAILED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !scheduling.failNext);
+            assertThat(scheduling.concurrencyKeyHolder("k")).as("not handed on yet").contains(first);
+
+            h.engine.retryStep(first, "sync-customer");   // before the sweep hands the key on
+
+            awaitStarted("second");
+            assertThat(h.engine.run(first).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.waits(first)).singleElement()
+                    .satisfies(wait -> assertThat(wait.detail()).contains("held by run " + second));
+            letEnd("second");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second", "first");
         }
     }
 

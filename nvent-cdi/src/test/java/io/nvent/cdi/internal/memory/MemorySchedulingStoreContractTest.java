@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.memory;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.SchedulingStoreContractTest;
+import java.util.OptionalInt;
 
 /** The in-memory scheduling store passes the shared scheduling store contract, with the in-memory runs. */
 class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
@@ -12,6 +13,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     @Override
     protected SchedulingStore createStore() {
         return new MemorySchedulingStore();
+    }
+
+    @Override
+    protected OptionalInt concurrencyKeysKept() {
+        return OptionalInt.of(((MemorySchedulingStore) store()).concurrencyKeysKept());
     }
 
     @Override

@@ -24,6 +24,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -318,6 +319,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Optional<String> concurrencyKeyHolder(String key) {
         return delegate().concurrencyKeyHolder(key);
+    }
+
+    @Override
+    public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
+        return delegate().concurrencyKeyHolders(keys);
     }
 
     @Override

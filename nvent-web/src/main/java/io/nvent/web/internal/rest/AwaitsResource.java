@@ -84,6 +84,7 @@ public class AwaitsResource {
         a.resolveAt().ifPresent(t -> body.add("resolveAt", t.toString()));
         a.timeoutAt().ifPresent(t -> body.add("timeoutAt", t.toString()));
         a.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
+        a.concurrencyKeyHolder().ifPresent(holder -> body.add("concurrencyKeyHolder", holder));
         return body;
     }
 }

@@ -45,6 +45,16 @@ class ConcurrencyKeyRequestsTest {
 
         assertThat(Representations.run(run).getString("concurrencyKey")).isEqualTo("customer-42");
         assertThat(AwaitsResource.await(await).build().toString())
-                .contains("\"type\":\"concurrency_key\"", "\"concurrencyKey\":\"customer-42\"");
+                .contains("\"type\":\"concurrency_key\"", "\"concurrencyKey\":\"customer-42\"")
+                .doesNotContain("concurrencyKeyHolder");
+    }
+
+    @Test
+    void anAwaitForAConcurrencyKeyNamesTheRunHoldingIt() {
+        io.nvent.AwaitInfo await = new io.nvent.AwaitInfo("a2", "r2", "sync", "sync-customer", AwaitPosition.BEFORE,
+                AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, AT, Optional.empty(), Optional.empty(),
+                Optional.of("customer-42"), Optional.of("r1"));
+
+        assertThat(AwaitsResource.await(await).build().getString("concurrencyKeyHolder")).isEqualTo("r1");
     }
 }
