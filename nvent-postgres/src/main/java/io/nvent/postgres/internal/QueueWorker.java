@@ -168,6 +168,11 @@ public final class QueueWorker {
      * {@link #ahead} only if none came while it ran.
      */
     private long aheadWakeups;
+    /**
+     * The last round ahead claimed as many jobs as there was room for: jobs of its window may become
+     * due before there is room again, which only the usual rounds claim; they look once held jobs start.
+     */
+    private boolean aheadFull;
     /** Jobs claimed ahead and not yet held (the handler prepares them): delayed, as held ones. */
     private int heldPreparing;
     /** The pump's statement under way claims ahead: its jobs, if the rows show them, are delayed. */
@@ -237,8 +242,10 @@ public final class QueueWorker {
         try {
             startWindow = limit.map(StartWindow::new).orElse(null);
             if (limit.isPresent()) {
-                // Held jobs would start uncounted: they go back, and come again through counted claims.
+                // Held jobs would start uncounted: they go back, and come again through counted claims;
+                // the next round arms the wake-up for the next due job without the lead.
                 handBackHeld();
+                dueStale = true;
             }
             more = true;
             changed.signalAll();
@@ -812,7 +819,8 @@ public final class QueueWorker {
         try {
             heldPreparing = 0;
             held.addAll(claimedHeld);
-            if (claimed.size() < limit && aheadWakeups == seen) {
+            aheadFull = claimed.size() == limit;
+            if (!aheadFull && aheadWakeups == seen) {
                 ahead = false;
                 drained = true;
             }
@@ -864,7 +872,12 @@ public final class QueueWorker {
             current = handler;
             armHeldTimer();
             if (!due.isEmpty() && ahead) {
-                // Room for more held jobs.
+                // Room for more held jobs; and jobs left out for want of room may be due by now.
+                if (aheadFull) {
+                    more = true;
+                    dueStale = true;
+                    rescan = true;
+                }
                 changed.signalAll();
             }
         } finally {
