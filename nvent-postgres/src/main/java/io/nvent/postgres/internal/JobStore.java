@@ -222,14 +222,15 @@ public final class JobStore {
     }
 
     /**
-     * Claims up to {@code limit} jobs of a queue that are due after {@code now} and no later than
-     * {@code horizon}, earliest first; their attempts start at their due time.
+     * Claims up to {@code limit} jobs of a queue made due later (a delay, a backoff) that are due
+     * after {@code from} and no later than {@code horizon}, earliest first; their attempts start at
+     * their due time.
      */
-    public List<HeldJob> claimAhead(Connection connection, String queue, int limit, Instant now, Instant horizon,
+    public List<HeldJob> claimAhead(Connection connection, String queue, int limit, Instant from, Instant horizon,
                                     String instance, Instant lockedUntil) throws SQLException {
         try (PreparedStatement claim = connection.prepareStatement(sql.claimAhead)) {
             claim.setString(1, queue);
-            claim.setLong(2, Jdbc.micros(now));
+            claim.setLong(2, Jdbc.micros(from));
             claim.setLong(3, Jdbc.micros(horizon));
             claim.setString(4, queue);
             claim.setInt(5, limit);

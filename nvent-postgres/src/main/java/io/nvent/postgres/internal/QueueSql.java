@@ -21,7 +21,7 @@ public final class QueueSql {
     /** {@link #flushAndClaim} for jobs after a (priority, id) in claim order only. */
     public final String flushAndClaimAfter;
     public final String nextDue;
-    /** Claims the jobs due within a window from now, earliest first, to start each at its due time. */
+    /** Claims the delayed jobs due within a window, earliest first, to start each at its due time. */
     public final String claimAhead;
     public final String renew;
     public final String fail;
@@ -98,7 +98,7 @@ public final class QueueSql {
                 + "), " + tally("SELECT queue, 0, -1, 0, 1 FROM done UNION ALL SELECT queue, -1, 1, 0, 0 FROM claimed")
                 + " SELECT * FROM claimed";
         flushAndClaim = claim.formatted("");
-        // Through the due index only (its predicate is repeated): the jobs not yet due, earliest first.
+        // Through the due index only (its predicate is repeated): jobs made due later, earliest first.
         // Their recorded start is their due time, when they start, not the claim's.
         claimAhead = "WITH next AS (SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
                 + " AND available_at > created_at AND available_at > " + MICROS.formatted("?::bigint")

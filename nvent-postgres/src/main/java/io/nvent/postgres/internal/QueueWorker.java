@@ -48,8 +48,8 @@ import java.util.function.Supplier;
  * that had not started when the queue was paused are handed back unchanged.
  *
  * <p>Jobs enqueued with a delay (and retries waiting for their backoff) are claimed ahead: up to
- * {@link #CLAIM_AHEAD} before they are due, the pump claims the jobs due within that window,
- * earliest first, in rounds of their own, and holds them (their leases renewed like those of
+ * {@link #CLAIM_AHEAD} before they are due, the pump claims the jobs due within that window (and
+ * those due within the last {@link #CLAIM_AHEAD} that no round claimed), earliest first, in rounds of their own, and holds them (their leases renewed like those of
  * prefetched jobs) until a timer starts each at its due time, never before. A job due in a burst
  * with many others thus starts on time whatever a round costs, instead of after the round that
  * finds it due. Held jobs are handed back unchanged when the queue is paused, a rate limit is set or
@@ -85,6 +85,11 @@ public final class QueueWorker {
     static final Duration CLAIM_AHEAD = Duration.ofMillis(250);
     /** Most jobs one worker holds claimed ahead of their due time. */
     static final int MAX_HELD = 1000;
+    /**
+     * Once full, the room a worker waits for before it claims ahead again: a burst of jobs due is
+     * claimed in rounds of a few hundred, not of the few that each start of held jobs frees.
+     */
+    private static final int HELD_REFILL = MAX_HELD / 4;
     /** The attempt each worker thread runs, so that its handler can offer the job to continue with. */
     private static final ThreadLocal<Attempt> RUNNING = new ThreadLocal<>();
 
@@ -476,7 +481,8 @@ public final class QueueWorker {
                         }
                         break;
                     }
-                    if (ahead && claiming && !paused && !stopping && held.size() < MAX_HELD && claimsAhead()) {
+                    if (ahead && claiming && !paused && !stopping && held.size() <= MAX_HELD - HELD_REFILL
+                            && claimsAhead()) {
                         aheadLimit = MAX_HELD - held.size();
                         break;
                     }
@@ -777,8 +783,9 @@ public final class QueueWorker {
 
     /**
      * Claims the jobs due within {@link #CLAIM_AHEAD}, earliest first, and holds them until a timer
-     * starts each at its due time. When the window is drained, arms the wake-up for the first job
-     * due after it.
+     * starts each at its due time. Also those due within the last {@link #CLAIM_AHEAD} that no round
+     * claimed (left out of a full round ahead, then due before the next): they start at once. When
+     * the window is drained, arms the wake-up for the first job due after it.
      *
      * @param seen {@link #aheadWakeups} when the round began
      */
@@ -787,8 +794,8 @@ public final class QueueWorker {
         Instant horizon = now.plusNanos(aheadNanos);
         List<HeldJob> claimed;
         try {
-            claimed = context.store().claimAhead(connection.get(), queue, limit, now, horizon, context.instanceId(),
-                    now.plus(context.leaseDuration()));
+            claimed = context.store().claimAhead(connection.get(), queue, limit, now.minusNanos(aheadNanos), horizon,
+                    context.instanceId(), now.plus(context.leaseDuration()));
         } catch (SQLException | RuntimeException e) {
             connection.discard();
             if (!isStopping()) {
@@ -871,9 +878,10 @@ public final class QueueWorker {
             inFlight += due.size();
             current = handler;
             armHeldTimer();
-            if (!due.isEmpty() && ahead) {
-                // Room for more held jobs; and jobs left out for want of room may be due by now.
+            if (!due.isEmpty() && ahead && held.size() <= MAX_HELD - HELD_REFILL) {
                 if (aheadFull) {
+                    // Jobs left out of the full round ahead may be due by now: the usual round looks too.
+                    aheadFull = false;
                     more = true;
                     dueStale = true;
                     rescan = true;
