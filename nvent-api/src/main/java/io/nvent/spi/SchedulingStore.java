@@ -930,7 +930,8 @@ public interface SchedulingStore {
     /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
      * ended or is gone and of which no step holds a lease, those the store keeps a row of that no run holds (left by
-     * an earlier build that kept free keys), those no run holds while a run under way waits for them, and those whose holder still waits
+     * an earlier build that kept free keys; a store may instead delete such rows itself, many in one go, rather than
+     * list them to be settled one by one: they must not take the places of the others), those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
      * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
      * holds no keys: none.

@@ -42,6 +42,12 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean storeARowOfAFreeConcurrencyKey(String key) {
+        TestDatabases.execute(URL, "insert into nvent_concurrency_key (concurrency_key) values ('" + key + "')");
+        return true;
+    }
+
+    @Override
     protected boolean keepsProgress() {
         return true;
     }

@@ -45,6 +45,12 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean storeARowOfAFreeConcurrencyKey(String key) {
+        TestDatabases.execute(TestDatabases.postgres(), "insert into scheduling_concurrency_key (concurrency_key) values ('" + key + "')");
+        return true;
+    }
+
+    @Override
     protected boolean keepsProgress() {
         return true;
     }

@@ -248,6 +248,18 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * Stores a row (an entry) of a concurrency key no run holds, as an earlier build of nvent 0.2 left one of every
+     * key handed to no one; false (the default) if the store keeps no such rows, which the tests then do without.
+     *
+     * @param key the key
+     * @return whether the row was stored
+     * @since 0.2
+     */
+    protected boolean storeARowOfAFreeConcurrencyKey(String key) {
+        return false;
+    }
+
+    /**
      * The store the current test uses.
      *
      * @return the store {@link #createStore()} returned for this test
@@ -2688,6 +2700,32 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.unsettledConcurrencyKeys(flowStore(), 100))
                 .containsExactlyInAnyOrder(heldByEnded, neverSettled, holderStillWaits);
         assertThat(store.unsettledConcurrencyKeys(flowStore(), 1)).hasSize(1);
+    }
+
+    /**
+     * As after an earlier build of nvent 0.2, which kept a row of every key handed to no one (one key per order, say):
+     * those rows take no places of keys the sweep must settle, and are not left for ever.
+     */
+    @Test
+    void rowsOfFreeKeysAnEarlierBuildLeftKeepTheSweepFromNoKeyThatNeedsSettling() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        boolean freeRowsStored = IntStream.range(0, 5)
+                .allMatch(i -> storeARowOfAFreeConcurrencyKey(id("free-" + i)));
+        String heldByEnded = id("held-by-ended");
+        String holder = storedRun().runId();
+        holds(holder, heldByEnded);
+        ends(holder, RunStatus.COMPLETED);
+        String neverSettled = id("never-settled");
+        String waiter = storedRun().runId();
+        AwaitRecord waits = waitsForKey(waiter, neverSettled, T0);
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 2)).as("free rows stored: %s", freeRowsStored)
+                .containsExactlyInAnyOrder(heldByEnded, neverSettled);
+        assertThat(store.settleConcurrencyKey(flowStore(), neverSettled, T0)).contains(waiter);
+        store.closeAwait(waits.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0);
+        assertThat(store.settleConcurrencyKey(flowStore(), heldByEnded, T0)).isEmpty();
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).as("after the sweep").isEmpty();
+        concurrencyKeysKept().ifPresent(kept -> assertThat(kept).as("rows kept: the key held").isEqualTo(1));
     }
 
     @Test

@@ -397,20 +397,23 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     /**
-     * Keys held by a run that ended or is gone (and holds no step lease), or by none (a row nvent 0.2 left before it
-     * deleted free keys' rows); and keys waited for that no run holds, or whose holder still waits for them.
+     * Keys held by a run that ended or is gone (and holds no step lease); and keys waited for that no run holds, or
+     * whose holder still waits for them. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
+     * instances during a rolling upgrade) are not listed: each call first deletes up to
+     * {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one statement, so that they neither take the places of
+     * keys that need settling nor cost a settle each.
      */
     @Override
     public List<String> unsettledConcurrencyKeys(FlowStore runStore, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
+        deleteFreeConcurrencyKeyRows();
         return read(connection -> {
             Set<String> keys = new java.util.LinkedHashSet<>();
             try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
                     + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
-                    // A free key's row (left by nvent 0.2 before it deleted them) is settled too, and so deleted.
-                    + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
                     // A step still holding its lease keeps the key with its run (an expired one: until the sweep
                     // takes the lease over).
                     + " and not exists (select 1 from " + leases + " l where l.run_id = k.holder_run_id) "
@@ -428,6 +431,26 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
             return keys.stream().limit(limit).toList();
+        });
+    }
+
+    /** The most rows of free keys {@link #unsettledConcurrencyKeys} deletes in one call. */
+    static final int FREE_KEY_ROWS_DELETED_PER_SWEEP = 10_000;
+
+    /**
+     * Deletes rows of keys no run holds, which a settle would only delete one by one. Safe beside settles: a
+     * settle's own row is not seen before it commits, and one it locked is checked again ({@code holder_run_id is
+     * null} on the row deleted, not only in the subquery) once its settle ended, and kept if it got a holder; a
+     * settle that finds its row deleted before it locked it stores it again.
+     */
+    private void deleteFreeConcurrencyKeyRows() {
+        write("free concurrency keys", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
+                    + " where holder_run_id is null and concurrency_key in (select f.concurrency_key from "
+                    + concurrencyKeys + " f where f.holder_run_id is null " + limit(FREE_KEY_ROWS_DELETED_PER_SWEEP)
+                    + ")")) {
+                return statement.executeUpdate();
+            }
         });
     }
 
