@@ -1044,6 +1044,7 @@ public final class FlowEngine implements FlowService {
         List<AwaitRecord> awaits = new ArrayList<>();
         // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
         boolean[] waitsForKey = new boolean[1];
+        boolean[] endedSinceRead = new boolean[1];
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
@@ -1051,6 +1052,12 @@ public final class FlowEngine implements FlowService {
             }
             awaits.clear();
             waitsForKey[0] = run.concurrencyKey().isPresent() && run.status().isTerminal();
+            // The run ended since it was read (another step of it failed again): its key was not handed on above,
+            // and its end, seeing the run under way again, would keep it. Start over, handing it on first.
+            endedSinceRead[0] = waitsForKey[0] && !before.status().isTerminal();
+            if (endedSinceRead[0]) {
+                return Optional.empty();
+            }
             String reason = waitsForKey[0] ? "manual retry; the run waits for its concurrency key again"
                     : gatePassed ? "manual retry" : "manual retry; the step waits for its "
                     + (gate.timedOutAfter().isPresent() ? "after-await" : "await") + " again";
@@ -1071,6 +1078,10 @@ public final class FlowEngine implements FlowService {
             }
             return Optional.of(new RunChange(next, events));
         });
+        if (endedSinceRead[0]) {
+            retryStep(runId, stepName);   // now reads the run ended: at most once more, unless it is retried again
+            return;
+        }
         change.ifPresent(c -> {
             publish(c);
             if (waitsForKey[0] || !gatePassed) {

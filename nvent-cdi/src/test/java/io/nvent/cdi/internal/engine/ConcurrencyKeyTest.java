@@ -16,7 +16,9 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StoredChange;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -403,6 +405,56 @@ class ConcurrencyKeyTest {
             assertThat(scheduling.concurrencyKeyHolder("k")).as("not handed on yet").contains(first);
 
             h.engine.retryStep(first, "sync-customer");   // before the sweep hands the key on
+
+            awaitStarted("second");
+            assertThat(h.engine.run(first).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.waits(first)).singleElement()
+                    .satisfies(wait -> assertThat(wait.detail()).contains("held by run " + second));
+            letEnd("second");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("first", "second", "first");
+        }
+    }
+
+    /** A flow store that lets a run fail again just before its next change, as another step of it failing then. */
+    static final class RunFailsAgainBeforeItsNextChange extends MemoryFlowStore {
+        volatile String runId;
+        volatile Instant at;
+
+        @Override
+        public Optional<StoredChange> updateRun(String id, RunMutation mutation) {
+            if (id.equals(runId)) {
+                runId = null;
+                super.updateRun(id, run -> Optional.of(new RunChange(run.withStatus(RunStatus.FAILED, at), List.of())));
+            }
+            return super.updateRun(id, mutation);
+        }
+    }
+
+    /**
+     * Two steps of a run failed; one was retried (the run under way again) and fails again just as an operator
+     * retries the other: the run ended after the retry read it, so the retry hands the key on first all the same.
+     */
+    @Test
+    void aRetryOfAHolderThatFailsAgainWhileItIsRetriedWaitsBehindTheRunsThatWaitedBeforeIt() {
+        RunFailsAgainBeforeItsNextChange runs = new RunFailsAgainBeforeItsNextChange();
+        SettleFailsOnce scheduling = new SettleFailsOnce();
+        try (EngineHarness h = new EngineHarness(runs, scheduling, "instance-a", new SyncCustomer(),
+                new ApprovedSync())) {
+            FAILING.add("first");
+            String first = start(h, "first", "k");
+            String second = start(h, "second", "k");
+            awaitStarted("first");
+            scheduling.failNext = true;   // the failed holder's key is not handed on: its other step is retried
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.FAILED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !scheduling.failNext);
+            runs.updateRun(first, run -> Optional.of(new RunChange(run.withStatus(RunStatus.RUNNING, h.clock.instant()),
+                    List.of())));   // its other step's retry took the run up again; it holds the key
+            runs.at = h.clock.instant();
+            runs.runId = first;   // that step fails again as the retry below changes the run
+
+            h.engine.retryStep(first, "sync-customer");
 
             awaitStarted("second");
             assertThat(h.engine.run(first).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
