@@ -57,4 +57,14 @@ class ConcurrencyKeyRequestsTest {
 
         assertThat(AwaitsResource.await(await).build().getString("concurrencyKeyHolder")).isEqualTo("r1");
     }
+
+    @Test
+    void theOpenApiDocumentNamesEveryFieldOfAnAwait() throws java.io.IOException {
+        io.nvent.AwaitInfo await = new io.nvent.AwaitInfo("a3", "r3", "sync", "sync-customer", AwaitPosition.BEFORE,
+                AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, AT, Optional.of(AT), Optional.of(AT),
+                Optional.of("customer-42"), Optional.of("r1"));
+
+        assertThat(OpenApiDocumentTest.schemaProperties("Await"))
+                .containsOnlyKeys(AwaitsResource.await(await).build().keySet().toArray(String[]::new));
+    }
 }
