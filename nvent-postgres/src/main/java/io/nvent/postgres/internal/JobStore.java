@@ -214,53 +214,22 @@ public final class JobStore {
             List<ClaimedJob> claimed = new ArrayList<>(limit);
             try (ResultSet rows = claim.executeQuery()) {
                 while (rows.next()) {
-                    claimed.add(claimedJob(rows, queue));
+                    RetryPolicy retry = RetrySchedule.applied(new RetryPolicy(rows.getInt("max_attempts"),
+                            BackoffType.valueOf(rows.getString("backoff")),
+                            Duration.ofMillis(rows.getLong("initial_delay_ms")),
+                            Duration.ofMillis(rows.getLong("max_delay_ms"))), rows.getString("retry_schedule"));
+                    // Every claim counts the fence up, every attempt that ends counts the attempt up; an
+                    // attempt handed back unfinished (lost lease, shutdown, unclaimed) counts it down
+                    // again, so the fence runs ahead once a claim did not end in an outcome.
+                    int attempt = rows.getInt("attempt");
+                    JobExecution execution = new JobExecution(queue, rows.getString("job_id"), rows.getString("name"),
+                            rows.getString("payload"), attempt, retry.maxAttempts(), rows.getInt("fence") > attempt);
+                    claimed.add(new ClaimedJob(rows.getLong("id"), rows.getInt("fence"), rows.getInt("priority"),
+                            execution, retry, Duration.ofMillis(rows.getLong("timeout_ms"))));
                 }
             }
             return claimed;
         }
-    }
-
-    /**
-     * Claims up to {@code limit} jobs of a queue made due later (a delay, a backoff) that are due
-     * after {@code from} and no later than {@code horizon}, earliest first; their attempts start at
-     * their due time.
-     */
-    public List<HeldJob> claimAhead(Connection connection, String queue, int limit, Instant from, Instant horizon,
-                                    String instance, Instant lockedUntil) throws SQLException {
-        try (PreparedStatement claim = connection.prepareStatement(sql.claimAhead)) {
-            claim.setString(1, queue);
-            claim.setLong(2, Jdbc.micros(from));
-            claim.setLong(3, Jdbc.micros(horizon));
-            claim.setString(4, queue);
-            claim.setInt(5, limit);
-            claim.setString(6, instance);
-            claim.setLong(7, Jdbc.micros(lockedUntil));
-            List<HeldJob> claimed = new ArrayList<>();
-            try (ResultSet rows = claim.executeQuery()) {
-                while (rows.next()) {
-                    claimed.add(new HeldJob(claimedJob(rows, queue), Jdbc.micros(Jdbc.instant(rows, "available_at")
-                            .orElseThrow())));
-                }
-            }
-            return claimed;
-        }
-    }
-
-    /** The claimed job a row returned by a claim describes. */
-    private static ClaimedJob claimedJob(ResultSet rows, String queue) throws SQLException {
-        RetryPolicy retry = RetrySchedule.applied(new RetryPolicy(rows.getInt("max_attempts"),
-                BackoffType.valueOf(rows.getString("backoff")),
-                Duration.ofMillis(rows.getLong("initial_delay_ms")),
-                Duration.ofMillis(rows.getLong("max_delay_ms"))), rows.getString("retry_schedule"));
-        // Every claim counts the fence up, every attempt that ends counts the attempt up; an
-        // attempt handed back unfinished (lost lease, shutdown, unclaimed) counts it down
-        // again, so the fence runs ahead once a claim did not end in an outcome.
-        int attempt = rows.getInt("attempt");
-        JobExecution execution = new JobExecution(queue, rows.getString("job_id"), rows.getString("name"),
-                rows.getString("payload"), attempt, retry.maxAttempts(), rows.getInt("fence") > attempt);
-        return new ClaimedJob(rows.getLong("id"), rows.getInt("fence"), rows.getInt("priority"),
-                execution, retry, Duration.ofMillis(rows.getLong("timeout_ms")));
     }
 
     /** When the next not-yet-due job of a queue becomes due. */

@@ -21,8 +21,6 @@ public final class QueueSql {
     /** {@link #flushAndClaim} for jobs after a (priority, id) in claim order only. */
     public final String flushAndClaimAfter;
     public final String nextDue;
-    /** Claims the delayed jobs due within a window, earliest first, to start each at its due time. */
-    public final String claimAhead;
     public final String renew;
     public final String fail;
     public final String requeueExpired;
@@ -98,18 +96,6 @@ public final class QueueSql {
                 + "), " + tally("SELECT queue, 0, -1, 0, 1 FROM done UNION ALL SELECT queue, -1, 1, 0, 0 FROM claimed")
                 + " SELECT * FROM claimed";
         flushAndClaim = claim.formatted("");
-        // Through the due index only (its predicate is repeated): jobs made due later, earliest first.
-        // Their recorded start is their due time, when they start, not the claim's.
-        claimAhead = "WITH next AS (SELECT id FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
-                + " AND available_at > created_at AND available_at > " + MICROS.formatted("?::bigint")
-                + " AND available_at <= " + MICROS.formatted("?::bigint") + " AND NOT EXISTS (SELECT 1 FROM " + p
-                + "queue q WHERE q.queue = ? AND q.paused) ORDER BY available_at LIMIT ? FOR UPDATE SKIP LOCKED"
-                + "), claimed AS (UPDATE " + p + "job j SET state = 'ACTIVE', attempt = j.attempt + 1, fence = j.fence + 1,"
-                + " started_at = j.available_at, locked_by = ?, locked_until = " + MICROS.formatted("?::bigint")
-                + " WHERE j.id = ANY(ARRAY(SELECT id FROM next))"
-                + " RETURNING j.id, j.fence, j.queue, j.job_id, j.name, j.payload, j.priority, j.attempt, j.max_attempts,"
-                + " j.backoff, j.initial_delay_ms, j.max_delay_ms, j.timeout_ms, j.retry_schedule, j.available_at"
-                + "), " + tally("SELECT queue, -1, 1, 0, 0 FROM claimed") + " SELECT * FROM claimed";
         flushAndClaimAfter = claim.formatted(" AND ((-priority), id) > (-?::int, ?::bigint)");
         // Any job due later was enqueued with a delay or made due again later: the due index holds it.
         nextDue = "SELECT min(available_at) FROM " + p + "job WHERE queue = ? AND state = 'WAITING'"
@@ -125,10 +111,7 @@ public final class QueueSql {
                 + " SELECT count(*) FROM f";
         // A lost attempt (its instance died or left) does not use up an attempt: it runs again with
         // the same number; its history entry says what happened.
-        // Due again now, or when it was due if that is later: a job claimed ahead of its due time
-        // (QueueWorker's claims ahead) must not run early elsewhere.
-        String lost = "state = 'WAITING', available_at = greatest(?, j.available_at), locked_by = NULL,"
-                + " locked_until = NULL,"
+        String lost = "state = 'WAITING', available_at = ?, locked_by = NULL, locked_until = NULL,"
                 + " attempt = greatest(j.attempt - 1, 0), attempts = "
                 + ENDED_ATTEMPT.formatted("j.", "?::text || coalesce(j.locked_by, 'unknown')");
         String requeued = "), " + tally("SELECT queue, 1, -1, 0, 0 FROM r") + " SELECT * FROM r";

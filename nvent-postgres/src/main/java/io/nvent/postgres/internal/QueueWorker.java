@@ -20,7 +20,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,14 +46,6 @@ import java.util.function.Supplier;
  * {@link #LINGER_NANOS} for a round, so a burst of completions costs one update. Claimed jobs
  * that had not started when the queue was paused are handed back unchanged.
  *
- * <p>Jobs enqueued with a delay (and retries waiting for their backoff) are claimed ahead: up to
- * {@link #CLAIM_AHEAD} before they are due, the pump claims the jobs due within that window (and
- * those due within the last {@link #CLAIM_AHEAD} that no round claimed), earliest first, in rounds of their own, and holds them (their leases renewed like those of
- * prefetched jobs) until a timer starts each at its due time, never before. A job due in a burst
- * with many others thus starts on time whatever a round costs, instead of after the round that
- * finds it due. Held jobs are handed back unchanged when the queue is paused, a rate limit is set or
- * claiming stops; a held job whose lease is lost becomes due again no earlier than it was due.
- *
  * <p>A handler may offer a continuation ({@link #offerContinuation}): the job runs in the same slot
  * once the handler's attempt ended, with no row until it ends itself; completed continuations are
  * inserted by the next round, a failed one at once.
@@ -77,28 +68,12 @@ public final class QueueWorker {
      * many steps cannot hold a slot past the jobs waiting in the queue's order for ever.
      */
     static final int MAX_CONTINUATIONS = 100;
-    /**
-     * How long before a delayed job is due its worker claims it and holds it (at most a quarter of
-     * the lease). Long enough for the claims of a burst of jobs due together to finish before the
-     * first is due, short enough that other instances' workers can take jobs due later.
-     */
-    static final Duration CLAIM_AHEAD = Duration.ofMillis(250);
-    /** Most jobs one worker holds claimed ahead of their due time. */
-    static final int MAX_HELD = 1000;
-    /**
-     * Once full, the room a worker waits for before it claims ahead again: a burst of jobs due is
-     * claimed in rounds of a few hundred, not of the few that each start of held jobs frees.
-     */
-    private static final int HELD_REFILL = MAX_HELD / 4;
     /** The attempt each worker thread runs, so that its handler can offer the job to continue with. */
     private static final ThreadLocal<Attempt> RUNNING = new ThreadLocal<>();
 
     /** The order jobs are claimed in: priority descending, then id (enqueue order). */
     private static final Comparator<ClaimedJob> CLAIM_ORDER = Comparator.comparingInt(ClaimedJob::priority).reversed()
             .thenComparingLong(ClaimedJob::id);
-    /** Held jobs in the order they start: due time, then claim order. */
-    private static final Comparator<Held> HELD_ORDER = Comparator.comparingLong(Held::dueMicros)
-            .thenComparing(Held::job, CLAIM_ORDER);
 
     private final String queue;
     private final WorkerContext context;
@@ -164,28 +139,6 @@ public final class QueueWorker {
     private int roundClaims;
     private boolean stopping;
     private Instant pendingWakeAt;
-    /** Jobs claimed ahead of their due time, earliest first: a timer starts each when due. */
-    private final PriorityQueue<Held> held = new PriorityQueue<>(HELD_ORDER);
-    /** Jobs may be due within {@link #CLAIM_AHEAD}: claim them ahead at the next chance. */
-    private boolean ahead;
-    /**
-     * Signals to claim ahead so far: a round ahead that found the window drained clears
-     * {@link #ahead} only if none came while it ran.
-     */
-    private long aheadWakeups;
-    /**
-     * The last round ahead claimed as many jobs as there was room for: jobs of its window may become
-     * due before there is room again, which only the usual rounds claim; they look once held jobs start.
-     */
-    private boolean aheadFull;
-    /** Jobs claimed ahead and not yet held (the handler prepares them): delayed, as held ones. */
-    private int heldPreparing;
-    /** The pump's statement under way claims ahead: its jobs, if the rows show them, are delayed. */
-    private boolean roundAhead;
-    /** Due time (epoch µs) the timer of the held jobs is armed for; {@link Long#MAX_VALUE} when none is. */
-    private long heldTimerMicros = Long.MAX_VALUE;
-    /** {@link #CLAIM_AHEAD}, at most a quarter of the lease. */
-    private final long aheadNanos;
     private int failedRounds;
     private long lastFailureLog;
     /** Since when, and why, rounds fail; read by readiness probes without taking the lock. */
@@ -206,7 +159,6 @@ public final class QueueWorker {
         this.concurrency = concurrency;
         this.capacity = concurrency + context.prefetch(concurrency);
         this.paused = paused;
-        this.aheadNanos = Math.min(CLAIM_AHEAD.toNanos(), context.leaseDuration().toNanos() / 4);
         this.connection = new HeldConnection(context.dataSource(), context.asyncCommit());
         this.workers = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), context.threads());
@@ -246,12 +198,6 @@ public final class QueueWorker {
         lock.lock();
         try {
             startWindow = limit.map(StartWindow::new).orElse(null);
-            if (limit.isPresent()) {
-                // Held jobs would start uncounted: they go back, and come again through counted claims;
-                // the next round arms the wake-up for the next due job without the lead.
-                handBackHeld();
-                dueStale = true;
-            }
             more = true;
             changed.signalAll();
         } finally {
@@ -287,14 +233,11 @@ public final class QueueWorker {
                     handBack.add(run.attempt());
                     releaseStart(run.window());
                 }
-                handBackHeld();
             } else {
                 more = true;
                 dueStale = true;
                 rescan = true;
                 wakeups++;
-                ahead = true;
-                aheadWakeups++;
             }
             changed.signalAll();
         } finally {
@@ -326,26 +269,11 @@ public final class QueueWorker {
         }
     }
 
-    /**
-     * Signals at a time (a delayed job or a retry becomes due): {@link #CLAIM_AHEAD} before it, to
-     * claim the job ahead, or at the time itself when this worker does not claim ahead.
-     */
+    /** Signals at a time (a delayed job or a retry becomes due). */
     public void wakeAt(Instant due) {
-        Instant now = context.clock().instant();
-        if (!due.isAfter(now)) {
-            signal(true, Wakeups.RESCAN);
-            return;
-        }
-        boolean claimAhead;
-        lock.lock();
-        try {
-            claimAhead = claimsAhead();
-        } finally {
-            lock.unlock();
-        }
-        long delay = Duration.between(now, due).toNanos() - (claimAhead ? aheadNanos : 0);
+        long delay = Duration.between(context.clock().instant(), due).toNanos();
         if (delay <= 0) {
-            signalAhead();
+            signal(true, Wakeups.RESCAN);
             return;
         }
         lock.lock();
@@ -367,55 +295,11 @@ public final class QueueWorker {
                 } finally {
                     lock.unlock();
                 }
-                if (claimAhead) {
-                    signalAhead();
-                } else {
-                    signal(true, Wakeups.RESCAN);
-                }
+                signal(true, Wakeups.RESCAN);
             }, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             // shutting down: nothing left to wake
         }
-    }
-
-    /** Jobs may be due within {@link #CLAIM_AHEAD}: claim them ahead, or when due if this worker does not. */
-    private void signalAhead() {
-        lock.lock();
-        try {
-            if (claimsAhead()) {
-                ahead = true;
-                aheadWakeups++;
-                changed.signalAll();
-                return;
-            }
-        } finally {
-            lock.unlock();
-        }
-        // Not claiming ahead (any more): a round finds nothing due yet and arms the timer for the due time.
-        signal(true, Wakeups.RESCAN);
-    }
-
-    /**
-     * Whether this worker claims jobs ahead of their due time; called holding the lock. Not under a
-     * rate limit (a start is counted at the claim) nor without a prefetch (held jobs are prefetched).
-     */
-    private boolean claimsAhead() {
-        return startWindow == null && capacity > concurrency;
-    }
-
-    /**
-     * Hands the held jobs back to the queue (by the pump), unchanged: they are due when they were;
-     * called holding the lock.
-     */
-    private void handBackHeld() {
-        if (held.isEmpty()) {
-            return;
-        }
-        // handBack frees a slot for each job it returns: count them as taken.
-        inFlight += held.size();
-        held.forEach(h -> handBack.add(h.attempt()));
-        held.clear();
-        changed.signalAll();
     }
 
     /** Leases of the attempts this worker holds, to renew them. */
@@ -447,8 +331,6 @@ public final class QueueWorker {
             List<Finished> done = List.of();
             List<ContinuedJob> ran = List.of();
             StartWindow window = null;
-            int aheadLimit = 0;
-            long seenAhead = 0;
             lock.lock();
             try {
                 while (true) {
@@ -481,11 +363,6 @@ public final class QueueWorker {
                         }
                         break;
                     }
-                    if (ahead && claiming && !paused && !stopping && held.size() <= MAX_HELD - HELD_REFILL
-                            && claimsAhead()) {
-                        aheadLimit = MAX_HELD - held.size();
-                        break;
-                    }
                     if (stopping && !hasUnrecorded()) {
                         connection.close();
                         return;
@@ -503,10 +380,7 @@ public final class QueueWorker {
                     changed.awaitNanos(Math.max(wait, 10_000));
                 }
                 roundRunning = true;
-                roundAhead = aheadLimit > 0;
-                if (aheadLimit > 0) {
-                    seenAhead = aheadWakeups;
-                } else if (returned.isEmpty()) {
+                if (returned.isEmpty()) {
                     seen = wakeups;
                     after = limit > 0 && !rescan ? seekAfter : null;
                     if (limit > 0) {
@@ -521,7 +395,7 @@ public final class QueueWorker {
                 }
                 roundEdges++;
                 roundDone = done.size();
-                roundClaims = returned.isEmpty() ? limit + aheadLimit : returned.size();
+                roundClaims = returned.isEmpty() ? limit : returned.size();
                 roundDoneTotal += roundDone;
                 roundClaimsTotal += roundClaims;
             } catch (InterruptedException e) {
@@ -534,8 +408,6 @@ public final class QueueWorker {
             try {
                 if (!returned.isEmpty()) {
                     handBack(returned);
-                } else if (aheadLimit > 0) {
-                    claimAhead(aheadLimit, seenAhead);
                 } else {
                     long claimedBefore = claimedTotal;
                     round(done, ran, limit, seen, after, window);
@@ -591,15 +463,11 @@ public final class QueueWorker {
             try {
                 long notStarted = attempts.values().stream().filter(Attempt::isClaimed).count();
                 if (edges == roundEdges && !roundRunning) {
-                    return adjusted(rows, notStarted, held.size() + heldPreparing, finished.size(), 0, 0);
+                    return adjusted(rows, notStarted, finished.size(), 0);
                 }
                 if (read == 3) {
-                    long claimedMeanwhile = roundClaimsTotal - claimsBefore;
-                    // Only the round under way can claim ahead; rounds before it ended, their jobs booked.
-                    long aheadMeanwhile = roundRunning && roundAhead ? Math.min(claimedMeanwhile, roundClaims) : 0;
-                    return adjusted(rows, notStarted, held.size() + heldPreparing,
-                            finished.size() + roundDoneTotal - doneBefore, claimedMeanwhile - aheadMeanwhile,
-                            aheadMeanwhile);
+                    return adjusted(rows, notStarted, finished.size() + roundDoneTotal - doneBefore,
+                            roundClaimsTotal - claimsBefore);
                 }
             } finally {
                 lock.unlock();
@@ -611,26 +479,19 @@ public final class QueueWorker {
      * The rows' counts with this worker's own jobs moved out of {@code active}, never more than it
      * holds; called holding the lock.
      *
-     * @param notStarted claimed attempts that have not started: waiting, or delayed if held
-     * @param notDue those of them claimed ahead and held until they are due: delayed
+     * @param notStarted claimed attempts that have not started: waiting
      * @param unrecorded completed attempts whose rows may still say active
      * @param claimedMeanwhile jobs that rounds overlapping the read claimed or handed back: waiting
-     * @param aheadMeanwhile jobs that a round overlapping the read claimed ahead: delayed
      */
-    private JobCounts adjusted(JobCounts rows, long notStarted, long notDue, long unrecorded,
-                               long claimedMeanwhile, long aheadMeanwhile) {
+    private JobCounts adjusted(JobCounts rows, long notStarted, long unrecorded, long claimedMeanwhile) {
         long active = rows.active();
-        long delayed = Math.min(active, notDue);
-        active -= delayed;
-        long waiting = Math.min(active, notStarted - notDue);
+        long waiting = Math.min(active, notStarted);
         active -= waiting;
         long completed = Math.min(active, unrecorded);
         active -= completed;
         long claimed = Math.min(active, claimedMeanwhile);
         active -= claimed;
-        long claimedAhead = Math.min(active, aheadMeanwhile);
-        active -= claimedAhead;
-        return new JobCounts(rows.waiting() + waiting + claimed, rows.delayed() + delayed + claimedAhead, active + continuing.size(),
+        return new JobCounts(rows.waiting() + waiting + claimed, rows.delayed(), active + continuing.size(),
                 rows.completed() + completed, rows.failed());
     }
 
@@ -709,7 +570,7 @@ public final class QueueWorker {
         }
         dispatch(claimed, window);
         if (lookUpDue) {
-            lookUpNextDue(context.clock().instant());
+            lookUpNextDue();
         }
     }
 
@@ -766,10 +627,9 @@ public final class QueueWorker {
                 : Optional.of("workers of queue " + queue + " cannot reach the database since " + since + ": " + failure);
     }
 
-    /** Arms the wake-up for the first job due after a time. */
-    private void lookUpNextDue(Instant after) {
+    private void lookUpNextDue() {
         try {
-            context.store().nextDue(connection.get(), queue, after).ifPresent(this::wakeAt);
+            context.store().nextDue(connection.get(), queue, context.clock().instant()).ifPresent(this::wakeAt);
         } catch (SQLException e) {
             connection.discard();
             lock.lock();
@@ -778,133 +638,6 @@ public final class QueueWorker {
             } finally {
                 lock.unlock();
             }
-        }
-    }
-
-    /**
-     * Claims the jobs due within {@link #CLAIM_AHEAD}, earliest first, and holds them until a timer
-     * starts each at its due time. Also those due within the last {@link #CLAIM_AHEAD} that no round
-     * claimed (left out of a full round ahead, then due before the next): they start at once. When
-     * the window is drained, arms the wake-up for the first job due after it.
-     *
-     * @param seen {@link #aheadWakeups} when the round began
-     */
-    private void claimAhead(int limit, long seen) {
-        Instant now = context.clock().instant();
-        Instant horizon = now.plusNanos(aheadNanos);
-        List<HeldJob> claimed;
-        try {
-            claimed = context.store().claimAhead(connection.get(), queue, limit, now.minusNanos(aheadNanos), horizon,
-                    context.instanceId(), now.plus(context.leaseDuration()));
-        } catch (SQLException | RuntimeException e) {
-            connection.discard();
-            if (!isStopping()) {
-                roundFailed(new ArrayList<>(), List.of(), e);
-            }
-            return;
-        }
-        JobHandler current;
-        List<Held> claimedHeld = new ArrayList<>(claimed.size());
-        lock.lock();
-        try {
-            failedRounds = 0;
-            failingSince = null;
-            current = handler;
-            for (HeldJob job : claimed) {
-                Attempt attempt = new Attempt(job.job(), this);
-                // Held from here on: their leases are renewed until they start.
-                attempts.put(job.job().id(), attempt);
-                claimedHeld.add(new Held(attempt, job.dueMicros()));
-            }
-            heldPreparing = claimedHeld.size();
-        } finally {
-            lock.unlock();
-        }
-        prepare(claimed.stream().map(HeldJob::job).sorted(CLAIM_ORDER).toList(), current);
-        boolean drained = false;
-        lock.lock();
-        try {
-            heldPreparing = 0;
-            held.addAll(claimedHeld);
-            aheadFull = claimed.size() == limit;
-            if (!aheadFull && aheadWakeups == seen) {
-                ahead = false;
-                drained = true;
-            }
-            armHeldTimer();
-        } finally {
-            lock.unlock();
-        }
-        if (drained) {
-            lookUpNextDue(horizon);
-        }
-    }
-
-    /** Arms the timer for the earliest held job, unless it is armed for it already; called holding the lock. */
-    private void armHeldTimer() {
-        Held first = held.peek();
-        if (first == null || first.dueMicros() >= heldTimerMicros) {
-            return;
-        }
-        long due = first.dueMicros();
-        heldTimerMicros = due;
-        long delay = Math.max(0, due - Jdbc.micros(context.clock().instant()));
-        try {
-            context.timer().schedule(() -> startHeld(due), delay, TimeUnit.MICROSECONDS);
-        } catch (RejectedExecutionException closing) {
-            // Shutting down: the held jobs are handed back.
-            heldTimerMicros = Long.MAX_VALUE;
-        }
-    }
-
-    /**
-     * Starts the held jobs that are due by this worker's clock (never one before its due time; a
-     * timer that fired early is armed again) and arms the timer for the next.
-     *
-     * @param armedFor the due time the firing timer was armed for
-     */
-    private void startHeld(long armedFor) {
-        List<Attempt> due = new ArrayList<>();
-        JobHandler current;
-        lock.lock();
-        try {
-            if (heldTimerMicros == armedFor) {
-                heldTimerMicros = Long.MAX_VALUE;
-            }
-            long now = Jdbc.micros(context.clock().instant());
-            while (!held.isEmpty() && held.peek().dueMicros() <= now) {
-                due.add(held.poll().attempt());
-            }
-            inFlight += due.size();
-            current = handler;
-            armHeldTimer();
-            if (!due.isEmpty() && ahead && held.size() <= MAX_HELD - HELD_REFILL) {
-                if (aheadFull) {
-                    // Jobs left out of the full round ahead may be due by now: the usual round looks too.
-                    aheadFull = false;
-                    more = true;
-                    dueStale = true;
-                    rescan = true;
-                }
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-        for (Attempt attempt : due) {
-            try {
-                workers.execute(new Run(attempt, current, null));
-            } catch (RejectedExecutionException closing) {
-                // Claiming stopped meanwhile: stop() hands the job back.
-                releaseSlot();
-            }
-        }
-    }
-
-    /** A job claimed ahead, held until its due time (epoch µs). */
-    private record Held(Attempt attempt, long dueMicros) {
-        ClaimedJob job() {
-            return attempt.job;
         }
     }
 
@@ -1262,7 +995,6 @@ public final class QueueWorker {
         lock.lock();
         try {
             claiming = false;
-            handBackHeld();
             changed.signalAll();
         } finally {
             lock.unlock();
