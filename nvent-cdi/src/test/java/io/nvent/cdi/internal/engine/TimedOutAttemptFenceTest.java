@@ -18,6 +18,7 @@ import io.nvent.spi.StoredChange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,7 +152,8 @@ class TimedOutAttemptFenceTest {
                         assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
                     });
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the first attempt failed for its timeout")
-                    .singleElement().satisfies(entry -> assertThat(entry.data()).contains("exceeded its timeout"));
+                    .filteredOn(entry -> entry.data().contains("exceeded its timeout")).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(1));
         }
     }
 
@@ -203,6 +205,45 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /**
+     * The first attempt's state write, checked before its timeout and held up on its way, keeps the step's lease
+     * the attempt's until it ends: no instance's retry can take the lease and run while it may still land. The
+     * retry on this instance gives way (NVENT-0554) and runs once the lease is given up; nothing waits for the
+     * write.
+     */
+    @Test
+    void aTimedOutAttemptKeepsTheStepsLeaseFromEveryInstanceUntilItsStateWriteUnderWayEnds() {
+        StateHeld store = new StateHeld();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            // Until the retry here gave way, or the lease went from the first attempt all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0554 ")
+                    || h.scheduling.leasesOfRun(runId).stream().noneMatch(lease -> lease.attempt().equals(
+                            OptionalInt.of(1))));
+
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "note", "instance-b", now.plusSeconds(60), now))
+                    .as("another instance's retry cannot take the lease while the timed-out write is under way")
+                    .isFalse();
+            assertThat(h.scheduling.leasesOfRun(runId)).singleElement()
+                    .satisfies(lease -> assertThat(lease.attempt()).hasValue(1));
+
+            store.held.goesOn.countDown();
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"attempt 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
     private static void awaitStartStored(EngineHarness h, String runId, String step) {
         await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -210,20 +251,21 @@ class TimedOutAttemptFenceTest {
     }
 
     /**
-     * Waits for the queue to fail the first attempt for its timeout and for its retry to run here, then lets the
-     * first attempt's held write go on: once the retry wrote under the step's lease, or once it waits, before
-     * taking the lease, for that write (NVENT-0553).
+     * Waits for the queue to fail the first attempt for its timeout and for its retry to come here, then lets the
+     * first attempt's held write go on: once the retry wrote under the step's lease, or once it gave way to that
+     * write, which keeps the lease the first attempt's (NVENT-0554).
      */
     private static void letTheHeldWriteGoOnOnceTheRetryRuns(EngineHarness h, String runId, FirstWriteHeld held,
                                                              Messages messages) {
         await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
-        await().atMost(Duration.ofSeconds(10)).until(() -> retryWrote.getCount() == 0 || logged(messages));
+        await().atMost(Duration.ofSeconds(10)).until(() -> retryWrote.getCount() == 0
+                || logged(messages, "NVENT-0554 "));
         held.goesOn.countDown();
     }
 
-    private static boolean logged(Messages messages) {
+    private static boolean logged(Messages messages, String id) {
         synchronized (messages) {
-            return messages.logged.stream().anyMatch(line -> line.startsWith("NVENT-0553 "));
+            return messages.logged.stream().anyMatch(line -> line.startsWith(id));
         }
     }
 
