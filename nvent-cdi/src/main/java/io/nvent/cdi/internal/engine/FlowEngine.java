@@ -2144,8 +2144,11 @@ public final class FlowEngine implements FlowService {
                 // lease, canceled meanwhile, would let the key go to the next run while it still runs.
                 if (before.isPresent() && startsCleanly(before.get(), ref.step())
                         && before.get().concurrencyKey().isEmpty()) {
-                    executeWithDeferredStart(binding, job, self, before.get(),
-                            run -> lateStartChange(run, ref.step(), job, startedAt), executor);
+                    // Not once the attempt is past its timeout: the queue's failure of it may be stored already
+                    // (the step retrying), and a start stored after it would run, or complete, the step as this
+                    // timed-out attempt (recordFailure marks it timed out before it stores the failure).
+                    executeWithDeferredStart(binding, job, self, before.get(), run -> self.isPastTimeout()
+                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt), executor);
                     return;
                 }
             }
@@ -3276,7 +3279,21 @@ public final class FlowEngine implements FlowService {
         };
         Optional<StoredChange> change;
         if (lease.isEmpty()) {
-            change = store.updateRun(context.runId(), startThen(start, finish));
+            // The deferred start stored with the result, which its start refuses past the attempt's timeout; a
+            // retry of the attempt here gives way while this write is under way (see writeAsCurrent).
+            boolean counted = self.beginUncheckedWrite();
+            try {
+                change = store.updateRun(context.runId(), startThen(start, finish));
+            } finally {
+                if (counted) {
+                    self.endUncheckedWrite();
+                }
+            }
+            if (change.isEmpty() && self.isPastTimeout()) {
+                logStaleOutcome(job, "its result", new StaleExecutionException(context.runId(), step.name(),
+                        "the queue failed the attempt for its timeout of " + self.timeout().toMillis() + " ms"));
+                return;
+            }
         } else {
             try {
                 // Past the lease's end, the result and its emits are stored only while the lease is still
@@ -3355,6 +3372,11 @@ public final class FlowEngine implements FlowService {
         boolean storeAway = isStoreUnavailable(error);
         JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
+        if (timedOut) {
+            // Before its failure is stored: a deferred start of the attempt stored after it would run the step as
+            // the timed-out attempt (see executeWithDeferredStart).
+            executionsHere.markTimedOut(ref.runId(), ref.step(), job);
+        }
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
                 canceledRun.set(false);

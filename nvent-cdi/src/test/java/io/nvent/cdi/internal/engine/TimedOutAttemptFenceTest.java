@@ -84,6 +84,24 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /**
+     * Its first attempt arms the run store's hold of its next write on its thread, then returns at once (before
+     * its start is stored); its retry is due two seconds after the timeout.
+     */
+    @FlowStep(flow = "late-quick", name = "quick", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 2_000,
+            timeoutMs = 1_000)
+    static class Quick implements Step<String, String> {
+        static volatile RunWriteHeld store;
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                store.armOn(Thread.currentThread());
+            }
+            return "attempt " + ctx.attempt();
+        }
+    }
+
     /** Holds the first write that reaches it until the test lets it go on, as a row lock or a pool would. */
     static final class FirstWriteHeld {
         final CountDownLatch reached = new CountDownLatch(1);
@@ -117,6 +135,25 @@ class TimedOutAttemptFenceTest {
         public void putState(String runId, String key, String json, Optional<Instant> expiresAt) {
             held.holdIfFirst();
             super.putState(runId, key, json, expiresAt);
+        }
+    }
+
+    /** A run store that holds the first run write of the thread it is armed on. */
+    static final class RunWriteHeld extends MemoryFlowStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+        private volatile Thread armedOn;
+
+        void armOn(Thread thread) {
+            armedOn = thread;
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (Thread.currentThread() == armedOn) {
+                armedOn = null;
+                held.holdIfFirst();
+            }
+            return super.updateRun(runId, mutation);
         }
     }
 
@@ -241,6 +278,35 @@ class TimedOutAttemptFenceTest {
                     .hasValue("\"attempt 2\"");
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
+    /**
+     * An attempt that returns before its start is stored writes its start and result in one, which passed the
+     * engine's checks before the timeout; held up on its way until the queue stored the attempt's failure for its
+     * timeout, that write is refused, and the step completes once, with its retry's result.
+     */
+    @Test
+    void aDeferredStartWithResultHeldUpUntilTheTimeoutIsStoredDoesNotCompleteTheStep() {
+        RunWriteHeld store = new RunWriteHeld();
+        Quick.store = store;
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Quick());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-quick", "");
+            awaitLatch(store.held.reached, "the first attempt's start and result passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+
+            store.held.goesOn.countDown();
+            // Until the held write is dropped, or completed the run all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0532 ")
+                    || h.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by its retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(2);
+                        assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
+                    });
         }
     }
 
