@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
@@ -11,12 +12,15 @@ import io.nvent.cdi.internal.engine.OrchestrationTest.IgnoresInterrupts;
 import io.nvent.cdi.internal.engine.RetentionSweepTest.Messages;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
@@ -102,6 +106,30 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /** Each attempt starts a child run; the first arms the run store's hold of that start on its thread. */
+    @FlowStep(flow = "late-child", name = "spawn", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 1_000)
+    static class Spawn implements Step<String, String> {
+        static volatile RunWriteHeld store;
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                store.armOn(Thread.currentThread());
+            }
+            return ctx.startFlow("child", "from attempt " + ctx.attempt());
+        }
+    }
+
+    /** The child flow's one step. */
+    @FlowStep(flow = "child", name = "grow", role = StepRole.ENTRY)
+    static class Grow implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            return input;
+        }
+    }
+
     /** Holds the first write that reaches it until the test lets it go on, as a row lock or a pool would. */
     static final class FirstWriteHeld {
         final CountDownLatch reached = new CountDownLatch(1);
@@ -149,11 +177,27 @@ class TimedOutAttemptFenceTest {
 
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            holdIfArmedHere();
+            return super.updateRun(runId, mutation);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            holdIfArmedHere();
+            return super.createRun(run, events, idempotencyKey);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            holdIfArmedHere();
+            return super.createRun(run, events);
+        }
+
+        private void holdIfArmedHere() {
             if (Thread.currentThread() == armedOn) {
                 armedOn = null;
                 held.holdIfFirst();
             }
-            return super.updateRun(runId, mutation);
         }
     }
 
@@ -307,6 +351,33 @@ class TimedOutAttemptFenceTest {
                         assertThat(entry.attempt()).isEqualTo(2);
                         assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
                     });
+        }
+    }
+
+    /**
+     * A child run's start, checked before the attempt's timeout and held up on its way, keeps the step's lease
+     * the attempt's until it ends: the retry gives way meanwhile (NVENT-0554) and starts only after it.
+     */
+    @Test
+    void aTimedOutAttemptsChildStartHeldUpOnItsWayLandsBeforeItsRetryStarts() {
+        RunWriteHeld store = new RunWriteHeld();
+        Spawn.store = store;
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Spawn(),
+                new Grow()); Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-child", "");
+            awaitLatch(store.held.reached, "the first attempt's child start passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            // Until the retry gave way, or started all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0554 ")
+                    || h.eventsOf(runId, EventType.STEP_STARTED).stream().anyMatch(entry -> entry.attempt() == 2));
+
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).as("the retry did not start beside the child start")
+                    .noneMatch(entry -> entry.attempt() == 2);
+
+            store.held.goesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
         }
     }
 
