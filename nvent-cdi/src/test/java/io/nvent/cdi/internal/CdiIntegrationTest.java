@@ -568,7 +568,7 @@ class CdiIntegrationTest {
                     .extracting(entry -> new java.util.logging.SimpleFormatter().formatMessage(entry))
                     .asString().startsWith("NVENT-0543 scheduling store " + StoreOfOnesOwn.class.getName()
                             + " does not override appendEventsHolding, deleteStateHolding, finishStepHolding, "
-                            + "putStateHolding of SchedulingStore");
+                            + "putStateHolding, releaseLease(StepLease) of SchedulingStore");
         } finally {
             System.clearProperty("nvent.store.adapter");
         }

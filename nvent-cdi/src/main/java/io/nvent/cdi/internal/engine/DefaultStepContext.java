@@ -214,11 +214,11 @@ final class DefaultStepContext implements StepContext {
     public StartedRun startFlow(String otherFlow, Object input, StartOptions options) {
         fence.requireCurrent();
         if (options.idempotencyKey().isPresent()) {
-            return engine.startChild(otherFlow, input, options, runId, Optional.empty());
+            return fence.writeUnchecked(() -> engine.startChild(otherFlow, input, options, runId, Optional.empty()));
         }
         String inputJson = json.toJson(input, "input of flow '" + otherFlow + "'");
-        return childStarts().startNext(otherFlow, inputJson,
-                key -> engine.startChildWithJson(otherFlow, inputJson, options, runId, Optional.of(key)));
+        return childStarts().startNext(otherFlow, inputJson, key -> fence.writeUnchecked(
+                () -> engine.startChildWithJson(otherFlow, inputJson, options, runId, Optional.of(key))));
     }
 
     private synchronized ChildStarts childStarts() {
@@ -241,7 +241,10 @@ final class DefaultStepContext implements StepContext {
     public void cancel() {
         beforeWrite.run();
         fence.requireCurrent();
-        engine.cancel(runId);
+        fence.writeUnchecked(() -> {
+            engine.cancel(runId);
+            return null;
+        });
     }
 
     @Override
@@ -410,5 +413,17 @@ final class DefaultStepContext implements StepContext {
          * the execution no longer holds its step.
          */
         <T> T write(Supplier<T> plain, Function<StepLease, T> held);
+
+        /**
+         * Makes a write the store cannot check against the step's lease (a child run's start, a cancel) as
+         * {@link #write} makes its {@code plain} one, so that a timed-out attempt's write under way keeps the
+         * step's lease until it ends; past the lease's end, after {@link #requireCurrent}.
+         */
+        default <T> T writeUnchecked(Supplier<T> write) {
+            return write(write, held -> {
+                requireCurrent();
+                return write.get();
+            });
+        }
     }
 }

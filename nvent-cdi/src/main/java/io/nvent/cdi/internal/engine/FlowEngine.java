@@ -119,6 +119,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -222,6 +223,11 @@ public final class FlowEngine implements FlowService {
     private final Set<String> handingBack = ConcurrentHashMap.newKeySet();
     /** How long a step whose attempt failed for the store waits before it runs again. */
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
+    /**
+     * How long a delivery of a step waits before it runs again when an earlier attempt of the step, past its
+     * timeout, still keeps the step's lease here for a write under way ({@link #giveWayToTimedOutAttempt}).
+     */
+    static final Duration TIMED_OUT_WRITE_DELAY = Duration.ofSeconds(1);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
@@ -2133,6 +2139,10 @@ public final class FlowEngine implements FlowService {
         // hands its key on once the step has ended (its lease gone).
         AtomicReference<String> concurrencyKey = new AtomicReference<>();
         try {
+            if (executionsHere.leaseKeptBeside(self)) {
+                giveWayToTimedOutAttempt(ref, job);
+                return;
+            }
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
                     && leftStalledInsteadOfRunningAgain(ref)) {
                 return;
@@ -2145,8 +2155,11 @@ public final class FlowEngine implements FlowService {
                 // lease, canceled meanwhile, would let the key go to the next run while it still runs.
                 if (before.isPresent() && startsCleanly(before.get(), ref.step())
                         && before.get().concurrencyKey().isEmpty()) {
-                    executeWithDeferredStart(binding, job, self, before.get(),
-                            run -> lateStartChange(run, ref.step(), job, startedAt), executor);
+                    // Not once the attempt is past its timeout: the queue's failure of it may be stored already
+                    // (the step retrying), and a start stored after it would run, or complete, the step as this
+                    // timed-out attempt (recordFailure marks it timed out before it stores the failure).
+                    executeWithDeferredStart(binding, job, self, before.get(), run -> self.isPastTimeout()
+                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt), executor);
                     return;
                 }
             }
@@ -2607,7 +2620,6 @@ public final class FlowEngine implements FlowService {
         // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
         // an earlier attempt still running here past its timeout are refused once this one holds it.
         StepLease lease = leaseOf(runId, binding.step(), job.attempt());
-        fenceTimedOutAttemptsBeside(self, runId, binding.step());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2647,25 +2659,6 @@ public final class FlowEngine implements FlowService {
      */
     private StepLease leaseOf(String runId, String step, int attempt) {
         return leaseOf(runId, step).forAttempt(attempt);
-    }
-
-    /**
-     * Makes the writes of the step's attempts that still run here past their timeout go to the store checked
-     * against the lease's attempt, and waits for those under way unchecked, before {@code self} takes the lease
-     * (see {@link StepExecutions#fenceTimedOutAttemptsBeside}).
-     */
-    private void fenceTimedOutAttemptsBeside(StepExecution self, String runId, String step) {
-        try {
-            executionsHere.fenceTimedOutAttemptsBeside(self, earlier -> LOG.log(System.Logger.Level.INFO,
-                    "NVENT-0553 run {0}: attempt {1} of step {2} waits, before it takes the step''s lease, for the"
-                    + " write under way of its attempt {3}, which outlived its timeout and still runs here; that"
-                    + " attempt''s writes are checked against the lease''s attempt from now on, and refused once the"
-                    + " lease is attempt {1}''s", runId, self.attempt(), step, earlier.attempt()));
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the writes under way of an earlier,"
-                    + " timed-out attempt of the step", interrupted);
-        }
     }
 
     /** A lease taken now for the lease duration, with the time it was taken (which tells its duration to readers). */
@@ -2773,9 +2766,9 @@ public final class FlowEngine implements FlowService {
         refuseIfStale(self, runId, step);
         try {
             // A store may refuse the plain write too, when it tells that the lease is gone at no cost
-            // (the JPA store's finish: its delete of the lease finds none, or none of this attempt's). A retry of
-            // this attempt taking the lease here waits for the plain writes under way, and closes them: from then
-            // on the store checks each write against the lease's attempt.
+            // (the JPA store's finish: its delete of the lease finds none, or none of this attempt's). Once the
+            // queue failed this attempt for its timeout, its plain writes are closed: the store checks each write
+            // against the lease's attempt from then on, and the lease is given up once those under way ended.
             if (!leaseMayHaveRunOut(self) && self.beginUncheckedWrite()) {
                 try {
                     return plain.get();
@@ -3297,7 +3290,21 @@ public final class FlowEngine implements FlowService {
         };
         Optional<StoredChange> change;
         if (lease.isEmpty()) {
-            change = store.updateRun(context.runId(), startThen(start, finish));
+            // The deferred start stored with the result, which its start refuses past the attempt's timeout; a
+            // retry of the attempt here gives way while this write is under way (see writeAsCurrent).
+            boolean counted = self.beginUncheckedWrite();
+            try {
+                change = store.updateRun(context.runId(), startThen(start, finish));
+            } finally {
+                if (counted) {
+                    self.endUncheckedWrite();
+                }
+            }
+            if (change.isEmpty() && self.isPastTimeout()) {
+                logStaleOutcome(job, "its result", new StaleExecutionException(context.runId(), step.name(),
+                        "the queue failed the attempt for its timeout of " + self.timeout().toMillis() + " ms"));
+                return;
+            }
         } else {
             try {
                 // Past the lease's end, the result and its emits are stored only while the lease is still
@@ -3376,6 +3383,11 @@ public final class FlowEngine implements FlowService {
         boolean storeAway = isStoreUnavailable(error);
         JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
+        if (timedOut) {
+            // Before its failure is stored: a deferred start of the attempt stored after it would run the step as
+            // the timed-out attempt (see executeWithDeferredStart).
+            executionsHere.markTimedOut(ref.runId(), ref.step(), job);
+        }
         try {
             Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
                 canceledRun.set(false);
@@ -3517,17 +3529,31 @@ public final class FlowEngine implements FlowService {
 
     /**
      * The queue failed an attempt for its timeout; the step may still run here, past its interrupt.
-     * Its lease goes now, so its retry can start on any instance (here too: the attempt no longer
-     * counts as this step's execution), and the attempt keeps no lease to give up when it ends; its
-     * result will be refused ({@link #refuseLateResult}).
+     * Its lease goes, so its retry can start on any instance (here too: the attempt no longer counts
+     * as this step's execution), and the attempt keeps no lease to give up when it ends; its result
+     * will be refused ({@link #refuseLateResult}). The lease goes at once, unless the attempt has
+     * writes under way that the store makes without checking the lease (checked by the engine before
+     * the timeout, held up on their way): then once the last of them ends, on its thread, so that none
+     * lands after another attempt took the lease, on any instance. Its later writes go to the store
+     * checked. Nobody waits for them.
      */
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
-        if (executionsHere.markTimedOut(ref.runId(), ref.step(), job)) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
-                    + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
-                    + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
+        List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
+        if (stillRunning.isEmpty()) {
+            releaseOwnLease(ref.runId(), ref.step(), job);
+            return;
         }
-        releaseOwnLease(ref.runId(), ref.step(), job);
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
+                + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
+                + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
+        AtomicInteger writing = new AtomicInteger(stillRunning.size());
+        for (StepExecution execution : stillRunning) {
+            execution.closeUncheckedWrites(() -> {
+                if (writing.decrementAndGet() == 0) {
+                    releaseOwnLease(ref.runId(), ref.step(), job);
+                }
+            });
+        }
     }
 
     // ---------------------------------------------------------------- stall detection
@@ -4177,6 +4203,27 @@ public final class FlowEngine implements FlowService {
         int attempt = attemptsCounted(ref.runId(), ref.step()) + 1;
         return attempt == job.attempt() ? job : new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
                 attempt, job.maxAttempts(), job.redelivered());
+    }
+
+    /**
+     * A delivery of a step beside an earlier attempt of it that outlived its timeout, still runs here and keeps
+     * the step's lease until its writes under way without the store's check have ended
+     * ({@link #giveUpTimedOutAttempt}): the lease is this instance's whichever of its attempts runs, so the store
+     * would let this one take it, and those writes could land beside it. The step is queued again, due after
+     * {@link #TIMED_OUT_WRITE_DELAY}; this attempt never started and does not count. Nobody waits.
+     */
+    private void giveWayToTimedOutAttempt(StepJob ref, JobExecution job) {
+        Instant now = clock.instant();
+        Optional<StoredChange> change = requeueLater(ref, job, TIMED_OUT_WRITE_DELAY, now, JsonText.object()
+                .str("reason", "an earlier attempt of the step outlived its timeout and keeps the step's lease until"
+                        + " its write under way ends; the attempt did not start and does not count"), false,
+                Optional.empty());
+        if (change.isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0554 run {0}: attempt {1} of step {2} did not start on this"
+                    + " instance: an earlier attempt of the step outlived its timeout, still runs here and keeps the"
+                    + " step''s lease until its write under way ends; the step runs again in {3} ms", ref.runId(),
+                    job.attempt(), ref.step(), TIMED_OUT_WRITE_DELAY.toMillis());
+        }
     }
 
     /**

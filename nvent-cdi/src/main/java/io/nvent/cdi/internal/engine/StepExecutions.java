@@ -48,6 +48,8 @@ final class StepExecutions {
         private int uncheckedWrites;
         /** Whether this attempt's writes go to the store checked from now on ({@link #closeUncheckedWrites}). */
         private boolean uncheckedWritesClosed;
+        /** What runs once the last write under way unchecked has ended, after they were closed; null if none. */
+        private Runnable afterUncheckedWrites;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
             this.runId = runId;
@@ -74,28 +76,45 @@ final class StepExecutions {
             return true;
         }
 
-        /** A write begun with {@link #beginUncheckedWrite} has ended, stored or not. */
-        synchronized void endUncheckedWrite() {
-            if (--uncheckedWrites == 0) {
-                notifyAll();
+        /**
+         * A write begun with {@link #beginUncheckedWrite} has ended, stored or not; the last of them under way
+         * once they were closed runs what {@link #closeUncheckedWrites} was given, on this (the writing) thread.
+         */
+        void endUncheckedWrite() {
+            Runnable then = null;
+            synchronized (this) {
+                if (--uncheckedWrites == 0) {
+                    then = afterUncheckedWrites;
+                    afterUncheckedWrites = null;
+                }
+            }
+            if (then != null) {
+                then.run();
             }
         }
 
         /**
-         * From now on this attempt's writes go to the store checked against its lease and attempt; waits until
-         * those under way without that check have ended: then none of them can land after the caller's next write.
+         * From now on this attempt's writes go to the store checked against its lease and attempt; {@code then}
+         * runs once none of those under way without that check is left: at once if none is, else when the last
+         * ends ({@link #endUncheckedWrite}), on its thread. Nobody waits for them.
          *
-         * @param beforeWaiting told once, before waiting, if writes are under way
-         * @throws InterruptedException if the waiting thread was interrupted
+         * @return whether {@code then} ran at once
          */
-        synchronized void closeUncheckedWrites(Runnable beforeWaiting) throws InterruptedException {
-            uncheckedWritesClosed = true;
-            if (uncheckedWrites > 0) {
-                beforeWaiting.run();
+        boolean closeUncheckedWrites(Runnable then) {
+            synchronized (this) {
+                uncheckedWritesClosed = true;
+                if (uncheckedWrites > 0) {
+                    afterUncheckedWrites = then;
+                    return false;
+                }
             }
-            while (uncheckedWrites > 0) {
-                wait();
-            }
+            then.run();
+            return true;
+        }
+
+        /** Whether writes of this attempt made without the store's check are under way after they were closed. */
+        synchronized boolean hasClosedUncheckedWritesUnderWay() {
+            return uncheckedWritesClosed && uncheckedWrites > 0;
         }
 
         /** Whether the step's own code began in this attempt, whatever came of it. */
@@ -248,23 +267,13 @@ final class StepExecutions {
     }
 
     /**
-     * Before {@code execution} takes its step's lease: the earlier attempts of the step still running here past
-     * their timeout (the queue failed them, and {@code execution} is, or may be, their retry) write to the store
-     * only checked against the lease's attempt from now on, and the writes they made unchecked are waited for. The
-     * lease is this instance's whichever of its attempts runs, so without this a write of a timed-out attempt
-     * checked before its timeout and held up on its way (a row lock, a connection from a pool) could land after its
-     * retry took the lease, beside the retry's own.
-     *
-     * @param waitingFor told of each earlier attempt whose writes are waited for, before the wait
-     * @throws InterruptedException if the waiting thread was interrupted
+     * Whether an earlier attempt of the step still running here past its timeout keeps the step's lease until
+     * its writes under way without the store's check have ended ({@link StepExecution#closeUncheckedWrites}):
+     * the lease is this instance's whichever of its attempts runs, so {@code execution} must not take it before.
      */
-    void fenceTimedOutAttemptsBeside(StepExecution execution, java.util.function.Consumer<StepExecution> waitingFor)
-            throws InterruptedException {
-        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
-            if (other != execution && other.isPastTimeout()) {
-                other.closeUncheckedWrites(() -> waitingFor.accept(other));
-            }
-        }
+    boolean leaseKeptBeside(StepExecution execution) {
+        return byStep.getOrDefault(execution.key, List.of()).stream()
+                .anyMatch(other -> other != execution && other.hasClosedUncheckedWritesUnderWay());
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */
@@ -273,15 +282,16 @@ final class StepExecutions {
     }
 
     /**
-     * Records that the queue failed this attempt for its timeout while it may still run here;
-     * true if it does.
+     * Records that the queue failed this attempt for its timeout while it may still run here.
+     *
+     * @return the executions of the attempt running here; empty if it does not
      */
-    boolean markTimedOut(String runId, String step, JobExecution job) {
-        boolean found = false;
+    List<StepExecution> markTimedOut(String runId, String step, JobExecution job) {
+        List<StepExecution> found = new ArrayList<>(1);
         for (StepExecution execution : byStep.getOrDefault(runId + ":" + step, List.of())) {
             if (execution.job.jobId().equals(job.jobId()) && execution.job.attempt() == job.attempt()) {
                 execution.timedOut = true;
-                found = true;
+                found.add(execution);
             }
         }
         return found;

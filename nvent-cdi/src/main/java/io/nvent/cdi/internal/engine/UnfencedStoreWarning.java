@@ -30,8 +30,10 @@ public final class UnfencedStoreWarning {
         LOG.log(System.Logger.Level.WARNING, "NVENT-0543 scheduling store {0} does not override {1} of SchedulingStore:"
                 + " their defaults check that the step''s lease is still held and write after, not in one transaction,"
                 + " so a step execution whose lease another instance takes over in between still writes its state,"
-                + " log lines or result over the execution that holds the step now. Runs go on; only that guarantee"
-                + " is lost. Override them to check and write in one transaction, as the built-in stores do",
+                + " log lines or result over the execution that holds the step now (and an ended attempt gives up"
+                + " the lease its retry took on this instance in between, releaseLease(StepLease)). Runs go on; only"
+                + " that guarantee is lost. Override them to check and write in one transaction, as the built-in"
+                + " stores do",
                 store.getName(), String.join(", ", unfenced));
     }
 }

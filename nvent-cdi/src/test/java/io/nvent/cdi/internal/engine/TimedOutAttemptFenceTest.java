@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
@@ -11,13 +12,17 @@ import io.nvent.cdi.internal.engine.OrchestrationTest.IgnoresInterrupts;
 import io.nvent.cdi.internal.engine.RetentionSweepTest.Messages;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +88,48 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /**
+     * Its first attempt arms the run store's hold of its next write on its thread, then returns at once (before
+     * its start is stored); its retry is due two seconds after the timeout.
+     */
+    @FlowStep(flow = "late-quick", name = "quick", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 2_000,
+            timeoutMs = 1_000)
+    static class Quick implements Step<String, String> {
+        static volatile RunWriteHeld store;
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                store.armOn(Thread.currentThread());
+            }
+            return "attempt " + ctx.attempt();
+        }
+    }
+
+    /** Each attempt starts a child run; the first arms the run store's hold of that start on its thread. */
+    @FlowStep(flow = "late-child", name = "spawn", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 5,
+            timeoutMs = 1_000)
+    static class Spawn implements Step<String, String> {
+        static volatile RunWriteHeld store;
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                store.armOn(Thread.currentThread());
+            }
+            return ctx.startFlow("child", "from attempt " + ctx.attempt());
+        }
+    }
+
+    /** The child flow's one step. */
+    @FlowStep(flow = "child", name = "grow", role = StepRole.ENTRY)
+    static class Grow implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            return input;
+        }
+    }
+
     /** Holds the first write that reaches it until the test lets it go on, as a row lock or a pool would. */
     static final class FirstWriteHeld {
         final CountDownLatch reached = new CountDownLatch(1);
@@ -119,6 +166,41 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /** A run store that holds the first run write of the thread it is armed on. */
+    static final class RunWriteHeld extends MemoryFlowStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+        private volatile Thread armedOn;
+
+        void armOn(Thread thread) {
+            armedOn = thread;
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            holdIfArmedHere();
+            return super.updateRun(runId, mutation);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            holdIfArmedHere();
+            return super.createRun(run, events, idempotencyKey);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            holdIfArmedHere();
+            return super.createRun(run, events);
+        }
+
+        private void holdIfArmedHere() {
+            if (Thread.currentThread() == armedOn) {
+                armedOn = null;
+                held.holdIfFirst();
+            }
+        }
+    }
+
     /** A scheduling store that holds the first state write checked against a step's lease on its way. */
     static final class CheckedStateHeld extends MemorySchedulingStore {
         final FirstWriteHeld held = new FirstWriteHeld();
@@ -151,7 +233,8 @@ class TimedOutAttemptFenceTest {
                         assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
                     });
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the first attempt failed for its timeout")
-                    .singleElement().satisfies(entry -> assertThat(entry.data()).contains("exceeded its timeout"));
+                    .filteredOn(entry -> entry.data().contains("exceeded its timeout")).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(1));
         }
     }
 
@@ -203,6 +286,101 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /**
+     * The first attempt's state write, checked before its timeout and held up on its way, keeps the step's lease
+     * the attempt's until it ends: no instance's retry can take the lease and run while it may still land. The
+     * retry on this instance gives way (NVENT-0554) and runs once the lease is given up; nothing waits for the
+     * write.
+     */
+    @Test
+    void aTimedOutAttemptKeepsTheStepsLeaseFromEveryInstanceUntilItsStateWriteUnderWayEnds() {
+        StateHeld store = new StateHeld();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            // Until the retry here gave way, or the lease went from the first attempt all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0554 ")
+                    || h.scheduling.leasesOfRun(runId).stream().noneMatch(lease -> lease.attempt().equals(
+                            OptionalInt.of(1))));
+
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "note", "instance-b", now.plusSeconds(60), now))
+                    .as("another instance's retry cannot take the lease while the timed-out write is under way")
+                    .isFalse();
+            assertThat(h.scheduling.leasesOfRun(runId)).singleElement()
+                    .satisfies(lease -> assertThat(lease.attempt()).hasValue(1));
+
+            store.held.goesOn.countDown();
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"attempt 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
+    /**
+     * An attempt that returns before its start is stored writes its start and result in one, which passed the
+     * engine's checks before the timeout; held up on its way until the queue stored the attempt's failure for its
+     * timeout, that write is refused, and the step completes once, with its retry's result.
+     */
+    @Test
+    void aDeferredStartWithResultHeldUpUntilTheTimeoutIsStoredDoesNotCompleteTheStep() {
+        RunWriteHeld store = new RunWriteHeld();
+        Quick.store = store;
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Quick());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-quick", "");
+            awaitLatch(store.held.reached, "the first attempt's start and result passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+
+            store.held.goesOn.countDown();
+            // Until the held write is dropped, or completed the run all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0532 ")
+                    || h.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by its retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(2);
+                        assertThat(entry.data()).contains("\"result\":\"attempt 2\"");
+                    });
+        }
+    }
+
+    /**
+     * A child run's start, checked before the attempt's timeout and held up on its way, keeps the step's lease
+     * the attempt's until it ends: the retry gives way meanwhile (NVENT-0554) and starts only after it.
+     */
+    @Test
+    void aTimedOutAttemptsChildStartHeldUpOnItsWayLandsBeforeItsRetryStarts() {
+        RunWriteHeld store = new RunWriteHeld();
+        Spawn.store = store;
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Spawn(),
+                new Grow()); Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-child", "");
+            awaitLatch(store.held.reached, "the first attempt's child start passed the engine's checks");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+            // Until the retry gave way, or started all the same.
+            await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0554 ")
+                    || h.eventsOf(runId, EventType.STEP_STARTED).stream().anyMatch(entry -> entry.attempt() == 2));
+
+            assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).as("the retry did not start beside the child start")
+                    .noneMatch(entry -> entry.attempt() == 2);
+
+            store.held.goesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+        }
+    }
+
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
     private static void awaitStartStored(EngineHarness h, String runId, String step) {
         await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -210,20 +388,21 @@ class TimedOutAttemptFenceTest {
     }
 
     /**
-     * Waits for the queue to fail the first attempt for its timeout and for its retry to run here, then lets the
-     * first attempt's held write go on: once the retry wrote under the step's lease, or once it waits, before
-     * taking the lease, for that write (NVENT-0553).
+     * Waits for the queue to fail the first attempt for its timeout and for its retry to come here, then lets the
+     * first attempt's held write go on: once the retry wrote under the step's lease, or once it gave way to that
+     * write, which keeps the lease the first attempt's (NVENT-0554).
      */
     private static void letTheHeldWriteGoOnOnceTheRetryRuns(EngineHarness h, String runId, FirstWriteHeld held,
                                                              Messages messages) {
         await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
-        await().atMost(Duration.ofSeconds(10)).until(() -> retryWrote.getCount() == 0 || logged(messages));
+        await().atMost(Duration.ofSeconds(10)).until(() -> retryWrote.getCount() == 0
+                || logged(messages, "NVENT-0554 "));
         held.goesOn.countDown();
     }
 
-    private static boolean logged(Messages messages) {
+    private static boolean logged(Messages messages, String id) {
         synchronized (messages) {
-            return messages.logged.stream().anyMatch(line -> line.startsWith("NVENT-0553 "));
+            return messages.logged.stream().anyMatch(line -> line.startsWith(id));
         }
     }
 

@@ -47,7 +47,8 @@ class UnfencedStoreWarningTest {
                 assertThat(entry.getLevel()).isEqualTo(Level.WARNING);
                 assertThat(new SimpleFormatter().formatMessage(entry)).startsWith("NVENT-0543 scheduling store "
                         + StoreOfOnesOwn.class.getName() + " does not override appendEventsHolding, "
-                        + "deleteStateHolding, finishStepHolding, putStateHolding of SchedulingStore: their defaults "
+                        + "deleteStateHolding, finishStepHolding, putStateHolding, releaseLease(StepLease) of "
+                        + "SchedulingStore: their defaults "
                         + "check that the step's lease is still held and write after, not in one transaction");
             });
         }
@@ -71,6 +72,7 @@ class UnfencedStoreWarningTest {
             }
         }
         assertThat(LeaseFencing.unfencedWrites(FencesItsResults.class))
-                .containsExactly("appendEventsHolding", "deleteStateHolding", "putStateHolding");
+                .containsExactly("appendEventsHolding", "deleteStateHolding", "putStateHolding",
+                        "releaseLease(StepLease)");
     }
 }
