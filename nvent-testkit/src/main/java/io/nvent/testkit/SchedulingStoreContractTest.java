@@ -2117,17 +2117,22 @@ public abstract class SchedulingStoreContractTest {
         StepLease takenOver = new StepLease(run.runId(), "ship", "node-b", T0.plusSeconds(90));
         store.acquireLease(takenOver, T0.plusSeconds(30));
 
-        assertThatThrownBy(() -> store.putStateHolding(flowStore(), expired, "cursor", "42", Optional.empty()))
-                .isInstanceOf(StaleExecutionException.class);
-        assertThatThrownBy(() -> store.deleteStateHolding(flowStore(), expired, "cursor"))
-                .isInstanceOf(StaleExecutionException.class);
-        assertThatThrownBy(() -> store.appendEventsHolding(flowStore(), expired,
-                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"late\"}"))))
-                .isInstanceOf(StaleExecutionException.class);
+        assertStateAndLogWritesRefused(expired);
 
         assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
         assertUnchanged(run);
         assertThat(store.leasesOfRun(run.runId())).containsExactly(takenOver);
+    }
+
+    /** The state writes and log lines of step "ship" under {@code lease} are refused as stale. */
+    private void assertStateAndLogWritesRefused(StepLease lease) {
+        assertThatThrownBy(() -> store.putStateHolding(flowStore(), lease, "cursor", "42", Optional.empty()))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.deleteStateHolding(flowStore(), lease, "cursor"))
+                .isInstanceOf(StaleExecutionException.class);
+        assertThatThrownBy(() -> store.appendEventsHolding(flowStore(), lease,
+                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"late\"}"))))
+                .isInstanceOf(StaleExecutionException.class);
     }
 
     /**
@@ -2153,13 +2158,7 @@ public abstract class SchedulingStoreContractTest {
             assertThatThrownBy(() -> store.finishStep(flowStore(), timedOut, stepBecomes("ship", StepStatus.COMPLETED)))
                     .as("its plain finish too").isInstanceOf(StaleExecutionException.class);
         }
-        assertThatThrownBy(() -> store.putStateHolding(flowStore(), timedOut, "cursor", "42", Optional.empty()))
-                .isInstanceOf(StaleExecutionException.class);
-        assertThatThrownBy(() -> store.deleteStateHolding(flowStore(), timedOut, "cursor"))
-                .isInstanceOf(StaleExecutionException.class);
-        assertThatThrownBy(() -> store.appendEventsHolding(flowStore(), timedOut,
-                List.of(EventDraft.ofStep(EventType.LOG, "ship", 1, T0, "{\"message\":\"late\"}"))))
-                .isInstanceOf(StaleExecutionException.class);
+        assertStateAndLogWritesRefused(timedOut);
 
         assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
         assertUnchanged(run);

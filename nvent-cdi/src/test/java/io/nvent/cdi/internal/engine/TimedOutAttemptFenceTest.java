@@ -252,10 +252,7 @@ class TimedOutAttemptFenceTest {
             retryGoesOn.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
-            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
-                    .hasValue("\"attempt 2\"");
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
-                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+            assertTheRetryAloneWroteAndCompleted(h, runId);
         }
     }
 
@@ -279,10 +276,7 @@ class TimedOutAttemptFenceTest {
             retryGoesOn.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
-            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
-                    .hasValue("\"attempt 2\"");
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
-                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+            assertTheRetryAloneWroteAndCompleted(h, runId);
         }
     }
 
@@ -318,10 +312,7 @@ class TimedOutAttemptFenceTest {
             retryGoesOn.countDown();
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
-            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
-                    .hasValue("\"attempt 2\"");
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
-                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+            assertTheRetryAloneWroteAndCompleted(h, runId);
         }
     }
 
@@ -379,6 +370,14 @@ class TimedOutAttemptFenceTest {
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
         }
+    }
+
+    /** The run's state is the retry's (attempt 2) and its step completed once, by the retry. */
+    private static void assertTheRetryAloneWroteAndCompleted(EngineHarness h, String runId) {
+        assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                .hasValue("\"attempt 2\"");
+        assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
     }
 
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
