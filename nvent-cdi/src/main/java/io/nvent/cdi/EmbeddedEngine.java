@@ -21,7 +21,6 @@ import io.nvent.cdi.internal.engine.TriggerHistoryLimits;
 import io.nvent.cdi.internal.engine.TriggerManager;
 import io.nvent.cdi.internal.engine.TriggerMisfires;
 import io.nvent.cdi.internal.engine.UnfencedStoreWarning;
-import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.cdi.internal.registry.StepDefaults;
@@ -70,20 +69,12 @@ public final class EmbeddedEngine implements AutoCloseable {
     private final java.util.concurrent.ScheduledFuture<?> sweeps;
 
     private EmbeddedEngine(Builder b) {
-        List<StepDeclaration> declarations = new ArrayList<>();
         Map<Class<?>, Step<?, ?>> instances = new HashMap<>();
         for (Step<?, ?> step : b.steps) {
-            List<StepDeclaration> ofStep = StepDeclaration.allOf(step.getClass());
-            if (ofStep.isEmpty()) {
-                throw new NventException("NVENT-0150 " + step.getClass().getName() + " is not annotated @FlowStep");
-            }
-            declarations.addAll(ofStep);
             instances.put(step.getClass(), step);
         }
-        List<String> problems = FlowGraphValidator.validate(declarations);
-        if (!problems.isEmpty()) {
-            throw new NventException("NVENT-0151 the flows are invalid:\n  " + String.join("\n  ", problems));
-        }
+        List<StepDeclaration> declarations = FlowValidation.validated(b.steps.stream()
+                .<Class<?>>map(Object::getClass).toList());
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);

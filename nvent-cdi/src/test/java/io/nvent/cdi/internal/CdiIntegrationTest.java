@@ -7,12 +7,10 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
-import io.nvent.cdi.NventConfig;
+import io.nvent.cdi.NventBeans;
 import io.nvent.cdi.internal.engine.EngineBean;
 import io.nvent.cdi.internal.engine.StoreOfOnesOwn;
-import io.nvent.cdi.internal.memory.MemoryEventStream;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
-import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.DefinitionException;
@@ -37,9 +35,8 @@ class CdiIntegrationTest {
     /** The extension, the engine on the in-memory adapters, and the given classes, in Weld. */
     static Weld engineWith(Class<?>... classes) {
         return WeldInitiator.createWeld()
-                .addExtension(new NventExtension())
-                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class)
+                .addExtension(NventBeans.extension())
+                .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new))
                 .addBeanClasses(classes);
     }
 
