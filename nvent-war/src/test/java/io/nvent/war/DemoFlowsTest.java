@@ -1,8 +1,7 @@
 package io.nvent.war;
 
 import io.nvent.FlowStep;
-import io.nvent.cdi.internal.registry.FlowGraphValidator;
-import io.nvent.cdi.internal.registry.StepDeclaration;
+import io.nvent.cdi.FlowValidation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +27,7 @@ class DemoFlowsTest {
         }
 
         assertThat(steps).as("demo steps").hasSizeGreaterThan(5);
-        assertThat(FlowGraphValidator.validate(steps.stream().flatMap(c -> StepDeclaration.allOf(c).stream()).toList()))
-                .isEmpty();
+        FlowValidation.validate(steps);
     }
 
     private static Class<?> load(String name) {

@@ -5,15 +5,8 @@ import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.cdi.NventBeans;
 import io.nvent.cdi.NventConfig;
-import io.nvent.cdi.internal.Adapters;
-import io.nvent.cdi.internal.NventExtension;
-import io.nvent.cdi.internal.Threads;
-import io.nvent.cdi.internal.engine.EngineBean;
-import io.nvent.cdi.internal.memory.MemoryEventStream;
-import io.nvent.cdi.internal.memory.MemoryFlowStore;
-import io.nvent.cdi.internal.memory.MemoryJobQueue;
-import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.testkit.LogRecorder;
 import java.util.List;
 import java.util.Map;
@@ -176,9 +169,7 @@ class WebSettingsTest {
 
     /** The web layer's check and the engine on the in-memory adapters, as a deployment has them. */
     private static Weld weld() {
-        return new Weld().disableDiscovery().addExtension(new WebSettingsCheck()).addExtension(new NventExtension())
-                .addBeanClasses(Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
-                        MemoryFlowStore.class, MemoryJobQueue.class, MemoryEventStream.class,
-                        MemorySchedulingStore.class, Only.class);
+        return new Weld().disableDiscovery().addExtension(new WebSettingsCheck()).addExtension(NventBeans.extension())
+                .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new)).addBeanClasses(Only.class);
     }
 }

@@ -10,10 +10,13 @@ import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.VirtualClock;
-import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
-import io.nvent.testkit.TestThreads;
+import io.nvent.spi.JobState;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonObject;
 import java.io.IOException;
@@ -22,6 +25,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -146,7 +150,7 @@ class RepresentationsTest {
     @Test
     void aQueueSaysWhenItsOldestWaitingJobBecameReadyAndTheApiHowLongItHasWaited() {
         VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
-        MemoryJobQueue queue = new MemoryJobQueue(clock, new TestThreads("representations"));
+        JobQueue queue = MemoryAdapters.queue(clock);
         try {
             queue.pause("orders");
             queue.enqueue(JobRequest.of("orders", "job-1", "take", "{}"));
@@ -172,12 +176,7 @@ class RepresentationsTest {
     @Test
     void aQueueWhoseAdapterCannotTellHasNeitherTimeNorAgeWhileJobsWait() {
         VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
-        JobQueue unknowing = new MemoryJobQueue(clock, new TestThreads("representations")) {
-            @Override
-            public Optional<Instant> oldestWaitingSince(String queue) {
-                return Optional.empty();
-            }
-        };
+        JobQueue unknowing = new CannotTellSince(MemoryAdapters.queue(clock));
         try {
             unknowing.pause("orders");
             unknowing.enqueue(JobRequest.of("orders", "job-1", "take", "{}"));
@@ -188,6 +187,74 @@ class RepresentationsTest {
             assertThat(answered.isNull("oldestWaitingAgeMs")).isTrue();
         } finally {
             unknowing.close();
+        }
+    }
+
+    /** An adapter that cannot tell since when its jobs wait: the in-memory queue without {@link JobQueue#oldestWaitingSince}. */
+    private record CannotTellSince(JobQueue queue) implements JobQueue {
+        @Override
+        public void enqueue(JobRequest request) {
+            queue.enqueue(request);
+        }
+
+        @Override
+        public void registerWorker(String name, int concurrency, JobHandler handler) {
+            queue.registerWorker(name, concurrency, handler);
+        }
+
+        @Override
+        public void pause(String name) {
+            queue.pause(name);
+        }
+
+        @Override
+        public void resume(String name) {
+            queue.resume(name);
+        }
+
+        @Override
+        public boolean isPaused(String name) {
+            return queue.isPaused(name);
+        }
+
+        @Override
+        public Set<String> queues() {
+            return queue.queues();
+        }
+
+        @Override
+        public JobCounts counts(String name) {
+            return queue.counts(name);
+        }
+
+        @Override
+        public List<JobRecord> jobs(String name, JobState state, int offset, int limit) {
+            return queue.jobs(name, state, offset, limit);
+        }
+
+        @Override
+        public Optional<JobRecord> job(String name, String jobId) {
+            return queue.job(name, jobId);
+        }
+
+        @Override
+        public boolean retry(String name, String jobId) {
+            return queue.retry(name, jobId);
+        }
+
+        @Override
+        public int redrive(String name) {
+            return queue.redrive(name);
+        }
+
+        @Override
+        public boolean discard(String name, String jobId) {
+            return queue.discard(name, jobId);
+        }
+
+        @Override
+        public void close() {
+            queue.close();
         }
     }
 }

@@ -13,6 +13,7 @@ import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
+import io.nvent.testkit.LogRecorder;
 import org.glassfish.jersey.server.ContainerResponse;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
@@ -23,17 +24,12 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.StringReader;
 import java.lang.reflect.Proxy;
 import java.security.Principal;
-import java.text.MessageFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,33 +202,16 @@ class RunsResourceTest {
         String kept = engine.flows().startWithJson("payment", "{\"amount\":6}");
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(done).orElseThrow().status()
                 == RunStatus.COMPLETED && engine.flows().run(kept).orElseThrow().status() == RunStatus.COMPLETED);
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Handler collector = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(new MessageFormat(record.getMessage(), Locale.ROOT).format(record.getParameters()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger engineLog = Logger.getLogger("io.nvent.cdi.internal.engine.FlowEngine");
-        engineLog.addHandler(collector);
         ContainerResponse deleted;
-        try {
+        List<String> logged;
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0551"))) {
             deleted = api().request("DELETE", "runs/" + done, signedIn("alice"));
-        } finally {
-            engineLog.removeHandler(collector);
+            logged = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
         }
 
         assertThat(deleted.getStatus()).isEqualTo(204);
         assertThat(deleted.hasEntity()).isFalse();
-        assertThat(logged).filteredOn(m -> m.startsWith("NVENT-0551")).singleElement().asString()
+        assertThat(logged).singleElement().asString()
                 .contains("run " + done + " of flow payment (completed)").endsWith("as user 'alice' (REST) asked");
         assertThat(api().get("runs/" + done).getStatus()).isEqualTo(404);
         ContainerResponse again = api().request("DELETE", "runs/" + done, signedIn("alice"));
