@@ -54,7 +54,8 @@ import java.util.stream.Stream;
  *
  * <p>Steps are instances the test constructs (with fakes for what they would get injected); their
  * {@code @FlowStep}, {@code @AwaitBefore}, {@code @AwaitAfter} and {@code @Trigger} annotations are
- * read and the flow graph is validated as at deployment. Time moves only through {@link #advanceTime},
+ * read and the flow graph is validated as at deployment ({@link io.nvent.cdi.FlowValidation} makes that
+ * check alone, on the step classes, without instances). Time moves only through {@link #advanceTime},
  * {@link #advanceTimeTo} and, when {@link Builder#autoSkipTime auto-skip} is on, while {@link #awaitRun}
  * waits; each runs everything that comes due on the way, in order, and waits for the steps that this
  * sets going.
