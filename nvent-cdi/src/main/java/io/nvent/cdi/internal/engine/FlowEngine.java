@@ -2131,7 +2131,8 @@ public final class FlowEngine implements FlowService {
             }
         }
         Instant startedAt = clock.instant();
-        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
+        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout(),
+                leasedBefore(ref.runId(), ref.step()));
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -2521,10 +2522,10 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step(),
-                    job.attempt())), start);
+                    self.leaseAttempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(started.get().run().runId(), binding.step(), job);
+                releaseOwnLease(started.get().run().runId(), binding.step(), self.leaseAttempt());
             }
         }
     }
@@ -2580,7 +2581,7 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step(),
-                    job.attempt())), start);
+                    self.leaseAttempt())), start);
         } catch (Exception | Error failure) {
             if (failure instanceof Exception cutShort && !self.isPastTimeout() && !self.isCancelRequested()
                     && cutShortByStop(cutShort) && deferred.takeOver()) {
@@ -2609,7 +2610,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(before.runId(), binding.step(), job);
+                releaseOwnLease(before.runId(), binding.step(), self.leaseAttempt());
             }
         }
     }
@@ -2619,7 +2620,7 @@ public final class FlowEngine implements FlowService {
                                               RunMutation start) {
         // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
         // an earlier attempt still running here past its timeout are refused once this one holds it.
-        StepLease lease = leaseOf(runId, binding.step(), job.attempt());
+        StepLease lease = leaseOf(runId, binding.step(), self.leaseAttempt());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2653,9 +2654,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * This instance's lease of the step for the step's attempt {@code attempt}: what the attempt takes with its start
-     * and writes under, so that the store refuses its writes and its release once the lease is another attempt's
-     * (the retry of a timed-out attempt, taking the lease on this same instance).
+     * This instance's lease of the step for the attempt {@code attempt} ({@link StepExecution#leaseAttempt}): what an
+     * execution takes with its start and writes under, so that the store refuses its writes and its release once the
+     * lease is another attempt's (the retry of a timed-out attempt, taking the lease on this same instance).
      */
     private StepLease leaseOf(String runId, String step, int attempt) {
         return leaseOf(runId, step).forAttempt(attempt);
@@ -2746,7 +2747,7 @@ public final class FlowEngine implements FlowService {
      * reads the store only past the lease's end.
      */
     private void checkLease(StepExecution self, String runId, String step) {
-        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.attempt())) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.leaseAttempt())) {
             markLeaseLost(self);
         }
     }
@@ -2776,7 +2777,7 @@ public final class FlowEngine implements FlowService {
                     self.endUncheckedWrite();
                 }
             }
-            return held.apply(leaseOf(runId, step, self.attempt()));
+            return held.apply(leaseOf(runId, step, self.leaseAttempt()));
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2847,7 +2848,7 @@ public final class FlowEngine implements FlowService {
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, job.attempt(), runId, step, progress));
+                progress -> storeProgress(self, runId, step, progress));
         self.reportsProgress(context::latestProgress);
         return context;
     }
@@ -2865,12 +2866,13 @@ public final class FlowEngine implements FlowService {
      * that takes the step's lease on this instance while its timed-out attempt still holds it (its release failed)
      * starts without that attempt's progress: the store forgets it with the lease taken for another attempt.
      */
-    private void storeProgress(StepExecution self, int attempt, String runId, String step, StepProgress progress) {
+    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(self.leaseAttempt()), progress,
+                now);
     }
 
     /**
@@ -2921,7 +2923,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2940,18 +2942,18 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(runId, step, job);
+                    releaseOwnLease(runId, step, self.leaseAttempt());
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(runId, step, job);
+                releaseOwnLease(runId, step, self.leaseAttempt());
                 return false;
             }
         }
         Optional<StoredChange> change;
         try {
-            change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
+            change = scheduling.finishStep(store, leaseOf(runId, step, self.leaseAttempt()),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
@@ -2960,7 +2962,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
             return false;
         }
         change.ifPresent(c -> {
@@ -3030,7 +3032,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -3240,7 +3242,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(context.runId(), binding.step(), job);
+                releaseOwnLease(context.runId(), binding.step(), self.leaseAttempt());
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -3540,7 +3542,7 @@ public final class FlowEngine implements FlowService {
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
         if (stillRunning.isEmpty()) {
-            releaseOwnLease(ref.runId(), ref.step(), job);
+            releaseOwnLease(ref.runId(), ref.step(), executionsHere.leaseAttemptOfEnded(job));
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
@@ -3550,7 +3552,9 @@ public final class FlowEngine implements FlowService {
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
-                    releaseOwnLease(ref.runId(), ref.step(), job);
+                    // For the attempt each took the lease for: a duplicate delivery of the job's attempt names another.
+                    stillRunning.stream().mapToInt(StepExecution::leaseAttempt).distinct()
+                            .forEach(leaseAttempt -> releaseOwnLease(ref.runId(), ref.step(), leaseAttempt));
                 }
             });
         }
@@ -3559,11 +3563,27 @@ public final class FlowEngine implements FlowService {
     // ---------------------------------------------------------------- stall detection
 
     /**
-     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
-     * renewal round does it, while the lease is still that attempt's.
+     * The highest attempt a lease of the step whose release failed here was taken for ({@link #releaseOwnLease}): the
+     * next renewal round gives it up while it is still that attempt's, so an execution beginning here must take the
+     * lease for another. 0 if none.
      */
-    private void releaseOwnLease(String runId, String step, JobExecution job) {
-        StepLease own = leaseOf(runId, step, job.attempt());
+    private int leasedBefore(String runId, String step) {
+        int highest = 0;
+        for (StepLease left : unreleasedLeases) {
+            if (left.runId().equals(runId) && left.step().equals(step)) {
+                highest = Math.max(highest, left.attempt().orElse(0));
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * Gives up the lease an attempt of a step took here for {@code leaseAttempt} ({@link StepExecution#leaseAttempt}),
+     * now that it ended; if the store is away, the next renewal round does it, while the lease is still that
+     * attempt's.
+     */
+    private void releaseOwnLease(String runId, String step, int leaseAttempt) {
+        StepLease own = leaseOf(runId, step, leaseAttempt);
         try {
             // Given up only while it is this attempt's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);

@@ -4,6 +4,7 @@ import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.StepStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -25,6 +26,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +88,41 @@ class TimedOutAttemptFenceTest {
                 IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
             }
             return "attempt " + ctx.attempt();
+        }
+    }
+
+    /**
+     * One attempt only, so that a timeout fails the run: the first execution notes itself in the run's state when
+     * the test lets it; the next one (an operator's retry, at attempt 1 again) notes itself and returns when the
+     * test lets it.
+     */
+    @FlowStep(flow = "late-redone", name = "note", role = StepRole.ENTRY, maxAttempts = 1, timeoutMs = 2_000)
+    static class NoteOnce implements Step<String, String> {
+        static final AtomicInteger executions = new AtomicInteger();
+        /** Counted down once the first execution's state write has ended, stored or refused. */
+        static volatile CountDownLatch firstWriteEnded = new CountDownLatch(1);
+        /** The store's refusal of the first execution's state write, if it refused it. */
+        static final AtomicReference<StaleExecutionException> firstWriteRefused = new AtomicReference<>();
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            int execution = executions.incrementAndGet();
+            if (execution == 1) {
+                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+                try {
+                    ctx.state().set("notedBy", "execution 1");
+                } catch (StaleExecutionException refused) {
+                    firstWriteRefused.set(refused);
+                    throw refused;
+                } finally {
+                    firstWriteEnded.countDown();
+                }
+                return "execution 1";
+            }
+            ctx.state().set("notedBy", "execution " + execution);
+            retryWrote.countDown();
+            IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
+            return "execution " + execution;
         }
     }
 
@@ -277,6 +315,45 @@ class TimedOutAttemptFenceTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertTheRetryAloneWroteAndCompleted(h, runId);
+        }
+    }
+
+    /**
+     * The README's former limit: an operator's retry of a step whose only attempt timed out starts a new job at
+     * attempt 1, on the instance where that attempt still runs. Its state write, checked against the lease past the
+     * lease's end and held up on its way until the retry wrote under the lease it took here, is refused all the
+     * same: the retry's lease names an attempt no execution still running here names.
+     */
+    @Test
+    void aTimedOutAttemptsStateWriteIsRefusedOnceAnOperatorsRetryAtAttemptOneAgainTookTheLeaseHere() {
+        NoteOnce.executions.set(0);
+        NoteOnce.firstWriteEnded = new CountDownLatch(1);
+        NoteOnce.firstWriteRefused.set(null);
+        CheckedStateHeld scheduling = new CheckedStateHeld();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new NoteOnce())) {
+            String runId = h.engine.start("late-redone", "");
+            awaitStartStored(h, runId, "note");
+            h.clock.advance(Duration.ofMinutes(2));
+            firstGoesOn.countDown();
+            awaitLatch(scheduling.held.reached, "the first execution's state write is checked against the lease");
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "note");
+            awaitLatch(retryWrote, "the operator's retry, at attempt 1 again, wrote under the lease it took here");
+            scheduling.held.goesOn.countDown();
+            awaitLatch(NoteOnce.firstWriteEnded, "the first execution's held state write ended");
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"execution 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by the retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(1);
+                        assertThat(entry.data()).contains("\"result\":\"execution 2\"");
+                    });
+            assertThat(NoteOnce.firstWriteRefused.get()).as("the store refused the timed-out execution's write")
+                    .isNotNull();
         }
     }
 
