@@ -225,9 +225,12 @@ public final class FlowEngine implements FlowService {
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
     /**
      * How long a delivery of a step waits before it runs again when an earlier attempt of the step, past its
-     * timeout, still keeps the step's lease here for a write under way ({@link #giveWayToTimedOutAttempt}).
+     * timeout, still keeps the step's lease here for a write under way ({@link #giveWayToTimedOutAttempt}): the
+     * first time; each time it gives way to that attempt again, twice as long, up to {@link #LONGEST_GIVE_WAY_DELAY}.
      */
     static final Duration TIMED_OUT_WRITE_DELAY = Duration.ofSeconds(1);
+    /** The longest a step waits to give way to a timed-out attempt's write, if the lease duration is not shorter. */
+    static final Duration LONGEST_GIVE_WAY_DELAY = Duration.ofMinutes(1);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
@@ -2140,8 +2143,9 @@ public final class FlowEngine implements FlowService {
         // hands its key on once the step has ended (its lease gone).
         AtomicReference<String> concurrencyKey = new AtomicReference<>();
         try {
-            if (executionsHere.leaseKeptBeside(self)) {
-                giveWayToTimedOutAttempt(ref, job);
+            Optional<StepExecution> leaseKeeper = executionsHere.leaseKeptBeside(self);
+            if (leaseKeeper.isPresent()) {
+                giveWayToTimedOutAttempt(ref, job, leaseKeeper.get());
                 return;
             }
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
@@ -2322,7 +2326,7 @@ public final class FlowEngine implements FlowService {
         JsonText why = JsonText.object().str("reason", "the queue delivered the step as attempt " + job.attempt()
                 + ", counting deliveries that failed only because the store could not be reached; they do not count")
                 .num("queueAttempt", job.attempt());
-        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), why, false, Optional.empty())
+        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), Optional.of(why), false, Optional.empty())
                 .ifPresent(change -> LOG.log(System.Logger.Level.WARNING, "NVENT-0521 run {0}: the queue delivered step"
                         + " {1} as attempt {2}, counting deliveries that failed only because the store could not be"
                         + " reached; queued again as attempt {3}, the one its history shows", ref.runId(), ref.step(),
@@ -4203,8 +4207,8 @@ public final class FlowEngine implements FlowService {
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
-                JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
-                        .str("error", message), false, ranFrom);
+                Optional.of(JsonText.object().str("reason", "the store could not be reached; the attempt does not"
+                        + " count").str("error", message)), false, ranFrom);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
@@ -4230,20 +4234,39 @@ public final class FlowEngine implements FlowService {
      * the step's lease until its writes under way without the store's check have ended
      * ({@link #giveUpTimedOutAttempt}): the lease is this instance's whichever of its attempts runs, so the store
      * would let this one take it, and those writes could land beside it. The step is queued again, due after
-     * {@link #TIMED_OUT_WRITE_DELAY}; this attempt never started and does not count. Nobody waits.
+     * {@link #giveWayDelay} ({@link #TIMED_OUT_WRITE_DELAY} the first time); this attempt never started and does not
+     * count. Nobody waits. Only the first delivery to give way to {@code keeper} writes a {@code step.retry} entry and
+     * logs at INFO: a write that never ends would otherwise add both for ever.
      */
-    private void giveWayToTimedOutAttempt(StepJob ref, JobExecution job) {
+    private void giveWayToTimedOutAttempt(StepJob ref, JobExecution job, StepExecution keeper) {
         Instant now = clock.instant();
-        Optional<StoredChange> change = requeueLater(ref, job, TIMED_OUT_WRITE_DELAY, now, JsonText.object()
-                .str("reason", "an earlier attempt of the step outlived its timeout and keeps the step's lease until"
-                        + " its write under way ends; the attempt did not start and does not count"), false,
-                Optional.empty());
+        int giveWay = keeper.gaveWayOnceMore();
+        Duration delay = giveWayDelay(giveWay, settings.leaseDuration());
+        Optional<JsonText> entry = giveWay > 1 ? Optional.empty() : Optional.of(JsonText.object().str("reason",
+                "an earlier attempt of the step outlived its timeout and keeps the step's lease until its write under"
+                        + " way ends; the attempt did not start and does not count"));
+        Optional<StoredChange> change = requeueLater(ref, job, delay, now, entry, false, Optional.empty());
         if (change.isPresent()) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0554 run {0}: attempt {1} of step {2} did not start on this"
-                    + " instance: an earlier attempt of the step outlived its timeout, still runs here and keeps the"
-                    + " step''s lease until its write under way ends; the step runs again in {3} ms", ref.runId(),
-                    job.attempt(), ref.step(), TIMED_OUT_WRITE_DELAY.toMillis());
+            LOG.log(giveWay > 1 ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, "NVENT-0554 run {0}: attempt"
+                    + " {1} of step {2} did not start on this instance: an earlier attempt of the step outlived its"
+                    + " timeout, still runs here and keeps the step''s lease until its write under way ends; the step"
+                    + " runs again in {3} ms (given way {4} times)", ref.runId(), job.attempt(), ref.step(),
+                    delay.toMillis(), giveWay);
         }
+    }
+
+    /**
+     * How long a step waits to run again the {@code giveWay}-th time it gives way to the same timed-out attempt
+     * ({@link #giveWayToTimedOutAttempt}): {@link #TIMED_OUT_WRITE_DELAY}, doubled each time, up to the lease
+     * duration or {@link #LONGEST_GIVE_WAY_DELAY}, whichever is shorter (never below the first delay).
+     */
+    static Duration giveWayDelay(int giveWay, Duration leaseDuration) {
+        Duration longest = leaseDuration.compareTo(LONGEST_GIVE_WAY_DELAY) < 0 ? leaseDuration : LONGEST_GIVE_WAY_DELAY;
+        if (longest.compareTo(TIMED_OUT_WRITE_DELAY) < 0) {
+            return TIMED_OUT_WRITE_DELAY;
+        }
+        Duration delay = TIMED_OUT_WRITE_DELAY.multipliedBy(1L << Math.min(Math.max(giveWay - 1, 0), 30));
+        return delay.compareTo(longest) > 0 ? longest : delay;
     }
 
     /**
@@ -4263,8 +4286,8 @@ public final class FlowEngine implements FlowService {
                         + "the queue is resumed"
                 : limit + " allows no start before " + now.plus(untilAllowed);
         try {
-            requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", why
-                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true,
+            requeueLater(ref, job, Duration.between(now, due), now, Optional.of(JsonText.object().str("reason", why
+                    + "; the attempt did not start and does not count").raw("rateLimited", "true")), true,
                     Optional.empty())
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                             + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));
@@ -4290,19 +4313,21 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
-     * {@code step.retry} entry carrying {@code why}; the attempt that gives way does not count. If
-     * even that cannot be stored, the sweep ({@link #requeueLostSteps}) finds the step and queues it.
+     * {@code step.retry} entry carrying {@code why} (none if empty: the run's version moves on all the same, which
+     * names the job); the attempt that gives way does not count. If even that cannot be stored, the sweep
+     * ({@link #requeueLostSteps}) finds the step and queues it.
      *
      * @param ranFrom when the step's code began in the attempt that gives way, if it did and its start
      *     is not stored (see {@link #requeueAfterStoreFailure})
      */
     private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
-                                                JsonText why, boolean underRateLimit, Optional<Instant> ranFrom) {
+                                                Optional<JsonText> why, boolean underRateLimit,
+                                                Optional<Instant> ranFrom) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
             return Optional.empty();
         }
-        String data = why.str("nextAttemptAt", now.plus(delay).toString()).build();
+        Optional<String> data = why.map(entry -> entry.str("nextAttemptAt", now.plus(delay).toString()).build());
         Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
             StepStatus status = run.steps().get(ref.step());
             if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
@@ -4311,7 +4336,8 @@ public final class FlowEngine implements FlowService {
             Optional<RunChange> unstoredStart = ranFrom.flatMap(startedAt -> lateStartChange(run, ref.step(), job,
                     startedAt));
             List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
-            events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data));
+            data.ifPresent(entry -> events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now,
+                    entry)));
             RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
             return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.QUEUED), events));
         });

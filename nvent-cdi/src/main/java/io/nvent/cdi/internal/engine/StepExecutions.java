@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -64,6 +65,8 @@ final class StepExecutions {
         private boolean uncheckedWritesClosed;
         /** What runs once the last write under way unchecked has ended, after they were closed; null if none. */
         private Runnable afterUncheckedWrites;
+        /** How often a delivery of the step gave way to this attempt, which keeps the step's lease. */
+        private final AtomicInteger giveWays = new AtomicInteger();
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout, int leaseAttempt,
                               long begunAt) {
@@ -146,6 +149,16 @@ final class StepExecutions {
         /** Whether writes of this attempt made without the store's check are under way after they were closed. */
         synchronized boolean hasClosedUncheckedWritesUnderWay() {
             return uncheckedWritesClosed && uncheckedWrites > 0;
+        }
+
+        /**
+         * A delivery of the step gives way to this attempt, which keeps the step's lease until its writes under way
+         * end ({@link StepExecutions#leaseKeptBeside}).
+         *
+         * @return how often one did so, this time included
+         */
+        int gaveWayOnceMore() {
+            return giveWays.incrementAndGet();
         }
 
         /** Whether the step's own code began in this attempt, whatever came of it. */
@@ -327,13 +340,14 @@ final class StepExecutions {
     }
 
     /**
-     * Whether an earlier attempt of the step still running here past its timeout keeps the step's lease until
+     * The earlier attempt of the step still running here past its timeout that keeps the step's lease until
      * its writes under way without the store's check have ended ({@link StepExecution#closeUncheckedWrites}):
      * the lease is this instance's whichever of its attempts runs, so {@code execution} must not take it before.
+     * Empty if none does.
      */
-    boolean leaseKeptBeside(StepExecution execution) {
+    Optional<StepExecution> leaseKeptBeside(StepExecution execution) {
         return byStep.getOrDefault(execution.key, List.of()).stream()
-                .anyMatch(other -> other != execution && other.hasClosedUncheckedWritesUnderWay());
+                .filter(other -> other != execution && other.hasClosedUncheckedWritesUnderWay()).findFirst();
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */

@@ -28,6 +28,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -390,6 +394,61 @@ class TimedOutAttemptFenceTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertTheRetryAloneWroteAndCompleted(h, runId);
+        }
+    }
+
+    /**
+     * A write of the timed-out attempt that never ends keeps its retry here giving way: each time twice as long as
+     * before, and only the first give-way writes a {@code step.retry} entry and logs at INFO; the later ones log at
+     * DEBUG. Once the write ends, the retry runs and completes the step.
+     */
+    @Test
+    void aRetryGivingWayAgainAndAgainWaitsTwiceAsLongEachTimeAndWritesOneEntry() {
+        StateHeld store = new StateHeld();
+        Logger engineLog = Logger.getLogger(FlowEngine.class.getName());
+        Level levelBefore = engineLog.getLevel();
+        engineLog.setLevel(Level.FINE);
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            await().atMost(Duration.ofSeconds(20)).until(() -> giveWayDelaysMs(messages).size() >= 3);
+
+            assertThat(giveWayDelaysMs(messages)).as("the delay of each give-way, in ms").startsWith(1_000L, 2_000L,
+                    4_000L);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the entries of the give-ways")
+                    .filteredOn(entry -> entry.data().contains("keeps the step's lease")).singleElement();
+
+            store.held.goesOn.countDown();
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertTheRetryAloneWroteAndCompleted(h, runId);
+        } finally {
+            engineLog.setLevel(levelBefore);
+        }
+    }
+
+    @Test
+    void theDelayOfAGiveWayDoublesUpToTheLeaseDurationOrAMinute() {
+        Duration lease = Duration.ofMinutes(5);
+        assertThat(List.of(1, 2, 3, 6, 7, 40, Integer.MAX_VALUE)).map(n -> FlowEngine.giveWayDelay(n, lease))
+                .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+                        Duration.ofSeconds(32), Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1));
+        assertThat(FlowEngine.giveWayDelay(5, Duration.ofSeconds(10))).as("a shorter lease")
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(FlowEngine.giveWayDelay(3, Duration.ofMillis(500))).as("a lease shorter than the first delay")
+                .isEqualTo(Duration.ofSeconds(1));
+    }
+
+    /** The delays of the give-ways logged ({@code NVENT-0554}), in ms, in their order. */
+    private static List<Long> giveWayDelaysMs(Messages messages) {
+        Pattern delay = Pattern.compile("runs again in (\\S+) ms");
+        synchronized (messages) {
+            return messages.logged.stream().filter(line -> line.startsWith("NVENT-0554 ")).map(delay::matcher)
+                    .filter(Matcher::find).map(found -> Long.parseLong(found.group(1).replaceAll("[^0-9]", "")))
+                    .toList();
         }
     }
 
