@@ -21,13 +21,21 @@ import java.util.OptionalInt;
  * instance holds one lease per step whichever of its attempts runs, so the owner alone cannot tell a timed-out
  * attempt that still runs here from its retry that took the step's lease on this same instance.
  *
+ * <p>The attempt a lease names identifies the execution that took it among those of its owner (since 0.2): the
+ * engine names the step's attempt as its job numbers it, unless an earlier execution of the step still runs on the
+ * instance (a timed-out attempt that ignores its interrupt) with a lease taken for that attempt or a later one; then
+ * the attempt after the highest of theirs. An operator's retry numbers its job's attempts from 1 again (a new job,
+ * or the queue's retry or redrive of a dead letter), and its lease still names an attempt of its own. A store
+ * compares the attempts of leases, and need not read them as the attempt the step sees.
+ *
  * @param runId run
  * @param step step
  * @param owner instance id
  * @param expiresAt end of the lease unless renewed
  * @param renewedAt when its owner last took or renewed it; empty where that is not known (since 0.2)
- * @param attempt the attempt of the step the lease was taken for; empty for a lease taken for no attempt (the
- *     engine's sweep marking a step stalled) or by a store or version that does not keep it (since 0.2)
+ * @param attempt the attempt of the step the lease was taken for, which no other execution of the step running on its
+ *     owner names (see above); empty for a lease taken for no attempt (the engine's sweep marking a step stalled) or
+ *     by a store or version that does not keep it (since 0.2)
  * @since 0.1
  */
 public record StepLease(String runId, String step, String owner, Instant expiresAt, Optional<Instant> renewedAt,

@@ -225,9 +225,12 @@ public final class FlowEngine implements FlowService {
     static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(5);
     /**
      * How long a delivery of a step waits before it runs again when an earlier attempt of the step, past its
-     * timeout, still keeps the step's lease here for a write under way ({@link #giveWayToTimedOutAttempt}).
+     * timeout, still keeps the step's lease here for a write under way ({@link #giveWayToTimedOutAttempt}): the
+     * first time; each time it gives way to that attempt again, twice as long, up to {@link #LONGEST_GIVE_WAY_DELAY}.
      */
     static final Duration TIMED_OUT_WRITE_DELAY = Duration.ofSeconds(1);
+    /** The longest a step waits to give way to a timed-out attempt's write, if the lease duration is not shorter. */
+    static final Duration LONGEST_GIVE_WAY_DELAY = Duration.ofMinutes(1);
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
@@ -2131,7 +2134,8 @@ public final class FlowEngine implements FlowService {
             }
         }
         Instant startedAt = clock.instant();
-        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
+        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout(),
+                leasedBefore(ref.runId(), ref.step()));
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -2139,8 +2143,9 @@ public final class FlowEngine implements FlowService {
         // hands its key on once the step has ended (its lease gone).
         AtomicReference<String> concurrencyKey = new AtomicReference<>();
         try {
-            if (executionsHere.leaseKeptBeside(self)) {
-                giveWayToTimedOutAttempt(ref, job);
+            Optional<StepExecution> leaseKeeper = executionsHere.leaseKeptBeside(self);
+            if (leaseKeeper.isPresent()) {
+                giveWayToTimedOutAttempt(ref, job, leaseKeeper.get());
                 return;
             }
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
@@ -2321,7 +2326,7 @@ public final class FlowEngine implements FlowService {
         JsonText why = JsonText.object().str("reason", "the queue delivered the step as attempt " + job.attempt()
                 + ", counting deliveries that failed only because the store could not be reached; they do not count")
                 .num("queueAttempt", job.attempt());
-        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), why, false, Optional.empty())
+        requeueLater(ref, recorded, Duration.ZERO, clock.instant(), Optional.of(why), false, Optional.empty())
                 .ifPresent(change -> LOG.log(System.Logger.Level.WARNING, "NVENT-0521 run {0}: the queue delivered step"
                         + " {1} as attempt {2}, counting deliveries that failed only because the store could not be"
                         + " reached; queued again as attempt {3}, the one its history shows", ref.runId(), ref.step(),
@@ -2521,10 +2526,10 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step(),
-                    job.attempt())), start);
+                    self.leaseAttempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(started.get().run().runId(), binding.step(), job);
+                releaseOwnLease(started.get().run().runId(), binding.step(), self.leaseAttempt());
             }
         }
     }
@@ -2580,7 +2585,7 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step(),
-                    job.attempt())), start);
+                    self.leaseAttempt())), start);
         } catch (Exception | Error failure) {
             if (failure instanceof Exception cutShort && !self.isPastTimeout() && !self.isCancelRequested()
                     && cutShortByStop(cutShort) && deferred.takeOver()) {
@@ -2609,7 +2614,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(before.runId(), binding.step(), job);
+                releaseOwnLease(before.runId(), binding.step(), self.leaseAttempt());
             }
         }
     }
@@ -2619,7 +2624,7 @@ public final class FlowEngine implements FlowService {
                                               RunMutation start) {
         // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
         // an earlier attempt still running here past its timeout are refused once this one holds it.
-        StepLease lease = leaseOf(runId, binding.step(), job.attempt());
+        StepLease lease = leaseOf(runId, binding.step(), self.leaseAttempt());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2653,9 +2658,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * This instance's lease of the step for the step's attempt {@code attempt}: what the attempt takes with its start
-     * and writes under, so that the store refuses its writes and its release once the lease is another attempt's
-     * (the retry of a timed-out attempt, taking the lease on this same instance).
+     * This instance's lease of the step for the attempt {@code attempt} ({@link StepExecution#leaseAttempt}): what an
+     * execution takes with its start and writes under, so that the store refuses its writes and its release once the
+     * lease is another attempt's (the retry of a timed-out attempt, taking the lease on this same instance).
      */
     private StepLease leaseOf(String runId, String step, int attempt) {
         return leaseOf(runId, step).forAttempt(attempt);
@@ -2746,7 +2751,7 @@ public final class FlowEngine implements FlowService {
      * reads the store only past the lease's end.
      */
     private void checkLease(StepExecution self, String runId, String step) {
-        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.attempt())) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.leaseAttempt())) {
             markLeaseLost(self);
         }
     }
@@ -2776,7 +2781,7 @@ public final class FlowEngine implements FlowService {
                     self.endUncheckedWrite();
                 }
             }
-            return held.apply(leaseOf(runId, step, self.attempt()));
+            return held.apply(leaseOf(runId, step, self.leaseAttempt()));
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2847,7 +2852,7 @@ public final class FlowEngine implements FlowService {
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, job.attempt(), runId, step, progress));
+                progress -> storeProgress(self, runId, step, progress));
         self.reportsProgress(context::latestProgress);
         return context;
     }
@@ -2865,12 +2870,13 @@ public final class FlowEngine implements FlowService {
      * that takes the step's lease on this instance while its timed-out attempt still holds it (its release failed)
      * starts without that attempt's progress: the store forgets it with the lease taken for another attempt.
      */
-    private void storeProgress(StepExecution self, int attempt, String runId, String step, StepProgress progress) {
+    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(self.leaseAttempt()), progress,
+                now);
     }
 
     /**
@@ -2921,7 +2927,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2940,18 +2946,18 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(runId, step, job);
+                    releaseOwnLease(runId, step, self.leaseAttempt());
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(runId, step, job);
+                releaseOwnLease(runId, step, self.leaseAttempt());
                 return false;
             }
         }
         Optional<StoredChange> change;
         try {
-            change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
+            change = scheduling.finishStep(store, leaseOf(runId, step, self.leaseAttempt()),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
@@ -2960,7 +2966,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
             return false;
         }
         change.ifPresent(c -> {
@@ -3030,7 +3036,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(runId, step, job);
+            releaseOwnLease(runId, step, self.leaseAttempt());
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -3240,7 +3246,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(context.runId(), binding.step(), job);
+                releaseOwnLease(context.runId(), binding.step(), self.leaseAttempt());
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -3540,7 +3546,7 @@ public final class FlowEngine implements FlowService {
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
         if (stillRunning.isEmpty()) {
-            releaseOwnLease(ref.runId(), ref.step(), job);
+            releaseOwnLease(ref.runId(), ref.step(), executionsHere.leaseAttemptOfEnded(job));
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
@@ -3550,7 +3556,9 @@ public final class FlowEngine implements FlowService {
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
-                    releaseOwnLease(ref.runId(), ref.step(), job);
+                    // For the attempt each took the lease for: a duplicate delivery of the job's attempt names another.
+                    stillRunning.stream().mapToInt(StepExecution::leaseAttempt).distinct()
+                            .forEach(leaseAttempt -> releaseOwnLease(ref.runId(), ref.step(), leaseAttempt));
                 }
             });
         }
@@ -3559,11 +3567,27 @@ public final class FlowEngine implements FlowService {
     // ---------------------------------------------------------------- stall detection
 
     /**
-     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
-     * renewal round does it, while the lease is still that attempt's.
+     * The highest attempt a lease of the step whose release failed here was taken for ({@link #releaseOwnLease}): the
+     * next renewal round gives it up while it is still that attempt's, so an execution beginning here must take the
+     * lease for another. 0 if none.
      */
-    private void releaseOwnLease(String runId, String step, JobExecution job) {
-        StepLease own = leaseOf(runId, step, job.attempt());
+    private int leasedBefore(String runId, String step) {
+        int highest = 0;
+        for (StepLease left : unreleasedLeases) {
+            if (left.runId().equals(runId) && left.step().equals(step)) {
+                highest = Math.max(highest, left.attempt().orElse(0));
+            }
+        }
+        return highest;
+    }
+
+    /**
+     * Gives up the lease an attempt of a step took here for {@code leaseAttempt} ({@link StepExecution#leaseAttempt}),
+     * now that it ended; if the store is away, the next renewal round does it, while the lease is still that
+     * attempt's.
+     */
+    private void releaseOwnLease(String runId, String step, int leaseAttempt) {
+        StepLease own = leaseOf(runId, step, leaseAttempt);
         try {
             // Given up only while it is this attempt's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);
@@ -4183,8 +4207,8 @@ public final class FlowEngine implements FlowService {
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
-                JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
-                        .str("error", message), false, ranFrom);
+                Optional.of(JsonText.object().str("reason", "the store could not be reached; the attempt does not"
+                        + " count").str("error", message)), false, ranFrom);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());
@@ -4210,20 +4234,39 @@ public final class FlowEngine implements FlowService {
      * the step's lease until its writes under way without the store's check have ended
      * ({@link #giveUpTimedOutAttempt}): the lease is this instance's whichever of its attempts runs, so the store
      * would let this one take it, and those writes could land beside it. The step is queued again, due after
-     * {@link #TIMED_OUT_WRITE_DELAY}; this attempt never started and does not count. Nobody waits.
+     * {@link #giveWayDelay} ({@link #TIMED_OUT_WRITE_DELAY} the first time); this attempt never started and does not
+     * count. Nobody waits. Only the first delivery to give way to {@code keeper} writes a {@code step.retry} entry and
+     * logs at INFO: a write that never ends would otherwise add both for ever.
      */
-    private void giveWayToTimedOutAttempt(StepJob ref, JobExecution job) {
+    private void giveWayToTimedOutAttempt(StepJob ref, JobExecution job, StepExecution keeper) {
         Instant now = clock.instant();
-        Optional<StoredChange> change = requeueLater(ref, job, TIMED_OUT_WRITE_DELAY, now, JsonText.object()
-                .str("reason", "an earlier attempt of the step outlived its timeout and keeps the step's lease until"
-                        + " its write under way ends; the attempt did not start and does not count"), false,
-                Optional.empty());
+        int giveWay = keeper.gaveWayOnceMore();
+        Duration delay = giveWayDelay(giveWay, settings.leaseDuration());
+        Optional<JsonText> entry = giveWay > 1 ? Optional.empty() : Optional.of(JsonText.object().str("reason",
+                "an earlier attempt of the step outlived its timeout and keeps the step's lease until its write under"
+                        + " way ends; the attempt did not start and does not count"));
+        Optional<StoredChange> change = requeueLater(ref, job, delay, now, entry, false, Optional.empty());
         if (change.isPresent()) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0554 run {0}: attempt {1} of step {2} did not start on this"
-                    + " instance: an earlier attempt of the step outlived its timeout, still runs here and keeps the"
-                    + " step''s lease until its write under way ends; the step runs again in {3} ms", ref.runId(),
-                    job.attempt(), ref.step(), TIMED_OUT_WRITE_DELAY.toMillis());
+            LOG.log(giveWay > 1 ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, "NVENT-0554 run {0}: attempt"
+                    + " {1} of step {2} did not start on this instance: an earlier attempt of the step outlived its"
+                    + " timeout, still runs here and keeps the step''s lease until its write under way ends; the step"
+                    + " runs again in {3} ms (given way {4} times)", ref.runId(), job.attempt(), ref.step(),
+                    delay.toMillis(), giveWay);
         }
+    }
+
+    /**
+     * How long a step waits to run again the {@code giveWay}-th time it gives way to the same timed-out attempt
+     * ({@link #giveWayToTimedOutAttempt}): {@link #TIMED_OUT_WRITE_DELAY}, doubled each time, up to the lease
+     * duration or {@link #LONGEST_GIVE_WAY_DELAY}, whichever is shorter (never below the first delay).
+     */
+    static Duration giveWayDelay(int giveWay, Duration leaseDuration) {
+        Duration longest = leaseDuration.compareTo(LONGEST_GIVE_WAY_DELAY) < 0 ? leaseDuration : LONGEST_GIVE_WAY_DELAY;
+        if (longest.compareTo(TIMED_OUT_WRITE_DELAY) < 0) {
+            return TIMED_OUT_WRITE_DELAY;
+        }
+        Duration delay = TIMED_OUT_WRITE_DELAY.multipliedBy(1L << Math.min(Math.max(giveWay - 1, 0), 30));
+        return delay.compareTo(longest) > 0 ? longest : delay;
     }
 
     /**
@@ -4243,8 +4286,8 @@ public final class FlowEngine implements FlowService {
                         + "the queue is resumed"
                 : limit + " allows no start before " + now.plus(untilAllowed);
         try {
-            requeueLater(ref, job, Duration.between(now, due), now, JsonText.object().str("reason", why
-                    + "; the attempt did not start and does not count").raw("rateLimited", "true"), true,
+            requeueLater(ref, job, Duration.between(now, due), now, Optional.of(JsonText.object().str("reason", why
+                    + "; the attempt did not start and does not count").raw("rateLimited", "true")), true,
                     Optional.empty())
                     .ifPresent(change -> LOG.log(System.Logger.Level.DEBUG, () -> "run " + ref.runId() + ": step "
                             + ref.step() + " queued again for " + due + " under the rate limit of queue " + group));
@@ -4270,19 +4313,21 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
-     * {@code step.retry} entry carrying {@code why}; the attempt that gives way does not count. If
-     * even that cannot be stored, the sweep ({@link #requeueLostSteps}) finds the step and queues it.
+     * {@code step.retry} entry carrying {@code why} (none if empty: the run's version moves on all the same, which
+     * names the job); the attempt that gives way does not count. If even that cannot be stored, the sweep
+     * ({@link #requeueLostSteps}) finds the step and queues it.
      *
      * @param ranFrom when the step's code began in the attempt that gives way, if it did and its start
      *     is not stored (see {@link #requeueAfterStoreFailure})
      */
     private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
-                                                JsonText why, boolean underRateLimit, Optional<Instant> ranFrom) {
+                                                Optional<JsonText> why, boolean underRateLimit,
+                                                Optional<Instant> ranFrom) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
             return Optional.empty();
         }
-        String data = why.str("nextAttemptAt", now.plus(delay).toString()).build();
+        Optional<String> data = why.map(entry -> entry.str("nextAttemptAt", now.plus(delay).toString()).build());
         Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
             StepStatus status = run.steps().get(ref.step());
             if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
@@ -4291,7 +4336,8 @@ public final class FlowEngine implements FlowService {
             Optional<RunChange> unstoredStart = ranFrom.flatMap(startedAt -> lateStartChange(run, ref.step(), job,
                     startedAt));
             List<EventDraft> events = new ArrayList<>(unstoredStart.map(RunChange::events).orElse(List.of()));
-            events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now, data));
+            data.ifPresent(entry -> events.add(EventDraft.ofStep(EventType.STEP_RETRY, ref.step(), job.attempt(), now,
+                    entry)));
             RunRecord started = unstoredStart.map(RunChange::updated).orElse(run);
             return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.QUEUED), events));
         });

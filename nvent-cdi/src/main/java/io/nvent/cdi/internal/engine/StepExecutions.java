@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +23,13 @@ import java.util.function.Supplier;
  * overlap here in two cases: a duplicate job (a stall-recovery job and the queue's redelivery of
  * the original), which must not run the step again; and the retry of an attempt that timed out but
  * ignores its interrupt, which must run, since the timed-out attempt's result will be refused.
+ *
+ * <p>Each execution takes and writes under the step's lease for an attempt of its own ({@link
+ * StepExecution#leaseAttempt}): the job's attempt, unless an execution of the step still running here, or a lease of
+ * it whose release is still to be retried, names that attempt or a later one. Then it is the next attempt above
+ * theirs, so that the store tells the two apart although the lease's owner is the same: an operator's retry (a new
+ * job, or the queue's retry or redrive of a dead letter) numbers its attempts from 1 again, also on the instance where
+ * a timed-out attempt 1 still runs.
  */
 final class StepExecutions {
 
@@ -32,6 +41,12 @@ final class StepExecutions {
         private final Thread worker = Thread.currentThread();
         private final long beganNanos = System.nanoTime();
         private final long timeoutNanos;
+        /** The attempt the execution takes and writes under the step's lease for ({@link #leaseAttempt}). */
+        private final int leaseAttempt;
+        /** When the execution began, in the order of {@link StepExecutions#sequence}. */
+        private final long begunAt;
+        /** When the queue failed it for its timeout ({@link #markTimedOut}), in that order; 0 while it did not. */
+        private volatile long timedOutAt;
         private volatile boolean timedOut;
         private volatile boolean cancelRequested;
         /** Whether the step's own code runs now: only then may a cancel interrupt the worker. */
@@ -50,17 +65,36 @@ final class StepExecutions {
         private boolean uncheckedWritesClosed;
         /** What runs once the last write under way unchecked has ended, after they were closed; null if none. */
         private Runnable afterUncheckedWrites;
+        /** How often a delivery of the step gave way to this attempt, which keeps the step's lease. */
+        private final AtomicInteger giveWays = new AtomicInteger();
 
-        private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
+        private StepExecution(String runId, String key, JobExecution job, Duration timeout, int leaseAttempt,
+                              long begunAt) {
             this.runId = runId;
             this.key = key;
             this.job = job;
             this.timeoutNanos = timeout.toNanos();
+            this.leaseAttempt = leaseAttempt;
+            this.begunAt = begunAt;
         }
 
         /** {@return the attempt of the step this execution runs, as the step sees it} */
         int attempt() {
             return job.attempt();
+        }
+
+        /**
+         * {@return the attempt this execution takes the step's lease for and writes under: the job's attempt, or
+         * one above every attempt an earlier execution of the step still running here took it for} The store
+         * refuses the writes of an execution whose lease this instance took again for another of its executions.
+         */
+        int leaseAttempt() {
+            return leaseAttempt;
+        }
+
+        /** Whether this execution runs the same attempt of the same job as {@code other}. */
+        private boolean runsTheAttemptOf(JobExecution other) {
+            return job.jobId().equals(other.jobId()) && job.attempt() == other.attempt();
         }
 
         /**
@@ -115,6 +149,16 @@ final class StepExecutions {
         /** Whether writes of this attempt made without the store's check are under way after they were closed. */
         synchronized boolean hasClosedUncheckedWritesUnderWay() {
             return uncheckedWritesClosed && uncheckedWrites > 0;
+        }
+
+        /**
+         * A delivery of the step gives way to this attempt, which keeps the step's lease until its writes under way
+         * end ({@link StepExecutions#leaseKeptBeside}).
+         *
+         * @return how often one did so, this time included
+         */
+        int gaveWayOnceMore() {
+            return giveWays.incrementAndGet();
         }
 
         /** Whether the step's own code began in this attempt, whatever came of it. */
@@ -237,6 +281,18 @@ final class StepExecutions {
     static final int MOST_FAILED_KEPT = 1_000;
 
     private final Map<String, List<StepExecution>> byStep = new ConcurrentHashMap<>();
+    /** Orders the beginnings of executions and the queue's timeouts of them. */
+    private final AtomicLong sequence = new AtomicLong();
+    /**
+     * The lease attempts of ended executions that took the step's lease for another attempt than their job's, by job
+     * and attempt, until the queue reports their timeout ({@link #leaseAttemptOfEnded}).
+     */
+    private final Map<String, Integer> endedLeaseAttempts = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > MOST_FAILED_KEPT;
+        }
+    };
     /**
      * The last progress of attempts that failed and ended here, by job and attempt, until their failure is
      * recorded ({@link #progressOfFailed}): the queue reports the failure once the attempt has ended.
@@ -250,11 +306,28 @@ final class StepExecutions {
     /** Notified when the last execution here ends. */
     private final Object none = new Object();
 
-    /** Registers an execution of {@code step} of {@code runId} that starts now. */
-    StepExecution begin(String runId, String step, JobExecution job, Duration timeout) {
-        StepExecution execution = new StepExecution(runId, runId + ":" + step, job, timeout);
-        byStep.compute(execution.key, (key, others) -> with(others, execution));
-        return execution;
+    /**
+     * Registers an execution of {@code step} of {@code runId} that starts now, with the attempt it takes the step's
+     * lease for ({@link StepExecution#leaseAttempt}): its job's, unless an execution of the step running here took the
+     * lease for that attempt or a later one, or {@code leasedBefore} is that attempt or a later one; then the next
+     * attempt above all of them.
+     *
+     * @param leasedBefore the highest attempt a lease of the step that this instance may still hold or give up was
+     *     taken for, other than by the executions running here (a release still to be retried); 0 if none
+     */
+    StepExecution begin(String runId, String step, JobExecution job, Duration timeout, int leasedBefore) {
+        String stepKey = runId + ":" + step;
+        StepExecution[] begun = new StepExecution[1];
+        byStep.compute(stepKey, (key, others) -> {
+            int above = leasedBefore;
+            for (StepExecution other : others == null ? List.<StepExecution>of() : others) {
+                above = Math.max(above, other.leaseAttempt);
+            }
+            begun[0] = new StepExecution(runId, key, job, timeout, Math.max(job.attempt(), above + 1),
+                    sequence.incrementAndGet());
+            return with(others, begun[0]);
+        });
+        return begun[0];
     }
 
     /**
@@ -267,13 +340,14 @@ final class StepExecutions {
     }
 
     /**
-     * Whether an earlier attempt of the step still running here past its timeout keeps the step's lease until
+     * The earlier attempt of the step still running here past its timeout that keeps the step's lease until
      * its writes under way without the store's check have ended ({@link StepExecution#closeUncheckedWrites}):
      * the lease is this instance's whichever of its attempts runs, so {@code execution} must not take it before.
+     * Empty if none does.
      */
-    boolean leaseKeptBeside(StepExecution execution) {
+    Optional<StepExecution> leaseKeptBeside(StepExecution execution) {
         return byStep.getOrDefault(execution.key, List.of()).stream()
-                .anyMatch(other -> other != execution && other.hasClosedUncheckedWritesUnderWay());
+                .filter(other -> other != execution && other.hasClosedUncheckedWritesUnderWay()).findFirst();
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */
@@ -288,13 +362,41 @@ final class StepExecutions {
      */
     List<StepExecution> markTimedOut(String runId, String step, JobExecution job) {
         List<StepExecution> found = new ArrayList<>(1);
-        for (StepExecution execution : byStep.getOrDefault(runId + ":" + step, List.of())) {
-            if (execution.job.jobId().equals(job.jobId()) && execution.job.attempt() == job.attempt()) {
-                execution.timedOut = true;
-                found.add(execution);
+        for (StepExecution execution : executionsOf(runId, step, job)) {
+            synchronized (execution) {
+                if (!execution.timedOut) {
+                    execution.timedOutAt = sequence.incrementAndGet();
+                    execution.timedOut = true;
+                }
             }
+            found.add(execution);
         }
         return found;
+    }
+
+    /**
+     * The executions here of the job's attempt that the queue may report about: not one it failed for its timeout
+     * before another execution of the same job and attempt began (a retry or redrive of the job's dead letter,
+     * which numbers its attempts from 1 again): the queue reported that one already.
+     */
+    private List<StepExecution> executionsOf(String runId, String step, JobExecution job) {
+        List<StepExecution> all = byStep.getOrDefault(runId + ":" + step, List.of());
+        return all.stream().filter(execution -> execution.runsTheAttemptOf(job))
+                .filter(execution -> !execution.timedOut || all.stream().noneMatch(later -> later != execution
+                        && later.runsTheAttemptOf(job) && later.begunAt > execution.timedOutAt))
+                .toList();
+    }
+
+    /**
+     * The attempt an execution of the job's attempt that ended here took the step's lease for, to give that lease
+     * up once the queue reports the execution's timeout (one that checks the timeout once the step's code
+     * returned, as the JMS queue does): the job's attempt, unless the execution took the lease for another.
+     */
+    int leaseAttemptOfEnded(JobExecution job) {
+        synchronized (endedLeaseAttempts) {
+            Integer taken = endedLeaseAttempts.remove(attemptKey(job));
+            return taken == null ? job.attempt() : taken;
+        }
     }
 
     /**
@@ -361,8 +463,7 @@ final class StepExecutions {
         if (ended != null) {
             return Optional.of(ended);
         }
-        return byStep.getOrDefault(runId + ":" + step, List.of()).stream()
-                .filter(execution -> attemptKey(execution.job).equals(attemptKey(job)))
+        return executionsOf(runId, step, job).stream()
                 .map(StepExecution::latestProgress).flatMap(Optional::stream).findFirst();
     }
 
@@ -371,6 +472,11 @@ final class StepExecutions {
     }
 
     void end(StepExecution execution) {
+        if (execution.leaseAttempt != execution.job.attempt()) {
+            synchronized (endedLeaseAttempts) {
+                endedLeaseAttempts.put(attemptKey(execution.job), execution.leaseAttempt);
+            }
+        }
         byStep.computeIfPresent(execution.key, (key, executions) -> {
             List<StepExecution> rest = new ArrayList<>(executions);
             rest.remove(execution);

@@ -4,6 +4,7 @@ import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
+import io.nvent.StaleExecutionException;
 import io.nvent.StepStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -25,6 +26,12 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +92,41 @@ class TimedOutAttemptFenceTest {
                 IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
             }
             return "attempt " + ctx.attempt();
+        }
+    }
+
+    /**
+     * One attempt only, so that a timeout fails the run: the first execution notes itself in the run's state when
+     * the test lets it; the next one (an operator's retry, at attempt 1 again) notes itself and returns when the
+     * test lets it.
+     */
+    @FlowStep(flow = "late-redone", name = "note", role = StepRole.ENTRY, maxAttempts = 1, timeoutMs = 2_000)
+    static class NoteOnce implements Step<String, String> {
+        static final AtomicInteger executions = new AtomicInteger();
+        /** Counted down once the first execution's state write has ended, stored or refused. */
+        static volatile CountDownLatch firstWriteEnded = new CountDownLatch(1);
+        /** The store's refusal of the first execution's state write, if it refused it. */
+        static final AtomicReference<StaleExecutionException> firstWriteRefused = new AtomicReference<>();
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            int execution = executions.incrementAndGet();
+            if (execution == 1) {
+                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+                try {
+                    ctx.state().set("notedBy", "execution 1");
+                } catch (StaleExecutionException refused) {
+                    firstWriteRefused.set(refused);
+                    throw refused;
+                } finally {
+                    firstWriteEnded.countDown();
+                }
+                return "execution 1";
+            }
+            ctx.state().set("notedBy", "execution " + execution);
+            retryWrote.countDown();
+            IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
+            return "execution " + execution;
         }
     }
 
@@ -281,6 +323,45 @@ class TimedOutAttemptFenceTest {
     }
 
     /**
+     * The README's former limit: an operator's retry of a step whose only attempt timed out starts a new job at
+     * attempt 1, on the instance where that attempt still runs. Its state write, checked against the lease past the
+     * lease's end and held up on its way until the retry wrote under the lease it took here, is refused all the
+     * same: the retry's lease names an attempt no execution still running here names.
+     */
+    @Test
+    void aTimedOutAttemptsStateWriteIsRefusedOnceAnOperatorsRetryAtAttemptOneAgainTookTheLeaseHere() {
+        NoteOnce.executions.set(0);
+        NoteOnce.firstWriteEnded = new CountDownLatch(1);
+        NoteOnce.firstWriteRefused.set(null);
+        CheckedStateHeld scheduling = new CheckedStateHeld();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new NoteOnce())) {
+            String runId = h.engine.start("late-redone", "");
+            awaitStartStored(h, runId, "note");
+            h.clock.advance(Duration.ofMinutes(2));
+            firstGoesOn.countDown();
+            awaitLatch(scheduling.held.reached, "the first execution's state write is checked against the lease");
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "note");
+            awaitLatch(retryWrote, "the operator's retry, at attempt 1 again, wrote under the lease it took here");
+            scheduling.held.goesOn.countDown();
+            awaitLatch(NoteOnce.firstWriteEnded, "the first execution's held state write ended");
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"execution 2\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by the retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(1);
+                        assertThat(entry.data()).contains("\"result\":\"execution 2\"");
+                    });
+            assertThat(NoteOnce.firstWriteRefused.get()).as("the store refused the timed-out execution's write")
+                    .isNotNull();
+        }
+    }
+
+    /**
      * The first attempt's state write, checked before its timeout and held up on its way, keeps the step's lease
      * the attempt's until it ends: no instance's retry can take the lease and run while it may still land. The
      * retry on this instance gives way (NVENT-0554) and runs once the lease is given up; nothing waits for the
@@ -313,6 +394,61 @@ class TimedOutAttemptFenceTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertTheRetryAloneWroteAndCompleted(h, runId);
+        }
+    }
+
+    /**
+     * A write of the timed-out attempt that never ends keeps its retry here giving way: each time twice as long as
+     * before, and only the first give-way writes a {@code step.retry} entry and logs at INFO; the later ones log at
+     * DEBUG. Once the write ends, the retry runs and completes the step.
+     */
+    @Test
+    void aRetryGivingWayAgainAndAgainWaitsTwiceAsLongEachTimeAndWritesOneEntry() {
+        StateHeld store = new StateHeld();
+        Logger engineLog = Logger.getLogger(FlowEngine.class.getName());
+        Level levelBefore = engineLog.getLevel();
+        engineLog.setLevel(Level.FINE);
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = h.engine.start("late-state", "");
+            awaitStartStored(h, runId, "note");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            await().atMost(Duration.ofSeconds(20)).until(() -> giveWayDelaysMs(messages).size() >= 3);
+
+            assertThat(giveWayDelaysMs(messages)).as("the delay of each give-way, in ms").startsWith(1_000L, 2_000L,
+                    4_000L);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the entries of the give-ways")
+                    .filteredOn(entry -> entry.data().contains("keeps the step's lease")).singleElement();
+
+            store.held.goesOn.countDown();
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertTheRetryAloneWroteAndCompleted(h, runId);
+        } finally {
+            engineLog.setLevel(levelBefore);
+        }
+    }
+
+    @Test
+    void theDelayOfAGiveWayDoublesUpToTheLeaseDurationOrAMinute() {
+        Duration lease = Duration.ofMinutes(5);
+        assertThat(List.of(1, 2, 3, 6, 7, 40, Integer.MAX_VALUE)).map(n -> FlowEngine.giveWayDelay(n, lease))
+                .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
+                        Duration.ofSeconds(32), Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1));
+        assertThat(FlowEngine.giveWayDelay(5, Duration.ofSeconds(10))).as("a shorter lease")
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(FlowEngine.giveWayDelay(3, Duration.ofMillis(500))).as("a lease shorter than the first delay")
+                .isEqualTo(Duration.ofSeconds(1));
+    }
+
+    /** The delays of the give-ways logged ({@code NVENT-0554}), in ms, in their order. */
+    private static List<Long> giveWayDelaysMs(Messages messages) {
+        Pattern delay = Pattern.compile("runs again in (\\S+) ms");
+        synchronized (messages) {
+            return messages.logged.stream().filter(line -> line.startsWith("NVENT-0554 ")).map(delay::matcher)
+                    .filter(Matcher::find).map(found -> Long.parseLong(found.group(1).replaceAll("[^0-9]", "")))
+                    .toList();
         }
     }
 
