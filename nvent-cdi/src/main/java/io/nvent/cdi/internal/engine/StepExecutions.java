@@ -262,8 +262,13 @@ final class StepExecutions {
      * not been failed for its timeout.
      */
     boolean anotherRunsBeside(StepExecution execution) {
-        return byStep.getOrDefault(execution.key, List.of()).stream()
-                .anyMatch(other -> other != execution && !other.timedOut);
+        // Loops, not streams, in the two checks every step makes: mostly a list of one, the execution itself.
+        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
+            if (other != execution && !other.timedOut) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -272,8 +277,12 @@ final class StepExecutions {
      * the lease is this instance's whichever of its attempts runs, so {@code execution} must not take it before.
      */
     boolean leaseKeptBeside(StepExecution execution) {
-        return byStep.getOrDefault(execution.key, List.of()).stream()
-                .anyMatch(other -> other != execution && other.hasClosedUncheckedWritesUnderWay());
+        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
+            if (other != execution && other.hasClosedUncheckedWritesUnderWay()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */
