@@ -36,6 +36,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String RATE_LIMITED = "rate-limited-";
     private static final String HANDED_BACK = "handed-back-";
     private static final String ATTEMPTS_BEFORE = "attemptsBefore";
+    /** The field as a payload holds it: looked for in the payload of every step's job. */
+    private static final String ATTEMPTS_BEFORE_FIELD = "\"" + ATTEMPTS_BEFORE + "\"";
     /** The terms' list of delays and jitter ({@link RetrySchedule}); none for a policy without either. */
     private static final String RETRY_SCHEDULE = "retrySchedule";
     /** Terms read lately, by their text: a deployment's steps have few distinct terms. */
@@ -124,7 +126,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
      * queued a lost one under its usual id), is read here; every other attempt is returned as it is.
      */
     static JobExecution asStepAttempt(JobExecution job) {
-        if (!isRecoveryJob(job.jobId()) && !job.payload().contains("\"" + ATTEMPTS_BEFORE + "\"")) {
+        if (!isRecoveryJob(job.jobId()) && !job.payload().contains(ATTEMPTS_BEFORE_FIELD)) {
             return job;
         }
         int before;
