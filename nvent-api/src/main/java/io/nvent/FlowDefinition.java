@@ -32,8 +32,13 @@ public record FlowDefinition(String name, List<StepDefinition> steps) {
      * @throws IllegalStateException if the flow has none, which a deployed flow always has
      */
     public StepDefinition entry() {
-        return steps.stream().filter(s -> s.role() == StepRole.ENTRY).findFirst()
-                .orElseThrow(() -> new IllegalStateException("flow '" + name + "' has no entry step"));
+        // A loop: every start of a run asks.
+        for (StepDefinition step : steps) {
+            if (step.role() == StepRole.ENTRY) {
+                return step;
+            }
+        }
+        throw new IllegalStateException("flow '" + name + "' has no entry step");
     }
 
     /**

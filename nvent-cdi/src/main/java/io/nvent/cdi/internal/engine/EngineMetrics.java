@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.HistoryEvent;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,6 +30,17 @@ public final class EngineMetrics {
 
     /** A counted series: the metric and the values of its labels ({@code detail} is the second label's). */
     public record Series(Counter counter, String flow, String detail) {
+        // Written out: looked up for every run started and ended, and the generated ones are slow until C2 compiles them.
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Series that && counter == that.counter && Objects.equals(flow, that.flow)
+                    && Objects.equals(detail, that.detail);
+        }
+
+        @Override
+        public int hashCode() {
+            return (Objects.hashCode(counter) * 31 + Objects.hashCode(flow)) * 31 + Objects.hashCode(detail);
+        }
     }
 
     /** The counters, with the name of their second label (none for some). */
@@ -124,6 +136,16 @@ public final class EngineMetrics {
 
     /** A step of a flow. */
     public record StepKey(String flow, String step) {
+        // Written out: looked up for every step executed (see Series).
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof StepKey that && Objects.equals(flow, that.flow) && Objects.equals(step, that.step);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hashCode(flow) * 31 + Objects.hashCode(step);
+        }
     }
 
     private final Map<Series, LongAdder> counts = new ConcurrentHashMap<>();

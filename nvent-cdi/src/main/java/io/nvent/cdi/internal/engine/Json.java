@@ -377,6 +377,17 @@ public final class Json {
         return needsEscaping(value) ? PROVIDER.createValue(value).toString() : '"' + value + '"';
     }
 
+    /**
+     * Appends {@link #quote}'s text to {@code out}, without the intermediate string when nothing needs
+     * escaping: the engine writes several such strings for every step.
+     */
+    static StringBuilder appendQuoted(StringBuilder out, String value) {
+        if (value == null || needsEscaping(value)) {
+            return out.append(quote(value));
+        }
+        return out.append('"').append(value).append('"');
+    }
+
     /** Whether a string holds a quote, a backslash or a control character (RFC 8259, section 7). */
     private static boolean needsEscaping(String value) {
         for (int i = 0; i < value.length(); i++) {

@@ -18,12 +18,12 @@ public final class JsonText {
             out.append(',');
         }
         first = false;
-        out.append(Json.quote(key)).append(':');
+        Json.appendQuoted(out, key).append(':');
         return this;
     }
 
     public JsonText str(String key, String value) {
-        key(key).out.append(Json.quote(value));
+        Json.appendQuoted(key(key).out, value);
         return this;
     }
 

@@ -2,7 +2,9 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.cdi.NventConfig;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -88,7 +90,15 @@ public record RunEmittedLimit(long maxBytes) {
         private final String runId;
         private final Map<String, String> kept;
         private final Set<String> admitted = new HashSet<>();
-        /** Counted on the first emission of a new name: most emissions never need it. */
+        /** The payloads admitted, for an exact count should the bound no longer settle it. */
+        private final List<String> admittedPayloads = new ArrayList<>();
+        /**
+         * At most what the run keeps, in UTF-8 bytes: 3 per char (a surrogate pair's 4 bytes are 2 chars).
+         * Counted on the first emission of a new name; while it stays within the limit, no payload's bytes
+         * are counted exactly (most runs keep far less than the limit).
+         */
+        private long bound = -1;
+        /** Counted exactly once the bound exceeds the limit. */
         private long keptBytes = -1;
 
         private Tally(String runId, Map<String, String> kept) {
@@ -108,8 +118,27 @@ public record RunEmittedLimit(long maxBytes) {
             if (kept.containsKey(event) || admitted.contains(event)) {
                 return;
             }
+            if (bound < 0) {
+                bound = 0;
+                for (String payload : kept.values()) {
+                    bound += 3L * payload.length();
+                }
+            }
+            long payloadBound = 3L * payloadJson.length();
+            if (keptBytes < 0 && bound + payloadBound <= maxBytes) {
+                bound += payloadBound;
+                admitted.add(event);
+                admittedPayloads.add(payloadJson);
+                return;
+            }
             if (keptBytes < 0) {
-                keptBytes = kept.values().stream().mapToLong(RunEmittedLimit::utf8Bytes).sum();
+                keptBytes = 0;
+                for (String payload : kept.values()) {
+                    keptBytes += utf8Bytes(payload);
+                }
+                for (String payload : admittedPayloads) {
+                    keptBytes += utf8Bytes(payload);
+                }
             }
             long payloadBytes = utf8Bytes(payloadJson);
             if (keptBytes + payloadBytes > maxBytes) {
@@ -123,6 +152,7 @@ public record RunEmittedLimit(long maxBytes) {
             }
             keptBytes += payloadBytes;
             admitted.add(event);
+            admittedPayloads.add(payloadJson);
         }
     }
 }

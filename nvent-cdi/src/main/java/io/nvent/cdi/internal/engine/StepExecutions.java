@@ -335,8 +335,13 @@ final class StepExecutions {
      * not been failed for its timeout.
      */
     boolean anotherRunsBeside(StepExecution execution) {
-        return byStep.getOrDefault(execution.key, List.of()).stream()
-                .anyMatch(other -> other != execution && !other.timedOut);
+        // Loops, not streams, in the two checks every step makes: mostly a list of one, the execution itself.
+        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
+            if (other != execution && !other.timedOut) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -346,8 +351,12 @@ final class StepExecutions {
      * Empty if none does.
      */
     Optional<StepExecution> leaseKeptBeside(StepExecution execution) {
-        return byStep.getOrDefault(execution.key, List.of()).stream()
-                .filter(other -> other != execution && other.hasClosedUncheckedWritesUnderWay()).findFirst();
+        for (StepExecution other : byStep.getOrDefault(execution.key, List.of())) {
+            if (other != execution && other.hasClosedUncheckedWritesUnderWay()) {
+                return Optional.of(other);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether an execution of the step runs here that has not been failed for its timeout. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The payload of a step's queue job: which step of which run to execute, and the version of the
@@ -35,8 +36,14 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String RATE_LIMITED = "rate-limited-";
     private static final String HANDED_BACK = "handed-back-";
     private static final String ATTEMPTS_BEFORE = "attemptsBefore";
+    /** The field as a payload holds it: looked for in the payload of every step's job. */
+    private static final String ATTEMPTS_BEFORE_FIELD = "\"" + ATTEMPTS_BEFORE + "\"";
     /** The terms' list of delays and jitter ({@link RetrySchedule}); none for a policy without either. */
     private static final String RETRY_SCHEDULE = "retrySchedule";
+    /** Terms read lately, by their text: a deployment's steps have few distinct terms. */
+    private static final Map<String, Optional<JobTerms>> TERMS_READ = new ConcurrentHashMap<>();
+    /** How many {@link #TERMS_READ} keeps at most before it starts again. */
+    private static final int MOST_TERMS_KEPT = 256;
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
@@ -119,7 +126,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
      * queued a lost one under its usual id), is read here; every other attempt is returned as it is.
      */
     static JobExecution asStepAttempt(JobExecution job) {
-        if (!isRecoveryJob(job.jobId()) && !job.payload().contains("\"" + ATTEMPTS_BEFORE + "\"")) {
+        if (!isRecoveryJob(job.jobId()) && !job.payload().contains(ATTEMPTS_BEFORE_FIELD)) {
             return job;
         }
         int before;
@@ -191,17 +198,27 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     }
 
     String toJson() {
+        // Written for every step a run takes: plain statements, no lambdas or string concatenation per field.
         JsonText json = JsonText.object().str("runId", runId).str("flow", flow).str("step", step);
-        queuedAtVersion.ifPresent(version -> json.raw("version", Long.toString(version)));
-        // One compact field: every step job carries it, and the queue stores and sends each payload.
-        terms.ifPresent(t -> json.str("terms", t.priority() + "," + t.timeout().toMillis() + ","
-                + t.retry().maxAttempts() + "," + t.retry().backoff().name() + ","
-                + t.retry().initialDelay().toMillis() + "," + t.retry().maxDelay().toMillis()));
-        // Beside the terms, which an earlier release reads as six fields: it skips this one, and retries with
-        // the initial and longest delay of a list.
-        terms.map(t -> RetrySchedule.of(t.retry())).filter(schedule -> !schedule.isEmpty())
-                .ifPresent(schedule -> json.str(RETRY_SCHEDULE, schedule));
-        handBack.ifPresent(h -> json.str("handedBackSince", h.since().toString()).num("handBacks", h.count()));
+        if (queuedAtVersion.isPresent()) {
+            json.num("version", queuedAtVersion.getAsLong());
+        }
+        if (terms.isPresent()) {
+            JobTerms t = terms.get();
+            // One compact field: every step job carries it, and the queue stores and sends each payload.
+            json.str("terms", new StringBuilder(48).append(t.priority()).append(',').append(t.timeout().toMillis())
+                    .append(',').append(t.retry().maxAttempts()).append(',').append(t.retry().backoff().name())
+                    .append(',').append(t.retry().initialDelay().toMillis()).append(',')
+                    .append(t.retry().maxDelay().toMillis()).toString());
+            // Beside the terms, which an earlier release reads as six fields: it skips this one, and retries with
+            // the initial and longest delay of a list.
+            if (!t.retry().delays().isEmpty() || t.retry().jitter() != 0) {
+                json.str(RETRY_SCHEDULE, RetrySchedule.of(t.retry()));
+            }
+        }
+        if (handBack.isPresent()) {
+            json.str("handedBackSince", handBack.get().since().toString()).num("handBacks", handBack.get().count());
+        }
         if (attemptsBefore > 0 || handBack.isPresent()) {
             json.num(ATTEMPTS_BEFORE, attemptsBefore); // always beside a hand-back: earlier releases read it there
         }
@@ -246,9 +263,27 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     }
 
     private static Optional<JobTerms> terms(Map<String, String> fields, String json) {
-        if (!fields.containsKey("terms")) {
+        String text = fields.get("terms");
+        if (text == null) {
             return Optional.empty();
         }
+        if (!fields.containsKey(RETRY_SCHEDULE)) {
+            // The jobs of a step carry the same few terms: each is read once (terms without a schedule only).
+            Optional<JobTerms> known = TERMS_READ.get(text);
+            if (known != null) {
+                return known;
+            }
+            Optional<JobTerms> read = readTerms(fields, json);
+            if (TERMS_READ.size() >= MOST_TERMS_KEPT) {
+                TERMS_READ.clear();
+            }
+            TERMS_READ.put(text, read);
+            return read;
+        }
+        return readTerms(fields, json);
+    }
+
+    private static Optional<JobTerms> readTerms(Map<String, String> fields, String json) {
         try {
             // priority, timeout (ms), maxAttempts, backoff, initial delay (ms), maximum delay (ms)
             String[] t = fields.get("terms").split(",", -1);

@@ -6,6 +6,7 @@ import io.nvent.spi.EventStream;
 import io.nvent.spi.EventSubscribers;
 import io.nvent.spi.PublishedEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -20,7 +21,11 @@ public class MemoryEventStream implements EventStream {
 
     @Override
     public void publish(String flow, List<HistoryEvent> events) {
-        listeners.deliver(events.stream().map(event -> new PublishedEvent(flow, event)).toList());
+        List<PublishedEvent> published = new ArrayList<>(events.size());
+        for (HistoryEvent event : events) {
+            published.add(new PublishedEvent(flow, event));
+        }
+        listeners.deliver(published);
     }
 
     @Override

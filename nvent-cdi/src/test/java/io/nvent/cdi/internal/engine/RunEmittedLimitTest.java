@@ -355,4 +355,17 @@ class RunEmittedLimitTest {
     void payloadsAreCountedInUtf8Bytes() {
         assertThat(RunEmittedLimit.utf8Bytes("\"aé€😀\"")).isEqualTo(1 + 1 + 2 + 3 + 4 + 1);
     }
+
+    @Test
+    void aRunNearTheLimitCountsInExactBytesWhatItKeptAndWhatItsStepEmittedBefore() {
+        RunEmittedLimit.Tally tally = new RunEmittedLimit(100).tally("run-1", Map.of("kept", "k".repeat(10)));
+
+        tally.admit("first", "a".repeat(20));
+        tally.admit("second", "b".repeat(30));
+        tally.admit("third", "c".repeat(40));
+
+        assertThatThrownBy(() -> tally.admit("fourth", "d"))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("the run keeps 100 bytes of the 4 events");
+    }
 }

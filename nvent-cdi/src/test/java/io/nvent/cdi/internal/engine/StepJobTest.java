@@ -72,6 +72,21 @@ class StepJobTest {
     }
 
     @Test
+    void jobsOfStepsWithOtherTermsEachReadTheirOwn() {
+        RetryPolicy fiveFixed = RetryPolicy.newBuilder().maxAttempts(5).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofSeconds(2)).maxDelay(Duration.ofSeconds(2)).build();
+        StepJob three = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)));
+        StepJob five = new StepJob("run-2", "parcel", "send", OptionalLong.of(4))
+                .withTerms(new StepJob.JobTerms(1, fiveFixed, Duration.ofSeconds(90)));
+
+        for (int i = 0; i < 2; i++) {
+            assertThat(StepJob.parse(three.toJson())).isEqualTo(three);
+            assertThat(StepJob.parse(five.toJson())).isEqualTo(five);
+        }
+    }
+
+    @Test
     void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
                 .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1)).afterAttempts(1);
