@@ -187,6 +187,6 @@ class FlowValidationTest {
 
     private static Weld engineWith(Class<?>... steps) {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
-                .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new)).addBeanClasses(steps);
+                .addBeanClasses(NventBeans.inMemoryEngine()).addBeanClasses(steps);
     }
 }
