@@ -22,11 +22,13 @@ import java.util.OptionalInt;
  * attempt that still runs here from its retry that took the step's lease on this same instance.
  *
  * <p>The attempt a lease names identifies the execution that took it among those of its owner (since 0.2): the
- * engine names the step's attempt as its job numbers it, unless an earlier execution of the step still runs on the
- * instance (a timed-out attempt that ignores its interrupt) with a lease taken for that attempt or a later one; then
- * the attempt after the highest of theirs. An operator's retry numbers its job's attempts from 1 again (a new job,
- * or the queue's retry or redrive of a dead letter), and its lease still names an attempt of its own. A store
- * compares the attempts of leases, and need not read them as the attempt the step sees.
+ * engine names max(the job's attempt, H + 1), where H is the highest attempt the owner took the step's lease for
+ * among its executions of the step that have not ended (a timed-out attempt that ignores its interrupt) and its
+ * leases of the step whose release failed and is still to be retried; 0 if none. An operator's retry numbers its
+ * job's attempts from 1 again (a new job, or the queue's retry or redrive of a dead letter), and its lease still
+ * names an attempt of its own. A store compares the owners and attempts of leases, and assumes no more: the
+ * attempt is not the one the step sees, two owners' leases may name the same, and the owner keeps H in memory, so
+ * after its restart its leases name the job's attempt again.
  *
  * @param runId run
  * @param step step

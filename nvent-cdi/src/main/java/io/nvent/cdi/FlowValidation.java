@@ -3,16 +3,19 @@ package io.nvent.cdi;
 import io.nvent.FlowStep;
 import io.nvent.NventException;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
+import io.nvent.cdi.internal.registry.StepClassChecks;
 import io.nvent.cdi.internal.registry.StepDeclaration;
+import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The checks a deployment makes of the flows that {@link FlowStep} classes declare, without a
- * container and without instances of the steps: for a unit test that fails, with the deployment's
- * messages, when a change would fail the deployment (a subscription nobody emits, a second entry
- * step, an invalid trigger or await, …).
+ * The checks a deployment makes of the {@link FlowStep} classes and of the flows they declare,
+ * without a container and without instances of the steps: for a unit test that fails, with the
+ * deployment's messages, when a change would fail the deployment (a subscription nobody emits, a
+ * second entry step, an invalid trigger or await, a step the container cannot proxy, …).
  *
  * <pre>{@code
  * @Test
@@ -23,8 +26,15 @@ import java.util.List;
  *
  * Checked are the step classes' annotations ({@link FlowStep}, {@link io.nvent.Trigger},
  * {@link io.nvent.AwaitBefore}, {@link io.nvent.AwaitAfter}) and the flows they make together, as
- * the extension checks them at deployment and {@link EmbeddedEngine} when it is built; not what only
- * the container knows, such as a step's CDI scope.
+ * the extension checks them at deployment and {@link EmbeddedEngine} when it is built, and each class
+ * as the extension checks it: an interface or abstract class annotated {@code @FlowStep}
+ * ({@code NVENT-0108}), an EJB session bean ({@code NVENT-0109}), a step annotation without
+ * {@code @FlowStep} ({@code NVENT-0186}), a scope with no context on the worker threads
+ * ({@code NVENT-0189}) and a normal-scoped class the container cannot proxy ({@code NVENT-0197}).
+ * The scope is the one the class's annotations give it (its scope annotation, else its stereotypes',
+ * {@code @ApplicationScoped} for {@code @FlowStep}): what only the container knows is not seen, such
+ * as a scope or a session bean that an extension or a deployment descriptor ({@code beans.xml},
+ * {@code ejb-jar.xml}) declares, or a class vetoed or replaced by an alternative.
  *
  * @since 0.2
  */
@@ -34,46 +44,71 @@ public final class FlowValidation {
     }
 
     /**
-     * Every problem of the flows the classes declare, each message as a deployment reports it
-     * (naming the class and the fix).
+     * Every problem of the classes and of the flows they declare, each message as a deployment
+     * reports it (naming the class and the fix).
      *
      * @param stepClasses all the step classes of the flows to check: a subscription is checked
      *     against the emissions of these classes only
-     * @return the problems; empty when the flows would deploy
+     * @return the problems; empty when the classes and their flows would deploy
      */
     public static List<String> problems(Collection<? extends Class<?>> stepClasses) {
         List<String> problems = new ArrayList<>();
-        problems.addAll(FlowGraphValidator.validate(declarations(stepClasses, problems)));
+        problems.addAll(FlowGraphValidator.validate(declarations(stepClasses, true, problems)));
         return problems;
     }
 
     /**
-     * Fails, listing every problem, when the flows the classes declare would not deploy.
+     * Fails, listing every problem, when the classes or the flows they declare would not deploy.
      *
      * @param stepClasses all the step classes of the flows to check
      * @throws NventException {@code NVENT-0151} listing the {@linkplain #problems problems}, one a line
      */
     public static void validate(Collection<? extends Class<?>> stepClasses) {
-        validated(stepClasses);
+        failOn(problems(stepClasses));
     }
 
-    /** The declarations of valid flows' classes, for an engine to be built on. */
+    /**
+     * The declarations of valid flows' classes, for an engine to be built on: the classes of step
+     * instances, which need no container, so only the flows are checked.
+     */
     static List<StepDeclaration> validated(Collection<? extends Class<?>> stepClasses) {
         List<String> problems = new ArrayList<>();
-        List<StepDeclaration> declarations = declarations(stepClasses, problems);
+        List<StepDeclaration> declarations = declarations(stepClasses, false, problems);
         problems.addAll(FlowGraphValidator.validate(declarations));
-        if (!problems.isEmpty()) {
-            throw new NventException("NVENT-0151 the flows are invalid:\n  " + String.join("\n  ", problems));
-        }
+        failOn(problems);
         return declarations;
     }
 
-    private static List<StepDeclaration> declarations(Collection<? extends Class<?>> stepClasses, List<String> problems) {
+    private static void failOn(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new NventException("NVENT-0151 the flows are invalid:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    /**
+     * The declarations of the classes that make steps, adding the problems of those that make none
+     * ({@code NVENT-0186} or {@code NVENT-0150}); with {@code asBeans}, also those of the classes the
+     * container would not run as steps' beans.
+     */
+    private static List<StepDeclaration> declarations(Collection<? extends Class<?>> stepClasses, boolean asBeans,
+            List<String> problems) {
         List<StepDeclaration> declarations = new ArrayList<>();
         for (Class<?> stepClass : stepClasses) {
+            List<Annotation> annotations = List.of(stepClass.getAnnotations());
             List<StepDeclaration> ofClass = StepDeclaration.allOf(stepClass);
             if (ofClass.isEmpty()) {
-                problems.add("NVENT-0150 " + stepClass.getName() + " is not annotated @FlowStep");
+                problems.add(StepClassChecks.stepOnlyAnnotations(stepClass, annotations)
+                        .orElse("NVENT-0150 " + stepClass.getName() + " is not annotated @FlowStep"));
+                continue;
+            }
+            if (asBeans) {
+                Optional<String> noStep = StepClassChecks.placement(stepClass, annotations);
+                if (noStep.isPresent()) {
+                    problems.add(noStep.get());   // the container makes no bean of it: no declaration
+                    continue;
+                }
+                Class<? extends Annotation> scope = StepClassChecks.declaredScope(annotations);
+                StepClassChecks.scope(stepClass, scope, StepClassChecks.isNormalScope(scope)).ifPresent(problems::add);
             }
             declarations.addAll(ofClass);
         }

@@ -9,7 +9,6 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import jakarta.enterprise.inject.spi.Extension;
-import java.util.List;
 
 /**
  * What a CDI container that discovers no beans by itself needs to run nvent: Weld SE or weld-junit
@@ -19,7 +18,7 @@ import java.util.List;
  * <pre>{@code
  * WeldContainer container = new Weld().disableDiscovery()
  *         .addExtension(NventBeans.extension())
- *         .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new))
+ *         .addBeanClasses(NventBeans.inMemoryEngine())
  *         .addBeanClasses(ValidateOrder.class, ChargeCard.class, Payments.class)
  *         .initialize();
  * FlowService flows = container.select(FlowService.class).get();
@@ -48,12 +47,16 @@ public final class NventBeans {
 
     /**
      * The bean classes of the engine, its configuration ({@link NventConfig}: MicroProfile Config
-     * when there is one, else system properties) and the in-memory adapters.
+     * when there is one, else system properties), the in-memory adapters and every public bean a
+     * deployment has besides ({@link QueueControls}, {@link PrometheusMetrics}), so that your beans
+     * inject what they inject when deployed.
      *
-     * @return the classes, to add beside your own
+     * @return the classes, a new array each time, to add beside your own
+     *     ({@code Weld.addBeanClasses(NventBeans.inMemoryEngine())})
      */
-    public static List<Class<?>> inMemoryEngine() {
-        return List.of(Adapters.class, Threads.class, NventConfig.class, EngineBean.class, MemoryFlowStore.class,
-                MemoryJobQueue.class, MemoryEventStream.class, MemorySchedulingStore.class);
+    public static Class<?>[] inMemoryEngine() {
+        return new Class<?>[] {Adapters.class, Threads.class, NventConfig.class, EngineBean.class,
+            QueueControls.class, PrometheusMetrics.class, MemoryFlowStore.class, MemoryJobQueue.class,
+            MemoryEventStream.class, MemorySchedulingStore.class};
     }
 }

@@ -36,7 +36,7 @@ class CdiIntegrationTest {
     static Weld engineWith(Class<?>... classes) {
         return WeldInitiator.createWeld()
                 .addExtension(NventBeans.extension())
-                .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new))
+                .addBeanClasses(NventBeans.inMemoryEngine())
                 .addBeanClasses(classes);
     }
 

@@ -170,6 +170,6 @@ class WebSettingsTest {
     /** The web layer's check and the engine on the in-memory adapters, as a deployment has them. */
     private static Weld weld() {
         return new Weld().disableDiscovery().addExtension(new WebSettingsCheck()).addExtension(NventBeans.extension())
-                .addBeanClasses(NventBeans.inMemoryEngine().toArray(Class<?>[]::new)).addBeanClasses(Only.class);
+                .addBeanClasses(NventBeans.inMemoryEngine()).addBeanClasses(Only.class);
     }
 }
