@@ -85,10 +85,11 @@ final class EmbeddedBroker {
 
     /**
      * The default of {@link Settings#threadPoolMaxSize()}: twice the processors, from 4 up to Artemis's
-     * own default of 30. Artemis's 30 threads on a small machine let every session's and every
-     * delivery's work wake a thread of its own, and the broker spent more CPU parking and waking
-     * threads than on the messages: on 2 cores, 4 threads took the benchmark's enqueue of 16 producers
-     * ×1.37 (W1 e2e, bench/README session 42), with the chain workload unchanged.
+     * own default of 30. With Artemis's 30 threads on a small machine every task of a session, a
+     * delivery or a completed disk sync wakes a parked thread of its own and waits for it to be
+     * scheduled; with fewer, a task mostly finds a thread still running. On 2 cores, 4 threads took the
+     * benchmark's W1 ×1.38 (10 pairs on a busy machine, bench/README session 42), the chain workload
+     * unchanged.
      */
     static int defaultThreadPoolMaxSize() {
         return Math.min(30, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
