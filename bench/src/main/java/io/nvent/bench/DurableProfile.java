@@ -166,6 +166,9 @@ final class DurableProfile implements Profile {
         config.setIDCacheSize(200_000);
         // The product's embedded broker's default (nvent-artemis-rar, JournalBufferTimeout: 1 ms).
         config.setJournalBufferTimeout_NIO(Integer.getInteger("nvent.bench.journal-buffer-timeout-ns", 1_000_000));
+        // The product's embedded broker's default (nvent-artemis-rar, ThreadPoolMaxSize: twice the processors, 4 to 30).
+        config.setThreadPoolMaxSize(Integer.getInteger("nvent.bench.artemis-thread-pool-max",
+                Math.min(30, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))));
         return config;
     }
 

@@ -114,6 +114,10 @@ final class EmbeddedBroker implements AutoCloseable {
                 .setJournalFileSize(10 * 1024 * 1024)
                 .setJournalMinFiles(2)
                 .setCriticalAnalyzer(false)
+                // As small as nvent-artemis-rar's embedded broker's pool on 2 cores (twice the processors,
+                // at least 4): every test of the queue then runs on it, so a broker task that waited for
+                // another would hang them here first.
+                .setThreadPoolMaxSize(4)
                 // Job ids are deduplicated by the broker for as long as they stay in this cache.
                 .setIDCacheSize(100_000)
                 .addAcceptorConfiguration("nvent", acceptorUrl)

@@ -50,6 +50,7 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
     private Long journalLockTimeout = 30_000L;
     private Long journalBufferTimeout = EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS;
     private Integer maxDiskUsage = EmbeddedBroker.DEFAULT_MAX_DISK_USAGE;
+    private Integer threadPoolMaxSize;
 
     private transient EmbeddedBroker broker;
 
@@ -62,7 +63,9 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
                     journalLockTimeout == null ? -1L : journalLockTimeout,
                     journalBufferTimeout == null ? EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS
                             : journalBufferTimeout,
-                    maxDiskUsage == null ? EmbeddedBroker.DEFAULT_MAX_DISK_USAGE : maxDiskUsage);
+                    maxDiskUsage == null ? EmbeddedBroker.DEFAULT_MAX_DISK_USAGE : maxDiskUsage,
+                    threadPoolMaxSize == null || threadPoolMaxSize == 0 ? EmbeddedBroker.defaultThreadPoolMaxSize()
+                            : threadPoolMaxSize);
             try {
                 broker = EmbeddedBroker.start(settings);
             } catch (Exception e) {
@@ -207,6 +210,15 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
         this.maxDiskUsage = maxDiskUsage;
     }
 
+    public Integer getThreadPoolMaxSize() {
+        return threadPoolMaxSize;
+    }
+
+    /** Threads of the embedded broker's general pool; unset or 0: twice the processors, 4 to 30; -1: unbounded. */
+    public void setThreadPoolMaxSize(Integer threadPoolMaxSize) {
+        this.threadPoolMaxSize = threadPoolMaxSize;
+    }
+
     @Override
     public boolean equals(Object obj) {
         if (!super.equals(obj) || !(obj instanceof NventArtemisResourceAdapter other)) {
@@ -217,12 +229,13 @@ public class NventArtemisResourceAdapter extends ActiveMQResourceAdapter {
                 && Objects.equals(maxDeliveryAttempts, other.maxDeliveryAttempts)
                 && Objects.equals(journalLockTimeout, other.journalLockTimeout)
                 && Objects.equals(journalBufferTimeout, other.journalBufferTimeout)
-                && Objects.equals(maxDiskUsage, other.maxDiskUsage);
+                && Objects.equals(maxDiskUsage, other.maxDiskUsage)
+                && Objects.equals(threadPoolMaxSize, other.threadPoolMaxSize);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(super.hashCode(), dataDirectory, persistenceEnabled, maxDeliveryAttempts,
-                journalLockTimeout, journalBufferTimeout, maxDiskUsage);
+                journalLockTimeout, journalBufferTimeout, maxDiskUsage, threadPoolMaxSize);
     }
 }

@@ -79,7 +79,24 @@ class EmbeddedBrokerTest {
 
     private EmbeddedBroker.Settings withDiskLimit(int maxDiskUsage) {
         return new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L,
-                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS, maxDiskUsage);
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS, maxDiskUsage,
+                EmbeddedBroker.defaultThreadPoolMaxSize());
+    }
+
+    @Test
+    void theBrokersThreadPoolHasTwiceTheProcessorsFromFourToThirtyThreadsUnlessConfigured() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        assertThat(EmbeddedBroker.configuration(settings(true)).getThreadPoolMaxSize())
+                .isEqualTo(Math.min(30, Math.max(4, 2 * processors)))
+                .isBetween(4, 30);
+        assertThat(EmbeddedBroker.configuration(new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L,
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS, 90, -1)).getThreadPoolMaxSize()).isEqualTo(-1);
+    }
+
+    @Test
+    void aBrokerOnASmallThreadPoolStillTakesAndDeliversPersistentMessages() throws Exception {
+        sendAndReceiveOne(new EmbeddedBroker.Settings(dataDir, true, SERVER_ID, 10, 5_000L,
+                EmbeddedBroker.DEFAULT_JOURNAL_BUFFER_TIMEOUT_NANOS, 90, 4), "small.pool.test");
     }
 
     @Test

@@ -51,6 +51,15 @@ class NventArtemisResourceAdapterTest {
     }
 
     @Test
+    void theEmbeddedBrokersThreadPoolIsSizedByTheProcessorsUntilConfigured() {
+        NventArtemisResourceAdapter ra = new NventArtemisResourceAdapter();
+        assertThat(ra.getThreadPoolMaxSize()).isNull();
+        ra.setThreadPoolMaxSize(8);
+        assertThat(ra.getThreadPoolMaxSize()).isEqualTo(8);
+        assertThat(ra).isNotEqualTo(new NventArtemisResourceAdapter());
+    }
+
+    @Test
     void queueAdminObjectTakesNameProperty() {
         NventQueue queue = new NventQueue();
         queue.setName("orders");
