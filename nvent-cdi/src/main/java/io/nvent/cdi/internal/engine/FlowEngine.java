@@ -3558,7 +3558,10 @@ public final class FlowEngine implements FlowService {
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
                 + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
                 + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
-        List<StepExecution> leased = stillRunning;
+        // Only the leases they took with a stored start: a duplicate delivery of the job's attempt, refused its start,
+        // took none, and the attempt it would have taken the lease for may be another execution's by now.
+        List<StepExecution> leased = stillRunning.stream().filter(execution -> execution.leaseUntil().isPresent())
+                .toList();
         AtomicInteger writing = new AtomicInteger(stillRunning.size());
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {

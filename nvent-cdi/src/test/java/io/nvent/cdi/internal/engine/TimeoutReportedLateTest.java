@@ -201,6 +201,51 @@ class TimeoutReportedLateTest {
         }
     }
 
+    /**
+     * The queue reports the timeout while the attempt runs (the memory queue does), beside a second delivery of the
+     * attempt held up on its way to its start: refused it, that one took no lease, though it had an attempt of its
+     * own to take it for, the one above the timed-out attempt's. The timed-out attempt's state write under way keeps
+     * the step's lease until it ends; then the lease that attempt took is given up, not the one the second delivery
+     * never took, which an operator's retry beginning here meanwhile took.
+     */
+    @Test
+    void aTimeoutReportGivesUpTheLeasesTheAttemptTookNotOneASecondDeliveryOfItNeverTook() throws Exception {
+        Write.executions.set(0);
+        Write.firstWrote = new CountDownLatch(1);
+        StateHeld store = new StateHeld();
+        LeaseWritesHeld scheduling = new LeaseWritesHeld();
+        HandlerKeepingQueue queue = new HandlerKeepingQueue();
+        try (EngineHarness h = EngineHarness.over(store, scheduling, queue, new Write())) {
+            String runId = h.engine.start("late-write", "");
+            awaitStartStored(h, runId, "write");
+            Thread secondDelivery = deliverAgainOnItsOwnThread(queue, queue.handler, "late-write", runId, "write",
+                    scheduling);
+            awaitLatch(scheduling.start.reached, "the second delivery is on its way to its start");
+            firstGoesOn.countDown();
+            awaitLatch(store.held.reached, "the first execution's state write is under way");
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            FirstWriteHeld release = scheduling.holdNextRelease();
+            scheduling.start.goesOn.countDown();
+            secondDelivery.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(secondDelivery.isAlive()).as("the second delivery ended, refused its start").isFalse();
+            store.held.goesOn.countDown();
+            awaitLatch(release.reached, "the state write ended: the lease the timed-out attempt took is given up");
+            h.engine.retryStep(runId, "write");
+            awaitLatch(retryRuns, "the operator's retry, at attempt 1 again, runs the step");
+            awaitStartStored(h, runId, "write");
+            release.goesOn.countDown();
+            awaitLatch(Write.firstWrote, "the first execution's state write returned, the leases given up");
+
+            assertThat(h.scheduling.leasesOfRun(runId)).as("the lease the retry took").singleElement()
+                    .satisfies(lease -> assertThat(lease.attempt()).hasValue(2));
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by the retry")
+                    .singleElement().satisfies(entry -> assertThat(entry.data()).contains("\"result\":\"execution 2\""));
+        }
+    }
+
     /** Returns once the step's timeout has passed since {@code began}, whatever interrupts it. */
     private static void outliveTheTimeout(long began) {
         long until = began + TIMEOUT.plusMillis(100).toNanos();
