@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
@@ -209,7 +208,7 @@ class TimeoutReportedLateTest {
      * never took, which an operator's retry beginning here meanwhile took.
      */
     @Test
-    void aTimeoutReportGivesUpTheLeasesTheAttemptTookNotOneASecondDeliveryOfItNeverTook() throws Exception {
+    void aTimeoutReportGivesUpTheLeasesTheAttemptTookNotOneASecondDeliveryOfItNeverTook() {
         Write.executions.set(0);
         Write.firstWrote = new CountDownLatch(1);
         StateHeld store = new StateHeld();
@@ -227,8 +226,8 @@ class TimeoutReportedLateTest {
 
             FirstWriteHeld release = scheduling.holdNextRelease();
             scheduling.start.goesOn.countDown();
-            secondDelivery.join(TimeUnit.SECONDS.toMillis(10));
-            assertThat(secondDelivery.isAlive()).as("the second delivery ended, refused its start").isFalse();
+            await("the second delivery ended, refused its start").atMost(Duration.ofSeconds(10))
+                    .until(() -> !secondDelivery.isAlive());
             store.held.goesOn.countDown();
             awaitLatch(release.reached, "the state write ended: the lease the timed-out attempt took is given up");
             h.engine.retryStep(runId, "write");
