@@ -52,6 +52,7 @@ import io.nvent.UnexpectedEventException;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
+import io.nvent.cdi.internal.engine.StepExecutions.LeaseLeft;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
@@ -175,12 +176,6 @@ public final class FlowEngine implements FlowService {
     private final Map<Throwable, Integer> timeoutsOfStepCode = new WeakHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
-    /**
-     * Leases of steps that ended here but could not be given up (the store was away), each for the attempt
-     * that held it. Renewal goes by owner: left in the store, they would be renewed with this instance's
-     * other leases for as long as it runs steps, and their steps never found stalled.
-     */
-    private final Set<StepLease> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
@@ -2134,8 +2129,7 @@ public final class FlowEngine implements FlowService {
             }
         }
         Instant startedAt = clock.instant();
-        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout(),
-                leasedBefore(ref.runId(), ref.step()));
+        StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -2529,7 +2523,7 @@ public final class FlowEngine implements FlowService {
                     self.leaseAttempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(started.get().run().runId(), binding.step(), self.leaseAttempt());
+                releaseOwnLease(self, started.get().run().runId(), binding.step());
             }
         }
     }
@@ -2614,7 +2608,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(before.runId(), binding.step(), self.leaseAttempt());
+                releaseOwnLease(self, before.runId(), binding.step());
             }
         }
     }
@@ -2927,7 +2921,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(runId, step, self.leaseAttempt());
+            releaseOwnLease(self, runId, step);
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2946,12 +2940,12 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(runId, step, self.leaseAttempt());
+                    releaseOwnLease(self, runId, step);
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(runId, step, self.leaseAttempt());
+                releaseOwnLease(self, runId, step);
                 return false;
             }
         }
@@ -2966,7 +2960,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(runId, step, self.leaseAttempt());
+            releaseOwnLease(self, runId, step);
             return false;
         }
         change.ifPresent(c -> {
@@ -3036,7 +3030,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(runId, step, self.leaseAttempt());
+            releaseOwnLease(self, runId, step);
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -3246,7 +3240,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(context.runId(), binding.step(), self.leaseAttempt());
+                releaseOwnLease(self, context.runId(), binding.step());
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -3443,6 +3437,9 @@ public final class FlowEngine implements FlowService {
             change.ifPresent(this::publish);
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
+            } else if (timedOut) {
+                // No other report comes to give up what the attempt's executions keep here.
+                executionsHere.forgetLeasesOf(ref.runId(), ref.step(), job);
             }
             if (change.isPresent() && nextAttemptAt.isPresent() && notRetryable.isPresent()
                     && queuesIgnoringNotRetryable.add(job.queue())) {
@@ -3458,6 +3455,9 @@ public final class FlowEngine implements FlowService {
                         notRetryable, finalMessage, now);
             }
         } catch (RunNotFoundException gone) {
+            if (timedOut) {
+                executionsHere.forgetLeasesOf(ref.runId(), ref.step(), job);
+            }
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
                     job.jobId(), ref.runId());
         }
@@ -3546,19 +3546,30 @@ public final class FlowEngine implements FlowService {
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
         if (stillRunning.isEmpty()) {
-            releaseOwnLease(ref.runId(), ref.step(), executionsHere.leaseAttemptOfEnded(job));
+            // Reported once the attempt ended (the JMS queue; the PostgreSQL queue's maintenance may be late): the
+            // leases its executions kept as they ended past the timeout. Forgotten only once given up, so that an
+            // execution of the step beginning here meanwhile takes the lease for another attempt.
+            for (LeaseLeft left : executionsHere.leasesLeftBy(ref.runId(), ref.step(), job)) {
+                releaseOwnLease(ref.runId(), ref.step(), left.leaseAttempt());
+                executionsHere.givenUp(left);
+            }
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
                 + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
                 + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
+        // Only the leases they took with a stored start: a duplicate delivery of the job's attempt, refused its start,
+        // took none, and the attempt it would have taken the lease for may be another execution's by now.
+        List<StepExecution> leased = stillRunning.stream().filter(execution -> execution.leaseUntil().isPresent())
+                .toList();
         AtomicInteger writing = new AtomicInteger(stillRunning.size());
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
                     // For the attempt each took the lease for: a duplicate delivery of the job's attempt names another.
-                    stillRunning.stream().mapToInt(StepExecution::leaseAttempt).distinct()
+                    leased.stream().mapToInt(StepExecution::leaseAttempt).distinct()
                             .forEach(leaseAttempt -> releaseOwnLease(ref.runId(), ref.step(), leaseAttempt));
+                    executionsHere.leasesGivenUp(leased);
                 }
             });
         }
@@ -3567,24 +3578,20 @@ public final class FlowEngine implements FlowService {
     // ---------------------------------------------------------------- stall detection
 
     /**
-     * The highest attempt a lease of the step whose release failed here was taken for ({@link #releaseOwnLease}): the
-     * next renewal round gives it up while it is still that attempt's, so an execution beginning here must take the
-     * lease for another. 0 if none.
+     * Gives up the lease {@code self} took, now that it ended or no longer holds the step
+     * ({@link #releaseOwnLease(String, String, int)}): it keeps none once it ends.
      */
-    private int leasedBefore(String runId, String step) {
-        int highest = 0;
-        for (StepLease left : unreleasedLeases) {
-            if (left.runId().equals(runId) && left.step().equals(step)) {
-                highest = Math.max(highest, left.attempt().orElse(0));
-            }
-        }
-        return highest;
+    private void releaseOwnLease(StepExecution self, String runId, String step) {
+        releaseOwnLease(runId, step, self.leaseAttempt());
+        self.leaseGivenUp();
     }
 
     /**
      * Gives up the lease an attempt of a step took here for {@code leaseAttempt} ({@link StepExecution#leaseAttempt}),
      * now that it ended; if the store is away, the next renewal round does it, while the lease is still that
-     * attempt's.
+     * attempt's. Leases left so ({@link StepExecutions#leaseNotGivenUp}) are kept by run and step, where an execution
+     * of the step beginning here finds them as it registers. Renewal goes by owner: left in the store, they would be
+     * renewed with this instance's other leases for as long as it runs steps, and their steps never found stalled.
      */
     private void releaseOwnLease(String runId, String step, int leaseAttempt) {
         StepLease own = leaseOf(runId, step, leaseAttempt);
@@ -3592,7 +3599,7 @@ public final class FlowEngine implements FlowService {
             // Given up only while it is this attempt's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);
         } catch (RuntimeException storeAway) {
-            unreleasedLeases.add(own);
+            executionsHere.leaseNotGivenUp(runId, step, leaseAttempt);
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
                     runId, step, storeAway);
         }
@@ -3607,13 +3614,14 @@ public final class FlowEngine implements FlowService {
      * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
      */
     void renewLeases() {
-        for (StepLease left : unreleasedLeases) {
+        for (LeaseLeft left : executionsHere.leasesToGiveUp()) {
+            StepLease lease = leaseOf(left.runId(), left.step(), left.leaseAttempt());
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
-            if (isStillHeldFor(left)) {
+            if (isStillHeldFor(lease)) {
                 // Decided again where the lease is deleted: another attempt may take it here after the read.
-                scheduling.releaseLease(left);
+                scheduling.releaseLease(lease);
             }
-            unreleasedLeases.remove(left);
+            executionsHere.givenUp(left);
         }
         if (!executionsHere.isEmpty()) {
             Map<StepExecution, Instant> known = executionsHere.leaseEnds();

@@ -178,11 +178,14 @@ class TimedOutAttemptFenceTest {
         final CountDownLatch goesOn = new CountDownLatch(1);
         private final AtomicBoolean armed = new AtomicBoolean(true);
 
-        void holdIfFirst() {
+        /** Holds the write if it is the first; returns whether it held it. */
+        boolean holdIfFirst() {
             if (armed.getAndSet(false)) {
                 reached.countDown();
                 IgnoresInterrupts.awaitUninterruptibly(goesOn);
+                return true;
             }
+            return false;
         }
     }
 
@@ -517,7 +520,7 @@ class TimedOutAttemptFenceTest {
     }
 
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
-    private static void awaitStartStored(EngineHarness h, String runId, String step) {
+    static void awaitStartStored(EngineHarness h, String runId, String step) {
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 h.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
     }
@@ -541,7 +544,7 @@ class TimedOutAttemptFenceTest {
         }
     }
 
-    private static void awaitLatch(CountDownLatch latch, String what) {
+    static void awaitLatch(CountDownLatch latch, String what) {
         await(what).atMost(Duration.ofSeconds(10)).until(() -> latch.getCount() == 0);
     }
 }
