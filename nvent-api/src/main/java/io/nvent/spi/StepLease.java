@@ -23,8 +23,9 @@ import java.util.OptionalInt;
  *
  * <p>The attempt a lease names identifies the execution that took it among those of its owner (since 0.2): the
  * engine names max(the job's attempt, H + 1), where H is the highest attempt the owner took the step's lease for
- * among its executions of the step that have not ended (a timed-out attempt that ignores its interrupt) and its
- * leases of the step whose release failed and is still to be retried; 0 if none. An operator's retry numbers its
+ * among its executions of the step that have not ended (a timed-out attempt that ignores its interrupt), those
+ * that ended past their timeout and keep the lease until the queue reports the timeout, and its leases of the
+ * step whose release failed and is still to be retried; 0 if none. An operator's retry numbers its
  * job's attempts from 1 again (a new job, or the queue's retry or redrive of a dead letter), and its lease still
  * names an attempt of its own. A store compares the owners and attempts of leases, and assumes no more: the
  * attempt is not the one the step sees, two owners' leases may name the same, and the owner keeps H in memory, so
