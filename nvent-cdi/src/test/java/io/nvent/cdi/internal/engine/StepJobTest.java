@@ -87,6 +87,23 @@ class StepJobTest {
     }
 
     @Test
+    void aStepWithListedDelaysAndOneWithTheBackoffTheyImplyEachKeepTheirOwnRetryPolicy() {
+        // Both write the same terms text, 3,90000,3,EXPONENTIAL,1000,30000: only the listed one's schedule tells them apart.
+        RetryPolicy listed = RetryPolicy.newBuilder().maxAttempts(3)
+                .delays(Duration.ofSeconds(1), Duration.ofSeconds(30)).build();
+        StepJob a = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, listed, Duration.ofSeconds(90)));
+        StepJob b = new StepJob("run-2", "parcel", "send", OptionalLong.of(4))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)));
+        assertThat(a.toJson()).contains("\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"");
+        assertThat(b.toJson()).contains("\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"");
+
+        assertThat(StepJob.parse(b.toJson())).isEqualTo(b);
+        assertThat(StepJob.parse(a.toJson())).as("not the policy of the step read before").isEqualTo(a);
+        assertThat(StepJob.parse(b.toJson())).as("not the policy of the step read before").isEqualTo(b);
+    }
+
+    @Test
     void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
                 .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1)).afterAttempts(1);
