@@ -212,7 +212,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     .append(t.retry().maxDelay().toMillis()).toString());
             // Beside the terms, which an earlier release reads as six fields: it skips this one, and retries with
             // the initial and longest delay of a list.
-            if (!t.retry().delays().isEmpty() || t.retry().jitter() != 0) {
+            if (!RetrySchedule.isEmpty(t.retry())) {
                 json.str(RETRY_SCHEDULE, RetrySchedule.of(t.retry()));
             }
         }

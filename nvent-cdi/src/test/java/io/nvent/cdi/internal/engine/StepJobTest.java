@@ -186,6 +186,18 @@ class StepJobTest {
     }
 
     @Test
+    void aJobOfAStepWithAJitterButNoListedDelaysCarriesItsJitter() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS.toBuilder().jitter(0.2).build(), Duration.ofSeconds(90)));
+
+        assertThat(job.toJson()).contains("\"retrySchedule\":\"jitter=0.2\"");
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90))).toJson())
+                .as("a step without either carries no schedule").doesNotContain("retrySchedule");
+    }
+
+    @Test
     void aJobHandedBackAfterAnAttemptKeepsTheDelaysTheStepHasLeft() {
         RetryPolicy left = StepJob.remainingRetry(LISTED, 1);
         RetryPolicy last = StepJob.remainingRetry(LISTED, 3);
