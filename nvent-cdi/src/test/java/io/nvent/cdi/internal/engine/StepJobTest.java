@@ -104,6 +104,17 @@ class StepJobTest {
     }
 
     @Test
+    void jobsOfManyMoreDistinctTermsThanAreKeptEachReadTheirOwnAndKeepTheirsBounded() {
+        for (int priority = 0; priority < 2 * StepJob.MOST_TERMS_KEPT + 10; priority++) {
+            StepJob job = new StepJob("run-" + priority, "parcel", "send", OptionalLong.of(1))
+                    .withTerms(new StepJob.JobTerms(priority, THREE_ATTEMPTS, Duration.ofSeconds(90)));
+
+            assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+            assertThat(StepJob.termsKept()).isLessThanOrEqualTo(StepJob.MOST_TERMS_KEPT);
+        }
+    }
+
+    @Test
     void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
                 .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1)).afterAttempts(1);
