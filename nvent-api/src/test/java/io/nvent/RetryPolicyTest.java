@@ -164,4 +164,18 @@ class RetryPolicyTest {
                 RetrySchedule.of(jitterOnly))).isEqualTo(jitterOnly);
         assertThat(RetrySchedule.of(RetryPolicy.NO_RETRY)).isEmpty();
     }
+
+    @Test
+    void aPolicyHasAScheduleToStoreOnlyWhenItListsDelaysOrHasAJitter() {
+        RetryPolicy fixed = new RetryPolicy(3, BackoffType.FIXED, TEN_SECONDS, TEN_SECONDS);
+        RetryPolicy jitterOnly = fixed.toBuilder().jitter(0.1).build();
+
+        assertThat(RetrySchedule.isEmpty(RetryPolicy.NO_RETRY)).isTrue();
+        assertThat(RetrySchedule.isEmpty(fixed)).isTrue();
+        assertThat(RetrySchedule.isEmpty(listed())).isFalse();
+        assertThat(RetrySchedule.isEmpty(jitterOnly)).isFalse();
+        for (RetryPolicy retry : new RetryPolicy[] {RetryPolicy.NO_RETRY, fixed, listed(), jitterOnly}) {
+            assertThat(RetrySchedule.of(retry).isEmpty()).as("as its text is").isEqualTo(RetrySchedule.isEmpty(retry));
+        }
+    }
 }

@@ -29,6 +29,9 @@ public final class RetrySchedule {
      * @return the text; empty for a policy with neither
      */
     public static String of(RetryPolicy retry) {
+        if (isEmpty(retry)) {
+            return "";
+        }
         StringBuilder text = new StringBuilder();
         if (!retry.delays().isEmpty()) {
             text.append(DELAYS);
@@ -40,6 +43,18 @@ public final class RetrySchedule {
             text.append(text.isEmpty() ? "" : ";").append(JITTER).append(retry.jitter());
         }
         return text.toString();
+    }
+
+    /**
+     * Whether the policy has neither delays nor jitter, so that {@link #of} gives empty text: a queue
+     * that writes the schedule only where there is one asks this rather than build the text.
+     *
+     * @param retry the policy
+     * @return {@code true} for a policy with neither a list of delays nor jitter
+     * @since 0.2
+     */
+    public static boolean isEmpty(RetryPolicy retry) {
+        return retry.delays().isEmpty() && retry.jitter() == 0;
     }
 
     /**

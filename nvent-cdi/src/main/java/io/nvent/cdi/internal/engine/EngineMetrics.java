@@ -28,7 +28,11 @@ public final class EngineMetrics {
     /** Upper bounds (seconds) of the step duration histogram's buckets. */
     static final double[] DURATION_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 
-    /** A counted series: the metric and the values of its labels ({@code detail} is the second label's). */
+    /**
+     * A counted series: the metric and the values of its labels ({@code detail} is the second label's).
+     * Its {@code equals} and {@code hashCode} are written out, so a component added here must be added to
+     * them too: {@code EngineMetricsTest} fails for a component they leave out.
+     */
     public record Series(Counter counter, String flow, String detail) {
         // Written out: looked up for every run started and ended, and the generated ones are slow until C2 compiles them.
         @Override
@@ -134,7 +138,10 @@ public final class EngineMetrics {
         }
     }
 
-    /** A step of a flow. */
+    /**
+     * A step of a flow. Its {@code equals} and {@code hashCode} are written out (see {@link Series}): a
+     * component added here must be added to them too.
+     */
     public record StepKey(String flow, String step) {
         // Written out: looked up for every step executed (see Series).
         @Override

@@ -40,10 +40,22 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String ATTEMPTS_BEFORE_FIELD = "\"" + ATTEMPTS_BEFORE + "\"";
     /** The terms' list of delays and jitter ({@link RetrySchedule}); none for a policy without either. */
     private static final String RETRY_SCHEDULE = "retrySchedule";
-    /** Terms read lately, by their text: a deployment's steps have few distinct terms. */
+    /**
+     * Terms read lately, by their text: a deployment's steps have few distinct terms. Only terms without
+     * a {@link #RETRY_SCHEDULE}, whose text alone decides them: the same text beside a schedule is other
+     * terms.
+     *
+     * <p>Its bound ({@link #MOST_TERMS_KEPT}) is soft, on purpose: the size check, the clearing and the
+     * put are not one atomic step, so threads reading new terms at once may each put one beyond it, and
+     * a thread may put just after another cleared. That is safe and cheap: the key is the whole text the
+     * terms are read from and the values are immutable, so whatever a thread finds for a text is what it
+     * would have read itself, and a race costs at most one read again. Past the bound it clears all at
+     * once rather than keep an order to evict by (a lock or a queue on every step's job): only a
+     * deployment with more distinct terms than that reads some again, as it would without the cache.
+     */
     private static final Map<String, Optional<JobTerms>> TERMS_READ = new ConcurrentHashMap<>();
-    /** How many {@link #TERMS_READ} keeps at most before it starts again. */
-    private static final int MOST_TERMS_KEPT = 256;
+    /** How many {@link #TERMS_READ} keeps at most (give or take threads reading at once) before it starts again. */
+    static final int MOST_TERMS_KEPT = 256;
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
@@ -212,7 +224,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     .append(t.retry().maxDelay().toMillis()).toString());
             // Beside the terms, which an earlier release reads as six fields: it skips this one, and retries with
             // the initial and longest delay of a list.
-            if (!t.retry().delays().isEmpty() || t.retry().jitter() != 0) {
+            if (!RetrySchedule.isEmpty(t.retry())) {
                 json.str(RETRY_SCHEDULE, RetrySchedule.of(t.retry()));
             }
         }
@@ -281,6 +293,11 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
             return read;
         }
         return readTerms(fields, json);
+    }
+
+    /** How many terms {@link #TERMS_READ} keeps now. */
+    static int termsKept() {
+        return TERMS_READ.size();
     }
 
     private static Optional<JobTerms> readTerms(Map<String, String> fields, String json) {

@@ -356,6 +356,49 @@ class RunEmittedLimitTest {
         assertThat(RunEmittedLimit.utf8Bytes("\"aé€😀\"")).isEqualTo(1 + 1 + 2 + 3 + 4 + 1);
     }
 
+    /** 3 UTF-8 bytes in 1 char. */
+    private static final String EURO = "\u20ac";
+    /** 4 UTF-8 bytes in 2 chars (a surrogate pair). */
+    private static final String GRIN = "\ud83d\ude00";
+
+    @Test
+    void payloadsOfCharsOfThreeOrFourBytesAreAdmittedUpToTheLimitAndRefusedJustBeyondIt() {
+        RunEmittedLimit.Tally euros = new RunEmittedLimit(30).tally("run-1", Map.of());
+        euros.admit("euros", EURO.repeat(10)); // 30 bytes: exactly the limit
+
+        assertThatThrownBy(() -> euros.admit("one more", EURO))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'one more' (3 bytes) is refused: the run keeps 30 bytes");
+        assertThatThrownBy(() -> new RunEmittedLimit(30).tally("run-1", Map.of()).admit("euros", EURO.repeat(11)))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'euros' (33 bytes) is refused: the run keeps 0 bytes");
+
+        RunEmittedLimit.Tally grins = new RunEmittedLimit(40).tally("run-1", Map.of());
+        grins.admit("grins", GRIN.repeat(10)); // 40 bytes in 20 chars: exactly the limit
+
+        assertThatThrownBy(() -> grins.admit("one more", GRIN))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'one more' (4 bytes) is refused: the run keeps 40 bytes");
+        assertThatThrownBy(() -> new RunEmittedLimit(40).tally("run-1", Map.of()).admit("grins", GRIN.repeat(10) + "a"))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'grins' (41 bytes) is refused: the run keeps 0 bytes");
+    }
+
+    @Test
+    void aRunKeepingPayloadsOfCharsOfThreeOrFourBytesHasRoomOnlyForWhatTheirBytesLeave() {
+        new RunEmittedLimit(31).tally("run-1", Map.of("euros", EURO.repeat(10))).admit("last", "a");
+        assertThatThrownBy(() -> new RunEmittedLimit(30).tally("run-1", Map.of("euros", EURO.repeat(10)))
+                .admit("one more", "a"))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'one more' (1 bytes) is refused: the run keeps 30 bytes");
+
+        new RunEmittedLimit(41).tally("run-1", Map.of("grins", GRIN.repeat(10))).admit("last", "a");
+        assertThatThrownBy(() -> new RunEmittedLimit(40).tally("run-1", Map.of("grins", GRIN.repeat(10)))
+                .admit("one more", "a"))
+                .isInstanceOf(EmittedPayloadsTooLargeException.class)
+                .hasMessageContaining("event 'one more' (1 bytes) is refused: the run keeps 40 bytes");
+    }
+
     @Test
     void aRunNearTheLimitCountsInExactBytesWhatItKeptAndWhatItsStepEmittedBefore() {
         RunEmittedLimit.Tally tally = new RunEmittedLimit(100).tally("run-1", Map.of("kept", "k".repeat(10)));

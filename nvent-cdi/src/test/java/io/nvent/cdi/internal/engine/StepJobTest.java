@@ -87,6 +87,34 @@ class StepJobTest {
     }
 
     @Test
+    void aStepWithListedDelaysAndOneWithTheBackoffTheyImplyEachKeepTheirOwnRetryPolicy() {
+        // Both write the same terms text, 3,90000,3,EXPONENTIAL,1000,30000: only the listed one's schedule tells them apart.
+        RetryPolicy listed = RetryPolicy.newBuilder().maxAttempts(3)
+                .delays(Duration.ofSeconds(1), Duration.ofSeconds(30)).build();
+        StepJob a = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, listed, Duration.ofSeconds(90)));
+        StepJob b = new StepJob("run-2", "parcel", "send", OptionalLong.of(4))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)));
+        assertThat(a.toJson()).contains("\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"");
+        assertThat(b.toJson()).contains("\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"");
+
+        assertThat(StepJob.parse(b.toJson())).isEqualTo(b);
+        assertThat(StepJob.parse(a.toJson())).as("not the policy of the step read before").isEqualTo(a);
+        assertThat(StepJob.parse(b.toJson())).as("not the policy of the step read before").isEqualTo(b);
+    }
+
+    @Test
+    void jobsOfManyMoreDistinctTermsThanAreKeptEachReadTheirOwnAndKeepTheirsBounded() {
+        for (int priority = 0; priority < 2 * StepJob.MOST_TERMS_KEPT + 10; priority++) {
+            StepJob job = new StepJob("run-" + priority, "parcel", "send", OptionalLong.of(1))
+                    .withTerms(new StepJob.JobTerms(priority, THREE_ATTEMPTS, Duration.ofSeconds(90)));
+
+            assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+            assertThat(StepJob.termsKept()).isLessThanOrEqualTo(StepJob.MOST_TERMS_KEPT);
+        }
+    }
+
+    @Test
     void aHandedBackJobsAttemptsCountOnFromTheAttemptsTheStepUsedBefore() {
         StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.empty())
                 .handedBack(new StepJob.HandBack(Instant.parse("2026-12-01T10:00:00Z"), 1)).afterAttempts(1);
@@ -166,6 +194,18 @@ class StepJobTest {
         assertThat(StepJob.parse("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\","
                 + "\"terms\":\"3,90000,3,EXPONENTIAL,1000,30000\"}").terms().orElseThrow().retry())
                 .as("a job queued before there were schedules").isEqualTo(THREE_ATTEMPTS);
+    }
+
+    @Test
+    void aJobOfAStepWithAJitterButNoListedDelaysCarriesItsJitter() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS.toBuilder().jitter(0.2).build(), Duration.ofSeconds(90)));
+
+        assertThat(job.toJson()).contains("\"retrySchedule\":\"jitter=0.2\"");
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90))).toJson())
+                .as("a step without either carries no schedule").doesNotContain("retrySchedule");
     }
 
     @Test
