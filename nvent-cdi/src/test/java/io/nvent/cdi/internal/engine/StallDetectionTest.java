@@ -90,6 +90,8 @@ class StallDetectionTest {
         String runId = dead.engine.start("import", null);
         // A step that runs past the start-write delay has its start and lease stored while it runs.
         await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
+        // The run shows the step running as soon as its start is stored; the lease may be stored a moment later.
+        await().until(() -> !dead.scheduling.leasesOfRun(runId).isEmpty());
         return runId;
     }
 
