@@ -21,24 +21,13 @@ import java.util.OptionalInt;
  * instance holds one lease per step whichever of its attempts runs, so the owner alone cannot tell a timed-out
  * attempt that still runs here from its retry that took the step's lease on this same instance.
  *
- * <p>The attempt a lease names identifies the execution that took it among those of its owner (since 0.2): the
- * engine names max(the job's attempt, H + 1), where H is the highest attempt the owner took the step's lease for
- * among its executions of the step that have not ended (a timed-out attempt that ignores its interrupt), those
- * that ended past their timeout and keep the lease until the queue reports the timeout, and its leases of the
- * step whose release failed and is still to be retried; 0 if none. An operator's retry numbers its
- * job's attempts from 1 again (a new job, or the queue's retry or redrive of a dead letter), and its lease still
- * names an attempt of its own. A store compares the owners and attempts of leases, and assumes no more: the
- * attempt is not the one the step sees, two owners' leases may name the same, and the owner keeps H in memory, so
- * after its restart its leases name the job's attempt again.
- *
  * @param runId run
  * @param step step
  * @param owner instance id
  * @param expiresAt end of the lease unless renewed
  * @param renewedAt when its owner last took or renewed it; empty where that is not known (since 0.2)
- * @param attempt the attempt of the step the lease was taken for, which no other execution of the step running on its
- *     owner names (see above); empty for a lease taken for no attempt (the engine's sweep marking a step stalled) or
- *     by a store or version that does not keep it (since 0.2)
+ * @param attempt the attempt of the step the lease was taken for; empty for a lease taken for no attempt (the
+ *     engine's sweep marking a step stalled) or by a store or version that does not keep it (since 0.2)
  * @since 0.1
  */
 public record StepLease(String runId, String step, String owner, Instant expiresAt, Optional<Instant> renewedAt,

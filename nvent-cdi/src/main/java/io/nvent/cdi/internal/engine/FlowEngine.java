@@ -52,7 +52,6 @@ import io.nvent.UnexpectedEventException;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.internal.ClockTimers;
-import io.nvent.cdi.internal.engine.StepExecutions.LeaseLeft;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
@@ -176,6 +175,12 @@ public final class FlowEngine implements FlowService {
     private final Map<Throwable, Integer> timeoutsOfStepCode = new WeakHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
+    /**
+     * Leases of steps that ended here but could not be given up (the store was away), each for the attempt
+     * that held it. Renewal goes by owner: left in the store, they would be renewed with this instance's
+     * other leases for as long as it runs steps, and their steps never found stalled.
+     */
+    private final Set<StepLease> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
@@ -2520,10 +2525,10 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(run.runId(), binding.step(),
-                    self.leaseAttempt())), start);
+                    job.attempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(self, started.get().run().runId(), binding.step());
+                releaseOwnLease(started.get().run().runId(), binding.step(), job);
             }
         }
     }
@@ -2579,7 +2584,7 @@ public final class FlowEngine implements FlowService {
             }
             holdingLease = false;
             complete(binding, job, self, context, resultJson, Optional.of(leaseOf(before.runId(), binding.step(),
-                    self.leaseAttempt())), start);
+                    job.attempt())), start);
         } catch (Exception | Error failure) {
             if (failure instanceof Exception cutShort && !self.isPastTimeout() && !self.isCancelRequested()
                     && cutShortByStop(cutShort) && deferred.takeOver()) {
@@ -2608,7 +2613,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(self, before.runId(), binding.step());
+                releaseOwnLease(before.runId(), binding.step(), job);
             }
         }
     }
@@ -2618,7 +2623,7 @@ public final class FlowEngine implements FlowService {
                                               RunMutation start) {
         // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
         // an earlier attempt still running here past its timeout are refused once this one holds it.
-        StepLease lease = leaseOf(runId, binding.step(), self.leaseAttempt());
+        StepLease lease = leaseOf(runId, binding.step(), job.attempt());
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -2652,9 +2657,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * This instance's lease of the step for the attempt {@code attempt} ({@link StepExecution#leaseAttempt}): what an
-     * execution takes with its start and writes under, so that the store refuses its writes and its release once the
-     * lease is another attempt's (the retry of a timed-out attempt, taking the lease on this same instance).
+     * This instance's lease of the step for the step's attempt {@code attempt}: what the attempt takes with its start
+     * and writes under, so that the store refuses its writes and its release once the lease is another attempt's
+     * (the retry of a timed-out attempt, taking the lease on this same instance).
      */
     private StepLease leaseOf(String runId, String step, int attempt) {
         return leaseOf(runId, step).forAttempt(attempt);
@@ -2745,7 +2750,7 @@ public final class FlowEngine implements FlowService {
      * reads the store only past the lease's end.
      */
     private void checkLease(StepExecution self, String runId, String step) {
-        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.leaseAttempt())) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.attempt())) {
             markLeaseLost(self);
         }
     }
@@ -2775,7 +2780,7 @@ public final class FlowEngine implements FlowService {
                     self.endUncheckedWrite();
                 }
             }
-            return held.apply(leaseOf(runId, step, self.leaseAttempt()));
+            return held.apply(leaseOf(runId, step, self.attempt()));
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -2846,7 +2851,7 @@ public final class FlowEngine implements FlowService {
                 settings.stateCleanup(), () -> resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, runId, step, progress));
+                progress -> storeProgress(self, job.attempt(), runId, step, progress));
         self.reportsProgress(context::latestProgress);
         return context;
     }
@@ -2864,13 +2869,12 @@ public final class FlowEngine implements FlowService {
      * that takes the step's lease on this instance while its timed-out attempt still holds it (its release failed)
      * starts without that attempt's progress: the store forgets it with the lease taken for another attempt.
      */
-    private void storeProgress(StepExecution self, String runId, String step, StepProgress progress) {
+    private void storeProgress(StepExecution self, int attempt, String runId, String step, StepProgress progress) {
         if (self.isStale() || self.isPastTimeout()) {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(self.leaseAttempt()), progress,
-                now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
     }
 
     /**
@@ -2921,7 +2925,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(self, runId, step);
+            releaseOwnLease(runId, step, job);
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2940,18 +2944,18 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(self, runId, step);
+                    releaseOwnLease(runId, step, job);
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(self, runId, step);
+                releaseOwnLease(runId, step, job);
                 return false;
             }
         }
         Optional<StoredChange> change;
         try {
-            change = scheduling.finishStep(store, leaseOf(runId, step, self.leaseAttempt()),
+            change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
                     canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
@@ -2960,7 +2964,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(self, runId, step);
+            releaseOwnLease(runId, step, job);
             return false;
         }
         change.ifPresent(c -> {
@@ -3030,7 +3034,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(self, runId, step);
+            releaseOwnLease(runId, step, job);
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -3240,7 +3244,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(self, context.runId(), binding.step());
+                releaseOwnLease(context.runId(), binding.step(), job);
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -3437,9 +3441,6 @@ public final class FlowEngine implements FlowService {
             change.ifPresent(this::publish);
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
-            } else if (timedOut) {
-                // No other report comes to give up what the attempt's executions keep here.
-                executionsHere.forgetLeasesOf(ref.runId(), ref.step(), job);
             }
             if (change.isPresent() && nextAttemptAt.isPresent() && notRetryable.isPresent()
                     && queuesIgnoringNotRetryable.add(job.queue())) {
@@ -3455,9 +3456,6 @@ public final class FlowEngine implements FlowService {
                         notRetryable, finalMessage, now);
             }
         } catch (RunNotFoundException gone) {
-            if (timedOut) {
-                executionsHere.forgetLeasesOf(ref.runId(), ref.step(), job);
-            }
             LOG.log(System.Logger.Level.WARNING, "NVENT-0113 job {0} failed for run {1}, which no longer exists",
                     job.jobId(), ref.runId());
         }
@@ -3546,30 +3544,17 @@ public final class FlowEngine implements FlowService {
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
         if (stillRunning.isEmpty()) {
-            // Reported once the attempt ended (the JMS queue; the PostgreSQL queue's maintenance may be late): the
-            // leases its executions kept as they ended past the timeout. Forgotten only once given up, so that an
-            // execution of the step beginning here meanwhile takes the lease for another attempt.
-            for (LeaseLeft left : executionsHere.leasesLeftBy(ref.runId(), ref.step(), job)) {
-                releaseOwnLease(ref.runId(), ref.step(), left.leaseAttempt());
-                executionsHere.givenUp(left);
-            }
+            releaseOwnLease(ref.runId(), ref.step(), job);
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
                 + " thread was interrupted; until the step's code returns, its retry may run beside it, and"
                 + " its result will be dropped", ref.runId(), ref.step(), job.attempt());
-        // Only the leases they took with a stored start: a duplicate delivery of the job's attempt, refused its start,
-        // took none, and the attempt it would have taken the lease for may be another execution's by now.
-        List<StepExecution> leased = stillRunning.stream().filter(execution -> execution.leaseUntil().isPresent())
-                .toList();
         AtomicInteger writing = new AtomicInteger(stillRunning.size());
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
-                    // For the attempt each took the lease for: a duplicate delivery of the job's attempt names another.
-                    leased.stream().mapToInt(StepExecution::leaseAttempt).distinct()
-                            .forEach(leaseAttempt -> releaseOwnLease(ref.runId(), ref.step(), leaseAttempt));
-                    executionsHere.leasesGivenUp(leased);
+                    releaseOwnLease(ref.runId(), ref.step(), job);
                 }
             });
         }
@@ -3578,28 +3563,16 @@ public final class FlowEngine implements FlowService {
     // ---------------------------------------------------------------- stall detection
 
     /**
-     * Gives up the lease {@code self} took, now that it ended or no longer holds the step
-     * ({@link #releaseOwnLease(String, String, int)}): it keeps none once it ends.
+     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
+     * renewal round does it, while the lease is still that attempt's.
      */
-    private void releaseOwnLease(StepExecution self, String runId, String step) {
-        releaseOwnLease(runId, step, self.leaseAttempt());
-        self.leaseGivenUp();
-    }
-
-    /**
-     * Gives up the lease an attempt of a step took here for {@code leaseAttempt} ({@link StepExecution#leaseAttempt}),
-     * now that it ended; if the store is away, the next renewal round does it, while the lease is still that
-     * attempt's. Leases left so ({@link StepExecutions#leaseNotGivenUp}) are kept by run and step, where an execution
-     * of the step beginning here finds them as it registers. Renewal goes by owner: left in the store, they would be
-     * renewed with this instance's other leases for as long as it runs steps, and their steps never found stalled.
-     */
-    private void releaseOwnLease(String runId, String step, int leaseAttempt) {
-        StepLease own = leaseOf(runId, step, leaseAttempt);
+    private void releaseOwnLease(String runId, String step, JobExecution job) {
+        StepLease own = leaseOf(runId, step, job.attempt());
         try {
             // Given up only while it is this attempt's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);
         } catch (RuntimeException storeAway) {
-            executionsHere.leaseNotGivenUp(runId, step, leaseAttempt);
+            unreleasedLeases.add(own);
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
                     runId, step, storeAway);
         }
@@ -3614,14 +3587,13 @@ public final class FlowEngine implements FlowService {
      * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
      */
     void renewLeases() {
-        for (LeaseLeft left : executionsHere.leasesToGiveUp()) {
-            StepLease lease = leaseOf(left.runId(), left.step(), left.leaseAttempt());
+        for (StepLease left : unreleasedLeases) {
             // Failing here (the store still away) skips the renewal too, which would extend this lease.
-            if (isStillHeldFor(lease)) {
+            if (isStillHeldFor(left)) {
                 // Decided again where the lease is deleted: another attempt may take it here after the read.
-                scheduling.releaseLease(lease);
+                scheduling.releaseLease(left);
             }
-            executionsHere.givenUp(left);
+            unreleasedLeases.remove(left);
         }
         if (!executionsHere.isEmpty()) {
             Map<StepExecution, Instant> known = executionsHere.leaseEnds();

@@ -163,12 +163,6 @@ final class EngineHarness implements AutoCloseable {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), queue, steps);
     }
 
-    /** An engine over stores and on a queue of the test's. */
-    static EngineHarness over(MemoryFlowStore store, MemorySchedulingStore scheduling, MemoryJobQueue queue,
-                              Step<?, ?>... steps) {
-        return new EngineHarness(store, scheduling, 4, settings("instance-a"), queue, steps);
-    }
-
     /** An engine whose payloads are checked against these limits ({@code nvent.payload.*}). */
     static EngineHarness withPayloadLimits(Json json, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),

@@ -4,7 +4,6 @@ import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
-import io.nvent.StaleExecutionException;
 import io.nvent.StepStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -26,8 +25,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -96,41 +93,6 @@ class TimedOutAttemptFenceTest {
     }
 
     /**
-     * One attempt only, so that a timeout fails the run: the first execution notes itself in the run's state when
-     * the test lets it; the next one (an operator's retry, at attempt 1 again) notes itself and returns when the
-     * test lets it.
-     */
-    @FlowStep(flow = "late-redone", name = "note", role = StepRole.ENTRY, maxAttempts = 1, timeoutMs = 2_000)
-    static class NoteOnce implements Step<String, String> {
-        static final AtomicInteger executions = new AtomicInteger();
-        /** Counted down once the first execution's state write has ended, stored or refused. */
-        static volatile CountDownLatch firstWriteEnded = new CountDownLatch(1);
-        /** The store's refusal of the first execution's state write, if it refused it. */
-        static final AtomicReference<StaleExecutionException> firstWriteRefused = new AtomicReference<>();
-
-        @Override
-        public String execute(String input, StepContext ctx) {
-            int execution = executions.incrementAndGet();
-            if (execution == 1) {
-                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
-                try {
-                    ctx.state().set("notedBy", "execution 1");
-                } catch (StaleExecutionException refused) {
-                    firstWriteRefused.set(refused);
-                    throw refused;
-                } finally {
-                    firstWriteEnded.countDown();
-                }
-                return "execution 1";
-            }
-            ctx.state().set("notedBy", "execution " + execution);
-            retryWrote.countDown();
-            IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
-            return "execution " + execution;
-        }
-    }
-
-    /**
      * Its first attempt arms the run store's hold of its next write on its thread, then returns at once (before
      * its start is stored); its retry is due two seconds after the timeout.
      */
@@ -178,14 +140,11 @@ class TimedOutAttemptFenceTest {
         final CountDownLatch goesOn = new CountDownLatch(1);
         private final AtomicBoolean armed = new AtomicBoolean(true);
 
-        /** Holds the write if it is the first; returns whether it held it. */
-        boolean holdIfFirst() {
+        void holdIfFirst() {
             if (armed.getAndSet(false)) {
                 reached.countDown();
                 IgnoresInterrupts.awaitUninterruptibly(goesOn);
-                return true;
             }
-            return false;
         }
     }
 
@@ -322,45 +281,6 @@ class TimedOutAttemptFenceTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertTheRetryAloneWroteAndCompleted(h, runId);
-        }
-    }
-
-    /**
-     * The README's former limit: an operator's retry of a step whose only attempt timed out starts a new job at
-     * attempt 1, on the instance where that attempt still runs. Its state write, checked against the lease past the
-     * lease's end and held up on its way until the retry wrote under the lease it took here, is refused all the
-     * same: the retry's lease names an attempt no execution still running here names.
-     */
-    @Test
-    void aTimedOutAttemptsStateWriteIsRefusedOnceAnOperatorsRetryAtAttemptOneAgainTookTheLeaseHere() {
-        NoteOnce.executions.set(0);
-        NoteOnce.firstWriteEnded = new CountDownLatch(1);
-        NoteOnce.firstWriteRefused.set(null);
-        CheckedStateHeld scheduling = new CheckedStateHeld();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new NoteOnce())) {
-            String runId = h.engine.start("late-redone", "");
-            awaitStartStored(h, runId, "note");
-            h.clock.advance(Duration.ofMinutes(2));
-            firstGoesOn.countDown();
-            awaitLatch(scheduling.held.reached, "the first execution's state write is checked against the lease");
-            h.awaitStatus(runId, RunStatus.FAILED);
-
-            h.engine.retryStep(runId, "note");
-            awaitLatch(retryWrote, "the operator's retry, at attempt 1 again, wrote under the lease it took here");
-            scheduling.held.goesOn.countDown();
-            awaitLatch(NoteOnce.firstWriteEnded, "the first execution's held state write ended");
-            retryGoesOn.countDown();
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
-                    .hasValue("\"execution 2\"");
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by the retry")
-                    .singleElement().satisfies(entry -> {
-                        assertThat(entry.attempt()).isEqualTo(1);
-                        assertThat(entry.data()).contains("\"result\":\"execution 2\"");
-                    });
-            assertThat(NoteOnce.firstWriteRefused.get()).as("the store refused the timed-out execution's write")
-                    .isNotNull();
         }
     }
 
@@ -520,7 +440,7 @@ class TimedOutAttemptFenceTest {
     }
 
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
-    static void awaitStartStored(EngineHarness h, String runId, String step) {
+    private static void awaitStartStored(EngineHarness h, String runId, String step) {
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 h.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
     }
@@ -544,7 +464,7 @@ class TimedOutAttemptFenceTest {
         }
     }
 
-    static void awaitLatch(CountDownLatch latch, String what) {
+    private static void awaitLatch(CountDownLatch latch, String what) {
         await(what).atMost(Duration.ofSeconds(10)).until(() -> latch.getCount() == 0);
     }
 }
