@@ -247,10 +247,7 @@ class TimedOutAttemptFenceTest {
         StateHeld store = new StateHeld();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
              Messages messages = new Messages(FlowEngine.class)) {
-            String runId = h.engine.start("late-state", "");
-            awaitStartStored(h, runId, "note");
-            firstGoesOn.countDown();
-            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            String runId = startWithTheFirstAttemptsStateWriteHeld(h, store);
 
             letTheHeldWriteGoOnOnceTheRetryRuns(h, runId, store.held, messages);
             retryGoesOn.countDown();
@@ -295,10 +292,7 @@ class TimedOutAttemptFenceTest {
         StateHeld store = new StateHeld();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
              Messages messages = new Messages(FlowEngine.class)) {
-            String runId = h.engine.start("late-state", "");
-            awaitStartStored(h, runId, "note");
-            firstGoesOn.countDown();
-            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            String runId = startWithTheFirstAttemptsStateWriteHeld(h, store);
             await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
             // Until the retry here gave way, or the lease went from the first attempt all the same.
             await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0554 ")
@@ -333,10 +327,7 @@ class TimedOutAttemptFenceTest {
         engineLog.setLevel(Level.FINE);
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
              Messages messages = new Messages(FlowEngine.class)) {
-            String runId = h.engine.start("late-state", "");
-            awaitStartStored(h, runId, "note");
-            firstGoesOn.countDown();
-            awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+            String runId = startWithTheFirstAttemptsStateWriteHeld(h, store);
             await().atMost(Duration.ofSeconds(20)).until(() -> giveWayDelaysMs(messages).size() >= 3);
 
             assertThat(giveWayDelaysMs(messages)).as("the delay of each give-way, in ms").startsWith(1_000L, 2_000L,
@@ -437,6 +428,15 @@ class TimedOutAttemptFenceTest {
                 .hasValue("\"attempt 2\"");
         assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                 .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+    }
+
+    /** Starts a run whose first attempt's state write passes the engine's checks and is held up in the store. */
+    private static String startWithTheFirstAttemptsStateWriteHeld(EngineHarness h, StateHeld store) {
+        String runId = h.engine.start("late-state", "");
+        awaitStartStored(h, runId, "note");
+        firstGoesOn.countDown();
+        awaitLatch(store.held.reached, "the first attempt's state write passed the engine's checks");
+        return runId;
     }
 
     /** The first attempt's start stored (after the start-write delay), so that it holds the step's lease. */
