@@ -1,14 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
-import io.nvent.AwaitClosedException;
 import io.nvent.AwaitInfo;
-import io.nvent.AwaitNotFoundException;
 import io.nvent.AwaitPosition;
-import io.nvent.AwaitRegistered;
-import io.nvent.AwaitResolved;
-import io.nvent.AwaitSpec;
 import io.nvent.AwaitStatus;
-import io.nvent.AwaitTimedOut;
 import io.nvent.AwaitType;
 import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
@@ -46,7 +40,6 @@ import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
-import io.nvent.TimeoutAction;
 import io.nvent.UndeclaredEventException;
 import io.nvent.UnexpectedEventException;
 import io.nvent.UnsupportedByAdapterException;
@@ -57,7 +50,6 @@ import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.cdi.internal.registry.StepBinding;
-import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
@@ -83,11 +75,9 @@ import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
-import java.security.SecureRandom;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Clock;
@@ -95,9 +85,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -141,7 +128,6 @@ import java.util.stream.Stream;
 public final class FlowEngine implements FlowService {
 
     private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FlowRegistry registry;
     private final FlowStore store;
@@ -158,9 +144,7 @@ public final class FlowEngine implements FlowService {
     private final EngineMetrics metrics = new EngineMetrics();
     private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
-    private final Consumer<Object> hooks;
     private final EngineSettings settings;
-    private volatile String webhookBaseUrl;
     private static final Duration PUBLISH_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
     private final AtomicLong lastPublishFailureReport = new AtomicLong();
     private final AtomicLong unreportedPublishFailures = new AtomicLong();
@@ -181,19 +165,11 @@ public final class FlowEngine implements FlowService {
      * other leases for as long as it runs steps, and their steps never found stalled.
      */
     private final Set<StepLease> unreleasedLeases = ConcurrentHashMap.newKeySet();
-    /**
-     * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
-     * stay waiting for a deployment that has it, and the sweep reads past them.
-     */
-    private final Set<String> dueAwaitsNotDeployed = ConcurrentHashMap.newKeySet();
-    /**
-     * The timers of the time and schedule awaits this instance registered, by await id, until they
-     * run or the await is closed here (its run canceled, an operator's resolve): a timer left planned
-     * would hold its await until its time, days or years away for a delayed start.
-     */
-    private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
+    /** What the runs' histories say about their steps. */
+    private final StepHistory history;
+    /** The awaits of runs: made, saved, resolved, timed out and closed there. */
+    private final AwaitResolution awaitResolution;
     private final JobHandler jobHandler = new StepJobHandler();
-    private volatile ClockTimers timers;
     private volatile ScheduledExecutorService startTimers;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
     private volatile ProgressWrites progressWrites;
@@ -296,9 +272,10 @@ public final class FlowEngine implements FlowService {
         this.json = json;
         this.clock = clock;
         this.stepInstances = stepInstances;
-        this.hooks = hooks;
         this.settings = settings;
-        this.webhookBaseUrl = settings.webhookBaseUrl();
+        this.history = new StepHistory(store);
+        this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
+                settings.webhookBaseUrl(), new AwaitContinuation());
         this.startToken = UUID.randomUUID().toString().substring(0, 8);
         this.leaseOwner = settings.instanceId() + "@" + startToken;
         // The token is 8 hex digits: an instance id that itself has an @ in it is not taken for another start.
@@ -389,7 +366,7 @@ public final class FlowEngine implements FlowService {
      * only once the application has started, after the engine may have been built.
      */
     public void useWebhookBaseUrl(String url) {
-        this.webhookBaseUrl = url;
+        awaitResolution.useWebhookBaseUrl(url);
     }
 
     /** Lets time and schedule awaits resolve on time instead of at the next maintenance sweep. */
@@ -403,7 +380,7 @@ public final class FlowEngine implements FlowService {
      * deferred start writes, which measure how long a step's code runs.
      */
     public void useTimers(ScheduledExecutorService executor, ClockTimers awaitTimers) {
-        this.timers = awaitTimers;
+        awaitResolution.useTimers(awaitTimers);
         this.startTimers = executor;
         rateLimits.followClockOf(awaitTimers);
     }
@@ -822,19 +799,19 @@ public final class FlowEngine implements FlowService {
         List<AwaitRecord> awaits = new ArrayList<>();
         if (concurrencyKey.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
-            AwaitRecord await = concurrencyKeyAwait(run, first.name(), now, concurrencyKey.get());
+            AwaitRecord await = AwaitResolution.concurrencyKeyAwait(run, first.name(), now, concurrencyKey.get());
             awaits.add(await);
-            events.add(registeredEvent(await));
+            events.add(awaitResolution.registeredEvent(await));
         } else if (delay.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
-            AwaitRecord await = delayedStart(run, first, now, delay.get());
+            AwaitRecord await = AwaitResolution.delayedStart(run, first, now, delay.get());
             awaits.add(await);
-            events.add(registeredEvent(await));
+            events.add(awaitResolution.registeredEvent(await));
         } else if (first.awaitBefore().isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
-            AwaitRecord await = newAwait(run, first, AwaitPosition.BEFORE, now, "[]");
+            AwaitRecord await = awaitResolution.newAwait(run, first, AwaitPosition.BEFORE, now, "[]");
             awaits.add(await);
-            events.add(registeredEvent(await));
+            events.add(awaitResolution.registeredEvent(await));
         } else {
             run = run.withStep(first.name(), StepStatus.QUEUED);
         }
@@ -845,9 +822,9 @@ public final class FlowEngine implements FlowService {
             throw new RunNotFoundException(copyOf.get());
         }
         publish(flow.name(), stored);
-        saveAwaits(awaits);
+        awaitResolution.saveAwaits(awaits);
         if (concurrencyKey.isPresent()) {
-            settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
+            awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());
         }
@@ -946,7 +923,7 @@ public final class FlowEngine implements FlowService {
                 : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
             publish(c);
-            closeAwaitsOf(runId, now);
+            awaitResolution.closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
         return change.isPresent();
@@ -1042,13 +1019,13 @@ public final class FlowEngine implements FlowService {
         // before it, instead of finding the key still its own and running ahead of them. Should the store fail now,
         // the retry fails, having changed nothing.
         if (before.status().isTerminal() && before.concurrencyKey().isPresent()) {
-            settleConcurrencyKey(before.concurrencyKey().get());
+            awaitResolution.settleConcurrencyKey(before.concurrencyKey().get());
         }
         // A step behind an await that never let it through (it timed out and failed the step) must
         // wait for it again: a retry is no way around an approval. A step that ran and whose
         // after-await timed out has had its effects: it waits for that await again, its emissions
         // still held, instead of running (and charging, mailing…) twice.
-        Gate gate = gateOf(runId, step);
+        AwaitResolution.Gate gate = awaitResolution.gateOf(runId, step);
         boolean gatePassed = gate.passed();
         List<AwaitRecord> awaits = new ArrayList<>();
         // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
@@ -1080,10 +1057,11 @@ public final class FlowEngine implements FlowService {
             if (waitsForKey[0] || !gatePassed) {
                 next = Orchestration.settleStatus(next, events, now);
                 // The after-await again holds what the step emitted and matches the value it matched.
-                AwaitRecord await = waitsForKey[0] ? concurrencyKeyAwait(next, stepName, now, run.concurrencyKey().get())
-                        : gateAwait(gate, next, step, now);
+                AwaitRecord await = waitsForKey[0]
+                        ? AwaitResolution.concurrencyKeyAwait(next, stepName, now, run.concurrencyKey().get())
+                        : awaitResolution.gateAwait(gate, next, step, now);
                 awaits.add(await);
-                events.add(registeredEvent(await));
+                events.add(awaitResolution.registeredEvent(await));
             }
             return Optional.of(new RunChange(next, events));
         });
@@ -1094,9 +1072,9 @@ public final class FlowEngine implements FlowService {
         change.ifPresent(c -> {
             publish(c);
             if (waitsForKey[0] || !gatePassed) {
-                saveAwaits(awaits);
+                awaitResolution.saveAwaits(awaits);
                 if (waitsForKey[0]) {
-                    settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
+                    awaitResolution.settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
                 }
                 return;
             }
@@ -1111,7 +1089,7 @@ public final class FlowEngine implements FlowService {
      */
     private void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
         String usualJob = StepJob.jobId(runId, step.name());
-        boolean retried = lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
+        boolean retried = history.lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
                 .map(id -> queue.retry(step.queue(), id)).orElse(false);
         if (!retried && !queue.retry(step.queue(), usualJob)) {
             enqueue(runId, flowName, step, StepJob.manualRetryJobId(runId, step.name(), runVersion));
@@ -1126,60 +1104,6 @@ public final class FlowEngine implements FlowService {
     @Override
     public BulkResult cancelRuns(BulkCancel selection) {
         return new BulkActions(this, store, registry).cancelRuns(Objects.requireNonNull(selection, "selection"));
-    }
-
-    /**
-     * What a step must pass before it runs (again): its after-await that timed out and failed it, or its
-     * before-await that has not resolved; a concurrency key is no gate of a step.
-     */
-    private record Gate(Optional<AwaitRecord> timedOutAfter, boolean passed) {
-    }
-
-    private Gate gateOf(String runId, StepDefinition step) {
-        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, step.name());
-        return new Gate(timedOutAfter, timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
-                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(step.name())
-                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED
-                        && a.type() != AwaitType.CONCURRENCY_KEY)));
-    }
-
-    /** The await a step that has not passed its gate waits for: the after-await again, or its before-await. */
-    private AwaitRecord gateAwait(Gate gate, RunRecord run, StepDefinition step, Instant now) {
-        // The after-await again holds what the step emitted and matches the value it matched.
-        return gate.timedOutAfter().map(t -> newAwait(run, step, AwaitPosition.AFTER, now, t.held(), t.filterValue()))
-                .orElseGet(() -> newAwait(run, step, AwaitPosition.BEFORE, now, "[]"));
-    }
-
-    /**
-     * The step's after-await that timed out and failed it: the step's newest await, if it is one,
-     * and the step has not started since it was registered.
-     */
-    private Optional<AwaitRecord> timedOutAfterAwait(String runId, String stepName) {
-        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName)
-                        && a.type() != AwaitType.CONCURRENCY_KEY)
-                .max(Comparator.comparing(AwaitRecord::registeredAt));
-        if (newest.isEmpty() || newest.get().position() != AwaitPosition.AFTER
-                || newest.get().status() != AwaitStatus.TIMED_OUT) {
-            return Optional.empty();
-        }
-        Instant registered = newest.get().registeredAt();
-        boolean startedSince = latestEntryOfStep(runId, EventType.STEP_STARTED, stepName)
-                .filter(started -> started.timestamp().isAfter(registered)).isPresent();
-        return startedSince ? Optional.empty() : newest;
-    }
-
-    /** The job of the step's latest start, from its {@code step.started} entry. */
-    private Optional<String> lastJobOf(String runId, String step) {
-        return latestEntryOfStep(runId, EventType.STEP_STARTED, step)
-                .map(started -> Json.PROVIDER.createReader(new StringReader(started.data())).readObject())
-                .filter(data -> data.get("jobId") instanceof JsonString)
-                .map(data -> data.getString("jobId"));
-    }
-
-    /** The newest history entry of this type for the step; read only for an operator, a timeout or a stall. */
-    private Optional<HistoryEvent> latestEntryOfStep(String runId, EventType type, String step) {
-        return store.readEvents(runId, new EventQuery(Set.of(type), 0, EventQuery.MAX_LIMIT, true)).stream()
-                .filter(e -> e.step().filter(step::equals).isPresent()).findFirst();
     }
 
     @Override
@@ -1306,8 +1230,9 @@ public final class FlowEngine implements FlowService {
         RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId)));
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
-                this::lastJobOf, settings.missingStepGrace(), (id, step) -> latestEntryOfStep(id, EventType.STEP_STARTED, step),
-                (id, step) -> latestEntryOfStep(id, EventType.STEP_RETRY, step), clock.instant()).of(run);
+                history::lastJobOf, settings.missingStepGrace(),
+                (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
+                (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), clock.instant()).of(run);
     }
 
     /**
@@ -1429,551 +1354,51 @@ public final class FlowEngine implements FlowService {
     /** Hands a named event to event triggers and to runs awaiting it. */
     EventDelivery deliverEvent(String event, String payloadJson) {
         List<String> started = eventTriggers.fireOnEvent(event, payloadJson);
-        int resolved = 0;
-        if (registry.awaitedEvents().contains(event)) {
-            for (AwaitRecord await : scheduling.waitingForEvent(event)) {
-                if (await.type() == AwaitType.EVENT && matchesFilter(await, payloadJson) && resolve(await, payloadJson, AwaitStatus.RESOLVED)) {
-                    resolved++;
-                }
-            }
-        }
-        return new EventDelivery(started, resolved);
+        return new EventDelivery(started, awaitResolution.resolveAwaitsOf(event, payloadJson));
     }
 
     @Override
     public List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
-        }
-        List<AwaitRecord> listed = scheduling.listAwaits(pendingOnly, limit);
-        // A run waiting for a concurrency key names the run it waits behind, as its waits do: one read for the page.
-        Set<String> keys = listed.stream().filter(FlowEngine::waitsForConcurrencyKey)
-                .flatMap(a -> a.event().stream()).collect(Collectors.toSet());
-        Map<String, String> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolders(keys);
-        return listed.stream().map(a -> waitsForConcurrencyKey(a)
-                ? a.toInfo().withConcurrencyKeyHolder(StepWaits.holderAhead(a, a.event().map(holders::get)))
-                : a.toInfo()).toList();
-    }
-
-    private static boolean waitsForConcurrencyKey(AwaitRecord await) {
-        return await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING;
+        return awaitResolution.awaits(pendingOnly, limit);
     }
 
     @Override
     public void resolveAwait(String awaitId, Object data) {
-        Objects.requireNonNull(awaitId, "awaitId");
-        AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
-                + awaitId));
-        resolveOrExplain(await, json.toJson(data, "resolution data"));
+        awaitResolution.resolveAwait(awaitId, data);
     }
 
     @Override
     public void resolveWebhook(String token, String jsonBody) {
-        Objects.requireNonNull(token, "token");
-        AwaitRecord await = scheduling.findAwaitByToken(token)
-                .filter(a -> a.type() == AwaitType.WEBHOOK)
-                .orElseThrow(() -> new AwaitNotFoundException("for this webhook URL"));
-        resolveOrExplain(await, json.validate(jsonBody, "webhook body"));
+        awaitResolution.resolveWebhook(token, jsonBody);
     }
 
     @Override
     public Optional<AwaitInfo> webhookAwait(String token) {
-        Objects.requireNonNull(token, "token");
-        return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);
+        return awaitResolution.webhookAwait(token);
     }
 
-    private void resolveOrExplain(AwaitRecord await, String data) {
-        Optional<RunStatus> ended = closedAsRunEnded(await);
-        if (ended.isPresent()) {
-            throw new AwaitClosedException(await.awaitId(), await.runId(), ended.get());
-        }
-        if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
-            String key = await.event().orElse("?");
-            throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
-                    + await.awaitId() + ": NVENT-0561 it waits for concurrency key '" + key + "'"
-                    + scheduling.concurrencyKeyHolder(key).map(h -> ", held by run '" + h + "'").orElse("")
-                    + ", and resolves when the run gets the key; cancel the run to take it out of the line");
-        }
-        if (isPastTimeout(await, clock.instant())) {
-            // The sweep applies its timeout action within a poll; the caller is answered as after it.
-            throw new AwaitClosedException(await.awaitId(), await.runId(), AwaitStatus.TIMED_OUT);
-        }
-        if (await.status() == AwaitStatus.WAITING) {
-            // Refused before anything is closed: a deployment that has the step takes the same call later.
-            StepWaits.notDeployed(registry, await.flow(), await.step()).ifPresent(lacking -> {
-                throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
-                        + await.awaitId() + " here: " + lacking + "; the await still waits, unchanged: call again "
-                        + "once a version with it is deployed (on another instance of a rolling deploy, or after "
-                        + "a redeploy)");
-            });
-        }
-        if (!resolve(await, data, AwaitStatus.RESOLVED)) {
-            AwaitStatus status = scheduling.findAwait(await.awaitId()).map(AwaitRecord::status)
-                    .orElse(AwaitStatus.CANCELED);
-            throw new AwaitClosedException(await.awaitId(), await.runId(), status);
-        }
+    /** The awaits of runs, resolved and timed out (the maintenance sweep, its timers). */
+    AwaitResolution awaitResolution() {
+        return awaitResolution;
     }
 
-    /** Whether a waiting await's timeout has passed, though the sweep may not have closed it yet. */
-    private static boolean isPastTimeout(AwaitRecord await, Instant now) {
-        return await.status() == AwaitStatus.WAITING && await.timeoutAt().filter(t -> !now.isBefore(t)).isPresent();
-    }
+    /** What the engine does once an await let its step go on, or failed it (see {@link AwaitResolution}). */
+    private final class AwaitContinuation implements AwaitResolution.RunContinuation {
 
-    /**
-     * Closes an await and lets its run go on: a before-await queues its step, an after-await
-     * releases the step's held emissions.
-     *
-     * @return {@code false} if the await was not waiting any more, or if this deployment lacks its
-     *     step or flow (it is left waiting for a deployment that has it)
-     */
-    boolean resolve(AwaitRecord await, String data, AwaitStatus closeAs) {
-        Instant now = clock.instant();
-        if (closeAs == AwaitStatus.RESOLVED && isPastTimeout(await, now)) {
-            return false;
+        @Override
+        public RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
+                                 List<EventDraft> events, Instant now) {
+            return pending.release(FlowEngine.this, flow, run, await, events, now);
         }
-        if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()
-                || closedAsRunEnded(await).isPresent()) {
-            return false;
+
+        @Override
+        public void afterChange(String flow, StoredChange change, Pending pending) {
+            FlowEngine.this.afterChange(flow, change, pending);
         }
-        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
-        if (closed.isEmpty()) {
-            return false;
-        }
-        FlowDefinition flow = registry.require(await.flow());
-        Pending pending = new Pending();
-        String eventData = JsonText.object().str("awaitId", await.awaitId())
-                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
-                .raw("data", data).build();
-        // The run got its concurrency key: its step still passes its own await first.
-        Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
-                ? Optional.of(gateOf(await.runId(), stepOf(flow, await.step()))).filter(g -> !g.passed())
-                : Optional.empty();
-        // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
-        boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
-                && lastJobOf(await.runId(), await.step()).isPresent();
-        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
-            pending.reset();
-            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
-                return Optional.empty();
-            }
-            EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
-            if (gate.isPresent()) {
-                AwaitRecord next = gateAwait(gate.get(), run, stepOf(flow, await.step()), now);
-                pending.awaits.add(next);
-                return Optional.of(new RunChange(run, List.of(resolvedEvent, registeredEvent(next))));
-            }
-            if (retried) {
-                List<EventDraft> events = new ArrayList<>(List.of(resolvedEvent));
-                return Optional.of(new RunChange(Orchestration.settleStatus(
-                        run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
-            }
-            return Optional.of(pending.release(this, flow, run, await, List.of(resolvedEvent), now));
-        });
-        change.ifPresent(c -> afterChange(flow.name(), c, pending));
-        if (retried) {
-            change.ifPresent(c -> sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()), c.run().version()));
-        }
-        fireHook(new AwaitResolved(closed.get().toInfo(), data));
-        return true;
-    }
 
-    /**
-     * Handles an await whose timeout passed, by its timeout action; a {@code RETRY} await that has
-     * used up its {@link AwaitSpec#timeoutRetries()} fails the step instead.
-     */
-    void timeOut(AwaitRecord await) {
-        if (closedAsRunEnded(await).isPresent()) {
-            return;
-        }
-        Instant now = clock.instant();
-        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
-                Optional.empty(), now);
-        if (closed.isEmpty()) {
-            return;
-        }
-        FlowDefinition flow = registry.require(await.flow());
-        StepDefinition step = stepOf(flow, await.step());
-        boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
-        int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
-        int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);
-        // Past its bound a RETRY await fails the step: an await nobody answers must not keep the run open for ever.
-        boolean exhausted = retrying && timeouts > retries;
-        TimeoutAction taken = exhausted ? TimeoutAction.FAIL : await.timeoutAction();
-        JsonText timeoutData = JsonText.object().str("awaitId", await.awaitId())
-                .str("position", await.position().wireName()).str("action", taken.name().toLowerCase());
-        if (taken == TimeoutAction.RETRY) {
-            timeoutData.num("retry", timeouts);
-        }
-        if (retrying) {
-            timeoutData.num("retries", retries);
-        }
-        String eventData = timeoutData.str("registeredAt", await.registeredAt().toString())
-                .str("timedOutAt", now.toString()).build();
-        String failure = "await " + await.type().name().toLowerCase() + " " + await.position().wireName()
-                + " step '" + await.step() + "' timed out " + (exhausted
-                        ? timeouts + " times (registered again " + (timeouts - 1) + " times); last after " : "after ")
-                + Duration.between(await.registeredAt(), now).toMillis() + " ms";
-        Pending pending = new Pending();
-        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
-            pending.reset();
-            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
-                return Optional.empty();
-            }
-            List<EventDraft> events = new ArrayList<>();
-            events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, eventData));
-            switch (taken) {
-                case CONTINUE:
-                    return Optional.of(pending.release(this, flow, run, await, events, now));
-                case RETRY:
-                    // Waiting for the same answer: the run's last result may be another step's by now.
-                    AwaitRecord again = newAwait(run, step, await.position(), now, await.held(),
-                            await.filterValue());
-                    pending.awaits.add(again);
-                    events.add(registeredEvent(again));
-                    return Optional.of(new RunChange(run, events));
-                case FAIL:
-                default:
-                    return Optional.of(pending.fail(run, await, failure, events, now));
-            }
-        });
-        change.ifPresent(c -> afterChange(flow.name(), c, pending));
-        fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
-    }
-
-    /**
-     * How many awaits of this await's step and position have timed out since the step last began
-     * anew, this one included. A {@code step.retry} entry (an operator's retry, a queue retry)
-     * precedes every await registered for the step after it, so only awaits registered since the
-     * step's newest one count: a retried step gets a fresh budget of timeout retries.
-     */
-    private int timeoutsSinceStepBegan(AwaitRecord await) {
-        Instant since = latestEntryOfStep(await.runId(), EventType.STEP_RETRY, await.step())
-                .map(HistoryEvent::timestamp).orElse(Instant.MIN);
-        return (int) scheduling.awaitsOfRun(await.runId()).stream()
-                .filter(a -> a.step().equals(await.step()) && a.position() == await.position()
-                        && a.status() == AwaitStatus.TIMED_OUT && !a.registeredAt().isBefore(since))
-                .count();
-    }
-
-    /**
-     * Resolves a time or schedule await whose moment has come, or times out one whose timeout passed;
-     * leaves one whose step or flow this deployment lacks waiting, for a deployment that has it.
-     */
-    void handleDue(AwaitRecord await, Instant now) {
-        Optional<String> lacking = StepWaits.notDeployed(registry, await.flow(), await.step());
-        if (lacking.isPresent()) {
-            if (dueAwaitsNotDeployed.add(await.awaitId())) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0163 await " + await.awaitId() + " of run '"
-                        + await.runId() + "' (step '" + await.step() + "' of flow '" + await.flow() + "') is due, but "
-                        + lacking.get() + ": it stays waiting, and the sweep resolves or times it out once a "
-                        + "deployment with the step does (another instance of a rolling deploy, or a redeploy)");
-            }
-            return;
-        }
-        if (await.resolveAt().map(t -> !t.isAfter(now)).orElse(false)) {
-            String data = await.type() == AwaitType.SCHEDULE
-                    ? JsonText.object().str("scheduledAt", await.resolveAt().get().toString()).build() : "{}";
-            resolve(await, data, AwaitStatus.RESOLVED);
-        } else if (await.timeoutAt().map(t -> !t.isAfter(now)).orElse(false)) {
-            timeOut(await);
-        }
-    }
-
-    /** {@return how many due awaits this deployment leaves waiting as it lacks their step or flow} */
-    int dueAwaitsNotDeployed() {
-        return dueAwaitsNotDeployed.size();
-    }
-
-    /** Forgets the awaits of {@link #dueAwaitsNotDeployed()} no longer due and waiting (another instance closed them). */
-    void keepDueAwaitsNotDeployed(List<AwaitRecord> due) {
-        dueAwaitsNotDeployed.retainAll(due.stream().map(AwaitRecord::awaitId).collect(Collectors.toSet()));
-    }
-
-    private boolean matchesFilter(AwaitRecord await, String payloadJson) {
-        if (await.filterValue().isEmpty()) {
-            return true;
-        }
-        String filter = await.filterValue().get();
-        int eq = filter.indexOf('=');
-        String key = filter.substring(0, eq);
-        String expected = filter.substring(eq + 1);
-        if (expected.equals("null")) {
-            // The run's input has no value under the key: no event is its event. It resolves by its
-            // timeout or by an operator, not by the first event that lacks the key too.
-            return false;
-        }
-        // By value, as idempotency keys and trigger filters compare: a result's 7 is an event's 7.0.
-        return topLevelField(payloadJson, key).map(v -> JsonMatch.sameValue(v, JsonMatch.read(expected)))
-                .orElse(false);
-    }
-
-    private static Optional<JsonValue> topLevelField(String jsonText, String key) {
-        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(jsonText))) {
-            JsonValue value = reader.readValue();
-            if (value instanceof JsonObject object && object.containsKey(key)) {
-                return Optional.of(object.get(key));
-            }
-        } catch (RuntimeException notAnObject) {
-            return Optional.empty();
-        }
-        return Optional.empty();
-    }
-
-    private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
-                                 String held) {
-        Optional<String> filterValue = step.await(position).orElseThrow().filterKey().map(key -> key + "="
-                + stepDataField(run, step, position, key).map(JsonValue::toString).orElse("null"));
-        return newAwait(run, step, position, now, held, filterValue);
-    }
-
-    private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
-                                 String held, Optional<String> filterValue) {
-        AwaitSpec spec = step.await(position).orElseThrow();
-        Optional<Instant> resolveAt = switch (spec.type()) {
-            case TIME -> Optional.of(now.plus(spec.delay()));
-            case SCHEDULE -> Cron.parse(spec.cron().orElseThrow()).nextAfter(now, spec.timezone());
-            default -> Optional.empty();
-        };
-        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step.name(), position,
-                spec.type(), AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
-                spec.event(), filterValue, held, Optional.empty(), Optional.empty());
-    }
-
-    /**
-     * The value of a top-level field of a step's data: from the step's own data where it has the
-     * field (after the step, its result; before a step that subscribes to events, their payloads in
-     * the order it names them), else from the run's input. What an event await's events must carry
-     * under its key (a step that asked a partner for something awaits the answer to its own request,
-     * not to the run's), and the group of a rate limit kept per group.
-     */
-    static Optional<JsonValue> stepDataField(RunRecord run, StepDefinition step, AwaitPosition position, String key) {
-        List<String> own = new ArrayList<>();
-        if (position == AwaitPosition.AFTER) {
-            run.result().ifPresent(own::add);
-        } else {
-            step.subscribes().stream().map(run.emitted()::get).filter(Objects::nonNull).forEach(own::add);
-        }
-        own.add(run.input());
-        // A field that is null names nothing to wait for: the next source may.
-        return own.stream().map(json -> topLevelField(json, key)).flatMap(Optional::stream)
-                .filter(value -> value.getValueType() != JsonValue.ValueType.NULL).findFirst();
-    }
-
-    /** The time await of a delayed start: no timeout, as it resolves by itself. */
-    private static AwaitRecord delayedStart(RunRecord run, StepDefinition first, Instant now, Duration delay) {
-        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), first.name(),
-                AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, now, Optional.of(now.plus(delay)),
-                Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
-    }
-
-    /**
-     * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
-     * began waiting at one instant get the key in the order they began waiting.
-     */
-    private static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
-        return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), step,
-                AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
-                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
-    }
-
-    /**
-     * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKey}) and lets the
-     * holder go on if it still waits for the key: its await resolves, its step is queued (or waits for
-     * its own await). Safe to call any time, on any instance: only one caller resolves the await.
-     */
-    void settleConcurrencyKey(String key) {
-        Optional<String> holder = scheduling.settleConcurrencyKey(store, key, clock.instant());
-        if (holder.isEmpty()) {
-            return;
-        }
-        String data = JsonText.object().str("concurrencyKey", key).build();
-        for (AwaitRecord await : scheduling.awaitsOfRun(holder.get())) {
-            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
-                    && await.event().filter(key::equals).isPresent()) {
-                resolve(await, data, AwaitStatus.RESOLVED);
-            }
-        }
-    }
-
-    /**
-     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
-     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
-     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
-     */
-    private void settleConcurrencyKeyOfWaiter(String runId, String key) {
-        try {
-            settleConcurrencyKey(key);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0563 run " + runId + " waits for concurrency key '" + key
-                    + "', which could not be settled now; the maintenance sweep settles it within seconds", e);
-        }
-    }
-
-    /**
-     * Hands on the concurrency key of a run that ended; the sweep does it if this fails. The store keeps the key
-     * with the run while a step of it still holds its lease: then the end of that step hands it on
-     * ({@link #handOnConcurrencyKeyIfEnded}).
-     */
-    private void handOnConcurrencyKey(RunRecord ended) {
-        ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
-    }
-
-    private void handOnConcurrencyKey(String runId, String key) {
-        try {
-            settleConcurrencyKey(key);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                    + runId + ", which ended; the maintenance sweep hands it on", e);
-        }
-    }
-
-    /**
-     * After a step of a run with a concurrency key ended here (its lease given up): if the run ended meanwhile
-     * (canceled, failed or deleted while the step ran), the store kept the key with it for that step, and hands
-     * it on now. One read of the run per step, for runs with a key only.
-     */
-    private void handOnConcurrencyKeyIfEnded(String runId, String key) {
-        boolean ended;
-        try {
-            ended = store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "run {0}: not read after its step ended; the maintenance sweep hands"
-                    + " on its concurrency key if it ended: {1}", runId, e);
-            return;
-        }
-        if (ended) {
-            handOnConcurrencyKey(runId, key);
-        }
-    }
-
-    /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
-    void settleUnsettledConcurrencyKeys(int limit) {
-        for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
-            settleConcurrencyKey(key);
-        }
-    }
-
-    private static String newToken() {
-        byte[] token = new byte[24];
-        RANDOM.nextBytes(token);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(token);
-    }
-
-    private EventDraft registeredEvent(AwaitRecord await) {
-        JsonText data = JsonText.object().str("awaitId", await.awaitId())
-                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
-                .str("timeoutAction", await.timeoutAction().name().toLowerCase());
-        await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
-        await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
-        await.event().ifPresent(e -> data.str(await.type() == AwaitType.CONCURRENCY_KEY ? "concurrencyKey" : "event", e));
-        await.filterValue().ifPresent(filter -> {
-            int eq = filter.indexOf('=');
-            data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
-        });
-        return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
-    }
-
-    /**
-     * Closes as canceled a waiting await whose run ended, and says how it ended; empty (and nothing
-     * closed) while the run goes on. An await registered while its run was canceled, failed or
-     * completed elsewhere must not resume anything: neither its resolution nor its timeout action.
-     * A canceled await is looked at too, so that its caller learns that it was its run that ended.
-     */
-    private Optional<RunStatus> closedAsRunEnded(AwaitRecord await) {
-        if (await.status() != AwaitStatus.WAITING && await.status() != AwaitStatus.CANCELED) {
-            return Optional.empty();
-        }
-        Optional<RunStatus> ended = store.findRun(await.runId()).map(RunRecord::status).filter(RunStatus::isTerminal);
-        ended.filter(status -> await.status() == AwaitStatus.WAITING).ifPresent(status -> {
-            closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
-            LOG.log(System.Logger.Level.DEBUG, () -> "await " + await.awaitId() + " of run " + await.runId()
-                    + " closed: the run is " + status.wireName());
-        });
-        return ended;
-    }
-
-    /**
-     * Saves awaits registered with a change of their run, unless the run ended meanwhile (a cancel,
-     * say, on another instance between the change and this save). The run is read before the save
-     * and again after it, which closes an await whose run's end came in between: the end's own
-     * closing of the run's awaits ({@link #closeAwaitsOf}) may have run before the await existed.
-     */
-    private void saveAwaits(List<AwaitRecord> awaits) {
-        if (awaits.isEmpty()) {
-            return;
-        }
-        String runId = awaits.get(0).runId();
-        if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty()) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " ended: its " + awaits.size()
-                    + " await(s) are not registered");
-            return;
-        }
-        for (AwaitRecord await : awaits) {
-            scheduling.saveAwait(await);
-            if (closedAsRunEnded(await).isPresent()) {
-                continue;
-            }
-            await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
-            Optional<String> url = await.type() == AwaitType.WEBHOOK
-                    ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
-            fireHook(new AwaitRegistered(await.toInfo(), url));
-        }
-    }
-
-    private void scheduleResolution(AwaitRecord await, Instant at) {
-        ClockTimers planner = timers;
-        if (planner != null) {
-            AwaitTimer timer = new AwaitTimer();
-            awaitTimers.put(await.awaitId(), timer);
-            timer.planned = planner.at(at, () -> {
-                awaitTimers.remove(await.awaitId(), timer);
-                try {
-                    scheduling.findAwait(await.awaitId()).filter(a -> a.status() == AwaitStatus.WAITING)
-                            .ifPresent(a -> handleDue(a, clock.instant()));
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "NVENT-0120 await " + await.awaitId()
-                            + " could not be resolved on time; the maintenance sweep retries", e);
-                }
-            });
-        }
-    }
-
-    private void closeAwaitsOf(String runId, Instant now) {
-        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
-            if (await.status() == AwaitStatus.WAITING) {
-                closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
-            }
-        }
-    }
-
-    /** Closes an await in the store and drops its timer here, if it has one: it has nothing left to do. */
-    private Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant now) {
-        Optional<AwaitRecord> closed = scheduling.closeAwait(awaitId, status, data, now);
-        AwaitTimer timer = awaitTimers.remove(awaitId);
-        if (timer != null && timer.planned != null) {
-            timer.planned.cancel();
-        }
-        return closed;
-    }
-
-    /** How many await timers this instance holds (see {@link #awaitTimers}). */
-    int awaitTimers() {
-        return awaitTimers.size();
-    }
-
-    /** An await's timer, planned once {@link ClockTimers#at} returned. */
-    private static final class AwaitTimer {
-        volatile ClockTimers.Planned planned;
-    }
-
-    private void fireHook(Object event) {
-        try {
-            hooks.accept(event);
-        } catch (RuntimeException e) {
-            // A failing application hook must not undo or block the run's progress.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0121 an await hook failed for " + event, e);
+        @Override
+        public void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
+            FlowEngine.this.sendRetry(runId, flowName, step, runVersion);
         }
     }
 
@@ -2114,7 +1539,8 @@ public final class FlowEngine implements FlowService {
         Optional<RunRecord> toStart = rateLimits.of(job.queue()).isPresent() ? runStillToRun(ref) : Optional.empty();
         if (toStart.isPresent()) {
             RateLimitGroup group = rateLimits.groupOf(job.queue(),
-                    key -> stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE, key));
+                    key -> AwaitResolution.stepDataField(toStart.get(), binding.definition(), AwaitPosition.BEFORE,
+                            key));
             // A step back from a requeue under its group's limit comes at the time booked for it: it may wait
             // as long as under a queue's limit, if not too many of the queue's workers do so already.
             boolean longWaitTurn = !group.isWholeQueue() && StepJob.isRateLimitedJob(job.jobId())
@@ -2188,7 +1614,7 @@ public final class FlowEngine implements FlowService {
         } finally {
             executionsHere.end(self);
             if (concurrencyKey.get() != null) {
-                handOnConcurrencyKeyIfEnded(ref.runId(), concurrencyKey.get());
+                awaitResolution.handOnConcurrencyKeyIfEnded(ref.runId(), concurrencyKey.get());
             }
         }
         // Only once this job no longer counts as executing the step here: the recovery job, picked up at
@@ -2272,10 +1698,10 @@ public final class FlowEngine implements FlowService {
         Optional<RunRecord> run = store.findRun(ref.runId());
         if (run.isEmpty() || run.get().status().isTerminal()
                 || run.get().steps().get(ref.step()) != StepStatus.RETRYING
-                || !lastJobOf(ref.runId(), ref.step()).filter(job.jobId()::equals).isPresent()) {
+                || !history.lastJobOf(ref.runId(), ref.step()).filter(job.jobId()::equals).isPresent()) {
             return false;
         }
-        Optional<JsonObject> retry = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+        Optional<JsonObject> retry = history.latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
                 .filter(entry -> entry.attempt() == job.attempt())
                 .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
                 .filter(data -> data.getInt("nextAttempt", 0) == job.attempt() + 1
@@ -2397,7 +1823,7 @@ public final class FlowEngine implements FlowService {
         }
         Duration delay = handBackDelay(count);
         String nextJobId = StepJob.handedBackJobId(ref.runId(), ref.step(), version, index);
-        boolean recorded = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+        boolean recorded = history.latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
                 .filter(entry -> entry.attempt() == job.attempt())
                 .flatMap(HandBackEntry::of).filter(entry -> entry.at(ref.runId(), ref.step(), version))
                 // An instance with a grace of its own says until when it hands the job back: the lost-job
@@ -3278,9 +2704,10 @@ public final class FlowEngine implements FlowService {
             if (step.awaitAfter().isPresent() && !run.status().isTerminal()) {
                 // The step's effects wait: its emissions are held in the await until it resolves.
                 next = next.withStep(step.name(), StepStatus.AWAITING);
-                AwaitRecord await = newAwait(next, step, AwaitPosition.AFTER, now, Emission.toJson(emissions));
+                AwaitRecord await = awaitResolution.newAwait(next, step, AwaitPosition.AFTER, now,
+                        Emission.toJson(emissions));
                 pending.awaits.add(await);
-                events.add(registeredEvent(await));
+                events.add(awaitResolution.registeredEvent(await));
                 return Optional.of(pending.advance(this, flow, next, events, now));
             }
             next = next.withStep(step.name(), StepStatus.COMPLETED);
@@ -3500,7 +2927,7 @@ public final class FlowEngine implements FlowService {
         if (job.attempt() <= 1) {
             return false;
         }
-        Optional<JsonObject> failure = latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+        Optional<JsonObject> failure = history.latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
                 .filter(entry -> entry.attempt() == job.attempt() - 1)
                 .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
                 .filter(data -> data.get("retryable") == JsonValue.FALSE
@@ -4039,7 +3466,7 @@ public final class FlowEngine implements FlowService {
     private static final String RETRY_JITTER = "retryJitter";
 
     private boolean waitsForADelayedJob(String runId, StepDefinition step) {
-        Optional<HistoryEvent> retry = latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
+        Optional<HistoryEvent> retry = history.latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
         if (retry.isEmpty()) {
             return false;
         }
@@ -4127,7 +3554,7 @@ public final class FlowEngine implements FlowService {
      * stored yet), else its usual job.
      */
     private String jobOfRetry(String runId, String step) {
-        return lastJobOf(runId, step).orElseGet(() -> StepJob.jobId(runId, step));
+        return history.lastJobOf(runId, step).orElseGet(() -> StepJob.jobId(runId, step));
     }
 
     /**
@@ -4286,7 +3713,7 @@ public final class FlowEngine implements FlowService {
      * requeue writes.
      */
     Optional<String> rateLimitedJobOf(String runId, String step) {
-        return latestEntryOfStep(runId, EventType.STEP_RETRY, step)
+        return history.latestEntryOfStep(runId, EventType.STEP_RETRY, step)
                 .filter(entry -> EngineMetrics.isRateLimited(entry.data()))
                 .map(entry -> StepJob.rateLimitedJobId(runId, step, entry.seq()));
     }
@@ -4447,7 +3874,7 @@ public final class FlowEngine implements FlowService {
     private void publish(StoredChange change) {
         publish(change.run().flow(), change.events());
         if (change.run().concurrencyKey().isPresent() && change.events().stream().anyMatch(e -> e.type().isTerminal())) {
-            handOnConcurrencyKey(change.run());
+            awaitResolution.handOnConcurrencyKey(change.run());
         }
     }
 
@@ -4481,7 +3908,7 @@ public final class FlowEngine implements FlowService {
             finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
                     pending.failedAwait.position(), pending.failure, clock.instant());
         }
-        saveAwaits(pending.awaits);
+        awaitResolution.saveAwaits(pending.awaits);
         for (StepDefinition step : pending.ready) {
             handOver(change.run().runId(), flow, step, true, change.run().version());
         }
@@ -4564,7 +3991,7 @@ public final class FlowEngine implements FlowService {
         return flow.step(stepName).orElseThrow(() -> new StepNotFoundException(runId, flow.name(), stepName));
     }
 
-    private static StepDefinition stepOf(FlowDefinition flow, String stepName) {
+    static StepDefinition stepOf(FlowDefinition flow, String stepName) {
         return flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
                 "flow '" + flow.name() + "' has no step '" + stepName + "'"));
     }
@@ -4601,7 +4028,7 @@ public final class FlowEngine implements FlowService {
      * emissions to deliver. Stores may call a mutation several times; only the last call counts,
      * hence {@link #reset()} at its start.
      */
-    private static final class Pending {
+    static final class Pending {
         final List<StepDefinition> ready = new ArrayList<>();
         final List<AwaitRecord> awaits = new ArrayList<>();
         final List<Emission> released = new ArrayList<>();
@@ -4642,9 +4069,10 @@ public final class FlowEngine implements FlowService {
             ready.addAll(advance.ready());
             List<EventDraft> all = new ArrayList<>(advance.events());
             for (Orchestration.AwaitStart start : advance.awaits()) {
-                AwaitRecord await = engine.newAwait(advance.run(), start.step(), start.position(), now, "[]");
+                AwaitRecord await = engine.awaitResolution.newAwait(advance.run(), start.step(), start.position(), now,
+                        "[]");
                 awaits.add(await);
-                all.add(engine.registeredEvent(await));
+                all.add(engine.awaitResolution.registeredEvent(await));
             }
             return new RunChange(advance.run(), all);
         }

@@ -140,11 +140,11 @@ public final class Maintenance {
         boolean awaitsRead = step("due awaits", now, () -> {
             // Due awaits this deployment leaves waiting (their step is not deployed here) come first
             // in every read; a batch reaches past them to the others.
-            List<AwaitRecord> due = scheduling.dueAwaits(now, BATCH + engine.dueAwaitsNotDeployed());
+            List<AwaitRecord> due = scheduling.dueAwaits(now, BATCH + engine.awaitResolution().dueAwaitsNotDeployed());
             for (AwaitRecord await : due) {
-                engine.handleDue(await, now);
+                engine.awaitResolution().handleDue(await, now);
             }
-            engine.keepDueAwaitsNotDeployed(due);
+            engine.awaitResolution().keepDueAwaitsNotDeployed(due);
         });
         boolean leasesRead = step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
@@ -162,7 +162,7 @@ public final class Maintenance {
         });
         step("concurrency keys", now, () -> {
             if (Duration.between(lastKeyCheck, now).compareTo(KEY_CHECK) >= 0) {
-                engine.settleUnsettledConcurrencyKeys(BATCH);
+                engine.awaitResolution().settleUnsettledConcurrencyKeys(BATCH);
                 lastKeyCheck = now;
             }
         });

@@ -289,7 +289,7 @@ final class StepWaits {
         }
         Optional<EngineRateLimits.Kept> kept = rateLimits.of(name);
         RateLimitGroup group = rateLimits.groupOf(name,
-                key -> FlowEngine.stepDataField(run, step, AwaitPosition.BEFORE, key));
+                key -> AwaitResolution.stepDataField(run, step, AwaitPosition.BEFORE, key));
         return switch (job.get().state()) {
             case WAITING -> {
                 JobCounts counts = queue.counts(name);

@@ -1,0 +1,727 @@
+package io.nvent.cdi.internal.engine;
+
+import static io.nvent.cdi.internal.engine.FlowEngine.stepOf;
+
+import io.nvent.AwaitClosedException;
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitNotFoundException;
+import io.nvent.AwaitPosition;
+import io.nvent.AwaitRegistered;
+import io.nvent.AwaitResolved;
+import io.nvent.AwaitSpec;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitTimedOut;
+import io.nvent.AwaitType;
+import io.nvent.EventType;
+import io.nvent.FlowDefinition;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.RunStatus;
+import io.nvent.StepDefinition;
+import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
+import io.nvent.cdi.internal.ClockTimers;
+import io.nvent.cdi.internal.engine.FlowEngine.Pending;
+import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.ExitSafeLogger;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The awaits of runs, from their registration to their end: makes an await when a run reaches one (a
+ * step's before- or after-await, a delayed start, a run's turn under a concurrency key), saves it with its
+ * timer, resolves it (an event, a webhook, an operator, its time, the holder of a concurrency key handing
+ * the key on) or times it out by its timeout action, and closes it when its run ends.
+ *
+ * <p>Kept apart from {@link FlowEngine}, which moves runs through their steps: an await is a run waiting
+ * for something outside the engine, with a lifecycle and a store of its own (the {@link SchedulingStore}),
+ * and all that decides it is here. What follows once an await lets its step go on (queueing the step,
+ * releasing its held emissions, publishing the change) is the engine's, which it hands back through
+ * {@link RunContinuation}.
+ */
+final class AwaitResolution {
+
+    /** Logs under the engine's name, as before this class was split out of it: log settings and filters name it. */
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * What the engine does once an await let its step go on, or failed it: the rules of a run's steps and
+     * the queueing of them are the engine's.
+     */
+    interface RunContinuation {
+
+        /** The step of a closed await goes on: queued (before) or completed with its held emissions (after). */
+        RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
+                          List<EventDraft> events, Instant now);
+
+        /** Publishes a stored change of a run and does what it decided: the steps, awaits and emissions pending. */
+        void afterChange(String flow, StoredChange change, Pending pending);
+
+        /** Sends a retried step to its queue. */
+        void sendRetry(String runId, String flowName, StepDefinition step, long runVersion);
+    }
+
+    private final FlowRegistry registry;
+    private final FlowStore store;
+    private final SchedulingStore scheduling;
+    private final Json json;
+    private final Clock clock;
+    private final Consumer<Object> hooks;
+    private final StepHistory history;
+    private final RunContinuation continuation;
+    private volatile String webhookBaseUrl;
+    private volatile ClockTimers timers;
+    /**
+     * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
+     * stay waiting for a deployment that has it, and the sweep reads past them.
+     */
+    private final Set<String> dueAwaitsNotDeployed = ConcurrentHashMap.newKeySet();
+    /**
+     * The timers of the time and schedule awaits this instance registered, by await id, until they
+     * run or the await is closed here (its run canceled, an operator's resolve): a timer left planned
+     * would hold its await until its time, days or years away for a delayed start.
+     */
+    private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
+
+    AwaitResolution(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
+                    Consumer<Object> hooks, StepHistory history, String webhookBaseUrl,
+                    RunContinuation continuation) {
+        this.registry = registry;
+        this.store = store;
+        this.scheduling = scheduling;
+        this.json = json;
+        this.clock = clock;
+        this.hooks = hooks;
+        this.history = history;
+        this.webhookBaseUrl = webhookBaseUrl;
+        this.continuation = continuation;
+    }
+
+    /** See {@link FlowEngine#useWebhookBaseUrl}. */
+    void useWebhookBaseUrl(String url) {
+        this.webhookBaseUrl = url;
+    }
+
+    /** Lets time and schedule awaits resolve on time, through {@code timers}, instead of at the next sweep. */
+    void useTimers(ClockTimers timers) {
+        this.timers = timers;
+    }
+
+    /**
+     * Resolves the runs awaiting a named event whose awaits its payload matches.
+     *
+     * @return how many awaits it resolved
+     */
+    int resolveAwaitsOf(String event, String payloadJson) {
+        int resolved = 0;
+        if (registry.awaitedEvents().contains(event)) {
+            for (AwaitRecord await : scheduling.waitingForEvent(event)) {
+                if (await.type() == AwaitType.EVENT && matchesFilter(await, payloadJson) && resolve(await, payloadJson, AwaitStatus.RESOLVED)) {
+                    resolved++;
+                }
+            }
+        }
+        return resolved;
+    }
+
+    List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
+        }
+        List<AwaitRecord> listed = scheduling.listAwaits(pendingOnly, limit);
+        // A run waiting for a concurrency key names the run it waits behind, as its waits do: one read for the page.
+        Set<String> keys = listed.stream().filter(AwaitResolution::waitsForConcurrencyKey)
+                .flatMap(a -> a.event().stream()).collect(Collectors.toSet());
+        Map<String, String> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolders(keys);
+        return listed.stream().map(a -> waitsForConcurrencyKey(a)
+                ? a.toInfo().withConcurrencyKeyHolder(StepWaits.holderAhead(a, a.event().map(holders::get)))
+                : a.toInfo()).toList();
+    }
+
+    private static boolean waitsForConcurrencyKey(AwaitRecord await) {
+        return await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING;
+    }
+
+    void resolveAwait(String awaitId, Object data) {
+        Objects.requireNonNull(awaitId, "awaitId");
+        AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
+                + awaitId));
+        resolveOrExplain(await, json.toJson(data, "resolution data"));
+    }
+
+    void resolveWebhook(String token, String jsonBody) {
+        Objects.requireNonNull(token, "token");
+        AwaitRecord await = scheduling.findAwaitByToken(token)
+                .filter(a -> a.type() == AwaitType.WEBHOOK)
+                .orElseThrow(() -> new AwaitNotFoundException("for this webhook URL"));
+        resolveOrExplain(await, json.validate(jsonBody, "webhook body"));
+    }
+
+    Optional<AwaitInfo> webhookAwait(String token) {
+        Objects.requireNonNull(token, "token");
+        return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);
+    }
+
+    private void resolveOrExplain(AwaitRecord await, String data) {
+        Optional<RunStatus> ended = closedAsRunEnded(await);
+        if (ended.isPresent()) {
+            throw new AwaitClosedException(await.awaitId(), await.runId(), ended.get());
+        }
+        if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
+            String key = await.event().orElse("?");
+            throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
+                    + await.awaitId() + ": NVENT-0561 it waits for concurrency key '" + key + "'"
+                    + scheduling.concurrencyKeyHolder(key).map(h -> ", held by run '" + h + "'").orElse("")
+                    + ", and resolves when the run gets the key; cancel the run to take it out of the line");
+        }
+        if (isPastTimeout(await, clock.instant())) {
+            // The sweep applies its timeout action within a poll; the caller is answered as after it.
+            throw new AwaitClosedException(await.awaitId(), await.runId(), AwaitStatus.TIMED_OUT);
+        }
+        if (await.status() == AwaitStatus.WAITING) {
+            // Refused before anything is closed: a deployment that has the step takes the same call later.
+            StepWaits.notDeployed(registry, await.flow(), await.step()).ifPresent(lacking -> {
+                throw new IllegalRunTransitionException(await.runId(), RunStatus.AWAITING, "resolve await "
+                        + await.awaitId() + " here: " + lacking + "; the await still waits, unchanged: call again "
+                        + "once a version with it is deployed (on another instance of a rolling deploy, or after "
+                        + "a redeploy)");
+            });
+        }
+        if (!resolve(await, data, AwaitStatus.RESOLVED)) {
+            AwaitStatus status = scheduling.findAwait(await.awaitId()).map(AwaitRecord::status)
+                    .orElse(AwaitStatus.CANCELED);
+            throw new AwaitClosedException(await.awaitId(), await.runId(), status);
+        }
+    }
+
+    /** Whether a waiting await's timeout has passed, though the sweep may not have closed it yet. */
+    private static boolean isPastTimeout(AwaitRecord await, Instant now) {
+        return await.status() == AwaitStatus.WAITING && await.timeoutAt().filter(t -> !now.isBefore(t)).isPresent();
+    }
+
+    /**
+     * Closes an await and lets its run go on: a before-await queues its step, an after-await
+     * releases the step's held emissions.
+     *
+     * @return {@code false} if the await was not waiting any more, or if this deployment lacks its
+     *     step or flow (it is left waiting for a deployment that has it)
+     */
+    boolean resolve(AwaitRecord await, String data, AwaitStatus closeAs) {
+        Instant now = clock.instant();
+        if (closeAs == AwaitStatus.RESOLVED && isPastTimeout(await, now)) {
+            return false;
+        }
+        if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()
+                || closedAsRunEnded(await).isPresent()) {
+            return false;
+        }
+        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
+        if (closed.isEmpty()) {
+            return false;
+        }
+        FlowDefinition flow = registry.require(await.flow());
+        Pending pending = new Pending();
+        String eventData = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
+                .raw("data", data).build();
+        // The run got its concurrency key: its step still passes its own await first.
+        Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
+                ? Optional.of(gateOf(await.runId(), stepOf(flow, await.step()))).filter(g -> !g.passed())
+                : Optional.empty();
+        // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
+        boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
+                && history.lastJobOf(await.runId(), await.step()).isPresent();
+        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+            pending.reset();
+            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
+            if (gate.isPresent()) {
+                AwaitRecord next = gateAwait(gate.get(), run, stepOf(flow, await.step()), now);
+                pending.awaits.add(next);
+                return Optional.of(new RunChange(run, List.of(resolvedEvent, registeredEvent(next))));
+            }
+            if (retried) {
+                List<EventDraft> events = new ArrayList<>(List.of(resolvedEvent));
+                return Optional.of(new RunChange(Orchestration.settleStatus(
+                        run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
+            }
+            return Optional.of(continuation.release(pending, flow, run, await, List.of(resolvedEvent), now));
+        });
+        change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
+        if (retried) {
+            change.ifPresent(c -> continuation.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
+                    c.run().version()));
+        }
+        fireHook(new AwaitResolved(closed.get().toInfo(), data));
+        return true;
+    }
+
+    /**
+     * Handles an await whose timeout passed, by its timeout action; a {@code RETRY} await that has
+     * used up its {@link AwaitSpec#timeoutRetries()} fails the step instead.
+     */
+    void timeOut(AwaitRecord await) {
+        if (closedAsRunEnded(await).isPresent()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
+                Optional.empty(), now);
+        if (closed.isEmpty()) {
+            return;
+        }
+        FlowDefinition flow = registry.require(await.flow());
+        StepDefinition step = stepOf(flow, await.step());
+        boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
+        int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
+        int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);
+        // Past its bound a RETRY await fails the step: an await nobody answers must not keep the run open for ever.
+        boolean exhausted = retrying && timeouts > retries;
+        TimeoutAction taken = exhausted ? TimeoutAction.FAIL : await.timeoutAction();
+        JsonText timeoutData = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("action", taken.name().toLowerCase());
+        if (taken == TimeoutAction.RETRY) {
+            timeoutData.num("retry", timeouts);
+        }
+        if (retrying) {
+            timeoutData.num("retries", retries);
+        }
+        String eventData = timeoutData.str("registeredAt", await.registeredAt().toString())
+                .str("timedOutAt", now.toString()).build();
+        String failure = "await " + await.type().name().toLowerCase() + " " + await.position().wireName()
+                + " step '" + await.step() + "' timed out " + (exhausted
+                        ? timeouts + " times (registered again " + (timeouts - 1) + " times); last after " : "after ")
+                + Duration.between(await.registeredAt(), now).toMillis() + " ms";
+        Pending pending = new Pending();
+        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+            pending.reset();
+            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            List<EventDraft> events = new ArrayList<>();
+            events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, eventData));
+            switch (taken) {
+                case CONTINUE:
+                    return Optional.of(continuation.release(pending, flow, run, await, events, now));
+                case RETRY:
+                    // Waiting for the same answer: the run's last result may be another step's by now.
+                    AwaitRecord again = newAwait(run, step, await.position(), now, await.held(),
+                            await.filterValue());
+                    pending.awaits.add(again);
+                    events.add(registeredEvent(again));
+                    return Optional.of(new RunChange(run, events));
+                case FAIL:
+                default:
+                    return Optional.of(pending.fail(run, await, failure, events, now));
+            }
+        });
+        change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
+        fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
+    }
+
+    /**
+     * How many awaits of this await's step and position have timed out since the step last began
+     * anew, this one included. A {@code step.retry} entry (an operator's retry, a queue retry)
+     * precedes every await registered for the step after it, so only awaits registered since the
+     * step's newest one count: a retried step gets a fresh budget of timeout retries.
+     */
+    private int timeoutsSinceStepBegan(AwaitRecord await) {
+        Instant since = history.latestEntryOfStep(await.runId(), EventType.STEP_RETRY, await.step())
+                .map(HistoryEvent::timestamp).orElse(Instant.MIN);
+        return (int) scheduling.awaitsOfRun(await.runId()).stream()
+                .filter(a -> a.step().equals(await.step()) && a.position() == await.position()
+                        && a.status() == AwaitStatus.TIMED_OUT && !a.registeredAt().isBefore(since))
+                .count();
+    }
+
+    /**
+     * Resolves a time or schedule await whose moment has come, or times out one whose timeout passed;
+     * leaves one whose step or flow this deployment lacks waiting, for a deployment that has it.
+     */
+    void handleDue(AwaitRecord await, Instant now) {
+        Optional<String> lacking = StepWaits.notDeployed(registry, await.flow(), await.step());
+        if (lacking.isPresent()) {
+            if (dueAwaitsNotDeployed.add(await.awaitId())) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0163 await " + await.awaitId() + " of run '"
+                        + await.runId() + "' (step '" + await.step() + "' of flow '" + await.flow() + "') is due, but "
+                        + lacking.get() + ": it stays waiting, and the sweep resolves or times it out once a "
+                        + "deployment with the step does (another instance of a rolling deploy, or a redeploy)");
+            }
+            return;
+        }
+        if (await.resolveAt().map(t -> !t.isAfter(now)).orElse(false)) {
+            String data = await.type() == AwaitType.SCHEDULE
+                    ? JsonText.object().str("scheduledAt", await.resolveAt().get().toString()).build() : "{}";
+            resolve(await, data, AwaitStatus.RESOLVED);
+        } else if (await.timeoutAt().map(t -> !t.isAfter(now)).orElse(false)) {
+            timeOut(await);
+        }
+    }
+
+    /** {@return how many due awaits this deployment leaves waiting as it lacks their step or flow} */
+    int dueAwaitsNotDeployed() {
+        return dueAwaitsNotDeployed.size();
+    }
+
+    /** Forgets the awaits of {@link #dueAwaitsNotDeployed()} no longer due and waiting (another instance closed them). */
+    void keepDueAwaitsNotDeployed(List<AwaitRecord> due) {
+        dueAwaitsNotDeployed.retainAll(due.stream().map(AwaitRecord::awaitId).collect(Collectors.toSet()));
+    }
+
+    private boolean matchesFilter(AwaitRecord await, String payloadJson) {
+        if (await.filterValue().isEmpty()) {
+            return true;
+        }
+        String filter = await.filterValue().get();
+        int eq = filter.indexOf('=');
+        String key = filter.substring(0, eq);
+        String expected = filter.substring(eq + 1);
+        if (expected.equals("null")) {
+            // The run's input has no value under the key: no event is its event. It resolves by its
+            // timeout or by an operator, not by the first event that lacks the key too.
+            return false;
+        }
+        // By value, as idempotency keys and trigger filters compare: a result's 7 is an event's 7.0.
+        return topLevelField(payloadJson, key).map(v -> JsonMatch.sameValue(v, JsonMatch.read(expected)))
+                .orElse(false);
+    }
+
+    private static Optional<JsonValue> topLevelField(String jsonText, String key) {
+        try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(jsonText))) {
+            JsonValue value = reader.readValue();
+            if (value instanceof JsonObject object && object.containsKey(key)) {
+                return Optional.of(object.get(key));
+            }
+        } catch (RuntimeException notAnObject) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
+                         String held) {
+        Optional<String> filterValue = step.await(position).orElseThrow().filterKey().map(key -> key + "="
+                + stepDataField(run, step, position, key).map(JsonValue::toString).orElse("null"));
+        return newAwait(run, step, position, now, held, filterValue);
+    }
+
+    private AwaitRecord newAwait(RunRecord run, StepDefinition step, AwaitPosition position, Instant now,
+                                 String held, Optional<String> filterValue) {
+        AwaitSpec spec = step.await(position).orElseThrow();
+        Optional<Instant> resolveAt = switch (spec.type()) {
+            case TIME -> Optional.of(now.plus(spec.delay()));
+            case SCHEDULE -> Cron.parse(spec.cron().orElseThrow()).nextAfter(now, spec.timezone());
+            default -> Optional.empty();
+        };
+        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step.name(), position,
+                spec.type(), AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
+                spec.event(), filterValue, held, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The value of a top-level field of a step's data: from the step's own data where it has the
+     * field (after the step, its result; before a step that subscribes to events, their payloads in
+     * the order it names them), else from the run's input. What an event await's events must carry
+     * under its key (a step that asked a partner for something awaits the answer to its own request,
+     * not to the run's), and the group of a rate limit kept per group.
+     */
+    static Optional<JsonValue> stepDataField(RunRecord run, StepDefinition step, AwaitPosition position, String key) {
+        List<String> own = new ArrayList<>();
+        if (position == AwaitPosition.AFTER) {
+            run.result().ifPresent(own::add);
+        } else {
+            step.subscribes().stream().map(run.emitted()::get).filter(Objects::nonNull).forEach(own::add);
+        }
+        own.add(run.input());
+        // A field that is null names nothing to wait for: the next source may.
+        return own.stream().map(json -> topLevelField(json, key)).flatMap(Optional::stream)
+                .filter(value -> value.getValueType() != JsonValue.ValueType.NULL).findFirst();
+    }
+
+    /** The time await of a delayed start: no timeout, as it resolves by itself. */
+    static AwaitRecord delayedStart(RunRecord run, StepDefinition first, Instant now, Duration delay) {
+        return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), first.name(),
+                AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, now, Optional.of(now.plus(delay)),
+                Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+    }
+
+    /**
+     * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
+     * began waiting at one instant get the key in the order they began waiting.
+     */
+    static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
+        return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), step,
+                AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+    }
+
+    /**
+     * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKey}) and lets the
+     * holder go on if it still waits for the key: its await resolves, its step is queued (or waits for
+     * its own await). Safe to call any time, on any instance: only one caller resolves the await.
+     */
+    void settleConcurrencyKey(String key) {
+        Optional<String> holder = scheduling.settleConcurrencyKey(store, key, clock.instant());
+        if (holder.isEmpty()) {
+            return;
+        }
+        String data = JsonText.object().str("concurrencyKey", key).build();
+        for (AwaitRecord await : scheduling.awaitsOfRun(holder.get())) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
+                    && await.event().filter(key::equals).isPresent()) {
+                resolve(await, data, AwaitStatus.RESOLVED);
+            }
+        }
+    }
+
+    /**
+     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
+     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
+     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
+     */
+    void settleConcurrencyKeyOfWaiter(String runId, String key) {
+        try {
+            settleConcurrencyKey(key);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0563 run " + runId + " waits for concurrency key '" + key
+                    + "', which could not be settled now; the maintenance sweep settles it within seconds", e);
+        }
+    }
+
+    /**
+     * Hands on the concurrency key of a run that ended; the sweep does it if this fails. The store keeps the key
+     * with the run while a step of it still holds its lease: then the end of that step hands it on
+     * ({@link #handOnConcurrencyKeyIfEnded}).
+     */
+    void handOnConcurrencyKey(RunRecord ended) {
+        ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
+    }
+
+    private void handOnConcurrencyKey(String runId, String key) {
+        try {
+            settleConcurrencyKey(key);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
+                    + runId + ", which ended; the maintenance sweep hands it on", e);
+        }
+    }
+
+    /**
+     * After a step of a run with a concurrency key ended here (its lease given up): if the run ended meanwhile
+     * (canceled, failed or deleted while the step ran), the store kept the key with it for that step, and hands
+     * it on now. One read of the run per step, for runs with a key only.
+     */
+    void handOnConcurrencyKeyIfEnded(String runId, String key) {
+        boolean ended;
+        try {
+            ended = store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: not read after its step ended; the maintenance sweep hands"
+                    + " on its concurrency key if it ended: {1}", runId, e);
+            return;
+        }
+        if (ended) {
+            handOnConcurrencyKey(runId, key);
+        }
+    }
+
+    /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
+    void settleUnsettledConcurrencyKeys(int limit) {
+        for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
+            settleConcurrencyKey(key);
+        }
+    }
+
+    private static String newToken() {
+        byte[] token = new byte[24];
+        RANDOM.nextBytes(token);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(token);
+    }
+
+    EventDraft registeredEvent(AwaitRecord await) {
+        JsonText data = JsonText.object().str("awaitId", await.awaitId())
+                .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
+                .str("timeoutAction", await.timeoutAction().name().toLowerCase());
+        await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
+        await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
+        await.event().ifPresent(e -> data.str(await.type() == AwaitType.CONCURRENCY_KEY ? "concurrencyKey" : "event", e));
+        await.filterValue().ifPresent(filter -> {
+            int eq = filter.indexOf('=');
+            data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
+        });
+        return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
+    }
+
+    /**
+     * Closes as canceled a waiting await whose run ended, and says how it ended; empty (and nothing
+     * closed) while the run goes on. An await registered while its run was canceled, failed or
+     * completed elsewhere must not resume anything: neither its resolution nor its timeout action.
+     * A canceled await is looked at too, so that its caller learns that it was its run that ended.
+     */
+    private Optional<RunStatus> closedAsRunEnded(AwaitRecord await) {
+        if (await.status() != AwaitStatus.WAITING && await.status() != AwaitStatus.CANCELED) {
+            return Optional.empty();
+        }
+        Optional<RunStatus> ended = store.findRun(await.runId()).map(RunRecord::status).filter(RunStatus::isTerminal);
+        ended.filter(status -> await.status() == AwaitStatus.WAITING).ifPresent(status -> {
+            closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
+            LOG.log(System.Logger.Level.DEBUG, () -> "await " + await.awaitId() + " of run " + await.runId()
+                    + " closed: the run is " + status.wireName());
+        });
+        return ended;
+    }
+
+    /**
+     * Saves awaits registered with a change of their run, unless the run ended meanwhile (a cancel,
+     * say, on another instance between the change and this save). The run is read before the save
+     * and again after it, which closes an await whose run's end came in between: the end's own
+     * closing of the run's awaits ({@link #closeAwaitsOf}) may have run before the await existed.
+     */
+    void saveAwaits(List<AwaitRecord> awaits) {
+        if (awaits.isEmpty()) {
+            return;
+        }
+        String runId = awaits.get(0).runId();
+        if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty()) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " ended: its " + awaits.size()
+                    + " await(s) are not registered");
+            return;
+        }
+        for (AwaitRecord await : awaits) {
+            scheduling.saveAwait(await);
+            if (closedAsRunEnded(await).isPresent()) {
+                continue;
+            }
+            await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
+            Optional<String> url = await.type() == AwaitType.WEBHOOK
+                    ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
+            fireHook(new AwaitRegistered(await.toInfo(), url));
+        }
+    }
+
+    private void scheduleResolution(AwaitRecord await, Instant at) {
+        ClockTimers planner = timers;
+        if (planner != null) {
+            AwaitTimer timer = new AwaitTimer();
+            awaitTimers.put(await.awaitId(), timer);
+            timer.planned = planner.at(at, () -> {
+                awaitTimers.remove(await.awaitId(), timer);
+                try {
+                    scheduling.findAwait(await.awaitId()).filter(a -> a.status() == AwaitStatus.WAITING)
+                            .ifPresent(a -> handleDue(a, clock.instant()));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0120 await " + await.awaitId()
+                            + " could not be resolved on time; the maintenance sweep retries", e);
+                }
+            });
+        }
+    }
+
+    void closeAwaitsOf(String runId, Instant now) {
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.status() == AwaitStatus.WAITING) {
+                closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
+            }
+        }
+    }
+
+    /** Closes an await in the store and drops its timer here, if it has one: it has nothing left to do. */
+    private Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant now) {
+        Optional<AwaitRecord> closed = scheduling.closeAwait(awaitId, status, data, now);
+        AwaitTimer timer = awaitTimers.remove(awaitId);
+        if (timer != null && timer.planned != null) {
+            timer.planned.cancel();
+        }
+        return closed;
+    }
+
+    /** How many await timers this instance holds (see {@link #awaitTimers}). */
+    int awaitTimers() {
+        return awaitTimers.size();
+    }
+
+    /** An await's timer, planned once {@link ClockTimers#at} returned. */
+    private static final class AwaitTimer {
+        volatile ClockTimers.Planned planned;
+    }
+
+    private void fireHook(Object event) {
+        try {
+            hooks.accept(event);
+        } catch (RuntimeException e) {
+            // A failing application hook must not undo or block the run's progress.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0121 an await hook failed for " + event, e);
+        }
+    }
+
+    /**
+     * What a step must pass before it runs (again): its after-await that timed out and failed it, or its
+     * before-await that has not resolved; a concurrency key is no gate of a step.
+     */
+    record Gate(Optional<AwaitRecord> timedOutAfter, boolean passed) {
+    }
+
+    Gate gateOf(String runId, StepDefinition step) {
+        Optional<AwaitRecord> timedOutAfter = timedOutAfterAwait(runId, step.name());
+        return new Gate(timedOutAfter, timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
+                || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(step.name())
+                        && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED
+                        && a.type() != AwaitType.CONCURRENCY_KEY)));
+    }
+
+    /** The await a step that has not passed its gate waits for: the after-await again, or its before-await. */
+    AwaitRecord gateAwait(Gate gate, RunRecord run, StepDefinition step, Instant now) {
+        // The after-await again holds what the step emitted and matches the value it matched.
+        return gate.timedOutAfter().map(t -> newAwait(run, step, AwaitPosition.AFTER, now, t.held(), t.filterValue()))
+                .orElseGet(() -> newAwait(run, step, AwaitPosition.BEFORE, now, "[]"));
+    }
+
+    /**
+     * The step's after-await that timed out and failed it: the step's newest await, if it is one,
+     * and the step has not started since it was registered.
+     */
+    private Optional<AwaitRecord> timedOutAfterAwait(String runId, String stepName) {
+        Optional<AwaitRecord> newest = scheduling.awaitsOfRun(runId).stream().filter(a -> a.step().equals(stepName)
+                        && a.type() != AwaitType.CONCURRENCY_KEY)
+                .max(Comparator.comparing(AwaitRecord::registeredAt));
+        if (newest.isEmpty() || newest.get().position() != AwaitPosition.AFTER
+                || newest.get().status() != AwaitStatus.TIMED_OUT) {
+            return Optional.empty();
+        }
+        Instant registered = newest.get().registeredAt();
+        boolean startedSince = history.latestEntryOfStep(runId, EventType.STEP_STARTED, stepName)
+                .filter(started -> started.timestamp().isAfter(registered)).isPresent();
+        return startedSince ? Optional.empty() : newest;
+    }
+}
