@@ -26,9 +26,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
-import io.nvent.RunPosition;
 import io.nvent.RunQuery;
-import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
 import io.nvent.StartOptions;
@@ -55,13 +53,10 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
-import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
-import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
-import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RunChange;
@@ -73,7 +68,6 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.Causes;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -83,7 +77,6 @@ import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -98,8 +91,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.WeakHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -159,12 +150,6 @@ public final class FlowEngine implements FlowService {
     private final Map<Throwable, Integer> timeoutsOfStepCode = new WeakHashMap<>();
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere = new StepExecutions();
-    /**
-     * Leases of steps that ended here but could not be given up (the store was away), each for the attempt
-     * that held it. Renewal goes by owner: left in the store, they would be renewed with this instance's
-     * other leases for as long as it runs steps, and their steps never found stalled.
-     */
-    private final Set<StepLease> unreleasedLeases = ConcurrentHashMap.newKeySet();
     /** What the runs' histories say about their steps. */
     private final StepHistory history;
     /** The awaits of runs: made, saved, resolved, timed out and closed there. */
@@ -220,44 +205,16 @@ public final class FlowEngine implements FlowService {
      * under way in all but its status, and the caller may try again.
      */
     private static final int DELETE_ATTEMPTS = 5;
-    /**
-     * The message ids of store failures that may pass, as kept in a job's record: the JPA store's
-     * NVENT-0325, and any adapter's {@link AdapterUnavailableException}.
-     */
-    private static final List<String> STORE_UNAVAILABLE_IDS = List.of("NVENT-0325",
-            AdapterUnavailableException.MESSAGE_ID);
-    /** The entries of a step's history that tell how many of its attempts counted ({@link #attemptsCounted}). */
     /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
     private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
-    private static final Set<EventType> ATTEMPT_ENTRIES = Set.of(EventType.STEP_STARTED, EventType.STEP_RETRY,
-            EventType.STEP_FAILED);
     /**
      * Owner of this engine's step leases: the instance id plus a token of this start. An instance
      * restarted under the same id must not renew the leases its crashed predecessor held (renewal
      * goes by owner), or those steps would never be found stalled.
      */
     private final String leaseOwner;
-    /** The token of this start in {@link #leaseOwner}. */
-    private final String startToken;
-    /** Owners of leases taken by a start of this instance id, this one or another, with the start's token. */
-    private final Pattern ownerOfAStartOfThisInstance;
-    /**
-     * When this start began: a lease of an earlier start of this instance id renewed since belongs to a
-     * start that lived alongside this one, not to one that is gone.
-     */
-    private final Instant startedAt;
-    /**
-     * A lease of an earlier start of this instance id unrenewed for this part of its duration (a half:
-     * two renewals missed) belongs to a start that is gone ({@link #takeOverLeasesOfDeadStarts}).
-     */
-    static final int DEAD_START_UNRENEWED = 2;
-    /**
-     * Whether the last look found a lease of an earlier start of this instance id that may still be taken
-     * over; past this start's first lease, {@link #takeOverLeasesOfDeadStarts} looks again only then.
-     */
-    private volatile boolean earlierStartsLeasesLeft = true;
-    /** Numbers the owners that {@link #markStalledUnderLease} takes a step's lease under. */
-    private final AtomicLong stallMarks = new AtomicLong();
+    /** Stall detection and the recovery of steps whose execution or job was lost. */
+    private final LostStepRecovery lostSteps;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -276,12 +233,10 @@ public final class FlowEngine implements FlowService {
         this.history = new StepHistory(store);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
                 settings.webhookBaseUrl(), new AwaitContinuation());
-        this.startToken = UUID.randomUUID().toString().substring(0, 8);
+        String startToken = UUID.randomUUID().toString().substring(0, 8);
         this.leaseOwner = settings.instanceId() + "@" + startToken;
-        // The token is 8 hex digits: an instance id that itself has an @ in it is not taken for another start.
-        this.ownerOfAStartOfThisInstance = Pattern.compile(Pattern.quote(settings.instanceId())
-                + "@([0-9a-f]{8})(/.*)?");
-        this.startedAt = clock.instant();
+        this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
+                executionsHere, leaseOwner, startToken, new StepRecoveryCalls());
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -1229,7 +1184,7 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId)));
-        return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, this::rateLimitedJobOf,
+        return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, history::rateLimitedJobOf,
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), clock.instant()).of(run);
@@ -1574,7 +1529,7 @@ public final class FlowEngine implements FlowService {
                 return;
             }
             if (job.redelivered() && !settings.recoverStalled() && !alreadyRunningHere
-                    && leftStalledInsteadOfRunningAgain(ref)) {
+                    && lostSteps.leftStalledInsteadOfRunningAgain(ref)) {
                 return;
             }
             ScheduledExecutorService executor = startTimers;
@@ -1620,7 +1575,7 @@ public final class FlowEngine implements FlowService {
         // Only once this job no longer counts as executing the step here: the recovery job, picked up at
         // once, would take it for an execution of the step under way and be refused.
         if (foundLost.get()) {
-            markStalledAfterLostExecution(ref);
+            lostSteps.markStalledAfterLostExecution(ref);
         }
         if (storeAway != null) {
             giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty());
@@ -1728,7 +1683,7 @@ public final class FlowEngine implements FlowService {
      * attempts it has left ({@link #requeueLater}), and this delivery ends without running it; were it
      * to run, its attempt would show the queue's number, and the queue would give up on the job with
      * attempts of the step left. A step recorded running lost its execution instead, which its start
-     * finds and queues again as the attempt it was at ({@link #markStalledAfterLostExecution}). The
+     * finds and queues again as the attempt it was at ({@link LostStepRecovery#markStalledAfterLostExecution}). The
      * history is read for a queue's retries only: a job's first delivery numbers the attempts before
      * it from the history already ({@link StepJob#attemptsBefore}).
      *
@@ -1856,7 +1811,7 @@ public final class FlowEngine implements FlowService {
      * instance may see none of the job's chain: the JMS broker shows no delayed message, and the jobs
      * before it completed on this instance. Without the entry it queued the step's recovery job as
      * well (two jobs of one step); with it, the check waits until the hand-backs may be due at the
-     * latest, plus a lease ({@link #waitsForADelayedJob}), and then queues the step, whose job the
+     * latest, plus a lease ({@link LostStepRecovery#waitsForADelayedJob}), and then queues the step, whose job the
      * queue lost. Appended without changing the run: the hand-backs' ids and the check keep to the
      * run's version.
      */
@@ -1954,7 +1909,7 @@ public final class FlowEngine implements FlowService {
                     job.attempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(started.get().run().runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(started.get().run().runId(), binding.step(), job);
             }
         }
     }
@@ -2039,7 +1994,7 @@ public final class FlowEngine implements FlowService {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                releaseOwnLease(before.runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(before.runId(), binding.step(), job);
             }
         }
     }
@@ -2099,7 +2054,7 @@ public final class FlowEngine implements FlowService {
     /**
      * The step's start: running, with a {@code step.started} entry; empty when the job must not run
      * (canceled run, a redelivered job of a finished step, one this instance already executes, or one
-     * whose execution was lost: then {@code foundLost} is set, see {@link #markStalledAfterLostExecution}).
+     * whose execution was lost: then {@code foundLost} is set, see {@link LostStepRecovery#markStalledAfterLostExecution}).
      */
     private Optional<RunChange> startChange(RunRecord run, String step, JobExecution job, Instant startedAt,
                                             boolean alreadyRunningHere, AtomicBoolean foundLost) {
@@ -2227,7 +2182,7 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Whether the lease the attempt took with its start may have run out: it is past the end its start
-     * gave it or a renewal extended it to ({@link #renewLeases}). An attempt whose start is not stored
+     * gave it or a renewal extended it to ({@link LostStepRecovery#renewLeases}). An attempt whose start is not stored
      * holds no lease yet.
      */
     private boolean leaseMayHaveRunOut(StepExecution self) {
@@ -2351,7 +2306,7 @@ public final class FlowEngine implements FlowService {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, job);
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -2370,12 +2325,12 @@ public final class FlowEngine implements FlowService {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    releaseOwnLease(runId, step, job);
+                    lostSteps.releaseOwnLease(runId, step, job);
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                releaseOwnLease(runId, step, job);
+                lostSteps.releaseOwnLease(runId, step, job);
                 return false;
             }
         }
@@ -2390,7 +2345,7 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, job);
             return false;
         }
         change.ifPresent(c -> {
@@ -2460,7 +2415,7 @@ public final class FlowEngine implements FlowService {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, job);
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -2536,12 +2491,12 @@ public final class FlowEngine implements FlowService {
     }
 
     /** A step recorded running in a canceled run, whose execution was lost ({@code cause}), ends as canceled. */
-    private static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
+    static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
         return canceledStep(step, 0, now, "the run was canceled and the step's execution was lost (" + cause
                 + "); it is not queued again");
     }
 
-    private static void logLostStepOfCanceledRun(String runId, String step, String cause) {
+    static void logLostStepOfCanceledRun(String runId, String step, String cause) {
         LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
                 + " lost ({2}): the step is recorded canceled", runId, step, cause);
     }
@@ -2670,7 +2625,7 @@ public final class FlowEngine implements FlowService {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                releaseOwnLease(context.runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(context.runId(), binding.step(), job);
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -2971,7 +2926,7 @@ public final class FlowEngine implements FlowService {
     private void giveUpTimedOutAttempt(StepJob ref, JobExecution job) {
         List<StepExecution> stillRunning = executionsHere.markTimedOut(ref.runId(), ref.step(), job);
         if (stillRunning.isEmpty()) {
-            releaseOwnLease(ref.runId(), ref.step(), job);
+            lostSteps.releaseOwnLease(ref.runId(), ref.step(), job);
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0156 run {0}: attempt {2} of step {1} timed out and its"
@@ -2981,588 +2936,26 @@ public final class FlowEngine implements FlowService {
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
-                    releaseOwnLease(ref.runId(), ref.step(), job);
+                    lostSteps.releaseOwnLease(ref.runId(), ref.step(), job);
                 }
             });
         }
     }
 
-    // ---------------------------------------------------------------- stall detection
+    // ---------------------------------------------------------------- queue calls and requeues
 
     /**
-     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
-     * renewal round does it, while the lease is still that attempt's.
+     * The field of a failed attempt's {@code step.retry} entry that records the jitter the queue spread its
+     * retry by: the lost-step sweep allows for it ({@link LostStepRecovery}).
      */
-    private void releaseOwnLease(String runId, String step, JobExecution job) {
-        StepLease own = leaseOf(runId, step, job.attempt());
-        try {
-            // Given up only while it is this attempt's: its retry may have taken it on this instance already.
-            scheduling.releaseLease(own);
-        } catch (RuntimeException storeAway) {
-            unreleasedLeases.add(own);
-            LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
-                    runId, step, storeAway);
-        }
-    }
-
-    /**
-     * Extends the leases of the steps this instance executes. The store renews the leases this owner
-     * still holds; an execution counts its own lease as extended only if it was known before the renewal
-     * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
-     * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
-     * would not undo, so its execution's writes go on checking the store ({@link #requireCurrent}).
-     * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
-     */
-    void renewLeases() {
-        for (StepLease left : unreleasedLeases) {
-            // Failing here (the store still away) skips the renewal too, which would extend this lease.
-            if (isStillHeldFor(left)) {
-                // Decided again where the lease is deleted: another attempt may take it here after the read.
-                scheduling.releaseLease(left);
-            }
-            unreleasedLeases.remove(left);
-        }
-        if (!executionsHere.isEmpty()) {
-            Map<StepExecution, Instant> known = executionsHere.leaseEnds();
-            Instant now = clock.instant();
-            Instant until = now.plus(settings.leaseDuration());
-            scheduling.renewLeases(leaseOwner, until, now);
-            Instant renewedBy = clock.instant();
-            known.forEach((execution, end) -> execution.leaseRenewed(end, renewedBy, until));
-        }
-    }
-
-    /**
-     * Whether this instance still holds the step's lease for the ended attempt whose release failed, not for
-     * another one of its attempts that took it since (the retry of a timed-out or failed attempt): that one
-     * gives it up when it ends. Whether an execution of the step runs here does not tell: a duplicate job the
-     * engine declined, a retry whose start failed or is under way, or the ended attempt itself before it is
-     * deregistered hold no lease. A store that keeps no attempt with its leases (one of 0.1) cannot tell them
-     * apart: its lease is taken to be a running execution's if one runs here.
-     */
-    private boolean isStillHeldFor(StepLease left) {
-        return scheduling.leasesOfRun(left.runId()).stream()
-                .filter(held -> held.step().equals(left.step()) && held.owner().equals(leaseOwner))
-                .anyMatch(held -> held.attempt().isPresent() ? held.isHeldFor(left)
-                        : !executionsHere.isRunning(left.runId(), left.step()));
-    }
-
-    /**
-     * Marks the run of a step whose lease ran out (its instance died or hung) as stalled and, when
-     * recovery is on, queues the step again so a live instance executes it.
-     *
-     * <p>The sweep takes the expired lease over, under an owner of its own, before it changes the
-     * run: the lease is the step's mutex. If the step's queue job was redelivered meanwhile and its
-     * execution already took the lease, the step is running again and the sweep leaves it alone;
-     * if the sweep wins, that execution is refused its start and the recovery job runs the step.
-     * Either way the step runs once.
-     */
-    void handleExpiredLease(StepLease lease) {
-        if (!markStalledUnderLease(lease.runId(), lease.step(), "the lease of instance " + lease.owner()
-                + " expired at " + lease.expiresAt(), Optional.of(lease.owner()), clock.instant())) {
-            LOG.log(System.Logger.Level.DEBUG, "run {0}: the expired lease of step {1} was taken over meanwhile",
-                    lease.runId(), lease.step());
-        }
-    }
-
-    /**
-     * Marks stalled, as if their leases had run out, the steps whose lease an earlier start of this
-     * instance id holds and no longer renews: that start is gone (this process started under its id),
-     * so its steps are recovered, or left stalled with {@code nvent.stall.recover=false}, soon after
-     * the crash instead of a whole lease after it.
-     *
-     * <p>The id alone does not prove the other start dead: two live processes misconfigured with the
-     * same instance id must not take each other's running steps. A live start renews its leases every
-     * quarter of its lease; one whose lease went unrenewed for {@link #DEAD_START_UNRENEWED} of that
-     * lease has missed two renewals, which only a start that is gone (or wedged for as long) does. That
-     * start's lease duration is the one it stored (from the lease's last renewal to its end), not this
-     * start's, which may have been changed between the two: judged by this start's, a longer one took
-     * the leases of a live start at once and a shorter one waited for the whole of a longer lease. A
-     * lease renewed since this start began belongs to a start that lived alongside it, so it is left to
-     * run out. The lease is taken over only if its end is still the one read here (see
-     * {@link #markStalledUnderLease}): a renewal meanwhile keeps the step with its start. A lease of
-     * another instance id is left to run out.
-     *
-     * <p>A lease stored without its renewal time (by an earlier version, or a store that does not keep
-     * it) is judged by this start's lease duration, within this start's first lease, as it was before.
-     * The leases of earlier starts are looked for until a look past the first lease finds none left to
-     * take.
-     *
-     * @param limit the most leases to look at
-     */
-    void takeOverLeasesOfDeadStarts(Instant now, int limit) {
-        Duration lease = settings.leaseDuration();
-        boolean withinFirstLease = !now.isAfter(startedAt.plus(lease));
-        if (!withinFirstLease && !earlierStartsLeasesLeft) {
-            return;
-        }
-        // Least recently renewed first, so this start's own leases come last.
-        List<StepLease> found = scheduling.leasesOfOwners(settings.instanceId() + "@", limit);
-        boolean left = found.size() >= limit;
-        for (StepLease held : found) {
-            if (!held.expiresAt().isAfter(now) || !isOfAnotherStartOfThisInstance(held.owner())) {
-                continue; // run out already (the sweep's usual look takes it), or not an earlier start's
-            }
-            Optional<Instant> deadBy = deadStartBy(held, withinFirstLease);
-            left |= deadBy.isPresent();
-            if (deadBy.isEmpty() || now.isBefore(deadBy.get())) {
-                continue;
-            }
-            String cause = "instance " + settings.instanceId() + " started again; the lease of its earlier start "
-                    + held.owner() + ", due to run out at " + held.expiresAt() + ", is no longer renewed"
-                    + held.renewedAt().map(at -> " (last renewed at " + at + ")").orElse("");
-            if (!markStalledUnderLease(held.runId(), held.step(), cause, Optional.of(held.owner()),
-                    held.expiresAt())) {
-                LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} held by {2} was renewed or taken"
-                        + " over meanwhile", held.runId(), held.step(), held.owner());
-            }
-        }
-        earlierStartsLeasesLeft = left;
-    }
-
-    /**
-     * When a lease of an earlier start of this instance id counts as that start's that is gone: once it
-     * went unrenewed for {@link #DEAD_START_UNRENEWED} of its own duration; empty if it is not taken over
-     * (renewed since this start began, or without a renewal time past this start's first lease).
-     */
-    private Optional<Instant> deadStartBy(StepLease held, boolean withinFirstLease) {
-        if (held.renewedAt().isPresent()) {
-            Instant renewedAt = held.renewedAt().get();
-            return renewedAt.isAfter(startedAt) ? Optional.empty()
-                    : held.duration().map(duration -> renewedAt.plus(duration.dividedBy(DEAD_START_UNRENEWED)));
-        }
-        // Stored without its renewal time: judged by this start's lease duration, as before leases kept it.
-        Duration lease = settings.leaseDuration();
-        return withinFirstLease
-                ? Optional.of(held.expiresAt().minus(lease).plus(lease.dividedBy(DEAD_START_UNRENEWED)))
-                : Optional.empty();
-    }
-
-    private boolean isOfAnotherStartOfThisInstance(String owner) {
-        Matcher start = ownerOfAStartOfThisInstance.matcher(owner);
-        return start.matches() && !start.group(1).equals(startToken);
-    }
-
-    /**
-     * Takes the step's lease under an owner of the sweep's own (only if nobody else holds it, or
-     * theirs ran out), marks the run stalled, gives the lease back and then, when recovery is on,
-     * queues the step again.
-     *
-     * @param expiredBy a lease of another owner ending by then is taken over: the current time, or the end
-     *     read of a lease that is to be taken over unless it was renewed since
-     * @return false if another owner holds the step's lease: nothing was changed
-     */
-    private boolean markStalledUnderLease(String runId, String step, String cause, Optional<String> owner,
-                                          Instant expiredBy) {
-        Instant now = clock.instant();
-        // An owner of this call's own: the sweep and a delivery that found the step's execution lost may
-        // mark the same step at once on this instance, and under one shared owner both would hold the lease.
-        String recoveryOwner = leaseOwner + "/stall-recovery-" + stallMarks.incrementAndGet();
-        if (!scheduling.acquireLease(leaseFrom(now, runId, step, recoveryOwner), expiredBy)) {
-            return false;
-        }
-        Optional<Runnable> requeue;
-        try {
-            requeue = markStalled(runId, step, cause, owner, now);
-        } finally {
-            scheduling.releaseLease(runId, step, recoveryOwner);
-        }
-        // Only now: the recovery job, picked up at once, would find the sweep's lease and be refused.
-        requeue.ifPresent(Runnable::run);
-        return true;
-    }
-
-    /**
-     * Marks the run stalled (and the step queued again, when recovery is on); returns the enqueue of
-     * the recovery job, if any. The caller holds the step's lease.
-     *
-     * <p>A step this deployment does not have (its flow, or the step, was removed or renamed in a
-     * later version) is marked stalled all the same, and failed: no deployed code can run it again,
-     * so it is not queued again; an operator cancels the run, or deploys the step again and retries
-     * it.
-     *
-     * @param cause why the step counts as stalled, for the history and the log
-     * @param owner the instance that executed the step, where known
-     */
-    private Optional<Runnable> markStalled(String runId, String stepName, String cause, Optional<String> owner,
-                                           Instant now) {
-        Optional<RunRecord> found = store.findRun(runId);
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        String flowName = found.get().flow();
-        Optional<StepDefinition> step = registry.flow(flowName).flatMap(flow -> flow.step(stepName));
-        Optional<String> missing = step.isPresent() ? Optional.empty()
-                : Optional.of(StepWaits.whyNotDeployed(registry, flowName, stepName));
-        boolean recover = settings.recoverStalled() && step.isPresent();
-        AtomicBoolean ofCanceledRun = new AtomicBoolean();
-        Optional<StoredChange> change = store.updateRun(runId, run -> {
-            StepStatus status = run.steps().get(stepName);
-            ofCanceledRun.set(run.status() == RunStatus.CANCELED);
-            if (ofCanceledRun.get()) {
-                // Nothing would ever end it: the run is over, so the step is, saying why.
-                return lostStepOfCanceledRun(stepName, now, cause).apply(run);
-            }
-            if (run.status().isTerminal() || status != StepStatus.RUNNING) {
-                return Optional.empty();
-            }
-            String reason = "step '" + stepName + "' made no progress: " + cause
-                    + missing.map(m -> "; " + m + ": it is not queued again").orElse("");
-            JsonText stalled = JsonText.object().str("reason", reason);
-            owner.ifPresent(o -> stalled.str("owner", o));
-            List<EventDraft> events = new ArrayList<>();
-            events.add(EventDraft.ofStep(EventType.STEP_STALLED, stepName, 0, now, stalled.build()));
-            events.add(EventDraft.ofRun(EventType.FLOW_STALLED, now, JsonText.object().str("reason", reason)
-                    .str("previousStatus", run.status().wireName()).str("stalledAt", now.toString()).build()));
-            RunRecord next = run.withStatus(RunStatus.STALLED, now);
-            if (recover) {
-                next = next.withStep(stepName, StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
-                events.add(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                        JsonText.object().str("reason", "recovered after stall").build()));
-            } else if (missing.isPresent()) {
-                // Failed, so that once the step is deployed again an operator can retry it.
-                next = next.withStep(stepName, StepStatus.FAILED);
-                events.add(EventDraft.ofStep(EventType.STEP_FAILED, stepName, 0, now, JsonText.object()
-                        .str("error", "NVENT-0169 " + missing.get()).build()));
-            }
-            return Optional.of(new RunChange(next, events));
-        });
-        if (change.isEmpty()) {
-            return Optional.empty();
-        }
-        publish(change.get());
-        if (ofCanceledRun.get()) {
-            logLostStepOfCanceledRun(runId, stepName, cause);
-            return Optional.empty();
-        }
-        if (missing.isPresent()) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0169 run {0} stalled in step {1}: {2}; {3}: the step is"
-                    + " failed, not queued again; deploy it again and retry the step, or cancel the run",
-                    runId, stepName, cause, missing.get());
-            return Optional.empty();
-        }
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0122 run {0} stalled in step {1}: {2}{3}",
-                runId, stepName, cause, recover ? "; step queued again" : "");
-        if (!recover) {
-            return Optional.empty();
-        }
-        String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
-        int attemptsBefore = attemptsCounted(runId, stepName);
-        return Optional.of(() -> sendToQueue(step.get().queue(),
-                () -> enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
-    }
-
-    /**
-     * The attempts of a step that counted since it last began anew, from its history: a step queued
-     * again after it lost its job or its execution goes on at the next attempt, with the attempts it
-     * has left. An attempt counts once its failure is recorded with the attempt that follows it
-     * ({@code nextAttempt} of a {@code step.retry} entry); every attempt before the latest start
-     * counted, the latest one did not unless its failure says so (it was lost, or it gave way
-     * because the store could not be reached or a rate limit allowed no start). The step began anew
-     * after its newest {@code step.failed} entry: only a retry (an operator's, or the queue's) takes
-     * a failed step up again, with all its attempts.
-     */
-    private int attemptsCounted(String runId, String step) {
-        int counted = 0;
-        for (HistoryEvent entry : store.readEvents(runId, new EventQuery(ATTEMPT_ENTRIES, 0, EventQuery.MAX_LIMIT,
-                true))) {
-            if (entry.step().filter(step::equals).isEmpty()) {
-                continue;
-            }
-            if (entry.type() == EventType.STEP_FAILED) {
-                break;
-            }
-            int before = entry.type() == EventType.STEP_STARTED || !namesNextAttempt(entry) ? entry.attempt() - 1
-                    : entry.attempt();
-            counted = Math.max(counted, before);
-        }
-        return counted;
-    }
-
-    private static boolean namesNextAttempt(HistoryEvent retry) {
-        return Json.PROVIDER.createReader(new StringReader(retry.data())).readObject().containsKey("nextAttempt");
-    }
-
-    /**
-     * With stall recovery off ({@code nvent.stall.recover=false}), the queue's redelivery of the job
-     * of a step recorded running (its instance was lost mid-step) does not run the step again: the
-     * run is marked stalled, as the sweep marks it when the step's lease runs out, and left to an
-     * operator. While the lost execution's lease still holds, the job just ends: the sweep marks
-     * the run once the lease runs out.
-     *
-     * @return whether the job must not run the step
-     */
-    private boolean leftStalledInsteadOfRunningAgain(StepJob ref) {
-        Optional<RunRecord> run = store.findRun(ref.runId());
-        if (run.isEmpty() || run.get().status().isTerminal()
-                || run.get().steps().get(ref.step()) != StepStatus.RUNNING) {
-            return false;
-        }
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
-                clock.instant())) {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0157 run {0}: step {1} was delivered again while the lease of"
-                    + " its execution holds; not run again (nvent.stall.recover=false): the run is marked stalled"
-                    + " once the lease runs out", ref.runId(), ref.step());
-        }
-        return true;
-    }
-
-    /**
-     * A delivery of a step's job that found the step recorded running, its lease free or run out and
-     * no execution of it here: the execution that started it was lost (its instance died, or this
-     * instance restarted), whether or not the queue flagged the delivery as a redelivery. It is a stall
-     * found early: marked as the sweep marks a step whose lease ran out ({@code step.stalled}, counted
-     * as such), then queued again as the attempt that was lost, or with {@code nvent.stall.recover=false}
-     * left to an operator; the job itself does not run the step.
-     */
-    private void markStalledAfterLostExecution(StepJob ref) {
-        if (!markStalledUnderLease(ref.runId(), ref.step(), deliveredAfterLostExecution(), Optional.empty(),
-                clock.instant())) {
-            LOG.log(System.Logger.Level.DEBUG, "run {0}: step {1}, whose execution was lost, was taken over"
-                    + " meanwhile", ref.runId(), ref.step());
-        }
-    }
-
-    private String deliveredAfterLostExecution() {
-        return "its job was delivered again after the execution that started it was lost"
-                + (settings.recoverStalled() ? "" : ", and nvent.stall.recover=false leaves it to an operator");
-    }
-
-    /**
-     * Queues again the steps whose job was lost: a step's completion is stored before the next
-     * steps' jobs are enqueued, so an instance that dies in between leaves those steps
-     * {@code queued} with no job. Likewise a failed attempt is stored before the queue stores its
-     * retry; a step continued in a worker slot ({@link JobQueue#continueWith}) has no job before
-     * that, so a crash in between leaves it {@code retrying} with no job. A run is suspect when it
-     * still has such steps and has not changed since the previous check (at least a lease duration
-     * ago); its steps are enqueued again only if the queue has no job for them (its usual one, a
-     * retrying step's the job whose retry it waits for, nor the recovery job of the run's version),
-     * and not while the step's latest {@code step.retry} says its next attempt is not due yet (plus a
-     * lease): a delayed job need not show in the queue before then. A step whose job completed
-     * although the step is still queued (its start was refused), or still retrying (its retry was
-     * delivered, but its attempt refused or never stored), is queued again alike. Either way under
-     * the recovery job of the run's version ({@link #requeueLost}), at the attempt it was at.
-     *
-     * @param previous the suspects of the previous check: run id to version
-     * @param after where among the running runs (newest first) to start reading: after this run, or
-     *     at the newest if empty; the sweep moves on through them by position rather than offset, so
-     *     that runs ending meanwhile make it skip none of the others
-     * @param limit how many running runs to read
-     * @return the suspects of this check, for the next one
-     */
-    LostJobScan requeueLostSteps(Map<String, Long> previous, Optional<RunPosition> after, int limit) {
-        Map<String, Long> suspects = new LinkedHashMap<>();
-        Optional<RunPosition> position = after;
-        for (int read = 0; read < limit; ) {
-            int pageSize = Math.min(1000, limit - read);
-            RunQuery query = new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING), 0, pageSize, position);
-            List<RunRecord> page = store.findRuns(query);
-            for (RunRecord run : page) {
-                position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
-                Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
-                waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
-                        && status != StepStatus.RUNNING);
-                if (waiting.isEmpty()) {
-                    continue;
-                }
-                suspects.put(run.runId(), run.version());
-                if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
-                    requeueIfLost(run, waiting);
-                }
-            }
-            if (page.size() < pageSize) {
-                return new LostJobScan(suspects, position, true);
-            }
-            read += pageSize;
-        }
-        return new LostJobScan(suspects, position, false);
-    }
-
-    /**
-     * What one lost-job check read: the runs with a step waiting for its job (id to version), the
-     * last running run it read, and whether it read up to the oldest running run.
-     */
-    record LostJobScan(Map<String, Long> suspects, Optional<RunPosition> last, boolean reachedEnd) {
-    }
-
-    private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
-        Optional<FlowDefinition> flow = registry.flow(run.flow());
-        List<StepLease> leases = null;
-        List<Runnable> requeues = new ArrayList<>();
-        for (Map.Entry<String, StepStatus> waiting : waitingSteps.entrySet()) {
-            String name = waiting.getKey();
-            // A step this deployment lacks has no queue to look in; recorded running without a lease,
-            // it lost its execution all the same (e.g. a kill -9 before the redeploy).
-            Optional<StepDefinition> step = flow.flatMap(f -> f.step(name));
-            // A retrying step waits for the queue's retry of the job whose attempt failed, which need not
-            // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
-            String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
-                    : StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
-            // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.
-            String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
-            if (job.isEmpty() && waiting.getValue() != StepStatus.RUNNING) {
-                job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
-            }
-            if (job.isPresent() && job.get().state() == JobState.FAILED) {
-                // The queue gave up on the job, but the run never heard: storing the final failure
-                // failed (e.g. the database went away at that moment). Record it now from the job.
-                recordFailureOfDeadJob(run, name, job.get());
-            } else if (waiting.getValue() == StepStatus.RUNNING) {
-                // Running steps are watched by their leases; one that has none lost its execution.
-                if (leases == null) {
-                    leases = scheduling.leasesOfRun(run.runId());
-                }
-                if (leases.stream().noneMatch(lease -> lease.step().equals(name))
-                        && !executionsHere.isRunning(run.runId(), name)) {
-                    LOG.log(System.Logger.Level.WARNING, "NVENT-0159 run {0}: step {1} is recorded running but no"
-                            + " instance holds its lease: its execution was lost (the store was away when it ended?)",
-                            run.runId(), name);
-                    markStalledUnderLease(run.runId(), name, "it is recorded running but no instance holds its"
-                            + " lease: its execution was lost", Optional.empty(), clock.instant());
-                }
-            } else if (step.isEmpty()) {
-                // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
-                continue;
-            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && askQueue(step.get().queue(),
-                    () -> StepWaits.lastHandedBack(queue, step.get().queue(), run, name))
-                    .filter(StepWaits::isPending).isPresent()) {
-                // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
-                continue;
-            } else if (job.isEmpty() || job.get().state() == JobState.COMPLETED) {
-                if (waitsForADelayedJob(run.runId(), step.get())) {
-                    // Its job is delayed until then (a queue's retry after its backoff, a requeue for the store
-                    // or a rate limit), which a queue need not show before it is due: the JMS broker shows
-                    // no delayed message, and another node's registry knows no job it did not send. Or a
-                    // stop handed it back, and the queue still holds the job it ran under.
-                    continue;
-                }
-                requeueLost(run, name, waiting.getValue(), step.get(), job, recoveryJobId).ifPresent(requeues::add);
-            }
-        }
-        // Every lost step's job was looked up before this one check: the run unchanged since the sweep read
-        // it, none of them ran meanwhile. Once for all of them, as a step queued again first may run at
-        // once and change the run, which says nothing about the others: checked after each, a run's second
-        // lost step (a fan-out's other branch) waited two more checks a lease apart.
-        if (!requeues.isEmpty() && unchangedSince(run)) {
-            requeues.forEach(Runnable::run);
-        }
-    }
-
-    /**
-     * Whether the step waits for a job due later: its latest {@code step.retry} entry names when the
-     * next attempt is due ({@code nextAttemptAt}), and that time, plus a lease for the job to be
-     * delivered and started, has not passed yet. A requeue of the engine's (for the store, or a rate
-     * limit) set that time by the engine's clock; a failed attempt's entry has it from the queue, by
-     * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
-     * attempt after the failure, spread by the jitter, this deployment's or the job's own, which the entry
-     * records ({@code retryJitter}): a queue's clock far ahead must not keep a lost retry waiting. A step
-     * an instance's stop handed back ({@link #waitingAgainAfterStop}) waits for the job it ran under,
-     * whatever its id, as long as the queue shows that job still to run. A job that instances lacking
-     * the step hand back waits until its hand-backs may be due at the latest, plus a lease
-     * ({@link HandBackEntry#dueAtTheLatest}): the entry records the first hand-back only, and the job
-     * the later ones queued, which the queue need not show, may be due any time until then.
-     */
-    private static final String RETRY_JITTER = "retryJitter";
-
-    private boolean waitsForADelayedJob(String runId, StepDefinition step) {
-        Optional<HistoryEvent> retry = history.latestEntryOfStep(runId, EventType.STEP_RETRY, step.name());
-        if (retry.isEmpty()) {
-            return false;
-        }
-        Optional<HandBackEntry> handBack = HandBackEntry.of(retry.get());
-        if (handBack.isPresent()) {
-            return clock.instant().isBefore(handBack.get().dueAtTheLatest().plus(settings.leaseDuration()));
-        }
-        JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
-        if (data.containsKey("instanceStopped") && data.get("jobId") instanceof JsonString kept) {
-            return askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
-                    .filter(StepWaits::isPending).isPresent();
-        }
-        if (!(data.get("nextAttemptAt") instanceof JsonString at)) {
-            return false;
-        }
-        Instant due;
-        try {
-            due = Instant.parse(at.getString());
-        } catch (DateTimeParseException unreadable) {
-            return false;
-        }
-        if (data.containsKey("maxAttempts")) {
-            RetryPolicy policy = step.retry();
-            // Without nextAttempt the failure did not count: the queue's backoff was for an attempt unknown here.
-            Duration backoff = data.containsKey("nextAttempt") ? policy.delayBefore(retry.get().attempt() + 1)
-                    : policy.initialDelay().compareTo(policy.maxDelay()) >= 0 ? policy.initialDelay() : policy.maxDelay();
-            // The queue may have spread it by up to the jitter: this deployment's, or the one the job was queued
-            // with, which the entry records (at most 1).
-            double jitter = policy.jitter();
-            if (data.get(RETRY_JITTER) instanceof JsonNumber queued) {
-                jitter = Math.max(jitter, Math.min(1, queued.doubleValue()));
-            }
-            Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
-            due = due.isAfter(byPolicy) ? byPolicy : due;
-        }
-        return clock.instant().isBefore(due.plus(settings.leaseDuration()));
-    }
-
-    /**
-     * Queues again a step whose job is lost (none in the queue) or ended without running it
-     * (completed): under the recovery job of the run's version, never under the lost job's own id.
-     * A queue that deduplicates job ids beyond a job's life refuses that id again: the JMS broker's
-     * duplicate detection remembers it for as long as its id cache holds it, whether the job's
-     * message still waits or was lost, and the step would wait for ever. The run's version keeps the
-     * id the same for every check that finds the run unchanged (on any instance: one job), and a
-     * new one once the run moved on. Answers the requeue, to be done once the caller found the run
-     * unchanged since the sweep read it (its job may have run meanwhile, on a node whose queue alone
-     * knows it), or nothing when the step is not lost after all.
-     */
-    private Optional<Runnable> requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
-                                           Optional<JobRecord> job, String recoveryJobId) {
-        String queueName = step.queue();
-        if (job.isPresent() && (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
-                || rateLimitedJobOf(run.runId(), name)
-                .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
-                .filter(StepWaits::isPending).isPresent())) {
-            return Optional.empty();
-        }
-        int attemptsBefore = attemptsCounted(run.runId(), name);
-        return Optional.of(() -> {
-            if (job.isEmpty()) {
-                // Not only a crash: an enqueue that failed (the broker away, the queue closing) leaves the
-                // step stored as queued without its job too, and saying "an instance stopped" then sent
-                // operators looking for a restart that never happened.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0124 run {0}: step {1} was {2} but the queue holds no"
-                        + " job for it (its enqueue failed, e.g. NVENT-0125 with the broker or database of the queue"
-                        + " away, or an instance stopped between storing the step and enqueueing its job); queued"
-                        + " again as job {3}", run.runId(), name, status.wireName(), recoveryJobId);
-            } else {
-                // The job ended without running the step: its start was refused, e.g. by the lease of an
-                // instance that died while storing its own start. Nothing else would run the step. The
-                // stall-recovery job of this version of the run, if there is one, is the same job. A
-                // retrying step alike: its retry was delivered, but its attempt was refused or never stored,
-                // and the queue retries a completed job no more.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
-                        + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
-            }
-            sendToQueue(queueName, () -> enqueue(run.runId(), run.flow(), step, recoveryJobId, attemptsBefore));
-        });
-    }
-
-    /**
-     * The job whose retry a retrying step waits for: the one that ran its failed attempt, named by the
-     * step's latest {@code step.started} entry (a failure stores the start of its attempt, if it was not
-     * stored yet), else its usual job.
-     */
-    private String jobOfRetry(String runId, String step) {
-        return history.lastJobOf(runId, step).orElseGet(() -> StepJob.jobId(runId, step));
-    }
+    static final String RETRY_JITTER = "retryJitter";
 
     /**
      * A call of the engine to the queue adapter, where the store is called too (the sweep's lost-job
      * check and stall recovery, a requeue): its failure (the broker away) names the queue, so that
      * health reports a sweep that failed on it under the queue, not under the store.
      */
-    private <T> T askQueue(String queueName, Supplier<T> call) {
+    static <T> T askQueue(String queueName, Supplier<T> call) {
         try {
             return call.get();
         } catch (QueueFailure e) {
@@ -3572,19 +2965,11 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    private void sendToQueue(String queueName, Runnable call) {
+    static void sendToQueue(String queueName, Runnable call) {
         askQueue(queueName, () -> {
             call.run();
             return null;
         });
-    }
-
-    /**
-     * Whether the run is still at the version the sweep read: a step the sweep saw queued may have run
-     * since, its job completing in the meantime, which the job alone would mistake for a lost step.
-     */
-    private boolean unchangedSince(RunRecord run) {
-        return store.findRun(run.runId()).filter(now -> now.version() == run.version()).isPresent();
     }
 
     /**
@@ -3604,7 +2989,7 @@ public final class FlowEngine implements FlowService {
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
      * that says why, as the attempt its run's history shows it at ({@link #asRecordedAttempt}), not
      * as the queue numbered the job's delivery. If even that cannot be stored after a last attempt,
-     * the queue's failed job is found by the sweep ({@link #requeueLostSteps}), which queues the step
+     * the queue's failed job is found by the sweep ({@link LostStepRecovery#requeueLostSteps}), which queues the step
      * again in the same way.
      *
      * @param ranFrom when the step's code ran in the attempt, if it did: a start that was not stored
@@ -3624,14 +3009,14 @@ public final class FlowEngine implements FlowService {
 
     /**
      * A delivery of a step's job as the attempt its run's history shows the step at: the one after
-     * the attempts that counted ({@link #attemptsCounted}). Every queue numbers a job's attempts by
+     * the attempts that counted ({@link StepHistory#attemptsCounted}). Every queue numbers a job's attempts by
      * the deliveries that failed before, whatever failed them; while the store cannot be reached, a
      * delivery that fails on it cannot give way either (that is a write too), and the queue counts it
      * although the step's attempt does not count. The run's history never recorded such a delivery,
      * so it is the history that tells the step's attempt.
      */
     private JobExecution asRecordedAttempt(StepJob ref, JobExecution job) {
-        int attempt = attemptsCounted(ref.runId(), ref.step()) + 1;
+        int attempt = history.attemptsCounted(ref.runId(), ref.step()) + 1;
         return attempt == job.attempt() ? job : new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
                 attempt, job.maxAttempts(), job.redelivered());
     }
@@ -3708,21 +3093,10 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * The job that queued a step again under its queue's rate limit, if the step's latest
-     * {@code step.retry} entry says the limit did: found by that entry, which only the step's own
-     * requeue writes.
-     */
-    Optional<String> rateLimitedJobOf(String runId, String step) {
-        return history.latestEntryOfStep(runId, EventType.STEP_RETRY, step)
-                .filter(entry -> EngineMetrics.isRateLimited(entry.data()))
-                .map(entry -> StepJob.rateLimitedJobId(runId, step, entry.seq()));
-    }
-
-    /**
      * Queues a step again after {@code delay} under a recovery job of the run's new version, with a
      * {@code step.retry} entry carrying {@code why} (none if empty: the run's version moves on all the same, which
      * names the job); the attempt that gives way does not count. If even that cannot be stored, the sweep
-     * ({@link #requeueLostSteps}) finds the step and queues it.
+     * ({@link LostStepRecovery#requeueLostSteps}) finds the step and queues it.
      *
      * @param ranFrom when the step's code began in the attempt that gives way, if it did and its start
      *     is not stored (see {@link #requeueAfterStoreFailure})
@@ -3761,45 +3135,45 @@ public final class FlowEngine implements FlowService {
         return change;
     }
 
-    private void recordFailureOfDeadJob(RunRecord run, String step, JobRecord job) {
-        // The step's lease is its mutex: held by anyone, the step is running again (e.g. a recovery job).
-        String owner = settings.instanceId() + "/dead-job";
-        Instant now = clock.instant();
-        if (!scheduling.acquireLease(leaseFrom(now, run.runId(), step, owner), now)) {
-            return;
-        }
-        try {
-            recordFailureOfDeadJobHoldingLease(run, step, job);
-        } finally {
-            scheduling.releaseLease(run.runId(), step, owner);
-        }
+    /** Stall detection and lost-step recovery (the maintenance sweep). */
+    LostStepRecovery lostSteps() {
+        return lostSteps;
     }
 
-    private void recordFailureOfDeadJobHoldingLease(RunRecord run, String step, JobRecord job) {
-        Optional<JobAttempt> last = job.attempts().isEmpty() ? Optional.empty()
-                : Optional.of(job.attempts().get(job.attempts().size() - 1));
-        String error = last.flatMap(JobAttempt::error).orElse("the queue gave up on the job");
-        int attempts = last.map(JobAttempt::attempt).orElse(job.maxAttempts());
-        // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
-        int lineEnd = error.indexOf('\n');
-        String message = lineEnd < 0 ? error : error.substring(0, lineEnd);
-        JobExecution lastAttempt = StepJob.asStepAttempt(new JobExecution(job.queue(), job.jobId(), job.name(),
-                job.payload(), attempts, job.maxAttempts()));
-        if (STORE_UNAVAILABLE_IDS.stream().anyMatch(error::contains)) {
-            // Its last attempt failed for the store, not for the step: run it again instead of failing the run.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} while"
-                    + " the store could not be reached, and the run never heard; the step is queued again",
-                    run.runId(), step);
-            requeueAfterStoreFailure(StepJob.parse(job.payload()), lastAttempt, message, clock.instant(),
-                    Optional.empty());
-            return;
+    /** What recovering a lost or stalled step asks of the engine (see {@link LostStepRecovery}). */
+    private final class StepRecoveryCalls implements LostStepRecovery.Engine {
+
+        @Override
+        public StepLease leaseOf(String runId, String step, int attempt) {
+            return FlowEngine.this.leaseOf(runId, step, attempt);
         }
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0127 run {0}: the queue gave up on the job of step {1} after"
-                + " {2} attempts, but the run never recorded it (storing the failure failed); recorded now",
-                run.runId(), step, attempts);
-        RuntimeException failure = new RuntimeException(message);
-        failure.setStackTrace(new StackTraceElement[0]);
-        recordFailure(lastAttempt, failure, Optional.empty(), Optional.empty());
+
+        @Override
+        public StepLease leaseFrom(Instant now, String runId, String step, String owner) {
+            return FlowEngine.this.leaseFrom(now, runId, step, owner);
+        }
+
+        @Override
+        public void publish(StoredChange change) {
+            FlowEngine.this.publish(change);
+        }
+
+        @Override
+        public void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
+            FlowEngine.this.enqueue(runId, flow, step, jobId, attemptsBefore);
+        }
+
+        @Override
+        public void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
+                                  Optional<StepProgress> progress) {
+            FlowEngine.this.recordFailure(job, error, nextAttemptAt, progress);
+        }
+
+        @Override
+        public void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
+                                             Optional<Instant> ranFrom) {
+            FlowEngine.this.requeueAfterStoreFailure(ref, job, message, now, ranFrom);
+        }
     }
 
     // ---------------------------------------------------------------- helpers
@@ -3930,7 +3304,7 @@ public final class FlowEngine implements FlowService {
      * is otherwise enqueued without waiting for its job to be durable, so the worker that finished
      * the previous step (or the caller that started the run) is free one commit earlier. Either
      * way the run row says the step is queued before its job exists: if the job is lost in a crash,
-     * the maintenance sweep enqueues it again (see {@link #requeueLostSteps}).
+     * the maintenance sweep enqueues it again (see {@link LostStepRecovery#requeueLostSteps}).
      */
     private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());

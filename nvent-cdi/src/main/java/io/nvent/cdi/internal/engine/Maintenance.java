@@ -126,7 +126,7 @@ public final class Maintenance {
         }
         step("lease renewal", now, () -> {
             if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
-                engine.renewLeases();
+                engine.lostSteps().renewLeases();
                 lastRenewal = now;
             }
         });
@@ -148,13 +148,14 @@ public final class Maintenance {
         });
         boolean leasesRead = step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
-                engine.handleExpiredLease(lease);
+                engine.lostSteps().handleExpiredLease(lease);
             }
-            engine.takeOverLeasesOfDeadStarts(now, BATCH);
+            engine.lostSteps().takeOverLeasesOfDeadStarts(now, BATCH);
         });
         step("lost job check", now, () -> {
             if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
-                FlowEngine.LostJobScan scan = engine.requeueLostSteps(lostJobSuspects, lostJobFrom, lostJobScan);
+                LostStepRecovery.LostJobScan scan = engine.lostSteps().requeueLostSteps(lostJobSuspects, lostJobFrom,
+                        lostJobScan);
                 lostJobSuspects = scan.suspects();
                 moveLostJobWindow(scan);
                 lastLostJobCheck = now;
@@ -220,7 +221,7 @@ public final class Maintenance {
      * one ended: runs the second look read beyond it (others ended meanwhile) were looked at once,
      * and the next window's first look is their second.
      */
-    private void moveLostJobWindow(FlowEngine.LostJobScan scan) {
+    private void moveLostJobWindow(LostStepRecovery.LostJobScan scan) {
         if (lostJobFrom.isEmpty() && scan.reachedEnd()) {
             lostJobSecondLook = false;
         } else if (!lostJobSecondLook) {

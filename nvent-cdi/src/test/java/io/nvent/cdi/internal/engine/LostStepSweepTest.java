@@ -73,7 +73,7 @@ class LostStepSweepTest {
             // The sweep read its page while the step was queued; the job it then looks at has completed.
             store.snapshot = Optional.of(List.of(queued));
 
-            h.engine.requeueLostSteps(Map.of(runId, queued.version()), Optional.empty(), 100);
+            h.engine.lostSteps().requeueLostSteps(Map.of(runId, queued.version()), Optional.empty(), 100);
 
             assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", queued.version()))).isEmpty();
         }
@@ -101,7 +101,7 @@ class LostStepSweepTest {
                     RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
             RunRecord retrying = h.store.findRun(runId).orElseThrow();
 
-            h.engine.requeueLostSteps(Map.of(runId, retrying.version()), Optional.empty(), 100);
+            h.engine.lostSteps().requeueLostSteps(Map.of(runId, retrying.version()), Optional.empty(), 100);
 
             assertThat(h.queue.job(queue, StepJob.recoveryJobId(runId, "send", retrying.version())))
                     .as("no second job beside the retry under way").isEmpty();
@@ -207,8 +207,8 @@ class LostStepSweepTest {
                     .version()));
 
             // Two instances, or one checking again before the recovery job ran: the same job id, so one job.
-            h.engine.requeueLostSteps(versions, Optional.empty(), 100);
-            h.engine.requeueLostSteps(versions, Optional.empty(), 100);
+            h.engine.lostSteps().requeueLostSteps(versions, Optional.empty(), 100);
+            h.engine.lostSteps().requeueLostSteps(versions, Optional.empty(), 100);
 
             assertThat(h.queue.counts(queue).waiting()).as("one job per run").isEqualTo(5);
             assertThat(versions).allSatisfy((runId, version) -> assertThat(h.queue.job(queue,
@@ -358,7 +358,7 @@ class LostStepSweepTest {
             RunRecord lost = h.store.findRun(runId).orElseThrow();
             queue.runsAtOnce = true;
 
-            h.engine.requeueLostSteps(Map.of(runId, lost.version()), Optional.empty(), 100);
+            h.engine.lostSteps().requeueLostSteps(Map.of(runId, lost.version()), Optional.empty(), 100);
 
             assertThat(List.of("left", "right")).as("both branches queued again by the same check, the second not"
                     + " two checks a lease later").allSatisfy(branch -> assertThat(queue.job(queueName,

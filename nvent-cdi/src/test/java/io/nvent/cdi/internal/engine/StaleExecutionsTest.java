@@ -164,7 +164,7 @@ class StaleExecutionsTest {
              EngineHarness survivor = new EngineHarness(hung.store, hung.scheduling, "instance-b", new Load())) {
             String runId = takenOverBy(survivor, hung, "stale-import", "load");
 
-            hung.engine.renewLeases();
+            hung.engine.lostSteps().renewLeases();
 
             assertTheFirstExecutionIsRefusedAndTheSecondDecides(hung, survivor, runId);
         }

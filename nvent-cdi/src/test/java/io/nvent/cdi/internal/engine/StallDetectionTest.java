@@ -514,7 +514,7 @@ class StallDetectionTest {
             laterExecutionsWait = new CountDownLatch(1);
             // The sweep read the expired lease just before the delivery took the step's lease to mark it.
             scheduling.onFirstStallMark = () -> {
-                restarted.engine.handleExpiredLease(lost);
+                restarted.engine.lostSteps().handleExpiredLease(lost);
                 if (restarted.types(runId).contains("step.retry")) {
                     // The sweep marked the step as well: its recovery job starts before the delivery goes on.
                     await().until(() -> restarted.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
@@ -1102,7 +1102,7 @@ class StallDetectionTest {
             // The sweep listed the expired lease; before it handles it, the queue's redelivery of the
             // step's job starts the step on the survivor and takes the lease over.
             assertThat(dead.scheduling.acquireLease(runId, "load", "instance-b", now.plusSeconds(60), now)).isTrue();
-            survivor.engine.handleExpiredLease(expired);
+            survivor.engine.lostSteps().handleExpiredLease(expired);
 
             assertThat(survivor.types(runId)).doesNotContain("step.stalled", "flow.stalled", "step.retry");
             assertThat(survivor.engine.run(runId).orElseThrow().steps()).containsEntry("load", StepStatus.RUNNING);

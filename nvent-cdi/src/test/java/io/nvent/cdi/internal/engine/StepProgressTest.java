@@ -501,7 +501,7 @@ class StepProgressTest {
             assertThat(scheduling.releaseFailures).as("the timed-out attempt's lease was not given up").hasValue(0);
             assertThat(harness.engine.progress(runId)).as("the timed-out attempt's progress went with the lease"
                     + " its retry took").isEmpty();
-            harness.engine.renewLeases();
+            harness.engine.lostSteps().renewLeases();
             assertThat(harness.scheduling.leasesOfRun(runId)).as("the release left over of the timed-out attempt"
                     + " does not give its retry's lease up").extracting(StepLease::attempt)
                     .containsExactly(OptionalInt.of(2));
@@ -529,7 +529,7 @@ class StepProgressTest {
             harness.clock.advance(Duration.ofSeconds(1));
             awaitLatch(scheduling.retryStarting, "the retry runs here, its start under way");
 
-            harness.engine.renewLeases();
+            harness.engine.lostSteps().renewLeases();
 
             assertThat(harness.scheduling.leasesOfRun(runId)).as("the failed attempt's lease, given up").isEmpty();
             scheduling.retryStartHeld.countDown();
@@ -555,7 +555,7 @@ class StepProgressTest {
                     .extracting(StepLease::attempt).containsExactly(OptionalInt.of(1));
             scheduling.retryTakesTheLeaseAfterTheNextRead = true;
 
-            harness.engine.renewLeases();
+            harness.engine.lostSteps().renewLeases();
 
             assertThat(harness.scheduling.leasesOfRun(runId)).as("the lease the retry took after the round read it")
                     .extracting(StepLease::attempt).containsExactly(OptionalInt.of(2));
