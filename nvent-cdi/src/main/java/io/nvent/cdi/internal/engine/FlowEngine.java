@@ -15,7 +15,6 @@ import io.nvent.ConcurrentRunModificationException;
 import io.nvent.DeletedRun;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
-import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.HealthReport;
@@ -33,7 +32,6 @@ import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepDefinition;
-import io.nvent.StepNotFoundException;
 import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
@@ -78,8 +76,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -200,11 +196,6 @@ public final class FlowEngine implements FlowService {
     static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
     /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
     private static final int NOT_DEPLOYED_NAMED = 20;
-    /**
-     * Reads and conditional deletes {@link #deleteRun} tries: a run that changes this often meanwhile is
-     * under way in all but its status, and the caller may try again.
-     */
-    private static final int DELETE_ATTEMPTS = 5;
     /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
     private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
     /**
@@ -215,6 +206,8 @@ public final class FlowEngine implements FlowService {
     private final String leaseOwner;
     /** Stall detection and the recovery of steps whose execution or job was lost. */
     private final LostStepRecovery lostSteps;
+    /** What operators do to runs: cancel, restart, rerun, retry a step, delete, clear a flow's history. */
+    private final OperatorActions operatorActions;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -237,6 +230,8 @@ public final class FlowEngine implements FlowService {
         this.leaseOwner = settings.instanceId() + "@" + startToken;
         this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
                 executionsHere, leaseOwner, startToken, new StepRecoveryCalls());
+        this.operatorActions = new OperatorActions(registry, store, scheduling, queue, clock, history, awaitResolution,
+                executionsHere, new OperatorCalls());
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -793,7 +788,7 @@ public final class FlowEngine implements FlowService {
      */
     private void discardCopyOfDeletedRun(String runId, String original, Instant now) {
         String reason = "run '" + original + "', whose input it was to take, was deleted meanwhile";
-        store.updateRun(runId, run -> Optional.of(canceled(run, now, Optional.of(reason)))).ifPresent(change -> {
+        store.updateRun(runId, run -> Optional.of(OperatorActions.canceled(run, now, Optional.of(reason)))).ifPresent(change -> {
             try {
                 store.deleteFinishedRun(runId, change.run().version());
             } catch (UnsupportedOperationException notSupported) {
@@ -868,187 +863,22 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public boolean cancel(String runId) {
-        Objects.requireNonNull(runId, "runId");
-        return cancel(runId, Optional.empty());
+        return operatorActions.cancel(runId);
     }
 
-    private boolean cancel(String runId, Optional<String> reason) {
-        Instant now = clock.instant();
-        Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
-                : Optional.of(canceled(run, now, reason)));
-        change.ifPresent(c -> {
-            publish(c);
-            awaitResolution.closeAwaitsOf(runId, now);
-            askToStop(runId, "here");
-        });
-        return change.isPresent();
-    }
-
-    /** The run canceled, with its {@code flow.cancel} entry. */
-    private static RunChange canceled(RunRecord run, Instant now, Optional<String> reason) {
-        JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
-                .str("previousStatus", run.status().wireName());
-        reason.ifPresent(r -> cancelData.str("reason", r));
-        return new RunChange(run.withStatus(RunStatus.CANCELED, now),
-                List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, cancelData.build())));
-    }
-
-    /** Asks the run's step executions on this instance to stop: the run was canceled ({@code where}). */
-    private void askToStop(String runId, String where) {
-        int asked = executionsHere.requestCancel(runId);
-        if (asked > 0) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " was canceled " + where + ": " + asked
-                    + " step execution(s) running on this instance interrupted");
-        }
-    }
-
-    /**
-     * Finds the runs canceled on another instance among those whose steps run here, with one read,
-     * and asks their executions to stop; a run canceled here asked them at once.
-     */
-    void followCancels() {
-        Set<String> runIds = executionsHere.runsNotAskedToStop();
-        if (runIds.isEmpty()) {
-            return;
-        }
-        for (RunRecord run : store.readRuns(runIds)) {
-            if (run.status() == RunStatus.CANCELED) {
-                askToStop(run.runId(), "on another instance");
-            }
-        }
-    }
-
-    /**
-     * Cancels an active original only once the new run can start: a flow no longer deployed, or an
-     * input its entry step cannot read any more, refuses the restart and changes nothing.
-     */
     @Override
     public String restart(String runId) {
-        Objects.requireNonNull(runId, "runId");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        FlowDefinition flow = registry.require(original.flow());
-        requireReadableByEntry(flow, original.input());
-        if (!original.status().isTerminal()) {
-            cancel(runId, Optional.of("restarted"));
-        }
-        return createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("restartOf", runId));
+        return operatorActions.restart(runId);
     }
 
     @Override
     public String rerunFrom(String runId, String stepName) {
-        Objects.requireNonNull(runId, "runId");
-        Objects.requireNonNull(stepName, "step");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        FlowDefinition flow = registry.require(original.flow());
-        StepDefinition chosen = stepOf(flow, runId, stepName);
-        Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
-        Set<String> rerunEvents = new HashSet<>();
-        flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));
-        Map<String, StepStatus> kept = new LinkedHashMap<>();
-        original.steps().forEach((name, status) -> {
-            if (!rerun.contains(name) && status == StepStatus.COMPLETED) {
-                kept.put(name, status);
-            }
-        });
-        Map<String, String> keptEvents = new LinkedHashMap<>(original.emitted());
-        keptEvents.keySet().removeAll(rerunEvents);
-        if (!keptEvents.keySet().containsAll(chosen.subscribes())) {
-            throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
-                    + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
-        }
-        return createCopyAndSchedule(flow, original, kept, keptEvents, chosen,
-                JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
+        return operatorActions.rerunFrom(runId, stepName);
     }
 
     @Override
     public void retryStep(String runId, String stepName) {
-        Objects.requireNonNull(runId, "runId");
-        Objects.requireNonNull(stepName, "step");
-        Instant now = clock.instant();
-        RunRecord before = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        FlowDefinition flow = registry.require(before.flow());
-        StepDefinition step = stepOf(flow, runId, stepName);
-        // A run that ended gave its concurrency key up. Should its end not have handed the key on yet (the store away
-        // for a moment, its instance stopped), that is done first: the retry then waits behind the runs that waited
-        // before it, instead of finding the key still its own and running ahead of them. Should the store fail now,
-        // the retry fails, having changed nothing.
-        if (before.status().isTerminal() && before.concurrencyKey().isPresent()) {
-            awaitResolution.settleConcurrencyKey(before.concurrencyKey().get());
-        }
-        // A step behind an await that never let it through (it timed out and failed the step) must
-        // wait for it again: a retry is no way around an approval. A step that ran and whose
-        // after-await timed out has had its effects: it waits for that await again, its emissions
-        // still held, instead of running (and charging, mailing…) twice.
-        AwaitResolution.Gate gate = awaitResolution.gateOf(runId, step);
-        boolean gatePassed = gate.passed();
-        List<AwaitRecord> awaits = new ArrayList<>();
-        // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
-        boolean[] waitsForKey = new boolean[1];
-        boolean[] endedSinceRead = new boolean[1];
-        Optional<StoredChange> change = store.updateRun(runId, run -> {
-            if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
-                throw new IllegalRunTransitionException(runId, run.status(),
-                        "retry step '" + stepName + "', which has not failed");
-            }
-            awaits.clear();
-            waitsForKey[0] = run.concurrencyKey().isPresent() && run.status().isTerminal();
-            // The run ended since it was read (another step of it failed again): its key was not handed on above,
-            // and its end, seeing the run under way again, would keep it. Start over, handing it on first.
-            endedSinceRead[0] = waitsForKey[0] && !before.status().isTerminal();
-            if (endedSinceRead[0]) {
-                return Optional.empty();
-            }
-            String reason = waitsForKey[0] ? "manual retry; the run waits for its concurrency key again"
-                    : gatePassed ? "manual retry" : "manual retry; the step waits for its "
-                    + (gate.timedOutAfter().isPresent() ? "after-await" : "await") + " again";
-            List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                    JsonText.object().str("reason", reason).build())));
-            RunRecord next = run.withStep(stepName, gatePassed && !waitsForKey[0] ? StepStatus.QUEUED
-                    : StepStatus.AWAITING);
-            if (next.status() != RunStatus.RUNNING) {
-                next = next.withStatus(RunStatus.RUNNING, now);
-            }
-            if (waitsForKey[0] || !gatePassed) {
-                next = Orchestration.settleStatus(next, events, now);
-                // The after-await again holds what the step emitted and matches the value it matched.
-                AwaitRecord await = waitsForKey[0]
-                        ? AwaitResolution.concurrencyKeyAwait(next, stepName, now, run.concurrencyKey().get())
-                        : awaitResolution.gateAwait(gate, next, step, now);
-                awaits.add(await);
-                events.add(awaitResolution.registeredEvent(await));
-            }
-            return Optional.of(new RunChange(next, events));
-        });
-        if (endedSinceRead[0]) {
-            retryStep(runId, stepName);   // now reads the run ended: at most once more, unless it is retried again
-            return;
-        }
-        change.ifPresent(c -> {
-            publish(c);
-            if (waitsForKey[0] || !gatePassed) {
-                awaitResolution.saveAwaits(awaits);
-                if (waitsForKey[0]) {
-                    awaitResolution.settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
-                }
-                return;
-            }
-            sendRetry(runId, flow.name(), step, c.run().version());
-        });
-    }
-
-    /**
-     * Sends a retried step to its queue. The job that ran the step last goes again if it failed: each
-     * failure leaves one dead job per step, not one more per retry. A step failed otherwise (its await
-     * timed out) gets a job of its own.
-     */
-    private void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
-        String usualJob = StepJob.jobId(runId, step.name());
-        boolean retried = history.lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
-                .map(id -> queue.retry(step.queue(), id)).orElse(false);
-        if (!retried && !queue.retry(step.queue(), usualJob)) {
-            enqueue(runId, flowName, step, StepJob.manualRetryJobId(runId, step.name(), runVersion));
-        }
+        operatorActions.retryStep(runId, stepName);
     }
 
     @Override
@@ -1063,115 +893,22 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public int clearHistory(String flow) {
-        requireDeployedOrStored(flow);
-        int deleted = store.deleteFinishedRuns(flow);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted",
-                flow, deleted);
-        if (deleted > 0) {
-            deleteAwaitsOfDeletedRuns();
-        }
-        return deleted;
+        return operatorActions.clearHistory(flow);
     }
 
     @Override
     public ClearedHistory clearHistory(String flow, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
-        requireDeployedOrStored(flow);
-        int deleted = HistoryClear.delete(store, clock, flow, limit);
-        if (deleted > 0) {
-            deleteAwaitsOfDeletedRuns();
-        }
-        // From the store, not stats(flow): clearing works for a flow no longer deployed.
-        ClearedHistory cleared = new ClearedHistory(deleted, store.stats(flow));
-        LOG.log(System.Logger.Level.INFO, "NVENT-0158 history of flow {0} cleared: {1} finished run(s) deleted,"
-                + " {2} left", flow, deleted, cleared.remaining());
-        return cleared;
+        return operatorActions.clearHistory(flow, limit);
     }
 
-    /**
-     * Deletes the run as the store deletes a finished run, on the condition that it is still stored as
-     * read here: a run changed meanwhile (a late step result recorded, a retry) is read again and judged
-     * as it is then, so a retry or restart of it either comes first (and the run, under way again, is
-     * refused) or finds it deleted. Works for a run of a flow no longer deployed.
-     */
     @Override
     public DeletedRun deleteRun(String runId, String requestedBy) {
-        Objects.requireNonNull(runId, "runId must not be null");
-        Objects.requireNonNull(requestedBy, "requestedBy must not be null");
-        for (int attempt = 1; ; attempt++) {
-            RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-            if (!run.status().isTerminal()) {
-                throw new IllegalRunTransitionException(runId, run.status(), "be deleted: cancel it first");
-            }
-            refuseWhileAStepRuns(run);
-            OptionalLong historyEntries;
-            try {
-                historyEntries = store.deleteFinishedRun(runId, run.version());
-            } catch (UnsupportedOperationException notSupported) {
-                if (!String.valueOf(notSupported.getMessage()).startsWith(FlowStore.SINGLE_RUN_DELETION_UNSUPPORTED + " ")) {
-                    throw notSupported;   // a failure inside a store that can, not the default of one that cannot
-                }
-                throw new UnsupportedByAdapterException("NVENT-0552 run '" + runId + "' not deleted: the store "
-                        + store.getClass().getName() + " cannot delete a single run (written for nvent 0.1); clear"
-                        + " the history of flow '" + run.flow() + "', let retention delete the run, or upgrade the"
-                        + " store adapter", notSupported);
-            }
-            if (historyEntries.isPresent()) {
-                DeletedRun deleted = new DeletedRun(runId, run.flow(), run.status(), historyEntries.getAsLong());
-                // The history went with the run: this line is the only record of the deletion.
-                LOG.log(System.Logger.Level.INFO, "NVENT-0551 run {0} of flow {1} ({2}) deleted with its {3}"
-                        + " history entries, as {4} asked", runId, run.flow(), run.status().wireName(),
-                        String.valueOf(deleted.historyEntries()), requestedBy);
-                deleteAwaitsOfDeletedRuns();
-                return deleted;
-            }
-            if (attempt == DELETE_ATTEMPTS) {
-                throw new ConcurrentRunModificationException(runId, attempt);
-            }
-        }
+        return operatorActions.deleteRun(runId, requestedBy);
     }
 
-    /**
-     * Has the scheduling store delete the awaits of runs deleted (a store whose awaits go with
-     * their run has none left). The runs are gone whatever it does: a failure is logged, and the awaits
-     * stay listed until the next deletion tries again.
-     */
-    void deleteAwaitsOfDeletedRuns() {
-        try {
-            int deleted = scheduling.deleteAwaitsOfDeletedRuns(store);
-            if (deleted > 0) {
-                LOG.log(System.Logger.Level.DEBUG, () -> deleted + " awaits of deleted runs deleted");
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0565 the awaits of the runs just deleted are still"
-                    + " stored, and listed, until the next deletion of runs: the scheduling store "
-                    + scheduling.getClass().getName() + " failed to delete them: " + e, e);
-        }
-    }
-
-    /**
-     * Refuses to delete an ended run while a step of it still runs, as its lease shows: another branch of
-     * a failed run, or a step of a canceled run until its interrupt lands. Its outcome would find no run.
-     * A step that starts after this check changes the run, so the conditional delete does not go ahead.
-     */
-    private void refuseWhileAStepRuns(RunRecord run) {
-        Instant now = clock.instant();
-        Optional<StepLease> running = scheduling.leasesOfRun(run.runId()).stream()
-                .filter(lease -> lease.expiresAt().isAfter(now)).findFirst();
-        if (running.isPresent()) {
-            throw new IllegalRunTransitionException(run.runId(), run.status(), "be deleted while its step '"
-                    + running.get().step() + "' is still running: delete it once that step has ended");
-        }
-    }
-
-    /** A flow's history can be cleared when it is deployed, or when it is no longer but its runs are stored. */
-    private void requireDeployedOrStored(String flow) {
-        Objects.requireNonNull(flow, "flow must not be null");
-        if (registry.flow(flow).isEmpty() && store.findRuns(RunQuery.ofFlow(flow).page(0, 1)).isEmpty()) {
-            throw new FlowNotFoundException(flow);
-        }
+    /** The actions operators take on runs (the maintenance sweep follows cancels and deletes awaits through it). */
+    OperatorActions operatorActions() {
+        return operatorActions;
     }
 
     @Override
@@ -1353,7 +1090,7 @@ public final class FlowEngine implements FlowService {
 
         @Override
         public void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
-            FlowEngine.this.sendRetry(runId, flowName, step, runVersion);
+            operatorActions.sendRetry(runId, flowName, step, runVersion);
         }
     }
 
@@ -3176,6 +2913,32 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /** What an operator's action asks of the engine (see {@link OperatorActions}). */
+    private final class OperatorCalls implements OperatorActions.Engine {
+
+        @Override
+        public void requireReadableByEntry(FlowDefinition flow, String inputJson) {
+            FlowEngine.this.requireReadableByEntry(flow, inputJson);
+        }
+
+        @Override
+        public String createCopyAndSchedule(FlowDefinition flow, RunRecord original,
+                                            Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                            StepDefinition first, JsonText startData) {
+            return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, startData);
+        }
+
+        @Override
+        public void publish(StoredChange change) {
+            FlowEngine.this.publish(change);
+        }
+
+        @Override
+        public void enqueue(String runId, String flow, StepDefinition step, String jobId) {
+            FlowEngine.this.enqueue(runId, flow, step, jobId);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
@@ -3358,11 +3121,6 @@ public final class FlowEngine implements FlowService {
     private FlowDefinition flowOf(String runId) {
         RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         return registry.require(run.flow());
-    }
-
-    /** The step an operator names for a run (to retry it, to rerun from it). */
-    private static StepDefinition stepOf(FlowDefinition flow, String runId, String stepName) {
-        return flow.step(stepName).orElseThrow(() -> new StepNotFoundException(runId, flow.name(), stepName));
     }
 
     static StepDefinition stepOf(FlowDefinition flow, String stepName) {

@@ -132,7 +132,7 @@ public final class Maintenance {
         });
         step("cancel check", now, () -> {
             if (Duration.between(lastCancelCheck, now).compareTo(CANCEL_CHECK) >= 0) {
-                engine.followCancels();
+                engine.operatorActions().followCancels();
                 lastCancelCheck = now;
             }
         });
@@ -251,7 +251,7 @@ public final class Maintenance {
                     if (purge.removed() > 0) {
                         LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs",
                                 purge.removed());
-                        engine.deleteAwaitsOfDeletedRuns();
+                        engine.operatorActions().deleteAwaitsOfDeletedRuns();
                     }
                     return;
                 }
