@@ -151,6 +151,7 @@ final class AwaitResolution {
         return resolved;
     }
 
+    /** See {@link io.nvent.FlowService#awaits}. */
     List<AwaitInfo> awaits(boolean pendingOnly, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("the most awaits to list must be at least 1, was " + limit);
@@ -169,6 +170,7 @@ final class AwaitResolution {
         return await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING;
     }
 
+    /** See {@link io.nvent.FlowService#resolveAwait}. */
     void resolveAwait(String awaitId, Object data) {
         Objects.requireNonNull(awaitId, "awaitId");
         AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
@@ -176,6 +178,7 @@ final class AwaitResolution {
         resolveOrExplain(await, json.toJson(data, "resolution data"));
     }
 
+    /** See {@link io.nvent.FlowService#resolveWebhook}. */
     void resolveWebhook(String token, String jsonBody) {
         Objects.requireNonNull(token, "token");
         AwaitRecord await = scheduling.findAwaitByToken(token)
@@ -184,6 +187,7 @@ final class AwaitResolution {
         resolveOrExplain(await, json.validate(jsonBody, "webhook body"));
     }
 
+    /** See {@link io.nvent.FlowService#webhookAwait}. */
     Optional<AwaitInfo> webhookAwait(String token) {
         Objects.requireNonNull(token, "token");
         return scheduling.findAwaitByToken(token).filter(a -> a.type() == AwaitType.WEBHOOK).map(AwaitRecord::toInfo);

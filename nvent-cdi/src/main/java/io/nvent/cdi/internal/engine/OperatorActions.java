@@ -98,6 +98,7 @@ final class OperatorActions {
         this.engine = engine;
     }
 
+    /** See {@link io.nvent.FlowService#cancel}. */
     boolean cancel(String runId) {
         Objects.requireNonNull(runId, "runId");
         return cancel(runId, Optional.empty());
@@ -165,6 +166,7 @@ final class OperatorActions {
                 JsonText.object().str("restartOf", runId));
     }
 
+    /** See {@link io.nvent.FlowService#rerunFrom}. */
     String rerunFrom(String runId, String stepName) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
@@ -190,6 +192,7 @@ final class OperatorActions {
                 JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
     }
 
+    /** See {@link io.nvent.FlowService#retryStep}. */
     void retryStep(String runId, String stepName) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
@@ -279,6 +282,7 @@ final class OperatorActions {
         }
     }
 
+    /** See {@link io.nvent.FlowService#clearHistory(String)}. */
     int clearHistory(String flow) {
         requireDeployedOrStored(flow);
         int deleted = store.deleteFinishedRuns(flow);
@@ -290,6 +294,7 @@ final class OperatorActions {
         return deleted;
     }
 
+    /** See {@link io.nvent.FlowService#clearHistory(String, int)}. */
     ClearedHistory clearHistory(String flow, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1; was " + limit);
