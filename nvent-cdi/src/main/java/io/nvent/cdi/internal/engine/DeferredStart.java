@@ -5,12 +5,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The start of a step that runs before its start is stored: either a timer stores it while the
- * step runs ({@link #writeIfPending}), or the step finishes first and its completion stores the
- * start along with the result ({@link #takeOver}). Exactly one of the two happens.
+ * The start of a step that runs before its start is stored: either the ticker of
+ * {@link DeferredStarts} stores it while the step runs ({@link #whenDue}), or the step finishes first
+ * and its completion stores the start along with the result ({@link #takeOver}). Exactly one of the
+ * two happens.
  */
 final class DeferredStart {
 
@@ -19,11 +21,37 @@ final class DeferredStart {
     private static final int TAKEN_OVER = 2;
 
     private final Supplier<Optional<StoredChange>> write;
+    private final BooleanSupplier pastTimeout;
     private final AtomicInteger state = new AtomicInteger(PENDING);
     private final CompletableFuture<Optional<StoredChange>> written = new CompletableFuture<>();
+    /** When ({@link System#nanoTime}) the start is due to be stored, set as {@link DeferredStarts} takes it. */
+    long dueAt;
 
-    DeferredStart(Supplier<Optional<StoredChange>> write) {
+    /**
+     * @param write stores the start (and the step's lease)
+     * @param pastTimeout whether the attempt is past its timeout: then the start is not stored when due
+     */
+    DeferredStart(Supplier<Optional<StoredChange>> write, BooleanSupplier pastTimeout) {
         this.write = write;
+        this.pastTimeout = pastTimeout;
+    }
+
+    /**
+     * Once the step has run for the start-write delay: stores the start, unless the attempt is past
+     * its timeout. The queue failed that attempt already, or will: its failure stores the start, and
+     * a start stored now would show a step running that its retry is about to take over.
+     */
+    void whenDue() {
+        if (pastTimeout.getAsBoolean()) {
+            takeOver();
+        } else {
+            writeIfPending();
+        }
+    }
+
+    /** Whether neither the start's write nor the completion's take-over has begun. */
+    boolean isPending() {
+        return state.get() == PENDING;
     }
 
     /** Stores the start unless it is stored already or the completion took it over. */
@@ -38,13 +66,13 @@ final class DeferredStart {
         }
     }
 
-    /** Whether the completion stores the start itself: true unless the timer began to store it. */
+    /** Whether the completion stores the start itself: true unless its write began already. */
     boolean takeOver() {
         return state.compareAndSet(PENDING, TAKEN_OVER);
     }
 
     /**
-     * The stored start, once the timer's write is done; empty if the step must not run (or the
+     * The stored start, once its write is done; empty if the step must not run (or the
      * completion took the start over). Rethrows the write's failure.
      */
     Optional<StoredChange> outcome() {

@@ -89,8 +89,6 @@ import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -156,7 +154,7 @@ public final class FlowEngine implements FlowService {
     /** The awaits of runs: made, saved, resolved, timed out and closed there. */
     private final AwaitResolution awaitResolution;
     private final JobHandler jobHandler = new StepJobHandler();
-    private volatile ScheduledExecutorService startTimers;
+    private volatile DeferredStarts deferredStarts;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
     private volatile ProgressWrites progressWrites;
     /**
@@ -336,7 +334,7 @@ public final class FlowEngine implements FlowService {
      */
     public void useTimers(ScheduledExecutorService executor, ClockTimers awaitTimers) {
         awaitResolution.useTimers(awaitTimers);
-        this.startTimers = executor;
+        this.deferredStarts = new DeferredStarts(executor, settings.startWriteDelay());
         rateLimits.followClockOf(awaitTimers);
     }
 
@@ -355,7 +353,7 @@ public final class FlowEngine implements FlowService {
      * stored before its step runs.
      */
     void useStartTimers(ScheduledExecutorService executor) {
-        this.startTimers = executor;
+        this.deferredStarts = new DeferredStarts(executor, settings.startWriteDelay());
     }
 
     /**
@@ -1196,7 +1194,7 @@ public final class FlowEngine implements FlowService {
      * recent state of are not read; one run alone is left to its step.
      */
     private void readAheadForFirstDeliveries(List<JobExecution> claimed) {
-        if (startTimers == null || settings.startWriteDelay().isZero()) {
+        if (deferredStarts == null || settings.startWriteDelay().isZero()) {
             return;
         }
         Set<String> runIds = new LinkedHashSet<>();
@@ -1274,8 +1272,8 @@ public final class FlowEngine implements FlowService {
                     && lostSteps.leftStalledInsteadOfRunningAgain(ref)) {
                 return;
             }
-            ScheduledExecutorService executor = startTimers;
-            if (executor != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
+            DeferredStarts starts = deferredStarts;
+            if (starts != null && !settings.startWriteDelay().isZero() && !alreadyRunningHere
                     && isFirstDelivery(job)) {
                 Optional<RunRecord> before = stateBeforeFirstDelivery(ref);
                 // A run with a concurrency key stores its start (and lease) first: a step running without a
@@ -1286,7 +1284,7 @@ public final class FlowEngine implements FlowService {
                     // (the step retrying), and a start stored after it would run, or complete, the step as this
                     // timed-out attempt (recordFailure marks it timed out before it stores the failure).
                     executeWithDeferredStart(binding, job, self, before.get(), run -> self.isPastTimeout()
-                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt), executor);
+                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt), starts);
                     return;
                 }
             }
@@ -1660,12 +1658,13 @@ public final class FlowEngine implements FlowService {
      * Invokes the step before its start is stored, on the state read just before; a step that
      * returns within {@link EngineSettings#startWriteDelay()} stores its start and its result in
      * one write (no lease: nothing else can take the step meanwhile, the write checks that it is
-     * still waiting for this job). A step that runs longer gets its start (and lease) stored by a
-     * timer, so it shows as running and stall detection covers it; a failing attempt stores its
-     * start before its failure, so the history reads the same either way.
+     * still waiting for this job). A step that runs longer gets its start (and lease) stored by the
+     * ticker of {@code starts} (within a tick after the delay), so it shows as running and stall
+     * detection covers it; a failing attempt stores its start before its failure, so the history
+     * reads the same either way.
      */
     private void executeWithDeferredStart(StepBinding binding, JobExecution job, StepExecution self, RunRecord before,
-                                          RunMutation start, ScheduledExecutorService executor) throws Exception {
+                                          RunMutation start, DeferredStarts starts) throws Exception {
         DeferredStart deferred = new DeferredStart(() -> {
             Optional<StoredChange> started = writeStart(binding, job, self, before.runId(), start);
             if (started.isEmpty()) {
@@ -1673,29 +1672,18 @@ public final class FlowEngine implements FlowService {
                 self.markStale("its deferred start was refused: the step no longer waited for this job");
             }
             return started;
-        });
-        ScheduledFuture<?> timer = executor.schedule(() -> {
-            if (self.isPastTimeout()) {
-                // The queue failed the attempt already, or will: its failure stores the start, and a
-                // start stored now would show a step running that its retry is about to take over.
-                deferred.takeOver();
-            } else {
-                deferred.writeIfPending();
-            }
-        }, settings.startWriteDelay().toMillis(), TimeUnit.MILLISECONDS);
+        }, self::isPastTimeout);
         String resultJson;
         DefaultStepContext context = contextOf(binding, job, before, self);
         context.storeStartBeforeWrites(() -> {
             deferred.writeIfPending();
             deferred.outcome();
         });
+        // Every way out below takes the start over or writes it: the ticker then drops it.
+        starts.register(deferred);
         boolean holdingLease = false;
         try {
-            try {
-                resultJson = invokeForResult(binding, before, context, self);
-            } finally {
-                timer.cancel(false);
-            }
+            resultJson = invokeForResult(binding, before, context, self);
             if (deferred.takeOver()) {
                 complete(binding, job, self, context, resultJson, Optional.empty(), start);
                 return;

@@ -69,9 +69,16 @@ final class Orchestration {
         if (run.status().isTerminal()) {
             return run;
         }
-        boolean inFlight = run.steps().values().stream()
-                .anyMatch(s -> s == StepStatus.QUEUED || s == StepStatus.RUNNING || s == StepStatus.RETRYING);
-        boolean awaiting = run.steps().values().stream().anyMatch(s -> s == StepStatus.AWAITING);
+        // One plain pass: settled on every step a run takes, while the JVM may still interpret it.
+        boolean inFlight = false;
+        boolean awaiting = false;
+        for (StepStatus s : run.steps().values()) {
+            if (s == StepStatus.QUEUED || s == StepStatus.RUNNING || s == StepStatus.RETRYING) {
+                inFlight = true;
+                break;
+            }
+            awaiting |= s == StepStatus.AWAITING;
+        }
         RunStatus target = inFlight ? RunStatus.RUNNING : awaiting ? RunStatus.AWAITING : RunStatus.COMPLETED;
         if (target == run.status() || !run.status().canTransitionTo(target)) {
             return run;

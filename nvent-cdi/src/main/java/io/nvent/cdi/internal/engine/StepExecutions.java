@@ -395,6 +395,9 @@ final class StepExecutions {
 
     void end(StepExecution execution) {
         byStep.computeIfPresent(execution.key, (key, executions) -> {
+            if (executions.size() == 1 && executions.get(0) == execution) {
+                return null; // the usual case, every step: the step ran here once at a time
+            }
             List<StepExecution> rest = new ArrayList<>(executions);
             rest.remove(execution);
             return rest.isEmpty() ? null : List.copyOf(rest);

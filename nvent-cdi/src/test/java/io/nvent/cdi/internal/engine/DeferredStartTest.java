@@ -140,6 +140,42 @@ class DeferredStartTest {
     }
 
     @Test
+    void manyStepsRunningPastTheDelayAtOnceAllShowAsRunningWithALease() {
+        Wait wait = new Wait();
+        try (EngineHarness h = new EngineHarness(8, wait)) {
+            List<String> runIds = java.util.stream.IntStream.range(0, 8).mapToObj(i -> h.engine.start("long", null))
+                    .toList();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> runIds.stream()
+                    .allMatch(id -> h.engine.run(id).orElseThrow().steps().get("wait") == StepStatus.RUNNING));
+            assertThat(leasesOf(h)).extracting(StepLease::runId).containsExactlyInAnyOrderElementsOf(runIds);
+
+            wait.release.countDown();
+            runIds.forEach(id -> h.awaitStatus(id, RunStatus.COMPLETED));
+            assertThat(runIds).allSatisfy(id -> assertThat(h.types(id).stream().filter("step.started"::equals))
+                    .hasSize(1));
+            assertThat(leasesOf(h)).as("the finishes gave the leases up").isEmpty();
+        }
+    }
+
+    @Test
+    void stepsThatReturnWithinTheDelayScheduleNoTimerEach() {
+        Look look = new Look();
+        try (EngineHarness h = new EngineHarness(look)) {
+            look.engine = h.engine;
+            List<String> runIds = java.util.stream.IntStream.range(0, 100).mapToObj(i -> h.engine.start("quick", null))
+                    .toList();
+            runIds.forEach(id -> h.awaitStatus(id, RunStatus.COMPLETED));
+
+            // One ticker for all deferred starts, ticking while any is pending: a few ticks, not a timer per step.
+            assertThat(h.startTimers.getTaskCount()).as("tasks the start timers ran or hold for 100 steps")
+                    .isLessThan(50);
+            assertThat(runIds).allSatisfy(id -> assertThat(h.types(id)).containsSubsequence("step.started",
+                    "step.completed"));
+        }
+    }
+
+    @Test
     void aStepThatFailsAtOnceRecordsItsStartBeforeItsFailureAndLeavesNoLease() {
         try (EngineHarness h = new EngineHarness(new Fail())) {
             String runId = h.engine.start("broken", null);

@@ -29,8 +29,7 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
@@ -55,8 +54,8 @@ final class EngineHarness implements AutoCloseable {
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
     final ManualTicks ticks;
-    /** Stores the start of steps that run longer than the start-write delay. */
-    final ScheduledExecutorService startTimers = Executors.newSingleThreadScheduledExecutor(
+    /** Stores the start of steps that run longer than the start-write delay; a test counts the tasks it ran. */
+    final ScheduledThreadPoolExecutor startTimers = new ScheduledThreadPoolExecutor(1,
             Threads.daemonThreads("test-start-timer"));
     /**
      * Writes the progress steps report, timed by {@link #clock}: a step's progress is written only as the test
