@@ -33,9 +33,9 @@ public class Threads {
 
     /**
      * A scheduler on {@code threads} daemon threads named {@code prefix-N} that drops a task as soon
-     * as it is canceled. Every step that returns within the start-write delay cancels the timer
-     * that would have stored its start: kept until due, thousands of canceled timers a second would
-     * each wake a scheduler thread for nothing.
+     * as it is canceled: a timer canceled long before it is due (an await resolved early, a step's
+     * progress write no longer needed) would otherwise hold what it captured until then and wake a
+     * scheduler thread for nothing.
      */
     public static ScheduledExecutorService daemonScheduler(String prefix, int threads) {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(threads, daemonThreads(prefix));

@@ -26,6 +26,8 @@ final class DeferredStart {
     private final CompletableFuture<Optional<StoredChange>> written = new CompletableFuture<>();
     /** When ({@link System#nanoTime}) the start is due to be stored, set as {@link DeferredStarts} takes it. */
     long dueAt;
+    /** The ticker holding this start, told when it is no longer pending so that it lets go at once. */
+    private volatile DeferredStarts heldBy;
 
     /**
      * @param write stores the start (and the step's lease)
@@ -59,6 +61,7 @@ final class DeferredStart {
         if (!state.compareAndSet(PENDING, WRITING)) {
             return;
         }
+        letGo();
         try {
             written.complete(write.get());
         } catch (RuntimeException | Error e) {
@@ -68,7 +71,23 @@ final class DeferredStart {
 
     /** Whether the completion stores the start itself: true unless its write began already. */
     boolean takeOver() {
-        return state.compareAndSet(PENDING, TAKEN_OVER);
+        if (!state.compareAndSet(PENDING, TAKEN_OVER)) {
+            return false;
+        }
+        letGo();
+        return true;
+    }
+
+    /** Held from now on by {@code ticker} (see {@link DeferredStarts#register}). */
+    void heldBy(DeferredStarts ticker) {
+        this.heldBy = ticker;
+    }
+
+    private void letGo() {
+        DeferredStarts ticker = heldBy;
+        if (ticker != null) {
+            ticker.drop(this);
+        }
     }
 
     /**

@@ -1,9 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,11 +11,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Stores the starts of the steps that run longer than the start-write delay (see {@link DeferredStart}),
  * with one ticker for all of them instead of a timer each step schedules and cancels: a step registers
- * its deferred start (a lock-free add), its completion takes the start over (which the ticker then
- * drops), and the ticker, every {@link #tick} at most while any start is pending, hands each start
- * that is due to the executor, where it is written in a store transaction of its own, as a timer's
- * was. A start is so stored between the delay and the delay plus a tick after its step began; the
- * ticker runs only while starts are pending, and not once the executor stopped (the engine's stop).
+ * its deferred start (a set insertion), its completion takes the start over, which removes it again at
+ * once (so a finished step's state is not held until the next tick), and the ticker, every
+ * {@link #tick} at most while any start is pending, hands each start that is due to the executor,
+ * where it is written in a store transaction of its own, as a timer's was. A start is so stored
+ * between the delay and the delay plus a tick after its step began. The ticker runs only while starts
+ * are pending; it stops with the executor (the engine's stop), and a scheduler that refuses it for a
+ * moment leaves the pending starts to the tick the next registered start schedules.
  */
 final class DeferredStarts {
 
@@ -28,8 +29,8 @@ final class DeferredStarts {
     private final ScheduledExecutorService executor;
     private final long delayNanos;
     private final long tickNanos;
-    /** In the order registered, so by due time; those taken over or written are dropped by the next tick. */
-    private final Queue<DeferredStart> registered = new ConcurrentLinkedQueue<>();
+    /** The starts still pending; each leaves as it is written or taken over. */
+    private final Set<DeferredStart> pending = ConcurrentHashMap.newKeySet();
     /** Whether a tick is scheduled (or runs): registering schedules one only when none is. */
     private final AtomicBoolean armed = new AtomicBoolean();
     private final Runnable ticker = this::tick;
@@ -50,63 +51,85 @@ final class DeferredStarts {
         return quarter.compareTo(LONGEST_TICK) > 0 ? LONGEST_TICK : quarter;
     }
 
-    /** Stores {@code start} once the delay has passed, unless it is taken over or written before. */
+    /**
+     * Stores {@code start} once the delay has passed, unless it is taken over or written before.
+     *
+     * @throws RejectedExecutionException if the scheduler refuses the tick this start needs; the start
+     *         is then not held, and the step should not run (as when a timer of its own was refused)
+     */
     void register(DeferredStart start) {
         start.dueAt = System.nanoTime() + delayNanos;
-        registered.add(start);
+        start.heldBy(this);
+        pending.add(start);
+        if (!start.isPending()) {
+            pending.remove(start); // written or taken over meanwhile, by a thread of the step's own
+            return;
+        }
         if (!armed.get() && armed.compareAndSet(false, true)) {
             // Nothing else pending was due sooner: the first tick comes when this start is due.
-            scheduleTick(delayNanos);
+            try {
+                executor.schedule(ticker, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException refused) {
+                armed.set(false);
+                pending.remove(start);
+                throw refused;
+            }
         }
     }
 
-    /** How many starts are registered and not yet dropped by a tick (tests). */
+    /** Lets go of a start no longer pending (its write began, or the completion took it over). */
+    void drop(DeferredStart start) {
+        pending.remove(start);
+    }
+
+    /** How many starts are pending and held (tests). */
     int registeredCount() {
-        return registered.size();
-    }
-
-    private void scheduleTick(long inNanos) {
-        try {
-            executor.schedule(ticker, inNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException stopped) {
-            // The engine stopped: its steps end without their starts being written here, and the ticker stays
-            // armed so that no later step tries again.
-        }
+        return pending.size();
     }
 
     /**
-     * Hands the due starts to the executor and drops those no longer pending; then ticks again when the
-     * earliest start still pending is due, but not sooner than a tick from now.
+     * Hands the due starts to the executor; then ticks again when the earliest start still pending is
+     * due, but not sooner than a tick from now.
      */
     private void tick() {
         long now = System.nanoTime();
         long earliest = 0;
-        boolean anyPending = false;
-        try {
-            for (Iterator<DeferredStart> it = registered.iterator(); it.hasNext(); ) {
-                DeferredStart start = it.next();
-                if (!start.isPending()) {
-                    it.remove();
-                } else if (start.dueAt - now <= 0) {
-                    it.remove();
+        boolean anyLeft = false;
+        for (DeferredStart start : pending) {
+            if (!start.isPending()) {
+                pending.remove(start);
+            } else if (start.dueAt - now <= 0) {
+                try {
                     // A write is a store transaction: each on its own, so that one slow write holds up no other.
                     executor.execute(start::whenDue);
-                } else if (!anyPending || start.dueAt - earliest < 0) {
-                    earliest = start.dueAt;
-                    anyPending = true;
+                } catch (RejectedExecutionException refused) {
+                    // Kept pending: the next tick, or the one the next registered start schedules, hands it on.
+                    anyLeft = true;
+                    earliest = now;
+                    break;
                 }
+                pending.remove(start);
+            } else if (!anyLeft || start.dueAt - earliest < 0) {
+                earliest = start.dueAt;
+                anyLeft = true;
             }
-        } catch (RejectedExecutionException stopped) {
-            return; // the engine stopped: it ticks no more
         }
-        if (anyPending) {
-            scheduleTick(Math.max(earliest - now, tickNanos));
+        if (anyLeft && scheduleNextTick(Math.max(earliest - now, tickNanos))) {
             return;
         }
         armed.set(false);
         // A start registered since the loop saw the ticker armed and left it to this tick.
-        if (!registered.isEmpty() && armed.compareAndSet(false, true)) {
-            scheduleTick(tickNanos);
+        if (!pending.isEmpty() && armed.compareAndSet(false, true) && !scheduleNextTick(tickNanos)) {
+            armed.set(false);
+        }
+    }
+
+    private boolean scheduleNextTick(long inNanos) {
+        try {
+            executor.schedule(ticker, inNanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (RejectedExecutionException refused) {
+            return false;
         }
     }
 }

@@ -1679,7 +1679,7 @@ public final class FlowEngine implements FlowService {
             deferred.writeIfPending();
             deferred.outcome();
         });
-        // Every way out below takes the start over or writes it: the ticker then drops it.
+        // Every way out below takes the start over or writes it, which lets the ticker go of it.
         starts.register(deferred);
         boolean holdingLease = false;
         try {

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.cdi.internal.EngineScheduler;
@@ -12,10 +13,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -169,6 +173,76 @@ class DeferredStartsTest {
         await().during(DELAY.multipliedBy(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> before.writes.get() == 0 && after.writes.get() == 0);
         assertThat(executor.getQueue()).as("tasks left on the executor").isEmpty();
+    }
+
+    @Test
+    void aStartTakenOverIsLetGoAtOnceNotAtTheNextTick() {
+        DeferredStarts starts = new DeferredStarts(executor, Duration.ofSeconds(30));
+        List<Counted> steps = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            Counted step = new Counted(false);
+            steps.add(step);
+            starts.register(step.start);
+        }
+
+        steps.forEach(step -> assertThat(step.start.takeOver()).isTrue());
+
+        assertThat(starts.registeredCount()).as("finished steps' starts the ticker still holds").isZero();
+    }
+
+    @Test
+    void aSchedulerRefusingATickForAMomentLosesNoStart() {
+        RefusingOnce scheduler = new RefusingOnce();
+        DeferredStarts starts = new DeferredStarts(scheduler, DELAY);
+        Counted first = new Counted(false);
+        starts.register(first.start);
+        await().pollDelay(DELAY.dividedBy(2)).until(() -> true);
+        Counted second = new Counted(false);
+        // The tick after the first write, which the second, due half a delay later, still needs.
+        scheduler.refuseNextSchedule.set(true);
+        starts.register(second.start);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.writes.get() == 1 && !scheduler.refuseNextSchedule.get());
+        Counted third = new Counted(false);
+        starts.register(third.start);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> second.writes.get() == 1 && third.writes.get() == 1);
+        assertThat(starts.registeredCount()).isZero();
+    }
+
+    @Test
+    void aStartWhoseTickIsRefusedIsNotHeldAndSaysSo() {
+        RefusingOnce scheduler = new RefusingOnce();
+        DeferredStarts starts = new DeferredStarts(scheduler, DELAY);
+        scheduler.refuseNextSchedule.set(true);
+        Counted refused = new Counted(false);
+
+        assertThatThrownBy(() -> starts.register(refused.start)).isInstanceOf(RejectedExecutionException.class);
+        assertThat(starts.registeredCount()).isZero();
+        Counted next = new Counted(false);
+        starts.register(next.start);
+        await().atMost(Duration.ofSeconds(5)).until(() -> next.writes.get() == 1);
+        assertThat(refused.writes).as("the refused start, whose step did not run").hasValue(0);
+    }
+
+    /**
+     * A scheduler that refuses one timed {@code schedule} (a tick, not a write handed on at once) when told to,
+     * as a container's may for a moment.
+     */
+    private static final class RefusingOnce extends ScheduledThreadPoolExecutor {
+        final AtomicBoolean refuseNextSchedule = new AtomicBoolean();
+
+        RefusingOnce() {
+            super(2, Threads.daemonThreads("test-refusing-scheduler"));
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            if (delay > 0 && refuseNextSchedule.compareAndSet(true, false)) {
+                throw new RejectedExecutionException("refused for a moment");
+            }
+            return super.schedule(command, delay, unit);
+        }
     }
 
     @Test
