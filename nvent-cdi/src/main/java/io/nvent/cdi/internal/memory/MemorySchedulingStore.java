@@ -502,16 +502,17 @@ public class MemorySchedulingStore implements SchedulingStore {
             if (held == null || !held.admits(lease)) {
                 return held;
             }
+            if (giveUp) {
+                // Before the write: a reader that sees the step finished must not see its progress still
+                // (progressOfRun reads without this lock, the run shows as soon as its own lock lets go).
+                progress.remove(key);
+            }
             try {
                 written.add(write.get());
             } catch (RuntimeException e) {
                 failed.add(e);
             }
-            if (giveUp) {
-                progress.remove(key);
-                return null;
-            }
-            return held;
+            return giveUp ? null : held;
         });
         if (!failed.isEmpty()) {
             throw failed.get(0);
