@@ -1667,7 +1667,10 @@ public final class FlowEngine implements FlowService {
                                           RunMutation start, DeferredStarts starts) throws Exception {
         DeferredStart deferred = new DeferredStart(() -> {
             Optional<StoredChange> started = writeStart(binding, job, self, before.runId(), start);
-            if (started.isEmpty()) {
+            if (started.isEmpty() && self.isPastTimeout()) {
+                // Refused for the timeout (see the start's change), which came first: it stays the reason.
+                self.markStaleForItsTimeout();
+            } else if (started.isEmpty()) {
                 // The step ran on elsewhere or ended meanwhile: what this attempt writes from now on is refused.
                 self.markStale("its deferred start was refused: the step no longer waited for this job");
             }
@@ -1900,9 +1903,8 @@ public final class FlowEngine implements FlowService {
 
     /** Throws for an attempt known to no longer hold its step: stale, or failed by the queue for its timeout. */
     private static void refuseIfStale(StepExecution self, String runId, String step) {
-        if (!self.isStale() && self.isPastTimeout()) {
-            self.markStale("the queue fails the attempt for its timeout of " + self.timeout().toMillis()
-                    + " ms, and its retry may run");
+        if (self.isPastTimeout()) {
+            self.markStaleForItsTimeout();
         }
         Optional<String> why = self.staleBecause();
         if (why.isPresent()) {

@@ -210,6 +210,15 @@ final class StepExecutions {
             }
         }
 
+        /**
+         * The attempt is past its timeout: the queue fails it, or failed it, and its retry may run. Stale for that,
+         * unless it was for another reason before.
+         */
+        void markStaleForItsTimeout() {
+            markStale("the queue fails the attempt for its timeout of " + timeout().toMillis()
+                    + " ms, and its retry may run");
+        }
+
         /** Whether the attempt no longer holds its step. */
         boolean isStale() {
             return staleBecause != null;

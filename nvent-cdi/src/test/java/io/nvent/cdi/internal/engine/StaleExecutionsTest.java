@@ -363,17 +363,35 @@ class StaleExecutionsTest {
     @Test
     void anAttemptTheQueueFailedForItsTimeoutHasItsLaterWritesRefused() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
-            String runId = h.engine.start("overdue", null);
-            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("sync") == StepStatus.RETRYING);
-
-            firstGoesOn.countDown();
-            await().until(() -> refusedLog.get() != null);
-            assertThat(refusedWrite.get()).isInstanceOf(StaleExecutionException.class)
-                    .hasMessageContaining("NVENT-0260").hasMessageContaining("timeout of 200 ms");
-            assertThat(refusedLog.get()).isInstanceOf(StaleExecutionException.class);
-            assertThat(h.store.getState(runId, "syncedBy", h.clock.instant())).isEmpty();
-            assertThat(h.types(runId)).doesNotContain("log", "step.completed");
+            assertTheWritesAfterTheTimeoutAreRefusedForIt(h);
         }
+    }
+
+    /**
+     * The attempt's start is not stored yet when the queue fails it for its timeout (the start-write delay is
+     * longer): its first write then tries to store the start, which is refused as the attempt is past its
+     * timeout. The timeout, which came first, stays the reason its writes are refused.
+     */
+    @Test
+    void anAttemptPastItsTimeoutWhoseDeferredStartIsThenRefusedHasItsWritesRefusedForItsTimeout() {
+        try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), new Sync())) {
+            assertTheWritesAfterTheTimeoutAreRefusedForIt(h);
+        }
+    }
+
+    /** Runs {@link Sync} until the queue failed its attempt for its timeout, then has it write. */
+    private static void assertTheWritesAfterTheTimeoutAreRefusedForIt(EngineHarness h) {
+        String runId = h.engine.start("overdue", null);
+        await().until(() -> h.engine.run(runId).orElseThrow().steps().get("sync") == StepStatus.RETRYING);
+
+        firstGoesOn.countDown();
+        await().until(() -> refusedLog.get() != null);
+        assertThat(refusedWrite.get()).isInstanceOf(StaleExecutionException.class)
+                .hasMessageContaining("NVENT-0260").hasMessageContaining("timeout of 200 ms");
+        assertThat(refusedLog.get()).isInstanceOf(StaleExecutionException.class)
+                .hasMessageContaining("timeout of 200 ms");
+        assertThat(h.store.getState(runId, "syncedBy", h.clock.instant())).isEmpty();
+        assertThat(h.types(runId)).doesNotContain("log", "step.completed");
     }
 
     /** Waits for the test before it logs and writes state; runs until then before its start is stored. */
