@@ -132,7 +132,9 @@ class StaleExecutionsTest {
     private static String takenOverBy(EngineHarness survivor, EngineHarness hung, String flow, String step,
                                       AtomicInteger executions, boolean hungSeesItsLeaseEnd) {
         String runId = hung.engine.start(flow, null);
-        await().until(() -> hung.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+        // The lease too: the memory store shows the run's change a moment before the lease taken with it.
+        await().until(() -> hung.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING
+                && !hung.scheduling.leasesOfRun(runId).isEmpty());
         if (hungSeesItsLeaseEnd) {
             hung.clock.advance(Duration.ofSeconds(61));
         }
