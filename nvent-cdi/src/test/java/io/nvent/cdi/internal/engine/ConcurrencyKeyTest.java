@@ -651,6 +651,18 @@ class ConcurrencyKeyTest {
         h.engine.resolveAwait(h.engine.waits(runId).get(0).awaitId().orElseThrow(), Map.of("ok", true));
     }
 
+    @Test
+    void aFlowWhoseEntryStepWaitsBeforeItRunsCannotStartDelayedWithAKeyEither() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            assertThatThrownBy(() -> h.engine.start("approved-sync", Map.of("name", "approved"),
+                    StartOptions.newBuilder().concurrencyKey("k").delay(DELAY).build()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("flow 'approved-sync' cannot start delayed: its entry step 'approve' waits before it"
+                            + " runs already (@AwaitBefore)");
+            assertThat(h.engine.runs(RunQuery.ofFlow("approved-sync"))).isEmpty();
+        }
+    }
+
     /** A scheduling store that fails once, as a database away for a moment, where the test says. */
     static final class FailsOnceWhere extends MemorySchedulingStore {
         volatile java.util.function.Predicate<io.nvent.spi.AwaitRecord> failSave = a -> false;
