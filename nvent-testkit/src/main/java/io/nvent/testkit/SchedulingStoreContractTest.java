@@ -2532,6 +2532,7 @@ public abstract class SchedulingStoreContractTest {
     /** Instances ending one delayed start at once store its await for the key under one id: the second is refused. */
     @Test
     void refusesASecondAwaitWithTheIdOfOneItHoldsAndKeepsTheFirst() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
         String runId = newRun();
         AwaitRecord first = webhookAwait(runId, T0);
         store.saveAwait(first);

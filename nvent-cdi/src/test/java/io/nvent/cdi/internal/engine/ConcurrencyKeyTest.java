@@ -538,6 +538,19 @@ class ConcurrencyKeyTest {
         return h.scheduling.awaitsOfRun(runId).stream().filter(a -> a.type() == AwaitType.CONCURRENCY_KEY).toList();
     }
 
+    private static void assertWaitsBehind(EngineHarness h, String runId, String holder) {
+        assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                .contains("waits for concurrency key 'k', held by run " + holder));
+    }
+
+    /** Lets the step of run "holder" end, then that of run "delayed", once it has begun. */
+    private static void letHolderEndThenDelayed(EngineHarness h, String delayed) {
+        letEnd("holder");
+        awaitStarted("delayed");
+        letEnd("delayed");
+        h.awaitStatus(delayed, RunStatus.COMPLETED);
+    }
+
     @Test
     void aRunStartedWithAKeyAndADelayDoesNotHoldTheKeyDuringItsDelayAndShowsTheKeyItWillWaitFor() {
         try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
@@ -574,14 +587,10 @@ class ConcurrencyKeyTest {
             String later = start(h, "later", "k");
 
             assertThat(h.engine.run(delayed).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
-            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("waits for concurrency key 'k', held by run " + holder));
+            assertWaitsBehind(h, delayed, holder);
             assertThat(h.types(delayed)).containsSubsequence("await.registered", "await.resolved", "await.registered");
             assertThat(STARTED).containsExactly("holder");
-            letEnd("holder");
-            awaitStarted("delayed");
-            letEnd("delayed");
-            h.awaitStatus(delayed, RunStatus.COMPLETED);
+            letHolderEndThenDelayed(h, delayed);
             awaitStarted("later");
             letEnd("later");
             h.awaitStatus(later, RunStatus.COMPLETED);
@@ -598,12 +607,8 @@ class ConcurrencyKeyTest {
 
             h.engine.resolveAwait(h.engine.waits(delayed).get(0).awaitId().orElseThrow(), Map.of());
 
-            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("waits for concurrency key 'k', held by run " + holder));
-            letEnd("holder");
-            awaitStarted("delayed");
-            letEnd("delayed");
-            h.awaitStatus(delayed, RunStatus.COMPLETED);
+            assertWaitsBehind(h, delayed, holder);
+            letHolderEndThenDelayed(h, delayed);
             assertThat(STARTED).containsExactly("holder", "delayed");
         }
     }
@@ -628,8 +633,7 @@ class ConcurrencyKeyTest {
 
             delayEnds(h);
 
-            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("waits for concurrency key 'k', held by run " + holder));
+            assertWaitsBehind(h, delayed, holder);
             resolveWebhookOf(h, holder);
             awaitStarted("holder");
             letEnd("holder");
@@ -733,10 +737,7 @@ class ConcurrencyKeyTest {
             h.sweep();
             assertThat(scheduling.findAwait(delay).orElseThrow().status()).isEqualTo(io.nvent.AwaitStatus.RESOLVED);
             assertThat(keyAwaitsOf(h, delayed)).hasSize(1);
-            letEnd("holder");
-            awaitStarted("delayed");
-            letEnd("delayed");
-            h.awaitStatus(delayed, RunStatus.COMPLETED);
+            letHolderEndThenDelayed(h, delayed);
             assertThat(STARTED).containsExactly("holder", "delayed");
         }
     }
