@@ -18,8 +18,9 @@ import java.util.Optional;
  * @param registeredAt when it started waiting
  * @param resolveAt when a time or schedule await resolves
  * @param timeoutAt when it times out
- * @param concurrencyKey for an await of type {@link AwaitType#CONCURRENCY_KEY}: the key its run waits for
- *     (since 0.2)
+ * @param concurrencyKey for an await of type {@link AwaitType#CONCURRENCY_KEY}: the key its run waits for; for
+ *     the time await of a start delayed with a concurrency key ({@link StartOptions#concurrencyKey()}): the key
+ *     its run waits for once the delay ends, not holding it meanwhile (since 0.2)
  * @param concurrencyKeyHolder for a waiting await of type {@link AwaitType#CONCURRENCY_KEY}, as
  *     {@link FlowService#awaits} lists it: the run holding the key now, which the await's run waits behind; empty
  *     for every other await, and when the key is free or its own run is just getting it (since 0.2)
@@ -43,7 +44,7 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
      * @param registeredAt when it started waiting
      * @param resolveAt when a time or schedule await resolves
      * @param timeoutAt when it times out
-     * @param concurrencyKey the key a concurrency-key await waits for
+     * @param concurrencyKey the key a concurrency-key await waits for, or a delayed start's time await waits for next
      * @param concurrencyKeyHolder the run holding the key a waiting concurrency-key await waits for
      * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt}, {@code timeoutAt},
      *     {@code concurrencyKey} or {@code concurrencyKeyHolder} is {@code null}
@@ -71,7 +72,7 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
      * @param registeredAt when it started waiting
      * @param resolveAt when a time or schedule await resolves
      * @param timeoutAt when it times out
-     * @param concurrencyKey the key a concurrency-key await waits for
+     * @param concurrencyKey the key a concurrency-key await waits for, or a delayed start's time await waits for next
      * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt}, {@code timeoutAt}
      *     or {@code concurrencyKey} is {@code null}
      * @since 0.2

@@ -30,9 +30,11 @@ import java.util.Optional;
  *     stalled), across all instances of the deployment; a run started while another holds the key
  *     waits (status {@code awaiting}, on an await of type {@link AwaitType#CONCURRENCY_KEY} before
  *     its entry step) until the runs ahead of it have ended, in the order they began waiting. At most
- *     {@value #MAX_CONCURRENCY_KEY_LENGTH} characters, not blank, no control characters. Not (yet)
- *     with a {@link #delay()}, nor for flows whose entry step waits before it runs ({@code @AwaitBefore})
- *     (since 0.2)
+ *     {@value #MAX_CONCURRENCY_KEY_LENGTH} characters, not blank, no control characters. With a
+ *     {@link #delay()} as well, the run waits for its delay first without holding the key (its time await
+ *     shows the key, {@link AwaitInfo#concurrencyKey()}), and once the delay ends (or an operator resolves
+ *     it sooner) it waits for the key as a run started then would: the end of its delay is when it joins
+ *     the line (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
@@ -78,11 +80,11 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
      *     resolves when it falls due, across restarts and instances; an operator may resolve it
      *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
-     * @param concurrencyKey a key whose runs take turns, one at a time (see {@link #concurrencyKey()})
+     * @param concurrencyKey a key whose runs take turns, one at a time; with a delay, the run joins the
+     *     key's line once its delay ends (see {@link #concurrencyKey()})
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
-     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or a
-     *     concurrency key comes with a delay
+     *     character, or the delay is not positive or longer than {@link #LONGEST_DELAY}
      * @since 0.2
      */
     public StartOptions {
@@ -92,10 +94,6 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
         delay.ifPresent(StartOptions::requireValidDelay);
         concurrencyKey.ifPresent(StartOptions::requireValidConcurrencyKey);
-        if (concurrencyKey.isPresent() && delay.isPresent()) {
-            throw new IllegalArgumentException("NVENT-0264 a start with a concurrency key cannot be delayed (not yet):"
-                    + " start it without the delay, or delay it with a time await in its flow");
-        }
     }
 
     /**
@@ -239,7 +237,9 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
 
         /**
-         * Sets the concurrency key; see {@link StartOptions#concurrencyKey()}.
+         * Sets the concurrency key; see {@link StartOptions#concurrencyKey()}. It may come with a
+         * {@link #delay(Duration) delay}: the run then joins the key's line once its delay ends, not holding
+         * the key while it waits for its delay.
          *
          * @param key the key, at most {@value StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters, not blank,
          *     no control characters
@@ -258,7 +258,6 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          * Builds the options; the setters have validated the values already.
          *
          * @return the options
-         * @throws IllegalArgumentException if a concurrency key comes with a delay (not yet supported)
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),

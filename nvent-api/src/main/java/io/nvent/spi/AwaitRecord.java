@@ -25,7 +25,8 @@ import java.util.Optional;
  * @param timeoutAt when it times out
  * @param timeoutAction what happens on timeout
  * @param event for event awaits: the event name; for concurrency-key awaits ({@link AwaitType#CONCURRENCY_KEY},
- *     since 0.2): the key
+ *     since 0.2): the key; for the time await of a delayed start with a concurrency key (since 0.2): the key its
+ *     run waits for once the delay ends (a store keeps it as it keeps an event's name)
  * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must carry
  * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
  * @param data resolution data (JSON), once resolved
@@ -100,6 +101,6 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      */
     public AwaitInfo toInfo() {
         return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt,
-                type == AwaitType.CONCURRENCY_KEY ? event : Optional.empty());
+                type == AwaitType.CONCURRENCY_KEY || type == AwaitType.TIME ? event : Optional.empty());
     }
 }

@@ -29,6 +29,11 @@ public interface SchedulingStore {
     /**
      * Stores a new await.
      *
+     * <p>A store that holds concurrency keys ({@link #settleConcurrencyKey}, since 0.2) refuses an await whose id
+     * it holds already, throwing and keeping the one it holds, as a database's insert does: instances ending the
+     * delay of one start with a concurrency key at once each save its await for the key, under one id, and the
+     * second must not undo what happened to the first since.
+     *
      * @param await the await, usually {@link io.nvent.AwaitStatus#WAITING WAITING}; its id and token are new
      */
     void saveAwait(AwaitRecord await);

@@ -2506,6 +2506,48 @@ public abstract class SchedulingStoreContractTest {
                 .isEmpty();
     }
 
+    /**
+     * A start delayed with a concurrency key waits on a time await that carries the key: the store keeps it, finds
+     * it due, and neither gives the key to its run nor counts the key as waited for meanwhile.
+     */
+    @Test
+    void keepsTheKeyOfADelayedStartsTimeAwaitAndGivesTheKeyToNoneForIt() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String key = id("key");
+        String delayed = storedRun().runId();
+        AwaitRecord delay = new AwaitRecord(id("await"), id("token"), delayed, "sync", "sync-customer",
+                AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, T0, Optional.of(T0.plusSeconds(60)),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+
+        store.saveAwait(delay);
+
+        assertSameAwait(store.findAwait(delay.awaitId()).orElseThrow(), delay);
+        assertThat(store.dueAwaits(T0.plusSeconds(60), 10)).extracting(AwaitRecord::awaitId)
+                .contains(delay.awaitId());
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).isEmpty();
+    }
+
+    /** Instances ending one delayed start at once store its await for the key under one id: the second is refused. */
+    @Test
+    void refusesASecondAwaitWithTheIdOfOneItHoldsAndKeepsTheFirst() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        String runId = newRun();
+        AwaitRecord first = webhookAwait(runId, T0);
+        store.saveAwait(first);
+        store.closeAwait(first.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(1));
+        AwaitRecord again = new AwaitRecord(first.awaitId(), id("token"), runId, first.flow(), first.step(),
+                first.position(), first.type(), AwaitStatus.WAITING, T0.plusSeconds(2), Optional.empty(),
+                Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+
+        assertThatThrownBy(() -> store.saveAwait(again)).isInstanceOf(RuntimeException.class);
+
+        assertThat(store.findAwait(first.awaitId()).orElseThrow().status()).isEqualTo(AwaitStatus.RESOLVED);
+        assertThat(store.findAwaitByToken(again.token())).isEmpty();
+    }
+
     /** Ids as the engine makes them for these awaits (time-ordered UUIDs), saved in the other order. */
     @Test
     void ofRunsThatBeganWaitingForAKeyAtOneInstantTheOneWhoseAwaitIdSortsFirstGetsIt() {

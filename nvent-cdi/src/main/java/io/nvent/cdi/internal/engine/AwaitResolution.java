@@ -246,6 +246,9 @@ final class AwaitResolution {
                 || closedAsRunEnded(await).isPresent()) {
             return false;
         }
+        if (closeAs == AwaitStatus.RESOLVED && isDelayedStartWithKey(await)) {
+            return joinConcurrencyKeyLine(await, data, now);
+        }
         Optional<AwaitRecord> closed = closeAwait(await.awaitId(), closeAs, Optional.of(data), now);
         if (closed.isEmpty()) {
             return false;
@@ -287,6 +290,70 @@ final class AwaitResolution {
         }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
         return true;
+    }
+
+    /**
+     * Ends the delay of a start with a concurrency key: instead of queueing the entry step, the run waits for the
+     * key from now on (or from the delay's end, if that was earlier: a sweep that comes late does not put it
+     * behind runs that began waiting after its delay ended). The key's await is stored before the delay's await
+     * is closed, under an id derived from the delay's: a store failure in between leaves the delay due, and the
+     * next sweep closes it, finding the key's await there; instances ending one delay at once store one await
+     * for the key (the store refuses its id a second time), and only the one that closes the delay records it.
+     * Whatever the flow's entry step waits for by now (a redeploy may have given it an await) it waits for once it
+     * has the key, as every run with a key does.
+     */
+    private boolean joinConcurrencyKeyLine(AwaitRecord delay, String data, Instant now) {
+        String key = delay.event().orElseThrow();
+        Instant delayEnded = delay.resolveAt().filter(now::isAfter).orElse(now);
+        AwaitRecord turn = new AwaitRecord(turnIdAfter(delay), newToken(), delay.runId(), delay.flow(), delay.step(),
+                AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, delayEnded, Optional.empty(),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+        if (scheduling.findAwait(turn.awaitId()).isEmpty()) {
+            try {
+                scheduling.saveAwait(turn);
+            } catch (RuntimeException e) {
+                if (scheduling.findAwait(turn.awaitId()).isEmpty()) {
+                    throw e;
+                }
+                // Another instance ending the same delay stored it a moment ago.
+            }
+        }
+        Optional<AwaitRecord> closed = closeAwait(delay.awaitId(), AwaitStatus.RESOLVED, Optional.of(data), now);
+        if (closed.isEmpty()) {
+            return false;
+        }
+        String eventData = JsonText.object().str("awaitId", delay.awaitId())
+                .str("position", delay.position().wireName()).str("type", delay.type().name().toLowerCase())
+                .raw("data", data).build();
+        List<EventDraft> events = List.of(EventDraft.ofStep(EventType.AWAIT_RESOLVED, delay.step(), 0, now, eventData),
+                registeredEvent(turn));
+        store.updateRun(delay.runId(), run -> run.status().isTerminal()
+                        || run.steps().get(delay.step()) != StepStatus.AWAITING ? Optional.empty()
+                        : Optional.of(new RunChange(run, events)))
+                .ifPresent(change -> continuation.afterChange(delay.flow(), change, new Pending()));
+        fireHook(new AwaitResolved(closed.get().toInfo(), data));
+        fireHook(new AwaitRegistered(turn.toInfo(), Optional.empty()));
+        settleConcurrencyKeyOfWaiter(delay.runId(), key);
+        return true;
+    }
+
+    /**
+     * Whether the await is the time await of a start delayed with a concurrency key: it carries the key its run
+     * waits for once it resolves ({@link #delayedStartWithKey}).
+     */
+    static boolean isDelayedStartWithKey(AwaitRecord await) {
+        return await.type() == AwaitType.TIME && await.position() == AwaitPosition.BEFORE && await.event().isPresent();
+    }
+
+    /**
+     * The id of the await for the key that a delayed start's await makes once it resolves: the same on every
+     * instance, and sorting among ids as the delay's does ({@link OrderedIds}), which tells waiters that joined the
+     * line at one instant apart in the order they were started.
+     */
+    private static String turnIdAfter(AwaitRecord delay) {
+        UUID id = UUID.fromString(delay.awaitId());
+        return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits() ^ 1L).toString();
     }
 
     /**
@@ -480,6 +547,20 @@ final class AwaitResolution {
     }
 
     /**
+     * The time await of a start delayed with a concurrency key: as {@link #delayedStart}, and carrying the key,
+     * which the run does not hold while it waits; once it resolves, the run waits for the key
+     * ({@link #joinConcurrencyKeyLine}). Its id sorts in the order the awaits were made, as a concurrency key's
+     * await's does.
+     */
+    static AwaitRecord delayedStartWithKey(RunRecord run, StepDefinition first, Instant now, Duration delay,
+                                           String key) {
+        return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), first.name(),
+                AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, now, Optional.of(now.plus(delay)),
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty());
+    }
+
+    /**
      * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
      * began waiting at one instant get the key in the order they began waiting.
      */
@@ -579,7 +660,7 @@ final class AwaitResolution {
                 .str("timeoutAction", await.timeoutAction().name().toLowerCase());
         await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
         await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
-        await.event().ifPresent(e -> data.str(await.type() == AwaitType.CONCURRENCY_KEY ? "concurrencyKey" : "event", e));
+        await.event().ifPresent(e -> data.str(await.type() == AwaitType.EVENT ? "event" : "concurrencyKey", e));
         await.filterValue().ifPresent(filter -> {
             int eq = filter.indexOf('=');
             data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
@@ -701,7 +782,7 @@ final class AwaitResolution {
         return new Gate(timedOutAfter, timedOutAfter.isEmpty() && (step.awaitBefore().isEmpty()
                 || scheduling.awaitsOfRun(runId).stream().anyMatch(a -> a.step().equals(step.name())
                         && a.position() == AwaitPosition.BEFORE && a.status() == AwaitStatus.RESOLVED
-                        && a.type() != AwaitType.CONCURRENCY_KEY)));
+                        && a.type() != AwaitType.CONCURRENCY_KEY && !isDelayedStartWithKey(a))));
     }
 
     /** The await a step that has not passed its gate waits for: the after-await again, or its before-await. */

@@ -718,7 +718,9 @@ public final class FlowEngine implements FlowService {
      *
      * <p>A run with a concurrency key waits for it before its first step: an await of type
      * {@link AwaitType#CONCURRENCY_KEY}, saved before the key is settled, so that a holder ending
-     * meanwhile hands the key on to it or to a run that waited longer, never to nobody.
+     * meanwhile hands the key on to it or to a run that waited longer, never to nobody. With a {@code delay}
+     * too, it waits for the delay first, not holding the key: the delay's time await carries the key, and
+     * the run joins the key's line once it resolves ({@link AwaitResolution#delayedStartWithKey}).
      *
      * @throws RunNotFoundException if the run {@code copyOf} names was deleted meanwhile
      */
@@ -750,7 +752,12 @@ public final class FlowEngine implements FlowService {
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
         events.add(EventDraft.ofRun(EventType.FLOW_START, now, startData.raw("input", inputJson).build()));
         List<AwaitRecord> awaits = new ArrayList<>();
-        if (concurrencyKey.isPresent()) {
+        if (concurrencyKey.isPresent() && delay.isPresent()) {
+            run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
+            AwaitRecord await = AwaitResolution.delayedStartWithKey(run, first, now, delay.get(), concurrencyKey.get());
+            awaits.add(await);
+            events.add(awaitResolution.registeredEvent(await));
+        } else if (concurrencyKey.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
             AwaitRecord await = AwaitResolution.concurrencyKeyAwait(run, first.name(), now, concurrencyKey.get());
             awaits.add(await);
@@ -776,7 +783,7 @@ public final class FlowEngine implements FlowService {
         }
         publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
-        if (concurrencyKey.isPresent()) {
+        if (concurrencyKey.isPresent() && delay.isEmpty()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
             handOver(runId, flow.name(), first, false, run.version());

@@ -549,7 +549,9 @@ final class StepWaits {
         AwaitRecord await = open.get();
         String timeout = await.timeoutAt().map(t -> "; it times out at " + t).orElse("");
         String detail = switch (await.type()) {
-            case TIME -> "waits until " + await.resolveAt().map(Instant::toString).orElse("its time") + timeout;
+            case TIME -> "waits until " + await.resolveAt().map(Instant::toString).orElse("its time") + timeout
+                    + await.event().map(key -> ", then for concurrency key '" + key + "' (a delayed start with a"
+                            + " key, which it does not hold while it waits for its delay)").orElse("");
             case SCHEDULE -> "waits for the schedule tick at "
                     + await.resolveAt().map(Instant::toString).orElse("its next tick") + timeout;
             case WEBHOOK -> "waits for a call of its webhook" + timeout;

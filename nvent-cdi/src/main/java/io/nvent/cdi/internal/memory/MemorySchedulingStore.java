@@ -64,6 +64,12 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
+        // New awaits only, as a database's insert: of two instances saving one await, the second must not undo
+        // what happened to it since the first saved it.
+        if (awaits.containsKey(await.awaitId())) {
+            throw new IllegalStateException("NVENT-0572 await '" + await.awaitId() + "' is stored already: an await is"
+                    + " saved once, when it is new");
+        }
         awaits.put(await.awaitId(), await);
         awaitIdByToken.put(await.token(), await.awaitId());
     }

@@ -502,7 +502,268 @@ class ConcurrencyKeyTest {
                 .hasMessage("a concurrency key has at most 200 characters, this one 201");
         assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey("a\nb"))
                 .hasMessage("a concurrency key must not contain control characters, this one holds U+000A at position 1");
-        assertThatThrownBy(() -> StartOptions.newBuilder().concurrencyKey("k").delay(Duration.ofMinutes(1)).build())
-                .hasMessageStartingWith("NVENT-0264 a start with a concurrency key cannot be delayed");
+        assertThat(StartOptions.newBuilder().concurrencyKey("k").delay(Duration.ofMinutes(1)).build())
+                .as("a key with a delay").satisfies(options -> {
+                    assertThat(options.concurrencyKey()).contains("k");
+                    assertThat(options.delay()).contains(Duration.ofMinutes(1));
+                });
+    }
+
+    // ------------------------------------------------------------------ delayed starts with a key
+
+    /** The entry step of flow {@code sync} as a redeploy changes it: it now waits for a webhook before it runs. */
+    @FlowStep(flow = "sync", name = "sync-customer", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    public static class ApprovedSyncCustomer implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) throws Exception {
+            return new SyncCustomer().execute(input, ctx);
+        }
+    }
+
+    private static final Duration DELAY = Duration.ofMinutes(5);
+
+    private static String startDelayed(EngineHarness h, String name, String key) {
+        return h.engine.start("sync", Map.of("name", name),
+                StartOptions.newBuilder().concurrencyKey(key).delay(DELAY).build()).runId();
+    }
+
+    /** Moves the clock to the end of the delay of runs started now, and sweeps. */
+    private static void delayEnds(EngineHarness h) {
+        h.clock.advance(DELAY);
+        h.sweep();
+    }
+
+    private static List<io.nvent.spi.AwaitRecord> keyAwaitsOf(EngineHarness h, String runId) {
+        return h.scheduling.awaitsOfRun(runId).stream().filter(a -> a.type() == AwaitType.CONCURRENCY_KEY).toList();
+    }
+
+    private static void assertWaitsBehind(EngineHarness h, String runId, String holder) {
+        assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                .contains("waits for concurrency key 'k', held by run " + holder));
+    }
+
+    /** Lets the step of run "holder" end, then that of run "delayed", once it has begun. */
+    private static void letHolderEndThenDelayed(EngineHarness h, String delayed) {
+        letEnd("holder");
+        awaitStarted("delayed");
+        letEnd("delayed");
+        h.awaitStatus(delayed, RunStatus.COMPLETED);
+    }
+
+    @Test
+    void aRunStartedWithAKeyAndADelayDoesNotHoldTheKeyDuringItsDelayAndShowsTheKeyItWillWaitFor() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "k");
+
+            String other = start(h, "other", "k");
+
+            awaitStarted("other");
+            assertThat(h.engine.run(delayed).orElseThrow().concurrencyKey()).contains("k");
+            assertThat(h.engine.awaits(true, 10)).filteredOn(a -> a.runId().equals(delayed)).singleElement()
+                    .satisfies(a -> {
+                        assertThat(a.type()).isEqualTo(AwaitType.TIME);
+                        assertThat(a.concurrencyKey()).as("the key it waits for after its delay").contains("k");
+                    });
+            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("waits until ").contains(", then for concurrency key 'k'"));
+            assertThat(h.scheduling.concurrencyKeyHolder("k")).contains(other);
+            letEnd("other");
+            h.awaitStatus(other, RunStatus.COMPLETED);
+            assertThat(h.engine.run(delayed).orElseThrow().status()).as("still in its delay")
+                    .isEqualTo(RunStatus.AWAITING);
+            assertThat(STARTED).containsExactly("other");
+        }
+    }
+
+    @Test
+    void afterItsDelayARunWaitsBehindTheRunHoldingTheKeyAndAheadOfRunsThatCameLater() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "k");
+            String holder = start(h, "holder", "k");
+            awaitStarted("holder");
+
+            delayEnds(h);
+            String later = start(h, "later", "k");
+
+            assertThat(h.engine.run(delayed).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertWaitsBehind(h, delayed, holder);
+            assertThat(h.types(delayed)).containsSubsequence("await.registered", "await.resolved", "await.registered");
+            assertThat(STARTED).containsExactly("holder");
+            letHolderEndThenDelayed(h, delayed);
+            awaitStarted("later");
+            letEnd("later");
+            h.awaitStatus(later, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("holder", "delayed", "later");
+        }
+    }
+
+    @Test
+    void anOperatorEndingTheDelaySoonerPutsTheRunInTheLineThen() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String holder = start(h, "holder", "k");
+            String delayed = startDelayed(h, "delayed", "k");
+            awaitStarted("holder");
+
+            h.engine.resolveAwait(h.engine.waits(delayed).get(0).awaitId().orElseThrow(), Map.of());
+
+            assertWaitsBehind(h, delayed, holder);
+            letHolderEndThenDelayed(h, delayed);
+            assertThat(STARTED).containsExactly("holder", "delayed");
+        }
+    }
+
+    /**
+     * A redeploy gives the entry step an await before it while a delayed run with a key waits: once its delay ends
+     * the run still waits for the key first, then for the step's new await.
+     */
+    @Test
+    void aDelayedRunWithAKeyWhoseEntryStepGainedAnAwaitMeanwhileWaitsForTheKeyAndThenForTheAwait() {
+        MemoryFlowStore runs = new MemoryFlowStore();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        String delayed;
+        try (EngineHarness before = new EngineHarness(runs, scheduling, "instance-a", new SyncCustomer(),
+                new ApprovedSync())) {
+            delayed = startDelayed(before, "delayed", "k");
+        }
+        try (EngineHarness h = new EngineHarness(runs, scheduling, "instance-a", new ApprovedSyncCustomer(),
+                new ApprovedSync())) {
+            String holder = h.engine.start("sync", Map.of("name", "holder"), key("k")).runId();
+            h.awaitStatus(holder, RunStatus.AWAITING);
+
+            delayEnds(h);
+
+            assertWaitsBehind(h, delayed, holder);
+            resolveWebhookOf(h, holder);
+            awaitStarted("holder");
+            letEnd("holder");
+            h.awaitStatus(holder, RunStatus.COMPLETED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.waits(delayed).stream()
+                    .anyMatch(w -> w.awaitType().equals(Optional.of(AwaitType.WEBHOOK))));
+            assertThat(STARTED).as("its step waits for its own await once it has the key").containsExactly("holder");
+            resolveWebhookOf(h, delayed);
+            awaitStarted("delayed");
+            letEnd("delayed");
+            h.awaitStatus(delayed, RunStatus.COMPLETED);
+            assertThat(STARTED).containsExactly("holder", "delayed");
+        }
+    }
+
+    private static void resolveWebhookOf(EngineHarness h, String runId) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.waits(runId).stream()
+                .anyMatch(w -> w.awaitType().equals(Optional.of(AwaitType.WEBHOOK))));
+        h.engine.resolveAwait(h.engine.waits(runId).get(0).awaitId().orElseThrow(), Map.of("ok", true));
+    }
+
+    @Test
+    void aFlowWhoseEntryStepWaitsBeforeItRunsCannotStartDelayedWithAKeyEither() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            assertThatThrownBy(() -> h.engine.start("approved-sync", Map.of("name", "approved"),
+                    StartOptions.newBuilder().concurrencyKey("k").delay(DELAY).build()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("flow 'approved-sync' cannot start delayed: its entry step 'approve' waits before it"
+                            + " runs already (@AwaitBefore)");
+            assertThat(h.engine.runs(RunQuery.ofFlow("approved-sync"))).isEmpty();
+        }
+    }
+
+    /** A scheduling store that fails once, as a database away for a moment, where the test says. */
+    static final class FailsOnceWhere extends MemorySchedulingStore {
+        volatile java.util.function.Predicate<io.nvent.spi.AwaitRecord> failSave = a -> false;
+        volatile java.util.function.Predicate<String> failClose = id -> false;
+        /** Runs just before an await is saved, once: another instance at the same moment. */
+        volatile java.util.function.Consumer<io.nvent.spi.AwaitRecord> beforeSave = a -> { };
+
+        @Override
+        public void saveAwait(io.nvent.spi.AwaitRecord await) {
+            java.util.function.Consumer<io.nvent.spi.AwaitRecord> meanwhile = beforeSave;
+            beforeSave = a -> { };
+            meanwhile.accept(await);
+            if (failSave.test(await)) {
+                failSave = a -> false;
+                throw new IllegalStateException("the database is away for a moment");
+            }
+            super.saveAwait(await);
+        }
+
+        @Override
+        public Optional<io.nvent.spi.AwaitRecord> closeAwait(String awaitId, io.nvent.AwaitStatus status,
+                                                             Optional<String> data, Instant at) {
+            if (failClose.test(awaitId)) {
+                failClose = id -> false;
+                throw new IllegalStateException("the database is away for a moment");
+            }
+            return super.closeAwait(awaitId, status, data, at);
+        }
+    }
+
+    @Test
+    void aDelayWhoseEndTheStoreFailedToRecordBeforeTheRunWaitsForItsKeyEndsAtTheNextSweep() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "k");
+            scheduling.failSave = a -> a.type() == AwaitType.CONCURRENCY_KEY;
+
+            delayEnds(h);
+
+            assertThat(h.engine.waits(delayed)).as("its delay, due still").singleElement()
+                    .satisfies(wait -> assertThat(wait.awaitType()).contains(AwaitType.TIME));
+            assertThat(keyAwaitsOf(h, delayed)).isEmpty();
+            h.sweep();
+            awaitStarted("delayed");
+            letEnd("delayed");
+            h.awaitStatus(delayed, RunStatus.COMPLETED);
+            assertThat(keyAwaitsOf(h, delayed)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aDelayTheStoreFailedToCloseAfterTheRunBeganWaitingForItsKeyIsClosedByTheNextSweepAndTheRunRunsOnce() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String holder = start(h, "holder", "k");
+            String delayed = startDelayed(h, "delayed", "k");
+            String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
+            awaitStarted("holder");
+            scheduling.failClose = delay::equals;
+
+            delayEnds(h);
+
+            assertThat(scheduling.findAwait(delay).orElseThrow().status()).as("due still")
+                    .isEqualTo(io.nvent.AwaitStatus.WAITING);
+            assertThat(keyAwaitsOf(h, delayed)).as("in the line already").hasSize(1);
+            h.sweep();
+            assertThat(scheduling.findAwait(delay).orElseThrow().status()).isEqualTo(io.nvent.AwaitStatus.RESOLVED);
+            assertThat(keyAwaitsOf(h, delayed)).hasSize(1);
+            letHolderEndThenDelayed(h, delayed);
+            assertThat(STARTED).containsExactly("holder", "delayed");
+        }
+    }
+
+    /** Two instances end one run's delay at the same moment: the second's sweep runs as the first saves. */
+    @Test
+    void twoInstancesEndingOneDelayAtOnceLetTheRunWaitForItsKeyOnceAndRunOnce() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new SyncCustomer(),
+                     new ApprovedSync())) {
+            String delayed = startDelayed(a, "delayed", "k");
+            b.clock.advance(DELAY);
+            scheduling.beforeSave = await -> b.sweep();
+
+            delayEnds(a);
+
+            awaitStarted("delayed");
+            letEnd("delayed");
+            a.awaitStatus(delayed, RunStatus.COMPLETED);
+            assertThat(keyAwaitsOf(a, delayed)).singleElement().satisfies(turn -> assertThat(turn.status())
+                    .as("not saved again as waiting by the second instance").isEqualTo(io.nvent.AwaitStatus.RESOLVED));
+            assertThat(a.types(delayed).stream().filter("await.resolved"::equals)).as("the delay's and the key's")
+                    .hasSize(2);
+            assertThat(STARTED).containsExactly("delayed");
+        }
     }
 }

@@ -30,8 +30,25 @@ class ConcurrencyKeyRequestsTest {
         assertThat(StartRequests.startOptions(null, Optional.empty(), Optional.empty()).concurrencyKey()).isEmpty();
         assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.of(" ")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("a concurrency key must not be blank");
-        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.of(Duration.ofMinutes(5)),
-                Optional.of("customer-42"))).hasMessageStartingWith("NVENT-0264");
+    }
+
+    @Test
+    void aStartMayAskForAConcurrencyKeyAndADelayTogether() {
+        StartOptions options = StartRequests.startOptions(null, Optional.of(Duration.ofMinutes(5)),
+                Optional.of("customer-42"));
+
+        assertThat(options.concurrencyKey()).contains("customer-42");
+        assertThat(options.delay()).contains(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theTimeAwaitOfAStartDelayedWithAKeyShowsTheKeyItWillWaitFor() {
+        io.nvent.AwaitInfo delay = new io.nvent.AwaitInfo("a4", "r4", "sync", "sync-customer", AwaitPosition.BEFORE,
+                AwaitType.TIME, AwaitStatus.WAITING, AT, Optional.of(AT.plusSeconds(300)), Optional.empty(),
+                Optional.of("customer-42"));
+
+        assertThat(AwaitsResource.await(delay).build().toString())
+                .contains("\"type\":\"time\"", "\"concurrencyKey\":\"customer-42\"");
     }
 
     @Test
