@@ -45,8 +45,13 @@ class TriggerConcurrencyKeysTest {
 
     private static String keyOfFire(EngineHarness h, String trigger, String payload) {
         RunInfo run = onlyRun(h, h.triggers.fire(trigger, payload, StartOptions.DEFAULTS));
-        ConcurrencyKeyTest.GATES.computeIfAbsent(nameIn(payload), n -> new CountDownLatch(1)).countDown();
+        letEnd(nameIn(payload));
         return run.concurrencyKey().orElseThrow();
+    }
+
+    /** Lets the entry step of the run of that name end (see {@link ConcurrencyKeyTest}). */
+    private static void letEnd(String name) {
+        ConcurrencyKeyTest.GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).countDown();
     }
 
     private static String nameIn(String payload) {
@@ -146,7 +151,7 @@ class TriggerConcurrencyKeysTest {
             RunInfo same = onlyRun(h, h.triggers.fire("by-customer", "{\"name\":\"b\",\"customerId\":\"c-1\"}",
                     StartOptions.newBuilder().concurrencyKey("c-1").build()));
             assertThat(same.concurrencyKey()).contains("c-1");
-            ConcurrencyKeyTest.GATES.computeIfAbsent("b", n -> new CountDownLatch(1)).countDown();
+            letEnd("b");
         }
     }
 
@@ -158,7 +163,7 @@ class TriggerConcurrencyKeysTest {
             RunInfo run = onlyRun(h, h.triggers.fire("plain", "{\"name\":\"a\"}",
                     StartOptions.newBuilder().concurrencyKey("mine").build()));
             assertThat(run.concurrencyKey()).contains("mine");
-            ConcurrencyKeyTest.GATES.computeIfAbsent("a", n -> new CountDownLatch(1)).countDown();
+            letEnd("a");
         }
     }
 
@@ -179,11 +184,11 @@ class TriggerConcurrencyKeysTest {
             h.awaitStatus(second, RunStatus.AWAITING);
             assertThat(ConcurrencyKeyTest.STARTED).doesNotContain("second");
 
-            ConcurrencyKeyTest.GATES.computeIfAbsent("first", n -> new CountDownLatch(1)).countDown();
+            letEnd("first");
             h.awaitStatus(first, RunStatus.COMPLETED);
             await().atMost(Duration.ofSeconds(10)).until(() -> ConcurrencyKeyTest.STARTED.contains("second"));
-            ConcurrencyKeyTest.GATES.computeIfAbsent("second", n -> new CountDownLatch(1)).countDown();
-            ConcurrencyKeyTest.GATES.computeIfAbsent("other", n -> new CountDownLatch(1)).countDown();
+            letEnd("second");
+            letEnd("other");
             h.awaitStatus(second, RunStatus.COMPLETED);
             h.awaitStatus(other, RunStatus.COMPLETED);
             assertThat(ConcurrencyKeyTest.STARTED.indexOf("second")).isGreaterThan(
