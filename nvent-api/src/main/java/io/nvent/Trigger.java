@@ -21,6 +21,7 @@ import java.lang.annotation.Target;
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H")
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
+ * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId")
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
@@ -120,6 +121,39 @@ public @interface Trigger {
      * @since 0.2
      */
     String misfireGrace() default "";
+
+    /**
+     * A key every run the trigger starts holds, so that they take turns, one at a time, as runs started
+     * with {@link StartOptions#concurrencyKey()} do. Given with {@link #concurrencyKeyFrom()} or
+     * {@link #concurrencyKeyPrefix()}, or invalid as a start's key, it fails the deployment.
+     *
+     * @return the key; empty for none
+     * @see TriggerSpec#concurrencyKey()
+     * @since 0.2
+     */
+    String concurrencyKey() default "";
+
+    /**
+     * An RFC 6901 JSON Pointer, such as {@code "/customerId"}, to each fire's concurrency key in its
+     * payload: the fires with one value there start runs that take turns. A fire whose payload holds
+     * no string, number or boolean there starts nothing ({@link ConcurrencyKeyNotInPayloadException}; a
+     * webhook answers 422). Invalid pointer syntax, or a pointer on a schedule, fails the deployment.
+     *
+     * @return the pointer; empty for none
+     * @see TriggerSpec#concurrencyKeyFrom()
+     * @since 0.2
+     */
+    String concurrencyKeyFrom() default "";
+
+    /**
+     * Put before the key read with {@link #concurrencyKeyFrom()}, such as {@code "invoices:"}, so that
+     * two triggers reading the same ids keep their keys apart. Without a pointer it fails the deployment.
+     *
+     * @return the prefix; empty for none
+     * @see TriggerSpec#concurrencyKeyPrefix()
+     * @since 0.2
+     */
+    String concurrencyKeyPrefix() default "";
 
     /**
      * Shown in the UI.

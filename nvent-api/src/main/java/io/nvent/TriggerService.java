@@ -137,11 +137,15 @@ public interface TriggerService {
      * is refused. See {@link StartOptions#idempotencyKey()}. With a {@link StartOptions#delay()}
      * each of the trigger's flows starts delayed, as {@link FlowService#start(String, Object,
      * StartOptions)} starts one; a trigger with a flow whose entry step waits before it runs
-     * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing.
+     * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing. A trigger with a concurrency key
+     * ({@link TriggerSpec#concurrencyKey()}, {@link TriggerSpec#concurrencyKeyFrom()}) starts its runs
+     * with that key; the options may carry the same key, or none. The options' key of a fire of a trigger
+     * without one is the key of the runs the fire starts.
      *
      * @param name trigger name
      * @param jsonPayload the input of each started run, as JSON text
-     * @param options the idempotency key and the start delay; {@link StartOptions#DEFAULTS} for neither
+     * @param options the idempotency key, the start delay and the concurrency key; {@link StartOptions#DEFAULTS}
+     *     for none
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
@@ -149,7 +153,11 @@ public interface TriggerService {
      *     text included: {@code "{}"} is an empty payload)
      * @throws IdempotencyKeyConflictException if the key started runs with another payload
      * @throws IllegalArgumentException if the options carry a delay and one of the trigger's flows
-     *     cannot start delayed; the message names the trigger, the flow and its entry step
+     *     cannot start delayed; the message names the trigger, the flow and its entry step; or if the
+     *     options carry a concurrency key other than the trigger's own
+     * @throws ConcurrencyKeyNotInPayloadException if the trigger reads its concurrency key from the payload,
+     *     which holds none where it points; nothing was started
+     * @since 0.2, the concurrency key
      */
     List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
 

@@ -34,6 +34,19 @@ import java.util.Optional;
  * fire; by default it inherits both from the deployment ({@code nvent.triggers.misfire},
  * {@code nvent.triggers.misfire-grace}). Other types have no ticks to miss, so neither belongs to them.
  *
+ * <p>A trigger may make the runs it starts take turns, as a start with
+ * {@link StartOptions#concurrencyKey()} does: with a fixed {@code concurrencyKey} all its runs share one
+ * key; with {@code concurrencyKeyFrom}, an RFC 6901 JSON Pointer such as {@code /customerId}, each fire's
+ * key is the value at that place in its payload (a string as it is, a number in its shortest plain
+ * form, so that {@code 42}, {@code 42.0} and {@code 4.2e1} are the key {@code 42}, a boolean as
+ * {@code true} or {@code false}), after the optional {@code concurrencyKeyPrefix}, which keeps the keys
+ * of two triggers that read the same ids apart. A fire whose payload holds no such value there starts
+ * nothing ({@link ConcurrencyKeyNotInPayloadException}). The two are exclusive, and a prefix belongs to
+ * a pointer only (with a fixed key it would be ambiguous: the key could as well include it)
+ * ({@code NVENT-0266}); a pointer must be RFC 6901 syntax, and a fixed key, a pointer or a prefix at most
+ * {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters ({@code NVENT-0268}); a schedule's fires have
+ * no payload of their own to point into ({@code NVENT-0269}).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -48,11 +61,16 @@ import java.util.Optional;
  *     {@link Misfire#INHERIT} for the deployment's setting (since 0.2)
  * @param misfireGrace for schedules: a missed tick older than this does not fire; empty for the
  *     deployment's setting (since 0.2)
+ * @param concurrencyKey a key every run the trigger starts holds, so that they take turns (see above; since 0.2)
+ * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload (see above; since 0.2)
+ * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom} (see above; since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
                           Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
-                          String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace) {
+                          String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                          Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                          Optional<String> concurrencyKeyPrefix) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -101,6 +119,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param misfire for schedules: what a start does with the ticks missed while no instance ran;
      *     {@link Misfire#INHERIT} for the deployment's setting
      * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
      * @throws NullPointerException if an object component is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -109,8 +130,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
      *     (NVENT-0222) or gives a member twice (NVENT-0230); the misfire grace is not whole seconds
      *     between one and {@link #MAX_MISFIRE_GRACE} (NVENT-0231); or a misfire policy or grace is set on a
-     *     trigger other than a schedule (NVENT-0232)
-     * @since 0.2, the constructor with the misfire components; {@link #TriggerSpec(String, TriggerType, List,
+     *     trigger other than a schedule (NVENT-0232); or the concurrency key settings break a rule of
+     *     {@link #checkConcurrencyKey} (NVENT-0266, NVENT-0268, NVENT-0269)
+     * @since 0.2, the constructor with the misfire and concurrency key components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -125,6 +147,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(misfire, "misfire");
         Objects.requireNonNull(misfireGrace, "misfireGrace");
+        checkConcurrencyKey(name, type, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -158,6 +181,99 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec without a concurrency key.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Checks a trigger's concurrency key settings as {@link TriggerSpec} does; for callers that read them
+     * before they build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the messages
+     * @param type its type
+     * @param key a fixed key; empty for none
+     * @param pointer a JSON Pointer into each fire's payload; empty for none
+     * @param prefix put before the key read at {@code pointer}; empty for none
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0266}) if both a key and a pointer, or a prefix without a
+     *     pointer, are given; ({@code NVENT-0268}) if the pointer is no RFC 6901 JSON Pointer to a member or
+     *     element (it starts with {@code /}, and {@code ~} is followed by {@code 0} or {@code 1}), the key is
+     *     not a valid {@link StartOptions#concurrencyKey()}, or the pointer or the prefix is longer than
+     *     {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} or holds control characters; ({@code NVENT-0269}) if a
+     *     schedule trigger has a pointer
+     * @since 0.2
+     */
+    public static void checkConcurrencyKey(String name, TriggerType type, Optional<String> key,
+                                           Optional<String> pointer, Optional<String> prefix) {
+        Objects.requireNonNull(key, "concurrencyKey");
+        Objects.requireNonNull(pointer, "concurrencyKeyFrom");
+        Objects.requireNonNull(prefix, "concurrencyKeyPrefix");
+        String trigger = "trigger '" + name + "'";
+        if (key.isPresent() && pointer.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0266 " + trigger + " gives both a concurrency key and a pointer"
+                    + " to one (concurrencyKeyFrom): give the fixed key, which all its runs share, or the pointer,"
+                    + " which reads each fire's key from its payload");
+        }
+        if (prefix.isPresent() && pointer.isEmpty()) {
+            throw new IllegalArgumentException("NVENT-0266 " + trigger + " gives a concurrency key prefix without a"
+                    + " pointer (concurrencyKeyFrom): a prefix goes before the key read from each fire's payload"
+                    + (key.isPresent() ? "; with a fixed key it is ambiguous, write it into the key" : ""));
+        }
+        key.ifPresent(fixed -> {
+            try {
+                StartOptions.newBuilder().concurrencyKey(fixed).build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("NVENT-0268 the concurrency key of " + trigger + " is invalid: "
+                        + e.getMessage(), e);
+            }
+        });
+        pointer.ifPresent(from -> {
+            if (type == TriggerType.SCHEDULE) {
+                throw new IllegalArgumentException("NVENT-0269 " + trigger + " is a schedule trigger; its fires have"
+                        + " no payload of their own to read a concurrency key from (concurrencyKeyFrom \"" + from
+                        + "\"): give it a fixed concurrencyKey instead");
+            }
+            checkKeyPart(trigger, "pointer (concurrencyKeyFrom)", from);
+            if (!from.matches("(/([^~]|~[01])*)+")) {
+                throw new IllegalArgumentException("NVENT-0268 the concurrency key pointer (concurrencyKeyFrom) of "
+                        + trigger + " is \"" + from + "\", no JSON Pointer (RFC 6901) to a member of the payload:"
+                        + " write it as \"/customerId\" or \"/order/customer/id\" (~1 for a '/' in a name,"
+                        + " ~0 for a '~')");
+            }
+        });
+        prefix.ifPresent(text -> checkKeyPart(trigger, "prefix (concurrencyKeyPrefix)", text));
+    }
+
+    private static void checkKeyPart(String trigger, String what, String text) {
+        if (text.isEmpty() || text.length() > StartOptions.MAX_CONCURRENCY_KEY_LENGTH
+                || text.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("NVENT-0268 the concurrency key " + what + " of " + trigger
+                    + " must be 1-" + StartOptions.MAX_CONCURRENCY_KEY_LENGTH + " characters without control"
+                    + " characters, was " + text.length() + " characters long");
+        }
     }
 
     /**
@@ -285,6 +401,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         event.ifPresent(builder::event);
         filter.ifPresent(builder::filter);
         misfireGrace.ifPresent(builder::misfireGrace);
+        concurrencyKey.ifPresent(builder::concurrencyKey);
+        concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
+        concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         return builder;
     }
 
@@ -296,7 +415,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
-                misfire, misfireGrace);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
     }
 
     /**
@@ -308,7 +427,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
-                misfire, misfireGrace);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -325,6 +444,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private boolean enabled = true;
         private Misfire misfire = Misfire.INHERIT;
         private Duration misfireGrace;
+        private String concurrencyKey;
+        private String concurrencyKeyFrom;
+        private String concurrencyKeyPrefix;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -462,6 +584,46 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * A key every run the trigger starts holds, so that they take turns (see the class description);
+         * exclusive with {@link #concurrencyKeyFrom}, checked by {@link #build()}.
+         *
+         * @param value the key; {@code null} for none
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder concurrencyKey(String value) {
+            this.concurrencyKey = value;
+            return this;
+        }
+
+        /**
+         * An RFC 6901 JSON Pointer, such as {@code /customerId}, to the key of each fire in its payload
+         * (see the class description); exclusive with {@link #concurrencyKey}, not for schedules, checked
+         * by {@link #build()}.
+         *
+         * @param value the pointer; {@code null} for none
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder concurrencyKeyFrom(String value) {
+            this.concurrencyKeyFrom = value;
+            return this;
+        }
+
+        /**
+         * Text put before the key read with {@link #concurrencyKeyFrom}, so that two triggers reading the
+         * same ids keep their keys apart; only with a pointer, checked by {@link #build()}.
+         *
+         * @param value the prefix, such as {@code "invoices:"}; {@code null} for none
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder concurrencyKeyPrefix(String value) {
+            this.concurrencyKeyPrefix = value;
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -472,7 +634,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         public TriggerSpec build() {
             return new TriggerSpec(name, type, flows, Optional.ofNullable(cron).map(String::trim),
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
-                    Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace));
+                    Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
+                    Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
+                    Optional.ofNullable(concurrencyKeyPrefix));
         }
     }
 }

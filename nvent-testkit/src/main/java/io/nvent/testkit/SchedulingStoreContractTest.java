@@ -678,6 +678,27 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheConcurrencyKeyOfATriggerFixedOrReadFromItsPayloadUntilItHasNone() {
+        TriggerRecord fixed = new TriggerRecord(TriggerSpec.newBuilder(id("nightly-keyed"), TriggerType.SCHEDULE)
+                .flow("report").cron("0 2 * * *").concurrencyKey("all-customers").build(),
+                true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord pointed = new TriggerRecord(TriggerSpec.newBuilder(id("orders-keyed"), TriggerType.WEBHOOK)
+                .flow("orders").concurrencyKeyFrom("/customer/id").concurrencyKeyPrefix("orders:").build(),
+                false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(fixed);
+        store.insertTrigger(pointed);
+
+        assertThat(store.findTrigger(fixed.spec().name())).contains(fixed);
+        assertThat(store.findTrigger(pointed.spec().name())).contains(pointed);
+
+        TriggerSpec unkeyed = pointed.spec().toBuilder().concurrencyKeyFrom(null).concurrencyKeyPrefix(null).build();
+        assertThat(store.replaceTriggerSpec(pointed.spec(), unkeyed)).isTrue();
+
+        assertThat(store.findTrigger(pointed.spec().name())).map(TriggerRecord::spec).contains(unkeyed)
+                .hasValueSatisfying(spec -> assertThat(spec.concurrencyKeyFrom()).isEmpty());
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

@@ -53,7 +53,8 @@ final class SchemaMigrator {
             "V12__trigger_misfire.sql", "V13__lease_renewed_at.sql", "V14__webhook_request.sql",
             "V15__run_key_and_error.sql", "V16__lease_progress.sql", "V17__lease_attempt.sql",
             "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql",
-            "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql");
+            "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql",
+            "V22__trigger_concurrency_key.sql");
 
     private SchemaMigrator() {
     }

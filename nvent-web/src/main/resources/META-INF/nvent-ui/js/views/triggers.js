@@ -142,6 +142,14 @@ function filterNote(filter) {
   return filter ? [h('span', { class: 'muted small' }, ' where '), h('code', { class: 'filter', title: 'fires only for events whose payload contains this' }, filterText(filter))] : null;
 }
 
+/** A trigger's concurrency key: fixed, or read from each fire's payload (after a prefix); runs with one key take turns. */
+function concurrencyKeyNote(t) {
+  if (t.concurrencyKey) return [h('code', {}, t.concurrencyKey), h('span', { class: 'muted small' }, ' — every run it starts holds it: they run one at a time')];
+  if (t.concurrencyKeyFrom) return [t.concurrencyKeyPrefix ? [h('code', {}, t.concurrencyKeyPrefix), ' + '] : null, h('span', { class: 'muted small' }, 'the value at '), h('code', {}, t.concurrencyKeyFrom),
+    h('span', { class: 'muted small' }, ' of each fire\'s payload: runs with one value run one at a time; a payload without one starts nothing (422)')];
+  return h('span', { class: 'muted' }, 'none: its runs do not wait for each other');
+}
+
 /** How a trigger starts its flows, in one line of text (the flow page's "Started by"). */
 export function triggerSource(t) {
   switch (t.type) {
@@ -388,6 +396,7 @@ export function triggerView(ctx) {
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
+      h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
@@ -685,6 +694,17 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'field' }, h('label', { for: 'tf-filter' }, 'Filter (optional)'), filterEditor.el),
     h('div', { class: 'hint' }, 'A JSON object such as {"region": "eu"}: the trigger fires only for events whose payload contains each of its members with an equal value (nested objects as subsets, 2 equals 2.0).'));
 
+  // The trigger's concurrency key: fixed, or read from each fire's payload; the server checks the rules (400 says why).
+  const keyInput = (id, placeholder, value) => h('input', { type: 'text', id, class: 'mono', autocomplete: 'off', spellcheck: 'false', placeholder, value: value || '', oninput: () => renderApi() });
+  const keyFixedInput = keyInput('tf-concurrency-key', 'e.g. nightly-sync', existing && existing.concurrencyKey);
+  const keyFromInput = keyInput('tf-concurrency-key-from', 'e.g. /customerId', existing && existing.concurrencyKeyFrom);
+  const keyPrefixInput = keyInput('tf-concurrency-key-prefix', 'e.g. invoices:', existing && existing.concurrencyKeyPrefix);
+  const keyFields = h('div', { id: 'tf-concurrency-key-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-concurrency-key' }, 'Concurrency key (optional)'), keyFixedInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-concurrency-key-from' }, 'or read from the payload at'), keyFromInput),
+      h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-key-prefix' }, 'after the prefix'), keyPrefixInput)),
+    h('div', { class: 'hint' }, 'Runs with one key run one at a time. A fixed key for all runs, or a JSON Pointer (not for schedules) to each fire\'s key in its payload, with an optional prefix.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -693,7 +713,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields,
+    scheduleFields, eventFields, keyFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -888,6 +908,11 @@ function triggerForm(ctx, existing) {
       if (filter) body.filter = filter;
       else if (filter === null && editing && existing.filter) body.filter = null;   // removes it
     }
+    // The three give the whole key together (a field left out is none); an emptied key is removed.
+    const key = [['concurrencyKey', keyFixedInput], ['concurrencyKeyFrom', keyFromInput], ['concurrencyKeyPrefix', keyPrefixInput]]
+      .map(([field, input]) => [field, input.value.trim()]);
+    if (key.some(([, value]) => value)) key.filter(([, value]) => value).forEach(([field, value]) => { body[field] = value; });
+    else if (editing && (existing.concurrencyKey || existing.concurrencyKeyFrom)) body.concurrencyKey = null;
     return body;
   }
   function renderApi() {

@@ -640,25 +640,22 @@ public final class FlowEngine implements FlowService {
     /**
      * Starts a run for a trigger fire; the payload is the run's input. With a key (a webhook
      * sender's delivery id), once per trigger, flow and key: the key's runs are the trigger's own,
-     * apart from runs started directly with the same key. With a delay, as a delayed start.
+     * apart from runs started directly with the same key. With a delay, as a delayed start. With a
+     * concurrency key (the trigger's, {@link TriggerConcurrencyKey}), as a start with that key.
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
         Optional<Duration> delay = options.delay();
-        if (options.concurrencyKey().isPresent()) {
-            throw new IllegalArgumentException("NVENT-0559 trigger '" + trigger + "' cannot start runs with a"
-                    + " concurrency key (not yet): start the flow with FlowService.start and"
-                    + " StartOptions.newBuilder().concurrencyKey(…) instead");
-        }
         if (options.idempotencyKey().isPresent()) {
             String key = options.idempotencyKey().get();
             return startOnce(flow, payloadJson, Optional.empty(), StartKey.trigger(trigger, key),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay, Optional.empty());
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay,
+                    options.concurrencyKey());
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(), Optional.empty()),
-                true);
+                JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
+                options.concurrencyKey()), true);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AppliedMisfire;
+import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
@@ -91,6 +92,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * missing: said once per start of this instance, as the deployed flows do not change meanwhile.
      */
     private final Set<String> undeployedFlowsSaid = ConcurrentHashMap.newKeySet();
+    /** Triggers whose tick or event fire found no concurrency key in its payload since this instance started. */
+    private final Set<String> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
@@ -953,7 +956,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * without a stack trace; a fire by name is refused for it every time, while of the ticks and
      * events only the first after a start records the failure, the others are no fire of it.
      *
-     * @param options the fire's idempotency key and start delay, for each flow
+     * @param options the fire's idempotency key, start delay and concurrency key, for each flow; the trigger's own key
+     *     joins them ({@link TriggerConcurrencyKey})
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
@@ -964,6 +968,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName,
                          Optional<MissedTicks> missed) {
         Instant now = clock.instant();
+        StartOptions keyed;
+        try {
+            keyed = TriggerConcurrencyKey.startOptions(spec, payloadJson, options);
+        } catch (ConcurrencyKeyNotInPayloadException noKey) {
+            return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
+        }
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
@@ -985,7 +995,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), options));
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed));
             } catch (IdempotencyKeyConflictException reusedKey) {
                 // The caller's mistake, answered with the conflict; the trigger did not fire.
                 errors.add(flow + ": " + reusedKey.getMessage());
@@ -1026,6 +1036,26 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " but its statistics or history entry could not be stored", e);
         }
         return new Fire(started, failures, errors);
+    }
+
+    /**
+     * A fire whose payload holds no concurrency key where the trigger points: it starts nothing and counts as a
+     * failed fire. A caller (webhook, manual fire) gets the exception; of the ticks and events, which have
+     * no caller to tell, the first after a start is logged, so that a sender's payloads cannot flood the log.
+     */
+    private Fire keyNotInPayload(TriggerSpec spec, String payloadJson, boolean byName, Optional<MissedTicks> missed,
+                                 Instant now, ConcurrencyKeyNotInPayloadException noKey) {
+        if (!byName && keyNotInPayloadSaid.add(spec.name())) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0566 " + noKey.getMessage() + " (said once per trigger"
+                    + " until the next start; the trigger's history records each such fire as failed)");
+        }
+        try {
+            recordFire(spec, now, List.of(), Optional.of(noKey.getMessage()), payloadJson, missed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started no run (" + noKey
+                    .getMessage() + ") and its statistics or history entry could not be stored", e);
+        }
+        return new Fire(List.of(), List.of(noKey), List.of(noKey.getMessage()));
     }
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
@@ -1186,6 +1216,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             data.str("misfire", spec.misfire().wireName());
         }
         spec.misfireGrace().ifPresent(grace -> data.str("misfireGrace", grace.toString()));
+        spec.concurrencyKey().ifPresent(key -> data.str("concurrencyKey", key));
+        spec.concurrencyKeyFrom().ifPresent(pointer -> data.str("concurrencyKeyFrom", pointer));
+        spec.concurrencyKeyPrefix().ifPresent(prefix -> data.str("concurrencyKeyPrefix", prefix));
         return data.build();
     }
 }

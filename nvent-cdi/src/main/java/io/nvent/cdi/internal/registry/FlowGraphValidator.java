@@ -273,6 +273,22 @@ public final class FlowGraphValidator {
     private static void checkTrigger(String where, Trigger trigger, List<String> problems) {
         TriggerRules.of(trigger).problems().forEach(problem -> problems.add(where + problem));
         checkMisfire(where, trigger, problems);
+        checkConcurrencyKey(where, trigger, problems);
+    }
+
+    private static void checkConcurrencyKey(String where, Trigger trigger, List<String> problems) {
+        try {
+            TriggerSpec.checkConcurrencyKey(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
+                    trigger.type(), given(trigger.concurrencyKey()), given(trigger.concurrencyKeyFrom()),
+                    given(trigger.concurrencyKeyPrefix()));
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
+        }
+    }
+
+    /** An annotation's text attribute, empty (its default) for none. */
+    private static Optional<String> given(String attribute) {
+        return attribute.isEmpty() ? Optional.empty() : Optional.of(attribute);
     }
 
     private static void checkMisfire(String where, Trigger trigger, List<String> problems) {
@@ -308,6 +324,9 @@ public final class FlowGraphValidator {
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
                         || !first.every().equals(trigger.every()) || first.misfire() != trigger.misfire()
                         || !first.misfireGrace().equals(trigger.misfireGrace())
+                        || !first.concurrencyKey().equals(trigger.concurrencyKey())
+                        || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
+                        || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "

@@ -113,10 +113,17 @@ public final class FlowRegistry {
                 if (!t.misfireGrace().isBlank()) {
                     spec.misfireGrace(java.time.Duration.parse(t.misfireGrace().trim()));
                 }
+                spec.concurrencyKey(blankAsNone(t.concurrencyKey())).concurrencyKeyFrom(blankAsNone(t.concurrencyKeyFrom()))
+                        .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix()));
                 triggers.put(t.name(), spec.build());
             }
         }
         return Map.copyOf(triggers);
+    }
+
+    /** An annotation's text attribute as a builder takes it: its default, empty, is none. */
+    private static String blankAsNone(String attribute) {
+        return attribute.isEmpty() ? null : attribute;
     }
 
     /** Triggers declared with {@link Trigger} annotations, by name. */

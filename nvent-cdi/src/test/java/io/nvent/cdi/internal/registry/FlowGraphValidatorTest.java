@@ -516,6 +516,60 @@ class FlowGraphValidatorTest {
         }
     }
 
+    @FlowStep(flow = "keyed", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "both", type = TriggerType.WEBHOOK, concurrencyKey = "all", concurrencyKeyFrom = "/customerId")
+    @Trigger(name = "no-slash", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "customerId")
+    @Trigger(name = "bad-escape", type = TriggerType.EVENT, event = "customer.changed", concurrencyKeyFrom = "/a~2b")
+    @Trigger(name = "prefix-alone", type = TriggerType.MANUAL, concurrencyKeyPrefix = "invoices:")
+    @Trigger(name = "prefix-on-fixed", type = TriggerType.MANUAL, concurrencyKey = "all", concurrencyKeyPrefix = "x:")
+    @Trigger(name = "on-a-schedule", type = TriggerType.SCHEDULE, every = "PT1M", concurrencyKeyFrom = "/scheduledAt")
+    @Trigger(name = "fine", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customer/id", concurrencyKeyPrefix = "c:")
+    @Trigger(name = "fixed-on-a-schedule", type = TriggerType.SCHEDULE, every = "PT1M", concurrencyKey = "nightly")
+    static class BadConcurrencyKeys implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "keyed-too", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "fine", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customer/id", concurrencyKeyPrefix = "d:")
+    static class OtherConcurrencyKeyPrefix implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** 201 characters, one more than a concurrency key may have. */
+    private static final String TOO_LONG_KEY = "01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789x";
+
+    @FlowStep(flow = "keyed", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "too-long", type = TriggerType.MANUAL, concurrencyKey = TOO_LONG_KEY)
+    static class TooLongConcurrencyKey implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void invalidConcurrencyKeysOfTriggersFailDeploymentNamingTheClassTheTriggerAndTheRule() {
+        assertThat(problemsOf(BadConcurrencyKeys.class)).hasSize(6).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadConcurrencyKeys.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'both'", "NVENT-0266", "both a concurrency key and a pointer"),
+                        p -> assertThat(p).contains("@Trigger 'no-slash'", "NVENT-0268", "\"customerId\", no JSON Pointer"),
+                        p -> assertThat(p).contains("@Trigger 'bad-escape'", "NVENT-0268", "\"/a~2b\", no JSON Pointer"),
+                        p -> assertThat(p).contains("@Trigger 'prefix-alone'", "NVENT-0266", "prefix without a pointer"),
+                        p -> assertThat(p).contains("@Trigger 'prefix-on-fixed'", "NVENT-0266", "ambiguous"),
+                        p -> assertThat(p).contains("@Trigger 'on-a-schedule'", "NVENT-0269", "schedule trigger"));
+        assertThat(problemsOf(TooLongConcurrencyKey.class)).singleElement().satisfies(p -> assertThat(p)
+                .contains("@Trigger 'too-long'", "NVENT-0268", "at most 200 characters"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentConcurrencyKeyPrefixesDisagree() {
+        assertThat(problemsOf(BadConcurrencyKeys.class, OtherConcurrencyKeyPrefix.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'fine' is declared differently"));
+    }
+
     @Test
     void inputTypesAreResolvedThroughGenericSuperclasses() {
         assertThat(problemsOf(Concrete.class)).isEmpty();

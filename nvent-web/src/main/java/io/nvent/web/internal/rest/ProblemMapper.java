@@ -61,6 +61,11 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof io.nvent.UnexpectedEventException) {
             return Problems.of(422, "Event not listened to", e.getMessage());
         }
+        if (e instanceof io.nvent.ConcurrencyKeyNotInPayloadException) {
+            // Well-formed JSON that lacks what the trigger reads its key from: nothing was started (nor recorded
+            // as received), so the sender may send it again, corrected.
+            return Problems.of(422, "Concurrency key not in payload", e.getMessage());
+        }
         if (e instanceof io.nvent.IdempotencyKeyConflictException) {
             return Problems.of(422, "Idempotency key reused", e.getMessage());
         }

@@ -44,6 +44,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
@@ -60,7 +61,11 @@ public class TriggersResource {
      * are the server's to report.
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
-            "event", "filter", "description", "enabled", "misfire", "misfireGrace");
+            "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
+            "concurrencyKeyFrom", "concurrencyKeyPrefix");
+    /** The fields of a trigger's concurrency key, which a body gives together (see {@link #concurrencyKey}). */
+    private static final List<String> KEY_FIELDS = List.of("concurrencyKey", "concurrencyKeyFrom",
+            "concurrencyKeyPrefix");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -80,6 +85,9 @@ public class TriggersResource {
     SchedulingStore scheduling;
 
     /** A trigger's protection as configured, read on every use (tests give their own). */
+    /** How long a signed request's timestamp stays valid ({@code nvent.webhooks.replay-window-s}); a field for tests. */
+    Supplier<Duration> replayWindow = () -> Duration.ofSeconds(ConfigProvider.getConfig()
+            .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
             trigger);
 
@@ -286,8 +294,7 @@ public class TriggersResource {
         if (protection.scheme().get() == WebhookProtection.Scheme.GITHUB) {
             return githubDelivery(info, protection, headers, body, idempotencyKey, now);
         }
-        Duration window = Duration.ofSeconds(ConfigProvider.getConfig()
-                .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
+        Duration window = replayWindow.get();
         WebhookSignature.Check check = WebhookSignature.check(protection.secrets(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
@@ -417,6 +424,7 @@ public class TriggersResource {
         (body.has("filter") ? body.object("filter", "{\"region\":\"eu\"}").map(JsonValue::toString)
                 : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
         misfire(body, type, old, spec);
+        concurrencyKey(body, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -442,6 +450,24 @@ public class TriggersResource {
         Optional<Duration> graceGiven = grace.map(value -> duration("misfireGrace", value, "\"PT1H\" or \"P1D\"",
                 "NVENT-0231 ", " (leave it out to inherit nvent.triggers.misfire-grace)"));
         (body.has("misfireGrace") ? graceGiven : old.flatMap(TriggerSpec::misfireGrace)).ifPresent(spec::misfireGrace);
+    }
+
+    /**
+     * The concurrency key a body gives: a fixed key, or a pointer with an optional prefix, each refused as the
+     * spec refuses it (400). A body that gives any of the three fields gives the trigger's whole key, the
+     * fields it leaves out (or gives null) being none: one kept from before could make the key both fixed and
+     * read. A body that gives none keeps the old key.
+     */
+    private static void concurrencyKey(JsonFields body, Optional<TriggerSpec> old, TriggerSpec.Builder spec) {
+        if (KEY_FIELDS.stream().anyMatch(body::has)) {
+            body.string("concurrencyKey").ifPresent(spec::concurrencyKey);
+            body.string("concurrencyKeyFrom").ifPresent(spec::concurrencyKeyFrom);
+            body.string("concurrencyKeyPrefix").ifPresent(spec::concurrencyKeyPrefix);
+            return;
+        }
+        old.flatMap(TriggerSpec::concurrencyKey).ifPresent(spec::concurrencyKey);
+        old.flatMap(TriggerSpec::concurrencyKeyFrom).ifPresent(spec::concurrencyKeyFrom);
+        old.flatMap(TriggerSpec::concurrencyKeyPrefix).ifPresent(spec::concurrencyKeyPrefix);
     }
 
     private static Duration every(String value) {
@@ -508,6 +534,9 @@ public class TriggersResource {
         spec.every().ifPresent(every -> body.add("every", TriggerSpec.durationText(every)));
         spec.event().ifPresent(e -> body.add("event", e));
         spec.filter().ifPresent(filter -> body.add("filter", JsonInput.read(filter)));
+        spec.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
+        spec.concurrencyKeyFrom().ifPresent(pointer -> body.add("concurrencyKeyFrom", pointer));
+        spec.concurrencyKeyPrefix().ifPresent(prefix -> body.add("concurrencyKeyPrefix", prefix));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.

@@ -51,4 +51,14 @@ class ProblemMapperTest {
         assertThat(ProblemMapper.unavailable(storeAway)).startsWith("nvent's store or queue cannot be reached right now")
                 .doesNotContain("db.internal");
     }
+
+    @Test
+    void aFireWhosePayloadHoldsNoConcurrencyKeyIsUnprocessableWithItsMessage() {
+        jakarta.ws.rs.core.Response answer = new ProblemMapper().toResponse(
+                new io.nvent.ConcurrencyKeyNotInPayloadException("orders-hook", "/customerId", "null"));
+
+        assertThat(answer.getStatus()).isEqualTo(422);
+        assertThat(answer.getEntity().toString()).contains("NVENT-0267 trigger 'orders-hook'", "/customerId",
+                "holds null there");
+    }
 }

@@ -96,7 +96,7 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
-                        + "misfireGrace");
+                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -323,6 +323,65 @@ class TriggersResourceTest {
         assertThat(StartRequests.startOptions("order 7: A-1/2").idempotencyKey()).hasValue("order 7: A-1/2");
     }
 
+    @Test
+    void aConcurrencyKeyIsSetShownReplacedWholeAndKeptByABodyWithoutOne() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyKeyPrefix\":\"eu:\"}",
+                null);
+
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customerId");
+        assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow()))
+                .containsEntry("concurrencyKeyFrom", Json.createValue("/customerId"))
+                .containsEntry("concurrencyKeyPrefix", Json.createValue("eu:")).doesNotContainKey("concurrencyKey");
+
+        resource.update("eu-orders", "{\"description\":\"orders of the EU\"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).as("kept").hasValue("eu:");
+
+        resource.update("eu-orders", "{\"concurrencyKey\":\"all-orders\"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKey()).hasValue("all-orders");
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).as("the body gives the whole key").isEmpty();
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).isEmpty();
+
+        resource.update("eu-orders", "{\"concurrencyKey\":null}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKey()).isEmpty();
+    }
+
+    @Test
+    void anInvalidConcurrencyKeyIsRefusedAndTheTriggerKeepsItsKey() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\"}", null);
+
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"customerId\"}", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("NVENT-0268 ")
+                .hasMessageContaining("\"customerId\", no JSON Pointer");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKey\":\"a\",\"concurrencyKeyFrom\":\"/b\"}",
+                null)).hasMessageStartingWith("NVENT-0266 ");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyPrefix\":\"eu:\"}", null))
+                .hasMessageStartingWith("NVENT-0266 ");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"concurrencyKeyFrom\":\"/scheduledAt\"}", null))
+                .hasMessageStartingWith("NVENT-0269 trigger 'nightly' is a schedule trigger");
+
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customerId");
+    }
+
+    @Test
+    void aSignedDeliveryRefusedForWantOfAConcurrencyKeyIsNotRecordedAsReceivedSoItsRetryGetsThrough() {
+        stored.put(TriggerSpec.newBuilder("signed-hook", TriggerType.WEBHOOK).flows(List.of("order"))
+                .concurrencyKeyFrom("/customerId").build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of("s3cret"), "nvent", List.of(), "X-API-Key");
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
+        byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String seconds = String.valueOf(Instant.now().getEpochSecond());
+        String signature = "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign("s3cret",
+                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
+
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature, null, null, body))
+                    .as("delivery %d reaches the trigger, and is refused by it, not as a replay", delivery)
+                    .isInstanceOf(io.nvent.ConcurrencyKeyNotInPayloadException.class);
+        }
+        assertThat(stored.refusedForWantOfAKey).isEqualTo(2);
+    }
+
     private void openWebhook() {
         stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
         resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
@@ -339,6 +398,8 @@ class TriggersResourceTest {
         private final Map<String, TriggerInfo> byName = new ConcurrentHashMap<>();
         /** The payloads of the fires, in order. */
         final List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Fires refused because the payload holds no concurrency key where the trigger points. */
+        int refusedForWantOfAKey;
 
         void put(TriggerSpec spec, boolean declared) {
             byName.put(spec.name(), new TriggerInfo(spec, declared, 0, 0, Optional.empty(), Optional.empty(),
@@ -395,6 +456,11 @@ class TriggersResourceTest {
 
         @Override
         public List<io.nvent.StartedRun> fire(String name, String jsonPayload, io.nvent.StartOptions options) {
+            Optional<String> pointer = spec(name).concurrencyKeyFrom();
+            if (pointer.isPresent() && !jsonPayload.contains("\"" + pointer.get().substring(1) + "\"")) {
+                refusedForWantOfAKey++;
+                throw new io.nvent.ConcurrencyKeyNotInPayloadException(name, pointer.get(), "nothing");
+            }
             fired.add(jsonPayload);
             return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }

@@ -1,0 +1,211 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.ConcurrencyKeyNotInPayloadException;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.engine.ConcurrencyKeyTest.SyncCustomer;
+import io.nvent.testkit.LogRecorder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A trigger's fires start runs with its concurrency key, fixed or read from each fire's payload; runs with one key take turns. */
+class TriggerConcurrencyKeysTest {
+
+    @BeforeEach
+    void reset() {
+        ConcurrencyKeyTest.STARTED.clear();
+        ConcurrencyKeyTest.GATES.clear();
+    }
+
+    private static TriggerSpec.Builder manual(String name) {
+        return TriggerSpec.newBuilder(name, TriggerType.MANUAL).flow("sync");
+    }
+
+    private static RunInfo onlyRun(EngineHarness h, List<StartedRun> fired) {
+        assertThat(fired).hasSize(1);
+        return h.engine.run(fired.get(0).runId()).orElseThrow();
+    }
+
+    private static String keyOfFire(EngineHarness h, String trigger, String payload) {
+        RunInfo run = onlyRun(h, h.triggers.fire(trigger, payload, StartOptions.DEFAULTS));
+        letEnd(nameIn(payload));
+        return run.concurrencyKey().orElseThrow();
+    }
+
+    /** Lets the entry step of the run of that name end (see {@link ConcurrencyKeyTest}). */
+    private static void letEnd(String name) {
+        ConcurrencyKeyTest.GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).countDown();
+    }
+
+    private static String nameIn(String payload) {
+        return payload.replaceAll(".*\"name\":\"([^\"]*)\".*", "$1");
+    }
+
+    @Test
+    void aFixedKeyIsTheKeyOfEveryRunTheTriggerStarts() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("nightly-sync").concurrencyKey("all-customers").build());
+
+            assertThat(keyOfFire(h, "nightly-sync", "{\"name\":\"a\"}")).isEqualTo("all-customers");
+            assertThat(keyOfFire(h, "nightly-sync", "{\"name\":\"b\",\"customerId\":7}")).isEqualTo("all-customers");
+        }
+    }
+
+    @Test
+    void aPointerReadsEachFiresKeyFromItsPayloadAfterThePrefix() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("by-customer").concurrencyKeyFrom("/customer/id").build());
+            h.triggers.create(manual("invoices").concurrencyKeyFrom("/customer/id").concurrencyKeyPrefix("invoices:")
+                    .build());
+            h.triggers.create(manual("escaped").concurrencyKeyFrom("/lines/1/a~1b~0c").build());
+
+            assertThat(keyOfFire(h, "by-customer", "{\"name\":\"a\",\"customer\":{\"id\":\"c-1\"}}")).isEqualTo("c-1");
+            assertThat(keyOfFire(h, "invoices", "{\"name\":\"b\",\"customer\":{\"id\":\"c-1\"}}"))
+                    .isEqualTo("invoices:c-1");
+            assertThat(keyOfFire(h, "escaped", "{\"name\":\"c\",\"lines\":[{},{\"a/b~c\":true}]}")).isEqualTo("true");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"42", "42.0", "4.2e1", "420e-1", "42.000"})
+    void numbersGiveOneKeyHoweverTheyAreWritten(String number) {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("by-customer").concurrencyKeyFrom("/customerId").build());
+
+            assertThat(keyOfFire(h, "by-customer", "{\"name\":\"n\",\"customerId\":" + number + "}")).isEqualTo("42");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"name\":\"x\"}|nothing", "{\"customerId\":null}|null", "{\"customerId\":\"\"}|an empty string",
+            "{\"customerId\":{\"id\":1}}|an object", "{\"customerId\":[1]}|an array", "[1,2]|nothing"})
+    void aFireByNameWhosePayloadHoldsNoKeyThereIsRefusedNamingTriggerPointerAndWhatWasFoundAndStartsNothing(
+            String payloadAndFound) {
+        String payload = payloadAndFound.substring(0, payloadAndFound.indexOf('|'));
+        String found = payloadAndFound.substring(payloadAndFound.indexOf('|') + 1);
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("by-customer").concurrencyKeyFrom("/customerId").build());
+
+            assertThatThrownBy(() -> h.triggers.fire("by-customer", payload, StartOptions.DEFAULTS))
+                    .isInstanceOfSatisfying(ConcurrencyKeyNotInPayloadException.class, e -> {
+                        assertThat(e.trigger()).isEqualTo("by-customer");
+                        assertThat(e.pointer()).isEqualTo("/customerId");
+                        assertThat(e.found()).isEqualTo(found);
+                        assertThat(e.getMessage()).startsWith("NVENT-0267 trigger 'by-customer'")
+                                .contains("/customerId", "holds " + found + " there");
+                    });
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+            TriggerInfo info = h.triggers.trigger("by-customer").orElseThrow();
+            assertThat(info.runsStarted()).isZero();
+            assertThat(info.lastError()).hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0267"));
+        }
+    }
+
+    @Test
+    void eventFiresWithoutAKeyCountAsFailedFiresAndAreLoggedOncePerTrigger() {
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(TriggerSpec.newBuilder("on-change", TriggerType.EVENT).event("customer.changed")
+                    .flow("sync").concurrencyKeyFrom("/customerId").build());
+
+            assertThat(h.triggers.fireOnEvent("customer.changed", "{\"name\":\"x\"}")).isEmpty();
+            assertThat(h.triggers.fireOnEvent("customer.changed", "{\"customerId\":null}")).isEmpty();
+
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+            assertThat(h.triggers.trigger("on-change").orElseThrow().fires()).isEqualTo(2);
+            assertThat(h.triggers.history("on-change", 10)).extracting(TriggerEvent::type)
+                    .containsExactly("trigger.failed", "trigger.failed", "trigger.registered");
+            assertThat(log.messagesContaining("on-change")).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("NVENT-0566 NVENT-0267 trigger 'on-change'").contains("said once per trigger"));
+        }
+    }
+
+    @Test
+    void aCallersOwnKeyMustBeTheTriggersKey() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("by-customer").concurrencyKeyFrom("/customerId").build());
+
+            assertThatThrownBy(() -> h.triggers.fire("by-customer", "{\"name\":\"a\",\"customerId\":\"c-1\"}",
+                    StartOptions.newBuilder().concurrencyKey("c-2").build()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("NVENT-0571 trigger 'by-customer' starts its runs with concurrency key 'c-1'");
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+
+            RunInfo same = onlyRun(h, h.triggers.fire("by-customer", "{\"name\":\"b\",\"customerId\":\"c-1\"}",
+                    StartOptions.newBuilder().concurrencyKey("c-1").build()));
+            assertThat(same.concurrencyKey()).contains("c-1");
+            letEnd("b");
+        }
+    }
+
+    @Test
+    void aCallersKeyOnATriggerWithoutOneIsTheKeyOfItsRuns() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("plain").build());
+
+            RunInfo run = onlyRun(h, h.triggers.fire("plain", "{\"name\":\"a\"}",
+                    StartOptions.newBuilder().concurrencyKey("mine").build()));
+            assertThat(run.concurrencyKey()).contains("mine");
+            letEnd("a");
+        }
+    }
+
+    @Test
+    void runsAKeyedTriggerStartsWithOneKeyTakeTurnsAndOthersRunBeside() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(TriggerSpec.newBuilder("on-change", TriggerType.EVENT).event("customer.changed")
+                    .flow("sync").concurrencyKeyFrom("/customerId").build());
+
+            String first = h.triggers.fireOnEvent("customer.changed", "{\"name\":\"first\",\"customerId\":42}").get(0);
+            h.clock.advance(Duration.ofSeconds(1));
+            String second = h.triggers.fireOnEvent("customer.changed", "{\"name\":\"second\",\"customerId\":42.0}")
+                    .get(0);
+            String other = h.triggers.fireOnEvent("customer.changed", "{\"name\":\"other\",\"customerId\":7}").get(0);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> ConcurrencyKeyTest.STARTED.containsAll(
+                    List.of("first", "other")));
+            h.awaitStatus(second, RunStatus.AWAITING);
+            assertThat(ConcurrencyKeyTest.STARTED).doesNotContain("second");
+
+            letEnd("first");
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ConcurrencyKeyTest.STARTED.contains("second"));
+            letEnd("second");
+            letEnd("other");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+            h.awaitStatus(other, RunStatus.COMPLETED);
+            assertThat(ConcurrencyKeyTest.STARTED.indexOf("second")).isGreaterThan(
+                    ConcurrencyKeyTest.STARTED.indexOf("first"));
+        }
+    }
+
+    @Test
+    void aScheduleWithAFixedKeyStartsItsTicksRunsWithIt() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(TriggerSpec.newBuilder("every-minute", TriggerType.SCHEDULE).flow("sync")
+                    .every(Duration.ofMinutes(1)).concurrencyKey("minutely").build());
+
+            h.triggers.onTick("every-minute", Instant.parse("2026-11-30T11:00:00Z"));
+
+            assertThat(h.engine.runs(RunQuery.all())).singleElement()
+                    .satisfies(run -> assertThat(run.concurrencyKey()).contains("minutely"));
+        }
+    }
+}
