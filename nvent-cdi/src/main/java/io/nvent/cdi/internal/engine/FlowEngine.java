@@ -93,7 +93,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -135,9 +134,6 @@ public final class FlowEngine implements FlowService {
     private final Object[] keyStripes = java.util.stream.IntStream.range(0, 64).mapToObj(i -> new Object()).toArray();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
     private final EngineSettings settings;
-    private static final Duration PUBLISH_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
-    private final AtomicLong lastPublishFailureReport = new AtomicLong();
-    private final AtomicLong unreportedPublishFailures = new AtomicLong();
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
     /**
      * The {@link TimeoutException}s that steps' own code threw (a call the step made timed out), until
@@ -153,6 +149,8 @@ public final class FlowEngine implements FlowService {
     private final StepHistory history;
     /** The awaits of runs: made, saved, resolved, timed out and closed there. */
     private final AwaitResolution awaitResolution;
+    /** Publishes what was stored of runs: the engine's parts all publish through it. */
+    private final RunPublisher publisher;
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile DeferredStarts deferredStarts;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
@@ -229,12 +227,13 @@ public final class FlowEngine implements FlowService {
         this.history = new StepHistory(store);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
                 settings.webhookBaseUrl(), new AwaitContinuation());
+        this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution);
         String startToken = UUID.randomUUID().toString().substring(0, 8);
         this.leaseOwner = settings.instanceId() + "@" + startToken;
         this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
-                executionsHere, leaseOwner, startToken, new StepRecoveryCalls());
+                executionsHere, leaseOwner, startToken, publisher, new StepRecoveryCalls());
         this.operatorActions = new OperatorActions(registry, store, scheduling, queue, clock, history, awaitResolution,
-                executionsHere, new OperatorCalls());
+                executionsHere, publisher, new OperatorCalls());
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -959,7 +958,7 @@ public final class FlowEngine implements FlowService {
                         lostStepOfCanceledRun(step.getKey(), now, cause));
                 if (change.isPresent()) {
                     settled = change.get().run();
-                    publish(change.get());
+                    publisher.publish(change.get());
                     logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
                 }
             }
@@ -1556,7 +1555,7 @@ public final class FlowEngine implements FlowService {
      * run's version.
      */
     private void recordHandBack(StepJob ref, int attempt, HandBackEntry entry, Instant now) {
-        publish(ref.flow(), store.appendEvents(ref.runId(), List.of(EventDraft.ofStep(EventType.STEP_RETRY,
+        publisher.publish(ref.flow(), store.appendEvents(ref.runId(), List.of(EventDraft.ofStep(EventType.STEP_RETRY,
                 ref.step(), attempt, now, entry.data()))));
     }
 
@@ -1759,7 +1758,7 @@ public final class FlowEngine implements FlowService {
             return started;
         }
         self.holdsLeaseUntil(lease.expiresAt());
-        publish(started.get());
+        publisher.publish(started.get());
         return started;
     }
 
@@ -2079,7 +2078,7 @@ public final class FlowEngine implements FlowService {
             return false;
         }
         change.ifPresent(c -> {
-            publish(c);
+            publisher.publish(c);
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": attempt " + job.attempt() + " of step "
                     + step + " ended as canceled: " + reason);
         });
@@ -2154,7 +2153,7 @@ public final class FlowEngine implements FlowService {
                     : "it no longer runs under attempt " + job.attempt()));
             return false;
         }
-        publish(change.get());
+        publisher.publish(change.get());
         if (change.get().run().steps().get(step) == StepStatus.CANCELED) {
             return true;
         }
@@ -2550,7 +2549,7 @@ public final class FlowEngine implements FlowService {
                 return Optional.of(stepFailedFinally(started, ref.step(), attempt.attempt(), now, data, finalMessage,
                         events));
             });
-            change.ifPresent(this::publish);
+            change.ifPresent(publisher::publish);
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
@@ -2636,7 +2635,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>()));
         });
         change.ifPresent(c -> {
-            publish(c);
+            publisher.publish(c);
             logFinalFailure(ref.runId(), c.run().flow(), ref.step(), failed, job.maxAttempts(),
                     Optional.of(was.getString("errorType", "")), message, now);
         });
@@ -2855,7 +2854,7 @@ public final class FlowEngine implements FlowService {
         if (change.isEmpty()) {
             return change;
         }
-        publish(change.get());
+        publisher.publish(change.get());
         String jobId = underRateLimit ? StepJob.rateLimitedJobId(ref.runId(), ref.step(),
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
@@ -2881,11 +2880,6 @@ public final class FlowEngine implements FlowService {
         @Override
         public StepLease leaseFrom(Instant now, String runId, String step, String owner) {
             return FlowEngine.this.leaseFrom(now, runId, step, owner);
-        }
-
-        @Override
-        public void publish(StoredChange change) {
-            FlowEngine.this.publish(change);
         }
 
         @Override
@@ -2919,11 +2913,6 @@ public final class FlowEngine implements FlowService {
                                             Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                             StepDefinition first, JsonText startData) {
             return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, startData);
-        }
-
-        @Override
-        public void publish(StoredChange change) {
-            FlowEngine.this.publish(change);
         }
 
         @Override
@@ -2961,21 +2950,6 @@ public final class FlowEngine implements FlowService {
                 false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
     }
 
-    /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */
-    private void reportPublishFailure(String flow, RuntimeException failure) {
-        long now = clock.millis();
-        long last = lastPublishFailureReport.get();
-        if (now - last < PUBLISH_FAILURE_REPORT_INTERVAL.toMillis() && last != 0) {
-            unreportedPublishFailures.incrementAndGet();
-            return;
-        }
-        if (lastPublishFailureReport.compareAndSet(last, now)) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0114 could not publish events of flow " + flow + " to the live "
-                    + "stream (" + unreportedPublishFailures.getAndSet(0) + " more failures since the last report; "
-                    + "at most one report a minute); runs go on, live listeners catch up from the store", failure);
-        }
-    }
-
     /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
     public void logHeldFailures(Instant now) {
         finalFailures.logDue(now);
@@ -2984,6 +2958,11 @@ public final class FlowEngine implements FlowService {
     /** Logs every summary of final step failures held back: the engine stops. */
     public void logHeldFailures() {
         finalFailures.logAll();
+    }
+
+    /** Publishes entries of one run that are stored (the start path and the steps' own entries). */
+    void publish(String flow, List<HistoryEvent> events) {
+        publisher.publish(flow, events);
     }
 
     /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
@@ -2996,43 +2975,8 @@ public final class FlowEngine implements FlowService {
         return metrics;
     }
 
-    /**
-     * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
-     * held: every change that ends a run is published through here, with the run as stored, so that
-     * the hand-on costs no read of the run.
-     */
-    private void publish(StoredChange change) {
-        publish(change.run().flow(), change.events());
-        if (change.run().concurrencyKey().isPresent() && change.events().stream().anyMatch(e -> e.type().isTerminal())) {
-            awaitResolution.handOnConcurrencyKey(change.run());
-        }
-    }
-
-    void publish(String flow, List<HistoryEvent> events) {
-        if (events.isEmpty()) {
-            return;
-        }
-        metrics.stored(flow, events);
-        try {
-            stream.publish(flow, events);
-        } catch (RuntimeException e) {
-            // Live listeners catch up from the store; a stream hiccup must not fail the run. Every
-            // publish fails while the stream is away: one report a minute, not a stack trace per step.
-            reportPublishFailure(flow, e);
-        }
-        for (String runId : settings.stateCleanup().runsToClearAfter(events)) {
-            try {
-                store.clearState(runId);
-            } catch (RuntimeException e) {
-                // The run's outcome is stored; left-over state goes with the run's retention.
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0117 could not remove the state of run " + runId
-                        + " (" + settings.stateCleanup().strategy().configValue() + ")", e);
-            }
-        }
-    }
-
     private void afterChange(String flow, StoredChange change, Pending pending) {
-        publish(change);
+        publisher.publish(change);
         if (pending.failedAwait != null) {
             // Logged as a step that used up its attempts is: operators watch the log more than histories.
             finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),

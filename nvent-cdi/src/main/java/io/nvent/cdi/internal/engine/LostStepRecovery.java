@@ -89,9 +89,6 @@ final class LostStepRecovery {
         /** A lease taken now for the lease duration, with the time it was taken. */
         StepLease leaseFrom(Instant now, String runId, String step, String owner);
 
-        /** Publishes a stored change of a run (and hands on its concurrency key if it ended the run). */
-        void publish(StoredChange change);
-
         /** Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted. */
         void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore);
 
@@ -113,6 +110,7 @@ final class LostStepRecovery {
     private final StepHistory history;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
+    private final RunPublisher publisher;
     private final Engine engine;
     /** Owner of this engine's step leases (see {@code FlowEngine.leaseOwner}). */
     private final String leaseOwner;
@@ -141,7 +139,7 @@ final class LostStepRecovery {
 
     LostStepRecovery(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
                      EngineSettings settings, StepHistory history, StepExecutions executionsHere, String leaseOwner,
-                     String startToken, Engine engine) {
+                     String startToken, RunPublisher publisher, Engine engine) {
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
@@ -156,6 +154,7 @@ final class LostStepRecovery {
         this.ownerOfAStartOfThisInstance = Pattern.compile(Pattern.quote(settings.instanceId())
                 + "@([0-9a-f]{8})(/.*)?");
         this.startedAt = clock.instant();
+        this.publisher = publisher;
         this.engine = engine;
     }
 
@@ -400,7 +399,7 @@ final class LostStepRecovery {
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        engine.publish(change.get());
+        publisher.publish(change.get());
         if (ofCanceledRun.get()) {
             logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();

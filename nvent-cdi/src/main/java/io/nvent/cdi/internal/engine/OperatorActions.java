@@ -66,9 +66,6 @@ final class OperatorActions {
         String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
                                      Map<String, String> doneEvents, StepDefinition first, JsonText startData);
 
-        /** Publishes a stored change of a run (and hands on its concurrency key if it ended the run). */
-        void publish(StoredChange change);
-
         /** Enqueues a step of a run that is already under way. */
         void enqueue(String runId, String flow, StepDefinition step, String jobId);
     }
@@ -82,11 +79,12 @@ final class OperatorActions {
     private final AwaitResolution awaitResolution;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
+    private final RunPublisher publisher;
     private final Engine engine;
 
     OperatorActions(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
                     StepHistory history, AwaitResolution awaitResolution, StepExecutions executionsHere,
-                    Engine engine) {
+                    RunPublisher publisher, Engine engine) {
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
@@ -95,6 +93,7 @@ final class OperatorActions {
         this.history = history;
         this.awaitResolution = awaitResolution;
         this.executionsHere = executionsHere;
+        this.publisher = publisher;
         this.engine = engine;
     }
 
@@ -109,7 +108,7 @@ final class OperatorActions {
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
                 : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
-            engine.publish(c);
+            publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
@@ -256,7 +255,7 @@ final class OperatorActions {
             return;
         }
         change.ifPresent(c -> {
-            engine.publish(c);
+            publisher.publish(c);
             if (waitsForKey[0] || !gatePassed) {
                 awaitResolution.saveAwaits(awaits);
                 if (waitsForKey[0]) {
