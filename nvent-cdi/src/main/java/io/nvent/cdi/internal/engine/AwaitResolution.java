@@ -1,6 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.FlowEngine.stepOf;
+import static io.nvent.cdi.internal.engine.Orchestration.stepOf;
 
 import io.nvent.AwaitClosedException;
 import io.nvent.AwaitInfo;
@@ -21,7 +21,6 @@ import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.ClockTimers;
-import io.nvent.cdi.internal.engine.FlowEngine.Pending;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;

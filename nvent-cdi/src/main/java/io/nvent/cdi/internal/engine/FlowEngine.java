@@ -8,7 +8,6 @@ import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
-import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.EventDelivery;
 import io.nvent.EventQuery;
 import io.nvent.ConcurrentRunModificationException;
@@ -814,12 +813,12 @@ public final class FlowEngine implements FlowService {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
             Emission emission = new Emission(event, payloadJson, now);
-            keepWithinEmittedLimit(run, List.of(emission));
+            json.runEmittedLimit().keepWithinEmittedLimit(run, List.of(emission));
             pending.reset();
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(emission);
-            EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, emitData(event, payloadJson));
-            return Optional.of(pending.advance(this, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
+            EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, Emission.emitData(event, payloadJson));
+            return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
         change.ifPresent(c -> afterChange(flow.name(), c, pending));
     }
@@ -844,22 +843,6 @@ public final class FlowEngine implements FlowService {
         if (!awaited) {
             throw new UnexpectedEventException(runId, flow.name(), event, listened,
                     Spelling.closest(event, listened, Spelling.MOST_EDITS_OF_A_TYPO));
-        }
-    }
-
-    /**
-     * Refuses emissions that would take what the run keeps of its emitted events beyond
-     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the write that records them reads it:
-     * an operator's emit, or a step's completion, whose emits were checked against the run as its
-     * attempt read it, which a step completing beside it may have changed since; or the resolution
-     * of an after-await, whose held emits were checked at the step's completion.
-     *
-     * @throws io.nvent.EmittedPayloadsTooLargeException (NVENT-0198) for the first emission that does not fit
-     */
-    private void keepWithinEmittedLimit(RunRecord run, List<Emission> emissions) {
-        RunEmittedLimit.Tally tally = json.runEmittedLimit().tally(run.runId(), run.emitted());
-        for (Emission emission : emissions) {
-            tally.admit(emission.event(), emission.payloadJson());
         }
     }
 
@@ -1082,7 +1065,7 @@ public final class FlowEngine implements FlowService {
         @Override
         public RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
                                  List<EventDraft> events, Instant now) {
-            return pending.release(FlowEngine.this, flow, run, await, events, now);
+            return pending.release(awaitResolution, json.runEmittedLimit(), flow, run, await, events, now);
         }
 
         @Override
@@ -2371,7 +2354,7 @@ public final class FlowEngine implements FlowService {
             }
             // Fails the attempt (its emits discarded, retried as any failure) if a step of the run that
             // ran beside it completed first with emits of its own, and its own no longer fit.
-            keepWithinEmittedLimit(run, emissions);
+            json.runEmittedLimit().keepWithinEmittedLimit(run, emissions);
             // A run canceled while this one ran schedules nothing: its emits are recorded, saying so, and
             // reach no step, event trigger or await. A run failed by another step may be retried
             // (retryStep), and then its steps go on from what it emitted: their emits go out as ever.
@@ -2379,8 +2362,8 @@ public final class FlowEngine implements FlowService {
             List<EventDraft> events = new ArrayList<>();
             for (Emission emission : emissions) {
                 events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(), ended
-                        ? unscheduledEmitData(emission)
-                        : emitData(emission.event(), emission.payloadJson())));
+                        ? Emission.unscheduledEmitData(emission)
+                        : Emission.emitData(emission.event(), emission.payloadJson())));
             }
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
                     completedData(resultJson, context.endProgress())));
@@ -2392,7 +2375,7 @@ public final class FlowEngine implements FlowService {
                         Emission.toJson(emissions));
                 pending.awaits.add(await);
                 events.add(awaitResolution.registeredEvent(await));
-                return Optional.of(pending.advance(this, flow, next, events, now));
+                return Optional.of(pending.advance(awaitResolution, flow, next, events, now));
             }
             next = next.withStep(step.name(), StepStatus.COMPLETED);
             for (Emission emission : emissions) {
@@ -2401,7 +2384,7 @@ public final class FlowEngine implements FlowService {
             if (!ended) {
                 pending.released.addAll(emissions);
             }
-            return Optional.of(pending.advance(this, flow, next, events, now));
+            return Optional.of(pending.advance(awaitResolution, flow, next, events, now));
         };
         Optional<StoredChange> change;
         if (lease.isEmpty()) {
@@ -3060,25 +3043,6 @@ public final class FlowEngine implements FlowService {
         return registry.require(run.flow());
     }
 
-    static StepDefinition stepOf(FlowDefinition flow, String stepName) {
-        return flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
-                "flow '" + flow.name() + "' has no step '" + stepName + "'"));
-    }
-
-    private static String emitData(String event, String payloadJson) {
-        return emitEntry(event, payloadJson).build();
-    }
-
-    /** An emit of a step that returned after its run was canceled: {@code "scheduled": false} and why. */
-    private static String unscheduledEmitData(Emission emission) {
-        return emitEntry(emission.event(), emission.payloadJson()).raw("scheduled", "false")
-                .str("reason", "the run was canceled before the step returned").build();
-    }
-
-    private static JsonText emitEntry(String event, String payloadJson) {
-        return JsonText.object().str("name", event).raw("payload", payloadJson);
-    }
-
     static String stackTrace(Throwable error) {
         StringBuilder out = new StringBuilder();
         Throwable current = error;
@@ -3090,86 +3054,5 @@ public final class FlowEngine implements FlowService {
             }
         }
         return out.length() > 8000 ? out.substring(0, 8000) + "..." : out.toString();
-    }
-
-    /**
-     * What a run mutation decided beyond the stored change: steps to enqueue, awaits to save and
-     * emissions to deliver. Stores may call a mutation several times; only the last call counts,
-     * hence {@link #reset()} at its start.
-     */
-    static final class Pending {
-        final List<StepDefinition> ready = new ArrayList<>();
-        final List<AwaitRecord> awaits = new ArrayList<>();
-        final List<Emission> released = new ArrayList<>();
-        /** The await whose step the change fails, with why; {@code null} if it fails none. */
-        AwaitRecord failedAwait;
-        String failure;
-
-        void reset() {
-            ready.clear();
-            awaits.clear();
-            released.clear();
-            failedAwait = null;
-            failure = null;
-        }
-
-        /**
-         * Fails the step of an await that closed without letting it go on, and its run with it: an
-         * await timed out with {@code FAIL} (or out of retries), or an after-await whose held emits no
-         * longer fit the run when it resolved. The queue does not retry it: an after-await's step
-         * completed its attempt, and running it again would repeat what it did; only an operator's
-         * retry does that.
-         */
-        RunChange fail(RunRecord run, AwaitRecord await, String why, List<EventDraft> events, Instant now) {
-            failedAwait = await;
-            failure = why;
-            String step = await.step();
-            List<EventDraft> all = new ArrayList<>(events);
-            all.add(EventDraft.ofStep(EventType.STEP_FAILED, step, 0, now,
-                    JsonText.object().str("error", why).build()));
-            all.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                    .str("step", step).str("error", why).build()));
-            return new RunChange(run.withStep(step, StepStatus.FAILED).withFailure(now, why), all);
-        }
-
-        RunChange advance(FlowEngine engine, FlowDefinition flow, RunRecord run, List<EventDraft> events,
-                          Instant now) {
-            Orchestration.Advance advance = Orchestration.advance(flow, run, events, now);
-            ready.addAll(advance.ready());
-            List<EventDraft> all = new ArrayList<>(advance.events());
-            for (Orchestration.AwaitStart start : advance.awaits()) {
-                AwaitRecord await = engine.awaitResolution.newAwait(advance.run(), start.step(), start.position(), now,
-                        "[]");
-                awaits.add(await);
-                all.add(engine.awaitResolution.registeredEvent(await));
-            }
-            return new RunChange(advance.run(), all);
-        }
-
-        /** The step of a closed await goes on: queued (before) or completed with its held emissions (after). */
-        RunChange release(FlowEngine engine, FlowDefinition flow, RunRecord run, AwaitRecord await,
-                          List<EventDraft> events, Instant now) {
-            if (await.position() == AwaitPosition.BEFORE) {
-                StepDefinition step = stepOf(flow, await.step());
-                ready.add(step);
-                RunRecord next = Orchestration.settleStatus(run.withStep(await.step(), StepStatus.QUEUED),
-                        new ArrayList<>(), now);
-                return new RunChange(next, events);
-            }
-            List<Emission> held = Emission.fromJson(await.held());
-            try {
-                // Checked at completion against the run then; another step or an operator's emit may
-                // have filled the run while the step waited. Its held emits are then discarded.
-                engine.keepWithinEmittedLimit(run, held);
-            } catch (EmittedPayloadsTooLargeException tooLarge) {
-                return fail(run, await, tooLarge.getMessage(), events, now);
-            }
-            RunRecord next = run.withStep(await.step(), StepStatus.COMPLETED);
-            for (Emission emission : held) {
-                next = next.withEmitted(emission.event(), emission.payloadJson());
-            }
-            released.addAll(held);
-            return advance(engine, flow, next, events, now);
-        }
     }
 }
