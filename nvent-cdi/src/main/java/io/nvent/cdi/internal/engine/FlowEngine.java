@@ -196,8 +196,6 @@ public final class FlowEngine implements FlowService {
     static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
     /** Most flows and steps {@link #reportRunsAtStepsNotDeployed} names. */
     private static final int NOT_DEPLOYED_NAMED = 20;
-    /** How a {@code step.canceled} entry begins for an attempt that failed on its own in a run canceled meanwhile. */
-    private static final String FAILED_AFTER_CANCEL = "the attempt failed after its run was canceled: ";
     /**
      * Owner of this engine's step leases: the instance id plus a token of this start. An instance
      * restarted under the same id must not renew the leases its crashed predecessor held (renewal
@@ -938,11 +936,11 @@ public final class FlowEngine implements FlowService {
                 }
                 String cause = "it holds no lease, as a run canceled before nvent 0.2 could leave a step";
                 Optional<StoredChange> change = store.updateRun(run.runId(),
-                        lostStepOfCanceledRun(step.getKey(), now, cause));
+                        CanceledSteps.lostStepOfCanceledRun(step.getKey(), now, cause));
                 if (change.isPresent()) {
                     settled = change.get().run();
                     publisher.publish(change.get());
-                    logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
+                    CanceledSteps.logLostStepOfCanceledRun(run.runId(), step.getKey(), cause);
                 }
             }
         } catch (RuntimeException notSettled) {
@@ -1389,7 +1387,7 @@ public final class FlowEngine implements FlowService {
         Instant due = Instant.parse(retry.get().getString("nextAttemptAt"));
         Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
         String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
-        sendToQueue(step.queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
                 OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true).withDelay(delay)));
         LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
                 + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
@@ -2031,7 +2029,7 @@ public final class FlowEngine implements FlowService {
         } else if (Interrupts.showsInterrupt(failure)) {
             reason = "the attempt was interrupted (its instance stopping) after its run was canceled: " + error;
         } else {
-            reason = FAILED_AFTER_CANCEL + error;
+            reason = CanceledSteps.FAILED_AFTER_CANCEL + error;
             try {
                 // A plain read first: a change the store refuses on a run state it keeps from its own
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
@@ -2049,7 +2047,7 @@ public final class FlowEngine implements FlowService {
         Optional<StoredChange> change;
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
-                    canceledStep(step, job.attempt(), clock.instant(), reason));
+                    CanceledSteps.canceledStep(step, job.attempt(), clock.instant(), reason));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
             markLeaseLost(self);
@@ -2100,7 +2098,7 @@ public final class FlowEngine implements FlowService {
                                   Optional<RunMutation> unstoredStart) {
         String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         Instant now = clock.instant();
-        RunMutation canceled = canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
+        RunMutation canceled = CanceledSteps.canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
                 : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
         AtomicBoolean tooLate = new AtomicBoolean();
@@ -2184,33 +2182,6 @@ public final class FlowEngine implements FlowService {
      */
     private boolean surelyHoldsLease(StepExecution self) {
         return !self.isStale() && !leaseMayHaveRunOut(self) && self.leaseUntil().isPresent();
-    }
-
-    /**
-     * A step recorded running in a canceled run ends as canceled, with a {@code step.canceled} entry
-     * saying why; any other state is left as it is.
-     *
-     * @param attempt the attempt that ended, or 0 for an execution that was lost
-     */
-    private static RunMutation canceledStep(String step, int attempt, Instant now, String reason) {
-        return run -> {
-            if (run.status() != RunStatus.CANCELED || run.steps().get(step) != StepStatus.RUNNING) {
-                return Optional.empty();
-            }
-            return Optional.of(new RunChange(run.withStep(step, StepStatus.CANCELED), List.of(EventDraft.ofStep(
-                    EventType.STEP_CANCELED, step, attempt, now, JsonText.object().str("reason", reason).build()))));
-        };
-    }
-
-    /** A step recorded running in a canceled run, whose execution was lost ({@code cause}), ends as canceled. */
-    static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
-        return canceledStep(step, 0, now, "the run was canceled and the step's execution was lost (" + cause
-                + "); it is not queued again");
-    }
-
-    static void logLostStepOfCanceledRun(String runId, String step, String cause) {
-        LOG.log(System.Logger.Level.INFO, "NVENT-0195 run {0} was canceled, and the execution of its step {1} was"
-                + " lost ({2}): the step is recorded canceled", runId, step, cause);
     }
 
     private String invokeForResult(StepBinding binding, RunRecord run, DefaultStepContext context,
@@ -2504,7 +2475,7 @@ public final class FlowEngine implements FlowService {
                     // just after the attempt looked): no step.retry or step.failed in a canceled run; the
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
-                    return canceledStep(ref.step(), attempt.attempt(), now, FAILED_AFTER_CANCEL + finalMessage)
+                    return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now, CanceledSteps.FAILED_AFTER_CANCEL + finalMessage)
                             .apply(started).map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
@@ -2661,28 +2632,6 @@ public final class FlowEngine implements FlowService {
      * retry by: the lost-step sweep allows for it ({@link LostStepRecovery}).
      */
     static final String RETRY_JITTER = "retryJitter";
-
-    /**
-     * A call of the engine to the queue adapter, where the store is called too (the sweep's lost-job
-     * check and stall recovery, a requeue): its failure (the broker away) names the queue, so that
-     * health reports a sweep that failed on it under the queue, not under the store.
-     */
-    static <T> T askQueue(String queueName, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (QueueFailure e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new QueueFailure(queueName, e);
-        }
-    }
-
-    static void sendToQueue(String queueName, Runnable call) {
-        askQueue(queueName, () -> {
-            call.run();
-            return null;
-        });
-    }
 
     /**
      * Whether an attempt failed because the engine's store could not be reached (an adapter's
@@ -2842,7 +2791,7 @@ public final class FlowEngine implements FlowService {
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
                 OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
         return change;
     }

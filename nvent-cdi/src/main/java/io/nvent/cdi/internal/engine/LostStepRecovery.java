@@ -1,10 +1,5 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.FlowEngine.askQueue;
-import static io.nvent.cdi.internal.engine.FlowEngine.logLostStepOfCanceledRun;
-import static io.nvent.cdi.internal.engine.FlowEngine.lostStepOfCanceledRun;
-import static io.nvent.cdi.internal.engine.FlowEngine.sendToQueue;
-
 import io.nvent.FlowDefinition;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
@@ -370,7 +365,7 @@ final class LostStepRecovery {
             ofCanceledRun.set(run.status() == RunStatus.CANCELED);
             if (ofCanceledRun.get()) {
                 // Nothing would ever end it: the run is over, so the step is, saying why.
-                return lostStepOfCanceledRun(stepName, now, cause).apply(run);
+                return CanceledSteps.lostStepOfCanceledRun(stepName, now, cause).apply(run);
             }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -401,7 +396,7 @@ final class LostStepRecovery {
         }
         publisher.publish(change.get());
         if (ofCanceledRun.get()) {
-            logLostStepOfCanceledRun(runId, stepName, cause);
+            CanceledSteps.logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
         }
         if (missing.isPresent()) {
@@ -417,7 +412,7 @@ final class LostStepRecovery {
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = history.attemptsCounted(runId, stepName);
-        return Optional.of(() -> sendToQueue(step.get().queue(),
+        return Optional.of(() -> QueueFailure.sendToQueue(step.get().queue(),
                 () -> engine.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
     }
 
@@ -536,11 +531,11 @@ final class LostStepRecovery {
             // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
             String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
                     : StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
+            Optional<JobRecord> job = step.flatMap(s -> QueueFailure.askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
             // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.
             String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
             if (job.isEmpty() && waiting.getValue() != StepStatus.RUNNING) {
-                job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
+                job = step.flatMap(s -> QueueFailure.askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
             }
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
@@ -562,7 +557,7 @@ final class LostStepRecovery {
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
                 continue;
-            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && askQueue(step.get().queue(),
+            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && QueueFailure.askQueue(step.get().queue(),
                     () -> StepWaits.lastHandedBack(queue, step.get().queue(), run, name))
                     .filter(StepWaits::isPending).isPresent()) {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
@@ -612,7 +607,7 @@ final class LostStepRecovery {
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
         if (data.containsKey("instanceStopped") && data.get("jobId") instanceof JsonString kept) {
-            return askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
+            return QueueFailure.askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
                     .filter(StepWaits::isPending).isPresent();
         }
         if (!(data.get("nextAttemptAt") instanceof JsonString at)) {
@@ -655,9 +650,9 @@ final class LostStepRecovery {
     private Optional<Runnable> requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
                                            Optional<JobRecord> job, String recoveryJobId) {
         String queueName = step.queue();
-        if (job.isPresent() && (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
+        if (job.isPresent() && (QueueFailure.askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
                 || history.rateLimitedJobOf(run.runId(), name)
-                .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
+                .flatMap(rateLimited -> QueueFailure.askQueue(queueName, () -> queue.job(queueName, rateLimited)))
                 .filter(StepWaits::isPending).isPresent())) {
             return Optional.empty();
         }
@@ -680,7 +675,7 @@ final class LostStepRecovery {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                         + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
             }
-            sendToQueue(queueName, () -> engine.enqueue(run.runId(), run.flow(), step, recoveryJobId,
+            QueueFailure.sendToQueue(queueName, () -> engine.enqueue(run.runId(), run.flow(), step, recoveryJobId,
                     attemptsBefore));
         });
     }
