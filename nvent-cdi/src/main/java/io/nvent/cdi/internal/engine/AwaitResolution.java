@@ -76,15 +76,8 @@ final class AwaitResolution {
      */
     interface RunContinuation {
 
-        /** The step of a closed await goes on: queued (before) or completed with its held emissions (after). */
-        RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
-                          List<EventDraft> events, Instant now);
-
         /** Publishes a stored change of a run and does what it decided: the steps, awaits and emissions pending. */
         void afterChange(String flow, StoredChange change, Pending pending);
-
-        /** Sends a retried step to its queue. */
-        void sendRetry(String runId, String flowName, StepDefinition step, long runVersion);
     }
 
     private final FlowRegistry registry;
@@ -95,6 +88,7 @@ final class AwaitResolution {
     private final Consumer<Object> hooks;
     private final StepHistory history;
     private final RunContinuation continuation;
+    private final StepQueueing queueing;
     private volatile String webhookBaseUrl;
     private volatile ClockTimers timers;
     /**
@@ -110,7 +104,7 @@ final class AwaitResolution {
     private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
 
     AwaitResolution(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
-                    Consumer<Object> hooks, StepHistory history, String webhookBaseUrl,
+                    Consumer<Object> hooks, StepHistory history, String webhookBaseUrl, StepQueueing queueing,
                     RunContinuation continuation) {
         this.registry = registry;
         this.store = store;
@@ -121,6 +115,7 @@ final class AwaitResolution {
         this.history = history;
         this.webhookBaseUrl = webhookBaseUrl;
         this.continuation = continuation;
+        this.queueing = queueing;
     }
 
     /** See {@link FlowEngine#useWebhookBaseUrl}. */
@@ -277,11 +272,11 @@ final class AwaitResolution {
                 return Optional.of(new RunChange(Orchestration.settleStatus(
                         run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
             }
-            return Optional.of(continuation.release(pending, flow, run, await, List.of(resolvedEvent), now));
+            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent), now));
         });
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         if (retried) {
-            change.ifPresent(c -> continuation.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
+            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
                     c.run().version()));
         }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
@@ -334,7 +329,7 @@ final class AwaitResolution {
             events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, eventData));
             switch (taken) {
                 case CONTINUE:
-                    return Optional.of(continuation.release(pending, flow, run, await, events, now));
+                    return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, events, now));
                 case RETRY:
                     // Waiting for the same answer: the run's last result may be another step's by now.
                     AwaitRecord again = newAwait(run, step, await.position(), now, await.held(),

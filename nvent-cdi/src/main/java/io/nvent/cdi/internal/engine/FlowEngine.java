@@ -150,6 +150,8 @@ public final class FlowEngine implements FlowService {
     private final AwaitResolution awaitResolution;
     /** Publishes what was stored of runs: the engine's parts all publish through it. */
     private final RunPublisher publisher;
+    /** Sends the jobs of steps to the queue. */
+    private final StepQueueing queueing;
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile DeferredStarts deferredStarts;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
@@ -222,15 +224,16 @@ public final class FlowEngine implements FlowService {
         this.stepInstances = stepInstances;
         this.settings = settings;
         this.history = new StepHistory(store);
+        this.queueing = new StepQueueing(queue, settings, history);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
-                settings.webhookBaseUrl(), new AwaitContinuation());
+                settings.webhookBaseUrl(), queueing, new AwaitContinuation());
         this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution);
         String startToken = UUID.randomUUID().toString().substring(0, 8);
         this.leaseOwner = settings.instanceId() + "@" + startToken;
         this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
-                executionsHere, leaseOwner, startToken, publisher, new StepRecoveryCalls());
+                executionsHere, leaseOwner, startToken, publisher, queueing, new StepRecoveryCalls());
         this.operatorActions = new OperatorActions(registry, store, scheduling, queue, clock, history, awaitResolution,
-                executionsHere, publisher, new OperatorCalls());
+                executionsHere, publisher, queueing, new OperatorCalls());
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -1061,19 +1064,8 @@ public final class FlowEngine implements FlowService {
     private final class AwaitContinuation implements AwaitResolution.RunContinuation {
 
         @Override
-        public RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
-                                 List<EventDraft> events, Instant now) {
-            return pending.release(awaitResolution, json.runEmittedLimit(), flow, run, await, events, now);
-        }
-
-        @Override
         public void afterChange(String flow, StoredChange change, Pending pending) {
             FlowEngine.this.afterChange(flow, change, pending);
-        }
-
-        @Override
-        public void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
-            operatorActions.sendRetry(runId, flowName, step, runVersion);
         }
     }
 
@@ -1387,7 +1379,7 @@ public final class FlowEngine implements FlowService {
         Instant due = Instant.parse(retry.get().getString("nextAttemptAt"));
         Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
         String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
-        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
                 OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true).withDelay(delay)));
         LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
                 + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
@@ -2791,7 +2783,7 @@ public final class FlowEngine implements FlowService {
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
+        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
                 OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
         return change;
     }
@@ -2812,11 +2804,6 @@ public final class FlowEngine implements FlowService {
         @Override
         public StepLease leaseFrom(Instant now, String runId, String step, String owner) {
             return FlowEngine.this.leaseFrom(now, runId, step, owner);
-        }
-
-        @Override
-        public void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
-            FlowEngine.this.enqueue(runId, flow, step, jobId, attemptsBefore);
         }
 
         @Override
@@ -2845,11 +2832,6 @@ public final class FlowEngine implements FlowService {
                                             Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                             StepDefinition first, JsonText startData) {
             return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, startData);
-        }
-
-        @Override
-        public void enqueue(String runId, String flow, StepDefinition step, String jobId) {
-            FlowEngine.this.enqueue(runId, flow, step, jobId);
         }
     }
 
@@ -2892,6 +2874,11 @@ public final class FlowEngine implements FlowService {
         finalFailures.logAll();
     }
 
+    /** Hands a step stored as queued to the queue (the start path). */
+    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
+        queueing.handOver(runId, flow, step, continuesRun, runVersion);
+    }
+
     /** Publishes entries of one run that are stored (the start path and the steps' own entries). */
     void publish(String flow, List<HistoryEvent> events) {
         publisher.publish(flow, events);
@@ -2916,7 +2903,7 @@ public final class FlowEngine implements FlowService {
         }
         awaitResolution.saveAwaits(pending.awaits);
         for (StepDefinition step : pending.ready) {
-            handOver(change.run().runId(), flow, step, true, change.run().version());
+            queueing.handOver(change.run().runId(), flow, step, true, change.run().version());
         }
         for (Emission emission : pending.released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
@@ -2928,63 +2915,6 @@ public final class FlowEngine implements FlowService {
     /** Cheap check on the hot path: only events something could listen to are delivered. */
     private boolean mayBeAwaitedOrTriggering(String event) {
         return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);
-    }
-
-    /**
-     * Hands a step stored as queued to the queue. A step that continues a run goes on in the worker
-     * slot of the step that queued it where the queue can do so ({@link JobQueue#continueWith}), and
-     * is otherwise enqueued without waiting for its job to be durable, so the worker that finished
-     * the previous step (or the caller that started the run) is free one commit earlier. Either
-     * way the run row says the step is queued before its job exists: if the job is lost in a crash,
-     * the maintenance sweep enqueues it again (see {@link LostStepRecovery#requeueLostSteps}).
-     */
-    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
-        String jobId = StepJob.jobId(runId, step.name());
-        JobRequest job = stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
-                continuesRun);
-        if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
-            return;
-        }
-        queue.enqueueAsync(job).whenComplete((done, failure) -> {
-            if (failure != null) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0125 could not enqueue step ''{0}'' of run {1}"
-                        + " (job {2}); the maintenance sweep enqueues it again: {3}", step.name(), runId, jobId,
-                        failure);
-            }
-        });
-    }
-
-    /** Enqueues a step of a run that is already under way (a retry, a recovery). */
-    private void enqueue(String runId, String flow, StepDefinition step, String jobId) {
-        enqueue(runId, flow, step, jobId, 0);
-    }
-
-    /**
-     * Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted:
-     * the step goes on at the next one, with the attempts it has left.
-     */
-    private void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
-        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore),
-                step, jobId, true));
-    }
-
-    private static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
-        int priority = queuePriority(step.priority(), continuesRun);
-        // Its terms go with it, so that an instance whose deployment lacks the step can hand it back alike.
-        return new JobRequest(step.queue(), jobId, step.name(),
-                ref.withTerms(new StepJob.JobTerms(priority, step.retry(), step.timeout())).toJson(),
-                Duration.ZERO, priority, StepJob.remainingRetry(step.retry(), ref.attemptsBefore()), step.timeout());
-    }
-
-    /**
-     * The job priority for a step: twice the step's priority, plus one when the step continues a
-     * run already under way. Steps of higher priority still run first; among steps of equal
-     * priority, runs in progress finish before new runs start, so a burst of new runs does not
-     * push every handoff of the runs already started behind the whole burst (FIFO would).
-     */
-    static int queuePriority(int stepPriority, boolean continuesRun) {
-        long doubled = 2L * stepPriority + (continuesRun ? 1 : 0);
-        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, doubled));
     }
 
     private FlowDefinition flowOf(String runId) {

@@ -84,9 +84,6 @@ final class LostStepRecovery {
         /** A lease taken now for the lease duration, with the time it was taken. */
         StepLease leaseFrom(Instant now, String runId, String step, String owner);
 
-        /** Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted. */
-        void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore);
-
         /** Records a failed attempt of a step: retried, or failed for good. */
         void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
                            Optional<StepProgress> progress);
@@ -106,6 +103,7 @@ final class LostStepRecovery {
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
     private final RunPublisher publisher;
+    private final StepQueueing queueing;
     private final Engine engine;
     /** Owner of this engine's step leases (see {@code FlowEngine.leaseOwner}). */
     private final String leaseOwner;
@@ -134,7 +132,8 @@ final class LostStepRecovery {
 
     LostStepRecovery(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
                      EngineSettings settings, StepHistory history, StepExecutions executionsHere, String leaseOwner,
-                     String startToken, RunPublisher publisher, Engine engine) {
+                     String startToken, RunPublisher publisher, StepQueueing queueing,
+                     Engine engine) {
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
@@ -150,6 +149,7 @@ final class LostStepRecovery {
                 + "@([0-9a-f]{8})(/.*)?");
         this.startedAt = clock.instant();
         this.publisher = publisher;
+        this.queueing = queueing;
         this.engine = engine;
     }
 
@@ -413,7 +413,7 @@ final class LostStepRecovery {
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = history.attemptsCounted(runId, stepName);
         return Optional.of(() -> QueueFailure.sendToQueue(step.get().queue(),
-                () -> engine.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
+                () -> queueing.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
     }
 
     /**
@@ -675,7 +675,7 @@ final class LostStepRecovery {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                         + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
             }
-            QueueFailure.sendToQueue(queueName, () -> engine.enqueue(run.runId(), run.flow(), step, recoveryJobId,
+            QueueFailure.sendToQueue(queueName, () -> queueing.enqueue(run.runId(), run.flow(), step, recoveryJobId,
                     attemptsBefore));
         });
     }
