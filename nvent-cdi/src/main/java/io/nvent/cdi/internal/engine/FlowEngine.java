@@ -152,6 +152,8 @@ public final class FlowEngine implements FlowService {
     private final RunPublisher publisher;
     /** Sends the jobs of steps to the queue. */
     private final StepQueueing queueing;
+    /** What follows a stored change of a run: published, its ready steps handed over, its emissions delivered. */
+    private final ChangeFollowUp followUp;
     private final JobHandler jobHandler = new StepJobHandler();
     private volatile DeferredStarts deferredStarts;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
@@ -174,7 +176,6 @@ public final class FlowEngine implements FlowService {
     private volatile Duration stopPatience = STOP_PATIENCE;
     /** {@link #closeQueue()} no longer waits for the attempts it cut short: a hand-back now comes too late. */
     private volatile boolean stopGaveUp;
-    private volatile EventTriggers eventTriggers = EventTriggers.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** The longest a job handed back by an instance lacking its step waits before it is due again. */
     static final Duration LONGEST_HAND_BACK_DELAY = Duration.ofSeconds(30);
@@ -228,6 +229,7 @@ public final class FlowEngine implements FlowService {
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
                 settings.webhookBaseUrl(), queueing, new AwaitContinuation());
         this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution);
+        this.followUp = new ChangeFollowUp(registry, clock, finalFailures, awaitResolution, publisher, queueing);
         String startToken = UUID.randomUUID().toString().substring(0, 8);
         this.leaseOwner = settings.instanceId() + "@" + startToken;
         this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
@@ -406,7 +408,7 @@ public final class FlowEngine implements FlowService {
 
     /** Connects the triggers that fire on named events. */
     void useEventTriggers(EventTriggers triggers) {
-        this.eventTriggers = triggers;
+        followUp.useEventTriggers(triggers);
     }
 
     /** Pauses and resumes of queues, recorded for every instance. */
@@ -821,7 +823,7 @@ public final class FlowEngine implements FlowService {
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, Emission.emitData(event, payloadJson));
             return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
         });
-        change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }
 
     /**
@@ -1018,7 +1020,7 @@ public final class FlowEngine implements FlowService {
     @Override
     public EventDelivery publishEvent(String event, Object payload) {
         requireEventName(event);
-        return deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
+        return followUp.deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
     }
 
     /** An event is found by its name: a blank one could never be awaited or subscribed to. */
@@ -1027,12 +1029,6 @@ public final class FlowEngine implements FlowService {
             throw new IllegalArgumentException("NVENT-0155 an event needs a name; this one is "
                     + (event == null ? "missing" : "blank"));
         }
-    }
-
-    /** Hands a named event to event triggers and to runs awaiting it. */
-    EventDelivery deliverEvent(String event, String payloadJson) {
-        List<String> started = eventTriggers.fireOnEvent(event, payloadJson);
-        return new EventDelivery(started, awaitResolution.resolveAwaitsOf(event, payloadJson));
     }
 
     @Override
@@ -1065,7 +1061,7 @@ public final class FlowEngine implements FlowService {
 
         @Override
         public void afterChange(String flow, StoredChange change, Pending pending) {
-            FlowEngine.this.afterChange(flow, change, pending);
+            followUp.afterChange(flow, change, pending);
         }
     }
 
@@ -2378,7 +2374,7 @@ public final class FlowEngine implements FlowService {
                 return;
             }
         }
-        change.ifPresent(c -> afterChange(flow.name(), c, pending));
+        change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
         if (change.isPresent() && StepJob.isRecoveryJob(job.jobId())) {
             discardReplacedJob(context.runId(), step);
         }
@@ -2892,29 +2888,6 @@ public final class FlowEngine implements FlowService {
     /** What this instance did since it started, for the metrics endpoint. */
     public EngineMetrics metrics() {
         return metrics;
-    }
-
-    private void afterChange(String flow, StoredChange change, Pending pending) {
-        publisher.publish(change);
-        if (pending.failedAwait != null) {
-            // Logged as a step that used up its attempts is: operators watch the log more than histories.
-            finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
-                    pending.failedAwait.position(), pending.failure, clock.instant());
-        }
-        awaitResolution.saveAwaits(pending.awaits);
-        for (StepDefinition step : pending.ready) {
-            queueing.handOver(change.run().runId(), flow, step, true, change.run().version());
-        }
-        for (Emission emission : pending.released) {
-            if (mayBeAwaitedOrTriggering(emission.event())) {
-                deliverEvent(emission.event(), emission.payloadJson());
-            }
-        }
-    }
-
-    /** Cheap check on the hot path: only events something could listen to are delivered. */
-    private boolean mayBeAwaitedOrTriggering(String event) {
-        return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);
     }
 
     private FlowDefinition flowOf(String runId) {
