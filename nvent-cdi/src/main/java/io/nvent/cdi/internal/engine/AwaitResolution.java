@@ -722,4 +722,23 @@ final class AwaitResolution {
                 .filter(started -> started.timestamp().isAfter(registered)).isPresent();
         return startedSince ? Optional.empty() : newest;
     }
+
+    /** See {@link io.nvent.StepContext#afterAwaitData}. */
+    Optional<String> afterAwaitData(String runId, String flow, String step) {
+        Objects.requireNonNull(step, "step must not be null");
+        StepDefinition awaited = registry.flow(flow).flatMap(f -> f.step(step)).orElseThrow(() ->
+                new IllegalArgumentException("flow '" + flow + "' has no step '" + step + "'"));
+        if (awaited.awaitAfter().isEmpty()) {
+            throw new IllegalArgumentException("step '" + step + "' of flow '" + flow + "' has no after-await");
+        }
+        return resolvedData(runId, step, AwaitPosition.AFTER);
+    }
+
+    Optional<String> resolvedData(String runId, String step, AwaitPosition position) {
+        return scheduling.awaitsOfRun(runId).stream()
+                .filter(a -> a.step().equals(step) && a.position() == position && a.status() == AwaitStatus.RESOLVED
+                        && a.type() != AwaitType.CONCURRENCY_KEY)
+                .reduce((first, second) -> second)
+                .flatMap(AwaitRecord::data);
+    }
 }

@@ -105,7 +105,7 @@ final class LostStepRecovery {
     private final RunPublisher publisher;
     private final StepQueueing queueing;
     private final Engine engine;
-    /** Owner of this engine's step leases (see {@code FlowEngine.leaseOwner}). */
+    /** Owner of this engine's step leases (see {@code StepRunner.leaseOwner}). */
     private final String leaseOwner;
     /** The token of this start in {@link #leaseOwner}. */
     private final String startToken;
@@ -174,7 +174,7 @@ final class LostStepRecovery {
      * still holds; an execution counts its own lease as extended only if it was known before the renewal
      * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
      * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
-     * would not undo, so its execution's writes go on checking the store ({@link FlowEngine#requireCurrent}).
+     * would not undo, so its execution's writes go on checking the store ({@link StepRunner#requireCurrent}).
      * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
      */
     void renewLeases() {
@@ -590,7 +590,7 @@ final class LostStepRecovery {
      * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
      * attempt after the failure, spread by the jitter, this deployment's or the job's own, which the entry
      * records ({@code retryJitter}): a queue's clock far ahead must not keep a lost retry waiting. A step
-     * an instance's stop handed back ({@code FlowEngine.waitingAgainAfterStop}) waits for the job it ran under,
+     * an instance's stop handed back ({@code StepRunner.waitingAgainAfterStop}) waits for the job it ran under,
      * whatever its id, as long as the queue shows that job still to run. A job that instances lacking
      * the step hand back waits until its hand-backs may be due at the latest, plus a lease
      * ({@link HandBackEntry#dueAtTheLatest}): the entry records the first hand-back only, and the job
@@ -627,7 +627,7 @@ final class LostStepRecovery {
             // The queue may have spread it by up to the jitter: this deployment's, or the one the job was queued
             // with, which the entry records (at most 1).
             double jitter = policy.jitter();
-            if (data.get(FlowEngine.RETRY_JITTER) instanceof JsonNumber queued) {
+            if (data.get(StepRunner.RETRY_JITTER) instanceof JsonNumber queued) {
                 jitter = Math.max(jitter, Math.min(1, queued.doubleValue()));
             }
             Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
