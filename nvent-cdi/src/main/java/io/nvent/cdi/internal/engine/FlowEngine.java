@@ -80,10 +80,13 @@ import java.util.stream.Stream;
  * {@link FlowStore#updateRun}, so the run's state and the history entries describing the change
  * are stored together; the rules deciding what happens next live in {@link Orchestration}.
  *
- * <p>It starts runs and executes their steps; its other parts are collaborators of their own, each
- * told only what it needs: {@link AwaitResolution} (awaits, their timers, concurrency keys),
- * {@link LostStepRecovery} (step leases, stall detection, lost jobs), {@link OperatorActions} (cancel,
- * restart, rerun, retry, delete, clear) and {@link StepHistory} (what a run's history says of a step).
+ * <p>It starts runs; its other parts are collaborators of their own, each told only what it needs:
+ * {@link StepRunner} (executing steps, from the job handed to the engine to the steps that follow),
+ * {@link StepQueueing} (sending step jobs to the queue), {@link RunPublisher} (publishing what was stored),
+ * {@link ChangeFollowUp} (what follows a stored change), {@link AwaitResolution} (awaits, their timers,
+ * concurrency keys), {@link LostStepRecovery} (step leases, stall detection, lost jobs),
+ * {@link OperatorActions} (cancel, restart, rerun, retry, delete, clear) and {@link StepHistory} (what a
+ * run's history says of a step).
  *
  * <p>Plain class, no container types: {@link EngineBean} wires it into CDI, and tests build it
  * directly.

@@ -40,7 +40,7 @@ final class RunPublisher {
         this.awaitResolution = awaitResolution;
     }
 
-    /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */
+    /** Reports a failed publish, at most once a minute, counting the failures in between. */
     private void reportPublishFailure(String flow, RuntimeException failure) {
         long now = clock.millis();
         long last = lastPublishFailureReport.get();
@@ -67,6 +67,7 @@ final class RunPublisher {
         }
     }
 
+    /** Publishes entries of one run that are stored, and removes the run's state if they call for it. */
     void publish(String flow, List<HistoryEvent> events) {
         if (events.isEmpty()) {
             return;
