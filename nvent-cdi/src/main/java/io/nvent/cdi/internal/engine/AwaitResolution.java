@@ -58,7 +58,7 @@ import java.util.stream.Collectors;
  * timer, resolves it (an event, a webhook, an operator, its time, the holder of a concurrency key handing
  * the key on) or times it out by its timeout action, and closes it when its run ends.
  *
- * <p>Kept apart from {@link FlowEngine}, which moves runs through their steps: an await is a run waiting
+ * <p>Kept apart from {@link StepRunner}, which moves runs through their steps: an await is a run waiting
  * for something outside the engine, with a lifecycle and a store of its own (the {@link SchedulingStore}),
  * and all that decides it is here. What follows once an await lets its step go on (queueing the step,
  * releasing its held emissions, publishing the change) is the engine's, which it hands back through

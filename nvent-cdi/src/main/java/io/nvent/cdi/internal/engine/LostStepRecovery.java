@@ -54,10 +54,10 @@ import java.util.regex.Pattern;
  * and no longer renews; and queues again the steps whose job the queue lost, or whose job failed for good
  * without the run hearing of it.
  *
- * <p>Kept apart from {@link FlowEngine}, which executes steps: this is what the maintenance sweep, and a
+ * <p>Kept apart from {@link StepRunner}, which executes steps: this is what the maintenance sweep, and a
  * delivery that finds its step's execution lost, do about executions that are no longer anywhere, each
  * under the step's lease as the step's executions are. What it needs of the execution (the leases it
- * takes, queueing a step, recording a failure) it asks through {@link Engine}.
+ * takes, recording a failure) it asks through {@link Engine}; it queues steps through {@link StepQueueing}.
  */
 final class LostStepRecovery {
 
