@@ -1,6 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.FlowEngine.stepOf;
+import static io.nvent.cdi.internal.engine.Orchestration.stepOf;
 
 import io.nvent.AwaitClosedException;
 import io.nvent.AwaitInfo;
@@ -21,7 +21,6 @@ import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.ClockTimers;
-import io.nvent.cdi.internal.engine.FlowEngine.Pending;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
@@ -59,7 +58,7 @@ import java.util.stream.Collectors;
  * timer, resolves it (an event, a webhook, an operator, its time, the holder of a concurrency key handing
  * the key on) or times it out by its timeout action, and closes it when its run ends.
  *
- * <p>Kept apart from {@link FlowEngine}, which moves runs through their steps: an await is a run waiting
+ * <p>Kept apart from {@link StepRunner}, which moves runs through their steps: an await is a run waiting
  * for something outside the engine, with a lifecycle and a store of its own (the {@link SchedulingStore}),
  * and all that decides it is here. What follows once an await lets its step go on (queueing the step,
  * releasing its held emissions, publishing the change) is the engine's, which it hands back through
@@ -77,15 +76,8 @@ final class AwaitResolution {
      */
     interface RunContinuation {
 
-        /** The step of a closed await goes on: queued (before) or completed with its held emissions (after). */
-        RunChange release(Pending pending, FlowDefinition flow, RunRecord run, AwaitRecord await,
-                          List<EventDraft> events, Instant now);
-
         /** Publishes a stored change of a run and does what it decided: the steps, awaits and emissions pending. */
         void afterChange(String flow, StoredChange change, Pending pending);
-
-        /** Sends a retried step to its queue. */
-        void sendRetry(String runId, String flowName, StepDefinition step, long runVersion);
     }
 
     private final FlowRegistry registry;
@@ -96,6 +88,7 @@ final class AwaitResolution {
     private final Consumer<Object> hooks;
     private final StepHistory history;
     private final RunContinuation continuation;
+    private final StepQueueing queueing;
     private volatile String webhookBaseUrl;
     private volatile ClockTimers timers;
     /**
@@ -111,7 +104,7 @@ final class AwaitResolution {
     private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
 
     AwaitResolution(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
-                    Consumer<Object> hooks, StepHistory history, String webhookBaseUrl,
+                    Consumer<Object> hooks, StepHistory history, String webhookBaseUrl, StepQueueing queueing,
                     RunContinuation continuation) {
         this.registry = registry;
         this.store = store;
@@ -122,6 +115,7 @@ final class AwaitResolution {
         this.history = history;
         this.webhookBaseUrl = webhookBaseUrl;
         this.continuation = continuation;
+        this.queueing = queueing;
     }
 
     /** See {@link FlowEngine#useWebhookBaseUrl}. */
@@ -281,11 +275,11 @@ final class AwaitResolution {
                 return Optional.of(new RunChange(Orchestration.settleStatus(
                         run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
             }
-            return Optional.of(continuation.release(pending, flow, run, await, List.of(resolvedEvent), now));
+            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent), now));
         });
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         if (retried) {
-            change.ifPresent(c -> continuation.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
+            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
                     c.run().version()));
         }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
@@ -402,7 +396,7 @@ final class AwaitResolution {
             events.add(EventDraft.ofStep(EventType.AWAIT_TIMEOUT, await.step(), 0, now, eventData));
             switch (taken) {
                 case CONTINUE:
-                    return Optional.of(continuation.release(pending, flow, run, await, events, now));
+                    return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, events, now));
                 case RETRY:
                     // Waiting for the same answer: the run's last result may be another step's by now.
                     AwaitRecord again = newAwait(run, step, await.position(), now, await.held(),
@@ -808,5 +802,24 @@ final class AwaitResolution {
         boolean startedSince = history.latestEntryOfStep(runId, EventType.STEP_STARTED, stepName)
                 .filter(started -> started.timestamp().isAfter(registered)).isPresent();
         return startedSince ? Optional.empty() : newest;
+    }
+
+    /** See {@link io.nvent.StepContext#afterAwaitData}. */
+    Optional<String> afterAwaitData(String runId, String flow, String step) {
+        Objects.requireNonNull(step, "step must not be null");
+        StepDefinition awaited = registry.flow(flow).flatMap(f -> f.step(step)).orElseThrow(() ->
+                new IllegalArgumentException("flow '" + flow + "' has no step '" + step + "'"));
+        if (awaited.awaitAfter().isEmpty()) {
+            throw new IllegalArgumentException("step '" + step + "' of flow '" + flow + "' has no after-await");
+        }
+        return resolvedData(runId, step, AwaitPosition.AFTER);
+    }
+
+    Optional<String> resolvedData(String runId, String step, AwaitPosition position) {
+        return scheduling.awaitsOfRun(runId).stream()
+                .filter(a -> a.step().equals(step) && a.position() == position && a.status() == AwaitStatus.RESOLVED
+                        && a.type() != AwaitType.CONCURRENCY_KEY)
+                .reduce((first, second) -> second)
+                .flatMap(AwaitRecord::data);
     }
 }

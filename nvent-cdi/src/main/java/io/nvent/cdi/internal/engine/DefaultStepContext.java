@@ -400,7 +400,7 @@ final class DefaultStepContext implements StepContext {
 
     /**
      * Refuses the writes of an execution that no longer holds its step, with a
-     * {@link io.nvent.StaleExecutionException} to the step's code (see {@code FlowEngine.requireCurrent}).
+     * {@link io.nvent.StaleExecutionException} to the step's code (see {@code StepRunner.requireCurrent}).
      */
     interface Fence {
 

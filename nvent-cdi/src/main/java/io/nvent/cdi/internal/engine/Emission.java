@@ -35,4 +35,18 @@ record Emission(String event, String payloadJson, Instant at) {
         }
         return emissions;
     }
+
+    static String emitData(String event, String payloadJson) {
+        return emitEntry(event, payloadJson).build();
+    }
+
+    /** An emit of a step that returned after its run was canceled: {@code "scheduled": false} and why. */
+    static String unscheduledEmitData(Emission emission) {
+        return emitEntry(emission.event(), emission.payloadJson()).raw("scheduled", "false")
+                .str("reason", "the run was canceled before the step returned").build();
+    }
+
+    private static JsonText emitEntry(String event, String payloadJson) {
+        return JsonText.object().str("name", event).raw("payload", payloadJson);
+    }
 }

@@ -366,7 +366,7 @@ public class EngineBean {
         try {
             started.queuePauses().follow();
         } catch (RuntimeException e) {
-            if (!FlowEngine.isStoreUnavailable(e)) {
+            if (!StepRunner.isStoreUnavailable(e)) {
                 throw new NventException("NVENT-0534 could not apply the queue pauses recorded in the store at start,"
                         + " so no worker started (a queue an operator paused would have run): " + e
                         + ". Fix the cause (the scheduling store's schema, e.g. its queue_pause table, or the queue"

@@ -13,7 +13,7 @@ import java.util.Optional;
  * Written once per job and attempt of the step, at the job's first hand-back (the later ones carry
  * the same {@link #since}), not at each of the about 24 over the default grace period: each entry
  * stayed in the run's history for good, shown by the console and kept by retention. The later
- * hand-backs are each due again within {@link FlowEngine#LONGEST_HAND_BACK_DELAY}, and only before
+ * hand-backs are each due again within {@link StepRunner#LONGEST_HAND_BACK_DELAY}, and only before
  * {@link #until}: what the lost-job check and the run's waits read instead of a due time per
  * hand-back.
  *
@@ -32,7 +32,7 @@ record HandBackEntry(String job, int handBacks, Instant due, Optional<Instant> s
     String data() {
         String reason = "an instance whose deployment lacks the step handed its job back (NVENT-0171), due again at "
                 + due + until.map(end -> "; instances lacking the step hand it back until " + end + ", due again"
-                + " within " + FlowEngine.LONGEST_HAND_BACK_DELAY.toSeconds() + " s each time, with no further entry")
+                + " within " + StepRunner.LONGEST_HAND_BACK_DELAY.toSeconds() + " s each time, with no further entry")
                 .orElse("");
         JsonText json = JsonText.object().str("reason", reason).str("handedBackJob", job).num("handBacks", handBacks)
                 .str("nextAttemptAt", due.toString());
@@ -77,10 +77,10 @@ record HandBackEntry(String job, int handBacks, Instant due, Optional<Instant> s
 
     /**
      * The latest the job's hand-backs may be due: after {@link #due}, later hand-backs come only before
-     * {@link #until}, each due within {@link FlowEngine#LONGEST_HAND_BACK_DELAY}. An entry without
+     * {@link #until}, each due within {@link StepRunner#LONGEST_HAND_BACK_DELAY}. An entry without
      * {@code until} was written at every hand-back: its own due time.
      */
     Instant dueAtTheLatest() {
-        return until.map(end -> end.plus(FlowEngine.LONGEST_HAND_BACK_DELAY)).filter(due::isBefore).orElse(due);
+        return until.map(end -> end.plus(StepRunner.LONGEST_HAND_BACK_DELAY)).filter(due::isBefore).orElse(due);
     }
 }

@@ -1,10 +1,5 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.FlowEngine.askQueue;
-import static io.nvent.cdi.internal.engine.FlowEngine.logLostStepOfCanceledRun;
-import static io.nvent.cdi.internal.engine.FlowEngine.lostStepOfCanceledRun;
-import static io.nvent.cdi.internal.engine.FlowEngine.sendToQueue;
-
 import io.nvent.FlowDefinition;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
@@ -59,10 +54,10 @@ import java.util.regex.Pattern;
  * and no longer renews; and queues again the steps whose job the queue lost, or whose job failed for good
  * without the run hearing of it.
  *
- * <p>Kept apart from {@link FlowEngine}, which executes steps: this is what the maintenance sweep, and a
+ * <p>Kept apart from {@link StepRunner}, which executes steps: this is what the maintenance sweep, and a
  * delivery that finds its step's execution lost, do about executions that are no longer anywhere, each
  * under the step's lease as the step's executions are. What it needs of the execution (the leases it
- * takes, queueing a step, recording a failure) it asks through {@link Engine}.
+ * takes, recording a failure) it asks through {@link Engine}; it queues steps through {@link StepQueueing}.
  */
 final class LostStepRecovery {
 
@@ -89,12 +84,6 @@ final class LostStepRecovery {
         /** A lease taken now for the lease duration, with the time it was taken. */
         StepLease leaseFrom(Instant now, String runId, String step, String owner);
 
-        /** Publishes a stored change of a run (and hands on its concurrency key if it ended the run). */
-        void publish(StoredChange change);
-
-        /** Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted. */
-        void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore);
-
         /** Records a failed attempt of a step: retried, or failed for good. */
         void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
                            Optional<StepProgress> progress);
@@ -113,8 +102,10 @@ final class LostStepRecovery {
     private final StepHistory history;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
+    private final RunPublisher publisher;
+    private final StepQueueing queueing;
     private final Engine engine;
-    /** Owner of this engine's step leases (see {@code FlowEngine.leaseOwner}). */
+    /** Owner of this engine's step leases (see {@code StepRunner.leaseOwner}). */
     private final String leaseOwner;
     /** The token of this start in {@link #leaseOwner}. */
     private final String startToken;
@@ -141,7 +132,8 @@ final class LostStepRecovery {
 
     LostStepRecovery(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
                      EngineSettings settings, StepHistory history, StepExecutions executionsHere, String leaseOwner,
-                     String startToken, Engine engine) {
+                     String startToken, RunPublisher publisher, StepQueueing queueing,
+                     Engine engine) {
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
@@ -156,6 +148,8 @@ final class LostStepRecovery {
         this.ownerOfAStartOfThisInstance = Pattern.compile(Pattern.quote(settings.instanceId())
                 + "@([0-9a-f]{8})(/.*)?");
         this.startedAt = clock.instant();
+        this.publisher = publisher;
+        this.queueing = queueing;
         this.engine = engine;
     }
 
@@ -180,7 +174,7 @@ final class LostStepRecovery {
      * still holds; an execution counts its own lease as extended only if it was known before the renewal
      * and had not run out by the time the renewal was stored: a lease that ran out unrenewed (this
      * instance's renewals failed, or it paused) may have been taken over meanwhile, which the renewal
-     * would not undo, so its execution's writes go on checking the store ({@link FlowEngine#requireCurrent}).
+     * would not undo, so its execution's writes go on checking the store ({@link StepRunner#requireCurrent}).
      * First it gives up the leases whose release failed ({@link #releaseOwnLease}).
      */
     void renewLeases() {
@@ -371,7 +365,7 @@ final class LostStepRecovery {
             ofCanceledRun.set(run.status() == RunStatus.CANCELED);
             if (ofCanceledRun.get()) {
                 // Nothing would ever end it: the run is over, so the step is, saying why.
-                return lostStepOfCanceledRun(stepName, now, cause).apply(run);
+                return CanceledSteps.lostStepOfCanceledRun(stepName, now, cause).apply(run);
             }
             if (run.status().isTerminal() || status != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -400,9 +394,9 @@ final class LostStepRecovery {
         if (change.isEmpty()) {
             return Optional.empty();
         }
-        engine.publish(change.get());
+        publisher.publish(change.get());
         if (ofCanceledRun.get()) {
-            logLostStepOfCanceledRun(runId, stepName, cause);
+            CanceledSteps.logLostStepOfCanceledRun(runId, stepName, cause);
             return Optional.empty();
         }
         if (missing.isPresent()) {
@@ -418,8 +412,8 @@ final class LostStepRecovery {
         }
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = history.attemptsCounted(runId, stepName);
-        return Optional.of(() -> sendToQueue(step.get().queue(),
-                () -> engine.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
+        return Optional.of(() -> QueueFailure.sendToQueue(step.get().queue(),
+                () -> queueing.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
     }
 
     /**
@@ -537,11 +531,11 @@ final class LostStepRecovery {
             // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
             String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
                     : StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
+            Optional<JobRecord> job = step.flatMap(s -> QueueFailure.askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
             // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.
             String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
             if (job.isEmpty() && waiting.getValue() != StepStatus.RUNNING) {
-                job = step.flatMap(s -> askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
+                job = step.flatMap(s -> QueueFailure.askQueue(s.queue(), () -> queue.job(s.queue(), recoveryJobId)));
             }
             if (job.isPresent() && job.get().state() == JobState.FAILED) {
                 // The queue gave up on the job, but the run never heard: storing the final failure
@@ -563,7 +557,7 @@ final class LostStepRecovery {
             } else if (step.isEmpty()) {
                 // Queued or retrying, its job waits where no deployed step takes it: the run's waits say so.
                 continue;
-            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && askQueue(step.get().queue(),
+            } else if ((job.isEmpty() || !StepWaits.isPending(job.get())) && QueueFailure.askQueue(step.get().queue(),
                     () -> StepWaits.lastHandedBack(queue, step.get().queue(), run, name))
                     .filter(StepWaits::isPending).isPresent()) {
                 // An instance that lacks the step handed its job back (a rolling deploy): it waits under another id.
@@ -596,7 +590,7 @@ final class LostStepRecovery {
      * the queue's clock, so it is not waited for beyond the backoff the step's retry policy gives the
      * attempt after the failure, spread by the jitter, this deployment's or the job's own, which the entry
      * records ({@code retryJitter}): a queue's clock far ahead must not keep a lost retry waiting. A step
-     * an instance's stop handed back ({@code FlowEngine.waitingAgainAfterStop}) waits for the job it ran under,
+     * an instance's stop handed back ({@code StepRunner.waitingAgainAfterStop}) waits for the job it ran under,
      * whatever its id, as long as the queue shows that job still to run. A job that instances lacking
      * the step hand back waits until its hand-backs may be due at the latest, plus a lease
      * ({@link HandBackEntry#dueAtTheLatest}): the entry records the first hand-back only, and the job
@@ -613,7 +607,7 @@ final class LostStepRecovery {
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(retry.get().data())).readObject();
         if (data.containsKey("instanceStopped") && data.get("jobId") instanceof JsonString kept) {
-            return askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
+            return QueueFailure.askQueue(step.queue(), () -> queue.job(step.queue(), kept.getString()))
                     .filter(StepWaits::isPending).isPresent();
         }
         if (!(data.get("nextAttemptAt") instanceof JsonString at)) {
@@ -633,7 +627,7 @@ final class LostStepRecovery {
             // The queue may have spread it by up to the jitter: this deployment's, or the one the job was queued
             // with, which the entry records (at most 1).
             double jitter = policy.jitter();
-            if (data.get(FlowEngine.RETRY_JITTER) instanceof JsonNumber queued) {
+            if (data.get(StepRunner.RETRY_JITTER) instanceof JsonNumber queued) {
                 jitter = Math.max(jitter, Math.min(1, queued.doubleValue()));
             }
             Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
@@ -656,9 +650,9 @@ final class LostStepRecovery {
     private Optional<Runnable> requeueLost(RunRecord run, String name, StepStatus status, StepDefinition step,
                                            Optional<JobRecord> job, String recoveryJobId) {
         String queueName = step.queue();
-        if (job.isPresent() && (askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
+        if (job.isPresent() && (QueueFailure.askQueue(queueName, () -> queue.job(queueName, recoveryJobId)).isPresent()
                 || history.rateLimitedJobOf(run.runId(), name)
-                .flatMap(rateLimited -> askQueue(queueName, () -> queue.job(queueName, rateLimited)))
+                .flatMap(rateLimited -> QueueFailure.askQueue(queueName, () -> queue.job(queueName, rateLimited)))
                 .filter(StepWaits::isPending).isPresent())) {
             return Optional.empty();
         }
@@ -681,7 +675,7 @@ final class LostStepRecovery {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                         + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
             }
-            sendToQueue(queueName, () -> engine.enqueue(run.runId(), run.flow(), step, recoveryJobId,
+            QueueFailure.sendToQueue(queueName, () -> queueing.enqueue(run.runId(), run.flow(), step, recoveryJobId,
                     attemptsBefore));
         });
     }

@@ -59,7 +59,15 @@ public final class Maintenance {
     /** How often a retention purge that takes more than one sweep says how far it got. */
     static final Duration PURGE_PROGRESS_REPORT = Duration.ofSeconds(30);
 
+    /** What the sweep asks of the engine itself: held failure logs, idle rate-limit groups. */
     private final FlowEngine engine;
+    /** The engine's parts the sweep drives, taken from it once. */
+    private final LostStepRecovery lostSteps;
+    private final OperatorActions operatorActions;
+    private final AwaitResolution awaitResolution;
+    private final HealthMonitor healthMonitor;
+    private final QueuePauses queuePauses;
+    private final EngineSettings settings;
     private final TriggerManager triggers;
     private final FlowStore store;
     private final SchedulingStore scheduling;
@@ -95,6 +103,12 @@ public final class Maintenance {
     Maintenance(FlowEngine engine, TriggerManager triggers, FlowStore store, SchedulingStore scheduling, Clock clock,
                 Duration triggerRefresh, int lostJobScan) {
         this.engine = engine;
+        this.lostSteps = engine.lostSteps();
+        this.operatorActions = engine.operatorActions();
+        this.awaitResolution = engine.awaitResolution();
+        this.healthMonitor = engine.healthMonitor();
+        this.queuePauses = engine.queuePauses();
+        this.settings = engine.settings();
         this.triggers = triggers;
         this.store = store;
         this.scheduling = scheduling;
@@ -105,7 +119,7 @@ public final class Maintenance {
 
     /** Runs a sweep every {@code interval} on the executor, and lets the engine's health know to expect them. */
     public ScheduledFuture<?> scheduleOn(ScheduledExecutorService executor, Duration interval) {
-        engine.healthMonitor().sweepsEvery(interval, clock.instant());
+        healthMonitor.sweepsEvery(interval, clock.instant());
         return executor.scheduleWithFixedDelay(this::sweep, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -121,18 +135,18 @@ public final class Maintenance {
         // Needs no store: also while sweeps back off, so an outage's summary comes when its minute ends.
         engine.logHeldFailures(now);
         if (now.isBefore(resumeAfter)) {
-            engine.healthMonitor().sweepEnded(now);
+            healthMonitor.sweepEnded(now);
             return;
         }
         step("lease renewal", now, () -> {
-            if (Duration.between(lastRenewal, now).compareTo(engine.settings().leaseDuration().dividedBy(4)) >= 0) {
-                engine.lostSteps().renewLeases();
+            if (Duration.between(lastRenewal, now).compareTo(settings.leaseDuration().dividedBy(4)) >= 0) {
+                lostSteps.renewLeases();
                 lastRenewal = now;
             }
         });
         step("cancel check", now, () -> {
             if (Duration.between(lastCancelCheck, now).compareTo(CANCEL_CHECK) >= 0) {
-                engine.operatorActions().followCancels();
+                operatorActions.followCancels();
                 lastCancelCheck = now;
             }
         });
@@ -140,21 +154,21 @@ public final class Maintenance {
         boolean awaitsRead = step("due awaits", now, () -> {
             // Due awaits this deployment leaves waiting (their step is not deployed here) come first
             // in every read; a batch reaches past them to the others.
-            List<AwaitRecord> due = scheduling.dueAwaits(now, BATCH + engine.awaitResolution().dueAwaitsNotDeployed());
+            List<AwaitRecord> due = scheduling.dueAwaits(now, BATCH + awaitResolution.dueAwaitsNotDeployed());
             for (AwaitRecord await : due) {
-                engine.awaitResolution().handleDue(await, now);
+                awaitResolution.handleDue(await, now);
             }
-            engine.awaitResolution().keepDueAwaitsNotDeployed(due);
+            awaitResolution.keepDueAwaitsNotDeployed(due);
         });
         boolean leasesRead = step("stall detection", now, () -> {
             for (StepLease lease : scheduling.expiredLeases(now, BATCH)) {
-                engine.lostSteps().handleExpiredLease(lease);
+                lostSteps.handleExpiredLease(lease);
             }
-            engine.lostSteps().takeOverLeasesOfDeadStarts(now, BATCH);
+            lostSteps.takeOverLeasesOfDeadStarts(now, BATCH);
         });
         step("lost job check", now, () -> {
-            if (Duration.between(lastLostJobCheck, now).compareTo(engine.settings().leaseDuration()) >= 0) {
-                LostStepRecovery.LostJobScan scan = engine.lostSteps().requeueLostSteps(lostJobSuspects, lostJobFrom,
+            if (Duration.between(lastLostJobCheck, now).compareTo(settings.leaseDuration()) >= 0) {
+                LostStepRecovery.LostJobScan scan = lostSteps.requeueLostSteps(lostJobSuspects, lostJobFrom,
                         lostJobScan);
                 lostJobSuspects = scan.suspects();
                 moveLostJobWindow(scan);
@@ -163,13 +177,13 @@ public final class Maintenance {
         });
         step("concurrency keys", now, () -> {
             if (Duration.between(lastKeyCheck, now).compareTo(KEY_CHECK) >= 0) {
-                engine.awaitResolution().settleUnsettledConcurrencyKeys(BATCH);
+                awaitResolution.settleUnsettledConcurrencyKeys(BATCH);
                 lastKeyCheck = now;
             }
         });
         step("queue pauses", now, () -> {
             if (Duration.between(lastPauseCheck, now).compareTo(PAUSE_CHECK) >= 0) {
-                engine.queuePauses().follow();
+                queuePauses.follow();
                 lastPauseCheck = now;
             }
         });
@@ -209,7 +223,7 @@ public final class Maintenance {
         } else {
             failedSweeps = 0;
         }
-        engine.healthMonitor().sweepEnded(clock.instant());
+        healthMonitor.sweepEnded(clock.instant());
     }
 
     /**
@@ -251,7 +265,7 @@ public final class Maintenance {
                     if (purge.removed() > 0) {
                         LOG.log(System.Logger.Level.INFO, "NVENT-0141 retention removed {0} finished runs",
                                 purge.removed());
-                        engine.operatorActions().deleteAwaitsOfDeletedRuns();
+                        operatorActions.deleteAwaitsOfDeletedRuns();
                     }
                     return;
                 }
@@ -315,7 +329,7 @@ public final class Maintenance {
 
     /** Runs one part of the sweep; whether it worked. */
     private boolean step(String what, Instant now, Runnable action) {
-        HealthMonitor health = engine.healthMonitor();
+        HealthMonitor health = healthMonitor;
         Optional<HealthMonitor.Notice> notice;
         boolean worked = true;
         try {

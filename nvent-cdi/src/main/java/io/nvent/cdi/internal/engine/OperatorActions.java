@@ -65,12 +65,6 @@ final class OperatorActions {
         /** Starts a new run with the input of {@code original}, the given steps done, from {@code first}. */
         String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
                                      Map<String, String> doneEvents, StepDefinition first, JsonText startData);
-
-        /** Publishes a stored change of a run (and hands on its concurrency key if it ended the run). */
-        void publish(StoredChange change);
-
-        /** Enqueues a step of a run that is already under way. */
-        void enqueue(String runId, String flow, StepDefinition step, String jobId);
     }
 
     private final FlowRegistry registry;
@@ -82,10 +76,13 @@ final class OperatorActions {
     private final AwaitResolution awaitResolution;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
+    private final RunPublisher publisher;
+    private final StepQueueing queueing;
     private final Engine engine;
 
     OperatorActions(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
                     StepHistory history, AwaitResolution awaitResolution, StepExecutions executionsHere,
+                    RunPublisher publisher, StepQueueing queueing,
                     Engine engine) {
         this.registry = registry;
         this.store = store;
@@ -95,6 +92,8 @@ final class OperatorActions {
         this.history = history;
         this.awaitResolution = awaitResolution;
         this.executionsHere = executionsHere;
+        this.publisher = publisher;
+        this.queueing = queueing;
         this.engine = engine;
     }
 
@@ -109,7 +108,7 @@ final class OperatorActions {
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
                 : Optional.of(canceled(run, now, reason)));
         change.ifPresent(c -> {
-            engine.publish(c);
+            publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
             askToStop(runId, "here");
         });
@@ -256,7 +255,7 @@ final class OperatorActions {
             return;
         }
         change.ifPresent(c -> {
-            engine.publish(c);
+            publisher.publish(c);
             if (waitsForKey[0] || !gatePassed) {
                 awaitResolution.saveAwaits(awaits);
                 if (waitsForKey[0]) {
@@ -264,22 +263,8 @@ final class OperatorActions {
                 }
                 return;
             }
-            sendRetry(runId, flow.name(), step, c.run().version());
+            queueing.sendRetry(runId, flow.name(), step, c.run().version());
         });
-    }
-
-    /**
-     * Sends a retried step to its queue. The job that ran the step last goes again if it failed: each
-     * failure leaves one dead job per step, not one more per retry. A step failed otherwise (its await
-     * timed out) gets a job of its own.
-     */
-    void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
-        String usualJob = StepJob.jobId(runId, step.name());
-        boolean retried = history.lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
-                .map(id -> queue.retry(step.queue(), id)).orElse(false);
-        if (!retried && !queue.retry(step.queue(), usualJob)) {
-            engine.enqueue(runId, flowName, step, StepJob.manualRetryJobId(runId, step.name(), runVersion));
-        }
     }
 
     /** See {@link io.nvent.FlowService#clearHistory(String)}. */

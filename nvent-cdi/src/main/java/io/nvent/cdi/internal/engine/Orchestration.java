@@ -105,4 +105,9 @@ final class Orchestration {
         }
         return steps;
     }
+
+    static StepDefinition stepOf(FlowDefinition flow, String stepName) {
+        return flow.step(stepName).orElseThrow(() -> new IllegalArgumentException(
+                "flow '" + flow.name() + "' has no step '" + stepName + "'"));
+    }
 }

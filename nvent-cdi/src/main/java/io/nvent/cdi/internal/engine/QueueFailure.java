@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.NventException;
+import java.util.function.Supplier;
 
 /**
  * A queue adapter failed a call of the engine that reads or changes the store too (its broker or
@@ -28,5 +29,27 @@ final class QueueFailure extends NventException {
     @Override
     public boolean isRetryable() {
         return getCause() instanceof NventException nvent && nvent.isRetryable();
+    }
+
+    /**
+     * A call of the engine to the queue adapter, where the store is called too (the sweep's lost-job
+     * check and stall recovery, a requeue): its failure (the broker away) names the queue, so that
+     * health reports a sweep that failed on it under the queue, not under the store.
+     */
+    static <T> T askQueue(String queueName, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (QueueFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new QueueFailure(queueName, e);
+        }
+    }
+
+    static void sendToQueue(String queueName, Runnable call) {
+        askQueue(queueName, () -> {
+            call.run();
+            return null;
+        });
     }
 }

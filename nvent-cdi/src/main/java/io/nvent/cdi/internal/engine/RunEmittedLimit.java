@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.spi.RunRecord;
 import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.cdi.NventConfig;
 import java.util.ArrayList;
@@ -82,6 +83,22 @@ public record RunEmittedLimit(long maxBytes) {
             }
         }
         return bytes;
+    }
+
+    /**
+     * Refuses emissions that would take what the run keeps of its emitted events beyond
+     * {@code nvent.payload.max-run-emitted-bytes}, on the run as the write that records them reads it:
+     * an operator's emit, or a step's completion, whose emits were checked against the run as its
+     * attempt read it, which a step completing beside it may have changed since; or the resolution
+     * of an after-await, whose held emits were checked at the step's completion.
+     *
+     * @throws io.nvent.EmittedPayloadsTooLargeException (NVENT-0198) for the first emission that does not fit
+     */
+    void keepWithinEmittedLimit(RunRecord run, List<Emission> emissions) {
+        RunEmittedLimit.Tally tally = tally(run.runId(), run.emitted());
+        for (Emission emission : emissions) {
+            tally.admit(emission.event(), emission.payloadJson());
+        }
     }
 
     /** What a run keeps of its emitted events, with the emissions admitted since its record was read. */

@@ -239,7 +239,7 @@ final class StepWaits {
      * entry at the run's version says ({@link HandBackEntry}), where the queue shows no such job. The
      * entry records the job's first hand-back in the attempt only: once that is past due, the jobs
      * and due times of the later ones are not known here, only that each is due within
-     * {@link FlowEngine#LONGEST_HAND_BACK_DELAY} and that they end with the grace period.
+     * {@link StepRunner#LONGEST_HAND_BACK_DELAY} and that they end with the grace period.
      */
     private StepWait recordedHandBack(StepDefinition step, StepStatus status, HandBackEntry entry) {
         if (entry.since().isEmpty() || entry.until().isEmpty()) {
@@ -248,7 +248,7 @@ final class StepWaits {
         }
         String goesOn = "instances that lack the step hand it back until " + entry.until().get()
                 + " (nvent.upgrade.missing-step-grace, counted from its first hand-back at " + entry.since().get()
-                + "), each time due again within " + FlowEngine.LONGEST_HAND_BACK_DELAY.toSeconds() + " s";
+                + "), each time due again within " + StepRunner.LONGEST_HAND_BACK_DELAY.toSeconds() + " s";
         // How often: not known here, as the later hand-backs write no entry.
         if (entry.due().isAfter(now)) {
             return handedBack(step, status, entry.job(), Optional.empty(), entry.due(),

@@ -775,10 +775,10 @@ class OrchestrationTest {
 
     @Test
     void stepPriorityStillComesBeforeRunsUnderWay() {
-        assertThat(FlowEngine.queuePriority(1, false)).isGreaterThan(FlowEngine.queuePriority(0, true));
-        assertThat(FlowEngine.queuePriority(0, true)).isGreaterThan(FlowEngine.queuePriority(0, false));
-        assertThat(FlowEngine.queuePriority(-1, true)).isLessThan(FlowEngine.queuePriority(0, false));
-        assertThat(FlowEngine.queuePriority(Integer.MAX_VALUE, true)).isEqualTo(Integer.MAX_VALUE);
-        assertThat(FlowEngine.queuePriority(Integer.MIN_VALUE, false)).isEqualTo(Integer.MIN_VALUE);
+        assertThat(StepQueueing.queuePriority(1, false)).isGreaterThan(StepQueueing.queuePriority(0, true));
+        assertThat(StepQueueing.queuePriority(0, true)).isGreaterThan(StepQueueing.queuePriority(0, false));
+        assertThat(StepQueueing.queuePriority(-1, true)).isLessThan(StepQueueing.queuePriority(0, false));
+        assertThat(StepQueueing.queuePriority(Integer.MAX_VALUE, true)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(StepQueueing.queuePriority(Integer.MIN_VALUE, false)).isEqualTo(Integer.MIN_VALUE);
     }
 }

@@ -223,9 +223,9 @@ class StepJobTest {
 
     @Test
     void aHandedBackJobIsDueAgainAfterADelayGrowingFromOneSecondToThirty() {
-        assertThat(FlowEngine.handBackDelay(1)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(FlowEngine.handBackDelay(3)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(FlowEngine.handBackDelay(6)).isEqualTo(Duration.ofSeconds(30));
-        assertThat(FlowEngine.handBackDelay(100)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(StepRunner.handBackDelay(1)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(StepRunner.handBackDelay(3)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(StepRunner.handBackDelay(6)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(StepRunner.handBackDelay(100)).isEqualTo(Duration.ofSeconds(30));
     }
 }

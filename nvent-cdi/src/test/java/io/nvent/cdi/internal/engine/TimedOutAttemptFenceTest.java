@@ -347,12 +347,12 @@ class TimedOutAttemptFenceTest {
     @Test
     void theDelayOfAGiveWayDoublesUpToTheLeaseDurationOrAMinute() {
         Duration lease = Duration.ofMinutes(5);
-        assertThat(List.of(1, 2, 3, 6, 7, 40, Integer.MAX_VALUE)).map(n -> FlowEngine.giveWayDelay(n, lease))
+        assertThat(List.of(1, 2, 3, 6, 7, 40, Integer.MAX_VALUE)).map(n -> StepRunner.giveWayDelay(n, lease))
                 .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
                         Duration.ofSeconds(32), Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(1));
-        assertThat(FlowEngine.giveWayDelay(5, Duration.ofSeconds(10))).as("a shorter lease")
+        assertThat(StepRunner.giveWayDelay(5, Duration.ofSeconds(10))).as("a shorter lease")
                 .isEqualTo(Duration.ofSeconds(10));
-        assertThat(FlowEngine.giveWayDelay(3, Duration.ofMillis(500))).as("a lease shorter than the first delay")
+        assertThat(StepRunner.giveWayDelay(3, Duration.ofMillis(500))).as("a lease shorter than the first delay")
                 .isEqualTo(Duration.ofSeconds(1));
     }
 

@@ -1,0 +1,68 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventDelivery;
+import io.nvent.StepDefinition;
+import io.nvent.cdi.internal.registry.FlowRegistry;
+import io.nvent.spi.StoredChange;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * What follows a stored change of a run: the change published, the steps it made ready handed to the queue,
+ * the awaits it began saved, and the events it emitted delivered to the runs awaiting them and to event
+ * triggers ({@link Pending} holds what the change decided).
+ */
+final class ChangeFollowUp {
+
+    private final FlowRegistry registry;
+    private final Clock clock;
+    private final FinalFailureLog finalFailures;
+    private final AwaitResolution awaitResolution;
+    private final RunPublisher publisher;
+    private final StepQueueing queueing;
+    private volatile EventTriggers eventTriggers = EventTriggers.NONE;
+
+    ChangeFollowUp(FlowRegistry registry, Clock clock, FinalFailureLog finalFailures, AwaitResolution awaitResolution,
+                   RunPublisher publisher, StepQueueing queueing) {
+        this.registry = registry;
+        this.clock = clock;
+        this.finalFailures = finalFailures;
+        this.awaitResolution = awaitResolution;
+        this.publisher = publisher;
+        this.queueing = queueing;
+    }
+
+    /** Connects the triggers that fire on named events. */
+    void useEventTriggers(EventTriggers triggers) {
+        this.eventTriggers = triggers;
+    }
+
+    /** Hands a named event to event triggers and to runs awaiting it. */
+    EventDelivery deliverEvent(String event, String payloadJson) {
+        List<String> started = eventTriggers.fireOnEvent(event, payloadJson);
+        return new EventDelivery(started, awaitResolution.resolveAwaitsOf(event, payloadJson));
+    }
+
+    void afterChange(String flow, StoredChange change, Pending pending) {
+        publisher.publish(change);
+        if (pending.failedAwait != null) {
+            // Logged as a step that used up its attempts is: operators watch the log more than histories.
+            finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
+                    pending.failedAwait.position(), pending.failure, clock.instant());
+        }
+        awaitResolution.saveAwaits(pending.awaits);
+        for (StepDefinition step : pending.ready) {
+            queueing.handOver(change.run().runId(), flow, step, true, change.run().version());
+        }
+        for (Emission emission : pending.released) {
+            if (mayBeAwaitedOrTriggering(emission.event())) {
+                deliverEvent(emission.event(), emission.payloadJson());
+            }
+        }
+    }
+
+    /** Cheap check on the hot path: only events something could listen to are delivered. */
+    private boolean mayBeAwaitedOrTriggering(String event) {
+        return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);
+    }
+}

@@ -1,0 +1,100 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.StepDefinition;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.internal.ExitSafeLogger;
+import java.time.Duration;
+import java.util.OptionalLong;
+
+/**
+ * Sends the jobs of steps to the queue: a step handed over as its run goes on, and a step of a run under way
+ * queued again (a retry, a recovery). Every step job is built here ({@link #stepJob}), with the terms an
+ * instance lacking the step needs to hand it back.
+ */
+final class StepQueueing {
+
+    /** Logs under the engine's name, as before this class was split out of it: log settings and filters name it. */
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
+
+    private final JobQueue queue;
+    private final EngineSettings settings;
+    private final StepHistory history;
+
+    StepQueueing(JobQueue queue, EngineSettings settings, StepHistory history) {
+        this.queue = queue;
+        this.settings = settings;
+        this.history = history;
+    }
+
+    /**
+     * Hands a step stored as queued to the queue. A step that continues a run goes on in the worker
+     * slot of the step that queued it where the queue can do so ({@link JobQueue#continueWith}), and
+     * is otherwise enqueued without waiting for its job to be durable, so the worker that finished
+     * the previous step (or the caller that started the run) is free one commit earlier. Either
+     * way the run row says the step is queued before its job exists: if the job is lost in a crash,
+     * the maintenance sweep enqueues it again (see {@link LostStepRecovery#requeueLostSteps}).
+     */
+    void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
+        String jobId = StepJob.jobId(runId, step.name());
+        JobRequest job = stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
+                continuesRun);
+        if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
+            return;
+        }
+        queue.enqueueAsync(job).whenComplete((done, failure) -> {
+            if (failure != null) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0125 could not enqueue step ''{0}'' of run {1}"
+                        + " (job {2}); the maintenance sweep enqueues it again: {3}", step.name(), runId, jobId,
+                        failure);
+            }
+        });
+    }
+
+    /** Enqueues a step of a run that is already under way (a retry, a recovery). */
+    void enqueue(String runId, String flow, StepDefinition step, String jobId) {
+        enqueue(runId, flow, step, jobId, 0);
+    }
+
+    /**
+     * Enqueues a step of a run under way again after {@code attemptsBefore} of its attempts counted:
+     * the step goes on at the next one, with the attempts it has left.
+     */
+    void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
+        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore),
+                step, jobId, true));
+    }
+
+    static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
+        int priority = queuePriority(step.priority(), continuesRun);
+        // Its terms go with it, so that an instance whose deployment lacks the step can hand it back alike.
+        return new JobRequest(step.queue(), jobId, step.name(),
+                ref.withTerms(new StepJob.JobTerms(priority, step.retry(), step.timeout())).toJson(),
+                Duration.ZERO, priority, StepJob.remainingRetry(step.retry(), ref.attemptsBefore()), step.timeout());
+    }
+
+    /**
+     * The job priority for a step: twice the step's priority, plus one when the step continues a
+     * run already under way. Steps of higher priority still run first; among steps of equal
+     * priority, runs in progress finish before new runs start, so a burst of new runs does not
+     * push every handoff of the runs already started behind the whole burst (FIFO would).
+     */
+    static int queuePriority(int stepPriority, boolean continuesRun) {
+        long doubled = 2L * stepPriority + (continuesRun ? 1 : 0);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, doubled));
+    }
+
+    /**
+     * Sends a retried step to its queue. The job that ran the step last goes again if it failed: each
+     * failure leaves one dead job per step, not one more per retry. A step failed otherwise (its await
+     * timed out) gets a job of its own.
+     */
+    void sendRetry(String runId, String flowName, StepDefinition step, long runVersion) {
+        String usualJob = StepJob.jobId(runId, step.name());
+        boolean retried = history.lastJobOf(runId, step.name()).filter(id -> !id.equals(usualJob))
+                .map(id -> queue.retry(step.queue(), id)).orElse(false);
+        if (!retried && !queue.retry(step.queue(), usualJob)) {
+            enqueue(runId, flowName, step, StepJob.manualRetryJobId(runId, step.name(), runVersion));
+        }
+    }
+}
