@@ -382,6 +382,19 @@ class TriggersResourceTest {
         assertThat(stored.refusedForWantOfAKey).isEqualTo(2);
     }
 
+    /** REVIEW r3 (not a product test): a PUT that changes only the pointer silently drops the prefix. */
+    @Test
+    void reviewR3APutThatChangesOnlyThePointerKeepsThePrefix() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyKeyPrefix\":\"eu:\"}",
+                null);
+
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customer/id\"}", null);
+
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customer/id");
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix())
+                .as("keys would change from eu:42 to 42, colliding with other triggers' keys").hasValue("eu:");
+    }
+
     private void openWebhook() {
         stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
         resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
