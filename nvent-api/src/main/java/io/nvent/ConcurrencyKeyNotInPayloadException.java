@@ -4,9 +4,12 @@ import java.util.Objects;
 
 /**
  * A fire of a trigger that reads its concurrency key from the payload ({@link TriggerSpec#concurrencyKeyFrom()})
- * found no usable key there: nothing, {@code null}, an empty string, an object or an array, or a value
- * that makes no valid key (too long with the prefix, control characters). Nothing was started. The REST
- * API and the webhook answer 422.
+ * found no usable key there: nothing, {@code null}, an empty or blank string, an object or an array, or a
+ * value that makes no valid key: a string with control characters, a value longer than
+ * {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} with the prefix, a number whose plain form is longer
+ * than that (such as {@code 1e400}). A payload holding a number too large to write out at all (such as
+ * {@code 1e99999999999}, anywhere in it: such a payload cannot be read) is refused too.
+ * Nothing was started. The REST API and the webhook answer 422.
  *
  * @since 0.2
  */

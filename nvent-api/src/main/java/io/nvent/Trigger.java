@@ -124,8 +124,10 @@ public @interface Trigger {
 
     /**
      * A key every run the trigger starts holds, so that they take turns, one at a time, as runs started
-     * with {@link StartOptions#concurrencyKey()} do. Given with {@link #concurrencyKeyFrom()} or
-     * {@link #concurrencyKeyPrefix()}, or invalid as a start's key, it fails the deployment.
+     * with {@link StartOptions#concurrencyKey()} do. A key is one for the whole deployment, not per flow:
+     * a trigger of several flows starts each fire's runs with the same key, so they take turns too. Given
+     * with {@link #concurrencyKeyFrom()} or {@link #concurrencyKeyPrefix()}, or invalid as a start's key, it
+     * fails the deployment.
      *
      * @return the key; empty for none
      * @see TriggerSpec#concurrencyKey()
@@ -136,8 +138,9 @@ public @interface Trigger {
     /**
      * An RFC 6901 JSON Pointer, such as {@code "/customerId"}, to each fire's concurrency key in its
      * payload: the fires with one value there start runs that take turns. A fire whose payload holds
-     * no string, number or boolean there starts nothing ({@link ConcurrencyKeyNotInPayloadException}; a
-     * webhook answers 422). Invalid pointer syntax, or a pointer on a schedule, fails the deployment.
+     * no usable key there starts nothing ({@link ConcurrencyKeyNotInPayloadException} lists what is
+     * refused; a webhook answers 422). Invalid pointer syntax, or a pointer on a schedule, fails the
+     * deployment.
      *
      * @return the pointer; empty for none
      * @see TriggerSpec#concurrencyKeyFrom()
@@ -147,7 +150,9 @@ public @interface Trigger {
 
     /**
      * Put before the key read with {@link #concurrencyKeyFrom()}, such as {@code "invoices:"}, so that
-     * two triggers reading the same ids keep their keys apart. Without a pointer it fails the deployment.
+     * two triggers reading the same ids keep their keys apart; taken as written, spaces included. Without
+     * a pointer, or longer than {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} {@code - 1} characters (it
+     * leaves room for the value read), it fails the deployment.
      *
      * @return the prefix; empty for none
      * @see TriggerSpec#concurrencyKeyPrefix()

@@ -43,8 +43,9 @@ import java.util.Optional;
  * of two triggers that read the same ids apart. A fire whose payload holds no such value there starts
  * nothing ({@link ConcurrencyKeyNotInPayloadException}). The two are exclusive, and a prefix belongs to
  * a pointer only (with a fixed key it would be ambiguous: the key could as well include it)
- * ({@code NVENT-0266}); a pointer must be RFC 6901 syntax, and a fixed key, a pointer or a prefix at most
- * {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters ({@code NVENT-0268}); a schedule's fires have
+ * ({@code NVENT-0266}); a pointer must be RFC 6901 syntax, a fixed key or a pointer at most
+ * {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters and a prefix one fewer, leaving room for the
+ * value read, none of them with control characters ({@code NVENT-0268}); a schedule's fires have
  * no payload of their own to point into ({@code NVENT-0269}).
  *
  * @param name unique name (letters, digits, {@code . _ -})
@@ -221,8 +222,10 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @throws IllegalArgumentException ({@code NVENT-0266}) if both a key and a pointer, or a prefix without a
      *     pointer, are given; ({@code NVENT-0268}) if the pointer is no RFC 6901 JSON Pointer to a member or
      *     element (it starts with {@code /}, and {@code ~} is followed by {@code 0} or {@code 1}), the key is
-     *     not a valid {@link StartOptions#concurrencyKey()}, or the pointer or the prefix is longer than
-     *     {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} or holds control characters; ({@code NVENT-0269}) if a
+     *     not a valid {@link StartOptions#concurrencyKey()}, the pointer is empty, longer than
+     *     {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} or holds control characters, or the prefix is empty,
+     *     longer than {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} {@code - 1} (it must leave room for the
+     *     value read) or holds control characters; ({@code NVENT-0269}) if a
      *     schedule trigger has a pointer
      * @since 0.2
      */
@@ -256,7 +259,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                         + " no payload of their own to read a concurrency key from (concurrencyKeyFrom \"" + from
                         + "\"): give it a fixed concurrencyKey instead");
             }
-            checkKeyPart(trigger, "pointer (concurrencyKeyFrom)", from);
+            checkKeyPart(trigger, "pointer (concurrencyKeyFrom)", from, StartOptions.MAX_CONCURRENCY_KEY_LENGTH);
             if (!from.matches("(/([^~]|~[01])*)+")) {
                 throw new IllegalArgumentException("NVENT-0268 the concurrency key pointer (concurrencyKeyFrom) of "
                         + trigger + " is \"" + from + "\", no JSON Pointer (RFC 6901) to a member of the payload:"
@@ -264,15 +267,16 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                         + " ~0 for a '~')");
             }
         });
-        prefix.ifPresent(text -> checkKeyPart(trigger, "prefix (concurrencyKeyPrefix)", text));
+        // A prefix as long as a key can be would leave no room for the value read: no fire could start a run.
+        prefix.ifPresent(text -> checkKeyPart(trigger, "prefix (concurrencyKeyPrefix)", text,
+                StartOptions.MAX_CONCURRENCY_KEY_LENGTH - 1));
     }
 
-    private static void checkKeyPart(String trigger, String what, String text) {
-        if (text.isEmpty() || text.length() > StartOptions.MAX_CONCURRENCY_KEY_LENGTH
-                || text.chars().anyMatch(Character::isISOControl)) {
+    private static void checkKeyPart(String trigger, String what, String text, int maxLength) {
+        if (text.isEmpty() || text.length() > maxLength || text.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("NVENT-0268 the concurrency key " + what + " of " + trigger
-                    + " must be 1-" + StartOptions.MAX_CONCURRENCY_KEY_LENGTH + " characters without control"
-                    + " characters, was " + text.length() + " characters long");
+                    + " must be 1-" + maxLength + " characters without control characters, was " + text.length()
+                    + " characters long");
         }
     }
 

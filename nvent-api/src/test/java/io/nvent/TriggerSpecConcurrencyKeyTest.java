@@ -66,6 +66,18 @@ class TriggerSpecConcurrencyKeyTest {
     }
 
     @Test
+    void aPrefixLeavesRoomForAtLeastOneCharacterOfTheValueRead() {
+        String longest = "p".repeat(StartOptions.MAX_CONCURRENCY_KEY_LENGTH - 1);
+
+        assertThat(webhook().concurrencyKeyFrom("/id").concurrencyKeyPrefix(longest).build().concurrencyKeyPrefix())
+                .hasValue(longest);
+        assertThatThrownBy(() -> webhook().concurrencyKeyFrom("/id").concurrencyKeyPrefix(longest + "p").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0268 the concurrency key prefix (concurrencyKeyPrefix)")
+                .hasMessageContaining("must be 1-199 characters");
+    }
+
+    @Test
     void aScheduleCannotReadItsKeyFromAPayloadItHasNot() {
         assertThatThrownBy(() -> TriggerSpec.newBuilder("every-minute", TriggerType.SCHEDULE).flow("sync")
                 .every(Duration.ofMinutes(1)).concurrencyKeyFrom("/scheduledAt").build())

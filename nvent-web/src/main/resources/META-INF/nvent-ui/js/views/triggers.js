@@ -908,11 +908,13 @@ function triggerForm(ctx, existing) {
       if (filter) body.filter = filter;
       else if (filter === null && editing && existing.filter) body.filter = null;   // removes it
     }
-    // The three give the whole key together (a field left out is none); an emptied key is removed.
-    const key = [['concurrencyKey', keyFixedInput], ['concurrencyKeyFrom', keyFromInput], ['concurrencyKeyPrefix', keyPrefixInput]]
-      .map(([field, input]) => [field, input.value.trim()]);
-    if (key.some(([, value]) => value)) key.filter(([, value]) => value).forEach(([field, value]) => { body[field] = value; });
-    else if (editing && (existing.concurrencyKey || existing.concurrencyKeyFrom)) body.concurrencyKey = null;
+    // Sent as typed, not trimmed (a prefix such as "invoices: " means its space); an empty input is no key,
+    // and on edit it removes the field the trigger had (null), since a field left out would be kept.
+    [['concurrencyKey', keyFixedInput], ['concurrencyKeyFrom', keyFromInput], ['concurrencyKeyPrefix', keyPrefixInput]]
+      .forEach(([field, input]) => {
+        if (input.value !== '') body[field] = input.value;
+        else if (editing && existing[field]) body[field] = null;
+      });
     return body;
   }
   function renderApi() {

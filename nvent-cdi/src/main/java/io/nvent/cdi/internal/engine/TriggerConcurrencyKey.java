@@ -49,14 +49,23 @@ final class TriggerConcurrencyKey {
     /**
      * The trigger's key for a fire with this payload; empty for a trigger without one.
      *
-     * @throws ConcurrencyKeyNotInPayloadException if the payload holds no key where the trigger points
+     * @throws ConcurrencyKeyNotInPayloadException if the payload holds no key where the trigger points, or
+     *     holds a number too large to write out (anywhere: such a payload cannot be read)
      */
     static Optional<String> of(TriggerSpec trigger, String payloadJson) {
         if (trigger.concurrencyKey().isPresent() || trigger.concurrencyKeyFrom().isEmpty()) {
             return trigger.concurrencyKey();
         }
         String pointer = trigger.concurrencyKeyFrom().get();
-        Optional<JsonValue> found = at(JsonMatch.read(payloadJson), pointer);
+        JsonValue payload;
+        try {
+            payload = JsonMatch.read(payloadJson);
+        } catch (NumberFormatException e) {
+            // Valid JSON such as 1e99999999999, whose exponent no BigDecimal holds: the parser makes every
+            // number one, so such a number anywhere leaves the payload unread, and it could be no key anyway.
+            throw new ConcurrencyKeyNotInPayloadException(trigger.name(), pointer, "a number too large to write out");
+        }
+        Optional<JsonValue> found = at(payload, pointer);
         String value = found.map(v -> text(trigger.name(), pointer, v)).orElseThrow(
                 () -> new ConcurrencyKeyNotInPayloadException(trigger.name(), pointer, "nothing"));
         if (value.isBlank()) {

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitType;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -15,6 +16,8 @@ import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,11 +25,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** A trigger's fires start runs with its concurrency key, fixed or read from each fire's payload; runs with one key take turns. */
 class TriggerConcurrencyKeysTest {
+
+    /** Valid JSON whose number's exponent does not fit an int: no BigDecimal holds it. */
+    private static final String HUGE_EXPONENT = "{\"name\":\"x\",\"customerId\":1e99999999999}";
 
     @BeforeEach
     void reset() {
@@ -52,6 +59,15 @@ class TriggerConcurrencyKeysTest {
     /** Lets the entry step of the run of that name end (see {@link ConcurrencyKeyTest}). */
     private static void letEnd(String name) {
         ConcurrencyKeyTest.GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).countDown();
+    }
+
+    private static void awaitStarted(String name) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> ConcurrencyKeyTest.STARTED.contains(name));
+    }
+
+    /** The key a trigger reading it at this pointer takes from this payload, without firing. */
+    private static Optional<String> keyAt(String pointer, String payload) {
+        return TriggerConcurrencyKey.of(manual("by-customer").concurrencyKeyFrom(pointer).build(), payload);
     }
 
     private static String nameIn(String payload) {
@@ -93,9 +109,46 @@ class TriggerConcurrencyKeysTest {
         }
     }
 
+    @Test
+    void longIntegersBeyondADoublesPrecisionStayDistinctKeys() {
+        assertThat(keyAt("/id", "{\"id\":12345678901234567890}")).hasValue("12345678901234567890");
+        assertThat(keyAt("/id", "{\"id\":12345678901234567891}")).hasValue("12345678901234567891");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-0", "-0.0", "0e5", "-0E-5", "0.000"})
+    void zeroIsTheKeyZeroHoweverItIsWritten(String zero) {
+        assertThat(keyAt("/id", "{\"id\":" + zero + "}")).hasValue("0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e400", "1e-400", "1e99999999999", "-1e-99999999999"})
+    void numbersTooLongToWriteOutAsAKeyAreRefusedAsNoKey(String number) {
+        assertThatThrownBy(() -> keyAt("/id", "{\"id\":" + number + "}"))
+                .isInstanceOf(ConcurrencyKeyNotInPayloadException.class).hasMessageStartingWith("NVENT-0267 ");
+    }
+
+    @Test
+    void pointerEscapesAreDecodedInRfc6901Order() {
+        assertThat(keyAt("/a~01", "{\"a~1\":\"x\",\"a/\":\"wrong\"}")).hasValue("x");
+        assertThat(keyAt("/a~1b", "{\"a/b\":\"y\"}")).hasValue("y");
+        assertThat(keyAt("/", "{\"\":\"empty-name\"}")).hasValue("empty-name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/l/01", "/l/-", "/l/2", "/l/9999999999"})
+    void anArrayIndexThatIsNoRfc6901IndexOfAnElementFindsNoKey(String pointer) {
+        assertThat(keyAt("/l/1", "{\"l\":[\"a\",\"b\"]}")).hasValue("b");
+        assertThatThrownBy(() -> keyAt(pointer, "{\"l\":[\"a\",\"b\"]}"))
+                .isInstanceOfSatisfying(ConcurrencyKeyNotInPayloadException.class,
+                        e -> assertThat(e.found()).isEqualTo("nothing"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"name\":\"x\"}|nothing", "{\"customerId\":null}|null", "{\"customerId\":\"\"}|an empty string",
-            "{\"customerId\":{\"id\":1}}|an object", "{\"customerId\":[1]}|an array", "[1,2]|nothing"})
+            "{\"customerId\":{\"id\":1}}|an object", "{\"customerId\":[1]}|an array", "[1,2]|nothing",
+            "{\"customerId\":\"  \"}|a blank string", "{\"customerId\":\"a\\tb\"}|a string with control characters",
+            "{\"customerId\":1e99999999999}|a number too large to write out"})
     void aFireByNameWhosePayloadHoldsNoKeyThereIsRefusedNamingTriggerPointerAndWhatWasFoundAndStartsNothing(
             String payloadAndFound) {
         String payload = payloadAndFound.substring(0, payloadAndFound.indexOf('|'));
@@ -127,11 +180,13 @@ class TriggerConcurrencyKeysTest {
 
             assertThat(h.triggers.fireOnEvent("customer.changed", "{\"name\":\"x\"}")).isEmpty();
             assertThat(h.triggers.fireOnEvent("customer.changed", "{\"customerId\":null}")).isEmpty();
+            assertThatCode(() -> assertThat(h.triggers.fireOnEvent("customer.changed", HUGE_EXPONENT)).isEmpty())
+                    .as("a number no BigDecimal holds does not throw into the emitter").doesNotThrowAnyException();
 
             assertThat(h.engine.runs(RunQuery.all())).isEmpty();
-            assertThat(h.triggers.trigger("on-change").orElseThrow().fires()).isEqualTo(2);
+            assertThat(h.triggers.trigger("on-change").orElseThrow().fires()).isEqualTo(3);
             assertThat(h.triggers.history("on-change", 10)).extracting(TriggerEvent::type)
-                    .containsExactly("trigger.failed", "trigger.failed", "trigger.registered");
+                    .containsExactly("trigger.failed", "trigger.failed", "trigger.failed", "trigger.registered");
             assertThat(log.messagesContaining("on-change")).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("NVENT-0566 NVENT-0267 trigger 'on-change'").contains("said once per trigger"));
         }
@@ -186,13 +241,50 @@ class TriggerConcurrencyKeysTest {
 
             letEnd("first");
             h.awaitStatus(first, RunStatus.COMPLETED);
-            await().atMost(Duration.ofSeconds(10)).until(() -> ConcurrencyKeyTest.STARTED.contains("second"));
+            awaitStarted("second");
             letEnd("second");
             letEnd("other");
             h.awaitStatus(second, RunStatus.COMPLETED);
             h.awaitStatus(other, RunStatus.COMPLETED);
             assertThat(ConcurrencyKeyTest.STARTED.indexOf("second")).isGreaterThan(
                     ConcurrencyKeyTest.STARTED.indexOf("first"));
+        }
+    }
+
+    @Test
+    void aDelayedFireOfAKeyedTriggerWaitsItsDelayThenTakesItsTurnWithThePayloadsKey() {
+        Duration delay = Duration.ofMinutes(5);
+        StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-1").delay(delay).build();
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("by-customer").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("c:")
+                    .build());
+            String holder = h.engine.start("sync", Map.of("name", "holder"),
+                    StartOptions.newBuilder().concurrencyKey("c:42").build()).runId();
+            awaitStarted("holder");
+
+            RunInfo run = onlyRun(h, h.triggers.fire("by-customer", "{\"name\":\"delayed\",\"customerId\":42.0}",
+                    delivery));
+            String delayed = run.runId();
+            assertThat(run.concurrencyKey()).contains("c:42");
+            assertThat(run.status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.awaits(true, 10)).filteredOn(a -> a.runId().equals(delayed)).singleElement()
+                    .satisfies(a -> {
+                        assertThat(a.type()).isEqualTo(AwaitType.TIME);
+                        assertThat(a.concurrencyKey()).contains("c:42");
+                    });
+            h.clock.advance(delay);
+            h.sweep();
+            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("waits for concurrency key 'c:42', held by run " + holder));
+            assertThat(ConcurrencyKeyTest.STARTED).doesNotContain("delayed");
+            letEnd("holder");
+            awaitStarted("delayed");
+            letEnd("delayed");
+            h.awaitStatus(delayed, RunStatus.COMPLETED);
+
+            assertThat(h.triggers.fire("by-customer", "{\"name\":\"delayed\",\"customerId\":42.0}", delivery))
+                    .as("the same delivery again: the same run, no second one")
+                    .extracting(StartedRun::runId).containsExactly(delayed);
         }
     }
 

@@ -63,9 +63,6 @@ public class TriggersResource {
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
             "concurrencyKeyFrom", "concurrencyKeyPrefix");
-    /** The fields of a trigger's concurrency key, which a body gives together (see {@link #concurrencyKey}). */
-    private static final List<String> KEY_FIELDS = List.of("concurrencyKey", "concurrencyKeyFrom",
-            "concurrencyKeyPrefix");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -84,10 +81,10 @@ public class TriggersResource {
     @Inject
     SchedulingStore scheduling;
 
-    /** A trigger's protection as configured, read on every use (tests give their own). */
     /** How long a signed request's timestamp stays valid ({@code nvent.webhooks.replay-window-s}); a field for tests. */
     Supplier<Duration> replayWindow = () -> Duration.ofSeconds(ConfigProvider.getConfig()
             .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
+    /** A trigger's protection as configured, read on every use (tests give their own). */
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
             trigger);
 
@@ -453,21 +450,30 @@ public class TriggersResource {
     }
 
     /**
-     * The concurrency key a body gives: a fixed key, or a pointer with an optional prefix, each refused as the
-     * spec refuses it (400). A body that gives any of the three fields gives the trigger's whole key, the
-     * fields it leaves out (or gives null) being none: one kept from before could make the key both fixed and
-     * read. A body that gives none keeps the old key.
+     * The concurrency key a body gives, each field refused as the spec refuses it (400). A fixed key given
+     * clears the pointer and the prefix; a pointer given clears the fixed key and keeps the prefix unless the
+     * body gives one, so that a pointer moved within the payload keeps its keys apart from other triggers'.
+     * A field given as {@code null} is removed, one left out is kept; a combination that results invalid (a
+     * prefix left without a pointer) is refused as on create.
      */
     private static void concurrencyKey(JsonFields body, Optional<TriggerSpec> old, TriggerSpec.Builder spec) {
-        if (KEY_FIELDS.stream().anyMatch(body::has)) {
-            body.string("concurrencyKey").ifPresent(spec::concurrencyKey);
-            body.string("concurrencyKeyFrom").ifPresent(spec::concurrencyKeyFrom);
-            body.string("concurrencyKeyPrefix").ifPresent(spec::concurrencyKeyPrefix);
-            return;
+        boolean keyGiven = body.string("concurrencyKey").isPresent();
+        boolean pointerGiven = body.string("concurrencyKeyFrom").isPresent();
+        keyField(body, "concurrencyKey", pointerGiven, old.flatMap(TriggerSpec::concurrencyKey))
+                .ifPresent(spec::concurrencyKey);
+        keyField(body, "concurrencyKeyFrom", keyGiven, old.flatMap(TriggerSpec::concurrencyKeyFrom))
+                .ifPresent(spec::concurrencyKeyFrom);
+        keyField(body, "concurrencyKeyPrefix", keyGiven, old.flatMap(TriggerSpec::concurrencyKeyPrefix))
+                .ifPresent(spec::concurrencyKeyPrefix);
+    }
+
+    /** One field of the key: as the body gives it (null for none); left out, cleared by another field or kept. */
+    private static Optional<String> keyField(JsonFields body, String field, boolean clearedByAnother,
+                                             Optional<String> old) {
+        if (body.has(field)) {
+            return body.string(field);
         }
-        old.flatMap(TriggerSpec::concurrencyKey).ifPresent(spec::concurrencyKey);
-        old.flatMap(TriggerSpec::concurrencyKeyFrom).ifPresent(spec::concurrencyKeyFrom);
-        old.flatMap(TriggerSpec::concurrencyKeyPrefix).ifPresent(spec::concurrencyKeyPrefix);
+        return clearedByAnother ? Optional.empty() : old;
     }
 
     private static Duration every(String value) {

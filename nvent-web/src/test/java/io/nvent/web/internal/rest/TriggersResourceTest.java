@@ -324,7 +324,7 @@ class TriggersResourceTest {
     }
 
     @Test
-    void aConcurrencyKeyIsSetShownReplacedWholeAndKeptByABodyWithoutOne() {
+    void aConcurrencyKeyIsSetShownAndKeptByABodyWithoutOne() {
         resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyKeyPrefix\":\"eu:\"}",
                 null);
 
@@ -334,15 +334,53 @@ class TriggersResourceTest {
                 .containsEntry("concurrencyKeyPrefix", Json.createValue("eu:")).doesNotContainKey("concurrencyKey");
 
         resource.update("eu-orders", "{\"description\":\"orders of the EU\"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).as("kept").hasValue("/customerId");
         assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).as("kept").hasValue("eu:");
+    }
+
+    @Test
+    void aPutThatChangesOnlyThePointerKeepsThePrefix() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyKeyPrefix\":\"eu:\"}",
+                null);
+
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customer/id\"}", null);
+
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customer/id");
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix())
+                .as("keys stay eu:42, apart from other triggers' 42").hasValue("eu:");
+    }
+
+    @Test
+    void aPutThatChangesOnlyThePrefixKeepsThePointerAndANullPrefixRemovesIt() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\"}", null);
+
+        resource.update("eu-orders", "{\"concurrencyKeyPrefix\":\"invoices: \"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customerId");
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).as("taken as given").hasValue("invoices: ");
+
+        resource.update("eu-orders", "{\"concurrencyKeyPrefix\":null}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customerId");
+        assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).isEmpty();
+    }
+
+    @Test
+    void aFixedKeyGivenClearsThePointerAndThePrefixAndAPointerGivenClearsTheFixedKey() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyKeyPrefix\":\"eu:\"}",
+                null);
 
         resource.update("eu-orders", "{\"concurrencyKey\":\"all-orders\"}", null);
         assertThat(stored.spec("eu-orders").concurrencyKey()).hasValue("all-orders");
-        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).as("the body gives the whole key").isEmpty();
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).isEmpty();
         assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).isEmpty();
 
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).hasValue("/customerId");
+        assertThat(stored.spec("eu-orders").concurrencyKey()).isEmpty();
+
+        resource.update("eu-orders", "{\"concurrencyKey\":\"all-orders\"}", null);
         resource.update("eu-orders", "{\"concurrencyKey\":null}", null);
         assertThat(stored.spec("eu-orders").concurrencyKey()).isEmpty();
+        assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).isEmpty();
     }
 
     @Test
@@ -354,7 +392,11 @@ class TriggersResourceTest {
                 .hasMessageContaining("\"customerId\", no JSON Pointer");
         assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKey\":\"a\",\"concurrencyKeyFrom\":\"/b\"}",
                 null)).hasMessageStartingWith("NVENT-0266 ");
-        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyPrefix\":\"eu:\"}", null))
+        assertThatThrownBy(() -> resource.update("eu-orders",
+                "{\"concurrencyKeyFrom\":null,\"concurrencyKeyPrefix\":\"eu:\"}", null))
+                .as("a prefix left without a pointer").hasMessageStartingWith("NVENT-0266 ");
+        assertThatThrownBy(() -> resource.update("eu-orders",
+                "{\"concurrencyKey\":\"a\",\"concurrencyKeyPrefix\":\"eu:\"}", null))
                 .hasMessageStartingWith("NVENT-0266 ");
         assertThatThrownBy(() -> resource.update("nightly", "{\"concurrencyKeyFrom\":\"/scheduledAt\"}", null))
                 .hasMessageStartingWith("NVENT-0269 trigger 'nightly' is a schedule trigger");
