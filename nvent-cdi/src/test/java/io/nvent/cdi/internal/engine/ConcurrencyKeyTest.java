@@ -766,4 +766,48 @@ class ConcurrencyKeyTest {
             assertThat(STARTED).containsExactly("delayed");
         }
     }
+
+    // ------------------------------------------------------------------ REVIEW r4: failing tests showing defects
+
+    /**
+     * REVIEW r4 (defect): a cancel that comes after the sweep read the run as going on and before it saved the
+     * key's await (here: just before the save) closes the delay; the key's await, saved after it, stays waiting
+     * for a canceled run: the Awaits screen lists it as pending for good. {@code saveAwaits} re-reads the run
+     * after saving for this reason; {@code joinConcurrencyKeyLine} does not.
+     */
+    @Test
+    void reviewR4ACancelAsTheDelayEndsLeavesNoAwaitOfTheCanceledRunWaiting() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "k");
+            scheduling.beforeSave = turn -> h.engine.cancel(delayed);
+
+            delayEnds(h);
+
+            assertThat(h.engine.run(delayed).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.engine.awaits(true, 10)).as("pending awaits of the canceled run")
+                    .filteredOn(a -> a.runId().equals(delayed)).isEmpty();
+        }
+    }
+
+    /**
+     * REVIEW r4 (minor): a sweep that comes late backdates the key's await to the delay's end, and records its
+     * {@code await.registered} with that time, after the delay's {@code await.resolved} recorded at the sweep's
+     * time: the run's history goes back in time.
+     */
+    @Test
+    void reviewR4ALateSweepKeepsTheRunsHistoryInTheOrderOfTime() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String holder = start(h, "holder", "k");
+            String delayed = startDelayed(h, "delayed", "k");
+            awaitStarted("holder");
+
+            h.clock.advance(DELAY.plusMinutes(10));
+            h.sweep();
+
+            assertWaitsBehind(h, delayed, holder);
+            assertThat(h.history(delayed).stream().map(io.nvent.HistoryEvent::timestamp).toList()).isSorted();
+        }
+    }
 }
