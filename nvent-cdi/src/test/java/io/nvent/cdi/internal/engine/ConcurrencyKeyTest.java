@@ -810,4 +810,20 @@ class ConcurrencyKeyTest {
             assertThat(h.history(delayed).stream().map(io.nvent.HistoryEvent::timestamp).toList()).isSorted();
         }
     }
+
+    /**
+     * REVIEW r4 (minor, the author's doubt 3): an operator's event that nothing of the run takes is refused
+     * ({@code requireListenedTo}), but one named as the key of a delayed start is taken for awaited, since the
+     * delay's time await keeps the key where an event await keeps its event's name; it is recorded as emitted and
+     * changes nothing.
+     */
+    @Test
+    void reviewR4AnOperatorsEventNamedAsTheKeyOfADelayedStartIsNotTakenForAwaited() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "customer-42");
+
+            assertThatThrownBy(() -> h.engine.emit(delayed, "customer-42", Map.of()))
+                    .isInstanceOf(io.nvent.UnexpectedEventException.class);
+        }
+    }
 }
