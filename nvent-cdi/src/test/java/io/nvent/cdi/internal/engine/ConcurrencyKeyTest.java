@@ -826,4 +826,30 @@ class ConcurrencyKeyTest {
                     .isInstanceOf(io.nvent.UnexpectedEventException.class);
         }
     }
+
+    /**
+     * REVIEW r4 (the author's doubt 1, shown): the store fails to close the delay after the key's await was saved,
+     * with the key free; the sweep gives the key to the run before it closes the delay, and the run runs once, but
+     * its history lacks the delay's end and its wait for the key.
+     */
+    @Test
+    void reviewR4ARunThatGotItsKeyBeforeItsDelayWasClosedStillRecordsTheDelaysEnd() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "k");
+            String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
+            scheduling.failClose = delay::equals;
+
+            delayEnds(h);
+            h.sweep();
+            awaitStarted("delayed");
+            letEnd("delayed");
+            h.awaitStatus(delayed, RunStatus.COMPLETED);
+
+            assertThat(STARTED).containsExactly("delayed");
+            assertThat(h.types(delayed)).containsSubsequence("await.registered", "await.resolved", "await.registered",
+                    "await.resolved");
+        }
+    }
 }
