@@ -394,8 +394,7 @@ class ConcurrencyKeyTest {
     @Test
     void aStartWhoseKeyTheStoreCannotSettleAtOnceIsStoredOnceAndGetsItsKeyFromTheSweep() {
         SettleFailsOnce scheduling = new SettleFailsOnce();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String first = start(h, "first", "k");
             letEnd("first");
             h.awaitStatus(first, RunStatus.COMPLETED);
@@ -415,8 +414,7 @@ class ConcurrencyKeyTest {
     @Test
     void aFailedHolderRetriedBeforeItsKeyWasHandedOnWaitsBehindTheRunsThatWaitedBeforeIt() {
         SettleFailsOnce scheduling = new SettleFailsOnce();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             FAILING.add("first");
             String first = start(h, "first", "k");
             String second = start(h, "second", "k");
@@ -541,6 +539,12 @@ class ConcurrencyKeyTest {
     private static void delayEnds(EngineHarness h) {
         h.clock.advance(DELAY);
         h.sweep();
+    }
+
+    /** An engine with both flows of these tests on the given scheduling store. */
+    private static EngineHarness harnessOn(SchedulingStore scheduling) {
+        return new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new SyncCustomer(),
+                new ApprovedSync());
     }
 
     /** The run's await events, each with the type of its await: {@code "await.registered time"}. */
@@ -718,8 +722,7 @@ class ConcurrencyKeyTest {
     @Test
     void aDelayWhoseEndTheStoreFailedToRecordBeforeTheRunWaitsForItsKeyEndsAtTheNextSweep() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String delayed = startDelayed(h, "delayed", "k");
             scheduling.failSave = a -> a.type() == AwaitType.CONCURRENCY_KEY;
 
@@ -739,8 +742,7 @@ class ConcurrencyKeyTest {
     @Test
     void aDelayTheStoreFailedToCloseAfterTheRunBeganWaitingForItsKeyIsClosedByTheNextSweepAndTheRunRunsOnce() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String holder = start(h, "holder", "k");
             String delayed = startDelayed(h, "delayed", "k");
             String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
@@ -793,8 +795,7 @@ class ConcurrencyKeyTest {
     @Test
     void aCancelAsTheDelayEndsLeavesNoAwaitOfTheCanceledRunWaiting() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String delayed = startDelayed(h, "delayed", "k");
             scheduling.beforeSave = turn -> h.engine.cancel(delayed);
 
@@ -814,8 +815,7 @@ class ConcurrencyKeyTest {
     @Test
     void aDeleteAsTheDelayEndsLeavesNoAwaitOfTheDeletedRunWaiting() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String delayed = startDelayed(h, "delayed", "k");
             scheduling.beforeSave = turn -> {
                 h.engine.cancel(delayed);
@@ -875,8 +875,7 @@ class ConcurrencyKeyTest {
     @Test
     void aRunWhoseDelayTheStoreFailedToCloseGoesOnOnceTheSweepRecordedTheDelaysEnd() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String delayed = startDelayed(h, "delayed", "k");
             String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
             scheduling.failClose = delay::equals;
