@@ -207,6 +207,30 @@ abstract class JpaSchedulingBehaviourTest {
         assertThat(store.expiredLeases(T0.plusSeconds(3600), 10)).isEmpty();
     }
 
+    /**
+     * Instances ending one delayed start with a concurrency key at once save its await for the key under one id: the
+     * second is refused by the store, not by a duplicate-key error of the database, which on PostgreSQL would abort a
+     * caller's transaction that the store joined (an operator resolving the delay in it).
+     */
+    @Test
+    void refusesAnAwaitWhoseIdItHoldsWithoutADatabaseError() {
+        String runId = created(first());
+        AwaitRecord saved = await(runId, T0);
+        first().schedulingStore().saveAwait(saved);
+        first().schedulingStore().closeAwait(saved.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"),
+                T0.plusSeconds(1));
+        AwaitRecord again = new AwaitRecord(saved.awaitId(), "token-again-" + IDS.incrementAndGet(), runId,
+                saved.flow(), saved.step(), saved.position(), saved.type(), AwaitStatus.WAITING, T0.plusSeconds(2),
+                Optional.empty(), Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]",
+                Optional.empty(), Optional.empty());
+
+        assertThatThrownBy(() -> second().schedulingStore().saveAwait(again))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("NVENT-0337").hasNoCause();
+
+        assertThat(second().schedulingStore().findAwait(saved.awaitId()).orElseThrow().status())
+                .isEqualTo(AwaitStatus.RESOLVED);
+    }
+
     @Test
     void deletesAwaitsAndLeasesWithTheirRun() {
         String finished = created(first());

@@ -173,16 +173,29 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         payloads.check(await.held(), "held emissions of await '" + await.awaitId() + "'");
         await.data().ifPresent(data -> payloads.check(data, "data of await '" + await.awaitId() + "'"));
         write("await '" + await.awaitId() + "'", connection -> {
-            // Insert only for an existing run: a missing run is reported as such rather than as a
-            // foreign-key violation, which on PostgreSQL would also abort a joined transaction.
-            try (PreparedStatement insert = connection.prepareStatement("insert into " + awaits + " ("
-                    + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + json()
-                    + ", " + json() + ", ?, 0 from " + runs + " where run_id = ?")) {
-                int i = bindAwait(insert, 1, await);
-                insert.setString(i, await.runId());
-                if (insert.executeUpdate() == 0) {
-                    throw new RunNotFoundException(await.runId());
+            // Insert only for an existing run, and an id not stored yet: a missing run, or an await saved already
+            // (instances ending one delayed start with a key at once), is reported as such rather than as a
+            // foreign-key or duplicate-key violation, which on PostgreSQL would also abort a joined transaction.
+            String insert = "insert into " + awaits + " (" + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?,"
+                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, 0 from " + runs + " where run_id = ?";
+            int inserted;
+            try (PreparedStatement statement = connection.prepareStatement(
+                    postgres ? insert + " on conflict (await_id) do nothing" : insert)) {
+                int i = bindAwait(statement, 1, await);
+                statement.setString(i, await.runId());
+                inserted = statement.executeUpdate();
+            } catch (SQLException e) {
+                if (!isDuplicateKey(e)) {   // not PostgreSQL: only this statement failed
+                    throw e;
                 }
+                inserted = 0;
+            }
+            if (inserted == 0) {
+                if (first(selectAwaits(connection, "where await_id = ?", await.awaitId())).isPresent()) {
+                    throw new IllegalStateException("NVENT-0337 await '" + await.awaitId() + "' is stored already:"
+                            + " an await is saved once, when it is new");
+                }
+                throw new RunNotFoundException(await.runId());
             }
             return null;
         });

@@ -313,15 +313,28 @@ final class AwaitResolution {
                 // Another instance ending the same delay stored it a moment ago.
             }
         }
+        // As saveAwaits: a cancel since the run was read may have closed its awaits before this one existed.
+        if (closedAsRunEnded(turn).isPresent()) {
+            return false;
+        }
         Optional<AwaitRecord> closed = closeAwait(delay.awaitId(), AwaitStatus.RESOLVED, Optional.of(data), now);
         if (closed.isEmpty()) {
+            // Canceled (or deleted with its run) since: the key's await must not wait for it. Resolved by another
+            // instance ending it too: that one goes on with the key's await.
+            if (scheduling.findAwait(delay.awaitId()).filter(a -> a.status() == AwaitStatus.RESOLVED).isEmpty()) {
+                closeAwait(turn.awaitId(), AwaitStatus.CANCELED, Optional.empty(), now);
+            }
             return false;
         }
         String eventData = JsonText.object().str("awaitId", delay.awaitId())
                 .str("position", delay.position().wireName()).str("type", delay.type().name().toLowerCase())
                 .raw("data", data).build();
+        // Recorded now, as the delay's end is, though the await is dated back to the delay's end for its place in the
+        // line: a sweep that comes late must not make the run's history go back in time.
+        EventDraft inLine = EventDraft.ofStep(EventType.AWAIT_REGISTERED, turn.step(), 0, now,
+                registeredData(turn).str("inLineSince", delayEnded.toString()).build());
         List<EventDraft> events = List.of(EventDraft.ofStep(EventType.AWAIT_RESOLVED, delay.step(), 0, now, eventData),
-                registeredEvent(turn));
+                inLine);
         store.updateRun(delay.runId(), run -> run.status().isTerminal()
                         || run.steps().get(delay.step()) != StepStatus.AWAITING ? Optional.empty()
                         : Optional.of(new RunChange(run, events)))
@@ -576,7 +589,13 @@ final class AwaitResolution {
             return;
         }
         String data = JsonText.object().str("concurrencyKey", key).build();
-        for (AwaitRecord await : scheduling.awaitsOfRun(holder.get())) {
+        List<AwaitRecord> awaits = scheduling.awaitsOfRun(holder.get());
+        if (awaits.stream().anyMatch(a -> isDelayedStartWithKey(a) && a.status() == AwaitStatus.WAITING)) {
+            // Its await for the key was saved, and then the store failed to close its delay: it keeps the key, and
+            // the sweep, ending the delay, records that end and lets it go on (joinConcurrencyKeyLine).
+            return;
+        }
+        for (AwaitRecord await : awaits) {
             if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
                     && await.event().filter(key::equals).isPresent()) {
                 resolve(await, data, AwaitStatus.RESOLVED);
@@ -649,6 +668,11 @@ final class AwaitResolution {
     }
 
     EventDraft registeredEvent(AwaitRecord await) {
+        return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(),
+                registeredData(await).build());
+    }
+
+    private static JsonText registeredData(AwaitRecord await) {
         JsonText data = JsonText.object().str("awaitId", await.awaitId())
                 .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
                 .str("timeoutAction", await.timeoutAction().name().toLowerCase());
@@ -659,7 +683,7 @@ final class AwaitResolution {
             int eq = filter.indexOf('=');
             data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());
         });
-        return EventDraft.ofStep(EventType.AWAIT_REGISTERED, await.step(), 0, await.registeredAt(), data.build());
+        return data;
     }
 
     /**

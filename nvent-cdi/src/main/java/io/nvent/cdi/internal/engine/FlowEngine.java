@@ -740,7 +740,8 @@ public final class FlowEngine implements FlowService {
         }
         // An await registered under an earlier deployment of the flow may wait for an event it no longer names.
         boolean awaited = scheduling.awaitsOfRun(runId).stream()
-                .anyMatch(a -> a.status() == AwaitStatus.WAITING && a.event().filter(event::equals).isPresent());
+                .anyMatch(a -> a.type() == AwaitType.EVENT && a.status() == AwaitStatus.WAITING
+                        && a.event().filter(event::equals).isPresent());
         if (!awaited) {
             throw new UnexpectedEventException(runId, flow.name(), event, listened,
                     Spelling.closest(event, listened, Spelling.MOST_EDITS_OF_A_TYPO));

@@ -1,8 +1,11 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitBefore;
+import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -11,9 +14,11 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.UnexpectedEventException;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
@@ -31,6 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -386,8 +394,7 @@ class ConcurrencyKeyTest {
     @Test
     void aStartWhoseKeyTheStoreCannotSettleAtOnceIsStoredOnceAndGetsItsKeyFromTheSweep() {
         SettleFailsOnce scheduling = new SettleFailsOnce();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String first = start(h, "first", "k");
             letEnd("first");
             h.awaitStatus(first, RunStatus.COMPLETED);
@@ -407,8 +414,7 @@ class ConcurrencyKeyTest {
     @Test
     void aFailedHolderRetriedBeforeItsKeyWasHandedOnWaitsBehindTheRunsThatWaitedBeforeIt() {
         SettleFailsOnce scheduling = new SettleFailsOnce();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             FAILING.add("first");
             String first = start(h, "first", "k");
             String second = start(h, "second", "k");
@@ -522,6 +528,7 @@ class ConcurrencyKeyTest {
     }
 
     private static final Duration DELAY = Duration.ofMinutes(5);
+    private static final Pattern AWAIT_TYPE_IN_DATA = Pattern.compile("\"type\":\"([a-z_]+)\"");
 
     private static String startDelayed(EngineHarness h, String name, String key) {
         return h.engine.start("sync", Map.of("name", name),
@@ -534,7 +541,21 @@ class ConcurrencyKeyTest {
         h.sweep();
     }
 
-    private static List<io.nvent.spi.AwaitRecord> keyAwaitsOf(EngineHarness h, String runId) {
+    /** An engine with both flows of these tests on the given scheduling store. */
+    private static EngineHarness harnessOn(SchedulingStore scheduling) {
+        return new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new SyncCustomer(),
+                new ApprovedSync());
+    }
+
+    /** The run's await events, each with the type of its await: {@code "await.registered time"}. */
+    private static List<String> awaitEventsOf(EngineHarness h, String runId) {
+        return h.history(runId).stream().filter(e -> e.type().wireName().startsWith("await."))
+                .map(e -> e.type().wireName() + " " + AWAIT_TYPE_IN_DATA.matcher(e.data()).results().findFirst()
+                        .map(m -> m.group(1)).orElse("?"))
+                .toList();
+    }
+
+    private static List<AwaitRecord> keyAwaitsOf(EngineHarness h, String runId) {
         return h.scheduling.awaitsOfRun(runId).stream().filter(a -> a.type() == AwaitType.CONCURRENCY_KEY).toList();
     }
 
@@ -588,7 +609,8 @@ class ConcurrencyKeyTest {
 
             assertThat(h.engine.run(delayed).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
             assertWaitsBehind(h, delayed, holder);
-            assertThat(h.types(delayed)).containsSubsequence("await.registered", "await.resolved", "await.registered");
+            assertThat(awaitEventsOf(h, delayed)).containsExactly("await.registered time", "await.resolved time",
+                    "await.registered concurrency_key");
             assertThat(STARTED).containsExactly("holder");
             letHolderEndThenDelayed(h, delayed);
             awaitStarted("later");
@@ -669,14 +691,14 @@ class ConcurrencyKeyTest {
 
     /** A scheduling store that fails once, as a database away for a moment, where the test says. */
     static final class FailsOnceWhere extends MemorySchedulingStore {
-        volatile java.util.function.Predicate<io.nvent.spi.AwaitRecord> failSave = a -> false;
-        volatile java.util.function.Predicate<String> failClose = id -> false;
+        volatile Predicate<AwaitRecord> failSave = a -> false;
+        volatile Predicate<String> failClose = id -> false;
         /** Runs just before an await is saved, once: another instance at the same moment. */
-        volatile java.util.function.Consumer<io.nvent.spi.AwaitRecord> beforeSave = a -> { };
+        volatile Consumer<AwaitRecord> beforeSave = a -> { };
 
         @Override
-        public void saveAwait(io.nvent.spi.AwaitRecord await) {
-            java.util.function.Consumer<io.nvent.spi.AwaitRecord> meanwhile = beforeSave;
+        public void saveAwait(AwaitRecord await) {
+            Consumer<AwaitRecord> meanwhile = beforeSave;
             beforeSave = a -> { };
             meanwhile.accept(await);
             if (failSave.test(await)) {
@@ -687,7 +709,7 @@ class ConcurrencyKeyTest {
         }
 
         @Override
-        public Optional<io.nvent.spi.AwaitRecord> closeAwait(String awaitId, io.nvent.AwaitStatus status,
+        public Optional<AwaitRecord> closeAwait(String awaitId, io.nvent.AwaitStatus status,
                                                              Optional<String> data, Instant at) {
             if (failClose.test(awaitId)) {
                 failClose = id -> false;
@@ -700,8 +722,7 @@ class ConcurrencyKeyTest {
     @Test
     void aDelayWhoseEndTheStoreFailedToRecordBeforeTheRunWaitsForItsKeyEndsAtTheNextSweep() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String delayed = startDelayed(h, "delayed", "k");
             scheduling.failSave = a -> a.type() == AwaitType.CONCURRENCY_KEY;
 
@@ -721,8 +742,7 @@ class ConcurrencyKeyTest {
     @Test
     void aDelayTheStoreFailedToCloseAfterTheRunBeganWaitingForItsKeyIsClosedByTheNextSweepAndTheRunRunsOnce() {
         FailsOnceWhere scheduling = new FailsOnceWhere();
-        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new SyncCustomer(), new ApprovedSync())) {
+        try (EngineHarness h = harnessOn(scheduling)) {
             String holder = start(h, "holder", "k");
             String delayed = startDelayed(h, "delayed", "k");
             String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
@@ -732,10 +752,10 @@ class ConcurrencyKeyTest {
             delayEnds(h);
 
             assertThat(scheduling.findAwait(delay).orElseThrow().status()).as("due still")
-                    .isEqualTo(io.nvent.AwaitStatus.WAITING);
+                    .isEqualTo(AwaitStatus.WAITING);
             assertThat(keyAwaitsOf(h, delayed)).as("in the line already").hasSize(1);
             h.sweep();
-            assertThat(scheduling.findAwait(delay).orElseThrow().status()).isEqualTo(io.nvent.AwaitStatus.RESOLVED);
+            assertThat(scheduling.findAwait(delay).orElseThrow().status()).isEqualTo(AwaitStatus.RESOLVED);
             assertThat(keyAwaitsOf(h, delayed)).hasSize(1);
             letHolderEndThenDelayed(h, delayed);
             assertThat(STARTED).containsExactly("holder", "delayed");
@@ -760,10 +780,115 @@ class ConcurrencyKeyTest {
             letEnd("delayed");
             a.awaitStatus(delayed, RunStatus.COMPLETED);
             assertThat(keyAwaitsOf(a, delayed)).singleElement().satisfies(turn -> assertThat(turn.status())
-                    .as("not saved again as waiting by the second instance").isEqualTo(io.nvent.AwaitStatus.RESOLVED));
+                    .as("not saved again as waiting by the second instance").isEqualTo(AwaitStatus.RESOLVED));
             assertThat(a.types(delayed).stream().filter("await.resolved"::equals)).as("the delay's and the key's")
                     .hasSize(2);
             assertThat(STARTED).containsExactly("delayed");
+        }
+    }
+
+    /**
+     * A cancel that comes after the sweep read the run as going on and before it saved the key's await (here: just
+     * before the save) closes the delay, and the key's await, saved after it, is closed too: it would be listed as
+     * pending for good.
+     */
+    @Test
+    void aCancelAsTheDelayEndsLeavesNoAwaitOfTheCanceledRunWaiting() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = harnessOn(scheduling)) {
+            String delayed = startDelayed(h, "delayed", "k");
+            scheduling.beforeSave = turn -> h.engine.cancel(delayed);
+
+            delayEnds(h);
+
+            assertThat(h.engine.run(delayed).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.engine.awaits(true, 10)).as("pending awaits of the canceled run")
+                    .filteredOn(a -> a.runId().equals(delayed)).isEmpty();
+        }
+    }
+
+    /**
+     * A cancel and a delete of the run that come after the sweep read it as going on and before it saved the key's
+     * await: the run is not found as ended any more, but its delay is not there to close, and the key's await is
+     * closed.
+     */
+    @Test
+    void aDeleteAsTheDelayEndsLeavesNoAwaitOfTheDeletedRunWaiting() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = harnessOn(scheduling)) {
+            String delayed = startDelayed(h, "delayed", "k");
+            scheduling.beforeSave = turn -> {
+                h.engine.cancel(delayed);
+                h.engine.deleteRun(delayed, "operator");
+            };
+
+            delayEnds(h);
+
+            assertThat(h.engine.run(delayed)).isEmpty();
+            assertThat(h.engine.awaits(true, 10)).as("pending awaits of the deleted run")
+                    .filteredOn(a -> a.runId().equals(delayed)).isEmpty();
+        }
+    }
+
+    /**
+     * A sweep that comes late dates the key's await back to the delay's end, for its place in the line, but records
+     * its {@code await.registered} when it happens, with that place's time as {@code inLineSince}.
+     */
+    @Test
+    void aLateSweepKeepsTheRunsHistoryInTheOrderOfTime() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String holder = start(h, "holder", "k");
+            String delayed = startDelayed(h, "delayed", "k");
+            awaitStarted("holder");
+
+            h.clock.advance(DELAY.plusMinutes(10));
+            h.sweep();
+
+            assertWaitsBehind(h, delayed, holder);
+            assertThat(h.history(delayed).stream().map(HistoryEvent::timestamp).toList()).isSorted();
+            Instant delayEnded = h.scheduling.awaitsOfRun(delayed).stream().filter(a -> a.type() == AwaitType.TIME)
+                    .findFirst().flatMap(AwaitRecord::resolveAt).orElseThrow();
+            assertThat(h.eventsOf(delayed, EventType.AWAIT_REGISTERED)).last().satisfies(registered -> assertThat(
+                    registered.data()).contains("\"inLineSince\":\"" + delayEnded + "\""));
+        }
+    }
+
+    /**
+     * An operator's event that nothing of the run takes is refused; the delay's time await keeps the key where an
+     * event await keeps its event's name, and an event of that name is still refused.
+     */
+    @Test
+    void anOperatorsEventNamedAsTheKeyOfADelayedStartIsNotTakenForAwaited() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer(), new ApprovedSync())) {
+            String delayed = startDelayed(h, "delayed", "customer-42");
+
+            assertThatThrownBy(() -> h.engine.emit(delayed, "customer-42", Map.of()))
+                    .isInstanceOf(UnexpectedEventException.class);
+        }
+    }
+
+    /**
+     * The store fails to close the delay after the key's await was saved, with the key free: the run that gets the
+     * key goes on only once the sweep has closed its delay, and its history tells the delay's end and its wait for
+     * the key.
+     */
+    @Test
+    void aRunWhoseDelayTheStoreFailedToCloseGoesOnOnceTheSweepRecordedTheDelaysEnd() {
+        FailsOnceWhere scheduling = new FailsOnceWhere();
+        try (EngineHarness h = harnessOn(scheduling)) {
+            String delayed = startDelayed(h, "delayed", "k");
+            String delay = h.engine.waits(delayed).get(0).awaitId().orElseThrow();
+            scheduling.failClose = delay::equals;
+
+            delayEnds(h);
+            h.sweep();
+            awaitStarted("delayed");
+            letEnd("delayed");
+            h.awaitStatus(delayed, RunStatus.COMPLETED);
+
+            assertThat(STARTED).containsExactly("delayed");
+            assertThat(awaitEventsOf(h, delayed)).containsExactly("await.registered time", "await.resolved time",
+                    "await.registered concurrency_key", "await.resolved concurrency_key");
         }
     }
 }
