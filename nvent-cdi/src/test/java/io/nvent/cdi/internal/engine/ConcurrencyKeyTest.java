@@ -542,7 +542,7 @@ class ConcurrencyKeyTest {
     }
 
     /** An engine with both flows of these tests on the given scheduling store. */
-    private static EngineHarness harnessOn(SchedulingStore scheduling) {
+    private static EngineHarness harnessOn(MemorySchedulingStore scheduling) {
         return new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new SyncCustomer(),
                 new ApprovedSync());
     }

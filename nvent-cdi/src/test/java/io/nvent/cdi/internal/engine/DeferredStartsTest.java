@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -194,6 +195,9 @@ class DeferredStartsTest {
     void aSchedulerRefusingATickForAMomentLosesNoStart() {
         RefusingOnce scheduler = new RefusingOnce();
         DeferredStarts starts = new DeferredStarts(scheduler, DELAY);
+        // The first tick waits for the second start: a loaded machine's pause must not let it run before.
+        CountDownLatch secondRegistered = new CountDownLatch(1);
+        scheduler.ticksWaitFor(secondRegistered);
         Counted first = new Counted(false);
         starts.register(first.start);
         await().pollDelay(DELAY.dividedBy(2)).until(() -> true);
@@ -201,6 +205,7 @@ class DeferredStartsTest {
         // The tick after the first write, which the second, due half a delay later, still needs.
         scheduler.refuseNextSchedule.set(true);
         starts.register(second.start);
+        secondRegistered.countDown();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> first.writes.get() == 1 && !scheduler.refuseNextSchedule.get());
         Counted third = new Counted(false);
@@ -231,9 +236,15 @@ class DeferredStartsTest {
      */
     private static final class RefusingOnce extends ScheduledThreadPoolExecutor {
         final AtomicBoolean refuseNextSchedule = new AtomicBoolean();
+        private volatile CountDownLatch ticksWaitFor = new CountDownLatch(0);
 
         RefusingOnce() {
             super(2, Threads.daemonThreads("test-refusing-scheduler"));
+        }
+
+        /** Timed tasks scheduled from now on run once {@code latch} is open, however late their time came. */
+        void ticksWaitFor(CountDownLatch latch) {
+            ticksWaitFor = latch;
         }
 
         @Override
@@ -241,7 +252,19 @@ class DeferredStartsTest {
             if (delay > 0 && refuseNextSchedule.compareAndSet(true, false)) {
                 throw new RejectedExecutionException("refused for a moment");
             }
-            return super.schedule(command, delay, unit);
+            CountDownLatch latch = ticksWaitFor;
+            return super.schedule(() -> {
+                awaitOpen(latch);
+                command.run();
+            }, delay, unit);
+        }
+
+        private static void awaitOpen(CountDownLatch latch) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
