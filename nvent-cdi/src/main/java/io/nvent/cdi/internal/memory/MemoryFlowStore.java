@@ -38,16 +38,36 @@ import java.util.function.Predicate;
 public class MemoryFlowStore implements FlowStore {
 
     private final Map<String, RunSlot> runs = new ConcurrentHashMap<>();
-    /** Run id by idempotency key, for the runs that hold one. */
-    private final Map<String, String> runIdsByKey = new ConcurrentHashMap<>();
+    /**
+     * The slot of the run holding each idempotency key: the slot rather than the run id, so that a
+     * reader finding the key waits on the slot's lock until its creator has stored the run (or given
+     * up on it), instead of finding a key whose run is not there yet.
+     */
+    private final Map<String, RunSlot> slotsByKey = new ConcurrentHashMap<>();
+    private final Runnable betweenKeyAndRun;
+
+    /** The store the container and the embedded engine use. */
+    public MemoryFlowStore() {
+        this(() -> { });
+    }
+
+    /**
+     * For tests of the keyed creation: {@code betweenKeyAndRun} runs once a keyed creation holds its
+     * key and before it stores its run.
+     */
+    MemoryFlowStore(Runnable betweenKeyAndRun) {
+        this.betweenKeyAndRun = Objects.requireNonNull(betweenKeyAndRun, "betweenKeyAndRun");
+    }
 
     private static final class RunSlot {
+        final String runId;
         RunRecord run;
         final Optional<String> idempotencyKey;
         final List<HistoryEvent> events = new ArrayList<>();
         final Map<String, StateEntry> state = new HashMap<>();
 
         RunSlot(RunRecord run, Optional<String> idempotencyKey) {
+            this.runId = run.runId();
             this.run = run;
             this.idempotencyKey = idempotencyKey;
         }
@@ -78,32 +98,50 @@ public class MemoryFlowStore implements FlowStore {
     @Override
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        String holder = runIdsByKey.putIfAbsent(idempotencyKey, run.runId());
-        if (holder != null) {
-            throw new NventException("NVENT-0327 run '" + run.runId() + "' not created: run '" + holder
-                    + "' holds its idempotency key");
-        }
-        try {
-            return create(run, events, Optional.of(idempotencyKey));
-        } catch (RuntimeException notCreated) {
-            runIdsByKey.remove(idempotencyKey, run.runId());
-            throw notCreated;
+        RunSlot slot = new RunSlot(run.withVersion(0), Optional.of(idempotencyKey));
+        // The key is taken under the slot's lock, which findRunByKey takes too: a start that lost the
+        // key to this one and looks for the holder finds the run, not a key without it.
+        synchronized (slot) {
+            RunSlot holder = slotsByKey.putIfAbsent(idempotencyKey, slot);
+            if (holder != null) {
+                throw new NventException("NVENT-0327 run '" + run.runId() + "' not created: run '" + holder.runId
+                        + "' holds its idempotency key");
+            }
+            try {
+                betweenKeyAndRun.run();
+                return store(slot, events);
+            } catch (RuntimeException notCreated) {
+                slotsByKey.remove(idempotencyKey, slot);
+                throw notCreated;
+            }
         }
     }
 
     private List<HistoryEvent> create(RunRecord run, List<EventDraft> events, Optional<String> idempotencyKey) {
         RunSlot slot = new RunSlot(run.withVersion(0), idempotencyKey);
         synchronized (slot) {
-            if (runs.putIfAbsent(run.runId(), slot) != null) {
-                throw new NventException("NVENT-0301 run '" + run.runId() + "' already exists");
-            }
-            return slot.append(events);
+            return store(slot, events);
         }
+    }
+
+    /** Stores the run of a new slot with its first events; the caller holds the slot's lock. */
+    private List<HistoryEvent> store(RunSlot slot, List<EventDraft> events) {
+        if (runs.putIfAbsent(slot.runId, slot) != null) {
+            throw new NventException("NVENT-0301 run '" + slot.runId + "' already exists");
+        }
+        return slot.append(events);
     }
 
     @Override
     public Optional<RunRecord> findRunByKey(String idempotencyKey) {
-        return Optional.ofNullable(runIdsByKey.get(idempotencyKey)).flatMap(this::findRun);
+        RunSlot slot = slotsByKey.get(idempotencyKey);
+        if (slot == null) {
+            return Optional.empty();
+        }
+        synchronized (slot) {
+            // The slot of a creation that failed, or of a run deleted meanwhile, holds no run.
+            return runs.get(slot.runId) == slot ? Optional.of(slot.run) : Optional.empty();
+        }
     }
 
     @Override
@@ -263,7 +301,7 @@ public class MemoryFlowStore implements FlowStore {
     private OptionalLong deleteIf(String runId, RunSlot slot, Predicate<RunRecord> doomed) {
         synchronized (slot) {
             if (slot.run.status().isTerminal() && doomed.test(slot.run) && runs.remove(runId, slot)) {
-                slot.idempotencyKey.ifPresent(key -> runIdsByKey.remove(key, runId));
+                slot.idempotencyKey.ifPresent(key -> slotsByKey.remove(key, slot));
                 return OptionalLong.of(slot.events.size());
             }
         }

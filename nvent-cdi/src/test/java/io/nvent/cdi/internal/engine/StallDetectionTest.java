@@ -90,9 +90,25 @@ class StallDetectionTest {
         String runId = dead.engine.start("import", null);
         // A step that runs past the start-write delay has its start and lease stored while it runs.
         await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("load") == StepStatus.RUNNING);
-        // The run shows the step running as soon as its start is stored; the lease may be stored a moment later.
-        await().until(() -> !dead.scheduling.leasesOfRun(runId).isEmpty());
+        awaitLease(dead, runId);
         return runId;
+    }
+
+    /** Waits until the start of the run's step and its lease are stored. */
+    private static void awaitStartAndLease(EngineHarness h, String runId) {
+        await().until(() -> h.types(runId).contains("step.started"));
+        awaitLease(h, runId);
+    }
+
+    /**
+     * Waits until the lease of the run's started step is stored. The run shows the step started as soon as
+     * its start is stored; the lease may be stored a moment later. A test that moves the clock on before
+     * then has the lease taken at the old time and left out of the sweep's renewal: one renewal missed,
+     * which the lease running out, or another start of the instance id judging it unrenewed, then counts
+     * against the step. With a real clock the lease is stored long before the next renewal is due.
+     */
+    private static void awaitLease(EngineHarness h, String runId) {
+        await().until(() -> !h.scheduling.leasesOfRun(runId).isEmpty());
     }
 
     @Test
@@ -581,7 +597,7 @@ class StallDetectionTest {
     void aLongStepWhoseInstanceRenewsItsLeaseIsNotStalled() {
         try (EngineHarness h = new EngineHarness(new Crunch())) {
             String runId = h.engine.start("long", null);
-            await().until(() -> h.types(runId).contains("step.started"));
+            awaitStartAndLease(h, runId);
 
             for (int i = 0; i < 5; i++) {
                 h.clock.advance(Duration.ofSeconds(30));
@@ -603,7 +619,7 @@ class StallDetectionTest {
             String orphaned = startHungImport(crashed);
             // The restarted instance holds a lease of its own, so it renews leases at every sweep.
             String busy = restarted.engine.start("long", null);
-            await().until(() -> restarted.types(busy).contains("step.started"));
+            awaitStartAndLease(restarted, busy);
 
             for (int i = 0; i < 3; i++) {
                 restarted.clock.advance(Duration.ofSeconds(30));
@@ -753,7 +769,7 @@ class StallDetectionTest {
              EngineHarness second = EngineHarness.beside(first, "instance-a", stallTimeout(Duration.ofSeconds(240)),
                      new Crunch())) {
             String runId = first.engine.start("long", null);
-            await().until(() -> first.types(runId).contains("step.started"));
+            awaitStartAndLease(first, runId);
 
             // The first renews its 60 s lease every quarter of it, through the second's first lease and past it.
             for (int i = 0; i < 20; i++) {
@@ -776,7 +792,7 @@ class StallDetectionTest {
         try (EngineHarness first = new EngineHarness(new Crunch());
              EngineHarness second = new EngineHarness(first.store, first.scheduling, "instance-a", new Crunch())) {
             String runId = first.engine.start("long", null);
-            await().until(() -> first.types(runId).contains("step.started"));
+            awaitStartAndLease(first, runId);
 
             // Past the second's first lease, the first renewing its lease at its sweeps all along.
             for (int i = 0; i < 6; i++) {
