@@ -160,7 +160,7 @@ public final class FlowEngine implements FlowService {
                 stepInstances, metrics, finalFailures, executionsHere, history, awaitResolution, publisher, queueing,
                 followUp, leaseOwner, startToken);
         this.lostSteps = runner.lostSteps();
-        this.operatorActions = new OperatorActions(registry, store, scheduling, queue, clock, history, awaitResolution,
+        this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
     }
 
