@@ -60,9 +60,9 @@ import java.util.stream.Collectors;
  *
  * <p>Kept apart from {@link StepRunner}, which moves runs through their steps: an await is a run waiting
  * for something outside the engine, with a lifecycle and a store of its own (the {@link SchedulingStore}),
- * and all that decides it is here. What follows once an await lets its step go on (queueing the step,
- * releasing its held emissions, publishing the change) is the engine's, which it hands back through
- * {@link RunContinuation}.
+ * and all that decides it is here, including releasing a resolved await's held emissions ({@link Pending})
+ * and queueing a retried step ({@link StepQueueing}). What follows a stored change (publishing it, handing
+ * over the steps it made ready) is {@link ChangeFollowUp}'s, reached through {@link RunContinuation}.
  */
 final class AwaitResolution {
 
@@ -71,8 +71,9 @@ final class AwaitResolution {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
-     * What the engine does once an await let its step go on, or failed it: the rules of a run's steps and
-     * the queueing of them are the engine's.
+     * Passes a change an await made on to {@link ChangeFollowUp#afterChange}. It exists to break a cycle:
+     * {@link ChangeFollowUp} saves awaits and delivers emissions to them through this class, so the two
+     * cannot take each other in their constructors.
      */
     interface RunContinuation {
 

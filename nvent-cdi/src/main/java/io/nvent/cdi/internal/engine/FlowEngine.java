@@ -950,7 +950,7 @@ public final class FlowEngine implements FlowService {
         return awaitResolution;
     }
 
-    /** What the engine does once an await let its step go on, or failed it (see {@link AwaitResolution}). */
+    /** Passes the changes awaits make on to {@link ChangeFollowUp} (see {@link AwaitResolution.RunContinuation}). */
     private final class AwaitContinuation implements AwaitResolution.RunContinuation {
 
         @Override

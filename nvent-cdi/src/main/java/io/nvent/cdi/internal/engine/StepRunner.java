@@ -72,6 +72,9 @@ import java.util.stream.Collectors;
  *
  * <p>It drives {@link LostStepRecovery}, which it builds: a delivery may find its step's execution lost, and
  * recovery records failures and takes leases as the execution does ({@link LostStepRecovery.Engine}).
+ *
+ * <p>It also owns the engine's stop ({@link #closeQueue}): it closes the queue, refuses starts from then on
+ * ({@link #queueClosed}), and waits for the attempts the close cut short to hand their steps back.
  */
 final class StepRunner implements LostStepRecovery.Engine {
 
