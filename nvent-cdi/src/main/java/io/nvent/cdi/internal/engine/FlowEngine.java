@@ -669,7 +669,7 @@ public final class FlowEngine implements FlowService {
             discardCopyOfDeletedRun(runId, copyOf.get(), now);
             throw new RunNotFoundException(copyOf.get());
         }
-        publish(flow.name(), stored);
+        publisher.publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
         if (concurrencyKey.isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
@@ -1024,19 +1024,9 @@ public final class FlowEngine implements FlowService {
         finalFailures.logAll();
     }
 
-    /** See {@link io.nvent.StepContext#afterAwaitData}. */
-    Optional<String> afterAwaitData(String runId, String flow, String step) {
-        return awaitResolution.afterAwaitData(runId, flow, step);
-    }
-
     /** Hands a step stored as queued to the queue (the start path). */
     private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         queueing.handOver(runId, flow, step, continuesRun, runVersion);
-    }
-
-    /** Publishes entries of one run that are stored (the start path and the steps' own entries). */
-    void publish(String flow, List<HistoryEvent> events) {
-        publisher.publish(flow, events);
     }
 
     /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
