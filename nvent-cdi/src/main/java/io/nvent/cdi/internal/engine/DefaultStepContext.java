@@ -52,6 +52,7 @@ final class DefaultStepContext implements StepContext {
     private final FlowEngine engine;
     private final RunPublisher publisher;
     private final AwaitResolution awaitResolution;
+    private final StepHistory history;
     private final String runId;
     private final String flow;
     private final String step;
@@ -88,9 +89,10 @@ final class DefaultStepContext implements StepContext {
     /** The attempt's progress, written at most once a second, with the step's deferred start stored first. */
     private final ProgressReports progress;
 
-    DefaultStepContext(FlowEngine engine, RunPublisher publisher, AwaitResolution awaitResolution, String runId,
-                       String flow, String step, JobExecution job, FlowStore store, SchedulingStore scheduling,
-                       Json json, Clock clock, StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
+    DefaultStepContext(FlowEngine engine, RunPublisher publisher, AwaitResolution awaitResolution,
+                       StepHistory history, String runId, String flow, String step, JobExecution job,
+                       FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
+                       StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
                        BooleanSupplier cancelRequested, Fence fence, List<String> declaredEmits,
                        RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
                        Consumer<StepProgress> storeProgress) {
@@ -107,6 +109,7 @@ final class DefaultStepContext implements StepContext {
         this.engine = engine;
         this.publisher = publisher;
         this.awaitResolution = awaitResolution;
+        this.history = history;
         this.runId = runId;
         this.flow = flow;
         this.step = step;
@@ -228,7 +231,7 @@ final class DefaultStepContext implements StepContext {
 
     private synchronized ChildStarts childStarts() {
         if (childStarts == null) {
-            childStarts = new ChildStarts(runId, step, job.attempt(), () -> engine.failuresOf(runId, step));
+            childStarts = new ChildStarts(runId, step, job.attempt(), () -> history.failuresOf(runId, step));
         }
         return childStarts;
     }

@@ -1005,15 +1005,6 @@ public final class FlowEngine implements FlowService {
         return start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
     }
 
-    /**
-     * How often a step failed for good in a run (its {@code step.failed} entries): an operator's retry
-     * takes it up again after each, from its first attempt.
-     */
-    int failuresOf(String runId, String step) {
-        return (int) store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_FAILED), 0, EventQuery.MAX_LIMIT,
-                false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
-    }
-
     /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
     public void logHeldFailures(Instant now) {
         finalFailures.logDue(now);

@@ -27,6 +27,15 @@ final class StepHistory {
         this.store = store;
     }
 
+    /**
+     * How often a step failed for good in a run (its {@code step.failed} entries): an operator's retry
+     * takes it up again after each, from its first attempt.
+     */
+    int failuresOf(String runId, String step) {
+        return (int) store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_FAILED), 0, EventQuery.MAX_LIMIT,
+                false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
+    }
+
     /** The job of the step's latest start, from its {@code step.started} entry. */
     Optional<String> lastJobOf(String runId, String step) {
         return latestEntryOfStep(runId, EventType.STEP_STARTED, step)

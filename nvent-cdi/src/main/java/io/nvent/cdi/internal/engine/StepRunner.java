@@ -1130,8 +1130,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return writeAsCurrent(self, runId, step, plain, held);
             }
         };
-        DefaultStepContext context = new DefaultStepContext(engine, publisher, awaitResolution, runId, run.flow(), step,
-                job, store, scheduling, json, clock, settings.stateCleanup(), () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
+        DefaultStepContext context = new DefaultStepContext(engine, publisher, awaitResolution, history, runId,
+                run.flow(), step, job, store, scheduling, json, clock, settings.stateCleanup(),
+                () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
