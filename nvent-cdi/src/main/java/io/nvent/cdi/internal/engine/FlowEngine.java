@@ -674,7 +674,7 @@ public final class FlowEngine implements FlowService {
         if (concurrencyKey.isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
-            handOver(runId, flow.name(), first, false, run.version());
+            queueing.handOver(runId, flow.name(), first, false, run.version());
         }
         return runId;
     }
@@ -1013,11 +1013,6 @@ public final class FlowEngine implements FlowService {
     /** Logs every summary of final step failures held back: the engine stops. */
     public void logHeldFailures() {
         finalFailures.logAll();
-    }
-
-    /** Hands a step stored as queued to the queue (the start path). */
-    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
-        queueing.handOver(runId, flow, step, continuesRun, runVersion);
     }
 
     /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */
