@@ -1,7 +1,5 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.Orchestration.stepOf;
-
 import io.nvent.AwaitClosedException;
 import io.nvent.AwaitInfo;
 import io.nvent.AwaitNotFoundException;
@@ -252,7 +250,8 @@ final class AwaitResolution {
                 .raw("data", data).build();
         // The run got its concurrency key: its step still passes its own await first.
         Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
-                ? Optional.of(gateOf(await.runId(), stepOf(flow, await.step()))).filter(g -> !g.passed())
+                ? Optional.of(gateOf(await.runId(), Orchestration.stepOf(flow, await.step())))
+                        .filter(g -> !g.passed())
                 : Optional.empty();
         // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
         boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
@@ -264,7 +263,7 @@ final class AwaitResolution {
             }
             EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
             if (gate.isPresent()) {
-                AwaitRecord next = gateAwait(gate.get(), run, stepOf(flow, await.step()), now);
+                AwaitRecord next = gateAwait(gate.get(), run, Orchestration.stepOf(flow, await.step()), now);
                 pending.awaits.add(next);
                 return Optional.of(new RunChange(run, List.of(resolvedEvent, registeredEvent(next))));
             }
@@ -273,12 +272,13 @@ final class AwaitResolution {
                 return Optional.of(new RunChange(Orchestration.settleStatus(
                         run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
             }
-            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent), now));
+            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent),
+                    now));
         });
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         if (retried) {
-            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
-                    c.run().version()));
+            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(),
+                    Orchestration.stepOf(flow, await.step()), c.run().version()));
         }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
         return true;
@@ -299,7 +299,7 @@ final class AwaitResolution {
             return;
         }
         FlowDefinition flow = registry.require(await.flow());
-        StepDefinition step = stepOf(flow, await.step());
+        StepDefinition step = Orchestration.stepOf(flow, await.step());
         boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
         int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
         int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);

@@ -715,7 +715,8 @@ public final class FlowEngine implements FlowService {
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(emission);
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, Emission.emitData(event, payloadJson));
-            return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
+            return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
+                    List.of(emitted), now));
         });
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }

@@ -578,8 +578,9 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant due = Instant.parse(retry.get().getString("nextAttemptAt"));
         Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
         String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
-        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
-                OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true).withDelay(delay)));
+        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true)
+                .withDelay(delay)));
         LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
                 + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
                 ref.runId(), job.jobId(), ref.step(), job.attempt(), job.attempt() + 1, due, jobId);
@@ -1645,8 +1646,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                     // just after the attempt looked): no step.retry or step.failed in a canceled run; the
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
-                    return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now, CanceledSteps.FAILED_AFTER_CANCEL + finalMessage)
-                            .apply(started).map(canceled -> {
+                    return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now,
+                            CanceledSteps.FAILED_AFTER_CANCEL + finalMessage).apply(started).map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
                             });
@@ -1962,8 +1963,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
-                OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
+        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true)
+                .withDelay(delay)));
         return change;
     }
 
