@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * What a run's stored history says about one of its steps, read from the store: its newest entry of a
- * kind, the job of its latest start or of its requeue under a rate limit, how many of its attempts counted.
- * The engine, the resolution of awaits and the recovery of lost steps all ask it: kept apart from each of
- * them, in one place.
+ * kind, the job of its latest start or of its requeue under a rate limit, how many of its attempts counted,
+ * how often it failed for good. The engine, the resolution of awaits, the recovery of lost steps and a step's
+ * context all ask it: kept apart from each of them, in one place.
  */
 final class StepHistory {
 
