@@ -1,7 +1,5 @@
 package io.nvent.cdi.internal.engine;
 
-import static io.nvent.cdi.internal.engine.Orchestration.stepOf;
-
 import io.nvent.AwaitClosedException;
 import io.nvent.AwaitInfo;
 import io.nvent.AwaitNotFoundException;
@@ -60,9 +58,9 @@ import java.util.stream.Collectors;
  *
  * <p>Kept apart from {@link StepRunner}, which moves runs through their steps: an await is a run waiting
  * for something outside the engine, with a lifecycle and a store of its own (the {@link SchedulingStore}),
- * and all that decides it is here. What follows once an await lets its step go on (queueing the step,
- * releasing its held emissions, publishing the change) is the engine's, which it hands back through
- * {@link RunContinuation}.
+ * and all that decides it is here, including releasing a resolved await's held emissions ({@link Pending})
+ * and queueing a retried step ({@link StepQueueing}). What follows a stored change (publishing it, handing
+ * over the steps it made ready) is {@link ChangeFollowUp}'s, reached through {@link RunContinuation}.
  */
 final class AwaitResolution {
 
@@ -71,8 +69,9 @@ final class AwaitResolution {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
-     * What the engine does once an await let its step go on, or failed it: the rules of a run's steps and
-     * the queueing of them are the engine's.
+     * Passes a change an await made on to {@link ChangeFollowUp#afterChange}. It exists to break a cycle:
+     * {@link ChangeFollowUp} saves awaits and delivers emissions to them through this class, so the two
+     * cannot take each other in their constructors.
      */
     interface RunContinuation {
 
@@ -254,7 +253,8 @@ final class AwaitResolution {
                 .raw("data", data).build();
         // The run got its concurrency key: its step still passes its own await first.
         Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
-                ? Optional.of(gateOf(await.runId(), stepOf(flow, await.step()))).filter(g -> !g.passed())
+                ? Optional.of(gateOf(await.runId(), Orchestration.stepOf(flow, await.step())))
+                        .filter(g -> !g.passed())
                 : Optional.empty();
         // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
         boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
@@ -266,7 +266,7 @@ final class AwaitResolution {
             }
             EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
             if (gate.isPresent()) {
-                AwaitRecord next = gateAwait(gate.get(), run, stepOf(flow, await.step()), now);
+                AwaitRecord next = gateAwait(gate.get(), run, Orchestration.stepOf(flow, await.step()), now);
                 pending.awaits.add(next);
                 return Optional.of(new RunChange(run, List.of(resolvedEvent, registeredEvent(next))));
             }
@@ -275,12 +275,13 @@ final class AwaitResolution {
                 return Optional.of(new RunChange(Orchestration.settleStatus(
                         run.withStep(await.step(), StepStatus.QUEUED), events, now), events));
             }
-            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent), now));
+            return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent),
+                    now));
         });
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         if (retried) {
-            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(), stepOf(flow, await.step()),
-                    c.run().version()));
+            change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(),
+                    Orchestration.stepOf(flow, await.step()), c.run().version()));
         }
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
         return true;
@@ -378,7 +379,7 @@ final class AwaitResolution {
             return;
         }
         FlowDefinition flow = registry.require(await.flow());
-        StepDefinition step = stepOf(flow, await.step());
+        StepDefinition step = Orchestration.stepOf(flow, await.step());
         boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
         int timeouts = retrying ? timeoutsSinceStepBegan(await) : 0;
         int retries = step.await(await.position()).map(AwaitSpec::timeoutRetries).orElse(0);

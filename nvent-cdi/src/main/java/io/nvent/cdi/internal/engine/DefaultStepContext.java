@@ -50,6 +50,9 @@ final class DefaultStepContext implements StepContext {
     private static final int RUNS_PAGE = 1000;
 
     private final FlowEngine engine;
+    private final RunPublisher publisher;
+    private final AwaitResolution awaitResolution;
+    private final StepHistory history;
     private final String runId;
     private final String flow;
     private final String step;
@@ -86,10 +89,12 @@ final class DefaultStepContext implements StepContext {
     /** The attempt's progress, written at most once a second, with the step's deferred start stored first. */
     private final ProgressReports progress;
 
-    DefaultStepContext(FlowEngine engine, String runId, String flow, String step, JobExecution job, FlowStore store,
-                       SchedulingStore scheduling, Json json, Clock clock, StateCleanup stateCleanup,
-                       Supplier<Optional<String>> triggerData, BooleanSupplier cancelRequested, Fence fence,
-                       List<String> declaredEmits, RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
+    DefaultStepContext(FlowEngine engine, RunPublisher publisher, AwaitResolution awaitResolution,
+                       StepHistory history, String runId, String flow, String step, JobExecution job,
+                       FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
+                       StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
+                       BooleanSupplier cancelRequested, Fence fence, List<String> declaredEmits,
+                       RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
                        Consumer<StepProgress> storeProgress) {
         this.progress = new ProgressReports(progressWrites, ProgressReports.INTERVAL, clock, reported -> {
             beforeWrite.run();
@@ -102,6 +107,9 @@ final class DefaultStepContext implements StepContext {
         this.emitted = emitted;
         this.cancelRequested = cancelRequested;
         this.engine = engine;
+        this.publisher = publisher;
+        this.awaitResolution = awaitResolution;
+        this.history = history;
         this.runId = runId;
         this.flow = flow;
         this.step = step;
@@ -152,7 +160,7 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public Optional<String> afterAwaitData(String awaitedStep) {
-        return engine.afterAwaitData(runId, flow, awaitedStep);
+        return awaitResolution.afterAwaitData(runId, flow, awaitedStep);
     }
 
     @Override
@@ -223,7 +231,7 @@ final class DefaultStepContext implements StepContext {
 
     private synchronized ChildStarts childStarts() {
         if (childStarts == null) {
-            childStarts = new ChildStarts(runId, step, job.attempt(), () -> engine.failuresOf(runId, step));
+            childStarts = new ChildStarts(runId, step, job.attempt(), () -> history.failuresOf(runId, step));
         }
         return childStarts;
     }
@@ -347,7 +355,7 @@ final class DefaultStepContext implements StepContext {
                 .build();
         beforeWrite.run();
         List<EventDraft> entry = List.of(EventDraft.ofStep(EventType.LOG, step, job.attempt(), clock.instant(), data));
-        engine.publish(flow, fence.write(() -> store.appendEvents(runId, entry),
+        publisher.publish(flow, fence.write(() -> store.appendEvents(runId, entry),
                 lease -> scheduling.appendEventsHolding(store, lease, entry)));
     }
 

@@ -160,7 +160,7 @@ public final class FlowEngine implements FlowService {
                 stepInstances, metrics, finalFailures, executionsHere, history, awaitResolution, publisher, queueing,
                 followUp, leaseOwner, startToken);
         this.lostSteps = runner.lostSteps();
-        this.operatorActions = new OperatorActions(registry, store, scheduling, queue, clock, history, awaitResolution,
+        this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
     }
 
@@ -673,12 +673,12 @@ public final class FlowEngine implements FlowService {
             discardCopyOfDeletedRun(runId, copyOf.get(), now);
             throw new RunNotFoundException(copyOf.get());
         }
-        publish(flow.name(), stored);
+        publisher.publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
         if (concurrencyKey.isPresent() && delay.isEmpty()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
         } else if (awaits.isEmpty()) {
-            handOver(runId, flow.name(), first, false, run.version());
+            queueing.handOver(runId, flow.name(), first, false, run.version());
         }
         return runId;
     }
@@ -719,7 +719,8 @@ public final class FlowEngine implements FlowService {
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(emission);
             EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, Emission.emitData(event, payloadJson));
-            return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson), List.of(emitted), now));
+            return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
+                    List.of(emitted), now));
         });
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }
@@ -955,7 +956,7 @@ public final class FlowEngine implements FlowService {
         return awaitResolution;
     }
 
-    /** What the engine does once an await let its step go on, or failed it (see {@link AwaitResolution}). */
+    /** Passes the changes awaits make on to {@link ChangeFollowUp} (see {@link AwaitResolution.RunContinuation}). */
     private final class AwaitContinuation implements AwaitResolution.RunContinuation {
 
         @Override
@@ -1010,15 +1011,6 @@ public final class FlowEngine implements FlowService {
         return start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
     }
 
-    /**
-     * How often a step failed for good in a run (its {@code step.failed} entries): an operator's retry
-     * takes it up again after each, from its first attempt.
-     */
-    int failuresOf(String runId, String step) {
-        return (int) store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_FAILED), 0, EventQuery.MAX_LIMIT,
-                false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
-    }
-
     /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
     public void logHeldFailures(Instant now) {
         finalFailures.logDue(now);
@@ -1027,21 +1019,6 @@ public final class FlowEngine implements FlowService {
     /** Logs every summary of final step failures held back: the engine stops. */
     public void logHeldFailures() {
         finalFailures.logAll();
-    }
-
-    /** See {@link io.nvent.StepContext#afterAwaitData}. */
-    Optional<String> afterAwaitData(String runId, String flow, String step) {
-        return awaitResolution.afterAwaitData(runId, flow, step);
-    }
-
-    /** Hands a step stored as queued to the queue (the start path). */
-    private void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
-        queueing.handOver(runId, flow, step, continuesRun, runVersion);
-    }
-
-    /** Publishes entries of one run that are stored (the start path and the steps' own entries). */
-    void publish(String flow, List<HistoryEvent> events) {
-        publisher.publish(flow, events);
     }
 
     /** The engine's clock, for what reports ages (the metrics' oldest waiting job). */

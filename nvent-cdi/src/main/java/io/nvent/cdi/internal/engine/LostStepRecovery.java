@@ -531,7 +531,8 @@ final class LostStepRecovery {
             // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
             String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
                     : StepJob.jobId(run.runId(), name);
-            Optional<JobRecord> job = step.flatMap(s -> QueueFailure.askQueue(s.queue(), () -> queue.job(s.queue(), jobId)));
+            Optional<JobRecord> job = step.flatMap(s -> QueueFailure.askQueue(s.queue(),
+                    () -> queue.job(s.queue(), jobId)));
             // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.
             String recoveryJobId = StepJob.recoveryJobId(run.runId(), name, run.version());
             if (job.isEmpty() && waiting.getValue() != StepStatus.RUNNING) {

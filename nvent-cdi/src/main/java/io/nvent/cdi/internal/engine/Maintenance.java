@@ -329,16 +329,15 @@ public final class Maintenance {
 
     /** Runs one part of the sweep; whether it worked. */
     private boolean step(String what, Instant now, Runnable action) {
-        HealthMonitor health = healthMonitor;
         Optional<HealthMonitor.Notice> notice;
         boolean worked = true;
         try {
             action.run();
-            notice = health.partSucceeded(what, now);
+            notice = healthMonitor.partSucceeded(what, now);
         } catch (RuntimeException e) {
             // One failing part (e.g. the database briefly away) must not stop the others or later sweeps.
             worked = false;
-            notice = health.partFailed(what, e, now);
+            notice = healthMonitor.partFailed(what, e, now);
         }
         notice.ifPresent(n -> n.cause().ifPresentOrElse(cause -> LOG.log(n.level(), n.message(), cause),
                 () -> LOG.log(n.level(), n.message())));

@@ -18,7 +18,6 @@ import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
-import io.nvent.spi.JobQueue;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
@@ -42,9 +41,10 @@ import java.util.Set;
  * retry a failed step, delete an ended run, clear a flow's history; and, for cancels made on another
  * instance, asking this instance's executions of the run's steps to stop.
  *
- * <p>Kept apart from {@link FlowEngine}, which starts runs and moves them through their steps: these are
- * the changes a person asks for, one run (or one flow) at a time, each checked against the run as it is
- * stored. Starting the copy of a run and queueing a step are the engine's, asked through {@link Engine}.
+ * <p>Kept apart from {@link FlowEngine}, which starts runs, and {@link StepRunner}, which moves them through
+ * their steps: these are the changes a person asks for, one run (or one flow) at a time, each checked against
+ * the run as it is stored. Starting the copy of a run is the engine's, asked through {@link Engine}; a retried
+ * step is queued through {@link StepQueueing}.
  */
 final class OperatorActions {
 
@@ -56,7 +56,7 @@ final class OperatorActions {
      */
     private static final int DELETE_ATTEMPTS = 5;
 
-    /** What an operator's action asks of the engine that starts runs and queues their steps. */
+    /** What an operator's action asks of the engine that starts runs. */
     interface Engine {
 
         /** Refuses an input the flow's entry step cannot read. */
@@ -70,9 +70,7 @@ final class OperatorActions {
     private final FlowRegistry registry;
     private final FlowStore store;
     private final SchedulingStore scheduling;
-    private final JobQueue queue;
     private final Clock clock;
-    private final StepHistory history;
     private final AwaitResolution awaitResolution;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
@@ -80,16 +78,13 @@ final class OperatorActions {
     private final StepQueueing queueing;
     private final Engine engine;
 
-    OperatorActions(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue, Clock clock,
-                    StepHistory history, AwaitResolution awaitResolution, StepExecutions executionsHere,
-                    RunPublisher publisher, StepQueueing queueing,
-                    Engine engine) {
+    OperatorActions(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Clock clock,
+                    AwaitResolution awaitResolution, StepExecutions executionsHere, RunPublisher publisher,
+                    StepQueueing queueing, Engine engine) {
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
-        this.queue = queue;
         this.clock = clock;
-        this.history = history;
         this.awaitResolution = awaitResolution;
         this.executionsHere = executionsHere;
         this.publisher = publisher;

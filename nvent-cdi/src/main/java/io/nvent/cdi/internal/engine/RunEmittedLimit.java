@@ -1,8 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
-import io.nvent.spi.RunRecord;
 import io.nvent.EmittedPayloadsTooLargeException;
 import io.nvent.cdi.NventConfig;
+import io.nvent.spi.RunRecord;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

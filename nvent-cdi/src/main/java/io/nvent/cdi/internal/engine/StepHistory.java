@@ -11,9 +11,9 @@ import java.util.Set;
 
 /**
  * What a run's stored history says about one of its steps, read from the store: its newest entry of a
- * kind, the job of its latest start or of its requeue under a rate limit, how many of its attempts counted.
- * The engine, the resolution of awaits and the recovery of lost steps all ask it: kept apart from each of
- * them, in one place.
+ * kind, the job of its latest start or of its requeue under a rate limit, how many of its attempts counted,
+ * how often it failed for good. The engine, the resolution of awaits, the recovery of lost steps and a step's
+ * context all ask it: kept apart from each of them, in one place.
  */
 final class StepHistory {
 
@@ -25,6 +25,15 @@ final class StepHistory {
 
     StepHistory(FlowStore store) {
         this.store = store;
+    }
+
+    /**
+     * How often a step failed for good in a run (its {@code step.failed} entries): an operator's retry
+     * takes it up again after each, from its first attempt.
+     */
+    int failuresOf(String runId, String step) {
+        return (int) store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_FAILED), 0, EventQuery.MAX_LIMIT,
+                false)).stream().filter(e -> e.step().filter(step::equals).isPresent()).count();
     }
 
     /** The job of the step's latest start, from its {@code step.started} entry. */

@@ -72,6 +72,9 @@ import java.util.stream.Collectors;
  *
  * <p>It drives {@link LostStepRecovery}, which it builds: a delivery may find its step's execution lost, and
  * recovery records failures and takes leases as the execution does ({@link LostStepRecovery.Engine}).
+ *
+ * <p>It also owns the engine's stop ({@link #closeQueue}): it closes the queue, refuses starts from then on
+ * ({@link #queueClosed}), and waits for the attempts the close cut short to hand their steps back.
  */
 final class StepRunner implements LostStepRecovery.Engine {
 
@@ -575,8 +578,9 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant due = Instant.parse(retry.get().getString("nextAttemptAt"));
         Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
         String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
-        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
-                OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true).withDelay(delay)));
+        QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true)
+                .withDelay(delay)));
         LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
                 + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
                 ref.runId(), job.jobId(), ref.step(), job.attempt(), job.attempt() + 1, due, jobId);
@@ -1129,9 +1133,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return writeAsCurrent(self, runId, step, plain, held);
             }
         };
-        DefaultStepContext context = new DefaultStepContext(engine, runId, run.flow(), step, job, store, scheduling,
-                json, clock,
-                settings.stateCleanup(), () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
+        DefaultStepContext context = new DefaultStepContext(engine, publisher, awaitResolution, history, runId,
+                run.flow(), step, job, store, scheduling, json, clock, settings.stateCleanup(),
+                () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
@@ -1644,8 +1648,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                     // just after the attempt looked): no step.retry or step.failed in a canceled run; the
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
-                    return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now, CanceledSteps.FAILED_AFTER_CANCEL + finalMessage)
-                            .apply(started).map(canceled -> {
+                    return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now,
+                            CanceledSteps.FAILED_AFTER_CANCEL + finalMessage).apply(started).map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
                             });
@@ -1961,8 +1965,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                 change.get().events().get(change.get().events().size() - 1).seq())
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
-        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(), ref.flow(), ref.step(),
-                OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true).withDelay(delay)));
+        QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true)
+                .withDelay(delay)));
         return change;
     }
 
