@@ -1,7 +1,10 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.FlowService;
+import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.SecurityContext;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.net.URI;
 import java.util.stream.Collectors;
@@ -13,7 +16,7 @@ import org.glassfish.jersey.server.ContainerResponse;
 import org.glassfish.jersey.server.ResourceConfig;
 
 /**
- * Resources of the API with its exception mappers, as its application registers them, in a JAX-RS
+ * Resources of the API with its exception mappers and request filters, as its application registers them, in a JAX-RS
  * runtime (Jersey) in process: a request gets the status, headers and body a client would, without a
  * server. Resources that inject a {@link FlowService} get the one given.
  */
@@ -25,7 +28,9 @@ final class InProcessApi {
 
     private InProcessApi(ResourceConfig config) {
         handler = new ApplicationHandler(config.registerClasses(new NventRestApplication().getClasses().stream()
-                .filter(ExceptionMapper.class::isAssignableFrom).collect(Collectors.toSet())));
+                .filter(type -> ExceptionMapper.class.isAssignableFrom(type)
+                        || ContainerRequestFilter.class.isAssignableFrom(type))
+                .collect(Collectors.toSet())));
     }
 
     /** The resource classes, with the API's mappers. */
@@ -50,8 +55,27 @@ final class InProcessApi {
 
     /** The answer to a request without a body, by the user of {@code security} ({@code null}: none). */
     ContainerResponse request(String method, String path, SecurityContext security) {
-        ContainerRequest request = new ContainerRequest(BASE, BASE.resolve(path), method, security,
+        return send(new ContainerRequest(BASE, BASE.resolve(path), method, security, new MapPropertiesDelegate(),
+                null));
+    }
+
+    /**
+     * The answer to a request without a signed-in user, with a body and headers given as name, value, name,
+     * value … (a name given twice is sent as two header fields, as a client sends it).
+     */
+    ContainerResponse requestWithBody(String method, String path, String body, String... headerNameValues) {
+        ContainerRequest request = new ContainerRequest(BASE, BASE.resolve(path), method, null,
                 new MapPropertiesDelegate(), null);
+        for (int i = 0; i < headerNameValues.length; i += 2) {
+            request.header(headerNameValues[i], headerNameValues[i + 1]);
+        }
+        request.setEntityStream(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
+        return send(request);
+    }
+
+    private ContainerResponse send(ContainerRequest request) {
+        String method = request.getMethod();
+        String path = request.getRequestUri().getPath();
         try {
             return handler.apply(request).get();
         } catch (Exception e) {

@@ -1,0 +1,58 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Headers that cannot mean one thing are refused before a resource reads them: of an
+ * {@code Idempotency-Key} given twice a resource saw only the first, so a retry that sent the keys in
+ * the other order started a second run.
+ */
+class HeaderGuardTest {
+
+    /** The keys the start resource was given. */
+    private static final List<String> STARTED_WITH = new ArrayList<>();
+
+    /** Starts a "run" keyed as a real start reads its key. */
+    @Path("start")
+    public static class Start {
+        @POST
+        public String start(@HeaderParam(StartRequests.IDEMPOTENCY_KEY) String key, String body) {
+            STARTED_WITH.add(key);
+            return "{\"started\":true}";
+        }
+    }
+
+    private final InProcessApi api = InProcessApi.of(Start.class);
+
+    @Test
+    void anIdempotencyKeyGivenTwiceIsRefusedAndStartsNothing() {
+        STARTED_WITH.clear();
+
+        ContainerResponse twice = api.requestWithBody("POST", "start", "{}", "Content-Type", "application/json",
+                "Idempotency-Key", "order-1", "Idempotency-Key", "order-2");
+
+        assertThat(twice.getStatus()).isEqualTo(400);
+        assertThat(twice.getMediaType()).hasToString("application/problem+json");
+        assertThat(twice.getEntity()).asString().contains("NVENT-0771 the Idempotency-Key header is given 2 times");
+        assertThat(STARTED_WITH).isEmpty();
+    }
+
+    @Test
+    void oneIdempotencyKeyOrNoneReachesTheResource() {
+        STARTED_WITH.clear();
+
+        assertThat(api.requestWithBody("POST", "start", "{}", "Content-Type", "application/json",
+                "Idempotency-Key", "order-1").getStatus()).isEqualTo(200);
+        assertThat(api.requestWithBody("POST", "start", "{}", "Content-Type", "application/json").getStatus())
+                .isEqualTo(200);
+        assertThat(STARTED_WITH).containsExactly("order-1", null);
+    }
+}
