@@ -3,16 +3,24 @@ package io.nvent.web.internal.rest;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Refuses a request whose headers cannot mean one thing, before a resource reads them: JAX-RS hands a
- * resource the first of a header given twice and drops the others unnoticed.
+ * resource the first of a header given twice and drops the others unnoticed, and fails a
+ * {@code Content-Type} it cannot read with an empty 400, which the servlet container answers with its
+ * HTML error page.
  */
 @PreMatching
 public class HeaderGuard implements ContainerRequestFilter {
+
+    private static final String SEND_JSON = "send application/json (in UTF-8, its default charset)";
 
     @Override
     public void filter(ContainerRequestContext request) {
@@ -21,6 +29,10 @@ public class HeaderGuard implements ContainerRequestFilter {
 
     /** Why headers are refused (the problem's detail), if they are. */
     static Optional<String> refusal(MultivaluedMap<String, String> headers) {
+        Optional<String> contentType = contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE));
+        if (contentType.isPresent()) {
+            return contentType;
+        }
         List<String> keys = Optional.ofNullable(headers.get(StartRequests.IDEMPOTENCY_KEY)).orElse(List.of());
         if (keys.size() > 1) {
             // A retry sending its keys in another order would otherwise start a second run.
@@ -29,5 +41,32 @@ public class HeaderGuard implements ContainerRequestFilter {
                     + " started");
         }
         return Optional.empty();
+    }
+
+    private static Optional<String> contentTypeProblem(String contentType) {
+        if (contentType == null) {
+            return Optional.empty();
+        }
+        MediaType type;
+        try {
+            type = MediaType.valueOf(contentType);
+        } catch (IllegalArgumentException notAMediaType) {
+            return Optional.of("NVENT-0772 the Content-Type header '" + contentType + "' is not a media type; "
+                    + SEND_JSON);
+        }
+        String charset = type.getParameters().get(MediaType.CHARSET_PARAMETER);
+        if (charset != null && !isKnownCharset(charset)) {
+            return Optional.of("NVENT-0772 the Content-Type header '" + contentType + "' names the charset '" + charset
+                    + "', which this server does not know; " + SEND_JSON);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isKnownCharset(String name) {
+        try {
+            return Charset.isSupported(name);
+        } catch (IllegalCharsetNameException e) {
+            return false;
+        }
     }
 }

@@ -55,4 +55,33 @@ class HeaderGuardTest {
                 .isEqualTo(200);
         assertThat(STARTED_WITH).containsExactly("order-1", null);
     }
+
+    /**
+     * A Content-Type JAX-RS cannot read failed the request with an empty 400, which the servlet container
+     * answered with its HTML error page (Payara: "Payara Micro - Error report").
+     */
+    @Test
+    void aContentTypeThatIsNoMediaTypeIsA400ProblemNamingTheHeader() {
+        STARTED_WITH.clear();
+
+        for (String contentType : List.of("garbage", "application/", "application/json;charset")) {
+            ContainerResponse refused = api.requestWithBody("POST", "start", "{}", "Content-Type", contentType);
+
+            assertThat(refused.getStatus()).as(contentType).isEqualTo(400);
+            assertThat(refused.getMediaType()).as(contentType).hasToString("application/problem+json");
+            assertThat(refused.getEntity()).asString().contains("NVENT-0772 the Content-Type header '" + contentType
+                    + "' is not a media type", "send application/json");
+        }
+        assertThat(STARTED_WITH).isEmpty();
+    }
+
+    @Test
+    void aCharsetTheServerDoesNotKnowIsA400ProblemNamingIt() {
+        ContainerResponse refused = api.requestWithBody("POST", "start", "{}", "Content-Type",
+                "application/json; charset=bogus");
+
+        assertThat(refused.getStatus()).isEqualTo(400);
+        assertThat(refused.getEntity()).asString().contains("NVENT-0772 the Content-Type header "
+                + "'application/json; charset=bogus' names the charset 'bogus', which this server does not know");
+    }
 }
