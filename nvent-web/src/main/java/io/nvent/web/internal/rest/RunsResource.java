@@ -173,9 +173,14 @@ public class RunsResource {
                          @QueryParam("types") String types, @QueryParam("order") String order,
                          @Context UriInfo uri) {
         QueryParams.onlyKnown(uri, "after", "before", "limit", "types", "order");
-        EventQuery query = new EventQuery(types(types),
-                QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE),
-                QueryParams.longWithin("before", before, Long.MAX_VALUE, 1, Long.MAX_VALUE),
+        long afterSeq = QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE);
+        long beforeSeq = QueryParams.longWithin("before", before, Long.MAX_VALUE, 1, Long.MAX_VALUE);
+        if (beforeSeq <= afterSeq) {
+            // Crossed bounds answered an empty page, which tells a client it has read the history to its end.
+            throw new IllegalArgumentException("NVENT-0773 query parameter 'before' (" + beforeSeq + ") must be greater "
+                    + "than 'after' (" + afterSeq + "): entries with after < seq < before are listed, and none is");
+        }
+        EventQuery query = new EventQuery(types(types), afterSeq, beforeSeq,
                 QueryParams.intWithin("limit", limit, 1000, 1, EventQuery.MAX_LIMIT),
                 QueryParams.choice("order", order, "asc", "asc", "desc").equals("desc"));
         JsonArrayBuilder events = JSON.createArrayBuilder();

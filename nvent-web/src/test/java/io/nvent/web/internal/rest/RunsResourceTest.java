@@ -244,6 +244,29 @@ class RunsResourceTest {
                 "user 'bob\\nNVENT-0000 forged' (REST)");
     }
 
+    /**
+     * Bounds that leave no entry between them answered an empty page, which says "nothing further": a
+     * client that swapped them took the history for read to its end.
+     */
+    @Test
+    void historyBoundsThatCrossAreRefusedNamingBothAndBoundsThatMeetAreAnEmptyPage() {
+        String runId = engine.flows().startWithJson("payment", "{\"amount\":7}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+
+        ContainerResponse crossed = api().get("runs/" + runId + "/events?after=3&before=2");
+
+        assertThat(crossed.getStatus()).isEqualTo(400);
+        assertThat(crossed.getEntity()).asString().contains("NVENT-0773 query parameter 'before' (2) must be greater "
+                + "than 'after' (3)");
+        assertThat(api().get("runs/" + runId + "/events?after=3&before=3").getStatus()).isEqualTo(400);
+        ContainerResponse meeting = api().get("runs/" + runId + "/events?after=2&before=3");
+        assertThat(meeting.getStatus()).isEqualTo(200);
+        assertThat(meeting.getEntity()).asString().isEqualTo("[]");
+        assertThat(parse((String) api().get("runs/" + runId + "/events?after=1&before=3").getEntity()).asJsonArray())
+                .singleElement().extracting(entry -> entry.asJsonObject().getInt("seq")).isEqualTo(2);
+    }
+
     /** The runs resource over this test's engine, with the API's exception mappers, in a JAX-RS runtime. */
     private InProcessApi api() {
         return InProcessApi.of(engine.flows(), RunsResource.class);
