@@ -14,6 +14,9 @@ import java.util.function.Function;
  */
 final class QueryParams {
 
+    /** A whole number too large for a {@code long}, as {@link Long#parseLong} refuses it. */
+    private static final java.util.regex.Pattern DIGITS = java.util.regex.Pattern.compile("\\+?\\d+");
+
     private QueryParams() {
     }
 
@@ -36,9 +39,14 @@ final class QueryParams {
         try {
             number = Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw invalid(name, value, "a whole number " + range(min, max));
+            throw invalid(name, value, "a whole number " + (DIGITS.matcher(value.trim()).matches()
+                    ? "within " + min + ".." + max : range(min, max)));
         }
-        if (number < min || number > max) {
+        if (number > max) {
+            // Named even where the range reads "of at least": the value is at least that, and too large.
+            throw invalid(name, value, "a whole number within " + min + ".." + max);
+        }
+        if (number < min) {
             throw invalid(name, value, "a whole number " + range(min, max));
         }
         return Optional.of(number);

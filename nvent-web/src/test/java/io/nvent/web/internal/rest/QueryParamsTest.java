@@ -41,6 +41,16 @@ class QueryParamsTest {
                 .hasMessage("query parameter 'before' must be a whole number of at least 1; was '0'");
     }
 
+    /** "Of at least 0" for an offset of 99999999999 said nothing of what was wrong with it. */
+    @Test
+    void aValueAboveTheLargestAParameterTakesIsRefusedNamingThatLargest() {
+        assertThatThrownBy(() -> QueryParams.intWithin("offset", "99999999999", 0, 0, Integer.MAX_VALUE))
+                .hasMessage("query parameter 'offset' must be a whole number within 0..2147483647; was '99999999999'");
+        assertThatThrownBy(() -> QueryParams.longWithin("after", "99999999999999999999", 0, 0, Long.MAX_VALUE))
+                .hasMessage("query parameter 'after' must be a whole number within 0..9223372036854775807; "
+                        + "was '99999999999999999999'");
+    }
+
     @Test
     void aChoiceMatchesIgnoringCaseAndAnUnknownOneListsTheAcceptedValues() {
         assertThat(QueryParams.choice("order", "DESC", "asc", "asc", "desc")).isEqualTo("desc");
