@@ -131,7 +131,7 @@ final class QueryParams {
         onlyKnown(given.keySet(), known);
         given.entrySet().stream().filter(e -> e.getValue().size() > 1).map(java.util.Map.Entry::getKey).sorted()
                 .findFirst().ifPresent(repeated -> {
-                    throw new IllegalArgumentException("query parameter '" + repeated + "' is given "
+                    throw new IllegalArgumentException("NVENT-0775 query parameter '" + repeated + "' is given "
                             + given.get(repeated).size() + " times (" + given.get(repeated) + "); give it once");
                 });
     }
@@ -139,14 +139,14 @@ final class QueryParams {
     static void onlyKnown(java.util.Set<String> given, String... known) {
         List<String> takes = List.of(known);
         given.stream().filter(name -> !takes.contains(name)).sorted().findFirst().ifPresent(unknown -> {
-            throw new IllegalArgumentException("query parameter '" + unknown + "' is not one this request takes ("
+            throw new IllegalArgumentException("NVENT-0775 query parameter '" + unknown + "' is not one this request takes ("
                     + (takes.isEmpty() ? "it takes none" : String.join(", ", takes))
                     + "): a request would act on, or list, what that parameter was meant to leave out");
         });
     }
 
     static IllegalArgumentException invalid(String name, String value, String expected) {
-        return new IllegalArgumentException("query parameter '" + name + "' must be " + expected + "; was '"
+        return new IllegalArgumentException("NVENT-0774 query parameter '" + name + "' must be " + expected + "; was '"
                 + value + "'");
     }
 }

@@ -97,15 +97,15 @@ class BulkRunsResourceTest {
     void aBadParameterIsRefusedNamingItAndNoRunIsTouched() {
         assertThatThrownBy(() -> resource.retryFailedBody("order", null, null, null, "501", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("query parameter 'limit' must be a whole number within 1..500; was '501'");
+                .hasMessage("NVENT-0774 query parameter \'limit\' must be a whole number within 1..500; was '501'");
         assertThatThrownBy(() -> resource.retryFailedBody("order", null, "yesterday", null, null, null))
-                .hasMessageStartingWith("query parameter 'from' must be an ISO-8601 instant");
+                .hasMessageStartingWith("NVENT-0774 query parameter \'from\' must be an ISO-8601 instant");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, "2026-12-03T15:00:00Z", "2026-12-03T14:00:00Z",
-                null, null)).hasMessageStartingWith("query parameter 'to' must be after from (2026-12-03T15:00:00Z)");
+                null, null)).hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null))
-                .hasMessage("query parameter 'status' must be one of running, awaiting, stalled; was 'completed'");
+                .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled; was 'completed'");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor"))
-                .hasMessageStartingWith("query parameter 'after' must be the cursor");
+                .hasMessageStartingWith("NVENT-0774 query parameter \'after\' must be the cursor");
         assertThat(asked.get()).isNull();
     }
 

@@ -82,7 +82,7 @@ class ClearHistoryResourceTest {
     void aLimitOutOfRangeOrNotANumberIsRefusedNamingItBeforeAnythingIsDeleted() {
         for (String limit : List.of("0", "-1", "10001", "all")) {
             assertThatThrownBy(() -> clear(limit)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("query parameter 'limit' must be a whole number within 1..10000; was '" + limit + "'");
+                    .hasMessage("NVENT-0774 query parameter \'limit\' must be a whole number within 1..10000; was '" + limit + "'");
         }
         assertThat(asked).isEmpty();
         assertThat(finished).isEqualTo(2_345);

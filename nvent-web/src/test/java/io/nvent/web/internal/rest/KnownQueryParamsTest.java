@@ -33,10 +33,10 @@ class KnownQueryParamsTest {
                 method(SessionResource.class, "get"), method(HealthResource.class, "report"))) {
             assertThatThrownBy(() -> requested(method, "foo", "1")).as(method.toString())
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("query parameter 'foo' is not one this request takes (it takes none)");
+                    .hasMessageStartingWith("NVENT-0775 query parameter \'foo\' is not one this request takes (it takes none)");
         }
         assertThatThrownBy(() -> requested(method(MetricsResource.class, "scrape"), "format", "x"))
-                .hasMessageStartingWith("query parameter 'format' is not one this request takes (it takes none)");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'format\' is not one this request takes (it takes none)");
     }
 
     @Test
@@ -52,9 +52,9 @@ class KnownQueryParamsTest {
         assertThatCode(() -> requested(method(FlowsResource.class, "list"))).doesNotThrowAnyException();
 
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "get"), "history", "20", "history", "5"))
-                .hasMessageStartingWith("query parameter 'history' is given 2 times");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'history\' is given 2 times");
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "get"), "histroy", "20"))
-                .hasMessageStartingWith("query parameter 'histroy' is not one this request takes (history)");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'histroy\' is not one this request takes (history)");
     }
 
     @Test

@@ -24,9 +24,9 @@ class QueryParamsTest {
     void aValueThatIsNotANumberIsRefusedWithTheRange() {
         assertThatThrownBy(() -> QueryParams.intWithin("limit", "abc", 50, 1, 1000))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("query parameter 'limit' must be a whole number within 1..1000; was 'abc'");
+                .hasMessage("NVENT-0774 query parameter \'limit\' must be a whole number within 1..1000; was 'abc'");
         assertThatThrownBy(() -> QueryParams.intWithin("offset", "1.5", 0, 0, Integer.MAX_VALUE))
-                .hasMessage("query parameter 'offset' must be a whole number of at least 0; was '1.5'");
+                .hasMessage("NVENT-0774 query parameter \'offset\' must be a whole number of at least 0; was '1.5'");
     }
 
     @Test
@@ -38,16 +38,16 @@ class QueryParamsTest {
         assertThatThrownBy(() -> QueryParams.longWithin("after", "-1", 0, 0, Long.MAX_VALUE))
                 .hasMessageContaining("'after'").hasMessageContaining("at least 0");
         assertThatThrownBy(() -> QueryParams.optionalLongWithin("before", "0", 1, Long.MAX_VALUE))
-                .hasMessage("query parameter 'before' must be a whole number of at least 1; was '0'");
+                .hasMessage("NVENT-0774 query parameter \'before\' must be a whole number of at least 1; was '0'");
     }
 
     /** "Of at least 0" for an offset of 99999999999 said nothing of what was wrong with it. */
     @Test
     void aValueAboveTheLargestAParameterTakesIsRefusedNamingThatLargest() {
         assertThatThrownBy(() -> QueryParams.intWithin("offset", "99999999999", 0, 0, Integer.MAX_VALUE))
-                .hasMessage("query parameter 'offset' must be a whole number within 0..2147483647; was '99999999999'");
+                .hasMessage("NVENT-0774 query parameter \'offset\' must be a whole number within 0..2147483647; was '99999999999'");
         assertThatThrownBy(() -> QueryParams.longWithin("after", "99999999999999999999", 0, 0, Long.MAX_VALUE))
-                .hasMessage("query parameter 'after' must be a whole number within 0..9223372036854775807; "
+                .hasMessage("NVENT-0774 query parameter \'after\' must be a whole number within 0..9223372036854775807; "
                         + "was '99999999999999999999'");
     }
 
@@ -57,7 +57,7 @@ class QueryParamsTest {
         assertThat(QueryParams.choice("order", null, "asc", "asc", "desc")).isEqualTo("asc");
         assertThat(QueryParams.optionalChoice("state", null, List.of("failed"), s -> s)).isEmpty();
         assertThatThrownBy(() -> QueryParams.choice("order", "sideways", "asc", "asc", "desc"))
-                .hasMessage("query parameter 'order' must be one of asc, desc; was 'sideways'");
+                .hasMessage("NVENT-0774 query parameter \'order\' must be one of asc, desc; was 'sideways'");
     }
 
     @Test
@@ -68,7 +68,7 @@ class QueryParamsTest {
         assertThat(QueryParams.zone("timezone", "", utc)).isEqualTo(utc);
         assertThat(QueryParams.zone("timezone", " Europe/Paris ", utc)).isEqualTo(ZoneId.of("Europe/Paris"));
         assertThatThrownBy(() -> QueryParams.zone("timezone", "Mars/Base", utc))
-                .hasMessage("query parameter 'timezone' must be a time zone id like Europe/Paris or UTC; "
+                .hasMessage("NVENT-0774 query parameter \'timezone\' must be a time zone id like Europe/Paris or UTC; "
                         + "was 'Mars/Base'");
     }
 
@@ -78,7 +78,7 @@ class QueryParamsTest {
 
         assertThatThrownBy(() -> QueryParams.onlyKnown(java.util.Set.of("form", "limit"), "step", "from", "to"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("query parameter 'form' is not one this request takes (step, from, to)");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'form\' is not one this request takes (step, from, to)");
     }
 
     @Test
@@ -89,6 +89,6 @@ class QueryParamsTest {
         assertThatThrownBy(() -> QueryParams.onlyKnown(java.util.Map.of("limit", java.util.List.of("3", "abc")),
                 "flow", "limit"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("query parameter 'limit' is given 2 times ([3, abc]); give it once");
+                .hasMessage("NVENT-0775 query parameter \'limit\' is given 2 times ([3, abc]); give it once");
     }
 }

@@ -32,7 +32,7 @@ class RunCursorsTest {
 
         for (String bad : new String[] {"%%%", "bm90IGEgY3Vyc29y", notAPosition}) {
             assertThatThrownBy(() -> RunCursors.parse("after", bad)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("query parameter 'after' must be the cursor of a Link rel=\"next\" header of the run"
+                    .hasMessage("NVENT-0774 query parameter \'after\' must be the cursor of a Link rel=\"next\" header of the run"
                             + " list; was '" + bad + "'");
         }
     }

@@ -44,11 +44,11 @@ class UnknownQueryParamsTest {
 
         assertThatThrownBy(() -> flows.clearHistory("order", null, uri("status", "failed")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("query parameter 'status' is not one this request takes (limit)");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'status\' is not one this request takes (limit)");
         assertThatThrownBy(() -> flows.clearHistory("order", "1", uri("endedBefore", "2026-12-01T00:00:00Z", "limit", "1")))
-                .hasMessageStartingWith("query parameter 'endedBefore' is not one");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'endedBefore\' is not one");
         assertThatThrownBy(() -> flows.clearHistory("order", "1", uri("limit", "1", "limit", "100000")))
-                .hasMessage("query parameter 'limit' is given 2 times ([1, 100000]); give it once");
+                .hasMessage("NVENT-0775 query parameter \'limit\' is given 2 times ([1, 100000]); give it once");
         assertThat(asked).isEmpty();
 
         assertThat(flows.clearHistory("order", null, uri())).contains("\"deleted\":7");
@@ -62,12 +62,12 @@ class UnknownQueryParamsTest {
 
         assertThatThrownBy(() -> runs.list(null, null, null, null, null, null, null, uri("stauts", "failed")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("query parameter 'stauts' is not one this request takes (flow, status, offset, "
+                .hasMessageStartingWith("NVENT-0775 query parameter \'stauts\' is not one this request takes (flow, status, offset, "
                         + "limit, after, parent, idempotencyKey)");
         assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, uri("limit", "3", "limit", "1000")))
-                .hasMessage("query parameter 'limit' is given 2 times ([3, 1000]); give it once");
+                .hasMessage("NVENT-0775 query parameter \'limit\' is given 2 times ([3, 1000]); give it once");
         assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, uri("limit", "3", "limit", "abc")))
-                .hasMessageStartingWith("query parameter 'limit' is given 2 times");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'limit\' is given 2 times");
         assertThat(asked).isEmpty();
     }
 
