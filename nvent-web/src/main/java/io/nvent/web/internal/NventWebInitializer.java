@@ -30,7 +30,7 @@ public final class NventWebInitializer implements ServletContainerInitializer {
         // must not fail here first on one of them.
         WebSettings settings = WebSettings.read(new NventConfig(), WebSettings.DEFAULT_IF_INVALID);
         FilterRegistration.Dynamic filter = context.addFilter("nvent-security",
-                new ApiResponseHeaders(new NventSecurityFilter(settings)));
+                new ApiResponseHeaders(new ContentTypeCheck(new NventSecurityFilter(settings))));
         filter.setAsyncSupported(true);
         filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false,
                 WebSettings.API_PATH + "/*", settings.uiPath() + "/*");

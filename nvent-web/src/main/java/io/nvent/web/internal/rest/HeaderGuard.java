@@ -43,7 +43,13 @@ public class HeaderGuard implements ContainerRequestFilter {
         return Optional.empty();
     }
 
-    private static Optional<String> contentTypeProblem(String contentType) {
+    /**
+     * Why a {@code Content-Type} is refused, if it is: it is no media type, or names a charset this
+     * server does not know.
+     *
+     * @param contentType the header's value; {@code null} when the request has none (never refused)
+     */
+    public static Optional<String> contentTypeProblem(String contentType) {
         if (contentType == null) {
             return Optional.empty();
         }

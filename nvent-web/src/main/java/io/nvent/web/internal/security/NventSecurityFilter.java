@@ -250,7 +250,8 @@ public final class NventSecurityFilter implements Filter {
         }
     }
 
-    private static void problem(HttpServletResponse response, int status, String title, String detail)
+    /** Answers with an {@code application/problem+json} document, as the API's resources answer. */
+    public static void problem(HttpServletResponse response, int status, String title, String detail)
             throws IOException {
         response.setStatus(status);
         response.setContentType("application/problem+json");

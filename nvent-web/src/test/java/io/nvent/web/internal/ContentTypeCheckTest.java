@@ -1,0 +1,78 @@
+package io.nvent.web.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A {@code Content-Type} that is no media type is refused with the API's problem before the JAX-RS
+ * servlet sees it: Payara's Jersey refused it in its servlet with {@code sendError(400)}, which Payara
+ * answered with its HTML error page ({@code Content-Type: garbage} on any request of the API).
+ */
+class ContentTypeCheckTest {
+
+    private final List<String> passedOn = new ArrayList<>();
+    private final StringWriter body = new StringWriter();
+    private int status;
+    private String contentType;
+
+    /** The check, guarding a filter that notes the paths it is given. */
+    private final Filter check = new ContentTypeCheck((request, response, next) ->
+            passedOn.add(((HttpServletRequest) request).getRequestURI()));
+
+    @Test
+    void anApiRequestWhoseContentTypeIsNoMediaTypeIsA400Problem() throws Exception {
+        check.doFilter(request("/api/nvent/flows/order/runs", "garbage"), response(), (request, response) -> { });
+
+        assertThat(status).isEqualTo(400);
+        assertThat(contentType).isEqualTo("application/problem+json");
+        assertThat(body.toString()).contains("NVENT-0772 the Content-Type header 'garbage' is not a media type");
+        assertThat(passedOn).isEmpty();
+    }
+
+    @Test
+    void aMediaTypeNoContentTypeAndThePathsOutsideTheApiGoOn() throws Exception {
+        check.doFilter(request("/api/nvent/flows/order/runs", "application/json"), response(), (request, response) -> { });
+        check.doFilter(request("/api/nvent/runs", null), response(), (request, response) -> { });
+        check.doFilter(request("/_nvent/app.css", "garbage"), response(), (request, response) -> { });
+        check.doFilter(request(WebSettings.WS_PATH, "garbage"), response(), (request, response) -> { });
+
+        assertThat(passedOn).containsExactly("/shop/api/nvent/flows/order/runs", "/shop/api/nvent/runs",
+                "/shop/_nvent/app.css", "/shop" + WebSettings.WS_PATH);
+        assertThat(status).isZero();
+    }
+
+    private static HttpServletRequest request(String path, String contentType) {
+        return (HttpServletRequest) Proxy.newProxyInstance(ContentTypeCheckTest.class.getClassLoader(),
+                new Class<?>[] {HttpServletRequest.class}, (p, m, args) -> switch (m.getName()) {
+                    case "getRequestURI" -> "/shop" + path;
+                    case "getContextPath" -> "/shop";
+                    case "getContentType" -> contentType;
+                    default -> null;
+                });
+    }
+
+    private HttpServletResponse response() {
+        return (HttpServletResponse) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {HttpServletResponse.class}, (p, m, args) -> switch (m.getName()) {
+                    case "setStatus" -> {
+                        status = (Integer) args[0];
+                        yield null;
+                    }
+                    case "setContentType" -> {
+                        contentType = (String) args[0];
+                        yield null;
+                    }
+                    case "getWriter" -> new PrintWriter(body, true);
+                    default -> null;
+                });
+    }
+}
