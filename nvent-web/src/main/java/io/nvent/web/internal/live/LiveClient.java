@@ -150,17 +150,14 @@ final class LiveClient {
         try {
             value = JsonInput.read(text);
         } catch (JsonException e) {
-            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is "
-                    + JsonInput.whatIsWrong(e), null));
+            refuse("messages must be JSON objects with a \"type\"; this one is " + JsonInput.whatIsWrong(e), null);
             return;
         } catch (RuntimeException tooDeep) {
-            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is nested too deeply",
-                    null));
+            refuse("messages must be JSON objects with a \"type\"; this one is nested too deeply", null);
             return;
         }
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {
-            enqueue(Messages.error(400, "messages must be JSON objects with a \"type\"; this one is "
-                    + JsonInput.kindOf(value), null));
+            refuse("messages must be JSON objects with a \"type\"; this one is " + JsonInput.kindOf(value), null);
             return;
         }
         JsonObject request = value.asJsonObject();
@@ -172,11 +169,11 @@ final class LiveClient {
                 case "subscribe.stats" -> subscribeStats(true, request);
                 case "unsubscribe.stats" -> subscribeStats(false, request);
                 case "ping" -> enqueue(Messages.pong(request));
-                default -> enqueue(Messages.error(400, "unknown message type '" + type + "'; use subscribe, "
-                        + "unsubscribe, subscribe.stats, unsubscribe.stats or ping", request));
+                default -> refuse("unknown message type '" + type + "'; use subscribe, unsubscribe, subscribe.stats, "
+                        + "unsubscribe.stats or ping", request);
             }
         } catch (IllegalArgumentException bad) {
-            enqueue(Messages.error(400, bad.getMessage(), request));
+            refuse(bad.getMessage(), request);
         } catch (io.nvent.NventException failed) {
             // Answered, or the client waits for ever; by id only, as a REST 500 is: the store's text names its SQL.
             LOG.log(System.Logger.Level.ERROR, "NVENT-0786 a live request failed", failed);
@@ -188,7 +185,7 @@ final class LiveClient {
     private void subscribe(JsonObject request) {
         Optional<String> runId = string(request, "runId");
         Optional<String> flow = string(request, "flow");
-        boolean everything = request.getBoolean("all", false);
+        boolean everything = all(request);
         if ((runId.isPresent() ? 1 : 0) + (flow.isPresent() ? 1 : 0) + (everything ? 1 : 0) > 1) {
             throw new IllegalArgumentException("subscribe to one of \"runId\", \"flow\" or \"all\": true per "
                     + "message");
@@ -246,7 +243,7 @@ final class LiveClient {
                 removed = runs.remove(runId.get());
             } else if (flow.isPresent()) {
                 flows.remove(flow.get());
-            } else if (request.getBoolean("all", false)) {
+            } else if (all(request)) {
                 all = false;
             } else {
                 throw new IllegalArgumentException("unsubscribe needs \"runId\", \"flow\" or \"all\": true");
@@ -408,6 +405,26 @@ final class LiveClient {
             parked.clear();
         }
         cursors.forEach(RunCursor::close);
+        return true;
+    }
+
+    /**
+     * Answers a message the stream cannot take, with the one id of all such answers: its text says what
+     * is wrong with the message.
+     */
+    private void refuse(String reason, JsonObject request) {
+        enqueue(Messages.error(400, "NVENT-0783 " + reason, request));
+    }
+
+    /** {@code "all"}: true or false, false when absent; {@code "yes"} was taken for false. */
+    private static boolean all(JsonObject o) {
+        JsonValue value = o.get("all");
+        if (value == null || value == JsonValue.NULL || value == JsonValue.FALSE) {
+            return false;
+        }
+        if (value != JsonValue.TRUE) {
+            throw new IllegalArgumentException("\"all\" must be true or false, was " + value);
+        }
         return true;
     }
 

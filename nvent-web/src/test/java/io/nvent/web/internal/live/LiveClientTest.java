@@ -258,10 +258,16 @@ class LiveClientTest {
         client.receive("{\"type\":\"subscribe\",\"all\":true,\"flow\":\"order\"}");
         client.receive("{\"type\":\"subscribe\",\"flow\":\"no-such-flow\"}");
         client.receive("{\"type\":\"ping\",\"id\":7}");
+        client.receive("{\"type\":\"subscribe\",\"all\":\"yes\"}");
 
-        await().until(() -> outlet.messages().size() == 8);
+        await().until(() -> outlet.messages().size() == 9);
         assertThat(outlet.messages()).extracting(m -> m.getString("type"))
-                .containsExactly("error", "error", "error", "error", "error", "error", "error", "pong");
+                .containsExactly("error", "error", "error", "error", "error", "error", "error", "pong", "error");
+        assertThat(outlet.messages()).filteredOn(m -> m.getString("type").equals("error")
+                && m.getInt("status") == 400).extracting(m -> m.getString("message")).allSatisfy(message ->
+                        assertThat(message).startsWith("NVENT-0783 "));
+        assertThat(outlet.messages().get(8).getString("message"))
+                .isEqualTo("NVENT-0783 \"all\" must be true or false, was \"yes\"");
         assertThat(outlet.messages().get(5).getString("message")).contains("one of");
         assertThat(outlet.messages().get(6).getInt("status")).isEqualTo(404);
         assertThat(outlet.messages().get(6).getString("message")).contains("no flow named 'no-such-flow'");
@@ -299,10 +305,10 @@ class LiveClientTest {
 
         await().until(() -> outlet.messages().size() == 3);
         assertThat(outlet.messages()).extracting(m -> m.getString("message")).containsExactly(
-                "messages must be JSON objects with a \"type\"; this one is not valid JSON at line 1, column 14: "
-                        + "expected ':'",
-                "messages must be JSON objects with a \"type\"; this one is an array",
-                "messages must be JSON objects with a \"type\"; this one is a string");
+                "NVENT-0783 messages must be JSON objects with a \"type\"; this one is not valid JSON at line 1, "
+                        + "column 14: expected ':'",
+                "NVENT-0783 messages must be JSON objects with a \"type\"; this one is an array",
+                "NVENT-0783 messages must be JSON objects with a \"type\"; this one is a string");
         assertThat(outlet.messages()).allSatisfy(m -> assertThat(m.toString()).doesNotContain("Parser", "token"));
     }
 
