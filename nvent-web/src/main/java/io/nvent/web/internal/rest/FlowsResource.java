@@ -124,8 +124,8 @@ public class FlowsResource {
         if (runId != null && !runId.isBlank()) {
             RunInfo found = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
             if (!found.flow().equals(name)) {
-                throw new IllegalArgumentException("run '" + runId + "' belongs to flow '" + found.flow()
-                        + "', not to '" + name + "'");
+                throw QueryParams.invalid("runId", runId, "a run of flow '" + name + "', and it is a run of flow '"
+                        + found.flow() + "'");
             }
             run = Optional.of(found);
         }

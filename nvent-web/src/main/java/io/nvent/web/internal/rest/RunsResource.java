@@ -259,8 +259,9 @@ public class RunsResource {
             return Set.of();
         }
         return Arrays.stream(value.split(",")).map(String::trim).filter(t -> !t.isEmpty())
-                .map(t -> EventType.fromWireName(t).orElseThrow(() -> new IllegalArgumentException(
-                        "unknown event type '" + t + "'")))
+                .map(t -> EventType.fromWireName(t).orElseThrow(() -> QueryParams.invalid("types", value,
+                        "comma-separated event types (" + Arrays.stream(EventType.values()).map(EventType::wireName)
+                                .collect(Collectors.joining(", ")) + "), and '" + t + "' is none")))
                 .collect(Collectors.toSet());
     }
 }

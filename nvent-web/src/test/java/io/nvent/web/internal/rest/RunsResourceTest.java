@@ -267,6 +267,26 @@ class RunsResourceTest {
                 .singleElement().extracting(entry -> entry.asJsonObject().getInt("seq")).isEqualTo(2);
     }
 
+    /** These 400s named neither the parameter nor what it takes, and had no message id. */
+    @Test
+    void anUnknownEventTypeAndARunOfAnotherFlowAreRefusedAsTheQueryParameterTheyAre() {
+        String payment = engine.flows().startWithJson("payment", "{\"amount\":7}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(payment).orElseThrow().status()
+                == RunStatus.COMPLETED);
+
+        ContainerResponse bogusType = api().get("runs/" + payment + "/events?types=step.completed,step.complete");
+        assertThat(bogusType.getStatus()).isEqualTo(400);
+        assertThat(bogusType.getEntity()).asString().contains("NVENT-0774 query parameter 'types' must be "
+                + "comma-separated event types (flow.start, ", "and 'step.complete' is none; was "
+                + "'step.completed,step.complete'");
+
+        FlowsResource flows = new FlowsResource();
+        flows.flows = engine.flows();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> flows.graph("import", payment, uri()))
+                .hasMessage("NVENT-0774 query parameter 'runId' must be a run of flow 'import', and it is a run of "
+                        + "flow 'payment'; was '" + payment + "'");
+    }
+
     /** The runs resource over this test's engine, with the API's exception mappers, in a JAX-RS runtime. */
     private InProcessApi api() {
         return InProcessApi.of(engine.flows(), RunsResource.class);
