@@ -68,4 +68,26 @@ class OpenApiDocumentTest {
                     .get("enum")).as(schema).containsExactlyInAnyOrder(policies).contains("fire-all");
         }
     }
+
+    /**
+     * Every operation that takes a body answers 400 for one that is not JSON (the public webhooks too:
+     * NVENT-0726), and one that takes JSON alone 415 for another type (NVENT-0778): a client generated
+     * from the document must expect them.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyOperationWithABodyDocumentsTheRefusalOfABodyItCannotRead() throws IOException {
+        Map<String, Object> paths = (Map<String, Object>) document().get("paths");
+        paths.forEach((path, item) -> ((Map<String, Object>) item).forEach((method, operation) -> {
+            if (!(operation instanceof Map<?, ?> op) || !op.containsKey("requestBody")) {
+                return;
+            }
+            Map<String, Object> responses = (Map<String, Object>) op.get("responses");
+            assertThat(responses).as(method + " " + path).containsKey("400");
+            Map<String, Object> body = (Map<String, Object>) op.get("requestBody");
+            if (Boolean.TRUE.equals(body.get("required"))) {
+                assertThat(responses).as(method + " " + path + ", which takes JSON alone").containsKey("415");
+            }
+        }));
+    }
 }
