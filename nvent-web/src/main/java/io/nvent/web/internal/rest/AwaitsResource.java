@@ -46,7 +46,7 @@ public class AwaitsResource {
     @POST
     @Path("id/{awaitId}/resolve")
     public String resolve(@PathParam("awaitId") String awaitId, String body) {
-        flows.resolveAwait(awaitId, JsonInput.parse(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
+        flows.resolveAwait(awaitId, JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
         return Json.createObjectBuilder().add("awaitId", awaitId).add("resolved", true).build().toString();
     }
 

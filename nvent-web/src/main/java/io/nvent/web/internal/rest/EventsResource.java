@@ -24,7 +24,7 @@ public class EventsResource {
     @Path("{event}")
     public String publish(@PathParam("event") String event, String body) {
         EventDelivery delivery = flows.publishEvent(event,
-                JsonInput.parse(JsonInput.orWhenEmpty(body, "{}"), "event payload"));
+                JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "event payload"));
         return Json.createObjectBuilder().add("event", event)
                 .add("startedRuns", Json.createArrayBuilder(delivery.startedRuns()))
                 .add("resolvedAwaits", delivery.resolvedAwaits()).build().toString();

@@ -140,7 +140,9 @@ public class FlowsResource {
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey) {
         QueryParams.onlyKnown(uri, "delay", "concurrencyKey");
-        StartedRun run = flows.startWithJson(name, JsonInput.orWhenEmpty(body, "null"), StartRequests.startOptions(idempotencyKey,
+        String input = JsonInput.orWhenEmpty(body, "null");
+        JsonInput.parseBody(input, "input of flow '" + name + "'");
+        StartedRun run = flows.startWithJson(name, input, StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey)));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
         String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()

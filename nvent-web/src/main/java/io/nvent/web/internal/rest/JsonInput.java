@@ -54,18 +54,22 @@ public final class JsonInput {
      * JSON: the engine would say it with its parser's internal states, and a webhook's sender knows
      * only what it sent.
      *
-     * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON
+     * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON, ({@code NVENT-0780})
+     *     if it gives a member twice in one object
      */
     static String webhookBody(String body) {
         String text = orWhenEmpty(body, "{}");
-        String wrong;
+        String wrong = null;
         try {
             read(text);
-            return text;
         } catch (JsonException e) {
             wrong = whatIsWrong(e);
         } catch (RuntimeException e) {
             wrong = "nested too deeply";
+        }
+        if (wrong == null) {
+            requireMembersOnce(text, "body", member -> "");
+            return text;
         }
         throw new IllegalArgumentException("NVENT-0726 the body is " + wrong + "; send a JSON value, such as an "
                 + "object {\"orderId\":\"A-1\"}, or an empty body for {}");
@@ -99,12 +103,30 @@ public final class JsonInput {
      */
     static JsonValue parseDefinition(String body, String what, Function<String, String> hint) {
         JsonValue value = parse(body, what);
-        Optional<String> twice = memberGivenTwice(body);
+        requireMembersOnce(body, what, hint);
+        return value;
+    }
+
+    /**
+     * Reads a request body whose JSON becomes a run's input, an event's payload or an await's data,
+     * refusing one that gives a member twice in one object, as {@link #parseDefinition} does: the parser
+     * kept the last value, and the run went on with it while the sender's other value was lost unnoticed.
+     *
+     * @param what what the body is, for the message ("input of flow 'order'")
+     * @throws InvalidPayloadException if it is not JSON
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     */
+    static JsonValue parseBody(String body, String what) {
+        return parseDefinition(body, what, member -> "");
+    }
+
+    /** Refuses valid JSON text that gives a member twice in one object ({@code NVENT-0780}). */
+    private static void requireMembersOnce(String text, String what, Function<String, String> hint) {
+        Optional<String> twice = memberGivenTwice(text);
         if (twice.isPresent()) {
             throw new IllegalArgumentException("NVENT-0780 the " + what + " gives the member \"" + twice.get()
                     + "\" twice; give each member once" + hint.apply(twice.get()));
         }
-        return value;
     }
 
     /**

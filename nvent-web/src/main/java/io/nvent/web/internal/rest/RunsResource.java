@@ -235,7 +235,7 @@ public class RunsResource {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public String emit(@PathParam("runId") String runId, @PathParam("event") String event, String body) {
         flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        Object payload = body == null || body.isBlank() ? null : JsonInput.parse(body, "payload of event '" + event + "'");
+        Object payload = body == null || body.isBlank() ? null : JsonInput.parseBody(body, "payload of event '" + event + "'");
         flows.emit(runId, event, payload);
         return get(runId);
     }

@@ -115,4 +115,17 @@ class FlowsResourceTest {
     private static JsonObject json(String text) {
         return Representations.JSON.createReader(new StringReader(text)).readObject();
     }
+
+    /** The engine kept the last of two values of a member: the run started with "B", the sender's "A" lost. */
+    @Test
+    void aStartWhoseInputGivesAMemberTwiceIsRefusedBeforeTheEngineIsAsked() {
+        jakarta.ws.rs.core.UriInfo noQuery = (jakarta.ws.rs.core.UriInfo) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {jakarta.ws.rs.core.UriInfo.class},
+                (proxy, method, args) -> new jakarta.ws.rs.core.MultivaluedHashMap<String, String>());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resource.start("order",
+                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery, null, null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0780 the input of flow 'order' gives the member \"id\" twice; give each member once");
+    }
 }

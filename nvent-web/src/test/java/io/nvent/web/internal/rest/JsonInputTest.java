@@ -57,4 +57,20 @@ class JsonInputTest {
         assertThat(JsonInput.parseDefinition("{\"a\":{\"b\":1}}", "trigger", member -> "").asJsonObject())
                 .containsKey("a");
     }
+
+    /**
+     * A run's input, an event's payload or an await's data that gives a member twice: the parser kept the
+     * last value, and the run went on with {@code "id":"B"} while the sender's {@code "A"} was lost.
+     */
+    @Test
+    void aBodyGivingAMemberTwiceIsRefusedWhereverItBecomesARunsData() {
+        assertThatThrownBy(() -> JsonInput.parseBody("{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}",
+                "input of flow 'order'")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0780 the input of flow 'order' gives the member \"id\" twice; give each member once");
+        assertThatThrownBy(() -> JsonInput.webhookBody("{\"order\":{\"lines\":[{\"sku\":1,\"sku\":2}]}}"))
+                .hasMessage("NVENT-0780 the body gives the member \"order.lines[0].sku\" twice; give each member once");
+        assertThat(JsonInput.parseBody("{\"id\":\"A\",\"lines\":[{\"id\":1},{\"id\":2}]}", "input"))
+                .hasToString("{\"id\":\"A\",\"lines\":[{\"id\":1},{\"id\":2}]}");
+        assertThat(JsonInput.webhookBody("")).isEqualTo("{}");
+    }
 }
