@@ -33,12 +33,16 @@ final class ApiResponseHeaders implements Filter {
         this.guarded = guarded;
     }
 
+    /** Whether the request is one of the API's, its WebSocket handshake and the console's paths not. */
+    static boolean isApiRequest(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        return path.startsWith(WebSettings.API_PATH + "/") && !path.equals(WebSettings.WS_PATH);
+    }
+
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        HttpServletRequest request = (HttpServletRequest) req;
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (!path.startsWith(WebSettings.API_PATH + "/") || path.equals(WebSettings.WS_PATH)) {
+        if (!isApiRequest((HttpServletRequest) req)) {
             guarded.doFilter(req, res, chain);
             return;
         }

@@ -31,8 +31,7 @@ final class ContentTypeCheck implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        Optional<String> problem = path.startsWith(WebSettings.API_PATH + "/") && !path.equals(WebSettings.WS_PATH)
+        Optional<String> problem = ApiResponseHeaders.isApiRequest(request)
                 ? HeaderGuard.contentTypeProblem(request.getContentType()) : Optional.empty();
         if (problem.isPresent()) {
             NventSecurityFilter.problem((HttpServletResponse) res, 400, "Bad request", problem.get());

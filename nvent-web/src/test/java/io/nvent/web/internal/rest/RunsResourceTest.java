@@ -250,9 +250,7 @@ class RunsResourceTest {
      */
     @Test
     void historyBoundsThatCrossAreRefusedNamingBothAndBoundsThatMeetAreAnEmptyPage() {
-        String runId = engine.flows().startWithJson("payment", "{\"amount\":7}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
-                == RunStatus.COMPLETED);
+        String runId = completedPayment();
 
         ContainerResponse crossed = api().get("runs/" + runId + "/events?after=3&before=2");
 
@@ -270,9 +268,7 @@ class RunsResourceTest {
     /** These 400s named neither the parameter nor what it takes, and had no message id. */
     @Test
     void anUnknownEventTypeAndARunOfAnotherFlowAreRefusedAsTheQueryParameterTheyAre() {
-        String payment = engine.flows().startWithJson("payment", "{\"amount\":7}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(payment).orElseThrow().status()
-                == RunStatus.COMPLETED);
+        String payment = completedPayment();
 
         ContainerResponse bogusType = api().get("runs/" + payment + "/events?types=step.completed,step.complete");
         assertThat(bogusType.getStatus()).isEqualTo(400);
@@ -285,6 +281,14 @@ class RunsResourceTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> flows.graph("import", payment, uri()))
                 .hasMessage("NVENT-0774 query parameter 'runId' must be a run of flow 'import', and it is a run of "
                         + "flow 'payment'; was '" + payment + "'");
+    }
+
+    /** A run of the payment flow that completed. */
+    private String completedPayment() {
+        String runId = engine.flows().startWithJson("payment", "{\"amount\":7}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+        return runId;
     }
 
     /** The runs resource over this test's engine, with the API's exception mappers, in a JAX-RS runtime. */
