@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.glassfish.jersey.server.ContainerResponse;
@@ -83,5 +85,28 @@ class HeaderGuardTest {
         assertThat(refused.getStatus()).isEqualTo(400);
         assertThat(refused.getEntity()).asString().contains("NVENT-0772 the Content-Type header "
                 + "'application/json; charset=bogus' names the charset 'bogus', which this server does not know");
+    }
+    /** A public webhook that refuses every call as one without its signature, as TriggersResource does first. */
+    @Path("triggers/{name}/webhook")
+    public static class UnsignedWebhook {
+        @POST
+        public Response webhook(@PathParam("name") String name, String body) {
+            return Problems.of(401, "Invalid signature", "the request has no signature");
+        }
+    }
+
+    /**
+     * Review finding: openapi.yaml documents the webhook's 400 for an Idempotency-Key given twice
+     * (NVENT-0771) or a Content-Type that is no media type (NVENT-0772) as "checked after the signature
+     * and key"; HeaderGuard is {@code @PreMatching}, so an anonymous caller without a signature gets the
+     * 400 before the resource can answer its 401.
+     */
+    @Test
+    void reviewAWebhookCallWithoutItsSignatureIsRefusedAs401BeforeItsHeadersAreJudged() {
+        ContainerResponse unsigned = InProcessApi.of(UnsignedWebhook.class).requestWithBody("POST",
+                "triggers/orders/webhook", "{}", "Content-Type", "application/json",
+                "Idempotency-Key", "order-1", "Idempotency-Key", "order-2");
+
+        assertThat(unsigned.getStatus()).isEqualTo(401);
     }
 }
