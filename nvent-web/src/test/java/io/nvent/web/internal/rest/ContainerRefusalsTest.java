@@ -9,7 +9,12 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.net.URI;
+import org.glassfish.jersey.internal.MapPropertiesDelegate;
+import org.glassfish.jersey.server.ApplicationHandler;
+import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.ContainerResponse;
+import org.glassfish.jersey.server.ResourceConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -86,5 +91,34 @@ class ContainerRefusalsTest {
     void aResourcesOwnRefusalKeepsItsMessage() {
         assertThat(api.get("things/missing").getEntity()).asString()
                 .contains("\"detail\":\"NVENT-0746 queue 'q' has no job 'j'\"");
+    }
+    /**
+     * Review finding: NVENT-0779 tells every caller to accept application/json, but GET openapi.yaml answers
+     * application/yaml alone: a client that follows the advice (Accept: application/json) gets the same 406.
+     */
+    @Test
+    void reviewAnAcceptRefusedByTheOpenApiDocumentNamesTheTypeItAnswers() {
+        ContainerResponse jsonOnly = InProcessApi.of(OpenApiResource.class).requestWithBody("GET", "openapi.yaml", "",
+                "Accept", "application/json");
+
+        assertThat(jsonOnly.getStatus()).isEqualTo(406);
+        assertThat(jsonOnly.getEntity()).asString().contains("application/yaml");
+    }
+
+    /**
+     * Review finding: in a WAR deployed at /shop the API is at /shop/api/nvent (OpenApiResource rewrites its
+     * server URL for that reason), but NVENT-0776 points the caller to GET /api/nvent/openapi.yaml, a path
+     * outside the application.
+     */
+    @Test
+    void reviewAPathNoResourceHasPointsToTheOpenApiDocumentOfThisApplication() throws Exception {
+        URI base = URI.create("http://localhost/shop/api/nvent/");
+        ApplicationHandler shop = new ApplicationHandler(new ResourceConfig(Things.class, WebProblemMapper.class));
+
+        ContainerResponse unknown = shop.apply(new ContainerRequest(base, base.resolve("thingz"), "GET", null,
+                new MapPropertiesDelegate(), null)).get();
+
+        assertThat(unknown.getStatus()).isEqualTo(404);
+        assertThat(unknown.getEntity()).asString().contains("GET /shop/api/nvent/openapi.yaml");
     }
 }
