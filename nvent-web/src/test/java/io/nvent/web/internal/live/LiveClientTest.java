@@ -277,6 +277,22 @@ class LiveClientTest {
         assertThat(outlet.closedWith).isNull();
     }
 
+    /**
+     * Review finding: the REST API now refuses a JSON body giving a member twice (NVENT-0780), but the live
+     * stream still takes the last value: a client asking for run "nope" and then run-1 in one message is
+     * silently subscribed to run-1.
+     */
+    @Test
+    void reviewAMessageGivingAMemberTwiceIsRefusedAsTheRestApiRefusesIt() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("{\"type\":\"subscribe\",\"runId\":\"nope\",\"runId\":\"" + RUN + "\"}");
+
+        await().until(() -> !outlet.messages().isEmpty());
+        assertThat(outlet.messages().get(0).getString("type")).isEqualTo("error");
+        assertThat(outlet.messages().get(0).getInt("status")).isEqualTo(400);
+    }
+
     @Test
     void aRunIdOrFlowWithANulIsUnknownAndAStoreFailureIsAnsweredToo() {
         LiveClient client = client(limits(100, 100));
