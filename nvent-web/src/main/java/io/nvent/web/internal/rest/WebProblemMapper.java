@@ -1,13 +1,16 @@
 package io.nvent.web.internal.rest;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Application;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Gives the container's own HTTP errors (404, 405, 415 …) the same problem format. Where the JAX-RS
@@ -16,6 +19,8 @@ import java.util.Optional;
  */
 public class WebProblemMapper implements ExceptionMapper<WebApplicationException> {
 
+    @Context
+    Application application;
     @Context
     HttpHeaders headers;
     @Context
@@ -46,12 +51,22 @@ public class WebProblemMapper implements ExceptionMapper<WebApplicationException
                 || message.startsWith("RESTEASY");
     }
 
+    /**
+     * The types the resource methods of this request's method and path answer with; application/json,
+     * the type of nearly all the API's answers, where the application's classes say none.
+     */
+    private String answeredTypes() {
+        Set<String> types = AnsweredTypes.of(application.getClasses(), request.getMethod(), uri.getPath());
+        return types.isEmpty() ? MediaType.APPLICATION_JSON : String.join(", ", types);
+    }
+
     /** What the runtime's refusal of this request means, in the terms of nvent's API. */
     private Optional<String> refusal(int status, String allow) {
         String path = uri.getRequestUri().getRawPath();
         return switch (status) {
             case 404 -> Optional.of("NVENT-0776 no resource of nvent's API has the path " + path
-                    + "; GET /api/nvent/openapi.yaml describes them all");
+                    + "; GET " + uri.getBaseUriBuilder().path("openapi.yaml").build().getRawPath()
+                    + " describes them all");
             case 405 -> Optional.of("NVENT-0777 " + request.getMethod() + " is not a method of " + path
                     + "; it takes " + Optional.ofNullable(allow).orElse("others") + " (header Allow)");
             case 415 -> Optional.of("NVENT-0778 the body was sent " + Optional.ofNullable(headers.getHeaderString(
@@ -59,8 +74,8 @@ public class WebProblemMapper implements ExceptionMapper<WebApplicationException
                     + "; this request takes application/json: send the body as JSON with "
                     + "Content-Type: application/json");
             case 406 -> Optional.of("NVENT-0779 the Accept header '" + headers.getHeaderString(HttpHeaders.ACCEPT)
-                    + "' takes none of the types this request answers (application/json for nvent's API); accept "
-                    + "that, or leave the header out");
+                    + "' takes none of the types this request answers (" + answeredTypes() + "); accept "
+                    + "one of them, or leave the header out");
             default -> Optional.empty();
         };
     }
