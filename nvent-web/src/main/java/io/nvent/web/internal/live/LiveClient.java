@@ -161,6 +161,12 @@ final class LiveClient {
             return;
         }
         JsonObject request = value.asJsonObject();
+        // As the REST API refuses a body: of a member given twice the parser kept the last value.
+        Optional<String> memberGivenTwice = JsonInput.memberGivenTwiceRefusal(text, "message");
+        if (memberGivenTwice.isPresent()) {
+            enqueue(Messages.error(400, memberGivenTwice.get(), request));
+            return;
+        }
         try {
             String type = string(request, "type").orElse("");
             switch (type) {

@@ -122,11 +122,25 @@ public final class JsonInput {
 
     /** Refuses valid JSON text that gives a member twice in one object ({@code NVENT-0780}). */
     private static void requireMembersOnce(String text, String what, Function<String, String> hint) {
-        Optional<String> twice = memberGivenTwice(text);
-        if (twice.isPresent()) {
-            throw new IllegalArgumentException("NVENT-0780 the " + what + " gives the member \"" + twice.get()
-                    + "\" twice; give each member once" + hint.apply(twice.get()));
+        Optional<String> refusal = memberGivenTwiceRefusal(text, what, hint);
+        if (refusal.isPresent()) {
+            throw new IllegalArgumentException(refusal.get());
         }
+    }
+
+    /**
+     * Why valid JSON text is refused ({@code NVENT-0780}), if it gives a member twice in one object: the
+     * parser keeps one of the values and the other is lost unnoticed.
+     *
+     * @param what what the text is, for the message ("message")
+     */
+    public static Optional<String> memberGivenTwiceRefusal(String text, String what) {
+        return memberGivenTwiceRefusal(text, what, member -> "");
+    }
+
+    private static Optional<String> memberGivenTwiceRefusal(String text, String what, Function<String, String> hint) {
+        return memberGivenTwice(text).map(twice -> "NVENT-0780 the " + what + " gives the member \"" + twice
+                + "\" twice; give each member once" + hint.apply(twice));
     }
 
     /**
