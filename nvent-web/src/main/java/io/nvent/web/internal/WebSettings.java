@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Settings of the web layer, read once at deployment from MicroProfile Config
@@ -33,6 +34,12 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
 
     /** Base path of the REST API, the stream and the webhooks. */
     public static final String API_PATH = "/api/nvent";
+    /** The webhooks' paths: public, their resources authenticate the caller by API key, signature or token. */
+    private static final List<Pattern> WEBHOOK_PATHS = List.of(
+            Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
+            // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
+            // operator resolve (/awaits/id/...) stay protected
+            Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"));
     /** Path of the WebSocket endpoint. */
     public static final String WS_PATH = API_PATH + "/ws";
     /** The metrics endpoint, which a scrape token may read. */
@@ -63,12 +70,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 config.get("nvent.security.username", DEFAULT_USER),
                 config.get("nvent.security.password", DEFAULT_PASSWORD),
                 check.valid(() -> metricsTokens(config), List.of()),
-                List.of(Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
-                        // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
-                        // operator resolve (/awaits/id/...) stay protected
-                        Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"),
+                Stream.concat(WEBHOOK_PATHS.stream(),
                         // probes: status only; the report with details (/health) stays protected
-                        Pattern.compile("^" + API_PATH + "/health/(live|ready)$")));
+                        Stream.of(Pattern.compile("^" + API_PATH + "/health/(live|ready)$"))).toList());
     }
 
     /**
@@ -145,8 +149,19 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
      * JAX-RS would route it elsewhere than it reads, e.g. {@code /awaits/;} to the protected list.
      */
     public boolean isPublic(String path) {
-        return path.indexOf(';') < 0 && !hasDotSegment(path)
-                && publicPaths.stream().anyMatch(p -> p.matcher(path).matches());
+        return matchesAny(publicPaths, path);
+    }
+
+    /**
+     * Whether a path (within the application, as received) is a webhook's, public as {@link #isPublic}
+     * says, whose resource authenticates the caller itself and judges the request's headers after that.
+     */
+    public static boolean isWebhook(String path) {
+        return matchesAny(WEBHOOK_PATHS, path);
+    }
+
+    private static boolean matchesAny(List<Pattern> paths, String path) {
+        return path.indexOf(';') < 0 && !hasDotSegment(path) && paths.stream().anyMatch(p -> p.matcher(path).matches());
     }
 
     private static boolean hasDotSegment(String path) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nvent.cdi.NventConfig;
 import io.nvent.web.internal.security.NventSecurityFilter;
 import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.PrintWriter;
@@ -27,13 +28,15 @@ class ContentTypeCheckTest {
     private int status;
     private String contentType;
 
-    /** The check, guarding a filter that notes the paths it is given. */
-    private final Filter check = new ContentTypeCheck((request, response, next) ->
-            passedOn.add(((HttpServletRequest) request).getRequestURI()));
+    /** The check, behind a filter that lets every request through (as the security filter lets a caller it knows). */
+    private final Filter check = new ContentTypeCheck((request, response, next) -> next.doFilter(request, response));
+
+    /** The rest of the chain, noting the paths it is given. */
+    private final FilterChain servlet = (request, response) -> passedOn.add(((HttpServletRequest) request).getRequestURI());
 
     @Test
     void anApiRequestWhoseContentTypeIsNoMediaTypeIsA400Problem() throws Exception {
-        check.doFilter(request("/api/nvent/flows/order/runs", "garbage"), response(), (request, response) -> { });
+        check.doFilter(request("/api/nvent/flows/order/runs", "garbage"), response(), servlet);
 
         assertThat(status).isEqualTo(400);
         assertThat(contentType).isEqualTo("application/problem+json");
@@ -43,10 +46,10 @@ class ContentTypeCheckTest {
 
     @Test
     void aMediaTypeNoContentTypeAndThePathsOutsideTheApiGoOn() throws Exception {
-        check.doFilter(request("/api/nvent/flows/order/runs", "application/json"), response(), (request, response) -> { });
-        check.doFilter(request("/api/nvent/runs", null), response(), (request, response) -> { });
-        check.doFilter(request("/_nvent/app.css", "garbage"), response(), (request, response) -> { });
-        check.doFilter(request(WebSettings.WS_PATH, "garbage"), response(), (request, response) -> { });
+        check.doFilter(request("/api/nvent/flows/order/runs", "application/json"), response(), servlet);
+        check.doFilter(request("/api/nvent/runs", null), response(), servlet);
+        check.doFilter(request("/_nvent/app.css", "garbage"), response(), servlet);
+        check.doFilter(request(WebSettings.WS_PATH, "garbage"), response(), servlet);
 
         assertThat(passedOn).containsExactly("/shop/api/nvent/flows/order/runs", "/shop/api/nvent/runs",
                 "/shop/_nvent/app.css", "/shop" + WebSettings.WS_PATH);

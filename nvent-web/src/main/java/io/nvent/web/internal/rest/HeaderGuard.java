@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.web.internal.WebSettings;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
@@ -16,6 +17,12 @@ import java.util.Optional;
  * resource the first of a header given twice and drops the others unnoticed, and fails a
  * {@code Content-Type} it cannot read with an empty 400, which the servlet container answers with its
  * HTML error page.
+ *
+ * <p>It runs behind the security filter, so a caller is asked to log in (401) before its headers are
+ * judged. A webhook's caller authenticates to the resource (API key, signature, token), after this filter:
+ * there the resource judges the {@code Idempotency-Key} itself, once the caller proved who it is
+ * ({@link #idempotencyKeyRefusal}). A {@code Content-Type} that is no media type is refused here on every
+ * path, as the runtime could not route the request to a resource at all.
  */
 @PreMatching
 public class HeaderGuard implements ContainerRequestFilter {
@@ -24,15 +31,22 @@ public class HeaderGuard implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        refusal(request.getHeaders()).ifPresent(detail -> request.abortWith(Problems.of(400, "Bad request", detail)));
+        MultivaluedMap<String, String> headers = request.getHeaders();
+        boolean webhook = WebSettings.isWebhook(WebSettings.API_PATH + "/" + request.getUriInfo().getPath(false));
+        (webhook ? contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE)) : refusal(headers))
+                .ifPresent(detail -> request.abortWith(Problems.of(400, "Bad request", detail)));
     }
 
     /** Why headers are refused (the problem's detail), if they are. */
     static Optional<String> refusal(MultivaluedMap<String, String> headers) {
-        Optional<String> contentType = contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE));
-        if (contentType.isPresent()) {
-            return contentType;
-        }
+        return contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE)).or(() -> idempotencyKeyRefusal(headers));
+    }
+
+    /**
+     * Why the {@code Idempotency-Key} headers are refused ({@code NVENT-0771}, the problem's detail), if they
+     * are: given more than once.
+     */
+    static Optional<String> idempotencyKeyRefusal(MultivaluedMap<String, String> headers) {
         List<String> keys = Optional.ofNullable(headers.get(StartRequests.IDEMPOTENCY_KEY)).orElse(List.of());
         if (keys.size() > 1) {
             // A retry sending its keys in another order would otherwise start a second run.

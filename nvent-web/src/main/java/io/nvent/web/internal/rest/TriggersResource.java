@@ -277,7 +277,7 @@ public class TriggersResource {
         }
         if (!protection.signed()) {
             requireEnabled(info);
-            return fire(trigger, body, StartRequests.startOptions(idempotencyKey));
+            return fire(trigger, body, startOptions(headers, idempotencyKey));
         }
         if (protection.scheme().isEmpty()) {
             // Fails closed: a scheme nobody can sign for must not open the webhook. The sender learns no
@@ -299,8 +299,7 @@ public class TriggersResource {
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
-        // Read after the caller proved who it is: an anonymous caller's bad key is a 401, not a 400.
-        StartOptions options = StartRequests.startOptions(idempotencyKey);
+        StartOptions options = startOptions(headers, idempotencyKey);
         SeenSignatures seenSignatures = new SeenSignatures(scheduling);
         Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
                 options.idempotencyKey(), now, signed.validUntil(window));
@@ -335,8 +334,22 @@ public class TriggersResource {
         requireEnabled(info);
         StartOptions options = idempotencyKey == null
                 ? StartRequests.startOptions(GITHUB_DELIVERY, headers.getHeaderString(GITHUB_DELIVERY), Optional.empty())
-                : StartRequests.startOptions(idempotencyKey);
+                : startOptions(headers, idempotencyKey);
         return fire(trigger, body, options);
+    }
+
+    /**
+     * A webhook call's options, read after the caller proved who it is: an anonymous caller's bad key is
+     * a 401, not a 400 for its {@code Idempotency-Key} (which {@link HeaderGuard} leaves to the webhook).
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0771}, a 400) for the key given twice, ({@code NVENT-0757})
+     *     for one that is blank, too long or not printable ASCII
+     */
+    private static StartOptions startOptions(HttpHeaders headers, String idempotencyKey) {
+        HeaderGuard.idempotencyKeyRefusal(headers.getRequestHeaders()).ifPresent(refusal -> {
+            throw new IllegalArgumentException(refusal);
+        });
+        return StartRequests.startOptions(idempotencyKey);
     }
 
     /**

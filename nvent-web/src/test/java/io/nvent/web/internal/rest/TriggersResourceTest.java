@@ -417,7 +417,7 @@ class TriggersResourceTest {
                 WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
 
         for (int delivery = 1; delivery <= 2; delivery++) {
-            assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature, null, null, body))
+            assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature, null, headers(), body))
                     .as("delivery %d reaches the trigger, and is refused by it, not as a replay", delivery)
                     .isInstanceOf(io.nvent.ConcurrencyKeyNotInPayloadException.class);
         }
@@ -430,8 +430,41 @@ class TriggersResourceTest {
     }
 
     private jakarta.ws.rs.core.Response webhook(String body, String idempotencyKey) {
-        return resource.webhook("open-hook", null, null, idempotencyKey, null,
+        return resource.webhook("open-hook", null, null, idempotencyKey,
+                idempotencyKey == null ? headers() : headers(StartRequests.IDEMPOTENCY_KEY, idempotencyKey),
                 body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anIdempotencyKeyGivenTwiceToAWebhookIsRefusedOnlyOnceTheCallerIsKnown() {
+        openWebhook();
+        stored.put(TriggerSpec.newBuilder("keyed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        jakarta.ws.rs.core.HttpHeaders twoKeys = headers(StartRequests.IDEMPOTENCY_KEY, "order-1",
+                StartRequests.IDEMPOTENCY_KEY, "order-2");
+        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> resource.webhook("open-hook", null, null, "order-1", twoKeys, body))
+                .hasMessageStartingWith("NVENT-0771 the Idempotency-Key header is given 2 times");
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of("k3y-of-the-sender"),
+                "X-API-Key");
+        assertThat(resource.webhook("keyed-hook", null, null, "order-1", twoKeys, body).getStatus()).isEqualTo(401);
+        assertThat(stored.fired).isEmpty();
+    }
+
+    /** Request headers given as name, value, name, value … (a name given twice is two header fields). */
+    private static jakarta.ws.rs.core.HttpHeaders headers(String... nameValues) {
+        jakarta.ws.rs.core.MultivaluedMap<String, String> headers = new jakarta.ws.rs.core.MultivaluedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            headers.add(nameValues[i], nameValues[i + 1]);
+        }
+        return (jakarta.ws.rs.core.HttpHeaders) java.lang.reflect.Proxy.newProxyInstance(
+                TriggersResourceTest.class.getClassLoader(), new Class<?>[] {jakarta.ws.rs.core.HttpHeaders.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getRequestHeaders" -> headers;
+                    case "getHeaderString" -> headers.containsKey((String) args[0])
+                            ? String.join(",", headers.get((String) args[0])) : null;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     /** Triggers held in a map; what a PUT does not need is not supported. */
