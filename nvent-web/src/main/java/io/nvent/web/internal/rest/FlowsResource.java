@@ -141,7 +141,7 @@ public class FlowsResource {
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey) {
         QueryParams.onlyKnown(uri, "delay", "concurrencyKey");
         String input = JsonInput.orWhenEmpty(body, "null");
-        JsonInput.parseBody(input, "input of flow '" + name + "'");
+        JsonInput.requireJson(input, "input of flow '" + name + "'");
         StartedRun run = flows.startWithJson(name, input, StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey)));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();

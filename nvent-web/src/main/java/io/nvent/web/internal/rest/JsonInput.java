@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,19 +60,22 @@ public final class JsonInput {
      */
     static String webhookBody(String body) {
         String text = orWhenEmpty(body, "{}");
-        String wrong = null;
+        Optional<String> refusal;
         try {
-            read(text);
+            refusal = memberGivenTwiceRefusal(text, "body", member -> "");
         } catch (JsonException e) {
-            wrong = whatIsWrong(e);
+            throw notJson(whatIsWrong(e));
         } catch (RuntimeException e) {
-            wrong = "nested too deeply";
+            throw notJson("nested too deeply");
         }
-        if (wrong == null) {
-            requireMembersOnce(text, "body", member -> "");
-            return text;
-        }
-        throw new IllegalArgumentException("NVENT-0726 the body is " + wrong + "; send a JSON value, such as an "
+        refusal.ifPresent(twice -> {
+            throw new IllegalArgumentException(twice);
+        });
+        return text;
+    }
+
+    private static IllegalArgumentException notJson(String wrong) {
+        return new IllegalArgumentException("NVENT-0726 the body is " + wrong + "; send a JSON value, such as an "
                 + "object {\"orderId\":\"A-1\"}, or an empty body for {}");
     }
 
@@ -82,8 +86,26 @@ public final class JsonInput {
      * @throws InvalidPayloadException if it is not JSON
      */
     static JsonValue parse(String body, String what) {
+        return reading(() -> read(body), what);
+    }
+
+    /**
+     * Refuses a request body whose JSON text the engine reads itself (a run's input), in one pass that
+     * builds no tree: as {@link #parseBody} refuses it, if it is not JSON or gives a member twice.
+     *
+     * @param what what the body is, for the message ("input of flow 'order'")
+     * @throws InvalidPayloadException if it is not JSON
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     */
+    static void requireJson(String body, String what) {
+        reading(() -> memberGivenTwiceRefusal(body, what, member -> ""), what).ifPresent(twice -> {
+            throw new IllegalArgumentException(twice);
+        });
+    }
+
+    private static <T> T reading(Supplier<T> reading, String what) {
         try {
-            return read(body);
+            return reading.get();
         } catch (JsonException e) {
             throw new InvalidPayloadException(what + " is " + whatIsWrong(e), e);
         } catch (RuntimeException e) {
@@ -144,38 +166,41 @@ public final class JsonInput {
     }
 
     /**
-     * The first member given twice in one object of valid JSON text, by its path from the top
-     * ({@code filter.region}, {@code flows[1].name}). nvent-api checks a trigger's filter text alike
-     * ({@code NVENT-0230}); it cannot share its check, having no internal package.
+     * The first member given twice in one object, by its path from the top ({@code filter.region},
+     * {@code flows[1].name}), read in one pass over the text that builds no tree: as {@link #read}, it
+     * reads the text to its end and fails alike where it is no JSON, so a body it accepts needs no other
+     * read (what follows the value is left unread, as the reader leaves it). nvent-api checks a trigger's filter text alike ({@code NVENT-0230}); it cannot share its check,
+     * having no internal package.
+     *
+     * @throws JsonException if the text is not JSON (describe it with {@link #whatIsWrong})
+     * @throws RuntimeException for nesting beyond the parser's limit
      */
     static Optional<String> memberGivenTwice(String text) {
         try (JsonParser parser = JSON.createParser(new StringReader(text))) {
-            return memberGivenTwice(parser, parser.next(), "");
+            List<String> twice = new ArrayList<>();
+            memberGivenTwice(parser, parser.next(), "", twice);
+            return twice.stream().findFirst();
         }
     }
 
-    private static Optional<String> memberGivenTwice(JsonParser parser, JsonParser.Event start, String path) {
+    /** Reads the value that {@code start} begins, noting in {@code twice} each member given twice. */
+    private static void memberGivenTwice(JsonParser parser, JsonParser.Event start, String path, List<String> twice) {
         if (start == JsonParser.Event.START_OBJECT) {
             Set<String> members = new HashSet<>();
             while (parser.next() != JsonParser.Event.END_OBJECT) {
                 String member = parser.getString();
                 String at = path.isEmpty() ? member : path + "." + member;
-                Optional<String> twice = members.add(member) ? memberGivenTwice(parser, parser.next(), at)
-                        : Optional.of(at);
-                if (twice.isPresent()) {
-                    return twice;
+                if (!members.add(member)) {
+                    twice.add(at);
                 }
+                memberGivenTwice(parser, parser.next(), at, twice);
             }
         } else if (start == JsonParser.Event.START_ARRAY) {
             int index = 0;
             for (JsonParser.Event next = parser.next(); next != JsonParser.Event.END_ARRAY; next = parser.next()) {
-                Optional<String> twice = memberGivenTwice(parser, next, path + "[" + index++ + "]");
-                if (twice.isPresent()) {
-                    return twice;
-                }
+                memberGivenTwice(parser, next, path + "[" + index++ + "]", twice);
             }
         }
-        return Optional.empty();
     }
 
     /**
