@@ -173,7 +173,8 @@ public class RunsResource {
                          @QueryParam("types") String types, @QueryParam("order") String order,
                          @Context UriInfo uri) {
         QueryParams.onlyKnown(uri, "after", "before", "limit", "types", "order");
-        long afterSeq = QueryParams.longWithin("after", after, 0, 0, Long.MAX_VALUE);
+        // Without 'before' no sequence number follows the largest: 'after' is refused naming its own bound.
+        long afterSeq = QueryParams.longWithin("after", after, 0, 0, before == null ? Long.MAX_VALUE - 1 : Long.MAX_VALUE);
         long beforeSeq = QueryParams.longWithin("before", before, Long.MAX_VALUE, 1, Long.MAX_VALUE);
         if (beforeSeq <= afterSeq) {
             // Crossed bounds answered an empty page, which tells a client it has read the history to its end.

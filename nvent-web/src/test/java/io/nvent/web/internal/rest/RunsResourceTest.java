@@ -258,6 +258,9 @@ class RunsResourceTest {
         assertThat(crossed.getEntity()).asString().contains("NVENT-0773 query parameter 'before' (2) must be greater "
                 + "than 'after' (3)");
         assertThat(api().get("runs/" + runId + "/events?after=3&before=3").getStatus()).isEqualTo(400);
+        assertThat(api().get("runs/" + runId + "/events?after=" + Long.MAX_VALUE).getEntity()).as("no before sent")
+                .asString().contains("NVENT-0774 query parameter 'after' must be").contains("9223372036854775806")
+                .doesNotContain("before");
         ContainerResponse meeting = api().get("runs/" + runId + "/events?after=2&before=3");
         assertThat(meeting.getStatus()).isEqualTo(200);
         assertThat(meeting.getEntity()).asString().isEqualTo("[]");
