@@ -16,7 +16,7 @@ import org.glassfish.jersey.server.ContainerResponse;
 import org.glassfish.jersey.server.ResourceConfig;
 
 /**
- * Resources of the API with its exception mappers and request filters, as its application registers them, in a JAX-RS
+ * Resources of the API with its exception mappers, request filters and properties, as its application registers them, in a JAX-RS
  * runtime (Jersey) in process: a request gets the status, headers and body a client would, without a
  * server. Resources that inject a {@link FlowService} get the one given.
  */
@@ -27,10 +27,12 @@ final class InProcessApi {
     private final ApplicationHandler handler;
 
     private InProcessApi(ResourceConfig config) {
-        handler = new ApplicationHandler(config.registerClasses(new NventRestApplication().getClasses().stream()
-                .filter(type -> ExceptionMapper.class.isAssignableFrom(type)
-                        || ContainerRequestFilter.class.isAssignableFrom(type))
-                .collect(Collectors.toSet())));
+        NventRestApplication application = new NventRestApplication();
+        handler = new ApplicationHandler(config.addProperties(application.getProperties())
+                .registerClasses(application.getClasses().stream()
+                        .filter(type -> ExceptionMapper.class.isAssignableFrom(type)
+                                || ContainerRequestFilter.class.isAssignableFrom(type))
+                        .collect(Collectors.toSet())));
     }
 
     /** The resource classes, with the API's mappers. */

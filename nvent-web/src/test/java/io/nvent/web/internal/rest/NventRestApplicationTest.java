@@ -16,4 +16,12 @@ class NventRestApplicationTest {
         assertThat(NventRestApplication.DISABLE_WADL).isEqualTo(ServerProperties.WADL_FEATURE_DISABLE);
         assertThat(new NventRestApplication().getProperties()).containsEntry(ServerProperties.WADL_FEATURE_DISABLE, true);
     }
+
+    @Test
+    void jerseyServesNoWadlDocumentNorAnswersOptionsWithOne() {
+        InProcessApi api = InProcessApi.of(OpenApiResource.class);
+
+        assertThat(api.get("application.wadl").getStatus()).isEqualTo(404);
+        assertThat(api.request("OPTIONS", "openapi.yaml", null).getMediaType()).asString().doesNotContain("wadl");
+    }
 }
