@@ -7,6 +7,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Comparisons of JSON values as values, not texts: members in any order, numbers by value
@@ -72,7 +73,22 @@ final class JsonMatch {
         return true;
     }
 
-    /** Parses a JSON text that is known to be valid. */
+    /**
+     * Parses a JSON text that is known to be valid, unless it holds a number too large to write out:
+     * valid JSON such as {@code 1e99999999999}, whose exponent no {@code BigDecimal} holds. The parser
+     * makes every number one, so such a number anywhere leaves the whole text unread.
+     *
+     * @return the value; empty if it holds such a number
+     */
+    static Optional<JsonValue> readHeld(String json) {
+        try {
+            return Optional.of(read(json));
+        } catch (NumberFormatException numberNoBigDecimalHolds) {
+            return Optional.empty();
+        }
+    }
+
+    /** Parses a JSON text that is known to be valid and to hold numbers a {@code BigDecimal} holds. */
     static JsonValue read(String json) {
         try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
             return reader.readValue();

@@ -94,6 +94,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Set<String> undeployedFlowsSaid = ConcurrentHashMap.newKeySet();
     /** Triggers whose tick or event fire found no concurrency key in its payload since this instance started. */
     private final Set<String> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
+    /** Event triggers whose filter met a payload it could not read since this instance started. */
+    private final Set<String> unreadablePayloadSaid = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
@@ -683,10 +685,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return started;
     }
 
-    /** An event's payload, parsed at most once, for the filters of all the triggers of the event. */
-    private static final class EventPayload {
+    /**
+     * An event's payload, parsed at most once, for the filters of all the triggers of the event. A payload
+     * holding a number too large to write out ({@link JsonMatch#readHeld}) cannot be read, so it passes no
+     * filter with members: that is no fire of the trigger, and the emitter is not told (an emit must not
+     * fail because of some trigger's filter); it is logged once per trigger until the next start.
+     */
+    private final class EventPayload {
         private final String json;
-        private JsonValue value;
+        private Optional<JsonValue> value;
 
         EventPayload(String json) {
             this.json = json;
@@ -696,10 +703,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (trigger.filter().isEmpty()) {
                 return true;
             }
-            if (value == null) {
-                value = JsonMatch.read(json);
+            JsonObject filter = JsonMatch.read(trigger.filter().get()).asJsonObject();
+            if (filter.isEmpty()) {
+                return true;
             }
-            return JsonMatch.contains(value, JsonMatch.read(trigger.filter().get()).asJsonObject());
+            if (value == null) {
+                value = JsonMatch.readHeld(json);
+            }
+            if (value.isEmpty() && unreadablePayloadSaid.add(trigger.name())) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0578 event trigger " + trigger.name() + " did not fire"
+                        + " for an event '" + trigger.event().orElse("") + "' whose payload holds a number too large"
+                        + " to write out (such as 1e99999999999), which leaves the payload unread: it matches no"
+                        + " filter. Such events are no fire of the trigger (said once per trigger until the next"
+                        + " start)");
+            }
+            return value.isPresent() && JsonMatch.contains(value.get(), filter);
         }
     }
 
