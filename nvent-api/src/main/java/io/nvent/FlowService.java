@@ -297,7 +297,8 @@ public interface FlowService {
      * How far the running steps of a run have come, as their attempts last reported it
      * ({@link StepContext#reportProgress}) and the store keeps it (it stores a report within about a
      * second): one read, cheap enough to poll, e.g. for a progress bar. {@link #waits} gives the same with
-     * each running step.
+     * each running step. Only steps that the run, read after their progress, shows running: a store may keep a
+     * finished step's progress for a moment after the finish, and a step's progress never shows beside its end.
      *
      * @param runId the run
      * @return the progress of each running step that reported some, by step name; empty if none did,

@@ -965,9 +965,22 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /**
+     * The progress the store keeps, of the steps that the run, read after it, shows running: a store that gives a
+     * finished step's lease up only after writing the finish ({@link io.nvent.spi.SchedulingStore#finishStep}'s
+     * default) still holds the step's progress for a moment after its run shows it finished, or the run ended, and
+     * no view shows a step's progress beside its end. Progress read so was reported while the step ran.
+     */
     @Override
     public Map<String, StepProgress> progress(String runId) {
-        return scheduling.progressOfRun(Objects.requireNonNull(runId, "runId must not be null"));
+        Map<String, StepProgress> kept = scheduling.progressOfRun(Objects.requireNonNull(runId,
+                "runId must not be null"));
+        if (kept.isEmpty()) {
+            return kept;
+        }
+        Map<String, StepStatus> steps = store.findRun(runId).map(RunRecord::steps).orElse(Map.of());
+        return kept.entrySet().stream().filter(step -> steps.get(step.getKey()) == StepStatus.RUNNING)
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     /** Stall detection and lost-step recovery (the maintenance sweep). */

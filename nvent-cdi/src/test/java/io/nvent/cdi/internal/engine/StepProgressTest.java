@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -8,6 +9,7 @@ import io.nvent.StepContext;
 import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
@@ -261,6 +264,43 @@ class StepProgressTest {
         }
     }
 
+    /**
+     * A scheduling store of one's own that keeps progress, as the SPI lets it (it keeps the attempt a lease is taken
+     * for), and leaves every other method with a default body to it: its finish of a step is the default, which
+     * writes the run's change and gives the lease, and with it the progress, up after. Once told to, it holds the
+     * next lease given up between the two until the test lets it go.
+     */
+    static final class ProgressKeepingStoreOfOnesOwn extends StoreOfOnesOwn {
+        final CountDownLatch finishWritten = new CountDownLatch(1);
+        final CountDownLatch readersDone = new CountDownLatch(1);
+        volatile boolean holdsTheNextRelease;
+
+        @Override
+        public boolean acquireLease(StepLease lease, Instant now) {
+            return kept.acquireLease(lease, now);
+        }
+
+        @Override
+        public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+            return kept.recordProgress(lease, progress, now);
+        }
+
+        @Override
+        public Map<String, StepProgress> progressOfRun(String runId) {
+            return kept.progressOfRun(runId);
+        }
+
+        @Override
+        public void releaseLease(String runId, String step, String owner) {
+            if (holdsTheNextRelease) {
+                holdsTheNextRelease = false;
+                finishWritten.countDown();
+                awaitLatch(readersDone, "the test read the run between its finish and the lease given up");
+            }
+            super.releaseLease(runId, step, owner);
+        }
+    }
+
     @BeforeEach
     void reset() {
         finish = new CountDownLatch(1);
@@ -304,6 +344,32 @@ class StepProgressTest {
             assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(entry -> assertThat(entry.data())
                             .isEqualTo("{\"result\":\"loaded\",\"progress\":{\"done\":10000,\"total\":10000}}"));
+        }
+    }
+
+    @Test
+    void noViewShowsAFinishedStepsProgressThatAStoreFinishingByTheSpisDefaultKeepsUntilItGivesTheLeaseUp() {
+        ProgressKeepingStoreOfOnesOwn scheduling = new ProgressKeepingStoreOfOnesOwn();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Load()).schedulingStore(scheduling)
+                .build()) {
+            FlowService flows = engine.flows();
+            String runId = flows.start("import", "slow");
+            awaitReports();
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.progress(runId).containsKey("load"));
+
+            scheduling.holdsTheNextRelease = true;
+            finish.countDown();
+            try {
+                awaitLatch(scheduling.finishWritten, "the step's finish is written, its lease not yet given up");
+
+                assertThat(flows.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+                assertThat(scheduling.progressOfRun(runId)).as("the store keeps it still").containsKey("load");
+                assertThat(flows.progress(runId)).as("shown beside the step's end").isEmpty();
+                assertThat(flows.waits(runId)).as("an ended run's waits: its steps still running").isEmpty();
+            } finally {
+                scheduling.readersDone.countDown();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> scheduling.progressOfRun(runId).isEmpty());
         }
     }
 
