@@ -130,6 +130,45 @@ class StepProgressTest {
         }
     }
 
+    /** Lets {@link Retrying}'s retry finish. */
+    static volatile CountDownLatch retryMayFinish = new CountDownLatch(1);
+
+    /**
+     * Its first attempt reports, then fails once the test lets it finish; its retry reports nothing and waits for
+     * the test (review: attempt 1's progress must not show as the retry's).
+     */
+    @FlowStep(flow = "retrying", name = "copy", role = StepRole.ENTRY, maxAttempts = 2)
+    static class Retrying implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                ctx.reportProgress(4, 10, "attempt 1");
+                reported.countDown();
+                OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(finish);
+                throw new IllegalStateException("the share went away");
+            }
+            retryRunning.countDown();
+            OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(retryMayFinish);
+            return "copied";
+        }
+    }
+
+    /** A memory store that runs something once, when told to, between its next read of a run's progress and its return. */
+    static final class StoreActingAfterAProgressRead extends MemorySchedulingStore {
+        volatile Runnable afterTheNextProgressRead;
+
+        @Override
+        public Map<String, StepProgress> progressOfRun(String runId) {
+            Map<String, StepProgress> read = super.progressOfRun(runId);
+            Runnable after = afterTheNextProgressRead;
+            if (after != null) {
+                afterTheNextProgressRead = null;
+                after.run();
+            }
+            return read;
+        }
+    }
+
     /** Each attempt gets a tenth further than the one before, then fails. */
     @FlowStep(flow = "flaky", name = "copy", role = StepRole.ENTRY, maxAttempts = 2)
     static class Flaky implements Step<String, String> {
@@ -270,7 +309,7 @@ class StepProgressTest {
      * writes the run's change and gives the lease, and with it the progress, up after. Once told to, it holds the
      * next lease given up between the two until the test lets it go.
      */
-    static final class ProgressKeepingStoreOfOnesOwn extends StoreOfOnesOwn {
+    static class ProgressKeepingStoreOfOnesOwn extends StoreOfOnesOwn {
         final CountDownLatch finishWritten = new CountDownLatch(1);
         final CountDownLatch readersDone = new CountDownLatch(1);
         volatile boolean holdsTheNextRelease;
@@ -301,12 +340,34 @@ class StepProgressTest {
         }
     }
 
+    /**
+     * Review: a progress-keeping store of one's own whose read of a run's leases by the given thread lets the step
+     * finish as far as the run's change, holding its lease given up, before it returns: as a finish landing between
+     * the run's read and the progress's read of {@link FlowService#waits}.
+     */
+    static final class FinishingAfterALeaseRead extends ProgressKeepingStoreOfOnesOwn {
+        volatile Thread reader;
+
+        @Override
+        public List<StepLease> leasesOfRun(String runId) {
+            List<StepLease> read = super.leasesOfRun(runId);
+            if (Thread.currentThread() == reader) {
+                reader = null;
+                holdsTheNextRelease = true;
+                finish.countDown();
+                awaitLatch(finishWritten, "the step's finish is written, its lease not yet given up");
+            }
+            return read;
+        }
+    }
+
     @BeforeEach
     void reset() {
         finish = new CountDownLatch(1);
         reported = new CountDownLatch(1);
         polling = new CountDownLatch(1);
         retryRunning = new CountDownLatch(1);
+        retryMayFinish = new CountDownLatch(1);
         refused.set(null);
     }
 
@@ -370,6 +431,67 @@ class StepProgressTest {
                 scheduling.readersDone.countDown();
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> scheduling.progressOfRun(runId).isEmpty());
+        }
+    }
+
+    /**
+     * Review: FlowService.progress reads the progress, then the run. A failed attempt's progress read just before the
+     * attempt ends, its retry starting before the run is read, shows as the retry's: the run shows the step running
+     * again, and a retry starts without progress.
+     */
+    @Test
+    void aFailedAttemptsProgressReadJustBeforeItsRetryStartsDoesNotShowAsTheRetrys() {
+        StoreActingAfterAProgressRead scheduling = new StoreActingAfterAProgressRead();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Retrying())) {
+            String runId = harness.engine.start("retrying", "");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("copy"));
+            scheduling.afterTheNextProgressRead = () -> {
+                finish.countDown();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+                harness.clock.advance(Duration.ofSeconds(1));
+                awaitLatch(retryRunning, "the retry runs");
+            };
+
+            Map<String, StepProgress> shown = harness.engine.progress(runId);
+
+            assertThat(harness.engine.run(runId).orElseThrow().steps()).containsEntry("copy",
+                    io.nvent.StepStatus.RUNNING);
+            assertThat(scheduling.progressOfRun(runId)).as("the retry reported nothing").isEmpty();
+            assertThat(shown).as("attempt 1's progress, shown as the running retry's").isEmpty();
+            retryMayFinish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * Review: FlowService.waits (and with it GET /api/nvent/runs/{id}) reads the run, then the progress, so a finish
+     * between the two shows the finished step's progress that the store still keeps, against README's "only while
+     * its run, read after the progress, shows the step running".
+     */
+    @Test
+    void aRunsWaitsShowNoProgressOfAStepWhoseFinishWasWrittenBeforeTheProgressWasRead() {
+        FinishingAfterALeaseRead scheduling = new FinishingAfterALeaseRead();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Load()).schedulingStore(scheduling)
+                .build()) {
+            FlowService flows = engine.flows();
+            String runId = flows.start("import", "slow");
+            awaitReports();
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.progress(runId).containsKey("load"));
+            scheduling.reader = Thread.currentThread();
+            try {
+                List<StepWait> waits = flows.waits(runId);
+
+                assertThat(flows.run(runId).orElseThrow().status()).as("ended before the progress was read")
+                        .isEqualTo(RunStatus.COMPLETED);
+                assertThat(waits).as("the finished step's progress, read after its finish")
+                        .allSatisfy(wait -> assertThat(wait.progress()).isEmpty());
+            } finally {
+                scheduling.readersDone.countDown();
+            }
         }
     }
 
