@@ -105,6 +105,29 @@ class EventTriggerFiltersTest {
         }
     }
 
+    /**
+     * Review: NVENT-0578 is said "once per trigger until the instance starts again", but it is remembered by name:
+     * a trigger deleted and created anew under its name at run time (another trigger, another filter) is never
+     * told about again.
+     */
+    @Test
+    void aTriggerCreatedAnewUnderADeletedOnesNameIsToldOfAnUnreadablePayloadAgain() {
+        String payload = "{\"region\":\"eu\",\"order\":{\"priority\":1e999999999999}}";
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            h.triggers.create(TriggerSpec.newBuilder("big-orders", TriggerType.EVENT).event("order.placed")
+                    .flow("ship").filter("{\"region\":\"eu\"}").build());
+            h.triggers.fireOnEvent("order.placed", payload);
+            h.triggers.delete("big-orders");
+            h.triggers.create(TriggerSpec.newBuilder("big-orders", TriggerType.EVENT).event("order.placed")
+                    .flow("ship").filter("{\"region\":\"us\"}").build());
+
+            h.triggers.fireOnEvent("order.placed", payload);
+
+            assertThat(log.messagesContaining("NVENT-0578 event trigger big-orders")).as("once per trigger").hasSize(2);
+        }
+    }
+
     @Test
     void numbersABigDecimalHoldsStillMatchByValueInAPayloadGivenAsText() {
         try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {

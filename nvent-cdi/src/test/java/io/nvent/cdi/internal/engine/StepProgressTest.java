@@ -495,6 +495,38 @@ class StepProgressTest {
         }
     }
 
+    /**
+     * Review: FlowService.progress says "one read, cheap enough to poll" (the live stream polls it each second for
+     * every followed run); with a step's progress kept it now reads the run too, all of it (input included).
+     */
+    @Test
+    void progressOfARunningStepIsOneStoreReadAsItsJavadocSays() {
+        AtomicInteger runReads = new AtomicInteger();
+        Thread test = Thread.currentThread();
+        MemoryFlowStore runs = new MemoryFlowStore() {
+            @Override
+            public Optional<io.nvent.spi.RunRecord> findRun(String runId) {
+                if (Thread.currentThread() == test) {
+                    runReads.incrementAndGet();
+                }
+                return super.findRun(runId);
+            }
+        };
+        try (EngineHarness harness = new EngineHarness(runs, new MemorySchedulingStore(), "instance-a", new Load())) {
+            String runId = harness.engine.start("import", "slow");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("load"));
+            runReads.set(0);
+
+            assertThat(harness.engine.progress(runId)).containsKey("load");
+
+            assertThat(runReads).as("reads of the run besides the read of its progress").hasValue(0);
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void tenThousandReportsOfAStepCostOneStoreWriteAndAShortStepNone() {
         CountingStore scheduling = new CountingStore();
