@@ -19,9 +19,39 @@ final class JsonMatch {
     private JsonMatch() {
     }
 
-    /** Two JSON texts equal as values; see {@link #sameValue}. */
+    /**
+     * Two JSON texts equal as values; see {@link #sameValue}. A text holding a number no {@code BigDecimal} holds
+     * ({@link #readHeld}) cannot be read as a value: two texts of which one is such compare as texts without their
+     * spacing (whitespace outside strings), so the same text spaced otherwise is the same, and anything else
+     * (members in another order, such a number written otherwise) is not. Never throws for valid JSON.
+     */
     static boolean sameJson(String a, String b) {
-        return a.equals(b) || sameValue(read(a), read(b));
+        if (a.equals(b)) {
+            return true;
+        }
+        Optional<JsonValue> x = readHeld(a);
+        Optional<JsonValue> y = readHeld(b);
+        return x.isPresent() && y.isPresent() ? sameValue(x.get(), y.get()) : unspaced(a).equals(unspaced(b));
+    }
+
+    /** A valid JSON text without the whitespace outside its strings. */
+    static String unspaced(String json) {
+        StringBuilder text = new StringBuilder(json.length());
+        boolean inString = false;
+        boolean escaped = false;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                inString = escaped || c != '"';
+                escaped = !escaped && c == '\\';
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                continue;
+            }
+            text.append(c);
+        }
+        return text.toString();
     }
 
     /** Equal as JSON values: members in any order, and numbers by value ({@code 2} is {@code 2.0}). */
