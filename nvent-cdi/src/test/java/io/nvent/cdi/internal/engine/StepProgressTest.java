@@ -496,11 +496,13 @@ class StepProgressTest {
     }
 
     /**
-     * Review: FlowService.progress says "one read, cheap enough to poll" (the live stream polls it each second for
-     * every followed run); with a step's progress kept it now reads the run too, all of it (input included).
+     * FlowService.progress reads the run only while a step reported progress: once besides two reads of the
+     * progress. (Review: its Javadoc said "one read, cheap enough to poll"; the run read between the two reads of the
+     * progress is what keeps a finished step's and a failed attempt's progress from showing, and the SPI has no
+     * lighter read of a step's status, so the Javadoc now says the cost.)
      */
     @Test
-    void progressOfARunningStepIsOneStoreReadAsItsJavadocSays() {
+    void progressOfARunReadsTheRunOnceWhileAStepReportedSomeAndOtherwiseNot() {
         AtomicInteger runReads = new AtomicInteger();
         Thread test = Thread.currentThread();
         MemoryFlowStore runs = new MemoryFlowStore() {
@@ -521,9 +523,14 @@ class StepProgressTest {
 
             assertThat(harness.engine.progress(runId)).containsKey("load");
 
-            assertThat(runReads).as("reads of the run besides the read of its progress").hasValue(0);
+            assertThat(runReads).as("reads of the run besides the reads of its progress").hasValue(1);
             finish.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
+            runReads.set(0);
+
+            assertThat(harness.engine.progress(runId)).isEmpty();
+
+            assertThat(runReads).as("reads of the run where no step keeps progress").hasValue(0);
         }
     }
 
