@@ -143,6 +143,29 @@ class LiveClientTest {
     }
 
     @Test
+    void aStepWhoseProgressWentIsClearedForTheClientsThatWereSentItAndOnlyOnce() {
+        Map<String, StepProgress> stored = new ConcurrentHashMap<>();
+        ProgressFeed feed = new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+        LiveClient follower = client(limits(100, 100));
+        Recorder laterOutlet = new Recorder();
+        LiveClient later = client(laterOutlet, limits(100, 100));
+        store.append(RUN, EventType.STEP_STARTED, "load");
+        follow(follower, outlet, RUN);
+        stored.put("load", new StepProgress(1200, 50_000, Optional.empty(), Instant.parse("2026-12-05T10:00:00Z")));
+        feed.round(List.of(follower, later));
+
+        stored.clear();   // the attempt failed, its retry reported nothing yet
+        follow(later, laterOutlet, RUN);
+        feed.round(List.of(follower, later));
+        feed.round(List.of(follower, later));
+
+        assertThat(messagesOfType(outlet, "progress.cleared")).as("once, after the progress it was sent")
+                .singleElement().satisfies(m -> assertThat(m.toString()).isEqualTo("{\"type\":\"progress.cleared\","
+                        + "\"runId\":\"" + RUN + "\",\"flow\":\"flow\",\"step\":\"load\"}"));
+        assertThat(messagesOfType(laterOutlet, "progress.cleared")).as("never sent the progress").isEmpty();
+    }
+
+    @Test
     void aRoundDoesNotBeginWhileTheLastIsUnderWayOrWaitsToBegin() {
         List<Runnable> planned = new ArrayList<>();
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
@@ -228,8 +251,12 @@ class LiveClientTest {
     }
 
     private static List<JsonObject> progressMessages(Recorder from) {
+        return messagesOfType(from, "progress");
+    }
+
+    private static List<JsonObject> messagesOfType(Recorder from, String type) {
         await().atMost(Duration.ofSeconds(5)).until(() -> from.types().contains("subscribed"));
-        return from.messages().stream().filter(m -> m.getString("type").equals("progress")).toList();
+        return from.messages().stream().filter(m -> m.getString("type").equals(type)).toList();
     }
 
     @Test
