@@ -129,6 +129,26 @@ class EventTriggerFiltersTest {
     }
 
     @Test
+    void aTriggerDeletedAndCreatedAnewWithTheSameDefinitionIsToldOfAnUnreadablePayloadAgain() {
+        String payload = "{\"region\":\"eu\",\"order\":{\"priority\":1e999999999999}}";
+        TriggerSpec bigOrders = TriggerSpec.newBuilder("big-orders", TriggerType.EVENT).event("order.placed")
+                .flow("ship").filter("{\"region\":\"eu\"}").build();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
+            h.triggers.create(bigOrders);
+            h.triggers.fireOnEvent("order.placed", payload);
+            h.triggers.fireOnEvent("order.placed", payload);
+            h.triggers.delete("big-orders");
+            h.triggers.create(bigOrders);
+
+            h.triggers.fireOnEvent("order.placed", payload);
+
+            assertThat(log.messagesContaining("NVENT-0578 event trigger big-orders")).as("once per trigger created")
+                    .hasSize(2);
+        }
+    }
+
+    @Test
     void numbersABigDecimalHoldsStillMatchByValueInAPayloadGivenAsText() {
         try (EngineHarness h = new EngineHarness(new Ship(), new Audit())) {
             for (String priority : List.of("2", "2.0", "0.2e1", "2E0")) {

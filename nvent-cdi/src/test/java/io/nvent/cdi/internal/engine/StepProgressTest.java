@@ -426,7 +426,6 @@ class StepProgressTest {
                 assertThat(flows.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
                 assertThat(scheduling.progressOfRun(runId)).as("the store keeps it still").containsKey("load");
                 assertThat(flows.progress(runId)).as("shown beside the step's end").isEmpty();
-                assertThat(flows.waits(runId)).as("an ended run's waits: its steps still running").isEmpty();
             } finally {
                 scheduling.readersDone.countDown();
             }
@@ -496,7 +495,7 @@ class StepProgressTest {
     }
 
     /**
-     * FlowService.progress reads the run only while a step reported progress: once besides two reads of the
+     * FlowService.progress reads the run only while a step reported progress: once, between two reads of the
      * progress. (Review: its Javadoc said "one read, cheap enough to poll"; the run read between the two reads of the
      * progress is what keeps a finished step's and a failed attempt's progress from showing, and the SPI has no
      * lighter read of a step's status, so the Javadoc now says the cost.)
@@ -514,23 +513,37 @@ class StepProgressTest {
                 return super.findRun(runId);
             }
         };
-        try (EngineHarness harness = new EngineHarness(runs, new MemorySchedulingStore(), "instance-a", new Load())) {
+        AtomicInteger progressReads = new AtomicInteger();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public Map<String, StepProgress> progressOfRun(String runId) {
+                if (Thread.currentThread() == test) {
+                    progressReads.incrementAndGet();
+                }
+                return super.progressOfRun(runId);
+            }
+        };
+        try (EngineHarness harness = new EngineHarness(runs, scheduling, "instance-a", new Load())) {
             String runId = harness.engine.start("import", "slow");
             awaitReports();
             harness.clock.advance(ProgressReports.INTERVAL);
             await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("load"));
             runReads.set(0);
+            progressReads.set(0);
 
             assertThat(harness.engine.progress(runId)).containsKey("load");
 
-            assertThat(runReads).as("reads of the run besides the reads of its progress").hasValue(1);
+            assertThat(runReads).as("reads of the run").hasValue(1);
+            assertThat(progressReads).as("reads of its progress, before and after the run's").hasValue(2);
             finish.countDown();
             harness.awaitStatus(runId, RunStatus.COMPLETED);
             runReads.set(0);
+            progressReads.set(0);
 
             assertThat(harness.engine.progress(runId)).isEmpty();
 
             assertThat(runReads).as("reads of the run where no step keeps progress").hasValue(0);
+            assertThat(progressReads).hasValue(1);
         }
     }
 
