@@ -110,7 +110,7 @@ class LiveClientTest {
     @Test
     void aClientFollowingARunGetsItsStepsProgressWhenItChangesAndOnceWhenItBeginsToFollow() {
         Map<String, StepProgress> stored = new ConcurrentHashMap<>();
-        ProgressFeed feed = new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+        ProgressFeed feed = feedOfRun(stored);
         LiveClient follower = client(limits(100, 100));
         Recorder laterOutlet = new Recorder();
         LiveClient later = client(laterOutlet, limits(100, 100));
@@ -144,14 +144,14 @@ class LiveClientTest {
 
     @Test
     void aStepWhoseProgressWentIsClearedForTheClientsThatWereSentItAndOnlyOnce() {
-        Map<String, StepProgress> stored = new ConcurrentHashMap<>();
-        ProgressFeed feed = new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+        Map<String, StepProgress> stored = new ConcurrentHashMap<>(Map.of("load",
+                new StepProgress(1200, 50_000, Optional.empty(), Instant.parse("2026-12-05T10:00:00Z"))));
+        ProgressFeed feed = feedOfRun(stored);
+        store.append(RUN, EventType.STEP_STARTED, "load");
         LiveClient follower = client(limits(100, 100));
+        follow(follower, outlet, RUN);
         Recorder laterOutlet = new Recorder();
         LiveClient later = client(laterOutlet, limits(100, 100));
-        store.append(RUN, EventType.STEP_STARTED, "load");
-        follow(follower, outlet, RUN);
-        stored.put("load", new StepProgress(1200, 50_000, Optional.empty(), Instant.parse("2026-12-05T10:00:00Z")));
         feed.round(List.of(follower, later));
 
         stored.clear();   // the attempt failed, its retry reported nothing yet
@@ -240,6 +240,11 @@ class LiveClientTest {
         assertThat(progressMessages(outlet)).as("unchanged: once").hasSize(1);
         assertThat(progressMessages(laterOutlet)).as("the current value, though it did not change").singleElement()
                 .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(1200));
+    }
+
+    /** A feed whose store keeps {@code stored} as the progress of {@link #RUN}, and none of other runs. */
+    private static ProgressFeed feedOfRun(Map<String, StepProgress> stored) {
+        return new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
     }
 
     /** Subscribes {@code client} to a run and waits until it has the run's history. */
