@@ -561,8 +561,8 @@ public interface SchedulingStore {
      *
      * <p>A store that keeps progress ({@link #recordProgress}) forgets the step's with its lease; the default
      * gives the lease up after the run's change, so that {@link #progressOfRun} still returns the finished step's
-     * progress for a moment. The engine shows none of it: it shows the progress of a step only while the run,
-     * read after the progress, shows the step running (since 0.2).
+     * progress for a moment. The engine shows none of it: it shows the progress of a step only where the run, read
+     * between two reads of the progress that return the same report, shows the step running (since 0.2).
      *
      * @param runs the store of the run
      * @param lease the lease to give up
