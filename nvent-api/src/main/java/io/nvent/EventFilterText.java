@@ -28,7 +28,7 @@ final class EventFilterText {
     /**
      * The filter as compact JSON text.
      *
-     * @throws IllegalArgumentException if it is not a JSON object
+     * @throws IllegalArgumentException if it is not a JSON object, or holds a number too large to write out
      */
     static String compact(String trigger, String text) {
         JsonValue value;
@@ -37,6 +37,11 @@ final class EventFilterText {
             parser.next();
             value = parser.getValue();
             more = hasMore(parser);
+        } catch (NumberFormatException e) {
+            // Valid JSON such as 1e99999999999, whose exponent no BigDecimal holds: nothing compares with it.
+            throw new IllegalArgumentException("NVENT-0274 the filter of event trigger '" + trigger + "' holds a number"
+                    + " too large to write out, such as 1e99999999999 (" + e.getMessage() + "): no payload could be"
+                    + " compared with it");
         } catch (JsonException | IllegalStateException | java.util.NoSuchElementException e) {
             throw notAnObject(trigger, "not valid JSON (" + e.getMessage() + ")");
         }

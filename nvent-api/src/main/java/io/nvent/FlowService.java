@@ -296,8 +296,12 @@ public interface FlowService {
     /**
      * How far the running steps of a run have come, as their attempts last reported it
      * ({@link StepContext#reportProgress}) and the store keeps it (it stores a report within about a
-     * second): one read, cheap enough to poll, e.g. for a progress bar. {@link #waits} gives the same with
-     * each running step.
+     * second), e.g. for a progress bar. {@link #waits} gives the same with each running step. Only the progress of
+     * the attempt that the run shows running: the progress is read, then the run, then the progress again, and a
+     * step's is kept only where the run shows the step running and both reads return the same report. A store may
+     * keep a finished step's progress for a moment after the finish, and a failed attempt's until just before its
+     * retry starts; neither shows. Cost: one read of the progress while no step reported some; else two of it and
+     * one of the run (with its input: the SPI has no lighter read of a step's status).
      *
      * @param runId the run
      * @return the progress of each running step that reported some, by step name; empty if none did,

@@ -27,7 +27,9 @@ import java.util.Optional;
  * object never matches a filter with members. An event the filter rejects is no fire of the trigger.
  * The filter is kept as compact JSON text (members in the order given). A filter that gives a member
  * twice in one object ({@code {"region":"eu","region":"us"}}) is refused ({@code NVENT-0230}): JSON
- * would keep only one of the two values.
+ * would keep only one of the two values. So is one holding a number too large to write out, such as
+ * {@code 1e99999999999} ({@code NVENT-0274}); an event whose payload holds such a number anywhere cannot
+ * be read and matches no filter with members (it is no fire of the trigger, and its emitter is not told).
  *
  * <p>A schedule may say its own {@linkplain Misfire misfire policy}, what a start does with the ticks
  * that fell while no instance ran, and its own misfire grace, beyond which a missed tick is too old to
@@ -129,10 +131,11 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
      *     filter is set on a type it does not belong to (NVENT-0221); the event name or description
      *     holds U+0000 (NVENT-0223); or the filter is not a JSON object (NVENT-0220), holds U+0000
-     *     (NVENT-0222) or gives a member twice (NVENT-0230); the misfire grace is not whole seconds
-     *     between one and {@link #MAX_MISFIRE_GRACE} (NVENT-0231); or a misfire policy or grace is set on a
-     *     trigger other than a schedule (NVENT-0232); or the concurrency key settings break a rule of
-     *     {@link #checkConcurrencyKey} (NVENT-0266, NVENT-0268, NVENT-0269)
+     *     (NVENT-0222), gives a member twice (NVENT-0230) or holds a number too large to write out
+     *     (NVENT-0274); the misfire grace is not whole seconds between one and {@link #MAX_MISFIRE_GRACE}
+     *     (NVENT-0231); or a misfire policy or grace is set on a trigger other than a schedule (NVENT-0232);
+     *     or the concurrency key settings break a rule of {@link #checkConcurrencyKey} (NVENT-0266,
+     *     NVENT-0268, NVENT-0269)
      * @since 0.2, the constructor with the misfire and concurrency key components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */

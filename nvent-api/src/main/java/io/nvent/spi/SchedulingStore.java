@@ -559,6 +559,11 @@ public interface SchedulingStore {
      * ({@link StepLease#admits}), and refuse the finish if that finds none: a timed-out attempt's late result
      * then does not land as the result of its retry on the same owner.
      *
+     * <p>A store that keeps progress ({@link #recordProgress}) forgets the step's with its lease; the default
+     * gives the lease up after the run's change, so that {@link #progressOfRun} still returns the finished step's
+     * progress for a moment. The engine shows none of it: it shows the progress of a step only where the run, read
+     * between two reads of the progress that return the same report, shows the step running (since 0.2).
+     *
      * @param runs the store of the run
      * @param lease the lease to give up
      * @param mutation the run change; may be called several times

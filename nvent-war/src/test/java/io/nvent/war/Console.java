@@ -23,6 +23,8 @@ final class Console implements AutoCloseable {
 
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    /** Where the browser tests save their screenshots ({@link #screenshot}). */
+    static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private final ChromeDriver driver;
     private final URI login;

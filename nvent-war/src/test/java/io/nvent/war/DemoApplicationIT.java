@@ -1360,8 +1360,6 @@ class DemoApplicationIT {
 
     // ------------------------------------------------------------------ the console in a browser
 
-    private static final java.nio.file.Path SCREENSHOTS = java.nio.file.Path.of("target", "screenshots");
-
     @Test
     void anOperatorStartsAFlowWatchesItLiveRetriesAFailedJobAndVisitsEveryScreen() throws Exception {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
@@ -1370,7 +1368,7 @@ class DemoApplicationIT {
         String broken = start("flaky-once", "{}");
         http.awaitRun(broken, "failed");
 
-        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
             console.go("#/");
             console.awaitVisible(By.cssSelector("#live-status[data-state=up]"));
             console.until(() -> console.all(By.cssSelector("#kpis .kpi")).size() == 8);
@@ -1621,7 +1619,7 @@ class DemoApplicationIT {
         List<String> newestFirst = http.get("api/nvent/runs?flow=commit-probe&limit=26").array().stream()
                 .map(run -> run.asJsonObject().getString("runId")).toList();
 
-        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
             console.go("#/runs?flow=commit-probe");
             console.until(() -> firstRunListed(console).equals(newestFirst.get(0)));
             assertThat(console.text(By.id("runs-range"))).isEqualTo("1–25");
@@ -1656,7 +1654,7 @@ class DemoApplicationIT {
                 + "\"filter\":{\"period\":\"2026-11\"}}");
         assertThat(eventTrigger.status()).as(eventTrigger.body()).isEqualTo(201);
 
-        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, SCREENSHOTS)) {
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
             console.go("#/");
             console.until(() -> Integer.parseInt(console.text(By.cssSelector("#kpis [data-kpi=Awaiting]"))) >= 2);
             console.until(() -> console.find(By.id("nav-awaiting")).isDisplayed());

@@ -21,9 +21,13 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The demo WAR plus a few test flows on Payara Micro (and on WildFly 38 in nvent-wildfly-it), with
@@ -274,6 +278,67 @@ class WorkflowStoriesIT {
         assertThat(declared.status()).isEqualTo(409);
         assertThat(declared.json().getString("detail")).contains("@Trigger", "disable");
         assertThat(http.delete("api/nvent/triggers/ship-now").status()).isEqualTo(204);
+    }
+
+    @Test
+    void anOperatorGivesAWebhookTriggerAFixedConcurrencyKeyInTheConsoleThenOneReadFromEachFiresPayload()
+            throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"story-keyed\",\"type\":\"webhook\","
+                + "\"flows\":[\"inventory-sync\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            saveConcurrencyKey(console, "story-keyed", "nightly-sync", "", "");
+
+            JsonObject fixed = http.get("api/nvent/triggers/story-keyed").json();
+            assertThat(fixed.getString("concurrencyKey")).isEqualTo("nightly-sync");
+            assertThat(fixed).doesNotContainKeys("concurrencyKeyFrom", "concurrencyKeyPrefix");
+            console.until(() -> console.text(By.id("trigger-concurrency-key")).contains("nightly-sync"));
+
+            saveConcurrencyKey(console, "story-keyed", "", "/customer/id", "customer: ");
+
+            JsonObject pointer = http.get("api/nvent/triggers/story-keyed").json();
+            assertThat(pointer).doesNotContainKey("concurrencyKey");
+            assertThat(pointer.getString("concurrencyKeyFrom")).isEqualTo("/customer/id");
+            assertThat(pointer.getString("concurrencyKeyPrefix")).as("as typed, its space too").isEqualTo("customer: ");
+            console.until(() -> console.text(By.id("trigger-concurrency-key")).contains("/customer/id"));
+            assertThat(console.text(By.id("trigger-concurrency-key"))).contains("customer:").doesNotContain("nightly");
+            console.screenshot("story-trigger-concurrency-key");
+            console.go("#/triggers/story-keyed/edit");
+            console.until(() -> console.attribute(By.id("tf-concurrency-key-prefix"), "value").equals("customer: "));
+            assertThat(console.attribute(By.id("tf-concurrency-key-from"), "value")).isEqualTo("/customer/id");
+            assertThat(console.attribute(By.id("tf-concurrency-key"), "value")).as("the form shows it as stored")
+                    .isEmpty();
+
+            Http.Reply fired = Http.anonymous(base).post("api/nvent/triggers/story-keyed/webhook",
+                    "{\"customer\":{\"id\":42.0},\"sku\":\"A-7\"}");
+            assertThat(fired.status()).as(fired.body()).isEqualTo(202);
+            String runId = fired.json().getJsonArray("runs").getString(0);
+            assertThat(http.get("api/nvent/runs/" + runId).json().getString("concurrencyKey"))
+                    .isEqualTo("customer: 42");
+            http.awaitRun(runId, "completed");
+        } finally {
+            http.delete("api/nvent/triggers/story-keyed");
+        }
+    }
+
+    /** Edits a trigger in the console, giving its concurrency key inputs these texts ("" empties one), and saves. */
+    private static void saveConcurrencyKey(Console console, String trigger, String key, String from, String prefix) {
+        console.go("#/triggers/" + trigger + "/edit");
+        typeInto(console, "tf-concurrency-key", key);
+        typeInto(console, "tf-concurrency-key-from", from);
+        typeInto(console, "tf-concurrency-key-prefix", prefix);
+        console.click(By.id("tf-submit"));
+        console.until(() -> console.hash().equals("#/triggers/" + trigger));
+    }
+
+    private static void typeInto(Console console, String input, String text) {
+        WebElement field = console.awaitVisible(By.id(input));
+        field.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        if (!text.isEmpty()) {
+            field.sendKeys(text);
+        }
+        console.until(() -> console.attribute(By.id(input), "value").equals(text));
     }
 
     /** A manual trigger with the given name and further fields. */

@@ -387,11 +387,19 @@ export function runView(ctx) {
     }
   })();
 
-  // A running step's progress, sent once a second while it changes: the bar moves without fetching the run.
+  // A running step's progress, sent once a second while it changes: the bar moves without fetching the run; and
+  // that a step shows none any more (its attempt ended, or a retry reported none yet): the bar goes.
   const offProgress = live.on((msg) => {
-    if (msg.type !== 'progress' || msg.runId !== runId || !run || !run.waits) return;
+    if ((msg.type !== 'progress' && msg.type !== 'progress.cleared') || msg.runId !== runId || !run || !run.waits) return;
     const wait = run.waits.find((w) => w.step === msg.step && (w.reason === 'running' || w.reason === 'lease_expired'));
     if (!wait) return;
+    if (msg.type === 'progress.cleared') {
+      if (!wait.progress) return;
+      wait.detail = withoutProgress(wait);
+      wait.progress = null;
+      renderRun();
+      return;
+    }
     wait.progress = msg.progress;
     const row = stepsBody.querySelector(`tr[data-step="${CSS.escape(msg.step)}"] .step-progress`);
     if (row) row.replaceWith(progressBar(msg.progress)); else renderRun();

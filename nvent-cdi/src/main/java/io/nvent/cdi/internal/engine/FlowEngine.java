@@ -812,7 +812,8 @@ public final class FlowEngine implements FlowService {
         return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, history::rateLimitedJobOf,
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
-                (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), clock.instant()).of(run);
+                (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
+                clock.instant()).of(run);
     }
 
     /**
@@ -965,9 +966,35 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /**
+     * The progress the store keeps of the steps whose attempt, the one that reported it, the run shows running:
+     * the progress read, then the run, then the progress again, keeping a step's progress only where the run shows
+     * the step running and the second read returns the same report. A store forgets an attempt's progress with its
+     * lease, and a retry starts without one, so the same report before and after the run's read is the progress of
+     * an attempt that held its lease throughout, while the run showed the step running: not a failed attempt's
+     * whose retry the run shows running, and not a finished step's that a store giving the lease up after writing
+     * the finish ({@link io.nvent.spi.SchedulingStore#finishStep}'s default) still keeps for a moment. Reads the run
+     * and the progress again only when a step reported some ({@link #waits} shows its running steps' progress
+     * through this, after its own read of the run). The SPI has no lighter read of a step's status:
+     * {@link io.nvent.spi.FlowStore#recentRun} only returns what this instance itself last read or wrote.
+     */
     @Override
     public Map<String, StepProgress> progress(String runId) {
-        return scheduling.progressOfRun(Objects.requireNonNull(runId, "runId must not be null"));
+        Map<String, StepProgress> read = scheduling.progressOfRun(Objects.requireNonNull(runId,
+                "runId must not be null"));
+        if (read.isEmpty()) {
+            return read;
+        }
+        Map<String, StepStatus> steps = store.findRun(runId).map(RunRecord::steps).orElse(Map.of());
+        Map<String, StepProgress> running = read.entrySet().stream()
+                .filter(step -> steps.get(step.getKey()) == StepStatus.RUNNING)
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+        if (running.isEmpty()) {
+            return running;
+        }
+        Map<String, StepProgress> readAgain = scheduling.progressOfRun(runId);
+        return running.entrySet().stream().filter(step -> step.getValue().equals(readAgain.get(step.getKey())))
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     /** Stall detection and lost-step recovery (the maintenance sweep). */

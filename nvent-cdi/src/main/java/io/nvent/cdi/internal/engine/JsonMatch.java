@@ -7,6 +7,7 @@ import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Comparisons of JSON values as values, not texts: members in any order, numbers by value
@@ -18,9 +19,39 @@ final class JsonMatch {
     private JsonMatch() {
     }
 
-    /** Two JSON texts equal as values; see {@link #sameValue}. */
+    /**
+     * Two JSON texts equal as values; see {@link #sameValue}. A text holding a number no {@code BigDecimal} holds
+     * ({@link #readHeld}) cannot be read as a value: two texts of which one is such compare as texts without their
+     * spacing (whitespace outside strings), so the same text spaced otherwise is the same, and anything else
+     * (members in another order, such a number written otherwise) is not. Never throws for valid JSON.
+     */
     static boolean sameJson(String a, String b) {
-        return a.equals(b) || sameValue(read(a), read(b));
+        if (a.equals(b)) {
+            return true;
+        }
+        Optional<JsonValue> x = readHeld(a);
+        Optional<JsonValue> y = readHeld(b);
+        return x.isPresent() && y.isPresent() ? sameValue(x.get(), y.get()) : unspaced(a).equals(unspaced(b));
+    }
+
+    /** A valid JSON text without the whitespace outside its strings. */
+    static String unspaced(String json) {
+        StringBuilder text = new StringBuilder(json.length());
+        boolean inString = false;
+        boolean escaped = false;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                inString = escaped || c != '"';
+                escaped = !escaped && c == '\\';
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                continue;
+            }
+            text.append(c);
+        }
+        return text.toString();
     }
 
     /** Equal as JSON values: members in any order, and numbers by value ({@code 2} is {@code 2.0}). */
@@ -72,7 +103,22 @@ final class JsonMatch {
         return true;
     }
 
-    /** Parses a JSON text that is known to be valid. */
+    /**
+     * Parses a JSON text that is known to be valid, unless it holds a number too large to write out:
+     * valid JSON such as {@code 1e99999999999}, whose exponent no {@code BigDecimal} holds. The parser
+     * makes every number one, so such a number anywhere leaves the whole text unread.
+     *
+     * @return the value; empty if it holds such a number
+     */
+    static Optional<JsonValue> readHeld(String json) {
+        try {
+            return Optional.of(read(json));
+        } catch (NumberFormatException numberNoBigDecimalHolds) {
+            return Optional.empty();
+        }
+    }
+
+    /** Parses a JSON text that is known to be valid and to hold numbers a {@code BigDecimal} holds. */
     static JsonValue read(String json) {
         try (JsonReader reader = Json.PROVIDER.createReader(new StringReader(json))) {
             return reader.readValue();

@@ -53,6 +53,7 @@ final class StepWaits {
     private final Duration missingStepGrace;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
+    private final Function<String, Map<String, StepProgress>> progressOfRun;
     private final Instant now;
 
     /**
@@ -68,15 +69,19 @@ final class StepWaits {
      * @param latestStart a run's step's newest {@code step.started} entry, read for a running step
      * @param latestRetry a run's step's newest {@code step.retry} entry, read for a queued step whose
      *     job the queue does not show: it may say the job was handed back
+     * @param progressOfRun the progress of a run's running steps as {@link io.nvent.FlowService#progress} shows it:
+     *     read after the run given to {@link #of}, it keeps only what the run, read again, shows running
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
               BiFunction<String, String, Optional<String>> rateLimitedJobOf,
               BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
-              BiFunction<String, String, Optional<HistoryEvent>> latestRetry, Instant now) {
+              BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
+              Function<String, Map<String, StepProgress>> progressOfRun, Instant now) {
         this.latestStart = latestStart;
         this.latestRetry = latestRetry;
+        this.progressOfRun = progressOfRun;
         this.registry = registry;
         this.queue = queue;
         this.scheduling = scheduling;
@@ -126,7 +131,7 @@ final class StepWaits {
             } else if (status == StepStatus.RUNNING) {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
-                    progress = scheduling.progressOfRun(run.runId());
+                    progress = progressOfRun.apply(run.runId());
                 }
                 Optional<StepWait> expired = expiredLease(step.get(), leases);
                 waits.add(withProgress(expired.isPresent() ? expired.get() : running(run, step.get()),

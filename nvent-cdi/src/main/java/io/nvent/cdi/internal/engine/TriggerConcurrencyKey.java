@@ -57,14 +57,9 @@ final class TriggerConcurrencyKey {
             return trigger.concurrencyKey();
         }
         String pointer = trigger.concurrencyKeyFrom().get();
-        JsonValue payload;
-        try {
-            payload = JsonMatch.read(payloadJson);
-        } catch (NumberFormatException e) {
-            // Valid JSON such as 1e99999999999, whose exponent no BigDecimal holds: the parser makes every
-            // number one, so such a number anywhere leaves the payload unread, and it could be no key anyway.
-            throw new ConcurrencyKeyNotInPayloadException(trigger.name(), pointer, "a number too large to write out");
-        }
+        // Such a number could be no key anyway, and it leaves the payload unread.
+        JsonValue payload = JsonMatch.readHeld(payloadJson).orElseThrow(() -> new ConcurrencyKeyNotInPayloadException(
+                trigger.name(), pointer, "a number too large to write out"));
         Optional<JsonValue> found = at(payload, pointer);
         String value = found.map(v -> text(trigger.name(), pointer, v)).orElseThrow(
                 () -> new ConcurrencyKeyNotInPayloadException(trigger.name(), pointer, "nothing"));

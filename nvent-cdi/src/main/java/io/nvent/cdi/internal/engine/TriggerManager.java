@@ -92,8 +92,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * missing: said once per start of this instance, as the deployed flows do not change meanwhile.
      */
     private final Set<String> undeployedFlowsSaid = ConcurrentHashMap.newKeySet();
-    /** Triggers whose tick or event fire found no concurrency key in its payload since this instance started. */
-    private final Set<String> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
+    /**
+     * Trigger definitions whose tick or event fire found no concurrency key in its payload since this instance
+     * started: by definition, not name, so that a trigger redefined (on any instance) or deleted and created anew is
+     * told of again; a delete here forgets its name's ({@link #forgetSaid}).
+     */
+    private final Set<TriggerSpec> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
+    /** Event trigger definitions whose filter met a payload it could not read since this instance started; as above. */
+    private final Set<TriggerSpec> unreadablePayloadSaid = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
     private volatile Map<String, List<String>> eventTriggers = Map.of();
     /** Schedule triggers armed on this instance, with the definition they were armed with. */
@@ -683,10 +689,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return started;
     }
 
-    /** An event's payload, parsed at most once, for the filters of all the triggers of the event. */
-    private static final class EventPayload {
+    /**
+     * An event's payload, parsed at most once, for the filters of all the triggers of the event. A payload
+     * holding a number too large to write out ({@link JsonMatch#readHeld}) cannot be read, so it passes no
+     * filter with members: that is no fire of the trigger, and the emitter is not told (an emit must not
+     * fail because of some trigger's filter); it is logged once per trigger definition until the next start.
+     */
+    private final class EventPayload {
         private final String json;
-        private JsonValue value;
+        private Optional<JsonValue> value;
 
         EventPayload(String json) {
             this.json = json;
@@ -696,10 +707,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (trigger.filter().isEmpty()) {
                 return true;
             }
-            if (value == null) {
-                value = JsonMatch.read(json);
+            JsonObject filter = JsonMatch.read(trigger.filter().get()).asJsonObject();
+            if (filter.isEmpty()) {
+                return true;
             }
-            return JsonMatch.contains(value, JsonMatch.read(trigger.filter().get()).asJsonObject());
+            if (value == null) {
+                value = JsonMatch.readHeld(json);
+            }
+            if (value.isEmpty() && unreadablePayloadSaid.add(trigger)) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0578 event trigger " + trigger.name() + " did not fire"
+                        + " for an event '" + trigger.event().orElse("") + "' whose payload holds a number too large"
+                        + " to write out (such as 1e99999999999), which leaves the payload unread: it matches no"
+                        + " filter. Such events are no fire of the trigger (said once per trigger definition until the"
+                        + " next start)");
+            }
+            return value.isPresent() && JsonMatch.contains(value.get(), filter);
         }
     }
 
@@ -864,7 +886,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             throw InvalidTriggerException.declaredInCode(name);
         }
         store.deleteTrigger(name);
+        forgetSaid(name);
         refresh();
+    }
+
+    /**
+     * Forgets what was said once of a trigger deleted here, so that one created anew under its name with the same
+     * definition is told of again.
+     */
+    private void forgetSaid(String name) {
+        keyNotInPayloadSaid.removeIf(said -> said.name().equals(name));
+        unreadablePayloadSaid.removeIf(said -> said.name().equals(name));
     }
 
     @Override
@@ -1045,9 +1077,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private Fire keyNotInPayload(TriggerSpec spec, String payloadJson, boolean byName, Optional<MissedTicks> missed,
                                  Instant now, ConcurrencyKeyNotInPayloadException noKey) {
-        if (!byName && keyNotInPayloadSaid.add(spec.name())) {
+        if (!byName && keyNotInPayloadSaid.add(spec)) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0566 " + noKey.getMessage() + " (said once per trigger"
-                    + " until the next start; the trigger's history records each such fire as failed)");
+                    + " definition until the next start; the trigger's history records each such fire as failed)");
         }
         try {
             recordFire(spec, now, List.of(), Optional.of(noKey.getMessage()), payloadJson, missed);

@@ -4,6 +4,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.NventException;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 
 /** A start with an idempotency key creates its run once, however often it is repeated. */
@@ -100,6 +102,35 @@ class IdempotentStartTest {
                             + first.runId() + " with another input; a new request needs a new key")
                     .satisfies(e -> assertThat(((IdempotencyKeyConflictException) e).runId()).isEqualTo(first.runId()));
             assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRepeatedKeyedStartWhoseInputHoldsANumberNoBigDecimalHoldsReturnsTheFirstRunInsteadOfThrowingNumberFormatException() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.startWithJson("refund", "{\"amount\":1e999999999999}",
+                    StartOptions.idempotent("huge-1"));
+
+            Throwable again = catchThrowable(() -> h.engine.startWithJson("refund", "{ \"amount\" : 1e999999999999 }",
+                    StartOptions.idempotent("huge-1")));
+
+            assertThat(first.created()).isTrue();
+            assertThat(again).as("the same input again, spaced otherwise: the first run, or an NVENT error")
+                    .satisfiesAnyOf(thrown -> assertThat(thrown).isNull(),
+                            thrown -> assertThat(thrown).isInstanceOf(NventException.class));
+        }
+    }
+
+    @Test
+    void anotherInputWithAKeyWhoseRunsInputHoldsANumberNoBigDecimalHoldsIsAConflictNotANumberFormatException() {
+        try (EngineHarness h = new EngineHarness(new Charge(), new Refund())) {
+            StartedRun first = h.engine.startWithJson("refund", "{\"amount\":1e999999999999}",
+                    StartOptions.idempotent("huge-2"));
+
+            assertThatThrownBy(() -> h.engine.startWithJson("refund", "{\"amount\":12}",
+                    StartOptions.idempotent("huge-2")))
+                    .isInstanceOf(IdempotencyKeyConflictException.class)
+                    .satisfies(e -> assertThat(((IdempotencyKeyConflictException) e).runId()).isEqualTo(first.runId()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -8,6 +9,7 @@ import io.nvent.StepContext;
 import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
@@ -124,6 +127,45 @@ class StepProgressTest {
             retryRunning.countDown();
             OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(finish);
             return "synced";
+        }
+    }
+
+    /** Lets {@link Retrying}'s retry finish. */
+    static volatile CountDownLatch retryMayFinish = new CountDownLatch(1);
+
+    /**
+     * Its first attempt reports, then fails once the test lets it finish; its retry reports nothing and waits for
+     * the test (review: attempt 1's progress must not show as the retry's).
+     */
+    @FlowStep(flow = "retrying", name = "copy", role = StepRole.ENTRY, maxAttempts = 2)
+    static class Retrying implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            if (ctx.attempt() == 1) {
+                ctx.reportProgress(4, 10, "attempt 1");
+                reported.countDown();
+                OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(finish);
+                throw new IllegalStateException("the share went away");
+            }
+            retryRunning.countDown();
+            OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(retryMayFinish);
+            return "copied";
+        }
+    }
+
+    /** A memory store that runs something once, when told to, between its next read of a run's progress and its return. */
+    static final class StoreActingAfterAProgressRead extends MemorySchedulingStore {
+        volatile Runnable afterTheNextProgressRead;
+
+        @Override
+        public Map<String, StepProgress> progressOfRun(String runId) {
+            Map<String, StepProgress> read = super.progressOfRun(runId);
+            Runnable after = afterTheNextProgressRead;
+            if (after != null) {
+                afterTheNextProgressRead = null;
+                after.run();
+            }
+            return read;
         }
     }
 
@@ -261,12 +303,71 @@ class StepProgressTest {
         }
     }
 
+    /**
+     * A scheduling store of one's own that keeps progress, as the SPI lets it (it keeps the attempt a lease is taken
+     * for), and leaves every other method with a default body to it: its finish of a step is the default, which
+     * writes the run's change and gives the lease, and with it the progress, up after. Once told to, it holds the
+     * next lease given up between the two until the test lets it go.
+     */
+    static class ProgressKeepingStoreOfOnesOwn extends StoreOfOnesOwn {
+        final CountDownLatch finishWritten = new CountDownLatch(1);
+        final CountDownLatch readersDone = new CountDownLatch(1);
+        volatile boolean holdsTheNextRelease;
+
+        @Override
+        public boolean acquireLease(StepLease lease, Instant now) {
+            return kept.acquireLease(lease, now);
+        }
+
+        @Override
+        public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+            return kept.recordProgress(lease, progress, now);
+        }
+
+        @Override
+        public Map<String, StepProgress> progressOfRun(String runId) {
+            return kept.progressOfRun(runId);
+        }
+
+        @Override
+        public void releaseLease(String runId, String step, String owner) {
+            if (holdsTheNextRelease) {
+                holdsTheNextRelease = false;
+                finishWritten.countDown();
+                awaitLatch(readersDone, "the test read the run between its finish and the lease given up");
+            }
+            super.releaseLease(runId, step, owner);
+        }
+    }
+
+    /**
+     * Review: a progress-keeping store of one's own whose read of a run's leases by the given thread lets the step
+     * finish as far as the run's change, holding its lease given up, before it returns: as a finish landing between
+     * the run's read and the progress's read of {@link FlowService#waits}.
+     */
+    static final class FinishingAfterALeaseRead extends ProgressKeepingStoreOfOnesOwn {
+        volatile Thread reader;
+
+        @Override
+        public List<StepLease> leasesOfRun(String runId) {
+            List<StepLease> read = super.leasesOfRun(runId);
+            if (Thread.currentThread() == reader) {
+                reader = null;
+                holdsTheNextRelease = true;
+                finish.countDown();
+                awaitLatch(finishWritten, "the step's finish is written, its lease not yet given up");
+            }
+            return read;
+        }
+    }
+
     @BeforeEach
     void reset() {
         finish = new CountDownLatch(1);
         reported = new CountDownLatch(1);
         polling = new CountDownLatch(1);
         retryRunning = new CountDownLatch(1);
+        retryMayFinish = new CountDownLatch(1);
         refused.set(null);
     }
 
@@ -304,6 +405,145 @@ class StepProgressTest {
             assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
                     .satisfies(entry -> assertThat(entry.data())
                             .isEqualTo("{\"result\":\"loaded\",\"progress\":{\"done\":10000,\"total\":10000}}"));
+        }
+    }
+
+    @Test
+    void noViewShowsAFinishedStepsProgressThatAStoreFinishingByTheSpisDefaultKeepsUntilItGivesTheLeaseUp() {
+        ProgressKeepingStoreOfOnesOwn scheduling = new ProgressKeepingStoreOfOnesOwn();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Load()).schedulingStore(scheduling)
+                .build()) {
+            FlowService flows = engine.flows();
+            String runId = flows.start("import", "slow");
+            awaitReports();
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.progress(runId).containsKey("load"));
+
+            scheduling.holdsTheNextRelease = true;
+            finish.countDown();
+            try {
+                awaitLatch(scheduling.finishWritten, "the step's finish is written, its lease not yet given up");
+
+                assertThat(flows.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+                assertThat(scheduling.progressOfRun(runId)).as("the store keeps it still").containsKey("load");
+                assertThat(flows.progress(runId)).as("shown beside the step's end").isEmpty();
+            } finally {
+                scheduling.readersDone.countDown();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> scheduling.progressOfRun(runId).isEmpty());
+        }
+    }
+
+    /**
+     * Review: FlowService.progress reads the progress, then the run. A failed attempt's progress read just before the
+     * attempt ends, its retry starting before the run is read, shows as the retry's: the run shows the step running
+     * again, and a retry starts without progress.
+     */
+    @Test
+    void aFailedAttemptsProgressReadJustBeforeItsRetryStartsDoesNotShowAsTheRetrys() {
+        StoreActingAfterAProgressRead scheduling = new StoreActingAfterAProgressRead();
+        try (EngineHarness harness = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new Retrying())) {
+            String runId = harness.engine.start("retrying", "");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("copy"));
+            scheduling.afterTheNextProgressRead = () -> {
+                finish.countDown();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> !harness.eventsOf(runId, EventType.STEP_RETRY).isEmpty());
+                harness.clock.advance(Duration.ofSeconds(1));
+                awaitLatch(retryRunning, "the retry runs");
+            };
+
+            Map<String, StepProgress> shown = harness.engine.progress(runId);
+
+            assertThat(harness.engine.run(runId).orElseThrow().steps()).containsEntry("copy",
+                    io.nvent.StepStatus.RUNNING);
+            assertThat(scheduling.progressOfRun(runId)).as("the retry reported nothing").isEmpty();
+            assertThat(shown).as("attempt 1's progress, shown as the running retry's").isEmpty();
+            retryMayFinish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * Review: FlowService.waits (and with it GET /api/nvent/runs/{id}) reads the run, then the progress, so a finish
+     * between the two shows the finished step's progress that the store still keeps, against README's "only while
+     * its run, read after the progress, shows the step running".
+     */
+    @Test
+    void aRunsWaitsShowNoProgressOfAStepWhoseFinishWasWrittenBeforeTheProgressWasRead() {
+        FinishingAfterALeaseRead scheduling = new FinishingAfterALeaseRead();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Load()).schedulingStore(scheduling)
+                .build()) {
+            FlowService flows = engine.flows();
+            String runId = flows.start("import", "slow");
+            awaitReports();
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.progress(runId).containsKey("load"));
+            scheduling.reader = Thread.currentThread();
+            try {
+                List<StepWait> waits = flows.waits(runId);
+
+                assertThat(flows.run(runId).orElseThrow().status()).as("ended before the progress was read")
+                        .isEqualTo(RunStatus.COMPLETED);
+                assertThat(waits).as("the finished step's progress, read after its finish")
+                        .allSatisfy(wait -> assertThat(wait.progress()).isEmpty());
+            } finally {
+                scheduling.readersDone.countDown();
+            }
+        }
+    }
+
+    /**
+     * FlowService.progress reads the run only while a step reported progress: once, between two reads of the
+     * progress. (Review: its Javadoc said "one read, cheap enough to poll"; the run read between the two reads of the
+     * progress is what keeps a finished step's and a failed attempt's progress from showing, and the SPI has no
+     * lighter read of a step's status, so the Javadoc now says the cost.)
+     */
+    @Test
+    void progressOfARunReadsTheRunOnceWhileAStepReportedSomeAndOtherwiseNot() {
+        AtomicInteger runReads = new AtomicInteger();
+        Thread test = Thread.currentThread();
+        MemoryFlowStore runs = new MemoryFlowStore() {
+            @Override
+            public Optional<io.nvent.spi.RunRecord> findRun(String runId) {
+                if (Thread.currentThread() == test) {
+                    runReads.incrementAndGet();
+                }
+                return super.findRun(runId);
+            }
+        };
+        AtomicInteger progressReads = new AtomicInteger();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public Map<String, StepProgress> progressOfRun(String runId) {
+                if (Thread.currentThread() == test) {
+                    progressReads.incrementAndGet();
+                }
+                return super.progressOfRun(runId);
+            }
+        };
+        try (EngineHarness harness = new EngineHarness(runs, scheduling, "instance-a", new Load())) {
+            String runId = harness.engine.start("import", "slow");
+            awaitReports();
+            harness.clock.advance(ProgressReports.INTERVAL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.progress(runId).containsKey("load"));
+            runReads.set(0);
+            progressReads.set(0);
+
+            assertThat(harness.engine.progress(runId)).containsKey("load");
+
+            assertThat(runReads).as("reads of the run").hasValue(1);
+            assertThat(progressReads).as("reads of its progress, before and after the run's").hasValue(2);
+            finish.countDown();
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+            runReads.set(0);
+            progressReads.set(0);
+
+            assertThat(harness.engine.progress(runId)).isEmpty();
+
+            assertThat(runReads).as("reads of the run where no step keeps progress").hasValue(0);
+            assertThat(progressReads).hasValue(1);
         }
     }
 

@@ -180,6 +180,26 @@ class TriggersTest {
         }
     }
 
+    /**
+     * Review: a webhook sender's delivery sent again, its payload holding a number no BigDecimal holds, is the same
+     * delivery (spaced otherwise) or a key reused with another payload, not a failed fire of NumberFormatException.
+     */
+    @Test
+    void aDeliverySentAgainWhosePayloadHoldsANumberNoBigDecimalHoldsReturnsTheFirstFiresRun() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            StartOptions delivery = StartOptions.idempotent("delivery-huge");
+            List<StartedRun> first = h.triggers.fire("on-demand", "{\"amount\":1e999999999999}", delivery);
+
+            List<StartedRun> again = h.triggers.fire("on-demand", "{ \"amount\" : 1e999999999999 }", delivery);
+
+            assertThat(again).containsExactly(new StartedRun(first.get(0).runId(), false));
+            assertThatThrownBy(() -> h.triggers.fire("on-demand", "{\"amount\":1e999999999998}", delivery))
+                    .isInstanceOf(IdempotencyKeyConflictException.class).hasMessageContaining("delivery-huge");
+            assertThat(h.triggers.trigger("on-demand").orElseThrow().fires()).isEqualTo(1);
+            assertThat(h.triggers.trigger("on-demand").orElseThrow().lastError()).isEmpty();
+        }
+    }
+
     @Test
     void aTriggersHistoryKeepsItsNewestEntriesOnceTheSweepHasRun() {
         try (EngineHarness h = EngineHarness.withTriggerHistory(TriggerHistoryLimits.DEFAULTS.withMaxEntries(3),

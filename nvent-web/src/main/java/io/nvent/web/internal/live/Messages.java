@@ -39,6 +39,15 @@ final class Messages {
                 .add("step", step).add("progress", Representations.progress(progress)).build().toString();
     }
 
+    /**
+     * A step that showed progress shows none now ({@link ProgressFeed}): its own type, so that a client that knows
+     * only {@code progress} messages, whose {@code progress} is always an object, passes it by.
+     */
+    static String progressCleared(String runId, String flow, String step) {
+        return JSON.createObjectBuilder().add("type", "progress.cleared").add("runId", runId).add("flow", flow)
+                .add("step", step).build().toString();
+    }
+
     static String history(String runId, String flow, List<HistoryEvent> events, boolean complete) {
         JsonArrayBuilder array = JSON.createArrayBuilder();
         events.forEach(e -> array.add(Representations.event(e)));

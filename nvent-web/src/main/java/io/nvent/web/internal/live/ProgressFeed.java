@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * {@code progress} messages: once a round (a second), a read of the store ({@link io.nvent.FlowService#progress})
  * for each followed run that may have a running step ({@link RunCursor#mayHaveRunningSteps}: not one whose steps
  * all ended), at most {@link #maxRunsPerRound} of them, those read longest ago first; a message per step whose
- * progress changed since it was last read, and every step's to a client that began following the run since. A
+ * progress changed since it was last read, and every step's to a client that began following the run since; a
+ * {@code progress.cleared} message per step that showed progress when last read and shows none now (its attempt
+ * ended, or failed and its retry reported nothing yet), to the clients that followed the run then. A
  * step's progress is a step's lease's in the store, not a history entry, so it reaches the stream this way and not
  * through the event stream: from whichever instance runs the step, to clients of every instance over the store.
  * A round does not begin while another is under way or waits to ({@link #roundOn}): a slow store makes rounds
@@ -109,6 +111,11 @@ final class ProgressFeed {
                 boolean changed = !progress.equals(before.get(step));
                 following.stream().filter(client -> changed || !earlierFollowers.contains(client))
                         .forEach(client -> client.aboutRun(runId, message));
+            });
+            before.keySet().stream().filter(step -> !now.containsKey(step)).forEach(step -> {
+                String message = Messages.progressCleared(runId, flows.get(runId), step);
+                following.stream().filter(earlierFollowers::contains).forEach(client -> client.aboutRun(runId,
+                        message));
             });
             sent.put(runId, Map.copyOf(now));
             followedBy.put(runId, following);

@@ -110,7 +110,7 @@ class LiveClientTest {
     @Test
     void aClientFollowingARunGetsItsStepsProgressWhenItChangesAndOnceWhenItBeginsToFollow() {
         Map<String, StepProgress> stored = new ConcurrentHashMap<>();
-        ProgressFeed feed = new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+        ProgressFeed feed = feedOfRun(stored);
         LiveClient follower = client(limits(100, 100));
         Recorder laterOutlet = new Recorder();
         LiveClient later = client(laterOutlet, limits(100, 100));
@@ -140,6 +140,29 @@ class LiveClientTest {
         assertThat(progressMessages(laterOutlet)).as("the latest, once it follows the run").singleElement()
                 .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(2400));
         assertThat(progressMessages(everythingOutlet)).as("a client that follows no run by id").isEmpty();
+    }
+
+    @Test
+    void aStepWhoseProgressWentIsClearedForTheClientsThatWereSentItAndOnlyOnce() {
+        Map<String, StepProgress> stored = new ConcurrentHashMap<>(Map.of("load",
+                new StepProgress(1200, 50_000, Optional.empty(), Instant.parse("2026-12-05T10:00:00Z"))));
+        ProgressFeed feed = feedOfRun(stored);
+        store.append(RUN, EventType.STEP_STARTED, "load");
+        LiveClient follower = client(limits(100, 100));
+        follow(follower, outlet, RUN);
+        Recorder laterOutlet = new Recorder();
+        LiveClient later = client(laterOutlet, limits(100, 100));
+        feed.round(List.of(follower, later));
+
+        stored.clear();   // the attempt failed, its retry reported nothing yet
+        follow(later, laterOutlet, RUN);
+        feed.round(List.of(follower, later));
+        feed.round(List.of(follower, later));
+
+        assertThat(messagesOfType(outlet, "progress.cleared")).as("once, after the progress it was sent")
+                .singleElement().satisfies(m -> assertThat(m.toString()).isEqualTo("{\"type\":\"progress.cleared\","
+                        + "\"runId\":\"" + RUN + "\",\"flow\":\"flow\",\"step\":\"load\"}"));
+        assertThat(messagesOfType(laterOutlet, "progress.cleared")).as("never sent the progress").isEmpty();
     }
 
     @Test
@@ -219,6 +242,11 @@ class LiveClientTest {
                 .satisfies(m -> assertThat(m.getJsonObject("progress").getInt("done")).isEqualTo(1200));
     }
 
+    /** A feed whose store keeps {@code stored} as the progress of {@link #RUN}, and none of other runs. */
+    private static ProgressFeed feedOfRun(Map<String, StepProgress> stored) {
+        return new ProgressFeed(runId -> runId.equals(RUN) ? Map.copyOf(stored) : Map.of());
+    }
+
     /** Subscribes {@code client} to a run and waits until it has the run's history. */
     private static void follow(LiveClient client, Recorder outlet, String runId) {
         client.receive("{\"type\":\"subscribe\",\"runId\":\"" + runId + "\"}");
@@ -228,8 +256,12 @@ class LiveClientTest {
     }
 
     private static List<JsonObject> progressMessages(Recorder from) {
+        return messagesOfType(from, "progress");
+    }
+
+    private static List<JsonObject> messagesOfType(Recorder from, String type) {
         await().atMost(Duration.ofSeconds(5)).until(() -> from.types().contains("subscribed"));
-        return from.messages().stream().filter(m -> m.getString("type").equals("progress")).toList();
+        return from.messages().stream().filter(m -> m.getString("type").equals(type)).toList();
     }
 
     @Test
