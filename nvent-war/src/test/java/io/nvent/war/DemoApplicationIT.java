@@ -737,7 +737,7 @@ class DemoApplicationIT {
         assertBadParameter("api/nvent/runs?offset=abc", "'offset'", "at least 0");
         assertBadParameter("api/nvent/runs?limit=99999999999", "'limit'", "1..1000");
         assertBadParameter("api/nvent/runs?limit=0", "'limit'", "1..1000");
-        assertBadParameter("api/nvent/runs/" + run + "/events?after=abc", "'after'", "at least 0");
+        assertBadParameter("api/nvent/runs/" + run + "/events?after=abc", "'after'", "a whole number within 0..");
         assertBadParameter("api/nvent/runs/" + run + "/events?order=sideways", "'order'", "asc, desc");
         assertBadParameter("api/nvent/triggers/sync-now?history=abc", "'history'", "1..1000");
         assertBadParameter("api/nvent/triggers/sync-now?history=-1", "'history'", "1..1000");
