@@ -21,6 +21,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
+import io.nvent.RestartOptions;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
@@ -464,7 +465,7 @@ public final class FlowEngine implements FlowService {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
-        synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
+        synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
                     concurrencyKey);
         }
@@ -485,6 +486,11 @@ public final class FlowEngine implements FlowService {
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
+    }
+
+    /** The lock that starts with one stored key on this instance take turns on. */
+    private Object stripeOf(String storedKey) {
+        return keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)];
     }
 
     /**
@@ -586,14 +592,63 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
-     * emissions are already done, and schedules its first step; unless {@code original} was deleted
-     * meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition,
-     * JsonText, Optional, Optional, Optional, Optional)}).
+     * emissions are already done, and schedules its first step, having run {@code beforeCreate}; unless
+     * {@code original} was deleted meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map,
+     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional)}). With an idempotency key, as a
+     * start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
+     * hold, so a repeat of {@code copy} (a retry, on any instance, also racing the first) returns the run the
+     * first created, running nothing; a run holding the key that another request made is refused.
      */
-    private String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
-                                         Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
+    private StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                             Map<String, String> doneEvents, StepDefinition first,
+                                             OperatorActions.Copy copy, Optional<String> idempotencyKey,
+                                             Runnable beforeCreate) {
+        if (idempotencyKey.isEmpty()) {
+            beforeCreate.run();
+            return new StartedRun(createCopy(flow, original, doneSteps, doneEvents, first, copy.startData(),
+                    Optional.empty()), true);
+        }
+        String key = idempotencyKey.get();
+        String storedKey = storedKey(flow.name(), StartKey.callers(key).seed());
+        synchronized (stripeOf(storedKey)) {
+            Optional<StartedRun> earlier = earlierCopy(storedKey, flow.name(), key, copy);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            beforeCreate.run();
+            try {
+                return new StartedRun(createCopy(flow, original, doneSteps, doneEvents, first,
+                        copy.startData().str("idempotencyKey", key), Optional.of(new HeldKey(key, storedKey))), true);
+            } catch (RunNotFoundException originalDeleted) {
+                throw originalDeleted;
+            } catch (NventException raced) {
+                return earlierCopy(storedKey, flow.name(), key, copy).orElseThrow(() -> raced);
+            }
+        }
+    }
+
+    private String createCopy(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                              Map<String, String> doneEvents, StepDefinition first, JsonText startData,
+                              Optional<HeldKey> idempotencyKey) {
         return createAndSchedule(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
-                startData, Optional.empty(), Optional.empty(), Optional.of(original.runId()), original.concurrencyKey());
+                startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey());
+    }
+
+    /**
+     * The run holding the key, if {@code copy} made it (its {@code flow.start} entry says so, read only when a
+     * run holds the key); refused if another request made it: returning that run would answer this one wrongly.
+     */
+    private Optional<StartedRun> earlierCopy(String storedKey, String flow, String key, OperatorActions.Copy copy) {
+        return runHoldingKey(storedKey).map(holder -> {
+            JsonObject startEntry = store.readEvents(holder.runId(),
+                            new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
+                    .map(start -> JsonMatch.read(start.data()).asJsonObject()).orElse(JsonValue.EMPTY_JSON_OBJECT);
+            if (!copy.made(startEntry)) {
+                throw new IdempotencyKeyConflictException(flow, key, holder.runId(),
+                        OperatorActions.Copy.describe(startEntry), copy.toString());
+            }
+            return new StartedRun(holder.runId(), false);
+        });
     }
 
     /**
@@ -762,6 +817,16 @@ public final class FlowEngine implements FlowService {
     @Override
     public String rerunFrom(String runId, String stepName) {
         return operatorActions.rerunFrom(runId, stepName);
+    }
+
+    @Override
+    public StartedRun restart(String runId, RestartOptions options) {
+        return operatorActions.restart(runId, options);
+    }
+
+    @Override
+    public StartedRun rerunFrom(String runId, String stepName, RestartOptions options) {
+        return operatorActions.rerunFrom(runId, stepName, options);
     }
 
     @Override
@@ -984,10 +1049,12 @@ public final class FlowEngine implements FlowService {
         }
 
         @Override
-        public String createCopyAndSchedule(FlowDefinition flow, RunRecord original,
-                                            Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
-                                            StepDefinition first, JsonText startData) {
-            return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, startData);
+        public StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original,
+                                                Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                                StepDefinition first, OperatorActions.Copy copy,
+                                                Optional<String> idempotencyKey, Runnable beforeCreate) {
+            return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, copy,
+                    idempotencyKey, beforeCreate);
         }
     }
 

@@ -7,9 +7,11 @@ import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
 import io.nvent.StepNotFoundException;
 import io.nvent.StepStatus;
@@ -24,6 +26,8 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,9 +66,61 @@ final class OperatorActions {
         /** Refuses an input the flow's entry step cannot read. */
         void requireReadableByEntry(FlowDefinition flow, String inputJson);
 
-        /** Starts a new run with the input of {@code original}, the given steps done, from {@code first}. */
-        String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
-                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData);
+        /**
+         * Starts a new run with the input of {@code original}, the given steps done, from {@code first}, having
+         * run {@code beforeCreate}; with an idempotency key, once per key: a run holding it already is returned
+         * if {@code copy} made it (nothing run, nothing created), and refused if another request did.
+         */
+        StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                         Map<String, String> doneEvents, StepDefinition first, Copy copy,
+                                         Optional<String> idempotencyKey, Runnable beforeCreate);
+    }
+
+    /**
+     * A restart of a run, or a rerun of it from a step: what the new run's {@code flow.start} entry says it
+     * copies ({@code restartOf}, or {@code rerunOf} and {@code fromStep}), and so what tells a repeat of the
+     * request, which gets the run an idempotency key started, from another request that reused the key.
+     */
+    record Copy(String originalRunId, Optional<String> fromStep) {
+
+        static Copy restartOf(String runId) {
+            return new Copy(runId, Optional.empty());
+        }
+
+        static Copy rerunOf(String runId, String step) {
+            return new Copy(runId, Optional.of(step));
+        }
+
+        /** The new run's {@code flow.start} entry, begun: what it copies. */
+        JsonText startData() {
+            JsonText data = JsonText.object();
+            return fromStep.isPresent() ? data.str("rerunOf", originalRunId).str("fromStep", fromStep.get())
+                    : data.str("restartOf", originalRunId);
+        }
+
+        /** Whether a run whose {@code flow.start} entry is {@code startEntry} was made by this request. */
+        boolean made(JsonObject startEntry) {
+            return describe(startEntry).equals(toString());
+        }
+
+        /** What made a run, in words, read from its {@code flow.start} entry. */
+        static String describe(JsonObject startEntry) {
+            if (startEntry.get("restartOf") instanceof JsonString original) {
+                return restartOf(original.getString()).toString();
+            }
+            if (startEntry.get("rerunOf") instanceof JsonString original
+                    && startEntry.get("fromStep") instanceof JsonString step) {
+                return rerunOf(original.getString(), step.getString()).toString();
+            }
+            return startEntry.get("trigger") instanceof JsonString trigger
+                    ? "a fire of trigger '" + trigger.getString() + "'" : "a start";
+        }
+
+        @Override
+        public String toString() {
+            return fromStep.map(step -> "a rerun of run " + originalRunId + " from step '" + step + "'")
+                    .orElse("a restart of run " + originalRunId);
+        }
     }
 
     private final FlowRegistry registry;
@@ -144,26 +200,40 @@ final class OperatorActions {
         }
     }
 
+    /** See {@link io.nvent.FlowService#restart(String)}. */
+    String restart(String runId) {
+        return restart(runId, RestartOptions.DEFAULTS).runId();
+    }
+
     /**
      * Cancels an active original only once the new run can start: a flow no longer deployed, or an
-     * input its entry step cannot read any more, refuses the restart and changes nothing.
+     * input its entry step cannot read any more, refuses the restart and changes nothing; so does a
+     * key that made the new run already (returned) or that another request used (refused).
      */
-    String restart(String runId) {
+    StartedRun restart(String runId, RestartOptions options) {
         Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(options, "options");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         engine.requireReadableByEntry(flow, original.input());
-        if (!original.status().isTerminal()) {
-            cancel(runId, Optional.of("restarted"));
-        }
-        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("restartOf", runId));
+        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(), Copy.restartOf(runId),
+                options.idempotencyKey(), () -> {
+                    if (!original.status().isTerminal()) {
+                        cancel(runId, Optional.of("restarted"));
+                    }
+                });
     }
 
-    /** See {@link io.nvent.FlowService#rerunFrom}. */
+    /** See {@link io.nvent.FlowService#rerunFrom(String, String)}. */
     String rerunFrom(String runId, String stepName) {
+        return rerunFrom(runId, stepName, RestartOptions.DEFAULTS).runId();
+    }
+
+    /** See {@link io.nvent.FlowService#rerunFrom(String, String, RestartOptions)}. */
+    StartedRun rerunFrom(String runId, String stepName, RestartOptions options) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
+        Objects.requireNonNull(options, "options");
         RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         StepDefinition chosen = stepOf(flow, runId, stepName);
@@ -182,8 +252,8 @@ final class OperatorActions {
             throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
                     + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
         }
-        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen,
-                JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
+        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen, Copy.rerunOf(runId, stepName),
+                options.idempotencyKey(), () -> { });
     }
 
     /** See {@link io.nvent.FlowService#retryStep}. */
