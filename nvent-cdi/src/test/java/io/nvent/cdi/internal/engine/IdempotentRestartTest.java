@@ -12,14 +12,11 @@ import io.nvent.cdi.internal.engine.RecoveryActionsTest.Confirm;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Fetch;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Load;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Transform;
+import io.nvent.testkit.Concurrently;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -57,7 +54,7 @@ class IdempotentRestartTest {
     }
 
     @Test
-    void concurrentRestartsWithOneKeyOnTwoInstancesCreateOneRun() throws Exception {
+    void concurrentRestartsWithOneKeyOnTwoInstancesCreateOneRun() {
         try (EngineHarness a = new EngineHarness(new Confirm());
              EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Confirm())) {
             String original = a.engine.start("signup", ANN);
@@ -93,7 +90,7 @@ class IdempotentRestartTest {
     }
 
     @Test
-    void concurrentRerunsWithOneKeyOnTwoInstancesCreateOneRun() throws Exception {
+    void concurrentRerunsWithOneKeyOnTwoInstancesCreateOneRun() {
         try (EngineHarness a = new EngineHarness(new Fetch(), new Transform(), new Load());
              EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Fetch(),
                      new Transform(), new Load())) {
@@ -175,27 +172,9 @@ class IdempotentRestartTest {
 
     /** What 16 callers, half on each instance, get when they all make one call at once. */
     private static List<StartedRun> concurrently(EngineHarness a, EngineHarness b,
-                                                 Function<EngineHarness, StartedRun> call) throws Exception {
-        ExecutorService callers = Executors.newFixedThreadPool(8);
-        try {
-            CountDownLatch go = new CountDownLatch(1);
-            List<Future<StartedRun>> calls = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
-                EngineHarness instance = i % 2 == 0 ? a : b;
-                Callable<StartedRun> oneCall = () -> {
-                    go.await();
-                    return call.apply(instance);
-                };
-                calls.add(callers.submit(oneCall));
-            }
-            go.countDown();
-            List<StartedRun> results = new ArrayList<>();
-            for (Future<StartedRun> result : calls) {
-                results.add(result.get());
-            }
-            return results;
-        } finally {
-            callers.shutdownNow();
-        }
+                                                 Function<EngineHarness, StartedRun> call) {
+        List<StartedRun> results = Collections.synchronizedList(new ArrayList<>());
+        Concurrently.run(16, caller -> results.add(call.apply(caller % 2 == 0 ? a : b)));
+        return results;
     }
 }

@@ -288,7 +288,7 @@ class RunsResourceTest {
      * after a timeout started duplicates.
      */
     @Test
-    void restartsWithOneIdempotencyKeySentAtOnceCreateOneRunAndTheOthersAreAnsweredItWith200() throws Exception {
+    void restartsWithOneIdempotencyKeySentAtOnceCreateOneRunAndTheOthersAreAnsweredItWith200() {
         String original = completedPayment();
 
         List<ContainerResponse> answers = atOnce(3, () -> api().requestWithBody("POST", "runs/" + original + "/restart",
@@ -349,27 +349,10 @@ class RunsResourceTest {
     }
 
     /** The answers of {@code count} requests sent at once. */
-    private static List<ContainerResponse> atOnce(int count, java.util.concurrent.Callable<ContainerResponse> request)
-            throws Exception {
-        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(count);
-        try {
-            CountDownLatch go = new CountDownLatch(1);
-            List<java.util.concurrent.Future<ContainerResponse>> sent = new java.util.ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                sent.add(senders.submit(() -> {
-                    go.await();
-                    return request.call();
-                }));
-            }
-            go.countDown();
-            List<ContainerResponse> answers = new java.util.ArrayList<>();
-            for (java.util.concurrent.Future<ContainerResponse> answer : sent) {
-                answers.add(answer.get());
-            }
-            return answers;
-        } finally {
-            senders.shutdownNow();
-        }
+    private static List<ContainerResponse> atOnce(int count, java.util.function.Supplier<ContainerResponse> request) {
+        List<ContainerResponse> answers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        io.nvent.testkit.Concurrently.run(count, sender -> answers.add(request.get()));
+        return answers;
     }
 
     /** A run of the payment flow that completed. */
