@@ -98,22 +98,26 @@ final class OperatorActions {
                     : data.str("restartOf", originalRunId);
         }
 
+        /** The restart or rerun that made a run, as its {@code flow.start} entry says; empty for a start. */
+        static Optional<Copy> madeRun(JsonObject startEntry) {
+            if (startEntry.get("restartOf") instanceof JsonString original) {
+                return Optional.of(restartOf(original.getString()));
+            }
+            if (startEntry.get("rerunOf") instanceof JsonString original
+                    && startEntry.get("fromStep") instanceof JsonString step) {
+                return Optional.of(rerunOf(original.getString(), step.getString()));
+            }
+            return Optional.empty();
+        }
+
         /** Whether a run whose {@code flow.start} entry is {@code startEntry} was made by this request. */
         boolean made(JsonObject startEntry) {
-            return describe(startEntry).equals(toString());
+            return madeRun(startEntry).filter(this::equals).isPresent();
         }
 
         /** What made a run, in words, read from its {@code flow.start} entry. */
         static String describe(JsonObject startEntry) {
-            if (startEntry.get("restartOf") instanceof JsonString original) {
-                return restartOf(original.getString()).toString();
-            }
-            if (startEntry.get("rerunOf") instanceof JsonString original
-                    && startEntry.get("fromStep") instanceof JsonString step) {
-                return rerunOf(original.getString(), step.getString()).toString();
-            }
-            return startEntry.get("trigger") instanceof JsonString trigger
-                    ? "a fire of trigger '" + trigger.getString() + "'" : "a start";
+            return madeRun(startEntry).map(Copy::toString).orElse("a start");
         }
 
         @Override
