@@ -68,12 +68,21 @@ final class OperatorActions {
 
         /**
          * Starts a new run with the input of {@code original}, the given steps done, from {@code first}, having
-         * run {@code beforeCreate}; with an idempotency key, once per key: a run holding it already is returned
-         * if {@code copy} made it (nothing run, nothing created), and refused if another request did.
+         * run {@code cancelOriginal}; with an idempotency key, once per key: a run holding it already is returned
+         * if {@code copy} made it (see {@link #earlierCopy}), and refused if another request did, nothing changed.
          */
         StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
                                          Map<String, String> doneEvents, StepDefinition first, Copy copy,
-                                         Optional<String> idempotencyKey, Runnable beforeCreate);
+                                         Optional<String> idempotencyKey, Runnable cancelOriginal);
+
+        /**
+         * The run {@code copy} made under the key, for a repeat of it, having run {@code cancelOriginal} and
+         * scheduled the run's first step if still waiting for that (the first request may have stopped
+         * between); looked for in {@code flow}, the original's, or, the original deleted, in the deployed
+         * flows. Refused if another request made the run holding the key in {@code flow}.
+         */
+        Optional<StartedRun> earlierCopy(Optional<String> flow, String idempotencyKey, Copy copy,
+                                         Runnable cancelOriginal);
     }
 
     /**
@@ -212,20 +221,41 @@ final class OperatorActions {
     /**
      * Cancels an active original only once the new run can start: a flow no longer deployed, or an
      * input its entry step cannot read any more, refuses the restart and changes nothing; so does a
-     * key that made the new run already (returned) or that another request used (refused).
+     * key that made the new run already (returned, also after the original was deleted) or that another
+     * request used (refused).
      */
     StartedRun restart(String runId, RestartOptions options) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(options, "options");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        Copy copy = Copy.restartOf(runId);
+        Runnable cancelOriginal = () -> cancelIfActive(runId, "restarted");
+        Optional<RunRecord> found = store.findRun(runId);
+        Optional<StartedRun> repeated = earlierCopy(found, options, copy, cancelOriginal);
+        if (repeated.isPresent()) {
+            return repeated.get();
+        }
+        RunRecord original = found.orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         engine.requireReadableByEntry(flow, original.input());
-        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(), Copy.restartOf(runId),
-                options.idempotencyKey(), () -> {
-                    if (!original.status().isTerminal()) {
-                        cancel(runId, Optional.of("restarted"));
-                    }
-                });
+        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(), copy,
+                options.idempotencyKey(), cancelOriginal);
+    }
+
+    /**
+     * The run a keyed restart or rerun made, for its repeat: looked up before the original's checks, which
+     * may fail once it was deleted or its flow redeployed; the original, if still stored, names the flow.
+     */
+    private Optional<StartedRun> earlierCopy(Optional<RunRecord> original, RestartOptions options, Copy copy,
+                                             Runnable cancelOriginal) {
+        return options.idempotencyKey().flatMap(key -> engine.earlierCopy(original.map(RunRecord::flow), key, copy,
+                cancelOriginal));
+    }
+
+    /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */
+    private void cancelIfActive(String runId, String reason) {
+        if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent()) {
+            cancel(runId, Optional.of(reason));
+        }
     }
 
     /** See {@link io.nvent.FlowService#rerunFrom(String, String)}. */
@@ -238,7 +268,14 @@ final class OperatorActions {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
         Objects.requireNonNull(options, "options");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        Copy copy = Copy.rerunOf(runId, stepName);
+        Runnable nothingToCancel = () -> { };
+        Optional<RunRecord> found = store.findRun(runId);
+        Optional<StartedRun> repeated = earlierCopy(found, options, copy, nothingToCancel);
+        if (repeated.isPresent()) {
+            return repeated.get();
+        }
+        RunRecord original = found.orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         StepDefinition chosen = stepOf(flow, runId, stepName);
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
@@ -256,8 +293,8 @@ final class OperatorActions {
             throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
                     + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
         }
-        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen, Copy.rerunOf(runId, stepName),
-                options.idempotencyKey(), () -> { });
+        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen, copy,
+                options.idempotencyKey(), nothingToCancel);
     }
 
     /** See {@link io.nvent.FlowService#retryStep}. */

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.HistoryEvent;
 import io.nvent.RestartOptions;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -10,11 +11,15 @@ import io.nvent.cdi.internal.engine.RecoveryActionsTest.Load;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Transform;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -55,14 +60,14 @@ class IdempotentRestartReviewTest {
 
     @Test
     void aKeyedRestartRefusedBecauseAnotherInstanceTookTheKeyMeanwhileLeavesTheOriginalRunning() {
-        StoreWithHookBeforeUpdate store = new StoreWithHookBeforeUpdate();
+        StoreWithHookBeforeWrite store = new StoreWithHookBeforeWrite();
         try (EngineHarness a = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Confirm());
              EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Confirm())) {
             String original = a.engine.start("signup", ANN);
             a.awaitStatus(original, RunStatus.AWAITING);
             // Another instance starts the flow with the same key after this instance found the key free
-            // (its check) and before it inserts the copy: the cancel of the original is between the two.
-            store.beforeNextUpdateOf(original, () -> b.engine.start("signup", ANN, StartOptions.idempotent("taken")));
+            // (its check) and before it inserts the copy or, whichever it does first, cancels the original.
+            store.beforeNextWriteOf(original, () -> b.engine.start("signup", ANN, StartOptions.idempotent("taken")));
 
             Throwable refused = catchThrowable(() -> a.engine.restart(original, RestartOptions.idempotent("taken")));
 
@@ -72,21 +77,34 @@ class IdempotentRestartReviewTest {
         }
     }
 
-    /** A store that runs a hook (another instance's work) just before the next update of one run. */
-    static final class StoreWithHookBeforeUpdate extends MemoryFlowStore {
+    /**
+     * A store that runs a hook (another instance's work) just before its next write for a restart of one run:
+     * the update of that run or the insert of a run holding a key, whichever comes first.
+     */
+    static final class StoreWithHookBeforeWrite extends MemoryFlowStore {
         private final AtomicReference<Map.Entry<String, Runnable>> hook = new AtomicReference<>();
 
-        void beforeNextUpdateOf(String runId, Runnable action) {
+        void beforeNextWriteOf(String runId, Runnable action) {
             hook.set(Map.entry(runId, action));
+        }
+
+        private void runHookIf(Predicate<String> armedFor) {
+            Map.Entry<String, Runnable> armed = hook.get();
+            if (armed != null && armedFor.test(armed.getKey()) && hook.compareAndSet(armed, null)) {
+                armed.getValue().run();
+            }
         }
 
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
-            Map.Entry<String, Runnable> armed = hook.get();
-            if (armed != null && armed.getKey().equals(runId) && hook.compareAndSet(armed, null)) {
-                armed.getValue().run();
-            }
+            runHookIf(runId::equals);
             return super.updateRun(runId, mutation);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            runHookIf(anyRun -> true);
+            return super.createRun(run, events, idempotencyKey);
         }
     }
 }
