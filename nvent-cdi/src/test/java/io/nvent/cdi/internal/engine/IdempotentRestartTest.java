@@ -8,15 +8,25 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
+import io.nvent.StepStatus;
+import io.nvent.cdi.internal.engine.AwaitOfEndedRunTest.Draft;
+import io.nvent.cdi.internal.engine.AwaitOfEndedRunTest.Publish;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Confirm;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Fetch;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Load;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Transform;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -67,6 +77,51 @@ class IdempotentRestartTest {
             assertThat(results).filteredOn(StartedRun::created).hasSize(1);
             assertThat(a.engine.runs(RunQuery.all())).hasSize(2);
             assertThat(a.eventsOf(original, EventType.FLOW_CANCEL)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRepeatOfAKeyedRestartWhoseInstanceStoppedAfterStoringTheCopyCancelsTheOriginalAndStartsTheCopy() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Draft(),
+                new Publish())) {
+            String original = h.engine.start("article", null);
+            h.awaitStatus(original, RunStatus.AWAITING);
+            store.failNextUpdateOf(original);
+            assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")))
+                    .hasMessage("the instance stopped");
+            String copy = h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId();
+            assertThat(store.findRun(copy).orElseThrow().steps()).containsEntry("draft", StepStatus.QUEUED);
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            StartedRun repeated = h.engine.restart(original, RestartOptions.idempotent("stopped"));
+
+            assertThat(repeated).isEqualTo(new StartedRun(copy, false));
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            h.awaitStatus(copy, RunStatus.AWAITING);
+            assertThat(h.eventsOf(copy, EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRepeatAfterTheLostJobSweepStartedTheCopyOfAStoppedRestartDoesNotStartItAgain() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Draft(),
+                new Publish())) {
+            String original = h.engine.start("article", null);
+            h.awaitStatus(original, RunStatus.AWAITING);
+            store.failNextUpdateOf(original);
+            assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")));
+            RunRecord copy = store.findRun(h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId())
+                    .orElseThrow();
+            // Unchanged between two checks and without a job: the sweep queues the copy's first step.
+            h.engine.lostSteps().requeueLostSteps(Map.of(copy.runId(), copy.version()), Optional.empty(), 100);
+            h.awaitStatus(copy.runId(), RunStatus.AWAITING);
+
+            assertThat(h.engine.restart(original, RestartOptions.idempotent("stopped")))
+                    .isEqualTo(new StartedRun(copy.runId(), false));
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
         }
     }
 
@@ -176,5 +231,22 @@ class IdempotentRestartTest {
         List<StartedRun> results = Collections.synchronizedList(new ArrayList<>());
         Concurrently.run(16, caller -> results.add(call.apply(caller % 2 == 0 ? a : b)));
         return results;
+    }
+
+    /** A store whose next update of one run fails, as if the instance writing it stopped just before. */
+    static final class StoreFailingNextUpdate extends MemoryFlowStore {
+        private final AtomicReference<String> failing = new AtomicReference<>();
+
+        void failNextUpdateOf(String runId) {
+            failing.set(runId);
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (failing.compareAndSet(runId, null)) {
+                throw new IllegalStateException("the instance stopped");
+            }
+            return super.updateRun(runId, mutation);
+        }
     }
 }
