@@ -201,7 +201,8 @@ public class RunsResource {
 
     /**
      * Starts a new run with the same input; an active original is canceled first. With an {@code Idempotency-Key},
-     * a repeated request gets the run the first created (200) and changes nothing.
+     * a repeated request gets the run the first created (200), finishing what the first left undone if it
+     * stopped halfway; a request refused for a key another request took (422) changed nothing.
      */
     @POST
     @Path("{runId}/restart")
