@@ -153,8 +153,11 @@ public interface FlowService {
      * the first call with a key cancels an active original and creates the new run, holding the key as a
      * start's run holds it; a repeated call (a client's retry after a timeout) with the same key returns
      * that run ({@link StartedRun#created()} {@code false}) and changes nothing, on any instance, also when
-     * the calls race. Keys are per flow and shared with starts and reruns: a key that started another
-     * request is refused.
+     * the calls race and once the original was deleted. Keys are per flow and shared with starts and reruns:
+     * a key that started another request is refused, having changed nothing, also when another instance
+     * took it during this call. The new run is stored, holding the key, before the original is canceled, and
+     * its first step is queued after that: should the first call stop in between (its instance died), a
+     * repeat finishes it.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
      * before 0.2 (a decorator, a test double), restarts as {@link #restart(String)} without a key and
@@ -163,7 +166,7 @@ public interface FlowService {
      * @param runId the run to restart, in any status
      * @param options the idempotency key; {@link RestartOptions#DEFAULTS} for none
      * @return the new run, and whether this call created it
-     * @throws RunNotFoundException if the run does not exist
+     * @throws RunNotFoundException if the run does not exist (and no run its restart with this key made does)
      * @throws FlowNotFoundException if the run's flow is not deployed here
      * @throws InvalidPayloadException if the entry step, as deployed now, cannot read the run's input
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow that is no
@@ -182,8 +185,8 @@ public interface FlowService {
      * ({@link RestartOptions#idempotencyKey()}): the first call with a key creates the new run, holding the
      * key as a start's run holds it; a repeated call with the same key, the same run and the same step
      * returns that run ({@link StartedRun#created()} {@code false}), on any instance, also when the calls
-     * race. Keys are per flow and shared with starts and restarts: a key that started another request is
-     * refused.
+     * race and once the original was deleted. Keys are per flow and shared with starts and restarts: a key
+     * that started another request is refused, having changed nothing.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
      * before 0.2, reruns as {@link #rerunFrom(String, String)} without a key and refuses one with an
@@ -193,7 +196,7 @@ public interface FlowService {
      * @param step the step to execute again
      * @param options the idempotency key; {@link RestartOptions#DEFAULTS} for none
      * @return the new run, and whether this call created it
-     * @throws RunNotFoundException if the run does not exist
+     * @throws RunNotFoundException if the run does not exist (and no run its rerun with this key made does)
      * @throws FlowNotFoundException if the run's flow is not deployed here
      * @throws StepNotFoundException if the flow has no such step (the message names the run)
      * @throws IllegalArgumentException if the original run did not emit every event the step
