@@ -86,20 +86,16 @@ class IdempotentRestartTest {
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Draft(),
                 new Publish())) {
             String original = h.engine.start("article", null);
-            h.awaitStatus(original, RunStatus.AWAITING);
-            store.failNextUpdateOf(original);
-            assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")))
-                    .hasMessage("the instance stopped");
-            String copy = h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId();
-            assertThat(store.findRun(copy).orElseThrow().steps()).containsEntry("draft", StepStatus.QUEUED);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+            assertThat(copy.steps()).containsEntry("draft", StepStatus.QUEUED);
             assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
             StartedRun repeated = h.engine.restart(original, RestartOptions.idempotent("stopped"));
 
-            assertThat(repeated).isEqualTo(new StartedRun(copy, false));
+            assertThat(repeated).isEqualTo(new StartedRun(copy.runId(), false));
             assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
-            h.awaitStatus(copy, RunStatus.AWAITING);
-            assertThat(h.eventsOf(copy, EventType.STEP_STARTED)).hasSize(1);
+            h.awaitStatus(copy.runId(), RunStatus.AWAITING);
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
         }
     }
 
@@ -109,11 +105,7 @@ class IdempotentRestartTest {
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Draft(),
                 new Publish())) {
             String original = h.engine.start("article", null);
-            h.awaitStatus(original, RunStatus.AWAITING);
-            store.failNextUpdateOf(original);
-            assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")));
-            RunRecord copy = store.findRun(h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId())
-                    .orElseThrow();
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
             // Unchanged between two checks and without a job: the sweep queues the copy's first step.
             h.engine.lostSteps().requeueLostSteps(Map.of(copy.runId(), copy.version()), Optional.empty(), 100);
             h.awaitStatus(copy.runId(), RunStatus.AWAITING);
@@ -123,6 +115,16 @@ class IdempotentRestartTest {
             assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
             assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
         }
+    }
+
+    /** A keyed restart of the awaiting original whose instance stops once it stored the copy: the copy. */
+    private static RunRecord restartStoppedAfterStoringTheCopy(EngineHarness h, StoreFailingNextUpdate store,
+                                                               String original) {
+        h.awaitStatus(original, RunStatus.AWAITING);
+        store.failNextUpdateOf(original);
+        assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")))
+                .hasMessage("the instance stopped");
+        return store.findRun(h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId()).orElseThrow();
     }
 
     @Test
