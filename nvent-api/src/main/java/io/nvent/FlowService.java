@@ -149,6 +149,79 @@ public interface FlowService {
     String rerunFrom(String runId, String step);
 
     /**
+     * {@link #restart(String)}, safe to repeat with an idempotency key ({@link RestartOptions#idempotencyKey()}):
+     * the first call with a key cancels an active original and creates the new run, holding the key as a
+     * start's run holds it; a repeated call (a client's retry after a timeout) with the same key returns
+     * that run ({@link StartedRun#created()} {@code false}) and changes nothing, on any instance, also when
+     * the calls race and once the original was deleted. Keys are per flow and shared with starts and reruns:
+     * a key that started another request is refused, having changed nothing, also when another instance
+     * took it during this call. The new run is stored, holding the key, before the original is canceled, and
+     * its first step is queued after that: should the first call stop in between (its instance died), a
+     * repeat finishes it.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
+     * before 0.2 (a decorator, a test double), restarts as {@link #restart(String)} without a key and
+     * refuses one with an {@link UnsupportedOperationException} (NVENT-0277) rather than ignore it.
+     *
+     * @param runId the run to restart, in any status
+     * @param options the idempotency key; {@link RestartOptions#DEFAULTS} for none
+     * @return the new run, and whether this call created it
+     * @throws RunNotFoundException if the run does not exist (and no run its restart with this key made does)
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws InvalidPayloadException if the entry step, as deployed now, cannot read the run's input
+     * @throws IdempotencyKeyConflictException if the key already started a run of this flow that is no
+     *     restart of {@code runId} (a start, a restart of another run, a rerun); nothing changed
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 and the options carry a key
+     * @since 0.2
+     */
+    default StartedRun restart(String runId, RestartOptions options) {
+        requireNoKeyBefore02(options, "restart");
+        return new StartedRun(restart(runId), true);
+    }
+
+    /**
+     * {@link #rerunFrom(String, String)}, safe to repeat with an idempotency key
+     * ({@link RestartOptions#idempotencyKey()}): the first call with a key creates the new run, holding the
+     * key as a start's run holds it; a repeated call with the same key, the same run and the same step
+     * returns that run ({@link StartedRun#created()} {@code false}), on any instance, also when the calls
+     * race and once the original was deleted. Keys are per flow and shared with starts and restarts: a key
+     * that started another request is refused, having changed nothing.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
+     * before 0.2, reruns as {@link #rerunFrom(String, String)} without a key and refuses one with an
+     * {@link UnsupportedOperationException} (NVENT-0277) rather than ignore it.
+     *
+     * @param runId the original run, in any status
+     * @param step the step to execute again
+     * @param options the idempotency key; {@link RestartOptions#DEFAULTS} for none
+     * @return the new run, and whether this call created it
+     * @throws RunNotFoundException if the run does not exist (and no run its rerun with this key made does)
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws StepNotFoundException if the flow has no such step (the message names the run)
+     * @throws IllegalArgumentException if the original run did not emit every event the step
+     *     subscribes to, so it would never run
+     * @throws IdempotencyKeyConflictException if the key already started a run of this flow that is no
+     *     rerun of {@code runId} from {@code step} (a start, a restart, a rerun of another run or from
+     *     another step); nothing changed
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 and the options carry a key
+     * @since 0.2
+     */
+    default StartedRun rerunFrom(String runId, String step, RestartOptions options) {
+        requireNoKeyBefore02(options, "rerun");
+        return new StartedRun(rerunFrom(runId, step), true);
+    }
+
+    private void requireNoKeyBefore02(RestartOptions options, String action) {
+        if (java.util.Objects.requireNonNull(options, "options").idempotencyKey().isPresent()) {
+            throw new UnsupportedOperationException("NVENT-0277 " + getClass().getName() + " cannot " + action
+                    + " a run with an idempotency key: it implements FlowService as it was before nvent 0.2;"
+                    + " nothing was started");
+        }
+    }
+
+    /**
      * Retries a step that failed finally: the step is queued with a fresh set of attempts and the
      * run is running again. A step that failed because one of its awaits timed out is not executed
      * by the retry: it waits for that await again, registered anew with a fresh count of timeout

@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * A start reused an idempotency key that an earlier start of the same flow used with another input:
  * it is a different request, and returning the earlier run would answer it wrongly. Nothing was
- * started. The REST API answers 422.
+ * started. Likewise a restart or rerun ({@link RestartOptions}) whose key already started a run of the
+ * flow by another request: a start, a restart of another run, a rerun of another run or from another
+ * step. The REST API answers 422.
  *
  * @since 0.1
  */
@@ -34,6 +36,30 @@ public class IdempotencyKeyConflictException extends NventException {
         this.flow = Objects.requireNonNull(flow, "flow");
         this.idempotencyKey = Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         this.runId = Objects.requireNonNull(runId, "runId");
+    }
+
+    /**
+     * A conflict of a restart or rerun, with a message (NVENT-0276) that names the flow, the key, the run
+     * the key started and both requests.
+     *
+     * @param flow the flow the key was used for
+     * @param idempotencyKey the key
+     * @param runId the run the key started first
+     * @param earlierRequest what started {@code runId}, in words, e.g. {@code "a start"} or
+     *     {@code "a restart of run 7f3…"}
+     * @param request what reused the key, in words, e.g. {@code "a rerun of run 2c1… from step 'ship'"}
+     * @throws NullPointerException if an argument is {@code null}
+     * @since 0.2
+     */
+    public IdempotencyKeyConflictException(String flow, String idempotencyKey, String runId, String earlierRequest,
+                                           String request) {
+        super("NVENT-0276 idempotency key '" + idempotencyKey + "' of flow '" + flow + "' already started run "
+                + Objects.requireNonNull(runId, "runId") + " by " + Objects.requireNonNull(earlierRequest,
+                "earlierRequest") + ", so it cannot be the key of " + Objects.requireNonNull(request, "request")
+                + "; nothing was started or canceled; a new request needs a new key");
+        this.flow = Objects.requireNonNull(flow, "flow");
+        this.idempotencyKey = Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        this.runId = runId;
     }
 
     /** {@return the flow the key was used for} */

@@ -167,7 +167,8 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         return new Builder();
     }
 
-    private static void requireValidKey(String key) {
+    /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link RestartOptions}'s. */
+    static void requireValidKey(String key) {
         if (key.isBlank()) {
             throw new IllegalArgumentException("an idempotency key must not be blank");
         }

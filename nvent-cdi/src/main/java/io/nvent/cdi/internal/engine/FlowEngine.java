@@ -21,6 +21,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
+import io.nvent.RestartOptions;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
@@ -464,7 +465,7 @@ public final class FlowEngine implements FlowService {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
-        synchronized (keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)]) {
+        synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
                     concurrencyKey);
         }
@@ -485,6 +486,11 @@ public final class FlowEngine implements FlowService {
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
+    }
+
+    /** The lock that starts with one stored key on this instance take turns on. */
+    private Object stripeOf(String storedKey) {
+        return keyStripes[Math.floorMod(storedKey.hashCode(), keyStripes.length)];
     }
 
     /**
@@ -586,14 +592,117 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
-     * emissions are already done, and schedules its first step; unless {@code original} was deleted
-     * meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition,
-     * JsonText, Optional, Optional, Optional, Optional)}).
+     * emissions are already done, and schedules its first step, having run {@code cancelOriginal}; unless
+     * {@code original} was deleted meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map,
+     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional)}). With an idempotency key, as a
+     * start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
+     * hold, so a repeat of {@code copy} (a retry, on any instance, also racing the first) returns the run the
+     * first created ({@link #earlierCopy}); a run holding the key that another request made is refused.
+     *
+     * <p>With a key the copy is stored first, taking the key, and {@code cancelOriginal} runs only then, before
+     * the copy's first step is scheduled: a request refused because another one took the key after this one
+     * found it free, on any instance, has changed nothing. A request that stopped between the steps (its
+     * instance died) leaves a copy whose original may still be active; its repeat finishes the restart.
      */
-    private String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
-                                         Map<String, String> doneEvents, StepDefinition first, JsonText startData) {
-        return createAndSchedule(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
-                startData, Optional.empty(), Optional.empty(), Optional.of(original.runId()), original.concurrencyKey());
+    private StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                             Map<String, String> doneEvents, StepDefinition first,
+                                             OperatorActions.Copy copy, Optional<String> idempotencyKey,
+                                             Runnable cancelOriginal) {
+        if (idempotencyKey.isEmpty()) {
+            cancelOriginal.run();
+            return new StartedRun(schedule(createCopy(flow, original, doneSteps, doneEvents, first, copy.startData(),
+                    Optional.empty())), true);
+        }
+        String key = idempotencyKey.get();
+        String storedKey = storedKey(flow.name(), StartKey.callers(key).seed());
+        synchronized (stripeOf(storedKey)) {
+            Optional<StartedRun> earlier = earlierCopy(storedKey, flow.name(), key, copy, cancelOriginal);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            CreatedRun created;
+            try {
+                created = createCopy(flow, original, doneSteps, doneEvents, first,
+                        copy.startData().str("idempotencyKey", key), Optional.of(new HeldKey(key, storedKey)));
+            } catch (RunNotFoundException originalDeleted) {
+                throw originalDeleted;
+            } catch (NventException raced) {
+                return earlierCopy(storedKey, flow.name(), key, copy, cancelOriginal).orElseThrow(() -> raced);
+            }
+            cancelOriginal.run();
+            return new StartedRun(schedule(created), true);
+        }
+    }
+
+    private CreatedRun createCopy(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                  Map<String, String> doneEvents, StepDefinition first, JsonText startData,
+                                  Optional<HeldKey> idempotencyKey) {
+        return create(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
+                startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey());
+    }
+
+    /**
+     * The run a keyed restart or rerun made, for a repeat of it: looked for under the key in {@code flow}, the
+     * original's flow, or, the original deleted, in each deployed flow (a run another request made there is then
+     * no answer: this request's flow is unknown). See {@link #earlierCopy(String, String, String,
+     * OperatorActions.Copy, Runnable)}.
+     */
+    private Optional<StartedRun> earlierCopy(Optional<String> flow, String key, OperatorActions.Copy copy,
+                                             Runnable cancelOriginal) {
+        if (flow.isPresent()) {
+            return earlierCopy(storedKey(flow.get(), StartKey.callers(key).seed()), flow.get(), key, copy,
+                    cancelOriginal);
+        }
+        for (FlowDefinition deployed : registry.flows()) {
+            Optional<RunRecord> holder = runHoldingKey(storedKey(deployed.name(), StartKey.callers(key).seed()))
+                    .filter(run -> copy.made(startEntryOf(run)));
+            if (holder.isPresent()) {
+                return Optional.of(repeated(holder.get(), copy, cancelOriginal));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The run holding the key, if {@code copy} made it (its {@code flow.start} entry says so, read only when a
+     * run holds the key), with what its request may have left undone finished ({@link #repeated}); refused if
+     * another request made it: returning that run would answer this one wrongly.
+     */
+    private Optional<StartedRun> earlierCopy(String storedKey, String flow, String key, OperatorActions.Copy copy,
+                                             Runnable cancelOriginal) {
+        return runHoldingKey(storedKey).map(holder -> {
+            JsonObject startEntry = startEntryOf(holder);
+            if (!copy.made(startEntry)) {
+                throw new IdempotencyKeyConflictException(flow, key, holder.runId(),
+                        OperatorActions.Copy.describe(startEntry), copy.toString());
+            }
+            return repeated(holder, copy, cancelOriginal);
+        });
+    }
+
+    private JsonObject startEntryOf(RunRecord run) {
+        return store.readEvents(run.runId(), new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream()
+                .findFirst().map(start -> JsonMatch.read(start.data()).asJsonObject())
+                .orElse(JsonValue.EMPTY_JSON_OBJECT);
+    }
+
+    /**
+     * The answer to a repeat of the request that made {@code copyRun}, having done again what that request does
+     * after storing it, in case it stopped before (its instance died): cancel the original (if still active)
+     * and schedule the copy's first step (if still waiting for that). Both are harmless when done already: the
+     * queue ignores a job id it holds, a step taken is no longer queued, and a settled concurrency key stays so.
+     */
+    private StartedRun repeated(RunRecord copyRun, OperatorActions.Copy copy, Runnable cancelOriginal) {
+        cancelOriginal.run();
+        Optional<StepDefinition> first = registry.flow(copyRun.flow())
+                .flatMap(flow -> flow.step(copy.fromStep().orElse(flow.entry().name())));
+        if (first.isPresent() && copyRun.status() == RunStatus.AWAITING && copyRun.concurrencyKey().isPresent()) {
+            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), copyRun.concurrencyKey(), false));
+        } else if (first.isPresent() && copyRun.status() == RunStatus.RUNNING
+                && copyRun.steps().get(first.get().name()) == StepStatus.QUEUED) {
+            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), Optional.empty(), true));
+        }
+        return new StartedRun(copyRun.runId(), false);
     }
 
     /**
@@ -621,6 +730,19 @@ public final class FlowEngine implements FlowService {
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
                                      Optional<String> concurrencyKey) {
+        return schedule(create(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData, delay,
+                idempotencyKey, copyOf, concurrencyKey));
+    }
+
+    /**
+     * {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional,
+     * Optional, Optional, Optional) createAndSchedule} up to scheduling the first step ({@link #schedule}).
+     */
+    private CreatedRun create(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                              Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                              StepDefinition first, JsonText startData, Optional<Duration> delay,
+                              Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
+                              Optional<String> concurrencyKey) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
@@ -675,10 +797,27 @@ public final class FlowEngine implements FlowService {
         }
         publisher.publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
-        if (concurrencyKey.isPresent() && delay.isEmpty()) {
-            awaitResolution.settleConcurrencyKeyOfWaiter(runId, concurrencyKey.get());
-        } else if (awaits.isEmpty()) {
-            queueing.handOver(runId, flow.name(), first, false, run.version());
+        return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty());
+    }
+
+    /**
+     * A run stored, published and with its awaits saved, whose first step is not yet scheduled: neither
+     * queued nor, waiting for a concurrency key, handed the key if free.
+     *
+     * @param keyToSettle the concurrency key the first step waits for now (not after a delay)
+     * @param queueFirst whether the first step is queued at once (it awaits nothing)
+     */
+    private record CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle,
+                              boolean queueFirst) {
+    }
+
+    /** Schedules the first step of a run just created. */
+    private String schedule(CreatedRun created) {
+        String runId = created.run().runId();
+        if (created.keyToSettle().isPresent()) {
+            awaitResolution.settleConcurrencyKeyOfWaiter(runId, created.keyToSettle().get());
+        } else if (created.queueFirst()) {
+            queueing.handOver(runId, created.flow(), created.first(), false, created.run().version());
         }
         return runId;
     }
@@ -762,6 +901,16 @@ public final class FlowEngine implements FlowService {
     @Override
     public String rerunFrom(String runId, String stepName) {
         return operatorActions.rerunFrom(runId, stepName);
+    }
+
+    @Override
+    public StartedRun restart(String runId, RestartOptions options) {
+        return operatorActions.restart(runId, options);
+    }
+
+    @Override
+    public StartedRun rerunFrom(String runId, String stepName, RestartOptions options) {
+        return operatorActions.rerunFrom(runId, stepName, options);
     }
 
     @Override
@@ -1011,10 +1160,18 @@ public final class FlowEngine implements FlowService {
         }
 
         @Override
-        public String createCopyAndSchedule(FlowDefinition flow, RunRecord original,
-                                            Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
-                                            StepDefinition first, JsonText startData) {
-            return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, startData);
+        public StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original,
+                                                Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                                                StepDefinition first, OperatorActions.Copy copy,
+                                                Optional<String> idempotencyKey, Runnable cancelOriginal) {
+            return FlowEngine.this.createCopyAndSchedule(flow, original, doneSteps, doneEvents, first, copy,
+                    idempotencyKey, cancelOriginal);
+        }
+
+        @Override
+        public Optional<StartedRun> earlierCopy(Optional<String> flow, String idempotencyKey,
+                                                OperatorActions.Copy copy, Runnable cancelOriginal) {
+            return FlowEngine.this.earlierCopy(flow, idempotencyKey, copy, cancelOriginal);
         }
     }
 

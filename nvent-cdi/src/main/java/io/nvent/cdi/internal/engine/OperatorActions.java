@@ -7,9 +7,11 @@ import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
 import io.nvent.StepNotFoundException;
 import io.nvent.StepStatus;
@@ -24,6 +26,8 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,9 +66,74 @@ final class OperatorActions {
         /** Refuses an input the flow's entry step cannot read. */
         void requireReadableByEntry(FlowDefinition flow, String inputJson);
 
-        /** Starts a new run with the input of {@code original}, the given steps done, from {@code first}. */
-        String createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
-                                     Map<String, String> doneEvents, StepDefinition first, JsonText startData);
+        /**
+         * Starts a new run with the input of {@code original}, the given steps done, from {@code first}, having
+         * run {@code cancelOriginal}; with an idempotency key, once per key: a run holding it already is returned
+         * if {@code copy} made it (see {@link #earlierCopy}), and refused if another request did, nothing changed.
+         */
+        StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
+                                         Map<String, String> doneEvents, StepDefinition first, Copy copy,
+                                         Optional<String> idempotencyKey, Runnable cancelOriginal);
+
+        /**
+         * The run {@code copy} made under the key, for a repeat of it, having run {@code cancelOriginal} and
+         * scheduled the run's first step if still waiting for that (the first request may have stopped
+         * between); looked for in {@code flow}, the original's, or, the original deleted, in the deployed
+         * flows. Refused if another request made the run holding the key in {@code flow}.
+         */
+        Optional<StartedRun> earlierCopy(Optional<String> flow, String idempotencyKey, Copy copy,
+                                         Runnable cancelOriginal);
+    }
+
+    /**
+     * A restart of a run, or a rerun of it from a step: what the new run's {@code flow.start} entry says it
+     * copies ({@code restartOf}, or {@code rerunOf} and {@code fromStep}), and so what tells a repeat of the
+     * request, which gets the run an idempotency key started, from another request that reused the key.
+     */
+    record Copy(String originalRunId, Optional<String> fromStep) {
+
+        static Copy restartOf(String runId) {
+            return new Copy(runId, Optional.empty());
+        }
+
+        static Copy rerunOf(String runId, String step) {
+            return new Copy(runId, Optional.of(step));
+        }
+
+        /** The new run's {@code flow.start} entry, begun: what it copies. */
+        JsonText startData() {
+            JsonText data = JsonText.object();
+            return fromStep.isPresent() ? data.str("rerunOf", originalRunId).str("fromStep", fromStep.get())
+                    : data.str("restartOf", originalRunId);
+        }
+
+        /** The restart or rerun that made a run, as its {@code flow.start} entry says; empty for a start. */
+        static Optional<Copy> madeRun(JsonObject startEntry) {
+            if (startEntry.get("restartOf") instanceof JsonString original) {
+                return Optional.of(restartOf(original.getString()));
+            }
+            if (startEntry.get("rerunOf") instanceof JsonString original
+                    && startEntry.get("fromStep") instanceof JsonString step) {
+                return Optional.of(rerunOf(original.getString(), step.getString()));
+            }
+            return Optional.empty();
+        }
+
+        /** Whether a run whose {@code flow.start} entry is {@code startEntry} was made by this request. */
+        boolean made(JsonObject startEntry) {
+            return madeRun(startEntry).filter(this::equals).isPresent();
+        }
+
+        /** What made a run, in words, read from its {@code flow.start} entry. */
+        static String describe(JsonObject startEntry) {
+            return madeRun(startEntry).map(Copy::toString).orElse("a start");
+        }
+
+        @Override
+        public String toString() {
+            return fromStep.map(step -> "a rerun of run " + originalRunId + " from step '" + step + "'")
+                    .orElse("a restart of run " + originalRunId);
+        }
     }
 
     private final FlowRegistry registry;
@@ -144,27 +213,69 @@ final class OperatorActions {
         }
     }
 
-    /**
-     * Cancels an active original only once the new run can start: a flow no longer deployed, or an
-     * input its entry step cannot read any more, refuses the restart and changes nothing.
-     */
+    /** See {@link io.nvent.FlowService#restart(String)}. */
     String restart(String runId) {
-        Objects.requireNonNull(runId, "runId");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        FlowDefinition flow = registry.require(original.flow());
-        engine.requireReadableByEntry(flow, original.input());
-        if (!original.status().isTerminal()) {
-            cancel(runId, Optional.of("restarted"));
-        }
-        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(),
-                JsonText.object().str("restartOf", runId));
+        return restart(runId, RestartOptions.DEFAULTS).runId();
     }
 
-    /** See {@link io.nvent.FlowService#rerunFrom}. */
+    /**
+     * Cancels an active original only once the new run can start: a flow no longer deployed, or an
+     * input its entry step cannot read any more, refuses the restart and changes nothing; so does a
+     * key that made the new run already (returned, also after the original was deleted) or that another
+     * request used (refused).
+     */
+    StartedRun restart(String runId, RestartOptions options) {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(options, "options");
+        Copy copy = Copy.restartOf(runId);
+        Runnable cancelOriginal = () -> cancelIfActive(runId, "restarted");
+        Optional<RunRecord> found = store.findRun(runId);
+        Optional<StartedRun> repeated = earlierCopy(found, options, copy, cancelOriginal);
+        if (repeated.isPresent()) {
+            return repeated.get();
+        }
+        RunRecord original = found.orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(original.flow());
+        engine.requireReadableByEntry(flow, original.input());
+        return engine.createCopyAndSchedule(flow, original, Map.of(), Map.of(), flow.entry(), copy,
+                options.idempotencyKey(), cancelOriginal);
+    }
+
+    /**
+     * The run a keyed restart or rerun made, for its repeat: looked up before the original's checks, which
+     * may fail once it was deleted or its flow redeployed; the original, if still stored, names the flow.
+     */
+    private Optional<StartedRun> earlierCopy(Optional<RunRecord> original, RestartOptions options, Copy copy,
+                                             Runnable cancelOriginal) {
+        return options.idempotencyKey().flatMap(key -> engine.earlierCopy(original.map(RunRecord::flow), key, copy,
+                cancelOriginal));
+    }
+
+    /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */
+    private void cancelIfActive(String runId, String reason) {
+        if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent()) {
+            cancel(runId, Optional.of(reason));
+        }
+    }
+
+    /** See {@link io.nvent.FlowService#rerunFrom(String, String)}. */
     String rerunFrom(String runId, String stepName) {
+        return rerunFrom(runId, stepName, RestartOptions.DEFAULTS).runId();
+    }
+
+    /** See {@link io.nvent.FlowService#rerunFrom(String, String, RestartOptions)}. */
+    StartedRun rerunFrom(String runId, String stepName, RestartOptions options) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
-        RunRecord original = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        Objects.requireNonNull(options, "options");
+        Copy copy = Copy.rerunOf(runId, stepName);
+        Runnable nothingToCancel = () -> { };
+        Optional<RunRecord> found = store.findRun(runId);
+        Optional<StartedRun> repeated = earlierCopy(found, options, copy, nothingToCancel);
+        if (repeated.isPresent()) {
+            return repeated.get();
+        }
+        RunRecord original = found.orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         StepDefinition chosen = stepOf(flow, runId, stepName);
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
@@ -182,8 +293,8 @@ final class OperatorActions {
             throw new IllegalArgumentException("step '" + stepName + "' cannot be rerun from run '" + runId
                     + "': its subscriptions " + chosen.subscribes() + " were not all emitted in that run");
         }
-        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen,
-                JsonText.object().str("rerunOf", runId).str("fromStep", stepName));
+        return engine.createCopyAndSchedule(flow, original, kept, keptEvents, chosen, copy,
+                options.idempotencyKey(), nothingToCancel);
     }
 
     /** See {@link io.nvent.FlowService#retryStep}. */

@@ -31,7 +31,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
@@ -144,13 +143,8 @@ public class FlowsResource {
         JsonInput.requireJson(input, "input of flow '" + name + "'");
         StartedRun run = flows.startWithJson(name, input, StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey)));
-        URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
-        String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()
-                .toString();
         // A repeated request gets what the first got, but says that it created nothing this time.
-        return (run.created() ? Response.created(location) : Response.ok().location(location)
-                .header(StartRequests.REPLAYED, "true"))
-                .entity(entity).build();
+        return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));
     }
 
 

@@ -4,11 +4,13 @@ import jakarta.json.spi.JsonProvider;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
+import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
@@ -24,10 +26,10 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
-import java.net.URI;
 import java.security.Principal;
 import java.util.List;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -198,27 +200,38 @@ public class RunsResource {
                 .build().toString();
     }
 
-    /** Starts a new run with the same input; an active original is canceled first. */
+    /**
+     * Starts a new run with the same input; an active original is canceled first. With an {@code Idempotency-Key},
+     * a repeated request gets the run the first created (200), finishing what the first left undone if it
+     * stopped halfway; a request refused for a key another request took (422) changed nothing.
+     */
     @POST
     @Path("{runId}/restart")
-    public Response restart(@PathParam("runId") String runId, @Context UriInfo uri) {
-        String newRunId = flows.restart(runId);
-        return created(uri, newRunId, JSON.createObjectBuilder().add("runId", newRunId).add("restartOf", runId));
+    public Response restart(@PathParam("runId") String runId, @Context UriInfo uri,
+                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
+        StartedRun run = flows.restart(runId, StartRequests.restartOptions(idempotencyKey));
+        return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId())
+                .add("restartOf", runId));
     }
 
-    /** Starts a new run that executes the flow again from one step, keeping what came before it. */
+    /**
+     * Starts a new run that executes the flow again from one step, keeping what came before it. With an
+     * {@code Idempotency-Key}, a repeated request gets the run the first created (200).
+     */
     @POST
     @Path("{runId}/steps/{step}/rerun")
-    public Response rerun(@PathParam("runId") String runId, @PathParam("step") String step, @Context UriInfo uri) {
+    public Response rerun(@PathParam("runId") String runId, @PathParam("step") String step, @Context UriInfo uri,
+                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
         requireStep(runId, step);
-        String newRunId;
+        RestartOptions options = StartRequests.restartOptions(idempotencyKey);
+        StartedRun run;
         try {
-            newRunId = flows.rerunFrom(runId, step);
+            run = flows.rerunFrom(runId, step, options);
         } catch (IllegalArgumentException notPossible) {
             throw new ClientErrorException(notPossible.getMessage(), Response.Status.CONFLICT);
         }
-        return created(uri, newRunId, JSON.createObjectBuilder().add("runId", newRunId).add("rerunOf", runId)
-                .add("fromStep", step));
+        return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId())
+                .add("rerunOf", runId).add("fromStep", step));
     }
 
     /** Retries a step that failed finally; the run goes back to running. 409 if it has not failed. */
@@ -248,11 +261,6 @@ public class RunsResource {
             throw new NotFoundException("NVENT-0747 flow '" + run.flow() + "' of run '" + runId + "' has no step '"
                     + step + "'");
         }
-    }
-
-    private static Response created(UriInfo uri, String runId, JsonObjectBuilder body) {
-        URI location = uri.getBaseUriBuilder().path("runs").path(runId).build();
-        return Response.created(location).entity(body.build().toString()).type(MediaType.APPLICATION_JSON).build();
     }
 
     private static Set<EventType> types(String value) {

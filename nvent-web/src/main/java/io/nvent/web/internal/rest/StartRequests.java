@@ -1,12 +1,19 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.RestartOptions;
 import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
 
 /**
  * How a request asks for a start's options: the {@code Idempotency-Key} header
- * (draft-ietf-httpapi-idempotency-key-header, as Stripe and others use it) that makes a start or a
- * trigger fire safe to send again, the response header that says a request was answered from an
- * earlier one, and a start's delay.
+ * (draft-ietf-httpapi-idempotency-key-header, as Stripe and others use it) that makes a start, a
+ * restart, a rerun or a trigger fire safe to send again, the response header that says a request was
+ * answered from an earlier one, and a start's delay.
  */
 final class StartRequests {
 
@@ -40,6 +47,28 @@ final class StartRequests {
         options.idempotencyKey().ifPresent(keyed::idempotencyKey);
         options.delay().ifPresent(keyed::delay);
         return keyed.build();
+    }
+
+    /** The options of a restart or rerun the header asks for; none without it. */
+    static RestartOptions restartOptions(String headerValue) {
+        if (headerValue == null) {
+            return RestartOptions.DEFAULTS;
+        }
+        requireValidKey(IDEMPOTENCY_KEY, headerValue);
+        return RestartOptions.idempotent(headerValue);
+    }
+
+    /**
+     * The answer to a request that starts a run (a start, a restart, a rerun): {@code 201} with the run's
+     * {@code Location} and {@code body} plus {@code "created":true}; a repeated request, whose key made the run
+     * before, gets the same with {@code 200}, {@code "created":false} and {@code Idempotent-Replayed: true}.
+     */
+    static Response startedRun(UriInfo uri, StartedRun run, JsonObjectBuilder body) {
+        URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
+        String entity = body.add("created", run.created()).build().toString();
+        return (run.created() ? Response.created(location) : Response.ok().location(location)
+                .header(REPLAYED, "true"))
+                .entity(entity).type(MediaType.APPLICATION_JSON).build();
     }
 
     /**

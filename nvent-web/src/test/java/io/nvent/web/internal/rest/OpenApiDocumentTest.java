@@ -18,6 +18,17 @@ class OpenApiDocumentTest {
         }
     }
 
+    /** A parameter as the document gives it, or the one its {@code $ref} names. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> resolved(Map<String, Object> parameter) throws IOException {
+        if (!(parameter.get("$ref") instanceof String ref)) {
+            return parameter;
+        }
+        Map<String, Object> parameters = (Map<String, Object>) ((Map<String, Object>) document().get("components"))
+                .get("parameters");
+        return (Map<String, Object>) parameters.get(ref.substring(ref.lastIndexOf('/') + 1));
+    }
+
     /** The properties the document names for one of its schemas. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> schemaProperties(String schema) throws IOException {
@@ -89,5 +100,28 @@ class OpenApiDocumentTest {
                 assertThat(responses).as(method + " " + path + ", which takes JSON alone").containsKey("415");
             }
         }));
+    }
+
+    /**
+     * A client retrying after a timeout must know what a repeat does: the requests that start runs take an
+     * {@code Idempotency-Key} (a restart's and a rerun's ignored it unsaid, and a retried restart started a
+     * second run), the others say what their repeat does with it.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyPostThatStartsRunsTakesAnIdempotencyKeyAndTheOthersSayWhatARepeatDoesWithIt() throws IOException {
+        Map<String, Object> paths = (Map<String, Object>) document().get("paths");
+        for (String path : new String[] {"/flows/{flow}/runs", "/runs/{runId}/restart", "/runs/{runId}/steps/{step}/rerun",
+                "/triggers/{name}/fire", "/triggers/{name}/webhook"}) {
+            Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get(path)).get("post");
+            assertThat((java.util.List<Map<String, Object>>) post.get("parameters")).as(path)
+                    .extracting(parameter -> resolved(parameter).get("name")).contains("Idempotency-Key");
+            assertThat((Map<String, Object>) post.get("responses")).as(path).containsKeys("200", "422");
+        }
+        for (String path : new String[] {"/runs/{runId}/emit/{event}", "/events/{event}",
+                "/awaits/id/{awaitId}/resolve", "/awaits/{token}"}) {
+            Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get(path)).get("post");
+            assertThat((String) post.get("description")).as(path).contains("Idempotency-Key", "not honoured");
+        }
     }
 }

@@ -286,6 +286,78 @@ class RunsResourceTest {
                         + "flow 'payment'; was '" + payment + "'");
     }
 
+    /**
+     * Three parallel restarts of one run, all with one key, answered 201 with three new runs: a client retrying
+     * after a timeout started duplicates.
+     */
+    @Test
+    void restartsWithOneIdempotencyKeySentAtOnceCreateOneRunAndTheOthersAreAnsweredItWith200() {
+        String original = completedPayment();
+
+        List<ContainerResponse> answers = atOnce(3, () -> api().requestWithBody("POST", "runs/" + original + "/restart",
+                "", "Idempotency-Key", "restart-7"));
+
+        assertThat(answers).extracting(ContainerResponse::getStatus).containsExactlyInAnyOrder(201, 200, 200);
+        ContainerResponse created = answers.stream().filter(a -> a.getStatus() == 201).findFirst().orElseThrow();
+        String copy = parse((String) created.getEntity()).asJsonObject().getString("runId");
+        assertThat(parse((String) created.getEntity())).isEqualTo(parse("{\"runId\":\"" + copy
+                + "\",\"restartOf\":\"" + original + "\",\"created\":true}"));
+        assertThat(answers).filteredOn(a -> a.getStatus() == 200).allSatisfy(replayed -> {
+            assertThat(parse((String) replayed.getEntity())).isEqualTo(parse("{\"runId\":\"" + copy
+                    + "\",\"restartOf\":\"" + original + "\",\"created\":false}"));
+            assertThat(replayed.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
+            assertThat(replayed.getLocation()).isEqualTo(created.getLocation());
+        });
+        assertThat(engine.flows().runs(RunQuery.ofFlow("payment"))).hasSize(2);
+    }
+
+    @Test
+    void aRepeatedRerunWithTheSameKeyIsAnsweredTheFirstRunAndTheKeyForAnotherStepOrARestartIs422() {
+        String original = completedPayment();
+        String rerun = "runs/" + original + "/steps/charge/rerun";
+
+        ContainerResponse first = api().requestWithBody("POST", rerun, "", "Idempotency-Key", "rerun-7");
+        ContainerResponse again = api().requestWithBody("POST", rerun, "", "Idempotency-Key", "rerun-7");
+        ContainerResponse restart = api().requestWithBody("POST", "runs/" + original + "/restart", "",
+                "Idempotency-Key", "rerun-7");
+
+        assertThat(first.getStatus()).isEqualTo(201);
+        String copy = parse((String) first.getEntity()).asJsonObject().getString("runId");
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(parse((String) again.getEntity())).isEqualTo(parse("{\"runId\":\"" + copy + "\",\"rerunOf\":\""
+                + original + "\",\"fromStep\":\"charge\",\"created\":false}"));
+        assertThat(restart.getStatus()).isEqualTo(422);
+        assertThat(restart.getMediaType()).hasToString("application/problem+json");
+        assertThat(restart.getEntity()).asString().contains("NVENT-0276 idempotency key 'rerun-7' of flow 'payment' "
+                + "already started run " + copy + " by a rerun of run " + original + " from step 'charge', so it "
+                + "cannot be the key of a restart of run " + original);
+        assertThat(engine.flows().runs(RunQuery.ofFlow("payment"))).hasSize(2);
+    }
+
+    @Test
+    void restartsWithoutAKeyEachCreateARunAndAKeyThatIsNoPrintableAsciiIs400() {
+        String original = completedPayment();
+
+        ContainerResponse one = api().requestWithBody("POST", "runs/" + original + "/restart", "");
+        ContainerResponse two = api().requestWithBody("POST", "runs/" + original + "/restart", "");
+        ContainerResponse badKey = api().requestWithBody("POST", "runs/" + original + "/restart", "",
+                "Idempotency-Key", "caf\u00e9");
+
+        assertThat(List.of(one.getStatus(), two.getStatus())).containsOnly(201);
+        assertThat(one.getEntity()).isNotEqualTo(two.getEntity());
+        assertThat(badKey.getStatus()).isEqualTo(400);
+        assertThat(badKey.getEntity()).asString().contains("NVENT-0757 the Idempotency-Key header holds a character "
+                + "that is not ASCII");
+        assertThat(engine.flows().runs(RunQuery.ofFlow("payment"))).hasSize(3);
+    }
+
+    /** The answers of {@code count} requests sent at once. */
+    private static List<ContainerResponse> atOnce(int count, java.util.function.Supplier<ContainerResponse> request) {
+        List<ContainerResponse> answers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        io.nvent.testkit.Concurrently.run(count, sender -> answers.add(request.get()));
+        return answers;
+    }
+
     /** A run of the payment flow that completed. */
     private String completedPayment() {
         String runId = engine.flows().startWithJson("payment", "{\"amount\":7}");
