@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,8 +60,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
-    /** The run holding each concurrency key held; a free key has no entry. */
-    private final Map<String, String> concurrencyKeyHolders = new HashMap<>();
+    /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
+    private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -151,25 +152,46 @@ public class MemorySchedulingStore implements SchedulingStore {
         }
     }
 
+    /**
+     * Keeps the holders under way (or holding a lease), then lets the line in while the head's limit allows
+     * ({@link #settleConcurrencyKeyHolders}, which goes through this method).
+     */
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
-        Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key));
-        if (holder.isPresent() && (isUnderWay(runs, holder.get()) || holdsLease(holder.get(), Optional.of(now)))) {
-            return holder;
-        }
-        Optional<String> next = awaits.values().stream()
+        List<String> holders = new ArrayList<>(concurrencyKeyHolders.getOrDefault(key, List.of()));
+        holders.removeIf(holder -> !isUnderWay(runs, holder) && !holdsLease(holder, Optional.of(now)));
+        List<AwaitRecord> line = awaits.values().stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
-                        && a.event().filter(key::equals).isPresent())
+                        && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
                 .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
-                .map(AwaitRecord::runId)
-                .filter(runId -> isUnderWay(runs, runId))
-                .findFirst();
-        if (next.isPresent()) {
-            concurrencyKeyHolders.put(key, next.get());
-        } else {
-            concurrencyKeyHolders.remove(key);   // a free key keeps no entry: one per customer would pile up
+                .filter(a -> isUnderWay(runs, a.runId()))
+                .toList();
+        for (AwaitRecord head : line) {
+            if (holders.size() >= head.concurrencyLimit()) {
+                break;   // the head of the line blocks the runs behind it
+            }
+            if (!holders.contains(head.runId())) {
+                holders.add(head.runId());
+            }
         }
-        return next;
+        if (holders.isEmpty()) {
+            concurrencyKeyHolders.remove(key);   // a free key keeps no entry: one per customer would pile up
+        } else {
+            concurrencyKeyHolders.put(key, List.copyOf(holders));
+        }
+        return holders.stream().findFirst();
+    }
+
+    /** Settles through {@link #settleConcurrencyKey}, under this store's monitor, and reads the holders it left. */
+    @Override
+    public synchronized List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+        settleConcurrencyKey(runs, key, now);
+        return concurrencyKeyHolderList(key);
+    }
+
+    @Override
+    public boolean holdsConcurrencyLimits() {
+        return true;
     }
 
     /**
@@ -192,7 +214,19 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized Optional<String> concurrencyKeyHolder(String key) {
-        return Optional.ofNullable(concurrencyKeyHolders.get(key));
+        return concurrencyKeyHolderList(key).stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<String> concurrencyKeyHolderList(String key) {
+        return concurrencyKeyHolders.getOrDefault(key, List.of());
+    }
+
+    @Override
+    public synchronized Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        Map<String, List<String>> held = new HashMap<>();
+        keys.forEach(key -> Optional.ofNullable(concurrencyKeyHolders.get(key)).ifPresent(h -> held.put(key, h)));
+        return held;
     }
 
     /**
@@ -202,7 +236,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         Objects.requireNonNull(runs, "runs");
-        Map<String, String> holders;
+        Map<String, List<String>> holders;
         List<AwaitRecord> waiting;
         synchronized (this) {
             holders = new java.util.LinkedHashMap<>(concurrencyKeyHolders);
@@ -211,15 +245,19 @@ public class MemorySchedulingStore implements SchedulingStore {
                     .toList();
         }
         Set<String> unsettled = new java.util.LinkedHashSet<>();
-        holders.forEach((key, holder) -> {
-            boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
-                    && a.event().filter(key::equals).isPresent());
-            if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
-                unsettled.add(key);
+        holders.forEach((key, ofKey) -> {
+            for (String holder : ofKey) {
+                boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
+                        && a.event().filter(key::equals).isPresent());
+                if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
+                    unsettled.add(key);
+                }
             }
         });
+        // Waited for while a place is free: no holder, or fewer than a waiting run's limit (its head's, maybe).
         waiting.stream()
-                .filter(a -> a.event().filter(key -> !holders.containsKey(key)).isPresent())
+                .filter(a -> a.event().filter(key -> holders.getOrDefault(key, List.of()).size()
+                        < a.concurrencyLimit()).isPresent())
                 .filter(a -> isUnderWay(runs, a.runId()))
                 .forEach(a -> unsettled.add(a.event().orElseThrow()));
         return unsettled.stream().limit(limit).toList();
