@@ -99,7 +99,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     private static final String AWAIT_COLUMNS = "await_id, token, run_id, flow, step_name, await_position, "
             + "await_type, status, registered_at, resolve_at, timeout_at, timeout_action, event_name, filter_value, "
-            + "held, payload, closed_at";
+            + "held, payload, closed_at, concurrency_limit";
     private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
@@ -127,6 +127,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String runs;
     private final String awaits;
     private final String concurrencyKeys;
+    /** The runs holding a key besides the one its {@link #concurrencyKeys} row names (schema V23). */
+    private final String furtherHolders;
     private final String triggers;
     private final String history;
     private final String ticks;
@@ -149,6 +151,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.runs = tables + "run";
         this.awaits = tables + "run_await";
         this.concurrencyKeys = tables + "concurrency_key";
+        this.furtherHolders = tables + "concurrency_key_holder";
         this.triggers = tables + "flow_trigger";
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
@@ -177,7 +180,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             // (instances ending one delayed start with a key at once), is reported as such rather than as a
             // foreign-key or duplicate-key violation, which on PostgreSQL would also abort a joined transaction.
             String insert = "insert into " + awaits + " (" + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?,"
-                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, 0 from " + runs + " where run_id = ?";
+                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, ?, 0 from " + runs + " where run_id = ?";
             int inserted;
             try (PreparedStatement statement = connection.prepareStatement(
                     postgres ? insert + " on conflict (await_id) do nothing" : insert)) {
@@ -268,49 +271,138 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** The run statuses of a run under way, which holds its concurrency key. */
     private static final String UNDER_WAY = "('running', 'awaiting', 'stalled')";
 
-    /**
-     * Locks the key's row (inserting it if there is none), so that settles of one key take turns; then
-     * keeps a holder under way, or gives the key to the run that has waited longest, or frees it, deleting
-     * its row: the table keeps only keys held. A settle that finds the row deleted by another settle between
-     * its insert (which found the row there) and its lock inserts it again.
-     */
+    /** The first run holding the key ({@link #settleConcurrencyKeyHolders}). */
     @Override
     public Optional<String> settleConcurrencyKey(FlowStore runStore, String key, Instant now) {
+        return settleConcurrencyKeyHolders(runStore, key, now).stream().findFirst();
+    }
+
+    /**
+     * Locks the key's row (inserting it if there is none), so that settles of one key take turns; then keeps the
+     * holders under way (or holding a step's lease), lets the runs that waited longest in while fewer hold the key than
+     * the limit of the one at the head of the line, or frees the key, deleting its row: the tables keep only keys
+     * held. The row names the run that got the key first; the further ones are rows of {@code concurrency_key_holder}
+     * (V23). A settle that finds the row deleted by another settle between its insert (which found the row there)
+     * and its lock inserts it again.
+     */
+    @Override
+    public List<String> settleConcurrencyKeyHolders(FlowStore runStore, String key, Instant now) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(now, "now");
         return write("concurrency key '" + key + "'", connection -> {
-            Optional<String> holder = lockConcurrencyKey(connection, key);
-            if (holder.isPresent() && (isUnderWay(connection, holder.get())
-                    || holdsLease(connection, holder.get(), now))) {
-                return holder;
-            }
-            Optional<String> next;
-            try (PreparedStatement statement = connection.prepareStatement("select a.run_id from " + awaits
-                    + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '" + WAITING
-                    + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in " + UNDER_WAY
-                    + " order by a.registered_at, a.await_id " + limit(1))) {
-                statement.setString(1, key);
-                try (ResultSet rows = statement.executeQuery()) {
-                    next = rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+            Optional<String> first = lockConcurrencyKey(connection, key);
+            List<String> before = new ArrayList<>();
+            first.ifPresent(before::add);
+            Map<String, Instant> heldSince = first.isPresent() ? furtherHoldersOf(connection, key) : Map.of();
+            before.addAll(heldSince.keySet());
+            List<String> holders = new ArrayList<>();
+            for (String holder : before) {
+                if (isUnderWay(connection, holder) || holdsLease(connection, holder, now)) {
+                    holders.add(holder);
                 }
             }
-            if (next.isEmpty()) {
-                try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
-                        + " where concurrency_key = ?")) {
-                    statement.setString(1, key);
-                    statement.executeUpdate();
-                }
-            } else if (!next.equals(holder)) {
-                try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
-                        + " set holder_run_id = ?, held_since = ? where concurrency_key = ?")) {
-                    statement.setString(1, next.get());
-                    setInstant(statement, 2, Optional.of(now), database);
-                    statement.setString(3, key);
-                    statement.executeUpdate();
-                }
+            letTheLineIn(connection, key, holders);
+            // A key held by none keeps no row: also the one this settle inserted to lock it.
+            if (holders.isEmpty() || !holders.equals(before)) {
+                storeHolders(connection, key, before, holders, heldSince, now);
             }
-            return next;
+            return holders;
         });
+    }
+
+    /**
+     * Adds the runs waiting for the key, in line order, while fewer hold it than the limit of the run at the head of
+     * the line: that run blocks the ones behind it. A holder whose await still waits (it got the key, and was not let
+     * go on yet) keeps its place, not a second one.
+     */
+    private void letTheLineIn(Connection connection, String key, List<String> holders) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select a.run_id, a.concurrency_limit from "
+                + awaits + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '"
+                + WAITING + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in "
+                + UNDER_WAY + " order by a.registered_at, a.await_id "
+                + limit(holders.size() + io.nvent.StartOptions.MAX_CONCURRENCY_LIMIT))) {
+            statement.setString(1, key);
+            statement.setFetchSize(holders.size() + 2);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String runId = rows.getString(1);
+                    if (holders.contains(runId)) {
+                        continue;
+                    }
+                    int limit = Optional.ofNullable(rows.getObject(2, Integer.class)).orElse(1);
+                    if (holders.size() >= limit) {
+                        return;
+                    }
+                    holders.add(runId);
+                }
+            }
+        }
+    }
+
+    /** The runs holding the key besides the first, in the order they got it, each with when it got it. */
+    private Map<String, Instant> furtherHoldersOf(Connection connection, String key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select holder_run_id, held_since from "
+                + furtherHolders + " where concurrency_key = ? order by place")) {
+            statement.setString(1, key);
+            Map<String, Instant> found = new LinkedHashMap<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.put(rows.getString(1), getInstant(rows, 2).orElse(Instant.EPOCH));
+                }
+            }
+            return found;
+        }
+    }
+
+    /**
+     * Writes the holders of the locked key: the first in its row (deleting the row if none holds it), the further
+     * ones in {@code concurrency_key_holder}. A holder keeps its {@code held_since} (when it got the key), also one
+     * that moves up to the row.
+     */
+    private void storeHolders(Connection connection, String key, List<String> before, List<String> holders,
+                              Map<String, Instant> heldSince, Instant now) throws SQLException {
+        if (before.size() > 1) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + furtherHolders
+                    + " where concurrency_key = ?")) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            }
+        }
+        if (holders.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
+                    + " where concurrency_key = ?")) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            }
+            return;
+        }
+        if (before.isEmpty() || !before.get(0).equals(holders.get(0))) {
+            try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
+                    + " set holder_run_id = ?, held_since = ? where concurrency_key = ?")) {
+                statement.setString(1, holders.get(0));
+                setInstant(statement, 2, Optional.of(heldSince.getOrDefault(holders.get(0), now)), database);
+                statement.setString(3, key);
+                statement.executeUpdate();
+            }
+        }
+        if (holders.size() > 1) {
+            try (PreparedStatement statement = connection.prepareStatement("insert into " + furtherHolders
+                    + " (concurrency_key, holder_run_id, held_since, place) values (?, ?, ?, ?)")) {
+                for (int place = 1; place < holders.size(); place++) {
+                    statement.setString(1, key);
+                    statement.setString(2, holders.get(place));
+                    setInstant(statement, 3, Optional.of(heldSince.getOrDefault(holders.get(place), now)), database);
+                    statement.setInt(4, place);
+                    statement.addBatch();
+                }
+                statement.executeBatch();
+            }
+        }
+    }
+
+    @Override
+    public boolean holdsConcurrencyLimits() {
+        return true;
     }
 
     /**
@@ -382,6 +474,44 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    @Override
+    public List<String> concurrencyKeyHolderList(String key) {
+        return concurrencyKeyHolderLists(List.of(key)).getOrDefault(key, List.of());
+    }
+
+    /**
+     * One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000), and one of their
+     * further holders.
+     */
+    @Override
+    public Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        Map<String, String> firsts = concurrencyKeyHolders(keys);
+        Map<String, List<String>> holders = new HashMap<>();
+        firsts.forEach((key, first) -> holders.put(key, new ArrayList<>(List.of(first))));
+        List<String> held = List.copyOf(firsts.keySet());
+        for (int from = 0; from < held.size(); from += 500) {
+            List<String> chunk = held.subList(from, Math.min(held.size(), from + 500));
+            read(connection -> {
+                try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
+                        + " from " + furtherHolders + " where concurrency_key in ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ") order by concurrency_key, place")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        statement.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rows = statement.executeQuery()) {
+                        while (rows.next()) {
+                            holders.get(rows.getString(1)).add(rows.getString(2));
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+        Map<String, List<String>> copied = new HashMap<>();
+        holders.forEach((key, ofKey) -> copied.put(key, List.copyOf(ofKey)));
+        return copied;
+    }
+
     /** One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000). */
     @Override
     public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
@@ -410,8 +540,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     /**
-     * Keys held by a run that ended or is gone (and holds no step lease); and keys waited for that no run holds, or
-     * whose holder still waits for them. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
+     * Keys held by a run that ended or is gone (and holds no step lease), as their first or a further holder; and keys
+     * waited for that no run holds, or whose holder still waits for them, or (for a waiting run with a limit above 1)
+     * with fewer holders than that limit. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
      * instances during a rolling upgrade) are not listed: each call first deletes up to
      * {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one statement, so that they neither take the places of
      * keys that need settling nor cost a settle each.
@@ -434,12 +565,27 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 collectStrings(statement, keys);
             }
             if (keys.size() < limit) {
+                // The same of the further holders (V23), whose places are free once they ended.
+                try (PreparedStatement statement = connection.prepareStatement("select distinct h.concurrency_key from "
+                        + furtherHolders + " h left join " + runs + " r on r.run_id = h.holder_run_id"
+                        + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                        + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
+                        + limit(limit))) {
+                    collectStrings(statement, keys);
+                }
+            }
+            if (keys.size() < limit) {
                 // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle.
                 try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
                         + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
                         + " k on k.concurrency_key = a.event_name where a.await_type = '"
                         + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
-                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id) " + limit(limit))) {
+                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id"
+                        // A further holder that still waits, or a place free for a waiting run's limit (V23).
+                        + " or (a.concurrency_limit is not null and (exists (select 1 from " + furtherHolders
+                        + " h where h.concurrency_key = a.event_name and h.holder_run_id = a.run_id)"
+                        + " or a.concurrency_limit > 1 + (select count(*) from " + furtherHolders
+                        + " h where h.concurrency_key = a.event_name)))) " + limit(limit))) {
                     collectStrings(statement, keys);
                 }
             }
@@ -500,6 +646,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         setJson(statement, i++, Optional.of(await.held()));
         setJson(statement, i++, await.data());
         setInstant(statement, i++, await.closedAt(), database);
+        // Null for 1, as in every row stored before schema V23.
+        statement.setObject(i++, await.concurrencyLimit() == 1 ? null : await.concurrencyLimit(), Types.INTEGER);
         return i;
     }
 
@@ -533,7 +681,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10), getInstant(row, 11),
                 TimeoutAction.valueOf(unwire(row.getString(12))), Optional.ofNullable(row.getString(13)),
                 Optional.ofNullable(row.getString(14)), row.getString(15), Optional.ofNullable(row.getString(16)),
-                getInstant(row, 17));
+                getInstant(row, 17), Optional.ofNullable(row.getObject(18, Integer.class)).orElse(1));
     }
 
     // ------------------------------------------------------------------ triggers
