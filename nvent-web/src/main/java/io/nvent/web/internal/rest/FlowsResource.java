@@ -138,10 +138,12 @@ public class FlowsResource {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
-                          @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey) {
-        QueryParams.onlyKnown(uri, "delay", "concurrencyKey");
+                          @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
+                          @QueryParam("concurrencyLimit") String concurrencyLimit) {
+        QueryParams.onlyKnown(uri, "delay", "concurrencyKey", "concurrencyLimit");
         StartedRun run = flows.startWithJson(name, JsonInput.orWhenEmpty(body, "null"), StartRequests.startOptions(idempotencyKey,
-                QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey)));
+                QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey),
+                concurrencyLimit));
         URI location = uri.getBaseUriBuilder().path("runs").path(run.runId()).build();
         String entity = JSON.createObjectBuilder().add("runId", run.runId()).add("created", run.created()).build()
                 .toString();
