@@ -545,6 +545,7 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
+        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
         if (options.idempotencyKey().isPresent()) {
             String key = options.idempotencyKey().get();

@@ -585,8 +585,10 @@ final class StepWaits {
         if (holders.isEmpty()) {
             return "";
         }
-        if (await.concurrencyLimit() == 1 && holders.size() == 1) {
-            return ", held by run " + holders.get(0);
+        if (await.concurrencyLimit() == 1) {
+            // Behind holders of a higher limit, it waits until none holds the key: its own limit says nothing of them.
+            return holders.size() == 1 ? ", held by run " + holders.get(0)
+                    : ", held by " + holders.size() + " runs: " + String.join(", ", holders);
         }
         return ", held by " + holders.size() + " of " + await.concurrencyLimit() + " runs: "
                 + String.join(", ", holders);

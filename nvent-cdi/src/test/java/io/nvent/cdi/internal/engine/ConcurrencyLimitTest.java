@@ -124,6 +124,8 @@ class ConcurrencyLimitTest {
 
             assertWaiting(h, alone);
             assertWaiting(h, behind);
+            assertThat(h.engine.waits(alone)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + second));
             assertThat(h.engine.waits(behind)).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .as("a free place, but the head of the line waits for the key to itself")
                     .contains("held by 1 of 2 runs: " + second));
