@@ -485,28 +485,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      */
     @Override
     public Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
-        Map<String, String> firsts = concurrencyKeyHolders(keys);
         Map<String, List<String>> holders = new HashMap<>();
-        firsts.forEach((key, first) -> holders.put(key, new ArrayList<>(List.of(first))));
-        List<String> held = List.copyOf(firsts.keySet());
-        for (int from = 0; from < held.size(); from += 500) {
-            List<String> chunk = held.subList(from, Math.min(held.size(), from + 500));
-            read(connection -> {
-                try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
-                        + " from " + furtherHolders + " where concurrency_key in ("
-                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ") order by concurrency_key, place")) {
-                    for (int i = 0; i < chunk.size(); i++) {
-                        statement.setString(i + 1, chunk.get(i));
-                    }
-                    try (ResultSet rows = statement.executeQuery()) {
-                        while (rows.next()) {
-                            holders.get(rows.getString(1)).add(rows.getString(2));
-                        }
-                    }
-                }
-                return null;
-            });
-        }
+        concurrencyKeyHolders(keys).forEach((key, first) -> holders.put(key, new ArrayList<>(List.of(first))));
+        readHolderRows(furtherHolders, "", "order by concurrency_key, place", holders.keySet(),
+                (key, holder) -> holders.get(key).add(holder));
         Map<String, List<String>> copied = new HashMap<>();
         holders.forEach((key, ofKey) -> copied.put(key, List.copyOf(ofKey)));
         return copied;
@@ -515,28 +497,33 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000). */
     @Override
     public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
-        List<String> distinct = keys.stream().distinct().toList();
         Map<String, String> holders = new HashMap<>();
+        readHolderRows(concurrencyKeys, "holder_run_id is not null and", "", keys, holders::put);
+        return holders;
+    }
+
+    /** Hands on each (key, holder) row of the table for the keys, read 500 keys at a time. */
+    private void readHolderRows(String table, String condition, String order, Collection<String> keys,
+                                java.util.function.BiConsumer<String, String> row) {
+        List<String> distinct = keys.stream().distinct().toList();
         for (int from = 0; from < distinct.size(); from += 500) {
             List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
-            holders.putAll(read(connection -> {
-                Map<String, String> found = new HashMap<>();
+            read(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
-                        + " from " + concurrencyKeys + " where holder_run_id is not null and concurrency_key in ("
-                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+                        + " from " + table + " where " + condition + " concurrency_key in ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ") " + order)) {
                     for (int i = 0; i < chunk.size(); i++) {
                         statement.setString(i + 1, chunk.get(i));
                     }
                     try (ResultSet rows = statement.executeQuery()) {
                         while (rows.next()) {
-                            found.put(rows.getString(1), rows.getString(2));
+                            row.accept(rows.getString(1), rows.getString(2));
                         }
                     }
                 }
-                return found;
-            }));
+                return null;
+            });
         }
-        return holders;
     }
 
     /**
