@@ -350,4 +350,9 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     public boolean holdsConcurrencyLimits() {
         return delegate().holdsConcurrencyLimits();
     }
+
+    @Override
+    public void requireConcurrencyLimit(int limit) {
+        delegate().requireConcurrencyLimit(limit);
+    }
 }
