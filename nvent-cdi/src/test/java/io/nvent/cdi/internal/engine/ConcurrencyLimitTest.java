@@ -262,4 +262,58 @@ class ConcurrencyLimitTest {
             letEnd("one-at-a-time");
         }
     }
+
+    // ------------------------------------------------------------------ review: each run's limit respected both ways
+
+    @Test
+    void reviewARunOfLimitTwoWaitsWhileARunOfLimitOneHoldsTheKey() {
+        try (EngineHarness h = harness()) {
+            String alone = start(h, "alone", 1);
+            awaitStarted("alone");
+            String joiner = start(h, "joiner", 2);
+            h.sweep();
+
+            assertWaiting(h, joiner);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).as("its starter asked for one at a time")
+                    .containsExactly(alone);
+            letEnd("alone");
+            awaitStarted("joiner");
+            letEnd("joiner");
+            h.awaitStatus(joiner, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void reviewARunOfLimitThreeWaitsWhileTwoRunsOfLimitTwoHoldTheKey() {
+        try (EngineHarness h = harness()) {
+            String first = start(h, "first", 2);
+            String second = start(h, "second", 2);
+            awaitStarted("first", "second");
+            String third = start(h, "third", 3);
+            h.sweep();
+
+            assertWaiting(h, third);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
+            letEnd("first");
+            awaitStarted("third");
+            letEnd("second");
+            letEnd("third");
+            h.awaitStatus(third, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void reviewARunOfLimitTwoJoinsASingleHolderOfLimitThree() {
+        try (EngineHarness h = harness()) {
+            String first = start(h, "first", 3);
+            awaitStarted("first");
+            String second = start(h, "second", 2);
+
+            awaitStarted("second");
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
+            letEnd("first");
+            letEnd("second");
+            h.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
 }
