@@ -2981,4 +2981,74 @@ public abstract class SchedulingStoreContractTest {
                     .doesNotHaveDuplicates().isSubsetOf(runs);
         }
     }
+
+    // ------------------------------------------------------------------ review: mixed limits (each run's limit both ways)
+
+    /** Runs of {@code limits} that got {@code key} (settled, let go on), one a second from {@link #T0}. */
+    private List<String> holdingWithLimits(String key, int... limits) {
+        List<String> holders = new ArrayList<>();
+        for (int i = 0; i < limits.length; i++) {
+            String runId = storedRun().runId();
+            waitsForKey(id("await"), runId, key, T0.plusSeconds(i), limits[i]);
+            holders.add(runId);
+            store.settleConcurrencyKeyHolders(flowStore(), key, T0);
+        }
+        goOn(key, holders);
+        assertThat(store.concurrencyKeyHolderList(key)).as("set up").containsExactlyElementsOf(holders);
+        return holders;
+    }
+
+    @Test
+    void reviewARunOfLimitTwoWaitsWhileARunOfLimitOneHoldsTheKey() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> alone = holdingWithLimits(key, 1);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 2);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0))
+                .as("the holder's starter asked for one run at a time").containsExactlyElementsOf(alone);
+    }
+
+    @Test
+    void reviewARunOfLimitThreeWaitsWhileTwoRunsOfLimitTwoHoldTheKey() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holders = holdingWithLimits(key, 2, 2);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 3);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0))
+                .as("each holder allows two at a time").containsExactlyElementsOf(holders);
+    }
+
+    @Test
+    void reviewARunOfLimitTwoJoinsASingleHolderOfLimitThree() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holder = holdingWithLimits(key, 3);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 2);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(holder.get(0), joiner);
+    }
+
+    /**
+     * A key whose head of the line cannot get a place is not for the sweep, however high the limit of a run behind the
+     * head: settling it changes nothing, and such keys take the places of keys that need settling.
+     */
+    @Test
+    void reviewAKeyWhoseHeadOfTheLineMustWaitIsNotUnsettledBecauseARunBehindItHasAHigherLimit() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holder = holdingWithLimits(key, 3);
+        String head = storedRun().runId();
+        waitsForKey(id("await"), head, key, T0.plusSeconds(10), 1);
+        String behind = storedRun().runId();
+        waitsForKey(id("await"), behind, key, T0.plusSeconds(11), 3);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("the head blocks")
+                .containsExactlyElementsOf(holder);
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+    }
 }
