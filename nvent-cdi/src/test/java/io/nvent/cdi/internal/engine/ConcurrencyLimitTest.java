@@ -316,4 +316,42 @@ class ConcurrencyLimitTest {
             h.awaitStatus(second, RunStatus.COMPLETED);
         }
     }
+
+    /** A memory store that records whose awaits the calling test thread reads. */
+    static final class AwaitReadsCounted extends MemorySchedulingStore {
+        final java.util.Set<Thread> counted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> awaitsRead = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public List<AwaitRecord> awaitsOfRun(String runId) {
+            if (counted.contains(Thread.currentThread())) {
+                awaitsRead.add(runId);
+            }
+            return super.awaitsOfRun(runId);
+        }
+    }
+
+    /**
+     * Before limits a settle read the awaits of the one holder; with a limit of N it reads those of all N holders,
+     * on every start and every end of a run of the key, though they went on long ago.
+     */
+    @Test
+    void reviewASettleDoesNotReadTheAwaitsOfEveryHolderThatAlreadyWentOn() {
+        AwaitReadsCounted scheduling = new AwaitReadsCounted();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new SyncCustomer(),
+                new ApprovedSync())) {
+            List<String> holders = List.of(start(h, "a", 3), start(h, "b", 3), start(h, "c", 3));
+            awaitStarted("a", "b", "c");
+
+            scheduling.counted.add(Thread.currentThread());
+            String waiter = start(h, "d", 3);
+            scheduling.counted.clear();
+
+            assertWaiting(h, waiter);
+            assertThat(scheduling.awaitsRead).as("awaits of holders read by the start of a waiting run")
+                    .filteredOn(holders::contains).hasSizeLessThanOrEqualTo(1);
+            List.of("a", "b", "c", "d").forEach(ConcurrencyKeyTest::letEnd);
+            h.awaitStatus(waiter, RunStatus.COMPLETED);
+        }
+    }
 }
