@@ -44,4 +44,47 @@ class ReviewConcurrencyKeyHolderRowsTest {
         assertThat(scheduling.unsettledConcurrencyKeys(store, 100)).as("settled").doesNotContain("k");
         assertThat(TestDatabases.queryLong(URL, "select count(*) from nvent_concurrency_key_holder")).isZero();
     }
+
+    private void waits(String runId, Instant since) {
+        store.createRun(RunRecord.started(runId, "sync", "{}", Optional.empty(), T0).withConcurrencyKey("p", 2),
+                List.of());
+        store.schedulingStore().saveAwait(new io.nvent.spi.AwaitRecord("await-" + runId, "token-" + runId, runId,
+                "sync", "sync-customer", io.nvent.AwaitPosition.BEFORE, io.nvent.AwaitType.CONCURRENCY_KEY,
+                io.nvent.AwaitStatus.WAITING, since, Optional.empty(), Optional.empty(), io.nvent.TimeoutAction.FAIL,
+                Optional.of("p"), Optional.empty(), "[]", Optional.empty(), Optional.empty(), 2));
+    }
+
+    private void ends(String runId) {
+        store.schedulingStore().closeAwait("await-" + runId, io.nvent.AwaitStatus.RESOLVED, Optional.of("{}"), T0);
+        store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.COMPLETED, T0), List.of())));
+    }
+
+    /** Check (passes): the row of the key is moved to the next holder when the first ends, as stored, not only as returned. */
+    @Test
+    void whenTheFirstHolderEndsTheKeyRowNamesTheNextHolderWithItsHeldSinceAndNoRunIsInBothTables() {
+        SchedulingStore scheduling = store.schedulingStore();
+        waits("first", T0);
+        waits("second", T0.plusSeconds(1));
+        waits("third", T0.plusSeconds(2));
+        assertThat(scheduling.settleConcurrencyKeyHolders(store, "p", T0)).containsExactly("first", "second");
+        ends("first");
+
+        assertThat(scheduling.settleConcurrencyKeyHolders(store, "p", T0.plusSeconds(60)))
+                .containsExactly("second", "third");
+
+        assertThat(scheduling.concurrencyKeyHolder("p")).contains("second");
+        assertThat(scheduling.concurrencyKeyHolderList("p")).containsExactly("second", "third");
+        assertThat(TestDatabases.queryLong(URL, "select count(*) from nvent_concurrency_key k join"
+                + " nvent_concurrency_key_holder h on h.concurrency_key = k.concurrency_key"
+                + " and h.holder_run_id = k.holder_run_id")).as("first and further at once").isZero();
+        assertThat(TestDatabases.queryLong(URL, "select count(*) from nvent_concurrency_key where concurrency_key = 'p'"
+                + " and held_since = timestamp with time zone '2026-12-01 00:00:00+00'")).as("second's held_since")
+                .isEqualTo(1);
+        ends("second");
+        assertThat(scheduling.unsettledConcurrencyKeys(store, 100)).contains("p");
+        ends("third");
+        assertThat(scheduling.settleConcurrencyKeyHolders(store, "p", T0)).isEmpty();
+        assertThat(TestDatabases.queryLong(URL, "select count(*) from nvent_concurrency_key_holder"
+                + " where concurrency_key = 'p'")).isZero();
+    }
 }

@@ -354,4 +354,49 @@ class ConcurrencyLimitTest {
             h.awaitStatus(waiter, RunStatus.COMPLETED);
         }
     }
+
+    @Test
+    void reviewCancelingTheWaitingHeadOfTheLineLetsTheRunBehindItIntoAFreePlaceAtOnce() {
+        try (EngineHarness h = harness()) {
+            String holder = start(h, "holder", 3);
+            awaitStarted("holder");
+            String head = start(h, "head", 1);
+            String behind = start(h, "behind", 3);
+            assertWaiting(h, behind);
+
+            h.engine.cancel(head);
+
+            awaitStarted("behind");
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(holder, behind);
+            letEnd("holder");
+            letEnd("behind");
+            h.awaitStatus(behind, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void reviewARetriedHolderWaitsBehindTheRunThatTookItsPlaceAndGetsTheNextPlaceFreed() {
+        try (EngineHarness h = harness()) {
+            FAILING.add("failing");
+            String failing = start(h, "failing", 2);
+            String other = start(h, "other", 2);
+            String next = start(h, "next", 2);
+            awaitStarted("failing", "other");
+            letEnd("failing");
+            h.awaitStatus(failing, RunStatus.FAILED);
+            awaitStarted("next");
+            FAILING.remove("failing");
+            STARTED.remove("failing");
+
+            h.engine.retryStep(failing, "sync-customer");
+            h.sweep();
+
+            assertWaiting(h, failing);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(other, next);
+            letEnd("other");
+            awaitStarted("failing");
+            letEnd("next");
+            h.awaitStatus(failing, RunStatus.COMPLETED);
+        }
+    }
 }
