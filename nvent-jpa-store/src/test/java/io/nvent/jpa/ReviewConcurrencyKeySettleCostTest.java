@@ -68,6 +68,32 @@ class ReviewConcurrencyKeySettleCostTest {
         assertThat(statements).as("statements of the settle").hasSizeLessThanOrEqualTo(4);
     }
 
+    /**
+     * A settle of a key held by N runs reads each holder's status on its own, under the lock of the key's row: for a
+     * limit of 1,000, a thousand reads on every start and end of a run of the key, while the other instances wait.
+     */
+    @Test
+    void aSettleOfAKeyHeldByThreeRunsUnderWayDoesNotReadEachHolderOnItsOwn() {
+        SchedulingStore scheduling = store.schedulingStore();
+        for (String runId : List.of("a", "b", "c", "d")) {
+            store.createRun(RunRecord.started(runId, "sync", "{}", Optional.empty(), T0).withConcurrencyKey("k", 3),
+                    List.of());
+            scheduling.saveAwait(new AwaitRecord("await-" + runId, "token-" + runId, runId, "sync", "sync-customer",
+                    AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING,
+                    T0.plusSeconds(runId.charAt(0)), Optional.empty(), Optional.empty(), TimeoutAction.FAIL,
+                    Optional.of("k"), Optional.empty(), "[]", Optional.empty(), Optional.empty(), 3));
+        }
+        assertThat(scheduling.settleConcurrencyKeyHolders(store, "k", T0)).containsExactly("a", "b", "c");
+        List.of("a", "b", "c").forEach(runId ->
+                scheduling.closeAwait("await-" + runId, AwaitStatus.RESOLVED, Optional.of("{}"), T0));
+        statements.clear();
+
+        assertThat(scheduling.settleConcurrencyKeyHolders(store, "k", T0)).containsExactly("a", "b", "c");
+
+        assertThat(statements).as("statements of the settle").filteredOn(sql -> sql.startsWith("select 1 from nvent_run "))
+                .hasSizeLessThanOrEqualTo(1);
+    }
+
     /** Connections of {@code target} that record the statements prepared on them. */
     private DataSource recording(DataSource target) {
         InvocationHandler dataSource = (proxy, method, args) -> {
