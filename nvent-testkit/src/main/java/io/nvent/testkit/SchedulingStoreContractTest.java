@@ -2902,7 +2902,7 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
-    void aRunOfLimitOneAtTheHeadOfTheLineWaitsUntilNoRunHoldsTheKeyAndTheRunsBehindItWaitWithIt() {
+    void aRunOfLimitOneAtTheHeadOfTheLineWaitsUntilNoRunHoldsTheKeyAndTheRunsBehindItWaitUntilItEnded() {
         assumeThat(store.holdsConcurrencyLimits()).isTrue();
         String key = id("key");
         List<String> holders = waitingWithLimit(key, 3, 2);
@@ -2918,8 +2918,10 @@ public abstract class SchedulingStoreContractTest {
         ends(holders.get(0), RunStatus.COMPLETED);
         assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(holders.get(1));
         ends(holders.get(1), RunStatus.COMPLETED);
-        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("the head has it, then the next's limit")
-                .containsExactly(alone, behind);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("the head has it alone, by its limit")
+                .containsExactly(alone);
+        ends(alone, RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(behind);
     }
 
     @Test

@@ -581,30 +581,48 @@ final class AwaitResolution {
 
     /**
      * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKeyHolders}: one run, or up to
-     * the limit of the run at the head of the line) and lets each holder go on if it still waits for the key: its
-     * await resolves, its step is queued (or waits for its own await). Safe to call any time, on any instance: only
-     * one caller resolves an await.
+     * the smallest limit among the head of the line and the holders) and lets the holders that still wait for the
+     * key go on: an await resolves, its step is queued (or waits for its own await). Safe to call any time, on any
+     * instance: only one caller resolves an await.
      */
     void settleConcurrencyKey(String key) {
-        for (String holder : scheduling.settleConcurrencyKeyHolders(store, key, clock.instant())) {
-            letHolderGoOn(key, holder);
+        settleConcurrencyKey(key, false);
+    }
+
+    /**
+     * The holders are asked from the one that got the key last, which is the one most likely still to wait, and
+     * (unless {@code everyHolder}) only until one that went on already: those before it got the key earlier, and the
+     * settle that let them in let them go on. Else every start and end of a run of a limit-N key would read the
+     * awaits of N holders. The sweep asks every holder: it lets on one left waiting by an instance that failed
+     * between letting it in and resolving its await.
+     */
+    private void settleConcurrencyKey(String key, boolean everyHolder) {
+        List<String> holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+        for (int i = holders.size() - 1; i >= 0; i--) {
+            if (!letHolderGoOn(key, holders.get(i)) && !everyHolder) {
+                return;
+            }
         }
     }
 
-    private void letHolderGoOn(String key, String holder) {
+    /** Lets a holder go on if it still waits for the key; whether it still waited (or waits for its delay). */
+    private boolean letHolderGoOn(String key, String holder) {
         String data = JsonText.object().str("concurrencyKey", key).build();
         List<AwaitRecord> awaits = scheduling.awaitsOfRun(holder);
         if (awaits.stream().anyMatch(a -> isDelayedStartWithKey(a) && a.status() == AwaitStatus.WAITING)) {
             // Its await for the key was saved, and then the store failed to close its delay: it keeps the key, and
             // the sweep, ending the delay, records that end and lets it go on (joinConcurrencyKeyLine).
-            return;
+            return true;
         }
+        boolean waited = false;
         for (AwaitRecord await : awaits) {
             if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
                     && await.event().filter(key::equals).isPresent()) {
                 resolve(await, data, AwaitStatus.RESOLVED);
+                waited = true;
             }
         }
+        return waited;
     }
 
     /**
@@ -661,7 +679,7 @@ final class AwaitResolution {
     /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
     void settleUnsettledConcurrencyKeys(int limit) {
         for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
-            settleConcurrencyKey(key);
+            settleConcurrencyKey(key, true);
         }
     }
 

@@ -62,6 +62,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
+    /** The concurrency limit of each run holding a key, as its await for the key carried it. */
+    private final Map<String, Integer> limitsOfHolders = new HashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -153,25 +155,25 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     /**
-     * Keeps the holders under way (or holding a lease), then lets the line in while the head's limit allows
-     * ({@link #settleConcurrencyKeyHolders}, which goes through this method).
+     * Keeps the holders under way (or holding a lease), then lets the line in while fewer hold the key than the
+     * smallest limit among the head of the line and the holders ({@link #settleConcurrencyKeyHolders}, which goes
+     * through this method).
      */
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
-        List<String> holders = new ArrayList<>(concurrencyKeyHolders.getOrDefault(key, List.of()));
+        List<String> before = concurrencyKeyHolders.getOrDefault(key, List.of());
+        List<String> holders = new ArrayList<>(before);
         holders.removeIf(holder -> !isUnderWay(runs, holder) && !holdsLease(holder, Optional.of(now)));
-        List<AwaitRecord> line = awaits.values().stream()
-                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
-                        && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
-                .filter(a -> isUnderWay(runs, a.runId()))
-                .toList();
-        for (AwaitRecord head : line) {
-            if (holders.size() >= head.concurrencyLimit()) {
-                break;   // the head of the line blocks the runs behind it
-            }
-            if (!holders.contains(head.runId())) {
+        before.stream().filter(holder -> !holders.contains(holder)).forEach(limitsOfHolders::remove);
+        int smallest = smallestLimitOf(holders);
+        if (holders.size() < smallest) {
+            for (AwaitRecord head : lineOf(runs, key, holders)) {
+                smallest = Math.min(smallest, head.concurrencyLimit());
+                if (holders.size() >= smallest) {
+                    break;   // the head of the line blocks the runs behind it
+                }
                 holders.add(head.runId());
+                limitsOfHolders.put(head.runId(), head.concurrencyLimit());
             }
         }
         if (holders.isEmpty()) {
@@ -180,6 +182,22 @@ public class MemorySchedulingStore implements SchedulingStore {
             concurrencyKeyHolders.put(key, List.copyOf(holders));
         }
         return holders.stream().findFirst();
+    }
+
+    /** The smallest limit of the holders: a key held by none has no limit of its own. */
+    private int smallestLimitOf(List<String> holders) {
+        return holders.stream().mapToInt(holder -> limitsOfHolders.getOrDefault(holder, 1)).min()
+                .orElse(Integer.MAX_VALUE);
+    }
+
+    /** The waiting awaits for the key of runs under way that do not hold it, the head of the line first. */
+    private List<AwaitRecord> lineOf(FlowStore runs, String key, Collection<String> holders) {
+        return awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
+                        && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .filter(a -> isUnderWay(runs, a.runId()))
+                .toList();
     }
 
     /** Settles through {@link #settleConcurrencyKey}, under this store's monitor, and reads the holders it left. */
@@ -237,11 +255,14 @@ public class MemorySchedulingStore implements SchedulingStore {
     public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         Objects.requireNonNull(runs, "runs");
         Map<String, List<String>> holders;
+        Map<String, Integer> smallestLimits = new HashMap<>();
         List<AwaitRecord> waiting;
         synchronized (this) {
             holders = new java.util.LinkedHashMap<>(concurrencyKeyHolders);
+            holders.forEach((key, ofKey) -> smallestLimits.put(key, smallestLimitOf(ofKey)));
             waiting = awaits.values().stream()
                     .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                    .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                     .toList();
         }
         Set<String> unsettled = new java.util.LinkedHashSet<>();
@@ -254,12 +275,18 @@ public class MemorySchedulingStore implements SchedulingStore {
                 }
             }
         });
-        // Waited for while a place is free: no holder, or fewer than a waiting run's limit (its head's, maybe).
+        // Waited for while the head of its line could get a place: fewer hold the key than the smallest limit among
+        // the head and the holders. A run behind a head that must wait changes nothing, whatever its limit.
+        Set<String> headsSeen = new HashSet<>();
         waiting.stream()
-                .filter(a -> a.event().filter(key -> holders.getOrDefault(key, List.of()).size()
-                        < a.concurrencyLimit()).isPresent())
                 .filter(a -> isUnderWay(runs, a.runId()))
-                .forEach(a -> unsettled.add(a.event().orElseThrow()));
+                .filter(a -> headsSeen.add(a.event().orElseThrow()))
+                .filter(head -> {
+                    String key = head.event().orElseThrow();
+                    return holders.getOrDefault(key, List.of()).size()
+                            < Math.min(head.concurrencyLimit(), smallestLimits.getOrDefault(key, Integer.MAX_VALUE));
+                })
+                .forEach(head -> unsettled.add(head.event().orElseThrow()));
         return unsettled.stream().limit(limit).toList();
     }
 

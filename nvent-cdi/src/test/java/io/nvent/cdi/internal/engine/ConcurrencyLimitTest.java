@@ -110,7 +110,7 @@ class ConcurrencyLimitTest {
     }
 
     @Test
-    void aRunOfLimitOneBehindHoldersOfLimitTwoWaitsUntilNoneHoldsTheKeyAndBlocksTheRunsBehindItMeanwhile() {
+    void aRunOfLimitOneBehindHoldersOfLimitTwoWaitsUntilNoneHoldsTheKeyAndTheRunsBehindItWaitUntilItEnded() {
         try (EngineHarness h = harness()) {
             String first = start(h, "first", 2);
             String second = start(h, "second", 2);
@@ -131,9 +131,11 @@ class ConcurrencyLimitTest {
                     .contains("held by 1 of 2 runs: " + second));
             letEnd("second");
             awaitStarted("alone");
-            // Only the limit of the head of the line counts: the run of limit 2 joins the one of limit 1.
-            awaitStarted("behind");
+            // The run of limit 1 holds the key alone: the one of limit 2 behind it waits until it ended.
+            h.sweep();
+            assertWaiting(h, behind);
             letEnd("alone");
+            awaitStarted("behind");
             letEnd("behind");
             h.awaitStatus(behind, RunStatus.COMPLETED);
             assertThat(STARTED).hasSize(4);
