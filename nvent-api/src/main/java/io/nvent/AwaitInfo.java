@@ -59,6 +59,8 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
      * @param concurrencyLimit the run's concurrency limit, 1 for awaits of no key
      * @throws NullPointerException if {@code awaitId}, {@code runId}, {@code resolveAt}, {@code timeoutAt},
      *     {@code concurrencyKey}, {@code concurrencyKeyHolder} or {@code concurrencyKeyHolders} is {@code null}
+     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270}), or the holder is not the
+     *     first of the holders ({@code NVENT-0273})
      * @since 0.2
      */
     public AwaitInfo {
@@ -69,6 +71,13 @@ public record AwaitInfo(String awaitId, String runId, String flow, String step, 
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         Objects.requireNonNull(concurrencyKeyHolder, "concurrencyKeyHolder");
         concurrencyKeyHolders = List.copyOf(concurrencyKeyHolders);
+        StartOptions.requireValidConcurrencyLimit(concurrencyLimit);
+        if (!concurrencyKeyHolders.isEmpty()
+                && !concurrencyKeyHolder.equals(Optional.of(concurrencyKeyHolders.get(0)))) {
+            throw new IllegalArgumentException("NVENT-0273 the holder of an await's concurrency key is the first of its"
+                    + " holders " + concurrencyKeyHolders + ", was " + concurrencyKeyHolder.orElse("none")
+                    + ", await " + awaitId);
+        }
     }
 
     /**

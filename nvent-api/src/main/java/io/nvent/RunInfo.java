@@ -49,7 +49,8 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param concurrencyKey the concurrency key the run was started with, if any
      * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
      * @throws NullPointerException if an object component is {@code null}
-     * @throws IllegalArgumentException if a limit is given without a key
+     * @throws IllegalArgumentException if a limit is given without a key ({@code NVENT-0271}), or is out of range
+     *     ({@code NVENT-0270})
      * @since 0.2
      */
     public RunInfo {
@@ -66,6 +67,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         if (concurrencyLimit.isPresent() && concurrencyKey.isEmpty()) {
             throw new IllegalArgumentException("NVENT-0271 a concurrency limit needs a concurrency key, run " + runId);
         }
+        concurrencyLimit.ifPresent(StartOptions::requireValidConcurrencyLimit);
         steps = Map.copyOf(steps);
     }
 

@@ -3,7 +3,6 @@ package io.nvent;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * How {@link FlowService#start(String, Object, StartOptions)} (and {@link TriggerService#fire(String, String,
@@ -38,8 +37,9 @@ import java.util.OptionalInt;
  *     the line (since 0.2)
  * @param concurrencyLimit how many runs of the {@link #concurrencyKey()} may be under way at a time, across all
  *     instances: 1 (the default: one at a time) to {@value #MAX_CONCURRENCY_LIMIT}; only with a key. Each run keeps
- *     its own limit: a waiting run gets the key while fewer runs hold it than the limit of the run at the head of
- *     the line, and the head of the line blocks the runs behind it (since 0.2)
+ *     its own limit, respected both ways: a waiting run gets the key while fewer runs hold it than the smallest
+ *     limit among the run at the head of the line and the runs holding it, and the head of the line blocks the
+ *     runs behind it (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
@@ -142,16 +142,6 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
         this(idempotencyKey, delay, Optional.empty(), 1);
-    }
-
-    /**
-     * The concurrency limit of a start with a concurrency key (see {@link #concurrencyLimit()}).
-     *
-     * @return the limit, 1 unless given; empty without a concurrency key
-     * @since 0.2
-     */
-    public OptionalInt concurrencyKeyLimit() {
-        return concurrencyKey.isPresent() ? OptionalInt.of(concurrencyLimit) : OptionalInt.empty();
     }
 
     /**

@@ -15,8 +15,7 @@ class StartOptionsConcurrencyLimitTest {
         StartOptions options = StartOptions.newBuilder().concurrencyKey("customer-42").build();
 
         assertThat(options.concurrencyLimit()).isEqualTo(1);
-        assertThat(options.concurrencyKeyLimit()).hasValue(1);
-        assertThat(StartOptions.DEFAULTS.concurrencyKeyLimit()).as("no key, no limit").isEmpty();
+        assertThat(StartOptions.DEFAULTS.concurrencyLimit()).as("no key: the default").isEqualTo(1);
     }
 
     @Test

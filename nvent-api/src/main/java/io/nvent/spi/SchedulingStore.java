@@ -938,11 +938,13 @@ public interface SchedulingStore {
      * its place while it is under way or a step of it holds a lease that runs out after {@code now}; the places of
      * the others are free. Then, while the line has a run waiting (its oldest waiting await of type
      * {@link io.nvent.AwaitType#CONCURRENCY_KEY} for the key whose run is under way, in the order
-     * {@link #settleConcurrencyKey} names) and fewer runs hold the key than the {@link AwaitRecord#concurrencyLimit()}
-     * of the run at the head of the line, that run gets the key. The head of the line blocks the runs behind it: a run
-     * of limit 1 waits until no run holds the key, and a run of a higher limit behind it waits with it. Concurrent
-     * calls for one key, on any instance, are serialised, so that the key never has more holders than the head's
-     * limit let in; repeating a call changes nothing. The store keeps an entry for a key only while a run holds it,
+     * {@link #settleConcurrencyKey} names) and fewer runs hold the key than the smallest
+     * {@link AwaitRecord#concurrencyLimit()} among the run at the head of the line and the holders (each holder's as
+     * its await for the key carried it when it got the key), that run gets the key: each run's limit is respected
+     * both ways. The head of the line blocks the runs behind it: a run of limit 1 waits until no run holds the key,
+     * and a run of a higher limit behind it waits with it, then until the run of limit 1 ended; a run of limit 2
+     * waits while a run of limit 1 holds the key. Concurrent calls for one key, on any instance, are serialised, so
+     * that the key never has more holders than their limits let in; repeating a call changes nothing. The store keeps an entry for a key only while a run holds it,
      * as {@link #settleConcurrencyKey} does.
      *
      * <p>{@link #settleConcurrencyKey} of a store that overrides this returns the first of these holders (the one that

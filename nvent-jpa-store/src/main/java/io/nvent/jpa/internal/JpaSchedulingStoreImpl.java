@@ -442,7 +442,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         }
         if (holders.size() > 1) {
             try (PreparedStatement statement = connection.prepareStatement("insert into " + furtherHolders
-                    + " (concurrency_key, holder_run_id, held_since, place, concurrency_limit) values (?, ?, ?, ?, ?)")) {
+                    + " (concurrency_key, holder_run_id, held_since, place, concurrency_limit)"
+                    + " values (?, ?, ?, ?, ?)")) {
                 for (int place = 1; place < holders.size(); place++) {
                     statement.setString(1, key);
                     statement.setString(2, holders.get(place));
@@ -485,7 +486,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
             try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id,"
-                    + " k.concurrency_limit, k.further_holders from " + concurrencyKeys + " k where k.concurrency_key = ? for update")) {
+                    + " k.concurrency_limit, k.further_holders from " + concurrencyKeys
+                    + " k where k.concurrency_key = ? for update")) {
                 statement.setString(1, key);
                 try (ResultSet rows = statement.executeQuery()) {
                     if (rows.next()) {
