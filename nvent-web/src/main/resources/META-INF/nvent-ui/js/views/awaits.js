@@ -26,12 +26,14 @@ function awaitType(type) {
   return h('span', { class: `atype ${type}`, title: TYPE_TEXT[type] || '' }, h('span', { class: 'ico', 'aria-hidden': 'true' }, TYPE_ICON[type] || '•'), type);
 }
 
-// A key several runs may hold (a concurrency limit above 1): how many of the limit hold it, each linked.
+// A key several runs hold: how many (of the waiting run's limit, above 1) hold it, each linked. A run of limit 1 may
+// wait behind several holders of a higher limit.
 function keyHolders(a) {
   const links = a.concurrencyKeyHolders.flatMap((holder, i) => [i ? ', ' : '',
     h('a', { href: `#/runs/${holder}`, class: 'mono', title: holder, onclick: (e) => e.stopPropagation() }, short(holder))]);
+  const count = a.concurrencyLimit > 1 ? `${a.concurrencyKeyHolders.length} of ${a.concurrencyLimit}` : `${a.concurrencyKeyHolders.length}`;
   return h('div', { class: 'muted small', dataset: { keyHolder: a.concurrencyKeyHolder } },
-    `held by ${a.concurrencyKeyHolders.length} of ${a.concurrencyLimit} runs: `, ...links);
+    `held by ${count} runs: `, ...links);
 }
 
 function due(label, iso, a, cls) {
