@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A run as seen from outside: where it is and how it ended.
@@ -24,11 +25,14 @@ import java.util.Optional;
  *     and for runs that failed before 0.2 (since 0.2)
  * @param concurrencyKey the concurrency key the run was started with ({@link StartOptions#concurrencyKey()}):
  *     its runs take turns, one at a time; empty for a run started without one (since 0.2)
+ * @param concurrencyLimit for a run with a concurrency key: how many runs of the key may be under way at a time,
+ *     as it was started with ({@link StartOptions#concurrencyLimit()}, 1 unless given); empty for a run without a
+ *     key (since 0.2)
  * @since 0.1
  */
 public record RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
                       Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
-                      Optional<String> error, Optional<String> concurrencyKey) {
+                      Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit) {
 
     /**
      * Checks that every object component is given and copies the steps, so the record stays immutable.
@@ -43,7 +47,10 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param idempotencyKey the idempotency key the run was started with, if any
      * @param error the error a failed run failed with, if any
      * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
      * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if a limit is given without a key ({@code NVENT-0271}), or is out of range
+     *     ({@code NVENT-0270})
      * @since 0.2
      */
     public RunInfo {
@@ -56,7 +63,47 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
+        Objects.requireNonNull(concurrencyLimit, "concurrencyLimit");
+        if (concurrencyLimit.isPresent() && concurrencyKey.isEmpty()) {
+            throw new IllegalArgumentException("NVENT-0271 a concurrency limit needs a concurrency key, run " + runId);
+        }
+        concurrencyLimit.ifPresent(StartOptions::requireValidConcurrencyLimit);
         steps = Map.copyOf(steps);
+    }
+
+    /**
+     * A run whose concurrency key, if any, lets one run at a time hold it.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status current status
+     * @param startedAt start time
+     * @param endedAt end time, once the run is terminal
+     * @param parentRunId run that started this one from a step, if any
+     * @param steps status of every step scheduled so far, by step name
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @throws NullPointerException if an object component is {@code null}
+     * @since 0.2
+     */
+    public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
+                   Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
+                   Optional<String> error, Optional<String> concurrencyKey) {
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error, concurrencyKey,
+                concurrencyKey.isPresent() ? OptionalInt.of(1) : OptionalInt.empty());
+    }
+
+    /**
+     * This run with the concurrency limit it was started with; a run without a concurrency key shows none.
+     *
+     * @param limit the limit ({@link StartOptions#concurrencyLimit()})
+     * @return a copy with the limit, if the run has a key
+     * @since 0.2
+     */
+    public RunInfo withConcurrencyLimit(int limit) {
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
+                concurrencyKey, concurrencyKey.isPresent() ? OptionalInt.of(limit) : OptionalInt.empty());
     }
 
     /**

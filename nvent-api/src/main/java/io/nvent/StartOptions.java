@@ -26,8 +26,8 @@ import java.util.Optional;
  *     resolves when it falls due, across restarts and instances; an operator may resolve it sooner.
  *     Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
  * @param concurrencyKey a key of the caller's choosing (a customer id, an account) that makes runs take
- *     turns: of the runs started with one key, one at a time is under way (running, awaiting or
- *     stalled), across all instances of the deployment; a run started while another holds the key
+ *     turns: of the runs started with one key, one at a time (or up to the {@link #concurrencyLimit()}) is under
+ *     way (running, awaiting or stalled), across all instances of the deployment; a run started while another holds the key
  *     waits (status {@code awaiting}, on an await of type {@link AwaitType#CONCURRENCY_KEY} before
  *     its entry step) until the runs ahead of it have ended, in the order they began waiting. At most
  *     {@value #MAX_CONCURRENCY_KEY_LENGTH} characters, not blank, no control characters. With a
@@ -35,10 +35,15 @@ import java.util.Optional;
  *     shows the key, {@link AwaitInfo#concurrencyKey()}), and once the delay ends (or an operator resolves
  *     it sooner) it waits for the key as a run started then would: the end of its delay is when it joins
  *     the line (since 0.2)
+ * @param concurrencyLimit how many runs of the {@link #concurrencyKey()} may be under way at a time, across all
+ *     instances: 1 (the default: one at a time) to {@value #MAX_CONCURRENCY_LIMIT}; only with a key. Each run keeps
+ *     its own limit, respected both ways: a waiting run gets the key while fewer runs hold it than the smallest
+ *     limit among the run at the head of the line and the runs holding it, and the head of the line blocks the
+ *     runs behind it (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
-                           Optional<String> concurrencyKey) {
+                           Optional<String> concurrencyKey, int concurrencyLimit) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -49,6 +54,13 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public static final int MAX_CONCURRENCY_KEY_LENGTH = 200;
+
+    /**
+     * The highest {@link #concurrencyLimit()}: more runs of one key at a time are no line any more.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_CONCURRENCY_LIMIT = 1000;
 
     /**
      * The longest delay nvent takes anywhere it waits on a clock: a start's {@link #delay()}, a time
@@ -80,11 +92,13 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     (status {@code awaiting}) on a time await of its entry step that the maintenance sweep
      *     resolves when it falls due, across restarts and instances; an operator may resolve it
      *     sooner. Not for flows whose entry step waits before it runs already ({@code @AwaitBefore})
-     * @param concurrencyKey a key whose runs take turns, one at a time; with a delay, the run joins the
-     *     key's line once its delay ends (see {@link #concurrencyKey()})
+     * @param concurrencyKey a key whose runs take turns; with a delay, the run joins the key's line once its
+     *     delay ends (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
-     *     character, or the delay is not positive or longer than {@link #LONGEST_DELAY}
+     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
+     *     out of range or not 1 without a concurrency key
      * @since 0.2
      */
     public StartOptions {
@@ -94,6 +108,26 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
         delay.ifPresent(StartOptions::requireValidDelay);
         concurrencyKey.ifPresent(StartOptions::requireValidConcurrencyKey);
+        requireValidConcurrencyLimit(concurrencyLimit);
+        if (concurrencyLimit != 1 && concurrencyKey.isEmpty()) {
+            throw new IllegalArgumentException("NVENT-0271 a concurrency limit (" + concurrencyLimit + ") needs a"
+                    + " concurrency key: it limits the runs of one key");
+        }
+    }
+
+    /**
+     * Options with a concurrency key whose runs take turns one at a time.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
+     *     character, or the delay is not positive or longer than {@link #LONGEST_DELAY}
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey) {
+        this(idempotencyKey, delay, concurrencyKey, 1);
     }
 
     /**
@@ -107,7 +141,23 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     {@link #LONGEST_DELAY}
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
-        this(idempotencyKey, delay, Optional.empty());
+        this(idempotencyKey, delay, Optional.empty(), 1);
+    }
+
+    /**
+     * Refuses a concurrency limit out of its range.
+     *
+     * @param limit the limit
+     * @return the limit
+     * @throws IllegalArgumentException ({@code NVENT-0270}) if it is below 1 or above {@link #MAX_CONCURRENCY_LIMIT}
+     * @since 0.2
+     */
+    public static int requireValidConcurrencyLimit(int limit) {
+        if (limit < 1 || limit > MAX_CONCURRENCY_LIMIT) {
+            throw new IllegalArgumentException("NVENT-0270 a concurrency limit is 1 to " + MAX_CONCURRENCY_LIMIT
+                    + " runs of a key at a time, was " + limit);
+        }
+        return limit;
     }
 
     /**
@@ -203,6 +253,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private String idempotencyKey;
         private Duration delay;
         private String concurrencyKey;
+        private int concurrencyLimit = 1;
 
         private Builder() {
         }
@@ -250,8 +301,27 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          * @since 0.2
          */
         public Builder concurrencyKey(String key) {
+            return concurrencyKey(key, 1);
+        }
+
+        /**
+         * Sets the concurrency key and how many runs of it may be under way at a time; see
+         * {@link StartOptions#concurrencyKey()} and {@link StartOptions#concurrencyLimit()}.
+         *
+         * @param key the key, at most {@value StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters, not blank,
+         *     no control characters
+         * @param limit how many runs of the key at a time, 1 to {@value StartOptions#MAX_CONCURRENCY_LIMIT}
+         * @return this builder
+         * @throws NullPointerException if {@code key} is {@code null}
+         * @throws IllegalArgumentException if the key breaks one of the rules above, or the limit is out of range
+         *     ({@code NVENT-0270})
+         * @since 0.2
+         */
+        public Builder concurrencyKey(String key, int limit) {
             requireValidConcurrencyKey(Objects.requireNonNull(key, "key"));
+            requireValidConcurrencyLimit(limit);
             this.concurrencyKey = key;
+            this.concurrencyLimit = limit;
             return this;
         }
 
@@ -262,7 +332,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
-                    Optional.ofNullable(concurrencyKey));
+                    Optional.ofNullable(concurrencyKey), concurrencyLimit);
         }
     }
 }

@@ -31,12 +31,16 @@ import java.util.Optional;
  * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
  * @param data resolution data (JSON), once resolved
  * @param closedAt when it stopped waiting
+ * @param concurrencyLimit for concurrency-key awaits and the time await of a delayed start with a key: the run's
+ *     {@link io.nvent.StartOptions#concurrencyLimit()}, how many runs may hold the key while this run is at the head
+ *     of its line; 1 for every other await (since 0.2)
  * @since 0.1
  */
 public record AwaitRecord(String awaitId, String token, String runId, String flow, String step, AwaitPosition position,
                           AwaitType type, AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
                           Optional<Instant> timeoutAt, TimeoutAction timeoutAction, Optional<String> event,
-                          Optional<String> filterValue, String held, Optional<String> data, Optional<Instant> closedAt) {
+                          Optional<String> filterValue, String held, Optional<String> data, Optional<Instant> closedAt,
+                          int concurrencyLimit) {
 
     /**
      * Checks that every component is given ({@code Optional.empty()} where there is none).
@@ -59,7 +63,11 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
      * @param data resolution data (JSON), once resolved
      * @param closedAt when it stopped waiting
+     * @param concurrencyLimit how many runs may hold the key this await's run waits for, while it is at the head of
+     *     the line; 1 for awaits of other kinds
      * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if the concurrency limit is out of range ({@code NVENT-0270})
+     * @since 0.2
      */
     public AwaitRecord {
         Objects.requireNonNull(awaitId, "awaitId");
@@ -79,6 +87,37 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
         Objects.requireNonNull(held, "held");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(closedAt, "closedAt");
+        io.nvent.StartOptions.requireValidConcurrencyLimit(concurrencyLimit);
+    }
+
+    /**
+     * An await whose run waits for no concurrency key above limit 1: the components of 0.1.
+     *
+     * @param awaitId id for operators
+     * @param token secret part of the webhook URL (&ge; 128 random bits)
+     * @param runId run
+     * @param flow flow
+     * @param step step
+     * @param position before or after the step
+     * @param type what it waits for
+     * @param status where it is
+     * @param registeredAt start of the wait
+     * @param resolveAt when a time/schedule await resolves by itself
+     * @param timeoutAt when it times out
+     * @param timeoutAction what happens on timeout
+     * @param event for event awaits: the event name; for concurrency-key awaits: the key
+     * @param filterValue for event awaits with a filter key: {@code key=JSON value} the event must carry
+     * @param held for after-awaits: the step's emissions, held back until resolution (JSON array)
+     * @param data resolution data (JSON), once resolved
+     * @param closedAt when it stopped waiting
+     * @throws NullPointerException if a component is {@code null}
+     */
+    public AwaitRecord(String awaitId, String token, String runId, String flow, String step, AwaitPosition position,
+                       AwaitType type, AwaitStatus status, Instant registeredAt, Optional<Instant> resolveAt,
+                       Optional<Instant> timeoutAt, TimeoutAction timeoutAction, Optional<String> event,
+                       Optional<String> filterValue, String held, Optional<String> data, Optional<Instant> closedAt) {
+        this(awaitId, token, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt,
+                timeoutAction, event, filterValue, held, data, closedAt, 1);
     }
 
     /**
@@ -91,7 +130,7 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      */
     public AwaitRecord closed(AwaitStatus newStatus, Optional<String> newData, Instant at) {
         return new AwaitRecord(awaitId, token, runId, flow, step, position, type, newStatus, registeredAt, resolveAt,
-                timeoutAt, timeoutAction, event, filterValue, held, newData, Optional.of(at));
+                timeoutAt, timeoutAction, event, filterValue, held, newData, Optional.of(at), concurrencyLimit);
     }
 
     /**
@@ -101,6 +140,7 @@ public record AwaitRecord(String awaitId, String token, String runId, String flo
      */
     public AwaitInfo toInfo() {
         return new AwaitInfo(awaitId, runId, flow, step, position, type, status, registeredAt, resolveAt, timeoutAt,
-                type == AwaitType.CONCURRENCY_KEY || type == AwaitType.TIME ? event : Optional.empty());
+                type == AwaitType.CONCURRENCY_KEY || type == AwaitType.TIME ? event : Optional.empty())
+                .withConcurrencyLimit(concurrencyLimit);
     }
 }

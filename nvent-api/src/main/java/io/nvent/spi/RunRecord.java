@@ -35,12 +35,15 @@ import java.util.Optional;
  *     (since 0.2: a store written for 0.1 keeps none)
  * @param concurrencyKey the concurrency key the run was started with ({@link io.nvent.StartOptions#concurrencyKey()}),
  *     set when the run is created and never changed (since 0.2)
+ * @param concurrencyLimit how many runs of its concurrency key may be under way at a time, as it was started with
+ *     ({@link io.nvent.StartOptions#concurrencyLimit()}); 1 for a run without a key (since 0.2)
  * @since 0.1
  */
 public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                         Map<String, StepStatus> steps, Map<String, String> emitted, long version,
-                        Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey) {
+                        Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey,
+                        int concurrencyLimit) {
 
     /**
      * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
@@ -67,7 +70,9 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param error the error a failed run failed with, if any; dropped in any status but
      *     {@link RunStatus#FAILED}, so that a store's record never shows an error its run outlived
      * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit how many runs of the key may be under way at a time; 1 without a key
      * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270})
      * @since 0.2
      */
     public RunRecord {
@@ -84,6 +89,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
         // One an instance left behind when the run went on (a 0.1 instance's retry, on the 0.2 schema) is not shown.
         error = status == RunStatus.FAILED ? error : Optional.empty();
+        io.nvent.StartOptions.requireValidConcurrencyLimit(concurrencyLimit);
         steps = Map.copyOf(steps);
         emitted = Map.copyOf(emitted);
     }
@@ -110,6 +116,34 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                      Map<String, StepStatus> steps, Map<String, String> emitted, long version) {
         this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
                 Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A run whose concurrency key, if any, lets one run at a time hold it.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @since 0.2
+     */
+    public RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                     Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                     Map<String, StepStatus> steps, Map<String, String> emitted, long version,
+                     Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey) {
+        this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                idempotencyKey, error, concurrencyKey, 1);
     }
 
     /**
@@ -166,7 +200,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
                 next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version, idempotencyKey,
-                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey);
+                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -182,7 +216,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
                 : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
         return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
-                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey);
+                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -194,7 +228,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withIdempotencyKey(String key) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, Optional.of(key), error, concurrencyKey);
+                version, Optional.of(key), error, concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -205,8 +239,21 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @since 0.2
      */
     public RunRecord withConcurrencyKey(String key) {
+        return withConcurrencyKey(key, 1);
+    }
+
+    /**
+     * This run, started with a concurrency key and a limit: see {@link #concurrencyKey()} and
+     * {@link #concurrencyLimit()}.
+     *
+     * @param key the key as its starter gave it
+     * @param limit how many runs of the key may be under way at a time
+     * @return a copy holding the key
+     * @since 0.2
+     */
+    public RunRecord withConcurrencyKey(String key, int limit) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, idempotencyKey, error, Optional.of(key));
+                version, idempotencyKey, error, Optional.of(key), limit);
     }
 
     /**
@@ -220,7 +267,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
-                version, idempotencyKey, error, concurrencyKey);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -237,7 +284,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, String> copy = new LinkedHashMap<>(emitted);
         copy.put(event, payloadJson);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
-                version, idempotencyKey, error, concurrencyKey);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -248,7 +295,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
-                steps, emitted, version, idempotencyKey, error, concurrencyKey);
+                steps, emitted, version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -259,7 +306,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                newVersion, idempotencyKey, error, concurrencyKey);
+                newVersion, idempotencyKey, error, concurrencyKey, concurrencyLimit);
     }
 
     /**
@@ -271,12 +318,12 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
             return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                    concurrencyKey);
+                    concurrencyKey).withConcurrencyLimit(concurrencyLimit);
         }
         Map<String, StepStatus> shown = new LinkedHashMap<>();
         steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
                 ? stepStatus : StepStatus.CANCELED));
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error,
-                concurrencyKey);
+                concurrencyKey).withConcurrencyLimit(concurrencyLimit);
     }
 }

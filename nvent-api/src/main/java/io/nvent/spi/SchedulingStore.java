@@ -938,6 +938,102 @@ public interface SchedulingStore {
     }
 
     /**
+     * Settles who holds a concurrency key that more than one run may hold at a time
+     * ({@link io.nvent.StartOptions#concurrencyLimit()}), as {@link #settleConcurrencyKey} does for one: a holder keeps
+     * its place while it is under way or a step of it holds a lease that runs out after {@code now}; the places of
+     * the others are free. Then, while the line has a run waiting (its oldest waiting await of type
+     * {@link io.nvent.AwaitType#CONCURRENCY_KEY} for the key whose run is under way, in the order
+     * {@link #settleConcurrencyKey} names) and fewer runs hold the key than the smallest
+     * {@link AwaitRecord#concurrencyLimit()} among the run at the head of the line and the holders (each holder's as
+     * its await for the key carried it when it got the key), that run gets the key: each run's limit is respected
+     * both ways. The head of the line blocks the runs behind it: a run of limit 1 waits until no run holds the key,
+     * and a run of a higher limit behind it waits with it, then until the run of limit 1 ended; a run of limit 2
+     * waits while a run of limit 1 holds the key. Concurrent calls for one key, on any instance, are serialised, so
+     * that the key never has more holders than their limits let in; repeating a call changes nothing. The store keeps an entry for a key only while a run holds it,
+     * as {@link #settleConcurrencyKey} does.
+     *
+     * <p>{@link #settleConcurrencyKey} of a store that overrides this returns the first of these holders (the one that
+     * got the key first). The default, for a store that lets one run at a time hold a key (one written before this
+     * method), returns what {@link #settleConcurrencyKey} returns, as a list: such a store never gets a run of a
+     * higher limit ({@link #requireConcurrencyLimit}).
+     *
+     * @param runs the store of the runs, to tell whether a holder or a waiter is under way
+     * @param key the concurrency key, as its starter gave it
+     * @param now the current time, kept as when a holder got the key
+     * @return the runs holding the key after the call, the one that got it first first; empty if the key is free
+     * @throws io.nvent.UnsupportedByAdapterException if the store cannot hold concurrency keys at all
+     * @since 0.2
+     */
+    default List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+        return settleConcurrencyKey(runs, key, now).stream().toList();
+    }
+
+    /**
+     * The runs holding a concurrency key as the store last settled it ({@link #settleConcurrencyKeyHolders}), without
+     * changing anything: they may have ended since. The default asks {@link #concurrencyKeyHolder}.
+     *
+     * @param key the concurrency key
+     * @return the runs holding it, the one that got it first first; empty if the key is free or unknown
+     * @since 0.2
+     */
+    default List<String> concurrencyKeyHolderList(String key) {
+        return concurrencyKeyHolder(key).stream().toList();
+    }
+
+    /**
+     * The runs holding concurrency keys, as {@link #concurrencyKeyHolderList} answers for each, in one read where the
+     * store can (an operator's list of awaits names the holders of each key waited for). The default asks
+     * {@link #concurrencyKeyHolders}, which names one holder per key.
+     *
+     * @param keys the concurrency keys
+     * @return the holders of each key held, the one that got it first first; a free or unknown key is not in it
+     * @since 0.2
+     */
+    default Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        Map<String, List<String>> holders = new HashMap<>();
+        concurrencyKeyHolders(keys).forEach((key, holder) -> holders.put(key, List.of(holder)));
+        return holders;
+    }
+
+    /**
+     * Whether the store lets more than one run hold a concurrency key ({@link #settleConcurrencyKeyHolders} and the
+     * {@link AwaitRecord#concurrencyLimit()} of the awaits it keeps). The default, for a store written before
+     * concurrency limits: {@code false}.
+     *
+     * @return whether runs of a {@link io.nvent.StartOptions#concurrencyLimit()} above 1 may start with this store
+     * @since 0.2
+     */
+    default boolean holdsConcurrencyLimits() {
+        return false;
+    }
+
+    /**
+     * Refuses a concurrency limit the store cannot keep, before a run with it is created: one above 1 where
+     * {@link #holdsConcurrencyLimits()} is {@code false}, which would let one run at a time hold the key.
+     *
+     * @param limit the run's {@link io.nvent.StartOptions#concurrencyLimit()}
+     * @throws io.nvent.UnsupportedByAdapterException ({@value #CONCURRENCY_LIMITS_UNSUPPORTED}) naming the store, if it
+     *     cannot keep the limit
+     * @since 0.2
+     */
+    default void requireConcurrencyLimit(int limit) {
+        if (limit > 1 && !holdsConcurrencyLimits()) {
+            throw new io.nvent.UnsupportedByAdapterException(CONCURRENCY_LIMITS_UNSUPPORTED + " scheduling store "
+                    + getClass().getName() + " lets one run at a time hold a concurrency key: it cannot keep the"
+                    + " concurrency limit " + limit + "; start the run with limit 1, or use a store that overrides"
+                    + " SchedulingStore.holdsConcurrencyLimits (the memory or the JPA store)",
+                    new UnsupportedOperationException("settleConcurrencyKeyHolders"));
+        }
+    }
+
+    /**
+     * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
+     *
+     * @since 0.2
+     */
+    String CONCURRENCY_LIMITS_UNSUPPORTED = "NVENT-0272";
+
+    /**
      * Keys the maintenance sweep should settle ({@link #settleConcurrencyKey}): those held by a run that has
      * ended or is gone and of which no step holds a lease, those the store keeps a row of that no run holds (left by
      * an earlier build that kept free keys; a store may instead delete such rows itself, many in one go, rather than

@@ -28,7 +28,8 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
         // Awaits and leases go with their runs, trigger history with its trigger (on delete cascade).
         TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run",
                 "delete from nvent_flow_trigger", "delete from nvent_schedule_tick", "delete from nvent_webhook_request",
-                "delete from nvent_rate_start", "delete from nvent_rate_limit", "delete from nvent_concurrency_key");
+                "delete from nvent_rate_start", "delete from nvent_rate_limit", "delete from nvent_concurrency_key",
+                "delete from nvent_concurrency_key_holder");
     }
 
     @Override

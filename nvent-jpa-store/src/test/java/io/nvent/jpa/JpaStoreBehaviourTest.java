@@ -431,7 +431,7 @@ abstract class JpaStoreBehaviourTest {
     private void dropTables(String prefix) {
         TestDatabases.execute(dataSource(), Stream.of("webhook_request", "rate_start", "rate_limit", "queue_pause",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
-                        "run_state", "run_event", "run", "schema_history")
+                        "run_state", "run_event", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
     }
 
@@ -481,6 +481,39 @@ abstract class JpaStoreBehaviourTest {
         return version1;
     }
 
+    /** A key held before concurrency limits (schema V22) is held by the same run after V23, and handed on as before. */
+    @Test
+    void upgradesAVersion22SchemaKeepingTheRunHoldingEachConcurrencyKey() {
+        JpaStoreOptions version22 = options("limits_").build();
+        dropTables("limits_");
+        OlderSchemas.migrateTo(dataSource(), version22, "22");
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        TestDatabases.execute(dataSource(), Stream.of("holder", "waiter").flatMap(runId -> Stream.of(
+                "insert into limits_run (run_id, flow, status, input_json, steps_json, emitted_json, started_at,"
+                        + " last_seq, version, concurrency_key) values ('" + runId + "', 'sync', 'awaiting', '{}',"
+                        + " '{}', '{}', " + at + ", 0, 0, 'customer-42')",
+                "insert into limits_run_await (await_id, token, run_id, flow, step_name, await_position, await_type,"
+                        + " status, registered_at, timeout_action, event_name, held, version) values ('await-" + runId
+                        + "', 'token-" + runId + "', '" + runId + "', 'sync', 'sync-customer', 'before',"
+                        + " 'concurrency_key', '" + (runId.equals("holder") ? "resolved" : "waiting") + "', " + at
+                        + ", 'fail', 'customer-42', '[]', 0)")).toArray(String[]::new));
+        TestDatabases.execute(dataSource(), "insert into limits_concurrency_key (concurrency_key, holder_run_id,"
+                + " held_since) values ('customer-42', 'holder', " + at + ")");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version22)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            assertThat(scheduling.concurrencyKeyHolderList("customer-42")).containsExactly("holder");
+            assertThat(scheduling.settleConcurrencyKeyHolders(upgraded, "customer-42", T0)).containsExactly("holder");
+            assertThat(upgraded.findRun("waiter").orElseThrow().concurrencyLimit()).isEqualTo(1);
+            assertThat(scheduling.findAwait("await-waiter").orElseThrow().concurrencyLimit()).isEqualTo(1);
+
+            upgraded.updateRun("holder", run -> Optional.of(new RunChange(run.withStatus(RunStatus.COMPLETED, T0),
+                    List.of())));
+
+            assertThat(scheduling.settleConcurrencyKeyHolders(upgraded, "customer-42", T0)).containsExactly("waiter");
+        }
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
@@ -514,8 +547,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 22:"
-                        + " apply V2..V22 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 23:"
+                        + " apply V2..V23 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -529,7 +562,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V22");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V23");
     }
 
     @Test

@@ -2447,7 +2447,7 @@ public abstract class SchedulingStoreContractTest {
     private static AwaitRecord withoutJson(AwaitRecord a) {
         return new AwaitRecord(a.awaitId(), a.token(), a.runId(), a.flow(), a.step(), a.position(), a.type(),
                 a.status(), a.registeredAt(), a.resolveAt(), a.timeoutAt(), a.timeoutAction(), a.event(),
-                a.filterValue(), "", a.data().map(d -> ""), a.closedAt());
+                a.filterValue(), "", a.data().map(d -> ""), a.closedAt(), a.concurrencyLimit());
     }
 
     /** A clock stopped at {@code instant}. */
@@ -2473,10 +2473,15 @@ public abstract class SchedulingStoreContractTest {
     }
 
     private AwaitRecord waitsForKey(String awaitId, String runId, String key, Instant registeredAt) {
+        return waitsForKey(awaitId, runId, key, registeredAt, 1);
+    }
+
+    /** A waiting await of {@code runId} for its turn under {@code key}, of the run's concurrency limit, saved. */
+    private AwaitRecord waitsForKey(String awaitId, String runId, String key, Instant registeredAt, int limit) {
         AwaitRecord await = new AwaitRecord(awaitId, id("token"), runId, "sync", "sync-customer",
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, registeredAt, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
+                Optional.empty(), limit);
         store.saveAwait(await);
         return await;
     }
@@ -2822,5 +2827,230 @@ public abstract class SchedulingStoreContractTest {
             assertThat(Set.copyOf(holders)).as("race %d", round).hasSize(1);
             assertThat(store.concurrencyKeyHolder(key)).isEqualTo(holders.get(0));
         }
+    }
+
+    // ------------------------------------------------------------------ concurrency limits
+
+    /** Runs that waited for {@code key} with {@code limit}, one a second from {@link #T0}, in this order. */
+    private List<String> waitingWithLimit(String key, int limit, int runs) {
+        List<String> waiting = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String runId = storedRun().runId();
+            waitsForKey(id("await"), runId, key, T0.plusSeconds(i), limit);
+            waiting.add(runId);
+        }
+        return waiting;
+    }
+
+    /** The holders let go on, as the engine lets them: their awaits for the key resolved. */
+    private void goOn(String key, List<String> holders) {
+        for (String holder : holders) {
+            store.awaitsOfRun(holder).stream().filter(a -> a.type() == AwaitType.CONCURRENCY_KEY
+                            && a.status() == AwaitStatus.WAITING && a.event().filter(key::equals).isPresent())
+                    .forEach(a -> store.closeAwait(a.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0));
+        }
+    }
+
+    @Test
+    void keepsTheConcurrencyLimitOfARunAndOfItsAwaitForTheKey() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String runId = id("run");
+        flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0)
+                .withConcurrencyKey("customer-42", 7), List.of());
+        AwaitRecord await = waitsForKey(id("await"), runId, "customer-42", T0, 7);
+
+        assertThat(flowStore().findRun(runId).orElseThrow().concurrencyLimit()).isEqualTo(7);
+        assertThat(store.findAwait(await.awaitId()).orElseThrow().concurrencyLimit()).isEqualTo(7);
+        assertThat(store.awaitsOfRun(runId)).singleElement().extracting(AwaitRecord::concurrencyLimit).isEqualTo(7);
+        assertThat(store.closeAwait(await.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0).orElseThrow()
+                .concurrencyLimit()).isEqualTo(7);
+        String withoutLimit = storedRun().runId();
+        assertThat(flowStore().findRun(withoutLimit).orElseThrow().concurrencyLimit()).as("a run without a key")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void upToTheLimitOfTheRunAtTheHeadOfTheLineHoldAKeyAndTheNextGetsTheFirstPlaceFreed() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> runs = waitingWithLimit(key, 2, 4);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(runs.get(0), runs.get(1));
+        goOn(key, runs.subList(0, 2));
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("settled again")
+                .containsExactly(runs.get(0), runs.get(1));
+        assertThat(store.settleConcurrencyKey(flowStore(), key, T0)).as("the first holder").contains(runs.get(0));
+        assertThat(store.concurrencyKeyHolder(key)).contains(runs.get(0));
+        assertThat(store.concurrencyKeyHolderList(key)).containsExactly(runs.get(0), runs.get(1));
+        assertThat(store.concurrencyKeyHolderLists(List.of(key, id("free-key"))))
+                .containsExactlyEntriesOf(Map.of(key, List.of(runs.get(0), runs.get(1))));
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).as("held to its limit").doesNotContain(key);
+
+        ends(runs.get(0), RunStatus.COMPLETED);
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).contains(key);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(runs.get(1), runs.get(2));
+        goOn(key, List.of(runs.get(2)));
+        ends(runs.get(1), RunStatus.CANCELED);
+        ends(runs.get(2), RunStatus.FAILED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(runs.get(3));
+        goOn(key, List.of(runs.get(3)));
+        ends(runs.get(3), RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).isEmpty();
+        assertThat(store.concurrencyKeyHolderList(key)).isEmpty();
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+    }
+
+    @Test
+    void aRunOfLimitOneAtTheHeadOfTheLineWaitsUntilNoRunHoldsTheKeyAndTheRunsBehindItWaitUntilItEnded() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holders = waitingWithLimit(key, 3, 2);
+        store.settleConcurrencyKeyHolders(flowStore(), key, T0);
+        goOn(key, holders);
+        String alone = storedRun().runId();
+        waitsForKey(id("await"), alone, key, T0.plusSeconds(10), 1);
+        String behind = storedRun().runId();
+        waitsForKey(id("await"), behind, key, T0.plusSeconds(11), 3);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("a free place, but not for the head")
+                .containsExactlyElementsOf(holders);
+        ends(holders.get(0), RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(holders.get(1));
+        ends(holders.get(1), RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("the head has it alone, by its limit")
+                .containsExactly(alone);
+        ends(alone, RunStatus.COMPLETED);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(behind);
+    }
+
+    @Test
+    void aHolderOfALimitedKeyKeepsItsPlaceWhileAStepOfItHoldsItsLease() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> runs = waitingWithLimit(key, 2, 3);
+        store.settleConcurrencyKeyHolders(flowStore(), key, T0);
+        goOn(key, runs.subList(0, 2));
+        assertThat(store.acquireLease(runs.get(0), "sync-customer", "node-a", T0.plusSeconds(30), T0)).isTrue();
+
+        ends(runs.get(0), RunStatus.CANCELED);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0.plusSeconds(1))).as("its step still runs")
+                .containsExactly(runs.get(0), runs.get(1));
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
+        store.releaseLease(runs.get(0), "sync-customer", "node-a");
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).as("its step ended").contains(key);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0.plusSeconds(2)))
+                .containsExactly(runs.get(1), runs.get(2));
+    }
+
+    @Test
+    void aLimitedKeyHandedToNoOneKeepsNoRow() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        assumeThat(concurrencyKeysKept()).as("the test can count the keys kept").isPresent();
+        int before = concurrencyKeysKept().getAsInt();
+        String key = id("key");
+        List<String> runs = waitingWithLimit(key, 3, 2);
+        store.settleConcurrencyKeyHolders(flowStore(), key, T0);
+        goOn(key, runs);
+        assertThat(concurrencyKeysKept()).as("held").hasValue(before + 1);
+
+        runs.forEach(run -> ends(run, RunStatus.COMPLETED));
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).isEmpty();
+        assertThat(concurrencyKeysKept()).as("free").hasValue(before);
+    }
+
+    /** As instances starting runs with one key and a limit at once: together they never let more than the limit in. */
+    @Test
+    void ofRunsSettlingOneLimitedKeyAtOnceNeverMoreThanTheLimitHoldIt() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        int threads = 6;
+        int limit = 3;
+        for (int round = 0; round < 10; round++) {
+            String key = id("raced");
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            List<List<String>> settled = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(threads, thread -> {
+                waitsForKey(id("await"), runs.get(thread), key, T0.plusMillis(thread), limit);
+                settled.add(store.settleConcurrencyKeyHolders(flowStore(), key, T0));
+            });
+
+            assertThat(settled).as("race %d", round).hasSize(threads)
+                    .allSatisfy(holders -> assertThat(holders).hasSizeBetween(1, limit).doesNotHaveDuplicates());
+            assertThat(store.concurrencyKeyHolderList(key)).as("race %d", round).hasSize(limit)
+                    .doesNotHaveDuplicates().isSubsetOf(runs);
+        }
+    }
+
+    // ------------------------------------------------------------------ review: mixed limits (each run's limit both ways)
+
+    /** Runs of {@code limits} that got {@code key} (settled, let go on), one a second from {@link #T0}. */
+    private List<String> holdingWithLimits(String key, int... limits) {
+        List<String> holders = new ArrayList<>();
+        for (int i = 0; i < limits.length; i++) {
+            String runId = storedRun().runId();
+            waitsForKey(id("await"), runId, key, T0.plusSeconds(i), limits[i]);
+            holders.add(runId);
+            store.settleConcurrencyKeyHolders(flowStore(), key, T0);
+        }
+        goOn(key, holders);
+        assertThat(store.concurrencyKeyHolderList(key)).as("set up").containsExactlyElementsOf(holders);
+        return holders;
+    }
+
+    @Test
+    void reviewARunOfLimitTwoWaitsWhileARunOfLimitOneHoldsTheKey() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> alone = holdingWithLimits(key, 1);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 2);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0))
+                .as("the holder's starter asked for one run at a time").containsExactlyElementsOf(alone);
+    }
+
+    @Test
+    void reviewARunOfLimitThreeWaitsWhileTwoRunsOfLimitTwoHoldTheKey() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holders = holdingWithLimits(key, 2, 2);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 3);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0))
+                .as("each holder allows two at a time").containsExactlyElementsOf(holders);
+    }
+
+    @Test
+    void reviewARunOfLimitTwoJoinsASingleHolderOfLimitThree() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holder = holdingWithLimits(key, 3);
+        String joiner = storedRun().runId();
+        waitsForKey(id("await"), joiner, key, T0.plusSeconds(10), 2);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(holder.get(0), joiner);
+    }
+
+    /**
+     * A key whose head of the line cannot get a place is not for the sweep, however high the limit of a run behind the
+     * head: settling it changes nothing, and such keys take the places of keys that need settling.
+     */
+    @Test
+    void reviewAKeyWhoseHeadOfTheLineMustWaitIsNotUnsettledBecauseARunBehindItHasAHigherLimit() {
+        assumeThat(store.holdsConcurrencyLimits()).isTrue();
+        String key = id("key");
+        List<String> holder = holdingWithLimits(key, 3);
+        String head = storedRun().runId();
+        waitsForKey(id("await"), head, key, T0.plusSeconds(10), 1);
+        String behind = storedRun().runId();
+        waitsForKey(id("await"), behind, key, T0.plusSeconds(11), 3);
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).as("the head blocks")
+                .containsExactlyElementsOf(holder);
+
+        assertThat(store.unsettledConcurrencyKeys(flowStore(), 100)).doesNotContain(key);
     }
 }

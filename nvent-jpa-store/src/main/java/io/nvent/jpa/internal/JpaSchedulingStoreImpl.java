@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,7 +100,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     private static final String AWAIT_COLUMNS = "await_id, token, run_id, flow, step_name, await_position, "
             + "await_type, status, registered_at, resolve_at, timeout_at, timeout_action, event_name, filter_value, "
-            + "held, payload, closed_at";
+            + "held, payload, closed_at, concurrency_limit";
     private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
@@ -127,6 +128,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String runs;
     private final String awaits;
     private final String concurrencyKeys;
+    /** The runs holding a key besides the one its {@link #concurrencyKeys} row names (schema V23). */
+    private final String furtherHolders;
     private final String triggers;
     private final String history;
     private final String ticks;
@@ -149,6 +152,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.runs = tables + "run";
         this.awaits = tables + "run_await";
         this.concurrencyKeys = tables + "concurrency_key";
+        this.furtherHolders = tables + "concurrency_key_holder";
         this.triggers = tables + "flow_trigger";
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
@@ -177,7 +181,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             // (instances ending one delayed start with a key at once), is reported as such rather than as a
             // foreign-key or duplicate-key violation, which on PostgreSQL would also abort a joined transaction.
             String insert = "insert into " + awaits + " (" + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?,"
-                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, 0 from " + runs + " where run_id = ?";
+                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, ?, 0 from " + runs + " where run_id = ?";
             int inserted;
             try (PreparedStatement statement = connection.prepareStatement(
                     postgres ? insert + " on conflict (await_id) do nothing" : insert)) {
@@ -268,58 +272,208 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** The run statuses of a run under way, which holds its concurrency key. */
     private static final String UNDER_WAY = "('running', 'awaiting', 'stalled')";
 
-    /**
-     * Locks the key's row (inserting it if there is none), so that settles of one key take turns; then
-     * keeps a holder under way, or gives the key to the run that has waited longest, or frees it, deleting
-     * its row: the table keeps only keys held. A settle that finds the row deleted by another settle between
-     * its insert (which found the row there) and its lock inserts it again.
-     */
+    /** The first run holding the key ({@link #settleConcurrencyKeyHolders}). */
     @Override
     public Optional<String> settleConcurrencyKey(FlowStore runStore, String key, Instant now) {
+        return settleConcurrencyKeyHolders(runStore, key, now).stream().findFirst();
+    }
+
+    /**
+     * Locks the key's row (inserting it if there is none), so that settles of one key take turns; then keeps the
+     * holders under way (or holding a step's lease), lets the runs that waited longest in while fewer hold the key than
+     * the smallest limit among the head of the line and the holders, or frees the key, deleting its row: the tables
+     * keep only keys held. The row names the run that got the key first, its limit and how many further ones hold it,
+     * which are rows of {@code concurrency_key_holder} (V23), each with its limit: a holder's limit is the one its
+     * await for the key carried, as the head's is. The holders' status is one read; a key whose holders
+     * leave no place (a holder of limit 1 under way, say) is settled without reading its line, in three statements as
+     * before limits. A settle that finds the row deleted by another settle between its insert (which found the row
+     * there) and its lock inserts it again.
+     */
+    @Override
+    public List<String> settleConcurrencyKeyHolders(FlowStore runStore, String key, Instant now) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(now, "now");
         return write("concurrency key '" + key + "'", connection -> {
-            Optional<String> holder = lockConcurrencyKey(connection, key);
-            if (holder.isPresent() && (isUnderWay(connection, holder.get())
-                    || holdsLease(connection, holder.get(), now))) {
-                return holder;
+            KeyRow row = lockConcurrencyKey(connection, key);
+            List<String> before = new ArrayList<>();
+            Map<String, Integer> limits = new HashMap<>();
+            row.holder().ifPresent(holder -> {
+                before.add(holder);
+                limits.put(holder, row.limit());
+            });
+            Map<String, Instant> heldSince = row.furtherHolders() > 0
+                    ? furtherHoldersOf(connection, key, limits) : Map.of();
+            before.addAll(heldSince.keySet());
+            List<String> holders = keptHolders(connection, before, now);
+            int smallest = holders.stream().mapToInt(limits::get).min()
+                    .orElse(io.nvent.StartOptions.MAX_CONCURRENCY_LIMIT);
+            if (holders.size() < smallest) {
+                letTheLineIn(connection, key, holders, smallest, limits);
             }
-            Optional<String> next;
-            try (PreparedStatement statement = connection.prepareStatement("select a.run_id from " + awaits
-                    + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '" + WAITING
-                    + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in " + UNDER_WAY
-                    + " order by a.registered_at, a.await_id " + limit(1))) {
-                statement.setString(1, key);
-                try (ResultSet rows = statement.executeQuery()) {
-                    next = rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
-                }
+            // A key held by none keeps no row: also the one this settle inserted to lock it.
+            if (holders.isEmpty() || !holders.equals(before)) {
+                storeHolders(connection, key, before, holders, heldSince, limits, now);
             }
-            if (next.isEmpty()) {
-                try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
-                        + " where concurrency_key = ?")) {
-                    statement.setString(1, key);
-                    statement.executeUpdate();
-                }
-            } else if (!next.equals(holder)) {
-                try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
-                        + " set holder_run_id = ?, held_since = ? where concurrency_key = ?")) {
-                    statement.setString(1, next.get());
-                    setInstant(statement, 2, Optional.of(now), database);
-                    statement.setString(3, key);
-                    statement.executeUpdate();
-                }
-            }
-            return next;
+            return holders;
         });
+    }
+
+    /** The row of a locked key: the run that got it first, if any, its limit, and how many further runs hold it. */
+    private record KeyRow(Optional<String> holder, int limit, int furtherHolders) {
+    }
+
+    /**
+     * The holders that keep their place, in their order: those under way, and those of which a step holds a lease that
+     * runs out after {@code now}. One read of all their runs; the leases are read only for holders not under way, one
+     * by one, as before limits.
+     */
+    private List<String> keptHolders(Connection connection, List<String> holders, Instant now) throws SQLException {
+        Set<String> underWay = new HashSet<>();
+        if (!holders.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement("select run_id from " + runs
+                    + " where run_id in (" + String.join(", ", Collections.nCopies(holders.size(), "?"))
+                    + ") and status in " + UNDER_WAY)) {
+                for (int i = 0; i < holders.size(); i++) {
+                    statement.setString(i + 1, holders.get(i));
+                }
+                collectStrings(statement, underWay);
+            }
+        }
+        List<String> kept = new ArrayList<>();
+        for (String holder : holders) {
+            if (underWay.contains(holder) || holdsLease(connection, holder, now)) {
+                kept.add(holder);
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * Adds the runs waiting for the key, in line order, while fewer hold it than the smallest limit among the run at
+     * the head of the line and the holders: the head blocks the runs behind it, and each run's limit holds both ways.
+     * A holder whose await still waits (it got the key, and was not let go on yet) keeps its place, not a second one.
+     */
+    private void letTheLineIn(Connection connection, String key, List<String> holders, int smallestOfHolders,
+                              Map<String, Integer> limits) throws SQLException {
+        // The holders still in the line, the runs let in and the one that stops the rest: at most the limit, and one.
+        int rowsNeeded = Math.min(smallestOfHolders, io.nvent.StartOptions.MAX_CONCURRENCY_LIMIT) + 1;
+        try (PreparedStatement statement = connection.prepareStatement("select a.run_id, a.concurrency_limit from "
+                + awaits + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '"
+                + WAITING + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in "
+                + UNDER_WAY + " order by a.registered_at, a.await_id " + limit(rowsNeeded))) {
+            statement.setString(1, key);
+            statement.setFetchSize(Math.min(rowsNeeded, holders.size() + 2));
+            int smallest = smallestOfHolders;
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String runId = rows.getString(1);
+                    if (holders.contains(runId)) {
+                        continue;
+                    }
+                    int limit = Optional.ofNullable(rows.getObject(2, Integer.class)).orElse(1);
+                    smallest = Math.min(smallest, limit);
+                    if (holders.size() >= smallest) {
+                        return;
+                    }
+                    holders.add(runId);
+                    limits.put(runId, limit);
+                }
+            }
+        }
+    }
+
+    /**
+     * The runs holding the key besides the first, in the order they got it, each with when it got it; their limits
+     * go to {@code limits}.
+     */
+    private Map<String, Instant> furtherHoldersOf(Connection connection, String key, Map<String, Integer> limits)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select holder_run_id, held_since,"
+                + " concurrency_limit from " + furtherHolders + " where concurrency_key = ? order by place")) {
+            statement.setString(1, key);
+            Map<String, Instant> found = new LinkedHashMap<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    found.put(rows.getString(1), getInstant(rows, 2).orElse(Instant.EPOCH));
+                    limits.put(rows.getString(1), Optional.ofNullable(rows.getObject(3, Integer.class)).orElse(1));
+                }
+            }
+            return found;
+        }
+    }
+
+    /**
+     * Writes the holders of the locked key: the first in its row (deleting the row if none holds it), the further
+     * ones in {@code concurrency_key_holder}. A holder keeps its {@code held_since} (when it got the key), also one
+     * that moves up to the row.
+     */
+    private void storeHolders(Connection connection, String key, List<String> before, List<String> holders,
+                              Map<String, Instant> heldSince, Map<String, Integer> limits, Instant now)
+            throws SQLException {
+        // A row of the key was free or new: rows of further holders left without it (by hand, or by an earlier build)
+        // go, unless the key gets one holder only, the common start of a run, which would pay a statement for them.
+        if (before.size() > 1 || before.isEmpty() && holders.size() != 1) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + furtherHolders
+                    + " where concurrency_key = ?")) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            }
+        }
+        if (holders.isEmpty()) {
+            try (PreparedStatement statement = connection.prepareStatement("delete from " + concurrencyKeys
+                    + " where concurrency_key = ?")) {
+                statement.setString(1, key);
+                statement.executeUpdate();
+            }
+            return;
+        }
+        if (before.isEmpty() || !before.get(0).equals(holders.get(0)) || before.size() != holders.size()) {
+            try (PreparedStatement statement = connection.prepareStatement("update " + concurrencyKeys
+                    + " set holder_run_id = ?, held_since = ?, concurrency_limit = ?, further_holders = ?"
+                    + " where concurrency_key = ?")) {
+                statement.setString(1, holders.get(0));
+                setInstant(statement, 2, Optional.of(heldSince.getOrDefault(holders.get(0), now)), database);
+                // Null for 1 and for none, as in every row stored before schema V23.
+                setLimit(statement, 3, limits.get(holders.get(0)));
+                statement.setObject(4, holders.size() == 1 ? null : holders.size() - 1, Types.INTEGER);
+                statement.setString(5, key);
+                statement.executeUpdate();
+            }
+        }
+        if (holders.size() > 1) {
+            try (PreparedStatement statement = connection.prepareStatement("insert into " + furtherHolders
+                    + " (concurrency_key, holder_run_id, held_since, place, concurrency_limit)"
+                    + " values (?, ?, ?, ?, ?)")) {
+                for (int place = 1; place < holders.size(); place++) {
+                    statement.setString(1, key);
+                    statement.setString(2, holders.get(place));
+                    setInstant(statement, 3, Optional.of(heldSince.getOrDefault(holders.get(place), now)), database);
+                    statement.setInt(4, place);
+                    setLimit(statement, 5, limits.get(holders.get(place)));
+                    statement.addBatch();
+                }
+                statement.executeBatch();
+            }
+        }
+    }
+
+    /** A concurrency limit as stored: null for 1, as in every row stored before schema V23. */
+    private static void setLimit(PreparedStatement statement, int index, int limit) throws SQLException {
+        statement.setObject(index, limit == 1 ? null : limit, Types.INTEGER);
+    }
+
+    @Override
+    public boolean holdsConcurrencyLimits() {
+        return true;
     }
 
     /**
      * Inserts the key's row unless it is there, and locks it; again if another settle deleted the row (freeing
      * the key) after the insert found it there.
      *
-     * @return the run holding the key; empty if none does
+     * @return the run holding the key (empty if none does) and how many hold it besides
      */
-    private Optional<String> lockConcurrencyKey(Connection connection, String key) throws SQLException {
+    private KeyRow lockConcurrencyKey(Connection connection, String key) throws SQLException {
         String insert = "insert into " + concurrencyKeys + " (concurrency_key) values (?)";
         while (true) {
             try (PreparedStatement statement = connection.prepareStatement(
@@ -331,24 +485,18 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     throw e;
                 }
             }
-            try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id from "
-                    + concurrencyKeys + " k where k.concurrency_key = ? for update")) {
+            try (PreparedStatement statement = connection.prepareStatement("select k.holder_run_id,"
+                    + " k.concurrency_limit, k.further_holders from " + concurrencyKeys
+                    + " k where k.concurrency_key = ? for update")) {
                 statement.setString(1, key);
                 try (ResultSet rows = statement.executeQuery()) {
                     if (rows.next()) {
-                        return Optional.ofNullable(rows.getString(1));
+                        Optional<String> holder = Optional.ofNullable(rows.getString(1));
+                        int limit = Optional.ofNullable(rows.getObject(2, Integer.class)).orElse(1);
+                        int further = Optional.ofNullable(rows.getObject(3, Integer.class)).orElse(0);
+                        return new KeyRow(holder, limit, holder.isPresent() ? further : 0);
                     }
                 }
-            }
-        }
-    }
-
-    private boolean isUnderWay(Connection connection, String runId) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("select 1 from " + runs
-                + " where run_id = ? and status in " + UNDER_WAY)) {
-            statement.setString(1, runId);
-            try (ResultSet rows = statement.executeQuery()) {
-                return rows.next();
             }
         }
     }
@@ -382,36 +530,62 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    @Override
+    public List<String> concurrencyKeyHolderList(String key) {
+        return concurrencyKeyHolderLists(List.of(key)).getOrDefault(key, List.of());
+    }
+
+    /**
+     * One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000), and one of their
+     * further holders.
+     */
+    @Override
+    public Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        Map<String, List<String>> holders = new HashMap<>();
+        concurrencyKeyHolders(keys).forEach((key, first) -> holders.put(key, new ArrayList<>(List.of(first))));
+        readHolderRows(furtherHolders, "", "order by concurrency_key, place", holders.keySet(),
+                (key, holder) -> holders.get(key).add(holder));
+        Map<String, List<String>> copied = new HashMap<>();
+        holders.forEach((key, ofKey) -> copied.put(key, List.copyOf(ofKey)));
+        return copied;
+    }
+
     /** One read of the keys' rows per 500 keys (an operator's page of awaits has at most 1,000). */
     @Override
     public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
-        List<String> distinct = keys.stream().distinct().toList();
         Map<String, String> holders = new HashMap<>();
+        readHolderRows(concurrencyKeys, "holder_run_id is not null and", "", keys, holders::put);
+        return holders;
+    }
+
+    /** Hands on each (key, holder) row of the table for the keys, read 500 keys at a time. */
+    private void readHolderRows(String table, String condition, String order, Collection<String> keys,
+                                java.util.function.BiConsumer<String, String> row) {
+        List<String> distinct = keys.stream().distinct().toList();
         for (int from = 0; from < distinct.size(); from += 500) {
             List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + 500));
-            holders.putAll(read(connection -> {
-                Map<String, String> found = new HashMap<>();
+            read(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement("select concurrency_key, holder_run_id"
-                        + " from " + concurrencyKeys + " where holder_run_id is not null and concurrency_key in ("
-                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+                        + " from " + table + " where " + condition + " concurrency_key in ("
+                        + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ") " + order)) {
                     for (int i = 0; i < chunk.size(); i++) {
                         statement.setString(i + 1, chunk.get(i));
                     }
                     try (ResultSet rows = statement.executeQuery()) {
                         while (rows.next()) {
-                            found.put(rows.getString(1), rows.getString(2));
+                            row.accept(rows.getString(1), rows.getString(2));
                         }
                     }
                 }
-                return found;
-            }));
+                return null;
+            });
         }
-        return holders;
     }
 
     /**
-     * Keys held by a run that ended or is gone (and holds no step lease); and keys waited for that no run holds, or
-     * whose holder still waits for them. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
+     * Keys held by a run that ended or is gone (and holds no step lease), as their first or a further holder; and keys
+     * waited for that no run holds, or whose holder still waits for them, or (for a waiting run with a limit above 1)
+     * with fewer holders than that limit. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
      * instances during a rolling upgrade) are not listed: each call first deletes up to
      * {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one statement, so that they neither take the places of
      * keys that need settling nor cost a settle each.
@@ -434,12 +608,36 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 collectStrings(statement, keys);
             }
             if (keys.size() < limit) {
-                // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle.
+                // The same of the further holders (V23), whose places are free once they ended.
+                try (PreparedStatement statement = connection.prepareStatement("select distinct h.concurrency_key from "
+                        + furtherHolders + " h left join " + runs + " r on r.run_id = h.holder_run_id"
+                        + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                        + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
+                        + limit(limit))) {
+                    collectStrings(statement, keys);
+                }
+            }
+            if (keys.size() < limit) {
+                // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle. A key
+                // held by none, or whose holder still waits; or (V23) whose head of the line could get a place:
+                // fewer hold it than the smallest limit among the head and the holders. A run behind a head that must
+                // wait changes nothing, whatever its limit.
+                String held = "1 + coalesce(k.further_holders, 0)";
                 try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
                         + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
                         + " k on k.concurrency_key = a.event_name where a.await_type = '"
                         + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
-                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id) " + limit(limit))) {
+                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id"
+                        + " or (k.further_holders is not null and exists (select 1 from " + furtherHolders
+                        + " h where h.concurrency_key = a.event_name and h.holder_run_id = a.run_id))"
+                        + " or (coalesce(a.concurrency_limit, 1) > " + held
+                        + " and not exists (select 1 from " + awaits + " b join " + runs + " rb on rb.run_id = b.run_id"
+                        + " where b.event_name = a.event_name and b.await_type = a.await_type and b.status = a.status"
+                        + " and rb.status in " + UNDER_WAY + " and (b.registered_at < a.registered_at"
+                        + " or b.registered_at = a.registered_at and b.await_id < a.await_id))"
+                        + " and " + held + " < coalesce(k.concurrency_limit, 1)"
+                        + " and not exists (select 1 from " + furtherHolders + " h where h.concurrency_key"
+                        + " = a.event_name and coalesce(h.concurrency_limit, 1) <= " + held + "))) " + limit(limit))) {
                     collectStrings(statement, keys);
                 }
             }
@@ -500,6 +698,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         setJson(statement, i++, Optional.of(await.held()));
         setJson(statement, i++, await.data());
         setInstant(statement, i++, await.closedAt(), database);
+        // Null for 1, as in every row stored before schema V23.
+        statement.setObject(i++, await.concurrencyLimit() == 1 ? null : await.concurrencyLimit(), Types.INTEGER);
         return i;
     }
 
@@ -533,7 +733,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10), getInstant(row, 11),
                 TimeoutAction.valueOf(unwire(row.getString(12))), Optional.ofNullable(row.getString(13)),
                 Optional.ofNullable(row.getString(14)), row.getString(15), Optional.ofNullable(row.getString(16)),
-                getInstant(row, 17));
+                getInstant(row, 17), Optional.ofNullable(row.getObject(18, Integer.class)).orElse(1));
     }
 
     // ------------------------------------------------------------------ triggers

@@ -83,6 +83,13 @@ class RunEntity {
     @Column(name = "concurrency_key", updatable = false)
     String concurrencyKey;
 
+    /**
+     * How many runs of its concurrency key may be under way at a time ({@link RunRecord#concurrencyLimit()}); null for
+     * 1, as for every run stored before schema V23.
+     */
+    @Column(name = "concurrency_limit", updatable = false)
+    Integer concurrencyLimit;
+
     /** The error of a failed run ({@link RunRecord#error()}); schema V15. */
     @Column(name = "error_text")
     String error;
@@ -111,6 +118,7 @@ class RunEntity {
         entity.givenKey = run.idempotencyKey().orElse(null);
         entity.error = run.error().orElse(null);
         entity.concurrencyKey = run.concurrencyKey().orElse(null);
+        entity.concurrencyLimit = concurrencyLimitColumn(run);
         return entity;
     }
 
@@ -168,19 +176,26 @@ class RunEntity {
 
     RunRecord toRecord() {
         return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
-                givenKey, error, concurrencyKey);
+                givenKey, error, concurrencyKey, concurrencyLimit);
+    }
+
+    /** The {@code concurrency_limit} column of a run: null for the limit 1, which keeps rows as before V23. */
+    static Integer concurrencyLimitColumn(RunRecord run) {
+        return run.concurrencyLimit() == 1 ? null : run.concurrencyLimit();
     }
 
     /** A run from its column values; shared with the plain JDBC reads of {@link RunTables}. */
     static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
                             String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
-                            long version, String givenKey, String error, String concurrencyKey) {
+                            long version, String givenKey, String error, String concurrencyKey,
+                            Integer concurrencyLimit) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
         return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
-                Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey));
+                Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey),
+                concurrencyLimit == null ? 1 : concurrencyLimit);
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

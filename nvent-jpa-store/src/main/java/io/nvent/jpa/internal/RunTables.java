@@ -37,7 +37,7 @@ final class RunTables {
     /** Every column of {@link RunEntity}, in the order {@link #read} and {@link #bindInsert} use. */
     private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
             + "steps_json, emitted_json, started_at, ended_at, last_seq, version, given_key, error_text,"
-            + " concurrency_key";
+            + " concurrency_key, concurrency_limit";
     private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
     /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
     private static final int KEY_LOCK_CLASS = 0x6e760001;
@@ -66,7 +66,7 @@ final class RunTables {
         // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
         // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
         this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
-        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         // Large columns that rarely change are bound as null when unchanged and then keep their value
         // (they are never null), so that an update does not send, parse and store them again.
         this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
@@ -308,7 +308,8 @@ final class RunTables {
         RunRecord run = RunEntity.record(row.getString(1), row.getString(2), STATUS.convertToEntityAttribute(
                         row.getString(3)), row.getString(4), row.getString(5), row.getString(6),
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10).orElse(null), row.getString(7),
-                row.getString(8), row.getLong(12), row.getString(13), row.getString(14), row.getString(15));
+                row.getString(8), row.getLong(12), row.getString(13), row.getString(14), row.getString(15),
+                row.getObject(16, Integer.class));
         return new StoredRun(run, row.getLong(11));
     }
 
@@ -332,6 +333,7 @@ final class RunTables {
         insert.setString(13, run.idempotencyKey().orElse(null));
         insert.setString(14, run.error().orElse(null));
         insert.setString(15, run.concurrencyKey().orElse(null));
+        insert.setObject(16, RunEntity.concurrencyLimitColumn(run), java.sql.Types.INTEGER);
     }
 
     PreparedStatement prepareUpdateRun(Connection connection) throws SQLException {

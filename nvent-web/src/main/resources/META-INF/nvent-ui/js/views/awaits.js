@@ -26,6 +26,16 @@ function awaitType(type) {
   return h('span', { class: `atype ${type}`, title: TYPE_TEXT[type] || '' }, h('span', { class: 'ico', 'aria-hidden': 'true' }, TYPE_ICON[type] || '•'), type);
 }
 
+// A key several runs hold: how many (of the waiting run's limit, above 1) hold it, each linked. A run of limit 1 may
+// wait behind several holders of a higher limit.
+function keyHolders(a) {
+  const links = a.concurrencyKeyHolders.flatMap((holder, i) => [i ? ', ' : '',
+    h('a', { href: `#/runs/${holder}`, class: 'mono', title: holder, onclick: (e) => e.stopPropagation() }, short(holder))]);
+  const count = a.concurrencyLimit > 1 ? `${a.concurrencyKeyHolders.length} of ${a.concurrencyLimit}` : `${a.concurrencyKeyHolders.length}`;
+  return h('div', { class: 'muted small', dataset: { keyHolder: a.concurrencyKeyHolder } },
+    `held by ${count} runs: `, ...links);
+}
+
 function due(label, iso, a, cls) {
   const overdue = a.status === 'waiting' && new Date(iso) < new Date();
   return h('div', { class: 'due', dataset: { due: label } }, h('span', { class: 'muted small' }, `${label} `), when(iso, overdue ? 'overdue' : cls),
@@ -81,7 +91,7 @@ export function awaitsView(ctx) {
           h('span', { class: 'muted' }, ' · '), h('strong', {}, a.step), ' ',
           h('span', { class: `pill pos ${a.position}`, title: a.position === 'after' ? 'after the step: holds back what it emitted' : 'before the step runs' }, a.position)),
         h('td', {}, awaitType(a.type), a.concurrencyKey ? h('div', { class: 'muted small mono', dataset: { concurrencyKey: a.concurrencyKey } }, a.concurrencyKey) : null,
-          a.concurrencyKeyHolder ? h('div', { class: 'muted small', dataset: { keyHolder: a.concurrencyKeyHolder } }, 'held by run ',
+          (a.concurrencyKeyHolders || []).length > 1 ? keyHolders(a) : a.concurrencyKeyHolder ? h('div', { class: 'muted small', dataset: { keyHolder: a.concurrencyKeyHolder } }, 'held by run ',
             h('a', { href: `#/runs/${a.concurrencyKeyHolder}`, class: 'mono', title: a.concurrencyKeyHolder, onclick: (e) => e.stopPropagation() }, short(a.concurrencyKeyHolder))) : null),
         all ? h('td', {}, statusBadge(a.status)) : null,
         h('td', {}, when(a.registeredAt)),

@@ -59,4 +59,15 @@ class ConsoleRunPageTest {
         assertThat(typeCell).contains("a.concurrencyKeyHolder ? ", "'held by run '",
                 "href: `#/runs/${a.concurrencyKeyHolder}`");
     }
+
+    @Test
+    void theAwaitsPageNamesEveryRunHoldingAKeyHeldBySeveralOfTheLimitOfARunAboveOne() throws IOException {
+        String typeCell = between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+        String holders = between(script("awaits.js"), "function keyHolders(a)", "\n}\n");
+
+        assertThat(typeCell).contains("(a.concurrencyKeyHolders || []).length > 1 ? keyHolders(a)");
+        assertThat(holders).contains("a.concurrencyKeyHolders.flatMap(", "href: `#/runs/${holder}`",
+                "a.concurrencyLimit > 1 ? `${a.concurrencyKeyHolders.length} of ${a.concurrencyLimit}`",
+                "`held by ${count} runs: `");
+    }
 }

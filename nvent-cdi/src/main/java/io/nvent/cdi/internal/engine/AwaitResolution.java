@@ -153,9 +153,10 @@ final class AwaitResolution {
         // A run waiting for a concurrency key names the run it waits behind, as its waits do: one read for the page.
         Set<String> keys = listed.stream().filter(AwaitResolution::waitsForConcurrencyKey)
                 .flatMap(a -> a.event().stream()).collect(Collectors.toSet());
-        Map<String, String> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolders(keys);
+        Map<String, List<String>> holders = keys.isEmpty() ? Map.of() : scheduling.concurrencyKeyHolderLists(keys);
         return listed.stream().map(a -> waitsForConcurrencyKey(a)
-                ? a.toInfo().withConcurrencyKeyHolder(StepWaits.holderAhead(a, a.event().map(holders::get)))
+                ? a.toInfo().withConcurrencyKeyHolders(StepWaits.holdersAhead(a,
+                        holders.getOrDefault(a.event().orElseThrow(), List.of())))
                 : a.toInfo()).toList();
     }
 
@@ -303,7 +304,7 @@ final class AwaitResolution {
         AwaitRecord turn = new AwaitRecord(turnIdAfter(delay), newToken(), delay.runId(), delay.flow(), delay.step(),
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, delayEnded, Optional.empty(),
                 Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
+                Optional.empty(), delay.concurrencyLimit());
         if (scheduling.findAwait(turn.awaitId()).isEmpty()) {
             try {
                 scheduling.saveAwait(turn);
@@ -560,48 +561,68 @@ final class AwaitResolution {
      * ({@link #joinConcurrencyKeyLine}). Its id sorts in the order the awaits were made, as a concurrency key's
      * await's does.
      */
-    static AwaitRecord delayedStartWithKey(RunRecord run, StepDefinition first, Instant now, Duration delay,
-                                           String key) {
+    static AwaitRecord delayedStartWithKey(RunRecord run, StepDefinition first, Instant now, Duration delay) {
         return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), first.name(),
                 AwaitPosition.BEFORE, AwaitType.TIME, AwaitStatus.WAITING, now, Optional.of(now.plus(delay)),
-                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
+                Optional.empty(), TimeoutAction.FAIL, run.concurrencyKey(), Optional.empty(), "[]", Optional.empty(),
+                Optional.empty(), run.concurrencyLimit());
     }
 
     /**
-     * A run's await of its turn under a concurrency key. Its id sorts in the order the awaits were made: waiters that
-     * began waiting at one instant get the key in the order they began waiting.
+     * A run's await of its turn under its concurrency key, carrying its limit. Its id sorts in the order the awaits
+     * were made: waiters that began waiting at one instant get the key in the order they began waiting.
      */
-    static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now, String key) {
+    static AwaitRecord concurrencyKeyAwait(RunRecord run, String step, Instant now) {
         return new AwaitRecord(OrderedIds.next(), newToken(), run.runId(), run.flow(), step,
                 AwaitPosition.BEFORE, AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, now, Optional.empty(),
-                Optional.empty(), TimeoutAction.FAIL, Optional.of(key), Optional.empty(), "[]", Optional.empty(),
-                Optional.empty());
+                Optional.empty(), TimeoutAction.FAIL, Optional.of(run.concurrencyKey().orElseThrow()), Optional.empty(),
+                "[]", Optional.empty(), Optional.empty(), run.concurrencyLimit());
     }
 
     /**
-     * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKey}) and lets the
-     * holder go on if it still waits for the key: its await resolves, its step is queued (or waits for
-     * its own await). Safe to call any time, on any instance: only one caller resolves the await.
+     * Lets the store settle who holds the key ({@link SchedulingStore#settleConcurrencyKeyHolders}: one run, or up to
+     * the smallest limit among the head of the line and the holders) and lets the holders that still wait for the
+     * key go on: an await resolves, its step is queued (or waits for its own await). Safe to call any time, on any
+     * instance: only one caller resolves an await.
      */
     void settleConcurrencyKey(String key) {
-        Optional<String> holder = scheduling.settleConcurrencyKey(store, key, clock.instant());
-        if (holder.isEmpty()) {
-            return;
+        settleConcurrencyKey(key, false);
+    }
+
+    /**
+     * The holders are asked from the one that got the key last, which is the one most likely still to wait, and
+     * (unless {@code everyHolder}) only until one that went on already: those before it got the key earlier, and the
+     * settle that let them in let them go on. Else every start and end of a run of a limit-N key would read the
+     * awaits of N holders. The sweep asks every holder: it lets on one left waiting by an instance that failed
+     * between letting it in and resolving its await.
+     */
+    private void settleConcurrencyKey(String key, boolean everyHolder) {
+        List<String> holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+        for (int i = holders.size() - 1; i >= 0; i--) {
+            if (!letHolderGoOn(key, holders.get(i)) && !everyHolder) {
+                return;
+            }
         }
+    }
+
+    /** Lets a holder go on if it still waits for the key; whether it still waited (or waits for its delay). */
+    private boolean letHolderGoOn(String key, String holder) {
         String data = JsonText.object().str("concurrencyKey", key).build();
-        List<AwaitRecord> awaits = scheduling.awaitsOfRun(holder.get());
+        List<AwaitRecord> awaits = scheduling.awaitsOfRun(holder);
         if (awaits.stream().anyMatch(a -> isDelayedStartWithKey(a) && a.status() == AwaitStatus.WAITING)) {
             // Its await for the key was saved, and then the store failed to close its delay: it keeps the key, and
             // the sweep, ending the delay, records that end and lets it go on (joinConcurrencyKeyLine).
-            return;
+            return true;
         }
+        boolean waited = false;
         for (AwaitRecord await : awaits) {
             if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
                     && await.event().filter(key::equals).isPresent()) {
                 resolve(await, data, AwaitStatus.RESOLVED);
+                waited = true;
             }
         }
+        return waited;
     }
 
     /**
@@ -658,7 +679,7 @@ final class AwaitResolution {
     /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
     void settleUnsettledConcurrencyKeys(int limit) {
         for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
-            settleConcurrencyKey(key);
+            settleConcurrencyKey(key, true);
         }
     }
 
@@ -680,6 +701,9 @@ final class AwaitResolution {
         await.resolveAt().ifPresent(t -> data.str("resolveAt", t.toString()));
         await.timeoutAt().ifPresent(t -> data.str("timeoutAt", t.toString()));
         await.event().ifPresent(e -> data.str(await.type() == AwaitType.EVENT ? "event" : "concurrencyKey", e));
+        if (await.concurrencyLimit() > 1) {
+            data.num("concurrencyLimit", await.concurrencyLimit());
+        }
         await.filterValue().ifPresent(filter -> {
             int eq = filter.indexOf('=');
             data.raw("match", JsonText.object().raw(filter.substring(0, eq), filter.substring(eq + 1)).build());

@@ -406,21 +406,24 @@ public final class FlowEngine implements FlowService {
         Optional<StartKey> key = options.idempotencyKey().map(StartKey::callers)
                 .or(() -> executionKey.map(StartKey::execution));
         Optional<String> concurrencyKey = options.concurrencyKey();
-        concurrencyKey.ifPresent(this::requireConcurrencyKeys);
+        concurrencyKey.ifPresent(k -> requireConcurrencyKeys(k, options.concurrencyLimit()));
         if (key.isEmpty()) {
             requireReadableByEntry(flow, inputJson);
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), data, delay, Optional.empty(), Optional.empty(), concurrencyKey), true);
+                    flow.entry(), data, delay, Optional.empty(), Optional.empty(), concurrencyKey,
+                    options.concurrencyLimit()), true);
         }
         return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay,
-                concurrencyKey);
+                concurrencyKey, options.concurrencyLimit());
     }
 
     /**
      * Refuses a start with a concurrency key before its run exists when the store cannot hold keys
-     * (one written for nvent 0.1): its run would wait for ever. Asked once, by settling the key.
+     * (one written for nvent 0.1): its run would wait for ever. Asked once, by settling the key. A limit above 1
+     * the store cannot keep is refused too: its runs would take turns one at a time.
      */
-    private void requireConcurrencyKeys(String key) {
+    private void requireConcurrencyKeys(String key, int limit) {
+        scheduling.requireConcurrencyLimit(limit);
         if (!concurrencyKeysSupported) {
             scheduling.settleConcurrencyKey(store, key, clock.instant());
             concurrencyKeysSupported = true;
@@ -461,19 +464,21 @@ public final class FlowEngine implements FlowService {
      * since queues remember the jobs of a run id long after the run is gone.
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
-                                 JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey) {
+                                 JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
+                                 int concurrencyLimit) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
         synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
-                    concurrencyKey);
+                    concurrencyKey, concurrencyLimit);
         }
     }
 
     private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                               StartKey key, String storedKey, JsonText startData,
-                                              Optional<Duration> delay, Optional<String> concurrencyKey) {
+                                              Optional<Duration> delay, Optional<String> concurrencyKey,
+                                              int concurrencyLimit) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
@@ -482,7 +487,7 @@ public final class FlowEngine implements FlowService {
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
-                    concurrencyKey), true);
+                    concurrencyKey, concurrencyLimit), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
@@ -546,17 +551,18 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
         FlowDefinition flow = registry.require(flowName);
+        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
         if (options.idempotencyKey().isPresent()) {
             String key = options.idempotencyKey().get();
             return startOnce(flow, payloadJson, Optional.empty(), StartKey.trigger(trigger, key),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay,
-                    options.concurrencyKey());
+                    options.concurrencyKey(), options.concurrencyLimit());
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
-                options.concurrencyKey()), true);
+                options.concurrencyKey(), options.concurrencyLimit()), true);
     }
 
     /**
@@ -594,7 +600,7 @@ public final class FlowEngine implements FlowService {
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
      * emissions are already done, and schedules its first step, having run {@code cancelOriginal}; unless
      * {@code original} was deleted meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map,
-     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional)}). With an idempotency key, as a
+     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional, int)}). With an idempotency key, as a
      * start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
      * hold, so a repeat of {@code copy} (a retry, on any instance, also racing the first) returns the run the
      * first created ({@link #earlierCopy}); a run holding the key that another request made is refused.
@@ -638,7 +644,8 @@ public final class FlowEngine implements FlowService {
                                   Map<String, String> doneEvents, StepDefinition first, JsonText startData,
                                   Optional<HeldKey> idempotencyKey) {
         return create(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
-                startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey());
+                startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey(),
+                original.concurrencyLimit());
     }
 
     /**
@@ -729,20 +736,20 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                                     Optional<String> concurrencyKey) {
+                                     Optional<String> concurrencyKey, int concurrencyLimit) {
         return schedule(create(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData, delay,
-                idempotencyKey, copyOf, concurrencyKey));
+                idempotencyKey, copyOf, concurrencyKey, concurrencyLimit));
     }
 
     /**
      * {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional,
-     * Optional, Optional, Optional) createAndSchedule} up to scheduling the first step ({@link #schedule}).
+     * Optional, Optional, Optional, int) createAndSchedule} up to scheduling the first step ({@link #schedule}).
      */
     private CreatedRun create(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                               Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                               StepDefinition first, JsonText startData, Optional<Duration> delay,
                               Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                              Optional<String> concurrencyKey) {
+                              Optional<String> concurrencyKey, int concurrencyLimit) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
@@ -759,8 +766,11 @@ public final class FlowEngine implements FlowService {
             run = run.withEmitted(event.getKey(), event.getValue());
         }
         if (concurrencyKey.isPresent()) {
-            run = run.withConcurrencyKey(concurrencyKey.get());
+            run = run.withConcurrencyKey(concurrencyKey.get(), concurrencyLimit);
             startData.str("concurrencyKey", concurrencyKey.get());
+            if (concurrencyLimit > 1) {
+                startData.num("concurrencyLimit", concurrencyLimit);
+            }
         }
         List<EventDraft> events = new ArrayList<>();
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
@@ -768,12 +778,12 @@ public final class FlowEngine implements FlowService {
         List<AwaitRecord> awaits = new ArrayList<>();
         if (concurrencyKey.isPresent() && delay.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
-            AwaitRecord await = AwaitResolution.delayedStartWithKey(run, first, now, delay.get(), concurrencyKey.get());
+            AwaitRecord await = AwaitResolution.delayedStartWithKey(run, first, now, delay.get());
             awaits.add(await);
             events.add(awaitResolution.registeredEvent(await));
         } else if (concurrencyKey.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
-            AwaitRecord await = AwaitResolution.concurrencyKeyAwait(run, first.name(), now, concurrencyKey.get());
+            AwaitRecord await = AwaitResolution.concurrencyKeyAwait(run, first.name(), now);
             awaits.add(await);
             events.add(awaitResolution.registeredEvent(await));
         } else if (delay.isPresent()) {

@@ -349,7 +349,7 @@ final class OperatorActions {
                 next = Orchestration.settleStatus(next, events, now);
                 // The after-await again holds what the step emitted and matches the value it matched.
                 AwaitRecord await = waitsForKey[0]
-                        ? AwaitResolution.concurrencyKeyAwait(next, stepName, now, run.concurrencyKey().get())
+                        ? AwaitResolution.concurrencyKeyAwait(next, stepName, now)
                         : awaitResolution.gateAwait(gate, next, step, now);
                 awaits.add(await);
                 events.add(awaitResolution.registeredEvent(await));

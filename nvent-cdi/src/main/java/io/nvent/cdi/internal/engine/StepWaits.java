@@ -562,9 +562,11 @@ final class StepWaits {
             case WEBHOOK -> "waits for a call of its webhook" + timeout;
             case EVENT -> "waits for event '" + await.event().orElse("?") + "'" + timeout;
             case CONCURRENCY_KEY -> "waits for concurrency key '" + await.event().orElse("?") + "'"
-                    + holderAhead(await, scheduling.concurrencyKeyHolder(await.event().orElse("")))
-                            .map(h -> ", held by run " + h).orElse("")
-                    + " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)";
+                    + heldBy(await, holdersAhead(await, scheduling.concurrencyKeyHolderList(await.event().orElse(""))))
+                    + (await.concurrencyLimit() == 1
+                            ? " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)"
+                            : " (NVENT-0562: runs with one key run at most " + await.concurrencyLimit()
+                                    + " at a time, in the order they began waiting)");
         };
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),
@@ -573,10 +575,27 @@ final class StepWaits {
     }
 
     /**
-     * The run a waiting concurrency-key await's run waits behind: the key's holder, unless that is the await's own
-     * run (it got the key and is about to go on).
+     * The runs a waiting concurrency-key await's run waits behind: the key's holders, but its own run (it got the
+     * key and is about to go on).
      */
-    static Optional<String> holderAhead(AwaitRecord await, Optional<String> holder) {
-        return holder.filter(h -> !h.equals(await.runId()));
+    static List<String> holdersAhead(AwaitRecord await, List<String> holders) {
+        return holders.stream().filter(h -> !h.equals(await.runId())).toList();
+    }
+
+    /**
+     * Who holds the key a run waits for, as its waits say it: the one run of a limit-1 key, or how many of the
+     * run's limit hold it and which.
+     */
+    private static String heldBy(AwaitRecord await, List<String> holders) {
+        if (holders.isEmpty()) {
+            return "";
+        }
+        if (await.concurrencyLimit() == 1) {
+            // Behind holders of a higher limit, it waits until none holds the key: its own limit says nothing of them.
+            return holders.size() == 1 ? ", held by run " + holders.get(0)
+                    : ", held by " + holders.size() + " runs: " + String.join(", ", holders);
+        }
+        return ", held by " + holders.size() + " of " + await.concurrencyLimit() + " runs: "
+                + String.join(", ", holders);
     }
 }

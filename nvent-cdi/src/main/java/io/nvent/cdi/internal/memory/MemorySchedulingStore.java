@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,8 +60,10 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
-    /** The run holding each concurrency key held; a free key has no entry. */
-    private final Map<String, String> concurrencyKeyHolders = new HashMap<>();
+    /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
+    private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
+    /** The concurrency limit of each run holding a key, as its await for the key carried it. */
+    private final Map<String, Integer> limitsOfHolders = new HashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -151,25 +154,62 @@ public class MemorySchedulingStore implements SchedulingStore {
         }
     }
 
+    /**
+     * Keeps the holders under way (or holding a lease), then lets the line in while fewer hold the key than the
+     * smallest limit among the head of the line and the holders ({@link #settleConcurrencyKeyHolders}, which goes
+     * through this method).
+     */
     @Override
     public synchronized Optional<String> settleConcurrencyKey(FlowStore runs, String key, Instant now) {
-        Optional<String> holder = Optional.ofNullable(concurrencyKeyHolders.get(key));
-        if (holder.isPresent() && (isUnderWay(runs, holder.get()) || holdsLease(holder.get(), Optional.of(now)))) {
-            return holder;
+        List<String> before = concurrencyKeyHolders.getOrDefault(key, List.of());
+        List<String> holders = new ArrayList<>(before);
+        holders.removeIf(holder -> !isUnderWay(runs, holder) && !holdsLease(holder, Optional.of(now)));
+        before.stream().filter(holder -> !holders.contains(holder)).forEach(limitsOfHolders::remove);
+        int smallest = smallestLimitOf(holders);
+        if (holders.size() < smallest) {
+            for (AwaitRecord head : lineOf(runs, key, holders)) {
+                smallest = Math.min(smallest, head.concurrencyLimit());
+                if (holders.size() >= smallest) {
+                    break;   // the head of the line blocks the runs behind it
+                }
+                holders.add(head.runId());
+                limitsOfHolders.put(head.runId(), head.concurrencyLimit());
+            }
         }
-        Optional<String> next = awaits.values().stream()
-                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
-                        && a.event().filter(key::equals).isPresent())
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
-                .map(AwaitRecord::runId)
-                .filter(runId -> isUnderWay(runs, runId))
-                .findFirst();
-        if (next.isPresent()) {
-            concurrencyKeyHolders.put(key, next.get());
-        } else {
+        if (holders.isEmpty()) {
             concurrencyKeyHolders.remove(key);   // a free key keeps no entry: one per customer would pile up
+        } else {
+            concurrencyKeyHolders.put(key, List.copyOf(holders));
         }
-        return next;
+        return holders.stream().findFirst();
+    }
+
+    /** The smallest limit of the holders: a key held by none has no limit of its own. */
+    private int smallestLimitOf(List<String> holders) {
+        return holders.stream().mapToInt(holder -> limitsOfHolders.getOrDefault(holder, 1)).min()
+                .orElse(Integer.MAX_VALUE);
+    }
+
+    /** The waiting awaits for the key of runs under way that do not hold it, the head of the line first. */
+    private List<AwaitRecord> lineOf(FlowStore runs, String key, Collection<String> holders) {
+        return awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
+                        && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .filter(a -> isUnderWay(runs, a.runId()))
+                .toList();
+    }
+
+    /** Settles through {@link #settleConcurrencyKey}, under this store's monitor, and reads the holders it left. */
+    @Override
+    public synchronized List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+        settleConcurrencyKey(runs, key, now);
+        return concurrencyKeyHolderList(key);
+    }
+
+    @Override
+    public boolean holdsConcurrencyLimits() {
+        return true;
     }
 
     /**
@@ -192,7 +232,19 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public synchronized Optional<String> concurrencyKeyHolder(String key) {
-        return Optional.ofNullable(concurrencyKeyHolders.get(key));
+        return concurrencyKeyHolderList(key).stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<String> concurrencyKeyHolderList(String key) {
+        return concurrencyKeyHolders.getOrDefault(key, List.of());
+    }
+
+    @Override
+    public synchronized Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        Map<String, List<String>> held = new HashMap<>();
+        keys.forEach(key -> Optional.ofNullable(concurrencyKeyHolders.get(key)).ifPresent(h -> held.put(key, h)));
+        return held;
     }
 
     /**
@@ -202,26 +254,39 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         Objects.requireNonNull(runs, "runs");
-        Map<String, String> holders;
+        Map<String, List<String>> holders;
+        Map<String, Integer> smallestLimits = new HashMap<>();
         List<AwaitRecord> waiting;
         synchronized (this) {
             holders = new java.util.LinkedHashMap<>(concurrencyKeyHolders);
+            holders.forEach((key, ofKey) -> smallestLimits.put(key, smallestLimitOf(ofKey)));
             waiting = awaits.values().stream()
                     .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                    .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                     .toList();
         }
         Set<String> unsettled = new java.util.LinkedHashSet<>();
-        holders.forEach((key, holder) -> {
-            boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
-                    && a.event().filter(key::equals).isPresent());
-            if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
-                unsettled.add(key);
+        holders.forEach((key, ofKey) -> {
+            for (String holder : ofKey) {
+                boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
+                        && a.event().filter(key::equals).isPresent());
+                if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
+                    unsettled.add(key);
+                }
             }
         });
+        // Waited for while the head of its line could get a place: fewer hold the key than the smallest limit among
+        // the head and the holders. A run behind a head that must wait changes nothing, whatever its limit.
+        Set<String> headsSeen = new HashSet<>();
         waiting.stream()
-                .filter(a -> a.event().filter(key -> !holders.containsKey(key)).isPresent())
                 .filter(a -> isUnderWay(runs, a.runId()))
-                .forEach(a -> unsettled.add(a.event().orElseThrow()));
+                .filter(a -> headsSeen.add(a.event().orElseThrow()))
+                .filter(head -> {
+                    String key = head.event().orElseThrow();
+                    return holders.getOrDefault(key, List.of()).size()
+                            < Math.min(head.concurrencyLimit(), smallestLimits.getOrDefault(key, Integer.MAX_VALUE));
+                })
+                .forEach(head -> unsettled.add(head.event().orElseThrow()));
         return unsettled.stream().limit(limit).toList();
     }
 

@@ -132,11 +132,11 @@ class ConcurrencyKeyTest {
         return runId;
     }
 
-    private static void letEnd(String name) {
+    static void letEnd(String name) {
         GATES.computeIfAbsent(name, n -> new CountDownLatch(1)).countDown();
     }
 
-    private static void awaitStarted(String... names) {
+    static void awaitStarted(String... names) {
         await().atMost(Duration.ofSeconds(10)).until(() -> STARTED.containsAll(List.of(names)));
     }
 

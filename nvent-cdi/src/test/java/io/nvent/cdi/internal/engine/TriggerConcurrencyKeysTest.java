@@ -211,6 +211,29 @@ class TriggerConcurrencyKeysTest {
     }
 
     @Test
+    void aFireThatGivesTheTriggersKeyWithALimitLetsThatManyOfItsRunsRunAtATime() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(manual("nightly").concurrencyKey("nightly-sync").build());
+            StartOptions twoAtATime = StartOptions.newBuilder().concurrencyKey("nightly-sync", 2).build();
+
+            RunInfo first = onlyRun(h, h.triggers.fire("nightly", "{\"name\":\"a\"}", twoAtATime));
+            RunInfo second = onlyRun(h, h.triggers.fire("nightly", "{\"name\":\"b\"}", twoAtATime));
+            RunInfo third = onlyRun(h, h.triggers.fire("nightly", "{\"name\":\"c\"}", StartOptions.DEFAULTS));
+
+            awaitStarted("a");
+            awaitStarted("b");
+            assertThat(first.concurrencyLimit()).hasValue(2);
+            assertThat(third.concurrencyLimit()).as("the trigger's own starts: one at a time").hasValue(1);
+            assertThat(h.engine.run(third.runId()).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            letEnd("a");
+            letEnd("b");
+            awaitStarted("c");
+            letEnd("c");
+            h.awaitStatus(second.runId(), RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
     void aCallersKeyOnATriggerWithoutOneIsTheKeyOfItsRuns() {
         try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
             h.triggers.create(manual("plain").build());

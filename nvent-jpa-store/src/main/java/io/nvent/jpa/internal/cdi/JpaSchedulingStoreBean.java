@@ -330,4 +330,29 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     public List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         return delegate().unsettledConcurrencyKeys(unwrap(runs), limit);
     }
+
+    @Override
+    public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+        return delegate().settleConcurrencyKeyHolders(unwrap(runs), key, now);
+    }
+
+    @Override
+    public List<String> concurrencyKeyHolderList(String key) {
+        return delegate().concurrencyKeyHolderList(key);
+    }
+
+    @Override
+    public Map<String, List<String>> concurrencyKeyHolderLists(Collection<String> keys) {
+        return delegate().concurrencyKeyHolderLists(keys);
+    }
+
+    @Override
+    public boolean holdsConcurrencyLimits() {
+        return delegate().holdsConcurrencyLimits();
+    }
+
+    @Override
+    public void requireConcurrencyLimit(int limit) {
+        delegate().requireConcurrencyLimit(limit);
+    }
 }

@@ -85,6 +85,14 @@ public class AwaitsResource {
         a.timeoutAt().ifPresent(t -> body.add("timeoutAt", t.toString()));
         a.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
         a.concurrencyKeyHolder().ifPresent(holder -> body.add("concurrencyKeyHolder", holder));
+        // Of a run whose key more than one run may hold, how many may; the holders wherever the first is not all of
+        // them, also for a run of limit 1 waiting behind several runs of a higher limit.
+        if (a.concurrencyLimit() > 1) {
+            body.add("concurrencyLimit", a.concurrencyLimit());
+        }
+        if (a.concurrencyLimit() > 1 && !a.concurrencyKeyHolders().isEmpty() || a.concurrencyKeyHolders().size() > 1) {
+            body.add("concurrencyKeyHolders", Json.createArrayBuilder(a.concurrencyKeyHolders()));
+        }
         return body;
     }
 }

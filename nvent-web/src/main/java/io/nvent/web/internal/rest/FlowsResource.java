@@ -137,12 +137,14 @@ public class FlowsResource {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
-                          @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey) {
-        QueryParams.onlyKnown(uri, "delay", "concurrencyKey");
+                          @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
+                          @QueryParam("concurrencyLimit") String concurrencyLimit) {
+        QueryParams.onlyKnown(uri, "delay", "concurrencyKey", "concurrencyLimit");
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
         StartedRun run = flows.startWithJson(name, input, StartRequests.startOptions(idempotencyKey,
-                QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey)));
+                QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey),
+                concurrencyLimit));
         // A repeated request gets what the first got, but says that it created nothing this time.
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));
     }

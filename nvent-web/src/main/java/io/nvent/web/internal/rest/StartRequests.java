@@ -39,11 +39,26 @@ final class StartRequests {
      */
     static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay,
                                      java.util.Optional<String> concurrencyKey) {
+        return startOptions(headerValue, delay, concurrencyKey, null);
+    }
+
+    /**
+     * The start options the header, a start delay, a concurrency key and its limit ({@code ?concurrencyLimit=}, a
+     * whole number checked as {@link StartOptions.Builder#concurrencyKey(String, int)} checks it, and only with a
+     * key) ask for; each refused with a 400 saying what is wrong.
+     */
+    static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay,
+                                     java.util.Optional<String> concurrencyKey, String concurrencyLimit) {
         StartOptions options = startOptions(headerValue, delay);
         if (concurrencyKey.isEmpty()) {
+            if (concurrencyLimit != null) {
+                throw new IllegalArgumentException("NVENT-0794 query parameter 'concurrencyLimit' needs"
+                        + " 'concurrencyKey': it limits how many runs of one key run at a time; no run was started");
+            }
             return options;
         }
-        StartOptions.Builder keyed = StartOptions.newBuilder().concurrencyKey(concurrencyKey.get());
+        StartOptions.Builder keyed = StartOptions.newBuilder().concurrencyKey(concurrencyKey.get(),
+                concurrencyLimit(concurrencyLimit));
         options.idempotencyKey().ifPresent(keyed::idempotencyKey);
         options.delay().ifPresent(keyed::delay);
         return keyed.build();
@@ -69,6 +84,20 @@ final class StartRequests {
         return (run.created() ? Response.created(location) : Response.ok().location(location)
                 .header(REPLAYED, "true"))
                 .entity(entity).type(MediaType.APPLICATION_JSON).build();
+    }
+
+    /** A start's concurrency limit as {@code ?concurrencyLimit=} gives it: 1 when absent. */
+    private static int concurrencyLimit(String value) {
+        if (value == null) {
+            return 1;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(QueryParams.invalid("concurrencyLimit", value,
+                    "a whole number within 1.." + StartOptions.MAX_CONCURRENCY_LIMIT).getMessage()
+                    + "; no run was started");
+        }
     }
 
     /**

@@ -79,9 +79,57 @@ class ConcurrencyKeyRequestsTest {
     void theOpenApiDocumentNamesEveryFieldOfAnAwait() throws java.io.IOException {
         io.nvent.AwaitInfo await = new io.nvent.AwaitInfo("a3", "r3", "sync", "sync-customer", AwaitPosition.BEFORE,
                 AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, AT, Optional.of(AT), Optional.of(AT),
-                Optional.of("customer-42"), Optional.of("r1"));
+                Optional.of("customer-42"), Optional.of("r1"), java.util.List.of("r1", "r2"), 2);
 
         assertThat(OpenApiDocumentTest.schemaProperties("Await"))
                 .containsOnlyKeys(AwaitsResource.await(await).build().keySet().toArray(String[]::new));
+    }
+
+    @Test
+    void aStartAsksForAConcurrencyLimitBesideItsKey() {
+        StartOptions options = StartRequests.startOptions(null, Optional.empty(), Optional.of("customer-42"), " 3");
+
+        assertThat(options.concurrencyKey()).contains("customer-42");
+        assertThat(options.concurrencyLimit()).isEqualTo(3);
+        assertThat(StartRequests.startOptions(null, Optional.empty(), Optional.of("customer-42"), null)
+                .concurrencyLimit()).as("none given").isEqualTo(1);
+    }
+
+    @Test
+    void aConcurrencyLimitThatIsNoWholeNumberOutOfRangeOrWithoutAKeyIsRefused() {
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.of("k"), "three"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0774 query parameter 'concurrencyLimit' must be a whole number within 1..1000; was"
+                        + " 'three'; no run was started");
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.of("k"), "1001"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("NVENT-0270");
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.of("k"), "0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("NVENT-0270");
+        assertThatThrownBy(() -> StartRequests.startOptions(null, Optional.empty(), Optional.empty(), "2"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0794 query parameter 'concurrencyLimit' needs 'concurrencyKey'");
+    }
+
+    @Test
+    void aRunShowsItsConcurrencyLimitWhenItIsAboveOne() {
+        RunInfo run = new RunInfo("r1", "sync", RunStatus.AWAITING, AT, Optional.empty(), Optional.empty(),
+                Map.of("sync-customer", StepStatus.AWAITING), Optional.empty(), Optional.empty(),
+                Optional.of("customer-42"));
+
+        assertThat(Representations.run(run.withConcurrencyLimit(3)).getInt("concurrencyLimit")).isEqualTo(3);
+        assertThat(Representations.run(run).containsKey("concurrencyLimit")).as("limit 1").isFalse();
+    }
+
+    @Test
+    void anAwaitOfARunWithALimitNamesEveryRunHoldingTheKey() {
+        io.nvent.AwaitInfo await = new io.nvent.AwaitInfo("a5", "r5", "sync", "sync-customer", AwaitPosition.BEFORE,
+                AwaitType.CONCURRENCY_KEY, AwaitStatus.WAITING, AT, Optional.empty(), Optional.empty(),
+                Optional.of("customer-42")).withConcurrencyLimit(2).withConcurrencyKeyHolders(java.util.List.of("r1", "r2"));
+
+        jakarta.json.JsonObject body = AwaitsResource.await(await).build();
+        assertThat(body.getString("concurrencyKeyHolder")).isEqualTo("r1");
+        assertThat(body.getJsonArray("concurrencyKeyHolders").getValuesAs(jakarta.json.JsonString::getString))
+                .containsExactly("r1", "r2");
+        assertThat(body.getInt("concurrencyLimit")).isEqualTo(2);
     }
 }
