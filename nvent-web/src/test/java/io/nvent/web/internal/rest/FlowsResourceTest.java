@@ -124,7 +124,7 @@ class FlowsResourceTest {
                 (proxy, method, args) -> new jakarta.ws.rs.core.MultivaluedHashMap<String, String>());
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> resource.start("order",
-                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery, null, null, null))
+                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery, null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0780 the input of flow 'order' gives the member \"id\" twice; give each member once");
     }
