@@ -366,8 +366,11 @@ public interface SchedulingStore {
      * time and the lease's end how long a lease of an earlier start of its instance id has gone
      * unrenewed, whatever lease duration that start had.
      *
-     * <p>The lease may name the attempt it is taken for ({@link StepLease#attempt()}, since 0.2): a store that
-     * keeps progress ({@link #recordProgress}) keeps that attempt with the lease, and forgets the progress kept
+     * <p>The lease may name the attempt and the execution it is taken for ({@link StepLease#attempt()},
+     * {@link StepLease#execution()}, since 0.2): a store keeps both with the lease and compares them in the writes it
+     * makes only while the lease is held ({@link StepLease#admits}), so that an operator's retry of a step, whose
+     * attempts count from 1 again, and a timed-out attempt 1 still running on the same owner are told apart. A
+     * store that keeps progress ({@link #recordProgress}) keeps that attempt with the lease, and forgets the progress kept
      * when it takes the lease for another attempt, even from the same owner while it holds it (a retry on the
      * instance where its timed-out attempt still runs).
      *
