@@ -174,15 +174,13 @@ final class LostStepRecovery {
     }
 
     private void release(StepLease own) {
-        String runId = own.runId();
-        String step = own.step();
         try {
-            // Given up only while it is this attempt's: its retry may have taken it on this instance already.
+            // Given up only while it is this execution's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);
         } catch (RuntimeException storeAway) {
             unreleasedLeases.add(own);
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
-                    runId, step, storeAway);
+                    own.runId(), own.step(), storeAway);
         }
     }
 
