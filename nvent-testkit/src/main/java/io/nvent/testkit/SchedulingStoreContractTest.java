@@ -2252,6 +2252,30 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * Progress recorded, and the lease renewed with it, under a lease naming the attempt but no execution (a caller
+     * that does not keep it) leaves the lease its execution: the writes of another execution of the attempt stay
+     * refused.
+     */
+    @Test
+    void progressRecordedNamingNoExecutionLeavesTheLeaseItsExecution() {
+        assumeThat(keepsLeaseExecutions()).as("the store keeps the execution with its leases").isTrue();
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        RunRecord run = storedRun();
+        store.acquireLease(leaseOfAttempt(run.runId(), "ship", 1, 0).forExecution(1, 8), T0);
+
+        assertThat(store.recordProgress(leaseOfAttempt(run.runId(), "ship", 1, 30), progress(10, "half"),
+                T0.plusSeconds(30))).isTrue();
+
+        assertThat(store.leasesOfRun(run.runId())).as("renewed, for the same execution").singleElement()
+                .satisfies(lease -> {
+                    assertThat(lease.expiresAt()).isEqualTo(T0.plusSeconds(90));
+                    assertThat(lease.execution()).isEqualTo(OptionalLong.of(8));
+                });
+        assertThat(store.releaseLease(leaseOfAttempt(run.runId(), "ship", 1, 31).forExecution(1, 7)))
+                .as("another execution's release").isFalse();
+    }
+
+    /**
      * Giving a lease up for an attempt leaves it to another attempt its owner took it for since (the retry of a
      * timed-out attempt on the same instance), and to another owner; a lease naming no attempt goes by its owner.
      */
