@@ -247,14 +247,15 @@ public record StepLease(String runId, String step, String owner, Instant expires
     /**
      * The exception a write conditioned on this lease throws once its owner no longer holds it (see
      * {@link SchedulingStore#finishStepHolding}): another owner took it over, it was given up, or its owner took it
-     * for another attempt ({@link #admits}).
+     * for another attempt or execution ({@link #admits}).
      *
      * @return a {@link StaleExecutionException} naming the run, the step, the owner and, where this lease names
-     *     one, the attempt
+     *     them, the attempt and the execution
      * @since 0.2
      */
     public StaleExecutionException notHeld() {
         return new StaleExecutionException(runId, step, "its lease is no longer held by " + owner
-                + (attempt.isPresent() ? " for attempt " + attempt.getAsInt() : ""));
+                + (attempt.isPresent() ? " for attempt " + attempt.getAsInt() : "")
+                + (execution.isPresent() ? ", execution " + execution.getAsLong() : ""));
     }
 }
