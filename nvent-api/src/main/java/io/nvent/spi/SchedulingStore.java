@@ -366,8 +366,11 @@ public interface SchedulingStore {
      * time and the lease's end how long a lease of an earlier start of its instance id has gone
      * unrenewed, whatever lease duration that start had.
      *
-     * <p>The lease may name the attempt it is taken for ({@link StepLease#attempt()}, since 0.2): a store that
-     * keeps progress ({@link #recordProgress}) keeps that attempt with the lease, and forgets the progress kept
+     * <p>The lease may name the attempt and the execution it is taken for ({@link StepLease#attempt()},
+     * {@link StepLease#execution()}, since 0.2): a store keeps both with the lease and compares them in the writes it
+     * makes only while the lease is held ({@link StepLease#admits}), so that an operator's retry of a step, whose
+     * attempts count from 1 again, and a timed-out attempt 1 still running on the same owner are told apart. A
+     * store that keeps progress ({@link #recordProgress}) keeps that attempt with the lease, and forgets the progress kept
      * when it takes the lease for another attempt, even from the same owner while it holds it (a retry on the
      * instance where its timed-out attempt still runs).
      *
@@ -498,10 +501,10 @@ public interface SchedulingStore {
      * <p>The lease decides first: while another owner holds an unexpired lease of the step, the run
      * is left as it is, whatever the mutation would have made of it (even a change the run refuses).
      * A start that changes nothing takes no lease, but leaves the owner a lease it held before: the
-     * engine declines a second job of a step it executes already, which must keep its lease. A lease the owner
-     * held for another attempt is taken for the start's once the run is changed, where the store keeps attempts
-     * with its leases; should that second take fail, the step started all the same, and its lease names the
-     * earlier attempt.
+     * engine declines a second job of a step it executes already, which must keep its lease, and the attempt and
+     * execution it names. A lease the owner held for another attempt or execution is taken for the start's once the
+     * run is changed, where the store keeps attempts with its leases; should that second take fail, the step started
+     * all the same, and its lease names the earlier attempt and execution.
      *
      * @param runs the store of the run
      * @param lease the lease to take (run, step, owner, expiry and, since 0.2, when it is taken and for which
@@ -518,10 +521,10 @@ public interface SchedulingStore {
     default Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
         Optional<StepLease> heldBefore = leasesOfRun(lease.runId()).stream().filter(held -> held.step().equals(
                 lease.step()) && held.owner().equals(lease.owner()) && held.expiresAt().isAfter(now)).findFirst();
-        // A lease the owner holds is taken first for the attempt it was held for: a start that then changes
-        // nothing (a second delivery beside the attempt running here) leaves that attempt its lease and progress.
+        // A lease the owner holds is taken first for the attempt and execution it was held for: a start that then
+        // changes nothing (a second delivery beside the execution running here) leaves it its lease and progress.
         StepLease first = heldBefore.map(held -> new StepLease(lease.runId(), lease.step(), lease.owner(),
-                lease.expiresAt(), lease.renewedAt(), held.attempt())).orElse(lease);
+                lease.expiresAt(), lease.renewedAt(), held.attempt(), held.execution())).orElse(lease);
         if (!acquireLease(first, now)) {
             return Optional.empty();
         }

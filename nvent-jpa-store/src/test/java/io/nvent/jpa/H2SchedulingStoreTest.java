@@ -54,6 +54,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsLeaseExecutions() {
+        return true;
+    }
+
+    @Override
     protected boolean refusesFinishingALostLease() {
         return true;
     }

@@ -56,6 +56,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsLeaseExecutions() {
+        return true;
+    }
+
+    @Override
     protected boolean refusesFinishingALostLease() {
         return true;
     }

@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -221,6 +222,17 @@ public abstract class SchedulingStoreContractTest {
      * @since 0.2
      */
     protected boolean keepsProgress() {
+        return false;
+    }
+
+    /**
+     * Whether the store keeps the execution a lease was taken for with it ({@link StepLease#execution()}) and
+     * compares it in the writes it makes only while the lease is held; the tests of it are skipped otherwise.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsLeaseExecutions() {
         return false;
     }
 
@@ -2194,6 +2206,73 @@ public abstract class SchedulingStoreContractTest {
         assertThat(flowStore().getState(run.runId(), "page", T0)).as("written under a lease naming no attempt")
                 .contains("1");
         assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    /**
+     * An operator retried a step whose attempt 1 timed out, and the retry's job, which counts its attempts from 1
+     * again, took the step's lease on the owner where that attempt still runs: the lease names the retry's
+     * execution, and the timed-out execution's progress, result, state writes, log lines and release are refused
+     * though its owner and attempt are the same. A renewal keeps the execution; a write naming the attempt but no
+     * execution (a caller that does not keep it) is judged by owner and attempt, as before.
+     */
+    @Test
+    void anOperatorsRetryTellsItsExecutionFromATimedOutAttemptOfTheSameNumberOnTheSameOwner() {
+        assumeThat(keepsLeaseExecutions()).as("the store keeps the execution with its leases").isTrue();
+        RunRecord run = storedRun();
+        flowStore().putState(run.runId(), "cursor", "41", Optional.empty());
+        StepLease timedOut = leaseOfAttempt(run.runId(), "ship", 1, 0).forExecution(1, 7);
+        store.acquireLease(timedOut, T0);
+        assertThat(store.leasesOfRun(run.runId())).as("the lease names its execution").containsExactly(timedOut);
+        assertThat(store.recordProgress(timedOut, progress(10, "timed out"), T0)).isTrue();
+
+        StepLease retry = leaseOfAttempt(run.runId(), "ship", 1, 5).forExecution(1, 8);
+        assertThat(store.acquireLease(retry, T0.plusSeconds(5))).as("the operator's retry takes it on the same owner")
+                .isTrue();
+        assertThat(store.progressOfRun(run.runId())).as("the timed-out execution's progress is not the retry's")
+                .isEmpty();
+        assertThat(store.recordProgress(timedOut, progress(20, "timed out"), T0.plusSeconds(6))).isFalse();
+        assertThatThrownBy(() -> store.finishStepHolding(flowStore(), timedOut, stepBecomes("ship",
+                StepStatus.COMPLETED))).isInstanceOf(StaleExecutionException.class);
+        assertStateAndLogWritesRefused(timedOut);
+        assertThat(store.releaseLease(timedOut)).as("the timed-out execution's release").isFalse();
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("41");
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).as("the retry's lease").containsExactly(retry);
+
+        store.renewLeases("node-a", T0.plusSeconds(90), T0.plusSeconds(30));
+        assertThat(store.leasesOfRun(run.runId())).as("a renewal keeps the execution")
+                .extracting(StepLease::execution).containsExactly(OptionalLong.of(8));
+        store.putStateHolding(flowStore(), leaseOfAttempt(run.runId(), "ship", 1, 31), "page", "1", Optional.empty());
+        store.putStateHolding(flowStore(), retry, "cursor", "43", Optional.empty());
+        assertThat(store.finishStepHolding(flowStore(), retry, stepBecomes("ship", StepStatus.COMPLETED)))
+                .map(change -> change.run().steps().get("ship")).contains(StepStatus.COMPLETED);
+        assertThat(flowStore().getState(run.runId(), "cursor", T0)).contains("43");
+        assertThat(flowStore().getState(run.runId(), "page", T0)).as("written naming no execution").contains("1");
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    /**
+     * Progress recorded, and the lease renewed with it, under a lease naming the attempt but no execution (a caller
+     * that does not keep it) leaves the lease its execution: the writes of another execution of the attempt stay
+     * refused.
+     */
+    @Test
+    void progressRecordedNamingNoExecutionLeavesTheLeaseItsExecution() {
+        assumeThat(keepsLeaseExecutions()).as("the store keeps the execution with its leases").isTrue();
+        assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
+        RunRecord run = storedRun();
+        store.acquireLease(leaseOfAttempt(run.runId(), "ship", 1, 0).forExecution(1, 8), T0);
+
+        assertThat(store.recordProgress(leaseOfAttempt(run.runId(), "ship", 1, 30), progress(10, "half"),
+                T0.plusSeconds(30))).isTrue();
+
+        assertThat(store.leasesOfRun(run.runId())).as("renewed, for the same execution").singleElement()
+                .satisfies(lease -> {
+                    assertThat(lease.expiresAt()).isEqualTo(T0.plusSeconds(90));
+                    assertThat(lease.execution()).isEqualTo(OptionalLong.of(8));
+                });
+        assertThat(store.releaseLease(leaseOfAttempt(run.runId(), "ship", 1, 31).forExecution(1, 7)))
+                .as("another execution's release").isFalse();
     }
 
     /**

@@ -54,6 +54,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -105,7 +106,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix";
-    private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt";
+    private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
+            + " execution";
     /** The columns of the progress kept with a lease (schema V16). */
     private static final List<String> PROGRESS_COLUMNS = List.of("progress_done", "progress_total", "progress_message",
             "progress_at");
@@ -1694,14 +1696,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     /**
      * Locks the step's lease row, in the caller's transaction, if the lease's owner holds it, not taken for
-     * another attempt ({@link StepLease#admits}, schema V17): a takeover
+     * another attempt nor execution ({@link StepLease#admits}, schema V17, V24): a takeover
      * then waits for the transaction. Throws {@link StepLease#notHeld()} if the owner does not, which
      * rolls the transaction back.
      */
     private void requireHeld(EntityManager em, StepLease lease) {
         boolean held = em.unwrap(Session.class).doReturningWork(connection -> {
             try (PreparedStatement lock = connection.prepareStatement("update " + leases + " set owner = owner"
-                    + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt("attempt"))) {
+                    + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt(""))) {
                 lock.setString(1, lease.runId());
                 lock.setString(2, lease.step());
                 lock.setString(3, lease.owner());
@@ -1746,47 +1748,84 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      * the owner's, and if taken for the same attempt while the owner holds it (a second delivery of the step's job
      * beside the attempt running here) the progress is the running attempt's; taken for another attempt (a retry
      * on the instance where its timed-out attempt still runs), it is not the retry's (schema V17). Placed before
-     * the assignments of the new end and attempt, which must not decide (schema V16).
+     * the assignments of the new end and attempt, which must not decide (schema V16). Likewise taken for another
+     * execution (an operator's retry, whose attempts count from 1 again, schema V24).
      *
      * @param row how the statement names the lease's row as it was ({@code ""}, or an alias with its dot)
      */
     private static String progressOnTaking(String row) {
         return PROGRESS_COLUMNS.stream().map(column -> column + " = case when " + row + "expires_at > ? and "
-                + sameAttempt(row + "attempt") + " then " + row + column + " end")
+                + sameAttempt(row) + " then " + row + column + " end")
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
-     * The condition that the attempt {@code column} holds is the one bound to its two parameters
-     * ({@link #bindAttempt}): equal, or both null (a lease for no attempt). Spelt out rather than as
-     * {@code is not distinct from}, which not every database has; the null test's parameter is cast, as a bare
-     * {@code ? is null} has no type to parse by.
+     * The condition that the lease {@code row} names ({@code ""}, or an alias with its dot) holds the attempt bound
+     * to its first two parameters ({@link #bindSameAttempt}): equal, or both null (a lease for no attempt), and not
+     * another execution than the one bound to the next two ({@link #notAnotherExecution}), as
+     * {@link StepLease#isHeldFor} decides. Spelt out rather than as {@code is not distinct from}, which not every
+     * database has; the null test's parameter is cast, as a bare {@code ? is null} has no type to parse by.
      */
-    private static String sameAttempt(String column) {
-        return "(" + column + " = ? or " + column + " is null and cast(? as integer) is null)";
-    }
-
-    /** Binds {@code lease}'s attempt to the two parameters of {@link #sameAttempt}, from {@code first} on; the next. */
-    private int bindSameAttempt(PreparedStatement statement, int first, StepLease lease) throws SQLException {
-        bindAttempt(statement, first, lease);
-        bindAttempt(statement, first + 1, lease);
-        return first + 2;
+    private static String sameAttempt(String row) {
+        return "(" + row + "attempt = ? or " + row + "attempt is null and cast(? as integer) is null) and "
+                + notAnotherExecution(row);
     }
 
     /**
-     * The condition that the attempt {@code column} holds is not another than the one bound to its two parameters
-     * ({@link #bindNotAnotherAttempt}): equal, or either of them null (a lease for no attempt, or one written before
-     * V17), as {@link StepLease#admits} decides.
+     * Binds {@code lease}'s attempt and execution to the parameters of {@link #sameAttempt}, from {@code first} on;
+     * the next.
      */
-    private static String notAnotherAttempt(String column) {
-        return "(" + column + " is null or cast(? as integer) is null or " + column + " = ?)";
+    private int bindSameAttempt(PreparedStatement statement, int first, StepLease lease) throws SQLException {
+        bindAttempt(statement, first, lease);
+        bindAttempt(statement, first + 1, lease);
+        return bindNotAnotherExecution(statement, first + 2, lease);
     }
 
-    /** Binds {@code lease}'s attempt to the two parameters of {@link #notAnotherAttempt}, from {@code first} on. */
+    /**
+     * The condition that the lease row holds not another attempt than the one bound to its first two parameters
+     * ({@link #bindNotAnotherAttempt}): equal, or either of them null (a lease for no attempt, or one written before
+     * V17), nor another execution than the one bound to the next two (schema V24), as {@link StepLease#admits}
+     * decides.
+     */
+    private static String notAnotherAttempt(String row) {
+        return "(" + row + "attempt is null or cast(? as integer) is null or " + row + "attempt = ?) and "
+                + notAnotherExecution(row);
+    }
+
+    /**
+     * Binds {@code lease}'s attempt and execution to the parameters of {@link #notAnotherAttempt}, from
+     * {@code first} on.
+     */
     private static void bindNotAnotherAttempt(PreparedStatement statement, int first, StepLease lease)
             throws SQLException {
         bindAttempt(statement, first, lease);
         bindAttempt(statement, first + 1, lease);
+        bindNotAnotherExecution(statement, first + 2, lease);
+    }
+
+    /**
+     * The condition that the lease row was not taken for another execution than the one bound to its two
+     * parameters: equal, or either of them null (a lease or a write for no execution, or a lease written before V24).
+     */
+    private static String notAnotherExecution(String row) {
+        return "(" + row + "execution is null or cast(? as bigint) is null or " + row + "execution = ?)";
+    }
+
+    /** Binds {@code lease}'s execution to the two parameters of {@link #notAnotherExecution}; the next index. */
+    private static int bindNotAnotherExecution(PreparedStatement statement, int first, StepLease lease)
+            throws SQLException {
+        bindExecution(statement, first, lease);
+        bindExecution(statement, first + 1, lease);
+        return first + 2;
+    }
+
+    /** Binds {@code lease}'s execution, or null for a lease taken for none. */
+    private static void bindExecution(PreparedStatement statement, int index, StepLease lease) throws SQLException {
+        if (lease.execution().isPresent()) {
+            statement.setLong(index, lease.execution().getAsLong());
+        } else {
+            statement.setNull(index, Types.BIGINT);
+        }
     }
 
     /** Binds {@code lease}'s attempt, or null for a lease taken for none. */
@@ -1812,18 +1851,21 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** PostgreSQL: one statement that inserts, or takes over a row of the same owner or an expired one. */
     private boolean upsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("insert into " + leases
-                + " as l (run_id, step_name, owner, expires_at, renewed_at, attempt) select ?, ?, ?, ?, ?, ? from "
-                + runs + " where run_id = ? on conflict (run_id, step_name) do update set " + progressOnTaking("l.")
+                + " as l (run_id, step_name, owner, expires_at, renewed_at, attempt, execution)"
+                + " select ?, ?, ?, ?, ?, ?, ? from " + runs + " where run_id = ?"
+                + " on conflict (run_id, step_name) do update set " + progressOnTaking("l.")
                 + ", owner = excluded.owner, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at,"
-                + " attempt = excluded.attempt where l.owner = excluded.owner or l.expires_at <= ?")) {
+                + " attempt = excluded.attempt, execution = excluded.execution"
+                + " where l.owner = excluded.owner or l.expires_at <= ?")) {
             upsert.setString(1, lease.runId());
             upsert.setString(2, lease.step());
             upsert.setString(3, lease.owner());
             setInstant(upsert, 4, Optional.of(lease.expiresAt()), database);
             setInstant(upsert, 5, lease.renewedAt(), database);
             bindAttempt(upsert, 6, lease);
-            upsert.setString(7, lease.runId());
-            int next = bindProgressOnTaking(upsert, 8, now, lease);
+            bindExecution(upsert, 7, lease);
+            upsert.setString(8, lease.runId());
+            int next = bindProgressOnTaking(upsert, 9, now, lease);
             setInstant(upsert, next, Optional.of(now), database);
             return upsert.executeUpdate() == 1;
         }
@@ -1832,31 +1874,33 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** Elsewhere: take over a row of the same owner or an expired one, else insert a new one. */
     private boolean updateOrInsertLease(Connection connection, StepLease lease, Instant now) throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + leases + " set "
-                + progressOnTaking("") + ", owner = ?, expires_at = ?, renewed_at = ?, attempt = ?"
+                + progressOnTaking("") + ", owner = ?, expires_at = ?, renewed_at = ?, attempt = ?, execution = ?"
                 + " where run_id = ? and step_name = ? and (owner = ? or expires_at <= ?)")) {
             int next = bindProgressOnTaking(update, 1, now, lease);
             update.setString(next, lease.owner());
             setInstant(update, next + 1, Optional.of(lease.expiresAt()), database);
             setInstant(update, next + 2, lease.renewedAt(), database);
             bindAttempt(update, next + 3, lease);
-            update.setString(next + 4, lease.runId());
-            update.setString(next + 5, lease.step());
-            update.setString(next + 6, lease.owner());
-            setInstant(update, next + 7, Optional.of(now), database);
+            bindExecution(update, next + 4, lease);
+            update.setString(next + 5, lease.runId());
+            update.setString(next + 6, lease.step());
+            update.setString(next + 7, lease.owner());
+            setInstant(update, next + 8, Optional.of(now), database);
             if (update.executeUpdate() == 1) {
                 return true;
             }
         }
         try (PreparedStatement insert = connection.prepareStatement("insert into " + leases
-                + " (run_id, step_name, owner, expires_at, renewed_at, attempt) select ?, ?, ?, ?, ?, ? from " + runs
-                + " where run_id = ?")) {
+                + " (run_id, step_name, owner, expires_at, renewed_at, attempt, execution) select ?, ?, ?, ?, ?, ?, ?"
+                + " from " + runs + " where run_id = ?")) {
             insert.setString(1, lease.runId());
             insert.setString(2, lease.step());
             insert.setString(3, lease.owner());
             setInstant(insert, 4, Optional.of(lease.expiresAt()), database);
             setInstant(insert, 5, lease.renewedAt(), database);
             bindAttempt(insert, 6, lease);
-            insert.setString(7, lease.runId());
+            bindExecution(insert, 7, lease);
+            insert.setString(8, lease.runId());
             return insert.executeUpdate() == 1;
         } catch (SQLException e) {
             // Someone holds it (the row exists and was not ours to take); only this statement failed.
@@ -1922,7 +1966,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     + " progress_total = ?, progress_message = ?, progress_at = ?,"
                     + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
                     + " expires_at = case when expires_at < ? then ? else expires_at end"
-                    + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("attempt")
+                    + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("")
                     + " and expires_at > ?")) {
                 update.setLong(1, progress.done());
                 update.setLong(2, progress.total());
@@ -1987,7 +2031,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      */
     private int deleteLease(Connection connection, StepLease lease) throws SQLException {
         try (PreparedStatement delete = connection.prepareStatement("delete from " + leases
-                + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt("attempt"))) {
+                + " where run_id = ? and step_name = ? and owner = ? and " + notAnotherAttempt(""))) {
             delete.setString(1, lease.runId());
             delete.setString(2, lease.step());
             delete.setString(3, lease.owner());
@@ -2053,8 +2097,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             while (rows.next()) {
                 int attempt = rows.getInt(6);
                 OptionalInt takenFor = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(attempt);
+                long execution = rows.getLong(7);
+                OptionalLong byExecution = rows.wasNull() ? OptionalLong.empty() : OptionalLong.of(execution);
                 found.add(new StepLease(rows.getString(1), rows.getString(2), rows.getString(3),
-                        getInstant(rows, 4).orElseThrow(), getInstant(rows, 5), takenFor));
+                        getInstant(rows, 4).orElseThrow(), getInstant(rows, 5), takenFor, byExecution));
             }
             return found;
         }

@@ -78,8 +78,11 @@ final class LostStepRecovery {
     /** What recovering a step asks of the engine that executes steps. */
     interface Engine {
 
-        /** This instance's lease of the step for the step's attempt {@code attempt}. */
+        /** This instance's lease of the step for the step's attempt {@code attempt}, by no execution in particular. */
         StepLease leaseOf(String runId, String step, int attempt);
+
+        /** This instance's lease of the step for {@code execution}, which names its attempt and its number. */
+        StepLease leaseOf(String runId, String step, StepExecution execution);
 
         /** A lease taken now for the lease duration, with the time it was taken. */
         StepLease leaseFrom(Instant now, String runId, String step, String owner);
@@ -154,18 +157,30 @@ final class LostStepRecovery {
     }
 
     /**
-     * Gives up the lease an attempt of a step took here, now that it ended; if the store is away, the next
-     * renewal round does it, while the lease is still that attempt's.
+     * Gives up the lease an execution of a step took here, now that it ended; if the store is away, the next
+     * renewal round does it, while the lease is still that execution's.
+     */
+    void releaseOwnLease(String runId, String step, StepExecution execution) {
+        release(engine.leaseOf(runId, step, execution));
+    }
+
+    /**
+     * Gives up the lease an attempt of a step took here, whichever execution of it took it: for an attempt that
+     * no longer runs here, whose execution is not known. Another execution of the same attempt number (an operator's
+     * retry, counting from 1 again) comes only after the attempt's failure was recorded, which follows this.
      */
     void releaseOwnLease(String runId, String step, JobExecution job) {
-        StepLease own = engine.leaseOf(runId, step, job.attempt());
+        release(engine.leaseOf(runId, step, job.attempt()));
+    }
+
+    private void release(StepLease own) {
         try {
-            // Given up only while it is this attempt's: its retry may have taken it on this instance already.
+            // Given up only while it is this execution's: its retry may have taken it on this instance already.
             scheduling.releaseLease(own);
         } catch (RuntimeException storeAway) {
             unreleasedLeases.add(own);
             LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
-                    runId, step, storeAway);
+                    own.runId(), own.step(), storeAway);
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,7 @@ final class StepExecutions {
         private final String runId;
         private final String key;
         private final JobExecution job;
+        private final long number;
         private final Thread worker = Thread.currentThread();
         private final long beganNanos = System.nanoTime();
         private final long timeoutNanos;
@@ -54,16 +56,26 @@ final class StepExecutions {
         /** How often a delivery of the step gave way to this attempt, which keeps the step's lease. */
         private final AtomicInteger giveWays = new AtomicInteger();
 
-        private StepExecution(String runId, String key, JobExecution job, Duration timeout) {
+        private StepExecution(String runId, String key, JobExecution job, Duration timeout, long number) {
             this.runId = runId;
             this.key = key;
             this.job = job;
+            this.number = number;
             this.timeoutNanos = timeout.toNanos();
         }
 
         /** {@return the attempt of the step this execution runs, as the step sees it} */
         int attempt() {
             return job.attempt();
+        }
+
+        /**
+         * {@return this execution's number among those begun here, which its lease names (StepLease#execution):
+         * unlike the attempt, no two executions of a step here share one, an operator's retry of the step included,
+         * whose attempts the queue counts from 1 again}
+         */
+        long number() {
+            return number;
         }
 
         /**
@@ -271,10 +283,13 @@ final class StepExecutions {
     };
     /** Notified when the last execution here ends. */
     private final Object none = new Object();
+    /** The number of the execution begun here last; the lease owner is this start's own, so numbers from 1 do. */
+    private final AtomicLong lastNumber = new AtomicLong();
 
     /** Registers an execution of {@code step} of {@code runId} that starts now. */
     StepExecution begin(String runId, String step, JobExecution job, Duration timeout) {
-        StepExecution execution = new StepExecution(runId, runId + ":" + step, job, timeout);
+        StepExecution execution = new StepExecution(runId, runId + ":" + step, job, timeout,
+                lastNumber.incrementAndGet());
         byStep.compute(execution.key, (key, others) -> with(others, execution));
         return execution;
     }

@@ -821,7 +821,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                     job.attempt())), start);
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                lostSteps.releaseOwnLease(started.get().run().runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(started.get().run().runId(), binding.step(), self);
             }
         }
     }
@@ -899,7 +899,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             throw failure;
         } finally {
             if (holdingLease && !self.isPastTimeout()) {
-                lostSteps.releaseOwnLease(before.runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(before.runId(), binding.step(), self);
             }
         }
     }
@@ -907,9 +907,10 @@ final class StepRunner implements LostStepRecovery.Engine {
     /** Stores the step's start and its lease; empty if the step must not run (see {@link #startChange}). */
     private Optional<StoredChange> writeStart(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                               RunMutation start) {
-        // For this attempt: the progress the store keeps with the lease is this attempt's only, and the writes of
-        // an earlier attempt still running here past its timeout are refused once this one holds it.
-        StepLease lease = leaseOf(runId, binding.step(), job.attempt());
+        // For this execution: the progress the store keeps with the lease is this attempt's only, and the writes of
+        // an earlier execution still running here past its timeout are refused once this one holds it, also one of
+        // the same attempt number (an operator's retry counts its attempts from 1 again).
+        StepLease lease = leaseOf(runId, binding.step(), self);
         Optional<StoredChange> started;
         try {
             started = scheduling.startStep(store, lease, clock.instant(), start);
@@ -950,6 +951,15 @@ final class StepRunner implements LostStepRecovery.Engine {
     @Override
     public StepLease leaseOf(String runId, String step, int attempt) {
         return leaseOf(runId, step).forAttempt(attempt);
+    }
+
+    /**
+     * This instance's lease of the step for {@code execution}: its attempt and its number, which tells it from every
+     * other execution of the step here, an operator's retry of the step included (its attempts start at 1 again).
+     */
+    @Override
+    public StepLease leaseOf(String runId, String step, StepExecution execution) {
+        return leaseOf(runId, step).forExecution(execution.attempt(), execution.number());
     }
 
     /** A lease taken now for the lease duration, with the time it was taken (which tells its duration to readers). */
@@ -1038,7 +1048,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      * reads the store only past the lease's end.
      */
     private void checkLease(StepExecution self, String runId, String step) {
-        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self.attempt())) {
+        if (!self.isStale() && leaseMayHaveRunOut(self) && !holdsLease(runId, step, self)) {
             markLeaseLost(self);
         }
     }
@@ -1068,7 +1078,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                     self.endUncheckedWrite();
                 }
             }
-            return held.apply(leaseOf(runId, step, self.attempt()));
+            return held.apply(leaseOf(runId, step, self));
         } catch (StaleExecutionException notHeld) {
             markLeaseLost(self);
             throw notHeld;
@@ -1096,9 +1106,9 @@ final class StepRunner implements LostStepRecovery.Engine {
         return until.isPresent() && !clock.instant().isBefore(until.get());
     }
 
-    /** Whether this instance holds the step's lease, not taken for another attempt than {@code attempt}. */
-    private boolean holdsLease(String runId, String step, int attempt) {
-        StepLease mine = leaseOf(runId, step, attempt);
+    /** Whether this instance holds the step's lease, not taken for another execution than {@code self}. */
+    private boolean holdsLease(String runId, String step, StepExecution self) {
+        StepLease mine = leaseOf(runId, step, self);
         return scheduling.leasesOfRun(runId).stream()
                 .anyMatch(lease -> lease.step().equals(step) && lease.admits(mine));
     }
@@ -1149,7 +1159,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      * Nothing is written if the lease ran out, is another owner's or was taken for another attempt.
      *
      * <p>A lease is this instance's whichever of its attempts runs, so the store's condition names the attempt
-     * too ({@link StepLease#forAttempt}, as {@link #writeStart} takes it): the timeout check here and the write
+     * too ({@link StepLease#forExecution}, as {@link #writeStart} takes it): the timeout check here and the write
      * are two steps, and a write checked just before its attempt passed its timeout and made after the queue
      * failed that attempt and its retry took the step's lease on this same instance (a write that waited that
      * long for a row lock or a connection) is refused by the store, as the lease is the retry's. Likewise a retry
@@ -1161,7 +1171,8 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         Instant now = clock.instant();
-        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forAttempt(attempt), progress, now);
+        scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forExecution(attempt, self.number()),
+                progress, now);
     }
 
     /**
@@ -1207,7 +1218,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         refuseFailureOfLostLease(self, runId, step, failure);
         if (self.isStale()) {
             // The step is another execution's now, which settles it; the lease is given up if still held.
-            lostSteps.releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, self);
             return false;
         }
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
@@ -1226,12 +1237,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 // writes makes a grouped commit run again write by write (JPA store), too dear for every
                 // failure of a run that was not canceled.
                 if (store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-                    lostSteps.releaseOwnLease(runId, step, job);
+                    lostSteps.releaseOwnLease(runId, step, self);
                     return false;
                 }
             } catch (RuntimeException notRead) {
                 failure.addSuppressed(notRead);
-                lostSteps.releaseOwnLease(runId, step, job);
+                lostSteps.releaseOwnLease(runId, step, self);
                 return false;
             }
         }
@@ -1246,7 +1257,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             // The store away: the sweep gives the lease up once it is back, and the queue records the failure.
-            lostSteps.releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, self);
             return false;
         }
         change.ifPresent(c -> {
@@ -1316,7 +1327,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
-            lostSteps.releaseOwnLease(runId, step, job);
+            lostSteps.releaseOwnLease(runId, step, self);
         }
         if (change.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + ": step " + step + ", cut short by this instance"
@@ -1480,7 +1491,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
-                lostSteps.releaseOwnLease(context.runId(), binding.step(), job);
+                lostSteps.releaseOwnLease(context.runId(), binding.step(), self);
                 logStaleOutcome(job, "its result", stale);
                 return;
             }
@@ -1792,7 +1803,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         for (StepExecution execution : stillRunning) {
             execution.closeUncheckedWrites(() -> {
                 if (writing.decrementAndGet() == 0) {
-                    lostSteps.releaseOwnLease(ref.runId(), ref.step(), job);
+                    // Each gives up only the lease it took, if it still holds it: at most one of them does.
+                    stillRunning.forEach(ended -> lostSteps.releaseOwnLease(ref.runId(), ref.step(), ended));
                 }
             });
         }

@@ -511,8 +511,10 @@ public class MemorySchedulingStore implements SchedulingStore {
             }
             progress.put(key, reported);
             kept[0] = true;
-            // A renewal of this one lease; one renewed further meanwhile keeps its end.
-            return held.expiresAt().isBefore(lease.expiresAt()) ? lease : held;
+            // A renewal of this one lease, for the attempt and execution it was taken for; one renewed further
+            // meanwhile keeps its end.
+            return held.expiresAt().isBefore(lease.expiresAt())
+                    ? held.renewedUntil(lease.expiresAt(), lease.renewedAt()) : held;
         });
         return kept[0];
     }

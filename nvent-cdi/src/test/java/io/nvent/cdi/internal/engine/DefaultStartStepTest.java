@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.StepProgress;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.EventDraft;
@@ -10,8 +11,10 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.StepLease;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +29,10 @@ class DefaultStartStepTest {
 
     static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
 
-    /** Counts the leases taken; keeps the attempt they name, as a store of 0.2 does, if asked to. */
+    /**
+     * Counts the leases taken; keeps the attempt and the execution they name, and the progress kept with them, as a
+     * store of 0.2 does, if asked to.
+     */
     static final class CountingStore extends StoreOfOnesOwn {
         final AtomicInteger takes = new AtomicInteger();
         final boolean keepsAttempts;
@@ -53,6 +59,17 @@ class DefaultStartStepTest {
                 throw new IllegalStateException("the database is away");
             }
             return kept.acquireLease(lease, now);
+        }
+
+        @Override
+        public boolean recordProgress(StepLease lease, StepProgress progress, Instant now) {
+            return keepsAttempts ? kept.recordProgress(lease, progress, now)
+                    : super.recordProgress(lease, progress, now);
+        }
+
+        @Override
+        public Map<String, StepProgress> progressOfRun(String runId) {
+            return keepsAttempts ? kept.progressOfRun(runId) : super.progressOfRun(runId);
         }
     }
 
@@ -95,10 +112,46 @@ class DefaultStartStepTest {
                 .extracting(StepLease::attempt).containsExactly(OptionalInt.of(1));
     }
 
+    /**
+     * A second delivery of the step's job beside the execution running here changes nothing: the lease stays that
+     * execution's, which goes on fencing the writes of a timed-out execution of the same attempt number.
+     */
+    @Test
+    void aStartThatChangesNothingLeavesTheLeaseToTheExecutionHoldingIt() {
+        CountingStore store = new CountingStore(true);
+        String runId = runHoldingTheLeaseOf(store, leaseOf("run-1").forExecution(1, 7));
+
+        assertThat(store.startStep(runs, leaseOf(runId).forExecution(1, 8), T0, run -> Optional.empty())).isEmpty();
+
+        assertThat(store.leasesOfRun(runId)).as("still the running execution's").extracting(StepLease::execution)
+                .containsExactly(OptionalLong.of(7));
+    }
+
+    /**
+     * An operator's retry started on the instance where the step's timed-out attempt 1 still holds the lease counts
+     * its attempts from 1 again: it takes the lease for its own execution, without the timed-out one's progress.
+     */
+    @Test
+    void anOperatorsRetryStartedOnTheInstanceHoldingTheLeaseTakesItForItsExecutionWithoutTheOthersProgress() {
+        CountingStore store = new CountingStore(true);
+        StepLease timedOut = leaseOf("run-1").forExecution(1, 7);
+        String runId = runHoldingTheLeaseOf(store, timedOut);
+        assertThat(store.recordProgress(timedOut, new StepProgress(3, 10, Optional.empty(), T0), T0)).isTrue();
+
+        assertThat(store.startStep(runs, leaseOf(runId).forExecution(1, 8), T0, stepRuns())).isPresent();
+
+        assertThat(store.leasesOfRun(runId)).extracting(StepLease::execution).containsExactly(OptionalLong.of(8));
+        assertThat(store.progressOfRun(runId)).as("the timed-out execution's progress").isEmpty();
+    }
+
     private String runHoldingTheLeaseOfAttempt1(CountingStore store) {
-        String runId = "run-1";
+        return runHoldingTheLeaseOf(store, leaseOf("run-1").forAttempt(1));
+    }
+
+    private String runHoldingTheLeaseOf(CountingStore store, StepLease held) {
+        String runId = held.runId();
         runs.createRun(RunRecord.started(runId, "shipping", "{}", Optional.empty(), T0), List.of());
-        assertThat(store.acquireLease(leaseOf(runId).forAttempt(1), T0)).isTrue();
+        assertThat(store.acquireLease(held, T0)).isTrue();
         store.takes.set(0);
         return runId;
     }

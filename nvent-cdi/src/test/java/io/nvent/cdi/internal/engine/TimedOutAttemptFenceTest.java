@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -56,6 +57,7 @@ class TimedOutAttemptFenceTest {
         firstGoesOn = new CountDownLatch(1);
         retryWrote = new CountDownLatch(1);
         retryGoesOn = new CountDownLatch(1);
+        NoteOnce.executions.set(0);
     }
 
     /** Its first attempt returns when the test lets it; its retry returns when the test lets it. */
@@ -89,6 +91,31 @@ class TimedOutAttemptFenceTest {
                 IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
             }
             return "attempt " + ctx.attempt();
+        }
+    }
+
+    /**
+     * Has one attempt, which times out: its first execution notes itself in the run's state when the test lets it;
+     * an operator's retry of the step, whose job counts its attempts from 1 again, notes itself and returns when the
+     * test lets it.
+     */
+    @FlowStep(flow = "late-state-retried", name = "note", role = StepRole.ENTRY, maxAttempts = 1, timeoutMs = 2_000)
+    static class NoteOnce implements Step<String, String> {
+        static final AtomicInteger executions = new AtomicInteger();
+
+        @Override
+        public String execute(String input, StepContext ctx) {
+            boolean first = executions.incrementAndGet() == 1;
+            if (first) {
+                IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+            }
+            String notedBy = first ? "the first execution" : "the operator's retry";
+            ctx.state().set("notedBy", notedBy);
+            if (!first) {
+                retryWrote.countDown();
+                IgnoresInterrupts.awaitUninterruptibly(retryGoesOn);
+            }
+            return notedBy;
         }
     }
 
@@ -138,13 +165,18 @@ class TimedOutAttemptFenceTest {
     static final class FirstWriteHeld {
         final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch goesOn = new CountDownLatch(1);
+        /** Counted down once the held write went on and ended, stored or refused (where the store says so). */
+        final CountDownLatch ended = new CountDownLatch(1);
         private final AtomicBoolean armed = new AtomicBoolean(true);
 
-        void holdIfFirst() {
+        /** {@return whether this was the first write, which was held} */
+        boolean holdIfFirst() {
             if (armed.getAndSet(false)) {
                 reached.countDown();
                 IgnoresInterrupts.awaitUninterruptibly(goesOn);
+                return true;
             }
+            return false;
         }
     }
 
@@ -212,8 +244,14 @@ class TimedOutAttemptFenceTest {
         @Override
         public void putStateHolding(FlowStore runs, StepLease lease, String key, String json,
                                     Optional<Instant> expiresAt) {
-            held.holdIfFirst();
-            super.putStateHolding(runs, lease, key, json, expiresAt);
+            boolean wasHeld = held.holdIfFirst();
+            try {
+                super.putStateHolding(runs, lease, key, json, expiresAt);
+            } finally {
+                if (wasHeld) {
+                    held.ended.countDown();
+                }
+            }
         }
     }
 
@@ -278,6 +316,40 @@ class TimedOutAttemptFenceTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertTheRetryAloneWroteAndCompleted(h, runId);
+        }
+    }
+
+    /**
+     * The README's scenario: an operator retries a step whose only attempt timed out, and the retry runs on the
+     * instance where that attempt 1 still runs. The retry's job counts its attempts from 1 again, yet the state write
+     * the timed-out attempt checked against the lease just as the retry took it is refused: the lease is the retry's
+     * execution's. The run completes with the retry's state and result.
+     */
+    @Test
+    void aTimedOutAttemptsStateWriteCheckedAgainstTheLeaseIsRefusedOnceAnOperatorsRetryOfTheStepTookTheLeaseHere() {
+        CheckedStateHeld scheduling = new CheckedStateHeld();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new NoteOnce())) {
+            String runId = h.engine.start("late-state-retried", "");
+            awaitStartStored(h, runId, "note");
+            h.clock.advance(Duration.ofMinutes(2));
+            firstGoesOn.countDown();
+            awaitLatch(scheduling.held.reached, "the first attempt's state write is checked against the lease");
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.retryStep(runId, "note");
+            awaitLatch(retryWrote, "the operator's retry took the step's lease and wrote under it");
+            scheduling.held.goesOn.countDown();
+            awaitLatch(scheduling.held.ended, "the timed-out attempt's held state write went on");
+            retryGoesOn.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.store.getState(runId, "notedBy", h.clock.instant())).as("the state the retry wrote")
+                    .hasValue("\"the operator's retry\"");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).as("the step completed once, by the retry")
+                    .singleElement().satisfies(entry -> {
+                        assertThat(entry.attempt()).isEqualTo(1);
+                        assertThat(entry.data()).contains("\"result\":\"the operator's retry\"");
+                    });
         }
     }
 

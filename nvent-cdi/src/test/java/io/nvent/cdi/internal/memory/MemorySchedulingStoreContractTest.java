@@ -31,6 +31,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsLeaseExecutions() {
+        return true;
+    }
+
+    @Override
     protected boolean refusesFinishingALostLease() {
         return true;
     }
