@@ -149,6 +149,9 @@ final class LiveClient {
         JsonValue value;
         try {
             value = JsonInput.read(text);
+        } catch (JsonInput.TextAfterValueException e) {
+            enqueue(Messages.error(400, e.refusal("message"), null));
+            return;
         } catch (JsonException e) {
             refuse("messages must be JSON objects with a \"type\"; this one is " + JsonInput.whatIsWrong(e), null);
             return;
