@@ -34,6 +34,8 @@ class ProblemMappingTest {
                 case "broken-deployment" -> new NoClassDefFoundError("com/acme/Removed");
                 case "checked" -> new IOException("disk full");
                 case "bad-parameter" -> new IllegalArgumentException("limit must be at least 1, was 0");
+                case "bad-parameter-with-id" -> new IllegalArgumentException("NVENT-0774 query parameter 'limit' must "
+                        + "be a whole number within 1..1000; was '0'");
                 case "bug" -> new IllegalStateException("never here");
                 case "unknown-run" -> new RunNotFoundException("r-404");
                 case "unsupported-by-adapter" -> new UnsupportedByAdapterException("NVENT-0552 run 'r-1' not deleted:"
@@ -76,6 +78,15 @@ class ProblemMappingTest {
         ContainerResponse badParameter = get("fail/bad-parameter");
         assertThat(badParameter.getStatus()).isEqualTo(400);
         assertThat(badParameter.getEntity()).asString().contains("limit must be at least 1, was 0");
+    }
+
+    /** The engine's checks of an argument (a flow that cannot start delayed) reached the caller without an id. */
+    @Test
+    void anIllegalArgumentWithoutAMessageIdGetsOneAndOneWithAnIdKeepsItsOwn() {
+        assertThat(get("fail/bad-parameter").getEntity()).asString()
+                .contains("\"detail\":\"NVENT-0769 the request was refused: limit must be at least 1, was 0\"");
+        assertThat(get("fail/bad-parameter-with-id").getEntity()).asString()
+                .contains("\"detail\":\"NVENT-0774 query parameter 'limit' must");
     }
 
     @Test
