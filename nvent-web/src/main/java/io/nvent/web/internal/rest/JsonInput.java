@@ -221,8 +221,9 @@ public final class JsonInput {
         private static final long serialVersionUID = 1L;
 
         TextAfterValueException(JsonLocation end) {
+            // The parser stands just past the value's last character.
             super("text follows the JSON value, which ends at line " + end.getLineNumber() + ", column "
-                    + end.getColumnNumber(), end);
+                    + Math.max(1, end.getColumnNumber() - 1), end);
         }
 
         /**

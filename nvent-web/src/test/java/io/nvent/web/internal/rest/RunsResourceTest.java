@@ -352,7 +352,7 @@ class RunsResourceTest {
 
         assertThat(refused.getStatus()).isEqualTo(400);
         assertThat(refused.getEntity()).asString().contains("NVENT-0758 the payload of event 'nudge' is not one JSON "
-                + "value: text follows the JSON value, which ends at line 1, column 8; send one JSON value");
+                + "value: text follows the JSON value, which ends at line 1, column 7; send one JSON value");
         assertThat(engine.flows().events(runId, io.nvent.EventQuery.all())).hasSize(entries);
     }
 

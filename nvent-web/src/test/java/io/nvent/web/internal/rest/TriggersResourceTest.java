@@ -123,7 +123,7 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0787 \"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
                         + "was \"90s\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.500S\"}", null))
-                .hasMessage("\"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
+                .hasMessage("NVENT-0787 \"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
                         + "most P366D");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"-PT5S\"}", null))
                 .as("as written, not PT-5S").hasMessageStartingWith("\"every\" is \"-PT5S\"; it must be");
@@ -234,13 +234,13 @@ class TriggersResourceTest {
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}", null))
                 .hasMessageContaining("\"misfire\" of the trigger must be a string");
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}", null))
-                .hasMessage("\"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
+                .hasMessage("NVENT-0787 \"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
                         + "missed while no instance ran); this one is a manual trigger");
 
         // IllegalArgumentException is the 400 problem+json of UnexpectedProblemMapper, its message the detail.
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfire\":\"skip\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("\"misfire\" belongs to schedule triggers only");
+                .hasMessageStartingWith("NVENT-0787 \"misfire\" belongs to schedule triggers only");
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
         assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
