@@ -126,7 +126,7 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0787 \"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
                         + "most P366D");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"-PT5S\"}", null))
-                .as("as written, not PT-5S").hasMessageStartingWith("\"every\" is \"-PT5S\"; it must be");
+                .as("as written, not PT-5S").hasMessageStartingWith("NVENT-0787 \"every\" is \"-PT5S\"; it must be");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}", null))
                 .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}", null))
