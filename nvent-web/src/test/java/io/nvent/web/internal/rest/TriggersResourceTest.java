@@ -413,8 +413,7 @@ class TriggersResourceTest {
         resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
         byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String seconds = String.valueOf(Instant.now().getEpochSecond());
-        String signature = "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign("s3cret",
-                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
+        String signature = signature("s3cret", seconds, body);
 
         for (int delivery = 1; delivery <= 2; delivery++) {
             assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature, null, headers(), body))
@@ -433,8 +432,7 @@ class TriggersResourceTest {
         resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
         byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String seconds = String.valueOf(Instant.now().getEpochSecond());
-        String signature = "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign("s3cret",
-                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
+        String signature = signature("s3cret", seconds, body);
 
         assertProblem(resource.webhook("no-such-hook", null, null, null, headers(), body), 404,
                 "NVENT-0762 no webhook trigger named 'no-such-hook'; check the trigger's name in the URL");
@@ -466,6 +464,12 @@ class TriggersResourceTest {
                 .hasMessageStartingWith("NVENT-0758 the body is not one JSON value");
         assertThat(webhook("{\"orderId\":\"A-1\"} \n\t", null).getStatus()).as("whitespace after it").isEqualTo(202);
         assertThat(stored.fired).hasSize(1);
+    }
+
+    /** The X-Nvent-Signature of a body sent at these unix seconds, signed with the secret. */
+    private static String signature(String secret, String seconds, byte[] body) {
+        return "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign(secret,
+                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
     }
 
     private static void assertProblem(jakarta.ws.rs.core.Response answer, int status, String detailStart) {
