@@ -346,10 +346,10 @@ class WorkflowStoriesIT {
             console.click(By.id("confirm-restart-run"));
             console.until(() -> !console.hash().equals("#/runs/" + original));
 
+            assertThat(inventorySyncRuns()).as("one restart").isEqualTo(runsBefore + 1);
             List<String> restartKeys = sentKeys(console);
             assertThat(restartKeys).as("one key, sent with the lost try and the retry").hasSize(2)
                     .doesNotContainNull().containsOnly(restartKeys.get(0));
-            assertThat(inventorySyncRuns()).as("one restart").isEqualTo(runsBefore + 1);
             String restarted = console.hash().substring("#/runs/".length());
             assertThat(http.get("api/nvent/runs/" + restarted).json().getString("idempotencyKey"))
                     .isEqualTo(restartKeys.get(0));
@@ -364,10 +364,10 @@ class WorkflowStoriesIT {
             console.click(By.id("run-submit"));
             console.until(() -> console.hash().startsWith("#/runs/"));
 
+            assertThat(inventorySyncRuns()).as("one start").isEqualTo(runsBefore + 2);
             List<String> startKeys = sentKeys(console);
             assertThat(startKeys).hasSize(2).doesNotContainNull().containsOnly(startKeys.get(0))
                     .doesNotContain(restartKeys.get(0));
-            assertThat(inventorySyncRuns()).as("one start").isEqualTo(runsBefore + 2);
             console.screenshot("story-one-run-per-click");
         } finally {
             http.post("api/nvent/triggers/every-5-minutes/enable", "");
