@@ -253,7 +253,10 @@ public class RunsResource {
     public String emit(@PathParam("runId") String runId, @PathParam("event") String event, String body) {
         flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
         Object payload = body == null || body.isBlank() ? null : JsonInput.parseBody(body, "payload of event '" + event + "'");
-        flows.emit(runId, event, payload);
+        UnexpectedProblemMapper.checkedByTheEngine(() -> {
+            flows.emit(runId, event, payload);
+            return null;
+        });
         return get(runId);
     }
 

@@ -236,8 +236,9 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, JsonInput.webhookBody(body),
-                StartRequests.startOptions(idempotencyKey));
+        String payload = JsonInput.webhookBody(body);
+        StartOptions options = StartRequests.startOptions(idempotencyKey);
+        List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
         return fired(name, runs, Response.ok());
     }
 
@@ -381,7 +382,8 @@ public class TriggersResource {
 
     private Response fire(String name, byte[] body, StartOptions options) {
         String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
-        return fired(name, triggers.fire(name, payload, options), Response.accepted());
+        return fired(name, UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options)),
+                Response.accepted());
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
