@@ -374,6 +374,37 @@ class WorkflowStoriesIT {
         }
     }
 
+    /**
+     * The start dialog's editor enabled its button on every edit, also while the start was under way: an operator
+     * who touched the input meanwhile could click again and start a second run.
+     */
+    @Test
+    void theStartButtonStaysDisabledWhileItsRequestIsUnderWayEvenIfTheInputIsEdited() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/flows/inventory-sync");
+            console.script("""
+                    const realFetch = window.fetch;
+                    window.fetch = async (url, init) => {
+                      if (!window.held && new URL(url).pathname.endsWith('/flows/inventory-sync/runs')) {
+                        window.held = true;
+                        await new Promise((resolve) => { window.release = resolve; });
+                      }
+                      return realFetch(url, init);
+                    };""");
+            console.click(By.id("start-run"));
+            console.awaitVisible(By.id("run-submit"));
+            console.click(By.id("run-submit"));
+            console.until(() -> Boolean.TRUE.equals(console.script("return window.held === true;")));
+
+            console.find(By.id("run-input")).sendKeys(" ");
+
+            assertThat(console.find(By.id("run-submit")).isEnabled()).as("while the start is under way").isFalse();
+            console.script("window.release();");
+            console.until(() -> console.hash().startsWith("#/runs/"));
+        }
+    }
+
     private int inventorySyncRuns() {
         return http.get("api/nvent/runs?flow=inventory-sync&limit=1000").array().size();
     }
