@@ -106,7 +106,6 @@ export function toast(message, bad = false) {
   setTimeout(() => t.remove(), bad ? 7000 : 3500);
 }
 
-/** Runs an action, reporting success or the server's problem detail. */
 /**
  * The Idempotency-Key of one user action that starts runs (a dialog's start, fire, restart or rerun): the
  * same for each try of the action, so that a second click or a retry after a lost answer gets the run the
@@ -134,9 +133,12 @@ function newKey() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Runs `fn` for a click of `button`, which stays disabled while the request is in flight. */
+/**
+ * Runs an action for a click of `button`, reporting success or the server's problem detail; the button stays
+ * disabled while the request is in flight (see allowWhen).
+ */
 export async function act(button, fn, okMessage) {
-  if (button) button.disabled = true;
+  if (button) { button.disabled = true; button.dataset.busy = 'true'; }
   try {
     const result = await fn();
     if (okMessage) toast(typeof okMessage === 'function' ? okMessage(result) : okMessage);
@@ -145,8 +147,16 @@ export async function act(button, fn, okMessage) {
     toast(e.message, true);
     return undefined;
   } finally {
-    if (button) button.disabled = false;
+    if (button) { delete button.dataset.busy; button.disabled = false; }
   }
+}
+
+/**
+ * Enables an action's button when what it would send is valid (an editor's onChange), but never while its
+ * request is under way: an edit meanwhile enabled it, and a second click sent the action twice.
+ */
+export function allowWhen(button, ok) {
+  button.disabled = !ok || button.dataset.busy === 'true';
 }
 
 export function modal(title, body, buttons) {

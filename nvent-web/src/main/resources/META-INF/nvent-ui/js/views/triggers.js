@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import {
-  h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, modal, jsonView, jsonEditor, relative, when, tickRelative,
+  h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
   copyButton, confirmDialog, toggle, toast, utc,
 } from '../ui.js';
 
@@ -271,7 +271,7 @@ export async function fireDialog(t, after) {
   } catch { /* no example */ }
   const fireBtn = h('button', { class: 'btn primary', id: 'fire-submit' }, '⚡ Fire');
   const key = actionKey();
-  const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => { fireBtn.disabled = !ok; } });
+  const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => allowWhen(fireBtn, ok) });
   const close = modal(`Fire ${t.name}`, h('div', {},
     h('p', { class: 'muted small' }, 'Starts ', t.flows.map((f, i) => [i ? ', ' : '', h('strong', {}, f)]),
       ' now. The JSON below becomes the input of each flow\'s entry step.'),
