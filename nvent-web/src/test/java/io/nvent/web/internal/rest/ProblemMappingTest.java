@@ -52,14 +52,16 @@ class ProblemMappingTest {
 
     /**
      * An {@link IllegalArgumentException} as the engine's own code throws it, deep in a request that gave it no
-     * bad argument: a bug (here, of reading back a stored step job), thrown from an engine class.
+     * bad argument: a bug (here, of reading back a stored step job), thrown beyond nvent-web and the API's types.
      */
     static IllegalArgumentException thrownByTheEngine(String message) {
         IllegalArgumentException bug = new IllegalArgumentException(message);
         StackTraceElement[] here = bug.getStackTrace();
         StackTraceElement[] deep = new StackTraceElement[here.length + 2];
-        deep[0] = new StackTraceElement("io.nvent.cdi.internal.engine.StepJob", "parse", "StepJob.java", 271);
-        deep[1] = new StackTraceElement("io.nvent.cdi.internal.engine.FlowEngine", "run", "FlowEngine.java", 512);
+        // Code beyond nvent-web and the API's types, as the engine's or a store's is (named here by none of
+        // theirs: no module names another's internal packages).
+        deep[0] = new StackTraceElement("com.acme.engine.StoredJobs", "parse", "StoredJobs.java", 271);
+        deep[1] = new StackTraceElement("com.acme.engine.Engine", "run", "Engine.java", 512);
         System.arraycopy(here, 0, deep, 2, here.length);
         bug.setStackTrace(deep);
         return bug;
