@@ -106,6 +106,14 @@ final class Console implements AutoCloseable {
         });
     }
 
+    /** Double-clicks an element as a user does: two clicks in quick succession, the second on what the first left. */
+    void doubleClick(By by) {
+        until(() -> {
+            new org.openqa.selenium.interactions.Actions(driver).doubleClick(driver.findElement(by)).perform();
+            return true;
+        });
+    }
+
     /** The text of an element. */
     String text(By by) {
         java.util.concurrent.atomic.AtomicReference<String> text = new java.util.concurrent.atomic.AtomicReference<>();

@@ -1075,7 +1075,7 @@ class DemoApplicationIT {
             assertThat(missing.status()).isEqualTo(401);
             assertThat(missing.contentType()).startsWith("application/problem+json");
             assertThat(missing.json().getString("detail"))
-                    .isEqualTo("this webhook requires an API key in the header X-API-Key");
+                    .isEqualTo("NVENT-0759 this webhook requires an API key in the header X-API-Key");
             assertThat(missing.headers().allValues("WWW-Authenticate")).containsExactly("ApiKey header=\"X-API-Key\"");
             Http.Reply wrong = anonymous.post(webhook, body, "X-API-Key", "qa-old-kez");
             assertThat(wrong.status()).isEqualTo(401);
@@ -1174,7 +1174,7 @@ class DemoApplicationIT {
             Http.Reply otherBody = anonymous.post(webhook, "{\"number\":8}", "X-Hub-Signature-256", signature,
                     "X-GitHub-Delivery", java.util.UUID.randomUUID().toString());
             assertThat(otherBody.status()).isEqualTo(401);
-            assertThat(otherBody.json().getString("detail")).isEqualTo("the signature does not match the body");
+            assertThat(otherBody.json().getString("detail")).isEqualTo("NVENT-0760 the signature does not match the body");
             assertThat(otherBody.headers().firstValue("WWW-Authenticate")).contains("Signature scheme=\"github\", "
                     + "algorithm=\"hmac-sha256\", headers=\"X-Hub-Signature-256\"");
             String timestamp = String.valueOf(Instant.now().getEpochSecond());
@@ -1182,7 +1182,7 @@ class DemoApplicationIT {
                     "X-Nvent-Signature", "sha256=" + Http.demoSignature(timestamp + "." + body));
             assertThat(nventSigned.status()).isEqualTo(401);
             assertThat(nventSigned.json().getString("detail"))
-                    .isEqualTo("this webhook requires the header X-Hub-Signature-256");
+                    .isEqualTo("NVENT-0760 this webhook requires the header X-Hub-Signature-256");
             assertThat(fires("qa-github")).isEqualTo(1);
         } finally {
             http.delete("api/nvent/triggers/qa-github");

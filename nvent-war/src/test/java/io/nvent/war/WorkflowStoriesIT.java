@@ -218,9 +218,10 @@ class WorkflowStoriesIT {
 
         assertThat(manual.status()).isEqualTo(404);
         assertThat(manual.contentType()).startsWith("application/problem+json");
-        assertThat(manual.json().getString("detail")).isEqualTo("no webhook trigger named 'sync-now'");
+        assertThat(manual.json().getString("detail")).isEqualTo("NVENT-0762 no webhook trigger named 'sync-now'; "
+                + "check the trigger's name in the URL (POST /api/nvent/triggers/{name}/webhook)");
         assertThat(Http.anonymous(base).post("api/nvent/triggers/no-such-trigger/webhook", "{}").json()
-                .getString("detail")).isEqualTo("no webhook trigger named 'no-such-trigger'");
+                .getString("detail")).startsWith("NVENT-0762 no webhook trigger named 'no-such-trigger'; ");
     }
 
     @Test
@@ -320,6 +321,118 @@ class WorkflowStoriesIT {
         } finally {
             http.delete("api/nvent/triggers/story-keyed");
         }
+    }
+
+    /**
+     * The console sent restart and start without an Idempotency-Key: a second click, or a retry after an answer
+     * that was lost on its way back, started a second run. Each dialog now sends one key with every try.
+     */
+    @Test
+    void anOperatorWhoDoubleClicksRestartOrStartAndTriesAgainAfterALostAnswerStartsOneRun() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        // Its schedule must not add runs while they are counted.
+        assertThat(http.post("api/nvent/triggers/every-5-minutes/disable", "").status()).isEqualTo(200);
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            String original = start("inventory-sync", "{\"tick\":\"story\"}");
+            http.awaitRun(original, "completed");
+            int runsBefore = inventorySyncRuns();
+
+            console.go("#/runs/" + original);
+            loseTheFirstAnswerTo(console, "/runs/" + original + "/restart");
+            console.click(By.id("restart-run"));
+            console.doubleClick(By.id("confirm-restart-run"));
+            console.until(() -> sentKeys(console).size() == 1);
+            console.until(() -> console.find(By.id("confirm-restart-run")).isEnabled());
+            console.click(By.id("confirm-restart-run"));
+            console.until(() -> !console.hash().equals("#/runs/" + original));
+
+            assertThat(inventorySyncRuns()).as("one restart").isEqualTo(runsBefore + 1);
+            List<String> restartKeys = sentKeys(console);
+            assertThat(restartKeys).as("one key, sent with the lost try and the retry").hasSize(2)
+                    .doesNotContainNull().containsOnly(restartKeys.get(0));
+            String restarted = console.hash().substring("#/runs/".length());
+            assertThat(http.get("api/nvent/runs/" + restarted).json().getString("idempotencyKey"))
+                    .isEqualTo(restartKeys.get(0));
+
+            console.go("#/flows/inventory-sync");
+            loseTheFirstAnswerTo(console, "/flows/inventory-sync/runs");
+            console.click(By.id("start-run"));
+            console.awaitVisible(By.id("run-submit"));
+            console.doubleClick(By.id("run-submit"));
+            console.until(() -> sentKeys(console).size() == 1);
+            console.until(() -> console.find(By.id("run-submit")).isEnabled());
+            console.click(By.id("run-submit"));
+            console.until(() -> console.hash().startsWith("#/runs/"));
+
+            assertThat(inventorySyncRuns()).as("one start").isEqualTo(runsBefore + 2);
+            List<String> startKeys = sentKeys(console);
+            assertThat(startKeys).hasSize(2).doesNotContainNull().containsOnly(startKeys.get(0))
+                    .doesNotContain(restartKeys.get(0));
+            console.screenshot("story-one-run-per-click");
+        } finally {
+            http.post("api/nvent/triggers/every-5-minutes/enable", "");
+        }
+    }
+
+    /**
+     * The start dialog's editor enabled its button on every edit, also while the start was under way: an operator
+     * who touched the input meanwhile could click again and start a second run.
+     */
+    @Test
+    void theStartButtonStaysDisabledWhileItsRequestIsUnderWayEvenIfTheInputIsEdited() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/flows/inventory-sync");
+            console.script("""
+                    const realFetch = window.fetch;
+                    window.fetch = async (url, init) => {
+                      if (!window.held && new URL(url).pathname.endsWith('/flows/inventory-sync/runs')) {
+                        window.held = true;
+                        await new Promise((resolve) => { window.release = resolve; });
+                      }
+                      return realFetch(url, init);
+                    };""");
+            console.click(By.id("start-run"));
+            console.awaitVisible(By.id("run-submit"));
+            console.click(By.id("run-submit"));
+            console.until(() -> Boolean.TRUE.equals(console.script("return window.held === true;")));
+
+            console.find(By.id("run-input")).sendKeys(" ");
+
+            assertThat(console.find(By.id("run-submit")).isEnabled()).as("while the start is under way").isFalse();
+            console.script("window.release();");
+            console.until(() -> console.hash().startsWith("#/runs/"));
+        }
+    }
+
+    private int inventorySyncRuns() {
+        return http.get("api/nvent/runs?flow=inventory-sync&limit=1000").array().size();
+    }
+
+    /**
+     * Makes the page's next request to a path ending so lose its answer, as a dropped connection does after the
+     * server acted: the console sees a network failure. Every such request's Idempotency-Key is noted
+     * ({@link #sentKeys}).
+     */
+    private static void loseTheFirstAnswerTo(Console console, String pathEnd) {
+        console.script("""
+                const pathEnd = arguments[0];
+                const realFetch = window.fetch;
+                let lost = false;
+                window.sentKeys = [];
+                window.fetch = async (url, init) => {
+                  const answer = await realFetch(url, init);
+                  if (new URL(url).pathname.endsWith(pathEnd)) {
+                    window.sentKeys.push((init.headers || {})['Idempotency-Key'] || null);
+                    if (!lost) { lost = true; throw new TypeError('Failed to fetch'); }
+                  }
+                  return answer;
+                };""", pathEnd);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> sentKeys(Console console) {
+        return (List<String>) console.script("return window.sentKeys || [];");
     }
 
     /** Edits a trigger in the console, giving its concurrency key inputs these texts ("" empties one), and saves. */

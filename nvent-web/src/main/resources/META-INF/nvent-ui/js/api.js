@@ -9,8 +9,10 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, idempotencyKey) {
   const init = { method, headers: { 'X-Requested-With': 'nvent-console', 'Accept': 'application/json' }, credentials: 'same-origin' };
+  // the same key for every try of one action: a second click or a retry after a lost answer gets the first run
+  if (idempotencyKey) init.headers['Idempotency-Key'] = idempotencyKey;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -31,8 +33,8 @@ async function request(method, path, body) {
   return { json, response };
 }
 
-async function call(method, path, body) {
-  return (await request(method, path, body)).json;
+async function call(method, path, body, idempotencyKey) {
+  return (await request(method, path, body, idempotencyKey)).json;
 }
 
 // The cursor of the page after this one: the `after` of the Link rel="next" the server sends when a page is full.
@@ -62,7 +64,8 @@ export const api = {
   flows: () => call('GET', '/flows'),
   flow: (name) => call('GET', `/flows/${e(name)}`),
   graph: (name, runId) => call('GET', `/flows/${e(name)}/graph${q({ runId })}`),
-  startRun: (name, json) => call('POST', `/flows/${e(name)}/runs`, json),
+  /** Starts a run; `key` (an Idempotency-Key, see actionKey) makes a repeated start answer the first's run. */
+  startRun: (name, json, key) => call('POST', `/flows/${e(name)}/runs`, json, key),
   runs: (params) => call('GET', `/runs${q(params)}`),
   /** A page of runs and the cursor of the next page (null on the last): { runs, next }. */
   runsPage: async (params) => {
@@ -74,8 +77,8 @@ export const api = {
   cancel: (id) => call('POST', `/runs/${e(id)}/cancel`),
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
   deleteRun: (id) => call('DELETE', `/runs/${e(id)}`),
-  restart: (id) => call('POST', `/runs/${e(id)}/restart`),
-  rerun: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`),
+  restart: (id, key) => call('POST', `/runs/${e(id)}/restart`, undefined, key),
+  rerun: (id, step, key) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, undefined, key),
   retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
   /** Deletes up to `limit` (default 1,000) of the flow's finished runs: { flow, deleted, remaining, stats }; repeat while remaining > 0. */
   clearHistory: (flow, params = {}) => call('DELETE', `/flows/${e(flow)}/runs${q(params)}`),
@@ -100,7 +103,7 @@ export const api = {
   deleteTrigger: (name) => call('DELETE', `/triggers/${e(name)}`),
   enableTrigger: (name) => call('POST', `/triggers/${e(name)}/enable`),
   disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
-  fireTrigger: (name, json) => call('POST', `/triggers/${e(name)}/fire`, json),
+  fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
   cronPreview: (cron, timezone, count = 5) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count })}`),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
   resolveAwait: (awaitId, json) => call('POST', `/awaits/id/${e(awaitId)}/resolve`, json),

@@ -106,9 +106,39 @@ export function toast(message, bad = false) {
   setTimeout(() => t.remove(), bad ? 7000 : 3500);
 }
 
-/** Runs an action, reporting success or the server's problem detail. */
+/**
+ * The Idempotency-Key of one user action that starts runs (a dialog's start, fire, restart or rerun): the
+ * same for each try of the action, so that a second click or a retry after a lost answer gets the run the
+ * first try started instead of a second one; a new one once what the action sends changes (another input,
+ * another step), which the server would refuse under the first key (422).
+ * Usage: `const key = actionKey();` when the dialog opens, `key(whatIsSent)` for each request.
+ */
+export function actionKey() {
+  let key;
+  let sent;
+  return (what = '') => {
+    if (key === undefined || what !== sent) { key = newKey(); sent = what; }
+    return key;
+  };
+}
+
+// crypto.randomUUID exists only in secure contexts (https, localhost): a console served over plain http
+// elsewhere makes a version-4 UUID of getRandomValues, which every context has.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Runs an action for a click of `button`, reporting success or the server's problem detail; the button stays
+ * disabled while the request is in flight (see allowWhen).
+ */
 export async function act(button, fn, okMessage) {
-  if (button) button.disabled = true;
+  if (button) { button.disabled = true; button.dataset.busy = 'true'; }
   try {
     const result = await fn();
     if (okMessage) toast(typeof okMessage === 'function' ? okMessage(result) : okMessage);
@@ -117,8 +147,16 @@ export async function act(button, fn, okMessage) {
     toast(e.message, true);
     return undefined;
   } finally {
-    if (button) button.disabled = false;
+    if (button) { delete button.dataset.busy; button.disabled = false; }
   }
+}
+
+/**
+ * Enables an action's button when what it would send is valid (an editor's onChange), but never while its
+ * request is under way: an edit meanwhile enabled it, and a second click sent the action twice.
+ */
+export function allowWhen(button, ok) {
+  button.disabled = !ok || button.dataset.busy === 'true';
 }
 
 export function modal(title, body, buttons) {

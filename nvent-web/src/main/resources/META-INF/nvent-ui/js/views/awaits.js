@@ -3,7 +3,7 @@
 // resumes runs awaiting it).
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, fill, card, kpi, num, short, act, modal, jsonEditor, when, at, tickRelative, relative, toast } from '../ui.js';
+import { h, fill, card, kpi, num, short, act, allowWhen, modal, jsonEditor, when, at, tickRelative, relative, toast } from '../ui.js';
 
 const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '⧖' };
 const TYPE_TEXT = {
@@ -141,7 +141,7 @@ export function awaitsView(ctx) {
 function resolveDialog(a, user, after) {
   const go = h('button', { class: 'btn primary', id: 'resolve-submit' }, '✓ Resolve');
   const editor = jsonEditor({ id: 'resolve-input', value: JSON.stringify({ resolvedBy: user }, null, 2), label: 'resolution data (JSON)',
-    emptyText: 'Empty: the step receives {}', onChange: (ok) => { go.disabled = !ok; } });
+    emptyText: 'Empty: the step receives {}', onChange: (ok) => allowWhen(go, ok) });
   const close = modal(`Resolve the ${a.type} await of ${a.flow} · ${a.step}`, h('div', {},
     h('dl', { class: 'facts compact' },
       h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${a.runId}`, class: 'mono' }, a.runId)),
@@ -164,7 +164,7 @@ function publishForm(initialEvent, after) {
   const known = h('datalist', { id: 'known-events' });
   const nameMsg = h('div', { class: 'field-msg', id: 'event-name-msg' });
   const go = h('button', { class: 'btn primary', id: 'event-publish', type: 'submit' }, 'Publish event');
-  const editor = jsonEditor({ id: 'event-payload', value: '{}', label: 'event payload (JSON)', compact: true, emptyText: 'Empty: published as {}', onChange: (ok) => { go.disabled = !ok; } });
+  const editor = jsonEditor({ id: 'event-payload', value: '{}', label: 'event payload (JSON)', compact: true, emptyText: 'Empty: published as {}', onChange: (ok) => allowWhen(go, ok) });
   const result = h('div', { id: 'event-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'publish-form', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'event-name' }, 'Event'), nameInput, known, nameMsg),

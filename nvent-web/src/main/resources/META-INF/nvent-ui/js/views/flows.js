@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph, awaitWhat, awaitTimeout, retryLine, span } from '../graph.js';
-import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, modal, jsonEditor, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
@@ -280,14 +280,16 @@ export async function startRunDialog(flow) {
     }
   } catch { /* no example */ }
   const startBtn = h('button', { class: 'btn primary', id: 'run-submit' }, 'Start run');
+  const key = actionKey();
   const editor = jsonEditor({ id: 'run-input', value: example, label: 'run input (JSON)', emptyText: 'Empty input: the entry step receives null',
-    onChange: (ok) => { startBtn.disabled = !ok; } });
+    onChange: (ok) => allowWhen(startBtn, ok) });
   const close = modal(`Start a run of ${flow}`, h('div', {},
     h('p', { class: 'muted small' }, 'The JSON below becomes the input of the entry step.'), editor.el), (closeFn) => [
     h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), startBtn]);
   startBtn.addEventListener('click', async () => {
     if (!editor.check()) return;
-    const result = await act(startBtn, () => api.startRun(flow, editor.value()), (r) => `Started run ${short(r.runId)}`);
+    const input = editor.value();
+    const result = await act(startBtn, () => api.startRun(flow, input, key(input)), (r) => `Started run ${short(r.runId)}`);
     if (result) { close(); location.hash = `#/runs/${result.runId}`; }
   });
   editor.check();

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, modal, jsonView, confirmDialog, toast } from '../ui.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, toast } from '../ui.js';
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -325,11 +325,12 @@ export function runView(ctx) {
         `Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
         'Cancel run', async () => { await api.cancel(runId); toast('Cancel requested'); refresh(); }, { danger: true, id: 'confirm-cancel-run' }) }, '■ Cancel') : null,
       failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
-      flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s).then((r) => { location.hash = `#/runs/${r.runId}`; })) }, '⤼ Rerun from…') : null,
-      h('button', { class: 'btn', id: 'restart-run', onclick: () => confirmDialog(`Restart run ${short(runId)}?`,
+      // one Idempotency-Key per dialog: clicking its button twice, or again after a lost answer, starts one run
+      flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => { const key = actionKey(); chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s, key(s)).then((r) => { location.hash = `#/runs/${r.runId}`; })); } }, '⤼ Rerun from…') : null,
+      h('button', { class: 'btn', id: 'restart-run', onclick: () => { const key = actionKey(); confirmDialog(`Restart run ${short(runId)}?`,
         `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
-        'Restart', async () => { const r = await api.restart(runId); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
-        { danger: active, id: 'confirm-restart-run' }) }, '⟲ Restart'),
+        'Restart', async () => { const r = await api.restart(runId, key()); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
+        { danger: active, id: 'confirm-restart-run' }); } }, '⟲ Restart'),
       // only an ended run can be deleted; a run under way is canceled first (the server answers 409)
       ended ? h('button', { class: 'btn danger', id: 'delete-run', onclick: () => confirmDialog(`Delete run ${short(runId)}?`,
         `This ${run.status} run of ${run.flow} is deleted with its whole history and state, for good; the flow's other runs stay. Its idempotency key, if any, is free for a new run.`,

@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import {
-  h, fill, badge, card, kpi, num, dateTime, short, act, modal, jsonView, jsonEditor, relative, when, tickRelative,
+  h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
   copyButton, confirmDialog, toggle, toast, utc,
 } from '../ui.js';
 
@@ -270,14 +270,16 @@ export async function fireDialog(t, after) {
     if (last) example = JSON.stringify(last.data.payload, null, 2);
   } catch { /* no example */ }
   const fireBtn = h('button', { class: 'btn primary', id: 'fire-submit' }, '⚡ Fire');
-  const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => { fireBtn.disabled = !ok; } });
+  const key = actionKey();
+  const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => allowWhen(fireBtn, ok) });
   const close = modal(`Fire ${t.name}`, h('div', {},
     h('p', { class: 'muted small' }, 'Starts ', t.flows.map((f, i) => [i ? ', ' : '', h('strong', {}, f)]),
       ' now. The JSON below becomes the input of each flow\'s entry step.'),
     editor.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), fireBtn]);
   fireBtn.addEventListener('click', async () => {
     if (!editor.check()) return;
-    const r = await act(fireBtn, () => api.fireTrigger(t.name, editor.value() || '{}'),
+    const payload = editor.value() || '{}';
+    const r = await act(fireBtn, () => api.fireTrigger(t.name, payload, key(payload)),
       (res) => `Fired ${t.name}: ${res.runs.length} run${res.runs.length === 1 ? '' : 's'} started`);
     if (r) { close(); if (after) after(r); }
   });

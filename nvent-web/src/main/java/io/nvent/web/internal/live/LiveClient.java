@@ -149,6 +149,9 @@ final class LiveClient {
         JsonValue value;
         try {
             value = JsonInput.read(text);
+        } catch (JsonInput.TextAfterValueException e) {
+            enqueue(Messages.error(400, e.refusal("message"), null));
+            return;
         } catch (JsonException e) {
             refuse("messages must be JSON objects with a \"type\"; this one is " + JsonInput.whatIsWrong(e), null);
             return;
@@ -244,12 +247,15 @@ final class LiveClient {
         Optional<String> runId = string(request, "runId");
         Optional<String> flow = string(request, "flow");
         RunCursor removed = null;
+        boolean subscribed;
         synchronized (lock) {
             if (runId.isPresent()) {
                 removed = runs.remove(runId.get());
+                subscribed = removed != null;
             } else if (flow.isPresent()) {
-                flows.remove(flow.get());
+                subscribed = flows.remove(flow.get());
             } else if (all(request)) {
+                subscribed = all;
                 all = false;
             } else {
                 throw new IllegalArgumentException("unsubscribe needs \"runId\", \"flow\" or \"all\": true");
@@ -264,15 +270,35 @@ final class LiveClient {
         if (runId.isEmpty() && flow.isEmpty()) {
             topic.add("all", true);
         }
-        enqueue(Messages.subscribed("unsubscribed", topic.build()));
+        JsonObject unsubscribed = topic.build();
+        if (!subscribed) {
+            enqueue(Messages.error(404, notSubscribed(unsubscribed.toString()), request));
+            return;
+        }
+        enqueue(Messages.subscribed("unsubscribed", unsubscribed));
+    }
+
+    /**
+     * The refusal of an unsubscribe from what this connection does not follow ({@code NVENT-0767}): answered
+     * "unsubscribed", a client that misspelt a run id or flow believed it had stopped what it still follows.
+     */
+    private static String notSubscribed(String what) {
+        return "NVENT-0767 this connection is not subscribed to " + what + ", so there is nothing to unsubscribe "
+                + "from; unsubscribe with the keys the subscribe gave (its \"subscribed\" message repeats them)";
     }
 
     private void subscribeStats(boolean on, JsonObject request) {
+        boolean wasOn;
         synchronized (lock) {
+            wasOn = stats;
             stats = on;
             if (!on) {
                 statsSlot = null;
             }
+        }
+        if (!on && !wasOn) {
+            enqueue(Messages.error(404, notSubscribed("the statistics"), request));
+            return;
         }
         enqueue(JSON.createObjectBuilder().add("type", on ? "stats.subscribed" : "stats.unsubscribed").build()
                 .toString());

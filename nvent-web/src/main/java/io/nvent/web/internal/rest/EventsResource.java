@@ -23,8 +23,8 @@ public class EventsResource {
     @POST
     @Path("{event}")
     public String publish(@PathParam("event") String event, String body) {
-        EventDelivery delivery = flows.publishEvent(event,
-                JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "event payload"));
+        Object payload = JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "event payload");
+        EventDelivery delivery = UnexpectedProblemMapper.checkedByTheEngine(() -> flows.publishEvent(event, payload));
         return Json.createObjectBuilder().add("event", event)
                 .add("startedRuns", Json.createArrayBuilder(delivery.startedRuns()))
                 .add("resolvedAwaits", delivery.resolvedAwaits()).build().toString();

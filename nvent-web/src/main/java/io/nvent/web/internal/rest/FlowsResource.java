@@ -10,6 +10,7 @@ import io.nvent.FlowStats;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.web.internal.stats.FlowCounts;
 import io.nvent.web.internal.stats.SharedCount.Counted;
@@ -142,9 +143,10 @@ public class FlowsResource {
         QueryParams.onlyKnown(uri, "delay", "concurrencyKey", "concurrencyLimit");
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
-        StartedRun run = flows.startWithJson(name, input, StartRequests.startOptions(idempotencyKey,
+        StartOptions options = StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey),
-                concurrencyLimit));
+                concurrencyLimit);
+        StartedRun run = UnexpectedProblemMapper.checkedByTheEngine(() -> flows.startWithJson(name, input, options));
         // A repeated request gets what the first got, but says that it created nothing this time.
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));
     }
@@ -170,7 +172,8 @@ public class FlowsResource {
         Window window = Window.of(from, to);
         BulkRetry selection = new BulkRetry(name, Optional.ofNullable(step).filter(s -> !s.isBlank()).map(String::trim),
                 window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT), RunCursors.parse("after", after));
-        return Representations.bulkResult(name, flows.retryFailed(selection));
+        return Representations.bulkResult(name,
+                UnexpectedProblemMapper.checkedByTheEngine(() -> flows.retryFailed(selection)));
     }
 
     /**

@@ -7,8 +7,10 @@ import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,11 +29,19 @@ import java.util.Optional;
 @PreMatching
 public class HeaderGuard implements ContainerRequestFilter {
 
+    private static final String IDENTITY = "identity";
     private static final String SEND_JSON = "send application/json (in UTF-8, its default charset)";
 
     @Override
     public void filter(ContainerRequestContext request) {
         MultivaluedMap<String, String> headers = request.getHeaders();
+        Optional<String> encoded = contentEncodingRefusal(headers.get(HttpHeaders.CONTENT_ENCODING));
+        if (encoded.isPresent()) {
+            // RFC 7694: a 415 for a content coding says in Accept-Encoding which ones the server takes.
+            request.abortWith(Response.fromResponse(Problems.of(415, "Unsupported Media Type", encoded.get()))
+                    .header(HttpHeaders.ACCEPT_ENCODING, IDENTITY).build());
+            return;
+        }
         boolean webhook = WebSettings.isWebhook(WebSettings.API_PATH + "/" + request.getUriInfo().getPath(false));
         (webhook ? contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE)) : refusal(headers))
                 .ifPresent(detail -> request.abortWith(Problems.of(400, "Bad request", detail)));
@@ -55,6 +65,25 @@ public class HeaderGuard implements ContainerRequestFilter {
                     + " started");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why a body's {@code Content-Encoding} is refused ({@code NVENT-0768}, a 415), if it is: any coding but
+     * {@code identity}. Nothing decodes a request body (Jersey on Payara and RESTEasy on WildFly alike), so a
+     * gzip body's compressed bytes were read as JSON, and refused as such, or as UTF-8 that is none.
+     *
+     * @param encodings the header's values; {@code null} when the request has none
+     */
+    static Optional<String> contentEncodingRefusal(List<String> encodings) {
+        List<String> codings = Optional.ofNullable(encodings).orElse(List.of()).stream()
+                .flatMap(value -> Arrays.stream(value.split(","))).map(String::trim)
+                .filter(coding -> !coding.isEmpty() && !coding.equalsIgnoreCase(IDENTITY)).toList();
+        if (codings.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("NVENT-0768 the body was sent with Content-Encoding: " + String.join(", ", codings)
+                + ", which this server does not decode; it accepts only identity: send the body uncompressed, "
+                + "without the header");
     }
 
     /**

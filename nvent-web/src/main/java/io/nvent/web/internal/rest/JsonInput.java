@@ -3,7 +3,6 @@ package io.nvent.web.internal.rest;
 import jakarta.json.spi.JsonProvider;
 import io.nvent.InvalidPayloadException;
 import jakarta.json.JsonException;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonLocation;
 import jakarta.json.stream.JsonParser;
@@ -56,13 +55,15 @@ public final class JsonInput {
      * only what it sent.
      *
      * @throws IllegalArgumentException ({@code NVENT-0726}, a 400) if the body is not JSON, ({@code NVENT-0780})
-     *     if it gives a member twice in one object
+     *     if it gives a member twice in one object, ({@code NVENT-0758}) if text follows its value
      */
     static String webhookBody(String body) {
         String text = orWhenEmpty(body, "{}");
         Optional<String> refusal;
         try {
             refusal = memberGivenTwiceRefusal(text, "body", member -> "");
+        } catch (TextAfterValueException e) {
+            throw new IllegalArgumentException(e.refusal("body"), e);
         } catch (JsonException e) {
             throw notJson(whatIsWrong(e));
         } catch (RuntimeException e) {
@@ -84,6 +85,7 @@ public final class JsonInput {
      *
      * @param what what the body is, for the message ("trigger definition")
      * @throws InvalidPayloadException if it is not JSON
+     * @throws IllegalArgumentException ({@code NVENT-0758}) if text follows its value
      */
     static JsonValue parse(String body, String what) {
         return reading(() -> read(body), what);
@@ -95,7 +97,8 @@ public final class JsonInput {
      *
      * @param what what the body is, for the message ("input of flow 'order'")
      * @throws InvalidPayloadException if it is not JSON
-     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice, ({@code NVENT-0758}) if text
+     *     follows its value
      */
     static void requireJson(String body, String what) {
         reading(() -> memberGivenTwiceRefusal(body, what, member -> ""), what).ifPresent(twice -> {
@@ -106,6 +109,8 @@ public final class JsonInput {
     private static <T> T reading(Supplier<T> reading, String what) {
         try {
             return reading.get();
+        } catch (TextAfterValueException e) {
+            throw new IllegalArgumentException(e.refusal(what), e);
         } catch (JsonException e) {
             throw new InvalidPayloadException(what + " is " + whatIsWrong(e), e);
         } catch (RuntimeException e) {
@@ -121,7 +126,8 @@ public final class JsonInput {
      * @param what what the body is, for the message ("trigger")
      * @param hint what to say after the member, e.g. how to do what two values may have meant
      * @throws InvalidPayloadException if it is not JSON
-     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice, ({@code NVENT-0758}) if text
+     *     follows its value
      */
     static JsonValue parseDefinition(String body, String what, Function<String, String> hint) {
         JsonValue value = parse(body, what);
@@ -136,7 +142,8 @@ public final class JsonInput {
      *
      * @param what what the body is, for the message ("input of flow 'order'")
      * @throws InvalidPayloadException if it is not JSON
-     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice
+     * @throws IllegalArgumentException ({@code NVENT-0780}) if a member is given twice, ({@code NVENT-0758}) if text
+     *     follows its value
      */
     static JsonValue parseBody(String body, String what) {
         return parseDefinition(body, what, member -> "");
@@ -168,8 +175,8 @@ public final class JsonInput {
     /**
      * The first member given twice in one object, by its path from the top ({@code filter.region},
      * {@code flows[1].name}), read in one pass over the text that builds no tree: as {@link #read}, it
-     * reads the text to its end and fails alike where it is no JSON, so a body it accepts needs no other
-     * read (what follows the value is left unread, as the reader leaves it). nvent-api checks a trigger's filter text alike ({@code NVENT-0230}); it cannot share its check,
+     * reads the text to its end and fails alike where it is no JSON, text after the value included, so a
+     * body it accepts needs no other read. nvent-api checks a trigger's filter text alike ({@code NVENT-0230}); it cannot share its check,
      * having no internal package.
      *
      * @throws JsonException if the text is not JSON (describe it with {@link #whatIsWrong})
@@ -179,7 +186,54 @@ public final class JsonInput {
         try (JsonParser parser = JSON.createParser(new StringReader(text))) {
             List<String> twice = new ArrayList<>();
             memberGivenTwice(parser, parser.next(), "", twice);
+            requireEnd(parser);
             return twice.stream().findFirst();
+        }
+    }
+
+    /**
+     * Refuses anything but whitespace after the value a parser has read: Parsson's reader stops at the
+     * value's end, so {@code {"a":1} x} was taken for {@code {"a":1}}, and a sender's second value, or a
+     * body cut and pasted twice, went by unnoticed. Every body and live message is read through here.
+     *
+     * @throws TextAfterValueException ({@code NVENT-0758}) if more follows the value
+     */
+    private static void requireEnd(JsonParser parser) {
+        JsonLocation end = parser.getLocation();
+        boolean more;
+        try {
+            more = parser.hasNext();
+        } catch (JsonParsingException notAToken) {
+            more = true;
+        }
+        if (more) {
+            throw new TextAfterValueException(end);
+        }
+    }
+
+    /**
+     * Text after a JSON value: the value ended where more followed. A {@link JsonParsingException}, so
+     * that whoever reads JSON through here without asking for it refuses it as other malformed JSON;
+     * {@link #refusal} says it with its id.
+     */
+    public static final class TextAfterValueException extends JsonParsingException {
+
+        private static final long serialVersionUID = 1L;
+
+        TextAfterValueException(JsonLocation end) {
+            // The parser stands just past the value's last character.
+            super("text follows the JSON value, which ends at line " + end.getLineNumber() + ", column "
+                    + Math.max(1, end.getColumnNumber() - 1), end);
+        }
+
+        /**
+         * The refusal of the text ({@code NVENT-0758}, a 400).
+         *
+         * @param what what the text is, for the message ("body", "input of flow 'order'", "message")
+         */
+        public String refusal(String what) {
+            return "NVENT-0758 the " + what + " is not one JSON value: " + getMessage()
+                    + "; send one JSON value, with nothing after it but whitespace";
         }
     }
 
@@ -210,8 +264,15 @@ public final class JsonInput {
      * @throws RuntimeException for nesting beyond the parser's limit
      */
     public static JsonValue read(String text) {
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            return reader.readValue();
+        try (JsonParser parser = JSON.createParser(new StringReader(text))) {
+            if (!parser.hasNext()) {
+                // As the reader says of empty text.
+                throw new JsonParsingException("Invalid token=EOF", parser.getLocation());
+            }
+            parser.next();
+            JsonValue value = parser.getValue();
+            requireEnd(parser);
+            return value;
         }
     }
 
@@ -220,6 +281,9 @@ public final class JsonInput {
      * it ends too early, expected a string".
      */
     public static String whatIsWrong(JsonException e) {
+        if (e instanceof TextAfterValueException) {
+            return "not one JSON value: " + e.getMessage();
+        }
         StringBuilder description = new StringBuilder("not valid JSON");
         if (String.valueOf(e.getMessage()).startsWith("Invalid token=EOF")) {
             // Parsson's column at the end of the text is not where the text ends: say that it ends instead.

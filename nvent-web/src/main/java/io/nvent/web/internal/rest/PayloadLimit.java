@@ -128,7 +128,7 @@ public class PayloadLimit implements ReaderInterceptor {
     }
 
     private PayloadTooLargeException tooLarge(String what, boolean bodyLeftUnread) {
-        return new PayloadTooLargeException("the body " + what + " than the limit of " + maxBytes + " bytes ("
-                + MAX_BYTES_KEY + ")", bodyLeftUnread);
+        return new PayloadTooLargeException("NVENT-0792 the body " + what + " than the limit of " + maxBytes + " bytes ("
+                + MAX_BYTES_KEY + "); send a smaller one, or have the operator raise the limit", bodyLeftUnread);
     }
 }

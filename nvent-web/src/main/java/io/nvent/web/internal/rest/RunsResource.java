@@ -228,7 +228,10 @@ public class RunsResource {
         try {
             run = flows.rerunFrom(runId, step, options);
         } catch (IllegalArgumentException notPossible) {
-            throw new ClientErrorException(notPossible.getMessage(), Response.Status.CONFLICT);
+            // The engine's reason (a subscription the run never emitted) has no id of its own.
+            throw new ClientErrorException("NVENT-0765 " + notPossible.getMessage() + "; rerun from an earlier step, "
+                    + "one whose subscriptions the run emitted, or restart the run (POST /api/nvent/runs/" + runId
+                    + "/restart)", Response.Status.CONFLICT);
         }
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId())
                 .add("rerunOf", runId).add("fromStep", step));
@@ -250,7 +253,10 @@ public class RunsResource {
     public String emit(@PathParam("runId") String runId, @PathParam("event") String event, String body) {
         flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
         Object payload = body == null || body.isBlank() ? null : JsonInput.parseBody(body, "payload of event '" + event + "'");
-        flows.emit(runId, event, payload);
+        UnexpectedProblemMapper.checkedByTheEngine(() -> {
+            flows.emit(runId, event, payload);
+            return null;
+        });
         return get(runId);
     }
 
@@ -263,11 +269,23 @@ public class RunsResource {
         }
     }
 
+    /**
+     * The event types of {@code ?types=}: all of them when it is absent or empty.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0766}) for an empty item ({@code types=,,}, {@code log,}),
+     *     which listed every type as if the filter were absent: the caller meant some types and got all
+     */
     private static Set<EventType> types(String value) {
         if (value == null || value.isBlank()) {
             return Set.of();
         }
-        return Arrays.stream(value.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+        List<String> items = Arrays.stream(value.split(",", -1)).map(String::trim).toList();
+        if (items.contains("")) {
+            throw new IllegalArgumentException("NVENT-0766 query parameter 'types' has an empty item; was '" + value
+                    + "': list event types separated by single commas (types=step.completed,log), or leave the "
+                    + "parameter out for all types");
+        }
+        return items.stream()
                 .map(t -> EventType.fromWireName(t).orElseThrow(() -> QueryParams.invalid("types", value,
                         "comma-separated event types (" + Arrays.stream(EventType.values()).map(EventType::wireName)
                                 .collect(Collectors.joining(", ")) + "), and '" + t + "' is none")))

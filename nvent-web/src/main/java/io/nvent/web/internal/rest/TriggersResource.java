@@ -68,6 +68,12 @@ public class TriggersResource {
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
+    /** The id of a webhook call's 401 for its API key; the reason says which header and what it lacks. */
+    private static final String API_KEY_REFUSED = "NVENT-0759 ";
+    /** The id of a webhook call's 401 for its signature (nvent's or GitHub's scheme); the reason says what is wrong. */
+    private static final String SIGNATURE_REFUSED = "NVENT-0760 ";
+    /** The id of a trigger field's value refused (a type, duration, time zone or misfire setting it cannot have). */
+    private static final String FIELD_REFUSED = "NVENT-0787 ";
 
     /** GitHub's id of a webhook delivery, the same when GitHub delivers it again. */
     static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
@@ -130,7 +136,7 @@ public class TriggersResource {
             throw new InvalidTriggerException("trigger name '" + name + "' " + TriggerSpec.NAME_RULE);
         }
         if (triggers.trigger(name).isPresent()) {
-            return Problems.of(409, "Trigger exists", "a trigger named '" + name + "' exists already; change it with "
+            return Problems.of(409, "Trigger exists", "NVENT-0763 a trigger named '" + name + "' exists already; change it with "
                     + "PUT /api/nvent/triggers/" + name + " or choose another name");
         }
         TriggerInfo created = triggers.create(spec(fields, name, Optional.empty()));
@@ -206,7 +212,7 @@ public class TriggersResource {
     public Response delete(@PathParam("name") String name) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         if (existing.declared()) {
-            return Problems.of(409, "Declared trigger", "trigger '" + name + "' is declared with @Trigger in the "
+            return Problems.of(409, "Declared trigger", "NVENT-0764 trigger '" + name + "' is declared with @Trigger in the "
                     + "code and cannot be deleted; disable it with POST /api/nvent/triggers/" + name + "/disable");
         }
         triggers.delete(name);
@@ -230,8 +236,9 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        List<StartedRun> runs = triggers.fire(name, JsonInput.webhookBody(body),
-                StartRequests.startOptions(idempotencyKey));
+        String payload = JsonInput.webhookBody(body);
+        StartOptions options = StartRequests.startOptions(idempotencyKey);
+        List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
         return fired(name, runs, Response.ok());
     }
 
@@ -259,7 +266,8 @@ public class TriggersResource {
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
         if (webhook.isEmpty()) {
-            return Problems.of(404, "Not found", "no webhook trigger named '" + name + "'");
+            return Problems.of(404, "Not found", "NVENT-0762 no webhook trigger named '" + name + "'; check the "
+                    + "trigger's name in the URL (POST /api/nvent/triggers/{name}/webhook)");
         }
         TriggerInfo info = webhook.get();
         // The stored name, not the path's spelling, finds the secret and identifies replays: a store
@@ -272,7 +280,8 @@ public class TriggersResource {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
                     Optional.ofNullable(headers.getHeaderString(protection.apiKeyHeader())));
             if (refusal.isPresent()) {
-                return refused(trigger, "Invalid API key", refusal.get(), protection.apiKeyChallenges(), now);
+                return refused(trigger, "Invalid API key", API_KEY_REFUSED + refusal.get(), protection.apiKeyChallenges(),
+                        now);
             }
         }
         if (!protection.signed()) {
@@ -295,7 +304,8 @@ public class TriggersResource {
         WebhookSignature.Check check = WebhookSignature.check(protection.secrets(), Optional.ofNullable(ts),
                 Optional.ofNullable(signature), body, now, window);
         if (check instanceof WebhookSignature.Refused refused) {
-            return refused(trigger, "Invalid signature", refused.problem(), List.of(protection.signatureChallenge()), now);
+            return refused(trigger, "Invalid signature", SIGNATURE_REFUSED + refused.problem(),
+                    List.of(protection.signatureChallenge()), now);
         }
         WebhookSignature.Signed signed = (WebhookSignature.Signed) check;
         requireEnabled(info);
@@ -304,7 +314,7 @@ public class TriggersResource {
         Optional<SeenSignatures.Acceptance> accepted = seenSignatures.accept(trigger, signed,
                 options.idempotencyKey(), now, signed.validUntil(window));
         if (accepted.isEmpty()) {
-            return Problems.of(409, "Already received", "this signed request was accepted before; a sender "
+            return Problems.of(409, "Already received", "NVENT-0761 this signed request was accepted before; a sender "
                     + "that sends again must sign again with a new " + WebhookSignature.TIMESTAMP_HEADER
                     + ", or send the " + StartRequests.IDEMPOTENCY_KEY + " it came with");
         }
@@ -329,7 +339,8 @@ public class TriggersResource {
         Optional<String> refusal = WebhookSignature.checkGithub(protection.secrets(),
                 Optional.ofNullable(headers.getHeaderString(WebhookSignature.GITHUB_SIGNATURE_HEADER)), body);
         if (refusal.isPresent()) {
-            return refused(trigger, "Invalid signature", refusal.get(), List.of(protection.signatureChallenge()), now);
+            return refused(trigger, "Invalid signature", SIGNATURE_REFUSED + refusal.get(),
+                    List.of(protection.signatureChallenge()), now);
         }
         requireEnabled(info);
         StartOptions options = idempotencyKey == null
@@ -371,7 +382,8 @@ public class TriggersResource {
 
     private Response fire(String name, byte[] body, StartOptions options) {
         String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
-        return fired(name, triggers.fire(name, payload, options), Response.accepted());
+        return fired(name, UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options)),
+                Response.accepted());
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
@@ -449,12 +461,13 @@ public class TriggersResource {
         Optional<String> policy = body.string("misfire");
         Optional<String> grace = body.string("misfireGrace");
         if (type != TriggerType.SCHEDULE && (policy.isPresent() || grace.isPresent())) {
-            throw new IllegalArgumentException("\"" + (policy.isPresent() ? "misfire" : "misfireGrace") + "\" belongs "
+            throw new IllegalArgumentException(FIELD_REFUSED + "\"" + (policy.isPresent() ? "misfire" : "misfireGrace")
+                    + "\" belongs "
                     + "to schedule triggers only (it says what a start does with ticks missed while no instance ran); "
                     + "this one is a " + type.wireName() + " trigger");
         }
         spec.misfire(body.has("misfire") ? policy.map(value -> Misfire.ofWireName(value).orElseThrow(() ->
-                new IllegalArgumentException("\"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the "
+                new IllegalArgumentException(FIELD_REFUSED + "\"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the "
                         + "deployment's nvent.triggers.misfire), was \"" + value + "\""))).orElse(Misfire.INHERIT)
                 : old.map(TriggerSpec::misfire).orElse(Misfire.INHERIT));
         Optional<Duration> graceGiven = grace.map(value -> duration("misfireGrace", value, "\"PT1H\" or \"P1D\"",
@@ -490,7 +503,7 @@ public class TriggersResource {
     }
 
     private static Duration every(String value) {
-        return duration("every", value, "\"PT90S\", \"PT15M\" or \"PT36H\"", "", "");
+        return duration("every", value, "\"PT90S\", \"PT15M\" or \"PT36H\"", FIELD_REFUSED, "");
     }
 
     /**
@@ -502,7 +515,8 @@ public class TriggersResource {
         try {
             parsed = Duration.parse(value.trim());
         } catch (DateTimeException | ArithmeticException e) {
-            throw new IllegalArgumentException("\"" + field + "\" must be an ISO-8601 duration such as " + examples
+            throw new IllegalArgumentException(FIELD_REFUSED + "\"" + field + "\" must be an ISO-8601 duration such as "
+                    + examples
                     + ", was \"" + value + "\"", e);
         }
         TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
@@ -515,7 +529,7 @@ public class TriggersResource {
         try {
             return TriggerType.valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown trigger type '" + value
+            throw new IllegalArgumentException(FIELD_REFUSED + "unknown trigger type '" + value
                     + "'; use schedule, webhook, manual or event", e);
         }
     }
@@ -524,7 +538,8 @@ public class TriggersResource {
         try {
             return ZoneId.of(value);
         } catch (DateTimeException e) {
-            throw new IllegalArgumentException("unknown time zone '" + value + "'", e);
+            throw new IllegalArgumentException(FIELD_REFUSED + "unknown time zone '" + value + "'; give an IANA zone id "
+                    + "such as \"Europe/Paris\" or \"UTC\"", e);
         }
     }
 

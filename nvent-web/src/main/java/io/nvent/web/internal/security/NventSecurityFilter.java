@@ -103,7 +103,7 @@ public final class NventSecurityFilter implements Filter {
             if (tokenWouldDo) {
                 response.addHeader("WWW-Authenticate", scrapeTokenChallenge(request));
             }
-            problem(response, 401, "Authentication required", "log in with a user holding the role '"
+            problem(response, 401, "Authentication required", "NVENT-0789 log in with a user holding the role '"
                     + settings.role() + "'" + (tokenWouldDo ? ", or send a scrape token as Authorization: Bearer <token>"
                     : ""));
             return;
@@ -112,14 +112,14 @@ public final class NventSecurityFilter implements Filter {
         if (!caller.roles().contains(settings.role())) {
             LOG.log(System.Logger.Level.DEBUG, "NVENT-0704 {0} lacks role {1} for {2}",
                     LogText.of(caller.name()), settings.role(), LogText.of(path));
-            problem(response, 403, "Forbidden", "user '" + caller.name() + "' does not have the role '"
-                    + settings.role() + "'");
+            problem(response, 403, "Forbidden", "NVENT-0790 user '" + caller.name() + "' does not have the role '"
+                    + settings.role() + "'; an administrator grants it, or log in as a user who has it");
             return;
         }
         boolean changes = !SAFE_METHODS.contains(request.getMethod()) || isWebSocketHandshake(request);
         if (changes && (!sameOrigin(request) || caller.source() == Caller.Source.SESSION
                 && !isWebSocketHandshake(request) && request.getHeader("X-Requested-With") == null)) {
-            problem(response, 403, "Cross-site request refused", "browsers may change things and open the stream "
+            problem(response, 403, "Cross-site request refused", "NVENT-0791 browsers may change things and open the stream "
                     + "only from the console's own origin; cookie-authenticated calls need an X-Requested-With header");
             return;
         }
@@ -218,11 +218,13 @@ public final class NventSecurityFilter implements Filter {
         try {
             decoded = new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the Basic credentials are not valid Base64", e);
+            throw new IllegalArgumentException("NVENT-0788 the Basic credentials are not valid Base64; send "
+                    + "Authorization: Basic <base64 of user:password>", e);
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("the Basic credentials must be user:password");
+            throw new IllegalArgumentException("NVENT-0788 the Basic credentials must be user:password, Base64-encoded; "
+                    + "send Authorization: Basic <base64 of user:password>");
         }
         return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }

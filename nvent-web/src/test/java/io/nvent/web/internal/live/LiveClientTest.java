@@ -309,6 +309,42 @@ class LiveClientTest {
         assertThat(outlet.closedWith).isNull();
     }
 
+    @Test
+    void anUnsubscribeFromWhatTheConnectionDoesNotFollowIsRefusedWhileOneFromWhatItFollowsStopsIt() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("{\"type\":\"unsubscribe\",\"runId\":\"" + RUN + "\"}");
+        client.receive("{\"type\":\"unsubscribe\",\"flow\":\"flow\"}");
+        client.receive("{\"type\":\"unsubscribe\",\"all\":true}");
+        client.receive("{\"type\":\"unsubscribe.stats\"}");
+        client.receive("{\"type\":\"subscribe\",\"flow\":\"flow\"}");
+        client.receive("{\"type\":\"unsubscribe\",\"flow\":\"flow\"}");
+        client.receive("{\"type\":\"unsubscribe\",\"flow\":\"flow\"}");
+
+        await().until(() -> outlet.messages().size() == 7);
+        assertThat(outlet.messages()).extracting(m -> m.getString("type"))
+                .containsExactly("error", "error", "error", "error", "subscribed", "unsubscribed", "error");
+        assertThat(outlet.messages()).filteredOn(m -> m.getString("type").equals("error"))
+                .allSatisfy(error -> assertThat(error.getInt("status")).isEqualTo(404))
+                .extracting(m -> m.getString("message")).allSatisfy(message ->
+                        assertThat(message).startsWith("NVENT-0767 this connection is not subscribed to "));
+        assertThat(outlet.messages().get(0).getString("message")).contains("{\"runId\":\"" + RUN + "\"}");
+        assertThat(outlet.messages().get(3).getString("message")).contains("the statistics");
+        assertThat(outlet.messages().get(5).getString("flow")).isEqualTo("flow");
+    }
+
+    @Test
+    void aMessageWithTextAfterItsJsonValueIsRefusedRatherThanTakenForTheValue() {
+        LiveClient client = client(limits(100, 100));
+
+        client.receive("{\"type\":\"subscribe\",\"all\":true} {\"type\":\"ping\"}");
+
+        await().until(() -> !outlet.messages().isEmpty());
+        assertThat(outlet.messages().get(0).getString("type")).isEqualTo("error");
+        assertThat(outlet.messages().get(0).getString("message")).startsWith("NVENT-0758 the message is not one "
+                + "JSON value: text follows the JSON value, which ends at line 1, column ");
+    }
+
     /**
      * Review finding: the REST API now refuses a JSON body giving a member twice (NVENT-0780), but the live
      * stream still takes the last value: a client asking for run "nope" and then run-1 in one message is

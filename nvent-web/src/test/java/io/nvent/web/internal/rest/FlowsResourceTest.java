@@ -52,6 +52,8 @@ class FlowsResourceTest {
                     case "flow" -> deployed.stream().filter(f -> f.name().equals(args[0])).findFirst();
                     case "stats" -> FlowStats.empty((String) args[0]).plus(RunStatus.COMPLETED,
                             counted.computeIfAbsent((String) args[0], f -> new AtomicInteger()).incrementAndGet());
+                    case "startWithJson" -> throw ProblemMappingTest.thrownByTheEngine("flow '" + args[0]
+                            + "' cannot start delayed: its entry step 'start' waits before it runs already (@AwaitBefore)");
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
         counts = new FlowCounts(resource.flows, new NventConfig(key -> Optional.empty()), clock, Thread::new);
@@ -119,13 +121,27 @@ class FlowsResourceTest {
     /** The engine kept the last of two values of a member: the run started with "B", the sender's "A" lost. */
     @Test
     void aStartWhoseInputGivesAMemberTwiceIsRefusedBeforeTheEngineIsAsked() {
-        jakarta.ws.rs.core.UriInfo noQuery = (jakarta.ws.rs.core.UriInfo) Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {jakarta.ws.rs.core.UriInfo.class},
-                (proxy, method, args) -> new jakarta.ws.rs.core.MultivaluedHashMap<String, String>());
-
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> resource.start("order",
-                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery, null, null, null, null))
+                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery(), null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0780 the input of flow 'order' gives the member \"id\" twice; give each member once");
+    }
+
+    /**
+     * The engine refuses what the request asked of it (a delayed start of a flow whose entry step waits already):
+     * the caller's refusal, with an id, where an IllegalArgumentException the engine throws otherwise is a bug.
+     */
+    @Test
+    void aStartTheEngineRefusesForItsArgumentsIsTheCallersRefusalWithAnId() {
+        assertThatThrownBy(() -> resource.start("order", "{}", noQuery(), null, "PT1M", null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0769 the request was refused: flow 'order' cannot start delayed: its entry step "
+                        + "'start' waits before it runs already (@AwaitBefore)");
+    }
+
+    private jakarta.ws.rs.core.UriInfo noQuery() {
+        return (jakarta.ws.rs.core.UriInfo) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {jakarta.ws.rs.core.UriInfo.class},
+                (proxy, method, args) -> new jakarta.ws.rs.core.MultivaluedHashMap<String, String>());
     }
 }

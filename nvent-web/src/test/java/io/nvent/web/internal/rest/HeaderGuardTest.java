@@ -47,6 +47,27 @@ class HeaderGuardTest {
         assertThat(STARTED_WITH).isEmpty();
     }
 
+    /** A gzip body's compressed bytes were read as the JSON it compresses, and refused as malformed or not UTF-8. */
+    @Test
+    void aBodyWithAContentEncodingOtherThanIdentityIsRefusedWith415NamingTheOneAcceptedAndStartsNothing() {
+        STARTED_WITH.clear();
+
+        for (String encoding : List.of("gzip", "GZIP", "deflate", "identity, br")) {
+            ContainerResponse encoded = api.requestWithBody("POST", "start", "{}", "Content-Type", "application/json",
+                    "Content-Encoding", encoding);
+
+            assertThat(encoded.getStatus()).as(encoding).isEqualTo(415);
+            assertThat(encoded.getMediaType()).hasToString("application/problem+json");
+            assertThat(encoded.getHeaderString("Accept-Encoding")).isEqualTo("identity");
+            assertThat(encoded.getEntity()).asString().contains("NVENT-0768 the body was sent with Content-Encoding: "
+                    + encoding.replace("identity, ", "") + ", which this server does not decode; it accepts only "
+                    + "identity");
+        }
+        assertThat(STARTED_WITH).isEmpty();
+        assertThat(api.requestWithBody("POST", "start", "{}", "Content-Type", "application/json",
+                "Content-Encoding", "identity").getStatus()).as("identity: no coding").isEqualTo(200);
+    }
+
     @Test
     void oneIdempotencyKeyOrNoneReachesTheResource() {
         STARTED_WITH.clear();

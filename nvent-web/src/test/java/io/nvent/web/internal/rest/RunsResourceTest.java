@@ -89,13 +89,34 @@ class RunsResourceTest {
         }
     }
 
+    /** Packs a parcel, and says it is packed only when the input says it is ready. */
+    @FlowStep(flow = "parcel", name = "pack", role = StepRole.ENTRY, emits = "packed")
+    public static class Pack implements Step<Map<String, Boolean>, String> {
+        @Override
+        public String execute(Map<String, Boolean> input, StepContext ctx) {
+            if (input.get("ready")) {
+                ctx.emit("packed", Map.of());
+            }
+            return "packed";
+        }
+    }
+
+    /** Sends a packed parcel. */
+    @FlowStep(flow = "parcel", name = "send", subscribes = "packed")
+    public static class Send implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
     private final RunsResource resource = new RunsResource();
     private EmbeddedEngine engine;
 
     @BeforeEach
     void anEngineWithThePaymentFlow() {
         engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).step(new ChargeEach())
-                .build();
+                .step(new Pack()).step(new Send()).build();
         resource.flows = engine.flows();
     }
 
@@ -284,6 +305,55 @@ class RunsResourceTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> flows.graph("import", payment, uri()))
                 .hasMessage("NVENT-0774 query parameter 'runId' must be a run of flow 'import', and it is a run of "
                         + "flow 'payment'; was '" + payment + "'");
+    }
+
+    /** {@code types=,,} listed every entry, as if no filter had been given. */
+    @Test
+    void anEventTypeFilterWithAnEmptyItemIsRefusedAndAnEmptyFilterStillListsEveryType() {
+        String payment = completedPayment();
+
+        for (String types : List.of(",,", "step.completed,", "step.completed,,log", " , ")) {
+            ContainerResponse refused = api().get("runs/" + payment + "/events?types="
+                    + java.net.URLEncoder.encode(types, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(refused.getStatus()).as(types).isEqualTo(400);
+            assertThat(refused.getEntity()).asString().as(types).contains("NVENT-0766 query parameter 'types' has an "
+                    + "empty item; was '" + types + "'");
+        }
+        ContainerResponse all = api().get("runs/" + payment + "/events?types=");
+        assertThat(all.getStatus()).isEqualTo(200);
+        assertThat(parse((String) all.getEntity()).asJsonArray()).hasSizeGreaterThan(1);
+    }
+
+    /** The 409 said only the engine's reason, without a message id or what to do instead. */
+    @Test
+    void aRerunFromAStepWhoseSubscriptionsTheRunNeverEmittedIs409WithAnIdAndWhatToDo() {
+        String runId = engine.flows().startWithJson("parcel", "{\"ready\":false}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+
+        ContainerResponse refused = api().requestWithBody("POST", "runs/" + runId + "/steps/send/rerun", "");
+
+        assertThat(refused.getStatus()).isEqualTo(409);
+        assertThat(refused.getMediaType()).hasToString("application/problem+json");
+        assertThat(refused.getEntity()).asString().contains("NVENT-0765 step 'send' cannot be rerun from run '" + runId
+                + "': its subscriptions [packed] were not all emitted in that run; rerun from an earlier step",
+                "restart the run (POST /api/nvent/runs/" + runId + "/restart)");
+        assertThat(engine.flows().runs(RunQuery.ofFlow("parcel"))).hasSize(1);
+    }
+
+    /** {@code {"a":1} x} was taken for {@code {"a":1}}: the rest went unnoticed. */
+    @Test
+    void anEmittedPayloadWithTextAfterItsJsonValueIsRefusedAndNotEmitted() {
+        String runId = engine.flows().startWithJson("export", "{}");
+        int entries = engine.flows().events(runId, io.nvent.EventQuery.all()).size();
+
+        ContainerResponse refused = api().requestWithBody("POST", "runs/" + runId + "/emit/nudge",
+                "{\"a\":1} x", "Content-Type", "application/json");
+
+        assertThat(refused.getStatus()).isEqualTo(400);
+        assertThat(refused.getEntity()).asString().contains("NVENT-0758 the payload of event 'nudge' is not one JSON "
+                + "value: text follows the JSON value, which ends at line 1, column 7; send one JSON value");
+        assertThat(engine.flows().events(runId, io.nvent.EventQuery.all())).hasSize(entries);
     }
 
     /**

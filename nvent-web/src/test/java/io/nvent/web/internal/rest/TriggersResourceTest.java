@@ -120,13 +120,13 @@ class TriggersResourceTest {
     void anIntervalThatIsNoDurationOrNoWholeSecondOrBesideACronIsRefusedNamingTheField() {
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"90s\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("\"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
+                .hasMessage("NVENT-0787 \"every\" must be an ISO-8601 duration such as \"PT90S\", \"PT15M\" or \"PT36H\", "
                         + "was \"90s\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT0.500S\"}", null))
-                .hasMessage("\"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
+                .hasMessage("NVENT-0787 \"every\" is \"PT0.500S\"; it must be a whole number of seconds, at least PT1S and at "
                         + "most P366D");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"-PT5S\"}", null))
-                .as("as written, not PT-5S").hasMessageStartingWith("\"every\" is \"-PT5S\"; it must be");
+                .as("as written, not PT-5S").hasMessageStartingWith("NVENT-0787 \"every\" is \"-PT5S\"; it must be");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":\"PT1M\",\"cron\":\"* * * * *\"}", null))
                 .hasMessageContaining("a schedule ticks on \"cron\" or \"every\"; the body gives both");
         assertThatThrownBy(() -> resource.update("nightly", "{\"every\":90}", null))
@@ -224,23 +224,23 @@ class TriggersResourceTest {
     void aMisfirePolicyOrGraceThatIsInvalidOrOnAnotherTypeThanScheduleIsRefusedNamingTheField() {
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":\"fire-each\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("\"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the deployment's "
+                .hasMessage("NVENT-0787 \"misfire\" must be \"fire-once\", \"fire-all\", \"skip\" or \"inherit\" (the deployment's "
                         + "nvent.triggers.misfire), was \"fire-each\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"1h\"}", null))
-                .hasMessage("\"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
+                .hasMessage("NVENT-0787 \"misfireGrace\" must be an ISO-8601 duration such as \"PT1H\" or \"P1D\", was \"1h\"");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfireGrace\":\"P0D\"}", null))
                 .hasMessage("NVENT-0231 \"misfireGrace\" is \"P0D\"; it must be a whole number of seconds, at least "
                         + "PT1S and at most P366D (leave it out to inherit nvent.triggers.misfire-grace)");
         assertThatThrownBy(() -> resource.update("nightly", "{\"misfire\":1}", null))
                 .hasMessageContaining("\"misfire\" of the trigger must be a string");
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfireGrace\":\"PT1H\"}", null))
-                .hasMessage("\"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
+                .hasMessage("NVENT-0787 \"misfireGrace\" belongs to schedule triggers only (it says what a start does with ticks "
                         + "missed while no instance ran); this one is a manual trigger");
 
         // IllegalArgumentException is the 400 problem+json of UnexpectedProblemMapper, its message the detail.
         assertThatThrownBy(() -> resource.update("qa-man", "{\"misfire\":\"skip\"}", null))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("\"misfire\" belongs to schedule triggers only");
+                .hasMessageStartingWith("NVENT-0787 \"misfire\" belongs to schedule triggers only");
 
         assertThat(stored.spec("nightly").misfire()).isEqualTo(Misfire.INHERIT);
         assertThat(stored.spec("nightly").misfireGrace()).isEmpty();
@@ -413,8 +413,7 @@ class TriggersResourceTest {
         resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
         byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String seconds = String.valueOf(Instant.now().getEpochSecond());
-        String signature = "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign("s3cret",
-                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
+        String signature = signature("s3cret", seconds, body);
 
         for (int delivery = 1; delivery <= 2; delivery++) {
             assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature, null, headers(), body))
@@ -422,6 +421,61 @@ class TriggersResourceTest {
                     .isInstanceOf(io.nvent.ConcurrencyKeyNotInPayloadException.class);
         }
         assertThat(stored.refusedForWantOfAKey).isEqualTo(2);
+    }
+
+    /** These refusals said what was wrong without a message id to search for. */
+    @Test
+    void theWebhooksAndTriggersRefusalsCarryMessageIdsAndKeepTheirStatus() {
+        openWebhook();
+        stored.put(TriggerSpec.newBuilder("signed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
+        byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String seconds = String.valueOf(Instant.now().getEpochSecond());
+        String signature = signature("s3cret", seconds, body);
+
+        assertProblem(resource.webhook("no-such-hook", null, null, null, headers(), body), 404,
+                "NVENT-0762 no webhook trigger named 'no-such-hook'; check the trigger's name in the URL");
+        assertProblem(resource.create("{\"name\":\"qa-man\",\"type\":\"manual\",\"flows\":[\"order\"]}", null), 409,
+                "NVENT-0763 a trigger named 'qa-man' exists already; change it with PUT");
+        assertProblem(resource.delete("nightly"), 409, "NVENT-0764 trigger 'nightly' is declared with @Trigger");
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of("k3y"), "X-API-Key");
+        assertProblem(resource.webhook("open-hook", null, null, null, headers(), body), 401,
+                "NVENT-0759 this webhook requires an API key in the header X-API-Key");
+        resource.protectionOf = trigger -> new WebhookProtection(List.of("s3cret"), "nvent", List.of(), "X-API-Key");
+        assertProblem(resource.webhook("signed-hook", seconds, "sha256=00", null, headers(), body), 401,
+                "NVENT-0760 the signature does not match the body");
+        assertThat(resource.webhook("signed-hook", seconds, signature, null, headers(), body).getStatus())
+                .isEqualTo(202);
+        assertProblem(resource.webhook("signed-hook", seconds, signature, null, headers(), body), 409,
+                "NVENT-0761 this signed request was accepted before");
+        assertThat(stored.fired).hasSize(1);
+    }
+
+    @Test
+    void aWebhookOrFireBodyWithTextAfterItsJsonValueIsRefusedAndFiresNothing() {
+        openWebhook();
+
+        assertThatThrownBy(() -> webhook("{\"orderId\":\"A-1\"}\n{\"orderId\":\"A-2\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0758 the body is not one JSON value: text follows the JSON value, which ends at "
+                        + "line 1, column 17; send one JSON value, with nothing after it but whitespace");
+        assertThatThrownBy(() -> resource.fire("open-hook", "[1] x", null))
+                .hasMessageStartingWith("NVENT-0758 the body is not one JSON value");
+        assertThat(webhook("{\"orderId\":\"A-1\"} \n\t", null).getStatus()).as("whitespace after it").isEqualTo(202);
+        assertThat(stored.fired).hasSize(1);
+    }
+
+    /** The X-Nvent-Signature of a body sent at these unix seconds, signed with the secret. */
+    private static String signature(String secret, String seconds, byte[] body) {
+        return "sha256=" + java.util.HexFormat.of().formatHex(WebhookSignature.sign(secret,
+                WebhookSignature.signedMessage(Long.parseLong(seconds), body)));
+    }
+
+    private static void assertProblem(jakarta.ws.rs.core.Response answer, int status, String detailStart) {
+        assertThat(answer.getStatus()).isEqualTo(status);
+        assertThat(JsonInput.read((String) answer.getEntity()).asJsonObject().getString("detail"))
+                .startsWith(detailStart);
     }
 
     private void openWebhook() {
