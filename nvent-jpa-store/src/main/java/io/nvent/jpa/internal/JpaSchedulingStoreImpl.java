@@ -104,7 +104,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
-            + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix";
+            + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
+            + "concurrency_limit";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt";
     /** The columns of the progress kept with a lease (schema V16). */
     private static final List<String> PROGRESS_COLUMNS = List.of("progress_done", "progress_total", "progress_message",
@@ -748,7 +749,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -759,6 +760,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_key = excluded.concurrency_key, "
                         + "concurrency_key_from = excluded.concurrency_key_from, "
                         + "concurrency_key_prefix = excluded.concurrency_key_prefix, "
+                        + "concurrency_limit = excluded.concurrency_limit, "
                         + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
@@ -792,7 +794,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -853,7 +855,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "flows = " + json() + ", cron = ?, every_s = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
-                + "concurrency_key_from = ?, concurrency_key_prefix = ?, version = version + 1 "
+                + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -891,6 +893,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, spec.concurrencyKey().orElse(null));
         statement.setString(i++, spec.concurrencyKeyFrom().orElse(null));
         statement.setString(i++, spec.concurrencyKeyPrefix().orElse(null));
+        // Null for 1, as for every trigger stored before schema V25.
+        setLimit(statement, i++, spec.concurrencyLimit());
         return i;
     }
 
@@ -973,7 +977,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)),
                 Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace,
                 Optional.ofNullable(row.getString(19)), Optional.ofNullable(row.getString(20)),
-                Optional.ofNullable(row.getString(21)));
+                Optional.ofNullable(row.getString(21)),
+                Optional.ofNullable(row.getObject(22, Integer.class)).orElse(1));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }

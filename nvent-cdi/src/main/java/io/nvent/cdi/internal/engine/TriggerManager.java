@@ -989,7 +989,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * events only the first after a start records the failure, the others are no fire of it.
      *
      * @param options the fire's idempotency key, start delay and concurrency key, for each flow; the trigger's own key
-     *     joins them ({@link TriggerConcurrencyKey})
+     *     and limit join them ({@link TriggerConcurrencyKey})
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
@@ -1251,6 +1251,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.concurrencyKey().ifPresent(key -> data.str("concurrencyKey", key));
         spec.concurrencyKeyFrom().ifPresent(pointer -> data.str("concurrencyKeyFrom", pointer));
         spec.concurrencyKeyPrefix().ifPresent(prefix -> data.str("concurrencyKeyPrefix", prefix));
+        if (spec.concurrencyLimit() != 1) {
+            data.num("concurrencyLimit", spec.concurrencyLimit());
+        }
         return data.build();
     }
 }
