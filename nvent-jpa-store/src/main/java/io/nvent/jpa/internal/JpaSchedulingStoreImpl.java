@@ -599,24 +599,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         deleteFreeConcurrencyKeyRows();
         return read(connection -> {
             Set<String> keys = new java.util.LinkedHashSet<>();
-            try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
-                    + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
-                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
-                    // A step still holding its lease keeps the key with its run (an expired one: until the sweep
-                    // takes the lease over).
-                    + " and not exists (select 1 from " + leases + " l where l.run_id = k.holder_run_id) "
-                    + limit(limit))) {
-                collectStrings(statement, keys);
-            }
+            collectKeysOfGoneHolders(connection, concurrencyKeys, false, limit, keys);
             if (keys.size() < limit) {
                 // The same of the further holders (V23), whose places are free once they ended.
-                try (PreparedStatement statement = connection.prepareStatement("select distinct h.concurrency_key from "
-                        + furtherHolders + " h left join " + runs + " r on r.run_id = h.holder_run_id"
-                        + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
-                        + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
-                        + limit(limit))) {
-                    collectStrings(statement, keys);
-                }
+                collectKeysOfGoneHolders(connection, furtherHolders, true, limit, keys);
             }
             if (keys.size() < limit) {
                 // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle. A key
@@ -644,6 +630,24 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return keys.stream().limit(limit).toList();
         });
+    }
+
+    /**
+     * Adds up to {@code limit} keys of a table of holders ({@code concurrency_key}, {@code holder_run_id}) whose holder
+     * ended or is gone and holds no step lease: a step still holding its lease keeps the key with its run (an expired
+     * one: until the sweep takes the lease over).
+     *
+     * @param rowsPerHolder whether the table has a row per holder of a key, so that a key may be listed more than once
+     */
+    private void collectKeysOfGoneHolders(Connection connection, String table, boolean rowsPerHolder, int limit,
+                                          Set<String> keys) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select " + (rowsPerHolder ? "distinct " : "")
+                + "h.concurrency_key from " + table + " h left join " + runs + " r on r.run_id = h.holder_run_id"
+                + " where h.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
+                + limit(limit))) {
+            collectStrings(statement, keys);
+        }
     }
 
     /** The most rows of free keys {@link #unsettledConcurrencyKeys} deletes in one call. */
