@@ -142,11 +142,12 @@ function filterNote(filter) {
   return filter ? [h('span', { class: 'muted small' }, ' where '), h('code', { class: 'filter', title: 'fires only for events whose payload contains this' }, filterText(filter))] : null;
 }
 
-/** A trigger's concurrency key: fixed, or read from each fire's payload (after a prefix); runs with one key take turns. */
+/** A trigger's concurrency key: fixed, or read from each fire's payload (after a prefix); runs with one key take turns, up to its limit at a time. */
 function concurrencyKeyNote(t) {
-  if (t.concurrencyKey) return [h('code', {}, t.concurrencyKey), h('span', { class: 'muted small' }, ' — every run it starts holds it: they run one at a time')];
+  const atATime = t.concurrencyLimit > 1 ? 'up to ' + t.concurrencyLimit + ' at a time' : 'one at a time';
+  if (t.concurrencyKey) return [h('code', {}, t.concurrencyKey), h('span', { class: 'muted small' }, ' — every run it starts holds it: they run ' + atATime)];
   if (t.concurrencyKeyFrom) return [t.concurrencyKeyPrefix ? [h('code', {}, t.concurrencyKeyPrefix), ' + '] : null, h('span', { class: 'muted small' }, 'the value at '), h('code', {}, t.concurrencyKeyFrom),
-    h('span', { class: 'muted small' }, ' of each fire\'s payload: runs with one value run one at a time; a payload without one starts nothing (422)')];
+    h('span', { class: 'muted small' }, ' of each fire\'s payload: runs with one value run ' + atATime + '; a payload without one starts nothing (422)')];
   return h('span', { class: 'muted' }, 'none: its runs do not wait for each other');
 }
 
