@@ -976,13 +976,16 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "' in the store, which this version does not know"));
         long graceSeconds = row.getLong(18);
         Optional<Duration> grace = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofSeconds(graceSeconds));
+        Optional<String> concurrencyKey = Optional.ofNullable(row.getString(19));
+        Optional<String> concurrencyKeyFrom = Optional.ofNullable(row.getString(20));
+        // A build before schema V25 that removes the key leaves the limit it does not know: without a key it is 1.
+        int concurrencyLimit = concurrencyKey.isEmpty() && concurrencyKeyFrom.isEmpty() ? 1
+                : Optional.ofNullable(row.getObject(22, Integer.class)).orElse(1);
         TriggerSpec spec = new TriggerSpec(name, TriggerType.valueOf(unwire(row.getString(2))),
                 Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), every,
                 ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)),
                 Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace,
-                Optional.ofNullable(row.getString(19)), Optional.ofNullable(row.getString(20)),
-                Optional.ofNullable(row.getString(21)),
-                Optional.ofNullable(row.getObject(22, Integer.class)).orElse(1));
+                concurrencyKey, concurrencyKeyFrom, Optional.ofNullable(row.getString(21)), concurrencyLimit);
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }
