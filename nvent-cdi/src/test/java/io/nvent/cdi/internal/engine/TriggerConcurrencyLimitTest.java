@@ -13,7 +13,10 @@ import io.nvent.Trigger;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.engine.ConcurrencyKeyTest.SyncCustomer;
+import io.nvent.cdi.internal.engine.ConcurrencyLimitTest.StoreWithoutLimits;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +28,7 @@ import static io.nvent.cdi.internal.engine.ConcurrencyKeyTest.STARTED;
 import static io.nvent.cdi.internal.engine.ConcurrencyKeyTest.awaitStarted;
 import static io.nvent.cdi.internal.engine.ConcurrencyKeyTest.letEnd;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A trigger's concurrency limit: every run it starts holds its key with that limit, unless the fire says otherwise. */
 class TriggerConcurrencyLimitTest {
@@ -124,6 +128,26 @@ class TriggerConcurrencyLimitTest {
 
             assertThat(run(h, started.get(0).runId()).concurrencyLimit()).hasValue(2);
             letEnd("a");
+        }
+    }
+
+    @Test
+    void aLimitAboveOneIsRefusedOnCreateAndUpdateWhereTheStoreCannotKeepItAndTheTriggerStaysAsItWas() {
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutLimits(), "instance-a",
+                new SyncCustomer())) {
+            TriggerSpec oneAtATime = TriggerSpec.newBuilder("nightly", TriggerType.MANUAL).flow("sync")
+                    .concurrencyKey("nightly-sync").build();
+            TriggerSpec twoAtATime = oneAtATime.toBuilder().concurrencyLimit(2).build();
+
+            assertThatThrownBy(() -> h.triggers.create(twoAtATime)).isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0579 trigger 'nightly' has concurrency limit 2, but scheduling store "
+                            + StoreWithoutLimits.class.getName() + " lets one run at a time hold a concurrency key");
+            assertThat(h.triggers.trigger("nightly")).isEmpty();
+
+            h.triggers.create(oneAtATime);
+            assertThatThrownBy(() -> h.triggers.update(twoAtATime)).hasMessageStartingWith("NVENT-0579");
+            assertThatThrownBy(() -> h.triggers.createOrUpdate(twoAtATime)).hasMessageStartingWith("NVENT-0579");
+            assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(oneAtATime);
         }
     }
 }
