@@ -19,6 +19,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
@@ -1198,11 +1199,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Checks a trigger created or changed at run time, for the API and REST alike: what it names
-     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach).
+     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach, a
+     * concurrency limit the store can keep).
      */
     private void validate(TriggerSpec spec) {
         // What the definition itself must be is checked as for a @Trigger at deployment.
         TriggerRules.of(spec).requireValid();
+        if (spec.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
+            // Refused now, not at each fire (NVENT-0272), so that no trigger is stored that cannot start a run.
+            throw new UnsupportedByAdapterException("NVENT-0579 trigger '" + spec.name() + "' has concurrency limit "
+                    + spec.concurrencyLimit() + ", but scheduling store " + store.getClass().getName() + " lets one"
+                    + " run at a time hold a concurrency key (SchedulingStore.holdsConcurrencyLimits is false): each"
+                    + " fire would fail; give the trigger limit 1, or use a store that keeps concurrency limits (the"
+                    + " memory or the JPA store)");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
