@@ -17,6 +17,7 @@ import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.engine.ConcurrencyKeyTest.SyncCustomer;
 import io.nvent.cdi.internal.engine.ConcurrencyLimitTest.StoreWithoutLimits;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -148,6 +149,18 @@ class TriggerConcurrencyLimitTest {
             assertThatThrownBy(() -> h.triggers.update(twoAtATime)).hasMessageStartingWith("NVENT-0579");
             assertThatThrownBy(() -> h.triggers.createOrUpdate(twoAtATime)).hasMessageStartingWith("NVENT-0579");
             assertThat(h.triggers.trigger("nightly").orElseThrow().spec()).isEqualTo(oneAtATime);
+        }
+    }
+
+    @Test
+    void aDeclaredLimitAboveOneIsWarnedOfAtStartWhereTheStoreCannotKeepIt() {
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutLimits(), "instance-a",
+                     new HookedSync())) {
+            assertThat(log.messagesContaining("NVENT-0580")).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("NVENT-0580 trigger 'crm-hook' is declared with concurrency limit 2, but scheduling"
+                            + " store " + StoreWithoutLimits.class.getName())
+                    .contains("NVENT-0272"));
         }
     }
 }
