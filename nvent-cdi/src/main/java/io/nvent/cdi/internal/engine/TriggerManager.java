@@ -171,6 +171,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         for (TriggerSpec declared : declaredNow.values()) {
+            warnIfLimitNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -184,6 +185,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
         catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
+    }
+
+    /**
+     * Warns of a declared trigger whose limit the store cannot keep: each of its fires fails (NVENT-0272). A trigger
+     * created at run time is refused instead ({@link #validate}); the code's one is the code's to change.
+     */
+    private void warnIfLimitNotKept(TriggerSpec declared) {
+        if (declared.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0580 trigger '" + declared.name() + "' is declared with"
+                    + " concurrency limit " + declared.concurrencyLimit() + ", but scheduling store "
+                    + store.getClass().getName() + " lets one run at a time hold a concurrency key"
+                    + " (SchedulingStore.holdsConcurrencyLimits is false): each of its fires fails (NVENT-0272) until"
+                    + " its @Trigger(concurrencyLimit) is 1 or the store keeps concurrency limits (the memory or the"
+                    + " JPA store)");
+        }
     }
 
     /**
