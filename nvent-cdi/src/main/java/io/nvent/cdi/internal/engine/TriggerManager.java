@@ -188,15 +188,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * Warns of a declared trigger whose limit the store cannot keep: each of its fires fails (NVENT-0272). A trigger
-     * created at run time is refused instead ({@link #validate}); the code's one is the code's to change.
+     * Warns of a declared trigger whose limit the store cannot keep: each of its fires fails
+     * ({@link SchedulingStore#requireConcurrencyLimit}). A trigger created at run time is refused instead
+     * ({@link #validate}); the code's one is the code's to change.
      */
     private void warnIfLimitNotKept(TriggerSpec declared) {
         if (declared.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0580 trigger '" + declared.name() + "' is declared with"
                     + " concurrency limit " + declared.concurrencyLimit() + ", but scheduling store "
                     + store.getClass().getName() + " lets one run at a time hold a concurrency key"
-                    + " (SchedulingStore.holdsConcurrencyLimits is false): each of its fires fails (NVENT-0272) until"
+                    + " (SchedulingStore.holdsConcurrencyLimits is false): each of its fires fails ("
+                    + SchedulingStore.CONCURRENCY_LIMITS_UNSUPPORTED + ") until"
                     + " its @Trigger(concurrencyLimit) is 1 or the store keeps concurrency limits (the memory or the"
                     + " JPA store)");
         }
@@ -1222,7 +1224,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // What the definition itself must be is checked as for a @Trigger at deployment.
         TriggerRules.of(spec).requireValid();
         if (spec.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
-            // Refused now, not at each fire (NVENT-0272), so that no trigger is stored that cannot start a run.
+            // Refused now, not at each fire (SchedulingStore.requireConcurrencyLimit): no trigger is stored that
+            // cannot start a run.
             throw new UnsupportedByAdapterException("NVENT-0579 trigger '" + spec.name() + "' has concurrency limit "
                     + spec.concurrencyLimit() + ", but scheduling store " + store.getClass().getName() + " lets one"
                     + " run at a time hold a concurrency key (SchedulingStore.holdsConcurrencyLimits is false): each"
