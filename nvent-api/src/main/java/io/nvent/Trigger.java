@@ -21,7 +21,7 @@ import java.lang.annotation.Target;
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H")
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
- * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId")
+ * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
@@ -159,6 +159,19 @@ public @interface Trigger {
      * @since 0.2
      */
     String concurrencyKeyPrefix() default "";
+
+    /**
+     * How many runs of one of the trigger's keys may be under way at a time, across all instances, as with
+     * {@link StartOptions.Builder#concurrencyKey(String, int)}: 1 (the default: one at a time) to
+     * {@value StartOptions#MAX_CONCURRENCY_LIMIT}. With a {@link #concurrencyKeyFrom()} it is per key read, each
+     * customer's runs up to so many at a time. Out of range, or above 1 without {@link #concurrencyKey()} or
+     * {@link #concurrencyKeyFrom()}, it fails the deployment.
+     *
+     * @return the limit; 1 by default
+     * @see TriggerSpec#concurrencyLimit()
+     * @since 0.2
+     */
+    int concurrencyLimit() default 1;
 
     /**
      * Shown in the UI.

@@ -139,12 +139,14 @@ public interface TriggerService {
      * StartOptions)} starts one; a trigger with a flow whose entry step waits before it runs
      * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing. A trigger with a concurrency key
      * ({@link TriggerSpec#concurrencyKey()}, {@link TriggerSpec#concurrencyKeyFrom()}) starts its runs
-     * with that key; the options may carry the same key, or none. The options' key of a fire of a trigger
-     * without one is the key of the runs the fire starts.
+     * with that key and its {@linkplain TriggerSpec#concurrencyLimit() limit}; the options may carry the same
+     * key, or none. Options that carry the key carry their own limit too, which the fire's runs keep instead of
+     * the trigger's. The options' key (and limit) of a fire of a trigger without one is the key of the runs the
+     * fire starts.
      *
      * @param name trigger name
      * @param jsonPayload the input of each started run, as JSON text
-     * @param options the idempotency key, the start delay and the concurrency key; {@link StartOptions#DEFAULTS}
+     * @param options the idempotency key, the start delay and the concurrency key and limit; {@link StartOptions#DEFAULTS}
      *     for none
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger

@@ -48,7 +48,10 @@ import java.util.Optional;
  * ({@code NVENT-0266}); a pointer must be RFC 6901 syntax, a fixed key or a pointer at most
  * {@link StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters and a prefix one fewer, leaving room for the
  * value read, none of them with control characters ({@code NVENT-0268}); a schedule's fires have
- * no payload of their own to point into ({@code NVENT-0269}).
+ * no payload of their own to point into ({@code NVENT-0269}). Its {@code concurrencyLimit} lets up to so many
+ * runs of one key be under way at a time, as {@link StartOptions.Builder#concurrencyKey(String, int)} does: 1
+ * (one at a time) to {@link StartOptions#MAX_CONCURRENCY_LIMIT} ({@code NVENT-0278}), above 1 only with a fixed
+ * key or a pointer ({@code NVENT-0275}); with a pointer, each key read has the limit.
  *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
@@ -67,13 +70,15 @@ import java.util.Optional;
  * @param concurrencyKey a key every run the trigger starts holds, so that they take turns (see above; since 0.2)
  * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload (see above; since 0.2)
  * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom} (see above; since 0.2)
+ * @param concurrencyLimit how many runs of one of its keys may be under way at a time, 1 to
+ *     {@link StartOptions#MAX_CONCURRENCY_LIMIT} (see above; since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
                           Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
-                          Optional<String> concurrencyKeyPrefix) {
+                          Optional<String> concurrencyKeyPrefix, int concurrencyLimit) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -125,6 +130,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param concurrencyKey a key every run the trigger starts holds; empty for none
      * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
      * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
      * @throws NullPointerException if an object component is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -135,7 +141,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0274); the misfire grace is not whole seconds between one and {@link #MAX_MISFIRE_GRACE}
      *     (NVENT-0231); or a misfire policy or grace is set on a trigger other than a schedule (NVENT-0232);
      *     or the concurrency key settings break a rule of {@link #checkConcurrencyKey} (NVENT-0266,
-     *     NVENT-0268, NVENT-0269)
+     *     NVENT-0268, NVENT-0269); or the concurrency limit breaks a rule of {@link #checkConcurrencyLimit}
+     *     (NVENT-0275, NVENT-0278)
      * @since 0.2, the constructor with the misfire and concurrency key components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
@@ -152,6 +159,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(misfire, "misfire");
         Objects.requireNonNull(misfireGrace, "misfireGrace");
         checkConcurrencyKey(name, type, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
+        checkConcurrencyLimit(name, concurrencyLimit, concurrencyKey, concurrencyKeyFrom);
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -188,6 +196,36 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     /**
+     * A spec whose runs hold their concurrency key, if it has one, one at a time (limit 1).
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, 1);
+    }
+
+    /**
      * A spec without a concurrency key.
      *
      * @param name unique name (letters, digits, {@code . _ -})
@@ -209,7 +247,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                        Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
                        String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace) {
         this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), 1);
     }
 
     /**
@@ -273,6 +311,41 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         // A prefix as long as a key can be would leave no room for the value read: no fire could start a run.
         prefix.ifPresent(text -> checkKeyPart(trigger, "prefix (concurrencyKeyPrefix)", text,
                 StartOptions.MAX_CONCURRENCY_KEY_LENGTH - 1));
+    }
+
+    /**
+     * Checks a trigger's concurrency limit as {@link TriggerSpec} does; for callers that read it before they
+     * build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the messages
+     * @param limit how many runs of one of its keys may be under way at a time
+     * @param key its fixed key; empty for none
+     * @param pointer its JSON Pointer into each fire's payload; empty for none
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0278}) if the limit is below 1 or above
+     *     {@link StartOptions#MAX_CONCURRENCY_LIMIT}; ({@code NVENT-0275}) if it is above 1 and the trigger has
+     *     neither a key nor a pointer, so that its runs hold no key the limit could apply to
+     * @since 0.2
+     */
+    public static void checkConcurrencyLimit(String name, int limit, Optional<String> key, Optional<String> pointer) {
+        Objects.requireNonNull(key, "concurrencyKey");
+        Objects.requireNonNull(pointer, "concurrencyKeyFrom");
+        checkConcurrencyLimitRange(name, limit);
+        if (limit != 1 && key.isEmpty() && pointer.isEmpty()) {
+            throw new IllegalArgumentException("NVENT-0275 trigger '" + name + "' gives a concurrency limit ("
+                    + limit + ") but no concurrency key: the limit counts the runs of one key, so give a fixed"
+                    + " concurrencyKey, which all its runs share, or a pointer (concurrencyKeyFrom), which reads each"
+                    + " fire's key from its payload");
+        }
+    }
+
+    private static void checkConcurrencyLimitRange(String name, int limit) {
+        try {
+            StartOptions.requireValidConcurrencyLimit(limit);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("NVENT-0278 the concurrency limit of trigger '" + name + "' is invalid: "
+                    + e.getMessage(), e);
+        }
     }
 
     private static void checkKeyPart(String trigger, String what, String text, int maxLength) {
@@ -411,7 +484,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKey.ifPresent(builder::concurrencyKey);
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
-        return builder;
+        return builder.concurrencyLimit(concurrencyLimit);
     }
 
     /**
@@ -422,7 +495,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
-                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit);
     }
 
     /**
@@ -434,7 +507,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
-                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -454,6 +527,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private String concurrencyKey;
         private String concurrencyKeyFrom;
         private String concurrencyKeyPrefix;
+        private int concurrencyLimit = 1;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -631,6 +705,22 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * How many runs of one of the trigger's keys may be under way at a time, across all instances (see the
+         * class description); 1, one at a time, unless set. Above 1 it needs a {@link #concurrencyKey} or a
+         * {@link #concurrencyKeyFrom}, checked by {@link #build()}.
+         *
+         * @param value the limit, 1 to {@value StartOptions#MAX_CONCURRENCY_LIMIT}
+         * @return this builder
+         * @throws IllegalArgumentException ({@code NVENT-0278}) if the limit is out of range
+         * @since 0.2
+         */
+        public Builder concurrencyLimit(int value) {
+            checkConcurrencyLimitRange(name, value);
+            this.concurrencyLimit = value;
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -643,7 +733,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
-                    Optional.ofNullable(concurrencyKeyPrefix));
+                    Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit);
         }
     }
 }

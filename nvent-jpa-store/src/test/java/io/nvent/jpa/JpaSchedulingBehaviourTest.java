@@ -269,6 +269,23 @@ abstract class JpaSchedulingBehaviourTest {
         }
     }
 
+    @Test
+    void aLimitedTriggerWhoseKeyAnEarlierBuildRemovedStaysReadableOneAtATime() {
+        first().schedulingStore().saveTrigger(new TriggerRecord(TriggerSpec.newBuilder("limited", TriggerType.WEBHOOK)
+                .flow("a").concurrencyKeyFrom("/customerId").concurrencyLimit(3).build(), false, T0, 0, 0,
+                Optional.empty(), Optional.empty()));
+        // A build before schema V25 removes the key with its PUT and leaves the column it does not know as it is.
+        TestDatabases.execute(dataSource(), "update " + PREFIX + "flow_trigger set concurrency_key_from = null"
+                + " where trigger_name = 'limited'");
+
+        assertThat(second().schedulingStore().findTrigger("limited")).map(TriggerRecord::spec)
+                .hasValueSatisfying(spec -> {
+                    assertThat(spec.concurrencyKeyFrom()).isEmpty();
+                    assertThat(spec.concurrencyLimit()).as("no key to count the runs of").isEqualTo(1);
+                });
+        assertThat(second().schedulingStore().listTriggers()).hasSize(1);
+    }
+
     // ---------------------------------------------------------------- checks
 
     @Test

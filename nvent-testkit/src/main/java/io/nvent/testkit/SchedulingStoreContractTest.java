@@ -711,6 +711,23 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheConcurrencyLimitOfATriggerUntilItIsOneAgain() {
+        TriggerRecord limited = new TriggerRecord(TriggerSpec.newBuilder(id("orders-limited"), TriggerType.WEBHOOK)
+                .flow("orders").concurrencyKeyFrom("/customer/id").concurrencyLimit(3).build(),
+                false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.insertTrigger(limited);
+
+        assertThat(store.findTrigger(limited.spec().name())).contains(limited);
+
+        TriggerSpec oneAtATime = limited.spec().toBuilder().concurrencyLimit(1).build();
+        assertThat(store.replaceTriggerSpec(limited.spec(), oneAtATime)).isTrue();
+        assertThat(store.findTrigger(limited.spec().name())).map(TriggerRecord::spec).contains(oneAtATime);
+
+        store.saveTrigger(limited);
+        assertThat(store.findTrigger(limited.spec().name())).contains(limited);
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

@@ -282,42 +282,52 @@ class WorkflowStoriesIT {
     }
 
     @Test
-    void anOperatorGivesAWebhookTriggerAFixedConcurrencyKeyInTheConsoleThenOneReadFromEachFiresPayload()
+    void anOperatorGivesAWebhookTriggerAFixedConcurrencyKeyInTheConsoleThenOneReadFromEachFiresPayloadWithALimit()
             throws Exception {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
         Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"story-keyed\",\"type\":\"webhook\","
                 + "\"flows\":[\"inventory-sync\"]}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
-            saveConcurrencyKey(console, "story-keyed", "nightly-sync", "", "");
+            saveConcurrencyKey(console, "story-keyed", "nightly-sync", "", "", "");
 
             JsonObject fixed = http.get("api/nvent/triggers/story-keyed").json();
             assertThat(fixed.getString("concurrencyKey")).isEqualTo("nightly-sync");
             assertThat(fixed).doesNotContainKeys("concurrencyKeyFrom", "concurrencyKeyPrefix");
+            assertThat(fixed.getInt("concurrencyLimit")).as("one at a time unless given").isEqualTo(1);
             console.until(() -> console.text(By.id("trigger-concurrency-key")).contains("nightly-sync"));
+            assertThat(console.text(By.id("trigger-concurrency-key"))).contains("one at a time");
 
-            saveConcurrencyKey(console, "story-keyed", "", "/customer/id", "customer: ");
+            saveConcurrencyKey(console, "story-keyed", "", "/customer/id", "customer: ", "3");
 
             JsonObject pointer = http.get("api/nvent/triggers/story-keyed").json();
             assertThat(pointer).doesNotContainKey("concurrencyKey");
             assertThat(pointer.getString("concurrencyKeyFrom")).isEqualTo("/customer/id");
             assertThat(pointer.getString("concurrencyKeyPrefix")).as("as typed, its space too").isEqualTo("customer: ");
+            assertThat(pointer.getInt("concurrencyLimit")).as("typed as 'at a time'").isEqualTo(3);
             console.until(() -> console.text(By.id("trigger-concurrency-key")).contains("/customer/id"));
-            assertThat(console.text(By.id("trigger-concurrency-key"))).contains("customer:").doesNotContain("nightly");
+            assertThat(console.text(By.id("trigger-concurrency-key"))).contains("customer:", "up to 3 at a time")
+                    .doesNotContain("nightly");
             console.screenshot("story-trigger-concurrency-key");
             console.go("#/triggers/story-keyed/edit");
             console.until(() -> console.attribute(By.id("tf-concurrency-key-prefix"), "value").equals("customer: "));
             assertThat(console.attribute(By.id("tf-concurrency-key-from"), "value")).isEqualTo("/customer/id");
             assertThat(console.attribute(By.id("tf-concurrency-key"), "value")).as("the form shows it as stored")
                     .isEmpty();
+            assertThat(console.attribute(By.id("tf-concurrency-limit"), "value")).isEqualTo("3");
 
             Http.Reply fired = Http.anonymous(base).post("api/nvent/triggers/story-keyed/webhook",
                     "{\"customer\":{\"id\":42.0},\"sku\":\"A-7\"}");
             assertThat(fired.status()).as(fired.body()).isEqualTo(202);
             String runId = fired.json().getJsonArray("runs").getString(0);
-            assertThat(http.get("api/nvent/runs/" + runId).json().getString("concurrencyKey"))
-                    .isEqualTo("customer: 42");
+            JsonObject run = http.get("api/nvent/runs/" + runId).json();
+            assertThat(run.getString("concurrencyKey")).isEqualTo("customer: 42");
+            assertThat(run.getInt("concurrencyLimit")).as("the trigger's").isEqualTo(3);
             http.awaitRun(runId, "completed");
+
+            // The limit emptied in the form: one at a time again.
+            saveConcurrencyKey(console, "story-keyed", "", "/customer/id", "customer: ", "");
+            assertThat(http.get("api/nvent/triggers/story-keyed").json().getInt("concurrencyLimit")).isEqualTo(1);
         } finally {
             http.delete("api/nvent/triggers/story-keyed");
         }
@@ -435,12 +445,17 @@ class WorkflowStoriesIT {
         return (List<String>) console.script("return window.sentKeys || [];");
     }
 
-    /** Edits a trigger in the console, giving its concurrency key inputs these texts ("" empties one), and saves. */
-    private static void saveConcurrencyKey(Console console, String trigger, String key, String from, String prefix) {
+    /**
+     * Edits a trigger in the console, giving its concurrency key inputs and its limit ("at a time") these texts ("" empties
+     * one), and saves.
+     */
+    private static void saveConcurrencyKey(Console console, String trigger, String key, String from, String prefix,
+                                           String limit) {
         console.go("#/triggers/" + trigger + "/edit");
         typeInto(console, "tf-concurrency-key", key);
         typeInto(console, "tf-concurrency-key-from", from);
         typeInto(console, "tf-concurrency-key-prefix", prefix);
+        typeInto(console, "tf-concurrency-limit", limit);
         console.click(By.id("tf-submit"));
         console.until(() -> console.hash().equals("#/triggers/" + trigger));
     }

@@ -105,7 +105,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private static final String TRIGGER_COLUMNS = "trigger_name, trigger_type, flows, cron, every_s, time_zone, "
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
-            + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix";
+            + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
+            + "concurrency_limit";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16). */
@@ -600,24 +601,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         deleteFreeConcurrencyKeyRows();
         return read(connection -> {
             Set<String> keys = new java.util.LinkedHashSet<>();
-            try (PreparedStatement statement = connection.prepareStatement("select k.concurrency_key from "
-                    + concurrencyKeys + " k left join " + runs + " r on r.run_id = k.holder_run_id"
-                    + " where k.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
-                    // A step still holding its lease keeps the key with its run (an expired one: until the sweep
-                    // takes the lease over).
-                    + " and not exists (select 1 from " + leases + " l where l.run_id = k.holder_run_id) "
-                    + limit(limit))) {
-                collectStrings(statement, keys);
-            }
+            collectKeysOfGoneHolders(connection, concurrencyKeys, false, limit, keys);
             if (keys.size() < limit) {
                 // The same of the further holders (V23), whose places are free once they ended.
-                try (PreparedStatement statement = connection.prepareStatement("select distinct h.concurrency_key from "
-                        + furtherHolders + " h left join " + runs + " r on r.run_id = h.holder_run_id"
-                        + " where (r.run_id is null or r.status not in " + UNDER_WAY + ")"
-                        + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
-                        + limit(limit))) {
-                    collectStrings(statement, keys);
-                }
+                collectKeysOfGoneHolders(connection, furtherHolders, true, limit, keys);
             }
             if (keys.size() < limit) {
                 // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle. A key
@@ -645,6 +632,24 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return keys.stream().limit(limit).toList();
         });
+    }
+
+    /**
+     * Adds up to {@code limit} keys of a table of holders ({@code concurrency_key}, {@code holder_run_id}) whose holder
+     * ended or is gone and holds no step lease: a step still holding its lease keeps the key with its run (an expired
+     * one: until the sweep takes the lease over).
+     *
+     * @param rowsPerHolder whether the table has a row per holder of a key, so that a key may be listed more than once
+     */
+    private void collectKeysOfGoneHolders(Connection connection, String table, boolean rowsPerHolder, int limit,
+                                          Set<String> keys) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select " + (rowsPerHolder ? "distinct " : "")
+                + "h.concurrency_key from " + table + " h left join " + runs + " r on r.run_id = h.holder_run_id"
+                + " where h.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
+                + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
+                + limit(limit))) {
+            collectStrings(statement, keys);
+        }
     }
 
     /** The most rows of free keys {@link #unsettledConcurrencyKeys} deletes in one call. */
@@ -750,7 +755,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -761,6 +766,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_key = excluded.concurrency_key, "
                         + "concurrency_key_from = excluded.concurrency_key_from, "
                         + "concurrency_key_prefix = excluded.concurrency_key_prefix, "
+                        + "concurrency_limit = excluded.concurrency_limit, "
                         + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
@@ -794,7 +800,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -855,7 +861,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "flows = " + json() + ", cron = ?, every_s = ?, time_zone = ?, event_name = ?, description = ?, enabled = ?, "
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
-                + "concurrency_key_from = ?, concurrency_key_prefix = ?, version = version + 1 "
+                + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -893,6 +899,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, spec.concurrencyKey().orElse(null));
         statement.setString(i++, spec.concurrencyKeyFrom().orElse(null));
         statement.setString(i++, spec.concurrencyKeyPrefix().orElse(null));
+        // Null for 1, as for every trigger stored before schema V25.
+        setLimit(statement, i++, spec.concurrencyLimit());
         return i;
     }
 
@@ -970,12 +978,16 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "' in the store, which this version does not know"));
         long graceSeconds = row.getLong(18);
         Optional<Duration> grace = row.wasNull() ? Optional.empty() : Optional.of(Duration.ofSeconds(graceSeconds));
+        Optional<String> concurrencyKey = Optional.ofNullable(row.getString(19));
+        Optional<String> concurrencyKeyFrom = Optional.ofNullable(row.getString(20));
+        // A build before schema V25 that removes the key leaves the limit it does not know: without a key it is 1.
+        int concurrencyLimit = concurrencyKey.isEmpty() && concurrencyKeyFrom.isEmpty() ? 1
+                : Optional.ofNullable(row.getObject(22, Integer.class)).orElse(1);
         TriggerSpec spec = new TriggerSpec(name, TriggerType.valueOf(unwire(row.getString(2))),
                 Json.strings(row.getString(3)), Optional.ofNullable(row.getString(4)), every,
                 ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)),
                 Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace,
-                Optional.ofNullable(row.getString(19)), Optional.ofNullable(row.getString(20)),
-                Optional.ofNullable(row.getString(21)));
+                concurrencyKey, concurrencyKeyFrom, Optional.ofNullable(row.getString(21)), concurrencyLimit);
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }

@@ -142,11 +142,12 @@ function filterNote(filter) {
   return filter ? [h('span', { class: 'muted small' }, ' where '), h('code', { class: 'filter', title: 'fires only for events whose payload contains this' }, filterText(filter))] : null;
 }
 
-/** A trigger's concurrency key: fixed, or read from each fire's payload (after a prefix); runs with one key take turns. */
+/** A trigger's concurrency key: fixed, or read from each fire's payload (after a prefix); runs with one key take turns, up to its limit at a time. */
 function concurrencyKeyNote(t) {
-  if (t.concurrencyKey) return [h('code', {}, t.concurrencyKey), h('span', { class: 'muted small' }, ' — every run it starts holds it: they run one at a time')];
+  const atATime = t.concurrencyLimit > 1 ? 'up to ' + t.concurrencyLimit + ' at a time' : 'one at a time';
+  if (t.concurrencyKey) return [h('code', {}, t.concurrencyKey), h('span', { class: 'muted small' }, ' — every run it starts holds it: they run ' + atATime)];
   if (t.concurrencyKeyFrom) return [t.concurrencyKeyPrefix ? [h('code', {}, t.concurrencyKeyPrefix), ' + '] : null, h('span', { class: 'muted small' }, 'the value at '), h('code', {}, t.concurrencyKeyFrom),
-    h('span', { class: 'muted small' }, ' of each fire\'s payload: runs with one value run one at a time; a payload without one starts nothing (422)')];
+    h('span', { class: 'muted small' }, ' of each fire\'s payload: runs with one value run ' + atATime + '; a payload without one starts nothing (422)')];
   return h('span', { class: 'muted' }, 'none: its runs do not wait for each other');
 }
 
@@ -701,12 +702,15 @@ function triggerForm(ctx, existing) {
   const keyFixedInput = keyInput('tf-concurrency-key', 'e.g. nightly-sync', existing && existing.concurrencyKey);
   const keyFromInput = keyInput('tf-concurrency-key-from', 'e.g. /customerId', existing && existing.concurrencyKeyFrom);
   const keyPrefixInput = keyInput('tf-concurrency-key-prefix', 'e.g. invoices:', existing && existing.concurrencyKeyPrefix);
+  const keyLimitInput = h('input', { type: 'number', id: 'tf-concurrency-limit', min: 1, max: 1000, step: 1, placeholder: '1',
+    value: existing && existing.concurrencyLimit > 1 ? String(existing.concurrencyLimit) : '', oninput: () => renderApi() });
   const keyFields = h('div', { id: 'tf-concurrency-key-fields' },
     h('div', { class: 'field-row' },
       h('div', { class: 'field grow' }, h('label', { for: 'tf-concurrency-key' }, 'Concurrency key (optional)'), keyFixedInput),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-concurrency-key-from' }, 'or read from the payload at'), keyFromInput),
-      h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-key-prefix' }, 'after the prefix'), keyPrefixInput)),
-    h('div', { class: 'hint' }, 'Runs with one key run one at a time. A fixed key for all runs, or a JSON Pointer (not for schedules) to each fire\'s key in its payload, with an optional prefix.'));
+      h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-key-prefix' }, 'after the prefix'), keyPrefixInput),
+      h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-limit' }, 'at a time'), keyLimitInput)),
+    h('div', { class: 'hint' }, 'Runs with one key run one at a time, or up to the number given (1 to 1000). A fixed key for all runs, or a JSON Pointer (not for schedules) to each fire\'s key in its payload, with an optional prefix.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -917,6 +921,10 @@ function triggerForm(ctx, existing) {
         if (input.value !== '') body[field] = input.value;
         else if (editing && existing[field]) body[field] = null;
       });
+    // A whole number as a number; anything else as typed, so that the server names what is wrong with it (400).
+    const limit = keyLimitInput.value.trim();
+    if (limit !== '') body.concurrencyLimit = /^[0-9]+$/.test(limit) ? Number(limit) : limit;
+    else if (editing && existing.concurrencyLimit > 1) body.concurrencyLimit = null;   // back to one at a time
     return body;
   }
   function renderApi() {

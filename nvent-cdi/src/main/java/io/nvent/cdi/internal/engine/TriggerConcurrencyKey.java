@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The concurrency key a trigger's fire starts its runs with ({@link TriggerSpec#concurrencyKey()},
  * {@link TriggerSpec#concurrencyKeyFrom()}): the trigger's fixed key, or the value at its JSON Pointer
- * in the fire's payload after its prefix. One key per fire, for each of the trigger's flows.
+ * in the fire's payload after its prefix, held with the trigger's {@linkplain TriggerSpec#concurrencyLimit() limit}.
+ * One key per fire, for each of the trigger's flows.
  */
 final class TriggerConcurrencyKey {
 
@@ -22,7 +23,8 @@ final class TriggerConcurrencyKey {
     }
 
     /**
-     * The options a fire starts its runs with: the caller's, with the trigger's key if it has one.
+     * The options a fire starts its runs with: the caller's, with the trigger's key and limit if it has a key.
+     * Options that carry the trigger's key keep their own limit: the caller's explicit choice wins.
      *
      * @throws ConcurrencyKeyNotInPayloadException if the payload holds no key where the trigger points
      * @throws IllegalArgumentException if the caller gives a key other than the trigger's (NVENT-0571), or
@@ -40,7 +42,7 @@ final class TriggerConcurrencyKey {
                     + "': give the trigger's key or none");
         }
         // Built anew so that the options check the key with the caller's other options, as any start's are.
-        StartOptions.Builder options = StartOptions.newBuilder().concurrencyKey(own.get());
+        StartOptions.Builder options = StartOptions.newBuilder().concurrencyKey(own.get(), trigger.concurrencyLimit());
         given.idempotencyKey().ifPresent(options::idempotencyKey);
         given.delay().ifPresent(options::delay);
         return options.build();

@@ -19,6 +19,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
@@ -170,6 +171,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         for (TriggerSpec declared : declaredNow.values()) {
+            warnIfLimitNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -183,6 +185,23 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
         catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
+    }
+
+    /**
+     * Warns of a declared trigger whose limit the store cannot keep: each of its fires fails
+     * ({@link SchedulingStore#requireConcurrencyLimit}). A trigger created at run time is refused instead
+     * ({@link #validate}); the code's one is the code's to change.
+     */
+    private void warnIfLimitNotKept(TriggerSpec declared) {
+        if (declared.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0580 trigger '" + declared.name() + "' is declared with"
+                    + " concurrency limit " + declared.concurrencyLimit() + ", but scheduling store "
+                    + store.getClass().getName() + " lets one run at a time hold a concurrency key"
+                    + " (SchedulingStore.holdsConcurrencyLimits is false): each of its fires fails ("
+                    + SchedulingStore.CONCURRENCY_LIMITS_UNSUPPORTED + ") until"
+                    + " its @Trigger(concurrencyLimit) is 1 or the store keeps concurrency limits (the memory or the"
+                    + " JPA store)");
+        }
     }
 
     /**
@@ -989,7 +1008,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * events only the first after a start records the failure, the others are no fire of it.
      *
      * @param options the fire's idempotency key, start delay and concurrency key, for each flow; the trigger's own key
-     *     joins them ({@link TriggerConcurrencyKey})
+     *     and limit join them ({@link TriggerConcurrencyKey})
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
@@ -1198,11 +1217,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Checks a trigger created or changed at run time, for the API and REST alike: what it names
-     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach).
+     * exists and it can work as meant (each flow once, a cron that fires, a name a URL can reach, a
+     * concurrency limit the store can keep).
      */
     private void validate(TriggerSpec spec) {
         // What the definition itself must be is checked as for a @Trigger at deployment.
         TriggerRules.of(spec).requireValid();
+        if (spec.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
+            // Refused now, not at each fire (SchedulingStore.requireConcurrencyLimit): no trigger is stored that
+            // cannot start a run.
+            throw new UnsupportedByAdapterException("NVENT-0579 trigger '" + spec.name() + "' has concurrency limit "
+                    + spec.concurrencyLimit() + ", but scheduling store " + store.getClass().getName() + " lets one"
+                    + " run at a time hold a concurrency key (SchedulingStore.holdsConcurrencyLimits is false): each"
+                    + " fire would fail; give the trigger limit 1, or use a store that keeps concurrency limits (the"
+                    + " memory or the JPA store)");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -1251,6 +1280,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.concurrencyKey().ifPresent(key -> data.str("concurrencyKey", key));
         spec.concurrencyKeyFrom().ifPresent(pointer -> data.str("concurrencyKeyFrom", pointer));
         spec.concurrencyKeyPrefix().ifPresent(prefix -> data.str("concurrencyKeyPrefix", prefix));
+        if (spec.concurrencyLimit() != 1) {
+            data.num("concurrencyLimit", spec.concurrencyLimit());
+        }
         return data.build();
     }
 }

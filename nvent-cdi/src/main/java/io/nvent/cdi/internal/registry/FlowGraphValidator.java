@@ -281,6 +281,8 @@ public final class FlowGraphValidator {
             TriggerSpec.checkConcurrencyKey(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
                     trigger.type(), given(trigger.concurrencyKey()), given(trigger.concurrencyKeyFrom()),
                     given(trigger.concurrencyKeyPrefix()));
+            TriggerSpec.checkConcurrencyLimit(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
+                    trigger.concurrencyLimit(), given(trigger.concurrencyKey()), given(trigger.concurrencyKeyFrom()));
         } catch (IllegalArgumentException e) {
             problems.add(where + e.getMessage());
         }
@@ -327,6 +329,7 @@ public final class FlowGraphValidator {
                         || !first.concurrencyKey().equals(trigger.concurrencyKey())
                         || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
+                        || first.concurrencyLimit() != trigger.concurrencyLimit()
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "

@@ -114,7 +114,7 @@ public final class FlowRegistry {
                     spec.misfireGrace(java.time.Duration.parse(t.misfireGrace().trim()));
                 }
                 spec.concurrencyKey(blankAsNone(t.concurrencyKey())).concurrencyKeyFrom(blankAsNone(t.concurrencyKeyFrom()))
-                        .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix()));
+                        .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix())).concurrencyLimit(t.concurrencyLimit());
                 triggers.put(t.name(), spec.build());
             }
         }

@@ -12,9 +12,12 @@ import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunChange;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +47,41 @@ class ConcurrencyLimitTest {
         return runId;
     }
 
+    /** Runs of key "k" a test started in line, each known by the name its step records in {@code STARTED}. */
+    private static final class Line {
+        private final EngineHarness h;
+        private final Map<String, String> runIds = new LinkedHashMap<>();
+
+        private Line(EngineHarness h) {
+            this.h = h;
+        }
+
+        /** Starts a run with the limit for each name, in that order, and waits until the first {@code limit} run. */
+        static Line startedWithTheFirstUnderWay(EngineHarness h, int limit, String... names) {
+            Line line = new Line(h);
+            Stream.of(names).forEach(name -> line.join(name, limit));
+            awaitStarted(Arrays.copyOf(names, Math.min(limit, names.length)));
+            return line;
+        }
+
+        /** Starts one more run with the limit, behind those started before. */
+        String join(String name, int limit) {
+            String runId = start(h, name, limit);
+            runIds.put(name, runId);
+            return runId;
+        }
+
+        String runId(String name) {
+            return runIds.get(name);
+        }
+
+        /** Lets the steps of the named runs end, in that order, and waits until each of those runs completed. */
+        void letComplete(String... names) {
+            Stream.of(names).forEach(ConcurrencyKeyTest::letEnd);
+            Stream.of(names).forEach(name -> h.awaitStatus(runId(name), RunStatus.COMPLETED));
+        }
+    }
+
     private static EngineHarness harness() {
         return new EngineHarness(new SyncCustomer(), new ApprovedSync());
     }
@@ -55,11 +93,11 @@ class ConcurrencyLimitTest {
     @Test
     void ofThreeRunsWithLimitTwoTwoRunSideBySideAndTheThirdGetsTheKeyWhenOneEnds() {
         try (EngineHarness h = harness()) {
-            String first = start(h, "first", 2);
-            String second = start(h, "second", 2);
-            String third = start(h, "third", 2);
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "first", "second", "third");
+            String first = line.runId("first");
+            String second = line.runId("second");
+            String third = line.runId("third");
 
-            awaitStarted("first", "second");
             assertWaiting(h, third);
             assertThat(h.engine.waits(third)).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .contains("waits for concurrency key 'k', held by 2 of 2 runs: " + first + ", " + second)
@@ -73,14 +111,10 @@ class ConcurrencyLimitTest {
             assertThat(h.engine.run(third).orElseThrow().concurrencyLimit()).hasValue(2);
             assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
 
-            letEnd("second");
-            h.awaitStatus(second, RunStatus.COMPLETED);
+            line.letComplete("second");
             awaitStarted("third");
             assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, third);
-            letEnd("first");
-            letEnd("third");
-            h.awaitStatus(third, RunStatus.COMPLETED);
-            h.awaitStatus(first, RunStatus.COMPLETED);
+            line.letComplete("first", "third");
             assertThat(h.scheduling.concurrencyKeyHolderList("k")).as("a free key keeps no entry").isEmpty();
         }
     }
@@ -88,12 +122,7 @@ class ConcurrencyLimitTest {
     @Test
     void waitingRunsGetAFreePlaceInTheOrderTheyBeganWaiting() {
         try (EngineHarness h = harness()) {
-            List<String> names = List.of("a", "b", "c", "d", "e");
-            String last = null;
-            for (String name : names) {
-                last = start(h, name, 2);
-            }
-            awaitStarted("a", "b");
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "a", "b", "c", "d", "e");
             letEnd("b");
             awaitStarted("c");
             assertThat(STARTED).containsExactlyInAnyOrder("a", "b", "c");
@@ -102,9 +131,7 @@ class ConcurrencyLimitTest {
             assertThat(STARTED).hasSize(4).endsWith("c", "d");
             letEnd("c");
             awaitStarted("e");
-            letEnd("d");
-            letEnd("e");
-            h.awaitStatus(last, RunStatus.COMPLETED);
+            line.letComplete("d", "e");
             assertThat(STARTED).hasSize(5).endsWith("c", "d", "e");
         }
     }
@@ -112,23 +139,20 @@ class ConcurrencyLimitTest {
     @Test
     void aRunOfLimitOneBehindHoldersOfLimitTwoWaitsUntilNoneHoldsTheKeyAndTheRunsBehindItWaitUntilItEnded() {
         try (EngineHarness h = harness()) {
-            String first = start(h, "first", 2);
-            String second = start(h, "second", 2);
-            String alone = start(h, "alone", 1);
-            String behind = start(h, "behind", 2);
-            awaitStarted("first", "second");
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "first", "second");
+            String alone = line.join("alone", 1);
+            String behind = line.join("behind", 2);
 
-            letEnd("first");
-            h.awaitStatus(first, RunStatus.COMPLETED);
+            line.letComplete("first");
             h.sweep();
 
             assertWaiting(h, alone);
             assertWaiting(h, behind);
             assertThat(h.engine.waits(alone)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .contains("held by run " + second));
+                    .contains("held by run " + line.runId("second")));
             assertThat(h.engine.waits(behind)).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .as("a free place, but the head of the line waits for the key to itself")
-                    .contains("held by 1 of 2 runs: " + second));
+                    .contains("held by 1 of 2 runs: " + line.runId("second")));
             letEnd("second");
             awaitStarted("alone");
             // The run of limit 1 holds the key alone: the one of limit 2 behind it waits until it ended.
@@ -136,8 +160,7 @@ class ConcurrencyLimitTest {
             assertWaiting(h, behind);
             letEnd("alone");
             awaitStarted("behind");
-            letEnd("behind");
-            h.awaitStatus(behind, RunStatus.COMPLETED);
+            line.letComplete("behind");
             assertThat(STARTED).hasSize(4);
             assertThat(STARTED.subList(0, 2)).containsExactlyInAnyOrder("first", "second");
         }
@@ -147,20 +170,17 @@ class ConcurrencyLimitTest {
     void aCanceledFailedOrDeletedHolderHandsItsPlaceOn() {
         try (EngineHarness h = harness()) {
             FAILING.add("failing");
-            String canceled = start(h, "canceled", 2);
-            String failing = start(h, "failing", 2);
-            String afterCancel = start(h, "after-cancel", 2);
-            String afterFailure = start(h, "after-failure", 2);
-            String afterDeletion = start(h, "after-deletion", 2);
-            awaitStarted("canceled", "failing");
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "canceled", "failing", "after-cancel", "after-failure",
+                    "after-deletion");
+            String afterCancel = line.runId("after-cancel");
 
-            h.engine.cancel(canceled);
+            h.engine.cancel(line.runId("canceled"));
             letEnd("canceled");
             awaitStarted("after-cancel");
             letEnd("failing");
-            h.awaitStatus(failing, RunStatus.FAILED);
+            h.awaitStatus(line.runId("failing"), RunStatus.FAILED);
             awaitStarted("after-failure");
-            assertWaiting(h, afterDeletion);
+            assertWaiting(h, line.runId("after-deletion"));
 
             // An instance ended "after-cancel" and stopped before it handed the key on; then an operator deleted it.
             long version = h.store.updateRun(afterCancel, run -> Optional.of(new RunChange(
@@ -171,9 +191,8 @@ class ConcurrencyLimitTest {
             h.sweep();
 
             awaitStarted("after-deletion");
-            List.of("after-cancel", "after-failure", "after-deletion").forEach(ConcurrencyKeyTest::letEnd);
-            h.awaitStatus(afterDeletion, RunStatus.COMPLETED);
-            h.awaitStatus(afterFailure, RunStatus.COMPLETED);
+            letEnd("after-cancel");
+            line.letComplete("after-failure", "after-deletion");
         }
     }
 
@@ -181,22 +200,18 @@ class ConcurrencyLimitTest {
     void aHolderCanceledWhileItsStepStillRunsKeepsItsPlaceUntilThatStepHasEnded() {
         try (EngineHarness h = harness()) {
             DEAF_TO_INTERRUPTS.add("first");
-            String first = start(h, "first", 2);
-            String second = start(h, "second", 2);
-            String third = start(h, "third", 2);
-            awaitStarted("first", "second");
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "first", "second", "third");
+            String first = line.runId("first");
 
             h.engine.cancel(first);
             h.awaitStatus(first, RunStatus.CANCELED);
             h.sweep();   // the key check finds the holder's step still running: it keeps its place
 
-            assertWaiting(h, third);
-            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
+            assertWaiting(h, line.runId("third"));
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, line.runId("second"));
             letEnd("first");
             awaitStarted("third");
-            letEnd("second");
-            letEnd("third");
-            h.awaitStatus(third, RunStatus.COMPLETED);
+            line.letComplete("second", "third");
             assertThat(STARTED).hasSize(3).endsWith("third");
         }
     }
@@ -270,52 +285,44 @@ class ConcurrencyLimitTest {
     @Test
     void reviewARunOfLimitTwoWaitsWhileARunOfLimitOneHoldsTheKey() {
         try (EngineHarness h = harness()) {
-            String alone = start(h, "alone", 1);
-            awaitStarted("alone");
-            String joiner = start(h, "joiner", 2);
+            Line line = Line.startedWithTheFirstUnderWay(h, 1, "alone");
+            String joiner = line.join("joiner", 2);
             h.sweep();
 
             assertWaiting(h, joiner);
             assertThat(h.scheduling.concurrencyKeyHolderList("k")).as("its starter asked for one at a time")
-                    .containsExactly(alone);
+                    .containsExactly(line.runId("alone"));
             letEnd("alone");
             awaitStarted("joiner");
-            letEnd("joiner");
-            h.awaitStatus(joiner, RunStatus.COMPLETED);
+            line.letComplete("joiner");
         }
     }
 
     @Test
     void reviewARunOfLimitThreeWaitsWhileTwoRunsOfLimitTwoHoldTheKey() {
         try (EngineHarness h = harness()) {
-            String first = start(h, "first", 2);
-            String second = start(h, "second", 2);
-            awaitStarted("first", "second");
-            String third = start(h, "third", 3);
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "first", "second");
+            String third = line.join("third", 3);
             h.sweep();
 
             assertWaiting(h, third);
-            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k"))
+                    .containsExactly(line.runId("first"), line.runId("second"));
             letEnd("first");
             awaitStarted("third");
-            letEnd("second");
-            letEnd("third");
-            h.awaitStatus(third, RunStatus.COMPLETED);
+            line.letComplete("second", "third");
         }
     }
 
     @Test
     void reviewARunOfLimitTwoJoinsASingleHolderOfLimitThree() {
         try (EngineHarness h = harness()) {
-            String first = start(h, "first", 3);
-            awaitStarted("first");
-            String second = start(h, "second", 2);
+            Line line = Line.startedWithTheFirstUnderWay(h, 3, "first");
+            String second = line.join("second", 2);
 
             awaitStarted("second");
-            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(first, second);
-            letEnd("first");
-            letEnd("second");
-            h.awaitStatus(second, RunStatus.COMPLETED);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(line.runId("first"), second);
+            line.letComplete("first", "second");
         }
     }
 
@@ -342,37 +349,33 @@ class ConcurrencyLimitTest {
         AwaitReadsCounted scheduling = new AwaitReadsCounted();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new SyncCustomer(),
                 new ApprovedSync())) {
-            List<String> holders = List.of(start(h, "a", 3), start(h, "b", 3), start(h, "c", 3));
-            awaitStarted("a", "b", "c");
+            Line line = Line.startedWithTheFirstUnderWay(h, 3, "a", "b", "c");
+            List<String> holders = Stream.of("a", "b", "c").map(line::runId).toList();
 
             scheduling.counted.add(Thread.currentThread());
-            String waiter = start(h, "d", 3);
+            String waiter = line.join("d", 3);
             scheduling.counted.clear();
 
             assertWaiting(h, waiter);
             assertThat(scheduling.awaitsRead).as("awaits of holders read by the start of a waiting run")
                     .filteredOn(holders::contains).hasSizeLessThanOrEqualTo(1);
-            List.of("a", "b", "c", "d").forEach(ConcurrencyKeyTest::letEnd);
-            h.awaitStatus(waiter, RunStatus.COMPLETED);
+            line.letComplete("a", "b", "c", "d");
         }
     }
 
     @Test
     void reviewCancelingTheWaitingHeadOfTheLineLetsTheRunBehindItIntoAFreePlaceAtOnce() {
         try (EngineHarness h = harness()) {
-            String holder = start(h, "holder", 3);
-            awaitStarted("holder");
-            String head = start(h, "head", 1);
-            String behind = start(h, "behind", 3);
+            Line line = Line.startedWithTheFirstUnderWay(h, 3, "holder");
+            String head = line.join("head", 1);
+            String behind = line.join("behind", 3);
             assertWaiting(h, behind);
 
             h.engine.cancel(head);
 
             awaitStarted("behind");
-            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(holder, behind);
-            letEnd("holder");
-            letEnd("behind");
-            h.awaitStatus(behind, RunStatus.COMPLETED);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(line.runId("holder"), behind);
+            line.letComplete("holder", "behind");
         }
     }
 
@@ -380,10 +383,8 @@ class ConcurrencyLimitTest {
     void reviewARetriedHolderWaitsBehindTheRunThatTookItsPlaceAndGetsTheNextPlaceFreed() {
         try (EngineHarness h = harness()) {
             FAILING.add("failing");
-            String failing = start(h, "failing", 2);
-            String other = start(h, "other", 2);
-            String next = start(h, "next", 2);
-            awaitStarted("failing", "other");
+            Line line = Line.startedWithTheFirstUnderWay(h, 2, "failing", "other", "next");
+            String failing = line.runId("failing");
             letEnd("failing");
             h.awaitStatus(failing, RunStatus.FAILED);
             awaitStarted("next");
@@ -394,11 +395,11 @@ class ConcurrencyLimitTest {
             h.sweep();
 
             assertWaiting(h, failing);
-            assertThat(h.scheduling.concurrencyKeyHolderList("k")).containsExactly(other, next);
+            assertThat(h.scheduling.concurrencyKeyHolderList("k"))
+                    .containsExactly(line.runId("other"), line.runId("next"));
             letEnd("other");
             awaitStarted("failing");
-            letEnd("next");
-            h.awaitStatus(failing, RunStatus.COMPLETED);
+            line.letComplete("next", "failing");
         }
     }
 }

@@ -564,6 +564,41 @@ class FlowGraphValidatorTest {
                 .contains("@Trigger 'too-long'", "NVENT-0268", "at most 200 characters"));
     }
 
+    @FlowStep(flow = "limited", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "none-at-a-time", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 0)
+    @Trigger(name = "too-many", type = TriggerType.MANUAL, concurrencyKey = "all", concurrencyLimit = 1001)
+    @Trigger(name = "no-key", type = TriggerType.WEBHOOK, concurrencyLimit = 2)
+    @Trigger(name = "fine-limit", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
+    static class BadConcurrencyLimits implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "limited-too", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "fine-limit", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 3)
+    static class OtherConcurrencyLimit implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void invalidConcurrencyLimitsOfTriggersFailDeploymentNamingTheClassTheTriggerAndTheRule() {
+        assertThat(problemsOf(BadConcurrencyLimits.class)).hasSize(3).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadConcurrencyLimits.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'none-at-a-time'", "NVENT-0278", "is 1 to 1000", "was 0"),
+                        p -> assertThat(p).contains("@Trigger 'too-many'", "NVENT-0278", "was 1001"),
+                        p -> assertThat(p).contains("@Trigger 'no-key'", "NVENT-0275", "no concurrency key"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentConcurrencyLimitsDisagree() {
+        assertThat(problemsOf(OtherConcurrencyLimit.class)).isEmpty();
+        assertThat(problemsOf(BadConcurrencyLimits.class, OtherConcurrencyLimit.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'fine-limit' is declared differently"));
+    }
+
     @Test
     void declarationsOfOneTriggerWithDifferentConcurrencyKeyPrefixesDisagree() {
         assertThat(problemsOf(BadConcurrencyKeys.class, OtherConcurrencyKeyPrefix.class)).anySatisfy(p -> assertThat(p)

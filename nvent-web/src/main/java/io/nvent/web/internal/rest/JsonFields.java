@@ -2,6 +2,7 @@ package io.nvent.web.internal.rest;
 
 import io.nvent.InvalidPayloadException;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -71,6 +72,20 @@ final class JsonFields {
             case TRUE -> true;
             case FALSE -> false;
             default -> throw wrongType(key, "true or false", v);
+        });
+    }
+
+    /** A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}. */
+    Optional<Integer> wholeNumber(String key) {
+        return value(key).map(v -> {
+            if (v.getValueType() != JsonValue.ValueType.NUMBER) {
+                throw wrongType(key, "a whole number", v);
+            }
+            try {
+                return ((JsonNumber) v).bigDecimalValue().intValueExact();
+            } catch (ArithmeticException e) {
+                throw wrongType(key, "a whole number", v);
+            }
         });
     }
 

@@ -62,7 +62,7 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -480,7 +480,8 @@ public class TriggersResource {
      * clears the pointer and the prefix; a pointer given clears the fixed key and keeps the prefix unless the
      * body gives one, so that a pointer moved within the payload keeps its keys apart from other triggers'.
      * A field given as {@code null} is removed, one left out is kept; a combination that results invalid (a
-     * prefix left without a pointer) is refused as on create.
+     * prefix left without a pointer, a limit above 1 left without a key) is refused as on create; so is a limit
+     * out of range. The limit given replaces the old one, {@code null} sets it back to 1, none keeps it.
      */
     private static void concurrencyKey(JsonFields body, Optional<TriggerSpec> old, TriggerSpec.Builder spec) {
         boolean keyGiven = body.string("concurrencyKey").isPresent();
@@ -491,6 +492,9 @@ public class TriggersResource {
                 .ifPresent(spec::concurrencyKeyFrom);
         keyField(body, "concurrencyKeyPrefix", keyGiven, old.flatMap(TriggerSpec::concurrencyKeyPrefix))
                 .ifPresent(spec::concurrencyKeyPrefix);
+        // Given replaces, null is the default again (1), none keeps the old one.
+        spec.concurrencyLimit(body.has("concurrencyLimit") ? body.wholeNumber("concurrencyLimit").orElse(1)
+                : old.map(TriggerSpec::concurrencyLimit).orElse(1));
     }
 
     /** One field of the key: as the body gives it (null for none); left out, cleared by another field or kept. */
@@ -571,6 +575,9 @@ public class TriggersResource {
         spec.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
         spec.concurrencyKeyFrom().ifPresent(pointer -> body.add("concurrencyKeyFrom", pointer));
         spec.concurrencyKeyPrefix().ifPresent(prefix -> body.add("concurrencyKeyPrefix", prefix));
+        if (spec.concurrencyKey().isPresent() || spec.concurrencyKeyFrom().isPresent()) {
+            body.add("concurrencyLimit", spec.concurrencyLimit());
+        }
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.

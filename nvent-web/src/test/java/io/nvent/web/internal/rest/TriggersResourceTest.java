@@ -96,7 +96,7 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
-                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix");
+                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -336,6 +336,41 @@ class TriggersResourceTest {
         resource.update("eu-orders", "{\"description\":\"orders of the EU\"}", null);
         assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).as("kept").hasValue("/customerId");
         assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).as("kept").hasValue("eu:");
+    }
+
+    @Test
+    void aConcurrencyLimitIsSetWithAKeyShownKeptAndSetBackToOneByNull() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyLimit\":3}", null);
+
+        assertThat(stored.spec("eu-orders").concurrencyLimit()).isEqualTo(3);
+        assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow()))
+                .containsEntry("concurrencyLimit", Json.createValue(3));
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customer/id\"}", null);
+        assertThat(stored.spec("eu-orders").concurrencyLimit()).as("kept").isEqualTo(3);
+
+        resource.update("eu-orders", "{\"concurrencyLimit\":null}", null);
+        assertThat(stored.spec("eu-orders").concurrencyLimit()).isEqualTo(1);
+        assertThat(resource.trigger(stored.trigger("eu-orders").orElseThrow()))
+                .containsEntry("concurrencyLimit", Json.createValue(1));
+    }
+
+    @Test
+    void aConcurrencyLimitOutOfRangeNoWholeNumberOrWithoutAKeyIsRefusedAndTheTriggerKeepsItsOwn() {
+        resource.update("eu-orders", "{\"concurrencyKeyFrom\":\"/customerId\",\"concurrencyLimit\":2}", null);
+
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":1001}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0278 the concurrency limit of trigger 'eu-orders' is invalid");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":2.5}", null))
+                .hasMessage("NVENT-0204 \"concurrencyLimit\" of the trigger must be a whole number, was 2.5");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":\"3\"}", null))
+                .hasMessageContaining("must be a whole number");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyFrom\":null}", null))
+                .as("a limit left without a key").hasMessageStartingWith("NVENT-0275 trigger 'eu-orders'");
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).as("no key, no limit shown")
+                .doesNotContainKey("concurrencyLimit");
+
+        assertThat(stored.spec("eu-orders").concurrencyLimit()).isEqualTo(2);
     }
 
     @Test
