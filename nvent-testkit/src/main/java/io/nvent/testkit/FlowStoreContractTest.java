@@ -243,6 +243,22 @@ public abstract class FlowStoreContractTest {
         assertThat(store.findRunByKey(newKey())).isEmpty();
     }
 
+    /**
+     * The engine tells the copy of a keyed restart that its request left unfinished (its instance stopped) by
+     * the copy's version: 0, as created, until the first update.
+     */
+    @Test
+    void aRunCreatedWithAKeyIsReadAtVersionZeroUntilItsFirstUpdate() {
+        String key = newKey();
+        RunRecord run = newRun("orders");
+        store.createRun(run, List.of(log(1)), key);
+
+        assertThat(store.findRunByKey(key).orElseThrow().version()).isZero();
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isZero();
+        store.updateRun(run.runId(), setStatus(RunStatus.CANCELED));
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isPositive();
+    }
+
     @Test
     void aRunCreatedWithoutAKeyHoldsNone() {
         RunRecord plain = createRun("orders");

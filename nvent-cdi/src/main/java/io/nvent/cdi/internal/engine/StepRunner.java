@@ -1831,6 +1831,11 @@ final class StepRunner implements LostStepRecovery.Engine {
      *     that ran before the one that gives way
      */
     @Override
+    public void finishStoppedRestart(RunRecord run) {
+        engine.operatorActions().finishStoppedRestart(run);
+    }
+
+    @Override
     public void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
