@@ -29,6 +29,7 @@ import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** A restart or rerun with an idempotency key creates its run once, however often a client repeats it. */
 class IdempotentRestartTest {
@@ -180,6 +182,29 @@ class IdempotentRestartTest {
             assertThat(h.engine.rerunFrom(original, "write", RestartOptions.idempotent("stopped")))
                     .isEqualTo(new StartedRun(copy, false));
             assertThat(h.eventsOf(copy, EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aStoppedKeyedRestartOfARunHoldingItsConcurrencyKeyWaitsBehindItForARepeatWhichFinishesIt() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String original = h.engine.start("report", null, StartOptions.newBuilder().concurrencyKey("desk-7").build())
+                    .runId();
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+
+            // The copy waits for the key its original holds: neither the sweep nor an await lets it go on.
+            sweepALeaseApart(h, 3);
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(copy.runId()).orElseThrow().steps()).containsEntry("write", StepStatus.AWAITING);
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).isEmpty();
+
+            assertThat(h.engine.restart(original, RestartOptions.idempotent("stopped")))
+                    .isEqualTo(new StartedRun(copy.runId(), false));
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(h.eventsOf(copy.runId(), EventType.STEP_COMPLETED)).hasSize(1));
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
         }
     }
 
