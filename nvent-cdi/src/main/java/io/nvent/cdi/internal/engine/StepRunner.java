@@ -1818,6 +1818,11 @@ final class StepRunner implements LostStepRecovery.Engine {
                 && !(nvent instanceof ConcurrentRunModificationException));
     }
 
+    @Override
+    public void finishStoppedRestart(RunRecord run) {
+        engine.operatorActions().finishStoppedRestart(run);
+    }
+
     /**
      * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry
@@ -1830,11 +1835,6 @@ final class StepRunner implements LostStepRecovery.Engine {
      *     (left to be written with the result) is stored first, so that the history shows the attempt
      *     that ran before the one that gives way
      */
-    @Override
-    public void finishStoppedRestart(RunRecord run) {
-        engine.operatorActions().finishStoppedRestart(run);
-    }
-
     @Override
     public void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
