@@ -245,7 +245,8 @@ public abstract class FlowStoreContractTest {
 
     /**
      * The engine tells the copy of a keyed restart that its request left unfinished (its instance stopped) by
-     * the copy's version: 0, as created, until the first update.
+     * the copy's version: 0, as created, until the first update; by every read, the maintenance sweep's read of
+     * the running runs among them.
      */
     @Test
     void aRunCreatedWithAKeyIsReadAtVersionZeroUntilItsFirstUpdate() {
@@ -255,6 +256,11 @@ public abstract class FlowStoreContractTest {
 
         assertThat(store.findRunByKey(key).orElseThrow().version()).isZero();
         assertThat(store.findRun(run.runId()).orElseThrow().version()).isZero();
+        assertThat(store.readRuns(List.of(run.runId()))).singleElement()
+                .satisfies(read -> assertThat(read.version()).isZero());
+        assertThat(store.findRuns(new RunQuery(Optional.of("orders"), Optional.of(RunStatus.RUNNING), 0, 100)))
+                .filteredOn(read -> read.runId().equals(run.runId())).singleElement()
+                .satisfies(read -> assertThat(read.version()).isZero());
         store.updateRun(run.runId(), setStatus(RunStatus.CANCELED));
         assertThat(store.findRun(run.runId()).orElseThrow().version()).isPositive();
     }
