@@ -149,6 +149,25 @@ class IdempotentRestartTest {
     }
 
     @Test
+    void twoInstancesSweepingAtOnceFinishAStoppedKeyedRestartOnceCancelingTheOriginalOnce() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness a = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Write())) {
+            String original = a.engine.start("report", null);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(a, store, original);
+
+            // Each instance's second lost-job check of the unchanged copy, at once.
+            Concurrently.run(8, caller -> (caller % 2 == 0 ? a : b).engine.lostSteps()
+                    .requeueLostSteps(Map.of(copy.runId(), copy.version()), Optional.empty(), 100));
+
+            b.awaitStatus(copy.runId(), RunStatus.AWAITING);
+            assertThat(b.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(b.eventsOf(original, EventType.FLOW_CANCEL)).hasSize(1);
+            assertThat(b.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
     void anAwaitThatLetsTheCopyOfAStoppedKeyedRestartGoOnCancelsTheOriginalFirst() {
         StoreFailingNextUpdate store = new StoreFailingNextUpdate();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Confirm())) {
