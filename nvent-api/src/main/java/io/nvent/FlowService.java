@@ -159,7 +159,8 @@ public interface FlowService {
      * its first step is queued after that: should the first call stop in between (its instance died), a
      * repeat finishes it, or, before any repeat, the engine does, on any instance, as the new run's first step
      * goes on (its lost job queued again, an await of it resolved): canceling an active original first, so
-     * that the two never run side by side.
+     * that it never starts the new run beside it. A new run waiting for the concurrency key that its active
+     * original holds is left to a repeat: it gets the key only once the original ends.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
      * before 0.2 (a decorator, a test double), restarts as {@link #restart(String)} without a key and
