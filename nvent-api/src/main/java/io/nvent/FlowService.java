@@ -157,7 +157,10 @@ public interface FlowService {
      * a key that started another request is refused, having changed nothing, also when another instance
      * took it during this call. The new run is stored, holding the key, before the original is canceled, and
      * its first step is queued after that: should the first call stop in between (its instance died), a
-     * repeat finishes it.
+     * repeat finishes it, or, before any repeat, the engine does, on any instance, as the new run's first step
+     * goes on (its lost job queued again, an await of it resolved): canceling an active original first, so
+     * that it never starts the new run beside it. A new run waiting for the concurrency key that its active
+     * original holds is left to a repeat: it gets the key only once the original ends.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent
      * before 0.2 (a decorator, a test double), restarts as {@link #restart(String)} without a key and

@@ -23,6 +23,10 @@ import java.util.OptionalLong;
  *       together or not at all, and concurrent updates of the same run are serialised (optimistic
  *       locking with retry, or a row lock). It refuses transitions {@link io.nvent.RunStatus}
  *       does not allow by throwing {@link io.nvent.IllegalRunTransitionException}.</li>
+ *   <li>A run is stored at the version it is created with (0, as {@link RunRecord#started} makes it), and
+ *       every read returns that version until its first {@link #updateRun}: the engine relies on it to tell a
+ *       run nothing changed since it was stored (the new run of a keyed restart whose instance stopped before
+ *       it canceled the original).</li>
  *   <li>State entries whose expiry has passed are never returned.</li>
  *   <li>When a JTA transaction is active, the store joins it.</li>
  *   <li>A call that fails because the backend cannot be reached (and may succeed later) throws

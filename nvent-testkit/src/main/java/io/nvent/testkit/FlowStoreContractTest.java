@@ -243,6 +243,28 @@ public abstract class FlowStoreContractTest {
         assertThat(store.findRunByKey(newKey())).isEmpty();
     }
 
+    /**
+     * The engine tells the copy of a keyed restart that its request left unfinished (its instance stopped) by
+     * the copy's version: 0, as created, until the first update; by every read, the maintenance sweep's read of
+     * the running runs among them.
+     */
+    @Test
+    void aRunCreatedWithAKeyIsReadAtVersionZeroUntilItsFirstUpdate() {
+        String key = newKey();
+        RunRecord run = newRun("orders");
+        store.createRun(run, List.of(log(1)), key);
+
+        assertThat(store.findRunByKey(key).orElseThrow().version()).isZero();
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isZero();
+        assertThat(store.readRuns(List.of(run.runId()))).singleElement()
+                .satisfies(read -> assertThat(read.version()).isZero());
+        assertThat(store.findRuns(new RunQuery(Optional.of("orders"), Optional.of(RunStatus.RUNNING), 0, 100)))
+                .filteredOn(read -> read.runId().equals(run.runId())).singleElement()
+                .satisfies(read -> assertThat(read.version()).isZero());
+        store.updateRun(run.runId(), setStatus(RunStatus.CANCELED));
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isPositive();
+    }
+
     @Test
     void aRunCreatedWithoutAKeyHoldsNone() {
         RunRecord plain = createRun("orders");

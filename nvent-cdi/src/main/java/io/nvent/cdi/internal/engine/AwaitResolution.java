@@ -69,14 +69,22 @@ final class AwaitResolution {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
-     * Passes a change an await made on to {@link ChangeFollowUp#afterChange}. It exists to break a cycle:
-     * {@link ChangeFollowUp} saves awaits and delivers emissions to them through this class, so the two
-     * cannot take each other in their constructors.
+     * Passes a change an await made on to {@link ChangeFollowUp#afterChange}, and a run an await lets go on to
+     * {@link OperatorActions#finishStoppedRestart}. It exists to break a cycle: {@link ChangeFollowUp} saves
+     * awaits and delivers emissions to them through this class, and operators' cancels close awaits through it,
+     * so they cannot take each other in their constructors.
      */
     interface RunContinuation {
 
         /** Publishes a stored change of a run and does what it decided: the steps, awaits and emissions pending. */
         void afterChange(String flow, StoredChange change, Pending pending);
+
+        /**
+         * Cancels the original of a run that is the copy of a keyed restart whose instance stopped before it
+         * canceled the original, if still active, before an await lets the copy's first step go on; nothing for
+         * any other run.
+         */
+        void finishStoppedRestart(RunRecord run);
     }
 
     private final FlowRegistry registry;
@@ -237,7 +245,7 @@ final class AwaitResolution {
             return false;
         }
         if (StepWaits.notDeployed(registry, await.flow(), await.step()).isPresent()
-                || closedAsRunEnded(await).isPresent()) {
+                || closedAsRunEnded(await, continuation::finishStoppedRestart).isPresent()) {
             return false;
         }
         if (closeAs == AwaitStatus.RESOLVED && isDelayedStartWithKey(await)) {
@@ -370,7 +378,7 @@ final class AwaitResolution {
      * used up its {@link AwaitSpec#timeoutRetries()} fails the step instead.
      */
     void timeOut(AwaitRecord await) {
-        if (closedAsRunEnded(await).isPresent()) {
+        if (closedAsRunEnded(await, continuation::finishStoppedRestart).isPresent()) {
             return;
         }
         Instant now = clock.instant();
@@ -718,10 +726,22 @@ final class AwaitResolution {
      * A canceled await is looked at too, so that its caller learns that it was its run that ended.
      */
     private Optional<RunStatus> closedAsRunEnded(AwaitRecord await) {
+        return closedAsRunEnded(await, run -> { });
+    }
+
+    /**
+     * {@link #closedAsRunEnded(AwaitRecord)}, handing the run read to {@code goingOn} while it goes on and the
+     * await waits: one read of the run for both.
+     */
+    private Optional<RunStatus> closedAsRunEnded(AwaitRecord await, Consumer<RunRecord> goingOn) {
         if (await.status() != AwaitStatus.WAITING && await.status() != AwaitStatus.CANCELED) {
             return Optional.empty();
         }
-        Optional<RunStatus> ended = store.findRun(await.runId()).map(RunRecord::status).filter(RunStatus::isTerminal);
+        Optional<RunRecord> run = store.findRun(await.runId());
+        Optional<RunStatus> ended = run.map(RunRecord::status).filter(RunStatus::isTerminal);
+        if (ended.isEmpty() && await.status() == AwaitStatus.WAITING) {
+            run.ifPresent(goingOn);
+        }
         ended.filter(status -> await.status() == AwaitStatus.WAITING).ifPresent(status -> {
             closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant());
             LOG.log(System.Logger.Level.DEBUG, () -> "await " + await.awaitId() + " of run " + await.runId()

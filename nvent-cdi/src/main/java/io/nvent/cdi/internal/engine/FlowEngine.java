@@ -608,7 +608,9 @@ public final class FlowEngine implements FlowService {
      * <p>With a key the copy is stored first, taking the key, and {@code cancelOriginal} runs only then, before
      * the copy's first step is scheduled: a request refused because another one took the key after this one
      * found it free, on any instance, has changed nothing. A request that stopped between the steps (its
-     * instance died) leaves a copy whose original may still be active; its repeat finishes the restart.
+     * instance died) leaves a copy whose original may still be active; its repeat finishes the restart, or, before
+     * that, the lost-job sweep or an await letting the copy's first step go on, canceling an active original
+     * first ({@link OperatorActions#finishStoppedRestart}).
      */
     private StartedRun createCopyAndSchedule(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
                                              Map<String, String> doneEvents, StepDefinition first,
@@ -662,7 +664,7 @@ public final class FlowEngine implements FlowService {
         }
         for (FlowDefinition deployed : registry.flows()) {
             Optional<RunRecord> holder = runHoldingKey(storedKey(deployed.name(), StartKey.callers(key).seed()))
-                    .filter(run -> copy.made(startEntryOf(run)));
+                    .filter(run -> copy.made(OperatorActions.Copy.startEntryOf(store, run)));
             if (holder.isPresent()) {
                 return Optional.of(repeated(holder.get(), copy, cancelOriginal));
             }
@@ -678,19 +680,13 @@ public final class FlowEngine implements FlowService {
     private Optional<StartedRun> earlierCopy(String storedKey, String flow, String key, OperatorActions.Copy copy,
                                              Runnable cancelOriginal) {
         return runHoldingKey(storedKey).map(holder -> {
-            JsonObject startEntry = startEntryOf(holder);
+            JsonObject startEntry = OperatorActions.Copy.startEntryOf(store, holder);
             if (!copy.made(startEntry)) {
                 throw new IdempotencyKeyConflictException(flow, key, holder.runId(),
                         OperatorActions.Copy.describe(startEntry), copy.toString());
             }
             return repeated(holder, copy, cancelOriginal);
         });
-    }
-
-    private JsonObject startEntryOf(RunRecord run) {
-        return store.readEvents(run.runId(), new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream()
-                .findFirst().map(start -> JsonMatch.read(start.data()).asJsonObject())
-                .orElse(JsonValue.EMPTY_JSON_OBJECT);
     }
 
     /**
@@ -1122,6 +1118,11 @@ public final class FlowEngine implements FlowService {
         @Override
         public void afterChange(String flow, StoredChange change, Pending pending) {
             followUp.afterChange(flow, change, pending);
+        }
+
+        @Override
+        public void finishStoppedRestart(RunRecord run) {
+            operatorActions.finishStoppedRestart(run);
         }
     }
 

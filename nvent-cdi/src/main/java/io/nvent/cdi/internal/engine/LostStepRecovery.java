@@ -94,6 +94,12 @@ final class LostStepRecovery {
         /** Queues again a step whose attempt failed because the store could not be reached. */
         void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                       Optional<Instant> ranFrom);
+
+        /**
+         * Cancels the original of a run that is the copy of a keyed restart whose instance stopped before it
+         * canceled the original, if still active; nothing for any other run ({@link OperatorActions#finishStoppedRestart}).
+         */
+        void finishStoppedRestart(RunRecord run);
     }
 
     private final FlowRegistry registry;
@@ -594,6 +600,9 @@ final class LostStepRecovery {
         // once and change the run, which says nothing about the others: checked after each, a run's second
         // lost step (a fan-out's other branch) waited two more checks a lease apart.
         if (!requeues.isEmpty() && unchangedSince(run)) {
+            // The copy of a keyed restart whose instance stopped before it canceled the original and queued the
+            // copy's first step: the original is canceled first, as the request would have, or both would run.
+            engine.finishStoppedRestart(run);
             requeues.forEach(Runnable::run);
         }
     }

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.ClearedHistory;
 import io.nvent.ConcurrentRunModificationException;
 import io.nvent.DeletedRun;
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
@@ -28,6 +29,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +61,8 @@ final class OperatorActions {
      * under way in all but its status, and the caller may try again.
      */
     private static final int DELETE_ATTEMPTS = 5;
+    /** Why a restart cancels its original, in the original's {@code flow.cancel} entry. */
+    private static final String RESTARTED = "restarted";
 
     /** What an operator's action asks of the engine that starts runs. */
     interface Engine {
@@ -117,6 +121,13 @@ final class OperatorActions {
                 return Optional.of(rerunOf(original.getString(), step.getString()));
             }
             return Optional.empty();
+        }
+
+        /** A run's {@code flow.start} entry; empty if the store keeps none. */
+        static JsonObject startEntryOf(FlowStore store, RunRecord run) {
+            return store.readEvents(run.runId(), new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream()
+                    .findFirst().map(start -> JsonMatch.read(start.data()).asJsonObject())
+                    .orElse(JsonValue.EMPTY_JSON_OBJECT);
         }
 
         /** Whether a run whose {@code flow.start} entry is {@code startEntry} was made by this request. */
@@ -228,7 +239,7 @@ final class OperatorActions {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(options, "options");
         Copy copy = Copy.restartOf(runId);
-        Runnable cancelOriginal = () -> cancelIfActive(runId, "restarted");
+        Runnable cancelOriginal = () -> cancelIfActive(runId, RESTARTED);
         Optional<RunRecord> found = store.findRun(runId);
         Optional<StartedRun> repeated = earlierCopy(found, options, copy, cancelOriginal);
         if (repeated.isPresent()) {
@@ -249,6 +260,22 @@ final class OperatorActions {
                                              Runnable cancelOriginal) {
         return options.idempotencyKey().flatMap(key -> engine.earlierCopy(original.map(RunRecord::flow), key, copy,
                 cancelOriginal));
+    }
+
+    /**
+     * Finishes a keyed restart whose instance stopped once it had stored the copy, before the copy's first step
+     * goes on by another way than a repeat of the request (the lost-job sweep queueing it, its before-await or
+     * concurrency key resolving): cancels the original if still active, as the request would have, so that the
+     * two never run side by side. A copy is stored holding its key at version 0, and the request changes it no
+     * more: only a run with a key still at version 0 may be one, and only its {@code flow.start} entry is read,
+     * once. A rerun cancels nothing; a start has no original.
+     */
+    void finishStoppedRestart(RunRecord run) {
+        if (run.version() != 0 || run.idempotencyKey().isEmpty()) {
+            return;
+        }
+        Copy.madeRun(Copy.startEntryOf(store, run)).filter(copy -> copy.fromStep().isEmpty())
+                .ifPresent(restart -> cancelIfActive(restart.originalRunId(), RESTARTED));
     }
 
     /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */

@@ -1830,6 +1830,11 @@ final class StepRunner implements LostStepRecovery.Engine {
                 && !(nvent instanceof ConcurrentRunModificationException));
     }
 
+    @Override
+    public void finishStoppedRestart(RunRecord run) {
+        engine.operatorActions().finishStoppedRestart(run);
+    }
+
     /**
      * An attempt of a step failed because the store could not be reached: the step is queued
      * again under a recovery job, after {@link #STORE_RETRY_DELAY}, with a {@code step.retry} entry

@@ -1,6 +1,10 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitType;
 import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.RestartOptions;
 import io.nvent.RunInfo;
@@ -8,6 +12,9 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.engine.AwaitOfEndedRunTest.Draft;
 import io.nvent.cdi.internal.engine.AwaitOfEndedRunTest.Publish;
@@ -17,15 +24,18 @@ import io.nvent.cdi.internal.engine.RecoveryActionsTest.Load;
 import io.nvent.cdi.internal.engine.RecoveryActionsTest.Transform;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.testkit.Concurrently;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -33,6 +43,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** A restart or rerun with an idempotency key creates its run once, however often a client repeats it. */
 class IdempotentRestartTest {
@@ -117,6 +128,123 @@ class IdempotentRestartTest {
         }
     }
 
+    @Test
+    void theSweepOfAnotherInstanceFinishesAStoppedKeyedRestartCancelingTheOriginalAndStartingTheCopyOnce() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness a = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Write())) {
+            String original = a.engine.start("report", null);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(a, store, original);
+
+            sweepALeaseApart(b, 3);
+
+            b.awaitStatus(copy.runId(), RunStatus.AWAITING);
+            assertThat(b.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(b.eventsOf(original, EventType.FLOW_CANCEL)).singleElement()
+                    .satisfies(cancel -> assertThat(cancel.data()).contains("\"reason\":\"restarted\""));
+            assertThat(b.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
+            assertThat(b.engine.restart(original, RestartOptions.idempotent("stopped")))
+                    .isEqualTo(new StartedRun(copy.runId(), false));
+        }
+    }
+
+    @Test
+    void twoInstancesSweepingAtOnceFinishAStoppedKeyedRestartOnceCancelingTheOriginalOnce() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness a = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", UnaryOperator.identity(), new Write())) {
+            String original = a.engine.start("report", null);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(a, store, original);
+
+            // Each instance's second lost-job check of the unchanged copy, at once.
+            Concurrently.run(8, caller -> (caller % 2 == 0 ? a : b).engine.lostSteps()
+                    .requeueLostSteps(Map.of(copy.runId(), copy.version()), Optional.empty(), 100));
+
+            b.awaitStatus(copy.runId(), RunStatus.AWAITING);
+            assertThat(b.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(b.eventsOf(original, EventType.FLOW_CANCEL)).hasSize(1);
+            assertThat(b.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void anAwaitThatLetsTheCopyOfAStoppedKeyedRestartGoOnCancelsTheOriginalFirst() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Confirm())) {
+            String original = h.engine.start("signup", ANN);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+            String awaitOfCopy = h.engine.awaits(true, 10).stream().filter(a -> a.runId().equals(copy.runId()))
+                    .findFirst().orElseThrow().awaitId();
+
+            h.engine.resolveAwait(awaitOfCopy, Map.of());
+
+            h.awaitStatus(copy.runId(), RunStatus.COMPLETED);
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void theSweepStartsTheCopyOfAKeyedRerunWhoseInstanceStoppedOnceItStoredItAndLeavesTheOriginalAsItIs() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String original = h.engine.start("report", null);
+            h.awaitStatus(original, RunStatus.AWAITING);
+            store.stopOnceTheNextKeyedRunIsStored();
+            assertThatThrownBy(() -> h.engine.rerunFrom(original, "write", RestartOptions.idempotent("stopped")))
+                    .hasMessage("the instance stopped");
+            String copy = h.engine.runByIdempotencyKey("report", "stopped").orElseThrow().runId();
+
+            sweepALeaseApart(h, 3);
+
+            h.awaitStatus(copy, RunStatus.AWAITING);
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.rerunFrom(original, "write", RestartOptions.idempotent("stopped")))
+                    .isEqualTo(new StartedRun(copy, false));
+            assertThat(h.eventsOf(copy, EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aStoppedKeyedRestartOfARunHoldingItsConcurrencyKeyWaitsBehindItForARepeatWhichFinishesIt() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String original = h.engine.start("report", null, StartOptions.newBuilder().concurrencyKey("desk-7").build())
+                    .runId();
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+
+            // The copy waits for the key its original holds: neither the sweep nor an await lets it go on.
+            sweepALeaseApart(h, 3);
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(copy.runId()).orElseThrow().steps()).containsEntry("write", StepStatus.AWAITING);
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).isEmpty();
+
+            assertThat(h.engine.restart(original, RestartOptions.idempotent("stopped")))
+                    .isEqualTo(new StartedRun(copy.runId(), false));
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(h.eventsOf(copy.runId(), EventType.STEP_COMPLETED)).hasSize(1));
+            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    /** Writes a report, which then waits a day for its review: a run that stays under way. */
+    @FlowStep(flow = "report", name = "write", role = StepRole.ENTRY)
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    static class Write implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "written";
+        }
+    }
+
+    /** Sweeps of {@code instance}, a lease apart on its clock: two find a lost job, the next queues it again. */
+    private static void sweepALeaseApart(EngineHarness instance, int sweeps) {
+        for (int sweep = 0; sweep < sweeps; sweep++) {
+            instance.sweep();
+            instance.clock.advance(instance.engine.settings().leaseDuration());
+        }
+    }
+
     /** A keyed restart of the awaiting original whose instance stops once it stored the copy: the copy. */
     private static RunRecord restartStoppedAfterStoringTheCopy(EngineHarness h, StoreFailingNextUpdate store,
                                                                String original) {
@@ -124,7 +252,8 @@ class IdempotentRestartTest {
         store.failNextUpdateOf(original);
         assertThatThrownBy(() -> h.engine.restart(original, RestartOptions.idempotent("stopped")))
                 .hasMessage("the instance stopped");
-        return store.findRun(h.engine.runByIdempotencyKey("article", "stopped").orElseThrow().runId()).orElseThrow();
+        String flow = h.engine.run(original).orElseThrow().flow();
+        return store.findRun(h.engine.runByIdempotencyKey(flow, "stopped").orElseThrow().runId()).orElseThrow();
     }
 
     @Test
@@ -235,12 +364,29 @@ class IdempotentRestartTest {
         return results;
     }
 
-    /** A store whose next update of one run fails, as if the instance writing it stopped just before. */
+    /**
+     * A store whose next update of one run fails, as if the instance writing it stopped just before; or that
+     * fails once it stored the next run with a key, as if the instance stopped right after.
+     */
     static final class StoreFailingNextUpdate extends MemoryFlowStore {
         private final AtomicReference<String> failing = new AtomicReference<>();
+        private final AtomicBoolean stopAfterKeyedRun = new AtomicBoolean();
 
         void failNextUpdateOf(String runId) {
             failing.set(runId);
+        }
+
+        void stopOnceTheNextKeyedRunIsStored() {
+            stopAfterKeyedRun.set(true);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            List<HistoryEvent> stored = super.createRun(run, events, idempotencyKey);
+            if (stopAfterKeyedRun.compareAndSet(true, false)) {
+                throw new IllegalStateException("the instance stopped");
+            }
+            return stored;
         }
 
         @Override
