@@ -851,8 +851,13 @@ public final class FlowEngine implements FlowService {
         requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         Instant now = clock.instant();
-        FlowDefinition flow = flowOf(runId);
+        RunRecord target = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
+        FlowDefinition flow = registry.require(target.flow());
         requireListenedTo(flow, runId, event);
+        // The emit is the run's first update if it is a keyed restart's copy whose request stopped before
+        // canceling the original: after it, nothing would tell the copy apart, and its steps could run beside
+        // the original's.
+        operatorActions.finishStoppedRestart(target);
         Pending pending = new Pending();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.status().isTerminal()) {
@@ -1224,10 +1229,5 @@ public final class FlowEngine implements FlowService {
     /** What this instance did since it started, for the metrics endpoint. */
     public EngineMetrics metrics() {
         return metrics;
-    }
-
-    private FlowDefinition flowOf(String runId) {
-        RunRecord run = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
-        return registry.require(run.flow());
     }
 }

@@ -184,6 +184,22 @@ class IdempotentRestartTest {
     }
 
     @Test
+    void anEmitIntoTheCopyOfAStoppedKeyedRestartCancelsTheOriginalBeforeTheCopysStepsGoOn() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Draft(),
+                new Publish())) {
+            String original = h.engine.start("article", null);
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+
+            h.engine.emit(copy.runId(), "drafted", Map.of("title", "by hand"));
+
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.eventsOf(original, EventType.FLOW_CANCEL)).singleElement()
+                    .satisfies(cancel -> assertThat(cancel.data()).contains("\"reason\":\"restarted\""));
+        }
+    }
+
+    @Test
     void theSweepStartsTheCopyOfAKeyedRerunWhoseInstanceStoppedOnceItStoredItAndLeavesTheOriginalAsItIs() {
         StoreFailingNextUpdate store = new StoreFailingNextUpdate();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
