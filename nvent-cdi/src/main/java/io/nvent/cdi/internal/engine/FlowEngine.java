@@ -8,7 +8,9 @@ import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
+import io.nvent.Emitted;
 import io.nvent.EventDelivery;
+import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.DeletedRun;
 import io.nvent.EventType;
@@ -47,6 +49,7 @@ import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -133,6 +136,8 @@ public final class FlowEngine implements FlowService {
     private final StepRunner runner;
     /** What operators do to runs: cancel, restart, rerun, retry a step, delete, clear a flow's history. */
     private final OperatorActions operatorActions;
+    /** Emits and publishes with an idempotency key. */
+    private final RequestKeys requestKeys;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -146,6 +151,7 @@ public final class FlowEngine implements FlowService {
         this.json = json;
         this.clock = clock;
         this.settings = settings;
+        this.requestKeys = new RequestKeys(scheduling, clock, settings.requestKeyRetention());
         this.history = new StepHistory(store);
         this.queueing = new StepQueueing(queue, settings, history);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
@@ -849,7 +855,28 @@ public final class FlowEngine implements FlowService {
     public void emit(String runId, String event, Object payload) {
         Objects.requireNonNull(runId, "runId");
         requireEventName(event);
+        emitJson(runId, event, json.toJson(payload, "payload of event '" + event + "'"));
+    }
+
+    @Override
+    public Emitted emit(String runId, String event, Object payload, EventOptions options) {
+        Objects.requireNonNull(runId, "runId");
+        requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        if (Objects.requireNonNull(options, "options").idempotencyKey().isEmpty()) {
+            emitJson(runId, event, payloadJson);
+            return new Emitted(false);
+        }
+        RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.EMIT, runId,
+                options.idempotencyKey().get(), event, payloadJson, "an emit of event '" + event + "' into run " + runId,
+                "another event or payload into run " + runId);
+        return requestKeys.once(request, () -> {
+            emitJson(runId, event, payloadJson);
+            return new Emitted(false);
+        }, emitted -> "{}", answer -> new Emitted(true));
+    }
+
+    private void emitJson(String runId, String event, String payloadJson) {
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
         requireListenedTo(flow, runId, event);
@@ -1077,6 +1104,34 @@ public final class FlowEngine implements FlowService {
     public EventDelivery publishEvent(String event, Object payload) {
         requireEventName(event);
         return followUp.deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
+    }
+
+    @Override
+    public EventDelivery publishEvent(String event, Object payload, EventOptions options) {
+        requireEventName(event);
+        String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        if (Objects.requireNonNull(options, "options").idempotencyKey().isEmpty()) {
+            return followUp.deliverEvent(event, payloadJson);
+        }
+        RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.PUBLISH, event,
+                options.idempotencyKey().get(), event, payloadJson, "a publish of event '" + event + "'",
+                "another payload of event '" + event + "'");
+        return requestKeys.once(request, () -> followUp.deliverEvent(event, payloadJson), FlowEngine::deliveryJson,
+                answer -> answer.map(FlowEngine::delivery).orElseGet(() -> new EventDelivery(List.of(), 0))
+                        .asReplayed());
+    }
+
+    /** What a keyed publish keeps for its repeats. */
+    private static String deliveryJson(EventDelivery delivery) {
+        return Json.PROVIDER.createObjectBuilder()
+                .add("startedRuns", Json.PROVIDER.createArrayBuilder(delivery.startedRuns()))
+                .add("resolvedAwaits", delivery.resolvedAwaits()).build().toString();
+    }
+
+    private static EventDelivery delivery(String deliveryJson) {
+        JsonObject kept = JsonMatch.read(deliveryJson).asJsonObject();
+        return new EventDelivery(kept.getJsonArray("startedRuns").getValuesAs(jakarta.json.JsonString::getString),
+                kept.getInt("resolvedAwaits"));
     }
 
     /** An event is found by its name: a blank one could never be awaited or subscribed to. */

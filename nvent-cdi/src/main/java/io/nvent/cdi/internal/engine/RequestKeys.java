@@ -1,0 +1,116 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.spi.RequestKey;
+import io.nvent.spi.SchedulingStore;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Emits and publishes with an idempotency key ({@link io.nvent.EventOptions}): the key is claimed in the
+ * scheduling store before the event is delivered, so that of two calls with one key, on any instance, one
+ * delivers; the answer is stored after, for the repeats; a delivery that fails gives the key up again, so that
+ * the client's retry delivers.
+ */
+final class RequestKeys {
+
+    private static final System.Logger LOG = System.getLogger(RequestKeys.class.getName());
+
+    private final SchedulingStore scheduling;
+    private final Clock clock;
+    private final Duration retention;
+
+    RequestKeys(SchedulingStore scheduling, Clock clock, Duration retention) {
+        this.scheduling = scheduling;
+        this.clock = clock;
+        this.retention = retention;
+    }
+
+    /**
+     * What the request with this key answers: {@code deliver}'s result the first time, {@code replay} of the
+     * stored answer on a repeat (empty while the first call delivers, or if its instance stopped before storing
+     * it).
+     *
+     * @param request the request: its key, what it delivers where, and in words
+     * @param deliver delivers the event; a failure gives the key up again and is thrown
+     * @param answer the answer kept for the repeats
+     * @param replay the answer of a repeat, from the one kept
+     * @throws IdempotencyKeyConflictException if the key delivered another request
+     */
+    <T> T once(KeyedRequest request, Supplier<T> deliver, Function<T, String> answer,
+               Function<Optional<String>, T> replay) {
+        Instant now = clock.instant();
+        RequestKey claim = new RequestKey(request.scope(), target(request.target()), digest(request.key()),
+                digest(request.event() + '\n' + JsonMatch.canonical(request.payloadJson())), Optional.empty(), now,
+                now.plus(retention));
+        Optional<RequestKey> earlier = scheduling.claimRequestKey(claim, now);
+        if (earlier.isPresent()) {
+            if (!earlier.get().requestDigest().equals(claim.requestDigest())) {
+                throw IdempotencyKeyConflictException.ofEvent(request.key(), request.earlier(), request.described());
+            }
+            return replay.apply(earlier.get().response());
+        }
+        T result;
+        try {
+            result = deliver.get();
+        } catch (RuntimeException | Error failed) {
+            forget(claim, failed);
+            throw failed;
+        }
+        try {
+            scheduling.answerRequestKey(claim.withResponse(answer.apply(result)));
+        } catch (RuntimeException notStored) {
+            // Delivered all the same: a repeat finds the claim and is answered as replayed, without the answer.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0588 " + request.described() + " was delivered, but the"
+                    + " answer for its repeats with key '" + request.key() + "' could not be stored: " + notStored,
+                    notStored);
+        }
+        return result;
+    }
+
+    private void forget(RequestKey claim, Throwable failed) {
+        try {
+            scheduling.forgetRequestKey(claim);
+        } catch (RuntimeException notForgotten) {
+            failed.addSuppressed(notForgotten);
+        }
+    }
+
+    /** A run id or event name too long for a store's column counts under its digest (event names have no limit). */
+    private static String target(String target) {
+        return target.length() <= RequestKey.MAX_TARGET_LENGTH ? target : "sha256:" + digest(target);
+    }
+
+    /** SHA-256 as hex: keys and payloads of any length in a column of 64 characters. */
+    static String digest(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /**
+     * An emit or publish with a key.
+     *
+     * @param scope emit or publish
+     * @param target the run emitted into, or the published event
+     * @param key the caller's key
+     * @param event the event's name
+     * @param payloadJson its payload as JSON
+     * @param described the request in words, e.g. {@code "a publish of event 'paid'"}
+     * @param earlier what another request with the key was, in words
+     */
+    record KeyedRequest(RequestKey.Scope scope, String target, String key, String event, String payloadJson,
+                        String described, String earlier) {
+    }
+}
