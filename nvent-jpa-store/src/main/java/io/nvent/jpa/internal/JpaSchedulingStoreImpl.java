@@ -24,6 +24,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -134,6 +135,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String history;
     private final String ticks;
     private final String webhookRequests;
+    private final String requestKeys;
     private final String leases;
     private final String pauses;
     private final String rateLimits;
@@ -157,6 +159,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
         this.webhookRequests = tables + "webhook_request";
+        this.requestKeys = tables + "request_key";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.rateLimits = tables + "rate_limit";
@@ -1539,6 +1542,106 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 delete.setString(1, trigger);
                 delete.setString(2, request);
                 return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ keys of emits and publishes
+
+    @Override
+    public Optional<RequestKey> claimRequestKey(RequestKey claim, Instant now) {
+        Objects.requireNonNull(claim, "claim");
+        Objects.requireNonNull(now, "now");
+        return write("idempotency key of " + claim.scope().wireName() + " '" + claim.target() + "'", connection -> {
+            // An expired claim of this key counts as none: it goes before the insert (the sweep drops the others).
+            try (PreparedStatement expired = connection.prepareStatement("delete from " + requestKeys
+                    + " where scope = ? and target = ? and key_digest = ? and expires_at <= ?")) {
+                bind(expired, claim.scope().wireName(), claim.target(), claim.keyDigest(), now);
+                expired.executeUpdate();
+            }
+            // A claim found gone when read was forgotten in between (its delivery failed): insert again.
+            for (int attempt = 1; ; attempt++) {
+                if (insertRequestKey(connection, claim)) {
+                    return Optional.<RequestKey>empty();
+                }
+                Optional<RequestKey> earlier = requestKey(connection, claim);
+                if (earlier.isPresent() || attempt == 3) {
+                    return earlier;
+                }
+            }
+        });
+    }
+
+    /** Inserts a claim; {@code false} if the key is claimed already. */
+    private boolean insertRequestKey(Connection connection, RequestKey claim) throws SQLException {
+        String insert = "insert into " + requestKeys + " (scope, target, key_digest, request_digest, response,"
+                + " created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)";
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict do nothing" : insert)) {
+            bind(statement, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest());
+            setText(statement, 5, claim.response());
+            setInstant(statement, 6, Optional.of(claim.createdAt()), database);
+            setInstant(statement, 7, Optional.of(claim.expiresAt()), database);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
+            if (isDuplicateKey(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private Optional<RequestKey> requestKey(Connection connection, RequestKey claim) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select request_digest, response, created_at,"
+                + " expires_at from " + requestKeys + " where scope = ? and target = ? and key_digest = ?")) {
+            bind(select, claim.scope().wireName(), claim.target(), claim.keyDigest());
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Optional.of(new RequestKey(claim.scope(), claim.target(), claim.keyDigest(),
+                        row.getString(1), Optional.ofNullable(row.getString(2)), getInstant(row, 3).orElseThrow(),
+                        getInstant(row, 4).orElseThrow())) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean answerRequestKey(RequestKey answered) {
+        Objects.requireNonNull(answered, "answered");
+        return write("answer of idempotency key of " + answered.scope().wireName() + " '" + answered.target() + "'",
+                connection -> {
+                    try (PreparedStatement update = connection.prepareStatement("update " + requestKeys
+                            + " set response = ? where scope = ? and target = ? and key_digest = ?"
+                            + " and request_digest = ?")) {
+                        setText(update, 1, answered.response());
+                        update.setString(2, answered.scope().wireName());
+                        update.setString(3, answered.target());
+                        update.setString(4, answered.keyDigest());
+                        update.setString(5, answered.requestDigest());
+                        return update.executeUpdate() == 1;
+                    }
+                });
+    }
+
+    @Override
+    public boolean forgetRequestKey(RequestKey claim) {
+        Objects.requireNonNull(claim, "claim");
+        return write("idempotency key of " + claim.scope().wireName() + " '" + claim.target() + "'", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + requestKeys
+                    + " where scope = ? and target = ? and key_digest = ? and request_digest = ?")) {
+                bind(delete, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest());
+                return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public int purgeRequestKeys(Instant now) {
+        Objects.requireNonNull(now, "now");
+        return write("expired idempotency keys", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + requestKeys
+                    + " where expires_at <= ?")) {
+                setInstant(delete, 1, Optional.of(now), database);
+                return delete.executeUpdate();
             }
         });
     }

@@ -54,7 +54,7 @@ final class SchemaMigrator {
             "V15__run_key_and_error.sql", "V16__lease_progress.sql", "V17__lease_attempt.sql",
             "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql",
             "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql",
-            "V22__trigger_concurrency_key.sql", "V23__concurrency_limit.sql");
+            "V22__trigger_concurrency_key.sql", "V23__concurrency_limit.sql", "V26__request_key.sql");
 
     private SchemaMigrator() {
     }
