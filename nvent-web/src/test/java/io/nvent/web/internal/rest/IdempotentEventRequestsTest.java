@@ -1,0 +1,136 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import jakarta.json.Json;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.Map;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /runs/{id}/emit/{event}} and {@code POST /events/{event}} with an {@code Idempotency-Key}: a client
+ * retrying after a timeout delivers the event once and gets the first answer again.
+ */
+class IdempotentEventRequestsTest {
+
+    /** A parcel whose scans are emitted into its run while it waits a day to be delivered. */
+    @FlowStep(flow = "parcel", name = "send", role = StepRole.ENTRY, emits = "parcel.scanned")
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    public static class Send implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "parcel", name = "track", subscribes = "parcel.scanned")
+    public static class Track implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A refund that waits for its approval. */
+    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.EVENT, event = "refund.approved", timeoutMs = 86_400_000)
+    public static class PayBack implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Send()).step(new Track())
+            .step(new PayBack()).build();
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void aRepeatedEmitWithItsKeyIsAnswered200ReplayedWithoutDeliveringAndAnotherPayloadIs422() {
+        String parcel = awaiting("parcel");
+        String emit = "runs/" + parcel + "/emit/parcel.scanned";
+
+        ContainerResponse first = api().requestWithBody("POST", emit, "{\"depot\":\"Hamburg\",\"at\":1}",
+                "Idempotency-Key", "scan-1");
+        ContainerResponse again = api().requestWithBody("POST", emit, "{ \"at\": 1.0, \"depot\": \"Hamburg\" }",
+                "Idempotency-Key", "scan-1");
+        ContainerResponse other = api().requestWithBody("POST", emit, "{\"depot\":\"Kiel\"}",
+                "Idempotency-Key", "scan-1");
+
+        assertThat(first.getStatus()).isEqualTo(200);
+        assertThat(first.getHeaderString("Idempotent-Replayed")).isNull();
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(again.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(parse(again).asJsonObject().getString("runId")).isEqualTo(parcel);
+        assertThat(other.getStatus()).isEqualTo(422);
+        assertThat(other.getEntity()).asString().contains("NVENT-0281 idempotency key 'scan-1' already delivered"
+                + " another event or payload into run " + parcel);
+        assertThat(engine.flows().events(parcel, EventQuery.all())).filteredOn(e -> e.type() == EventType.EMIT)
+                .hasSize(1);
+    }
+
+    @Test
+    void aRepeatedPublishWithItsKeyIsAnsweredTheFirstAnswerWith200ReplayedAndABadKeyIs400() {
+        String refund = awaiting("refund");
+        String firstAnswer = "{\"event\":\"refund.approved\",\"startedRuns\":[],\"resolvedAwaits\":1}";
+
+        ContainerResponse first = api().requestWithBody("POST", "events/refund.approved", "{\"by\":\"ops\"}",
+                "Idempotency-Key", "approval-7");
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(refund).orElseThrow().status()
+                == RunStatus.COMPLETED);
+        String second = awaiting("refund");
+        ContainerResponse again = api().requestWithBody("POST", "events/refund.approved", "{\"by\":\"ops\"}",
+                "Idempotency-Key", "approval-7");
+        ContainerResponse badKey = api().requestWithBody("POST", "events/refund.approved", "{\"by\":\"ops\"}",
+                "Idempotency-Key", "caf\u00e9");
+
+        assertThat(first.getStatus()).isEqualTo(200);
+        assertThat(parse(first)).isEqualTo(parse(firstAnswer));
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(again.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(parse(again)).isEqualTo(parse(firstAnswer));
+        assertThat(engine.flows().run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+        assertThat(badKey.getStatus()).isEqualTo(400);
+        assertThat(badKey.getEntity()).asString().contains("NVENT-0757 the Idempotency-Key header holds a character "
+                + "that is not ASCII").contains("nothing was delivered");
+    }
+
+    private String awaiting(String flow) {
+        String runId = engine.flows().start(flow, Map.of());
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.AWAITING);
+        return runId;
+    }
+
+    private InProcessApi api() {
+        return InProcessApi.of(engine.flows(), RunsResource.class, EventsResource.class);
+    }
+
+    private static JsonValue parse(ContainerResponse response) {
+        return parse((String) response.getEntity());
+    }
+
+    private static JsonValue parse(String json) {
+        return Json.createReader(new StringReader(json)).readValue();
+    }
+}
