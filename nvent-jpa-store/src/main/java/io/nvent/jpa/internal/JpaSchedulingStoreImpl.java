@@ -1486,37 +1486,67 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 setInstant(expired, 1, Optional.of(now), database);
                 expired.executeUpdate();
             }
-            // A receipt found gone when read was forgotten in between (its fire failed): insert again.
-            for (int attempt = 1; ; attempt++) {
-                if (insertWebhookRequest(connection, receipt)) {
-                    return Optional.<WebhookReceipt>empty();
-                }
-                Optional<WebhookReceipt> earlier = webhookRequest(connection, receipt.trigger(), receipt.request());
-                if (earlier.isPresent() || attempt == 3) {
-                    return earlier;
-                }
-            }
+            return insertOrEarlier(connection, () -> insertWebhookRequest(connection, receipt),
+                    () -> webhookRequest(connection, receipt.trigger(), receipt.request()));
         });
     }
 
     /** Inserts a receipt; {@code false} if the trigger has one of that request already. */
     private boolean insertWebhookRequest(Connection connection, WebhookReceipt receipt) throws SQLException {
-        String insert = "insert into " + webhookRequests + " (trigger_name, request_id, idempotency_key, valid_until) "
-                + "values (?, ?, ?, ?)";
+        return insertUnlessKeyTaken(connection, "insert into " + webhookRequests
+                + " (trigger_name, request_id, idempotency_key, valid_until) values (?, ?, ?, ?)", statement -> {
+                    statement.setString(1, receipt.trigger());
+                    statement.setString(2, receipt.request());
+                    setText(statement, 3, receipt.idempotencyKey());
+                    setInstant(statement, 4, Optional.of(receipt.validUntil()), database);
+                });
+    }
+
+    /**
+     * Inserts a row unless its primary key is taken: {@code false} then. PostgreSQL does nothing on the conflict;
+     * elsewhere the key refuses the insert, which fails this statement only.
+     */
+    private boolean insertUnlessKeyTaken(Connection connection, String insert, Binding values) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict do nothing" : insert)) {
-            statement.setString(1, receipt.trigger());
-            statement.setString(2, receipt.request());
-            setText(statement, 3, receipt.idempotencyKey());
-            setInstant(statement, 4, Optional.of(receipt.validUntil()), database);
+            values.bind(statement);
             return statement.executeUpdate() == 1;
         } catch (SQLException e) {
-            // Not PostgreSQL: the primary key refused a second receipt (only this statement failed).
             if (isDuplicateKey(e)) {
                 return false;
             }
             throw e;
         }
+    }
+
+    /**
+     * Empty if {@code insert} inserted the row; else the row that took its key, read with {@code earlier}. A row
+     * found gone when read was forgotten in between (its request failed): the insert is tried again, three times
+     * at most.
+     */
+    private static <T> Optional<T> insertOrEarlier(Connection connection, Attempt<Boolean> insert,
+                                                   Attempt<Optional<T>> earlier) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            if (insert.run()) {
+                return Optional.empty();
+            }
+            Optional<T> found = earlier.run();
+            if (found.isPresent() || attempt == 3) {
+                return found;
+            }
+        }
+    }
+
+    /** Binds the values of a statement. */
+    @FunctionalInterface
+    private interface Binding {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** A statement's work on a connection at hand. */
+    @FunctionalInterface
+    private interface Attempt<T> {
+        T run() throws SQLException;
     }
 
     private Optional<WebhookReceipt> webhookRequest(Connection connection, String trigger, String request)
@@ -1559,37 +1589,19 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 bind(expired, claim.scope().wireName(), claim.target(), claim.keyDigest(), now);
                 expired.executeUpdate();
             }
-            // A claim found gone when read was forgotten in between (its delivery failed): insert again.
-            for (int attempt = 1; ; attempt++) {
-                if (insertRequestKey(connection, claim)) {
-                    return Optional.<RequestKey>empty();
-                }
-                Optional<RequestKey> earlier = requestKey(connection, claim);
-                if (earlier.isPresent() || attempt == 3) {
-                    return earlier;
-                }
-            }
+            return insertOrEarlier(connection, () -> insertRequestKey(connection, claim),
+                    () -> requestKey(connection, claim));
         });
     }
 
     /** Inserts a claim; {@code false} if the key is claimed already. */
     private boolean insertRequestKey(Connection connection, RequestKey claim) throws SQLException {
-        String insert = "insert into " + requestKeys + " (scope, target, key_digest, request_digest, response,"
-                + " created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?)";
-        try (PreparedStatement statement = connection.prepareStatement(
-                postgres ? insert + " on conflict do nothing" : insert)) {
-            bind(statement, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest());
-            setText(statement, 5, claim.response());
-            setInstant(statement, 6, Optional.of(claim.createdAt()), database);
-            setInstant(statement, 7, Optional.of(claim.expiresAt()), database);
-            return statement.executeUpdate() == 1;
-        } catch (SQLException e) {
-            // Not PostgreSQL: the primary key refused a second claim (only this statement failed).
-            if (isDuplicateKey(e)) {
-                return false;
-            }
-            throw e;
-        }
+        return insertUnlessKeyTaken(connection, "insert into " + requestKeys + " (scope, target, key_digest,"
+                + " request_digest, created_at, expires_at, response) values (?, ?, ?, ?, ?, ?, ?)", statement -> {
+                    bind(statement, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest(),
+                            claim.createdAt(), claim.expiresAt());
+                    setText(statement, 7, claim.response());
+                });
     }
 
     private Optional<RequestKey> requestKey(Connection connection, RequestKey claim) throws SQLException {
