@@ -12,6 +12,7 @@ import io.nvent.EventOptions;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -19,6 +20,7 @@ import io.nvent.StepRole;
 import io.nvent.UnexpectedEventException;
 import io.nvent.spi.RequestKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +147,56 @@ class IdempotentEventsTest {
             assertThat(h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
                     EventOptions.idempotent("approval-7"))).as("expired").isEqualTo(new EventDelivery(List.of(), 1, false));
             h.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
+
+    /** The claim the first publish with {@code key} holds while it delivers: no answer yet. */
+    private static RequestKey publishClaimedWithoutAnswer(String event, String payloadJson, String key, Instant at) {
+        return new RequestKey(RequestKey.Scope.PUBLISH, event, RequestKeys.digest(key),
+                RequestKeys.digest(event + '\n' + JsonMatch.canonical(payloadJson)), Optional.empty(), at,
+                at.plus(EngineSettings.DEFAULT_REQUEST_KEY_RETENTION));
+    }
+
+    @Test
+    void aRepeatWhileTheFirstStillDeliversIsToldToRetryAndDeliversOnceTheFirstFailed() {
+        try (EngineHarness h = new EngineHarness(new PayBack())) {
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+            RequestKey first = publishClaimedWithoutAnswer("refund.approved", "{\"by\":\"ops\"}", "approval-7",
+                    h.clock.instant());
+            h.scheduling.claimRequestKey(first, h.clock.instant());
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).as("not told it was delivered")
+                    .isInstanceOf(NventException.class).hasMessageStartingWith("NVENT-0279 a publish of event"
+                            + " 'refund.approved' with idempotency key 'approval-7' is under way");
+            assertThat(h.engine.run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.scheduling.forgetRequestKey(first);
+            assertThat(h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).as("the first failed: its retry delivers")
+                    .isEqualTo(new EventDelivery(List.of(), 1, false));
+        }
+    }
+
+    @Test
+    void aKeyWhoseFirstRequestNeverAnsweredIsRefusedAsOfUnknownOutcomeUntilItExpires() {
+        try (EngineHarness h = new EngineHarness(new PayBack())) {
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+            h.scheduling.claimRequestKey(publishClaimedWithoutAnswer("refund.approved", "{}", "approval-7",
+                    h.clock.instant()), h.clock.instant());
+            h.clock.advance(Duration.ofHours(1));
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of(),
+                    EventOptions.idempotent("approval-7"))).as("its instance stopped in the middle of it")
+                    .isInstanceOf(NventException.class).hasMessageStartingWith("NVENT-0589 a publish of event"
+                            + " 'refund.approved' with idempotency key 'approval-7' was claimed at");
+            assertThat(h.engine.run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofHours(23));
+            assertThat(h.engine.publishEvent("refund.approved", Map.of(), EventOptions.idempotent("approval-7")))
+                    .as("once the key expired").isEqualTo(new EventDelivery(List.of(), 1, false));
         }
     }
 
