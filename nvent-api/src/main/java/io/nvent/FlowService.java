@@ -113,8 +113,10 @@ public interface FlowService {
      * {@link Emitted#replayed()}, on any instance, also when the calls race, until the key expires
      * ({@code nvent.idempotency.request-key-retention}). A call that fails (the run has ended, no step listens to
      * the event) leaves the key unused. The key is claimed before the event is delivered: a repeat that comes
-     * while the first call still delivers, or after the first call's instance stopped in the middle of it, is
-     * answered as replayed too. Without a key the same as {@link #emit(String, String, Object)}.
+     * while the first call still delivers is refused with an {@link IdempotencyKeyInUseException} that says when
+     * to retry, and one that comes after the first call's instance stopped in the middle of it with one that says
+     * the outcome is unknown (the key is refused until it expires). Without a key the same as
+     * {@link #emit(String, String, Object)}.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
      * 0.2, emits as {@link #emit(String, String, Object)} without a key and refuses one with an
@@ -136,6 +138,8 @@ public interface FlowService {
      *     {@code nvent.payload.max-run-emitted-bytes} allows; nothing was recorded
      * @throws IdempotencyKeyConflictException if the key delivered another event or payload into the run; nothing
      *     was delivered
+     * @throws IdempotencyKeyInUseException if the first call with the key has not answered: it is under way, or
+     *     its outcome is unknown; nothing was delivered
      * @throws UnsupportedByAdapterException if the options carry a key and the scheduling store cannot keep keys
      *     of requests (one written before nvent 0.2)
      * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
@@ -349,8 +353,9 @@ public interface FlowService {
      * ({@link EventDelivery#replayed()}), on any instance, also when the calls race, until the key expires
      * ({@code nvent.idempotency.request-key-retention}). Keys are per event name. A call that fails leaves the key
      * unused. The key is claimed before the event is delivered: a repeat that comes while the first call still
-     * delivers, or after the first call's instance stopped in the middle of it, is answered as replayed with no
-     * runs and no awaits. Without a key the same as {@link #publishEvent(String, Object)}.
+     * delivers is refused with an {@link IdempotencyKeyInUseException} that says when to retry, and one that comes
+     * after the first call's instance stopped in the middle of it with one that says the outcome is unknown (the
+     * key is refused until it expires). Without a key the same as {@link #publishEvent(String, Object)}.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
      * 0.2, publishes as {@link #publishEvent(String, Object)} without a key and refuses one with an
@@ -364,6 +369,8 @@ public interface FlowService {
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
      * @throws IdempotencyKeyConflictException if the key delivered another payload of the event; nothing was
      *     delivered
+     * @throws IdempotencyKeyInUseException if the first call with the key has not answered: it is under way, or
+     *     its outcome is unknown; nothing was delivered
      * @throws UnsupportedByAdapterException if the options carry a key and the scheduling store cannot keep keys
      *     of requests (one written before nvent 0.2)
      * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation

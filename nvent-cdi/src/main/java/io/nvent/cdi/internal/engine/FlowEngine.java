@@ -151,7 +151,8 @@ public final class FlowEngine implements FlowService {
         this.json = json;
         this.clock = clock;
         this.settings = settings;
-        this.requestKeys = new RequestKeys(scheduling, clock, settings.requestKeyRetention());
+        this.requestKeys = new RequestKeys(scheduling, clock, settings.requestKeyRetention(),
+                settings.leaseDuration());
         this.history = new StepHistory(store);
         this.queueing = new StepQueueing(queue, settings, history);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
@@ -1117,8 +1118,7 @@ public final class FlowEngine implements FlowService {
                 options.idempotencyKey().get(), event, payloadJson, "a publish of event '" + event + "'",
                 "another payload of event '" + event + "'");
         return requestKeys.once(request, () -> followUp.deliverEvent(event, payloadJson), FlowEngine::deliveryJson,
-                answer -> answer.map(FlowEngine::delivery).orElseGet(() -> new EventDelivery(List.of(), 0))
-                        .asReplayed());
+                answer -> delivery(answer).asReplayed());
     }
 
     /** What a keyed publish keeps for its repeats. */

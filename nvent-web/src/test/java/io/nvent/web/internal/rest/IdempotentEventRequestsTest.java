@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
+import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FlowService;
 import io.nvent.FlowStep;
+import io.nvent.IdempotencyKeyInUseException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -17,8 +20,11 @@ import io.nvent.cdi.EmbeddedEngine;
 import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +119,43 @@ class IdempotentEventRequestsTest {
         assertThat(badKey.getStatus()).isEqualTo(400);
         assertThat(badKey.getEntity()).asString().contains("NVENT-0757 the Idempotency-Key header holds a character "
                 + "that is not ASCII").contains("nothing was delivered");
+    }
+
+    @Test
+    void aRepeatWhileTheFirstIsUnderWayIs409WithRetryAfterAndOneOfUnknownOutcome409Without() {
+        String parcel = awaiting("parcel");
+        IdempotencyKeyInUseException underWay = IdempotencyKeyInUseException.underWay("scan-1",
+                "an emit of event 'parcel.scanned' into run " + parcel, Duration.ofSeconds(1));
+        IdempotencyKeyInUseException unknown = new IdempotencyKeyInUseException("NVENT-0589 outcome unknown",
+                "approval-7", Optional.empty());
+
+        ContainerResponse retry = InProcessApi.of(refusingKeyedCalls(underWay), RunsResource.class)
+                .requestWithBody("POST", "runs/" + parcel + "/emit/parcel.scanned", "{}", "Idempotency-Key", "scan-1");
+        ContainerResponse refused = InProcessApi.of(refusingKeyedCalls(unknown), EventsResource.class)
+                .requestWithBody("POST", "events/refund.approved", "{}", "Idempotency-Key", "approval-7");
+
+        assertThat(retry.getStatus()).isEqualTo(409);
+        assertThat(retry.getHeaderString("Retry-After")).isEqualTo("1");
+        assertThat(retry.getEntity()).asString().contains("NVENT-0279 an emit of event 'parcel.scanned' into run "
+                + parcel + " with idempotency key 'scan-1' is under way");
+        assertThat(refused.getStatus()).isEqualTo(409);
+        assertThat(refused.getHeaderString("Retry-After")).as("no retry helps").isNull();
+        assertThat(refused.getEntity()).asString().contains("NVENT-0589 outcome unknown");
+    }
+
+    /** The engine's flows, but an emit or publish with options is refused with {@code refusal}. */
+    private FlowService refusingKeyedCalls(RuntimeException refusal) {
+        return (FlowService) Proxy.newProxyInstance(FlowService.class.getClassLoader(),
+                new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
+                    if (args != null && args.length > 0 && args[args.length - 1] instanceof EventOptions) {
+                        throw refusal;
+                    }
+                    try {
+                        return method.invoke(engine.flows(), args);
+                    } catch (InvocationTargetException failed) {
+                        throw failed.getCause();
+                    }
+                });
     }
 
     private String awaiting(String flow) {
