@@ -143,6 +143,19 @@ class IdempotentEventRequestsTest {
         assertThat(refused.getEntity()).asString().contains("NVENT-0589 outcome unknown");
     }
 
+    @Test
+    void aPublishWithTwoKeysIs400AndSaysNothingWasDelivered() {
+        String refund = awaiting("refund");
+
+        ContainerResponse twice = api().requestWithBody("POST", "events/refund.approved", "{}",
+                "Idempotency-Key", "approval-7", "Idempotency-Key", "approval-8");
+
+        assertThat(twice.getStatus()).isEqualTo(400);
+        assertThat(twice.getEntity()).asString().contains("NVENT-0771 the Idempotency-Key header is given 2 times")
+                .contains("repeat; the request did nothing: no run was started, no event delivered\"");
+        assertThat(engine.flows().run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+    }
+
     /** The engine's flows, but an emit or publish with options is refused with {@code refusal}. */
     private FlowService refusingKeyedCalls(RuntimeException refusal) {
         return (FlowService) Proxy.newProxyInstance(FlowService.class.getClassLoader(),
