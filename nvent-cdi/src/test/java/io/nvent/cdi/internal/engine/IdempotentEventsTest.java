@@ -13,11 +13,15 @@ import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IdempotencyKeyInUseException;
+import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.UnexpectedEventException;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RequestKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** Emits and publishes with an idempotency key deliver once; a repeat is answered as the first was. */
@@ -55,6 +60,46 @@ class IdempotentEventsTest {
         @Override
         public Void execute(Object input, StepContext ctx) {
             return null;
+        }
+    }
+
+    /** A depot that counts the parcels scanned: it makes every scan an event that awaits may wait for. */
+    @FlowStep(flow = "depot", name = "count", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.EVENT, event = "parcel.scanned", timeoutMs = 86_400_000)
+    static class Count implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A scheduling store that is away for the awaits of events while {@link #away} is set. */
+    static class AwaitsAway extends MemorySchedulingStore {
+        final AtomicBoolean away = new AtomicBoolean();
+
+        @Override
+        public synchronized List<AwaitRecord> waitingForEvent(String event) {
+            if (away.get()) {
+                throw new NventException("NVENT-0302 store operation failed (awaits of event '" + event + "')");
+            }
+            return super.waitingForEvent(event);
+        }
+    }
+
+    @Test
+    void anEmitRecordedInTheRunKeepsItsKeyWhenWhatFollowsFailsSoThatItsRetryDoesNotRecordItAgain() {
+        AwaitsAway scheduling = new AwaitsAway();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Send(),
+                new Track(), new Count())) {
+            String runId = awaitingParcel(h);
+            scheduling.away.set(true);
+            assertThatThrownBy(() -> h.engine.emit(runId, "parcel.scanned", Map.of(), EventOptions.idempotent("k")))
+                    .as("recorded in the run, but not delivered to awaits").hasMessageStartingWith("NVENT-0302");
+            scheduling.away.set(false);
+
+            assertThat(h.engine.emit(runId, "parcel.scanned", Map.of(), EventOptions.idempotent("k")))
+                    .as("the client's retry").isEqualTo(new Emitted(true));
+            assertThat(emits(h, runId)).isEqualTo(1);
         }
     }
 
