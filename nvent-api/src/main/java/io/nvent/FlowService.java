@@ -112,7 +112,7 @@ public interface FlowService {
      * repeated call with the same key, event and payload into the same run delivers nothing and answers
      * {@link Emitted#replayed()}, on any instance, also when the calls race, until the key expires
      * ({@code nvent.idempotency.request-key-retention}). A call that fails (the run has ended, no step listens to
-     * the event) leaves the key unused. The key is claimed before the event is delivered: a repeat that comes
+     * the event) leaves the key unused; one that fails after the run recorded the event keeps it. The key is claimed before the event is delivered: a repeat that comes
      * while the first call still delivers is refused with an {@link IdempotencyKeyInUseException} that says when
      * to retry, and one that comes after the first call's instance stopped in the middle of it with one that says
      * the outcome is unknown (the key is refused until it expires). Without a key the same as

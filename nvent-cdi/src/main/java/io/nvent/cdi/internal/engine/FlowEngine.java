@@ -856,7 +856,7 @@ public final class FlowEngine implements FlowService {
     public void emit(String runId, String event, Object payload) {
         Objects.requireNonNull(runId, "runId");
         requireEventName(event);
-        emitJson(runId, event, json.toJson(payload, "payload of event '" + event + "'"));
+        emitJson(runId, event, json.toJson(payload, "payload of event '" + event + "'"), () -> { });
     }
 
     @Override
@@ -865,19 +865,24 @@ public final class FlowEngine implements FlowService {
         requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
         if (Objects.requireNonNull(options, "options").idempotencyKey().isEmpty()) {
-            emitJson(runId, event, payloadJson);
+            emitJson(runId, event, payloadJson, () -> { });
             return new Emitted(false);
         }
         RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.EMIT, runId,
                 options.idempotencyKey().get(), event, payloadJson, "an emit of event '" + event + "' into run " + runId,
                 "another event or payload into run " + runId);
-        return requestKeys.once(request, () -> {
-            emitJson(runId, event, payloadJson);
+        return requestKeys.once(request, recorded -> {
+            emitJson(runId, event, payloadJson, () -> recorded.accept(new Emitted(false)));
             return new Emitted(false);
         }, emitted -> "{}", answer -> new Emitted(true));
     }
 
-    private void emitJson(String runId, String event, String payloadJson) {
+    /**
+     * Records the emit in the run and delivers it on.
+     *
+     * @param recorded told once the run holds the emit, before it is delivered on: from then on it is delivered
+     */
+    private void emitJson(String runId, String event, String payloadJson, Runnable recorded) {
         Instant now = clock.instant();
         FlowDefinition flow = flowOf(runId);
         requireListenedTo(flow, runId, event);
@@ -895,6 +900,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
                     List.of(emitted), now));
         });
+        recorded.run();
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }
 
@@ -1117,8 +1123,10 @@ public final class FlowEngine implements FlowService {
         RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.PUBLISH, event,
                 options.idempotencyKey().get(), event, payloadJson, "a publish of event '" + event + "'",
                 "another payload of event '" + event + "'");
-        return requestKeys.once(request, () -> followUp.deliverEvent(event, payloadJson), FlowEngine::deliveryJson,
-                answer -> delivery(answer).asReplayed());
+        // A publish failing part way (a trigger's run started, the next trigger failed) frees its key all the same:
+        // what it did is not known here, and its retry delivers again (README, "Other requests and the key").
+        return requestKeys.once(request, delivered -> followUp.deliverEvent(event, payloadJson),
+                FlowEngine::deliveryJson, answer -> delivery(answer).asReplayed());
     }
 
     /** What a keyed publish keeps for its repeats. */

@@ -12,8 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * Emits and publishes with an idempotency key ({@link io.nvent.EventOptions}): the key is claimed in the
@@ -52,13 +53,16 @@ final class RequestKeys {
      * stored answer on a repeat.
      *
      * @param request the request: its key, what it delivers where, and in words
-     * @param deliver delivers the event; a failure gives the key up again and is thrown
+     * @param deliver delivers the event, and hands the consumer it is given its answer once the delivery is stored
+     *     and a retry must not deliver again; a failure before gives the key up again, a failure after keeps it
+     *     with that answer; either is thrown
      * @param answer the answer kept for the repeats
      * @param replay the answer of a repeat, from the one kept
      * @throws IdempotencyKeyConflictException if the key delivered another request
      * @throws IdempotencyKeyInUseException if the first call with the key has not answered (yet)
      */
-    <T> T once(KeyedRequest request, Supplier<T> deliver, Function<T, String> answer, Function<String, T> replay) {
+    <T> T once(KeyedRequest request, Function<Consumer<T>, T> deliver, Function<T, String> answer,
+               Function<String, T> replay) {
         Instant now = clock.instant();
         RequestKey claim = new RequestKey(request.scope(), target(request.target()), digest(request.key()),
                 digest(request.event() + '\n' + JsonMatch.canonical(request.payloadJson())), Optional.empty(), now,
@@ -70,22 +74,32 @@ final class RequestKeys {
             }
             return replay.apply(earlier.get().response().orElseThrow(() -> unanswered(request, earlier.get(), now)));
         }
+        AtomicReference<T> stored = new AtomicReference<>();
         T result;
         try {
-            result = deliver.get();
+            result = deliver.apply(stored::set);
         } catch (RuntimeException | Error failed) {
-            forget(claim, failed);
+            if (stored.get() == null) {
+                forget(claim, failed);
+            } else {
+                // Stored before what followed it failed: the retry is answered, it must not deliver again.
+                answer(request, claim, answer.apply(stored.get()));
+            }
             throw failed;
         }
+        answer(request, claim, answer.apply(result));
+        return result;
+    }
+
+    private void answer(KeyedRequest request, RequestKey claim, String response) {
         try {
-            scheduling.answerRequestKey(claim.withResponse(answer.apply(result)));
+            scheduling.answerRequestKey(claim.withResponse(response));
         } catch (RuntimeException notStored) {
             // Delivered all the same: a repeat finds the claim without an answer and is refused (NVENT-0279, -0589).
             LOG.log(System.Logger.Level.WARNING, "NVENT-0588 " + request.described() + " was delivered, but the"
                     + " answer for its repeats with key '" + request.key() + "' could not be stored: " + notStored,
                     notStored);
         }
-        return result;
     }
 
     /** The refusal of a repeat whose first call has not answered: under way, or of unknown outcome. */
