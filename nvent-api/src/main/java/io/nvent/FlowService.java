@@ -107,6 +107,60 @@ public interface FlowService {
     void emit(String runId, String event, Object payload);
 
     /**
+     * {@link #emit(String, String, Object)}, safe to repeat with an idempotency key
+     * ({@link EventOptions#idempotencyKey()}): the first call with a key delivers the event into the run; a
+     * repeated call with the same key, event and payload into the same run delivers nothing and answers
+     * {@link Emitted#replayed()}, on any instance, also when the calls race, until the key expires
+     * ({@code nvent.idempotency.request-key-retention}). A call that fails (the run has ended, no step listens to
+     * the event) leaves the key unused; one that fails after the run recorded the event keeps it. The key is claimed before the event is delivered: a repeat that comes
+     * while the first call still delivers is refused with an {@link IdempotencyKeyInUseException} that says when
+     * to retry, and one that comes after the first call's instance stopped in the middle of it with one that says
+     * the outcome is unknown (the key is refused until it expires). Without a key the same as
+     * {@link #emit(String, String, Object)}.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
+     * 0.2, emits as {@link #emit(String, String, Object)} without a key and refuses one with an
+     * {@link UnsupportedOperationException} (NVENT-0282) rather than ignore it.
+     *
+     * @param runId the run
+     * @param event event name, as steps subscribe to it
+     * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
+     * @param options the idempotency key; {@link EventOptions#DEFAULTS} for none
+     * @return whether this call delivered the event or an earlier one with the key had
+     * @throws RunNotFoundException if the run does not exist
+     * @throws FlowNotFoundException if the run's flow is not deployed here
+     * @throws IllegalRunTransitionException if the run has ended
+     * @throws IllegalArgumentException if the event's name is missing or blank
+     * @throws UnexpectedEventException if no step of the run's flow subscribes to the event and no
+     *     await of the run waits for it; nothing is recorded
+     * @throws InvalidPayloadException if the payload cannot be converted or is too large
+     * @throws EmittedPayloadsTooLargeException if the run would keep more of its emitted events than
+     *     {@code nvent.payload.max-run-emitted-bytes} allows; nothing was recorded
+     * @throws IdempotencyKeyConflictException if the key delivered another event or payload into the run; nothing
+     *     was delivered
+     * @throws IdempotencyKeyInUseException if the first call with the key has not answered: it is under way, or
+     *     its outcome is unknown; nothing was delivered
+     * @throws UnsupportedByAdapterException if the options carry a key and the scheduling store cannot keep keys
+     *     of requests (one written before nvent 0.2)
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 and the options carry a key
+     * @since 0.2
+     */
+    default Emitted emit(String runId, String event, Object payload, EventOptions options) {
+        requireNoEventKeyBefore02(options, "emit");
+        emit(runId, event, payload);
+        return new Emitted(false);
+    }
+
+    private void requireNoEventKeyBefore02(EventOptions options, String action) {
+        if (java.util.Objects.requireNonNull(options, "options").idempotencyKey().isPresent()) {
+            throw new UnsupportedOperationException("NVENT-0282 " + getClass().getName() + " cannot " + action
+                    + " an event with an idempotency key: it implements FlowService as it was before nvent 0.2;"
+                    + " nothing was delivered");
+        }
+    }
+
+    /**
      * Cancels a run: nothing further is scheduled, and the run's running steps are asked to stop.
      * Their threads are interrupted (a step running on another instance within about 2 s) and
      * {@link StepContext#isCancelRequested()} turns {@code true}; an attempt that stops ends as
@@ -292,6 +346,42 @@ public interface FlowService {
      * @throws InvalidPayloadException if the payload cannot be converted or is too large
      */
     EventDelivery publishEvent(String event, Object payload);
+
+    /**
+     * {@link #publishEvent(String, Object)}, safe to repeat with an idempotency key
+     * ({@link EventOptions#idempotencyKey()}): the first call with a key delivers the event; a repeated call
+     * with the same key, event and payload delivers nothing and answers what the first did
+     * ({@link EventDelivery#replayed()}), on any instance, also when the calls race, until the key expires
+     * ({@code nvent.idempotency.request-key-retention}). Keys are per event name. A call that fails leaves the key
+     * unused. The key is claimed before the event is delivered: a repeat that comes while the first call still
+     * delivers is refused with an {@link IdempotencyKeyInUseException} that says when to retry, and one that comes
+     * after the first call's instance stopped in the middle of it with one that says the outcome is unknown (the
+     * key is refused until it expires). Without a key the same as {@link #publishEvent(String, Object)}.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
+     * 0.2, publishes as {@link #publishEvent(String, Object)} without a key and refuses one with an
+     * {@link UnsupportedOperationException} (NVENT-0282) rather than ignore it.
+     *
+     * @param event event name
+     * @param payload the event's payload, converted to JSON with JSON-B; may be {@code null}
+     * @param options the idempotency key; {@link EventOptions#DEFAULTS} for none
+     * @return the runs the event started and how many awaits it resolved, and whether an earlier call delivered it
+     * @throws IllegalArgumentException if the event's name is missing or blank
+     * @throws InvalidPayloadException if the payload cannot be converted or is too large
+     * @throws IdempotencyKeyConflictException if the key delivered another payload of the event; nothing was
+     *     delivered
+     * @throws IdempotencyKeyInUseException if the first call with the key has not answered: it is under way, or
+     *     its outcome is unknown; nothing was delivered
+     * @throws UnsupportedByAdapterException if the options carry a key and the scheduling store cannot keep keys
+     *     of requests (one written before nvent 0.2)
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 and the options carry a key
+     * @since 0.2
+     */
+    default EventDelivery publishEvent(String event, Object payload, EventOptions options) {
+        requireNoEventKeyBefore02(options, "publish");
+        return publishEvent(event, payload);
+    }
 
     /**
      * Awaits, newest first; only those still waiting if {@code pendingOnly}.

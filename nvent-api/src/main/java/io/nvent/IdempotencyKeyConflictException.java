@@ -62,7 +62,36 @@ public class IdempotencyKeyConflictException extends NventException {
         this.runId = runId;
     }
 
-    /** {@return the flow the key was used for} */
+    /**
+     * A conflict of an emit or a publish ({@link EventOptions#idempotencyKey()}), with a message (NVENT-0281)
+     * that names the key and both requests: the key delivered another event or payload (an emit's, into the
+     * same run) before. An emit or publish starts no run of its own, so {@link #flow()} and {@link #runId()} are
+     * empty.
+     *
+     * @param idempotencyKey the key
+     * @param earlierRequest what the key delivered first, in words, e.g. {@code "another payload of event 'paid'"}
+     * @param request what reused the key, in words
+     * @return the conflict
+     * @throws NullPointerException if an argument is {@code null}
+     * @since 0.2
+     */
+    public static IdempotencyKeyConflictException ofEvent(String idempotencyKey, String earlierRequest,
+                                                          String request) {
+        return new IdempotencyKeyConflictException("NVENT-0281 idempotency key '"
+                + Objects.requireNonNull(idempotencyKey, "idempotencyKey") + "' already delivered "
+                + Objects.requireNonNull(earlierRequest, "earlierRequest") + ", so it cannot be the key of "
+                + Objects.requireNonNull(request, "request") + "; nothing was delivered; a new request needs a new key",
+                idempotencyKey);
+    }
+
+    private IdempotencyKeyConflictException(String message, String idempotencyKey) {
+        super(message);
+        this.flow = "";
+        this.idempotencyKey = idempotencyKey;
+        this.runId = "";
+    }
+
+    /** {@return the flow the key was used for; empty for an emit's or a publish's key} */
     public String flow() {
         return flow;
     }
@@ -72,7 +101,10 @@ public class IdempotencyKeyConflictException extends NventException {
         return idempotencyKey;
     }
 
-    /** {@return the run the key started first, which a retry with the original input gets back} */
+    /**
+     * {@return the run the key started first, which a retry with the original input gets back; empty for an
+     * emit's or a publish's key}
+     */
     public String runId() {
         return runId;
     }

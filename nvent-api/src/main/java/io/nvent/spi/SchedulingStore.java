@@ -344,6 +344,78 @@ public interface SchedulingStore {
     boolean forgetWebhookRequest(String trigger, String request);
 
     /**
+     * Claims the idempotency key of an emit or a publish ({@link io.nvent.EventOptions}) before the engine
+     * delivers it, unless the key is claimed and the claim has not expired: the same request sent again is then
+     * known on every instance sharing the store, and after a restart. A claim whose {@link RequestKey#expiresAt()}
+     * is at or before {@code now} counts as none and is replaced; the store may drop such claims at any time. Of
+     * concurrent calls for one key (its scope, target and key digest), across instances, exactly one claims it.
+     *
+     * <p>The default, for a store written before nvent 0.2, cannot: it throws an
+     * {@link io.nvent.UnsupportedByAdapterException} ({@value #REQUEST_KEYS_UNSUPPORTED}) that names the store, and
+     * an emit or publish with a key fails with it, delivering nothing.
+     *
+     * @param claim the key, the request's digest and until when the claim holds; no response yet
+     * @param now the current time
+     * @return empty if this call claimed the key; else the claim made before, with its request's digest and the
+     *     response stored for it, if any
+     * @throws io.nvent.UnsupportedByAdapterException if the store cannot keep keys of requests (the default)
+     * @since 0.2
+     */
+    default Optional<RequestKey> claimRequestKey(RequestKey claim, Instant now) {
+        throw new io.nvent.UnsupportedByAdapterException(REQUEST_KEYS_UNSUPPORTED + " scheduling store "
+                + getClass().getName() + " cannot keep idempotency keys of emits and publishes: it implements"
+                + " SchedulingStore as it was before nvent 0.2; send the event without EventOptions.idempotencyKey"
+                + " (no Idempotency-Key header), or use a store of nvent 0.2 (the memory or the JPA store)",
+                new UnsupportedOperationException("claimRequestKey"));
+    }
+
+    /**
+     * The message id the refusal of {@link #claimRequestKey}'s default begins with.
+     *
+     * @since 0.2
+     */
+    String REQUEST_KEYS_UNSUPPORTED = "NVENT-0280";
+
+    /**
+     * Stores what a request whose key this caller claimed ({@link #claimRequestKey}) answered, for its repeats.
+     *
+     * <p>The default, for a store that cannot claim keys: nothing to store.
+     *
+     * @param answered the claim as made, with its {@link RequestKey#response()}
+     * @return {@code true} if the store held the claim (same key and request digest) and stored the answer
+     * @since 0.2
+     */
+    default boolean answerRequestKey(RequestKey answered) {
+        return false;
+    }
+
+    /**
+     * Forgets the claim of a key whose request was not delivered (its delivery failed), so that its retry
+     * delivers. A claim of the key by another request (another digest) is left alone.
+     *
+     * <p>The default, for a store that cannot claim keys: nothing to forget.
+     *
+     * @param claim the claim as made
+     * @return {@code true} if the store held the claim and forgot it
+     * @since 0.2
+     */
+    default boolean forgetRequestKey(RequestKey claim) {
+        return false;
+    }
+
+    /**
+     * Drops the claims of keys that expired at or before {@code now}; the maintenance sweep calls it. The default,
+     * for a store that keeps no claims: none.
+     *
+     * @param now the current time
+     * @return claims dropped
+     * @since 0.2
+     */
+    default int purgeRequestKeys(Instant now) {
+        return 0;
+    }
+
+    /**
      * Takes or renews the lease of a step for an owner.
      *
      * @param runId the run

@@ -29,6 +29,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
@@ -126,6 +127,10 @@ import org.junit.jupiter.api.Timeout;
  *       when instances race, and answers a later call within its validity with the receipt recorded
  *       first (its idempotency key); one valid until before {@code now}, or forgotten, is recorded
  *       anew.</li>
+ *   <li>Keys of emits and publishes (since 0.2): {@code claimRequestKey} claims a (scope, target, key digest)
+ *       once, also when instances race, and answers a later call until the claim expires with the claim made
+ *       first, its request digest and the response {@code answerRequestKey} stored; an expired, forgotten or
+ *       purged claim is claimed anew; a claim of another request is neither answered nor forgotten.</li>
  *   <li>Queue pauses: {@code setQueuePaused} is idempotent, also when instances race.</li>
  *   <li>Rate limits (stores that {@code sharesRateLimits}): {@code takeRateLimitedStart} records at
  *       most {@code max} starts of a queue within any span, also when instances race; a start leaves
@@ -1447,6 +1452,80 @@ public abstract class SchedulingStoreContractTest {
             for (int i = 0; i < requests; i++) {
                 if (store.recordWebhookRequest(receipt(trigger, "r-" + i, Optional.empty(), T0.plusSeconds(300)), T0)
                         .isEmpty()) {
+                    firsts[i].incrementAndGet();
+                }
+            }
+        });
+
+        assertThat(firsts).extracting(AtomicInteger::get).containsOnly(1);
+    }
+
+    // ---------------------------------------------------------------- keys of emits and publishes
+
+    private RequestKey requestKey(RequestKey.Scope scope, String target, String request, Instant expiresAt) {
+        return new RequestKey(scope, target, "k".repeat(RequestKey.MAX_DIGEST_LENGTH), request, Optional.empty(), T0,
+                expiresAt);
+    }
+
+    @Test
+    void claimsAKeyOnceAndAnswersAgainWithTheClaimAndItsStoredResponse() {
+        String event = id("paid");
+        RequestKey first = requestKey(RequestKey.Scope.PUBLISH, event, "request-1", T0.plusSeconds(300));
+
+        assertThat(store.claimRequestKey(first, T0)).as("the first claim").isEmpty();
+        assertThat(store.claimRequestKey(requestKey(RequestKey.Scope.PUBLISH, event, "request-2", T0.plusSeconds(900)),
+                T0.plusSeconds(60))).as("while it is delivered").contains(first);
+
+        assertThat(store.answerRequestKey(first.withResponse("{\"startedRuns\":[]}"))).isTrue();
+        assertThat(store.claimRequestKey(first, T0.plusSeconds(60))).as("once answered")
+                .contains(first.withResponse("{\"startedRuns\":[]}"));
+    }
+
+    @Test
+    void keepsKeysApartByScopeAndTarget() {
+        String run = id("run");
+        store.claimRequestKey(requestKey(RequestKey.Scope.EMIT, run, "r", T0.plusSeconds(300)), T0);
+
+        assertThat(store.claimRequestKey(requestKey(RequestKey.Scope.PUBLISH, run, "r", T0.plusSeconds(300)), T0))
+                .as("a publish's key of that name").isEmpty();
+        assertThat(store.claimRequestKey(requestKey(RequestKey.Scope.EMIT, id("other-run"), "r", T0.plusSeconds(300)),
+                T0)).as("another run's").isEmpty();
+        assertThat(store.claimRequestKey(requestKey(RequestKey.Scope.EMIT, run, "r", T0.plusSeconds(300)), T0))
+                .isPresent();
+    }
+
+    @Test
+    void claimsAKeyAgainOnceItExpiredWasForgottenOrPurged() {
+        String run = id("run");
+        RequestKey first = requestKey(RequestKey.Scope.EMIT, run, "request-1", T0.plusSeconds(300));
+        RequestKey other = requestKey(RequestKey.Scope.EMIT, run, "request-2", T0.plusSeconds(900));
+        store.claimRequestKey(first, T0);
+
+        assertThat(store.claimRequestKey(other, T0.plusSeconds(299))).as("until it expires").contains(first);
+        assertThat(store.claimRequestKey(other, T0.plusSeconds(300))).as("expired at the instant itself").isEmpty();
+
+        assertThat(store.answerRequestKey(first.withResponse("{}"))).as("another request's claim").isFalse();
+        assertThat(store.forgetRequestKey(first)).as("another request's claim").isFalse();
+        assertThat(store.forgetRequestKey(other)).isTrue();
+        assertThat(store.claimRequestKey(first, T0)).as("forgotten").isEmpty();
+
+        assertThat(store.purgeRequestKeys(T0.plusSeconds(299))).as("not expired yet").isZero();
+        assertThat(store.purgeRequestKeys(T0.plusSeconds(300))).isEqualTo(1);
+        assertThat(store.claimRequestKey(other, T0.plusSeconds(1))).as("purged").isEmpty();
+    }
+
+    @Test
+    void letsExactlyOneOfEightRacingInstancesClaimAKey() {
+        int keys = 20;
+        String event = id("paid");
+        AtomicInteger[] firsts = IntStream.range(0, keys).mapToObj(i -> new AtomicInteger())
+                .toArray(AtomicInteger[]::new);
+
+        runConcurrently(8, thread -> {
+            for (int i = 0; i < keys; i++) {
+                RequestKey claim = new RequestKey(RequestKey.Scope.PUBLISH, event, "key-" + i, "request",
+                        Optional.empty(), T0, T0.plusSeconds(300));
+                if (store.claimRequestKey(claim, T0).isEmpty()) {
                     firsts[i].incrementAndGet();
                 }
             }

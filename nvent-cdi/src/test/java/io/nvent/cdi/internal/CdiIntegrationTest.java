@@ -654,6 +654,22 @@ class CdiIntegrationTest {
     }
 
     @Test
+    void theRetentionOfTheKeysOfEmitsAndPublishesIsLongerThanZeroAndAtMost100Years() {
+        Map<String, String> refusals = Map.of("PT0S", "nvent.idempotency.request-key-retention must be longer than"
+                + " zero, was 'PT0S' (an emit or publish without a key keeps none)", "P36526D", "NVENT-0251"
+                + " configuration key nvent.idempotency.request-key-retention must be at most 36525 days");
+        refusals.forEach((value, refusal) -> {
+            System.setProperty("nvent.idempotency.request-key-retention", value);
+            try {
+                Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
+                assertThatThrownBy(misconfigured::initialize).as(value).hasStackTraceContaining(refusal);
+            } finally {
+                System.clearProperty("nvent.idempotency.request-key-retention");
+            }
+        });
+    }
+
+    @Test
     void anAdapterNameThatNamesNoAdapterIsAnInvalidSettingReportedWithTheOthersBeforeTheEngineStarts() {
         Map<String, String> invalid = Map.of("nvent.store.adapter", "jpaa", "nvent.queue.adapter", "jsm",
                 "nvent.queue.concurrency", "0");

@@ -24,6 +24,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -137,6 +138,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String history;
     private final String ticks;
     private final String webhookRequests;
+    private final String requestKeys;
     private final String leases;
     private final String pauses;
     private final String rateLimits;
@@ -160,6 +162,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.history = tables + "trigger_event";
         this.ticks = tables + "schedule_tick";
         this.webhookRequests = tables + "webhook_request";
+        this.requestKeys = tables + "request_key";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.rateLimits = tables + "rate_limit";
@@ -1497,37 +1500,67 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 setInstant(expired, 1, Optional.of(now), database);
                 expired.executeUpdate();
             }
-            // A receipt found gone when read was forgotten in between (its fire failed): insert again.
-            for (int attempt = 1; ; attempt++) {
-                if (insertWebhookRequest(connection, receipt)) {
-                    return Optional.<WebhookReceipt>empty();
-                }
-                Optional<WebhookReceipt> earlier = webhookRequest(connection, receipt.trigger(), receipt.request());
-                if (earlier.isPresent() || attempt == 3) {
-                    return earlier;
-                }
-            }
+            return insertOrEarlier(connection, () -> insertWebhookRequest(connection, receipt),
+                    () -> webhookRequest(connection, receipt.trigger(), receipt.request()));
         });
     }
 
     /** Inserts a receipt; {@code false} if the trigger has one of that request already. */
     private boolean insertWebhookRequest(Connection connection, WebhookReceipt receipt) throws SQLException {
-        String insert = "insert into " + webhookRequests + " (trigger_name, request_id, idempotency_key, valid_until) "
-                + "values (?, ?, ?, ?)";
+        return insertUnlessKeyTaken(connection, "insert into " + webhookRequests
+                + " (trigger_name, request_id, idempotency_key, valid_until) values (?, ?, ?, ?)", statement -> {
+                    statement.setString(1, receipt.trigger());
+                    statement.setString(2, receipt.request());
+                    setText(statement, 3, receipt.idempotencyKey());
+                    setInstant(statement, 4, Optional.of(receipt.validUntil()), database);
+                });
+    }
+
+    /**
+     * Inserts a row unless its primary key is taken: {@code false} then. PostgreSQL does nothing on the conflict;
+     * elsewhere the key refuses the insert, which fails this statement only.
+     */
+    private boolean insertUnlessKeyTaken(Connection connection, String insert, Binding values) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict do nothing" : insert)) {
-            statement.setString(1, receipt.trigger());
-            statement.setString(2, receipt.request());
-            setText(statement, 3, receipt.idempotencyKey());
-            setInstant(statement, 4, Optional.of(receipt.validUntil()), database);
+            values.bind(statement);
             return statement.executeUpdate() == 1;
         } catch (SQLException e) {
-            // Not PostgreSQL: the primary key refused a second receipt (only this statement failed).
             if (isDuplicateKey(e)) {
                 return false;
             }
             throw e;
         }
+    }
+
+    /**
+     * Empty if {@code insert} inserted the row; else the row that took its key, read with {@code earlier}. A row
+     * found gone when read was forgotten in between (its request failed): the insert is tried again, three times
+     * at most.
+     */
+    private static <T> Optional<T> insertOrEarlier(Connection connection, Attempt<Boolean> insert,
+                                                   Attempt<Optional<T>> earlier) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            if (insert.run()) {
+                return Optional.empty();
+            }
+            Optional<T> found = earlier.run();
+            if (found.isPresent() || attempt == 3) {
+                return found;
+            }
+        }
+    }
+
+    /** Binds the values of a statement. */
+    @FunctionalInterface
+    private interface Binding {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** A statement's work on a connection at hand. */
+    @FunctionalInterface
+    private interface Attempt<T> {
+        T run() throws SQLException;
     }
 
     private Optional<WebhookReceipt> webhookRequest(Connection connection, String trigger, String request)
@@ -1553,6 +1586,88 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 delete.setString(1, trigger);
                 delete.setString(2, request);
                 return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ keys of emits and publishes
+
+    @Override
+    public Optional<RequestKey> claimRequestKey(RequestKey claim, Instant now) {
+        Objects.requireNonNull(claim, "claim");
+        Objects.requireNonNull(now, "now");
+        return write("idempotency key of " + claim.scope().wireName() + " '" + claim.target() + "'", connection -> {
+            // An expired claim of this key counts as none: it goes before the insert (the sweep drops the others).
+            try (PreparedStatement expired = connection.prepareStatement("delete from " + requestKeys
+                    + " where scope = ? and target = ? and key_digest = ? and expires_at <= ?")) {
+                bind(expired, claim.scope().wireName(), claim.target(), claim.keyDigest(), now);
+                expired.executeUpdate();
+            }
+            return insertOrEarlier(connection, () -> insertRequestKey(connection, claim),
+                    () -> requestKey(connection, claim));
+        });
+    }
+
+    /** Inserts a claim; {@code false} if the key is claimed already. */
+    private boolean insertRequestKey(Connection connection, RequestKey claim) throws SQLException {
+        return insertUnlessKeyTaken(connection, "insert into " + requestKeys + " (scope, target, key_digest,"
+                + " request_digest, created_at, expires_at, response) values (?, ?, ?, ?, ?, ?, ?)", statement -> {
+                    bind(statement, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest(),
+                            claim.createdAt(), claim.expiresAt());
+                    setText(statement, 7, claim.response());
+                });
+    }
+
+    private Optional<RequestKey> requestKey(Connection connection, RequestKey claim) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select request_digest, response, created_at,"
+                + " expires_at from " + requestKeys + " where scope = ? and target = ? and key_digest = ?")) {
+            bind(select, claim.scope().wireName(), claim.target(), claim.keyDigest());
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Optional.of(new RequestKey(claim.scope(), claim.target(), claim.keyDigest(),
+                        row.getString(1), Optional.ofNullable(row.getString(2)), getInstant(row, 3).orElseThrow(),
+                        getInstant(row, 4).orElseThrow())) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public boolean answerRequestKey(RequestKey answered) {
+        Objects.requireNonNull(answered, "answered");
+        return write("answer of idempotency key of " + answered.scope().wireName() + " '" + answered.target() + "'",
+                connection -> {
+                    try (PreparedStatement update = connection.prepareStatement("update " + requestKeys
+                            + " set response = ? where scope = ? and target = ? and key_digest = ?"
+                            + " and request_digest = ?")) {
+                        setText(update, 1, answered.response());
+                        update.setString(2, answered.scope().wireName());
+                        update.setString(3, answered.target());
+                        update.setString(4, answered.keyDigest());
+                        update.setString(5, answered.requestDigest());
+                        return update.executeUpdate() == 1;
+                    }
+                });
+    }
+
+    @Override
+    public boolean forgetRequestKey(RequestKey claim) {
+        Objects.requireNonNull(claim, "claim");
+        return write("idempotency key of " + claim.scope().wireName() + " '" + claim.target() + "'", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + requestKeys
+                    + " where scope = ? and target = ? and key_digest = ? and request_digest = ?")) {
+                bind(delete, claim.scope().wireName(), claim.target(), claim.keyDigest(), claim.requestDigest());
+                return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public int purgeRequestKeys(Instant now) {
+        Objects.requireNonNull(now, "now");
+        return write("expired idempotency keys", connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + requestKeys
+                    + " where expires_at <= ?")) {
+                setInstant(delete, 1, Optional.of(now), database);
+                return delete.executeUpdate();
             }
         });
     }

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowService;
 import io.nvent.NventException;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.TriggerService;
@@ -190,13 +191,18 @@ public class EngineBean {
                 read.valid(() -> QueueRateLimits.groupKey(config, queueName), Optional.empty())));
         Duration missingStepGrace = read.getDuration("nvent.upgrade.missing-step-grace",
                 EngineSettings.DEFAULT_MISSING_STEP_GRACE);
+        Duration requestKeyRetention = read.valid(() -> StartOptions.requireAtMostLongestDelay(
+                "configuration key nvent.idempotency.request-key-retention", read.getPositiveDuration(
+                        "nvent.idempotency.request-key-retention", EngineSettings.DEFAULT_REQUEST_KEY_RETENTION,
+                        " (an emit or publish without a key keeps none)")), EngineSettings.DEFAULT_REQUEST_KEY_RETENTION);
         triggerRefresh = read.getMillis("nvent.triggers.refresh-ms", Duration.ofSeconds(10), Duration.ofMillis(100));
         sweepInterval = Duration.ofMillis(read.getLong("nvent.scheduler.poll-ms", 500, 10));
         // The web layer's settings are checked with these, so that one invalid there does not hide the others.
         beanManager.getEvent().select(SettingsCheck.class).fire(read);
         read.failIfInvalid();
         EngineSettings settings = new EngineSettings(read.get("nvent.instance-id", defaultInstanceId()), webhookBaseUrl,
-                leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace);
+                leaseDuration, recoverStalled, startWriteDelay, continueInWorker, stateCleanup, missingStepGrace,
+                requestKeyRetention);
         executor = scheduledExecutor();
         timers = new EngineScheduler(executor);
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,

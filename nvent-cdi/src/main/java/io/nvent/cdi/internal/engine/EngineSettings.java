@@ -22,10 +22,12 @@ import java.util.UUID;
  * @param missingStepGrace how long after its first hand-back a job of a step this deployment lacks is
  *     still handed back to the queue rather than refused as an attempt of the step
  *     ({@code nvent.upgrade.missing-step-grace}); zero refuses it at once
+ * @param requestKeyRetention how long the idempotency key of an emit or a publish is kept
+ *     ({@code nvent.idempotency.request-key-retention}): a repeat within it is answered, not delivered again
  */
 public record EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
                              Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup,
-                             Duration missingStepGrace) {
+                             Duration missingStepGrace, Duration requestKeyRetention) {
 
     /** The default of {@link #startWriteDelay}: short enough that a step running longer shows as running at once. */
     public static final Duration DEFAULT_START_WRITE_DELAY = Duration.ofMillis(200);
@@ -33,9 +35,16 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
     /** The default of {@link #missingStepGrace}: long enough for a rolling deploy to replace its instances. */
     public static final Duration DEFAULT_MISSING_STEP_GRACE = Duration.ofMinutes(10);
 
+    /** The default of {@link #requestKeyRetention}: a client's retries of a day are answered, not delivered again. */
+    public static final Duration DEFAULT_REQUEST_KEY_RETENTION = Duration.ofHours(24);
+
     public EngineSettings {
         Objects.requireNonNull(stateCleanup, "stateCleanup");
         Objects.requireNonNull(missingStepGrace, "missingStepGrace");
+        Objects.requireNonNull(requestKeyRetention, "requestKeyRetention");
+        if (requestKeyRetention.isNegative() || requestKeyRetention.isZero()) {
+            throw new IllegalArgumentException("requestKeyRetention must be positive: " + requestKeyRetention);
+        }
         if (missingStepGrace.isNegative()) {
             throw new IllegalArgumentException("missingStepGrace must not be negative: " + missingStepGrace);
         }
@@ -46,6 +55,14 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
             throw new IllegalArgumentException("startWriteDelay (" + startWriteDelay
                     + ") must be shorter than the lease duration (" + leaseDuration + ")");
         }
+    }
+
+    /** Settings that keep keys of emits and publishes for {@link #DEFAULT_REQUEST_KEY_RETENTION}. */
+    public EngineSettings(String instanceId, String webhookBaseUrl, Duration leaseDuration, boolean recoverStalled,
+                          Duration startWriteDelay, boolean continueInWorker, StateCleanup stateCleanup,
+                          Duration missingStepGrace) {
+        this(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, continueInWorker,
+                stateCleanup, missingStepGrace, DEFAULT_REQUEST_KEY_RETENTION);
     }
 
     /** Settings in which a run's steps continue in their worker where the queue can do so. */
@@ -71,19 +88,25 @@ public record EngineSettings(String instanceId, String webhookBaseUrl, Duration 
     /** These settings with steps that continue a run sent through the queue, or not. */
     public EngineSettings withContinueInWorker(boolean value) {
         return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay, value,
-                stateCleanup, missingStepGrace);
+                stateCleanup, missingStepGrace, requestKeyRetention);
     }
 
     /** These settings with another cleanup of run state. */
     public EngineSettings withStateCleanup(StateCleanup value) {
         return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
-                continueInWorker, value, missingStepGrace);
+                continueInWorker, value, missingStepGrace, requestKeyRetention);
     }
 
     /** These settings with another grace period for jobs of steps the deployment lacks. */
     public EngineSettings withMissingStepGrace(Duration value) {
         return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
-                continueInWorker, stateCleanup, value);
+                continueInWorker, stateCleanup, value, requestKeyRetention);
+    }
+
+    /** These settings with another retention of the keys of emits and publishes. */
+    public EngineSettings withRequestKeyRetention(Duration value) {
+        return new EngineSettings(instanceId, webhookBaseUrl, leaseDuration, recoverStalled, startWriteDelay,
+                continueInWorker, stateCleanup, missingStepGrace, value);
     }
 
     /** Settings for tests and embedded use. */

@@ -8,7 +8,9 @@ import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
+import io.nvent.Emitted;
 import io.nvent.EventDelivery;
+import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.DeletedRun;
 import io.nvent.EventType;
@@ -47,6 +49,7 @@ import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -133,6 +136,8 @@ public final class FlowEngine implements FlowService {
     private final StepRunner runner;
     /** What operators do to runs: cancel, restart, rerun, retry a step, delete, clear a flow's history. */
     private final OperatorActions operatorActions;
+    /** Emits and publishes with an idempotency key. */
+    private final RequestKeys requestKeys;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -146,6 +151,8 @@ public final class FlowEngine implements FlowService {
         this.json = json;
         this.clock = clock;
         this.settings = settings;
+        this.requestKeys = new RequestKeys(scheduling, clock, settings.requestKeyRetention(),
+                settings.leaseDuration());
         this.history = new StepHistory(store);
         this.queueing = new StepQueueing(queue, settings, history);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
@@ -849,7 +856,33 @@ public final class FlowEngine implements FlowService {
     public void emit(String runId, String event, Object payload) {
         Objects.requireNonNull(runId, "runId");
         requireEventName(event);
+        emitJson(runId, event, json.toJson(payload, "payload of event '" + event + "'"), () -> { });
+    }
+
+    @Override
+    public Emitted emit(String runId, String event, Object payload, EventOptions options) {
+        Objects.requireNonNull(runId, "runId");
+        requireEventName(event);
         String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        if (Objects.requireNonNull(options, "options").idempotencyKey().isEmpty()) {
+            emitJson(runId, event, payloadJson, () -> { });
+            return new Emitted(false);
+        }
+        RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.EMIT, runId,
+                options.idempotencyKey().get(), event, payloadJson, "an emit of event '" + event + "' into run " + runId,
+                "another event or payload into run " + runId);
+        return requestKeys.once(request, recorded -> {
+            emitJson(runId, event, payloadJson, () -> recorded.accept(new Emitted(false)));
+            return new Emitted(false);
+        }, emitted -> "{}", answer -> new Emitted(true));
+    }
+
+    /**
+     * Records the emit in the run and delivers it on.
+     *
+     * @param recorded told once the run holds the emit, before it is delivered on: from then on it is delivered
+     */
+    private void emitJson(String runId, String event, String payloadJson, Runnable recorded) {
         Instant now = clock.instant();
         RunRecord target = store.findRun(runId).orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(target.flow());
@@ -872,6 +905,7 @@ public final class FlowEngine implements FlowService {
             return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
                     List.of(emitted), now));
         });
+        recorded.run();
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }
 
@@ -1082,6 +1116,35 @@ public final class FlowEngine implements FlowService {
     public EventDelivery publishEvent(String event, Object payload) {
         requireEventName(event);
         return followUp.deliverEvent(event, json.toJson(payload, "payload of event '" + event + "'"));
+    }
+
+    @Override
+    public EventDelivery publishEvent(String event, Object payload, EventOptions options) {
+        requireEventName(event);
+        String payloadJson = json.toJson(payload, "payload of event '" + event + "'");
+        if (Objects.requireNonNull(options, "options").idempotencyKey().isEmpty()) {
+            return followUp.deliverEvent(event, payloadJson);
+        }
+        RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.PUBLISH, event,
+                options.idempotencyKey().get(), event, payloadJson, "a publish of event '" + event + "'",
+                "another payload of event '" + event + "'");
+        // A publish failing part way (a trigger's run started, the next trigger failed) frees its key all the same:
+        // what it did is not known here, and its retry delivers again (README, "Other requests and the key").
+        return requestKeys.once(request, delivered -> followUp.deliverEvent(event, payloadJson),
+                FlowEngine::deliveryJson, answer -> delivery(answer).asReplayed());
+    }
+
+    /** What a keyed publish keeps for its repeats. */
+    private static String deliveryJson(EventDelivery delivery) {
+        return Json.PROVIDER.createObjectBuilder()
+                .add("startedRuns", Json.PROVIDER.createArrayBuilder(delivery.startedRuns()))
+                .add("resolvedAwaits", delivery.resolvedAwaits()).build().toString();
+    }
+
+    private static EventDelivery delivery(String deliveryJson) {
+        JsonObject kept = JsonMatch.read(deliveryJson).asJsonObject();
+        return new EventDelivery(kept.getJsonArray("startedRuns").getValuesAs(jakarta.json.JsonString::getString),
+                kept.getInt("resolvedAwaits"));
     }
 
     /** An event is found by its name: a blank one could never be awaited or subscribed to. */

@@ -34,6 +34,31 @@ final class JsonMatch {
         return x.isPresent() && y.isPresent() ? sameValue(x.get(), y.get()) : unspaced(a).equals(unspaced(b));
     }
 
+    /**
+     * One text for every JSON text {@link #sameJson} takes as the same value: members sorted by name, numbers by
+     * value ({@code 2.0} as {@code 2}), no spacing; a text holding a number no {@code BigDecimal} holds, without its
+     * spacing. For digests of a request that must match its repeat however its sender wrote it.
+     */
+    static String canonical(String json) {
+        return readHeld(json).map(JsonMatch::canonical).orElseGet(() -> unspaced(json));
+    }
+
+    private static String canonical(JsonValue value) {
+        if (value instanceof JsonNumber number) {
+            return number.bigDecimalValue().stripTrailingZeros().toString();
+        }
+        if (value instanceof JsonObject object) {
+            StringBuilder text = new StringBuilder("{");
+            new java.util.TreeMap<>(object).forEach((name, member) -> text.append(text.length() > 1 ? "," : "")
+                    .append(Json.PROVIDER.createValue(name)).append(':').append(canonical(member)));
+            return text.append('}').toString();
+        }
+        if (value instanceof JsonArray array) {
+            return array.stream().map(JsonMatch::canonical).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        }
+        return value.toString();
+    }
+
     /** A valid JSON text without the whitespace outside its strings. */
     static String unspaced(String json) {
         StringBuilder text = new StringBuilder(json.length());

@@ -209,6 +209,7 @@ public final class Maintenance {
         step("state purge", now, () -> {
             if (Duration.between(lastPurge, now).toMinutes() >= 1) {
                 store.purgeExpiredState(now);
+                scheduling.purgeRequestKeys(now);
                 if (retention.isEmpty()) {
                     retention = Optional.of(new RetentionProgress(store.startRetentionPurge(now), now));
                 }

@@ -13,6 +13,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -406,6 +407,41 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized boolean forgetWebhookRequest(String trigger, String request) {
         return webhookRequests.remove(new WebhookRequest(trigger, request)) != null;
+    }
+
+    /** Claimed keys of emits and publishes by scope, target and key digest; expired ones go as others come. */
+    private final Map<List<Object>, RequestKey> requestKeys = new HashMap<>();
+
+    private static List<Object> keyOf(RequestKey claim) {
+        return List.of(claim.scope(), claim.target(), claim.keyDigest());
+    }
+
+    @Override
+    public synchronized Optional<RequestKey> claimRequestKey(RequestKey claim, Instant now) {
+        Objects.requireNonNull(claim, "claim");
+        Objects.requireNonNull(now, "now");
+        purgeRequestKeys(now);
+        return Optional.ofNullable(requestKeys.putIfAbsent(keyOf(claim), claim));
+    }
+
+    @Override
+    public synchronized boolean answerRequestKey(RequestKey answered) {
+        return requestKeys.computeIfPresent(keyOf(answered), (key, held) ->
+                held.requestDigest().equals(answered.requestDigest()) ? answered : held) == answered;
+    }
+
+    @Override
+    public synchronized boolean forgetRequestKey(RequestKey claim) {
+        RequestKey held = requestKeys.get(keyOf(claim));
+        return held != null && held.requestDigest().equals(claim.requestDigest())
+                && requestKeys.remove(keyOf(claim), held);
+    }
+
+    @Override
+    public synchronized int purgeRequestKeys(Instant now) {
+        int claims = requestKeys.size();
+        requestKeys.values().removeIf(claim -> !claim.expiresAt().isAfter(now));
+        return claims - requestKeys.size();
     }
 
     @Override

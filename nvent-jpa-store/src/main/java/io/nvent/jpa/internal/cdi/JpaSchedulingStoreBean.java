@@ -12,6 +12,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
+import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -209,6 +210,26 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Optional<WebhookReceipt> recordWebhookRequest(WebhookReceipt receipt, Instant now) {
         return delegate().recordWebhookRequest(receipt, now);
+    }
+
+    @Override
+    public Optional<RequestKey> claimRequestKey(RequestKey claim, Instant now) {
+        return delegate().claimRequestKey(claim, now);
+    }
+
+    @Override
+    public boolean answerRequestKey(RequestKey answered) {
+        return delegate().answerRequestKey(answered);
+    }
+
+    @Override
+    public boolean forgetRequestKey(RequestKey claim) {
+        return delegate().forgetRequestKey(claim);
+    }
+
+    @Override
+    public int purgeRequestKeys(Instant now) {
+        return delegate().purgeRequestKeys(now);
     }
 
     @Override

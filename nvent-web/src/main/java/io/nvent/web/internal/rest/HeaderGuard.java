@@ -61,8 +61,8 @@ public class HeaderGuard implements ContainerRequestFilter {
         if (keys.size() > 1) {
             // A retry sending its keys in another order would otherwise start a second run.
             return Optional.of("NVENT-0771 the " + StartRequests.IDEMPOTENCY_KEY + " header is given " + keys.size()
-                    + " times; give it once, with the one key that makes this request safe to repeat; nothing was"
-                    + " started");
+                    + " times; give it once, with the one key that makes this request safe to repeat; the request"
+                    + " did nothing: no run was started, no event delivered");
         }
         return Optional.empty();
     }

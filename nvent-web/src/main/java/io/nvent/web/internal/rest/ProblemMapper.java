@@ -69,6 +69,12 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         if (e instanceof io.nvent.IdempotencyKeyConflictException) {
             return Problems.of(422, "Idempotency key reused", e.getMessage());
         }
+        if (e instanceof io.nvent.IdempotencyKeyInUseException inUse) {
+            // Under way: the retry gets the first request's answer. Of unknown outcome: no retry helps.
+            Response problem = Problems.of(409, "Idempotency key in use", e.getMessage());
+            return inUse.retryAfter().map(wait -> Response.fromResponse(problem)
+                    .header("Retry-After", Math.max(1, wait.toSeconds())).build()).orElse(problem);
+        }
         if (e instanceof ConcurrentRunModificationException) {
             return Problems.of(409, "Concurrent modification", e.getMessage());
         }

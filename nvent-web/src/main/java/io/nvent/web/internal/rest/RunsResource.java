@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import jakarta.json.spi.JsonProvider;
+import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
@@ -246,18 +247,27 @@ public class RunsResource {
         return get(runId);
     }
 
-    /** Emits an event into a run from outside, as if a step had emitted it; the body is its payload. */
+    /**
+     * Emits an event into a run from outside, as if a step had emitted it; the body is its payload. With an
+     * {@code Idempotency-Key}, a repeated request delivers nothing and gets the run as it is now with
+     * {@code Idempotent-Replayed: true}; the same key with another event or payload is refused (422).
+     */
     @POST
     @Path("{runId}/emit/{event}")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
-    public String emit(@PathParam("runId") String runId, @PathParam("event") String event, String body) {
+    public Response emit(@PathParam("runId") String runId, @PathParam("event") String event,
+                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, String body) {
+        EventOptions options = StartRequests.eventOptions(idempotencyKey);
         flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
         Object payload = body == null || body.isBlank() ? null : JsonInput.parseBody(body, "payload of event '" + event + "'");
-        UnexpectedProblemMapper.checkedByTheEngine(() -> {
-            flows.emit(runId, event, payload);
-            return null;
+        boolean replayed = UnexpectedProblemMapper.checkedByTheEngine(() -> {
+            if (options.idempotencyKey().isEmpty()) {
+                flows.emit(runId, event, payload);
+                return false;
+            }
+            return flows.emit(runId, event, payload, options).replayed();
         });
-        return get(runId);
+        return StartRequests.delivered(replayed, get(runId));
     }
 
     private void requireStep(String runId, String step) {

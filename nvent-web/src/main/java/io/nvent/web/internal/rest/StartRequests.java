@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.EventOptions;
 import io.nvent.RestartOptions;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
@@ -12,7 +13,7 @@ import java.net.URI;
 /**
  * How a request asks for a start's options: the {@code Idempotency-Key} header
  * (draft-ietf-httpapi-idempotency-key-header, as Stripe and others use it) that makes a start, a
- * restart, a rerun or a trigger fire safe to send again, the response header that says a request was
+ * restart, a rerun, a trigger fire, an emit or a publish safe to send again, the response header that says a request was
  * answered from an earlier one, and a start's delay.
  */
 final class StartRequests {
@@ -74,6 +75,29 @@ final class StartRequests {
     }
 
     /**
+     * The options of an emit or a publish the header asks for; none without it.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0757}, a 400) for a key that is blank, too long, or holds
+     *     anything but printable ASCII
+     */
+    static EventOptions eventOptions(String headerValue) {
+        if (headerValue == null) {
+            return EventOptions.DEFAULTS;
+        }
+        requireValidKey(IDEMPOTENCY_KEY, headerValue, "nothing was delivered");
+        return EventOptions.idempotent(headerValue);
+    }
+
+    /**
+     * The answer to an emit or a publish: {@code 200} with {@code body}, and {@code Idempotent-Replayed: true} if a
+     * repeated request's key delivered the event before.
+     */
+    static Response delivered(boolean replayed, String body) {
+        Response.ResponseBuilder answer = Response.ok(body, MediaType.APPLICATION_JSON);
+        return (replayed ? answer.header(REPLAYED, "true") : answer).build();
+    }
+
+    /**
      * The answer to a request that starts a run (a start, a restart, a rerun): {@code 201} with the run's
      * {@code Location} and {@code body} plus {@code "created":true}; a repeated request, whose key made the run
      * before, gets the same with {@code 200}, {@code "created":false} and {@code Idempotent-Replayed: true}.
@@ -123,6 +147,11 @@ final class StartRequests {
      * printable ASCII is taken, as the draft's sf-string allows.
      */
     private static void requireValidKey(String header, String key) {
+        requireValidKey(header, key, "no run was started");
+    }
+
+    /** The same check for a request that starts no run: {@code unchanged} says what it did not do. */
+    private static void requireValidKey(String header, String key, String unchanged) {
         String problem;
         if (key.isBlank()) {
             problem = "is blank";
@@ -139,7 +168,7 @@ final class StartRequests {
         }
         throw new IllegalArgumentException("NVENT-0757 the " + header + " header " + problem + "; an idempotency key "
                 + "is 1 to " + StartOptions.MAX_KEY_LENGTH + " printable ASCII characters (letters, digits, "
-                + "punctuation, spaces), such as a UUID; no run was started");
+                + "punctuation, spaces), such as a UUID; " + unchanged);
     }
 
     private static int firstNotPrintableAscii(String key) {

@@ -109,17 +109,16 @@ class OpenApiDocumentTest {
      */
     @Test
     @SuppressWarnings("unchecked")
-    void everyPostThatStartsRunsTakesAnIdempotencyKeyAndTheOthersSayWhatARepeatDoesWithIt() throws IOException {
+    void everyPostThatStartsRunsOrDeliversAnEventTakesAnIdempotencyKeyAndTheOthersSayWhatARepeatDoesWithIt() throws IOException {
         Map<String, Object> paths = (Map<String, Object>) document().get("paths");
         for (String path : new String[] {"/flows/{flow}/runs", "/runs/{runId}/restart", "/runs/{runId}/steps/{step}/rerun",
-                "/triggers/{name}/fire", "/triggers/{name}/webhook"}) {
+                "/triggers/{name}/fire", "/triggers/{name}/webhook", "/runs/{runId}/emit/{event}", "/events/{event}"}) {
             Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get(path)).get("post");
             assertThat((java.util.List<Map<String, Object>>) post.get("parameters")).as(path)
                     .extracting(parameter -> resolved(parameter).get("name")).contains("Idempotency-Key");
             assertThat((Map<String, Object>) post.get("responses")).as(path).containsKeys("200", "422");
         }
-        for (String path : new String[] {"/runs/{runId}/emit/{event}", "/events/{event}",
-                "/awaits/id/{awaitId}/resolve", "/awaits/{token}"}) {
+        for (String path : new String[] {"/awaits/id/{awaitId}/resolve", "/awaits/{token}"}) {
             Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get(path)).get("post");
             assertThat((String) post.get("description")).as(path).contains("Idempotency-Key", "not honoured");
         }

@@ -1,0 +1,274 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.Emitted;
+import io.nvent.EventDelivery;
+import io.nvent.EventOptions;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.IdempotencyKeyConflictException;
+import io.nvent.IdempotencyKeyInUseException;
+import io.nvent.NventException;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.UnexpectedEventException;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.RequestKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Emits and publishes with an idempotency key deliver once; a repeat is answered as the first was. */
+class IdempotentEventsTest {
+
+    /** A parcel whose scans are emitted into its run while it waits a day to be delivered. */
+    @FlowStep(flow = "parcel", name = "send", role = StepRole.ENTRY, emits = "parcel.scanned")
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    static class Send implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "parcel", name = "track", subscribes = "parcel.scanned")
+    static class Track implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A refund that waits for its approval, published to every run waiting. */
+    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.EVENT, event = "refund.approved", timeoutMs = 86_400_000)
+    static class PayBack implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A depot that counts the parcels scanned: it makes every scan an event that awaits may wait for. */
+    @FlowStep(flow = "depot", name = "count", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.EVENT, event = "parcel.scanned", timeoutMs = 86_400_000)
+    static class Count implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A scheduling store that is away for the awaits of events while {@link #away} is set. */
+    static class AwaitsAway extends MemorySchedulingStore {
+        final AtomicBoolean away = new AtomicBoolean();
+
+        @Override
+        public synchronized List<AwaitRecord> waitingForEvent(String event) {
+            if (away.get()) {
+                throw new NventException("NVENT-0302 store operation failed (awaits of event '" + event + "')");
+            }
+            return super.waitingForEvent(event);
+        }
+    }
+
+    @Test
+    void anEmitRecordedInTheRunKeepsItsKeyWhenWhatFollowsFailsSoThatItsRetryDoesNotRecordItAgain() {
+        AwaitsAway scheduling = new AwaitsAway();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Send(),
+                new Track(), new Count())) {
+            String runId = awaitingParcel(h);
+            scheduling.away.set(true);
+            assertThatThrownBy(() -> h.engine.emit(runId, "parcel.scanned", Map.of(), EventOptions.idempotent("k")))
+                    .as("recorded in the run, but not delivered to awaits").hasMessageStartingWith("NVENT-0302");
+            scheduling.away.set(false);
+
+            assertThat(h.engine.emit(runId, "parcel.scanned", Map.of(), EventOptions.idempotent("k")))
+                    .as("the client's retry").isEqualTo(new Emitted(true));
+            assertThat(emits(h, runId)).isEqualTo(1);
+        }
+    }
+
+    private static String awaitingParcel(EngineHarness h) {
+        String runId = h.engine.start("parcel", Map.of());
+        h.awaitStatus(runId, RunStatus.AWAITING);
+        return runId;
+    }
+
+    private static int emits(EngineHarness h, String runId) {
+        return h.eventsOf(runId, EventType.EMIT).size();
+    }
+
+    @Test
+    void anEmitRepeatedWithItsKeyIsDeliveredOnceAndTheRepeatIsAnsweredAsReplayed() {
+        try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
+            String runId = awaitingParcel(h);
+            Map<String, Object> scan = new LinkedHashMap<>();
+            scan.put("depot", "Hamburg");
+            scan.put("at", 1.0);
+
+            assertThat(h.engine.emit(runId, "parcel.scanned", scan, EventOptions.idempotent("scan-1")))
+                    .isEqualTo(new Emitted(false));
+            assertThat(h.engine.emit(runId, "parcel.scanned", Map.of("at", 1, "depot", "Hamburg"),
+                    EventOptions.idempotent("scan-1"))).as("the same payload, written otherwise")
+                    .isEqualTo(new Emitted(true));
+
+            assertThat(emits(h, runId)).isEqualTo(1);
+            h.engine.emit(runId, "parcel.scanned", scan, EventOptions.DEFAULTS);
+            assertThat(emits(h, runId)).as("without a key every emit delivers").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aKeyOfAnEmitIsTheRunsAndRefusesAnotherEventOrPayloadIntoIt() {
+        try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
+            String runId = awaitingParcel(h);
+            String other = awaitingParcel(h);
+            h.engine.emit(runId, "parcel.scanned", Map.of("depot", "Hamburg"), EventOptions.idempotent("scan-1"));
+
+            assertThatThrownBy(() -> h.engine.emit(runId, "parcel.scanned", Map.of("depot", "Kiel"),
+                    EventOptions.idempotent("scan-1"))).isInstanceOf(IdempotencyKeyConflictException.class)
+                    .hasMessage("NVENT-0281 idempotency key 'scan-1' already delivered another event or payload into"
+                            + " run " + runId + ", so it cannot be the key of an emit of event 'parcel.scanned' into"
+                            + " run " + runId + "; nothing was delivered; a new request needs a new key");
+            assertThat(h.engine.emit(other, "parcel.scanned", Map.of("depot", "Kiel"), EventOptions.idempotent("scan-1")))
+                    .as("another run's key").isEqualTo(new Emitted(false));
+            assertThat(emits(h, runId)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEmitThatFailedLeavesItsKeyUnusedSoThatItsRetryDelivers() {
+        try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
+            String runId = awaitingParcel(h);
+
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                assertThatThrownBy(() -> h.engine.emit(runId, "parcel.scand", Map.of(), EventOptions.idempotent("k")))
+                        .as("attempt %d, not answered as replayed", attempt)
+                        .isInstanceOf(UnexpectedEventException.class);
+            }
+
+            assertThat(h.engine.emit(runId, "parcel.scanned", Map.of(), EventOptions.idempotent("k")))
+                    .as("the key, free for the corrected request").isEqualTo(new Emitted(false));
+            assertThat(emits(h, runId)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aPublishRepeatedWithItsKeyDeliversNothingAndAnswersWhatTheFirstDidUntilTheKeyExpires() {
+        try (EngineHarness h = EngineHarness.withSettings(s -> s.withRequestKeyRetention(Duration.ofHours(1)),
+                new PayBack())) {
+            String first = h.engine.start("refund", Map.of());
+            h.awaitStatus(first, RunStatus.AWAITING);
+            EventDelivery delivered = h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"));
+            h.awaitStatus(first, RunStatus.COMPLETED);
+            String second = h.engine.start("refund", Map.of());
+            h.awaitStatus(second, RunStatus.AWAITING);
+
+            assertThat(delivered).isEqualTo(new EventDelivery(List.of(), 1, false));
+            assertThat(h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).isEqualTo(new EventDelivery(List.of(), 1, true));
+            assertThat(h.engine.run(second).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of("by", "someone else"),
+                    EventOptions.idempotent("approval-7"))).isInstanceOf(IdempotencyKeyConflictException.class)
+                    .hasMessageContaining("already delivered another payload of event 'refund.approved'");
+
+            h.clock.advance(Duration.ofHours(1));
+            assertThat(h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).as("expired").isEqualTo(new EventDelivery(List.of(), 1, false));
+            h.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
+
+    /** The claim the first publish with {@code key} holds while it delivers: no answer yet. */
+    private static RequestKey publishClaimedWithoutAnswer(String event, String payloadJson, String key, Instant at) {
+        return new RequestKey(RequestKey.Scope.PUBLISH, event, RequestKeys.digest(key),
+                RequestKeys.digest(event + '\n' + JsonMatch.canonical(payloadJson)), Optional.empty(), at,
+                at.plus(EngineSettings.DEFAULT_REQUEST_KEY_RETENTION));
+    }
+
+    @Test
+    void aRepeatWhileTheFirstStillDeliversIsToldToRetryAndDeliversOnceTheFirstFailed() {
+        try (EngineHarness h = new EngineHarness(new PayBack())) {
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+            RequestKey first = publishClaimedWithoutAnswer("refund.approved", "{\"by\":\"ops\"}", "approval-7",
+                    h.clock.instant());
+            h.scheduling.claimRequestKey(first, h.clock.instant());
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).as("not told it was delivered")
+                    .isInstanceOfSatisfying(IdempotencyKeyInUseException.class, inUse -> assertThat(inUse.retryAfter())
+                            .contains(Duration.ofSeconds(1)))
+                    .hasMessage("NVENT-0279 a publish of event 'refund.approved' with idempotency key 'approval-7' is"
+                            + " under way; this call delivered nothing; retry in 1 s to get its answer (if it fails,"
+                            + " the retry delivers)");
+            assertThat(h.engine.run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.scheduling.forgetRequestKey(first);
+            assertThat(h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).as("the first failed: its retry delivers")
+                    .isEqualTo(new EventDelivery(List.of(), 1, false));
+        }
+    }
+
+    @Test
+    void aKeyWhoseFirstRequestNeverAnsweredIsRefusedAsOfUnknownOutcomeUntilItExpires() {
+        try (EngineHarness h = new EngineHarness(new PayBack())) {
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+            h.scheduling.claimRequestKey(publishClaimedWithoutAnswer("refund.approved", "{}", "approval-7",
+                    h.clock.instant()), h.clock.instant());
+            h.clock.advance(Duration.ofHours(1));
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of(),
+                    EventOptions.idempotent("approval-7"))).as("its instance stopped in the middle of it")
+                    .isInstanceOfSatisfying(IdempotencyKeyInUseException.class, inUse -> assertThat(inUse.retryAfter())
+                            .isEmpty())
+                    .hasMessageStartingWith("NVENT-0589 a publish of event 'refund.approved' with idempotency key"
+                            + " 'approval-7' was claimed at 2")
+                    .hasMessageContaining("whether it delivered is unknown, so this call delivered nothing and the"
+                            + " key is refused until 2");
+            assertThat(h.engine.run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofHours(23));
+            String later = h.engine.start("refund", Map.of());
+            h.awaitStatus(later, RunStatus.AWAITING);
+            assertThat(h.engine.publishEvent("refund.approved", Map.of(), EventOptions.idempotent("approval-7"))
+                    .replayed()).as("once the key expired").isFalse();
+            h.awaitStatus(later, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void theSweepDropsKeysThatExpired() {
+        try (EngineHarness h = new EngineHarness(new PayBack())) {
+            h.engine.publishEvent("refund.approved", Map.of(), EventOptions.idempotent("approval-7"));
+            RequestKey unrelated = new RequestKey(RequestKey.Scope.PUBLISH, "other", "k", "r", Optional.empty(),
+                    h.clock.instant(), h.clock.instant().plus(Duration.ofDays(2)));
+            h.scheduling.claimRequestKey(unrelated, h.clock.instant());
+
+            h.clock.advance(Duration.ofHours(24));
+            h.sweep();
+
+            assertThat(h.scheduling.purgeRequestKeys(h.clock.instant())).as("left by the sweep").isZero();
+            assertThat(h.scheduling.claimRequestKey(unrelated, h.clock.instant())).as("not yet expired")
+                    .contains(unrelated);
+        }
+    }
+}
