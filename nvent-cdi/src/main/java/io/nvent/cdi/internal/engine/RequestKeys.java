@@ -95,7 +95,8 @@ final class RequestKeys {
         try {
             scheduling.answerRequestKey(claim.withResponse(response));
         } catch (RuntimeException notStored) {
-            // Delivered all the same: a repeat finds the claim without an answer and is refused (NVENT-0279, -0589).
+            // Delivered all the same: a repeat finds the claim without an answer and is refused
+            // (IdempotencyKeyInUseException: under way, or NVENT-0589 once unanswered too long).
             LOG.log(System.Logger.Level.WARNING, "NVENT-0588 " + request.described() + " was delivered, but the"
                     + " answer for its repeats with key '" + request.key() + "' could not be stored: " + notStored,
                     notStored);
