@@ -343,6 +343,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             return Optional.empty();
         }
         RunRecord next = change.get().updated();
+        markKeyLeftByEnd(em, current, next);
         List<EventDraft> drafts = change.get().events();
         long firstSeq = entity.lastSeq + 1;
         boolean changed = entity.update(current, next);
@@ -355,6 +356,23 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
         em.flush();
         return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
+    }
+
+    /**
+     * Marks the run's concurrency key to settle when the run ends (leaves the statuses under way), in the transaction
+     * of its end ({@link RunBatch#write} does so for a grouped commit): the settle that follows normally hands the key on, but an instance stopping in between would leave it
+     * held, and the maintenance sweep reads only marked keys (and all keys only now and then).
+     */
+    private void markKeyLeftByEnd(EntityManager em, RunRecord before, RunRecord after) {
+        Optional<String> key = KeysToSettle.leftByEnd(before, after);
+        if (key.isPresent()) {
+            em.unwrap(Session.class).doWork(connection -> tables.keysToSettle().mark(connection, List.of(key.get())));
+        }
+    }
+
+    /** The marks of the concurrency keys that may need settling, shared with the scheduling store. */
+    KeysToSettle keysToSettle() {
+        return tables.keysToSettle();
     }
 
     /** What {@code mutation} makes of the run, refused if it is not a legal change with valid payloads. */

@@ -143,6 +143,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String pauses;
     private final String rateLimits;
     private final String rateStarts;
+    private final KeysToSettle keysToSettle;
+    /** The calls of {@link #unsettledConcurrencyKeys} so far, which decide the full passes. */
+    private final java.util.concurrent.atomic.AtomicLong sweeps = new java.util.concurrent.atomic.AtomicLong();
 
     JpaSchedulingStoreImpl(Transactions transactions, GroupCommit commits, Database database,
                            JpaStoreOptions options, JpaFlowStoreImpl runStore) {
@@ -167,6 +170,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.pauses = tables + "queue_pause";
         this.rateLimits = tables + "rate_limit";
         this.rateStarts = tables + "rate_start";
+        this.keysToSettle = runStore.keysToSettle();
     }
 
     // ------------------------------------------------------------------ awaits
@@ -206,6 +210,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                             + " an await is saved once, when it is new");
                 }
                 throw new RunNotFoundException(await.runId());
+            }
+            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
+                // The settle that follows normally lets the run in or leaves it in line; until then it may need one.
+                keysToSettle.mark(connection, List.of(await.event().orElseThrow()));
             }
             return null;
         });
@@ -591,10 +599,13 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /**
      * Keys held by a run that ended or is gone (and holds no step lease), as their first or a further holder; and keys
      * waited for that no run holds, or whose holder still waits for them, or (for a waiting run with a limit above 1)
-     * with fewer holders than that limit. Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its
-     * instances during a rolling upgrade) are not listed: each call first deletes up to
-     * {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one statement, so that they neither take the places of
-     * keys that need settling nor cost a settle each.
+     * with fewer holders than that limit. Only keys marked to settle (V27) are looked at, and a mark is deleted once its
+     * key was found settled: keys whose holders are under way and whose line must wait cost nothing. Every
+     * {@value #FULL_PASS_EVERY}th call, the first included, looks at every key held and every run waiting for one instead,
+     * for keys that no mark names: those left by an earlier build, which marks nothing (a rolling upgrade), or by hand.
+     * Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its instances during a rolling upgrade)
+     * are not listed: each call first deletes up to {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one
+     * statement, so that they neither take the places of keys that need settling nor cost a settle each.
      */
     @Override
     public List<String> unsettledConcurrencyKeys(FlowStore runStore, int limit) {
@@ -602,55 +613,93 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
         deleteFreeConcurrencyKeyRows();
-        return read(connection -> {
-            Set<String> keys = new java.util.LinkedHashSet<>();
-            collectKeysOfGoneHolders(connection, concurrencyKeys, false, limit, keys);
-            if (keys.size() < limit) {
-                // The same of the further holders (V23), whose places are free once they ended.
-                collectKeysOfGoneHolders(connection, furtherHolders, true, limit, keys);
+        if (sweeps.getAndIncrement() % FULL_PASS_EVERY == 0) {
+            return read(connection -> unsettledKeys(connection, "", limit(limit), true).stream().limit(limit).toList());
+        }
+        return write("concurrency keys to settle", connection -> {
+            // Read before the keys' state: a mark written after this read, by a write this call may not see, keeps its
+            // new id and is not deleted below; one written before it is seen with the write that wrote it.
+            Map<String, String> marks = keysToSettle.read(connection, MARKS_READ_PER_SWEEP);
+            if (marks.isEmpty()) {
+                return List.<String>of();
             }
-            if (keys.size() < limit) {
-                // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle. A key
-                // held by none, or whose holder still waits; or (V23) whose head of the line could get a place:
-                // fewer hold it than the smallest limit among the head and the holders. A run behind a head that must
-                // wait changes nothing, whatever its limit.
-                String held = "1 + coalesce(k.further_holders, 0)";
-                try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
-                        + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
-                        + " k on k.concurrency_key = a.event_name where a.await_type = '"
-                        + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
-                        + UNDER_WAY + " and (k.holder_run_id is null or k.holder_run_id = a.run_id"
-                        + " or (k.further_holders is not null and exists (select 1 from " + furtherHolders
-                        + " h where h.concurrency_key = a.event_name and h.holder_run_id = a.run_id))"
-                        + " or (coalesce(a.concurrency_limit, 1) > " + held
-                        + " and not exists (select 1 from " + awaits + " b join " + runs + " rb on rb.run_id = b.run_id"
-                        + " where b.event_name = a.event_name and b.await_type = a.await_type and b.status = a.status"
-                        + " and rb.status in " + UNDER_WAY + " and (b.registered_at < a.registered_at"
-                        + " or b.registered_at = a.registered_at and b.await_id < a.await_id))"
-                        + " and " + held + " < coalesce(k.concurrency_limit, 1)"
-                        + " and not exists (select 1 from " + furtherHolders + " h where h.concurrency_key"
-                        + " = a.event_name and coalesce(h.concurrency_limit, 1) <= " + held + "))) " + limit(limit))) {
-                    collectStrings(statement, keys);
-                }
-            }
-            return keys.stream().limit(limit).toList();
+            String marked = " in (select concurrency_key from " + keysToSettle.table() + ")";
+            Set<String> unsettled = unsettledKeys(connection, marked, "", true);
+            // A holder that ended while a step of it still holds its lease keeps the key until the lease is gone:
+            // not to settle yet, but its mark stays.
+            Set<String> keep = new HashSet<>(unsettled);
+            keep.addAll(unsettledKeys(connection, marked, "", false));
+            Map<String, String> settled = new HashMap<>(marks);
+            settled.keySet().removeAll(keep);
+            keysToSettle.clear(connection, settled);
+            return unsettled.stream().limit(limit).toList();
         });
     }
 
+    /** One call in this many of {@link #unsettledConcurrencyKeys} is a full pass: every 10 minutes at the sweep's 5 s. */
+    static final int FULL_PASS_EVERY = 120;
+
+    /** The most marked keys one call of {@link #unsettledConcurrencyKeys} reads (and may delete the marks of). */
+    static final int MARKS_READ_PER_SWEEP = 10_000;
+
     /**
-     * Adds up to {@code limit} keys of a table of holders ({@code concurrency_key}, {@code holder_run_id}) whose holder
-     * ended or is gone and holds no step lease: a step still holding its lease keeps the key with its run (an expired
-     * one: until the sweep takes the lease over).
+     * The keys {@link #unsettledConcurrencyKeys} lists, among those whose key is {@code in} the given set (all if it is
+     * empty), each query ending with {@code limit}.
+     *
+     * @param unlessLeased whether a key whose ended holder's step still holds a lease is left out; without it, only
+     *                     the keys of ended or gone holders are listed
+     */
+    private Set<String> unsettledKeys(Connection connection, String in, String limit, boolean unlessLeased)
+            throws SQLException {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        collectKeysOfGoneHolders(connection, concurrencyKeys, false, in, limit, unlessLeased, keys);
+        // The same of the further holders (V23), whose places are free once they ended.
+        collectKeysOfGoneHolders(connection, furtherHolders, true, in, limit, unlessLeased, keys);
+        if (!unlessLeased) {
+            return keys;
+        }
+        // Only awaits of runs under way: one left waiting by a run that ended is no reason to settle. A key
+        // held by none, or whose holder still waits; or (V23) whose head of the line could get a place:
+        // fewer hold it than the smallest limit among the head and the holders. A run behind a head that must
+        // wait changes nothing, whatever its limit.
+        String held = "1 + coalesce(k.further_holders, 0)";
+        try (PreparedStatement statement = connection.prepareStatement("select distinct a.event_name from "
+                + awaits + " a join " + runs + " r on r.run_id = a.run_id left join " + concurrencyKeys
+                + " k on k.concurrency_key = a.event_name where a.await_type = '"
+                + wire(AwaitType.CONCURRENCY_KEY) + "' and a.status = '" + WAITING + "' and r.status in "
+                + UNDER_WAY + (in.isEmpty() ? "" : " and a.event_name" + in)
+                + " and (k.holder_run_id is null or k.holder_run_id = a.run_id"
+                + " or (k.further_holders is not null and exists (select 1 from " + furtherHolders
+                + " h where h.concurrency_key = a.event_name and h.holder_run_id = a.run_id))"
+                + " or (coalesce(a.concurrency_limit, 1) > " + held
+                + " and not exists (select 1 from " + awaits + " b join " + runs + " rb on rb.run_id = b.run_id"
+                + " where b.event_name = a.event_name and b.await_type = a.await_type and b.status = a.status"
+                + " and rb.status in " + UNDER_WAY + " and (b.registered_at < a.registered_at"
+                + " or b.registered_at = a.registered_at and b.await_id < a.await_id))"
+                + " and " + held + " < coalesce(k.concurrency_limit, 1)"
+                + " and not exists (select 1 from " + furtherHolders + " h where h.concurrency_key"
+                + " = a.event_name and coalesce(h.concurrency_limit, 1) <= " + held + "))) " + limit)) {
+            collectStrings(statement, keys);
+        }
+        return keys;
+    }
+
+    /**
+     * Adds the keys of a table of holders ({@code concurrency_key}, {@code holder_run_id}) whose holder ended or is
+     * gone, among those {@code in} the given set (all if it is empty): with {@code unlessLeased}, only those whose
+     * holder holds no step lease: a step still holding its lease keeps the key with its run (an expired one: until the
+     * sweep takes the lease over).
      *
      * @param rowsPerHolder whether the table has a row per holder of a key, so that a key may be listed more than once
      */
-    private void collectKeysOfGoneHolders(Connection connection, String table, boolean rowsPerHolder, int limit,
-                                          Set<String> keys) throws SQLException {
+    private void collectKeysOfGoneHolders(Connection connection, String table, boolean rowsPerHolder, String in,
+                                          String limit, boolean unlessLeased, Set<String> keys) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("select " + (rowsPerHolder ? "distinct " : "")
                 + "h.concurrency_key from " + table + " h left join " + runs + " r on r.run_id = h.holder_run_id"
                 + " where h.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
-                + " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id) "
-                + limit(limit))) {
+                + (in.isEmpty() ? "" : " and h.concurrency_key" + in)
+                + (unlessLeased ? " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id)" : "")
+                + " " + limit)) {
             collectStrings(statement, keys);
         }
     }

@@ -55,6 +55,7 @@ final class RunTables {
     private final String insertEvent;
     private final String deleteExpiredState;
     private final String nthNewestFinished;
+    private final KeysToSettle keysToSettle;
 
     /**
      * @param tables schema (with its dot) and prefix of the store's tables
@@ -79,6 +80,12 @@ final class RunTables {
                         .collect(Collectors.joining(", "))
                 + ") and ended_at is not null order by ended_at desc, run_id desc offset ? rows fetch next 1 rows only";
         this.deleteExpiredState = "delete from " + tables + "run_state where expires_at is not null and expires_at <= ?";
+        this.keysToSettle = new KeysToSettle(database, tables);
+    }
+
+    /** The marks of the concurrency keys that may need settling, which a run's end writes. */
+    KeysToSettle keysToSettle() {
+        return keysToSettle;
     }
 
     /** A run as stored, with the highest sequence number handed out for its history. */
