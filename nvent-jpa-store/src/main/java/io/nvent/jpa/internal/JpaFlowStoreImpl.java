@@ -343,7 +343,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             return Optional.empty();
         }
         RunRecord next = change.get().updated();
-        markKeyLeftByEnd(em, current, next);
+        markKeysLeftByEnd(em, current, next);
         List<EventDraft> drafts = change.get().events();
         long firstSeq = entity.lastSeq + 1;
         boolean changed = entity.update(current, next);
@@ -359,14 +359,13 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     }
 
     /**
-     * Marks the run's concurrency key to settle when the run ends (leaves the statuses under way), in the transaction
-     * of its end ({@link RunBatch#write} does so for a grouped commit): the settle that follows normally hands the key on, but an instance stopping in between would leave it
+     * Marks the concurrency keys the run may hold to settle when the run ends (leaves the statuses under way), in the
+     * transaction of its end ({@link RunBatch#write} does so for a grouped commit): the settle that follows normally hands the key on, but an instance stopping in between would leave it
      * held, and the maintenance sweep reads only marked keys (and all keys only now and then).
      */
-    private void markKeyLeftByEnd(EntityManager em, RunRecord before, RunRecord after) {
-        Optional<String> key = KeysToSettle.leftByEnd(before, after);
-        if (key.isPresent()) {
-            em.unwrap(Session.class).doWork(connection -> tables.keysToSettle().mark(connection, List.of(key.get())));
+    private void markKeysLeftByEnd(EntityManager em, RunRecord before, RunRecord after) {
+        if (KeysToSettle.ends(before, after)) {
+            em.unwrap(Session.class).doWork(connection -> tables.keysToSettle().markHeldBy(connection, List.of(after)));
         }
     }
 

@@ -162,10 +162,8 @@ final class RunBatch {
                     }
                 }
             }
-            // In the order of the keys, as every writer of several marks does, so that two never wait for each other.
-            tables.keysToSettle().mark(connection, changed.stream()
-                    .flatMap(run -> KeysToSettle.leftByEnd(run.stored.run(), run.current).stream())
-                    .sorted().distinct().toList());
+            tables.keysToSettle().markHeldBy(connection, changed.stream()
+                    .filter(run -> KeysToSettle.ends(run.stored.run(), run.current)).map(run -> run.current).toList());
             changed.forEach(Run::written);
         }
         if (!history.isEmpty()) {
