@@ -80,7 +80,7 @@ public final class TestDatabases {
     }
 
     /** Runs SQL statements on a data source. */
-    static void execute(DataSource dataSource, String... statements) {
+    public static void execute(DataSource dataSource, String... statements) {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
@@ -103,7 +103,7 @@ public final class TestDatabases {
     }
 
     /** The number a query of one row and column answers (a count), on a data source. */
-    static long queryLong(DataSource dataSource, String sql) {
+    public static long queryLong(DataSource dataSource, String sql) {
         try (Connection connection = dataSource.getConnection()) {
             return queryLong(connection, sql);
         } catch (SQLException e) {
