@@ -360,8 +360,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     /**
      * Marks the concurrency keys the run may hold to settle when the run ends (leaves the statuses under way), in the
-     * transaction of its end ({@link RunBatch#write} does so for a grouped commit): the settle that follows normally hands the key on, but an instance stopping in between would leave it
-     * held, and the maintenance sweep reads only marked keys (and all keys only now and then).
+     * transaction of its end ({@link RunBatch#write} does so for a grouped commit): the settle that follows normally
+     * hands the key on, but an instance stopping in between would leave it held, and the maintenance sweep reads only
+     * marked keys (and all keys only now and then).
      */
     private void markKeysLeftByEnd(EntityManager em, RunRecord before, RunRecord after) {
         if (KeysToSettle.ends(before, after)) {

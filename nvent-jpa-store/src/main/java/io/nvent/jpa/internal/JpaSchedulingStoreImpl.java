@@ -599,10 +599,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /**
      * Keys held by a run that ended or is gone (and holds no step lease), as their first or a further holder; and keys
      * waited for that no run holds, or whose holder still waits for them, or (for a waiting run with a limit above 1)
-     * with fewer holders than that limit. Only keys marked to settle (V27) are looked at, and a mark is deleted once its
-     * key was found settled: keys whose holders are under way and whose line must wait cost nothing. Every
-     * {@value #FULL_PASS_EVERY}th call, the first included, looks at every key held and every run waiting for one instead,
-     * for keys that no mark names: those left by an earlier build, which marks nothing (a rolling upgrade), or by hand.
+     * with fewer holders than that limit. Only keys marked to settle (V27) are looked at, and a mark is deleted once
+     * its key was found settled: keys whose holders are under way and whose line must wait cost nothing. Every
+     * {@value #FULL_PASS_EVERY}th call, the first included, looks at every key held and every run waiting for one
+     * instead, for keys that no mark names: those left by an earlier build, which marks nothing (a rolling upgrade), or
+     * by hand.
      * Rows of keys no run holds (left by an earlier build of nvent 0.2, or by its instances during a rolling upgrade)
      * are not listed: each call first deletes up to {@value #FREE_KEY_ROWS_DELETED_PER_SWEEP} of them in one
      * statement, so that they neither take the places of keys that need settling nor cost a settle each.
@@ -636,7 +637,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
-    /** One call in this many of {@link #unsettledConcurrencyKeys} is a full pass: every 10 minutes at the sweep's 5 s. */
+    /** One call in this many of {@link #unsettledConcurrencyKeys} is a full pass: every 10 minutes at 5 s a sweep. */
     static final int FULL_PASS_EVERY = 120;
 
     /** The most marked keys one call of {@link #unsettledConcurrencyKeys} reads (and may delete the marks of). */
@@ -698,7 +699,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "h.concurrency_key from " + table + " h left join " + runs + " r on r.run_id = h.holder_run_id"
                 + " where h.holder_run_id is not null and (r.run_id is null or r.status not in " + UNDER_WAY + ")"
                 + (in.isEmpty() ? "" : " and h.concurrency_key" + in)
-                + (unlessLeased ? " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id)" : "")
+                + (unlessLeased ? " and not exists (select 1 from " + leases + " l where l.run_id = h.holder_run_id)"
+                        : "")
                 + " " + limit)) {
             collectStrings(statement, keys);
         }

@@ -266,11 +266,13 @@ public class MemorySchedulingStore implements SchedulingStore {
                     .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                     .toList();
         }
+        // Each run's waits for a key, looked up once per holder: a scan of the awaits per holder cost keys x awaits.
+        Set<List<String>> runsWaitingForKeys = new HashSet<>();
+        waiting.forEach(a -> runsWaitingForKeys.add(List.of(a.runId(), a.event().orElseThrow())));
         Set<String> unsettled = new java.util.LinkedHashSet<>();
         holders.forEach((key, ofKey) -> {
             for (String holder : ofKey) {
-                boolean holderWaits = waiting.stream().anyMatch(a -> a.runId().equals(holder)
-                        && a.event().filter(key::equals).isPresent());
+                boolean holderWaits = runsWaitingForKeys.contains(List.of(holder, key));
                 if (holderWaits || (!holdsLease(holder, Optional.empty()) && !isUnderWay(runs, holder))) {
                     unsettled.add(key);
                 }
