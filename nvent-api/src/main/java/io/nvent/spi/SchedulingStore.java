@@ -1114,8 +1114,10 @@ public interface SchedulingStore {
      * an earlier build that kept free keys; a store may instead delete such rows itself, many in one go, rather than
      * list them to be settled one by one: they must not take the places of the others), those no run holds while a run under way waits for them, and those whose holder still waits
      * for them (its await not yet closed). They are left so when an instance stops between a holder's
-     * end and handing on its key, or between settling a key and letting its new holder go on. The default, for a store that
-     * holds no keys: none.
+     * end and handing on its key, or between settling a key and letting its new holder go on. The sweep calls this every
+     * 5 s on every instance: a store with many keys may look only at keys it marked, in the transaction of each write
+     * after which a key may need settling, as needing a look, provided that it looks at every key now and then, for keys
+     * that no mark names (written by a build that marks none). The default, for a store that holds no keys: none.
      *
      * @param runs the store of the runs
      * @param limit the most keys to return, at least 1
