@@ -10,15 +10,10 @@ import io.nvent.TimeoutAction;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +34,7 @@ class ReviewConcurrencyKeySettleCostTest {
     @BeforeEach
     void createStore() {
         pool = TestDatabases.pool(TestDatabases.newH2Url(), "sa", "", 2);
-        store = JpaFlowStore.create(recording(pool), JpaStoreOptions.defaults());
+        store = JpaFlowStore.create(TestDatabases.recording(pool, statements), JpaStoreOptions.defaults());
     }
 
     @AfterEach
@@ -92,34 +87,5 @@ class ReviewConcurrencyKeySettleCostTest {
 
         assertThat(statements).as("statements of the settle").filteredOn(sql -> sql.startsWith("select 1 from nvent_run "))
                 .hasSizeLessThanOrEqualTo(1);
-    }
-
-    /** Connections of {@code target} that record the statements prepared on them. */
-    private DataSource recording(DataSource target) {
-        InvocationHandler dataSource = (proxy, method, args) -> {
-            Object result = invoke(target, method, args);
-            return result instanceof Connection connection ? recording(connection) : result;
-        };
-        return (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class},
-                dataSource);
-    }
-
-    private Connection recording(Connection target) {
-        InvocationHandler connection = (proxy, method, args) -> {
-            if (method.getName().equals("prepareStatement")) {
-                statements.add((String) args[0]);
-            }
-            return invoke(target, method, args);
-        };
-        return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
-                connection);
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -128,4 +128,33 @@ public final class TestDatabases {
             return rows.getLong(1);
         }
     }
+
+    /** Connections of {@code target} that add the SQL of each statement prepared on them to {@code statements}. */
+    public static DataSource recording(DataSource target, java.util.List<String> statements) {
+        java.lang.reflect.InvocationHandler dataSource = (proxy, method, args) -> {
+            Object result = invoke(target, method, args);
+            return result instanceof Connection connection ? recording(connection, statements) : result;
+        };
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(TestDatabases.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, dataSource);
+    }
+
+    private static Connection recording(Connection target, java.util.List<String> statements) {
+        java.lang.reflect.InvocationHandler connection = (proxy, method, args) -> {
+            if (method.getName().equals("prepareStatement")) {
+                statements.add((String) args[0]);
+            }
+            return invoke(target, method, args);
+        };
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(TestDatabases.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, connection);
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 }

@@ -2526,6 +2526,22 @@ public abstract class SchedulingStoreContractTest {
         return flowStore().findRun(runId).orElseThrow();
     }
 
+    /**
+     * A new running run of flow {@code contract} started with the concurrency key, stored in {@link #flowStore()}: as
+     * the engine starts them, a run holds no key but its own, so a store may look at the key a run's end may leave
+     * held by the ended run's key alone.
+     *
+     * @param key the run's concurrency key
+     * @param limit the run's concurrency limit
+     * @return the run's id
+     */
+    protected final String keyedRun(String key, int limit) {
+        String runId = id("run");
+        flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), T0)
+                .withConcurrencyKey(key, limit), List.of());
+        return runId;
+    }
+
     /** A change of one step's status, with a log entry naming it. */
     private static RunMutation stepBecomes(String step, StepStatus status) {
         return current -> Optional.of(new RunChange(current.withStep(step, status),
@@ -2895,7 +2911,7 @@ public abstract class SchedulingStoreContractTest {
                 .contains(next);
         store.releaseLease(holder, "sync-customer", "node-a");
         String released = id("released");
-        String third = storedRun().runId();
+        String third = keyedRun(released, 1);
         holds(third, released);
         waitsForKey(storedRun().runId(), released, T0.plusSeconds(1));
         store.acquireLease(third, "sync-customer", "node-a", T0.plusSeconds(30), T0);
@@ -2909,7 +2925,7 @@ public abstract class SchedulingStoreContractTest {
     void aDeletedHolderHandsItsConcurrencyKeyOn() {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         String key = id("key");
-        String holder = storedRun().runId();
+        String holder = keyedRun(key, 1);
         String next = storedRun().runId();
         holds(holder, key);
         waitsForKey(next, key, T0.plusSeconds(1));
@@ -2928,7 +2944,7 @@ public abstract class SchedulingStoreContractTest {
         String neverSettled = id("never-settled");
         String holderStillWaits = id("holder-still-waits");
         holds(storedRun().runId(), settled);
-        String b = storedRun().runId();
+        String b = keyedRun(heldByEnded, 1);
         holds(b, heldByEnded);
         ends(b, RunStatus.CANCELED);
         waitsForKey(storedRun().runId(), neverSettled, T0);
@@ -2954,7 +2970,7 @@ public abstract class SchedulingStoreContractTest {
         boolean freeRowsStored = IntStream.range(0, 5)
                 .allMatch(i -> storeARowOfAFreeConcurrencyKey(id("free-" + i)));
         String heldByEnded = id("held-by-ended");
-        String holder = storedRun().runId();
+        String holder = keyedRun(heldByEnded, 1);
         holds(holder, heldByEnded);
         ends(holder, RunStatus.COMPLETED);
         String neverSettled = id("never-settled");
@@ -3010,7 +3026,7 @@ public abstract class SchedulingStoreContractTest {
     private List<String> waitingWithLimit(String key, int limit, int runs) {
         List<String> waiting = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            String runId = storedRun().runId();
+            String runId = keyedRun(key, limit);
             waitsForKey(id("await"), runId, key, T0.plusSeconds(i), limit);
             waiting.add(runId);
         }

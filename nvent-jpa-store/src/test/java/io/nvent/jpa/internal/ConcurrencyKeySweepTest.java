@@ -18,9 +18,12 @@ import io.nvent.spi.SchedulingStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The maintenance sweep of the concurrency keys reads only the keys marked to settle (schema V27), and every key held
@@ -96,6 +99,33 @@ class ConcurrencyKeySweepTest {
             assertThat(sweep()).as("sweep %d, which reads only marked keys", call).isEmpty();
         }
         assertThat(sweep()).as("the full pass").containsExactly("old-k");
+    }
+
+    /**
+     * A run that never had a key holds none (the engine lets a run wait only for its own key), so its end, written
+     * alone or in a grouped commit, marks nothing and reads no key: the benchmark's keyless runs pay nothing for the
+     * marks.
+     */
+    @ParameterizedTest(name = "group commit threads: {0}")
+    @ValueSource(ints = {0, 2})
+    void theEndOfARunWithoutAKeyRunsNoStatementOnTheKeys(int groupCommitThreads) {
+        List<String> statements = new CopyOnWriteArrayList<>();
+        JpaFlowStore recorded = JpaFlowStore.create(TestDatabases.recording(pool, statements),
+                JpaStoreOptions.newBuilder().groupCommitThreads(groupCommitThreads).build());
+        try {
+            List<String> runIds = List.of("keyless-1", "keyless-2", "keyless-3");
+            runIds.forEach(runId -> recorded.createRun(RunRecord.started(runId, "sync", "{}", Optional.empty(), T0),
+                    List.of()));
+            statements.clear();
+
+            runIds.parallelStream().forEach(runId -> recorded.updateRun(runId,
+                    run -> Optional.of(new RunChange(run.withStatus(RunStatus.COMPLETED, T0), List.of()))));
+
+            assertThat(statements).as("statements of the ends").isNotEmpty()
+                    .noneMatch(sql -> sql.contains("nvent_concurrency_key"));
+        } finally {
+            recorded.close();
+        }
     }
 
     private List<String> sweep() {
