@@ -365,7 +365,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
      * marked keys (and all keys only now and then).
      */
     private void markKeysLeftByEnd(EntityManager em, RunRecord before, RunRecord after) {
-        if (KeysToSettle.ends(before, after)) {
+        if (KeysToSettle.ends(before, after) && after.concurrencyKey().isPresent()) {
             em.unwrap(Session.class).doWork(connection -> tables.keysToSettle().markHeldBy(connection, List.of(after)));
         }
     }

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,16 +25,12 @@ final class KeysToSettle {
 
     private final String table;
     private final String mark;
-    private final String concurrencyKeys;
-    private final String furtherHolders;
 
     /**
      * @param tables schema (with its dot) and prefix of the store's tables
      */
     KeysToSettle(Database database, String tables) {
         this.table = tables + "concurrency_key_settle";
-        this.concurrencyKeys = tables + "concurrency_key";
-        this.furtherHolders = tables + "concurrency_key_holder";
         this.mark = database == Database.POSTGRESQL
                 ? "insert into " + table + " (concurrency_key, mark_id) values (?, ?)"
                         + " on conflict (concurrency_key) do update set mark_id = excluded.mark_id"
@@ -66,30 +61,15 @@ final class KeysToSettle {
     }
 
     /**
-     * Marks the keys these runs, which the caller's transaction ends, may leave held: each run's own key (also one a
-     * settle not committed yet is handing to it, which the tables do not show), and those the tables name it a holder
-     * of (a run stored without its key). Two reads by index of the holders, whatever the runs.
+     * Marks the keys these runs, which the caller's transaction ends, may leave held: each run's own key, also one a
+     * settle not committed yet is handing to it (which the tables do not show). A run holds no other key: the engine
+     * lets a run wait only for its own key ({@link RunRecord#concurrencyKey()}, stored with the run and never
+     * changed), and a settle hands a key only to a run waiting for it. So the end of a run without a key costs no
+     * statement, and a batch of ends one batched upsert.
      */
     void markHeldBy(Connection connection, List<RunRecord> ended) throws SQLException {
-        if (ended.isEmpty()) {
-            return;
-        }
         Set<String> keys = new TreeSet<>();
         ended.forEach(run -> run.concurrencyKey().ifPresent(keys::add));
-        String ids = String.join(", ", Collections.nCopies(ended.size(), "?"));
-        try (PreparedStatement statement = connection.prepareStatement("select concurrency_key from " + concurrencyKeys
-                + " where holder_run_id in (" + ids + ") union select concurrency_key from " + furtherHolders
-                + " where holder_run_id in (" + ids + ")")) {
-            for (int i = 0; i < ended.size(); i++) {
-                statement.setString(i + 1, ended.get(i).runId());
-                statement.setString(ended.size() + i + 1, ended.get(i).runId());
-            }
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    keys.add(rows.getString(1));
-                }
-            }
-        }
         mark(connection, List.copyOf(keys));
     }
 
