@@ -133,6 +133,23 @@ class TriggerConcurrencyLimitTest {
     }
 
     @Test
+    void aFireWhoseOptionsGiveTheTriggersKeyWithoutALimitKeepsTheTriggersLimitAndAChosenOneKeepsOne() {
+        try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
+            h.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.MANUAL).flow("sync")
+                    .concurrencyKey("nightly-sync").concurrencyLimit(3).build());
+
+            List<StartedRun> unchosen = h.triggers.fire("nightly", "{\"name\":\"a\"}",
+                    StartOptions.newBuilder().concurrencyKey("nightly-sync").build());
+            List<StartedRun> chosenOne = h.triggers.fire("nightly", "{\"name\":\"b\"}",
+                    StartOptions.newBuilder().concurrencyKey("nightly-sync", 1).build());
+
+            assertThat(run(h, unchosen.get(0).runId()).concurrencyLimit()).hasValue(3);
+            assertThat(run(h, chosenOne.get(0).runId()).concurrencyLimit()).hasValue(1);
+            List.of("a", "b").forEach(ConcurrencyKeyTest::letEnd);
+        }
+    }
+
+    @Test
     void aLimitAboveOneIsRefusedOnCreateAndUpdateWhereTheStoreCannotKeepItAndTheTriggerStaysAsItWas() {
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutLimits(), "instance-a",
                 new SyncCustomer())) {
