@@ -179,11 +179,18 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public static int requireValidConcurrencyLimit(int limit) {
-        if (limit < 1 || limit > MAX_CONCURRENCY_LIMIT) {
-            throw new IllegalArgumentException("NVENT-0270 a concurrency limit is 1 to " + MAX_CONCURRENCY_LIMIT
-                    + " runs of a key at a time, was " + limit);
-        }
+        outOfRange(limit).ifPresent(problem -> {
+            throw new IllegalArgumentException("NVENT-0270 " + problem);
+        });
         return limit;
+    }
+
+    /** What is wrong with a concurrency limit out of its range, for the message of whoever refuses it; also TriggerSpec's. */
+    static Optional<String> outOfRange(int concurrencyLimit) {
+        return concurrencyLimit < 1 || concurrencyLimit > MAX_CONCURRENCY_LIMIT
+                ? Optional.of("a concurrency limit is 1 to " + MAX_CONCURRENCY_LIMIT + " runs of a key at a time, was "
+                        + concurrencyLimit)
+                : Optional.empty();
     }
 
     /**
