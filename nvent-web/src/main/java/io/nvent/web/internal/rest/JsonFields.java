@@ -6,6 +6,7 @@ import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,16 +76,24 @@ final class JsonFields {
         });
     }
 
-    /** A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}. */
+    /**
+     * A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}; a whole
+     * number beyond an {@code int} ({@code 3000000000}, {@code 1e10}) is refused as out of range, naming the range.
+     */
     Optional<Integer> wholeNumber(String key) {
         return value(key).map(v -> {
             if (v.getValueType() != JsonValue.ValueType.NUMBER) {
                 throw wrongType(key, "a whole number", v);
             }
-            try {
-                return ((JsonNumber) v).bigDecimalValue().intValueExact();
-            } catch (ArithmeticException e) {
+            BigDecimal number = ((JsonNumber) v).bigDecimalValue();
+            if (number.stripTrailingZeros().scale() > 0) {
                 throw wrongType(key, "a whole number", v);
+            }
+            try {
+                return number.intValueExact();
+            } catch (ArithmeticException e) {
+                throw new InvalidPayloadException("\"" + key + "\" of " + what + " is out of range: it must be a whole"
+                        + " number within " + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE + ", was " + abbreviated(v));
             }
         });
     }
