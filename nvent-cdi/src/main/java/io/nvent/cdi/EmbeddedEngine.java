@@ -392,8 +392,8 @@ public final class EmbeddedEngine implements AutoCloseable {
          * answered with what the first delivered, not delivered again; the sweep drops expired keys.
          *
          * @throws NullPointerException if {@code value} is {@code null}
-         * @throws IllegalArgumentException ({@code NVENT-0593}) if not above zero, or ({@code NVENT-0251}) longer than
-         *     {@link StartOptions#LONGEST_DELAY}
+         * @throws IllegalArgumentException ({@code NVENT-0593}) if not above zero, or longer than
+         *     {@link StartOptions#LONGEST_DELAY} (as {@link StartOptions#requireAtMostLongestDelay} refuses it)
          * @since 0.2
          */
         public Builder requestKeyRetention(Duration value) {
