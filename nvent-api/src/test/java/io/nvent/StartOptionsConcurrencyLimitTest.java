@@ -43,6 +43,16 @@ class StartOptionsConcurrencyLimitTest {
     }
 
     @Test
+    void aLimitOtherThanTheDefaultIsAChosenOneWhateverTheConstructorIsTold() {
+        StartOptions three = new StartOptions(Optional.empty(), Optional.empty(), Optional.of("k"), 3, false);
+
+        assertThat(three.concurrencyLimitChosen()).as("3 is no default a trigger's fire may replace").isTrue();
+        assertThat(three).isEqualTo(StartOptions.newBuilder().concurrencyKey("k", 3).build());
+        assertThat(new StartOptions(Optional.empty(), Optional.empty(), Optional.of("k"), 1, false)
+                .concurrencyLimitChosen()).as("1 told unchosen").isFalse();
+    }
+
+    @Test
     void aLimitOutOfRangeIsRefusedByTheBuilderAtOnce() {
         StartOptions.Builder builder = StartOptions.newBuilder();
 
