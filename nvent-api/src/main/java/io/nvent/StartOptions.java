@@ -44,7 +44,8 @@ import java.util.Optional;
  *     its default of 1, which matters where something else has a limit of its own for the key: a trigger's fire
  *     with the trigger's key ({@link TriggerService#fire(String, String, StartOptions)}) keeps the trigger's limit
  *     unless the options chose one. True for {@link Builder#concurrencyKey(String, int)}, false for
- *     {@link Builder#concurrencyKey(String)}; always false without a concurrency key (since 0.2)
+ *     {@link Builder#concurrencyKey(String)}; always false without a concurrency key, always true with a key and a
+ *     limit other than 1 (only a limit of 1 can be a default) (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
@@ -101,7 +102,8 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     delay ends (see {@link #concurrencyKey()})
      * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
      * @param concurrencyLimitChosen whether the caller chose the limit rather than left it at 1 (see
-     *     {@link #concurrencyLimitChosen()}); taken as false without a concurrency key
+     *     {@link #concurrencyLimitChosen()}); taken as false without a concurrency key, as true with a key and a
+     *     limit other than 1
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
      *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
@@ -120,8 +122,9 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
             throw new IllegalArgumentException("NVENT-0271 a concurrency limit (" + concurrencyLimit + ") needs a"
                     + " concurrency key: it limits the runs of one key");
         }
-        // A limit without a key limits nothing, so there is no choice to tell apart.
-        concurrencyLimitChosen = concurrencyLimitChosen && concurrencyKey.isPresent();
+        // A limit without a key limits nothing, so there is no choice to tell apart; a limit other than the default
+        // was chosen, whatever the flag says, so that a trigger's fire cannot drop it for the trigger's.
+        concurrencyLimitChosen = concurrencyKey.isPresent() && (concurrencyLimitChosen || concurrencyLimit != 1);
     }
 
     /**
