@@ -78,9 +78,14 @@ final class JsonFields {
 
     /**
      * A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}; a whole
-     * number beyond an {@code int} ({@code 3000000000}, {@code 1e10}) is refused as out of range, naming the range.
+     * number beyond an {@code int} ({@code 3000000000}, {@code 1e10}) is refused as out of range, naming
+     * {@code range}.
+     *
+     * @param range the numbers the caller takes, such as {@code "1..1000"}, for the message: the caller refuses
+     *     those within an {@code int} but out of it itself, and names the range a number beyond an {@code int}
+     *     misses rather than an {@code int}'s, which is no range the field takes
      */
-    Optional<Integer> wholeNumber(String key) {
+    Optional<Integer> wholeNumber(String key, String range) {
         return value(key).map(v -> {
             if (v.getValueType() != JsonValue.ValueType.NUMBER) {
                 throw wrongType(key, "a whole number", v);
@@ -93,7 +98,7 @@ final class JsonFields {
                 return number.intValueExact();
             } catch (ArithmeticException e) {
                 throw new InvalidPayloadException("\"" + key + "\" of " + what + " is out of range: it must be a whole"
-                        + " number within " + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE + ", was " + abbreviated(v));
+                        + " number within " + range + ", was " + abbreviated(v));
             }
         });
     }

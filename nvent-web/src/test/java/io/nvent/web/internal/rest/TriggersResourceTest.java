@@ -370,7 +370,7 @@ class TriggersResourceTest {
                         + " range: it must be a whole number within 1..1000, was 3000000000");
         assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":1e10}", null))
                 .hasMessage("NVENT-0204 \"concurrencyLimit\" of the trigger is out of range: it must be a whole number"
-                        + " within 1..1000, was 1e10");
+                        + " within 1..1000, was 1E+10");
         assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyFrom\":null}", null))
                 .as("a limit left without a key").hasMessageStartingWith("NVENT-0275 trigger 'eu-orders'");
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).as("no key, no limit shown")
