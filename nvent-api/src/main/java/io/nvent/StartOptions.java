@@ -253,7 +253,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         return new Builder();
     }
 
-    /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link RestartOptions}'s. */
+    /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link IdempotencyKeyOption}'s. */
     static void requireValidKey(String key) {
         if (key.isBlank()) {
             throw new IllegalArgumentException("an idempotency key must not be blank");
