@@ -1,6 +1,5 @@
 package io.nvent;
 
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -37,8 +36,7 @@ public record EventOptions(Optional<String> idempotencyKey) {
      *     characters or holds a control character
      */
     public EventOptions {
-        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        idempotencyKey.ifPresent(StartOptions::requireValidKey);
+        IdempotencyKeyOption.requireValid(idempotencyKey);
     }
 
     /**
@@ -65,7 +63,7 @@ public record EventOptions(Optional<String> idempotencyKey) {
     /** Builds {@link EventOptions}; every setter validates at once. */
     public static final class Builder {
 
-        private String idempotencyKey;
+        private final IdempotencyKeyOption idempotencyKey = new IdempotencyKeyOption();
 
         private Builder() {
         }
@@ -80,8 +78,7 @@ public record EventOptions(Optional<String> idempotencyKey) {
          * @throws IllegalArgumentException if the key breaks one of the rules above
          */
         public Builder idempotencyKey(String key) {
-            StartOptions.requireValidKey(Objects.requireNonNull(key, "key"));
-            this.idempotencyKey = key;
+            idempotencyKey.set(key);
             return this;
         }
 
@@ -91,7 +88,7 @@ public record EventOptions(Optional<String> idempotencyKey) {
          * @return the options
          */
         public EventOptions build() {
-            return new EventOptions(Optional.ofNullable(idempotencyKey));
+            return new EventOptions(idempotencyKey.value());
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.nvent;
 
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -38,8 +37,7 @@ public record RestartOptions(Optional<String> idempotencyKey) {
      *     characters or holds a control character
      */
     public RestartOptions {
-        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        idempotencyKey.ifPresent(StartOptions::requireValidKey);
+        IdempotencyKeyOption.requireValid(idempotencyKey);
     }
 
     /**
@@ -66,7 +64,7 @@ public record RestartOptions(Optional<String> idempotencyKey) {
     /** Builds {@link RestartOptions}; every setter validates at once. */
     public static final class Builder {
 
-        private String idempotencyKey;
+        private final IdempotencyKeyOption idempotencyKey = new IdempotencyKeyOption();
 
         private Builder() {
         }
@@ -81,8 +79,7 @@ public record RestartOptions(Optional<String> idempotencyKey) {
          * @throws IllegalArgumentException if the key breaks one of the rules above
          */
         public Builder idempotencyKey(String key) {
-            StartOptions.requireValidKey(Objects.requireNonNull(key, "key"));
-            this.idempotencyKey = key;
+            idempotencyKey.set(key);
             return this;
         }
 
@@ -92,7 +89,7 @@ public record RestartOptions(Optional<String> idempotencyKey) {
          * @return the options
          */
         public RestartOptions build() {
-            return new RestartOptions(Optional.ofNullable(idempotencyKey));
+            return new RestartOptions(idempotencyKey.value());
         }
     }
 }

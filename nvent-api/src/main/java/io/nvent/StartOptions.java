@@ -40,10 +40,16 @@ import java.util.Optional;
  *     its own limit, respected both ways: a waiting run gets the key while fewer runs hold it than the smallest
  *     limit among the run at the head of the line and the runs holding it, and the head of the line blocks the
  *     runs behind it (since 0.2)
+ * @param concurrencyLimitChosen whether the caller chose the {@link #concurrencyLimit()} rather than left it at
+ *     its default of 1, which matters where something else has a limit of its own for the key: a trigger's fire
+ *     with the trigger's key ({@link TriggerService#fire(String, String, StartOptions)}) keeps the trigger's limit
+ *     unless the options chose one. True for {@link Builder#concurrencyKey(String, int)}, false for
+ *     {@link Builder#concurrencyKey(String)}; always false without a concurrency key, always true with a key and a
+ *     limit other than 1 (only a limit of 1 can be a default) (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
-                           Optional<String> concurrencyKey, int concurrencyLimit) {
+                           Optional<String> concurrencyKey, int concurrencyLimit, boolean concurrencyLimitChosen) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -95,6 +101,9 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @param concurrencyKey a key whose runs take turns; with a delay, the run joins the key's line once its
      *     delay ends (see {@link #concurrencyKey()})
      * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @param concurrencyLimitChosen whether the caller chose the limit rather than left it at 1 (see
+     *     {@link #concurrencyLimitChosen()}); taken as false without a concurrency key, as true with a key and a
+     *     limit other than 1
      * @throws NullPointerException if a component is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
      *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
@@ -113,6 +122,26 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
             throw new IllegalArgumentException("NVENT-0271 a concurrency limit (" + concurrencyLimit + ") needs a"
                     + " concurrency key: it limits the runs of one key");
         }
+        // A limit without a key limits nothing, so there is no choice to tell apart; a limit other than the default
+        // was chosen, whatever the flag says, so that a trigger's fire cannot drop it for the trigger's.
+        concurrencyLimitChosen = concurrencyKey.isPresent() && (concurrencyLimitChosen || concurrencyLimit != 1);
+    }
+
+    /**
+     * Options with a concurrency key and a limit the caller gives: chosen ({@link #concurrencyLimitChosen()}) when
+     * there is a key, even if it is 1.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
+                        int concurrencyLimit) {
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, true);
     }
 
     /**
@@ -127,7 +156,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey) {
-        this(idempotencyKey, delay, concurrencyKey, 1);
+        this(idempotencyKey, delay, concurrencyKey, 1, false);
     }
 
     /**
@@ -141,7 +170,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     {@link #LONGEST_DELAY}
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
-        this(idempotencyKey, delay, Optional.empty(), 1);
+        this(idempotencyKey, delay, Optional.empty(), 1, false);
     }
 
     /**
@@ -153,11 +182,18 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public static int requireValidConcurrencyLimit(int limit) {
-        if (limit < 1 || limit > MAX_CONCURRENCY_LIMIT) {
-            throw new IllegalArgumentException("NVENT-0270 a concurrency limit is 1 to " + MAX_CONCURRENCY_LIMIT
-                    + " runs of a key at a time, was " + limit);
-        }
+        outOfRange(limit).ifPresent(problem -> {
+            throw new IllegalArgumentException("NVENT-0270 " + problem);
+        });
         return limit;
+    }
+
+    /** What is wrong with a concurrency limit out of its range, for the message of whoever refuses it; also TriggerSpec's. */
+    static Optional<String> outOfRange(int concurrencyLimit) {
+        return concurrencyLimit < 1 || concurrencyLimit > MAX_CONCURRENCY_LIMIT
+                ? Optional.of("a concurrency limit is 1 to " + MAX_CONCURRENCY_LIMIT + " runs of a key at a time, was "
+                        + concurrencyLimit)
+                : Optional.empty();
     }
 
     /**
@@ -217,7 +253,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         return new Builder();
     }
 
-    /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link RestartOptions}'s. */
+    /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link IdempotencyKeyOption}'s. */
     static void requireValidKey(String key) {
         if (key.isBlank()) {
             throw new IllegalArgumentException("an idempotency key must not be blank");
@@ -254,6 +290,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private Duration delay;
         private String concurrencyKey;
         private int concurrencyLimit = 1;
+        private boolean concurrencyLimitChosen;
 
         private Builder() {
         }
@@ -292,6 +329,8 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          * Sets the concurrency key; see {@link StartOptions#concurrencyKey()}. It may come with a
          * {@link #delay(Duration) delay}: the run then joins the key's line once its delay ends, not holding
          * the key while it waits for its delay.
+         * The limit stays at its default, 1, not chosen ({@link StartOptions#concurrencyLimitChosen()}): a trigger's
+         * fire with the trigger's key keeps the trigger's limit.
          *
          * @param key the key, at most {@value StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters, not blank,
          *     no control characters
@@ -301,12 +340,16 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          * @since 0.2
          */
         public Builder concurrencyKey(String key) {
-            return concurrencyKey(key, 1);
+            concurrencyKey(key, 1);
+            this.concurrencyLimitChosen = false;
+            return this;
         }
 
         /**
          * Sets the concurrency key and how many runs of it may be under way at a time; see
-         * {@link StartOptions#concurrencyKey()} and {@link StartOptions#concurrencyLimit()}.
+         * {@link StartOptions#concurrencyKey()} and {@link StartOptions#concurrencyLimit()}. The limit counts as
+         * chosen ({@link StartOptions#concurrencyLimitChosen()}), 1 included: a trigger's fire keeps it instead of
+         * the trigger's.
          *
          * @param key the key, at most {@value StartOptions#MAX_CONCURRENCY_KEY_LENGTH} characters, not blank,
          *     no control characters
@@ -322,6 +365,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
             requireValidConcurrencyLimit(limit);
             this.concurrencyKey = key;
             this.concurrencyLimit = limit;
+            this.concurrencyLimitChosen = true;
             return this;
         }
 
@@ -332,7 +376,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
-                    Optional.ofNullable(concurrencyKey), concurrencyLimit);
+                    Optional.ofNullable(concurrencyKey), concurrencyLimit, concurrencyLimitChosen);
         }
     }
 }

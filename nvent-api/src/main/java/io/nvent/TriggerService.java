@@ -140,8 +140,9 @@ public interface TriggerService {
      * ({@code @AwaitBefore}) cannot fire delayed, and starts nothing. A trigger with a concurrency key
      * ({@link TriggerSpec#concurrencyKey()}, {@link TriggerSpec#concurrencyKeyFrom()}) starts its runs
      * with that key and its {@linkplain TriggerSpec#concurrencyLimit() limit}; the options may carry the same
-     * key, or none. Options that carry the key carry their own limit too, which the fire's runs keep instead of
-     * the trigger's. The options' key (and limit) of a fire of a trigger without one is the key of the runs the
+     * key, or none. Options that carry the key with a limit they chose ({@link StartOptions#concurrencyLimitChosen()},
+     * 1 included) have the fire's runs keep that limit instead of the trigger's; with the key alone, the runs keep the
+     * trigger's limit (since 0.2). The options' key (and limit) of a fire of a trigger without one is the key of the runs the
      * fire starts.
      *
      * @param name trigger name

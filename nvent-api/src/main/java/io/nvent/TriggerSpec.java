@@ -340,12 +340,10 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     private static void checkConcurrencyLimitRange(String name, int limit) {
-        try {
-            StartOptions.requireValidConcurrencyLimit(limit);
-        } catch (IllegalArgumentException e) {
+        StartOptions.outOfRange(limit).ifPresent(problem -> {
             throw new IllegalArgumentException("NVENT-0278 the concurrency limit of trigger '" + name + "' is invalid: "
-                    + e.getMessage(), e);
-        }
+                    + problem);
+        });
     }
 
     private static void checkKeyPart(String trigger, String what, String text, int maxLength) {

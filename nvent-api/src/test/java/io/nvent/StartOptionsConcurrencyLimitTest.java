@@ -30,6 +30,29 @@ class StartOptionsConcurrencyLimitTest {
     }
 
     @Test
+    void aLimitGivenWithTheKeyIsChosenEvenIfItIsOneAndAKeyAloneLeavesItUnchosen() {
+        assertThat(StartOptions.newBuilder().concurrencyKey("k", 1).build().concurrencyLimitChosen()).isTrue();
+        assertThat(StartOptions.newBuilder().concurrencyKey("k").build().concurrencyLimitChosen()).isFalse();
+        assertThat(StartOptions.newBuilder().concurrencyKey("k", 3).concurrencyKey("k").build().concurrencyLimit())
+                .as("the later key alone sets the limit back to its default").isEqualTo(1);
+        assertThat(new StartOptions(Optional.empty(), Optional.empty(), Optional.of("k"), 1).concurrencyLimitChosen())
+                .as("given to the constructor").isTrue();
+        assertThat(new StartOptions(Optional.empty(), Optional.empty(), Optional.empty(), 1, true)
+                .concurrencyLimitChosen()).as("no key, nothing chosen").isFalse();
+        assertThat(StartOptions.DEFAULTS.concurrencyLimitChosen()).isFalse();
+    }
+
+    @Test
+    void aLimitOtherThanTheDefaultIsAChosenOneWhateverTheConstructorIsTold() {
+        StartOptions three = new StartOptions(Optional.empty(), Optional.empty(), Optional.of("k"), 3, false);
+
+        assertThat(three.concurrencyLimitChosen()).as("3 is no default a trigger's fire may replace").isTrue();
+        assertThat(three).isEqualTo(StartOptions.newBuilder().concurrencyKey("k", 3).build());
+        assertThat(new StartOptions(Optional.empty(), Optional.empty(), Optional.of("k"), 1, false)
+                .concurrencyLimitChosen()).as("1 told unchosen").isFalse();
+    }
+
+    @Test
     void aLimitOutOfRangeIsRefusedByTheBuilderAtOnce() {
         StartOptions.Builder builder = StartOptions.newBuilder();
 

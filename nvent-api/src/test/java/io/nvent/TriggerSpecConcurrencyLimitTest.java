@@ -29,7 +29,7 @@ class TriggerSpecConcurrencyLimitTest {
         TriggerSpec.Builder builder = webhook("crm-hook").concurrencyKeyFrom("/customerId");
 
         assertThatThrownBy(() -> builder.concurrencyLimit(0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("NVENT-0278 the concurrency limit of trigger 'crm-hook' is invalid: NVENT-0270 a concurrency"
+                .hasMessage("NVENT-0278 the concurrency limit of trigger 'crm-hook' is invalid: a concurrency"
                         + " limit is 1 to 1000 runs of a key at a time, was 0");
         assertThatThrownBy(() -> builder.concurrencyLimit(1001)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("NVENT-0278 the concurrency limit of trigger 'crm-hook'");

@@ -4,6 +4,7 @@ import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.FlowStep;
 import io.nvent.NventException;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.TriggerService;
 import io.nvent.cdi.internal.ClockTimers;
@@ -84,7 +85,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
                 b.stream, json, b.clock, instances::get, b.hooks,
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
-                        b.continueInWorker, b.stateCleanup));
+                        b.continueInWorker, b.stateCleanup).withRequestKeyRetention(b.requestKeyRetention));
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
@@ -217,6 +218,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private String webhookBaseUrl = "http://localhost:8080";
         private Duration leaseDuration = Duration.ofSeconds(60);
         private Duration startWriteDelay = EngineSettings.DEFAULT_START_WRITE_DELAY;
+        private Duration requestKeyRetention = EngineSettings.DEFAULT_REQUEST_KEY_RETENTION;
         private boolean continueInWorker = true;
         private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
@@ -381,6 +383,25 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder startWriteDelay(Duration value) {
             this.startWriteDelay = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * How long the idempotency key of an emit or a publish is kept, as
+         * {@code nvent.idempotency.request-key-retention} says in a container (default a day): a repeat within it is
+         * answered with what the first delivered, not delivered again; the sweep drops expired keys.
+         *
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @throws IllegalArgumentException ({@code NVENT-0593}) if not above zero, or longer than
+         *     {@link StartOptions#LONGEST_DELAY} (as {@link StartOptions#requireAtMostLongestDelay} refuses it)
+         * @since 0.2
+         */
+        public Builder requestKeyRetention(Duration value) {
+            if (Objects.requireNonNull(value, "requestKeyRetention").isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("NVENT-0593 requestKeyRetention (nvent.idempotency"
+                        + ".request-key-retention) must be above zero, was " + value);
+            }
+            this.requestKeyRetention = StartOptions.requireAtMostLongestDelay("requestKeyRetention", value);
             return this;
         }
 

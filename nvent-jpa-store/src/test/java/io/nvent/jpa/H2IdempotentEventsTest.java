@@ -1,22 +1,18 @@
 package io.nvent.jpa;
 
-import io.nvent.AwaitAfter;
-import io.nvent.AwaitBefore;
-import io.nvent.AwaitType;
 import io.nvent.Emitted;
 import io.nvent.EventDelivery;
 import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
-import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyInUseException;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
-import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.testkit.Concurrently;
+import io.nvent.testkit.IdempotentEventFlows.PayBack;
+import io.nvent.testkit.IdempotentEventFlows.Send;
+import io.nvent.testkit.IdempotentEventFlows.Track;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,34 +29,6 @@ import static org.awaitility.Awaitility.await;
  * callers that find the first under way retry, as a client does on a 409, and get its answer.
  */
 class H2IdempotentEventsTest {
-
-    /** A refund that waits for its approval. */
-    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
-    @AwaitBefore(type = AwaitType.EVENT, event = "refund.approved", timeoutMs = 86_400_000)
-    static class PayBack implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    /** A parcel whose scans are emitted into its run while it waits a day to be delivered. */
-    @FlowStep(flow = "parcel", name = "send", role = StepRole.ENTRY, emits = "parcel.scanned")
-    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
-    static class Send implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    @FlowStep(flow = "parcel", name = "track", subscribes = "parcel.scanned")
-    static class Track implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
 
     @Test
     void publishesWithOneKeyRacingOnTwoInstancesDeliverOnceAndTheOthersAreAnsweredAsReplayed() throws Exception {

@@ -24,7 +24,8 @@ final class TriggerConcurrencyKey {
 
     /**
      * The options a fire starts its runs with: the caller's, with the trigger's key and limit if it has a key.
-     * Options that carry the trigger's key keep their own limit: the caller's explicit choice wins.
+     * Options that carry the trigger's key keep their own limit if they chose one: the caller's explicit choice wins;
+     * a limit left at its default is the trigger's.
      *
      * @throws ConcurrencyKeyNotInPayloadException if the payload holds no key where the trigger points
      * @throws IllegalArgumentException if the caller gives a key other than the trigger's (NVENT-0571), or
@@ -32,10 +33,10 @@ final class TriggerConcurrencyKey {
      */
     static StartOptions startOptions(TriggerSpec trigger, String payloadJson, StartOptions given) {
         Optional<String> own = of(trigger, payloadJson);
-        if (own.isEmpty() || given.concurrencyKey().equals(own)) {
+        if (own.isEmpty() || given.concurrencyKey().equals(own) && given.concurrencyLimitChosen()) {
             return given;
         }
-        if (given.concurrencyKey().isPresent()) {
+        if (given.concurrencyKey().isPresent() && !given.concurrencyKey().equals(own)) {
             throw new IllegalArgumentException("NVENT-0571 trigger '" + trigger.name() + "' starts its runs with"
                     + " concurrency key '" + own.get() + "'" + trigger.concurrencyKeyFrom().map(p -> " (read at " + p
                     + " of the payload)").orElse("") + "; the fire gives another, '" + given.concurrencyKey().get()

@@ -3,7 +3,6 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.Emitted;
@@ -21,6 +20,9 @@ import io.nvent.StepRole;
 import io.nvent.UnexpectedEventException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.testkit.IdempotentEventFlows.PayBack;
+import io.nvent.testkit.IdempotentEventFlows.Send;
+import io.nvent.testkit.IdempotentEventFlows.Track;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RequestKey;
 import java.time.Duration;
@@ -34,34 +36,6 @@ import org.junit.jupiter.api.Test;
 
 /** Emits and publishes with an idempotency key deliver once; a repeat is answered as the first was. */
 class IdempotentEventsTest {
-
-    /** A parcel whose scans are emitted into its run while it waits a day to be delivered. */
-    @FlowStep(flow = "parcel", name = "send", role = StepRole.ENTRY, emits = "parcel.scanned")
-    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
-    static class Send implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    @FlowStep(flow = "parcel", name = "track", subscribes = "parcel.scanned")
-    static class Track implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    /** A refund that waits for its approval, published to every run waiting. */
-    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
-    @AwaitBefore(type = AwaitType.EVENT, event = "refund.approved", timeoutMs = 86_400_000)
-    static class PayBack implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
 
     /** A depot that counts the parcels scanned: it makes every scan an event that awaits may wait for. */
     @FlowStep(flow = "depot", name = "count", role = StepRole.ENTRY)

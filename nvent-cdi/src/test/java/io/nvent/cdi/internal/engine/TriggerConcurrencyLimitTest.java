@@ -119,16 +119,22 @@ class TriggerConcurrencyLimitTest {
     }
 
     @Test
-    void aFireWhoseOptionsGiveTheTriggersKeyWithALimitKeepsThatLimit() {
+    void aFireWhoseOptionsGiveTheTriggersKeyWithALimitKeepsThatLimitEvenOneAndWithoutALimitTheTriggers() {
         try (EngineHarness h = new EngineHarness(new SyncCustomer())) {
             h.triggers.create(TriggerSpec.newBuilder("nightly", TriggerType.MANUAL).flow("sync")
                     .concurrencyKey("nightly-sync").concurrencyLimit(3).build());
 
             List<StartedRun> started = h.triggers.fire("nightly", "{\"name\":\"a\"}",
                     StartOptions.newBuilder().concurrencyKey("nightly-sync", 2).build());
+            List<StartedRun> chosenOne = h.triggers.fire("nightly", "{\"name\":\"b\"}",
+                    StartOptions.newBuilder().concurrencyKey("nightly-sync", 1).build());
+            List<StartedRun> unchosen = h.triggers.fire("nightly", "{\"name\":\"c\"}",
+                    StartOptions.newBuilder().concurrencyKey("nightly-sync").build());
 
             assertThat(run(h, started.get(0).runId()).concurrencyLimit()).hasValue(2);
-            letEnd("a");
+            assertThat(run(h, chosenOne.get(0).runId()).concurrencyLimit()).hasValue(1);
+            assertThat(run(h, unchosen.get(0).runId()).concurrencyLimit()).as("the trigger's").hasValue(3);
+            List.of("a", "b", "c").forEach(ConcurrencyKeyTest::letEnd);
         }
     }
 

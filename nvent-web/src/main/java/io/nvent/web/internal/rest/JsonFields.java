@@ -6,6 +6,7 @@ import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,16 +76,29 @@ final class JsonFields {
         });
     }
 
-    /** A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}. */
-    Optional<Integer> wholeNumber(String key) {
+    /**
+     * A whole number that fits an {@code int}: {@code 3} or {@code 3.0}, not {@code 3.5} nor {@code "3"}; a whole
+     * number beyond an {@code int} ({@code 3000000000}, {@code 1e10}) is refused as out of range, naming
+     * {@code range}.
+     *
+     * @param range the numbers the caller takes, such as {@code "1..1000"}, for the message: the caller refuses
+     *     those within an {@code int} but out of it itself, and names the range a number beyond an {@code int}
+     *     misses rather than an {@code int}'s, which is no range the field takes
+     */
+    Optional<Integer> wholeNumber(String key, String range) {
         return value(key).map(v -> {
             if (v.getValueType() != JsonValue.ValueType.NUMBER) {
                 throw wrongType(key, "a whole number", v);
             }
-            try {
-                return ((JsonNumber) v).bigDecimalValue().intValueExact();
-            } catch (ArithmeticException e) {
+            BigDecimal number = ((JsonNumber) v).bigDecimalValue();
+            if (number.stripTrailingZeros().scale() > 0) {
                 throw wrongType(key, "a whole number", v);
+            }
+            try {
+                return number.intValueExact();
+            } catch (ArithmeticException e) {
+                throw new InvalidPayloadException("\"" + key + "\" of " + what + " is out of range: it must be a whole"
+                        + " number within " + range + ", was " + abbreviated(v));
             }
         });
     }

@@ -58,8 +58,10 @@ final class StartRequests {
             }
             return options;
         }
-        StartOptions.Builder keyed = StartOptions.newBuilder().concurrencyKey(concurrencyKey.get(),
-                concurrencyLimit(concurrencyLimit));
+        // Without ?concurrencyLimit= the limit is left unchosen, so that a trigger's fire keeps the trigger's.
+        StartOptions.Builder keyed = concurrencyLimit == null
+                ? StartOptions.newBuilder().concurrencyKey(concurrencyKey.get())
+                : StartOptions.newBuilder().concurrencyKey(concurrencyKey.get(), concurrencyLimit(concurrencyLimit));
         options.idempotencyKey().ifPresent(keyed::idempotencyKey);
         options.delay().ifPresent(keyed::delay);
         return keyed.build();
@@ -110,11 +112,8 @@ final class StartRequests {
                 .entity(entity).type(MediaType.APPLICATION_JSON).build();
     }
 
-    /** A start's concurrency limit as {@code ?concurrencyLimit=} gives it: 1 when absent. */
+    /** A start's concurrency limit as {@code ?concurrencyLimit=} gives it. */
     private static int concurrencyLimit(String value) {
-        if (value == null) {
-            return 1;
-        }
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {

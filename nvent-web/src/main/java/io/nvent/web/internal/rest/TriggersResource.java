@@ -493,7 +493,8 @@ public class TriggersResource {
         keyField(body, "concurrencyKeyPrefix", keyGiven, old.flatMap(TriggerSpec::concurrencyKeyPrefix))
                 .ifPresent(spec::concurrencyKeyPrefix);
         // Given replaces, null is the default again (1), none keeps the old one.
-        spec.concurrencyLimit(body.has("concurrencyLimit") ? body.wholeNumber("concurrencyLimit").orElse(1)
+        spec.concurrencyLimit(body.has("concurrencyLimit")
+                ? body.wholeNumber("concurrencyLimit", "1.." + StartOptions.MAX_CONCURRENCY_LIMIT).orElse(1)
                 : old.map(TriggerSpec::concurrencyLimit).orElse(1));
     }
 

@@ -91,8 +91,10 @@ class ConcurrencyKeyRequestsTest {
 
         assertThat(options.concurrencyKey()).contains("customer-42");
         assertThat(options.concurrencyLimit()).isEqualTo(3);
-        assertThat(StartRequests.startOptions(null, Optional.empty(), Optional.of("customer-42"), null)
-                .concurrencyLimit()).as("none given").isEqualTo(1);
+        assertThat(options.concurrencyLimitChosen()).isTrue();
+        StartOptions noLimit = StartRequests.startOptions(null, Optional.empty(), Optional.of("customer-42"), null);
+        assertThat(noLimit.concurrencyLimit()).as("none given").isEqualTo(1);
+        assertThat(noLimit.concurrencyLimitChosen()).as("none given: a trigger's fire keeps the trigger's").isFalse();
     }
 
     @Test

@@ -3,20 +3,16 @@ package io.nvent.web.internal.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nvent.AwaitAfter;
-import io.nvent.AwaitBefore;
-import io.nvent.AwaitType;
 import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
-import io.nvent.FlowStep;
 import io.nvent.IdempotencyKeyInUseException;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
-import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.testkit.IdempotentEventFlows.PayBack;
+import io.nvent.testkit.IdempotentEventFlows.Send;
+import io.nvent.testkit.IdempotentEventFlows.Track;
 import jakarta.json.Json;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
@@ -34,34 +30,6 @@ import org.junit.jupiter.api.Test;
  * retrying after a timeout delivers the event once and gets the first answer again.
  */
 class IdempotentEventRequestsTest {
-
-    /** A parcel whose scans are emitted into its run while it waits a day to be delivered. */
-    @FlowStep(flow = "parcel", name = "send", role = StepRole.ENTRY, emits = "parcel.scanned")
-    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
-    public static class Send implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    @FlowStep(flow = "parcel", name = "track", subscribes = "parcel.scanned")
-    public static class Track implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    /** A refund that waits for its approval. */
-    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
-    @AwaitBefore(type = AwaitType.EVENT, event = "refund.approved", timeoutMs = 86_400_000)
-    public static class PayBack implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
 
     private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Send()).step(new Track())
             .step(new PayBack()).build();

@@ -365,6 +365,12 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0204 \"concurrencyLimit\" of the trigger must be a whole number, was 2.5");
         assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":\"3\"}", null))
                 .hasMessageContaining("must be a whole number");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":3000000000}", null))
+                .as("a whole number, too large").hasMessage("NVENT-0204 \"concurrencyLimit\" of the trigger is out of"
+                        + " range: it must be a whole number within 1..1000, was 3000000000");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyLimit\":1e10}", null))
+                .hasMessage("NVENT-0204 \"concurrencyLimit\" of the trigger is out of range: it must be a whole number"
+                        + " within 1..1000, was 1E+10");
         assertThatThrownBy(() -> resource.update("eu-orders", "{\"concurrencyKeyFrom\":null}", null))
                 .as("a limit left without a key").hasMessageStartingWith("NVENT-0275 trigger 'eu-orders'");
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).as("no key, no limit shown")
