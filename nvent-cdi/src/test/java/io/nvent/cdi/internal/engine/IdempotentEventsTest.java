@@ -11,18 +11,25 @@ import io.nvent.EventDelivery;
 import io.nvent.EventOptions;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IdempotencyKeyInUseException;
 import io.nvent.NventException;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.UnexpectedEventException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RequestKey;
+import io.nvent.spi.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -30,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Emits and publishes with an idempotency key deliver once; a repeat is answered as the first was. */
@@ -83,6 +91,43 @@ class IdempotentEventsTest {
                 throw new NventException("NVENT-0302 store operation failed (awaits of event '" + event + "')");
             }
             return super.waitingForEvent(event);
+        }
+    }
+
+    /** A flow store that fails the second run started with a key once, as a database gone for a moment would. */
+    static class SecondKeyedStartFailsOnce extends MemoryFlowStore {
+        private final AtomicInteger keyedStarts = new AtomicInteger();
+
+        @Override
+        public synchronized List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            if (keyedStarts.incrementAndGet() == 2) {
+                throw new NventException("NVENT-0302 store operation failed (create run " + run.runId() + ")");
+            }
+            return super.createRun(run, events, idempotencyKey);
+        }
+    }
+
+    @Test
+    void aPublishWhoseSecondTriggerFailedToStartFailsAndItsRetryStartsOnlyWhatIsMissingAnsweringBothRuns() {
+        try (EngineHarness h = new EngineHarness(new SecondKeyedStartFailsOnce(), new MemorySchedulingStore(),
+                "instance-a", new Send(), new Track())) {
+            for (String trigger : List.of("notify-sender", "notify-recipient")) {
+                h.triggers.create(TriggerSpec.newBuilder(trigger, TriggerType.EVENT).event("parcel.lost").flow("parcel")
+                        .build());
+            }
+
+            assertThatThrownBy(() -> h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"))).hasMessageStartingWith("NVENT-0302");
+            assertThat(h.engine.runs(RunQuery.all())).as("the first trigger's run").hasSize(1);
+            EventDelivery retried = h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"));
+
+            List<String> runs = h.engine.runs(RunQuery.all()).stream().map(RunInfo::runId).toList();
+            assertThat(runs).as("one per trigger").hasSize(2);
+            assertThat(retried.startedRuns()).as("the first attempt's run too").containsExactlyInAnyOrderElementsOf(runs);
+            assertThat(retried.replayed()).isFalse();
+            assertThat(h.engine.publishEvent("parcel.lost", Map.of("parcel", 7), EventOptions.idempotent("loss-7")))
+                    .as("a repeat of the retry").isEqualTo(retried.asReplayed());
         }
     }
 
