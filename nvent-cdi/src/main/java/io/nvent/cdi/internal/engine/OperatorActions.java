@@ -10,6 +10,7 @@ import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartedRun;
@@ -31,6 +32,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -276,6 +278,41 @@ final class OperatorActions {
         }
         Copy.madeRun(Copy.startEntryOf(store, run)).filter(copy -> copy.fromStep().isEmpty())
                 .ifPresent(restart -> cancelIfActive(restart.originalRunId(), RESTARTED));
+    }
+
+    /**
+     * Finishes the keyed restarts whose instance stopped once it had stored the copy, where the copy waits for its
+     * concurrency key (a copy keeps its original's key), which the original, still active, holds: neither the
+     * lost-job sweep (the copy has no step queued) nor the await (the key is handed on only once the original ends)
+     * would, and the original would go on. Part of the maintenance sweep. A copy still waiting for its key is
+     * unchanged since it was stored; one stored less than {@code requestTime} ago is left to its request, which may
+     * still be under way.
+     *
+     * @param after where among the awaiting runs (newest first) to start reading: after this run, or at the newest
+     * @param limit how many awaiting runs to read
+     * @param requestTime how long a restart's request may take between storing the copy and canceling the original
+     * @return where the next look starts: empty once this one read the oldest awaiting run
+     */
+    Optional<RunPosition> finishRestartsWaitingForTheirOriginalsKey(Optional<RunPosition> after, int limit,
+                                                                    Duration requestTime) {
+        Instant storedBefore = clock.instant().minus(requestTime);
+        Optional<RunPosition> position = after;
+        for (int read = 0; read < limit; ) {
+            int pageSize = Math.min(1000, limit - read);
+            List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
+                    pageSize, position));
+            for (RunRecord run : page) {
+                position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
+                if (run.concurrencyKey().isPresent() && !run.startedAt().isAfter(storedBefore)) {
+                    finishStoppedRestart(run);
+                }
+            }
+            if (page.size() < pageSize) {
+                return Optional.empty();
+            }
+            read += pageSize;
+        }
+        return position;
     }
 
     /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */
