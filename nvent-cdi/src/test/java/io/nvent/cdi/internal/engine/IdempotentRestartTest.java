@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitAfter;
 import io.nvent.AwaitType;
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -35,6 +36,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -263,6 +265,40 @@ class IdempotentRestartTest {
             assertThat(h.engine.run(holder).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
             assertThat(h.engine.run(waiting).orElseThrow().steps()).containsEntry("write", StepStatus.AWAITING);
             assertThat(h.eventsOf(holder, EventType.FLOW_CANCEL)).isEmpty();
+        }
+    }
+
+    @Test
+    void theSweepReadsNoHistoryOfKeyedStartsWaitingForAConcurrencyKeyThatNoRunOfTheirInputHolds() {
+        StartEntriesCounted store = new StartEntriesCounted();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String holder = h.engine.start("report", Map.of("page", 0), StartOptions.newBuilder().concurrencyKey("desk-7")
+                    .build()).runId();
+            h.awaitStatus(holder, RunStatus.AWAITING);
+            for (int page = 1; page <= 3; page++) {
+                h.engine.start("report", Map.of("page", page), StartOptions.newBuilder().concurrencyKey("desk-7")
+                        .idempotencyKey("page-" + page).build());
+            }
+            h.clock.advance(h.engine.settings().leaseDuration());
+            store.startEntryReads.clear();
+
+            sweepALeaseApart(h, 3);
+
+            assertThat(store.startEntryReads).as("the waiting starts' flow.start entries read by the sweep").isEmpty();
+            assertThat(h.engine.run(holder).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+        }
+    }
+
+    /** A memory store that notes the runs whose {@code flow.start} entry is read. */
+    static final class StartEntriesCounted extends MemoryFlowStore {
+        final List<String> startEntryReads = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+            if (query.types().equals(Set.of(EventType.FLOW_START))) {
+                startEntryReads.add(runId);
+            }
+            return super.readEvents(runId, query);
         }
     }
 
