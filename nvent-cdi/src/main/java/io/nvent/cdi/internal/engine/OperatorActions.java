@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What operators do to runs ({@link io.nvent.FlowService}): cancel a run, restart it, rerun it from a step,
@@ -301,18 +303,46 @@ final class OperatorActions {
             int pageSize = Math.min(1000, limit - read);
             List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
                     pageSize, position));
+            List<RunRecord> waitingForKeys = new ArrayList<>();
             for (RunRecord run : page) {
                 position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
-                if (run.concurrencyKey().isPresent() && !run.startedAt().isAfter(storedBefore)) {
-                    finishStoppedRestart(run);
+                if (run.concurrencyKey().isPresent() && run.version() == 0 && run.idempotencyKey().isPresent()
+                        && !run.startedAt().isAfter(storedBefore)) {
+                    waitingForKeys.add(run);
                 }
             }
+            finishCopiesWaitingBehindTheirOriginals(waitingForKeys);
             if (page.size() < pageSize) {
                 return Optional.empty();
             }
             read += pageSize;
         }
         return position;
+    }
+
+    /**
+     * Finishes the stopped restarts among keyed runs at version 0 waiting for their concurrency key: only a run whose
+     * key a run of its flow and input holds, still active, may be the copy of that run (a copy keeps its original's
+     * flow, input and key), so only such a run's {@code flow.start} entry is read. Many keyed starts waiting for a key
+     * (webhook deliveries, each of its own input) thus cost one read of the holders of their keys and one of each
+     * holder, not a history read each per look.
+     */
+    private void finishCopiesWaitingBehindTheirOriginals(List<RunRecord> waiting) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> holders = scheduling.concurrencyKeyHolderLists(waiting.stream()
+                .map(run -> run.concurrencyKey().orElseThrow()).collect(Collectors.toSet()));
+        Map<String, Optional<RunRecord>> holderRuns = new HashMap<>();
+        for (RunRecord run : waiting) {
+            boolean heldByARunItMayCopy = holders.getOrDefault(run.concurrencyKey().orElseThrow(), List.of()).stream()
+                    .map(holder -> holderRuns.computeIfAbsent(holder, store::findRun)).flatMap(Optional::stream)
+                    .anyMatch(holder -> !holder.status().isTerminal() && holder.flow().equals(run.flow())
+                            && holder.input().equals(run.input()));
+            if (heldByARunItMayCopy) {
+                finishStoppedRestart(run);
+            }
+        }
     }
 
     /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */
