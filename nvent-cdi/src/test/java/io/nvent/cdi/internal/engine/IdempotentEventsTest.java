@@ -132,6 +132,24 @@ class IdempotentEventsTest {
     }
 
     @Test
+    void aPublishKeyReusedWithAnotherPayloadOnceItExpiredStartsTheTriggersRunsAgain() {
+        try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
+            h.triggers.create(TriggerSpec.newBuilder("notify-sender", TriggerType.EVENT).event("parcel.lost")
+                    .flow("parcel").build());
+            List<String> first = h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss")).startedRuns();
+
+            h.clock.advance(Duration.ofHours(25));
+            EventDelivery later = h.engine.publishEvent("parcel.lost", Map.of("parcel", 8),
+                    EventOptions.idempotent("loss"));
+
+            assertThat(later.startedRuns()).as("a run for the new payload, as the README's key retention says")
+                    .hasSize(1).doesNotContainAnyElementsOf(first);
+            assertThat(h.engine.runs(RunQuery.all())).hasSize(2);
+        }
+    }
+
+    @Test
     void anEmitRecordedInTheRunKeepsItsKeyWhenWhatFollowsFailsSoThatItsRetryDoesNotRecordItAgain() {
         AwaitsAway scheduling = new AwaitsAway();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Send(),
