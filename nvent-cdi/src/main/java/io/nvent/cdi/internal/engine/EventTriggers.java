@@ -36,7 +36,17 @@ interface EventTriggers {
      */
     List<String> fireOnEvent(String event, String payloadJson, Optional<String> publishKey);
 
-    /** A publish's idempotency key as the runs its event starts are started with: per event and trigger. */
-    record PublishKey(String event, String key) {
+    /**
+     * A publish's idempotency key as the runs its event starts are started with: per event, payload and trigger. The
+     * payload is part of it because the publish's key expires while the runs it started are stored: the key reused
+     * later with another payload starts new runs (README, "Other requests and the key").
+     *
+     * @param payloadDigest the SHA-256 of the payload's canonical JSON (members in any order, as the key compares)
+     */
+    record PublishKey(String event, String key, String payloadDigest) {
+
+        static PublishKey of(String event, String key, String payloadJson) {
+            return new PublishKey(event, key, RequestKeys.digest(JsonMatch.canonical(payloadJson)));
+        }
     }
 }

@@ -456,12 +456,12 @@ public final class FlowEngine implements FlowService {
         }
 
         /**
-         * A publish's key for the run a trigger of its event starts: per event and trigger, and apart from the keys
-         * of callers and of fires, which hold no control character.
+         * A publish's key for the run a trigger of its event starts: per event, payload and trigger, and apart from
+         * the keys of callers and of fires, which hold no control character.
          */
         static StartKey published(EventTriggers.PublishKey publish, String trigger) {
             return new StartKey(publish.key(), "publish " + publish.event() + '\u0000' + "trigger " + trigger
-                    + '\u0000' + publish.key(), true);
+                    + '\u0000' + publish.payloadDigest() + '\u0000' + publish.key(), true);
         }
 
         /**

@@ -702,7 +702,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<String> started = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
         EventPayload payload = new EventPayload(payloadJson);
-        Optional<PublishKey> published = publishKey.map(key -> new PublishKey(event, key));
+        Optional<PublishKey> published = publishKey.map(key -> PublishKey.of(event, key, payloadJson));
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
                     .ifPresent(spec -> {
