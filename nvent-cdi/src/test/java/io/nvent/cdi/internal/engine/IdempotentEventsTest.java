@@ -131,6 +131,33 @@ class IdempotentEventsTest {
         }
     }
 
+    /** A flow store that cannot store a run of flow {@code parcel}: a trigger of it fails to start every time. */
+    static class ParcelsNeverStored extends MemoryFlowStore {
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            if (run.flow().equals("parcel")) {
+                throw new NventException("NVENT-0302 store operation failed (create run " + run.runId() + ")");
+            }
+            return super.createRun(run, events, idempotencyKey);
+        }
+    }
+
+    @Test
+    void aKeyedPublishWhoseTriggerFailsToStartStillResolvesTheAwaitsWaitingForTheEventAsOneWithoutAKeyDoes() {
+        try (EngineHarness h = new EngineHarness(new ParcelsNeverStored(), new MemorySchedulingStore(), "instance-a",
+                new Send(), new Track(), new PayBack())) {
+            h.triggers.create(TriggerSpec.newBuilder("ship-replacement", TriggerType.EVENT).event("refund.approved")
+                    .flow("parcel").build());
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).hasMessageStartingWith("NVENT-0302");
+
+            h.awaitStatus(refund, RunStatus.COMPLETED);
+        }
+    }
+
     @Test
     void aPublishKeyReusedWithAnotherPayloadOnceItExpiredStartsTheTriggersRunsAgain() {
         try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
