@@ -49,7 +49,19 @@ final class ChangeFollowUp {
      * @param publishKey the key of the publish delivering it ({@link EventTriggers#fireOnEvent(String, String, Optional)})
      */
     EventDelivery deliverEvent(String event, String payloadJson, Optional<String> publishKey) {
-        List<String> started = eventTriggers.fireOnEvent(event, payloadJson, publishKey);
+        List<String> started;
+        try {
+            started = eventTriggers.fireOnEvent(event, payloadJson, publishKey);
+        } catch (RuntimeException startFailed) {
+            // A keyed publish whose trigger failed to start a run fails for its retry, but the awaits get the event
+            // all the same (a retry resolves none twice): a trigger that never starts must not keep them waiting.
+            try {
+                awaitResolution.resolveAwaitsOf(event, payloadJson);
+            } catch (RuntimeException alsoFailed) {
+                startFailed.addSuppressed(alsoFailed);
+            }
+            throw startFailed;
+        }
         return new EventDelivery(started, awaitResolution.resolveAwaitsOf(event, payloadJson));
     }
 
